@@ -1,0 +1,168 @@
+// Package eventlog records what the rig's actors did, stamped with simulated
+// time, and writes it as events.jsonl: one JSON object per line,
+// {"t": RFC 3339 with nanoseconds, "actor": ..., "event": ..., fields...},
+// fields in key order, so the same scenario and seed give the same bytes.
+package eventlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Actors that emit events.
+const (
+	EUICC    = "euicc"
+	Modem    = "modem"
+	World    = "world"
+	Platform = "platform"
+	SMDP     = "smdp"
+	Harness  = "harness"
+)
+
+// F holds an event's fields. Values must marshal to JSON deterministically
+// (strings, numbers, bools, slices and maps of those).
+type F map[string]any
+
+// Event is one entry of the log.
+type Event struct {
+	T      time.Time
+	Actor  string
+	Kind   string
+	Fields F
+}
+
+// Get returns a field, or nil.
+func (e Event) Get(key string) any { return e.Fields[key] }
+
+// Str returns a field as a string ("" if missing or not a string).
+func (e Event) Str(key string) string {
+	s, _ := e.Fields[key].(string)
+	return s
+}
+
+// MarshalJSON writes t, actor and event first, then the fields sorted by key.
+func (e Event) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"t":`)
+	ts, _ := json.Marshal(e.T.UTC().Format(time.RFC3339Nano))
+	b.Write(ts)
+	b.WriteString(`,"actor":`)
+	a, _ := json.Marshal(e.Actor)
+	b.Write(a)
+	b.WriteString(`,"event":`)
+	k, _ := json.Marshal(e.Kind)
+	b.Write(k)
+	keys := make([]string, 0, len(e.Fields))
+	for key := range e.Fields {
+		if key == "t" || key == "actor" || key == "event" {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		v, err := json.Marshal(e.Fields[key])
+		if err != nil {
+			return nil, fmt.Errorf("event %s field %s: %w", e.Kind, key, err)
+		}
+		kb, _ := json.Marshal(key)
+		b.WriteByte(',')
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// String renders the event as its JSON line.
+func (e Event) String() string {
+	b, err := e.MarshalJSON()
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// Log is an append-only event log. A nil *Log discards everything, so
+// emulators can run without one.
+type Log struct {
+	now  func() time.Time
+	mu   sync.Mutex
+	evs  []Event
+	subs []func(Event)
+}
+
+// New returns a log that stamps events with now (the rig's virtual clock).
+func New(now func() time.Time) *Log {
+	return &Log{now: now}
+}
+
+// Emit appends an event.
+func (l *Log) Emit(actor, kind string, f F) {
+	if l == nil {
+		return
+	}
+	e := Event{T: l.now(), Actor: actor, Kind: kind, Fields: f}
+	if e.Fields == nil {
+		e.Fields = F{}
+	}
+	l.mu.Lock()
+	l.evs = append(l.evs, e)
+	subs := l.subs
+	l.mu.Unlock()
+	for _, s := range subs {
+		s(e)
+	}
+}
+
+// Subscribe calls f for every later event, on the emitter's goroutine.
+func (l *Log) Subscribe(f func(Event)) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.subs = append(l.subs, f)
+	l.mu.Unlock()
+}
+
+// Events returns a copy of all events so far.
+func (l *Log) Events() []Event {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Event(nil), l.evs...)
+}
+
+// Kind returns the events of one kind, in order.
+func (l *Log) Kind(kind string) []Event {
+	var out []Event
+	for _, e := range l.Events() {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WriteJSONL writes every event as one JSON line.
+func (l *Log) WriteJSONL(w io.Writer) error {
+	for _, e := range l.Events() {
+		b, err := e.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("write events: %w", err)
+		}
+	}
+	return nil
+}
