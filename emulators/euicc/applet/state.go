@@ -1,5 +1,51 @@
 package applet
 
-// State is the applet's non-volatile state; the helper implementing Step
-// replaces this placeholder with the real fields (JSON-serializable).
-type State struct{}
+// State is the applet's non-volatile state. It fully describes the applet:
+// New(cfg, st) with a persisted State continues exactly where the card was
+// before a reset. Every field survives a JSON round trip.
+type State struct {
+	// Profiles is the card's profile list as of the last Boot or switch.
+	Profiles []Profile `json:"profiles,omitempty"`
+	// Original is the ICCID of the profile enabled before any automatic
+	// switch: the fallback channel. It survives every Boot.
+	Original string `json:"original,omitempty"`
+	// LastReqID is the last HTTP request id used; ids only grow.
+	LastReqID int `json:"last_req_id"`
+	// ListReq is the id of the preferred-list request awaiting its answer, 0 if none.
+	ListReq int `json:"list_req,omitempty"`
+	// NotifyReq is the id of the attach-success notification awaiting its answer, 0 if none.
+	NotifyReq int `json:"notify_req,omitempty"`
+	// Enabling is the ICCID of an EnableProfile awaiting its answer.
+	Enabling string `json:"enabling,omitempty"`
+	// List is the last preferred list received (claim 5: the card stores it).
+	List *PreferredList `json:"list,omitempty"`
+	// Await is the switch whose attach is still to be checked or reported.
+	Await *AttachCheck `json:"await,omitempty"`
+}
+
+// PreferredList is the platform's answer to a preferred-list request.
+type PreferredList struct {
+	ListID    string         `json:"list_id"`
+	Country   string         `json:"country"`
+	OrderBy   string         `json:"order_by"`
+	Operators []ListOperator `json:"operators"`
+}
+
+// ListOperator is one entry of a preferred list.
+type ListOperator struct {
+	ID     string  `json:"id"`
+	PLMN   string  `json:"plmn"`
+	Tariff float64 `json:"tariff"`
+	RSRP   int     `json:"rsrp"`
+}
+
+// AttachCheck is a switch to a preferred operator's profile whose attach has
+// not been reported yet.
+type AttachCheck struct {
+	ICCID    string `json:"iccid"`
+	Operator string `json:"operator"`
+	PLMN     string `json:"plmn"`
+	// Attached is set once the terminal reported normal service on PLMN; the
+	// attach-success notification is then owed until the platform takes it.
+	Attached bool `json:"attached,omitempty"`
+}

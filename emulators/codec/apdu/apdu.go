@@ -1,0 +1,127 @@
+// Package apdu encodes and decodes ISO/IEC 7816-4 command and response APDUs
+// in their short form (§5.1 cases 1 to 4), and names the status words the
+// rig's card and modem exchange.
+package apdu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is a decoding failure together with the status word a card answers
+// for it.
+type Error struct {
+	SW  uint16
+	Msg string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("apdu: %s (SW %04X)", e.Msg, e.SW) }
+
+// ErrExtended is returned for extended-length APDUs (7816-4 §5.1: Lc or Le
+// introduced by a 00 byte), which this card does not support.
+var ErrExtended = &Error{SW: SWWrongLength, Msg: "extended length not supported"}
+
+// SWOf returns the status word to answer for err: the one carried by an
+// *Error, else 6F00.
+func SWOf(err error) uint16 {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.SW
+	}
+	return SWUnknown
+}
+
+// Command is a command APDU. Le is the expected response length (1 to 256;
+// a coded 00 means 256) and counts only when HasLe is set.
+type Command struct {
+	CLA, INS, P1, P2 byte
+	Data             []byte
+	Le               int
+	HasLe            bool
+}
+
+// Parse decodes a short command APDU. The returned Data aliases b.
+func Parse(b []byte) (Command, error) {
+	if len(b) < 4 {
+		return Command{}, &Error{SW: SWWrongLength, Msg: fmt.Sprintf("%d bytes, header needs 4", len(b))}
+	}
+	c := Command{CLA: b[0], INS: b[1], P1: b[2], P2: b[3]}
+	body := b[4:]
+	switch {
+	case len(body) == 0: // case 1
+		return c, nil
+	case len(body) == 1: // case 2: Le only
+		c.Le, c.HasLe = leOf(body[0]), true
+		return c, nil
+	case body[0] == 0:
+		return Command{}, ErrExtended
+	}
+	lc := int(body[0])
+	switch len(body) {
+	case 1 + lc: // case 3
+		c.Data = body[1 : 1+lc : 1+lc]
+	case 2 + lc: // case 4
+		c.Data = body[1 : 1+lc : 1+lc]
+		c.Le, c.HasLe = leOf(body[1+lc]), true
+	default:
+		return Command{}, &Error{SW: SWWrongLength, Msg: fmt.Sprintf("Lc %d does not match %d body bytes", lc, len(body))}
+	}
+	return c, nil
+}
+
+func leOf(b byte) int {
+	if b == 0 {
+		return 256
+	}
+	return int(b)
+}
+
+// Bytes encodes c in short form. Data longer than 255 bytes or Le outside
+// 1..256 cannot be encoded short and are truncated/clamped by the caller's
+// contract; use Validate first when the values come from outside.
+func (c Command) Bytes() []byte {
+	b := []byte{c.CLA, c.INS, c.P1, c.P2}
+	if len(c.Data) > 0 {
+		b = append(b, byte(len(c.Data)))
+		b = append(b, c.Data...)
+	}
+	if c.HasLe {
+		b = append(b, byte(c.Le)) // 256 encodes as 00
+	}
+	return b
+}
+
+// Validate reports whether c fits a short APDU.
+func (c Command) Validate() error {
+	if len(c.Data) > 255 {
+		return &Error{SW: SWWrongLength, Msg: fmt.Sprintf("%d data bytes exceed short Lc", len(c.Data))}
+	}
+	if c.HasLe && (c.Le < 1 || c.Le > 256) {
+		return &Error{SW: SWWrongLength, Msg: fmt.Sprintf("Le %d outside 1..256", c.Le)}
+	}
+	return nil
+}
+
+// Channel returns the logical channel coded in CLA (7816-4 §5.4.1): first
+// interindustry classes (b8-b7 = 00, and the proprietary 8X/9X/AX/EX forms
+// that keep the same bits) carry channels 0-3 in b2-b1; further
+// interindustry classes (b7 = 1: 4X-7X and CX-FX) carry 4-19 in b4-b1.
+func (c Command) Channel() int { return ChannelOf(c.CLA) }
+
+// ChannelOf is Channel for a bare CLA byte.
+func ChannelOf(cla byte) int {
+	if cla&0x40 != 0 {
+		return 4 + int(cla&0x0F)
+	}
+	return int(cla & 0x03)
+}
+
+// WithChannel returns cla recoded for channel ch (0-19), keeping its
+// proprietary bit (b8). Channels above 3 use the further interindustry form.
+func WithChannel(cla byte, ch int) byte {
+	prop := cla & 0x80
+	if ch < 4 {
+		return prop | byte(ch)
+	}
+	return prop | 0x40 | byte(ch-4)&0x0F
+}

@@ -1,0 +1,73 @@
+package apdu
+
+import "fmt"
+
+// Status words (ISO/IEC 7816-4 §5.6, ETSI TS 102 221 §10.2).
+const (
+	SWOK                          uint16 = 0x9000
+	SWWarningEOF                  uint16 = 0x6282 // end of file reached before Le bytes
+	SWWrongLength                 uint16 = 0x6700
+	SWChannelNotSupported         uint16 = 0x6881
+	SWSecureMessagingNotSupported uint16 = 0x6882
+	SWIncompatibleFile            uint16 = 0x6981 // command incompatible with file structure
+	SWConditionsNotSatisfied      uint16 = 0x6985
+	SWCommandNotAllowed           uint16 = 0x6986 // no current EF
+	SWIncorrectData               uint16 = 0x6A80
+	SWFunctionNotSupported        uint16 = 0x6A81
+	SWFileNotFound                uint16 = 0x6A82
+	SWRecordNotFound              uint16 = 0x6A83
+	SWNotEnoughMemory             uint16 = 0x6A84
+	SWIncorrectP1P2               uint16 = 0x6A86
+	SWReferencedDataNotFound      uint16 = 0x6A88
+	SWWrongP1P2                   uint16 = 0x6B00 // offset beyond the EF
+	SWINSNotSupported             uint16 = 0x6D00
+	SWCLANotSupported             uint16 = 0x6E00
+	SWUnknown                     uint16 = 0x6F00
+	SWToolkitBusy                 uint16 = 0x9300
+	SWBytesAvailablePrefix        uint16 = 0x6100 // 61xx: xx bytes wait for GET RESPONSE
+	SWWrongLePrefix               uint16 = 0x6C00 // 6Cxx: retry with Le = xx
+	SWProactivePendingPrefix      uint16 = 0x9100 // 91xx: proactive command of xx bytes pending
+)
+
+// BytesAvailable returns 61xx for n bytes left (n ≥ 256 codes as 00).
+func BytesAvailable(n int) uint16 { return SWBytesAvailablePrefix | uint16(byte(n)) }
+
+// ProactivePending returns 91xx for a pending proactive command of n bytes.
+func ProactivePending(n int) uint16 { return SWProactivePendingPrefix | uint16(byte(n)) }
+
+// WrongLe returns 6Cxx telling the terminal to repeat with Le = n.
+func WrongLe(n int) uint16 { return SWWrongLePrefix | uint16(byte(n)) }
+
+// Response is a response APDU: data then SW1 SW2.
+type Response struct {
+	Data []byte
+	SW   uint16
+}
+
+// Bytes encodes r.
+func (r Response) Bytes() []byte {
+	b := make([]byte, 0, len(r.Data)+2)
+	b = append(b, r.Data...)
+	return append(b, byte(r.SW>>8), byte(r.SW))
+}
+
+// SW1 returns the first status byte.
+func (r Response) SW1() byte { return byte(r.SW >> 8) }
+
+// SW2 returns the second status byte.
+func (r Response) SW2() byte { return byte(r.SW) }
+
+// OK reports 9000, or 91xx (normal ending with a proactive command pending).
+func (r Response) OK() bool { return r.SW == SWOK || r.SW1() == 0x91 }
+
+// ParseResponse decodes a response APDU; Data aliases b.
+func ParseResponse(b []byte) (Response, error) {
+	if len(b) < 2 {
+		return Response{}, fmt.Errorf("apdu: response of %d bytes lacks SW1 SW2", len(b))
+	}
+	n := len(b) - 2
+	return Response{Data: b[:n:n], SW: uint16(b[n])<<8 | uint16(b[n+1])}, nil
+}
+
+// Status returns a data-less response.
+func Status(sw uint16) []byte { return []byte{byte(sw >> 8), byte(sw)} }

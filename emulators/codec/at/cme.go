@@ -1,0 +1,68 @@
+package at
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CMEError is a mobile termination error code, 3GPP TS 27.007 §9.2.
+type CMEError int
+
+// TS 27.007 §9.2.1 codes used by the rig.
+const (
+	CMEPhoneFailure        CMEError = 0
+	CMENotAllowed          CMEError = 3
+	CMENotSupported        CMEError = 4
+	CMESIMNotInserted      CMEError = 10
+	CMESIMPINRequired      CMEError = 11
+	CMESIMFailure          CMEError = 13
+	CMESIMBusy             CMEError = 14
+	CMESIMWrong            CMEError = 15
+	CMEMemoryFull          CMEError = 20
+	CMEInvalidIndex        CMEError = 21
+	CMENotFound            CMEError = 22
+	CMETextTooLong         CMEError = 24
+	CMENoNetworkService    CMEError = 30
+	CMENetworkTimeout      CMEError = 31
+	CMEIncorrectParameters CMEError = 50
+	CMEUnknown             CMEError = 100
+)
+
+var cmeText = map[CMEError]string{
+	CMEPhoneFailure:        "phone failure",
+	CMENotAllowed:          "operation not allowed",
+	CMENotSupported:        "operation not supported",
+	CMESIMNotInserted:      "SIM not inserted",
+	CMESIMPINRequired:      "SIM PIN required",
+	CMESIMFailure:          "SIM failure",
+	CMESIMBusy:             "SIM busy",
+	CMESIMWrong:            "SIM wrong",
+	CMEMemoryFull:          "memory full",
+	CMEInvalidIndex:        "invalid index",
+	CMENotFound:            "not found",
+	CMETextTooLong:         "text string too long",
+	CMENoNetworkService:    "no network service",
+	CMENetworkTimeout:      "network timeout",
+	CMEIncorrectParameters: "incorrect parameters",
+	CMEUnknown:             "unknown",
+}
+
+// Text returns the verbose text of the code (+CMEE=2).
+func (e CMEError) Text() string {
+	if t, ok := cmeText[e]; ok {
+		return t
+	}
+	return "unknown"
+}
+
+func (e CMEError) Error() string { return fmt.Sprintf("+CME ERROR: %d (%s)", int(e), e.Text()) }
+
+// CMECode finds the code of a verbose text, case-insensitively.
+func CMECode(text string) (CMEError, bool) {
+	for c, t := range cmeText {
+		if strings.EqualFold(t, strings.TrimSpace(text)) {
+			return c, true
+		}
+	}
+	return 0, false
+}

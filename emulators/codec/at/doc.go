@@ -1,0 +1,7 @@
+// Package at is the AT command codec shared by the modem emulator and the
+// harness client (3GPP TS 27.007, ITU-T V.250). It is layered like the
+// warthog618/modem library: a Splitter frames command lines, Parse turns a
+// line into Commands, an Encoder writes responses honouring ATV and +CMEE,
+// and on the host side a LineReader frames response lines and Classify tells
+// final result codes from information text.
+package at

@@ -1,0 +1,108 @@
+package at
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// MaxResponseLine bounds one response line on the host side; +CGLA answers
+// carrying 255-byte APDUs in hex stay well below it.
+const MaxResponseLine = 8192
+
+// LineReader frames response lines: text between CR or LF bytes, empty lines
+// skipped. It reads through a bufio.Reader, so it owns r from then on.
+type LineReader struct {
+	r *bufio.Reader
+}
+
+// NewLineReader returns a LineReader over r.
+func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewReader(r)} }
+
+// Next returns the next non-empty line. An overlong line is consumed up to its
+// terminator and reported as ErrLineTooLong; the reader stays usable.
+func (l *LineReader) Next() (string, error) {
+	var buf []byte
+	over := false
+	for {
+		c, err := l.r.ReadByte()
+		if err != nil {
+			if len(buf) > 0 && err == io.EOF {
+				return string(buf), nil
+			}
+			return "", err
+		}
+		if c == '\r' || c == '\n' {
+			if over {
+				return "", fmt.Errorf("%w: response line over %d bytes", ErrLineTooLong, MaxResponseLine)
+			}
+			if len(buf) > 0 {
+				return string(buf), nil
+			}
+			continue
+		}
+		if len(buf) >= MaxResponseLine {
+			over = true
+			continue
+		}
+		buf = append(buf, c)
+	}
+}
+
+// Kind classifies a response line.
+type Kind int
+
+const (
+	Info       Kind = iota // information text or an unsolicited result code
+	FinalOK                // OK
+	FinalError             // ERROR, and the V.250 call results NO CARRIER, BUSY, ...
+	FinalCME               // +CME ERROR: <err> (TS 27.007 §9.2)
+	FinalCMS               // +CMS ERROR: <err> (TS 27.005 §3.2.5)
+)
+
+// IsFinal reports whether the kind ends a command's response.
+func (k Kind) IsFinal() bool { return k != Info }
+
+// Result is a classified response line. Code is the numeric error (-1 when
+// the modem sent a text that is not in the table); Text is the error text.
+type Result struct {
+	Kind Kind
+	Code int
+	Text string
+}
+
+// Classify tells final result codes from information text. Only V1 (verbose)
+// results are recognised: a bare "0" or "4" may be the information text of a
+// command (some modems answer +CCHO with a bare channel number).
+func Classify(line string) Result {
+	switch line {
+	case "OK":
+		return Result{Kind: FinalOK}
+	case "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "ABORTED":
+		return Result{Kind: FinalError, Code: -1, Text: line}
+	}
+	for _, f := range []struct {
+		prefix string
+		kind   Kind
+	}{{"+CME ERROR:", FinalCME}, {"+CMS ERROR:", FinalCMS}} {
+		if !strings.HasPrefix(line, f.prefix) {
+			continue
+		}
+		text := strings.TrimSpace(line[len(f.prefix):])
+		if n, err := strconv.Atoi(text); err == nil && n >= 0 {
+			r := Result{Kind: f.kind, Code: n, Text: text}
+			if f.kind == FinalCME {
+				r.Text = CMEError(n).Text()
+			}
+			return r
+		}
+		r := Result{Kind: f.kind, Code: -1, Text: text}
+		if c, ok := CMECode(text); ok && f.kind == FinalCME {
+			r.Code = int(c)
+		}
+		return r
+	}
+	return Result{Kind: Info}
+}

@@ -1,0 +1,115 @@
+package at
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestEncoder(t *testing.T) {
+	tests := []struct {
+		name string
+		got  []byte
+		want string
+	}{
+		{"v1 info", Encoder{Verbose: true}.Info("+CFUN: 1"), "\r\n+CFUN: 1\r\n"},
+		{"v0 info", Encoder{}.Info("+CFUN: 1"), "+CFUN: 1\r\n"},
+		{"v1 ok", Encoder{Verbose: true}.OK(), "\r\nOK\r\n"},
+		{"v0 ok", Encoder{}.OK(), "0\r"},
+		{"v1 error", Encoder{Verbose: true}.Error(), "\r\nERROR\r\n"},
+		{"v0 error", Encoder{}.Error(), "4\r"},
+		{"cmee0", Encoder{Verbose: true}.CME(CMESIMNotInserted), "\r\nERROR\r\n"},
+		{"cmee1", Encoder{Verbose: true, CMEE: 1}.CME(CMESIMNotInserted), "\r\n+CME ERROR: 10\r\n"},
+		{"cmee2", Encoder{Verbose: true, CMEE: 2}.CME(CMEIncorrectParameters), "\r\n+CME ERROR: incorrect parameters\r\n"},
+		{"final nil", Encoder{Verbose: true}.Final(nil), "\r\nOK\r\n"},
+		{"final wrapped cme", Encoder{Verbose: true, CMEE: 1}.Final(fmt.Errorf("csim: %w", CMESIMBusy)), "\r\n+CME ERROR: 14\r\n"},
+		{"final other", Encoder{Verbose: true, CMEE: 1}.Final(errors.New("x")), "\r\nERROR\r\n"},
+		{"urc", Encoder{Verbose: true}.URC("+CEREG: 5"), "\r\n+CEREG: 5\r\n"},
+	}
+	for _, tc := range tests {
+		if string(tc.got) != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestCMEText(t *testing.T) {
+	for code, text := range map[CMEError]string{3: "operation not allowed", 4: "operation not supported",
+		10: "SIM not inserted", 13: "SIM failure", 14: "SIM busy", 21: "invalid index",
+		30: "no network service", 50: "incorrect parameters", 100: "unknown", 999: "unknown"} {
+		if code.Text() != text {
+			t.Errorf("%d: %q, want %q", code, code.Text(), text)
+		}
+	}
+}
+
+func TestLineReader(t *testing.T) {
+	in := "\r\n+CEREG: 2,5\r\n\r\nOK\r\nAT\r\r\n0\r" + strings.Repeat("x", MaxResponseLine+1) + "\r\nlast"
+	lr := NewLineReader(strings.NewReader(in))
+	want := []string{"+CEREG: 2,5", "OK", "AT", "0", "!toolong", "last", "!eof"}
+	for i, w := range want {
+		l, err := lr.Next()
+		got := l
+		switch {
+		case errors.Is(err, ErrLineTooLong):
+			got = "!toolong"
+		case err == io.EOF:
+			got = "!eof"
+		case err != nil:
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if got != w {
+			t.Fatalf("line %d: got %q, want %q", i, got, w)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		line string
+		want Result
+	}{
+		{"OK", Result{Kind: FinalOK}},
+		{"ERROR", Result{Kind: FinalError, Code: -1, Text: "ERROR"}},
+		{"NO CARRIER", Result{Kind: FinalError, Code: -1, Text: "NO CARRIER"}},
+		{"+CME ERROR: 10", Result{Kind: FinalCME, Code: 10, Text: "SIM not inserted"}},
+		{"+CME ERROR: SIM busy", Result{Kind: FinalCME, Code: 14, Text: "SIM busy"}},
+		{"+CME ERROR: vendor thing", Result{Kind: FinalCME, Code: -1, Text: "vendor thing"}},
+		{"+CMS ERROR: 500", Result{Kind: FinalCMS, Code: 500, Text: "500"}},
+		{"+CEREG: 5", Result{Kind: Info}},
+		{"OKAY", Result{Kind: Info}},
+		{"0", Result{Kind: Info}},
+	}
+	for _, tc := range tests {
+		if got := Classify(tc.line); got != tc.want {
+			t.Errorf("Classify(%q) = %+v, want %+v", tc.line, got, tc.want)
+		}
+	}
+}
+
+// FuzzLineReader checks that any byte stream yields bounded, terminator-free
+// lines and that classification never panics.
+func FuzzLineReader(f *testing.F) {
+	for _, s := range []string{"\r\nOK\r\n", "\r\n+CME ERROR: 10\r\n", "0\r4\r", "\n\n\r", "+CME ERROR:", "+CMS ERROR: -1\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lr := NewLineReader(strings.NewReader(string(data)))
+		for i := 0; i <= len(data); i++ {
+			l, err := lr.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil && !errors.Is(err, ErrLineTooLong) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if len(l) > MaxResponseLine || strings.ContainsAny(l, "\r\n") || (err == nil && l == "") {
+				t.Fatalf("bad line %q", l)
+			}
+			_ = Classify(l)
+		}
+		t.Fatalf("reader did not reach EOF")
+	})
+}

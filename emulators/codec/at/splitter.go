@@ -1,0 +1,81 @@
+package at
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MaxLine is the longest command line the Splitter accepts, in bytes.
+const MaxLine = 1024
+
+// Splitter errors, reported once the offending line's terminator arrives.
+var (
+	ErrLineTooLong = errors.New("at: command line too long")
+	ErrMalformed   = errors.New("at: malformed command line")
+)
+
+// Line is one complete command line, or the error that spoilt it.
+type Line struct {
+	Text string
+	Err  error
+}
+
+// Splitter frames a byte stream into command lines. Lines end with CR, LF or
+// CR LF (the pair counts once); backspace (BS or DEL) deletes the previous
+// character, as a person at minicom expects; empty lines are dropped. Memory
+// is bounded by MaxLine whatever the input.
+type Splitter struct {
+	buf      []byte
+	overflow bool
+	bad      byte // first offending byte, when badSeen
+	badSeen  bool
+	afterCR  bool
+}
+
+// Feed consumes p and returns the lines it completed, in order.
+func (s *Splitter) Feed(p []byte) []Line {
+	var out []Line
+	for _, c := range p {
+		if c == '\n' && s.afterCR {
+			s.afterCR = false
+			continue
+		}
+		s.afterCR = c == '\r'
+		switch {
+		case c == '\r' || c == '\n':
+			if l, ok := s.finish(); ok {
+				out = append(out, l)
+			}
+		case c == 0x08 || c == 0x7f:
+			if len(s.buf) > 0 && !s.overflow {
+				s.buf = s.buf[:len(s.buf)-1]
+			}
+		case c < 0x20 || c > 0x7e:
+			if !s.badSeen {
+				s.bad, s.badSeen = c, true
+			}
+		case len(s.buf) >= MaxLine:
+			s.overflow = true
+		default:
+			s.buf = append(s.buf, c)
+		}
+	}
+	return out
+}
+
+// finish ends the current line; ok is false for an empty, clean line.
+func (s *Splitter) finish() (Line, bool) {
+	defer func() {
+		s.buf = s.buf[:0]
+		s.overflow, s.badSeen = false, false
+	}()
+	switch {
+	case s.overflow:
+		return Line{Err: fmt.Errorf("%w: more than %d bytes", ErrLineTooLong, MaxLine)}, true
+	case s.badSeen:
+		return Line{Err: fmt.Errorf("%w: control or non-ASCII byte 0x%02x", ErrMalformed, s.bad)}, true
+	case len(s.buf) == 0:
+		return Line{}, false
+	}
+	return Line{Text: string(s.buf)}, true
+}

@@ -1,0 +1,109 @@
+package at
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSplitter(t *testing.T) {
+	long := "AT" + strings.Repeat("E", MaxLine)
+	tests := []struct {
+		name  string
+		feeds []string
+		want  []string // "!" prefix: an error wrapping the named sentinel
+	}{
+		{"cr", []string{"AT\r"}, []string{"AT"}},
+		{"lf", []string{"AT\n"}, []string{"AT"}},
+		{"crlf counts once", []string{"AT\r\nATE0\r\n"}, []string{"AT", "ATE0"}},
+		{"lf cr is two terminators, empty dropped", []string{"AT\n\rATI\r"}, []string{"AT", "ATI"}},
+		{"split across feeds", []string{"AT+C", "FUN?", "\r", "\nAT\r"}, []string{"AT+CFUN?", "AT"}},
+		{"crlf split across feeds", []string{"AT\r", "\nAT\r"}, []string{"AT", "AT"}},
+		{"empty lines ignored", []string{"\r\r\n\n\r\n"}, nil},
+		{"backspace", []string{"ATX\bE0\r"}, []string{"ATE0"}},
+		{"delete", []string{"ATZZ\x7f\r"}, []string{"ATZ"}},
+		{"backspace on empty", []string{"\b\bAT\r"}, []string{"AT"}},
+		{"no terminator yet", []string{"AT"}, nil},
+		{"binary junk", []string{"A\x00T\r", "AT\r"}, []string{"!malformed", "AT"}},
+		{"non-ascii", []string{"AT\xc3\xa9\r"}, []string{"!malformed"}},
+		{"overlong", []string{long, "\r", "AT\r"}, []string{"!toolong", "AT"}},
+		{"exactly max", []string{long[:MaxLine] + "\r"}, []string{long[:MaxLine]}},
+		{"tab is control", []string{"AT\t\r"}, []string{"!malformed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var s Splitter
+			var got []string
+			for _, f := range tc.feeds {
+				for _, l := range s.Feed([]byte(f)) {
+					switch {
+					case errors.Is(l.Err, ErrMalformed):
+						got = append(got, "!malformed")
+					case errors.Is(l.Err, ErrLineTooLong):
+						got = append(got, "!toolong")
+					case l.Err != nil:
+						t.Fatalf("unexpected error %v", l.Err)
+					default:
+						got = append(got, l.Text)
+					}
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSplitterBoundedMemory(t *testing.T) {
+	var s Splitter
+	chunk := []byte(strings.Repeat("A", 4096))
+	for i := 0; i < 256; i++ {
+		if out := s.Feed(chunk); len(out) != 0 {
+			t.Fatalf("line completed without terminator")
+		}
+	}
+	if cap(s.buf) > 2*MaxLine {
+		t.Errorf("buffer grew to %d bytes", cap(s.buf))
+	}
+}
+
+// FuzzSplitParse checks that any byte stream frames and parses without
+// panicking, within the line bound, and that parsed lines re-render to a
+// line that parses to the same commands.
+func FuzzSplitParse(f *testing.F) {
+	for _, s := range []string{
+		"AT\r", "ATE0V1\r\n", "AT+CMEE=2;+CFUN?\r", "AT+CSIM=10,\"00A4040000\"\r",
+		"AT+CRSM=176,28423,0,0,9\r", "AT+COPS=?;+CEREG=2\r", "AT+CGLA=1,10,\"8\r",
+		"ATS0=1;S0?\r", "AT\x00\x01\r", "at+ccho=\"A0000005591010FFFFFFFF8900000100\"\n",
+		"AT;;\r", "AT+CRSM=176,,,\r",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s Splitter
+		for _, l := range s.Feed(data) {
+			if l.Err != nil {
+				continue
+			}
+			if len(l.Text) > MaxLine {
+				t.Fatalf("line of %d bytes", len(l.Text))
+			}
+			cmds, err := Parse(l.Text)
+			if err != nil {
+				continue
+			}
+			parts := make([]string, len(cmds))
+			for i, c := range cmds {
+				parts[i] = c.String()
+			}
+			again, err := Parse("AT" + strings.Join(parts, ";"))
+			if err != nil {
+				t.Fatalf("re-rendered %q does not parse: %v", parts, err)
+			}
+			if len(again) != len(cmds) {
+				t.Fatalf("re-rendered %q: %d commands, want %d", parts, len(again), len(cmds))
+			}
+		}
+	})
+}

@@ -1,0 +1,337 @@
+package stk
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Command is a proactive command (TS 102 223 §6.6) as the card sends it in a
+// D0 template. Which of the command-specific fields are meaningful depends on
+// Details.Type; the rest stay zero.
+type Command struct {
+	Details CommandDetails
+	Devices DeviceIdentities
+
+	// TIMER MANAGEMENT: timer 1..8, and the value for a start.
+	TimerID    byte
+	TimerValue time.Duration
+	// SET UP EVENT LIST: the events to report (empty removes all).
+	Events []byte
+	// OPEN CHANNEL.
+	Bearer     BearerDescription
+	BufferSize uint16
+	Transport  *TransportLevel // nil when absent
+	Address    netip.Addr      // zero when absent (dynamic)
+	// SEND DATA.
+	Data []byte
+	// RECEIVE DATA: the number of bytes asked for.
+	Length int
+	// Alpha identifiers and other objects this package does not interpret,
+	// in order.
+	Others []SimpleTLV
+}
+
+// Channel returns the BIP channel a SEND DATA, RECEIVE DATA or CLOSE
+// CHANNEL command addresses (0 when the destination is not a channel).
+func (c Command) Channel() byte {
+	if c.Devices.Dest&0xF8 == 0x20 {
+		return c.Devices.Dest & 0x07
+	}
+	return 0
+}
+
+// CommandError is returned by ParseCommand when the command is malformed;
+// Result is the general result the terminal should answer with
+// (ResultDataNotUnderstood or ResultValuesMissing).
+type CommandError struct {
+	Result byte
+	Err    error
+}
+
+func (e *CommandError) Error() string { return e.Err.Error() }
+func (e *CommandError) Unwrap() error { return e.Err }
+
+func notUnderstood(format string, a ...any) error {
+	return &CommandError{Result: ResultDataNotUnderstood, Err: fmt.Errorf(format, a...)}
+}
+
+func missing(what string) error {
+	return &CommandError{Result: ResultValuesMissing, Err: fmt.Errorf("missing %s", what)}
+}
+
+func toUICC(num, typ, q byte) (CommandDetails, DeviceIdentities) {
+	return CommandDetails{Number: num, Type: typ, Qualifier: q}, DeviceIdentities{Source: DevUICC, Dest: DevTerminal}
+}
+
+// NewTimerStart builds TIMER MANAGEMENT (start) of timer id for d.
+func NewTimerStart(num, id byte, d time.Duration) Command {
+	c := Command{TimerID: id, TimerValue: d}
+	c.Details, c.Devices = toUICC(num, CmdTimerManagement, TimerStart)
+	return c
+}
+
+// NewTimerDeactivate builds TIMER MANAGEMENT (deactivate) of timer id.
+func NewTimerDeactivate(num, id byte) Command {
+	c := Command{TimerID: id}
+	c.Details, c.Devices = toUICC(num, CmdTimerManagement, TimerDeactivate)
+	return c
+}
+
+// NewTimerGetValue builds TIMER MANAGEMENT (get current value) of timer id.
+func NewTimerGetValue(num, id byte) Command {
+	c := Command{TimerID: id}
+	c.Details, c.Devices = toUICC(num, CmdTimerManagement, TimerGetValue)
+	return c
+}
+
+// NewProvideLocalInfo builds PROVIDE LOCAL INFORMATION with qualifier q
+// (PLILocation, PLINMR, PLIAccessTechnology).
+func NewProvideLocalInfo(num, q byte) Command {
+	var c Command
+	c.Details, c.Devices = toUICC(num, CmdProvideLocalInfo, q)
+	return c
+}
+
+// NewSetUpEventList builds SET UP EVENT LIST for events.
+func NewSetUpEventList(num byte, events ...byte) Command {
+	c := Command{Events: append([]byte{}, events...)}
+	c.Details, c.Devices = toUICC(num, CmdSetUpEventList, 0)
+	return c
+}
+
+// NewOpenChannel builds OPEN CHANNEL with immediate link establishment on
+// the default bearer, TCP client mode to the remote addr, asking for a
+// buffer of bufSize bytes.
+func NewOpenChannel(num byte, addr netip.AddrPort, bufSize uint16) Command {
+	c := Command{
+		Bearer:     BearerDescription{Type: BearerDefault},
+		BufferSize: bufSize,
+		Transport:  &TransportLevel{Protocol: TransportTCPClientRemote, Port: addr.Port()},
+		Address:    addr.Addr(),
+	}
+	c.Details, c.Devices = toUICC(num, CmdOpenChannel, OpenImmediate)
+	return c
+}
+
+// NewCloseChannel builds CLOSE CHANNEL of channel ch.
+func NewCloseChannel(num, ch byte) Command {
+	var c Command
+	c.Details, _ = toUICC(num, CmdCloseChannel, 0)
+	c.Devices = DeviceIdentities{Source: DevUICC, Dest: ChannelDevice(ch)}
+	return c
+}
+
+// NewSendData builds SEND DATA of data on channel ch; immediate sends the
+// terminal's buffer now, otherwise the terminal only stores it.
+func NewSendData(num, ch byte, data []byte, immediate bool) Command {
+	var q byte
+	if immediate {
+		q = SendImmediately
+	}
+	c := Command{Data: data}
+	c.Details, _ = toUICC(num, CmdSendData, q)
+	c.Devices = DeviceIdentities{Source: DevUICC, Dest: ChannelDevice(ch)}
+	return c
+}
+
+// NewReceiveData builds RECEIVE DATA of up to n (1..255) bytes on channel ch.
+func NewReceiveData(num, ch byte, n int) Command {
+	c := Command{Length: n}
+	c.Details, _ = toUICC(num, CmdReceiveData, 0)
+	c.Devices = DeviceIdentities{Source: DevUICC, Dest: ChannelDevice(ch)}
+	return c
+}
+
+// NewRefresh builds REFRESH with qualifier q (RefreshUICCReset, ...).
+func NewRefresh(num, q byte) Command {
+	var c Command
+	c.Details, c.Devices = toUICC(num, CmdRefresh, q)
+	return c
+}
+
+// Encode returns the command in its D0 template, objects in the order of
+// TS 102 223 §6.6.
+func (c Command) Encode() ([]byte, error) {
+	objs := []SimpleTLV{c.Details.Object(), c.Devices.Object()}
+	switch c.Details.Type {
+	case CmdTimerManagement:
+		objs = append(objs, TimerIDObject(c.TimerID))
+		if c.Details.Qualifier == TimerStart {
+			tv, err := TimerValueObject(c.TimerValue)
+			if err != nil {
+				return nil, fmt.Errorf("TIMER MANAGEMENT: %w", err)
+			}
+			objs = append(objs, tv)
+		}
+	case CmdSetUpEventList:
+		objs = append(objs, EventListObject(c.Events))
+	case CmdOpenChannel:
+		objs = append(objs, c.Bearer.Object(), BufferSizeObject(c.BufferSize))
+		if c.Transport != nil {
+			objs = append(objs, c.Transport.Object())
+		}
+		if c.Address.IsValid() {
+			objs = append(objs, OtherAddressObject(c.Address))
+		}
+	case CmdSendData:
+		objs = append(objs, ChannelDataObject(c.Data))
+	case CmdReceiveData:
+		if c.Length < 0 || c.Length > 0xFF {
+			return nil, fmt.Errorf("RECEIVE DATA: length %d out of range", c.Length)
+		}
+		objs = append(objs, ChannelDataLengthObject(c.Length))
+	}
+	objs = append(objs, c.Others...)
+	body, err := EncodeTLVs(objs)
+	if err != nil {
+		return nil, fmt.Errorf("proactive command %02X: %w", c.Details.Type, err)
+	}
+	return WrapBER(TagProactiveCommand, body)
+}
+
+// ignorable are objects the terminal may receive in these commands and
+// need not act on (alpha identifier, icon, text attribute, frame,
+// network access name, user login/password text strings, duration).
+var ignorable = map[byte]bool{0x04: true, 0x05: true, 0x0D: true, 0x1E: true, 0x47: true, 0x50: true, 0x68: true}
+
+// ParseCommand decodes a proactive command from its D0 template. On error it
+// still returns the command details and device identities when they could
+// be read, so the terminal can answer; the error is a *CommandError when the
+// terminal should answer with its Result. Commands of types this package
+// does not know decode without error, their objects kept in Others.
+func ParseCommand(b []byte) (Command, error) {
+	var c Command
+	tag, body, err := UnwrapBER(b)
+	if err != nil {
+		return c, notUnderstood("proactive command: %w", err)
+	}
+	if tag != TagProactiveCommand {
+		return c, notUnderstood("proactive command: tag %02X, want D0", tag)
+	}
+	objs, err := ParseTLVs(body)
+	if err != nil {
+		return c, notUnderstood("proactive command: %w", err)
+	}
+	if len(objs) < 2 || objs[0].Tag != TagCommandDetails || objs[1].Tag != TagDeviceIdentities {
+		return c, missing("command details and device identities at the start of the command")
+	}
+	if c.Details, err = DecodeCommandDetails(objs[0].Value); err != nil {
+		return c, notUnderstood("%w", err)
+	}
+	if c.Devices, err = DecodeDeviceIdentities(objs[1].Value); err != nil {
+		return c, notUnderstood("%w", err)
+	}
+	if err := c.decodeBody(objs[2:]); err != nil {
+		return c, fmt.Errorf("proactive command %02X: %w", c.Details.Type, err)
+	}
+	return c, nil
+}
+
+func (c *Command) decodeBody(objs []SimpleTLV) error {
+	seen := map[byte]bool{}
+	known := true
+	for _, o := range objs {
+		if seen[o.Tag] || o.Ext != 0 {
+			c.Others = append(c.Others, o)
+			continue
+		}
+		used, err := c.decodeObject(o)
+		if errors.Is(err, errUnknownType) {
+			known = false
+			err, used = nil, false
+		}
+		if err != nil {
+			return notUnderstood("%w", err)
+		}
+		if used {
+			seen[o.Tag] = true
+			continue
+		}
+		if known && o.CR && !ignorable[o.Tag] {
+			return notUnderstood("object %s: comprehension required but not understood", o.name())
+		}
+		c.Others = append(c.Others, o)
+	}
+	return c.checkMandatory(seen)
+}
+
+var errUnknownType = errors.New("unknown command type")
+
+// decodeObject interprets o for this command type and reports whether it did.
+func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
+	var err error
+	switch c.Details.Type {
+	case CmdTimerManagement:
+		switch o.Tag {
+		case TagTimerID:
+			c.TimerID, err = DecodeTimerID(o.Value)
+			return true, err
+		case TagTimerValue:
+			c.TimerValue, err = DecodeTimerValue(o.Value)
+			return true, err
+		}
+	case CmdSetUpEventList:
+		if o.Tag == TagEventList {
+			c.Events = o.Value
+			return true, nil
+		}
+	case CmdOpenChannel:
+		switch o.Tag {
+		case TagBearerDescription:
+			c.Bearer, err = DecodeBearerDescription(o.Value)
+			return true, err
+		case TagBufferSize:
+			c.BufferSize, err = DecodeBufferSize(o.Value)
+			return true, err
+		case TagTransportLevel:
+			t, err := DecodeTransportLevel(o.Value)
+			c.Transport = &t
+			return true, err
+		case TagOtherAddress:
+			c.Address, err = DecodeOtherAddress(o.Value)
+			return true, err
+		}
+	case CmdSendData:
+		if o.Tag == TagChannelData {
+			c.Data = o.Value
+			return true, nil
+		}
+	case CmdReceiveData:
+		if o.Tag == TagChannelDataLength {
+			n, err := DecodeByte("channel data length", o.Value)
+			c.Length = int(n)
+			return true, err
+		}
+	case CmdProvideLocalInfo, CmdCloseChannel, CmdRefresh:
+	default:
+		return false, errUnknownType
+	}
+	return false, nil
+}
+
+func (c *Command) checkMandatory(seen map[byte]bool) error {
+	var need []byte
+	switch c.Details.Type {
+	case CmdTimerManagement:
+		need = []byte{TagTimerID}
+		if c.Details.Qualifier == TimerStart {
+			need = append(need, TagTimerValue)
+		}
+	case CmdSetUpEventList:
+		need = []byte{TagEventList}
+	case CmdOpenChannel:
+		need = []byte{TagBearerDescription, TagBufferSize}
+	case CmdSendData:
+		need = []byte{TagChannelData}
+	case CmdReceiveData:
+		need = []byte{TagChannelDataLength}
+	}
+	for _, t := range need {
+		if !seen[t] {
+			return missing(fmt.Sprintf("object %02X", t))
+		}
+	}
+	return nil
+}

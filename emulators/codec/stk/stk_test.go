@@ -1,0 +1,379 @@
+package stk
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// h decodes a hexdump with spaces; vectors below are derived by hand from
+// TS 102 223 / TS 31.111 / TS 24.008 codings.
+func h(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
+}
+
+func TestParseTLVs(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []SimpleTLV
+		err  bool
+	}{
+		{"one-byte tag CR", "81 03 01 27 00", []SimpleTLV{{Tag: 0x01, CR: true, Value: []byte{1, 0x27, 0}}}, false},
+		{"no CR, empty value", "3E 00", []SimpleTLV{{Tag: 0x3E, Value: []byte{}}}, false},
+		{"three-byte tag CR", "7F 80 13 01 AA", []SimpleTLV{{Tag: 0x13, CR: true, Value: []byte{0xAA}}}, false},
+		{"three-byte ext tag", "7F 01 00 00", []SimpleTLV{{Ext: 0x0100, Value: []byte{}}}, false},
+		{"two objects", "82 02 81 82 24 01 01", []SimpleTLV{
+			{Tag: 0x02, CR: true, Value: []byte{0x81, 0x82}},
+			{Tag: 0x24, Value: []byte{1}},
+		}, false},
+		{"invalid tag 00", "00 01 00", nil, true},
+		{"invalid tag FF", "FF 00", nil, true},
+		{"truncated value", "81 03 01 27", nil, true},
+		{"missing length", "81", nil, true},
+		{"length 82 form", "36 82 00 01 00", nil, true},
+		{"truncated three-byte tag", "7F 80", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseTLVs(h(t, tt.in))
+			if (err != nil) != tt.err {
+				t.Fatalf("err = %v, want error %v", err, tt.err)
+			}
+			if !tt.err && !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLongLength(t *testing.T) {
+	v := bytes.Repeat([]byte{0x5A}, 0x80)
+	b, err := ChannelDataObject(v).Encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b[:3], h(t, "B6 81 80")) {
+		t.Fatalf("header % X, want B6 81 80", b[:3])
+	}
+	objs, err := ParseTLVs(b)
+	if err != nil || len(objs) != 1 || !bytes.Equal(objs[0].Value, v) {
+		t.Fatalf("round trip: %v %+v", err, objs)
+	}
+	if _, err := ChannelDataObject(make([]byte, 256)).Encode(nil); err == nil {
+		t.Fatal("256-byte value encoded without error")
+	}
+}
+
+func TestPLMN(t *testing.T) {
+	tests := []struct{ plmn, hex string }{
+		{"20801", "02 F8 10"},
+		{"20810", "02 F8 01"},
+		{"46000", "64 F0 00"},
+		{"310410", "13 00 14"},
+	}
+	for _, tt := range tests {
+		got, err := EncodePLMN(tt.plmn)
+		if err != nil || !bytes.Equal(got[:], h(t, tt.hex)) {
+			t.Errorf("EncodePLMN(%s) = % X, %v; want %s", tt.plmn, got, err, tt.hex)
+		}
+		back, err := DecodePLMN(h(t, tt.hex))
+		if err != nil || back != tt.plmn {
+			t.Errorf("DecodePLMN(%s) = %q, %v", tt.hex, back, err)
+		}
+	}
+	for _, bad := range []string{"2080", "2O801", "2080123"} {
+		if _, err := EncodePLMN(bad); err == nil {
+			t.Errorf("EncodePLMN(%q) accepted", bad)
+		}
+	}
+	if _, err := DecodePLMN(h(t, "0A F8 10")); err == nil {
+		t.Error("DecodePLMN accepted a non-BCD digit")
+	}
+}
+
+func TestTimerValue(t *testing.T) {
+	tests := []struct {
+		d   time.Duration
+		hex string
+	}{
+		{5 * time.Minute, "00 50 00"},
+		{time.Hour + 23*time.Minute + 45*time.Second, "10 32 54"},
+		{30 * time.Second, "00 00 03"},
+	}
+	for _, tt := range tests {
+		o, err := TimerValueObject(tt.d)
+		if err != nil || !bytes.Equal(o.Value, h(t, tt.hex)) {
+			t.Errorf("TimerValueObject(%v) = % X, %v; want %s", tt.d, o.Value, err, tt.hex)
+		}
+		back, err := DecodeTimerValue(h(t, tt.hex))
+		if err != nil || back != tt.d {
+			t.Errorf("DecodeTimerValue(%s) = %v, %v", tt.hex, back, err)
+		}
+	}
+	if _, err := DecodeTimerValue(h(t, "00 06 00")); err == nil {
+		t.Error("60 minutes accepted")
+	}
+	if _, err := TimerValueObject(100 * time.Hour); err == nil {
+		t.Error("100 h accepted")
+	}
+}
+
+func TestCommandVectors(t *testing.T) {
+	addr := netip.MustParseAddrPort("127.0.0.1:8080")
+	tests := []struct {
+		name string
+		cmd  Command
+		hex  string
+	}{
+		{"timer start 1 5min", NewTimerStart(1, 1, 5*time.Minute),
+			"D0 11 81 03 01 27 00 82 02 81 82 A4 01 01 A5 03 00 50 00"},
+		{"timer get value", NewTimerGetValue(2, 3),
+			"D0 0C 81 03 02 27 02 82 02 81 82 A4 01 03"},
+		{"PLI location", NewProvideLocalInfo(1, PLILocation),
+			"D0 09 81 03 01 26 00 82 02 81 82"},
+		{"set up event list", NewSetUpEventList(1, EventLocationStatus, EventDataAvailable, EventChannelStatus),
+			"D0 0E 81 03 01 05 00 82 02 81 82 19 03 03 09 0A"},
+		{"open channel", NewOpenChannel(1, addr, 1400),
+			"D0 1C 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 05 21 7F 00 00 01"},
+		{"send data immediately", NewSendData(1, 1, []byte("GET"), true),
+			"D0 0E 81 03 01 43 01 82 02 81 21 B6 03 47 45 54"},
+		{"receive data", NewReceiveData(4, 1, 200),
+			"D0 0C 81 03 04 42 00 82 02 81 21 B7 01 C8"},
+		{"close channel", NewCloseChannel(5, 1),
+			"D0 09 81 03 05 41 00 82 02 81 21"},
+		{"refresh UICC reset", NewRefresh(1, RefreshUICCReset),
+			"D0 09 81 03 01 01 04 82 02 81 82"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := h(t, tt.hex)
+			got, err := tt.cmd.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("Encode = % X\nwant     % X", got, want)
+			}
+			back, err := ParseCommand(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := back.Encode()
+			if err != nil || !bytes.Equal(again, want) {
+				t.Fatalf("re-encode = % X, %v", again, err)
+			}
+			if back.Details != tt.cmd.Details || back.Devices != tt.cmd.Devices {
+				t.Fatalf("parsed %+v", back)
+			}
+		})
+	}
+}
+
+func TestParseCommandFields(t *testing.T) {
+	c, err := ParseCommand(h(t, "D0 1C 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 05 21 7F 00 00 01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BufferSize != 1400 || c.Transport == nil || *c.Transport != (TransportLevel{TransportTCPClientRemote, 8080}) ||
+		c.Address != netip.MustParseAddr("127.0.0.1") || c.Bearer.Type != BearerDefault {
+		t.Fatalf("open channel parsed as %+v", c)
+	}
+	c, err = ParseCommand(h(t, "D0 0E 81 03 01 43 01 82 02 81 21 B6 03 47 45 54"))
+	if err != nil || string(c.Data) != "GET" || c.Channel() != 1 || c.Details.Qualifier&SendImmediately == 0 {
+		t.Fatalf("send data parsed as %+v, %v", c, err)
+	}
+	// Padding FF after the template, and an alpha identifier, are accepted.
+	c, err = ParseCommand(h(t, "D0 0C 81 03 01 26 02 82 02 81 82 85 01 41 FF FF"))
+	if err != nil || c.Details.Qualifier != PLINMR || len(c.Others) != 1 {
+		t.Fatalf("PLI with alpha parsed as %+v, %v", c, err)
+	}
+	// Unknown command type (DISPLAY TEXT): no error, objects kept.
+	c, err = ParseCommand(h(t, "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21"))
+	if err != nil || c.Details.Type != 0x21 || len(c.Others) != 1 {
+		t.Fatalf("display text parsed as %+v, %v", c, err)
+	}
+}
+
+func TestParseCommandErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		result byte
+		hasCD  bool
+	}{
+		{"not D0", "D6 09 81 03 01 26 00 82 02 81 82", ResultDataNotUnderstood, false},
+		{"truncated", "D0 09 81 03 01 26 00 82 02 81", ResultDataNotUnderstood, false},
+		{"no device identities", "D0 05 81 03 01 26 00", ResultValuesMissing, false},
+		{"timer start without value", "D0 0C 81 03 01 27 00 82 02 81 82 A4 01 01", ResultValuesMissing, true},
+		{"timer id 9", "D0 11 81 03 01 27 00 82 02 81 82 A4 01 09 A5 03 00 50 00", ResultDataNotUnderstood, true},
+		{"unknown CR object", "D0 0C 81 03 01 26 00 82 02 81 82 F0 01 00", ResultDataNotUnderstood, true},
+		{"bad other address", "D0 1A 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 03 21 7F 00", ResultDataNotUnderstood, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseCommand(h(t, tt.in))
+			var ce *CommandError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want *CommandError", err)
+			}
+			if ce.Result != tt.result {
+				t.Fatalf("result %02X, want %02X (%v)", ce.Result, tt.result, err)
+			}
+			if tt.hasCD && c.Details.Number != 1 {
+				t.Fatalf("command details not kept: %+v", c.Details)
+			}
+		})
+	}
+}
+
+func TestTerminalResponseVectors(t *testing.T) {
+	pli := NewProvideLocalInfo(1, PLILocation)
+	open := NewOpenChannel(1, netip.MustParseAddrPort("127.0.0.1:8080"), 1400)
+	nmr := NewProvideLocalInfo(2, PLINMR)
+	tm := NewTimerGetValue(3, 1)
+	rd := NewReceiveData(4, 1, 3)
+	with := func(r TerminalResponse, f func(*TerminalResponse)) TerminalResponse { f(&r); return r }
+	tests := []struct {
+		name string
+		tr   TerminalResponse
+		hex  string
+	}{
+		{"PLI location", with(Respond(pli, Result{}), func(r *TerminalResponse) {
+			r.Location = &LocationInfo{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D}
+		}), "81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{"PLI no service", Respond(pli, Result{General: ResultTerminalUnable, Additional: []byte{UnableNoService}}),
+			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
+		{"PLI NMR", with(Respond(nmr, Result{}), func(r *TerminalResponse) {
+			r.NMR = []Measurement{{"20801", -85}, {"20810", -101}}
+		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 08 02 F8 10 38 02 F8 01 28"},
+		{"open channel", with(Respond(open, Result{}), func(r *TerminalResponse) {
+			r.ChannelStatus = &ChannelStatus{Channel: 1, Established: true}
+			r.Bearer = &BearerDescription{Type: BearerDefault}
+			r.BufferSize = new(uint16(1400))
+		}), "81 03 01 40 01 82 02 82 81 83 01 00 38 02 81 00 B5 01 03 B9 02 05 78"},
+		{"timer value", with(Respond(tm, Result{}), func(r *TerminalResponse) {
+			r.TimerID = 1
+			r.TimerValue = new(90 * time.Second)
+		}), "81 03 03 27 02 82 02 82 81 83 01 00 A4 01 01 A5 03 00 10 03"},
+		{"receive data", with(Respond(rd, Result{}), func(r *TerminalResponse) {
+			r.ChannelData = []byte("HTT")
+			r.ChannelDataLength = new(300)
+		}), "81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF"},
+		{"BIP error", Respond(open, Result{General: ResultBIPError, Additional: []byte{BIPRemoteNotReachable}}),
+			"81 03 01 40 01 82 02 82 81 83 02 3A 07"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := h(t, tt.hex)
+			got, err := tt.tr.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("Encode = % X\nwant     % X", got, want)
+			}
+			back, err := ParseTerminalResponse(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := back.Encode()
+			if err != nil || !bytes.Equal(again, want) {
+				t.Fatalf("re-encode = % X, %v", again, err)
+			}
+		})
+	}
+	r, err := ParseTerminalResponse(h(t, "81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF"))
+	if err != nil || string(r.ChannelData) != "HTT" || *r.ChannelDataLength != 255 || !r.Result.OK() {
+		t.Fatalf("parsed %+v, %v", r, err)
+	}
+	if _, err := ParseTerminalResponse(h(t, "81 03 04 42 00 83 01 00")); err == nil {
+		t.Fatal("response without device identities accepted")
+	}
+}
+
+func TestEnvelopeVectors(t *testing.T) {
+	loc := &LocationInfo{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D}
+	cs := ChannelStatus{Channel: 1, Established: true}
+	tests := []struct {
+		name string
+		env  Envelope
+		hex  string
+	}{
+		{"timer expiration", NewTimerExpiration(1, 5*time.Minute),
+			"D7 0C 82 02 82 81 A4 01 01 A5 03 00 50 00"},
+		{"location status normal", NewLocationStatusEvent(LocNormal, loc),
+			"D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{"location status none drops location", NewLocationStatusEvent(LocNone, loc),
+			"D6 0A 19 01 03 82 02 82 81 1B 01 02"},
+		{"data available", NewDataAvailableEvent(cs, 1000),
+			"D6 0E 19 01 09 82 02 82 81 38 02 81 00 B7 01 FF"},
+		{"channel status link dropped", NewChannelStatusEvent(ChannelStatus{Channel: 1, Info: ChannelLinkDropped}),
+			"D6 0B 19 01 0A 82 02 82 81 38 02 01 05"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := h(t, tt.hex)
+			got, err := tt.env.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("Encode = % X\nwant     % X", got, want)
+			}
+			back, err := ParseEnvelope(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := back.Encode()
+			if err != nil || !bytes.Equal(again, want) {
+				t.Fatalf("re-encode = % X, %v", again, err)
+			}
+		})
+	}
+	e, err := ParseEnvelope(h(t, "D6 0E 19 01 09 82 02 82 81 38 02 81 00 B7 01 10"))
+	if err != nil || e.Event != EventDataAvailable || *e.ChannelDataLength != 16 || !e.ChannelStatus.Established {
+		t.Fatalf("parsed %+v, %v", e, err)
+	}
+	for _, bad := range []string{"D7 04 82 02 82 81", "D6 04 82 02 82 81", "D1 00", "D6 05 19 02 03 09"} {
+		if _, err := ParseEnvelope(h(t, bad)); err == nil {
+			t.Errorf("ParseEnvelope(%s) accepted", bad)
+		}
+	}
+}
+
+func TestNMRDecodeErrors(t *testing.T) {
+	for _, bad := range []string{"02 F8 10", "02 F8 10 62", "0A F8 10 20"} {
+		if _, err := DecodeNMR(h(t, bad)); err == nil {
+			t.Errorf("DecodeNMR(%s) accepted", bad)
+		}
+	}
+	// Out-of-range RSRP clamps to the index range of TS 36.133.
+	o, _ := EncodeNMR([]Measurement{{"20801", -200}, {"20801", -10}})
+	if o.Value[3] != 0 || o.Value[7] != 97 {
+		t.Fatalf("clamping: % X", o.Value)
+	}
+}
+
+func TestTerminalProfile(t *testing.T) {
+	p := NewTerminalProfile(1, FacTimerExpiration, FacRefresh, FacOpenChannel, FacTCPClientRemote, FacRefreshEUICCProfile)
+	if len(p) != 34 {
+		t.Fatalf("len %d, want 34", len(p))
+	}
+	if p[0] != 0x20 || p[2] != 0x80 || p[11] != 0x01 || p[12] != 0x20 || p[16] != 0x01 || p[33] != 0x20 {
+		t.Fatalf("profile % X", []byte(p))
+	}
+	if !p.Has(FacRefresh) || p.Has(FacSendData) || p.Channels() != 1 || p.Has(Facility{40, 1}) {
+		t.Fatal("Has/Channels wrong")
+	}
+}

@@ -1,0 +1,195 @@
+package tlv
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
+}
+
+func TestParseVectors(t *testing.T) {
+	tests := []struct {
+		name string
+		hex  string
+		tag  uint32
+		cons bool
+		val  string
+	}{
+		// SGP.22 §5.7.20 GetEuiccDataRequest with tagList 5A (EID).
+		{"GetEuiccData EID", "BF3E 03 5C015A", 0xBF3E, true, "5C015A"},
+		{"ProfileInfo state", "9F70 01 01", 0x9F70, false, "01"},
+		{"signature 5F37", "5F37 02 AABB", 0x5F37, false, "AABB"},
+		{"context A0 empty", "A0 00", 0xA0, true, ""},
+		{"E3 with ICCID", "E3 0C 5A0A 98001032547698103214", 0xE3, true, "5A0A98001032547698103214"},
+		{"three-byte tag", "BF8101 02 8000", 0xBF8101, true, "8000"},
+		{"length 81", "80 81 02 0102", 0x80, false, "0102"},
+		{"length 82", "80 82 0001 07", 0x80, false, "07"},
+		{"length 83", "80 83 000001 07", 0x80, false, "07"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			list, err := Parse(unhex(t, tc.hex))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(list) != 1 {
+				t.Fatalf("got %d objects, want 1", len(list))
+			}
+			got := list[0]
+			if got.Tag != tc.tag || got.IsConstructed() != tc.cons || !bytes.Equal(got.Value, unhex(t, tc.val)) {
+				t.Errorf("got tag %X cons %v value %X; want %X %v %s", got.Tag, got.IsConstructed(), got.Value, tc.tag, tc.cons, tc.val)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, hex string }{
+		{"empty tag byte 00", "00 00"},
+		{"tag FF", "FF 00"},
+		{"truncated tag", "BF"},
+		{"tag four bytes", "BF818181 00"},
+		{"missing length", "5A"},
+		{"indefinite", "A0 80 0000"},
+		{"length 84", "80 84 00000001 00"},
+		{"truncated length", "80 82 01"},
+		{"value beyond buffer", "5A 05 0102"},
+		{"bad child", "A0 02 5A 05"},
+		{"trailing garbage", "5A 01 00 BF"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(unhex(t, tc.hex))
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Parse(%s) error = %v, want ErrMalformed", tc.hex, err)
+			}
+		})
+	}
+}
+
+func TestDepthLimit(t *testing.T) {
+	build := func(depth int) []byte {
+		t := New(0x80, nil)
+		for i := 0; i < depth-1; i++ {
+			t = Constructed(0xA0, t)
+		}
+		return t.Bytes()
+	}
+	if _, err := Parse(build(MaxDepth)); err != nil {
+		t.Fatalf("depth %d rejected: %v", MaxDepth, err)
+	}
+	if _, err := Parse(build(MaxDepth + 1)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("depth %d accepted (err %v)", MaxDepth+1, err)
+	}
+}
+
+func TestEncodeVectors(t *testing.T) {
+	tests := []struct {
+		name string
+		obj  TLV
+		want string
+	}{
+		{"GetEuiccData", Constructed(0xBF3E, New(0x5C, []byte{0x5A})), "BF3E035C015A"},
+		{"EnableProfile by ICCID", Constructed(0xBF31,
+			Constructed(0xA0, New(0x5A, unhex(t, "98001032547698103214"))),
+			New(0x81, []byte{0xFF})), "BF3111A00C5A0A980010325476981032148101FF"},
+		{"long 81", New(0x80, make([]byte, 0x80)), "8081 80" + strings.Repeat("00", 0x80)},
+		{"long 82", New(0x80, make([]byte, 0x100)), "808201 00" + strings.Repeat("00", 0x100)},
+		{"long 83", New(0x80, make([]byte, 0x10000)), "8083010000" + strings.Repeat("00", 0x10000)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, want := tc.obj.Bytes(), unhex(t, tc.want); !bytes.Equal(got, want) {
+				t.Errorf("got %X, want %X", got, want)
+			}
+		})
+	}
+}
+
+func TestFindAndChildren(t *testing.T) {
+	b := unhex(t, "BF2D 14 A0 12 E3 10 5A0A98001032547698103214 9F7001 01")
+	list, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a0, ok := list[0].Find(0xA0)
+	if !ok {
+		t.Fatal("A0 not found")
+	}
+	e3, ok := a0.Find(0xE3)
+	if !ok {
+		t.Fatal("E3 not found")
+	}
+	st, ok := e3.Find(0x9F70)
+	if !ok || !bytes.Equal(st.Value, []byte{1}) {
+		t.Fatalf("9F70 = %X, %v", st.Value, ok)
+	}
+	if _, ok := e3.Find(0x4F); ok {
+		t.Error("found absent tag 4F")
+	}
+	if _, err := st.Children(); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Children of primitive: %v", err)
+	}
+}
+
+func TestParseOne(t *testing.T) {
+	obj, rest, err := ParseOne(unhex(t, "5A0101 9000"))
+	if err != nil || obj.Tag != 0x5A || !bytes.Equal(rest, []byte{0x90, 0x00}) {
+		t.Fatalf("ParseOne = %v %X %v", obj, rest, err)
+	}
+}
+
+// FuzzParse checks that Parse never panics and that whatever it accepts
+// re-encodes to a form it parses to the same tags and values.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"BF3E035C015A", "BF2D00", "A0 80 0000", "8083010000", "9F7001 01 5F3700", "BF818101 00"} {
+		f.Add(unhex(f, s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		list, err := Parse(b)
+		if err != nil {
+			return
+		}
+		again, err := Parse(Encode(list...))
+		if err != nil {
+			t.Fatalf("re-encoding of accepted input rejected: %v", err)
+		}
+		if len(again) != len(list) {
+			t.Fatalf("round trip changed count %d → %d", len(list), len(again))
+		}
+		for i := range list {
+			if list[i].Tag != again[i].Tag || !bytes.Equal(list[i].Value, again[i].Value) {
+				t.Fatalf("object %d changed: %X %X → %X %X", i, list[i].Tag, list[i].Value, again[i].Tag, again[i].Value)
+			}
+		}
+	})
+}
+
+func TestParseTags(t *testing.T) {
+	got, err := ParseTags(unhex(t, "5A 9F70 91 BF8101"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint32{0x5A, 0x9F70, 0x91, 0xBF8101}
+	if len(got) != len(want) {
+		t.Fatalf("got %X", got)
+	}
+	for i := range want {
+		if got[i] != want[i] || !bytes.Equal(TagBytes(got[i]), TagBytes(want[i])) {
+			t.Errorf("tag %d = %X, want %X", i, got[i], want[i])
+		}
+	}
+	if _, err := ParseTags(unhex(t, "5A 9F")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("truncated tag list: %v", err)
+	}
+}

@@ -1,0 +1,78 @@
+package applet
+
+import "encoding/json"
+
+// notification is the body of POST /v1/notifications (claim 1's report).
+type notification struct {
+	EID      string `json:"eid"`
+	Kind     string `json:"kind"`
+	ICCID    string `json:"iccid"`
+	Operator string `json:"operator"`
+	PLMN     string `json:"plmn"`
+}
+
+// profileEnabled records the switch and restarts the terminal (claim 1:
+// notify the terminal to restart and re-attach).
+func (a *Applet) profileEnabled(e ProfileEnabled) {
+	if a.st.Enabling == "" || e.ICCID != a.st.Enabling {
+		a.log("ignored", "event", "profile_enabled", "reason", "no enable of "+e.ICCID+" in flight")
+		return
+	}
+	a.st.Enabling = ""
+	if e.Result != 0 {
+		a.log("profile_enable_failed", "iccid", e.ICCID, "result", e.Result)
+		return
+	}
+	p, ok := a.profileByICCID(e.ICCID)
+	if !ok {
+		a.log("profile_enable_failed", "iccid", e.ICCID, "result", e.Result, "reason", "profile unknown to the applet")
+		return
+	}
+	for i := range a.st.Profiles {
+		a.st.Profiles[i].Enabled = a.st.Profiles[i].ICCID == e.ICCID
+	}
+	a.log("profile_enabled", "iccid", p.ICCID, "operator", p.Operator, "original", p.Original)
+	a.st.Await = &AttachCheck{ICCID: p.ICCID, Operator: p.Operator, PLMN: p.HomePLMN}
+	// Persist before REFRESH: the reset must not lose the pending check.
+	a.persist()
+	a.emit(Refresh{})
+}
+
+// locationStatus is the attach check after a switch: normal service on the
+// new profile's home network means the attach on the preferred operator
+// succeeded, and the platform is told so.
+func (a *Applet) locationStatus(e LocationStatus) {
+	w := a.st.Await
+	if w == nil || w.Attached {
+		return
+	}
+	if e.Service != NormalService || e.PLMN != w.PLMN {
+		a.log("attach_pending", "iccid", w.ICCID, "service", e.Service.String(), "plmn", e.PLMN)
+		return
+	}
+	w.Attached = true
+	a.persist()
+	a.sendAttachSuccess()
+}
+
+func (a *Applet) sendAttachSuccess() {
+	w := a.st.Await
+	body, _ := json.Marshal(notification{
+		EID: a.cfg.EID, Kind: "attach-success", ICCID: w.ICCID, Operator: w.Operator, PLMN: w.PLMN,
+	})
+	id := a.nextReq()
+	a.st.NotifyReq = id
+	a.emit(HTTPPost{ReqID: id, Path: PathNotifications, Body: body})
+}
+
+// notifyResult clears the owed notification once the platform took it; on
+// failure it stays owed and the next periodic check resends it.
+func (a *Applet) notifyResult(e HTTPResult) {
+	if reason := httpFailure(e); reason != "" {
+		a.log("notification_failed", "kind", "attach-success", "to", "platform", "reason", reason)
+		return
+	}
+	a.log("notification_sent", "kind", "attach-success", "to", "platform")
+	a.st.Await = nil
+	a.persist()
+}

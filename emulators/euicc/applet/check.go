@@ -1,0 +1,67 @@
+package applet
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// listRequest is the body of POST /v1/preferred-list (claim 2: it carries the
+// serving operator, the cell and the measured signal).
+type listRequest struct {
+	EID         string        `json:"eid"`
+	ICCID       string        `json:"iccid"`
+	HomePLMN    string        `json:"home_plmn"`
+	ServingPLMN string        `json:"serving_plmn"`
+	TAC         string        `json:"tac"`     // 4 lower-case hex digits, as in +CEREG
+	CellID      string        `json:"cell_id"` // 8 lower-case hex digits, as in +CEREG
+	Signal      []signalEntry `json:"signal"`
+}
+
+type signalEntry struct {
+	PLMN string `json:"plmn"`
+	RSRP int    `json:"rsrp"`
+}
+
+// localInfo judges roaming from the terminal's answer (claim 1) and, when
+// roaming, asks the platform for the area's preferred list (claim 2).
+func (a *Applet) localInfo(e LocalInfo) {
+	if e.Service != NormalService {
+		a.log("check", "service", e.Service.String())
+		return
+	}
+	if w := a.st.Await; w != nil && !w.Attached {
+		// A periodic check can confirm the attach as well as the event can.
+		a.locationStatus(LocationStatus{Service: e.Service, PLMN: e.PLMN, TAC: e.TAC, CellID: e.CellID})
+		return
+	}
+	if a.st.Enabling != "" {
+		a.log("check", "service", e.Service.String(), "busy", "enabling "+a.st.Enabling)
+		return
+	}
+	p, ok := a.enabled()
+	if !ok {
+		a.log("check", "service", e.Service.String(), "error", "no enabled profile")
+		return
+	}
+	if e.PLMN == p.HomePLMN {
+		return
+	}
+	a.log("roaming_detected", "serving_plmn", e.PLMN)
+	req := listRequest{
+		EID:         a.cfg.EID,
+		ICCID:       p.ICCID,
+		HomePLMN:    p.HomePLMN,
+		ServingPLMN: e.PLMN,
+		TAC:         fmt.Sprintf("%04x", e.TAC),
+		CellID:      fmt.Sprintf("%08x", e.CellID),
+		Signal:      make([]signalEntry, 0, len(e.Cells)),
+	}
+	for _, c := range e.Cells {
+		req.Signal = append(req.Signal, signalEntry{PLMN: c.PLMN, RSRP: c.RSRP})
+	}
+	body, _ := json.Marshal(req) // plain strings and ints: cannot fail
+	id := a.nextReq()
+	a.st.ListReq = id // a newer request supersedes an unanswered one
+	a.emit(HTTPPost{ReqID: id, Path: PathPreferredList, Body: body})
+	a.log("preferred_list_requested", "serving_plmn", e.PLMN)
+}

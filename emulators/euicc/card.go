@@ -1,0 +1,250 @@
+package euicc
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+)
+
+// profile is a profile in the card's non-volatile memory.
+type profile struct {
+	ProfileSpec
+	AID []byte // ISD-P AID
+	// Original marks the profile enabled when the card was created: the
+	// fallback channel the applet returns to.
+	Original bool
+}
+
+// Card is a virtual eUICC. Its methods are safe for concurrent use; APDUs
+// are processed one at a time.
+type Card struct {
+	mu  sync.Mutex
+	cfg Config
+
+	// Non-volatile memory.
+	profiles      []*profile
+	appletState   applet.State
+	notifications []Notification
+
+	// Volatile state, cleared by Reset.
+	powered bool
+	fs      *fileSystem
+	chans   [maxChannels]*channel
+	// refreshDue is set by an ES10c enable/disable with refreshFlag: the
+	// ISD-R refuses further switches (6985) until the terminal resets the card.
+	refreshDue bool
+	rt         *runtime
+
+	// newMethod builds the hosted applet; tests swap in a double.
+	newMethod func(applet.Config, applet.State) method
+	// panicked records a recovered panic (a bug), for tests.
+	panicked any
+}
+
+// maxChannels is the basic channel plus 19 logical channels (7816-4 §5.4.1).
+const maxChannels = 20
+
+// New returns a powered-off card holding cfg.Profiles; call Reset to power it.
+func New(cfg Config) (*Card, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := validateProfiles(cfg.Profiles, 1); err != nil {
+		return nil, err
+	}
+	c := newCard(cfg)
+	for i, p := range cfg.Profiles {
+		c.profiles = append(c.profiles, &profile{ProfileSpec: p, AID: isdpAID(i), Original: p.Enabled})
+	}
+	return c, nil
+}
+
+func newCard(cfg Config) *Card {
+	return &Card{cfg: cfg, newMethod: defaultMethod}
+}
+
+func isdpAID(i int) []byte {
+	aid := append([]byte(nil), isdpAIDPrefix...)
+	return append(aid, byte(i+1), 0x00)
+}
+
+// atr is the answer to reset (ISO 7816-3 §8.2): direct convention, TA1 96
+// (Fi 512, Di 32), T=0 offered, then global T=15 with TA3 C7 (clock stop
+// and class A/B/C, TS 102 221 §6.3.3), ten historical bytes in compact-TLV
+// (category 80, card service data, card capabilities, status 9000) and TCK.
+var atr = func() []byte {
+	b := []byte{0x3B, 0x9A, 0x96, 0x80, 0x1F, 0xC7,
+		0x80, 0x31, 0xE0, 0x73, 0xFE, 0x21, 0x00, 0x82, 0x90, 0x00}
+	var tck byte
+	for _, x := range b[1:] {
+		tck ^= x
+	}
+	return append(b, tck)
+}()
+
+// Reset powers the card (or warm-resets it) and returns the ATR. Channels,
+// selections, pending responses, the proactive queue and any BIP session
+// are cleared; the file system is rebuilt from the profile enabled now.
+func (c *Card) Reset() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.powered = true
+	c.refreshDue = false
+	c.fs = buildFS(c.enabled())
+	c.chans = [maxChannels]*channel{}
+	c.chans[0] = newChannel(c.fs)
+	if c.rt != nil {
+		c.rt.stop()
+	}
+	c.rt = newRuntime(c)
+	return append([]byte(nil), atr...)
+}
+
+// PowerOff removes power: volatile state is lost, NVM is kept.
+func (c *Card) PowerOff() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.powered = false
+	c.chans = [maxChannels]*channel{}
+	if c.rt != nil {
+		c.rt.stop()
+	}
+	c.rt = nil
+}
+
+// ATR returns the answer to reset.
+func ATR() []byte { return append([]byte(nil), atr...) }
+
+func (c *Card) enabled() *profile {
+	for _, p := range c.profiles {
+		if p.Enabled {
+			return p
+		}
+	}
+	return nil
+}
+
+// Transmit processes one command APDU and returns the response data and
+// status word. Every error is answered with a status word.
+func (c *Card) Transmit(b []byte) (out []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			c.panicked = r
+			c.cfg.Log.Emit("euicc", "card_error", map[string]any{"reason": fmt.Sprint(r), "apdu": fmt.Sprintf("%X", b)})
+			out = apdu.Status(apdu.SWUnknown)
+		}
+	}()
+	if !c.powered {
+		// A card without power answers nothing; the terminal sees a
+		// technical problem without precise diagnosis.
+		return apdu.Status(apdu.SWUnknown)
+	}
+	cmd, err := apdu.Parse(b)
+	if err != nil {
+		return apdu.Status(apdu.SWOf(err))
+	}
+	r := c.dispatch(cmd)
+	// TS 102 221 §7.4.2.2: with a proactive command pending, normal ending
+	// 9000 becomes 91xx.
+	if r.SW == apdu.SWOK {
+		if n := c.rt.pendingLen(); n > 0 {
+			r.SW = apdu.ProactivePending(n)
+		}
+	}
+	return r.Bytes()
+}
+
+// claError checks the class byte: the first and further interindustry
+// classes and their proprietary (b8 set) forms, without secure messaging.
+func claError(cla byte) uint16 {
+	switch {
+	case cla == 0xFF: // reserved for PPS (7816-3)
+		return apdu.SWCLANotSupported
+	case cla&0x70 == 0x00: // 0X / 8X
+		if cla&0x0C != 0 {
+			return apdu.SWSecureMessagingNotSupported
+		}
+		return 0
+	case cla&0x70 == 0x40: // 4X / CX
+		return 0
+	case cla&0x70 == 0x60: // 6X / EX: further interindustry with SM
+		return apdu.SWSecureMessagingNotSupported
+	}
+	return apdu.SWCLANotSupported
+}
+
+type insClass int
+
+const (
+	interindustry insClass = iota
+	proprietary
+	either
+)
+
+var insClasses = map[byte]insClass{
+	0xA4: interindustry, // SELECT
+	0xB0: interindustry, // READ BINARY
+	0xB2: interindustry, // READ RECORD
+	0x70: interindustry, // MANAGE CHANNEL
+	0xC0: either,        // GET RESPONSE
+	0xF2: proprietary,   // STATUS
+	0x10: proprietary,   // TERMINAL PROFILE
+	0x12: proprietary,   // FETCH
+	0x14: proprietary,   // TERMINAL RESPONSE
+	0xC2: proprietary,   // ENVELOPE
+	0xE2: proprietary,   // STORE DATA (GlobalPlatform)
+}
+
+func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
+	if sw := claError(cmd.CLA); sw != 0 {
+		return apdu.Response{SW: sw}
+	}
+	class, known := insClasses[cmd.INS]
+	if !known {
+		return apdu.Response{SW: apdu.SWINSNotSupported}
+	}
+	prop := cmd.CLA&0x80 != 0
+	if (class == interindustry && prop) || (class == proprietary && !prop) {
+		return apdu.Response{SW: apdu.SWCLANotSupported}
+	}
+	ch := c.chans[cmd.Channel()]
+	if ch == nil {
+		return apdu.Response{SW: apdu.SWChannelNotSupported}
+	}
+	if cmd.INS != 0xC0 {
+		ch.out = nil // a pending response is lost on any other command
+	}
+	switch cmd.INS {
+	case 0xA4:
+		return c.selectFile(ch, cmd)
+	case 0xB0:
+		return ch.readBinary(cmd)
+	case 0xB2:
+		return ch.readRecord(cmd)
+	case 0x70:
+		return c.manageChannel(cmd)
+	case 0xC0:
+		return ch.getResponse(cmd)
+	case 0xF2:
+		return ch.status(cmd)
+	case 0xE2:
+		return c.storeData(ch, cmd)
+	default:
+		return c.toolkit(ch, cmd)
+	}
+}
+
+// respond returns data directly when the command's Le covers it, else keeps
+// it for GET RESPONSE and answers 61xx (the T=0 convention of 7816-3
+// §10.3.5, which every terminal handles).
+func respond(ch *channel, cmd apdu.Command, data []byte, sw uint16) apdu.Response {
+	if len(data) == 0 || (cmd.HasLe && len(data) <= cmd.Le) {
+		return apdu.Response{Data: data, SW: sw}
+	}
+	ch.out = data
+	return apdu.Response{SW: apdu.BytesAvailable(min(len(data), 256))}
+}

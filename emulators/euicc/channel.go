@@ -1,0 +1,281 @@
+package euicc
+
+import (
+	"bytes"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+)
+
+type app int
+
+const (
+	appNone app = iota
+	appUSIM
+	appISDR
+)
+
+// channel is the state of one logical channel (7816-4 §7.1.2).
+type channel struct {
+	df  *node // current DF: MF or ADF USIM
+	ef  *node // current EF, nil if none
+	app app
+	out []byte // response data waiting for GET RESPONSE
+
+	// STORE DATA reassembly (GlobalPlatform §11.11).
+	store     []byte
+	storeNext int
+}
+
+func newChannel(fs *fileSystem) *channel { return &channel{df: fs.mf} }
+
+// selectFile is SELECT (TS 102 221 §11.1.1): P1 00 by file identifier,
+// 04 by DF name (AID, partial allowed), 08 by path from the MF; P2 04
+// returns the FCP, 0C nothing, 00 the FCI (6F).
+func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
+	if cmd.P2 != 0x00 && cmd.P2 != 0x04 && cmd.P2 != 0x0C {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	var target *node
+	switch cmd.P1 {
+	case 0x00:
+		if len(cmd.Data) != 2 {
+			return apdu.Response{SW: apdu.SWIncorrectData}
+		}
+		target = c.byFID(ch, uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]))
+	case 0x04:
+		if len(cmd.Data) < 5 || len(cmd.Data) > 16 {
+			return apdu.Response{SW: apdu.SWIncorrectData}
+		}
+		if bytes.HasPrefix(AIDISDR, cmd.Data) {
+			ch.df, ch.ef, ch.app = c.fs.mf, nil, appISDR
+			ch.store, ch.storeNext = nil, 0
+			fci := tlv.Constructed(0x6F, tlv.New(0x84, AIDISDR)).Bytes()
+			return selectAnswer(ch, cmd, fci, fci)
+		}
+		if c.fs.usim != nil && bytes.HasPrefix(cmd.Data, usimPrefix) && bytes.HasPrefix(AIDUSIM, cmd.Data) {
+			target = c.fs.usim
+		}
+	case 0x08:
+		if len(cmd.Data) == 0 || len(cmd.Data)%2 != 0 {
+			return apdu.Response{SW: apdu.SWIncorrectData}
+		}
+		target = c.fs.mf
+		for i := 0; i < len(cmd.Data) && target != nil; i += 2 {
+			fid := uint16(cmd.Data[i])<<8 | uint16(cmd.Data[i+1])
+			if i == 0 && fid == fidMF {
+				continue
+			}
+			if fid == fidADF && target == c.fs.mf {
+				target = c.fs.usim
+				continue
+			}
+			target = target.child(fid)
+		}
+	default:
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	if target == nil {
+		return apdu.Response{SW: apdu.SWFileNotFound}
+	}
+	if target.kind == kindDF {
+		ch.df, ch.ef = target, nil
+		ch.app = appNone
+		if target == c.fs.usim {
+			ch.app = appUSIM
+		}
+	} else {
+		ch.df, ch.ef = target.parent, target
+		if ch.app == appISDR {
+			ch.app = appNone
+		}
+	}
+	fcp := target.fcp()
+	return selectAnswer(ch, cmd, fcp, tlv.New(0x6F, fcp[2:]).Bytes())
+}
+
+func selectAnswer(ch *channel, cmd apdu.Command, fcp, fci []byte) apdu.Response {
+	switch cmd.P2 {
+	case 0x04:
+		return respond(ch, cmd, fcp, apdu.SWOK)
+	case 0x00:
+		return respond(ch, cmd, fci, apdu.SWOK)
+	}
+	return apdu.Response{SW: apdu.SWOK}
+}
+
+// byFID finds fid among the current DF, its children, its parent and the
+// MF (7816-4 §7.1.1 selection by file identifier).
+func (c *Card) byFID(ch *channel, fid uint16) *node {
+	switch fid {
+	case fidMF:
+		return c.fs.mf
+	case fidADF:
+		if ch.app == appUSIM {
+			return c.fs.usim
+		}
+		return nil
+	}
+	df := ch.df
+	if df == nil {
+		df = c.fs.mf
+	}
+	if n := df.child(fid); n != nil {
+		return n
+	}
+	if df.parent != nil {
+		if n := df.parent.child(fid); n != nil && n.kind == kindDF {
+			return n
+		}
+	}
+	return nil
+}
+
+// readBinary is READ BINARY (7816-4 §11.2.3): P1 b8 set selects by short
+// file identifier in b5-b1 with the offset in P2, else the offset is P1-P2.
+func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
+	ef, off := ch.ef, int(cmd.P1)<<8|int(cmd.P2)
+	if cmd.P1&0x80 != 0 {
+		if cmd.P1&0x60 != 0 || ch.df == nil {
+			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+		}
+		ef = ch.df.bySFI(cmd.P1 & 0x1F)
+		if ef == nil {
+			return apdu.Response{SW: apdu.SWFileNotFound}
+		}
+		ch.ef, off = ef, int(cmd.P2)
+	}
+	if ef == nil || ch.app == appISDR {
+		return apdu.Response{SW: apdu.SWCommandNotAllowed}
+	}
+	if ef.kind != kindTransparent {
+		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	}
+	if off > len(ef.data) {
+		return apdu.Response{SW: apdu.SWWrongP1P2}
+	}
+	le := 256
+	if cmd.HasLe {
+		le = cmd.Le
+	}
+	data := ef.data[off:]
+	if len(data) >= le {
+		return apdu.Response{Data: data[:le], SW: apdu.SWOK}
+	}
+	if le == 256 { // Le 00: everything up to the end of the file
+		return apdu.Response{Data: data, SW: apdu.SWOK}
+	}
+	return apdu.Response{Data: data, SW: apdu.SWWarningEOF}
+}
+
+// readRecord is READ RECORD (7816-4 §11.3.3) in absolute mode (P2 04).
+func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
+	if cmd.P2 != 0x04 || cmd.P1 == 0 {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	if ch.ef == nil || ch.app == appISDR {
+		return apdu.Response{SW: apdu.SWCommandNotAllowed}
+	}
+	if ch.ef.kind != kindLinear {
+		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	}
+	if int(cmd.P1) > len(ch.ef.records) {
+		return apdu.Response{SW: apdu.SWRecordNotFound}
+	}
+	rec := ch.ef.records[cmd.P1-1]
+	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(rec) {
+		return apdu.Response{SW: apdu.WrongLe(len(rec))}
+	}
+	return apdu.Response{Data: rec, SW: apdu.SWOK}
+}
+
+// getResponse is GET RESPONSE (7816-4 §11.5.4): up to Le bytes of the
+// pending response, 61xx while more remain.
+func (ch *channel) getResponse(cmd apdu.Command) apdu.Response {
+	if cmd.P1 != 0 || cmd.P2 != 0 {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	if len(ch.out) == 0 {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+	}
+	le := 256
+	if cmd.HasLe {
+		le = cmd.Le
+	}
+	n := min(le, len(ch.out))
+	data := ch.out[:n]
+	ch.out = ch.out[n:]
+	if len(ch.out) > 0 {
+		return apdu.Response{Data: data, SW: apdu.BytesAvailable(min(len(ch.out), 256))}
+	}
+	ch.out = nil
+	return apdu.Response{Data: data, SW: apdu.SWOK}
+}
+
+// status is STATUS (TS 102 221 §11.1.2): P2 00 the FCP of the current DF,
+// 01 its DF name, 0C nothing (the terminal's proactive polling).
+func (ch *channel) status(cmd apdu.Command) apdu.Response {
+	if cmd.P1 > 0x02 {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	aid := []byte(nil)
+	switch {
+	case ch.app == appISDR:
+		aid = AIDISDR
+	case ch.df != nil && ch.df.aid != nil:
+		aid = ch.df.aid
+	}
+	switch cmd.P2 {
+	case 0x0C:
+		return apdu.Response{SW: apdu.SWOK}
+	case 0x00:
+		if ch.app == appISDR {
+			return respond(ch, cmd, tlv.Constructed(0x6F, tlv.New(0x84, aid)).Bytes(), apdu.SWOK)
+		}
+		return respond(ch, cmd, ch.df.fcp(), apdu.SWOK)
+	case 0x01:
+		if aid == nil {
+			return apdu.Response{SW: apdu.SWOK}
+		}
+		return respond(ch, cmd, tlv.New(0x84, aid).Bytes(), apdu.SWOK)
+	}
+	return apdu.Response{SW: apdu.SWIncorrectP1P2}
+}
+
+// manageChannel is MANAGE CHANNEL (7816-4 §11.1.2): P1 00 opens (P2 00:
+// the card picks and returns the number), P1 80 closes channel P2.
+func (c *Card) manageChannel(cmd apdu.Command) apdu.Response {
+	switch cmd.P1 {
+	case 0x00:
+		n := int(cmd.P2)
+		if n == 0 {
+			for i := 1; i < maxChannels; i++ {
+				if c.chans[i] == nil {
+					n = i
+					break
+				}
+			}
+			if n == 0 {
+				return apdu.Response{SW: apdu.SWFunctionNotSupported}
+			}
+		} else if n >= maxChannels || c.chans[n] != nil {
+			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+		}
+		c.chans[n] = newChannel(c.fs)
+		if cmd.P2 == 0 {
+			return apdu.Response{Data: []byte{byte(n)}, SW: apdu.SWOK}
+		}
+		return apdu.Response{SW: apdu.SWOK}
+	case 0x80:
+		n := int(cmd.P2)
+		if n == 0 || n >= maxChannels {
+			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+		}
+		if c.chans[n] == nil {
+			return apdu.Response{SW: apdu.SWChannelNotSupported}
+		}
+		c.chans[n] = nil
+		return apdu.Response{SW: apdu.SWOK}
+	}
+	return apdu.Response{SW: apdu.SWIncorrectP1P2}
+}

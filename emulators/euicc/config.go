@@ -1,0 +1,119 @@
+// Package euicc is the virtual eUICC: an ISO 7816-4 card with a UICC file
+// system (TS 102 221, TS 31.102), an ISD-R answering ES10 over STORE DATA
+// (GSMA SGP.22), the card side of SIM Toolkit (TS 102 223) and a runtime that
+// hosts the autoswitch applet, carrying out its effects as proactive
+// commands and HTTP exchanges over BIP.
+package euicc
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// ProfileSpec describes one preinstalled profile.
+type ProfileSpec struct {
+	ICCID    string // 18-20 digits (E.118)
+	Operator string // operator id, reported as service provider name (tag 91)
+	IMSI     string // 6-15 digits
+	// MNCLen is the MNC length of the IMSI (2 or 3; 0 means 2). It sets
+	// HomePLMN and EF AD byte 4 (TS 31.102 §4.2.18).
+	MNCLen  int
+	Enabled bool
+}
+
+// HomePLMN returns MCC+MNC of the profile's IMSI.
+func (p ProfileSpec) HomePLMN() string {
+	n := 3 + p.mncLen()
+	if len(p.IMSI) < n {
+		return p.IMSI
+	}
+	return p.IMSI[:n]
+}
+
+func (p ProfileSpec) mncLen() int {
+	if p.MNCLen == 0 {
+		return 2
+	}
+	return p.MNCLen
+}
+
+// Config is fixed for the life of a card.
+type Config struct {
+	EID      string // 32 digits
+	Profiles []ProfileSpec
+	// PlatformAddr is the management platform, reached over BIP with OPEN
+	// CHANNEL to this IPv4 address and TCP port.
+	PlatformAddr netip.AddrPort
+	PlatformHost string // HTTP Host header value
+	// CheckInterval is the autoswitch applet's roaming-check period.
+	CheckInterval time.Duration
+	Log           *eventlog.Log
+}
+
+// validate checks cfg apart from its profile list.
+func (cfg Config) validate() error {
+	if len(cfg.EID) != 32 || !isDigits(cfg.EID) {
+		return fmt.Errorf("euicc: EID %q: want 32 digits", cfg.EID)
+	}
+	if cfg.PlatformAddr.IsValid() && !cfg.PlatformAddr.Addr().Is4() {
+		return fmt.Errorf("euicc: platform address %s: want IPv4 (BIP other address)", cfg.PlatformAddr)
+	}
+	if cfg.CheckInterval < 0 {
+		return fmt.Errorf("euicc: negative check interval %s", cfg.CheckInterval)
+	}
+	return nil
+}
+
+// validateProfiles checks a profile list; maxEnabled/minEnabled bound the
+// number of enabled profiles (exactly one at creation; at most one after a
+// DisableProfile has been stored in NVM).
+func validateProfiles(ps []ProfileSpec, minEnabled int) error {
+	if len(ps) == 0 {
+		return fmt.Errorf("euicc: no profiles")
+	}
+	if len(ps) > maxProfiles {
+		return fmt.Errorf("euicc: %d profiles, at most %d", len(ps), maxProfiles)
+	}
+	enabled := 0
+	seen := map[string]bool{}
+	for i, p := range ps {
+		if n := len(p.ICCID); n < 18 || n > 20 || !isDigits(p.ICCID) {
+			return fmt.Errorf("euicc: profile %d: ICCID %q: want 18-20 digits", i, p.ICCID)
+		}
+		if seen[p.ICCID] {
+			return fmt.Errorf("euicc: profile %d: duplicate ICCID %s", i, p.ICCID)
+		}
+		seen[p.ICCID] = true
+		if n := len(p.IMSI); n < 6 || n > 15 || !isDigits(p.IMSI) {
+			return fmt.Errorf("euicc: profile %s: IMSI %q: want 6-15 digits", p.ICCID, p.IMSI)
+		}
+		if p.MNCLen != 0 && p.MNCLen != 2 && p.MNCLen != 3 {
+			return fmt.Errorf("euicc: profile %s: MNC length %d: want 2 or 3", p.ICCID, p.MNCLen)
+		}
+		if p.Operator == "" {
+			return fmt.Errorf("euicc: profile %s: empty operator", p.ICCID)
+		}
+		if p.Enabled {
+			enabled++
+		}
+	}
+	if enabled > 1 || enabled < minEnabled {
+		return fmt.Errorf("euicc: %d enabled profiles, want exactly one", enabled)
+	}
+	return nil
+}
+
+// maxProfiles bounds the profile list (ISD-P AIDs are numbered in one byte).
+const maxProfiles = 64
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

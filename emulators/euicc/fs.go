@@ -1,0 +1,146 @@
+package euicc
+
+import (
+	"bytes"
+	"encoding/hex"
+
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+)
+
+// AIDs of the card's applications.
+var (
+	// AIDUSIM is the USIM application (TS 31.102 Annex A: RID A000000087,
+	// application code 1002) as stored in EF DIR.
+	AIDUSIM = mustHex("A0000000871002FFFFFFFF8903020000")
+	// AIDISDR is the ISD-R (SGP.22 §2.2.3).
+	AIDISDR = mustHex("A0000005591010FFFFFFFF8900000100")
+	// usimPrefix is the RID + application code a terminal may select by
+	// partial DF name (ISO 7816-4 §7.1.1).
+	usimPrefix = AIDUSIM[:7]
+)
+
+// isdpAIDPrefix starts every ISD-P AID; two bytes numbering the profile follow.
+var isdpAIDPrefix = mustHex("A0000005591010FFFFFFFF89000010")
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// File identifiers (TS 102 221 §13, TS 31.102 §4.2).
+const (
+	fidMF    = 0x3F00
+	fidADF   = 0x7FFF // the current ADF
+	fidICCID = 0x2FE2
+	fidDIR   = 0x2F00
+	fidIMSI  = 0x6F07
+	fidAD    = 0x6FAD
+)
+
+type nodeKind int
+
+const (
+	kindDF nodeKind = iota
+	kindTransparent
+	kindLinear
+)
+
+// node is a file of the UICC file system.
+type node struct {
+	fid      uint16
+	sfi      byte // short file identifier, 0 if none
+	kind     nodeKind
+	aid      []byte // ADF only
+	data     []byte // transparent EF
+	recLen   int    // linear fixed EF
+	records  [][]byte
+	parent   *node
+	children []*node
+}
+
+func (n *node) child(fid uint16) *node {
+	for _, c := range n.children {
+		if c.fid == fid {
+			return c
+		}
+	}
+	return nil
+}
+
+func (n *node) bySFI(sfi byte) *node {
+	for _, c := range n.children {
+		if c.sfi == sfi && c.kind != kindDF {
+			return c
+		}
+	}
+	return nil
+}
+
+func (n *node) add(c *node) *node {
+	c.parent = n
+	n.children = append(n.children, c)
+	return c
+}
+
+// fileSystem is the UICC view of one enabled profile, built at reset.
+type fileSystem struct {
+	mf, usim *node // usim is nil when no profile is enabled
+}
+
+// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM with EF IMSI and EF AD
+// for p; with no enabled profile only the MF exists.
+func buildFS(p *profile) *fileSystem {
+	mf := &node{fid: fidMF, kind: kindDF}
+	fs := &fileSystem{mf: mf}
+	if p == nil {
+		return fs
+	}
+	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: swappedBCD(p.ICCID, 10)})
+	// EF DIR record (TS 102 221 §13.1): application template 61 with the AID
+	// (4F) and a label (50), padded with FF to the record length.
+	rec := tlv.Constructed(0x61, tlv.New(0x4F, AIDUSIM), tlv.New(0x50, []byte("USIM"))).Bytes()
+	const dirRecLen = 32
+	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
+	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: dirRecLen, records: [][]byte{rec}})
+	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: AIDUSIM})
+	usim.add(&node{fid: fidIMSI, sfi: 0x07, kind: kindTransparent, data: imsiBytes(p.IMSI)})
+	// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no additional
+	// information, then the MNC length of the IMSI.
+	usim.add(&node{fid: fidAD, sfi: 0x03, kind: kindTransparent, data: []byte{0x00, 0x00, 0x00, byte(p.mncLen())}})
+	fs.usim = usim
+	return fs
+}
+
+// fcp returns the file control parameters template 62 (TS 102 221 §11.1.1.3).
+func (n *node) fcp() []byte {
+	var items []tlv.TLV
+	switch n.kind {
+	case kindDF:
+		items = append(items, tlv.New(0x82, []byte{0x78, 0x21}))
+	case kindTransparent:
+		items = append(items, tlv.New(0x82, []byte{0x41, 0x21}))
+	case kindLinear:
+		items = append(items, tlv.New(0x82, []byte{0x42, 0x21, 0x00, byte(n.recLen), byte(len(n.records))}))
+	}
+	fid := n.fid
+	if n.aid != nil {
+		fid = fidADF
+	}
+	items = append(items, tlv.New(0x83, []byte{byte(fid >> 8), byte(fid)}))
+	if n.aid != nil {
+		items = append(items, tlv.New(0x84, n.aid))
+	}
+	items = append(items, tlv.New(0x8A, []byte{0x05})) // operational, activated
+	switch n.kind {
+	case kindTransparent:
+		items = append(items, tlv.New(0x80, u16(len(n.data))))
+	case kindLinear:
+		items = append(items, tlv.New(0x80, u16(n.recLen*len(n.records))))
+	}
+	return tlv.Constructed(0x62, items...).Bytes()
+}
+
+func u16(n int) []byte { return []byte{byte(n >> 8), byte(n)} }

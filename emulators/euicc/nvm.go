@@ -1,0 +1,100 @@
+package euicc
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+)
+
+// nvmVersion is bumped when the image's meaning changes.
+const nvmVersion = 1
+
+// nvmImage is the card's non-volatile memory as JSON: what survives a power
+// loss. The applet's state is the one of its last Persist effect.
+type nvmImage struct {
+	Version  int          `json:"version"`
+	EID      string       `json:"eid"`
+	Profiles []nvmProfile `json:"profiles"`
+	Applet   applet.State `json:"applet"`
+	// Notifications pending delivery (SGP.22 §3.5), carried across
+	// NVM/Restore; nothing in this card generates them yet.
+	Notifications []Notification `json:"notifications"`
+}
+
+type nvmProfile struct {
+	ICCID    string `json:"iccid"`
+	Operator string `json:"operator"`
+	IMSI     string `json:"imsi"`
+	MNCLen   int    `json:"mnc_len,omitempty"`
+	AID      string `json:"isdp_aid"`
+	Enabled  bool   `json:"enabled"`
+	Original bool   `json:"original,omitempty"`
+}
+
+// Notification is a pending ES10b notification (sequence number, event,
+// profile).
+type Notification struct {
+	Seq   int    `json:"seq"`
+	Event string `json:"event"`
+	ICCID string `json:"iccid"`
+}
+
+// NVM returns the card's non-volatile memory image.
+func (c *Card) NVM() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...)}
+	for _, p := range c.profiles {
+		img.Profiles = append(img.Profiles, nvmProfile{
+			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
+			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
+		})
+	}
+	b, err := json.Marshal(img)
+	if err != nil {
+		return nil, fmt.Errorf("euicc: encode NVM: %w", err)
+	}
+	return b, nil
+}
+
+// Restore returns a powered-off card with cfg's settings and the profiles
+// and applet state of an NVM image; cfg.Profiles is ignored. The image's EID
+// must match cfg.EID.
+func Restore(cfg Config, nvm []byte) (*Card, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	var img nvmImage
+	if err := json.Unmarshal(nvm, &img); err != nil {
+		return nil, fmt.Errorf("euicc: decode NVM: %w", err)
+	}
+	if img.Version != nvmVersion {
+		return nil, fmt.Errorf("euicc: NVM version %d, want %d", img.Version, nvmVersion)
+	}
+	if img.EID != cfg.EID {
+		return nil, fmt.Errorf("euicc: NVM belongs to EID %s, not %s", img.EID, cfg.EID)
+	}
+	specs := make([]ProfileSpec, len(img.Profiles))
+	for i, p := range img.Profiles {
+		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
+	}
+	// After a DisableProfile no profile may be enabled; never more than one.
+	if err := validateProfiles(specs, 0); err != nil {
+		return nil, fmt.Errorf("NVM: %w", err)
+	}
+	c := newCard(cfg)
+	aids := map[string]bool{}
+	for i, p := range img.Profiles {
+		aid, err := hex.DecodeString(p.AID)
+		if err != nil || len(aid) < 5 || len(aid) > 16 || aids[p.AID] {
+			return nil, fmt.Errorf("euicc: NVM profile %s: bad or duplicate ISD-P AID %q", p.ICCID, p.AID)
+		}
+		aids[p.AID] = true
+		c.profiles = append(c.profiles, &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original})
+	}
+	c.appletState = img.Applet
+	c.notifications = img.Notifications
+	return c, nil
+}

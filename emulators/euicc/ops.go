@@ -1,0 +1,93 @@
+package euicc
+
+import (
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+)
+
+// eventListOp is SET UP EVENT LIST for the events the runtime needs
+// (TS 102 223 §6.4.16); its completion boots the applet.
+type eventListOp struct{ boot applet.Boot }
+
+func (o *eventListOp) start() stk.Command {
+	return stk.NewSetUpEventList(0, stk.EventLocationStatus, stk.EventDataAvailable, stk.EventChannelStatus)
+}
+
+func (o *eventListOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	return nil, true, o.boot
+}
+
+func (o *eventListOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
+	return nil, false, nil
+}
+
+// timerOp is TIMER MANAGEMENT start (TS 102 223 §6.4.21).
+type timerOp struct {
+	id int
+	d  time.Duration
+}
+
+func (o *timerOp) start() stk.Command { return stk.NewTimerStart(0, byte(o.id), o.d) }
+
+func (o *timerOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	return nil, true, nil
+}
+
+func (o *timerOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
+	return nil, false, nil
+}
+
+// refreshOp is REFRESH with UICC reset (TS 102 223 §6.4.7): the terminal
+// resets the card, which ends this runtime; the next one boots the applet.
+type refreshOp struct{}
+
+func (o *refreshOp) start() stk.Command { return stk.NewRefresh(0, stk.RefreshUICCReset) }
+
+func (o *refreshOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	return nil, true, nil
+}
+
+func (o *refreshOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
+	return nil, false, nil
+}
+
+// locationOp is PROVIDE LOCAL INFORMATION for the location (qualifier 00)
+// then the network measurement results (02), answered as one LocalInfo.
+type locationOp struct {
+	info applet.LocalInfo
+	nmr  bool
+}
+
+func (o *locationOp) start() stk.Command { return stk.NewProvideLocalInfo(0, stk.PLILocation) }
+
+func (o *locationOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	if o.nmr {
+		if tr.Result.OK() {
+			for _, m := range tr.NMR {
+				o.info.Cells = append(o.info.Cells, applet.Measurement{PLMN: m.PLMN, RSRP: m.RSRP})
+			}
+		}
+		return nil, true, o.info
+	}
+	switch {
+	case tr.Result.General == stk.ResultLimitedService:
+		o.info.Service = applet.LimitedService
+	case tr.Result.OK() && tr.Location != nil:
+		o.info.Service = applet.NormalService
+	default:
+		// 20/04 (no service) and every other failure: nothing to measure.
+		return nil, true, applet.LocalInfo{Service: applet.NoService}
+	}
+	if tr.Location != nil {
+		o.info.PLMN, o.info.TAC, o.info.CellID = tr.Location.PLMN, tr.Location.TAC, tr.Location.CellID
+	}
+	o.nmr = true
+	next := stk.NewProvideLocalInfo(0, stk.PLINMR)
+	return &next, false, nil
+}
+
+func (o *locationOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
+	return nil, false, nil
+}

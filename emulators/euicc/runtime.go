@@ -1,0 +1,179 @@
+package euicc
+
+import (
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// runtime hosts the applet between two resets. It turns effects into
+// proactive commands (one at a time) and outcomes into events, strictly in
+// order: effects run first-in first-out, and the effects of an event that
+// answers an effect (LocalInfo, HTTPResult, ProfileEnabled, Boot) join the
+// end of the queue. Envelopes from the terminal (timer expiration, location
+// status) are stepped as they arrive; their effects queue the same way.
+//
+// Every method runs with the card's mutex held.
+type runtime struct {
+	c       *Card
+	m       method
+	started bool   // TERMINAL PROFILE received
+	profile []byte // TERMINAL PROFILE data
+	queue   []applet.Effect
+	cur     op // operation in progress, nil if none
+	num     byte
+	// pending is the encoded proactive command waiting for FETCH (fetched
+	// false) or for its TERMINAL RESPONSE (fetched true).
+	pending    []byte
+	pendingCmd stk.Command
+	fetched    bool
+	stopped    bool
+}
+
+// op is an effect being carried out through proactive commands.
+type op interface {
+	// start returns the first proactive command.
+	start() stk.Command
+	// response handles the terminal response to the last command: it
+	// returns the next command, or done with the event to step (may be nil).
+	response(tr stk.TerminalResponse) (next *stk.Command, done bool, ev applet.Event)
+	// envelope handles an event download while the operation waits for the
+	// terminal (BIP data available, channel status).
+	envelope(env stk.Envelope) (next *stk.Command, done bool, ev applet.Event)
+}
+
+func newRuntime(c *Card) *runtime { return &runtime{c: c} }
+
+// stop discards the runtime at reset or power off.
+func (r *runtime) stop() { r.stopped = true }
+
+// pendingLen is the length of a proactive command waiting for FETCH, else 0.
+func (r *runtime) pendingLen() int {
+	if r == nil || r.pending == nil || r.fetched {
+		return 0
+	}
+	return len(r.pending)
+}
+
+// busy reports a proactive session in progress (ES10c catBusy).
+func (r *runtime) busy() bool { return r.cur != nil || r.pending != nil }
+
+// sessionOpen reports whether a proactive command awaits FETCH or its
+// TERMINAL RESPONSE; envelopes are then refused with 9300.
+func (r *runtime) sessionOpen() bool { return r.pending != nil }
+
+// terminalProfile starts the runtime on the first TERMINAL PROFILE after a
+// reset: SET UP EVENT LIST, then Boot.
+func (r *runtime) terminalProfile(tp []byte) {
+	r.profile = append([]byte(nil), tp...)
+	if r.started {
+		return
+	}
+	r.started = true
+	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval}
+	r.m = r.c.newMethod(cfg, r.c.appletState)
+	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
+}
+
+// step feeds ev to the applet and queues its effects.
+func (r *runtime) step(ev applet.Event) {
+	if ev == nil || r.m == nil {
+		return
+	}
+	r.queue = append(r.queue, r.m.Step(ev)...)
+}
+
+// run carries out queued effects until one needs the terminal.
+func (r *runtime) run() {
+	for r.cur == nil && len(r.queue) > 0 && !r.stopped {
+		e := r.queue[0]
+		r.queue = r.queue[1:]
+		switch e := e.(type) {
+		case applet.Persist:
+			r.c.appletState = e.State
+		case applet.Log:
+			r.c.cfg.Log.Emit(eventlog.EUICC, e.Kind, eventlog.F(e.Fields))
+		case applet.EnableProfile:
+			res := r.c.enableProfile(r.c.findICCID(e.ICCID))
+			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})
+		case applet.StartTimer:
+			r.begin(&timerOp{id: e.ID, d: e.D})
+		case applet.ReadLocation:
+			r.begin(&locationOp{})
+		case applet.HTTPPost:
+			if !r.c.cfg.PlatformAddr.IsValid() {
+				r.errorf("bip_error", "request %d %s: no platform address configured", e.ReqID, e.Path)
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: "no platform address configured"})
+				continue
+			}
+			r.begin(newHTTPOp(r, e))
+		case applet.Refresh:
+			r.begin(&refreshOp{})
+		default:
+			r.errorf("stk_error", "unknown effect %T", e)
+		}
+	}
+}
+
+// begin makes o the current operation and issues its first command.
+func (r *runtime) begin(o op) {
+	r.cur = o
+	r.issue(o.start())
+}
+
+// issue encodes cmd as the pending proactive command.
+func (r *runtime) issue(cmd stk.Command) {
+	r.num++
+	if r.num == 0 || r.num == 0xFF { // 00 and FF are not valid command numbers
+		r.num = 1
+	}
+	cmd.Details.Number = r.num
+	b, err := cmd.Encode()
+	if err != nil {
+		r.errorf("stk_error", "encode proactive command %02X: %v", cmd.Details.Type, err)
+		r.finish(nil)
+		return
+	}
+	r.pending, r.pendingCmd, r.fetched = b, cmd, false
+}
+
+// advance applies an operation's answer: the next command, or completion.
+func (r *runtime) advance(next *stk.Command, done bool, ev applet.Event) {
+	switch {
+	case next != nil:
+		r.issue(*next)
+	case done:
+		r.finish(ev)
+	}
+}
+
+func (r *runtime) finish(ev applet.Event) {
+	r.cur = nil
+	r.step(ev)
+	r.run()
+}
+
+// cardRefresh issues REFRESH (UICC reset) for an ES10c switch with
+// refreshFlag (SGP.22 §3.2.1); the caller has checked the runtime is idle.
+func (r *runtime) cardRefresh() {
+	if !r.started || r.busy() {
+		return
+	}
+	r.begin(&refreshOp{})
+}
+
+// errorf logs one of the runtime's error events.
+func (r *runtime) errorf(kind, format string, a ...any) {
+	r.c.cfg.Log.Emit(eventlog.EUICC, kind, eventlog.F{"reason": fmt.Sprintf(format, a...)})
+}
+
+// appletProfiles is the profile list as the applet sees it.
+func (c *Card) appletProfiles() []applet.Profile {
+	out := make([]applet.Profile, 0, len(c.profiles))
+	for _, p := range c.profiles {
+		out = append(out, applet.Profile{ICCID: p.ICCID, Operator: p.Operator, HomePLMN: p.HomePLMN(), Enabled: p.Enabled, Original: p.Original})
+	}
+	return out
+}

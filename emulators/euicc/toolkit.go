@@ -1,0 +1,116 @@
+package euicc
+
+import (
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+)
+
+// toolkit handles the CAT commands of TS 102 221 §10.1.2: TERMINAL PROFILE,
+// FETCH, TERMINAL RESPONSE and ENVELOPE.
+func (c *Card) toolkit(ch *channel, cmd apdu.Command) apdu.Response {
+	if cmd.P1 != 0 || cmd.P2 != 0 {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	r := c.rt
+	switch cmd.INS {
+	case stk.InsTerminalProfile:
+		if len(cmd.Data) == 0 {
+			return apdu.Response{SW: apdu.SWWrongLength}
+		}
+		r.terminalProfile(cmd.Data)
+		return apdu.Response{SW: apdu.SWOK}
+	case stk.InsFetch:
+		return r.fetch(cmd)
+	case stk.InsTerminalResponse:
+		return r.terminalResponse(cmd.Data)
+	default:
+		return r.envelopeAPDU(cmd.Data)
+	}
+}
+
+// fetch returns the pending proactive command (TS 102 221 §10.1.2.2).
+func (r *runtime) fetch(cmd apdu.Command) apdu.Response {
+	if r.pending == nil {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+	}
+	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(r.pending) {
+		return apdu.Response{SW: apdu.WrongLe(len(r.pending))}
+	}
+	r.fetched = true
+	return apdu.Response{Data: r.pending, SW: apdu.SWOK}
+}
+
+// terminalResponse feeds the answer to the fetched command to its operation.
+func (r *runtime) terminalResponse(data []byte) apdu.Response {
+	if r.pending == nil || !r.fetched {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+	}
+	tr, err := stk.ParseTerminalResponse(data)
+	if err != nil {
+		r.errorf("stk_error", "terminal response: %v", err)
+		return apdu.Response{SW: apdu.SWIncorrectData}
+	}
+	sent := r.pendingCmd.Details
+	if tr.Details.Number != sent.Number || tr.Details.Type != sent.Type {
+		r.errorf("stk_error", "terminal response to command %d type %02X, pending %d type %02X",
+			tr.Details.Number, tr.Details.Type, sent.Number, sent.Type)
+		return apdu.Response{SW: apdu.SWIncorrectData}
+	}
+	r.pending, r.fetched = nil, false
+	if !tr.Result.OK() && !isBIP(sent.Type) {
+		r.errorf("stk_error", "proactive command %02X: result %s", sent.Type, tr.Result)
+	}
+	if r.cur != nil {
+		r.advance(r.cur.response(tr))
+	}
+	return apdu.Response{SW: apdu.SWOK}
+}
+
+func isBIP(typ byte) bool {
+	return typ >= stk.CmdOpenChannel && typ <= stk.CmdSendData
+}
+
+// envelopeAPDU handles timer expiration and event download (TS 102 223 §7).
+// While a proactive command is outstanding the card is busy (9300).
+func (r *runtime) envelopeAPDU(data []byte) apdu.Response {
+	if !r.started {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+	}
+	if r.sessionOpen() {
+		return apdu.Response{SW: apdu.SWToolkitBusy}
+	}
+	env, err := stk.ParseEnvelope(data)
+	if err != nil {
+		r.errorf("stk_error", "envelope: %v", err)
+		return apdu.Response{SW: apdu.SWIncorrectData}
+	}
+	switch {
+	case env.Tag == stk.TagTimerExpiration:
+		r.step(applet.TimerExpired{ID: int(env.TimerID)})
+		r.run()
+	case env.Event == stk.EventLocationStatus:
+		ev := applet.LocationStatus{Service: applet.NoService}
+		if env.LocationStatus != nil {
+			ev.Service = serviceOf(*env.LocationStatus)
+		}
+		if env.Location != nil {
+			ev.PLMN, ev.TAC, ev.CellID = env.Location.PLMN, env.Location.TAC, env.Location.CellID
+		}
+		r.step(ev)
+		r.run()
+	case r.cur != nil:
+		r.advance(r.cur.envelope(env))
+	}
+	return apdu.Response{SW: apdu.SWOK}
+}
+
+func serviceOf(status byte) applet.Service {
+	switch status {
+	case stk.LocNormal:
+		return applet.NormalService
+	case stk.LocLimited:
+		return applet.LimitedService
+	}
+	return applet.NoService
+}

@@ -1,0 +1,68 @@
+package eventlog
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+func TestJSONLinesAreCanonical(t *testing.T) {
+	now := time.Date(2026, 1, 1, 1, 2, 3, 4, time.UTC)
+	tests := []struct {
+		name  string
+		actor string
+		kind  string
+		f     F
+		want  string
+	}{
+		{"no fields", Modem, "refresh", nil,
+			`{"t":"2026-01-01T01:02:03.000000004Z","actor":"modem","event":"refresh"}`},
+		{"fields sorted", EUICC, "profile_enabled", F{"operator": "sfr", "iccid": "8933", "original": false},
+			`{"t":"2026-01-01T01:02:03.000000004Z","actor":"euicc","event":"profile_enabled","iccid":"8933","operator":"sfr","original":false}`},
+		{"reserved keys ignored", World, "x", F{"t": "bad", "event": "bad", "plmn": "20801"},
+			`{"t":"2026-01-01T01:02:03.000000004Z","actor":"world","event":"x","plmn":"20801"}`},
+		{"lists and nested", Platform, "preferred_list_served", F{"operators": []string{"sfr", "orange-fr"}, "n": map[string]int{"b": 2, "a": 1}},
+			`{"t":"2026-01-01T01:02:03.000000004Z","actor":"platform","event":"preferred_list_served","n":{"a":1,"b":2},"operators":["sfr","orange-fr"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := New(func() time.Time { return now })
+			l.Emit(tc.actor, tc.kind, tc.f)
+			var b bytes.Buffer
+			if err := l.WriteJSONL(&b); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != tc.want+"\n" {
+				t.Fatalf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNilLogDiscards(t *testing.T) {
+	var l *Log
+	l.Emit(Modem, "x", nil)
+	if n := len(l.Events()); n != 0 {
+		t.Fatalf("nil log holds %d events", n)
+	}
+}
+
+func TestUnmarshalableFieldIsAnError(t *testing.T) {
+	l := New(time.Now)
+	l.Emit(Harness, "bad", F{"ch": make(chan int)})
+	if err := l.WriteJSONL(&bytes.Buffer{}); err == nil {
+		t.Fatal("a channel field marshalled without error")
+	}
+}
+
+func TestSubscribeAndKind(t *testing.T) {
+	l := New(time.Now)
+	var seen []string
+	l.Subscribe(func(e Event) { seen = append(seen, e.Kind) })
+	l.Emit(EUICC, "a", nil)
+	l.Emit(EUICC, "b", F{"k": "v"})
+	l.Emit(EUICC, "a", nil)
+	if len(seen) != 3 || len(l.Kind("a")) != 2 || l.Kind("b")[0].Str("k") != "v" {
+		t.Fatalf("seen %v, kinds a=%d", seen, len(l.Kind("a")))
+	}
+}

@@ -1,0 +1,220 @@
+package modem
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+)
+
+// Status words used by the modem (ISO 7816-4 §5.6, ETSI TS 102 221 §10.2).
+const (
+	swOK = 0x9000
+)
+
+// errNoCard is an APDU to a card that is off.
+var errNoCard = errors.New("card not powered")
+
+// transmit sends one APDU through the toolkit terminal (which watches 91xx
+// for proactive commands); before SetSTK it falls back to a card that can
+// transmit itself.
+func (m *Modem) transmit(apdu []byte) ([]byte, error) {
+	if !m.st.cardOn {
+		return nil, errNoCard
+	}
+	var rsp []byte
+	if s := m.getSTK(); s != nil {
+		rsp = s.Transmit(apdu)
+	} else if c, ok := m.o.Card.(stkterm.Card); ok {
+		rsp = c.Transmit(apdu)
+	} else {
+		return nil, errors.New("no path to the card: neither STK nor a transmitting card")
+	}
+	if len(rsp) < 2 {
+		return nil, fmt.Errorf("card answered %d bytes, want at least a status word", len(rsp))
+	}
+	return rsp, nil
+}
+
+// maxGetResponse bounds the GET RESPONSE chain a misbehaving card can make
+// us follow.
+const maxGetResponse = 64
+
+// exchange transmits and collects the whole answer: 61xx → GET RESPONSE
+// (TS 102 221 §7.3.1.1.4), 6Cxx → repeat with Le = xx (ISO 7816-4 §5.3.4).
+// The result is data followed by the final SW.
+func (m *Modem) exchange(apdu []byte) ([]byte, error) {
+	rsp, err := m.transmit(apdu)
+	if err != nil {
+		return nil, err
+	}
+	if rsp[len(rsp)-2] == 0x6C && len(apdu) == 5 { // case 2 with a wrong Le
+		again := append(append([]byte(nil), apdu[:4]...), rsp[len(rsp)-1])
+		if rsp, err = m.transmit(again); err != nil {
+			return nil, err
+		}
+	}
+	var data []byte
+	for i := 0; i < maxGetResponse; i++ {
+		sw1, sw2 := rsp[len(rsp)-2], rsp[len(rsp)-1]
+		data = append(data, rsp[:len(rsp)-2]...)
+		if sw1 != 0x61 {
+			return append(data, sw1, sw2), nil
+		}
+		// GET RESPONSE on the same logical channel as the command.
+		cla := apdu[0] & 0x03
+		if apdu[0]&0x40 != 0 {
+			cla = 0x40 | apdu[0]&0x0F
+		}
+		if rsp, err = m.transmit([]byte{cla, 0xC0, 0x00, 0x00, sw2}); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("card kept answering 61xx after %d GET RESPONSE", maxGetResponse)
+}
+
+// sw returns the status word of a response.
+func sw(rsp []byte) int { return int(rsp[len(rsp)-2])<<8 | int(rsp[len(rsp)-1]) }
+
+// withChannel sets the logical channel in a CLA byte (ISO 7816-4 §5.4.1):
+// channels 0-3 in b2b1 of the first interindustry class, 4-19 in b4-b1 of
+// the further interindustry class (b7 set). The proprietary bit b8 and the
+// chaining bit b5 are kept; secure messaging is not used by the rig.
+func withChannel(cla byte, ch int) byte {
+	keep := cla & 0x90
+	if ch < 4 {
+		return keep | byte(ch)
+	}
+	return keep | 0x40 | byte(ch-4)
+}
+
+// selectAPDU builds SELECT by file id (P1=00) or by DF name (P1=04)
+// asking for the FCP template (P2=04), TS 102 221 §11.1.1.
+func selectAPDU(cla, p1 byte, id []byte) []byte {
+	a := []byte{cla, 0xA4, p1, 0x04, byte(len(id))}
+	a = append(a, id...)
+	return append(a, 0x00)
+}
+
+// selectOK accepts 9000 and the 91xx "proactive command pending" success.
+func selectOK(rsp []byte) bool {
+	s := sw(rsp)
+	return s == swOK || s>>8 == 0x91
+}
+
+// USIM application identifier prefix (RID A000000087, app code 1002, ETSI TS
+// 101 220 Annex E); selection by partial AID picks the USIM.
+var usimAIDPrefix = []byte{0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02}
+
+// readFile selects a path of file ids from the MF (7FFF meaning the USIM
+// ADF) and reads n bytes with READ BINARY.
+func (m *Modem) readFile(path []uint16, n byte) ([]byte, error) {
+	if err := m.selectPath(path); err != nil {
+		return nil, err
+	}
+	rsp, err := m.exchange([]byte{0x00, 0xB0, 0x00, 0x00, n})
+	if err != nil {
+		return nil, err
+	}
+	if !selectOK(rsp) {
+		return nil, fmt.Errorf("READ BINARY %04X: SW %04X", path[len(path)-1], sw(rsp))
+	}
+	return rsp[:len(rsp)-2], nil
+}
+
+// selectPath selects each file id in turn on the basic channel.
+func (m *Modem) selectPath(path []uint16) error {
+	for _, id := range path {
+		a := selectAPDU(0x00, 0x00, []byte{byte(id >> 8), byte(id)})
+		if id == 0x7FFF {
+			a = selectAPDU(0x00, 0x04, usimAIDPrefix)
+		}
+		rsp, err := m.exchange(a)
+		if err != nil {
+			return fmt.Errorf("SELECT %04X: %w", id, err)
+		}
+		if !selectOK(rsp) {
+			return fmt.Errorf("SELECT %04X: SW %04X", id, sw(rsp))
+		}
+	}
+	return nil
+}
+
+// readICCID reads EF ICCID (2FE2 under the MF, TS 102 221 §13.2).
+func (m *Modem) readICCID() (string, error) {
+	b, err := m.readFile([]uint16{0x3F00, 0x2FE2}, 10)
+	if err != nil {
+		return "", fmt.Errorf("read ICCID: %w", err)
+	}
+	return decodeICCID(b)
+}
+
+// readIMSI reads EF IMSI (6F07 in the USIM ADF, TS 31.102 §4.2.2).
+func (m *Modem) readIMSI() (string, error) {
+	b, err := m.readFile([]uint16{0x3F00, 0x7FFF, 0x6F07}, 9)
+	if err != nil {
+		return "", fmt.Errorf("read IMSI: %w", err)
+	}
+	return decodeIMSI(b)
+}
+
+// decodeICCID decodes the nibble-swapped BCD of EF ICCID; F pads the end.
+func decodeICCID(b []byte) (string, error) {
+	var out []byte
+	for i, x := range b {
+		for _, d := range []byte{x & 0x0F, x >> 4} {
+			if d == 0x0F {
+				if len(out) == 0 {
+					return "", errors.New("ICCID: empty")
+				}
+				return string(out), nil
+			}
+			if d > 9 {
+				return "", fmt.Errorf("ICCID: byte %d holds non-BCD nibble %X", i, d)
+			}
+			out = append(out, '0'+d)
+		}
+	}
+	if len(out) == 0 {
+		return "", errors.New("ICCID: empty")
+	}
+	return string(out), nil
+}
+
+// decodeIMSI decodes EF IMSI (TS 31.102 §4.2.2): a length byte, then digit 1
+// in the high nibble of the next byte above the parity/type nibble (b3-b1 =
+// 001, b4 set for an odd digit count), then two digits per byte, low nibble
+// first, F filling the end.
+func decodeIMSI(b []byte) (string, error) {
+	if len(b) < 2 {
+		return "", fmt.Errorf("IMSI: %d bytes, want at least 2", len(b))
+	}
+	n := int(b[0])
+	if n < 1 || n > 8 || n+1 > len(b) {
+		return "", fmt.Errorf("IMSI: length byte %d out of range", n)
+	}
+	if b[1]&0x07 != 0x01 {
+		return "", fmt.Errorf("IMSI: type nibble %X, want 1 (IMSI)", b[1]&0x07)
+	}
+	out := []byte{}
+	digits := []byte{b[1] >> 4}
+	for _, x := range b[2 : n+1] {
+		digits = append(digits, x&0x0F, x>>4)
+	}
+	for _, d := range digits {
+		if d == 0x0F {
+			break
+		}
+		if d > 9 {
+			return "", fmt.Errorf("IMSI: non-BCD digit %X", d)
+		}
+		out = append(out, '0'+d)
+	}
+	if odd := b[1]&0x08 != 0; odd != (len(out)%2 == 1) {
+		return "", fmt.Errorf("IMSI: parity bit says odd=%v but %d digits", odd, len(out))
+	}
+	if len(out) < 6 || len(out) > 15 {
+		return "", fmt.Errorf("IMSI: %d digits, want 6..15", len(out))
+	}
+	return string(out), nil
+}

@@ -1,0 +1,224 @@
+package modem
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+	"sync"
+
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+)
+
+// fakeCard is a small ISO 7816-4 card: an MF with EF ICCID, a USIM ADF with
+// EF IMSI, an ISD-R to open on a logical channel, and 61xx answers so that
+// GET RESPONSE handling is exercised.
+type fakeCard struct {
+	mu       sync.Mutex
+	on       bool
+	resets   int
+	files    map[uint16][]byte
+	cur      [20]uint16 // selected file per channel
+	app      [20]string // selected application per channel
+	open     [20]bool
+	pendingR []byte // data waiting for GET RESPONSE
+	apdus    []string
+}
+
+const (
+	usimAID = "A0000000871002FF33FF018900000100"
+	isdrAID = "A0000005591010FFFFFFFF8900000100"
+)
+
+func newFakeCard() *fakeCard {
+	return &fakeCard{files: map[uint16][]byte{
+		// ICCID 89330123456789012345 nibble-swapped (TS 102 221 §13.2).
+		0x2FE2: mustHex("98331032547698103254"),
+		// IMSI 208011234567890: 15 digits, odd → 08 29 80 10 21 43 65 87 09.
+		0x6F07: mustHex("082980102143658709"),
+	}}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func (c *fakeCard) Reset() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = true
+	c.resets++
+	c.cur, c.app, c.open = [20]uint16{}, [20]string{}, [20]bool{}
+	c.open[0] = true
+	return mustHex("3B9F96801FC78031E073FE211B63")
+}
+
+func (c *fakeCard) PowerOff() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = false
+}
+
+func channelOf(cla byte) int {
+	if cla&0x40 != 0 {
+		return 4 + int(cla&0x0F)
+	}
+	return int(cla & 0x03)
+}
+
+func (c *fakeCard) Transmit(apdu []byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.apdus = append(c.apdus, strings.ToUpper(hex.EncodeToString(apdu)))
+	if !c.on {
+		return []byte{0x6F, 0x00}
+	}
+	if len(apdu) < 4 {
+		return []byte{0x67, 0x00}
+	}
+	ch := channelOf(apdu[0])
+	if !c.open[ch] {
+		return []byte{0x68, 0x81}
+	}
+	ins, p1, p2 := apdu[1], apdu[2], apdu[3]
+	var data []byte
+	if len(apdu) > 5 {
+		data = apdu[5:min(len(apdu), 5+int(apdu[4]))]
+	}
+	switch ins {
+	case 0x70: // MANAGE CHANNEL
+		if p1 == 0x80 {
+			if p2 == 0 || p2 > 19 || !c.open[p2] {
+				return []byte{0x68, 0x81}
+			}
+			c.open[p2] = false
+			return []byte{0x90, 0x00}
+		}
+		for i := 1; i < 20; i++ {
+			if !c.open[i] {
+				c.open[i], c.app[i], c.cur[i] = true, "", 0
+				return []byte{byte(i), 0x90, 0x00}
+			}
+		}
+		return []byte{0x6A, 0x81}
+	case 0xA4: // SELECT
+		fcp := []byte{0x62, 0x03, 0x82, 0x01, 0x21}
+		if p1 == 0x04 {
+			aid := strings.ToUpper(hex.EncodeToString(data))
+			for _, a := range []string{usimAID, isdrAID} {
+				if len(aid) >= 10 && strings.HasPrefix(a, aid) {
+					c.app[ch] = a
+					c.pendingR = fcp
+					return []byte{0x61, byte(len(fcp))}
+				}
+			}
+			return []byte{0x6A, 0x82}
+		}
+		if len(data) != 2 {
+			return []byte{0x6A, 0x86}
+		}
+		id := uint16(data[0])<<8 | uint16(data[1])
+		if _, ok := c.files[id]; !ok && id != 0x3F00 {
+			return []byte{0x6A, 0x82}
+		}
+		if id>>8 == 0x6F && c.app[ch] != usimAID {
+			return []byte{0x6A, 0x82}
+		}
+		c.cur[ch] = id
+		c.pendingR = fcp
+		return []byte{0x61, byte(len(fcp))}
+	case 0xC0: // GET RESPONSE
+		r := c.pendingR
+		c.pendingR = nil
+		if r == nil {
+			return []byte{0x69, 0x85}
+		}
+		return append(append([]byte(nil), r...), 0x90, 0x00)
+	case 0xB0: // READ BINARY
+		f, ok := c.files[c.cur[ch]]
+		if !ok {
+			return []byte{0x69, 0x86}
+		}
+		off := int(p1)<<8 | int(p2)
+		le := int(apdu[4])
+		if off+le > len(f) {
+			return []byte{0x6B, 0x00}
+		}
+		return append(append([]byte(nil), f[off:off+le]...), 0x90, 0x00)
+	case 0xD6: // UPDATE BINARY
+		f, ok := c.files[c.cur[ch]]
+		off := int(p1)<<8 | int(p2)
+		if !ok || off+len(data) > len(f) {
+			return []byte{0x6B, 0x00}
+		}
+		copy(f[off:], data)
+		return []byte{0x90, 0x00}
+	case 0xF2: // STATUS
+		return []byte{0x90, 0x00}
+	case 0xE2: // STORE DATA: the ISD-R answers through GET RESPONSE
+		if c.app[ch] != isdrAID {
+			return []byte{0x6D, 0x00}
+		}
+		c.pendingR = mustHex("BF3E125A1089049032000001000000000000000123")
+		return []byte{0x61, byte(len(c.pendingR))}
+	}
+	return []byte{0x6D, 0x00}
+}
+
+// fakeSTK passes APDUs through and counts the terminal's lifecycle calls.
+type fakeSTK struct {
+	card                        *fakeCard
+	starts, stops, locationChgs int
+}
+
+func (s *fakeSTK) Start() error                { s.starts++; return nil }
+func (s *fakeSTK) Stop()                       { s.stops++ }
+func (s *fakeSTK) Transmit(apdu []byte) []byte { return s.card.Transmit(apdu) }
+func (s *fakeSTK) LocationChanged()            { s.locationChgs++ }
+
+// fakeNet is a world with two French operators; the subscriber roams.
+type fakeNet struct {
+	reg      Registration
+	attaches []string
+	detaches int
+}
+
+func (n *fakeNet) Attach(imsi string) Registration { n.attaches = append(n.attaches, imsi); return n.reg }
+func (n *fakeNet) Detach()                         { n.detaches++ }
+func (n *fakeNet) Cells() []stkterm.Cell {
+	return []stkterm.Cell{
+		{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},
+		{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -101},
+		{PLMN: "20801", TAC: 0x3a9c, CellID: 0xc33e, RSRP: -110},
+	}
+}
+func (n *fakeNet) OperatorName(plmn string) (string, string) {
+	switch plmn {
+	case "20801":
+		return "Orange F", "Orange"
+	case "20810":
+		return "SFR", "SFR"
+	}
+	return plmn, plmn
+}
+
+// syncBuf is a goroutine-safe buffer for logs.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,177 @@
+package modem
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/esimhil/esimhil/emulators/codec/at"
+)
+
+// errUnknown answers a command the modem does not implement with a plain
+// ERROR, as most modems do, whatever +CMEE says.
+var errUnknown = errors.New("unknown command")
+
+// handler runs one command; information lines go out through m.info.
+type handler func(m *Modem, c at.Command) error
+
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "Q": cmdQuiet, "I": cmdIdent,
+		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent,
+		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
+		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
+		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ,
+		"+CSIM": cmdCSIM, "+CCHO": cmdCCHO, "+CGLA": cmdCGLA, "+CCHC": cmdCCHC, "+CRSM": cmdCRSM,
+	}
+}
+
+// handleLine runs one command line inside the loop. Commands run in order
+// and the line stops at the first error (V.250 §5.2.1).
+func (m *Modem) handleLine(l at.Line) {
+	if m.st.restarting {
+		// A rebooting modem does not answer; the host waits for RDY.
+		m.logIn(l.Text + " (ignored: restarting)")
+		return
+	}
+	if l.Err != nil {
+		m.logIn(fmt.Sprintf("<%v>", l.Err))
+		m.send(m.st.enc.Error())
+		return
+	}
+	m.logIn(l.Text)
+	if m.st.echo {
+		m.out.push([]byte(l.Text + "\r"))
+	}
+	cmds, err := at.Parse(l.Text)
+	if err != nil {
+		m.send(m.st.enc.Error())
+		return
+	}
+	for _, c := range cmds {
+		h, ok := handlers[c.Name]
+		if !ok {
+			err = errUnknown
+		} else {
+			err = h(m, c)
+		}
+		if err != nil {
+			break
+		}
+	}
+	m.send(m.st.enc.Final(err))
+}
+
+// info sends one information text line.
+func (m *Modem) info(text string) { m.send(m.st.enc.Info(text)) }
+
+// urc sends an unsolicited result code.
+func (m *Modem) urc(text string) { m.send(m.st.enc.URC(text)) }
+
+var errParams = fmt.Errorf("bad parameters: %w", at.CMEIncorrectParameters)
+
+// intArgs reads numeric args; omitted ones take def. Fewer than min args or
+// more than len(def) is an incorrect-parameters error.
+func intArgs(c at.Command, min int, def ...int) ([]int, error) {
+	if len(c.Args) < min || len(c.Args) > len(def) {
+		return nil, errParams
+	}
+	out := append([]int(nil), def...)
+	for i, a := range c.Args {
+		if a.Empty {
+			if i < min {
+				return nil, errParams
+			}
+			continue
+		}
+		n, err := a.Int()
+		if err != nil {
+			return nil, fmt.Errorf("%s arg %d: %w: %w", c.Name, i+1, err, at.CMEIncorrectParameters)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// basicValue is the number of a basic command, 0 when omitted (V.250 §5.3.1).
+func basicValue(c at.Command) (int, error) {
+	switch c.Form {
+	case at.Exec:
+		return 0, nil
+	case at.Set:
+		return c.Args[0].Int()
+	}
+	return 0, errUnknown
+}
+
+func cmdEcho(m *Modem, c at.Command) error {
+	v, err := basicValue(c)
+	if err != nil || v > 1 {
+		return errUnknown
+	}
+	m.st.echo = v == 1
+	return nil
+}
+
+func cmdVerbose(m *Modem, c at.Command) error {
+	v, err := basicValue(c)
+	if err != nil || v > 1 {
+		return errUnknown
+	}
+	m.st.enc.Verbose = v == 1
+	return nil
+}
+
+func cmdQuiet(m *Modem, c at.Command) error {
+	if v, err := basicValue(c); err != nil || v != 0 {
+		return errUnknown // result codes are never suppressed
+	}
+	return nil
+}
+
+func cmdReset(m *Modem, c at.Command) error {
+	if c.Form != at.Exec && !(c.Form == at.Set && c.Args[0].Raw == "0") {
+		return errUnknown
+	}
+	m.resetSettings()
+	return nil
+}
+
+func cmdIdent(m *Modem, c at.Command) error {
+	if c.Form == at.Test && c.Name[0] == '+' {
+		return nil
+	}
+	if c.Form != at.Exec && !(c.Name == "I" && c.Form == at.Set) {
+		return errUnknown
+	}
+	switch c.Name {
+	case "+CGMI":
+		m.info("esimhil")
+	case "+CGMM":
+		m.info("esimhil modem emulator")
+	case "+CGMR":
+		m.info("1.0")
+	default:
+		m.info("esimhil modem emulator")
+	}
+	return nil
+}
+
+func cmdCMEE(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		m.info(fmt.Sprintf("+CMEE: %d", m.st.enc.CMEE))
+	case at.Test:
+		m.info("+CMEE: (0-2)")
+	case at.Set:
+		v, err := intArgs(c, 0, 0)
+		if err != nil || v[0] > 2 {
+			return errParams
+		}
+		m.st.enc.CMEE = v[0]
+	default:
+		return errUnknown
+	}
+	return nil
+}

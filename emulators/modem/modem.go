@@ -1,0 +1,236 @@
+// Package modem is the terminal device of the rig: a modem emulator on a real
+// pseudo-terminal that speaks the 3GPP TS 27.007 AT command set to the host,
+// talks ISO 7816-4 APDUs to the card through the SIM Toolkit terminal
+// (package stkterm), and registers on the radio world.
+//
+// All simulated work (AT command lines, timers, REFRESH) runs serialized on
+// the rig's clock.Loop; the pty reader and writer goroutines only move bytes.
+package modem
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+)
+
+// Card is the power and reset side of the card.
+type Card interface {
+	// Reset powers the card on (or resets it) and returns its ATR; an empty
+	// ATR means no card answered.
+	Reset() []byte
+	// PowerOff deactivates the card.
+	PowerOff()
+}
+
+// STK is the SIM Toolkit terminal the modem runs; *stkterm.Terminal
+// implements it. Every APDU to the card goes through Transmit.
+type STK interface {
+	// Start runs after every card reset: TERMINAL PROFILE and the first
+	// proactive commands.
+	Start() error
+	// Stop runs before a reset or power off: cancel timers, close channels.
+	Stop()
+	// Transmit sends one command APDU and returns the response data and SW.
+	Transmit(apdu []byte) []byte
+	// LocationChanged reports a registration or cell change.
+	LocationChanged()
+}
+
+// Network is the radio world as the modem sees it.
+type Network interface {
+	// Attach runs network selection and attach for the subscriber whose
+	// IMSI digits are given.
+	Attach(imsi string) Registration
+	// Detach ends the current registration.
+	Detach()
+	// Cells returns the visible cells, strongest first.
+	Cells() []stkterm.Cell
+	// OperatorName returns the long and short alphanumeric names of a PLMN.
+	OperatorName(plmn string) (long, short string)
+}
+
+// Registration is the outcome of an attach (TS 27.007 §7.2, §10.1.22).
+type Registration struct {
+	Stat   int    // <stat>: 0 not registered, 1 home, 2 searching, 3 denied, 4 unknown, 5 roaming
+	PLMN   string // MCC+MNC of the serving network
+	TAC    uint16
+	CellID uint32
+	AcT    int // 7 E-UTRAN, 9 NB-IoT
+	RSRP   int // dBm
+	Cause  int // EMM reject cause (TS 24.301 §9.9.3.9), 0 if none
+}
+
+// Registered reports home or roaming registration.
+func (r Registration) Registered() bool { return r.Stat == 1 || r.Stat == 5 }
+
+// Options configure a Modem. Loop, Card and Network are required.
+type Options struct {
+	Loop    *clock.Loop
+	Log     *eventlog.Log
+	Card    Card
+	STK     STK // may be set later with SetSTK
+	Network Network
+	// Link is an optional stable symlink to the pty slave.
+	Link string
+	// ATLog receives every AT line both ways, stamped with simulated time.
+	ATLog io.Writer
+	// AttachDelay and RestartDelay are simulated; defaults 2 s and 11 s
+	// (DESIGN.md §9).
+	AttachDelay, RestartDelay time.Duration
+}
+
+// MaxQueuedOutput bounds output waiting for a reader of the pty slave; past
+// it the oldest output is dropped and counted.
+const MaxQueuedOutput = 1 << 20
+
+// Modem is the emulated terminal. It implements stkterm.Host.
+type Modem struct {
+	o    Options
+	loop *clock.Loop
+
+	mu      sync.Mutex // guards the I/O lifecycle and stk
+	stk     STK
+	master  *os.File
+	slave   *os.File
+	path    string
+	out     *outQueue
+	wg      sync.WaitGroup
+	started bool
+	closed  bool
+
+	st state // touched only inside loop work
+}
+
+// state is what the AT interpreter and the boot sequence own.
+type state struct {
+	enc        at.Encoder
+	echo       bool
+	fun        int
+	restarting bool
+	cardOn     bool
+	iccid      string
+	imsi       string
+	reg        Registration
+	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
+	copsOff    bool           // AT+COPS=2: deregistered until COPS=0
+	forbidden  map[string]bool
+	channels   map[int]bool // open logical channels (+CCHO)
+	attachT    clock.Timer
+	restartT   clock.Timer
+}
+
+// New checks the options and returns a modem that is not yet started.
+func New(o Options) (*Modem, error) {
+	switch {
+	case o.Loop == nil:
+		return nil, errors.New("modem: Options.Loop is required")
+	case o.Card == nil:
+		return nil, errors.New("modem: Options.Card is required")
+	case o.Network == nil:
+		return nil, errors.New("modem: Options.Network is required")
+	}
+	if o.AttachDelay == 0 {
+		o.AttachDelay = 2 * time.Second
+	}
+	if o.RestartDelay == 0 {
+		o.RestartDelay = 11 * time.Second
+	}
+	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}
+	m.resetSettings()
+	m.st.forbidden = map[string]bool{}
+	m.st.channels = map[int]bool{}
+	return m, nil
+}
+
+// SetSTK installs the SIM Toolkit terminal; stkterm needs the modem as its
+// Host, so it is usually built after the modem.
+func (m *Modem) SetSTK(s STK) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stk = s
+}
+
+func (m *Modem) getSTK() STK {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stk
+}
+
+// Start opens the pty, publishes the link and powers the modem on. The
+// attach follows AttachDelay later on the loop's clock.
+func (m *Modem) Start() error {
+	m.mu.Lock()
+	if m.started {
+		m.mu.Unlock()
+		return errors.New("modem: already started")
+	}
+	m.started = true
+	m.mu.Unlock()
+	if err := m.openPTY(); err != nil {
+		return fmt.Errorf("modem start: %w", err)
+	}
+	m.loop.Do(func() {
+		m.st.fun = 1
+		m.boot()
+	})
+	return nil
+}
+
+// Path is where a host opens the modem: Link if set, else the pty slave.
+func (m *Modem) Path() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.o.Link != "" {
+		return m.o.Link
+	}
+	return m.path
+}
+
+// DroppedOutput reports how many output bytes were dropped because nobody
+// read the pty slave.
+func (m *Modem) DroppedOutput() int64 { return m.out.droppedBytes() }
+
+// Close stops the I/O goroutines, closes the pty and removes the link.
+// Pending timers stay on the clock; their output is discarded.
+func (m *Modem) Close() error {
+	m.mu.Lock()
+	if m.closed || m.master == nil {
+		m.closed = true
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	m.out.close()
+	errM := m.master.Close()
+	m.wg.Wait()
+	errS := m.slave.Close()
+	var errL error
+	if m.o.Link != "" {
+		if err := os.Remove(m.o.Link); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errL = err
+		}
+	}
+	if err := errors.Join(errM, errS, errL); err != nil {
+		return fmt.Errorf("modem close: %w", err)
+	}
+	return nil
+}
+
+// resetSettings restores the ATZ / AT&F defaults: echo on, verbose results,
+// +CMEE=0, registration URCs off.
+func (m *Modem) resetSettings() {
+	m.st.enc = at.Encoder{Verbose: true}
+	m.st.echo = true
+	m.st.regN = map[string]int{"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
+}
+
+func (m *Modem) emit(kind string, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

@@ -1,0 +1,218 @@
+package modem
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+)
+
+// regCmds are the registration commands in the order their URCs go out.
+var regCmds = []string{"+CREG", "+CGREG", "+CEREG"}
+
+// setReg records a registration; on a change it sends the enabled URCs,
+// logs the event and tells the toolkit terminal.
+func (m *Modem) setReg(r Registration) {
+	old := m.st.reg
+	m.st.reg = r
+	if r.Stat == 3 && r.PLMN != "" {
+		m.st.forbidden[r.PLMN] = true
+	}
+	if r.Registered() {
+		delete(m.st.forbidden, r.PLMN)
+	}
+	if old.Stat == r.Stat && old.PLMN == r.PLMN && old.TAC == r.TAC && old.CellID == r.CellID && old.AcT == r.AcT {
+		return
+	}
+	for _, name := range regCmds {
+		if n := m.st.regN[name]; n > 0 {
+			m.urc(name + ": " + m.regFields(n, false))
+		}
+	}
+	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
+	if r.Cause != 0 {
+		f["cause"] = r.Cause
+	}
+	m.emit("registration", f)
+	if s := m.getSTK(); s != nil && m.st.cardOn {
+		s.LocationChanged()
+	}
+}
+
+// regFields renders "<stat>[,<lac/tac>,<ci>,<AcT>]", with "<n>," in front
+// for the read form (TS 27.007 §7.2, §10.1.19, §10.1.22). Location is shown
+// for n=2 when the modem is camped on a cell.
+func (m *Modem) regFields(n int, read bool) string {
+	r := m.st.reg
+	var b strings.Builder
+	if read {
+		fmt.Fprintf(&b, "%d,", n)
+	}
+	fmt.Fprintf(&b, "%d", r.Stat)
+	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3) {
+		fmt.Fprintf(&b, ",\"%04x\",\"%08x\",%d", r.TAC, r.CellID, r.AcT)
+	}
+	return b.String()
+}
+
+func cmdReg(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		m.info(c.Name + ": " + m.regFields(m.st.regN[c.Name], true))
+	case at.Test:
+		m.info(c.Name + ": (0-2)")
+	case at.Set:
+		v, err := intArgs(c, 0, 0)
+		if err != nil || v[0] > 2 {
+			return errParams
+		}
+		m.st.regN[c.Name] = v[0]
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+func cmdCOPS(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		r := m.st.reg
+		mode := 0
+		if m.st.copsOff {
+			mode = 2
+		}
+		if r.Registered() {
+			m.info(fmt.Sprintf("+COPS: %d,2,\"%s\",%d", mode, r.PLMN, r.AcT))
+		} else {
+			m.info(fmt.Sprintf("+COPS: %d", mode))
+		}
+	case at.Test:
+		m.info("+COPS: " + m.operatorList() + ",,(0,2),(0-2)")
+	case at.Set:
+		// Only the mode matters: manual selection (1, 4) is not emulated.
+		if len(c.Args) > 4 {
+			return errParams
+		}
+		mode, err := c.Args[0].Int()
+		if err != nil {
+			return fmt.Errorf("+COPS mode: %w: %w", err, at.CMEIncorrectParameters)
+		}
+		switch mode {
+		case 0:
+			if m.st.copsOff || !m.st.reg.Registered() {
+				m.st.copsOff = false
+				m.cancelAttach()
+				m.attach()
+			}
+		case 2:
+			m.st.copsOff = true
+			m.detach()
+		default:
+			return fmt.Errorf("+COPS mode %d: %w", mode, at.CMENotSupported)
+		}
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// operatorList renders the +COPS=? list: one entry per visible PLMN,
+// <stat> 2 current, 3 forbidden, 1 available.
+func (m *Modem) operatorList() string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, cell := range m.o.Network.Cells() {
+		if seen[cell.PLMN] {
+			continue
+		}
+		seen[cell.PLMN] = true
+		stat := 1
+		switch {
+		case m.st.reg.Registered() && cell.PLMN == m.st.reg.PLMN:
+			stat = 2
+		case m.st.forbidden[cell.PLMN]:
+			stat = 3
+		}
+		long, short := m.o.Network.OperatorName(cell.PLMN)
+		parts = append(parts, fmt.Sprintf("(%d,\"%s\",\"%s\",\"%s\",7)", stat, long, short, cell.PLMN))
+	}
+	return strings.Join(parts, ",")
+}
+
+// csqFromRSRP maps RSRP to the +CSQ <rssi> index (TS 27.007 §8.5). LTE
+// modems derive RSSI over the whole carrier; we assume a 10 MHz carrier
+// (600 subcarriers, +27.8 dB over one subcarrier's RSRP), so
+// rssi dBm ≈ RSRP + 28 and the index is (rssi + 113) / 2, clamped to 0..31.
+func csqFromRSRP(rsrp int) int {
+	return clamp((rsrp+28+113)/2, 0, 31)
+}
+
+// rsrpIndex is the +CESQ <rsrp> index (TS 27.007 §8.69): 0 is below
+// -140 dBm, 97 is -44 dBm and above.
+func rsrpIndex(rsrp int) int { return clamp(rsrp+141, 0, 97) }
+
+// nominalRSRQIndex is -10 dB as a +CESQ <rsrq> index ((rsrq+20)*2): the
+// world models RSRP only.
+const nominalRSRQIndex = 20
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+func cmdCSQ(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Test:
+		m.info("+CSQ: (0-31,99),(99)")
+	case at.Exec:
+		if r := m.st.reg; r.Registered() {
+			m.info(fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(r.RSRP)))
+		} else {
+			m.info("+CSQ: 99,99")
+		}
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+func cmdCESQ(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Test:
+		m.info("+CESQ: (99),(99),(255),(255),(0-34,255),(0-97,255)")
+	case at.Exec:
+		if r := m.st.reg; r.Registered() {
+			m.info(fmt.Sprintf("+CESQ: 99,99,255,255,%d,%d", nominalRSRQIndex, rsrpIndex(r.RSRP)))
+		} else {
+			m.info("+CESQ: 99,99,255,255,255,255")
+		}
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// Location implements stkterm.Host. Call it from inside loop work.
+func (m *Modem) Location() stkterm.Location {
+	r := m.st.reg
+	loc := stkterm.Location{Service: stkterm.NoService}
+	if m.st.fun == 1 {
+		loc.Visible = m.o.Network.Cells()
+	}
+	switch {
+	case r.Registered():
+		loc.Service = stkterm.NormalService
+	case r.PLMN != "":
+		loc.Service = stkterm.LimitedService // camped but denied
+	}
+	if loc.Service != stkterm.NoService {
+		loc.Serving = stkterm.Cell{PLMN: r.PLMN, TAC: r.TAC, CellID: r.CellID, RSRP: r.RSRP}
+	}
+	return loc
+}
+
+// DataReady implements stkterm.Host: a bearer exists when registered.
+func (m *Modem) DataReady() bool { return m.st.reg.Registered() }
+
+// Registration returns the current registration. Call it from inside loop
+// work.
+func (m *Modem) Registration() Registration { return m.st.reg }

@@ -1,0 +1,188 @@
+package modem
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/creack/pty"
+	"golang.org/x/term"
+
+	"github.com/esimhil/esimhil/emulators/codec/at"
+)
+
+// openPTY opens the pty pair, puts the slave in raw mode (no echo, no CR/LF
+// translation: the modem does both itself) and publishes the link. The
+// modem keeps the slave open so that the master never reads EIO when a host
+// closes its side.
+func (m *Modem) openPTY() error {
+	master, slave, err := pty.Open()
+	if err != nil {
+		return fmt.Errorf("open pty: %w", err)
+	}
+	if err := makeRaw(slave); err != nil {
+		master.Close()
+		slave.Close()
+		return err
+	}
+	if m.o.Link != "" {
+		if err := publishLink(slave.Name(), m.o.Link); err != nil {
+			master.Close()
+			slave.Close()
+			return err
+		}
+	}
+	m.mu.Lock()
+	m.master, m.slave, m.path = master, slave, slave.Name()
+	m.mu.Unlock()
+	m.wg.Add(2)
+	go m.readLoop()
+	go m.writeLoop()
+	return nil
+}
+
+// makeRaw goes through SyscallConn so the file stays non-blocking and Close
+// can interrupt a pending read.
+func makeRaw(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("raw mode %s: %w", f.Name(), err)
+	}
+	var rawErr error
+	if err := rc.Control(func(fd uintptr) { _, rawErr = term.MakeRaw(int(fd)) }); err != nil {
+		return fmt.Errorf("raw mode %s: %w", f.Name(), err)
+	}
+	if rawErr != nil {
+		return fmt.Errorf("raw mode %s: %w", f.Name(), rawErr)
+	}
+	return nil
+}
+
+// publishLink points link at target, replacing a stale symlink but never a
+// regular file.
+func publishLink(target, link string) error {
+	if fi, err := os.Lstat(link); err == nil {
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return fmt.Errorf("link %s exists and is not a symlink", link)
+		}
+		if err := os.Remove(link); err != nil {
+			return fmt.Errorf("replace link %s: %w", link, err)
+		}
+	}
+	if err := os.Symlink(target, link); err != nil {
+		return fmt.Errorf("publish link: %w", err)
+	}
+	return nil
+}
+
+// readLoop frames command lines and runs each inside the loop, so that a
+// line is serialized with timers and card traffic.
+func (m *Modem) readLoop() {
+	defer m.wg.Done()
+	var sp at.Splitter
+	buf := make([]byte, 4096)
+	for {
+		n, err := m.master.Read(buf)
+		for _, l := range sp.Feed(buf[:n]) {
+			m.loop.Do(func() { m.handleLine(l) })
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (m *Modem) writeLoop() {
+	defer m.wg.Done()
+	for {
+		b, ok := m.out.pop()
+		if !ok {
+			return
+		}
+		if _, err := m.master.Write(b); err != nil {
+			return
+		}
+	}
+}
+
+// send queues encoded response bytes and logs them as lines.
+func (m *Modem) send(b []byte) {
+	if m.o.ATLog != nil {
+		if t := strings.TrimSpace(string(b)); t != "" {
+			fmt.Fprintf(m.o.ATLog, "%s < %s\n", m.loop.Now().Format("2006-01-02T15:04:05.999999999Z07:00"), t)
+		}
+	}
+	m.out.push(b)
+}
+
+func (m *Modem) logIn(text string) {
+	if m.o.ATLog != nil {
+		fmt.Fprintf(m.o.ATLog, "%s > %s\n", m.loop.Now().Format("2006-01-02T15:04:05.999999999Z07:00"), text)
+	}
+}
+
+// outQueue holds output until the writer drains it; past max bytes it
+// drops the oldest chunks, so simulated work never blocks on the pty.
+type outQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	q       [][]byte
+	size    int
+	max     int
+	dropped int64
+	closed  bool
+}
+
+func newOutQueue(max int) *outQueue {
+	o := &outQueue{max: max}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+func (o *outQueue) push(b []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed || len(b) == 0 {
+		return
+	}
+	o.q = append(o.q, append([]byte(nil), b...))
+	o.size += len(b)
+	for o.size > o.max && len(o.q) > 0 {
+		o.size -= len(o.q[0])
+		o.dropped += int64(len(o.q[0]))
+		o.q[0] = nil
+		o.q = o.q[1:]
+	}
+	o.cond.Signal()
+}
+
+func (o *outQueue) pop() ([]byte, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for len(o.q) == 0 && !o.closed {
+		o.cond.Wait()
+	}
+	if o.closed {
+		return nil, false
+	}
+	b := o.q[0]
+	o.q[0] = nil
+	o.q = o.q[1:]
+	o.size -= len(b)
+	return b, true
+}
+
+func (o *outQueue) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	o.cond.Broadcast()
+}
+
+func (o *outQueue) droppedBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.dropped
+}

@@ -1,0 +1,166 @@
+package modem
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/codec/at"
+)
+
+// maxAPDUHex bounds an APDU given in hex (extended length is not used).
+const maxAPDUHex = 2 * (5 + 255 + 1)
+
+// hexAPDU checks "<len>,"<hex>"" pairs: len counts hex characters
+// (TS 27.007 §8.17, §8.43) and the APDU has at least a 4-byte header.
+func hexAPDU(lenArg, dataArg at.Arg) ([]byte, error) {
+	n, err := lenArg.Int()
+	if err != nil {
+		return nil, fmt.Errorf("length: %w: %w", err, at.CMEIncorrectParameters)
+	}
+	if !dataArg.Quoted || n != len(dataArg.Raw) || n%2 != 0 || n < 8 || n > maxAPDUHex {
+		return nil, fmt.Errorf("length %d does not match %d hex characters: %w", n, len(dataArg.Raw), at.CMEIncorrectParameters)
+	}
+	b, err := hex.DecodeString(dataArg.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("apdu: %w: %w", err, at.CMEIncorrectParameters)
+	}
+	return b, nil
+}
+
+func upperHex(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+
+// cardErr turns a transport failure into the CME error a host expects.
+func (m *Modem) cardErr(err error) error {
+	if !m.st.cardOn {
+		return at.CMESIMNotInserted
+	}
+	return fmt.Errorf("%w: %w", err, at.CMESIMFailure)
+}
+
+// +CSIM=<length>,<command> is transparent: no GET RESPONSE (TS 27.007 §8.17).
+func cmdCSIM(m *Modem, c at.Command) error {
+	if c.Form == at.Test {
+		return nil
+	}
+	if c.Form != at.Set || len(c.Args) != 2 {
+		return errParams
+	}
+	apdu, err := hexAPDU(c.Args[0], c.Args[1])
+	if err != nil {
+		return err
+	}
+	if err := m.cardReady(); err != nil {
+		return err
+	}
+	rsp, err := m.transmit(apdu)
+	if err != nil {
+		return m.cardErr(err)
+	}
+	h := upperHex(rsp)
+	m.info(fmt.Sprintf("+CSIM: %d,\"%s\"", len(h), h))
+	return nil
+}
+
+// +CCHO=<dfname> opens a logical channel with MANAGE CHANNEL and selects
+// the application on it (TS 27.007 §8.45, ISO 7816-4 §11.1.2).
+func cmdCCHO(m *Modem, c at.Command) error {
+	if c.Form == at.Test {
+		return nil
+	}
+	if c.Form != at.Set || len(c.Args) != 1 || !c.Args[0].Quoted {
+		return errParams
+	}
+	aid, err := hex.DecodeString(c.Args[0].Raw)
+	if err != nil || len(aid) < 5 || len(aid) > 16 {
+		return fmt.Errorf("AID %q: %w", c.Args[0].Raw, at.CMEIncorrectParameters)
+	}
+	if err := m.cardReady(); err != nil {
+		return err
+	}
+	rsp, err := m.exchange([]byte{0x00, 0x70, 0x00, 0x00, 0x01})
+	if err != nil {
+		return m.cardErr(err)
+	}
+	if sw(rsp) != swOK || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
+		return fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, at.CMESIMFailure)
+	}
+	ch := int(rsp[0])
+	sel, err := m.exchange(selectAPDU(withChannel(0x00, ch), 0x04, aid))
+	if err != nil || !selectOK(sel) {
+		m.closeChannel(ch)
+		if err != nil {
+			return m.cardErr(err)
+		}
+		return fmt.Errorf("SELECT %X on channel %d: SW %04X: %w", aid, ch, sw(sel), at.CMESIMFailure)
+	}
+	m.st.channels[ch] = true
+	m.info(fmt.Sprintf("+CCHO: %d", ch))
+	return nil
+}
+
+func (m *Modem) closeChannel(ch int) ([]byte, error) {
+	delete(m.st.channels, ch)
+	return m.exchange([]byte{0x00, 0x70, 0x80, byte(ch), 0x00})
+}
+
+// +CGLA=<sessionid>,<length>,<command> (TS 27.007 §8.43); the channel bits
+// of CLA are set from <sessionid> and 61xx is followed up here.
+func cmdCGLA(m *Modem, c at.Command) error {
+	if c.Form == at.Test {
+		return nil
+	}
+	if c.Form != at.Set || len(c.Args) != 3 {
+		return errParams
+	}
+	ch, err := c.Args[0].Int()
+	if err != nil {
+		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
+	}
+	apdu, err := hexAPDU(c.Args[1], c.Args[2])
+	if err != nil {
+		return err
+	}
+	if err := m.cardReady(); err != nil {
+		return err
+	}
+	if !m.st.channels[ch] {
+		return fmt.Errorf("channel %d not open: %w", ch, at.CMEInvalidIndex)
+	}
+	apdu[0] = withChannel(apdu[0], ch)
+	rsp, err := m.exchange(apdu)
+	if err != nil {
+		return m.cardErr(err)
+	}
+	h := upperHex(rsp)
+	m.info(fmt.Sprintf("+CGLA: %d,\"%s\"", len(h), h))
+	return nil
+}
+
+// +CCHC=<sessionid> closes a channel opened by +CCHO (TS 27.007 §8.46).
+func cmdCCHC(m *Modem, c at.Command) error {
+	if c.Form == at.Test {
+		return nil
+	}
+	if c.Form != at.Set || len(c.Args) != 1 {
+		return errParams
+	}
+	ch, err := c.Args[0].Int()
+	if err != nil {
+		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
+	}
+	if err := m.cardReady(); err != nil {
+		return err
+	}
+	if !m.st.channels[ch] {
+		return fmt.Errorf("channel %d not open: %w", ch, at.CMEInvalidIndex)
+	}
+	rsp, err := m.closeChannel(ch)
+	if err != nil {
+		return m.cardErr(err)
+	}
+	if sw(rsp) != swOK {
+		return fmt.Errorf("MANAGE CHANNEL close %d: SW %04X: %w", ch, sw(rsp), at.CMESIMFailure)
+	}
+	return nil
+}

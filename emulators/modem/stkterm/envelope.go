@@ -1,0 +1,90 @@
+package stkterm
+
+import (
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+)
+
+// Busy-card retry: when the card answers 9300 outside a proactive session
+// (nothing will end to trigger a retry), try again on the virtual clock.
+const (
+	busyRetryDelay = time.Second
+	maxBusyRetries = 10
+)
+
+// sendEnvelope delivers env now, or queues it if a proactive session is
+// running or about to run.
+func (t *Terminal) sendEnvelope(env stk.Envelope) {
+	if !t.running {
+		return
+	}
+	if t.inSession || t.fetchPosted || len(t.pending) > 0 {
+		t.pending = append(t.pending, env)
+		return
+	}
+	t.deliver(env)
+}
+
+// deliver sends one envelope (TS 102 221 §10.1.2 ENVELOPE, 80 C2) and
+// reports whether the card took it.
+func (t *Terminal) deliver(env stk.Envelope) bool {
+	b, err := env.Encode()
+	if err != nil {
+		t.tracef("envelope: %v", err)
+		return true // undeliverable: drop rather than retry forever
+	}
+	resp := t.exchange(append([]byte{0x80, stk.InsEnvelope, 0, 0, byte(len(b))}, b...))
+	sw1, sw2, ok := sw(resp)
+	switch {
+	case ok && sw1 == 0x93:
+		// Toolkit busy (TS 102 221 §10.2.1.1): deliver after the
+		// current proactive session.
+		t.pending = append([]stk.Envelope{env}, t.pending...)
+		if !t.inSession && !t.fetchPosted {
+			t.scheduleRetry()
+		}
+		return false
+	case ok && sw1 == 0x91:
+		t.retries = 0
+		t.session(sw2)
+	case ok && sw1 == 0x90:
+		t.retries = 0
+	default:
+		t.tracef("envelope: card answered % X; dropped", resp)
+	}
+	return true
+}
+
+// flushPending delivers queued envelopes in order; it stops at the first
+// one the card is too busy for (deliver requeues it).
+func (t *Terminal) flushPending() {
+	for len(t.pending) > 0 && t.running && !t.inSession {
+		env := t.pending[0]
+		t.pending = t.pending[1:]
+		if !t.deliver(env) {
+			return
+		}
+	}
+}
+
+func (t *Terminal) scheduleRetry() {
+	if t.retryTimer != nil {
+		return
+	}
+	if t.retries >= maxBusyRetries {
+		t.tracef("envelope: card busy after %d retries; %d envelopes dropped", t.retries, len(t.pending))
+		t.pending = nil
+		t.retries = 0
+		return
+	}
+	t.retries++
+	gen := t.gen
+	t.retryTimer = t.loop.Clock().AfterFunc(busyRetryDelay, func() {
+		if gen != t.gen {
+			return
+		}
+		t.retryTimer = nil
+		t.flushPending()
+	})
+}

@@ -1,0 +1,196 @@
+package stkterm
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// maxSessionCommands bounds one proactive session, so a card that answers
+// 91xx forever cannot hang the rig.
+const maxSessionCommands = 256
+
+// Terminal is the ME side of SIM Toolkit for one card.
+//
+// Every method must run as simulated work of the loop (inside Loop.Do, a
+// posted function or a timer callback): the terminal has no lock of its
+// own, the loop serializes it.
+type Terminal struct {
+	card Card
+	host Host
+	loop *clock.Loop
+	log  *eventlog.Log
+
+	trace io.Writer
+
+	running bool
+	gen     uint64 // bumped by Stop; stale callbacks compare it
+
+	fetchPosted bool
+	fetchLe     byte
+	inSession   bool
+
+	timers [9]*timerState // index 1..8
+	events map[byte]bool
+	lastLS *lsKey
+
+	ch *channel
+
+	pending    []stk.Envelope // envelopes the card answered 9300 to
+	retryTimer clock.Timer
+	retries    int
+}
+
+// New returns a stopped terminal; call Start after the card is reset. log
+// may be nil: the terminal emits nothing by default (the card logs the
+// method's events).
+func New(card Card, host Host, loop *clock.Loop, log *eventlog.Log) *Terminal {
+	return &Terminal{card: card, host: host, loop: loop, log: log}
+}
+
+// SetTrace writes every toolkit APDU exchange to w (nil turns it off), for
+// debugging.
+func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
+
+// Profile is the TERMINAL PROFILE this terminal downloads: timers, PROVIDE
+// LOCAL INFORMATION (location, NMR, access technology), SET UP EVENT LIST
+// with location status, data available and channel status, BIP (one
+// channel, TCP client mode) and REFRESH including eUICC profile state change.
+func Profile() stk.TerminalProfile {
+	return stk.NewTerminalProfile(1,
+		stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
+		stk.FacRefresh, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
+		stk.FacSetUpEventList, stk.FacEventLocationStatus,
+		stk.FacEventDataAvailable, stk.FacEventChannelStatus,
+		stk.FacTimerStartStop, stk.FacTimerGetValue,
+		stk.FacOpenChannel, stk.FacCloseChannel, stk.FacReceiveData, stk.FacSendData,
+		stk.FacBearerGPRS, stk.FacTCPClientRemote, stk.FacBearerEUTRAN,
+		stk.FacRefreshEUICCProfile)
+}
+
+// Start runs after each card reset: it downloads the TERMINAL PROFILE
+// (TS 102 221 §11.2.1) and then runs proactive commands while the card
+// answers 91xx.
+func (t *Terminal) Start() error {
+	t.stop()
+	t.running = true
+	p := Profile()
+	resp := t.exchange(append([]byte{0x80, stk.InsTerminalProfile, 0, 0, byte(len(p))}, p...))
+	sw1, sw2, ok := sw(resp)
+	switch {
+	case ok && sw1 == 0x90 && sw2 == 0x00:
+	case ok && sw1 == 0x91:
+		t.session(sw2)
+	default:
+		return fmt.Errorf("terminal profile: card answered % X", resp)
+	}
+	return nil
+}
+
+// Stop runs before a reset or power off: timers are cancelled, channels
+// closed, pending envelopes dropped, and nothing more is sent to the card.
+func (t *Terminal) Stop() { t.stop() }
+
+func (t *Terminal) stop() {
+	t.running = false
+	t.gen++
+	for i, ts := range t.timers {
+		if ts != nil {
+			ts.timer.Stop()
+			t.timers[i] = nil
+		}
+	}
+	t.closeChannel()
+	t.events = nil
+	t.lastLS = nil
+	t.pending = nil
+	t.retries = 0
+	if t.retryTimer != nil {
+		t.retryTimer.Stop()
+		t.retryTimer = nil
+	}
+	t.fetchPosted = false
+	t.inSession = false
+}
+
+// Transmit passes an APDU to the card and returns its answer. When the card
+// answers 91xx it queues the FETCH with Loop.Post, so the caller gets its
+// answer before the proactive session runs.
+func (t *Terminal) Transmit(apdu []byte) []byte {
+	resp := t.exchange(apdu)
+	if sw1, sw2, ok := sw(resp); ok && sw1 == 0x91 && t.running && !t.inSession {
+		t.postFetch(sw2)
+	}
+	return resp
+}
+
+func (t *Terminal) postFetch(le byte) {
+	t.fetchLe = le
+	if t.fetchPosted {
+		return
+	}
+	t.fetchPosted = true
+	gen := t.gen
+	t.loop.Post(func() {
+		if gen != t.gen || !t.fetchPosted {
+			return
+		}
+		t.fetchPosted = false
+		t.session(t.fetchLe)
+	})
+}
+
+// session fetches and runs proactive commands while the card has one
+// pending, then delivers envelopes the card was too busy to take.
+func (t *Terminal) session(le byte) {
+	t.inSession = true
+	gen := t.gen
+	for range maxSessionCommands {
+		cmd := t.exchange([]byte{0x80, stk.InsFetch, 0, 0, le})
+		sw1, sw2, ok := sw(cmd)
+		if !ok || sw1 != 0x90 || sw2 != 0x00 || len(cmd) == 2 {
+			t.tracef("fetch: card answered % X; session ends", cmd)
+			break
+		}
+		tr, respond := t.execute(cmd[:len(cmd)-2])
+		if gen != t.gen || !respond {
+			break
+		}
+		resp := t.exchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(tr))}, tr...))
+		sw1, sw2, ok = sw(resp)
+		if !ok || sw1 != 0x91 {
+			if !ok || sw1 != 0x90 {
+				t.tracef("terminal response: card answered % X", resp)
+			}
+			break
+		}
+		le = sw2
+	}
+	if gen != t.gen {
+		return
+	}
+	t.inSession = false
+	t.flushPending()
+}
+
+func (t *Terminal) exchange(apdu []byte) []byte {
+	resp := t.card.Transmit(apdu)
+	t.tracef("> % X\n< % X", apdu, resp)
+	return resp
+}
+
+func (t *Terminal) tracef(format string, a ...any) {
+	if t.trace != nil {
+		fmt.Fprintf(t.trace, "stkterm: "+format+"\n", a...)
+	}
+}
+
+func sw(resp []byte) (sw1, sw2 byte, ok bool) {
+	if len(resp) < 2 {
+		return 0, 0, false
+	}
+	return resp[len(resp)-2], resp[len(resp)-1], true
+}

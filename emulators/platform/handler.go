@@ -1,0 +1,159 @@
+package platform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// answer is what a route decided: a status and a JSON value, or a reason for
+// a 4xx.
+type answer struct {
+	status int
+	body   any
+	reason string
+}
+
+func reject(status int, format string, a ...any) answer {
+	return answer{status: status, reason: fmt.Sprintf(format, a...)}
+}
+
+type route struct {
+	method string
+	record bool
+	handle func(s *Server, body []byte) answer
+}
+
+var routes = map[string]route{
+	PathPreferredList: {method: http.MethodPost, record: true, handle: (*Server).preferredList},
+	PathNotifications: {method: http.MethodPost, record: true, handle: (*Server).notification},
+	PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, known := routes[r.URL.Path]
+	var a answer
+	var body []byte
+	switch {
+	case !known:
+		a = reject(http.StatusNotFound, "no route %s", r.URL.Path)
+	case r.Method != rt.method:
+		w.Header().Set("Allow", rt.method)
+		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, rt.method)
+	default:
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", MaxBody)
+		case err != nil:
+			a = reject(http.StatusBadRequest, "reading body: %v", err)
+		default:
+			a = rt.handle(s, body)
+		}
+	}
+	if !known || rt.record {
+		s.record(r, body, a)
+	}
+	if a.reason != "" {
+		s.log.Emit(eventlog.Platform, "request_rejected", eventlog.F{
+			"path": r.URL.Path, "status": a.status, "reason": a.reason,
+		})
+		a.body = ErrorResponse{Error: a.reason}
+	}
+	s.writeJSON(w, a.status, a.body)
+}
+
+func (s *Server) record(r *http.Request, body []byte, a answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.received = append(s.received, Received{
+		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path,
+		Status: a.status, Body: string(body), Error: a.reason,
+	})
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(ErrorResponse{Error: "encoding answer: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	// Date from the platform's clock, not net/http's wall clock, so captures
+	// of an emulated run are reproducible (RFC 9110 §6.6.1).
+	w.Header().Set("Date", s.clk.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func (s *Server) preferredList(body []byte) answer {
+	req, err := DecodeListRequest(body)
+	if err != nil {
+		return reject(http.StatusBadRequest, "%v", err)
+	}
+	s.mu.Lock()
+	cat := s.cat
+	country, ok := cat.country(req.ServingPLMN)
+	if !ok {
+		s.mu.Unlock()
+		return reject(http.StatusNotFound, "serving_plmn %s: no known operator in that country", req.ServingPLMN)
+	}
+	s.listID++
+	resp := ListResponse{
+		ListID:    strconv.Itoa(s.listID),
+		Country:   country,
+		OrderBy:   cat.orderBy,
+		Operators: cat.list(country, req.Signal),
+	}
+	s.mu.Unlock()
+	ids := make([]string, len(resp.Operators))
+	for i, o := range resp.Operators {
+		ids[i] = o.ID
+	}
+	s.log.Emit(eventlog.Platform, "preferred_list_served", eventlog.F{
+		"eid": req.EID, "serving_plmn": req.ServingPLMN, "country": country, "operators": ids,
+	})
+	return answer{status: http.StatusOK, body: resp}
+}
+
+func (s *Server) notification(body []byte) answer {
+	n, err := DecodeNotification(body)
+	if err != nil {
+		return reject(http.StatusBadRequest, "%v", err)
+	}
+	s.mu.Lock()
+	if n.Operator != "" {
+		o, ok := s.cat.byID[n.Operator]
+		if !ok {
+			s.mu.Unlock()
+			return reject(http.StatusBadRequest, "operator: unknown %q", n.Operator)
+		}
+		if n.PLMN != "" && n.PLMN != o.PLMN {
+			s.mu.Unlock()
+			return reject(http.StatusBadRequest, "plmn: %s is not operator %s (%s)", n.PLMN, o.ID, o.PLMN)
+		}
+	}
+	s.noteID++
+	id := strconv.Itoa(s.noteID)
+	s.mu.Unlock()
+	s.log.Emit(eventlog.Platform, "notification_received", eventlog.F{
+		"kind": n.Kind, "eid": n.EID, "operator": n.Operator,
+	})
+	return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
+}
+
+func (s *Server) inspect([]byte) answer {
+	rec := s.Received()
+	if rec == nil {
+		rec = []Received{} // an empty array, not null
+	}
+	return answer{status: http.StatusOK, body: rec}
+}

@@ -1,0 +1,165 @@
+package platform
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func listBody(serving string, extra string) string {
+	return `{"eid":"` + testEID + `","iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"` + serving + `"` + extra + `}`
+}
+
+func TestRoutes(t *testing.T) {
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		body       string
+		wantStatus int
+		wantBody   string // exact JSON (without the trailing newline)
+		wantErr    string // substring of {"error"} for 4xx
+	}{
+		{
+			name: "list by tariff with signal", method: "POST", path: PathPreferredList,
+			body:       listBody("20801", `,"tac":"3a9b","cell_id":"0000c33d","signal":[{"plmn":"20810","rsrp":-101}]`),
+			wantStatus: 200,
+			wantBody:   `{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":0.5,"rsrp":-101},{"id":"orange-fr","plmn":"20801","tariff":0.8}]}`,
+		},
+		{
+			name: "country by MCC only", method: "POST", path: PathPreferredList,
+			body:       listBody("20899", ""),
+			wantStatus: 200,
+			wantBody:   `{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":0.5},{"id":"orange-fr","plmn":"20801","tariff":0.8}]}`,
+		},
+		{
+			name: "country without list", method: "POST", path: PathPreferredList,
+			body:       listBody("26202", ""),
+			wantStatus: 200,
+			wantBody:   `{"list_id":"1","country":"DE","order_by":"tariff","operators":[]}`,
+		},
+		{name: "unknown country", method: "POST", path: PathPreferredList, body: listBody("31026", ""), wantStatus: 404, wantErr: "serving_plmn 31026"},
+		{name: "malformed JSON", method: "POST", path: PathPreferredList, body: `{"eid":`, wantStatus: 400, wantErr: "malformed JSON"},
+		{name: "empty body", method: "POST", path: PathPreferredList, body: ``, wantStatus: 400, wantErr: "empty body"},
+		{name: "trailing data", method: "POST", path: PathPreferredList, body: listBody("20801", "") + `{}`, wantStatus: 400, wantErr: "data after"},
+		{name: "unknown field", method: "POST", path: PathPreferredList, body: listBody("20801", `,"servingPlmn":"1"`), wantStatus: 400, wantErr: "unknown field"},
+		{name: "short EID", method: "POST", path: PathPreferredList, body: strings.Replace(listBody("20801", ""), testEID, "8904", 1), wantStatus: 400, wantErr: "eid: want 32"},
+		{name: "bad PLMN", method: "POST", path: PathPreferredList, body: listBody("2080", ""), wantStatus: 400, wantErr: "serving_plmn: want 5 or 6"},
+		{name: "bad home PLMN", method: "POST", path: PathPreferredList, body: strings.Replace(listBody("20801", ""), `"46000"`, `"4600x"`, 1), wantStatus: 400, wantErr: "home_plmn"},
+		{name: "bad TAC", method: "POST", path: PathPreferredList, body: listBody("20801", `,"tac":"3a9"`), wantStatus: 400, wantErr: "tac:"},
+		{name: "bad cell", method: "POST", path: PathPreferredList, body: listBody("20801", `,"cell_id":"zz"`), wantStatus: 400, wantErr: "cell_id:"},
+		{name: "rsrp out of range", method: "POST", path: PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":5}]`), wantStatus: 400, wantErr: "signal[0].rsrp"},
+		{name: "duplicate signal", method: "POST", path: PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":-90},{"plmn":"20810","rsrp":-91}]`), wantStatus: 400, wantErr: "twice"},
+		{name: "oversized body", method: "POST", path: PathPreferredList, body: `{"eid":"` + strings.Repeat("1", MaxBody) + `"}`, wantStatus: 413, wantErr: "larger than"},
+		{name: "wrong method", method: "GET", path: PathPreferredList, wantStatus: 405, wantErr: "use POST"},
+		{name: "unknown route", method: "GET", path: "/v2/nothing", wantStatus: 404, wantErr: "no route /v2/nothing"},
+		{
+			name: "attach-success", method: "POST", path: PathNotifications,
+			body:       `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`,
+			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
+		},
+		{
+			name: "list-exhausted without operator", method: "POST", path: PathNotifications,
+			body:       `{"eid":"` + testEID + `","kind":"list-exhausted"}`,
+			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
+		},
+		{
+			name: "attach-failure with cause", method: "POST", path: PathNotifications,
+			body:       `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":15}`,
+			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
+		},
+		{name: "unknown kind", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"hello"}`, wantStatus: 400, wantErr: `kind: unknown "hello"`},
+		{name: "missing kind", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `"}`, wantStatus: 400, wantErr: "kind: required"},
+		{name: "missing operator", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","plmn":"20810"}`, wantStatus: 400, wantErr: "operator: required"},
+		{name: "unknown operator", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"xx","plmn":"20810"}`, wantStatus: 400, wantErr: `operator: unknown "xx"`},
+		{name: "plmn mismatch", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20801"}`, wantStatus: 400, wantErr: "is not operator sfr"},
+		{name: "cause out of range", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
+		{name: "bad ICCID", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
+		{name: "notification wrong method", method: "PUT", path: PathNotifications, wantStatus: 405},
+		{name: "inspect empty", method: "GET", path: PathInspect, wantStatus: 200, wantBody: `[]`},
+		{name: "inspect wrong method", method: "POST", path: PathInspect, wantStatus: 405},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestServer(t, nil)
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status %d, want %d; body %s", rec.Code, tc.wantStatus, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			got := strings.TrimSuffix(rec.Body.String(), "\n")
+			if tc.wantBody != "" && got != tc.wantBody {
+				t.Errorf("body\n got %s\nwant %s", got, tc.wantBody)
+			}
+			if tc.wantStatus >= 400 {
+				var e ErrorResponse
+				if err := json.Unmarshal([]byte(got), &e); err != nil || e.Error == "" {
+					t.Fatalf("error body %q is not {\"error\":...}: %v", got, err)
+				}
+				if !strings.Contains(e.Error, tc.wantErr) {
+					t.Errorf("error %q, want it to contain %q", e.Error, tc.wantErr)
+				}
+			}
+		})
+	}
+}
+
+func TestEventsAndReceived(t *testing.T) {
+	s, lg := newTestServer(t, nil)
+	do := func(method, path, body string) int {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return rec.Code
+	}
+	do("POST", PathPreferredList, listBody("20801", ""))
+	do("POST", PathNotifications, `{"eid":"`+testEID+`","kind":"attach-success","operator":"sfr","plmn":"20810"}`)
+	do("POST", PathNotifications, `{}`)
+	do("GET", PathInspect, "")
+
+	var lines []string
+	for _, e := range lg.Events() {
+		lines = append(lines, e.String())
+	}
+	want := []string{
+		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"preferred_list_served","country":"FR","eid":"` + testEID + `","operators":["sfr","orange-fr"],"serving_plmn":"20801"}`,
+		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"notification_received","eid":"` + testEID + `","kind":"attach-success","operator":"sfr"}`,
+		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"request_rejected","path":"/v1/notifications","reason":"eid: want 32 decimal digits, got \"\"","status":400}`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events\n got %s\nwant %s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+
+	rec := s.Received()
+	if len(rec) != 3 {
+		t.Fatalf("received %d entries, want 3 (inspect reads are not recorded): %+v", len(rec), rec)
+	}
+	if rec[2].Status != 400 || rec[2].Body != `{}` || rec[2].Error == "" {
+		t.Errorf("rejected entry %+v", rec[2])
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", PathInspect, nil))
+	var got []Received
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) != 3 || got[0].Path != PathPreferredList {
+		t.Errorf("inspect answer %s (%v)", w.Body, err)
+	}
+}
+
+func TestListIDsIncrease(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	for want := 1; want <= 3; want++ {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathPreferredList, strings.NewReader(listBody("20801", ""))))
+		r, err := DecodeListResponse(rec.Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ListID != string(rune('0'+want)) {
+			t.Errorf("list_id %q, want %d", r.ListID, want)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// Config sets up a platform.
+type Config struct {
+	Operators []Operator
+	// OrderBy is OrderTariff (default) or OrderSignal.
+	OrderBy string
+	// Preferred maps a country to the ids of its preferred operators.
+	Preferred map[string][]string
+	// Clock stamps Received entries; nil means the wall clock.
+	Clock clock.Clock
+	// Log receives the platform's events; nil discards them.
+	Log *eventlog.Log
+}
+
+// Received is one request as it arrived, with the status it was answered.
+type Received struct {
+	Time   time.Time `json:"t"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+	Body   string    `json:"body"`
+	Error  string    `json:"error,omitempty"`
+}
+
+// Server is the management platform emulator. Its zero value is not usable;
+// call New.
+type Server struct {
+	clk clock.Clock
+	log *eventlog.Log
+
+	mu       sync.Mutex
+	cat      *catalogue
+	listID   int
+	noteID   int
+	received []Received
+
+	// lifecycle, guarded by life
+	life    sync.Mutex
+	addr    netip.AddrPort
+	wrap    func(net.Listener) net.Listener
+	srv     *http.Server
+	done    chan struct{}
+	started bool
+	closed  bool
+}
+
+// New checks the configuration and returns a server that is not listening yet.
+func New(cfg Config) (*Server, error) {
+	cat, err := newCatalogue(cfg.Operators, cfg.OrderBy, cfg.Preferred)
+	if err != nil {
+		return nil, fmt.Errorf("platform config: %w", err)
+	}
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Wall{}
+	}
+	return &Server{clk: clk, log: cfg.Log, cat: cat}, nil
+}
+
+// Handler returns the API as an http.Handler (for httptest or custom serving).
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// SetOrderBy changes the ordering rule of later lists.
+func (s *Server) SetOrderBy(orderBy string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cat, err := newCatalogue(s.cat.ops, orderBy, s.cat.preferred)
+	if err != nil {
+		return fmt.Errorf("set order: %w", err)
+	}
+	s.cat = cat
+	return nil
+}
+
+// SetPreferred replaces one country's preferred operators (nil or empty
+// makes later lists for that country empty).
+func (s *Server) SetPreferred(country string, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pref := map[string][]string{}
+	for k, v := range s.cat.preferred {
+		pref[k] = v
+	}
+	pref[country] = ids
+	cat, err := newCatalogue(s.cat.ops, s.cat.orderBy, pref)
+	if err != nil {
+		return fmt.Errorf("set preferred: %w", err)
+	}
+	s.cat = cat
+	return nil
+}
+
+// Received returns every request that arrived so far, in order, except reads
+// of the inspect route itself.
+func (s *Server) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.received...)
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves HTTP/1.1. wrap, if
+// not nil, wraps the listener (the capture tap does) now and on every later
+// SetReachable(true).
+func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.started {
+		return errors.New("platform: already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("platform listen %s: %w", addr, err)
+	}
+	s.addr = ln.Addr().(*net.TCPAddr).AddrPort()
+	s.wrap = wrap
+	s.started = true
+	s.serve(ln)
+	return nil
+}
+
+// Addr is the address the server listens on (valid after Start).
+func (s *Server) Addr() netip.AddrPort {
+	s.life.Lock()
+	defer s.life.Unlock()
+	return s.addr
+}
+
+// SetReachable(false) closes the listener and open connections, so new
+// connections are refused; SetReachable(true) listens again on the same port.
+func (s *Server) SetReachable(ok bool) error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if !s.started || s.closed {
+		return errors.New("platform: not running")
+	}
+	if !ok {
+		s.stop()
+		return nil
+	}
+	if s.srv != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.addr.String())
+	if err != nil {
+		return fmt.Errorf("platform relisten %s: %w", s.addr, err)
+	}
+	s.serve(ln)
+	return nil
+}
+
+// Close stops serving for good.
+func (s *Server) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	s.closed = true
+	s.stop()
+	return nil
+}
+
+// serve runs one http.Server on ln; an http.Server cannot serve again after
+// Close, so each reachable period gets its own. Callers hold life.
+func (s *Server) serve(ln net.Listener) {
+	if s.wrap != nil {
+		ln = s.wrap(ln)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 30 * time.Second, // real I/O bound, not simulated time
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	done := make(chan struct{})
+	s.srv, s.done = srv, done
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln) // returns ErrServerClosed after stop
+	}()
+}
+
+// stop closes the current http.Server and waits for its accept loop. Callers
+// hold life.
+func (s *Server) stop() {
+	if s.srv == nil {
+		return
+	}
+	_ = s.srv.Close()
+	<-s.done
+	s.srv, s.done = nil, nil
+}

@@ -1,0 +1,97 @@
+package platform
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// post sends one HTTP/1.1 request with Connection: close over a raw TCP
+// connection and reads until EOF, as the emulated modem's BIP channel does.
+func post(t *testing.T, addr, path, body string) (string, error) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	req := "POST " + path + " HTTP/1.1\r\nHost: platform\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	if _, err := io.WriteString(c, req); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c) // returns only at EOF: the server must close
+	return string(b), err
+}
+
+func TestServeOverTCPClosesAfterAnswer(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	if err := s.Start("127.0.0.1:0", nil); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := post(t, s.Addr().String(), PathPreferredList, listBody("20801", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(raw, "HTTP/1.1 200 OK\r\n") || !strings.Contains(raw, "Content-Type: application/json\r\n") ||
+		!strings.Contains(raw, `"operators":[{"id":"sfr"`) {
+		t.Errorf("answer:\n%s", raw)
+	}
+}
+
+func TestSetReachable(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	if err := s.SetReachable(true); err == nil {
+		t.Error("SetReachable before Start succeeded")
+	}
+	wrapped := 0
+	if err := s.Start("127.0.0.1:0", func(l net.Listener) net.Listener { wrapped++; return l }); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	addr := s.Addr()
+	if err := s.Start("127.0.0.1:0", nil); err == nil {
+		t.Error("second Start succeeded")
+	}
+
+	if err := s.SetReachable(false); err != nil {
+		t.Fatal(err)
+	}
+	_, err := post(t, addr.String(), PathNotifications, `{}`)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("unreachable platform: err %v, want connection refused", err)
+	}
+
+	if err := s.SetReachable(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetReachable(true); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	if s.Addr() != addr {
+		t.Errorf("address changed: %v → %v", addr, s.Addr())
+	}
+	if wrapped != 2 {
+		t.Errorf("wrap called %d times, want 2 (start and relisten)", wrapped)
+	}
+	raw, err := post(t, addr.String(), PathNotifications, `{"eid":"`+testEID+`","kind":"list-exhausted"}`)
+	if err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200") {
+		t.Fatalf("after SetReachable(true): %v\n%s", err, raw)
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + addr.String() + PathInspect); err == nil {
+		t.Error("closed server still answers")
+	}
+	if err := s.SetReachable(true); err == nil {
+		t.Error("SetReachable after Close succeeded")
+	}
+}

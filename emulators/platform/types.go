@@ -1,0 +1,240 @@
+// Package platform emulates the third-party management platform of the seed
+// patent: it answers the card's preferred-list requests for the area it roams
+// in (claims 1 and 5) and sinks its notifications (claims 2 and 3). It is a
+// plain http.Handler with scenario-setting methods, served over real TCP on a
+// loopback address. The wire API is documented in docs/platform-api.md.
+package platform
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Routes of the API.
+const (
+	PathPreferredList = "/v1/preferred-list"
+	PathNotifications = "/v1/notifications"
+	PathInspect       = "/v1/inspect/received"
+)
+
+// MaxBody is the largest request body accepted (413 beyond).
+const MaxBody = 64 << 10
+
+// Notification kinds accepted by POST /v1/notifications.
+const (
+	KindAttachSuccess   = "attach-success"
+	KindDownloadSuccess = "download-success"
+	KindAttachFailure   = "attach-failure"
+	KindListExhausted   = "list-exhausted"
+)
+
+// Ordering rules of a preferred list (claim 5).
+const (
+	OrderTariff = "tariff" // cheapest first
+	OrderSignal = "signal" // strongest reported RSRP first, unreported last
+)
+
+// SignalReport is one visible network as the device measured it.
+type SignalReport struct {
+	PLMN string `json:"plmn"`
+	RSRP int    `json:"rsrp"` // dBm
+}
+
+// ListRequest is the body of POST /v1/preferred-list: the attach information
+// the card collected in the visited area (claim 1).
+type ListRequest struct {
+	EID         string         `json:"eid"`
+	ICCID       string         `json:"iccid"`
+	HomePLMN    string         `json:"home_plmn"`
+	ServingPLMN string         `json:"serving_plmn"`
+	TAC         string         `json:"tac,omitempty"`
+	CellID      string         `json:"cell_id,omitempty"`
+	Signal      []SignalReport `json:"signal,omitempty"`
+}
+
+// ListedOperator is one entry of a preferred list. RSRP is present only when
+// the device reported that operator's signal.
+type ListedOperator struct {
+	ID     string  `json:"id"`
+	PLMN   string  `json:"plmn"`
+	Tariff float64 `json:"tariff"`
+	RSRP   *int    `json:"rsrp,omitempty"`
+}
+
+// ListResponse is the 200 answer to a preferred-list request.
+type ListResponse struct {
+	ListID    string           `json:"list_id"`
+	Country   string           `json:"country"`
+	OrderBy   string           `json:"order_by"`
+	Operators []ListedOperator `json:"operators"`
+}
+
+// Notification is the body of POST /v1/notifications. Operator and PLMN are
+// required except for list-exhausted; Cause is an optional EMM reject cause
+// (TS 24.301 §9.9.3.9) for attach-failure.
+type Notification struct {
+	EID      string `json:"eid"`
+	Kind     string `json:"kind"`
+	ICCID    string `json:"iccid,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	PLMN     string `json:"plmn,omitempty"`
+	Cause    *int   `json:"cause,omitempty"`
+}
+
+// NotificationAck is the 200 answer to a notification.
+type NotificationAck struct {
+	Ack bool   `json:"ack"`
+	ID  string `json:"id"`
+}
+
+// ErrorResponse is the body of every 4xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// DecodeListRequest parses and validates a preferred-list request body.
+func DecodeListRequest(b []byte) (ListRequest, error) {
+	var r ListRequest
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	return r, r.Validate()
+}
+
+// DecodeNotification parses and validates a notification body.
+func DecodeNotification(b []byte) (Notification, error) {
+	var n Notification
+	if err := decodeStrict(b, &n); err != nil {
+		return n, err
+	}
+	return n, n.Validate()
+}
+
+// DecodeListResponse parses a preferred-list answer.
+func DecodeListResponse(b []byte) (ListResponse, error) {
+	var r ListResponse
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	for i, o := range r.Operators {
+		if o.ID == "" || !validPLMN(o.PLMN) {
+			return r, fmt.Errorf("operators[%d]: missing id or malformed plmn %q", i, o.PLMN)
+		}
+	}
+	return r, nil
+}
+
+// decodeStrict decodes exactly one JSON object and rejects unknown fields, so
+// a misspelt field name is an error instead of a silently missing value.
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("malformed JSON: empty body")
+		}
+		return fmt.Errorf("malformed JSON: %w", err)
+	}
+	if d.More() {
+		return errors.New("malformed JSON: data after the object")
+	}
+	return nil
+}
+
+// Validate checks the fields of a preferred-list request.
+func (r ListRequest) Validate() error {
+	if !validEID(r.EID) {
+		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	}
+	if !validICCID(r.ICCID) {
+		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", r.ICCID)
+	}
+	if !validPLMN(r.HomePLMN) {
+		return fmt.Errorf("home_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.HomePLMN)
+	}
+	if !validPLMN(r.ServingPLMN) {
+		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
+	}
+	// TAC is 16 bits in E-UTRAN, 24 bits in NR (TS 23.003 §19.4.2.3).
+	if r.TAC != "" && (!isHex(r.TAC) || (len(r.TAC) != 4 && len(r.TAC) != 6)) {
+		return fmt.Errorf("tac: want 4 or 6 hex digits, got %q", r.TAC)
+	}
+	// E-UTRAN cell identity is 28 bits, NR cell identity 36 bits.
+	if r.CellID != "" && (!isHex(r.CellID) || len(r.CellID) > 9) {
+		return fmt.Errorf("cell_id: want 1 to 9 hex digits, got %q", r.CellID)
+	}
+	seen := map[string]bool{}
+	for i, s := range r.Signal {
+		if !validPLMN(s.PLMN) {
+			return fmt.Errorf("signal[%d].plmn: want 5 or 6 digits, got %q", i, s.PLMN)
+		}
+		// RSRP reporting range of TS 36.133 §9.1.4 (extended): -156..-31 dBm.
+		if s.RSRP < -156 || s.RSRP > -31 {
+			return fmt.Errorf("signal[%d].rsrp: %d dBm outside -156..-31", i, s.RSRP)
+		}
+		if seen[s.PLMN] {
+			return fmt.Errorf("signal[%d].plmn: %s reported twice", i, s.PLMN)
+		}
+		seen[s.PLMN] = true
+	}
+	return nil
+}
+
+// Validate checks the fields of a notification.
+func (n Notification) Validate() error {
+	if !validEID(n.EID) {
+		return fmt.Errorf("eid: want 32 decimal digits, got %q", n.EID)
+	}
+	switch n.Kind {
+	case KindAttachSuccess, KindDownloadSuccess, KindAttachFailure:
+		if n.Operator == "" {
+			return fmt.Errorf("operator: required for kind %s", n.Kind)
+		}
+		if !validPLMN(n.PLMN) {
+			return fmt.Errorf("plmn: want 5 or 6 digits (MCC+MNC), got %q", n.PLMN)
+		}
+	case KindListExhausted:
+		if n.PLMN != "" && !validPLMN(n.PLMN) {
+			return fmt.Errorf("plmn: want 5 or 6 digits (MCC+MNC), got %q", n.PLMN)
+		}
+	case "":
+		return errors.New("kind: required")
+	default:
+		return fmt.Errorf("kind: unknown %q (want attach-success, download-success, attach-failure or list-exhausted)", n.Kind)
+	}
+	if n.ICCID != "" && !validICCID(n.ICCID) {
+		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", n.ICCID)
+	}
+	if n.Cause != nil && (*n.Cause < 0 || *n.Cause > 255) {
+		return fmt.Errorf("cause: %d outside 0..255", *n.Cause)
+	}
+	return nil
+}
+
+func validEID(s string) bool   { return len(s) == 32 && isDigits(s) }
+func validICCID(s string) bool { return len(s) >= 18 && len(s) <= 20 && isDigits(s) }
+
+// validPLMN accepts MCC (3 digits) + MNC (2 or 3 digits), TS 23.003 §2.2.
+func validPLMN(s string) bool { return (len(s) == 5 || len(s) == 6) && isDigits(s) }
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,144 @@
+package world
+
+import "github.com/esimhil/esimhil/emulators/eventlog"
+
+// Registration states in 27.007 +CREG/+CEREG <stat> terms.
+const (
+	StatNotRegistered = 0
+	StatHome          = 1
+	StatSearching     = 2
+	StatDenied        = 3
+	StatRoaming       = 5
+)
+
+// EMM causes (TS 24.301 §9.9.3.9) the world sends.
+const (
+	CausePLMNNotAllowed = 11
+)
+
+// Attachment is the outcome of an attach.
+type Attachment struct {
+	OK   bool
+	Stat int // 27.007 <stat>: 1 home, 5 roaming, 3 denied, 2 searching (no cell)
+	// Registration is home, roaming, denied or none (no cell visible).
+	Registration string
+	PLMN         string // serving PLMN, or the last one tried when denied
+	Operator     string // the subscriber's operator id ("" for an unknown IMSI)
+	Network      string // serving operator id, or the last one tried when denied
+	Cell         Cell   // serving cell (zero unless OK)
+	Cause        int    // EMM cause of the last reject, 0 when OK
+}
+
+// Attach registers the subscriber imsi in the current area, in automatic
+// network selection mode as simplified from TS 23.122 §4.4.3.1: the home
+// PLMN first if one of its cells is visible, then the other visible PLMNs by
+// signal. Each tried network accepts its own subscribers (home) and its
+// roaming partners' (roaming), and rejects everyone else with EMM cause #11
+// PLMN not allowed (national roaming, cause #13, is not modelled). Injected
+// faults reject with their own cause. With no cell visible the device is
+// left searching (<stat> 2): automatic mode keeps scanning.
+func (w *World) Attach(imsi string) Attachment {
+	home, _ := w.HomePLMN(imsi)
+	sub := w.byPLMN[home].ID
+
+	order := w.Cells()
+	// The home PLMN's strongest cell goes first; each PLMN is tried once.
+	for i, c := range order {
+		if c.PLMN == home {
+			order = append([]Cell{c}, append(order[:i:i], order[i+1:]...)...)
+			break
+		}
+	}
+	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
+	tried := map[string]bool{}
+	for _, c := range order {
+		if tried[c.PLMN] {
+			continue
+		}
+		tried[c.PLMN] = true
+		res = w.try(sub, c)
+		if res.OK {
+			break
+		}
+	}
+	if len(tried) == 0 {
+		w.log.Emit(eventlog.World, "no_service", eventlog.F{"operator": sub, "area": w.Area()})
+	}
+	w.mu.Lock()
+	if res.OK {
+		a := res
+		w.attached = &a
+	} else {
+		w.attached = nil
+	}
+	w.mu.Unlock()
+	return res
+}
+
+// try attempts registration of subscribers of operator sub on cell c.
+func (w *World) try(sub string, c Cell) Attachment {
+	net := c.Operator
+	w.log.Emit(eventlog.World, "attach_attempt", eventlog.F{"operator": sub, "plmn": c.PLMN})
+	w.mu.Lock()
+	w.attempts[net]++
+	n := w.attempts[net]
+	w.mu.Unlock()
+
+	res := Attachment{Operator: sub, Network: net, PLMN: c.PLMN}
+	switch cause := w.faultCause(net, n); {
+	case cause != 0:
+		res.Cause = cause
+	case sub != "" && sub == net:
+		res.OK, res.Stat, res.Registration = true, StatHome, "home"
+	case w.roaming[Agreement{Home: sub, Visited: net}]:
+		res.OK, res.Stat, res.Registration = true, StatRoaming, "roaming"
+	default:
+		res.Cause = CausePLMNNotAllowed
+	}
+	if res.OK {
+		res.Cell = c
+	} else {
+		res.Stat, res.Registration = StatDenied, "denied"
+	}
+	w.log.Emit(eventlog.World, "attach_result", eventlog.F{
+		"operator": sub, "plmn": c.PLMN, "ok": res.OK, "cause": res.Cause, "registration": res.Registration,
+	})
+	return res
+}
+
+// faultCause returns the cause of the first fault that rejects attempt n on
+// network net now, or 0.
+func (w *World) faultCause(net string, n int) int {
+	now := w.clk.Now()
+	for _, f := range w.faults {
+		if f.Operator != net || (f.Attempt != 0 && f.Attempt != n) {
+			continue
+		}
+		if (!f.From.IsZero() && now.Before(f.From)) || (!f.Until.IsZero() && !now.Before(f.Until)) {
+			continue
+		}
+		return f.Cause
+	}
+	return 0
+}
+
+// Detach ends the current registration, if any.
+func (w *World) Detach() {
+	w.mu.Lock()
+	a := w.attached
+	w.attached = nil
+	w.mu.Unlock()
+	if a != nil {
+		w.log.Emit(eventlog.World, "detach", eventlog.F{"operator": a.Operator, "plmn": a.PLMN})
+	}
+}
+
+// Attached returns the current registration, if any.
+func (w *World) Attached() (Attachment, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.attached == nil {
+		return Attachment{}, false
+	}
+	return *w.attached, true
+}

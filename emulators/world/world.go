@@ -1,0 +1,143 @@
+package world
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// World is the radio situation of one rig. It is safe for concurrent use.
+type World struct {
+	clk clock.Clock
+	log *eventlog.Log
+
+	ops      []Operator
+	byID     map[string]Operator
+	byPLMN   map[string]Operator
+	roaming  map[Agreement]bool
+	cells    []Cell
+	areas    map[string]bool
+	faults   []Fault
+	mu       sync.Mutex
+	area     string
+	attempts map[string]int // attach attempts per network operator id
+	attached *Attachment
+}
+
+// New validates cfg and builds the world; cells without TAC or cell id get
+// deterministic ones from their area's and their own order in cfg.
+func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("world config: %w", err)
+	}
+	w := &World{
+		clk: clk, log: log,
+		ops:      append([]Operator(nil), cfg.Operators...),
+		byID:     map[string]Operator{},
+		byPLMN:   map[string]Operator{},
+		roaming:  map[Agreement]bool{},
+		areas:    map[string]bool{},
+		faults:   append([]Fault(nil), cfg.Faults...),
+		attempts: map[string]int{},
+	}
+	for _, o := range cfg.Operators {
+		w.byID[o.ID] = o
+		w.byPLMN[o.PLMN] = o
+	}
+	for _, a := range cfg.Roaming {
+		w.roaming[a] = true
+	}
+	areaIdx := map[string]int{}
+	for i, c := range cfg.Cells {
+		if _, ok := areaIdx[c.Area]; !ok {
+			areaIdx[c.Area] = len(areaIdx)
+		}
+		if c.PLMN == "" {
+			c.PLMN = w.byID[c.Operator].PLMN
+		}
+		if c.TAC == 0 {
+			c.TAC = uint16(0x1000 + areaIdx[c.Area])
+		}
+		if c.CellID == 0 {
+			c.CellID = uint32(areaIdx[c.Area]+1)<<16 | uint32(i+1)
+		}
+		w.areas[c.Area] = true
+		w.cells = append(w.cells, c)
+	}
+	return w, nil
+}
+
+// SetArea moves the device to area, which must hold at least one cell.
+func (w *World) SetArea(area string) error {
+	if !w.areas[area] {
+		return fmt.Errorf("set area: unknown area %q", area)
+	}
+	w.mu.Lock()
+	w.area = area
+	w.mu.Unlock()
+	w.log.Emit(eventlog.World, "area_changed", eventlog.F{"area": area})
+	return nil
+}
+
+// Area returns the current area ("" before the first SetArea).
+func (w *World) Area() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.area
+}
+
+// Cells returns the cells visible in the current area, strongest first, ties
+// by PLMN then cell id.
+func (w *World) Cells() []Cell {
+	w.mu.Lock()
+	area := w.area
+	w.mu.Unlock()
+	var out []Cell
+	for _, c := range w.cells {
+		if c.Area == area {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.RSRP != b.RSRP {
+			return a.RSRP > b.RSRP
+		}
+		if a.PLMN != b.PLMN {
+			return a.PLMN < b.PLMN
+		}
+		return a.CellID < b.CellID
+	})
+	return out
+}
+
+// Operators returns every operator, in configuration order.
+func (w *World) Operators() []Operator { return append([]Operator(nil), w.ops...) }
+
+// Operator returns the operator with id.
+func (w *World) Operator(id string) (Operator, bool) {
+	o, ok := w.byID[id]
+	return o, ok
+}
+
+// OperatorByPLMN returns the operator owning plmn.
+func (w *World) OperatorByPLMN(plmn string) (Operator, bool) {
+	o, ok := w.byPLMN[plmn]
+	return o, ok
+}
+
+// HomePLMN returns the longest operator PLMN that prefixes imsi: an IMSI
+// starts with MCC+MNC (TS 23.003 §2.2), and MNCs are 2 or 3 digits.
+func (w *World) HomePLMN(imsi string) (string, bool) {
+	best := ""
+	for p := range w.byPLMN {
+		if len(p) > len(best) && strings.HasPrefix(imsi, p) {
+			best = p
+		}
+	}
+	return best, best != ""
+}

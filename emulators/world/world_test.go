@@ -1,0 +1,266 @@
+package world
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+func testConfig() Config {
+	return Config{
+		Operators: []Operator{
+			{ID: "cmcc", PLMN: "46000", Country: "CN"},
+			{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8},
+			{ID: "sfr", PLMN: "20810", Country: "FR", Tariff: 0.5},
+			{ID: "att", PLMN: "310410", Country: "US"},
+		},
+		Roaming: []Agreement{{Home: "cmcc", Visited: "orange-fr"}},
+		Cells: []Cell{
+			{Area: "CN-Beijing", Operator: "cmcc", RSRP: -80},
+			{Area: "FR-Paris", Operator: "sfr", RSRP: -101},
+			{Area: "FR-Paris", Operator: "orange-fr", RSRP: -85, TAC: 0x3a9b, CellID: 0xc33d},
+			{Area: "FR-Nice", Operator: "sfr", RSRP: -90},
+			{Area: "FR-Nice", Operator: "orange-fr", RSRP: -90},
+			{Area: "US-Dallas", Operator: "att", RSRP: -70},
+		},
+	}
+}
+
+type rig struct {
+	w   *World
+	clk *clock.Virtual
+	log *eventlog.Log
+}
+
+func newRig(t *testing.T, cfg Config) rig {
+	t.Helper()
+	clk := clock.NewVirtual(clock.Epoch)
+	log := eventlog.New(clk.Now)
+	w, err := New(cfg, clk, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rig{w, clk, log}
+}
+
+// trace renders the world's attach events compactly.
+func trace(log *eventlog.Log) string {
+	var b strings.Builder
+	for _, e := range log.Events() {
+		if e.Actor != eventlog.World || e.Kind == "area_changed" {
+			continue
+		}
+		f, _ := json.Marshal(e.Fields)
+		b.WriteString(e.Kind + string(f) + "\n")
+	}
+	return b.String()
+}
+
+func TestNewAssignsCellIdentities(t *testing.T) {
+	r := newRig(t, testConfig())
+	if err := r.w.SetArea("FR-Paris"); err != nil {
+		t.Fatal(err)
+	}
+	got := r.w.Cells()
+	want := []Cell{
+		{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},
+		{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 0x1001, CellID: 0x20002, RSRP: -101},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Cells() =\n%+v\nwant\n%+v", got, want)
+	}
+	// Ties in signal are broken by PLMN.
+	r.w.SetArea("FR-Nice")
+	if c := r.w.Cells(); c[0].PLMN != "20801" || c[1].PLMN != "20810" {
+		t.Fatalf("tie order: %+v", c)
+	}
+}
+
+func TestAttach(t *testing.T) {
+	tests := []struct {
+		name, area, imsi string
+		faults           []Fault
+		want             Attachment
+		trace            string
+	}{
+		{
+			name: "home network", area: "CN-Beijing", imsi: "460001234567890",
+			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "46000", Operator: "cmcc", Network: "cmcc",
+				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration":"home"}
+`,
+		},
+		{
+			name: "roaming partner by signal", area: "FR-Paris", imsi: "460001234567890",
+			want: Attachment{OK: true, Stat: 5, Registration: "roaming", PLMN: "20801", Operator: "cmcc", Network: "orange-fr",
+				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85}},
+			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
+attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"20801","registration":"roaming"}
+`,
+		},
+		{
+			name: "home PLMN first although weaker", area: "FR-Paris", imsi: "208101234567890",
+			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "20810", Operator: "sfr", Network: "sfr",
+				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 0x1001, CellID: 0x20002, RSRP: -101}},
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+attach_result{"cause":0,"ok":true,"operator":"sfr","plmn":"20810","registration":"home"}
+`,
+		},
+		{
+			name: "no agreement: every network rejects with #11", area: "FR-Paris", imsi: "310410123456789",
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "att", Network: "sfr", Cause: 11},
+			trace: `attach_attempt{"operator":"att","plmn":"20801"}
+attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
+attach_attempt{"operator":"att","plmn":"20810"}
+attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20810","registration":"denied"}
+`,
+		},
+		{
+			name: "fault on first attempt falls through to the next PLMN", area: "FR-Paris", imsi: "208101234567890",
+			faults: []Fault{{Operator: "sfr", Attempt: 1, Cause: 15}},
+			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "sfr", Network: "orange-fr", Cause: 11},
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+attach_result{"cause":15,"ok":false,"operator":"sfr","plmn":"20810","registration":"denied"}
+attach_attempt{"operator":"sfr","plmn":"20801"}
+attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registration":"denied"}
+`,
+		},
+		{
+			name: "fault outside its time window is inactive", area: "CN-Beijing", imsi: "460001234567890",
+			faults: []Fault{{Operator: "cmcc", Cause: 15, From: clock.Epoch.Add(time.Hour)}},
+			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "46000", Operator: "cmcc", Network: "cmcc",
+				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration":"home"}
+`,
+		},
+		{
+			name: "unknown IMSI is rejected everywhere", area: "CN-Beijing", imsi: "999991234567890",
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Network: "cmcc", Cause: 11},
+			trace: `attach_attempt{"operator":"","plmn":"46000"}
+attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":"denied"}
+`,
+		},
+		{
+			name: "no area: searching", area: "", imsi: "460001234567890",
+			want:  Attachment{Stat: 2, Registration: "none", Operator: "cmcc"},
+			trace: `no_service{"area":"","operator":"cmcc"}` + "\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Faults = tt.faults
+			r := newRig(t, cfg)
+			if tt.area != "" {
+				if err := r.w.SetArea(tt.area); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := r.w.Attach(tt.imsi)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Attach =\n%+v\nwant\n%+v", got, tt.want)
+			}
+			if tr := trace(r.log); tr != tt.trace {
+				t.Errorf("events:\n%s\nwant:\n%s", tr, tt.trace)
+			}
+			if cur, ok := r.w.Attached(); ok != got.OK || (ok && cur != got) {
+				t.Errorf("Attached() = %+v, %v", cur, ok)
+			}
+		})
+	}
+}
+
+func TestFaultCountsAttemptsPerNetwork(t *testing.T) {
+	cfg := testConfig()
+	cfg.Faults = []Fault{{Operator: "cmcc", Attempt: 2, Cause: 15}}
+	r := newRig(t, cfg)
+	r.w.SetArea("CN-Beijing")
+	for i, want := range []bool{true, false, true} {
+		if got := r.w.Attach("460001234567890"); got.OK != want {
+			t.Errorf("attempt %d: OK = %v, want %v (%+v)", i+1, got.OK, want, got)
+		}
+	}
+}
+
+func TestDetachAndArea(t *testing.T) {
+	r := newRig(t, testConfig())
+	if err := r.w.SetArea("Atlantis"); err == nil || !strings.Contains(err.Error(), `unknown area "Atlantis"`) {
+		t.Fatalf("SetArea(Atlantis) = %v", err)
+	}
+	r.w.SetArea("CN-Beijing")
+	if r.w.Area() != "CN-Beijing" {
+		t.Fatal(r.w.Area())
+	}
+	r.w.Attach("460001234567890")
+	r.w.Detach()
+	r.w.Detach() // second detach: nothing attached, nothing logged
+	if _, ok := r.w.Attached(); ok {
+		t.Fatal("still attached after Detach")
+	}
+	if n := len(r.log.Kind("detach")); n != 1 {
+		t.Fatalf("%d detach events, want 1", n)
+	}
+	if e := r.log.Kind("area_changed"); len(e) != 1 || e[0].Str("area") != "CN-Beijing" {
+		t.Fatalf("area_changed events: %v", e)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	r := newRig(t, testConfig())
+	for imsi, want := range map[string]string{
+		"460001234567890": "46000", "310410123456789": "310410", "208101": "20810", "9999": "",
+	} {
+		if got, ok := r.w.HomePLMN(imsi); got != want || ok != (want != "") {
+			t.Errorf("HomePLMN(%s) = %q, %v; want %q", imsi, got, ok, want)
+		}
+	}
+	if o, ok := r.w.OperatorByPLMN("20810"); !ok || o.ID != "sfr" {
+		t.Errorf("OperatorByPLMN(20810) = %+v, %v", o, ok)
+	}
+	if o, ok := r.w.Operator("orange-fr"); !ok || o.Tariff != 0.8 {
+		t.Errorf("Operator(orange-fr) = %+v, %v", o, ok)
+	}
+	if _, ok := r.w.Operator("nope"); ok {
+		t.Error("Operator(nope) found")
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no operators", func(c *Config) { *c = Config{} }, "no operators"},
+		{"missing id", func(c *Config) { c.Operators[0].ID = "" }, "operators[0]: missing id"},
+		{"duplicate id", func(c *Config) { c.Operators[1].ID = "cmcc" }, `operators[1]: duplicate id "cmcc"`},
+		{"bad plmn", func(c *Config) { c.Operators[2].PLMN = "2081" }, `operators[2] sfr: plmn "2081" is not 5 or 6 digits`},
+		{"shared plmn", func(c *Config) { c.Operators[2].PLMN = "20801" }, "operators[2] sfr: plmn 20801 already belongs to orange-fr"},
+		{"roaming home", func(c *Config) { c.Roaming[0].Home = "x" }, `roaming[0]: unknown home operator "x"`},
+		{"roaming visited", func(c *Config) { c.Roaming[0].Visited = "x" }, `roaming[0]: unknown visited operator "x"`},
+		{"cell operator", func(c *Config) { c.Cells[1].Operator = "x" }, `cells[1]: unknown operator "x"`},
+		{"cell area", func(c *Config) { c.Cells[1].Area = "" }, "cells[1]: missing area"},
+		{"cell plmn", func(c *Config) { c.Cells[1].PLMN = "46000" }, `cells[1]: plmn "46000" is not operator sfr's`},
+		{"cell id", func(c *Config) { c.Cells[1].CellID = 1 << 28 }, "cells[1]: cell id 0x10000000 exceeds 28 bits"},
+		{"fault operator", func(c *Config) { c.Faults = []Fault{{Operator: "x", Cause: 15}} }, `faults[0]: unknown operator "x"`},
+		{"fault cause", func(c *Config) { c.Faults = []Fault{{Operator: "sfr"}} }, "faults[0]: EMM cause 0 out of 1..255"},
+		{"fault attempt", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Attempt: -1, Cause: 15}} }, "faults[0]: attempt -1 is negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			tt.edit(&cfg)
+			_, err := New(cfg, clock.NewVirtual(clock.Epoch), nil)
+			if err == nil || err.Error() != "world config: "+tt.want {
+				t.Fatalf("New: %v, want %q", err, "world config: "+tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,176 @@
+package atclient
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// script is a fake modem on a pipe: for each command line it writes the
+// scripted answer; "!urc <text>" lines in a script are sent unprompted.
+type script struct {
+	conn    net.Conn
+	answers map[string]string
+	mu      sync.Mutex
+	got     []string
+}
+
+func newScript(t *testing.T, answers map[string]string, opts ...Option) (*Client, *script) {
+	t.Helper()
+	a, b := net.Pipe()
+	s := &script{conn: b, answers: answers}
+	go s.run()
+	c := New(a, opts...)
+	t.Cleanup(func() { c.Close(); b.Close() })
+	return c, s
+}
+
+func (s *script) run() {
+	r := bufio.NewReader(s.conn)
+	for {
+		line, err := r.ReadString('\r')
+		if err != nil {
+			return
+		}
+		line = strings.TrimSuffix(line, "\r")
+		s.mu.Lock()
+		s.got = append(s.got, line)
+		s.mu.Unlock()
+		if ans, ok := s.answers[line]; ok {
+			if _, err := io.WriteString(s.conn, ans); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *script) send(t *testing.T, text string) {
+	t.Helper()
+	if _, err := io.WriteString(s.conn, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCommand(t *testing.T) {
+	c, _ := newScript(t, map[string]string{
+		"AT":                 "AT\r\r\nOK\r\n",
+		"AT+CEREG?":          "AT+CEREG?\r\r\n+CEREG: 2,5,\"3a9b\",\"0000c33d\",7\r\n\r\nOK\r\n",
+		"AT+CIMI":            "\r\n208011234567890\r\n\r\nOK\r\n",
+		"AT+CCHO=\"A0\"":     "\r\n+CUSATP: D00B\r\n\r\n+CCHO: 1\r\n\r\nOK\r\n",
+		"AT+CEREG=2;+CEREG?": "\r\n+CEREG: 5\r\n\r\n+CEREG: 2,0\r\n\r\nOK\r\n",
+		"AT+NOPE":            "\r\nERROR\r\n",
+		"AT+CPIN?":           "\r\n+CME ERROR: 10\r\n",
+		"AT+CSIM=1":          "\r\n+CME ERROR: incorrect parameters\r\n",
+		"AT+COPS?":           "\r\nRDY\r\n\r\n+COPS: 0\r\n\r\nOK\r\n",
+	})
+	tests := []struct {
+		cmd   string
+		lines string
+		final string
+		err   error
+		code  int
+	}{
+		{cmd: "AT", final: "OK"},
+		{cmd: "AT+CEREG?", lines: `+CEREG: 2,5,"3a9b","0000c33d",7`, final: "OK"},
+		{cmd: "AT+CIMI", lines: "208011234567890", final: "OK"},
+		{cmd: `AT+CCHO="A0"`, lines: "+CCHO: 1", final: "OK"},
+		{cmd: "AT+CEREG=2;+CEREG?", lines: "+CEREG: 2,0", final: "OK"},
+		{cmd: "AT+COPS?", lines: "+COPS: 0", final: "OK"},
+		{cmd: "AT+NOPE", final: "ERROR", err: ErrError},
+		{cmd: "AT+CPIN?", final: "+CME ERROR: 10", code: 10},
+		{cmd: "AT+CSIM=1", final: "+CME ERROR: incorrect parameters", code: 50},
+	}
+	for _, tc := range tests {
+		rsp, err := c.Command(tc.cmd)
+		switch {
+		case tc.code != 0:
+			var cme *CMEError
+			if !errors.As(err, &cme) || cme.Code != tc.code {
+				t.Errorf("%s: err %v, want CME %d", tc.cmd, err, tc.code)
+			}
+		case !errors.Is(err, tc.err):
+			t.Errorf("%s: err %v, want %v", tc.cmd, err, tc.err)
+		}
+		if rsp == nil || rsp.Final != tc.final || strings.Join(rsp.Lines, "|") != tc.lines {
+			t.Errorf("%s: got %+v, want lines %q final %q", tc.cmd, rsp, tc.lines, tc.final)
+		}
+	}
+	if got := strings.Join(c.URCs(), "|"); got != "+CUSATP: D00B|+CEREG: 5|RDY" {
+		t.Errorf("URCs %q", got)
+	}
+}
+
+func TestURCs(t *testing.T) {
+	var trace strings.Builder
+	var tmu sync.Mutex
+	c, s := newScript(t, map[string]string{"AT": "\r\nOK\r\n"}, WithTrace(writerFunc(func(p []byte) (int, error) {
+		tmu.Lock()
+		defer tmu.Unlock()
+		return trace.Write(p)
+	})))
+	s.send(t, "\r\n+CEREG: 2\r\n\r\n+CEREG: 5,\"3a9b\",\"0000c33d\",7\r\n\r\nOK\r\n")
+	u, err := c.WaitURC("+CEREG: 5", time.Second)
+	if err != nil || u != `+CEREG: 5,"3a9b","0000c33d",7` {
+		t.Fatalf("WaitURC: %q, %v", u, err)
+	}
+	if got := c.URCs(); len(got) != 1 || got[0] != "+CEREG: 2" {
+		t.Errorf("left %q (a stray OK is not a URC)", got)
+	}
+	c.ClearURCs()
+	if _, err := c.WaitURC("+CEREG", 50*time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Errorf("after clear: %v", err)
+	}
+	type res struct {
+		u   string
+		err error
+	}
+	ch := make(chan res)
+	go func() {
+		u, err := c.WaitURC("+CUSATP", time.Second)
+		ch <- res{u, err}
+	}()
+	s.send(t, "\r\n+CUSATP: D009\r\n")
+	if r := <-ch; r.err != nil || r.u != "+CUSATP: D009" {
+		t.Errorf("late URC %q, %v", r.u, r.err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	tmu.Lock()
+	defer tmu.Unlock()
+	if !strings.Contains(trace.String(), "> AT\n") || !strings.Contains(trace.String(), "< OK\n") {
+		t.Errorf("trace:\n%s", trace.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestTimeoutAndClose(t *testing.T) {
+	c, s := newScript(t, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(50*time.Millisecond))
+	_, err := c.Command("AT+SLOW")
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "AT+SLOW") {
+		t.Fatalf("got %v", err)
+	}
+	// The late final answer is dropped, not taken for a URC or the next answer.
+	s.send(t, "\r\nOK\r\n\r\n+MARK: 1\r\n")
+	if _, err := c.WaitURC("+MARK", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.URCs()) != 0 {
+		t.Errorf("URCs %q", c.URCs())
+	}
+	c.Close()
+	if _, err := c.Command("AT"); !errors.Is(err, ErrClosed) {
+		t.Errorf("after close: %v", err)
+	}
+}

@@ -1,0 +1,132 @@
+package atclient
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/at"
+)
+
+// bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
+// at any time (DESIGN.md §8).
+var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true}
+
+// regURCs are the registration commands whose URC and read answer share a
+// prefix; they are told apart by field count (TS 27.007 §10.1.22): the URC
+// has <stat> or <stat>,<tac>,<ci>,<AcT>, the read answer has <n> first.
+var regURCs = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true}
+
+func (c *Client) readLoop(lr *at.LineReader) {
+	for {
+		line, err := lr.Next()
+		if errors.Is(err, at.ErrLineTooLong) {
+			c.tracef("<", "<overlong line dropped>")
+			continue
+		}
+		if err != nil {
+			c.fail(fmt.Errorf("%w: read: %w", ErrClosed, err))
+			return
+		}
+		c.tracef("<", line)
+		c.route(line)
+	}
+}
+
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.done)
+	}
+}
+
+// route hands a line to the pending command or to the URC list.
+func (c *Client) route(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pending
+	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
+		p.echoOK = false // ATE1 echoes the line once
+		return
+	}
+	final := at.Classify(line).Kind.IsFinal()
+	switch {
+	case p == nil && final:
+		return // the late answer of a command that timed out
+	case p == nil || !final && isURC(line, p.names):
+		c.urcs = append(c.urcs, line)
+		close(c.urcSig)
+		c.urcSig = make(chan struct{})
+	case final:
+		c.pending = nil
+		p.final <- line
+	default:
+		p.lines = append(p.lines, line)
+	}
+}
+
+// isURC decides, while a command is pending, whether an information line is
+// unsolicited.
+func isURC(line string, names map[string]bool) bool {
+	if bareURCs[line] {
+		return true
+	}
+	if !strings.HasPrefix(line, "+") {
+		return false
+	}
+	name, rest, ok := strings.Cut(line, ":")
+	if !ok {
+		return !names[name]
+	}
+	if regURCs[name] {
+		if n := len(strings.Split(rest, ",")); n == 1 || n == 4 {
+			return true
+		}
+	}
+	return !names[name]
+}
+
+// URCs returns the unsolicited lines received so far, oldest first.
+func (c *Client) URCs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.urcs...)
+}
+
+// ClearURCs forgets all received URCs.
+func (c *Client) ClearURCs() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.urcs = nil
+}
+
+// WaitURC returns the oldest URC starting with prefix, removing it from the
+// list, waiting up to timeout (wall clock) for one to arrive.
+func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		c.mu.Lock()
+		for i, u := range c.urcs {
+			if strings.HasPrefix(u, prefix) {
+				c.urcs = append(c.urcs[:i:i], c.urcs[i+1:]...)
+				c.mu.Unlock()
+				return u, nil
+			}
+		}
+		sig, done, err := c.urcSig, c.done, c.err
+		c.mu.Unlock()
+		if err != nil {
+			return "", fmt.Errorf("wait URC %q: %w", prefix, err)
+		}
+		select {
+		case <-sig:
+		case <-done:
+		case <-t.C:
+			return "", fmt.Errorf("wait URC %q: %w after %v", prefix, ErrTimeout, timeout)
+		}
+	}
+}

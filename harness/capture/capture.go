@@ -1,0 +1,182 @@
+// Package capture records the rig's TCP traffic (the card's HTTP exchanges
+// with the platform) to a pcapng file that Wireshark opens, and decodes such
+// files back into HTTP exchanges and typed platform messages (DESIGN.md §6).
+//
+// Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
+// (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
+// synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+)
+
+// Mode selects how packets are recorded.
+type Mode string
+
+// Modes.
+const (
+	Auto Mode = "auto" // live if an AF_PACKET socket can be opened, else tap
+	Live Mode = "live" // AF_PACKET on Config.Interface
+	Tap  Mode = "tap"  // software tap on wrapped listeners
+)
+
+// Config sets up a capture session.
+type Config struct {
+	Path      string // pcapng file to write
+	Mode      Mode   // "" means Auto
+	Interface string // live mode; default "lo"
+	// Clock stamps tap frames (virtual time); nil means the wall clock.
+	Clock clock.Clock
+}
+
+// Session is one capture being written to a pcapng file.
+type Session struct {
+	mode Mode
+	file *os.File
+
+	mu     sync.Mutex
+	w      *pcapgo.NgWriter
+	closed bool
+
+	tap  *tap  // tap mode
+	live *live // live mode
+}
+
+// Start opens the output file and starts capturing.
+func Start(cfg Config) (*Session, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("capture: no output path")
+	}
+	if cfg.Interface == "" {
+		cfg.Interface = "lo"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Wall{}
+	}
+	s := &Session{}
+	var lv *live
+	switch cfg.Mode {
+	case "", Auto:
+		var err error
+		if lv, err = openLive(cfg.Interface); err != nil {
+			lv = nil // no privilege (or no interface): fall back to the tap
+		}
+	case Live:
+		var err error
+		if lv, err = openLive(cfg.Interface); err != nil {
+			return nil, fmt.Errorf("capture live on %s: %w", cfg.Interface, err)
+		}
+	case Tap:
+	default:
+		return nil, fmt.Errorf("capture: unknown mode %q (want auto, live or tap)", cfg.Mode)
+	}
+	f, err := os.Create(cfg.Path)
+	if err != nil {
+		if lv != nil {
+			lv.handle.Close()
+		}
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	s.file = f
+	name := "tap"
+	if lv != nil {
+		name = cfg.Interface
+	}
+	s.w, err = newNgWriter(f, name)
+	if err != nil {
+		f.Close()
+		if lv != nil {
+			lv.handle.Close()
+		}
+		return nil, fmt.Errorf("capture: pcapng header: %w", err)
+	}
+	if lv != nil {
+		s.mode, s.live = Live, lv
+		lv.start(s)
+	} else {
+		s.mode = Tap
+		s.tap = newTap(cfg.Clock, s.writePacket)
+	}
+	return s, nil
+}
+
+// newNgWriter writes a section header and one Ethernet interface with fixed
+// options, so tap files are byte-for-byte reproducible.
+func newNgWriter(w io.Writer, ifname string) (*pcapgo.NgWriter, error) {
+	return pcapgo.NewNgWriterInterface(w, pcapgo.NgInterface{
+		Name:                ifname,
+		LinkType:            layers.LinkTypeEthernet,
+		TimestampResolution: 9,
+	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "esimhil capture"}})
+}
+
+// Mode reports what the session actually uses (Live or Tap).
+func (s *Session) Mode() Mode { return s.mode }
+
+// Wrap prepares a server listener for capture. Live: the listener's port
+// joins the filter and l is returned as is. Tap: the returned listener's
+// connections record every byte they carry.
+func (s *Session) Wrap(l net.Listener) net.Listener {
+	if s.live != nil {
+		if a, ok := l.Addr().(*net.TCPAddr); ok {
+			s.live.addPort(uint16(a.Port))
+		}
+		return l
+	}
+	return &tapListener{Listener: l, tap: s.tap}
+}
+
+// writePacket appends one frame; frames after Close are dropped.
+func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	if err := s.w.WritePacket(ci, data); err != nil {
+		return fmt.Errorf("capture: write packet: %w", err)
+	}
+	return nil
+}
+
+// Close stops capturing and completes the file. In live mode it first drains
+// the socket until no matching packet came for ~100 ms (at most 2 s).
+func (s *Session) Close() error {
+	var errs []error
+	if s.live != nil {
+		errs = append(errs, s.live.stop())
+	}
+	if s.tap != nil {
+		s.tap.mu.Lock()
+		if s.tap.err != nil {
+			errs = append(errs, s.tap.err)
+		}
+		s.tap.mu.Unlock()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	if err := s.w.Flush(); err != nil {
+		errs = append(errs, fmt.Errorf("capture: flush: %w", err))
+	}
+	s.mu.Unlock()
+	if err := s.file.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("capture: close: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,305 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// Bounds on what a capture may make the decoder hold.
+const (
+	maxStreamBytes = 16 << 20 // one direction of one connection
+	maxTotalBytes  = 64 << 20 // all reassembled payload
+	maxPackets     = 4 << 20
+	maxBodyBytes   = 16 << 20
+)
+
+// Exchange is one HTTP/1.1 request and its response as seen on the wire.
+// Status is 0 when the capture holds no response.
+type Exchange struct {
+	Time         time.Time // capture timestamp of the request's first byte
+	Client       string    // "ip:port"
+	Server       string    // "ip:port"
+	Method       string
+	Path         string
+	RequestBody  []byte
+	Status       int
+	ResponseBody []byte
+}
+
+// ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
+// in request order.
+func ReadHTTP(path string) ([]Exchange, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read capture: %w", err)
+	}
+	defer f.Close()
+	ex, err := readHTTP(f)
+	if err != nil {
+		return nil, fmt.Errorf("read capture %s: %w", path, err)
+	}
+	return ex, nil
+}
+
+// packetSource is what pcapgo's readers have in common.
+type packetSource interface {
+	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}
+
+// openSource sniffs the magic number: pcapng's Section Header Block type
+// 0x0A0D0D0A, or one of pcap's four magics (µs/ns, either byte order).
+func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers.LinkType, error) {
+	br := bufio.NewReader(r)
+	magic, err := br.Peek(4)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a capture file: %w", err)
+	}
+	switch m := binary.LittleEndian.Uint32(magic); m {
+	case 0x0A0D0D0A:
+		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pcapng: %w", err)
+		}
+		return ng, func(ci gopacket.CaptureInfo) layers.LinkType {
+			if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
+				return intf.LinkType
+			}
+			return ng.LinkType()
+		}, nil
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		pr, err := pcapgo.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("pcap: %w", err)
+		}
+		return pr, func(gopacket.CaptureInfo) layers.LinkType { return pr.LinkType() }, nil
+	default:
+		return nil, nil, fmt.Errorf("not a pcap or pcapng file (magic %08x)", m)
+	}
+}
+
+func readHTTP(r io.Reader) ([]Exchange, error) {
+	src, linkType, err := openSource(r)
+	if err != nil {
+		return nil, err
+	}
+	fac := &factory{}
+	asm := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
+	asm.MaxBufferedPagesPerConnection = 1024
+	asm.MaxBufferedPagesTotal = 8192
+	for n := 1; ; n++ {
+		if n > maxPackets {
+			return nil, fmt.Errorf("more than %d packets", maxPackets)
+		}
+		data, ci, err := src.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("packet %d: %w", n, err)
+		}
+		pkt := gopacket.NewPacket(data, linkType(ci), gopacket.Default)
+		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		nl := pkt.NetworkLayer()
+		if tcp == nil || nl == nil || pkt.ErrorLayer() != nil {
+			continue // not TCP, or truncated: nothing to reassemble
+		}
+		asm.AssembleWithContext(nl.NetworkFlow(), tcp, &asmContext{ci: ci})
+		if fac.err != nil {
+			return nil, fac.err
+		}
+	}
+	asm.FlushAll()
+	if fac.err != nil {
+		return nil, fac.err
+	}
+	var out []Exchange
+	for _, st := range fac.streams {
+		ex, err := st.exchanges()
+		if err != nil {
+			return nil, fmt.Errorf("connection %s → %s: %w", st.client, st.server, err)
+		}
+		out = append(out, ex...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out, nil
+}
+
+type asmContext struct{ ci gopacket.CaptureInfo }
+
+func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// factory creates one stream per TCP connection and enforces the total cap.
+type factory struct {
+	streams []*stream
+	total   int
+	err     error
+}
+
+func (f *factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
+	src := net.JoinHostPort(netFlow.Src().String(), tcpFlow.Src().String())
+	dst := net.JoinHostPort(netFlow.Dst().String(), tcpFlow.Dst().String())
+	st := &stream{f: f, client: src, server: dst}
+	// The first packet seen is normally the client's SYN; a capture that
+	// starts with the SYN-ACK has the roles the other way round.
+	if tcp.SYN && tcp.ACK {
+		st.client, st.server, st.swapped = dst, src, true
+	}
+	f.streams = append(f.streams, st)
+	return st
+}
+
+// half is one direction's reassembled bytes with the capture time at which
+// each chunk started.
+type half struct {
+	data  []byte
+	marks []mark
+}
+
+type mark struct {
+	off int
+	t   time.Time
+}
+
+// timeAt returns the capture time of the chunk holding byte off.
+func (h *half) timeAt(off int) time.Time {
+	i := sort.Search(len(h.marks), func(i int) bool { return h.marks[i].off > off })
+	if i == 0 {
+		return time.Time{}
+	}
+	return h.marks[i-1].t
+}
+
+type stream struct {
+	f              *factory
+	client, server string
+	swapped        bool
+	c2s, s2c       half
+}
+
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+	*start = true // also take connections whose handshake was not captured
+	return true
+}
+
+func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	if s.f.err != nil {
+		return
+	}
+	dir, _, _, skip := sg.Info()
+	n, _ := sg.Lengths()
+	if n == 0 {
+		return
+	}
+	h := &s.c2s
+	if (dir == reassembly.TCPDirServerToClient) != s.swapped {
+		h = &s.s2c
+	}
+	if skip > 0 {
+		s.f.err = fmt.Errorf("connection %s → %s: capture misses %d bytes at stream offset %d", s.client, s.server, skip, len(h.data))
+		return
+	}
+	if len(h.data)+n > maxStreamBytes || s.f.total+n > maxTotalBytes {
+		s.f.err = fmt.Errorf("connection %s → %s: reassembled data exceeds %d bytes", s.client, s.server, maxStreamBytes)
+		return
+	}
+	h.marks = append(h.marks, mark{off: len(h.data), t: sg.CaptureInfo(0).Timestamp})
+	h.data = append(h.data, sg.Fetch(n)...)
+	s.f.total += n
+}
+
+func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool { return true }
+
+// exchanges parses the client's bytes as HTTP/1.1 requests and the server's
+// as the responses, pairing them in order (RFC 9112 §9.3).
+func (s *stream) exchanges() ([]Exchange, error) {
+	c2s, s2c := &s.c2s, &s.s2c
+	if looksLikeResponse(c2s.data) && !looksLikeResponse(s2c.data) {
+		c2s, s2c = s2c, c2s // roles guessed wrong (handshake not captured)
+		s.client, s.server = s.server, s.client
+	}
+	var out []Exchange
+	var reqs []*http.Request
+	cr := &countingReader{r: bytes.NewReader(c2s.data)}
+	br := bufio.NewReader(cr)
+	for {
+		if _, err := br.Peek(1); err != nil {
+			break
+		}
+		off := cr.n - br.Buffered()
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return nil, fmt.Errorf("request at byte %d: %w", off, err)
+		}
+		body, err := readBody(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
+		}
+		reqs = append(reqs, req)
+		out = append(out, Exchange{
+			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
+			Method: req.Method, Path: req.URL.Path, RequestBody: body,
+		})
+	}
+	br = bufio.NewReader(bytes.NewReader(s2c.data))
+	for i := 0; ; {
+		if _, err := br.Peek(1); err != nil {
+			break
+		}
+		if i >= len(reqs) {
+			return nil, fmt.Errorf("response %d has no request", i+1)
+		}
+		resp, err := http.ReadResponse(br, reqs[i])
+		if err != nil {
+			return nil, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
+		}
+		body, err := readBody(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
+		}
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
+			continue // interim answer (100 Continue): the final one follows
+		}
+		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
+		i++
+	}
+	return out, nil
+}
+
+func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
+
+func readBody(rc io.ReadCloser) ([]byte, error) {
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxBodyBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxBodyBytes {
+		return nil, fmt.Errorf("body larger than %d bytes", maxBodyBytes)
+	}
+	return b, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}

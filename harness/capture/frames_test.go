@@ -1,0 +1,82 @@
+package capture
+
+import (
+	"encoding/binary"
+	"os"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// checkFrames reads every frame of a tap file and verifies, independently of
+// gopacket's serializer, the IPv4 header checksum and the TCP checksum over
+// the pseudo-header (RFC 1071, RFC 9293 §3.1), and that MSS is respected.
+func checkFrames(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := openSource(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, syn, fin := 0, 0, 0
+	for {
+		data, _, err := src.ReadPacketData()
+		if err != nil {
+			break
+		}
+		n++
+		pkt := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default)
+		ip, _ := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if ip == nil || tcp == nil {
+			t.Fatalf("frame %d is not IPv4/TCP: %v", n, pkt)
+		}
+		hdr := data[14 : 14+int(ip.IHL)*4]
+		if onesSum(hdr) != 0xffff {
+			t.Errorf("frame %d: bad IPv4 header checksum %#04x", n, ip.Checksum)
+		}
+		seg := data[14+int(ip.IHL)*4 : 14+int(ip.Length)]
+		pseudo := make([]byte, 12)
+		copy(pseudo[0:4], ip.SrcIP.To4())
+		copy(pseudo[4:8], ip.DstIP.To4())
+		pseudo[9] = 6
+		binary.BigEndian.PutUint16(pseudo[10:], uint16(len(seg)))
+		if onesSum(append(pseudo, seg...)) != 0xffff {
+			t.Errorf("frame %d: bad TCP checksum %#04x", n, tcp.Checksum)
+		}
+		if len(tcp.Payload) > mss {
+			t.Errorf("frame %d: %d bytes of payload > MSS", n, len(tcp.Payload))
+		}
+		if tcp.SYN {
+			syn++
+		}
+		if tcp.FIN {
+			fin++
+		}
+	}
+	// Four connections: SYN and SYN-ACK, and a FIN from each side, per connection.
+	if syn != 8 || fin != 8 {
+		t.Errorf("%d frames with %d SYN and %d FIN, want 8 and 8", n, syn, fin)
+	}
+}
+
+// onesSum is the 16-bit one's complement sum; a correct checksum makes the
+// sum over the covered bytes 0xffff.
+func onesSum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	if len(b)%2 == 1 {
+		s += uint32(b[len(b)-1]) << 8
+	}
+	for s > 0xffff {
+		s = s&0xffff + s>>16
+	}
+	return uint16(s)
+}

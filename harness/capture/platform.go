@@ -1,0 +1,85 @@
+package capture
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/platform"
+)
+
+// Message kinds.
+const (
+	KindPreferredList = "preferred-list"
+	KindNotification  = "notification"
+	KindOther         = "other"
+)
+
+// Message is one platform exchange decoded into the platform's types.
+// A rejected request (4xx) keeps its typed request when it decodes and
+// carries the platform's reason in Error.
+type Message struct {
+	Time         time.Time
+	Kind         string
+	Status       int
+	Client       string
+	ListRequest  *platform.ListRequest
+	ListResponse *platform.ListResponse
+	Notification *platform.Notification
+	Ack          *platform.NotificationAck
+	Error        string // platform's {"error"} reason on a 4xx answer
+}
+
+// DecodePlatform turns exchanges into typed platform messages. An exchange
+// the platform answered 200 must decode on both sides, else it is an error;
+// a rejected one may hold any bytes.
+func DecodePlatform(ex []Exchange) ([]Message, error) {
+	out := make([]Message, 0, len(ex))
+	for i, e := range ex {
+		m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client}
+		ok := e.Status == http.StatusOK
+		if e.Status >= 400 {
+			var er platform.ErrorResponse
+			if json.Unmarshal(e.ResponseBody, &er) == nil {
+				m.Error = er.Error
+			}
+		}
+		var err error
+		switch {
+		case e.Method == http.MethodPost && e.Path == platform.PathPreferredList:
+			m.Kind = KindPreferredList
+			if req, rerr := platform.DecodeListRequest(e.RequestBody); rerr == nil {
+				m.ListRequest = &req
+			} else if ok {
+				err = fmt.Errorf("request: %w", rerr)
+			}
+			if ok && err == nil {
+				resp, rerr := platform.DecodeListResponse(e.ResponseBody)
+				if rerr != nil {
+					err = fmt.Errorf("response: %w", rerr)
+				}
+				m.ListResponse = &resp
+			}
+		case e.Method == http.MethodPost && e.Path == platform.PathNotifications:
+			m.Kind = KindNotification
+			if n, rerr := platform.DecodeNotification(e.RequestBody); rerr == nil {
+				m.Notification = &n
+			} else if ok {
+				err = fmt.Errorf("request: %w", rerr)
+			}
+			if ok && err == nil {
+				var ack platform.NotificationAck
+				if rerr := json.Unmarshal(e.ResponseBody, &ack); rerr != nil {
+					err = fmt.Errorf("response: %w", rerr)
+				}
+				m.Ack = &ack
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("exchange %d (%s %s at %s): %w", i+1, e.Method, e.Path, e.Time.Format(time.RFC3339Nano), err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

@@ -1,0 +1,278 @@
+package capture
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+)
+
+// mss is the largest TCP payload per synthesized segment (Ethernet MTU 1500
+// minus 20 bytes IPv4 and 20 bytes TCP headers).
+const mss = 1460
+
+// Fixed, locally administered MACs: the tap has no real link layer.
+var (
+	clientMAC = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}
+	serverMAC = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x02}
+)
+
+// tap synthesizes frames for wrapped connections. One mutex orders frames of
+// all connections, so timestamps are strictly increasing in the file.
+type tap struct {
+	clk   clock.Clock
+	write func(gopacket.CaptureInfo, []byte) error
+
+	mu    sync.Mutex
+	last  time.Time
+	conns uint32
+	err   error // first write error, reported by Close
+}
+
+func newTap(clk clock.Clock, write func(gopacket.CaptureInfo, []byte) error) *tap {
+	return &tap{clk: clk, write: write}
+}
+
+// stamp returns the clock's time, moved 1 µs past the previous frame when
+// the clock has not advanced, so frame order survives in the timestamps.
+// Callers hold mu.
+func (t *tap) stamp() time.Time {
+	now := t.clk.Now()
+	if !now.After(t.last) && !t.last.IsZero() {
+		now = t.last.Add(time.Microsecond)
+	}
+	t.last = now
+	return now
+}
+
+// endpoint is one side of a synthesized TCP connection.
+type endpoint struct {
+	mac  net.HardwareAddr
+	ip   net.IP
+	port uint16
+	seq  uint32 // next sequence number this side sends
+	ipID uint16
+	fin  bool
+}
+
+// flow synthesizes the frames of one TCP connection between a client and
+// the server (RFC 9293 §3.5 handshake and §3.6 close).
+type flow struct {
+	tap    *tap
+	c, s   endpoint
+	closed bool
+}
+
+// newFlow registers a connection and writes its three-way handshake.
+// Initial sequence numbers come from the connection's index, not from
+// randomness, so files are reproducible.
+func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.conns++
+	n := t.conns
+	f := &flow{
+		tap: t,
+		c:   endpoint{mac: clientMAC, ip: client.IP, port: uint16(client.Port), seq: n << 24, ipID: uint16(n) << 8},
+		s:   endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: n<<24 | 0x800000, ipID: uint16(n)<<8 | 0x80},
+	}
+	f.segment(true, flagSYN, nil)
+	f.segment(false, flagSYN|flagACK, nil)
+	f.segment(true, flagACK, nil)
+	return f
+}
+
+const (
+	flagFIN = 1 << iota
+	flagSYN
+	flagRST
+	flagPSH
+	flagACK
+)
+
+// data records payload sent by one side in segments of at most mss bytes,
+// PSH on the last, then the peer's acknowledgement.
+func (f *flow) data(fromClient bool, b []byte) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	println("DATA", fromClient, len(b), f.closed, f.c.port)
+	if f.closed || len(b) == 0 {
+		return
+	}
+	for len(b) > 0 {
+		n := min(len(b), mss)
+		flags := flagACK
+		if n == len(b) {
+			flags |= flagPSH
+		}
+		f.segment(fromClient, flags, b[:n])
+		b = b[n:]
+	}
+	f.segment(!fromClient, flagACK, nil)
+}
+
+// fin records one side closing its sending direction and the peer's ACK.
+// When both sides have sent FIN the flow is complete.
+func (f *flow) fin(fromClient bool) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	f.finLocked(fromClient)
+}
+
+func (f *flow) finLocked(fromClient bool) {
+	if f.closed {
+		return
+	}
+	from, to := &f.s, &f.c
+	if fromClient {
+		from, to = &f.c, &f.s
+	}
+	if from.fin {
+		return
+	}
+	from.fin = true
+	f.segment(fromClient, flagFIN|flagACK, nil)
+	if to.fin {
+		f.segment(!fromClient, flagACK, nil)
+		f.closed = true
+	}
+}
+
+// close records the server closing: its FIN, and the client's FIN (a client
+// of a Connection: close exchange closes on EOF), each acknowledged.
+func (f *flow) close() {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if f.closed {
+		return
+	}
+	if f.c.fin {
+		f.finLocked(false)
+		return
+	}
+	f.s.fin = true
+	f.segment(false, flagFIN|flagACK, nil)
+	f.c.fin = true
+	f.segment(true, flagFIN|flagACK, nil) // acknowledges the server's FIN too
+	f.segment(false, flagACK, nil)
+	f.closed = true
+}
+
+// segment serializes one frame and advances the sender's sequence number.
+// Callers hold tap.mu.
+func (f *flow) segment(fromClient bool, flags int, payload []byte) {
+	from, to := &f.s, &f.c
+	if fromClient {
+		from, to = &f.c, &f.s
+	}
+	tcp := &layers.TCP{
+		SrcPort: layers.TCPPort(from.port), DstPort: layers.TCPPort(to.port),
+		Seq: from.seq, Window: 65535,
+		FIN: flags&flagFIN != 0, SYN: flags&flagSYN != 0, RST: flags&flagRST != 0,
+		PSH: flags&flagPSH != 0, ACK: flags&flagACK != 0,
+	}
+	if tcp.ACK {
+		tcp.Ack = to.seq
+	}
+	if tcp.SYN {
+		// MSS option (RFC 9293 §3.7.1) so analyzers know the segment size.
+		opt := make([]byte, 2)
+		binary.BigEndian.PutUint16(opt, mss)
+		tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: opt}}
+	}
+	eth := &layers.Ethernet{SrcMAC: from.mac, DstMAC: to.mac}
+	var netLayer gopacket.SerializableLayer
+	if ip4 := from.ip.To4(); ip4 != nil && to.ip.To4() != nil {
+		eth.EthernetType = layers.EthernetTypeIPv4
+		ip := &layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Id: from.ipID,
+			Protocol: layers.IPProtocolTCP, SrcIP: ip4, DstIP: to.ip.To4()}
+		_ = tcp.SetNetworkLayerForChecksum(ip)
+		netLayer = ip
+	} else {
+		eth.EthernetType = layers.EthernetTypeIPv6
+		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
+			SrcIP: from.ip.To16(), DstIP: to.ip.To16()}
+		_ = tcp.SetNetworkLayerForChecksum(ip)
+		netLayer = ip
+	}
+	from.ipID++
+	from.seq += uint32(len(payload))
+	if tcp.SYN || tcp.FIN {
+		from.seq++ // SYN and FIN each take one sequence number
+	}
+	buf := gopacket.NewSerializeBuffer()
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	if err := gopacket.SerializeLayers(buf, opts, eth, netLayer, tcp, gopacket.Payload(payload)); err != nil {
+		f.tap.fail(fmt.Errorf("capture tap: serialize: %w", err))
+		return
+	}
+	frame := buf.Bytes()
+	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
+	if err := f.tap.write(ci, frame); err != nil {
+		f.tap.fail(err)
+	}
+}
+
+func (t *tap) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// tapListener wraps a server listener; accepted connections are recorded.
+type tapListener struct {
+	net.Listener
+	tap *tap
+}
+
+func (l *tapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	client, ok1 := c.RemoteAddr().(*net.TCPAddr)
+	server, ok2 := c.LocalAddr().(*net.TCPAddr)
+	if !ok1 || !ok2 {
+		return c, nil // not TCP: nothing to synthesize
+	}
+	return &tapConn{Conn: c, flow: l.tap.newFlow(client, server)}, nil
+}
+
+// tapConn records what the server reads (client data) and writes. It does
+// not implement CloseWrite, so net/http closes it right after the answer.
+type tapConn struct {
+	net.Conn
+	flow *flow
+	once sync.Once
+}
+
+func (c *tapConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.flow.data(true, p[:n])
+	if errors.Is(err, io.EOF) {
+		c.flow.fin(true)
+	}
+	return n, err
+}
+
+func (c *tapConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	println("WRITE", n, err != nil, c.Conn.LocalAddr().String(), c.Conn.RemoteAddr().String())
+	c.flow.data(false, p[:n])
+	return n, err
+}
+
+// Close records the FIN exchange before closing, so the client cannot see
+// EOF (and open its next connection) before the frames are written.
+func (c *tapConn) Close() error {
+	c.once.Do(c.flow.close)
+	return c.Conn.Close()
+}

@@ -1,0 +1,121 @@
+// Package framework is the thin Ginkgo core every suite shares (after the
+// Kubernetes e2e framework): one rig per spec with its own pty, ports,
+// artifacts directory and capture; artifacts kept on failure (and always when
+// ESIMHIL_ARTIFACTS names a directory); labels from one closed list.
+package framework
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// ArtifactsEnv names the directory that keeps every spec's artifacts.
+const ArtifactsEnv = "ESIMHIL_ARTIFACTS"
+
+// Labels: the closed registry. Use these, never ginkgo.Label with a literal,
+// so a typo cannot silently select nothing.
+var (
+	Emulated = ginkgo.Label("env:emulated")
+	Lab      = ginkgo.Label("env:lab")
+	Slow     = ginkgo.Label("slow")
+)
+
+// Load reads a scenario from fixtures/scenarios, relative to the repository
+// root, and fails the spec on error.
+func Load(name string) *scenario.Scenario {
+	ginkgo.GinkgoHelper()
+	s, err := scenario.Load(filepath.Join(Root(), "fixtures", "scenarios", name))
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	return s
+}
+
+// Parse reads a scenario from YAML text and fails the spec on error.
+func Parse(name, text string) *scenario.Scenario {
+	ginkgo.GinkgoHelper()
+	s, err := scenario.Parse(name, []byte(text))
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	return s
+}
+
+// Root finds the repository root (the directory holding go.mod).
+func Root() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+// NewRig starts a rig for s for the current spec and registers its teardown:
+// the rig is closed (artifacts written) after the spec; on failure the
+// artifacts' location is reported, otherwise a temporary directory is removed.
+func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
+	ginkgo.GinkgoHelper()
+	o := harness.Options{Seed: ginkgo.GinkgoRandomSeed()}
+	keepAll := os.Getenv(ArtifactsEnv)
+	if keepAll != "" {
+		o.Dir = filepath.Join(keepAll, specDirName())
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	r, err := harness.NewRig(s, o)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("starting the rig for %s: %v", s.Name, err))
+	}
+	ginkgo.DeferCleanup(func() {
+		err := r.Close()
+		failed := ginkgo.CurrentSpecReport().Failed()
+		if failed || keepAll != "" {
+			ginkgo.AddReportEntry("artifacts", r.Dir())
+		}
+		if failed {
+			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
+		} else if keepAll == "" {
+			os.RemoveAll(r.Dir())
+		}
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("closing the rig: %v", err))
+		}
+	})
+	return r
+}
+
+func specDirName() string {
+	rep := ginkgo.CurrentSpecReport()
+	name := strings.Join(append(rep.ContainerHierarchyTexts, rep.LeafNodeText), " ")
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		default:
+			if s := b.String(); len(s) > 0 && s[len(s)-1] != '-' {
+				b.WriteByte('-')
+			}
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}

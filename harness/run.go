@@ -1,0 +1,65 @@
+package harness
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// DefaultTail is how long a scenario without expect.within runs past the
+// last itinerary step.
+const DefaultTail = 2 * time.Hour
+
+// Result is the outcome of one scenario run.
+type Result struct {
+	Name       string
+	Seed       int64
+	Dir        string
+	Simulated  time.Duration
+	Wall       time.Duration
+	Mismatches []string // expectations that did not hold
+	Err        error    // the rig itself failed
+}
+
+// OK reports whether the run worked and every expectation held.
+func (r Result) OK() bool { return r.Err == nil && len(r.Mismatches) == 0 }
+
+// Horizon is how long a scenario runs in simulated time.
+func Horizon(s *scenario.Scenario) time.Duration {
+	if w := time.Duration(s.Expect.Within); w > 0 {
+		return w
+	}
+	var last time.Duration
+	for _, st := range s.Itinerary {
+		if d := time.Duration(st.At); d > last {
+			last = d
+		}
+	}
+	return last + DefaultTail
+}
+
+// RunScenario builds a rig for s, runs it to the scenario's horizon, closes
+// it (writing the artifacts) and checks the expectations against the log.
+func RunScenario(s *scenario.Scenario, o Options) Result {
+	wall := time.Now()
+	res := Result{Name: s.Name}
+	r, err := NewRig(s, o)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Seed, res.Dir = r.Seed, r.Dir()
+	runErr := r.AdvanceTo(Horizon(s))
+	res.Simulated = r.Now()
+	closeErr := r.Close()
+	switch {
+	case runErr != nil:
+		res.Err = fmt.Errorf("run: %w", runErr)
+	case closeErr != nil:
+		res.Err = fmt.Errorf("close: %w", closeErr)
+	}
+	res.Mismatches = scenario.Check(s, r.Log.Events())
+	res.Wall = time.Since(wall)
+	return res
+}

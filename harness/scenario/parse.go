@@ -1,0 +1,259 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// maxFileSize bounds a scenario file; scenarios are small by nature.
+const maxFileSize = 1 << 20
+
+// Load reads, parses and validates the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load scenario: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and validates a scenario; name is used in error messages.
+// Errors are of type *Error.
+func Parse(name string, data []byte) (s *Scenario, err error) {
+	d := &decoder{file: name, pos: map[string]*yaml.Node{}}
+	if len(data) > maxFileSize {
+		return nil, d.errAt(nil, "", "file is %d bytes, at most %d", len(data), maxFileSize)
+	}
+	var doc yaml.Node
+	if err := unmarshal(data, &doc); err != nil {
+		return nil, d.syntaxError(err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, d.errAt(nil, "", "empty scenario")
+	}
+	s = &Scenario{File: name}
+	if err := d.scenario(doc.Content[0], s); err != nil {
+		return nil, err
+	}
+	if err := d.validate(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// unmarshal shields the caller from a panic inside the YAML parser: bad
+// input must give an error, never crash the harness.
+func unmarshal(data []byte, doc *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: parser failure: %v", r)
+		}
+	}()
+	return yaml.Unmarshal(data, doc)
+}
+
+// yamlLine matches the parser's "yaml: line N: message" errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a YAML parser error into an *Error with its line.
+func (d *decoder) syntaxError(err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	line := 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	return &Error{File: d.file, Line: line, Col: 1, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func (d *decoder) scenario(n *yaml.Node, s *Scenario) error {
+	return d.mapping(n, "",
+		field{"name", true, d.str(&s.Name)},
+		field{"seed", false, d.int64(&s.Seed)},
+		field{"network", true, func(n *yaml.Node, p string) error { return d.network(n, p, &s.Network) }},
+		field{"device", true, func(n *yaml.Node, p string) error { return d.device(n, p, &s.Device) }},
+		field{"platform", false, func(n *yaml.Node, p string) error { return d.platform(n, p, &s.Platform) }},
+		field{"itinerary", true, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var st Stop
+				err := d.mapping(n, p,
+					field{"at", true, d.duration(&st.At)},
+					field{"area", true, d.str(&st.Area)})
+				s.Itinerary = append(s.Itinerary, st)
+				return err
+			})
+		}},
+		field{"faults", false, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				f, err := d.fault(n, p)
+				s.Faults = append(s.Faults, f)
+				return err
+			})
+		}},
+		field{"expect", false, func(n *yaml.Node, p string) error { return d.expect(n, p, &s.Expect) }},
+	)
+}
+
+func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
+	return d.mapping(n, path,
+		field{"operators", true, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var o Operator
+				err := d.mapping(n, p,
+					field{"id", true, d.str(&o.ID)},
+					field{"plmn", true, d.str(&o.PLMN)},
+					field{"country", true, d.str(&o.Country)},
+					field{"name", false, d.str(&o.Name)},
+					field{"tariff", false, d.float(&o.Tariff)})
+				nw.Operators = append(nw.Operators, o)
+				return err
+			})
+		}},
+		field{"roaming", false, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var a Agreement
+				err := d.mapping(n, p,
+					field{"home", true, d.str(&a.Home)},
+					field{"visited", true, d.str(&a.Visited)})
+				nw.Roaming = append(nw.Roaming, a)
+				return err
+			})
+		}},
+		field{"cells", true, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var c Cell
+				var tac, cellID int
+				err := d.mapping(n, p,
+					field{"area", true, d.str(&c.Area)},
+					field{"operator", true, d.str(&c.Operator)},
+					// RSRP reporting range, TS 36.133 §9.1.4: -140..-44 dBm.
+					field{"rsrp", true, d.int(&c.RSRP, -140, -44)},
+					field{"tac", false, d.int(&tac, 1, 0xFFFE)},
+					// E-UTRAN cell identity is 28 bits (TS 36.331).
+					field{"cell_id", false, d.int(&cellID, 1, 0x0FFFFFFF)})
+				c.TAC, c.CellID = uint16(tac), uint32(cellID)
+				nw.Cells = append(nw.Cells, c)
+				return err
+			})
+		}},
+	)
+}
+
+func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
+	return d.mapping(n, path,
+		field{"eid", true, d.str(&dv.EID)},
+		field{"personality", false, d.str(&dv.Personality)},
+		field{"check_interval", true, d.duration(&dv.CheckInterval)},
+		field{"profiles", true, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var pr Profile
+				err := d.mapping(n, p,
+					field{"iccid", true, d.str(&pr.ICCID)},
+					field{"operator", true, d.str(&pr.Operator)},
+					field{"imsi", false, d.str(&pr.IMSI)},
+					field{"enabled", false, d.bool(&pr.Enabled)})
+				dv.Profiles = append(dv.Profiles, pr)
+				return err
+			})
+		}},
+	)
+}
+
+func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
+	return d.mapping(n, path,
+		field{"order_by", false, d.str(&pl.OrderBy)},
+		field{"preferred", false, func(n *yaml.Node, p string) error {
+			if err := d.kind(n, p, yaml.MappingNode, "a mapping of country to operator ids"); err != nil {
+				return err
+			}
+			pl.Preferred = map[string][]string{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				country, err := d.scalar(k, p, "a country code")
+				if err != nil {
+					return err
+				}
+				cp := join(p, country)
+				if _, dup := pl.Preferred[country]; dup {
+					return d.errAt(k, cp, "duplicate country")
+				}
+				d.pos[cp] = v
+				var ids []string
+				if err := d.strings(&ids)(v, cp); err != nil {
+					return err
+				}
+				pl.Preferred[country] = ids
+			}
+			return nil
+		}},
+	)
+}
+
+// fault decodes one fault; its kind is given by which kind key it holds.
+func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
+	var f Fault
+	var platform string
+	cause := -1
+	err := d.mapping(n, path,
+		field{"platform", false, d.str(&platform)},
+		field{"attach_reject", false, d.int(&cause, 1, 255)},
+		field{"operator", false, d.str(&f.Operator)},
+		field{"attempt", false, d.int(&f.Attempt, 0, 1000)},
+		field{"from", false, d.duration(&f.From)},
+		field{"until", false, d.duration(&f.Until)},
+	)
+	if err != nil {
+		return f, err
+	}
+	switch {
+	case platform != "" && cause >= 0:
+		return f, d.errAt(n, path, "one fault per entry: platform and attach_reject both given")
+	case platform != "":
+		if platform != "unreachable" {
+			return f, d.errAt(d.pos[join(path, "platform")], join(path, "platform"), "unknown platform fault %q (known: unreachable)", platform)
+		}
+		f.Kind = PlatformUnreachable
+		if f.Operator != "" || f.Attempt != 0 {
+			return f, d.errAt(n, path, "operator and attempt apply to attach_reject only")
+		}
+	case cause >= 0:
+		f.Kind, f.Cause = AttachReject, cause
+		if f.Operator == "" {
+			return f, d.errAt(n, join(path, "operator"), "required field missing")
+		}
+	default:
+		return f, d.errAt(n, path, "unknown fault kind: want one of platform: unreachable, attach_reject: <cause>")
+	}
+	if f.Until != 0 && f.Until <= f.From {
+		return f, d.errAt(d.pos[join(path, "until")], join(path, "until"), "%v is not after from %v", f.Until, f.From)
+	}
+	return f, nil
+}
+
+func (d *decoder) expect(n *yaml.Node, path string, e *Expect) error {
+	return d.mapping(n, path,
+		field{"attempts", false, d.strings(&e.Attempts)},
+		field{"final", false, func(n *yaml.Node, p string) error {
+			e.Final = &Final{}
+			return d.mapping(n, p,
+				field{"operator", true, d.str(&e.Final.Operator)},
+				field{"registration", true, d.str(&e.Final.Registration)})
+		}},
+		field{"notifications", false, d.strings(&e.Notifications)},
+		field{"list_requests", false, func(n *yaml.Node, p string) error {
+			e.ListRequests = new(int)
+			return d.int(e.ListRequests, 0, 1<<20)(n, p)
+		}},
+		field{"within", false, d.duration(&e.Within)},
+	)
+}

@@ -1,0 +1,148 @@
+// Package scenario loads scenario files (DESIGN.md §7): a radio world, a
+// device, the platform's preferred lists, an itinerary, a fault plan and the
+// expected outcome. Files are YAML; every error names file:line:col and the
+// field path, e.g.
+//
+//	roam.yaml:14:22: device.profiles[1].operator: unknown operator "foo"
+//
+// The schema is documented field by field in fixtures/scenarios/README.md.
+package scenario
+
+import "time"
+
+// Scenario is one parsed and validated scenario file.
+type Scenario struct {
+	File      string // name given to Parse or path given to Load
+	Name      string
+	Seed      int64
+	Network   Network
+	Device    Device
+	Platform  Platform
+	Itinerary []Stop
+	Faults    []Fault
+	Expect    Expect
+}
+
+// Network is the radio world.
+type Network struct {
+	Operators []Operator
+	Roaming   []Agreement
+	Cells     []Cell
+}
+
+// Operator is a mobile network operator.
+type Operator struct {
+	ID, PLMN, Country, Name string
+	Tariff                  float64
+}
+
+// Agreement: Visited accepts Home's subscribers as roamers.
+type Agreement struct{ Home, Visited string }
+
+// Cell is a cell of Operator in Area; TAC and CellID 0 let the world assign them.
+type Cell struct {
+	Area, Operator string
+	RSRP           int
+	TAC            uint16
+	CellID         uint32
+}
+
+// Device is the device under test and its eUICC.
+type Device struct {
+	EID           string
+	Personality   string // modem personality; default "generic"
+	CheckInterval time.Duration
+	Profiles      []Profile
+}
+
+// Profile is a profile preinstalled on the eUICC.
+type Profile struct {
+	ICCID, Operator string
+	// IMSI defaults to the operator's PLMN followed by the last digits of the
+	// ICCID, 15 digits in all (TS 23.003 §2.2).
+	IMSI    string
+	Enabled bool
+}
+
+// Platform configures the management platform emulator.
+type Platform struct {
+	OrderBy   string              // "tariff" (default) or "signal"
+	Preferred map[string][]string // country → operator ids
+}
+
+// Stop moves the device to Area at At after the start of the run.
+type Stop struct {
+	At   time.Duration
+	Area string
+}
+
+// FaultKind names a kind of injected fault.
+type FaultKind string
+
+// Fault kinds. Each is written in YAML by its own key (platform: unreachable,
+// attach_reject: <cause>); later kinds add their own key.
+const (
+	PlatformUnreachable FaultKind = "platform_unreachable"
+	AttachReject        FaultKind = "attach_reject"
+)
+
+// Fault is one entry of the fault plan.
+type Fault struct {
+	Kind FaultKind
+	// Operator is the network that rejects (attach_reject).
+	Operator string
+	// Attempt is the 1-based attach attempt on Operator's network to reject;
+	// 0 rejects every attempt (attach_reject).
+	Attempt int
+	// Cause is the EMM cause sent (attach_reject, TS 24.301 §9.9.3.9).
+	Cause int
+	// From and Until bound the fault on the simulated clock, measured from
+	// the start of the run; Until 0 leaves it open-ended.
+	From, Until time.Duration
+}
+
+// Active reports whether f is in force at elapsed time t.
+func (f Fault) Active(t time.Duration) bool {
+	return t >= f.From && (f.Until == 0 || t < f.Until)
+}
+
+// Expect is what the run must show. Nil or zero fields are not checked.
+type Expect struct {
+	// Attempts lists the operators switched to, in order (profile_enabled,
+	// original=false). Present but empty means no switch at all.
+	Attempts []string
+	Final    *Final
+	// Notifications lists "kind@to" of every notification sent, in order.
+	Notifications []string
+	// ListRequests counts preferred-list requests.
+	ListRequests *int
+	// Within bounds the time of the final attach, from the start of the run.
+	Within time.Duration
+}
+
+// Final is the last successful attach.
+type Final struct {
+	Operator     string // the subscriber's operator
+	Registration string // home or roaming
+}
+
+// PlatformDown reports whether a platform_unreachable fault is in force at
+// elapsed time t.
+func (s *Scenario) PlatformDown(t time.Duration) bool {
+	for _, f := range s.Faults {
+		if f.Kind == PlatformUnreachable && f.Active(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// EnabledProfile returns the profile enabled at the start.
+func (s *Scenario) EnabledProfile() Profile {
+	for _, p := range s.Device.Profiles {
+		if p.Enabled {
+			return p
+		}
+	}
+	return Profile{}
+}

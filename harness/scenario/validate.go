@@ -1,0 +1,216 @@
+package scenario
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/world"
+)
+
+// validate checks formats and cross-references after decoding, in document
+// order, and fills in defaults (personality, order_by, IMSIs).
+func (d *decoder) validate(s *Scenario) error {
+	if s.Name == "" {
+		return d.errPath("name", "must not be empty")
+	}
+	ops := map[string]Operator{}
+	plmns := map[string]string{}
+	for i, o := range s.Network.Operators {
+		p := index("network.operators", i)
+		switch {
+		case o.ID == "":
+			return d.errPath(p+".id", "must not be empty")
+		case ops[o.ID].ID != "":
+			return d.errPath(p+".id", "duplicate operator %q", o.ID)
+		case !world.IsPLMN(o.PLMN):
+			return d.errPath(p+".plmn", "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", o.PLMN)
+		case plmns[o.PLMN] != "":
+			return d.errPath(p+".plmn", "%s already belongs to %s", o.PLMN, plmns[o.PLMN])
+		case !isCountry(o.Country):
+			return d.errPath(p+".country", "%q is not an ISO 3166 alpha-2 code such as FR", o.Country)
+		}
+		ops[o.ID] = o
+		plmns[o.PLMN] = o.ID
+	}
+	if len(ops) == 0 {
+		return d.errPath("network.operators", "at least one operator is required")
+	}
+	opRef := func(path, id string) error {
+		if _, ok := ops[id]; !ok {
+			return d.errPath(path, "unknown operator %q", id)
+		}
+		return nil
+	}
+	for i, a := range s.Network.Roaming {
+		p := index("network.roaming", i)
+		if err := opRef(p+".home", a.Home); err != nil {
+			return err
+		}
+		if err := opRef(p+".visited", a.Visited); err != nil {
+			return err
+		}
+	}
+	areas := map[string]bool{}
+	for i, c := range s.Network.Cells {
+		p := index("network.cells", i)
+		if c.Area == "" {
+			return d.errPath(p+".area", "must not be empty")
+		}
+		if err := opRef(p+".operator", c.Operator); err != nil {
+			return err
+		}
+		areas[c.Area] = true
+	}
+	if len(areas) == 0 {
+		return d.errPath("network.cells", "at least one cell is required")
+	}
+	if err := d.validateDevice(s, ops, opRef); err != nil {
+		return err
+	}
+	if err := d.validatePlatform(s, opRef); err != nil {
+		return err
+	}
+	for i, st := range s.Itinerary {
+		p := index("itinerary", i)
+		if !areas[st.Area] {
+			return d.errPath(p+".area", "unknown area %q (no cell there)", st.Area)
+		}
+		if i > 0 && st.At <= s.Itinerary[i-1].At {
+			return d.errPath(p+".at", "%v is not after the previous stop's %v", st.At, s.Itinerary[i-1].At)
+		}
+	}
+	if len(s.Itinerary) == 0 {
+		return d.errPath("itinerary", "at least one stop is required")
+	}
+	for i, f := range s.Faults {
+		if f.Kind == AttachReject {
+			if err := opRef(index("faults", i)+".operator", f.Operator); err != nil {
+				return err
+			}
+		}
+	}
+	return d.validateExpect(s, opRef)
+}
+
+func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
+	dv := &s.Device
+	if !digits(dv.EID, 32, 32) {
+		return d.errPath("device.eid", "%q is not an EID (32 digits)", dv.EID)
+	}
+	if dv.Personality == "" {
+		dv.Personality = "generic"
+	}
+	if dv.CheckInterval <= 0 {
+		return d.errPath("device.check_interval", "must be positive")
+	}
+	enabled := 0
+	iccids := map[string]bool{}
+	imsis := map[string]bool{}
+	for i := range dv.Profiles {
+		pr := &dv.Profiles[i]
+		p := index("device.profiles", i)
+		// ICCID: up to 20 digits, ITU-T E.118 (19 + Luhn, or 20 in practice).
+		if !digits(pr.ICCID, 18, 20) {
+			return d.errPath(p+".iccid", "%q is not an ICCID (18 to 20 digits)", pr.ICCID)
+		}
+		if iccids[pr.ICCID] {
+			return d.errPath(p+".iccid", "duplicate ICCID %s", pr.ICCID)
+		}
+		iccids[pr.ICCID] = true
+		if err := opRef(p+".operator", pr.Operator); err != nil {
+			return err
+		}
+		plmn := ops[pr.Operator].PLMN
+		if pr.IMSI == "" {
+			pr.IMSI = plmn + pr.ICCID[len(pr.ICCID)-(15-len(plmn)):]
+		} else if !digits(pr.IMSI, 6, 15) || !strings.HasPrefix(pr.IMSI, plmn) {
+			return d.errPath(p+".imsi", "%q is not an IMSI of %s (6 to 15 digits starting with %s)", pr.IMSI, pr.Operator, plmn)
+		}
+		if imsis[pr.IMSI] {
+			return d.errPath(p+".imsi", "duplicate IMSI %s", pr.IMSI)
+		}
+		imsis[pr.IMSI] = true
+		if pr.Enabled {
+			enabled++
+		}
+	}
+	if len(dv.Profiles) == 0 {
+		return d.errPath("device.profiles", "at least one profile is required")
+	}
+	if enabled != 1 {
+		return d.errPath("device.profiles", "exactly one profile must be enabled, found %d", enabled)
+	}
+	return nil
+}
+
+func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error) error {
+	pl := &s.Platform
+	switch pl.OrderBy {
+	case "":
+		pl.OrderBy = "tariff"
+	case "tariff", "signal":
+	default:
+		return d.errPath("platform.order_by", "%q: want tariff or signal", pl.OrderBy)
+	}
+	for _, country := range sortedKeys(pl.Preferred) {
+		p := join("platform.preferred", country)
+		if !isCountry(country) {
+			return d.errPath(p, "%q is not an ISO 3166 alpha-2 code such as FR", country)
+		}
+		for i, id := range pl.Preferred[country] {
+			if err := opRef(index(p, i), id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) error {
+	e := &s.Expect
+	for i, id := range e.Attempts {
+		if err := opRef(index("expect.attempts", i), id); err != nil {
+			return err
+		}
+	}
+	if e.Final != nil {
+		if err := opRef("expect.final.operator", e.Final.Operator); err != nil {
+			return err
+		}
+		if r := e.Final.Registration; r != "home" && r != "roaming" {
+			return d.errPath("expect.final.registration", "%q: want home or roaming", r)
+		}
+	}
+	for i, n := range e.Notifications {
+		kind, to, ok := strings.Cut(n, "@")
+		if !ok || kind == "" || to == "" || strings.Contains(to, "@") {
+			return d.errPath(index("expect.notifications", i), "%q: want kind@to, e.g. attach-success@platform", n)
+		}
+	}
+	return nil
+}
+
+func digits(s string, lo, hi int) bool {
+	if len(s) < lo || len(s) > hi {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isCountry(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // so that the first error reported is stable
+	return keys
+}

@@ -1,0 +1,36 @@
+package scenario
+
+import (
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/world"
+)
+
+// WorldConfig returns the radio world of s for a run starting at start
+// (attach_reject faults become world faults with absolute windows).
+func (s *Scenario) WorldConfig(start time.Time) world.Config {
+	var c world.Config
+	for _, o := range s.Network.Operators {
+		c.Operators = append(c.Operators, world.Operator{ID: o.ID, PLMN: o.PLMN, Country: o.Country, Name: o.Name, Tariff: o.Tariff})
+	}
+	for _, a := range s.Network.Roaming {
+		c.Roaming = append(c.Roaming, world.Agreement{Home: a.Home, Visited: a.Visited})
+	}
+	for _, cl := range s.Network.Cells {
+		c.Cells = append(c.Cells, world.Cell{Area: cl.Area, Operator: cl.Operator, RSRP: cl.RSRP, TAC: cl.TAC, CellID: cl.CellID})
+	}
+	for _, f := range s.Faults {
+		if f.Kind != AttachReject {
+			continue
+		}
+		wf := world.Fault{Operator: f.Operator, Attempt: f.Attempt, Cause: f.Cause}
+		if f.From > 0 {
+			wf.From = start.Add(f.From)
+		}
+		if f.Until > 0 {
+			wf.Until = start.Add(f.Until)
+		}
+		c.Faults = append(c.Faults, wf)
+	}
+	return c
+}

@@ -1,0 +1,116 @@
+package specs
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+)
+
+// send runs one AT command on the rig's tty and returns its information
+// lines; the final result must be OK.
+func send(r *harness.Rig, cmd string) []string {
+	GinkgoHelper()
+	resp, err := r.AT.Command(cmd)
+	Expect(err).NotTo(HaveOccurred(), "AT command %q", cmd)
+	return resp.Lines
+}
+
+// answer runs one AT command and returns its final result line, whatever it is.
+func answer(r *harness.Rig, cmd string) (lines []string, final string) {
+	GinkgoHelper()
+	resp, err := r.AT.Command(cmd)
+	if resp != nil {
+		return resp.Lines, resp.Final
+	}
+	Expect(err).To(HaveOccurred())
+	return nil, finalOf(err)
+}
+
+func finalOf(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "+CME ERROR"); i >= 0 {
+		return s[i:]
+	}
+	return s
+}
+
+// one runs a command that answers exactly one information line.
+func one(r *harness.Rig, cmd string) string {
+	GinkgoHelper()
+	lines := send(r, cmd)
+	Expect(lines).To(HaveLen(1), "answer to %s", cmd)
+	return lines[0]
+}
+
+func advance(r *harness.Rig, d time.Duration) {
+	GinkgoHelper()
+	Expect(r.Advance(d)).To(Succeed())
+}
+
+func advanceTo(r *harness.Rig, t time.Duration) {
+	GinkgoHelper()
+	Expect(r.AdvanceTo(t)).To(Succeed())
+}
+
+var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
+
+// registrations returns the <stat> of every +CEREG URC seen so far, with
+// consecutive repeats folded.
+func registrations(r *harness.Rig) []int {
+	var out []int
+	for _, u := range r.AT.URCs() {
+		m := ceregURC.FindStringSubmatch(u)
+		if m == nil {
+			continue
+		}
+		st, _ := strconv.Atoi(m[1])
+		if len(out) == 0 || out[len(out)-1] != st {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// servingPLMN reads +COPS? and returns the numeric operator ("" if none).
+func servingPLMN(r *harness.Rig) string {
+	GinkgoHelper()
+	m := regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})",7$`).FindStringSubmatch(one(r, "AT+COPS?"))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func iccid(r *harness.Rig) string {
+	GinkgoHelper()
+	return strings.TrimPrefix(one(r, "AT+CCID"), "+CCID: ")
+}
+
+// traffic closes the rig (flushing the capture) and decodes the platform
+// messages it carried.
+func traffic(r *harness.Rig) []capture.Message {
+	GinkgoHelper()
+	Expect(r.Close()).To(Succeed())
+	msgs, err := r.PlatformTraffic()
+	Expect(err).NotTo(HaveOccurred())
+	return msgs
+}
+
+func kinds(evs []eventlog.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Kind
+	}
+	return out
+}
+
+// events returns the rig's events of one kind.
+func events(r *harness.Rig, kind string) []eventlog.Event { return r.Log.Kind(kind) }

@@ -1,0 +1,107 @@
+package specs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/framework"
+)
+
+const isdR = "A0000005591010FFFFFFFF8900000100"
+
+var _ = Describe("The modem's AT interface", framework.Emulated, func() {
+	DescribeTable("answers malformed lines with an error and keeps the rig running",
+		func(line, want string) {
+			r := framework.NewRig(framework.Load("roam-fr-preinstalled.yaml"))
+			send(r, "AT+CMEE=1")
+			_, final := answer(r, line)
+			Expect(final).To(Equal(want))
+			Expect(send(r, "AT")).To(BeEmpty(), "the next command still works")
+			advanceTo(r, 2*time.Hour)
+			Expect(iccid(r)).To(Equal(sfrICCID), "the card still switched")
+		},
+		Entry("unknown command", "AT+NOSUCH", "ERROR"),
+		Entry("overlong line", "AT+CSQ"+strings.Repeat("Q", 2000), "ERROR"),
+		Entry("binary junk", "AT\x01\x02\xff", "ERROR"),
+		Entry("missing closing quote", `AT+CCHO="A000000559`, "ERROR"),
+		Entry("+CSIM length disagrees with the data", `AT+CSIM=10,"00A4"`, "+CME ERROR: 50"),
+		Entry("+CGLA on a channel that is not open", `AT+CGLA=3,10,"83F2000000"`, "+CME ERROR: 21"),
+	)
+
+	It("reaches the ISD-R the way an LPA does: +CCHO, STORE DATA in +CGLA, +CCHC", func() {
+		r := framework.NewRig(framework.Load("roam-fr-preinstalled.yaml"))
+		advanceTo(r, 2*time.Hour)
+
+		ch := strings.TrimPrefix(one(r, `AT+CCHO="`+isdR+`"`), "+CCHO: ")
+		Expect(ch).To(MatchRegexp(`^[1-3]$`))
+		cla := "8" + ch
+
+		By("GetEuiccData(EID) — BF3E 5C 5A")
+		Expect(one(r, `AT+CGLA=`+ch+`,22,"`+cla+`E2910006BF3E035C015A"`)).
+			To(Equal(`+CGLA: 46,"BF3E125A10890490320000010000000000000001239000"`))
+
+		By("GetProfilesInfo — BF2D: both profiles, SFR enabled")
+		list := one(r, `AT+CGLA=`+ch+`,16,"`+cla+`E2910003BF2D00"`)
+		Expect(list).To(ContainSubstring("5A0A98680000000000000091"), "cmcc ICCID, BCD swapped")
+		Expect(list).To(ContainSubstring("5A0A98330100000000000072"), "sfr ICCID, BCD swapped")
+		Expect(list).To(HaveSuffix(`9000"`))
+
+		send(r, "AT+CCHC="+ch)
+		_, final := answer(r, `AT+CGLA=`+ch+`,16,"`+cla+`E2910003BF2D00"`)
+		Expect(final).To(HavePrefix("+CME ERROR"), "the channel is closed")
+	})
+
+	DescribeTable("passes malformed APDUs to the card, which answers with a status word",
+		func(apdu, sw string) {
+			r := framework.NewRig(framework.Load("home-no-request.yaml"))
+			hex := apdu
+			resp := one(r, `AT+CSIM=`+itoa(len(hex))+`,"`+hex+`"`)
+			Expect(resp).To(HaveSuffix(sw + `"`))
+			Expect(send(r, "AT")).To(BeEmpty())
+		},
+		Entry("unknown instruction", "00FF000000", "6D00"),
+		Entry("unknown class", "F0A4000000", "6E00"),
+		Entry("Lc longer than the data", "00A4000402", "6700"),
+		Entry("file not found", "00A40004023F01", "6A82"),
+	)
+})
+
+var _ = Describe("Determinism", framework.Emulated, func() {
+	It("gives byte-identical events.jsonl for the same scenario and seed", func() {
+		s := framework.Load("roam-fr-preinstalled.yaml")
+		dir := GinkgoT().TempDir()
+		var logs [][]byte
+		for i := range 2 {
+			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, itoa(i))})
+			Expect(res.Err).NotTo(HaveOccurred())
+			Expect(res.Mismatches).To(BeEmpty())
+			b, err := os.ReadFile(filepath.Join(res.Dir, harness.EventsFile))
+			Expect(err).NotTo(HaveOccurred())
+			logs = append(logs, b)
+		}
+		Expect(bytes.Count(logs[0], []byte("\n"))).To(BeNumerically(">", 10))
+		Expect(logs[1]).To(Equal(logs[0]))
+	})
+})
+
+var _ = Describe("Scenario fixtures", framework.Emulated, func() {
+	files, _ := filepath.Glob(filepath.Join(framework.Root(), "fixtures", "scenarios", "*.yaml"))
+	for _, f := range files {
+		It("meets the expectations of "+filepath.Base(f), func() {
+			s := framework.Load(filepath.Base(f))
+			res := harness.RunScenario(s, harness.Options{Seed: GinkgoRandomSeed(), Dir: GinkgoT().TempDir()})
+			Expect(res.Err).NotTo(HaveOccurred())
+			Expect(res.Mismatches).To(BeEmpty())
+		})
+	}
+})
+
+func itoa(i int) string { return strconv.Itoa(i) }
