@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -16,10 +17,17 @@ import (
 // BIP sizing. A proactive command and a terminal response each travel in one
 // short APDU, so channel data is cut well below 255 bytes per command.
 const (
-	bipBufferSize = 1400    // OPEN CHANNEL buffer size asked for
-	sendChunk     = 200     // SEND DATA payload per command
-	recvChunk     = 200     // RECEIVE DATA length asked per command
+	bipBufferSize = 1400     // OPEN CHANNEL buffer size asked for
+	sendChunk     = 200      // SEND DATA payload per command
+	recvChunk     = 200      // RECEIVE DATA length asked per command
 	maxHTTPReply  = 64 << 10 // larger replies are refused
+
+	// BIPTimer is the toolkit timer (1-8) the runtime reserves to bound the
+	// wait for the platform's reply; the applet must not use it.
+	BIPTimer = 8
+	// BIPTimeout is how long the card waits for a reply once the request
+	// is sent.
+	BIPTimeout = 30 * time.Second
 )
 
 type httpState int
@@ -27,16 +35,20 @@ type httpState int
 const (
 	httpOpening httpState = iota
 	httpSending
+	httpArming    // TIMER MANAGEMENT start of the reply guard
 	httpWaiting   // request sent, waiting for data available
 	httpReceiving // RECEIVE DATA in progress
 	httpClosing
+	httpDisarming // TIMER MANAGEMENT deactivate of the reply guard
 )
 
 // httpOp carries one HTTP/1.1 POST to the platform over a BIP channel
 // (TS 102 223 §6.4.27-31): OPEN CHANNEL, SEND DATA in store mode with the
 // last chunk sent immediately, RECEIVE DATA after each data available
 // event until the terminal's buffer is empty and the reply is complete,
-// CLOSE CHANNEL. Any failure closes the channel and answers HTTPResult.Err.
+// CLOSE CHANNEL. Once the request is sent, toolkit timer BIPTimer bounds the
+// wait for the reply; it is deactivated at the end. Any failure closes the
+// channel and answers HTTPResult.Err.
 type httpOp struct {
 	r       *runtime
 	req     applet.HTTPPost
@@ -46,6 +58,7 @@ type httpOp struct {
 	out     []byte // request bytes not yet sent
 	stored  int    // bytes in the terminal's transmit buffer
 	in      []byte // reply bytes received
+	armed   bool   // the reply guard timer runs
 	result  applet.HTTPResult
 }
 
@@ -85,6 +98,12 @@ func (o *httpOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.E
 		if len(o.out) > 0 {
 			return o.send()
 		}
+		o.state = httpArming
+		cmd := stk.NewTimerStart(0, BIPTimer, BIPTimeout)
+		return &cmd, false, nil
+	case httpArming:
+		// Without the guard the exchange still works; it just cannot time out.
+		o.armed = tr.Result.OK()
 		o.state = httpWaiting
 		return nil, false, nil
 	case httpReceiving:
@@ -100,12 +119,26 @@ func (o *httpOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.E
 		}
 		return o.tryParse(false)
 	case httpClosing:
+		if o.armed {
+			o.state = httpDisarming
+			cmd := stk.NewTimerDeactivate(0, BIPTimer)
+			return &cmd, false, nil
+		}
+		return nil, true, o.result
+	case httpDisarming:
 		return nil, true, o.result
 	}
 	return nil, false, nil
 }
 
 func (o *httpOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
+	if env.Tag == stk.TagTimerExpiration {
+		if env.TimerID != BIPTimer || o.state != httpWaiting {
+			return nil, false, nil
+		}
+		o.armed = false // it has expired: nothing to deactivate
+		return o.fail(true, "no reply within %s", BIPTimeout)
+	}
 	if env.ChannelStatus == nil || env.ChannelStatus.Channel != o.channel || o.channel == 0 {
 		return nil, false, nil
 	}

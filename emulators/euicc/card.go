@@ -67,7 +67,7 @@ func newCard(cfg Config) *Card {
 
 func isdpAID(i int) []byte {
 	aid := append([]byte(nil), isdpAIDPrefix...)
-	return append(aid, byte(i+1), 0x00)
+	return append(aid, byte(0x10+i), 0x00)
 }
 
 // atr is the answer to reset (ISO 7816-3 §8.2): direct convention, TA1 96

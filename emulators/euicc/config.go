@@ -1,8 +1,3 @@
-// Package euicc is the virtual eUICC: an ISO 7816-4 card with a UICC file
-// system (TS 102 221, TS 31.102), an ISD-R answering ES10 over STORE DATA
-// (GSMA SGP.22), the card side of SIM Toolkit (TS 102 223) and a runtime that
-// hosts the autoswitch applet, carrying out its effects as proactive
-// commands and HTTP exchanges over BIP.
 package euicc
 
 import (

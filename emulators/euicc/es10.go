@@ -8,8 +8,9 @@ import (
 )
 
 // maxES10 bounds a reassembled STORE DATA command. A longer one is refused
-// with 6A84 (not enough memory) and the sequence discarded: the largest ES10
-// input of SGP.22, a bound profile package segment, is far below this.
+// with 6A84 (not enough memory) and the sequence discarded. With P2 counting
+// blocks 00-FF of at most 255 bytes a sequence stays below it today; the
+// check keeps the bound if block numbering is ever widened.
 const maxES10 = 64 << 10
 
 // ES10 tags handled (SGP.22 §5.7).
@@ -22,14 +23,14 @@ const (
 
 // ES10c EnableProfile / DisableProfile results (SGP.22 §5.7.16, §5.7.17).
 const (
-	ResultOK                        = 0
-	ResultNotFound                  = 1 // iccidOrAidNotFound
-	ResultWrongState                = 2 // profileNotIn{Disabled,Enabled}State
-	ResultDisallowedByPolicy        = 3
-	ResultCatBusy                   = 5
-	ResultUndefined                 = 127
-	profileStateDisabled       byte = 0x00
-	profileStateEnabled        byte = 0x01
+	ResultOK                      = 0
+	ResultNotFound                = 1 // iccidOrAidNotFound
+	ResultWrongState              = 2 // profileNotIn{Disabled,Enabled}State
+	ResultDisallowedByPolicy      = 3
+	ResultCatBusy                 = 5
+	ResultUndefined               = 127
+	profileStateDisabled     byte = 0x00
+	profileStateEnabled      byte = 0x01
 )
 
 // storeData is STORE DATA to the ISD-R (GlobalPlatform §11.11): P1 11

@@ -19,8 +19,9 @@ var (
 	usimPrefix = AIDUSIM[:7]
 )
 
-// isdpAIDPrefix starts every ISD-P AID; two bytes numbering the profile follow.
-var isdpAIDPrefix = mustHex("A0000005591010FFFFFFFF89000010")
+// isdpAIDPrefix starts every ISD-P AID; two bytes numbering the profile
+// follow (1000, 1100, ...), as on commercial eUICCs.
+var isdpAIDPrefix = mustHex("A0000005591010FFFFFFFF890000")
 
 func mustHex(s string) []byte {
 	b, err := hex.DecodeString(s)

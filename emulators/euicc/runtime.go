@@ -99,6 +99,10 @@ func (r *runtime) run() {
 			res := r.c.enableProfile(r.c.findICCID(e.ICCID))
 			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})
 		case applet.StartTimer:
+			if e.ID < 1 || e.ID >= BIPTimer {
+				r.errorf("stk_error", "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
+				continue
+			}
 			r.begin(&timerOp{id: e.ID, d: e.D})
 		case applet.ReadLocation:
 			r.begin(&locationOp{})

@@ -86,6 +86,11 @@ func (r *runtime) envelopeAPDU(data []byte) apdu.Response {
 		return apdu.Response{SW: apdu.SWIncorrectData}
 	}
 	switch {
+	case env.Tag == stk.TagTimerExpiration && env.TimerID == BIPTimer:
+		// The runtime's own reply guard; a stale one is dropped.
+		if r.cur != nil {
+			r.advance(r.cur.envelope(env))
+		}
 	case env.Tag == stk.TagTimerExpiration:
 		r.step(applet.TimerExpired{ID: int(env.TimerID)})
 		r.run()

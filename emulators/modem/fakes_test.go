@@ -156,6 +156,8 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 		}
 		copy(f[off:], data)
 		return []byte{0x90, 0x00}
+	case 0x10: // TERMINAL PROFILE
+		return []byte{0x90, 0x00}
 	case 0xF2: // STATUS
 		return []byte{0x90, 0x00}
 	case 0xE2: // STORE DATA: the ISD-R answers through GET RESPONSE
@@ -186,8 +188,11 @@ type fakeNet struct {
 	detaches int
 }
 
-func (n *fakeNet) Attach(imsi string) Registration { n.attaches = append(n.attaches, imsi); return n.reg }
-func (n *fakeNet) Detach()                         { n.detaches++ }
+func (n *fakeNet) Attach(imsi string) Registration {
+	n.attaches = append(n.attaches, imsi)
+	return n.reg
+}
+func (n *fakeNet) Detach() { n.detaches++ }
 func (n *fakeNet) Cells() []stkterm.Cell {
 	return []stkterm.Cell{
 		{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},

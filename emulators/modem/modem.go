@@ -165,7 +165,8 @@ func (m *Modem) getSTK() STK {
 }
 
 // Start opens the pty, publishes the link and powers the modem on. The
-// attach follows AttachDelay later on the loop's clock.
+// attach follows AttachDelay later on the loop's clock. Call it from outside
+// loop work (it runs the boot sequence with Loop.Do).
 func (m *Modem) Start() error {
 	m.mu.Lock()
 	if m.started {

@@ -122,8 +122,10 @@ func TestCommands(t *testing.T) {
 		{"AT+CRSM=192,12258", `+CRSM: 144,0,"6203820121"`},
 		{"AT+CRSM=176,12259,0,0,1", "+CRSM: 106,130"},
 		{"AT+CRSM=242", "+CRSM: 144,0"},
+		{`AT+CRSM=214,28423,0,0,1,"08"`, "+CRSM: 144,0"},
+		{"AT+CRSM=176,28423,9,0,1", "+CRSM: 107,0"},
 		{"AT+CRSM=99,12258", "!+CME ERROR: 4"},
-		{`AT+CRSM=214,12258,0,0,2,"0011"`, "!+CME ERROR: 50"},
+		{`AT+CRSM=214,12258,0,0,3,"0011"`, "!+CME ERROR: 50"},
 		{"AT+CCHC=3", "!+CME ERROR: 21"},
 		{`AT+CGLA=3,10,"80E2910000"`, "!+CME ERROR: 21"},
 		{`AT+CCHO="A0000005599999"`, "!+CME ERROR: 13"},
@@ -163,7 +165,7 @@ func TestLogicalChannel(t *testing.T) {
 	}
 	// CLA 80 on channel 1 becomes 81; 61xx is followed by GET RESPONSE.
 	got = r.cmd(t, `AT+CGLA=1,16,"80E2910003BF3E00"`)
-	want := `+CGLA: 44,"BF3E125A10890490320000010000000000000001239000"`
+	want := `+CGLA: 46,"BF3E125A10890490320000010000000000000001239000"`
 	if strings.Join(got, "|") != want {
 		t.Fatalf("CGLA: %q, want %q", got, want)
 	}
@@ -319,7 +321,6 @@ func TestVerboseOff(t *testing.T) {
 	r := newRig(t)
 	// ATV0: numeric results ("0\r"); the client sees "0" as information text,
 	// so check the raw framing through the AT log instead.
-	r.loop.Do(func() {})
 	if _, err := atclientCommand(r, "ATV0", 300*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
 		t.Fatalf("ATV0: %v", err)
 	}

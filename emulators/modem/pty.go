@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/term"
@@ -21,6 +23,10 @@ func (m *Modem) openPTY() error {
 	master, slave, err := pty.Open()
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
+	}
+	if master, err = pollable(master); err != nil {
+		slave.Close()
+		return err
 	}
 	if err := makeRaw(slave); err != nil {
 		master.Close()
@@ -41,6 +47,31 @@ func (m *Modem) openPTY() error {
 	go m.readLoop()
 	go m.writeLoop()
 	return nil
+}
+
+// pollable re-opens the master on a non-blocking duplicate of its fd: pty
+// returns it in blocking mode, where Close cannot interrupt a pending Read.
+// os.NewFile registers a non-blocking fd with the runtime poller.
+func pollable(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pty master: %w", err)
+	}
+	dup, dupErr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { dup, dupErr = syscall.Dup(int(fd)) }); err != nil {
+		dupErr = err
+	}
+	f.Close()
+	if dupErr != nil {
+		return nil, fmt.Errorf("pty master dup: %w", dupErr)
+	}
+	syscall.CloseOnExec(dup)
+	if err := syscall.SetNonblock(dup, true); err != nil {
+		syscall.Close(dup)
+		return nil, fmt.Errorf("pty master non-blocking: %w", err)
+	}
+	return os.NewFile(uintptr(dup), "/dev/ptmx"), nil
 }
 
 // makeRaw goes through SyscallConn so the file stays non-blocking and Close
@@ -111,7 +142,7 @@ func (m *Modem) writeLoop() {
 func (m *Modem) send(b []byte) {
 	if m.o.ATLog != nil {
 		if t := strings.TrimSpace(string(b)); t != "" {
-			fmt.Fprintf(m.o.ATLog, "%s < %s\n", m.loop.Now().Format("2006-01-02T15:04:05.999999999Z07:00"), t)
+			fmt.Fprintf(m.o.ATLog, "%s < %s\n", m.loop.Now().Format(time.RFC3339Nano), t)
 		}
 	}
 	m.out.push(b)
@@ -119,7 +150,7 @@ func (m *Modem) send(b []byte) {
 
 func (m *Modem) logIn(text string) {
 	if m.o.ATLog != nil {
-		fmt.Fprintf(m.o.ATLog, "%s > %s\n", m.loop.Now().Format("2006-01-02T15:04:05.999999999Z07:00"), text)
+		fmt.Fprintf(m.o.ATLog, "%s > %s\n", m.loop.Now().Format(time.RFC3339Nano), text)
 	}
 }
 

@@ -3,6 +3,7 @@ package atclient
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +83,8 @@ func isURC(line string, names map[string]bool) bool {
 		return !names[name]
 	}
 	if regURCs[name] {
-		if n := len(strings.Split(rest, ",")); n == 1 || n == 4 {
+		fields := strings.Split(rest, ",")
+		if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err == nil && (len(fields) == 1 || len(fields) == 4) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -44,8 +45,12 @@ func newPlatform(t *testing.T, clk clock.Clock) *platform.Server {
 	return p
 }
 
-// exchange posts body with Connection: close, from localPort when non-zero.
-func exchange(t *testing.T, server string, localPort int, path, body string) int {
+// client sends one POST with Connection: close.
+type client func(t *testing.T, server string, localPort int, path, body string)
+
+// goClient uses net/http's client, which closes once it has read
+// Content-Length bytes, racing the server's own close.
+func goClient(t *testing.T, server string, localPort int, path, body string) {
 	t.Helper()
 	d := &net.Dialer{}
 	if localPort != 0 {
@@ -63,16 +68,38 @@ func exchange(t *testing.T, server string, localPort int, path, body string) int
 		t.Fatalf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(resp.Body); err != nil {
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode
+}
+
+// eofClient writes the request on a raw socket and reads until the server
+// closes, as the emulated modem's BIP channel does; the exchange is then
+// over on both sides, so captures are reproducible.
+func eofClient(t *testing.T, server string, localPort int, path, body string) {
+	t.Helper()
+	d := &net.Dialer{}
+	if localPort != 0 {
+		d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: localPort}
+	}
+	c, err := d.Dial("tcp", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := "POST " + path + " HTTP/1.1\r\nHost: platform\r\nContent-Type: application/json\r\n" +
+		"Connection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(c); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // scenario runs the four exchanges of a short roaming story through a
 // captured platform and returns the pcapng path.
-func scenario(t *testing.T, mode Mode, dir string, serverAddr string, clientPorts []int) (string, *Session) {
+func scenario(t *testing.T, mode Mode, dir string, serverAddr string, clientPorts []int, send client) (string, *Session) {
 	t.Helper()
 	clk := clock.NewVirtual(clock.Epoch)
 	loop := clock.NewLoop(clk)
@@ -98,7 +125,7 @@ func scenario(t *testing.T, mode Mode, dir string, serverAddr string, clientPort
 		{platform.PathNotifications, attachOK},
 	}
 	for i, b := range bodies {
-		exchange(t, p.Addr().String(), port(i), b.path, b.body)
+		send(t, p.Addr().String(), port(i), b.path, b.body)
 		if err := loop.Advance(time.Second); err != nil {
 			t.Fatal(err)
 		}
@@ -161,12 +188,16 @@ func checkMessages(t *testing.T, path string, wantTimes bool) {
 }
 
 func TestTapEndToEnd(t *testing.T) {
-	path, sess := scenario(t, Tap, t.TempDir(), "127.0.0.1:0", nil)
-	if sess.Mode() != Tap {
-		t.Fatalf("mode %s", sess.Mode())
+	for name, send := range map[string]client{"eof client": eofClient, "net/http client": goClient} {
+		t.Run(name, func(t *testing.T) {
+			path, sess := scenario(t, Tap, t.TempDir(), "127.0.0.1:0", nil, send)
+			if sess.Mode() != Tap {
+				t.Fatalf("mode %s", sess.Mode())
+			}
+			checkMessages(t, path, true)
+			checkFrames(t, path)
+		})
 	}
-	checkMessages(t, path, true)
-	checkFrames(t, path)
 }
 
 // freePorts reserves n distinct loopback ports and releases them.
@@ -192,8 +223,8 @@ func freePorts(t *testing.T, n int) []int {
 func TestTapDeterministic(t *testing.T) {
 	ports := freePorts(t, 5)
 	server := "127.0.0.1:" + strconv.Itoa(ports[0])
-	p1, _ := scenario(t, Tap, t.TempDir(), server, ports[1:])
-	p2, _ := scenario(t, Tap, t.TempDir(), server, ports[1:])
+	p1, _ := scenario(t, Tap, t.TempDir(), server, ports[1:], eofClient)
+	p2, _ := scenario(t, Tap, t.TempDir(), server, ports[1:], eofClient)
 	b1, err := os.ReadFile(p1)
 	if err != nil {
 		t.Fatal(err)

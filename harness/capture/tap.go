@@ -103,7 +103,6 @@ const (
 func (f *flow) data(fromClient bool, b []byte) {
 	f.tap.mu.Lock()
 	defer f.tap.mu.Unlock()
-	println("DATA", fromClient, len(b), f.closed, f.c.port)
 	if f.closed || len(b) == 0 {
 		return
 	}
@@ -246,7 +245,8 @@ func (l *tapListener) Accept() (net.Conn, error) {
 	return &tapConn{Conn: c, flow: l.tap.newFlow(client, server)}, nil
 }
 
-// tapConn records what the server reads (client data) and writes. It does
+// tapConn records what the server reads (client data, after the read) and
+// writes (before the write), so causes precede effects in the file. It does
 // not implement CloseWrite, so net/http closes it right after the answer.
 type tapConn struct {
 	net.Conn
@@ -263,11 +263,12 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write records the bytes before handing them to the kernel: once they are
+// sent the client may react (close, reconnect), and its reaction must not
+// land in the file before the data that caused it.
 func (c *tapConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	println("WRITE", n, err != nil, c.Conn.LocalAddr().String(), c.Conn.RemoteAddr().String())
-	c.flow.data(false, p[:n])
-	return n, err
+	c.flow.data(false, p)
+	return c.Conn.Write(p)
 }
 
 // Close records the FIN exchange before closing, so the client cannot see

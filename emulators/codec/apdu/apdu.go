@@ -76,9 +76,8 @@ func leOf(b byte) int {
 	return int(b)
 }
 
-// Bytes encodes c in short form. Data longer than 255 bytes or Le outside
-// 1..256 cannot be encoded short and are truncated/clamped by the caller's
-// contract; use Validate first when the values come from outside.
+// Bytes encodes c in short form. It assumes Validate passes (at most 255
+// data bytes, Le 1..256); call Validate first for values from outside.
 func (c Command) Bytes() []byte {
 	b := []byte{c.CLA, c.INS, c.P1, c.P2}
 	if len(c.Data) > 0 {

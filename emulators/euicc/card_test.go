@@ -1,0 +1,354 @@
+package euicc
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+)
+
+const testEID = "89049032000001000000000000000123"
+
+// Profiles of the DESIGN §7 fixture: cmcc enabled, sfr preinstalled.
+func testConfig() Config {
+	return Config{
+		EID: testEID,
+		Profiles: []ProfileSpec{
+			{ICCID: "89860000000000000019", Operator: "cmcc", IMSI: "460001234567890", Enabled: true},
+			{ICCID: "89331000000000000027", Operator: "sfr", IMSI: "208101234567890"},
+		},
+		PlatformAddr:  netip.MustParseAddrPort("127.0.0.1:8080"),
+		PlatformHost:  "platform.test",
+		CheckInterval: 5 * time.Minute,
+	}
+}
+
+func newTestCard(t testing.TB, cfg Config) *Card {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	c.Reset()
+	return c
+}
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
+}
+
+// step is one APDU and the exact response expected (data then SW, hex).
+type step struct{ cmd, resp string }
+
+func runScript(t *testing.T, c *Card, steps []step) {
+	t.Helper()
+	for i, s := range steps {
+		got := c.Transmit(unhex(t, s.cmd))
+		if want := unhex(t, s.resp); !bytes.Equal(got, want) {
+			t.Fatalf("step %d: %s → %X, want %X", i, s.cmd, got, want)
+		}
+	}
+	if c.panicked != nil {
+		t.Fatalf("card panicked: %v", c.panicked)
+	}
+}
+
+const (
+	iccidCMCC = "98680000000000000091" // 89860000000000000019 swapped
+	iccidSFR  = "98330100000000000072" // 89331000000000000027 swapped
+	isdrAID   = "A0000005591010FFFFFFFF8900000100"
+	// Opens channel 1 and selects the ISD-R on it without response data.
+	openISDR = "0070000001"
+)
+
+func TestFileSystem(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"ICCID by FID", []step{
+			{"00A4000C023F00", "9000"},
+			{"00A4000C022FE2", "9000"},
+			{"00B000000A", iccidCMCC + "9000"},
+		}},
+		{"ICCID FCP via GET RESPONSE", []step{
+			{"00A40004022FE2", "6111"},
+			{"00C0000011", "620F 82024121 83022FE2 8A0105 8002000A 9000"},
+		}},
+		{"ICCID FCP with Le", []step{
+			{"00A40004022FE200", "620F 82024121 83022FE2 8A0105 8002000A 9000"},
+		}},
+		{"READ BINARY by SFI, partial and past the end", []step{
+			{"00B0820004", "98680000 9000"},
+			{"00B0000804", "0091 6282"},
+			{"00B0000B01", "6B00"},
+		}},
+		{"IMSI after partial-AID select", []step{
+			{"00A4040C07A0000000871002", "9000"},
+			{"00A4000C026F07", "9000"},
+			{"00B0000009", "084906002143658709 9000"},
+			{"00A4000C026FAD", "9000"},
+			{"00B0000000", "00000002 9000"},
+		}},
+		{"USIM by full AID returns FCP", []step{
+			{"00A4040410A0000000871002FFFFFFFF890302000000",
+				"621D 82027821 83027FFF 8410A0000000871002FFFFFFFF8903020000 8A0105 9000"},
+			{"80F2000C", "9000"},
+			{"80F2000100", "8410A0000000871002FFFFFFFF8903020000 9000"},
+		}},
+		{"EF DIR record", []step{
+			{"00A4000C022F00", "9000"},
+			{"00B2010420", "6118 4F10A0000000871002FFFFFFFF8903020000 50045553494D" + strings.Repeat("FF", 6) + "9000"},
+			{"00B2020420", "6A83"},
+			{"00B2010410", "6C20"},
+		}},
+		{"errors", []step{
+			{"00", "6700"},
+			{"00A40400000010", "6700"},
+			{"00A4000C033F0000", "6A80"},
+			{"A0A4000C023F00", "6E00"},
+			{"0CA4000C023F00", "6882"},
+			{"FFA4000C023F00", "6E00"},
+			{"8099000000", "6D00"},
+			{"80A4000C023F00", "6E00"},
+			{"00F2000C", "6E00"},
+			{"02A4000C023F00", "6881"},
+			{"00A40007023F00", "6A86"},
+			{"00A4000C026F07", "6A82"},
+			{"00A4040C05A000000099", "6A82"},
+			{"00B0000001", "6986"},
+			{"00A4000C023F00", "9000"},
+			{"00B2010400", "6986"},
+			{"00C0000000", "6985"},
+			{"80E2910003BF2D00", "6D00"},
+			{"8012000000", "6985"},
+			{"8014000003010100", "6985"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runScript(t, newTestCard(t, testConfig()), tc.steps)
+		})
+	}
+}
+
+func TestManageChannel(t *testing.T) {
+	runScript(t, newTestCard(t, testConfig()), []step{
+		{"0070000001", "01 9000"},
+		{"0070000001", "02 9000"},
+		{"00700003", "9000"},
+		{"00700003", "6A86"},
+		{"0070000001", "04 9000"},
+		{"40A4000C023F00", "9000"}, // channel 4 in the further interindustry class
+		{"02A4000C022FE2", "9000"},
+		{"02B000000A", iccidCMCC + "9000"},
+		{"01B0000001", "6986"}, // channel 1 has its own selection
+		{"00708002", "9000"},
+		{"02A4000C023F00", "6881"},
+		{"00708002", "6881"},
+		{"00708000", "6A86"},
+		{"0070400000", "6A86"},
+	})
+}
+
+func TestManageChannelExhausted(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	for i := 1; i < maxChannels; i++ {
+		runScript(t, c, []step{{"0070000001", fmt.Sprintf("%02X9000", i)}})
+	}
+	runScript(t, c, []step{{"0070000001", "6A81"}})
+}
+
+func es10Steps(req, resp string) []step {
+	n := len(strings.ReplaceAll(req, " ", "")) / 2
+	return []step{{fmt.Sprintf("81E29100%02X%s00", n, req), resp}}
+}
+
+func TestES10(t *testing.T) {
+	selectISDR := []step{{openISDR, "019000"}, {"01A4040C10" + isdrAID, "9000"}}
+	enableSFR := "BF3111 A00C5A0A" + iccidSFR + " 810100"
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"select ISD-R FCI", []step{{"01A4040010" + isdrAID + "00", "6F128410" + isdrAID + "9000"}}},
+		{"GetEuiccData EID", es10Steps("BF3E035C015A", "BF3E125A10"+testEID+"9000")},
+		{"GetEuiccData EID via 61xx", []step{{"81E2910006BF3E035C015A", "6115"}, {"01C0000015", "BF3E125A10" + testEID + "9000"}}},
+		{"GetEuiccData bad tag list", es10Steps("BF3E035C014F", "6A80")},
+		{"GetProfilesInfo filtered by ICCID and tags", es10Steps("BF2D15 A00C5A0A"+iccidSFR+" 5C055A9F709192", "BF2D1E A01C E31A 5A0A"+iccidSFR+" 9F700100 9103736672 9203736672 9000")},
+		{"GetProfilesInfo state only", es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
+		{"GetProfilesInfo by AID", es10Steps("BF2D17 A0124F10A0000005591010FFFFFFFF8900001000 5C015A", "BF2D10 A00E E30C5A0A"+iccidCMCC+" 9000")},
+		{"GetProfilesInfo unknown ICCID", es10Steps("BF2D0E A00C5A0A98000000000000000000", "BF2D02A000 9000")},
+		{"GetProfilesInfo unknown field", es10Steps("BF2D03 830100", "6A80")},
+		{"Enable ok, again, reset shows it", append(es10Steps(enableSFR, "BF3103800100 9000"),
+			append(es10Steps(enableSFR, "BF3103800102 9000"),
+				es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700100 E3049F700101 9000")...)...)},
+		{"Enable by AID", es10Steps("BF3117 A0124F10A0000005591010FFFFFFFF8900001100 810100", "BF3103800100 9000")},
+		{"Enable unknown", es10Steps("BF3111 A00C5A0A98000000000000000000 810100", "BF3103800101 9000")},
+		{"Enable with refresh then 6985 until reset", append(es10Steps("BF3111 A00C5A0A"+iccidSFR+" 8101FF", "BF3103800100 9000"),
+			es10Steps("BF3211 A00C5A0A"+iccidSFR+" 810100", "6985")...)},
+		{"Disable enabled then disabled", append(es10Steps("BF3211 A00C5A0A"+iccidCMCC+" 810100", "BF3203800100 9000"),
+			es10Steps("BF3211 A00C5A0A"+iccidCMCC+" 810100", "BF3203800102 9000")...)},
+		{"Disable unknown", es10Steps("BF3211 A00C5A0A98000000000000000000 810100", "BF3203800101 9000")},
+		{"Enable without refreshFlag", es10Steps("BF310E A00C5A0A"+iccidSFR, "6A80")},
+		{"Enable with empty identifier", es10Steps("BF3105 A000 810100", "6A80")},
+		{"malformed TLV", es10Steps("BF2D05", "6A80")},
+		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
+		{"primitive top level", es10Steps("5A0100", "6A80")},
+		{"unknown ES10 function", es10Steps("BF2000", "6A88")},
+		{"chained STORE DATA", []step{{"81E2110003BF3E03", "9000"}, {"81E2910103 5C015A 00", "BF3E125A10" + testEID + "9000"}}},
+		{"block out of order", []step{{"81E2110003BF3E03", "9000"}, {"81E2910203 5C015A", "6A86"}, {"81E2910103 5C015A", "6A86"}}},
+		{"bad P1", []step{{"81E2120003BF2D00", "6A86"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runScript(t, newTestCard(t, testConfig()), append(append([]step{}, selectISDR...), tc.steps...))
+		})
+	}
+}
+
+func TestEnableShowsAfterReset(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	runScript(t, c, []step{
+		{"00A4040C10" + isdrAID, "9000"},
+		{"80E2910014BF3111A00C5A0A" + iccidSFR + "810100", "6106"},
+		{"00C0000006", "BF3103800100 9000"},
+		{"00A4000C022FE2", "9000"},
+		{"00B000000A", iccidCMCC + "9000"}, // still the old profile until reset
+	})
+	c.Reset()
+	runScript(t, c, []step{
+		{"00A4000C022FE2", "9000"},
+		{"00B000000A", iccidSFR + "9000"},
+		{"00A4040C07A0000000871002", "9000"},
+		{"00B0870009", "082980012143658709 9000"},
+	})
+}
+
+func TestLongResponseChunks(t *testing.T) {
+	cfg := testConfig()
+	cfg.Profiles = nil
+	for i := 0; i < 8; i++ {
+		cfg.Profiles = append(cfg.Profiles, ProfileSpec{
+			ICCID: fmt.Sprintf("8933100000000000%04d", i), Operator: fmt.Sprintf("operator-number-%d", i),
+			IMSI: fmt.Sprintf("20810000000%04d", i), Enabled: i == 0,
+		})
+	}
+	c := newTestCard(t, cfg)
+	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}})
+	r, _ := apdu.ParseResponse(c.Transmit(unhex(t, "80E2910003BF2D00")))
+	if r.SW != 0x6100 {
+		t.Fatalf("SW %04X, want 6100", r.SW)
+	}
+	var all []byte
+	for chunks := 0; ; chunks++ {
+		if chunks > 4 {
+			t.Fatal("too many GET RESPONSE rounds")
+		}
+		r, _ = apdu.ParseResponse(c.Transmit([]byte{0x00, 0xC0, 0x00, 0x00, byte(r.SW)}))
+		all = append(all, r.Data...)
+		if r.SW == apdu.SWOK {
+			break
+		}
+		if r.SW>>8 != 0x61 {
+			t.Fatalf("SW %04X", r.SW)
+		}
+	}
+	if len(all) <= 256 {
+		t.Fatalf("response of %d bytes does not exercise chaining", len(all))
+	}
+	objs, err := tlv.Parse(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := objs[0].Find(0xA0)
+	infos, _ := list.Children()
+	if len(infos) != 8 {
+		t.Fatalf("%d profiles, want 8", len(infos))
+	}
+}
+
+func TestNew(t *testing.T) {
+	mut := func(f func(*Config)) Config { c := testConfig(); f(&c); return c }
+	tests := []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"valid", testConfig(), true},
+		{"short EID", mut(func(c *Config) { c.EID = "8904" }), false},
+		{"two enabled", mut(func(c *Config) { c.Profiles[1].Enabled = true }), false},
+		{"none enabled", mut(func(c *Config) { c.Profiles[0].Enabled = false }), false},
+		{"ICCID too short", mut(func(c *Config) { c.Profiles[1].ICCID = "8933" }), false},
+		{"IMSI letters", mut(func(c *Config) { c.Profiles[1].IMSI = "20810abc" }), false},
+		{"duplicate ICCID", mut(func(c *Config) { c.Profiles[1].ICCID = c.Profiles[0].ICCID }), false},
+		{"MNC length 4", mut(func(c *Config) { c.Profiles[1].MNCLen = 4 }), false},
+		{"IPv6 platform", mut(func(c *Config) { c.PlatformAddr = netip.MustParseAddrPort("[::1]:80") }), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg)
+			if (err == nil) != tc.ok {
+				t.Fatalf("New error = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestHomePLMN(t *testing.T) {
+	tests := []struct {
+		p    ProfileSpec
+		want string
+	}{
+		{ProfileSpec{IMSI: "460001234567890"}, "46000"},
+		{ProfileSpec{IMSI: "310260123456789", MNCLen: 3}, "310260"},
+	}
+	for _, tc := range tests {
+		if got := tc.p.HomePLMN(); got != tc.want {
+			t.Errorf("HomePLMN(%s) = %s, want %s", tc.p.IMSI, got, tc.want)
+		}
+	}
+}
+
+func TestATRAndPower(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	atr := c.Reset()
+	var x byte
+	for _, b := range atr[1:] {
+		x ^= b
+	}
+	if atr[0] != 0x3B || x != 0 {
+		t.Fatalf("ATR %X: bad TS or TCK", atr)
+	}
+	c.PowerOff()
+	runScript(t, c, []step{{"00A4000C023F00", "6F00"}})
+	c.Reset()
+	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
+}
+
+func TestBCD(t *testing.T) {
+	if got := fmt.Sprintf("%X", swappedBCD("8933100000000000002", 10)); got != "98330100000000000020"[:18]+"F2" {
+		t.Errorf("19-digit ICCID = %s", got)
+	}
+	s, err := unswapBCD(unhex(t, iccidCMCC))
+	if err != nil || s != "89860000000000000019" {
+		t.Errorf("unswap = %s, %v", s, err)
+	}
+	if _, err := unswapBCD([]byte{0x1F, 0x22}); err == nil {
+		t.Error("digit after filler accepted")
+	}
+	if got := fmt.Sprintf("%X", imsiBytes("20810123456789")); got != "0821800121436587F9" {
+		t.Errorf("14-digit IMSI = %s", got)
+	}
+}

@@ -1,0 +1,43 @@
+package modem
+
+import (
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/codec/at"
+)
+
+// FuzzInterpreter runs arbitrary bytes through the splitter and the AT
+// interpreter of a booted modem (no pty): no panic, and every line gets an
+// answer.
+func FuzzInterpreter(f *testing.F) {
+	for _, s := range []string{
+		"AT\r", "AT+CMEE=2;+CEREG=2;+CEREG?\r", `AT+CSIM=14,"00A40004023F00"` + "\r",
+		`AT+CCHO="A0000005591010FFFFFFFF8900000100";+CGLA=1,10,"80E2910000"` + "\r",
+		"AT+CRSM=176,28423,0,0,9,,\"3F007FFF\"\r", "AT+CFUN=1,1\r", "AT+CFUN=0;+CPIN?\r",
+		"AT+COPS=?;+COPS=2;+COPS=0\r", "ATV0E0Z\r", "AT+CRSM=214,12258,0,0,1,\"FF\"\r", "AT\x00\r",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
+		card := newFakeCard()
+		m, err := New(Options{Loop: loop, Card: card, Network: &fakeNet{reg: roaming()}, STK: &fakeSTK{card: card}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop.Do(func() { m.st.fun = 1; m.boot() })
+		var sp at.Splitter
+		for _, l := range sp.Feed(data) {
+			before := len(m.out.q)
+			restarting := m.st.restarting
+			loop.Do(func() { m.handleLine(l) })
+			if !restarting && len(m.out.q) == before {
+				t.Fatalf("no answer to %q", l.Text)
+			}
+		}
+		if err := loop.Advance(20e9); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package stkterm
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+)
+
+// server is a real loopback TCP peer: for each connection it reads the
+// request until a blank line, answers reply and closes (HTTP with
+// Connection: close); with reply nil it closes at once, with hang it
+// never answers.
+type server struct {
+	addr netip.AddrPort
+	got  chan []byte
+}
+
+func newServer(t *testing.T, reply []byte, hang bool) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &server{addr: netip.MustParseAddrPort(ln.Addr().String()), got: make(chan []byte, 4)}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(conn, reply, hang)
+		}
+	}()
+	return s
+}
+
+func (s *server) serve(conn net.Conn, reply []byte, hang bool) {
+	defer conn.Close()
+	if reply == nil && !hang {
+		return
+	}
+	var req []byte
+	buf := make([]byte, 512)
+	for !bytes.Contains(req, []byte("\r\n\r\n")) {
+		n, err := conn.Read(buf)
+		req = append(req, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	s.got <- req
+	if hang {
+		_, _ = io.Copy(io.Discard, conn) // until the terminal closes
+		return
+	}
+	_, _ = conn.Write(reply)
+}
+
+func httpReply(bodyLen int) []byte {
+	body := make([]byte, bodyLen)
+	for i := range body {
+		body[i] = byte('a' + i%26)
+	}
+	return append([]byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", bodyLen)), body...)
+}
+
+func TestBIPExchange(t *testing.T) {
+	reply := httpReply(900)
+	srv := newServer(t, reply, false)
+	r := newRig(t)
+	part1 := []byte("POST /v1/preferred HTTP/1.1\r\n")
+	part2 := []byte("Host: platform\r\nConnection: close\r\n\r\n")
+
+	var received []byte
+	var trs []string
+	r.card.onTR = func(tr stk.TerminalResponse) {
+		trs = append(trs, fmt.Sprintf("%02X:%s", tr.Details.Type, tr.Result))
+		switch tr.Details.Type {
+		case stk.CmdOpenChannel:
+			if tr.ChannelStatus == nil || *tr.ChannelStatus != (stk.ChannelStatus{Channel: 1, Established: true}) ||
+				tr.BufferSize == nil || *tr.BufferSize != 200 || tr.Bearer == nil || tr.Bearer.Type != stk.BearerDefault {
+				t.Errorf("OPEN CHANNEL TR %+v", tr)
+			}
+			r.card.push(stk.NewSendData(3, 1, part1, false))
+		case stk.CmdSendData:
+			free := 200
+			if tr.Details.Qualifier&stk.SendImmediately == 0 {
+				free -= len(part1)
+				r.card.push(stk.NewSendData(4, 1, part2, true))
+			}
+			if tr.ChannelDataLength == nil || *tr.ChannelDataLength != free {
+				t.Errorf("SEND DATA TR free space %v, want %d", tr.ChannelDataLength, free)
+			}
+		case stk.CmdReceiveData:
+			if len(tr.ChannelData) > 237 {
+				t.Errorf("RECEIVE DATA returned %d bytes", len(tr.ChannelData))
+			}
+			received = append(received, tr.ChannelData...)
+			left := len(reply) - len(received)
+			if want := min(left, 255); *tr.ChannelDataLength != want {
+				t.Errorf("remaining %d, want %d", *tr.ChannelDataLength, want)
+			}
+			if left > 0 {
+				r.card.push(stk.NewReceiveData(5, 1, 255))
+			} else {
+				r.card.push(stk.NewCloseChannel(6, 1))
+			}
+		}
+	}
+	r.card.onEnv = func(env stk.Envelope) {
+		if env.Event != stk.EventDataAvailable || *env.ChannelDataLength != 255 || !env.ChannelStatus.Established {
+			t.Errorf("envelope %+v", env)
+		}
+		r.card.push(stk.NewReceiveData(5, 1, 255))
+	}
+	r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus), stk.NewOpenChannel(2, srv.addr, 200))
+	r.start(t) // settles: waits for the whole reply, then runs the event's session
+
+	if got := <-srv.got; !bytes.Equal(got, append(part1, part2...)) {
+		t.Fatalf("server got %q", got)
+	}
+	if !bytes.Equal(received, reply) {
+		t.Fatalf("card received %d bytes, want the server's %d", len(received), len(reply))
+	}
+	if len(r.card.envs) != 1 {
+		t.Fatalf("envelopes %+v, want one data available", r.card.envs)
+	}
+	if last := trs[len(trs)-1]; last != "41:00" {
+		t.Fatalf("TRs %v, want CLOSE CHANNEL success last", trs)
+	}
+	if r.term.ch != nil {
+		t.Fatal("channel still open")
+	}
+}
+
+func TestOpenChannelErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := netip.MustParseAddrPort(ln.Addr().String())
+	ln.Close()
+	hang := newServer(t, nil, true)
+	udp := stk.NewOpenChannel(1, hang.addr, 1000)
+	udp.Transport.Protocol = stk.TransportUDPClientRemote
+	noAddr := stk.NewOpenChannel(1, hang.addr, 1000)
+	noAddr.Address = netip.Addr{}
+
+	tests := []struct {
+		name      string
+		cmd       stk.Command
+		noData    bool
+		want      stk.Result
+		wantBuf   uint16
+		twiceWant stk.Result // result of a second OPEN while the first is open
+	}{
+		{"refused", stk.NewOpenChannel(1, refused, 1000), false, result(0x3A, stk.BIPRemoteNotReachable), 0, stk.Result{}},
+		{"no bearer", stk.NewOpenChannel(1, hang.addr, 1000), true, result(0x3A, stk.BIPNoCause), 0, stk.Result{}},
+		{"UDP", udp, false, result(0x3A, stk.BIPTransportNotAvail), 0, stk.Result{}},
+		{"no address", noAddr, false, result(stk.ResultValuesMissing), 0, stk.Result{}},
+		{"buffer reduced", stk.NewOpenChannel(1, hang.addr, 1500), false, result(stk.ResultModified), 1400, result(0x3A, stk.BIPNoChannel)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.host.dataReady = !tt.noData
+			r.card.push(tt.cmd)
+			if tt.twiceWant.General != 0 {
+				r.card.push(tt.cmd)
+			}
+			r.loop.Do(func() {
+				if err := r.term.Start(); err != nil {
+					t.Error(err)
+				}
+			})
+			tr := r.card.trs[0]
+			if tr.Result.String() != tt.want.String() {
+				t.Fatalf("result %s, want %s", tr.Result, tt.want)
+			}
+			if tt.wantBuf != 0 && (tr.BufferSize == nil || *tr.BufferSize != tt.wantBuf) {
+				t.Fatalf("buffer %v, want %d", tr.BufferSize, tt.wantBuf)
+			}
+			if tt.twiceWant.General != 0 && r.card.trs[1].Result.String() != tt.twiceWant.String() {
+				t.Fatalf("second open: %s, want %s", r.card.trs[1].Result, tt.twiceWant)
+			}
+			// Stop releases the hold of an open channel: the loop is
+			// quiescent at once, not after the stall limit.
+			r.loop.Do(r.term.Stop)
+			start := time.Now()
+			r.settle(t)
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("settle took %v after Stop", d)
+			}
+		})
+	}
+}
+
+func TestChannelCommandErrors(t *testing.T) {
+	srv := newServer(t, nil, false) // closes without a reply: link dropped
+	r := newRig(t)
+	r.card.push(
+		stk.NewSendData(1, 1, []byte("x"), true), // no channel yet
+		stk.NewSetUpEventList(2, stk.EventChannelStatus, stk.EventDataAvailable),
+		stk.NewOpenChannel(3, srv.addr, 100),
+		stk.NewSendData(4, 2, []byte("x"), true),                   // wrong channel
+		stk.NewSendData(5, 1, bytes.Repeat([]byte{1}, 101), false), // overflows the buffer
+	)
+	r.start(t)
+	want := []string{"3A/03", "00", "00", "3A/03", "3A/00"}
+	for i, w := range want {
+		if got := r.card.trs[i].Result.String(); got != w {
+			t.Fatalf("TR %d: %s, want %s", i, got, w)
+		}
+	}
+	if len(r.card.envs) != 1 || r.card.envs[0].Event != stk.EventChannelStatus ||
+		*r.card.envs[0].ChannelStatus != (stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}) {
+		t.Fatalf("envelopes %+v, want channel status link dropped", r.card.envs)
+	}
+	r.card.push(stk.NewReceiveData(6, 1, 10), stk.NewSendData(7, 1, []byte("x"), true), stk.NewCloseChannel(8, 1), stk.NewCloseChannel(9, 1))
+	r.poke(t)
+	want = []string{"3A/02", "3A/02", "00", "3A/03"}
+	for i, w := range want {
+		if got := r.card.trs[5+i].Result.String(); got != w {
+			t.Fatalf("TR %d: %s, want %s", 5+i, got, w)
+		}
+	}
+}
+
+func TestReplyTooLongDropsLink(t *testing.T) {
+	srv := newServer(t, httpReply(maxReply), false)
+	r := newRig(t)
+	r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus, stk.EventDataAvailable),
+		stk.NewOpenChannel(2, srv.addr, 100),
+		stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+	r.start(t)
+	if len(r.card.envs) != 1 || r.card.envs[0].Event != stk.EventChannelStatus {
+		t.Fatalf("envelopes %+v, want link dropped", r.card.envs)
+	}
+}

@@ -1,0 +1,329 @@
+package stkterm
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/codec/stk"
+)
+
+func TestStartSendsTerminalProfile(t *testing.T) {
+	r := newRig(t)
+	var trace bytes.Buffer
+	r.term.SetTrace(&trace)
+	r.start(t)
+	if !strings.Contains(trace.String(), "> 80 10 00 00 22") {
+		t.Errorf("trace %q lacks the TERMINAL PROFILE", trace.String())
+	}
+	if len(r.card.apdus) != 1 || !bytes.Equal(r.card.apdus[0][:4], []byte{0x80, 0x10, 0x00, 0x00}) {
+		t.Fatalf("APDUs % X, want one TERMINAL PROFILE", r.card.apdus)
+	}
+	p := stk.TerminalProfile(r.card.profile)
+	for _, f := range []stk.Facility{
+		stk.FacTimerExpiration, stk.FacTimerStartStop, stk.FacTimerGetValue, stk.FacPLILocation,
+		stk.FacPLINMR, stk.FacPLIAccessTech, stk.FacSetUpEventList, stk.FacEventLocationStatus,
+		stk.FacEventDataAvailable, stk.FacEventChannelStatus, stk.FacOpenChannel, stk.FacCloseChannel,
+		stk.FacReceiveData, stk.FacSendData, stk.FacTCPClientRemote, stk.FacRefresh, stk.FacRefreshEUICCProfile,
+	} {
+		if !p.Has(f) {
+			t.Errorf("profile % X lacks %+v", r.card.profile, f)
+		}
+	}
+	if p.Has(stk.FacGetChannelStatus) || p.Channels() != 1 {
+		t.Errorf("profile % X: announces GET CHANNEL STATUS or %d channels", r.card.profile, p.Channels())
+	}
+}
+
+func TestStartFailsOnCardError(t *testing.T) {
+	r := newRig(t)
+	r.term = New(cardFunc(func([]byte) []byte { return []byte{0x6D, 0x00} }), r.host, r.loop, nil)
+	var err error
+	r.loop.Do(func() { err = r.term.Start() })
+	if err == nil || !strings.Contains(err.Error(), "6D 00") {
+		t.Fatalf("err = %v, want card error", err)
+	}
+}
+
+type cardFunc func([]byte) []byte
+
+func (f cardFunc) Transmit(b []byte) []byte { return f(b) }
+
+func TestTimerExpiry(t *testing.T) {
+	r := newRig(t)
+	r.card.push(stk.NewTimerStart(1, 1, 5*time.Minute))
+	r.start(t)
+	tr := r.card.lastTR()
+	if tr.Result.General != stk.ResultOK || tr.TimerID != 1 || tr.Details.Type != stk.CmdTimerManagement {
+		t.Fatalf("TR %+v", tr)
+	}
+	r.advance(t, 5*time.Minute-time.Second)
+	if len(r.card.envs) != 0 {
+		t.Fatalf("envelope before expiry: %+v", r.card.envs)
+	}
+	r.advance(t, time.Second)
+	if len(r.card.envs) != 1 {
+		t.Fatalf("envelopes %+v, want one", r.card.envs)
+	}
+	env := r.card.envs[0]
+	if env.Tag != stk.TagTimerExpiration || env.TimerID != 1 || env.TimerValue != 5*time.Minute {
+		t.Fatalf("envelope %+v", env)
+	}
+	if !r.card.envTimes[0].Equal(clock.Epoch.Add(5 * time.Minute)) {
+		t.Fatalf("envelope at %v, want at expiry", r.card.envTimes[0])
+	}
+	r.advance(t, time.Hour)
+	if len(r.card.envs) != 1 {
+		t.Fatal("timer fired twice")
+	}
+}
+
+func TestTimerGetValueAndDeactivate(t *testing.T) {
+	r := newRig(t)
+	r.card.push(stk.NewTimerStart(1, 2, 10*time.Minute))
+	r.start(t)
+	r.advance(t, 3*time.Minute)
+
+	tests := []struct {
+		cmd    stk.Command
+		result byte
+		value  time.Duration
+	}{
+		{stk.NewTimerGetValue(2, 2), stk.ResultOK, 7 * time.Minute},
+		{stk.NewTimerDeactivate(3, 2), stk.ResultOK, 7 * time.Minute},
+		{stk.NewTimerGetValue(4, 2), stk.ResultTimerContradiction, 0},
+		{stk.NewTimerDeactivate(5, 7), stk.ResultTimerContradiction, 0},
+	}
+	for _, tt := range tests {
+		r.card.push(tt.cmd)
+		r.poke(t)
+		tr := r.card.lastTR()
+		if tr.Details != tt.cmd.Details || tr.Result.General != tt.result {
+			t.Fatalf("%+v: TR %+v", tt.cmd.Details, tr)
+		}
+		if tt.result == stk.ResultOK && (tr.TimerValue == nil || *tr.TimerValue != tt.value || tr.TimerID != 2) {
+			t.Fatalf("%+v: timer value %v", tt.cmd.Details, tr.TimerValue)
+		}
+	}
+	r.advance(t, time.Hour)
+	if len(r.card.envs) != 0 {
+		t.Fatalf("deactivated timer expired: %+v", r.card.envs)
+	}
+}
+
+func TestProvideLocalInfo(t *testing.T) {
+	limited := paris
+	limited.Service = LimitedService
+	tests := []struct {
+		name string
+		loc  Location
+		q    byte
+		want string // terminal response, hex
+	}{
+		{"location", paris, stk.PLILocation,
+			"81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{"NMR", paris, stk.PLINMR,
+			"81 03 01 26 02 82 02 82 81 83 01 00 16 08 02 F8 10 38 02 F8 01 28"},
+		{"access technology", paris, stk.PLIAccessTechnology,
+			"81 03 01 26 06 82 02 82 81 83 01 00 3F 01 08"},
+		{"limited service", limited, stk.PLILocation,
+			"81 03 01 26 00 82 02 82 81 83 01 06 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{"no service", Location{Service: NoService}, stk.PLILocation,
+			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
+		{"IMEI not supported", paris, 0x01,
+			"81 03 01 26 01 82 02 82 81 83 01 30"},
+		{"bad PLMN from host", Location{Service: NormalService, Serving: Cell{PLMN: "2O8O1"}}, stk.PLILocation,
+			"81 03 01 26 00 82 02 82 81 83 02 20 00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.host.loc = tt.loc
+			r.card.push(stk.NewProvideLocalInfo(1, tt.q))
+			r.start(t)
+			want := unhex(t, tt.want)
+			tr := r.card.apdus[len(r.card.apdus)-1]
+			if !bytes.Equal(tr[:4], []byte{0x80, 0x14, 0, 0}) || !bytes.Equal(tr[5:], want) {
+				t.Fatalf("TR APDU % X\nwant data   % X", tr, want)
+			}
+		})
+	}
+}
+
+func TestMalformedAndUnknownCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want string
+	}{
+		{"unknown type DISPLAY TEXT", "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21",
+			"81 03 01 21 80 82 02 82 81 83 01 30"},
+		{"truncated template", "D0 0B 81 03 01 26 00",
+			"81 03 00 00 00 82 02 82 81 83 01 32"},
+		{"timer without value", "D0 0C 81 03 07 27 00 82 02 81 82 A4 01 01",
+			"81 03 07 27 00 82 02 82 81 83 01 36"},
+		{"unsupported event", "D0 0C 81 03 01 05 00 82 02 81 82 19 01 05",
+			"81 03 01 05 00 82 02 82 81 83 01 30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.pushRaw(unhex(t, tt.raw))
+			r.start(t)
+			want := unhex(t, tt.want)
+			tr := r.card.apdus[len(r.card.apdus)-1]
+			if !bytes.Equal(tr[5:], want) {
+				t.Fatalf("TR % X\nwant % X", tr[5:], want)
+			}
+		})
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	tests := []struct {
+		q      byte
+		wantTR bool
+	}{
+		{stk.RefreshUICCReset, false},
+		{stk.RefreshEUICCProfileChange, false},
+		{stk.RefreshFileChange, true},
+		{stk.RefreshNAAInit, true},
+	}
+	for _, tt := range tests {
+		r := newRig(t)
+		// A command queued behind the REFRESH must not be fetched when
+		// the card is being reset.
+		r.card.push(stk.NewTimerStart(9, 1, time.Minute), stk.NewRefresh(1, tt.q), stk.NewProvideLocalInfo(2, 0))
+		r.start(t)
+		if !bytes.Equal(r.host.refreshes, []byte{tt.q}) {
+			t.Fatalf("q %02X: host refreshes % X", tt.q, r.host.refreshes)
+		}
+		var sawRefreshTR bool
+		for _, tr := range r.card.trs {
+			sawRefreshTR = sawRefreshTR || tr.Details.Type == stk.CmdRefresh
+		}
+		if sawRefreshTR != tt.wantTR {
+			t.Fatalf("q %02X: refresh TR sent = %v, want %v", tt.q, sawRefreshTR, tt.wantTR)
+		}
+		if !tt.wantTR {
+			if len(r.card.queue) != 1 {
+				t.Fatalf("q %02X: fetched past the REFRESH", tt.q)
+			}
+			r.advance(t, time.Hour)
+			if len(r.card.envs) != 0 {
+				t.Fatalf("q %02X: timer survived the reset: %+v", tt.q, r.card.envs)
+			}
+		}
+	}
+}
+
+func TestLocationChanged(t *testing.T) {
+	r := newRig(t)
+	// Not subscribed: nothing is sent.
+	r.start(t)
+	r.loop.Do(r.term.LocationChanged)
+	if len(r.card.envs) != 0 {
+		t.Fatal("event sent without subscription")
+	}
+	r.card.push(stk.NewSetUpEventList(1, stk.EventLocationStatus))
+	r.poke(t)
+	if tr := r.card.lastTR(); tr.Result.General != stk.ResultOK {
+		t.Fatalf("SET UP EVENT LIST: %+v", tr)
+	}
+	steps := []struct {
+		loc  Location
+		want string // envelope hex, "" for none
+	}{
+		{paris, "D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{paris, ""},
+		{Location{Service: NoService}, "D6 0A 19 01 03 82 02 82 81 1B 01 02"},
+		{Location{Service: NoService}, ""},
+		{paris, "D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+	}
+	for i, s := range steps {
+		r.host.loc = s.loc
+		n := len(r.card.apdus)
+		r.loop.Do(r.term.LocationChanged)
+		sent := r.card.apdus[n:]
+		if s.want == "" {
+			if len(sent) != 0 {
+				t.Fatalf("step %d: sent % X, want nothing", i, sent)
+			}
+			continue
+		}
+		if len(sent) != 1 || !bytes.Equal(sent[0][:4], []byte{0x80, 0xC2, 0, 0}) || !bytes.Equal(sent[0][5:], unhex(t, s.want)) {
+			t.Fatalf("step %d: sent % X\nwant envelope %s", i, sent, s.want)
+		}
+	}
+}
+
+func TestEnvelopeBusy(t *testing.T) {
+	t.Run("retry on the clock", func(t *testing.T) {
+		r := newRig(t)
+		r.card.push(stk.NewTimerStart(1, 1, time.Minute))
+		r.start(t)
+		r.card.busy = 2
+		r.advance(t, time.Minute)
+		if len(r.card.envs) != 0 {
+			t.Fatal("busy card took the envelope")
+		}
+		r.advance(t, time.Second)
+		if len(r.card.envs) != 0 {
+			t.Fatal("second try should also be refused")
+		}
+		r.advance(t, time.Second)
+		if len(r.card.envs) != 1 || r.card.envTimes[0] != r.loop.Now() || r.card.envs[0].TimerValue != time.Minute {
+			t.Fatalf("envelopes %+v at %v", r.card.envs, r.card.envTimes)
+		}
+	})
+	t.Run("after the proactive session", func(t *testing.T) {
+		r := newRig(t)
+		r.card.push(stk.NewSetUpEventList(1, stk.EventLocationStatus))
+		r.start(t)
+		r.card.push(stk.NewProvideLocalInfo(2, stk.PLILocation))
+		var order []string
+		r.card.onTR = func(tr stk.TerminalResponse) { order = append(order, "TR") }
+		r.card.onEnv = func(stk.Envelope) { order = append(order, "envelope") }
+		r.loop.Do(func() {
+			// The host's APDU leaves a command pending (fetch posted):
+			// the event must wait until the session is over.
+			r.term.Transmit([]byte{0x80, 0xF2, 0, 0, 0})
+			r.term.LocationChanged()
+		})
+		r.settle(t)
+		if strings.Join(order, ",") != "TR,envelope" {
+			t.Fatalf("order %v, want TR then envelope", order)
+		}
+	})
+}
+
+func TestStopCancelsTimersAndEnvelopes(t *testing.T) {
+	r := newRig(t)
+	r.card.push(stk.NewTimerStart(1, 1, time.Minute), stk.NewSetUpEventList(2, stk.EventLocationStatus))
+	r.start(t)
+	r.loop.Do(r.term.Stop)
+	r.host.loc = Location{Service: NoService}
+	r.loop.Do(r.term.LocationChanged)
+	r.advance(t, time.Hour)
+	if len(r.card.envs) != 0 {
+		t.Fatalf("envelopes after Stop: %+v", r.card.envs)
+	}
+	// A 91xx after Stop is not fetched.
+	r.card.push(stk.NewProvideLocalInfo(3, 0))
+	r.poke(t)
+	if len(r.card.queue) != 1 {
+		t.Fatal("fetched after Stop")
+	}
+}
+
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

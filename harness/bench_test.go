@@ -1,0 +1,108 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/term"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+func loadFixture(tb testing.TB, name string) *scenario.Scenario {
+	tb.Helper()
+	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// ptyEchoFloor measures n round trips of "AT\r" → "\r\nOK\r\n" over a raw
+// pty pair with the dumbest possible responder: the floor any AT round trip
+// over a pty pays on this machine.
+func ptyEchoFloor(tb testing.TB, n int) time.Duration {
+	master, slave, err := pty.Open()
+	if err != nil {
+		tb.Skipf("no pty: %v", err)
+	}
+	defer master.Close()
+	defer slave.Close()
+	if _, err := term.MakeRaw(int(slave.Fd())); err != nil {
+		tb.Fatal(err)
+	}
+	go func() {
+		r := bufio.NewReader(master)
+		for {
+			if _, err := r.ReadBytes('\r'); err != nil {
+				return
+			}
+			if _, err := master.Write([]byte("\r\nOK\r\n")); err != nil {
+				return
+			}
+		}
+	}()
+	rd := bufio.NewReader(slave)
+	start := time.Now()
+	for range n {
+		if _, err := slave.Write([]byte("AT\r")); err != nil {
+			tb.Fatal(err)
+		}
+		for {
+			line, err := rd.ReadBytes('\n')
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if bytes.Equal(line, []byte("OK\r\n")) {
+				break
+			}
+		}
+	}
+	return time.Since(start)
+}
+
+// BenchmarkATRoundTrip: AT → OK through the whole emulated modem (pty, line
+// splitter, parser, loop, encoder, client), reported also as a multiple of
+// the raw pty echo floor measured in the same run.
+func BenchmarkATRoundTrip(b *testing.B) {
+	r, err := NewRig(loadFixture(b, "home-no-request.yaml"), Options{Dir: b.TempDir(), Capture: capture.Tap})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	const floorN = 2000
+	floor := ptyEchoFloor(b, floorN) / floorN
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.AT.Command("AT"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	per := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(floor.Nanoseconds()), "floor-ns/op")
+	b.ReportMetric(float64(per)/float64(floor), "x-floor")
+}
+
+// BenchmarkPreinstalledSwitchScenario: one whole roaming scenario (2 h of
+// simulated time: attach, roam, list request over BIP/TCP, switch, REFRESH,
+// re-attach, attach-success) from rig start to artifacts written.
+func BenchmarkPreinstalledSwitchScenario(b *testing.B) {
+	s := loadFixture(b, "roam-fr-preinstalled.yaml")
+	dir := b.TempDir()
+	const floorN = 200
+	floor := ptyEchoFloor(b, floorN) / floorN
+	b.ResetTimer()
+	for b.Loop() {
+		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+		if !res.OK() {
+			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
+		}
+	}
+	per := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(per)/float64(floor), "x-floor")
+}
