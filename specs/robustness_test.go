@@ -39,6 +39,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 	It("reaches the ISD-R the way an LPA does: +CCHO, STORE DATA in +CGLA, +CCHC", func() {
 		r := framework.NewRig(framework.Load("roam-fr-preinstalled.yaml"))
 		advanceTo(r, 2*time.Hour)
+		send(r, "AT+CMEE=1")
 
 		ch := strings.TrimPrefix(one(r, `AT+CCHO="`+isdR+`"`), "+CCHO: ")
 		Expect(ch).To(MatchRegexp(`^[1-3]$`))
@@ -56,7 +57,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 
 		send(r, "AT+CCHC="+ch)
 		_, final := answer(r, `AT+CGLA=`+ch+`,16,"`+cla+`E2910003BF2D00"`)
-		Expect(final).To(HavePrefix("+CME ERROR"), "the channel is closed")
+		Expect(final).To(Equal("+CME ERROR: 21"), "the channel is closed: invalid index")
 	})
 
 	DescribeTable("passes malformed APDUs to the card, which answers with a status word",
@@ -69,7 +70,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		},
 		Entry("unknown instruction", "00FF000000", "6D00"),
 		Entry("unknown class", "F0A4000000", "6E00"),
-		Entry("Lc longer than the data", "00A4000402", "6700"),
+		Entry("Lc longer than the data", "00A40004053F00", "6700"),
 		Entry("file not found", "00A40004023F01", "6A82"),
 	)
 })
