@@ -50,7 +50,13 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		return res
 	}
 	res.Seed, res.Dir = r.Seed, r.Dir()
-	runErr := r.AdvanceTo(Horizon(s))
+	runErr := r.Script(HostInit)
+	if runErr == nil {
+		runErr = r.AdvanceTo(Horizon(s))
+	}
+	if runErr == nil {
+		runErr = r.Script(HostReport)
+	}
 	res.Simulated = r.Now()
 	closeErr := r.Close()
 	switch {

@@ -95,8 +95,8 @@ var roamToSFR = []step{
 	// claims 1-2: roaming detected → request carrying the serving operator, cell and signal.
 	{parisInfo, []Effect{
 		lg("roaming_detected", "serving_plmn", "20801"),
-		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 		lg("preferred_list_requested", "serving_plmn", "20801"),
+		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 	}},
 	// claim 5: the list is stored; claim 1: the first operator is preinstalled → enable.
 	{ok200(1, frList), []Effect{
@@ -141,8 +141,8 @@ func TestScripts(t *testing.T) {
 	boot := step{Boot{Profiles: testProfiles()}, []Effect{tick}}
 	roam := step{parisInfo, []Effect{
 		lg("roaming_detected", "serving_plmn", "20801"),
-		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 		lg("preferred_list_requested", "serving_plmn", "20801"),
+		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 	}}
 	tests := []struct {
 		name   string
@@ -157,8 +157,8 @@ func TestScripts(t *testing.T) {
 			{TimerExpired{ID: CheckTimer}, checkNow},
 			{parisInfo, []Effect{
 				lg("roaming_detected", "serving_plmn", "20801"),
-				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 				lg("preferred_list_requested", "serving_plmn", "20801"),
+				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 			}},
 		}},
 		{"non-200 → preferred_list_failed", []step{boot, roam,
@@ -206,8 +206,8 @@ func TestScripts(t *testing.T) {
 		{"a newer request supersedes an unanswered one", []step{boot, roam,
 			{parisInfo, []Effect{
 				lg("roaming_detected", "serving_plmn", "20801"),
-				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 				lg("preferred_list_requested", "serving_plmn", "20801"),
+				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 			}},
 			{ok200(1, frList), []Effect{lg("ignored", "event", "http_result", "reason", "no request 1 in flight")}},
 		}},

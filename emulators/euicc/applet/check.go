@@ -62,6 +62,8 @@ func (a *Applet) localInfo(e LocalInfo) {
 	body, _ := json.Marshal(req) // plain strings and ints: cannot fail
 	id := a.nextReq()
 	a.st.ListReq = id // a newer request supersedes an unanswered one
-	a.emit(HTTPPost{ReqID: id, Path: PathPreferredList, Body: body})
+	// Logged before the post: the runtime carries effects out in order and
+	// the exchange itself makes the platform log its answer.
 	a.log("preferred_list_requested", "serving_plmn", e.PLMN)
+	a.emit(HTTPPost{ReqID: id, Path: PathPreferredList, Body: body})
 }
