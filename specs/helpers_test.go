@@ -63,8 +63,11 @@ func advanceTo(r *harness.Rig, t time.Duration) {
 var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
 
 // registrations returns the <stat> of every +CEREG URC seen so far, with
-// consecutive repeats folded.
+// consecutive repeats folded. URCs travel through the pty on their own; an
+// AT round trip first makes sure every URC the modem sent before it was read.
 func registrations(r *harness.Rig) []int {
+	GinkgoHelper()
+	send(r, "AT")
 	var out []int
 	for _, u := range r.AT.URCs() {
 		m := ceregURC.FindStringSubmatch(u)

@@ -28,10 +28,14 @@ const usage = `usage:
 `
 
 func main() {
-	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func cli(args []string, stdout, stderr io.Writer) int {
+// cli runs one command; ctx ends `emulate`.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -40,7 +44,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
 	case "emulate":
-		return emulateCmd(args[1:], stdout, stderr)
+		return emulateCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -92,7 +96,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func emulateCmd(args []string, stdout, stderr io.Writer) int {
+func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario file (default: the built-in roaming scenario)")
@@ -124,8 +128,6 @@ func emulateCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "platform  http://%s\n", r.Platform.Addr())
 	fmt.Fprintf(stdout, "artifacts %s\n", r.Dir())
 	fmt.Fprintf(stdout, "speed     %gx (Ctrl-C to stop)\n", *speed)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	r.Loop.FollowWall(ctx, *speed, 50*time.Millisecond, func(err error) {
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 	})

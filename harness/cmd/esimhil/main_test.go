@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/atclient"
+)
+
+func TestRunWritesArtifactsAndIsDeterministic(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	var events [][]byte
+	for i := range 2 {
+		out := filepath.Join(t.TempDir(), "o")
+		var stdout, stderr bytes.Buffer
+		if code := cli(context.Background(), []string{"run", "--seed", "1", "--capture", "tap", "--out", out, scen}, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d exited %d: %s%s", i, code, stdout.String(), stderr.String())
+		}
+		if !strings.HasPrefix(stdout.String(), "PASS  roam-fr-preinstalled (seed 1,") {
+			t.Fatalf("summary line: %q", stdout.String())
+		}
+		dir := filepath.Join(out, "roam-fr-preinstalled")
+		for _, f := range []string{"events.jsonl", "at.log", "traffic.pcapng"} {
+			if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+				t.Fatalf("artifact %s: %v", f, err)
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "events.jsonl"))
+		events = append(events, b)
+		at, _ := os.ReadFile(filepath.Join(dir, "at.log"))
+		if !bytes.Contains(at, []byte(`< +COPS: 0,2,"20810",7`)) {
+			t.Fatalf("at.log does not end on SFR:\n%s", at)
+		}
+	}
+	if !bytes.Equal(events[0], events[1]) {
+		t.Fatal("same seed, different events.jsonl")
+	}
+}
+
+func TestRunFailsOnBadScenarioAndUnmetExpectations(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("name: x\nnetwork: {operators: [{id: a, plmn: \"1\"}]}\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", dir, bad}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d for a broken scenario", code)
+	}
+	if !regexp.MustCompile(`^ERROR .*bad\.yaml:\d+:\d+: `).MatchString(stdout.String()) {
+		t.Fatalf("error does not name file:line:col: %q", stdout.String())
+	}
+
+	src, _ := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	wrong := filepath.Join(dir, "wrong.yaml")
+	os.WriteFile(wrong, bytes.Replace(src, []byte("attempts: [sfr]"), []byte("attempts: [orange-fr]"), 1), 0o644)
+	stdout.Reset()
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", dir, wrong}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d for an unmet expectation: %s", code, stdout.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "FAIL  roam-fr-preinstalled") || !strings.Contains(stdout.String(), "attempts") {
+		t.Fatalf("failure report: %q", stdout.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage:") {
+		t.Fatalf("no args: exit %d, %q", code, stderr.String())
+	}
+	if code := cli(context.Background(), []string{"frobnicate"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("unknown command: exit %d", code)
+	}
+	if code := cli(context.Background(), []string{"run"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("run without files: exit %d", code)
+	}
+}
+
+// A second program opens the emulate tty by its symlink and talks AT to it,
+// as a person with minicom would.
+func TestEmulateServesATOnTheLink(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "modem")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- cli(ctx, []string{"emulate", "--link", link, "--speed", "60", "--capture", "tap", "--out", t.TempDir()}, pw, io.Discard)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var tty string
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "tty" {
+			tty = f[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if tty != link {
+		cancel()
+		t.Fatalf("emulate printed tty %q, want the link %q", tty, link)
+	}
+	c, err := atclient.Open(link, atclient.WithTimeout(5*time.Second))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Errorf("AT: %v", err)
+	}
+	if _, err := c.Command("AT+CEREG=2"); err != nil {
+		t.Errorf("AT+CEREG=2: %v", err)
+	}
+	// At 60x, the 1.5–3 s attach takes at most 50 ms of wall time.
+	if _, err := c.WaitURC("+CEREG: 1,", 5*time.Second); err != nil {
+		t.Errorf("no registration URC: %v", err)
+	}
+	resp, err := c.Command("AT+CEREG?")
+	if err != nil || len(resp.Lines) != 1 || !strings.HasPrefix(resp.Lines[0], "+CEREG: 2,1,") {
+		t.Errorf("AT+CEREG? = %v, %v", resp, err)
+	}
+	c.Close()
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("emulate exited %d", code)
+	}
+	if _, err := os.Lstat(link); !os.IsNotExist(err) {
+		t.Fatalf("symlink left behind: %v", err)
+	}
+}
