@@ -6,6 +6,7 @@ package framework
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,8 +115,12 @@ func specDirName() string {
 		}
 	}
 	s := strings.Trim(b.String(), "-")
-	if len(s) > 80 {
-		s = s[:80]
+	if len(s) > 72 {
+		// Table entries share long prefixes: keep them apart with a hash
+		// of the whole name.
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		s = fmt.Sprintf("%s-%08x", strings.TrimRight(s[:63], "-"), h.Sum32())
 	}
 	return s
 }
