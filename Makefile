@@ -23,7 +23,7 @@ run: build
 
 # Every test: vet, unit tests of every package, then the suite.
 test: vet
-	$(GO) test -count=1 -timeout 10m $(PKGS)
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && exit 1)
