@@ -2,8 +2,8 @@ package euicc
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"net/netip"
 	"strings"
 	"testing"
@@ -39,23 +39,14 @@ func newTestCard(t testing.TB, cfg Config) *Card {
 	return c
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
-
 // step is one APDU and the exact response expected (data then SW, hex).
 type step struct{ cmd, resp string }
 
 func runScript(t *testing.T, c *Card, steps []step) {
 	t.Helper()
 	for i, s := range steps {
-		got := c.Transmit(unhex(t, s.cmd))
-		if want := unhex(t, s.resp); !bytes.Equal(got, want) {
+		got := c.Transmit(hexdump.Bytes(t, s.cmd))
+		if want := hexdump.Bytes(t, s.resp); !bytes.Equal(got, want) {
 			t.Fatalf("step %d: %s → %X, want %X", i, s.cmd, got, want)
 		}
 	}
@@ -247,7 +238,7 @@ func TestLongResponseChunks(t *testing.T) {
 	}
 	c := newTestCard(t, cfg)
 	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}})
-	r, _ := apdu.ParseResponse(c.Transmit(unhex(t, "80E2910003BF2D00")))
+	r, _ := apdu.ParseResponse(c.Transmit(hexdump.Bytes(t, "80E2910003BF2D00")))
 	if r.SW != 0x6100 {
 		t.Fatalf("SW %04X, want 6100", r.SW)
 	}
@@ -341,7 +332,7 @@ func TestBCD(t *testing.T) {
 	if got := fmt.Sprintf("%X", swappedBCD("8933100000000000002", 10)); got != "98330100000000000020"[:18]+"F2" {
 		t.Errorf("19-digit ICCID = %s", got)
 	}
-	s, err := unswapBCD(unhex(t, iccidCMCC))
+	s, err := unswapBCD(hexdump.Bytes(t, iccidCMCC))
 	if err != nil || s != "89860000000000000019" {
 		t.Errorf("unswap = %s, %v", s, err)
 	}

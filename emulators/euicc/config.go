@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/ident"
 	"net/netip"
 	"time"
 
@@ -50,7 +51,7 @@ type Config struct {
 
 // validate checks cfg apart from its profile list.
 func (cfg Config) validate() error {
-	if len(cfg.EID) != 32 || !isDigits(cfg.EID) {
+	if !ident.IsEID(cfg.EID) {
 		return fmt.Errorf("euicc: EID %q: want 32 digits", cfg.EID)
 	}
 	if cfg.PlatformAddr.IsValid() && !cfg.PlatformAddr.Addr().Is4() {
@@ -75,14 +76,14 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 	enabled := 0
 	seen := map[string]bool{}
 	for i, p := range ps {
-		if n := len(p.ICCID); n < 18 || n > 20 || !isDigits(p.ICCID) {
+		if !ident.IsICCID(p.ICCID) {
 			return fmt.Errorf("euicc: profile %d: ICCID %q: want 18-20 digits", i, p.ICCID)
 		}
 		if seen[p.ICCID] {
 			return fmt.Errorf("euicc: profile %d: duplicate ICCID %s", i, p.ICCID)
 		}
 		seen[p.ICCID] = true
-		if n := len(p.IMSI); n < 6 || n > 15 || !isDigits(p.IMSI) {
+		if !ident.IsIMSI(p.IMSI) {
 			return fmt.Errorf("euicc: profile %s: IMSI %q: want 6-15 digits", p.ICCID, p.IMSI)
 		}
 		if p.MNCLen != 0 && p.MNCLen != 2 && p.MNCLen != 3 {
@@ -103,12 +104,3 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 
 // maxProfiles bounds the profile list (ISD-P AIDs are numbered in one byte).
 const maxProfiles = 64
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}

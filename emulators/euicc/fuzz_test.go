@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func FuzzTransmit(f *testing.F) {
 	seq := func(apdus ...string) []byte {
 		var b []byte
 		for _, a := range apdus {
-			x := unhex(f, a)
+			x := hexdump.Bytes(f, a)
 			b = append(b, byte(len(x)))
 			b = append(b, x...)
 		}

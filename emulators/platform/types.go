@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/ident"
 	"io"
 )
 
@@ -214,20 +215,9 @@ func (n Notification) Validate() error {
 	return nil
 }
 
-func validEID(s string) bool   { return len(s) == 32 && isDigits(s) }
-func validICCID(s string) bool { return len(s) >= 18 && len(s) <= 20 && isDigits(s) }
-
-// validPLMN accepts MCC (3 digits) + MNC (2 or 3 digits), TS 23.003 §2.2.
-func validPLMN(s string) bool { return (len(s) == 5 || len(s) == 6) && isDigits(s) }
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
+func validEID(s string) bool   { return ident.IsEID(s) }
+func validICCID(s string) bool { return ident.IsICCID(s) }
+func validPLMN(s string) bool  { return ident.IsPLMN(s) }
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -7,6 +7,7 @@ package world
 import (
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/ident"
 	"time"
 )
 
@@ -67,7 +68,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("operators[%d]: missing id", i)
 		case ops[o.ID]:
 			return fmt.Errorf("operators[%d]: duplicate id %q", i, o.ID)
-		case !IsPLMN(o.PLMN):
+		case !ident.IsPLMN(o.PLMN):
 			return fmt.Errorf("operators[%d] %s: plmn %q is not 5 or 6 digits", i, o.ID, o.PLMN)
 		case plmns[o.PLMN] != "":
 			return fmt.Errorf("operators[%d] %s: plmn %s already belongs to %s", i, o.ID, o.PLMN, plmns[o.PLMN])
@@ -109,17 +110,4 @@ func (c *Config) validate() error {
 		return errors.New("no operators")
 	}
 	return nil
-}
-
-// IsPLMN reports whether s is MCC+MNC: 5 or 6 decimal digits.
-func IsPLMN(s string) bool {
-	if len(s) != 5 && len(s) != 6 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -1,10 +1,9 @@
 package scenario
 
 import (
+	"github.com/esimhil/esimhil/emulators/ident"
 	"sort"
 	"strings"
-
-	"github.com/esimhil/esimhil/emulators/world"
 )
 
 // validate checks formats and cross-references after decoding, in document
@@ -22,7 +21,7 @@ func (d *decoder) validate(s *Scenario) error {
 			return d.errPath(p+".id", "must not be empty")
 		case ops[o.ID].ID != "":
 			return d.errPath(p+".id", "duplicate operator %q", o.ID)
-		case !world.IsPLMN(o.PLMN):
+		case !ident.IsPLMN(o.PLMN):
 			return d.errPath(p+".plmn", "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", o.PLMN)
 		case plmns[o.PLMN] != "":
 			return d.errPath(p+".plmn", "%s already belongs to %s", o.PLMN, plmns[o.PLMN])
@@ -94,7 +93,7 @@ func (d *decoder) validate(s *Scenario) error {
 
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
 	dv := &s.Device
-	if !digits(dv.EID, 32, 32) {
+	if !ident.IsEID(dv.EID) {
 		return d.errPath("device.eid", "%q is not an EID (32 digits)", dv.EID)
 	}
 	if dv.Personality == "" {
@@ -110,7 +109,7 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		pr := &dv.Profiles[i]
 		p := index("device.profiles", i)
 		// ICCID: up to 20 digits, ITU-T E.118 (19 + Luhn, or 20 in practice).
-		if !digits(pr.ICCID, 18, 20) {
+		if !ident.IsICCID(pr.ICCID) {
 			return d.errPath(p+".iccid", "%q is not an ICCID (18 to 20 digits)", pr.ICCID)
 		}
 		if iccids[pr.ICCID] {
@@ -123,7 +122,7 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		plmn := ops[pr.Operator].PLMN
 		if pr.IMSI == "" {
 			pr.IMSI = plmn + pr.ICCID[len(pr.ICCID)-(15-len(plmn)):]
-		} else if !digits(pr.IMSI, 6, 15) || !strings.HasPrefix(pr.IMSI, plmn) {
+		} else if !ident.IsIMSI(pr.IMSI) || !strings.HasPrefix(pr.IMSI, plmn) {
 			return d.errPath(p+".imsi", "%q is not an IMSI of %s (6 to 15 digits starting with %s)", pr.IMSI, pr.Operator, plmn)
 		}
 		if imsis[pr.IMSI] {
@@ -188,18 +187,6 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		}
 	}
 	return nil
-}
-
-func digits(s string, lo, hi int) bool {
-	if len(s) < lo || len(s) > hi {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func isCountry(s string) bool {

@@ -2,19 +2,9 @@ package apdu
 
 import (
 	"bytes"
-	"encoding/hex"
-	"strings"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
 )
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -27,15 +17,15 @@ func TestParse(t *testing.T) {
 		{"case 2 READ BINARY Le=0 is 256", "00B0000000", Command{INS: 0xB0, Le: 256, HasLe: true}, 0},
 		{"case 3 SELECT EF ICCID", "00A40004022FE2", Command{INS: 0xA4, P2: 0x04, Data: []byte{0x2F, 0xE2}}, 0},
 		{"case 4 SELECT ISD-R on channel 1", "01A4040010A0000005591010FFFFFFFF890000010000",
-			Command{CLA: 0x01, INS: 0xA4, P1: 0x04, Data: unhex(t, "A0000005591010FFFFFFFF8900000100"), Le: 256, HasLe: true}, 1},
-		{"STORE DATA channel 3", "83E2910003BF2D00", Command{CLA: 0x83, INS: 0xE2, P1: 0x91, Data: unhex(t, "BF2D00")}, 3},
+			Command{CLA: 0x01, INS: 0xA4, P1: 0x04, Data: hexdump.Bytes(t, "A0000005591010FFFFFFFF8900000100"), Le: 256, HasLe: true}, 1},
+		{"STORE DATA channel 3", "83E2910003BF2D00", Command{CLA: 0x83, INS: 0xE2, P1: 0x91, Data: hexdump.Bytes(t, "BF2D00")}, 3},
 		{"further interindustry channel 4", "40B0000001", Command{CLA: 0x40, INS: 0xB0, Le: 1, HasLe: true}, 4},
 		{"further interindustry channel 19", "4FB0000001", Command{CLA: 0x4F, INS: 0xB0, Le: 1, HasLe: true}, 19},
 		{"proprietary further channel 5", "C1E2910000", Command{CLA: 0xC1, INS: 0xE2, P1: 0x91, Le: 256, HasLe: true}, 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := unhex(t, tc.hex)
+			b := hexdump.Bytes(t, tc.hex)
 			got, err := Parse(b)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -69,7 +59,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse(unhex(t, tc.hex))
+			_, err := Parse(hexdump.Bytes(t, tc.hex))
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -109,12 +99,12 @@ func TestResponse(t *testing.T) {
 		{"6100", "", BytesAvailable(256), false},
 	}
 	for _, tc := range tests {
-		b := unhex(t, tc.hex)
+		b := hexdump.Bytes(t, tc.hex)
 		r, err := ParseResponse(b)
 		if err != nil {
 			t.Fatalf("ParseResponse(%s): %v", tc.hex, err)
 		}
-		if !bytes.Equal(r.Data, unhex(t, tc.data)) || r.SW != tc.sw || r.OK() != tc.ok {
+		if !bytes.Equal(r.Data, hexdump.Bytes(t, tc.data)) || r.SW != tc.sw || r.OK() != tc.ok {
 			t.Errorf("%s: got %X %04X ok=%v", tc.hex, r.Data, r.SW, r.OK())
 		}
 		if !bytes.Equal(r.Bytes(), b) {
@@ -141,7 +131,7 @@ func TestValidate(t *testing.T) {
 // FuzzParse checks Parse never panics and round-trips what it accepts.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"80F20000", "00B0000000", "00A40004022FE2", "01A4040010A0000005591010FFFFFFFF890000010000", "00A40400000002", ""} {
-		f.Add(unhex(f, s))
+		f.Add(hexdump.Bytes(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := Parse(b)

@@ -2,6 +2,7 @@ package stk
 
 import (
 	"bytes"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
 )
 
@@ -23,7 +24,7 @@ var fuzzSeeds = []string{
 
 func addSeeds(f *testing.F) {
 	for _, s := range fuzzSeeds {
-		f.Add(h(f, s))
+		f.Add(hexdump.Bytes(f, s))
 	}
 }
 

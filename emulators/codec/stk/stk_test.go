@@ -2,25 +2,16 @@ package stk
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
 
 // h decodes a hexdump with spaces; vectors below are derived by hand from
 // TS 102 223 / TS 31.111 / TS 24.008 codings.
-func h(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
 
 func TestParseTLVs(t *testing.T) {
 	tests := []struct {
@@ -46,7 +37,7 @@ func TestParseTLVs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseTLVs(h(t, tt.in))
+			got, err := ParseTLVs(hexdump.Bytes(t, tt.in))
 			if (err != nil) != tt.err {
 				t.Fatalf("err = %v, want error %v", err, tt.err)
 			}
@@ -63,7 +54,7 @@ func TestLongLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(b[:3], h(t, "B6 81 80")) {
+	if !bytes.Equal(b[:3], hexdump.Bytes(t, "B6 81 80")) {
 		t.Fatalf("header % X, want B6 81 80", b[:3])
 	}
 	objs, err := ParseTLVs(b)
@@ -84,10 +75,10 @@ func TestPLMN(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := EncodePLMN(tt.plmn)
-		if err != nil || !bytes.Equal(got[:], h(t, tt.hex)) {
+		if err != nil || !bytes.Equal(got[:], hexdump.Bytes(t, tt.hex)) {
 			t.Errorf("EncodePLMN(%s) = % X, %v; want %s", tt.plmn, got, err, tt.hex)
 		}
-		back, err := DecodePLMN(h(t, tt.hex))
+		back, err := DecodePLMN(hexdump.Bytes(t, tt.hex))
 		if err != nil || back != tt.plmn {
 			t.Errorf("DecodePLMN(%s) = %q, %v", tt.hex, back, err)
 		}
@@ -97,7 +88,7 @@ func TestPLMN(t *testing.T) {
 			t.Errorf("EncodePLMN(%q) accepted", bad)
 		}
 	}
-	if _, err := DecodePLMN(h(t, "0A F8 10")); err == nil {
+	if _, err := DecodePLMN(hexdump.Bytes(t, "0A F8 10")); err == nil {
 		t.Error("DecodePLMN accepted a non-BCD digit")
 	}
 }
@@ -113,15 +104,15 @@ func TestTimerValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		o, err := TimerValueObject(tt.d)
-		if err != nil || !bytes.Equal(o.Value, h(t, tt.hex)) {
+		if err != nil || !bytes.Equal(o.Value, hexdump.Bytes(t, tt.hex)) {
 			t.Errorf("TimerValueObject(%v) = % X, %v; want %s", tt.d, o.Value, err, tt.hex)
 		}
-		back, err := DecodeTimerValue(h(t, tt.hex))
+		back, err := DecodeTimerValue(hexdump.Bytes(t, tt.hex))
 		if err != nil || back != tt.d {
 			t.Errorf("DecodeTimerValue(%s) = %v, %v", tt.hex, back, err)
 		}
 	}
-	if _, err := DecodeTimerValue(h(t, "00 06 00")); err == nil {
+	if _, err := DecodeTimerValue(hexdump.Bytes(t, "00 06 00")); err == nil {
 		t.Error("60 minutes accepted")
 	}
 	if _, err := TimerValueObject(100 * time.Hour); err == nil {
@@ -157,7 +148,7 @@ func TestCommandVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := h(t, tt.hex)
+			want := hexdump.Bytes(t, tt.hex)
 			got, err := tt.cmd.Encode()
 			if err != nil {
 				t.Fatal(err)
@@ -181,7 +172,7 @@ func TestCommandVectors(t *testing.T) {
 }
 
 func TestParseCommandFields(t *testing.T) {
-	c, err := ParseCommand(h(t, "D0 1C 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 05 21 7F 00 00 01"))
+	c, err := ParseCommand(hexdump.Bytes(t, "D0 1C 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 05 21 7F 00 00 01"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,17 +180,17 @@ func TestParseCommandFields(t *testing.T) {
 		c.Address != netip.MustParseAddr("127.0.0.1") || c.Bearer.Type != BearerDefault {
 		t.Fatalf("open channel parsed as %+v", c)
 	}
-	c, err = ParseCommand(h(t, "D0 0E 81 03 01 43 01 82 02 81 21 B6 03 47 45 54"))
+	c, err = ParseCommand(hexdump.Bytes(t, "D0 0E 81 03 01 43 01 82 02 81 21 B6 03 47 45 54"))
 	if err != nil || string(c.Data) != "GET" || c.Channel() != 1 || c.Details.Qualifier&SendImmediately == 0 {
 		t.Fatalf("send data parsed as %+v, %v", c, err)
 	}
 	// Padding FF after the template, and an alpha identifier, are accepted.
-	c, err = ParseCommand(h(t, "D0 0C 81 03 01 26 02 82 02 81 82 85 01 41 FF FF"))
+	c, err = ParseCommand(hexdump.Bytes(t, "D0 0C 81 03 01 26 02 82 02 81 82 85 01 41 FF FF"))
 	if err != nil || c.Details.Qualifier != PLINMR || len(c.Others) != 1 {
 		t.Fatalf("PLI with alpha parsed as %+v, %v", c, err)
 	}
 	// Unknown command type (DISPLAY TEXT): no error, objects kept.
-	c, err = ParseCommand(h(t, "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21"))
+	c, err = ParseCommand(hexdump.Bytes(t, "D0 0F 81 03 01 21 80 82 02 81 02 8D 04 04 48 69 21"))
 	if err != nil || c.Details.Type != 0x21 || len(c.Others) != 1 {
 		t.Fatalf("display text parsed as %+v, %v", c, err)
 	}
@@ -222,7 +213,7 @@ func TestParseCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseCommand(h(t, tt.in))
+			c, err := ParseCommand(hexdump.Bytes(t, tt.in))
 			var ce *CommandError
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want *CommandError", err)
@@ -275,7 +266,7 @@ func TestTerminalResponseVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := h(t, tt.hex)
+			want := hexdump.Bytes(t, tt.hex)
 			got, err := tt.tr.Encode()
 			if err != nil {
 				t.Fatal(err)
@@ -293,11 +284,11 @@ func TestTerminalResponseVectors(t *testing.T) {
 			}
 		})
 	}
-	r, err := ParseTerminalResponse(h(t, "81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF"))
+	r, err := ParseTerminalResponse(hexdump.Bytes(t, "81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF"))
 	if err != nil || string(r.ChannelData) != "HTT" || *r.ChannelDataLength != 255 || !r.Result.OK() {
 		t.Fatalf("parsed %+v, %v", r, err)
 	}
-	if _, err := ParseTerminalResponse(h(t, "81 03 04 42 00 83 01 00")); err == nil {
+	if _, err := ParseTerminalResponse(hexdump.Bytes(t, "81 03 04 42 00 83 01 00")); err == nil {
 		t.Fatal("response without device identities accepted")
 	}
 }
@@ -323,7 +314,7 @@ func TestEnvelopeVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := h(t, tt.hex)
+			want := hexdump.Bytes(t, tt.hex)
 			got, err := tt.env.Encode()
 			if err != nil {
 				t.Fatal(err)
@@ -341,12 +332,12 @@ func TestEnvelopeVectors(t *testing.T) {
 			}
 		})
 	}
-	e, err := ParseEnvelope(h(t, "D6 0E 19 01 09 82 02 82 81 38 02 81 00 B7 01 10"))
+	e, err := ParseEnvelope(hexdump.Bytes(t, "D6 0E 19 01 09 82 02 82 81 38 02 81 00 B7 01 10"))
 	if err != nil || e.Event != EventDataAvailable || *e.ChannelDataLength != 16 || !e.ChannelStatus.Established {
 		t.Fatalf("parsed %+v, %v", e, err)
 	}
 	for _, bad := range []string{"D7 04 82 02 82 81", "D6 04 82 02 82 81", "D1 00", "D6 05 19 02 03 09"} {
-		if _, err := ParseEnvelope(h(t, bad)); err == nil {
+		if _, err := ParseEnvelope(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("ParseEnvelope(%s) accepted", bad)
 		}
 	}
@@ -354,7 +345,7 @@ func TestEnvelopeVectors(t *testing.T) {
 
 func TestNMRDecodeErrors(t *testing.T) {
 	for _, bad := range []string{"02 F8 10", "02 F8 10 62", "0A F8 10 20"} {
-		if _, err := DecodeNMR(h(t, bad)); err == nil {
+		if _, err := DecodeNMR(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("DecodeNMR(%s) accepted", bad)
 		}
 	}

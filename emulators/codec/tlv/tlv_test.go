@@ -2,20 +2,11 @@ package tlv
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"strings"
 	"testing"
 )
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
 
 func TestParseVectors(t *testing.T) {
 	tests := []struct {
@@ -38,7 +29,7 @@ func TestParseVectors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			list, err := Parse(unhex(t, tc.hex))
+			list, err := Parse(hexdump.Bytes(t, tc.hex))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -46,7 +37,7 @@ func TestParseVectors(t *testing.T) {
 				t.Fatalf("got %d objects, want 1", len(list))
 			}
 			got := list[0]
-			if got.Tag != tc.tag || got.IsConstructed() != tc.cons || !bytes.Equal(got.Value, unhex(t, tc.val)) {
+			if got.Tag != tc.tag || got.IsConstructed() != tc.cons || !bytes.Equal(got.Value, hexdump.Bytes(t, tc.val)) {
 				t.Errorf("got tag %X cons %v value %X; want %X %v %s", got.Tag, got.IsConstructed(), got.Value, tc.tag, tc.cons, tc.val)
 			}
 		})
@@ -69,7 +60,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse(unhex(t, tc.hex))
+			_, err := Parse(hexdump.Bytes(t, tc.hex))
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("Parse(%s) error = %v, want ErrMalformed", tc.hex, err)
 			}
@@ -101,7 +92,7 @@ func TestEncodeVectors(t *testing.T) {
 	}{
 		{"GetEuiccData", Constructed(0xBF3E, New(0x5C, []byte{0x5A})), "BF3E035C015A"},
 		{"EnableProfile by ICCID", Constructed(0xBF31,
-			Constructed(0xA0, New(0x5A, unhex(t, "98001032547698103214"))),
+			Constructed(0xA0, New(0x5A, hexdump.Bytes(t, "98001032547698103214"))),
 			New(0x81, []byte{0xFF})), "BF3111A00C5A0A980010325476981032148101FF"},
 		{"long 81", New(0x80, make([]byte, 0x80)), "8081 80" + strings.Repeat("00", 0x80)},
 		{"long 82", New(0x80, make([]byte, 0x100)), "808201 00" + strings.Repeat("00", 0x100)},
@@ -109,7 +100,7 @@ func TestEncodeVectors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got, want := tc.obj.Bytes(), unhex(t, tc.want); !bytes.Equal(got, want) {
+			if got, want := tc.obj.Bytes(), hexdump.Bytes(t, tc.want); !bytes.Equal(got, want) {
 				t.Errorf("got %X, want %X", got, want)
 			}
 		})
@@ -117,7 +108,7 @@ func TestEncodeVectors(t *testing.T) {
 }
 
 func TestFindAndChildren(t *testing.T) {
-	b := unhex(t, "BF2D 14 A0 12 E3 10 5A0A98001032547698103214 9F7001 01")
+	b := hexdump.Bytes(t, "BF2D 14 A0 12 E3 10 5A0A98001032547698103214 9F7001 01")
 	list, err := Parse(b)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +134,7 @@ func TestFindAndChildren(t *testing.T) {
 }
 
 func TestParseOne(t *testing.T) {
-	obj, rest, err := ParseOne(unhex(t, "5A0101 9000"))
+	obj, rest, err := ParseOne(hexdump.Bytes(t, "5A0101 9000"))
 	if err != nil || obj.Tag != 0x5A || !bytes.Equal(rest, []byte{0x90, 0x00}) {
 		t.Fatalf("ParseOne = %v %X %v", obj, rest, err)
 	}
@@ -153,7 +144,7 @@ func TestParseOne(t *testing.T) {
 // re-encodes to a form it parses to the same tags and values.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"BF3E035C015A", "BF2D00", "A0 80 0000", "8083010000", "9F7001 01 5F3700", "BF818101 00"} {
-		f.Add(unhex(f, s))
+		f.Add(hexdump.Bytes(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		list, err := Parse(b)
@@ -176,7 +167,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestParseTags(t *testing.T) {
-	got, err := ParseTags(unhex(t, "5A 9F70 91 BF8101"))
+	got, err := ParseTags(hexdump.Bytes(t, "5A 9F70 91 BF8101"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +180,7 @@ func TestParseTags(t *testing.T) {
 			t.Errorf("tag %d = %X, want %X", i, got[i], want[i])
 		}
 	}
-	if _, err := ParseTags(unhex(t, "5A 9F")); !errors.Is(err, ErrMalformed) {
+	if _, err := ParseTags(hexdump.Bytes(t, "5A 9F")); !errors.Is(err, ErrMalformed) {
 		t.Errorf("truncated tag list: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/ident"
 )
 
 // maxListOperators bounds a preferred list; a longer answer is refused.
@@ -97,21 +98,9 @@ func DecodePreferredList(body []byte) (*PreferredList, error) {
 		if o.ID == "" {
 			return nil, fmt.Errorf("preferred list: operators[%d]: missing id", i)
 		}
-		if !isPLMN(o.PLMN) {
+		if !ident.IsPLMN(o.PLMN) {
 			return nil, fmt.Errorf("preferred list: operators[%d]: plmn %q is not 5 or 6 digits", i, o.PLMN)
 		}
 	}
 	return &l, nil
-}
-
-func isPLMN(s string) bool {
-	if len(s) != 5 && len(s) != 6 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -2,7 +2,7 @@ package stkterm
 
 import (
 	"bytes"
-	"encoding/hex"
+	"github.com/esimhil/esimhil/internal/hexdump"
 	"strings"
 	"testing"
 	"time"
@@ -144,7 +144,7 @@ func TestProvideLocalInfo(t *testing.T) {
 			r.host.loc = tt.loc
 			r.card.push(stk.NewProvideLocalInfo(1, tt.q))
 			r.start(t)
-			want := unhex(t, tt.want)
+			want := hexdump.Bytes(t, tt.want)
 			tr := r.card.apdus[len(r.card.apdus)-1]
 			if !bytes.Equal(tr[:4], []byte{0x80, 0x14, 0, 0}) || !bytes.Equal(tr[5:], want) {
 				t.Fatalf("TR APDU % X\nwant data   % X", tr, want)
@@ -171,9 +171,9 @@ func TestMalformedAndUnknownCommands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
-			r.card.pushRaw(unhex(t, tt.raw))
+			r.card.pushRaw(hexdump.Bytes(t, tt.raw))
 			r.start(t)
-			want := unhex(t, tt.want)
+			want := hexdump.Bytes(t, tt.want)
 			tr := r.card.apdus[len(r.card.apdus)-1]
 			if !bytes.Equal(tr[5:], want) {
 				t.Fatalf("TR % X\nwant % X", tr[5:], want)
@@ -254,7 +254,7 @@ func TestLocationChanged(t *testing.T) {
 			}
 			continue
 		}
-		if len(sent) != 1 || !bytes.Equal(sent[0][:4], []byte{0x80, 0xC2, 0, 0}) || !bytes.Equal(sent[0][5:], unhex(t, s.want)) {
+		if len(sent) != 1 || !bytes.Equal(sent[0][:4], []byte{0x80, 0xC2, 0, 0}) || !bytes.Equal(sent[0][5:], hexdump.Bytes(t, s.want)) {
 			t.Fatalf("step %d: sent % X\nwant envelope %s", i, sent, s.want)
 		}
 	}
@@ -317,13 +317,4 @@ func TestStopCancelsTimersAndEnvelopes(t *testing.T) {
 	if len(r.card.queue) != 1 {
 		t.Fatal("fetched after Stop")
 	}
-}
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
