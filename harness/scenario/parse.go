@@ -114,7 +114,8 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					field{"plmn", true, d.str(&o.PLMN)},
 					field{"country", true, d.str(&o.Country)},
 					field{"name", false, d.str(&o.Name)},
-					field{"tariff", false, d.float(&o.Tariff)})
+					field{"tariff", false, d.float(&o.Tariff)},
+					field{"smdp", false, d.str(&o.SMDP)})
 				nw.Operators = append(nw.Operators, o)
 				return err
 			})
@@ -154,6 +155,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		field{"eid", true, d.str(&dv.EID)},
 		field{"personality", false, d.str(&dv.Personality)},
 		field{"check_interval", true, d.duration(&dv.CheckInterval)},
+		field{"free_nvm", false, d.int(&dv.FreeNVM, 0, 1<<30)},
 		field{"profiles", true, func(n *yaml.Node, p string) error {
 			return d.sequence(n, p, func(n *yaml.Node, p string) error {
 				var pr Profile
@@ -172,6 +174,11 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 	return d.mapping(n, path,
 		field{"order_by", false, d.str(&pl.OrderBy)},
+		field{"eligibility", false, func(n *yaml.Node, p string) error {
+			return d.mapping(n, p,
+				field{"allow_eids", false, d.strings(&pl.Eligibility.AllowEIDs)},
+				field{"quota_per_day", false, d.int(&pl.Eligibility.QuotaPerDay, 0, 1<<20)})
+		}},
 		field{"preferred", false, func(n *yaml.Node, p string) error {
 			if err := d.kind(n, p, yaml.MappingNode, "a mapping of country to operator ids"); err != nil {
 				return err
@@ -202,10 +209,11 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
-	var platform string
+	var platform, download string
 	cause := -1
 	err := d.mapping(n, path,
 		field{"platform", false, d.str(&platform)},
+		field{"download", false, d.str(&download)},
 		field{"attach_reject", false, d.int(&cause, 1, 255)},
 		field{"operator", false, d.str(&f.Operator)},
 		field{"attempt", false, d.int(&f.Attempt, 0, 1000)},
@@ -215,16 +223,38 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	if err != nil {
 		return f, err
 	}
-	switch {
-	case platform != "" && cause >= 0:
-		return f, d.errAt(n, path, "one fault per entry: platform and attach_reject both given")
-	case platform != "":
-		if platform != "unreachable" {
-			return f, d.errAt(d.pos[join(path, "platform")], join(path, "platform"), "unknown platform fault %q (known: unreachable)", platform)
+	kinds := 0
+	for _, given := range []bool{platform != "", cause >= 0, download != ""} {
+		if given {
+			kinds++
 		}
-		f.Kind = PlatformUnreachable
+	}
+	switch {
+	case kinds > 1:
+		return f, d.errAt(n, path, "one fault per entry: give one of platform, attach_reject, download")
+	case platform != "":
+		switch platform {
+		case "unreachable":
+			f.Kind = PlatformUnreachable
+		case "no_ack":
+			f.Kind = PlatformNoAck
+		default:
+			return f, d.errAt(d.pos[join(path, "platform")], join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
+		}
 		if f.Operator != "" || f.Attempt != 0 {
-			return f, d.errAt(n, path, "operator and attempt apply to attach_reject only")
+			return f, d.errAt(n, path, "operator and attempt apply to attach_reject and download only")
+		}
+	case download != "":
+		known := false
+		for _, k := range DownloadFaults {
+			known = known || k == download
+		}
+		if !known {
+			return f, d.errAt(d.pos[join(path, "download")], join(path, "download"), "unknown download fault %q (known: %s)", download, strings.Join(DownloadFaults, ", "))
+		}
+		f.Kind, f.Name = Download, download
+		if f.Operator == "" {
+			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
 	case cause >= 0:
 		f.Kind, f.Cause = AttachReject, cause
@@ -232,7 +262,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
 	default:
-		return f, d.errAt(n, path, "unknown fault kind: want one of platform: unreachable, attach_reject: <cause>")
+		return f, d.errAt(n, path, "unknown fault kind: want one of platform: unreachable|no_ack, attach_reject: <cause>, download: <fault>")
 	}
 	if f.Until != 0 && f.Until <= f.From {
 		return f, d.errAt(d.pos[join(path, "until")], join(path, "until"), "%v is not after from %v", f.Until, f.From)

@@ -34,6 +34,9 @@ type Network struct {
 type Operator struct {
 	ID, PLMN, Country, Name string
 	Tariff                  float64
+	// SMDP is the TLS host name of the operator's SM-DP+; empty means the
+	// operator offers no profile download (no contract with the platform).
+	SMDP string
 }
 
 // Agreement: Visited accepts Home's subscribers as roamers.
@@ -53,6 +56,9 @@ type Device struct {
 	Personality   string // modem personality; default "generic"
 	CheckInterval time.Duration
 	Profiles      []Profile
+	// FreeNVM is the card's free memory for new profiles, in bytes
+	// (0: the card's default).
+	FreeNVM int
 }
 
 // Profile is a profile preinstalled on the eUICC.
@@ -66,8 +72,15 @@ type Profile struct {
 
 // Platform configures the management platform emulator.
 type Platform struct {
-	OrderBy   string              // "tariff" (default) or "signal"
-	Preferred map[string][]string // country → operator ids
+	OrderBy     string              // "tariff" (default) or "signal"
+	Preferred   map[string][]string // country → operator ids
+	Eligibility Eligibility
+}
+
+// Eligibility is the platform's download policy (claim 4).
+type Eligibility struct {
+	AllowEIDs   []string // empty: every EID
+	QuotaPerDay int      // downloads per EID per simulated day; 0: no limit
 }
 
 // Stop moves the device to Area at At after the start of the run.
@@ -83,12 +96,39 @@ type FaultKind string
 // attach_reject: <cause>); later kinds add their own key.
 const (
 	PlatformUnreachable FaultKind = "platform_unreachable"
+	PlatformNoAck       FaultKind = "platform_no_ack"
 	AttachReject        FaultKind = "attach_reject"
+	Download            FaultKind = "download"
 )
+
+// Download fault names (faults: [{download: <name>, operator: <id>}]); each
+// breaks one step of the SGP.22 download of claim 2.
+const (
+	SMDPUnreachable    = "smdp_unreachable"     // connections to the SM-DP+ are refused
+	TLSFailure         = "tls_failure"          // the SM-DP+ serves a TLS certificate the card cannot trust
+	UnknownCI          = "unknown_ci"           // the eUICC certificate chains to a CI the SM-DP+ does not know
+	ExpiredSMDPCert    = "expired_smdp_cert"    // the SM-DP+ authenticates with an expired certificate
+	BadServerSignature = "bad_server_signature" // serverSignature1 does not verify
+	BadEUICCSignature  = "bad_euicc_signature"  // euiccSignature1 does not verify
+	WrongTransactionID = "wrong_transaction_id" // smdpSigned2 names another transaction
+	EIDOutOfRange      = "eid_out_of_range"     // the EID lies outside the EUM's permitted range
+	EligibilityRefused = "eligibility_refused"  // the platform refuses the download (EID not allowed)
+	ConnectionReset    = "connection_reset"     // the SM-DP+ resets the connection during getBoundProfilePackage
+	TamperedBPP        = "tampered_bpp"         // one byte of the bound profile package is changed
+	TruncatedBPP       = "truncated_bpp"        // the bound profile package lacks its last segment
+	OutOfMemory        = "out_of_memory"        // the card has no room for the new profile
+)
+
+// DownloadFaults lists the download fault names in documentation order.
+var DownloadFaults = []string{SMDPUnreachable, TLSFailure, UnknownCI, ExpiredSMDPCert,
+	BadServerSignature, BadEUICCSignature, WrongTransactionID, EIDOutOfRange,
+	EligibilityRefused, ConnectionReset, TamperedBPP, TruncatedBPP, OutOfMemory}
 
 // Fault is one entry of the fault plan.
 type Fault struct {
 	Kind FaultKind
+	// Name is the download fault's name (Download).
+	Name string
 	// Operator is the network that rejects (attach_reject).
 	Operator string
 	// Attempt is the 1-based attach attempt on Operator's network to reject;

@@ -28,6 +28,9 @@ func (d *decoder) validate(s *Scenario) error {
 		case !isCountry(o.Country):
 			return d.errPath(p+".country", "%q is not an ISO 3166 alpha-2 code such as FR", o.Country)
 		}
+		if o.SMDP != "" && !isHostName(o.SMDP) {
+			return d.errPath(p+".smdp", "%q is not a host name", o.SMDP)
+		}
 		ops[o.ID] = o
 		plmns[o.PLMN] = o.ID
 	}
@@ -82,9 +85,18 @@ func (d *decoder) validate(s *Scenario) error {
 		return d.errPath("itinerary", "at least one stop is required")
 	}
 	for i, f := range s.Faults {
-		if f.Kind == AttachReject {
+		switch f.Kind {
+		case AttachReject:
 			if err := opRef(index("faults", i)+".operator", f.Operator); err != nil {
 				return err
+			}
+		case Download:
+			p := index("faults", i) + ".operator"
+			if err := opRef(p, f.Operator); err != nil {
+				return err
+			}
+			if f.Name != EligibilityRefused && f.Name != OutOfMemory && ops[f.Operator].SMDP == "" {
+				return d.errPath(p, "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
 			}
 		}
 	}
@@ -151,6 +163,11 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 	default:
 		return d.errPath("platform.order_by", "%q: want tariff or signal", pl.OrderBy)
 	}
+	for i, eid := range pl.Eligibility.AllowEIDs {
+		if !ident.IsEID(eid) {
+			return d.errPath(index("platform.eligibility.allow_eids", i), "%q is not an EID (32 digits)", eid)
+		}
+	}
 	for _, country := range sortedKeys(pl.Preferred) {
 		p := join("platform.preferred", country)
 		if !isCountry(country) {
@@ -187,6 +204,25 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		}
 	}
 	return nil
+}
+
+// isHostName accepts RFC 1123 host names: dot-separated labels of letters,
+// digits and hyphens.
+func isHostName(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isCountry(s string) bool {
