@@ -1,6 +1,7 @@
 package stkterm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,25 +15,34 @@ import (
 // BIP limits. The timeouts are wall-clock because they bound real socket
 // I/O on loopback, not simulated behaviour.
 const (
-	channelID     = 1    // the terminal offers one channel
-	maxBuffer     = 1400 // largest buffer granted by OPEN CHANNEL
-	maxRxPerTR    = 237  // channel data per RECEIVE DATA response (TS 102 223 §6.4.29)
-	maxReply      = 64 << 10
-	dialTimeout   = 3 * time.Second
-	writeTimeout  = 3 * time.Second
-	replyDeadline = 10 * time.Second
+	channelID    = 1    // the terminal offers one channel
+	maxBuffer    = 1400 // largest buffer granted by OPEN CHANNEL
+	maxRxPerTR   = 237  // channel data per RECEIVE DATA response (TS 102 223 §6.4.29)
+	maxRxBuffer  = 64 << 10
+	readChunk    = 4096
+	dialTimeout  = 3 * time.Second
+	writeTimeout = 3 * time.Second
+	// idleLimit drops a peer that stays silent this long while the channel
+	// is open: the loop is held meanwhile, so virtual time cannot move.
+	idleLimit = 10 * time.Second
 )
 
-var errReplyTooLong = fmt.Errorf("reply exceeds %d bytes", maxReply)
+var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
 
 // channel is the one BIP channel: a TCP connection, the card's transmit
-// buffer, and the peer's whole reply once it has arrived.
+// buffer and the bytes received but not yet read by the card.
+//
+// While the channel is open the loop is held (release ends the hold): the
+// peer's bytes arrive as posted work, so virtual time does not move during
+// an exchange and the card's behaviour does not depend on how TCP segments
+// the stream.
 type channel struct {
 	conn    net.Conn
 	bufSize int
 	tx      []byte
 	rx      []byte
-	dropped bool
+	eof     bool // the peer closed or the link failed; rx may still hold data
+	dropped bool // link dropped reported (or about to be)
 	release func(done func())
 }
 
@@ -76,7 +86,7 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 	}
 	ch := &channel{conn: conn, bufSize: granted, release: t.loop.Hold()}
 	t.ch = ch
-	go t.readReply(ch)
+	go t.readLoop(ch)
 	r := stk.Respond(c, res)
 	r.ChannelStatus = &stk.ChannelStatus{Channel: channelID, Established: true}
 	r.Bearer = &c.Bearer
@@ -84,41 +94,65 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 	return r
 }
 
-// readReply reads the peer's whole reply (the card's HTTP asks for
-// Connection: close) before signalling, so the number of envelopes does not
-// depend on how TCP segments it. It runs on its own goroutine and touches
-// only its arguments; the loop is held until it ends.
-func (t *Terminal) readReply(ch *channel) {
-	_ = ch.conn.SetReadDeadline(time.Now().Add(replyDeadline))
-	data, err := io.ReadAll(io.LimitReader(ch.conn, maxReply+1))
-	if err == nil && len(data) > maxReply {
-		err = errReplyTooLong
+// readLoop streams the peer's bytes into the loop, one posted call per
+// read, and ends the hold with the end of the stream. It runs on its own
+// goroutine and touches only its arguments and the loop.
+func (t *Terminal) readLoop(ch *channel) {
+	buf := make([]byte, readChunk)
+	for {
+		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+		n, err := ch.conn.Read(buf)
+		if n > 0 {
+			data := bytes.Clone(buf[:n])
+			t.loop.Post(func() { t.received(ch, data) })
+		}
+		if err != nil {
+			ch.release(func() { t.peerEnded(ch, err) })
+			return
+		}
 	}
-	ch.release(func() { t.replyDone(ch, data, err) })
 }
 
-// replyDone runs in the loop once the reply is complete or the link failed.
-func (t *Terminal) replyDone(ch *channel, data []byte, err error) {
-	if t.ch != ch || !t.running {
+// received runs in the loop for each chunk: it is buffered, and the card
+// told when its buffer was empty (data available, TS 102 223 §7.5.10).
+func (t *Terminal) received(ch *channel, data []byte) {
+	if t.ch != ch || !t.running || ch.eof {
 		return
 	}
-	if err != nil || len(data) == 0 {
-		if err == nil {
-			err = errors.New("peer closed without a reply")
-		}
-		t.tracef("channel %d: link dropped: %v", channelID, err)
+	if len(ch.rx)+len(data) > maxRxBuffer {
+		t.tracef("channel %d: %v", channelID, errRxOverflow)
+		ch.eof, ch.rx = true, nil // the stream is broken: nothing of it is usable
 		t.dropLink(ch)
 		return
 	}
-	ch.rx = data
-	if t.events[stk.EventDataAvailable] {
-		t.sendEnvelope(stk.NewDataAvailableEvent(stk.ChannelStatus{Channel: channelID, Established: true}, len(data)))
+	wasEmpty := len(ch.rx) == 0
+	ch.rx = append(ch.rx, data...)
+	if wasEmpty && t.events[stk.EventDataAvailable] {
+		t.sendEnvelope(stk.NewDataAvailableEvent(stk.ChannelStatus{Channel: channelID, Established: true}, min(len(ch.rx), 255)))
+	}
+}
+
+// peerEnded runs in the loop once the peer closed or the link failed: the
+// card learns it once it has read what was buffered.
+func (t *Terminal) peerEnded(ch *channel, err error) {
+	if t.ch != ch || !t.running || ch.eof {
+		return
+	}
+	if !errors.Is(err, io.EOF) {
+		t.tracef("channel %d: link failed: %v", channelID, err)
+	}
+	ch.eof = true
+	if len(ch.rx) == 0 {
+		t.dropLink(ch)
 	}
 }
 
 // dropLink closes a failed link and tells the card (channel status event,
 // TS 102 223 §7.5.11) if it asked to be told.
 func (t *Terminal) dropLink(ch *channel) {
+	if ch.dropped {
+		return
+	}
 	ch.dropped = true
 	ch.tx = nil
 	_ = ch.conn.Close()
@@ -143,7 +177,7 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 	if bad != nil {
 		return *bad
 	}
-	if ch.dropped {
+	if ch.dropped || ch.eof {
 		return bipError(c, stk.BIPChannelClosed)
 	}
 	if len(ch.tx)+len(c.Data) > ch.bufSize {
@@ -154,6 +188,7 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 		_ = ch.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if _, err := ch.conn.Write(ch.tx); err != nil {
 			t.tracef("send data: %v", err)
+			ch.eof = true
 			t.dropLink(ch)
 			return bipError(c, stk.BIPChannelClosed)
 		}
@@ -172,7 +207,7 @@ func (t *Terminal) receiveData(c stk.Command) stk.TerminalResponse {
 		return *bad
 	}
 	if len(ch.rx) == 0 {
-		if ch.dropped {
+		if ch.eof {
 			return bipError(c, stk.BIPChannelClosed)
 		}
 		return bipError(c, stk.BIPNoCause)
@@ -184,7 +219,11 @@ func (t *Terminal) receiveData(c stk.Command) stk.TerminalResponse {
 	r := stk.Respond(c, result(stk.ResultOK))
 	r.ChannelData = ch.rx[:n:n]
 	ch.rx = ch.rx[n:]
-	r.ChannelDataLength = new(len(ch.rx))
+	r.ChannelDataLength = new(min(len(ch.rx), 255))
+	if len(ch.rx) == 0 && ch.eof {
+		// Everything the peer sent is read: now report its end.
+		t.dropLink(ch)
+	}
 	return r
 }
 
@@ -197,8 +236,8 @@ func (t *Terminal) closeChannelCmd(c stk.Command) stk.TerminalResponse {
 	return stk.Respond(c, result(stk.ResultOK))
 }
 
-// closeChannel closes the socket and ends the loop hold if the reply was
-// still awaited (release runs once; the reader's later call is a no-op).
+// closeChannel closes the socket and ends the loop hold if the stream was
+// still open (release runs once; the reader's later call is a no-op).
 func (t *Terminal) closeChannel() {
 	if t.ch == nil {
 		return

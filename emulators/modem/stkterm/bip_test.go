@@ -233,14 +233,21 @@ func TestChannelCommandErrors(t *testing.T) {
 	}
 }
 
-func TestReplyTooLongDropsLink(t *testing.T) {
-	srv := newServer(t, httpReply(maxReply), false)
+// A card that never reads cannot make the terminal buffer without bound:
+// past maxRxBuffer the link is dropped (after the one data available).
+func TestRxOverflowDropsLink(t *testing.T) {
+	srv := newServer(t, httpReply(maxRxBuffer), false)
 	r := newRig(t)
 	r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus, stk.EventDataAvailable),
 		stk.NewOpenChannel(2, srv.addr, 100),
 		stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
 	r.start(t)
-	if len(r.card.envs) != 1 || r.card.envs[0].Event != stk.EventChannelStatus {
-		t.Fatalf("envelopes %+v, want link dropped", r.card.envs)
+	if len(r.card.envs) != 2 || r.card.envs[0].Event != stk.EventDataAvailable || r.card.envs[1].Event != stk.EventChannelStatus {
+		t.Fatalf("envelopes %+v, want data available then link dropped", r.card.envs)
+	}
+	r.card.push(stk.NewReceiveData(4, 1, 10))
+	r.poke(t)
+	if got := r.card.lastTR().Result.String(); got != "3A/02" {
+		t.Fatalf("RECEIVE DATA after drop: %s, want 3A/02 channel closed", got)
 	}
 }
