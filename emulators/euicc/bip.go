@@ -1,13 +1,9 @@
 package euicc
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strconv"
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/codec/stk"
@@ -17,67 +13,77 @@ import (
 // BIP sizing. A proactive command and a terminal response each travel in one
 // short APDU, so channel data is cut well below 255 bytes per command.
 const (
-	bipBufferSize = 1400     // OPEN CHANNEL buffer size asked for
-	sendChunk     = 200      // SEND DATA payload per command
-	recvChunk     = 200      // RECEIVE DATA length asked per command
-	maxHTTPReply  = 64 << 10 // larger replies are refused
+	bipBufferSize = 1400 // OPEN CHANNEL buffer size asked for
+	sendChunk     = 200  // SEND DATA payload per command
+	recvChunk     = 200  // RECEIVE DATA length asked per command
+	// maxRxBatch bounds the bytes received in one data-available batch.
+	maxRxBatch = maxHTTPReply + 16<<10
 
 	// BIPTimer is the toolkit timer (1-8) the runtime reserves to bound the
-	// wait for the platform's reply; the applet must not use it.
+	// wait for the peer; the applet must not use it.
 	BIPTimer = 8
-	// BIPTimeout is how long the card waits for a reply once the request
-	// is sent.
+	// BIPTimeout is how long the card waits for the peer once its first
+	// bytes are sent.
 	BIPTimeout = 30 * time.Second
 )
 
-type httpState int
+type bipState int
 
 const (
-	httpOpening httpState = iota
-	httpSending
-	httpArming    // TIMER MANAGEMENT start of the reply guard
-	httpWaiting   // request sent, waiting for data available
-	httpReceiving // RECEIVE DATA in progress
-	httpClosing
-	httpDisarming // TIMER MANAGEMENT deactivate of the reply guard
+	bipOpening bipState = iota
+	bipSending
+	bipArming    // TIMER MANAGEMENT start of the reply guard
+	bipWaiting   // the protocol needs data: waiting for data available
+	bipReceiving // RECEIVE DATA in progress
+	bipClosing
+	bipDisarming // TIMER MANAGEMENT deactivate of the reply guard
 )
 
-// httpOp carries one HTTP/1.1 POST to the platform over a BIP channel
-// (TS 102 223 §6.4.27-31): OPEN CHANNEL, SEND DATA in store mode with the
-// last chunk sent immediately, RECEIVE DATA after each data available
-// event until the terminal's buffer is empty and the reply is complete,
-// CLOSE CHANNEL. Once the request is sent, toolkit timer BIPTimer bounds the
-// wait for the reply; it is deactivated at the end. Any failure closes the
-// channel and answers HTTPResult.Err.
-type httpOp struct {
-	r       *runtime
-	req     applet.HTTPPost
-	state   httpState
-	channel byte
-	bufSize int
-	out     []byte // request bytes not yet sent
-	stored  int    // bytes in the terminal's transmit buffer
-	in      []byte // reply bytes received
-	armed   bool   // the reply guard timer runs
-	result  applet.HTTPResult
+// bipOp carries one client exchange (plain HTTP, or HTTPS) over a BIP
+// channel, TS 102 223 §6.4.27-31: OPEN CHANNEL; then, as the protocol
+// coroutine asks, SEND DATA in store mode (the last chunk of each flight
+// sent immediately) and RECEIVE DATA after each data available event until
+// the terminal's buffer is empty; CLOSE CHANNEL at the end. Toolkit timer
+// BIPTimer, armed after the first flight, bounds the whole exchange and is
+// deactivated at the end. Any failure closes the channel; the outcome is
+// handed to result, which makes the event for the applet.
+type bipOp struct {
+	r      *runtime
+	what   string // "POST /v1/download", for logs
+	addr   netip.AddrPort
+	co     *coroutine
+	result func(rep httpReply, err string) applet.Event
+
+	state    bipState
+	channel  byte
+	bufSize  int
+	out      []byte // protocol bytes not yet sent
+	stored   int    // bytes in the terminal's transmit buffer
+	in       []byte // bytes of the current receive batch
+	armed    bool
+	armTried bool
+	reply    *httpReply
+	err      string
+	ev       applet.Event
 }
 
-func newHTTPOp(r *runtime, req applet.HTTPPost) *httpOp {
-	c := r.c.cfg
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-		req.Path, c.PlatformHost, len(req.Body))
-	b.Write(req.Body)
-	return &httpOp{r: r, req: req, out: b.Bytes(), bufSize: bipBufferSize, result: applet.HTTPResult{ReqID: req.ReqID}}
+// newBIPOp prepares an exchange to addr running req, with TLS when tp is set.
+func newBIPOp(r *runtime, addr netip.AddrPort, req httpRequest, tp *tlsParams, result func(httpReply, string) applet.Event) *bipOp {
+	o := &bipOp{r: r, what: "POST " + req.Path, addr: addr, bufSize: bipBufferSize, result: result, reply: &httpReply{}}
+	o.co = newCoroutine(roundTrip(req, tp, o.reply))
+	return o
 }
 
-func (o *httpOp) start() stk.Command {
-	return stk.NewOpenChannel(0, o.r.c.cfg.PlatformAddr, bipBufferSize)
+func (o *bipOp) start() stk.Command {
+	return stk.NewOpenChannel(0, o.addr, bipBufferSize)
 }
 
-func (o *httpOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+// abort ends the protocol's goroutine when the runtime is discarded.
+func (o *bipOp) abort() { o.co.abort() }
+
+func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	switch o.state {
-	case httpOpening:
+	case bipOpening:
 		if !tr.Result.OK() || tr.ChannelStatus == nil || tr.ChannelStatus.Channel == 0 {
 			// No channel was opened: nothing to close.
 			return o.fail(false, "open channel: result %s", tr.Result)
@@ -89,51 +95,50 @@ func (o *httpOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.E
 		if o.bufSize < sendChunk {
 			return o.fail(true, "open channel: buffer of %d bytes", o.bufSize)
 		}
-		o.state = httpSending
-		return o.send()
-	case httpSending:
+		return o.run(nil, false)
+	case bipSending:
 		if !tr.Result.OK() {
 			return o.fail(true, "send data: result %s", tr.Result)
 		}
 		if len(o.out) > 0 {
 			return o.send()
 		}
-		o.state = httpArming
-		cmd := stk.NewTimerStart(0, BIPTimer, BIPTimeout)
-		return &cmd, false, nil
-	case httpArming:
+		return o.flightSent()
+	case bipArming:
 		// Without the guard the exchange still works; it just cannot time out.
 		o.armed = tr.Result.OK()
-		o.state = httpWaiting
+		o.state = bipWaiting
 		return nil, false, nil
-	case httpReceiving:
+	case bipReceiving:
 		if !tr.Result.OK() {
 			return o.fail(true, "receive data: result %s", tr.Result)
 		}
 		o.in = append(o.in, tr.ChannelData...)
-		if len(o.in) > maxHTTPReply {
-			return o.fail(true, "reply longer than %d bytes", maxHTTPReply)
+		if len(o.in) > maxRxBatch {
+			return o.fail(true, "reply: more than %d bytes at once", maxRxBatch)
 		}
 		if tr.ChannelDataLength != nil && *tr.ChannelDataLength > 0 {
 			return o.receive(*tr.ChannelDataLength)
 		}
-		return o.tryParse(false)
-	case httpClosing:
+		in := o.in
+		o.in = nil
+		return o.run(in, false)
+	case bipClosing:
 		if o.armed {
-			o.state = httpDisarming
+			o.state = bipDisarming
 			cmd := stk.NewTimerDeactivate(0, BIPTimer)
 			return &cmd, false, nil
 		}
-		return nil, true, o.result
-	case httpDisarming:
-		return nil, true, o.result
+		return nil, true, o.ev
+	case bipDisarming:
+		return nil, true, o.ev
 	}
 	return nil, false, nil
 }
 
-func (o *httpOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
+func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	if env.Tag == stk.TagTimerExpiration {
-		if env.TimerID != BIPTimer || o.state != httpWaiting {
+		if env.TimerID != BIPTimer || o.state != bipWaiting {
 			return nil, false, nil
 		}
 		o.armed = false // it has expired: nothing to deactivate
@@ -144,7 +149,7 @@ func (o *httpOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	}
 	switch env.Event {
 	case stk.EventDataAvailable:
-		if o.state != httpWaiting {
+		if o.state != bipWaiting {
 			return nil, false, nil
 		}
 		n := recvChunk
@@ -153,26 +158,53 @@ func (o *httpOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 		}
 		return o.receive(n)
 	case stk.EventChannelStatus:
-		if env.ChannelStatus.Established || o.state == httpClosing {
+		if env.ChannelStatus.Established || o.state != bipWaiting {
 			return nil, false, nil
 		}
-		if o.state == httpWaiting {
-			// The platform closed the connection (Connection: close):
-			// whatever arrived is the whole reply.
-			return o.tryParse(true)
-		}
-		return o.fail(true, "link dropped")
+		// The peer closed (Connection: close) or the link failed, after
+		// everything it sent was read: the protocol sees the end.
+		return o.run(nil, true)
 	}
 	return nil, false, nil
 }
 
-func (o *httpOp) send() (*stk.Command, bool, applet.Event) {
+// run resumes the protocol with received bytes and acts on what it did:
+// send its output, wait for more, or end the exchange.
+func (o *bipOp) run(in []byte, eof bool) (*stk.Command, bool, applet.Event) {
+	o.out = append(o.out, o.co.resume(in, eof)...)
+	if o.co.done && o.co.err != nil {
+		return o.fail(true, "%s", o.co.err)
+	}
+	if len(o.out) > 0 {
+		o.state = bipSending
+		return o.send()
+	}
+	return o.flightSent()
+}
+
+// flightSent follows the protocol once its output is all sent.
+func (o *bipOp) flightSent() (*stk.Command, bool, applet.Event) {
+	if o.co.done {
+		o.ev = o.result(*o.reply, "")
+		return o.close()
+	}
+	if !o.armTried {
+		o.armTried = true
+		o.state = bipArming
+		cmd := stk.NewTimerStart(0, BIPTimer, BIPTimeout)
+		return &cmd, false, nil
+	}
+	o.state = bipWaiting
+	return nil, false, nil
+}
+
+func (o *bipOp) send() (*stk.Command, bool, applet.Event) {
 	n := min(sendChunk, len(o.out))
-	chunk := o.out[:n]
+	chunk := o.out[:n:n]
 	o.out = o.out[n:]
 	o.stored += n
-	// Send immediately on the last chunk, or before the terminal's buffer
-	// could overflow with the next one.
+	// Send immediately at the end of a flight, or before the terminal's
+	// buffer could overflow with the next chunk.
 	immediate := len(o.out) == 0 || o.stored+sendChunk > o.bufSize
 	if immediate {
 		o.stored = 0
@@ -181,73 +213,60 @@ func (o *httpOp) send() (*stk.Command, bool, applet.Event) {
 	return &cmd, false, nil
 }
 
-func (o *httpOp) receive(avail int) (*stk.Command, bool, applet.Event) {
-	o.state = httpReceiving
+func (o *bipOp) receive(avail int) (*stk.Command, bool, applet.Event) {
+	o.state = bipReceiving
 	cmd := stk.NewReceiveData(0, o.channel, min(avail, recvChunk))
 	return &cmd, false, nil
 }
 
-// tryParse ends the exchange when the reply is complete; eof says the
-// connection is closed, so a reply delimited by the close is complete too.
-func (o *httpOp) tryParse(eof bool) (*stk.Command, bool, applet.Event) {
-	status, body, err := parseReply(o.in, eof)
-	switch {
-	case errors.Is(err, errIncomplete):
-		o.state = httpWaiting
-		return nil, false, nil
-	case err != nil:
-		return o.fail(true, "reply: %v", err)
-	}
-	o.result.Status, o.result.Body = status, body
-	return o.close()
-}
-
-func (o *httpOp) close() (*stk.Command, bool, applet.Event) {
-	o.state = httpClosing
+func (o *bipOp) close() (*stk.Command, bool, applet.Event) {
+	o.state = bipClosing
 	cmd := stk.NewCloseChannel(0, o.channel)
 	return &cmd, false, nil
 }
 
-// fail records the error, logs it and closes the channel if one is open.
-func (o *httpOp) fail(open bool, format string, a ...any) (*stk.Command, bool, applet.Event) {
+// fail logs the error, stops the protocol and closes the channel if one is
+// open; the applet gets the failure as its event.
+func (o *bipOp) fail(open bool, format string, a ...any) (*stk.Command, bool, applet.Event) {
 	reason := fmt.Sprintf(format, a...)
-	o.r.errorf("bip_error", "request %d %s: %s", o.req.ReqID, o.req.Path, reason)
-	o.result = applet.HTTPResult{ReqID: o.req.ReqID, Err: reason}
+	o.co.abort()
+	o.r.errorf("bip_error", "%s: %s", o.what, reason)
+	o.ev = o.result(httpReply{}, reason)
 	if open {
 		return o.close()
 	}
-	return nil, true, o.result
+	return nil, true, o.ev
 }
 
-var errIncomplete = errors.New("incomplete")
-
-// parseReply reads one HTTP/1.1 response from b with net/http. Without eof
-// a truncated reply is errIncomplete (more may come); with eof it is an error.
-func parseReply(b []byte, eof bool) (int, []byte, error) {
-	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
-	if err != nil {
-		if !eof && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
-			return 0, nil, errIncomplete
+// resolve turns an address "host[:port]" into the IPv4 address and port of
+// OPEN CHANNEL: an IPv4 literal as is, a name through Config.Resolve.
+func (c *Card) resolve(address string, defPort uint16) (host string, ap netip.AddrPort, err error) {
+	host, portStr, splitErr := net.SplitHostPort(address)
+	port := defPort
+	if splitErr != nil {
+		host = address
+	} else {
+		p, perr := netip.ParseAddrPort("0.0.0.0:" + portStr)
+		if perr != nil {
+			return "", netip.AddrPort{}, fmt.Errorf("address %q: bad port", address)
 		}
-		if len(b) == 0 {
-			return 0, nil, errors.New("connection closed without a reply")
+		port = p.Port()
+	}
+	if a, perr := netip.ParseAddr(host); perr == nil {
+		if !a.Is4() {
+			return "", netip.AddrPort{}, fmt.Errorf("address %q: not IPv4 (BIP other address)", address)
 		}
-		return 0, nil, fmt.Errorf("malformed HTTP response: %w", err)
+		return host, netip.AddrPortFrom(a, port), nil
 	}
-	defer resp.Body.Close()
-	delimited := resp.ContentLength >= 0 || len(resp.TransferEncoding) > 0
-	if !delimited && !eof {
-		return 0, nil, errIncomplete // body runs to the end of the connection
+	r, ok := c.cfg.Resolve[host]
+	if !ok {
+		r, ok = c.cfg.Resolve[address]
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPReply+1))
-	if err != nil {
-		if !eof && errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, nil, errIncomplete
-		}
-		return 0, nil, fmt.Errorf("HTTP body: %w", err)
+	if !ok || !r.Addr().Is4() {
+		return "", netip.AddrPort{}, fmt.Errorf("address %q: host not resolvable to IPv4", address)
 	}
-	if len(body) > maxHTTPReply {
-		return 0, nil, errors.New("HTTP body longer than " + strconv.Itoa(maxHTTPReply) + " bytes")
+	if r.Port() == 0 {
+		r = netip.AddrPortFrom(r.Addr(), port)
 	}
-	return resp.StatusCode, body, nil
+	return host, r, nil
 }

@@ -15,6 +15,11 @@ type profile struct {
 	// Original marks the profile enabled when the card was created: the
 	// fallback channel the applet returns to.
 	Original bool
+	// SMDP is the SM-DP+ address a downloaded profile came from (its
+	// notification address); Size the NVM it takes. Both zero when
+	// preinstalled.
+	SMDP string
+	Size int
 }
 
 // Card is a virtual eUICC. Its methods are safe for concurrent use; APDUs
@@ -27,6 +32,7 @@ type Card struct {
 	profiles      []*profile
 	appletState   applet.State
 	notifications []Notification
+	notifSeq      int // last notification sequence number (SGP.22 §5.7.10)
 
 	// Volatile state, cleared by Reset.
 	powered bool
@@ -36,6 +42,8 @@ type Card struct {
 	// ISD-R refuses further switches (6985) until the terminal resets the card.
 	refreshDue bool
 	rt         *runtime
+	// sess is the ISD-R's download session (ES10b, es10b.go).
+	sess *rspSession
 
 	// newMethod builds the hosted applet; tests swap in a double.
 	newMethod func(applet.Config, applet.State) method
@@ -92,6 +100,7 @@ func (c *Card) Reset() []byte {
 	defer c.mu.Unlock()
 	c.powered = true
 	c.refreshDue = false
+	c.sess = nil
 	c.fs = buildFS(c.enabled())
 	c.chans = [maxChannels]*channel{}
 	c.chans[0] = newChannel(c.fs)
@@ -107,6 +116,7 @@ func (c *Card) PowerOff() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.powered = false
+	c.sess = nil
 	c.chans = [maxChannels]*channel{}
 	if c.rt != nil {
 		c.rt.stop()

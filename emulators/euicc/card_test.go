@@ -197,7 +197,7 @@ func TestES10(t *testing.T) {
 		{"malformed TLV", es10Steps("BF2D05", "6A80")},
 		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
 		{"primitive top level", es10Steps("5A0100", "6A80")},
-		{"unknown ES10 function", es10Steps("BF2000", "6A88")},
+		{"unknown ES10 function", es10Steps("BF7F00", "6A88")},
 		{"chained STORE DATA", []step{{"81E2110003BF3E03", "9000"}, {"81E2910103 5C015A 00", "BF3E125A10" + testEID + "9000"}}},
 		{"block out of order", []step{{"81E2110003BF3E03", "9000"}, {"81E2910203 5C015A", "6A86"}, {"81E2910103 5C015A", "6A86"}}},
 		{"bad P1", []step{{"81E2120003BF2D00", "6A86"}}},

@@ -1,8 +1,11 @@
 package euicc
 
 import (
+	"crypto/ecdsa"
+	"crypto/x509"
 	"fmt"
 	"github.com/esimhil/esimhil/emulators/ident"
+	"io"
 	"net/netip"
 	"time"
 
@@ -44,6 +47,31 @@ type Config struct {
 	// CHANNEL to this IPv4 address and TCP port.
 	PlatformAddr netip.AddrPort
 	PlatformHost string // HTTP Host header value
+	// Resolve maps a host name (an SM-DP+ address's host, e.g.
+	// "smdp.sfr.test") to the IPv4 address and port the card opens a BIP
+	// channel to: OPEN CHANNEL carries an address, not a name. TLS still
+	// verifies the name. A port of 0 keeps the address's own port.
+	Resolve map[string]netip.AddrPort
+	// KeyLog, if set, receives the card's TLS session secrets in NSS
+	// key-log format (tls.Config.KeyLogWriter), so captures can be decrypted.
+	KeyLog io.Writer
+	// EUICCCert and EUMCert are the DER certificates the card presents in
+	// mutual authentication (SGP.22 §5.7.13); EUICCKey is SK.EUICC.ECDSA.
+	// Without them the card answers ES10b functions that sign with
+	// undefinedError.
+	EUICCCert, EUMCert []byte
+	EUICCKey           *ecdsa.PrivateKey
+	// CI is the trusted certificate issuer: SM-DP+ certificates must chain
+	// to it (its subject key id is euiccCiPKId).
+	CI *x509.Certificate
+	// FreeNVM is the memory for new profiles in bytes (default 256 KiB); a
+	// profile whose metadata asks for more is refused (SGP.22 errorReason
+	// installFailedDueToInsufficientMemoryForProfile).
+	FreeNVM int
+	// Now is the card's notion of time for certificate validity (the
+	// virtual clock); nil means certificates are checked at 2026-01-01.
+	Now    func() time.Time
+	Faults CardFaults
 	// CheckInterval is the autoswitch applet's roaming-check period.
 	CheckInterval time.Duration
 	Log           *eventlog.Log

@@ -5,6 +5,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // maxES10 bounds a reassembled STORE DATA command. A longer one is refused
@@ -71,6 +72,9 @@ func (c *Card) storeData(ch *channel, cmd apdu.Command) apdu.Response {
 // 6A88 (referenced data not found): ES10 error results are per-function
 // types, so there is no response in which to report an unknown function.
 func (c *Card) es10(req []byte) ([]byte, uint16) {
+	if c.isBPPSegment(req) {
+		return c.loadBPP(req)
+	}
 	obj, rest, err := tlv.ParseOne(req)
 	if err != nil || len(rest) != 0 || !obj.IsConstructed() {
 		return nil, apdu.SWIncorrectData
@@ -90,6 +94,9 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 		}
 		resp, ok = c.switchProfile(obj)
 	default:
+		if data, sw, ok := c.es10b(obj); ok {
+			return data, sw
+		}
 		return nil, apdu.SWReferencedDataNotFound
 	}
 	if !ok {
@@ -255,9 +262,13 @@ func (c *Card) enableProfile(p *profile) int {
 		return ResultWrongState
 	}
 	for _, q := range c.profiles {
-		q.Enabled = false
+		if q.Enabled {
+			q.Enabled = false
+			c.notifyOperation(rsp.EventDisable, q)
+		}
 	}
 	p.Enabled = true
+	c.notifyOperation(rsp.EventEnable, p)
 	return ResultOK
 }
 
@@ -269,5 +280,6 @@ func (c *Card) disableProfile(p *profile) int {
 		return ResultWrongState
 	}
 	p.Enabled = false
+	c.notifyOperation(rsp.EventDisable, p)
 	return ResultOK
 }

@@ -19,8 +19,9 @@ type nvmImage struct {
 	Profiles []nvmProfile `json:"profiles"`
 	Applet   applet.State `json:"applet"`
 	// Notifications pending delivery (SGP.22 §3.5), carried across
-	// NVM/Restore; nothing in this card generates them yet.
+	// NVM/Restore until NotificationSent.
 	Notifications []Notification `json:"notifications"`
+	NotifSeq      int            `json:"notif_seq,omitempty"`
 }
 
 type nvmProfile struct {
@@ -31,25 +32,32 @@ type nvmProfile struct {
 	AID      string `json:"isdp_aid"`
 	Enabled  bool   `json:"enabled"`
 	Original bool   `json:"original,omitempty"`
+	SMDP     string `json:"smdp,omitempty"`
+	Size     int    `json:"size,omitempty"`
 }
 
-// Notification is a pending ES10b notification (sequence number, event,
-// profile).
+// Notification is a pending ES10b notification (sequence number, event
+// "install"|"enable"|"disable"|"delete", profile, the SM-DP+ address it
+// goes to) with its signed encoding (BF37 ProfileInstallationResult or 30
+// OtherSignedNotification) as RetrieveNotificationsList returns it.
 type Notification struct {
-	Seq   int    `json:"seq"`
-	Event string `json:"event"`
-	ICCID string `json:"iccid"`
+	Seq     int    `json:"seq"`
+	Event   string `json:"event"`
+	ICCID   string `json:"iccid"`
+	Address string `json:"address,omitempty"`
+	Pending []byte `json:"pending,omitempty"`
 }
 
 // NVM returns the card's non-volatile memory image.
 func (c *Card) NVM() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...)}
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...), NotifSeq: c.notifSeq}
 	for _, p := range c.profiles {
 		img.Profiles = append(img.Profiles, nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
+			SMDP: p.SMDP, Size: p.Size,
 		})
 	}
 	b, err := json.Marshal(img)
@@ -92,9 +100,15 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 			return nil, fmt.Errorf("euicc: NVM profile %s: bad or duplicate ISD-P AID %q", p.ICCID, p.AID)
 		}
 		aids[p.AID] = true
-		c.profiles = append(c.profiles, &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original})
+		if p.Size < 0 {
+			return nil, fmt.Errorf("euicc: NVM profile %s: negative size", p.ICCID)
+		}
+		c.profiles = append(c.profiles, &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size})
 	}
 	c.appletState = img.Applet
-	c.notifications = img.Notifications
+	if len(img.Notifications) > maxPending || img.NotifSeq < 0 {
+		return nil, fmt.Errorf("euicc: NVM: %d pending notifications, sequence %d", len(img.Notifications), img.NotifSeq)
+	}
+	c.notifications, c.notifSeq = img.Notifications, img.NotifSeq
 	return c, nil
 }

@@ -46,8 +46,14 @@ type op interface {
 
 func newRuntime(c *Card) *runtime { return &runtime{c: c} }
 
-// stop discards the runtime at reset or power off.
-func (r *runtime) stop() { r.stopped = true }
+// stop discards the runtime at reset or power off; an exchange in progress
+// is abandoned (its protocol goroutine ends).
+func (r *runtime) stop() {
+	r.stopped = true
+	if a, ok := r.cur.(interface{ abort() }); ok {
+		a.abort()
+	}
+}
 
 // pendingLen is the length of a proactive command waiting for FETCH, else 0.
 func (r *runtime) pendingLen() int {
@@ -112,9 +118,27 @@ func (r *runtime) run() {
 				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: "no platform address configured"})
 				continue
 			}
-			r.begin(newHTTPOp(r, e))
+			o, err := r.platformOp(e)
+			if err != nil {
+				r.errorf("bip_error", "request %d %s: %v", e.ReqID, e.Path, err)
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
+				continue
+			}
+			r.begin(o)
 		case applet.Refresh:
 			r.begin(&refreshOp{})
+		case applet.ES10:
+			// The card's own IPA: the same ISD-R code path as STORE DATA.
+			resp, sw := r.c.es10(e.Req)
+			r.step(applet.ES10Result{ReqID: e.ReqID, Resp: resp, SW: sw})
+		case applet.ES9Call:
+			o, err := r.es9Op(e)
+			if err != nil {
+				r.errorf("bip_error", "%s %s: %v", e.Function, e.Address, err)
+				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
+				continue
+			}
+			r.begin(o)
 		default:
 			r.errorf("stk_error", "unknown effect %T", e)
 		}

@@ -321,7 +321,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 
 	tm.openChannel()
 	req := tm.sendAll()
-	want := fmt.Sprintf("POST /v1/preferred-list HTTP/1.1\r\nHost: platform.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	want := fmt.Sprintf("POST /v1/preferred-list HTTP/1.1\r\nHost: platform.test\r\nUser-Agent: esimhil-euicc\r\nConnection: close\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s", len(body), body)
 	if string(req) != want {
 		t.Fatalf("request\n%q\nwant\n%q", req, want)
 	}

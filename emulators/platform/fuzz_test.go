@@ -15,10 +15,12 @@ func FuzzPost(f *testing.F) {
 		listBody("20899", `,"tac":"3a9b","cell_id":"0000c33d"`),
 		`{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`,
 		`{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":15}`,
+		`{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`,
+		`{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000027"}`,
 		``, `null`, `[]`, `{"signal":[null]}`, `{"eid":1e400}`, "\xff\xfe", `{"cause":-1}`,
 	}
 	for _, s := range seeds {
-		for _, p := range []string{PathPreferredList, PathNotifications} {
+		for _, p := range []string{PathPreferredList, PathNotifications, PathDownload} {
 			f.Add(p, s)
 		}
 	}
@@ -38,6 +40,8 @@ func FuzzPost(f *testing.F) {
 			switch path {
 			case PathPreferredList:
 				_, err = DecodeListResponse(rec.Body.Bytes())
+			case PathDownload:
+				_, err = DecodeDownloadResponse(rec.Body.Bytes())
 			case PathNotifications:
 				var ack NotificationAck
 				err = json.Unmarshal(rec.Body.Bytes(), &ack)
@@ -50,7 +54,7 @@ func FuzzPost(f *testing.F) {
 			if err != nil {
 				t.Errorf("200 answer does not decode: %v: %s", err, rec.Body)
 			}
-		case 400, 404, 405, 413:
+		case 400, 403, 404, 405, 413, 502:
 			var e ErrorResponse
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
 				t.Errorf("%d answer is not an error object: %s", rec.Code, rec.Body)

@@ -26,12 +26,14 @@ func reject(status int, format string, a ...any) answer {
 type route struct {
 	method string
 	record bool
+	auth   bool // a card route: signed when Config.CI is set
 	handle func(s *Server, body []byte) answer
 }
 
 var routes = map[string]route{
-	PathPreferredList: {method: http.MethodPost, record: true, handle: (*Server).preferredList},
-	PathNotifications: {method: http.MethodPost, record: true, handle: (*Server).notification},
+	PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: (*Server).preferredList},
+	PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: (*Server).notification},
+	PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: (*Server).download},
 	PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
 }
 
@@ -55,7 +57,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			a = reject(http.StatusBadRequest, "reading body: %v", err)
 		default:
-			a = rt.handle(s, body)
+			ok := true
+			if rt.auth {
+				a, ok = s.authenticate(r, body)
+			}
+			if ok {
+				a = rt.handle(s, body)
+			}
 		}
 	}
 	if !known || rt.record {
@@ -66,6 +74,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			"path": r.URL.Path, "status": a.status, "reason": a.reason,
 		})
 		a.body = ErrorResponse{Error: a.reason}
+		if a.status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", AuthScheme)
+		}
 	}
 	s.writeJSON(w, a.status, a.body)
 }
@@ -141,12 +152,18 @@ func (s *Server) notification(body []byte) answer {
 			return reject(http.StatusBadRequest, "plmn: %s is not operator %s (%s)", n.PLMN, o.ID, o.PLMN)
 		}
 	}
+	if s.faults.NoAck {
+		s.mu.Unlock()
+		return reject(http.StatusServiceUnavailable, "fault: notifications are not acknowledged (NoAck)")
+	}
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
 	s.mu.Unlock()
-	s.log.Emit(eventlog.Platform, "notification_received", eventlog.F{
-		"kind": n.Kind, "eid": n.EID, "operator": n.Operator,
-	})
+	f := eventlog.F{"kind": n.Kind, "eid": n.EID, "operator": n.Operator}
+	if n.Kind == KindDownloadSuccess {
+		f["iccid"] = n.ICCID
+	}
+	s.log.Emit(eventlog.Platform, "notification_received", f)
 	return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
 }
 

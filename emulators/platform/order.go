@@ -11,6 +11,9 @@ type Operator struct {
 	PLMN    string
 	Country string // ISO 3166 alpha-2, e.g. "FR"
 	Tariff  float64
+	// Orderer is the operator's SM-DP+ order interface; nil means the
+	// platform has no download contract with the operator.
+	Orderer Orderer
 }
 
 // catalogue is the platform's view of operators and per-country lists.

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,11 @@ type Config struct {
 	Clock clock.Clock
 	// Log receives the platform's events; nil discards them.
 	Log *eventlog.Log
+	// CI is the test certificate issuer that card requests are verified
+	// against (auth.go); nil switches request authentication off.
+	CI *x509.Certificate
+	// Eligibility is the download policy (claim 4).
+	Eligibility Eligibility
 }
 
 // Received is one request as it arrived, with the status it was answered.
@@ -41,14 +47,20 @@ type Received struct {
 // Server is the management platform emulator. Its zero value is not usable;
 // call New.
 type Server struct {
-	clk clock.Clock
-	log *eventlog.Log
+	clk    clock.Clock
+	log    *eventlog.Log
+	ci     *x509.Certificate
+	verify chainVerifier
+	elig   Eligibility
 
 	mu       sync.Mutex
 	cat      *catalogue
 	listID   int
 	noteID   int
 	received []Received
+	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
+	quota    map[string]dayCount // EID → forwarded downloads today
+	faults   Faults
 
 	// lifecycle, guarded by life
 	life    sync.Mutex
@@ -70,7 +82,27 @@ func New(cfg Config) (*Server, error) {
 	if clk == nil {
 		clk = clock.Wall{}
 	}
-	return &Server{clk: clk, log: cfg.Log, cat: cat}, nil
+	for i, eid := range cfg.Eligibility.AllowEIDs {
+		if !validEID(eid) {
+			return nil, fmt.Errorf("platform config: eligibility.allow_eids[%d]: %q is not an EID", i, eid)
+		}
+	}
+	if cfg.Eligibility.QuotaPerDay < 0 {
+		return nil, fmt.Errorf("platform config: eligibility.quota_per_day %d is negative", cfg.Eligibility.QuotaPerDay)
+	}
+	elig := cfg.Eligibility
+	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
+	return &Server{
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, verify: verifyEUICC, elig: elig,
+		lastSeq: map[string]uint64{}, quota: map[string]dayCount{},
+	}, nil
+}
+
+// SetFaults switches platform faults on or off for later requests.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
 }
 
 // Handler returns the API as an http.Handler (for httptest or custom serving).

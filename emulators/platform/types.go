@@ -1,6 +1,8 @@
 // Package platform emulates the third-party management platform of the seed
 // patent: it answers the card's preferred-list requests for the area it roams
-// in (claims 1 and 5) and sinks its notifications (claims 2 and 3). It is a
+// in (claims 1 and 5), checks and forwards its download requests to the
+// operator's SM-DP+ (claims 2 and 4), and sinks its notifications (claims 2
+// and 3). Card requests are signed with the eUICC key (auth.go). It is a
 // plain http.Handler with scenario-setting methods, served over real TCP on a
 // loopback address. The wire API is documented in docs/platform-api.md.
 package platform
@@ -190,7 +192,18 @@ func (n Notification) Validate() error {
 		return fmt.Errorf("eid: want 32 decimal digits, got %q", n.EID)
 	}
 	switch n.Kind {
-	case KindAttachSuccess, KindDownloadSuccess, KindAttachFailure:
+	case KindDownloadSuccess:
+		// The card reports what it installed; the PLMN is optional here.
+		if n.Operator == "" {
+			return fmt.Errorf("operator: required for kind %s", n.Kind)
+		}
+		if n.ICCID == "" {
+			return fmt.Errorf("iccid: required for kind %s", n.Kind)
+		}
+		if n.PLMN != "" && !validPLMN(n.PLMN) {
+			return fmt.Errorf("plmn: want 5 or 6 digits (MCC+MNC), got %q", n.PLMN)
+		}
+	case KindAttachSuccess, KindAttachFailure:
 		if n.Operator == "" {
 			return fmt.Errorf("operator: required for kind %s", n.Kind)
 		}

@@ -1,6 +1,9 @@
 // Package capture records the rig's TCP traffic (the card's HTTP exchanges
-// with the platform) to a pcapng file that Wireshark opens, and decodes such
-// files back into HTTP exchanges and typed platform messages (DESIGN.md §6).
+// with the platform, its HTTPS ES9+ calls to the SM-DP+ servers) to a pcapng
+// file that Wireshark opens, and decodes such files back into HTTP exchanges,
+// typed platform messages and ES9+ messages (DESIGN.md §6). TLS secrets
+// (Config.KeyLog) go into the file as a Decryption Secrets Block, so both
+// Wireshark and this package decrypt the TLS 1.2 streams.
 //
 // Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
 // (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
@@ -39,6 +42,14 @@ type Config struct {
 	Interface string // live mode; default "lo"
 	// Clock stamps tap frames (virtual time); nil means the wall clock.
 	Clock clock.Clock
+	// KeyLog keeps TLS session secrets: Session.KeyLog is then a writer for
+	// tls.Config.KeyLogWriter, and Close stores what it got in the pcapng as
+	// a Decryption Secrets Block ahead of the packets and beside it in
+	// KeysPath, so Wireshark and this package's decoder read the HTTPS.
+	KeyLog bool
+	// KeysPath is the NSS key-log file; default Path without ".pcapng"
+	// plus ".keys".
+	KeysPath string
 }
 
 // Session is one capture being written to a pcapng file.
@@ -49,6 +60,10 @@ type Session struct {
 	mu     sync.Mutex
 	w      *pcapgo.NgWriter
 	closed bool
+
+	hdrEnd int64   // file offset after the section header and interface
+	keys   *keyLog // nil unless Config.KeyLog
+	keysTo string
 
 	tap  *tap  // tap mode
 	live *live // live mode
@@ -101,6 +116,23 @@ func Start(cfg Config) (*Session, error) {
 			lv.handle.Close()
 		}
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
+	}
+	if err := s.w.Flush(); err == nil {
+		s.hdrEnd, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err != nil {
+		f.Close()
+		if lv != nil {
+			lv.handle.Close()
+		}
+		return nil, fmt.Errorf("capture: pcapng header: %w", err)
+	}
+	if cfg.KeyLog {
+		s.keys = &keyLog{}
+		s.keysTo = cfg.KeysPath
+		if s.keysTo == "" {
+			s.keysTo = KeysPathFor(cfg.Path)
+		}
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv
@@ -175,6 +207,9 @@ func (s *Session) Close() error {
 		errs = append(errs, fmt.Errorf("capture: flush: %w", err))
 	}
 	s.mu.Unlock()
+	if s.keys != nil {
+		errs = append(errs, s.writeSecrets())
+	}
 	if err := s.file.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("capture: close: %w", err))
 	}

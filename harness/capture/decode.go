@@ -33,6 +33,8 @@ type Exchange struct {
 	Time         time.Time // capture timestamp of the request's first byte
 	Client       string    // "ip:port"
 	Server       string    // "ip:port"
+	TLS          bool      // decrypted from HTTPS with the key log
+	Host         string    // the request's Host header
 	Method       string
 	Path         string
 	RequestBody  []byte
@@ -41,14 +43,39 @@ type Exchange struct {
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
-// in request order.
-func ReadHTTP(path string) ([]Exchange, error) {
+// in request order. HTTPS connections are decrypted with the TLS secrets of
+// the file's Decryption Secrets Blocks, else of the key-log file beside it
+// (KeysPathFor); a TLS connection without its key is an error (ErrNoKey).
+func ReadHTTP(path string) ([]Exchange, error) { return ReadTLS(path, nil) }
+
+// ReadTLS is ReadHTTP with an explicit NSS key log; nil means the file's
+// own secrets or the key-log file beside it.
+func ReadTLS(path string, keyLog []byte) ([]Exchange, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read capture: %w", err)
 	}
 	defer f.Close()
-	ex, err := readHTTP(f)
+	if keyLog == nil {
+		if keyLog, err = readSecrets(f); err != nil {
+			return nil, fmt.Errorf("read capture %s: %w", path, err)
+		}
+		if len(keyLog) == 0 {
+			b, err := os.ReadFile(KeysPathFor(path))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("read capture key log: %w", err)
+			}
+			keyLog = b
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read capture: %w", err)
+		}
+	}
+	keys, err := ParseKeyLog(keyLog)
+	if err != nil {
+		return nil, fmt.Errorf("read capture %s: %w", path, err)
+	}
+	ex, err := readHTTP(f, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
 	}
@@ -91,12 +118,12 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 	}
 }
 
-func readHTTP(r io.Reader) ([]Exchange, error) {
+func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 	src, linkType, err := openSource(r)
 	if err != nil {
 		return nil, err
 	}
-	fac := &factory{}
+	fac := &factory{keys: keys}
 	asm := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
 	asm.MaxBufferedPagesPerConnection = 1024
 	asm.MaxBufferedPagesTotal = 8192
@@ -144,6 +171,7 @@ func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
 // factory creates one stream per TCP connection and enforces the total cap.
 type factory struct {
+	keys    KeyLog
 	streams []*stream
 	total   int
 	err     error
@@ -227,9 +255,17 @@ func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool { retur
 // as the responses, pairing them in order (RFC 9112 §9.3).
 func (s *stream) exchanges() ([]Exchange, error) {
 	c2s, s2c := &s.c2s, &s.s2c
-	if looksLikeResponse(c2s.data) && !looksLikeResponse(s2c.data) {
+	if looksLikeResponse(c2s.data) && !looksLikeResponse(s2c.data) ||
+		isClientHello(s2c.data) && !isClientHello(c2s.data) {
 		c2s, s2c = s2c, c2s // roles guessed wrong (handshake not captured)
 		s.client, s.server = s.server, s.client
+	}
+	isTLS := isClientHello(c2s.data)
+	if isTLS {
+		var err error
+		if c2s, s2c, err = decryptTLS(c2s, s2c, s.f.keys); err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
 	}
 	var out []Exchange
 	var reqs []*http.Request
@@ -251,7 +287,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		reqs = append(reqs, req)
 		out = append(out, Exchange{
 			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
-			Method: req.Method, Path: req.URL.Path, RequestBody: body,
+			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body,
 		})
 	}
 	br = bufio.NewReader(bytes.NewReader(s2c.data))
@@ -278,6 +314,10 @@ func (s *stream) exchanges() ([]Exchange, error) {
 	}
 	return out, nil
 }
+
+// isClientHello reports whether a stream starts with a TLS handshake record
+// holding a ClientHello (RFC 5246 §6.2.1, §7.4.1.2).
+func isClientHello(b []byte) bool { return looksLikeTLS(b) && len(b) > 5 && b[5] == 1 }
 
 func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
 

@@ -49,7 +49,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 
 func TestSynthCaptureDecodes(t *testing.T) {
 	for _, ng := range []bool{true, false} {
-		ex, err := readHTTP(bytes.NewReader(synthCapture(t, ng)))
+		ex, err := readHTTP(bytes.NewReader(synthCapture(t, ng)), nil)
 		if err != nil {
 			t.Fatalf("ng=%v: %v", ng, err)
 		}
@@ -78,7 +78,7 @@ func TestMalformedCaptures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readHTTP(bytes.NewReader(tc.in))
+			_, err := readHTTP(bytes.NewReader(tc.in), nil)
 			if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}
@@ -92,7 +92,7 @@ func FuzzReadHTTP(f *testing.F) {
 	f.Add(synthCapture(f, true))
 	f.Add(synthCapture(f, false))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ex, err := readHTTP(bytes.NewReader(b))
+		ex, err := readHTTP(bytes.NewReader(b), nil)
 		if err != nil {
 			return
 		}

@@ -13,6 +13,7 @@ import (
 const (
 	KindPreferredList = "preferred-list"
 	KindNotification  = "notification"
+	KindDownload      = "download"
 	KindOther         = "other"
 )
 
@@ -28,7 +29,10 @@ type Message struct {
 	ListResponse *platform.ListResponse
 	Notification *platform.Notification
 	Ack          *platform.NotificationAck
-	Error        string // platform's {"error"} reason on a 4xx answer
+	Download     *platform.DownloadRequest
+	DownloadResp *platform.DownloadResponse
+	ES9          *ES9Message // Kind "es9" (DecodeAll)
+	Error        string      // platform's {"error"} reason on a 4xx/5xx answer; ES9+ decode problems
 }
 
 // DecodePlatform turns exchanges into typed platform messages. An exchange
@@ -37,49 +41,68 @@ type Message struct {
 func DecodePlatform(ex []Exchange) ([]Message, error) {
 	out := make([]Message, 0, len(ex))
 	for i, e := range ex {
-		m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client}
-		ok := e.Status == http.StatusOK
-		if e.Status >= 400 {
-			var er platform.ErrorResponse
-			if json.Unmarshal(e.ResponseBody, &er) == nil {
-				m.Error = er.Error
-			}
-		}
-		var err error
-		switch {
-		case e.Method == http.MethodPost && e.Path == platform.PathPreferredList:
-			m.Kind = KindPreferredList
-			if req, rerr := platform.DecodeListRequest(e.RequestBody); rerr == nil {
-				m.ListRequest = &req
-			} else if ok {
-				err = fmt.Errorf("request: %w", rerr)
-			}
-			if ok && err == nil {
-				resp, rerr := platform.DecodeListResponse(e.ResponseBody)
-				if rerr != nil {
-					err = fmt.Errorf("response: %w", rerr)
-				}
-				m.ListResponse = &resp
-			}
-		case e.Method == http.MethodPost && e.Path == platform.PathNotifications:
-			m.Kind = KindNotification
-			if n, rerr := platform.DecodeNotification(e.RequestBody); rerr == nil {
-				m.Notification = &n
-			} else if ok {
-				err = fmt.Errorf("request: %w", rerr)
-			}
-			if ok && err == nil {
-				var ack platform.NotificationAck
-				if rerr := json.Unmarshal(e.ResponseBody, &ack); rerr != nil {
-					err = fmt.Errorf("response: %w", rerr)
-				}
-				m.Ack = &ack
-			}
-		}
+		m, err := decodePlatform(e)
 		if err != nil {
 			return nil, fmt.Errorf("exchange %d (%s %s at %s): %w", i+1, e.Method, e.Path, e.Time.Format(time.RFC3339Nano), err)
 		}
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func decodePlatform(e Exchange) (Message, error) {
+	m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client}
+	ok := e.Status == http.StatusOK
+	if e.Status >= 400 {
+		var er platform.ErrorResponse
+		if json.Unmarshal(e.ResponseBody, &er) == nil {
+			m.Error = er.Error
+		}
+	}
+	var err error
+	switch {
+	case e.Method == http.MethodPost && e.Path == platform.PathPreferredList:
+		m.Kind = KindPreferredList
+		if req, rerr := platform.DecodeListRequest(e.RequestBody); rerr == nil {
+			m.ListRequest = &req
+		} else if ok {
+			err = fmt.Errorf("request: %w", rerr)
+		}
+		if ok && err == nil {
+			resp, rerr := platform.DecodeListResponse(e.ResponseBody)
+			if rerr != nil {
+				err = fmt.Errorf("response: %w", rerr)
+			}
+			m.ListResponse = &resp
+		}
+	case e.Method == http.MethodPost && e.Path == platform.PathNotifications:
+		m.Kind = KindNotification
+		if n, rerr := platform.DecodeNotification(e.RequestBody); rerr == nil {
+			m.Notification = &n
+		} else if ok {
+			err = fmt.Errorf("request: %w", rerr)
+		}
+		if ok && err == nil {
+			var ack platform.NotificationAck
+			if rerr := json.Unmarshal(e.ResponseBody, &ack); rerr != nil {
+				err = fmt.Errorf("response: %w", rerr)
+			}
+			m.Ack = &ack
+		}
+	case e.Method == http.MethodPost && e.Path == platform.PathDownload:
+		m.Kind = KindDownload
+		if d, rerr := platform.DecodeDownloadRequest(e.RequestBody); rerr == nil {
+			m.Download = &d
+		} else if ok {
+			err = fmt.Errorf("request: %w", rerr)
+		}
+		if ok && err == nil {
+			resp, rerr := platform.DecodeDownloadResponse(e.ResponseBody)
+			if rerr != nil {
+				err = fmt.Errorf("response: %w", rerr)
+			}
+			m.DownloadResp = &resp
+		}
+	}
+	return m, err
 }

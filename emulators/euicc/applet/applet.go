@@ -44,6 +44,8 @@ func (a *Applet) Step(ev Event) []Effect {
 		a.httpResult(e)
 	case ProfileEnabled:
 		a.profileEnabled(e)
+	case ES10Result:
+		a.es10Result(e)
 	default:
 		a.log("ignored", "event", fmt.Sprintf("%T", ev), "reason", "unknown event")
 	}
@@ -76,6 +78,15 @@ func (a *Applet) boot(e Boot) {
 	a.st.Profiles = append([]Profile(nil), e.Profiles...)
 	a.markOriginal()
 	a.st.ListReq, a.st.NotifyReq, a.st.Enabling = 0, 0, ""
+	if dl := a.st.DL; dl != nil {
+		// The ISD-R's session ended with the reset.
+		a.log("download_result", "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
+		a.st.DL = nil
+	}
+	a.st.Retry = nil
+	for i := range a.st.Owed {
+		a.st.Owed[i].Req = 0
+	}
 	if w := a.st.Await; w != nil {
 		if p, ok := a.enabled(); !ok || p.ICCID != w.ICCID {
 			// The awaited profile is no longer enabled (e.g. a power loss
@@ -86,6 +97,9 @@ func (a *Applet) boot(e Boot) {
 		}
 	}
 	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+	// Notifications not acknowledged before the reset are sent again.
+	a.resendOwed()
+	a.startRetry()
 }
 
 // markOriginal fixes which profile is the original one: the first Boot

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 var testCfg = Config{EID: "89049032000001000000000000000123", CheckInterval: 5 * time.Minute}
@@ -70,6 +72,10 @@ func render(effs []Effect) string {
 	return b.String()
 }
 
+func listNotif(id int) ES10 {
+	return ES10{ReqID: id, Req: rsp.ListNotificationRequest{}.Encode()}
+}
+
 func lg(kind string, kv ...any) Log {
 	f := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -87,7 +93,7 @@ var (
 // roamToSFR is the main path: claims 1 and 5 end to end.
 var roamToSFR = []step{
 	// claim 1: the check is periodic, started at boot.
-	{Boot{Profiles: testProfiles()}, []Effect{tick}},
+	{Boot{Profiles: testProfiles()}, []Effect{tick, listNotif(1)}},
 	{TimerExpired{ID: CheckTimer}, checkNow},
 	// claim 1: home network → no request.
 	{LocalInfo{Service: NormalService, PLMN: "46000"}, nil},
@@ -96,7 +102,7 @@ var roamToSFR = []step{
 	{parisInfo, []Effect{
 		lg("roaming_detected", "serving_plmn", "20801"),
 		lg("preferred_list_requested", "serving_plmn", "20801"),
-		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
+		Persist{}, HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 	}},
 	// claim 5: the list is stored; claim 1: the first operator is preinstalled → enable.
 	{ok200(1, frList), []Effect{
@@ -111,10 +117,10 @@ var roamToSFR = []step{
 	{Boot{Profiles: []Profile{
 		{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},
 		{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810", Enabled: true},
-	}}, []Effect{tick}},
+	}}, []Effect{tick, listNotif(2)}},
 	// claim 3/7: attach on the preferred operator succeeded → report it.
 	{LocationStatus{Service: NormalService, PLMN: "20810"}, []Effect{
-		Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)},
+		Persist{}, Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)},
 	}},
 	{ok200(2, `{}`), []Effect{lg("notification_sent", "kind", "attach-success", "to", "platform"), Persist{}}},
 	// Now at home on the new profile: the next check asks for nothing.
@@ -138,11 +144,11 @@ func TestRoamToPreinstalled(t *testing.T) {
 }
 
 func TestScripts(t *testing.T) {
-	boot := step{Boot{Profiles: testProfiles()}, []Effect{tick}}
+	boot := step{Boot{Profiles: testProfiles()}, []Effect{tick, listNotif(1)}}
 	roam := step{parisInfo, []Effect{
 		lg("roaming_detected", "serving_plmn", "20801"),
 		lg("preferred_list_requested", "serving_plmn", "20801"),
-		HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
+		Persist{}, HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
 	}}
 	tests := []struct {
 		name   string
@@ -158,7 +164,7 @@ func TestScripts(t *testing.T) {
 			{parisInfo, []Effect{
 				lg("roaming_detected", "serving_plmn", "20801"),
 				lg("preferred_list_requested", "serving_plmn", "20801"),
-				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
+				Persist{}, HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 			}},
 		}},
 		{"non-200 → preferred_list_failed", []step{boot, roam,
@@ -178,6 +184,9 @@ func TestScripts(t *testing.T) {
 			{ok200(1, `{"list_id":"l3","country":"FR","order_by":"signal","operators":[{"id":"orange-fr","plmn":"20801","rsrp":-85}]}`), []Effect{
 				lg("preferred_list_received", "operators", []string{"orange-fr"}), Persist{},
 				lg("profile_not_preinstalled", "operator", "orange-fr"),
+				// claim 2: the card asks the platform for the profile.
+				lg("download_requested", "operator", "orange-fr"), Persist{},
+				HTTPPost{ReqID: 2, Path: PathDownload, Body: []byte(`{"eid":"89049032000001000000000000000123","operator":"orange-fr","serving_plmn":"20801"}`)},
 			}},
 		}},
 		{"enable refused → logged, stay", []step{boot, roam,
@@ -189,11 +198,11 @@ func TestScripts(t *testing.T) {
 			step{TimerExpired{ID: CheckTimer}, checkNow},
 			step{LocalInfo{Service: NormalService, PLMN: "20801"}, []Effect{lg("attach_pending", "iccid", "89331000000000000027", "service", "normal", "plmn", "20801")}},
 			// A periodic check confirms the attach too.
-			step{LocalInfo{Service: NormalService, PLMN: "20810"}, []Effect{Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)}}},
+			step{LocalInfo{Service: NormalService, PLMN: "20810"}, []Effect{Persist{}, Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)}}},
 		)},
 		{"claim 1 report never lost: failed notification resent at next period", append(append([]step(nil), roamToSFR[:9]...),
 			step{HTTPResult{ReqID: 2, Status: 500}, []Effect{lg("notification_failed", "kind", "attach-success", "to", "platform", "reason", "http status 500")}},
-			step{TimerExpired{ID: CheckTimer}, []Effect{HTTPPost{ReqID: 3, Path: PathNotifications, Body: []byte(sfrNotif)}, ReadLocation{}, tick}},
+			step{TimerExpired{ID: CheckTimer}, []Effect{Persist{}, HTTPPost{ReqID: 3, Path: PathNotifications, Body: []byte(sfrNotif)}, ReadLocation{}, tick}},
 			step{ok200(3, ``), []Effect{lg("notification_sent", "kind", "attach-success", "to", "platform"), Persist{}}},
 			step{TimerExpired{ID: CheckTimer}, checkNow},
 		)},
@@ -207,18 +216,18 @@ func TestScripts(t *testing.T) {
 			{parisInfo, []Effect{
 				lg("roaming_detected", "serving_plmn", "20801"),
 				lg("preferred_list_requested", "serving_plmn", "20801"),
-				HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
+				Persist{}, HTTPPost{ReqID: 2, Path: PathPreferredList, Body: []byte(parisReq)},
 			}},
 			{ok200(1, frList), []Effect{lg("ignored", "event", "http_result", "reason", "no request 1 in flight")}},
 		}},
 		{"power loss before enable reached NVM → attach check dropped", append(append([]step(nil), roamToSFR[:7]...),
 			step{Boot{Profiles: testProfiles()}, []Effect{
-				lg("attach_check_dropped", "iccid", "89331000000000000027", "reason", "profile not enabled after boot"), Persist{}, tick,
+				lg("attach_check_dropped", "iccid", "89331000000000000027", "reason", "profile not enabled after boot"), Persist{}, tick, listNotif(2),
 			}},
 			step{TimerExpired{ID: CheckTimer}, checkNow},
 		)},
 		{"no enabled profile → logged, no request", []step{
-			{Boot{Profiles: []Profile{{ICCID: "1", HomePLMN: "46000"}}}, []Effect{tick}},
+			{Boot{Profiles: []Profile{{ICCID: "1", HomePLMN: "46000"}}}, []Effect{tick, listNotif(1)}},
 			{parisInfo, []Effect{lg("check", "service", "normal", "error", "no enabled profile")}},
 		}},
 	}

@@ -60,9 +60,7 @@ func (a *Applet) sendAttachSuccess() {
 	body, _ := json.Marshal(notification{
 		EID: a.cfg.EID, Kind: "attach-success", ICCID: w.ICCID, Operator: w.Operator, PLMN: w.PLMN,
 	})
-	id := a.nextReq()
-	a.st.NotifyReq = id
-	a.emit(HTTPPost{ReqID: id, Path: PathNotifications, Body: body})
+	a.st.NotifyReq = a.post(PathNotifications, body)
 }
 
 // notifyResult clears the owed notification once the platform took it; on

@@ -34,6 +34,10 @@ func (a *Applet) localInfo(e LocalInfo) {
 		a.locationStatus(LocationStatus{Service: e.Service, PLMN: e.PLMN, TAC: e.TAC, CellID: e.CellID})
 		return
 	}
+	if a.st.DL != nil {
+		a.log("check", "service", e.Service.String(), "busy", "download of "+a.st.DL.Operator)
+		return
+	}
 	if a.st.Enabling != "" {
 		a.log("check", "service", e.Service.String(), "busy", "enabling "+a.st.Enabling)
 		return
@@ -60,10 +64,9 @@ func (a *Applet) localInfo(e LocalInfo) {
 		req.Signal = append(req.Signal, signalEntry{PLMN: c.PLMN, RSRP: c.RSRP})
 	}
 	body, _ := json.Marshal(req) // plain strings and ints: cannot fail
-	id := a.nextReq()
-	a.st.ListReq = id // a newer request supersedes an unanswered one
+	a.st.Serving = e.PLMN
 	// Logged before the post: the runtime carries effects out in order and
 	// the exchange itself makes the platform log its answer.
 	a.log("preferred_list_requested", "serving_plmn", e.PLMN)
-	a.emit(HTTPPost{ReqID: id, Path: PathPreferredList, Body: body})
+	a.st.ListReq = a.post(PathPreferredList, body) // a newer request supersedes an unanswered one
 }

@@ -14,5 +14,20 @@ func (s State) clone() State {
 		w := *s.Await
 		c.Await = &w
 	}
+	if s.DL != nil {
+		d := *s.DL
+		d.Segments = append([][]byte(nil), s.DL.Segments...)
+		if s.DL.Profile != nil {
+			pr := *s.DL.Profile
+			d.Profile = &pr
+		}
+		c.DL = &d
+	}
+	c.Owed = append([]OwedNote(nil), s.Owed...)
+	if s.Retry != nil {
+		r := *s.Retry
+		r.Seqs = append([]int(nil), s.Retry.Seqs...)
+		c.Retry = &r
+	}
 	return c
 }

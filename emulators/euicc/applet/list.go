@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"github.com/esimhil/esimhil/emulators/ident"
 )
 
@@ -20,6 +21,12 @@ func (a *Applet) httpResult(e HTTPResult) {
 	case e.ReqID != 0 && e.ReqID == a.st.NotifyReq:
 		a.st.NotifyReq = 0
 		a.notifyResult(e)
+	case e.ReqID != 0 && a.st.DL != nil && e.ReqID == a.st.DL.Req && !a.st.DL.es10Step():
+		a.downloadHTTP(e)
+	case e.ReqID != 0 && len(a.st.Owed) > 0 && e.ReqID == a.st.Owed[0].Req:
+		a.owedResult(e)
+	case e.ReqID != 0 && a.st.Retry != nil && e.ReqID == a.st.Retry.Req && a.st.Retry.Step == rtHandle:
+		a.retryHTTP(e)
 	default:
 		a.log("ignored", "event", "http_result", "reason", fmt.Sprintf("no request %d in flight", e.ReqID))
 	}
@@ -58,6 +65,7 @@ func (a *Applet) listResult(e HTTPResult) {
 	if !ok {
 		a.persist()
 		a.log("profile_not_preinstalled", "operator", first.ID)
+		a.startDownload(first) // claim 2
 		return
 	}
 	a.st.Enabling = target.ICCID

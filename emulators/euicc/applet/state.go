@@ -21,6 +21,19 @@ type State struct {
 	List *PreferredList `json:"list,omitempty"`
 	// Await is the switch whose attach is still to be checked or reported.
 	Await *AttachCheck `json:"await,omitempty"`
+	// LastES10 is the last ES10 request id used (a space apart from HTTP ids).
+	LastES10 int `json:"last_es10,omitempty"`
+	// Serving is the serving PLMN of the last preferred-list request.
+	Serving string `json:"serving,omitempty"`
+	// PlatformSeq is the last request counter signed to the platform
+	// (X-Esimhil-Seq); it only grows and is persisted before each post.
+	PlatformSeq uint64 `json:"platform_seq,omitempty"`
+	// DL is the profile download in progress (claim 2); a Boot drops it.
+	DL *Download `json:"download,omitempty"`
+	// Owed are download-success notifications the platform did not take yet.
+	Owed []OwedNote `json:"owed,omitempty"`
+	// Retry resends the card's pending notifications after a Boot.
+	Retry *NotifRetry `json:"retry,omitempty"`
 }
 
 // PreferredList is the platform's answer to a preferred-list request.

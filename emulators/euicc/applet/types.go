@@ -4,6 +4,14 @@
 // a clock. The card's runtime (package euicc) turns effects into proactive
 // commands, ES10 operations and HTTP exchanges over BIP, and turns their
 // outcomes back into events.
+//
+// The applet is also the card's IPA (SGP.22 §3.1, the LPA role inside the
+// eUICC) for claim 2: when the first preferred operator's profile is not on
+// the card it asks the platform (HTTPPost /v1/download), then drives the
+// SGP.22 download as a chain of effects, each answered by one event: ES10
+// (run in the ISD-R, answered by ES10Result) and ES9Call (HTTPS to the
+// SM-DP+, answered by HTTPResult). download.go holds the steps, pending.go
+// the resending of unacknowledged notifications after a Boot.
 package applet
 
 import "time"
@@ -86,6 +94,15 @@ type ProfileEnabled struct {
 	Result int // ES10c EnableProfile result: 0 ok, 1 not found, 2 not disabled, ...
 }
 
+// ES10Result answers an ES10 effect with the same ReqID: the function's
+// response data and status word, as the ISD-R answered them.
+type ES10Result struct {
+	ReqID int
+	Resp  []byte
+	SW    uint16
+}
+
+func (ES10Result) isEvent()     {}
 func (Boot) isEvent()           {}
 func (TimerExpired) isEvent()   {}
 func (LocalInfo) isEvent()      {}
@@ -107,11 +124,32 @@ type StartTimer struct {
 type ReadLocation struct{}
 
 // HTTPPost sends Body as JSON to the management platform at Path over a BIP
-// channel; the answer comes back as HTTPResult with the same ReqID.
+// channel; the answer comes back as HTTPResult with the same ReqID. Seq is
+// the request counter the runtime signs with (X-Esimhil-Seq): strictly
+// increasing, persisted before the post.
 type HTTPPost struct {
 	ReqID int
 	Path  string
 	Body  []byte
+	Seq   uint64
+}
+
+// ES9Call is one ES9+ function (SGP.22 §5.6) on the SM-DP+ at Address
+// ("host[:port]"), over HTTPS through a BIP channel: POST
+// /gsma/rsp2/es9plus/<Function> with the JSON Body. The answer comes back
+// as HTTPResult with the same ReqID.
+type ES9Call struct {
+	ReqID    int
+	Address  string
+	Function string
+	Body     []byte
+}
+
+// ES10 runs one ES10 function (the BER-TLV request, SGP.22 §5.7) in the
+// card's ISD-R, as the card's own IPA; the answer comes back as ES10Result.
+type ES10 struct {
+	ReqID int
+	Req   []byte
 }
 
 // EnableProfile enables ICCID (disabling the current one) in the card's
@@ -132,6 +170,8 @@ type Log struct {
 	Fields map[string]any
 }
 
+func (ES9Call) isEffect()       {}
+func (ES10) isEffect()          {}
 func (StartTimer) isEffect()    {}
 func (ReadLocation) isEffect()  {}
 func (HTTPPost) isEffect()      {}

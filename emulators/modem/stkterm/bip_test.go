@@ -103,19 +103,15 @@ func TestBIPExchange(t *testing.T) {
 				t.Errorf("RECEIVE DATA returned %d bytes", len(tr.ChannelData))
 			}
 			received = append(received, tr.ChannelData...)
-			left := len(reply) - len(received)
-			if want := min(left, 255); *tr.ChannelDataLength != want {
-				t.Errorf("remaining %d, want %d", *tr.ChannelDataLength, want)
-			}
-			if left > 0 {
+			if *tr.ChannelDataLength > 0 {
 				r.card.push(stk.NewReceiveData(5, 1, 255))
-			} else {
+			} else if len(received) == len(reply) {
 				r.card.push(stk.NewCloseChannel(6, 1))
-			}
+			} // else the next chunk's data available asks for more
 		}
 	}
 	r.card.onEnv = func(env stk.Envelope) {
-		if env.Event != stk.EventDataAvailable || *env.ChannelDataLength != 255 || !env.ChannelStatus.Established {
+		if env.Event != stk.EventDataAvailable || *env.ChannelDataLength < 1 || !env.ChannelStatus.Established {
 			t.Errorf("envelope %+v", env)
 		}
 		r.card.push(stk.NewReceiveData(5, 1, 255))
@@ -129,8 +125,10 @@ func TestBIPExchange(t *testing.T) {
 	if !bytes.Equal(received, reply) {
 		t.Fatalf("card received %d bytes, want the server's %d", len(received), len(reply))
 	}
-	if len(r.card.envs) != 1 {
-		t.Fatalf("envelopes %+v, want one data available", r.card.envs)
+	for _, env := range r.card.envs {
+		if env.Event != stk.EventDataAvailable {
+			t.Fatalf("envelopes %+v, want only data available", r.card.envs)
+		}
 	}
 	if last := trs[len(trs)-1]; last != "41:00" {
 		t.Fatalf("TRs %v, want CLOSE CHANNEL success last", trs)
@@ -230,6 +228,68 @@ func TestChannelCommandErrors(t *testing.T) {
 		if got := r.card.trs[5+i].Result.String(); got != w {
 			t.Fatalf("TR %d: %s, want %s", 5+i, got, w)
 		}
+	}
+}
+
+// TestBIPStreaming: the peer sends its answer in three writes, each only
+// after the card has read the previous one, then closes. Each write finds
+// the card's buffer empty, so each is announced (TS 102 223 §7.5.10), and
+// the link dropped event comes only after the last byte was read.
+func TestBIPStreaming(t *testing.T) {
+	parts := [][]byte{[]byte("first chunk"), bytes.Repeat([]byte("B"), 300), []byte("last")}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	drained := make(chan struct{}, len(parts))
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for _, p := range parts {
+			if _, err := conn.Write(p); err != nil {
+				return
+			}
+			<-drained
+		}
+	}()
+	r := newRig(t)
+	var received []byte
+	var order []string
+	r.card.onEnv = func(env stk.Envelope) {
+		if env.Event == stk.EventDataAvailable {
+			order = append(order, fmt.Sprintf("avail:%d", *env.ChannelDataLength))
+			r.card.push(stk.NewReceiveData(10, 1, 255))
+			return
+		}
+		order = append(order, "dropped")
+		r.card.push(stk.NewCloseChannel(11, 1))
+	}
+	r.card.onTR = func(tr stk.TerminalResponse) {
+		if tr.Details.Type != stk.CmdReceiveData {
+			return
+		}
+		received = append(received, tr.ChannelData...)
+		if *tr.ChannelDataLength > 0 {
+			r.card.push(stk.NewReceiveData(10, 1, 255))
+			return
+		}
+		drained <- struct{}{}
+	}
+	r.card.push(stk.NewSetUpEventList(1, stk.EventDataAvailable, stk.EventChannelStatus), stk.NewOpenChannel(2, netip.MustParseAddrPort(ln.Addr().String()), 200))
+	r.start(t)
+	want := []string{"avail:11", "avail:255", "avail:4", "dropped"}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Fatalf("envelopes %v, want %v", order, want)
+	}
+	if !bytes.Equal(received, bytes.Join(parts, nil)) {
+		t.Fatalf("card read %q", received)
+	}
+	if r.term.ch != nil {
+		t.Fatal("channel still open after CLOSE CHANNEL")
 	}
 }
 

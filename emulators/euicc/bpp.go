@@ -1,0 +1,100 @@
+package euicc
+
+// LoadBoundProfilePackage on the ISD-R (SGP.22 §5.7.6, segments §2.5.5,
+// result §2.5.6): each STORE DATA sequence carries one segment; the card
+// answers 9000 without data until the last segment or the first error, then
+// returns the signed ProfileInstallationResult (BF37), which it also keeps
+// as a pending notification. Nothing is installed unless every segment
+// verified.
+
+import (
+	"errors"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+// isBPPSegment tells a BPP segment from an ordinary ES10 request: the
+// first starts with the BF36 header, the others are A0-A3 / 86-88 objects,
+// which no ES10 request starts with, and only while a package is loading.
+func (c *Card) isBPPSegment(req []byte) bool {
+	if len(req) >= 2 && req[0] == 0xBF && req[1] == 0x36 {
+		return true
+	}
+	if c.sess == nil || c.sess.loader == nil || len(req) == 0 {
+		return false
+	}
+	switch req[0] {
+	case 0xA0, 0xA1, 0xA2, 0xA3, 0x86, 0x87, 0x88:
+		return true
+	}
+	return false
+}
+
+// loadBPP feeds one segment to the session's loader.
+func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
+	sess := c.sess
+	if sess == nil || sess.loader == nil {
+		// No PrepareDownload before: there is no session to report in.
+		return nil, apdu.SWConditionsNotSatisfied
+	}
+	done, err := sess.loader.Load(seg)
+	if err == nil && !done {
+		return nil, apdu.SWOK
+	}
+	c.sess = nil
+	meta, pe := sess.loader.Result()
+	data := rsp.ProfileInstallationResultData{TransactionID: sess.txID,
+		Notification: rsp.NotificationMetadata{Event: rsp.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}
+	if err != nil {
+		var be *rsp.BPPError
+		if !errors.As(err, &be) {
+			be = &rsp.BPPError{CommandID: rsp.BPPCmdLoadProfileElements, Reason: rsp.ReasonUnknownError}
+		}
+		data.CommandID, data.ErrorReason = be.CommandID, be.Reason
+	} else {
+		p := c.installProfile(pe, sess.serverAddress)
+		data.OK, data.AID = true, p.AID
+		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
+	}
+	pir, ok := c.signInstallResult(data)
+	if !ok {
+		return nil, apdu.SWUnknown
+	}
+	return pir, apdu.SWOK
+}
+
+// checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6):
+// an ICCID already present, or more memory than is free.
+func (c *Card) checkMetadata(m rsp.ProfileMetadata) int {
+	switch {
+	case c.findICCID(m.ICCID) != nil:
+		return rsp.ReasonICCIDAlreadyExists
+	case m.Size > c.freeNVM():
+		return rsp.ReasonInsufficientMemory
+	case len(c.profiles) >= maxProfiles:
+		return rsp.ReasonInsufficientMemory
+	}
+	return 0
+}
+
+// installProfile adds the loaded profile, disabled, with the next free
+// ISD-P AID.
+func (c *Card) installProfile(pe rsp.ProfileElements, smdp string) *profile {
+	used := map[string]bool{}
+	for _, p := range c.profiles {
+		used[string(p.AID)] = true
+	}
+	aid := isdpAID(len(c.profiles))
+	for i := 0; i < maxProfiles; i++ {
+		if !used[string(isdpAID(i))] {
+			aid = isdpAID(i)
+			break
+		}
+	}
+	p := &profile{ProfileSpec: ProfileSpec{ICCID: pe.ICCID, Operator: pe.ServiceProviderName, IMSI: pe.IMSI, MNCLen: pe.MNCLen},
+		AID: aid, SMDP: smdp, Size: pe.Size}
+	c.profiles = append(c.profiles, p)
+	return p
+}

@@ -1,0 +1,280 @@
+package euicc
+
+// ES10b on the ISD-R (SGP.22 §5.7): GetEUICCInfo1/2 (§5.7.8, §5.7.9),
+// GetEuiccChallenge (§5.7.7), AuthenticateServer (§5.7.13), PrepareDownload
+// (§5.7.5) and CancelSession (§5.7.14). The session (challenge,
+// transactionId, one-time key) lives in volatile memory: a reset drops it.
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+// CardFaults makes the card misbehave on purpose, for fault scenarios.
+type CardFaults struct {
+	// BadEuiccSignature1 corrupts euiccSignature1 in AuthenticateServer.
+	BadEuiccSignature1 bool
+}
+
+// defaultFreeNVM is the memory for new profiles when Config.FreeNVM is 0.
+const defaultFreeNVM = 256 << 10
+
+// defaultNow is the card's time without a clock: the virtual clock's start.
+var defaultNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// smdpOIDTest is the smdpOid the card reports in CancelSession: the test
+// certificates carry no registeredID, so the example arc 2.999 stands in.
+var smdpOIDTest = []byte{0x88, 0x37}
+
+// rspSession is the ISD-R's download session state (volatile).
+type rspSession struct {
+	challenge       []byte
+	txID            []byte
+	serverAddress   string
+	operator        string
+	euiccSignature1 []byte
+	otsk            *ecdh.PrivateKey
+	loader          *rsp.BPPLoader
+}
+
+func (c *Card) now() time.Time {
+	if c.cfg.Now != nil {
+		return c.cfg.Now()
+	}
+	return defaultNow
+}
+
+func (c *Card) freeNVM() int {
+	free := c.cfg.FreeNVM
+	if free == 0 {
+		free = defaultFreeNVM
+	}
+	for _, p := range c.profiles {
+		free -= p.Size
+	}
+	return max(free, 0)
+}
+
+// ciKeyID is euiccCiPKId: the subject key identifier of the trusted CI.
+func (c *Card) ciKeyID() []byte {
+	if c.cfg.CI == nil {
+		return nil
+	}
+	return c.cfg.CI.SubjectKeyId
+}
+
+// es10b dispatches the ES10b functions and DeleteProfile; handled is false
+// for a tag that is none of them.
+func (c *Card) es10b(obj tlv.TLV) (resp []byte, sw uint16, handled bool) {
+	raw := obj.Bytes()
+	switch obj.Tag {
+	case rsp.TagGetEUICCInfo1:
+		resp, sw = c.emptyRequest(obj, c.euiccInfo1().Encode)
+	case rsp.TagGetEUICCInfo2:
+		resp, sw = c.emptyRequest(obj, c.euiccInfo2().Encode)
+	case rsp.TagGetEuiccChallenge:
+		resp, sw = c.emptyRequest(obj, c.getEuiccChallenge)
+	case rsp.TagAuthenticateServer:
+		resp, sw = c.authenticateServer(raw)
+	case rsp.TagPrepareDownload:
+		resp, sw = c.prepareDownload(raw)
+	case rsp.TagCancelSession:
+		resp, sw = c.cancelSession(raw)
+	case rsp.TagListNotification:
+		resp, sw = c.listNotification(raw)
+	case rsp.TagRetrieveNotifications:
+		resp, sw = c.retrieveNotifications(raw)
+	case rsp.TagNotificationSent:
+		resp, sw = c.notificationSent(raw)
+	case rsp.TagDeleteProfile:
+		resp, sw = c.deleteProfile(obj)
+	default:
+		return nil, 0, false
+	}
+	return resp, sw, true
+}
+
+func (c *Card) emptyRequest(obj tlv.TLV, f func() []byte) ([]byte, uint16) {
+	if len(obj.Value) != 0 {
+		return nil, apdu.SWIncorrectData
+	}
+	return f(), apdu.SWOK
+}
+
+// ciKeyIDs lists the CI key ids the card trusts: none without a CI.
+func (c *Card) ciKeyIDs() [][]byte {
+	if c.cfg.CI == nil {
+		return nil
+	}
+	return [][]byte{c.ciKeyID()}
+}
+
+func (c *Card) euiccInfo1() rsp.EuiccInfo1 {
+	ids := c.ciKeyIDs()
+	return rsp.EuiccInfo1{SVN: [3]byte{2, 2, 2}, CiPKIDVerify: ids, CiPKIDSign: ids}
+}
+
+func (c *Card) euiccInfo2() rsp.EuiccInfo2 {
+	ids := c.ciKeyIDs()
+	return rsp.EuiccInfo2{ProfileVersion: [3]byte{2, 3, 1}, SVN: [3]byte{2, 2, 2}, FirmwareVer: [3]byte{1, 0, 0},
+		InstalledApps: len(c.profiles), FreeNVM: c.freeNVM(), FreeVM: 8 << 10,
+		CiPKIDVerify: ids, CiPKIDSign: ids, PPVersion: [3]byte{0, 0, 1}}
+}
+
+// getEuiccChallenge starts a new session (SGP.22 §3.1.2: a new challenge
+// discards any previous session).
+func (c *Card) getEuiccChallenge() []byte {
+	ch := make([]byte, rsp.ChallengeLen)
+	rand.Read(ch) // nonce: never reaches the event log
+	c.sess = &rspSession{challenge: ch}
+	return rsp.EncodeEuiccChallenge(ch)
+}
+
+// operatorOf names the operator behind an SM-DP+ certificate for events:
+// the test PKI puts it in the common name ("esimhil TEST SM-DP+ <op>");
+// otherwise the server address stands in.
+func operatorOf(cert *x509.Certificate, address string) string {
+	const prefix = "esimhil TEST SM-DP+ "
+	if cert != nil && strings.HasPrefix(cert.Subject.CommonName, prefix) {
+		return strings.TrimPrefix(cert.Subject.CommonName, prefix)
+	}
+	return address
+}
+
+func (c *Card) mutualAuthEvent(operator string, ok bool, reason string) {
+	c.cfg.Log.Emit(eventlog.EUICC, "mutual_auth", eventlog.F{"operator": operator, "ok": ok, "reason": reason})
+}
+
+// authenticateServer checks the SM-DP+ (SGP.22 §5.7.13): CI key id, the
+// DPauth certificate chain at the card's time, serverSignature1, the echoed
+// euiccChallenge; then signs euiccSigned1.
+func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
+	req, err := rsp.DecodeAuthenticateServerRequest(raw)
+	if err != nil {
+		return nil, apdu.SWIncorrectData
+	}
+	s1 := req.ServerSigned1
+	fail := func(code int, operator, reason string) ([]byte, uint16) {
+		c.sess = nil
+		c.mutualAuthEvent(operator, false, reason)
+		return rsp.AuthenticateServerResponse{TransactionID: s1.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
+	}
+	cert, _ := x509.ParseCertificate(req.ServerCertificate)
+	operator := operatorOf(cert, s1.ServerAddress)
+	switch {
+	case c.sess == nil || c.sess.challenge == nil:
+		return fail(rsp.AuthErrNoSessionContext, operator, "no session: GetEuiccChallenge first")
+	case c.cfg.CI == nil || c.cfg.EUICCKey == nil:
+		return fail(rsp.AuthErrUndefined, operator, "card has no PKI")
+	case !bytes.Equal(req.CiPKIDToBeUsed, c.ciKeyID()):
+		return fail(rsp.AuthErrCiPKUnknown, operator, "unknown CI key id")
+	}
+	dpauth, err := rsp.VerifySMDP(c.cfg.CI, req.ServerCertificate, rsp.RoleAuth, c.now())
+	if err != nil {
+		code := rsp.AuthErrInvalidCertificate
+		if errors.Is(err, rsp.ErrUnknownCI) {
+			code = rsp.AuthErrCiPKUnknown
+		}
+		return fail(code, operator, "server certificate: "+err.Error())
+	}
+	pub, _ := dpauth.PublicKey.(*ecdsa.PublicKey)
+	if err := rsp.Verify(pub, s1.Signed(), req.ServerSignature1); err != nil {
+		return fail(rsp.AuthErrInvalidSignature, operator, "serverSignature1: "+err.Error())
+	}
+	if !bytes.Equal(s1.EuiccChallenge, c.sess.challenge) {
+		return fail(rsp.AuthErrEuiccChallengeMismatch, operator, "euiccChallenge not echoed")
+	}
+	signed := rsp.EuiccSigned1{TransactionID: s1.TransactionID, ServerAddress: s1.ServerAddress,
+		ServerChallenge: s1.ServerChallenge, EuiccInfo2: c.euiccInfo2(), CtxParams1: req.CtxParams1}
+	sig, err := rsp.Sign(c.cfg.EUICCKey, signed.Encode())
+	if err != nil {
+		return fail(rsp.AuthErrUndefined, operator, err.Error())
+	}
+	if c.cfg.Faults.BadEuiccSignature1 {
+		sig[len(sig)-1] ^= 0xFF
+	}
+	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator, euiccSignature1: sig}
+	return rsp.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
+		EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode(), apdu.SWOK
+}
+
+// prepareDownload checks the DPpb certificate and smdpSignature2 (which
+// covers euiccSignature1, closing mutual authentication) and the
+// transactionId, makes otSK/otPK.EUICC.ECKA and signs euiccSigned2
+// (SGP.22 §5.7.5).
+func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
+	req, err := rsp.DecodePrepareDownloadRequest(raw)
+	if err != nil {
+		return nil, apdu.SWIncorrectData
+	}
+	s2 := req.SmdpSigned2
+	sess := c.sess
+	operator := ""
+	if sess != nil {
+		operator = sess.operator
+	}
+	fail := func(code int, reason string) ([]byte, uint16) {
+		c.sess = nil
+		c.mutualAuthEvent(operator, false, reason)
+		return rsp.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
+	}
+	if sess == nil || sess.txID == nil || sess.otsk != nil {
+		return fail(rsp.DlErrNoSessionContext, "no authenticated session")
+	}
+	dppb, err := rsp.VerifySMDP(c.cfg.CI, req.SmdpCertificate, rsp.RolePB, c.now())
+	if err != nil {
+		return fail(rsp.DlErrInvalidCertificate, "binding certificate: "+err.Error())
+	}
+	pub, _ := dppb.PublicKey.(*ecdsa.PublicKey)
+	if err := rsp.Verify(pub, rsp.SignedData2(s2.Signed(), sess.euiccSignature1), req.SmdpSignature2); err != nil {
+		return fail(rsp.DlErrInvalidSignature, "smdpSignature2: "+err.Error())
+	}
+	if !bytes.Equal(s2.TransactionID, sess.txID) {
+		return fail(rsp.DlErrInvalidTransactionID, "transactionId does not match the session")
+	}
+	otsk, err := rsp.NewOneTimeKey()
+	if err != nil {
+		return fail(rsp.DlErrUndefined, err.Error())
+	}
+	signed := rsp.EuiccSigned2{TransactionID: sess.txID, EuiccOtpk: otsk.PublicKey().Bytes(), HashCC: req.HashCC}
+	sig, err := rsp.Sign(c.cfg.EUICCKey, rsp.SignedData2(signed.Encode(), req.SmdpSignature2))
+	if err != nil {
+		return fail(rsp.DlErrUndefined, err.Error())
+	}
+	sess.otsk = otsk
+	sess.loader = rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: sess.txID, OneTimeKey: otsk, DPpb: pub,
+		EID: c.cfg.EID, CheckMetadata: c.checkMetadata})
+	c.mutualAuthEvent(operator, true, "")
+	return rsp.PrepareDownloadResponse{EuiccSigned2: signed, EuiccSignature2: sig}.Encode(), apdu.SWOK
+}
+
+// cancelSession ends the session on the LPA's request and signs the
+// cancellation for the SM-DP+ (SGP.22 §5.7.14).
+func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
+	req, err := rsp.DecodeCancelSessionRequest(raw)
+	if err != nil {
+		return nil, apdu.SWIncorrectData
+	}
+	if c.sess == nil || c.sess.txID == nil || !bytes.Equal(req.TransactionID, c.sess.txID) || c.cfg.EUICCKey == nil {
+		return rsp.CancelSessionResponse{ErrorCode: rsp.CancelErrInvalidTransID}.Encode(), apdu.SWOK
+	}
+	c.sess = nil
+	r := rsp.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: smdpOIDTest, Reason: req.Reason}
+	sig, err := rsp.Sign(c.cfg.EUICCKey, r.SignedPart())
+	if err != nil {
+		return rsp.CancelSessionResponse{ErrorCode: rsp.CancelErrUndefined}.Encode(), apdu.SWOK
+	}
+	r.Signature = sig
+	return r.Encode(), apdu.SWOK
+}

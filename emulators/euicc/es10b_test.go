@@ -1,0 +1,425 @@
+package euicc
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+// APDU-level vectors for the ES10b functions whose answers are fixed.
+func TestES10bAPDU(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	ski := fmt.Sprintf("%X", cfg.CI.SubjectKeyId)
+	l := fmt.Sprintf("%02X", len(cfg.CI.SubjectKeyId))
+	ids := fmt.Sprintf("%02X04%s%s", len(cfg.CI.SubjectKeyId)+2, l, ski)
+	info1 := "820302 0202 A9" + ids + " AA" + ids
+	info1 = fmt.Sprintf("BF20%02X", len(hexdump.Bytes(t, info1))) + info1
+	sel := []step{{"00A4040C10" + isdrAID, "9000"}}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"GetEUICCInfo1 via 61xx", []step{{"80E2910003BF2000", fmt.Sprintf("61%02X", len(hexdump.Bytes(t, info1)))},
+			{fmt.Sprintf("00C00000%02X", len(hexdump.Bytes(t, info1))), info1 + "9000"}}},
+		{"GetEUICCInfo1 with content", []step{{"80E2910005BF2002 8000", "6A80"}}},
+		{"ListNotification empty", []step{{"80E2910003BF2800 00", "BF2802A000 9000"}}},
+		{"ListNotification install filter", []step{{"80E2910007BF2804 81020780 00", "BF2802A000 9000"}}},
+		{"RetrieveNotificationsList by seq none", []step{{"80E2910008BF2B05A003800101 00", "BF2B03810101 9000"}}},
+		{"RetrieveNotificationsList all", []step{{"80E2910003BF2B00 00", "BF2B02A000 9000"}}},
+		{"NotificationSent nothing", []step{{"80E2910006BF3003800107 00", "BF3003800101 9000"}}},
+		{"NotificationSent malformed", []step{{"80E2910005BF30028000", "6A80"}}},
+		{"CancelSession without session", []step{{"80E2910009BF410680010181 0101 00", "BF4103810105 9000"}}},
+		{"AuthenticateServer malformed", []step{{"80E2910005BF38023000", "6A80"}}},
+		{"PrepareDownload malformed", []step{{"80E2910005BF21023000", "6A80"}}},
+		{"BPP segment without session", []step{{"80E2910004BF368100", "6985"}}},
+		{"DeleteProfile enabled", []step{{"80E291000FBF330C5A0A" + iccidCMCC + "00", "BF3303800102 9000"}}},
+		{"DeleteProfile unknown", []step{{"80E291000FBF330C5A0A98000000000000000000 00", "BF3303800101 9000"}}},
+		{"DeleteProfile malformed", []step{{"80E2910005BF3302 8000", "6A80"}}},
+		{"chained GetEuiccChallenge length", []step{{"80E2110002BF2E", "9000"}, {"80E291010100 00", "BF2E1280 10"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestCard(t, cfg)
+			steps := append(append([]step{}, sel...), tc.steps...)
+			last := steps[len(steps)-1]
+			if strings.HasPrefix(tc.name, "chained") {
+				// The challenge is random: check its frame and length only.
+				runScript(t, c, steps[:len(steps)-1])
+				got := c.Transmit(hexdump.Bytes(t, last.cmd))
+				if want := hexdump.Bytes(t, last.resp); len(got) != 23 || !bytes.HasPrefix(got, want) || !bytes.HasSuffix(got, []byte{0x90, 0}) {
+					t.Fatalf("challenge %X", got)
+				}
+				return
+			}
+			runScript(t, c, steps)
+		})
+	}
+}
+
+func TestGetEUICCInfo2(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	cfg.FreeNVM = 100000
+	c := newTestCard(t, cfg)
+	storeSelect(t, c)
+	resp, sw := storeData(t, c, rsp.GetEUICCInfo2Request())
+	info, err := rsp.DecodeEuiccInfo2(resp)
+	if sw != apdu.SWOK || err != nil || info.FreeNVM != 100000 || info.InstalledApps != 2 || !bytes.Equal(info.CiPKIDVerify[0], cfg.CI.SubjectKeyId) {
+		t.Fatalf("%X %04X %+v %v", resp, sw, info, err)
+	}
+}
+
+// TestDownload plays LPA and SM-DP+ through a whole download, then the
+// notification round.
+func TestDownload(t *testing.T) {
+	cfg, log := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	before := profileList(t, c)
+
+	ar := l.authenticate()
+	if ar.ErrorCode != 0 {
+		t.Fatalf("AuthenticateServer error %d: %v", ar.ErrorCode, log.Events())
+	}
+	eid, pub, err := rsp.VerifyEUICC(l.pki.CI.X509, ar.EUMCertificate, ar.EuiccCertificate, cfg.Now())
+	if err != nil || eid != testEID {
+		t.Fatalf("card chain: %s %v", eid, err)
+	}
+	if err := rsp.Verify(pub, ar.EuiccSigned1.Signed(), ar.EuiccSignature1); err != nil {
+		t.Fatalf("euiccSignature1: %v", err)
+	}
+	if s := ar.EuiccSigned1; !bytes.Equal(s.TransactionID, l.txID) || !bytes.Equal(s.ServerChallenge, l.server.ServerChallenge) || s.CtxParams1.MatchingID != "MATCH-1" {
+		t.Fatalf("euiccSigned1 %+v", s)
+	}
+	pr := l.prepare()
+	if pr.ErrorCode != 0 {
+		t.Fatalf("PrepareDownload error %d", pr.ErrorCode)
+	}
+	if err := rsp.Verify(pub, rsp.SignedData2(pr.EuiccSigned2.Signed(), l.sig2), pr.EuiccSignature2); err != nil {
+		t.Fatalf("euiccSignature2: %v", err)
+	}
+	segs := l.bpp()
+	for i, s := range segs[:len(segs)-1] {
+		if resp := l.es10(s); len(resp) != 0 {
+			t.Fatalf("segment %d answered %X", i, resp)
+		}
+	}
+	pir := l.pir(l.es10(segs[len(segs)-1]))
+	if !pir.Data.OK || pir.Data.Notification.ICCID != l.meta.ICCID || pir.Data.Notification.Address != "smdp.sfr.test:8443" || pir.Data.Notification.Event != rsp.EventInstall {
+		t.Fatalf("PIR %+v", pir.Data)
+	}
+	after := profileList(t, c)
+	if after == before || !strings.Contains(after, "5A0A"+fmt.Sprintf("%X", rsp.ICCIDBytes(l.meta.ICCID))+"9F700100") {
+		t.Fatalf("profile list after download %s", after)
+	}
+	for _, k := range []string{"mutual_auth", "profile_installed"} {
+		if ev := log.Kind(k); len(ev) != 1 {
+			t.Fatalf("%s events %v", k, ev)
+		}
+	}
+	if ev := log.Kind("profile_installed")[0]; ev.Str("iccid") != l.meta.ICCID || ev.Str("operator") != "sfr" {
+		t.Errorf("profile_installed %v", ev)
+	}
+	if ev := log.Kind("mutual_auth")[0]; ev.Str("operator") != "sfr" || ev.Get("ok") != true {
+		t.Errorf("mutual_auth %v", ev)
+	}
+	// A second BPP for the finished session is refused: no session.
+	if _, sw := storeData(t, c, segs[0]); sw != apdu.SWConditionsNotSatisfied {
+		t.Errorf("replayed package: SW %04X", sw)
+	}
+
+	// Notifications: listed, retrieved by seq (the same signed BF37), acknowledged.
+	seq := pir.Data.Notification.Seq
+	list, err := rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode()))
+	if err != nil || len(list) != 1 || list[0].Seq != seq {
+		t.Fatalf("ListNotification %+v %v", list, err)
+	}
+	got, code, err := rsp.DecodeRetrieveNotificationsListResponse(l.es10(rsp.RetrieveNotificationsListRequest{Seq: &seq}.Encode()))
+	if err != nil || code != 0 || len(got) != 1 || got[0].Install == nil || !bytes.Equal(got[0].Encode(), pir.Encode()) {
+		t.Fatalf("Retrieve %+v %d %v", got, code, err)
+	}
+	if st, _ := rsp.DecodeNotificationSentResponse(l.es10(rsp.EncodeNotificationSentRequest(seq))); st != rsp.DeleteOK {
+		t.Fatalf("NotificationSent %d", st)
+	}
+	if list, _ := rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode())); len(list) != 0 {
+		t.Fatalf("notification kept after NotificationSent: %+v", list)
+	}
+
+	// Enable the downloaded profile: a signed enable notification to its SM-DP+.
+	enable := fmt.Sprintf("BF3111A00C5A0A%X810100", rsp.ICCIDBytes(l.meta.ICCID))
+	if r := l.es10(hexdump.Bytes(t, enable)); !bytes.Equal(r, hexdump.Bytes(t, "BF3103800100")) {
+		t.Fatalf("enable %X", r)
+	}
+	pend, _, _ := rsp.DecodeRetrieveNotificationsListResponse(l.es10(rsp.RetrieveNotificationsListRequest{}.Encode()))
+	if len(pend) != 1 || pend[0].Other == nil || pend[0].Other.Metadata.Event != rsp.EventEnable || pend[0].Other.Metadata.Seq != seq+1 {
+		t.Fatalf("enable notification %+v", pend)
+	}
+	if err := rsp.Verify(pub, pend[0].Other.Signed(), pend[0].Other.Signature); err != nil {
+		t.Fatalf("enable notification signature: %v", err)
+	}
+	// Back to the original profile (a disable notification for the
+	// downloaded one), then delete it: a delete notification.
+	l.es10(hexdump.Bytes(t, "BF3111A00C5A0A"+iccidCMCC+"810100"))
+	del := fmt.Sprintf("BF330C5A0A%X", rsp.ICCIDBytes(l.meta.ICCID))
+	if r := l.es10(hexdump.Bytes(t, del)); !bytes.Equal(r, hexdump.Bytes(t, "BF3303800100")) {
+		t.Fatalf("delete %X", r)
+	}
+	if profileList(t, c) != before {
+		t.Error("profile list after delete differs from before the download")
+	}
+	list, _ = rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode()))
+	var evs []string
+	for _, n := range list {
+		evs = append(evs, n.Event.String())
+	}
+	if strings.Join(evs, ",") != "enable,disable,delete" {
+		t.Errorf("pending events %v", evs)
+	}
+}
+
+// TestDownloadFailures: each failure answers with the SGP.22 error and
+// leaves the profile list as it was.
+func TestDownloadFailures(t *testing.T) {
+	p := testPKI(t)
+	expired, err := rsp.IssueSMDP(p.CI, "sfr", "smdp.sfr.test", rsp.RoleAuth, 7, rsp.ValidFrom, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueCI, err := rsp.NewCI("rogue CI", 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogue, err := rsp.IssueSMDP(rogueCI, "sfr", "smdp.sfr.test", rsp.RoleAuth, 99, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stage int
+	const (
+		atAuth stage = iota
+		atPrepare
+		atLoad
+	)
+	tests := []struct {
+		name   string
+		cfg    func(*Config)
+		setup  func(*lpa)
+		segs   func([][]byte) [][]byte
+		stage  stage
+		code   int // AuthenticateServer / PrepareDownload error code, or BF37 errorReason
+		reason string
+	}{
+		{"bad serverSignature1", nil, func(l *lpa) {
+			l.tweak = func(a *rsp.AuthenticateServerRequest, _ *rsp.PrepareDownloadRequest) {
+				if a != nil {
+					a.ServerSignature1[5] ^= 1
+				}
+			}
+		}, nil, atAuth, rsp.AuthErrInvalidSignature, "serverSignature1"},
+		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, rsp.AuthErrInvalidCertificate, "server certificate"},
+		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, rsp.AuthErrCiPKUnknown, "server certificate"},
+		{"wrong challenge", nil, func(l *lpa) {
+			l.tweak = func(a *rsp.AuthenticateServerRequest, _ *rsp.PrepareDownloadRequest) {
+				if a != nil {
+					a.ServerSigned1.EuiccChallenge = make([]byte, 16)
+					a.ServerSignature1, _ = rsp.Sign(l.auth.Key, a.ServerSigned1.Encode())
+				}
+			}
+		}, nil, atAuth, rsp.AuthErrEuiccChallengeMismatch, "euiccChallenge"},
+		{"wrong transactionId", nil, func(l *lpa) {
+			l.tweak = func(_ *rsp.AuthenticateServerRequest, p *rsp.PrepareDownloadRequest) {
+				if p != nil {
+					p.SmdpSigned2.TransactionID = []byte{9, 9}
+					p.SmdpSignature2, _ = rsp.Sign(l.pb.Key, rsp.SignedData2(p.SmdpSigned2.Encode(), l.sig1))
+				}
+			}
+		}, nil, atPrepare, rsp.DlErrInvalidTransactionID, "transactionId"},
+		{"bad smdpSignature2", nil, func(l *lpa) {
+			l.tweak = func(_ *rsp.AuthenticateServerRequest, p *rsp.PrepareDownloadRequest) {
+				if p != nil {
+					p.SmdpSignature2[0] ^= 1
+				}
+			}
+		}, nil, atPrepare, rsp.DlErrInvalidSignature, "smdpSignature2"},
+		{"auth cert as binding cert", nil, func(l *lpa) { l.pb = l.auth }, nil, atPrepare, rsp.DlErrInvalidCertificate, "binding certificate"},
+		{"tampered BPP", nil, nil, func(s [][]byte) [][]byte {
+			s[len(s)-1] = append([]byte{}, s[len(s)-1]...)
+			s[len(s)-1][4] ^= 0x40
+			return s
+		}, atLoad, rsp.ReasonSCP03tSecurityError, ""},
+		{"out of memory", func(c *Config) { c.FreeNVM = 1000 }, nil, nil, atLoad, rsp.ReasonInsufficientMemory, ""},
+		{"ICCID already on the card", nil, func(l *lpa) { l.meta.ICCID = "89331000000000000027" }, nil, atLoad, rsp.ReasonICCIDAlreadyExists, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, log := rspConfig(t)
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			c := newTestCard(t, cfg)
+			l := newLPA(t, c)
+			if tc.setup != nil {
+				tc.setup(l)
+			}
+			before := profileList(t, c)
+			ar := l.authenticate()
+			switch {
+			case tc.stage == atAuth:
+				if ar.ErrorCode != tc.code {
+					t.Fatalf("AuthenticateServer code %d, want %d", ar.ErrorCode, tc.code)
+				}
+			case ar.ErrorCode != 0:
+				t.Fatalf("AuthenticateServer code %d", ar.ErrorCode)
+			case tc.stage == atPrepare:
+				if pr := l.prepare(); pr.ErrorCode != tc.code {
+					t.Fatalf("PrepareDownload code %d, want %d", pr.ErrorCode, tc.code)
+				}
+			default:
+				if pr := l.prepare(); pr.ErrorCode != 0 {
+					t.Fatalf("PrepareDownload code %d", pr.ErrorCode)
+				}
+				segs := l.bpp()
+				if tc.segs != nil {
+					segs = tc.segs(segs)
+				}
+				pir := l.pir(l.load(segs))
+				if pir.Data.OK || pir.Data.ErrorReason != tc.code {
+					t.Fatalf("PIR %+v, want reason %d", pir.Data, tc.code)
+				}
+			}
+			if after := profileList(t, c); after != before {
+				t.Fatalf("profile list changed:\n%s\n%s", before, after)
+			}
+			if len(log.Kind("profile_installed")) != 0 {
+				t.Fatal("profile_installed emitted")
+			}
+			if tc.reason != "" {
+				ev := log.Kind("mutual_auth")
+				if len(ev) != 1 || ev[0].Get("ok") != false || !strings.Contains(ev[0].Str("reason"), tc.reason) {
+					t.Fatalf("mutual_auth %v, want reason with %q", ev, tc.reason)
+				}
+			}
+		})
+	}
+}
+
+// TestTruncatedThenCancel: the LPA stops before the last segment and
+// cancels; nothing is installed and the session is gone.
+func TestTruncatedThenCancel(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	before := profileList(t, c)
+	l.authenticate()
+	l.prepare()
+	segs := l.bpp()
+	if r := l.load(segs[:len(segs)-1]); r != nil {
+		t.Fatalf("answer before the end: %X", r)
+	}
+	cr, err := rsp.DecodeCancelSessionResponse(l.es10(rsp.CancelSessionRequest{TransactionID: l.txID, Reason: rsp.CancelLoadBppExecution}.Encode()))
+	if err != nil || cr.ErrorCode != 0 || cr.Reason != rsp.CancelLoadBppExecution {
+		t.Fatalf("CancelSession %+v %v", cr, err)
+	}
+	if err := rsp.Verify(euiccPub(t, c), cr.SignedPart(), cr.Signature); err != nil {
+		t.Fatalf("cancel signature: %v", err)
+	}
+	if _, sw := storeData(t, c, segs[len(segs)-1]); sw == apdu.SWOK {
+		t.Error("last segment accepted after CancelSession")
+	}
+	if profileList(t, c) != before {
+		t.Error("profile list changed")
+	}
+}
+
+// TestResetDropsSession: the session is volatile.
+func TestResetDropsSession(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.authenticate()
+	c.Reset()
+	storeSelect(t, c)
+	if pr := l.prepare(); pr.ErrorCode != rsp.DlErrNoSessionContext {
+		t.Fatalf("PrepareDownload after reset: %d", pr.ErrorCode)
+	}
+}
+
+// TestNVMPendingNotifications: a pending BF37 survives NVM/Restore and the
+// sequence numbers continue.
+func TestNVMPendingNotifications(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.authenticate()
+	l.prepare()
+	pir := l.pir(l.load(l.bpp()))
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Restore(cfg, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.Reset()
+	l2 := newLPA(t, c2)
+	if profileList(t, c2) != profileList(t, c) {
+		t.Fatal("profiles differ after restore")
+	}
+	got, _, err := rsp.DecodeRetrieveNotificationsListResponse(l2.es10(rsp.RetrieveNotificationsListRequest{}.Encode()))
+	if err != nil || len(got) != 1 || !bytes.Equal(got[0].Encode(), pir.Encode()) {
+		t.Fatalf("pending after restore %+v %v", got, err)
+	}
+	// Next download on the restored card: seq continues, memory accounted.
+	l2.meta.ICCID, l2.meta.IMSI = "89331000000000000043", "208100000000043"
+	l2.authenticate()
+	l2.prepare()
+	pir2 := l2.pir(l2.load(l2.bpp()))
+	if pir2.Data.Notification.Seq != pir.Data.Notification.Seq+1 {
+		t.Errorf("seq %d after %d", pir2.Data.Notification.Seq, pir.Data.Notification.Seq)
+	}
+	info, _ := rsp.DecodeEuiccInfo2(l2.es10(rsp.GetEUICCInfo2Request()))
+	if info.FreeNVM != defaultFreeNVM-2*40000 {
+		t.Errorf("free NVM %d", info.FreeNVM)
+	}
+}
+
+// FuzzES10b sends fuzzed ES10 requests to a card in the middle of a
+// session; the card answers each with a status word and never panics.
+func FuzzES10b(f *testing.F) {
+	for _, s := range []string{"BF2000", "BF2E00", "BF2B05A003800101", "BF368100", "A30100", "870100", "BF3003800101",
+		"BF38023000", "BF21023000", "BF41068001018101 01", "BF330C5A0A98000000000000000000", "BF2804 81020780"} {
+		f.Add(hexdump.Bytes(f, s))
+	}
+	cfg, _ := rspConfig(f)
+	f.Fuzz(func(t *testing.T, req []byte) {
+		c := newTestCard(t, cfg)
+		l := newLPA(t, c)
+		l.authenticate()
+		l.prepare()
+		segs := l.bpp()
+		l.es10(segs[0])
+		resp, sw := storeData(t, c, req)
+		if sw == 0 || (sw != apdu.SWOK && len(resp) != 0) {
+			t.Fatalf("%X → %X %04X", req, resp, sw)
+		}
+	})
+}
+
+// TestBadEuiccSignature1Fault: the fault corrupts euiccSignature1 only.
+func TestBadEuiccSignature1Fault(t *testing.T) {
+	for _, fault := range []bool{false, true} {
+		cfg, _ := rspConfig(t)
+		cfg.Faults.BadEuiccSignature1 = fault
+		c := newTestCard(t, cfg)
+		ar := newLPA(t, c).authenticate()
+		err := rsp.Verify(euiccPub(t, c), ar.EuiccSigned1.Signed(), ar.EuiccSignature1)
+		if ar.ErrorCode != 0 || (err != nil) != fault {
+			t.Errorf("fault %v: code %d, verify %v", fault, ar.ErrorCode, err)
+		}
+	}
+}

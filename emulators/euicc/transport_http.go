@@ -1,0 +1,124 @@
+package euicc
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// maxHTTPReply bounds a reply body; a longer one fails the exchange.
+const maxHTTPReply = 64 << 10
+
+// httpRequest is one POST the card makes over a BIP channel.
+type httpRequest struct {
+	Host   string // Host header, and the TLS server name when TLS is set
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// httpReply is the answer to an httpRequest.
+type httpReply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// tlsParams makes the exchange HTTPS: TLS 1.2 with the one cipher suite of
+// SGP.22 §2.6.6 (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, curve P-256), the
+// server certificate verified against the test CI and the host name at the
+// card's notion of now (the virtual clock).
+type tlsParams struct {
+	Roots  *x509.CertPool
+	Now    func() time.Time
+	KeyLog io.Writer
+}
+
+func (p *tlsParams) config(host string) *tls.Config {
+	return &tls.Config{
+		ServerName:   host,
+		RootCAs:      p.Roots,
+		Time:         p.Now,
+		KeyLogWriter: p.KeyLog,
+		MinVersion:   tls.VersionTLS12,
+		MaxVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		// SGP.22 §2.6.6 names secp256r1 (and brainpoolP256r1, which Go lacks).
+		CurvePreferences: []tls.CurveID{tls.CurveP256},
+	}
+}
+
+// roundTrip returns the protocol a coroutine runs for req: optional TLS
+// client handshake, the request (Content-Length body, Connection: close),
+// then one response read with net/http. The reply lands in *out.
+func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) error {
+	return func(conn net.Conn) error {
+		if tp != nil {
+			tc := tls.Client(conn, tp.config(req.Host))
+			if err := tc.Handshake(); err != nil {
+				return fmt.Errorf("tls handshake: %w", err)
+			}
+			defer tc.Close() // close_notify, sent before the channel closes
+			conn = tc
+		}
+		r, err := writeRequest(conn, req)
+		if err != nil {
+			return err
+		}
+		rep, err := readReply(bufio.NewReader(conn), r)
+		if err != nil {
+			return err
+		}
+		*out = rep
+		return nil
+	}
+}
+
+// writeRequest writes req as HTTP/1.1 with net/http's own serializer.
+func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
+	r, err := http.NewRequest(http.MethodPost, "http://"+req.Host+req.Path, bytes.NewReader(req.Body))
+	if err != nil {
+		return nil, fmt.Errorf("http request: %w", err)
+	}
+	for k, vs := range req.Header {
+		r.Header[k] = vs
+	}
+	r.Header.Set("User-Agent", "esimhil-euicc")
+	r.Close = true // Connection: close: one exchange per channel
+	if err := r.Write(w); err != nil {
+		return nil, fmt.Errorf("http request: %w", err)
+	}
+	return r, nil
+}
+
+// readReply reads one response and its whole body, at most maxHTTPReply
+// bytes.
+func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
+	resp, err := http.ReadResponse(br, r)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return httpReply{}, errors.New("reply: connection closed without a reply")
+		}
+		return httpReply{}, fmt.Errorf("reply: malformed HTTP response: %w", err)
+	}
+	// The body is not closed: net/http would drain it, and the connection
+	// ends with this exchange anyway (Connection: close).
+	if resp.ContentLength > maxHTTPReply {
+		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", maxHTTPReply)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPReply+1))
+	if err != nil {
+		return httpReply{}, fmt.Errorf("reply: HTTP body: %w", err)
+	}
+	if len(body) > maxHTTPReply {
+		return httpReply{}, fmt.Errorf("reply: HTTP body longer than %d bytes", maxHTTPReply)
+	}
+	return httpReply{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}

@@ -1,0 +1,176 @@
+package platform
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+)
+
+const otherEID = "89049032000001000000000000000999"
+
+func TestCanonicalBytes(t *testing.T) {
+	got := string(CanonicalBytes("POST", PathDownload, 7, []byte(`{"a":1}`)))
+	if want := "POST\n/v1/download\n7\n{\"a\":1}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestAuthentication runs signed (and forged) requests against a platform
+// with request authentication on.
+func TestAuthentication(t *testing.T) {
+	pki := newTestPKI(t)
+	body := listBody("20801", "")
+	sign := func(c *testCert, eum *testCert, path string, seq uint64, b string) http.Header {
+		h, err := SignRequest(c.key, c.der, eum.der, "POST", path, seq, []byte(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	type step struct {
+		path    string
+		body    string
+		header  func() http.Header
+		status  int
+		wantErr string
+	}
+	good := func(seq uint64) func() http.Header {
+		return func() http.Header { return sign(pki.euicc, pki.eum, PathPreferredList, seq, body) }
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"good", []step{{header: good(1), status: 200}}},
+		{"increasing seq", []step{{header: good(1), status: 200}, {header: good(2), status: 200}, {header: good(10), status: 200}}},
+		{"replay", []step{{header: good(5), status: 200}, {header: good(5), status: 401, wantErr: "auth: replay: seq 5 not above 5"}}},
+		{"lower seq", []step{{header: good(5), status: 200}, {header: good(4), status: 401, wantErr: "replay"}}},
+		{"refused request does not consume seq", []step{
+			{header: func() http.Header {
+				h := good(3)()
+				h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(make([]byte, 64)))
+				return h
+			}, status: 401, wantErr: "signature"},
+			{header: good(3), status: 200},
+		}},
+		{"bad signature", []step{{header: func() http.Header {
+			h := good(1)()
+			sig, _ := base64.StdEncoding.DecodeString(h.Get(HeaderSignature))
+			sig[10] ^= 1
+			h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+			return h
+		}, status: 401, wantErr: "auth: signature"}}},
+		{"signature over another body", []step{{body: strings.Replace(body, "20801", "20810", 1), header: good(1), status: 401, wantErr: "auth: signature"}}},
+		{"signature over another path", []step{{header: func() http.Header { return sign(pki.euicc, pki.eum, PathNotifications, 1, body) }, status: 401, wantErr: "auth: signature"}}},
+		{"signature for another seq", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderSeq, "2"); return h }, status: 401, wantErr: "auth: signature"}}},
+		{"unknown CI", []step{{header: func() http.Header { return sign(pki.rogueEU, pki.rogueEUM, PathPreferredList, 1, body) }, status: 401, wantErr: "known CI"}}},
+		{"eUICC key with rogue chain", []step{{header: func() http.Header { return sign(pki.euicc, pki.rogueEUM, PathPreferredList, 1, body) }, status: 401, wantErr: "auth: certificate chain"}}},
+		{"EID outside the EUM range", []step{{body: strings.Replace(body, testEID, otherEID2, 1), header: func() http.Header {
+			return sign(pki.outOfRange, pki.eum, PathPreferredList, 1, strings.Replace(body, testEID, otherEID2, 1))
+		}, status: 401, wantErr: "EID outside"}}},
+		{"EID mismatch", []step{{body: strings.Replace(body, testEID, otherEID, 1), header: func() http.Header {
+			return sign(pki.euicc, pki.eum, PathPreferredList, 1, strings.Replace(body, testEID, otherEID, 1))
+		}, status: 401, wantErr: "is not the certificate's " + testEID}}},
+		{"missing seq", []step{{header: func() http.Header { h := good(1)(); h.Del(HeaderSeq); return h }, status: 401, wantErr: "missing header X-Esimhil-Seq"}}},
+		{"missing certificates", []step{{header: func() http.Header { h := good(1)(); h.Del(HeaderCertificates); return h }, status: 401, wantErr: "missing header X-Esimhil-Certificates"}}},
+		{"missing signature", []step{{header: func() http.Header { h := good(1)(); h.Del(HeaderSignature); return h }, status: 401, wantErr: "missing header X-Esimhil-Signature"}}},
+		{"no headers", []step{{header: func() http.Header { return http.Header{} }, status: 401, wantErr: "missing header"}}},
+		{"seq not decimal", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderSeq, "0x1"); return h }, status: 401, wantErr: "want a decimal number"}}},
+		{"seq leading zero", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderSeq, "01"); return h }, status: 401, wantErr: "want a decimal number"}}},
+		{"seq overflow", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderSeq, "99999999999999999999"); return h }, status: 401, wantErr: "out of range"}}},
+		{"one certificate", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderCertificates, "AAAA"); return h }, status: 401, wantErr: "got 1 parts"}}},
+		{"certificate not base64", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderCertificates, "!!,AAAA"); return h }, status: 401, wantErr: "not base64"}}},
+		{"certificate garbage", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderCertificates, "AAAA,AAAA"); return h }, status: 401, wantErr: "certificate chain"}}},
+		{"short signature", []step{{header: func() http.Header { h := good(1)(); h.Set(HeaderSignature, "AAAA"); return h }, status: 401, wantErr: "3 bytes, want 64"}}},
+		{"malformed body is 401 not 400", []step{{body: `{"eid":`, header: func() http.Header { return sign(pki.euicc, pki.eum, PathPreferredList, 1, `{"eid":`) }, status: 401, wantErr: "no eid"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, lg := newTestServer(t, func(c *Config) { c.CI = pki.ci.x509 })
+			for i, st := range tc.steps {
+				path, b := st.path, st.body
+				if path == "" {
+					path = PathPreferredList
+				}
+				if b == "" {
+					b = body
+				}
+				req := httptest.NewRequest("POST", path, strings.NewReader(b))
+				for k, v := range st.header() {
+					req.Header[k] = v
+				}
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				if rec.Code != st.status {
+					t.Fatalf("step %d: status %d, want %d: %s", i, rec.Code, st.status, rec.Body)
+				}
+				if st.status == 401 {
+					if !strings.Contains(rec.Body.String(), st.wantErr) {
+						t.Errorf("step %d: body %s, want %q", i, rec.Body, st.wantErr)
+					}
+					if rec.Header().Get("WWW-Authenticate") != AuthScheme {
+						t.Errorf("step %d: no WWW-Authenticate", i)
+					}
+					ev := lg.Kind("request_rejected")
+					if len(ev) == 0 || ev[len(ev)-1].Get("status") != 401 {
+						t.Errorf("step %d: no request_rejected 401 event: %v", i, ev)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAuthOffWithoutCI keeps the old behaviour: unsigned requests pass.
+func TestAuthOffWithoutCI(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathPreferredList, strings.NewReader(listBody("20801", ""))))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+}
+
+// TestAuthExpiredAtVirtualTime checks validity against the platform clock.
+func TestAuthExpiredAtVirtualTime(t *testing.T) {
+	pki := newTestPKI(t)
+	s, _ := newTestServer(t, func(c *Config) { c.CI = pki.ci.x509; c.Clock = clock.NewVirtual(notAfter.AddDate(1, 0, 0)) })
+	body := listBody("20801", "")
+	h, err := SignRequest(pki.euicc.key, pki.euicc.der, pki.eum.der, "POST", PathPreferredList, 1, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", PathPreferredList, strings.NewReader(body))
+	req.Header = h
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "certificate chain") {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+}
+
+// FuzzAuthHeaders feeds arbitrary header values to the parser: it must
+// answer with an error or a well-formed result, never panic.
+func FuzzAuthHeaders(f *testing.F) {
+	f.Add("1", "AAAA,AAAA", base64.StdEncoding.EncodeToString(make([]byte, 64)))
+	f.Add("", ",", "")
+	f.Add("18446744073709551615", "a,b,c", "====")
+	f.Fuzz(func(t *testing.T, seq, certs, sig string) {
+		h := http.Header{}
+		h.Set(HeaderSeq, seq)
+		h.Set(HeaderCertificates, certs)
+		h.Set(HeaderSignature, sig)
+		a, err := parseAuthHeaders(h)
+		if err != nil {
+			return
+		}
+		if strconv.FormatUint(a.seq, 10) != seq || len(a.signature) != 64 || len(a.euicc) == 0 || len(a.eum) == 0 {
+			t.Errorf("accepted %q %q %q as %+v", seq, certs, sig, a)
+		}
+	})
+}

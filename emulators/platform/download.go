@@ -1,0 +1,175 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// PathDownload is the download-request route (claims 2 and 4).
+const PathDownload = "/v1/download"
+
+// Orderer is an operator's SM-DP+ order interface (SGP.22 ES2+
+// DownloadOrder + ConfirmOrder collapsed into one call): it prepares a
+// profile for eid and returns where and with which matching ID the card
+// fetches it.
+type Orderer interface {
+	Order(eid string) (smdpAddress, matchingID string, err error)
+}
+
+// Eligibility is the platform's download policy (claim 4).
+type Eligibility struct {
+	// AllowEIDs lists the EIDs that may download; empty allows every EID.
+	AllowEIDs []string
+	// QuotaPerDay bounds forwarded downloads per EID per (virtual, UTC) day;
+	// 0 means unlimited.
+	QuotaPerDay int
+}
+
+// Faults are the platform misbehaviours a scenario can switch on.
+type Faults struct {
+	// NoAck makes POST /v1/notifications answer 503 without accepting the
+	// notification, so the card must keep it and send it again later.
+	NoAck bool
+}
+
+// DownloadRequest is the body of POST /v1/download.
+type DownloadRequest struct {
+	EID         string `json:"eid"`
+	Operator    string `json:"operator"`
+	ServingPLMN string `json:"serving_plmn"`
+}
+
+// DownloadResponse is the 200 answer: the operator's SM-DP+ and the matching
+// ID, also as an SGP.22 §4.1 activation code "LPA:1$<address>$<matching id>".
+type DownloadResponse struct {
+	Operator       string `json:"operator"`
+	SMDPAddress    string `json:"smdp_address"`
+	MatchingID     string `json:"matching_id"`
+	ActivationCode string `json:"activation_code"`
+}
+
+// Eligibility refusal reasons (the text after "eligibility: ").
+const (
+	ReasonEIDNotAllowed = "eid not allowed"
+	ReasonNoContract    = "no contract with operator"
+	ReasonQuota         = "daily quota reached"
+)
+
+// DecodeDownloadRequest parses and validates a download request body.
+func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
+	var r DownloadRequest
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	return r, r.Validate()
+}
+
+// Validate checks the fields of a download request.
+func (r DownloadRequest) Validate() error {
+	if !validEID(r.EID) {
+		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	}
+	if r.Operator == "" {
+		return errors.New("operator: required")
+	}
+	if !validPLMN(r.ServingPLMN) {
+		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
+	}
+	return nil
+}
+
+// DecodeDownloadResponse parses and checks a download answer.
+func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
+	var r DownloadResponse
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	if r.Operator == "" || r.SMDPAddress == "" || r.MatchingID == "" {
+		return r, errors.New("operator, smdp_address and matching_id are required")
+	}
+	if want := ActivationCode(r.SMDPAddress, r.MatchingID); r.ActivationCode != want {
+		return r, fmt.Errorf("activation_code %q, want %q", r.ActivationCode, want)
+	}
+	return r, nil
+}
+
+// ActivationCode builds the SGP.22 §4.1 activation code (format 1, no
+// SM-DP+ OID, no confirmation code).
+func ActivationCode(smdpAddress, matchingID string) string {
+	return "LPA:1$" + smdpAddress + "$" + matchingID
+}
+
+// day is the UTC calendar day of t, the quota's unit.
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// download runs the eligibility check (claim 4) and forwards an eligible
+// request to the operator's SM-DP+.
+func (s *Server) download(body []byte) answer {
+	req, err := DecodeDownloadRequest(body)
+	if err != nil {
+		return reject(http.StatusBadRequest, "%v", err)
+	}
+	s.mu.Lock()
+	op, known := s.cat.byID[req.Operator]
+	s.mu.Unlock()
+	if !known {
+		return reject(http.StatusBadRequest, "operator: unknown %q", req.Operator)
+	}
+	s.log.Emit(eventlog.Platform, "download_requested", eventlog.F{"eid": req.EID, "operator": req.Operator})
+
+	today := day(s.clk.Now())
+	s.mu.Lock()
+	reason := ""
+	switch {
+	case len(s.elig.AllowEIDs) > 0 && !slices.Contains(s.elig.AllowEIDs, req.EID):
+		reason = ReasonEIDNotAllowed
+	case op.Orderer == nil:
+		reason = ReasonNoContract + " " + op.ID
+	case s.elig.QuotaPerDay > 0 && s.quota[req.EID].day == today && s.quota[req.EID].n >= s.elig.QuotaPerDay:
+		reason = fmt.Sprintf("%s (%d per day)", ReasonQuota, s.elig.QuotaPerDay)
+	default:
+		// Reserve the slot now; a failed order gives it back.
+		q := s.quota[req.EID]
+		if q.day != today {
+			q = dayCount{day: today}
+		}
+		q.n++
+		s.quota[req.EID] = q
+	}
+	s.mu.Unlock()
+	s.log.Emit(eventlog.Platform, "eligibility", eventlog.F{"ok": reason == "", "reason": reason})
+	if reason != "" {
+		return reject(http.StatusForbidden, "eligibility: %s", reason)
+	}
+
+	// Called without s.mu: the SM-DP+ takes its own locks and logs events.
+	addr, mid, err := op.Orderer.Order(req.EID)
+	if err == nil && (addr == "" || mid == "") {
+		err = errors.New("empty SM-DP+ address or matching ID")
+	}
+	if err != nil {
+		s.mu.Lock()
+		if q := s.quota[req.EID]; q.day == today && q.n > 0 {
+			q.n--
+			s.quota[req.EID] = q
+		}
+		s.mu.Unlock()
+		return reject(http.StatusBadGateway, "order at operator %s: %v", op.ID, err)
+	}
+	s.log.Emit(eventlog.Platform, "download_forwarded", eventlog.F{"operator": op.ID})
+	return answer{status: http.StatusOK, body: DownloadResponse{
+		Operator: op.ID, SMDPAddress: addr, MatchingID: mid,
+		ActivationCode: ActivationCode(addr, mid),
+	}}
+}
+
+// dayCount is one EID's forwarded downloads on one day.
+type dayCount struct {
+	day string
+	n   int
+}

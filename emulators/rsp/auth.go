@@ -1,0 +1,301 @@
+package rsp
+
+// Common mutual authentication structures (SGP.22 §5.7.13
+// AuthenticateServer, §6.5.2.6 ServerSigned1): ServerSigned1, CtxParams1,
+// AuthenticateServerRequest, EuiccSigned1 and AuthenticateServerResponse.
+
+import (
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+)
+
+// maxText bounds UTF8String fields (addresses, matching ids, names).
+const maxText = 255
+
+// maxCert bounds a DER certificate carried in a structure.
+const maxCert = 4096
+
+// ServerSigned1 (30): 80 transactionId, 81 euiccChallenge, 83 serverAddress,
+// 84 serverChallenge. Raw is the received encoding (what serverSignature1
+// covers); Encode always re-encodes from the fields.
+type ServerSigned1 struct {
+	TransactionID   []byte
+	EuiccChallenge  []byte
+	ServerAddress   string
+	ServerChallenge []byte
+	Raw             []byte
+}
+
+func (s ServerSigned1) tlv() tlv.TLV {
+	return tlv.Constructed(0x30, tlv.New(0x80, s.TransactionID), tlv.New(0x81, s.EuiccChallenge),
+		tlv.New(0x83, []byte(s.ServerAddress)), tlv.New(0x84, s.ServerChallenge))
+}
+
+// Encode returns the DER of ServerSigned1.
+func (s ServerSigned1) Encode() []byte { return s.tlv().Bytes() }
+
+// Signed returns Raw when decoded, else the encoding: the signed bytes.
+func (s ServerSigned1) Signed() []byte {
+	if s.Raw != nil {
+		return s.Raw
+	}
+	return s.Encode()
+}
+
+// DecodeServerSigned1 decodes ServerSigned1.
+func DecodeServerSigned1(b []byte) (ServerSigned1, error) {
+	f, err := parseOuter(b, 0x30)
+	if err != nil {
+		return ServerSigned1{}, err
+	}
+	return serverSigned1From(f, b)
+}
+
+func serverSigned1From(f *fields, raw []byte) (ServerSigned1, error) {
+	s := ServerSigned1{
+		TransactionID:   clone(f.get(0x80)),
+		EuiccChallenge:  clone(f.fixed(0x81, ChallengeLen)),
+		ServerAddress:   f.text(0x83, maxText),
+		ServerChallenge: clone(f.fixed(0x84, ChallengeLen)),
+		Raw:             clone(raw),
+	}
+	if f.err == nil && (len(s.TransactionID) == 0 || len(s.TransactionID) > 16) {
+		f.err = decodeErr("transactionId of %d bytes", len(s.TransactionID))
+	}
+	return s, f.err
+}
+
+// CtxParams1 is ctxParamsForCommonAuthentication (A0): 80 matchingId
+// (optional), A1 deviceInfo {80 TAC, A1 deviceCapabilities}.
+type CtxParams1 struct {
+	MatchingID string
+	TAC        [4]byte
+}
+
+func (c CtxParams1) tlv() tlv.TLV {
+	var cs []tlv.TLV
+	if c.MatchingID != "" {
+		cs = append(cs, tlv.New(0x80, []byte(c.MatchingID)))
+	}
+	cs = append(cs, tlv.Constructed(0xA1, tlv.New(0x80, c.TAC[:]), tlv.Constructed(0xA1)))
+	return tlv.Constructed(0xA0, cs...)
+}
+
+func ctxParams1From(obj tlv.TLV) (CtxParams1, error) {
+	f, err := inner(obj)
+	if err != nil {
+		return CtxParams1{}, err
+	}
+	var c CtxParams1
+	if m, ok := f.opt(0x80); ok {
+		if len(m) > maxText {
+			return CtxParams1{}, decodeErr("matchingId too long")
+		}
+		c.MatchingID = string(m)
+	}
+	di, err := inner(f.obj(0xA1))
+	if f.err != nil {
+		return CtxParams1{}, f.err
+	}
+	if err != nil {
+		return CtxParams1{}, err
+	}
+	copy(c.TAC[:], di.fixed(0x80, 4))
+	return c, di.err
+}
+
+// AuthenticateServerRequest (BF38): 30 serverSigned1, 5F37 serverSignature1,
+// 04 euiccCiPKIdToBeUsed, 30 serverCertificate, A0 ctxParams1.
+type AuthenticateServerRequest struct {
+	ServerSigned1     ServerSigned1
+	ServerSignature1  []byte
+	CiPKIDToBeUsed    []byte
+	ServerCertificate []byte
+	CtxParams1        CtxParams1
+}
+
+// Encode returns the BF38 encoding.
+func (r AuthenticateServerRequest) Encode() []byte {
+	return tlv.Constructed(TagAuthenticateServer,
+		tlv.New(0x30, r.ServerSigned1.tlv().Value),
+		tlv.New(TagSignature, r.ServerSignature1),
+		tlv.New(0x04, r.CiPKIDToBeUsed),
+		tlv.New(0x30, certValue(r.ServerCertificate)),
+		r.CtxParams1.tlv()).Bytes()
+}
+
+// certValue strips the outer 30 of a DER certificate so that tlv.New(0x30)
+// re-wraps it unchanged; a malformed input is carried as is.
+func certValue(der []byte) []byte {
+	obj, rest, err := tlv.ParseOne(der)
+	if err != nil || len(rest) != 0 || obj.Tag != 0x30 {
+		return der
+	}
+	return obj.Value
+}
+
+// certOf returns the full DER of a 30 field.
+func certOf(f *fields, n int) []byte {
+	t := f.nth(0x30, n)
+	if f.err != nil {
+		return nil
+	}
+	if len(t.Value) > maxCert {
+		f.err = decodeErr("certificate of %d bytes", len(t.Value))
+		return nil
+	}
+	return t.Bytes()
+}
+
+// DecodeAuthenticateServerRequest decodes BF38 as the card receives it.
+func DecodeAuthenticateServerRequest(b []byte) (AuthenticateServerRequest, error) {
+	f, err := parseOuter(b, TagAuthenticateServer)
+	if err != nil {
+		return AuthenticateServerRequest{}, err
+	}
+	var r AuthenticateServerRequest
+	s1 := f.nth(0x30, 0)
+	r.ServerSignature1 = clone(f.fixed(TagSignature, SigLen))
+	r.CiPKIDToBeUsed = clone(f.get(0x04))
+	r.ServerCertificate = certOf(f, 1)
+	ctx := f.obj(0xA0)
+	if f.err != nil {
+		return AuthenticateServerRequest{}, f.err
+	}
+	sf, err := inner(s1)
+	if err != nil {
+		return AuthenticateServerRequest{}, err
+	}
+	if r.ServerSigned1, err = serverSigned1From(sf, s1.Bytes()); err != nil {
+		return AuthenticateServerRequest{}, err
+	}
+	if r.CtxParams1, err = ctxParams1From(ctx); err != nil {
+		return AuthenticateServerRequest{}, err
+	}
+	return r, nil
+}
+
+// EuiccSigned1 (30): 80 transactionId, 83 serverAddress, 84 serverChallenge,
+// BF22 euiccInfo2, A0 ctxParams1.
+type EuiccSigned1 struct {
+	TransactionID   []byte
+	ServerAddress   string
+	ServerChallenge []byte
+	EuiccInfo2      EuiccInfo2
+	CtxParams1      CtxParams1
+	Raw             []byte
+}
+
+func (s EuiccSigned1) tlv() tlv.TLV {
+	return tlv.Constructed(0x30, tlv.New(0x80, s.TransactionID), tlv.New(0x83, []byte(s.ServerAddress)),
+		tlv.New(0x84, s.ServerChallenge), s.EuiccInfo2.tlv(), s.CtxParams1.tlv())
+}
+
+// Encode returns the DER of EuiccSigned1.
+func (s EuiccSigned1) Encode() []byte { return s.tlv().Bytes() }
+
+// Signed returns the bytes euiccSignature1 covers.
+func (s EuiccSigned1) Signed() []byte {
+	if s.Raw != nil {
+		return s.Raw
+	}
+	return s.Encode()
+}
+
+func euiccSigned1From(obj tlv.TLV) (EuiccSigned1, error) {
+	f, err := inner(obj)
+	if err != nil {
+		return EuiccSigned1{}, err
+	}
+	s := EuiccSigned1{
+		TransactionID:   clone(f.get(0x80)),
+		ServerAddress:   f.text(0x83, maxText),
+		ServerChallenge: clone(f.fixed(0x84, ChallengeLen)),
+		Raw:             obj.Bytes(),
+	}
+	info, ctx := f.obj(TagGetEUICCInfo2), f.obj(0xA0)
+	if f.err != nil {
+		return EuiccSigned1{}, f.err
+	}
+	inf, err := inner(info)
+	if err != nil {
+		return EuiccSigned1{}, err
+	}
+	if s.EuiccInfo2, err = euiccInfo2From(inf); err != nil {
+		return EuiccSigned1{}, err
+	}
+	s.CtxParams1, err = ctxParams1From(ctx)
+	return s, err
+}
+
+// AuthenticateErrorCode values (SGP.22 §5.7.13).
+const (
+	AuthErrInvalidCertificate     = 1
+	AuthErrInvalidSignature       = 2
+	AuthErrUnsupportedCurve       = 3
+	AuthErrNoSessionContext       = 4
+	AuthErrInvalidOid             = 5
+	AuthErrEuiccChallengeMismatch = 6
+	AuthErrCiPKUnknown            = 7
+	AuthErrUndefined              = 127
+)
+
+// AuthenticateServerResponse (BF38) is either authenticateResponseOk (A0:
+// 30 euiccSigned1, 5F37 euiccSignature1, 30 euiccCertificate, 30
+// eumCertificate) or, when ErrorCode != 0, authenticateResponseError (A1:
+// 80 transactionId, 02 authenticateErrorCode).
+type AuthenticateServerResponse struct {
+	EuiccSigned1     EuiccSigned1
+	EuiccSignature1  []byte
+	EuiccCertificate []byte
+	EUMCertificate   []byte
+	TransactionID    []byte // error form
+	ErrorCode        int
+}
+
+// Encode returns the BF38 encoding.
+func (r AuthenticateServerResponse) Encode() []byte {
+	if r.ErrorCode != 0 {
+		return tlv.Constructed(TagAuthenticateServer, tlv.Constructed(0xA1,
+			tlv.New(0x80, r.TransactionID), intTLV(0x02, r.ErrorCode))).Bytes()
+	}
+	return tlv.Constructed(TagAuthenticateServer, tlv.Constructed(0xA0,
+		tlv.New(0x30, r.EuiccSigned1.tlv().Value), tlv.New(TagSignature, r.EuiccSignature1),
+		tlv.New(0x30, certValue(r.EuiccCertificate)), tlv.New(0x30, certValue(r.EUMCertificate)))).Bytes()
+}
+
+// DecodeAuthenticateServerResponse decodes BF38 as the SM-DP+ receives it.
+func DecodeAuthenticateServerResponse(b []byte) (AuthenticateServerResponse, error) {
+	f, err := parseOuter(b, TagAuthenticateServer)
+	if err != nil {
+		return AuthenticateServerResponse{}, err
+	}
+	if len(f.list) != 1 {
+		return AuthenticateServerResponse{}, decodeErr("BF38: %d choices", len(f.list))
+	}
+	c, err := inner(f.list[0])
+	if err != nil {
+		return AuthenticateServerResponse{}, err
+	}
+	var r AuthenticateServerResponse
+	switch f.list[0].Tag {
+	case 0xA1:
+		r.TransactionID = clone(c.get(0x80))
+		r.ErrorCode = c.integer(0x02)
+		if c.err == nil && r.ErrorCode == 0 {
+			c.err = decodeErr("BF38: error code 0")
+		}
+		return r, c.err
+	case 0xA0:
+	default:
+		return AuthenticateServerResponse{}, decodeErr("BF38: choice %X", f.list[0].Tag)
+	}
+	s1 := c.nth(0x30, 0)
+	r.EuiccSignature1 = clone(c.fixed(TagSignature, SigLen))
+	r.EuiccCertificate = certOf(c, 1)
+	r.EUMCertificate = certOf(c, 2)
+	if c.err != nil {
+		return AuthenticateServerResponse{}, c.err
+	}
+	r.EuiccSigned1, err = euiccSigned1From(s1)
+	return r, err
+}

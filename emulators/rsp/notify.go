@@ -1,0 +1,550 @@
+package rsp
+
+// Notifications (SGP.22 §5.7.9-§5.7.11, §2.5.4 ProfileInstallationResult,
+// §5.7.10 ListNotification, §5.7.11 RetrieveNotificationsList,
+// §5.7.12 NotificationSent) and CancelSession (§5.7.14).
+
+import (
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+)
+
+// NotificationEvent is profileManagementOperation, a BIT STRING whose bit
+// 0 is install, 1 enable, 2 disable, 3 delete.
+type NotificationEvent int
+
+// Notification events.
+const (
+	EventInstall NotificationEvent = iota
+	EventEnable
+	EventDisable
+	EventDelete
+)
+
+var eventNames = [...]string{"install", "enable", "disable", "delete"}
+
+func (e NotificationEvent) String() string {
+	if e >= 0 && int(e) < len(eventNames) {
+		return eventNames[e]
+	}
+	return "unknown"
+}
+
+// bits encodes a single event as DER BIT STRING contents: the count of
+// unused bits, then the bits (named bit n is b8>>n; trailing zero bits
+// removed, X.690 §11.2.2).
+func (e NotificationEvent) bits() []byte { return []byte{byte(7 - e), 0x80 >> e} }
+
+func decodeEvent(v []byte) (NotificationEvent, error) {
+	if len(v) != 2 || v[0] > 7 || v[1] == 0 {
+		return 0, decodeErr("profileManagementOperation %X", v)
+	}
+	for e := EventInstall; e <= EventDelete; e++ {
+		if v[1] == 0x80>>e {
+			return e, nil
+		}
+	}
+	return 0, decodeErr("profileManagementOperation %X: not one known event", v)
+}
+
+// NotificationMetadata (BF2F): 80 seqNumber, 81 profileManagementOperation,
+// 0C notificationAddress, 5A iccid (optional).
+type NotificationMetadata struct {
+	Seq     int
+	Event   NotificationEvent
+	Address string
+	ICCID   string // "" = absent
+}
+
+func (n NotificationMetadata) tlv() tlv.TLV {
+	cs := []tlv.TLV{intTLV(0x80, n.Seq), tlv.New(0x81, n.Event.bits()), tlv.New(0x0C, []byte(n.Address))}
+	if n.ICCID != "" {
+		cs = append(cs, tlv.New(0x5A, ICCIDBytes(n.ICCID)))
+	}
+	return tlv.Constructed(TagNotificationMetadata, cs...)
+}
+
+// Encode returns the BF2F encoding.
+func (n NotificationMetadata) Encode() []byte { return n.tlv().Bytes() }
+
+// DecodeNotificationMetadata decodes BF2F.
+func DecodeNotificationMetadata(b []byte) (NotificationMetadata, error) {
+	f, err := parseOuter(b, TagNotificationMetadata)
+	if err != nil {
+		return NotificationMetadata{}, err
+	}
+	return notificationMetadataFrom(f)
+}
+
+func notificationMetadataFrom(f *fields) (NotificationMetadata, error) {
+	n := NotificationMetadata{Seq: f.integer(0x80), Address: f.text(0x0C, maxText)}
+	ev := f.get(0x81)
+	if f.err != nil {
+		return NotificationMetadata{}, f.err
+	}
+	var err error
+	if n.Event, err = decodeEvent(ev); err != nil {
+		return NotificationMetadata{}, err
+	}
+	if ic, ok := f.opt(0x5A); ok {
+		if n.ICCID, err = ParseICCID(ic); err != nil {
+			return NotificationMetadata{}, err
+		}
+	}
+	return n, nil
+}
+
+// BPP command ids (SGP.22 §2.5.6 bppCommandId).
+const (
+	BPPCmdInitialiseSecureChannel = 0
+	BPPCmdConfigureISDP           = 1
+	BPPCmdStoreMetadata           = 2
+	BPPCmdStoreMetadata2          = 3
+	BPPCmdReplaceSessionKeys      = 4
+	BPPCmdLoadProfileElements     = 5
+)
+
+// Profile installation errorReason values (SGP.22 §2.5.6).
+const (
+	ReasonIncorrectInputValues       = 1
+	ReasonInvalidSignature           = 2
+	ReasonInvalidTransactionID       = 3
+	ReasonUnsupportedCrtValues       = 4
+	ReasonUnsupportedRemoteOperation = 5
+	ReasonUnsupportedProfileClass    = 6
+	ReasonSCP03tStructureError       = 7
+	ReasonSCP03tSecurityError        = 8
+	ReasonICCIDAlreadyExists         = 9
+	ReasonInsufficientMemory         = 10
+	ReasonInstallInterrupted         = 11
+	ReasonPEProcessingError          = 12
+	ReasonDataMismatch               = 13
+	ReasonInvalidNAAKey              = 14
+	ReasonPPRNotAllowed              = 15
+	ReasonUnknownError               = 127
+)
+
+// ProfileInstallationResultData (BF27): 80 transactionId, BF2F
+// notificationMetadata, A2 finalResult {A0 success {4F aid, 04 simaResponse}
+// | A1 error {80 bppCommandId, 81 errorReason, 04 simaResponse}}.
+type ProfileInstallationResultData struct {
+	TransactionID []byte
+	Notification  NotificationMetadata
+	OK            bool
+	AID           []byte // success
+	CommandID     int    // error
+	ErrorReason   int    // error
+	Raw           []byte
+}
+
+func (d ProfileInstallationResultData) tlv() tlv.TLV {
+	var final tlv.TLV
+	if d.OK {
+		final = tlv.Constructed(0xA0, tlv.New(0x4F, d.AID), tlv.New(0x04, []byte{0x30, 0x00}))
+	} else {
+		final = tlv.Constructed(0xA1, intTLV(0x80, d.CommandID), intTLV(0x81, d.ErrorReason))
+	}
+	return tlv.Constructed(TagPIRData, tlv.New(0x80, d.TransactionID), d.Notification.tlv(),
+		tlv.Constructed(0xA2, final))
+}
+
+// Encode returns the BF27 encoding.
+func (d ProfileInstallationResultData) Encode() []byte { return d.tlv().Bytes() }
+
+// Signed returns the bytes euiccSignPIR covers (the BF27 TLV).
+func (d ProfileInstallationResultData) Signed() []byte {
+	if d.Raw != nil {
+		return d.Raw
+	}
+	return d.Encode()
+}
+
+// ProfileInstallationResult (BF37): BF27 data, 5F37 euiccSignPIR.
+type ProfileInstallationResult struct {
+	Data      ProfileInstallationResultData
+	Signature []byte
+}
+
+// Encode returns the BF37 encoding.
+func (r ProfileInstallationResult) Encode() []byte { return r.tlv().Bytes() }
+
+func (r ProfileInstallationResult) tlv() tlv.TLV {
+	d := r.Data.tlv()
+	if r.Data.Raw != nil {
+		if o, rest, err := tlv.ParseOne(r.Data.Raw); err == nil && len(rest) == 0 {
+			d = o
+		}
+	}
+	return tlv.Constructed(TagProfileInstallResult, d, tlv.New(TagSignature, r.Signature))
+}
+
+// DecodeProfileInstallationResult decodes BF37.
+func DecodeProfileInstallationResult(b []byte) (ProfileInstallationResult, error) {
+	f, err := parseOuter(b, TagProfileInstallResult)
+	if err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	return pirFrom(f)
+}
+
+func pirFrom(f *fields) (ProfileInstallationResult, error) {
+	data := f.obj(TagPIRData)
+	sig := clone(f.fixed(TagSignature, SigLen))
+	if f.err != nil {
+		return ProfileInstallationResult{}, f.err
+	}
+	d, err := inner(data)
+	if err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	r := ProfileInstallationResult{Signature: sig, Data: ProfileInstallationResultData{TransactionID: clone(d.get(0x80)), Raw: data.Bytes()}}
+	nm, final := d.obj(TagNotificationMetadata), d.obj(0xA2)
+	if d.err != nil {
+		return ProfileInstallationResult{}, d.err
+	}
+	nf, err := inner(nm)
+	if err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	if r.Data.Notification, err = notificationMetadataFrom(nf); err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	ff, err := inner(final)
+	if err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	if len(ff.list) != 1 {
+		return ProfileInstallationResult{}, decodeErr("finalResult: %d choices", len(ff.list))
+	}
+	c, err := inner(ff.list[0])
+	if err != nil {
+		return ProfileInstallationResult{}, err
+	}
+	switch ff.list[0].Tag {
+	case 0xA0:
+		r.Data.OK, r.Data.AID = true, clone(c.get(0x4F))
+	case 0xA1:
+		r.Data.CommandID, r.Data.ErrorReason = c.integer(0x80), c.integer(0x81)
+	default:
+		return ProfileInstallationResult{}, decodeErr("finalResult: choice %X", ff.list[0].Tag)
+	}
+	return r, c.err
+}
+
+// OtherSignedNotification (30): BF2F tbsOtherNotification,
+// 5F37 euiccNotificationSignature over it, 30 euiccCertificate,
+// 30 eumCertificate.
+type OtherSignedNotification struct {
+	Metadata         NotificationMetadata
+	Signature        []byte
+	EuiccCertificate []byte
+	EUMCertificate   []byte
+	RawMetadata      []byte // the signed BF2F as received
+}
+
+// Signed returns the bytes the signature covers.
+func (o OtherSignedNotification) Signed() []byte {
+	if o.RawMetadata != nil {
+		return o.RawMetadata
+	}
+	return o.Metadata.Encode()
+}
+
+// Encode returns the encoding.
+func (o OtherSignedNotification) Encode() []byte { return o.tlv().Bytes() }
+
+func (o OtherSignedNotification) tlv() tlv.TLV {
+	md, _, err := tlv.ParseOne(o.Signed())
+	if err != nil {
+		md = o.Metadata.tlv()
+	}
+	return tlv.Constructed(0x30, md, tlv.New(TagSignature, o.Signature),
+		tlv.New(0x30, certValue(o.EuiccCertificate)), tlv.New(0x30, certValue(o.EUMCertificate)))
+}
+
+func otherFrom(f *fields) (OtherSignedNotification, error) {
+	md := f.obj(TagNotificationMetadata)
+	o := OtherSignedNotification{Signature: clone(f.fixed(TagSignature, SigLen)),
+		EuiccCertificate: certOf(f, 0), EUMCertificate: certOf(f, 1)}
+	if f.err != nil {
+		return OtherSignedNotification{}, f.err
+	}
+	mf, err := inner(md)
+	if err != nil {
+		return OtherSignedNotification{}, err
+	}
+	o.RawMetadata = md.Bytes()
+	o.Metadata, err = notificationMetadataFrom(mf)
+	return o, err
+}
+
+// PendingNotification is a CHOICE of ProfileInstallationResult (BF37) and
+// OtherSignedNotification (30); exactly one of the pointers is set.
+type PendingNotification struct {
+	Install *ProfileInstallationResult
+	Other   *OtherSignedNotification
+}
+
+// Metadata returns the notification's metadata.
+func (p PendingNotification) Metadata() NotificationMetadata {
+	if p.Install != nil {
+		return p.Install.Data.Notification
+	}
+	if p.Other != nil {
+		return p.Other.Metadata
+	}
+	return NotificationMetadata{}
+}
+
+// Encode returns the encoding of the chosen alternative.
+func (p PendingNotification) Encode() []byte {
+	if p.Install != nil {
+		return p.Install.Encode()
+	}
+	if p.Other != nil {
+		return p.Other.Encode()
+	}
+	return nil
+}
+
+// DecodePendingNotification decodes either alternative.
+func DecodePendingNotification(b []byte) (PendingNotification, error) {
+	obj, rest, err := tlv.ParseOne(b)
+	if err != nil || len(rest) != 0 {
+		return PendingNotification{}, decodeErr("pending notification: not one object")
+	}
+	return pendingFrom(obj)
+}
+
+func pendingFrom(obj tlv.TLV) (PendingNotification, error) {
+	f, err := inner(obj)
+	if err != nil {
+		return PendingNotification{}, err
+	}
+	switch obj.Tag {
+	case TagProfileInstallResult:
+		r, err := pirFrom(f)
+		if err != nil {
+			return PendingNotification{}, err
+		}
+		return PendingNotification{Install: &r}, nil
+	case 0x30:
+		o, err := otherFrom(f)
+		if err != nil {
+			return PendingNotification{}, err
+		}
+		return PendingNotification{Other: &o}, nil
+	}
+	return PendingNotification{}, decodeErr("pending notification: tag %X", obj.Tag)
+}
+
+// maxNotifications bounds decoded notification lists.
+const maxNotifications = 64
+
+// ListNotificationRequest (BF28 {81 profileManagementOperation optional}).
+type ListNotificationRequest struct{ Filter *NotificationEvent }
+
+// Encode returns the BF28 request.
+func (r ListNotificationRequest) Encode() []byte {
+	if r.Filter == nil {
+		return tlv.Constructed(TagListNotification).Bytes()
+	}
+	return tlv.Constructed(TagListNotification, tlv.New(0x81, r.Filter.bits())).Bytes()
+}
+
+// DecodeListNotificationRequest decodes the BF28 request.
+func DecodeListNotificationRequest(b []byte) (ListNotificationRequest, error) {
+	f, err := parseOuter(b, TagListNotification)
+	if err != nil {
+		return ListNotificationRequest{}, err
+	}
+	v, ok := f.opt(0x81)
+	if len(f.list) > 1 || (len(f.list) == 1 && !ok) {
+		return ListNotificationRequest{}, decodeErr("BF28: unexpected fields")
+	}
+	if !ok {
+		return ListNotificationRequest{}, nil
+	}
+	e, err := decodeEvent(v)
+	return ListNotificationRequest{Filter: &e}, err
+}
+
+// EncodeListNotificationResponse returns BF28 {A0 {BF2F...}}.
+func EncodeListNotificationResponse(list []NotificationMetadata) []byte {
+	var cs []tlv.TLV
+	for _, n := range list {
+		cs = append(cs, n.tlv())
+	}
+	return tlv.Constructed(TagListNotification, tlv.Constructed(0xA0, cs...)).Bytes()
+}
+
+// DecodeListNotificationResponse decodes BF28 {A0 {BF2F...}}; the error
+// form (81 code) comes back as an error.
+func DecodeListNotificationResponse(b []byte) ([]NotificationMetadata, error) {
+	f, err := parseOuter(b, TagListNotification)
+	if err != nil {
+		return nil, err
+	}
+	lf, err := inner(f.obj(0xA0))
+	if f.err != nil {
+		return nil, f.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(lf.list) > maxNotifications {
+		return nil, decodeErr("BF28: %d notifications", len(lf.list))
+	}
+	var out []NotificationMetadata
+	for _, c := range lf.list {
+		if c.Tag != TagNotificationMetadata {
+			return nil, decodeErr("BF28: entry %X", c.Tag)
+		}
+		cf, err := inner(c)
+		if err != nil {
+			return nil, err
+		}
+		n, err := notificationMetadataFrom(cf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// RetrieveNotificationsListRequest (BF2B {A0 {80 seqNumber | 81 operation}}
+// optional search criteria).
+type RetrieveNotificationsListRequest struct {
+	Seq    *int
+	Filter *NotificationEvent
+}
+
+// Encode returns the BF2B request.
+func (r RetrieveNotificationsListRequest) Encode() []byte {
+	switch {
+	case r.Seq != nil:
+		return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, intTLV(0x80, *r.Seq))).Bytes()
+	case r.Filter != nil:
+		return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, tlv.New(0x81, r.Filter.bits()))).Bytes()
+	}
+	return tlv.Constructed(TagRetrieveNotifications).Bytes()
+}
+
+// DecodeRetrieveNotificationsListRequest decodes the BF2B request.
+func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsListRequest, error) {
+	f, err := parseOuter(b, TagRetrieveNotifications)
+	if err != nil {
+		return RetrieveNotificationsListRequest{}, err
+	}
+	switch {
+	case len(f.list) == 0:
+		return RetrieveNotificationsListRequest{}, nil
+	case len(f.list) > 1 || f.list[0].Tag != 0xA0:
+		return RetrieveNotificationsListRequest{}, decodeErr("BF2B: unexpected fields")
+	}
+	c, err := inner(f.list[0])
+	if err != nil {
+		return RetrieveNotificationsListRequest{}, err
+	}
+	if len(c.list) != 1 {
+		return RetrieveNotificationsListRequest{}, decodeErr("BF2B: %d search criteria", len(c.list))
+	}
+	switch c.list[0].Tag {
+	case 0x80:
+		n := c.integer(0x80)
+		return RetrieveNotificationsListRequest{Seq: &n}, c.err
+	case 0x81:
+		e, err := decodeEvent(c.list[0].Value)
+		return RetrieveNotificationsListRequest{Filter: &e}, err
+	}
+	return RetrieveNotificationsListRequest{}, decodeErr("BF2B: criterion %X", c.list[0].Tag)
+}
+
+// Retrieve/List error codes (SGP.22 §5.7.10-11).
+const (
+	NotifErrNoResultAvailable = 1
+	NotifErrUndefined         = 127
+)
+
+// EncodeRetrieveNotificationsListResponse returns BF2B {A0 {pending...}}, or
+// the error form BF2B {81 code} when code != 0.
+func EncodeRetrieveNotificationsListResponse(list []PendingNotification, code int) []byte {
+	if code != 0 {
+		return tlv.Constructed(TagRetrieveNotifications, intTLV(0x81, code)).Bytes()
+	}
+	var cs []tlv.TLV
+	for _, p := range list {
+		if p.Install != nil {
+			cs = append(cs, p.Install.tlv())
+		} else if p.Other != nil {
+			cs = append(cs, p.Other.tlv())
+		}
+	}
+	return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, cs...)).Bytes()
+}
+
+// DecodeRetrieveNotificationsListResponse decodes BF2B; code is the error
+// form's value (0 when the list form was sent).
+func DecodeRetrieveNotificationsListResponse(b []byte) (list []PendingNotification, code int, err error) {
+	f, err := parseOuter(b, TagRetrieveNotifications)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(f.list) != 1 {
+		return nil, 0, decodeErr("BF2B: %d choices", len(f.list))
+	}
+	if f.list[0].Tag == 0x81 {
+		code = f.integer(0x81)
+		if f.err == nil && code == 0 {
+			f.err = decodeErr("BF2B: error code 0")
+		}
+		return nil, code, f.err
+	}
+	lf, err := inner(f.obj(0xA0))
+	if f.err != nil {
+		return nil, 0, f.err
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(lf.list) > maxNotifications {
+		return nil, 0, decodeErr("BF2B: %d notifications", len(lf.list))
+	}
+	for _, c := range lf.list {
+		p, err := pendingFrom(c)
+		if err != nil {
+			return nil, 0, err
+		}
+		list = append(list, p)
+	}
+	return list, 0, nil
+}
+
+// NotificationSent results (SGP.22 §5.7.12 deleteNotificationStatus).
+const (
+	DeleteOK              = 0
+	DeleteNothingToDelete = 1
+	DeleteUndefined       = 127
+)
+
+// EncodeNotificationSentRequest returns BF30 {80 seqNumber}.
+func EncodeNotificationSentRequest(seq int) []byte {
+	return tlv.Constructed(TagNotificationSent, intTLV(0x80, seq)).Bytes()
+}
+
+// DecodeNotificationSentRequest decodes BF30 {80 seqNumber}.
+func DecodeNotificationSentRequest(b []byte) (int, error) {
+	f, err := parseOuter(b, TagNotificationSent)
+	if err != nil {
+		return 0, err
+	}
+	return f.integer(0x80), f.err
+}
+
+// EncodeNotificationSentResponse returns BF30 {80 status}.
+func EncodeNotificationSentResponse(status int) []byte {
+	return tlv.Constructed(TagNotificationSent, intTLV(0x80, status)).Bytes()
+}
+
+// DecodeNotificationSentResponse decodes BF30 {80 status}.
+func DecodeNotificationSentResponse(b []byte) (int, error) { return DecodeNotificationSentRequest(b) }

@@ -1,0 +1,358 @@
+package rsp
+
+// The test PKI of SGP.22 §4.5 (certificate hierarchy), all ECDSA P-256 with
+// SHA-256 and clearly test-only (subject O = "esimhil TEST ONLY"):
+//
+//	CI (root) ─┬─ EUM (CA, pathlen 0, permitted EID range) ── eUICC (serialNumber = EID)
+//	           └─ per SM-DP+: CERT.DPauth.ECDSA, CERT.DPpb.ECDSA, CERT.DP.TLS
+//
+// Keys are derived deterministically from (seed, name), so the same seed
+// always gives the same key pairs, subject key identifiers and certificate
+// contents. The certificate signatures themselves are NOT reproducible: Go
+// 1.26 always randomises ECDSA signing, whatever reader is passed. Write keeps
+// an existing file when its to-be-signed part and key are unchanged, so a
+// regeneration with the same seed leaves the fixture files byte-identical.
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/ident"
+)
+
+// Cert is a certificate with its DER form and, when known, its private key.
+type Cert struct {
+	X509 *x509.Certificate
+	DER  []byte
+	Key  *ecdsa.PrivateKey // nil if unknown
+}
+
+// SMDPCerts are the three certificates of one operator's SM-DP+.
+type SMDPCerts struct {
+	Host          string
+	Auth, PB, TLS *Cert
+}
+
+// PKIConfig says what GeneratePKI issues.
+type PKIConfig struct {
+	Seed  int64
+	EIDs  []string
+	SMDPs map[string]string // operator id → SM-DP+ TLS host name
+	// EIDRange is the EUM's permitted EID range, inclusive; the zero value
+	// means every EID starting 89049032.
+	EIDRange [2]string
+}
+
+// PKI is a generated or loaded test PKI.
+type PKI struct {
+	CI, EUM *Cert
+	EUICC   map[string]*Cert      // by EID
+	SMDP    map[string]*SMDPCerts // by operator id
+}
+
+// Role is an SM-DP+ certificate's role (SGP.22 §4.5.2.1.0).
+type Role int
+
+// The SM-DP+ certificate roles.
+const (
+	RoleAuth Role = iota // CERT.DPauth.ECDSA: signs serverSigned1
+	RolePB               // CERT.DPpb.ECDSA: signs smdpSigned2 and the BPP
+	RoleTLS              // CERT.DP.TLS: the ES9+ HTTPS server certificate
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleAuth:
+		return "auth"
+	case RolePB:
+		return "pb"
+	case RoleTLS:
+		return "tls"
+	}
+	return fmt.Sprintf("role(%d)", int(r))
+}
+
+// Certificate policy OIDs naming the RSP role of each certificate (SGP.22
+// Annex H: id-rspRole = 2.23.146.1.2.1).
+var (
+	OIDRoleCI     = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 0}
+	OIDRoleEUICC  = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 1}
+	OIDRoleEUM    = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 2}
+	OIDRoleDPTLS  = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 3}
+	OIDRoleDPAuth = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 4}
+	OIDRoleDPPB   = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 5}
+)
+
+// OIDEIDRange is the private, non-critical EUM certificate extension that
+// carries the EUM's permitted EID range: SEQUENCE { first PrintableString,
+// last PrintableString }, both 32 decimal digits, inclusive. SGP.22 v2
+// restricts an EUM's EIDs with nameConstraints on the subject serialNumber
+// (an EID prefix) and v3 with permittedEins (2.23.146.1.2.2.0, a list of
+// prefixes); an inclusive range expresses both and also finer splits. The
+// OID sits under 2.999, the ITU-T X.660 arc reserved for examples, because
+// this extension exists only in the test PKI.
+var OIDEIDRange = asn1.ObjectIdentifier{2, 999, 146, 1}
+
+// TestOrganization is the subject O of every test certificate.
+const TestOrganization = "esimhil TEST ONLY"
+
+// Default validity of the test certificates; the virtual clock starts at
+// 2026-01-01, inside it.
+var (
+	ValidFrom  = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ValidUntil = time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// DefaultEIDRange is the EUM range used when PKIConfig.EIDRange is empty.
+var DefaultEIDRange = [2]string{
+	"89049032000000000000000000000000",
+	"89049032999999999999999999999999",
+}
+
+// DefaultCIName is the common name of the CI that GeneratePKI creates.
+const DefaultCIName = "esimhil TEST CI"
+
+// GeneratePKI issues a whole test PKI from cfg. Keys are deterministic in
+// cfg.Seed; signatures are random (see the package comment of this file).
+func GeneratePKI(cfg PKIConfig) (*PKI, error) {
+	ci, err := NewCI(DefaultCIName, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	rng := cfg.EIDRange
+	if rng == [2]string{} {
+		rng = DefaultEIDRange
+	}
+	eum, err := NewEUM(ci, cfg.Seed, rng[0], rng[1])
+	if err != nil {
+		return nil, err
+	}
+	p := &PKI{CI: ci, EUM: eum, EUICC: map[string]*Cert{}, SMDP: map[string]*SMDPCerts{}}
+	for _, eid := range cfg.EIDs {
+		c, err := IssueEUICC(eum, eid, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		p.EUICC[eid] = c
+	}
+	ops := make([]string, 0, len(cfg.SMDPs))
+	for op := range cfg.SMDPs {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	for _, op := range ops {
+		host := cfg.SMDPs[op]
+		s := &SMDPCerts{Host: host}
+		for _, r := range []Role{RoleAuth, RolePB, RoleTLS} {
+			c, err := IssueSMDP(ci, op, host, r, cfg.Seed, ValidFrom, ValidUntil)
+			if err != nil {
+				return nil, err
+			}
+			switch r {
+			case RoleAuth:
+				s.Auth = c
+			case RolePB:
+				s.PB = c
+			case RoleTLS:
+				s.TLS = c
+			}
+		}
+		p.SMDP[op] = s
+	}
+	return p, nil
+}
+
+// NewCI makes a self-signed test CI; another name gives another key, e.g. the
+// rogue CI of the "unknown CI" faults.
+func NewCI(name string, seed int64) (*Cert, error) {
+	key, err := deriveKey(seed, "ci/"+name)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := baseTemplate(seed, "ci/"+name, name, &key.PublicKey, ValidFrom, ValidUntil)
+	tmpl.IsCA = true
+	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	tmpl.Policies = []x509.OID{mustOID(OIDRoleCI)}
+	return issue(tmpl, tmpl, key, key)
+}
+
+// NewEUM makes the EUM certificate under ci, permitted to issue the EIDs
+// lo..hi (inclusive, 32 digits each).
+func NewEUM(ci *Cert, seed int64, lo, hi string) (*Cert, error) {
+	if ci == nil || ci.Key == nil {
+		return nil, fmt.Errorf("new EUM: the CI's key is needed")
+	}
+	if !ident.IsEID(lo) || !ident.IsEID(hi) || lo > hi {
+		return nil, fmt.Errorf("new EUM: bad EID range %q..%q", lo, hi)
+	}
+	ext, err := asn1.Marshal(eidRange{First: lo, Last: hi})
+	if err != nil {
+		return nil, fmt.Errorf("new EUM: encode EID range: %w", err)
+	}
+	name := "eum/" + ci.X509.Subject.CommonName
+	key, err := deriveKey(seed, name)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := baseTemplate(seed, name, "esimhil TEST EUM", &key.PublicKey, ValidFrom, ValidUntil)
+	tmpl.IsCA = true
+	tmpl.MaxPathLen = 0
+	tmpl.MaxPathLenZero = true
+	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	tmpl.Policies = []x509.OID{mustOID(OIDRoleEUM)}
+	tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDEIDRange, Value: ext}}
+	return issue(tmpl, ci.X509, key, ci.Key)
+}
+
+// IssueEUICC makes the eUICC certificate of eid under eum; the EID is the
+// subject serialNumber (SGP.22 §4.5.2.1.0.2).
+func IssueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
+	if eum == nil || eum.Key == nil {
+		return nil, fmt.Errorf("issue eUICC %s: the EUM's key is needed", eid)
+	}
+	if !ident.IsEID(eid) {
+		return nil, fmt.Errorf("issue eUICC: %q is not a 32-digit EID", eid)
+	}
+	key, err := deriveKey(seed, "euicc/"+eid)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := baseTemplate(seed, "euicc/"+eid, "esimhil TEST eUICC", &key.PublicKey, ValidFrom, ValidUntil)
+	tmpl.Subject.SerialNumber = eid
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.Policies = []x509.OID{mustOID(OIDRoleEUICC)}
+	return issue(tmpl, eum.X509, key, eum.Key)
+}
+
+// IssueSMDP makes one SM-DP+ certificate of operator under ci. The TLS
+// certificate names host as its DNS subject alternative name.
+func IssueSMDP(ci *Cert, operator, host string, role Role, seed int64, notBefore, notAfter time.Time) (*Cert, error) {
+	if ci == nil || ci.Key == nil {
+		return nil, fmt.Errorf("issue SM-DP+ %s %s: the CI's key is needed", operator, role)
+	}
+	if operator == "" || host == "" {
+		return nil, fmt.Errorf("issue SM-DP+ certificate: operator and host are needed")
+	}
+	name := "smdp/" + operator + "/" + role.String()
+	key, err := deriveKey(seed, name)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := baseTemplate(seed, name, "esimhil TEST SM-DP+ "+operator, &key.PublicKey, notBefore, notAfter)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	switch role {
+	case RoleAuth:
+		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPAuth)}
+	case RolePB:
+		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPPB)}
+	case RoleTLS:
+		tmpl.Subject.CommonName = host
+		tmpl.DNSNames = []string{host}
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPTLS)}
+	default:
+		return nil, fmt.Errorf("issue SM-DP+ certificate: unknown %s", role)
+	}
+	return issue(tmpl, ci.X509, key, ci.Key)
+}
+
+// SubjectKeyID returns the certificate's subject key identifier, computed as
+// RFC 5280 §4.2.1.2 method 1 when the extension is absent. SGP.22 names CIs
+// by it (euiccCiPKId).
+func SubjectKeyID(c *x509.Certificate) []byte {
+	if c == nil {
+		return nil
+	}
+	if len(c.SubjectKeyId) > 0 {
+		return c.SubjectKeyId
+	}
+	pub, ok := c.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return nil
+	}
+	return keyID(pub)
+}
+
+type eidRange struct {
+	First string `asn1:"printable"`
+	Last  string `asn1:"printable"`
+}
+
+// deriveKey turns (seed, name) into a P-256 private key: SHA-256 over a
+// domain label, the seed and the name (and a counter, in the rare case the
+// digest is not a valid scalar).
+func deriveKey(seed int64, name string) (*ecdsa.PrivateKey, error) {
+	for ctr := uint32(0); ctr < 16; ctr++ {
+		h := sha256.New()
+		h.Write([]byte("esimhil test PKI key v1\x00"))
+		var b [12]byte
+		binary.BigEndian.PutUint64(b[:8], uint64(seed))
+		binary.BigEndian.PutUint32(b[8:], ctr)
+		h.Write(b[:])
+		h.Write([]byte(name))
+		if k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), h.Sum(nil)); err == nil {
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("derive key %q: no valid scalar", name)
+}
+
+func baseTemplate(seed int64, name, cn string, pub *ecdsa.PublicKey, nb, na time.Time) *x509.Certificate {
+	h := sha256.Sum256(fmt.Appendf(nil, "esimhil test PKI serial v1\x00%d\x00%s", seed, name))
+	h[0] &= 0x7f // positive, at most 20 octets (RFC 5280 §4.1.2.2)
+	return &x509.Certificate{
+		SerialNumber:          new(big.Int).SetBytes(h[:16]),
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{TestOrganization}},
+		NotBefore:             nb,
+		NotAfter:              na,
+		BasicConstraintsValid: true,
+		SubjectKeyId:          keyID(pub),
+		SignatureAlgorithm:    x509.ECDSAWithSHA256,
+	}
+}
+
+// issue signs tmpl with signer under parent; key is the subject's own key.
+func issue(tmpl, parent *x509.Certificate, key, signer *ecdsa.PrivateKey) (*Cert, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		return nil, fmt.Errorf("issue %q: %w", tmpl.Subject.CommonName, err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("issue %q: parse: %w", tmpl.Subject.CommonName, err)
+	}
+	return &Cert{X509: c, DER: der, Key: key}, nil
+}
+
+// keyID is SHA-1 over the subjectPublicKey bits (RFC 5280 §4.2.1.2 method 1).
+func keyID(pub *ecdsa.PublicKey) []byte {
+	raw, err := pub.Bytes()
+	if err != nil {
+		return nil
+	}
+	h := sha1.Sum(raw)
+	return h[:]
+}
+
+func mustOID(o asn1.ObjectIdentifier) x509.OID {
+	ints := make([]uint64, len(o))
+	for i, v := range o {
+		ints[i] = uint64(v)
+	}
+	x, err := x509.OIDFromInts(ints)
+	if err != nil {
+		panic(err) // only called on the constants above
+	}
+	return x
+}

@@ -1,0 +1,144 @@
+package smdp
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+var allFunctions = []string{FnInitiateAuthentication, FnAuthenticateClient, FnGetBoundProfilePackage,
+	FnHandleNotification, FnCancelSession}
+
+// TestBadInput sends every kind of bad request to every function over real
+// HTTPS and expects the ES9+ error envelope with the SGP.22 codes and an
+// es9_error event.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	b64Field := map[string]string{
+		FnInitiateAuthentication: `{"smdpAddress":"smdp.sfr.test","euiccChallenge":"%%%","euiccInfo1":"vyA="}`,
+		FnAuthenticateClient:     `{"transactionId":"00","authenticateServerResponse":"!!"}`,
+		FnGetBoundProfilePackage: `{"transactionId":"00","prepareDownloadResponse":"*"}`,
+		FnHandleNotification:     `{"pendingNotification":"@@@"}`,
+		FnCancelSession:          `{"transactionId":"00","cancelSessionResponse":"~"}`,
+	}
+	unknownTx := map[string]string{
+		FnAuthenticateClient:     `{"transactionId":"0123456789ABCDEF","authenticateServerResponse":"vzgA"}`,
+		FnGetBoundProfilePackage: `{"transactionId":"0123456789ABCDEF","prepareDownloadResponse":"vyEA"}`,
+		FnCancelSession:          `{"transactionId":"0123456789ABCDEF","cancelSessionResponse":"v0EDgQEB"}`,
+	}
+	for _, fn := range allFunctions {
+		cases := []struct {
+			name            string
+			body            string
+			subject, reason string
+		}{
+			{"malformed JSON", `{"transactionId":`, subjFunction, reasonInvalidFormat},
+			{"not an object", `[1,2,3]`, subjFunction, reasonInvalidFormat},
+			{"trailing data", `{} {}`, subjFunction, reasonInvalidFormat},
+			{"empty object", `{}`, subjFunction, reasonMissing},
+			{"bad base64", b64Field[fn], subjFunction, reasonInvalidFormat},
+			{"oversized", `{"x":"` + strings.Repeat("A", MaxBody) + `"}`, subjFunction, reasonInvalidFormat},
+		}
+		if fn == FnAuthenticateClient || fn == FnGetBoundProfilePackage || fn == FnCancelSession {
+			cases = append(cases,
+				struct{ name, body, subject, reason string }{"bad transactionId", `{"transactionId":"xyz","a":"b"}`, subjTransactionID, reasonInvalidFormat},
+				struct{ name, body, subject, reason string }{"unknown transactionId", unknownTx[fn], subjTransactionID, reasonUnknown})
+		}
+		for _, tc := range cases {
+			t.Run(fn+"/"+tc.name, func(t *testing.T) {
+				before := len(e.log.Kind("es9_error"))
+				code, m, err := e.post(fn, []byte(tc.body))
+				mustFail(t, tc.name, code, m, err, http.StatusOK, tc.subject, tc.reason)
+				evs := e.log.Kind("es9_error")
+				if len(evs) != before+1 || evs[len(evs)-1].Str("function") != fn || evs[len(evs)-1].Str("subject") != tc.subject {
+					t.Fatalf("es9_error events %v", evs[before:])
+				}
+			})
+		}
+	}
+	t.Run("missing X-Admin-Protocol", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+PathPrefix+FnInitiateAuthentication, strings.NewReader("{}"))
+		code, m, err := e.do(req)
+		mustFail(t, "no header", code, m, err, http.StatusBadRequest, subjFunction, reasonMissing)
+	})
+	t.Run("old X-Admin-Protocol", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+PathPrefix+FnInitiateAuthentication, strings.NewReader("{}"))
+		req.Header.Set("X-Admin-Protocol", "gsma/rsp/v1.0.0")
+		code, m, err := e.do(req)
+		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, subjFunction, reasonUnsupported)
+	})
+	t.Run("unknown function", func(t *testing.T) {
+		code, m, err := e.post("downloadOrder", []byte("{}"))
+		mustFail(t, "unknown", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
+	})
+	t.Run("GET", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+testHost+PathPrefix+FnCancelSession, nil)
+		req.Header.Set("X-Admin-Protocol", AdminProtocol)
+		code, m, err := e.do(req)
+		mustFail(t, "GET", code, m, err, http.StatusMethodNotAllowed, subjFunction, reasonUnsupported)
+	})
+	t.Run("wrong smdpAddress", func(t *testing.T) {
+		c := e.card(testEID, "")
+		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": "smdp.orange-fr.test",
+			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
+		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
+	})
+	t.Run("card trusts another CI", func(t *testing.T) {
+		info := []byte{0xBF, 0x20, 0x11, 0x82, 0x03, 2, 2, 0, 0xA9, 0x04, 0x04, 0x02, 1, 2, 0xAA, 0x04, 0x04, 0x02, 1, 2}
+		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
+		mustFail(t, "CI", code, m, err, http.StatusOK, subjSecurityConf, reasonUnsupported)
+	})
+	t.Run("short challenge", func(t *testing.T) {
+		c := e.card(testEID, "")
+		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+			"euiccChallenge": enc(make([]byte, 8)), "euiccInfo1": enc(c.info1())})
+		mustFail(t, "challenge", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
+	})
+}
+
+// FuzzES9 posts arbitrary bodies to every function: the answer is always
+// the ES9+ envelope (or 204 for an accepted notification), never a panic.
+func FuzzES9(f *testing.F) {
+	p := thePKI(f)
+	srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
+		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	seeds := []string{
+		`{}`, `null`, `[]`, `{"transactionId":"00"}`, `{"pendingNotification":"vzcA"}`,
+		`{"smdpAddress":"smdp.sfr.test","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`,
+		`{"transactionId":"0123","authenticateServerResponse":"vziBAKA="}`,
+		`{"transactionId":"0123","prepareDownloadResponse":"vyEDoQEA"}`,
+		`{"transactionId":"0123","cancelSessionResponse":"v0EDgQF/"}`,
+		`{"pendingNotification":"MIIBAA=="}`,
+	}
+	for i, s := range seeds {
+		f.Add(uint8(i), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, fnIdx uint8, body []byte) {
+		fn := allFunctions[int(fnIdx)%len(allFunctions)]
+		req := httptest.NewRequest(http.MethodPost, PathPrefix+fn, bytes.NewReader(body))
+		req.Header.Set("X-Admin-Protocol", AdminProtocol)
+		rec := httptest.NewRecorder()
+		srv.serveHTTP(rec, req)
+		if rec.Code == http.StatusNoContent {
+			return
+		}
+		if rec.Code != http.StatusOK {
+			t.Fatalf("HTTP %d", rec.Code)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatalf("answer is not JSON: %q", rec.Body.Bytes())
+		}
+		if st, _, _ := status(m); st != StatusFailed && st != StatusSuccess {
+			t.Fatalf("status %q", st)
+		}
+	})
+}

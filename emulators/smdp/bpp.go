@@ -1,0 +1,142 @@
+package smdp
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+
+	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+var errHijacked = errors.New("connection hijacked")
+
+type getBoundProfilePackageRequest struct {
+	TransactionID           string `json:"transactionId"`
+	PrepareDownloadResponse string `json:"prepareDownloadResponse"`
+}
+
+// getBoundProfilePackage (SGP.22 §5.6.2): verify euiccSignature2 over
+// euiccSigned2 ‖ smdpSignature2 and build the package bound to this session
+// (InitialiseSecureChannel signed with SK.DPpb over the card's otPK, keys
+// from the one-time ECDH, SGP.22 §2.6.7).
+func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (map[string]any, error) {
+	var req getBoundProfilePackageRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	id, err := txid(req.TransactionID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := b64("prepareDownloadResponse", req.PrepareDownloadResponse)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.ResetDuringBPP {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			resetConn(conn)
+			return nil, errHijacked
+		}
+	}
+	t, err := s.lookup(id, awaitBPP)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := s.buildLocked(t, raw)
+	if err != nil {
+		t.step = closed
+		return nil, err
+	}
+	t.step = bppSent
+	t.order.state = "downloaded"
+	s.sent[hexID(t.id)] = t.eid
+	switch {
+	case s.faults.TamperBPP:
+		pkg = tamper(pkg)
+	case s.faults.TruncateBPP:
+		pkg = truncate(pkg)
+	}
+	s.emit("bpp_sent", eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
+	return map[string]any{"transactionId": hexID(t.id), "boundProfilePackage": enc(pkg)}, nil
+}
+
+func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
+	resp, err := rsp.DecodePrepareDownloadResponse(raw)
+	if err != nil {
+		return nil, fail(subjFunction, reasonInvalidFormat, "prepareDownloadResponse: %v", err)
+	}
+	if resp.ErrorCode != 0 {
+		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the download: downloadErrorCode %d", resp.ErrorCode)
+	}
+	signed := append(append([]byte{}, resp.EuiccSigned2.Signed()...), tlv.New(rsp.TagSignature, t.smdpSignature2).Bytes()...)
+	if err := rsp.Verify(t.euiccPub, signed, resp.EuiccSignature2); err != nil {
+		return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignature2 does not verify")
+	}
+	if !bytes.Equal(resp.EuiccSigned2.TransactionID, t.id) {
+		return nil, fail(subjTransactionID, reasonUnknown, "euiccSigned2 carries another transactionId")
+	}
+	p := t.order.profile
+	pkg, err := rsp.BuildBPP(rsp.BPPParams{
+		TransactionID: t.id,
+		DPpb:          s.cfg.Certs.PB.Key,
+		EuiccOtpk:     resp.EuiccSigned2.EuiccOtpk,
+		EID:           t.eid,
+		Metadata:      profileMetadata(p),
+		Elements:      rsp.ProfileElements(profileMetadata(p)).Encode(),
+	})
+	if err != nil {
+		return nil, fail(subjEUICC, reasonInvalidFormat, "cannot bind the package to otPK.EUICC: %v", err)
+	}
+	return pkg, nil
+}
+
+// tamper flips one byte inside the first encrypted 86 segment of A3.
+func tamper(pkg []byte) []byte {
+	return rewriteA3(pkg, func(segs []tlv.TLV) []tlv.TLV {
+		if len(segs) == 0 || len(segs[0].Value) == 0 {
+			return segs
+		}
+		v := append([]byte{}, segs[0].Value...)
+		v[len(v)/2] ^= 0x01
+		segs[0] = tlv.New(segs[0].Tag, v)
+		return segs
+	})
+}
+
+// truncate drops the last 86 segment of A3.
+func truncate(pkg []byte) []byte {
+	return rewriteA3(pkg, func(segs []tlv.TLV) []tlv.TLV {
+		if len(segs) == 0 {
+			return segs
+		}
+		return segs[:len(segs)-1]
+	})
+}
+
+// rewriteA3 re-encodes BF36 with A3's segments changed by f; a package it
+// cannot parse is returned unchanged.
+func rewriteA3(pkg []byte, f func([]tlv.TLV) []tlv.TLV) []byte {
+	outer, rest, err := tlv.ParseOne(pkg)
+	if err != nil || len(rest) != 0 {
+		return pkg
+	}
+	parts, err := outer.Children()
+	if err != nil {
+		return pkg
+	}
+	for i, p := range parts {
+		if p.Tag != 0xA3 {
+			continue
+		}
+		segs, err := p.Children()
+		if err != nil {
+			return pkg
+		}
+		parts[i] = tlv.Constructed(0xA3, f(segs)...)
+	}
+	return tlv.Constructed(outer.Tag, parts...).Bytes()
+}

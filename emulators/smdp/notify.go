@@ -1,0 +1,117 @@
+package smdp
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+type handleNotificationRequest struct {
+	PendingNotification string `json:"pendingNotification"`
+}
+
+// handleNotification (SGP.22 §5.6.4): an install result (BF37, signed
+// euiccSignPIR, verified with the key learnt in authenticateClient, so a
+// notification re-sent after a restart is still accepted) or another signed
+// notification (30, carrying its own certificate chain). Answers 204.
+func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (map[string]any, error) {
+	var req handleNotificationRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	raw, err := b64("pendingNotification", req.PendingNotification)
+	if err != nil {
+		return nil, err
+	}
+	n, err := rsp.DecodePendingNotification(raw)
+	if err != nil {
+		return nil, fail(subjFunction, reasonInvalidFormat, "pendingNotification: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	md := n.Metadata()
+	if n.Install != nil {
+		d := n.Install.Data
+		eid, ok := s.sent[hexID(d.TransactionID)]
+		if !ok {
+			return nil, fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId")
+		}
+		if err := rsp.Verify(s.euicc[eid], d.Signed(), n.Install.Signature); err != nil {
+			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify")
+		}
+		s.installed(d)
+	} else {
+		_, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
+		if err != nil {
+			return nil, fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err)
+		}
+		if err := rsp.Verify(pub, n.Other.Signed(), n.Other.Signature); err != nil {
+			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify")
+		}
+	}
+	s.emit("notification_received", eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
+	return nil, errNoContent
+}
+
+// installed marks the order of a successful install; after a failed one
+// the order stays downloaded (a retry goes through a new order).
+func (s *Server) installed(d rsp.ProfileInstallationResultData) {
+	if !d.OK {
+		return
+	}
+	for _, o := range s.orders {
+		if o.state == "downloaded" && o.profile.ICCID == d.Notification.ICCID {
+			o.state = "installed"
+		}
+	}
+}
+
+type cancelSessionRequest struct {
+	TransactionID         string `json:"transactionId"`
+	CancelSessionResponse string `json:"cancelSessionResponse"`
+}
+
+// cancelSession (SGP.22 §5.6.5): the card's signed cancel ends the session.
+// Before authenticateClient the SM-DP+ does not know the eUICC key yet, so
+// the signature is checked only when it does.
+func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (map[string]any, error) {
+	var req cancelSessionRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, err
+	}
+	id, err := txid(req.TransactionID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := b64("cancelSessionResponse", req.CancelSessionResponse)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rsp.DecodeCancelSessionResponse(raw)
+	if err != nil {
+		return nil, fail(subjFunction, reasonInvalidFormat, "cancelSessionResponse: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tx[hexID(id)]
+	if t == nil || t.step == closed {
+		return nil, fail(subjTransactionID, reasonUnknown, "unknown transactionId")
+	}
+	if resp.ErrorCode == 0 {
+		if !bytes.Equal(resp.TransactionID, t.id) {
+			return nil, fail(subjTransactionID, reasonUnknown, "euiccCancelSessionSigned carries another transactionId")
+		}
+		if pub := t.euiccPub; pub != nil {
+			if err := rsp.Verify(pub, resp.SignedPart(), resp.Signature); err != nil {
+				return nil, fail(subjEUICC, reasonVerifyFailed, "euiccCancelSessionSignature does not verify")
+			}
+		}
+	}
+	t.step = closed
+	if t.order != nil && t.order.state == "downloaded" {
+		t.order.state = "released" // the package was never installed
+	}
+	return map[string]any{}, nil
+}

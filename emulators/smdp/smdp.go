@@ -1,0 +1,202 @@
+// Package smdp emulates one operator's SM-DP+ (GSMA SGP.22): the ES9+
+// functions initiateAuthentication, authenticateClient,
+// getBoundProfilePackage, handleNotification and cancelSession over HTTPS
+// (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, SGP.22 §2.6.6) at
+// /gsma/rsp2/es9plus/<function>, plus the order interface the platform uses
+// to forward a download (in place of ES2+ DownloadOrder/ConfirmOrder).
+//
+// JSON values follow SGP.22 §6.5.2: transactionId is upper-case hex; every
+// binary value is base64 of the complete BER-TLV as the eUICC produces or
+// consumes it — serverSigned1 and smdpSigned2 the 30 SEQUENCE,
+// serverSignature1 and smdpSignature2 the 5F37 TLV, euiccCiPKIdToBeUsed the
+// 04 TLV, certificates their DER, euiccInfo1 BF20, authenticateServerResponse
+// BF38, profileMetadata BF25, prepareDownloadResponse BF21,
+// boundProfilePackage BF36, pendingNotification BF37 or the
+// OtherSignedNotification 30, cancelSessionResponse BF41.
+//
+// Every answer carries header.functionExecutionStatus. Bad input of any kind
+// is answered with status Failed and SGP.22 subject/reason codes (HTTP 200,
+// or 400 when the request is not ES9+ at all, e.g. no X-Admin-Protocol), and
+// is logged as an es9_error event. Certificates are checked against the
+// virtual clock (Config.Now), never the wall clock.
+package smdp
+
+import (
+	"crypto/ecdsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+// Profile is what an order delivers.
+type Profile struct {
+	ICCID, IMSI, Operator, Name string
+	Size                        int // bytes of card memory the profile needs
+}
+
+// Config configures one SM-DP+.
+type Config struct {
+	Operator string // operator id, e.g. "sfr"
+	Host     string // TLS host name, e.g. "smdp.sfr.test"
+	CI       *x509.Certificate
+	// CIKey is the test CI's key. Only the ExpiredAuthCert fault needs it
+	// (to issue an expired CERT.DPauth under the real CI); may be nil.
+	CIKey *ecdsa.PrivateKey
+	Certs *rsp.SMDPCerts
+	Now   func() time.Time // virtual clock
+	Log   *eventlog.Log
+	// KeyLog receives the TLS secrets in NSS key-log format (may be nil).
+	KeyLog io.Writer
+	// NewProfile says what the seq-th order (1, 2, ...) delivers.
+	NewProfile func(seq int) Profile
+	// TransactionTTL bounds a download session in virtual time
+	// (default 10 minutes).
+	TransactionTTL time.Duration
+}
+
+// Faults are the SM-DP+ side fault injections.
+type Faults struct {
+	TLSUntrusted        bool // serve a TLS certificate from a rogue CI
+	ExpiredAuthCert     bool // serve a CERT.DPauth that expired before now
+	BadServerSignature1 bool // flip a bit of serverSignature1
+	WrongTransactionID  bool // smdpSigned2 carries another transactionId
+	ResetDuringBPP      bool // reset the TCP connection instead of answering getBoundProfilePackage
+	TamperBPP           bool // flip one byte inside an encrypted A3 segment
+	TruncateBPP         bool // drop the last segment of the BPP
+}
+
+// Server is one operator's SM-DP+.
+type Server struct {
+	cfg Config
+
+	mu      sync.Mutex
+	faults  Faults
+	tx      map[string]*transaction // by upper-case hex transactionId
+	orders  map[string]*order       // by matching ID
+	nOrders int
+	euicc   map[string]*ecdsa.PublicKey // by EID, learnt in authenticateClient
+	sent    map[string]string           // transactionId → EID, for late notifications
+
+	authCert *rsp.Cert // CERT.DPauth in use (the expired one under the fault)
+	tlsCert  *rsp.Cert // CERT.DP.TLS in use (the rogue one under the fault)
+
+	net netState
+}
+
+// DefaultTransactionTTL is the session lifetime when Config leaves it zero.
+const DefaultTransactionTTL = 10 * time.Minute
+
+// New checks cfg and returns a server that is not listening yet.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Operator == "" || cfg.Host == "":
+		return nil, errors.New("smdp: operator and host are required")
+	case cfg.CI == nil:
+		return nil, errors.New("smdp: the CI certificate is required")
+	case cfg.Certs == nil || cfg.Certs.Auth == nil || cfg.Certs.PB == nil || cfg.Certs.TLS == nil:
+		return nil, fmt.Errorf("smdp %s: auth, pb and TLS certificates are required", cfg.Operator)
+	case cfg.Certs.Auth.Key == nil || cfg.Certs.PB.Key == nil || cfg.Certs.TLS.Key == nil:
+		return nil, fmt.Errorf("smdp %s: certificate keys are required", cfg.Operator)
+	case cfg.Now == nil:
+		return nil, fmt.Errorf("smdp %s: a clock is required", cfg.Operator)
+	}
+	if err := cfg.Certs.TLS.X509.VerifyHostname(cfg.Host); err != nil {
+		return nil, fmt.Errorf("smdp %s: TLS certificate: %w", cfg.Operator, err)
+	}
+	if cfg.TransactionTTL <= 0 {
+		cfg.TransactionTTL = DefaultTransactionTTL
+	}
+	if cfg.NewProfile == nil {
+		op := cfg.Operator
+		cfg.NewProfile = func(seq int) Profile {
+			return Profile{ICCID: fmt.Sprintf("89330199%011d", seq), IMSI: fmt.Sprintf("20810%010d", seq),
+				Operator: op, Name: op + " " + strconv.Itoa(seq), Size: 32 * 1024}
+		}
+	}
+	return &Server{
+		cfg:      cfg,
+		tx:       map[string]*transaction{},
+		orders:   map[string]*order{},
+		euicc:    map[string]*ecdsa.PublicKey{},
+		sent:     map[string]string{},
+		authCert: cfg.Certs.Auth,
+		tlsCert:  cfg.Certs.TLS,
+	}, nil
+}
+
+// SetFaults replaces the active faults. Certificates for the certificate
+// faults are issued here, against the virtual clock at this moment.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+	s.authCert, s.tlsCert = s.cfg.Certs.Auth, s.cfg.Certs.TLS
+	if f.ExpiredAuthCert {
+		if c, err := s.expiredAuthCert(); err == nil {
+			s.authCert = c
+		} else {
+			s.emit("es9_error", eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+		}
+	}
+	if f.TLSUntrusted {
+		if c, err := s.rogueTLSCert(); err == nil {
+			s.tlsCert = c
+		} else {
+			s.emit("es9_error", eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+		}
+	}
+}
+
+// Faults returns the active faults.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+func (s *Server) expiredAuthCert() (*rsp.Cert, error) {
+	if s.cfg.CIKey == nil {
+		return nil, errors.New("ExpiredAuthCert fault needs Config.CIKey")
+	}
+	ci := &rsp.Cert{X509: s.cfg.CI, Key: s.cfg.CIKey}
+	now := s.cfg.Now()
+	return rsp.IssueSMDP(ci, s.cfg.Operator, s.cfg.Host, rsp.RoleAuth, 0, now.AddDate(-1, 0, 0), now.Add(-24*time.Hour))
+}
+
+func (s *Server) rogueTLSCert() (*rsp.Cert, error) {
+	rogue, err := rsp.NewCI("esimhil TEST rogue CI", 0)
+	if err != nil {
+		return nil, err
+	}
+	return rsp.IssueSMDP(rogue, s.cfg.Operator, s.cfg.Host, rsp.RoleTLS, 0, rsp.ValidFrom, rsp.ValidUntil)
+}
+
+// emit logs an smdp event; callers may hold s.mu (the log has its own lock).
+func (s *Server) emit(kind string, f eventlog.F) {
+	s.cfg.Log.Emit(eventlog.SMDP, kind, f)
+}
+
+// Addr is where the server listens (valid after Start).
+func (s *Server) Addr() netip.AddrPort {
+	s.net.mu.Lock()
+	defer s.net.mu.Unlock()
+	return s.net.addr
+}
+
+// Address is "host:port" as the card dials it: the TLS host name and the
+// listening port (the card resolves Host to Addr through the rig).
+func (s *Server) Address() string {
+	return net.JoinHostPort(s.cfg.Host, strconv.Itoa(int(s.Addr().Port())))
+}
+
+// Operator returns the operator id.
+func (s *Server) Operator() string { return s.cfg.Operator }

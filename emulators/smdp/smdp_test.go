@@ -1,0 +1,389 @@
+package smdp
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/rsp"
+)
+
+func kinds(e *env) string {
+	var ks []string
+	for _, ev := range e.log.Events() {
+		ks = append(ks, ev.Kind)
+	}
+	return strings.Join(ks, ",")
+}
+
+// TestFullDownload runs the whole ES9+ session with a card made of the rsp
+// structures: mutual authentication, a package bound to the card's one-time
+// key that the card's loader verifies and decrypts, and the signed install
+// notification (also re-sent after the session expired).
+func TestFullDownload(t *testing.T) {
+	e := newEnv(t)
+	addr, mid, err := e.srv.Order(testEID)
+	if err != nil || addr != e.srv.Address() || mid == "" {
+		t.Fatalf("order: %q %q %v", addr, mid, err)
+	}
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	if c.meta.ServiceProviderName != testOp || c.meta.ICCID == "" {
+		t.Fatalf("metadata %+v", c.meta)
+	}
+	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	got, err := c.load(field(t, m, "boundProfilePackage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ICCID != c.meta.ICCID || got.IMSI != c.meta.IMSI {
+		t.Fatalf("installed %+v, announced %+v", got, c.meta)
+	}
+	// Another card's one-time key cannot open the package.
+	other := *c
+	other.otk, _ = rsp.NewOneTimeKey()
+	if _, err := other.load(field(t, m, "boundProfilePackage")); err == nil {
+		t.Fatal("package opened with another one-time key")
+	}
+	pir := c.installResult(1, true)
+	if code, _, err := c.notify(pir); err != nil || code != http.StatusNoContent {
+		t.Fatalf("handleNotification: %d %v", code, err)
+	}
+	e.clock.Add(time.Hour) // well past the session TTL: a re-sent notification still counts
+	if code, _, err := c.notify(pir); err != nil || code != http.StatusNoContent {
+		t.Fatalf("re-sent handleNotification: %d %v", code, err)
+	}
+	want := "order,mutual_auth,bpp_sent,notification_received,notification_received"
+	if k := kinds(e); k != want {
+		t.Fatalf("events %s, want %s", k, want)
+	}
+	for _, ev := range e.log.Kind("mutual_auth") {
+		if ev.Get("ok") != true || ev.Str("operator") != testOp {
+			t.Fatalf("mutual_auth %v", ev)
+		}
+	}
+	if ev := e.log.Kind("notification_received")[0]; ev.Str("kind") != "install" || ev.Get("seq") != 1 {
+		t.Fatalf("notification %v", ev)
+	}
+	if !strings.Contains(e.keylog.String(), "CLIENT_RANDOM ") {
+		t.Fatal("no TLS secrets in the key log")
+	}
+	// The order is used up.
+	c2 := e.card(testEID, mid)
+	code, m, err = c2.initiate()
+	mustOK(t, "initiateAuthentication", code, m, err)
+	if err := c2.authenticateServer(m); err != nil {
+		t.Fatal(err)
+	}
+	code, m, err = c2.authenticateClient(c2.authServerResponse(nil))
+	mustFail(t, "reused order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		f     Faults
+		check func(t *testing.T, e *env, c *card)
+	}{
+		{"TLSUntrusted", Faults{TLSUntrusted: true}, func(t *testing.T, e *env, c *card) {
+			_, _, err := c.initiate()
+			var ua x509.UnknownAuthorityError
+			if err == nil || !errors.As(err, &ua) {
+				t.Fatalf("handshake with a rogue certificate: %v", err)
+			}
+		}},
+		{"ExpiredAuthCert", Faults{ExpiredAuthCert: true}, func(t *testing.T, e *env, c *card) {
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); !errors.Is(err, rsp.ErrExpired) {
+				t.Fatalf("card accepted an expired CERT.DPauth: %v", err)
+			}
+		}},
+		{"BadServerSignature1", Faults{BadServerSignature1: true}, func(t *testing.T, e *env, c *card) {
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); !errors.Is(err, rsp.ErrBadSignature) {
+				t.Fatalf("card accepted a bad serverSignature1: %v", err)
+			}
+		}},
+		{"WrongTransactionID", Faults{WrongTransactionID: true}, func(t *testing.T, e *env, c *card) {
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); err != nil {
+				t.Fatal(err)
+			}
+			code, m, err = c.authenticateClient(c.authServerResponse(nil))
+			mustOK(t, "authenticateClient", code, m, err)
+			if err := c.prepareDownload(m); err == nil || !strings.Contains(err.Error(), "another transactionId") {
+				t.Fatalf("card accepted smdpSigned2 of another session: %v", err)
+			}
+		}},
+		{"ResetDuringBPP", Faults{ResetDuringBPP: true}, func(t *testing.T, e *env, c *card) {
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			if err == nil {
+				t.Fatalf("answer despite the reset: %d %v", code, m)
+			}
+			if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("want a reset, got %v", err)
+			}
+		}},
+		{"TamperBPP", Faults{TamperBPP: true}, func(t *testing.T, e *env, c *card) {
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage", code, m, err)
+			_, err = c.load(field(t, m, "boundProfilePackage"))
+			var be *rsp.BPPError
+			if !errors.As(err, &be) || be.Reason != rsp.ReasonSCP03tSecurityError {
+				t.Fatalf("tampered package: %v", err)
+			}
+		}},
+		{"TruncateBPP", Faults{TruncateBPP: true}, func(t *testing.T, e *env, c *card) {
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage", code, m, err)
+			if _, err := c.load(field(t, m, "boundProfilePackage")); err == nil {
+				t.Fatal("truncated package installed")
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.srv.SetFaults(tc.f)
+			if e.srv.Faults() != tc.f {
+				t.Fatal("faults not kept")
+			}
+			_, mid, err := e.srv.Order(testEID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, e, e.card(testEID, mid))
+			// Clearing the faults restores normal service.
+			e.srv.SetFaults(Faults{})
+			_, mid, _ = e.srv.Order(testEID)
+			c := e.card(testEID, mid)
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage after clearing", code, m, err)
+			if _, err := c.load(field(t, m, "boundProfilePackage")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestAuthenticateClientChecks covers every check the SM-DP+ makes on the
+// card (SGP.22 §5.6.3) with the code it answers.
+func TestAuthenticateClientChecks(t *testing.T) {
+	tests := []struct {
+		name            string
+		eid             string
+		mid             func(real string) string
+		resp            func(c *card) []byte
+		subject, reason string
+	}{
+		{"unknown CI", testEID, same, func(c *card) []byte {
+			c.cert, c.eum = rogue.EUICC[testEID], rogue.EUM
+			return c.authServerResponse(nil)
+		}, subjCIKey, reasonUnknown},
+		{"EID outside the EUM range", farEID, same, func(c *card) []byte { return c.authServerResponse(nil) }, subjEUICCCert, reasonRefused},
+		{"bad euiccSignature1", testEID, same, func(c *card) []byte {
+			b := c.authServerResponse(nil)
+			i := bytes.Index(b, []byte{0x5F, 0x37, 0x40})
+			b[i+10] ^= 0x01
+			return b
+		}, subjEUICC, reasonVerifyFailed},
+		{"signed by another eUICC key", testEID, same, func(c *card) []byte {
+			c.cert = &rsp.Cert{X509: c.cert.X509, DER: c.cert.DER, Key: thePKI(t).EUICC[farEID].Key}
+			return c.authServerResponse(nil)
+		}, subjEUICC, reasonVerifyFailed},
+		{"serverChallenge not echoed", testEID, same, func(c *card) []byte {
+			return c.authServerResponse(func(s *rsp.EuiccSigned1) { s.ServerChallenge = make([]byte, 16) })
+		}, subjEUICC, reasonVerifyFailed},
+		{"transactionId not echoed", testEID, same, func(c *card) []byte {
+			return c.authServerResponse(func(s *rsp.EuiccSigned1) { s.TransactionID = []byte{1, 2, 3} })
+		}, subjTransactionID, reasonUnknown},
+		{"unknown matching ID", testEID, func(string) string { return "NOPE" }, func(c *card) []byte { return c.authServerResponse(nil) }, subjMatchingID, reasonRefused},
+		{"eUICC error answer", testEID, same, func(c *card) []byte {
+			return rsp.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: rsp.AuthErrInvalidSignature}.Encode()
+		}, subjEUICC, reasonRefused},
+		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, mid, _ := e.srv.Order(testEID)
+			c := e.card(tc.eid, tc.mid(mid))
+			code, m, err := c.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c.authenticateServer(m); err != nil {
+				t.Fatal(err)
+			}
+			code, m, err = c.authenticateClient(tc.resp(c))
+			mustFail(t, tc.name, code, m, err, 200, tc.subject, tc.reason)
+			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != FnAuthenticateClient {
+				t.Fatalf("es9_error events %v", ev)
+			}
+			if tc.subject != subjFunction {
+				if ev := e.log.Kind("mutual_auth"); len(ev) != 1 || ev[0].Get("ok") != false || ev[0].Str("reason") == "" {
+					t.Fatalf("mutual_auth events %v", ev)
+				}
+			}
+			// The session is closed after a refusal.
+			code, m, err = c.authenticateClient(c.authServerResponse(nil))
+			mustFail(t, "after refusal", code, m, err, 200, subjTransactionID, reasonUnknown)
+		})
+	}
+}
+
+func same(s string) string { return s }
+
+func TestDefaultOrderByEID(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Order(testEID)
+	c := e.card(testEID, "") // no matching ID: the pending order for the EID
+	c.upToBPP()
+}
+
+func TestBPPChecks(t *testing.T) {
+	t.Run("bad euiccSignature2", func(t *testing.T) {
+		e := newEnv(t)
+		_, mid, _ := e.srv.Order(testEID)
+		c := e.card(testEID, mid)
+		c.upToBPP()
+		code, m, err := c.getBPP(c.prepareDownloadResponse(true))
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonVerifyFailed)
+	})
+	t.Run("expired transaction", func(t *testing.T) {
+		e := newEnv(t)
+		_, mid, _ := e.srv.Order(testEID)
+		c := e.card(testEID, mid)
+		c.upToBPP()
+		e.clock.Add(DefaultTransactionTTL)
+		code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjDownloadOrder, reasonTTLExpired)
+	})
+	t.Run("out of order", func(t *testing.T) {
+		e := newEnv(t)
+		_, mid, _ := e.srv.Order(testEID)
+		c := e.card(testEID, mid)
+		code, m, err := c.initiate()
+		mustOK(t, "initiateAuthentication", code, m, err)
+		if err := c.authenticateServer(m); err != nil {
+			t.Fatal(err)
+		}
+		c.smdpSig2 = make([]byte, 64)
+		code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+		mustFail(t, "getBoundProfilePackage before authenticateClient", code, m, err, 200, subjTransactionID, reasonUnknown)
+	})
+	t.Run("eUICC refuses", func(t *testing.T) {
+		e := newEnv(t)
+		_, mid, _ := e.srv.Order(testEID)
+		c := e.card(testEID, mid)
+		c.upToBPP()
+		resp := rsp.PrepareDownloadResponse{TransactionID: c.txBytes, ErrorCode: rsp.DlErrInvalidSignature}.Encode()
+		code, m, err := c.getBPP(resp)
+		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonRefused)
+	})
+}
+
+func TestNotificationChecks(t *testing.T) {
+	e := newEnv(t)
+	_, mid, _ := e.srv.Order(testEID)
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	// Before the package was sent the transaction is not one to report on.
+	code, m, err := c.notify(c.installResult(1, true))
+	mustFail(t, "early notification", code, m, err, 200, subjTransactionID, reasonUnknown)
+	code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	bad := c.installResult(2, false)
+	bad[len(bad)-5] ^= 0x01 // inside euiccSignPIR
+	code, m, err = c.notify(bad)
+	mustFail(t, "forged notification", code, m, err, 200, subjEUICC, reasonVerifyFailed)
+	if code, _, err := c.notify(c.installResult(2, false)); err != nil || code != http.StatusNoContent {
+		t.Fatalf("failed-install notification: %d %v", code, err)
+	}
+	// An enable notification carries its own certificate chain.
+	md := rsp.NotificationMetadata{Seq: 3, Event: rsp.EventEnable, Address: testHost, ICCID: c.meta.ICCID}
+	sig, _ := rsp.Sign(c.cert.Key, md.Encode())
+	other := rsp.OtherSignedNotification{Metadata: md, Signature: sig, EuiccCertificate: c.cert.DER, EUMCertificate: c.eum.DER}
+	if code, _, err := c.notify(other.Encode()); err != nil || code != http.StatusNoContent {
+		t.Fatalf("enable notification: %d %v", code, err)
+	}
+	other.EuiccCertificate, other.EUMCertificate = rogue.EUICC[testEID].DER, rogue.EUM.DER
+	code, m, err = c.notify(other.Encode())
+	mustFail(t, "notification from a rogue chain", code, m, err, 200, subjEUICCCert, reasonVerifyFailed)
+	evs := e.log.Kind("notification_received")
+	if len(evs) != 2 || evs[0].Str("kind") != "install" || evs[1].Str("kind") != "enable" || evs[1].Get("seq") != 3 {
+		t.Fatalf("notifications %v", evs)
+	}
+}
+
+func TestCancelSession(t *testing.T) {
+	e := newEnv(t)
+	_, mid, _ := e.srv.Order(testEID)
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	cancel := func(r rsp.CancelSessionResponse) (int, map[string]any, error) {
+		return e.post(FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+	}
+	r := rsp.CancelSessionResponse{TransactionID: c.txBytes, Reason: rsp.CancelPostponed}
+	r.Signature, _ = rsp.Sign(thePKI(t).EUICC[farEID].Key, r.SignedPart())
+	code, m, err := cancel(r)
+	mustFail(t, "cancel with a foreign signature", code, m, err, 200, subjEUICC, reasonVerifyFailed)
+	r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
+	code, m, err = cancel(r)
+	mustOK(t, "cancelSession", code, m, err)
+	code, m, err = c.getBPP(c.prepareDownloadResponse(false))
+	mustFail(t, "getBoundProfilePackage after cancel", code, m, err, 200, subjTransactionID, reasonUnknown)
+	code, m, err = cancel(r)
+	mustFail(t, "second cancel", code, m, err, 200, subjTransactionID, reasonUnknown)
+	// The order was never installed, so it can be downloaded again.
+	c2 := e.card(testEID, mid)
+	c2.upToBPP()
+}
+
+func TestReachable(t *testing.T) {
+	e := newEnv(t)
+	if err := e.srv.SetReachable(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.card(testEID, "").initiate(); err == nil {
+		t.Fatal("unreachable server answered")
+	}
+	if err := e.srv.SetReachable(true); err != nil {
+		t.Fatal(err)
+	}
+	code, m, err := e.card(testEID, "").initiate()
+	mustOK(t, "initiateAuthentication after SetReachable(true)", code, m, err)
+}
+
+func TestNewChecksConfig(t *testing.T) {
+	p := thePKI(t)
+	good := Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp], Now: time.Now}
+	for name, mut := range map[string]func(*Config){
+		"no operator": func(c *Config) { c.Operator = "" },
+		"no CI":       func(c *Config) { c.CI = nil },
+		"no certs":    func(c *Config) { c.Certs = nil },
+		"no clock":    func(c *Config) { c.Now = nil },
+		"wrong host":  func(c *Config) { c.Host = "smdp.other.test" },
+	} {
+		c := good
+		mut(&c)
+		if _, err := New(c); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := New(good); err != nil {
+		t.Fatal(err)
+	}
+}

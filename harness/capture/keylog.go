@@ -1,0 +1,87 @@
+package capture
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+)
+
+// maxKeyLog bounds the secrets a session keeps (one NSS line is ~180 bytes).
+const maxKeyLog = 4 << 20
+
+// keyLog collects NSS key-log lines in the order they were written.
+type keyLog struct {
+	mu     sync.Mutex
+	buf    []byte
+	closed bool
+	err    error
+}
+
+func (k *keyLog) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return len(p), nil // secrets after Close have no packets to decrypt
+	}
+	if len(k.buf)+len(p) > maxKeyLog {
+		k.err = fmt.Errorf("capture: key log larger than %d bytes", maxKeyLog)
+		return 0, k.err
+	}
+	k.buf = append(k.buf, p...)
+	return len(p), nil
+}
+
+// KeyLog returns the writer to set as tls.Config.KeyLogWriter on every TLS
+// endpoint the capture records (the SM-DP+ servers, the card's client), or
+// nil when Config.KeyLog is off.
+func (s *Session) KeyLog() io.Writer {
+	if s.keys == nil {
+		return nil
+	}
+	return s.keys
+}
+
+// KeysPathFor is the default key-log file of a capture: "x.pcapng" → "x.keys".
+func KeysPathFor(pcapng string) string {
+	return strings.TrimSuffix(pcapng, ".pcapng") + ".keys"
+}
+
+// writeSecrets runs at Close, after the last packet: it writes the key log
+// file and moves the packet blocks behind a Decryption Secrets Block, since
+// readers (Wireshark) need the secrets before the packets they decrypt.
+// The packets are re-read into memory; captures of the rig are small.
+func (s *Session) writeSecrets() error {
+	s.keys.mu.Lock()
+	secrets := append([]byte(nil), s.keys.buf...)
+	s.keys.closed = true
+	kerr := s.keys.err
+	s.keys.mu.Unlock()
+	if kerr != nil {
+		return kerr
+	}
+	if err := os.WriteFile(s.keysTo, secrets, 0o600); err != nil {
+		return fmt.Errorf("capture: key log: %w", err)
+	}
+	if len(secrets) == 0 {
+		return nil
+	}
+	f := s.file // opened read-write by os.Create, not closed yet
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("capture: secrets: %w", err)
+	}
+	packets := make([]byte, end-s.hdrEnd)
+	if _, err := f.ReadAt(packets, s.hdrEnd); err != nil {
+		return fmt.Errorf("capture: secrets: re-read packets: %w", err)
+	}
+	if err := f.Truncate(s.hdrEnd); err != nil {
+		return fmt.Errorf("capture: secrets: %w", err)
+	}
+	block := dsbBlock(dsbTypeTLS, secrets)
+	if _, err := f.WriteAt(append(block, packets...), s.hdrEnd); err != nil {
+		return fmt.Errorf("capture: write secrets block: %w", err)
+	}
+	return nil
+}
