@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -18,6 +18,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -48,6 +50,10 @@ type Rig struct {
 	Log      *eventlog.Log
 	World    *world.World
 	Platform *platform.Server
+	// SMDP holds the SM-DP+ of each operator that runs one, by operator id.
+	SMDP map[string]*smdp.Server
+	// PKI is the run's test PKI (CI, EUM, eUICC, SM-DP+ certificates).
+	PKI      *rsp.PKI
 	Card     *euicc.Card
 	Terminal *stkterm.Terminal
 	Modem    *modem.Modem
@@ -98,18 +104,30 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)
 	}
+	var eum, cardCert *rsp.Cert
+	if r.PKI, eum, cardCert, err = buildPKI(s, seed); err != nil {
+		return r, err
+	}
 	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: o.Capture, Clock: vclk,
+		Path: filepath.Join(dir, TrafficFile), Mode: o.Capture, Clock: vclk, KeyLog: true,
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
-	if r.Platform, err = platform.New(platformConfig(s, vclk, r.Log)); err != nil {
+	resolve, err := r.startSMDPs()
+	if err != nil {
+		return r, err
+	}
+	pcfg := platformConfig(s, vclk, r.Log)
+	r.platformSecurity(&pcfg)
+	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
 	if err = r.Platform.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
-	if r.Card, err = euicc.New(cardConfig(s, r.Platform.Addr(), r.Log)); err != nil {
+	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
+	r.cardSecurity(&ccfg, eum, cardCert, resolve)
+	if r.Card, err = euicc.New(ccfg); err != nil {
 		return r, fmt.Errorf("card: %w", err)
 	}
 	if r.atLog, err = os.Create(filepath.Join(dir, ATLogFile)); err != nil {
@@ -163,16 +181,7 @@ func (r *Rig) schedule() error {
 			r.Modem.Reselect()
 		})
 	}
-	for _, f := range r.Scenario.Faults {
-		if f.Kind != scenario.PlatformUnreachable {
-			continue
-		}
-		from, until := f.From, f.Until
-		clk.AfterFunc(from, func() { r.setPlatform(false) })
-		if until > from {
-			clk.AfterFunc(until, func() { r.setPlatform(true) })
-		}
-	}
+	r.windowFaults()
 	return nil
 }
 
@@ -238,6 +247,9 @@ func (r *Rig) Close() error {
 	if r.Platform != nil {
 		errs = append(errs, r.Platform.Close())
 	}
+	for _, id := range sortedIDs(r.SMDP) {
+		errs = append(errs, r.SMDP[id].Close())
+	}
 	if r.Capture != nil {
 		errs = append(errs, r.Capture.Close())
 	}
@@ -260,14 +272,20 @@ func (r *Rig) writeEvents() error {
 	return f.Close()
 }
 
-// PlatformTraffic decodes the capture written so far. The capture must be
-// closed (Close) first for live mode to have flushed.
+// PlatformTraffic decodes the capture: every platform and ES9+ exchange
+// (HTTPS decrypted with the capture's key log), in request order. The rig
+// must be closed first, so that the capture is complete.
 func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
-	ex, err := capture.ReadHTTP(filepath.Join(r.dir, TrafficFile))
-	if err != nil {
-		return nil, err
+	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
 	}
-	return capture.DecodePlatform(ex)
+	sort.Strings(ids)
+	return ids
 }
 
 func safeName(s string) string {
@@ -282,6 +300,3 @@ func safeName(s string) string {
 	}
 	return string(b)
 }
-
-// addrOf keeps netip out of callers' way.
-var _ = netip.AddrPort{}

@@ -233,6 +233,8 @@ func TestNotificationsNeverLost(t *testing.T) {
 	r.tm.lastSW = 0
 	r.tm.boot()
 	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement))
+	// The notifications wait for a bearer: the terminal attaches.
+	r.tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "20801", TAC: 1, CellID: 2}))
 	for n := 0; r.tm.lastSW>>8 == 0x91 && n < 6; n++ {
 		r.tm.relay(1000)
 	}

@@ -39,6 +39,10 @@ func (a *Applet) Step(ev Event) []Effect {
 	case LocalInfo:
 		a.localInfo(e)
 	case LocationStatus:
+		a.st.Online = e.Service == NormalService
+		if a.st.Online && a.st.FlushDue {
+			a.flush()
+		}
 		a.locationStatus(e)
 	case HTTPResult:
 		a.httpResult(e)
@@ -97,9 +101,21 @@ func (a *Applet) boot(e Boot) {
 		}
 	}
 	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
-	// Notifications not acknowledged before the reset are sent again.
+	// Notifications not acknowledged before the reset are sent again
+	// (SGP.22 §3.5: pending until acknowledged) once there is a bearer.
+	a.st.Online = false
 	a.resendOwed()
 	a.startRetry()
+}
+
+// flush sends what the card still owes: download-success notifications to
+// the platform and the ISD-R's pending notifications to their SM-DP+.
+func (a *Applet) flush() {
+	a.st.FlushDue = false
+	a.resendOwed()
+	if a.st.Retry == nil {
+		a.startRetry()
+	}
 }
 
 // markOriginal fixes which profile is the original one: the first Boot
@@ -131,6 +147,9 @@ func (a *Applet) timer(e TimerExpired) {
 	}
 	if w := a.st.Await; w != nil && w.Attached && a.st.NotifyReq == 0 {
 		a.sendAttachSuccess()
+	}
+	if a.st.FlushDue && a.st.Online {
+		a.flush()
 	}
 	a.emit(ReadLocation{})
 	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})

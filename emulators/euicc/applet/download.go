@@ -474,6 +474,10 @@ func (a *Applet) resendOwed() {
 	if len(a.st.Owed) == 0 || a.st.Owed[0].Req != 0 {
 		return
 	}
+	if !a.st.Online {
+		a.st.FlushDue = true // no bearer yet: wait for normal service
+		return
+	}
 	o := &a.st.Owed[0]
 	body := mustJSON(downloadNote{EID: a.cfg.EID, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
 	o.Req = a.post(PathNotifications, body)
@@ -484,6 +488,7 @@ func (a *Applet) owedResult(e HTTPResult) {
 	o := a.st.Owed[0]
 	if reason := httpFailure(e); reason != "" {
 		a.st.Owed[0].Req = 0
+		a.st.FlushDue = true
 		a.log("notification_failed", "kind", "download-success", "to", "platform", "seq", o.Seq, "reason", reason)
 		return
 	}

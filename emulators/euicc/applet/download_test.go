@@ -273,7 +273,9 @@ func TestDownloadInstallFailedAndOwedNote(t *testing.T) {
 	runDL(t, a, []dlStep{
 		{HTTPResult{ReqID: 9, Status: 503}, `Log notification_failed {"kind":"download-success","reason":"http status 503","seq":3,"to":"platform"}; ` +
 			`Log download_result {"ok":true,"operator":"orange-fr","reason":""}; Persist; applet.EnableProfile{ICCID:89330100000000000019}; `},
-		{Boot{Profiles: testProfiles()}, `applet.StartTimer{ID:1 D:5m0s}; Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; ES10#2 BF28; `},
+		// No bearer right after the reset: the note waits for normal service.
+		{Boot{Profiles: testProfiles()}, `applet.StartTimer{ID:1 D:5m0s}; ES10#2 BF28; `},
+		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; `},
 		{ok200(3, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Persist; `},
 	})
 	if len(a.st.Owed) != 0 {
@@ -291,12 +293,15 @@ func TestPendingNotificationRetry(t *testing.T) {
 	one := rsp.EncodeRetrieveNotificationsListResponse([]rsp.PendingNotification{{Install: &pir}}, 0)
 	runDL(t, a, []dlStep{
 		{Boot{Profiles: testProfiles()}, "applet.StartTimer{ID:1 D:5m0s}; ES10#1 BF28; "},
-		{ES10Result{ReqID: 1, Resp: rsp.EncodeListNotificationResponse(pending), SW: 0x9000}, "ES10#2 BF2B; "},
-		{ES10Result{ReqID: 2, Resp: one, SW: 0x9000}, "ES9#1 smdp.orange.test handleNotification [pendingNotification]; "},
-		{HTTPResult{ReqID: 1, Err: "open channel: result 3A/07"}, `Log notification_failed {"kind":"install","reason":"open channel: result 3A/07","seq":3,"to":"smdp.orange.test"}; ES10#3 BF2B; `},
-		{ES10Result{ReqID: 3, Resp: one, SW: 0x9000}, "ES9#2 smdp.orange.test handleNotification [pendingNotification]; "},
-		{HTTPResult{ReqID: 2, Status: 204}, `Log notification_sent {"kind":"install","seq":5,"to":"smdp.orange.test"}; ES10#4 BF30; `},
-		{ES10Result{ReqID: 4, Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000}, ""},
+		// Still attaching after the reset: no bearer, the card keeps them.
+		{ES10Result{ReqID: 1, Resp: rsp.EncodeListNotificationResponse(pending), SW: 0x9000}, ""},
+		{LocationStatus{Service: NormalService, PLMN: "46000"}, "ES10#2 BF28; "},
+		{ES10Result{ReqID: 2, Resp: rsp.EncodeListNotificationResponse(pending), SW: 0x9000}, "ES10#3 BF2B; "},
+		{ES10Result{ReqID: 3, Resp: one, SW: 0x9000}, "ES9#1 smdp.orange.test handleNotification [pendingNotification]; "},
+		{HTTPResult{ReqID: 1, Err: "open channel: result 3A/07"}, `Log notification_failed {"kind":"install","reason":"open channel: result 3A/07","seq":3,"to":"smdp.orange.test"}; ES10#4 BF2B; `},
+		{ES10Result{ReqID: 4, Resp: one, SW: 0x9000}, "ES9#2 smdp.orange.test handleNotification [pendingNotification]; "},
+		{HTTPResult{ReqID: 2, Status: 204}, `Log notification_sent {"kind":"install","seq":5,"to":"smdp.orange.test"}; ES10#5 BF30; `},
+		{ES10Result{ReqID: 5, Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000}, ""},
 	})
 	if a.st.Retry != nil {
 		t.Fatalf("retry not finished: %+v", a.st.Retry)

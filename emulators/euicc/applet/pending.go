@@ -96,6 +96,7 @@ func (a *Applet) retryHTTP(e HTTPResult) {
 	to := a.operatorOf(r.ICCID, r.Address)
 	if reason := notifFailure(e); reason != "" {
 		a.log("notification_failed", "kind", r.Kind, "to", to, "seq", seq, "reason", reason)
+		a.st.FlushDue = true // kept by the card; sent again later
 		r.Seqs = r.Seqs[1:]
 		a.retryNext()
 		return
@@ -109,6 +110,12 @@ func (a *Applet) retryNext() {
 	r := a.st.Retry
 	if len(r.Seqs) == 0 {
 		a.st.Retry = nil
+		return
+	}
+	if !a.st.Online {
+		// No bearer yet (the terminal is still attaching after a reset):
+		// the card keeps them; normal service sends them.
+		a.st.Retry, a.st.FlushDue = nil, true
 		return
 	}
 	r.Step, r.Req = rtRetrieve, a.nextES10()

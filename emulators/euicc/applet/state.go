@@ -34,6 +34,12 @@ type State struct {
 	Owed []OwedNote `json:"owed,omitempty"`
 	// Retry resends the card's pending notifications after a Boot.
 	Retry *NotifRetry `json:"retry,omitempty"`
+	// Online says the terminal reported normal service since the last Boot:
+	// only then is there a bearer for BIP.
+	Online bool `json:"online,omitempty"`
+	// FlushDue says notifications wait for a bearer or failed to go out;
+	// the next normal-service location status or periodic check sends them.
+	FlushDue bool `json:"flush_due,omitempty"`
 }
 
 // PreferredList is the platform's answer to a preferred-list request.

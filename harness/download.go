@@ -1,0 +1,257 @@
+package harness
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/euicc"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/emulators/smdp"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// Fault settings that are not time windows: the card's certificates, its
+// memory and the platform's policy are fixed for a run.
+const (
+	// rogueCIName names the CI that the unknown_ci fault's eUICC chains to.
+	rogueCIName = "esimhil TEST rogue CI"
+	// outOfMemoryNVM is the card's free memory under the out_of_memory fault:
+	// less than any profile an SM-DP+ here delivers.
+	outOfMemoryNVM = 1024
+	// deliveredProfileSize is what a downloaded profile needs on the card.
+	deliveredProfileSize = 24 << 10
+)
+
+// eidOutOfRange is an EUM range that excludes every EID scenarios use.
+var eidOutOfRange = [2]string{"89049032999999000000000000000000", "89049032999999999999999999999999"}
+
+// buildPKI makes the run's test PKI (keys derived from the seed) and the
+// certificates the card presents, bent by the scenario's certificate faults.
+func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, *rsp.Cert, *rsp.Cert, error) {
+	cfg := rsp.PKIConfig{Seed: seed, EIDs: []string{s.Device.EID}, SMDPs: map[string]string{}}
+	for _, o := range s.Network.Operators {
+		if o.SMDP != "" {
+			cfg.SMDPs[o.ID] = o.SMDP
+		}
+	}
+	pki, err := rsp.GeneratePKI(cfg)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("test PKI: %w", err)
+	}
+	eum, card := pki.EUM, pki.EUICC[s.Device.EID]
+	switch {
+	case hasDownloadFault(s, scenario.UnknownCI):
+		rogue, err := rsp.NewCI(rogueCIName, seed)
+		if err == nil {
+			eum, err = rsp.NewEUM(rogue, seed, rsp.DefaultEIDRange[0], rsp.DefaultEIDRange[1])
+		}
+		if err == nil {
+			card, err = rsp.IssueEUICC(eum, s.Device.EID, seed)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("unknown_ci fault: %w", err)
+		}
+	case hasDownloadFault(s, scenario.EIDOutOfRange):
+		eum, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange[0], eidOutOfRange[1])
+		if err == nil {
+			card, err = rsp.IssueEUICC(eum, s.Device.EID, seed)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("eid_out_of_range fault: %w", err)
+		}
+	}
+	return pki, eum, card, nil
+}
+
+func hasDownloadFault(s *scenario.Scenario, name string) bool {
+	for _, f := range s.Faults {
+		if f.Kind == scenario.Download && f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// startSMDPs starts one SM-DP+ per operator that runs one, on loopback,
+// recorded by the capture; it returns the card's host → address map.
+func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
+	resolve := map[string]netip.AddrPort{}
+	r.SMDP = map[string]*smdp.Server{}
+	for _, o := range r.Scenario.Network.Operators {
+		if o.SMDP == "" {
+			continue
+		}
+		op := o
+		srv, err := smdp.New(smdp.Config{
+			Operator: op.ID, Host: op.SMDP,
+			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
+			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(),
+			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(op, seq) },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
+		}
+		if err := srv.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
+		}
+		r.SMDP[op.ID] = srv
+		resolve[op.SMDP] = srv.Addr()
+	}
+	return resolve, nil
+}
+
+// deliveredProfile is the seq-th profile an operator's SM-DP+ delivers:
+// ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
+// operator's PLMN + serial.
+func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
+	body := fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq)
+	return smdp.Profile{
+		ICCID:    body + luhn(body),
+		IMSI:     fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
+		Operator: o.ID,
+		Name:     fmt.Sprintf("%s test profile %d", nameOr(o), seq),
+		Size:     deliveredProfileSize,
+	}
+}
+
+func nameOr(o scenario.Operator) string {
+	if o.Name != "" {
+		return o.Name
+	}
+	return o.ID
+}
+
+// luhn returns the check digit of a digit string (ISO/IEC 7812-1).
+func luhn(digits string) string {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return fmt.Sprint((10 - sum%10) % 10)
+}
+
+// cardSecurity fills the card's certificates, trust anchor and faults.
+func (r *Rig) cardSecurity(c *euicc.Config, eum, card *rsp.Cert, resolve map[string]netip.AddrPort) {
+	c.EUICCCert, c.EUMCert, c.EUICCKey = card.DER, eum.DER, card.Key
+	c.CI = r.PKI.CI.X509
+	c.Now = r.Loop.Clock().Now
+	c.Resolve = resolve
+	c.KeyLog = r.Capture.KeyLog()
+	c.FreeNVM = r.Scenario.Device.FreeNVM
+	if hasDownloadFault(r.Scenario, scenario.OutOfMemory) {
+		c.FreeNVM = outOfMemoryNVM
+	}
+	c.Faults.BadEuiccSignature1 = hasDownloadFault(r.Scenario, scenario.BadEUICCSignature)
+}
+
+// platformSecurity turns on request authentication and the download
+// contracts; the eligibility_refused fault leaves the device off the
+// allow-list.
+func (r *Rig) platformSecurity(c *platform.Config) {
+	c.CI = r.PKI.CI.X509
+	el := r.Scenario.Platform.Eligibility
+	c.Eligibility = platform.Eligibility{AllowEIDs: el.AllowEIDs, QuotaPerDay: el.QuotaPerDay}
+	if hasDownloadFault(r.Scenario, scenario.EligibilityRefused) {
+		c.Eligibility.AllowEIDs = []string{notThisEID(r.Scenario.Device.EID)}
+	}
+	for i := range c.Operators {
+		if srv, ok := r.SMDP[c.Operators[i].ID]; ok {
+			c.Operators[i].Orderer = srv
+		}
+	}
+}
+
+func notThisEID(eid string) string {
+	if eid[31] == '0' {
+		return eid[:31] + "1"
+	}
+	return eid[:31] + "0"
+}
+
+// windowFaults schedules the faults that come and go: the platform's
+// reachability and acknowledgements, and the SM-DP+ faults.
+func (r *Rig) windowFaults() {
+	clk := r.Loop.Clock()
+	at := func(d time.Duration, f func()) {
+		if d <= 0 {
+			f()
+			return
+		}
+		clk.AfterFunc(d, f)
+	}
+	smdpFaults := map[string]*smdp.Faults{}
+	for _, f := range r.Scenario.Faults {
+		f := f
+		set := func(on bool) {}
+		switch f.Kind {
+		case scenario.PlatformUnreachable:
+			set = func(on bool) { r.setPlatform(!on) }
+		case scenario.PlatformNoAck:
+			set = func(on bool) {
+				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "no_ack", false: "ack"}[on]})
+				r.Platform.SetFaults(platform.Faults{NoAck: on})
+			}
+		case scenario.Download:
+			srv, ok := r.SMDP[f.Operator]
+			if !ok {
+				continue
+			}
+			if smdpFaults[f.Operator] == nil {
+				smdpFaults[f.Operator] = &smdp.Faults{}
+			}
+			cur := smdpFaults[f.Operator]
+			flag := smdpFaultFlag(cur, f.Name)
+			if flag == nil && f.Name != scenario.SMDPUnreachable {
+				continue // a card or platform fault, fixed for the run
+			}
+			set = func(on bool) {
+				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"download": f.Name, "operator": f.Operator, "on": on})
+				if flag == nil {
+					if err := srv.SetReachable(!on); err != nil {
+						r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+					}
+					return
+				}
+				*flag = on
+				srv.SetFaults(*cur)
+			}
+		default:
+			continue
+		}
+		at(f.From, func() { set(true) })
+		if f.Until > 0 {
+			at(f.Until, func() { set(false) })
+		}
+	}
+}
+
+// smdpFaultFlag points at the SM-DP+ switch a download fault name flips.
+func smdpFaultFlag(f *smdp.Faults, name string) *bool {
+	switch name {
+	case scenario.TLSFailure:
+		return &f.TLSUntrusted
+	case scenario.ExpiredSMDPCert:
+		return &f.ExpiredAuthCert
+	case scenario.BadServerSignature:
+		return &f.BadServerSignature1
+	case scenario.WrongTransactionID:
+		return &f.WrongTransactionID
+	case scenario.ConnectionReset:
+		return &f.ResetDuringBPP
+	case scenario.TamperedBPP:
+		return &f.TamperBPP
+	case scenario.TruncatedBPP:
+		return &f.TruncateBPP
+	}
+	return nil
+}
