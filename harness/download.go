@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/netip"
 	"time"
@@ -28,9 +29,18 @@ const (
 // eidOutOfRange is an EUM range that excludes every EID scenarios use.
 var eidOutOfRange = [2]string{"89049032999999000000000000000000", "89049032999999999999999999999999"}
 
+// cardChain is what the card presents in mutual authentication, and the CI
+// it chains to when that is not the test CI.
+type cardChain struct {
+	EUM, EUICC *rsp.Cert
+	OtherCI    *rsp.Cert
+}
+
 // buildPKI makes the run's test PKI (keys derived from the seed) and the
-// certificates the card presents, bent by the scenario's certificate faults.
-func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, *rsp.Cert, *rsp.Cert, error) {
+// certificates the card presents, bent by the scenario's certificate faults:
+// under unknown_ci the card chains to a CI the platform trusts but the
+// SM-DP+s do not; under eid_out_of_range its EUM may not issue its EID.
+func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, cardChain, error) {
 	cfg := rsp.PKIConfig{Seed: seed, EIDs: []string{s.Device.EID}, SMDPs: map[string]string{}}
 	for _, o := range s.Network.Operators {
 		if o.SMDP != "" {
@@ -39,31 +49,31 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, *rsp.Cert, *rsp.Cert,
 	}
 	pki, err := rsp.GeneratePKI(cfg)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("test PKI: %w", err)
+		return nil, cardChain{}, fmt.Errorf("test PKI: %w", err)
 	}
-	eum, card := pki.EUM, pki.EUICC[s.Device.EID]
+	cc := cardChain{EUM: pki.EUM, EUICC: pki.EUICC[s.Device.EID]}
 	switch {
 	case hasDownloadFault(s, scenario.UnknownCI):
-		rogue, err := rsp.NewCI(rogueCIName, seed)
+		cc.OtherCI, err = rsp.NewCI(rogueCIName, seed)
 		if err == nil {
-			eum, err = rsp.NewEUM(rogue, seed, rsp.DefaultEIDRange[0], rsp.DefaultEIDRange[1])
+			cc.EUM, err = rsp.NewEUM(cc.OtherCI, seed, rsp.DefaultEIDRange[0], rsp.DefaultEIDRange[1])
 		}
 		if err == nil {
-			card, err = rsp.IssueEUICC(eum, s.Device.EID, seed)
+			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("unknown_ci fault: %w", err)
+			return nil, cardChain{}, fmt.Errorf("unknown_ci fault: %w", err)
 		}
 	case hasDownloadFault(s, scenario.EIDOutOfRange):
-		eum, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange[0], eidOutOfRange[1])
+		cc.EUM, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange[0], eidOutOfRange[1])
 		if err == nil {
-			card, err = rsp.IssueEUICC(eum, s.Device.EID, seed)
+			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("eid_out_of_range fault: %w", err)
+			return nil, cardChain{}, fmt.Errorf("eid_out_of_range fault: %w", err)
 		}
 	}
-	return pki, eum, card, nil
+	return pki, cc, nil
 }
 
 func hasDownloadFault(s *scenario.Scenario, name string) bool {
@@ -141,8 +151,8 @@ func luhn(digits string) string {
 }
 
 // cardSecurity fills the card's certificates, trust anchor and faults.
-func (r *Rig) cardSecurity(c *euicc.Config, eum, card *rsp.Cert, resolve map[string]netip.AddrPort) {
-	c.EUICCCert, c.EUMCert, c.EUICCKey = card.DER, eum.DER, card.Key
+func (r *Rig) cardSecurity(c *euicc.Config, cc cardChain, resolve map[string]netip.AddrPort) {
+	c.EUICCCert, c.EUMCert, c.EUICCKey = cc.EUICC.DER, cc.EUM.DER, cc.EUICC.Key
 	c.CI = r.PKI.CI.X509
 	c.Now = r.Loop.Clock().Now
 	c.Resolve = resolve
@@ -157,8 +167,11 @@ func (r *Rig) cardSecurity(c *euicc.Config, eum, card *rsp.Cert, resolve map[str
 // platformSecurity turns on request authentication and the download
 // contracts; the eligibility_refused fault leaves the device off the
 // allow-list.
-func (r *Rig) platformSecurity(c *platform.Config) {
+func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) {
 	c.CI = r.PKI.CI.X509
+	if cc.OtherCI != nil {
+		c.MoreCIs = []*x509.Certificate{cc.OtherCI.X509}
+	}
 	el := r.Scenario.Platform.Eligibility
 	c.Eligibility = platform.Eligibility{AllowEIDs: el.AllowEIDs, QuotaPerDay: el.QuotaPerDay}
 	if hasDownloadFault(r.Scenario, scenario.EligibilityRefused) {

@@ -104,8 +104,8 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)
 	}
-	var eum, cardCert *rsp.Cert
-	if r.PKI, eum, cardCert, err = buildPKI(s, seed); err != nil {
+	var chain cardChain
+	if r.PKI, chain, err = buildPKI(s, seed); err != nil {
 		return r, err
 	}
 	if r.Capture, err = capture.Start(capture.Config{
@@ -118,7 +118,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, err
 	}
 	pcfg := platformConfig(s, vclk, r.Log)
-	r.platformSecurity(&pcfg)
+	r.platformSecurity(&pcfg, chain)
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
@@ -126,7 +126,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("platform: %w", err)
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
-	r.cardSecurity(&ccfg, eum, cardCert, resolve)
+	r.cardSecurity(&ccfg, chain, resolve)
 	if r.Card, err = euicc.New(ccfg); err != nil {
 		return r, fmt.Errorf("card: %w", err)
 	}

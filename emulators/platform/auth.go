@@ -139,6 +139,15 @@ func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
 		return fail("%v", err)
 	}
 	eid, pub, err := s.verify(s.ci, h.eum, h.euicc, s.clk.Now())
+	for _, ci := range s.moreCIs {
+		if err == nil {
+			break
+		}
+		var err2 error
+		if eid, pub, err2 = s.verify(ci, h.eum, h.euicc, s.clk.Now()); err2 == nil {
+			err = nil
+		}
+	}
 	if err != nil {
 		return fail("certificate chain: %v", err)
 	}

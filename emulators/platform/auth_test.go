@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -173,4 +174,38 @@ func FuzzAuthHeaders(f *testing.F) {
 			t.Errorf("accepted %q %q %q as %+v", seq, certs, sig, a)
 		}
 	})
+}
+
+// TestMoreCIs: a card whose chain ends at a further trusted CI is accepted;
+// the first error is reported when no CI fits.
+func TestMoreCIs(t *testing.T) {
+	pki := newTestPKI(t)
+	body := listBody("20801", "")
+	h, err := SignRequest(pki.rogueEU.key, pki.rogueEU.der, pki.rogueEUM.der, "POST", PathPreferredList, 1, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		more   bool
+		status int
+	}{{"rogue CI trusted as a further CI", true, 200}, {"rogue CI unknown", false, 401}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestServer(t, func(c *Config) {
+				c.CI = pki.ci.x509
+				if tc.more {
+					c.MoreCIs = []*x509.Certificate{pki.rogueCI.x509}
+				}
+			})
+			req := httptest.NewRequest("POST", PathPreferredList, strings.NewReader(body))
+			for k, v := range h {
+				req.Header[k] = v
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+		})
+	}
 }

@@ -30,6 +30,10 @@ type Config struct {
 	// CI is the test certificate issuer that card requests are verified
 	// against (auth.go); nil switches request authentication off.
 	CI *x509.Certificate
+	// MoreCIs are further issuers the platform accepts cards from: a
+	// third-party platform serves cards of several vendors, while each
+	// SM-DP+ keeps its own, possibly narrower, list of CIs.
+	MoreCIs []*x509.Certificate
 	// Eligibility is the download policy (claim 4).
 	Eligibility Eligibility
 }
@@ -47,11 +51,12 @@ type Received struct {
 // Server is the management platform emulator. Its zero value is not usable;
 // call New.
 type Server struct {
-	clk    clock.Clock
-	log    *eventlog.Log
-	ci     *x509.Certificate
-	verify chainVerifier
-	elig   Eligibility
+	clk     clock.Clock
+	log     *eventlog.Log
+	ci      *x509.Certificate
+	moreCIs []*x509.Certificate
+	verify  chainVerifier
+	elig    Eligibility
 
 	mu       sync.Mutex
 	cat      *catalogue
@@ -93,7 +98,7 @@ func New(cfg Config) (*Server, error) {
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, verify: verifyEUICC, elig: elig,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, verify: verifyEUICC, elig: elig,
 		lastSeq: map[string]uint64{}, quota: map[string]dayCount{},
 	}, nil
 }

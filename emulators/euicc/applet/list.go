@@ -79,6 +79,16 @@ func httpFailure(e HTTPResult) string {
 	case e.Err != "":
 		return e.Err
 	case e.Status != 200:
+		// The platform explains refusals as {"error": "..."}; keep it short.
+		var why struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(e.Body, &why) == nil && why.Error != "" {
+			if len(why.Error) > 160 {
+				why.Error = why.Error[:160] + "…"
+			}
+			return fmt.Sprintf("http status %d: %s", e.Status, why.Error)
+		}
 		return fmt.Sprintf("http status %d", e.Status)
 	}
 	return ""
