@@ -117,3 +117,28 @@ func kinds(evs []eventlog.Event) []string {
 
 // events returns the rig's events of one kind.
 func events(r *harness.Rig, kind string) []eventlog.Event { return r.Log.Kind(kind) }
+
+// profileList reads the card's ProfileInfoList the way an LPA does: open the
+// ISD-R on a logical channel, GetProfilesInfo (BF2D) in STORE DATA through
+// +CGLA, close the channel. It returns the +CGLA answer (data and SW).
+func profileList(r *harness.Rig) string {
+	GinkgoHelper()
+	ch := strings.TrimPrefix(one(r, `AT+CCHO="A0000005591010FFFFFFFF8900000100"`), "+CCHO: ")
+	list := one(r, `AT+CGLA=`+ch+`,16,"8`+ch+`E2910003BF2D00"`)
+	send(r, "AT+CCHC="+ch)
+	Expect(list).To(HaveSuffix(`9000"`))
+	return list
+}
+
+// reasons returns the reason fields of the card's events of the given kinds.
+func reasons(r *harness.Rig, kinds ...string) []string {
+	var out []string
+	for _, k := range kinds {
+		for _, e := range r.Log.Kind(k) {
+			if e.Actor == eventlog.EUICC && e.Str("reason") != "" {
+				out = append(out, k+": "+e.Str("reason"))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+package specs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// downloadedSFR is the ICCID of the first profile SFR's SM-DP+ delivers:
+// 89 + PLMN 20810 + serial + Luhn digit.
+const downloadedSFR = "89208100000000000010"
+
+// withFaults is roam-fr-download.yaml without its expectations and with the
+// given fault lines.
+func withFaults(name string, faults ...string) *scenario.Scenario {
+	GinkgoHelper()
+	b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "roam-fr-download.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	text := string(b)
+	text = text[:strings.Index(text, "expect:")]
+	text = strings.Replace(text, "name: roam-fr-download", "name: "+name, 1)
+	text += "faults:\n"
+	for _, f := range faults {
+		text += "  - " + f + "\n"
+	}
+	return framework.Parse(name+".yaml", text)
+}
+
+// trace names each decoded exchange: "platform:<path kind>" or "es9:<function>".
+func trace(msgs []capture.Message) []string {
+	var out []string
+	for _, m := range msgs {
+		switch {
+		case m.ES9 != nil:
+			out = append(out, "es9:"+m.ES9.Function)
+		case m.Notification != nil:
+			out = append(out, "platform:notification:"+m.Notification.Kind)
+		default:
+			out = append(out, "platform:"+m.Kind)
+		}
+	}
+	return out
+}
+
+// Claims 2 and 4: download through the platform with SGP.22 mutual
+// authentication, then the switch.
+var _ = Describe("Profile download", framework.Emulated, func() {
+	It("downloads the first preferred operator's profile after mutual authentication, notifies, switches and re-attaches", func() {
+		r := framework.NewRig(framework.Load("roam-fr-download.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 59*time.Minute)
+		before := profileList(r)
+		Expect(before).NotTo(ContainSubstring("5A0A9802")) // no SFR profile yet
+
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(downloadedSFR))
+		Expect(servingPLMN(r)).To(Equal("20810"))
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,1,`))
+		Expect(registrations(r)).To(Equal([]int{1, 5, 0, 1}))
+		after := profileList(r)
+		Expect(after).To(ContainSubstring("5A0A98680000000000000091"), "the original is kept")
+		Expect(after).To(ContainSubstring("5A0A98021800000000000001"), "the downloaded SFR profile, BCD swapped")
+
+		By("the event log tells the method's steps")
+		Expect(events(r, "eligibility")[0].Fields).To(HaveKeyWithValue("ok", true))
+		for _, e := range events(r, "mutual_auth") {
+			Expect(e.Fields).To(HaveKeyWithValue("ok", true), "%s", e)
+		}
+		Expect(events(r, "mutual_auth")).To(HaveLen(2), "one check on each side")
+		Expect(events(r, "profile_installed")[0].Fields).To(HaveKeyWithValue("iccid", downloadedSFR))
+		Expect(events(r, "download_result")[0].Fields).To(HaveKeyWithValue("ok", true))
+
+		By("the capture shows, in order, the list, the download request, the four ES9+ calls, both download-success notifications and the attach-success report")
+		msgs := traffic(r)
+		Expect(trace(msgs)).To(HaveExactElements(
+			"platform:preferred-list", "platform:download",
+			"es9:initiateAuthentication", "es9:authenticateClient", "es9:getBoundProfilePackage",
+			"es9:handleNotification", "platform:notification:download-success",
+			"platform:notification:attach-success", "es9:handleNotification"))
+		for _, m := range msgs {
+			if m.ES9 != nil {
+				Expect(m.ES9.Server).To(Equal("smdp.sfr.test"))
+				if m.ES9.Function == "handleNotification" {
+					Expect(m.ES9.Status).To(Equal(204))
+				} else {
+					Expect(m.ES9.ExecutionStatus).To(Equal("Executed-Success"), "%s", m.ES9.Function)
+				}
+			}
+		}
+		Expect(msgs[1].DownloadResp.ActivationCode).To(HavePrefix("LPA:1$smdp.sfr.test:"))
+		Expect(msgs[6].Notification.ICCID).To(Equal(downloadedSFR))
+		Expect(filepath.Join(r.Dir(), "traffic.keys")).To(BeARegularFile(), "TLS secrets beside the capture")
+	})
+
+	type faultCase struct {
+		fault   string
+		window  bool   // the fault clears at 1h20m and the next period succeeds
+		reason  string // part of the card's reason
+		reached bool   // the download request reached the platform
+	}
+	DescribeTable("a broken download leaves the card as it was and is tried again next period",
+		func(fc faultCase) {
+			line := "{download: " + fc.fault + ", operator: sfr}"
+			if fc.window {
+				line = "{download: " + fc.fault + ", operator: sfr, from: 1h, until: 1h20m}"
+			}
+			r := framework.NewRig(withFaults("download-"+fc.fault, line))
+			send(r, "AT+CEREG=2")
+			advanceTo(r, 59*time.Minute)
+			before := profileList(r)
+
+			advanceTo(r, 1*time.Hour+15*time.Minute)
+			Expect(reasons(r, "download_result", "mutual_auth", "preferred_list_failed")).
+				To(ContainElement(ContainSubstring(fc.reason)))
+			Expect(profileList(r)).To(Equal(before), "no partially installed profile")
+			Expect(iccid(r)).To(Equal(cmccICCID), "the original profile is still enabled")
+			Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`), "and attached (roaming)")
+			Expect(servingPLMN(r)).To(Equal("20801"))
+			tries := events(r, "download_requested")
+			if !fc.reached {
+				tries = events(r, "preferred_list_failed")
+			}
+			Expect(len(tries)).To(BeNumerically(">=", 3), "a try at 1h, 1h05m, 1h10m, 1h15m")
+			Expect(events(r, "profile_installed")).To(BeEmpty())
+
+			advanceTo(r, 2*time.Hour)
+			if fc.window {
+				// Each order delivers a fresh ICCID from SFR's range.
+				Expect(iccid(r)).To(MatchRegexp(`^892081\d{14}$`), "the first period after the fault cleared downloads")
+				Expect(servingPLMN(r)).To(Equal("20810"))
+			} else {
+				Expect(iccid(r)).To(Equal(cmccICCID))
+				Expect(profileList(r)).To(Equal(before))
+			}
+		},
+		Entry("SM-DP+ unreachable", faultCase{scenario.SMDPUnreachable, true, "initiateAuthentication: open channel: result 3A/07", true}),
+		Entry("TLS failure", faultCase{scenario.TLSFailure, true, "certificate signed by unknown authority", true}),
+		Entry("eUICC certificate from an unknown CI", faultCase{scenario.UnknownCI, false, "unknown CI", true}),
+		Entry("expired SM-DP+ certificate", faultCase{scenario.ExpiredSMDPCert, true, "certificate has expired", true}),
+		Entry("bad serverSignature1", faultCase{scenario.BadServerSignature, true, "serverSignature1: signature does not verify", true}),
+		Entry("bad euiccSignature1", faultCase{scenario.BadEUICCSignature, false, "euiccSignature1 does not verify", true}),
+		Entry("wrong transactionId", faultCase{scenario.WrongTransactionID, true, "transactionId does not match", true}),
+		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, false, "not in 89049032999999", false}),
+		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, false, "eligibility: eid not allowed", true}),
+		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true}),
+		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true}),
+		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "getBoundProfilePackage: BPP", true}),
+		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true}),
+	)
+
+	It("keeps a notification the platform does not acknowledge, sends it again after a restart, and never loses it", func() {
+		r := framework.NewRig(withFaults("download-no-ack", "{platform: no_ack, from: 1h, until: 3h}"))
+		advanceTo(r, 1*time.Hour+10*time.Minute)
+		Expect(iccid(r)).To(Equal(downloadedSFR), "the download itself succeeded")
+		Expect(platformNotes(r, "download-success")).To(BeZero())
+		failedBefore := len(failedNotes(r))
+		Expect(failedBefore).To(BeNumerically(">=", 1))
+
+		By("a modem restart (AT+CFUN=1,1) resets the card: the notification is still owed")
+		send(r, "AT+CFUN=1,1")
+		advance(r, 30*time.Second)
+		Expect(len(failedNotes(r))).To(BeNumerically(">", failedBefore), "tried again after the restart")
+		Expect(platformNotes(r, "download-success")).To(BeZero())
+
+		advanceTo(r, 3*time.Hour+10*time.Minute)
+		Expect(platformNotes(r, "download-success")).To(Equal(1), "delivered once the platform acknowledges, exactly once")
+		Expect(platformNotes(r, "attach-success")).To(Equal(1))
+		msgs := traffic(r)
+		var acked []string
+		for _, m := range msgs {
+			if m.Notification != nil && m.Status == 200 {
+				acked = append(acked, m.Notification.Kind)
+			}
+		}
+		Expect(acked).To(ConsistOf("download-success", "attach-success"))
+	})
+})
+
+// platformNotes counts the notifications of a kind the platform recorded.
+func platformNotes(r *harness.Rig, kind string) int {
+	n := 0
+	for _, e := range r.Log.Kind("notification_received") {
+		if e.Actor == eventlog.Platform && e.Str("kind") == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func failedNotes(r *harness.Rig) []eventlog.Event {
+	var out []eventlog.Event
+	for _, e := range r.Log.Kind("notification_failed") {
+		if e.Str("to") == "platform" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
