@@ -97,7 +97,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 				}
 			}
 		}
-		Expect(msgs[1].DownloadResp.ActivationCode).To(HavePrefix("LPA:1$smdp.sfr.test:"))
+		Expect(msgs[1].DownloadResp.ActivationCode).To(Equal("LPA:1$smdp.sfr.test$MID-000123-0001"))
 		Expect(msgs[6].Notification.ICCID).To(Equal(downloadedSFR))
 		Expect(filepath.Join(r.Dir(), "traffic.keys")).To(BeARegularFile(), "TLS secrets beside the capture")
 	})

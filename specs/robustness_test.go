@@ -76,8 +76,8 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 })
 
 var _ = Describe("Determinism", framework.Emulated, func() {
-	It("gives byte-identical events.jsonl for the same scenario and seed", func() {
-		s := framework.Load("roam-fr-preinstalled.yaml")
+	DescribeTable("gives byte-identical events.jsonl for the same scenario and seed", func(file string) {
+		s := framework.Load(file)
 		dir := GinkgoT().TempDir()
 		var logs [][]byte
 		for i := range 2 {
@@ -90,7 +90,10 @@ var _ = Describe("Determinism", framework.Emulated, func() {
 		}
 		Expect(bytes.Count(logs[0], []byte("\n"))).To(BeNumerically(">", 10))
 		Expect(logs[1]).To(Equal(logs[0]))
-	})
+	},
+		Entry("preinstalled switch", "roam-fr-preinstalled.yaml"),
+		Entry("download over TLS, with a tampered package first (TLS randomness never reaches the log)", "roam-fr-download-tampered.yaml"),
+	)
 })
 
 var _ = Describe("Scenario fixtures", framework.Emulated, func() {

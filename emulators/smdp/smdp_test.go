@@ -29,7 +29,7 @@ func kinds(e *env) string {
 func TestFullDownload(t *testing.T) {
 	e := newEnv(t)
 	addr, mid, err := e.srv.Order(testEID)
-	if err != nil || addr != e.srv.Address() || mid == "" {
+	if err != nil || addr != e.srv.cfg.Host || mid == "" {
 		t.Fatalf("order: %q %q %v", addr, mid, err)
 	}
 	c := e.card(testEID, mid)

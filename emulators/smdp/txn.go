@@ -119,7 +119,10 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 	s.orders[o.matchingID] = o
 	s.mu.Unlock()
 	s.emit("order", eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
-	return s.Address(), o.matchingID, nil
+	// The address the card is given is the SM-DP+'s FQDN alone (port 443
+	// implied, as in activation codes); the rig resolves it to the loopback
+	// port, so the address never varies from run to run.
+	return s.cfg.Host, o.matchingID, nil
 }
 
 // findOrder returns the released order for matchingID (or, with an empty
