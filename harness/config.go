@@ -15,6 +15,10 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
+// PlatformHost is the management platform's host name: the card's Host
+// header and, with platform TLS, the name its certificate carries.
+const PlatformHost = "platform.esimhil.test"
+
 // DefaultCheckInterval is the applet's period when a scenario names none.
 const DefaultCheckInterval = 5 * time.Minute
 
@@ -30,7 +34,7 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 	c := euicc.Config{
 		EID:           s.Device.EID,
 		PlatformAddr:  platformAddr,
-		PlatformHost:  platformAddr.String(),
+		PlatformHost:  PlatformHost,
 		CheckInterval: s.Device.CheckInterval,
 		Log:           log,
 	}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/netip"
@@ -162,13 +163,28 @@ func (r *Rig) cardSecurity(c *euicc.Config, cc cardChain, resolve map[string]net
 		c.FreeNVM = outOfMemoryNVM
 	}
 	c.Faults.BadEuiccSignature1 = hasDownloadFault(r.Scenario, scenario.BadEUICCSignature)
+	c.PlatformTLS = r.Scenario.Platform.TLS
 }
 
 // platformSecurity turns on request authentication and the download
 // contracts; the eligibility_refused fault leaves the device off the
 // allow-list.
-func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) {
+func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) error {
 	c.CI = r.PKI.CI.X509
+	if r.Scenario.Platform.TLS {
+		cert, err := rsp.IssueSMDP(r.PKI.CI, "platform", PlatformHost, rsp.RoleTLS, r.Seed, rsp.ValidFrom, rsp.ValidUntil)
+		if err != nil {
+			return fmt.Errorf("platform TLS certificate: %w", err)
+		}
+		c.TLS = &tls.Config{
+			Certificates: []tls.Certificate{{Certificate: [][]byte{cert.DER}, PrivateKey: cert.Key, Leaf: cert.X509}},
+			MinVersion:   tls.VersionTLS12,
+			MaxVersion:   tls.VersionTLS12,
+			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+			KeyLogWriter: r.Capture.KeyLog(),
+			Time:         r.Loop.Clock().Now,
+		}
+	}
 	if cc.OtherCI != nil {
 		c.MoreCIs = []*x509.Certificate{cc.OtherCI.X509}
 	}
@@ -182,6 +198,7 @@ func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) {
 			c.Operators[i].Orderer = srv
 		}
 	}
+	return nil
 }
 
 func notThisEID(eid string) string {

@@ -118,7 +118,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, err
 	}
 	pcfg := platformConfig(s, vclk, r.Log)
-	r.platformSecurity(&pcfg, chain)
+	if err = r.platformSecurity(&pcfg, chain); err != nil {
+		return r, err
+	}
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}

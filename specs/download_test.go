@@ -102,6 +102,25 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		Expect(filepath.Join(r.Dir(), "traffic.keys")).To(BeARegularFile(), "TLS secrets beside the capture")
 	})
 
+	It("speaks HTTPS to the platform when the scenario asks, and the capture still decodes", func() {
+		b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "roam-fr-download.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		text := strings.Replace(string(b), "  order_by: tariff\n", "  order_by: tariff\n  tls: true\n", 1)
+		r := framework.NewRig(framework.Parse("roam-fr-download-https.yaml", text))
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(downloadedSFR))
+		Expect(r.Close()).To(Succeed())
+		ex, err := capture.ReadHTTP(filepath.Join(r.Dir(), harness.TrafficFile))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ex).NotTo(BeEmpty())
+		for _, e := range ex {
+			Expect(e.TLS).To(BeTrue(), "%s %s travelled in clear", e.Method, e.Path)
+		}
+		msgs, err := r.PlatformTraffic()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(trace(msgs)[:2]).To(Equal([]string{"platform:preferred-list", "platform:download"}))
+	})
+
 	type faultCase struct {
 		fault   string
 		window  bool   // the fault clears at 1h20m and the next period succeeds

@@ -46,7 +46,10 @@ type Config struct {
 	// PlatformAddr is the management platform, reached over BIP with OPEN
 	// CHANNEL to this IPv4 address and TCP port.
 	PlatformAddr netip.AddrPort
-	PlatformHost string // HTTP Host header value
+	PlatformHost string // HTTP Host header value (and TLS server name)
+	// PlatformTLS makes the card speak HTTPS to the platform, verifying its
+	// certificate against CI and PlatformHost (same TLS profile as ES9+).
+	PlatformTLS bool
 	// Resolve maps a host name (an SM-DP+ address's host, e.g.
 	// "smdp.sfr.test") to the IPv4 address and port the card opens a BIP
 	// channel to: OPEN CHANNEL carries an address, not a name. TLS still

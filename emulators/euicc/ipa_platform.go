@@ -7,8 +7,8 @@ import (
 )
 
 // platformOp is the BIP exchange of an applet's HTTPPost to the management
-// platform: plain HTTP/1.1 on loopback (docs/platform-api.md), JSON body,
-// signed with the eUICC key.
+// platform: HTTP/1.1 (HTTPS with Config.PlatformTLS; docs/platform-api.md),
+// JSON body, signed with the eUICC key.
 func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 	c := r.c.cfg
 	h := http.Header{}
@@ -17,7 +17,11 @@ func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 		return nil, err
 	}
 	req := httpRequest{Host: c.PlatformHost, Path: e.Path, Header: h, Body: e.Body}
-	return newBIPOp(r, c.PlatformAddr, req, nil, func(rep httpReply, err string) applet.Event {
+	var tp *tlsParams
+	if c.PlatformTLS {
+		tp = r.c.tlsParams()
+	}
+	return newBIPOp(r, c.PlatformAddr, req, tp, func(rep httpReply, err string) applet.Event {
 		if err != "" {
 			return applet.HTTPResult{ReqID: e.ReqID, Err: err}
 		}

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -36,6 +37,9 @@ type Config struct {
 	MoreCIs []*x509.Certificate
 	// Eligibility is the download policy (claim 4).
 	Eligibility Eligibility
+	// TLS, if set, makes the platform serve HTTPS (the card's requests are
+	// signed either way, so plain HTTP on loopback is the default).
+	TLS *tls.Config
 }
 
 // Received is one request as it arrived, with the status it was answered.
@@ -55,6 +59,7 @@ type Server struct {
 	log     *eventlog.Log
 	ci      *x509.Certificate
 	moreCIs []*x509.Certificate
+	tls     *tls.Config
 	verify  chainVerifier
 	elig    Eligibility
 
@@ -98,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, verify: verifyEUICC, elig: elig,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig,
 		lastSeq: map[string]uint64{}, quota: map[string]dayCount{},
 	}, nil
 }
@@ -214,7 +219,10 @@ func (s *Server) Close() error {
 // Close, so each reachable period gets its own. Callers hold life.
 func (s *Server) serve(ln net.Listener) {
 	if s.wrap != nil {
-		ln = s.wrap(ln)
+		ln = s.wrap(ln) // the capture sees the bytes as they travel
+	}
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
 	}
 	srv := &http.Server{
 		Handler:           s.Handler(),

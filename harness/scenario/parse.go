@@ -174,6 +174,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 	return d.mapping(n, path,
 		field{"order_by", false, d.str(&pl.OrderBy)},
+		field{"tls", false, d.bool(&pl.TLS)},
 		field{"eligibility", false, func(n *yaml.Node, p string) error {
 			return d.mapping(n, p,
 				field{"allow_eids", false, d.strings(&pl.Eligibility.AllowEIDs)},

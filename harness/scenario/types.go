@@ -75,6 +75,9 @@ type Platform struct {
 	OrderBy     string              // "tariff" (default) or "signal"
 	Preferred   map[string][]string // country → operator ids
 	Eligibility Eligibility
+	// TLS makes the platform serve HTTPS (default plain HTTP: the card's
+	// requests are signed either way).
+	TLS bool
 }
 
 // Eligibility is the platform's download policy (claim 4).
