@@ -3,9 +3,14 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"path/filepath"
+	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/creack/pty"
 	"golang.org/x/term"
@@ -105,4 +110,57 @@ func BenchmarkPreinstalledSwitchScenario(b *testing.B) {
 	}
 	per := b.Elapsed() / time.Duration(b.N)
 	b.ReportMetric(float64(per)/float64(floor), "x-floor")
+}
+
+// BenchmarkDownloadSwitchScenario: one whole claim-2 scenario (roam, list,
+// download request, ES9+ mutual authentication over TLS through BIP, bound
+// profile package, notifications, switch, re-attach) from rig start to
+// artifacts written. It also reports the share of CPU time spent in Go's
+// crypto packages (ECDSA, ECDH, AES, TLS), from a CPU profile of the loop.
+func BenchmarkDownloadSwitchScenario(b *testing.B) {
+	s := loadFixture(b, "roam-fr-download.yaml")
+	dir := b.TempDir()
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+		if !res.OK() {
+			pprof.StopCPUProfile()
+			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
+		}
+	}
+	b.StopTimer()
+	pprof.StopCPUProfile()
+	if share, n, err := cryptoShare(&prof); err == nil && n > 0 {
+		b.ReportMetric(100*share, "%crypto")
+	}
+}
+
+// cryptoShare is the fraction of CPU samples with a crypto/... frame.
+func cryptoShare(r io.Reader) (float64, int64, error) {
+	p, err := profile.Parse(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	var total, crypto int64
+	for _, s := range p.Sample {
+		v := s.Value[len(s.Value)-1]
+		total += v
+	sample:
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil && strings.HasPrefix(ln.Function.Name, "crypto/") {
+					crypto += v
+					break sample
+				}
+			}
+		}
+	}
+	if total == 0 {
+		return 0, 0, nil
+	}
+	return float64(crypto) / float64(total), int64(len(p.Sample)), nil
 }
