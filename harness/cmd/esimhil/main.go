@@ -125,7 +125,17 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stdout, "scenario  %s\n", s.Name)
 	fmt.Fprintf(stdout, "tty       %s\n", r.Modem.Path())
-	fmt.Fprintf(stdout, "platform  http://%s\n", r.Platform.Addr())
+	scheme := "http"
+	if s.Platform.TLS {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "platform  %s://%s (Host: %s)\n", scheme, r.Platform.Addr(), harness.PlatformHost)
+	for _, e := range r.SMDPEndpoints() {
+		fmt.Fprintf(stdout, "smdp      %s https://%s (listening on %s)\n", e.Operator, e.Host, e.Addr)
+	}
+	if ci, err := r.WriteCI(); err == nil {
+		fmt.Fprintf(stdout, "test CI   %s\n", ci)
+	}
 	fmt.Fprintf(stdout, "artifacts %s\n", r.Dir())
 	fmt.Fprintf(stdout, "speed     %gx (Ctrl-C to stop)\n", *speed)
 	r.Loop.FollowWall(ctx, *speed, 50*time.Millisecond, func(err error) {

@@ -1,0 +1,41 @@
+package harness
+
+import (
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// CIFile is where the rig writes the test CI certificate, for tools (an LPA,
+// curl, Wireshark) that must trust the SM-DP+s and the platform.
+const CIFile = "ci.pem"
+
+// WriteCI writes the run's test CI certificate (PEM) into the artifacts
+// directory and returns its path.
+func (r *Rig) WriteCI() (string, error) {
+	path := filepath.Join(r.dir, CIFile)
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.PKI.CI.DER})
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return "", fmt.Errorf("write test CI: %w", err)
+	}
+	return path, nil
+}
+
+// SMDPEndpoint describes one running SM-DP+ for people and tools.
+type SMDPEndpoint struct {
+	Operator, Host, Addr string
+}
+
+// SMDPEndpoints lists the running SM-DP+s in operator order.
+func (r *Rig) SMDPEndpoints() []SMDPEndpoint {
+	var out []SMDPEndpoint
+	for _, id := range sortedIDs(r.SMDP) {
+		for _, o := range r.Scenario.Network.Operators {
+			if o.ID == id {
+				out = append(out, SMDPEndpoint{Operator: id, Host: o.SMDP, Addr: r.SMDP[id].Addr().String()})
+			}
+		}
+	}
+	return out
+}
