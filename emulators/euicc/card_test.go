@@ -328,18 +328,3 @@ func TestATRAndPower(t *testing.T) {
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
 }
 
-func TestBCD(t *testing.T) {
-	if got := fmt.Sprintf("%X", swappedBCD("8933100000000000002", 10)); got != "98330100000000000020"[:18]+"F2" {
-		t.Errorf("19-digit ICCID = %s", got)
-	}
-	s, err := unswapBCD(hexdump.Bytes(t, iccidCMCC))
-	if err != nil || s != "89860000000000000019" {
-		t.Errorf("unswap = %s, %v", s, err)
-	}
-	if _, err := unswapBCD([]byte{0x1F, 0x22}); err == nil {
-		t.Error("digit after filler accepted")
-	}
-	if got := fmt.Sprintf("%X", imsiBytes("20810123456789")); got != "0821800121436587F9" {
-		t.Errorf("14-digit IMSI = %s", got)
-	}
-}

@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"bytes"
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
 	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
@@ -144,7 +145,7 @@ func (c *Card) getProfilesInfo(req tlv.TLV) (tlv.TLV, bool) {
 			want := crit[0]
 			switch want.Tag {
 			case 0x5A:
-				match = func(p *profile) bool { return bytes.Equal(swappedBCD(p.ICCID, 10), want.Value) }
+				match = func(p *profile) bool { return bytes.Equal(bcd.Swapped(p.ICCID, 10), want.Value) }
 			case 0x4F:
 				match = func(p *profile) bool { return bytes.Equal(p.AID, want.Value) }
 			case 0x95: // profileClass: every profile here is operational (2)
@@ -182,7 +183,7 @@ func profileInfo(p *profile, tags []uint32) tlv.TLV {
 		state = profileStateEnabled
 	}
 	all := []tlv.TLV{
-		tlv.New(0x5A, swappedBCD(p.ICCID, 10)),
+		tlv.New(0x5A, bcd.Swapped(p.ICCID, 10)),
 		tlv.New(0x4F, p.AID),
 		tlv.New(0x9F70, []byte{state}),
 		tlv.New(0x91, []byte(p.Operator)), // serviceProviderName
@@ -234,7 +235,7 @@ func (c *Card) switchProfile(req tlv.TLV) (tlv.TLV, bool) {
 // find resolves an ES10 profile identifier (5A ICCID or 4F ISD-P AID).
 func (c *Card) find(id tlv.TLV) *profile {
 	for _, p := range c.profiles {
-		if id.Tag == 0x5A && bytes.Equal(swappedBCD(p.ICCID, 10), id.Value) ||
+		if id.Tag == 0x5A && bytes.Equal(bcd.Swapped(p.ICCID, 10), id.Value) ||
 			id.Tag == 0x4F && bytes.Equal(p.AID, id.Value) {
 			return p
 		}

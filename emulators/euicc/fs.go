@@ -3,6 +3,7 @@ package euicc
 import (
 	"bytes"
 	"encoding/hex"
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
 )
@@ -99,7 +100,7 @@ func buildFS(p *profile) *fileSystem {
 	if p == nil {
 		return fs
 	}
-	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: swappedBCD(p.ICCID, 10)})
+	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10)})
 	// EF DIR record (TS 102 221 §13.1): application template 61 with the AID
 	// (4F) and a label (50), padded with FF to the record length.
 	rec := tlv.Constructed(0x61, tlv.New(0x4F, AIDUSIM), tlv.New(0x50, []byte("USIM"))).Bytes()
@@ -107,7 +108,7 @@ func buildFS(p *profile) *fileSystem {
 	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
 	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: dirRecLen, records: [][]byte{rec}})
 	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: AIDUSIM})
-	usim.add(&node{fid: fidIMSI, sfi: 0x07, kind: kindTransparent, data: imsiBytes(p.IMSI)})
+	usim.add(&node{fid: fidIMSI, sfi: 0x07, kind: kindTransparent, data: bcd.IMSI(p.IMSI)})
 	// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no additional
 	// information, then the MNC length of the IMSI.
 	usim.add(&node{fid: fidAD, sfi: 0x03, kind: kindTransparent, data: []byte{0x00, 0x00, 0x00, byte(p.mncLen())}})

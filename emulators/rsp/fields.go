@@ -8,6 +8,7 @@ package rsp
 import (
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
 )
@@ -151,45 +152,21 @@ func decodeInt(v []byte) (int, error) {
 func intTLV(tag uint32, n int) tlv.TLV { return tlv.New(tag, encodeInt(n)) }
 
 // ICCIDBytes packs an ICCID as SGP.22 Iccid (5A): 10 bytes swapped BCD, F padded.
-func ICCIDBytes(iccid string) []byte {
-	b := make([]byte, 10)
-	for i := range b {
-		b[i] = 0xFF
-	}
-	for i := 0; i < len(iccid) && i < 20; i++ {
-		d := iccid[i] - '0'
-		if i%2 == 0 {
-			b[i/2] = 0xF0 | d
-		} else {
-			b[i/2] = b[i/2]&0x0F | d<<4
-		}
-	}
-	return b
-}
+func ICCIDBytes(iccid string) []byte { return bcd.Swapped(iccid, 10) }
 
 // ParseICCID decodes the 10-byte swapped-BCD Iccid; filler F only at the end.
 func ParseICCID(b []byte) (string, error) {
 	if len(b) != 10 {
 		return "", decodeErr("ICCID of %d bytes, want 10", len(b))
 	}
-	out := make([]byte, 0, 20)
-	done := false
-	for _, c := range b {
-		for _, d := range []byte{c & 0x0F, c >> 4} {
-			switch {
-			case d == 0x0F:
-				done = true
-			case done || d > 9:
-				return "", decodeErr("bad BCD in ICCID %X", b)
-			default:
-				out = append(out, '0'+d)
-			}
-		}
+	out, err := bcd.Unswapped(b)
+	if err != nil {
+		return "", decodeErr("ICCID %X: %v", b, err)
 	}
 	if len(out) < 18 {
 		return "", decodeErr("ICCID %X has %d digits", b, len(out))
 	}
-	return string(out), nil
+	return out, nil
 }
 
 // EIDBytes packs the 32 EID digits as 16 bytes of plain BCD (SGP.02 §2.2.2).

@@ -1,0 +1,104 @@
+// Package bcd holds the digit codings the card and the terminal share:
+// swapped BCD with F filler (EF ICCID, TS 102 221 §13.2, and the SGP.22
+// Iccid 5A), and EF IMSI (TS 31.102 §4.2.2, a TS 24.008 mobile identity).
+package bcd
+
+import "fmt"
+
+// Swapped packs digits two per byte, low nibble first, into size bytes
+// padded with F. Digits beyond 2*size are dropped; callers check lengths.
+func Swapped(digits string, size int) []byte {
+	b := make([]byte, size)
+	for i := range b {
+		b[i] = 0xFF
+	}
+	for i := 0; i < len(digits) && i/2 < size; i++ {
+		d := digits[i] - '0'
+		if i%2 == 0 {
+			b[i/2] = 0xF0 | d
+		} else {
+			b[i/2] = b[i/2]&0x0F | d<<4
+		}
+	}
+	return b
+}
+
+// Unswapped decodes swapped BCD; F nibbles may only pad the end.
+func Unswapped(b []byte) (string, error) {
+	out := make([]byte, 0, 2*len(b))
+	done := false
+	for _, c := range b {
+		for _, d := range []byte{c & 0x0F, c >> 4} {
+			switch {
+			case d == 0x0F:
+				done = true
+			case done:
+				return "", fmt.Errorf("bcd: digit after filler in %X", b)
+			case d > 9:
+				return "", fmt.Errorf("bcd: non-digit nibble %X in %X", d, b)
+			default:
+				out = append(out, '0'+d)
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// IMSI encodes EF IMSI: a length byte, then the digits as a mobile identity
+// whose first nibble is 1001 (odd count) or 0001 (even), padded to 9 bytes.
+func IMSI(imsi string) []byte {
+	parity := byte(0x1)
+	if len(imsi)%2 == 1 {
+		parity = 0x9
+	}
+	digits := make([]byte, 0, 16)
+	digits = append(digits, parity)
+	for i := 0; i < len(imsi); i++ {
+		digits = append(digits, imsi[i]-'0')
+	}
+	if len(digits)%2 == 1 {
+		digits = append(digits, 0xF)
+	}
+	out := make([]byte, 9)
+	for i := range out {
+		out[i] = 0xFF
+	}
+	out[0] = byte(len(digits) / 2)
+	for i := 0; i+1 < len(digits) && 1+i/2 < len(out); i += 2 {
+		out[1+i/2] = digits[i] | digits[i+1]<<4
+	}
+	return out
+}
+
+// ParseIMSI decodes EF IMSI: digit 1 sits above the type nibble (001, b4
+// set for an odd digit count), then two digits per byte, F filling the end.
+func ParseIMSI(b []byte) (string, error) {
+	if len(b) < 2 {
+		return "", fmt.Errorf("IMSI: %d bytes, want at least 2", len(b))
+	}
+	n := int(b[0])
+	if n < 1 || n > 8 || n+1 > len(b) {
+		return "", fmt.Errorf("IMSI: length byte %d out of range", n)
+	}
+	if b[1]&0x07 != 0x01 {
+		return "", fmt.Errorf("IMSI: type nibble %X, want 1 (IMSI)", b[1]&0x07)
+	}
+	digits := []byte{b[1] >> 4}
+	for _, x := range b[2 : n+1] {
+		digits = append(digits, x&0x0F, x>>4)
+	}
+	out := []byte{}
+	for _, d := range digits {
+		if d == 0x0F {
+			break
+		}
+		if d > 9 {
+			return "", fmt.Errorf("IMSI: non-BCD digit %X", d)
+		}
+		out = append(out, '0'+d)
+	}
+	if odd := b[1]&0x08 != 0; odd != (len(out)%2 == 1) {
+		return "", fmt.Errorf("IMSI: parity bit says odd=%v but %d digits", odd, len(out))
+	}
+	return string(out), nil
+}
