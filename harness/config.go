@@ -36,6 +36,7 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		PlatformAddr:  platformAddr,
 		PlatformHost:  PlatformHost,
 		CheckInterval: s.Device.CheckInterval,
+		AttachWait:    s.Device.AttachWait,
 		Log:           log,
 	}
 	if c.CheckInterval <= 0 {
@@ -63,7 +64,7 @@ func (n *network) Attach(imsi string) modem.Registration {
 	a := n.w.Attach(imsi)
 	return modem.Registration{
 		Stat: a.Stat, PLMN: a.PLMN, TAC: a.Cell.TAC, CellID: a.Cell.CellID,
-		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause,
+		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause, Timeout: a.Timeout,
 	}
 }
 

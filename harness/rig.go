@@ -184,7 +184,7 @@ func (r *Rig) schedule() error {
 		})
 	}
 	r.windowFaults()
-	return nil
+	return r.schedulePlan()
 }
 
 func (r *Rig) setPlatform(up bool) {

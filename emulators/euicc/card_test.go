@@ -327,4 +327,3 @@ func TestATRAndPower(t *testing.T) {
 	c.Reset()
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
 }
-

@@ -77,7 +77,10 @@ type Config struct {
 	Faults CardFaults
 	// CheckInterval is the autoswitch applet's roaming-check period.
 	CheckInterval time.Duration
-	Log           *eventlog.Log
+	// AttachWait bounds how long the applet waits for an attach after a
+	// switch before it falls back (claim 3); 0 means applet.DefaultAttachWait.
+	AttachWait time.Duration
+	Log        *eventlog.Log
 }
 
 // validate checks cfg apart from its profile list.

@@ -186,6 +186,7 @@ type fakeNet struct {
 	reg      Registration
 	attaches []string
 	detaches int
+	cells    []stkterm.Cell // nil: the default cells below
 }
 
 func (n *fakeNet) Attach(imsi string) Registration {
@@ -194,6 +195,9 @@ func (n *fakeNet) Attach(imsi string) Registration {
 }
 func (n *fakeNet) Detach() { n.detaches++ }
 func (n *fakeNet) Cells() []stkterm.Cell {
+	if n.cells != nil {
+		return n.cells
+	}
 	return []stkterm.Cell{
 		{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -85},
 		{PLMN: "20810", TAC: 0x0101, CellID: 0x0202, RSRP: -101},

@@ -30,6 +30,11 @@ func init() {
 // handleLine runs one command line inside the loop. Commands run in order
 // and the line stops at the first error (V.250 §5.2.1).
 func (m *Modem) handleLine(l at.Line) {
+	if m.st.off {
+		// Without power nothing answers, not even an echo.
+		m.logIn(l.Text + " (ignored: powered off)")
+		return
+	}
 	if m.st.restarting {
 		// A rebooting modem does not answer; the host waits for RDY.
 		m.logIn(l.Text + " (ignored: restarting)")

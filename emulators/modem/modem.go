@@ -66,6 +66,10 @@ type Registration struct {
 	AcT    int // 7 E-UTRAN, 9 NB-IoT
 	RSRP   int // dBm
 	Cause  int // EMM reject cause (TS 24.301 §9.9.3.9), 0 if none
+	// Timeout reports an ATTACH REQUEST the network never answered: the
+	// modem shows searching (<stat> 2) while T3410 runs and not registered
+	// (<stat> 0) when it expires.
+	Timeout bool
 }
 
 // Registered reports home or roaming registration.
@@ -125,6 +129,11 @@ type state struct {
 	channels   map[int]bool // open logical channels (+CCHO)
 	attachT    clock.Timer
 	restartT   clock.Timer
+	t3410      clock.Timer
+	// off is set by PowerOff; epoch counts power cycles so that work queued
+	// before a power cut (a posted REFRESH, a timer) finds it stale.
+	off   bool
+	epoch uint64
 }
 
 // New checks the options and returns a modem that is not yet started.

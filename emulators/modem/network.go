@@ -201,8 +201,9 @@ func (m *Modem) Location() stkterm.Location {
 	switch {
 	case r.Registered():
 		loc.Service = stkterm.NormalService
-	case r.PLMN != "":
+	case r.Stat == 3 && r.PLMN != "":
 		loc.Service = stkterm.LimitedService // camped but denied
+		// Searching (2), even with a PLMN being tried, is no service.
 	}
 	if loc.Service != stkterm.NoService {
 		loc.Serving = stkterm.Cell{PLMN: r.PLMN, TAC: r.TAC, CellID: r.CellID, RSRP: r.RSRP}

@@ -2,7 +2,9 @@ package modem
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/codec/at"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
@@ -36,41 +38,170 @@ func (m *Modem) boot() {
 	m.scheduleAttach()
 }
 
+// T3410 is the attach timer (TS 24.301 §10.2): how long the modem waits for
+// an answer to its ATTACH REQUEST.
+const T3410 = 15 * time.Second
+
 func (m *Modem) scheduleAttach() {
 	m.cancelAttach()
 	if m.st.fun != 1 || m.st.copsOff {
 		return
 	}
-	m.st.attachT = m.loop.Clock().AfterFunc(m.o.AttachDelay, func() {
+	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
 		m.st.attachT = nil
 		m.attach()
 	})
 }
 
+// afterFunc runs f after d unless the power has been cut meanwhile: a timer
+// armed before a power cut must not act after it.
+func (m *Modem) afterFunc(d time.Duration, f func()) clock.Timer {
+	epoch := m.st.epoch
+	return m.loop.Clock().AfterFunc(d, func() {
+		if m.st.off || m.st.epoch != epoch {
+			return
+		}
+		f()
+	})
+}
+
+// cancelAttach stops a scheduled attach and an attach waiting for the
+// network's answer.
 func (m *Modem) cancelAttach() {
 	if m.st.attachT != nil {
 		m.st.attachT.Stop()
 		m.st.attachT = nil
+	}
+	if m.st.t3410 != nil {
+		m.st.t3410.Stop()
+		m.st.t3410 = nil
 	}
 }
 
 // attach registers through the network. Without a readable IMSI there is no
 // subscriber to attach, so the modem stays unregistered.
 func (m *Modem) attach() {
-	if !m.st.cardOn || m.st.imsi == "" || m.st.fun != 1 || m.st.copsOff {
+	if m.st.off || !m.st.cardOn || m.st.imsi == "" || m.st.fun != 1 || m.st.copsOff {
 		m.setReg(Registration{})
 		return
 	}
-	m.setReg(m.o.Network.Attach(m.st.imsi))
+	r := m.o.Network.Attach(m.st.imsi)
+	if !r.Timeout {
+		m.setReg(r)
+		if !r.Registered() {
+			m.retryAttach()
+		}
+		return
+	}
+	// The network does not answer: EMM-REGISTERED-INITIATED shows as
+	// searching until T3410 expires; then the modem gives up (the T3411
+	// retries of TS 24.301 §5.5.1.2.6 are not modelled) and reports not
+	// registered, which the toolkit sees as no service.
+	m.setReg(Registration{Stat: 2})
+	plmn := r.PLMN
+	m.st.t3410 = m.afterFunc(T3410, func() {
+		m.st.t3410 = nil
+		m.emit("attach_timeout", eventlog.F{"plmn": plmn, "timer": "T3410"})
+		m.setReg(Registration{})
+		m.retryAttach()
+	})
+}
+
+// T3402 is how long a UE waits before it tries to attach again after the
+// attempts failed (TS 24.301 §10.2 default, 12 minutes).
+const T3402 = 12 * time.Minute
+
+// retryAttach schedules the next attempt after a denial, no service or a
+// T3410 expiry, so a network that comes back (or stops rejecting) is found
+// again without a host command.
+func (m *Modem) retryAttach() {
+	m.st.attachT = m.afterFunc(T3402, func() {
+		m.st.attachT = nil
+		m.attach()
+	})
 }
 
 // Reselect re-runs network selection and attach now, for a world whose
 // cells changed under the device (moving, a cell going down). Call it from
-// inside loop work.
+// inside loop work. Without power it does nothing.
 func (m *Modem) Reselect() {
+	if m.st.off {
+		return
+	}
 	m.cancelAttach()
 	m.attach()
 }
+
+// SignalChanged takes the serving cell's signal from the network again,
+// after the world changed an RSRP, so that +CSQ, +CESQ and the toolkit's
+// location information follow it; it does not re-attach. Call it from
+// inside loop work.
+func (m *Modem) SignalChanged() {
+	r := &m.st.reg
+	if m.st.off || !r.Registered() {
+		return
+	}
+	for _, c := range m.o.Network.Cells() {
+		if c.PLMN == r.PLMN && c.TAC == r.TAC && c.CellID == r.CellID {
+			r.RSRP = c.RSRP
+			return
+		}
+	}
+}
+
+// PowerOff cuts the power of the modem and the card, as a pulled battery
+// does: the network registration ends without any URC, the toolkit stops,
+// the card is deactivated, and every piece of work already queued for the
+// modem (a posted REFRESH, the attach timer, T3410, a restart) becomes a
+// no-op. Until PowerOn the modem ignores the host. It logs power {on:
+// false}; a second PowerOff does nothing. Call it from inside loop work.
+func (m *Modem) PowerOff() {
+	if m.st.off {
+		return
+	}
+	m.st.off = true
+	m.st.epoch++
+	m.cancelAttach()
+	if m.st.restartT != nil {
+		m.st.restartT.Stop()
+		m.st.restartT = nil
+	}
+	m.st.restarting = false
+	if m.st.reg.Stat != 0 {
+		m.o.Network.Detach()
+	}
+	m.st.reg = Registration{} // silently: there is no one left to send a URC
+	if s := m.getSTK(); s != nil {
+		s.Stop()
+	}
+	m.o.Card.PowerOff()
+	m.st.cardOn = false
+	m.st.iccid, m.st.imsi = "", ""
+	m.st.channels = map[int]bool{}
+	m.emit("power", eventlog.F{"on": false})
+}
+
+// PowerOn restores the power after PowerOff and boots as a fresh modem:
+// settings back to their defaults (+CEREG URCs off, echo on), RDY, card
+// reset, toolkit start, and the attach AttachDelay later. It logs power {on:
+// true}; while powered it does nothing. Call it from inside loop work.
+func (m *Modem) PowerOn() {
+	if !m.st.off {
+		return
+	}
+	m.st.off = false
+	m.st.epoch++
+	m.resetSettings()
+	m.st.fun = 1
+	m.st.copsOff = false
+	m.emit("power", eventlog.F{"on": true})
+	m.urc("RDY")
+	m.boot()
+}
+
+// Powered reports whether the modem has power (false between PowerOff and
+// PowerOn). Call it from inside loop work.
+func (m *Modem) Powered() bool { return !m.st.off }
 
 // detach leaves the network and reports "not registered".
 func (m *Modem) detach() {
@@ -99,7 +230,11 @@ func (m *Modem) powerDown() {
 // so the work is posted: detach, reset the card, restart the terminal,
 // re-attach.
 func (m *Modem) Refresh(qualifier byte) {
+	epoch := m.st.epoch
 	m.loop.Post(func() {
+		if m.st.off || m.st.epoch != epoch {
+			return // the power was cut before the REFRESH ran
+		}
 		m.emit("refresh", eventlog.F{"qualifier": int(qualifier)})
 		m.detach()
 		if s := m.getSTK(); s != nil {
@@ -159,7 +294,7 @@ func (m *Modem) restart() {
 	m.emit("restart", eventlog.F{})
 	m.powerDown()
 	m.st.restarting = true
-	m.st.restartT = m.loop.Clock().AfterFunc(m.o.RestartDelay, func() {
+	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
 		m.st.restartT = nil
 		m.resetSettings()

@@ -19,14 +19,18 @@ const (
 // Attachment is the outcome of an attach.
 type Attachment struct {
 	OK   bool
-	Stat int // 27.007 <stat>: 1 home, 5 roaming, 3 denied, 2 searching (no cell)
-	// Registration is home, roaming, denied or none (no cell visible).
+	Stat int // 27.007 <stat>: 1 home, 5 roaming, 3 denied, 2 searching (no cell, or an unanswered attach)
+	// Registration is home, roaming, denied, none (no cell answered) or
+	// timeout (the network never answered the ATTACH REQUEST).
 	Registration string
-	PLMN         string // serving PLMN, or the last one tried when denied
+	PLMN         string // serving PLMN, or the last one tried when denied or timed out
 	Operator     string // the subscriber's operator id ("" for an unknown IMSI)
-	Network      string // serving operator id, or the last one tried when denied
+	Network      string // serving operator id, or the last one tried when denied or timed out
 	Cell         Cell   // serving cell (zero unless OK)
 	Cause        int    // EMM cause of the last reject, 0 when OK
+	// Timeout reports an ATTACH REQUEST left unanswered: the terminal runs
+	// T3410 and reports no service when it expires.
+	Timeout bool
 }
 
 // Attach registers the subscriber imsi in the current area, in automatic
@@ -35,8 +39,10 @@ type Attachment struct {
 // signal. Each tried network accepts its own subscribers (home) and its
 // roaming partners' (roaming), and rejects everyone else with EMM cause #11
 // PLMN not allowed (national roaming, cause #13, is not modelled). Injected
-// faults reject with their own cause. With no cell visible the device is
-// left searching (<stat> 2): automatic mode keeps scanning.
+// faults reject with their own cause, hide a network for one attempt (no
+// service: selection moves on) or leave the attach unanswered (timeout:
+// selection stops, the modem's T3410 runs). With no cell answering the
+// device is left searching (<stat> 2): automatic mode keeps scanning.
 func (w *World) Attach(imsi string) Attachment {
 	home, _ := w.HomePLMN(imsi)
 	sub := w.byPLMN[home].ID
@@ -51,17 +57,22 @@ func (w *World) Attach(imsi string) Attachment {
 	}
 	res := Attachment{Stat: StatSearching, Registration: "none", Operator: sub}
 	tried := map[string]bool{}
+	answered := false
 	for _, c := range order {
 		if tried[c.PLMN] {
 			continue
 		}
 		tried[c.PLMN] = true
-		res = w.try(sub, c)
-		if res.OK {
+		r := w.try(sub, c)
+		if r.Registration == "none" {
+			continue // its cells stayed silent: a denial seen before stands
+		}
+		res, answered = r, true
+		if res.OK || res.Timeout {
 			break
 		}
 	}
-	if len(tried) == 0 {
+	if !answered {
 		w.log.Emit(eventlog.World, "no_service", eventlog.F{"operator": sub, "area": w.Area()})
 	}
 	w.mu.Lock()
@@ -85,9 +96,14 @@ func (w *World) try(sub string, c Cell) Attachment {
 	w.mu.Unlock()
 
 	res := Attachment{Operator: sub, Network: net, PLMN: c.PLMN}
-	switch cause := w.faultCause(net, n); {
-	case cause != 0:
-		res.Cause = cause
+	f, faulty := w.activeFault(net, sub, n)
+	switch {
+	case faulty && f.Kind == NoService:
+		res.Stat, res.Registration, res.PLMN, res.Network = StatSearching, "none", "", ""
+	case faulty && f.Kind == Timeout:
+		res.Stat, res.Registration, res.Timeout = StatSearching, "timeout", true
+	case faulty:
+		res.Cause = f.Cause
 	case sub != "" && sub == net:
 		res.OK, res.Stat, res.Registration = true, StatHome, "home"
 	case w.roaming[Agreement{Home: sub, Visited: net}]:
@@ -95,9 +111,10 @@ func (w *World) try(sub string, c Cell) Attachment {
 	default:
 		res.Cause = CausePLMNNotAllowed
 	}
-	if res.OK {
+	switch {
+	case res.OK:
 		res.Cell = c
-	} else {
+	case res.Registration == "":
 		res.Stat, res.Registration = StatDenied, "denied"
 	}
 	w.log.Emit(eventlog.World, "attach_result", eventlog.F{
@@ -106,20 +123,20 @@ func (w *World) try(sub string, c Cell) Attachment {
 	return res
 }
 
-// faultCause returns the cause of the first fault that rejects attempt n on
-// network net now, or 0.
-func (w *World) faultCause(net string, n int) int {
+// activeFault returns the first fault that applies to attempt n on network
+// net now.
+func (w *World) activeFault(net, sub string, n int) (Fault, bool) {
 	now := w.clk.Now()
 	for _, f := range w.faults {
-		if f.Operator != net || (f.Attempt != 0 && f.Attempt != n) {
+		if f.Operator != net || (f.Attempt != 0 && f.Attempt != n) || (f.Subscriber != "" && f.Subscriber != sub) {
 			continue
 		}
 		if (!f.From.IsZero() && now.Before(f.From)) || (!f.Until.IsZero() && !now.Before(f.Until)) {
 			continue
 		}
-		return f.Cause
+		return f, true
 	}
-	return 0
+	return Fault{}, false
 }
 
 // Detach ends the current registration, if any.

@@ -36,14 +36,49 @@ type Agreement struct {
 	Home, Visited string // operator ids
 }
 
-// Fault makes an operator's network reject attach attempts.
+// FaultKind is what an attach fault does to an attempt.
+type FaultKind int
+
+// Attach fault kinds. The zero value is Reject, so faults written before the
+// other kinds existed keep their meaning.
+const (
+	// Reject answers the ATTACH REQUEST with ATTACH REJECT and Fault.Cause.
+	Reject FaultKind = iota
+	// NoService: the network's cells do not answer this attempt, so the
+	// device finds no suitable cell of it and selection moves on to the next
+	// visible network (TS 23.122 §4.4.3.1).
+	NoService
+	// Timeout: the network never answers the ATTACH REQUEST; the modem's
+	// T3410 expires (TS 24.301 §5.5.1.2.6) and selection stops there.
+	Timeout
+)
+
+// String names the kind as scenario files and events do.
+func (k FaultKind) String() string {
+	switch k {
+	case Reject:
+		return "reject"
+	case NoService:
+		return "no_service"
+	case Timeout:
+		return "timeout"
+	}
+	return fmt.Sprintf("FaultKind(%d)", int(k))
+}
+
+// Fault makes an operator's network fail attach attempts.
 type Fault struct {
-	Operator string // network operator id that rejects
+	Operator string // network operator id that fails the attempt
+	// Subscriber, if set, limits the fault to subscribers of that operator
+	// (the IMSI's home operator): a network that rejects its own new
+	// subscribers may still serve roamers.
+	Subscriber string
+	Kind       FaultKind
 	// Attempt is the 1-based number of the attach attempt on that network to
-	// reject, counted over the whole run; 0 rejects every attempt.
+	// fail, counted over the whole run; 0 fails every attempt.
 	Attempt int
-	// Cause is the EMM cause sent (TS 24.301 §9.9.3.9), e.g. 15 no suitable
-	// cells in tracking area.
+	// Cause is the EMM cause sent by a Reject (TS 24.301 §9.9.3.9), e.g. 15
+	// no suitable cells in tracking area; 0 for the other kinds.
 	Cause int
 	// From and Until bound, on the world's clock, when the fault is active;
 	// zero values leave that side open.
@@ -102,8 +137,12 @@ func (c *Config) validate() error {
 			return fmt.Errorf("faults[%d]: unknown operator %q", i, f.Operator)
 		case f.Attempt < 0:
 			return fmt.Errorf("faults[%d]: attempt %d is negative", i, f.Attempt)
-		case f.Cause <= 0 || f.Cause > 255:
+		case f.Kind == Reject && (f.Cause <= 0 || f.Cause > 255):
 			return fmt.Errorf("faults[%d]: EMM cause %d out of 1..255", i, f.Cause)
+		case f.Kind != Reject && f.Kind != NoService && f.Kind != Timeout:
+			return fmt.Errorf("faults[%d]: unknown kind %v", i, f.Kind)
+		case f.Kind != Reject && f.Cause != 0:
+			return fmt.Errorf("faults[%d]: %v fault carries EMM cause %d; only reject sends one", i, f.Kind, f.Cause)
 		}
 	}
 	if len(c.Operators) == 0 {

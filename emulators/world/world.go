@@ -19,10 +19,10 @@ type World struct {
 	byID     map[string]Operator
 	byPLMN   map[string]Operator
 	roaming  map[Agreement]bool
-	cells    []Cell
 	areas    map[string]bool
 	faults   []Fault
 	mu       sync.Mutex
+	cells    []Cell // guarded by mu: SetRSRP changes signals during a run
 	area     string
 	attempts map[string]int // attach attempts per network operator id
 	attached *Attachment
@@ -83,6 +83,36 @@ func (w *World) SetArea(area string) error {
 	return nil
 }
 
+// RSRP reporting range, TS 36.133 §9.1.4.
+const (
+	MinRSRP = -140
+	MaxRSRP = -44
+)
+
+// SetRSRP sets the signal of operator's cells in area to rsrp dBm, for
+// signal that changes over time (claim 5 ordering by signal). The device's
+// current registration is not touched: the next look at the cells, or the
+// next attach, sees the new value.
+func (w *World) SetRSRP(area, operator string, rsrp int) error {
+	if rsrp < MinRSRP || rsrp > MaxRSRP {
+		return fmt.Errorf("set rsrp: %d dBm out of range %d..%d", rsrp, MinRSRP, MaxRSRP)
+	}
+	w.mu.Lock()
+	n := 0
+	for i := range w.cells {
+		if c := &w.cells[i]; c.Area == area && c.Operator == operator {
+			c.RSRP = rsrp
+			n++
+		}
+	}
+	w.mu.Unlock()
+	if n == 0 {
+		return fmt.Errorf("set rsrp: operator %q has no cell in area %q", operator, area)
+	}
+	w.log.Emit(eventlog.World, "signal_changed", eventlog.F{"area": area, "operator": operator, "rsrp": rsrp})
+	return nil
+}
+
 // Area returns the current area ("" before the first SetArea).
 func (w *World) Area() string {
 	w.mu.Lock()
@@ -94,14 +124,13 @@ func (w *World) Area() string {
 // by PLMN then cell id.
 func (w *World) Cells() []Cell {
 	w.mu.Lock()
-	area := w.area
-	w.mu.Unlock()
 	var out []Cell
 	for _, c := range w.cells {
-		if c.Area == area {
+		if c.Area == w.area {
 			out = append(out, c)
 		}
 	}
+	w.mu.Unlock()
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.RSRP != b.RSRP {

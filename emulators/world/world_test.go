@@ -132,6 +132,47 @@ attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registratio
 `,
 		},
 		{
+			// Issue 4 §1 (claim 3 fallback): the network's cells stay silent for
+			// this attempt; selection moves on to the next visible network.
+			name: "no_service fault hides the network for the attempt", area: "FR-Paris", imsi: "460001234567890",
+			faults: []Fault{{Operator: "orange-fr", Kind: NoService, Attempt: 1}},
+			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "cmcc", Network: "sfr", Cause: 11},
+			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
+attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"20801","registration":"none"}
+attach_attempt{"operator":"cmcc","plmn":"20810"}
+attach_result{"cause":11,"ok":false,"operator":"cmcc","plmn":"20810","registration":"denied"}
+`,
+		},
+		{
+			name: "no_service on the only network: searching", area: "CN-Beijing", imsi: "460001234567890",
+			faults: []Fault{{Operator: "cmcc", Kind: NoService}},
+			want:   Attachment{Stat: 2, Registration: "none", Operator: "cmcc"},
+			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"46000","registration":"none"}
+no_service{"area":"CN-Beijing","operator":"cmcc"}
+`,
+		},
+		{
+			name: "a silent network after a denial keeps the denial", area: "FR-Paris", imsi: "310410123456789",
+			faults: []Fault{{Operator: "sfr", Kind: NoService}},
+			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "att", Network: "orange-fr", Cause: 11},
+			trace: `attach_attempt{"operator":"att","plmn":"20801"}
+attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
+attach_attempt{"operator":"att","plmn":"20810"}
+attach_result{"cause":0,"ok":false,"operator":"att","plmn":"20810","registration":"none"}
+`,
+		},
+		{
+			// Issue 4 §1: the ATTACH REQUEST is never answered; the modem's
+			// T3410 decides, so selection stops on this network.
+			name: "timeout fault leaves the attach unanswered", area: "FR-Paris", imsi: "208101234567890",
+			faults: []Fault{{Operator: "sfr", Kind: Timeout, Attempt: 1}},
+			want:   Attachment{Stat: 2, Registration: "timeout", PLMN: "20810", Operator: "sfr", Network: "sfr", Timeout: true},
+			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+attach_result{"cause":0,"ok":false,"operator":"sfr","plmn":"20810","registration":"timeout"}
+`,
+		},
+		{
 			name: "fault outside its time window is inactive", area: "CN-Beijing", imsi: "460001234567890",
 			faults: []Fault{{Operator: "cmcc", Cause: 15, From: clock.Epoch.Add(time.Hour)}},
 			want: Attachment{OK: true, Stat: 1, Registration: "home", PLMN: "46000", Operator: "cmcc", Network: "cmcc",
@@ -186,6 +227,64 @@ func TestFaultCountsAttemptsPerNetwork(t *testing.T) {
 		if got := r.w.Attach("460001234567890"); got.OK != want {
 			t.Errorf("attempt %d: OK = %v, want %v (%+v)", i+1, got.OK, want, got)
 		}
+	}
+}
+
+// TestFaultKindsByAttempt: attach faults count attempts per network over
+// the run (issue 4 §1), whatever their kind.
+func TestFaultKindsByAttempt(t *testing.T) {
+	cfg := testConfig()
+	cfg.Faults = []Fault{
+		{Operator: "cmcc", Attempt: 1, Kind: Timeout},
+		{Operator: "cmcc", Attempt: 2, Kind: NoService},
+		{Operator: "cmcc", Attempt: 3, Cause: 17},
+	}
+	r := newRig(t, cfg)
+	r.w.SetArea("CN-Beijing")
+	for i, want := range []string{"timeout", "none", "denied", "home"} {
+		got := r.w.Attach("460001234567890")
+		if got.Registration != want {
+			t.Errorf("attempt %d: %+v, want registration %s", i+1, got, want)
+		}
+		if _, ok := r.w.Attached(); ok != (want == "home") {
+			t.Errorf("attempt %d: Attached() = %v", i+1, ok)
+		}
+	}
+}
+
+func TestSetRSRP(t *testing.T) {
+	r := newRig(t, testConfig())
+	r.w.SetArea("FR-Paris")
+	if err := r.w.SetRSRP("FR-Paris", "sfr", -70); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.w.Cells(); c[0].Operator != "sfr" || c[0].RSRP != -70 {
+		t.Fatalf("strongest cell after SetRSRP: %+v", c[0])
+	}
+	// Claim 5 ordering by signal: network selection now tries SFR first.
+	r.w.Attach("460001234567890")
+	if e := r.log.Kind("attach_attempt"); len(e) == 0 || e[0].Str("plmn") != "20810" {
+		t.Fatalf("first attach attempt after SetRSRP: %v", e)
+	}
+	if e := r.log.Kind("signal_changed"); len(e) != 1 || e[0].Str("operator") != "sfr" || e[0].Str("area") != "FR-Paris" {
+		t.Fatalf("signal_changed events: %v", e)
+	}
+	for _, tt := range []struct {
+		area, op string
+		rsrp     int
+		want     string
+	}{
+		{"FR-Paris", "att", -90, `set rsrp: operator "att" has no cell in area "FR-Paris"`},
+		{"Atlantis", "sfr", -90, `set rsrp: operator "sfr" has no cell in area "Atlantis"`},
+		{"FR-Paris", "sfr", -141, "set rsrp: -141 dBm out of range -140..-44"},
+		{"FR-Paris", "sfr", -43, "set rsrp: -43 dBm out of range -140..-44"},
+	} {
+		if err := r.w.SetRSRP(tt.area, tt.op, tt.rsrp); err == nil || err.Error() != tt.want {
+			t.Errorf("SetRSRP(%s, %s, %d) = %v, want %s", tt.area, tt.op, tt.rsrp, err, tt.want)
+		}
+	}
+	if n := len(r.log.Kind("signal_changed")); n != 1 {
+		t.Errorf("%d signal_changed events after refused changes, want 1", n)
 	}
 }
 
@@ -251,6 +350,8 @@ func TestConfigErrors(t *testing.T) {
 		{"cell id", func(c *Config) { c.Cells[1].CellID = 1 << 28 }, "cells[1]: cell id 0x10000000 exceeds 28 bits"},
 		{"fault operator", func(c *Config) { c.Faults = []Fault{{Operator: "x", Cause: 15}} }, `faults[0]: unknown operator "x"`},
 		{"fault cause", func(c *Config) { c.Faults = []Fault{{Operator: "sfr"}} }, "faults[0]: EMM cause 0 out of 1..255"},
+		{"no_service with cause", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Kind: NoService, Cause: 15}} }, "faults[0]: no_service fault carries EMM cause 15; only reject sends one"},
+		{"fault kind", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Kind: 9}} }, "faults[0]: unknown kind FaultKind(9)"},
 		{"fault attempt", func(c *Config) { c.Faults = []Fault{{Operator: "sfr", Attempt: -1, Cause: 15}} }, "faults[0]: attempt -1 is negative"},
 	}
 	for _, tt := range tests {
@@ -262,5 +363,29 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("New: %v, want %q", err, "world config: "+tt.want)
 			}
 		})
+	}
+}
+
+// A fault limited to one operator's subscribers leaves roamers alone.
+func TestFaultSubscriber(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	cfg := Config{
+		Operators: []Operator{{ID: "cmcc", PLMN: "46000", Country: "CN"}, {ID: "sfr", PLMN: "20810", Country: "FR"}},
+		Roaming:   []Agreement{{Home: "cmcc", Visited: "sfr"}},
+		Cells:     []Cell{{Area: "FR", Operator: "sfr", RSRP: -90}},
+		Faults:    []Fault{{Operator: "sfr", Subscriber: "sfr", Cause: 15}},
+	}
+	w, err := New(cfg, clk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetArea("FR"); err != nil {
+		t.Fatal(err)
+	}
+	if a := w.Attach("460000000000019"); !a.OK || a.Registration != "roaming" {
+		t.Errorf("roamer: %+v, want roaming", a)
+	}
+	if a := w.Attach("208100000000027"); a.OK || a.Cause != 15 {
+		t.Errorf("own subscriber: %+v, want reject #15", a)
 	}
 }

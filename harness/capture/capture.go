@@ -191,6 +191,7 @@ func (s *Session) Close() error {
 		errs = append(errs, s.live.stop())
 	}
 	if s.tap != nil {
+		s.tap.finish()
 		s.tap.mu.Lock()
 		if s.tap.err != nil {
 			errs = append(errs, s.tap.err)

@@ -34,7 +34,21 @@ type tap struct {
 	mu    sync.Mutex
 	last  time.Time
 	conns uint32
-	err   error // first write error, reported by Close
+	open  []*flow // flows not yet closed, in creation order
+	err   error   // first write error, reported by Close
+}
+
+// finish closes, in creation order, every flow still open when the session
+// ends (a server torn down mid-connection), so the file holds complete TCP
+// conversations whatever the goroutine timing.
+func (t *tap) finish() {
+	t.mu.Lock()
+	open := t.open
+	t.open = nil
+	t.mu.Unlock()
+	for _, f := range open {
+		f.close()
+	}
 }
 
 func newTap(clk clock.Clock, write func(gopacket.CaptureInfo, []byte) error) *tap {
@@ -87,6 +101,7 @@ func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
 	f.segment(true, flagSYN, nil)
 	f.segment(false, flagSYN|flagACK, nil)
 	f.segment(true, flagACK, nil)
+	t.open = append(t.open, f)
 	return f
 }
 

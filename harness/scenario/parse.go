@@ -93,6 +93,13 @@ func (d *decoder) scenario(n *yaml.Node, s *Scenario) error {
 				return err
 			})
 		}},
+		field{"signal", false, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				c, err := d.signal(n, p)
+				s.Signal = append(s.Signal, c)
+				return err
+			})
+		}},
 		field{"faults", false, func(n *yaml.Node, p string) error {
 			return d.sequence(n, p, func(n *yaml.Node, p string) error {
 				f, err := d.fault(n, p)
@@ -156,6 +163,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		field{"personality", false, d.str(&dv.Personality)},
 		field{"check_interval", true, d.duration(&dv.CheckInterval)},
 		field{"free_nvm", false, d.int(&dv.FreeNVM, 0, 1<<30)},
+		field{"attach_wait", false, d.duration(&dv.AttachWait)},
 		field{"profiles", true, func(n *yaml.Node, p string) error {
 			return d.sequence(n, p, func(n *yaml.Node, p string) error {
 				var pr Profile
@@ -207,68 +215,160 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 	)
 }
 
+// faultKinds is the one-line summary of the fault keys, for errors.
+const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>"
+
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
-	var platform, download string
+	var platform, download, attach, cut string
 	cause := -1
 	err := d.mapping(n, path,
 		field{"platform", false, d.str(&platform)},
 		field{"download", false, d.str(&download)},
 		field{"attach_reject", false, d.int(&cause, 1, 255)},
+		field{"attach", false, d.str(&attach)},
+		field{"power_cut", false, d.str(&cut)},
 		field{"operator", false, d.str(&f.Operator)},
-		field{"attempt", false, d.int(&f.Attempt, 0, 1000)},
+		field{"subscriber", false, d.str(&f.Subscriber)},
+		field{"attempt", false, d.attempt(&f.Attempt)},
 		field{"from", false, d.duration(&f.From)},
 		field{"until", false, d.duration(&f.Until)},
+		field{"nth", false, d.int(&f.Nth, 1, 1000)},
+		field{"actor", false, d.str(&f.Actor)},
+		field{"off", false, d.duration(&f.Off)},
 	)
 	if err != nil {
 		return f, err
 	}
+	// given reports whether the entry holds key: a kind key with an empty
+	// value is still that kind, and only some kinds take some keys.
+	given := func(key string) bool { return d.pos[join(path, key)] != nil }
 	kinds := 0
-	for _, given := range []bool{platform != "", cause >= 0, download != ""} {
-		if given {
+	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut"} {
+		if given(k) {
 			kinds++
 		}
 	}
+	refuse := func(kind string, keys ...string) error {
+		for _, k := range keys {
+			if given(k) {
+				return d.errPath(join(path, k), "does not apply to %s faults", kind)
+			}
+		}
+		return nil
+	}
 	switch {
 	case kinds > 1:
-		return f, d.errAt(n, path, "one fault per entry: give one of platform, attach_reject, download")
-	case platform != "":
+		return f, d.errAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut")
+	case given("platform"):
 		switch platform {
 		case "unreachable":
 			f.Kind = PlatformUnreachable
 		case "no_ack":
 			f.Kind = PlatformNoAck
 		default:
-			return f, d.errAt(d.pos[join(path, "platform")], join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
+			return f, d.errPath(join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
 		}
-		if f.Operator != "" || f.Attempt != 0 {
-			return f, d.errAt(n, path, "operator and attempt apply to attach_reject and download only")
+		if f.Operator != "" || given("attempt") {
+			return f, d.errAt(n, path, "operator and attempt apply to attach and download faults only")
 		}
-	case download != "":
+		if err := refuse("platform", "nth", "actor", "off", "subscriber"); err != nil {
+			return f, err
+		}
+	case given("download"):
 		known := false
 		for _, k := range DownloadFaults {
 			known = known || k == download
 		}
 		if !known {
-			return f, d.errAt(d.pos[join(path, "download")], join(path, "download"), "unknown download fault %q (known: %s)", download, strings.Join(DownloadFaults, ", "))
+			return f, d.errPath(join(path, "download"), "unknown download fault %q (known: %s)", download, strings.Join(DownloadFaults, ", "))
 		}
 		f.Kind, f.Name = Download, download
 		if f.Operator == "" {
 			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
-	case cause >= 0:
-		f.Kind, f.Cause = AttachReject, cause
+		if err := refuse("download", "attempt", "nth", "actor", "off", "subscriber"); err != nil {
+			return f, err
+		}
+	case given("attach_reject") || given("attach"):
+		switch {
+		case cause >= 0:
+			f.Kind, f.Cause = AttachReject, cause
+		case attach == "no_service":
+			f.Kind = AttachNoService
+		case attach == "timeout":
+			f.Kind = AttachTimeout
+		default:
+			return f, d.errPath(join(path, "attach"), "unknown attach fault %q (known: no_service, timeout; rejects are attach_reject: <cause>)", attach)
+		}
 		if f.Operator == "" {
 			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
+		if err := refuse("attach", "nth", "actor", "off"); err != nil {
+			return f, err
+		}
+	case given("power_cut"):
+		f.Kind, f.Event = PowerCut, cut
+		pt, ok := powerCutPoint(cut)
+		if !ok {
+			return f, d.errPath(join(path, "power_cut"), "unknown power-cut point %q (known: %s)", cut, strings.Join(PowerCutPoints, ", "))
+		}
+		if f.Actor != "" && !contains(pt.Actors, f.Actor) {
+			return f, d.errPath(join(path, "actor"), "%q never logs %s (logged by: %s)", f.Actor, cut, strings.Join(pt.Actors, ", "))
+		}
+		if f.Nth == 0 {
+			f.Nth = 1
+		}
+		if !given("off") {
+			f.Off = DefaultPowerOff
+		}
+		if f.Off <= 0 || f.Off > MaxPowerOff {
+			return f, d.errPath(join(path, "off"), "%v: want more than 0s and at most %v", f.Off, MaxPowerOff)
+		}
+		if err := refuse("power_cut", "operator", "attempt", "from", "until", "subscriber"); err != nil {
+			return f, err
+		}
 	default:
-		return f, d.errAt(n, path, "unknown fault kind: want one of platform: unreachable|no_ack, attach_reject: <cause>, download: <fault>")
+		return f, d.errAt(n, path, "unknown fault kind: want one of %s", faultKinds)
 	}
 	if f.Until != 0 && f.Until <= f.From {
-		return f, d.errAt(d.pos[join(path, "until")], join(path, "until"), "%v is not after from %v", f.Until, f.From)
+		return f, d.errPath(join(path, "until"), "%v is not after from %v", f.Until, f.From)
 	}
 	return f, nil
+}
+
+// attempt decodes a 1-based attach attempt number. Attempts count from 1;
+// an explicit 0 would silently mean "every attempt", which is what leaving
+// attempt out says, so it gets its own message.
+func (d *decoder) attempt(dst *int) func(*yaml.Node, string) error {
+	return func(n *yaml.Node, path string) error {
+		if n.Kind == yaml.ScalarNode && n.Value == "0" {
+			return d.errAt(n, path, "attempts count from 1; omit attempt to fail every attempt")
+		}
+		return d.int(dst, 1, 1000)(n, path)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// signal decodes one entry of the signal plan.
+func (d *decoder) signal(n *yaml.Node, path string) (SignalChange, error) {
+	var c SignalChange
+	err := d.mapping(n, path,
+		field{"at", true, d.duration(&c.At)},
+		field{"area", true, d.str(&c.Area)},
+		field{"operator", true, d.str(&c.Operator)},
+		// RSRP reporting range, TS 36.133 §9.1.4, as for cells.
+		field{"rsrp", true, d.int(&c.RSRP, -140, -44)})
+	return c, err
 }
 
 func (d *decoder) expect(n *yaml.Node, path string, e *Expect) error {

@@ -169,11 +169,13 @@ func TestParseErrors(t *testing.T) {
 		{"order_by", "itinerary:", "platform: {order_by: price}\nitinerary:", `b.yaml:15:22: platform.order_by: "price": want tariff or signal`},
 		{"preferred ref", "itinerary:", "platform:\n  preferred: {FR: [sfr, dt]}\nitinerary:", `b.yaml:16:25: platform.preferred.FR[1]: unknown operator "dt"`},
 		{"unknown fault kind", "itinerary:", "faults: [{smdp: down}]\nitinerary:", "b.yaml:15:11: faults[0].smdp: unknown field"},
-		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack, attach_reject: <cause>, download: <fault>"},
+		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>"},
+		{"attach fault subscriber unknown", "itinerary:", "faults: [{attach_reject: 15, operator: sfr, subscriber: nobody}]\nitinerary:", `b.yaml:15:57: faults[0].subscriber: unknown operator "nobody"`},
+		{"subscriber on a download fault", "itinerary:", "faults: [{platform: no_ack, subscriber: sfr}]\nitinerary:", `b.yaml:15:41: faults[0].subscriber: does not apply to platform faults`},
 		{"download fault value", "itinerary:", "faults: [{download: slow, operator: sfr}]\nitinerary:", `b.yaml:15:21: faults[0].download: unknown download fault "slow" (known: smdp_unreachable, tls_failure, unknown_ci, expired_smdp_cert, bad_server_signature, bad_euicc_signature, wrong_transaction_id, eid_out_of_range, eligibility_refused, connection_reset, tampered_bpp, truncated_bpp, out_of_memory)`},
 		{"download fault without operator", "itinerary:", "faults: [{download: tampered_bpp}]\nitinerary:", "b.yaml:15:10: faults[0].operator: required field missing"},
 		{"download fault on an operator without SM-DP+", "itinerary:", "faults: [{download: tampered_bpp, operator: sfr}]\nitinerary:", `b.yaml:15:45: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
-		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, download"},
+		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut"},
 		{"bad SM-DP+ host", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"no host\"}", `b.yaml:5:64: network.operators[1].smdp: "no host" is not a host name`},
 		{"allow-list EID", "itinerary:", "platform: {eligibility: {allow_eids: [\"123\"]}}\nitinerary:", `b.yaml:15:39: platform.eligibility.allow_eids[0]: "123" is not an EID (32 digits)`},
 		{"platform fault value", "itinerary:", "faults: [{platform: slow}]\nitinerary:", `b.yaml:15:21: faults[0].platform: unknown platform fault "slow" (known: unreachable, no_ack)`},
@@ -208,6 +210,146 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseFaultPlanErrors: issue 4 "Bad input": a fault or signal plan
+// that names an unknown operator, kind or event, or a step that can never
+// happen, is refused with file, line, column and field.
+func TestParseFaultPlanErrors(t *testing.T) {
+	tests := []struct{ name, plan, want string }{
+		{`attach value`, `faults: [{attach: slow, operator: sfr}]`, `b.yaml:15:19: faults[0].attach: unknown attach fault "slow" (known: no_service, timeout; rejects are attach_reject: <cause>)`},
+		{`attach without operator`, `faults: [{attach: timeout}]`, `b.yaml:15:10: faults[0].operator: required field missing`},
+		{`attach operator ref`, `faults: [{attach: no_service, operator: dt}]`, `b.yaml:15:41: faults[0].operator: unknown operator "dt"`},
+		{`attach attempt zero`, `faults: [{attach: timeout, operator: sfr, attempt: 0}]`, `b.yaml:15:52: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
+		{`attach attempt negative`, `faults: [{attach: timeout, operator: sfr, attempt: -1}]`, `b.yaml:15:52: faults[0].attempt: -1 out of range 1..1000`},
+		{`reject attempt zero`, `faults: [{attach_reject: 15, operator: sfr, attempt: 0}]`, `b.yaml:15:54: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
+		{`attach and reject in one entry`, `faults: [{attach: timeout, attach_reject: 15, operator: sfr}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut`},
+		{`attach fault with nth`, `faults: [{attach: timeout, operator: sfr, nth: 2}]`, `b.yaml:15:48: faults[0].nth: does not apply to attach faults`},
+		{`duplicate attach fault`, `faults: [{attach_reject: 15, operator: sfr, attempt: 2}, {attach: timeout, operator: sfr, attempt: 2, from: 1h}]`, `b.yaml:15:58: faults[1]: faults[0] already fails attempt #2 on sfr in that window`},
+		{`platform fault with off`, `faults: [{platform: unreachable, off: 1m}]`, `b.yaml:15:39: faults[0].off: does not apply to platform faults`},
+		{`download fault with attempt`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 1}]`, `b.yaml:15:66: faults[0].attempt: does not apply to download faults`},
+		{`power cut point`, `faults: [{power_cut: reboot}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "reboot" (known: preferred_list_served, preferred_list_received, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted)`},
+		{`power cut empty`, `faults: [{power_cut: ""}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "" (known: preferred_list_served, preferred_list_received, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted)`},
+		{`power cut nth zero`, `faults: [{power_cut: profile_enabled, nth: 0}]`, `b.yaml:15:44: faults[0].nth: 0 out of range 1..1000`},
+		{`power cut actor`, `faults: [{power_cut: profile_enabled, actor: modem}]`, `b.yaml:15:46: faults[0].actor: "modem" never logs profile_enabled (logged by: euicc)`},
+		{`power cut off zero`, `faults: [{power_cut: profile_enabled, off: 0s}]`, `b.yaml:15:44: faults[0].off: 0s: want more than 0s and at most 24h0m0s`},
+		{`power cut off too long`, `faults: [{power_cut: profile_enabled, off: 48h}]`, `b.yaml:15:44: faults[0].off: 48h0m0s: want more than 0s and at most 24h0m0s`},
+		{`power cut with operator`, `faults: [{power_cut: attach_result, operator: sfr}]`, `b.yaml:15:47: faults[0].operator: does not apply to power_cut faults`},
+		{`power cut with from`, `faults: [{power_cut: attach_result, from: 1h}]`, `b.yaml:15:43: faults[0].from: does not apply to power_cut faults`},
+		{`power cut without SM-DP+`, `faults: [{power_cut: bpp_sent}]`, `b.yaml:15:22: faults[0].power_cut: bpp_sent never happens: no operator runs an SM-DP+ (network.operators[].smdp)`},
+		{`power cut T3410 without timeout fault`, `faults: [{power_cut: attach_timeout}]`, `b.yaml:15:22: faults[0].power_cut: attach_timeout never happens without an attach: timeout fault`},
+		{`duplicate power cut`, `faults: [{power_cut: refresh}, {power_cut: refresh, nth: 1, off: 1m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
+		{`signal operator`, `signal: [{at: 2h, area: FR, operator: dt, rsrp: -90}]`, `b.yaml:15:39: signal[0].operator: unknown operator "dt"`},
+		{`signal area`, `signal: [{at: 2h, area: DE, operator: sfr, rsrp: -90}]`, `b.yaml:15:25: signal[0].area: unknown area "DE" (no cell there)`},
+		{`signal cell`, `signal: [{at: 2h, area: FR, operator: cmcc, rsrp: -90}]`, `b.yaml:15:39: signal[0].operator: operator "cmcc" has no cell in area "FR"`},
+		{`signal rsrp`, `signal: [{at: 2h, area: FR, operator: sfr, rsrp: -30}]`, `b.yaml:15:50: signal[0].rsrp: -30 out of range -140..-44`},
+		{`signal order`, `signal: [{at: 2h, area: FR, operator: sfr, rsrp: -90}, {at: 1h, area: FR, operator: sfr, rsrp: -80}]`, `b.yaml:15:61: signal[1].at: 1h0m0s is before the previous entry's 2h0m0s`},
+		{`signal duplicate`, `signal: [{at: 2h, area: FR, operator: sfr, rsrp: -90}, {at: 2h, area: FR, operator: sfr, rsrp: -80}]`, `b.yaml:15:56: signal[1]: sets the same cell at the same time as signal[0]`},
+		{`signal missing rsrp`, `signal: [{at: 2h, area: FR, operator: sfr}]`, `b.yaml:15:10: signal[0].rsrp: required field missing`},
+		{`signal not a list`, `signal: {at: 2h}`, `b.yaml:15:9: signal: want a list, got a mapping`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("b.yaml", []byte(edit(t, "itinerary:", tt.plan+"\nitinerary:")))
+			var se *Error
+			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
+				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
+			}
+		})
+	}
+	// An operator without any cell can never fail an attach.
+	src := edit(t, "  cells:", "    - {id: dt, plmn: \"26201\", country: DE}\n  cells:")
+	src = strings.Replace(src, "itinerary:", "faults: [{attach: no_service, operator: dt}]\nitinerary:", 1)
+	want := `b.yaml:16:41: faults[0].operator: operator "dt" has no cell (network.cells): no attach on it can fail`
+	if _, err := Parse("b.yaml", []byte(src)); err == nil || err.Error() != want {
+		t.Errorf("error\n got: %v\nwant: %s", err, want)
+	}
+}
+
+// TestParseFaultPlan: issue 4 §1 and §5: attach faults of every kind per
+// operator and attempt, power cuts with their defaults, and the signal plan.
+func TestParseFaultPlan(t *testing.T) {
+	src := edit(t, "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: smdp.sfr.test}")
+	src = strings.Replace(src, "itinerary:", `signal:
+  - {at: 2h, area: FR, operator: sfr, rsrp: -100}
+  - {at: 2h, area: CN, operator: cmcc, rsrp: -70}
+  - {at: 3h, area: FR, operator: sfr, rsrp: -60}
+faults:
+  - {attach_reject: 13, operator: sfr, attempt: 1}
+  - {attach: no_service, operator: sfr, attempt: 2}
+  - {attach: timeout, operator: sfr, attempt: 3, from: 1h, until: 2h}
+  - {attach: timeout, operator: cmcc}
+  - {power_cut: profile_enabled}
+  - {power_cut: notification_received, nth: 2, actor: platform, off: 2m}
+  - {power_cut: bpp_sent}
+  - {power_cut: attach_timeout, nth: 3}
+itinerary:`, 1)
+	s, err := Parse("p.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSignal := []SignalChange{
+		{At: 2 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -100},
+		{At: 2 * time.Hour, Area: "CN", Operator: "cmcc", RSRP: -70},
+		{At: 3 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -60},
+	}
+	if !reflect.DeepEqual(s.Signal, wantSignal) {
+		t.Errorf("signal %+v", s.Signal)
+	}
+	wantFaults := []Fault{
+		{Kind: AttachReject, Operator: "sfr", Attempt: 1, Cause: 13},
+		{Kind: AttachNoService, Operator: "sfr", Attempt: 2},
+		{Kind: AttachTimeout, Operator: "sfr", Attempt: 3, From: time.Hour, Until: 2 * time.Hour},
+		{Kind: AttachTimeout, Operator: "cmcc"},
+		{Kind: PowerCut, Event: "profile_enabled", Nth: 1, Off: DefaultPowerOff},
+		{Kind: PowerCut, Event: "notification_received", Nth: 2, Actor: "platform", Off: 2 * time.Minute},
+		{Kind: PowerCut, Event: "bpp_sent", Nth: 1, Off: DefaultPowerOff},
+		{Kind: PowerCut, Event: "attach_timeout", Nth: 3, Off: DefaultPowerOff},
+	}
+	if !reflect.DeepEqual(s.Faults, wantFaults) {
+		t.Errorf("faults\n got %+v\nwant %+v", s.Faults, wantFaults)
+	}
+	if got := s.PowerCuts(); !reflect.DeepEqual(got, wantFaults[4:]) {
+		t.Errorf("PowerCuts %+v", got)
+	}
+	wc := s.WorldConfig(clock.Epoch)
+	wantWorld := []world.Fault{
+		{Operator: "sfr", Kind: world.Reject, Attempt: 1, Cause: 13},
+		{Operator: "sfr", Kind: world.NoService, Attempt: 2},
+		{Operator: "sfr", Kind: world.Timeout, Attempt: 3, From: clock.Epoch.Add(time.Hour), Until: clock.Epoch.Add(2 * time.Hour)},
+		{Operator: "cmcc", Kind: world.Timeout},
+	}
+	if !reflect.DeepEqual(wc.Faults, wantWorld) {
+		t.Errorf("world faults %+v", wc.Faults)
+	}
+	if _, err := world.New(wc, clock.NewVirtual(clock.Epoch), nil); err != nil {
+		t.Errorf("world refuses the plan: %v", err)
+	}
+}
+
+// TestPowerCutPoints: every point names real actors, once.
+func TestPowerCutPoints(t *testing.T) {
+	actors := map[string]bool{"euicc": true, "modem": true, "world": true, "platform": true, "smdp": true}
+	seen := map[string]bool{}
+	for i, p := range PowerCutPointList {
+		if seen[p.Event] || PowerCutPoints[i] != p.Event || len(p.Actors) == 0 || p.Step == "" {
+			t.Errorf("point %d %+v", i, p)
+		}
+		seen[p.Event] = true
+		for _, a := range p.Actors {
+			if !actors[a] {
+				t.Errorf("%s: unknown actor %q", p.Event, a)
+			}
+		}
+		switch p.Needs {
+		case "", "smdp", "attach_timeout":
+		default:
+			t.Errorf("%s: needs %q", p.Event, p.Needs)
+		}
+	}
+	if len(PowerCutPoints) != len(PowerCutPointList) {
+		t.Errorf("%d points, %d kinds", len(PowerCutPointList), len(PowerCutPoints))
+	}
+}
+
 func TestParseTopLevel(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"", "e.yaml:1:1: empty scenario"},
@@ -233,6 +375,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("name: t\nfaults: [{platform: unreachable, attach_reject: 1}]"))
+	f.Add([]byte(strings.Replace(base, "itinerary:", "signal: [{at: 1h, area: FR, operator: sfr, rsrp: -90}]\nfaults: [{attach: timeout, operator: sfr, attempt: 1}, {power_cut: attach_timeout, nth: 2, actor: modem, off: 1m}]\nitinerary:", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {
@@ -250,6 +393,16 @@ func FuzzParse(f *testing.F) {
 			}
 			if n != 1 {
 				t.Fatalf("accepted %d enabled profiles", n)
+			}
+		}
+		for _, f := range s.PowerCuts() {
+			if f.Nth < 1 || f.Off <= 0 || f.Off > MaxPowerOff {
+				t.Fatalf("accepted power cut %+v", f)
+			}
+		}
+		for i := 1; i < len(s.Signal); i++ {
+			if s.Signal[i].At < s.Signal[i-1].At {
+				t.Fatalf("accepted signal plan out of order %+v", s.Signal)
 			}
 		}
 	})

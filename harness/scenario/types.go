@@ -19,8 +19,19 @@ type Scenario struct {
 	Device    Device
 	Platform  Platform
 	Itinerary []Stop
-	Faults    []Fault
-	Expect    Expect
+	// Signal changes cells' RSRP during the run, in time order.
+	Signal []SignalChange
+	Faults []Fault
+	Expect Expect
+}
+
+// SignalChange sets the RSRP of Operator's cells in Area to RSRP dBm at At
+// after the start of the run (world.SetRSRP), for lists ordered by signal
+// whose order changes between periods (claim 5).
+type SignalChange struct {
+	At             time.Duration
+	Area, Operator string
+	RSRP           int
 }
 
 // Network is the radio world.
@@ -56,6 +67,9 @@ type Device struct {
 	Personality   string // modem personality; default "generic"
 	CheckInterval time.Duration
 	Profiles      []Profile
+	// AttachWait bounds the card's wait for an attach after a switch
+	// before it falls back to the original profile (0: the card's 3 min).
+	AttachWait time.Duration
 	// FreeNVM is the card's free memory for new profiles, in bytes
 	// (0: the card's default).
 	FreeNVM int
@@ -96,13 +110,92 @@ type Stop struct {
 type FaultKind string
 
 // Fault kinds. Each is written in YAML by its own key (platform: unreachable,
-// attach_reject: <cause>); later kinds add their own key.
+// attach_reject: <cause>, attach: no_service|timeout, download: <name>,
+// power_cut: <event kind>).
 const (
 	PlatformUnreachable FaultKind = "platform_unreachable"
 	PlatformNoAck       FaultKind = "platform_no_ack"
 	AttachReject        FaultKind = "attach_reject"
-	Download            FaultKind = "download"
+	// AttachNoService: the operator's cells do not answer the attempt; the
+	// device finds no suitable cell of it (attach: no_service).
+	AttachNoService FaultKind = "attach_no_service"
+	// AttachTimeout: the operator's network never answers the ATTACH
+	// REQUEST; the modem's T3410 expires (attach: timeout).
+	AttachTimeout FaultKind = "attach_timeout"
+	Download      FaultKind = "download"
+	// PowerCut cuts the power of the modem and the card right after the
+	// Nth event of kind Event (by Actor, if given) for Off.
+	PowerCut FaultKind = "power_cut"
 )
+
+// IsAttach reports whether k is one of the attach faults, which the radio
+// world applies per operator and attempt.
+func (k FaultKind) IsAttach() bool {
+	return k == AttachReject || k == AttachNoService || k == AttachTimeout
+}
+
+// DefaultPowerOff is how long a power cut lasts when off is not given.
+const DefaultPowerOff = 30 * time.Second
+
+// MaxPowerOff bounds off: a longer cut is a different scenario (a device
+// switched off), not a power glitch.
+const MaxPowerOff = 24 * time.Hour
+
+// PowerCutPoint is a step of the method after which a power cut can be
+// injected: an event kind and the actors that log it.
+type PowerCutPoint struct {
+	Event  string
+	Actors []string
+	Step   string // the step of the method it marks, for documentation
+	// Needs names what the scenario must have for the event to ever occur:
+	// "smdp" (an operator with an SM-DP+), "attach_timeout" (an attach:
+	// timeout fault), or "".
+	Needs string
+}
+
+// PowerCutPointList lists, in method order, the events a power_cut fault
+// may name (fixtures/scenarios/README.md documents each).
+var PowerCutPointList = []PowerCutPoint{
+	{"preferred_list_served", []string{"platform"}, "the platform answered the list request, before the card stored it", ""},
+	{"preferred_list_received", []string{"euicc"}, "list stored, before the switch or the download", ""},
+	{"profile_not_preinstalled", []string{"euicc"}, "before the download request", ""},
+	{"download_requested", []string{"euicc", "platform"}, "download asked for, before the order reaches the SM-DP+", ""},
+	{"mutual_auth", []string{"euicc", "smdp"}, "mid-download: after mutual authentication", "smdp"},
+	{"bpp_sent", []string{"smdp"}, "mid-download: the bound profile package is on its way", "smdp"},
+	{"profile_installed", []string{"euicc"}, "after the install, before the notifications", "smdp"},
+	{"download_result", []string{"euicc"}, "download finished (ok or not)", ""},
+	{"notification_received", []string{"platform", "smdp"}, "a notification arrived, before the card saw the acknowledgement", ""},
+	{"notification_sent", []string{"euicc"}, "a notification acknowledged", ""},
+	{"profile_enabled", []string{"euicc"}, "after enable, before the REFRESH", ""},
+	{"refresh", []string{"modem"}, "the modem runs the REFRESH", ""},
+	{"attach_attempt", []string{"world"}, "an attach attempt started", ""},
+	{"attach_result", []string{"world"}, "an attach attempt answered", ""},
+	{"attach_timeout", []string{"modem"}, "T3410 expired", "attach_timeout"},
+	{"attach_failed", []string{"euicc"}, "the card judged the attach failed (claim 3)", ""},
+	{"fallback", []string{"euicc"}, "switching back to the original profile", ""},
+	{"fallback_attached", []string{"euicc"}, "back on the original, before the next operator", ""},
+	{"list_exhausted", []string{"euicc"}, "every operator of the list failed", ""},
+}
+
+// PowerCutPoints lists the event kinds a power_cut fault may name, in
+// method order.
+var PowerCutPoints = func() []string {
+	out := make([]string, len(PowerCutPointList))
+	for i, p := range PowerCutPointList {
+		out[i] = p.Event
+	}
+	return out
+}()
+
+// powerCutPoint returns the point for event kind ev.
+func powerCutPoint(ev string) (PowerCutPoint, bool) {
+	for _, p := range PowerCutPointList {
+		if p.Event == ev {
+			return p, true
+		}
+	}
+	return PowerCutPoint{}, false
+}
 
 // Download fault names (faults: [{download: <name>, operator: <id>}]); each
 // breaks one step of the SGP.22 download of claim 2.
@@ -132,16 +225,31 @@ type Fault struct {
 	Kind FaultKind
 	// Name is the download fault's name (Download).
 	Name string
-	// Operator is the network that rejects (attach_reject).
+	// Operator is the network that fails the attach (attach faults) or the
+	// operator whose download breaks (Download).
 	Operator string
-	// Attempt is the 1-based attach attempt on Operator's network to reject;
-	// 0 rejects every attempt (attach_reject).
+	// Subscriber limits an attach fault to subscribers of that operator
+	// (a network refusing its own new profile while it serves roamers).
+	Subscriber string
+	// Attempt is the 1-based attach attempt on Operator's network to fail,
+	// counted over the run; 0 (omitted) fails every attempt (attach faults).
 	Attempt int
 	// Cause is the EMM cause sent (attach_reject, TS 24.301 §9.9.3.9).
 	Cause int
 	// From and Until bound the fault on the simulated clock, measured from
 	// the start of the run; Until 0 leaves it open-ended.
 	From, Until time.Duration
+	// Event is the event kind after which the power is cut, one of
+	// PowerCutPoints (PowerCut).
+	Event string
+	// Nth: the cut follows the Nth event of that kind, 1-based (PowerCut).
+	Nth int
+	// Actor restricts the count to events of that actor; "" counts any
+	// (PowerCut).
+	Actor string
+	// Off is how long the power stays off (PowerCut; default
+	// DefaultPowerOff).
+	Off time.Duration
 }
 
 // Active reports whether f is in force at elapsed time t.
@@ -178,6 +286,17 @@ func (s *Scenario) PlatformDown(t time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// PowerCuts returns the power_cut faults, in file order.
+func (s *Scenario) PowerCuts() []Fault {
+	var out []Fault
+	for _, f := range s.Faults {
+		if f.Kind == PowerCut {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // EnabledProfile returns the profile enabled at the start.

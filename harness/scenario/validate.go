@@ -1,9 +1,12 @@
 package scenario
 
 import (
-	"github.com/esimhil/esimhil/emulators/ident"
+	"fmt"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/ident"
 )
 
 // validate checks formats and cross-references after decoding, in document
@@ -84,23 +87,128 @@ func (d *decoder) validate(s *Scenario) error {
 	if len(s.Itinerary) == 0 {
 		return d.errPath("itinerary", "at least one stop is required")
 	}
+	if err := d.validateSignal(s, opRef); err != nil {
+		return err
+	}
+	if err := d.validateFaults(s, ops, opRef); err != nil {
+		return err
+	}
+	return d.validateExpect(s, opRef)
+}
+
+// validateSignal checks the signal plan like the itinerary: known area and
+// operator with a cell there, times in order.
+func (d *decoder) validateSignal(s *Scenario, opRef func(string, string) error) error {
+	type key struct {
+		at             time.Duration
+		area, operator string
+	}
+	seen := map[key]int{}
+	for i, c := range s.Signal {
+		p := index("signal", i)
+		if i > 0 && c.At < s.Signal[i-1].At {
+			return d.errPath(p+".at", "%v is before the previous entry's %v", c.At, s.Signal[i-1].At)
+		}
+		if err := opRef(p+".operator", c.Operator); err != nil {
+			return err
+		}
+		has, hasArea := false, false
+		for _, cl := range s.Network.Cells {
+			hasArea = hasArea || cl.Area == c.Area
+			has = has || (cl.Area == c.Area && cl.Operator == c.Operator)
+		}
+		if !hasArea {
+			return d.errPath(p+".area", "unknown area %q (no cell there)", c.Area)
+		}
+		if !has {
+			return d.errPath(p+".operator", "operator %q has no cell in area %q", c.Operator, c.Area)
+		}
+		k := key{c.At, c.Area, c.Operator}
+		if j, dup := seen[k]; dup {
+			return d.errPath(p, "sets the same cell at the same time as signal[%d]", j)
+		}
+		seen[k] = i
+	}
+	return nil
+}
+
+// validateFaults checks the fault plan's references and refuses steps that
+// can never happen.
+func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
+	hasCell := map[string]bool{}
+	for _, c := range s.Network.Cells {
+		hasCell[c.Operator] = true
+	}
+	hasSMDP, hasTimeout := false, false
+	for _, o := range s.Network.Operators {
+		hasSMDP = hasSMDP || o.SMDP != ""
+	}
+	for _, f := range s.Faults {
+		hasTimeout = hasTimeout || f.Kind == AttachTimeout
+	}
 	for i, f := range s.Faults {
-		switch f.Kind {
-		case AttachReject:
-			if err := opRef(index("faults", i)+".operator", f.Operator); err != nil {
+		p := index("faults", i)
+		switch {
+		case f.Kind.IsAttach():
+			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
-		case Download:
-			p := index("faults", i) + ".operator"
-			if err := opRef(p, f.Operator); err != nil {
+			if !hasCell[f.Operator] {
+				return d.errPath(p+".operator", "operator %q has no cell (network.cells): no attach on it can fail", f.Operator)
+			}
+			if f.Subscriber != "" {
+				if err := opRef(p+".subscriber", f.Subscriber); err != nil {
+					return err
+				}
+			}
+			for j, g := range s.Faults[:i] {
+				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && overlap(f, g) {
+					return d.errPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
+				}
+			}
+		case f.Kind == Download:
+			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
 			if f.Name != EligibilityRefused && f.Name != OutOfMemory && ops[f.Operator].SMDP == "" {
-				return d.errPath(p, "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+				return d.errPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+			}
+		case f.Kind == PowerCut:
+			pt, _ := powerCutPoint(f.Event)
+			switch {
+			case pt.Needs == "smdp" && !hasSMDP:
+				return d.errPath(p+".power_cut", "%s never happens: no operator runs an SM-DP+ (network.operators[].smdp)", f.Event)
+			case pt.Needs == "attach_timeout" && !hasTimeout:
+				return d.errPath(p+".power_cut", "%s never happens without an attach: timeout fault", f.Event)
+			}
+			for j, g := range s.Faults[:i] {
+				if g.Kind == PowerCut && g.Event == f.Event && g.Nth == f.Nth && g.Actor == f.Actor {
+					return d.errPath(p, "faults[%d] already cuts the power after that event", j)
+				}
 			}
 		}
 	}
-	return d.validateExpect(s, opRef)
+	return nil
+}
+
+// overlap reports whether the windows of f and g share a moment.
+func overlap(f, g Fault) bool {
+	fEnd, gEnd := f.Until, g.Until
+	const open = time.Duration(1<<63 - 1)
+	if fEnd == 0 {
+		fEnd = open
+	}
+	if gEnd == 0 {
+		gEnd = open
+	}
+	return f.From < gEnd && g.From < fEnd
+}
+
+func attemptName(n int) string {
+	if n == 0 {
+		return "every attempt"
+	}
+	return fmt.Sprintf("#%d", n)
 }
 
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {

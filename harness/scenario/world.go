@@ -7,7 +7,7 @@ import (
 )
 
 // WorldConfig returns the radio world of s for a run starting at start
-// (attach_reject faults become world faults with absolute windows).
+// (attach faults become world faults with absolute windows).
 func (s *Scenario) WorldConfig(start time.Time) world.Config {
 	var c world.Config
 	for _, o := range s.Network.Operators {
@@ -20,10 +20,18 @@ func (s *Scenario) WorldConfig(start time.Time) world.Config {
 		c.Cells = append(c.Cells, world.Cell{Area: cl.Area, Operator: cl.Operator, RSRP: cl.RSRP, TAC: cl.TAC, CellID: cl.CellID})
 	}
 	for _, f := range s.Faults {
-		if f.Kind != AttachReject {
+		var kind world.FaultKind
+		switch f.Kind {
+		case AttachReject:
+			kind = world.Reject
+		case AttachNoService:
+			kind = world.NoService
+		case AttachTimeout:
+			kind = world.Timeout
+		default:
 			continue
 		}
-		wf := world.Fault{Operator: f.Operator, Attempt: f.Attempt, Cause: f.Cause}
+		wf := world.Fault{Operator: f.Operator, Subscriber: f.Subscriber, Kind: kind, Attempt: f.Attempt, Cause: f.Cause}
 		if f.From > 0 {
 			wf.From = start.Add(f.From)
 		}

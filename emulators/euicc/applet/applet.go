@@ -46,10 +46,13 @@ func (a *Applet) Step(ev Event) []Effect {
 		a.locationStatus(e)
 	case HTTPResult:
 		a.httpResult(e)
+		a.reconcile()
 	case ProfileEnabled:
 		a.profileEnabled(e)
+		a.reconcile()
 	case ES10Result:
 		a.es10Result(e)
+		a.reconcile()
 	default:
 		a.log("ignored", "event", fmt.Sprintf("%T", ev), "reason", "unknown event")
 	}
@@ -100,7 +103,9 @@ func (a *Applet) boot(e Boot) {
 			a.persist()
 		}
 	}
-	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+	if !a.bootCycle() {
+		a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+	}
 	// Notifications not acknowledged before the reset are sent again
 	// (SGP.22 §3.5: pending until acknowledged) once there is a bearer.
 	a.st.Online = false
@@ -141,6 +146,10 @@ func (a *Applet) markOriginal() {
 
 // timer runs the periodic check (claim 1) and resends an owed notification.
 func (a *Applet) timer(e TimerExpired) {
+	if e.ID == AttachTimer {
+		a.attachWaitExpired()
+		return
+	}
 	if e.ID != CheckTimer {
 		a.log("ignored", "event", "timer_expired", "reason", fmt.Sprintf("unknown timer %d", e.ID))
 		return
@@ -151,6 +160,7 @@ func (a *Applet) timer(e TimerExpired) {
 	if a.st.FlushDue && a.st.Online {
 		a.flush()
 	}
+	a.retryFallbackEnable()
 	a.emit(ReadLocation{})
 	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
 }

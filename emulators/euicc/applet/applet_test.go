@@ -85,9 +85,10 @@ func lg(kind string, kv ...any) Log {
 }
 
 var (
-	tick     = StartTimer{ID: CheckTimer, D: 5 * time.Minute}
-	checkNow = []Effect{ReadLocation{}, tick}
-	ok200    = func(id int, body string) HTTPResult { return HTTPResult{ReqID: id, Status: 200, Body: []byte(body)} }
+	tick       = StartTimer{ID: CheckTimer, D: 5 * time.Minute}
+	attachWait = StartTimer{ID: AttachTimer, D: DefaultAttachWait}
+	checkNow   = []Effect{ReadLocation{}, tick}
+	ok200      = func(id int, body string) HTTPResult { return HTTPResult{ReqID: id, Status: 200, Body: []byte(body)} }
 )
 
 // roamToSFR is the main path: claims 1 and 5 end to end.
@@ -117,7 +118,7 @@ var roamToSFR = []step{
 	{Boot{Profiles: []Profile{
 		{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},
 		{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810", Enabled: true},
-	}}, []Effect{tick, listNotif(2)}},
+	}}, []Effect{Persist{}, attachWait, listNotif(2)}}, // claim 3: the attach wait starts (the check waits for it)
 	// claim 3/7: attach on the preferred operator succeeded → report it.
 	{LocationStatus{Service: NormalService, PLMN: "20810"}, []Effect{
 		Persist{}, Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)},
@@ -191,12 +192,15 @@ func TestScripts(t *testing.T) {
 		}},
 		{"enable refused → logged, stay", []step{boot, roam,
 			{ok200(1, frList), []Effect{lg("preferred_list_received", "operators", []string{"sfr", "orange-fr"}), Persist{}, EnableProfile{ICCID: "89331000000000000027"}}},
-			{ProfileEnabled{ICCID: "89331000000000000027", Result: 3}, []Effect{lg("profile_enable_failed", "iccid", "89331000000000000027", "result", 3)}},
+			// claim 3: the attempt failed without leaving the original → next operator at once.
+			{ProfileEnabled{ICCID: "89331000000000000027", Result: 3}, []Effect{lg("profile_enable_failed", "iccid", "89331000000000000027", "result", 3),
+				Persist{}, lg("profile_not_preinstalled", "operator", "orange-fr"), lg("download_requested", "operator", "orange-fr"), Persist{},
+				HTTPPost{ReqID: 2, Path: PathDownload, Body: []byte(`{"eid":"89049032000001000000000000000123","operator":"orange-fr","serving_plmn":"20801"}`)}}},
 		}},
-		{"attach denied after switch → pending, no report", append(append([]step(nil), roamToSFR[:8]...),
-			step{LocationStatus{Service: LimitedService, PLMN: "20810"}, []Effect{lg("attach_pending", "iccid", "89331000000000000027", "service", "limited", "plmn", "20810")}},
+		{"no service after switch → pending, no report yet", append(append([]step(nil), roamToSFR[:8]...),
+			step{LocationStatus{Service: NoService}, []Effect{lg("attach_pending", "iccid", "89331000000000000027", "service", "none", "plmn", "")}},
 			step{TimerExpired{ID: CheckTimer}, checkNow},
-			step{LocalInfo{Service: NormalService, PLMN: "20801"}, []Effect{lg("attach_pending", "iccid", "89331000000000000027", "service", "normal", "plmn", "20801")}},
+			step{LocalInfo{Service: NoService}, []Effect{lg("check", "service", "none")}},
 			// A periodic check confirms the attach too.
 			step{LocalInfo{Service: NormalService, PLMN: "20810"}, []Effect{Persist{}, Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: []byte(sfrNotif)}}},
 		)},
@@ -222,7 +226,9 @@ func TestScripts(t *testing.T) {
 		}},
 		{"power loss before enable reached NVM → attach check dropped", append(append([]step(nil), roamToSFR[:7]...),
 			step{Boot{Profiles: testProfiles()}, []Effect{
-				lg("attach_check_dropped", "iccid", "89331000000000000027", "reason", "profile not enabled after boot"), Persist{}, tick, listNotif(2),
+				lg("attach_check_dropped", "iccid", "89331000000000000027", "reason", "profile not enabled after boot"), Persist{},
+				// claim 3: the cycle resumes from the original once it is attached.
+				lg("cycle_resumed", "operator", "sfr", "phase", "attempt"), Persist{}, attachWait, listNotif(2),
 			}},
 			step{TimerExpired{ID: CheckTimer}, checkNow},
 		)},

@@ -32,6 +32,13 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 		a.st.Profiles[i].Enabled = a.st.Profiles[i].ICCID == e.ICCID
 	}
 	a.log("profile_enabled", "iccid", p.ICCID, "operator", p.Operator, "original", p.Original)
+	if c := a.st.Cycle; c != nil && c.Phase == phaseFallback {
+		// Back on the original (claim 3): its attach is awaited after the
+		// Boot, and it is no preferred switch to report.
+		a.persist()
+		a.emit(Refresh{})
+		return
+	}
 	a.st.Await = &AttachCheck{ICCID: p.ICCID, Operator: p.Operator, PLMN: p.HomePLMN}
 	// Persist before REFRESH: the reset must not lose the pending check.
 	a.persist()
@@ -42,17 +49,14 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 // new profile's home network means the attach on the preferred operator
 // succeeded, and the platform is told so.
 func (a *Applet) locationStatus(e LocationStatus) {
+	if a.cycleLocation(e) {
+		return
+	}
 	w := a.st.Await
 	if w == nil || w.Attached {
 		return
 	}
-	if e.Service != NormalService || e.PLMN != w.PLMN {
-		a.log("attach_pending", "iccid", w.ICCID, "service", e.Service.String(), "plmn", e.PLMN)
-		return
-	}
-	w.Attached = true
-	a.persist()
-	a.sendAttachSuccess()
+	a.judgeAttach(e)
 }
 
 func (a *Applet) sendAttachSuccess() {

@@ -29,7 +29,7 @@ func (a *Applet) localInfo(e LocalInfo) {
 		a.log("check", "service", e.Service.String())
 		return
 	}
-	if w := a.st.Await; w != nil && !w.Attached {
+	if w, c := a.st.Await, a.st.Cycle; (w != nil && !w.Attached) || (c != nil && c.Phase == phaseFallback && c.Waiting) {
 		// A periodic check can confirm the attach as well as the event can.
 		a.locationStatus(LocationStatus{Service: e.Service, PLMN: e.PLMN, TAC: e.TAC, CellID: e.CellID})
 		return
@@ -40,6 +40,11 @@ func (a *Applet) localInfo(e LocalInfo) {
 	}
 	if a.st.Enabling != "" {
 		a.log("check", "service", e.Service.String(), "busy", "enabling "+a.st.Enabling)
+		return
+	}
+	if c := a.st.Cycle; c != nil {
+		// A new list replaces the old one only between cycles.
+		a.log("check", "service", e.Service.String(), "busy", "list "+c.ListID+" "+c.Phase)
 		return
 	}
 	p, ok := a.enabled()

@@ -23,6 +23,15 @@ func (s State) clone() State {
 		}
 		c.DL = &d
 	}
+	if s.Cycle != nil {
+		cy := *s.Cycle
+		cy.Tried = append([]string(nil), s.Cycle.Tried...)
+		if s.Cycle.Report != nil {
+			r := *s.Cycle.Report
+			cy.Report = &r
+		}
+		c.Cycle = &cy
+	}
 	c.Owed = append([]OwedNote(nil), s.Owed...)
 	if s.Retry != nil {
 		r := *s.Retry

@@ -117,6 +117,13 @@ func runDL(t *testing.T, a *Applet, script []dlStep) {
 	}
 }
 
+// exhausted is what follows a failed download of the list's only operator
+// (claim 3): the list is exhausted and the platform told so.
+func exhausted(req int) string {
+	return fmt.Sprintf(`Log list_exhausted {"operators":["orange-fr"]}; Persist; POST#%d seq3 /v1/notifications `+
+		`{"eid":"89049032000001000000000000000123","kind":"list-exhausted","plmn":"20801"}; `, req)
+}
+
 const orangeList = `{"list_id":"l3","country":"FR","order_by":"signal","operators":[{"id":"orange-fr","plmn":"20801","rsrp":-85}]}`
 
 // toDownload brings an applet to the platform's answer to its download
@@ -195,21 +202,21 @@ func TestDownloadFailures(t *testing.T) {
 	}{
 		{"claim 4: eligibility refused", []dlStep{
 			{HTTPResult{ReqID: 2, Status: 403, Body: []byte(`{"error":"eligibility: daily quota reached"}`)},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform refused (403): eligibility: daily quota reached"}; Persist; `},
+				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform refused (403): eligibility: daily quota reached"}; Persist; ` + exhausted(3)},
 		}},
 		{"platform unreachable", []dlStep{
 			{HTTPResult{ReqID: 2, Err: "open channel: result 3A/07"},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: open channel: result 3A/07"}; Persist; `},
+				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: open channel: result 3A/07"}; Persist; ` + exhausted(3)},
 		}},
 		{"platform answer without address", []dlStep{
-			{ok200(2, `{"operator":"orange-fr"}`), `Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: answer without smdp_address or matching_id"}; Persist; `},
+			{ok200(2, `{"operator":"orange-fr"}`), `Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: answer without smdp_address or matching_id"}; Persist; ` + exhausted(3)},
 		}},
 		{"SM-DP+ unreachable before a session", []dlStep{
 			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
 			{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
 			{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
 			{HTTPResult{ReqID: 3, Err: "tls handshake: x509: certificate signed by unknown authority"},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"initiateAuthentication: tls handshake: x509: certificate signed by unknown authority"}; Persist; `},
+				`Log download_result {"ok":false,"operator":"orange-fr","reason":"initiateAuthentication: tls handshake: x509: certificate signed by unknown authority"}; Persist; ` + exhausted(4)},
 		}},
 		{"card refuses the SM-DP+ (claim 2 mutual authentication) → cancel", []dlStep{
 			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
@@ -220,7 +227,7 @@ func TestDownloadFailures(t *testing.T) {
 				"serverSignature1": b64s(dlSig), "euiccCiPKIdToBeUsed": b64s([]byte{0xAA}), "serverCertificate": b64s(dlCert)}), "ES10#4 BF38; "},
 			{ES10Result{ReqID: 4, Resp: rsp.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: rsp.AuthErrInvalidSignature}.Encode(), SW: 0x9000},
 				`Log download_result {"ok":false,"operator":"orange-fr","reason":"AuthenticateServer: authenticateErrorCode 2"}; ES10#5 BF41; `},
-			{ES10Result{ReqID: 5, Resp: []byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, SW: 0x9000}, `Persist; `},
+			{ES10Result{ReqID: 5, Resp: []byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, SW: 0x9000}, `Persist; ` + exhausted(4)},
 		}},
 		{"SM-DP+ refuses the card → cancel", []dlStep{
 			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
@@ -244,7 +251,7 @@ func TestDownloadFailures(t *testing.T) {
 		}},
 		{"card error status word", []dlStep{
 			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, SW: 0x6A88}, `Log download_result {"ok":false,"operator":"orange-fr","reason":"ES10 challenge: status word 6A88"}; Persist; `},
+			{ES10Result{ReqID: 2, SW: 0x6A88}, `Log download_result {"ok":false,"operator":"orange-fr","reason":"ES10 challenge: status word 6A88"}; Persist; ` + exhausted(3)},
 		}},
 	}
 	for _, tt := range tests {
@@ -265,7 +272,7 @@ func TestDownloadInstallFailedAndOwedNote(t *testing.T) {
 	a.st.DL.Step, a.st.DL.Req, a.st.DL.SMDP, a.st.DL.TxID = dlLoad, 9, "smdp.orange.test", "0102030405060708"
 	a.st.DL.Segments = [][]byte{{0xBF, 0x36}}
 	runDL(t, a, []dlStep{{ES10Result{ReqID: 9, Resp: pirBytes(false), SW: 0x9000},
-		`Log download_result {"ok":false,"operator":"orange-fr","reason":"install failed: bppCommandId 5 errorReason 8"}; Persist; `}})
+		`Log download_result {"ok":false,"operator":"orange-fr","reason":"install failed: bppCommandId 5 errorReason 8"}; Persist; ` + exhausted(3)}})
 
 	a = toDownload(t)
 	p := Profile{ICCID: dlMetadata.ICCID, Operator: "orange-fr", HomePLMN: "20801"}
@@ -274,8 +281,12 @@ func TestDownloadInstallFailedAndOwedNote(t *testing.T) {
 		{HTTPResult{ReqID: 9, Status: 503}, `Log notification_failed {"kind":"download-success","reason":"http status 503","seq":3,"to":"platform"}; ` +
 			`Log download_result {"ok":true,"operator":"orange-fr","reason":""}; Persist; applet.EnableProfile{ICCID:89330100000000000019}; `},
 		// No bearer right after the reset: the note waits for normal service.
-		{Boot{Profiles: testProfiles()}, `applet.StartTimer{ID:1 D:5m0s}; ES10#2 BF28; `},
-		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; `},
+		// claim 3: power lost before the enable; the cycle resumes on the original.
+		{Boot{Profiles: testProfiles()}, `Log cycle_resumed {"operator":"orange-fr","phase":"attempt"}; Persist; applet.StartTimer{ID:2 D:3m0s}; ES10#2 BF28; `},
+		// The profile is not on the card after the reset: the attempt counts as failed and the list is exhausted.
+		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; ` +
+			`Log fallback_attached {"operator":"cmcc","plmn":"20801"}; Log list_exhausted {"operators":["orange-fr"]}; Persist; ` +
+			`POST#4 seq4 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"list-exhausted","plmn":"20801"}; `},
 		{ok200(3, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Persist; `},
 	})
 	if len(a.st.Owed) != 0 {

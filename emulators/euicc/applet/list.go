@@ -21,6 +21,8 @@ func (a *Applet) httpResult(e HTTPResult) {
 	case e.ReqID != 0 && e.ReqID == a.st.NotifyReq:
 		a.st.NotifyReq = 0
 		a.notifyResult(e)
+	case e.ReqID != 0 && a.st.Cycle != nil && e.ReqID == a.st.Cycle.Req:
+		a.reportResult(e)
 	case e.ReqID != 0 && a.st.DL != nil && e.ReqID == a.st.DL.Req && !a.st.DL.es10Step():
 		a.downloadHTTP(e)
 	case e.ReqID != 0 && len(a.st.Owed) > 0 && e.ReqID == a.st.Owed[0].Req:
@@ -61,16 +63,7 @@ func (a *Applet) listResult(e HTTPResult) {
 		a.persist()
 		return
 	}
-	target, ok := a.profileByPLMN(first.PLMN)
-	if !ok {
-		a.persist()
-		a.log("profile_not_preinstalled", "operator", first.ID)
-		a.startDownload(first) // claim 2
-		return
-	}
-	a.st.Enabling = target.ICCID
-	a.persist()
-	a.emit(EnableProfile{ICCID: target.ICCID})
+	a.startCycle(l) // claim 3: the list is walked in order until one attaches
 }
 
 // httpFailure returns why e is not a 200 answer, or "".

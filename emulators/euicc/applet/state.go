@@ -40,6 +40,11 @@ type State struct {
 	// FlushDue says notifications wait for a bearer or failed to go out;
 	// the next normal-service location status or periodic check sends them.
 	FlushDue bool `json:"flush_due,omitempty"`
+	// CheckDeferred says the periodic check timer waits for the attach-wait
+	// timer: a Boot that awaits an attach starts only that one.
+	CheckDeferred bool `json:"check_deferred,omitempty"`
+	// Cycle is the walk through the stored list in progress (claim 3).
+	Cycle *Cycle `json:"cycle,omitempty"`
 }
 
 // PreferredList is the platform's answer to a preferred-list request.
@@ -67,4 +72,7 @@ type AttachCheck struct {
 	// Attached is set once the terminal reported normal service on PLMN; the
 	// attach-success notification is then owed until the platform takes it.
 	Attached bool `json:"attached,omitempty"`
+	// Booted is set at the Boot on the new profile: only reports after it
+	// can judge the attach a failure (claim 3).
+	Booted bool `json:"booted,omitempty"`
 }

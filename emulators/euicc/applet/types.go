@@ -12,6 +12,12 @@
 // (run in the ISD-R, answered by ES10Result) and ES9Call (HTTPS to the
 // SM-DP+, answered by HTTPResult). download.go holds the steps, pending.go
 // the resending of unacknowledged notifications after a Boot.
+//
+// fallback.go is claim 3: after every switch the attach is judged (location
+// status, bounded by the attach-wait timer); on failure the card goes back
+// to the original profile, waits for it to attach, reports the failure and
+// tries the stored list's next operator, in order, each once, until one
+// attaches or the list is exhausted.
 package applet
 
 import "time"
@@ -184,4 +190,7 @@ func (Log) isEffect()           {}
 type Config struct {
 	EID           string
 	CheckInterval time.Duration
+	// AttachWait bounds the wait for normal service after a switch or a
+	// fallback (claim 3); zero means DefaultAttachWait.
+	AttachWait time.Duration
 }

@@ -1,0 +1,302 @@
+package applet
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	iccidCMCC   = "89860000000000000019"
+	iccidSFR    = "89331000000000000027"
+	iccidOrange = "89330100000000000019"
+)
+
+func threeProfiles(enabled string) []Profile {
+	ps := []Profile{
+		{ICCID: iccidCMCC, Operator: "cmcc", HomePLMN: "46000", Original: true},
+		{ICCID: iccidSFR, Operator: "sfr", HomePLMN: "20810"},
+		{ICCID: iccidOrange, Operator: "orange-fr", HomePLMN: "20801"},
+	}
+	for i := range ps {
+		ps[i].Enabled = ps[i].ICCID == enabled
+	}
+	return ps
+}
+
+// The patent's claim-3 sequence, effect by effect: the first preferred
+// operator rejects the attach, the card goes back to the original, waits
+// for it to attach, reports the failure, then switches to the second
+// preferred operator, which attaches and is reported.
+func TestClaim3Sequence(t *testing.T) {
+	a := New(testCfg, State{})
+	note := func(kind, iccid, op, plmn string) []byte {
+		b, _ := json.Marshal(reportNote{EID: testCfg.EID, Kind: kind, ICCID: iccid, Operator: op, PLMN: plmn})
+		return b
+	}
+	runScript(t, a, []step{
+		{Boot{Profiles: threeProfiles(iccidCMCC)}, []Effect{tick, listNotif(1)}},
+		{parisInfo, []Effect{
+			lg("roaming_detected", "serving_plmn", "20801"), lg("preferred_list_requested", "serving_plmn", "20801"),
+			Persist{}, HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
+		}},
+		{ok200(1, frList), []Effect{lg("preferred_list_received", "operators", []string{"sfr", "orange-fr"}), Persist{}, EnableProfile{ICCID: iccidSFR}}},
+		{ProfileEnabled{ICCID: iccidSFR}, []Effect{lg("profile_enabled", "iccid", iccidSFR, "operator", "sfr", "original", false), Persist{}, Refresh{}}},
+		// claim 3: the attach check is bounded by the attach wait.
+		{Boot{Profiles: threeProfiles(iccidSFR)}, []Effect{Persist{}, attachWait, listNotif(2)}},
+		// claim 3: registration denied → back to the original (the fallback channel).
+		{LocationStatus{Service: LimitedService, PLMN: "20810"}, []Effect{
+			lg("attach_failed", "operator", "sfr", "reason", "registration denied (limited service on 20810)"),
+			lg("fallback", "from_operator", "sfr", "to_operator", "cmcc"), Persist{}, EnableProfile{ICCID: iccidCMCC},
+		}},
+		{ProfileEnabled{ICCID: iccidCMCC}, []Effect{lg("profile_enabled", "iccid", iccidCMCC, "operator", "cmcc", "original", true), Persist{}, Refresh{}}},
+		{Boot{Profiles: threeProfiles(iccidCMCC)}, []Effect{Persist{}, attachWait, listNotif(3)}},
+		// No next attempt before the original is attached again.
+		{LocationStatus{Service: NoService}, nil},
+		{TimerExpired{ID: CheckTimer}, checkNow},
+		{LocalInfo{Service: NoService}, []Effect{lg("check", "service", "none")}},
+		// claim 3: the original attached (roaming) → report, then the next operator.
+		{LocationStatus{Service: NormalService, PLMN: "20801"}, []Effect{
+			lg("fallback_attached", "operator", "cmcc", "plmn", "20801"),
+			Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: note(KindAttachFailure, iccidSFR, "sfr", "20810")},
+		}},
+		{ok200(2, `{"ack":true}`), []Effect{lg("notification_sent", "kind", KindAttachFailure, "to", "platform"), Persist{}, EnableProfile{ICCID: iccidOrange}}},
+		{ProfileEnabled{ICCID: iccidOrange}, []Effect{lg("profile_enabled", "iccid", iccidOrange, "operator", "orange-fr", "original", false), Persist{}, Refresh{}}},
+		{Boot{Profiles: threeProfiles(iccidOrange)}, []Effect{Persist{}, attachWait, listNotif(4)}},
+		// claims 3 and 7: attached on the second preferred operator → attach-success.
+		{LocationStatus{Service: NormalService, PLMN: "20801"}, []Effect{
+			Persist{}, Persist{}, HTTPPost{ReqID: 3, Path: PathNotifications, Body: []byte(
+				`{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89330100000000000019","operator":"orange-fr","plmn":"20801"}`)},
+		}},
+		{ok200(3, `{}`), []Effect{lg("notification_sent", "kind", "attach-success", "to", "platform"), Persist{}}},
+		// The attach wait running out after the success only restarts the
+		// periodic check, in phase with the Boot (5m - 3m).
+		{TimerExpired{ID: AttachTimer}, []Effect{StartTimer{ID: CheckTimer, D: 2 * time.Minute}}},
+		{TimerExpired{ID: CheckTimer}, checkNow},
+		{LocalInfo{Service: NormalService, PLMN: "20801"}, nil},
+	})
+	if st := a.State(); st.Cycle != nil || st.Await != nil {
+		t.Fatalf("cycle not over: %+v", st)
+	}
+}
+
+// The claim-3 paths through a simulated card, terminal and network: the
+// log tells the story, the platform's reports are counted.
+func TestFallbackPaths(t *testing.T) {
+	sfr := func(ocs ...outcome) simOp {
+		return simOp{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: ocs}
+	}
+	orange := func(ocs ...outcome) simOp {
+		return simOp{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: ocs}
+	}
+	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"} // refused download
+	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true}
+	tests := []struct {
+		name         string
+		ops          []simOp
+		orig         []outcome
+		origRecovers bool
+		periods      int
+		want         string // the log, kinds in order (check/attach_pending left out)
+		reports      map[string]int
+	}{
+		{"claim 3: first rejects, second preinstalled attaches", []simOp{sfr(attachReject), orange(attachOK)}, nil, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
+				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_enabled(orange-fr) notification_sent(attach-success)",
+			map[string]int{"attach-failure": 1, "attach-success": 1}},
+		{"claim 3: reject, download refused, third downloaded attaches", []simOp{sfr(attachReject), free, bytel}, nil, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
+				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
+				"download_result(free) profile_not_preinstalled(bouygues) download_requested(bouygues) notification_sent(download-success) download_result(bouygues) " +
+				"profile_enabled(bouygues) notification_sent(attach-success)",
+			map[string]int{"attach-failure": 1, "attach-success": 1, "download-success": 1}},
+		{"claim 3: all fail → original, list_exhausted, retry next period", []simOp{sfr(attachTimeout), free}, nil, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
+				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
+				"download_result(free) list_exhausted notification_sent(list-exhausted) " +
+				// the next period starts over with a new list
+				"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
+				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
+				"download_result(free) list_exhausted notification_sent(list-exhausted)",
+			map[string]int{"attach-failure": 2, "list-exhausted": 2}},
+		{"claim 3: the original does not re-attach → fallback_pending, goes on once it does", []simOp{sfr(attachOther), orange(attachOK)},
+			[]outcome{attachOK, attachNone}, true, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
+				"profile_enabled(cmcc) fallback_pending(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_enabled(orange-fr) notification_sent(attach-success)",
+			map[string]int{"attach-failure": 1, "attach-success": 1}},
+		{"claim 1: first attaches, no fallback", []simOp{sfr(attachOK), orange(attachOK)}, nil, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) notification_sent(attach-success)",
+			map[string]int{"attach-success": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(tt.ops, tt.orig)
+			s.origRecovers = tt.origRecovers
+			s.run(tt.periods)
+			if len(s.failures) > 0 {
+				t.Fatalf("invariants: %s\nlog: %s", strings.Join(s.failures, "\n"), s.kinds())
+			}
+			if got := s.kinds(); got != tt.want {
+				t.Fatalf("log\n got: %s\nwant: %s", got, tt.want)
+			}
+			for kind, n := range tt.reports {
+				if got := s.count(kind, ""); got != n {
+					t.Errorf("%s reports: %d, want %d", kind, got, n)
+				}
+			}
+			if len(s.reports) != sum(tt.reports) {
+				t.Errorf("reports %v, want %v", s.reports, tt.reports)
+			}
+		})
+	}
+}
+
+func sum(m map[string]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// The three failure signals of claim 3 give their own reasons.
+func TestAttachFailureReasons(t *testing.T) {
+	tests := []struct {
+		oc   outcome
+		want string
+	}{
+		{attachReject, "registration denied (limited service on 20810)"},
+		{attachTimeout, "no normal service within 3m0s"},
+		{attachOther, "normal service on another network 20899"},
+	}
+	for _, tt := range tests {
+		s := newSim([]simOp{{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{tt.oc}}}, nil)
+		s.run(2)
+		var got string
+		for _, l := range s.logs {
+			if l.Kind == "attach_failed" {
+				got = l.Fields["reason"].(string)
+				break
+			}
+		}
+		if got != tt.want || len(s.failures) > 0 {
+			t.Errorf("outcome %d: reason %q, want %q (failures %v)", tt.oc, got, tt.want, s.failures)
+		}
+	}
+}
+
+// A list that names an operator twice tries it once (claim 3: no repeats).
+func TestRepeatedOperatorTriedOnce(t *testing.T) {
+	a := New(testCfg, State{})
+	a.Step(Boot{Profiles: threeProfiles(iccidCMCC)})
+	a.Step(parisInfo)
+	a.Step(ok200(1, `{"list_id":"d","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"},{"id":"sfr","plmn":"20810"}]}`))
+	a.Step(ProfileEnabled{ICCID: iccidSFR})
+	a.Step(Boot{Profiles: threeProfiles(iccidSFR)})
+	a.Step(TimerExpired{ID: AttachTimer})
+	a.Step(ProfileEnabled{ICCID: iccidCMCC})
+	a.Step(Boot{Profiles: threeProfiles(iccidCMCC)})
+	a.Step(LocationStatus{Service: NormalService, PLMN: "20801"})
+	got := render(a.Step(ok200(2, `{}`)))
+	if !strings.Contains(got, `attempt_skipped {"operator":"sfr","reason":"repeated in list"}`) || !strings.Contains(got, "list_exhausted") {
+		t.Fatalf("effects: %s", got)
+	}
+}
+
+// Power loss at every step of the switch and download flows (claim 3 with
+// DESIGN.md §1's open points): afterwards exactly one profile is enabled,
+// the cycle resumes or restarts, attempts keep list order, and the
+// operator that attaches is reported exactly once.
+func TestPowerCutEveryStep(t *testing.T) {
+	ops := []simOp{
+		{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{attachReject}},
+		{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"},
+		{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: []outcome{attachTimeout}},
+		{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true},
+	}
+	base := newSim(ops, nil)
+	base.run(4)
+	if len(base.failures) > 0 || base.enabled().Operator != "bouygues" {
+		t.Fatalf("uncut run: %v, on %s\n%s", base.failures, base.enabled().Operator, base.kinds())
+	}
+	t.Logf("%d power-cut points", base.waits)
+	for cut := 1; cut <= base.waits; cut++ {
+		for _, double := range []bool{false, true} {
+			s := newSim(ops, nil)
+			s.cuts = []int{cut}
+			if double {
+				s.cuts = append(s.cuts, cut+1) // a second cut right after the restart
+			}
+			s.run(6)
+			n := 0
+			for _, p := range s.card {
+				if p.Enabled {
+					n++
+				}
+			}
+			switch {
+			case len(s.failures) > 0:
+				t.Fatalf("cut %v: %s\n%s", s.cuts, strings.Join(s.failures, "\n"), s.kinds())
+			case n != 1:
+				t.Fatalf("cut %d: %d profiles enabled", cut, n)
+			case s.enabled().Operator != "bouygues" || s.a.State().Cycle != nil:
+				t.Fatalf("cut %d: ends on %s, cycle %+v\n%s", cut, s.enabled().Operator, s.a.State().Cycle, s.kinds())
+			case s.count("attach-success", "bouygues") != 1:
+				t.Fatalf("cut %d: %d attach-success reports\n%s", cut, s.count("attach-success", ""), s.kinds())
+			case s.count("download-success", "bouygues") != 1:
+				t.Fatalf("cut %d: %d download-success reports", cut, s.count("download-success", ""))
+			}
+		}
+	}
+}
+
+// FuzzFallback plays random areas (operators, outcomes, downloads, the
+// original's coverage) and power cuts through the simulator: attempts stay
+// in list order without repeats, at most one EnableProfile per event and
+// one enabled profile, never an attempt before the original is back, at
+// most len(list) attempts per list, and the run never stalls.
+func FuzzFallback(f *testing.F) {
+	f.Add([]byte{3, 0x11, 0x22, 0x33, 0x00, 5, 9})
+	f.Add([]byte{4, 0x41, 0x12, 0x83, 0x24, 0x01, 2, 3, 4})
+	f.Add([]byte{1, 0x03, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		next := func() byte {
+			if len(b) == 0 {
+				return 0
+			}
+			x := b[0]
+			b = b[1:]
+			return x
+		}
+		plmns := []string{"20810", "20801", "20820", "20815"}
+		n := 1 + int(next())%4
+		var ops []simOp
+		for i := 0; i < n; i++ {
+			x := next()
+			ops = append(ops, simOp{
+				ID: "op" + plmns[i], PLMN: plmns[i], ICCID: "8933" + plmns[i] + "0000000001",
+				Preinstalled: x&0x30 != 0x30 && x&0x30 != 0x20, DownloadOK: x&0x30 == 0x20,
+				Outcomes: []outcome{outcome(x % 4), outcome(x >> 6)},
+			})
+		}
+		var orig []outcome
+		if x := next(); x&1 == 1 {
+			orig = []outcome{attachOK, attachNone}
+		}
+		s := newSim(ops, orig)
+		s.origRecovers = true
+		for len(b) > 0 && len(s.cuts) < 4 {
+			c := 1 + int(next())%40
+			if len(s.cuts) == 0 || c > s.cuts[len(s.cuts)-1] {
+				s.cuts = append(s.cuts, c)
+			}
+		}
+		s.run(5)
+		if len(s.failures) > 0 {
+			t.Fatalf("%s\n%s", strings.Join(s.failures, "\n"), s.kinds())
+		}
+		if s.enabled().ICCID == "" {
+			t.Fatal("no profile enabled")
+		}
+	})
+}

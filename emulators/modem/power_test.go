@@ -1,0 +1,231 @@
+package modem
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/harness/atclient"
+)
+
+// regStats lists the <stat> of every registration event, in order.
+func regStats(r *rig) []int {
+	var out []int
+	for _, e := range r.log.Kind("registration") {
+		out = append(out, e.Get("stat").(int))
+	}
+	return out
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAttachTimeout: an ATTACH REQUEST the network never answers (issue 4
+// §1, attach: timeout) shows as searching while T3410 (15 s, TS 24.301
+// §10.2) runs, then as not registered; the toolkit sees no service.
+func TestAttachTimeout(t *testing.T) {
+	r := newRig(t)
+	r.net.reg = Registration{Stat: 2, PLMN: "20801", Timeout: true}
+	r.cmd(t, "AT+CEREG=2")
+	r.advance(t, 2*time.Second)
+	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 2" {
+		t.Fatalf("URC at the attempt: %q, %v", u, err)
+	}
+	r.loop.Do(func() {
+		if loc := r.m.Location(); loc.Service != stkterm.NoService {
+			t.Errorf("location while T3410 runs: %+v", loc)
+		}
+	})
+	r.advance(t, T3410-time.Millisecond)
+	if n := len(r.log.Kind("attach_timeout")); n != 0 {
+		t.Fatalf("T3410 expired early: %d events", n)
+	}
+	r.advance(t, time.Millisecond)
+	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 0" {
+		t.Fatalf("URC at T3410 expiry: %q, %v", u, err)
+	}
+	evs := r.log.Kind("attach_timeout")
+	if len(evs) != 1 || evs[0].Str("plmn") != "20801" || evs[0].Str("timer") != "T3410" ||
+		!evs[0].T.Equal(r.loop.Now()) {
+		t.Errorf("attach_timeout events %v", evs)
+	}
+	if got := regStats(r); !equalInts(got, []int{2, 0}) {
+		t.Errorf("registration stats %v, want [2 0]", got)
+	}
+	r.loop.Do(func() {
+		if loc := r.m.Location(); loc.Service != stkterm.NoService {
+			t.Errorf("location after T3410: %+v", loc)
+		}
+		if r.stk.locationChgs != 2 {
+			t.Errorf("%d location changes, want 2", r.stk.locationChgs)
+		}
+	})
+	if got := r.cmd(t, "AT+COPS?"); got[0] != "+COPS: 0" {
+		t.Errorf("COPS after timeout: %q", got)
+	}
+}
+
+// TestQueuedWorkAfterPowerCut: work queued before a power cut (issue 4 §5)
+// does nothing after it: a pending T3410, a posted REFRESH, the attach
+// timer of a boot and the end of a +CFUN=1,1 restart.
+func TestQueuedWorkAfterPowerCut(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, r *rig) // leaves work queued
+	}{
+		{"T3410 running", func(t *testing.T, r *rig) {
+			r.net.reg = Registration{Stat: 2, PLMN: "20801", Timeout: true}
+			r.advance(t, 2*time.Second)
+		}},
+		{"REFRESH posted", func(t *testing.T, r *rig) {
+			r.advance(t, 2*time.Second)
+			r.loop.Do(func() { r.m.Refresh(4) })
+		}},
+		{"attach scheduled", func(t *testing.T, r *rig) {}},
+		{"restarting", func(t *testing.T, r *rig) {
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT+CFUN=1,1")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			tt.setup(t, r)
+			var attaches int
+			r.loop.Do(func() {
+				attaches = len(r.net.attaches)
+				r.m.PowerOff()
+			})
+			r.advance(t, time.Minute)
+			if n := len(r.log.Kind("attach_timeout")) + len(r.log.Kind("refresh")); n != 0 {
+				t.Errorf("%d timeout/refresh events after the power cut", n)
+			}
+			r.loop.Do(func() {
+				if len(r.net.attaches) != attaches || r.card.on || r.m.Powered() {
+					t.Errorf("after power cut: attaches %d→%d, card on %v, powered %v", attaches, len(r.net.attaches), r.card.on, r.m.Powered())
+				}
+			})
+			if strings.Contains(r.atlog.String(), "RDY") {
+				t.Errorf("RDY while powered off:\n%s", r.atlog.String())
+			}
+		})
+	}
+}
+
+// TestPowerCycle: PowerOff is silent towards the host and the network's
+// registration ends; PowerOn boots afresh (issue 4 §5).
+func TestPowerCycle(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "AT+CEREG=1;+CMEE=1")
+	r.advance(t, 2*time.Second)
+	if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.loop.Do(func() {
+		r.m.PowerOff()
+		r.m.PowerOff() // already off: nothing more
+	})
+	if _, err := atclientCommand(r, "AT", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
+		t.Fatalf("AT while powered off: %v", err)
+	}
+	if !strings.Contains(r.atlog.String(), "> AT (ignored: powered off)") {
+		t.Errorf("AT log lacks the ignored line:\n%s", r.atlog.String())
+	}
+	r.advance(t, 30*time.Second)
+	r.loop.Do(func() {
+		if r.net.detaches != 1 || r.stk.stops != 1 || r.card.on || len(r.net.attaches) != 1 {
+			t.Errorf("off: detaches %d stops %d card on %v attaches %d", r.net.detaches, r.stk.stops, r.card.on, len(r.net.attaches))
+		}
+		if r.m.Registration().Stat != 0 {
+			t.Errorf("registration while off: %+v", r.m.Registration())
+		}
+		r.m.PowerOn()
+		r.m.PowerOn() // already on: nothing more
+	})
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(t, 2*time.Second)
+	r.loop.Do(func() {
+		if r.card.resets != 2 || r.stk.starts != 2 || len(r.net.attaches) != 2 || !r.m.Registration().Registered() {
+			t.Errorf("on: resets %d starts %d attaches %d reg %+v", r.card.resets, r.stk.starts, len(r.net.attaches), r.m.Registration())
+		}
+	})
+	// A fresh boot: +CMEE and +CEREG are back to 0, so the only +CEREG
+	// URCs are those sent before the cut.
+	if rsp, err := r.c.Command(`AT+CSIM=6,"00A4"`); err == nil || rsp.Final != "ERROR" {
+		t.Errorf("after power on: %+v, %v", rsp, err)
+	}
+	if n := strings.Count(r.atlog.String(), "< +CEREG:"); n != 1 {
+		t.Errorf("%d +CEREG URCs, want 1 (no URC storm):\n%s", n, r.atlog.String())
+	}
+	var on []bool
+	for _, e := range r.log.Kind("power") {
+		on = append(on, e.Get("on").(bool))
+	}
+	if len(on) != 2 || on[0] || !on[1] {
+		t.Errorf("power events %v, want [false true]", on)
+	}
+	// Registration events: the attach, and the one after power on; the cut
+	// itself is not a registration change the host hears about.
+	if got := regStats(r); !equalInts(got, []int{5, 5}) {
+		t.Errorf("registration stats %v", got)
+	}
+}
+
+func TestSignalChanged(t *testing.T) {
+	r := newRig(t)
+	r.advance(t, 2*time.Second)
+	r.cmd(t, "ATE0")
+	if got := r.cmd(t, "AT+CSQ"); got[0] != "+CSQ: 28,99" {
+		t.Fatalf("before: %q", got)
+	}
+	r.loop.Do(func() {
+		r.net.cells = []stkterm.Cell{{PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -101}}
+		r.m.SignalChanged()
+	})
+	// rssi = -101 + 28 = -73 dBm → (−73 + 113) / 2 = 20.
+	if got := r.cmd(t, "AT+CSQ"); got[0] != "+CSQ: 20,99" {
+		t.Errorf("after: %q", got)
+	}
+	if n := len(r.log.Kind("registration")); n != 1 {
+		t.Errorf("%d registration events, want 1 (no re-attach)", n)
+	}
+}
+
+// TestLocationService: the toolkit's location status (TS 102 223 §8.27)
+// from the registration: the card's attach judgement of claim 3 rests on it.
+func TestLocationService(t *testing.T) {
+	r := newRig(t)
+	tests := []struct {
+		name string
+		reg  Registration
+		want stkterm.Service
+	}{
+		{"roaming", roaming(), stkterm.NormalService},
+		{"home", Registration{Stat: 1, PLMN: "20810"}, stkterm.NormalService},
+		{"denied: camped, limited", Registration{Stat: 3, PLMN: "20810", Cause: 15}, stkterm.LimitedService},
+		{"searching while T3410 runs", Registration{Stat: 2, PLMN: "20810"}, stkterm.NoService},
+		{"searching, no cell", Registration{Stat: 2}, stkterm.NoService},
+		{"not registered", Registration{}, stkterm.NoService},
+	}
+	for _, tt := range tests {
+		r.loop.Do(func() {
+			r.m.st.reg = tt.reg
+			if got := r.m.Location().Service; got != tt.want {
+				t.Errorf("%s: service %v, want %v", tt.name, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package harness
+
+import (
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// schedulePlan puts the signal plan and the power cuts on the clock.
+func (r *Rig) schedulePlan() error {
+	clk := r.Loop.Clock()
+	for _, sc := range r.Scenario.Signal {
+		sc := sc
+		apply := func() {
+			if err := r.World.SetRSRP(sc.Area, sc.Operator, sc.RSRP); err != nil {
+				r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+				return
+			}
+			r.Modem.SignalChanged()
+		}
+		if sc.At <= 0 {
+			if err := r.World.SetRSRP(sc.Area, sc.Operator, sc.RSRP); err != nil {
+				return err
+			}
+			continue
+		}
+		clk.AfterFunc(sc.At, apply)
+	}
+	for _, pc := range r.Scenario.PowerCuts() {
+		pc := pc
+		seen := 0
+		r.Log.Subscribe(func(e eventlog.Event) {
+			if e.Kind != pc.Event || (pc.Actor != "" && e.Actor != pc.Actor) {
+				return
+			}
+			seen++
+			if seen != pc.Nth {
+				return
+			}
+			// Events are emitted in the middle of an APDU or a callback:
+			// the cut happens once that piece of work is over, and the
+			// power comes back Off later on the virtual clock.
+			r.Loop.Post(func() {
+				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"power_cut": pc.Event, "nth": pc.Nth, "off": pc.Off.String()})
+				r.Modem.PowerOff()
+				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
+			})
+		})
+	}
+	return nil
+}
+
+// PowerCycle cuts the power to modem and card for off of simulated time,
+// as a spec's own step (scenario power cuts use the fault plan).
+func (r *Rig) PowerCycle(off time.Duration) error {
+	r.Loop.Do(func() {
+		r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"power_cut": "spec", "off": off.String()})
+		r.Modem.PowerOff()
+		r.Loop.Clock().AfterFunc(off, r.Modem.PowerOn)
+	})
+	return r.Advance(off)
+}
