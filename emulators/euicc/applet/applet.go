@@ -82,12 +82,20 @@ func (a *Applet) nextReq() int {
 // boot handles a card reset: requests in flight before it will never be
 // answered, and a switch awaiting its attach check stays awaited.
 func (a *Applet) boot(e Boot) {
+	prev := a.st.Profiles
 	a.st.Profiles = append([]Profile(nil), e.Profiles...)
 	a.markOriginal()
 	a.st.ListReq, a.st.NotifyReq, a.st.Enabling = 0, 0, ""
 	if dl := a.st.DL; dl != nil {
-		// The ISD-R's session ended with the reset.
-		a.log("download_result", "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
+		if p, ok := newProfileOf(dl.Operator, prev, a.st.Profiles); ok {
+			// The install reached NVM before the reset: the download
+			// succeeded, and the platform is still owed its notification.
+			a.log("download_result", "operator", dl.Operator, "ok", true, "reason", "installed before the card reset")
+			a.st.Owed = append(a.st.Owed, OwedNote{Operator: dl.Operator, ICCID: p.ICCID, Seq: dl.Seq})
+		} else {
+			// The ISD-R's session ended with the reset.
+			a.log("download_result", "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
+		}
 		a.st.DL = nil
 	}
 	a.st.Retry = nil
@@ -188,6 +196,20 @@ func (a *Applet) profileByPLMN(plmn string) (Profile, bool) {
 func (a *Applet) profileByICCID(iccid string) (Profile, bool) {
 	for _, p := range a.st.Profiles {
 		if p.ICCID == iccid {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// newProfileOf finds a profile of operator in now that was not in before.
+func newProfileOf(operator string, before, now []Profile) (Profile, bool) {
+	known := map[string]bool{}
+	for _, p := range before {
+		known[p.ICCID] = true
+	}
+	for _, p := range now {
+		if p.Operator == operator && !known[p.ICCID] {
 			return p, true
 		}
 	}
