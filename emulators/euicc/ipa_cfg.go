@@ -2,12 +2,9 @@ package euicc
 
 import (
 	"crypto/x509"
-	"encoding/base64"
-	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
-	"strconv"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // tlsParams is the card's TLS client configuration for ES9+: only the test
@@ -24,17 +21,17 @@ func (c *Card) tlsParams() *tlsParams {
 // Platform request authentication (docs/platform-api.md): the card signs
 // "POST\n" + path + "\n" + seq + "\n" + body with SK.EUICC.ECDSA and sends
 // its certificate chain; seq strictly increases per EID, so a replayed or
-// forged request is refused.
+// forged request is refused. The encoding lives in package wire, shared
+// with the platform that verifies it.
 const (
-	HeaderSeq          = "X-Esimhil-Seq"
-	HeaderCertificates = "X-Esimhil-Certificates"
-	HeaderSignature    = "X-Esimhil-Signature"
+	HeaderSeq          = wire.HeaderSeq
+	HeaderCertificates = wire.HeaderCertificates
+	HeaderSignature    = wire.HeaderSignature
 )
 
 // SignedData returns the bytes a platform request signature covers.
 func SignedData(path string, seq uint64, body []byte) []byte {
-	b := fmt.Appendf(nil, "POST\n%s\n%d\n", path, seq)
-	return append(b, body...)
+	return wire.CanonicalBytes(http.MethodPost, path, seq, body)
 }
 
 // signPlatform adds the authentication headers to h when the card has a
@@ -43,12 +40,12 @@ func (c *Card) signPlatform(h http.Header, path string, seq uint64, body []byte)
 	if c.cfg.EUICCKey == nil {
 		return nil
 	}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, SignedData(path, seq, body))
+	auth, err := wire.SignRequest(c.cfg.EUICCKey, c.cfg.EUICCCert, c.cfg.EUMCert, http.MethodPost, path, seq, body)
 	if err != nil {
-		return fmt.Errorf("sign platform request: %w", err)
+		return err
 	}
-	h.Set(HeaderSeq, strconv.FormatUint(seq, 10))
-	h.Set(HeaderCertificates, base64.StdEncoding.EncodeToString(c.cfg.EUICCCert)+","+base64.StdEncoding.EncodeToString(c.cfg.EUMCert))
-	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	for k, v := range auth {
+		h[k] = v
+	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"net/http"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -9,9 +10,9 @@ import (
 // ES9+ transport facts (SGP.22 §6.5.1): HTTPS on port 443 unless the
 // address names another, POST /gsma/rsp2/es9plus/<function>, JSON body.
 const (
-	es9Port          = 443
-	es9PathPrefix    = "/gsma/rsp2/es9plus/"
-	es9AdminProtocol = "gsma/rsp/v2.2.0"
+	es9Port          = rsp.ES9Port
+	es9PathPrefix    = rsp.ES9PathPrefix
+	es9AdminProtocol = rsp.AdminProtocol
 )
 
 // es9Op is the BIP exchange of one ES9+ call: TLS 1.2 to the SM-DP+ named
@@ -22,8 +23,8 @@ func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
 		return nil, err
 	}
 	h := http.Header{}
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("X-Admin-Protocol", es9AdminProtocol)
+	h.Set("Content-Type", rsp.ES9ContentType)
+	h.Set(rsp.AdminProtocolHeader, es9AdminProtocol)
 	req := httpRequest{Host: host, Path: es9PathPrefix + e.Function, Header: h, Body: e.Body}
 	return newBIPOp(r, ap, req, r.c.tlsParams(), func(rep httpReply, err string) applet.Event {
 		if err != "" {

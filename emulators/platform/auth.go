@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,40 +24,25 @@ import (
 // sequence number is strictly greater than the last one accepted for that
 // EID, so a recorded request cannot be replayed.
 const (
-	HeaderSeq          = "X-Esimhil-Seq"
-	HeaderCertificates = "X-Esimhil-Certificates"
-	HeaderSignature    = "X-Esimhil-Signature"
+	HeaderSeq          = wire.HeaderSeq
+	HeaderCertificates = wire.HeaderCertificates
+	HeaderSignature    = wire.HeaderSignature
+	AuthScheme         = wire.AuthScheme
 )
-
-// AuthScheme names the scheme in the WWW-Authenticate header of a 401
-// (RFC 9110 §11.6.1 requires one).
-const AuthScheme = "Esimhil-ECDSA"
 
 // maxCertHeader bounds the certificates header (two P-256 certificates are
 // well under 2 KiB of DER each).
 const maxCertHeader = 8 << 10
 
-// CanonicalBytes is what the card signs: method, path, sequence number and
-// body, separated by LF: "POST\n/v1/download\n7\n{...}".
+// CanonicalBytes is what the card signs (see package wire).
 func CanonicalBytes(method, path string, seq uint64, body []byte) []byte {
-	head := method + "\n" + path + "\n" + strconv.FormatUint(seq, 10) + "\n"
-	out := make([]byte, 0, len(head)+len(body))
-	return append(append(out, head...), body...)
+	return wire.CanonicalBytes(method, path, seq, body)
 }
 
-// SignRequest returns the three authentication headers for one request, as
-// the card's IPA sends them: seq, the eUICC and EUM certificates (DER), and
-// the eUICC key's signature over CanonicalBytes.
+// SignRequest returns the card's three authentication headers (see package
+// wire); tests and tools sign with it.
 func SignRequest(key *ecdsa.PrivateKey, euiccDER, eumDER []byte, method, path string, seq uint64, body []byte) (http.Header, error) {
-	sig, err := rsp.Sign(key, CanonicalBytes(method, path, seq, body))
-	if err != nil {
-		return nil, fmt.Errorf("sign platform request: %w", err)
-	}
-	h := http.Header{}
-	h.Set(HeaderSeq, strconv.FormatUint(seq, 10))
-	h.Set(HeaderCertificates, base64.StdEncoding.EncodeToString(euiccDER)+","+base64.StdEncoding.EncodeToString(eumDER))
-	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
-	return h, nil
+	return wire.SignRequest(key, euiccDER, eumDER, method, path, seq, body)
 }
 
 // authHeaders is the parsed form of the three headers.

@@ -12,26 +12,27 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
-// ES9+ wire constants (SGP.22 §6.1, §6.5).
+// ES9+ wire constants (SGP.22 §6.1, §6.5), from the shared rsp package.
 const (
-	PathPrefix      = "/gsma/rsp2/es9plus/"
-	AdminProtocol   = "gsma/rsp/v2.2.0"
-	ContentType     = "application/json;charset=UTF-8"
+	PathPrefix      = rsp.ES9PathPrefix
+	AdminProtocol   = rsp.AdminProtocol
+	ContentType     = rsp.ES9ContentType
 	MaxBody         = 1 << 20 // larger request bodies are refused
-	StatusSuccess   = "Executed-Success"
-	StatusFailed    = "Failed"
-	headerAdminProt = "X-Admin-Protocol"
+	StatusSuccess   = rsp.StatusSuccess
+	StatusFailed    = rsp.StatusFailed
+	headerAdminProt = rsp.AdminProtocolHeader
 )
 
 // ES9+ function names.
 const (
-	FnInitiateAuthentication = "initiateAuthentication"
-	FnAuthenticateClient     = "authenticateClient"
-	FnGetBoundProfilePackage = "getBoundProfilePackage"
-	FnHandleNotification     = "handleNotification"
-	FnCancelSession          = "cancelSession"
+	FnInitiateAuthentication = rsp.FnInitiateAuthentication
+	FnAuthenticateClient     = rsp.FnAuthenticateClient
+	FnGetBoundProfilePackage = rsp.FnGetBoundProfilePackage
+	FnHandleNotification     = rsp.FnHandleNotification
+	FnCancelSession          = rsp.FnCancelSession
 )
 
 // StatusCodeData is header.functionExecutionStatus.statusCodeData.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"net"
 	"sort"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 // ES9PathPrefix is the SGP.22 §6.5 ES9+ route prefix; the function name
 // follows it.
-const ES9PathPrefix = "/gsma/rsp2/es9plus/"
+const ES9PathPrefix = rsp.ES9PathPrefix
 
 // KindES9 marks a Message holding an ES9+ exchange.
 const KindES9 = "es9"

@@ -6,15 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // ES9+ function names (SGP.22 §5.6), the last element of the request path.
 const (
-	FnInitiateAuthentication = "initiateAuthentication"
-	FnAuthenticateClient     = "authenticateClient"
-	FnGetBoundProfilePackage = "getBoundProfilePackage"
-	FnHandleNotification     = "handleNotification"
-	FnCancelSession          = "cancelSession"
+	FnInitiateAuthentication = rsp.FnInitiateAuthentication
+	FnAuthenticateClient     = rsp.FnAuthenticateClient
+	FnGetBoundProfilePackage = rsp.FnGetBoundProfilePackage
+	FnHandleNotification     = rsp.FnHandleNotification
+	FnCancelSession          = rsp.FnCancelSession
 )
 
 // maxES9Field bounds one decoded binary field of an ES9+ answer.
