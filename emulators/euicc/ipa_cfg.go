@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
-
 )
 
 // tlsParams is the card's TLS client configuration for ES9+: only the test
