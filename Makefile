@@ -5,7 +5,7 @@ OUT     ?= out
 SEED    ?= 1
 PKGS    := ./...
 
-.PHONY: all build run test vet fmt unit specs bench clean
+.PHONY: all build run test vet fmt unit specs bench explore clean
 
 all: build
 
@@ -22,8 +22,12 @@ run: build
 	./bin/esimhil run --seed $(SEED) --out $(OUT)/scenarios fixtures/scenarios/*.yaml
 
 # Every test: vet, unit tests of every package, then the suite.
+# The exploration runs without -race: it drives hundreds of whole rigs, and
+# the race detector would make it several times slower (its packages are
+# race-tested through their own unit tests).
 test: vet
-	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v /harness/explore)
+	$(GO) test -count=1 -timeout 10m ./harness/explore/
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && exit 1)
@@ -31,6 +35,13 @@ vet:
 
 specs:
 	$(GINKGO) --label-filter='env:emulated' --procs=2 ./specs/...
+
+# Seeded exploration beyond the 500 cases of make test: random worlds,
+# itineraries, lists and fault plans checked against the method's invariants.
+# A failing case is shrunk and written to out/explore/explore-<seed>.yaml.
+SEEDS ?= 5000
+explore:
+	ESIMHIL_EXPLORE_RANDOM=1 $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -28,13 +29,13 @@ func (r *Rig) schedulePlan() error {
 	}
 	for _, pc := range r.Scenario.PowerCuts() {
 		pc := pc
-		seen := 0
+		// Events come from the loop and from the servers' goroutines.
+		var seen atomic.Int64
 		r.Log.Subscribe(func(e eventlog.Event) {
 			if e.Kind != pc.Event || (pc.Actor != "" && e.Actor != pc.Actor) {
 				return
 			}
-			seen++
-			if seen != pc.Nth {
+			if seen.Add(1) != int64(pc.Nth) {
 				return
 			}
 			// Events are emitted in the middle of an APDU or a callback:

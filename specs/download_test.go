@@ -164,6 +164,8 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 				Expect(iccid(r)).To(Equal(cmccICCID))
 				Expect(profileList(r)).To(Equal(before))
 			}
+			msgs := traffic(r)
+			Expect(trace(msgs)).To(ContainElement("platform:preferred-list"), "the capture decodes, failed handshakes included")
 		},
 		Entry("SM-DP+ unreachable", faultCase{scenario.SMDPUnreachable, true, "initiateAuthentication: open channel: result 3A/07", true}),
 		Entry("TLS failure", faultCase{scenario.TLSFailure, true, "certificate signed by unknown authority", true}),

@@ -156,8 +156,20 @@ func (s *Server) notification(body []byte) answer {
 		s.mu.Unlock()
 		return reject(http.StatusServiceUnavailable, "fault: notifications are not acknowledged (NoAck)")
 	}
+	// An ICCID is installed once: a card that sends its download-success
+	// again after a power cut (it never saw our answer) gets the same
+	// acknowledgement and is not counted twice.
+	key := n.EID + "/" + n.ICCID
+	if id, dup := s.installed[key]; dup && n.Kind == KindDownloadSuccess {
+		s.mu.Unlock()
+		s.log.Emit(eventlog.Platform, "notification_duplicate", eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
+		return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
+	}
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
+	if n.Kind == KindDownloadSuccess {
+		s.installed[key] = id
+	}
 	s.mu.Unlock()
 	f := eventlog.F{"kind": n.Kind, "eid": n.EID, "operator": n.Operator}
 	if n.Kind == KindDownloadSuccess {

@@ -163,3 +163,33 @@ func TestListIDsIncrease(t *testing.T) {
 		}
 	}
 }
+
+// A download-success sent again (the card never saw the answer before a
+// power cut) is acknowledged with the same id and counted once.
+func TestDownloadSuccessDeduplicated(t *testing.T) {
+	s, lg := newTestServer(t, func(*Config) {})
+	body := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89208100000000000010"}`
+	var ids []string
+	for range 2 {
+		req := httptest.NewRequest("POST", PathNotifications, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		var ack NotificationAck
+		if err := json.Unmarshal(rec.Body.Bytes(), &ack); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ack.ID)
+	}
+	if ids[0] != ids[1] {
+		t.Fatalf("ids %v, want the same twice", ids)
+	}
+	if n := len(lg.Kind("notification_received")); n != 1 {
+		t.Fatalf("%d notification_received events, want 1", n)
+	}
+	if n := len(lg.Kind("notification_duplicate")); n != 1 {
+		t.Fatalf("%d notification_duplicate events, want 1", n)
+	}
+}

@@ -248,6 +248,11 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 	}
 	master, ok := keys[ch.random]
 	if !ok {
+		if !hasAppData(crecs) && !hasAppData(srecs) {
+			// The handshake failed (a refused certificate, a power cut)
+			// before any secret was logged: no HTTP to show.
+			return &half{}, &half{}, nil
+		}
 		return nil, nil, fmt.Errorf("client random %x…: %w", ch.random[:8], ErrNoKey)
 	}
 	cd, sd, err := tlsKeys(master, ch.random, sh.random)
@@ -287,4 +292,14 @@ func appData(recs []record, h *half, d *direction) (*half, error) {
 		out.data = append(out.data, pt...)
 	}
 	return out, nil
+}
+
+// hasAppData reports whether a side sent application data records.
+func hasAppData(recs []record) bool {
+	for _, r := range recs {
+		if r.typ == recApplicationData {
+			return true
+		}
+	}
+	return false
 }
