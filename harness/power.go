@@ -1,8 +1,11 @@
 package harness
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/scenario"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
@@ -60,4 +63,26 @@ func (r *Rig) PowerCycle(off time.Duration) error {
 		r.Loop.Clock().AfterFunc(off, r.Modem.PowerOn)
 	})
 	return r.Advance(off)
+}
+
+// AwaitPower runs the rig until the modem is powered again when a power cut
+// is in progress (one may start right at a run's horizon), plus the time
+// the modem takes to boot and attach, so that end-of-run AT queries find a
+// modem that answers.
+func (r *Rig) AwaitPower() error {
+	powered := func() bool {
+		var on bool
+		r.Loop.Do(func() { on = r.Modem.Powered() })
+		return on
+	}
+	if powered() {
+		return nil
+	}
+	if _, err := r.Loop.RunUntil(r.Loop.Now().Add(scenario.MaxPowerOff), powered); err != nil {
+		return err
+	}
+	if !powered() {
+		return fmt.Errorf("modem still powered off after %v", scenario.MaxPowerOff)
+	}
+	return r.Advance(time.Minute) // boot, card reset, attach
 }

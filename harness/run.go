@@ -55,6 +55,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		runErr = r.AdvanceTo(Horizon(s))
 	}
 	if runErr == nil {
+		runErr = r.AwaitPower()
+	}
+	if runErr == nil {
 		runErr = r.Script(HostReport)
 	}
 	res.Simulated = r.Now()

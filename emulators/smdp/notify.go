@@ -2,6 +2,7 @@ package smdp
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -32,6 +33,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (map[str
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	md := n.Metadata()
+	var key string // one notification, however often the card sends it
 	if n.Install != nil {
 		d := n.Install.Data
 		eid, ok := s.sent[hexID(d.TransactionID)]
@@ -41,16 +43,27 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (map[str
 		if err := rsp.Verify(s.euicc[eid], d.Signed(), n.Install.Signature); err != nil {
 			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify")
 		}
-		s.installed(d)
+		key = "install/" + hexID(d.TransactionID)
+		if !s.notified[key] {
+			s.installed(d)
+		}
 	} else {
-		_, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
+		eid, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
 			return nil, fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err)
 		}
 		if err := rsp.Verify(pub, n.Other.Signed(), n.Other.Signature); err != nil {
 			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify")
 		}
+		key = fmt.Sprintf("%s/%d", eid, md.Seq)
 	}
+	if s.notified[key] {
+		// A card that lost our answer (a power cut) sends it again
+		// (SGP.22 §3.5: delivery until acknowledged): acknowledge, once.
+		s.emit("notification_duplicate", eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
+		return nil, errNoContent
+	}
+	s.notified[key] = true
 	s.emit("notification_received", eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
 	return nil, errNoContent
 }

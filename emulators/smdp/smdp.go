@@ -85,6 +85,9 @@ type Server struct {
 	nOrders int
 	euicc   map[string]*ecdsa.PublicKey // by EID, learnt in authenticateClient
 	sent    map[string]string           // transactionId → EID, for late notifications
+	// notified holds the notifications already taken, so a repeat is
+	// acknowledged without being counted again.
+	notified map[string]bool
 
 	authCert *rsp.Cert // CERT.DPauth in use (the expired one under the fault)
 	tlsCert  *rsp.Cert // CERT.DP.TLS in use (the rogue one under the fault)
@@ -128,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		orders:   map[string]*order{},
 		euicc:    map[string]*ecdsa.PublicKey{},
 		sent:     map[string]string{},
+		notified: map[string]bool{},
 		authCert: cfg.Certs.Auth,
 		tlsCert:  cfg.Certs.TLS,
 	}, nil

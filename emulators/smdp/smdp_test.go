@@ -56,11 +56,11 @@ func TestFullDownload(t *testing.T) {
 	if code, _, err := c.notify(pir); err != nil || code != http.StatusNoContent {
 		t.Fatalf("handleNotification: %d %v", code, err)
 	}
-	e.clock.Add(time.Hour) // well past the session TTL: a re-sent notification still counts
+	e.clock.Add(time.Hour) // well past the session TTL: a re-sent notification is still acknowledged, and counted once
 	if code, _, err := c.notify(pir); err != nil || code != http.StatusNoContent {
 		t.Fatalf("re-sent handleNotification: %d %v", code, err)
 	}
-	want := "order,mutual_auth,bpp_sent,notification_received,notification_received"
+	want := "order,mutual_auth,bpp_sent,notification_received,notification_duplicate"
 	if k := kinds(e); k != want {
 		t.Fatalf("events %s, want %s", k, want)
 	}

@@ -39,6 +39,9 @@ func Run(s *scenario.Scenario, dir string) (Outcome, error) {
 		err = r.AdvanceTo(harness.Horizon(s))
 	}
 	if err == nil {
+		err = r.AwaitPower()
+	}
+	if err == nil {
 		out.Profiles, err = r.Profiles()
 	}
 	if err == nil {

@@ -107,6 +107,10 @@ func (a *Applet) boot(e Boot) {
 			// The awaited profile is no longer enabled (e.g. a power loss
 			// before the enable reached NVM): nothing is left to check.
 			a.log("attach_check_dropped", "iccid", w.ICCID, "reason", "profile not enabled after boot")
+			if w.Attached {
+				// It did attach before: its report is still owed.
+				a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN})
+			}
 			a.st.Await = nil
 			a.persist()
 		}

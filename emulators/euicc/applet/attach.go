@@ -39,6 +39,11 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 		a.emit(Refresh{})
 		return
 	}
+	if w := a.st.Await; w != nil && w.Attached {
+		// The previous switch attached but its report was not taken yet
+		// (claim 1: the report is never lost): owe it.
+		a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN})
+	}
 	a.st.Await = &AttachCheck{ICCID: p.ICCID, Operator: p.Operator, PLMN: p.HomePLMN}
 	// Persist before REFRESH: the reset must not lose the pending check.
 	a.persist()

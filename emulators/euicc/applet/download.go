@@ -461,12 +461,30 @@ func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
 	a.es9(dl, dlCancelServer, FnCancelSession, cancelSessionReq{TransactionID: dl.TxID, CancelSessionResponse: enc64(resp)})
 }
 
-// OwedNote is a download-success notification the platform has not taken.
+// OwedNote is a notification the platform has not taken yet: a
+// download-success, or an attach-success whose switch was overtaken by a
+// newer one before the platform acknowledged it.
 type OwedNote struct {
+	Kind     string `json:"kind,omitempty"` // "" means download-success
 	Operator string `json:"operator"`
 	ICCID    string `json:"iccid"`
+	PLMN     string `json:"plmn,omitempty"`
 	Seq      int    `json:"seq"`
 	Req      int    `json:"req,omitempty"`
+}
+
+func (o OwedNote) kind() string {
+	if o.Kind == "" {
+		return "download-success"
+	}
+	return o.Kind
+}
+
+func (o OwedNote) body(eid string) []byte {
+	if o.kind() == "attach-success" {
+		return mustJSON(notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN})
+	}
+	return mustJSON(downloadNote{EID: eid, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
 }
 
 // resendOwed posts the first owed download-success notification again.
@@ -479,8 +497,7 @@ func (a *Applet) resendOwed() {
 		return
 	}
 	o := &a.st.Owed[0]
-	body := mustJSON(downloadNote{EID: a.cfg.EID, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
-	o.Req = a.post(PathNotifications, body)
+	o.Req = a.post(PathNotifications, o.body(a.cfg.EID))
 }
 
 // owedResult handles the answer to a resent download-success notification.
@@ -489,11 +506,11 @@ func (a *Applet) owedResult(e HTTPResult) {
 	if reason := httpFailure(e); reason != "" {
 		a.st.Owed[0].Req = 0
 		a.st.FlushDue = true
-		a.log("notification_failed", "kind", "download-success", "to", "platform", "seq", o.Seq, "reason", reason)
+		a.log("notification_failed", "kind", o.kind(), "to", "platform", "seq", o.Seq, "reason", reason)
 		return
 	}
 	a.st.Owed = a.st.Owed[1:]
-	a.log("notification_sent", "kind", "download-success", "to", "platform", "seq", o.Seq)
+	a.log("notification_sent", "kind", o.kind(), "to", "platform", "seq", o.Seq)
 	a.persist()
 	a.resendOwed()
 }

@@ -44,3 +44,20 @@ func TestBootAfterInterruptedDownload(t *testing.T) {
 		})
 	}
 }
+
+// Claim 1's attach-success report is never lost: when a newer switch
+// overtakes one whose report the platform has not taken, the old report is
+// owed and sent with the other owed notifications.
+func TestOvertakenAttachSuccessIsOwed(t *testing.T) {
+	a := New(testCfg, State{Profiles: testProfiles()})
+	a.st.Await = &AttachCheck{ICCID: "89331000000000000027", Operator: "sfr", PLMN: "20810", Attached: true}
+	a.st.Enabling = "89860000000000000019"
+	a.Step(ProfileEnabled{ICCID: "89860000000000000019", Result: 0})
+	owed := a.State().Owed
+	if len(owed) != 1 || owed[0].Kind != "attach-success" || owed[0].ICCID != "89331000000000000027" || owed[0].PLMN != "20810" {
+		t.Fatalf("owed %+v", owed)
+	}
+	if got := string(owed[0].body(testCfg.EID)); got != `{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}` {
+		t.Fatalf("body %s", got)
+	}
+}
