@@ -160,14 +160,17 @@ func (s *Server) notification(body []byte) answer {
 	// again after a power cut (it never saw our answer) gets the same
 	// acknowledgement and is not counted twice.
 	key := n.EID + "/" + n.ICCID
-	if id, dup := s.installed[key]; dup && n.Kind == KindDownloadSuccess {
+	if n.Report != 0 {
+		key = fmt.Sprintf("%s/%s/%d", n.EID, n.Kind, n.Report)
+	}
+	if id, dup := s.installed[key]; dup && (n.Kind == KindDownloadSuccess || n.Report != 0) {
 		s.mu.Unlock()
 		s.log.Emit(eventlog.Platform, "notification_duplicate", eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
 		return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
 	}
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
-	if n.Kind == KindDownloadSuccess {
+	if n.Kind == KindDownloadSuccess || n.Report != 0 {
 		s.installed[key] = id
 	}
 	s.mu.Unlock()

@@ -3,6 +3,7 @@ package platform
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -191,5 +192,25 @@ func TestDownloadSuccessDeduplicated(t *testing.T) {
 	}
 	if n := len(lg.Kind("notification_duplicate")); n != 1 {
 		t.Fatalf("%d notification_duplicate events, want 1", n)
+	}
+}
+
+// An attach-success carries the card's report number: a resend is taken
+// once, a new report (a later switch to the same profile) counts again.
+func TestAttachSuccessReportDeduplicated(t *testing.T) {
+	s, lg := newTestServer(t, func(*Config) {})
+	post := func(report int) {
+		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(body)))
+		if rec.Code != 200 {
+			t.Fatalf("report %d: status %d: %s", report, rec.Code, rec.Body)
+		}
+	}
+	post(1)
+	post(1)
+	post(2)
+	if n := len(lg.Kind("notification_received")); n != 2 {
+		t.Fatalf("%d notification_received, want 2 (reports 1 and 2)", n)
 	}
 }

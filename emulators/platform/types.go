@@ -85,6 +85,9 @@ type Notification struct {
 	Operator string `json:"operator,omitempty"`
 	PLMN     string `json:"plmn,omitempty"`
 	Cause    *int   `json:"cause,omitempty"`
+	// Report identifies one report across resends (the card numbers its
+	// attach-success reports): a repeat after a lost answer is taken once.
+	Report uint64 `json:"report,omitempty"`
 }
 
 // NotificationAck is the 200 answer to a notification.

@@ -437,7 +437,7 @@ func checkAttachSuccess(s *scenario.Scenario, o Outcome) []string {
 
 // KnownIssue marks a violation already reported and not yet fixed;
 // TestExplore logs such violations instead of failing, unless
-// ESIMHIL_EXPLORE_STRICT is set.
+// ESIMHIL_EXPLORE_LENIENT is set.
 const KnownIssue = "KNOWN ISSUE: "
 
 // Known issues found by this explorer and reported (see the package doc).

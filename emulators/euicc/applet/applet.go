@@ -109,7 +109,7 @@ func (a *Applet) boot(e Boot) {
 			a.log("attach_check_dropped", "iccid", w.ICCID, "reason", "profile not enabled after boot")
 			if w.Attached {
 				// It did attach before: its report is still owed.
-				a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN})
+				a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN, Report: w.Report})
 			}
 			a.st.Await = nil
 			a.persist()

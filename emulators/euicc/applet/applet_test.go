@@ -33,7 +33,7 @@ const parisReq = `{"eid":"89049032000001000000000000000123","iccid":"89860000000
 	`"signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}]}`
 
 const sfrNotif = `{"eid":"89049032000001000000000000000123","kind":"attach-success",` +
-	`"iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`
+	`"iccid":"89331000000000000027","operator":"sfr","plmn":"20810","report":1}`
 
 // step is one line of a script: an event and the exact effects it must give.
 // Persist effects are compared by kind only (their State is checked apart).

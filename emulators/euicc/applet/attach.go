@@ -9,6 +9,7 @@ type notification struct {
 	ICCID    string `json:"iccid"`
 	Operator string `json:"operator"`
 	PLMN     string `json:"plmn"`
+	Report   uint64 `json:"report,omitempty"`
 }
 
 // profileEnabled records the switch and restarts the terminal (claim 1:
@@ -42,9 +43,10 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 	if w := a.st.Await; w != nil && w.Attached {
 		// The previous switch attached but its report was not taken yet
 		// (claim 1: the report is never lost): owe it.
-		a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN})
+		a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN, Report: w.Report})
 	}
-	a.st.Await = &AttachCheck{ICCID: p.ICCID, Operator: p.Operator, PLMN: p.HomePLMN}
+	a.st.LastReport++
+	a.st.Await = &AttachCheck{ICCID: p.ICCID, Operator: p.Operator, PLMN: p.HomePLMN, Report: a.st.LastReport}
 	// Persist before REFRESH: the reset must not lose the pending check.
 	a.persist()
 	a.emit(Refresh{})
@@ -67,7 +69,7 @@ func (a *Applet) locationStatus(e LocationStatus) {
 func (a *Applet) sendAttachSuccess() {
 	w := a.st.Await
 	body, _ := json.Marshal(notification{
-		EID: a.cfg.EID, Kind: "attach-success", ICCID: w.ICCID, Operator: w.Operator, PLMN: w.PLMN,
+		EID: a.cfg.EID, Kind: "attach-success", ICCID: w.ICCID, Operator: w.Operator, PLMN: w.PLMN, Report: w.Report,
 	})
 	a.st.NotifyReq = a.post(PathNotifications, body)
 }

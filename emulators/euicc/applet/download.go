@@ -469,6 +469,7 @@ type OwedNote struct {
 	Operator string `json:"operator"`
 	ICCID    string `json:"iccid"`
 	PLMN     string `json:"plmn,omitempty"`
+	Report   uint64 `json:"report,omitempty"`
 	Seq      int    `json:"seq"`
 	Req      int    `json:"req,omitempty"`
 }
@@ -482,7 +483,7 @@ func (o OwedNote) kind() string {
 
 func (o OwedNote) body(eid string) []byte {
 	if o.kind() == "attach-success" {
-		return mustJSON(notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN})
+		return mustJSON(notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
 	}
 	return mustJSON(downloadNote{EID: eid, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
 }

@@ -67,7 +67,7 @@ func TestClaim3Sequence(t *testing.T) {
 		// claims 3 and 7: attached on the second preferred operator → attach-success.
 		{LocationStatus{Service: NormalService, PLMN: "20801"}, []Effect{
 			Persist{}, Persist{}, HTTPPost{ReqID: 3, Path: PathNotifications, Body: []byte(
-				`{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89330100000000000019","operator":"orange-fr","plmn":"20801"}`)},
+				`{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89330100000000000019","operator":"orange-fr","plmn":"20801","report":2}`)},
 		}},
 		{ok200(3, `{}`), []Effect{lg("notification_sent", "kind", "attach-success", "to", "platform"), Persist{}}},
 		// The attach wait running out after the success only restarts the

@@ -40,6 +40,8 @@ type State struct {
 	// FlushDue says notifications wait for a bearer or failed to go out;
 	// the next normal-service location status or periodic check sends them.
 	FlushDue bool `json:"flush_due,omitempty"`
+	// LastReport numbers attach-success reports (AttachCheck.Report).
+	LastReport uint64 `json:"last_report,omitempty"`
 	// CheckDeferred says the periodic check timer waits for the attach-wait
 	// timer: a Boot that awaits an attach starts only that one.
 	CheckDeferred bool `json:"check_deferred,omitempty"`
@@ -75,4 +77,7 @@ type AttachCheck struct {
 	// Booted is set at the Boot on the new profile: only reports after it
 	// can judge the attach a failure (claim 3).
 	Booted bool `json:"booted,omitempty"`
+	// Report numbers this switch's attach-success report, so a resend after
+	// a lost answer is recognised by the platform.
+	Report uint64 `json:"report,omitempty"`
 }
