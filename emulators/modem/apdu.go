@@ -3,6 +3,7 @@ package modem
 import (
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 )
@@ -160,61 +161,21 @@ func (m *Modem) readIMSI() (string, error) {
 
 // decodeICCID decodes the nibble-swapped BCD of EF ICCID; F pads the end.
 func decodeICCID(b []byte) (string, error) {
-	var out []byte
-	for i, x := range b {
-		for _, d := range []byte{x & 0x0F, x >> 4} {
-			if d == 0x0F {
-				if len(out) == 0 {
-					return "", errors.New("ICCID: empty")
-				}
-				return string(out), nil
-			}
-			if d > 9 {
-				return "", fmt.Errorf("ICCID: byte %d holds non-BCD nibble %X", i, d)
-			}
-			out = append(out, '0'+d)
-		}
+	s, err := bcd.Unswapped(b)
+	if err != nil {
+		return "", fmt.Errorf("ICCID: %w", err)
 	}
-	if len(out) == 0 {
+	if s == "" {
 		return "", errors.New("ICCID: empty")
 	}
-	return string(out), nil
+	return s, nil
 }
 
-// decodeIMSI decodes EF IMSI (TS 31.102 §4.2.2): a length byte, then digit 1
-// in the high nibble of the next byte above the parity/type nibble (b3-b1 =
-// 001, b4 set for an odd digit count), then two digits per byte, low nibble
-// first, F filling the end.
+// decodeIMSI decodes EF IMSI (TS 31.102 §4.2.2).
 func decodeIMSI(b []byte) (string, error) {
-	if len(b) < 2 {
-		return "", fmt.Errorf("IMSI: %d bytes, want at least 2", len(b))
+	s, err := bcd.ParseIMSI(b)
+	if err == nil && len(s) < 6 {
+		return "", fmt.Errorf("IMSI: %d digits, want at least 6", len(s))
 	}
-	n := int(b[0])
-	if n < 1 || n > 8 || n+1 > len(b) {
-		return "", fmt.Errorf("IMSI: length byte %d out of range", n)
-	}
-	if b[1]&0x07 != 0x01 {
-		return "", fmt.Errorf("IMSI: type nibble %X, want 1 (IMSI)", b[1]&0x07)
-	}
-	out := []byte{}
-	digits := []byte{b[1] >> 4}
-	for _, x := range b[2 : n+1] {
-		digits = append(digits, x&0x0F, x>>4)
-	}
-	for _, d := range digits {
-		if d == 0x0F {
-			break
-		}
-		if d > 9 {
-			return "", fmt.Errorf("IMSI: non-BCD digit %X", d)
-		}
-		out = append(out, '0'+d)
-	}
-	if odd := b[1]&0x08 != 0; odd != (len(out)%2 == 1) {
-		return "", fmt.Errorf("IMSI: parity bit says odd=%v but %d digits", odd, len(out))
-	}
-	if len(out) < 6 || len(out) > 15 {
-		return "", fmt.Errorf("IMSI: %d digits, want 6..15", len(out))
-	}
-	return string(out), nil
+	return s, err
 }
