@@ -4,8 +4,10 @@ GINKGO  := $(GO) tool ginkgo
 OUT     ?= out
 SEED    ?= 1
 PKGS    := ./...
+# Modem dialects: the suite runs once under each (fixtures/personalities).
+PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 
-.PHONY: all build run test vet fmt unit specs bench explore clean
+.PHONY: all build run test vet fmt unit specs specs-all bench explore clean
 
 all: build
 
@@ -26,8 +28,19 @@ run: build
 # the race detector would make it several times slower (its packages are
 # race-tested through their own unit tests).
 test: vet
-	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v /harness/explore)
+	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v -e /harness/explore -e /specs)
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
+	$(MAKE) specs-all
+
+# The Ginkgo suite once per modem personality ($$ESIMHIL_PERSONALITY
+# overrides every scenario's device.personality): with -race under generic,
+# without under the others (same code paths, a third of the time).
+specs-all:
+	@set -e; for p in $(PERSONALITIES); do \
+		race=; [ "$$p" = generic ] && race=-race; \
+		echo "== specs under personality $$p"; \
+		ESIMHIL_PERSONALITY=$$p $(GO) test $$race -count=1 -timeout 10m ./specs/; \
+	done
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && exit 1)

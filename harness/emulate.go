@@ -39,3 +39,17 @@ func (r *Rig) SMDPEndpoints() []SMDPEndpoint {
 	}
 	return out
 }
+
+// ActivationCode orders a profile for the device's EID from the operator's
+// SM-DP+ and returns the SGP.22 activation code LPA:1$<address>$<matching id>.
+func (r *Rig) ActivationCode(operator string) (string, error) {
+	s, ok := r.SMDP[operator]
+	if !ok {
+		return "", fmt.Errorf("operator %q runs no SM-DP+", operator)
+	}
+	addr, mid, err := s.Order(r.Scenario.Device.EID)
+	if err != nil {
+		return "", err
+	}
+	return "LPA:1$" + addr + "$" + mid, nil
+}

@@ -14,12 +14,16 @@ var HostInit = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2", "AT+CPIN?", "AT+CCID"
 var HostReport = []string{"AT+CEREG?", "AT+COPS?", "AT+CSQ", "AT+CCID", "AT+CIMI"}
 
 // Script sends AT commands in order through the rig's host connection and
-// stops at the first one that fails.
+// stops at the first one that fails. AT+CCID is sent as the personality's
+// ICCID command.
 func (r *Rig) Script(cmds []string) error {
 	if r.AT == nil {
 		return fmt.Errorf("rig has no host connection")
 	}
 	for _, c := range cmds {
+		if c == "AT+CCID" && r.Personality.ICCIDCommand != "" {
+			c = "AT" + r.Personality.ICCIDCommand
+		}
 		resp, err := r.AT.Command(c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c, err)

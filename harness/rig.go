@@ -23,6 +23,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -40,6 +41,29 @@ type Options struct {
 	// NoHost leaves the tty to somebody else (esimhil emulate): the rig opens
 	// no AT client of its own.
 	NoHost bool
+	// Personality names the modem's dialect; empty: $ESIMHIL_PERSONALITY,
+	// else the scenario's device.personality.
+	Personality string
+	// NVM, if set, is a card image saved by Card.NVM: the card continues
+	// from it instead of starting from the scenario's profiles.
+	NVM []byte
+}
+
+// PersonalityEnv overrides every scenario's device.personality, so that a
+// whole suite runs under one dialect.
+const PersonalityEnv = "ESIMHIL_PERSONALITY"
+
+// personalityName picks the dialect: option, then environment, then scenario.
+func personalityName(s *scenario.Scenario, o Options) string {
+	switch {
+	case o.Personality != "":
+		return o.Personality
+	case os.Getenv(PersonalityEnv) != "":
+		return os.Getenv(PersonalityEnv)
+	case s.Device.Personality != "":
+		return s.Device.Personality
+	}
+	return "generic"
 }
 
 // Rig is one emulated device with everything around it.
@@ -57,7 +81,9 @@ type Rig struct {
 	Card     *euicc.Card
 	Terminal *stkterm.Terminal
 	Modem    *modem.Modem
-	Capture  *capture.Session
+	// Personality is the modem's dialect.
+	Personality modem.Personality
+	Capture     *capture.Session
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
 
@@ -101,6 +127,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
 
+	if r.Personality, err = modem.LoadPersonality(personalityName(s, o)); err != nil {
+		return r, fmt.Errorf("modem: %w", err)
+	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)
 	}
@@ -129,7 +158,12 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
 	r.cardSecurity(&ccfg, chain, resolve)
-	if r.Card, err = euicc.New(ccfg); err != nil {
+	if o.NVM != nil {
+		r.Card, err = euicc.Restore(ccfg, o.NVM)
+	} else {
+		r.Card, err = euicc.New(ccfg)
+	}
+	if err != nil {
 		return r, fmt.Errorf("card: %w", err)
 	}
 	if r.atLog, err = os.Create(filepath.Join(dir, ATLogFile)); err != nil {
@@ -140,7 +174,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
-		Link: o.Link, ATLog: r.atLog, AttachDelay: attach,
+		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality,
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
@@ -193,6 +227,10 @@ func (r *Rig) setPlatform(up bool) {
 		r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
 	}
 }
+
+// Host is the host side of the tty in the modem's dialect (its AT is nil
+// with NoHost).
+func (r *Rig) Host() dialect.Host { return dialect.Host{AT: r.AT, P: r.Personality} }
 
 // Dir is where the rig writes its artifacts.
 func (r *Rig) Dir() string { return r.dir }

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -92,9 +93,12 @@ func servingPLMN(r *harness.Rig) string {
 	return m[1]
 }
 
+// iccid reads the ICCID with the personality's command.
 func iccid(r *harness.Rig) string {
 	GinkgoHelper()
-	return strings.TrimPrefix(one(r, "AT+CCID"), "+CCID: ")
+	id, err := r.Host().ICCID()
+	Expect(err).NotTo(HaveOccurred())
+	return id
 }
 
 // traffic closes the rig (flushing the capture) and decodes the platform
@@ -119,13 +123,19 @@ func kinds(evs []eventlog.Event) []string {
 func events(r *harness.Rig, kind string) []eventlog.Event { return r.Log.Kind(kind) }
 
 // profileList reads the card's ProfileInfoList the way an LPA does: open the
-// ISD-R on a logical channel, GetProfilesInfo (BF2D) in STORE DATA through
-// +CGLA, close the channel. It returns the +CGLA answer (data and SW).
+// ISD-R on a logical channel, GetProfilesInfo (BF2D) in STORE DATA, close the
+// channel, in the personality's dialect (+CCHO/+CGLA/+CCHC or +CSIM). It
+// returns the answer as `+CGLA: <len>,"<hex of data and SW>"`, the form the
+// generic modem prints, so that lists read under every dialect compare.
 func profileList(r *harness.Rig) string {
 	GinkgoHelper()
-	ch := strings.TrimPrefix(one(r, `AT+CCHO="A0000005591010FFFFFFFF8900000100"`), "+CCHO: ")
-	list := one(r, `AT+CGLA=`+ch+`,16,"8`+ch+`E2910003BF2D00"`)
-	send(r, "AT+CCHC="+ch)
+	h := r.Host()
+	ch, err := h.OpenISDR()
+	Expect(err).NotTo(HaveOccurred())
+	rsp, err := ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(ch.Close()).To(Succeed())
+	list := fmt.Sprintf(`+CGLA: %d,"%X"`, 2*len(rsp), rsp)
 	Expect(list).To(HaveSuffix(`9000"`))
 	return list
 }

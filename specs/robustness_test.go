@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/framework"
 )
 
@@ -22,6 +24,9 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		func(line, want string) {
 			r := framework.NewRig(framework.Load("roam-fr-preinstalled.yaml"))
 			send(r, "AT+CMEE=1")
+			if r.Personality.CSIMOnly && (strings.HasPrefix(line, "AT+CCHO") || strings.HasPrefix(line, "AT+CGLA")) {
+				want = "ERROR" // the command does not exist in this dialect
+			}
 			_, final := answer(r, line)
 			Expect(final).To(Equal(want))
 			Expect(send(r, "AT")).To(BeEmpty(), "the next command still works")
@@ -36,28 +41,37 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		Entry("+CGLA on a channel that is not open", `AT+CGLA=3,10,"83F2000000"`, "+CME ERROR: 21"),
 	)
 
-	It("reaches the ISD-R the way an LPA does: +CCHO, STORE DATA in +CGLA, +CCHC", func() {
+	It("reaches the ISD-R the way an LPA does: a logical channel, STORE DATA, close", func() {
 		r := framework.NewRig(framework.Load("roam-fr-preinstalled.yaml"))
 		advanceTo(r, 2*time.Hour)
 		send(r, "AT+CMEE=1")
-
-		ch := strings.TrimPrefix(one(r, `AT+CCHO="`+isdR+`"`), "+CCHO: ")
-		Expect(ch).To(MatchRegexp(`^[1-3]$`))
-		cla := "8" + ch
+		h := r.Host()
+		ch, err := h.OpenISDR()
+		Expect(err).NotTo(HaveOccurred())
 
 		By("GetEuiccData(EID) — BF3E 5C 5A")
-		Expect(one(r, `AT+CGLA=`+ch+`,22,"`+cla+`E2910006BF3E035C015A"`)).
-			To(Equal(`+CGLA: 46,"BF3E125A10890490320000010000000000000001239000"`))
+		rsp, err := ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x06, 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fmt.Sprintf("%X", rsp)).To(Equal("BF3E125A10890490320000010000000000000001239000"))
 
 		By("GetProfilesInfo — BF2D: both profiles, SFR enabled")
-		list := one(r, `AT+CGLA=`+ch+`,16,"`+cla+`E2910003BF2D00"`)
+		rsp, err = ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00})
+		Expect(err).NotTo(HaveOccurred())
+		list := fmt.Sprintf("%X", rsp)
 		Expect(list).To(ContainSubstring("5A0A98680000000000000091"), "cmcc ICCID, BCD swapped")
 		Expect(list).To(ContainSubstring("5A0A98330100000000000072"), "sfr ICCID, BCD swapped")
-		Expect(list).To(HaveSuffix(`9000"`))
+		Expect(list).To(HaveSuffix("9000"))
 
-		send(r, "AT+CCHC="+ch)
-		_, final := answer(r, `AT+CGLA=`+ch+`,16,"`+cla+`E2910003BF2D00"`)
-		Expect(final).To(Equal("+CME ERROR: 21"), "the channel is closed: invalid index")
+		Expect(ch.Close()).To(Succeed())
+		rsp, err = ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00})
+		switch {
+		case r.Personality.CSIMOnly || r.Personality.NoCCHC:
+			// Closed with MANAGE CHANNEL: the card itself refuses.
+			Expect(err).NotTo(HaveOccurred())
+			Expect(dialect.SW(rsp)).NotTo(Equal(uint16(0x9000)), "the channel is closed: the card refuses")
+		default:
+			Expect(err).To(MatchError(ContainSubstring("+CME ERROR: 21")), "the channel is closed: invalid index")
+		}
 	})
 
 	DescribeTable("passes malformed APDUs to the card, which answers with a status word",

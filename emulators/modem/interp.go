@@ -55,8 +55,8 @@ func (m *Modem) handleLine(l at.Line) {
 		return
 	}
 	for _, c := range cmds {
-		h, ok := handlers[c.Name]
-		if !ok {
+		h := m.handler(c)
+		if h == nil {
 			err = errUnknown
 		} else {
 			err = h(m, c)
@@ -65,7 +65,33 @@ func (m *Modem) handleLine(l at.Line) {
 			break
 		}
 	}
-	m.send(m.st.enc.Final(err))
+	m.send(m.final(err))
+}
+
+// handler finds a command under the personality: its ICCID command, no
+// others, none it lacks, and no "=?" forms when it has none.
+func (m *Modem) handler(c at.Command) handler {
+	p := &m.o.Personality
+	switch {
+	case p.NoTestForms && c.Form == at.Test:
+		return nil
+	case c.Name == p.ICCIDCommand:
+		return cmdCCID
+	case c.Name == "+CCID", !p.supports(c.Name):
+		return nil
+	}
+	return handlers[c.Name]
+}
+
+// final encodes a line's outcome, with the personality's +CMEE=2 wording.
+func (m *Modem) final(err error) []byte {
+	var c at.CMEError
+	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
+		if t, ok := m.o.Personality.CMEText[int(c)]; ok {
+			return m.st.enc.Info("+CME ERROR: " + t)
+		}
+	}
+	return m.st.enc.Final(err)
 }
 
 // info sends one information text line.
@@ -153,12 +179,10 @@ func cmdIdent(m *Modem, c at.Command) error {
 	switch c.Name {
 	case "+CGMI":
 		m.info("esimhil")
-	case "+CGMM":
-		m.info("esimhil modem emulator")
 	case "+CGMR":
 		m.info("1.0")
-	default:
-		m.info("esimhil modem emulator")
+	default: // +CGMM, ATI
+		m.info(m.o.Personality.Model)
 	}
 	return nil
 }

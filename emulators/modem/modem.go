@@ -86,9 +86,11 @@ type Options struct {
 	Link string
 	// ATLog receives every AT line both ways, stamped with simulated time.
 	ATLog io.Writer
-	// AttachDelay and RestartDelay are simulated; defaults 2 s and 11 s
-	// (DESIGN.md §9).
+	// AttachDelay and RestartDelay are simulated; defaults 2 s and the
+	// personality's restart delay (11 s generic, DESIGN.md §9).
 	AttachDelay, RestartDelay time.Duration
+	// Personality is the vendor dialect; the zero value is Generic().
+	Personality Personality
 }
 
 // MaxQueuedOutput bounds output waiting for a reader of the pty slave; past
@@ -149,7 +151,13 @@ func New(o Options) (*Modem, error) {
 	if o.AttachDelay == 0 {
 		o.AttachDelay = 2 * time.Second
 	}
+	if o.Personality.Name == "" {
+		o.Personality = Generic()
+	}
 	if o.RestartDelay == 0 {
+		o.RestartDelay = o.Personality.RestartDelay
+	}
+	if o.RestartDelay <= 0 {
 		o.RestartDelay = 11 * time.Second
 	}
 	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}

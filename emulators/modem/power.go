@@ -2,6 +2,7 @@ package modem
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -195,8 +196,7 @@ func (m *Modem) PowerOn() {
 	m.st.fun = 1
 	m.st.copsOff = false
 	m.emit("power", eventlog.F{"on": true})
-	m.urc("RDY")
-	m.boot()
+	m.bootWithURCs()
 }
 
 // Powered reports whether the modem has power (false between PowerOff and
@@ -242,6 +242,11 @@ func (m *Modem) Refresh(qualifier byte) {
 		}
 		if m.st.fun != 0 {
 			m.boot()
+			if m.st.cardOn {
+				for _, u := range m.o.Personality.RefreshURCs {
+					m.urc(u)
+				}
+			}
 		}
 	})
 }
@@ -299,9 +304,37 @@ func (m *Modem) restart() {
 		m.st.restartT = nil
 		m.resetSettings()
 		m.st.fun = 1
-		m.urc("RDY")
-		m.boot()
+		m.bootWithURCs()
 	})
+}
+
+// bootWithURCs boots after power on or a restart and sends the
+// personality's boot URCs: RDY-like ones before the card is read, the
+// card-state ones (+CPIN:, +QUSIM:) after it, and only with a card.
+func (m *Modem) bootWithURCs() {
+	urcs := m.o.Personality.BootURCs
+	for _, u := range urcs {
+		if !cardURC(u) {
+			m.urc(u)
+		}
+	}
+	m.boot()
+	m.cardURCs(urcs)
+}
+
+// cardURC reports a URC that tells the card's state.
+func cardURC(u string) bool { return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:") }
+
+// cardURCs sends the card-state URCs of a list once a card answered.
+func (m *Modem) cardURCs(urcs []string) {
+	if !m.st.cardOn {
+		return
+	}
+	for _, u := range urcs {
+		if cardURC(u) {
+			m.urc(u)
+		}
+	}
 }
 
 func cmdCPIN(m *Modem, c at.Command) error {
@@ -348,7 +381,7 @@ func cmdCCID(m *Modem, c at.Command) error {
 	if m.st.iccid == "" {
 		return at.CMESIMFailure
 	}
-	m.info("+CCID: " + m.st.iccid)
+	m.info(m.o.Personality.ICCIDPrefix + m.st.iccid)
 	return nil
 }
 

@@ -95,7 +95,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 		return fmt.Errorf("SELECT %X on channel %d: SW %04X: %w", aid, ch, sw(sel), at.CMESIMFailure)
 	}
 	m.st.channels[ch] = true
-	m.info(fmt.Sprintf("+CCHO: %d", ch))
+	m.info(m.o.Personality.cchoLine(m.o.Personality.sessionID(ch)))
 	return nil
 }
 
@@ -113,10 +113,11 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if c.Form != at.Set || len(c.Args) != 3 {
 		return errParams
 	}
-	ch, err := c.Args[0].Int()
+	session, err := c.Args[0].Int()
 	if err != nil {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
 	}
+	ch := m.o.Personality.channel(session)
 	apdu, err := hexAPDU(c.Args[1], c.Args[2])
 	if err != nil {
 		return err
@@ -125,7 +126,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return err
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("channel %d not open: %w", ch, at.CMEInvalidIndex)
+		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)
 	}
 	apdu[0] = withChannel(apdu[0], ch)
 	rsp, err := m.exchange(apdu)
@@ -145,15 +146,16 @@ func cmdCCHC(m *Modem, c at.Command) error {
 	if c.Form != at.Set || len(c.Args) != 1 {
 		return errParams
 	}
-	ch, err := c.Args[0].Int()
+	session, err := c.Args[0].Int()
 	if err != nil {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
 	}
+	ch := m.o.Personality.channel(session)
 	if err := m.cardReady(); err != nil {
 		return err
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("channel %d not open: %w", ch, at.CMEInvalidIndex)
+		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)
 	}
 	rsp, err := m.closeChannel(ch)
 	if err != nil {

@@ -2,20 +2,24 @@
 // emulated modem for people and tools to drive.
 //
 //	esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
-//	esimhil emulate [--scenario F] [--link PATH] [--speed X] [--capture MODE]
+//	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -24,7 +28,8 @@ import (
 
 const usage = `usage:
   esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
-  esimhil emulate [--scenario F] [--link PATH] [--speed X] [--capture auto|live|tap] [--out DIR]
+  esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
+                  [--capture auto|live|tap] [--out DIR]
 `
 
 func main() {
@@ -104,8 +109,23 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
 	mode := fs.String("capture", "auto", "capture mode: auto, live or tap")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
+	pers := fs.String("personality", "", "modem dialect: "+strings.Join(modem.Personalities(), ", ")+" (default: the scenario's)")
+	state := fs.String("state", "", "card NVM file: loaded at start if it exists, saved at a clean stop")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "esimhil emulate: unexpected arguments %q\n%s", fs.Args(), usage)
+		return 2
+	}
+	var nvm []byte
+	if *state != "" {
+		b, err := os.ReadFile(*state)
+		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
+			return 1
+		}
+		nvm = b
 	}
 	var s *scenario.Scenario
 	var err error
@@ -118,13 +138,26 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 		return 1
 	}
-	r, err := harness.NewRig(s, harness.Options{Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode)})
+	r, err := harness.NewRig(s, harness.Options{
+		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, NVM: nvm,
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "scenario  %s\n", s.Name)
+	fmt.Fprintf(stdout, "modem     %s (%s)\n", r.Personality.Name, r.Personality.Model)
 	fmt.Fprintf(stdout, "tty       %s\n", r.Modem.Path())
+	if *link != "" {
+		fmt.Fprintf(stdout, "link      %s\n", *link)
+	}
+	if *state != "" {
+		from := "new card"
+		if nvm != nil {
+			from = "card restored"
+		}
+		fmt.Fprintf(stdout, "state     %s (%s)\n", *state, from)
+	}
 	scheme := "http"
 	if s.Platform.TLS {
 		scheme = "https"
@@ -132,6 +165,11 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fmt.Fprintf(stdout, "platform  %s://%s (Host: %s)\n", scheme, r.Platform.Addr(), harness.PlatformHost)
 	for _, e := range r.SMDPEndpoints() {
 		fmt.Fprintf(stdout, "smdp      %s https://%s (listening on %s)\n", e.Operator, e.Host, e.Addr)
+		if ac, err := r.ActivationCode(e.Operator); err == nil {
+			fmt.Fprintf(stdout, "          activation code %s\n", ac)
+		} else {
+			fmt.Fprintf(stderr, "esimhil emulate: %s: %v\n", e.Operator, err)
+		}
 	}
 	if ci, err := r.WriteCI(); err == nil {
 		fmt.Fprintf(stdout, "test CI   %s\n", ci)
@@ -141,10 +179,42 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	r.Loop.FollowWall(ctx, *speed, 50*time.Millisecond, func(err error) {
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 	})
+	code := 0
+	if *state != "" {
+		if err := saveState(r, *state); err != nil {
+			fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
+			code = 1
+		} else {
+			fmt.Fprintf(stdout, "card NVM saved to %s\n", *state)
+		}
+	}
 	if err := r.Close(); err != nil {
 		fmt.Fprintf(stderr, "esimhil emulate: close: %v\n", err)
 		return 1
 	}
+	if code != 0 {
+		return code
+	}
 	fmt.Fprintf(stdout, "stopped; artifacts in %s\n", r.Dir())
 	return 0
+}
+
+// saveState writes the card's NVM image next to path and renames it in
+// place, so an interrupted save never leaves half a card.
+func saveState(r *harness.Rig, path string) error {
+	var img []byte
+	var err error
+	r.Loop.Do(func() { img, err = r.Card.NVM() })
+	if err != nil {
+		return fmt.Errorf("card NVM: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, img, 0o644); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
 }

@@ -134,3 +134,72 @@ func TestEmulateServesATOnTheLink(t *testing.T) {
 		t.Fatalf("symlink left behind: %v", err)
 	}
 }
+
+// emulateUntilReady runs emulate with args, reads its banner up to the
+// speed line, stops it and returns the banner and the exit code.
+func emulateUntilReady(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- cli(ctx, append([]string{"emulate", "--capture", "tap", "--out", t.TempDir()}, args...), pw, &stderr)
+		pw.Close()
+	}()
+	var banner strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		banner.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "speed") {
+			break
+		}
+	}
+	cancel()
+	rest, _ := io.ReadAll(pr)
+	banner.Write(rest)
+	return banner.String() + stderr.String(), <-done
+}
+
+func TestEmulatePersonalityStateAndActivationCodes(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	state := filepath.Join(t.TempDir(), "card.nvm")
+	for i, want := range []string{"(new card)", "(card restored)"} {
+		out, code := emulateUntilReady(t, "--scenario", scen, "--personality", "quectel-eg25", "--state", state)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d:\n%s", i, code, out)
+		}
+		for _, s := range []string{
+			"modem     quectel-eg25 (", "state     " + state + " " + want,
+			"activation code LPA:1$smdp.sfr.test$", "activation code LPA:1$smdp.orange-fr.test$",
+			"test CI   ", "card NVM saved to " + state,
+		} {
+			if !strings.Contains(out, s) {
+				t.Errorf("run %d: no %q in\n%s", i, s, out)
+			}
+		}
+		if st, err := os.Stat(state); err != nil || st.Size() == 0 {
+			t.Fatalf("run %d: state file: %v", i, err)
+		}
+	}
+}
+
+func TestEmulateRejectsBadPersonalityAndState(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown personality", []string{"--personality", "nokia-3310"}, "generic"},
+		{"state that is not an NVM image", []string{"--state", "main_test.go"}, "NVM"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), append([]string{"emulate", "--capture", "tap", "--out", t.TempDir()}, tc.args...), &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("exit %d, stderr %q: want 1 and %q", code, stderr.String(), tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,268 @@
+package modem
+
+import (
+	"errors"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/atclient"
+)
+
+func TestPersonalitiesLoad(t *testing.T) {
+	want := []string{"fibocom-l850", "generic", "quectel-eg25", "sierra-em7511", "simcom-a7600", "ublox-sara-r5"}
+	if got := Personalities(); !slices.Equal(got, want) {
+		t.Fatalf("Personalities() = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		p, err := LoadPersonality(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p.Name != name || p.Model == "" || p.RestartDelay <= 0 {
+			t.Errorf("%s: %+v", name, p)
+		}
+	}
+	g, err := LoadPersonality("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, Generic()) {
+		t.Errorf("generic.yaml = %+v, want modem.Generic() %+v", g, Generic())
+	}
+}
+
+func TestPersonalityErrors(t *testing.T) {
+	if _, err := LoadPersonality("nokia"); err == nil || !strings.Contains(err.Error(), "known: fibocom-l850, generic,") {
+		t.Errorf("unknown name: %v", err)
+	}
+	base := "name: x\nmodel: m\niccid_command: \"+CCID\"\niccid_prefix: \"+CCID: \"\nccho_form: bare\nrestart_delay: 1s\n"
+	tests := []struct{ yaml, want string }{
+		{base + "colour: red\n", `p.yaml:7:1: unknown field "colour"`},
+		{base + "no_cchc: maybe\n", "p.yaml:7:10: no_cchc:"},
+		{base + "boot_urcs: RDY\n", "p.yaml:7:12: boot_urcs: want a list"},
+		{base + "cme_text: {x: y}\n", "p.yaml:7:11: cme_text: line 7: code"},
+		{base + "name: y\n", "p.yaml:7:1: name: given twice"},
+		{strings.Replace(base, "1s", "-1s", 1), "p.yaml:6:16: restart_delay: want a positive"},
+		{strings.Replace(base, "1s", "soon", 1), "p.yaml:6:16: restart_delay:"},
+		{strings.Replace(base, "bare", "fancy", 1), `p.yaml:1:1: ccho_form "fancy"`},
+		{strings.Replace(base, `"+CCID"`, "ccid", 1), `p.yaml:1:1: iccid_command "ccid"`},
+		{"name: x\n", "p.yaml:1:1: model: required field missing"},
+		{"- a\n", "p.yaml:1: want a mapping"},
+		{"a: [\n", "p.yaml: yaml:"},
+	}
+	for _, tc := range tests {
+		_, err := ParsePersonality("p.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	if _, err := ParsePersonality("p.yaml", []byte(base)); err != nil {
+		t.Errorf("base: %v", err)
+	}
+}
+
+// newPersonalityRig is newRig with a dialect and echo off.
+func newPersonalityRig(t *testing.T, name string) *rig {
+	t.Helper()
+	p, err := LoadPersonality(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
+	r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
+	r.stk = &fakeSTK{card: r.card}
+	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
+	m, err := New(Options{Loop: loop, Log: r.log, Card: r.card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSTK(r.stk)
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.m = m
+	c, err := atclient.Open(m.Path(), atclient.WithTimeout(3*time.Second))
+	if err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	r.c = c
+	t.Cleanup(func() {
+		c.Close()
+		if err := m.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	r.cmd(t, "ATE0")
+	return r
+}
+
+// answer runs a line and renders its lines and final result "a|b|OK".
+func (r *rig) answer(line string) string {
+	rsp, err := r.c.Command(line)
+	var out []string
+	if rsp != nil {
+		out = append(out, rsp.Lines...)
+	}
+	var cme *atclient.CMEError
+	switch {
+	case errors.As(err, &cme):
+		out = append(out, "+CME ERROR: "+cme.Text)
+	case err != nil && rsp != nil && rsp.Final != "":
+		out = append(out, rsp.Final)
+	case err != nil:
+		out = append(out, "<"+err.Error()+">")
+	default:
+		out = append(out, "OK")
+	}
+	return strings.Join(out, "|")
+}
+
+const openISDR = `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
+
+func TestPersonalityDialects(t *testing.T) {
+	type step struct{ line, want string }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"generic", []step{
+			{"AT+CCID", "+CCID: 89330123456789012345|OK"},
+			{"AT+QCCID", "ERROR"},
+			{"ATI", "esimhil modem emulator|OK"},
+			{"AT+CCHO=?", "OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+			{"AT+CCHC=1", "OK"},
+			{"AT+CMEE=2;+CCHC=1", "+CME ERROR: invalid index"},
+			{`AT+CSIM=4,"00"`, "+CME ERROR: incorrect parameters"},
+		}},
+		{"quectel-eg25", []step{
+			{"AT+QCCID", "+QCCID: 89330123456789012345|OK"},
+			{"AT+CCID", "ERROR"},
+			{"AT+CGMM", "EG25-like (esimhil)|OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{"AT+CMEE=2", "OK"},
+			{`AT+CSIM=4,"00"`, "+CME ERROR: Incorrect parameters"},
+			{"AT+CCHC=2", "+CME ERROR: invalid index"},
+		}},
+		{"simcom-a7600", []step{
+			// atclient files "+ICCID: …" as a URC: the name differs from
+			// the command's; TestSIMComICCID checks the wire.
+			{"AT+CICCID", "OK"},
+			{"AT+CCID", "ERROR"},
+			{openISDR, "ERROR"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "ERROR"},
+			{"AT+CCHC=1", "ERROR"},
+			{"AT+CCHO=?", "ERROR"},
+			{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"|OK`},
+			{`AT+CSIM=10,"0070800100"`, `+CSIM: 4,"9000"|OK`},
+		}},
+		{"sierra-em7511", []step{
+			{"AT!ICCID?", "!ICCID: 89330123456789012345|OK"},
+			{"AT!ICCID", "!ICCID: 89330123456789012345|OK"},
+			{"AT!ICCID=?", "ERROR"},
+			{openISDR, "+CCHO: 1234567|OK"},
+			{`AT+CGLA=1234567,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+			{"AT+CMEE=1", "OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: invalid index"},
+			{"AT+CFUN=?", "ERROR"},
+			{"AT+CCHC=1234567", "OK"},
+			{"AT+CCHC=1234567", "+CME ERROR: invalid index"},
+		}},
+		{"ublox-sara-r5", []step{
+			{"AT+CCID", "+CCID: 89330123456789012345|OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{"AT+CCHC=1", "OK"},
+		}},
+		{"fibocom-l850", []step{
+			{"AT+CCID", "+CCID: 89330123456789012345|OK"},
+			{openISDR, "1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+			{"AT+CCHC=1", "ERROR"},
+			{`AT+CSIM=10,"0070800100"`, `+CSIM: 4,"9000"|OK`},
+			{openISDR, "1|OK"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newPersonalityRig(t, tc.name)
+			r.advance(t, 2*time.Second)
+			for _, s := range tc.steps {
+				if got := r.answer(s.line); got != s.want {
+					t.Errorf("%s: %q, want %q", s.line, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+func TestPersonalityURCs(t *testing.T) {
+	tests := []struct {
+		name    string
+		restart time.Duration
+		boot    []string
+		refresh []string
+	}{
+		{"generic", 11 * time.Second, []string{"RDY"}, nil},
+		{"quectel-eg25", 13 * time.Second, []string{"RDY", "+CPIN: READY"}, []string{"+QUSIM: 1"}},
+		{"simcom-a7600", 15 * time.Second, []string{"+CPIN: READY"}, []string{"+CPIN: READY"}},
+		{"sierra-em7511", 20 * time.Second, nil, nil},
+		{"ublox-sara-r5", 10 * time.Second, []string{"+CPIN: READY"}, nil},
+		{"fibocom-l850", 16 * time.Second, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newPersonalityRig(t, tc.name)
+			r.advance(t, 2*time.Second)
+			mark := len(r.atlog.String())
+			r.cmd(t, "AT+CFUN=1,1")
+			r.advance(t, tc.restart-time.Millisecond)
+			if got := urcsIn(r.atlog.String()[mark:]); len(got) != 0 {
+				t.Errorf("before %v: %q", tc.restart, got)
+			}
+			r.advance(t, time.Millisecond)
+			if _, err := r.c.Command("AT"); err != nil {
+				t.Fatalf("after restart: %v", err)
+			}
+			if got := urcsIn(r.atlog.String()[mark:]); !slices.Equal(got, tc.boot) {
+				t.Errorf("boot URCs %q, want %q", got, tc.boot)
+			}
+			mark = len(r.atlog.String())
+			r.loop.Do(func() { r.m.Refresh(4) })
+			r.advance(t, time.Millisecond)
+			if _, err := r.c.Command("AT"); err != nil {
+				t.Fatal(err)
+			}
+			if got := urcsIn(r.atlog.String()[mark:]); !slices.Equal(got, tc.refresh) {
+				t.Errorf("refresh URCs %q, want %q", got, tc.refresh)
+			}
+		})
+	}
+}
+
+// urcsIn picks the boot and refresh URCs out of an AT log.
+func urcsIn(log string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		_, text, ok := strings.Cut(l, " < ")
+		if ok && (text == "RDY" || strings.HasPrefix(text, "+CPIN:") || strings.HasPrefix(text, "+QUSIM:")) {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+func TestSIMComICCID(t *testing.T) {
+	r := newPersonalityRig(t, "simcom-a7600")
+	r.cmd(t, "AT+CICCID")
+	if !strings.Contains(r.atlog.String(), " > AT+CICCID\n") || !strings.Contains(r.atlog.String(), " < +ICCID: 89330123456789012345\n") {
+		t.Errorf("AT log:\n%s", r.atlog.String())
+	}
+}

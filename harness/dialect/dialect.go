@@ -1,0 +1,305 @@
+// Package dialect is what a host must know to talk to each modem
+// personality: which command reads the ICCID and how it answers, how +CCHO
+// answers, whether +CCHC exists, whether logical channels are reachable only
+// through +CSIM. Specs and the CLI use it; the modem never does.
+package dialect
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/atclient"
+)
+
+// ISDR is the ISD-R's AID (SGP.22 §2.2.3).
+const ISDR = "A0000005591010FFFFFFFF8900000100"
+
+// maxBlock is the data of one STORE DATA block (short APDUs).
+const maxBlock = 255
+
+// maxGetResponse bounds a 61xx chain on the +CSIM path.
+const maxGetResponse = 64
+
+// Host talks to one modem of a known personality.
+type Host struct {
+	AT *atclient.Client
+	P  modem.Personality
+}
+
+// Channel is an open logical channel to an application on the card.
+type Channel struct {
+	h *Host
+	// Session is what +CCHO answered (the +CGLA/+CCHC session id); on the
+	// +CSIM path it equals Number.
+	Session int
+	// Number is the logical channel number (1..19) when known: always on
+	// the +CSIM path, and equal to Session for the prefixed and bare forms.
+	Number int
+	csim   bool
+}
+
+// ErrStatus is wrapped by errors for an APDU that ended in a status word
+// other than 9000 where success was required.
+var ErrStatus = errors.New("dialect: card status")
+
+// StatusError carries the status word the card answered.
+type StatusError struct{ SW uint16 }
+
+func (e *StatusError) Error() string { return fmt.Sprintf("dialect: card answered SW %04X", e.SW) }
+
+func (e *StatusError) Unwrap() error { return ErrStatus }
+
+// ICCID reads the ICCID with the personality's command.
+func (h Host) ICCID() (string, error) {
+	cmd := h.P.ICCIDCommand
+	prefix := h.P.ICCIDPrefix
+	if cmd == "" {
+		cmd, prefix = "+CCID", "+CCID: "
+	}
+	// An answer prefix that differs from the command's name (+CICCID →
+	// +ICCID:) looks unsolicited to a generic client: drop stale ones
+	// first, take ours from the URCs after.
+	for prefix != "" {
+		if _, err := h.AT.WaitURC(prefix, 0); err != nil {
+			break
+		}
+	}
+	resp, err := h.AT.Command("AT" + cmd)
+	if err != nil {
+		return "", fmt.Errorf("AT%s: %w", cmd, err)
+	}
+	for _, l := range resp.Lines {
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			return cleanICCID(v), nil
+		}
+	}
+	if prefix == "" && len(resp.Lines) == 1 {
+		return cleanICCID(resp.Lines[0]), nil
+	}
+	if u, err := h.AT.WaitURC(prefix, 0); prefix != "" && err == nil {
+		return cleanICCID(strings.TrimPrefix(u, prefix)), nil
+	}
+	return "", fmt.Errorf("AT%s: no %q line in %q", cmd, prefix, resp.Lines)
+}
+
+// cleanICCID drops quotes and the padding F some modems print.
+func cleanICCID(s string) string {
+	s = strings.Trim(strings.TrimSpace(s), `"`)
+	return strings.TrimRight(s, "Ff")
+}
+
+var cchoAnswer = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
+
+// OpenISDR opens a logical channel to the ISD-R.
+func (h Host) OpenISDR() (Channel, error) { return h.Open(ISDR) }
+
+// Open opens a logical channel and selects the application aid (hex) on it.
+func (h Host) Open(aid string) (Channel, error) {
+	if h.P.CSIMOnly {
+		return h.openCSIM(aid)
+	}
+	resp, err := h.AT.Command(`AT+CCHO="` + aid + `"`)
+	if err != nil {
+		return Channel{}, fmt.Errorf("AT+CCHO: %w", err)
+	}
+	for _, l := range resp.Lines {
+		m := cchoAnswer.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil {
+			continue
+		}
+		id, err := strconv.Atoi(m[1])
+		if err != nil {
+			return Channel{}, fmt.Errorf("AT+CCHO: session id %q: %w", m[1], err)
+		}
+		ch := Channel{h: &h, Session: id}
+		if id >= 1 && id <= 19 {
+			ch.Number = id
+		}
+		return ch, nil
+	}
+	return Channel{}, fmt.Errorf("AT+CCHO: no session id in %q", resp.Lines)
+}
+
+// openCSIM does what +CCHO does inside the modem: MANAGE CHANNEL open on
+// the basic channel, then SELECT by DF name on the new channel.
+func (h Host) openCSIM(aid string) (Channel, error) {
+	raw, err := hex.DecodeString(aid)
+	if err != nil || len(raw) == 0 || len(raw) > 16 {
+		return Channel{}, fmt.Errorf("AID %q: not 1..16 bytes of hex", aid)
+	}
+	rsp, err := h.csim([]byte{0x00, 0x70, 0x00, 0x00, 0x01})
+	if err != nil {
+		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %w", err)
+	}
+	if sw(rsp) != 0x9000 || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
+		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, &StatusError{SW: sw(rsp)})
+	}
+	ch := Channel{h: &h, Session: int(rsp[0]), Number: int(rsp[0]), csim: true}
+	sel := append([]byte{CLA(0x00, ch.Number), 0xA4, 0x04, 0x04, byte(len(raw))}, raw...)
+	sel = append(sel, 0x00)
+	out, err := ch.Transmit(sel)
+	if err == nil && sw(out)>>8 != 0x90 && sw(out)>>8 != 0x91 {
+		err = &StatusError{SW: sw(out)}
+	}
+	if err != nil {
+		ch.Close()
+		return Channel{}, fmt.Errorf("SELECT %s: %w", aid, err)
+	}
+	return ch, nil
+}
+
+// CLA sets the logical channel bits of a class byte (ISO 7816-4 §5.4.1):
+// channels 0..3 in the first interindustry form, 4..19 in the further one.
+func CLA(cla byte, ch int) byte {
+	keep := cla & 0x90
+	if ch < 4 {
+		return keep | byte(ch)
+	}
+	return keep | 0x40 | byte(ch-4)
+}
+
+// csim sends one APDU through +CSIM and returns data and status word.
+func (h Host) csim(apdu []byte) ([]byte, error) {
+	x := strings.ToUpper(hex.EncodeToString(apdu))
+	resp, err := h.AT.Command(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(x), x))
+	if err != nil {
+		return nil, fmt.Errorf("AT+CSIM: %w", err)
+	}
+	return hexAnswer(resp, "+CSIM: ")
+}
+
+// hexAnswer decodes a `+NAME: <len>,"<hex>"` line.
+func hexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
+	for _, l := range resp.Lines {
+		v, ok := strings.CutPrefix(l, prefix)
+		if !ok {
+			continue
+		}
+		n, data, ok := strings.Cut(v, ",")
+		if !ok {
+			break
+		}
+		data = strings.Trim(data, `"`)
+		if ln, err := strconv.Atoi(strings.TrimSpace(n)); err != nil || ln != len(data) {
+			return nil, fmt.Errorf("%s length %q disagrees with %d hex characters", strings.TrimSpace(prefix), n, len(data))
+		}
+		b, err := hex.DecodeString(data)
+		if err != nil || len(b) < 2 {
+			return nil, fmt.Errorf("%s bad response %q", strings.TrimSpace(prefix), data)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("no %q line in %q", prefix, resp.Lines)
+}
+
+func sw(rsp []byte) uint16 {
+	if len(rsp) < 2 {
+		return 0
+	}
+	return uint16(rsp[len(rsp)-2])<<8 | uint16(rsp[len(rsp)-1])
+}
+
+// SW returns the status word at the end of a response (0 if too short).
+func SW(rsp []byte) uint16 { return sw(rsp) }
+
+// Transmit sends one APDU on the channel and returns the response data
+// followed by the status word. Through +CGLA the modem sets the channel
+// bits of CLA and follows 61xx itself; through +CSIM both are done here.
+func (c Channel) Transmit(apdu []byte) ([]byte, error) {
+	if len(apdu) < 4 {
+		return nil, fmt.Errorf("APDU of %d bytes: the header alone is 4", len(apdu))
+	}
+	if !c.csim {
+		x := strings.ToUpper(hex.EncodeToString(apdu))
+		resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, c.Session, len(x), x))
+		if err != nil {
+			return nil, fmt.Errorf("AT+CGLA: %w", err)
+		}
+		return hexAnswer(resp, "+CGLA: ")
+	}
+	cmd := append([]byte(nil), apdu...)
+	cmd[0] = CLA(cmd[0], c.Number)
+	rsp, err := c.h.csim(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if rsp[len(rsp)-2] == 0x6C && len(cmd) == 5 { // case 2 with a wrong Le
+		cmd[4] = rsp[len(rsp)-1]
+		if rsp, err = c.h.csim(cmd); err != nil {
+			return nil, err
+		}
+	}
+	var data []byte
+	for range maxGetResponse {
+		data = append(data, rsp[:len(rsp)-2]...)
+		if rsp[len(rsp)-2] != 0x61 {
+			return append(data, rsp[len(rsp)-2:]...), nil
+		}
+		if rsp, err = c.h.csim([]byte{CLA(0x00, c.Number), 0xC0, 0x00, 0x00, rsp[len(rsp)-1]}); err != nil {
+			return nil, fmt.Errorf("GET RESPONSE: %w", err)
+		}
+	}
+	return nil, fmt.Errorf("card kept answering 61xx after %d GET RESPONSE", maxGetResponse)
+}
+
+// StoreData sends an ES10 request in STORE DATA blocks (SGP.22 §5.7.2:
+// CLA 80, P1 11 for more blocks and 91 for the last, P2 the block number)
+// and returns the response data; a status word other than 9000 or 91xx on
+// any block is a *StatusError.
+func (c Channel) StoreData(es10 []byte) ([]byte, error) {
+	if len(es10) == 0 {
+		return nil, fmt.Errorf("empty ES10 request")
+	}
+	for blk := 0; len(es10) > 0; blk++ {
+		if blk > 0xFF {
+			return nil, fmt.Errorf("ES10 request needs more than 256 blocks")
+		}
+		n := min(len(es10), maxBlock)
+		p1 := byte(0x11)
+		if n == len(es10) {
+			p1 = 0x91
+		}
+		apdu := append([]byte{0x80, 0xE2, p1, byte(blk), byte(n)}, es10[:n]...)
+		es10 = es10[n:]
+		rsp, err := c.Transmit(apdu)
+		if err != nil {
+			return nil, err
+		}
+		// 91xx is success with a proactive command pending (a REFRESH
+		// after an enable), which the modem fetches on its own.
+		if s := sw(rsp); s != 0x9000 && s>>8 != 0x91 {
+			return nil, fmt.Errorf("STORE DATA block %d: %w", blk, &StatusError{SW: s})
+		}
+		if p1 == 0x91 {
+			return rsp[:len(rsp)-2], nil
+		}
+	}
+	return nil, fmt.Errorf("unreachable")
+}
+
+// Close closes the channel with +CCHC, or with MANAGE CHANNEL close through
+// +CSIM when the modem has no +CCHC (or the channel was opened that way).
+func (c Channel) Close() error {
+	if !c.csim && !c.h.P.NoCCHC {
+		if _, err := c.h.AT.Command(fmt.Sprintf("AT+CCHC=%d", c.Session)); err != nil {
+			return fmt.Errorf("AT+CCHC: %w", err)
+		}
+		return nil
+	}
+	if c.Number == 0 {
+		return fmt.Errorf("close session %d: channel number unknown without +CCHC", c.Session)
+	}
+	rsp, err := c.h.csim([]byte{0x00, 0x70, 0x80, byte(c.Number), 0x00})
+	if err != nil {
+		return fmt.Errorf("MANAGE CHANNEL close: %w", err)
+	}
+	if s := sw(rsp); s != 0x9000 {
+		return fmt.Errorf("MANAGE CHANNEL close %d: %w", c.Number, &StatusError{SW: s})
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package dialect_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+func newRig(t *testing.T, personality string) *harness.Rig {
+	t.Helper()
+	s, err := scenario.Parse(fixtures.DefaultScenarioName, fixtures.DefaultScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, Personality: personality})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// TestEveryPersonality reaches the ISD-R in each dialect: ICCID, EID over
+// ES10 (GetEuiccData), a request spread over two STORE DATA blocks, a
+// response long enough for 61xx chaining, and the channel closed again.
+func TestEveryPersonality(t *testing.T) {
+	names := modem.Personalities()
+	if len(names) == 0 {
+		t.Fatal("no personalities")
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t, name)
+			h := r.Host()
+			if h.P.Name != name {
+				t.Fatalf("rig personality %q, want %q", h.P.Name, name)
+			}
+			iccid, err := h.ICCID()
+			if err != nil {
+				t.Fatal(err)
+			}
+			enabled := ""
+			for _, p := range r.Scenario.Device.Profiles {
+				if p.Enabled {
+					enabled = p.ICCID
+				}
+			}
+			if iccid != enabled {
+				t.Fatalf("ICCID %q, want the enabled profile's %q", iccid, enabled)
+			}
+			for round := range 2 { // the channel is reusable after Close
+				ch, err := h.OpenISDR()
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				eid, err := ch.StoreData([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []byte{0xBF, 0x3E, 0x12, 0x5A, 0x10}
+				if !bytes.HasPrefix(eid, want) || len(eid) != 21 {
+					t.Fatalf("GetEuiccData: %X", eid)
+				}
+				// GetEUICCInfo2 is longer than one short response.
+				info, err := ch.StoreData([]byte{0xBF, 0x22, 0x00})
+				if err != nil || !bytes.HasPrefix(info, []byte{0xBF, 0x22}) {
+					t.Fatalf("GetEUICCInfo2: %X, %v", info, err)
+				}
+				// 300 bytes of no function: two blocks, reassembled and
+				// judged as a whole (6A80/6A88), not refused per block (6A86).
+				big := append([]byte{0xBF, 0x7F, 0x82, 0x01, 0x28}, make([]byte, 0x128)...)
+				_, err = ch.StoreData(big)
+				var se *dialect.StatusError
+				if !errors.As(err, &se) || se.SW != 0x6A88 && se.SW != 0x6A80 {
+					t.Fatalf("unknown function in two blocks: %v, want SW 6A80 or 6A88", err)
+				}
+				if err := ch.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenWrongAID(t *testing.T) {
+	for _, name := range []string{"generic", "simcom-a7600", "sierra-em7511"} {
+		if !contains(modem.Personalities(), name) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			h := newRig(t, name).Host()
+			if _, err := h.Open("A0000005591010FFFFFFFF8900000199"); err == nil {
+				t.Fatal("opened an AID the card does not have")
+			}
+			ch, err := h.OpenISDR() // the next command works
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ch.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCLA(t *testing.T) {
+	for _, tc := range []struct {
+		cla  byte
+		ch   int
+		want byte
+	}{
+		{0x80, 0, 0x80}, {0x80, 1, 0x81}, {0x00, 3, 0x03}, {0x80, 4, 0xC0}, {0x00, 19, 0x4F}, {0x83, 2, 0x82},
+	} {
+		if got := dialect.CLA(tc.cla, tc.ch); got != tc.want {
+			t.Errorf("CLA(%02X, %d) = %02X, want %02X", tc.cla, tc.ch, got, tc.want)
+		}
+	}
+}
