@@ -184,7 +184,7 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte) error {
 }
 
 // Close stops capturing and completes the file. In live mode it first drains
-// the socket until no matching packet came for ~100 ms (at most 2 s).
+// the socket until its ring is empty (at most 2 s).
 func (s *Session) Close() error {
 	var errs []error
 	if s.live != nil {

@@ -14,7 +14,10 @@ import (
 
 // Drain bounds for Close in live mode (wall time: real packets, real kernel).
 const (
-	quietFor   = 100 * time.Millisecond
+	// emptyPolls is how many consecutive empty polls (each longer than the
+	// block timeout, so a partly filled block has been handed over) end the
+	// drain at Close.
+	emptyPolls = 2
 	drainLimit = 2 * time.Second
 )
 
@@ -87,8 +90,8 @@ func (l *live) start(s *Session) {
 		parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &ip4, &ip6, &tcp)
 		parser.IgnoreUnsupported = true
 		decoded := make([]gopacket.LayerType, 0, 4)
-		lastMatch := time.Now()
 		var stopAt time.Time
+		empty := 0 // consecutive empty polls since the stop was asked
 		for {
 			l.mu.Lock()
 			stopping := l.stopping
@@ -98,14 +101,22 @@ func (l *live) start(s *Session) {
 				if stopAt.IsZero() {
 					stopAt = now
 				}
-				if now.Sub(lastMatch) >= quietFor || now.Sub(stopAt) >= drainLimit {
+				// Every packet of the run was queued to the socket before
+				// Close (loopback delivers while sending): the drain ends
+				// when the ring is empty, not after a wall-clock quiet time
+				// that a reader starved by a loaded machine could fake.
+				if empty >= emptyPolls || now.Sub(stopAt) >= drainLimit {
 					return
 				}
 			}
 			data, ci, err := l.handle.ReadPacketData()
 			if errors.Is(err, afpacket.ErrTimeout) {
+				if stopping {
+					empty++
+				}
 				continue
 			}
+			empty = 0
 			if err != nil {
 				l.fail(fmt.Errorf("capture live: read: %w", err))
 				return
@@ -119,7 +130,6 @@ func (l *live) start(s *Session) {
 			if !keep {
 				continue
 			}
-			lastMatch = time.Now()
 			ci.InterfaceIndex = 0 // the file's only interface
 			ci.AncillaryData = nil
 			if err := s.writePacket(ci, data); err != nil {
