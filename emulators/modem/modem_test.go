@@ -29,14 +29,20 @@ func roaming() Registration {
 	return Registration{Stat: 5, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, RSRP: -85}
 }
 
-// newRig starts a modem on a real pty and a client on its link.
+// newRig starts a generic modem on a real pty and a client on its link.
 func newRig(t *testing.T) *rig {
+	t.Helper()
+	return newRigWith(t, Personality{})
+}
+
+// newRigWith starts a modem of personality p (zero: generic).
+func newRigWith(t *testing.T, p Personality) *rig {
 	t.Helper()
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
 	r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
 	r.stk = &fakeSTK{card: r.card}
 	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: loop, Log: r.log, Card: r.card, Network: r.net, Link: r.link, ATLog: r.atlog})
+	m, err := New(Options{Loop: loop, Log: r.log, Card: r.card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
 	if err != nil {
 		t.Fatal(err)
 	}

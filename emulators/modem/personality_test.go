@@ -2,15 +2,12 @@ package modem
 
 import (
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/atclient"
 )
 
@@ -74,31 +71,7 @@ func newPersonalityRig(t *testing.T, name string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
-	r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
-	r.stk = &fakeSTK{card: r.card}
-	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: loop, Log: r.log, Card: r.card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.SetSTK(r.stk)
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r.m = m
-	c, err := atclient.Open(m.Path(), atclient.WithTimeout(3*time.Second))
-	if err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	r.c = c
-	t.Cleanup(func() {
-		c.Close()
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	r := newRigWith(t, p)
 	r.cmd(t, "ATE0")
 	return r
 }

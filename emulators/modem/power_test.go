@@ -2,6 +2,7 @@ package modem
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,18 +18,6 @@ func regStats(r *rig) []int {
 		out = append(out, e.Get("stat").(int))
 	}
 	return out
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestAttachTimeout: an ATTACH REQUEST the network never answers (issue 4
@@ -60,7 +49,7 @@ func TestAttachTimeout(t *testing.T) {
 		!evs[0].T.Equal(r.loop.Now()) {
 		t.Errorf("attach_timeout events %v", evs)
 	}
-	if got := regStats(r); !equalInts(got, []int{2, 0}) {
+	if got := regStats(r); !slices.Equal(got, []int{2, 0}) {
 		t.Errorf("registration stats %v, want [2 0]", got)
 	}
 	r.loop.Do(func() {
@@ -179,7 +168,7 @@ func TestPowerCycle(t *testing.T) {
 	}
 	// Registration events: the attach, and the one after power on; the cut
 	// itself is not a registration change the host hears about.
-	if got := regStats(r); !equalInts(got, []int{5, 5}) {
+	if got := regStats(r); !slices.Equal(got, []int{5, 5}) {
 		t.Errorf("registration stats %v", got)
 	}
 }

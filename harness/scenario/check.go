@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,10 +32,10 @@ func Check(s *Scenario, events []eventlog.Event) []string {
 			final = &events[i]
 		}
 	}
-	if e.Attempts != nil && !equal(attempts, e.Attempts) {
+	if e.Attempts != nil && !slices.Equal(attempts, e.Attempts) {
 		bad = append(bad, fmt.Sprintf("attempts: got %s, want %s", list(attempts), list(e.Attempts)))
 	}
-	if e.Notifications != nil && !equal(notes, e.Notifications) {
+	if e.Notifications != nil && !slices.Equal(notes, e.Notifications) {
 		bad = append(bad, fmt.Sprintf("notifications: got %s, want %s", list(notes), list(e.Notifications)))
 	}
 	if e.ListRequests != nil && lists != *e.ListRequests {
@@ -59,18 +60,6 @@ func Check(s *Scenario, events []eventlog.Event) []string {
 		}
 	}
 	return bad
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func list(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
