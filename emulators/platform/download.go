@@ -3,6 +3,7 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
 	"slices"
 	"time"
@@ -37,21 +38,11 @@ type Faults struct {
 	NoAck bool
 }
 
-// DownloadRequest is the body of POST /v1/download.
-type DownloadRequest struct {
-	EID         string `json:"eid"`
-	Operator    string `json:"operator"`
-	ServingPLMN string `json:"serving_plmn"`
-}
-
-// DownloadResponse is the 200 answer: the operator's SM-DP+ and the matching
-// ID, also as an SGP.22 §4.1 activation code "LPA:1$<address>$<matching id>".
-type DownloadResponse struct {
-	Operator       string `json:"operator"`
-	SMDPAddress    string `json:"smdp_address"`
-	MatchingID     string `json:"matching_id"`
-	ActivationCode string `json:"activation_code"`
-}
+// Download bodies live in package wire, shared with the card.
+type (
+	DownloadRequest  = wire.DownloadRequest
+	DownloadResponse = wire.DownloadResponse
+)
 
 // Eligibility refusal reasons (the text after "eligibility: ").
 const (
@@ -67,20 +58,6 @@ func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
 		return r, err
 	}
 	return r, r.Validate()
-}
-
-// Validate checks the fields of a download request.
-func (r DownloadRequest) Validate() error {
-	if !validEID(r.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
-	}
-	if r.Operator == "" {
-		return errors.New("operator: required")
-	}
-	if !validPLMN(r.ServingPLMN) {
-		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
-	}
-	return nil
 }
 
 // DecodeDownloadResponse parses and checks a download answer.

@@ -23,19 +23,19 @@ func TestOrdering(t *testing.T) {
 		{name: "tariff ascending, tie keeps configured order", orderBy: OrderTariff, want: "d b c a"},
 		{name: "default is tariff", orderBy: "", want: "d b c a"},
 		{name: "tariff ignores signal but echoes it", orderBy: OrderTariff,
-			signal: []SignalReport{{"20801", -80}}, want: "d b c a@-80"},
+			signal: []SignalReport{{PLMN: "20801", RSRP: -80}}, want: "d b c a@-80"},
 		{name: "signal descending", orderBy: OrderSignal,
-			signal: []SignalReport{{"20801", -110}, {"20810", -90}, {"20815", -100}, {"20820", -70}},
+			signal: []SignalReport{{PLMN: "20801", RSRP: -110}, {PLMN: "20810", RSRP: -90}, {PLMN: "20815", RSRP: -100}, {PLMN: "20820", RSRP: -70}},
 			want:   "d@-70 b@-90 c@-100 a@-110"},
 		{name: "signal tie keeps configured order", orderBy: OrderSignal,
-			signal: []SignalReport{{"20820", -95}, {"20810", -95}, {"20801", -95}},
+			signal: []SignalReport{{PLMN: "20820", RSRP: -95}, {PLMN: "20810", RSRP: -95}, {PLMN: "20801", RSRP: -95}},
 			want:   "a@-95 b@-95 d@-95 c"},
 		{name: "unreported last in configured order", orderBy: OrderSignal,
-			signal: []SignalReport{{"20815", -100}},
+			signal: []SignalReport{{PLMN: "20815", RSRP: -100}},
 			want:   "c@-100 a b d"},
 		{name: "nothing reported keeps configured order", orderBy: OrderSignal, want: "a b c d"},
 		{name: "reports of other networks are ignored", orderBy: OrderSignal,
-			signal: []SignalReport{{"46000", -60}, {"20810", -120}},
+			signal: []SignalReport{{PLMN: "46000", RSRP: -60}, {PLMN: "20810", RSRP: -120}},
 			want:   "b@-120 a c d"},
 	}
 	for _, tc := range tests {
@@ -99,7 +99,7 @@ func TestScenarioSetters(t *testing.T) {
 	if err := s.SetOrderBy("random"); err == nil {
 		t.Error("SetOrderBy accepted an unknown rule")
 	}
-	got := s.cat.list("FR", []SignalReport{{"20815", -90}})
+	got := s.cat.list("FR", []SignalReport{{PLMN: "20815", RSRP: -90}})
 	if len(got) != 2 || got[0].ID != "free" || got[1].ID != "orange-fr" || s.cat.orderBy != OrderSignal {
 		t.Errorf("after setters: %+v order %s", got, s.cat.orderBy)
 	}

@@ -1,16 +1,10 @@
 package applet
 
-import "encoding/json"
+import (
+	"encoding/json"
 
-// notification is the body of POST /v1/notifications (claim 1's report).
-type notification struct {
-	EID      string `json:"eid"`
-	Kind     string `json:"kind"`
-	ICCID    string `json:"iccid"`
-	Operator string `json:"operator"`
-	PLMN     string `json:"plmn"`
-	Report   uint64 `json:"report,omitempty"`
-}
+	"github.com/esimhil/esimhil/emulators/platform/wire"
+)
 
 // profileEnabled records the switch and restarts the terminal (claim 1:
 // notify the terminal to restart and re-attach).
@@ -68,7 +62,7 @@ func (a *Applet) locationStatus(e LocationStatus) {
 
 func (a *Applet) sendAttachSuccess() {
 	w := a.st.Await
-	body, _ := json.Marshal(notification{
+	body, _ := json.Marshal(wire.Notification{
 		EID: a.cfg.EID, Kind: "attach-success", ICCID: w.ICCID, Operator: w.Operator, PLMN: w.PLMN, Report: w.Report,
 	})
 	a.st.NotifyReq = a.post(PathNotifications, body)

@@ -3,24 +3,8 @@ package applet
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
-
-// listRequest is the body of POST /v1/preferred-list (claim 2: it carries the
-// serving operator, the cell and the measured signal).
-type listRequest struct {
-	EID         string        `json:"eid"`
-	ICCID       string        `json:"iccid"`
-	HomePLMN    string        `json:"home_plmn"`
-	ServingPLMN string        `json:"serving_plmn"`
-	TAC         string        `json:"tac"`     // 4 lower-case hex digits, as in +CEREG
-	CellID      string        `json:"cell_id"` // 8 lower-case hex digits, as in +CEREG
-	Signal      []signalEntry `json:"signal"`
-}
-
-type signalEntry struct {
-	PLMN string `json:"plmn"`
-	RSRP int    `json:"rsrp"`
-}
 
 // localInfo judges roaming from the terminal's answer (claim 1) and, when
 // roaming, asks the platform for the area's preferred list (claim 2).
@@ -56,17 +40,17 @@ func (a *Applet) localInfo(e LocalInfo) {
 		return
 	}
 	a.log("roaming_detected", "serving_plmn", e.PLMN)
-	req := listRequest{
+	req := wire.ListRequest{
 		EID:         a.cfg.EID,
 		ICCID:       p.ICCID,
 		HomePLMN:    p.HomePLMN,
 		ServingPLMN: e.PLMN,
 		TAC:         fmt.Sprintf("%04x", e.TAC),
 		CellID:      fmt.Sprintf("%08x", e.CellID),
-		Signal:      make([]signalEntry, 0, len(e.Cells)),
+		Signal:      make([]wire.SignalReport, 0, len(e.Cells)),
 	}
 	for _, c := range e.Cells {
-		req.Signal = append(req.Signal, signalEntry{PLMN: c.PLMN, RSRP: c.RSRP})
+		req.Signal = append(req.Signal, wire.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
 	}
 	body, _ := json.Marshal(req) // plain strings and ints: cannot fail
 	a.st.Serving = e.PLMN

@@ -3,6 +3,7 @@ package applet
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
@@ -52,27 +53,12 @@ type Download struct {
 	Failed     string   `json:"failed,omitempty"`
 }
 
-// downloadReq is the body of POST /v1/download.
-type downloadReq struct {
-	EID         string `json:"eid"`
-	Operator    string `json:"operator"`
-	ServingPLMN string `json:"serving_plmn"`
-}
-
 // downloadAnswer is the platform's answer; Error is set on refusal.
 type downloadAnswer struct {
 	Operator    string `json:"operator"`
 	SMDPAddress string `json:"smdp_address"`
 	MatchingID  string `json:"matching_id"`
 	Error       string `json:"error"`
-}
-
-// downloadNote is the body of the download-success notification.
-type downloadNote struct {
-	EID      string `json:"eid"`
-	Kind     string `json:"kind"`
-	Operator string `json:"operator"`
-	ICCID    string `json:"iccid"`
 }
 
 // startDownload asks the platform for the first preferred operator's
@@ -86,7 +72,7 @@ func (a *Applet) startDownload(op ListOperator) {
 	a.log("download_requested", "operator", op.ID)
 	dl := &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform}
 	a.st.DL = dl
-	body := mustJSON(downloadReq{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: a.st.Serving})
+	body := mustJSON(wire.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: a.st.Serving})
 	dl.Req = a.post(PathDownload, body)
 }
 
@@ -408,7 +394,7 @@ func notificationSent(seq int) []byte { return rsp.EncodeNotificationSentRequest
 // notifies the operator and the platform).
 func (a *Applet) dlNotifyPlatform(dl *Download) {
 	dl.Step = dlPlatformNote
-	body := mustJSON(downloadNote{EID: a.cfg.EID, Kind: "download-success", Operator: dl.Operator, ICCID: dl.Profile.ICCID})
+	body := mustJSON(wire.Notification{EID: a.cfg.EID, Kind: "download-success", Operator: dl.Operator, ICCID: dl.Profile.ICCID})
 	dl.Req = a.post(PathNotifications, body)
 }
 
@@ -483,9 +469,9 @@ func (o OwedNote) kind() string {
 
 func (o OwedNote) body(eid string) []byte {
 	if o.kind() == "attach-success" {
-		return mustJSON(notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
+		return mustJSON(wire.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
 	}
-	return mustJSON(downloadNote{EID: eid, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
+	return mustJSON(wire.Notification{EID: eid, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
 }
 
 // resendOwed posts the first owed download-success notification again.

@@ -183,7 +183,7 @@ func TestDownloadClaim2(t *testing.T) {
 		{ES10Result{ReqID: id, Resp: pirBytes(true), SW: 0x9000}, "ES9#6 smdp.orange.test handleNotification [pendingNotification]; "},
 		{HTTPResult{ReqID: 6, Status: 204}, `Log notification_sent {"kind":"install","seq":3,"to":"orange-fr"}; ES10#` + fmt.Sprint(id+1) + " BF30; "},
 		{ES10Result{ReqID: id + 1, Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000},
-			`Persist; POST#7 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; `},
+			`Persist; POST#7 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","iccid":"89330100000000000019","operator":"orange-fr"}; `},
 		// claim 2: then switch (the existing enable → REFRESH path).
 		{ok200(7, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Log download_result {"ok":true,"operator":"orange-fr","reason":""}; Persist; applet.EnableProfile{ICCID:89330100000000000019}; `},
 		{ProfileEnabled{ICCID: "89330100000000000019"}, `Log profile_enabled {"iccid":"89330100000000000019","operator":"orange-fr","original":false}; Persist; applet.Refresh{}; `},
@@ -284,7 +284,7 @@ func TestDownloadInstallFailedAndOwedNote(t *testing.T) {
 		// claim 3: power lost before the enable; the cycle resumes on the original.
 		{Boot{Profiles: testProfiles()}, `Log cycle_resumed {"operator":"orange-fr","phase":"attempt"}; Persist; applet.StartTimer{ID:2 D:3m0s}; ES10#2 BF28; `},
 		// The profile is not on the card after the reset: the attempt counts as failed and the list is exhausted.
-		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","operator":"orange-fr","iccid":"89330100000000000019"}; ` +
+		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","iccid":"89330100000000000019","operator":"orange-fr"}; ` +
 			`Log fallback_attached {"operator":"cmcc","plmn":"20801"}; Log list_exhausted {"operators":["orange-fr"]}; Persist; ` +
 			`POST#4 seq4 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"list-exhausted","plmn":"20801"}; `},
 		{ok200(3, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Persist; `},

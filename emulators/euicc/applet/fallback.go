@@ -2,6 +2,7 @@ package applet
 
 import (
 	"fmt"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"time"
 )
 
@@ -67,15 +68,6 @@ const (
 	KindAttachFailure = "attach-failure"
 	KindListExhausted = "list-exhausted"
 )
-
-// reportNote is the body of a claim-3 report.
-type reportNote struct {
-	EID      string `json:"eid"`
-	Kind     string `json:"kind"`
-	ICCID    string `json:"iccid,omitempty"`
-	Operator string `json:"operator,omitempty"`
-	PLMN     string `json:"plmn,omitempty"`
-}
 
 func (c Config) attachWait() time.Duration {
 	if c.AttachWait <= 0 {
@@ -175,7 +167,7 @@ func (a *Applet) sendReport() {
 	c := a.st.Cycle
 	r := c.Report
 	c.Phase = phaseReport
-	c.Req = a.post(PathNotifications, mustJSON(reportNote{
+	c.Req = a.post(PathNotifications, mustJSON(wire.Notification{
 		EID: a.cfg.EID, Kind: r.Kind, ICCID: r.ICCID, Operator: r.Operator, PLMN: r.PLMN}))
 }
 

@@ -2,6 +2,7 @@ package applet
 
 import (
 	"encoding/json"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func threeProfiles(enabled string) []Profile {
 func TestClaim3Sequence(t *testing.T) {
 	a := New(testCfg, State{})
 	note := func(kind, iccid, op, plmn string) []byte {
-		b, _ := json.Marshal(reportNote{EID: testCfg.EID, Kind: kind, ICCID: iccid, Operator: op, PLMN: plmn})
+		b, _ := json.Marshal(wire.Notification{EID: testCfg.EID, Kind: kind, ICCID: iccid, Operator: op, PLMN: plmn})
 		return b
 	}
 	runScript(t, a, []step{

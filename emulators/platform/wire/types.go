@@ -1,0 +1,81 @@
+package wire
+
+// The JSON bodies of the platform API (docs/platform-api.md), as both the
+// card and the platform read and write them.
+
+// SignalReport is one visible network as the device measured it.
+type SignalReport struct {
+	PLMN string `json:"plmn"`
+	RSRP int    `json:"rsrp"` // dBm
+}
+
+// ListRequest is the body of POST /v1/preferred-list: the attach information
+// the card collected in the visited area (claim 1).
+type ListRequest struct {
+	EID         string         `json:"eid"`
+	ICCID       string         `json:"iccid"`
+	HomePLMN    string         `json:"home_plmn"`
+	ServingPLMN string         `json:"serving_plmn"`
+	TAC         string         `json:"tac,omitempty"`
+	CellID      string         `json:"cell_id,omitempty"`
+	Signal      []SignalReport `json:"signal,omitempty"`
+}
+
+// ListedOperator is one entry of a preferred list. RSRP is present only when
+// the device reported that operator's signal.
+type ListedOperator struct {
+	ID     string  `json:"id"`
+	PLMN   string  `json:"plmn"`
+	Tariff float64 `json:"tariff"`
+	RSRP   *int    `json:"rsrp,omitempty"`
+}
+
+// ListResponse is the 200 answer to a preferred-list request.
+type ListResponse struct {
+	ListID    string           `json:"list_id"`
+	Country   string           `json:"country"`
+	OrderBy   string           `json:"order_by"`
+	Operators []ListedOperator `json:"operators"`
+}
+
+// Notification is the body of POST /v1/notifications. Operator and PLMN are
+// required except for list-exhausted; Cause is an optional EMM reject cause
+// (TS 24.301 §9.9.3.9) for attach-failure.
+type Notification struct {
+	EID      string `json:"eid"`
+	Kind     string `json:"kind"`
+	ICCID    string `json:"iccid,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	PLMN     string `json:"plmn,omitempty"`
+	Cause    *int   `json:"cause,omitempty"`
+	// Report identifies one report across resends (the card numbers its
+	// attach-success reports): a repeat after a lost answer is taken once.
+	Report uint64 `json:"report,omitempty"`
+}
+
+// NotificationAck is the 200 answer to a notification.
+type NotificationAck struct {
+	Ack bool   `json:"ack"`
+	ID  string `json:"id"`
+}
+
+// ErrorResponse is the body of every 4xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// DownloadRequest is the body of POST /v1/download.
+type DownloadRequest struct {
+	EID         string `json:"eid"`
+	Operator    string `json:"operator"`
+	ServingPLMN string `json:"serving_plmn"`
+}
+
+// DownloadResponse is the 200 answer: the operator's SM-DP+ and the matching
+// ID, also as an SGP.22 §4.1 activation code "LPA:1$<address>$<matching id>".
+type DownloadResponse struct {
+	Operator       string `json:"operator"`
+	SMDPAddress    string `json:"smdp_address"`
+	MatchingID     string `json:"matching_id"`
+	ActivationCode string `json:"activation_code"`
+}
