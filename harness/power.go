@@ -5,9 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/esimhil/esimhil/harness/scenario"
-
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // schedulePlan puts the signal plan and the power cuts on the clock.
@@ -52,17 +51,6 @@ func (r *Rig) schedulePlan() error {
 		})
 	}
 	return nil
-}
-
-// PowerCycle cuts the power to modem and card for off of simulated time,
-// as a spec's own step (scenario power cuts use the fault plan).
-func (r *Rig) PowerCycle(off time.Duration) error {
-	r.Loop.Do(func() {
-		r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"power_cut": "spec", "off": off.String()})
-		r.Modem.PowerOff()
-		r.Loop.Clock().AfterFunc(off, r.Modem.PowerOn)
-	})
-	return r.Advance(off)
 }
 
 // AwaitPower runs the rig until the modem is powered again when a power cut

@@ -1,9 +1,7 @@
 package specs
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,22 +19,12 @@ import (
 const downloadedSFR = "89208100000000000010"
 
 // withFaults is roam-fr-download.yaml without its expectations and with the
-// given fault lines.
+// given fault lines. SFR alone in the list: a failed download has no next
+// operator to move on to (claim 3), so the card stays and tries again next
+// period.
 func withFaults(name string, faults ...string) *scenario.Scenario {
 	GinkgoHelper()
-	b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "roam-fr-download.yaml"))
-	Expect(err).NotTo(HaveOccurred())
-	text := string(b)
-	text = text[:strings.Index(text, "expect:")]
-	text = strings.Replace(text, "name: roam-fr-download", "name: "+name, 1)
-	// SFR alone in the list: a failed download has no next operator to
-	// move on to (claim 3), so the card stays and tries again next period.
-	text = strings.Replace(text, "FR: [sfr, orange-fr]", "FR: [sfr]", 1)
-	text += "faults:\n"
-	for _, f := range faults {
-		text += "  - " + f + "\n"
-	}
-	return framework.Parse(name+".yaml", text)
+	return framework.Variant("roam-fr-download.yaml", name, map[string]string{"FR: [sfr, orange-fr]": "FR: [sfr]"}, faults...)
 }
 
 // trace names each decoded exchange: "platform:<path kind>" or "es9:<function>".
@@ -106,10 +94,8 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 	})
 
 	It("speaks HTTPS to the platform when the scenario asks, and the capture still decodes", func() {
-		b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "roam-fr-download.yaml"))
-		Expect(err).NotTo(HaveOccurred())
-		text := strings.Replace(string(b), "  order_by: tariff\n", "  order_by: tariff\n  tls: true\n", 1)
-		r := framework.NewRig(framework.Parse("roam-fr-download-https.yaml", text))
+		r := framework.NewRig(framework.Variant("roam-fr-download.yaml", "roam-fr-download-https",
+			map[string]string{"  order_by: tariff\n": "  order_by: tariff\n  tls: true\n"}))
 		advanceTo(r, 2*time.Hour)
 		Expect(iccid(r)).To(Equal(downloadedSFR))
 		Expect(r.Close()).To(Succeed())

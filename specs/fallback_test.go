@@ -1,8 +1,6 @@
 package specs
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -132,19 +130,13 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 // exactly one enabled profile, no half-installed profile, no notification
 // lost, and the method completes.
 var _ = Describe("Power cuts", framework.Emulated, func() {
-	base, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "fallback-reject-download-fail-then-download.yaml"))
-	if err != nil {
-		panic(err)
-	}
-	text := string(base[:strings.Index(string(base), "expect:")])
 	for _, p := range scenario.PowerCutPointList {
 		p := p
 		if p.Event == "attach_timeout" || p.Event == "list_exhausted" {
 			continue // not reached in this scenario: see the cases below
 		}
 		It("recovers from a power cut after "+p.Event+" ("+p.Step+")", func() {
-			s := framework.Parse("cut-"+p.Event+".yaml", strings.Replace(text, "name: fallback-reject-download-fail-then-download", "name: cut-"+p.Event, 1)+
-				"  - {power_cut: "+p.Event+"}\n")
+			s := framework.Variant("fallback-reject-download-fail-then-download.yaml", "cut-"+p.Event, nil, "{power_cut: "+p.Event+"}")
 			r := framework.NewRig(s)
 			advanceTo(r, 3*time.Hour)
 			cut := false
@@ -180,10 +172,7 @@ var _ = Describe("Power cuts", framework.Emulated, func() {
 
 var _ = Describe("Power cuts around an exhausted list", framework.Emulated, func() {
 	It("recovers from a power cut right after list_exhausted", func() {
-		b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", "fallback-all-fail.yaml"))
-		Expect(err).NotTo(HaveOccurred())
-		text := string(b[:strings.Index(string(b), "expect:")])
-		r := framework.NewRig(framework.Parse("cut-list-exhausted.yaml", text+"  - {power_cut: list_exhausted}\n"))
+		r := framework.NewRig(framework.Variant("fallback-all-fail.yaml", "cut-list-exhausted", nil, "{power_cut: list_exhausted}"))
 		advanceTo(r, 1*time.Hour+15*time.Minute)
 		Expect(iccid(r)).To(Equal(cmccICCID), "on the original after the cut")
 		Expect(strings.Count(profileList(r), "9F700101")).To(Equal(1))

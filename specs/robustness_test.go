@@ -78,7 +78,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		func(apdu, sw string) {
 			r := framework.NewRig(framework.Load("home-no-request.yaml"))
 			hex := apdu
-			resp := one(r, `AT+CSIM=`+itoa(len(hex))+`,"`+hex+`"`)
+			resp := one(r, `AT+CSIM=`+strconv.Itoa(len(hex))+`,"`+hex+`"`)
 			Expect(resp).To(HaveSuffix(sw + `"`))
 			Expect(send(r, "AT")).To(BeEmpty())
 		},
@@ -95,7 +95,7 @@ var _ = Describe("Determinism", framework.Emulated, func() {
 		dir := GinkgoT().TempDir()
 		var logs [][]byte
 		for i := range 2 {
-			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, itoa(i))})
+			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, strconv.Itoa(i))})
 			Expect(res.Err).NotTo(HaveOccurred())
 			Expect(res.Mismatches).To(BeEmpty())
 			b, err := os.ReadFile(filepath.Join(res.Dir, harness.EventsFile))
@@ -121,5 +121,3 @@ var _ = Describe("Scenario fixtures", framework.Emulated, func() {
 		})
 	}
 })
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,31 +1,26 @@
 package euicc
 
 import (
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"net/http"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // ES9+ transport facts (SGP.22 §6.5.1): HTTPS on port 443 unless the
 // address names another, POST /gsma/rsp2/es9plus/<function>, JSON body.
-const (
-	es9Port          = rsp.ES9Port
-	es9PathPrefix    = rsp.ES9PathPrefix
-	es9AdminProtocol = rsp.AdminProtocol
-)
 
 // es9Op is the BIP exchange of one ES9+ call: TLS 1.2 to the SM-DP+ named
 // by the address, verified against the test CI at the card's now.
 func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
-	host, ap, err := r.c.resolve(e.Address, es9Port)
+	host, ap, err := r.c.resolve(e.Address, rsp.ES9Port)
 	if err != nil {
 		return nil, err
 	}
 	h := http.Header{}
 	h.Set("Content-Type", rsp.ES9ContentType)
-	h.Set(rsp.AdminProtocolHeader, es9AdminProtocol)
-	req := httpRequest{Host: host, Path: es9PathPrefix + e.Function, Header: h, Body: e.Body}
+	h.Set(rsp.AdminProtocolHeader, rsp.AdminProtocol)
+	req := httpRequest{Host: host, Path: rsp.ES9PathPrefix + e.Function, Header: h, Body: e.Body}
 	return newBIPOp(r, ap, req, r.c.tlsParams(), func(rep httpReply, err string) applet.Event {
 		if err != "" {
 			return applet.HTTPResult{ReqID: e.ReqID, Err: err}

@@ -163,7 +163,7 @@ func (s *Server) notification(body []byte) answer {
 	if n.Report != 0 {
 		key = fmt.Sprintf("%s/%s/%d", n.EID, n.Kind, n.Report)
 	}
-	if id, dup := s.installed[key]; dup && (n.Kind == KindDownloadSuccess || n.Report != 0) {
+	if id, dup := s.acked[key]; dup && (n.Kind == KindDownloadSuccess || n.Report != 0) {
 		s.mu.Unlock()
 		s.log.Emit(eventlog.Platform, "notification_duplicate", eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
 		return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
@@ -171,7 +171,7 @@ func (s *Server) notification(body []byte) answer {
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
 	if n.Kind == KindDownloadSuccess || n.Report != 0 {
-		s.installed[key] = id
+		s.acked[key] = id
 	}
 	s.mu.Unlock()
 	f := eventlog.F{"kind": n.Kind, "eid": n.EID, "operator": n.Operator}

@@ -63,15 +63,15 @@ type Server struct {
 	verify  chainVerifier
 	elig    Eligibility
 
-	mu        sync.Mutex
-	cat       *catalogue
-	listID    int
-	noteID    int
-	received  []Received
-	lastSeq   map[string]uint64   // EID → last accepted X-Esimhil-Seq
-	installed map[string]string   // EID/ICCID → id of its download-success
-	quota     map[string]dayCount // EID → forwarded downloads today
-	faults    Faults
+	mu       sync.Mutex
+	cat      *catalogue
+	listID   int
+	noteID   int
+	received []Received
+	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
+	acked    map[string]string   // notification identity → the id it was acknowledged with
+	quota    map[string]dayCount // EID → forwarded downloads today
+	faults   Faults
 
 	// lifecycle, guarded by life
 	life    sync.Mutex
@@ -105,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig,
-		lastSeq: map[string]uint64{}, installed: map[string]string{}, quota: map[string]dayCount{},
+		lastSeq: map[string]uint64{}, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }
 

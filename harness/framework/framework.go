@@ -124,3 +124,51 @@ func specDirName() string {
 	}
 	return s
 }
+
+// Variant loads a fixture from fixtures/scenarios as another scenario: its
+// expect section dropped (the spec asserts for itself), renamed, bent by the
+// edits (plain text replacements, each of which must apply), and with the
+// given fault entries added to its fault plan.
+func Variant(file, name string, edits map[string]string, faults ...string) *scenario.Scenario {
+	ginkgo.GinkgoHelper()
+	b, err := os.ReadFile(filepath.Join(Root(), "fixtures", "scenarios", file))
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	// Top-level sections, in order, as text.
+	var order []string
+	sections := map[string]string{}
+	cur := ""
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if k, _, ok := strings.Cut(line, ":"); ok && line != "" && line[0] != ' ' && line[0] != '#' && line[0] != '-' {
+			cur = k
+			order = append(order, k)
+		}
+		sections[cur] += line
+	}
+	sections["name"] = "name: " + name + "\n"
+	text := ""
+	for _, k := range append([]string{""}, order...) {
+		switch k {
+		case "expect", "faults":
+			continue
+		}
+		text += sections[k]
+	}
+	for old, repl := range edits {
+		if !strings.Contains(text, old) {
+			ginkgo.Fail(fmt.Sprintf("variant of %s: %q not found", file, old))
+		}
+		text = strings.Replace(text, old, repl, 1)
+	}
+	if f := sections["faults"]; f != "" || len(faults) > 0 {
+		if f == "" {
+			f = "faults:\n"
+		}
+		text += strings.TrimRight(f, "\n") + "\n"
+		for _, x := range faults {
+			text += "  - " + x + "\n"
+		}
+	}
+	return Parse(name+".yaml", text)
+}
