@@ -3,7 +3,6 @@ package euicc
 import (
 	"bytes"
 	"fmt"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"net/netip"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 const testEID = "89049032000001000000000000000123"

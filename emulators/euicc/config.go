@@ -4,12 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/ident"
 	"io"
 	"net/netip"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/ident"
 )
 
 // ProfileSpec describes one preinstalled profile.

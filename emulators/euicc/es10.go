@@ -2,9 +2,9 @@ package euicc
 
 import (
 	"bytes"
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
 	"github.com/esimhil/esimhil/emulators/codec/apdu"
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/rsp"
 )

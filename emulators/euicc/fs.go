@@ -3,8 +3,8 @@ package euicc
 import (
 	"bytes"
 	"encoding/hex"
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
 )
 

@@ -1,11 +1,11 @@
 package euicc
 
 import (
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 // fuzzCard returns a booted card whose applet answers every event with

@@ -2,8 +2,9 @@ package euicc
 
 import (
 	"crypto/x509"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
+
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 
 // tlsParams is the card's TLS client configuration for ES9+: only the test

@@ -3,8 +3,8 @@ package modem
 import (
 	"errors"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 )
 

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"github.com/esimhil/esimhil/emulators/rsp"
 )
 

@@ -3,12 +3,12 @@ package platform
 import (
 	"errors"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 
 // PathDownload is the download-request route (claims 2 and 4).

@@ -12,9 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+
 	"github.com/esimhil/esimhil/emulators/ident"
 	"github.com/esimhil/esimhil/emulators/platform/wire"
-	"io"
 )
 
 // Routes of the API.

@@ -8,8 +8,8 @@ package rsp
 import (
 	"errors"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
 
+	"github.com/esimhil/esimhil/emulators/codec/bcd"
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
 )
 

@@ -7,8 +7,9 @@ package world
 import (
 	"errors"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/ident"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/ident"
 )
 
 // Operator is a mobile network operator.

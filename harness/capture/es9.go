@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"net"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // ES9PathPrefix is the SGP.22 §6.5 ES9+ route prefix; the function name

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
-
 	"github.com/esimhil/esimhil/harness"
 )
 

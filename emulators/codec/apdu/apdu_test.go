@@ -2,8 +2,9 @@ package apdu
 
 import (
 	"bytes"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 func TestParse(t *testing.T) {

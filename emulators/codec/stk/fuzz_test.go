@@ -2,8 +2,9 @@ package stk
 
 import (
 	"bytes"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 var fuzzSeeds = []string{

@@ -3,11 +3,12 @@ package stk
 import (
 	"bytes"
 	"errors"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"net/netip"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 // h decodes a hexdump with spaces; vectors below are derived by hand from

@@ -3,9 +3,10 @@ package tlv
 import (
 	"bytes"
 	"errors"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 func TestParseVectors(t *testing.T) {

@@ -3,6 +3,7 @@ package applet
 import (
 	"encoding/json"
 	"fmt"
+
 	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 

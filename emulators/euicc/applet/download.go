@@ -3,10 +3,10 @@ package applet
 import (
 	"encoding/hex"
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"github.com/esimhil/esimhil/emulators/rsp"
 )
 

@@ -2,8 +2,9 @@ package applet
 
 import (
 	"fmt"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 
 // AttachTimer is the id of the attach-wait timer (claim 3): started at every

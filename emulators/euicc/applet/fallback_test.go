@@ -2,10 +2,11 @@ package applet
 
 import (
 	"encoding/json"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 
 const (

@@ -2,13 +2,13 @@ package stkterm
 
 import (
 	"bytes"
-	"github.com/esimhil/esimhil/internal/hexdump"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
 func TestStartSendsTerminalProfile(t *testing.T) {
