@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // CardProfile is one entry of the card's ProfileInfoList as an LPA sees it.

@@ -29,11 +29,11 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/term"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // lpaScenario: the device stays at home on CMCC; SFR runs an SM-DP+ and its

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // BIP sizing. A proactive command and a terminal response each travel in one

@@ -10,9 +10,9 @@ package euicc
 import (
 	"errors"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 )
 
 // isBPPSegment tells a BPP segment from an ordinary ES10 request: the

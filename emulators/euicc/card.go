@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 )
 
 // profile is a profile in the card's non-volatile memory.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
 

@@ -3,8 +3,8 @@ package euicc
 import (
 	"bytes"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 type app int

@@ -3,10 +3,10 @@ package euicc
 import (
 	"bytes"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // maxES10 bounds a reassembled STORE DATA command. A longer one is refused

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // CardFaults makes the card misbehave on purpose, for fault scenarios.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
 

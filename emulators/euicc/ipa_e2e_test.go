@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/smdp"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // e2ePlatform is a minimal management platform for the card's download:

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // relay plays the terminal's BIP side over a real socket: it opens the TCP

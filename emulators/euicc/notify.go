@@ -6,10 +6,10 @@ package euicc
 // kept in NVM until the LPA reports it delivered.
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // maxPending bounds the pending notifications; beyond it the oldest is

@@ -3,8 +3,8 @@ package euicc
 import (
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // eventListOp is SET UP EVENT LIST for the events the runtime needs

@@ -3,9 +3,9 @@ package euicc
 import (
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // runtime hosts the applet between two resets. It turns effects into

@@ -1,9 +1,9 @@
 package euicc
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/apdu"
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // toolkit handles the CAT commands of TS 102 221 §10.1.2: TERMINAL PROFILE,

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 )
 
 // Status words used by the modem (ISO 7816-4 §5.6, ETSI TS 102 221 §10.2).

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // FuzzInterpreter runs arbitrary bytes through the splitter and the AT

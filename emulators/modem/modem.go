@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/at"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // Card is the power and reset side of the card.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/codec/at"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // regCmds are the registration commands in the order their URCs go out.

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/at"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // boot powers the card, starts the toolkit terminal, reads the card's

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 func startBare(t *testing.T, link string) (*Modem, *clock.Loop, error) {

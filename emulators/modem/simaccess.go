@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // maxAPDUHex bounds an APDU given in hex (extended length is not used).

@@ -5,7 +5,7 @@ package rsp
 // AuthenticateServerRequest, EuiccSigned1 and AuthenticateServerResponse.
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // maxText bounds UTF8String fields (addresses, matching ids, names).

@@ -9,7 +9,7 @@ import (
 	"crypto/ecdsa"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // RemoteOpInstallBPP is remoteOpId installBoundProfilePackage.

@@ -5,7 +5,7 @@ package rsp
 // 81 reason}, 5F37 signature} | 81 error}.
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // CancelSessionReason values (SGP.22 §5.7.14).

@@ -4,7 +4,7 @@ package rsp
 // EuiccSigned2 and PrepareDownloadResponse.
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // TagPublicKey carries an uncompressed EC point (5F49: otPK.*.ECKA).

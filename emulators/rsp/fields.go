@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/codec/bcd"
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // ErrDecode is wrapped by every decoding error in this package.

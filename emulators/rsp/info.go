@@ -4,7 +4,7 @@ package rsp
 // (§5.7.7).
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // ES10b request/response tags (SGP.22 §5.7).

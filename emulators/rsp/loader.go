@@ -13,7 +13,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // MaxBPP bounds the BoundProfilePackage length a card accepts.

@@ -5,8 +5,8 @@ package rsp
 // (SGP.22 §2.5.4 sequenceOf86).
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // Private tags (class private, X.690 §8.1.2.2) this harness adds where

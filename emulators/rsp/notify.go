@@ -5,7 +5,7 @@ package rsp
 // §5.7.12 NotificationSent) and CancelSession (§5.7.14).
 
 import (
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // NotificationEvent is profileManagementOperation, a BIT STRING whose bit

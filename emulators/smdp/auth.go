@@ -6,9 +6,9 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 type initiateAuthenticationRequest struct {

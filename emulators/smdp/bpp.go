@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 var errHijacked = errors.New("connection hijacked")

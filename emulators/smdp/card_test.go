@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 const (

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // ErrError is a plain ERROR final result (also NO CARRIER, +CMS ERROR, ...:

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send

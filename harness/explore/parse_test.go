@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // TestParseProfileList decodes +CGLA answers to GetProfilesInfo (SGP.22

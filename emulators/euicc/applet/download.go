@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/codec/tlv"
 	"github.com/esimhil/esimhil/emulators/platform/wire"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // PathDownload is the platform's download-request endpoint (claim 4).

@@ -9,7 +9,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // BIP limits. The timeouts are wall-clock because they bound real socket

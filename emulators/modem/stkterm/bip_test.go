@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // server is a real loopback TCP peer: for each connection it reads the

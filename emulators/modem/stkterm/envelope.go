@@ -3,7 +3,7 @@ package stkterm
 import (
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // Busy-card retry: when the card answers 9300 outside a proactive session

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // execute runs one proactive command and returns the encoded terminal

@@ -3,7 +3,7 @@ package stkterm
 import (
 	"testing"
 
-	"github.com/esimhil/esimhil/emulators/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // FuzzProactiveCommand feeds arbitrary bytes to the terminal as a fetched

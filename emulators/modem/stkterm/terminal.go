@@ -5,8 +5,8 @@ import (
 	"io"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/codec/stk"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // maxSessionCommands bounds one proactive session, so a card that answers
