@@ -25,6 +25,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // Options tune a rig. The zero value is a sane default.
@@ -82,7 +83,7 @@ type Rig struct {
 	Terminal *stkterm.Terminal
 	Modem    *modem.Modem
 	// Personality is the modem's dialect.
-	Personality modem.Personality
+	Personality personality.Personality
 	Capture     *capture.Session
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
@@ -127,7 +128,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
 
-	if r.Personality, err = modem.LoadPersonality(personalityName(s, o)); err != nil {
+	if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {

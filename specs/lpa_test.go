@@ -29,11 +29,11 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/term"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // lpaScenario: the device stays at home on CMCC; SFR runs an SM-DP+ and its
@@ -64,12 +64,12 @@ itinerary:
 // ttyClient is the LPA's AT client: a line reader over the tty's os.File.
 type ttyClient struct {
 	f     *os.File
-	p     modem.Personality
+	p     personality.Personality
 	lines chan string
 	urcs  []string
 }
 
-func openTTY(path string, p modem.Personality) *ttyClient {
+func openTTY(path string, p personality.Personality) *ttyClient {
 	GinkgoHelper()
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
 	Expect(err).NotTo(HaveOccurred())

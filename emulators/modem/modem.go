@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // Card is the power and reset side of the card.
@@ -90,7 +91,7 @@ type Options struct {
 	// personality's restart delay (11 s generic, DESIGN.md §9).
 	AttachDelay, RestartDelay time.Duration
 	// Personality is the vendor dialect; the zero value is Generic().
-	Personality Personality
+	Personality personality.Personality
 }
 
 // MaxQueuedOutput bounds output waiting for a reader of the pty slave; past
@@ -152,7 +153,7 @@ func New(o Options) (*Modem, error) {
 		o.AttachDelay = 2 * time.Second
 	}
 	if o.Personality.Name == "" {
-		o.Personality = Generic()
+		o.Personality = personality.Generic()
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = o.Personality.RestartDelay

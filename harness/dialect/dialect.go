@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // ISDR is the ISD-R's AID (SGP.22 §2.2.3).
@@ -28,7 +28,7 @@ const maxGetResponse = 64
 // Host talks to one modem of a known personality.
 type Host struct {
 	AT *atclient.Client
-	P  modem.Personality
+	P  personality.Personality
 }
 
 // Channel is an open logical channel to an application on the card.
@@ -170,11 +170,11 @@ func (h Host) csim(apdu []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
-	return hexAnswer(resp, "+CSIM: ")
+	return HexAnswer(resp, "+CSIM: ")
 }
 
-// hexAnswer decodes a `+NAME: <len>,"<hex>"` line.
-func hexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
+// HexAnswer decodes a `+NAME: <len>,"<hex>"` line.
+func HexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
 	for _, l := range resp.Lines {
 		v, ok := strings.CutPrefix(l, prefix)
 		if !ok {
@@ -220,7 +220,7 @@ func (c Channel) Transmit(apdu []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("AT+CGLA: %w", err)
 		}
-		return hexAnswer(resp, "+CGLA: ")
+		return HexAnswer(resp, "+CGLA: ")
 	}
 	cmd := append([]byte(nil), apdu...)
 	cmd[0] = CLA(cmd[0], c.Number)

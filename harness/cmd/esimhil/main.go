@@ -19,11 +19,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const usage = `usage:
@@ -109,7 +109,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
 	mode := fs.String("capture", "auto", "capture mode: auto, live or tap")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
-	pers := fs.String("personality", "", "modem dialect: "+strings.Join(modem.Personalities(), ", ")+" (default: the scenario's)")
+	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+" (default: the scenario's)")
 	state := fs.String("state", "", "card NVM file: loaded at start if it exists, saved at a clean stop")
 	if err := fs.Parse(args); err != nil {
 		return 2
