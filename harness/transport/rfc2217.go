@@ -25,7 +25,7 @@ type rfc2217 struct {
 
 	rmu     sync.Mutex // Read's state
 	dec     telnet.Decoder
-	pending []byte          // decoded data not yet returned
+	pending []byte           // decoded data not yet returned
 	acks    []telnet.ComPort // server answers seen during the handshake
 	raw     []byte
 }

@@ -104,15 +104,15 @@ func CmdName(c byte) string {
 type decState int
 
 const (
-	stData   decState = iota
-	stIAC             // after IAC
-	stNeg             // after IAC WILL/WONT/DO/DONT
-	stSBOpt           // after IAC SB
-	stSB              // inside a subnegotiation
-	stSBIAC           // IAC inside a subnegotiation
-	stSBDrop          // inside an overlong subnegotiation, skipping to IAC SE
-	stSBDropIAC       // IAC inside a skipped subnegotiation
-	stCR              // after CR in a non-binary stream
+	stData      decState = iota
+	stIAC                // after IAC
+	stNeg                // after IAC WILL/WONT/DO/DONT
+	stSBOpt              // after IAC SB
+	stSB                 // inside a subnegotiation
+	stSBIAC              // IAC inside a subnegotiation
+	stSBDrop             // inside an overlong subnegotiation, skipping to IAC SE
+	stSBDropIAC          // IAC inside a skipped subnegotiation
+	stCR                 // after CR in a non-binary stream
 )
 
 // Decoder splits a telnet stream into data bytes and events. The zero
