@@ -94,7 +94,13 @@ func start(ctx context.Context, bin, device, dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Export: Export{Device: device, Raw: ports[0], RFC2217: ports[1], Host: "127.0.0.1"}, dir: dir, done: make(chan struct{})}
+	return Export{Device: device, Raw: ports[0], RFC2217: ports[1], Host: "127.0.0.1"}.run(ctx, bin, dir)
+}
+
+// run starts ser2net on the export's ports.
+func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
+	s := &Server{Export: e, dir: dir, done: make(chan struct{})}
+	ports := []int{e.Raw, e.RFC2217}
 	cfg := filepath.Join(dir, "ser2net.yaml")
 	if err := os.WriteFile(cfg, []byte(s.Config()), 0o644); err != nil {
 		return nil, fmt.Errorf("ser2net config: %w", err)
@@ -135,6 +141,17 @@ func start(ctx context.Context, bin, device, dir string) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// Restart stops ser2net and starts it again on the same ports (a lab
+// host's ser2net restarted under its clients: every TCP connection drops).
+func (s *Server) Restart(ctx context.Context) (*Server, error) {
+	s.Stop()
+	bin, err := exec.LookPath("ser2net")
+	if err != nil {
+		return nil, ErrMissing
+	}
+	return s.Export.run(ctx, bin, s.dir)
 }
 
 // Log is what ser2net printed so far.
