@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,6 +49,24 @@ type Options struct {
 	// NVM, if set, is a card image saved by Card.NVM: the card continues
 	// from it instead of starting from the scenario's profiles.
 	NVM []byte
+	// NoDevice starts only the platform and the SM-DP+s, for a lab run
+	// whose device is a real modem (see LabBackend).
+	NoDevice bool
+	// Listen is the address the platform listens on (default
+	// 127.0.0.1:0); the SM-DP+s take free ports on the same host.
+	Listen string
+}
+
+// listen gives the platform's and the SM-DP+s' listen addresses.
+func (o Options) listen() (platform, smdp string) {
+	if o.Listen == "" {
+		return "127.0.0.1:0", "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return o.Listen, "127.0.0.1:0"
+	}
+	return o.Listen, net.JoinHostPort(host, "0")
 }
 
 // PersonalityEnv overrides every scenario's device.personality, so that a
@@ -143,7 +162,8 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
-	resolve, err := r.startSMDPs()
+	platformAddr, smdpAddr := o.listen()
+	resolve, err := r.startSMDPs(smdpAddr)
 	if err != nil {
 		return r, err
 	}
@@ -154,8 +174,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
-	if err = r.Platform.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+	if err = r.Platform.Start(platformAddr, r.Capture.Wrap); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
+	}
+	if o.NoDevice {
+		return r, nil
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
 	r.cardSecurity(&ccfg, chain, resolve)

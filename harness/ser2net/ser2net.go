@@ -116,28 +116,24 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 		return nil, fmt.Errorf("start ser2net: %w", err)
 	}
 	go func() { s.cmd.Wait(); close(s.done) }()
+	// Wait until both ports listen, watching /proc/net/tcp rather than
+	// connecting: a probe connection makes ser2net open the device, and
+	// the real client would race with its close.
 	deadline := time.Now().Add(5 * time.Second)
-	for _, p := range ports {
-		for {
-			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p), time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-s.done:
-				return nil, fmt.Errorf("ser2net exited: %s", s.Log())
-			case <-ctx.Done():
-				s.Stop()
-				return nil, ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				s.Stop()
-				// ser2net keeps running on a bad connection line, so
-				// its log is the only witness.
-				return nil, fmt.Errorf("ser2net not accepting on port %d after 5 s: %s", p, s.Log())
-			}
+	for !listening(ports) {
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("ser2net exited: %s", s.Log())
+		case <-ctx.Done():
+			s.Stop()
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			// ser2net keeps running on a bad connection line, so its log
+			// is the only witness.
+			return nil, fmt.Errorf("ser2net not listening on ports %v after 5 s: %s", ports, s.Log())
 		}
 	}
 	return s, nil
@@ -179,6 +175,30 @@ func (s *Server) Stop() error {
 		<-s.done
 	}
 	return nil
+}
+
+// listening reports whether every port has a listening IPv4 socket, from
+// /proc/net/tcp (local address as hex IP:port, state 0A = LISTEN).
+func listening(ports []int) bool {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false
+	}
+	for _, p := range ports {
+		want := fmt.Sprintf(":%04X ", p)
+		found := false
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // freePorts finds n loopback ports nobody listens on.
