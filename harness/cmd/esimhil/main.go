@@ -3,6 +3,7 @@
 //
 //	esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
+//	esimhil lab discover|record|diff|personality ...
 package main
 
 import (
@@ -30,6 +31,7 @@ const usage = `usage:
   esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture auto|live|tap] [--out DIR]
+  esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
 `
 
 func main() {
@@ -50,6 +52,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCmd(args[1:], stdout, stderr)
 	case "emulate":
 		return emulateCmd(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return labCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

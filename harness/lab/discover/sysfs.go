@@ -175,7 +175,7 @@ func Table(devs []Device) string {
 	if len(devs) == 0 {
 		return "no USB serial devices found\n"
 	}
-	fmt.Fprintf(&b, "%-9s  %-30s  %-18s  %-10s  %-14s  %s\n", "ID", "MODEL", "SERIAL", "AT PORT", "PERSONALITY", "INTERFACES")
+	fmt.Fprintf(&b, "%-9s  %-36s  %-18s  %-10s  %-14s  %s\n", "ID", "MODEL", "SERIAL", "AT PORT", "PERSONALITY", "INTERFACES")
 	for _, d := range devs {
 		model, pers, at := d.Manufacturer+" "+d.ProductName, "-", d.ATPort
 		switch {
@@ -197,10 +197,10 @@ func Table(devs []Device) string {
 		if serial == "" {
 			serial = "-"
 		}
-		if r := []rune(model); len(r) > 30 {
-			model = string(r[:29]) + "…"
+		if r := []rune(model); len(r) > 36 {
+			model = string(r[:35]) + "…"
 		}
-		fmt.Fprintf(&b, "%04x:%04x  %-30s  %-18s  %-10s  %-14s  %s\n", d.Vendor, d.Product, model, serial, at, pers, strings.Join(ifs, " "))
+		fmt.Fprintf(&b, "%04x:%04x  %-36s  %-18s  %-10s  %-14s  %s\n", d.Vendor, d.Product, model, serial, at, pers, strings.Join(ifs, " "))
 	}
 	return b.String()
 }
