@@ -45,12 +45,13 @@ specs-all:
 
 # The env:lab specs against the emulated device behind each lab transport:
 # its pty opened as a serial device, then exported by Debian's ser2net as
-# raw TCP and as telnet with RFC 2217. The RFC 2217 pass plays a lab with
-# no callbox (ESIMHIL_LAB_HAS=roaming): the needs:radio-control spec is
-# skipped there, with its reason in the output.
+# raw TCP and as telnet with RFC 2217. The serial pass has no port control
+# and the RFC 2217 pass plays a lab with no callbox
+# (ESIMHIL_LAB_HAS=roaming,port-control): one spec is skipped in each, with
+# its reason in the output.
 lab-emulated:
 	@set -e; for t in serial tcp rfc2217; do \
-		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming"; \
+		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control"; \
 		echo "== env:lab specs against the emulator over $$t"; \
 		log=$$(mktemp); \
 		if ! env ESIMHIL_LAB_TARGET=$$t $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \

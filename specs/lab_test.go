@@ -136,6 +136,20 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 	})
 })
 
+var _ = Describe("A lab modem's port", framework.Lab, func() {
+	It("drops and comes back: the client reconnects and the run goes on", framework.NeedsPortControl, func() {
+		r := framework.NewLabRig(framework.Load("lab-home.yaml"))
+		awaitRegistered(r)
+		before, err := r.Host().ICCID()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Port.Drop()).To(Succeed())
+		Eventually(func() error { _, err := r.AT.Command("AT"); return err }).
+			WithTimeout(r.Timeouts.Restart).WithPolling(100*time.Millisecond).Should(Succeed(), "the port is back within the restart timeout")
+		Expect(r.Host().ICCID()).To(Equal(before))
+		Expect(labOne(r, "AT+CPIN?")).To(Equal("+CPIN: READY"))
+	})
+})
+
 // labSend runs one AT command on the lab rig; the final result must be OK.
 func labSend(r *lab.Rig, cmd string) []string {
 	GinkgoHelper()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/onsi/ginkgo/v2"
 
@@ -32,8 +33,9 @@ const (
 	// generic; the emulator's is its scenario's or $ESIMHIL_PERSONALITY).
 	LabPersonalityEnv = "ESIMHIL_LAB_PERSONALITY"
 	// LabHasEnv lists what the lab offers, comma-separated: roaming,
-	// radio-control. Default: nothing for a real modem; roaming and
-	// radio-control for the emulator.
+	// radio-control, port-control. Default: nothing for a real modem; for
+	// the emulator roaming and radio-control, and port-control behind
+	// ser2net (the framework restarts it).
 	LabHasEnv = "ESIMHIL_LAB_HAS"
 	// LabListenEnv is where the platform listens for a real card
 	// (default 0.0.0.0:8080); the SM-DP+s take free ports on that host.
@@ -43,7 +45,7 @@ const (
 	// spec's own.
 	LabScenarioEnv = "ESIMHIL_LAB_SCENARIO"
 	// LabSpeedEnv is the emulated device's clock rate behind a
-	// transport (default 30: a 1-minute check period lasts 2 s).
+	// transport (default 60: a 1-minute check period lasts 1 s).
 	LabSpeedEnv = "ESIMHIL_LAB_SPEED"
 )
 
@@ -52,12 +54,14 @@ const (
 var (
 	NeedsRoaming      = ginkgo.Label("needs:" + lab.Roaming)
 	NeedsRadioControl = ginkgo.Label("needs:" + lab.RadioControl)
+	NeedsPortControl  = ginkgo.Label("needs:" + lab.PortControl)
 )
 
 // why says what a missing capability means.
 var why = map[string]string{
 	lab.Roaming:      "the device is not roaming when the run starts (a profile whose home network is not on the air)",
 	lab.RadioControl: "no callbox to move the device to another country or make a network reject it",
+	lab.PortControl:  "nothing here can drop the modem's port and bring it back (a ser2net the run controls, a switchable USB hub)",
 }
 
 // NewLabRig opens a lab run for the current spec and registers its
@@ -68,7 +72,7 @@ var why = map[string]string{
 func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	ginkgo.GinkgoHelper()
 	modem, target := os.Getenv(LabModemEnv), os.Getenv(LabTargetEnv)
-	has := labHas(modem)
+	has := labHas(modem, target)
 	var lacks []string
 	for _, l := range ginkgo.CurrentSpecReport().Labels() {
 		if n, ok := strings.CutPrefix(l, "needs:"); ok && !slices.Contains(has, n) {
@@ -124,7 +128,7 @@ func LabTraffic(r *lab.Rig) ([]capture.Message, error) {
 	return capture.DecodeAll(r.Backend.CaptureFile())
 }
 
-func labHas(modem string) []string {
+func labHas(modem, target string) []string {
 	if v, ok := os.LookupEnv(LabHasEnv); ok {
 		var out []string
 		for _, f := range strings.Split(v, ",") {
@@ -134,8 +138,11 @@ func labHas(modem string) []string {
 		}
 		return out
 	}
-	if modem != "" {
+	switch {
+	case modem != "":
 		return nil
+	case target == "tcp" || target == "rfc2217":
+		return []string{lab.Roaming, lab.RadioControl, lab.PortControl}
 	}
 	return []string{lab.Roaming, lab.RadioControl}
 }
@@ -188,7 +195,7 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 // (times LabSpeedEnv) and reaches its pty through the target transport;
 // the device's own platform and SM-DP+s are the backend.
 func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
-	speed := 30.0
+	speed := 60.0
 	if v := os.Getenv(LabSpeedEnv); v != "" {
 		var err error
 		if speed, err = strconv.ParseFloat(v, 64); err != nil || speed <= 0 {
@@ -213,7 +220,9 @@ func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
 			b.Close()
 			return err
 		}
-		b.OnClose(srv.Stop)
+		ctl := &ser2netPort{srv: srv}
+		b.OnClose(ctl.stop)
+		cfg.Port = ctl
 		cfg.Modem = srv.RawAddr()
 		if target == "rfc2217" {
 			cfg.Modem = srv.RFC2217Addr()
@@ -236,4 +245,28 @@ func (e emulatedRadio) MoveTo(area string) error {
 		}
 	})
 	return err
+}
+
+// ser2netPort drops the emulated modem's port by restarting the ser2net in
+// front of it on the same ports.
+type ser2netPort struct {
+	mu  sync.Mutex
+	srv *ser2net.Server
+}
+
+func (p *ser2netPort) Drop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	srv, err := p.srv.Restart(context.Background())
+	if err != nil {
+		return err
+	}
+	p.srv = srv
+	return nil
+}
+
+func (p *ser2netPort) stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.srv.Stop()
 }

@@ -49,7 +49,17 @@ const (
 	// RadioControl: the lab can move the device between networks and
 	// countries and make a network reject it (a callbox).
 	RadioControl = "radio-control"
+	// PortControl: the lab can drop the modem's port and bring it back
+	// (restart the ser2net in front of it, power-cycle its USB hub port).
+	PortControl = "port-control"
 )
+
+// Port is the control over the modem's port that PortControl offers.
+type Port interface {
+	// Drop takes the port away and brings it back, as a modem reset or a
+	// restarted ser2net does: every connection to it breaks.
+	Drop() error
+}
 
 // Radio is the control a callbox gives: the lab's networks as the device
 // sees them.
@@ -89,6 +99,8 @@ type Config struct {
 	Backend Backend
 	// Radio is the callbox, when Has includes RadioControl.
 	Radio Radio
+	// Port drops the modem's port, when Has includes PortControl.
+	Port Port
 }
 
 // Rig is an open lab run.
