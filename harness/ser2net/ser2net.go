@@ -74,9 +74,9 @@ func (s *Server) RFC2217Addr() string { return fmt.Sprintf("rfc2217://%s:%d", s.
 // Start exports device on two free loopback ports. dir receives the YAML
 // configuration and ser2net's log. It returns once both ports accept.
 func Start(ctx context.Context, device, dir string) (*Server, error) {
-	bin, err := exec.LookPath("ser2net")
+	bin, err := lookPath()
 	if err != nil {
-		return nil, ErrMissing
+		return nil, err
 	}
 	var last error
 	for range 5 { // a free port can be taken between our probe and ser2net's bind
@@ -143,9 +143,9 @@ func (e Export) run(ctx context.Context, bin, dir string) (*Server, error) {
 // host's ser2net restarted under its clients: every TCP connection drops).
 func (s *Server) Restart(ctx context.Context) (*Server, error) {
 	s.Stop()
-	bin, err := exec.LookPath("ser2net")
+	bin, err := lookPath()
 	if err != nil {
-		return nil, ErrMissing
+		return nil, err
 	}
 	return s.Export.run(ctx, bin, s.dir)
 }
@@ -199,6 +199,23 @@ func listening(ports []int) bool {
 		}
 	}
 	return true
+}
+
+// installed is where Debian's package puts the binary.
+var installed = []string{"/usr/sbin/ser2net", "/usr/bin/ser2net"}
+
+// lookPath finds ser2net on the PATH, or where Debian installs it (a
+// PATH without the sbin directories is common outside a login shell).
+func lookPath() (string, error) {
+	if p, err := exec.LookPath("ser2net"); err == nil {
+		return p, nil
+	}
+	for _, p := range installed {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", ErrMissing
 }
 
 // freePorts finds n loopback ports nobody listens on.
