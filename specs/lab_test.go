@@ -87,15 +87,14 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 	})
 
 	It("lets the card see it roams, ask the platform, switch and report the attach", framework.NeedsRoaming, func() {
-		s := framework.Load("lab-roam.yaml")
-		r := framework.NewLabRig(s)
+		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
 		Expect(awaitRegistered(r)).To(Equal(5), "roaming when the run starts")
 		labSend(r, "AT+CEREG=2")
 		before, _ := r.Host().ICCID()
 		plmn := servingOn(r)
 
 		By("the card's own periodic check: REFRESH, detach, re-attach on the preferred operator")
-		awaitReattach(r, r.Wait(s.Device.CheckInterval)+r.Timeouts.Reattach)
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
 		after, err := r.Host().ICCID()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(after).NotTo(Equal(before))
@@ -120,17 +119,16 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 	})
 
 	It("switches again when the device is moved to another country", framework.NeedsRoaming, framework.NeedsRadioControl, func() {
-		s := framework.Load("lab-roam.yaml")
-		r := framework.NewLabRig(s)
+		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
 		awaitRegistered(r)
 		labSend(r, "AT+CEREG=2")
-		awaitReattach(r, r.Wait(s.Device.CheckInterval)+r.Timeouts.Reattach)
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
 		first, _ := r.Host().ICCID()
 
 		By("moving the device to Berlin: roaming again, another check, another switch")
 		r.AT.ClearURCs()
 		Expect(r.Radio.MoveTo("DE-Berlin")).To(Succeed())
-		awaitReattach(r, r.Wait(s.Device.CheckInterval)+r.Timeouts.Reattach)
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
 		Expect(r.Host().ICCID()).NotTo(Equal(first))
 		Expect(servingOn(r)).To(HavePrefix("262"))
 	})

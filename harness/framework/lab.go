@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 
@@ -188,6 +189,7 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 		return fmt.Errorf("platform and SM-DP+s: %w", err)
 	}
 	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.FollowWall(r, 1)
+	cfg.CheckInterval = checkInterval(s)
 	return nil
 }
 
@@ -211,6 +213,7 @@ func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
 	}
 	b := harness.FollowWall(r, speed)
 	cfg.Backend, cfg.Personality, cfg.Speed, cfg.Radio = b, r.Personality, speed, emulatedRadio{r}
+	cfg.CheckInterval = checkInterval(s)
 	switch target {
 	case "serial":
 		cfg.Modem = link
@@ -232,6 +235,13 @@ func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
 		return fmt.Errorf("%s=%q: want serial, tcp or rfc2217", LabTargetEnv, target)
 	}
 	return nil
+}
+
+func checkInterval(s *scenario.Scenario) time.Duration {
+	if s.Device.CheckInterval > 0 {
+		return s.Device.CheckInterval
+	}
+	return harness.DefaultCheckInterval
 }
 
 // emulatedRadio is the emulated world as a callbox: it moves the device.

@@ -92,8 +92,12 @@ type Config struct {
 	// Slack is added to every wait: transport and scheduling latency
 	// that does not scale with Speed (default 2 s).
 	Slack time.Duration
-	// Has lists the capabilities the lab offers (Roaming, RadioControl).
+	// Has lists the capabilities the lab offers (Roaming, RadioControl,
+	// PortControl).
 	Has []string
+	// CheckInterval is the card's own period (its roaming check), as
+	// provisioned; specs wait r.Wait(CheckInterval) for the card to act.
+	CheckInterval time.Duration
 	// Backend is the platform and SM-DP+s; nil: the run checks the modem
 	// and the card only.
 	Backend Backend
