@@ -14,14 +14,17 @@ import (
 // LabBackend is a rig's platform and SM-DP+s serving a lab run (it
 // implements lab.Backend): for a real modem, a rig started with NoDevice
 // on the address the device reaches; for the emulator behind a transport,
-// the emulated device's own rig. Either way the rig's clock follows the
-// wall clock at the given speed, as in `esimhil emulate`.
+// the emulated device's own rig. From Start on, the rig's clock follows
+// the wall clock at the given speed, as in `esimhil emulate`.
 type LabBackend struct {
 	Rig *Rig
 
+	speed   float64
+	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{}
 	mu      sync.Mutex
+	started bool
 	errs    []error
 	onClose []func() error
 	closed  bool
@@ -29,13 +32,26 @@ type LabBackend struct {
 
 var _ lab.Backend = (*LabBackend)(nil)
 
-// FollowWall runs r on the wall clock times speed until Close.
-func FollowWall(r *Rig, speed float64) *LabBackend {
+// NewLabBackend serves a lab run from r; its clock stands still until
+// Start (an emulated device answers AT meanwhile, but nothing it does on
+// its own, such as the card's periodic check, happens before the host
+// looks).
+func NewLabBackend(r *Rig, speed float64) *LabBackend {
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &LabBackend{Rig: r, cancel: cancel, done: make(chan struct{})}
+	return &LabBackend{Rig: r, speed: speed, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+}
+
+// Start runs the rig on the wall clock times speed until Close.
+func (b *LabBackend) Start() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started || b.closed {
+		return
+	}
+	b.started = true
 	go func() {
 		defer close(b.done)
-		r.Loop.FollowWall(ctx, speed, 10*time.Millisecond, func(err error) {
+		b.Rig.Loop.FollowWall(b.ctx, b.speed, 10*time.Millisecond, func(err error) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			if len(b.errs) < 8 {
@@ -43,7 +59,6 @@ func FollowWall(r *Rig, speed float64) *LabBackend {
 			}
 		})
 	}()
-	return b
 }
 
 // OnClose runs f when the backend closes, before the rig (a ser2net in
@@ -84,13 +99,16 @@ func (b *LabBackend) Close() error {
 		return nil
 	}
 	b.closed = true
+	started := b.started
 	b.mu.Unlock()
 	var errs []error
 	for _, f := range b.onClose {
 		errs = append(errs, f())
 	}
 	b.cancel()
-	<-b.done
+	if started {
+		<-b.done
+	}
 	errs = append(errs, b.Rig.Close())
 	b.mu.Lock()
 	defer b.mu.Unlock()

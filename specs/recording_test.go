@@ -40,7 +40,8 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		dir := GinkgoT().TempDir()
 		r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: filepath.Join(dir, "emulator"), NoHost: true, Link: filepath.Join(dir, "modem")})
 		Expect(err).NotTo(HaveOccurred())
-		b := harness.FollowWall(r, 30)
+		b := harness.NewLabBackend(r, 30)
+		b.Start()
 		DeferCleanup(b.Close)
 
 		By("recording the probe script through the pty opened as a serial device")

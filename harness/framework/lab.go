@@ -46,7 +46,7 @@ const (
 	// spec's own.
 	LabScenarioEnv = "ESIMHIL_LAB_SCENARIO"
 	// LabSpeedEnv is the emulated device's clock rate behind a
-	// transport (default 60: a 1-minute check period lasts 1 s).
+	// transport (default 60: a 2-minute check period lasts 2 s).
 	LabSpeedEnv = "ESIMHIL_LAB_SPEED"
 )
 
@@ -188,7 +188,7 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 	if err != nil {
 		return fmt.Errorf("platform and SM-DP+s: %w", err)
 	}
-	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.FollowWall(r, 1)
+	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.NewLabBackend(r, 1)
 	cfg.CheckInterval = checkInterval(s)
 	return nil
 }
@@ -211,7 +211,7 @@ func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
 	if err != nil {
 		return fmt.Errorf("emulated device: %w", err)
 	}
-	b := harness.FollowWall(r, speed)
+	b := harness.NewLabBackend(r, speed)
 	cfg.Backend, cfg.Personality, cfg.Speed, cfg.Radio = b, r.Personality, speed, emulatedRadio{r}
 	cfg.CheckInterval = checkInterval(s)
 	switch target {

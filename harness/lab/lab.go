@@ -29,6 +29,9 @@ import (
 // Backend is what the card under test talks to: the management platform
 // and the operators' SM-DP+s, with a capture of their traffic.
 type Backend interface {
+	// Start lets the servers' clock (and an emulated device's) run; Open
+	// calls it once the modem's port answers.
+	Start()
 	// Describe says where each server listens, one line each, for people
 	// and the report.
 	Describe() []string
@@ -180,6 +183,9 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 			r.transcript.Close()
 			return nil, fmt.Errorf("lab: %s on %s: %w", cmd, c.Modem, err)
 		}
+	}
+	if c.Backend != nil {
+		c.Backend.Start()
 	}
 	return r, nil
 }
