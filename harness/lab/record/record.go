@@ -129,10 +129,9 @@ func es10(h dialect.Host, req []byte) error {
 	return err
 }
 
-// Record opens a modem's port, checks it answers AT, plays the script in
-// the personality's dialect and returns the conversation stamped with
-// wall-clock time, and the modem's identity (its +CGMM answer, if the
-// script asked).
+// Record plays the script on a prepared modem (Prepare) in the
+// personality's dialect, with wall-clock time in the log, and returns the
+// modem's identity (its +CGMM answer, if the script asked).
 func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
 	if err := Run(c, p, s, log, time.Now); err != nil {
 		return "", err
