@@ -50,7 +50,7 @@ network:
   cells:
     - {area: CN-Beijing, operator: cmcc, rsrp: -80}
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 30m
   profiles:
     - {iccid: "89860000000000000019", operator: cmcc, enabled: true}

@@ -59,7 +59,7 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		Expect(err).NotTo(HaveOccurred())
 		list := fmt.Sprintf("%X", rsp)
 		Expect(list).To(ContainSubstring("5A0A98680000000000000091"), "cmcc ICCID, BCD swapped")
-		Expect(list).To(ContainSubstring("5A0A98330100000000000072"), "sfr ICCID, BCD swapped")
+		Expect(list).To(ContainSubstring("5A0A98330100000000000092"), "sfr ICCID, BCD swapped")
 		Expect(list).To(HaveSuffix("9000"))
 
 		Expect(ch.Close()).To(Succeed())

@@ -13,7 +13,7 @@ import (
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 // Profiles of the DESIGN §7 fixture: cmcc enabled, sfr preinstalled.
 func testConfig() Config {
@@ -21,7 +21,7 @@ func testConfig() Config {
 		EID: testEID,
 		Profiles: []ProfileSpec{
 			{ICCID: "89860000000000000019", Operator: "cmcc", IMSI: "460001234567890", Enabled: true},
-			{ICCID: "89331000000000000027", Operator: "sfr", IMSI: "208101234567890"},
+			{ICCID: "89331000000000000029", Operator: "sfr", IMSI: "208101234567890"},
 		},
 		PlatformAddr:  netip.MustParseAddrPort("127.0.0.1:8080"),
 		PlatformHost:  "platform.test",
@@ -57,7 +57,7 @@ func runScript(t *testing.T, c *Card, steps []step) {
 
 const (
 	iccidCMCC = "98680000000000000091" // 89860000000000000019 swapped
-	iccidSFR  = "98330100000000000072" // 89331000000000000027 swapped
+	iccidSFR  = "98330100000000000092" // 89331000000000000029 swapped
 	isdrAID   = "A0000005591010FFFFFFFF8900000100"
 	// Opens channel 1 and selects the ISD-R on it without response data.
 	openISDR = "0070000001"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // ProfileSpec describes one preinstalled profile.

@@ -102,7 +102,7 @@ type lpa struct {
 func newLPA(t testing.TB, c *Card) *lpa {
 	p := testPKI(t)
 	l := &lpa{t: t, c: c, pki: p, auth: p.SMDP["sfr"].Auth, pb: p.SMDP["sfr"].PB, txID: []byte{0x01, 0x23, 0x45, 0x67},
-		meta: rsp.ProfileMetadata{ICCID: "89331000000000000035", ServiceProviderName: "sfr", ProfileName: "SFR downloaded",
+		meta: rsp.ProfileMetadata{ICCID: "89331000000000000037", ServiceProviderName: "sfr", ProfileName: "SFR downloaded",
 			IMSI: "208100000000035", Size: 40000}}
 	storeSelect(t, c)
 	return l

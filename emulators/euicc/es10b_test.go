@@ -252,7 +252,7 @@ func TestDownloadFailures(t *testing.T) {
 			return s
 		}, atLoad, rsp.ReasonSCP03tSecurityError, ""},
 		{"out of memory", func(c *Config) { c.FreeNVM = 1000 }, nil, nil, atLoad, rsp.ReasonInsufficientMemory, ""},
-		{"ICCID already on the card", nil, func(l *lpa) { l.meta.ICCID = "89331000000000000027" }, nil, atLoad, rsp.ReasonICCIDAlreadyExists, ""},
+		{"ICCID already on the card", nil, func(l *lpa) { l.meta.ICCID = "89331000000000000029" }, nil, atLoad, rsp.ReasonICCIDAlreadyExists, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -375,7 +375,7 @@ func TestNVMPendingNotifications(t *testing.T) {
 		t.Fatalf("pending after restore %+v %v", got, err)
 	}
 	// Next download on the restored card: seq continues, memory accounted.
-	l2.meta.ICCID, l2.meta.IMSI = "89331000000000000043", "208100000000043"
+	l2.meta.ICCID, l2.meta.IMSI = "89331000000000000045", "208100000000043"
 	l2.authenticate()
 	l2.prepare()
 	pir2 := l2.pir(l2.load(l2.bpp()))

@@ -80,7 +80,7 @@ func newE2ERig(t *testing.T, faults smdp.Faults) *e2eRig {
 	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
 	dp, err := smdp.New(smdp.Config{Operator: "orange-fr", Host: host, CI: pki.CI.X509, Certs: pki.SMDP["orange-fr"], Now: now, Log: log,
 		NewProfile: func(int) smdp.Profile {
-			return smdp.Profile{ICCID: "89330100000000000019", IMSI: "208011234567890", Operator: "orange-fr", Name: "Orange", Size: 4096}
+			return smdp.Profile{ICCID: "89330100000000000012", IMSI: "208011234567890", Operator: "orange-fr", Name: "Orange", Size: 4096}
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if seq := <-plat.ordered; seq != "2" {
 		t.Fatalf("download request seq %q", seq)
 	}
-	if n := <-plat.notes; !strings.Contains(n, `"kind":"download-success"`) || !strings.Contains(n, "89330100000000000019") {
+	if n := <-plat.notes; !strings.Contains(n, `"kind":"download-success"`) || !strings.Contains(n, "89330100000000000012") {
 		t.Fatalf("platform notification %s", n)
 	}
 	ref := tm.fetch(stk.CmdRefresh)
@@ -163,7 +163,7 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if r := log.Kind("download_result")[0]; r.Fields["ok"] != true {
 		t.Fatalf("download_result %+v", r)
 	}
-	p := r.c.findICCID("89330100000000000019")
+	p := r.c.findICCID("89330100000000000012")
 	if p == nil || !p.Enabled {
 		t.Fatalf("new profile not installed and enabled: %+v", r.c.profiles)
 	}

@@ -260,7 +260,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 		case applet.LocalInfo:
 			return []applet.Effect{applet.Persist{State: applet.State{LastReqID: 1}}, applet.HTTPPost{ReqID: 1, Path: "/v1/preferred-list", Body: body}}
 		case applet.HTTPResult:
-			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000027"}}
+			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000029"}}
 		case applet.ProfileEnabled:
 			return []applet.Effect{applet.Persist{State: applet.State{LastReqID: 2}}, applet.Refresh{}}
 		}
@@ -337,7 +337,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 	if hr.ReqID != 1 || hr.Status != 200 || len(hr.Body) != 300 || hr.Err != "" {
 		t.Fatalf("http result %+v", hr)
 	}
-	if pe := fm.last().(applet.ProfileEnabled); pe.Result != ResultOK || pe.ICCID != "89331000000000000027" {
+	if pe := fm.last().(applet.ProfileEnabled); pe.Result != ResultOK || pe.ICCID != "89331000000000000029" {
 		t.Fatalf("profile enabled %+v", pe)
 	}
 	ref := tm.fetch(stk.CmdRefresh)
@@ -572,7 +572,7 @@ func TestNVMRoundTrip(t *testing.T) {
 	bad := []struct{ name, nvm string }{
 		{"not JSON", "{"},
 		{"version", `{"version":9,"eid":"` + testEID + `"}`},
-		{"other EID", strings.Replace(string(img), testEID, "89049032000001000000000000000999", 1)},
+		{"other EID", strings.Replace(string(img), testEID, "89049032000001000000000000000947", 1)},
 		{"two enabled", strings.Replace(string(img), `"enabled":false`, `"enabled":true`, 1)},
 		{"bad AID", strings.Replace(string(img), `"isdp_aid":"a0`, `"isdp_aid":"zz`, 1)},
 	}

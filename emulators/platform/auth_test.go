@@ -12,7 +12,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 )
 
-const otherEID = "89049032000001000000000000000999"
+const otherEID = "89049032000001000000000000000947"
 
 func TestCanonicalBytes(t *testing.T) {
 	got := string(CanonicalBytes("POST", PathDownload, 7, []byte(`{"a":1}`)))

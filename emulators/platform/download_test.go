@@ -142,7 +142,7 @@ func TestDownloadEvents(t *testing.T) {
 
 func TestNoAckAndDownloadSuccess(t *testing.T) {
 	s, lg := newTestServer(t, nil)
-	note := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000027"}`
+	note := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000029"}`
 	post := func() int {
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(note)))
@@ -160,7 +160,7 @@ func TestNoAckAndDownloadSuccess(t *testing.T) {
 		t.Fatalf("after NoAck off: status %d", c)
 	}
 	ev := lg.Kind("notification_received")
-	if len(ev) != 1 || ev[0].Str("kind") != KindDownloadSuccess || ev[0].Str("iccid") != "89331000000000000027" {
+	if len(ev) != 1 || ev[0].Str("kind") != KindDownloadSuccess || ev[0].Str("iccid") != "89331000000000000029" {
 		t.Fatalf("events %v", ev)
 	}
 	rec := s.Received()

@@ -16,7 +16,7 @@ func FuzzPost(f *testing.F) {
 		`{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`,
 		`{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":15}`,
 		`{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`,
-		`{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000027"}`,
+		`{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000029"}`,
 		``, `null`, `[]`, `{"signal":[null]}`, `{"eid":1e400}`, "\xff\xfe", `{"cause":-1}`,
 	}
 	for _, s := range seeds {

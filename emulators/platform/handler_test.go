@@ -57,7 +57,7 @@ func TestRoutes(t *testing.T) {
 		{name: "unknown route", method: "GET", path: "/v2/nothing", wantStatus: 404, wantErr: "no route /v2/nothing"},
 		{
 			name: "attach-success", method: "POST", path: PathNotifications,
-			body:       `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`,
+			body:       `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810"}`,
 			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
 		},
 		{
@@ -200,7 +200,7 @@ func TestDownloadSuccessDeduplicated(t *testing.T) {
 func TestAttachSuccessReportDeduplicated(t *testing.T) {
 	s, lg := newTestServer(t, func(*Config) {})
 	post := func(report int) {
-		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
+		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(body)))
 		if rec.Code != 200 {

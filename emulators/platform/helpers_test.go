@@ -7,7 +7,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 func testConfig() Config {
 	return Config{

@@ -63,4 +63,4 @@ func newTestPKI(t testing.TB) *testPKI {
 }
 
 // otherEID2 lies outside the test EUM's permitted range.
-const otherEID2 = "89049032000001000000000000009999"
+const otherEID2 = "89049032000001000000000000009968"

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/emulators/platform/wire"
 )
 

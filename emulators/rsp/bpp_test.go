@@ -30,7 +30,7 @@ func newBPPFixture(t testing.TB) *bppFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := ProfileMetadata{ICCID: "89331000000000000035", ServiceProviderName: "sfr", ProfileName: "SFR", IMSI: "208100000000035", Size: 30000}
+	meta := ProfileMetadata{ICCID: "89331000000000000037", ServiceProviderName: "sfr", ProfileName: "SFR", IMSI: "208100000000035", Size: 30000}
 	f := &bppFixture{dppb: dppb, otsk: otsk, txID: []byte{0xCA, 0xFE, 0, 1}, meta: meta}
 	f.params = BPPParams{TransactionID: f.txID, DPpb: dppb, EuiccOtpk: otsk.PublicKey().Bytes(), EID: bppEID,
 		HostID: []byte("smdp.sfr.test"), Metadata: meta, Elements: ProfileElements(meta).Encode(), SegmentSize: 16}
@@ -129,7 +129,7 @@ func TestBPPRefusals(t *testing.T) {
 		{"other card", LoaderSession{TransactionID: f.txID, OneTimeKey: other.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}, segs, BPPCmdInitialiseSecureChannel, ReasonInvalidSignature},
 		{"other session", f.session(), f.segments(t, wrongTx), BPPCmdInitialiseSecureChannel, ReasonInvalidTransactionID},
 		{"other SM-DP+ key", f.session(), f.segments(t, otherDP), BPPCmdInitialiseSecureChannel, ReasonInvalidSignature},
-		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901236"}, segs, BPPCmdConfigureISDP, ReasonSCP03tSecurityError},
+		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901244"}, segs, BPPCmdConfigureISDP, ReasonSCP03tSecurityError},
 		{"data mismatch", f.session(), f.segments(t, mismatch), BPPCmdLoadProfileElements, ReasonDataMismatch},
 		{"87 before BF23", f.session(), segs[1:], BPPCmdInitialiseSecureChannel, ReasonSCP03tStructureError},
 		{"metadata skipped", f.session(), append([][]byte{segs[0], segs[1]}, segs[4:]...), BPPCmdConfigureISDP, ReasonSCP03tStructureError},

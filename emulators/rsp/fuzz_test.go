@@ -71,7 +71,7 @@ func FuzzDecode(f *testing.F) {
 	sig := bytes.Repeat([]byte{1}, 64)
 	pir := ProfileInstallationResult{Data: ProfileInstallationResultData{TransactionID: []byte{1}, OK: true, AID: []byte{1, 2, 3, 4, 5},
 		Notification: NotificationMetadata{Seq: 1, Event: EventInstall, Address: "x"}}, Signature: sig}
-	meta := ProfileMetadata{ICCID: "89331000000000000035", ServiceProviderName: "sfr", ProfileName: "SFR", IMSI: "208100000000035", Size: 30000}
+	meta := ProfileMetadata{ICCID: "89331000000000000037", ServiceProviderName: "sfr", ProfileName: "SFR", IMSI: "208100000000035", Size: 30000}
 	for _, s := range [][]byte{pir.Encode(), meta.Encode(), ProfileElements(meta).Encode(), sampleInfo2().Encode(),
 		EncodeNotificationSentRequest(5), GetEuiccChallengeRequest(), EncodeEuiccChallenge(make([]byte, 16)),
 		CancelSessionRequest{TransactionID: []byte{1}, Reason: 1}.Encode()} {

@@ -5,7 +5,7 @@ package rsp
 // (SGP.22 §2.5.4 sequenceOf86).
 
 import (
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 

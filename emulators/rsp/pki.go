@@ -28,7 +28,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Cert is a certificate with its DER form and, when known, its private key.

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -17,7 +17,7 @@ func testPKI(t *testing.T) *PKI {
 	t.Helper()
 	p, err := GeneratePKI(PKIConfig{
 		Seed:  1,
-		EIDs:  []string{testEID, "89049033000000000000000000000001"},
+		EIDs:  []string{testEID, "89049033000000000000000000000088"},
 		SMDPs: map[string]string{"sfr": "smdp.sfr.test", "orange-fr": "smdp.orange-fr.test"},
 	})
 	// The second EID is outside the default range on purpose: issuing does
@@ -53,7 +53,7 @@ func TestVerifyEUICC(t *testing.T) {
 		{"EUM of another CI", rogueEUM.DER, p.EUICC[testEID].DER, testNow, ErrUnknownCI},
 		{"expired", p.EUM.DER, p.EUICC[testEID].DER, ValidUntil.Add(time.Hour), ErrExpired},
 		{"not yet valid", p.EUM.DER, p.EUICC[testEID].DER, ValidFrom.Add(-time.Hour), ErrExpired},
-		{"EID out of range", p.EUM.DER, p.EUICC["89049033000000000000000000000001"].DER, testNow, ErrEIDOutOfRange},
+		{"EID out of range", p.EUM.DER, p.EUICC["89049033000000000000000000000088"].DER, testNow, ErrEIDOutOfRange},
 		{"leaf as EUM", p.EUICC[testEID].DER, p.EUICC[testEID].DER, testNow, ErrBadChain},
 		{"SM-DP+ cert as eUICC", p.EUM.DER, p.SMDP["sfr"].Auth.DER, testNow, ErrBadChain},
 		{"garbage", []byte{0x30, 0x01}, p.EUICC[testEID].DER, testNow, ErrBadChain},

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Typed certificate-check failures (SGP.22 §5.6 maps them to subject/reason

@@ -26,8 +26,8 @@ func TestEncodeVectors(t *testing.T) {
 		{"ListNotification install", ListNotificationRequest{Filter: &install}.Encode(), "BF28 04 8102 0780"},
 		{"RetrieveNotificationsList by seq", RetrieveNotificationsListRequest{Seq: &seq}.Encode(), "BF2B 05 A003 800103"},
 		{"RetrieveNotificationsList error", EncodeRetrieveNotificationsListResponse(nil, NotifErrNoResultAvailable), "BF2B 03 810101"},
-		{"NotificationMetadata enable", NotificationMetadata{Seq: 1, Event: EventEnable, Address: "a.b", ICCID: "89330000000000000017"}.Encode(),
-			"BF2F 18 800101 81020640 0C03612E62 5A0A 98330000000000000071"},
+		{"NotificationMetadata enable", NotificationMetadata{Seq: 1, Event: EventEnable, Address: "a.b", ICCID: "89330000000000000013"}.Encode(),
+			"BF2F 18 800101 81020640 0C03612E62 5A0A 98330000000000000031"},
 		{"CancelSession", CancelSessionRequest{TransactionID: []byte{1, 2}, Reason: CancelLoadBppExecution}.Encode(), "BF41 07 80020102 810105"},
 		{"AuthenticateServer error", AuthenticateServerResponse{TransactionID: []byte{9}, ErrorCode: AuthErrInvalidSignature}.Encode(),
 			"BF38 08 A106 800109 020102"},
@@ -61,7 +61,7 @@ func TestRoundTrips(t *testing.T) {
 		EuiccInfo2: sampleInfo2(), CtxParams1: ctx}
 	sig := bytes.Repeat([]byte{0x55}, 64)
 	otpk := append([]byte{4}, bytes.Repeat([]byte{3}, 64)...)
-	meta := ProfileMetadata{ICCID: "8933100000000000002", ServiceProviderName: "sfr", ProfileName: "SFR test", IMSI: "208100000000002", MNCLen: 2, Size: 40000}
+	meta := ProfileMetadata{ICCID: "8933100000000000003", ServiceProviderName: "sfr", ProfileName: "SFR test", IMSI: "208100000000002", MNCLen: 2, Size: 40000}
 	pir := ProfileInstallationResult{Data: ProfileInstallationResultData{TransactionID: []byte{1}, OK: true, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0x11},
 		Notification: NotificationMetadata{Seq: 7, Event: EventInstall, Address: "smdp.sfr.test", ICCID: meta.ICCID}}, Signature: sig}
 	pirErr := pir

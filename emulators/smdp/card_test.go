@@ -23,11 +23,11 @@ import (
 )
 
 const (
-	testEID   = "89049032000001000000000000000123"
-	farEID    = "89049033000000000000000000000007" // outside the EUM range
+	testEID   = "89049032000001000000000000000171"
+	farEID    = "89049033000000000000000000000088" // outside the EUM range
 	testHost  = "smdp.sfr.test"
 	testOp    = "sfr"
-	testICCID = "8933019900000000001"
+	testICCID = "8933019900000000004"
 )
 
 var (

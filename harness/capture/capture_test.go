@@ -18,12 +18,12 @@ import (
 	"github.com/esimhil/esimhil/emulators/platform"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 var (
 	listReq = `{"eid":"` + testEID + `","iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801",` +
 		`"tac":"3a9b","cell_id":"0000c33d","signal":[{"plmn":"20810","rsrp":-101}]}`
-	attachOK  = `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`
+	attachOK  = `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810"}`
 	badNotify = `{"eid":"123","kind":"attach-success"}`
 	bigNotify = `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"89860000000000000019"` + strings.Repeat(" ", 4000) + `}`
 )
@@ -168,7 +168,7 @@ func checkMessages(t *testing.T, path string, wantTimes bool) {
 	if m := msgs[2]; m.Kind != KindNotification || m.Status != 200 || m.Notification == nil || m.Notification.Kind != platform.KindListExhausted {
 		t.Errorf("message 3 (multi-segment): %+v", m)
 	}
-	want := platform.Notification{EID: testEID, Kind: "attach-success", ICCID: "89331000000000000027", Operator: "sfr", PLMN: "20810"}
+	want := platform.Notification{EID: testEID, Kind: "attach-success", ICCID: "89331000000000000029", Operator: "sfr", PLMN: "20810"}
 	if m := msgs[3]; m.Status != 200 || m.Notification == nil || *m.Notification != want || m.Ack == nil || !m.Ack.Ack || m.Ack.ID != "2" {
 		t.Errorf("message 4: %+v %+v", m, m.Notification)
 	}

@@ -35,7 +35,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 	tp := newTap(clock.NewVirtual(clock.Epoch), write)
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
-		body := `{"eid":"89049032000001000000000000000123","kind":"list-exhausted"}`
+		body := `{"eid":"89049032000001000000000000000171","kind":"list-exhausted"}`
 		f.data(true, []byte("POST /v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\n\r\n"+body))
 		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n{\"ack\":true,\"id\":\"1\"}\n"))

@@ -70,9 +70,9 @@ network:
   operators: [{id: a, plmn: "00101", country: FR}]
   cells: [{area: X, operator: a, rsrp: -80}]
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 5m
-  profiles: [{iccid: "89000000000000000001", operator: a, enabled: true}]
+  profiles: [{iccid: "89000000000000000004", operator: a, enabled: true}]
 itinerary: [{at: 0s, area: X}]
 faults: [{attach: timeout, operator: a, attempt: 1}]
 `

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // validate checks formats and cross-references after decoding, in document

@@ -17,7 +17,7 @@ func TestVectors(t *testing.T) {
 	}{
 		// EF ICCID of 89860000000000000019 (TS 102 221 §13.2).
 		{"ICCID 20 digits", "89860000000000000019", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 68 00 00 00 00 00 00 00 91"},
-		{"ICCID 19 digits, F filler", "8933100000000000002", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 33 01 00 00 00 00 00 00 F2"},
+		{"ICCID 19 digits, F filler", "8933100000000000003", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 33 01 00 00 00 00 00 00 F2"},
 		// EF IMSI of 208100000000027: odd count, 15 digits (TS 31.102 §4.2.2).
 		{"IMSI 15 digits", "208100000000027", IMSI, ParseIMSI, "08 29 80 01 00 00 00 00 72"},
 		{"IMSI 14 digits", "46000000000001", IMSI, ParseIMSI, "08 41 06 00 00 00 00 00 F1"},
