@@ -11,6 +11,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 const testEID = "89049032000001000000000000000171"
@@ -181,7 +182,10 @@ func TestES10(t *testing.T) {
 		{"GetProfilesInfo state only", es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
 		{"GetProfilesInfo by AID", es10Steps("BF2D17 A0124F10A0000005591010FFFFFFFF8900001000 5C015A", "BF2D10 A00E E30C5A0A"+iccidCMCC+" 9000")},
 		{"GetProfilesInfo unknown ICCID", es10Steps("BF2D0E A00C5A0A98000000000000000000", "BF2D02A000 9000")},
-		{"GetProfilesInfo unknown field", es10Steps("BF2D03 830100", "6A80")},
+		// An extension field the card does not know is skipped (the module
+		// is EXTENSIBILITY IMPLIED), not refused.
+		{"GetProfilesInfo unknown field", es10Steps("BF2D07 830100 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
+		{"GetProfilesInfo malformed search", es10Steps("BF2D04 A002 8100", "6A80")},
 		{"Enable ok, again, reset shows it", append(es10Steps(enableSFR, "BF3103800100 9000"),
 			append(es10Steps(enableSFR, "BF3103800102 9000"),
 				es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700100 E3049F700101 9000")...)...)},
@@ -232,7 +236,7 @@ func TestLongResponseChunks(t *testing.T) {
 	cfg.Profiles = nil
 	for i := 0; i < 8; i++ {
 		cfg.Profiles = append(cfg.Profiles, ProfileSpec{
-			ICCID: fmt.Sprintf("8933100000000000%04d", i), Operator: fmt.Sprintf("operator-number-%d", i),
+			ICCID: mustICCID(t, fmt.Sprintf("893310000000000%04d", i)), Operator: fmt.Sprintf("operator-number-%d", i),
 			IMSI: fmt.Sprintf("20810000000%04d", i), Enabled: i == 0,
 		})
 	}
@@ -326,4 +330,13 @@ func TestATRAndPower(t *testing.T) {
 	runScript(t, c, []step{{"00A4000C023F00", "6F00"}})
 	c.Reset()
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
+}
+
+func mustICCID(t testing.TB, body string) string {
+	t.Helper()
+	iccid, err := ident.MakeICCID(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iccid
 }

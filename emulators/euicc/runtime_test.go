@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // fakeMethod is the test double of the applet: it records events and
@@ -308,11 +309,12 @@ func TestRuntimeFullCycle(t *testing.T) {
 	tr.Location = &stk.LocationInfo{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D}
 	tm.respond(tr)
 	nmr := tm.fetch(stk.CmdProvideLocalInfo)
-	if nmr.Details.Qualifier != stk.PLINMR {
-		t.Fatalf("second PLI qualifier %02X", nmr.Details.Qualifier)
+	if nmr.Details.Qualifier != stk.PLINMR || nmr.MeasQualifier != stk.MeasQualEUTRANIntra {
+		t.Fatalf("second PLI qualifier %02X, measurement qualifier %02X", nmr.Details.Qualifier, nmr.MeasQualifier)
 	}
 	tr = stk.Respond(nmr, stk.Result{General: stk.ResultOK})
-	tr.NMR = []stk.Measurement{{PLMN: "20801", RSRP: -85}, {PLMN: "20810", RSRP: -101}}
+	tr.NMR = &stk.MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20,
+		Neighbours: []stk.Neighbour{{PCI: 1, PLMN: "20810", CellID: 2, TAC: 3, RSRP: -101, RSRQ: 20}}}
 	tm.respond(tr)
 	li, ok := fm.last().(applet.LocalInfo)
 	if !ok || li.Service != applet.NormalService || li.PLMN != "20801" || li.TAC != 0x3A9B || li.CellID != 0xC33D || len(li.Cells) != 2 || li.Cells[1].RSRP != -101 {
@@ -337,7 +339,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 	if hr.ReqID != 1 || hr.Status != 200 || len(hr.Body) != 300 || hr.Err != "" {
 		t.Fatalf("http result %+v", hr)
 	}
-	if pe := fm.last().(applet.ProfileEnabled); pe.Result != ResultOK || pe.ICCID != "89331000000000000029" {
+	if pe := fm.last().(applet.ProfileEnabled); pe.Result != es10.ResultOK || pe.ICCID != "89331000000000000029" {
 		t.Fatalf("profile enabled %+v", pe)
 	}
 	ref := tm.fetch(stk.CmdRefresh)
