@@ -67,7 +67,7 @@ type DeviceCapabilities struct {
 	GSM, UTRAN, CDMA1x, CDMAHRPD, CDMAeHRPD, EUTRAN, Contactless, RSPCRL, RSPRPM Version
 }
 
-func (d DeviceCapabilities) list() []*Version {
+func (d *DeviceCapabilities) list() []*Version {
 	return []*Version{&d.GSM, &d.UTRAN, &d.CDMA1x, &d.CDMAHRPD, &d.CDMAeHRPD, &d.EUTRAN, &d.Contactless, &d.RSPCRL, &d.RSPRPM}
 }
 

@@ -122,7 +122,7 @@ func header(obj tlv.TLV) []byte {
 func BPPSegments(b []byte) ([][]byte, error) {
 	f, err := parseOuter(b, TagBoundProfilePackage)
 	if err != nil {
-		return nil, fmt.Errorf("rsp: BPP: %w", err)
+		return nil, fmt.Errorf("BPP: %w", err)
 	}
 	bf36 := tlv.New(TagBoundProfilePackage, tlvValueOf(b))
 	want := []uint32{TagInitialiseSecureChannel, TagFirstSequenceOf87, TagSequenceOf88, TagSecondSequenceOf87, TagSequenceOf86}
