@@ -186,11 +186,15 @@ func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) error {
 	return nil
 }
 
+// notThisEID is another valid EID: the individual part's last digit
+// changed, check digits recomputed.
 func notThisEID(eid string) string {
-	if eid[31] == '0' {
-		return eid[:31] + "1"
+	d := byte('0')
+	if eid[29] == '0' {
+		d = '1'
 	}
-	return eid[:31] + "0"
+	other, _ := ident.MakeEID(eid[:29] + string(d))
+	return other
 }
 
 // windowFaults schedules the faults that come and go: the platform's

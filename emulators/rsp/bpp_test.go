@@ -156,7 +156,7 @@ func TestBPPRefusals(t *testing.T) {
 		{"other card", LoaderSession{TransactionID: f.txID, OneTimeKey: other.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}, segs, es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
 		{"other session", f.session(), f.segments(t, wrongTx), es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidTransactionID},
 		{"other SM-DP+ key", f.session(), f.segments(t, otherDP), es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
-		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901244"}, segs, es10.BPPCmdConfigureISDP, es10.ReasonSCP03tSecurityError},
+		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901332"}, segs, es10.BPPCmdConfigureISDP, es10.ReasonSCP03tSecurityError},
 		{"package for another ICCID", f.session(), f.segments(t, mismatch), es10.BPPCmdLoadProfileElements, es10.ReasonDataMismatch},
 		{"malformed profile element", f.session(), f.segments(t, malformed), es10.BPPCmdLoadProfileElements, es10.ReasonPEProcessingError},
 		{"package without End", f.session(), f.segments(t, noEnd), es10.BPPCmdLoadProfileElements, es10.ReasonPEProcessingError},

@@ -118,4 +118,3 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
-

@@ -16,8 +16,9 @@ func TestShapes(t *testing.T) {
 		{"plmn empty", IsPLMN, "", false},
 		{"imsi", IsIMSI, "208100000000027", true},
 		{"imsi 16", IsIMSI, "2081000000000271", false},
-		// 8933100000000000002: doubling every second digit from the right
-		// gives 4+2+3+6+9+7 = 31, so the check digit is 9.
+		// Luhn over the body 8933100000000000002: doubling every second
+		// digit from the right gives 4+2+3+6+9+7 = 31, so the check digit
+		// is 9.
 		{"iccid 20", IsICCID, "89331000000000000029", true},
 		{"iccid bad luhn", IsICCID, "89331000000000000027", false},
 		{"iccid 19", IsICCID, "8986000000000000002", true},
