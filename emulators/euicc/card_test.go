@@ -198,6 +198,23 @@ func TestES10(t *testing.T) {
 		{"Disable unknown", es10Steps("BF3211 A00C5A0A98000000000000000000 810100", "BF3203800101 9000")},
 		{"Enable without refreshFlag", es10Steps("BF310E A00C5A0A"+iccidSFR, "6A80")},
 		{"Enable with empty identifier", es10Steps("BF3105 A000 810100", "6A80")},
+		{"SetNickname then listed", append(es10Steps("BF2912 5A0A"+iccidSFR+" 9004576F726B", "BF2903800100 9000"),
+			es10Steps("BF2D04 5C025A90", "BF2D24 A022 E30C5A0A"+iccidCMCC+" E3125A0A"+iccidSFR+" 9004576F726B 9000")...)},
+		{"SetNickname unknown ICCID", es10Steps("BF2912 5A0A98000000000000000000 9004576F726B", "BF2903800101 9000")},
+		{"SetNickname over 64 bytes", es10Steps("BF294F 5A0A"+iccidSFR+" 9041"+strings.Repeat("41", 65), "6A80")},
+		// No default SM-DP+ yet; the root SM-DS is GSMA's.
+		{"GetEuiccConfiguredAddresses", es10Steps("BF3C00", "BF3C11 810F6C70612E64732E67736D612E636F6D 9000")},
+		{"GetEuiccConfiguredAddresses with content", es10Steps("BF3C02 8000", "6A80")},
+		{"SetDefaultDpAddress then read back", append(es10Steps("BF3F0F 800D736D64702E7366722E74657374", "BF3F03800100 9000"),
+			es10Steps("BF3C00", "BF3C20 800D736D64702E7366722E74657374 810F6C70612E64732E67736D612E636F6D 9000")...)},
+		{"GetRAT: no rules", es10Steps("BF4300", "BF4302A000 9000")},
+		// deleteOperationalProfiles (bit 0): both profiles go, the enabled
+		// one too, so the card waits for the terminal's reset.
+		{"eUICCMemoryReset operational profiles", append(append(es10Steps("BF3404 82020780", "BF3403800100 9000"),
+			es10Steps("BF2D04 5C029F70", "BF2D02A000 9000")...),
+			es10Steps(enableSFR, "6985")...)},
+		{"eUICCMemoryReset default address, none set", es10Steps("BF3404 82020520", "BF3403800101 9000")},
+		{"eUICCMemoryReset malformed options", es10Steps("BF3404 82020521", "6A80")},
 		{"malformed TLV", es10Steps("BF2D05", "6A80")},
 		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
 		{"primitive top level", es10Steps("5A0100", "6A80")},
