@@ -90,11 +90,7 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 	case es10.TagSetNickname:
 		resp, err = c.setNickname(req)
 	case es10.TagConfiguredAddresses:
-		if len(obj.Value) == 0 {
-			resp = es10.ConfiguredAddresses{DefaultDP: c.defaultDP, RootDS: c.rootDS()}.Encode()
-		} else {
-			err = es10.ErrDecode
-		}
+		return c.emptyRequest(obj, es10.ConfiguredAddresses{DefaultDP: c.defaultDP, RootDS: c.rootDS()}.Encode)
 	case es10.TagSetDefaultDpAddress:
 		var addr string
 		if addr, err = es10.DecodeSetDefaultDpAddressRequest(req); err == nil {
@@ -102,11 +98,8 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 			resp = es10.EncodeResult(es10.TagSetDefaultDpAddress, es10.SetDefaultDPOK)
 		}
 	case es10.TagGetRAT:
-		if len(obj.Value) == 0 {
-			resp = es10.EncodeRAT(nil) // no operator may set a profile policy rule
-		} else {
-			err = es10.ErrDecode
-		}
+		// No operator may set a profile policy rule: an empty table.
+		return c.emptyRequest(obj, func() []byte { return es10.EncodeRAT(nil) })
 	default:
 		if data, sw, ok := c.es10b(obj); ok {
 			return data, sw

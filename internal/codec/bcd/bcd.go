@@ -26,11 +26,19 @@ func Swapped(digits string, size int) []byte {
 }
 
 // Unswapped decodes swapped BCD; F nibbles may only pad the end.
-func Unswapped(b []byte) (string, error) {
+func Unswapped(b []byte) (string, error) { return digits(b, true) }
+
+// digits decodes BCD, low nibble first when swapped; F nibbles may only
+// pad the end.
+func digits(b []byte, swapped bool) (string, error) {
 	out := make([]byte, 0, 2*len(b))
 	done := false
 	for _, c := range b {
-		for _, d := range []byte{c & 0x0F, c >> 4} {
+		first, second := c>>4, c&0x0F
+		if swapped {
+			first, second = second, first
+		}
+		for _, d := range []byte{first, second} {
 			switch {
 			case d == 0x0F:
 				done = true
@@ -167,22 +175,4 @@ func Plain(digits string, size int) []byte {
 }
 
 // Unplain decodes plain BCD; F nibbles may only pad the end.
-func Unplain(b []byte) (string, error) {
-	out := make([]byte, 0, 2*len(b))
-	done := false
-	for _, c := range b {
-		for _, d := range []byte{c >> 4, c & 0x0F} {
-			switch {
-			case d == 0x0F:
-				done = true
-			case done:
-				return "", fmt.Errorf("bcd: digit after filler in %X", b)
-			case d > 9:
-				return "", fmt.Errorf("bcd: non-digit nibble %X in %X", d, b)
-			default:
-				out = append(out, '0'+d)
-			}
-		}
-	}
-	return string(out), nil
-}
+func Unplain(b []byte) (string, error) { return digits(b, false) }

@@ -219,6 +219,52 @@ func (f *fields) nth(tag uint32, n int) tlv.TLV {
 	return tlv.TLV{}
 }
 
+// seqOf reads the SEQUENCE OF inside obj: at most max entries, each with
+// tag want (any tag when want is 0), each handed to entry in order.
+func seqOf(obj tlv.TLV, want uint32, max int, entry func(tlv.TLV) error) error {
+	f, err := inner(obj)
+	if err != nil {
+		return err
+	}
+	if len(f.list) > max {
+		return decodeErr("%X: %d entries, at most %d", obj.Tag, len(f.list), max)
+	}
+	for _, c := range f.list {
+		if want != 0 && c.Tag != want {
+			return decodeErr("%X: entry %X, want %X", obj.Tag, c.Tag, want)
+		}
+		if err := entry(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listOrCode decodes the response CHOICE several ES10 functions share: a
+// list [0] (A0, SEQUENCE OF entries with tag want) or an error [1] (81
+// INTEGER). It returns the error form's code, 0 for the list form.
+func listOrCode(b []byte, tag, want uint32, max int, entry func(tlv.TLV) error) (int, error) {
+	f, err := parseOuter(b, tag)
+	if err != nil {
+		return 0, err
+	}
+	if len(f.list) != 1 {
+		return 0, decodeErr("%X: %d choices", tag, len(f.list))
+	}
+	if f.list[0].Tag == 0x81 {
+		code := f.integer(0x81)
+		if f.err == nil && code == 0 {
+			f.err = decodeErr("%X: error code 0", tag)
+		}
+		return code, f.err
+	}
+	obj := f.obj(0xA0)
+	if f.err != nil {
+		return 0, f.err
+	}
+	return 0, seqOf(obj, want, max, entry)
+}
+
 // clone copies a decoded value so a structure never aliases its input.
 func clone(b []byte) []byte {
 	if b == nil {

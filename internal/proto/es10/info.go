@@ -34,19 +34,14 @@ func decodeKeyIDList(f *fields, tag uint32) [][]byte {
 	if f.err != nil {
 		return nil
 	}
-	cs, err := obj.Children()
-	if err != nil || len(cs) > maxList {
-		f.err = decodeErr("%X: bad key id list", tag)
-		return nil
-	}
 	var out [][]byte
-	for _, c := range cs {
-		if c.Tag != 0x04 || len(c.Value) == 0 || len(c.Value) > 64 {
-			f.err = decodeErr("%X: bad key id %X", tag, c.Tag)
-			return nil
+	f.err = seqOf(obj, 0x04, maxList, func(c tlv.TLV) error {
+		if len(c.Value) == 0 || len(c.Value) > 64 {
+			return decodeErr("%X: key id of %d bytes", tag, len(c.Value))
 		}
 		out = append(out, clone(c.Value))
-	}
+		return nil
+	})
 	return out
 }
 

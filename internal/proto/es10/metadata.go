@@ -91,31 +91,22 @@ func notificationConfigList(list []NotificationConfig) tlv.TLV {
 }
 
 func notificationConfigFrom(obj tlv.TLV) ([]NotificationConfig, error) {
-	f, err := inner(obj)
-	if err != nil {
-		return nil, err
-	}
-	if len(f.list) > maxList {
-		return nil, decodeErr("B6: %d entries", len(f.list))
-	}
 	var out []NotificationConfig
-	for _, c := range f.list {
-		if c.Tag != 0x30 {
-			return nil, decodeErr("B6: entry %X", c.Tag)
-		}
+	err := seqOf(obj, 0x30, maxList, func(c tlv.TLV) error {
 		cf, err := inner(c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ev, addr := cf.get(0x80), cf.text(0x81, maxText)
 		if cf.err != nil {
-			return nil, cf.err
+			return cf.err
 		}
 		e, err := decodeEvent(ev)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, NotificationConfig{Event: e, Address: addr})
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

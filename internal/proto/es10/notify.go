@@ -421,34 +421,21 @@ func EncodeListNotificationResponse(list []NotificationMetadata) []byte {
 // DecodeListNotificationResponse decodes BF28 {A0 {BF2F...}}; the error
 // form (81 code) comes back as an error.
 func DecodeListNotificationResponse(b []byte) ([]NotificationMetadata, error) {
-	f, err := parseOuter(b, TagListNotification)
-	if err != nil {
-		return nil, err
-	}
-	lf, err := inner(f.obj(0xA0))
-	if f.err != nil {
-		return nil, f.err
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(lf.list) > maxNotifications {
-		return nil, decodeErr("BF28: %d notifications", len(lf.list))
-	}
 	var out []NotificationMetadata
-	for _, c := range lf.list {
-		if c.Tag != TagNotificationMetadata {
-			return nil, decodeErr("BF28: entry %X", c.Tag)
-		}
+	code, err := listOrCode(b, TagListNotification, TagNotificationMetadata, maxNotifications, func(c tlv.TLV) error {
 		cf, err := inner(c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n, err := notificationMetadataFrom(cf)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, n)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case code != 0:
+		return nil, decodeErr("BF28: listNotificationsResultError %d", code)
 	}
 	return out, nil
 }
@@ -527,38 +514,15 @@ func EncodeRetrieveNotificationsListResponse(list []PendingNotification, code in
 // DecodeRetrieveNotificationsListResponse decodes BF2B; code is the error
 // form's value (0 when the list form was sent).
 func DecodeRetrieveNotificationsListResponse(b []byte) (list []PendingNotification, code int, err error) {
-	f, err := parseOuter(b, TagRetrieveNotifications)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(f.list) != 1 {
-		return nil, 0, decodeErr("BF2B: %d choices", len(f.list))
-	}
-	if f.list[0].Tag == 0x81 {
-		code = f.integer(0x81)
-		if f.err == nil && code == 0 {
-			f.err = decodeErr("BF2B: error code 0")
-		}
-		return nil, code, f.err
-	}
-	lf, err := inner(f.obj(0xA0))
-	if f.err != nil {
-		return nil, 0, f.err
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(lf.list) > maxNotifications {
-		return nil, 0, decodeErr("BF2B: %d notifications", len(lf.list))
-	}
-	for _, c := range lf.list {
+	code, err = listOrCode(b, TagRetrieveNotifications, 0, maxNotifications, func(c tlv.TLV) error {
 		p, err := pendingFrom(c)
-		if err != nil {
-			return nil, 0, err
-		}
 		list = append(list, p)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return list, 0, nil
+	return list, code, nil
 }
 
 // NotificationSent results (SGP.22 §5.7.12 deleteNotificationStatus).

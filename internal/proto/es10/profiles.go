@@ -241,41 +241,15 @@ func EncodeProfileInfoList(list []ProfileInfo, tags []uint32, code int) []byte {
 // DecodeProfileInfoList decodes the BF2D response; code is the error
 // form's value (0 for a list).
 func DecodeProfileInfoList(b []byte) (list []ProfileInfo, code int, err error) {
-	f, err := parseOuter(b, TagProfileInfoList)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(f.list) != 1 {
-		return nil, 0, decodeErr("BF2D: %d choices", len(f.list))
-	}
-	if f.list[0].Tag == 0x81 {
-		code = f.integer(0x81)
-		if f.err == nil && code == 0 {
-			f.err = decodeErr("BF2D: error code 0")
-		}
-		return nil, code, f.err
-	}
-	lf, err := inner(f.obj(0xA0))
-	if f.err != nil {
-		return nil, 0, f.err
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(lf.list) > maxList {
-		return nil, 0, decodeErr("BF2D: %d profiles", len(lf.list))
-	}
-	for i, c := range lf.list {
-		if c.Tag != TagProfileInfo {
-			return nil, 0, decodeErr("BF2D: entry %d: tag %X, want E3", i, c.Tag)
-		}
+	code, err = listOrCode(b, TagProfileInfoList, TagProfileInfo, maxList, func(c tlv.TLV) error {
 		p, err := profileInfoFrom(c)
-		if err != nil {
-			return nil, 0, err
-		}
 		list = append(list, p)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return list, 0, nil
+	return list, code, nil
 }
 
 // ProfileID names a profile by ISD-P AID (4F) or ICCID (5A).
@@ -572,47 +546,32 @@ func DecodeRAT(b []byte) ([]PolicyRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	lf, err := inner(f.obj(0xA0))
+	rat := f.obj(0xA0)
 	if f.err != nil {
 		return nil, f.err
 	}
-	if err != nil {
-		return nil, err
-	}
-	if len(lf.list) > maxList {
-		return nil, decodeErr("BF43: %d rules", len(lf.list))
-	}
 	var out []PolicyRule
-	for _, c := range lf.list {
-		if c.Tag != 0x30 {
-			return nil, decodeErr("BF43: rule %X", c.Tag)
-		}
+	err = seqOf(rat, 0x30, maxList, func(c tlv.TLV) error {
 		rf, err := inner(c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r := PolicyRule{PPRs: rf.bits(0x80)}
 		flags := rf.bits(0x82)
 		ops := rf.obj(0xA1)
 		if rf.err != nil {
-			return nil, rf.err
+			return rf.err
 		}
 		r.ConsentRequired = flags.Has(0)
-		of, err := inner(ops)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range of.list {
-			if o.Tag != 0x30 {
-				return nil, decodeErr("BF43: operator %X", o.Tag)
-			}
-			op, err := operatorIDFrom(o)
-			if err != nil {
-				return nil, err
-			}
-			r.AllowedOperators = append(r.AllowedOperators, op)
-		}
 		out = append(out, r)
+		return seqOf(ops, 0x30, maxList, func(o tlv.TLV) error {
+			op, err := operatorIDFrom(o)
+			out[len(out)-1].AllowedOperators = append(out[len(out)-1].AllowedOperators, op)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
