@@ -45,15 +45,19 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		c.CheckInterval = DefaultCheckInterval
 	}
 	for _, p := range s.Device.Profiles {
-		plmn := ""
+		var op scenario.Operator
 		for _, o := range s.Network.Operators {
 			if o.ID == p.Operator {
-				plmn = o.PLMN
+				op = o
 			}
 		}
+		// A preinstalled profile carries the names its factory
+		// personalisation gave it, as a downloaded one carries its
+		// metadata's.
 		c.Profiles = append(c.Profiles, euicc.ProfileSpec{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI,
-			Enabled: p.Enabled, MNCLen: len(plmn) - 3,
+			SPN: spn(op), Name: profileName(op, "preinstalled profile"),
+			Enabled: p.Enabled, MNCLen: len(op.PLMN) - 3,
 		})
 	}
 	return c

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -124,8 +125,8 @@ func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 		IMSI:     fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
 		MNCLen:   len(o.PLMN) - 3,
 		Operator: o.ID,
-		Name:     fmt.Sprintf("%s test profile %d", nameOr(o), seq),
-		SPN:      nameOr(o),
+		Name:     profileName(o, fmt.Sprintf("test profile %d", seq)),
+		SPN:      spn(o),
 	}
 }
 
@@ -134,6 +135,23 @@ func nameOr(o scenario.Operator) string {
 		return o.Name
 	}
 	return o.ID
+}
+
+// spn is the operator's name as serviceProviderName, profileName the
+// name of one of its profiles: UTF8String (SIZE(0..32)) and (0..64) in
+// SGP.22, so a long operator name is cut at a character boundary.
+func spn(o scenario.Operator) string { return clip(nameOr(o), 32) }
+
+func profileName(o scenario.Operator, what string) string {
+	return clip(nameOr(o)+" "+what, 64)
+}
+
+func clip(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }
 
 // cardSecurity fills the card's certificates, trust anchor and faults.

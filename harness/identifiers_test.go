@@ -2,7 +2,11 @@ package harness
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/esimhil/esimhil/harness/scenario"
 
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -35,5 +39,18 @@ func TestGeneratedIdentifiersValid(t *testing.T) {
 				t.Errorf("%s/%s: IMEI %s", s.Name, name, imei)
 			}
 		}
+	}
+}
+
+// Names go into UTF8String (SIZE(0..32)) and (0..64) fields: a long
+// operator name is cut at a character boundary, never mid-rune.
+func TestNamesFitSGP22(t *testing.T) {
+	o := scenario.Operator{ID: "x", Name: strings.Repeat("Télécom ", 10)}
+	p := deliveredProfile(o, 1)
+	if len(p.SPN) > 32 || len(p.Name) > 64 || !utf8.ValidString(p.SPN) || !utf8.ValidString(p.Name) {
+		t.Fatalf("SPN %q (%d bytes), name %q (%d bytes)", p.SPN, len(p.SPN), p.Name, len(p.Name))
+	}
+	if short := deliveredProfile(scenario.Operator{ID: "sfr", Name: "SFR"}, 2); short.SPN != "SFR" || short.Name != "SFR test profile 2" {
+		t.Fatalf("short names changed: %q, %q", short.SPN, short.Name)
 	}
 }

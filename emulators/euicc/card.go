@@ -40,7 +40,7 @@ func (p *profile) class() int {
 // operator) as profile name and its IMSI's PLMN as owner.
 func (p *profile) info() es10.ProfileInfo {
 	i := es10.ProfileInfo{ICCID: p.ICCID, AID: p.AID, State: es10.StateDisabled, Nickname: p.Nickname,
-		ServiceProviderName: p.Operator, ProfileName: p.name(), Class: p.class(),
+		ServiceProviderName: or(p.SPN, p.Operator), ProfileName: or(p.Name, p.Operator), Class: p.class(),
 		Owner: &es10.OperatorID{PLMN: p.HomePLMN()}}
 	if p.Enabled {
 		i.State = es10.StateEnabled
@@ -55,11 +55,12 @@ func (p *profile) info() es10.ProfileInfo {
 	return i
 }
 
-func (p *profile) name() string {
-	if p.Name != "" {
-		return p.Name
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s != "" {
+		return s
 	}
-	return p.Operator
+	return def
 }
 
 // Card is a virtual eUICC. Its methods are safe for concurrent use; APDUs
@@ -72,7 +73,7 @@ type Card struct {
 	profiles      []*profile
 	appletState   applet.State
 	notifications []Notification
-	notifSeq      int    // last notification sequence number (SGP.22 §5.7.10)
+	notifSeq      int    // last notification sequence number (SGP.22 §5.7.9)
 	defaultDP     string // default SM-DP+ address (ES10a SetDefaultDpAddress)
 
 	// Volatile state, cleared by Reset.

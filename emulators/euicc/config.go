@@ -16,8 +16,9 @@ import (
 // ProfileSpec describes one preinstalled profile.
 type ProfileSpec struct {
 	ICCID    string // 18-20 digits (E.118) with its Luhn check digit
-	Operator string // operator id, reported as service provider name (tag 91)
-	Name     string // profile name (tag 92); "" reports the operator
+	Operator string // operator id
+	SPN      string // service provider name (tag 91); "" reports the operator id
+	Name     string // profile name (tag 92); "" reports the operator id
 	IMSI     string // 6-15 digits
 	// MNCLen is the MNC length of the IMSI (2 or 3; 0 means 2). It sets
 	// HomePLMN and EF AD byte 4 (TS 31.102 §4.2.18).

@@ -1,6 +1,6 @@
 package euicc
 
-// ES10b on the ISD-R (SGP.22 §5.7): GetEUICCInfo1/2 (§5.7.8, §5.7.9),
+// ES10b on the ISD-R (SGP.22 §5.7): GetEUICCInfo1/2 (§5.7.8),
 // GetEuiccChallenge (§5.7.7), AuthenticateServer (§5.7.13), PrepareDownload
 // (§5.7.5) and CancelSession (§5.7.14). The session (challenge,
 // transactionId, one-time key) lives in volatile memory: a reset drops it.

@@ -1,7 +1,7 @@
 package euicc
 
-// Pending notifications (SGP.22 §3.5, §5.7.10 ListNotification, §5.7.11
-// RetrieveNotificationsList, §5.7.12 NotificationSent). Every notification
+// Pending notifications (SGP.22 §3.5, §5.7.9 ListNotification, §5.7.10
+// RetrieveNotificationsList, §5.7.11 RemoveNotificationFromList). Every notification
 // is signed when it is made and kept in NVM until the LPA reports it
 // delivered.
 

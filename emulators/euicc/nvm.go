@@ -37,6 +37,7 @@ type nvmProfile struct {
 	Original bool   `json:"original,omitempty"`
 	SMDP     string `json:"smdp,omitempty"`
 	Size     int    `json:"size,omitempty"`
+	SPN      string `json:"spn,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
@@ -66,7 +67,7 @@ func (c *Card) NVM() ([]byte, error) {
 		np := nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
-			SMDP: p.SMDP, Size: p.Size, Name: p.Name, Nickname: p.Nickname,
+			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
@@ -99,7 +100,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 	}
 	specs := make([]ProfileSpec, len(img.Profiles))
 	for i, p := range img.Profiles {
-		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
+		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
 	}
 	// After a DisableProfile no profile may be enabled; never more than one.
 	if err := validateProfiles(specs, 0); err != nil {

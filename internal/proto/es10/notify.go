@@ -1,8 +1,8 @@
 package es10
 
-// Notifications (SGP.22 §5.7.9-§5.7.11, §2.5.4 ProfileInstallationResult,
-// §5.7.10 ListNotification, §5.7.11 RetrieveNotificationsList,
-// §5.7.12 NotificationSent) and CancelSession (§5.7.14).
+// Notifications (SGP.22 §2.5.4 ProfileInstallationResult, §5.7.9
+// ListNotification, §5.7.10 RetrieveNotificationsList, §5.7.11
+// RemoveNotificationFromList, whose request is NotificationSentRequest).
 
 import (
 	"fmt"
@@ -488,7 +488,7 @@ func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsList
 	return RetrieveNotificationsListRequest{}, decodeErr("BF2B: criterion %X", c.list[0].Tag)
 }
 
-// Retrieve/List error codes (SGP.22 §5.7.10-11).
+// Retrieve/List error codes (SGP.22 §5.7.9-10).
 const (
 	NotifErrNoResultAvailable = 1
 	NotifErrUndefined         = 127
@@ -525,7 +525,7 @@ func DecodeRetrieveNotificationsListResponse(b []byte) (list []PendingNotificati
 	return list, code, nil
 }
 
-// NotificationSent results (SGP.22 §5.7.12 deleteNotificationStatus).
+// NotificationSent results (SGP.22 §5.7.11 deleteNotificationStatus).
 const (
 	DeleteOK              = 0
 	DeleteNothingToDelete = 1
