@@ -9,18 +9,22 @@ import "fmt"
 
 // Swapped packs digits two per byte, low nibble first, into size bytes
 // padded with F. Digits beyond 2*size are dropped; callers check lengths.
-func Swapped(digits string, size int) []byte {
+func Swapped(digits string, size int) []byte { return pack(digits, size, true) }
+
+// pack puts digits two per byte into size bytes of F filler, the first
+// digit of each pair in the low nibble when swapped, else in the high one.
+func pack(digits string, size int, swapped bool) []byte {
 	b := make([]byte, size)
 	for i := range b {
 		b[i] = 0xFF
 	}
 	for i := 0; i < len(digits) && i/2 < size; i++ {
 		d := digits[i] - '0'
-		if i%2 == 0 {
-			b[i/2] = 0xF0 | d
-		} else {
-			b[i/2] = b[i/2]&0x0F | d<<4
+		shift := 0 // low nibble
+		if (i%2 == 0) != swapped {
+			shift = 4
 		}
+		b[i/2] = b[i/2]&^(0x0F<<shift) | d<<shift
 	}
 	return b
 }
@@ -158,21 +162,7 @@ func ParsePLMN(b []byte) (string, error) {
 // Plain packs digits two per byte, high nibble first, into size bytes
 // padded with F (the EID of SGP.02 §2.2.2; TAC and IMEI in SGP.22
 // DeviceInfo). Digits beyond 2*size are dropped; callers check lengths.
-func Plain(digits string, size int) []byte {
-	b := make([]byte, size)
-	for i := range b {
-		b[i] = 0xFF
-	}
-	for i := 0; i < len(digits) && i/2 < size; i++ {
-		d := digits[i] - '0'
-		if i%2 == 0 {
-			b[i/2] = d<<4 | 0x0F
-		} else {
-			b[i/2] = b[i/2]&0xF0 | d
-		}
-	}
-	return b
-}
+func Plain(digits string, size int) []byte { return pack(digits, size, false) }
 
 // Unplain decodes plain BCD; F nibbles may only pad the end.
 func Unplain(b []byte) (string, error) { return digits(b, false) }
