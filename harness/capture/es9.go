@@ -63,6 +63,9 @@ func DecodeES9(e Exchange) ES9Message {
 			m.Request = req
 		}
 	}
+	if e.Cut {
+		errs = append(errs, "response: cut short by a connection reset")
+	}
 	if len(bytes.TrimSpace(e.ResponseBody)) > 0 {
 		var hdr es9.HeaderOnly
 		resp := es9.NewResponse(m.Function)
