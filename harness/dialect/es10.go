@@ -3,80 +3,65 @@ package dialect
 import (
 	"fmt"
 
-	"github.com/esimhil/esimhil/internal/codec/bcd"
-	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
-// ES10 requests a host sends (SGP.22 §5.7), each on a fresh ISD-R channel.
+// ES10 requests a host sends (SGP.22 §5.7), each on a fresh ISD-R channel,
+// encoded and decoded by internal/proto/es10.
 
 // EID reads the card's EID with GetEuiccData (BF3E, tag list 5A).
 func (h Host) EID() (string, error) {
-	rsp, err := h.es10([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A}, 0xBF3E, false)
-	if err != nil {
-		return "", fmt.Errorf("GetEuiccData: %w", err)
+	rsp, err := h.es10(es10.GetEuiccDataRequest(), false)
+	if err == nil {
+		var eid string
+		if eid, err = es10.DecodeEID(rsp); err == nil {
+			return eid, nil
+		}
 	}
-	eid, ok := rsp.Find(0x5A)
-	if !ok || len(eid.Value) != 16 {
-		return "", fmt.Errorf("GetEuiccData: no 16-byte EID (5A) in %X", rsp.Bytes())
-	}
-	return fmt.Sprintf("%X", eid.Value), nil
+	return "", fmt.Errorf("GetEuiccData: %w", err)
 }
 
 // EUICCInfo1 reads GetEUICCInfo1 (BF20): the SVN and the CI key ids the
 // card verifies and signs with.
-func (h Host) EUICCInfo1() (tlv.TLV, error) {
-	rsp, err := h.es10([]byte{0xBF, 0x20, 0x00}, 0xBF20, false)
-	if err != nil {
-		return tlv.TLV{}, fmt.Errorf("GetEUICCInfo1: %w", err)
+func (h Host) EUICCInfo1() (es10.EuiccInfo1, error) {
+	rsp, err := h.es10([]byte{0xBF, 0x20, 0x00}, false)
+	if err == nil {
+		var info es10.EuiccInfo1
+		if info, err = es10.DecodeEuiccInfo1(rsp); err == nil {
+			return info, nil
+		}
 	}
-	return rsp, nil
+	return es10.EuiccInfo1{}, fmt.Errorf("GetEUICCInfo1: %w", err)
 }
 
 // Enable sends EnableProfile (BF31) for an ICCID with refreshFlag set, so
 // the card asks the modem for a REFRESH, and returns the card's
-// enableResult (0 ok, 1 ICCID not found, 2 not in disabled state, ...).
+// enableResult (es10.ResultOK, ResultNotFound, ResultWrongState, ...).
 func (h Host) Enable(iccid string) (int, error) {
-	if len(iccid) < 18 || len(iccid) > 20 {
-		return 0, fmt.Errorf("EnableProfile: ICCID %q: want 18..20 digits", iccid)
-	}
-	req := tlv.Constructed(0xBF31,
-		tlv.Constructed(0xA0, tlv.New(0x5A, bcd.Swapped(iccid, 10))),
-		tlv.New(0x81, []byte{0xFF}),
-	).Bytes()
+	req := es10.SwitchRequest{Tag: es10.TagEnableProfile, Profile: es10.ProfileID{ICCID: iccid}, Refresh: true}.Encode()
 	// The REFRESH resets the card, which closes every logical channel: a
 	// modem may refuse the +CCHC that follows.
-	rsp, err := h.es10(req, 0xBF31, true)
-	if err != nil {
-		return 0, fmt.Errorf("EnableProfile: %w", err)
+	rsp, err := h.es10(req, true)
+	if err == nil {
+		var res int
+		if res, err = es10.DecodeResult(es10.TagEnableProfile, rsp); err == nil {
+			return res, nil
+		}
 	}
-	res, ok := rsp.Find(0x80)
-	if !ok || len(res.Value) != 1 {
-		return 0, fmt.Errorf("EnableProfile: no enableResult (80) in %X", rsp.Bytes())
-	}
-	return int(res.Value[0]), nil
+	return 0, fmt.Errorf("EnableProfile: %w", err)
 }
 
-// es10 runs one ES10 request on its own ISD-R channel and decodes the
-// answer, which must carry the tag want; resets says the request may reset
-// the card, so that closing the channel may fail.
-func (h Host) es10(req []byte, want uint32, resets bool) (tlv.TLV, error) {
+// es10 runs one ES10 request on its own ISD-R channel and returns the
+// answer's data; resets says the request may reset the card, so that
+// closing the channel may fail.
+func (h Host) es10(req []byte, resets bool) ([]byte, error) {
 	ch, err := h.OpenISDR()
 	if err != nil {
-		return tlv.TLV{}, fmt.Errorf("open ISD-R: %w", err)
+		return nil, fmt.Errorf("open ISD-R: %w", err)
 	}
 	data, err := ch.StoreData(req)
 	if cerr := ch.Close(); cerr != nil && err == nil && !resets {
 		err = fmt.Errorf("close channel: %w", cerr)
 	}
-	if err != nil {
-		return tlv.TLV{}, err
-	}
-	t, rest, err := tlv.ParseOne(data)
-	switch {
-	case err != nil:
-		return tlv.TLV{}, fmt.Errorf("answer %X: %w", data, err)
-	case t.Tag != want || len(rest) != 0:
-		return tlv.TLV{}, fmt.Errorf("answer %X: want one %X", data, want)
-	}
-	return t, nil
+	return data, err
 }

@@ -24,6 +24,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Personality is a modem vendor's AT dialect. Every difference is data;
@@ -49,6 +50,12 @@ type Personality struct {
 	Identify []string
 	// Timeouts bound a host's waits on a real modem of this kind.
 	Timeouts Timeouts
+	// TAC is the model's Type Allocation Code, the first 8 IMEI digits;
+	// "" is the generic personality's.
+	TAC string
+	// RefreshProfileStateChange: the terminal profile announces REFRESH in
+	// "eUICC Profile State Change" mode (TS 102 223 §5.2, byte 34 b6).
+	RefreshProfileStateChange bool
 }
 
 // Timeouts are how long a host waits for a modem of this personality in a
@@ -84,6 +91,7 @@ func Generic() Personality {
 		Name: "generic", Model: "esimhil modem emulator",
 		ICCIDCommand: "+CCID", ICCIDPrefix: "+CCID: ", CCHOForm: CCHOPrefixed,
 		BootURCs: []string{"RDY"}, RestartDelay: 11 * time.Second,
+		TAC: "00100101", RefreshProfileStateChange: true,
 		Timeouts: DefaultTimeouts,
 	}
 }
@@ -257,6 +265,12 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 			err = timeouts(v, &p.Timeouts)
 		case "cme_text":
 			err = cmeTexts(v, &p.CMEText)
+		case "tac":
+			if p.TAC, err = scalarStr(v); err == nil && !ident.Digits(p.TAC, 8, 8) {
+				err = errors.New("want 8 digits")
+			}
+		case "refresh_profile_state_change":
+			err = v.Decode(&p.RefreshProfileStateChange)
 		default:
 			return nil, errAt(file, k, "unknown field %q", k.Value)
 		}

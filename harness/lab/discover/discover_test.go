@@ -109,7 +109,7 @@ func TestProbeEveryPersonality(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if pr.Personality != name || pr.ICCID != "89330100000000000019" {
+			if pr.Personality != name || pr.ICCID != "89330100000000000012" {
 				t.Errorf("proposal:\n%s", pr)
 			}
 		})

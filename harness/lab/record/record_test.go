@@ -40,7 +40,7 @@ func TestDiff(t *testing.T) {
 	r := rec(t,
 		"2026-11-30T10:00:00Z # step 1: AT+CCID", // line 1
 		"2026-11-30T10:00:00Z > AT+CCID",
-		"2026-11-30T10:00:00Z < +CCID: 89330100000000000019",
+		"2026-11-30T10:00:00Z < +CCID: 89330100000000000012",
 		"2026-11-30T10:00:00Z < OK",
 		"2026-11-30T10:00:01Z > AT+CSQ", // line 5
 		"2026-11-30T10:00:01Z < +CSQ: 23,99",
@@ -92,7 +92,7 @@ func TestDraft(t *testing.T) {
 	r := rec(t,
 		"T > AT+CGMM", "T < EM7511", "T < OK",
 		"T > AT+CCID", "T < ERROR",
-		`T > AT!ICCID?`, "T < !ICCID: 89330100000000000019", "T < OK",
+		`T > AT!ICCID?`, "T < !ICCID: 89330100000000000012", "T < OK",
 		"T > AT+CCHO=?", "T < ERROR",
 		`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1234567", "T < OK",
 		"T > AT+CCHC=1234567", "T < ERROR",
