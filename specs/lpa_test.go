@@ -32,8 +32,8 @@ import (
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
-	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )

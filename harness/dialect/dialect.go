@@ -13,11 +13,10 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/atclient"
-	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
-
 
 // maxBlock is the data of one STORE DATA block (short APDUs).
 const maxBlock = 255
