@@ -87,6 +87,7 @@ type Rig struct {
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
 
+	faults *faultPlan
 	dir    string
 	atLog  *os.File
 	start  time.Time
@@ -133,8 +134,10 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)
 	}
-	var chain cardChain
-	if r.PKI, chain, err = buildPKI(s, seed); err != nil {
+	r.faults = newFaultPlan(r)
+	r.Log.Subscribe(r.faults.observe)
+	var chains map[string]euicc.Chain
+	if r.PKI, chains, err = buildPKI(s, seed); err != nil {
 		return r, err
 	}
 	if r.Capture, err = capture.Start(capture.Config{
@@ -147,7 +150,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, err
 	}
 	pcfg := platformConfig(s, vclk, r.Log)
-	if err = r.platformSecurity(&pcfg, chain); err != nil {
+	if err = r.platformSecurity(&pcfg); err != nil {
 		return r, err
 	}
 	if r.Platform, err = platform.New(pcfg); err != nil {
@@ -157,7 +160,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("platform: %w", err)
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
-	r.cardSecurity(&ccfg, chain, resolve)
+	r.cardSecurity(&ccfg, chains, resolve)
 	if o.NVM != nil {
 		r.Card, err = euicc.Restore(ccfg, o.NVM)
 	} else {
@@ -217,15 +220,8 @@ func (r *Rig) schedule() error {
 			r.Modem.Reselect()
 		})
 	}
-	r.windowFaults()
+	r.faults.schedule()
 	return r.schedulePlan()
-}
-
-func (r *Rig) setPlatform(up bool) {
-	r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "reachable", false: "unreachable"}[up]})
-	if err := r.Platform.SetReachable(up); err != nil {
-		r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
-	}
 }
 
 // Host is the host side of the tty in the modem's dialect (its AT is nil

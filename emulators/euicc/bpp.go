@@ -68,10 +68,14 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 // checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6):
 // an ICCID already present, or more memory than is free.
 func (c *Card) checkMetadata(m rsp.ProfileMetadata) int {
+	address := ""
+	if c.sess != nil {
+		address = c.sess.serverAddress
+	}
 	switch {
 	case c.findICCID(m.ICCID) != nil:
 		return rsp.ReasonICCIDAlreadyExists
-	case m.Size > c.freeNVM():
+	case m.Size > c.freeNVM() || c.injected(FaultOutOfMemory, address, false):
 		return rsp.ReasonInsufficientMemory
 	case len(c.profiles) >= maxProfiles:
 		return rsp.ReasonInsufficientMemory

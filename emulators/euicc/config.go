@@ -75,6 +75,14 @@ type Config struct {
 	// virtual clock); nil means certificates are checked at 2026-01-01.
 	Now    func() time.Time
 	Faults CardFaults
+	// Inject, if set, is asked at each point where a fault can bend the
+	// card's side of a download from the SM-DP+ at smdpAddress (one of the
+	// Fault* names) whether to inject it now; the caller scopes faults to
+	// operators, attempts and windows and logs each one that fires.
+	Inject func(fault, smdpAddress string) bool
+	// FaultChains holds the chains presented instead of the card's own
+	// while FaultUnknownCI or FaultEIDOutOfRange is injected (by name).
+	FaultChains map[string]Chain
 	// CheckInterval is the autoswitch applet's roaming-check period.
 	CheckInterval time.Duration
 	// AttachWait bounds how long the applet waits for an attach after a

@@ -27,6 +27,40 @@ type CardFaults struct {
 	BadEuiccSignature1 bool
 }
 
+// Fault names, as scenario files spell the card side download faults
+// (Config.Inject).
+const (
+	FaultBadEUICCSignature = "bad_euicc_signature" // euiccSignature1 corrupted
+	FaultOutOfMemory       = "out_of_memory"       // no room for the profile (errorReason 10)
+	// The card presents Config.FaultChains[name] in AuthenticateServer.
+	FaultUnknownCI     = "unknown_ci"
+	FaultEIDOutOfRange = "eid_out_of_range"
+)
+
+// Chain is a certificate chain the card can present in mutual
+// authentication, with the key of its eUICC certificate.
+type Chain struct {
+	EUICCCert, EUMCert []byte
+	Key                *ecdsa.PrivateKey
+}
+
+// injected reports whether a fault applies to a download with the SM-DP+
+// at address: set in Config.Faults, or injected by Config.Inject.
+func (c *Card) injected(name, address string, set bool) bool {
+	return set || c.cfg.Inject != nil && c.cfg.Inject(name, address)
+}
+
+// chainFor is the chain the card presents to the SM-DP+ at address: its
+// own, unless a certificate fault is injected for that server.
+func (c *Card) chainFor(address string) Chain {
+	for _, name := range []string{FaultUnknownCI, FaultEIDOutOfRange} {
+		if ch, ok := c.cfg.FaultChains[name]; ok && c.injected(name, address, false) {
+			return ch
+		}
+	}
+	return Chain{EUICCCert: c.cfg.EUICCCert, EUMCert: c.cfg.EUMCert, Key: c.cfg.EUICCKey}
+}
+
 // defaultFreeNVM is the memory for new profiles when Config.FreeNVM is 0.
 const defaultFreeNVM = 256 << 10
 
@@ -44,8 +78,10 @@ type rspSession struct {
 	serverAddress   string
 	operator        string
 	euiccSignature1 []byte
-	otsk            *ecdh.PrivateKey
-	loader          *rsp.BPPLoader
+	// key signs for the session: SK.EUICC.ECDSA of the chain presented.
+	key    *ecdsa.PrivateKey
+	otsk   *ecdh.PrivateKey
+	loader *rsp.BPPLoader
 }
 
 func (c *Card) now() time.Time {
@@ -197,16 +233,17 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	}
 	signed := rsp.EuiccSigned1{TransactionID: s1.TransactionID, ServerAddress: s1.ServerAddress,
 		ServerChallenge: s1.ServerChallenge, EuiccInfo2: c.euiccInfo2(), CtxParams1: req.CtxParams1}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, signed.Encode())
+	chain := c.chainFor(s1.ServerAddress)
+	sig, err := rsp.Sign(chain.Key, signed.Encode())
 	if err != nil {
 		return fail(rsp.AuthErrUndefined, operator, err.Error())
 	}
-	if c.cfg.Faults.BadEuiccSignature1 {
+	if c.injected(FaultBadEUICCSignature, s1.ServerAddress, c.cfg.Faults.BadEuiccSignature1) {
 		sig[len(sig)-1] ^= 0xFF
 	}
-	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator, euiccSignature1: sig}
+	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator, euiccSignature1: sig, key: chain.Key}
 	return rsp.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
-		EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode(), apdu.SWOK
+		EuiccCertificate: chain.EUICCCert, EUMCertificate: chain.EUMCert}.Encode(), apdu.SWOK
 }
 
 // prepareDownload checks the DPpb certificate and smdpSignature2 (which
@@ -248,7 +285,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 		return fail(rsp.DlErrUndefined, err.Error())
 	}
 	signed := rsp.EuiccSigned2{TransactionID: sess.txID, EuiccOtpk: otsk.PublicKey().Bytes(), HashCC: req.HashCC}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, rsp.SignedData2(signed.Encode(), req.SmdpSignature2))
+	sig, err := rsp.Sign(sess.key, rsp.SignedData2(signed.Encode(), req.SmdpSignature2))
 	if err != nil {
 		return fail(rsp.DlErrUndefined, err.Error())
 	}

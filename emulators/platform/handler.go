@@ -152,10 +152,13 @@ func (s *Server) notification(body []byte) answer {
 			return reject(http.StatusBadRequest, "plmn: %s is not operator %s (%s)", n.PLMN, o.ID, o.PLMN)
 		}
 	}
-	if s.faults.NoAck {
-		s.mu.Unlock()
+	noAck := s.faults.NoAck
+	s.mu.Unlock()
+	// Asked without s.mu: the injector logs.
+	if s.injected(FaultNoAck, n.Operator, noAck) {
 		return reject(http.StatusServiceUnavailable, "fault: notifications are not acknowledged (NoAck)")
 	}
+	s.mu.Lock()
 	// An ICCID is installed once: a card that sends its download-success
 	// again after a power cut (it never saw our answer) gets the same
 	// acknowledgement and is not counted twice.

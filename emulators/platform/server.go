@@ -40,7 +40,19 @@ type Config struct {
 	// TLS, if set, makes the platform serve HTTPS (the card's requests are
 	// signed either way, so plain HTTP on loopback is the default).
 	TLS *tls.Config
+	// Inject, if set, is asked at each point where a fault can bend the
+	// platform (FaultEligibilityRefused, FaultNoAck) whether to inject it
+	// now for a request about operator; the caller scopes faults to
+	// operators, attempts and windows and logs each one that fires.
+	// Faults set with SetFaults apply as well.
+	Inject func(fault, operator string) bool
 }
+
+// Fault names, as scenario files spell them (Config.Inject).
+const (
+	FaultEligibilityRefused = "eligibility_refused" // the download is refused: EID not allowed
+	FaultNoAck              = "no_ack"              // notifications answered 503, not recorded
+)
 
 // Received is one request as it arrived, with the status it was answered.
 type Received struct {
@@ -62,6 +74,7 @@ type Server struct {
 	tls     *tls.Config
 	verify  chainVerifier
 	elig    Eligibility
+	inject  func(fault, operator string) bool
 
 	mu       sync.Mutex
 	cat      *catalogue
@@ -104,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig, inject: cfg.Inject,
 		lastSeq: map[string]uint64{}, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }
@@ -114,6 +127,11 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.faults = f
 	s.mu.Unlock()
+}
+
+// injected reports whether a fault applies to a request about operator.
+func (s *Server) injected(name, operator string, set bool) bool {
+	return set || s.inject != nil && s.inject(name, operator)
 }
 
 // Handler returns the API as an http.Handler (for httptest or custom serving).

@@ -58,11 +58,12 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (map
 	}
 	signed := rsp.ServerSigned1{TransactionID: t.id, EuiccChallenge: ch, ServerAddress: req.SMDPAddress,
 		ServerChallenge: t.serverChallenge}.Encode()
-	sig, err := rsp.Sign(s.authCert.Key, signed)
+	authCert := s.authCertLocked()
+	sig, err := rsp.Sign(authCert.Key, signed)
 	if err != nil {
 		return nil, err
 	}
-	if s.faults.BadServerSignature1 {
+	if s.injected(FaultBadServerSignature, s.faults.BadServerSignature1) {
 		sig[len(sig)/2] ^= 0x01
 	}
 	return map[string]any{
@@ -70,7 +71,7 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (map
 		"serverSigned1":       enc(signed),
 		"serverSignature1":    enc(tlv.New(rsp.TagSignature, sig).Bytes()),
 		"euiccCiPKIdToBeUsed": enc(tlv.New(0x04, ciID).Bytes()),
-		"serverCertificate":   enc(s.authCert.DER),
+		"serverCertificate":   enc(authCert.DER),
 	}, nil
 }
 
@@ -175,7 +176,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (map[strin
 
 	meta := profileMetadata(o.profile).Encode()
 	signedTx := t.id
-	if s.faults.WrongTransactionID {
+	if s.injected(FaultWrongTransactionID, s.faults.WrongTransactionID) {
 		signedTx = append([]byte{}, t.id...)
 		signedTx[0] ^= 0xFF
 	}

@@ -75,9 +75,7 @@ func (s *Server) tlsConfig() *tls.Config {
 		Time:             s.cfg.Now,
 		KeyLogWriter:     s.cfg.KeyLog,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			s.mu.Lock()
-			c := s.tlsCert
-			s.mu.Unlock()
+			c := s.tlsCertNow()
 			return &tls.Certificate{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}, nil
 		},
 	}

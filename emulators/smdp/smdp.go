@@ -61,6 +61,28 @@ type Config struct {
 	// TransactionTTL bounds a download session in virtual time
 	// (default 10 minutes).
 	TransactionTTL time.Duration
+	// Inject, if set, is asked at each point where a fault can bend this
+	// SM-DP+ (one of the Fault* names) whether to inject it now; the caller
+	// scopes faults to operators, attempts and time windows and logs each
+	// one that fires. Faults set with SetFaults apply as well.
+	Inject func(fault string) bool
+}
+
+// Fault names, as scenario files spell the SM-DP+ side download faults.
+const (
+	FaultTLSUntrusted       = "tls_failure"
+	FaultExpiredAuthCert    = "expired_smdp_cert"
+	FaultBadServerSignature = "bad_server_signature"
+	FaultWrongTransactionID = "wrong_transaction_id"
+	FaultResetDuringBPP     = "connection_reset"
+	FaultTamperBPP          = "tampered_bpp"
+	FaultTruncateBPP        = "truncated_bpp"
+)
+
+// injected reports whether a fault applies now: set with SetFaults, or
+// injected by Config.Inject.
+func (s *Server) injected(name string, set bool) bool {
+	return set || s.cfg.Inject != nil && s.cfg.Inject(name)
 }
 
 // Faults are the SM-DP+ side fault injections.
@@ -91,6 +113,9 @@ type Server struct {
 
 	authCert *rsp.Cert // CERT.DPauth in use (the expired one under the fault)
 	tlsCert  *rsp.Cert // CERT.DP.TLS in use (the rogue one under the fault)
+	// expired and rogue are made the first time Config.Inject asks for
+	// them and kept (an expired certificate stays expired).
+	expired, rogue *rsp.Cert
 
 	net netState
 }
@@ -165,6 +190,42 @@ func (s *Server) Faults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.faults
+}
+
+// authCertLocked is CERT.DPauth for this exchange: an expired one while
+// the expired_smdp_cert fault is in force. Callers hold s.mu.
+func (s *Server) authCertLocked() *rsp.Cert {
+	if s.faults.ExpiredAuthCert || !s.injected(FaultExpiredAuthCert, false) {
+		return s.authCert
+	}
+	if s.expired == nil {
+		c, err := s.expiredAuthCert()
+		if err != nil {
+			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			return s.authCert
+		}
+		s.expired = c
+	}
+	return s.expired
+}
+
+// tlsCertNow is the TLS certificate of this handshake: one from a rogue CI
+// while the tls_failure fault is in force.
+func (s *Server) tlsCertNow() *rsp.Cert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.TLSUntrusted || !s.injected(FaultTLSUntrusted, false) {
+		return s.tlsCert
+	}
+	if s.rogue == nil {
+		c, err := s.rogueTLSCert()
+		if err != nil {
+			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			return s.tlsCert
+		}
+		s.rogue = c
+	}
+	return s.rogue
 }
 
 func (s *Server) expiredAuthCert() (*rsp.Cert, error) {

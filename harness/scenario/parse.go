@@ -270,8 +270,13 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		default:
 			return f, d.errPath(join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
 		}
-		if f.Operator != "" || given("attempt") {
-			return f, d.errAt(n, path, "operator and attempt apply to attach and download faults only")
+		// A refused connection happens before the platform knows what a
+		// request is about: unreachable cannot be limited to an operator.
+		if f.Kind == PlatformUnreachable && given("operator") {
+			return f, d.errPath(join(path, "operator"), "platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)")
+		}
+		if given("attempt") {
+			return f, d.errPath(join(path, "attempt"), "does not apply to platform faults (attempts count attaches and downloads)")
 		}
 		if err := refuse("platform", "nth", "actor", "off", "subscriber"); err != nil {
 			return f, err
@@ -288,7 +293,10 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if f.Operator == "" {
 			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
-		if err := refuse("download", "attempt", "nth", "actor", "off", "subscriber"); err != nil {
+		if given("subscriber") {
+			return f, d.errPath(join(path, "subscriber"), "does not apply to download faults: a download is always for this device's card")
+		}
+		if err := refuse("download", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	case given("attach_reject") || given("attach"):

@@ -170,8 +170,12 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
-			if f.Name != EligibilityRefused && f.Name != OutOfMemory && ops[f.Operator].SMDP == "" {
+			if f.Name != EligibilityRefused && ops[f.Operator].SMDP == "" {
 				return d.errPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+			}
+		case f.Kind == PlatformNoAck && f.Operator != "":
+			if err := opRef(p+".operator", f.Operator); err != nil {
+				return err
 			}
 		case f.Kind == PowerCut:
 			pt, _ := powerCutPoint(f.Event)
