@@ -4,6 +4,7 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -47,7 +48,39 @@ type Options struct {
 	// NVM, if set, is a card image saved by Card.NVM: the card continues
 	// from it instead of starting from the scenario's profiles.
 	NVM []byte
+	// State, if set, is the rig's durable state file (state.go): the card
+	// continues from the NVM image there and the platform from its replay
+	// counters beside it, if they exist, and both are written there at
+	// every change, before it is acknowledged.
+	State string
+	// OnStateError, if set, is told when State could not be written (the
+	// change was then not acknowledged as stored): emulate stops there.
+	OnStateError func(error)
+	// MaxEvents bounds the events of the run (0: DefaultMaxEvents): past
+	// it the run ends with ErrEventLimit instead of taking the machine.
+	MaxEvents int
+	// Context, if set, ends the run when it is done (Ctrl-C, SIGTERM):
+	// Advance and RunUntil return its cause and the artifacts are marked
+	// incomplete.
+	Context context.Context
+	// Progress, if set, is told every ProgressEvery of wall time how far
+	// RunScenario got (simulated time so far, of horizon).
+	Progress func(now, horizon time.Duration)
 }
+
+// DefaultMaxEvents is the events a run may log (README, "Limits"): a month
+// of simulated roaming at the shortest check interval stays well inside.
+const DefaultMaxEvents = 250_000
+
+// ErrEventLimit ends a run that logged Options.MaxEvents events.
+var ErrEventLimit = errors.New("event limit reached")
+
+// ErrInterrupted ends a run whose Options.Context was cancelled.
+var ErrInterrupted = errors.New("run interrupted")
+
+// IncompleteFile marks an artifacts directory whose run did not finish; it
+// holds the reason.
+const IncompleteFile = "INCOMPLETE"
 
 // PersonalityEnv overrides every scenario's device.personality, so that a
 // whole suite runs under one dialect.
@@ -88,10 +121,14 @@ type Rig struct {
 	AT *atclient.Client
 
 	faults *faultPlan
+	ctx    context.Context
 	dir    string
 	atLog  *os.File
+	events *os.File
 	start  time.Time
 	closed bool
+	// incomplete is why the run did not finish ("" if it did or still runs).
+	incomplete string
 }
 
 // Artifact names inside Rig.Dir.
@@ -117,14 +154,27 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return nil, fmt.Errorf("artifacts dir: %w", err)
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
-	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, start: clock.Epoch}
+	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, start: clock.Epoch, ctx: o.Context}
 	r.Log = eventlog.New(vclk.Now)
+	max := o.MaxEvents
+	if max == 0 {
+		max = DefaultMaxEvents
+	}
+	r.Log.SetLimit(max)
 	defer func() {
 		if err != nil {
 			r.Close()
 			r = nil
 		}
 	}()
+	// events.jsonl is written as the run goes, like at.log: whatever
+	// happens to the process, what was logged is on disk.
+	if r.events, err = os.Create(filepath.Join(dir, EventsFile)); err != nil {
+		return r, fmt.Errorf("events: %w", err)
+	}
+	if err = r.Log.Stream(r.events); err != nil {
+		return r, err
+	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
 
@@ -149,9 +199,16 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if err != nil {
 		return r, err
 	}
+	nvm := o.NVM
 	pcfg := platformConfig(s, vclk, r.Log)
 	if err = r.platformSecurity(&pcfg); err != nil {
 		return r, err
+	}
+	if o.State != "" {
+		if nvm, pcfg.ReplayCounters, err = loadState(o.State); err != nil {
+			return r, err
+		}
+		pcfg.OnReplay = func(m map[string]uint64) error { return stateErr(o, savePlatformState(o.State, m)) }
 	}
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
@@ -161,10 +218,16 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
 	r.cardSecurity(&ccfg, chains, resolve)
-	if o.NVM != nil {
-		r.Card, err = euicc.Restore(ccfg, o.NVM)
+	if o.State != "" {
+		ccfg.OnNVMWrite = func(img []byte) error { return stateErr(o, writeFileAtomic(o.State, img)) }
+	}
+	if nvm != nil {
+		r.Card, err = euicc.Restore(ccfg, nvm)
 	} else {
 		r.Card, err = euicc.New(ccfg)
+	}
+	if err != nil && o.State != "" {
+		return r, fmt.Errorf("%s: %w", o.State, err)
 	}
 	if err != nil {
 		return r, fmt.Errorf("card: %w", err)
@@ -201,6 +264,14 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	return r, nil
 }
 
+// stateErr passes a failed state write to Options.OnStateError.
+func stateErr(o Options, err error) error {
+	if err != nil && o.OnStateError != nil {
+		o.OnStateError(err)
+	}
+	return err
+}
+
 // schedule puts the itinerary and the fault plan on the virtual clock.
 func (r *Rig) schedule() error {
 	clk := r.Loop.Clock()
@@ -235,12 +306,15 @@ func (r *Rig) Dir() string { return r.dir }
 func (r *Rig) Now() time.Duration { return r.Loop.Now().Sub(r.start) }
 
 // Advance runs the rig for d of simulated time.
-func (r *Rig) Advance(d time.Duration) error { return r.Loop.Advance(d) }
+func (r *Rig) Advance(d time.Duration) error {
+	_, err := r.runUntil(r.Loop.Now().Add(d), nil)
+	return err
+}
 
 // AdvanceTo runs the rig until simulated time t since the start.
 func (r *Rig) AdvanceTo(t time.Duration) error {
 	if d := t - r.Now(); d > 0 {
-		return r.Loop.Advance(d)
+		return r.Advance(d)
 	}
 	return nil
 }
@@ -250,7 +324,7 @@ func (r *Rig) AdvanceTo(t time.Duration) error {
 func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (eventlog.Event, bool, error) {
 	seen := 0
 	var hit eventlog.Event
-	ok, err := r.Loop.RunUntil(r.Loop.Now().Add(max), func() bool {
+	ok, err := r.runUntil(r.Loop.Now().Add(max), func() bool {
 		evs := r.Log.Events()
 		for ; seen < len(evs); seen++ {
 			if match(evs[seen]) {
@@ -263,8 +337,52 @@ func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (even
 	return hit, ok, err
 }
 
-// Close stops everything and writes events.jsonl; the capture file is
-// complete once Close returns. It is safe to call more than once.
+// runUntil is Loop.RunUntil that also stops, with an error, when the run
+// is interrupted or its log is full.
+func (r *Rig) runUntil(deadline time.Time, done func() bool) (bool, error) {
+	var stop error
+	ok, err := r.Loop.RunUntil(deadline, func() bool {
+		if stop = r.stopped(); stop != nil {
+			return true
+		}
+		return done != nil && done()
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case stop != nil:
+		r.MarkIncomplete(stop.Error())
+		return false, stop
+	}
+	return ok, nil
+}
+
+// stopped says why the run must stop now, if it must.
+func (r *Rig) stopped() error {
+	if full, _ := r.Log.Full(); full {
+		return fmt.Errorf("%w: the run logged %d events, the most a run may (%v simulated so far); shorten expect.within or lengthen device.check_interval",
+			ErrEventLimit, len(r.Log.Events()), r.Now())
+	}
+	if r.ctx != nil && r.ctx.Err() != nil {
+		return fmt.Errorf("%w at %v simulated: %v", ErrInterrupted, r.Now(), context.Cause(r.ctx))
+	}
+	return nil
+}
+
+// MarkIncomplete records that the run did not finish: Close logs a
+// run_incomplete event and writes IncompleteFile with the reason.
+func (r *Rig) MarkIncomplete(reason string) {
+	if r.incomplete == "" {
+		r.incomplete = reason
+	}
+}
+
+// Incomplete is why the run did not finish, "" if it did.
+func (r *Rig) Incomplete() string { return r.incomplete }
+
+// Close stops everything and completes the artifacts (events.jsonl is
+// written as the run goes; the capture file is complete once Close
+// returns). It is safe to call more than once.
 func (r *Rig) Close() error {
 	if r == nil || r.closed {
 		return nil
@@ -292,20 +410,31 @@ func (r *Rig) Close() error {
 	if r.atLog != nil {
 		errs = append(errs, r.atLog.Close())
 	}
-	errs = append(errs, r.writeEvents())
+	errs = append(errs, r.closeEvents())
 	return errors.Join(errs...)
 }
 
-func (r *Rig) writeEvents() error {
-	f, err := os.Create(filepath.Join(r.dir, EventsFile))
-	if err != nil {
-		return fmt.Errorf("events: %w", err)
+// closeEvents ends events.jsonl (with run_incomplete when the run did not
+// finish) and writes IncompleteFile beside it.
+func (r *Rig) closeEvents() error {
+	if r.events == nil {
+		return nil
 	}
-	if err := r.Log.WriteJSONL(f); err != nil {
-		f.Close()
-		return err
+	var errs []error
+	if r.incomplete != "" {
+		r.Log.Emit(eventlog.Harness, "run_incomplete", eventlog.F{"reason": r.incomplete})
+		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
+		}
 	}
-	return f.Close()
+	errs = append(errs, r.Log.StreamErr())
+	if err := r.events.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("events: %w", err))
+	}
+	if err := r.events.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("events: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // PlatformTraffic decodes the capture: every platform and ES9+ exchange

@@ -3,8 +3,6 @@ package modem
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,15 +53,7 @@ func Generic() Personality {
 }
 
 // Personalities returns the names of the known personalities, sorted.
-func Personalities() []string {
-	files, _ := fs.Glob(fixtures.Personalities, "personalities/*.yaml")
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(path.Base(f), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func Personalities() []string { return fixtures.PersonalityNames() }
 
 // LoadPersonality reads fixtures/personalities/<name>.yaml. An unknown
 // name lists the known ones; a bad file is reported as file:line.

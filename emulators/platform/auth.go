@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -154,6 +155,15 @@ func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
 	defer s.mu.Unlock()
 	if last, seen := s.lastSeq[eid]; seen && h.seq <= last {
 		return fail("replay: seq %d not above %d, the last accepted for %s", h.seq, last, eid)
+	}
+	if s.onReplay != nil {
+		// Stored before the request is served: a platform restarted from
+		// its counters refuses what it accepted before.
+		next := maps.Clone(s.lastSeq)
+		next[eid] = h.seq
+		if err := s.onReplay(next); err != nil {
+			return reject(http.StatusInternalServerError, "replay counter not stored: %v", err), false
+		}
 	}
 	s.lastSeq[eid] = h.seq
 	return answer{}, true

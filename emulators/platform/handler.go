@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -27,14 +28,19 @@ type route struct {
 	method string
 	record bool
 	auth   bool // a card route: signed when Config.CI is set
-	handle func(s *Server, body []byte) answer
+	handle func(s *Server, r *http.Request, body []byte) answer
 }
 
 var routes = map[string]route{
-	PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: (*Server).preferredList},
-	PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: (*Server).notification},
-	PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: (*Server).download},
+	PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).preferredList)},
+	PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).notification)},
+	PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).download)},
 	PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
+}
+
+// bodyOnly adapts a route that needs only the request body.
+func bodyOnly(f func(*Server, []byte) answer) func(*Server, *http.Request, []byte) answer {
+	return func(s *Server, _ *http.Request, b []byte) answer { return f(s, b) }
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -51,9 +57,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 		var tooBig *http.MaxBytesError
+		var nerr net.Error
 		switch {
 		case errors.As(err, &tooBig):
 			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", MaxBody)
+		case errors.As(err, &nerr) && nerr.Timeout():
+			a = reject(http.StatusRequestTimeout, "reading body: not complete within the read timeout")
 		case err != nil:
 			a = reject(http.StatusBadRequest, "reading body: %v", err)
 		default:
@@ -62,7 +71,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				a, ok = s.authenticate(r, body)
 			}
 			if ok {
-				a = rt.handle(s, body)
+				a = rt.handle(s, r, body)
 			}
 		}
 	}
@@ -79,15 +88,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.writeJSON(w, a.status, a.body)
-}
-
-func (s *Server) record(r *http.Request, body []byte, a answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.received = append(s.received, Received{
-		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path,
-		Status: a.status, Body: string(body), Error: a.reason,
-	})
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
@@ -183,12 +183,4 @@ func (s *Server) notification(body []byte) answer {
 	}
 	s.log.Emit(eventlog.Platform, "notification_received", f)
 	return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
-}
-
-func (s *Server) inspect([]byte) answer {
-	rec := s.Received()
-	if rec == nil {
-		rec = []Received{} // an empty array, not null
-	}
-	return answer{status: http.StatusOK, body: rec}
 }

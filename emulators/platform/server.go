@@ -5,16 +5,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
-	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 // Config sets up a platform.
@@ -46,6 +44,17 @@ type Config struct {
 	// operators, attempts and windows and logs each one that fires.
 	// Faults set with SetFaults apply as well.
 	Inject func(fault, operator string) bool
+	// Limits bound what one client can make the server hold (zero fields:
+	// httpserve.Default).
+	Limits httpserve.Limits
+	// ReplayCounters are the last sequence numbers accepted per EID by an
+	// earlier run of this platform (from OnReplay): requests at or below
+	// them are refused as replays.
+	ReplayCounters map[string]uint64
+	// OnReplay, if set, receives every EID's last accepted sequence number
+	// each time one moves, before the request is served; an error refuses
+	// the request (500).
+	OnReplay func(counters map[string]uint64) error
 }
 
 // Fault names, as scenario files spell them (Config.Inject).
@@ -54,33 +63,25 @@ const (
 	FaultNoAck              = "no_ack"              // notifications answered 503, not recorded
 )
 
-// Received is one request as it arrived, with the status it was answered.
-type Received struct {
-	Time   time.Time `json:"t"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Status int       `json:"status"`
-	Body   string    `json:"body"`
-	Error  string    `json:"error,omitempty"`
-}
-
 // Server is the management platform emulator. Its zero value is not usable;
 // call New.
 type Server struct {
-	clk     clock.Clock
-	log     *eventlog.Log
-	ci      *x509.Certificate
-	moreCIs []*x509.Certificate
-	tls     *tls.Config
-	verify  chainVerifier
-	elig    Eligibility
-	inject  func(fault, operator string) bool
+	clk      clock.Clock
+	log      *eventlog.Log
+	ci       *x509.Certificate
+	moreCIs  []*x509.Certificate
+	tls      *tls.Config
+	verify   chainVerifier
+	elig     Eligibility
+	inject   func(fault, operator string) bool
+	limits   httpserve.Limits
+	onReplay func(map[string]uint64) error
 
 	mu       sync.Mutex
 	cat      *catalogue
 	listID   int
 	noteID   int
-	received []Received
+	received httpserve.Ring[Received]
 	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked    map[string]string   // notification identity → the id it was acknowledged with
 	quota    map[string]dayCount // EID → forwarded downloads today
@@ -90,8 +91,7 @@ type Server struct {
 	life    sync.Mutex
 	addr    netip.AddrPort
 	wrap    func(net.Listener) net.Listener
-	srv     *http.Server
-	done    chan struct{}
+	srv     *httpserve.Server
 	started bool
 	closed  bool
 }
@@ -116,9 +116,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
+	lastSeq := map[string]uint64{}
+	for eid, n := range cfg.ReplayCounters {
+		if !validEID(eid) {
+			return nil, fmt.Errorf("platform config: replay counters: %q is not an EID", eid)
+		}
+		lastSeq[eid] = n
+	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig, inject: cfg.Inject,
-		lastSeq: map[string]uint64{}, acked: map[string]string{}, quota: map[string]dayCount{},
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		received: httpserve.NewRing[Received](MaxReceived),
+		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }
 
@@ -165,14 +173,6 @@ func (s *Server) SetPreferred(country string, ids []string) error {
 	}
 	s.cat = cat
 	return nil
-}
-
-// Received returns every request that arrived so far, in order, except reads
-// of the inspect route itself.
-func (s *Server) Received() []Received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Received(nil), s.received...)
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves HTTP/1.1. wrap, if
@@ -240,20 +240,11 @@ func (s *Server) serve(ln net.Listener) {
 	if s.wrap != nil {
 		ln = s.wrap(ln) // the capture sees the bytes as they travel
 	}
+	var tlsWrap func(net.Listener) net.Listener
 	if s.tls != nil {
-		ln = tls.NewListener(ln, s.tls)
+		tlsWrap = func(l net.Listener) net.Listener { return tls.NewListener(l, s.tls) }
 	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 30 * time.Second, // real I/O bound, not simulated time
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	done := make(chan struct{})
-	s.srv, s.done = srv, done
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // returns ErrServerClosed after stop
-	}()
+	s.srv = httpserve.Serve(ln, s.Handler(), s.limits, tlsWrap)
 }
 
 // stop closes the current http.Server and waits for its accept loop. Callers
@@ -263,6 +254,5 @@ func (s *Server) stop() {
 		return
 	}
 	_ = s.srv.Close()
-	<-s.done
-	s.srv, s.done = nil, nil
+	s.srv = nil
 }

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -35,6 +36,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 // Profile is what an order delivers.
@@ -66,7 +68,13 @@ type Config struct {
 	// scopes faults to operators, attempts and time windows and logs each
 	// one that fires. Faults set with SetFaults apply as well.
 	Inject func(fault string) bool
+	// Limits bound what one client can make the server hold (zero fields:
+	// httpserve.Default).
+	Limits httpserve.Limits
 }
+
+// MaxRequests bounds the server's own request log (Requests).
+const MaxRequests = 10000
 
 // Fault names, as scenario files spell the SM-DP+ side download faults.
 const (
@@ -118,6 +126,9 @@ type Server struct {
 	expired, rogue *rsp.Cert
 
 	net netState
+
+	reqMu    sync.Mutex
+	requests httpserve.Ring[httpserve.Request]
 }
 
 // DefaultTransactionTTL is the session lifetime when Config leaves it zero.
@@ -159,6 +170,7 @@ func New(cfg Config) (*Server, error) {
 		notified: map[string]bool{},
 		authCert: cfg.Certs.Auth,
 		tlsCert:  cfg.Certs.TLS,
+		requests: httpserve.NewRing[httpserve.Request](MaxRequests),
 	}, nil
 }
 
@@ -265,3 +277,25 @@ func (s *Server) Address() string {
 
 // Operator returns the operator id.
 func (s *Server) Operator() string { return s.cfg.Operator }
+
+// Requests returns the server's own log of the requests that reached it
+// (the newest MaxRequests) and how many older ones were dropped, for
+// matching against a capture of the wire.
+func (s *Server) Requests() ([]httpserve.Request, int) {
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	return s.requests.Entries(), s.requests.Dropped()
+}
+
+// logRequest records one request with the status it was answered (0: the
+// connection was reset instead) and its body (nil: not read).
+func (s *Server) logRequest(r *http.Request, status int, body []byte) {
+	e := httpserve.Request{Time: s.cfg.Now(), Method: r.Method, Path: r.URL.Path, Status: status, BodySize: len(body)}
+	if body != nil {
+		e.BodySHA256 = httpserve.BodyHash(body)
+	}
+	s.reqMu.Lock()
+	e.Index = s.requests.Total()
+	s.requests.Add(e)
+	s.reqMu.Unlock()
+}

@@ -33,12 +33,17 @@ const (
 	Auto Mode = "auto" // live if an AF_PACKET socket can be opened, else tap
 	Live Mode = "live" // AF_PACKET on Config.Interface
 	Tap  Mode = "tap"  // software tap on wrapped listeners
+	// Default is the mode of an empty Config.Mode: the tap, which records
+	// every byte the servers' connections carry by construction, however
+	// loaded the machine; live records the real wire and says when the
+	// kernel dropped packets, but cannot get them back (README, "Capture").
+	Default = Tap
 )
 
 // Config sets up a capture session.
 type Config struct {
 	Path      string // pcapng file to write
-	Mode      Mode   // "" means Auto
+	Mode      Mode   // "" means Default
 	Interface string // live mode; default "lo"
 	// Clock stamps tap frames (virtual time); nil means the wall clock.
 	Clock clock.Clock
@@ -82,8 +87,11 @@ func Start(cfg Config) (*Session, error) {
 	}
 	s := &Session{}
 	var lv *live
+	if cfg.Mode == "" {
+		cfg.Mode = Default
+	}
 	switch cfg.Mode {
-	case "", Auto:
+	case Auto:
 		var err error
 		if lv, err = openLive(cfg.Interface); err != nil {
 			lv = nil // no privilege (or no interface): fall back to the tap

@@ -72,7 +72,7 @@ func checkOnce(t *testing.T, path string) {
 }
 
 func TestAutoPicksLiveAsRoot(t *testing.T) {
-	s, err := Start(Config{Path: filepath.Join(t.TempDir(), "a.pcapng")})
+	s, err := Start(Config{Path: filepath.Join(t.TempDir(), "a.pcapng"), Mode: Auto})
 	if err != nil {
 		t.Fatal(err)
 	}

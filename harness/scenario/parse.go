@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -30,12 +32,21 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	if len(data) > maxFileSize {
 		return nil, d.errAt(nil, "", "file is %d bytes, at most %d", len(data), maxFileSize)
 	}
-	var doc yaml.Node
-	if err := unmarshal(data, &doc); err != nil {
+	var doc, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := decode(dec, &doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, d.syntaxError(err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, d.errAt(nil, "", "empty scenario")
+	}
+	// yaml.Unmarshal would read the first document and drop the rest
+	// without a word: a second one is refused where it starts.
+	switch err := decode(dec, &next); {
+	case err == nil:
+		return nil, d.errAt(&next, "", "a second YAML document starts here: one scenario per file")
+	case !errors.Is(err, io.EOF):
+		return nil, d.syntaxError(err)
 	}
 	s = &Scenario{File: name}
 	if err := d.scenario(doc.Content[0], s); err != nil {
@@ -47,15 +58,16 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	return s, nil
 }
 
-// unmarshal shields the caller from a panic inside the YAML parser: bad
-// input must give an error, never crash the harness.
-func unmarshal(data []byte, doc *yaml.Node) (err error) {
+// decode reads the next document and shields the caller from a panic
+// inside the YAML parser: bad input must give an error, never crash the
+// harness.
+func decode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("yaml: parser failure: %v", r)
 		}
 	}()
-	return yaml.Unmarshal(data, doc)
+	return dec.Decode(doc)
 }
 
 // yamlLine matches the parser's "yaml: line N: message" errors.

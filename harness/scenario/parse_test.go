@@ -155,7 +155,7 @@ func TestParseErrors(t *testing.T) {
 		{"rsrp type", "rsrp: -90", "rsrp: loud", `b.yaml:8:39: network.cells[1].rsrp: want an integer, got "loud"`},
 		{"eid length", `eid: "89049032000001000000000000000123"`, `eid: "8904"`, `b.yaml:10:8: device.eid: "8904" is not an EID (32 digits)`},
 		{"interval", "check_interval: 5m", "check_interval: soon", `b.yaml:11:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "soon"`},
-		{"interval zero", "check_interval: 5m", "check_interval: 0s", "b.yaml:11:19: device.check_interval: must be positive"},
+
 		{"iccid", `iccid: "89331000000000000027"`, `iccid: "8933x"`, `b.yaml:14:15: device.profiles[1].iccid: "8933x" is not an ICCID (18 to 20 digits)`},
 		{"profile operator", "operator: sfr}", "operator: foo}", `b.yaml:14:49: device.profiles[1].operator: unknown operator "foo"`},
 		{"imsi prefix", "operator: sfr}", `operator: sfr, imsi: "460001234567890"}`, `b.yaml:14:60: device.profiles[1].imsi: "460001234567890" is not an IMSI of sfr (6 to 15 digits starting with 20810)`},
