@@ -35,7 +35,8 @@ type Options struct {
 	// Dir receives events.jsonl, at.log and traffic.pcapng. Empty: a fresh
 	// temporary directory (see Rig.Dir).
 	Dir string
-	// Capture selects live AF_PACKET capture, the software tap, or auto.
+	// Capture selects live AF_PACKET capture, the software tap, or auto;
+	// empty: $ESIMHIL_CAPTURE, else capture.Default (the tap).
 	Capture capture.Mode
 	// Link, if set, is a symlink to the modem's tty.
 	Link string
@@ -86,6 +87,10 @@ const IncompleteFile = "INCOMPLETE"
 // whole suite runs under one dialect.
 const PersonalityEnv = "ESIMHIL_PERSONALITY"
 
+// CaptureEnv sets the capture mode of rigs whose options leave it empty,
+// so that a whole suite runs live (or on the tap).
+const CaptureEnv = "ESIMHIL_CAPTURE"
+
 // personalityName picks the dialect: option, then environment, then scenario.
 func personalityName(s *scenario.Scenario, o Options) string {
 	switch {
@@ -129,6 +134,8 @@ type Rig struct {
 	closed bool
 	// incomplete is why the run did not finish ("" if it did or still runs).
 	incomplete string
+	// exchanges is the decoded capture, once closed and checked.
+	exchanges []capture.Exchange
 }
 
 // Artifact names inside Rig.Dir.
@@ -190,8 +197,12 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.PKI, chains, err = buildPKI(s, seed); err != nil {
 		return r, err
 	}
+	mode := o.Capture
+	if mode == "" {
+		mode = capture.Mode(os.Getenv(CaptureEnv))
+	}
 	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: o.Capture, Clock: vclk, KeyLog: true,
+		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: vclk, KeyLog: true,
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
@@ -405,7 +416,7 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.SMDP[id].Close())
 	}
 	if r.Capture != nil {
-		errs = append(errs, r.Capture.Close())
+		errs = append(errs, r.checkEvidence(r.Capture.Close()))
 	}
 	if r.atLog != nil {
 		errs = append(errs, r.atLog.Close())
@@ -441,6 +452,9 @@ func (r *Rig) closeEvents() error {
 // (HTTPS decrypted with the capture's key log), in request order. The rig
 // must be closed first, so that the capture is complete.
 func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
+	if r.exchanges != nil {
+		return capture.DecodeExchanges(r.exchanges)
+	}
 	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
 }
 

@@ -38,6 +38,15 @@ type platformState struct {
 // or platform (nil results). The card's image is checked by the card
 // (euicc.Restore); the platform's here, naming file and field.
 func loadState(path string) (nvm []byte, counters map[string]uint64, err error) {
+	// A kill in the middle of writeFileAtomic leaves its temporary file
+	// (the old state is whole beside it): those are ours to remove.
+	for _, p := range []string{path, path + PlatformStateSuffix} {
+		dir, base := filepath.Split(p)
+		stale, _ := filepath.Glob(filepath.Join(dir, "."+base+".tmp-*"))
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	nvm, err = os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		nvm, err = nil, nil

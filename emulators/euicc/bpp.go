@@ -53,12 +53,19 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 			be = &rsp.BPPError{CommandID: rsp.BPPCmdLoadProfileElements, Reason: rsp.ReasonUnknownError}
 		}
 		data.CommandID, data.ErrorReason = be.CommandID, be.Reason
-	} else {
-		p := c.installProfile(pe, sess.serverAddress)
-		data.OK, data.AID = true, p.AID
-		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
 	}
-	pir, ok := c.signInstallResult(data)
+	var installed *profile
+	if err == nil {
+		installed = c.installProfile(pe, sess.serverAddress)
+		data.OK, data.AID = true, installed.AID
+	}
+	pir, ok := c.signInstallResult(data) // keeps the result as a pending notification
+	// The profile and its notification are stored together, and before
+	// anything (the log included) says the profile is there.
+	c.persistLocked()
+	if installed != nil {
+		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": installed.ICCID, "operator": installed.Operator})
+	}
 	if !ok {
 		return nil, apdu.SWUnknown
 	}

@@ -47,6 +47,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, known := routes[r.URL.Path]
 	var a answer
 	var body []byte
+	read := false // the whole body was read
 	switch {
 	case !known:
 		a = reject(http.StatusNotFound, "no route %s", r.URL.Path)
@@ -56,6 +57,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		var err error
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		read = err == nil
 		var tooBig *http.MaxBytesError
 		var nerr net.Error
 		switch {
@@ -76,7 +78,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !known || rt.record {
-		s.record(r, body, a)
+		s.record(r, body, read, a)
 	}
 	if a.reason != "" {
 		s.log.Emit(eventlog.Platform, "request_rejected", eventlog.F{

@@ -30,18 +30,24 @@ type Received struct {
 	Path   string    `json:"path"`
 	Status int       `json:"status"`
 	Body   string    `json:"body"`
-	// BodySize and BodySHA256 describe the whole body; Body holds at most
-	// its first MaxRecordedBody bytes (Truncated then says so).
+	// BodySize and BodySHA256 describe the body as read (no hash when it
+	// was not read whole: too large, too slow, or an unknown route); Body
+	// holds at most its first MaxRecordedBody bytes (Truncated says so).
 	BodySize   int    `json:"body_size"`
-	BodySHA256 string `json:"body_sha256"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
 	Truncated  bool   `json:"truncated,omitempty"`
 	Error      string `json:"error,omitempty"`
 }
 
-func (s *Server) record(r *http.Request, body []byte, a answer) {
+// record logs a request; read says its whole body was read (else the
+// body is partial or absent and gets no hash).
+func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
 	rec := Received{
 		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path, Status: a.status,
-		BodySize: len(body), BodySHA256: httpserve.BodyHash(body), Error: a.reason,
+		BodySize: len(body), Error: a.reason,
+	}
+	if read {
+		rec.BodySHA256 = httpserve.BodyHash(body)
 	}
 	if len(body) > MaxRecordedBody {
 		body, rec.Truncated = body[:MaxRecordedBody], true

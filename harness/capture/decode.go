@@ -25,6 +25,9 @@ const (
 	maxTotalBytes  = 64 << 20 // all reassembled payload
 	maxPackets     = 4 << 20
 	maxBodyBytes   = 16 << 20
+	// maxGenerations bounds the connections one address pair carries in
+	// turn (ports reused), each reassembled by its own assembler.
+	maxGenerations = 4096
 )
 
 // Exchange is one HTTP/1.1 request and its response as seen on the wire.
@@ -40,6 +43,9 @@ type Exchange struct {
 	RequestBody  []byte
 	Status       int
 	ResponseBody []byte
+	// Truncated says the connection ended (reset) in the middle of this
+	// exchange: the request or the response is cut short on the wire.
+	Truncated bool
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
@@ -124,9 +130,26 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 		return nil, err
 	}
 	fac := &factory{keys: keys}
-	asm := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
-	asm.MaxBufferedPagesPerConnection = 1024
-	asm.MaxBufferedPagesTotal = 8192
+	// A 4-tuple is used again once its connection is over (a long run
+	// reuses ephemeral ports): each new connection on it, told by a SYN
+	// with a new initial sequence number, is reassembled apart, by an
+	// assembler of its own generation.
+	var asms []*reassembly.Assembler
+	assembler := func(gen int) *reassembly.Assembler {
+		for len(asms) <= gen {
+			a := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
+			a.MaxBufferedPagesPerConnection = 1024
+			a.MaxBufferedPagesTotal = 8192
+			asms = append(asms, a)
+		}
+		return asms[gen]
+	}
+	type use struct {
+		gen      int
+		isn      uint32
+		synAcked bool // the generation's handshake was answered
+	}
+	tuples := map[[2]gopacket.Flow]use{}
 	for n := 1; ; n++ {
 		if n > maxPackets {
 			return nil, fmt.Errorf("more than %d packets", maxPackets)
@@ -144,12 +167,40 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 		if tcp == nil || nl == nil || pkt.ErrorLayer() != nil {
 			continue // not TCP, or truncated: nothing to reassemble
 		}
-		asm.AssembleWithContext(nl.NetworkFlow(), tcp, &asmContext{ci: ci})
+		nf, tf := nl.NetworkFlow(), tcp.TransportFlow()
+		key := [2]gopacket.Flow{nf, tf}
+		if nf.Src().LessThan(nf.Dst()) || nf.Src() == nf.Dst() && tf.Src().LessThan(tf.Dst()) {
+			key = [2]gopacket.Flow{nf.Reverse(), tf.Reverse()}
+		}
+		u, seen := tuples[key]
+		switch {
+		case tcp.SYN && !tcp.ACK:
+			if seen && tcp.Seq != u.isn {
+				u.gen++
+				u.synAcked = false
+			}
+			u.isn = tcp.Seq
+		case tcp.SYN:
+			u.synAcked = true
+		case seen && !u.synAcked && len(tcp.Payload) == 0 && !tcp.FIN:
+			// A SYN on a 4-tuple the server still holds in TIME_WAIT gets
+			// an ACK of the old connection, answered by an RST, before the
+			// SYN is sent again (RFC 9293 §3.10.7.4): they belong to
+			// neither connection's stream.
+			continue
+		}
+		tuples[key] = u
+		if u.gen >= maxGenerations {
+			return nil, fmt.Errorf("packet %d: more than %d connections on one address pair", n, maxGenerations)
+		}
+		assembler(u.gen).AssembleWithContext(nf, tcp, &asmContext{ci: ci})
 		if fac.err != nil {
 			return nil, fac.err
 		}
 	}
-	asm.FlushAll()
+	for _, a := range asms {
+		a.FlushAll()
+	}
 	if fac.err != nil {
 		return nil, fac.err
 	}
@@ -195,6 +246,7 @@ func (f *factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reasse
 type half struct {
 	data  []byte
 	marks []mark
+	cut   bool // a trailing TLS record was cut short
 }
 
 type mark struct {
@@ -277,18 +329,25 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		off := cr.n - br.Buffered()
 		req, err := http.ReadRequest(br)
+		if cutShort(err) {
+			break // the connection ended inside a request's headers
+		}
 		if err != nil {
 			return nil, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
-		if err != nil {
+		cut := cutShort(err)
+		if err != nil && !cut {
 			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
 		reqs = append(reqs, req)
 		out = append(out, Exchange{
 			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
-			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body,
+			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body, Truncated: cut,
 		})
+		if cut {
+			break
+		}
 	}
 	br = bufio.NewReader(bytes.NewReader(s2c.data))
 	for i := 0; ; {
@@ -299,18 +358,29 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			return nil, fmt.Errorf("response %d has no request", i+1)
 		}
 		resp, err := http.ReadResponse(br, reqs[i])
+		if cutShort(err) {
+			out[i].Truncated = true
+			break
+		}
 		if err != nil {
 			return nil, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		body, err := readBody(resp.Body)
-		if err != nil {
+		cut := cutShort(err)
+		if err != nil && !cut {
 			return nil, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
-		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && !cut {
 			continue // interim answer (100 Continue): the final one follows
 		}
-		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
+		out[i].Status, out[i].ResponseBody, out[i].Truncated = resp.StatusCode, body, cut
+		if cut {
+			break
+		}
 		i++
+	}
+	if (c2s.cut || s2c.cut) && len(out) > 0 {
+		out[len(out)-1].Truncated = true // a TLS record cut by the reset
 	}
 	return out, nil
 }
@@ -321,11 +391,19 @@ func isClientHello(b []byte) bool { return looksLikeTLS(b) && len(b) > 5 && b[5]
 
 func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
 
+// cutShort reports an error that means the bytes ended too early: the
+// connection was reset in the middle of a message.
+func cutShort(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// readBody reads a message body; a body cut short returns what there was
+// with the error.
 func readBody(rc io.ReadCloser) ([]byte, error) {
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, maxBodyBytes+1))
 	if err != nil {
-		return nil, err
+		return b, err
 	}
 	if len(b) > maxBodyBytes {
 		return nil, fmt.Errorf("body larger than %d bytes", maxBodyBytes)
