@@ -68,7 +68,7 @@ var _ = Describe("Capture completeness", framework.Emulated, framework.Slow, fun
 	long := func(name string) *scenario.Scenario {
 		return framework.Variant("fault-scoped-to-operator.yaml", name, map[string]string{
 			"check_interval: 5m": "check_interval: 1m",
-			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}": "{download: connection_reset, operator: vodafone-de}",
+			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
 			"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
 		})
 	}

@@ -90,7 +90,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 			// time to be stopped in the middle.
 			scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-"+strings.ToLower(sig.name), map[string]string{
 				"check_interval: 5m": "check_interval: 1m",
-				"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}": "{download: connection_reset, operator: vodafone-de}",
+				"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
 				"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
 				"within: 4h": "within: 24h",
 			})
@@ -155,7 +155,7 @@ var _ = Describe("State across kill -9", framework.Emulated, func() {
 		It("loses nothing acknowledged when killed right after "+step, func() {
 			dir := GinkgoT().TempDir()
 			scen := writeScenario(dir, "roam-fr-download.yaml", "kill-"+step, map[string]string{
-				"check_interval: 5m": "check_interval: 1m",
+				"check_interval: 5m":       "check_interval: 1m",
 				"{at: 1h, area: FR-Paris}": "{at: 2m, area: FR-Paris}",
 			})
 			state := filepath.Join(dir, "card.json")
@@ -173,7 +173,9 @@ var _ = Describe("State across kill -9", framework.Emulated, func() {
 			// The card resumes: at the latest the next periodic check
 			// downloads again and switches, and the device attaches at
 			// home on SFR.
-			Eventually(func() bool { return hasEvent(filepath.Join(second, harness.EventsFile), "attach_result", `"registration":"home"`) },
+			Eventually(func() bool {
+				return hasEvent(filepath.Join(second, harness.EventsFile), "attach_result", `"registration":"home"`)
+			},
 				30*time.Second, 10*time.Millisecond).Should(BeTrue())
 			s.Terminate()
 			Eventually(s, 20*time.Second).Should(gexec.Exit(143))

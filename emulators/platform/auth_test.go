@@ -2,8 +2,8 @@ package platform
 
 import (
 	"crypto/x509"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
