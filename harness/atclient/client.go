@@ -71,6 +71,8 @@ type Client struct {
 	err     error         // reader's terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
+	// readerDone is closed when the reader goroutine has returned.
+	readerDone chan struct{}
 }
 
 type pending struct {
@@ -108,7 +110,7 @@ func Open(path string, opts ...Option) (*Client, error) {
 // New starts a client on any byte stream (a pipe in tests, a TCP
 // connection to ser2net). Close closes rw when it is an io.Closer.
 func New(rw io.ReadWriter, opts ...Option) *Client {
-	c := &Client{w: rw, timeout: 5 * time.Second, urcSig: make(chan struct{}), done: make(chan struct{})}
+	c := &Client{w: rw, timeout: 5 * time.Second, urcSig: make(chan struct{}), done: make(chan struct{}), readerDone: make(chan struct{})}
 	if cl, ok := rw.(io.Closer); ok {
 		c.closer = cl
 	}
@@ -119,18 +121,31 @@ func New(rw io.ReadWriter, opts ...Option) *Client {
 	return c
 }
 
-// Close stops the client and closes the underlying stream.
+// Close stops the client and closes the underlying stream. When the stream
+// is an io.Closer (a tty, a TCP connection, a pipe) it also waits for the
+// reader goroutine to return, so none outlives the client.
 func (c *Client) Close() error {
 	var err error
 	if c.closer != nil {
 		err = c.closer.Close()
 	}
 	c.fail(ErrClosed)
+	if c.closer != nil {
+		select {
+		case <-c.readerDone:
+		case <-time.After(readerStop):
+			err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing the stream", readerStop))
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("atclient close: %w", err)
 	}
 	return nil
 }
+
+// readerStop bounds how long Close waits for the reader: a stream whose
+// Close does not interrupt a blocked Read would otherwise hang it.
+const readerStop = 5 * time.Second
 
 func (c *Client) tracef(dir, line string) {
 	if c.trace == nil {

@@ -20,6 +20,7 @@ var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true,
 var regURCs = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true}
 
 func (c *Client) readLoop(lr *at.LineReader) {
+	defer close(c.readerDone)
 	for {
 		line, err := lr.Next()
 		if errors.Is(err, at.ErrLineTooLong) {
