@@ -1,7 +1,7 @@
 // Command esimhil runs scenarios on the emulated rig and starts a standalone
 // emulated modem for people and tools to drive.
 //
-//	esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
+//	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 package main
 
@@ -26,9 +26,9 @@ import (
 )
 
 const usage = `usage:
-  esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] SCENARIO.yaml...
+  esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
-                  [--capture auto|live|tap] [--out DIR]
+                  [--capture tap|live|auto] [--out DIR]
 `
 
 func main() {
