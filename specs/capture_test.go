@@ -85,6 +85,7 @@ var _ = Describe("Capture completeness", framework.Emulated, framework.Slow, fun
 			Expect(r.Capture.Mode()).To(Equal(mode))
 			if mode == capture.Live {
 				Expect(r.Capture.Stats().Lost()).To(BeFalse(), "%s", r.Capture.Stats())
+				AddReportEntry("kernel counters", r.Capture.Stats().String())
 			}
 
 			By("every request the servers logged is in the capture, and nothing else")

@@ -50,14 +50,17 @@ func (s Stats) String() string {
 		s.Packets, s.Drops, s.Freezes, s.LosingBlocks, s.Truncated)
 }
 
-// Ring geometry: 16 blocks of 1 MiB hold 256 full-size loopback packets
-// (MTU 65536) or thousands of the rig's small ones; a block is handed over
-// when full or after blockTimeout.
+// Ring geometry. The kernel hands a block over when it is full or
+// blockTimeout after its first packet, so with the rig's sparse traffic
+// most blocks leave nearly empty: what matters under load is how long a
+// starved reader may stall before the ring is full, ringBlocks ×
+// blockTimeout (2.5 s here), as much as its 16 MiB. A block holds at least
+// one full-size loopback packet (MTU 65536).
 const (
-	ringBlockSize = 1 << 20
-	ringBlocks    = 16
+	ringBlockSize = 128 << 10
+	ringBlocks    = 128
 	ringFrameSize = 1 << 11 // TPACKET_V3 frames are variable; this only sets Frame_nr
-	blockTimeout  = 10 * time.Millisecond
+	blockTimeout  = 20 * time.Millisecond
 )
 
 // openRing opens the socket on ifname with a filter that accepts nothing,
