@@ -86,20 +86,20 @@ var _ = Describe("Signals", framework.Emulated, func() {
 	}{{"SIGINT", syscall.SIGINT, 130}, {"SIGTERM", syscall.SIGTERM, 143}} {
 		It("stops `esimhil run` on "+sig.name+" with the artifacts flushed and marked incomplete", func() {
 			dir := GinkgoT().TempDir()
-			// A day of roaming with a cycle a minute: long enough in wall
+			// A week of roaming with a cycle a minute: long enough in wall
 			// time to be stopped in the middle.
 			scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-"+strings.ToLower(sig.name), map[string]string{
 				"check_interval: 5m": "check_interval: 1m",
 				"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
 				"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
-				"within: 4h": "within: 24h",
+				"within: 4h": "within: 168h",
 			})
 			out := filepath.Join(dir, "out")
 			s := start("run", "--out", out, scen, scen)
-			Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-\w+: .* of 24h0m0s simulated`), "progress while it runs")
+			Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-\w+: .* of 168h0m0s simulated`), "progress while it runs")
 			Expect(s.Command.Process.Signal(sig.sig)).To(Succeed())
 			Eventually(s, 20*time.Second).Should(gexec.Exit(sig.code))
-			Expect(s.Out).To(gbytes.Say(`STOP  long-\w+ \(seed 1, .* of 24h0m0s simulated\): stopped by ` + sig.name + `; artifacts incomplete`))
+			Expect(s.Out).To(gbytes.Say(`STOP  long-\w+ \(seed 1, .* of 168h0m0s simulated\): stopped by ` + sig.name + `; artifacts incomplete`))
 			Expect(s.Out).To(gbytes.Say(`SKIP  1 scenario\(s\) not run: stopped by ` + sig.name))
 
 			art := filepath.Join(out, "long-"+strings.ToLower(sig.name))
