@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // CaptureIncompleteFile, beside traffic.pcapng, lists what the capture
@@ -49,7 +49,7 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 	if r.Platform != nil {
 		reqs, dropped := r.Platform.Requests()
 		logs = append(logs, capture.ServerLog{Name: "platform", Addr: r.Platform.Addr(), Requests: reqs, Dropped: dropped,
-			Unlogged: func(method, path string) bool { return method == http.MethodGet && path == platform.PathInspect }})
+			Unlogged: func(method, path string) bool { return method == http.MethodGet && path == platformapi.PathInspect }})
 	}
 	for _, id := range sortedIDs(r.SMDP) {
 		reqs, dropped := r.SMDP[id].Requests()

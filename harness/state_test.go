@@ -15,7 +15,7 @@ func TestLoadState(t *testing.T) {
 	if nvm, counters, err := loadState(path); nvm != nil || counters != nil || err != nil {
 		t.Fatalf("no files: %v %v %v", nvm, counters, err)
 	}
-	const eid = "89049032000001000000000000000123"
+	const eid = "89049032000001000000000000000171"
 	if err := savePlatformState(path, map[string]uint64{eid: 7}); err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 				}
 			}
 		}
-		Expect(msgs[1].DownloadResp.ActivationCode).To(Equal("LPA:1$smdp.sfr.test$MID-000123-0001"))
+		Expect(msgs[1].DownloadResp.ActivationCode).To(Equal("LPA:1$smdp.sfr.test$MID-000171-0001"))
 		Expect(msgs[6].Notification.ICCID).To(Equal(downloadedSFR))
 		Expect(filepath.Join(r.Dir(), "traffic.keys")).To(BeARegularFile(), "TLS secrets beside the capture")
 	})
@@ -164,7 +164,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, true, "eligibility: eid not allowed", true}),
 		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true}),
 		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true}),
-		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "getBoundProfilePackage: BPP", true}),
+		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 errorReason 12", true}),
 		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true}),
 	)
 

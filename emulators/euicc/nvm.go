@@ -13,9 +13,9 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/ident"
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // nvmVersion is bumped when the image's meaning changes.
@@ -32,6 +32,8 @@ type nvmImage struct {
 	// NVM/Restore until NotificationSent.
 	Notifications []Notification `json:"notifications"`
 	NotifSeq      int            `json:"notif_seq,omitempty"`
+	// DefaultSMDP is the default SM-DP+ address (ES10a).
+	DefaultSMDP string `json:"default_smdp,omitempty"`
 }
 
 type nvmProfile struct {
@@ -44,6 +46,12 @@ type nvmProfile struct {
 	Original bool   `json:"original,omitempty"`
 	SMDP     string `json:"smdp,omitempty"`
 	Size     int    `json:"size,omitempty"`
+	SPN      string `json:"spn,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Nickname string `json:"nickname,omitempty"`
+	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
+	// came with.
+	Metadata []byte `json:"metadata,omitempty"`
 }
 
 // Notification is a pending ES10b notification (sequence number, event
@@ -67,13 +75,18 @@ func (c *Card) NVM() ([]byte, error) {
 
 // nvmLocked encodes the image; callers hold c.mu.
 func (c *Card) nvmLocked() ([]byte, error) {
-	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...), NotifSeq: c.notifSeq}
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...),
+		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP}
 	for _, p := range c.profiles {
-		img.Profiles = append(img.Profiles, nvmProfile{
+		np := nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
-			SMDP: p.SMDP, Size: p.Size,
-		})
+			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
+		}
+		if p.Meta != nil {
+			np.Metadata = p.Meta.Encode()
+		}
+		img.Profiles = append(img.Profiles, np)
 	}
 	b, err := json.Marshal(img)
 	if err != nil {
@@ -121,6 +134,15 @@ type nvmFile struct {
 	Applet        json.RawMessage `json:"applet"`
 	Notifications []Notification  `json:"notifications"`
 	NotifSeq      int             `json:"notif_seq,omitempty"`
+	DefaultSMDP   string          `json:"default_smdp,omitempty"`
+}
+
+// errOr is err's text, else the given one.
+func errOr(err error, s string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return s
 }
 
 // Restore returns a powered-off card with cfg's settings and the profiles,
@@ -146,12 +168,21 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		return nil, fmt.Errorf("euicc: NVM image: %w", err)
 	}
 	c := newCard(cfg)
-	for _, p := range img.Profiles {
+	for i, p := range img.Profiles {
 		aid, _ := hex.DecodeString(p.AID)
-		c.profiles = append(c.profiles, &profile{
-			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
-			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size})
+		q := &profile{
+			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
+			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+		if p.Metadata != nil {
+			m, err := es10.DecodeProfileMetadata(p.Metadata)
+			if err != nil || m.ICCID != p.ICCID {
+				return nil, fmt.Errorf("euicc: NVM image: profiles[%d].metadata: %v", i, errOr(err, "ICCID "+m.ICCID+" is not the profile's"))
+			}
+			q.Meta = &m
+		}
+		c.profiles = append(c.profiles, q)
 	}
+	c.defaultDP = img.DefaultSMDP
 	if len(img.Applet) > 0 && string(img.Applet) != "null" {
 		if err := json.Unmarshal(img.Applet, &c.appletState); err != nil {
 			return nil, fmt.Errorf("euicc: NVM image: applet: %w", err)
@@ -184,7 +215,7 @@ func (img *nvmFile) check(eid string) error {
 	enabled, originals := 0, 0
 	for i, p := range img.Profiles {
 		f := func(name string) string { return fmt.Sprintf("profiles[%d].%s", i, name) }
-		spec := ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen}
+		spec := ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen}
 		if err := validateProfiles([]ProfileSpec{spec}, 0); err != nil {
 			return fail(fmt.Sprintf("profiles[%d]", i), "%v", strings.TrimPrefix(err.Error(), "euicc: "))
 		}
@@ -200,6 +231,8 @@ func (img *nvmFile) check(eid string) error {
 			return fail(f("size"), "%d: want 0..%d bytes", p.Size, maxProfileSize)
 		case p.SMDP != "" && !isHost(p.SMDP):
 			return fail(f("smdp"), "%q is not an SM-DP+ address", p.SMDP)
+		case len(p.Nickname) > es10.MaxNickname:
+			return fail(f("nickname"), "%d bytes, at most %d", len(p.Nickname), es10.MaxNickname)
 		}
 		iccids[p.ICCID], aids[strings.ToLower(p.AID)] = true, true
 		if p.Enabled {
@@ -214,6 +247,9 @@ func (img *nvmFile) check(eid string) error {
 	}
 	if originals > 1 {
 		return fail("profiles", "%d marked original, at most one", originals)
+	}
+	if img.DefaultSMDP != "" && !isHost(img.DefaultSMDP) {
+		return fail("default_smdp", "%q is not an SM-DP+ address", img.DefaultSMDP)
 	}
 	if img.NotifSeq < 0 || img.NotifSeq > maxNotifSeq {
 		return fail("notif_seq", "%d: want 0..%d", img.NotifSeq, maxNotifSeq)
@@ -251,7 +287,7 @@ func (img *nvmFile) check(eid string) error {
 
 // notificationEvents are the events a pending notification may be for
 // (SGP.22 profileManagementOperation).
-var notificationEvents = []string{rsp.EventInstall.String(), rsp.EventEnable.String(), rsp.EventDisable.String(), rsp.EventDelete.String()}
+var notificationEvents = []string{es10.EventInstall.String(), es10.EventEnable.String(), es10.EventDisable.String(), es10.EventDelete.String()}
 
 // isHost accepts an SM-DP+ address: a host name, optionally with a port.
 func isHost(s string) bool {

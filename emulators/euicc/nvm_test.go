@@ -67,7 +67,7 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"notification ICCID", bend(note(map[string]any{"iccid": "x"})), `notifications[0].iccid: "x" is not an ICCID`},
 		{"notification pending not a notification", bend(note(map[string]any{"pending": "AAEC"})), "notifications[0].pending: not one signed notification"},
 		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
-		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000999" }), `eid: "89049032000001000000000000000999" is not this card's EID`},
+		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000947" }), `eid: "89049032000001000000000000000947" is not this card's EID`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

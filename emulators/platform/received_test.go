@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // The request log keeps the newest MaxReceived requests with bodies cut at
@@ -15,7 +17,7 @@ import (
 // however big: unsigned 64 KiB bodies cannot grow it (issue 9 §3).
 func TestRequestLogBounded(t *testing.T) {
 	s, _ := newTestServer(t, nil)
-	big := `{"eid":"` + strings.Repeat("9", MaxBody-20) + `"}`
+	big := `{"eid":"` + strings.Repeat("9", platformapi.MaxBody-20) + `"}`
 	n := MaxReceived + 50
 	for i := range n {
 		body := `{}`
@@ -26,7 +28,7 @@ func TestRequestLogBounded(t *testing.T) {
 			body = listBody("20801", "")
 		}
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathPreferredList, strings.NewReader(body)))
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body)))
 	}
 	total, dropped := s.ReceivedCount()
 	if total != n || dropped != 50 {
@@ -52,12 +54,12 @@ func TestInspectPages(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	for range 7 {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(`{}`)))
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(`{}`)))
 	}
 	page := func(q string) ReceivedPage {
 		t.Helper()
 		w := httptest.NewRecorder()
-		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", PathInspect+q, nil))
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect+q, nil))
 		var p ReceivedPage
 		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != 200 {
 			t.Fatalf("GET %s: %d %s", q, w.Code, w.Body)

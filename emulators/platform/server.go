@@ -13,12 +13,13 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/httpserve"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Config sets up a platform.
 type Config struct {
 	Operators []Operator
-	// OrderBy is OrderTariff (default) or OrderSignal.
+	// OrderBy is platformapi.OrderTariff (default) or platformapi.OrderSignal.
 	OrderBy string
 	// Preferred maps a country to the ids of its preferred operators.
 	Preferred map[string][]string
@@ -107,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 		clk = clock.Wall{}
 	}
 	for i, eid := range cfg.Eligibility.AllowEIDs {
-		if !validEID(eid) {
+		if !ident.IsEID(eid) {
 			return nil, fmt.Errorf("platform config: eligibility.allow_eids[%d]: %q is not an EID", i, eid)
 		}
 	}
@@ -118,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	lastSeq := map[string]uint64{}
 	for eid, n := range cfg.ReplayCounters {
-		if !validEID(eid) {
+		if !ident.IsEID(eid) {
 			return nil, fmt.Errorf("platform config: replay counters: %q is not an EID", eid)
 		}
 		lastSeq[eid] = n

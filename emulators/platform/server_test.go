@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // post sends one HTTP/1.1 request with Connection: close over a raw TCP
@@ -38,7 +39,7 @@ func TestServeOverTCPClosesAfterAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	raw, err := post(t, s.Addr().String(), PathPreferredList, listBody("20801", ""))
+	raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestSetReachable(t *testing.T) {
 	if err := s.SetReachable(false); err != nil {
 		t.Fatal(err)
 	}
-	_, err := post(t, addr.String(), PathNotifications, `{}`)
+	_, err := post(t, addr.String(), platformapi.PathNotifications, `{}`)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("unreachable platform: err %v, want connection refused", err)
 	}
@@ -83,7 +84,7 @@ func TestSetReachable(t *testing.T) {
 	if wrapped != 2 {
 		t.Errorf("wrap called %d times, want 2 (start and relisten)", wrapped)
 	}
-	raw, err := post(t, addr.String(), PathNotifications, `{"eid":"`+testEID+`","kind":"list-exhausted"}`)
+	raw, err := post(t, addr.String(), platformapi.PathNotifications, `{"eid":"`+testEID+`","kind":"list-exhausted"}`)
 	if err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200") {
 		t.Fatalf("after SetReachable(true): %v\n%s", err, raw)
 	}
@@ -91,7 +92,7 @@ func TestSetReachable(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := http.Get("http://" + addr.String() + PathInspect); err == nil {
+	if _, err := http.Get("http://" + addr.String() + platformapi.PathInspect); err == nil {
 		t.Error("closed server still answers")
 	}
 	if err := s.SetReachable(true); err == nil {
@@ -112,7 +113,7 @@ func TestSlowBodyTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	io.WriteString(c, "POST "+PathPreferredList+" HTTP/1.1\r\nHost: platform\r\nContent-Length: 500\r\n\r\n{\"eid\":")
+	io.WriteString(c, "POST "+platformapi.PathPreferredList+" HTTP/1.1\r\nHost: platform\r\nContent-Length: 500\r\n\r\n{\"eid\":")
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	b, err := io.ReadAll(c)
 	if err != nil {
@@ -121,7 +122,7 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	if !strings.HasPrefix(string(b), "HTTP/1.1 408 ") || !strings.Contains(string(b), `{"error":"reading body: not complete within the read timeout"}`) {
 		t.Errorf("answer:\n%s", b)
 	}
-	if raw, err := post(t, s.Addr().String(), PathPreferredList, listBody("20801", "")); err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200 ") {
+	if raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", "")); err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200 ") {
 		t.Errorf("next request: %v %q", err, raw)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // A client that opens a connection and says nothing (no TLS ClientHello)
@@ -44,7 +45,7 @@ func TestRequestLog(t *testing.T) {
 	if dropped != 0 || len(reqs) != 2 {
 		t.Fatalf("requests %+v dropped %d", reqs, dropped)
 	}
-	if r := reqs[0]; r.Method != "POST" || r.Path != PathPrefix+FnInitiateAuthentication || r.Status != 200 || r.BodySHA256 == "" || r.Index != 0 {
+	if r := reqs[0]; r.Method != "POST" || r.Path != es9.PathPrefix+es9.FnInitiateAuthentication || r.Status != 200 || r.BodySHA256 == "" || r.Index != 0 {
 		t.Errorf("first request %+v", r)
 	}
 	if r := reqs[1]; r.Status != 404 || r.BodySHA256 != "" {

@@ -43,9 +43,11 @@ type Exchange struct {
 	RequestBody  []byte
 	Status       int
 	ResponseBody []byte
-	// Truncated says the connection ended (reset) in the middle of this
-	// exchange: the request or the response is cut short on the wire.
-	Truncated bool
+	// Cut reports an exchange the connection's reset cut short (a power cut
+	// mid-response, say): the client never got the answer, so Status is 0
+	// and ResponseBody empty, as for a request left unanswered; a request
+	// cut short keeps the part of its body that was sent.
+	Cut bool
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
@@ -268,11 +270,22 @@ type stream struct {
 	client, server string
 	swapped        bool
 	c2s, s2c       half
+	reset          bool // an RST was seen in either direction
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	*start = true // also take connections whose handshake was not captured
+	if tcp.RST {
+		s.reset = true
+	}
 	return true
+}
+
+// cutByReset reports a response that ends early on a connection that was
+// reset: the traffic itself was cut, which is not a capture defect. Without
+// a reset a short response is one (packets the capture missed).
+func (s *stream) cutByReset(err error) bool {
+	return s.reset && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
@@ -329,21 +342,21 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		off := cr.n - br.Buffered()
 		req, err := http.ReadRequest(br)
-		if cutShort(err) {
-			break // the connection ended inside a request's headers
+		if s.cutByReset(err) {
+			break // the reset came inside a request's headers
 		}
 		if err != nil {
 			return nil, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
-		cut := cutShort(err)
+		cut := s.cutByReset(err)
 		if err != nil && !cut {
 			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
 		reqs = append(reqs, req)
 		out = append(out, Exchange{
 			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
-			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body, Truncated: cut,
+			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body, Cut: cut,
 		})
 		if cut {
 			break
@@ -358,29 +371,36 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			return nil, fmt.Errorf("response %d has no request", i+1)
 		}
 		resp, err := http.ReadResponse(br, reqs[i])
-		if cutShort(err) {
-			out[i].Truncated = true
-			break
-		}
 		if err != nil {
+			if s.cutByReset(err) {
+				out[i].Cut = true
+				break
+			}
 			return nil, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		body, err := readBody(resp.Body)
-		cut := cutShort(err)
-		if err != nil && !cut {
+		if err != nil {
+			if s.cutByReset(err) {
+				out[i].Cut = true
+				break
+			}
 			return nil, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
-		if resp.StatusCode >= 100 && resp.StatusCode < 200 && !cut {
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
 			continue // interim answer (100 Continue): the final one follows
 		}
-		out[i].Status, out[i].ResponseBody, out[i].Truncated = resp.StatusCode, body, cut
-		if cut {
-			break
-		}
+		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
 		i++
 	}
-	if (c2s.cut || s2c.cut) && len(out) > 0 {
-		out[len(out)-1].Truncated = true // a TLS record cut by the reset
+	if c2s.cut || s2c.cut {
+		// A TLS record cut short: the reset cut the exchange in flight,
+		// or, without a reset, the capture missed the rest.
+		if !s.reset {
+			return nil, errors.New("TLS record cut short without a reset: the capture misses data")
+		}
+		if len(out) > 0 {
+			out[len(out)-1].Cut = true
+		}
 	}
 	return out, nil
 }
@@ -390,12 +410,6 @@ func (s *stream) exchanges() ([]Exchange, error) {
 func isClientHello(b []byte) bool { return looksLikeTLS(b) && len(b) > 5 && b[5] == 1 }
 
 func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
-
-// cutShort reports an error that means the bytes ended too early: the
-// connection was reset in the middle of a message.
-func cutShort(err error) bool {
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
-}
 
 // readBody reads a message body; a body cut short returns what there was
 // with the error.

@@ -33,7 +33,7 @@ func TestLimits(t *testing.T) {
 		{"name too long", "name: t", "name: " + strings.Repeat("x", MaxNameLen+1), "b.yaml:1:7: name: 101 characters, at most 100"},
 		{"unknown personality", "check_interval: 5m", "check_interval: 5m\n  personality: nokia-3310", `b.yaml:12:16: device.personality: unknown personality "nokia-3310" (known: fibocom-l850, generic, quectel-eg25, sierra-em7511, simcom-a7600, ublox-sara-r5)`},
 		{"a second YAML document", "  - {at: 1h, area: FR}\n", "  - {at: 1h, area: FR}\n---\nname: u\n", "b.yaml:18:1: a second YAML document starts here: one scenario per file"},
-		{"too many profiles", "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000027\", operator: sfr}\n", many.String(), "b.yaml:13:5: device.profiles: 65 profiles, at most 64"},
+		{"too many profiles", "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000029\", operator: sfr}\n", many.String(), "b.yaml:13:5: device.profiles: 65 profiles, at most 64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

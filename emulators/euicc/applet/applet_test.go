@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 var testCfg = Config{EID: "89049032000001000000000000000123", CheckInterval: 5 * time.Minute}

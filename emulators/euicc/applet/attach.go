@@ -3,7 +3,7 @@ package applet
 import (
 	"encoding/json"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // profileEnabled records the switch and restarts the terminal (claim 1:

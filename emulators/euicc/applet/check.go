@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // localInfo judges roaming from the terminal's answer (claim 1) and, when

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	bpp "github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Download fixtures: the SM-DP+ and card answers, built with rsp so the
@@ -22,7 +23,7 @@ var (
 	dlChal     = []byte("0123456789abcdef")
 	dlSig      = make([]byte, rsp.SigLen)
 	dlCert     = []byte{0x30, 0x03, 0x02, 0x01, 0x01}
-	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000019", ServiceProviderName: "orange-fr", ProfileName: "Orange", IMSI: "208011234567890", Size: 4096}
+	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000019", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &rsp.OperatorID{PLMN: "20801"}}
 )
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -48,16 +49,18 @@ func testBPP(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ot, err := rsp.NewOneTimeKey()
+	ot, err := bpp.NewOneTimeKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bpp, err := rsp.BuildBPP(rsp.BPPParams{TransactionID: dlTx, DPpb: dp, EuiccOtpk: ot.PublicKey().Bytes(),
-		EID: testCfg.EID, Metadata: dlMetadata, Elements: rsp.ProfileElements(dlMetadata).Encode(), SegmentSize: 300})
+	// The applet only moves segments (the ISD-R reads the package): one
+	// 86 segment of filler.
+	b, err := bpp.BuildBPP(bpp.BPPParams{TransactionID: dlTx, DPpb: dp, EuiccOtpk: ot.PublicKey().Bytes(),
+		EID: testCfg.EID, Metadata: dlMetadata, Package: make([]byte, 64), SegmentSize: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bpp
+	return b
 }
 
 func pirBytes(ok bool) []byte {

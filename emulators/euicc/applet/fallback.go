@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // AttachTimer is the id of the attach-wait timer (claim 3): started at every

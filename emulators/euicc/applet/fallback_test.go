@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 const (

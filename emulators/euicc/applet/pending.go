@@ -3,7 +3,7 @@ package applet
 import (
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // NotifRetry sends the card's pending notifications (SGP.22 §3.5) after a

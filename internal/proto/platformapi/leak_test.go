@@ -1,4 +1,4 @@
-package wire
+package platformapi
 
 import (
 	"testing"
