@@ -142,17 +142,26 @@ func New(p transport.Port, opts ...Option) *Client {
 // Port names the port the client talks to.
 func (c *Client) Port() string { return c.port.Name() }
 
-// Close stops the client, closes the port and waits for the reader.
+// Close stops the client, closes the port and waits for the reader
+// goroutine to return (up to readerStop), so none outlives the client.
 func (c *Client) Close() error {
 	c.cancel()
 	err := c.port.Close()
 	c.fail(ErrClosed)
-	<-c.readDone
+	select {
+	case <-c.readDone:
+	case <-time.After(readerStop):
+		err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))
+	}
 	if err != nil {
 		return fmt.Errorf("atclient close: %w", err)
 	}
 	return nil
 }
+
+// readerStop bounds how long Close waits for the reader: a stream whose
+// Close does not interrupt a blocked Read would otherwise hang it.
+const readerStop = 5 * time.Second
 
 func (c *Client) tracef(dir, line string) {
 	if c.trace == nil {

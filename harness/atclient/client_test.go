@@ -176,3 +176,18 @@ func TestTimeoutAndClose(t *testing.T) {
 		t.Errorf("after close: %v", err)
 	}
 }
+
+// Close returns once the reader goroutine has: none outlives the client.
+func TestCloseJoinsTheReader(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	c := New(transport.Stream("pipe", a))
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.readDone:
+	default:
+		t.Fatal("reader still running after Close")
+	}
+}

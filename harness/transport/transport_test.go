@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,24 +210,54 @@ func TestRFC2217OnARawPort(t *testing.T) {
 	}
 }
 
-// fakeServer runs script against each accepted connection.
+// fakeServer runs script against each accepted connection; at the end of
+// the test every connection is closed and every script has returned.
 func fakeServer(t *testing.T, script func(c net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); script(c) }()
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); defer c.Close(); script(c) }()
 		}
 	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	return l.Addr().String()
+}
+
+// waitClosed is closed when the peer or the test closes c.
+func waitClosed(c net.Conn) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		io.Copy(io.Discard, c)
+	}()
+	return ch
 }
 
 // A server that answers COM-PORT commands, after garbage and oversized
@@ -315,7 +346,10 @@ func TestTCPReopen(t *testing.T) {
 	drop := make(chan struct{}, 1)
 	addr := fakeServer(t, func(c net.Conn) {
 		c.Write([]byte("hello\r\n"))
-		<-drop
+		select {
+		case <-drop:
+		case <-waitClosed(c):
+		}
 	})
 	p, err := Open(context.Background(), "tcp://"+addr, Config{})
 	if err != nil {

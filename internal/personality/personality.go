@@ -12,9 +12,7 @@ package personality
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -97,15 +95,7 @@ func Generic() Personality {
 }
 
 // Names returns the names of the known personalities, sorted.
-func Names() []string {
-	files, _ := fs.Glob(fixtures.Personalities, "personalities/*.yaml")
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(path.Base(f), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func Names() []string { return fixtures.PersonalityNames() }
 
 // maxBaseDepth bounds a chain of bases (and so a cycle).
 const maxBaseDepth = 8
