@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/esimhil/esimhil/harness/align"
 )
 
 // Difference is one place where two conversations disagree.
@@ -54,60 +56,45 @@ func parse(lines []string, mask func(string) string) []exchange {
 	return out
 }
 
-// maxDiffCells bounds the alignment table (lines × lines).
-const maxDiffCells = 1 << 24
-
-// Diff aligns the played conversation with the recording (longest common
-// subsequence of the masked lines) and returns where they differ, marking
-// the differences the manifest accepts.
+// Diff aligns the played conversation with the recording (harness/align:
+// longest common subsequence of the masked lines) and returns where they
+// differ, marking the differences the manifest accepts.
 func Diff(rec *Recording, played []string) ([]Difference, error) {
-	a := parse(rec.Lines, rec.Script.Masked)
-	b := parse(played, rec.Script.Masked)
-	if (len(a)+1)*(len(b)+1) > maxDiffCells {
-		return nil, fmt.Errorf("diff: %d × %d lines is too many to align", len(a), len(b))
-	}
-	// lcs[i][j]: common length of a[i:] and b[j:].
-	lcs := make([][]int32, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i].text == b[j].text {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
+	mask := align.Masks(rec.Script.Mask).Apply
+	a := parse(rec.Lines, mask)
+	b := parse(played, mask)
+	steps, err := align.Lines(texts(a), texts(b))
+	if err != nil {
+		return nil, fmt.Errorf("diff: %w", err)
 	}
 	var out []Difference
 	last := 0
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case i < len(a) && j < len(b) && a[i].text == b[j].text:
-			last = a[i].line
-			i++
-			j++
-		case i < len(a) && j < len(b) && lcs[i+1][j+1] == lcs[i][j]:
-			// A changed line: both sides move on together.
-			out = append(out, Difference{Line: a[i].line, Recorded: a[i].raw, Played: b[j].raw})
-			last = a[i].line
-			i++
-			j++
-		case j >= len(b) || i < len(a) && lcs[i+1][j] >= lcs[i][j+1]:
-			out = append(out, Difference{Line: a[i].line, Recorded: a[i].raw})
-			last = a[i].line
-			i++
-		default:
-			out = append(out, Difference{Line: last, Played: b[j].raw})
-			j++
+	for _, st := range steps {
+		switch st.Op {
+		case align.Same:
+			last = a[st.A].line
+		case align.Changed:
+			out = append(out, Difference{Line: a[st.A].line, Recorded: a[st.A].raw, Played: b[st.B].raw})
+			last = a[st.A].line
+		case align.OnlyA:
+			out = append(out, Difference{Line: a[st.A].line, Recorded: a[st.A].raw})
+			last = a[st.A].line
+		case align.OnlyB:
+			out = append(out, Difference{Line: last, Played: b[st.B].raw})
 		}
 	}
 	for k := range out {
 		out[k].Accepted = accepted(rec.Manifest.Accept, out[k])
 	}
 	return out, nil
+}
+
+func texts(ex []exchange) []string {
+	out := make([]string, len(ex))
+	for i, e := range ex {
+		out[i] = e.text
+	}
+	return out
 }
 
 func accepted(acc []Accept, d Difference) string {

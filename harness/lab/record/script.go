@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/harness/align"
 )
 
 // Script is a list of steps and the values to mask when comparing.
@@ -26,11 +28,8 @@ type Script struct {
 	Steps []Step
 }
 
-// Mask is one named pattern.
-type Mask struct {
-	Name    string
-	Pattern *regexp.Regexp
-}
+// Mask is one named pattern (harness/align's, shared with replay).
+type Mask = align.Mask
 
 // Step is one thing the host does.
 type Step struct {
@@ -136,9 +135,4 @@ func LoadScript(path string) (*Script, error) {
 }
 
 // Masked replaces every mask's matches in a line by <name>.
-func (s *Script) Masked(line string) string {
-	for _, m := range s.Mask {
-		line = m.Pattern.ReplaceAllString(line, "<"+m.Name+">")
-	}
-	return line
-}
+func (s *Script) Masked(line string) string { return align.Masks(s.Mask).Apply(line) }
