@@ -1,0 +1,406 @@
+package fieldlog
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// APDU is the APDU a line carries, decoded.
+type APDU struct {
+	// Raw is the command APDU, or the response data followed by SW1 SW2.
+	Raw      []byte
+	Response bool
+	// Channel is the logical channel: from CLA for +CSIM and an LPA's own
+	// lines, the <sessionid> for +CGLA.
+	Channel int
+	// Ins names the instruction of the command (or of the command a
+	// response answers): "STORE DATA", "GET RESPONSE", "MANAGE CHANNEL".
+	Ins string
+	// ES10 is the ES10 function the STORE DATA chain (and its GET
+	// RESPONSE) belongs to, "" for other commands.
+	ES10 string
+	// Block is STORE DATA's block number (P2); Last is set on its last
+	// block (P1 b8).
+	Block int
+	Last  bool
+	// SW is a response's status word.
+	SW uint16
+	// Summary says, in the terms of the standards, what the command asks
+	// or what the whole answer says: "STORE DATA EnableProfile
+	// 89330100000000000012 (last block)", "EnableProfile: result 0 (ok),
+	// SW 9000". Replay compares answers by it.
+	Summary string
+	// Done marks the response that completes an ES10 function (its last
+	// block's answer, or the GET RESPONSE that ends the 61xx chain).
+	Done bool
+}
+
+// chain is the state of one logical channel: the ES10 function whose
+// request is on its way and the answer collected so far.
+type chain struct {
+	fn      string
+	tag     uint32
+	req     []byte
+	resp    []byte
+	lastCmd *APDU
+}
+
+// decodeAPDUs attaches the APDU of every +CGLA and +CSIM command and
+// answer, and of every APDU line an LPA's library printed.
+func decodeAPDUs(t *Transcript) {
+	chains := map[string]*chain{}
+	of := map[*APDU]*chain{} // each command APDU's chain
+	get := func(k string) *chain {
+		c := chains[k]
+		if c == nil {
+			c = &chain{}
+			chains[k] = c
+		}
+		return c
+	}
+	for i := range t.Entries {
+		e := &t.Entries[i]
+		switch {
+		case e.APDU != nil: // an LPA library's own line
+			a := e.APDU
+			if !a.Response {
+				a.Channel = -1
+				if len(a.Raw) > 0 {
+					a.Channel = apdu.ChannelOf(a.Raw[0])
+				}
+				command(get(e.Port+"/lib"), a)
+			} else if c := chains[e.Port+"/lib"]; c != nil && c.lastCmd != nil && len(a.Raw) >= 2 {
+				response(c, a)
+			}
+		case e.Role == Command:
+			session, raw, ok := commandAPDU(e.Text)
+			if !ok {
+				continue
+			}
+			a := &APDU{Raw: raw, Channel: session}
+			key := e.Port + "/cgla/" + strconv.Itoa(session)
+			if session < 0 {
+				if len(raw) > 0 {
+					a.Channel = apdu.ChannelOf(raw[0])
+				}
+				key = e.Port + "/csim/" + strconv.Itoa(a.Channel)
+			}
+			e.APDU = a
+			c := get(key)
+			command(c, a)
+			of[a] = c
+		case e.Role == Info && e.Cmd >= 0 && t.Entries[e.Cmd].APDU != nil:
+			raw, ok := responseAPDU(e.Text)
+			if !ok {
+				continue
+			}
+			cmd := t.Entries[e.Cmd].APDU
+			a := &APDU{Raw: raw, Response: true, Channel: cmd.Channel}
+			e.APDU = a
+			if c := of[cmd]; c != nil && c.lastCmd == cmd {
+				response(c, a)
+			}
+		}
+	}
+}
+
+// commandAPDU reads AT+CGLA=<session>,<len>,"<hex>" (session ≥ 0) or
+// AT+CSIM=<len>,"<hex>" (session -1).
+func commandAPDU(line string) (session int, raw []byte, ok bool) {
+	u := strings.ToUpper(line)
+	var args []string
+	switch {
+	case strings.HasPrefix(u, "AT+CGLA="):
+		args = strings.Split(line[len("AT+CGLA="):], ",")
+		if len(args) != 3 {
+			return 0, nil, false
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(args[0]))
+		if err != nil || n < 0 {
+			return 0, nil, false
+		}
+		session, args = n, args[1:]
+	case strings.HasPrefix(u, "AT+CSIM="):
+		args = strings.Split(line[len("AT+CSIM="):], ",")
+		if len(args) != 2 {
+			return 0, nil, false
+		}
+		session = -1
+	default:
+		return 0, nil, false
+	}
+	raw, err := hex.DecodeString(strings.Trim(strings.TrimSpace(args[1]), `"`))
+	if err != nil || len(raw) < 4 {
+		return 0, nil, false
+	}
+	return session, raw, true
+}
+
+// responseAPDU reads "+CGLA: <len>,"<hex>"" or "+CSIM: …" (a space after
+// the colon or not: vendors differ).
+func responseAPDU(line string) ([]byte, bool) {
+	for _, p := range []string{"+CGLA:", "+CSIM:"} {
+		if !strings.HasPrefix(strings.ToUpper(line), p) {
+			continue
+		}
+		_, v, ok := strings.Cut(line[len(p):], ",")
+		if !ok {
+			return nil, false
+		}
+		raw, err := hex.DecodeString(strings.Trim(strings.TrimSpace(v), `"`))
+		if err != nil || len(raw) < 2 {
+			return nil, false
+		}
+		return raw, true
+	}
+	return nil, false
+}
+
+// command decodes a command APDU on chain c.
+func command(c *chain, a *APDU) {
+	c.lastCmd = a
+	cmd, err := apdu.Parse(a.Raw)
+	if err != nil {
+		a.Ins, a.Summary = "malformed", fmt.Sprintf("malformed APDU %X: %v", a.Raw, err)
+		return
+	}
+	a.Ins = apdu.InsName(cmd.INS)
+	switch cmd.INS {
+	case 0xE2: // STORE DATA, GlobalPlatform §11.11: the ES10 request (SGP.22 §5.7.2)
+		a.Block, a.Last = int(cmd.P2), cmd.P1&0x80 != 0
+		if a.Block == 0 || c.fn == "" {
+			c.fn, c.tag, c.req, c.resp = "", 0, nil, nil
+			if tag, ok := firstTag(cmd.Data); ok && es10.IsFunction(tag) {
+				c.fn, c.tag = es10.FunctionName(tag), tag
+			} else if ok {
+				c.fn, c.tag = fmt.Sprintf("tag %X", tag), tag
+			}
+		}
+		if len(c.req) < 1<<16 {
+			c.req = append(c.req, cmd.Data...)
+		}
+		a.ES10 = c.fn
+		a.Summary = fmt.Sprintf("STORE DATA %s block %d", c.fn, a.Block)
+		if a.Last {
+			a.Summary += " (last)" + requestDetail(c.tag, c.req)
+		}
+	case 0xC0:
+		a.ES10 = c.fn
+		a.Summary = "GET RESPONSE"
+		if c.fn != "" {
+			a.Summary += " for " + c.fn
+		}
+	case 0x70:
+		if cmd.P1 == 0x80 {
+			a.Summary = fmt.Sprintf("MANAGE CHANNEL close %d", cmd.P2)
+		} else {
+			a.Summary = "MANAGE CHANNEL open"
+		}
+		c.fn = ""
+	case 0xA4:
+		a.Summary = "SELECT " + hex.EncodeToString(cmd.Data)
+		if bytes.Equal(cmd.Data, es10.ISDRAIDBytes()) {
+			a.Summary = "SELECT ISD-R"
+		}
+		c.fn = ""
+	default:
+		a.Summary = a.Ins
+		c.fn = ""
+	}
+}
+
+// response decodes the answer to c's last command.
+func response(c *chain, a *APDU) {
+	cmd := c.lastCmd
+	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
+	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
+	data := a.Raw[:len(a.Raw)-2]
+	sw := fmt.Sprintf("SW %04X", a.SW)
+	switch {
+	case cmd.ES10 != "" && (cmd.Last || cmd.Ins == "GET RESPONSE"):
+		if len(c.resp) < 1<<16 {
+			c.resp = append(c.resp, data...)
+		}
+		if a.SW>>8 == 0x61 {
+			a.Summary = fmt.Sprintf("%s: %d more bytes, %s", cmd.ES10, a.SW&0xFF, sw)
+			return
+		}
+		a.Done = true
+		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, answerDetail(c.tag, c.resp, a.SW), sw)
+		c.fn, c.resp = "", nil
+	case cmd.ES10 != "":
+		a.Summary = fmt.Sprintf("%s block %d: %s", cmd.ES10, cmd.Block, sw)
+	case cmd.Ins == "MANAGE CHANNEL" && strings.HasSuffix(cmd.Summary, "open") && len(data) == 1:
+		a.Summary = fmt.Sprintf("channel %d, %s", data[0], sw)
+	default:
+		a.Summary = fmt.Sprintf("%s: %d bytes, %s", cmd.Ins, len(data), sw)
+	}
+}
+
+// firstTag reads the BER tag a request starts with.
+func firstTag(b []byte) (uint32, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	tag := uint32(b[0])
+	if b[0]&0x1F != 0x1F {
+		return tag, true
+	}
+	for i := 1; i < len(b) && i < 4; i++ {
+		tag = tag<<8 | uint32(b[i])
+		if b[i]&0x80 == 0 {
+			return tag, true
+		}
+	}
+	return 0, false
+}
+
+// requestDetail names what an ES10 request is about, when it names a
+// profile.
+func requestDetail(tag uint32, req []byte) string {
+	switch tag {
+	case es10.TagEnableProfile, es10.TagDisableProfile:
+		if r, err := es10.DecodeSwitchRequest(req); err == nil {
+			return ": " + profileID(r.Profile)
+		}
+	case es10.TagDeleteProfile:
+		if p, err := es10.DecodeDeleteProfileRequest(req); err == nil {
+			return ": " + profileID(p)
+		}
+	}
+	return ""
+}
+
+func profileID(p es10.ProfileID) string {
+	if p.ICCID != "" {
+		return p.ICCID
+	}
+	return fmt.Sprintf("ISD-P %X", p.AID)
+}
+
+// resultNames are the Enable/Disable/Delete results (SGP.22 §5.7.16-18).
+var resultNames = map[int]string{
+	es10.ResultOK: "ok", es10.ResultNotFound: "iccidOrAidNotFound", es10.ResultWrongState: "profileNotInExpectedState",
+	es10.ResultDisallowedByPolicy: "disallowedByPolicy", es10.ResultWrongProfileReenabling: "wrongProfileReenabling",
+	es10.ResultCatBusy: "catBusy", es10.ResultUndefined: "undefinedError",
+}
+
+// answerDetail says what a whole ES10 answer says; values that change
+// from run to run (challenges, signatures) are named, not shown.
+func answerDetail(tag uint32, b []byte, sw uint16) string {
+	if len(b) == 0 {
+		return "no data"
+	}
+	bad := func(err error) string { return fmt.Sprintf("undecodable answer (%v)", err) }
+	switch tag {
+	case es10.TagGetEuiccData:
+		eid, err := es10.DecodeEID(b)
+		if err != nil {
+			return bad(err)
+		}
+		return "EID " + eid
+	case es10.TagProfileInfoList:
+		list, code, err := es10.DecodeProfileInfoList(b)
+		switch {
+		case err != nil:
+			return bad(err)
+		case code != 0:
+			return fmt.Sprintf("error %d", code)
+		}
+		var ps []string
+		for _, p := range list {
+			state := "disabled"
+			if p.State == es10.StateEnabled {
+				state = "enabled"
+			}
+			ps = append(ps, p.ICCID+" "+state)
+		}
+		return fmt.Sprintf("%d profiles [%s]", len(list), strings.Join(ps, ", "))
+	case es10.TagEnableProfile, es10.TagDisableProfile, es10.TagDeleteProfile, es10.TagEuiccMemoryReset,
+		es10.TagSetNickname, es10.TagSetDefaultDpAddress, es10.TagNotificationSent:
+		r, err := es10.DecodeResult(tag, b)
+		if err != nil {
+			return bad(err)
+		}
+		if n, ok := resultNames[r]; ok && tag != es10.TagNotificationSent {
+			return fmt.Sprintf("result %d (%s)", r, n)
+		}
+		return fmt.Sprintf("result %d", r)
+	case es10.TagGetEuiccChallenge:
+		c, err := es10.DecodeEuiccChallenge(b)
+		if err != nil {
+			return bad(err)
+		}
+		return fmt.Sprintf("challenge %X", c)
+	case es10.TagGetEUICCInfo1:
+		i, err := es10.DecodeEuiccInfo1(b)
+		if err != nil {
+			return bad(err)
+		}
+		return "EUICCInfo1 svn " + i.SVN.String()
+	case es10.TagGetEUICCInfo2:
+		return fmt.Sprintf("EUICCInfo2 (%d bytes)", len(b))
+	case es10.TagListNotification:
+		list, err := es10.DecodeListNotificationResponse(b)
+		if err != nil {
+			return bad(err)
+		}
+		var ns []string
+		for _, n := range list {
+			ns = append(ns, fmt.Sprintf("%d %s", n.Seq, n.Event))
+		}
+		return fmt.Sprintf("%d notifications [%s]", len(list), strings.Join(ns, ", "))
+	case es10.TagRetrieveNotifications:
+		list, code, err := es10.DecodeRetrieveNotificationsListResponse(b)
+		if err != nil {
+			return bad(err)
+		}
+		if code != 0 {
+			return fmt.Sprintf("error %d", code)
+		}
+		return fmt.Sprintf("%d notifications", len(list))
+	case es10.TagAuthenticateServer:
+		r, err := es10.DecodeAuthenticateServerResponse(b)
+		switch {
+		case err != nil:
+			return bad(err)
+		case r.ErrorCode != 0:
+			return fmt.Sprintf("error %d", r.ErrorCode)
+		}
+		return "ok (signed)"
+	case es10.TagPrepareDownload:
+		r, err := es10.DecodePrepareDownloadResponse(b)
+		switch {
+		case err != nil:
+			return bad(err)
+		case r.ErrorCode != 0:
+			return fmt.Sprintf("error %d", r.ErrorCode)
+		}
+		return "ok (signed)"
+	case es10.TagBoundProfilePackage:
+		r, err := es10.DecodeProfileInstallationResult(b)
+		switch {
+		case err != nil:
+			return bad(err)
+		case r.Data.OK:
+			return "installed"
+		}
+		return fmt.Sprintf("error bppCommandId %d, reason %d", r.Data.CommandID, r.Data.ErrorReason)
+	case es10.TagCancelSession:
+		r, err := es10.DecodeCancelSessionResponse(b)
+		switch {
+		case err != nil:
+			return bad(err)
+		case r.ErrorCode != 0:
+			return fmt.Sprintf("error %d", r.ErrorCode)
+		}
+		return fmt.Sprintf("cancelled, reason %d (signed)", r.Reason)
+	}
+	return fmt.Sprintf("%d bytes", len(b))
+}

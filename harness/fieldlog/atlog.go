@@ -1,0 +1,57 @@
+package fieldlog
+
+import (
+	"strings"
+	"time"
+)
+
+// readATLog reads the harness's at.log: "<RFC 3339 time> <dir> <text>"
+// with dir ">" (host to modem), "<" (modem to host) or "#" (a note: a
+// script step, a port drop). Emulated runs stamp simulated time, lab runs
+// the wall clock; both are absolute.
+func readATLog(file string, lines []string) (*Transcript, error) {
+	var recs []record
+	for i, l := range lines {
+		n := i + 1
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		ts, rest, ok := strings.Cut(l, " ")
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if !ok || err != nil {
+			return nil, errAt(file, n, "want \"<RFC 3339 time> > line\", \"< line\" or \"# note\", got %q", clip(l))
+		}
+		if len(rest) < 1 || !strings.ContainsRune("<>#", rune(rest[0])) || len(rest) > 1 && rest[1] != ' ' {
+			return nil, errAt(file, n, "after the time, want \">\", \"<\" or \"#\" and a space, got %q", clip(rest))
+		}
+		text := ""
+		if len(rest) > 2 {
+			text = rest[2:]
+		}
+		recs = append(recs, record{line: n, dir: Dir(rest[0]), t: t, text: text})
+	}
+	return finish(file, Absolute, recs, false)
+}
+
+// finish normalises and notes whether the log ever shows an echo.
+func finish(file string, c Clock, recs []record, cut bool) (*Transcript, error) {
+	t, err := normalise(file, c, false, recs, cut)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range t.Entries {
+		if e.Role == Echo {
+			t.ShowsEcho = true
+			break
+		}
+	}
+	return t, nil
+}
+
+// clip shortens a line quoted in an error.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package fieldlog
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestBadInput: every kind of bad log gets an error naming the file and
+// the line, never a panic or a partial transcript.
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		format     Format
+		want       string
+	}{
+		{"empty", "", "", "bad.log: empty log"},
+		{"no known format", "hello\nworld\n", "", `bad.log: no known log format (`},
+		{"binary junk", "> AT\n< O\x00K\n", "", "bad.log:2: binary data (byte 0x00 at column 4)"},
+		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
+		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
+		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
+		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
+		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
+			"bad.log:3: the log ends before the final result of AT+CGLA"},
+		{"plain: out of order", "10:00:02.000 > AT\n10:00:01.000 < OK\n", Plain,
+			"bad.log:2: time Jan 01 10:00:01.000000 is before the Jan 01 10:00:02.000000 of line 1: timestamps out of order"},
+		{"plain: mixed clocks", "[1.5] > AT\n2026-03-02 10:00:01.000 < OK\n", Plain, "bad.log:2: a absolute time among relative ones"},
+		{"plain: text before any marker", "OK\n> AT\n< OK\n", Plain, "bad.log:1: a line before any"},
+		{"atlog: not a line", "2026-01-01T00:00:00Z > AT\ngarbage\n", ATLog, `bad.log:2: want "<RFC 3339 time> > line"`},
+		{"atlog: bad direction", "2026-01-01T00:00:00Z > AT\n2026-01-01T00:00:01Z ! OK\n", ATLog, `bad.log:2: after the time, want ">"`},
+		{"atlog: out of order", "2026-01-01T00:00:05Z > AT\n2026-01-01T00:00:01Z < OK\n", ATLog,
+			"bad.log:2: time 2026-01-01T00:00:01Z is before the 2026-01-01T00:00:05Z of line 1"},
+		{"lpac: cut JSON", "AT_DEBUG: AT\nAT_DEBUG: OK\n{\"type\":\"lpa\",\"payload\":{\"code\":-1,\"mess", LPAC,
+			"bad.log:3: the log is cut off inside lpac's JSON line"},
+		{"lpac: bad JSON", "AT_DEBUG: AT\nAT_DEBUG: OK\n{\"type\":\"progress\",oops}\n", LPAC, "bad.log:3: lpac JSON line"},
+		{"lpac: bad APDU hex", "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 1\n", LPAC, "bad.log:1: APDU line: hex"},
+		{"lpac: bad driver clock", "AT_DEBUG_TX(1.1000000000): AT\nAT_DEBUG_RX(1.2): OK\n", LPAC, "bad.log:1: driver time (1.1000000000)"},
+		{"lpac: out of order", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(4.0): OK\n", LPAC, "bad.log:2: time 4s is before the 5s of line 1"},
+		{"lpac: truncated", "AT_DEBUG_TX(1.0): AT+CGMM\nAT_DEBUG_RX(1.5): EG25\n", LPAC,
+			"bad.log:1: the log ends before the final result of AT+CGMM"},
+		{"mm: cut inside a read", "<dbg> [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [ttyUSB2/at] <-- '<CR><LF>O", MM,
+			"bad.log:2: the log is cut off inside a serial read"},
+		{"mm: missing quote mid-log", "<dbg> [ttyUSB2/at] --> 'AT<CR>\n<dbg> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:1: serial data without its closing quote"},
+		{"mm: out of order", "<dbg> [1772445601.5] [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772445600.1] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:2: time 2026-03-02T10:00:00.1Z is before the 2026-03-02T10:00:01.5Z of line 1: timestamps out of order"},
+		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,
+			"the log is cut off inside a JSON value that starts on line 1"},
+		{"platform: unknown field", "{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200,\"colour\":1}\n", Platform,
+			`bad.log:1: request entry: json: unknown field "colour"`},
+		{"platform: out of order", "{\"t\":\"2026-03-02T10:00:05Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n{\"t\":\"2026-03-02T10:00:01Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n", Platform,
+			"bad.log:2: time 2026-03-02T10:00:01Z is before the 2026-03-02T10:00:05Z of line 1"},
+		{"platform: not JSON", "{\"t\": nope}\n", Platform, "bad.log:1: not JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("bad.log", []byte(tc.data), tc.format)
+			if err == nil {
+				t.Fatalf("no error; transcript %+v", tr)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\n  does not contain %q", err, tc.want)
+			}
+			if tr != nil {
+				t.Errorf("a transcript came with the error")
+			}
+		})
+	}
+}
+
+// TestLimits: an overlong line and an oversized log are refused at once.
+func TestLimits(t *testing.T) {
+	long := "> AT" + strings.Repeat("A", MaxLine) + "\n"
+	if _, err := Read("big.log", []byte(long), Plain); err == nil || !strings.Contains(err.Error(), "big.log:1: line of") {
+		t.Errorf("overlong line: %v", err)
+	}
+	huge := make([]byte, MaxFile+1)
+	if _, err := Read("huge.log", huge, Plain); err == nil || !strings.Contains(err.Error(), "more than the") {
+		t.Errorf("oversized log: %v", err)
+	}
+}
+
+// TestScale: a big log of every format reads in linear time (a quadratic
+// step would take minutes on these).
+func TestScale(t *testing.T) {
+	const n = 40000
+	var plain, mm, platform strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
+		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
+		fmt.Fprintf(&platform, "{\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n")
+	}
+	for _, tc := range []struct {
+		f    Format
+		data string
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}} {
+		tr, err := Read("big.log", []byte(tc.data), tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Render(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package fieldlog
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
+	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
+	plainLine = regexp.MustCompile(`^\s*[<>]`)
+)
+
+// sniffLines is how much of a log detection looks at.
+const sniffLines = 400
+
+// Detect names the format of a log from its content.
+func Detect(file string, data []byte) (Format, error) {
+	ls, _, err := splitLines(file, data)
+	if err != nil {
+		return "", err
+	}
+	return detect(file, ls)
+}
+
+// detect looks at the first lines: lpac's and ModemManager's own markers
+// decide at once; the harness's at.log and a plain transcript need most
+// lines to fit; JSON that is not lpac's is the platform's log.
+func detect(file string, lines []string) (Format, error) {
+	var nonblank, atlog, plain int
+	first := ""
+	for i, l := range lines {
+		if i >= sniffLines {
+			break
+		}
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if first == "" {
+			first = l
+		}
+		nonblank++
+		switch {
+		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
+			return LPAC, nil
+		case mmIO.MatchString(l):
+			return MM, nil
+		case atLogLine.MatchString(l):
+			atlog++
+		}
+		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) {
+			plain++
+		}
+	}
+	t := strings.TrimSpace(first)
+	switch {
+	case nonblank == 0:
+		return "", errAt(file, 0, "no lines to read")
+	case atlog*10 >= nonblank*8:
+		return ATLog, nil
+	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") && strings.ContainsAny(strings.TrimSpace(t[1:])+" ", "{]") && strings.IndexAny(strings.TrimSpace(t[1:])+" ", "{]") == 0:
+		return Platform, nil
+	case plain*2 >= nonblank && plain > 0:
+		return Plain, nil
+	}
+	return "", errAt(file, 0, "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a \">\"/\"<\" transcript); it starts %q", clip(first))
+}

@@ -1,0 +1,63 @@
+package fieldlog
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fuzzReader checks a reader never panics and that whatever it accepts is
+// a well-formed transcript: every answer points at an earlier command,
+// lines lie within the input, times never go backwards.
+func fuzzReader(f *testing.F, format Format, seeds ...string) {
+	for _, s := range seeds {
+		data, err := os.ReadFile(filepath.Join("testdata", s))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64<<10 {
+			return // TestScale covers big logs
+		}
+		tr, err := Read("fuzz.log", data, format)
+		if err != nil {
+			if tr != nil || !strings.HasPrefix(err.Error(), "fuzz.log") {
+				t.Fatalf("error %q with transcript %v", err, tr != nil)
+			}
+			return
+		}
+		lines := strings.Count(string(data), "\n") + 1
+		var last Entry
+		timed := false
+		for i, e := range tr.Entries {
+			if e.Line < 1 || e.Line > lines {
+				t.Fatalf("entry %d: line %d outside 1..%d", i, e.Line, lines)
+			}
+			if e.Cmd >= 0 && (e.Cmd >= i || tr.Entries[e.Cmd].Role != Command) {
+				t.Fatalf("entry %d answers %d, not an earlier command", i, e.Cmd)
+			}
+			if !e.Time.IsZero() {
+				if timed && e.Time.Before(last.Time) {
+					t.Fatalf("entry %d goes back in time", i)
+				}
+				last, timed = e, true
+			}
+		}
+		if err := tr.Render(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzATLog(f *testing.F)    { fuzzReader(f, ATLog, "atlog.log") }
+func FuzzLPAC(f *testing.F)     { fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log") }
+func FuzzMM(f *testing.F)       { fuzzReader(f, MM, "mm.log", "mm-legacy.log") }
+func FuzzPlain(f *testing.F)    { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
+func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
+func FuzzDetect(f *testing.F) {
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "plain.log", "platform.json")
+}

@@ -1,0 +1,97 @@
+package fieldlog
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the readers' output")
+
+// TestGolden reads every log in testdata in its format and compares the
+// rendered transcript with testdata/<log>.golden (go test -update
+// rewrites them after an intended change).
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		format Format
+	}{
+		{"atlog.log", ATLog},
+		{"lpac-old.log", LPAC},
+		{"lpac-txrx.log", LPAC},
+		{"mm.log", MM},
+		{"mm-legacy.log", MM},
+		{"plain.log", Plain},
+		{"plain-ts.log", Plain},
+		{"plain-midnight.log", Plain},
+		{"platform.json", Platform},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tc.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f, err := Detect(tc.file, data); err != nil || f != tc.format {
+				t.Errorf("Detect = %q, %v; want %q", f, err, tc.format)
+			}
+			tr, err := Read(tc.file, data, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := tr.Render(&got); err != nil {
+				t.Fatal(err)
+			}
+			golden := path + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test -update writes it)", err)
+			}
+			if got.String() != string(want) {
+				t.Errorf("transcript of %s differs from %s:\n%s", tc.file, golden, lineDiff(string(want), got.String()))
+			}
+		})
+	}
+}
+
+// lineDiff shows the first differing lines.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + itoa(i+1) + ":\n  want " + a + "\n  got  " + b
+		}
+	}
+	return ""
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func fmtInt(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}

@@ -1,0 +1,152 @@
+package fieldlog
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// lpac's debug lines (driver/apdu/at*.c, euicc/logger.c over its
+// versions): the AT driver's, libeuicc's APDU and HTTP lines.
+var (
+	lpacATOld  = regexp.MustCompile(`^AT_DEBUG:(?: (.*))?$`)
+	lpacAT     = regexp.MustCompile(`^AT_DEBUG_(TX|RX)(?:\((\d+)\.(\d+)\))?:(?: (.*))?$`)
+	lpacAPDUTX = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[TX\] CLA: ([0-9A-Fa-f]{2}), INS: ([0-9A-Fa-f]{2}), P1: ([0-9A-Fa-f]{2}), P2: ([0-9A-Fa-f]{2}), Lc: ([0-9A-Fa-f]{2})(?:, Data:(.*))?$`)
+	lpacAPDURX = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[RX\] SW1: ([0-9A-Fa-f]{2}), SW2: ([0-9A-Fa-f]{2})(?:, Data:(.*))?$`)
+	lpacDebug  = regexp.MustCompile(`^\[(DEBUG|PLEASE REPORT)\]`)
+)
+
+// readLPAC reads lpac's output as a user pastes it: stdout and stderr
+// mixed. The AT driver logs what it reads from the modem ("AT_DEBUG: "
+// in older versions, so commands show only through the modem's echo;
+// "AT_DEBUG_TX:"/"AT_DEBUG_RX:" later, with "(<s>.<ns>)" — seconds and
+// nanoseconds, the latter printed without leading zeros — since the driver
+// opened the port in the newest). libeuicc adds "[DEBUG] [APDU] [TX] CLA:
+// …, Data: …" and "[DEBUG] [APDU] [RX] SW1: …" with LIBEUICC_DEBUG_APDU,
+// and lpac prints one JSON object per step and for the outcome. Other
+// lines (a shell prompt, the user's remarks) are kept as notes.
+func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
+	hasTX := false
+	for _, l := range lines {
+		if m := lpacAT.FindStringSubmatch(l); m != nil && m[1] == "TX" {
+			hasTX = true
+			break
+		}
+	}
+	clock := NoTime
+	var recs []record
+	for i, l := range lines {
+		n := i + 1
+		last := i == len(lines)-1
+		switch m := match(l, lpacAT, lpacATOld, lpacAPDUTX, lpacAPDURX); {
+		case strings.TrimSpace(l) == "":
+		case m.re == lpacAT:
+			r := record{line: n, dir: Host, text: strings.TrimRight(m.sub[4], "\r\n")}
+			if m.sub[1] == "RX" {
+				r.dir = Modem
+			}
+			if m.sub[2] != "" {
+				s, err1 := strconv.ParseInt(m.sub[2], 10, 64)
+				ns, err2 := strconv.ParseInt(m.sub[3], 10, 64)
+				if err1 != nil || err2 != nil || ns >= 1e9 || s > 1<<32 {
+					return nil, errAt(file, n, "driver time (%s.%s): want seconds and nanoseconds", m.sub[2], m.sub[3])
+				}
+				r.t = RelativeEpoch.Add(time.Duration(s)*time.Second + time.Duration(ns))
+				clock = Relative
+			}
+			if r.text != "" {
+				recs = append(recs, r)
+			}
+		case m.re == lpacATOld:
+			if text := strings.TrimRight(m.sub[1], "\r"); text != "" {
+				recs = append(recs, record{line: n, dir: Modem, text: text, echoOnly: !hasTX})
+			}
+		case m.re == lpacAPDUTX:
+			raw, err := hexField(strings.Join(m.sub[1:6], "") + m.sub[6])
+			if err != nil {
+				return nil, errAt(file, n, "APDU line: %v", err)
+			}
+			recs = append(recs, record{line: n, dir: Host, text: strings.TrimSpace(l), apdu: raw, isAPD: true})
+		case m.re == lpacAPDURX:
+			data, err := hexField(m.sub[3])
+			if err != nil {
+				return nil, errAt(file, n, "APDU line: %v", err)
+			}
+			sw, _ := hex.DecodeString(m.sub[1] + m.sub[2])
+			recs = append(recs, record{line: n, dir: Modem, text: strings.TrimSpace(l), apdu: append(data, sw...), isAPD: true})
+		case strings.HasPrefix(l, "{"):
+			ev, err := lpacJSON(l)
+			if err != nil {
+				if last && cut {
+					return nil, errAt(file, n, "the log is cut off inside lpac's JSON line: %v", err)
+				}
+				return nil, errAt(file, n, "lpac JSON line: %v", err)
+			}
+			recs = append(recs, record{line: n, dir: Tool, text: l, event: ev})
+		default:
+			recs = append(recs, record{line: n, dir: Tool, text: l})
+		}
+	}
+	t, err := finish(file, clock, recs, cut)
+	if err != nil {
+		return nil, err
+	}
+	t.ShowsEcho = t.ShowsEcho || !hasTX
+	return t, nil
+}
+
+type matched struct {
+	re  *regexp.Regexp
+	sub []string
+}
+
+func match(l string, res ...*regexp.Regexp) matched {
+	for _, re := range res {
+		if m := re.FindStringSubmatch(l); m != nil {
+			return matched{re, m}
+		}
+	}
+	return matched{}
+}
+
+// hexField reads hex with or without spaces between the bytes.
+func hexField(s string) ([]byte, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("hex %q: %v", clip(s), err)
+	}
+	return b, nil
+}
+
+// lpacJSON decodes one of lpac's output objects.
+func lpacJSON(l string) (*Event, error) {
+	var v struct {
+		Type    string `json:"type"`
+		Payload struct {
+			Code    int             `json:"code"`
+			Message string          `json:"message"`
+			Data    json.RawMessage `json:"data"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(l), &v); err != nil {
+		return nil, err
+	}
+	if v.Type == "" {
+		return nil, fmt.Errorf("no \"type\"")
+	}
+	ev := &Event{Type: v.Type, Code: v.Payload.Code, Message: v.Payload.Message}
+	var s string
+	switch d := v.Payload.Data; {
+	case len(d) == 0 || string(d) == "null":
+	case json.Unmarshal(d, &s) == nil:
+		ev.Data = s
+	default:
+		ev.Data = string(d)
+	}
+	return ev, nil
+}

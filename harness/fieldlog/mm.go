@@ -1,0 +1,210 @@
+package fieldlog
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ModemManager's serial port debug lines (mm-port-serial.c debug_log):
+// "<dbg> [ttyUSB2/at] --> 'AT+CEREG?<CR>'" since 1.14 ("[modem0/ttyUSB2/at]"
+// while the port belongs to a modem), "<debug> (ttyUSB2): --> '…'" before;
+// "[<s>.<µs>]" after the level with --log-timestamps (wall clock) or
+// --log-relative-timestamps; and whatever syslog, the journal or OpenWrt's
+// logread put in front.
+var (
+	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
+	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
+	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
+	mmJournal = regexp.MustCompile(`^([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) `)
+	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)\.(\d+)\]`)
+	mmISO     = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) `)
+	mmLogread = regexp.MustCompile(`^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) `)
+)
+
+// readMM reads a ModemManager debug log. Every serial read is logged as it
+// came, so an answer may be split over several "<--" lines and one "<--"
+// line may hold an answer and a URC; the bytes of each direction are put
+// back together and cut into lines at CR and LF. Other lines (MM's own
+// messages, QMI and MBIM traffic) are kept as notes. A log with more than
+// one AT port reads into one transcript whose entries name their Port.
+func readMM(file string, lines []string, cut bool) (*Transcript, error) {
+	clock := NoTime
+	var recs []record
+	partial := map[string]*mmStream{} // per port and direction
+	for i, l := range lines {
+		n := i + 1
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		t, c := mmTime(l)
+		m := mmIO.FindStringSubmatch(l)
+		if s := mmStamp.FindStringSubmatch(l); s != nil {
+			t, c = mmClock(s[1], s[2])
+		}
+		if m == nil {
+			recs = append(recs, record{line: n, dir: Tool, t: t, text: l})
+			clock = mergeClock(clock, c)
+			continue
+		}
+		clock = mergeClock(clock, c)
+		port := m[3] + m[4]
+		port = strings.TrimSuffix(port, "/at")
+		if k := strings.LastIndexByte(port, '/'); k >= 0 {
+			port = port[k+1:] // modem0/ttyUSB2 → ttyUSB2
+		}
+		body := m[6]
+		if !strings.HasSuffix(body, "'") {
+			if i == len(lines)-1 {
+				return nil, errAt(file, n, "the log is cut off inside a serial %s: no closing quote", map[bool]string{true: "write", false: "read"}[m[5] == "-->"])
+			}
+			return nil, errAt(file, n, "serial data without its closing quote: %q", clip(body))
+		}
+		data := unescapeMM(body[:len(body)-1])
+		dir := Host
+		if m[5] == "<--" {
+			dir = Modem
+		}
+		key := port + string(dir)
+		s := partial[key]
+		if s == nil {
+			s = &mmStream{}
+			partial[key] = s
+		}
+		for _, ln := range s.feed(data, n, t) {
+			recs = append(recs, record{line: ln.line, dir: dir, t: ln.t, text: ln.text, port: port})
+		}
+	}
+	for key, s := range partial {
+		if len(s.buf) > 0 {
+			recs = append(recs, record{line: s.line, dir: Dir(key[len(key)-1]), t: s.t, text: string(s.buf), port: key[:len(key)-1]})
+		}
+	}
+	sortByLine(recs)
+	return finish(file, clock, recs, cut)
+}
+
+// mmClock reads ModemManager's own "[<s>.<µs>]": an epoch time
+// (--log-timestamps) or, below 10^9 s, time since it started
+// (--log-relative-timestamps).
+func mmClock(secs, frac string) (time.Time, Clock) {
+	s, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil || s > 1<<40 {
+		return time.Time{}, NoTime
+	}
+	if len(frac) > 9 {
+		frac = frac[:9]
+	}
+	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	if s >= 1e9 {
+		return time.Unix(s, ns).UTC(), Absolute
+	}
+	return RelativeEpoch.Add(time.Duration(s)*time.Second + time.Duration(ns)), Relative
+}
+
+// mergeClock keeps the first kind of time a log shows.
+func mergeClock(have, c Clock) Clock {
+	if have == NoTime {
+		return c
+	}
+	return have
+}
+
+// mmTime reads the time a syslog, journal or logread prefix gives.
+func mmTime(l string) (time.Time, Clock) {
+	if m := mmISO.FindStringSubmatch(l); m != nil {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
+			if t, err := time.Parse(layout, m[1]); err == nil {
+				return t, Absolute
+			}
+		}
+	}
+	if m := mmLogread.FindStringSubmatch(l); m != nil {
+		if t, err := time.Parse("Jan 2 15:04:05 2006", m[1]+" "+m[2]+" "+m[3]+" "+m[4]); err == nil {
+			return t, Absolute
+		}
+	}
+	if m := mmJournal.FindStringSubmatch(l); m != nil {
+		mon := strings.ToUpper(m[1][:1]) + strings.ToLower(m[1][1:])
+		if t, err := time.Parse("Jan 2 15:04:05.999999999", mon+" "+m[2]+" "+m[3]); err == nil {
+			return t, Absolute // year 0: the journal's short form has none
+		}
+	}
+	return time.Time{}, NoTime
+}
+
+// unescapeMM undoes debug_log's escapes: <CR>, <LF>, and \<decimal> for
+// other unprintable bytes (signed in ModemManager before 1.0).
+func unescapeMM(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "<CR>"):
+			b.WriteByte('\r')
+			i += 3
+		case strings.HasPrefix(s[i:], "<LF>"):
+			b.WriteByte('\n')
+			i += 3
+		case s[i] == '\\':
+			j := i + 1
+			if j < len(s) && s[j] == '-' {
+				j++
+			}
+			k := j
+			for k < len(s) && k-j < 3 && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if n, err := strconv.Atoi(s[i+1 : k]); err == nil && k > j && n >= -128 && n <= 255 {
+				b.WriteByte(byte(n))
+				i = k - 1
+				continue
+			}
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// mmStream cuts one direction's bytes into lines.
+type mmStream struct {
+	buf  []byte
+	line int // where buf started
+	t    time.Time
+}
+
+type mmLine struct {
+	line int
+	t    time.Time
+	text string
+}
+
+func (s *mmStream) feed(data string, line int, t time.Time) []mmLine {
+	var out []mmLine
+	for _, c := range []byte(data) {
+		if c == '\r' || c == '\n' {
+			if len(s.buf) > 0 {
+				out = append(out, mmLine{s.line, s.t, string(s.buf)})
+				s.buf = s.buf[:0]
+			}
+			continue
+		}
+		if len(s.buf) == 0 {
+			s.line, s.t = line, t
+		}
+		if len(s.buf) < MaxLine {
+			s.buf = append(s.buf, c)
+		}
+	}
+	return out
+}
+
+// sortByLine orders records by the line they started on (stable: the
+// pieces of one line keep their order).
+func sortByLine(recs []record) {
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].line < recs[j].line })
+}

@@ -1,0 +1,213 @@
+package fieldlog
+
+import (
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
+)
+
+// record is one line as a reader found it, before the conversation is
+// put together.
+type record struct {
+	line int
+	dir  Dir
+	t    time.Time // zero: no time
+	text string
+	port string
+	// apdu holds the bytes of an APDU line an LPA's library printed
+	// (dir Host: command; Modem: response data and SW).
+	apdu  []byte
+	isAPD bool
+	event *Event
+	// echoOnly marks a modem line of a log that shows commands only
+	// through their echo (lpac's old "AT_DEBUG: " lines): a line that
+	// reads as a command is both the command and its echo.
+	echoOnly bool
+}
+
+// normalise puts the records of one log together: pairs every command
+// with its echo, information lines and final result, tells unsolicited
+// result codes apart, splits lines that ran into each other, decodes the
+// APDUs, and checks that times never go backwards and that the log does
+// not end inside an answer.
+func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool) (*Transcript, error) {
+	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho}
+	var lastT time.Time
+	lastLine := 0 // 0: no timed line yet
+	type conv struct {
+		cmd               int // index of the command awaiting its final result, -1 none
+		echoed, answering bool
+		// prev is the command before cmd when its final result had not
+		// come yet: a modem that ends a final result without a line feed
+		// shows it at the start of the next command's echo.
+		prev int
+	}
+	ports := map[string]*conv{}
+	portOf := func(p string) *conv {
+		c := ports[p]
+		if c == nil {
+			c = &conv{cmd: -1, prev: -1}
+			ports[p] = c
+		}
+		return c
+	}
+	add := func(e Entry) {
+		t.Entries = append(t.Entries, e)
+	}
+	for _, r := range recs {
+		if !r.t.IsZero() {
+			if lastLine > 0 && r.t.Before(lastT) {
+				return nil, errAt(file, r.line, "time %s is before the %s of line %d: timestamps out of order",
+					stamp(clock, r.t), stamp(clock, lastT), lastLine)
+			}
+			lastT, lastLine = r.t, r.line
+		}
+		base := Entry{File: file, Line: r.line, Dir: r.dir, Time: r.t, Port: r.port, Cmd: -1, Event: r.event}
+		c := portOf(r.port)
+		switch {
+		case r.dir == Tool || r.isAPD:
+			e := base
+			e.Role, e.Text = Note, r.text
+			if r.isAPD {
+				e.APDU = &APDU{Raw: r.apdu, Response: r.dir == Modem}
+			}
+			add(e)
+			continue
+		case r.dir == Host:
+			e := base
+			e.Role, e.Text = Command, r.text
+			add(e)
+			c.prev = c.cmd
+			c.cmd, c.echoed, c.answering = len(t.Entries)-1, false, false
+			if strings.Contains(r.text, " (ignored: ") {
+				c.cmd = -1 // the emulated modem logs a line it dropped
+			}
+			continue
+		}
+		pieces := splitJoined(r.text)
+		for k, piece := range pieces {
+			e := base
+			e.Text, e.Joined = piece, k > 0
+			switch {
+			case k == 0 && len(pieces) > 1 && c.prev >= 0 && c.cmd >= 0 && !c.echoed && pieces[1] == t.Entries[c.cmd].Text &&
+				at.Classify(piece).Kind.IsFinal():
+				// The last command's final result, run into this one's echo.
+				e.Role, e.Cmd = Final, c.prev
+				c.prev = -1
+			case r.echoOnly && c.cmd < 0 && looksLikeCommand(piece):
+				// The echo is all the log shows of the command.
+				cmd := e
+				cmd.Dir, cmd.Role, cmd.Joined = Host, Command, false
+				add(cmd)
+				c.cmd, c.echoed, c.answering = len(t.Entries)-1, true, false
+				e.Role, e.Cmd = Echo, c.cmd
+			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
+				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
+			default:
+				res := at.Classify(piece)
+				switch {
+				case res.Kind.IsFinal() && c.cmd >= 0:
+					e.Role, e.Cmd = Final, c.cmd
+					c.cmd, c.prev = -1, -1
+				case res.Kind.IsFinal():
+					e.Role = Final // a final result nobody asked for
+				case c.cmd >= 0 && !unsolicited(piece, t.Entries[c.cmd].Text):
+					e.Role, e.Cmd, c.answering = Info, c.cmd, true
+				default:
+					e.Role = URC
+				}
+			}
+			add(e)
+		}
+		if len(t.Entries) > MaxEntries {
+			return nil, errAt(file, r.line, "more than %d entries", MaxEntries)
+		}
+	}
+	for _, c := range ports {
+		if c.cmd >= 0 {
+			e := t.Entries[c.cmd]
+			what := "the log ends"
+			if cut {
+				what = "the log is cut off (its last line has no line ending)"
+			}
+			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?", what, e.Text)
+		}
+	}
+	if len(t.Entries) == 0 {
+		return nil, errAt(file, 0, "no %s lines in the log", "conversation")
+	}
+	decodeAPDUs(t)
+	return t, nil
+}
+
+func stamp(c Clock, t time.Time) string {
+	switch {
+	case c == Relative:
+		return t.Sub(RelativeEpoch).String()
+	case t.Year() == 0:
+		return t.Format("Jan 02 15:04:05.000000")
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// splitJoined cuts a modem line where a final result code ran straight on
+// into the echo of the next command ("OK" + "AT+CGLA=…", with or without
+// the CR between them), as a modem that ends its final result without a
+// line feed shows it.
+func splitJoined(s string) []string {
+	var out []string
+	for {
+		if i := strings.IndexByte(s, '\r'); i >= 0 {
+			if i > 0 {
+				out = append(out, s[:i])
+			}
+			s = s[i+1:]
+			continue
+		}
+		cut := false
+		for _, f := range []string{"OK", "ERROR"} {
+			if len(s) > len(f) && strings.HasPrefix(s, f) && looksLikeCommand(s[len(f):]) {
+				out = append(out, f)
+				s = s[len(f):]
+				cut = true
+				break
+			}
+		}
+		if !cut {
+			if s != "" || len(out) == 0 {
+				out = append(out, s)
+			}
+			return out
+		}
+	}
+}
+
+// looksLikeCommand reports a line that starts a command ("AT…", any case).
+func looksLikeCommand(s string) bool {
+	return len(s) >= 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'T' || s[1] == 't') && at.Classify(s).Kind == at.Info
+}
+
+// urcPrefixes start unsolicited result codes (TS 27.007 and the vendors'
+// own), by the command name a solicited answer would carry.
+var urcPrefixes = []string{
+	"+CEREG:", "+CREG:", "+CGREG:", "+C5GREG:", "+CUSATP:", "+CUSATEND", "+QUSIM:", "+QIND:", "+QSTK",
+	"+CTZV:", "+CTZE:", "+CIEV:", "+CMTI:", "+CRING:", "+CGEV:", "+STIN:", "+CPIN:", "+SIMCARD:",
+	"^SIMST:", "+CCLK:", "+PACSP", "+QNETDEVSTATUS",
+}
+
+// unsolicited reports whether line, arriving while cmd awaits its final
+// result, is a URC rather than cmd's answer: RDY, or a URC prefix that is
+// not cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?).
+func unsolicited(line, cmd string) bool {
+	if line == "RDY" {
+		return true
+	}
+	for _, p := range urcPrefixes {
+		if strings.HasPrefix(line, p) {
+			name := strings.TrimSuffix(p, ":")
+			return !strings.HasPrefix(strings.ToUpper(cmd), "AT"+name)
+		}
+	}
+	return false
+}

@@ -1,0 +1,75 @@
+package fieldlog
+
+import (
+	"strings"
+	"time"
+)
+
+// readPlain reads a ">"/"<" transcript: each line "[time] > text" (host to
+// modem) or "[time] < text" (modem to host), the space after the marker
+// optional; a line without a marker continues the previous one's
+// direction (a sniffer printing a multi-line read); "#" starts a note.
+// The time, if any, is an RFC 3339 or "2006-01-02 15:04:05.000" time, a
+// time of day, or seconds since the start ("[12.345]"), bracketed or not.
+func readPlain(file string, lines []string) (*Transcript, error) {
+	var recs []record
+	clock := NoTime
+	var last time.Time
+	var dir Dir
+	var dirTime time.Time
+	for i, l := range lines {
+		n := i + 1
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		t, c, rest := splitStamp(l)
+		if c != NoTime {
+			switch {
+			case clock == NoTime:
+				clock = c
+			case clock != c:
+				return nil, errAt(file, n, "a %s time among %s ones", c, clock)
+			}
+			if clock == Absolute && t.Year() == 0 && !last.IsZero() && t.Before(last) && last.Sub(t) > 12*time.Hour {
+				t = t.Add(24 * time.Hour * time.Duration(1+int(last.Sub(t)/(24*time.Hour)))) // past midnight
+			}
+			last = t
+		}
+		if rest == "" {
+			continue
+		}
+		switch rest[0] {
+		case '>', '<':
+			dir, dirTime = Dir(rest[0]), t
+			text := strings.TrimPrefix(rest[1:], " ")
+			if text == "" {
+				continue
+			}
+			recs = append(recs, record{line: n, dir: dir, t: t, text: text})
+		case '#':
+			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimSpace(rest[1:])})
+		default:
+			if dir == 0 {
+				return nil, errAt(file, n, "a line before any \">\" or \"<\" line: %q", clip(l))
+			}
+			if c == NoTime {
+				t = dirTime
+			}
+			recs = append(recs, record{line: n, dir: dir, t: t, text: rest})
+		}
+	}
+	return finish(file, clock, recs, false)
+}
+
+// splitStamp takes a leading timestamp off a line.
+func splitStamp(l string) (time.Time, Clock, string) {
+	m := leadingStamp.FindStringSubmatch(l)
+	if m == nil {
+		return time.Time{}, NoTime, l
+	}
+	t, c, ok := parseStamp(m[1])
+	if !ok {
+		return time.Time{}, NoTime, l
+	}
+	return t, c, m[2]
+}

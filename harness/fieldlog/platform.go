@@ -1,0 +1,174 @@
+package fieldlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"sort"
+	"time"
+)
+
+// Request is one request the management platform logged
+// (GET /v1/inspect/received, docs/platform-api.md), with the card's
+// fields read from its body.
+type Request struct {
+	File   string
+	Line   int // where the entry starts in File
+	Index  int
+	Time   time.Time
+	Method string
+	Path   string
+	Status int
+	Error  string
+	Body   string
+	// From the body (card routes):
+	EID, ICCID, Kind, Operator, PLMN, HomePLMN, ServingPLMN string
+	Signal                                                 []Signal
+}
+
+// Signal is one visible network a preferred-list request reports.
+type Signal struct {
+	PLMN string `json:"plmn"`
+	RSRP int    `json:"rsrp"`
+}
+
+type inspectEntry struct {
+	Index      int       `json:"index"`
+	T          time.Time `json:"t"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	Body       string    `json:"body"`
+	BodySize   int       `json:"body_size"`
+	BodySHA256 string    `json:"body_sha256"`
+	Truncated  bool      `json:"truncated"`
+	Error      string    `json:"error"`
+}
+
+// readPlatform reads the platform's request log: pages of GET
+// /v1/inspect/received one after the other (or in a JSON array), or its
+// entries one JSON object per line.
+func readPlatform(file string, data []byte) (*Transcript, error) {
+	t := &Transcript{File: file, Format: Platform, Clock: Absolute}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var starts []int // offset of every line's first byte
+	starts = append(starts, 0)
+	for i, c := range data {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	lineAt := func(off int64) int {
+		return sort.Search(len(starts), func(i int) bool { return int64(starts[i]) > off })
+	}
+	// at finds where raw, a slice of data found at or after from, starts.
+	at := func(raw json.RawMessage, from int64) int64 {
+		if i := bytes.Index(data[from:], raw); i >= 0 {
+			return from + int64(i)
+		}
+		return from
+	}
+	var entry func(raw json.RawMessage, off int64) error
+	entry = func(raw json.RawMessage, off int64) error {
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case len(raw) > 0 && raw[0] == '[':
+			var list []json.RawMessage
+			if err := json.Unmarshal(raw, &list); err != nil {
+				return errAt(file, lineAt(off), "%v", err)
+			}
+			pos := off
+			for _, r := range list {
+				pos = at(r, pos)
+				if err := entry(r, pos); err != nil {
+					return err
+				}
+				pos += int64(len(r))
+			}
+			return nil
+		case len(raw) == 0 || raw[0] != '{':
+			return errAt(file, lineAt(off), "want a JSON object (a page of /v1/inspect/received or one entry)")
+		}
+		var page struct {
+			Entries []json.RawMessage `json:"entries"`
+			Method  string            `json:"method"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return errAt(file, lineAt(off), "%v", err)
+		}
+		if page.Entries != nil {
+			pos := off
+			for _, r := range page.Entries {
+				pos = at(r, pos)
+				if err := entry(r, pos); err != nil {
+					return err
+				}
+				pos += int64(len(r))
+			}
+			return nil
+		}
+		var e inspectEntry
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&e); err != nil {
+			return errAt(file, lineAt(off), "request entry: %v", err)
+		}
+		if e.Method == "" || e.Path == "" || e.T.IsZero() || e.Status == 0 {
+			return errAt(file, lineAt(off), "a request entry wants t, method, path and status")
+		}
+		r := Request{File: file, Line: lineAt(off), Index: e.Index, Time: e.T, Method: e.Method, Path: e.Path,
+			Status: e.Status, Error: e.Error, Body: e.Body}
+		var b struct {
+			EID         string   `json:"eid"`
+			ICCID       string   `json:"iccid"`
+			Kind        string   `json:"kind"`
+			Operator    string   `json:"operator"`
+			PLMN        string   `json:"plmn"`
+			HomePLMN    string   `json:"home_plmn"`
+			ServingPLMN string   `json:"serving_plmn"`
+			Signal      []Signal `json:"signal"`
+		}
+		if json.Unmarshal([]byte(e.Body), &b) == nil {
+			r.EID, r.ICCID, r.Kind, r.Operator, r.PLMN = b.EID, b.ICCID, b.Kind, b.Operator, b.PLMN
+			r.HomePLMN, r.ServingPLMN, r.Signal = b.HomePLMN, b.ServingPLMN, b.Signal
+		}
+		if n := len(t.Requests); n > 0 && r.Time.Before(t.Requests[n-1].Time) {
+			p := t.Requests[n-1]
+			return errAt(file, r.Line, "time %s is before the %s of line %d: timestamps out of order",
+				r.Time.Format(time.RFC3339Nano), p.Time.Format(time.RFC3339Nano), p.Line)
+		}
+		if len(t.Requests) >= MaxEntries {
+			return errAt(file, r.Line, "more than %d requests", MaxEntries)
+		}
+		t.Requests = append(t.Requests, r)
+		return nil
+	}
+	for {
+		off := dec.InputOffset()
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var se *json.SyntaxError
+			switch {
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				return nil, errAt(file, lineAt(int64(len(data))), "the log is cut off inside a JSON value that starts on line %d", lineAt(off+1))
+			case errors.As(err, &se):
+				return nil, errAt(file, lineAt(se.Offset), "not JSON: %v", err)
+			}
+			return nil, errAt(file, lineAt(off), "%v", err)
+		}
+		// Decode reads past leading space: find where the value starts.
+		start := off + int64(len(data[off:])-len(bytes.TrimLeft(data[off:], " \t\r\n")))
+		if err := entry(raw, start); err != nil {
+			return nil, err
+		}
+	}
+	if len(t.Requests) == 0 {
+		return nil, errAt(file, 0, "no requests in the platform log")
+	}
+	return t, nil
+}

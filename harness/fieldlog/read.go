@@ -1,0 +1,158 @@
+package fieldlog
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on what a log can make a reader hold.
+const (
+	// MaxFile is the largest log read: a day of ModemManager debug output
+	// or a long lpac session with HTTP bodies fits.
+	MaxFile = 32 << 20
+	// MaxLine is the longest line (lpac's HTTP debug lines carry whole
+	// bound profile packages in base64).
+	MaxLine = 1 << 20
+	// MaxEntries bounds a transcript.
+	MaxEntries = 1 << 20
+)
+
+// ReadFile reads the log at path in format f ("" detects it).
+func ReadFile(path string, f Format) (*Transcript, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if fi.Size() > MaxFile {
+		return nil, errAt(path, 0, "%d bytes, more than the %d a log may have", fi.Size(), MaxFile)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Read(path, data, f)
+}
+
+// Read reads a log held in data; file names it in errors and entries. An
+// empty format is detected from the content (Detect).
+func Read(file string, data []byte, f Format) (*Transcript, error) {
+	if len(data) > MaxFile {
+		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
+	}
+	ls, cut, err := splitLines(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if f == "" {
+		if f, err = detect(file, ls); err != nil {
+			return nil, err
+		}
+	}
+	var t *Transcript
+	switch f {
+	case ATLog:
+		t, err = readATLog(file, ls)
+	case LPAC:
+		t, err = readLPAC(file, ls, cut)
+	case MM:
+		t, err = readMM(file, ls, cut)
+	case Plain:
+		t, err = readPlain(file, ls)
+	case Platform:
+		t, err = readPlatform(file, data)
+	default:
+		return nil, errAt(file, 0, "unknown log format %q (known: %s)", f, formatList())
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.File, t.Format = file, f
+	return t, nil
+}
+
+func formatList() string {
+	var s []string
+	for _, f := range Formats {
+		s = append(s, string(f))
+	}
+	return strings.Join(s, ", ")
+}
+
+// splitLines cuts data into lines (LF, CR LF), refuses binary data and
+// overlong lines, and drops the ANSI colour sequences lpac writes on a
+// terminal. cut reports a last line without its line ending.
+func splitLines(file string, data []byte) (lines []string, cut bool, err error) {
+	if len(data) == 0 {
+		return nil, false, errAt(file, 0, "empty log")
+	}
+	n := 0
+	for len(data) > 0 {
+		n++
+		i := bytes.IndexByte(data, '\n')
+		var l []byte
+		if i < 0 {
+			l, data, cut = data, nil, true
+		} else {
+			l, data = data[:i], data[i+1:]
+		}
+		if len(l) > MaxLine {
+			return nil, false, errAt(file, n, "line of %d bytes, more than %d", len(l), MaxLine)
+		}
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		s, err := textLine(l)
+		if err != nil {
+			return nil, false, errAt(file, n, "%v: not a text log", err)
+		}
+		lines = append(lines, s)
+		if len(lines) > MaxEntries {
+			return nil, false, errAt(file, n, "more than %d lines", MaxEntries)
+		}
+	}
+	return lines, cut, nil
+}
+
+// textLine checks one line is text and strips ANSI SGR sequences (ESC [
+// … m). A CR inside a line is kept: it is where a modem's output ran on
+// without a line feed.
+func textLine(l []byte) (string, error) {
+	if !utf8.Valid(l) {
+		i := 0
+		for i < len(l) {
+			r, size := utf8.DecodeRune(l[i:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			i += size
+		}
+		return "", fmt.Errorf("binary data (byte 0x%02x at column %d, not UTF-8)", l[i], i+1)
+	}
+	var b strings.Builder
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
+			j := i + 2
+			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
+				j++
+			}
+			if j < len(l) && l[j] == 'm' {
+				i = j
+				continue
+			}
+			return "", fmt.Errorf("binary data (escape sequence at column %d)", i+1)
+		case c == '\t' || c == '\r':
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			return "", fmt.Errorf("binary data (byte 0x%02x at column %d)", c, i+1)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,99 @@
+package fieldlog
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Render writes the transcript one entry a line, as people read it and
+// the golden tests compare it:
+//
+//	lpac.log:12  +0.013s  >  command  AT+CGLA=1,16,"81E2910003BF2D00"  [STORE DATA GetProfilesInfo block 0 (last)]
+//
+// file:line of the log, the time since the first timed entry (absent
+// when the log has none), direction, role, the text (control characters
+// escaped), "(joined)" for a line that ran on, and the APDU's summary.
+func (t *Transcript) Render(w io.Writer) error {
+	base := filepath.Base(t.File)
+	for _, e := range t.Entries {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s:%d", base, e.Line)
+		if off, ok := t.Offset(e); ok {
+			fmt.Fprintf(&b, "  %s", FormatOffset(off))
+		}
+		fmt.Fprintf(&b, "  %c  %-7s  %s", e.Dir, e.Role, Escape(e.Text))
+		if e.Port != "" {
+			fmt.Fprintf(&b, "  (%s)", e.Port)
+		}
+		if e.Joined {
+			b.WriteString("  (joined)")
+		}
+		if e.Cmd >= 0 && e.Role != Echo && e.Role != Command {
+			fmt.Fprintf(&b, "  (to line %d)", t.Entries[e.Cmd].Line)
+		}
+		if e.APDU != nil && e.APDU.Summary != "" {
+			fmt.Fprintf(&b, "  [%s]", e.APDU.Summary)
+		}
+		if e.Event != nil {
+			fmt.Fprintf(&b, "  {%s %s %d}", e.Event.Type, e.Event.Message, e.Event.Code)
+		}
+		b.WriteByte('\n')
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+	}
+	for _, r := range t.Requests {
+		line := fmt.Sprintf("%s:%d  %s  %s %s %d", base, r.Line, r.Time.Format(time.RFC3339Nano), r.Method, r.Path, r.Status)
+		if r.Kind != "" {
+			line += " kind=" + r.Kind
+		}
+		if r.Operator != "" {
+			line += " operator=" + r.Operator
+		}
+		if r.ServingPLMN != "" {
+			line += " serving=" + r.ServingPLMN
+		}
+		for _, s := range r.Signal {
+			line += fmt.Sprintf(" %s:%d", s.PLMN, s.RSRP)
+		}
+		if r.Error != "" {
+			line += " error=" + strconv.Quote(r.Error)
+		}
+		if _, err := io.WriteString(w, line+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FormatOffset writes a time since the start as +1h02m03.004s-like text.
+func FormatOffset(d time.Duration) string {
+	return "+" + d.Round(time.Millisecond).String()
+}
+
+// Escape shows control characters of a line as <CR>, <LF>, <^Z>, \xNN.
+func Escape(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\r':
+			b.WriteString("<CR>")
+		case r == '\n':
+			b.WriteString("<LF>")
+		case r == 0x1a:
+			b.WriteString("<^Z>")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,215 @@
+// Package fieldlog reads the logs people have of a modem conversation —
+// the harness's own at.log, lpac's debug output, ModemManager debug logs,
+// plain ">"/"<" transcripts with or without timestamps, and the management
+// platform's request log — into one normalised transcript: who sent each
+// line, when (absolute, relative to the tool's start, or not known), the
+// line, what it is (command, echo, information text, final result,
+// unsolicited result code) and, for the APDUs carried by +CSIM and +CGLA
+// (or printed by the LPA's library), the ES10 function they belong to.
+//
+// It is host-side: it imports codecs and protocol decoders, no emulator,
+// so it reads a log from a real modem the same as one from the rig. Every
+// reader is bounded (file size, line length, entries) and answers bad input
+// — binary data, a record cut off, timestamps going backwards, a file in no
+// known format — with an error naming the file and line.
+package fieldlog
+
+import (
+	"fmt"
+	"time"
+)
+
+// Format names a log format (fixtures/field/README.md shows each).
+type Format string
+
+const (
+	// ATLog is the harness's at.log: "<RFC 3339 time> > line", "< line",
+	// "# note" (emulated runs, lab runs, lab recordings).
+	ATLog Format = "atlog"
+	// LPAC is lpac's debug output: AT_DEBUG lines (old "AT_DEBUG: ", and
+	// "AT_DEBUG_TX/RX" with or without the driver's clock), libeuicc's
+	// "[DEBUG] [APDU] [TX]/[RX]" and "[DEBUG] [HTTP]" lines, and the JSON
+	// lines lpac prints ({"type":"progress",…}).
+	LPAC Format = "lpac"
+	// MM is a ModemManager debug log: "[ttyUSB2/at] --> 'AT…<CR>'" and
+	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form), with or
+	// without MM's own timestamps and a syslog or journal prefix.
+	MM Format = "mm"
+	// Plain is a ">"/"<" transcript, optionally timestamped.
+	Plain Format = "plain"
+	// Platform is the management platform's request log: the pages of
+	// GET /v1/inspect/received (docs/platform-api.md), or its entries one
+	// JSON object per line.
+	Platform Format = "platform"
+)
+
+// Formats lists the formats in detection order.
+var Formats = []Format{ATLog, LPAC, MM, Platform, Plain}
+
+// Dir says who wrote a line.
+type Dir byte
+
+const (
+	Host  Dir = '>' // host to modem
+	Modem Dir = '<' // modem to host
+	Tool  Dir = '#' // the logging tool's own line: a note, lpac's JSON, a ModemManager message
+)
+
+// Role says what a line is in the conversation.
+type Role int
+
+const (
+	Note    Role = iota // Tool lines
+	Command             // a command line from the host
+	Echo                // the modem repeating the command line (ATE1)
+	Info                // information text answering the command in progress
+	Final               // the final result code: OK, ERROR, +CME ERROR: …
+	URC                 // an unsolicited result code
+)
+
+var roleNames = [...]string{"note", "command", "echo", "info", "final", "urc"}
+
+func (r Role) String() string {
+	if int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// Clock says what the times of a transcript mean.
+type Clock int
+
+const (
+	// NoTime: the log has no timestamps; only the order is known.
+	NoTime Clock = iota
+	// Absolute: wall-clock times (a date may be missing: a journal's
+	// "Mar 02 10:00:01" or a bare time of day has year 0).
+	Absolute
+	// Relative: time since the tool started (lpac's driver clock,
+	// ModemManager's relative timestamps, "[12.345]").
+	Relative
+)
+
+var clockNames = [...]string{"none", "absolute", "relative"}
+
+func (c Clock) String() string {
+	if int(c) < len(clockNames) {
+		return clockNames[c]
+	}
+	return fmt.Sprintf("Clock(%d)", int(c))
+}
+
+// Entry is one line of the normalised transcript.
+type Entry struct {
+	File string // the log it came from
+	Line int    // 1-based line in File
+	Dir  Dir
+	Role Role
+	// Time is when the line was logged: a wall-clock time (Absolute) or
+	// RelativeEpoch plus the offset (Relative); zero under NoTime.
+	Time time.Time
+	// Text is the AT line without its line ending (Host, Modem), or the
+	// tool's text (Tool).
+	Text string
+	// Joined marks a modem line that ran on from the previous one without
+	// a line break (the echo of a command written right after the last
+	// answer's final result, as some modems do).
+	Joined bool
+	// Cmd is the index in the transcript of the command this line answers
+	// or echoes; -1 for commands themselves, URCs and notes.
+	Cmd int
+	// Port is the AT port a ModemManager log names ("ttyUSB2"); "" else.
+	Port string
+	// APDU is set on +CSIM/+CGLA commands and their answers, and on the
+	// APDU lines an LPA's library printed itself.
+	APDU *APDU
+	// Event is set on lpac's JSON lines.
+	Event *Event
+}
+
+// Event is one of lpac's JSON output lines ({"type":…,"payload":{…}}).
+type Event struct {
+	Type    string // progress, lpa, driver
+	Code    int
+	Message string // the step: es10b_load_bound_profile_package, euicc_init, …
+	Data    string // payload.data as text ("" for null)
+}
+
+// RelativeEpoch is the zero of Relative times.
+var RelativeEpoch = time.Unix(0, 0).UTC()
+
+// Transcript is one log, read and normalised.
+type Transcript struct {
+	File   string
+	Format Format
+	Clock  Clock
+	// ShowsEcho is false for a log that never shows the modem's echo (the
+	// harness's emulated at.log is the modem's side: it logs the command
+	// it received, not the echo it sent).
+	ShowsEcho bool
+	Entries   []Entry
+	// Requests holds the platform log's requests (Format Platform).
+	Requests []Request
+
+	first     time.Time // the first entry's time, once looked up
+	firstSeen bool
+}
+
+// Offset is e's time since the first timed entry of t; ok is false when
+// the transcript has no times.
+func (t *Transcript) Offset(e Entry) (time.Duration, bool) {
+	if t.Clock == NoTime || e.Time.IsZero() {
+		return 0, false
+	}
+	if !t.firstSeen {
+		for _, f := range t.Entries {
+			if !f.Time.IsZero() {
+				t.first = f.Time
+				break
+			}
+		}
+		t.firstSeen = true
+	}
+	return e.Time.Sub(t.first), true
+}
+
+// Commands returns the indexes of the command entries, in order.
+func (t *Transcript) Commands() []int {
+	var out []int
+	for i, e := range t.Entries {
+		if e.Role == Command {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Answer returns the lines answering the command at index i (echo, info,
+// final), in order.
+func (t *Transcript) Answer(i int) []Entry {
+	var out []Entry
+	for _, e := range t.Entries[i+1:] {
+		if e.Cmd == i {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Error is a problem with a log, at a line (0: the file as a whole).
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+func errAt(file string, line int, format string, args ...any) *Error {
+	return &Error{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
