@@ -24,7 +24,7 @@ type Request struct {
 	Body   string
 	// From the body (card routes):
 	EID, ICCID, Kind, Operator, PLMN, HomePLMN, ServingPLMN string
-	Signal                                                 []Signal
+	Signal                                                  []Signal
 }
 
 // Signal is one visible network a preferred-list request reports.
