@@ -5,7 +5,7 @@ package euicc
 // answers 9000 without data until the last segment or the first error, then
 // returns the signed ProfileInstallationResult (BF37), which it also keeps
 // as a pending notification. Nothing is installed unless every segment
-// verified.
+// verified; after a refusal the session waits only for CancelSession.
 
 import (
 	"errors"
@@ -44,6 +44,10 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 		return nil, apdu.SWOK
 	}
 	c.sess = nil
+	if err != nil {
+		// Refused: only a CancelSession for this transaction is left.
+		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, ended: true}
+	}
 	meta, pe := sess.loader.Result()
 	data := rsp.ProfileInstallationResultData{TransactionID: sess.txID,
 		Notification: rsp.NotificationMetadata{Event: rsp.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}
@@ -56,7 +60,7 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	} else {
 		p := c.installProfile(pe, sess.serverAddress)
 		data.OK, data.AID = true, p.AID
-		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
+		c.cfg.Log.Emit(eventlog.EUICC, KindProfileInstalled, eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
 	}
 	pir, ok := c.signInstallResult(data)
 	if !ok {

@@ -123,7 +123,7 @@ func kinds(log *eventlog.Log, actor string) string {
 	var k []string
 	for _, e := range log.Events() {
 		if e.Actor == actor {
-			k = append(k, e.Kind)
+			k = append(k, string(e.Kind))
 		}
 	}
 	return strings.Join(k, " ")
@@ -155,8 +155,8 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if ref.Details.Qualifier != stk.RefreshUICCReset {
 		t.Fatalf("REFRESH %+v", ref)
 	}
-	want := "roaming_detected preferred_list_requested preferred_list_received profile_not_preinstalled download_requested " +
-		"mutual_auth profile_installed notification_sent notification_sent download_result profile_enabled"
+	want := "roaming_detected mode preferred_list_requested preferred_list_received cycle_started attempt profile_not_preinstalled download_requested mode " +
+		"mutual_auth profile_installed notification_sent download_result mode notification_sent profile_enabled mode"
 	if got := kinds(log, "euicc"); got != want {
 		t.Fatalf("card events\n got: %s\nwant: %s", got, want)
 	}
@@ -232,12 +232,11 @@ func TestNotificationsNeverLost(t *testing.T) {
 	r.c.Reset()
 	r.tm.lastSW = 0
 	r.tm.boot()
-	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement))
+	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement)) // the periodic check
+	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement)) // the attach wait on the new profile
 	// The notifications wait for a bearer: the terminal attaches.
 	r.tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "20801", TAC: 1, CellID: 2}))
-	for n := 0; r.tm.lastSW>>8 == 0x91 && n < 6; n++ {
-		r.tm.relay(1000)
-	}
+	r.tm.relayAll(1000, 12)
 	sent := map[string]bool{}
 	for _, e := range r.log.Kind("notification_sent") {
 		sent[e.Fields["kind"].(string)+">"+e.Fields["to"].(string)] = true

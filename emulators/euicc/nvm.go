@@ -17,7 +17,9 @@ type nvmImage struct {
 	Version  int          `json:"version"`
 	EID      string       `json:"eid"`
 	Profiles []nvmProfile `json:"profiles"`
-	Applet   applet.State `json:"applet"`
+	// Applet is the applet's state (applet.DecodeState reads it, and
+	// migrates the format of earlier versions).
+	Applet json.RawMessage `json:"applet"`
 	// Notifications pending delivery (SGP.22 §3.5), carried across
 	// NVM/Restore until NotificationSent.
 	Notifications []Notification `json:"notifications"`
@@ -52,7 +54,14 @@ type Notification struct {
 func (c *Card) NVM() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...), NotifSeq: c.notifSeq}
+	st := []byte("null") // the applet never ran: nothing to resume
+	if c.appletState.Version != 0 {
+		var err error
+		if st, err = json.Marshal(c.appletState); err != nil {
+			return nil, fmt.Errorf("euicc: encode applet state: %w", err)
+		}
+	}
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: st, Notifications: append([]Notification{}, c.notifications...), NotifSeq: c.notifSeq}
 	for _, p := range c.profiles {
 		img.Profiles = append(img.Profiles, nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
@@ -105,7 +114,14 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		}
 		c.profiles = append(c.profiles, &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size})
 	}
-	c.appletState = img.Applet
+	st, err := applet.DecodeState(img.Applet)
+	if err != nil {
+		return nil, fmt.Errorf("euicc: NVM: %w", err)
+	}
+	if err := applet.CheckState(st, c.appletProfiles()); err != nil {
+		return nil, fmt.Errorf("euicc: NVM: %w", err)
+	}
+	c.appletState = st
 	if len(img.Notifications) > maxPending || img.NotifSeq < 0 {
 		return nil, fmt.Errorf("euicc: NVM: %d pending notifications, sequence %d", len(img.Notifications), img.NotifSeq)
 	}

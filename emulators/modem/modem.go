@@ -251,4 +251,4 @@ func (m *Modem) resetSettings() {
 	m.st.regN = map[string]int{"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
 }
 
-func (m *Modem) emit(kind string, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }
+func (m *Modem) emit(kind eventlog.Kind, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

@@ -127,10 +127,10 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (map[str
 		if errors.As(err, &e) {
 			reason = e.msg
 		}
-		s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
+		s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
 		return nil, err
 	}
-	s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": ""})
+	s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": ""})
 	return out, nil
 }
 

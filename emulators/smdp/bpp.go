@@ -60,7 +60,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (map
 	case s.faults.TruncateBPP:
 		pkg = truncate(pkg)
 	}
-	s.emit("bpp_sent", eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
+	s.emit(KindBPPSent, eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
 	return map[string]any{"transactionId": hexID(t.id), "boundProfilePackage": enc(pkg)}, nil
 }
 

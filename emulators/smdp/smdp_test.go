@@ -17,7 +17,7 @@ import (
 func kinds(e *env) string {
 	var ks []string
 	for _, ev := range e.log.Events() {
-		ks = append(ks, ev.Kind)
+		ks = append(ks, string(ev.Kind))
 	}
 	return strings.Join(ks, ",")
 }

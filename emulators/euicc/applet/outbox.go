@@ -1,0 +1,68 @@
+package applet
+
+import (
+	"github.com/esimhil/esimhil/emulators/platform/wire"
+)
+
+// The outbox is the background duty that delivers notes to the platform
+// (claims 1–3: attach-success, attach-failure, list-exhausted; claim 2:
+// download-success): one post at a time, in order, whenever the card has a
+// bearer. A note stays until the platform acknowledges it; one that failed
+// is sent again at the next periodic check, and every note in flight at a
+// reset is sent again after it. Each note carries its report number, so
+// the platform takes a repeat once.
+
+// enqueue owes the platform n and sends it if the card can; it returns the
+// note's report number.
+func (a *Applet) enqueue(n Note) uint64 {
+	r := a.owe(n)
+	a.flush()
+	return r
+}
+
+// owe adds n to the outbox without sending it yet.
+func (a *Applet) owe(n Note) uint64 {
+	a.st.LastReport++
+	n.Report, n.Req = a.st.LastReport, 0
+	if len(a.st.Outbox) >= maxOutbox {
+		old := a.st.Outbox[0]
+		if old.Req == 0 {
+			a.st.Outbox = a.st.Outbox[1:]
+			a.log(KindNoteDropped, "kind", old.Kind, "report", old.Report)
+		}
+	}
+	a.st.Outbox = append(a.st.Outbox, n)
+	return n.Report
+}
+
+// flush posts the oldest note when there is a bearer and nothing in flight.
+func (a *Applet) flush() {
+	if !a.st.Online || len(a.st.Outbox) == 0 || a.st.Outbox[0].Req != 0 {
+		return
+	}
+	o := &a.st.Outbox[0]
+	o.Req = a.send(ownerOutbox, answerHTTP)
+	a.postAs(o.Req, PathNotifications, o.body(a.cfg.EID))
+}
+
+func (o Note) body(eid string) []byte {
+	return mustJSON(wire.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
+}
+
+// outboxAnswer takes the platform's answer to the head note.
+func (a *Applet) outboxAnswer(e HTTPResult) {
+	if len(a.st.Outbox) == 0 || a.st.Outbox[0].Req != e.ReqID {
+		return // the table said it was ours; nothing else can be
+	}
+	o := &a.st.Outbox[0]
+	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
+	if reason := httpFailure(e); reason != "" {
+		o.Req = 0
+		a.st.OutboxRetry = true
+		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
+		return
+	}
+	a.st.Outbox = a.st.Outbox[1:]
+	a.log(KindNotificationSent, kv...)
+	a.flush()
+}
