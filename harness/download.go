@@ -228,7 +228,7 @@ func (r *Rig) windowFaults() {
 			set = func(on bool) { r.setPlatform(!on) }
 		case scenario.PlatformNoAck:
 			set = func(on bool) {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "no_ack", false: "ack"}[on]})
+				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"platform": map[bool]string{true: "no_ack", false: "ack"}[on]})
 				r.Platform.SetFaults(platform.Faults{NoAck: on})
 			}
 		case scenario.Download:
@@ -245,10 +245,10 @@ func (r *Rig) windowFaults() {
 				continue // a card or platform fault, fixed for the run
 			}
 			set = func(on bool) {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"download": f.Name, "operator": f.Operator, "on": on})
+				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"download": f.Name, "operator": f.Operator, "on": on})
 				if flag == nil {
 					if err := srv.SetReachable(!on); err != nil {
-						r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+						r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 					}
 					return
 				}

@@ -125,7 +125,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		}
 	}()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
-	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
+	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, eventlog.F{"scenario": s.Name, "seed": seed})
 
 	if r.Personality, err = modem.LoadPersonality(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
@@ -211,7 +211,7 @@ func (r *Rig) schedule() error {
 		}
 		clk.AfterFunc(time.Duration(step.At), func() {
 			if err := r.World.SetArea(area); err != nil {
-				r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+				r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 				return
 			}
 			r.Modem.Reselect()
@@ -222,9 +222,9 @@ func (r *Rig) schedule() error {
 }
 
 func (r *Rig) setPlatform(up bool) {
-	r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "reachable", false: "unreachable"}[up]})
+	r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"platform": map[bool]string{true: "reachable", false: "unreachable"}[up]})
 	if err := r.Platform.SetReachable(up); err != nil {
-		r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+		r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 	}
 }
 

@@ -33,7 +33,7 @@ func TestRestoreAppletState(t *testing.T) {
 	}{
 		{"never ran", `null`, "", applet.ModeIdle},
 		{"version 1, idle with an owed note", `{"original":"89860000000000000019","last_req_id":3,"owed":[{"operator":"sfr","iccid":"89331000000000000027","seq":2}]}`, "", applet.ModeIdle},
-		{"version 1, awaiting an attach", `{"original":"89860000000000000019","await":{"iccid":"89331000000000000027","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`, "", applet.ModeAttemptAwaitAttach},
+		{"version 1, awaiting an attach", `{"profiles":[{"ICCID":"89860000000000000019","Operator":"cmcc","HomePLMN":"46000","Original":true},{"ICCID":"89331000000000000027","Operator":"sfr","HomePLMN":"20810","Enabled":true}],"original":"89860000000000000019","await":{"iccid":"89331000000000000027","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`, "", applet.ModeAttemptAwaitAttach},
 		{"version 1, bad owed kind", `{"owed":[{"kind":"gift"}]}`, "owed[0].kind", ""},
 		{"unknown mode", `{"version":2,"mode":"dancing","last_req":0}`, `mode: unknown "dancing"`, ""},
 		{"unknown field", `{"version":2,"mode":"idle","last_req":0,"colour":"blue"}`, `unknown field "colour"`, ""},

@@ -67,7 +67,9 @@ func boolField(e eventlog.Event, k string) bool {
 	return b
 }
 
-func is(e eventlog.Event, actor, kind string) bool { return e.Actor == actor && e.Kind == kind }
+func is(e eventlog.Event, actor string, kind eventlog.Kind) bool {
+	return e.Actor == actor && e.Kind == kind
+}
 
 // checkFinalProfiles: the card's own ProfileInfoList at the end holds exactly
 // one enabled profile, the one the modem last read, and every preinstalled

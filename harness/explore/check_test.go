@@ -12,7 +12,7 @@ import (
 )
 
 // ev builds an event; fields alternate key, value.
-func ev(actor, kind string, kv ...any) eventlog.Event {
+func ev(actor string, kind eventlog.Kind, kv ...any) eventlog.Event {
 	f := eventlog.F{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		f[kv[i].(string)] = kv[i+1]

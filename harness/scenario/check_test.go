@@ -12,7 +12,7 @@ import (
 // runLog is the event log of a successful roam-fr-preinstalled run.
 func runLog() []eventlog.Event {
 	at := func(d time.Duration) time.Time { return clock.Epoch.Add(d) }
-	ev := func(d time.Duration, actor, kind string, f eventlog.F) eventlog.Event {
+	ev := func(d time.Duration, actor string, kind eventlog.Kind, f eventlog.F) eventlog.Event {
 		return eventlog.Event{T: at(d), Actor: actor, Kind: kind, Fields: f}
 	}
 	return []eventlog.Event{
