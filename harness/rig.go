@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -297,6 +298,11 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.atLog.Close())
 	}
 	errs = append(errs, r.writeEvents())
+	if u := r.Log.Unregistered(); len(u) > 0 {
+		// A kind nobody registered: the README's table and the spec
+		// helpers cannot know it (eventlog.Register).
+		errs = append(errs, fmt.Errorf("events of kinds not in the registry: %s", strings.Join(u, ", ")))
+	}
 	return errors.Join(errs...)
 }
 

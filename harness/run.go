@@ -57,8 +57,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr == nil {
 		runErr = r.AwaitPower()
 	}
+	var end scenario.EndRegistration
 	if runErr == nil {
-		runErr = r.Script(HostReport)
+		end, runErr = r.Report()
 	}
 	res.Simulated = r.Now()
 	closeErr := r.Close()
@@ -68,7 +69,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	case closeErr != nil:
 		res.Err = fmt.Errorf("close: %w", closeErr)
 	}
-	res.Mismatches = scenario.Check(s, r.Log.Events())
+	res.Mismatches = scenario.Check(s, r.Log.Events(), end)
 	res.Wall = time.Since(wall)
 	return res
 }

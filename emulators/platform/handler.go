@@ -178,6 +178,9 @@ func (s *Server) notification(body []byte) answer {
 	if n.Kind == KindDownloadSuccess {
 		f["iccid"] = n.ICCID
 	}
+	if n.Report != 0 {
+		f["report"] = n.Report
+	}
 	s.log.Emit(eventlog.Platform, KindNotificationReceived, f)
 	return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
 }
