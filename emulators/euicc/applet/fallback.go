@@ -57,8 +57,9 @@ func (a *Applet) attachTimedOut() {
 
 // fallbackCandidates are the profiles a failed attempt may fall back to,
 // in order: the cycle's original (it carried the device here), the home
-// profile, then the card's others; none that failed in this cycle, and
-// none but the original while backed off in this area.
+// profile, then the card's others; none that failed in this cycle, none
+// the list has yet to attempt (the walk gets to them), and none but the
+// original while backed off in this area.
 func (a *Applet) fallbackCandidates() []Profile {
 	c := a.st.Cycle
 	var out []Profile
@@ -68,6 +69,9 @@ func (a *Applet) fallbackCandidates() []Profile {
 		}
 		if p.ICCID != c.Original {
 			if _, off := a.backedOff(p.Operator, c.Area); off {
+				return
+			}
+			if slices.ContainsFunc(c.Ops[c.Next:], func(o ListOperator) bool { return serves(p, o) && !slices.Contains(c.Tried, o.ID) }) {
 				return
 			}
 		}

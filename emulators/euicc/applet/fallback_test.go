@@ -66,11 +66,11 @@ func TestFallbackPaths(t *testing.T) {
 				"download_result(free) list_exhausted cycle_ended(list-exhausted) notification_sent(list-exhausted) " +
 				"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(sfr) attempt_skipped(free) cycle_ended(none)",
 			map[string]int{"attach-failure": 2, "list-exhausted": 2}},
-		{"claim 3: the original does not re-attach → the card's next profile is the fallback; the walk reaches it", []simOp{sfr(attachOther), orange(attachOK)},
+		{"claim 3: the original does not re-attach → no profile left to fall back to, the list goes on without a bearer", []simOp{sfr(attachOther), orange(attachOK)},
 			[]outcome{attachOK, attachNone}, false, 3,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) notification_sent(attach-failure) " +
-				"profile_enabled(cmcc) fallback_failed(cmcc) fallback(cmcc>orange-fr) profile_enabled(orange-fr) fallback_attached(orange-fr) " +
-				"preferred_already_enabled(orange-fr) cycle_ended(orange-fr)(attach-success) notification_sent(attach-success)",
+				"profile_enabled(cmcc) fallback_failed(cmcc) fallback_exhausted profile_enabled(orange-fr) " +
+				"cycle_ended(orange-fr)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-failure": 1, "attach-success": 1}},
 		{"claim 1: first attaches, no fallback", []simOp{sfr(attachOK), orange(attachOK)}, nil, false, 3,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) cycle_ended(sfr)(attach-success) notification_sent(attach-success)",
