@@ -124,10 +124,14 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 	a.emit(Refresh{}) // persisted first (emit): the reset must not lose the mode
 }
 
-// succeed ends the cycle on an operator that attached (claims 3 and 7).
+// succeed ends the cycle on an operator that attached (claims 3 and 7),
+// serving on plmn. The report names the operator's own network (the
+// platform API's plmn is the operator's), the log the serving one.
 func (a *Applet) succeed(op, iccid, plmn string) {
 	a.backoffCleared(op, a.st.Cycle.Area)
-	a.endCycleWith(OutcomeAttachSuccess, "", Note{Kind: NoteAttachSuccess, Operator: op, ICCID: iccid, PLMN: plmn})
+	p, _ := a.profileByICCID(iccid)
+	n := Note{Kind: NoteAttachSuccess, Operator: op, ICCID: iccid, PLMN: p.HomePLMN}
+	a.endCycleWith(OutcomeAttachSuccess, "", n, plmn)
 }
 
 // endCycle ends the cycle with an outcome that needs no operator.
@@ -136,20 +140,20 @@ func (a *Applet) endCycle(outcome, reason string) {
 	if outcome == OutcomeListExhausted {
 		n = Note{Kind: NoteListExhausted, PLMN: a.st.Cycle.Serving}
 	}
-	a.endCycleWith(outcome, reason, n)
+	a.endCycleWith(outcome, reason, n, n.PLMN)
 }
 
 // endCycleWith logs the outcome, owes the platform its report (once: the
 // outbox delivers at least once, the report number makes repeats
 // recognisable) and goes back to Idle.
-func (a *Applet) endCycleWith(outcome, reason string, n Note) {
+func (a *Applet) endCycleWith(outcome, reason string, n Note, serving string) {
 	c := a.st.Cycle
 	kv := []any{"outcome", outcome, "attempts", c.Attempts}
 	if n.Kind != "" {
 		report := a.owe(n)
 		kv = append(kv, "report", report)
 		if n.Operator != "" {
-			kv = append(kv, "operator", n.Operator, "plmn", n.PLMN)
+			kv = append(kv, "operator", n.Operator, "plmn", serving)
 		}
 	}
 	if reason != "" {

@@ -57,12 +57,27 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	o := &a.st.Outbox[0]
 	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
 	if reason := httpFailure(e); reason != "" {
+		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
+		if refused(e.Status) {
+			// The platform will never take this note as it is: resending
+			// it would block every note behind it.
+			a.st.Outbox = a.st.Outbox[1:]
+			a.log(KindNoteDropped, "kind", o.Kind, "report", o.Report, "reason", reason)
+			a.flush()
+			return
+		}
 		o.Req = 0
 		a.st.OutboxRetry = true
-		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
 		return
 	}
 	a.st.Outbox = a.st.Outbox[1:]
 	a.log(KindNotificationSent, kv...)
 	a.flush()
+}
+
+// refused reports whether an HTTP status says the request itself is wrong
+// (RFC 9110 §15.5: a 4xx other than a timeout or a rate limit), so that
+// sending it again cannot help.
+func refused(status int) bool {
+	return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429
 }
