@@ -177,7 +177,7 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 		for h := 2; h < 5; h++ {
 			Expect(perHour[h]).To(BeNumerically("<=", 4), "hour %d", h)
 		}
-		Expect(perHour[1] + perHour[2] + perHour[3] + perHour[4]).To(BeNumerically("<=", 28), "4 hours, against 192 without back-off")
+		Expect(perHour[1]+perHour[2]+perHour[3]+perHour[4]).To(BeNumerically("<=", 28), "4 hours, against 192 without back-off")
 
 		var pauses []int
 		for _, e := range framework.ActorEvents(r, eventlog.EUICC, "backoff") {
