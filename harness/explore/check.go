@@ -367,6 +367,7 @@ func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
 		if out == applet.OutcomeNone {
 			continue
 		}
+		v = append(v, outcomeAgrees(o.Events, c)...)
 		r, ok := reportOf(end)
 		if !ok {
 			v = append(v, fmt.Sprintf("%s: outcome %s without a report number", at(end), out))
@@ -383,6 +384,46 @@ func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return v
+}
+
+// outcomeAgrees checks an outcome against what happened: attach-success
+// names the subscriber the world last attached; a list exhausted had every
+// attempt fail.
+func outcomeAgrees(events []eventlog.Event, c *cycle) []string {
+	end := *c.end
+	var lastAttach *eventlog.Event
+	for i := c.events[len(c.events)-1]; i >= 0; i-- {
+		if is(events[i], eventlog.World, world.KindAttachResult) {
+			lastAttach = &events[i]
+			break
+		}
+	}
+	switch end.Str("outcome") {
+	case applet.OutcomeAttachSuccess:
+		if lastAttach == nil || !boolField(*lastAttach, "ok") || lastAttach.Str("operator") != end.Str("operator") {
+			return []string{fmt.Sprintf("%s: attach-success for %s, but the world's last attach is not an accepted one of it", at(end), end.Str("operator"))}
+		}
+	case applet.OutcomeListExhausted:
+		open := ""
+		for _, i := range c.events {
+			e := events[i]
+			switch {
+			case e.Kind == applet.KindAttempt:
+				if open != "" {
+					return []string{fmt.Sprintf("%s: %s attempted while the attempt on %s had not failed", at(e), e.Str("operator"), open)}
+				}
+				open = e.Str("operator")
+			case e.Kind == applet.KindAttachFailed, e.Kind == applet.KindDownloadResult && !boolField(e, "ok"):
+				open = ""
+			case e.Kind == applet.KindCycleResumed:
+				open = "" // a reset in the middle: the attempt ended with it
+			}
+		}
+		if open != "" && end.Str("reason") == "" {
+			return []string{fmt.Sprintf("%s: list exhausted while the attempt on %s had not failed", at(end), open)}
+		}
+	}
+	return nil
 }
 
 func reportOf(e eventlog.Event) (uint64, bool) {

@@ -45,8 +45,11 @@ func fallback(from, to string) eventlog.Event {
 func fbAttached(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "fallback_attached", "operator", op, "plmn", "20801")
 }
-func ended(outcome string, attempts int, report uint64) eventlog.Event {
+func ended(outcome string, attempts int, report uint64, operator ...string) eventlog.Event {
 	e := ev(eventlog.EUICC, "cycle_ended", "outcome", outcome, "attempts", attempts)
+	if len(operator) > 0 {
+		e.Fields["operator"] = operator[0]
+	}
 	if report != 0 {
 		e.Fields["report"] = report
 	}
@@ -122,10 +125,16 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"a download failure needs no fallback", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
 			start("list", "cn1", "fr1", "fr2"), try("fr1"), dlFail("fr1"), try("fr2")}}, ""},
 		{"one outcome, delivered once", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
-			start("list", "cn1", "fr1"), try("fr1"), ended("attach-success", 1, 3), received("attach-success", 3), attached("fr1", "home")}}, ""},
+			start("list", "cn1", "fr1"), try("fr1"), attached("fr1", "home"), ended("attach-success", 1, 3, "fr1"), received("attach-success", 3)}}, ""},
 		{"outcome never delivered though the run ends attached", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
-			start("list", "cn1", "fr1"), try("fr1"), ended("attach-success", 1, 3), attached("fr1", "home"), mode("idle", time.Hour)}},
+			start("list", "cn1", "fr1"), try("fr1"), attached("fr1", "home"), ended("attach-success", 1, 3, "fr1"), mode("idle", time.Hour)}},
 			"received 0 times"},
+		{"success the world does not show", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), ev(eventlog.World, "attach_result", "operator", "fr1", "ok", false, "registration", "denied"),
+			ended("attach-success", 1, 3, "fr1"), received("attach-success", 3)}}, "not an accepted one"},
+		{"exhausted with an attempt that did not fail", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), try("fr2"), failed("fr2"), ended("list-exhausted", 2, 3), received("list-exhausted", 3)}},
+			"had not failed"},
 		{"report taken twice", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
 			received("attach-success", 3), received("attach-success", 3)}}, "received 2 times"},
 		{"attempted cycle ended without an outcome", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
