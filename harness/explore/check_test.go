@@ -26,7 +26,9 @@ func list(ops ...string) eventlog.Event {
 func start(trigger, original string, ops ...string) eventlog.Event {
 	return ev(eventlog.EUICC, "cycle_started", "trigger", trigger, "original", original, "operators", ops)
 }
-func try(op string) eventlog.Event { return ev(eventlog.EUICC, "attempt", "operator", op, "via", "preinstalled") }
+func try(op string) eventlog.Event {
+	return ev(eventlog.EUICC, "attempt", "operator", op, "via", "preinstalled")
+}
 func skipped(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "attempt_skipped", "operator", op, "reason", "backed off until check 4")
 }

@@ -245,11 +245,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 				stops = append(stops, rapid.SampledFrom(cs).Draw(t, "trip"))
 			}
 		case "tour":
-			for _, i := range rapid.Permutation(indexes(len(cs) - 1)).Draw(t, "tour") {
+			for _, i := range rapid.Permutation(indexes(len(cs)-1)).Draw(t, "tour") {
 				stops = append(stops, cs[i+1])
 			}
 		case "home_again":
-			for _, i := range rapid.Permutation(indexes(len(cs) - 1)).Draw(t, "tour") {
+			for _, i := range rapid.Permutation(indexes(len(cs)-1)).Draw(t, "tour") {
 				stops = append(stops, cs[i+1])
 			}
 			stops = append(stops[:rapid.IntRange(1, len(stops)).Draw(t, "tour_len")], cs[0])
