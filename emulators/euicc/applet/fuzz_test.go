@@ -275,12 +275,12 @@ func FuzzStep(f *testing.F) {
 func TestRandomEvents(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	bodies := [][]byte{[]byte(frList), []byte(`{"ack":true,"id":"2"}`), []byte(`{"list_id":"x","country":"FR","order_by":"tariff","operators":[{"id":"orange-fr","plmn":"20801"},{"id":"cmcc","plmn":"46000"},{"id":"sfr","plmn":"20810"}]}`)}
-	for run := 0; run < 300; run++ {
+	for run := 0; run < 100; run++ {
 		body := bodies[run%len(bodies)]
 		pool := fuzzEvents(body)
 		a := New(Config{EID: testCfg.EID, CheckInterval: testCfg.CheckInterval, Backoff: Backoff{First: 1 + run%3, Max: 4}}, State{})
 		w := &watch{}
-		for i := 0; i < 120; i++ {
+		for i := 0; i < 100; i++ {
 			w.step(t, a, pickEvent(a, byte(r.Intn(256)), body, pool))
 		}
 	}
