@@ -21,14 +21,10 @@ const (
 	vodafoneDEICC = "89492000000000000035"
 )
 
-// cardEvents returns the card's events of one kind, a field of each.
+// cardEvents returns a field of each of the card's events of one kind.
 func cardEvents(r *harness.Rig, kind eventlog.Kind, field string) []string {
 	GinkgoHelper()
-	var out []string
-	for _, e := range framework.ActorEvents(r, eventlog.EUICC, kind) {
-		out = append(out, e.Str(field))
-	}
-	return out
+	return operatorsOf(framework.ActorEvents(r, eventlog.EUICC, kind), field)
 }
 
 // outcomes lists the card's cycle outcomes, "outcome:operator".

@@ -84,22 +84,16 @@ func (a *Applet) resume(prev []Profile) {
 		a.become(ModeIdle)
 	case ModeAttemptDownloading:
 		a.resumeDownload(prev)
-	case ModeAttemptEnabling, ModeAttemptAwaitAttach:
-		if cur.ICCID != c.Target {
-			// The enable never reached NVM: do it now.
+	default: // enabling or awaiting an attach, as an attempt or a fallback
+		switch {
+		case cur.ICCID != c.Target && m.fallback():
+			a.enableFallback(c.Target) // the enable never reached NVM: again
+		case cur.ICCID != c.Target:
 			a.enableAttempt(c.Target)
-			return
+		default:
+			c.Booted = true
+			a.become(map[bool]Mode{false: ModeAttemptAwaitAttach, true: ModeFallbackAwaitAttach}[m.fallback()])
+			a.startAttachTimer()
 		}
-		c.Booted = true
-		a.become(ModeAttemptAwaitAttach)
-		a.startAttachTimer()
-	case ModeFallbackEnabling, ModeFallbackAwaitAttach:
-		if cur.ICCID != c.Target {
-			a.enableFallback(c.Target)
-			return
-		}
-		c.Booted = true
-		a.become(ModeFallbackAwaitAttach)
-		a.startAttachTimer()
 	}
 }

@@ -1,7 +1,5 @@
 package applet
 
-import "fmt"
-
 // stepFunc is one mode's handling of an event (after the common part in
 // Step: the in-flight table, the periodic clock, the bearer). It returns ""
 // when the event was taken, else why the mode has no use for it (logged as
@@ -25,37 +23,14 @@ func init() {
 	}
 }
 
-// stepIdle: between cycles. The periodic check reads the location and
-// decides (idle.go): come home, rescue, ask for a list, or nothing.
-func stepIdle(a *Applet, ev Event) string {
+// elsewhere answers an event a mode has no handling of its own for: the
+// common part of Step already took what was in it for everyone (the check
+// timer counted and restarted, the bearer noted).
+func elsewhere(ev Event) string {
 	switch e := ev.(type) {
 	case TimerExpired:
 		if e.ID == CheckTimer {
-			a.emit(ReadLocation{})
 			return ""
-		}
-		return "no attach is awaited"
-	case LocalInfo:
-		a.idleCheck(e)
-		return ""
-	case LocationStatus:
-		return "" // the bearer is tracked; the next periodic check judges
-	case ProfileEnabled:
-		return "no enable in flight"
-	}
-	return "no request of this mode is in flight"
-}
-
-// stepAwaitingList: the list request is in flight; its answer (or a reset)
-// ends the mode.
-func stepAwaitingList(a *Applet, ev Event) string {
-	switch e := ev.(type) {
-	case HTTPResult:
-		a.listAnswer(e)
-		return ""
-	case TimerExpired:
-		if e.ID == CheckTimer {
-			return "" // the list's answer comes first
 		}
 		return "no attach is awaited"
 	case LocationStatus:
@@ -66,6 +41,33 @@ func stepAwaitingList(a *Applet, ev Event) string {
 		return "no enable in flight"
 	}
 	return "no request of this mode is in flight"
+}
+
+// stepIdle: between cycles. The periodic check reads the location and
+// decides (idle.go): come home, rescue, ask for a list, or nothing.
+func stepIdle(a *Applet, ev Event) string {
+	switch e := ev.(type) {
+	case TimerExpired:
+		if e.ID == CheckTimer {
+			a.emit(ReadLocation{})
+			return ""
+		}
+	case LocalInfo:
+		a.idleCheck(e)
+		return ""
+	}
+	return elsewhere(ev)
+}
+
+// stepAwaitingList: the list request is in flight; its answer (or a reset)
+// ends the mode. A periodic check meanwhile reads nothing: the answer
+// comes first.
+func stepAwaitingList(a *Applet, ev Event) string {
+	if e, ok := ev.(HTTPResult); ok {
+		a.listAnswer(e)
+		return ""
+	}
+	return elsewhere(ev)
 }
 
 // stepEnabling: an EnableProfile is out; the runtime answers it before
@@ -79,15 +81,14 @@ func stepEnabling(a *Applet, ev Event) string {
 		a.profileEnabled(e)
 		return ""
 	case TimerExpired:
-		if e.ID == CheckTimer {
-			return ""
-		}
-		return "no attach is awaited"
+		return elsewhere(ev)
 	}
 	return "an enable is in progress"
 }
 
-// stepDownloading: one download step's request is out (download.go).
+// stepDownloading: one download step's request is out (download.go). A
+// periodic check meanwhile reads nothing: the next one after the download
+// judges.
 func stepDownloading(a *Applet, ev Event) string {
 	switch e := ev.(type) {
 	case HTTPResult:
@@ -96,19 +97,8 @@ func stepDownloading(a *Applet, ev Event) string {
 	case ES10Result:
 		a.downloadES10(e)
 		return ""
-	case TimerExpired:
-		if e.ID == CheckTimer {
-			return "" // busy: the next check after the download judges
-		}
-		return "no attach is awaited"
-	case LocationStatus:
-		return ""
-	case LocalInfo:
-		return "no location read in flight"
-	case ProfileEnabled:
-		return "no enable in flight"
 	}
-	return "no request of this mode is in flight"
+	return elsewhere(ev)
 }
 
 // stepAwaitAttach: the target profile is enabled; the terminal's reports
@@ -123,15 +113,12 @@ func stepAwaitAttach(a *Applet, ev Event) string {
 		a.judge(e.Service, e.PLMN)
 		return ""
 	case TimerExpired:
-		switch {
-		case e.ID == CheckTimer:
+		if e.ID == CheckTimer {
 			a.emit(ReadLocation{}) // a periodic look can confirm the attach too
-		default:
+		} else {
 			a.attachTimedOut()
 		}
 		return ""
-	case ProfileEnabled:
-		return "no enable in flight"
 	}
-	return fmt.Sprintf("no request of mode %s is in flight", a.st.Mode)
+	return elsewhere(ev)
 }
