@@ -387,3 +387,62 @@ func TestNewChecksConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install
+// result is taken (204, logged with ok false) and puts the order in error;
+// the card's cancelSession with loadBppExecutionError then closes the
+// session. The reason decides the order: postponed and timeout release it
+// for another download, every other reason leaves it in error.
+func TestRefusedInstallThenCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		refused   bool // a failed install result comes first
+		reason    int
+		order     string
+		downloads bool // the matching ID can be downloaded again
+	}{
+		{"refused package, loadBppExecutionError", true, rsp.CancelLoadBppExecution, "error", false},
+		{"postponed", false, rsp.CancelPostponed, "released", true},
+		{"timeout", false, rsp.CancelTimeout, "released", true},
+		{"end user rejection", false, rsp.CancelEndUserRejection, "error", false},
+		{"undefined", false, rsp.CancelUndefinedReason, "error", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, mid, _ := e.srv.Order(testEID)
+			c := e.card(testEID, mid)
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage", code, m, err)
+			if tc.refused {
+				code, _, err := c.notify(c.installResult(1, false))
+				if err != nil || code != http.StatusNoContent {
+					t.Fatalf("failed install result: %d %v", code, err)
+				}
+				if evs := e.log.Kind(KindNotificationReceived); len(evs) != 1 || evs[0].Get("ok") != false {
+					t.Fatalf("notification_received %v", evs)
+				}
+			}
+			r := rsp.CancelSessionResponse{TransactionID: c.txBytes, Reason: tc.reason}
+			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
+			code, m, err = e.post(FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+			mustOK(t, "cancelSession", code, m, err)
+			evs := e.log.Kind(KindSessionCancelled)
+			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {
+				t.Fatalf("session_cancelled %v, want reason %d order %s", evs, tc.reason, tc.order)
+			}
+			c2 := e.card(testEID, mid)
+			code, m, err = c2.initiate()
+			mustOK(t, "initiateAuthentication", code, m, err)
+			if err := c2.authenticateServer(m); err != nil {
+				t.Fatal(err)
+			}
+			code, m, err = c2.authenticateClient(c2.authServerResponse(nil))
+			if tc.downloads {
+				mustOK(t, "authenticateClient on the released order", code, m, err)
+			} else {
+				mustFail(t, "authenticateClient on an order in error", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+			}
+		})
+	}
+}
