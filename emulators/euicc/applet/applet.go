@@ -203,12 +203,12 @@ func (a *Applet) become(m Mode) {
 	}
 	a.st.Mode = m
 	kv := []any{"mode", string(m)}
-	if c := a.st.Cycle; c != nil && m != ModeIdle && m != ModeAwaitingList {
-		if p, ok := a.profileByICCID(c.Target); ok && (m.fallback() || m == ModeAttemptAwaitAttach || m == ModeAttemptEnabling) {
-			kv = append(kv, "operator", p.Operator)
-		} else if c.Current != "" {
-			kv = append(kv, "operator", c.Current)
-		}
+	switch c := a.st.Cycle; {
+	case m == ModeAttemptDownloading:
+		kv = append(kv, "operator", c.Current)
+	case m.enabling() || m.awaiting():
+		p, _ := a.profileByICCID(c.Target)
+		kv = append(kv, "operator", p.Operator)
 	}
 	a.log(KindMode, kv...)
 }
