@@ -187,10 +187,7 @@ func TestDownloadFaultsEndToEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newE2ERig(t, tt.faults)
-			n := 0
-			for ; r.tm.lastSW>>8 == 0x91 && n < 8; n++ {
-				r.tm.relay(1000)
-			}
+			n := r.tm.relayAll(1000, 16)
 			if n < tt.channels {
 				t.Fatalf("%d exchanges, want at least %d; events %s", n, tt.channels, kinds(r.log, "euicc"))
 			}
@@ -205,6 +202,27 @@ func TestDownloadFaultsEndToEnd(t *testing.T) {
 				t.Fatalf("card still has work: %+v", r.tm.fetchAny())
 			}
 		})
+	}
+}
+
+// TestRefusedPackageEndToEnd: a package the card refuses (SGP.22 §3.1.3.3)
+// sends the failed install result to the SM-DP+ and cancels the session on
+// both sides with loadBppExecutionError; the order ends in error there.
+func TestRefusedPackageEndToEnd(t *testing.T) {
+	r := newE2ERig(t, smdp.Faults{TamperBPP: true})
+	r.tm.relayAll(1000, 16)
+	res := r.log.Kind(smdp.KindNotificationReceived)
+	if len(res) != 1 || res[0].Str("kind") != "install" || res[0].Get("ok") != false {
+		t.Fatalf("install results at the SM-DP+ %v; card events %s", res, kinds(r.log, "euicc"))
+	}
+	c := r.log.Kind(smdp.KindSessionCancelled)
+	if len(c) != 1 || c[0].Get("reason") != rsp.CancelLoadBppExecution || c[0].Str("order") != "error" {
+		t.Fatalf("session_cancelled %v; events %s", c, kinds(r.log, "smdp"))
+	}
+	// The ISD-R kept the transaction for that one cancellation only.
+	resp, err := rsp.DecodeCancelSessionResponse(mustES10(t, r.c, rsp.CancelSessionRequest{TransactionID: []byte{1}, Reason: 5}.Encode()))
+	if err != nil || resp.ErrorCode != rsp.CancelErrInvalidTransID {
+		t.Fatalf("second cancel %+v %v", resp, err)
 	}
 }
 
