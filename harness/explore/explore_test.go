@@ -61,7 +61,7 @@ func TestExplore(t *testing.T) {
 			feats.PowerCuts = false
 		}
 	}
-	t.Logf("features: %+v (fallback logic present: %v); %d cases", feats, fallbackLanded(), total)
+	t.Logf("features: %+v; %d cases", feats, total)
 	// Cases are independent rigs: two rapid runs side by side halve the
 	// wall time on two cores. A fixed -rapid.seed replays in one run.
 	halves := 2
@@ -187,12 +187,6 @@ func isSet(name string) bool {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// fallbackLanded reports whether the applet's claim-3 code is in the tree.
-func fallbackLanded() bool {
-	_, err := os.Stat("../../emulators/euicc/applet/fallback.go")
-	return err == nil
 }
 
 // TestReplay runs the scenario files named in $ESIMHIL_EXPLORE_REPLAY
