@@ -266,9 +266,11 @@ func checkFallback(s *scenario.Scenario, o Outcome) []string {
 	var cur *cycle
 	pending := false // an attach failed; no fallback attached yet
 	fellBack := false
+	failed := map[string]bool{} // operators that failed in the cycle
 	for i, e := range o.Events {
 		if c, ok := byStart[i]; ok {
 			cur, pending, fellBack = c, false, false
+			failed = map[string]bool{}
 			if c.original != enabledOp && c.original != "" {
 				v = append(v, fmt.Sprintf("%s: cycle's original %s, but %s is enabled", at(e), c.original, enabledOp))
 			}
@@ -282,11 +284,16 @@ func checkFallback(s *scenario.Scenario, o Outcome) []string {
 			enabledOp = e.Str("operator")
 		case cur == nil:
 		case is(e, eventlog.EUICC, applet.KindAttachFailed):
+			failed[e.Str("operator")] = true
 			if !strings.HasPrefix(e.Str("reason"), "enable refused") && cur.trigger != applet.TriggerRescue {
 				pending = true
 			}
+		case is(e, eventlog.EUICC, applet.KindFallbackFailed):
+			failed[e.Str("operator")] = true
 		case is(e, eventlog.EUICC, applet.KindFallback):
-			if pending && !fellBack && e.Str("to_operator") != cur.original && cur.original != "" {
+			// The original first, unless it already failed in this cycle
+			// (it is not tried twice in one cycle).
+			if pending && !fellBack && e.Str("to_operator") != cur.original && cur.original != "" && !failed[cur.original] {
 				v = append(v, fmt.Sprintf("%s: first fallback to %s, not the cycle's original %s", at(e), e.Str("to_operator"), cur.original))
 			}
 			fellBack = true

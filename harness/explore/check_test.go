@@ -119,6 +119,10 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"first fallback not to the cycle's original", "issue 8 / DESIGN.md §1", checkFallback, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), start("list", "fr1", "de1", "de2"), try("de1"), failed("de1"), fallback("de1", "cn1")}},
 			"not the cycle's original fr1"},
+		{"the original failed earlier in the cycle: another fallback first", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), start("list", "fr1", "de1", "de2"), try("de1"), failed("de1"), fallback("de1", "fr1"),
+			ev(eventlog.EUICC, "fallback_failed", "operator", "fr1"), fallback("fr1", "cn1"), enable(orig, "cn1", true), attached("cn1", "roaming"), fbAttached("cn1"),
+			try("de2"), failed("de2"), fallback("de2", "cn1")}}, ""},
 		{"original is not the enabled profile", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), start("list", "cn1", "de1")}}, "cycle's original cn1, but fr1 is enabled"},
 		{"fallback_attached the world does not show", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
