@@ -189,6 +189,39 @@ func isSet(name string) bool {
 	return set
 }
 
+// TestRegressions replays the cases exploration found (testdata/regressions,
+// each headed by what it found) against every invariant.
+func TestRegressions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("regressions skipped in -short mode")
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "regressions", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no regression cases: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			replay(t, f)
+		})
+	}
+}
+
+// replay runs one scenario file through the rig and the invariants.
+func replay(t *testing.T, file string) {
+	t.Helper()
+	s, err := scenario.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Run(s, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Check(s, o) {
+		t.Error(v)
+	}
+}
+
 // TestReplay runs the scenario files named in $ESIMHIL_EXPLORE_REPLAY
 // (space separated, e.g. a case TestExplore saved) through the same run and
 // invariants, so a fix can be checked without rapid.
@@ -198,18 +231,6 @@ func TestReplay(t *testing.T) {
 		t.Skip("set ESIMHIL_EXPLORE_REPLAY to scenario files to replay")
 	}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			s, err := scenario.Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := Run(s, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range Check(s, o) {
-				t.Error(v)
-			}
-		})
+		t.Run(filepath.Base(f), func(t *testing.T) { replay(t, f) })
 	}
 }
