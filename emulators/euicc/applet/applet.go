@@ -170,6 +170,11 @@ func (a *Applet) send(owner, kind string) int {
 	return a.st.LastReq
 }
 
+// owns reports whether owner has a request in flight.
+func (a *Applet) owns(owner string) bool {
+	return slices.ContainsFunc(a.st.InFlight, func(r Request) bool { return r.Owner == owner })
+}
+
 // drop forgets owner's requests: their answers, if they come, are ignored.
 func (a *Applet) drop(owner string) {
 	a.st.InFlight = slices.DeleteFunc(a.st.InFlight, func(r Request) bool { return r.Owner == owner })
@@ -179,14 +184,9 @@ func (a *Applet) drop(owner string) {
 // for owner; it returns the request id.
 func (a *Applet) post(owner, path string, body []byte) int {
 	id := a.send(owner, answerHTTP)
-	a.postAs(id, path, body)
-	return id
-}
-
-// postAs posts for a request already in the table.
-func (a *Applet) postAs(id int, path string, body []byte) {
 	a.st.PlatformSeq++
 	a.emit(HTTPPost{ReqID: id, Path: path, Body: body, Seq: a.st.PlatformSeq})
+	return id
 }
 
 // become enters mode m: the requests of the mode left are no longer in

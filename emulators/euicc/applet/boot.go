@@ -10,9 +10,6 @@ func (a *Applet) boot(e Boot) {
 	a.st.Profiles = append([]Profile(nil), e.Profiles...)
 	a.markHome()
 	a.st.InFlight = nil
-	for i := range a.st.Outbox {
-		a.st.Outbox[i].Req = 0
-	}
 	a.st.Retry, a.st.RetryDue = nil, false
 	a.st.Online, a.st.Serving = false, ""
 	a.st.AttachArmed = false

@@ -121,8 +121,6 @@ func (s *State) Validate() error {
 			return fmt.Errorf("outbox[%d].iccid: %q is not 18-20 digits", i, n.ICCID)
 		case n.PLMN != "" && !ident.IsPLMN(n.PLMN):
 			return fmt.Errorf("outbox[%d].plmn: %q is not 5 or 6 digits", i, n.PLMN)
-		case n.Req != 0 && !slices.ContainsFunc(s.InFlight, func(r Request) bool { return r.ID == n.Req && r.Owner == ownerOutbox }):
-			return fmt.Errorf("outbox[%d].req: request %d is not in flight", i, n.Req)
 		}
 	}
 	if r := s.Retry; r != nil {

@@ -6,7 +6,8 @@ import (
 
 // The outbox is the background duty that delivers notes to the platform
 // (claims 1–3: attach-success, attach-failure, list-exhausted; claim 2:
-// download-success): one post at a time, in order, whenever the card has a
+// download-success): one post at a time, for the oldest note (the request
+// table says whether it is out), in order, whenever the card has a
 // bearer. A note stays until the platform acknowledges it; one that failed
 // is sent again at the next periodic check, and every note in flight at a
 // reset is sent again after it. Each note carries its report number, so
@@ -23,10 +24,10 @@ func (a *Applet) enqueue(n Note) uint64 {
 // owe adds n to the outbox without sending it yet.
 func (a *Applet) owe(n Note) uint64 {
 	a.st.LastReport++
-	n.Report, n.Req = a.st.LastReport, 0
+	n.Report = a.st.LastReport
 	if len(a.st.Outbox) >= maxOutbox {
 		old := a.st.Outbox[0]
-		if old.Req == 0 {
+		if !a.owns(ownerOutbox) {
 			a.st.Outbox = a.st.Outbox[1:]
 			a.log(KindNoteDropped, "kind", old.Kind, "report", old.Report)
 		}
@@ -37,12 +38,10 @@ func (a *Applet) owe(n Note) uint64 {
 
 // flush posts the oldest note when there is a bearer and nothing in flight.
 func (a *Applet) flush() {
-	if !a.st.Online || len(a.st.Outbox) == 0 || a.st.Outbox[0].Req != 0 {
+	if !a.st.Online || len(a.st.Outbox) == 0 || a.owns(ownerOutbox) {
 		return
 	}
-	o := &a.st.Outbox[0]
-	o.Req = a.send(ownerOutbox, answerHTTP)
-	a.postAs(o.Req, PathNotifications, o.body(a.cfg.EID))
+	a.post(ownerOutbox, PathNotifications, a.st.Outbox[0].body(a.cfg.EID))
 }
 
 func (o Note) body(eid string) []byte {
@@ -51,7 +50,7 @@ func (o Note) body(eid string) []byte {
 
 // outboxAnswer takes the platform's answer to the head note.
 func (a *Applet) outboxAnswer(e HTTPResult) {
-	if len(a.st.Outbox) == 0 || a.st.Outbox[0].Req != e.ReqID {
+	if len(a.st.Outbox) == 0 {
 		return // the table said it was ours; nothing else can be
 	}
 	o := &a.st.Outbox[0]
@@ -66,7 +65,6 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 			a.flush()
 			return
 		}
-		o.Req = 0
 		a.st.OutboxRetry = true
 		return
 	}

@@ -73,7 +73,7 @@ func TestOvertakenAttachSuccessIsKept(t *testing.T) {
 	a.Step(HTTPResult{ReqID: 4, Status: 503}) // the attach-success is not taken
 	a.Step(Boot{Profiles: sfrEnabled()})      // a reset: nothing in flight
 	st := a.State()
-	if len(st.Outbox) != 1 || st.Outbox[0].Kind != NoteAttachSuccess || st.Outbox[0].Report != 1 || st.Outbox[0].Req != 0 {
+	if len(st.Outbox) != 1 || st.Outbox[0].Kind != NoteAttachSuccess || st.Outbox[0].Report != 1 || len(st.InFlight) != 1 {
 		t.Fatalf("outbox %+v", st.Outbox)
 	}
 	var posts []string

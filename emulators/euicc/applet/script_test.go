@@ -340,7 +340,7 @@ func summary(s State) string {
 		fmt.Fprintf(&b, "\nin flight #%d %s %s", r.ID, r.Answer, r.Owner)
 	}
 	for _, n := range s.Outbox {
-		fmt.Fprintf(&b, "\noutbox %s operator=%s report=%d req=%d", n.Kind, n.Operator, n.Report, n.Req)
+		fmt.Fprintf(&b, "\noutbox %s operator=%s report=%d", n.Kind, n.Operator, n.Report)
 	}
 	for _, x := range s.Backoff {
 		fmt.Fprintf(&b, "\nbackoff %s area=%s failures=%d until=%d", x.Operator, x.Area, x.Failures, x.Until)

@@ -191,8 +191,6 @@ type Note struct {
 	Report   uint64 `json:"report"`
 	// Seq is the install's SGP.22 sequence number (download-success).
 	Seq int `json:"seq,omitempty"`
-	// Req is the id of the post in flight, 0 if none.
-	Req int `json:"req,omitempty"`
 }
 
 // maxOutbox bounds the outbox; the oldest note makes room (logged).
