@@ -14,6 +14,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // PlatformHost is the management platform's host name: the card's Host
@@ -45,19 +47,39 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		c.CheckInterval = DefaultCheckInterval
 	}
 	for _, p := range s.Device.Profiles {
-		plmn := ""
+		var op scenario.Operator
 		for _, o := range s.Network.Operators {
 			if o.ID == p.Operator {
-				plmn = o.PLMN
+				op = o
 			}
 		}
+		// A preinstalled profile carries the names its factory
+		// personalisation gave it, as a downloaded one carries its
+		// metadata's.
 		c.Profiles = append(c.Profiles, euicc.ProfileSpec{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI,
-			Enabled: p.Enabled, MNCLen: len(plmn) - 3,
+			SPN: spn(op), Name: profileName(op, "preinstalled profile"),
+			Enabled: p.Enabled, MNCLen: len(op.PLMN) - 3,
 		})
 	}
 	return c
 }
+
+// deviceIMEI is the device's IMEI: the modem model's TAC, six serial
+// digits from the EID's individual part (so every card has its own
+// device) and the Luhn check digit.
+func deviceIMEI(p modem.Personality, eid string) string {
+	tac := p.TAC
+	if tac == "" {
+		tac = modem.Generic().TAC
+	}
+	imei, _ := ident.MakeIMEI(tac + eid[24:30])
+	return imei
+}
+
+// deviceCapabilities is what the LTE modules modelled here announce in
+// DeviceInfo (SGP.22 §4.2): E-UTRAN up to Release 13.
+var deviceCapabilities = es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}}
 
 // network adapts the world to what the modem asks of the radio.
 type network struct{ w *world.World }

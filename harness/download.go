@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -13,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Fault settings that are not time windows: the card's certificates, its
@@ -21,14 +23,13 @@ const (
 	// rogueCIName names the CI that the unknown_ci fault's eUICC chains to.
 	rogueCIName = "esimhil TEST rogue CI"
 	// outOfMemoryNVM is the card's free memory under the out_of_memory fault:
-	// less than any profile an SM-DP+ here delivers.
+	// less than any profile package an SM-DP+ here delivers (a few KiB).
 	outOfMemoryNVM = 1024
-	// deliveredProfileSize is what a downloaded profile needs on the card.
-	deliveredProfileSize = 24 << 10
 )
 
-// eidOutOfRange is an EUM range that excludes every EID scenarios use.
-var eidOutOfRange = [2]string{"89049032999999000000000000000000", "89049032999999999999999999999999"}
+// eidOutOfRange is an EUM permission that excludes every EID scenarios use
+// (they all start 890490320000).
+var eidOutOfRange = []string{"890490329999"}
 
 // cardChain is what the card presents in mutual authentication, and the CI
 // it chains to when that is not the test CI.
@@ -57,7 +58,7 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, cardChain, error) {
 	case hasDownloadFault(s, scenario.UnknownCI):
 		cc.OtherCI, err = rsp.NewCI(rogueCIName, seed)
 		if err == nil {
-			cc.EUM, err = rsp.NewEUM(cc.OtherCI, seed, rsp.DefaultEIDRange[0], rsp.DefaultEIDRange[1])
+			cc.EUM, err = rsp.NewEUM(cc.OtherCI, seed, rsp.DefaultEIDPrefixes...)
 		}
 		if err == nil {
 			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
@@ -66,7 +67,7 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, cardChain, error) {
 			return nil, cardChain{}, fmt.Errorf("unknown_ci fault: %w", err)
 		}
 	case hasDownloadFault(s, scenario.EIDOutOfRange):
-		cc.EUM, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange[0], eidOutOfRange[1])
+		cc.EUM, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange...)
 		if err == nil {
 			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
 		}
@@ -116,15 +117,16 @@ func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
 
 // deliveredProfile is the seq-th profile an operator's SM-DP+ delivers:
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
-// operator's PLMN + serial.
+// operator's PLMN + serial, the operator's name on the handset.
 func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
-	body := fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq)
+	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
 	return smdp.Profile{
-		ICCID:    body + luhn(body),
+		ICCID:    iccid,
 		IMSI:     fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
+		MNCLen:   len(o.PLMN) - 3,
 		Operator: o.ID,
-		Name:     fmt.Sprintf("%s test profile %d", nameOr(o), seq),
-		Size:     deliveredProfileSize,
+		Name:     profileName(o, fmt.Sprintf("test profile %d", seq)),
+		SPN:      spn(o),
 	}
 }
 
@@ -135,20 +137,21 @@ func nameOr(o scenario.Operator) string {
 	return o.ID
 }
 
-// luhn returns the check digit of a digit string (ISO/IEC 7812-1).
-func luhn(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
+// spn is the operator's name as serviceProviderName, profileName the
+// name of one of its profiles: UTF8String (SIZE(0..32)) and (0..64) in
+// SGP.22, so a long operator name is cut at a character boundary.
+func spn(o scenario.Operator) string { return clip(nameOr(o), 32) }
+
+func profileName(o scenario.Operator, what string) string {
+	return clip(nameOr(o)+" "+what, 64)
+}
+
+func clip(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
 	}
-	return fmt.Sprint((10 - sum%10) % 10)
+	return s
 }
 
 // cardSecurity fills the card's certificates, trust anchor and faults.
@@ -201,11 +204,15 @@ func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) error {
 	return nil
 }
 
+// notThisEID is another valid EID: the individual part's last digit
+// changed, check digits recomputed.
 func notThisEID(eid string) string {
-	if eid[31] == '0' {
-		return eid[:31] + "1"
+	d := byte('0')
+	if eid[29] == '0' {
+		d = '1'
 	}
-	return eid[:31] + "0"
+	other, _ := ident.MakeEID(eid[:29] + string(d))
+	return other
 }
 
 // windowFaults schedules the faults that come and go: the platform's

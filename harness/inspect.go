@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // CardProfile is one entry of the card's ProfileInfoList as an LPA sees it.
@@ -16,13 +17,10 @@ type CardProfile struct {
 	Enabled bool
 }
 
-// isdrAID is the ISD-R's application identifier (SGP.22 §2.2.3).
-const isdrAID = "A0000005591010FFFFFFFF8900000100"
-
 // profileListRequest is GetProfilesInfo (SGP.22 §5.7.15) asking only for the
 // ICCID (5A) and profileState (9F70): 18 bytes per profile keeps the answer
 // well inside one short APDU response whatever the card holds.
-const profileListRequest = "BF2D055C035A9F70"
+var profileListRequest = es10.ProfileInfoListRequest{Tags: []uint32{es10.TagICCID, es10.TagProfileState}}.Encode()
 
 // Profiles reads the card's ProfileInfoList the way an LPA does, through the
 // host's AT connection: open the ISD-R on a logical channel (+CCHO), send
@@ -33,7 +31,7 @@ func (r *Rig) Profiles() ([]CardProfile, error) {
 	if r.AT == nil {
 		return nil, errors.New("profile list: rig has no host connection")
 	}
-	resp, err := r.AT.Command(`AT+CCHO="` + isdrAID + `"`)
+	resp, err := r.AT.Command(`AT+CCHO="` + es10.ISDRAID + `"`)
 	if err != nil {
 		return nil, fmt.Errorf("profile list: open ISD-R: %w", err)
 	}
@@ -44,9 +42,10 @@ func (r *Rig) Profiles() ([]CardProfile, error) {
 	if err != nil || ch < 1 || ch > 3 {
 		return nil, fmt.Errorf("profile list: open ISD-R: bad channel in %q", resp.Lines[0])
 	}
-	// STORE DATA, CLA 0x80|channel, P1 0x91 (last block, BER-TLV), Le 00.
-	apdu := fmt.Sprintf("8%dE29100%02X%s00", ch, len(profileListRequest)/2, profileListRequest)
-	resp, err = r.AT.Command(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, ch, len(apdu), apdu))
+	// STORE DATA, CLA 0x80 on the channel, P1 0x91 (last block), Le 00.
+	cmd := apdu.Command{CLA: apdu.WithChannel(0x80, ch), INS: 0xE2, P1: 0x91, Data: profileListRequest, HasLe: true, Le: 256}
+	x := fmt.Sprintf("%X", cmd.Bytes())
+	resp, err = r.AT.Command(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, ch, len(x), x))
 	var list []CardProfile
 	if err == nil {
 		if len(resp.Lines) != 1 {
@@ -92,68 +91,19 @@ func ParseProfileList(line string) ([]CardProfile, error) {
 	if sw := raw[len(raw)-2:]; sw[0] != 0x90 || sw[1] != 0x00 {
 		return nil, fmt.Errorf("GetProfilesInfo: status word %02X%02X", sw[0], sw[1])
 	}
-	top, trailing, err := tlv.ParseOne(raw[:len(raw)-2])
+	list, code, err := es10.DecodeProfileInfoList(raw[:len(raw)-2])
 	if err != nil {
 		return nil, fmt.Errorf("GetProfilesInfo: %w", err)
 	}
-	if top.Tag != 0xBF2D || len(trailing) != 0 {
-		return nil, fmt.Errorf("GetProfilesInfo: want one BF2D, got tag %X and %d trailing bytes", top.Tag, len(trailing))
+	if code != 0 {
+		return nil, fmt.Errorf("GetProfilesInfo: profileInfoListError %d", code)
 	}
-	list, found := top.Find(0xA0)
-	if !found {
-		// An error answer (profileInfoListError, tag 81) or no list at all.
-		return nil, errors.New("GetProfilesInfo: no profile list (A0) in the answer")
-	}
-	infos, err := list.Children()
-	if err != nil {
-		return nil, fmt.Errorf("GetProfilesInfo: %w", err)
-	}
-	out := make([]CardProfile, 0, len(infos))
-	for i, info := range infos {
-		if info.Tag != 0xE3 {
-			return nil, fmt.Errorf("GetProfilesInfo: entry %d: tag %X, want E3", i, info.Tag)
-		}
-		id, ok := info.Find(0x5A)
-		if !ok {
+	out := make([]CardProfile, 0, len(list))
+	for i, p := range list {
+		if p.ICCID == "" {
 			return nil, fmt.Errorf("GetProfilesInfo: entry %d: no ICCID", i)
 		}
-		iccid, err := unswapBCD(id.Value)
-		if err != nil {
-			return nil, fmt.Errorf("GetProfilesInfo: entry %d: ICCID: %w", i, err)
-		}
-		p := CardProfile{ICCID: iccid}
-		if st, ok := info.Find(0x9F70); ok {
-			if len(st.Value) != 1 {
-				return nil, fmt.Errorf("GetProfilesInfo: entry %d: profileState of %d bytes", i, len(st.Value))
-			}
-			p.Enabled = st.Value[0] == 1
-		}
-		out = append(out, p)
+		out = append(out, CardProfile{ICCID: p.ICCID, Enabled: p.State == es10.StateEnabled})
 	}
 	return out, nil
-}
-
-// unswapBCD decodes an ICCID in swapped-nibble BCD, F-padded (ITU-T E.118).
-func unswapBCD(b []byte) (string, error) {
-	var sb strings.Builder
-	padded := false
-	for _, x := range b {
-		for _, d := range []byte{x & 0x0F, x >> 4} {
-			switch {
-			case d <= 9:
-				if padded {
-					return "", errors.New("digit after padding")
-				}
-				sb.WriteByte('0' + d)
-			case d == 0xF:
-				padded = true
-			default:
-				return "", fmt.Errorf("nibble %X", d)
-			}
-		}
-	}
-	if sb.Len() == 0 {
-		return "", errors.New("empty")
-	}
-	return sb.String(), nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Options tune a rig. The zero value is a sane default.
@@ -159,6 +160,8 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
 	r.cardSecurity(&ccfg, chain, resolve)
+	imei := deviceIMEI(r.Personality, s.Device.EID)
+	ccfg.DeviceInfo = es10.DeviceInfoFor(imei, deviceCapabilities)
 	if o.NVM != nil {
 		r.Card, err = euicc.Restore(ccfg, o.NVM)
 	} else {
@@ -175,11 +178,12 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
-		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality,
+		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	r.Terminal = stkterm.New(r.Card, r.Modem, r.Loop, r.Log)
+	r.Terminal.SetProfile(stkterm.Profile(r.Personality.RefreshProfileStateChange))
 	r.Modem.SetSTK(r.Terminal)
 
 	if err = r.schedule(); err != nil {

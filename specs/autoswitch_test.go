@@ -12,8 +12,8 @@ import (
 
 const (
 	cmccICCID     = "89860000000000000019"
-	sfrICCID      = "89331000000000000027"
-	vodafoneICCID = "89492000000000000035"
+	sfrICCID      = "89331000000000000029"
+	vodafoneICCID = "89492000000000000037"
 )
 
 // Claims 1, 4 and 5 of the seed patent on the emulated rig: periodic roaming

@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"encoding/base64"
 	"path/filepath"
 	"time"
 
@@ -10,15 +9,16 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 const (
-	telekomICCID  = "89491000000000000018"
-	vodafoneDEICC = "89492000000000000035"
+	telekomICCID  = "89491000000000000013"
+	vodafoneDEICC = "89492000000000000037"
 )
 
 // cardEvents returns a field of each of the card's events of one kind.
@@ -214,7 +214,7 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 		cancelled := framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")
 		Expect(cancelled).To(HaveLen(2))
 		for _, e := range cancelled {
-			Expect(e.Get("reason")).To(Equal(rsp.CancelLoadBppExecution))
+			Expect(e.Get("reason")).To(Equal(es10.CancelLoadBppExecution))
 			Expect(e.Str("order")).To(Equal("error"))
 		}
 
@@ -226,21 +226,21 @@ var _ = Describe("Back-off", framework.Emulated, func() {
 				continue
 			}
 			switch m.ES9.Function {
-			case rsp.FnHandleNotification:
-				raw, err := base64.StdEncoding.DecodeString(m.ES9.Request["pendingNotification"].(string))
-				Expect(err).NotTo(HaveOccurred())
-				n, err := rsp.DecodePendingNotification(raw)
+			case es9.FnHandleNotification:
+				req, ok := m.ES9.Request.(*es9.HandleNotificationRequest)
+				Expect(ok).To(BeTrue(), "a decoded handleNotification body")
+				n, err := es10.DecodePendingNotification(req.PendingNotification)
 				Expect(err).NotTo(HaveOccurred())
 				if n.Install != nil {
 					Expect(m.Status).To(Equal(204))
 					calls = append(calls, map[bool]string{true: "install-ok", false: "install-failed"}[n.Install.Data.OK])
 				}
-			case rsp.FnCancelSession:
-				raw, err := base64.StdEncoding.DecodeString(m.ES9.Request["cancelSessionResponse"].(string))
+			case es9.FnCancelSession:
+				req, ok := m.ES9.Request.(*es9.CancelSessionRequest)
+				Expect(ok).To(BeTrue(), "a decoded cancelSession body")
+				c, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
 				Expect(err).NotTo(HaveOccurred())
-				c, err := rsp.DecodeCancelSessionResponse(raw)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(c.Reason).To(Equal(rsp.CancelLoadBppExecution), "loadBppExecutionError")
+				Expect(c.Reason).To(Equal(es10.CancelLoadBppExecution), "loadBppExecutionError")
 				Expect(m.ES9.ExecutionStatus).To(Equal("Executed-Success"))
 				calls = append(calls, "cancel")
 			}

@@ -88,7 +88,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 				}
 			}
 		}
-		Expect(msgs[1].DownloadResp.ActivationCode).To(Equal("LPA:1$smdp.sfr.test$MID-000123-0001"))
+		Expect(msgs[1].DownloadResp.ActivationCode).To(Equal("LPA:1$smdp.sfr.test$MID-000171-0001"))
 		Expect(msgs[6].Notification.ICCID).To(Equal(downloadedSFR))
 		Expect(filepath.Join(r.Dir(), "traffic.keys")).To(BeARegularFile(), "TLS secrets beside the capture")
 	})
@@ -160,11 +160,11 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 		Entry("bad serverSignature1", faultCase{scenario.BadServerSignature, true, "serverSignature1: signature does not verify", true}),
 		Entry("bad euiccSignature1", faultCase{scenario.BadEUICCSignature, false, "euiccSignature1 does not verify", true}),
 		Entry("wrong transactionId", faultCase{scenario.WrongTransactionID, true, "transactionId does not match", true}),
-		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, false, "not in 89049032999999", false}),
+		Entry("EID outside the EUM range", faultCase{scenario.EIDOutOfRange, false, "starts with none of [890490329999]", false}),
 		Entry("eligibility refused", faultCase{scenario.EligibilityRefused, false, "eligibility: eid not allowed", true}),
 		Entry("connection reset during getBoundProfilePackage", faultCase{scenario.ConnectionReset, true, "getBoundProfilePackage", true}),
 		Entry("tampered bound profile package", faultCase{scenario.TamperedBPP, true, "install failed: bppCommandId 5 errorReason 8", true}),
-		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "getBoundProfilePackage: BPP", true}),
+		Entry("truncated bound profile package", faultCase{scenario.TruncatedBPP, true, "install failed: bppCommandId 5 errorReason 12", true}),
 		Entry("card out of memory", faultCase{scenario.OutOfMemory, false, "errorReason 10", true}),
 	)
 

@@ -49,7 +49,7 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 		Expect(registrations(r)).To(Equal([]int{1, 5, 0, 3, 0, 5, 0, 1}),
 			"home in Beijing; roaming on Orange; REFRESH to SFR; denied; REFRESH back; roaming on the original; REFRESH to Orange; home")
 		Expect(servingPLMN(r)).To(Equal("20801"))
-		Expect(iccid(r)).To(Equal("89330100000000000035"))
+		Expect(iccid(r)).To(Equal("89330100000000000038"))
 
 		By("the event log")
 		Expect(switches(events(r, "profile_enabled"))).To(Equal([]string{"sfr", "cmcc*", "orange-fr"}))

@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -30,10 +29,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/emulators/modem"
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // lpaScenario: the device stays at home on CMCC; SFR runs an SM-DP+ and its
@@ -50,7 +52,7 @@ network:
   cells:
     - {area: CN-Beijing, operator: cmcc, rsrp: -80}
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 30m
   profiles:
     - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
@@ -189,8 +191,6 @@ type isdr struct {
 	csim             bool
 }
 
-const isdrAID = "A0000005591010FFFFFFFF8900000100"
-
 var cchoAnswer = regexp.MustCompile(`^(\+CCHO: )?(\d+)$`)
 
 func (t *ttyClient) openISDR() *isdr {
@@ -200,12 +200,12 @@ func (t *ttyClient) openISDR() *isdr {
 		Expect(r).To(HaveLen(3))
 		Expect(r[1:]).To(Equal([]byte{0x90, 0x00}), "MANAGE CHANNEL open")
 		c := &isdr{t: t, session: int(r[0]), channel: int(r[0]), csim: true}
-		aid, _ := hex.DecodeString(isdrAID)
+		aid := es10.ISDRAIDBytes()
 		sel := c.transmit(append([]byte{0x00, 0xA4, 0x04, 0x00, byte(len(aid))}, aid...))
 		Expect(sel[len(sel)-2]).To(Equal(byte(0x90)), "SELECT ISD-R")
 		return c
 	}
-	l := t.one(`AT+CCHO="`+isdrAID+`"`, func(l string) bool { return cchoAnswer.MatchString(l) })
+	l := t.one(`AT+CCHO="`+es10.ISDRAID+`"`, func(l string) bool { return cchoAnswer.MatchString(l) })
 	id, err := strconv.Atoi(cchoAnswer.FindStringSubmatch(l)[2])
 	Expect(err).NotTo(HaveOccurred())
 	c := &isdr{t: t, session: id}
@@ -215,35 +215,33 @@ func (t *ttyClient) openISDR() *isdr {
 	return c
 }
 
-func claFor(cla byte, ch int) byte {
-	if ch < 4 {
-		return cla&0x90 | byte(ch)
-	}
-	return cla&0x90 | 0x40 | byte(ch-4)
-}
-
-// transmit sends an APDU on the channel; on the +CSIM path it follows 61xx
-// with GET RESPONSE itself (+CGLA modems do it for the host).
+// transmit sends an APDU on the channel; on the +CSIM path it sets the
+// channel in CLA and follows 61xx with GET RESPONSE itself (+CGLA modems
+// do both for the host).
 func (c *isdr) transmit(a []byte) []byte {
 	GinkgoHelper()
 	if !c.csim {
 		return c.t.apdu(c.session, c.channel, false, a)
 	}
 	a = append([]byte(nil), a...)
-	a[0] = claFor(a[0], c.channel)
-	r := c.t.apdu(0, 0, true, a)
-	var data []byte
-	for i := 0; r[len(r)-2] == 0x61; i++ {
-		Expect(i).To(BeNumerically("<", 64), "endless 61xx")
-		data = append(data, r[:len(r)-2]...)
-		r = c.t.apdu(0, 0, true, []byte{claFor(0x00, c.channel), 0xC0, 0x00, 0x00, r[len(r)-1]})
-	}
-	return append(data, r...)
+	a[0] = apdu.WithChannel(a[0], c.channel)
+	r, err := apdu.Exchange(func(cmd []byte) ([]byte, error) { return c.t.apdu(0, 0, true, cmd), nil }, a)
+	Expect(err).NotTo(HaveOccurred())
+	return r
 }
 
 // es10 sends one ES10 request in STORE DATA blocks and returns the answer
 // without its SW, which must be 9000.
 func (c *isdr) es10(req []byte) []byte {
+	GinkgoHelper()
+	r, sw := c.es10SW(req)
+	Expect(fmt.Sprintf("%04X", sw)).To(MatchRegexp(`^(9000|91..)$`), "ES10 %X", req[:min(len(req), 2)])
+	return r
+}
+
+// es10SW sends one ES10 request and returns the answer and the last
+// block's status word, whatever it is.
+func (c *isdr) es10SW(req []byte) ([]byte, uint16) {
 	GinkgoHelper()
 	var r []byte
 	for blk := 0; ; blk++ {
@@ -253,13 +251,13 @@ func (c *isdr) es10(req []byte) []byte {
 			p1 = 0x91
 		}
 		r = c.transmit(append([]byte{0x80, 0xE2, p1, byte(blk), byte(n)}, req[:n]...))
+		sw := uint16(r[len(r)-2])<<8 | uint16(r[len(r)-1])
 		// 91xx: done, and the card has a proactive command (the REFRESH
 		// after an enable) that the modem fetches on its own.
-		Expect(fmt.Sprintf("%X", r[len(r)-2:])).To(MatchRegexp(`^(9000|91..)$`), "STORE DATA block %d", blk)
-		req = req[n:]
-		if p1 == 0x91 {
-			return r[:len(r)-2]
+		if p1 == 0x91 || (sw != 0x9000 && sw>>8 != 0x91) {
+			return r[:len(r)-2], sw
 		}
+		req = req[n:]
 	}
 }
 
@@ -282,41 +280,34 @@ func (t *ttyClient) iccid() string {
 	return strings.TrimRight(strings.Trim(strings.TrimPrefix(l, t.p.ICCIDPrefix), `"`), "F")
 }
 
-// profiles decodes GetProfilesInfo: ICCID → state (1 enabled).
-func profiles(c *isdr) map[string]byte {
+// profileInfos reads GetProfilesInfo with every field.
+func profileInfos(c *isdr) []es10.ProfileInfo {
 	GinkgoHelper()
-	obj, _, err := tlv.ParseOne(c.es10([]byte{0xBF, 0x2D, 0x00}))
+	list, code, err := es10.DecodeProfileInfoList(c.es10(es10.ProfileInfoListRequest{}.Encode()))
 	Expect(err).NotTo(HaveOccurred())
-	Expect(obj.Tag).To(Equal(uint32(0xBF2D)))
-	top, err := obj.Children()
-	Expect(err).NotTo(HaveOccurred())
-	list, ok := tlv.Find(top, 0xA0)
-	Expect(ok).To(BeTrue(), "profileInfoListOk")
-	infos, err := list.Children()
-	Expect(err).NotTo(HaveOccurred())
-	out := map[string]byte{}
-	for _, pi := range infos {
-		fs, err := pi.Children()
-		Expect(err).NotTo(HaveOccurred())
-		id, ok := tlv.Find(fs, 0x5A)
-		Expect(ok).To(BeTrue())
-		st, ok := tlv.Find(fs, 0x9F70)
-		Expect(ok).To(BeTrue())
-		iccid, err := rsp.ParseICCID(id.Value)
-		Expect(err).NotTo(HaveOccurred())
-		out[iccid] = st.Value[0]
+	Expect(code).To(BeZero(), "profileInfoListOk")
+	return list
+}
+
+// profiles is the profile list as ICCID → state (1 enabled).
+func profiles(c *isdr) map[string]int {
+	GinkgoHelper()
+	out := map[string]int{}
+	for _, p := range profileInfos(c) {
+		Expect(p.ICCID).NotTo(BeEmpty())
+		out[p.ICCID] = p.State
 	}
 	return out
 }
 
-// es9 is the LPA's ES9+ client: HTTPS to the SM-DP+ named in the activation
+// es9Client is the LPA's ES9+ client: HTTPS to the SM-DP+ named in the activation
 // code, resolved to the listener the rig printed, trusting ci.pem only.
-type es9 struct {
+type es9Client struct {
 	host string
 	http *http.Client
 }
 
-func newES9(r *harness.Rig, host string) *es9 {
+func newES9(r *harness.Rig, host string) *es9Client {
 	GinkgoHelper()
 	ci, err := r.WriteCI()
 	Expect(err).NotTo(HaveOccurred())
@@ -340,48 +331,34 @@ func newES9(r *harness.Rig, host string) *es9 {
 		Time: func() time.Time { return r.Loop.Now() },
 	}}
 	DeferCleanup(tr.CloseIdleConnections)
-	return &es9{host: host, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	return &es9Client{host: host, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 }
 
-// call posts one ES9+ function and decodes the answer into out; the header's
+// call posts one ES9+ function and decodes the answer into out (nil for
+// handleNotification's 204) with es9's strict decoder; the header's
 // functionExecutionStatus must say success.
-func (e *es9) call(fn string, req, out any) {
+func (e *es9Client) call(fn string, req, out es9.Message) {
 	GinkgoHelper()
-	body, err := json.Marshal(req)
+	hr, err := http.NewRequest(http.MethodPost, "https://"+e.host+es9.PathPrefix+fn, bytes.NewReader(es9.Encode(req)))
 	Expect(err).NotTo(HaveOccurred())
-	hr, err := http.NewRequest(http.MethodPost, "https://"+e.host+rsp.ES9PathPrefix+fn, bytes.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	hr.Header.Set("Content-Type", rsp.ES9ContentType)
-	hr.Header.Set(rsp.AdminProtocolHeader, rsp.AdminProtocol)
+	hr.Header.Set("Content-Type", es9.ContentType)
+	hr.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	resp, err := e.http.Do(hr)
 	Expect(err).NotTo(HaveOccurred(), fn)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	if out == nil {
-		Expect(resp.StatusCode).To(BeElementOf(http.StatusOK, http.StatusNoContent), "%s: %s", fn, b)
+		Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "%s: %s", fn, b)
 		return
 	}
 	Expect(resp.StatusCode).To(Equal(http.StatusOK), "%s: %s", fn, b)
-	var hdr struct {
-		Header struct {
-			FunctionExecutionStatus struct {
-				Status string `json:"status"`
-			} `json:"functionExecutionStatus"`
-		} `json:"header"`
-	}
-	Expect(json.Unmarshal(b, &hdr)).To(Succeed())
-	Expect(hdr.Header.FunctionExecutionStatus.Status).To(Equal(rsp.StatusSuccess), "%s: %s", fn, b)
-	Expect(json.Unmarshal(b, out)).To(Succeed())
-}
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-func unb64(s string) []byte {
-	GinkgoHelper()
-	b, err := base64.StdEncoding.DecodeString(s)
-	Expect(err).NotTo(HaveOccurred())
-	return b
+	var hdr es9.HeaderOnly
+	Expect(json.Unmarshal(b, &struct {
+		Header *es9.ResponseHeader `json:"header"`
+	}{&hdr.Header})).To(Succeed())
+	Expect(hdr.Header.Err()).NotTo(HaveOccurred(), "%s: %s", fn, b)
+	Expect(es9.Decode(b, out)).To(Succeed(), "%s: %s", fn, b)
 }
 
 // tlvValue strips an outer TLV of the given tag (signatures and key ids
@@ -393,67 +370,66 @@ func tlvValue(tag uint32, b []byte) []byte {
 	return b
 }
 
-// download runs SGP.22 profile download as an LPA (§3.1.3): ES10b on the
-// card through the tty, ES9+ to the SM-DP+; it returns the new ICCID and
-// the install notification's sequence number.
-func download(r *harness.Rig, c *isdr, activationCode string) (string, int) {
+// deviceInfo is what this LPA's device says of itself: the IMEI the modem
+// reports (AT+CGSN, TS 27.007 §5.4), its TAC, and E-UTRAN Release 13.
+func deviceInfo(t *ttyClient) es10.DeviceInfo {
 	GinkgoHelper()
-	parts := strings.Split(activationCode, "$")
-	Expect(parts).To(HaveLen(3), activationCode)
-	Expect(parts[0]).To(Equal("LPA:1"))
-	host, matchingID := parts[1], parts[2]
+	imei := t.one("AT+CGSN", func(l string) bool { return ident.Digits(l, 15, 15) })
+	Expect(ident.IsIMEI(imei)).To(BeTrue(), imei)
+	return es10.DeviceInfoFor(imei, es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}})
+}
+
+// downloaded is what a download installed.
+type downloaded struct {
+	ICCID string
+	Seq   int
+	Meta  es10.ProfileMetadata
+}
+
+// download runs SGP.22 profile download as an LPA (§3.1.3): ES10b on the
+// card through the tty, ES9+ to the SM-DP+ at host with matchingID ("" for
+// the default SM-DP+ case, §3.1.3.1), the device described by dev.
+func download(r *harness.Rig, c *isdr, host, matchingID string, dev es10.DeviceInfo) downloaded {
+	GinkgoHelper()
 	smdp := newES9(r, host)
 
-	challenge, err := rsp.DecodeEuiccChallenge(c.es10(rsp.GetEuiccChallengeRequest()))
+	challenge, err := es10.DecodeEuiccChallenge(c.es10(es10.GetEuiccChallengeRequest()))
 	Expect(err).NotTo(HaveOccurred())
-	info1 := c.es10(rsp.GetEUICCInfo1Request())
+	info1 := c.es10(es10.GetEUICCInfo1Request())
 
-	var ia struct {
-		TransactionID       string `json:"transactionId"`
-		ServerSigned1       string `json:"serverSigned1"`
-		ServerSignature1    string `json:"serverSignature1"`
-		EuiccCiPKIdToBeUsed string `json:"euiccCiPKIdToBeUsed"`
-		ServerCertificate   string `json:"serverCertificate"`
-	}
-	smdp.call(rsp.FnInitiateAuthentication, map[string]string{
-		"smdpAddress": host, "euiccChallenge": b64(challenge), "euiccInfo1": b64(info1)}, &ia)
-	signed1, err := rsp.DecodeServerSigned1(unb64(ia.ServerSigned1))
+	var ia es9.InitiateAuthenticationResponse
+	smdp.call(es9.FnInitiateAuthentication, es9.InitiateAuthenticationRequest{SMDPAddress: host, EuiccChallenge: challenge, EuiccInfo1: info1}, &ia)
+	signed1, err := es10.DecodeServerSigned1(ia.ServerSigned1)
 	Expect(err).NotTo(HaveOccurred())
-	authReq := rsp.AuthenticateServerRequest{
-		ServerSigned1: signed1, ServerSignature1: tlvValue(rsp.TagSignature, unb64(ia.ServerSignature1)),
-		CiPKIDToBeUsed: tlvValue(0x04, unb64(ia.EuiccCiPKIdToBeUsed)), ServerCertificate: unb64(ia.ServerCertificate),
-		CtxParams1: rsp.CtxParams1{MatchingID: matchingID},
+	ctx := es10.CtxParams1{MatchingID: matchingID, DeviceInfo: dev}
+	authReq := es10.AuthenticateServerRequest{
+		ServerSigned1: signed1, ServerSignature1: tlvValue(es10.TagSignature, ia.ServerSignature1),
+		CiPKIDToBeUsed: tlvValue(0x04, ia.EuiccCiPKIdToBeUsed), ServerCertificate: ia.ServerCertificate, CtxParams1: ctx,
 	}
 	authResp := c.es10(authReq.Encode())
-	ar, err := rsp.DecodeAuthenticateServerResponse(authResp)
+	ar, err := es10.DecodeAuthenticateServerResponse(authResp)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(ar.ErrorCode).To(BeZero(), "AuthenticateServer")
+	// SGP.22 §5.7.13: euiccSigned1 carries ctxParams1 as the device sent it.
+	Expect(ar.EuiccSigned1.CtxParams1.Raw).To(Equal(ctx.Encode()), "ctxParams1 echoed byte for byte")
+	Expect(ar.EuiccSigned1.CtxParams1.DeviceInfo).To(Equal(dev))
+	Expect(ar.EuiccSigned1.EuiccInfo2.SASAccreditationNumber).NotTo(BeEmpty(), "EUICCInfo2 is complete")
 
-	var ac struct {
-		TransactionID   string `json:"transactionId"`
-		ProfileMetadata string `json:"profileMetadata"`
-		SmdpSigned2     string `json:"smdpSigned2"`
-		SmdpSignature2  string `json:"smdpSignature2"`
-		SmdpCertificate string `json:"smdpCertificate"`
-	}
-	smdp.call(rsp.FnAuthenticateClient, map[string]string{
-		"transactionId": ia.TransactionID, "authenticateServerResponse": b64(authResp)}, &ac)
-	md, err := rsp.DecodeProfileMetadata(unb64(ac.ProfileMetadata))
+	var ac es9.AuthenticateClientResponse
+	smdp.call(es9.FnAuthenticateClient, es9.AuthenticateClientRequest{TransactionID: ia.TransactionID, AuthenticateServerResponse: authResp}, &ac)
+	md, err := es10.DecodeProfileMetadata(ac.ProfileMetadata)
 	Expect(err).NotTo(HaveOccurred())
-	signed2, err := rsp.DecodeSmdpSigned2(unb64(ac.SmdpSigned2))
+	signed2, err := es10.DecodeSmdpSigned2(ac.SmdpSigned2)
 	Expect(err).NotTo(HaveOccurred())
-	prep := c.es10(rsp.PrepareDownloadRequest{SmdpSigned2: signed2,
-		SmdpSignature2: tlvValue(rsp.TagSignature, unb64(ac.SmdpSignature2)), SmdpCertificate: unb64(ac.SmdpCertificate)}.Encode())
-	pr, err := rsp.DecodePrepareDownloadResponse(prep)
+	prep := c.es10(es10.PrepareDownloadRequest{SmdpSigned2: signed2,
+		SmdpSignature2: tlvValue(es10.TagSignature, ac.SmdpSignature2), SmdpCertificate: ac.SmdpCertificate}.Encode())
+	pr, err := es10.DecodePrepareDownloadResponse(prep)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(pr.ErrorCode).To(BeZero(), "PrepareDownload")
 
-	var bpp struct {
-		BoundProfilePackage string `json:"boundProfilePackage"`
-	}
-	smdp.call(rsp.FnGetBoundProfilePackage, map[string]string{
-		"transactionId": ia.TransactionID, "prepareDownloadResponse": b64(prep)}, &bpp)
-	segs, err := rsp.BPPSegments(unb64(bpp.BoundProfilePackage))
+	var bpp es9.GetBoundProfilePackageResponse
+	smdp.call(es9.FnGetBoundProfilePackage, es9.GetBoundProfilePackageRequest{TransactionID: ia.TransactionID, PrepareDownloadResponse: prep}, &bpp)
+	segs, err := es10.BPPSegments(bpp.BoundProfilePackage)
 	Expect(err).NotTo(HaveOccurred())
 	var pirRaw []byte
 	for i, s := range segs {
@@ -463,15 +439,16 @@ func download(r *harness.Rig, c *isdr, activationCode string) (string, int) {
 		}
 		pirRaw = out
 	}
-	pir, err := rsp.DecodeProfileInstallationResult(pirRaw)
+	pir, err := es10.DecodeProfileInstallationResult(pirRaw)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(pir.Data.OK).To(BeTrue(), "install result: command %d reason %d", pir.Data.CommandID, pir.Data.ErrorReason)
-	smdp.call(rsp.FnHandleNotification, map[string]string{"pendingNotification": b64(pirRaw)}, nil)
+	Expect(pir.Data.SimaResponse).NotTo(BeEmpty(), "a valid EUICCResponse (the decoder checked it)")
+	smdp.call(es9.FnHandleNotification, es9.HandleNotificationRequest{PendingNotification: pirRaw}, nil)
 	iccid := pir.Data.Notification.ICCID
 	if iccid == "" {
 		iccid = md.ICCID
 	}
-	return iccid, pir.Data.Notification.Seq
+	return downloaded{ICCID: iccid, Seq: pir.Data.Notification.Seq, Meta: md}
 }
 
 var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
@@ -485,40 +462,64 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 		Expect(r.Advance(10 * time.Second)).To(Succeed())
 		Expect(t.takeURCs()).To(ContainElement("+CEREG: 1"), "attached at home")
 		Expect(t.iccid()).To(Equal(cmccICCID))
+		dev := deviceInfo(t)
 
 		c := t.openISDR()
 		By("GetEuiccData: the EID")
-		Expect(fmt.Sprintf("%X", c.es10([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A}))).
-			To(Equal("BF3E125A1089049032000001000000000000000123"))
-		info1, err := rsp.DecodeEuiccInfo1(c.es10(rsp.GetEUICCInfo1Request()))
+		eid, err := es10.DecodeEID(c.es10(es10.GetEuiccDataRequest()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(eid).To(Equal(r.Scenario.Device.EID))
+		Expect(ident.IsEID(eid)).To(BeTrue(), "MOD 97-10 check digits")
+		info1, err := es10.DecodeEuiccInfo1(c.es10(es10.GetEUICCInfo1Request()))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(info1.CiPKIDVerify).NotTo(BeEmpty(), "EUICCInfo1 names the CI it trusts")
+		info2, err := es10.DecodeEuiccInfo2(c.es10(es10.GetEUICCInfo2Request()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info2.SVN).To(Equal(es10.SVN))
+		Expect(info2.UICCCapability.Has(es10.UICCUSIM)).To(BeTrue())
+		freeBefore := info2.ExtCardResource.FreeNVM
 
 		By("GetProfilesInfo: the one preinstalled profile, enabled")
-		Expect(profiles(c)).To(Equal(map[string]byte{cmccICCID: 1}))
+		Expect(profiles(c)).To(Equal(map[string]int{cmccICCID: 1}))
 
-		By("a download from the activation code the rig prints")
+		By("a download from the activation code the rig prints, with the device's full DeviceInfo")
 		ac, err := r.ActivationCode("sfr")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(ac).To(MatchRegexp(`^LPA:1\$smdp\.sfr\.test\$\S+$`))
-		iccid, seq := download(r, c, ac)
-		Expect(profiles(c)).To(Equal(map[string]byte{cmccICCID: 1, iccid: 0}))
+		parts := strings.Split(ac, "$")
+		Expect(parts).To(HaveLen(3), ac)
+		Expect(parts[:2]).To(Equal([]string{"LPA:1", "smdp.sfr.test"}))
+		got := download(r, c, parts[1], parts[2], dev)
+		Expect(profiles(c)).To(Equal(map[string]int{cmccICCID: 1, got.ICCID: 0}))
+		By("the profile list shows the metadata's names, and the profile takes its package's memory")
+		for _, p := range profileInfos(c) {
+			if p.ICCID == got.ICCID {
+				Expect(p.ServiceProviderName).To(Equal(got.Meta.ServiceProviderName))
+				Expect(p.ProfileName).To(Equal(got.Meta.ProfileName))
+				Expect(p.ProfileName).To(Equal("SFR test profile 1"))
+				Expect(p.Owner).To(Equal(&es10.OperatorID{PLMN: "20810"}))
+			}
+		}
+		info2, err = es10.DecodeEuiccInfo2(c.es10(es10.GetEUICCInfo2Request()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(freeBefore-info2.ExtCardResource.FreeNVM).To(BeNumerically(">", 2048), "a profile package of a few KiB")
 
 		By("ListNotification: the install notification, then NotificationSent removes it")
-		notes, err := rsp.DecodeListNotificationResponse(c.es10(rsp.ListNotificationRequest{}.Encode()))
+		notes, err := es10.DecodeListNotificationResponse(c.es10(es10.ListNotificationRequest{}.Encode()))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(notes).To(ContainElement(And(HaveField("Seq", seq), HaveField("ICCID", iccid))))
-		code, err := rsp.DecodeNotificationSentResponse(c.es10(rsp.EncodeNotificationSentRequest(seq)))
+		Expect(notes).To(ContainElement(And(HaveField("Seq", got.Seq), HaveField("ICCID", got.ICCID))))
+		code, err := es10.DecodeNotificationSentResponse(c.es10(es10.EncodeNotificationSentRequest(got.Seq)))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(code).To(BeZero())
-		notes, err = rsp.DecodeListNotificationResponse(c.es10(rsp.ListNotificationRequest{}.Encode()))
+		notes, err = es10.DecodeListNotificationResponse(c.es10(es10.ListNotificationRequest{}.Encode()))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(notes).NotTo(ContainElement(HaveField("Seq", seq)))
+		Expect(notes).NotTo(ContainElement(HaveField("Seq", got.Seq)))
 
 		By("EnableProfile with refresh: the modem detaches, resets the card and re-attaches")
-		enable := tlv.Constructed(0xBF31, tlv.Constructed(0xA0, tlv.New(0x5A, rsp.ICCIDBytes(iccid))), tlv.New(0x81, []byte{0xFF})).Bytes()
+		enable := es10.SwitchRequest{Tag: es10.TagEnableProfile, Profile: es10.ProfileID{ICCID: got.ICCID}, Refresh: true}.Encode()
 		t.takeURCs()
-		Expect(fmt.Sprintf("%X", c.es10(enable))).To(Equal("BF3103800100"), "enableResult ok")
+		result, err := es10.DecodeResult(es10.TagEnableProfile, c.es10(enable))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(result).To(Equal(es10.ResultOK))
 		Expect(r.Advance(time.Minute)).To(Succeed())
 		urcs := t.takeURCs()
 		Expect(urcs).To(ContainElement("+CEREG: 0"), "detached by the REFRESH")
@@ -526,9 +527,73 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 		for _, u := range r.Personality.RefreshURCs {
 			Expect(urcs).To(ContainElement(u), "the dialect's refresh URC")
 		}
-		Expect(t.iccid()).To(Equal(iccid))
+		Expect(t.iccid()).To(Equal(got.ICCID))
 		c = t.openISDR() // the reset closed every logical channel
-		Expect(profiles(c)).To(Equal(map[string]byte{cmccICCID: 0, iccid: 1}))
+		Expect(profiles(c)).To(Equal(map[string]int{cmccICCID: 0, got.ICCID: 1}))
+		c.close()
+	})
+
+	It("downloads from the default SM-DP+ without an activation code, and runs the ES10a/ES10c housekeeping", func() {
+		r := framework.NewRig(framework.Parse("lpa-host", lpaScenario), func(o *harness.Options) { o.NoHost = true })
+		t := openTTY(r.Modem.Path(), r.Personality)
+		_, final := t.cmd("ATE0", nil)
+		Expect(final).To(Equal("OK"))
+		Expect(r.Advance(10 * time.Second)).To(Succeed())
+		dev := deviceInfo(t)
+		c := t.openISDR()
+
+		By("GetEuiccConfiguredAddresses: the root SM-DS, no default SM-DP+ yet")
+		addrs, err := es10.DecodeConfiguredAddresses(c.es10(es10.EuiccConfiguredAddressesRequest()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(addrs).To(Equal(es10.ConfiguredAddresses{RootDS: "lpa.ds.gsma.com"}))
+		By("SetDefaultDpAddress, then the LPA finds it there")
+		res, err := es10.DecodeResult(es10.TagSetDefaultDpAddress, c.es10(es10.SetDefaultDpAddressRequest("smdp.sfr.test")))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.SetDefaultDPOK))
+		addrs, err = es10.DecodeConfiguredAddresses(c.es10(es10.EuiccConfiguredAddressesRequest()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(addrs.DefaultDP).To(Equal("smdp.sfr.test"))
+
+		By("the operator orders a profile for the EID; the LPA downloads with no matching ID (SGP.22 §3.1.3.1)")
+		_, err = r.ActivationCode("sfr") // the order; the code itself is not used
+		Expect(err).NotTo(HaveOccurred())
+		got := download(r, c, addrs.DefaultDP, "", dev)
+		Expect(profiles(c)).To(HaveKeyWithValue(got.ICCID, es10.StateDisabled))
+
+		By("SetNickname: shown in the list; one of 65 bytes is refused with 6A80")
+		res, err = es10.DecodeResult(es10.TagSetNickname, c.es10(es10.SetNicknameRequest{ICCID: got.ICCID, Nickname: "travel"}.Encode()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.NicknameOK))
+		Expect(profileInfos(c)).To(ContainElement(And(HaveField("ICCID", got.ICCID), HaveField("Nickname", "travel"))))
+		_, sw := c.es10SW(es10.SetNicknameRequest{ICCID: got.ICCID, Nickname: strings.Repeat("n", 65)}.Encode())
+		Expect(sw).To(Equal(uint16(0x6A80)))
+		Expect(profileInfos(c)).To(ContainElement(And(HaveField("ICCID", got.ICCID), HaveField("Nickname", "travel"))), "nothing half-set")
+		res, err = es10.DecodeResult(es10.TagSetNickname, c.es10(es10.SetNicknameRequest{ICCID: "89000000000000000004", Nickname: "x"}.Encode()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.NicknameICCIDUnknown))
+
+		By("GetRAT: no operator may set profile policy rules")
+		rat, err := es10.DecodeRAT(c.es10(es10.GetRATRequest()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rat).To(BeEmpty())
+
+		By("an unknown optional field in a request is skipped, not refused")
+		req := tlv.Constructed(es10.TagProfileInfoList, tlv.New(0x9F7F, []byte{1}), tlv.New(es10.TagTagList, tlv.EncodeTags([]uint32{es10.TagICCID})))
+		list, _, err := es10.DecodeProfileInfoList(c.es10(req.Bytes()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(list).To(HaveLen(2))
+
+		By("DeleteProfile, then eUICCMemoryReset of the default SM-DP+ address")
+		res, err = es10.DecodeResult(es10.TagDeleteProfile, c.es10(es10.DeleteProfileRequest(es10.ProfileID{ICCID: got.ICCID})))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.ResultOK))
+		Expect(profiles(c)).NotTo(HaveKey(got.ICCID))
+		res, err = es10.DecodeResult(es10.TagEuiccMemoryReset, c.es10(es10.EuiccMemoryResetRequest(es10.BitsOf(es10.ResetDefaultSmdpAddress))))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.ResetOK))
+		res, err = es10.DecodeResult(es10.TagEuiccMemoryReset, c.es10(es10.EuiccMemoryResetRequest(es10.BitsOf(es10.ResetDefaultSmdpAddress))))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(es10.ResetNothingToDelete))
 		c.close()
 	})
 
@@ -545,7 +610,9 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 				Expect(got).To(Equal(want), line)
 			}
 			c := t.openISDR()
-			Expect(fmt.Sprintf("%X", c.es10([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A}))).To(HaveSuffix("0123"), "the next ES10 works")
+			eid, err := es10.DecodeEID(c.es10(es10.GetEuiccDataRequest()))
+			Expect(err).NotTo(HaveOccurred(), "the next ES10 works")
+			Expect(eid).To(Equal(r.Scenario.Device.EID))
 			c.close()
 		},
 		Entry("STORE DATA to a closed channel", func(t *ttyClient) (string, string) {
@@ -553,7 +620,7 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 			c.close()
 			if c.csim || t.p.NoCCHC {
 				// The modem passes it on; the card answers with a status word.
-				a := []byte{claFor(0x80, c.channel), 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00}
+				a := []byte{apdu.WithChannel(0x80, c.channel), 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00}
 				r := t.apdu(0, 0, true, a)
 				return "CSIM", statusKind(r)
 			}
@@ -564,7 +631,7 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 			if t.p.CSIMOnly {
 				r := t.apdu(0, 0, true, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
 				ch := int(r[0])
-				sel := t.apdu(0, 0, true, []byte{claFor(0x00, ch), 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x09, 0x99})
+				sel := t.apdu(0, 0, true, []byte{apdu.WithChannel(0x00, ch), 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x09, 0x99})
 				t.apdu(0, 0, true, []byte{0x00, 0x70, 0x80, byte(ch), 0x00})
 				return "CSIM SELECT", statusKind(sel)
 			}

@@ -52,14 +52,14 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		By("GetEuiccData(EID) — BF3E 5C 5A")
 		rsp, err := ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x06, 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(fmt.Sprintf("%X", rsp)).To(Equal("BF3E125A10890490320000010000000000000001239000"))
+		Expect(fmt.Sprintf("%X", rsp)).To(Equal("BF3E125A10890490320000010000000000000001719000"))
 
 		By("GetProfilesInfo — BF2D: both profiles, SFR enabled")
 		rsp, err = ch.Transmit([]byte{0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00})
 		Expect(err).NotTo(HaveOccurred())
 		list := fmt.Sprintf("%X", rsp)
 		Expect(list).To(ContainSubstring("5A0A98680000000000000091"), "cmcc ICCID, BCD swapped")
-		Expect(list).To(ContainSubstring("5A0A98330100000000000072"), "sfr ICCID, BCD swapped")
+		Expect(list).To(ContainSubstring("5A0A98330100000000000092"), "sfr ICCID, BCD swapped")
 		Expect(list).To(HaveSuffix("9000"))
 
 		Expect(ch.Close()).To(Succeed())

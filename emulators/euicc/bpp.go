@@ -13,6 +13,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // isBPPSegment tells a BPP segment from an ordinary ES10 request: the
@@ -46,20 +48,22 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	c.sess = nil
 	if err != nil {
 		// Refused: only a CancelSession for this transaction is left.
-		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, ended: true}
+		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, smdpOID: sess.smdpOID, ended: true}
 	}
-	meta, pe := sess.loader.Result()
-	data := rsp.ProfileInstallationResultData{TransactionID: sess.txID,
-		Notification: rsp.NotificationMetadata{Event: rsp.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}
+	meta, pkg := sess.loader.Result()
+	data := es10.ProfileInstallationResultData{TransactionID: sess.txID, SmdpOID: sess.smdpOID,
+		Notification: es10.NotificationMetadata{Event: es10.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}
 	if err != nil {
 		var be *rsp.BPPError
 		if !errors.As(err, &be) {
-			be = &rsp.BPPError{CommandID: rsp.BPPCmdLoadProfileElements, Reason: rsp.ReasonUnknownError}
+			be = &rsp.BPPError{CommandID: es10.BPPCmdLoadProfileElements, Reason: es10.ReasonUnknownError}
 		}
-		data.CommandID, data.ErrorReason = be.CommandID, be.Reason
+		data.CommandID, data.ErrorReason, data.SimaResponse = be.CommandID, be.Reason, be.SimaResponse
 	} else {
-		p := c.installProfile(pe, sess.serverAddress)
+		p := c.installProfile(meta, pkg, sess.serverAddress)
 		data.OK, data.AID = true, p.AID
+		// The package went in whole: one PEStatus ok for its End element.
+		data.SimaResponse = saip.EUICCResponse{Status: []saip.PEStatus{{Status: saip.StatusOK, ID: pkg.EndID, Info: -1, Offset: -1}}}.Encode()
 		c.cfg.Log.Emit(eventlog.EUICC, KindProfileInstalled, eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
 	}
 	pir, ok := c.signInstallResult(data)
@@ -69,23 +73,23 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	return pir, apdu.SWOK
 }
 
-// checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6):
-// an ICCID already present, or more memory than is free.
-func (c *Card) checkMetadata(m rsp.ProfileMetadata) int {
+// checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6): an
+// ICCID already present, or no ISD-P left. Memory is checked while the
+// profile package loads (rsp.LoaderSession.FreeNVM).
+func (c *Card) checkMetadata(m es10.ProfileMetadata) int {
 	switch {
 	case c.findICCID(m.ICCID) != nil:
-		return rsp.ReasonICCIDAlreadyExists
-	case m.Size > c.freeNVM():
-		return rsp.ReasonInsufficientMemory
+		return es10.ReasonICCIDAlreadyExists
 	case len(c.profiles) >= maxProfiles:
-		return rsp.ReasonInsufficientMemory
+		return es10.ReasonInsufficientMemory
 	}
 	return 0
 }
 
 // installProfile adds the loaded profile, disabled, with the next free
-// ISD-P AID.
-func (c *Card) installProfile(pe rsp.ProfileElements, smdp string) *profile {
+// ISD-P AID: ICCID, IMSI and MNC length from the profile package, names,
+// class and owner from the metadata, its size the package's.
+func (c *Card) installProfile(meta es10.ProfileMetadata, pkg saip.Parsed, smdp string) *profile {
 	used := map[string]bool{}
 	for _, p := range c.profiles {
 		used[string(p.AID)] = true
@@ -97,8 +101,10 @@ func (c *Card) installProfile(pe rsp.ProfileElements, smdp string) *profile {
 			break
 		}
 	}
-	p := &profile{ProfileSpec: ProfileSpec{ICCID: pe.ICCID, Operator: pe.ServiceProviderName, IMSI: pe.IMSI, MNCLen: pe.MNCLen},
-		AID: aid, SMDP: smdp, Size: pe.Size}
+	m := meta
+	pp := pkg.Profile
+	p := &profile{ProfileSpec: ProfileSpec{ICCID: pp.ICCID, Operator: m.ServiceProviderName, Name: m.ProfileName,
+		IMSI: pp.IMSI, MNCLen: pp.MNCLen}, AID: aid, SMDP: smdp, Size: pkg.Size, Meta: &m}
 	c.profiles = append(c.profiles, p)
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // profile is a profile in the card's non-volatile memory.
@@ -17,10 +18,50 @@ type profile struct {
 	// fallback channel the applet returns to.
 	Original bool
 	// SMDP is the SM-DP+ address a downloaded profile came from (its
-	// notification address); Size the NVM it takes. Both zero when
-	// preinstalled.
+	// notification address); Size the NVM its profile package takes; Meta
+	// the StoreMetadataRequest it came with. All zero when preinstalled.
 	SMDP string
 	Size int
+	Meta *es10.ProfileMetadata
+	// Nickname is the end user's name for the profile (SetNickname).
+	Nickname string
+}
+
+// class is the profile class: the metadata's, operational when preinstalled.
+func (p *profile) class() int {
+	if p.Meta != nil {
+		return p.Meta.Class
+	}
+	return es10.ClassOperational
+}
+
+// info is the profile as GetProfilesInfo lists it: the names, class,
+// owner and notification configuration of its metadata; a preinstalled
+// profile shows its operator as service provider, its name (else the
+// operator) as profile name and its IMSI's PLMN as owner.
+func (p *profile) info() es10.ProfileInfo {
+	i := es10.ProfileInfo{ICCID: p.ICCID, AID: p.AID, State: es10.StateDisabled, Nickname: p.Nickname,
+		ServiceProviderName: or(p.SPN, p.Operator), ProfileName: or(p.Name, p.Operator), Class: p.class(),
+		Owner: &es10.OperatorID{PLMN: p.HomePLMN()}}
+	if p.Enabled {
+		i.State = es10.StateEnabled
+	}
+	if m := p.Meta; m != nil {
+		i.ServiceProviderName, i.ProfileName = m.ServiceProviderName, m.ProfileName
+		i.Icon, i.NotificationConfig, i.PPR = m.Icon, m.NotificationConfig, m.PPR
+		if m.Owner != nil {
+			i.Owner = m.Owner
+		}
+	}
+	return i
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
 }
 
 // Card is a virtual eUICC. Its methods are safe for concurrent use; APDUs
@@ -33,7 +74,8 @@ type Card struct {
 	profiles      []*profile
 	appletState   applet.State
 	notifications []Notification
-	notifSeq      int // last notification sequence number (SGP.22 §5.7.10)
+	notifSeq      int    // last notification sequence number (SGP.22 §5.7.9)
+	defaultDP     string // default SM-DP+ address (ES10a SetDefaultDpAddress)
 
 	// Volatile state, cleared by Reset.
 	powered bool
@@ -64,6 +106,7 @@ func New(cfg Config) (*Card, error) {
 		return nil, err
 	}
 	c := newCard(cfg)
+	c.defaultDP = cfg.DefaultSMDP
 	for i, p := range cfg.Profiles {
 		c.profiles = append(c.profiles, &profile{ProfileSpec: p, AID: isdpAID(i), Original: p.Enabled})
 	}

@@ -11,9 +11,10 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 // Profiles of the DESIGN §7 fixture: cmcc enabled, sfr preinstalled.
 func testConfig() Config {
@@ -21,7 +22,7 @@ func testConfig() Config {
 		EID: testEID,
 		Profiles: []ProfileSpec{
 			{ICCID: "89860000000000000019", Operator: "cmcc", IMSI: "460001234567890", Enabled: true},
-			{ICCID: "89331000000000000027", Operator: "sfr", IMSI: "208101234567890"},
+			{ICCID: "89331000000000000029", Operator: "sfr", IMSI: "208101234567890"},
 		},
 		PlatformAddr:  netip.MustParseAddrPort("127.0.0.1:8080"),
 		PlatformHost:  "platform.test",
@@ -57,7 +58,7 @@ func runScript(t *testing.T, c *Card, steps []step) {
 
 const (
 	iccidCMCC = "98680000000000000091" // 89860000000000000019 swapped
-	iccidSFR  = "98330100000000000072" // 89331000000000000027 swapped
+	iccidSFR  = "98330100000000000092" // 89331000000000000029 swapped
 	isdrAID   = "A0000005591010FFFFFFFF8900000100"
 	// Opens channel 1 and selects the ISD-R on it without response data.
 	openISDR = "0070000001"
@@ -181,7 +182,10 @@ func TestES10(t *testing.T) {
 		{"GetProfilesInfo state only", es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
 		{"GetProfilesInfo by AID", es10Steps("BF2D17 A0124F10A0000005591010FFFFFFFF8900001000 5C015A", "BF2D10 A00E E30C5A0A"+iccidCMCC+" 9000")},
 		{"GetProfilesInfo unknown ICCID", es10Steps("BF2D0E A00C5A0A98000000000000000000", "BF2D02A000 9000")},
-		{"GetProfilesInfo unknown field", es10Steps("BF2D03 830100", "6A80")},
+		// An extension field the card does not know is skipped (the module
+		// is EXTENSIBILITY IMPLIED), not refused.
+		{"GetProfilesInfo unknown field", es10Steps("BF2D07 830100 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
+		{"GetProfilesInfo malformed search", es10Steps("BF2D04 A002 8100", "6A80")},
 		{"Enable ok, again, reset shows it", append(es10Steps(enableSFR, "BF3103800100 9000"),
 			append(es10Steps(enableSFR, "BF3103800102 9000"),
 				es10Steps("BF2D04 5C029F70", "BF2D0E A00C E3049F700100 E3049F700101 9000")...)...)},
@@ -194,6 +198,23 @@ func TestES10(t *testing.T) {
 		{"Disable unknown", es10Steps("BF3211 A00C5A0A98000000000000000000 810100", "BF3203800101 9000")},
 		{"Enable without refreshFlag", es10Steps("BF310E A00C5A0A"+iccidSFR, "6A80")},
 		{"Enable with empty identifier", es10Steps("BF3105 A000 810100", "6A80")},
+		{"SetNickname then listed", append(es10Steps("BF2912 5A0A"+iccidSFR+" 9004576F726B", "BF2903800100 9000"),
+			es10Steps("BF2D04 5C025A90", "BF2D24 A022 E30C5A0A"+iccidCMCC+" E3125A0A"+iccidSFR+" 9004576F726B 9000")...)},
+		{"SetNickname unknown ICCID", es10Steps("BF2912 5A0A98000000000000000000 9004576F726B", "BF2903800101 9000")},
+		{"SetNickname over 64 bytes", es10Steps("BF294F 5A0A"+iccidSFR+" 9041"+strings.Repeat("41", 65), "6A80")},
+		// No default SM-DP+ yet; the root SM-DS is GSMA's.
+		{"GetEuiccConfiguredAddresses", es10Steps("BF3C00", "BF3C11 810F6C70612E64732E67736D612E636F6D 9000")},
+		{"GetEuiccConfiguredAddresses with content", es10Steps("BF3C02 8000", "6A80")},
+		{"SetDefaultDpAddress then read back", append(es10Steps("BF3F0F 800D736D64702E7366722E74657374", "BF3F03800100 9000"),
+			es10Steps("BF3C00", "BF3C20 800D736D64702E7366722E74657374 810F6C70612E64732E67736D612E636F6D 9000")...)},
+		{"GetRAT: no rules", es10Steps("BF4300", "BF4302A000 9000")},
+		// deleteOperationalProfiles (bit 0): both profiles go, the enabled
+		// one too, so the card waits for the terminal's reset.
+		{"eUICCMemoryReset operational profiles", append(append(es10Steps("BF3404 82020780", "BF3403800100 9000"),
+			es10Steps("BF2D04 5C029F70", "BF2D02A000 9000")...),
+			es10Steps(enableSFR, "6985")...)},
+		{"eUICCMemoryReset default address, none set", es10Steps("BF3404 82020520", "BF3403800101 9000")},
+		{"eUICCMemoryReset malformed options", es10Steps("BF3404 82020521", "6A80")},
 		{"malformed TLV", es10Steps("BF2D05", "6A80")},
 		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
 		{"primitive top level", es10Steps("5A0100", "6A80")},
@@ -232,7 +253,7 @@ func TestLongResponseChunks(t *testing.T) {
 	cfg.Profiles = nil
 	for i := 0; i < 8; i++ {
 		cfg.Profiles = append(cfg.Profiles, ProfileSpec{
-			ICCID: fmt.Sprintf("8933100000000000%04d", i), Operator: fmt.Sprintf("operator-number-%d", i),
+			ICCID: mustICCID(t, fmt.Sprintf("893310000000000%04d", i)), Operator: fmt.Sprintf("operator-number-%d", i),
 			IMSI: fmt.Sprintf("20810000000%04d", i), Enabled: i == 0,
 		})
 	}
@@ -326,4 +347,13 @@ func TestATRAndPower(t *testing.T) {
 	runScript(t, c, []step{{"00A4000C023F00", "6F00"}})
 	c.Reset()
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
+}
+
+func mustICCID(t testing.TB, body string) string {
+	t.Helper()
+	iccid, err := ident.MakeICCID(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iccid
 }

@@ -47,13 +47,13 @@ func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
 		if len(cmd.Data) < 5 || len(cmd.Data) > 16 {
 			return apdu.Response{SW: apdu.SWIncorrectData}
 		}
-		if bytes.HasPrefix(AIDISDR, cmd.Data) {
+		if bytes.HasPrefix(aidISDR, cmd.Data) {
 			ch.df, ch.ef, ch.app = c.fs.mf, nil, appISDR
 			ch.store, ch.storeNext = nil, 0
-			fci := tlv.Constructed(0x6F, tlv.New(0x84, AIDISDR)).Bytes()
+			fci := tlv.Constructed(0x6F, tlv.New(0x84, aidISDR)).Bytes()
 			return selectAnswer(ch, cmd, fci, fci)
 		}
-		if c.fs.usim != nil && bytes.HasPrefix(cmd.Data, usimPrefix) && bytes.HasPrefix(AIDUSIM, cmd.Data) {
+		if c.fs.usim != nil && bytes.HasPrefix(cmd.Data, usimPrefix) && bytes.HasPrefix(aidUSIM, cmd.Data) {
 			target = c.fs.usim
 		}
 	case 0x08:
@@ -221,7 +221,7 @@ func (ch *channel) status(cmd apdu.Command) apdu.Response {
 	aid := []byte(nil)
 	switch {
 	case ch.app == appISDR:
-		aid = AIDISDR
+		aid = aidISDR
 	case ch.df != nil && ch.df.aid != nil:
 		aid = ch.df.aid
 	}

@@ -10,13 +10,16 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // ProfileSpec describes one preinstalled profile.
 type ProfileSpec struct {
-	ICCID    string // 18-20 digits (E.118)
-	Operator string // operator id, reported as service provider name (tag 91)
+	ICCID    string // 18-20 digits (E.118) with its Luhn check digit
+	Operator string // operator id
+	SPN      string // service provider name (tag 91); "" reports the operator id
+	Name     string // profile name (tag 92); "" reports the operator id
 	IMSI     string // 6-15 digits
 	// MNCLen is the MNC length of the IMSI (2 or 3; 0 means 2). It sets
 	// HomePLMN and EF AD byte 4 (TS 31.102 §4.2.18).
@@ -72,6 +75,14 @@ type Config struct {
 	// profile whose metadata asks for more is refused (SGP.22 errorReason
 	// installFailedDueToInsufficientMemoryForProfile).
 	FreeNVM int
+	// DefaultSMDP is the default SM-DP+ address the card starts with
+	// (ES10a GetEuiccConfiguredAddresses; SetDefaultDpAddress changes it);
+	// RootDS the root SM-DS address it reports (DefaultRootDS when "").
+	DefaultSMDP, RootDS string
+	// DeviceInfo is what the device tells an SM-DP+ about itself (SGP.22
+	// §4.2: TAC, capabilities, IMEI), for the card's own IPA to send in
+	// ctxParams1.
+	DeviceInfo es10.DeviceInfo
 	// Now is the card's notion of time for certificate validity (the
 	// virtual clock); nil means certificates are checked at 2026-01-01.
 	Now    func() time.Time
@@ -90,7 +101,7 @@ type Config struct {
 // validate checks cfg apart from its profile list.
 func (cfg Config) validate() error {
 	if !ident.IsEID(cfg.EID) {
-		return fmt.Errorf("euicc: EID %q: want 32 digits", cfg.EID)
+		return fmt.Errorf("euicc: EID %q: want 32 digits with ISO 7064 MOD 97-10 check digits", cfg.EID)
 	}
 	if cfg.PlatformAddr.IsValid() && !cfg.PlatformAddr.Addr().Is4() {
 		return fmt.Errorf("euicc: platform address %s: want IPv4 (BIP other address)", cfg.PlatformAddr)
@@ -115,7 +126,7 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 	seen := map[string]bool{}
 	for i, p := range ps {
 		if !ident.IsICCID(p.ICCID) {
-			return fmt.Errorf("euicc: profile %d: ICCID %q: want 18-20 digits", i, p.ICCID)
+			return fmt.Errorf("euicc: profile %d: ICCID %q: want 18-20 digits with a Luhn check digit", i, p.ICCID)
 		}
 		if seen[p.ICCID] {
 			return fmt.Errorf("euicc: profile %d: duplicate ICCID %s", i, p.ICCID)

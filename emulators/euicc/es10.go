@@ -1,12 +1,16 @@
 package euicc
 
+// ES10a and ES10c on the ISD-R (SGP.22 v2.2.2 §5.7): the profile list,
+// Enable/Disable/Delete, eUICCMemoryReset, GetEID, SetNickname, the
+// configured addresses and GetRAT. Every request is decoded with package
+// es10, the same strict decoders the host side uses.
+
 import (
 	"bytes"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
-	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // maxES10 bounds a reassembled STORE DATA command. A longer one is refused
@@ -15,25 +19,9 @@ import (
 // check keeps the bound if block numbering is ever widened.
 const maxES10 = 64 << 10
 
-// ES10 tags handled (SGP.22 §5.7).
-const (
-	tagGetProfilesInfo = 0xBF2D
-	tagEnableProfile   = 0xBF31
-	tagDisableProfile  = 0xBF32
-	tagGetEuiccData    = 0xBF3E
-)
-
-// ES10c EnableProfile / DisableProfile results (SGP.22 §5.7.16, §5.7.17).
-const (
-	ResultOK                      = 0
-	ResultNotFound                = 1 // iccidOrAidNotFound
-	ResultWrongState              = 2 // profileNotIn{Disabled,Enabled}State
-	ResultDisallowedByPolicy      = 3
-	ResultCatBusy                 = 5
-	ResultUndefined               = 127
-	profileStateDisabled     byte = 0x00
-	profileStateEnabled      byte = 0x01
-)
+// DefaultRootDS is the root SM-DS address a card reports when Config names
+// none: the GSMA's root discovery server (SGP.22 §4.3).
+const DefaultRootDS = "lpa.ds.gsma.com"
 
 // storeData is STORE DATA to the ISD-R (GlobalPlatform §11.11): P1 11
 // while more blocks follow, 91 on the last, P2 numbering blocks from 0.
@@ -80,177 +68,124 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 	if err != nil || len(rest) != 0 || !obj.IsConstructed() {
 		return nil, apdu.SWIncorrectData
 	}
-	var resp tlv.TLV
-	var ok bool
+	var resp []byte
 	switch obj.Tag {
-	case tagGetProfilesInfo:
-		resp, ok = c.getProfilesInfo(obj)
-	case tagGetEuiccData:
-		resp, ok = c.getEuiccData(obj)
-	case tagEnableProfile, tagDisableProfile:
+	case es10.TagProfileInfoList:
+		resp, err = c.getProfilesInfo(req)
+	case es10.TagGetEuiccData:
+		if err = es10.DecodeGetEuiccDataRequest(req); err == nil {
+			resp = es10.EncodeEID(c.cfg.EID)
+		}
+	case es10.TagEnableProfile, es10.TagDisableProfile:
 		if c.refreshDue {
 			// DESIGN §4: after a switch with refresh the card waits for
 			// the terminal's reset before it accepts another.
 			return nil, apdu.SWConditionsNotSatisfied
 		}
-		resp, ok = c.switchProfile(obj)
+		resp, err = c.switchProfile(req)
+	case es10.TagDeleteProfile:
+		resp, err = c.deleteProfile(req)
+	case es10.TagEuiccMemoryReset:
+		resp, err = c.memoryReset(req)
+	case es10.TagSetNickname:
+		resp, err = c.setNickname(req)
+	case es10.TagConfiguredAddresses:
+		return c.emptyRequest(obj, es10.ConfiguredAddresses{DefaultDP: c.defaultDP, RootDS: c.rootDS()}.Encode)
+	case es10.TagSetDefaultDpAddress:
+		var addr string
+		if addr, err = es10.DecodeSetDefaultDpAddressRequest(req); err == nil {
+			c.defaultDP = addr
+			resp = es10.EncodeResult(es10.TagSetDefaultDpAddress, es10.SetDefaultDPOK)
+		}
+	case es10.TagGetRAT:
+		// No operator may set a profile policy rule: an empty table.
+		return c.emptyRequest(obj, func() []byte { return es10.EncodeRAT(nil) })
 	default:
 		if data, sw, ok := c.es10b(obj); ok {
 			return data, sw
 		}
 		return nil, apdu.SWReferencedDataNotFound
 	}
-	if !ok {
+	if err != nil {
 		return nil, apdu.SWIncorrectData
 	}
-	return resp.Bytes(), apdu.SWOK
+	return resp, apdu.SWOK
 }
 
-// getEuiccData answers GetEuiccDataRequest (BF3E {5C 5A}) with the EID.
-func (c *Card) getEuiccData(req tlv.TLV) (tlv.TLV, bool) {
-	cs, _ := req.Children()
-	tl, found := tlv.Find(cs, 0x5C)
-	if len(cs) != 1 || !found || !bytes.Equal(tl.Value, []byte{0x5A}) {
-		return tlv.TLV{}, false
+func (c *Card) rootDS() string {
+	if c.cfg.RootDS != "" {
+		return c.cfg.RootDS
 	}
-	return tlv.Constructed(tagGetEuiccData, tlv.New(0x5A, eidBytes(c.cfg.EID))), true
+	return DefaultRootDS
 }
 
-// eidBytes packs the 32 EID digits as 16 bytes of plain BCD (SGP.02 §2.2.2).
-func eidBytes(eid string) []byte {
-	b := make([]byte, 16)
-	for i := 0; i < len(eid) && i < 32; i++ {
-		b[i/2] |= (eid[i] - '0') << (4 * (1 - i%2))
+// getProfilesInfo answers ProfileInfoListRequest (SGP.22 §5.7.15): the
+// profiles matching the search criteria, with the fields of the tag list
+// (all of them without one).
+func (c *Card) getProfilesInfo(req []byte) ([]byte, error) {
+	r, err := es10.DecodeProfileInfoListRequest(req)
+	if err != nil {
+		return nil, err
 	}
-	return b
-}
-
-// defaultInfoTags are the ProfileInfo fields returned without a tag list.
-var defaultInfoTags = []uint32{0x5A, 0x4F, 0x9F70, 0x91, 0x92, 0x95}
-
-// getProfilesInfo answers ProfileInfoListRequest (SGP.22 §5.7.15):
-// BF2D { [A0 searchCriteria {4F | 5A | 95}] [5C tagList] } →
-// BF2D { A0 { E3 ProfileInfo ... } }.
-func (c *Card) getProfilesInfo(req tlv.TLV) (tlv.TLV, bool) {
-	cs, _ := req.Children()
-	tags := defaultInfoTags
-	match := func(*profile) bool { return true }
-	for _, f := range cs {
-		switch f.Tag {
-		case 0xA0:
-			crit, _ := f.Children()
-			if len(crit) != 1 {
-				return tlv.TLV{}, false
-			}
-			want := crit[0]
-			switch want.Tag {
-			case 0x5A:
-				match = func(p *profile) bool { return bytes.Equal(bcd.Swapped(p.ICCID, 10), want.Value) }
-			case 0x4F:
-				match = func(p *profile) bool { return bytes.Equal(p.AID, want.Value) }
-			case 0x95: // profileClass: every profile here is operational (2)
-				match = func(*profile) bool { return bytes.Equal(want.Value, []byte{0x02}) }
-			default:
-				return tlv.TLV{}, false
-			}
-		case 0x5C:
-			t, err := tlv.ParseTags(f.Value)
-			if err != nil {
-				return tlv.TLV{}, false
-			}
-			tags = t
-		default:
-			return tlv.TLV{}, false
-		}
+	tags := r.Tags
+	if tags == nil {
+		tags = es10.DefaultInfoTags
 	}
-	var infos []tlv.TLV
+	var list []es10.ProfileInfo
 	for _, p := range c.profiles {
-		if match(p) {
-			infos = append(infos, profileInfo(p, tags))
+		switch {
+		case r.AID != nil && !bytes.Equal(p.AID, r.AID),
+			r.ICCID != "" && p.ICCID != r.ICCID,
+			r.Class != nil && *r.Class != p.class():
+			continue
 		}
+		list = append(list, p.info())
 	}
-	return tlv.Constructed(tagGetProfilesInfo, tlv.Constructed(0xA0, infos...)), true
-}
-
-// profileInfo builds one ProfileInfo (E3) with the fields named in tags.
-func profileInfo(p *profile, tags []uint32) tlv.TLV {
-	want := map[uint32]bool{}
-	for _, t := range tags {
-		want[t] = true
-	}
-	state := profileStateDisabled
-	if p.Enabled {
-		state = profileStateEnabled
-	}
-	all := []tlv.TLV{
-		tlv.New(0x5A, bcd.Swapped(p.ICCID, 10)),
-		tlv.New(0x4F, p.AID),
-		tlv.New(0x9F70, []byte{state}),
-		tlv.New(0x91, []byte(p.Operator)), // serviceProviderName
-		tlv.New(0x92, []byte(p.Operator)), // profileName
-		tlv.New(0x95, []byte{0x02}),       // profileClass operational
-	}
-	var fields []tlv.TLV
-	for _, f := range all {
-		if want[f.Tag] {
-			fields = append(fields, f)
-		}
-	}
-	return tlv.Constructed(0xE3, fields...)
+	return es10.EncodeProfileInfoList(list, tags, 0), nil
 }
 
 // switchProfile answers EnableProfileRequest / DisableProfileRequest
-// (SGP.22 §5.7.16-17): BF31|BF32 { A0 { 5A iccid | 4F isdpAid } 81 refreshFlag }
-// → BF31|BF32 { 80 result }.
-func (c *Card) switchProfile(req tlv.TLV) (tlv.TLV, bool) {
-	cs, _ := req.Children()
-	id, okID := tlv.Find(cs, 0xA0)
-	rf, okRF := tlv.Find(cs, 0x81)
-	if len(cs) != 2 || !okID || !okRF || len(rf.Value) != 1 {
-		return tlv.TLV{}, false
+// (SGP.22 §5.7.16-17).
+func (c *Card) switchProfile(req []byte) ([]byte, error) {
+	r, err := es10.DecodeSwitchRequest(req)
+	if err != nil {
+		return nil, err
 	}
-	ids, err := id.Children()
-	if err != nil || len(ids) != 1 || (ids[0].Tag != 0x5A && ids[0].Tag != 0x4F) {
-		return tlv.TLV{}, false
-	}
-	refresh := rf.Value[0] != 0
 	var result int
 	switch {
-	case refresh && c.rt != nil && c.rt.busy():
-		result = ResultCatBusy
-	case req.Tag == tagEnableProfile:
-		result = c.enableProfile(c.find(ids[0]))
+	case r.Refresh && c.rt != nil && c.rt.busy():
+		result = es10.ResultCatBusy
+	case r.Tag == es10.TagEnableProfile:
+		result = c.enableProfile(c.find(r.Profile))
 	default:
-		result = c.disableProfile(c.find(ids[0]))
+		result = c.disableProfile(c.find(r.Profile))
 	}
-	if result == ResultOK && refresh {
-		c.refreshDue = true
-		if c.rt != nil {
-			c.rt.cardRefresh()
-		}
+	if result == es10.ResultOK && r.Refresh {
+		c.askRefresh()
 	}
-	return tlv.Constructed(req.Tag, tlv.New(0x80, []byte{byte(result)})), true
+	return es10.EncodeResult(r.Tag, result), nil
 }
 
-// find resolves an ES10 profile identifier (5A ICCID or 4F ISD-P AID).
-func (c *Card) find(id tlv.TLV) *profile {
+// askRefresh marks the card as waiting for the terminal's reset and, with
+// the toolkit up, queues the REFRESH.
+func (c *Card) askRefresh() {
+	c.refreshDue = true
+	if c.rt != nil {
+		c.rt.cardRefresh()
+	}
+}
+
+// find resolves an ES10 profile identifier (ISD-P AID or ICCID).
+func (c *Card) find(id es10.ProfileID) *profile {
 	for _, p := range c.profiles {
-		if id.Tag == 0x5A && bytes.Equal(bcd.Swapped(p.ICCID, 10), id.Value) ||
-			id.Tag == 0x4F && bytes.Equal(p.AID, id.Value) {
+		if id.AID != nil && bytes.Equal(p.AID, id.AID) || id.AID == nil && p.ICCID == id.ICCID {
 			return p
 		}
 	}
 	return nil
 }
 
-func (c *Card) findICCID(iccid string) *profile {
-	for _, p := range c.profiles {
-		if p.ICCID == iccid {
-			return p
-		}
-	}
-	return nil
-}
+func (c *Card) findICCID(iccid string) *profile { return c.find(es10.ProfileID{ICCID: iccid}) }
 
 // enableProfile enables p and disables the profile enabled before; the file
 // system shows p after the next reset. It is the one code path for ES10c
@@ -258,29 +193,105 @@ func (c *Card) findICCID(iccid string) *profile {
 func (c *Card) enableProfile(p *profile) int {
 	switch {
 	case p == nil:
-		return ResultNotFound
+		return es10.ResultNotFound
 	case p.Enabled:
-		return ResultWrongState
+		return es10.ResultWrongState
 	}
 	for _, q := range c.profiles {
 		if q.Enabled {
 			q.Enabled = false
-			c.notifyOperation(rsp.EventDisable, q)
+			c.notifyOperation(es10.EventDisable, q)
 		}
 	}
 	p.Enabled = true
-	c.notifyOperation(rsp.EventEnable, p)
-	return ResultOK
+	c.notifyOperation(es10.EventEnable, p)
+	return es10.ResultOK
 }
 
 func (c *Card) disableProfile(p *profile) int {
 	switch {
 	case p == nil:
-		return ResultNotFound
+		return es10.ResultNotFound
 	case !p.Enabled:
-		return ResultWrongState
+		return es10.ResultWrongState
 	}
 	p.Enabled = false
-	c.notifyOperation(rsp.EventDisable, p)
-	return ResultOK
+	c.notifyOperation(es10.EventDisable, p)
+	return es10.ResultOK
+}
+
+// deleteProfile answers DeleteProfileRequest (SGP.22 §5.7.18): only a
+// disabled profile may go; its memory is freed.
+func (c *Card) deleteProfile(req []byte) ([]byte, error) {
+	id, err := es10.DecodeDeleteProfileRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	p := c.find(id)
+	result := es10.ResultOK
+	switch {
+	case p == nil:
+		result = es10.ResultNotFound
+	case p.Enabled:
+		result = es10.ResultWrongState
+	default:
+		c.remove(p)
+		c.notifyOperation(es10.EventDelete, p)
+	}
+	return es10.EncodeResult(es10.TagDeleteProfile, result), nil
+}
+
+func (c *Card) remove(p *profile) {
+	for i, q := range c.profiles {
+		if q == p {
+			c.profiles = append(c.profiles[:i:i], c.profiles[i+1:]...)
+			return
+		}
+	}
+}
+
+// memoryReset answers EuiccMemoryResetRequest (SGP.22 §5.7.19): delete the
+// operational profiles (the enabled one too, which then needs the
+// terminal's REFRESH) and/or forget the default SM-DP+ address. This card
+// holds no test profiles. Nothing to do answers nothingToDelete.
+func (c *Card) memoryReset(req []byte) ([]byte, error) {
+	opts, err := es10.DecodeEuiccMemoryResetRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	done := false
+	if opts.Has(es10.ResetOperationalProfiles) {
+		hadEnabled := c.enabled() != nil
+		for _, p := range append([]*profile(nil), c.profiles...) {
+			if p.class() == es10.ClassOperational {
+				c.remove(p)
+				done = true
+			}
+		}
+		if hadEnabled && c.enabled() == nil {
+			c.askRefresh()
+		}
+	}
+	if opts.Has(es10.ResetDefaultSmdpAddress) && c.defaultDP != "" {
+		c.defaultDP, done = "", true
+	}
+	result := es10.ResetOK
+	if !done {
+		result = es10.ResetNothingToDelete
+	}
+	return es10.EncodeResult(es10.TagEuiccMemoryReset, result), nil
+}
+
+// setNickname answers SetNicknameRequest (SGP.22 §5.7.21); a nickname
+// over 64 bytes does not decode (6A80).
+func (c *Card) setNickname(req []byte) ([]byte, error) {
+	r, err := es10.DecodeSetNicknameRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	result := es10.NicknameICCIDUnknown
+	if p := c.findICCID(r.ICCID); p != nil {
+		p.Nickname, result = r.Nickname, es10.NicknameOK
+	}
+	return es10.EncodeResult(es10.TagSetNickname, result), nil
 }

@@ -1,6 +1,6 @@
 package euicc
 
-// ES10b on the ISD-R (SGP.22 §5.7): GetEUICCInfo1/2 (§5.7.8, §5.7.9),
+// ES10b on the ISD-R (SGP.22 §5.7): GetEUICCInfo1/2 (§5.7.8),
 // GetEuiccChallenge (§5.7.7), AuthenticateServer (§5.7.13), PrepareDownload
 // (§5.7.5) and CancelSession (§5.7.14). The session (challenge,
 // transactionId, one-time key) lives in volatile memory: a reset drops it.
@@ -19,6 +19,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // CardFaults makes the card misbehave on purpose, for fault scenarios.
@@ -33,16 +35,13 @@ const defaultFreeNVM = 256 << 10
 // defaultNow is the card's time without a clock: the virtual clock's start.
 var defaultNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// smdpOIDTest is the smdpOid the card reports in CancelSession: the test
-// certificates carry no registeredID, so the example arc 2.999 stands in.
-var smdpOIDTest = []byte{0x88, 0x37}
-
 // rspSession is the ISD-R's download session state (volatile).
 type rspSession struct {
 	challenge       []byte
 	txID            []byte
 	serverAddress   string
 	operator        string
+	smdpOID         []byte // the SM-DP+'s registeredID (CERT.DPauth SAN), DER contents
 	euiccSignature1 []byte
 	otsk            *ecdh.PrivateKey
 	loader          *rsp.BPPLoader
@@ -78,31 +77,29 @@ func (c *Card) ciKeyID() []byte {
 	return c.cfg.CI.SubjectKeyId
 }
 
-// es10b dispatches the ES10b functions and DeleteProfile; handled is false
-// for a tag that is none of them.
+// es10b dispatches the ES10b functions; handled is false for a tag that is
+// none of them.
 func (c *Card) es10b(obj tlv.TLV) (resp []byte, sw uint16, handled bool) {
 	raw := obj.Bytes()
 	switch obj.Tag {
-	case rsp.TagGetEUICCInfo1:
+	case es10.TagGetEUICCInfo1:
 		resp, sw = c.emptyRequest(obj, c.euiccInfo1().Encode)
-	case rsp.TagGetEUICCInfo2:
+	case es10.TagGetEUICCInfo2:
 		resp, sw = c.emptyRequest(obj, c.euiccInfo2().Encode)
-	case rsp.TagGetEuiccChallenge:
+	case es10.TagGetEuiccChallenge:
 		resp, sw = c.emptyRequest(obj, c.getEuiccChallenge)
-	case rsp.TagAuthenticateServer:
+	case es10.TagAuthenticateServer:
 		resp, sw = c.authenticateServer(raw)
-	case rsp.TagPrepareDownload:
+	case es10.TagPrepareDownload:
 		resp, sw = c.prepareDownload(raw)
-	case rsp.TagCancelSession:
+	case es10.TagCancelSession:
 		resp, sw = c.cancelSession(raw)
-	case rsp.TagListNotification:
+	case es10.TagListNotification:
 		resp, sw = c.listNotification(raw)
-	case rsp.TagRetrieveNotifications:
+	case es10.TagRetrieveNotifications:
 		resp, sw = c.retrieveNotifications(raw)
-	case rsp.TagNotificationSent:
+	case es10.TagNotificationSent:
 		resp, sw = c.notificationSent(raw)
-	case rsp.TagDeleteProfile:
-		resp, sw = c.deleteProfile(obj)
 	default:
 		return nil, 0, false
 	}
@@ -124,25 +121,48 @@ func (c *Card) ciKeyIDs() [][]byte {
 	return [][]byte{c.ciKeyID()}
 }
 
-func (c *Card) euiccInfo1() rsp.EuiccInfo1 {
+func (c *Card) euiccInfo1() es10.EuiccInfo1 {
 	ids := c.ciKeyIDs()
-	return rsp.EuiccInfo1{SVN: [3]byte{2, 2, 2}, CiPKIDVerify: ids, CiPKIDSign: ids}
+	return es10.EuiccInfo1{SVN: es10.SVN, CiPKIDVerify: ids, CiPKIDSign: ids}
 }
 
-func (c *Card) euiccInfo2() rsp.EuiccInfo2 {
+// Card facts EUICCInfo2 reports (SGP.22 §4.3 and Annex H).
+var (
+	// profileVersion: the TCA profile package version the card installs.
+	profileVersion  = es10.Version{saip.MajorVersion, saip.MinorVersion, 1}
+	firmwareVersion = es10.Version{1, 0, 0}
+	// GlobalPlatform Card Specification 2.3 and Java Card 3.0.5 are what
+	// eUICCs of SGP.22 v2.2 generation typically announce.
+	gpVersion       = es10.Version{2, 3, 0}
+	javacardVersion = es10.Version{3, 0, 5}
+	// ppVersion is the SGP.25 protection profile version.
+	ppVersion = es10.Version{0, 0, 1}
+	// sasAccreditation is the SAS-UP number; this emulated card has none
+	// but a test value that says so.
+	sasAccreditation = "esimhil-TEST-SAS"
+)
+
+func (c *Card) euiccInfo2() es10.EuiccInfo2 {
 	ids := c.ciKeyIDs()
-	return rsp.EuiccInfo2{ProfileVersion: [3]byte{2, 3, 1}, SVN: [3]byte{2, 2, 2}, FirmwareVer: [3]byte{1, 0, 0},
-		InstalledApps: len(c.profiles), FreeNVM: c.freeNVM(), FreeVM: 8 << 10,
-		CiPKIDVerify: ids, CiPKIDSign: ids, PPVersion: [3]byte{0, 0, 1}}
+	caps := es10.BitsOf()
+	if len(c.profiles) < maxProfiles {
+		caps = es10.BitsOf(es10.RSPAdditionalProfile)
+	}
+	return es10.EuiccInfo2{ProfileVersion: profileVersion, SVN: es10.SVN, FirmwareVer: firmwareVersion,
+		ExtCardResource: es10.ExtCardResource{InstalledApps: len(c.profiles), FreeNVM: c.freeNVM(), FreeVM: 8 << 10},
+		UICCCapability:  es10.BitsOf(es10.UICCUSIM, es10.UICCMilenage, es10.UICCJavacard),
+		JavacardVersion: javacardVersion, GlobalPlatformVersion: gpVersion,
+		RSPCapability: caps, CiPKIDVerify: ids, CiPKIDSign: ids, Category: es10.CategoryBasic,
+		PPVersion: ppVersion, SASAccreditationNumber: sasAccreditation}
 }
 
 // getEuiccChallenge starts a new session (SGP.22 §3.1.2: a new challenge
 // discards any previous session).
 func (c *Card) getEuiccChallenge() []byte {
-	ch := make([]byte, rsp.ChallengeLen)
+	ch := make([]byte, es10.ChallengeLen)
 	rand.Read(ch) // nonce: never reaches the event log
 	c.sess = &rspSession{challenge: ch}
-	return rsp.EncodeEuiccChallenge(ch)
+	return es10.EncodeEuiccChallenge(ch)
 }
 
 // operatorOf names the operator behind an SM-DP+ certificate for events:
@@ -164,7 +184,7 @@ func (c *Card) mutualAuthEvent(operator string, ok bool, reason string) {
 // DPauth certificate chain at the card's time, serverSignature1, the echoed
 // euiccChallenge; then signs euiccSigned1.
 func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
-	req, err := rsp.DecodeAuthenticateServerRequest(raw)
+	req, err := es10.DecodeAuthenticateServerRequest(raw)
 	if err != nil {
 		return nil, apdu.SWIncorrectData
 	}
@@ -172,44 +192,45 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	fail := func(code int, operator, reason string) ([]byte, uint16) {
 		c.sess = nil
 		c.mutualAuthEvent(operator, false, reason)
-		return rsp.AuthenticateServerResponse{TransactionID: s1.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
+		return es10.AuthenticateServerResponse{TransactionID: s1.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
 	cert, _ := x509.ParseCertificate(req.ServerCertificate)
 	operator := operatorOf(cert, s1.ServerAddress)
 	switch {
 	case c.sess == nil || c.sess.challenge == nil:
-		return fail(rsp.AuthErrNoSessionContext, operator, "no session: GetEuiccChallenge first")
+		return fail(es10.AuthErrNoSessionContext, operator, "no session: GetEuiccChallenge first")
 	case c.cfg.CI == nil || c.cfg.EUICCKey == nil:
-		return fail(rsp.AuthErrUndefined, operator, "card has no PKI")
+		return fail(es10.AuthErrUndefined, operator, "card has no PKI")
 	case !bytes.Equal(req.CiPKIDToBeUsed, c.ciKeyID()):
-		return fail(rsp.AuthErrCiPKUnknown, operator, "unknown CI key id")
+		return fail(es10.AuthErrCiPKUnknown, operator, "unknown CI key id")
 	}
 	dpauth, err := rsp.VerifySMDP(c.cfg.CI, req.ServerCertificate, rsp.RoleAuth, c.now())
 	if err != nil {
-		code := rsp.AuthErrInvalidCertificate
+		code := es10.AuthErrInvalidCertificate
 		if errors.Is(err, rsp.ErrUnknownCI) {
-			code = rsp.AuthErrCiPKUnknown
+			code = es10.AuthErrCiPKUnknown
 		}
 		return fail(code, operator, "server certificate: "+err.Error())
 	}
 	pub, _ := dpauth.PublicKey.(*ecdsa.PublicKey)
 	if err := rsp.Verify(pub, s1.Signed(), req.ServerSignature1); err != nil {
-		return fail(rsp.AuthErrInvalidSignature, operator, "serverSignature1: "+err.Error())
+		return fail(es10.AuthErrInvalidSignature, operator, "serverSignature1: "+err.Error())
 	}
 	if !bytes.Equal(s1.EuiccChallenge, c.sess.challenge) {
-		return fail(rsp.AuthErrEuiccChallengeMismatch, operator, "euiccChallenge not echoed")
+		return fail(es10.AuthErrEuiccChallengeMismatch, operator, "euiccChallenge not echoed")
 	}
-	signed := rsp.EuiccSigned1{TransactionID: s1.TransactionID, ServerAddress: s1.ServerAddress,
+	signed := es10.EuiccSigned1{TransactionID: s1.TransactionID, ServerAddress: s1.ServerAddress,
 		ServerChallenge: s1.ServerChallenge, EuiccInfo2: c.euiccInfo2(), CtxParams1: req.CtxParams1}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, signed.Encode())
 	if err != nil {
-		return fail(rsp.AuthErrUndefined, operator, err.Error())
+		return fail(es10.AuthErrUndefined, operator, err.Error())
 	}
 	if c.cfg.Faults.BadEuiccSignature1 {
 		sig[len(sig)-1] ^= 0xFF
 	}
-	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator, euiccSignature1: sig}
-	return rsp.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
+	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator,
+		smdpOID: rsp.RegisteredID(dpauth), euiccSignature1: sig}
+	return es10.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
 		EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode(), apdu.SWOK
 }
 
@@ -218,7 +239,7 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 // transactionId, makes otSK/otPK.EUICC.ECKA and signs euiccSigned2
 // (SGP.22 §5.7.5).
 func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
-	req, err := rsp.DecodePrepareDownloadRequest(raw)
+	req, err := es10.DecodePrepareDownloadRequest(raw)
 	if err != nil {
 		return nil, apdu.SWIncorrectData
 	}
@@ -231,53 +252,54 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 	fail := func(code int, reason string) ([]byte, uint16) {
 		c.sess = nil
 		c.mutualAuthEvent(operator, false, reason)
-		return rsp.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
+		return es10.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
 	if sess == nil || sess.txID == nil || sess.otsk != nil || sess.ended {
-		return fail(rsp.DlErrNoSessionContext, "no authenticated session")
+		return fail(es10.DlErrNoSessionContext, "no authenticated session")
 	}
 	dppb, err := rsp.VerifySMDP(c.cfg.CI, req.SmdpCertificate, rsp.RolePB, c.now())
 	if err != nil {
-		return fail(rsp.DlErrInvalidCertificate, "binding certificate: "+err.Error())
+		return fail(es10.DlErrInvalidCertificate, "binding certificate: "+err.Error())
 	}
 	pub, _ := dppb.PublicKey.(*ecdsa.PublicKey)
-	if err := rsp.Verify(pub, rsp.SignedData2(s2.Signed(), sess.euiccSignature1), req.SmdpSignature2); err != nil {
-		return fail(rsp.DlErrInvalidSignature, "smdpSignature2: "+err.Error())
+	if err := rsp.Verify(pub, es10.SignedData2(s2.Signed(), sess.euiccSignature1), req.SmdpSignature2); err != nil {
+		return fail(es10.DlErrInvalidSignature, "smdpSignature2: "+err.Error())
 	}
 	if !bytes.Equal(s2.TransactionID, sess.txID) {
-		return fail(rsp.DlErrInvalidTransactionID, "transactionId does not match the session")
+		return fail(es10.DlErrInvalidTransactionID, "transactionId does not match the session")
 	}
 	otsk, err := rsp.NewOneTimeKey()
 	if err != nil {
-		return fail(rsp.DlErrUndefined, err.Error())
+		return fail(es10.DlErrUndefined, err.Error())
 	}
-	signed := rsp.EuiccSigned2{TransactionID: sess.txID, EuiccOtpk: otsk.PublicKey().Bytes(), HashCC: req.HashCC}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, rsp.SignedData2(signed.Encode(), req.SmdpSignature2))
+	signed := es10.EuiccSigned2{TransactionID: sess.txID, EuiccOtpk: otsk.PublicKey().Bytes(), HashCC: req.HashCC}
+	sig, err := rsp.Sign(c.cfg.EUICCKey, es10.SignedData2(signed.Encode(), req.SmdpSignature2))
 	if err != nil {
-		return fail(rsp.DlErrUndefined, err.Error())
+		return fail(es10.DlErrUndefined, err.Error())
 	}
 	sess.otsk = otsk
 	sess.loader = rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: sess.txID, OneTimeKey: otsk, DPpb: pub,
-		EID: c.cfg.EID, CheckMetadata: c.checkMetadata})
+		EID: c.cfg.EID, CheckMetadata: c.checkMetadata, FreeNVM: c.freeNVM()})
 	c.mutualAuthEvent(operator, true, "")
-	return rsp.PrepareDownloadResponse{EuiccSigned2: signed, EuiccSignature2: sig}.Encode(), apdu.SWOK
+	return es10.PrepareDownloadResponse{EuiccSigned2: signed, EuiccSignature2: sig}.Encode(), apdu.SWOK
 }
 
 // cancelSession ends the session on the LPA's request and signs the
 // cancellation for the SM-DP+ (SGP.22 §5.7.14).
 func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
-	req, err := rsp.DecodeCancelSessionRequest(raw)
+	req, err := es10.DecodeCancelSessionRequest(raw)
 	if err != nil {
 		return nil, apdu.SWIncorrectData
 	}
 	if c.sess == nil || c.sess.txID == nil || !bytes.Equal(req.TransactionID, c.sess.txID) || c.cfg.EUICCKey == nil {
-		return rsp.CancelSessionResponse{ErrorCode: rsp.CancelErrInvalidTransID}.Encode(), apdu.SWOK
+		return es10.CancelSessionResponse{ErrorCode: es10.CancelErrInvalidTransID}.Encode(), apdu.SWOK
 	}
+	oid := c.sess.smdpOID
 	c.sess = nil
-	r := rsp.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: smdpOIDTest, Reason: req.Reason}
+	r := es10.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: oid, Reason: req.Reason}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, r.SignedPart())
 	if err != nil {
-		return rsp.CancelSessionResponse{ErrorCode: rsp.CancelErrUndefined}.Encode(), apdu.SWOK
+		return es10.CancelSessionResponse{ErrorCode: es10.CancelErrUndefined}.Encode(), apdu.SWOK
 	}
 	r.Signature = sig
 	return r.Encode(), apdu.SWOK

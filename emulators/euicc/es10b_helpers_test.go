@@ -13,6 +13,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 var (
@@ -83,6 +85,10 @@ func storeData(t testing.TB, c *Card, req []byte) ([]byte, uint16) {
 	return data, r.SW
 }
 
+// testDeviceInfo is what the test LPA says of its device: TAC 35209900,
+// E-UTRAN Release 13, IMEI 352099001761481 (TS 23.003 Annex B).
+var testDeviceInfo = es10.DeviceInfoFor("352099001761481", es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}})
+
 // lpa plays LPA and SM-DP+ against a card, step by step.
 type lpa struct {
 	t      testing.TB
@@ -94,16 +100,22 @@ type lpa struct {
 	sig1   []byte // euiccSignature1
 	sig2   []byte // smdpSignature2
 	otpk   []byte // otPK.EUICC.ECKA
-	meta   rsp.ProfileMetadata
-	tweak  func(*rsp.AuthenticateServerRequest, *rsp.PrepareDownloadRequest)
-	server rsp.ServerSigned1
+	meta   es10.ProfileMetadata
+	pkg    saip.Profile // the profile package's content
+	eid    string       // the EID the package is bound to ("" the card's)
+	mangle func([]byte) []byte
+	tweak  func(*es10.AuthenticateServerRequest, *es10.PrepareDownloadRequest)
+	server es10.ServerSigned1
 }
 
 func newLPA(t testing.TB, c *Card) *lpa {
 	p := testPKI(t)
 	l := &lpa{t: t, c: c, pki: p, auth: p.SMDP["sfr"].Auth, pb: p.SMDP["sfr"].PB, txID: []byte{0x01, 0x23, 0x45, 0x67},
-		meta: rsp.ProfileMetadata{ICCID: "89331000000000000035", ServiceProviderName: "sfr", ProfileName: "SFR downloaded",
-			IMSI: "208100000000035", Size: 40000}}
+		meta: es10.ProfileMetadata{ICCID: "89331000000000000037", ServiceProviderName: "sfr", ProfileName: "SFR downloaded",
+			Class: es10.ClassOperational, Owner: &es10.OperatorID{PLMN: "20810"}},
+		pkg: saip.Profile{ICCID: "89331000000000000037", ProfileType: "SFR downloaded", IMSI: "208100000000035", MNCLen: 2,
+			SPN: "SFR", PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
+			Ki: bytes.Repeat([]byte{1}, 16), OPc: bytes.Repeat([]byte{2}, 16)}}
 	storeSelect(t, c)
 	return l
 }
@@ -124,24 +136,24 @@ func (l *lpa) es10(req []byte) []byte {
 }
 
 // authenticate runs GetEuiccChallenge and AuthenticateServer.
-func (l *lpa) authenticate() rsp.AuthenticateServerResponse {
+func (l *lpa) authenticate() es10.AuthenticateServerResponse {
 	l.t.Helper()
-	ch, err := rsp.DecodeEuiccChallenge(l.es10(rsp.GetEuiccChallengeRequest()))
+	ch, err := es10.DecodeEuiccChallenge(l.es10(es10.GetEuiccChallengeRequest()))
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	l.server = rsp.ServerSigned1{TransactionID: l.txID, EuiccChallenge: ch, ServerAddress: "smdp.sfr.test:8443",
+	l.server = es10.ServerSigned1{TransactionID: l.txID, EuiccChallenge: ch, ServerAddress: "smdp.sfr.test:8443",
 		ServerChallenge: bytes.Repeat([]byte{0x5C}, 16)}
 	sig, err := rsp.Sign(l.auth.Key, l.server.Encode())
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	req := rsp.AuthenticateServerRequest{ServerSigned1: l.server, ServerSignature1: sig, CiPKIDToBeUsed: l.pki.CI.X509.SubjectKeyId,
-		ServerCertificate: l.auth.DER, CtxParams1: rsp.CtxParams1{MatchingID: "MATCH-1", TAC: [4]byte{1, 2, 3, 4}}}
+	req := es10.AuthenticateServerRequest{ServerSigned1: l.server, ServerSignature1: sig, CiPKIDToBeUsed: l.pki.CI.X509.SubjectKeyId,
+		ServerCertificate: l.auth.DER, CtxParams1: es10.CtxParams1{MatchingID: "MATCH-1", DeviceInfo: testDeviceInfo}}
 	if l.tweak != nil {
 		l.tweak(&req, nil)
 	}
-	resp, err := rsp.DecodeAuthenticateServerResponse(l.es10(req.Encode()))
+	resp, err := es10.DecodeAuthenticateServerResponse(l.es10(req.Encode()))
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -150,19 +162,19 @@ func (l *lpa) authenticate() rsp.AuthenticateServerResponse {
 }
 
 // prepare runs PrepareDownload after a successful authenticate.
-func (l *lpa) prepare() rsp.PrepareDownloadResponse {
+func (l *lpa) prepare() es10.PrepareDownloadResponse {
 	l.t.Helper()
-	s2 := rsp.SmdpSigned2{TransactionID: l.txID}
-	sig, err := rsp.Sign(l.pb.Key, rsp.SignedData2(s2.Encode(), l.sig1))
+	s2 := es10.SmdpSigned2{TransactionID: l.txID}
+	sig, err := rsp.Sign(l.pb.Key, es10.SignedData2(s2.Encode(), l.sig1))
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	req := rsp.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: sig, SmdpCertificate: l.pb.DER}
+	req := es10.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: sig, SmdpCertificate: l.pb.DER}
 	if l.tweak != nil {
 		l.tweak(nil, &req)
 	}
 	l.sig2 = req.SmdpSignature2
-	resp, err := rsp.DecodePrepareDownloadResponse(l.es10(req.Encode()))
+	resp, err := es10.DecodePrepareDownloadResponse(l.es10(req.Encode()))
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -173,12 +185,23 @@ func (l *lpa) prepare() rsp.PrepareDownloadResponse {
 // bpp builds the bound profile package for the session's otPK.
 func (l *lpa) bpp() [][]byte {
 	l.t.Helper()
-	b, err := rsp.BuildBPP(rsp.BPPParams{TransactionID: l.txID, DPpb: l.pb.Key, EuiccOtpk: l.otpk, EID: testEID,
-		HostID: []byte("smdp.sfr.test"), Metadata: l.meta, Elements: rsp.ProfileElements(l.meta).Encode()})
+	pkg, err := saip.Build(l.pkg)
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	segs, err := rsp.BPPSegments(b)
+	if l.mangle != nil {
+		pkg = l.mangle(pkg)
+	}
+	eid := testEID
+	if l.eid != "" {
+		eid = l.eid
+	}
+	b, err := rsp.BuildBPP(rsp.BPPParams{TransactionID: l.txID, DPpb: l.pb.Key, EuiccOtpk: l.otpk, EID: eid,
+		HostID: []byte("smdp.sfr.test"), Metadata: l.meta, Package: pkg})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	segs, err := es10.BPPSegments(b)
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -200,9 +223,9 @@ func (l *lpa) load(segs [][]byte) []byte {
 	return nil
 }
 
-func (l *lpa) pir(b []byte) rsp.ProfileInstallationResult {
+func (l *lpa) pir(b []byte) es10.ProfileInstallationResult {
 	l.t.Helper()
-	r, err := rsp.DecodeProfileInstallationResult(b)
+	r, err := es10.DecodeProfileInstallationResult(b)
 	if err != nil {
 		l.t.Fatalf("BF37 %X: %v", b, err)
 	}

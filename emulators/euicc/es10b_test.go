@@ -11,6 +11,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // APDU-level vectors for the ES10b functions whose answers are fixed.
@@ -68,9 +70,9 @@ func TestGetEUICCInfo2(t *testing.T) {
 	cfg.FreeNVM = 100000
 	c := newTestCard(t, cfg)
 	storeSelect(t, c)
-	resp, sw := storeData(t, c, rsp.GetEUICCInfo2Request())
-	info, err := rsp.DecodeEuiccInfo2(resp)
-	if sw != apdu.SWOK || err != nil || info.FreeNVM != 100000 || info.InstalledApps != 2 || !bytes.Equal(info.CiPKIDVerify[0], cfg.CI.SubjectKeyId) {
+	resp, sw := storeData(t, c, es10.GetEUICCInfo2Request())
+	info, err := es10.DecodeEuiccInfo2(resp)
+	if sw != apdu.SWOK || err != nil || info.ExtCardResource.FreeNVM != 100000 || info.ExtCardResource.InstalledApps != 2 || !bytes.Equal(info.CiPKIDVerify[0], cfg.CI.SubjectKeyId) {
 		t.Fatalf("%X %04X %+v %v", resp, sw, info, err)
 	}
 }
@@ -101,7 +103,7 @@ func TestDownload(t *testing.T) {
 	if pr.ErrorCode != 0 {
 		t.Fatalf("PrepareDownload error %d", pr.ErrorCode)
 	}
-	if err := rsp.Verify(pub, rsp.SignedData2(pr.EuiccSigned2.Signed(), l.sig2), pr.EuiccSignature2); err != nil {
+	if err := rsp.Verify(pub, es10.SignedData2(pr.EuiccSigned2.Signed(), l.sig2), pr.EuiccSignature2); err != nil {
 		t.Fatalf("euiccSignature2: %v", err)
 	}
 	segs := l.bpp()
@@ -111,11 +113,11 @@ func TestDownload(t *testing.T) {
 		}
 	}
 	pir := l.pir(l.es10(segs[len(segs)-1]))
-	if !pir.Data.OK || pir.Data.Notification.ICCID != l.meta.ICCID || pir.Data.Notification.Address != "smdp.sfr.test:8443" || pir.Data.Notification.Event != rsp.EventInstall {
+	if !pir.Data.OK || pir.Data.Notification.ICCID != l.meta.ICCID || pir.Data.Notification.Address != "smdp.sfr.test:8443" || pir.Data.Notification.Event != es10.EventInstall {
 		t.Fatalf("PIR %+v", pir.Data)
 	}
 	after := profileList(t, c)
-	if after == before || !strings.Contains(after, "5A0A"+fmt.Sprintf("%X", rsp.ICCIDBytes(l.meta.ICCID))+"9F700100") {
+	if after == before || !strings.Contains(after, "5A0A"+fmt.Sprintf("%X", es10.ICCIDBytes(l.meta.ICCID))+"9F700100") {
 		t.Fatalf("profile list after download %s", after)
 	}
 	for _, k := range []eventlog.Kind{KindMutualAuth, KindProfileInstalled} {
@@ -136,28 +138,28 @@ func TestDownload(t *testing.T) {
 
 	// Notifications: listed, retrieved by seq (the same signed BF37), acknowledged.
 	seq := pir.Data.Notification.Seq
-	list, err := rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode()))
+	list, err := es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{}.Encode()))
 	if err != nil || len(list) != 1 || list[0].Seq != seq {
 		t.Fatalf("ListNotification %+v %v", list, err)
 	}
-	got, code, err := rsp.DecodeRetrieveNotificationsListResponse(l.es10(rsp.RetrieveNotificationsListRequest{Seq: &seq}.Encode()))
+	got, code, err := es10.DecodeRetrieveNotificationsListResponse(l.es10(es10.RetrieveNotificationsListRequest{Seq: &seq}.Encode()))
 	if err != nil || code != 0 || len(got) != 1 || got[0].Install == nil || !bytes.Equal(got[0].Encode(), pir.Encode()) {
 		t.Fatalf("Retrieve %+v %d %v", got, code, err)
 	}
-	if st, _ := rsp.DecodeNotificationSentResponse(l.es10(rsp.EncodeNotificationSentRequest(seq))); st != rsp.DeleteOK {
+	if st, _ := es10.DecodeNotificationSentResponse(l.es10(es10.EncodeNotificationSentRequest(seq))); st != es10.DeleteOK {
 		t.Fatalf("NotificationSent %d", st)
 	}
-	if list, _ := rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode())); len(list) != 0 {
+	if list, _ := es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{}.Encode())); len(list) != 0 {
 		t.Fatalf("notification kept after NotificationSent: %+v", list)
 	}
 
 	// Enable the downloaded profile: a signed enable notification to its SM-DP+.
-	enable := fmt.Sprintf("BF3111A00C5A0A%X810100", rsp.ICCIDBytes(l.meta.ICCID))
+	enable := fmt.Sprintf("BF3111A00C5A0A%X810100", es10.ICCIDBytes(l.meta.ICCID))
 	if r := l.es10(hexdump.Bytes(t, enable)); !bytes.Equal(r, hexdump.Bytes(t, "BF3103800100")) {
 		t.Fatalf("enable %X", r)
 	}
-	pend, _, _ := rsp.DecodeRetrieveNotificationsListResponse(l.es10(rsp.RetrieveNotificationsListRequest{}.Encode()))
-	if len(pend) != 1 || pend[0].Other == nil || pend[0].Other.Metadata.Event != rsp.EventEnable || pend[0].Other.Metadata.Seq != seq+1 {
+	pend, _, _ := es10.DecodeRetrieveNotificationsListResponse(l.es10(es10.RetrieveNotificationsListRequest{}.Encode()))
+	if len(pend) != 1 || pend[0].Other == nil || pend[0].Other.Metadata.Event != es10.EventEnable || pend[0].Other.Metadata.Seq != seq+1 {
 		t.Fatalf("enable notification %+v", pend)
 	}
 	if err := rsp.Verify(pub, pend[0].Other.Signed(), pend[0].Other.Signature); err != nil {
@@ -166,14 +168,14 @@ func TestDownload(t *testing.T) {
 	// Back to the original profile (a disable notification for the
 	// downloaded one), then delete it: a delete notification.
 	l.es10(hexdump.Bytes(t, "BF3111A00C5A0A"+iccidCMCC+"810100"))
-	del := fmt.Sprintf("BF330C5A0A%X", rsp.ICCIDBytes(l.meta.ICCID))
+	del := fmt.Sprintf("BF330C5A0A%X", es10.ICCIDBytes(l.meta.ICCID))
 	if r := l.es10(hexdump.Bytes(t, del)); !bytes.Equal(r, hexdump.Bytes(t, "BF3303800100")) {
 		t.Fatalf("delete %X", r)
 	}
 	if profileList(t, c) != before {
 		t.Error("profile list after delete differs from before the download")
 	}
-	list, _ = rsp.DecodeListNotificationResponse(l.es10(rsp.ListNotificationRequest{}.Encode()))
+	list, _ = es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{}.Encode()))
 	var evs []string
 	for _, n := range list {
 		evs = append(evs, n.Event.String())
@@ -215,45 +217,58 @@ func TestDownloadFailures(t *testing.T) {
 		reason string
 	}{
 		{"bad serverSignature1", nil, func(l *lpa) {
-			l.tweak = func(a *rsp.AuthenticateServerRequest, _ *rsp.PrepareDownloadRequest) {
+			l.tweak = func(a *es10.AuthenticateServerRequest, _ *es10.PrepareDownloadRequest) {
 				if a != nil {
 					a.ServerSignature1[5] ^= 1
 				}
 			}
-		}, nil, atAuth, rsp.AuthErrInvalidSignature, "serverSignature1"},
-		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, rsp.AuthErrInvalidCertificate, "server certificate"},
-		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, rsp.AuthErrCiPKUnknown, "server certificate"},
+		}, nil, atAuth, es10.AuthErrInvalidSignature, "serverSignature1"},
+		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, es10.AuthErrInvalidCertificate, "server certificate"},
+		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, es10.AuthErrCiPKUnknown, "server certificate"},
 		{"wrong challenge", nil, func(l *lpa) {
-			l.tweak = func(a *rsp.AuthenticateServerRequest, _ *rsp.PrepareDownloadRequest) {
+			l.tweak = func(a *es10.AuthenticateServerRequest, _ *es10.PrepareDownloadRequest) {
 				if a != nil {
 					a.ServerSigned1.EuiccChallenge = make([]byte, 16)
 					a.ServerSignature1, _ = rsp.Sign(l.auth.Key, a.ServerSigned1.Encode())
 				}
 			}
-		}, nil, atAuth, rsp.AuthErrEuiccChallengeMismatch, "euiccChallenge"},
+		}, nil, atAuth, es10.AuthErrEuiccChallengeMismatch, "euiccChallenge"},
 		{"wrong transactionId", nil, func(l *lpa) {
-			l.tweak = func(_ *rsp.AuthenticateServerRequest, p *rsp.PrepareDownloadRequest) {
+			l.tweak = func(_ *es10.AuthenticateServerRequest, p *es10.PrepareDownloadRequest) {
 				if p != nil {
 					p.SmdpSigned2.TransactionID = []byte{9, 9}
-					p.SmdpSignature2, _ = rsp.Sign(l.pb.Key, rsp.SignedData2(p.SmdpSigned2.Encode(), l.sig1))
+					p.SmdpSignature2, _ = rsp.Sign(l.pb.Key, es10.SignedData2(p.SmdpSigned2.Encode(), l.sig1))
 				}
 			}
-		}, nil, atPrepare, rsp.DlErrInvalidTransactionID, "transactionId"},
+		}, nil, atPrepare, es10.DlErrInvalidTransactionID, "transactionId"},
 		{"bad smdpSignature2", nil, func(l *lpa) {
-			l.tweak = func(_ *rsp.AuthenticateServerRequest, p *rsp.PrepareDownloadRequest) {
+			l.tweak = func(_ *es10.AuthenticateServerRequest, p *es10.PrepareDownloadRequest) {
 				if p != nil {
 					p.SmdpSignature2[0] ^= 1
 				}
 			}
-		}, nil, atPrepare, rsp.DlErrInvalidSignature, "smdpSignature2"},
-		{"auth cert as binding cert", nil, func(l *lpa) { l.pb = l.auth }, nil, atPrepare, rsp.DlErrInvalidCertificate, "binding certificate"},
+		}, nil, atPrepare, es10.DlErrInvalidSignature, "smdpSignature2"},
+		{"auth cert as binding cert", nil, func(l *lpa) { l.pb = l.auth }, nil, atPrepare, es10.DlErrInvalidCertificate, "binding certificate"},
 		{"tampered BPP", nil, nil, func(s [][]byte) [][]byte {
 			s[len(s)-1] = append([]byte{}, s[len(s)-1]...)
 			s[len(s)-1][4] ^= 0x40
 			return s
-		}, atLoad, rsp.ReasonSCP03tSecurityError, ""},
-		{"out of memory", func(c *Config) { c.FreeNVM = 1000 }, nil, nil, atLoad, rsp.ReasonInsufficientMemory, ""},
-		{"ICCID already on the card", nil, func(l *lpa) { l.meta.ICCID = "89331000000000000027" }, nil, atLoad, rsp.ReasonICCIDAlreadyExists, ""},
+		}, atLoad, es10.ReasonSCP03tSecurityError, ""},
+		{"out of memory", func(c *Config) { c.FreeNVM = 1000 }, nil, nil, atLoad, es10.ReasonInsufficientMemory, ""},
+		{"ICCID already on the card", nil, func(l *lpa) { l.meta.ICCID, l.pkg.ICCID = "89331000000000000029", "89331000000000000029" }, nil,
+			atLoad, es10.ReasonICCIDAlreadyExists, ""},
+		{"package for another ICCID than the metadata", nil, func(l *lpa) { l.pkg.ICCID = "89331000000000000045" }, nil,
+			atLoad, es10.ReasonDataMismatch, ""},
+		{"package made for another EID", nil, func(l *lpa) { l.eid = "89049032000001000000000000000947" }, nil,
+			atLoad, es10.ReasonSCP03tSecurityError, ""},
+		{"malformed profile element", nil, func(l *lpa) {
+			l.mangle = func(p []byte) []byte { return append(p[:len(p)-7], 0xAA, 0x03, 0xA0, 0x01, 0x81) }
+		}, nil,
+			atLoad, es10.ReasonPEProcessingError, ""},
+		{"truncated 86 segment", nil, nil, func(s [][]byte) [][]byte {
+			s[len(s)-1] = s[len(s)-1][:len(s[len(s)-1])-5]
+			return s
+		}, atLoad, es10.ReasonSCP03tStructureError, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -321,8 +336,8 @@ func TestTruncatedThenCancel(t *testing.T) {
 	if r := l.load(segs[:len(segs)-1]); r != nil {
 		t.Fatalf("answer before the end: %X", r)
 	}
-	cr, err := rsp.DecodeCancelSessionResponse(l.es10(rsp.CancelSessionRequest{TransactionID: l.txID, Reason: rsp.CancelLoadBppExecution}.Encode()))
-	if err != nil || cr.ErrorCode != 0 || cr.Reason != rsp.CancelLoadBppExecution {
+	cr, err := es10.DecodeCancelSessionResponse(l.es10(es10.CancelSessionRequest{TransactionID: l.txID, Reason: es10.CancelLoadBppExecution}.Encode()))
+	if err != nil || cr.ErrorCode != 0 || cr.Reason != es10.CancelLoadBppExecution {
 		t.Fatalf("CancelSession %+v %v", cr, err)
 	}
 	if err := rsp.Verify(euiccPub(t, c), cr.SignedPart(), cr.Signature); err != nil {
@@ -344,7 +359,7 @@ func TestResetDropsSession(t *testing.T) {
 	l.authenticate()
 	c.Reset()
 	storeSelect(t, c)
-	if pr := l.prepare(); pr.ErrorCode != rsp.DlErrNoSessionContext {
+	if pr := l.prepare(); pr.ErrorCode != es10.DlErrNoSessionContext {
 		t.Fatalf("PrepareDownload after reset: %d", pr.ErrorCode)
 	}
 }
@@ -371,21 +386,24 @@ func TestNVMPendingNotifications(t *testing.T) {
 	if profileList(t, c2) != profileList(t, c) {
 		t.Fatal("profiles differ after restore")
 	}
-	got, _, err := rsp.DecodeRetrieveNotificationsListResponse(l2.es10(rsp.RetrieveNotificationsListRequest{}.Encode()))
+	got, _, err := es10.DecodeRetrieveNotificationsListResponse(l2.es10(es10.RetrieveNotificationsListRequest{}.Encode()))
 	if err != nil || len(got) != 1 || !bytes.Equal(got[0].Encode(), pir.Encode()) {
 		t.Fatalf("pending after restore %+v %v", got, err)
 	}
 	// Next download on the restored card: seq continues, memory accounted.
-	l2.meta.ICCID, l2.meta.IMSI = "89331000000000000043", "208100000000043"
+	l2.meta.ICCID, l2.pkg.ICCID, l2.pkg.IMSI = "89331000000000000045", "89331000000000000045", "208100000000043"
 	l2.authenticate()
 	l2.prepare()
 	pir2 := l2.pir(l2.load(l2.bpp()))
 	if pir2.Data.Notification.Seq != pir.Data.Notification.Seq+1 {
 		t.Errorf("seq %d after %d", pir2.Data.Notification.Seq, pir.Data.Notification.Seq)
 	}
-	info, _ := rsp.DecodeEuiccInfo2(l2.es10(rsp.GetEUICCInfo2Request()))
-	if info.FreeNVM != defaultFreeNVM-2*40000 {
-		t.Errorf("free NVM %d", info.FreeNVM)
+	// Each profile takes its profile package's size.
+	p1, _ := saip.Build(l.pkg)
+	p2, _ := saip.Build(l2.pkg)
+	info, _ := es10.DecodeEuiccInfo2(l2.es10(es10.GetEUICCInfo2Request()))
+	if info.ExtCardResource.FreeNVM != defaultFreeNVM-len(p1)-len(p2) {
+		t.Errorf("free NVM %d, want %d", info.ExtCardResource.FreeNVM, defaultFreeNVM-len(p1)-len(p2))
 	}
 }
 

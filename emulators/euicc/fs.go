@@ -6,18 +6,20 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // AIDs of the card's applications.
 var (
-	// AIDUSIM is the USIM application (TS 31.102 Annex A: RID A000000087,
-	// application code 1002) as stored in EF DIR.
-	AIDUSIM = mustHex("A0000000871002FFFFFFFF8903020000")
-	// AIDISDR is the ISD-R (SGP.22 §2.2.3).
-	AIDISDR = mustHex("A0000005591010FFFFFFFF8900000100")
+	// aidUSIM is the USIM application as the profile packages install it
+	// (saip.USIMAID) and EF DIR lists it.
+	aidUSIM = saip.USIMAID
+	// aidISDR is the ISD-R (es10.ISDRAID).
+	aidISDR = es10.ISDRAIDBytes()
 	// usimPrefix is the RID + application code a terminal may select by
 	// partial DF name (ISO 7816-4 §7.1.1).
-	usimPrefix = AIDUSIM[:7]
+	usimPrefix = aidUSIM[:7]
 )
 
 // isdpAIDPrefix starts every ISD-P AID; two bytes numbering the profile
@@ -103,11 +105,11 @@ func buildFS(p *profile) *fileSystem {
 	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10)})
 	// EF DIR record (TS 102 221 §13.1): application template 61 with the AID
 	// (4F) and a label (50), padded with FF to the record length.
-	rec := tlv.Constructed(0x61, tlv.New(0x4F, AIDUSIM), tlv.New(0x50, []byte("USIM"))).Bytes()
+	rec := tlv.Constructed(0x61, tlv.New(0x4F, aidUSIM), tlv.New(0x50, []byte("USIM"))).Bytes()
 	const dirRecLen = 32
 	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
 	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: dirRecLen, records: [][]byte{rec}})
-	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: AIDUSIM})
+	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: aidUSIM})
 	usim.add(&node{fid: fidIMSI, sfi: 0x07, kind: kindTransparent, data: bcd.IMSI(p.IMSI)})
 	// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no additional
 	// information, then the MNC length of the IMSI.

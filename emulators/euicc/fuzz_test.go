@@ -22,7 +22,7 @@ func fuzzCard(t testing.TB) *Card {
 		case applet.LocalInfo:
 			return []applet.Effect{applet.HTTPPost{ReqID: 1, Path: "/v1/x", Body: []byte("{}")}}
 		case applet.HTTPResult:
-			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000027"}, applet.Refresh{}}
+			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000029"}, applet.Refresh{}}
 		}
 		return nil
 	}}

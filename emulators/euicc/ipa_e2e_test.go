@@ -14,6 +14,8 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // e2ePlatform is a minimal management platform for the card's download:
@@ -45,7 +47,7 @@ func newE2EPlatform(t *testing.T, dp *smdp.Server) *e2ePlatform {
 			http.Error(w, `{"error":"forward: `+err.Error()+`"}`, http.StatusBadGateway)
 			return
 		}
-		p.ordered <- r.Header.Get(HeaderSeq)
+		p.ordered <- r.Header.Get(platformapi.HeaderSeq)
 		_ = json.NewEncoder(w).Encode(map[string]string{"operator": req.Operator, "smdp_address": addr, "matching_id": mid})
 	})
 	mux.HandleFunc("/v1/notifications", func(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +82,7 @@ func newE2ERig(t *testing.T, faults smdp.Faults) *e2eRig {
 	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
 	dp, err := smdp.New(smdp.Config{Operator: "orange-fr", Host: host, CI: pki.CI.X509, Certs: pki.SMDP["orange-fr"], Now: now, Log: log,
 		NewProfile: func(int) smdp.Profile {
-			return smdp.Profile{ICCID: "89330100000000000019", IMSI: "208011234567890", Operator: "orange-fr", Name: "Orange", Size: 4096}
+			return smdp.Profile{ICCID: "89330100000000000012", IMSI: "208011234567890", Operator: "orange-fr", Name: "Orange"}
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +150,7 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if seq := <-plat.ordered; seq != "2" {
 		t.Fatalf("download request seq %q", seq)
 	}
-	if n := <-plat.notes; !strings.Contains(n, `"kind":"download-success"`) || !strings.Contains(n, "89330100000000000019") {
+	if n := <-plat.notes; !strings.Contains(n, `"kind":"download-success"`) || !strings.Contains(n, "89330100000000000012") {
 		t.Fatalf("platform notification %s", n)
 	}
 	ref := tm.fetch(stk.CmdRefresh)
@@ -163,7 +165,7 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if r := log.Kind("download_result")[0]; r.Fields["ok"] != true {
 		t.Fatalf("download_result %+v", r)
 	}
-	p := r.c.findICCID("89330100000000000019")
+	p := r.c.findICCID("89330100000000000012")
 	if p == nil || !p.Enabled {
 		t.Fatalf("new profile not installed and enabled: %+v", r.c.profiles)
 	}
@@ -216,12 +218,12 @@ func TestRefusedPackageEndToEnd(t *testing.T) {
 		t.Fatalf("install results at the SM-DP+ %v; card events %s", res, kinds(r.log, "euicc"))
 	}
 	c := r.log.Kind(smdp.KindSessionCancelled)
-	if len(c) != 1 || c[0].Get("reason") != rsp.CancelLoadBppExecution || c[0].Str("order") != "error" {
+	if len(c) != 1 || c[0].Get("reason") != es10.CancelLoadBppExecution || c[0].Str("order") != "error" {
 		t.Fatalf("session_cancelled %v; events %s", c, kinds(r.log, "smdp"))
 	}
 	// The ISD-R kept the transaction for that one cancellation only.
-	resp, err := rsp.DecodeCancelSessionResponse(mustES10(t, r.c, rsp.CancelSessionRequest{TransactionID: []byte{1}, Reason: 5}.Encode()))
-	if err != nil || resp.ErrorCode != rsp.CancelErrInvalidTransID {
+	resp, err := es10.DecodeCancelSessionResponse(mustES10(t, r.c, es10.CancelSessionRequest{TransactionID: []byte{1}, Reason: 5}.Encode()))
+	if err != nil || resp.ErrorCode != es10.CancelErrInvalidTransID {
 		t.Fatalf("second cancel %+v %v", resp, err)
 	}
 }
@@ -265,9 +267,9 @@ func TestNotificationsNeverLost(t *testing.T) {
 	if n := len(r.log.Kind("notification_failed")); n != 2 {
 		t.Fatalf("notification_failed %d times, want 2 (before the reset)", n)
 	}
-	if list, _ := rsp.DecodeListNotificationResponse(mustES10(t, r.c, rsp.ListNotificationRequest{}.Encode())); len(list) != 0 {
+	if list, _ := es10.DecodeListNotificationResponse(mustES10(t, r.c, es10.ListNotificationRequest{}.Encode())); len(list) != 0 {
 		for _, m := range list {
-			if m.Event == rsp.EventInstall {
+			if m.Event == es10.EventInstall {
 				t.Fatalf("install notification still pending: %+v", list)
 			}
 		}

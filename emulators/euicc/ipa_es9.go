@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
-	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // ES9+ transport facts (SGP.22 §6.5.1): HTTPS on port 443 unless the
@@ -13,14 +13,14 @@ import (
 // es9Op is the BIP exchange of one ES9+ call: TLS 1.2 to the SM-DP+ named
 // by the address, verified against the test CI at the card's now.
 func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
-	host, ap, err := r.c.resolve(e.Address, rsp.ES9Port)
+	host, ap, err := r.c.resolve(e.Address, es9.Port)
 	if err != nil {
 		return nil, err
 	}
 	h := http.Header{}
-	h.Set("Content-Type", rsp.ES9ContentType)
-	h.Set(rsp.AdminProtocolHeader, rsp.AdminProtocol)
-	req := httpRequest{Host: host, Path: rsp.ES9PathPrefix + e.Function, Header: h, Body: e.Body}
+	h.Set("Content-Type", es9.ContentType)
+	h.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+	req := httpRequest{Host: host, Path: es9.PathPrefix + e.Function, Header: h, Body: e.Body}
 	return newBIPOp(r, ap, req, r.c.tlsParams(), func(rep httpReply, err string) applet.Event {
 		if err != "" {
 			return applet.HTTPResult{ReqID: e.ReqID, Err: err}

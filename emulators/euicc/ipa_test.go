@@ -20,6 +20,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // relay plays the terminal's BIP side over a real socket: it opens the TCP
@@ -227,18 +228,18 @@ func TestPlatformRequestSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := io.ReadAll(req.Body)
-	if !bytes.Equal(got, body) || req.Header.Get(HeaderSeq) != "7" ||
-		req.Header.Get(HeaderCertificates) != "MAA=,MAE=" {
+	if !bytes.Equal(got, body) || req.Header.Get(platformapi.HeaderSeq) != "7" ||
+		req.Header.Get(platformapi.HeaderCertificates) != "MAA=,MAE=" {
 		t.Fatalf("request %q", raw)
 	}
-	sig, err := base64.StdEncoding.DecodeString(req.Header.Get(HeaderSignature))
+	sig, err := base64.StdEncoding.DecodeString(req.Header.Get(platformapi.HeaderSignature))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rsp.Verify(&key.PublicKey, SignedData("/v1/download", 7, body), sig); err != nil {
+	if err := rsp.Verify(&key.PublicKey, platformapi.CanonicalBytes("POST", "/v1/download", 7, body), sig); err != nil {
 		t.Fatalf("signature: %v", err)
 	}
-	if rsp.Verify(&key.PublicKey, SignedData("/v1/download", 8, body), sig) == nil {
+	if rsp.Verify(&key.PublicKey, platformapi.CanonicalBytes("POST", "/v1/download", 8, body), sig) == nil {
 		t.Fatal("signature does not bind the seq")
 	}
 }

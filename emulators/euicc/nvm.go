@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // nvmVersion is bumped when the image's meaning changes.
@@ -24,6 +25,8 @@ type nvmImage struct {
 	// NVM/Restore until NotificationSent.
 	Notifications []Notification `json:"notifications"`
 	NotifSeq      int            `json:"notif_seq,omitempty"`
+	// DefaultSMDP is the default SM-DP+ address (ES10a).
+	DefaultSMDP string `json:"default_smdp,omitempty"`
 }
 
 type nvmProfile struct {
@@ -36,6 +39,12 @@ type nvmProfile struct {
 	Original bool   `json:"original,omitempty"`
 	SMDP     string `json:"smdp,omitempty"`
 	Size     int    `json:"size,omitempty"`
+	SPN      string `json:"spn,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Nickname string `json:"nickname,omitempty"`
+	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
+	// came with.
+	Metadata []byte `json:"metadata,omitempty"`
 }
 
 // Notification is a pending ES10b notification (sequence number, event
@@ -61,13 +70,18 @@ func (c *Card) NVM() ([]byte, error) {
 			return nil, fmt.Errorf("euicc: encode applet state: %w", err)
 		}
 	}
-	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: st, Notifications: append([]Notification{}, c.notifications...), NotifSeq: c.notifSeq}
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: st, Notifications: append([]Notification{}, c.notifications...),
+		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP}
 	for _, p := range c.profiles {
-		img.Profiles = append(img.Profiles, nvmProfile{
+		np := nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
-			SMDP: p.SMDP, Size: p.Size,
-		})
+			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
+		}
+		if p.Meta != nil {
+			np.Metadata = p.Meta.Encode()
+		}
+		img.Profiles = append(img.Profiles, np)
 	}
 	b, err := json.Marshal(img)
 	if err != nil {
@@ -95,7 +109,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 	}
 	specs := make([]ProfileSpec, len(img.Profiles))
 	for i, p := range img.Profiles {
-		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
+		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
 	}
 	// After a DisableProfile no profile may be enabled; never more than one.
 	if err := validateProfiles(specs, 0); err != nil {
@@ -112,7 +126,18 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		if p.Size < 0 {
 			return nil, fmt.Errorf("euicc: NVM profile %s: negative size", p.ICCID)
 		}
-		c.profiles = append(c.profiles, &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size})
+		if len(p.Nickname) > es10.MaxNickname {
+			return nil, fmt.Errorf("euicc: NVM profile %s: nickname longer than %d bytes", p.ICCID, es10.MaxNickname)
+		}
+		q := &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+		if p.Metadata != nil {
+			m, err := es10.DecodeProfileMetadata(p.Metadata)
+			if err != nil || m.ICCID != p.ICCID {
+				return nil, fmt.Errorf("euicc: NVM profile %s: metadata: %v", p.ICCID, err)
+			}
+			q.Meta = &m
+		}
+		c.profiles = append(c.profiles, q)
 	}
 	st, err := applet.DecodeState(img.Applet)
 	if err != nil {
@@ -121,6 +146,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 	if err := applet.CheckState(st, c.appletProfiles()); err != nil {
 		return nil, fmt.Errorf("euicc: NVM: %w", err)
 	}
+	c.defaultDP = img.DefaultSMDP
 	c.appletState = st
 	if len(img.Notifications) > maxPending || img.NotifSeq < 0 {
 		return nil, fmt.Errorf("euicc: NVM: %d pending notifications, sequence %d", len(img.Notifications), img.NotifSeq)

@@ -32,15 +32,15 @@ func TestRestoreAppletState(t *testing.T) {
 		mode              applet.Mode
 	}{
 		{"never ran", `null`, "", applet.ModeIdle},
-		{"version 1, idle with an owed note", `{"original":"89860000000000000019","last_req_id":3,"owed":[{"operator":"sfr","iccid":"89331000000000000027","seq":2}]}`, "", applet.ModeIdle},
-		{"version 1, awaiting an attach", `{"profiles":[{"ICCID":"89860000000000000019","Operator":"cmcc","HomePLMN":"46000","Original":true},{"ICCID":"89331000000000000027","Operator":"sfr","HomePLMN":"20810","Enabled":true}],"original":"89860000000000000019","await":{"iccid":"89331000000000000027","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`, "", applet.ModeAttemptAwaitAttach},
+		{"version 1, idle with an owed note", `{"original":"89860000000000000019","last_req_id":3,"owed":[{"operator":"sfr","iccid":"89331000000000000029","seq":2}]}`, "", applet.ModeIdle},
+		{"version 1, awaiting an attach", `{"profiles":[{"ICCID":"89860000000000000019","Operator":"cmcc","HomePLMN":"46000","Original":true},{"ICCID":"89331000000000000029","Operator":"sfr","HomePLMN":"20810","Enabled":true}],"original":"89860000000000000019","await":{"iccid":"89331000000000000029","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`, "", applet.ModeAttemptAwaitAttach},
 		{"version 1, bad owed kind", `{"owed":[{"kind":"gift"}]}`, "owed[0].kind", ""},
 		{"unknown mode", `{"version":2,"mode":"dancing","last_req":0}`, `mode: unknown "dancing"`, ""},
 		{"unknown field", `{"version":2,"mode":"idle","last_req":0,"colour":"blue"}`, `unknown field "colour"`, ""},
 		{"future version", `{"version":3}`, "version: 3", ""},
-		{"home not on the card", `{"version":2,"mode":"idle","last_req":0,"home":"89491000000000000018"}`, "home: ICCID 89491000000000000018 is not on the card", ""},
-		{"target not on the card", `{"version":2,"mode":"attempt.await-attach","last_req":0,"profiles":[{"iccid":"89491000000000000018","operator":"x","home_plmn":"26201"}],` +
-			`"cycle":{"trigger":"list","next":0,"current":"x","target":"89491000000000000018"}}`, "cycle.target: ICCID 89491000000000000018 is not on the card", ""},
+		{"home not on the card", `{"version":2,"mode":"idle","last_req":0,"home":"89491000000000000013"}`, "home: ICCID 89491000000000000013 is not on the card", ""},
+		{"target not on the card", `{"version":2,"mode":"attempt.await-attach","last_req":0,"profiles":[{"iccid":"89491000000000000013","operator":"x","home_plmn":"26201"}],` +
+			`"cycle":{"trigger":"list","next":0,"current":"x","target":"89491000000000000013"}}`, "cycle.target: ICCID 89491000000000000013 is not on the card", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := Restore(testConfig(), with(tc.applet))

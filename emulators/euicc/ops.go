@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"sort"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -46,11 +47,11 @@ func (o *timerOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
 	return nil, false, nil
 }
 
-// refreshOp is REFRESH with UICC reset (TS 102 223 §6.4.7): the terminal
-// resets the card, which ends this runtime; the next one boots the applet.
-type refreshOp struct{}
+// refreshOp is REFRESH (TS 102 223 §6.4.7) in mode q: the terminal resets
+// the card, which ends this runtime; the next one boots the applet.
+type refreshOp struct{ q byte }
 
-func (o *refreshOp) start() stk.Command { return stk.NewRefresh(0, stk.RefreshUICCReset) }
+func (o *refreshOp) start() stk.Command { return stk.NewRefresh(0, o.q) }
 
 func (o *refreshOp) response(stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	return nil, true, nil
@@ -61,7 +62,8 @@ func (o *refreshOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) {
 }
 
 // locationOp is PROVIDE LOCAL INFORMATION for the location (qualifier 00)
-// then the network measurement results (02), answered as one LocalInfo.
+// then the E-UTRAN network measurement results (02, TS 31.111), answered
+// as one LocalInfo: the serving cell and its neighbours, strongest first.
 type locationOp struct {
 	info applet.LocalInfo
 	nmr  bool
@@ -71,10 +73,14 @@ func (o *locationOp) start() stk.Command { return stk.NewProvideLocalInfo(0, stk
 
 func (o *locationOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	if o.nmr {
-		if tr.Result.OK() {
-			for _, m := range tr.NMR {
-				o.info.Cells = append(o.info.Cells, applet.Measurement{PLMN: m.PLMN, RSRP: m.RSRP})
+		if tr.Result.OK() && tr.NMR != nil {
+			o.info.Cells = append(o.info.Cells, applet.Measurement{PLMN: o.info.PLMN, RSRP: tr.NMR.ServingRSRP})
+			for _, n := range tr.NMR.Neighbours {
+				if n.PLMN != "" { // a cell without cgi-Info names no network
+					o.info.Cells = append(o.info.Cells, applet.Measurement{PLMN: n.PLMN, RSRP: n.RSRP})
+				}
 			}
+			sort.SliceStable(o.info.Cells, func(i, j int) bool { return o.info.Cells[i].RSRP > o.info.Cells[j].RSRP })
 		}
 		return nil, true, o.info
 	}
@@ -91,7 +97,7 @@ func (o *locationOp) response(tr stk.TerminalResponse) (*stk.Command, bool, appl
 		o.info.PLMN, o.info.TAC, o.info.CellID = tr.Location.PLMN, tr.Location.TAC, tr.Location.CellID
 	}
 	o.nmr = true
-	next := stk.NewProvideLocalInfo(0, stk.PLINMR)
+	next := stk.NewProvideLocalInfoNMR(0)
 	return &next, false, nil
 }
 

@@ -132,7 +132,7 @@ func (r *runtime) run() {
 			}
 			r.begin(o)
 		case applet.Refresh:
-			r.begin(&refreshOp{})
+			r.begin(&refreshOp{q: r.refreshMode()})
 		case applet.ES10:
 			// The card's own IPA: the same ISD-R code path as STORE DATA.
 			resp, sw := r.c.es10(e.Req)
@@ -189,13 +189,24 @@ func (r *runtime) finish(ev applet.Event) {
 	r.run()
 }
 
-// cardRefresh issues REFRESH (UICC reset) for an ES10c switch with
-// refreshFlag (SGP.22 §3.2.1); the caller has checked the runtime is idle.
+// cardRefresh issues the REFRESH for an ES10c switch with refreshFlag
+// (SGP.22 §3.2.1); the caller has checked the runtime is idle.
 func (r *runtime) cardRefresh() {
 	if !r.started || r.busy() {
 		return
 	}
-	r.begin(&refreshOp{})
+	r.begin(&refreshOp{q: r.refreshMode()})
+}
+
+// refreshMode is the REFRESH qualifier after a profile switch: "eUICC
+// Profile State Change" when the terminal profile announces it (SGP.22
+// §3.2.1 and §3.2.2, TS 102 223 §6.4.7), else UICC reset, which every
+// terminal with REFRESH supports.
+func (r *runtime) refreshMode() byte {
+	if stk.TerminalProfile(r.profile).Has(stk.FacRefreshEUICCProfile) {
+		return stk.RefreshEUICCProfileChange
+	}
+	return stk.RefreshUICCReset
 }
 
 // errorf logs one of the runtime's error events.

@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // fakeMethod is the test double of the applet: it records events and
@@ -83,8 +84,8 @@ func (tm *term) expectSW(r apdu.Response, want uint16) {
 	}
 }
 
-func (tm *term) terminalProfile() apdu.Response {
-	tp := stk.NewTerminalProfile(1, stk.FacProfileDownload, stk.FacSetUpEventList, stk.FacOpenChannel)
+func (tm *term) terminalProfile(extra ...stk.Facility) apdu.Response {
+	tp := stk.NewTerminalProfile(1, append([]stk.Facility{stk.FacProfileDownload, stk.FacSetUpEventList, stk.FacOpenChannel}, extra...)...)
 	return tm.send(apdu.Command{CLA: 0x80, INS: stk.InsTerminalProfile, Data: tp})
 }
 
@@ -142,9 +143,9 @@ func (tm *term) envelope(e stk.Envelope) apdu.Response {
 }
 
 // boot sends TERMINAL PROFILE and completes SET UP EVENT LIST.
-func (tm *term) boot() apdu.Response {
+func (tm *term) boot(extra ...stk.Facility) apdu.Response {
 	tm.t.Helper()
-	tm.terminalProfile()
+	tm.terminalProfile(extra...)
 	cmd := tm.fetch(stk.CmdSetUpEventList)
 	if !bytes.Equal(cmd.Events, []byte{stk.EventLocationStatus, stk.EventDataAvailable, stk.EventChannelStatus}) {
 		tm.t.Fatalf("event list %X", cmd.Events)
@@ -260,7 +261,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 		case applet.LocalInfo:
 			return []applet.Effect{applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 1}}, applet.HTTPPost{ReqID: 1, Path: "/v1/preferred-list", Body: body}}
 		case applet.HTTPResult:
-			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000027"}}
+			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000029"}}
 		case applet.ProfileEnabled:
 			return []applet.Effect{applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 2}}, applet.Refresh{}}
 		}
@@ -308,11 +309,12 @@ func TestRuntimeFullCycle(t *testing.T) {
 	tr.Location = &stk.LocationInfo{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D}
 	tm.respond(tr)
 	nmr := tm.fetch(stk.CmdProvideLocalInfo)
-	if nmr.Details.Qualifier != stk.PLINMR {
-		t.Fatalf("second PLI qualifier %02X", nmr.Details.Qualifier)
+	if nmr.Details.Qualifier != stk.PLINMR || nmr.MeasQualifier != stk.MeasQualEUTRANIntra {
+		t.Fatalf("second PLI qualifier %02X, measurement qualifier %02X", nmr.Details.Qualifier, nmr.MeasQualifier)
 	}
 	tr = stk.Respond(nmr, stk.Result{General: stk.ResultOK})
-	tr.NMR = []stk.Measurement{{PLMN: "20801", RSRP: -85}, {PLMN: "20810", RSRP: -101}}
+	tr.NMR = &stk.MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20,
+		Neighbours: []stk.Neighbour{{PCI: 1, PLMN: "20810", CellID: 2, TAC: 3, RSRP: -101, RSRQ: 20}}}
 	tm.respond(tr)
 	li, ok := fm.last().(applet.LocalInfo)
 	if !ok || li.Service != applet.NormalService || li.PLMN != "20801" || li.TAC != 0x3A9B || li.CellID != 0xC33D || len(li.Cells) != 2 || li.Cells[1].RSRP != -101 {
@@ -337,7 +339,7 @@ func TestRuntimeFullCycle(t *testing.T) {
 	if hr.ReqID != 1 || hr.Status != 200 || len(hr.Body) != 300 || hr.Err != "" {
 		t.Fatalf("http result %+v", hr)
 	}
-	if pe := fm.last().(applet.ProfileEnabled); pe.Result != ResultOK || pe.ICCID != "89331000000000000027" {
+	if pe := fm.last().(applet.ProfileEnabled); pe.Result != es10.ResultOK || pe.ICCID != "89331000000000000029" {
 		t.Fatalf("profile enabled %+v", pe)
 	}
 	ref := tm.fetch(stk.CmdRefresh)
@@ -528,31 +530,48 @@ func TestTerminalResponseMismatch(t *testing.T) {
 	}
 }
 
+// An ES10c switch with refreshFlag ends in REFRESH (SGP.22 §3.2.1): mode
+// "eUICC Profile State Change" when the terminal profile announces it (TS
+// 102 223 §6.4.7), UICC reset otherwise.
 func TestES10RefreshWithRuntime(t *testing.T) {
-	fm := &fakeMethod{react: func(ev applet.Event) []applet.Effect {
-		if _, ok := ev.(applet.Boot); ok {
-			return []applet.Effect{applet.ReadLocation{}}
-		}
-		return nil
-	}}
-	tm := newTerm(t, testConfig(), fm)
-	tm.boot()
-	runScript(t, tm.c, []step{{"00A4040C10" + isdrAID, "910B"}})
-	// A proactive session runs (PROVIDE LOCAL INFORMATION): catBusy.
-	runScript(t, tm.c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800105 910B"}})
-	cmd := tm.fetch(stk.CmdProvideLocalInfo)
-	tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultTerminalUnable, Additional: []byte{stk.UnableNoService}}))
-	runScript(t, tm.c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800100 910B"}})
-	tm.lastSW = 0x910B
-	if ref := tm.fetch(stk.CmdRefresh); ref.Details.Qualifier != stk.RefreshUICCReset {
-		t.Fatalf("REFRESH %+v", ref)
+	for _, tc := range []struct {
+		name     string
+		terminal []stk.Facility
+		want     byte
+	}{
+		{"terminal without profile state change", nil, stk.RefreshUICCReset},
+		{"terminal with profile state change", []stk.Facility{stk.FacRefresh, stk.FacRefreshEUICCProfile}, stk.RefreshEUICCProfileChange},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fm := &fakeMethod{react: func(ev applet.Event) []applet.Effect {
+				if _, ok := ev.(applet.Boot); ok {
+					return []applet.Effect{applet.ReadLocation{}}
+				}
+				return nil
+			}}
+			tm := newTerm(t, testConfig(), fm)
+			tm.boot(tc.terminal...)
+			runScript(t, tm.c, []step{{"00A4040C10" + isdrAID, "910B"}})
+			// A proactive session runs (PROVIDE LOCAL INFORMATION): catBusy.
+			runScript(t, tm.c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800105 910B"}})
+			cmd := tm.fetch(stk.CmdProvideLocalInfo)
+			tm.respond(stk.Respond(cmd, stk.Result{General: stk.ResultTerminalUnable, Additional: []byte{stk.UnableNoService}}))
+			runScript(t, tm.c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "8101FF00", "BF3103800100 910B"}})
+			tm.lastSW = 0x910B
+			if ref := tm.fetch(stk.CmdRefresh); ref.Details.Qualifier != tc.want {
+				t.Fatalf("REFRESH qualifier %02X, want %02X", ref.Details.Qualifier, tc.want)
+			}
+		})
 	}
 }
 
 func TestNVMRoundTrip(t *testing.T) {
 	c := newTestCard(t, testConfig())
 	c.appletState = applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 42}
-	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "81010000", "BF3103800100 9000"}})
+	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "81010000", "BF3103800100 9000"},
+		// SetNickname and SetDefaultDpAddress are NVM writes too.
+		{"80E2910015BF29125A0A" + iccidSFR + "9004576F726B00", "BF2903800100 9000"},
+		{"80E2910012BF3F0F800D736D64702E7366722E7465737400", "BF3F03800100 9000"}})
 	img, err := c.NVM()
 	if err != nil {
 		t.Fatal(err)
@@ -561,7 +580,7 @@ func TestNVMRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.appletState.LastReq != 42 || !r.profiles[1].Enabled || !r.profiles[0].Original {
+	if r.appletState.LastReq != 42 || !r.profiles[1].Enabled || !r.profiles[0].Original || r.profiles[1].Nickname != "Work" || r.defaultDP != "smdp.sfr.test" {
 		t.Fatalf("restored %+v %+v", r.appletState, r.profiles)
 	}
 	img2, _ := r.NVM()
@@ -574,7 +593,7 @@ func TestNVMRoundTrip(t *testing.T) {
 	bad := []struct{ name, nvm string }{
 		{"not JSON", "{"},
 		{"version", `{"version":9,"eid":"` + testEID + `"}`},
-		{"other EID", strings.Replace(string(img), testEID, "89049032000001000000000000000999", 1)},
+		{"other EID", strings.Replace(string(img), testEID, "89049032000001000000000000000947", 1)},
 		{"two enabled", strings.Replace(string(img), `"enabled":false`, `"enabled":true`, 1)},
 		{"bad AID", strings.Replace(string(img), `"isdp_aid":"a0`, `"isdp_aid":"zz`, 1)},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 )
 
@@ -37,57 +38,12 @@ func (m *Modem) transmit(apdu []byte) ([]byte, error) {
 	return rsp, nil
 }
 
-// maxGetResponse bounds the GET RESPONSE chain a misbehaving card can make
-// us follow.
-const maxGetResponse = 64
-
-// exchange transmits and collects the whole answer: 61xx → GET RESPONSE
-// (TS 102 221 §7.3.1.1.4), 6Cxx → repeat with Le = xx (ISO 7816-4 §5.3.4).
-// The result is data followed by the final SW.
-func (m *Modem) exchange(apdu []byte) ([]byte, error) {
-	rsp, err := m.transmit(apdu)
-	if err != nil {
-		return nil, err
-	}
-	if rsp[len(rsp)-2] == 0x6C && len(apdu) == 5 { // case 2 with a wrong Le
-		again := append(append([]byte(nil), apdu[:4]...), rsp[len(rsp)-1])
-		if rsp, err = m.transmit(again); err != nil {
-			return nil, err
-		}
-	}
-	var data []byte
-	for i := 0; i < maxGetResponse; i++ {
-		sw1, sw2 := rsp[len(rsp)-2], rsp[len(rsp)-1]
-		data = append(data, rsp[:len(rsp)-2]...)
-		if sw1 != 0x61 {
-			return append(data, sw1, sw2), nil
-		}
-		// GET RESPONSE on the same logical channel as the command.
-		cla := apdu[0] & 0x03
-		if apdu[0]&0x40 != 0 {
-			cla = 0x40 | apdu[0]&0x0F
-		}
-		if rsp, err = m.transmit([]byte{cla, 0xC0, 0x00, 0x00, sw2}); err != nil {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("card kept answering 61xx after %d GET RESPONSE", maxGetResponse)
-}
+// exchange transmits and collects the whole answer (61xx → GET RESPONSE,
+// 6Cxx → repeat with Le = xx) with the terminal loop both sides share.
+func (m *Modem) exchange(cmd []byte) ([]byte, error) { return apdu.Exchange(m.transmit, cmd) }
 
 // sw returns the status word of a response.
 func sw(rsp []byte) int { return int(rsp[len(rsp)-2])<<8 | int(rsp[len(rsp)-1]) }
-
-// withChannel sets the logical channel in a CLA byte (ISO 7816-4 §5.4.1):
-// channels 0-3 in b2b1 of the first interindustry class, 4-19 in b4-b1 of
-// the further interindustry class (b7 set). The proprietary bit b8 and the
-// chaining bit b5 are kept; secure messaging is not used by the rig.
-func withChannel(cla byte, ch int) byte {
-	keep := cla & 0x90
-	if ch < 4 {
-		return keep | byte(ch)
-	}
-	return keep | 0x40 | byte(ch-4)
-}
 
 // selectAPDU builds SELECT by file id (P1=00) or by DF name (P1=04)
 // asking for the FCP template (P2=04), TS 102 221 §11.1.1.

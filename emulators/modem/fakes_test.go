@@ -31,8 +31,8 @@ const (
 
 func newFakeCard() *fakeCard {
 	return &fakeCard{files: map[uint16][]byte{
-		// ICCID 89330123456789012345 nibble-swapped (TS 102 221 §13.2).
-		0x2FE2: mustHex("98331032547698103254"),
+		// ICCID 89330123456789012342 nibble-swapped (TS 102 221 §13.2).
+		0x2FE2: mustHex("98331032547698103224"),
 		// IMSI 208011234567890: 15 digits, odd → 08 29 80 10 21 43 65 87 09.
 		0x6F07: mustHex("082980102143658709"),
 	}}

@@ -19,7 +19,7 @@ var handlers map[string]handler
 func init() {
 	handlers = map[string]handler{
 		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "Q": cmdQuiet, "I": cmdIdent,
-		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent,
+		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
 		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ,
@@ -204,3 +204,38 @@ func cmdCMEE(m *Modem, c at.Command) error {
 	}
 	return nil
 }
+
+// cmdCGSN is +CGSN (TS 27.007 §5.4): the exec form answers the serial
+// number (the IMEI) as a bare line; +CGSN=<snt> answers +CGSN: with the
+// IMEI (0 is the serial number, 1 the IMEI), the IMEISV (2: TAC, serial,
+// software version) or the software version number (3).
+func cmdCGSN(m *Modem, c at.Command) error {
+	imei := m.o.IMEI
+	switch c.Form {
+	case at.Exec:
+		m.info(imei)
+	case at.Test:
+		m.info("+CGSN: (0-3)")
+	case at.Set:
+		v, err := intArgs(c, 1, 0)
+		if err != nil || v[0] > 3 {
+			return errParams
+		}
+		switch v[0] {
+		case 0:
+			m.info(imei)
+		case 1:
+			m.info(fmt.Sprintf("+CGSN: \"%s\"", imei))
+		case 2:
+			m.info(fmt.Sprintf("+CGSN: \"%s%s\"", imei[:14], softwareVersion))
+		case 3:
+			m.info(fmt.Sprintf("+CGSN: \"%s\"", softwareVersion))
+		}
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// softwareVersion is the SVN of the IMEISV (TS 23.003 §6.2.2).
+const softwareVersion = "01"

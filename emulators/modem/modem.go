@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Card is the power and reset side of the card.
@@ -91,6 +92,9 @@ type Options struct {
 	AttachDelay, RestartDelay time.Duration
 	// Personality is the vendor dialect; the zero value is Generic().
 	Personality Personality
+	// IMEI is the device's IMEI (15 digits with its Luhn digit; +CGSN);
+	// "" makes one from the personality's TAC and serial 000001.
+	IMEI string
 }
 
 // MaxQueuedOutput bounds output waiting for a reader of the pty slave; past
@@ -127,6 +131,7 @@ type state struct {
 	reg        Registration
 	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
 	copsOff    bool           // AT+COPS=2: deregistered until COPS=0
+	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
 	channels   map[int]bool // open logical channels (+CCHO)
 	attachT    clock.Timer
@@ -159,6 +164,16 @@ func New(o Options) (*Modem, error) {
 	}
 	if o.RestartDelay <= 0 {
 		o.RestartDelay = 11 * time.Second
+	}
+	if o.IMEI == "" {
+		tac := o.Personality.TAC
+		if tac == "" {
+			tac = Generic().TAC
+		}
+		o.IMEI, _ = ident.MakeIMEI(tac + "000001")
+	}
+	if !ident.IsIMEI(o.IMEI) {
+		return nil, fmt.Errorf("modem: IMEI %q: want 15 digits with a Luhn check digit", o.IMEI)
 	}
 	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}
 	m.resetSettings()
@@ -249,6 +264,10 @@ func (m *Modem) resetSettings() {
 	m.st.enc = at.Encoder{Verbose: true}
 	m.st.echo = true
 	m.st.regN = map[string]int{"+CREG": 0, "+CGREG": 0, "+CEREG": 0}
+	// Numeric, so +COPS? names the PLMN hosts compare against; hosts that
+	// care set it with AT+COPS=3,<format> first (27.007 leaves the
+	// default to the manufacturer).
+	m.st.copsFormat = 2
 }
 
 func (m *Modem) emit(kind eventlog.Kind, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

@@ -75,6 +75,10 @@ func cmdReg(m *Modem, c at.Command) error {
 	return nil
 }
 
+// cmdCOPS is +COPS (TS 27.007 §7.3): the read form names the operator in
+// the format last set with +COPS=3,<format> (or given with another mode);
+// the modes emulated are 0 (automatic), 2 (deregister) and 3 (set format
+// only); manual selection (1, 4) is not.
 func cmdCOPS(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
@@ -84,20 +88,25 @@ func cmdCOPS(m *Modem, c at.Command) error {
 			mode = 2
 		}
 		if r.Registered() {
-			m.info(fmt.Sprintf("+COPS: %d,2,\"%s\",%d", mode, r.PLMN, r.AcT))
+			m.info(fmt.Sprintf("+COPS: %d,%d,\"%s\",%d", mode, m.st.copsFormat, m.operName(r.PLMN), r.AcT))
 		} else {
 			m.info(fmt.Sprintf("+COPS: %d", mode))
 		}
 	case at.Test:
-		m.info("+COPS: " + m.operatorList() + ",,(0,2),(0-2)")
+		m.info("+COPS: " + m.operatorList() + ",,(0,2,3),(0-2)")
 	case at.Set:
-		// Only the mode matters: manual selection (1, 4) is not emulated.
 		if len(c.Args) > 4 {
 			return errParams
 		}
 		mode, err := c.Args[0].Int()
 		if err != nil {
 			return fmt.Errorf("+COPS mode: %w: %w", err, at.CMEIncorrectParameters)
+		}
+		format := -1
+		if len(c.Args) > 1 && !c.Args[1].Empty {
+			if format, err = c.Args[1].Int(); err != nil || format < 0 || format > 2 {
+				return fmt.Errorf("+COPS format: %w", at.CMEIncorrectParameters)
+			}
 		}
 		switch mode {
 		case 0:
@@ -109,13 +118,33 @@ func cmdCOPS(m *Modem, c at.Command) error {
 		case 2:
 			m.st.copsOff = true
 			m.detach()
+		case 3:
+			// Set <format> only: no <oper>, no network action.
+			if format < 0 || len(c.Args) > 2 {
+				return fmt.Errorf("+COPS=3 wants <format> alone: %w", at.CMEIncorrectParameters)
+			}
 		default:
 			return fmt.Errorf("+COPS mode %d: %w", mode, at.CMENotSupported)
+		}
+		if format >= 0 {
+			m.st.copsFormat = format
 		}
 	default:
 		return errUnknown
 	}
 	return nil
+}
+
+// operName is a PLMN in the +COPS <format> in use.
+func (m *Modem) operName(plmn string) string {
+	long, short := m.o.Network.OperatorName(plmn)
+	switch {
+	case m.st.copsFormat == 0 && long != "":
+		return long
+	case m.st.copsFormat == 1 && short != "":
+		return short
+	}
+	return plmn
 }
 
 // operatorList renders the +COPS=? list: one entry per visible PLMN,

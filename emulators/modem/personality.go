@@ -13,6 +13,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Personality is a modem vendor's AT dialect (DESIGN.md §8). Every
@@ -31,6 +32,12 @@ type Personality struct {
 	RefreshURCs  []string       // after a SIM REFRESH reset the card
 	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs
 	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
+	// TAC is the model's Type Allocation Code, the first 8 IMEI digits;
+	// "" is the generic personality's.
+	TAC string
+	// RefreshProfileStateChange: the terminal profile announces REFRESH in
+	// "eUICC Profile State Change" mode (TS 102 223 §5.2, byte 34 b6).
+	RefreshProfileStateChange bool
 }
 
 // CCHO answer forms.
@@ -51,6 +58,7 @@ func Generic() Personality {
 		Name: "generic", Model: "esimhil modem emulator",
 		ICCIDCommand: "+CCID", ICCIDPrefix: "+CCID: ", CCHOForm: CCHOPrefixed,
 		BootURCs: []string{"RDY"}, RestartDelay: 11 * time.Second,
+		TAC: "00100101", RefreshProfileStateChange: true,
 	}
 }
 
@@ -139,6 +147,12 @@ func ParsePersonality(file string, data []byte) (Personality, error) {
 			}
 		case "cme_text":
 			err = cmeTexts(v, &p.CMEText)
+		case "tac":
+			if p.TAC, err = scalarStr(v); err == nil && !ident.Digits(p.TAC, 8, 8) {
+				err = errors.New("want 8 digits")
+			}
+		case "refresh_profile_state_change":
+			err = v.Decode(&p.RefreshProfileStateChange)
 		default:
 			return Personality{}, errAt(k, "unknown field %q", k.Value)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
@@ -86,7 +87,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 		return fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, at.CMESIMFailure)
 	}
 	ch := int(rsp[0])
-	sel, err := m.exchange(selectAPDU(withChannel(0x00, ch), 0x04, aid))
+	sel, err := m.exchange(selectAPDU(apdu.WithChannel(0x00, ch), 0x04, aid))
 	if err != nil || !selectOK(sel) {
 		m.closeChannel(ch)
 		if err != nil {
@@ -118,7 +119,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
 	}
 	ch := m.o.Personality.channel(session)
-	apdu, err := hexAPDU(c.Args[1], c.Args[2])
+	cmd, err := hexAPDU(c.Args[1], c.Args[2])
 	if err != nil {
 		return err
 	}
@@ -128,8 +129,8 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if !m.st.channels[ch] {
 		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)
 	}
-	apdu[0] = withChannel(apdu[0], ch)
-	rsp, err := m.exchange(apdu)
+	cmd[0] = apdu.WithChannel(cmd[0], ch)
+	rsp, err := m.exchange(cmd)
 	if err != nil {
 		return m.cardErr(err)
 	}

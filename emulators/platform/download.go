@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
-
-// PathDownload is the download-request route (claims 2 and 4).
-const PathDownload = "/v1/download"
 
 // Orderer is an operator's SM-DP+ order interface (SGP.22 ES2+
 // DownloadOrder + ConfirmOrder collapsed into one call): it prepares a
@@ -38,12 +35,6 @@ type Faults struct {
 	NoAck bool
 }
 
-// Download bodies live in package wire, shared with the card.
-type (
-	DownloadRequest  = wire.DownloadRequest
-	DownloadResponse = wire.DownloadResponse
-)
-
 // Eligibility refusal reasons (the text after "eligibility: ").
 const (
 	ReasonEIDNotAllowed = "eid not allowed"
@@ -51,43 +42,13 @@ const (
 	ReasonQuota         = "daily quota reached"
 )
 
-// DecodeDownloadRequest parses and validates a download request body.
-func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
-	var r DownloadRequest
-	if err := decodeStrict(b, &r); err != nil {
-		return r, err
-	}
-	return r, r.Validate()
-}
-
-// DecodeDownloadResponse parses and checks a download answer.
-func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
-	var r DownloadResponse
-	if err := decodeStrict(b, &r); err != nil {
-		return r, err
-	}
-	if r.Operator == "" || r.SMDPAddress == "" || r.MatchingID == "" {
-		return r, errors.New("operator, smdp_address and matching_id are required")
-	}
-	if want := ActivationCode(r.SMDPAddress, r.MatchingID); r.ActivationCode != want {
-		return r, fmt.Errorf("activation_code %q, want %q", r.ActivationCode, want)
-	}
-	return r, nil
-}
-
-// ActivationCode builds the SGP.22 §4.1 activation code (format 1, no
-// SM-DP+ OID, no confirmation code).
-func ActivationCode(smdpAddress, matchingID string) string {
-	return "LPA:1$" + smdpAddress + "$" + matchingID
-}
-
 // day is the UTC calendar day of t, the quota's unit.
 func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // download runs the eligibility check (claim 4) and forwards an eligible
 // request to the operator's SM-DP+.
 func (s *Server) download(body []byte) answer {
-	req, err := DecodeDownloadRequest(body)
+	req, err := platformapi.DecodeDownloadRequest(body)
 	if err != nil {
 		return reject(http.StatusBadRequest, "%v", err)
 	}
@@ -139,9 +100,9 @@ func (s *Server) download(body []byte) answer {
 		return reject(http.StatusBadGateway, "order at operator %s: %v", op.ID, err)
 	}
 	s.log.Emit(eventlog.Platform, KindDownloadForwarded, eventlog.F{"operator": op.ID})
-	return answer{status: http.StatusOK, body: DownloadResponse{
+	return answer{status: http.StatusOK, body: platformapi.DownloadResponse{
 		Operator: op.ID, SMDPAddress: addr, MatchingID: mid,
-		ActivationCode: ActivationCode(addr, mid),
+		ActivationCode: platformapi.ActivationCode(addr, mid),
 	}}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // fakeOrderer records orders and answers with a numbered matching ID.
@@ -89,7 +90,7 @@ func TestDownload(t *testing.T) {
 					}
 				}
 				rec := httptest.NewRecorder()
-				s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathDownload, strings.NewReader(downloadBody(st.eid, st.op))))
+				s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathDownload, strings.NewReader(downloadBody(st.eid, st.op))))
 				got := strings.TrimSuffix(rec.Body.String(), "\n")
 				if rec.Code != st.wantStatus {
 					t.Fatalf("step %d: status %d, want %d: %s", i, rec.Code, st.wantStatus, got)
@@ -101,7 +102,7 @@ func TestDownload(t *testing.T) {
 					t.Errorf("step %d: body %s, want %q", i, got, st.wantErr)
 				}
 				if rec.Code == 200 {
-					if _, err := DecodeDownloadResponse(rec.Body.Bytes()); err != nil {
+					if _, err := platformapi.DecodeDownloadResponse(rec.Body.Bytes()); err != nil {
 						t.Errorf("step %d: answer does not decode: %v", i, err)
 					}
 				}
@@ -120,7 +121,7 @@ func TestDownloadEvents(t *testing.T) {
 		c.Operators[2].Orderer = ord // sfr
 	})
 	for _, b := range []string{downloadBody(testEID, "sfr"), downloadBody(otherEID, "sfr")} {
-		s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", PathDownload, strings.NewReader(b)))
+		s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", platformapi.PathDownload, strings.NewReader(b)))
 	}
 	var lines []string
 	for _, e := range lg.Events() {
@@ -142,10 +143,10 @@ func TestDownloadEvents(t *testing.T) {
 
 func TestNoAckAndDownloadSuccess(t *testing.T) {
 	s, lg := newTestServer(t, nil)
-	note := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000027"}`
+	note := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000029"}`
 	post := func() int {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(note)))
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(note)))
 		return rec.Code
 	}
 	s.SetFaults(Faults{NoAck: true})
@@ -160,7 +161,7 @@ func TestNoAckAndDownloadSuccess(t *testing.T) {
 		t.Fatalf("after NoAck off: status %d", c)
 	}
 	ev := lg.Kind("notification_received")
-	if len(ev) != 1 || ev[0].Str("kind") != KindDownloadSuccess || ev[0].Str("iccid") != "89331000000000000027" {
+	if len(ev) != 1 || ev[0].Str("kind") != platformapi.KindDownloadSuccess || ev[0].Str("iccid") != "89331000000000000029" {
 		t.Fatalf("events %v", ev)
 	}
 	rec := s.Received()
@@ -169,7 +170,7 @@ func TestNoAckAndDownloadSuccess(t *testing.T) {
 	}
 	// download-success needs the ICCID of what was installed.
 	bad := httptest.NewRecorder()
-	s.Handler().ServeHTTP(bad, httptest.NewRequest("POST", PathNotifications, strings.NewReader(`{"eid":"`+testEID+`","kind":"download-success","operator":"sfr"}`)))
+	s.Handler().ServeHTTP(bad, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(`{"eid":"`+testEID+`","kind":"download-success","operator":"sfr"}`)))
 	if bad.Code != 400 || !strings.Contains(bad.Body.String(), "iccid: required") {
 		t.Errorf("missing iccid: %d %s", bad.Code, bad.Body)
 	}
@@ -191,8 +192,8 @@ func FuzzDecodeDownloadResponse(f *testing.F) {
 	f.Add(`{"operator":"sfr","smdp_address":"a:1","matching_id":"M","activation_code":"LPA:1$a:1$M"}`)
 	f.Add(`{"operator":""}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		r, err := DecodeDownloadResponse([]byte(body))
-		if err == nil && r.ActivationCode != ActivationCode(r.SMDPAddress, r.MatchingID) {
+		r, err := platformapi.DecodeDownloadResponse([]byte(body))
+		if err == nil && r.ActivationCode != platformapi.ActivationCode(r.SMDPAddress, r.MatchingID) {
 			t.Errorf("accepted %+v", r)
 		}
 	})

@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // FuzzPost posts arbitrary bodies to every route: the answer must always be
@@ -16,11 +19,11 @@ func FuzzPost(f *testing.F) {
 		`{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`,
 		`{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":15}`,
 		`{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`,
-		`{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000027"}`,
+		`{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000029"}`,
 		``, `null`, `[]`, `{"signal":[null]}`, `{"eid":1e400}`, "\xff\xfe", `{"cause":-1}`,
 	}
 	for _, s := range seeds {
-		for _, p := range []string{PathPreferredList, PathNotifications, PathDownload} {
+		for _, p := range []string{platformapi.PathPreferredList, platformapi.PathNotifications, platformapi.PathDownload} {
 			f.Add(p, s)
 		}
 	}
@@ -30,7 +33,7 @@ func FuzzPost(f *testing.F) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
 		}
-		req := httptest.NewRequest("POST", "http://platform"+PathPreferredList, strings.NewReader(body))
+		req := httptest.NewRequest("POST", "http://platform"+platformapi.PathPreferredList, strings.NewReader(body))
 		req.URL.Path = path // any path, even ones NewRequest would not parse
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -38,12 +41,12 @@ func FuzzPost(f *testing.F) {
 		case 200:
 			var err error
 			switch path {
-			case PathPreferredList:
-				_, err = DecodeListResponse(rec.Body.Bytes())
-			case PathDownload:
-				_, err = DecodeDownloadResponse(rec.Body.Bytes())
-			case PathNotifications:
-				var ack NotificationAck
+			case platformapi.PathPreferredList:
+				_, err = platformapi.DecodeListResponse(rec.Body.Bytes())
+			case platformapi.PathDownload:
+				_, err = platformapi.DecodeDownloadResponse(rec.Body.Bytes())
+			case platformapi.PathNotifications:
+				var ack platformapi.NotificationAck
 				err = json.Unmarshal(rec.Body.Bytes(), &ack)
 				if err == nil && !ack.Ack {
 					t.Errorf("200 without ack: %s", rec.Body)
@@ -55,7 +58,7 @@ func FuzzPost(f *testing.F) {
 				t.Errorf("200 answer does not decode: %v: %s", err, rec.Body)
 			}
 		case 400, 403, 404, 405, 413, 502:
-			var e ErrorResponse
+			var e platformapi.ErrorResponse
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
 				t.Errorf("%d answer is not an error object: %s", rec.Code, rec.Body)
 			}
@@ -71,12 +74,12 @@ func FuzzDecodeListResponse(f *testing.F) {
 	f.Add(`{"operators":[{"id":"","plmn":"1"}]}`)
 	f.Add(`{"operators":null}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		r, err := DecodeListResponse([]byte(body))
+		r, err := platformapi.DecodeListResponse([]byte(body))
 		if err != nil {
 			return
 		}
 		for _, o := range r.Operators {
-			if o.ID == "" || !validPLMN(o.PLMN) {
+			if o.ID == "" || !ident.IsPLMN(o.PLMN) {
 				t.Errorf("accepted invalid operator %+v", o)
 			}
 		}

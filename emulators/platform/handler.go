@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // answer is what a route decided: a status and a JSON value, or a reason for
@@ -31,10 +32,10 @@ type route struct {
 }
 
 var routes = map[string]route{
-	PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: (*Server).preferredList},
-	PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: (*Server).notification},
-	PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: (*Server).download},
-	PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
+	platformapi.PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: (*Server).preferredList},
+	platformapi.PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: (*Server).notification},
+	platformapi.PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: (*Server).download},
+	platformapi.PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -49,11 +50,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, rt.method)
 	default:
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, platformapi.MaxBody))
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", MaxBody)
+			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", platformapi.MaxBody)
 		case err != nil:
 			a = reject(http.StatusBadRequest, "reading body: %v", err)
 		default:
@@ -73,9 +74,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
 			"path": r.URL.Path, "status": a.status, "reason": a.reason,
 		})
-		a.body = ErrorResponse{Error: a.reason}
+		a.body = platformapi.ErrorResponse{Error: a.reason}
 		if a.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", AuthScheme)
+			w.Header().Set("WWW-Authenticate", platformapi.AuthScheme)
 		}
 	}
 	s.writeJSON(w, a.status, a.body)
@@ -94,7 +95,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(ErrorResponse{Error: "encoding answer: " + err.Error()})
+		b, _ = json.Marshal(platformapi.ErrorResponse{Error: "encoding answer: " + err.Error()})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	// Date from the platform's clock, not net/http's wall clock, so captures
@@ -106,7 +107,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) preferredList(body []byte) answer {
-	req, err := DecodeListRequest(body)
+	req, err := platformapi.DecodeListRequest(body)
 	if err != nil {
 		return reject(http.StatusBadRequest, "%v", err)
 	}
@@ -118,7 +119,7 @@ func (s *Server) preferredList(body []byte) answer {
 		return reject(http.StatusNotFound, "serving_plmn %s: no known operator in that country", req.ServingPLMN)
 	}
 	s.listID++
-	resp := ListResponse{
+	resp := platformapi.ListResponse{
 		ListID:    strconv.Itoa(s.listID),
 		Country:   country,
 		OrderBy:   cat.orderBy,
@@ -136,7 +137,7 @@ func (s *Server) preferredList(body []byte) answer {
 }
 
 func (s *Server) notification(body []byte) answer {
-	n, err := DecodeNotification(body)
+	n, err := platformapi.DecodeNotification(body)
 	if err != nil {
 		return reject(http.StatusBadRequest, "%v", err)
 	}
@@ -163,26 +164,26 @@ func (s *Server) notification(body []byte) answer {
 	if n.Report != 0 {
 		key = fmt.Sprintf("%s/%s/%d", n.EID, n.Kind, n.Report)
 	}
-	if id, dup := s.acked[key]; dup && (n.Kind == KindDownloadSuccess || n.Report != 0) {
+	if id, dup := s.acked[key]; dup && (n.Kind == platformapi.KindDownloadSuccess || n.Report != 0) {
 		s.mu.Unlock()
 		s.log.Emit(eventlog.Platform, KindNotificationDuplicate, eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
-		return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
+		return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
 	}
 	s.noteID++
 	id := strconv.Itoa(s.noteID)
-	if n.Kind == KindDownloadSuccess || n.Report != 0 {
+	if n.Kind == platformapi.KindDownloadSuccess || n.Report != 0 {
 		s.acked[key] = id
 	}
 	s.mu.Unlock()
 	f := eventlog.F{"kind": n.Kind, "eid": n.EID, "operator": n.Operator}
-	if n.Kind == KindDownloadSuccess {
+	if n.Kind == platformapi.KindDownloadSuccess {
 		f["iccid"] = n.ICCID
 	}
 	if n.Report != 0 {
 		f["report"] = n.Report
 	}
 	s.log.Emit(eventlog.Platform, KindNotificationReceived, f)
-	return answer{status: http.StatusOK, body: NotificationAck{Ack: true, ID: id}}
+	return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
 }
 
 func (s *Server) inspect([]byte) answer {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 func listBody(serving string, extra string) string {
@@ -23,63 +25,63 @@ func TestRoutes(t *testing.T) {
 		wantErr    string // substring of {"error"} for 4xx
 	}{
 		{
-			name: "list by tariff with signal", method: "POST", path: PathPreferredList,
+			name: "list by tariff with signal", method: "POST", path: platformapi.PathPreferredList,
 			body:       listBody("20801", `,"tac":"3a9b","cell_id":"0000c33d","signal":[{"plmn":"20810","rsrp":-101}]`),
 			wantStatus: 200,
 			wantBody:   `{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":0.5,"rsrp":-101},{"id":"orange-fr","plmn":"20801","tariff":0.8}]}`,
 		},
 		{
-			name: "country by MCC only", method: "POST", path: PathPreferredList,
+			name: "country by MCC only", method: "POST", path: platformapi.PathPreferredList,
 			body:       listBody("20899", ""),
 			wantStatus: 200,
 			wantBody:   `{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810","tariff":0.5},{"id":"orange-fr","plmn":"20801","tariff":0.8}]}`,
 		},
 		{
-			name: "country without list", method: "POST", path: PathPreferredList,
+			name: "country without list", method: "POST", path: platformapi.PathPreferredList,
 			body:       listBody("26202", ""),
 			wantStatus: 200,
 			wantBody:   `{"list_id":"1","country":"DE","order_by":"tariff","operators":[]}`,
 		},
-		{name: "unknown country", method: "POST", path: PathPreferredList, body: listBody("31026", ""), wantStatus: 404, wantErr: "serving_plmn 31026"},
-		{name: "malformed JSON", method: "POST", path: PathPreferredList, body: `{"eid":`, wantStatus: 400, wantErr: "malformed JSON"},
-		{name: "empty body", method: "POST", path: PathPreferredList, body: ``, wantStatus: 400, wantErr: "empty body"},
-		{name: "trailing data", method: "POST", path: PathPreferredList, body: listBody("20801", "") + `{}`, wantStatus: 400, wantErr: "data after"},
-		{name: "unknown field", method: "POST", path: PathPreferredList, body: listBody("20801", `,"servingPlmn":"1"`), wantStatus: 400, wantErr: "unknown field"},
-		{name: "short EID", method: "POST", path: PathPreferredList, body: strings.Replace(listBody("20801", ""), testEID, "8904", 1), wantStatus: 400, wantErr: "eid: want 32"},
-		{name: "bad PLMN", method: "POST", path: PathPreferredList, body: listBody("2080", ""), wantStatus: 400, wantErr: "serving_plmn: want 5 or 6"},
-		{name: "bad home PLMN", method: "POST", path: PathPreferredList, body: strings.Replace(listBody("20801", ""), `"46000"`, `"4600x"`, 1), wantStatus: 400, wantErr: "home_plmn"},
-		{name: "bad TAC", method: "POST", path: PathPreferredList, body: listBody("20801", `,"tac":"3a9"`), wantStatus: 400, wantErr: "tac:"},
-		{name: "bad cell", method: "POST", path: PathPreferredList, body: listBody("20801", `,"cell_id":"zz"`), wantStatus: 400, wantErr: "cell_id:"},
-		{name: "rsrp out of range", method: "POST", path: PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":5}]`), wantStatus: 400, wantErr: "signal[0].rsrp"},
-		{name: "duplicate signal", method: "POST", path: PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":-90},{"plmn":"20810","rsrp":-91}]`), wantStatus: 400, wantErr: "twice"},
-		{name: "oversized body", method: "POST", path: PathPreferredList, body: `{"eid":"` + strings.Repeat("1", MaxBody) + `"}`, wantStatus: 413, wantErr: "larger than"},
-		{name: "wrong method", method: "GET", path: PathPreferredList, wantStatus: 405, wantErr: "use POST"},
+		{name: "unknown country", method: "POST", path: platformapi.PathPreferredList, body: listBody("31026", ""), wantStatus: 404, wantErr: "serving_plmn 31026"},
+		{name: "malformed JSON", method: "POST", path: platformapi.PathPreferredList, body: `{"eid":`, wantStatus: 400, wantErr: "malformed JSON"},
+		{name: "empty body", method: "POST", path: platformapi.PathPreferredList, body: ``, wantStatus: 400, wantErr: "empty body"},
+		{name: "trailing data", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", "") + `{}`, wantStatus: 400, wantErr: "data after"},
+		{name: "unknown field", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"servingPlmn":"1"`), wantStatus: 400, wantErr: "unknown field"},
+		{name: "short EID", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), testEID, "8904", 1), wantStatus: 400, wantErr: "eid: want 32"},
+		{name: "bad PLMN", method: "POST", path: platformapi.PathPreferredList, body: listBody("2080", ""), wantStatus: 400, wantErr: "serving_plmn: want 5 or 6"},
+		{name: "bad home PLMN", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), `"46000"`, `"4600x"`, 1), wantStatus: 400, wantErr: "home_plmn"},
+		{name: "bad TAC", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"tac":"3a9"`), wantStatus: 400, wantErr: "tac:"},
+		{name: "bad cell", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"cell_id":"zz"`), wantStatus: 400, wantErr: "cell_id:"},
+		{name: "rsrp out of range", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":5}]`), wantStatus: 400, wantErr: "signal[0].rsrp"},
+		{name: "duplicate signal", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"signal":[{"plmn":"20810","rsrp":-90},{"plmn":"20810","rsrp":-91}]`), wantStatus: 400, wantErr: "twice"},
+		{name: "oversized body", method: "POST", path: platformapi.PathPreferredList, body: `{"eid":"` + strings.Repeat("1", platformapi.MaxBody) + `"}`, wantStatus: 413, wantErr: "larger than"},
+		{name: "wrong method", method: "GET", path: platformapi.PathPreferredList, wantStatus: 405, wantErr: "use POST"},
 		{name: "unknown route", method: "GET", path: "/v2/nothing", wantStatus: 404, wantErr: "no route /v2/nothing"},
 		{
-			name: "attach-success", method: "POST", path: PathNotifications,
-			body:       `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`,
+			name: "attach-success", method: "POST", path: platformapi.PathNotifications,
+			body:       `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810"}`,
 			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
 		},
 		{
-			name: "list-exhausted without operator", method: "POST", path: PathNotifications,
+			name: "list-exhausted without operator", method: "POST", path: platformapi.PathNotifications,
 			body:       `{"eid":"` + testEID + `","kind":"list-exhausted"}`,
 			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
 		},
 		{
-			name: "attach-failure with cause", method: "POST", path: PathNotifications,
+			name: "attach-failure with cause", method: "POST", path: platformapi.PathNotifications,
 			body:       `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":15}`,
 			wantStatus: 200, wantBody: `{"ack":true,"id":"1"}`,
 		},
-		{name: "unknown kind", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"hello"}`, wantStatus: 400, wantErr: `kind: unknown "hello"`},
-		{name: "missing kind", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `"}`, wantStatus: 400, wantErr: "kind: required"},
-		{name: "missing operator", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","plmn":"20810"}`, wantStatus: 400, wantErr: "operator: required"},
-		{name: "unknown operator", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"xx","plmn":"20810"}`, wantStatus: 400, wantErr: `operator: unknown "xx"`},
-		{name: "plmn mismatch", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20801"}`, wantStatus: 400, wantErr: "is not operator sfr"},
-		{name: "cause out of range", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
-		{name: "bad ICCID", method: "POST", path: PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
-		{name: "notification wrong method", method: "PUT", path: PathNotifications, wantStatus: 405},
-		{name: "inspect empty", method: "GET", path: PathInspect, wantStatus: 200, wantBody: `[]`},
-		{name: "inspect wrong method", method: "POST", path: PathInspect, wantStatus: 405},
+		{name: "unknown kind", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"hello"}`, wantStatus: 400, wantErr: `kind: unknown "hello"`},
+		{name: "missing kind", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `"}`, wantStatus: 400, wantErr: "kind: required"},
+		{name: "missing operator", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","plmn":"20810"}`, wantStatus: 400, wantErr: "operator: required"},
+		{name: "unknown operator", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"xx","plmn":"20810"}`, wantStatus: 400, wantErr: `operator: unknown "xx"`},
+		{name: "plmn mismatch", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20801"}`, wantStatus: 400, wantErr: "is not operator sfr"},
+		{name: "cause out of range", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
+		{name: "bad ICCID", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
+		{name: "notification wrong method", method: "PUT", path: platformapi.PathNotifications, wantStatus: 405},
+		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `[]`},
+		{name: "inspect wrong method", method: "POST", path: platformapi.PathInspect, wantStatus: 405},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +100,7 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("body\n got %s\nwant %s", got, tc.wantBody)
 			}
 			if tc.wantStatus >= 400 {
-				var e ErrorResponse
+				var e platformapi.ErrorResponse
 				if err := json.Unmarshal([]byte(got), &e); err != nil || e.Error == "" {
 					t.Fatalf("error body %q is not {\"error\":...}: %v", got, err)
 				}
@@ -117,10 +119,10 @@ func TestEventsAndReceived(t *testing.T) {
 		s.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
 		return rec.Code
 	}
-	do("POST", PathPreferredList, listBody("20801", ""))
-	do("POST", PathNotifications, `{"eid":"`+testEID+`","kind":"attach-success","operator":"sfr","plmn":"20810"}`)
-	do("POST", PathNotifications, `{}`)
-	do("GET", PathInspect, "")
+	do("POST", platformapi.PathPreferredList, listBody("20801", ""))
+	do("POST", platformapi.PathNotifications, `{"eid":"`+testEID+`","kind":"attach-success","operator":"sfr","plmn":"20810"}`)
+	do("POST", platformapi.PathNotifications, `{}`)
+	do("GET", platformapi.PathInspect, "")
 
 	var lines []string
 	for _, e := range lg.Events() {
@@ -143,9 +145,9 @@ func TestEventsAndReceived(t *testing.T) {
 		t.Errorf("rejected entry %+v", rec[2])
 	}
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", PathInspect, nil))
+	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect, nil))
 	var got []Received
-	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) != 3 || got[0].Path != PathPreferredList {
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) != 3 || got[0].Path != platformapi.PathPreferredList {
 		t.Errorf("inspect answer %s (%v)", w.Body, err)
 	}
 }
@@ -154,8 +156,8 @@ func TestListIDsIncrease(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	for want := 1; want <= 3; want++ {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathPreferredList, strings.NewReader(listBody("20801", ""))))
-		r, err := DecodeListResponse(rec.Body.Bytes())
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(listBody("20801", ""))))
+		r, err := platformapi.DecodeListResponse(rec.Body.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,13 +174,13 @@ func TestDownloadSuccessDeduplicated(t *testing.T) {
 	body := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89208100000000000010"}`
 	var ids []string
 	for range 2 {
-		req := httptest.NewRequest("POST", PathNotifications, strings.NewReader(body))
+		req := httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(body))
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
-		var ack NotificationAck
+		var ack platformapi.NotificationAck
 		if err := json.Unmarshal(rec.Body.Bytes(), &ack); err != nil {
 			t.Fatal(err)
 		}
@@ -200,9 +202,9 @@ func TestDownloadSuccessDeduplicated(t *testing.T) {
 func TestAttachSuccessReportDeduplicated(t *testing.T) {
 	s, lg := newTestServer(t, func(*Config) {})
 	post := func(report int) {
-		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
+		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", PathNotifications, strings.NewReader(body)))
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(body)))
 		if rec.Code != 200 {
 			t.Fatalf("report %d: status %d: %s", report, rec.Code, rec.Body)
 		}

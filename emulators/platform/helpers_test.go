@@ -5,9 +5,10 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 func testConfig() Config {
 	return Config{
@@ -18,7 +19,7 @@ func testConfig() Config {
 			{ID: "free", PLMN: "20815", Country: "FR", Tariff: 0.5},
 			{ID: "vodafone-de", PLMN: "26202", Country: "DE", Tariff: 0.7},
 		},
-		OrderBy:   OrderTariff,
+		OrderBy:   platformapi.OrderTariff,
 		Preferred: map[string][]string{"FR": {"sfr", "orange-fr"}},
 	}
 }

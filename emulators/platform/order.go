@@ -3,6 +3,9 @@ package platform
 import (
 	"fmt"
 	"sort"
+
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Operator is a network operator the platform knows.
@@ -27,8 +30,8 @@ type catalogue struct {
 func newCatalogue(ops []Operator, orderBy string, preferred map[string][]string) (*catalogue, error) {
 	switch orderBy {
 	case "":
-		orderBy = OrderTariff
-	case OrderTariff, OrderSignal:
+		orderBy = platformapi.OrderTariff
+	case platformapi.OrderTariff, platformapi.OrderSignal:
 	default:
 		return nil, fmt.Errorf("order_by: unknown %q (want tariff or signal)", orderBy)
 	}
@@ -38,7 +41,7 @@ func newCatalogue(ops []Operator, orderBy string, preferred map[string][]string)
 		switch {
 		case o.ID == "":
 			return nil, fmt.Errorf("operators[%d]: empty id", i)
-		case !validPLMN(o.PLMN):
+		case !ident.IsPLMN(o.PLMN):
 			return nil, fmt.Errorf("operators[%d] %s: plmn %q is not 5 or 6 digits", i, o.ID, o.PLMN)
 		case o.Country == "":
 			return nil, fmt.Errorf("operators[%d] %s: empty country", i, o.ID)
@@ -84,21 +87,21 @@ func (c *catalogue) country(servingPLMN string) (string, bool) {
 // operator of the country is kept. Tariff order is ascending tariff; signal
 // order is descending reported RSRP with unreported operators last. The sort
 // is stable, so ties keep the configured order.
-func (c *catalogue) list(country string, signal []SignalReport) []ListedOperator {
+func (c *catalogue) list(country string, signal []platformapi.SignalReport) []platformapi.ListedOperator {
 	rsrp := map[string]int{}
 	for _, s := range signal {
 		rsrp[s.PLMN] = s.RSRP
 	}
-	out := []ListedOperator{}
+	out := []platformapi.ListedOperator{}
 	for _, id := range c.preferred[country] {
 		o := c.byID[id]
-		lo := ListedOperator{ID: o.ID, PLMN: o.PLMN, Tariff: o.Tariff}
+		lo := platformapi.ListedOperator{ID: o.ID, PLMN: o.PLMN, Tariff: o.Tariff}
 		if v, ok := rsrp[o.PLMN]; ok {
 			lo.RSRP = &v
 		}
 		out = append(out, lo)
 	}
-	if c.orderBy == OrderSignal {
+	if c.orderBy == platformapi.OrderSignal {
 		sort.SliceStable(out, func(i, j int) bool {
 			a, b := out[i].RSRP, out[j].RSRP
 			switch {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 func TestOrdering(t *testing.T) {
@@ -17,25 +19,25 @@ func TestOrdering(t *testing.T) {
 	tests := []struct {
 		name    string
 		orderBy string
-		signal  []SignalReport
+		signal  []platformapi.SignalReport
 		want    string // ids with rsrp where reported
 	}{
-		{name: "tariff ascending, tie keeps configured order", orderBy: OrderTariff, want: "d b c a"},
+		{name: "tariff ascending, tie keeps configured order", orderBy: platformapi.OrderTariff, want: "d b c a"},
 		{name: "default is tariff", orderBy: "", want: "d b c a"},
-		{name: "tariff ignores signal but echoes it", orderBy: OrderTariff,
-			signal: []SignalReport{{PLMN: "20801", RSRP: -80}}, want: "d b c a@-80"},
-		{name: "signal descending", orderBy: OrderSignal,
-			signal: []SignalReport{{PLMN: "20801", RSRP: -110}, {PLMN: "20810", RSRP: -90}, {PLMN: "20815", RSRP: -100}, {PLMN: "20820", RSRP: -70}},
+		{name: "tariff ignores signal but echoes it", orderBy: platformapi.OrderTariff,
+			signal: []platformapi.SignalReport{{PLMN: "20801", RSRP: -80}}, want: "d b c a@-80"},
+		{name: "signal descending", orderBy: platformapi.OrderSignal,
+			signal: []platformapi.SignalReport{{PLMN: "20801", RSRP: -110}, {PLMN: "20810", RSRP: -90}, {PLMN: "20815", RSRP: -100}, {PLMN: "20820", RSRP: -70}},
 			want:   "d@-70 b@-90 c@-100 a@-110"},
-		{name: "signal tie keeps configured order", orderBy: OrderSignal,
-			signal: []SignalReport{{PLMN: "20820", RSRP: -95}, {PLMN: "20810", RSRP: -95}, {PLMN: "20801", RSRP: -95}},
+		{name: "signal tie keeps configured order", orderBy: platformapi.OrderSignal,
+			signal: []platformapi.SignalReport{{PLMN: "20820", RSRP: -95}, {PLMN: "20810", RSRP: -95}, {PLMN: "20801", RSRP: -95}},
 			want:   "a@-95 b@-95 d@-95 c"},
-		{name: "unreported last in configured order", orderBy: OrderSignal,
-			signal: []SignalReport{{PLMN: "20815", RSRP: -100}},
+		{name: "unreported last in configured order", orderBy: platformapi.OrderSignal,
+			signal: []platformapi.SignalReport{{PLMN: "20815", RSRP: -100}},
 			want:   "c@-100 a b d"},
-		{name: "nothing reported keeps configured order", orderBy: OrderSignal, want: "a b c d"},
-		{name: "reports of other networks are ignored", orderBy: OrderSignal,
-			signal: []SignalReport{{PLMN: "46000", RSRP: -60}, {PLMN: "20810", RSRP: -120}},
+		{name: "nothing reported keeps configured order", orderBy: platformapi.OrderSignal, want: "a b c d"},
+		{name: "reports of other networks are ignored", orderBy: platformapi.OrderSignal,
+			signal: []platformapi.SignalReport{{PLMN: "46000", RSRP: -60}, {PLMN: "20810", RSRP: -120}},
 			want:   "b@-120 a c d"},
 	}
 	for _, tc := range tests {
@@ -87,7 +89,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestScenarioSetters(t *testing.T) {
 	s, _ := newTestServer(t, nil)
-	if err := s.SetOrderBy(OrderSignal); err != nil {
+	if err := s.SetOrderBy(platformapi.OrderSignal); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetPreferred("FR", []string{"orange-fr", "free"}); err != nil {
@@ -99,8 +101,8 @@ func TestScenarioSetters(t *testing.T) {
 	if err := s.SetOrderBy("random"); err == nil {
 		t.Error("SetOrderBy accepted an unknown rule")
 	}
-	got := s.cat.list("FR", []SignalReport{{PLMN: "20815", RSRP: -90}})
-	if len(got) != 2 || got[0].ID != "free" || got[1].ID != "orange-fr" || s.cat.orderBy != OrderSignal {
+	got := s.cat.list("FR", []platformapi.SignalReport{{PLMN: "20815", RSRP: -90}})
+	if len(got) != 2 || got[0].ID != "free" || got[1].ID != "orange-fr" || s.cat.orderBy != platformapi.OrderSignal {
 		t.Errorf("after setters: %+v order %s", got, s.cat.orderBy)
 	}
 }

@@ -36,12 +36,12 @@ func newTestPKI(t testing.TB) *testPKI {
 		}
 		return fromRSP(c)
 	}
-	const lo, hi = "89049032000001000000000000000000", "89049032000001000000000000000500"
+	const prefix = "89049032000001000000000000000" // the test EID's, not otherEID2's
 	ci, err := rsp.NewCI("platform test CI", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eum, err := rsp.NewEUM(ci, 2, lo, hi)
+	eum, err := rsp.NewEUM(ci, 2, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func newTestPKI(t testing.TB) *testPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rogueEUM, err := rsp.NewEUM(rogue, 4, lo, hi)
+	rogueEUM, err := rsp.NewEUM(rogue, 4, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,5 +62,5 @@ func newTestPKI(t testing.TB) *testPKI {
 	}
 }
 
-// otherEID2 lies outside the test EUM's permitted range.
-const otherEID2 = "89049032000001000000000000009999"
+// otherEID2 lies outside the test EUM's permitted EIDs.
+const otherEID2 = "89049032000001000000000000009968"

@@ -15,12 +15,13 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Config sets up a platform.
 type Config struct {
 	Operators []Operator
-	// OrderBy is OrderTariff (default) or OrderSignal.
+	// OrderBy is platformapi.OrderTariff (default) or platformapi.OrderSignal.
 	OrderBy string
 	// Preferred maps a country to the ids of its preferred operators.
 	Preferred map[string][]string
@@ -94,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		clk = clock.Wall{}
 	}
 	for i, eid := range cfg.Eligibility.AllowEIDs {
-		if !validEID(eid) {
+		if !ident.IsEID(eid) {
 			return nil, fmt.Errorf("platform config: eligibility.allow_eids[%d]: %q is not an EID", i, eid)
 		}
 	}

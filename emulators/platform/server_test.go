@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // post sends one HTTP/1.1 request with Connection: close over a raw TCP
@@ -35,7 +37,7 @@ func TestServeOverTCPClosesAfterAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	raw, err := post(t, s.Addr().String(), PathPreferredList, listBody("20801", ""))
+	raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestSetReachable(t *testing.T) {
 	if err := s.SetReachable(false); err != nil {
 		t.Fatal(err)
 	}
-	_, err := post(t, addr.String(), PathNotifications, `{}`)
+	_, err := post(t, addr.String(), platformapi.PathNotifications, `{}`)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("unreachable platform: err %v, want connection refused", err)
 	}
@@ -80,7 +82,7 @@ func TestSetReachable(t *testing.T) {
 	if wrapped != 2 {
 		t.Errorf("wrap called %d times, want 2 (start and relisten)", wrapped)
 	}
-	raw, err := post(t, addr.String(), PathNotifications, `{"eid":"`+testEID+`","kind":"list-exhausted"}`)
+	raw, err := post(t, addr.String(), platformapi.PathNotifications, `{"eid":"`+testEID+`","kind":"list-exhausted"}`)
 	if err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200") {
 		t.Fatalf("after SetReachable(true): %v\n%s", err, raw)
 	}
@@ -88,7 +90,7 @@ func TestSetReachable(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := http.Get("http://" + addr.String() + PathInspect); err == nil {
+	if _, err := http.Get("http://" + addr.String() + platformapi.PathInspect); err == nil {
 		t.Error("closed server still answers")
 	}
 	if err := s.SetReachable(true); err == nil {

@@ -7,16 +7,35 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"reflect"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 const bppEID = "89049032123451234512345678901235"
+
+// bppProfile is the profile the fixture's package installs.
+var bppProfile = saip.Profile{ICCID: "89331000000000000037", ProfileType: "SFR test profile", IMSI: "208100000000035",
+	MNCLen: 2, SPN: "SFR", OperatorPLMNs: []string{"20810"}, PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
+	Ki: bytes.Repeat([]byte{0x11}, 16), OPc: bytes.Repeat([]byte{0x22}, 16)}
+
+func mustPackage(t testing.TB, p saip.Profile) []byte {
+	t.Helper()
+	b, err := saip.Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 type bppFixture struct {
 	dppb   *ecdsa.PrivateKey
 	otsk   *ecdh.PrivateKey
 	txID   []byte
-	meta   ProfileMetadata
+	meta   es10.ProfileMetadata
 	params BPPParams
 }
 
@@ -30,15 +49,16 @@ func newBPPFixture(t testing.TB) *bppFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := ProfileMetadata{ICCID: "89331000000000000035", ServiceProviderName: "sfr", ProfileName: "SFR", IMSI: "208100000000035", Size: 30000}
+	meta := es10.ProfileMetadata{ICCID: bppProfile.ICCID, ServiceProviderName: "sfr", ProfileName: "SFR test profile",
+		Class: es10.ClassOperational, Owner: &es10.OperatorID{PLMN: "20810"}}
 	f := &bppFixture{dppb: dppb, otsk: otsk, txID: []byte{0xCA, 0xFE, 0, 1}, meta: meta}
 	f.params = BPPParams{TransactionID: f.txID, DPpb: dppb, EuiccOtpk: otsk.PublicKey().Bytes(), EID: bppEID,
-		HostID: []byte("smdp.sfr.test"), Metadata: meta, Elements: ProfileElements(meta).Encode(), SegmentSize: 16}
+		HostID: []byte("smdp.sfr.test"), Metadata: meta, Package: mustPackage(t, bppProfile), SegmentSize: 200}
 	return f
 }
 
 func (f *bppFixture) session() LoaderSession {
-	return LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}
+	return LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID, FreeNVM: 1 << 20}
 }
 
 func (f *bppFixture) segments(t testing.TB, p BPPParams) [][]byte {
@@ -47,7 +67,7 @@ func (f *bppFixture) segments(t testing.TB, p BPPParams) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	segs, err := BPPSegments(b)
+	segs, err := es10.BPPSegments(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +105,10 @@ func TestBPPInstall(t *testing.T) {
 		if err := load(l, segs); err != nil {
 			t.Fatalf("ppk %v: %v", ppk != nil, err)
 		}
-		meta, pe := l.Result()
-		if meta != f.meta || ProfileMetadata(pe) != f.meta {
-			t.Errorf("result %+v %+v", meta, pe)
+		meta, pkg := l.Result()
+		if !reflect.DeepEqual(meta, f.meta) || pkg.Profile.ICCID != bppProfile.ICCID || pkg.Profile.IMSI != bppProfile.IMSI ||
+			pkg.Size != len(p.Package) || pkg.Size < 1024 {
+			t.Errorf("result %+v, package %+v", meta, pkg)
 		}
 		if _, err := l.Load(segs[len(segs)-1]); err == nil {
 			t.Error("segment after the end accepted")
@@ -111,28 +132,37 @@ func TestBPPRefusals(t *testing.T) {
 	otherDP := f.params
 	otherDP.DPpb = other.dppb
 	mismatch := f.params
-	m2 := f.meta
-	m2.IMSI = "208100000000099"
-	mismatch.Elements = ProfileElements(m2).Encode()
+	other2 := bppProfile
+	other2.ICCID = "89331000000000000045"
+	mismatch.Package = mustPackage(t, other2)
+	malformed := f.params
+	malformed.Package = append(append([]byte{}, f.params.Package[:40]...), 0x30, 0x05, 0x01)
+	testClass := f.params
+	testClass.Metadata.Class = es10.ClassTest
+	noEnd := f.params
+	noEnd.Package = f.params.Package[:len(f.params.Package)-7] // PE-End is AA 05 A0 03 81 01 08
 	tests := []struct {
 		name        string
 		session     LoaderSession
 		segs        [][]byte
 		cmd, reason int
 	}{
-		{"tampered BF23 signature", f.session(), flip(0, 1), BPPCmdInitialiseSecureChannel, ReasonInvalidSignature},
-		{"tampered 87", f.session(), flip(1, 1), BPPCmdConfigureISDP, ReasonSCP03tSecurityError},
-		{"tampered metadata 88", f.session(), flip(3, 12), BPPCmdStoreMetadata, ReasonSCP03tSecurityError},
-		{"tampered 86", f.session(), flip(n-1, 9), BPPCmdLoadProfileElements, ReasonSCP03tSecurityError},
-		{"reordered 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-1], segs[n-2]), BPPCmdLoadProfileElements, ReasonSCP03tSecurityError},
-		{"replayed 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-3], segs[n-1]), BPPCmdLoadProfileElements, ReasonSCP03tSecurityError},
-		{"other card", LoaderSession{TransactionID: f.txID, OneTimeKey: other.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}, segs, BPPCmdInitialiseSecureChannel, ReasonInvalidSignature},
-		{"other session", f.session(), f.segments(t, wrongTx), BPPCmdInitialiseSecureChannel, ReasonInvalidTransactionID},
-		{"other SM-DP+ key", f.session(), f.segments(t, otherDP), BPPCmdInitialiseSecureChannel, ReasonInvalidSignature},
-		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901236"}, segs, BPPCmdConfigureISDP, ReasonSCP03tSecurityError},
-		{"data mismatch", f.session(), f.segments(t, mismatch), BPPCmdLoadProfileElements, ReasonDataMismatch},
-		{"87 before BF23", f.session(), segs[1:], BPPCmdInitialiseSecureChannel, ReasonSCP03tStructureError},
-		{"metadata skipped", f.session(), append([][]byte{segs[0], segs[1]}, segs[4:]...), BPPCmdConfigureISDP, ReasonSCP03tStructureError},
+		{"tampered BF23 signature", f.session(), flip(0, 1), es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
+		{"tampered 87", f.session(), flip(1, 1), es10.BPPCmdConfigureISDP, es10.ReasonSCP03tSecurityError},
+		{"tampered metadata 88", f.session(), flip(3, 12), es10.BPPCmdStoreMetadata, es10.ReasonSCP03tSecurityError},
+		{"tampered 86", f.session(), flip(n-1, 9), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
+		{"reordered 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-1], segs[n-2]), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
+		{"replayed 86", f.session(), append(append([][]byte{}, segs[:n-2]...), segs[n-3], segs[n-1]), es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError},
+		{"other card", LoaderSession{TransactionID: f.txID, OneTimeKey: other.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID}, segs, es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
+		{"other session", f.session(), f.segments(t, wrongTx), es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidTransactionID},
+		{"other SM-DP+ key", f.session(), f.segments(t, otherDP), es10.BPPCmdInitialiseSecureChannel, es10.ReasonInvalidSignature},
+		{"other EID keys", LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: "89049032123451234512345678901332"}, segs, es10.BPPCmdConfigureISDP, es10.ReasonSCP03tSecurityError},
+		{"package for another ICCID", f.session(), f.segments(t, mismatch), es10.BPPCmdLoadProfileElements, es10.ReasonDataMismatch},
+		{"malformed profile element", f.session(), f.segments(t, malformed), es10.BPPCmdLoadProfileElements, es10.ReasonPEProcessingError},
+		{"package without End", f.session(), f.segments(t, noEnd), es10.BPPCmdLoadProfileElements, es10.ReasonPEProcessingError},
+		{"test profile class", f.session(), f.segments(t, testClass), es10.BPPCmdStoreMetadata, es10.ReasonUnsupportedProfileClass},
+		{"87 before BF23", f.session(), segs[1:], es10.BPPCmdInitialiseSecureChannel, es10.ReasonSCP03tStructureError},
+		{"metadata skipped", f.session(), append([][]byte{segs[0], segs[1]}, segs[4:]...), es10.BPPCmdConfigureISDP, es10.ReasonSCP03tStructureError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,10 +181,10 @@ func TestBPPTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BPPSegments(b[:len(b)-5]); !errors.Is(err, ErrDecode) {
+	if _, err := es10.BPPSegments(b[:len(b)-5]); !errors.Is(err, es10.ErrDecode) {
 		t.Errorf("truncated bytes: %v", err)
 	}
-	segs, _ := BPPSegments(b)
+	segs, _ := es10.BPPSegments(b)
 	l := NewBPPLoader(f.session())
 	for _, s := range segs[:len(segs)-1] {
 		if _, err := l.Load(s); err != nil {
@@ -166,18 +196,49 @@ func TestBPPTruncated(t *testing.T) {
 	}
 }
 
+// The package is refused while it loads once it outgrows the free memory
+// (SGP.22 §2.5.6 installFailedDueToInsufficientMemoryForProfile).
 func TestBPPMemoryCheck(t *testing.T) {
 	f := newBPPFixture(t)
 	s := f.session()
-	s.CheckMetadata = func(m ProfileMetadata) int {
-		if m.Size > 1000 {
-			return ReasonInsufficientMemory
-		}
-		return 0
-	}
+	s.FreeNVM = len(f.params.Package) - 1
 	err := load(NewBPPLoader(s), f.segments(t, f.params))
 	var be *BPPError
-	if !errors.As(err, &be) || be.CommandID != BPPCmdStoreMetadata || be.Reason != ReasonInsufficientMemory {
+	if !errors.As(err, &be) || be.CommandID != es10.BPPCmdLoadProfileElements || be.Reason != es10.ReasonInsufficientMemory {
 		t.Fatalf("got %v", err)
+	}
+	s.FreeNVM = len(f.params.Package)
+	if err := load(NewBPPLoader(s), f.segments(t, f.params)); err != nil {
+		t.Fatalf("exactly enough memory: %v", err)
+	}
+}
+
+// A refused package's EUICCResponse says which element failed and why: a
+// PE-AKAParameter whose Milenage key is 15 bytes is bad-values (3) for
+// element 8 (Build numbers the AKA element 8).
+func TestBPPSimaResponse(t *testing.T) {
+	f := newBPPFixture(t)
+	pes, err := tlv.Parse(f.params.Package)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pe := range pes {
+		if pe.Tag != saip.TagAKAParameter {
+			continue
+		}
+		algo := tlv.Constructed(0xA1, tlv.Uint(0x80, 1), tlv.New(0x81, []byte{0}), tlv.New(0x82, make([]byte, 15)), tlv.New(0x83, make([]byte, 16)))
+		cs, _ := pe.Children()
+		pes[i] = tlv.Constructed(pe.Tag, cs[0], tlv.Constructed(0xA1, algo))
+	}
+	p := f.params
+	p.Package = tlv.Encode(pes...)
+	err = load(NewBPPLoader(f.session()), f.segments(t, p))
+	var be *BPPError
+	if !errors.As(err, &be) || be.Reason != es10.ReasonPEProcessingError || be.SimaResponse == nil {
+		t.Fatalf("got %v", err)
+	}
+	rs, err := saip.DecodeEUICCResponses(be.SimaResponse)
+	if err != nil || len(rs) != 1 || !rs[0].Aborted || rs[0].Status[0].Status != saip.StatusBadValues || rs[0].Status[0].ID != 8 {
+		t.Fatalf("simaResponse %X: %+v, %v", be.SimaResponse, rs, err)
 	}
 }

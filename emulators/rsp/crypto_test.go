@@ -8,6 +8,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // RFC 4493 §4 test vectors (AES-128).
@@ -52,7 +53,7 @@ func TestX963KDF(t *testing.T) {
 
 func TestDeriveSessionKeys(t *testing.T) {
 	shs := bytes.Repeat([]byte{0x5A}, 32)
-	eid := EIDBytes("89049032123451234512345678901235")
+	eid := es10.EIDBytes("89049032123451234512345678901235")
 	k := DeriveSessionKeys(shs, []byte("SMDP"), eid)
 	if len(k.MCV) != 16 || len(k.ENC) != 16 || len(k.MAC) != 16 {
 		t.Fatalf("key lengths %d %d %d", len(k.MCV), len(k.ENC), len(k.MAC))
@@ -64,7 +65,7 @@ func TestDeriveSessionKeys(t *testing.T) {
 	if k2 := DeriveSessionKeys(shs, []byte("SMDP"), eid); !bytes.Equal(k.ENC, k2.ENC) {
 		t.Error("derivation is not deterministic")
 	}
-	if k3 := DeriveSessionKeys(shs, []byte("SMDP"), EIDBytes("89049032123451234512345678901236")); bytes.Equal(k.MAC, k3.MAC) {
+	if k3 := DeriveSessionKeys(shs, []byte("SMDP"), es10.EIDBytes("89049032123451234512345678901332")); bytes.Equal(k.MAC, k3.MAC) {
 		t.Error("another EID gives the same keys")
 	}
 }

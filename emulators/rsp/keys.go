@@ -12,12 +12,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-)
 
-// SGP.22 controlRefTemplate values for SCP03t session keys.
-const (
-	KeyTypeAES   = 0x88 // keyType: AES
-	KeyLenAES128 = 0x10 // keyLength: 16 bytes
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // SessionKeys are the SCP03t keys of one download session, 16 bytes each.
@@ -42,7 +38,7 @@ func X963KDF(z, info []byte, n int) []byte {
 // SharedInfo is the KDF shared info of SGP.22 §5.5: keyType ‖ keyLength ‖
 // L(hostID) ‖ hostID ‖ L(EID) ‖ EID, where EID is its 16 BCD bytes.
 func SharedInfo(hostID, eid []byte) []byte {
-	b := []byte{KeyTypeAES, KeyLenAES128, byte(len(hostID))}
+	b := []byte{es10.KeyTypeAES, es10.KeyLenAES128, byte(len(hostID))}
 	b = append(b, hostID...)
 	b = append(b, byte(len(eid)))
 	return append(b, eid...)
@@ -51,7 +47,7 @@ func SharedInfo(hostID, eid []byte) []byte {
 // DeriveSessionKeys derives the 48 bytes of key material from ShS and
 // splits it: initial MAC chaining value, S-ENC, S-MAC.
 func DeriveSessionKeys(shs, hostID, eid []byte) SessionKeys {
-	k := X963KDF(shs, SharedInfo(hostID, eid), 3*KeyLenAES128)
+	k := X963KDF(shs, SharedInfo(hostID, eid), 3*es10.KeyLenAES128)
 	return SessionKeys{MCV: k[:16:16], ENC: k[16:32:32], MAC: k[32:48:48]}
 }
 

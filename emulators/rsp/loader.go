@@ -4,7 +4,8 @@ package rsp
 // Profile Package", §2.5.5 segments, §2.5.6 ProfileInstallationResult
 // errors): a state machine fed one segment per STORE DATA sequence that
 // checks InitialiseSecureChannel against the session, derives the session
-// keys, verifies every segment's MAC in chain order and decrypts.
+// keys, verifies every segment's MAC in chain order, decrypts, and reads the
+// profile package (package saip) before anything is installed.
 
 import (
 	"bytes"
@@ -14,17 +15,30 @@ import (
 	"fmt"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
+)
+
+// BPP command ids and error reasons, as es10 names them.
+const (
+	cmdInitialise  = es10.BPPCmdInitialiseSecureChannel
+	cmdConfigure   = es10.BPPCmdConfigureISDP
+	cmdMetadata    = es10.BPPCmdStoreMetadata
+	cmdReplaceKeys = es10.BPPCmdReplaceSessionKeys
+	cmdLoad        = es10.BPPCmdLoadProfileElements
 )
 
 // MaxBPP bounds the BoundProfilePackage length a card accepts.
 const MaxBPP = 1 << 20
 
 // BPPError is a refusal with SGP.22 bppCommandId and errorReason, as they
-// go into ProfileInstallationResult errorResult.
+// go into ProfileInstallationResult errorResult, with the profile package's
+// EUICCResponse when the package itself was refused.
 type BPPError struct {
-	CommandID int
-	Reason    int
-	Err       error
+	CommandID    int
+	Reason       int
+	SimaResponse []byte
+	Err          error
 }
 
 func (e *BPPError) Error() string {
@@ -44,8 +58,11 @@ type LoaderSession struct {
 	DPpb          *ecdsa.PublicKey // from the verified CERT.DPpb.ECDSA
 	EID           string
 	// CheckMetadata is consulted once StoreMetadata verifies; a non-zero
-	// errorReason refuses the package (e.g. ICCID exists, out of memory).
-	CheckMetadata func(ProfileMetadata) int
+	// errorReason refuses the package (e.g. ICCID exists).
+	CheckMetadata func(es10.ProfileMetadata) int
+	// FreeNVM is the memory the profile package may take; a package that
+	// grows beyond it is refused while loading (insufficient memory).
+	FreeNVM int
 }
 
 type loaderState int
@@ -66,16 +83,16 @@ const (
 // BPPLoader verifies and decrypts a bound profile package segment by
 // segment. After an error or completion it refuses further segments.
 type BPPLoader struct {
-	s        LoaderSession
-	st       loaderState
-	left     int    // BF36 bytes still expected
-	seqLeft  int    // bytes still expected in the current A0..A3
-	seqTag   uint32 // the current A0..A3
-	sc       *SCP03t
-	buf      []byte // plaintext of the current sequence
-	meta     ProfileMetadata
-	elements ProfileElements
-	err      *BPPError
+	s       LoaderSession
+	st      loaderState
+	left    int    // BF36 bytes still expected
+	seqLeft int    // bytes still expected in the current A0..A3
+	seqTag  uint32 // the current A0..A3
+	sc      *SCP03t
+	buf     []byte // plaintext of the current sequence
+	meta    es10.ProfileMetadata
+	pkg     saip.Parsed
+	err     *BPPError
 }
 
 // NewBPPLoader starts loading for a session.
@@ -84,8 +101,9 @@ func NewBPPLoader(s LoaderSession) *BPPLoader { return &BPPLoader{s: s} }
 // Done reports whether the whole package was loaded.
 func (l *BPPLoader) Done() bool { return l.st == stDone }
 
-// Result returns the verified metadata and profile elements once Done.
-func (l *BPPLoader) Result() (ProfileMetadata, ProfileElements) { return l.meta, l.elements }
+// Result returns the verified metadata and the read profile package once
+// Done (the metadata alone after a refusal past StoreMetadata).
+func (l *BPPLoader) Result() (es10.ProfileMetadata, saip.Parsed) { return l.meta, l.pkg }
 
 // Load takes the next segment. It returns done once the last segment
 // verified, or a *BPPError.
@@ -94,7 +112,7 @@ func (l *BPPLoader) Load(seg []byte) (done bool, err error) {
 	case stFailed:
 		return false, l.err
 	case stDone:
-		return false, bppErr(BPPCmdLoadProfileElements, ReasonSCP03tStructureError, "segment after the end of the package")
+		return false, bppErr(cmdLoad, es10.ReasonSCP03tStructureError, "segment after the end of the package")
 	}
 	if e := l.load(seg); e != nil {
 		l.st, l.err, l.buf = stFailed, e, nil
@@ -106,14 +124,14 @@ func (l *BPPLoader) Load(seg []byte) (done bool, err error) {
 // cmdOf is the bppCommandId a sequence tag belongs to.
 func cmdOf(tag uint32) int {
 	switch tag {
-	case tagFirst87:
-		return BPPCmdConfigureISDP
-	case tagSeq88:
-		return BPPCmdStoreMetadata
-	case tagSecond87:
-		return BPPCmdReplaceSessionKeys
+	case es10.TagFirstSequenceOf87:
+		return cmdConfigure
+	case es10.TagSequenceOf88:
+		return cmdMetadata
+	case es10.TagSecondSequenceOf87:
+		return cmdReplaceKeys
 	}
-	return BPPCmdLoadProfileElements
+	return cmdLoad
 }
 
 func (l *BPPLoader) load(seg []byte) *BPPError {
@@ -121,7 +139,7 @@ func (l *BPPLoader) load(seg []byte) *BPPError {
 		return l.initialise(seg)
 	}
 	if len(seg) > l.left {
-		return bppErr(cmdOf(l.seqTag), ReasonSCP03tStructureError, "segment of %d bytes, %d left in the package", len(seg), l.left)
+		return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "segment of %d bytes, %d left in the package", len(seg), l.left)
 	}
 	l.left -= len(seg)
 	// A segment may start with the header of the next sequence.
@@ -129,25 +147,25 @@ func (l *BPPLoader) load(seg []byte) *BPPError {
 	case stFirst87, stSeq88, stAfter88, stAfterA2:
 		tag, n, hl, err := readHeader(seg)
 		if err != nil {
-			return bppErr(cmdOf(l.seqTag), ReasonSCP03tStructureError, "sequence header: %v", err)
+			return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "sequence header: %v", err)
 		}
-		next := map[loaderState][]uint32{stFirst87: {tagFirst87}, stSeq88: {tagSeq88}, stAfter88: {tagSecond87, tagSeq86}, stAfterA2: {tagSeq86}}[l.st]
+		next := map[loaderState][]uint32{stFirst87: {es10.TagFirstSequenceOf87}, stSeq88: {es10.TagSequenceOf88}, stAfter88: {es10.TagSecondSequenceOf87, es10.TagSequenceOf86}, stAfterA2: {es10.TagSequenceOf86}}[l.st]
 		if !containsTag(next, tag) {
-			return bppErr(cmdOf(l.seqTag), ReasonSCP03tStructureError, "sequence %X where %X expected", tag, next)
+			return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "sequence %X where %X expected", tag, next)
 		}
 		l.seqTag, l.seqLeft, l.buf = tag, n, nil
 		seg = seg[hl:]
 		switch tag {
-		case tagSeq88:
+		case es10.TagSequenceOf88:
 			l.st = stMore88
-		case tagSeq86:
+		case es10.TagSequenceOf86:
 			l.st = stMore86
 		default:
 			l.st = stMore87
 		}
-		if tag == tagSeq88 || tag == tagSeq86 {
+		if tag == es10.TagSequenceOf88 || tag == es10.TagSequenceOf86 {
 			if len(seg) != 0 {
-				return bppErr(cmdOf(tag), ReasonSCP03tStructureError, "%X header travels alone", tag)
+				return bppErr(cmdOf(tag), es10.ReasonSCP03tStructureError, "%X header travels alone", tag)
 			}
 			return l.finishIfEmpty()
 		}
@@ -167,7 +185,7 @@ func containsTag(list []uint32, t uint32) bool {
 // finishIfEmpty handles a sequence announced with length 0.
 func (l *BPPLoader) finishIfEmpty() *BPPError {
 	if l.seqLeft == 0 {
-		return bppErr(cmdOf(l.seqTag), ReasonSCP03tStructureError, "empty %X", l.seqTag)
+		return bppErr(cmdOf(l.seqTag), es10.ReasonSCP03tStructureError, "empty %X", l.seqTag)
 	}
 	return nil
 }
@@ -177,26 +195,29 @@ func (l *BPPLoader) element(seg []byte) *BPPError {
 	cmd := cmdOf(l.seqTag)
 	obj, rest, err := tlv.ParseOne(seg)
 	if err != nil || len(rest) != 0 {
-		return bppErr(cmd, ReasonSCP03tStructureError, "segment is not one TLV")
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "segment is not one TLV")
 	}
-	want := map[uint32]uint32{tagFirst87: 0x87, tagSeq88: 0x88, tagSecond87: 0x87, tagSeq86: 0x86}[l.seqTag]
+	want := es10.SegmentTag(l.seqTag)
 	if obj.Tag != want {
-		return bppErr(cmd, ReasonSCP03tStructureError, "%X in sequence %X", obj.Tag, l.seqTag)
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "%X in sequence %X", obj.Tag, l.seqTag)
 	}
 	if len(seg) > l.seqLeft {
-		return bppErr(cmd, ReasonSCP03tStructureError, "%X overruns sequence %X", obj.Tag, l.seqTag)
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "%X overruns sequence %X", obj.Tag, l.seqTag)
 	}
 	l.seqLeft -= len(seg)
 	plain, err := l.sc.Unwrap(obj, want != 0x88)
 	if err != nil {
-		reason := ReasonSCP03tStructureError
+		reason := es10.ReasonSCP03tStructureError
 		if errors.Is(err, ErrSegmentMAC) {
-			reason = ReasonSCP03tSecurityError
+			reason = es10.ReasonSCP03tSecurityError
 		}
 		return bppErr(cmd, reason, "%v", err)
 	}
+	if l.seqTag == es10.TagSequenceOf86 && len(l.buf)+len(plain) > l.s.FreeNVM {
+		return bppErr(cmd, es10.ReasonInsufficientMemory, "profile package over %d bytes of free memory", l.s.FreeNVM)
+	}
 	if len(l.buf)+len(plain) > MaxBPP {
-		return bppErr(cmd, ReasonSCP03tStructureError, "sequence too long")
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "sequence too long")
 	}
 	l.buf = append(l.buf, plain...)
 	if l.seqLeft > 0 {
@@ -208,18 +229,18 @@ func (l *BPPLoader) element(seg []byte) *BPPError {
 func (l *BPPLoader) sequenceDone() *BPPError {
 	cmd := cmdOf(l.seqTag)
 	switch l.seqTag {
-	case tagFirst87:
-		if !bytes.Equal(l.buf, tlv.Constructed(TagConfigureISDP).Bytes()) {
-			f, err := parseOuter(l.buf, TagConfigureISDP)
-			if err != nil || len(f.list) > 1 {
-				return bppErr(cmd, ReasonIncorrectInputValues, "ConfigureISDP: %v", err)
-			}
+	case es10.TagFirstSequenceOf87:
+		if err := es10.DecodeConfigureISDPRequest(l.buf); err != nil {
+			return bppErr(cmd, es10.ReasonIncorrectInputValues, "ConfigureISDP: %v", err)
 		}
 		l.st = stSeq88
-	case tagSeq88:
-		m, err := DecodeProfileMetadata(l.buf)
+	case es10.TagSequenceOf88:
+		m, err := es10.DecodeProfileMetadata(l.buf)
 		if err != nil {
-			return bppErr(cmd, ReasonIncorrectInputValues, "StoreMetadata: %v", err)
+			return bppErr(cmd, es10.ReasonIncorrectInputValues, "StoreMetadata: %v", err)
+		}
+		if m.Class != es10.ClassOperational {
+			return bppErr(cmd, es10.ReasonUnsupportedProfileClass, "profile class %d", m.Class)
 		}
 		if l.s.CheckMetadata != nil {
 			if r := l.s.CheckMetadata(m); r != 0 {
@@ -227,31 +248,33 @@ func (l *BPPLoader) sequenceDone() *BPPError {
 			}
 		}
 		l.meta, l.st = m, stAfter88
-	case tagSecond87:
-		f, err := parseOuter(l.buf, TagReplaceSessionKeys)
+	case es10.TagSecondSequenceOf87:
+		k, err := es10.DecodeReplaceSessionKeys(l.buf)
 		if err != nil {
-			return bppErr(cmd, ReasonIncorrectInputValues, "ReplaceSessionKeys: %v", err)
+			return bppErr(cmd, es10.ReasonIncorrectInputValues, "ReplaceSessionKeys: %v", err)
 		}
-		k := SessionKeys{MCV: f.fixed(0x80, 16), ENC: f.fixed(0x81, 16), MAC: f.fixed(0x82, 16)}
-		if f.err != nil {
-			return bppErr(cmd, ReasonIncorrectInputValues, "ReplaceSessionKeys: %v", f.err)
-		}
-		if l.sc, err = NewSCP03t(k); err != nil {
-			return bppErr(cmd, ReasonIncorrectInputValues, "ReplaceSessionKeys: %v", err)
+		if l.sc, err = NewSCP03t(SessionKeys{MCV: k.MCV, ENC: k.ENC, MAC: k.MAC}); err != nil {
+			return bppErr(cmd, es10.ReasonIncorrectInputValues, "ReplaceSessionKeys: %v", err)
 		}
 		l.st = stAfterA2
-	case tagSeq86:
-		pe, err := DecodeProfileElements(l.buf)
-		if err != nil {
-			return bppErr(cmd, ReasonPEProcessingError, "profile elements: %v", err)
-		}
-		if ProfileMetadata(pe) != l.meta {
-			return bppErr(cmd, ReasonDataMismatch, "profile elements do not match the metadata")
-		}
+	case es10.TagSequenceOf86:
 		if l.left != 0 {
-			return bppErr(cmd, ReasonSCP03tStructureError, "%d bytes after the profile elements", l.left)
+			return bppErr(cmd, es10.ReasonSCP03tStructureError, "%d bytes after the profile package", l.left)
 		}
-		l.elements, l.st = pe, stDone
+		pkg, err := saip.Parse(l.buf)
+		var pe *saip.PEError
+		if errors.As(err, &pe) {
+			e := bppErr(cmd, es10.ReasonPEProcessingError, "profile package: %v", err)
+			e.SimaResponse = pe.Response().Encode()
+			return e
+		}
+		if err != nil {
+			return bppErr(cmd, es10.ReasonPEProcessingError, "profile package: %v", err)
+		}
+		if pkg.Profile.ICCID != l.meta.ICCID {
+			return bppErr(cmd, es10.ReasonDataMismatch, "package ICCID %s, metadata %s", pkg.Profile.ICCID, l.meta.ICCID)
+		}
+		l.pkg, l.st = pkg, stDone
 	}
 	l.buf = nil
 	return nil
@@ -261,41 +284,41 @@ func (l *BPPLoader) sequenceDone() *BPPError {
 // transaction, CRT values, then the DPpb signature over the request and the
 // card's own otPK; a package for another card or session fails here.
 func (l *BPPLoader) initialise(seg []byte) *BPPError {
-	const cmd = BPPCmdInitialiseSecureChannel
+	const cmd = cmdInitialise
 	tag, n, hl, err := readHeader(seg)
-	if err != nil || tag != TagBoundProfilePackage {
-		return bppErr(cmd, ReasonSCP03tStructureError, "first segment is not BF36 header + BF23")
+	if err != nil || tag != es10.TagBoundProfilePackage {
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "first segment is not BF36 header + BF23")
 	}
 	if n > MaxBPP {
-		return bppErr(cmd, ReasonInsufficientMemory, "package of %d bytes", n)
+		return bppErr(cmd, es10.ReasonInsufficientMemory, "package of %d bytes", n)
 	}
 	body := seg[hl:]
 	if len(body) > n {
-		return bppErr(cmd, ReasonSCP03tStructureError, "BF23 overruns BF36")
+		return bppErr(cmd, es10.ReasonSCP03tStructureError, "BF23 overruns BF36")
 	}
-	isc, err := DecodeInitialiseSecureChannel(body)
+	isc, err := es10.DecodeInitialiseSecureChannel(body)
 	if err != nil {
-		return bppErr(cmd, ReasonIncorrectInputValues, "%v", err)
+		return bppErr(cmd, es10.ReasonIncorrectInputValues, "%v", err)
 	}
 	switch {
-	case isc.RemoteOpID != RemoteOpInstallBPP:
-		return bppErr(cmd, ReasonUnsupportedRemoteOperation, "remoteOpId %d", isc.RemoteOpID)
+	case isc.RemoteOpID != es10.RemoteOpInstallBPP:
+		return bppErr(cmd, es10.ReasonUnsupportedRemoteOperation, "remoteOpId %d", isc.RemoteOpID)
 	case !bytes.Equal(isc.TransactionID, l.s.TransactionID):
-		return bppErr(cmd, ReasonInvalidTransactionID, "transactionId %X, session %X", isc.TransactionID, l.s.TransactionID)
-	case isc.KeyType != KeyTypeAES || isc.KeyLen != KeyLenAES128:
-		return bppErr(cmd, ReasonUnsupportedCrtValues, "keyType %02X keyLen %02X", isc.KeyType, isc.KeyLen)
+		return bppErr(cmd, es10.ReasonInvalidTransactionID, "transactionId %X, session %X", isc.TransactionID, l.s.TransactionID)
+	case isc.KeyType != es10.KeyTypeAES || isc.KeyLen != es10.KeyLenAES128:
+		return bppErr(cmd, es10.ReasonUnsupportedCrtValues, "keyType %02X keyLen %02X", isc.KeyType, isc.KeyLen)
 	case l.s.OneTimeKey == nil || l.s.DPpb == nil:
-		return bppErr(cmd, ReasonInvalidTransactionID, "no download session")
+		return bppErr(cmd, es10.ReasonInvalidTransactionID, "no download session")
 	}
 	if err := Verify(l.s.DPpb, isc.SignedData(l.s.OneTimeKey.PublicKey().Bytes()), isc.SmdpSign); err != nil {
-		return bppErr(cmd, ReasonInvalidSignature, "smdpSign: %v", err)
+		return bppErr(cmd, es10.ReasonInvalidSignature, "smdpSign: %v", err)
 	}
 	shs, err := SharedSecret(l.s.OneTimeKey, isc.SmdpOtpk)
 	if err != nil {
-		return bppErr(cmd, ReasonIncorrectInputValues, "%v", err)
+		return bppErr(cmd, es10.ReasonIncorrectInputValues, "%v", err)
 	}
-	if l.sc, err = NewSCP03t(DeriveSessionKeys(shs, isc.HostID, EIDBytes(l.s.EID))); err != nil {
-		return bppErr(cmd, ReasonUnknownError, "%v", err)
+	if l.sc, err = NewSCP03t(DeriveSessionKeys(shs, isc.HostID, es10.EIDBytes(l.s.EID))); err != nil {
+		return bppErr(cmd, es10.ReasonUnknownError, "%v", err)
 	}
 	l.left, l.st = n-len(body), stFirst87
 	return nil
@@ -304,6 +327,7 @@ func (l *BPPLoader) initialise(seg []byte) *BPPError {
 // readHeader decodes a tag (1-3 bytes) and definite length (≤ 3 length
 // bytes) without requiring the value: a BPP segment may be a bare header.
 func readHeader(b []byte) (tag uint32, n, hl int, err error) {
+	decodeErr := func(msg string) error { return fmt.Errorf("BPP segment: %s: %w", msg, es10.ErrDecode) }
 	if len(b) == 0 || b[0] == 0 || b[0] == 0xFF {
 		return 0, 0, 0, decodeErr("bad tag")
 	}

@@ -3,8 +3,21 @@ package rsp
 // The test PKI of SGP.22 §4.5 (certificate hierarchy), all ECDSA P-256 with
 // SHA-256 and clearly test-only (subject O = "esimhil TEST ONLY"):
 //
-//	CI (root) ─┬─ EUM (CA, pathlen 0, permitted EID range) ── eUICC (serialNumber = EID)
+//	CI (root) ─┬─ EUM (CA, pathlen 0, permitted EIDs) ── eUICC (serialNumber = EID)
 //	           └─ per SM-DP+: CERT.DPauth.ECDSA, CERT.DPpb.ECDSA, CERT.DP.TLS
+//
+// Each certificate follows the profile SGP.22 §4.5.2 gives and the GSMA test
+// certificates of SGP.26 carry: the RSP role in a critical certificate
+// policy; critical key usage; the CI, EUM and SM-DP+ named by a
+// subjectAltName registeredID (test OIDs under 2.999, the example arc);
+// CRL distribution points on every certificate a CRL can revoke (all but
+// the eUICC's); critical extended key usage on the TLS certificate; and the
+// EUM's permitted EIDs as a list of EID prefixes in the GSMA extension
+// permittedEins (2.23.146.1.2.2.0). SGP.22 v2 wrote that restriction as a
+// critical nameConstraints directoryName whose serialNumber is an EID
+// prefix, which RFC 5280 path validation (OpenSSL's too) refuses because a
+// directoryName constraint is not a string prefix; the v3 extension keeps
+// the chain valid for every X.509 library, and VerifyEUICC reads both.
 //
 // Keys are derived deterministically from (seed, name), so the same seed
 // always gives the same key pairs, subject key identifiers and certificate
@@ -28,7 +41,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Cert is a certificate with its DER form and, when known, its private key.
@@ -49,9 +62,9 @@ type PKIConfig struct {
 	Seed  int64
 	EIDs  []string
 	SMDPs map[string]string // operator id → SM-DP+ TLS host name
-	// EIDRange is the EUM's permitted EID range, inclusive; the zero value
-	// means every EID starting 89049032.
-	EIDRange [2]string
+	// EIDPrefixes are the EID prefixes the EUM may issue; nil means
+	// DefaultEIDPrefixes.
+	EIDPrefixes []string
 }
 
 // PKI is a generated or loaded test PKI.
@@ -94,15 +107,38 @@ var (
 	OIDRoleDPPB   = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 1, 5}
 )
 
-// OIDEIDRange is the private, non-critical EUM certificate extension that
-// carries the EUM's permitted EID range: SEQUENCE { first PrintableString,
-// last PrintableString }, both 32 decimal digits, inclusive. SGP.22 v2
-// restricts an EUM's EIDs with nameConstraints on the subject serialNumber
-// (an EID prefix) and v3 with permittedEins (2.23.146.1.2.2.0, a list of
-// prefixes); an inclusive range expresses both and also finer splits. The
-// OID sits under 2.999, the ITU-T X.660 arc reserved for examples, because
-// this extension exists only in the test PKI.
-var OIDEIDRange = asn1.ObjectIdentifier{2, 999, 146, 1}
+// Extension OIDs of the RSP certificates.
+var (
+	// OIDPermittedEins is the GSMA EUM extension listing permitted EID
+	// prefixes: PermittedEins ::= SEQUENCE OF PrintableString.
+	OIDPermittedEins   = asn1.ObjectIdentifier{2, 23, 146, 1, 2, 2, 0}
+	oidSubjectAltName  = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidCertPolicies    = asn1.ObjectIdentifier{2, 5, 29, 32}
+	oidExtKeyUsage     = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidNameConstraints = asn1.ObjectIdentifier{2, 5, 29, 30}
+	oidServerAuth      = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	oidClientAuth      = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+	oidSerialNumber    = asn1.ObjectIdentifier{2, 5, 4, 5}
+)
+
+// Test identities (subjectAltName registeredID), under 2.999, the arc ITU-T
+// X.660 reserves for examples, as SGP.26 does for its test CI (2.999.1),
+// EUM (2.999.5) and SM-DP+ (2.999.10).
+var (
+	OIDTestCI  = asn1.ObjectIdentifier{2, 999, 1}
+	OIDTestEUM = asn1.ObjectIdentifier{2, 999, 5}
+)
+
+// SMDPOID is the test SM-DP+ identity of an operator: 2.999.10.<n>, n the
+// first 16 bits of SHA-256 over the operator id, so that it never depends
+// on which other operators a scenario has.
+func SMDPOID(operator string) asn1.ObjectIdentifier {
+	h := sha256.Sum256([]byte(operator))
+	return asn1.ObjectIdentifier{2, 999, 10, int(binary.BigEndian.Uint16(h[:2]))}
+}
+
+// CRL distribution points of the test CI (one per CRL part, as SGP.26).
+var crlPoints = []string{"http://ci.esimhil.test/CRL-A.crl", "http://ci.esimhil.test/CRL-B.crl"}
 
 // TestOrganization is the subject O of every test certificate.
 const TestOrganization = "esimhil TEST ONLY"
@@ -114,11 +150,9 @@ var (
 	ValidUntil = time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// DefaultEIDRange is the EUM range used when PKIConfig.EIDRange is empty.
-var DefaultEIDRange = [2]string{
-	"89049032000000000000000000000000",
-	"89049032999999999999999999999999",
-}
+// DefaultEIDPrefixes is what the EUM may issue when PKIConfig names no
+// prefix: every EID of country 049 and issuer 032 (SGP.29 §2.2).
+var DefaultEIDPrefixes = []string{"89049032"}
 
 // DefaultCIName is the common name of the CI that GeneratePKI creates.
 const DefaultCIName = "esimhil TEST CI"
@@ -130,11 +164,11 @@ func GeneratePKI(cfg PKIConfig) (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := cfg.EIDRange
-	if rng == [2]string{} {
-		rng = DefaultEIDRange
+	prefixes := cfg.EIDPrefixes
+	if prefixes == nil {
+		prefixes = DefaultEIDPrefixes
 	}
-	eum, err := NewEUM(ci, cfg.Seed, rng[0], rng[1])
+	eum, err := NewEUM(ci, cfg.Seed, prefixes...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,22 +217,30 @@ func NewCI(name string, seed int64) (*Cert, error) {
 	tmpl := baseTemplate(seed, "ci/"+name, name, &key.PublicKey, ValidFrom, ValidUntil)
 	tmpl.IsCA = true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	tmpl.Policies = []x509.OID{mustOID(OIDRoleCI)}
+	tmpl.CRLDistributionPoints = crlPoints
+	if err := rspExtensions(tmpl, OIDRoleCI, OIDTestCI); err != nil {
+		return nil, err
+	}
 	return issue(tmpl, tmpl, key, key)
 }
 
 // NewEUM makes the EUM certificate under ci, permitted to issue the EIDs
-// lo..hi (inclusive, 32 digits each).
-func NewEUM(ci *Cert, seed int64, lo, hi string) (*Cert, error) {
+// that start with one of prefixes (at least one, 1 to 32 digits each).
+func NewEUM(ci *Cert, seed int64, prefixes ...string) (*Cert, error) {
 	if ci == nil || ci.Key == nil {
 		return nil, fmt.Errorf("new EUM: the CI's key is needed")
 	}
-	if !ident.IsEID(lo) || !ident.IsEID(hi) || lo > hi {
-		return nil, fmt.Errorf("new EUM: bad EID range %q..%q", lo, hi)
+	if len(prefixes) == 0 {
+		return nil, fmt.Errorf("new EUM: no permitted EID prefix")
 	}
-	ext, err := asn1.Marshal(eidRange{First: lo, Last: hi})
+	for _, p := range prefixes {
+		if !ident.Digits(p, 1, 32) {
+			return nil, fmt.Errorf("new EUM: EID prefix %q", p)
+		}
+	}
+	eins, err := asn1.Marshal(prefixes) // SEQUENCE OF PrintableString
 	if err != nil {
-		return nil, fmt.Errorf("new EUM: encode EID range: %w", err)
+		return nil, fmt.Errorf("new EUM: encode permitted EIDs: %w", err)
 	}
 	name := "eum/" + ci.X509.Subject.CommonName
 	key, err := deriveKey(seed, name)
@@ -209,9 +251,12 @@ func NewEUM(ci *Cert, seed int64, lo, hi string) (*Cert, error) {
 	tmpl.IsCA = true
 	tmpl.MaxPathLen = 0
 	tmpl.MaxPathLenZero = true
-	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	tmpl.Policies = []x509.OID{mustOID(OIDRoleEUM)}
-	tmpl.ExtraExtensions = []pkix.Extension{{Id: OIDEIDRange, Value: ext}}
+	tmpl.KeyUsage = x509.KeyUsageCertSign
+	tmpl.CRLDistributionPoints = crlPoints[1:]
+	if err := rspExtensions(tmpl, OIDRoleEUM, OIDTestEUM); err != nil {
+		return nil, err
+	}
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: OIDPermittedEins, Value: eins})
 	return issue(tmpl, ci.X509, key, ci.Key)
 }
 
@@ -222,7 +267,7 @@ func IssueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
 		return nil, fmt.Errorf("issue eUICC %s: the EUM's key is needed", eid)
 	}
 	if !ident.IsEID(eid) {
-		return nil, fmt.Errorf("issue eUICC: %q is not a 32-digit EID", eid)
+		return nil, fmt.Errorf("issue eUICC: %q is not an EID (32 digits with MOD 97-10 check digits)", eid)
 	}
 	key, err := deriveKey(seed, "euicc/"+eid)
 	if err != nil {
@@ -231,7 +276,9 @@ func IssueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
 	tmpl := baseTemplate(seed, "euicc/"+eid, "esimhil TEST eUICC", &key.PublicKey, ValidFrom, ValidUntil)
 	tmpl.Subject.SerialNumber = eid
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	tmpl.Policies = []x509.OID{mustOID(OIDRoleEUICC)}
+	if err := rspExtensions(tmpl, OIDRoleEUICC, nil); err != nil {
+		return nil, err
+	}
 	return issue(tmpl, eum.X509, key, eum.Key)
 }
 
@@ -251,20 +298,81 @@ func IssueSMDP(ci *Cert, operator, host string, role Role, seed int64, notBefore
 	}
 	tmpl := baseTemplate(seed, name, "esimhil TEST SM-DP+ "+operator, &key.PublicKey, notBefore, notAfter)
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.CRLDistributionPoints = crlPoints[:1]
+	var err2 error
 	switch role {
 	case RoleAuth:
-		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPAuth)}
+		err2 = rspExtensions(tmpl, OIDRoleDPAuth, SMDPOID(operator))
 	case RolePB:
-		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPPB)}
+		err2 = rspExtensions(tmpl, OIDRoleDPPB, SMDPOID(operator))
 	case RoleTLS:
 		tmpl.Subject.CommonName = host
-		tmpl.DNSNames = []string{host}
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-		tmpl.Policies = []x509.OID{mustOID(OIDRoleDPTLS)}
+		err2 = rspExtensions(tmpl, OIDRoleDPTLS, SMDPOID(operator), host)
+		if err2 == nil {
+			var eku []byte
+			if eku, err2 = asn1.Marshal([]asn1.ObjectIdentifier{oidServerAuth, oidClientAuth}); err2 == nil {
+				tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidExtKeyUsage, Critical: true, Value: eku})
+			}
+		}
 	default:
 		return nil, fmt.Errorf("issue SM-DP+ certificate: unknown %s", role)
 	}
+	if err2 != nil {
+		return nil, err2
+	}
 	return issue(tmpl, ci.X509, key, ci.Key)
+}
+
+// rspExtensions adds the critical certificate policy naming the RSP role
+// and, when id is set, a subjectAltName holding the DNS names and the
+// registeredID (SGP.22 §4.5.2.1.0).
+func rspExtensions(tmpl *x509.Certificate, role, id asn1.ObjectIdentifier, dnsNames ...string) error {
+	pol, err := asn1.Marshal([]struct{ Policy asn1.ObjectIdentifier }{{role}})
+	if err != nil {
+		return fmt.Errorf("encode certificate policy: %w", err)
+	}
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidCertPolicies, Critical: true, Value: pol})
+	if id == nil {
+		return nil
+	}
+	var names []asn1.RawValue
+	for _, d := range dnsNames {
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte(d)})
+	}
+	oid, err := asn1.Marshal(id)
+	if err != nil {
+		return fmt.Errorf("encode registeredID: %w", err)
+	}
+	names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 8, Bytes: oid[2:]})
+	san, err := asn1.Marshal(names)
+	if err != nil {
+		return fmt.Errorf("encode subjectAltName: %w", err)
+	}
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidSubjectAltName, Value: san})
+	return nil
+}
+
+// RegisteredID returns the contents of the registeredID in c's
+// subjectAltName (the SM-DP+ OID SGP.22 puts in smdpOid), nil if none.
+func RegisteredID(c *x509.Certificate) []byte {
+	if c == nil {
+		return nil
+	}
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidSubjectAltName) {
+			continue
+		}
+		var names []asn1.RawValue
+		if rest, err := asn1.Unmarshal(e.Value, &names); err != nil || len(rest) != 0 {
+			return nil
+		}
+		for _, n := range names {
+			if n.Class == asn1.ClassContextSpecific && n.Tag == 8 {
+				return append([]byte(nil), n.Bytes...)
+			}
+		}
+	}
+	return nil
 }
 
 // SubjectKeyID returns the certificate's subject key identifier, computed as
@@ -282,11 +390,6 @@ func SubjectKeyID(c *x509.Certificate) []byte {
 		return nil
 	}
 	return keyID(pub)
-}
-
-type eidRange struct {
-	First string `asn1:"printable"`
-	Last  string `asn1:"printable"`
 }
 
 // deriveKey turns (seed, name) into a P-256 private key: SHA-256 over a

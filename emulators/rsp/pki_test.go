@@ -2,14 +2,20 @@ package rsp
 
 import (
 	"bytes"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -17,11 +23,11 @@ func testPKI(t *testing.T) *PKI {
 	t.Helper()
 	p, err := GeneratePKI(PKIConfig{
 		Seed:  1,
-		EIDs:  []string{testEID, "89049033000000000000000000000001"},
+		EIDs:  []string{testEID, "89049033000000000000000000000088"},
 		SMDPs: map[string]string{"sfr": "smdp.sfr.test", "orange-fr": "smdp.orange-fr.test"},
 	})
-	// The second EID is outside the default range on purpose: issuing does
-	// not check the range, the verifier does.
+	// The second EID is outside the default prefix on purpose: issuing
+	// does not check the prefix, the verifier does.
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +40,7 @@ func TestVerifyEUICC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rogueEUM, err := NewEUM(rogue, 1, DefaultEIDRange[0], DefaultEIDRange[1])
+	rogueEUM, err := NewEUM(rogue, 1, DefaultEIDPrefixes...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +59,7 @@ func TestVerifyEUICC(t *testing.T) {
 		{"EUM of another CI", rogueEUM.DER, p.EUICC[testEID].DER, testNow, ErrUnknownCI},
 		{"expired", p.EUM.DER, p.EUICC[testEID].DER, ValidUntil.Add(time.Hour), ErrExpired},
 		{"not yet valid", p.EUM.DER, p.EUICC[testEID].DER, ValidFrom.Add(-time.Hour), ErrExpired},
-		{"EID out of range", p.EUM.DER, p.EUICC["89049033000000000000000000000001"].DER, testNow, ErrEIDOutOfRange},
+		{"EID out of range", p.EUM.DER, p.EUICC["89049033000000000000000000000088"].DER, testNow, ErrEIDOutOfRange},
 		{"leaf as EUM", p.EUICC[testEID].DER, p.EUICC[testEID].DER, testNow, ErrBadChain},
 		{"SM-DP+ cert as eUICC", p.EUM.DER, p.SMDP["sfr"].Auth.DER, testNow, ErrBadChain},
 		{"garbage", []byte{0x30, 0x01}, p.EUICC[testEID].DER, testNow, ErrBadChain},
@@ -194,8 +200,11 @@ func TestBadInputs(t *testing.T) {
 	if _, err := IssueEUICC(p.EUM, "1234", 1); err == nil {
 		t.Fatal("short EID accepted")
 	}
-	if _, err := NewEUM(p.CI, 1, DefaultEIDRange[1], DefaultEIDRange[0]); err == nil {
-		t.Fatal("reversed range accepted")
+	if _, err := NewEUM(p.CI, 1); err == nil {
+		t.Fatal("EUM without a permitted EID prefix accepted")
+	}
+	if _, err := NewEUM(p.CI, 1, "89O4"); err == nil {
+		t.Fatal("non-digit EID prefix accepted")
 	}
 	if _, err := IssueSMDP(&Cert{X509: p.CI.X509}, "sfr", "h", RoleAuth, 1, ValidFrom, ValidUntil); err == nil {
 		t.Fatal("CI without key accepted")
@@ -242,5 +251,139 @@ func TestFixtures(t *testing.T) {
 	}
 	if !g.CI.Key.Equal(p.CI.Key) || !sameTBS(g.EUICC[testEID].X509, p.EUICC[testEID].X509) {
 		t.Fatal("fixtures are not the seed-1 PKI")
+	}
+}
+
+// The SGP.22 v2 way to restrict an EUM: a critical nameConstraints with a
+// directoryName subtree whose serialNumber is an EID prefix. crypto/x509
+// leaves it unhandled; VerifyEUICC applies SGP.22's prefix rule itself.
+func TestVerifyEUICCNameConstraints(t *testing.T) {
+	p := testPKI(t)
+	nc := func(prefix string) pkix.Extension {
+		name, err := asn1.Marshal(pkix.Name{Organization: []string{TestOrganization}, SerialNumber: prefix}.ToRDNSequence())
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: name}
+		sub, _ := asn1.Marshal(struct{ Base asn1.RawValue }{base})
+		permitted := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sub}
+		v, _ := asn1.Marshal(struct{ P asn1.RawValue }{permitted})
+		return pkix.Extension{Id: oidNameConstraints, Critical: true, Value: v}
+	}
+	for _, tc := range []struct {
+		prefix string
+		want   error
+	}{{"89049032", nil}, {"890490329", ErrEIDOutOfRange}} {
+		key, _ := deriveKey(1, "eum-v2")
+		tmpl := baseTemplate(1, "eum-v2", "esimhil TEST EUM v2", &key.PublicKey, ValidFrom, ValidUntil)
+		tmpl.IsCA, tmpl.MaxPathLenZero, tmpl.KeyUsage = true, true, x509.KeyUsageCertSign
+		if err := rspExtensions(tmpl, OIDRoleEUM, OIDTestEUM); err != nil {
+			t.Fatal(err)
+		}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, nc(tc.prefix))
+		eum, err := issue(tmpl, p.CI.X509, key, p.CI.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := IssueEUICC(eum, testEID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prefixes, err := PermittedEIDs(eum.X509); err != nil || len(prefixes) != 1 || prefixes[0] != tc.prefix {
+			t.Fatalf("prefixes %v, %v", prefixes, err)
+		}
+		if _, _, err := VerifyEUICC(p.CI.X509, eum.DER, card.DER, testNow); !errors.Is(err, tc.want) && (err != nil || tc.want != nil) {
+			t.Errorf("prefix %s: %v, want %v", tc.prefix, err, tc.want)
+		}
+	}
+}
+
+// The certificates carry SGP.22 §4.5.2's profile: the role policy marked
+// critical, registeredIDs, CRL distribution points on what a CRL revokes,
+// and a critical extended key usage on TLS.
+func TestCertificateProfiles(t *testing.T) {
+	p := testPKI(t)
+	s := p.SMDP["sfr"]
+	critical := func(c *Cert, oid asn1.ObjectIdentifier) bool {
+		for _, e := range c.X509.Extensions {
+			if e.Id.Equal(oid) {
+				return e.Critical
+			}
+		}
+		return false
+	}
+	for name, c := range map[string]*Cert{"CI": p.CI, "EUM": p.EUM, "eUICC": p.EUICC[testEID], "auth": s.Auth, "pb": s.PB, "tls": s.TLS} {
+		if !critical(c, oidCertPolicies) {
+			t.Errorf("%s: certificate policy not critical", name)
+		}
+		if (name == "eUICC") != (len(c.X509.CRLDistributionPoints) == 0) {
+			t.Errorf("%s: CRL distribution points %v", name, c.X509.CRLDistributionPoints)
+		}
+	}
+	for name, want := range map[string]asn1.ObjectIdentifier{"CI": OIDTestCI, "EUM": OIDTestEUM, "auth": SMDPOID("sfr"), "pb": SMDPOID("sfr"), "tls": SMDPOID("sfr")} {
+		c := map[string]*Cert{"CI": p.CI, "EUM": p.EUM, "auth": s.Auth, "pb": s.PB, "tls": s.TLS}[name]
+		got := RegisteredID(c.X509)
+		enc, _ := asn1.Marshal(want)
+		if !bytes.Equal(got, enc[2:]) {
+			t.Errorf("%s: registeredID %X, want %s", name, got, want)
+		}
+	}
+	if !critical(s.TLS, oidExtKeyUsage) || s.TLS.X509.DNSNames[0] != "smdp.sfr.test" {
+		t.Errorf("TLS certificate: EKU critical %v, names %v", critical(s.TLS, oidExtKeyUsage), s.TLS.X509.DNSNames)
+	}
+	if prefixes, err := PermittedEIDs(p.EUM.X509); err != nil || len(prefixes) != 1 || prefixes[0] != "89049032" {
+		t.Errorf("EUM permittedEins %v, %v", prefixes, err)
+	}
+}
+
+// Every certificate GeneratePKI makes, and every one in fixtures/pki,
+// verifies with OpenSSL (RFC 5280 path validation by an independent
+// implementation) at the rig's epoch, and OpenSSL reads the SGP.22 fields.
+func TestOpenSSLVerifies(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (ci/install.sh installs it)")
+	}
+	dir := t.TempDir()
+	if err := testPKI(t).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dir, "../../fixtures/pki"} {
+		files, _ := filepath.Glob(filepath.Join(d, "*.pem"))
+		for _, f := range files {
+			base := filepath.Base(f)
+			args := []string{"verify", "-attime", fmt.Sprint(testNow.Unix()), "-CAfile", filepath.Join(d, "ci.pem")}
+			if strings.HasPrefix(base, "euicc-") {
+				args = append(args, "-untrusted", filepath.Join(d, "eum.pem"))
+			}
+			out, err := exec.Command(openssl, append(args, f)...).CombinedOutput()
+			if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), ": OK") {
+				if strings.HasPrefix(base, "euicc-89049033") {
+					continue // outside the EUM's EIDs: only VerifyEUICC knows
+				}
+				t.Errorf("openssl verify %s: %v\n%s", f, err, out)
+			}
+		}
+	}
+	text := func(f string) string {
+		out, err := exec.Command(openssl, "x509", "-noout", "-text", "-in", filepath.Join(dir, f)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl x509 %s: %v\n%s", f, err, out)
+		}
+		return string(out)
+	}
+	for f, want := range map[string][]string{
+		"ci.pem":                    {"X509v3 Certificate Policies: critical", "Policy: 2.23.146.1.2.1.0", "Registered ID:2.999.1", "CRL Distribution Points", "Certificate Sign, CRL Sign"},
+		"eum.pem":                   {"Policy: 2.23.146.1.2.1.2", "2.23.146.1.2.2.0", "Registered ID:2.999.5", "pathlen:0"},
+		"smdp-sfr-auth.pem":         {"Policy: 2.23.146.1.2.1.4", "Registered ID:" + SMDPOID("sfr").String()},
+		"smdp-sfr-tls.pem":          {"X509v3 Extended Key Usage: critical", "TLS Web Server Authentication", "DNS:smdp.sfr.test", "Policy: 2.23.146.1.2.1.3"},
+		"euicc-" + testEID + ".pem": {"serialNumber = " + testEID, "Policy: 2.23.146.1.2.1.1"},
+	} {
+		got := text(f)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: openssl shows no %q:\n%s", f, w, got)
+			}
+		}
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Typed certificate-check failures (SGP.22 §5.6 maps them to subject/reason
@@ -45,6 +47,10 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 	if leaf.IsCA || !hasPolicy(leaf, OIDRoleEUICC) || leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return "", nil, fmt.Errorf("verify eUICC: not an eUICC certificate: %w", ErrBadChain)
 	}
+	prefixes, eum, err := permittedEIDs(eum)
+	if err != nil {
+		return "", nil, fmt.Errorf("verify eUICC: %w", err)
+	}
 	if err := verifyChain(ci, []*x509.Certificate{eum}, leaf, now, x509.ExtKeyUsageAny); err != nil {
 		return "", nil, fmt.Errorf("verify eUICC: %w", err)
 	}
@@ -56,14 +62,12 @@ func VerifyEUICC(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (
 	if !ident.IsEID(eid) {
 		return "", nil, fmt.Errorf("verify eUICC: subject serialNumber %q is not an EID: %w", eid, ErrBadChain)
 	}
-	lo, hi, err := EIDRangeOf(eum)
-	if err != nil {
-		return "", nil, fmt.Errorf("verify eUICC: %w", err)
+	for _, p := range prefixes {
+		if strings.HasPrefix(eid, p) {
+			return eid, pub, nil
+		}
 	}
-	if eid < lo || eid > hi { // equal-length digit strings compare numerically
-		return "", nil, fmt.Errorf("verify eUICC: EID %s not in %s..%s: %w", eid, lo, hi, ErrEIDOutOfRange)
-	}
-	return eid, pub, nil
+	return "", nil, fmt.Errorf("verify eUICC: EID %s starts with none of %v: %w", eid, prefixes, ErrEIDOutOfRange)
 }
 
 // VerifySMDP checks one SM-DP+ certificate against ci at now and that it
@@ -98,21 +102,88 @@ func VerifySMDP(ci *x509.Certificate, der []byte, role Role, now time.Time) (*x5
 	return c, nil
 }
 
-// EIDRangeOf reads the permitted EID range extension (OIDEIDRange) of an
-// EUM certificate.
-func EIDRangeOf(eum *x509.Certificate) (lo, hi string, err error) {
+// PermittedEIDs returns the EID prefixes an EUM certificate may issue: the
+// permittedEins extension (SGP.22 v3, OIDPermittedEins), or the serialNumber
+// attributes of the directoryName subtrees of a nameConstraints extension
+// (SGP.22 v2, matched as prefixes).
+func PermittedEIDs(eum *x509.Certificate) ([]string, error) {
+	p, _, err := permittedEIDs(eum)
+	return p, err
+}
+
+// permittedEIDs also returns eum ready for path validation: a v2
+// nameConstraints the caller has now processed is taken off the list of
+// unhandled critical extensions (crypto/x509 does not do directoryName
+// constraints, and SGP.22's prefix rule is not RFC 5280's).
+func permittedEIDs(eum *x509.Certificate) ([]string, *x509.Certificate, error) {
 	for _, e := range eum.Extensions {
-		if !e.Id.Equal(OIDEIDRange) {
+		switch {
+		case e.Id.Equal(OIDPermittedEins):
+			var list []string
+			rest, err := asn1.Unmarshal(e.Value, &list)
+			if err != nil || len(rest) != 0 || len(list) == 0 {
+				return nil, nil, fmt.Errorf("EUM permittedEins malformed: %w", ErrBadChain)
+			}
+			for _, p := range list {
+				if !ident.Digits(p, 1, 32) {
+					return nil, nil, fmt.Errorf("EUM permittedEins: %q is not an EID prefix: %w", p, ErrBadChain)
+				}
+			}
+			return list, eum, nil
+		case e.Id.Equal(oidNameConstraints):
+			list, err := nameConstraintEIDs(e.Value)
+			if err != nil {
+				return nil, nil, fmt.Errorf("EUM nameConstraints: %v: %w", err, ErrBadChain)
+			}
+			c := *eum
+			c.UnhandledCriticalExtensions = nil
+			for _, u := range eum.UnhandledCriticalExtensions {
+				if !u.Equal(oidNameConstraints) {
+					c.UnhandledCriticalExtensions = append(c.UnhandledCriticalExtensions, u)
+				}
+			}
+			return list, &c, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("EUM certificate restricts no EIDs: %w", ErrBadChain)
+}
+
+// nameConstraintEIDs reads NameConstraints { permittedSubtrees [0]
+// GeneralSubtrees } (RFC 5280 §4.2.1.10) and returns the serialNumber
+// values of its directoryName [4] bases.
+func nameConstraintEIDs(der []byte) ([]string, error) {
+	var nc struct {
+		Permitted []asn1.RawValue `asn1:"optional,tag:0"`
+		Excluded  []asn1.RawValue `asn1:"optional,tag:1"`
+	}
+	if rest, err := asn1.Unmarshal(der, &nc); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("not a NameConstraints")
+	}
+	var out []string
+	for _, st := range nc.Permitted {
+		var sub struct{ Base asn1.RawValue }
+		if _, err := asn1.Unmarshal(st.FullBytes, &sub); err != nil {
+			return nil, err
+		}
+		if sub.Base.Class != asn1.ClassContextSpecific || sub.Base.Tag != 4 {
 			continue
 		}
-		var r eidRange
-		rest, err := asn1.Unmarshal(e.Value, &r)
-		if err != nil || len(rest) != 0 || !ident.IsEID(r.First) || !ident.IsEID(r.Last) {
-			return "", "", fmt.Errorf("EUM EID range extension malformed: %w", ErrBadChain)
+		var rdns pkix.RDNSequence
+		if rest, err := asn1.Unmarshal(sub.Base.Bytes, &rdns); err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("directoryName malformed")
 		}
-		return r.First, r.Last, nil
+		for _, rdn := range rdns {
+			for _, atv := range rdn {
+				if s, ok := atv.Value.(string); ok && atv.Type.Equal(oidSerialNumber) && ident.Digits(s, 1, 32) {
+					out = append(out, s)
+				}
+			}
+		}
 	}
-	return "", "", fmt.Errorf("EUM certificate has no EID range: %w", ErrBadChain)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no serialNumber (EID prefix) in the permitted subtrees")
+	}
+	return out, nil
 }
 
 func verifyChain(ci *x509.Certificate, inter []*x509.Certificate, leaf *x509.Certificate, now time.Time, eku x509.ExtKeyUsage) error {

@@ -1,10 +1,10 @@
-// Package rsp holds what both ends of GSMA SGP.22 remote SIM provisioning
-// share: the test PKI (CI → EUM → eUICC, CI → SM-DP+), ECDSA P-256 signatures
-// in the card's raw r‖s form (tag 5F37), certificate-chain checks, and the
-// ES9+/ES10b data structures, session-key derivation and bound profile
-// package protection. The eUICC (emulators/euicc), the SM-DP+
-// (emulators/smdp) and the platform (emulators/platform) all use it, so each
-// structure is encoded once and decoded once.
+// Package rsp holds the cryptography both ends of GSMA SGP.22 remote SIM
+// provisioning share: the test PKI (CI → EUM → eUICC, CI → SM-DP+) with its
+// SGP.26-style certificate profiles, ECDSA P-256 signatures in the card's
+// raw r‖s form, certificate-chain checks, session-key derivation, SCP03t
+// protection, building a bound profile package (SM-DP+) and loading one
+// (eUICC). The wire structures themselves are in internal/proto/es10 and
+// internal/proto/saip, which host-side code reads too.
 package rsp
 
 import (
@@ -15,14 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
-
-// SigLen is the length of a raw P-256 signature r‖s (SGP.22 §2.6.5: each of
-// r and s as a 32-byte big-endian integer).
-const SigLen = 64
-
-// TagSignature is the BER tag SGP.22 puts signatures under (5F37).
-const TagSignature = 0x5F37
 
 // Sign hashes data with SHA-256 and signs it with key, returning r‖s.
 func Sign(key *ecdsa.PrivateKey, data []byte) ([]byte, error) {
@@ -31,7 +26,7 @@ func Sign(key *ecdsa.PrivateKey, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	out := make([]byte, SigLen)
+	out := make([]byte, es10.SigLen)
 	r.FillBytes(out[:32])
 	s.FillBytes(out[32:])
 	return out, nil
@@ -45,8 +40,8 @@ func Verify(pub *ecdsa.PublicKey, data, sig []byte) error {
 	if pub == nil || pub.Curve != elliptic.P256() {
 		return fmt.Errorf("verify: want a P-256 public key")
 	}
-	if len(sig) != SigLen {
-		return fmt.Errorf("verify: signature is %d bytes, want %d: %w", len(sig), SigLen, ErrBadSignature)
+	if len(sig) != es10.SigLen {
+		return fmt.Errorf("verify: signature is %d bytes, want %d: %w", len(sig), es10.SigLen, ErrBadSignature)
 	}
 	h := sha256.Sum256(data)
 	r := new(big.Int).SetBytes(sig[:32])

@@ -9,36 +9,19 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
-
-type initiateAuthenticationRequest struct {
-	SMDPAddress    string `json:"smdpAddress"`
-	EuiccChallenge string `json:"euiccChallenge"`
-	EuiccInfo1     string `json:"euiccInfo1"`
-}
 
 // initiateAuthentication (SGP.22 §5.6.1): check the address and the CI the
 // card trusts, open a transaction, sign serverSigned1 with SK.DPauth.
-func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (map[string]any, error) {
-	var req initiateAuthenticationRequest
-	if err := decodeJSON(body, &req); err != nil {
+func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+	var req es9.InitiateAuthenticationRequest
+	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	if req.SMDPAddress == "" {
-		return nil, fail(subjFunction, reasonMissing, "missing smdpAddress")
-	}
-	ch, err := b64("euiccChallenge", req.EuiccChallenge)
-	if err != nil {
-		return nil, err
-	}
-	if len(ch) != rsp.ChallengeLen {
-		return nil, fail(subjFunction, reasonInvalidFormat, "euiccChallenge is %d bytes, want 16", len(ch))
-	}
-	infoB, err := b64("euiccInfo1", req.EuiccInfo1)
-	if err != nil {
-		return nil, err
-	}
-	info, err := rsp.DecodeEuiccInfo1(infoB)
+	ch := req.EuiccChallenge
+	info, err := es10.DecodeEuiccInfo1(req.EuiccInfo1)
 	if err != nil {
 		return nil, fail(subjFunction, reasonInvalidFormat, "euiccInfo1: %v", err)
 	}
@@ -56,7 +39,7 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (map
 	if err != nil {
 		return nil, err
 	}
-	signed := rsp.ServerSigned1{TransactionID: t.id, EuiccChallenge: ch, ServerAddress: req.SMDPAddress,
+	signed := es10.ServerSigned1{TransactionID: t.id, EuiccChallenge: ch, ServerAddress: req.SMDPAddress,
 		ServerChallenge: t.serverChallenge}.Encode()
 	sig, err := rsp.Sign(s.authCert.Key, signed)
 	if err != nil {
@@ -65,13 +48,9 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (map
 	if s.faults.BadServerSignature1 {
 		sig[len(sig)/2] ^= 0x01
 	}
-	return map[string]any{
-		"transactionId":       hexID(t.id),
-		"serverSigned1":       enc(signed),
-		"serverSignature1":    enc(tlv.New(rsp.TagSignature, sig).Bytes()),
-		"euiccCiPKIdToBeUsed": enc(tlv.New(0x04, ciID).Bytes()),
-		"serverCertificate":   enc(s.authCert.DER),
-	}, nil
+	return es9.InitiateAuthenticationResponse{Header: es9.Success(), TransactionID: t.id, ServerSigned1: signed,
+		ServerSignature1: tlv.New(es10.TagSignature, sig).Bytes(), EuiccCiPKIdToBeUsed: tlv.New(0x04, ciID).Bytes(),
+		ServerCertificate: s.authCert.DER}, nil
 }
 
 // ownAddress accepts the SM-DP+ address with or without the port.
@@ -92,27 +71,15 @@ func containsID(ids [][]byte, id []byte) bool {
 	return false
 }
 
-type authenticateClientRequest struct {
-	TransactionID              string `json:"transactionId"`
-	AuthenticateServerResponse string `json:"authenticateServerResponse"`
-}
-
 // authenticateClient (SGP.22 §5.6.3): verify the eUICC (chain CI → EUM →
 // eUICC at virtual now, EID range, euiccSignature1, echoed transactionId and
 // serverChallenge), match the order, and sign smdpSigned2 with SK.DPpb.
-func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (map[string]any, error) {
-	var req authenticateClientRequest
-	if err := decodeJSON(body, &req); err != nil {
+func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+	var req es9.AuthenticateClientRequest
+	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	id, err := txid(req.TransactionID)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := b64("authenticateServerResponse", req.AuthenticateServerResponse)
-	if err != nil {
-		return nil, err
-	}
+	id, raw := req.TransactionID, req.AuthenticateServerResponse
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, err := s.lookup(id, awaitAuthClient)
@@ -134,8 +101,8 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (map[str
 	return out, nil
 }
 
-func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (map[string]any, error) {
-	resp, err := rsp.DecodeAuthenticateServerResponse(raw)
+func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Message, error) {
+	resp, err := es10.DecodeAuthenticateServerResponse(raw)
 	if err != nil {
 		return nil, fail(subjFunction, reasonInvalidFormat, "authenticateServerResponse: %v", err)
 	}
@@ -173,29 +140,19 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (map[strin
 	t.eid, t.euiccPub, t.order, t.euiccSignature1 = eid, pub, o, resp.EuiccSignature1
 	s.euicc[eid] = pub
 
-	meta := profileMetadata(o.profile).Encode()
+	meta := s.metadata(o.profile).Encode()
 	signedTx := t.id
 	if s.faults.WrongTransactionID {
 		signedTx = append([]byte{}, t.id...)
 		signedTx[0] ^= 0xFF
 	}
-	signed2 := rsp.SmdpSigned2{TransactionID: signedTx}.Encode()
-	sig2, err := rsp.Sign(s.cfg.Certs.PB.Key, rsp.SignedData2(signed2, resp.EuiccSignature1))
+	signed2 := es10.SmdpSigned2{TransactionID: signedTx}.Encode()
+	sig2, err := rsp.Sign(s.cfg.Certs.PB.Key, es10.SignedData2(signed2, resp.EuiccSignature1))
 	if err != nil {
 		return nil, err
 	}
 	t.smdpSignature2 = sig2
 	t.step = awaitBPP
-	return map[string]any{
-		"transactionId":   hexID(t.id),
-		"profileMetadata": enc(meta),
-		"smdpSigned2":     enc(signed2),
-		"smdpSignature2":  enc(tlv.New(rsp.TagSignature, sig2).Bytes()),
-		"smdpCertificate": enc(s.cfg.Certs.PB.DER),
-	}, nil
-}
-
-func profileMetadata(p Profile) rsp.ProfileMetadata {
-	return rsp.ProfileMetadata{ICCID: p.ICCID, ServiceProviderName: p.Operator, ProfileName: p.Name,
-		IMSI: p.IMSI, Size: p.Size}
+	return es9.AuthenticateClientResponse{Header: es9.Success(), TransactionID: t.id, ProfileMetadata: meta,
+		SmdpSigned2: signed2, SmdpSignature2: tlv.New(es10.TagSignature, sig2).Bytes(), SmdpCertificate: s.cfg.Certs.PB.DER}, nil
 }

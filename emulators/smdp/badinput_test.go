@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
-var allFunctions = []string{FnInitiateAuthentication, FnAuthenticateClient, FnGetBoundProfilePackage,
-	FnHandleNotification, FnCancelSession}
+var allFunctions = []string{es9.FnInitiateAuthentication, es9.FnAuthenticateClient, es9.FnGetBoundProfilePackage,
+	es9.FnHandleNotification, es9.FnCancelSession}
 
 // TestBadInput sends every kind of bad request to every function over real
 // HTTPS and expects the ES9+ error envelope with the SGP.22 codes and an
@@ -19,16 +21,16 @@ var allFunctions = []string{FnInitiateAuthentication, FnAuthenticateClient, FnGe
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
 	b64Field := map[string]string{
-		FnInitiateAuthentication: `{"smdpAddress":"smdp.sfr.test","euiccChallenge":"%%%","euiccInfo1":"vyA="}`,
-		FnAuthenticateClient:     `{"transactionId":"00","authenticateServerResponse":"!!"}`,
-		FnGetBoundProfilePackage: `{"transactionId":"00","prepareDownloadResponse":"*"}`,
-		FnHandleNotification:     `{"pendingNotification":"@@@"}`,
-		FnCancelSession:          `{"transactionId":"00","cancelSessionResponse":"~"}`,
+		es9.FnInitiateAuthentication: `{"smdpAddress":"smdp.sfr.test","euiccChallenge":"%%%","euiccInfo1":"vyA="}`,
+		es9.FnAuthenticateClient:     `{"transactionId":"00","authenticateServerResponse":"!!"}`,
+		es9.FnGetBoundProfilePackage: `{"transactionId":"00","prepareDownloadResponse":"*"}`,
+		es9.FnHandleNotification:     `{"pendingNotification":"@@@"}`,
+		es9.FnCancelSession:          `{"transactionId":"00","cancelSessionResponse":"~"}`,
 	}
 	unknownTx := map[string]string{
-		FnAuthenticateClient:     `{"transactionId":"0123456789ABCDEF","authenticateServerResponse":"vzgA"}`,
-		FnGetBoundProfilePackage: `{"transactionId":"0123456789ABCDEF","prepareDownloadResponse":"vyEA"}`,
-		FnCancelSession:          `{"transactionId":"0123456789ABCDEF","cancelSessionResponse":"v0EDgQEB"}`,
+		es9.FnAuthenticateClient:     `{"transactionId":"0123456789ABCDEF","authenticateServerResponse":"vzgA"}`,
+		es9.FnGetBoundProfilePackage: `{"transactionId":"0123456789ABCDEF","prepareDownloadResponse":"vyEA"}`,
+		es9.FnCancelSession:          `{"transactionId":"0123456789ABCDEF","cancelSessionResponse":"v0EDgQEB"}`,
 	}
 	for _, fn := range allFunctions {
 		cases := []struct {
@@ -41,9 +43,9 @@ func TestBadInput(t *testing.T) {
 			{"trailing data", `{} {}`, subjFunction, reasonInvalidFormat},
 			{"empty object", `{}`, subjFunction, reasonMissing},
 			{"bad base64", b64Field[fn], subjFunction, reasonInvalidFormat},
-			{"oversized", `{"x":"` + strings.Repeat("A", MaxBody) + `"}`, subjFunction, reasonInvalidFormat},
+			{"oversized", `{"x":"` + strings.Repeat("A", es9.MaxBody) + `"}`, subjFunction, reasonInvalidFormat},
 		}
-		if fn == FnAuthenticateClient || fn == FnGetBoundProfilePackage || fn == FnCancelSession {
+		if fn == es9.FnAuthenticateClient || fn == es9.FnGetBoundProfilePackage || fn == es9.FnCancelSession {
 			cases = append(cases,
 				struct{ name, body, subject, reason string }{"bad transactionId", `{"transactionId":"xyz","a":"b"}`, subjTransactionID, reasonInvalidFormat},
 				struct{ name, body, subject, reason string }{"unknown transactionId", unknownTx[fn], subjTransactionID, reasonUnknown})
@@ -61,12 +63,12 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	t.Run("missing X-Admin-Protocol", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+PathPrefix+FnInitiateAuthentication, strings.NewReader("{}"))
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		code, m, err := e.do(req)
 		mustFail(t, "no header", code, m, err, http.StatusBadRequest, subjFunction, reasonMissing)
 	})
 	t.Run("old X-Admin-Protocol", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+PathPrefix+FnInitiateAuthentication, strings.NewReader("{}"))
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		req.Header.Set("X-Admin-Protocol", "gsma/rsp/v1.0.0")
 		code, m, err := e.do(req)
 		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, subjFunction, reasonUnsupported)
@@ -76,26 +78,26 @@ func TestBadInput(t *testing.T) {
 		mustFail(t, "unknown", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
 	})
 	t.Run("GET", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, "https://"+testHost+PathPrefix+FnCancelSession, nil)
-		req.Header.Set("X-Admin-Protocol", AdminProtocol)
+		req, _ := http.NewRequest(http.MethodGet, "https://"+testHost+es9.PathPrefix+es9.FnCancelSession, nil)
+		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
 		code, m, err := e.do(req)
 		mustFail(t, "GET", code, m, err, http.StatusMethodNotAllowed, subjFunction, reasonUnsupported)
 	})
 	t.Run("wrong smdpAddress", func(t *testing.T) {
 		c := e.card(testEID, "")
-		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": "smdp.orange-fr.test",
+		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": "smdp.orange-fr.test",
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
 	})
 	t.Run("card trusts another CI", func(t *testing.T) {
 		info := []byte{0xBF, 0x20, 0x11, 0x82, 0x03, 2, 2, 0, 0xA9, 0x04, 0x04, 0x02, 1, 2, 0xAA, 0x04, 0x04, 0x02, 1, 2}
-		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
 		mustFail(t, "CI", code, m, err, http.StatusOK, subjSecurityConf, reasonUnsupported)
 	})
 	t.Run("short challenge", func(t *testing.T) {
 		c := e.card(testEID, "")
-		code, m, err := e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
 			"euiccChallenge": enc(make([]byte, 8)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "challenge", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
 	})
@@ -123,8 +125,8 @@ func FuzzES9(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, fnIdx uint8, body []byte) {
 		fn := allFunctions[int(fnIdx)%len(allFunctions)]
-		req := httptest.NewRequest(http.MethodPost, PathPrefix+fn, bytes.NewReader(body))
-		req.Header.Set("X-Admin-Protocol", AdminProtocol)
+		req := httptest.NewRequest(http.MethodPost, es9.PathPrefix+fn, bytes.NewReader(body))
+		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
 		rec := httptest.NewRecorder()
 		srv.serveHTTP(rec, req)
 		if rec.Code == http.StatusNoContent {
@@ -137,7 +139,7 @@ func FuzzES9(f *testing.F) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
 			t.Fatalf("answer is not JSON: %q", rec.Body.Bytes())
 		}
-		if st, _, _ := status(m); st != StatusFailed && st != StatusSuccess {
+		if st, _, _ := status(m); st != es9.StatusFailed && st != es9.StatusSuccess {
 			t.Fatalf("status %q", st)
 		}
 	})

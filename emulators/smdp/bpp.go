@@ -8,32 +8,22 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 var errHijacked = errors.New("connection hijacked")
-
-type getBoundProfilePackageRequest struct {
-	TransactionID           string `json:"transactionId"`
-	PrepareDownloadResponse string `json:"prepareDownloadResponse"`
-}
 
 // getBoundProfilePackage (SGP.22 §5.6.2): verify euiccSignature2 over
 // euiccSigned2 ‖ smdpSignature2 and build the package bound to this session
 // (InitialiseSecureChannel signed with SK.DPpb over the card's otPK, keys
 // from the one-time ECDH, SGP.22 §2.6.7).
-func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (map[string]any, error) {
-	var req getBoundProfilePackageRequest
-	if err := decodeJSON(body, &req); err != nil {
+func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9.Message, error) {
+	var req es9.GetBoundProfilePackageRequest
+	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	id, err := txid(req.TransactionID)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := b64("prepareDownloadResponse", req.PrepareDownloadResponse)
-	if err != nil {
-		return nil, err
-	}
+	id, raw := req.TransactionID, req.PrepareDownloadResponse
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.faults.ResetDuringBPP {
@@ -61,18 +51,18 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (map
 		pkg = truncate(pkg)
 	}
 	s.emit(KindBPPSent, eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
-	return map[string]any{"transactionId": hexID(t.id), "boundProfilePackage": enc(pkg)}, nil
+	return es9.GetBoundProfilePackageResponse{Header: es9.Success(), TransactionID: t.id, BoundProfilePackage: pkg}, nil
 }
 
 func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
-	resp, err := rsp.DecodePrepareDownloadResponse(raw)
+	resp, err := es10.DecodePrepareDownloadResponse(raw)
 	if err != nil {
 		return nil, fail(subjFunction, reasonInvalidFormat, "prepareDownloadResponse: %v", err)
 	}
 	if resp.ErrorCode != 0 {
 		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the download: downloadErrorCode %d", resp.ErrorCode)
 	}
-	signed := append(append([]byte{}, resp.EuiccSigned2.Signed()...), tlv.New(rsp.TagSignature, t.smdpSignature2).Bytes()...)
+	signed := es10.SignedData2(resp.EuiccSigned2.Signed(), t.smdpSignature2)
 	if err := rsp.Verify(t.euiccPub, signed, resp.EuiccSignature2); err != nil {
 		return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignature2 does not verify")
 	}
@@ -80,13 +70,17 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 		return nil, fail(subjTransactionID, reasonUnknown, "euiccSigned2 carries another transactionId")
 	}
 	p := t.order.profile
+	elements, err := s.profilePackage(p)
+	if err != nil {
+		return nil, err
+	}
 	pkg, err := rsp.BuildBPP(rsp.BPPParams{
 		TransactionID: t.id,
 		DPpb:          s.cfg.Certs.PB.Key,
 		EuiccOtpk:     resp.EuiccSigned2.EuiccOtpk,
 		EID:           t.eid,
-		Metadata:      profileMetadata(p),
-		Elements:      rsp.ProfileElements(profileMetadata(p)).Encode(),
+		Metadata:      s.metadata(p),
+		Package:       elements,
 	})
 	if err != nil {
 		return nil, fail(subjEUICC, reasonInvalidFormat, "cannot bind the package to otPK.EUICC: %v", err)

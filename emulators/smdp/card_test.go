@@ -20,14 +20,17 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 const (
-	testEID   = "89049032000001000000000000000123"
-	farEID    = "89049033000000000000000000000007" // outside the EUM range
+	testEID   = "89049032000001000000000000000171"
+	farEID    = "89049033000000000000000000000088" // outside the EUM range
 	testHost  = "smdp.sfr.test"
 	testOp    = "sfr"
-	testICCID = "8933019900000000001"
+	testICCID = "8933019900000000004"
 )
 
 var (
@@ -48,7 +51,7 @@ func thePKI(t testing.TB) *rsp.PKI {
 		if err != nil {
 			panic(err)
 		}
-		eum, err := rsp.NewEUM(ci, 1, rsp.DefaultEIDRange[0], rsp.DefaultEIDRange[1])
+		eum, err := rsp.NewEUM(ci, 1, rsp.DefaultEIDPrefixes...)
 		if err != nil {
 			panic(err)
 		}
@@ -127,9 +130,9 @@ func (e *env) post(fn string, body any) (int, map[string]any, error) {
 			return 0, nil, err
 		}
 	}
-	req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+PathPrefix+fn, bytes.NewReader(b))
-	req.Header.Set("X-Admin-Protocol", AdminProtocol)
-	req.Header.Set("Content-Type", ContentType)
+	req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+fn, bytes.NewReader(b))
+	req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+	req.Header.Set("Content-Type", es9.ContentType)
 	return e.do(req)
 }
 
@@ -182,7 +185,7 @@ func field(t *testing.T, m map[string]any, k string) []byte {
 func stripSig(t *testing.T, b []byte) []byte {
 	t.Helper()
 	o, rest, err := tlv.ParseOne(b)
-	if err != nil || len(rest) != 0 || o.Tag != rsp.TagSignature {
+	if err != nil || len(rest) != 0 || o.Tag != es10.TagSignature {
 		t.Fatalf("not a 5F37 signature: %X", b)
 	}
 	return o.Value
@@ -198,14 +201,14 @@ type card struct {
 	mid      string
 	tx       string
 	txBytes  []byte
-	signed1  rsp.ServerSigned1
+	signed1  es10.ServerSigned1
 	sig1     []byte // euiccSignature1
 	authCert []byte
-	smdp2    rsp.SmdpSigned2
+	smdp2    es10.SmdpSigned2
 	smdpSig2 []byte
 	pbCert   *x509.Certificate
 	otk      *ecdh.PrivateKey
-	meta     rsp.ProfileMetadata
+	meta     es10.ProfileMetadata
 }
 
 func (e *env) card(eid, mid string) *card {
@@ -215,12 +218,12 @@ func (e *env) card(eid, mid string) *card {
 
 func (c *card) info1() []byte {
 	id := rsp.SubjectKeyID(thePKI(c.t).CI.X509)
-	return rsp.EuiccInfo1{SVN: [3]byte{2, 2, 0}, CiPKIDVerify: [][]byte{id}, CiPKIDSign: [][]byte{id}}.Encode()
+	return es10.EuiccInfo1{SVN: [3]byte{2, 2, 0}, CiPKIDVerify: [][]byte{id}, CiPKIDSign: [][]byte{id}}.Encode()
 }
 
 func (c *card) initiate() (int, map[string]any, error) {
 	ch := bytes.Repeat([]byte{0xC1}, 16)
-	return c.e.post(FnInitiateAuthentication, map[string]string{"smdpAddress": c.e.srv.Address(),
+	return c.e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": c.e.srv.Address(),
 		"euiccChallenge": enc(ch), "euiccInfo1": enc(c.info1())})
 }
 
@@ -228,7 +231,7 @@ func (c *card) initiate() (int, map[string]any, error) {
 // eUICC does (SGP.22 §5.7.13) and keeps the session.
 func (c *card) authenticateServer(m map[string]any) error {
 	c.tx, _ = m["transactionId"].(string)
-	s1, err := rsp.DecodeServerSigned1(field(c.t, m, "serverSigned1"))
+	s1, err := es10.DecodeServerSigned1(field(c.t, m, "serverSigned1"))
 	if err != nil {
 		return err
 	}
@@ -244,10 +247,10 @@ func (c *card) authenticateServer(m map[string]any) error {
 	return rsp.Verify(pubOf(x), s1.Signed(), stripSig(c.t, field(c.t, m, "serverSignature1")))
 }
 
-func (c *card) authServerResponse(mutate func(*rsp.EuiccSigned1)) []byte {
-	s := rsp.EuiccSigned1{TransactionID: c.txBytes, ServerAddress: c.signed1.ServerAddress,
-		ServerChallenge: c.signed1.ServerChallenge, CtxParams1: rsp.CtxParams1{MatchingID: c.mid},
-		EuiccInfo2: rsp.EuiccInfo2{FreeNVM: 256 << 10}}
+func (c *card) authServerResponse(mutate func(*es10.EuiccSigned1)) []byte {
+	s := es10.EuiccSigned1{TransactionID: c.txBytes, ServerAddress: c.signed1.ServerAddress,
+		ServerChallenge: c.signed1.ServerChallenge, CtxParams1: es10.CtxParams1{MatchingID: c.mid},
+		EuiccInfo2: es10.EuiccInfo2{ExtCardResource: es10.ExtCardResource{FreeNVM: 256 << 10}}}
 	if mutate != nil {
 		mutate(&s)
 	}
@@ -256,17 +259,17 @@ func (c *card) authServerResponse(mutate func(*rsp.EuiccSigned1)) []byte {
 		c.t.Fatal(err)
 	}
 	c.sig1 = sig
-	return rsp.AuthenticateServerResponse{EuiccSigned1: s, EuiccSignature1: sig,
+	return es10.AuthenticateServerResponse{EuiccSigned1: s, EuiccSignature1: sig,
 		EuiccCertificate: c.cert.DER, EUMCertificate: c.eum.DER}.Encode()
 }
 
 func (c *card) authenticateClient(resp []byte) (int, map[string]any, error) {
-	return c.e.post(FnAuthenticateClient, map[string]string{"transactionId": c.tx, "authenticateServerResponse": enc(resp)})
+	return c.e.post(es9.FnAuthenticateClient, map[string]string{"transactionId": c.tx, "authenticateServerResponse": enc(resp)})
 }
 
 // prepareDownload checks smdpSigned2 as the eUICC does (SGP.22 §5.7.5).
 func (c *card) prepareDownload(m map[string]any) error {
-	meta, err := rsp.DecodeProfileMetadata(field(c.t, m, "profileMetadata"))
+	meta, err := es10.DecodeProfileMetadata(field(c.t, m, "profileMetadata"))
 	if err != nil {
 		return err
 	}
@@ -278,11 +281,11 @@ func (c *card) prepareDownload(m map[string]any) error {
 	}
 	c.pbCert = x
 	raw := field(c.t, m, "smdpSigned2")
-	if c.smdp2, err = rsp.DecodeSmdpSigned2(raw); err != nil {
+	if c.smdp2, err = es10.DecodeSmdpSigned2(raw); err != nil {
 		return err
 	}
 	c.smdpSig2 = stripSig(c.t, field(c.t, m, "smdpSignature2"))
-	if err := rsp.Verify(pubOf(x), rsp.SignedData2(raw, c.sig1), c.smdpSig2); err != nil {
+	if err := rsp.Verify(pubOf(x), es10.SignedData2(raw, c.sig1), c.smdpSig2); err != nil {
 		return err
 	}
 	if !bytes.Equal(c.smdp2.TransactionID, c.txBytes) {
@@ -296,8 +299,8 @@ func (c *card) prepareDownloadResponse(badSig bool) []byte {
 	if c.otk, err = rsp.NewOneTimeKey(); err != nil {
 		c.t.Fatal(err)
 	}
-	s2 := rsp.EuiccSigned2{TransactionID: c.txBytes, EuiccOtpk: c.otk.PublicKey().Bytes()}
-	data := append(s2.Encode(), tlv.New(rsp.TagSignature, c.smdpSig2).Bytes()...)
+	s2 := es10.EuiccSigned2{TransactionID: c.txBytes, EuiccOtpk: c.otk.PublicKey().Bytes()}
+	data := append(s2.Encode(), tlv.New(es10.TagSignature, c.smdpSig2).Bytes()...)
 	if badSig {
 		data = append(data, 0)
 	}
@@ -305,47 +308,47 @@ func (c *card) prepareDownloadResponse(badSig bool) []byte {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return rsp.PrepareDownloadResponse{EuiccSigned2: s2, EuiccSignature2: sig}.Encode()
+	return es10.PrepareDownloadResponse{EuiccSigned2: s2, EuiccSignature2: sig}.Encode()
 }
 
 func (c *card) getBPP(resp []byte) (int, map[string]any, error) {
-	return c.e.post(FnGetBoundProfilePackage, map[string]string{"transactionId": c.tx, "prepareDownloadResponse": enc(resp)})
+	return c.e.post(es9.FnGetBoundProfilePackage, map[string]string{"transactionId": c.tx, "prepareDownloadResponse": enc(resp)})
 }
 
 // load installs the package segment by segment as the ISD-R does.
-func (c *card) load(pkg []byte) (rsp.ProfileMetadata, error) {
-	segs, err := rsp.BPPSegments(pkg)
+func (c *card) load(pkg []byte) (saip.Profile, error) {
+	segs, err := es10.BPPSegments(pkg)
 	if err != nil {
-		return rsp.ProfileMetadata{}, err
+		return saip.Profile{}, err
 	}
-	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid})
+	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: 1 << 20})
 	for _, s := range segs {
 		if _, err := l.Load(s); err != nil {
-			return rsp.ProfileMetadata{}, err
+			return saip.Profile{}, err
 		}
 	}
 	if !l.Done() {
-		return rsp.ProfileMetadata{}, fmt.Errorf("package incomplete after %d segments", len(segs))
+		return saip.Profile{}, fmt.Errorf("package incomplete after %d segments", len(segs))
 	}
-	m, _ := l.Result()
-	return m, nil
+	_, p := l.Result()
+	return p.Profile, nil
 }
 
 func (c *card) installResult(seq int, ok bool) []byte {
-	d := rsp.ProfileInstallationResultData{TransactionID: c.txBytes, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 1},
-		Notification: rsp.NotificationMetadata{Seq: seq, Event: rsp.EventInstall, Address: testHost, ICCID: c.meta.ICCID}}
+	d := es10.ProfileInstallationResultData{TransactionID: c.txBytes, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 1},
+		Notification: es10.NotificationMetadata{Seq: seq, Event: es10.EventInstall, Address: testHost, ICCID: c.meta.ICCID}}
 	if !ok {
-		d.CommandID, d.ErrorReason = rsp.BPPCmdLoadProfileElements, rsp.ReasonSCP03tSecurityError
+		d.CommandID, d.ErrorReason = es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError
 	}
 	sig, err := rsp.Sign(c.cert.Key, d.Encode())
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return rsp.ProfileInstallationResult{Data: d, Signature: sig}.Encode()
+	return es10.ProfileInstallationResult{Data: d, Signature: sig}.Encode()
 }
 
 func (c *card) notify(pending []byte) (int, map[string]any, error) {
-	return c.e.post(FnHandleNotification, map[string]string{"pendingNotification": enc(pending)})
+	return c.e.post(es9.FnHandleNotification, map[string]string{"pendingNotification": enc(pending)})
 }
 
 // upToBPP runs initiateAuthentication, authenticateClient and checks both.
@@ -376,7 +379,7 @@ func mustOK(t *testing.T, fn string, code int, m map[string]any, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", fn, err)
 	}
-	if st, subj, reason := status(m); code != http.StatusOK || st != StatusSuccess {
+	if st, subj, reason := status(m); code != http.StatusOK || st != es9.StatusSuccess {
 		t.Fatalf("%s: HTTP %d %s %s/%s: %v", fn, code, st, subj, reason, m)
 	}
 }
@@ -387,7 +390,12 @@ func mustFail(t *testing.T, fn string, code int, m map[string]any, err error, wa
 		t.Fatalf("%s: %v", fn, err)
 	}
 	st, subj, rsn := status(m)
-	if code != wantHTTP || st != StatusFailed || subj != subject || rsn != reason {
+	if code != wantHTTP || st != es9.StatusFailed || subj != subject || rsn != reason {
 		t.Fatalf("%s: got HTTP %d %s %s/%s, want %d Failed %s/%s (%v)", fn, code, st, subj, rsn, wantHTTP, subject, reason, m)
 	}
 }
+
+// enc is base64 as the ES9+ JSON binding writes binary values; the tests
+// post raw JSON so that the SM-DP+ is checked against the wire format, not
+// against the es9 package's own encoder.
+func enc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,10 +1,6 @@
 package smdp
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,46 +8,8 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
-
-// ES9+ wire constants (SGP.22 §6.1, §6.5), from the shared rsp package.
-const (
-	PathPrefix      = rsp.ES9PathPrefix
-	AdminProtocol   = rsp.AdminProtocol
-	ContentType     = rsp.ES9ContentType
-	MaxBody         = 1 << 20 // larger request bodies are refused
-	StatusSuccess   = rsp.StatusSuccess
-	StatusFailed    = rsp.StatusFailed
-	headerAdminProt = rsp.AdminProtocolHeader
-)
-
-// ES9+ function names.
-const (
-	FnInitiateAuthentication = rsp.FnInitiateAuthentication
-	FnAuthenticateClient     = rsp.FnAuthenticateClient
-	FnGetBoundProfilePackage = rsp.FnGetBoundProfilePackage
-	FnHandleNotification     = rsp.FnHandleNotification
-	FnCancelSession          = rsp.FnCancelSession
-)
-
-// StatusCodeData is header.functionExecutionStatus.statusCodeData.
-type StatusCodeData struct {
-	SubjectCode string `json:"subjectCode"`
-	ReasonCode  string `json:"reasonCode"`
-	Message     string `json:"message,omitempty"`
-}
-
-// FunctionExecutionStatus is header.functionExecutionStatus.
-type FunctionExecutionStatus struct {
-	Status         string          `json:"status"`
-	StatusCodeData *StatusCodeData `json:"statusCodeData,omitempty"`
-}
-
-// ResponseHeader is the header every ES9+ response carries.
-type ResponseHeader struct {
-	FunctionExecutionStatus FunctionExecutionStatus `json:"functionExecutionStatus"`
-}
 
 // es9Error is a function failure with its SGP.22 subject and reason codes
 // (SGP.22 §5.6 per function; generic format errors as in §6.5).
@@ -97,16 +55,19 @@ var errNoContent = errors.New("no content") // handleNotification answers 204
 // serveHTTP routes /gsma/rsp2/es9plus/<function> and wraps every answer in
 // the ES9+ envelope; nothing a client sends can panic it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	fn := strings.TrimPrefix(r.URL.Path, PathPrefix)
-	proto := r.Header.Get(headerAdminProt)
+	fn := strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
+	// Date is the virtual clock's (RFC 9110 §6.6.1): the rig's time, so a
+	// run's traffic is the same whatever the wall clock says.
+	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
+	proto := r.Header.Get(es9.AdminProtocolHeader)
 	if proto != "" {
-		w.Header().Set(headerAdminProt, proto)
+		w.Header().Set(es9.AdminProtocolHeader, proto)
 	} else {
-		w.Header().Set(headerAdminProt, AdminProtocol)
+		w.Header().Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	}
 	h, known := s.handlers()[fn]
 	switch {
-	case !strings.HasPrefix(r.URL.Path, PathPrefix) || !known:
+	case !strings.HasPrefix(r.URL.Path, es9.PathPrefix) || !known:
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnknown, msg: "unknown function " + r.URL.Path, http: http.StatusNotFound})
 		return
 	case r.Method != http.MethodPost:
@@ -120,13 +81,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto, http: http.StatusBadRequest})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, es9.MaxBody+1))
 	if err != nil {
 		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: %v", err))
 		return
 	}
-	if len(body) > MaxBody {
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "body larger than %d bytes", MaxBody))
+	if len(body) > es9.MaxBody {
+		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "body larger than %d bytes", es9.MaxBody))
 		return
 	}
 	out, err := h(w, body)
@@ -147,15 +108,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, out)
 }
 
-type handler func(w http.ResponseWriter, body []byte) (map[string]any, error)
+type handler func(w http.ResponseWriter, body []byte) (es9.Message, error)
 
 func (s *Server) handlers() map[string]handler {
 	return map[string]handler{
-		FnInitiateAuthentication: s.initiateAuthentication,
-		FnAuthenticateClient:     s.authenticateClient,
-		FnGetBoundProfilePackage: s.getBoundProfilePackage,
-		FnHandleNotification:     s.handleNotification,
-		FnCancelSession:          s.cancelSession,
+		es9.FnInitiateAuthentication: s.initiateAuthentication,
+		es9.FnAuthenticateClient:     s.authenticateClient,
+		es9.FnGetBoundProfilePackage: s.getBoundProfilePackage,
+		es9.FnHandleNotification:     s.handleNotification,
+		es9.FnCancelSession:          s.cancelSession,
 	}
 }
 
@@ -165,60 +126,30 @@ func (s *Server) writeErr(w http.ResponseWriter, fn string, e *es9Error) {
 	if code == 0 {
 		code = http.StatusOK // SGP.22 §6.5: function errors travel in a 200 answer
 	}
-	s.writeJSON(w, code, map[string]any{"header": ResponseHeader{FunctionExecutionStatus{
-		Status: StatusFailed, StatusCodeData: &StatusCodeData{SubjectCode: e.subject, ReasonCode: e.reason, Message: e.msg},
-	}}})
+	s.writeJSON(w, code, es9.HeaderOnly{Header: es9.Failure(e.subject, e.reason, e.msg)})
 }
 
-func (s *Server) writeJSON(w http.ResponseWriter, code int, body map[string]any) {
-	if _, ok := body["header"]; !ok {
-		body["header"] = ResponseHeader{FunctionExecutionStatus{Status: StatusSuccess}}
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		code, b = http.StatusInternalServerError, []byte(`{"header":{"functionExecutionStatus":{"status":"Failed"}}}`)
-	}
-	w.Header().Set("Content-Type", ContentType)
+func (s *Server) writeJSON(w http.ResponseWriter, code int, body es9.Message) {
+	w.Header().Set("Content-Type", es9.ContentType)
 	w.WriteHeader(code)
-	_, _ = w.Write(b)
+	_, _ = w.Write(es9.Encode(body))
 }
 
-// decodeJSON reads one JSON object into v; trailing data is an error.
-func decodeJSON(body []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(body))
-	if err := d.Decode(v); err != nil {
-		return fail(subjFunction, reasonInvalidFormat, "malformed JSON: %v", err)
+// decode reads a request body with es9's strict decoder and turns its
+// complaints into SGP.22 codes: a missing field 2.2, a malformed one 2.1,
+// under the transactionId's own subject when it is the transactionId.
+func decode(body []byte, m es9.Message) error {
+	err := es9.Decode(body, m)
+	var fe *es9.FieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe) && fe.Missing:
+		return fail(subjFunction, reasonMissing, "%v", fe)
+	case errors.As(err, &fe) && fe.Field == "transactionId":
+		return fail(subjTransactionID, reasonInvalidFormat, "%v", fe)
 	}
-	if d.More() {
-		return fail(subjFunction, reasonInvalidFormat, "malformed JSON: trailing data")
-	}
-	return nil
+	return fail(subjFunction, reasonInvalidFormat, "%v", err)
 }
 
-// b64 decodes a mandatory base64 field (standard alphabet, padded).
-func b64(name, v string) ([]byte, error) {
-	if v == "" {
-		return nil, fail(subjFunction, reasonMissing, "missing %s", name)
-	}
-	b, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "%s: bad base64", name)
-	}
-	return b, nil
-}
-
-// txid decodes a mandatory hex transactionId (1..16 bytes).
-func txid(v string) ([]byte, error) {
-	if v == "" {
-		return nil, fail(subjFunction, reasonMissing, "missing transactionId")
-	}
-	b, err := hex.DecodeString(v)
-	if err != nil || len(b) == 0 || len(b) > 16 {
-		return nil, fail(subjTransactionID, reasonInvalidFormat, "transactionId is not 1..16 bytes of hex")
-	}
-	return b, nil
-}
-
-func enc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-func hexID(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
+func hexID(b []byte) string { return es9.TransactionID(b).String() }

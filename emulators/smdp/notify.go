@@ -7,26 +7,20 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
-
-type handleNotificationRequest struct {
-	PendingNotification string `json:"pendingNotification"`
-}
 
 // handleNotification (SGP.22 §5.6.4): an install result (BF37, signed
 // euiccSignPIR, verified with the key learnt in authenticateClient, so a
 // notification re-sent after a restart is still accepted) or another signed
 // notification (30, carrying its own certificate chain). Answers 204.
-func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (map[string]any, error) {
-	var req handleNotificationRequest
-	if err := decodeJSON(body, &req); err != nil {
+func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+	var req es9.HandleNotificationRequest
+	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	raw, err := b64("pendingNotification", req.PendingNotification)
-	if err != nil {
-		return nil, err
-	}
-	n, err := rsp.DecodePendingNotification(raw)
+	n, err := es10.DecodePendingNotification(req.PendingNotification)
 	if err != nil {
 		return nil, fail(subjFunction, reasonInvalidFormat, "pendingNotification: %v", err)
 	}
@@ -78,7 +72,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (map[str
 // successful one makes it installed; a failed one puts it in error (the
 // profile was not installed; a retry goes through a new order). The
 // transaction stays open for the LPA's cancelSession.
-func (s *Server) installed(d rsp.ProfileInstallationResultData) {
+func (s *Server) installed(d es10.ProfileInstallationResultData) {
 	if t := s.tx[hexID(d.TransactionID)]; t != nil && t.order != nil {
 		if t.order.state == "downloaded" {
 			t.order.state = map[bool]string{true: "installed", false: "error"}[d.OK]
@@ -92,11 +86,6 @@ func (s *Server) installed(d rsp.ProfileInstallationResultData) {
 	}
 }
 
-type cancelSessionRequest struct {
-	TransactionID         string `json:"transactionId"`
-	CancelSessionResponse string `json:"cancelSessionResponse"`
-}
-
 // cancelSession (SGP.22 §5.6.5): the card's signed cancel ends the session.
 // Before authenticateClient the SM-DP+ does not know the eUICC key yet, so
 // the signature is checked only when it does. The order then depends on
@@ -104,20 +93,13 @@ type cancelSessionRequest struct {
 // a later download; any other reason (end user rejection, PPR not allowed,
 // metadata mismatch, loadBppExecutionError after a refused package,
 // undefined) puts it in error. An order already installed stays so.
-func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (map[string]any, error) {
-	var req cancelSessionRequest
-	if err := decodeJSON(body, &req); err != nil {
+func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message, error) {
+	var req es9.CancelSessionRequest
+	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	id, err := txid(req.TransactionID)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := b64("cancelSessionResponse", req.CancelSessionResponse)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := rsp.DecodeCancelSessionResponse(raw)
+	id := req.TransactionID
+	resp, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
 	if err != nil {
 		return nil, fail(subjFunction, reasonInvalidFormat, "cancelSessionResponse: %v", err)
 	}
@@ -146,7 +128,7 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (map[string]a
 	if o := t.order; o != nil {
 		if o.state == "downloaded" || o.state == "released" {
 			switch reason {
-			case rsp.CancelPostponed, rsp.CancelTimeout:
+			case es10.CancelPostponed, es10.CancelTimeout:
 				o.state = "released"
 			default:
 				o.state = "error"
@@ -155,5 +137,5 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (map[string]a
 		state = o.state
 	}
 	s.emit(KindSessionCancelled, eventlog.F{"operator": s.cfg.Operator, "reason": reason, "order": state})
-	return map[string]any{}, nil
+	return es9.HeaderOnly{Header: es9.Success()}, nil
 }

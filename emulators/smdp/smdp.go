@@ -5,14 +5,9 @@
 // /gsma/rsp2/es9plus/<function>, plus the order interface the platform uses
 // to forward a download (in place of ES2+ DownloadOrder/ConfirmOrder).
 //
-// JSON values follow SGP.22 §6.5.2: transactionId is upper-case hex; every
-// binary value is base64 of the complete BER-TLV as the eUICC produces or
-// consumes it — serverSigned1 and smdpSigned2 the 30 SEQUENCE,
-// serverSignature1 and smdpSignature2 the 5F37 TLV, euiccCiPKIdToBeUsed the
-// 04 TLV, certificates their DER, euiccInfo1 BF20, authenticateServerResponse
-// BF38, profileMetadata BF25, prepareDownloadResponse BF21,
-// boundProfilePackage BF36, pendingNotification BF37 or the
-// OtherSignedNotification 30, cancelSessionResponse BF41.
+// The bodies are package es9's, the structures inside them package es10's,
+// and the profile it delivers is a TCA profile package (package saip) built
+// for each download.
 //
 // Every answer carries header.functionExecutionStatus. Bad input of any kind
 // is answered with status Failed and SGP.22 subject/reason codes (HTTP 200,
@@ -35,13 +30,8 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/ident"
 )
-
-// Profile is what an order delivers.
-type Profile struct {
-	ICCID, IMSI, Operator, Name string
-	Size                        int // bytes of card memory the profile needs
-}
 
 // Config configures one SM-DP+.
 type Config struct {
@@ -121,8 +111,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.NewProfile == nil {
 		op := cfg.Operator
 		cfg.NewProfile = func(seq int) Profile {
-			return Profile{ICCID: fmt.Sprintf("89330199%011d", seq), IMSI: fmt.Sprintf("20810%010d", seq),
-				Operator: op, Name: op + " " + strconv.Itoa(seq), Size: 32 * 1024}
+			iccid, _ := ident.MakeICCID(fmt.Sprintf("8933019%012d", seq))
+			return Profile{ICCID: iccid, IMSI: fmt.Sprintf("20810%010d", seq), Operator: op, Name: op + " " + strconv.Itoa(seq)}
 		}
 	}
 	return &Server{

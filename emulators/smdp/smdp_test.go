@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 func kinds(e *env) string {
@@ -43,7 +45,7 @@ func TestFullDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ICCID != c.meta.ICCID || got.IMSI != c.meta.IMSI {
+	if got.ICCID != c.meta.ICCID || got.IMSI[:5] != c.meta.HomePLMN() || got.ProfileType != c.meta.ProfileName {
 		t.Fatalf("installed %+v, announced %+v", got, c.meta)
 	}
 	// Another card's one-time key cannot open the package.
@@ -141,7 +143,7 @@ func TestFaults(t *testing.T) {
 			mustOK(t, "getBoundProfilePackage", code, m, err)
 			_, err = c.load(field(t, m, "boundProfilePackage"))
 			var be *rsp.BPPError
-			if !errors.As(err, &be) || be.Reason != rsp.ReasonSCP03tSecurityError {
+			if !errors.As(err, &be) || be.Reason != es10.ReasonSCP03tSecurityError {
 				t.Fatalf("tampered package: %v", err)
 			}
 		}},
@@ -206,14 +208,14 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			return c.authServerResponse(nil)
 		}, subjEUICC, reasonVerifyFailed},
 		{"serverChallenge not echoed", testEID, same, func(c *card) []byte {
-			return c.authServerResponse(func(s *rsp.EuiccSigned1) { s.ServerChallenge = make([]byte, 16) })
+			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.ServerChallenge = make([]byte, 16) })
 		}, subjEUICC, reasonVerifyFailed},
 		{"transactionId not echoed", testEID, same, func(c *card) []byte {
-			return c.authServerResponse(func(s *rsp.EuiccSigned1) { s.TransactionID = []byte{1, 2, 3} })
+			return c.authServerResponse(func(s *es10.EuiccSigned1) { s.TransactionID = []byte{1, 2, 3} })
 		}, subjTransactionID, reasonUnknown},
 		{"unknown matching ID", testEID, func(string) string { return "NOPE" }, func(c *card) []byte { return c.authServerResponse(nil) }, subjMatchingID, reasonRefused},
 		{"eUICC error answer", testEID, same, func(c *card) []byte {
-			return rsp.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: rsp.AuthErrInvalidSignature}.Encode()
+			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
 		}, subjEUICC, reasonRefused},
 		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
 	}
@@ -229,7 +231,7 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			}
 			code, m, err = c.authenticateClient(tc.resp(c))
 			mustFail(t, tc.name, code, m, err, 200, tc.subject, tc.reason)
-			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != FnAuthenticateClient {
+			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != es9.FnAuthenticateClient {
 				t.Fatalf("es9_error events %v", ev)
 			}
 			if tc.subject != subjFunction {
@@ -289,7 +291,7 @@ func TestBPPChecks(t *testing.T) {
 		_, mid, _ := e.srv.Order(testEID)
 		c := e.card(testEID, mid)
 		c.upToBPP()
-		resp := rsp.PrepareDownloadResponse{TransactionID: c.txBytes, ErrorCode: rsp.DlErrInvalidSignature}.Encode()
+		resp := es10.PrepareDownloadResponse{TransactionID: c.txBytes, ErrorCode: es10.DlErrInvalidSignature}.Encode()
 		code, m, err := c.getBPP(resp)
 		mustFail(t, "getBoundProfilePackage", code, m, err, 200, subjEUICC, reasonRefused)
 	})
@@ -313,9 +315,9 @@ func TestNotificationChecks(t *testing.T) {
 		t.Fatalf("failed-install notification: %d %v", code, err)
 	}
 	// An enable notification carries its own certificate chain.
-	md := rsp.NotificationMetadata{Seq: 3, Event: rsp.EventEnable, Address: testHost, ICCID: c.meta.ICCID}
+	md := es10.NotificationMetadata{Seq: 3, Event: es10.EventEnable, Address: testHost, ICCID: c.meta.ICCID}
 	sig, _ := rsp.Sign(c.cert.Key, md.Encode())
-	other := rsp.OtherSignedNotification{Metadata: md, Signature: sig, EuiccCertificate: c.cert.DER, EUMCertificate: c.eum.DER}
+	other := es10.OtherSignedNotification{Metadata: md, Signature: sig, EuiccCertificate: c.cert.DER, EUMCertificate: c.eum.DER}
 	if code, _, err := c.notify(other.Encode()); err != nil || code != http.StatusNoContent {
 		t.Fatalf("enable notification: %d %v", code, err)
 	}
@@ -333,10 +335,10 @@ func TestCancelSession(t *testing.T) {
 	_, mid, _ := e.srv.Order(testEID)
 	c := e.card(testEID, mid)
 	c.upToBPP()
-	cancel := func(r rsp.CancelSessionResponse) (int, map[string]any, error) {
-		return e.post(FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+	cancel := func(r es10.CancelSessionResponse) (int, map[string]any, error) {
+		return e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
 	}
-	r := rsp.CancelSessionResponse{TransactionID: c.txBytes, Reason: rsp.CancelPostponed}
+	r := es10.CancelSessionResponse{TransactionID: c.txBytes, Reason: es10.CancelPostponed}
 	r.Signature, _ = rsp.Sign(thePKI(t).EUICC[farEID].Key, r.SignedPart())
 	code, m, err := cancel(r)
 	mustFail(t, "cancel with a foreign signature", code, m, err, 200, subjEUICC, reasonVerifyFailed)
@@ -388,6 +390,25 @@ func TestNewChecksConfig(t *testing.T) {
 	}
 }
 
+// The Date header is the virtual clock's, in the IMF-fixdate of RFC 9110
+// §5.6.7, on success and on failure alike.
+func TestDateHeaderIsSimulated(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Add(36*time.Hour + 7*time.Second)
+	for _, body := range []string{`{}`, `{"smdpAddress":"` + testHost + `"}`} {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader(body))
+		req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Date"); got != "Fri, 02 Jan 2026 12:00:07 GMT" {
+			t.Errorf("Date %q", got)
+		}
+	}
+}
+
 // SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install
 // result is taken (204, logged with ok false) and puts the order in error;
 // the card's cancelSession with loadBppExecutionError then closes the
@@ -401,11 +422,11 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 		order     string
 		downloads bool // the matching ID can be downloaded again
 	}{
-		{"refused package, loadBppExecutionError", true, rsp.CancelLoadBppExecution, "error", false},
-		{"postponed", false, rsp.CancelPostponed, "released", true},
-		{"timeout", false, rsp.CancelTimeout, "released", true},
-		{"end user rejection", false, rsp.CancelEndUserRejection, "error", false},
-		{"undefined", false, rsp.CancelUndefinedReason, "error", false},
+		{"refused package, loadBppExecutionError", true, es10.CancelLoadBppExecution, "error", false},
+		{"postponed", false, es10.CancelPostponed, "released", true},
+		{"timeout", false, es10.CancelTimeout, "released", true},
+		{"end user rejection", false, es10.CancelEndUserRejection, "error", false},
+		{"undefined", false, es10.CancelUndefinedReason, "error", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -423,9 +444,9 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 					t.Fatalf("notification_received %v", evs)
 				}
 			}
-			r := rsp.CancelSessionResponse{TransactionID: c.txBytes, Reason: tc.reason}
+			r := es10.CancelSessionResponse{TransactionID: c.txBytes, Reason: tc.reason}
 			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
-			code, m, err = e.post(FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+			code, m, err = e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
 			mustOK(t, "cancelSession", code, m, err)
 			evs := e.log.Kind(KindSessionCancelled)
 			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // step is where a download session stands (SGP.22 §3.1.3 order of calls).

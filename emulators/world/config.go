@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Operator is a mobile network operator.

@@ -16,14 +16,15 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
-const testEID = "89049032000001000000000000000123"
+const testEID = "89049032000001000000000000000171"
 
 var (
 	listReq = `{"eid":"` + testEID + `","iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801",` +
 		`"tac":"3a9b","cell_id":"0000c33d","signal":[{"plmn":"20810","rsrp":-101}]}`
-	attachOK  = `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}`
+	attachOK  = `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810"}`
 	badNotify = `{"eid":"123","kind":"attach-success"}`
 	bigNotify = `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"89860000000000000019"` + strings.Repeat(" ", 4000) + `}`
 )
@@ -119,10 +120,10 @@ func scenario(t *testing.T, mode Mode, dir string, serverAddr string, clientPort
 		return clientPorts[i]
 	}
 	bodies := []struct{ path, body string }{
-		{platform.PathPreferredList, listReq},
-		{platform.PathNotifications, badNotify},
-		{platform.PathNotifications, bigNotify},
-		{platform.PathNotifications, attachOK},
+		{platformapi.PathPreferredList, listReq},
+		{platformapi.PathNotifications, badNotify},
+		{platformapi.PathNotifications, bigNotify},
+		{platformapi.PathNotifications, attachOK},
 	}
 	for i, b := range bodies {
 		send(t, p.Addr().String(), port(i), b.path, b.body)
@@ -153,7 +154,7 @@ func checkMessages(t *testing.T, path string, wantTimes bool) {
 		t.Fatalf("%d messages, want 4: %+v", len(msgs), msgs)
 	}
 	rsrp := -101
-	wantList := &platform.ListResponse{ListID: "1", Country: "FR", OrderBy: "tariff", Operators: []platform.ListedOperator{
+	wantList := &platformapi.ListResponse{ListID: "1", Country: "FR", OrderBy: "tariff", Operators: []platformapi.ListedOperator{
 		{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: &rsrp},
 		{ID: "orange-fr", PLMN: "20801", Tariff: 0.8},
 	}}
@@ -165,10 +166,10 @@ func checkMessages(t *testing.T, path string, wantTimes bool) {
 	if m := msgs[1]; m.Kind != KindNotification || m.Status != 400 || m.Notification != nil || !strings.Contains(m.Error, "eid:") {
 		t.Errorf("message 2 (rejected): %+v", m)
 	}
-	if m := msgs[2]; m.Kind != KindNotification || m.Status != 200 || m.Notification == nil || m.Notification.Kind != platform.KindListExhausted {
+	if m := msgs[2]; m.Kind != KindNotification || m.Status != 200 || m.Notification == nil || m.Notification.Kind != platformapi.KindListExhausted {
 		t.Errorf("message 3 (multi-segment): %+v", m)
 	}
-	want := platform.Notification{EID: testEID, Kind: "attach-success", ICCID: "89331000000000000027", Operator: "sfr", PLMN: "20810"}
+	want := platformapi.Notification{EID: testEID, Kind: "attach-success", ICCID: "89331000000000000029", Operator: "sfr", PLMN: "20810"}
 	if m := msgs[3]; m.Status != 200 || m.Notification == nil || *m.Notification != want || m.Ack == nil || !m.Ack.Ack || m.Ack.ID != "2" {
 		t.Errorf("message 4: %+v %+v", m, m.Notification)
 	}

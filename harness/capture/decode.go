@@ -40,6 +40,10 @@ type Exchange struct {
 	RequestBody  []byte
 	Status       int
 	ResponseBody []byte
+	// Cut reports an answer the connection's reset cut short (a power cut
+	// mid-response, say): the client never got it, so Status is 0 and
+	// ResponseBody empty, as for a request left unanswered.
+	Cut bool
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
@@ -216,11 +220,22 @@ type stream struct {
 	client, server string
 	swapped        bool
 	c2s, s2c       half
+	reset          bool // an RST was seen in either direction
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	*start = true // also take connections whose handshake was not captured
+	if tcp.RST {
+		s.reset = true
+	}
 	return true
+}
+
+// cutByReset reports a response that ends early on a connection that was
+// reset: the traffic itself was cut, which is not a capture defect. Without
+// a reset a short response is one (packets the capture missed).
+func (s *stream) cutByReset(err error) bool {
+	return s.reset && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
@@ -300,10 +315,18 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		resp, err := http.ReadResponse(br, reqs[i])
 		if err != nil {
+			if s.cutByReset(err) {
+				out[i].Cut = true
+				break
+			}
 			return nil, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		body, err := readBody(resp.Body)
 		if err != nil {
+			if s.cutByReset(err) {
+				out[i].Cut = true
+				break
+			}
 			return nil, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 {

@@ -9,12 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
-
-// ES9PathPrefix is the SGP.22 §6.5 ES9+ route prefix; the function name
-// follows it.
-const ES9PathPrefix = rsp.ES9PathPrefix
 
 // KindES9 marks a Message holding an ES9+ exchange.
 const KindES9 = "es9"
@@ -30,9 +26,14 @@ type ES9Message struct {
 	// authenticateClient, getBoundProfilePackage, handleNotification,
 	// cancelSession.
 	Function string
-	Request  map[string]any // nil if the body was empty or not JSON
-	Response map[string]any // nil for 204 (handleNotification) or non-JSON
-	Status   int            // HTTP status; 0 if the capture has no answer
+	// Request and Response are the function's typed bodies (package es9:
+	// *es9.InitiateAuthenticationRequest, …), decoded with the same strict
+	// decoder the SM-DP+ uses; nil when a body is absent (handleNotification
+	// answers 204) or did not decode (see Error). A failed function's
+	// answer is an *es9.HeaderOnly.
+	Request  es9.Message
+	Response es9.Message
+	Status   int // HTTP status; 0 if the capture has no answer
 	// ExecutionStatus is header.functionExecutionStatus.status
 	// ("Executed-Success", "Failed", …); empty when the answer had no body.
 	ExecutionStatus string
@@ -48,31 +49,68 @@ type ES9Message struct {
 func DecodeES9(e Exchange) ES9Message {
 	m := ES9Message{
 		Time: e.Time, Client: e.Client, Server: hostOnly(e.Host),
-		Function: strings.TrimPrefix(e.Path, ES9PathPrefix), Status: e.Status,
+		Function: strings.TrimPrefix(e.Path, es9.PathPrefix), Status: e.Status,
 	}
 	var errs []string
 	if len(bytes.TrimSpace(e.RequestBody)) > 0 {
-		if err := json.Unmarshal(e.RequestBody, &m.Request); err != nil {
+		req := es9.NewRequest(m.Function)
+		switch err := decodeInto(e.RequestBody, req); {
+		case req == nil:
+			errs = append(errs, "request: unknown function "+m.Function)
+		case err != nil:
 			errs = append(errs, fmt.Sprintf("request: %v", err))
+		default:
+			m.Request = req
 		}
+	}
+	if e.Cut {
+		errs = append(errs, "response: cut short by a connection reset")
 	}
 	if len(bytes.TrimSpace(e.ResponseBody)) > 0 {
-		if err := json.Unmarshal(e.ResponseBody, &m.Response); err != nil {
+		var hdr es9.HeaderOnly
+		resp := es9.NewResponse(m.Function)
+		// Decode the header first: a failed function answers with the
+		// header alone, whatever the function.
+		if err := decodeHeader(e.ResponseBody, &hdr); err != nil {
 			errs = append(errs, fmt.Sprintf("response: %v", err))
-		}
-	}
-	if h, ok := m.Response["header"].(map[string]any); ok {
-		if fes, ok := h["functionExecutionStatus"].(map[string]any); ok {
-			m.ExecutionStatus, _ = fes["status"].(string)
-			if sc, ok := fes["statusCodeData"].(map[string]any); ok {
-				m.SubjectCode, _ = sc["subjectCode"].(string)
-				m.ReasonCode, _ = sc["reasonCode"].(string)
-				m.StatusMessage, _ = sc["message"].(string)
+		} else {
+			st := hdr.Header.FunctionExecutionStatus
+			m.ExecutionStatus = st.Status
+			if d := st.StatusCodeData; d != nil {
+				m.SubjectCode, m.ReasonCode, m.StatusMessage = d.SubjectCode, d.ReasonCode, d.Message
+			}
+			if !hdr.Header.Succeeded() || resp == nil {
+				resp = &hdr
+			}
+			if err := decodeInto(e.ResponseBody, resp); err != nil {
+				errs = append(errs, fmt.Sprintf("response: %v", err))
+			} else {
+				m.Response = resp
 			}
 		}
 	}
 	m.Error = strings.Join(errs, "; ")
 	return m
+}
+
+func decodeInto(b []byte, m es9.Message) error {
+	if m == nil {
+		return nil
+	}
+	return es9.Decode(b, m)
+}
+
+// decodeHeader reads only the header of an answer (other fields are the
+// function's own and are checked by decodeInto).
+func decodeHeader(b []byte, h *es9.HeaderOnly) error {
+	var raw struct {
+		Header es9.ResponseHeader `json:"header"`
+	}
+	if err := jsonUnmarshal(b, &raw); err != nil {
+		return err
+	}
+	h.Header = raw.Header
+	return h.Validate()
 }
 
 func hostOnly(h string) string {
@@ -96,7 +134,7 @@ func DecodeAll(path string) ([]Message, error) {
 func DecodeExchanges(ex []Exchange) ([]Message, error) {
 	out := make([]Message, 0, len(ex))
 	for i, e := range ex {
-		if strings.HasPrefix(e.Path, ES9PathPrefix) {
+		if strings.HasPrefix(e.Path, es9.PathPrefix) {
 			m := DecodeES9(e)
 			out = append(out, Message{Time: e.Time, Kind: KindES9, Status: e.Status, Client: e.Client, ES9: &m, Error: m.Error})
 			continue
@@ -109,4 +147,11 @@ func DecodeExchanges(ex []Exchange) ([]Message, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out, nil
+}
+
+func jsonUnmarshal(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%v: %w", err, es9.ErrJSON)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -35,7 +36,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 	tp := newTap(clock.NewVirtual(clock.Epoch), write)
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
-		body := `{"eid":"89049032000001000000000000000123","kind":"list-exhausted"}`
+		body := `{"eid":"89049032000001000000000000000171","kind":"list-exhausted"}`
 		f.data(true, []byte("POST /v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\n\r\n"+body))
 		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n{\"ack\":true,\"id\":\"1\"}\n"))
@@ -100,4 +101,119 @@ func FuzzReadHTTP(f *testing.F) {
 			return
 		}
 	})
+}
+
+// A connection reset while the server answers (a power cut mid-response)
+// leaves a response cut short: the exchange is kept with Cut set and no
+// answer, not reported as a broken capture. The same short response
+// without a reset is a capture that missed packets, and an error.
+func TestResponseCutByReset(t *testing.T) {
+	build := func(reset bool) []byte {
+		var buf bytes.Buffer
+		w, err := newNgWriter(&buf, "tap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+		ip := net.IPv4(127, 0, 0, 1)
+		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8443})
+		body := `{"transactionId":"01","prepareDownloadResponse":"vyEA"}`
+		f.data(true, []byte("POST /gsma/rsp2/es9plus/getBoundProfilePackage HTTP/1.1\r\nHost: smdp.sfr.test\r\nContent-Length: "+
+			strconv.Itoa(len(body))+"\r\n\r\n"+body))
+		// 4096 bytes announced, 30 sent.
+		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n{\"header\":{\"functionExecution"))
+		if reset {
+			f.reset(true)
+		} else {
+			f.close()
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	ex, err := readHTTP(bytes.NewReader(build(true)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex) != 1 || !ex[0].Cut || ex[0].Status != 0 || ex[0].ResponseBody != nil {
+		t.Fatalf("exchanges %+v", ex)
+	}
+	msgs, err := DecodeExchanges(ex)
+	if err != nil || len(msgs) != 1 || msgs[0].ES9 == nil || msgs[0].ES9.Request == nil || msgs[0].ES9.Response != nil ||
+		!strings.Contains(msgs[0].Error, "cut short") {
+		t.Fatalf("messages %v %+v", err, msgs)
+	}
+	if _, err := readHTTP(bytes.NewReader(build(false)), nil); err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
+		t.Fatalf("short response without a reset: %v", err)
+	}
+}
+
+// A client that resets the connection (SO_LINGER 0, as a device losing
+// power) shows in the tap's file as an RST from the client, after which
+// nothing more of the connection is recorded.
+func TestTapRecordsReset(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := newNgWriter(&buf, "tap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	l := &tapListener{Listener: ln, tap: tp}
+	cl, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Write([]byte("GET / HTTP/1.1\r\nHost: p\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.(*net.TCPConn).SetLinger(0); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	// The server sees the reset on a read or, at the latest, a write.
+	var ioErr error
+	for i := 0; i < 100 && ioErr == nil; i++ {
+		if _, ioErr = sc.Read(make([]byte, 512)); ioErr == nil {
+			_, ioErr = sc.Write(bytes.Repeat([]byte("x"), 4096))
+		}
+	}
+	if !isReset(ioErr) {
+		t.Fatalf("server error %v, want a reset", ioErr)
+	}
+	sc.Close()
+	tp.finish()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := openSource(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for {
+		data, _, err := src.ReadPacketData()
+		if err != nil {
+			break
+		}
+		tcp, _ := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default).Layer(layers.LayerTypeTCP).(*layers.TCP)
+		switch {
+		case tcp.RST:
+			flags = append(flags, "RST")
+		case tcp.FIN:
+			flags = append(flags, "FIN")
+		}
+	}
+	if len(flags) != 1 || flags[0] != "RST" {
+		t.Fatalf("connection ends with %v, want one RST and no FIN", flags)
+	}
 }

@@ -1,12 +1,11 @@
 package capture
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Message kinds.
@@ -25,12 +24,12 @@ type Message struct {
 	Kind         string
 	Status       int
 	Client       string
-	ListRequest  *platform.ListRequest
-	ListResponse *platform.ListResponse
-	Notification *platform.Notification
-	Ack          *platform.NotificationAck
-	Download     *platform.DownloadRequest
-	DownloadResp *platform.DownloadResponse
+	ListRequest  *platformapi.ListRequest
+	ListResponse *platformapi.ListResponse
+	Notification *platformapi.Notification
+	Ack          *platformapi.NotificationAck
+	Download     *platformapi.DownloadRequest
+	DownloadResp *platformapi.DownloadResponse
 	ES9          *ES9Message // Kind "es9" (DecodeAll)
 	Error        string      // platform's {"error"} reason on a 4xx/5xx answer; ES9+ decode problems
 }
@@ -54,50 +53,49 @@ func decodePlatform(e Exchange) (Message, error) {
 	m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client}
 	ok := e.Status == http.StatusOK
 	if e.Status >= 400 {
-		var er platform.ErrorResponse
-		if json.Unmarshal(e.ResponseBody, &er) == nil {
+		if er, err := platformapi.DecodeErrorResponse(e.ResponseBody); err == nil {
 			m.Error = er.Error
 		}
 	}
 	var err error
 	switch {
-	case e.Method == http.MethodPost && e.Path == platform.PathPreferredList:
+	case e.Method == http.MethodPost && e.Path == platformapi.PathPreferredList:
 		m.Kind = KindPreferredList
-		if req, rerr := platform.DecodeListRequest(e.RequestBody); rerr == nil {
+		if req, rerr := platformapi.DecodeListRequest(e.RequestBody); rerr == nil {
 			m.ListRequest = &req
 		} else if ok {
 			err = fmt.Errorf("request: %w", rerr)
 		}
 		if ok && err == nil {
-			resp, rerr := platform.DecodeListResponse(e.ResponseBody)
+			resp, rerr := platformapi.DecodeListResponse(e.ResponseBody)
 			if rerr != nil {
 				err = fmt.Errorf("response: %w", rerr)
 			}
 			m.ListResponse = &resp
 		}
-	case e.Method == http.MethodPost && e.Path == platform.PathNotifications:
+	case e.Method == http.MethodPost && e.Path == platformapi.PathNotifications:
 		m.Kind = KindNotification
-		if n, rerr := platform.DecodeNotification(e.RequestBody); rerr == nil {
+		if n, rerr := platformapi.DecodeNotification(e.RequestBody); rerr == nil {
 			m.Notification = &n
 		} else if ok {
 			err = fmt.Errorf("request: %w", rerr)
 		}
 		if ok && err == nil {
-			var ack platform.NotificationAck
-			if rerr := json.Unmarshal(e.ResponseBody, &ack); rerr != nil {
+			ack, rerr := platformapi.DecodeNotificationAck(e.ResponseBody)
+			if rerr != nil {
 				err = fmt.Errorf("response: %w", rerr)
 			}
 			m.Ack = &ack
 		}
-	case e.Method == http.MethodPost && e.Path == platform.PathDownload:
+	case e.Method == http.MethodPost && e.Path == platformapi.PathDownload:
 		m.Kind = KindDownload
-		if d, rerr := platform.DecodeDownloadRequest(e.RequestBody); rerr == nil {
+		if d, rerr := platformapi.DecodeDownloadRequest(e.RequestBody); rerr == nil {
 			m.Download = &d
 		} else if ok {
 			err = fmt.Errorf("request: %w", rerr)
 		}
 		if ok && err == nil {
-			resp, rerr := platform.DecodeDownloadResponse(e.ResponseBody)
+			resp, rerr := platformapi.DecodeDownloadResponse(e.ResponseBody)
 			if rerr != nil {
 				err = fmt.Errorf("response: %w", rerr)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -160,6 +161,18 @@ func (f *flow) finLocked(fromClient bool) {
 	}
 }
 
+// reset records an RST from one side (RFC 9293 §3.5.2): the connection
+// ends there, with no FIN exchange after it.
+func (f *flow) reset(fromClient bool) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if f.closed {
+		return
+	}
+	f.segment(fromClient, flagRST|flagACK, nil)
+	f.closed = true
+}
+
 // close records the server closing: its FIN, and the client's FIN (a client
 // of a Connection: close exchange closes on EOF), each acknowledged.
 func (f *flow) close() {
@@ -272,8 +285,11 @@ type tapConn struct {
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.flow.data(true, p[:n])
-	if errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF):
 		c.flow.fin(true)
+	case isReset(err):
+		c.flow.reset(true)
 	}
 	return n, err
 }
@@ -283,7 +299,17 @@ func (c *tapConn) Read(p []byte) (int, error) {
 // land in the file before the data that caused it.
 func (c *tapConn) Write(p []byte) (int, error) {
 	c.flow.data(false, p)
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	if isReset(err) {
+		c.flow.reset(true)
+	}
+	return n, err
+}
+
+// isReset reports the errors a socket returns once the peer has reset the
+// connection (a client that lost power, say).
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // Close records the FIN exchange before closing, so the client cannot see

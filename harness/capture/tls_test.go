@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
-	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 const smdpHost = "smdp.sfr.test"
@@ -57,16 +58,20 @@ func es9Handler(clk clock.Clock) http.Handler {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Admin-Protocol", "gsma/rsp/v2.2.0")
 		w.Header().Set("Date", clk.Now().UTC().Format(http.TimeFormat))
-		fn := strings.TrimPrefix(r.URL.Path, ES9PathPrefix)
+		fn := strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
 		var body string
 		switch fn {
-		case "handleNotification":
+		case es9.FnHandleNotification:
 			w.WriteHeader(http.StatusNoContent)
 			return
-		case "getBoundProfilePackage":
+		case es9.FnGetBoundProfilePackage:
 			body = `{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.2.1","reasonCode":"3.8","message":"transactionId unknown"}}}}`
-		default:
-			body = `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"0A0B","fn":"` + fn + `"}`
+		case es9.FnInitiateAuthentication:
+			body = `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"0A0B",` +
+				`"serverSigned1":"MAA=","serverSignature1":"XzcA","euiccCiPKIdToBeUsed":"BAA=","serverCertificate":"MAA="}`
+		case es9.FnAuthenticateClient:
+			body = `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"0A0B",` +
+				`"profileMetadata":"vyUA","smdpSigned2":"MAA=","smdpSignature2":"XzcA","smdpCertificate":"MAA="}`
 		}
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -87,7 +92,7 @@ func es9Call(t *testing.T, addr string, roots *x509.CertPool, clk clock.Clock, f
 		t.Fatalf("TLS dial: %v", err)
 	}
 	defer c.Close()
-	req := "POST " + ES9PathPrefix + fn + " HTTP/1.1\r\nHost: " + smdpHost + "\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n" +
+	req := "POST " + es9.PathPrefix + fn + " HTTP/1.1\r\nHost: " + smdpHost + "\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n" +
 		"Content-Type: application/json;charset=UTF-8\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
 	if _, err := io.WriteString(c, req); err != nil {
 		t.Fatal(err)
@@ -127,17 +132,22 @@ func httpsScenario(t *testing.T, mode Mode) (string, *Session) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	eofClient(t, p.Addr().String(), 0, platform.PathDownload, `{"eid":"`+testEID+`","operator":"sfr","serving_plmn":"20801"}`)
-	for _, fn := range []string{"initiateAuthentication", "authenticateClient", "getBoundProfilePackage", "handleNotification"} {
+	eofClient(t, p.Addr().String(), 0, platformapi.PathDownload, `{"eid":"`+testEID+`","operator":"sfr","serving_plmn":"20801"}`)
+	for _, call := range []struct{ fn, body string }{
+		{es9.FnInitiateAuthentication, `{"smdpAddress":"` + smdpHost + `","euiccChallenge":"AAECAwQFBgcICQoLDA0ODw==","euiccInfo1":"vyAA"}`},
+		{es9.FnAuthenticateClient, `{"transactionId":"0A0B","authenticateServerResponse":"vzgA"}`},
+		{es9.FnGetBoundProfilePackage, `{"transactionId":"0a0b","prepareDownloadResponse":"vyEA"}`},
+		{es9.FnHandleNotification, `{"pendingNotification":"vzcA"}`},
+	} {
 		if err := loop.Advance(time.Second); err != nil {
 			t.Fatal(err)
 		}
-		es9Call(t, raw.Addr().String(), roots, clk, fn, `{"transactionId":"0A0B","euiccChallenge":"AAECAw=="}`)
+		es9Call(t, raw.Addr().String(), roots, clk, call.fn, call.body)
 	}
 	if err := loop.Advance(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	eofClient(t, p.Addr().String(), 0, platform.PathNotifications, attachOK)
+	eofClient(t, p.Addr().String(), 0, platformapi.PathNotifications, attachOK)
 	srv.Close()
 	p.Close()
 	if err := sess.Close(); err != nil {
@@ -169,12 +179,20 @@ func checkHTTPS(t *testing.T, path string) {
 		t.Errorf("download message %+v", m)
 	}
 	ia := msgs[1].ES9
-	if ia.Server != smdpHost || ia.Status != 200 || ia.ExecutionStatus != "Executed-Success" ||
-		ia.Request["euiccChallenge"] != "AAECAw==" || ia.Response["fn"] != "initiateAuthentication" || ia.Error != "" {
+	iaReq, _ := ia.Request.(*es9.InitiateAuthenticationRequest)
+	iaResp, _ := ia.Response.(*es9.InitiateAuthenticationResponse)
+	if ia.Server != smdpHost || ia.Status != 200 || ia.ExecutionStatus != "Executed-Success" || ia.Error != "" ||
+		iaReq == nil || iaReq.SMDPAddress != smdpHost || len(iaReq.EuiccChallenge) != 16 ||
+		iaResp == nil || iaResp.TransactionID.String() != "0A0B" {
 		t.Errorf("initiateAuthentication %+v", ia)
 	}
-	if g := msgs[3].ES9; g.ExecutionStatus != "Failed" || g.SubjectCode != "8.2.1" || g.ReasonCode != "3.8" || g.StatusMessage != "transactionId unknown" {
+	g := msgs[3].ES9
+	if _, ok := g.Response.(*es9.HeaderOnly); !ok || g.ExecutionStatus != "Failed" || g.SubjectCode != "8.2.1" ||
+		g.ReasonCode != "3.8" || g.StatusMessage != "transactionId unknown" {
 		t.Errorf("getBoundProfilePackage %+v", g)
+	}
+	if r, ok := g.Request.(*es9.GetBoundProfilePackageRequest); !ok || r.TransactionID.String() != "0A0B" {
+		t.Errorf("getBoundProfilePackage request %+v", g.Request)
 	}
 	if h := msgs[4].ES9; h.Status != 204 || h.Response != nil || h.ExecutionStatus != "" {
 		t.Errorf("handleNotification %+v", h)

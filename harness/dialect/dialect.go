@@ -14,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 )
 
 // ISDR is the ISD-R's AID (SGP.22 §2.2.3).
@@ -21,9 +22,6 @@ const ISDR = "A0000005591010FFFFFFFF8900000100"
 
 // maxBlock is the data of one STORE DATA block (short APDUs).
 const maxBlock = 255
-
-// maxGetResponse bounds a 61xx chain on the +CSIM path.
-const maxGetResponse = 64
 
 // Host talks to one modem of a known personality.
 type Host struct {
@@ -140,7 +138,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, &StatusError{SW: sw(rsp)})
 	}
 	ch := Channel{h: &h, Session: int(rsp[0]), Number: int(rsp[0]), csim: true}
-	sel := append([]byte{CLA(0x00, ch.Number), 0xA4, 0x04, 0x04, byte(len(raw))}, raw...)
+	sel := append([]byte{apdu.WithChannel(0x00, ch.Number), 0xA4, 0x04, 0x04, byte(len(raw))}, raw...)
 	sel = append(sel, 0x00)
 	out, err := ch.Transmit(sel)
 	if err == nil && sw(out)>>8 != 0x90 && sw(out)>>8 != 0x91 {
@@ -153,19 +151,9 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 	return ch, nil
 }
 
-// CLA sets the logical channel bits of a class byte (ISO 7816-4 §5.4.1):
-// channels 0..3 in the first interindustry form, 4..19 in the further one.
-func CLA(cla byte, ch int) byte {
-	keep := cla & 0x90
-	if ch < 4 {
-		return keep | byte(ch)
-	}
-	return keep | 0x40 | byte(ch-4)
-}
-
 // csim sends one APDU through +CSIM and returns data and status word.
-func (h Host) csim(apdu []byte) ([]byte, error) {
-	x := strings.ToUpper(hex.EncodeToString(apdu))
+func (h Host) csim(cmd []byte) ([]byte, error) {
+	x := strings.ToUpper(hex.EncodeToString(cmd))
 	resp, err := h.AT.Command(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(x), x))
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
@@ -210,41 +198,21 @@ func SW(rsp []byte) uint16 { return sw(rsp) }
 // Transmit sends one APDU on the channel and returns the response data
 // followed by the status word. Through +CGLA the modem sets the channel
 // bits of CLA and follows 61xx itself; through +CSIM both are done here.
-func (c Channel) Transmit(apdu []byte) ([]byte, error) {
-	if len(apdu) < 4 {
-		return nil, fmt.Errorf("APDU of %d bytes: the header alone is 4", len(apdu))
+func (c Channel) Transmit(cmd []byte) ([]byte, error) {
+	if len(cmd) < 4 {
+		return nil, fmt.Errorf("APDU of %d bytes: the header alone is 4", len(cmd))
 	}
 	if !c.csim {
-		x := strings.ToUpper(hex.EncodeToString(apdu))
+		x := strings.ToUpper(hex.EncodeToString(cmd))
 		resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, c.Session, len(x), x))
 		if err != nil {
 			return nil, fmt.Errorf("AT+CGLA: %w", err)
 		}
 		return hexAnswer(resp, "+CGLA: ")
 	}
-	cmd := append([]byte(nil), apdu...)
-	cmd[0] = CLA(cmd[0], c.Number)
-	rsp, err := c.h.csim(cmd)
-	if err != nil {
-		return nil, err
-	}
-	if rsp[len(rsp)-2] == 0x6C && len(cmd) == 5 { // case 2 with a wrong Le
-		cmd[4] = rsp[len(rsp)-1]
-		if rsp, err = c.h.csim(cmd); err != nil {
-			return nil, err
-		}
-	}
-	var data []byte
-	for range maxGetResponse {
-		data = append(data, rsp[:len(rsp)-2]...)
-		if rsp[len(rsp)-2] != 0x61 {
-			return append(data, rsp[len(rsp)-2:]...), nil
-		}
-		if rsp, err = c.h.csim([]byte{CLA(0x00, c.Number), 0xC0, 0x00, 0x00, rsp[len(rsp)-1]}); err != nil {
-			return nil, fmt.Errorf("GET RESPONSE: %w", err)
-		}
-	}
-	return nil, fmt.Errorf("card kept answering 61xx after %d GET RESPONSE", maxGetResponse)
+	cmd = append([]byte(nil), cmd...)
+	cmd[0] = apdu.WithChannel(cmd[0], c.Number)
+	return apdu.Exchange(c.h.csim, cmd)
 }
 
 // StoreData sends an ES10 request in STORE DATA blocks (SGP.22 §5.7.2:
@@ -264,9 +232,9 @@ func (c Channel) StoreData(es10 []byte) ([]byte, error) {
 		if n == len(es10) {
 			p1 = 0x91
 		}
-		apdu := append([]byte{0x80, 0xE2, p1, byte(blk), byte(n)}, es10[:n]...)
+		block := append([]byte{0x80, 0xE2, p1, byte(blk), byte(n)}, es10[:n]...)
 		es10 = es10[n:]
-		rsp, err := c.Transmit(apdu)
+		rsp, err := c.Transmit(block)
 		if err != nil {
 			return nil, err
 		}

@@ -118,17 +118,3 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
-
-func TestCLA(t *testing.T) {
-	for _, tc := range []struct {
-		cla  byte
-		ch   int
-		want byte
-	}{
-		{0x80, 0, 0x80}, {0x80, 1, 0x81}, {0x00, 3, 0x03}, {0x80, 4, 0xC0}, {0x00, 19, 0x4F}, {0x83, 2, 0x82},
-	} {
-		if got := dialect.CLA(tc.cla, tc.ch); got != tc.want {
-			t.Errorf("CLA(%02X, %d) = %02X, want %02X", tc.cla, tc.ch, got, tc.want)
-		}
-	}
-}

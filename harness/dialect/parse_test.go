@@ -65,8 +65,8 @@ func TestCCHOAnswerForms(t *testing.T) {
 
 func TestCleanICCID(t *testing.T) {
 	for in, want := range map[string]string{
-		"89860000000000000019": "89860000000000000019", `"8986000000000000001F"`: "8986000000000000001",
-		" 89331000000000000027 ": "89331000000000000027",
+		"89860000000000000019": "89860000000000000019", `"8986000000000000002F"`: "8986000000000000002",
+		" 89331000000000000029 ": "89331000000000000029",
 	} {
 		if got := cleanICCID(in); got != want {
 			t.Errorf("cleanICCID(%q) = %q, want %q", in, got, want)

@@ -76,15 +76,15 @@ func dlFail(op string) eventlog.Event {
 
 func testScenario() *scenario.Scenario {
 	return &scenario.Scenario{Device: scenario.Device{Profiles: []scenario.Profile{
-		{ICCID: "89990000000000000001", Operator: "cn1", Enabled: true},
-		{ICCID: "89990000000000000002", Operator: "fr1"},
+		{ICCID: "89990000000000000006", Operator: "cn1", Enabled: true},
+		{ICCID: "89990000000000000014", Operator: "fr1"},
 	}}}
 }
 
 // TestInvariantsCatchViolations feeds each invariant hand-written logs, good
 // and bad, for the paths of claims 2 and 3.
 func TestInvariantsCatchViolations(t *testing.T) {
-	const orig, fr1 = "89990000000000000001", "89990000000000000002"
+	const orig, fr1 = "89990000000000000006", "89990000000000000014"
 	tests := []struct {
 		name, claim string
 		check       func(*scenario.Scenario, Outcome) []string

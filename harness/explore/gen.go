@@ -28,6 +28,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // country is one country the generator may use: its code and MCC.
@@ -70,9 +71,9 @@ network:
   operators: [{id: a, plmn: "00101", country: FR}]
   cells: [{area: X, operator: a, rsrp: -80}]
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 5m
-  profiles: [{iccid: "89000000000000000001", operator: a, enabled: true}]
+  profiles: [{iccid: "89000000000000000004", operator: a, enabled: true}]
 itinerary: [{at: 0s, area: X}]
 faults: [{attach: timeout, operator: a, attempt: 1}]
 `
@@ -177,8 +178,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 
 		interval := time.Duration(rapid.IntRange(5, 30).Draw(t, "check_interval")) * time.Minute
-		fmt.Fprintf(&b, "device:\n  eid: %q\n  check_interval: %s\n",
-			fmt.Sprintf("890490320000010000000000000%05d", rapid.IntRange(0, 99999).Draw(t, "eid")), shortDur(interval))
+		// Valid identifiers: EID with its MOD 97-10 check digits, ICCIDs
+		// with their Luhn digit.
+		eid, _ := ident.MakeEID(fmt.Sprintf("8904903200000100000000000%05d", rapid.IntRange(0, 99999).Draw(t, "eid")))
+		fmt.Fprintf(&b, "device:\n  eid: %q\n  check_interval: %s\n", eid, shortDur(interval))
 		if rapid.IntRange(0, 2).Draw(t, "attach_wait_set") == 0 {
 			fmt.Fprintf(&b, "  attach_wait: %s\n", shortDur(time.Duration(rapid.IntRange(1, 5).Draw(t, "attach_wait"))*time.Minute))
 		}
@@ -188,7 +191,8 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		b.WriteString("  profiles:\n")
 		for i, p := range profiles {
-			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", fmt.Sprintf("89990000000000000%03d", i+1), p.ID)
+			iccid, _ := ident.MakeICCID(fmt.Sprintf("8999000000000000%03d", i+1))
+			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", iccid, p.ID)
 			if i == 0 {
 				b.WriteString(", enabled: true")
 			}

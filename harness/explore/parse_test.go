@@ -14,11 +14,11 @@ import (
 // §5.7.15) as the final-state invariant reads them, and refuses bad ones.
 func TestParseProfileList(t *testing.T) {
 	two := answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,
-		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("98990000000000000010")), tlv.New(0x9F70, []byte{1})),
-		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("98990000000000000020")), tlv.New(0x9F70, []byte{0})),
+		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("98990000000000000060")), tlv.New(0x9F70, []byte{1})),
+		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("98990000000000000041")), tlv.New(0x9F70, []byte{0})),
 	)).Bytes())
 	padded := answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,
-		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("989900000000000010F2"))),
+		tlv.Constructed(0xE3, tlv.New(0x5A, iccid("989900000000000010F3"))),
 	)).Bytes())
 	tests := []struct {
 		name, line string
@@ -26,9 +26,9 @@ func TestParseProfileList(t *testing.T) {
 		err        bool
 	}{
 		{"two profiles, first enabled", two, []harness.CardProfile{
-			{ICCID: "89990000000000000001", Enabled: true}, {ICCID: "89990000000000000002"}}, false},
+			{ICCID: "89990000000000000006", Enabled: true}, {ICCID: "89990000000000000014"}}, false},
 		{"empty list", `+CGLA: 14,"BF2D02A0009000"`, []harness.CardProfile{}, false},
-		{"19-digit ICCID, F padded, no state", padded, []harness.CardProfile{{ICCID: "8999000000000000012"}}, false},
+		{"19-digit ICCID, F padded, no state", padded, []harness.CardProfile{{ICCID: "8999000000000000013"}}, false},
 		{"digit after padding", answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,
 			tlv.Constructed(0xE3, tlv.New(0x5A, iccid("8F"))))).Bytes()), nil, true},
 		{"entry without ICCID", answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,
@@ -67,7 +67,7 @@ func TestParseProfileList(t *testing.T) {
 // FuzzParseProfileList: any answer line decodes or fails cleanly.
 func FuzzParseProfileList(f *testing.F) {
 	f.Add(`+CGLA: 12,"BF2D02A0009000"`)
-	f.Add(`+CGLA: 40,"BF2D10A00EE30C5A0A989900000000000000109000"`)
+	f.Add(`+CGLA: 40,"BF2D10A00EE30C5A0A989900000000000000609000"`)
 	f.Add(`+CGLA: 4,"6A88"`)
 	f.Fuzz(func(t *testing.T, line string) {
 		ps, err := harness.ParseProfileList(line)

@@ -21,7 +21,7 @@ func runLog() []eventlog.Event {
 		ev(time.Hour, eventlog.World, "attach_result", eventlog.F{"operator": "cmcc", "plmn": "20801", "ok": true, "cause": 0, "registration": "roaming"}),
 		ev(time.Hour+5*time.Minute, eventlog.EUICC, "preferred_list_requested", eventlog.F{"serving_plmn": "20801"}),
 		ev(time.Hour+5*time.Minute, eventlog.EUICC, "attempt", eventlog.F{"operator": "sfr", "via": "preinstalled"}),
-		ev(time.Hour+5*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89331000000000000027", "operator": "sfr", "original": false, "role": "attempt"}),
+		ev(time.Hour+5*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89331000000000000029", "operator": "sfr", "original": false, "role": "attempt"}),
 		ev(time.Hour+5*time.Minute, eventlog.World, "attach_result", eventlog.F{"operator": "sfr", "plmn": "20810", "ok": false, "cause": 15, "registration": "denied"}),
 		ev(time.Hour+6*time.Minute, eventlog.World, "attach_result", eventlog.F{"operator": "sfr", "plmn": "20810", "ok": true, "cause": 0, "registration": "home"}),
 		ev(time.Hour+6*time.Minute, eventlog.EUICC, "notification_sent", eventlog.F{"kind": "attach-success", "to": "platform"}),

@@ -59,10 +59,10 @@ func TestParseRoamFR(t *testing.T) {
 			},
 		},
 		Device: Device{
-			EID: "89049032000001000000000000000123", Personality: "generic", CheckInterval: 5 * time.Minute,
+			EID: "89049032000001000000000000000171", Personality: "generic", CheckInterval: 5 * time.Minute,
 			Profiles: []Profile{
 				{ICCID: "89860000000000000019", Operator: "cmcc", IMSI: "460000000000019", Enabled: true},
-				{ICCID: "89331000000000000027", Operator: "sfr", IMSI: "208100000000027"},
+				{ICCID: "89331000000000000029", Operator: "sfr", IMSI: "208100000000029"},
 			},
 		},
 		Platform:  Platform{OrderBy: "tariff", Preferred: map[string][]string{"FR": {"sfr", "orange-fr"}}},
@@ -87,11 +87,11 @@ network:
     - {area: CN, operator: cmcc, rsrp: -80}
     - {area: FR, operator: sfr, rsrp: -90}
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 5m
   profiles:
     - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
-    - {iccid: "89331000000000000027", operator: sfr}
+    - {iccid: "89331000000000000029", operator: sfr}
 itinerary:
   - {at: 0s, area: CN}
   - {at: 1h, area: FR}
@@ -153,16 +153,20 @@ func TestParseErrors(t *testing.T) {
 		{"cell operator", "operator: sfr, rsrp", "operator: foo, rsrp", `b.yaml:8:28: network.cells[1].operator: unknown operator "foo"`},
 		{"rsrp range", "rsrp: -90", "rsrp: 10", "b.yaml:8:39: network.cells[1].rsrp: 10 out of range -140..-44"},
 		{"rsrp type", "rsrp: -90", "rsrp: loud", `b.yaml:8:39: network.cells[1].rsrp: want an integer, got "loud"`},
-		{"eid length", `eid: "89049032000001000000000000000123"`, `eid: "8904"`, `b.yaml:10:8: device.eid: "8904" is not an EID (32 digits)`},
+		{"eid length", `eid: "89049032000001000000000000000171"`, `eid: "8904"`, `b.yaml:10:8: device.eid: "8904" is not an EID (32 digits)`},
 		{"interval", "check_interval: 5m", "check_interval: soon", `b.yaml:11:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "soon"`},
 		{"interval zero", "check_interval: 5m", "check_interval: 0s", "b.yaml:11:19: device.check_interval: must be positive"},
-		{"iccid", `iccid: "89331000000000000027"`, `iccid: "8933x"`, `b.yaml:14:15: device.profiles[1].iccid: "8933x" is not an ICCID (18 to 20 digits)`},
+		{"iccid", `iccid: "89331000000000000029"`, `iccid: "8933x"`, `b.yaml:14:15: device.profiles[1].iccid: "8933x" is not an ICCID (18 to 20 digits)`},
+		{"iccid luhn", `iccid: "89331000000000000029"`, `iccid: "89331000000000000027"`,
+			`b.yaml:14:15: device.profiles[1].iccid: "89331000000000000027" fails the Luhn check: last digit 7, want 9`},
+		{"eid check digits", `eid: "89049032000001000000000000000171"`, `eid: "89049032000001000000000000000123"`,
+			`b.yaml:10:8: device.eid: "89049032000001000000000000000123" fails the ISO 7064 MOD 97-10 check: check digits 23, want 71`},
 		{"profile operator", "operator: sfr}", "operator: foo}", `b.yaml:14:49: device.profiles[1].operator: unknown operator "foo"`},
 		{"imsi prefix", "operator: sfr}", `operator: sfr, imsi: "460001234567890"}`, `b.yaml:14:60: device.profiles[1].imsi: "460001234567890" is not an IMSI of sfr (6 to 15 digits starting with 20810)`},
 		{"two enabled", "operator: sfr}", "operator: sfr, enabled: true}", "b.yaml:13:5: device.profiles: exactly one profile must be enabled, found 2"},
 		{"none enabled", "operator: cmcc, enabled: true}", "operator: cmcc}", "b.yaml:13:5: device.profiles: exactly one profile must be enabled, found 0"},
 		{"enabled type", "enabled: true}", "enabled: yes}", `b.yaml:13:64: device.profiles[0].enabled: want true or false, got "yes"`},
-		{"profiles not a list", "  profiles:\n    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000027\", operator: sfr}\n", "  profiles: none\n", `b.yaml:12:13: device.profiles: want a list, got "none"`},
+		{"profiles not a list", "  profiles:\n    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000029\", operator: sfr}\n", "  profiles: none\n", `b.yaml:12:13: device.profiles: want a list, got "none"`},
 		{"itinerary order", "{at: 1h, area: FR}", "{at: 0s, area: FR}", "b.yaml:17:10: itinerary[1].at: 0s is not after the previous stop's 0s"},
 		{"itinerary area", "{at: 1h, area: FR}", "{at: 1h, area: DE}", `b.yaml:17:20: itinerary[1].area: unknown area "DE" (no cell there)`},
 		{"roaming ref", "  cells:", "  roaming: [{home: cmcc, visited: dt}]\n  cells:", `b.yaml:6:35: network.roaming[0].visited: unknown operator "dt"`},

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // validate checks formats and cross-references after decoding, in document
@@ -214,7 +214,7 @@ func attemptName(n int) string {
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
 	dv := &s.Device
 	if !ident.IsEID(dv.EID) {
-		return d.errPath("device.eid", "%q is not an EID (32 digits)", dv.EID)
+		return d.errPath("device.eid", "%s", badEID(dv.EID))
 	}
 	if dv.Personality == "" {
 		dv.Personality = "generic"
@@ -233,7 +233,7 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		p := index("device.profiles", i)
 		// ICCID: up to 20 digits, ITU-T E.118 (19 + Luhn, or 20 in practice).
 		if !ident.IsICCID(pr.ICCID) {
-			return d.errPath(p+".iccid", "%q is not an ICCID (18 to 20 digits)", pr.ICCID)
+			return d.errPath(p+".iccid", "%s", badICCID(pr.ICCID))
 		}
 		if iccids[pr.ICCID] {
 			return d.errPath(p+".iccid", "duplicate ICCID %s", pr.ICCID)
@@ -276,7 +276,7 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 	}
 	for i, eid := range pl.Eligibility.AllowEIDs {
 		if !ident.IsEID(eid) {
-			return d.errPath(index("platform.eligibility.allow_eids", i), "%q is not an EID (32 digits)", eid)
+			return d.errPath(index("platform.eligibility.allow_eids", i), "%s", badEID(eid))
 		}
 	}
 	for _, country := range sortedKeys(pl.Preferred) {
@@ -363,4 +363,23 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	sort.Strings(keys) // so that the first error reported is stable
 	return keys
+}
+
+// badEID says what is wrong with an EID: its shape, or its MOD 97-10
+// check digits (SGP.29), naming the right ones.
+func badEID(eid string) string {
+	if !ident.Digits(eid, 32, 32) {
+		return fmt.Sprintf("%q is not an EID (32 digits)", eid)
+	}
+	want, _ := ident.MakeEID(eid[:30])
+	return fmt.Sprintf("%q fails the ISO 7064 MOD 97-10 check: check digits %s, want %s", eid, eid[30:], want[30:])
+}
+
+// badICCID says what is wrong with an ICCID: its shape, or its Luhn check
+// digit (ITU-T E.118), naming the right one.
+func badICCID(iccid string) string {
+	if !ident.Digits(iccid, 18, 20) {
+		return fmt.Sprintf("%q is not an ICCID (18 to 20 digits)", iccid)
+	}
+	return fmt.Sprintf("%q fails the Luhn check: last digit %c, want %c", iccid, iccid[len(iccid)-1], ident.Luhn(iccid[:len(iccid)-1]))
 }

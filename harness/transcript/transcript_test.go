@@ -35,11 +35,11 @@ network:
     - {area: FR-Paris, operator: orange-fr, rsrp: -85}
     - {area: FR-Paris, operator: sfr, rsrp: -95}
 device:
-  eid: "89049032000001000000000000000123"
+  eid: "89049032000001000000000000000171"
   check_interval: 1h
   profiles:
-    - {iccid: "89330100000000000019", operator: orange-fr, enabled: true}
-    - {iccid: "89331000000000000027", operator: sfr}
+    - {iccid: "89330100000000000012", operator: orange-fr, enabled: true}
+    - {iccid: "89331000000000000029", operator: sfr}
 platform:
   preferred:
     FR: [sfr]
@@ -51,7 +51,7 @@ expect:
 `
 
 // sfrICCID is the SFR profile's ICCID as carried in tag 5A (nibble-swapped).
-const sfrICCID = "98330100000000000072"
+const sfrICCID = "98330100000000000092"
 
 // ES10 requests (SGP.22 §5.7): GetEuiccData (EID), ProfileInfoList, and
 // EnableProfile of SFR with refreshFlag true.

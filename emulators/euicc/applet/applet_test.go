@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-var testCfg = Config{EID: "89049032000001000000000000000123", CheckInterval: 5 * time.Minute}
+var testCfg = Config{EID: "89049032000001000000000000000171", CheckInterval: 5 * time.Minute}
 
 func testProfiles() []Profile {
 	return []Profile{
 		{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Enabled: true, Original: true},
-		{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810"},
+		{ICCID: "89331000000000000029", Operator: "sfr", HomePLMN: "20810"},
 	}
 }
 
@@ -32,7 +32,7 @@ var parisInfo = LocalInfo{
 	Cells: []Measurement{{PLMN: "20801", RSRP: -85}, {PLMN: "20810", RSRP: -101}},
 }
 
-const parisReq = `{"eid":"89049032000001000000000000000123","iccid":"89860000000000000019",` +
+const parisReq = `{"eid":"89049032000001000000000000000171","iccid":"89860000000000000019",` +
 	`"home_plmn":"46000","serving_plmn":"20801","tac":"3a9b","cell_id":"0000c33d",` +
 	`"signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}]}`
 
@@ -49,7 +49,7 @@ var roamToSFR = []Event{
 	TimerExpired{ID: CheckTimer},
 	parisInfo,
 	ok200(2, frList),
-	ProfileEnabled{ICCID: "89331000000000000027"},
+	ProfileEnabled{ICCID: "89331000000000000029"},
 	Boot{Profiles: sfrEnabled()},
 	LocationStatus{Service: NormalService, PLMN: "20810"},
 	ok200(4, `{"ack":true,"id":"1"}`),
@@ -136,7 +136,7 @@ func TestPersistBeforeRefresh(t *testing.T) {
 		t.Fatalf("want Refresh last: %s", render(effs))
 	}
 	p, ok := effs[i-1].(Persist)
-	if !ok || p.State.Mode != ModeAttemptAwaitAttach || p.State.Cycle.Target != "89331000000000000027" {
+	if !ok || p.State.Mode != ModeAttemptAwaitAttach || p.State.Cycle.Target != "89331000000000000029" {
 		t.Fatalf("want Persist of attempt.await-attach right before Refresh: %s", render(effs))
 	}
 	// The persisted copy must not alias live state.

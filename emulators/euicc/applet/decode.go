@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // maxProfiles bounds the profile list (the card holds at most 64).

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
-	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Download steps, in the order of claim 2 (the card's IPA role, SGP.22
@@ -278,7 +278,7 @@ func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
 	if err != nil {
 		return fmt.Errorf("%s: smdpSigned2: %w", FnAuthenticateClient, err)
 	}
-	p := Profile{ICCID: md.ICCID, Operator: dl.Operator, HomePLMN: homePLMN(md.IMSI, md.MNCLen)}
+	p := Profile{ICCID: md.ICCID, Operator: dl.Operator, HomePLMN: md.HomePLMN()}
 	dl.Profile = &p
 	req := rsp.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: unwrap(rsp.TagSignature, bin["smdpSignature2"]),
 		SmdpCertificate: bin["smdpCertificate"]}

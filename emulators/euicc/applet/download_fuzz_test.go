@@ -15,7 +15,7 @@ func FuzzDownloadAnswers(f *testing.F) {
 	f.Add(7, 200, []byte(`{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"boundProfilePackage":"vzYA"}`), []byte{0xBF, 0x21, 0x00})
 	f.Fuzz(func(t *testing.T, step, status int, body, resp []byte) {
 		s := DownloadSteps[uint(step)%uint(len(DownloadSteps))]
-		p := Profile{ICCID: "89330100000000000019", Operator: "orange-fr", HomePLMN: "20801"}
+		p := Profile{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"}
 		kind := answerHTTP
 		if es10Step(s) {
 			kind = answerES10

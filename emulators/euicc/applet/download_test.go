@@ -12,7 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	bpp "github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Download fixtures: the SM-DP+ and card answers, built with rsp so the
@@ -23,7 +24,7 @@ var (
 	dlChal     = []byte("0123456789abcdef")
 	dlSig      = make([]byte, rsp.SigLen)
 	dlCert     = []byte{0x30, 0x03, 0x02, 0x01, 0x01}
-	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000019", ServiceProviderName: "orange-fr", ProfileName: "Orange", IMSI: "208011234567890", Size: 4096}
+	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000012", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &rsp.OperatorID{PLMN: "20801"}}
 )
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -49,16 +50,18 @@ func testBPP(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ot, err := rsp.NewOneTimeKey()
+	ot, err := bpp.NewOneTimeKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bpp, err := rsp.BuildBPP(rsp.BPPParams{TransactionID: dlTx, DPpb: dp, EuiccOtpk: ot.PublicKey().Bytes(),
-		EID: testCfg.EID, Metadata: dlMetadata, Elements: rsp.ProfileElements(dlMetadata).Encode(), SegmentSize: 300})
+	// The applet only moves segments (the ISD-R reads the package): one
+	// 86 segment of filler.
+	b, err := bpp.BuildBPP(bpp.BPPParams{TransactionID: dlTx, DPpb: dp, EuiccOtpk: ot.PublicKey().Bytes(),
+		EID: testCfg.EID, Metadata: dlMetadata, Package: make([]byte, 64), SegmentSize: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bpp
+	return b
 }
 
 func pirBytes(ok bool) []byte {
@@ -228,12 +231,12 @@ func TestDownloadClaim2(t *testing.T) {
 		// switch (the enable → REFRESH path), the same attempt.
 		{es10Ans(rsp.EncodeNotificationSentResponse(0), 0x9000),
 			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
-				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000019","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
+				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; `},
-		{ev(ProfileEnabled{ICCID: "89330100000000000019"}), `log profile_enabled iccid=89330100000000000019 operator=orange-fr original=false role=attempt; ` +
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 	})
-	if st := a.State(); st.Cycle == nil || st.Cycle.Download != nil || st.Cycle.Target != "89330100000000000019" || st.PlatformSeq != 3 || len(st.Outbox) != 0 {
+	if st := a.State(); st.Cycle == nil || st.Cycle.Download != nil || st.Cycle.Target != "89330100000000000012" || st.PlatformSeq != 3 || len(st.Outbox) != 0 {
 		t.Fatalf("state after download %s", mustJSON(st))
 	}
 }
@@ -358,27 +361,27 @@ func TestDownloadSuccessOwed(t *testing.T) {
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
 		{es10Ans(rsp.EncodeNotificationSentResponse(0), 0x9000),
 			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
-				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000019","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
+				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
 		{httpAns(503, ""), `log notification_failed kind=download-success reason="http status 503" report=1 to=platform; `},
-		{ev(ProfileEnabled{ICCID: "89330100000000000019"}), `log profile_enabled iccid=89330100000000000019 operator=orange-fr original=false role=attempt; ` +
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 		// A reset that the enable did not survive (the card kept cmcc):
 		// the enable is done again.
-		{ev(Boot{Profiles: append(testProfiles(), Profile{ICCID: "89330100000000000019", Operator: "orange-fr", HomePLMN: "20801"})}),
+		{ev(Boot{Profiles: append(testProfiles(), Profile{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"})}),
 			"StartTimer 1 5m0s; log cycle_resumed mode=attempt.await-attach operator=orange-fr; log mode mode=attempt.enabling operator=orange-fr; " +
 				"EnableProfile orange-fr; ES10 ListNotification; "},
-		{ev(ProfileEnabled{ICCID: "89330100000000000019"}), `log profile_enabled iccid=89330100000000000019 operator=orange-fr original=false role=attempt; ` +
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 		{ev(Boot{Profiles: []Profile{{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},
-			{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810"},
-			{ICCID: "89330100000000000019", Operator: "orange-fr", HomePLMN: "20801", Enabled: true}}}),
+			{ICCID: "89331000000000000029", Operator: "sfr", HomePLMN: "20810"},
+			{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801", Enabled: true}}}),
 			"StartTimer 1 5m0s; StartTimer 2 3m0s; ES10 ListNotification; "},
 		// Attached: the cycle's outcome is owed after the download-success,
 		// which goes first, once.
-		{ev(LocationStatus{Service: NormalService, PLMN: "20801"}), `HTTPPost seq=4 /v1/notifications {"iccid":"89330100000000000019","kind":"download-success","operator":"orange-fr","report":1}; ` +
+		{ev(LocationStatus{Service: NormalService, PLMN: "20801"}), `HTTPPost seq=4 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; ` +
 			`StopTimer 2; log cycle_ended attempts=1 operator=orange-fr outcome=attach-success plmn=20801 report=2; log mode mode=idle; `},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
-			`HTTPPost seq=5 /v1/notifications {"iccid":"89330100000000000019","kind":"attach-success","operator":"orange-fr","plmn":"20801","report":2}; `},
+			`HTTPPost seq=5 /v1/notifications {"iccid":"89330100000000000012","kind":"attach-success","operator":"orange-fr","plmn":"20801","report":2}; `},
 	})
 }
 

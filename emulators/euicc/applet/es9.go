@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // ES9+ function names (SGP.22 §5.6), the last element of the request path.

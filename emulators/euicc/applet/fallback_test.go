@@ -7,8 +7,8 @@ import (
 
 const (
 	iccidCMCC   = "89860000000000000019"
-	iccidSFR    = "89331000000000000027"
-	iccidOrange = "89330100000000000019"
+	iccidSFR    = "89331000000000000029"
+	iccidOrange = "89330100000000000012"
 )
 
 func threeProfiles(enabled string) []Profile {
@@ -32,8 +32,8 @@ func TestFallbackPaths(t *testing.T) {
 	orange := func(ocs ...outcome) simOp {
 		return simOp{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: ocs}
 	}
-	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"} // refused download
-	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true}
+	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000016"} // refused download
+	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000019", DownloadOK: true}
 	tests := []struct {
 		name         string
 		ops          []simOp
@@ -139,9 +139,9 @@ func TestAttachFailureReasons(t *testing.T) {
 func TestPowerCutEveryStep(t *testing.T) {
 	ops := []simOp{
 		{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{attachReject}},
-		{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"},
+		{ID: "free", PLMN: "20815", ICCID: "89331500000000000016"},
 		{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: []outcome{attachTimeout}},
-		{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true},
+		{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000019", DownloadOK: true},
 	}
 	base := newSim(ops, nil)
 	base.run(4)

@@ -95,8 +95,8 @@ func fuzzEvents(body []byte) []Event {
 	three := func(enabled int) []Profile {
 		ps := []Profile{
 			{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},
-			{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810"},
-			{ICCID: "89330100000000000019", Operator: "orange-fr", HomePLMN: "20801"},
+			{ICCID: "89331000000000000029", Operator: "sfr", HomePLMN: "20810"},
+			{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"},
 		}
 		if enabled >= 0 {
 			ps[enabled].Enabled = true
@@ -126,9 +126,9 @@ func fuzzEvents(body []byte) []Event {
 		HTTPResult{ReqID: 2, Status: 200, Body: body},
 		HTTPResult{ReqID: 3, Err: "reset"},
 		ES10Result{ReqID: 1, SW: 0x9000, Resp: body},
-		ProfileEnabled{ICCID: "89331000000000000027"},
+		ProfileEnabled{ICCID: "89331000000000000029"},
 		ProfileEnabled{ICCID: "89860000000000000019"},
-		ProfileEnabled{ICCID: "89331000000000000027", Result: 127},
+		ProfileEnabled{ICCID: "89331000000000000029", Result: 127},
 		oddEvent{},
 	}
 }

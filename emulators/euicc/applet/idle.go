@@ -3,7 +3,7 @@ package applet
 import (
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // rescueAfter is how many periodic checks in a row must find no normal

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // maxListOperators bounds a preferred list; a longer answer is refused.

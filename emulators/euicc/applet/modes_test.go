@@ -84,7 +84,7 @@ var probes = []probe{
 	{"es10_result, no request in flight", nil, func(st State) (Event, bool) { return ES10Result{ReqID: st.LastReq + 7, SW: 0x9000}, true }},
 	{"profile_enabled ok (its enable)", func(st State) bool { return st.Mode.enabling() }, func(st State) (Event, bool) {
 		if st.Cycle == nil || !st.Mode.enabling() {
-			return ProfileEnabled{ICCID: "89331000000000000027"}, true
+			return ProfileEnabled{ICCID: "89331000000000000029"}, true
 		}
 		return ProfileEnabled{ICCID: st.Cycle.Target}, true
 	}},

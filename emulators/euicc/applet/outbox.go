@@ -1,7 +1,7 @@
 package applet
 
 import (
-	"github.com/esimhil/esimhil/emulators/platform/wire"
+	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // The outbox is the background duty that delivers notes to the platform

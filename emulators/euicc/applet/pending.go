@@ -1,7 +1,7 @@
 package applet
 
 import (
-	"github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // NotifRetry is the background duty that sends the card's pending

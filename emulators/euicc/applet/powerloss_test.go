@@ -9,7 +9,7 @@ import (
 // download-success notification, and the attempt goes on with the enable;
 // one before the install counts as failed and the list goes on.
 func TestBootAfterInterruptedDownload(t *testing.T) {
-	installed := Profile{ICCID: "89208010000000000012", Operator: "orange-fr", HomePLMN: "20801"}
+	installed := Profile{ICCID: "89208010000000000019", Operator: "orange-fr", HomePLMN: "20801"}
 	for _, tc := range []struct {
 		name     string
 		profiles []Profile
@@ -82,7 +82,7 @@ func TestOvertakenAttachSuccessIsKept(t *testing.T) {
 			posts = append(posts, string(p.Body))
 		}
 	}
-	if len(posts) != 1 || posts[0] != `{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810","report":1}` {
+	if len(posts) != 1 || posts[0] != `{"eid":"89049032000001000000000000000171","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":1}` {
 		t.Fatalf("posts %q", posts)
 	}
 }

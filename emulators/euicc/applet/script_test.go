@@ -40,12 +40,12 @@ func TestScripts(t *testing.T) {
 // fixtures are the profiles scripts name.
 var fixtures = []Profile{
 	{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000"},
-	{ICCID: "89331000000000000027", Operator: "sfr", HomePLMN: "20810"},
-	{ICCID: "89330100000000000019", Operator: "orange-fr", HomePLMN: "20801"},
-	{ICCID: "89331500000000000011", Operator: "free", HomePLMN: "20815"},
-	{ICCID: "89332000000000000018", Operator: "bouygues", HomePLMN: "20820"},
-	{ICCID: "89491000000000000018", Operator: "telekom-de", HomePLMN: "26201"},
-	{ICCID: "89492000000000000035", Operator: "vodafone-de", HomePLMN: "26202"},
+	{ICCID: "89331000000000000029", Operator: "sfr", HomePLMN: "20810"},
+	{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"},
+	{ICCID: "89331500000000000016", Operator: "free", HomePLMN: "20815"},
+	{ICCID: "89332000000000000019", Operator: "bouygues", HomePLMN: "20820"},
+	{ICCID: "89491000000000000013", Operator: "telekom-de", HomePLMN: "26201"},
+	{ICCID: "89492000000000000037", Operator: "vodafone-de", HomePLMN: "26202"},
 }
 
 func fixture(t *testing.T, name string) Profile {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/rsp"
+	rsp "github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // The simulator below stands in for the card runtime, the terminal and the

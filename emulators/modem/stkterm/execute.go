@@ -147,20 +147,38 @@ func (t *Terminal) provideLocalInfo(c stk.Command) stk.TerminalResponse {
 	case stk.PLILocation:
 		r.Location = &stk.LocationInfo{PLMN: loc.Serving.PLMN, TAC: loc.Serving.TAC, CellID: loc.Serving.CellID}
 	case stk.PLINMR:
-		cells := loc.Visible
-		if len(cells) == 0 {
-			cells = []Cell{loc.Serving}
+		// TS 31.111 §6.4.15: on E-UTRAN the command says which
+		// measurements it wants.
+		switch c.MeasQualifier {
+		case 0:
+			return stk.Respond(c, result(stk.ResultValuesMissing))
+		case stk.MeasQualEUTRANIntra, stk.MeasQualEUTRANInter:
+		default:
+			return stk.Respond(c, result(stk.ResultBeyondCapabilities))
 		}
-		r.NMR = make([]stk.Measurement, 0, len(cells))
-		for _, cell := range cells {
-			r.NMR = append(r.NMR, stk.Measurement{PLMN: cell.PLMN, RSRP: cell.RSRP})
-		}
+		r.NMR = measResults(loc)
 	case stk.PLIAccessTechnology:
 		r.AccessTech = new(byte(stk.AccessEUTRAN))
 	default:
 		return stk.Respond(c, result(stk.ResultBeyondCapabilities))
 	}
 	return r
+}
+
+// measResults reports the serving cell and up to eight other visible cells,
+// strongest first, each with its global identity (cgi-Info). The world
+// models RSRP only, so RSRQ is the nominal -10 dB (index 20).
+func measResults(loc Location) *stk.MeasResults {
+	const nominalRSRQ = 20
+	m := &stk.MeasResults{MeasID: 1, ServingRSRP: loc.Serving.RSRP, ServingRSRQ: nominalRSRQ}
+	for _, cell := range loc.Visible {
+		if cell.PLMN == loc.Serving.PLMN && cell.CellID == loc.Serving.CellID || len(m.Neighbours) == 8 {
+			continue
+		}
+		m.Neighbours = append(m.Neighbours, stk.Neighbour{PCI: int(cell.CellID % 504), PLMN: cell.PLMN,
+			CellID: cell.CellID & 0x0FFFFFFF, TAC: cell.TAC, RSRP: cell.RSRP, RSRQ: nominalRSRQ})
+	}
+	return m
 }
 
 var supportedEvents = map[byte]bool{

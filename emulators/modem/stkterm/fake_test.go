@@ -126,7 +126,7 @@ func (h *fakeHost) Refresh(q byte) {
 var paris = Location{
 	Service: NormalService,
 	Serving: Cell{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D, RSRP: -85},
-	Visible: []Cell{{PLMN: "20801", RSRP: -85}, {PLMN: "20810", RSRP: -101}},
+	Visible: []Cell{{PLMN: "20801", TAC: 0x3A9B, CellID: 0xC33D, RSRP: -85}, {PLMN: "20810", TAC: 0x3A9C, CellID: 0x1234, RSRP: -101}},
 }
 
 type rig struct {

@@ -19,10 +19,11 @@ const maxSessionCommands = 256
 // posted function or a timer callback): the terminal has no lock of its
 // own, the loop serializes it.
 type Terminal struct {
-	card Card
-	host Host
-	loop *clock.Loop
-	log  *eventlog.Log
+	card    Card
+	host    Host
+	loop    *clock.Loop
+	log     *eventlog.Log
+	profile stk.TerminalProfile
 
 	trace io.Writer
 
@@ -48,8 +49,11 @@ type Terminal struct {
 // may be nil: the terminal emits nothing by default (the card logs the
 // method's events).
 func New(card Card, host Host, loop *clock.Loop, log *eventlog.Log) *Terminal {
-	return &Terminal{card: card, host: host, loop: loop, log: log}
+	return &Terminal{card: card, host: host, loop: loop, log: log, profile: Profile(true)}
 }
+
+// SetProfile replaces the TERMINAL PROFILE downloaded at the next Start.
+func (t *Terminal) SetProfile(p stk.TerminalProfile) { t.profile = p }
 
 // SetTrace writes every toolkit APDU exchange to w (nil turns it off), for
 // debugging.
@@ -58,17 +62,20 @@ func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 // Profile is the TERMINAL PROFILE this terminal downloads: timers, PROVIDE
 // LOCAL INFORMATION (location, NMR, access technology), SET UP EVENT LIST
 // with location status, data available and channel status, BIP (one
-// channel, TCP client mode) and REFRESH including eUICC profile state change.
-func Profile() stk.TerminalProfile {
-	return stk.NewTerminalProfile(1,
-		stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
+// channel, TCP client mode) and REFRESH, with the "eUICC Profile State
+// Change" mode when profileStateChange says the baseband has it.
+func Profile(profileStateChange bool) stk.TerminalProfile {
+	fs := []stk.Facility{stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
 		stk.FacRefresh, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
 		stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus,
 		stk.FacTimerStartStop, stk.FacTimerGetValue,
 		stk.FacOpenChannel, stk.FacCloseChannel, stk.FacReceiveData, stk.FacSendData,
-		stk.FacBearerGPRS, stk.FacTCPClientRemote, stk.FacBearerEUTRAN,
-		stk.FacRefreshEUICCProfile)
+		stk.FacBearerGPRS, stk.FacTCPClientRemote, stk.FacBearerEUTRAN}
+	if profileStateChange {
+		fs = append(fs, stk.FacRefreshEUICCProfile)
+	}
+	return stk.NewTerminalProfile(1, fs...)
 }
 
 // Start runs after each card reset: it downloads the TERMINAL PROFILE
@@ -77,7 +84,7 @@ func Profile() stk.TerminalProfile {
 func (t *Terminal) Start() error {
 	t.stop()
 	t.running = true
-	p := Profile()
+	p := t.profile
 	resp := t.exchange(append([]byte{0x80, stk.InsTerminalProfile, 0, 0, byte(len(p))}, p...))
 	sw1, sw2, ok := sw(resp)
 	switch {

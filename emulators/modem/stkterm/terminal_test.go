@@ -2,6 +2,7 @@ package stkterm
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,14 @@ func TestTimerGetValueAndDeactivate(t *testing.T) {
 func TestProvideLocalInfo(t *testing.T) {
 	limited := paris
 	limited.Service = LimitedService
+	// The NMR: the serving cell, and the other visible cell with its
+	// global identity; physCellId 124 = 0x1234 mod 504 (stk.TestNMR has
+	// the bit-level vector).
+	nmr, err := stk.EncodeNMR(stk.MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20,
+		Neighbours: []stk.Neighbour{{PCI: 124, PLMN: "20810", CellID: 0x1234, TAC: 0x3A9C, RSRP: -101, RSRQ: 20}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		loc  Location
@@ -126,7 +135,9 @@ func TestProvideLocalInfo(t *testing.T) {
 		{"location", paris, stk.PLILocation,
 			"81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
 		{"NMR", paris, stk.PLINMR,
-			"81 03 01 26 02 82 02 82 81 83 01 00 16 08 02 F8 10 38 02 F8 01 28"},
+			fmt.Sprintf("81 03 01 26 02 82 02 82 81 83 01 00 16 %02X %X", len(nmr.Value), nmr.Value)},
+		{"NMR without a measurement qualifier", paris, 0x82, // marker: the bare command
+			"81 03 01 26 02 82 02 82 81 83 01 36"},
 		{"access technology", paris, stk.PLIAccessTechnology,
 			"81 03 01 26 06 82 02 82 81 83 01 00 3F 01 08"},
 		{"limited service", limited, stk.PLILocation,
@@ -142,7 +153,14 @@ func TestProvideLocalInfo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
 			r.host.loc = tt.loc
-			r.card.push(stk.NewProvideLocalInfo(1, tt.q))
+			switch tt.q {
+			case stk.PLINMR:
+				r.card.push(stk.NewProvideLocalInfoNMR(1))
+			case 0x82:
+				r.card.push(stk.NewProvideLocalInfo(1, stk.PLINMR))
+			default:
+				r.card.push(stk.NewProvideLocalInfo(1, tt.q))
+			}
 			r.start(t)
 			want := hexdump.Bytes(t, tt.want)
 			tr := r.card.apdus[len(r.card.apdus)-1]

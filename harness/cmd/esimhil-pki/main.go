@@ -20,7 +20,7 @@ import (
 
 // Defaults: the EID of the built-in scenario and the three operators' SM-DP+.
 var (
-	defaultEIDs  = []string{"89049032000001000000000000000123"}
+	defaultEIDs  = []string{"89049032000001000000000000000171"}
 	defaultSMDPs = map[string]string{
 		"sfr":         "smdp.sfr.test",
 		"orange-fr":   "smdp.orange-fr.test",

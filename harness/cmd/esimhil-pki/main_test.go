@@ -13,7 +13,7 @@ import (
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	args := []string{"--seed", "7", "--out", dir, "--eid", "89049032000001000000000000000999", "--smdp", "tmo=smdp.tmo.test"}
+	args := []string{"--seed", "7", "--out", dir, "--eid", "89049032000001000000000000000947", "--smdp", "tmo=smdp.tmo.test"}
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, _, err := rsp.VerifyEUICC(p.CI.X509, p.EUM.DER, p.EUICC["89049032000001000000000000000999"].DER, now); err != nil {
+	if _, _, err := rsp.VerifyEUICC(p.CI.X509, p.EUM.DER, p.EUICC["89049032000001000000000000000947"].DER, now); err != nil {
 		t.Fatal(err)
 	}
 	if p.SMDP["tmo"] == nil || p.SMDP["tmo"].Host != "smdp.tmo.test" || len(p.SMDP) != 1 {

@@ -101,13 +101,14 @@ func (c Command) Validate() error {
 	return nil
 }
 
-// Channel returns the logical channel coded in CLA (7816-4 §5.4.1): first
-// interindustry classes (b8-b7 = 00, and the proprietary 8X/9X/AX/EX forms
-// that keep the same bits) carry channels 0-3 in b2-b1; further
-// interindustry classes (b7 = 1: 4X-7X and CX-FX) carry 4-19 in b4-b1.
+// Channel returns the logical channel coded in CLA (ChannelOf).
 func (c Command) Channel() int { return ChannelOf(c.CLA) }
 
-// ChannelOf is Channel for a bare CLA byte.
+// ChannelOf returns the logical channel coded in a class byte (ISO/IEC
+// 7816-4 §5.4.1, ETSI TS 102 221 §10.1.1): in the first interindustry
+// form (b7 = 0: '0X', '1X', and the proprietary '8X', '9X', 'AX' that keep
+// its structure) channels 0-3 sit in b2-b1; in the further form (b7 = 1:
+// '4X'-'7X', 'CX'-'FX') channels 4-19 sit in b4-b1 as the number minus 4.
 func ChannelOf(cla byte) int {
 	if cla&0x40 != 0 {
 		return 4 + int(cla&0x0F)
@@ -115,12 +116,47 @@ func ChannelOf(cla byte) int {
 	return int(cla & 0x03)
 }
 
-// WithChannel returns cla recoded for channel ch (0-19), keeping its
-// proprietary bit (b8). Channels above 3 use the further interindustry form.
+// Class byte bits (ISO/IEC 7816-4 §5.4.1).
+const (
+	claProprietary = 0x80 // b8: proprietary class (ETSI: '8X', 'CX', 'EX')
+	claFurther     = 0x40 // b7: further interindustry form
+	claChaining    = 0x10 // b5: command chaining, in both forms
+	claSMFirst     = 0x0C // b4-b3: secure messaging, first form
+	claSMNoAuth    = 0x08 // b4-b3 = 10: SM without header authentication
+	claSMFurther   = 0x20 // b6: SM (without header authentication), further form
+)
+
+// WithChannel returns cla recoded for logical channel ch (0-19): the
+// proprietary bit b8 and the chaining bit b5 are kept in either form (so
+// '80' becomes '81' or 'C1', and '90' becomes '91' or 'D1'), the channel
+// bits are replaced, and secure messaging moves between b4-b3 of the first
+// form and b6 of the further one. The further form has no way to say
+// "proprietary SM" or "SM with header authentication": those become plain
+// SM (b6 set) rather than vanishing, so a card without SM refuses the
+// command (6882) instead of taking it unprotected. A channel outside 0-19
+// gives 'FF', a class no card accepts (ISO/IEC 7816-3 reserves it for PPS).
 func WithChannel(cla byte, ch int) byte {
-	prop := cla & 0x80
-	if ch < 4 {
-		return prop | byte(ch)
+	if ch < 0 || ch > 19 {
+		return 0xFF
 	}
-	return prop | 0x40 | byte(ch-4)&0x0F
+	keep := cla & (claProprietary | claChaining)
+	sm := false
+	if cla&claFurther != 0 {
+		sm = cla&claSMFurther != 0
+	} else {
+		sm = cla&claSMFirst != 0
+	}
+	if ch < 4 {
+		switch {
+		case cla&claFurther == 0:
+			keep |= cla & claSMFirst
+		case sm:
+			keep |= claSMNoAuth
+		}
+		return keep | byte(ch)
+	}
+	if sm {
+		keep |= claSMFurther
+	}
+	return keep | claFurther | byte(ch-4)
 }

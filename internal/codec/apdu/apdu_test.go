@@ -71,18 +71,99 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Class bytes worked out from ISO/IEC 7816-4 §5.4.1 Tables 2 and 3: the
+// first form carries chaining in b5, SM in b4-b3 and channels 0-3 in b2-b1;
+// the further form sets b7, SM in b6, chaining in b5, channel-4 in b4-b1.
 func TestWithChannel(t *testing.T) {
 	tests := []struct {
 		cla  byte
 		ch   int
 		want byte
 	}{
-		{0x00, 0, 0x00}, {0x00, 3, 0x03}, {0x80, 2, 0x82}, {0x00, 4, 0x40}, {0x00, 19, 0x4F}, {0x80, 5, 0xC1},
+		{0x00, 0, 0x00}, {0x00, 3, 0x03}, {0x03, 0, 0x00}, {0x80, 2, 0x82},
+		{0x00, 4, 0x40}, {0x00, 19, 0x4F}, {0x80, 5, 0xC1}, {0x81, 19, 0xCF},
+		{0xC5, 0, 0x80}, // back from the further form to the basic channel
+		// '90' is '80' with the chaining bit: kept in both forms.
+		{0x90, 1, 0x91}, {0x90, 2, 0x92}, {0x90, 5, 0xD1}, {0x10, 4, 0x50},
+		// Secure messaging moves between b4-b3 and b6.
+		{0x08, 1, 0x09}, {0x08, 4, 0x60}, {0x60, 2, 0x0A}, {0x0C, 4, 0x60},
+		// No such channel: a class no card takes.
+		{0x00, 20, 0xFF}, {0x80, -1, 0xFF},
 	}
 	for _, tc := range tests {
-		if got := WithChannel(tc.cla, tc.ch); got != tc.want || ChannelOf(got) != tc.ch {
+		got := WithChannel(tc.cla, tc.ch)
+		if got != tc.want || (got != 0xFF && ChannelOf(got) != tc.ch) {
 			t.Errorf("WithChannel(%02X, %d) = %02X (channel %d), want %02X", tc.cla, tc.ch, got, ChannelOf(got), tc.want)
 		}
+	}
+	if ChannelOf(0xA0) != 0 {
+		t.Error("GSM class 'A0' is the basic channel")
+	}
+}
+
+// card is a scripted card: each command gets the next answer.
+type card struct {
+	sent    [][]byte
+	answers []string
+}
+
+func (c *card) tx(t *testing.T) Transmit {
+	return func(cmd []byte) ([]byte, error) {
+		c.sent = append(c.sent, append([]byte(nil), cmd...))
+		if len(c.answers) == 0 {
+			t.Fatalf("unexpected command %X", cmd)
+		}
+		a := c.answers[0]
+		c.answers = c.answers[1:]
+		return hexdump.Bytes(t, a), nil
+	}
+}
+
+func TestExchange(t *testing.T) {
+	tests := []struct {
+		name    string
+		cmd     string
+		answers []string
+		sent    []string // after the command itself
+		want    string
+	}{
+		{"direct", "80E2910003BF2D00", []string{"BF2D02A000 9000"}, nil, "BF2D02A0009000"},
+		{"61xx chain on channel 1", "81E2910003BF2D00", []string{"6104", "BF2D 6102", "A000 9000"},
+			[]string{"01C0000004", "01C0000002"}, "BF2DA0009000"},
+		{"channel 5 keeps the further form", "C1E2910003BF2D00", []string{"6102", "A000 9000"},
+			[]string{"41C0000002"}, "A0009000"},
+		{"6Cxx repeats a case-2 command", "00B0000000", []string{"6C0A", "89330100000000000012 9000"},
+			[]string{"00B000000A"}, "893301000000000000129000"},
+		{"GSM class", "A0C0000000", []string{"6102", "0102 9000"}, []string{"A0C0000002"}, "01029000"},
+		{"error ends the chain", "80E2910003BF2D00", []string{"6102", "6A88"}, []string{"00C0000002"}, "6A88"},
+	}
+	for _, tc := range tests {
+		c := &card{answers: tc.answers}
+		got, err := Exchange(c.tx(t), hexdump.Bytes(t, tc.cmd))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !bytes.Equal(got, hexdump.Bytes(t, tc.want)) {
+			t.Errorf("%s: got %X, want %s", tc.name, got, tc.want)
+		}
+		if len(c.sent)-1 != len(tc.sent) {
+			t.Fatalf("%s: sent %X", tc.name, c.sent)
+		}
+		for i, s := range tc.sent {
+			if !bytes.Equal(c.sent[i+1], hexdump.Bytes(t, s)) {
+				t.Errorf("%s: command %d = %X, want %s", tc.name, i+1, c.sent[i+1], s)
+			}
+		}
+	}
+	endless := &card{}
+	for range MaxGetResponse + 1 {
+		endless.answers = append(endless.answers, "6101")
+	}
+	if _, err := Exchange(endless.tx(t), hexdump.Bytes(t, "80F20000")); err != ErrEndlessResponse {
+		t.Errorf("endless 61xx: %v", err)
+	}
+	if _, err := Exchange(func([]byte) ([]byte, error) { return []byte{0x90}, nil }, hexdump.Bytes(t, "80F20000")); err == nil {
+		t.Error("1-byte answer accepted")
 	}
 }
 

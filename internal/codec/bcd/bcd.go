@@ -1,34 +1,48 @@
-// Package bcd holds the digit codings the card and the terminal share:
-// swapped BCD with F filler (EF ICCID, TS 102 221 §13.2, and the SGP.22
-// Iccid 5A), and EF IMSI (TS 31.102 §4.2.2, a TS 24.008 mobile identity).
+// Package bcd holds the digit codings the card, the terminal and the host
+// share: swapped BCD with F filler (EF ICCID, TS 102 221 §13.2, and the
+// SGP.22 Iccid 5A), plain BCD (the EID of SGP.02 §2.2.2, the TAC and IMEI
+// of SGP.22 DeviceInfo), EF IMSI (TS 31.102 §4.2.2, a TS 24.008 mobile
+// identity) and the 3-byte PLMN of TS 24.008 §10.5.1.3.
 package bcd
 
 import "fmt"
 
 // Swapped packs digits two per byte, low nibble first, into size bytes
 // padded with F. Digits beyond 2*size are dropped; callers check lengths.
-func Swapped(digits string, size int) []byte {
+func Swapped(digits string, size int) []byte { return pack(digits, size, true) }
+
+// pack puts digits two per byte into size bytes of F filler, the first
+// digit of each pair in the low nibble when swapped, else in the high one.
+func pack(digits string, size int, swapped bool) []byte {
 	b := make([]byte, size)
 	for i := range b {
 		b[i] = 0xFF
 	}
 	for i := 0; i < len(digits) && i/2 < size; i++ {
 		d := digits[i] - '0'
-		if i%2 == 0 {
-			b[i/2] = 0xF0 | d
-		} else {
-			b[i/2] = b[i/2]&0x0F | d<<4
+		shift := 0 // low nibble
+		if (i%2 == 0) != swapped {
+			shift = 4
 		}
+		b[i/2] = b[i/2]&^(0x0F<<shift) | d<<shift
 	}
 	return b
 }
 
 // Unswapped decodes swapped BCD; F nibbles may only pad the end.
-func Unswapped(b []byte) (string, error) {
+func Unswapped(b []byte) (string, error) { return digits(b, true) }
+
+// digits decodes BCD, low nibble first when swapped; F nibbles may only
+// pad the end.
+func digits(b []byte, swapped bool) (string, error) {
 	out := make([]byte, 0, 2*len(b))
 	done := false
 	for _, c := range b {
-		for _, d := range []byte{c & 0x0F, c >> 4} {
+		first, second := c>>4, c&0x0F
+		if swapped {
+			first, second = second, first
+		}
+		for _, d := range []byte{first, second} {
 			switch {
 			case d == 0x0F:
 				done = true
@@ -102,3 +116,53 @@ func ParseIMSI(b []byte) (string, error) {
 	}
 	return string(out), nil
 }
+
+// PLMN encodes "MCC MNC" (5 or 6 digits) as 3 BCD bytes, TS 24.008
+// §10.5.1.3: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1, MNC3 = F for 2-digit MNCs.
+func PLMN(plmn string) ([3]byte, error) {
+	var d [6]byte
+	if len(plmn) != 5 && len(plmn) != 6 {
+		return [3]byte{}, fmt.Errorf("PLMN %q: want 5 or 6 digits", plmn)
+	}
+	for i := range 6 {
+		if i == len(plmn) {
+			d[i] = 0xF
+			break
+		}
+		c := plmn[i]
+		if c < '0' || c > '9' {
+			return [3]byte{}, fmt.Errorf("PLMN %q: not a digit string", plmn)
+		}
+		d[i] = c - '0'
+	}
+	// Digits: MCC d0 d1 d2, MNC d3 d4 [d5].
+	return [3]byte{d[1]<<4 | d[0], d[5]<<4 | d[2], d[4]<<4 | d[3]}, nil
+}
+
+// ParsePLMN decodes 3 BCD bytes (TS 24.008 §10.5.1.3) to "MCCMNC".
+func ParsePLMN(b []byte) (string, error) {
+	if len(b) != 3 {
+		return "", fmt.Errorf("PLMN: length %d, want 3", len(b))
+	}
+	digits := []byte{b[0] & 0xF, b[0] >> 4, b[1] & 0xF, b[2] & 0xF, b[2] >> 4, b[1] >> 4}
+	n := 6
+	if digits[5] == 0xF {
+		n = 5
+	}
+	out := make([]byte, n)
+	for i := range n {
+		if digits[i] > 9 {
+			return "", fmt.Errorf("PLMN %X: invalid BCD digit", b)
+		}
+		out[i] = '0' + digits[i]
+	}
+	return string(out), nil
+}
+
+// Plain packs digits two per byte, high nibble first, into size bytes
+// padded with F (the EID of SGP.02 §2.2.2; TAC and IMEI in SGP.22
+// DeviceInfo). Digits beyond 2*size are dropped; callers check lengths.
+func Plain(digits string, size int) []byte { return pack(digits, size, false) }
+
+// Unplain decodes plain BCD; F nibbles may only pad the end.
+func Unplain(b []byte) (string, error) { return digits(b, false) }

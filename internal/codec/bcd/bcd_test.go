@@ -2,6 +2,7 @@ package bcd
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/hexdump"
@@ -17,7 +18,7 @@ func TestVectors(t *testing.T) {
 	}{
 		// EF ICCID of 89860000000000000019 (TS 102 221 §13.2).
 		{"ICCID 20 digits", "89860000000000000019", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 68 00 00 00 00 00 00 00 91"},
-		{"ICCID 19 digits, F filler", "8933100000000000002", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 33 01 00 00 00 00 00 00 F2"},
+		{"ICCID 19 digits, F filler", "8933100000000000003", func(s string) []byte { return Swapped(s, 10) }, Unswapped, "98 33 01 00 00 00 00 00 00 F3"},
 		// EF IMSI of 208100000000027: odd count, 15 digits (TS 31.102 §4.2.2).
 		{"IMSI 15 digits", "208100000000027", IMSI, ParseIMSI, "08 29 80 01 00 00 00 00 72"},
 		{"IMSI 14 digits", "46000000000001", IMSI, ParseIMSI, "08 41 06 00 00 00 00 00 F1"},
@@ -67,4 +68,51 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("IMSI of %d digits from % X", len(s), b)
 		}
 	})
+}
+
+// 3-byte PLMNs of TS 24.008 §10.5.1.3: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1.
+func TestPLMN(t *testing.T) {
+	tests := []struct{ plmn, hex string }{
+		{"20801", "02 F8 10"},
+		{"20810", "02 F8 01"},
+		{"46000", "64 F0 00"},
+		{"310410", "13 00 14"},
+	}
+	for _, tt := range tests {
+		got, err := PLMN(tt.plmn)
+		if err != nil || !bytes.Equal(got[:], hexdump.Bytes(t, tt.hex)) {
+			t.Errorf("PLMN(%s) = % X, %v; want %s", tt.plmn, got, err, tt.hex)
+		}
+		back, err := ParsePLMN(hexdump.Bytes(t, tt.hex))
+		if err != nil || back != tt.plmn {
+			t.Errorf("ParsePLMN(%s) = %q, %v", tt.hex, back, err)
+		}
+	}
+	for _, bad := range []string{"2080", "2O801", "2080123"} {
+		if _, err := PLMN(bad); err == nil {
+			t.Errorf("PLMN(%q) accepted", bad)
+		}
+	}
+	if _, err := ParsePLMN(hexdump.Bytes(t, "0A F8 10")); err == nil {
+		t.Error("ParsePLMN accepted a non-BCD digit")
+	}
+}
+
+// Plain BCD, high nibble first: the EID 8904…0171 reads as its own hex.
+func TestPlain(t *testing.T) {
+	eid := "89049032000001000000000000000171"
+	if got := Plain(eid, 16); hex.EncodeToString(got) != eid {
+		t.Errorf("Plain(EID) = %X", got)
+	}
+	if got := Plain("352099001761481", 8); !bytes.Equal(got, []byte{0x35, 0x20, 0x99, 0x00, 0x17, 0x61, 0x48, 0x1F}) {
+		t.Errorf("Plain(IMEI) = %X", got)
+	}
+	if s, err := Unplain([]byte{0x35, 0x20, 0x99, 0x00, 0x17, 0x61, 0x48, 0x1F}); err != nil || s != "352099001761481" {
+		t.Errorf("Unplain = %q, %v", s, err)
+	}
+	for _, bad := range [][]byte{{0x3F, 0x12}, {0xA1}} {
+		if _, err := Unplain(bad); err == nil {
+			t.Errorf("Unplain(%X) accepted", bad)
+		}
+	}
 }

@@ -28,6 +28,9 @@ type Command struct {
 	Data []byte
 	// RECEIVE DATA: the number of bytes asked for.
 	Length int
+	// PROVIDE LOCAL INFORMATION (NMR): the UTRAN/E-UTRAN measurement
+	// qualifier, 0 when absent.
+	MeasQualifier byte
 	// Alpha identifiers and other objects this package does not interpret,
 	// in order.
 	Others []SimpleTLV
@@ -91,6 +94,15 @@ func NewTimerGetValue(num, id byte) Command {
 func NewProvideLocalInfo(num, q byte) Command {
 	var c Command
 	c.Details, c.Devices = toUICC(num, CmdProvideLocalInfo, q)
+	return c
+}
+
+// NewProvideLocalInfoNMR builds PROVIDE LOCAL INFORMATION for the network
+// measurement results of E-UTRAN intra-frequency cells (TS 31.111 §6.4.15:
+// the measurement qualifier says which).
+func NewProvideLocalInfoNMR(num byte) Command {
+	c := NewProvideLocalInfo(num, PLINMR)
+	c.MeasQualifier = MeasQualEUTRANIntra
 	return c
 }
 
@@ -182,6 +194,10 @@ func (c Command) Encode() ([]byte, error) {
 			return nil, fmt.Errorf("RECEIVE DATA: length %d out of range", c.Length)
 		}
 		objs = append(objs, ChannelDataLengthObject(c.Length))
+	case CmdProvideLocalInfo:
+		if c.MeasQualifier != 0 {
+			objs = append(objs, SimpleTLV{Tag: TagMeasurementQualifier, Value: []byte{c.MeasQualifier}})
+		}
 	}
 	objs = append(objs, c.Others...)
 	body, err := EncodeTLVs(objs)
@@ -304,7 +320,12 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			c.Length = int(n)
 			return true, err
 		}
-	case CmdProvideLocalInfo, CmdCloseChannel, CmdRefresh:
+	case CmdProvideLocalInfo:
+		if o.Tag == TagMeasurementQualifier {
+			c.MeasQualifier, err = DecodeByte("measurement qualifier", o.Value)
+			return true, err
+		}
+	case CmdCloseChannel, CmdRefresh:
 	default:
 		return false, errUnknownType
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 )
 
 // CommandDetails is data object 01 (TS 102 223 §8.6).
@@ -122,7 +124,7 @@ type LocationInfo struct {
 
 // Object encodes the location information.
 func (l LocationInfo) Object() (SimpleTLV, error) {
-	p, err := EncodePLMN(l.PLMN)
+	p, err := bcd.PLMN(l.PLMN)
 	if err != nil {
 		return SimpleTLV{}, fmt.Errorf("location information: %w", err)
 	}
@@ -139,59 +141,12 @@ func DecodeLocationInfo(v []byte) (LocationInfo, error) {
 	if len(v) != 9 {
 		return LocationInfo{}, fmt.Errorf("location information: length %d, want 9 (E-UTRAN)", len(v))
 	}
-	plmn, err := DecodePLMN(v[:3])
+	plmn, err := bcd.ParsePLMN(v[:3])
 	if err != nil {
 		return LocationInfo{}, fmt.Errorf("location information: %w", err)
 	}
 	eci := uint32(v[5])<<24 | uint32(v[6])<<16 | uint32(v[7])<<8 | uint32(v[8])
 	return LocationInfo{PLMN: plmn, TAC: uint16(v[3])<<8 | uint16(v[4]), CellID: eci >> 4}, nil
-}
-
-// Measurement is one entry of the harness's E-UTRAN network measurement
-// results.
-type Measurement struct {
-	PLMN string
-	RSRP int // dBm, -140..-44
-}
-
-// EncodeNMR encodes data object 16 in this harness's compact E-UTRAN form:
-// for each cell, the PLMN (3 bytes BCD as in TS 24.008) and the RSRP
-// reporting index of TS 36.133 §9.1.4 (RSRP+141, clamped to 0..97). The
-// standard form (a TS 36.331 measurement report) needs an ASN.1 PER codec
-// that neither side of this rig would otherwise use.
-func EncodeNMR(ms []Measurement) (SimpleTLV, error) {
-	if len(ms) > maxValue/4 {
-		return SimpleTLV{}, fmt.Errorf("network measurement results: %d cells exceed %d", len(ms), maxValue/4)
-	}
-	v := make([]byte, 0, 4*len(ms))
-	for i, m := range ms {
-		p, err := EncodePLMN(m.PLMN)
-		if err != nil {
-			return SimpleTLV{}, fmt.Errorf("network measurement results: cell %d: %w", i, err)
-		}
-		idx := min(max(m.RSRP+141, 0), 97)
-		v = append(append(v, p[:]...), byte(idx))
-	}
-	return SimpleTLV{Tag: TagNMR, Value: v}, nil
-}
-
-// DecodeNMR decodes data object 16 in the compact form of EncodeNMR.
-func DecodeNMR(v []byte) ([]Measurement, error) {
-	if len(v)%4 != 0 {
-		return nil, fmt.Errorf("network measurement results: length %d not a multiple of 4", len(v))
-	}
-	ms := make([]Measurement, 0, len(v)/4)
-	for i := 0; i < len(v); i += 4 {
-		p, err := DecodePLMN(v[i : i+3])
-		if err != nil {
-			return nil, fmt.Errorf("network measurement results: cell %d: %w", i/4, err)
-		}
-		if v[i+3] > 97 {
-			return nil, fmt.Errorf("network measurement results: cell %d: RSRP index %d > 97", i/4, v[i+3])
-		}
-		ms = append(ms, Measurement{PLMN: p, RSRP: int(v[i+3]) - 141})
-	}
-	return ms, nil
 }
 
 // EventListObject encodes data object 19 (TS 102 223 §8.25).
@@ -397,46 +352,4 @@ func DecodeOtherAddress(v []byte) (netip.Addr, error) {
 // AccessTechnologyObject encodes data object 3F (TS 102 223 §8.62).
 func AccessTechnologyObject(t byte) SimpleTLV {
 	return SimpleTLV{Tag: TagAccessTechnology, Value: []byte{t}}
-}
-
-// EncodePLMN encodes "MCC MNC" (5 or 6 digits) as 3 BCD bytes, TS 24.008
-// §10.5.1.3: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1, MNC3 = F for 2-digit MNCs.
-func EncodePLMN(plmn string) ([3]byte, error) {
-	var d [6]byte
-	if len(plmn) != 5 && len(plmn) != 6 {
-		return [3]byte{}, fmt.Errorf("PLMN %q: want 5 or 6 digits", plmn)
-	}
-	for i := range 6 {
-		if i == len(plmn) {
-			d[i] = 0xF
-			break
-		}
-		c := plmn[i]
-		if c < '0' || c > '9' {
-			return [3]byte{}, fmt.Errorf("PLMN %q: not a digit string", plmn)
-		}
-		d[i] = c - '0'
-	}
-	// Digits: MCC d0 d1 d2, MNC d3 d4 [d5].
-	return [3]byte{d[1]<<4 | d[0], d[5]<<4 | d[2], d[4]<<4 | d[3]}, nil
-}
-
-// DecodePLMN decodes 3 BCD bytes (TS 24.008 §10.5.1.3) to "MCCMNC".
-func DecodePLMN(b []byte) (string, error) {
-	if len(b) != 3 {
-		return "", fmt.Errorf("PLMN: length %d, want 3", len(b))
-	}
-	digits := []byte{b[0] & 0xF, b[0] >> 4, b[1] & 0xF, b[2] & 0xF, b[2] >> 4, b[1] >> 4}
-	n := 6
-	if digits[5] == 0xF {
-		n = 5
-	}
-	out := make([]byte, n)
-	for i := range n {
-		if digits[i] > 9 {
-			return "", fmt.Errorf("PLMN %X: invalid BCD digit", b)
-		}
-		out[i] = '0' + digits[i]
-	}
-	return string(out), nil
 }

@@ -15,7 +15,7 @@ type TerminalResponse struct {
 	Result  Result
 
 	Location          *LocationInfo      // PROVIDE LOCAL INFORMATION 00
-	NMR               []Measurement      // PROVIDE LOCAL INFORMATION 02
+	NMR               *MeasResults       // PROVIDE LOCAL INFORMATION 02 (E-UTRAN)
 	AccessTech        *byte              // PROVIDE LOCAL INFORMATION 06
 	TimerID           byte               // TIMER MANAGEMENT (0: absent)
 	TimerValue        *time.Duration     // TIMER MANAGEMENT deactivate / get value
@@ -52,7 +52,7 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 		objs = append(objs, o)
 	}
 	if r.NMR != nil {
-		o, err := EncodeNMR(r.NMR)
+		o, err := EncodeNMR(*r.NMR)
 		if err != nil {
 			return nil, fmt.Errorf("terminal response: %w", err)
 		}
@@ -132,8 +132,8 @@ func (r *TerminalResponse) decodeObject(o SimpleTLV) error {
 		r.Location = &l
 		return err
 	case TagNMR:
-		ms, err := DecodeNMR(o.Value)
-		r.NMR = ms
+		m, err := DecodeNMR(o.Value)
+		r.NMR = &m
 		return err
 	case TagAccessTechnology:
 		t, err := DecodeByte("access technology", o.Value)

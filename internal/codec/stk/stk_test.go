@@ -67,33 +67,6 @@ func TestLongLength(t *testing.T) {
 	}
 }
 
-func TestPLMN(t *testing.T) {
-	tests := []struct{ plmn, hex string }{
-		{"20801", "02 F8 10"},
-		{"20810", "02 F8 01"},
-		{"46000", "64 F0 00"},
-		{"310410", "13 00 14"},
-	}
-	for _, tt := range tests {
-		got, err := EncodePLMN(tt.plmn)
-		if err != nil || !bytes.Equal(got[:], hexdump.Bytes(t, tt.hex)) {
-			t.Errorf("EncodePLMN(%s) = % X, %v; want %s", tt.plmn, got, err, tt.hex)
-		}
-		back, err := DecodePLMN(hexdump.Bytes(t, tt.hex))
-		if err != nil || back != tt.plmn {
-			t.Errorf("DecodePLMN(%s) = %q, %v", tt.hex, back, err)
-		}
-	}
-	for _, bad := range []string{"2080", "2O801", "2080123"} {
-		if _, err := EncodePLMN(bad); err == nil {
-			t.Errorf("EncodePLMN(%q) accepted", bad)
-		}
-	}
-	if _, err := DecodePLMN(hexdump.Bytes(t, "0A F8 10")); err == nil {
-		t.Error("DecodePLMN accepted a non-BCD digit")
-	}
-}
-
 func TestTimerValue(t *testing.T) {
 	tests := []struct {
 		d   time.Duration
@@ -146,6 +119,13 @@ func TestCommandVectors(t *testing.T) {
 			"D0 09 81 03 05 41 00 82 02 81 21"},
 		{"refresh UICC reset", NewRefresh(1, RefreshUICCReset),
 			"D0 09 81 03 01 01 04 82 02 81 82"},
+		// TS 102 223 §6.4.7: qualifier 09, "eUICC Profile State Change".
+		{"refresh eUICC profile state change", NewRefresh(1, RefreshEUICCProfileChange),
+			"D0 09 81 03 01 01 09 82 02 81 82"},
+		// TS 31.111 §6.4.15: NMR (qualifier 02) with the E-UTRAN
+		// intra-frequency measurement qualifier, object 69 value 05.
+		{"PLI NMR E-UTRAN", NewProvideLocalInfoNMR(2),
+			"D0 0C 81 03 02 26 02 82 02 81 82 69 01 05"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,8 +227,8 @@ func TestTerminalResponseVectors(t *testing.T) {
 		{"PLI no service", Respond(pli, Result{General: ResultTerminalUnable, Additional: []byte{UnableNoService}}),
 			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
 		{"PLI NMR", with(Respond(nmr, Result{}), func(r *TerminalResponse) {
-			r.NMR = []Measurement{{"20801", -85}, {"20810", -101}}
-		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 08 02 F8 10 38 02 F8 01 28"},
+			r.NMR = &nmrVector
+		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 0F" + nmrVectorHex},
 		{"open channel", with(Respond(open, Result{}), func(r *TerminalResponse) {
 			r.ChannelStatus = &ChannelStatus{Channel: 1, Established: true}
 			r.Bearer = &BearerDescription{Type: BearerDefault}
@@ -344,16 +324,63 @@ func TestEnvelopeVectors(t *testing.T) {
 	}
 }
 
-func TestNMRDecodeErrors(t *testing.T) {
-	for _, bad := range []string{"02 F8 10", "02 F8 10 62", "0A F8 10 20"} {
-		if _, err := DecodeNMR(hexdump.Bytes(t, bad)); err == nil {
-			t.Errorf("DecodeNMR(%s) accepted", bad)
-		}
+// nmrVector is TS 36.331 MeasResults in unaligned PER, worked out bit by
+// bit (X.691): extension bit 0, measResultNeighCells present 1, measId 1 as
+// 5 bits 00000, PCell RSRP index 56 (-85 dBm + 141) as 7 bits 0111000,
+// RSRQ index 20 as 6 bits 010100; the CHOICE's extension bit 0 and
+// alternative 0 of 4 as 00; one neighbour (count-1 in 3 bits: 000):
+// cgi-Info present 1, physCellId 61 as 9 bits 000111101, plmn-IdentityList
+// absent 0, mcc present 1, MCC 2 0 8 as 0010 0000 1000, MNC of 2 digits 0
+// then 1 0 as 0001 0000, cellIdentity 0x000C33D in 28 bits, TAC 0x3A9B in
+// 16 bits, measResult extension bit 0, rsrp and rsrq present 11, RSRP
+// index 40 (-101 dBm) as 0101000, RSRQ 20 as 010100; 119 bits, one zero
+// padding bit: 15 octets.
+var nmrVector = MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20,
+	Neighbours: []Neighbour{{PCI: 61, PLMN: "20810", CellID: 0xC33D, TAC: 0x3A9B, RSRP: -101, RSRQ: 20}}}
+
+const nmrVectorHex = "40 E1 40 23 D4 82 02 00 01 86 7A 75 36 D4 28"
+
+func TestNMR(t *testing.T) {
+	o, err := EncodeNMR(nmrVector)
+	if err != nil || o.Tag != TagNMR || !bytes.Equal(o.Value, hexdump.Bytes(t, nmrVectorHex)) {
+		t.Fatalf("EncodeNMR = %X, %v", o.Value, err)
+	}
+	back, err := DecodeNMR(o.Value)
+	if err != nil || !reflect.DeepEqual(back, nmrVector) {
+		t.Fatalf("DecodeNMR = %+v, %v", back, err)
+	}
+	// Only the serving cell: neighbour results absent (second bit 0).
+	o, _ = EncodeNMR(MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20})
+	if !bytes.Equal(o.Value, hexdump.Bytes(t, "00 E1 40")) {
+		t.Fatalf("serving only: %X", o.Value)
 	}
 	// Out-of-range RSRP clamps to the index range of TS 36.133.
-	o, _ := EncodeNMR([]Measurement{{"20801", -200}, {"20801", -10}})
-	if o.Value[3] != 0 || o.Value[7] != 97 {
-		t.Fatalf("clamping: % X", o.Value)
+	o, _ = EncodeNMR(MeasResults{MeasID: 1, ServingRSRP: -200, Neighbours: []Neighbour{{RSRP: -10}}})
+	m, _ := DecodeNMR(o.Value)
+	if m.ServingRSRP != -141 || m.Neighbours[0].RSRP != -44 {
+		t.Fatalf("clamping: %+v", m)
+	}
+	for _, bad := range []MeasResults{{MeasID: 0}, {MeasID: 33}, {MeasID: 1, ServingRSRQ: 35},
+		{MeasID: 1, Neighbours: make([]Neighbour, 9)}, {MeasID: 1, Neighbours: []Neighbour{{PCI: 504}}},
+		{MeasID: 1, Neighbours: []Neighbour{{PLMN: "2081"}}}} {
+		if _, err := EncodeNMR(bad); err == nil {
+			t.Errorf("EncodeNMR(%+v) accepted", bad)
+		}
+	}
+}
+
+func TestNMRDecodeErrors(t *testing.T) {
+	for _, bad := range []string{
+		"",                  // truncated
+		"80 E1 40",          // extension additions
+		"00 E1 40 00",       // a byte after the IE
+		"00 E1 41",          // padding bit set
+		"00 FF 40",          // RSRP index 127 > 97
+		"40 E1 50 00 00 00", // a neighbour list other than E-UTRA
+	} {
+		if _, err := DecodeNMR(hexdump.Bytes(t, bad)); err == nil {
+			t.Errorf("DecodeNMR(%q) accepted", bad)
+		}
 	}
 }
 

@@ -128,3 +128,12 @@ func ParseTags(b []byte) ([]uint32, error) {
 
 // TagBytes returns the encoding of tag, as used in a tag list.
 func TagBytes(tag uint32) []byte { return tagBytes(tag) }
+
+// EncodeTags is the inverse of ParseTags: a tag list's value.
+func EncodeTags(tags []uint32) []byte {
+	var b []byte
+	for _, t := range tags {
+		b = append(b, tagBytes(t)...)
+	}
+	return b
+}

@@ -1,18 +1,14 @@
-package rsp
+package es10
 
 // Common mutual authentication structures (SGP.22 §5.7.13
 // AuthenticateServer, §6.5.2.6 ServerSigned1): ServerSigned1, CtxParams1,
 // AuthenticateServerRequest, EuiccSigned1 and AuthenticateServerResponse.
 
 import (
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/ident"
 )
-
-// maxText bounds UTF8String fields (addresses, matching ids, names).
-const maxText = 255
-
-// maxCert bounds a DER certificate carried in a structure.
-const maxCert = 4096
 
 // ServerSigned1 (30): 80 transactionId, 81 euiccChallenge, 83 serverAddress,
 // 84 serverChallenge. Raw is the received encoding (what serverSignature1
@@ -64,43 +60,167 @@ func serverSigned1From(f *fields, raw []byte) (ServerSigned1, error) {
 	return s, f.err
 }
 
-// CtxParams1 is ctxParamsForCommonAuthentication (A0): 80 matchingId
-// (optional), A1 deviceInfo {80 TAC, A1 deviceCapabilities}.
+// DeviceCapabilities is the device's highest fully supported release per
+// technology (SGP.22 §4.2, all optional, automatic tags 80..88); a zero
+// Version is absent.
+type DeviceCapabilities struct {
+	GSM, UTRAN, CDMA1x, CDMAHRPD, CDMAeHRPD, EUTRAN, Contactless, RSPCRL, RSPRPM Version
+}
+
+func (d *DeviceCapabilities) list() []*Version {
+	return []*Version{&d.GSM, &d.UTRAN, &d.CDMA1x, &d.CDMAHRPD, &d.CDMAeHRPD, &d.EUTRAN, &d.Contactless, &d.RSPCRL, &d.RSPRPM}
+}
+
+func (d DeviceCapabilities) tlv() tlv.TLV {
+	var cs []tlv.TLV
+	for i, v := range d.list() {
+		if *v != (Version{}) {
+			cs = append(cs, tlv.New(0x80+uint32(i), v[:]))
+		}
+	}
+	return tlv.Constructed(0xA1, cs...)
+}
+
+// DeviceInfo is what the device tells the SM-DP+ about itself (SGP.22 §4.2):
+// tac [0] 80 (Octet4: the 8 TAC digits in BCD), deviceCapabilities [1] A1,
+// imei [2] 82 (Octet8, optional: the 15 IMEI digits in BCD, F filled).
+// Later releases add fields; the decoder skips them.
+type DeviceInfo struct {
+	TAC          string // 8 digits
+	Capabilities DeviceCapabilities
+	IMEI         string // 15 digits, "" = absent
+}
+
+// DeviceInfoFor fills TAC from an IMEI (its first 8 digits, TS 23.003
+// §6.2.1) and keeps the IMEI.
+func DeviceInfoFor(imei string, caps DeviceCapabilities) DeviceInfo {
+	tac := imei
+	if len(tac) > 8 {
+		tac = tac[:8]
+	}
+	return DeviceInfo{TAC: tac, Capabilities: caps, IMEI: imei}
+}
+
+// unknownTAC is sent for a DeviceInfo that names no TAC: eight zero digits
+// (no TAC is allocated in the 00 reporting-body range).
+const unknownTAC = "00000000"
+
+func (d DeviceInfo) tlv() tlv.TLV {
+	tac := d.TAC
+	if tac == "" {
+		tac = unknownTAC
+	}
+	cs := []tlv.TLV{tlv.New(0x80, bcd.Plain(tac, 4)), d.Capabilities.tlv()}
+	if d.IMEI != "" {
+		cs = append(cs, tlv.New(0x82, bcd.Plain(d.IMEI, 8)))
+	}
+	return tlv.Constructed(0xA1, cs...)
+}
+
+func deviceInfoFrom(obj tlv.TLV) (DeviceInfo, error) {
+	f, err := inner(obj)
+	if err != nil {
+		return DeviceInfo{}, err
+	}
+	var d DeviceInfo
+	tac, caps := f.fixed(0x80, 4), f.obj(0xA1)
+	imei, hasIMEI := f.opt(0x82)
+	if f.err != nil {
+		return DeviceInfo{}, f.err
+	}
+	if d.TAC, err = bcdDigits(tac, 8); err != nil {
+		return DeviceInfo{}, decodeErr("deviceInfo: tac %X", tac)
+	}
+	if hasIMEI {
+		if len(imei) != 8 {
+			return DeviceInfo{}, decodeErr("deviceInfo: imei of %d bytes, want 8", len(imei))
+		}
+		if d.IMEI, err = bcdDigits(imei, 15); err != nil || !ident.IsIMEI(d.IMEI) {
+			return DeviceInfo{}, decodeErr("deviceInfo: imei %X is not an IMEI", imei)
+		}
+	}
+	cf, err := inner(caps)
+	if err != nil {
+		return DeviceInfo{}, err
+	}
+	for i, v := range d.Capabilities.list() {
+		*v = cf.optVersion(0x80 + uint32(i))
+	}
+	return d, cf.err
+}
+
+// bcdDigits decodes plain BCD of exactly n digits (an all-digit value or
+// one F filler at the end; a trailing 0 filler as some devices write is
+// accepted for the 15-digit IMEI).
+func bcdDigits(b []byte, n int) (string, error) {
+	s, err := bcd.Unplain(b)
+	if err == nil && len(s) == n+1 && n%2 == 1 && s[n] == '0' {
+		s = s[:n]
+	}
+	if err != nil || len(s) != n {
+		return "", decodeErr("%X: want %d BCD digits", b, n)
+	}
+	return s, nil
+}
+
+// CtxParams1 is the CHOICE ctxParams1, whose only alternative is
+// ctxParamsForCommonAuthentication [0] (A0): matchingId [0] 80
+// (UTF8String, optional) and deviceInfo [1] A1. Raw is the A0 object as
+// received: the card puts those very bytes back into euiccSigned1 (SGP.22
+// §5.7.13: the SM-DP+ must see what the device sent), so Encode returns Raw
+// when it is set.
 type CtxParams1 struct {
 	MatchingID string
-	TAC        [4]byte
+	DeviceInfo DeviceInfo
+	Raw        []byte
 }
 
 func (c CtxParams1) tlv() tlv.TLV {
+	if c.Raw != nil {
+		if o, rest, err := tlv.ParseOne(c.Raw); err == nil && len(rest) == 0 {
+			return o
+		}
+	}
 	var cs []tlv.TLV
 	if c.MatchingID != "" {
 		cs = append(cs, tlv.New(0x80, []byte(c.MatchingID)))
 	}
-	cs = append(cs, tlv.Constructed(0xA1, tlv.New(0x80, c.TAC[:]), tlv.Constructed(0xA1)))
+	cs = append(cs, c.DeviceInfo.tlv())
 	return tlv.Constructed(0xA0, cs...)
 }
 
+// Encode returns the A0 encoding (Raw when set).
+func (c CtxParams1) Encode() []byte { return c.tlv().Bytes() }
+
 func ctxParams1From(obj tlv.TLV) (CtxParams1, error) {
+	if obj.Tag != 0xA0 {
+		return CtxParams1{}, decodeErr("ctxParams1: choice %X", obj.Tag)
+	}
 	f, err := inner(obj)
 	if err != nil {
 		return CtxParams1{}, err
 	}
-	var c CtxParams1
-	if m, ok := f.opt(0x80); ok {
-		if len(m) > maxText {
-			return CtxParams1{}, decodeErr("matchingId too long")
-		}
-		c.MatchingID = string(m)
+	c := CtxParams1{Raw: obj.Bytes()}
+	if m, ok := f.optText(0x80, maxText); ok {
+		c.MatchingID = m
 	}
-	di, err := inner(f.obj(0xA1))
+	di := f.obj(0xA1)
 	if f.err != nil {
 		return CtxParams1{}, f.err
 	}
-	if err != nil {
+	if c.DeviceInfo, err = deviceInfoFrom(di); err != nil {
 		return CtxParams1{}, err
 	}
-	copy(c.TAC[:], di.fixed(0x80, 4))
-	return c, di.err
+	return c, nil
+}
+
+// DecodeCtxParams1 decodes ctxParams1 (A0).
+func DecodeCtxParams1(b []byte) (CtxParams1, error) {
+	obj, rest, err := tlv.ParseOne(b)
+	if err != nil || len(rest) != 0 {
+		return CtxParams1{}, decodeErr("ctxParams1: not one object")
+	}
+	return ctxParams1From(obj)
 }
 
 // AuthenticateServerRequest (BF38): 30 serverSigned1, 5F37 serverSignature1,
@@ -256,7 +376,7 @@ type AuthenticateServerResponse struct {
 func (r AuthenticateServerResponse) Encode() []byte {
 	if r.ErrorCode != 0 {
 		return tlv.Constructed(TagAuthenticateServer, tlv.Constructed(0xA1,
-			tlv.New(0x80, r.TransactionID), intTLV(0x02, r.ErrorCode))).Bytes()
+			tlv.New(0x80, r.TransactionID), tlv.Uint(0x02, r.ErrorCode))).Bytes()
 	}
 	return tlv.Constructed(TagAuthenticateServer, tlv.Constructed(0xA0,
 		tlv.New(0x30, r.EuiccSigned1.tlv().Value), tlv.New(TagSignature, r.EuiccSignature1),

@@ -1,11 +1,14 @@
-package rsp
+package es10
 
-// Notifications (SGP.22 §5.7.9-§5.7.11, §2.5.4 ProfileInstallationResult,
-// §5.7.10 ListNotification, §5.7.11 RetrieveNotificationsList,
-// §5.7.12 NotificationSent) and CancelSession (§5.7.14).
+// Notifications (SGP.22 §2.5.4 ProfileInstallationResult, §5.7.9
+// ListNotification, §5.7.10 RetrieveNotificationsList, §5.7.11
+// RemoveNotificationFromList, whose request is NotificationSentRequest).
 
 import (
+	"fmt"
+
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // NotificationEvent is profileManagementOperation, a BIT STRING whose bit
@@ -56,7 +59,7 @@ type NotificationMetadata struct {
 }
 
 func (n NotificationMetadata) tlv() tlv.TLV {
-	cs := []tlv.TLV{intTLV(0x80, n.Seq), tlv.New(0x81, n.Event.bits()), tlv.New(0x0C, []byte(n.Address))}
+	cs := []tlv.TLV{tlv.Uint(0x80, n.Seq), tlv.New(0x81, n.Event.bits()), tlv.New(0x0C, []byte(n.Address))}
 	if n.ICCID != "" {
 		cs = append(cs, tlv.New(0x5A, ICCIDBytes(n.ICCID)))
 	}
@@ -123,28 +126,51 @@ const (
 	ReasonUnknownError               = 127
 )
 
+// MinimalEUICCResponse is the smallest valid EUICCResponse of the TCA
+// profile package specification: SEQUENCE { peStatus [0] SEQUENCE OF
+// PEStatus } with no entry, 30 02 A0 00.
+var MinimalEUICCResponse = []byte{0x30, 0x02, 0xA0, 0x00}
+
 // ProfileInstallationResultData (BF27): 80 transactionId, BF2F
-// notificationMetadata, A2 finalResult {A0 success {4F aid, 04 simaResponse}
-// | A1 error {80 bppCommandId, 81 errorReason, 04 simaResponse}}.
+// notificationMetadata, 06 smdpOid (optional), A2 finalResult {A0
+// successResult {4F aid, 04 simaResponse} | A1 errorResult {80
+// bppCommandId, 81 errorReason, 82 simaResponse (optional)}}. ErrorResult
+// has no tagged component, so its fields get automatic tags; SuccessResult
+// has one, so simaResponse keeps OCTET STRING 04. SimaResponse holds the
+// profile package's EUICCResponse(s); a success without one is encoded
+// with MinimalEUICCResponse.
 type ProfileInstallationResultData struct {
 	TransactionID []byte
 	Notification  NotificationMetadata
+	SmdpOID       []byte // DER OID contents, nil = absent
 	OK            bool
 	AID           []byte // success
 	CommandID     int    // error
 	ErrorReason   int    // error
+	SimaResponse  []byte
 	Raw           []byte
 }
 
 func (d ProfileInstallationResultData) tlv() tlv.TLV {
 	var final tlv.TLV
 	if d.OK {
-		final = tlv.Constructed(0xA0, tlv.New(0x4F, d.AID), tlv.New(0x04, []byte{0x30, 0x00}))
+		sima := d.SimaResponse
+		if sima == nil {
+			sima = MinimalEUICCResponse
+		}
+		final = tlv.Constructed(0xA0, tlv.New(TagAID, d.AID), tlv.New(0x04, sima))
 	} else {
-		final = tlv.Constructed(0xA1, intTLV(0x80, d.CommandID), intTLV(0x81, d.ErrorReason))
+		cs := []tlv.TLV{tlv.Uint(0x80, d.CommandID), tlv.Uint(0x81, d.ErrorReason)}
+		if d.SimaResponse != nil {
+			cs = append(cs, tlv.New(0x82, d.SimaResponse))
+		}
+		final = tlv.Constructed(0xA1, cs...)
 	}
-	return tlv.Constructed(TagPIRData, tlv.New(0x80, d.TransactionID), d.Notification.tlv(),
-		tlv.Constructed(0xA2, final))
+	cs := []tlv.TLV{tlv.New(0x80, d.TransactionID), d.Notification.tlv()}
+	if d.SmdpOID != nil {
+		cs = append(cs, tlv.New(0x06, d.SmdpOID))
+	}
+	return tlv.Constructed(TagPIRData, append(cs, tlv.Constructed(0xA2, final))...)
 }
 
 // Encode returns the BF27 encoding.
@@ -198,6 +224,9 @@ func pirFrom(f *fields) (ProfileInstallationResult, error) {
 	}
 	r := ProfileInstallationResult{Signature: sig, Data: ProfileInstallationResultData{TransactionID: clone(d.get(0x80)), Raw: data.Bytes()}}
 	nm, final := d.obj(TagNotificationMetadata), d.obj(0xA2)
+	if oid, ok := d.opt(0x06); ok {
+		r.Data.SmdpOID = clone(oid)
+	}
 	if d.err != nil {
 		return ProfileInstallationResult{}, d.err
 	}
@@ -221,13 +250,25 @@ func pirFrom(f *fields) (ProfileInstallationResult, error) {
 	}
 	switch ff.list[0].Tag {
 	case 0xA0:
-		r.Data.OK, r.Data.AID = true, clone(c.get(0x4F))
+		r.Data.OK, r.Data.AID = true, clone(c.sized(TagAID, 5, 16))
+		r.Data.SimaResponse = clone(c.get(0x04))
 	case 0xA1:
 		r.Data.CommandID, r.Data.ErrorReason = c.integer(0x80), c.integer(0x81)
+		if v, ok := c.opt(0x82); ok {
+			r.Data.SimaResponse = clone(v)
+		}
 	default:
 		return ProfileInstallationResult{}, decodeErr("finalResult: choice %X", ff.list[0].Tag)
 	}
-	return r, c.err
+	if c.err != nil {
+		return ProfileInstallationResult{}, c.err
+	}
+	if r.Data.SimaResponse != nil {
+		if err := checkEUICCResponses(r.Data.SimaResponse); err != nil {
+			return ProfileInstallationResult{}, err
+		}
+	}
+	return r, nil
 }
 
 // OtherSignedNotification (30): BF2F tbsOtherNotification,
@@ -380,34 +421,21 @@ func EncodeListNotificationResponse(list []NotificationMetadata) []byte {
 // DecodeListNotificationResponse decodes BF28 {A0 {BF2F...}}; the error
 // form (81 code) comes back as an error.
 func DecodeListNotificationResponse(b []byte) ([]NotificationMetadata, error) {
-	f, err := parseOuter(b, TagListNotification)
-	if err != nil {
-		return nil, err
-	}
-	lf, err := inner(f.obj(0xA0))
-	if f.err != nil {
-		return nil, f.err
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(lf.list) > maxNotifications {
-		return nil, decodeErr("BF28: %d notifications", len(lf.list))
-	}
 	var out []NotificationMetadata
-	for _, c := range lf.list {
-		if c.Tag != TagNotificationMetadata {
-			return nil, decodeErr("BF28: entry %X", c.Tag)
-		}
+	code, err := listOrCode(b, TagListNotification, TagNotificationMetadata, maxNotifications, func(c tlv.TLV) error {
 		cf, err := inner(c)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n, err := notificationMetadataFrom(cf)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, n)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case code != 0:
+		return nil, decodeErr("BF28: listNotificationsResultError %d", code)
 	}
 	return out, nil
 }
@@ -423,7 +451,7 @@ type RetrieveNotificationsListRequest struct {
 func (r RetrieveNotificationsListRequest) Encode() []byte {
 	switch {
 	case r.Seq != nil:
-		return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, intTLV(0x80, *r.Seq))).Bytes()
+		return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, tlv.Uint(0x80, *r.Seq))).Bytes()
 	case r.Filter != nil:
 		return tlv.Constructed(TagRetrieveNotifications, tlv.Constructed(0xA0, tlv.New(0x81, r.Filter.bits()))).Bytes()
 	}
@@ -460,7 +488,7 @@ func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsList
 	return RetrieveNotificationsListRequest{}, decodeErr("BF2B: criterion %X", c.list[0].Tag)
 }
 
-// Retrieve/List error codes (SGP.22 §5.7.10-11).
+// Retrieve/List error codes (SGP.22 §5.7.9-10).
 const (
 	NotifErrNoResultAvailable = 1
 	NotifErrUndefined         = 127
@@ -470,7 +498,7 @@ const (
 // the error form BF2B {81 code} when code != 0.
 func EncodeRetrieveNotificationsListResponse(list []PendingNotification, code int) []byte {
 	if code != 0 {
-		return tlv.Constructed(TagRetrieveNotifications, intTLV(0x81, code)).Bytes()
+		return tlv.Constructed(TagRetrieveNotifications, tlv.Uint(0x81, code)).Bytes()
 	}
 	var cs []tlv.TLV
 	for _, p := range list {
@@ -486,41 +514,18 @@ func EncodeRetrieveNotificationsListResponse(list []PendingNotification, code in
 // DecodeRetrieveNotificationsListResponse decodes BF2B; code is the error
 // form's value (0 when the list form was sent).
 func DecodeRetrieveNotificationsListResponse(b []byte) (list []PendingNotification, code int, err error) {
-	f, err := parseOuter(b, TagRetrieveNotifications)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(f.list) != 1 {
-		return nil, 0, decodeErr("BF2B: %d choices", len(f.list))
-	}
-	if f.list[0].Tag == 0x81 {
-		code = f.integer(0x81)
-		if f.err == nil && code == 0 {
-			f.err = decodeErr("BF2B: error code 0")
-		}
-		return nil, code, f.err
-	}
-	lf, err := inner(f.obj(0xA0))
-	if f.err != nil {
-		return nil, 0, f.err
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(lf.list) > maxNotifications {
-		return nil, 0, decodeErr("BF2B: %d notifications", len(lf.list))
-	}
-	for _, c := range lf.list {
+	code, err = listOrCode(b, TagRetrieveNotifications, 0, maxNotifications, func(c tlv.TLV) error {
 		p, err := pendingFrom(c)
-		if err != nil {
-			return nil, 0, err
-		}
 		list = append(list, p)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return list, 0, nil
+	return list, code, nil
 }
 
-// NotificationSent results (SGP.22 §5.7.12 deleteNotificationStatus).
+// NotificationSent results (SGP.22 §5.7.11 deleteNotificationStatus).
 const (
 	DeleteOK              = 0
 	DeleteNothingToDelete = 1
@@ -529,7 +534,7 @@ const (
 
 // EncodeNotificationSentRequest returns BF30 {80 seqNumber}.
 func EncodeNotificationSentRequest(seq int) []byte {
-	return tlv.Constructed(TagNotificationSent, intTLV(0x80, seq)).Bytes()
+	return tlv.Constructed(TagNotificationSent, tlv.Uint(0x80, seq)).Bytes()
 }
 
 // DecodeNotificationSentRequest decodes BF30 {80 seqNumber}.
@@ -543,8 +548,16 @@ func DecodeNotificationSentRequest(b []byte) (int, error) {
 
 // EncodeNotificationSentResponse returns BF30 {80 status}.
 func EncodeNotificationSentResponse(status int) []byte {
-	return tlv.Constructed(TagNotificationSent, intTLV(0x80, status)).Bytes()
+	return tlv.Constructed(TagNotificationSent, tlv.Uint(0x80, status)).Bytes()
 }
 
 // DecodeNotificationSentResponse decodes BF30 {80 status}.
 func DecodeNotificationSentResponse(b []byte) (int, error) { return DecodeNotificationSentRequest(b) }
+
+// checkEUICCResponses checks that simaResponse holds EUICCResponse(s).
+func checkEUICCResponses(b []byte) error {
+	if _, err := saip.DecodeEUICCResponses(b); err != nil {
+		return fmt.Errorf("simaResponse: %v: %w", err, ErrDecode)
+	}
+	return nil
+}

@@ -1,4 +1,4 @@
-package rsp
+package es10
 
 // CancelSession (SGP.22 §5.7.14): BF41 {80 transactionId, 81 reason} →
 // BF41 {A0 {30 euiccCancelSessionSigned {80 transactionId, 06 smdpOid,
@@ -29,7 +29,7 @@ type CancelSessionRequest struct {
 
 // Encode returns the BF41 request.
 func (r CancelSessionRequest) Encode() []byte {
-	return tlv.Constructed(TagCancelSession, tlv.New(0x80, r.TransactionID), intTLV(0x81, r.Reason)).Bytes()
+	return tlv.Constructed(TagCancelSession, tlv.New(0x80, r.TransactionID), tlv.Uint(0x81, r.Reason)).Bytes()
 }
 
 // DecodeCancelSessionRequest decodes the BF41 request.
@@ -61,13 +61,13 @@ func (r CancelSessionResponse) SignedPart() []byte {
 	if r.Raw != nil {
 		return r.Raw
 	}
-	return tlv.Constructed(0x30, tlv.New(0x80, r.TransactionID), tlv.New(0x06, r.SmdpOID), intTLV(0x81, r.Reason)).Bytes()
+	return tlv.Constructed(0x30, tlv.New(0x80, r.TransactionID), tlv.New(0x06, r.SmdpOID), tlv.Uint(0x81, r.Reason)).Bytes()
 }
 
 // Encode returns the BF41 response.
 func (r CancelSessionResponse) Encode() []byte {
 	if r.ErrorCode != 0 {
-		return tlv.Constructed(TagCancelSession, intTLV(0x81, r.ErrorCode)).Bytes()
+		return tlv.Constructed(TagCancelSession, tlv.Uint(0x81, r.ErrorCode)).Bytes()
 	}
 	signed, _, _ := tlv.ParseOne(r.SignedPart())
 	return tlv.Constructed(TagCancelSession, tlv.Constructed(0xA0, signed, tlv.New(TagSignature, r.Signature))).Bytes()

@@ -1,10 +1,13 @@
-package wire
+package platformapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
-	"github.com/esimhil/esimhil/emulators/ident"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // Notification kinds accepted by POST /v1/notifications.
@@ -120,6 +123,97 @@ func (r DownloadRequest) Validate() error {
 	}
 	if !validPLMN(r.ServingPLMN) {
 		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
+	}
+	return nil
+}
+
+// DecodeListRequest parses and validates a preferred-list request body.
+func DecodeListRequest(b []byte) (ListRequest, error) {
+	var r ListRequest
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	return r, r.Validate()
+}
+
+// DecodeNotification parses and validates a notification body.
+func DecodeNotification(b []byte) (Notification, error) {
+	var n Notification
+	if err := decodeStrict(b, &n); err != nil {
+		return n, err
+	}
+	return n, n.Validate()
+}
+
+// DecodeListResponse parses a preferred-list answer.
+func DecodeListResponse(b []byte) (ListResponse, error) {
+	var r ListResponse
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	for i, o := range r.Operators {
+		if o.ID == "" || !validPLMN(o.PLMN) {
+			return r, fmt.Errorf("operators[%d]: missing id or malformed plmn %q", i, o.PLMN)
+		}
+	}
+	return r, nil
+}
+
+// DecodeNotificationAck parses a notification answer.
+func DecodeNotificationAck(b []byte) (NotificationAck, error) {
+	var a NotificationAck
+	return a, decodeStrict(b, &a)
+}
+
+// DecodeErrorResponse parses the body of a 4xx answer.
+func DecodeErrorResponse(b []byte) (ErrorResponse, error) {
+	var e ErrorResponse
+	return e, decodeStrict(b, &e)
+}
+
+// DecodeDownloadRequest parses and validates a download request body.
+func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
+	var r DownloadRequest
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	return r, r.Validate()
+}
+
+// DecodeDownloadResponse parses and checks a download answer.
+func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
+	var r DownloadResponse
+	if err := decodeStrict(b, &r); err != nil {
+		return r, err
+	}
+	if r.Operator == "" || r.SMDPAddress == "" || r.MatchingID == "" {
+		return r, errors.New("operator, smdp_address and matching_id are required")
+	}
+	if want := ActivationCode(r.SMDPAddress, r.MatchingID); r.ActivationCode != want {
+		return r, fmt.Errorf("activation_code %q, want %q", r.ActivationCode, want)
+	}
+	return r, nil
+}
+
+// ActivationCode builds the SGP.22 §4.1 activation code (format 1, no
+// SM-DP+ OID, no confirmation code).
+func ActivationCode(smdpAddress, matchingID string) string {
+	return "LPA:1$" + smdpAddress + "$" + matchingID
+}
+
+// decodeStrict decodes exactly one JSON object and rejects unknown fields, so
+// a misspelt field name is an error instead of a silently missing value.
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("malformed JSON: empty body")
+		}
+		return fmt.Errorf("malformed JSON: %w", err)
+	}
+	if d.More() {
+		return errors.New("malformed JSON: data after the object")
 	}
 	return nil
 }

@@ -1,7 +1,26 @@
-package wire
+// Package platformapi is the management platform's HTTP API
+// (docs/platform-api.md): routes, request and answer bodies, each with one
+// strict decoder, and the request-authentication headers with the bytes the
+// card signs. The card's IPA, the platform emulator and the host-side
+// capture decoder all use it.
+package platformapi
 
-// The JSON bodies of the platform API (docs/platform-api.md), as both the
-// card and the platform read and write them.
+// Routes of the API.
+const (
+	PathPreferredList = "/v1/preferred-list"
+	PathNotifications = "/v1/notifications"
+	PathDownload      = "/v1/download"
+	PathInspect       = "/v1/inspect/received"
+)
+
+// MaxBody is the largest request body the platform accepts (413 beyond).
+const MaxBody = 64 << 10
+
+// Ordering rules of a preferred list (claim 5).
+const (
+	OrderTariff = "tariff" // cheapest first
+	OrderSignal = "signal" // strongest reported RSRP first, unreported last
+)
 
 // SignalReport is one visible network as the device measured it.
 type SignalReport struct {

@@ -1,4 +1,4 @@
-package rsp
+package es10
 
 // PrepareDownload (SGP.22 §5.7.5): SmdpSigned2, PrepareDownloadRequest,
 // EuiccSigned2 and PrepareDownloadResponse.
@@ -6,9 +6,6 @@ package rsp
 import (
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
-
-// TagPublicKey carries an uncompressed EC point (5F49: otPK.*.ECKA).
-const TagPublicKey = 0x5F49
 
 // SmdpSigned2 (30): 80 transactionId, 01 ccRequiredFlag BOOLEAN,
 // 5F49 bppEuiccOtpk (optional, for a retried download).
@@ -167,7 +164,7 @@ type PrepareDownloadResponse struct {
 func (r PrepareDownloadResponse) Encode() []byte {
 	if r.ErrorCode != 0 {
 		return tlv.Constructed(TagPrepareDownload, tlv.Constructed(0xA1,
-			tlv.New(0x80, r.TransactionID), intTLV(0x02, r.ErrorCode))).Bytes()
+			tlv.New(0x80, r.TransactionID), tlv.Uint(0x02, r.ErrorCode))).Bytes()
 	}
 	return tlv.Constructed(TagPrepareDownload, tlv.Constructed(0xA0,
 		r.EuiccSigned2.tlv(), tlv.New(TagSignature, r.EuiccSignature2))).Bytes()

@@ -1,0 +1,62 @@
+package smdp
+
+// What an order delivers: the profile's metadata (StoreMetadataRequest) and
+// its profile package (TCA interoperable format), built per download.
+
+import (
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
+)
+
+// Profile is what an order delivers.
+type Profile struct {
+	ICCID, IMSI string
+	MNCLen      int    // 2 or 3; 0 means 2
+	Operator    string // serviceProviderName: the operator id
+	Name        string // profileName
+	SPN         string // EF SPN, the name a handset shows; "" uses Name (cut to 16)
+}
+
+func (p Profile) mncLen() int {
+	if p.MNCLen == 0 {
+		return 2
+	}
+	return p.MNCLen
+}
+
+func (p Profile) homePLMN() string { return p.IMSI[:min(len(p.IMSI), 3+p.mncLen())] }
+
+// metadata is the StoreMetadataRequest of p: names, operational class, the
+// owner's PLMN, and this SM-DP+ as the address of every notification.
+func (s *Server) metadata(p Profile) es10.ProfileMetadata {
+	var notif []es10.NotificationConfig
+	for _, e := range []es10.NotificationEvent{es10.EventInstall, es10.EventEnable, es10.EventDisable, es10.EventDelete} {
+		notif = append(notif, es10.NotificationConfig{Event: e, Address: s.cfg.Host})
+	}
+	return es10.ProfileMetadata{ICCID: p.ICCID, ServiceProviderName: p.Operator, ProfileName: p.Name,
+		Class: es10.ClassOperational, NotificationConfig: notif, Owner: &es10.OperatorID{PLMN: p.homePLMN()}}
+}
+
+// profilePackage builds p's profile package. Its secrets (Ki, OPc) are
+// derived from the ICCID: test values, never real ones.
+func (s *Server) profilePackage(p Profile) ([]byte, error) {
+	spn := p.SPN
+	if spn == "" {
+		spn = p.Name
+	}
+	if len(spn) > 16 {
+		spn = spn[:16]
+	}
+	ki := sha256.Sum256([]byte("esimhil test Ki\x00" + p.ICCID))
+	opc := sha256.Sum256([]byte("esimhil test OPc\x00" + p.ICCID))
+	pkg, err := saip.Build(saip.Profile{ICCID: p.ICCID, ProfileType: p.Name, IMSI: p.IMSI, MNCLen: p.mncLen(), SPN: spn,
+		OperatorPLMNs: []string{p.homePLMN()}, PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
+		Ki: ki[:16], OPc: opc[:16]})
+	if err != nil {
+		return nil, fmt.Errorf("profile package for %s: %w", p.ICCID, err)
+	}
+	return pkg, nil
+}

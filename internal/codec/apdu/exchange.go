@@ -1,0 +1,66 @@
+package apdu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Transmit sends one command APDU and returns the card's response: data
+// followed by SW1 SW2.
+type Transmit func(cmd []byte) ([]byte, error)
+
+// MaxGetResponse bounds the GET RESPONSE chain a misbehaving card can make
+// a terminal follow.
+const MaxGetResponse = 64
+
+// ErrEndlessResponse is returned when a card keeps answering 61xx.
+var ErrEndlessResponse = fmt.Errorf("card kept answering 61xx after %d GET RESPONSE", MaxGetResponse)
+
+// Exchange sends cmd and collects the whole answer the way a terminal does
+// (ETSI TS 102 221 §7.3.1.1.4, ISO/IEC 7816-4 §5.3.4): a 6Cxx answer to a
+// case-2 command is repeated once with Le = xx; 61xx is followed by GET
+// RESPONSE with Le = xx on the command's logical channel (interindustry
+// class, or 'A0' after a GSM-class command) until another status word ends
+// the chain. It returns the data of every part followed by the last SW.
+func Exchange(tx Transmit, cmd []byte) ([]byte, error) {
+	if len(cmd) < 4 {
+		return nil, fmt.Errorf("apdu: command of %d bytes, the header alone is 4", len(cmd))
+	}
+	rsp, err := send(tx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if rsp[len(rsp)-2] == 0x6C && len(cmd) == 5 { // case 2 with a wrong Le
+		again := append(append([]byte(nil), cmd[:4]...), rsp[len(rsp)-1])
+		if rsp, err = send(tx, again); err != nil {
+			return nil, err
+		}
+	}
+	cla := WithChannel(0x00, ChannelOf(cmd[0]))
+	if cmd[0] == 0xA0 {
+		cla = 0xA0
+	}
+	var data []byte
+	for range MaxGetResponse {
+		sw1, sw2 := rsp[len(rsp)-2], rsp[len(rsp)-1]
+		data = append(data, rsp[:len(rsp)-2]...)
+		if sw1 != 0x61 {
+			return append(data, sw1, sw2), nil
+		}
+		if rsp, err = send(tx, []byte{cla, 0xC0, 0x00, 0x00, sw2}); err != nil {
+			return nil, fmt.Errorf("GET RESPONSE: %w", err)
+		}
+	}
+	return nil, ErrEndlessResponse
+}
+
+func send(tx Transmit, cmd []byte) ([]byte, error) {
+	rsp, err := tx(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if len(rsp) < 2 {
+		return nil, errors.New("apdu: card answered without a status word")
+	}
+	return rsp, nil
+}

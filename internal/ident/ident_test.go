@@ -1,0 +1,73 @@
+package ident
+
+import "testing"
+
+func TestShapes(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(string) bool
+		in   string
+		want bool
+	}{
+		{"plmn 5", IsPLMN, "20801", true},
+		{"plmn 6", IsPLMN, "310260", true},
+		{"plmn 4", IsPLMN, "2080", false},
+		{"plmn letters", IsPLMN, "2080a", false},
+		{"plmn empty", IsPLMN, "", false},
+		{"imsi", IsIMSI, "208100000000027", true},
+		{"imsi 16", IsIMSI, "2081000000000271", false},
+		// Luhn over the body 8933100000000000002: doubling every second
+		// digit from the right gives 4+2+3+6+9+7 = 31, so the check digit
+		// is 9.
+		{"iccid 20", IsICCID, "89331000000000000029", true},
+		{"iccid bad luhn", IsICCID, "89331000000000000027", false},
+		{"iccid 19", IsICCID, "8986000000000000002", true},
+		{"iccid 17", IsICCID, "89331000000000000", false},
+		// The 32 digits are ≡ 1 (mod 97) (SGP.29 §2.2, ISO/IEC 7064).
+		{"eid", IsEID, "89049032000001000000000000000171", true},
+		{"eid bad check digits", IsEID, "89049032000001000000000000000123", false},
+		{"eid 31", IsEID, "8904903200000100000000000000017", false},
+		{"eid spaces", IsEID, "8904903200000100000000000000017 ", false},
+		// TS 23.003 Annex B example: IMEI 35 209900 176148 1.
+		{"imei", IsIMEI, "352099001761481", true},
+		{"imei bad luhn", IsIMEI, "352099001761482", false},
+	}
+	for _, tc := range tests {
+		if got := tc.f(tc.in); got != tc.want {
+			t.Errorf("%s: %q → %v, want %v", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+// The generators' outputs pass the checks, and the check digits are the
+// ones worked out by hand: 890490320000010000000000000001 followed by 00
+// leaves 27 modulo 97, and 98-27 = 71.
+func TestMakers(t *testing.T) {
+	eid, err := MakeEID("890490320000010000000000000001")
+	if err != nil || eid != "89049032000001000000000000000171" || !IsEID(eid) {
+		t.Errorf("MakeEID = %q, %v", eid, err)
+	}
+	iccid, err := MakeICCID("8933100000000000002")
+	if err != nil || iccid != "89331000000000000029" || !IsICCID(iccid) {
+		t.Errorf("MakeICCID = %q, %v", iccid, err)
+	}
+	imei, err := MakeIMEI("35209900176148")
+	if err != nil || imei != "352099001761481" {
+		t.Errorf("MakeIMEI = %q, %v", imei, err)
+	}
+	for _, bad := range []string{"", "12", "89049032000001000000000000000x"} {
+		if _, err := MakeEID(bad); err == nil {
+			t.Errorf("MakeEID(%q) accepted", bad)
+		}
+	}
+	for n := 0; n < 1000; n++ {
+		body := []byte("890490320000010000000000000000")
+		for i, m := len(body)-1, n; m > 0; i, m = i-1, m/10 {
+			body[i] = byte('0' + m%10)
+		}
+		e, err := MakeEID(string(body))
+		if err != nil || !IsEID(e) {
+			t.Fatalf("MakeEID(%s) = %s, %v", body, e, err)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+// Package es9 is ES9+, the interface between an LPA (or the card's own IPA)
+// and an SM-DP+ (GSMA SGP.22 v2.2.2 §5.6, JSON binding §6.5): the route,
+// headers and status values, and the typed request and response body of
+// every function, each with one strict decoder that the SM-DP+, the card's
+// IPA, the capture decoder and the host-side LPA share.
+//
+// JSON values follow §6.5.2: transactionId is hex (upper-case when this
+// package writes it), every other binary value is base64 of the complete
+// BER-TLV as the eUICC produces or consumes it (serverSigned1 and
+// smdpSigned2 the 30 SEQUENCE, serverSignature1 and smdpSignature2 the 5F37
+// TLV, euiccCiPKIdToBeUsed the 04 TLV, certificates their DER, euiccInfo1
+// BF20, authenticateServerResponse BF38, profileMetadata BF25,
+// prepareDownloadResponse BF21, boundProfilePackage BF36,
+// pendingNotification BF37 or an OtherSignedNotification 30,
+// cancelSessionResponse BF41).
+package es9
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ES9+ transport facts (SGP.22 §6.1, §6.5.1).
+const (
+	// PathPrefix is the route prefix; the function name follows it.
+	PathPrefix = "/gsma/rsp2/es9plus/"
+	// AdminProtocolHeader carries AdminProtocol on every request and answer.
+	AdminProtocolHeader = "X-Admin-Protocol"
+	AdminProtocol       = "gsma/rsp/v2.2.0"
+	ContentType         = "application/json;charset=UTF-8"
+	// Port is the SM-DP+ port when an address names none.
+	Port = 443
+	// MaxBody bounds a request or response body.
+	MaxBody = 1 << 20
+)
+
+// header.functionExecutionStatus.status values (SGP.22 §6.5.1.4).
+const (
+	StatusSuccess     = "Executed-Success"
+	StatusWithWarning = "Executed-WithWarning"
+	StatusFailed      = "Failed"
+	StatusExpired     = "Expired"
+)
+
+// ES9+ function names (SGP.22 §5.6), the last element of the request path.
+const (
+	FnInitiateAuthentication = "initiateAuthentication"
+	FnAuthenticateClient     = "authenticateClient"
+	FnGetBoundProfilePackage = "getBoundProfilePackage"
+	FnHandleNotification     = "handleNotification"
+	FnCancelSession          = "cancelSession"
+)
+
+// Functions lists the ES9+ functions in call order.
+var Functions = []string{FnInitiateAuthentication, FnAuthenticateClient, FnGetBoundProfilePackage, FnHandleNotification, FnCancelSession}
+
+// TransactionID is a transactionId (1..16 bytes), hex in JSON.
+type TransactionID []byte
+
+// MarshalText writes upper-case hex.
+func (t TransactionID) MarshalText() ([]byte, error) {
+	return []byte(strings.ToUpper(hex.EncodeToString(t))), nil
+}
+
+// UnmarshalText reads hex of 1..16 bytes (either case).
+func (t *TransactionID) UnmarshalText(b []byte) error {
+	v, err := hex.DecodeString(string(b))
+	if err != nil || len(v) == 0 || len(v) > 16 {
+		return &FieldError{Field: "transactionId", Err: errors.New("not 1..16 bytes of hex")}
+	}
+	*t = v
+	return nil
+}
+
+func (t TransactionID) String() string { b, _ := t.MarshalText(); return string(b) }
+
+// StatusCodeData is header.functionExecutionStatus.statusCodeData.
+type StatusCodeData struct {
+	SubjectCode       string `json:"subjectCode"`
+	ReasonCode        string `json:"reasonCode"`
+	SubjectIdentifier string `json:"subjectIdentifier,omitempty"`
+	Message           string `json:"message,omitempty"`
+}
+
+// FunctionExecutionStatus is header.functionExecutionStatus.
+type FunctionExecutionStatus struct {
+	Status         string          `json:"status"`
+	StatusCodeData *StatusCodeData `json:"statusCodeData,omitempty"`
+}
+
+// ResponseHeader is the header every ES9+ response carries.
+type ResponseHeader struct {
+	FunctionExecutionStatus FunctionExecutionStatus `json:"functionExecutionStatus"`
+}
+
+// Succeeded reports an executed function (with or without warning).
+func (h ResponseHeader) Succeeded() bool {
+	s := h.FunctionExecutionStatus.Status
+	return s == StatusSuccess || s == StatusWithWarning
+}
+
+// Success is the header of a successful answer.
+func Success() ResponseHeader {
+	return ResponseHeader{FunctionExecutionStatus{Status: StatusSuccess}}
+}
+
+// Failure is the header of a failed function with its subject and reason
+// codes (SGP.22 §5.6 per function).
+func Failure(subject, reason, message string) ResponseHeader {
+	return ResponseHeader{FunctionExecutionStatus{Status: StatusFailed,
+		StatusCodeData: &StatusCodeData{SubjectCode: subject, ReasonCode: reason, Message: message}}}
+}
+
+// Err returns nil for a success, else an error naming the status and codes.
+func (h ResponseHeader) Err() error {
+	if h.Succeeded() {
+		return nil
+	}
+	st := h.FunctionExecutionStatus
+	if d := st.StatusCodeData; d != nil {
+		return fmt.Errorf("status %s subject %s reason %s: %s", orNone(st.Status), d.SubjectCode, d.ReasonCode, d.Message)
+	}
+	return fmt.Errorf("status %s", orNone(st.Status))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// FieldError is a body that decodes but lacks a mandatory field or holds a
+// value of the wrong form.
+type FieldError struct {
+	Field   string
+	Missing bool
+	Err     error
+}
+
+func (e *FieldError) Error() string {
+	if e.Missing {
+		return "missing " + e.Field
+	}
+	return fmt.Sprintf("%s: %v", e.Field, e.Err)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ErrJSON is wrapped by errors for a body that is not one JSON object of
+// the function's fields.
+var ErrJSON = errors.New("es9: malformed JSON body")
+
+// Message is an ES9+ body; Validate checks its mandatory fields.
+type Message interface{ Validate() error }
+
+// Decode reads exactly one JSON object into m, refusing unknown fields and
+// trailing data, then validates it.
+func Decode(b []byte, m Message) error {
+	if len(b) > MaxBody {
+		return fmt.Errorf("body of %d bytes: %w", len(b), ErrJSON)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(m); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fe
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("empty body: %w", ErrJSON)
+		}
+		return fmt.Errorf("%v: %w", err, ErrJSON)
+	}
+	if d.More() {
+		return fmt.Errorf("data after the object: %w", ErrJSON)
+	}
+	return m.Validate()
+}
+
+// Encode returns m as JSON.
+func Encode(m Message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("es9: encode %T: %v", m, err)) // only []byte, strings and TransactionID fields
+	}
+	return b
+}
+
+// need returns a FieldError for each mandatory field left empty.
+func need(fields ...any) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		name := fields[i].(string)
+		empty := false
+		switch v := fields[i+1].(type) {
+		case string:
+			empty = v == ""
+		case []byte:
+			empty = len(v) == 0
+		case TransactionID:
+			empty = len(v) == 0
+		}
+		if empty {
+			return &FieldError{Field: name, Missing: true}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package es9
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Golden bodies written by hand from SGP.22 §6.5.2: member names as the
+// spec spells them, transactionId in hex, every other binary value base64
+// (RFC 4648 with padding) of the TLV. "MAA=" is 30 00, "vyAA" is BF 20 00,
+// "XzcA" is 5F 37 00, "BAA=" is 04 00, "vzYA" BF 36 00, "vzcA" BF 37 00,
+// "v0EA" BF 41 00, "vyUA" BF 25 00, "vzgA" BF 38 00, "vyEA" BF 21 00;
+// sixteen zero bytes are "AAAAAAAAAAAAAAAAAAAAAA==".
+func TestGoldenBodies(t *testing.T) {
+	tid := TransactionID{0x01, 0xAB}
+	cases := []struct {
+		name string
+		msg  Message
+		json string
+	}{
+		{"initiateAuthentication request", &InitiateAuthenticationRequest{SMDPAddress: "smdp.sfr.test", EuiccChallenge: make([]byte, 16),
+			EuiccInfo1: []byte{0xBF, 0x20, 0x00}},
+			`{"smdpAddress":"smdp.sfr.test","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`},
+		{"initiateAuthentication response", &InitiateAuthenticationResponse{Header: Success(), TransactionID: tid,
+			ServerSigned1: []byte{0x30, 0}, ServerSignature1: []byte{0x5F, 0x37, 0}, EuiccCiPKIdToBeUsed: []byte{0x04, 0},
+			ServerCertificate: []byte{0x30, 0}},
+			`{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01AB",` +
+				`"serverSigned1":"MAA=","serverSignature1":"XzcA","euiccCiPKIdToBeUsed":"BAA=","serverCertificate":"MAA="}`},
+		{"authenticateClient request", &AuthenticateClientRequest{TransactionID: tid, AuthenticateServerResponse: []byte{0xBF, 0x38, 0}},
+			`{"transactionId":"01AB","authenticateServerResponse":"vzgA"}`},
+		{"authenticateClient response", &AuthenticateClientResponse{Header: Success(), TransactionID: tid, ProfileMetadata: []byte{0xBF, 0x25, 0},
+			SmdpSigned2: []byte{0x30, 0}, SmdpSignature2: []byte{0x5F, 0x37, 0}, SmdpCertificate: []byte{0x30, 0}},
+			`{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01AB",` +
+				`"profileMetadata":"vyUA","smdpSigned2":"MAA=","smdpSignature2":"XzcA","smdpCertificate":"MAA="}`},
+		{"getBoundProfilePackage request", &GetBoundProfilePackageRequest{TransactionID: tid, PrepareDownloadResponse: []byte{0xBF, 0x21, 0}},
+			`{"transactionId":"01AB","prepareDownloadResponse":"vyEA"}`},
+		{"getBoundProfilePackage response", &GetBoundProfilePackageResponse{Header: Success(), TransactionID: tid, BoundProfilePackage: []byte{0xBF, 0x36, 0}},
+			`{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01AB","boundProfilePackage":"vzYA"}`},
+		{"handleNotification request", &HandleNotificationRequest{PendingNotification: []byte{0xBF, 0x37, 0}},
+			`{"pendingNotification":"vzcA"}`},
+		{"cancelSession request", &CancelSessionRequest{TransactionID: tid, CancelSessionResponse: []byte{0xBF, 0x41, 0}},
+			`{"transactionId":"01AB","cancelSessionResponse":"v0EA"}`},
+		{"cancelSession response", &HeaderOnly{Header: Success()},
+			`{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`},
+		// A failure: subject 8.8 (SM-DP+), reason 3.8 (refused), §5.6.
+		{"failed function", &HeaderOnly{Header: Failure("8.8", "3.8", "refused")},
+			`{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.8","reasonCode":"3.8","message":"refused"}}}}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := string(Encode(c.msg)); got != c.json {
+				t.Fatalf("encoded\n %s\nwant\n %s", got, c.json)
+			}
+			back := reflect.New(reflect.TypeOf(c.msg).Elem()).Interface().(Message)
+			if err := Decode([]byte(c.json), back); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, c.msg) {
+				t.Fatalf("decoded %+v\nwant    %+v", back, c.msg)
+			}
+		})
+	}
+}
+
+func TestTransactionIDEitherCase(t *testing.T) {
+	var r AuthenticateClientRequest
+	if err := Decode([]byte(`{"transactionId":"01ab","authenticateServerResponse":"vzgA"}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.TransactionID, []byte{0x01, 0xAB}) || r.TransactionID.String() != "01AB" {
+		t.Fatalf("transactionId %X", []byte(r.TransactionID))
+	}
+}
+
+// Every malformed body is refused with an error naming the field (an ES9+
+// server answers it with HTTP 400 or a Failed status) and never panics.
+func TestDecodeRefusals(t *testing.T) {
+	big := `{"pendingNotification":"` + strings.Repeat("A", MaxBody) + `"}`
+	cases := []struct {
+		name  string
+		fn    string
+		body  string
+		field string // "": not one JSON object of the function's fields (ErrJSON)
+	}{
+		{"empty body", FnAuthenticateClient, ``, ""},
+		{"array", FnAuthenticateClient, `[]`, ""},
+		{"unknown member", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"vzgA","x":1}`, ""},
+		{"two objects", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"vzgA"}{}`, ""},
+		{"number for bytes", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":5}`, ""},
+		{"bad base64", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"v*gA"}`, ""},
+		{"over MaxBody", FnHandleNotification, big, ""},
+		{"transactionId not hex", FnAuthenticateClient, `{"transactionId":"0G","authenticateServerResponse":"vzgA"}`, "transactionId"},
+		{"transactionId of 17 bytes", FnAuthenticateClient, `{"transactionId":"` + strings.Repeat("00", 17) + `","authenticateServerResponse":"vzgA"}`, "transactionId"},
+		{"transactionId missing", FnGetBoundProfilePackage, `{"prepareDownloadResponse":"vyEA"}`, "transactionId"},
+		{"bound field missing", FnGetBoundProfilePackage, `{"transactionId":"01"}`, "prepareDownloadResponse"},
+		{"notification missing", FnHandleNotification, `{}`, "pendingNotification"},
+		{"challenge of 15 bytes", FnInitiateAuthentication, `{"smdpAddress":"a","euiccChallenge":"AAAAAAAAAAAAAAAAAAAA","euiccInfo1":"vyAA"}`, "euiccChallenge"},
+		{"smdpAddress missing", FnInitiateAuthentication, `{"euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`, "smdpAddress"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Decode([]byte(c.body), NewRequest(c.fn))
+			checkRefusal(t, err, c.field)
+		})
+	}
+	responses := []struct {
+		name, fn, body, field string
+	}{
+		{"no status", FnCancelSession, `{"header":{"functionExecutionStatus":{}}}`, "header.functionExecutionStatus.status"},
+		{"unknown status", FnCancelSession, `{"header":{"functionExecutionStatus":{"status":"Done"}}}`, "header.functionExecutionStatus.status"},
+		{"failure without codes", FnCancelSession, `{"header":{"functionExecutionStatus":{"status":"Failed"}}}`, "header.functionExecutionStatus.statusCodeData"},
+		{"success without its fields", FnGetBoundProfilePackage, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`, "transactionId"},
+		{"success without the package", FnGetBoundProfilePackage, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01"}`, "boundProfilePackage"},
+	}
+	for _, c := range responses {
+		t.Run(c.name, func(t *testing.T) {
+			checkRefusal(t, Decode([]byte(c.body), NewResponse(c.fn)), c.field)
+		})
+	}
+	// A failed answer needs nothing but its header.
+	var r GetBoundProfilePackageResponse
+	if err := Decode([]byte(`{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.1","reasonCode":"4.8"}}}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Header.Err(); err == nil || !strings.Contains(err.Error(), "subject 8.1 reason 4.8") {
+		t.Fatalf("header error %v", err)
+	}
+}
+
+func checkRefusal(t *testing.T, err error, field string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	var fe *FieldError
+	switch {
+	case field == "" && !errors.Is(err, ErrJSON):
+		t.Fatalf("error %q does not wrap ErrJSON", err)
+	case field != "" && (!errors.As(err, &fe) || fe.Field != field):
+		t.Fatalf("error %q does not name field %s", err, field)
+	}
+}
+
+func TestNewRequestResponse(t *testing.T) {
+	for _, fn := range Functions {
+		if NewRequest(fn) == nil {
+			t.Errorf("no request body for %s", fn)
+		}
+		if (NewResponse(fn) == nil) != (fn == FnHandleNotification) {
+			t.Errorf("response body for %s", fn)
+		}
+	}
+	if NewRequest("x") != nil || NewResponse("x") != nil {
+		t.Error("body for an unknown function")
+	}
+}
+
+// FuzzDecode checks no input panics a decoder and accepted input
+// re-encodes into a body the same decoder accepts.
+func FuzzDecode(f *testing.F) {
+	f.Add(`{"transactionId":"01AB","authenticateServerResponse":"vzgA"}`)
+	f.Add(`{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.1","reasonCode":"4.8"}}}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fn := range Functions {
+			for _, m := range []Message{NewRequest(fn), NewResponse(fn)} {
+				if m == nil || Decode([]byte(s), m) != nil {
+					continue
+				}
+				back := reflect.New(reflect.TypeOf(m).Elem()).Interface().(Message)
+				if err := Decode(Encode(m), back); err != nil {
+					t.Fatalf("%s: re-encoding of %q rejected: %v", fn, s, err)
+				}
+			}
+		}
+	})
+}

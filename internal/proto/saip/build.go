@@ -1,0 +1,350 @@
+package saip
+
+// Building a profile package: the profile elements an SM-DP+ sends for a
+// USIM-only profile with Milenage.
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/ident"
+)
+
+// USIMAID is the USIM application's AID the packages use (TS 31.102 Annex A:
+// RID A000000087, application code 1002, then the country/provider part).
+var USIMAID = []byte{0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x03, 0x02, 0x00, 0x00}
+
+// usimRID is what every USIM AID starts with.
+var usimRID = USIMAID[:7]
+
+// Profile is what a package says about the profile it installs.
+type Profile struct {
+	ICCID       string // the header's and EF ICCID's
+	ProfileType string // header profileType (1..100 characters)
+	IMSI        string // EF IMSI
+	MNCLen      int    // EF AD byte 4: 2 or 3
+	SPN         string // EF SPN: the name the terminal shows (≤ 16)
+	MSISDN      string // EF MSISDN (digits), "" = none
+	// OperatorPLMNs is EF OPLMNwAcT: networks the operator prefers when
+	// roaming, E-UTRAN access, first most preferred.
+	OperatorPLMNs []string
+	// PIN1, PUK1 and ADM1 are decimal digit strings (4-8 digits).
+	PIN1, PUK1, ADM1 string
+	// Ki and OPc are the Milenage key and operator constant (16 bytes).
+	Ki, OPc []byte
+}
+
+// Profile element identification numbers Build uses.
+const (
+	idMF = 1 + iota
+	idPUK
+	idPIN
+	idTelecom
+	idUSIM
+	idOptUSIM
+	idUSIMPIN
+	idAKA
+	idSD
+	idEnd
+)
+
+// PIN and PUK key references (PINKeyReferenceValue, PUKKeyReferenceValue).
+const (
+	keyPINAppl1       = 1
+	keyADM1           = 10
+	keySecondPINAppl1 = 129
+	keyPUKAppl1       = 1
+	keySecondPUKAppl1 = 129
+)
+
+// Build returns the DER profile package for p: ProfileHeader, PE-MF (EF
+// ICCID, EF DIR, EF ARR), PE-PUKCodes, PE-PINCodes, PE-TELECOM (DF
+// TELECOM, its EF ARR), PE-USIM (EF IMSI, EF ARR, EF UST, EF SMSP, EF SPN,
+// EF EST, EF ACC, EF AD, EF ECC and the location files), PE-OPT-USIM (EF
+// MSISDN, EF PLMNwAcT, EF OPLMNwAcT, EF HPLMNwAcT), the USIM's
+// local PIN, PE-AKAParameter (Milenage), the MNO security domain with its
+// SCP80 keys, and PE-End: about 2 KiB.
+func Build(p Profile) ([]byte, error) {
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("saip: build: %w", err)
+	}
+	home, _ := bcd.PLMN(p.IMSI[:3+p.MNCLen])
+	var out []byte
+	for _, pe := range []tlv.TLV{p.header(), p.mf(), puks(p.PUK1), pins(idPIN, pinConfig(keyPINAppl1, p.PIN1, keyPUKAppl1), pinConfig(keyADM1, p.ADM1, -1)),
+		telecom(), p.usim(home), p.optUSIM(home), pins(idUSIMPIN, pinConfig(keySecondPINAppl1, p.PIN1, keySecondPUKAppl1)), p.aka(),
+		p.securityDomain(), tlv.Constructed(TagEnd, peHeader(idEnd, true))} {
+		out = pe.AppendTo(out)
+	}
+	return out, nil
+}
+
+func (p Profile) check() error {
+	switch {
+	case !ident.IsICCID(p.ICCID):
+		return fmt.Errorf("ICCID %q", p.ICCID)
+	case !ident.IsIMSI(p.IMSI) || (p.MNCLen != 2 && p.MNCLen != 3):
+		return fmt.Errorf("IMSI %q with MNC length %d", p.IMSI, p.MNCLen)
+	case len(p.ProfileType) == 0 || len(p.ProfileType) > 100 || len(p.SPN) > 16:
+		return fmt.Errorf("profile type %q or SPN %q", p.ProfileType, p.SPN)
+	case len(p.Ki) != 16 || len(p.OPc) != 16:
+		return fmt.Errorf("Ki and OPc must be 16 bytes")
+	case !ident.Digits(p.PIN1, 4, 8) || !ident.Digits(p.PUK1, 8, 8) || !ident.Digits(p.ADM1, 8, 8):
+		return fmt.Errorf("PIN1 (4-8 digits), PUK1 and ADM1 (8 digits)")
+	case p.MSISDN != "" && !ident.Digits(p.MSISDN, 1, 20):
+		return fmt.Errorf("MSISDN %q", p.MSISDN)
+	}
+	for _, o := range p.OperatorPLMNs {
+		if !ident.IsPLMN(o) {
+			return fmt.Errorf("operator PLMN %q", o)
+		}
+	}
+	return nil
+}
+
+// peHeader is PEHeader: mandated [0] NULL (optional), identification [1].
+func peHeader(id int, mandated bool) tlv.TLV {
+	var cs []tlv.TLV
+	if mandated {
+		cs = append(cs, tlv.Null(0x80))
+	}
+	return tlv.Constructed(0xA0, append(cs, tlv.Uint(0x81, id))...)
+}
+
+func oidValue(o asn1.ObjectIdentifier) []byte {
+	b, err := asn1.Marshal(o)
+	if err != nil {
+		return nil
+	}
+	return b[2:] // one-byte tag and length: the OIDs here are short
+}
+
+// File is a SEQUENCE OF CHOICE {doNotCreate [0], fileDescriptor [1] Fcp,
+// fillFileOffset [2], fillFileContent [3]}; content fills from offset 0.
+func file(tag uint32, content []byte, fcp ...tlv.TLV) tlv.TLV {
+	var cs []tlv.TLV
+	if len(fcp) > 0 {
+		cs = append(cs, tlv.Constructed(0xA1, fcp...))
+	}
+	if content != nil {
+		cs = append(cs, tlv.New(0x83, content))
+	}
+	return tlv.Constructed(tag, cs...)
+}
+
+// pinStatus is a PIN status template DO (TS 102 221 §11.1.1.4.10): PS_DO
+// bitmap (here: PIN disabled), then the key references.
+func pinStatus(keys ...byte) tlv.TLV {
+	v := tlv.New(0x90, []byte{0x00}).Bytes()
+	for _, k := range keys {
+		v = append(v, tlv.New(0x83, []byte{k}).Bytes()...)
+	}
+	return tlv.New(0xC6, v)
+}
+
+func (p Profile) header() tlv.TLV {
+	services := tlv.Constructed(0xA5, tlv.Null(0x81), tlv.Null(0x84)) // usim [1], milenage [4]
+	gfste := tlv.Constructed(0xA6, tlv.New(0x06, oidValue(OIDTemplateMF)), tlv.New(0x06, oidValue(OIDTemplateUSIM)))
+	return tlv.Constructed(TagHeader, tlv.Uint(0x80, MajorVersion), tlv.Uint(0x81, MinorVersion),
+		tlv.New(0x82, []byte(p.ProfileType)), tlv.New(0x83, bcd.Swapped(p.ICCID, 10)), services, gfste)
+}
+
+// dirRecLen is EF DIR's record length here.
+const dirRecLen = 32
+
+func (p Profile) mf() tlv.TLV {
+	rec := tlv.Constructed(0x61, tlv.New(0x4F, USIMAID), tlv.New(0x50, []byte("USIM"))).Bytes()
+	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
+	dir := file(0xA5, rec,
+		tlv.New(0x82, []byte{0x42, 0x21, 0x00, dirRecLen}), // linear fixed, records of 32 bytes
+		tlv.New(0x80, []byte{4 * dirRecLen}))
+	return tlv.Constructed(TagMF, peHeader(idMF, true), tlv.New(0x81, oidValue(OIDTemplateMF)),
+		file(0xA2, nil, pinStatus(keyPINAppl1, keyADM1)),
+		file(0xA4, bcd.Swapped(p.ICCID, 10)), dir, file(0xA6, accessRules()))
+}
+
+// accessRules is an EF ARR (TS 102 221 §9.5) with the usual records:
+// read always / update ADM1; read PIN1 / update ADM1; read and update
+// PIN1; everything ADM1; read always / update PIN1; read always, nothing
+// else; read PIN1 / update and increase PIN1; read ADM1 / update ADM1.
+func accessRules() []byte {
+	var arr []byte
+	for _, r := range [][4]byte{{0x01, 0x00, 0x02, 0x0A}, {0x01, 0x01, 0x02, 0x0A}, {0x03, 0x01, 0, 0}, {0x03, 0x0A, 0, 0},
+		{0x01, 0x00, 0x02, 0x01}, {0x01, 0x00, 0, 0}, {0x01, 0x01, 0x32, 0x01}, {0x01, 0x0A, 0x02, 0x0A}} {
+		arr = append(arr, arrRecord(r[0], r[1], r[2], r[3])...)
+	}
+	return arr
+}
+
+// telecom is PE-TELECOM: DF TELECOM of the template, with its own EF ARR.
+func telecom() tlv.TLV {
+	return tlv.Constructed(TagTelecom, peHeader(idTelecom, false), tlv.New(0x81, oidValue(OIDTemplateTelecom)),
+		file(0xA2, nil, pinStatus(keyPINAppl1, keyADM1)), file(0xA3, accessRules()))
+}
+
+// arrRecord is one expanded access rule record (TS 102 221 §9.2.4) of 40
+// bytes: AM_DO 80 with access mode a1 under key k1 (00 = always), then a2
+// under k2; FF filled.
+func arrRecord(a1, k1, a2, k2 byte) []byte {
+	rule := func(am, key byte) []byte {
+		if key == 0 {
+			return append(tlv.New(0x80, []byte{am}).Bytes(), tlv.New(0x90, nil).Bytes()...)
+		}
+		crt := tlv.Constructed(0xA4, tlv.New(0x83, []byte{key}), tlv.New(0x95, []byte{0x08}))
+		return append(tlv.New(0x80, []byte{am}).Bytes(), crt.Bytes()...)
+	}
+	r := rule(a1, k1)
+	if a2 != 0 {
+		r = append(r, rule(a2, k2)...)
+	}
+	return append(r, bytes.Repeat([]byte{0xFF}, 40-len(r))...)
+}
+
+// pinConfig is one PINConfiguration: keyReference [0], pinValue [1] (ASCII
+// digits F-padded to 8, TS 102 221 §9.5.2), unblockingPINReference [2];
+// pinAttributes and the attempt counters keep their DEFAULTs (7, 51) and
+// so are absent in DER. puk < 0 means no PUK.
+func pinConfig(key int, value string, puk int) tlv.TLV {
+	v := bytes.Repeat([]byte{0xFF}, 8)
+	copy(v, value)
+	cs := []tlv.TLV{tlv.Uint(0x80, key), tlv.New(0x81, v)}
+	if puk >= 0 {
+		cs = append(cs, tlv.Uint(0x82, puk))
+	}
+	return tlv.Constructed(0x30, cs...)
+}
+
+func pins(id int, cfgs ...tlv.TLV) tlv.TLV {
+	return tlv.Constructed(TagPINCodes, peHeader(id, true), tlv.Constructed(0xA1, tlv.Constructed(0xA0, cfgs...)))
+}
+
+func puks(value string) tlv.TLV {
+	cfg := func(key int) tlv.TLV { return tlv.Constructed(0x30, tlv.Uint(0x80, key), tlv.New(0x81, []byte(value))) }
+	return tlv.Constructed(TagPUKCodes, peHeader(idPUK, true), tlv.Constructed(0xA1, cfg(keyPUKAppl1), cfg(keySecondPUKAppl1)))
+}
+
+// ustServices are the USIM services EF UST announces (TS 31.102 §4.2.8):
+// SMS (10), SMS parameters (12), SPN (19), user PLMN with access
+// technology (20), operator PLMN with access technology (42), HPLMN with
+// access technology (43), EPS mobility management information (85).
+var ustServices = []int{10, 12, 19, 20, 42, 43, 85}
+
+func ust() []byte {
+	b := make([]byte, 14)
+	for _, n := range ustServices {
+		b[(n-1)/8] |= 1 << ((n - 1) % 8)
+	}
+	return b
+}
+
+func (p Profile) usim(home [3]byte) tlv.TLV {
+	spn := append([]byte{0x01}, bytes.Repeat([]byte{0xFF}, 16)...) // display condition: show the SPN
+	copy(spn[1:], p.SPN)
+	acc := []byte{0x00, 0x00}
+	last := int(p.IMSI[len(p.IMSI)-1] - '0') // access class from the last IMSI digit (TS 22.011 §4.2)
+	acc[1-last/8] = 1 << (last % 8)
+	loci := append(append([]byte{0xFF, 0xFF, 0xFF, 0xFF}, home[:]...), 0xFF, 0xFE, 0x00, 0x01) // TS 31.102 §4.2.17: not updated
+	epsloci := append(bytes.Repeat([]byte{0xFF}, 12), append(home[:], 0xFF, 0xFE, 0x01)...)
+	return tlv.Constructed(TagUSIM, peHeader(idUSIM, true), tlv.New(0x81, oidValue(OIDTemplateUSIM)),
+		file(0xA2, nil, tlv.New(0x83, []byte{0x7F, 0xF1}), tlv.New(0x84, USIMAID), pinStatus(keySecondPINAppl1, keyADM1)),
+		file(0xA3, bcd.IMSI(p.IMSI)),
+		file(0xA4, accessRules()),
+		file(0xA7, []byte{0x0A}), // EF HPPLMN: look for the home network every 10 × 6 min (TS 31.102 §4.2.6)
+		file(0xA8, ust()),
+		file(0xAB, smspRecord()),
+		file(0xAD, spn),
+		file(0xAE, []byte{0x00}),
+		file(0xB1, append(append(bytes.Repeat([]byte{0xFF}, 7), home[:]...), 0xFF, 0xFE, 0xFF, 0x01)), // EF PSLOCI
+		file(0xB2, acc),
+		file(0xB3, bytes.Repeat([]byte{0xFF}, 12)), // EF FPLMN: no forbidden network yet
+		file(0xB4, loci),
+		file(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
+		file(0xB6, append(eccRecord("112", 0x00), eccRecord("911", 0x00)...)),
+		file(0xB8, epsloci))
+}
+
+// plmnList encodes a PLMN with access technology list (TS 31.102 §4.2.5):
+// PLMN then 2 bytes of access technology (4000: E-UTRAN), n entries, empty
+// ones FFFFFF0000.
+func plmnList(plmns []string, n int) []byte {
+	var b []byte
+	for i := range n {
+		if i < len(plmns) {
+			if p, err := bcd.PLMN(plmns[i]); err == nil {
+				b = append(append(b, p[:]...), 0x40, 0x00)
+				continue
+			}
+		}
+		b = append(b, 0xFF, 0xFF, 0xFF, 0x00, 0x00)
+	}
+	return b
+}
+
+func (p Profile) optUSIM(home [3]byte) tlv.TLV {
+	hplmn, _ := bcd.ParsePLMN(home[:])
+	cs := []tlv.TLV{peHeader(idOptUSIM, false), tlv.New(0x81, oidValue(OIDTemplateOptUSIM))}
+	if p.MSISDN != "" {
+		cs = append(cs, file(0xA7, msisdnRecord(p.MSISDN)))
+	}
+	cs = append(cs, file(0xAF, plmnList(nil, 8)), file(0xB0, plmnList(p.OperatorPLMNs, 32)), file(0xB1, plmnList([]string{hplmn}, 4)))
+	return tlv.Constructed(TagOptUSIM, cs...)
+}
+
+// eccRecord is an EF ECC record (TS 31.102 §4.2.21): the number in 3 bytes
+// of swapped BCD, an empty alpha identifier of 16 bytes, the service
+// category.
+func eccRecord(number string, category byte) []byte {
+	r := append(bcd.Swapped(number, 3), bytes.Repeat([]byte{0xFF}, 16)...)
+	return append(r, category)
+}
+
+// securityDomain is the MNO-SD (PE-SecurityDomain, GlobalPlatform Card
+// Specification Amendment for UICC): an instance of the ISD package with
+// three SCP80 key sets (ENC, MAC and DEK of AES-128 each) for OTA. The key
+// values are derived from the Milenage key: test keys.
+func (p Profile) securityDomain() tlv.TLV {
+	instance := tlv.Constructed(0xA1,
+		tlv.New(0x4F, []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50}),       // ISD load package
+		tlv.New(0x4F, []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x53, 0x50, 0x41}), // its class
+		tlv.New(0x4F, []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00}), // the MNO-SD instance
+		tlv.New(0x82, []byte{0x82, 0xFC, 0x80}),                               // SD, trusted path, authorized management, ...
+		tlv.New(0xC9, []byte{0x81, 0x02, 0x80, 0x00}))                         // SCP80 parameters
+	var keys []tlv.TLV
+	for kvn := byte(1); kvn <= 3; kvn++ {
+		for kid, usage := range []byte{0x38, 0x34, 0xC8} { // ENC, MAC, DEK
+			k := make([]byte, 16)
+			for i := range k {
+				k[i] = p.Ki[i] ^ kvn<<4 ^ byte(kid)
+			}
+			keys = append(keys, tlv.Constructed(0x30, tlv.New(0x95, []byte{usage}), tlv.New(0x82, []byte{byte(kid + 1)}),
+				tlv.New(0x83, []byte{kvn}), tlv.Constructed(0x30, tlv.Constructed(0x30, tlv.New(0x80, []byte{0x88}), tlv.New(0x86, k)))))
+		}
+	}
+	return tlv.Constructed(TagSecurityDomain, peHeader(idSD, false), instance, tlv.Constructed(0xA2, keys...))
+}
+
+// smspRecord is an EF SMSP record (TS 31.102 §4.2.27):
+// no alpha identifier, parameter indicators saying only the validity
+// period is present, no destination, no service centre, validity 1 day.
+func smspRecord() []byte {
+	r := append(bytes.Repeat([]byte{0xFF}, 12), 0xEF) // alpha, indicators: b5 = 0 → validity present
+	r = append(r, bytes.Repeat([]byte{0xFF}, 24)...)  // TP-Destination, TS-Service Centre
+	return append(r, 0xFF, 0xFF, 0xA7)                // PID, DCS (absent), validity 1 day (TS 23.040 §9.2.3.12.1)
+}
+
+// msisdnRecord is an EF MSISDN record (TS 31.102 §4.2.26, TS 24.008 BCD
+// number): 14 bytes of alpha identifier (FF), length, TON/NPI, 10 bytes of
+// swapped BCD, capability and extension identifiers FF.
+func msisdnRecord(msisdn string) []byte {
+	r := bytes.Repeat([]byte{0xFF}, 14)
+	num := bcd.Swapped(msisdn, 10)
+	r = append(r, byte(1+(len(msisdn)+1)/2), 0x91)
+	return append(append(r, num...), 0xFF, 0xFF)
+}
+
+func (p Profile) aka() tlv.TLV {
+	algo := tlv.Constructed(0xA1, tlv.Uint(0x80, 1), tlv.New(0x81, []byte{0x00}), tlv.New(0x82, p.Ki), tlv.New(0x83, p.OPc))
+	return tlv.Constructed(TagAKAParameter, peHeader(idAKA, true), tlv.Constructed(0xA1, algo))
+}

@@ -1,0 +1,205 @@
+package saip
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+var testProfile = Profile{ICCID: "89331000000000000037", ProfileType: "SFR test profile 1", IMSI: "208100000009001",
+	MNCLen: 2, SPN: "SFR", MSISDN: "33612345678", OperatorPLMNs: []string{"20810", "20801"},
+	PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
+	Ki: bytes.Repeat([]byte{0x11}, 16), OPc: bytes.Repeat([]byte{0x22}, 16)}
+
+func build(t *testing.T) []byte {
+	t.Helper()
+	b, err := Build(testProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBuildParse(t *testing.T) {
+	b := build(t)
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := testProfile
+	want.PIN1, want.PUK1, want.ADM1, want.MSISDN = "", "", "", "" // not read back
+	if !reflect.DeepEqual(got.Profile, want) || got.EndID != idEnd || got.Size != len(b) {
+		t.Fatalf("parsed %+v\nwant   %+v", got, want)
+	}
+	// A profile package of realistic size: a few KiB.
+	if len(b) < 2048 || len(b) > 8192 {
+		t.Errorf("package of %d bytes", len(b))
+	}
+	t.Logf("package: %d bytes", len(b))
+}
+
+// The ProfileHeader as PEDefinitions v2.3 encodes it, worked out by hand:
+// ProfileElement alternative header [0] → A0; major-version [0] 80 01 02,
+// minor-version [1] 81 01 03, profileType [2] 82 len "…", iccid [3] 83 0A
+// (EF ICCID coding: swapped BCD), eUICC-Mandatory-services [5] A5 { usim
+// [1] 81 00, milenage [4] 84 00 }, eUICC-Mandatory-GFSTEList [6] A6 { 06 06
+// 67 81 0F 01 02 01 (2.23.143.1.2.1: 2×40+23 = 103 = 67, 143 in base 128
+// = 81 0F, then 1, 2, 1: six bytes), 06 06 67 81 0F 01 02 04 }: A6 10 and,
+// with 3+3+3+12+6+18 = 45 bytes in all, A0 2D.
+func TestHeaderVector(t *testing.T) {
+	p := testProfile
+	p.ProfileType = "T"
+	want := hexdump.Bytes(t, `A0 2D 800102 810103 820154 830A 98330100000000000073
+		A5 04 8100 8400 A6 10 0606 67810F010201 0606 67810F010204`)
+	pes, err := tlv.Parse(mustBuild(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pes[0].Bytes(); !bytes.Equal(got, want) {
+		t.Errorf("header %X\nwant   %X", got, want)
+	}
+	// PE-End: end [10] AA { end-header [0] A0 { mandated 80 00, identification 81 01 0A } }.
+	if got := pes[len(pes)-1].Bytes(); !bytes.Equal(got, hexdump.Bytes(t, "AA 07 A0 05 8000 81010A")) {
+		t.Errorf("end %X", got)
+	}
+}
+
+func mustBuild(t *testing.T, p Profile) []byte {
+	t.Helper()
+	b, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// EUICCResponse vectors: SEQUENCE { peStatus [0] SEQUENCE OF PEStatus
+// { status [0], identification [1], … }, profileInstallationAborted [1]
+// NULL }. The smallest valid one is 30 02 A0 00; one ok status for
+// element 10 is 30 06 {80 01 00, 81 01 0A} inside A0 08 inside 30 0A.
+func TestEUICCResponseVectors(t *testing.T) {
+	tests := []struct {
+		r   EUICCResponse
+		hex string
+	}{
+		{EUICCResponse{}, "3002 A000"},
+		{EUICCResponse{Status: []PEStatus{{Status: StatusOK, ID: 10, Info: -1, Offset: -1}}}, "300A A008 3006 800100 81010A"},
+		{EUICCResponse{Status: []PEStatus{{Status: StatusBadValues, ID: 8, Info: -1, Offset: 1835}}, Aborted: true},
+			"3010 A00C 300A 800103 810108 8302072B 8100"},
+	}
+	for _, tc := range tests {
+		want := hexdump.Bytes(t, tc.hex)
+		if got := tc.r.Encode(); !bytes.Equal(got, want) {
+			t.Errorf("%+v: %X, want %X", tc.r, got, want)
+		}
+		back, err := DecodeEUICCResponses(want)
+		if err != nil || len(back) != 1 || back[0].Aborted != tc.r.Aborted || len(back[0].Status) != len(tc.r.Status) {
+			t.Errorf("decode %s: %+v, %v", tc.hex, back, err)
+		}
+	}
+	for _, bad := range []string{"", "3000", "3003 A00100", "3004 A000 8101", "3104 A000 8100"} {
+		if _, err := DecodeEUICCResponses(hexdump.Bytes(t, bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// edit re-encodes the package with the element of tag changed by f.
+func edit(t *testing.T, tag uint32, f func([]tlv.TLV) []tlv.TLV) []byte {
+	t.Helper()
+	pes, err := tlv.Parse(build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pe := range pes {
+		if pe.Tag == tag {
+			cs, _ := pe.Children()
+			pes[i] = tlv.Constructed(tag, f(cs)...)
+		}
+	}
+	return tlv.Encode(pes...)
+}
+
+func replace(tag uint32, v tlv.TLV) func([]tlv.TLV) []tlv.TLV {
+	return func(cs []tlv.TLV) []tlv.TLV {
+		for i, c := range cs {
+			if c.Tag == tag {
+				cs[i] = v
+			}
+		}
+		return cs
+	}
+}
+
+// A card refuses a package it cannot install whole, with the PEStatus the
+// specification gives, and skips what it need not understand.
+func TestParseRefusals(t *testing.T) {
+	good := build(t)
+	pes, _ := tlv.Parse(good)
+	unknownOptional := tlv.Constructed(0xBF20, tlv.Constructed(0xA0, tlv.Uint(0x81, 99)), tlv.New(0x81, []byte{1}))
+	unknownMandated := tlv.Constructed(0xBF20, tlv.Constructed(0xA0, tlv.Null(0x80), tlv.Uint(0x81, 99)))
+	withElement := func(extra tlv.TLV) []byte {
+		out := append([]tlv.TLV{}, pes[:len(pes)-1]...)
+		return tlv.Encode(append(out, extra, pes[len(pes)-1])...)
+	}
+	tests := []struct {
+		name   string
+		pkg    []byte
+		status int // -1: accepted
+	}{
+		{"as built", good, -1},
+		{"unknown element, not mandated: skipped", withElement(unknownOptional), -1},
+		{"unknown element, mandated", withElement(unknownMandated), StatusPENotSupported},
+		{"truncated element", good[:len(good)-3], StatusInvalidRequestFormat},
+		{"garbage after End", append(append([]byte{}, good...), 0x30, 0x00), StatusInvalidRequestFormat},
+		{"no End", tlv.Encode(pes[:len(pes)-1]...), StatusInvalidRequestFormat},
+		{"no header", tlv.Encode(pes[1:]...), StatusInvalidRequestFormat},
+		{"major version 3", edit(t, TagHeader, replace(0x80, tlv.Uint(0x80, 3))), StatusUnsupportedVersion},
+		{"mandatory ISIM", edit(t, TagHeader, replace(0xA5, tlv.Constructed(0xA5, tlv.Null(0x81), tlv.Null(0x82)))), StatusFeatureNotSupported},
+		{"unknown template", edit(t, TagHeader, replace(0xA6, tlv.Constructed(0xA6, tlv.New(0x06, []byte{0x67, 0x81, 0x0F, 1, 2, 99})))), StatusTemplateNotSupported},
+		{"EF ICCID of another profile", edit(t, TagMF, replace(0xA4, tlv.Constructed(0xA4, tlv.New(0x83, bytes.Repeat([]byte{0x98}, 10))))), StatusBadValues},
+		{"MF of the USIM template", edit(t, TagMF, replace(0x81, tlv.New(0x81, oidValue(OIDTemplateUSIM)))), StatusTemplateNotSupported},
+		{"EF IMSI not an IMSI", edit(t, TagUSIM, replace(0xA3, tlv.Constructed(0xA3, tlv.New(0x83, []byte{0x09, 0x0F})))), StatusBadValues},
+		{"Fcp fileID of 3 bytes", edit(t, TagUSIM, replace(0xA2, tlv.Constructed(0xA2, tlv.Constructed(0xA1, tlv.New(0x83, []byte{1, 2, 3}))))), StatusBadValues},
+		{"PIN unblocked by an unknown PUK", edit(t, TagPUKCodes, replace(0xA1, tlv.Constructed(0xA1,
+			tlv.Constructed(0x30, tlv.Uint(0x80, 2), tlv.New(0x81, []byte("12345678")))))), StatusBadValues},
+		{"TUAK", edit(t, TagAKAParameter, replace(0xA1, tlv.Constructed(0xA1, tlv.Constructed(0xA1, tlv.Uint(0x80, 2),
+			tlv.New(0x81, []byte{0}), tlv.New(0x82, make([]byte, 16)), tlv.New(0x83, make([]byte, 32)))))), StatusFeatureNotSupported},
+		{"Milenage key of 15 bytes", edit(t, TagAKAParameter, replace(0xA1, tlv.Constructed(0xA1, tlv.Constructed(0xA1, tlv.Uint(0x80, 1),
+			tlv.New(0x81, []byte{0}), tlv.New(0x82, make([]byte, 15)), tlv.New(0x83, make([]byte, 16)))))), StatusBadValues},
+		{"identification twice", edit(t, TagUSIM, replace(0xA0, tlv.Constructed(0xA0, tlv.Null(0x80), tlv.Uint(0x81, idMF)))), StatusInvalidParameter},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.pkg)
+			var pe *PEError
+			switch {
+			case tc.status < 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.status < 0:
+			case !errors.As(err, &pe) || pe.Status != tc.status:
+				t.Fatalf("got %v, want status %d", err, tc.status)
+			case !errors.Is(err, ErrPackage):
+				t.Fatalf("%v does not wrap ErrPackage", err)
+			}
+		})
+	}
+}
+
+// FuzzParse: no input panics Parse, and what it accepts names a valid
+// ICCID and IMSI.
+func FuzzParse(f *testing.F) {
+	b, _ := Build(testProfile)
+	f.Add(b)
+	f.Add(b[:100])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := Parse(b)
+		if err == nil && (p.Profile.ICCID == "" || p.Profile.IMSI == "") {
+			t.Fatalf("accepted %X as %+v", b, p)
+		}
+	})
+}
