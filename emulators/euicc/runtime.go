@@ -148,6 +148,9 @@ func (r *runtime) run() {
 		default:
 			r.errorf(KindSTKError, "unknown effect %T", e)
 		}
+		// Each NVM write is stored before the applet hears its result and
+		// logs or sends anything about it.
+		r.c.persistLocked()
 	}
 }
 

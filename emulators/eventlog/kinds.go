@@ -90,9 +90,10 @@ func Registered() map[string][]Kind {
 // The harness's own kinds (harness/ logs them; declared here so that the
 // emulators' tests can use them without importing the harness).
 const (
-	KindRunStarted Kind = "run_started"
-	KindFault      Kind = "fault"
-	KindError      Kind = "error"
+	KindRunStarted    Kind = "run_started"
+	KindRunIncomplete Kind = "run_incomplete" // {reason}: the run did not finish
+	KindFault         Kind = "fault"          // {fault, target, at, entry, ...}: an injected fault (also the world's)
+	KindError         Kind = "error"
 )
 
-var _ = Register(Harness, KindRunStarted, KindFault, KindError)
+var _ = Register(Harness, KindRunStarted, KindRunIncomplete, KindFault, KindError, LimitKind)

@@ -10,7 +10,8 @@ const (
 	KindAttachResult  eventlog.Kind = "attach_result"  // {operator, plmn, ok, cause, registration}
 	KindDetach        eventlog.Kind = "detach"         // {operator, plmn}
 	KindNoService     eventlog.Kind = "no_service"     // {operator, area}
+	// eventlog.KindFault {fault, target, at, entry, attempt, subscriber, cause?}: an attach fault of the plan
 )
 
 var _ = eventlog.Register(eventlog.World, KindAreaChanged, KindSignalChanged, KindAttachAttempt,
-	KindAttachResult, KindDetach, KindNoService)
+	KindAttachResult, KindDetach, KindNoService, eventlog.KindFault)

@@ -34,6 +34,7 @@ var Invariants = []Invariant{
 	{"mode-bounds", "issue 8: no mode of the applet lasts longer than its bound without an event (no wait forever)", checkModeBounds},
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
+	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 }
 
 // Check runs every invariant on one run and returns the violations, each

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -70,6 +70,7 @@ func power(on bool, d time.Duration) eventlog.Event {
 	e.T = e.T.Add(d)
 	return e
 }
+func dlReq(op string) eventlog.Event { return ev(eventlog.EUICC, "download_requested", "operator", op) }
 func dlFail(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "download_result", "operator", op, "ok", false, "reason", "x")
 }
@@ -173,9 +174,9 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2")}}, "0 profiles installed from 1 packages sent"},
-		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []harness.CardProfile{
+		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
-		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []harness.CardProfile{{ICCID: orig, Enabled: true}}}, "lost"},
+		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},
 		{"capture and platform log differ", "issue 4 §4", checkCapture, Outcome{
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")}},
 			"differ"},
