@@ -78,13 +78,7 @@ func TestFullDownload(t *testing.T) {
 		t.Fatal("no TLS secrets in the key log")
 	}
 	// The order is used up.
-	c2 := e.card(testEID, mid)
-	code, m, err = c2.initiate()
-	mustOK(t, "initiateAuthentication", code, m, err)
-	if err := c2.authenticateServer(m); err != nil {
-		t.Fatal(err)
-	}
-	code, m, err = c2.authenticateClient(c2.authServerResponse(nil))
+	code, m, err = authenticateAgain(t, e, mid)
 	mustFail(t, "reused order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
 }
 
@@ -452,13 +446,7 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {
 				t.Fatalf("session_cancelled %v, want reason %d order %s", evs, tc.reason, tc.order)
 			}
-			c2 := e.card(testEID, mid)
-			code, m, err = c2.initiate()
-			mustOK(t, "initiateAuthentication", code, m, err)
-			if err := c2.authenticateServer(m); err != nil {
-				t.Fatal(err)
-			}
-			code, m, err = c2.authenticateClient(c2.authServerResponse(nil))
+			code, m, err = authenticateAgain(t, e, mid)
 			if tc.downloads {
 				mustOK(t, "authenticateClient on the released order", code, m, err)
 			} else {
@@ -466,4 +454,17 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// authenticateAgain runs a second card session on order mid up to its
+// AuthenticateClient and returns that answer.
+func authenticateAgain(t *testing.T, e *env, mid string) (int, map[string]any, error) {
+	t.Helper()
+	c := e.card(testEID, mid)
+	code, m, err := c.initiate()
+	mustOK(t, "initiateAuthentication", code, m, err)
+	if err := c.authenticateServer(m); err != nil {
+		t.Fatal(err)
+	}
+	return c.authenticateClient(c.authServerResponse(nil))
 }
