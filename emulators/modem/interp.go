@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -56,16 +57,25 @@ func (m *Modem) handleLine(l at.Line) {
 	}
 	for _, c := range cmds {
 		h := m.handler(c)
-		if h == nil {
+		switch answer, ok := m.o.Personality.TestAnswers[c.Name]; {
+		case h == nil:
 			err = errUnknown
-		} else {
+		case c.Form == at.Test && ok:
+			m.info(answer)
+			err = nil
+		default:
 			err = h(m, c)
 		}
 		if err != nil {
 			break
 		}
 	}
-	m.send(m.final(err))
+	final := m.final(err)
+	if m.o.Personality.EchoJoinsPrevious && m.st.echo && m.st.enc.Verbose {
+		// The line feed never comes: the next echo runs on (a quirk).
+		final = bytes.TrimSuffix(final, []byte("\n"))
+	}
+	m.send(final)
 }
 
 // handler finds a command under the personality: its ICCID command, no

@@ -235,6 +235,12 @@ func (m *Modem) Refresh(qualifier byte) {
 		if m.st.off || m.st.epoch != epoch {
 			return // the power was cut before the REFRESH ran
 		}
+		if m.o.Personality.RefreshIgnored {
+			// The card waits for a reset that does not come; the old
+			// ICCID, IMSI and registration stay until +CFUN=1,1 (a quirk).
+			m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier), "ignored": true})
+			return
+		}
 		m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier)})
 		m.detach()
 		if s := m.getSTK(); s != nil {

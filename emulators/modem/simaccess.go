@@ -114,6 +114,9 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if c.Form != at.Set || len(c.Args) != 3 {
 		return errParams
 	}
+	if m.o.Personality.CGLARefused {
+		return errUnknown // the test form says OK, the command itself is refused (a quirk)
+	}
 	session, err := c.Args[0].Int()
 	if err != nil {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
@@ -122,6 +125,9 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	cmd, err := hexAPDU(c.Args[1], c.Args[2])
 	if err != nil {
 		return err
+	}
+	if max := m.o.Personality.CGLAMaxAPDU; max > 0 && len(cmd) > max {
+		return errUnknown // a bare ERROR whatever +CMEE says, and the card never sees it (a quirk)
 	}
 	if err := m.cardReady(); err != nil {
 		return err
@@ -154,6 +160,17 @@ func cmdCCHC(m *Modem, c at.Command) error {
 	ch := m.o.Personality.Channel(session)
 	if err := m.cardReady(); err != nil {
 		return err
+	}
+	if m.o.Personality.CCHCBareLine {
+		// A bare "+CCHC" and OK for any session; only an open one is
+		// closed on the card (a quirk).
+		if m.st.channels[ch] {
+			if _, err := m.closeChannel(ch); err != nil {
+				return m.cardErr(err)
+			}
+		}
+		m.info("+CCHC")
+		return nil
 	}
 	if !m.st.channels[ch] {
 		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)

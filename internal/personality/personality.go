@@ -54,6 +54,31 @@ type Personality struct {
 	// RefreshProfileStateChange: the terminal profile announces REFRESH in
 	// "eUICC Profile State Change" mode (TS 102 223 §5.2, byte 34 b6).
 	RefreshProfileStateChange bool
+
+	// Quirks: behaviour of particular modems and firmwares that field logs
+	// show (README, "Modem quirks"); the zero values are 27.007's.
+
+	// CGLAMaxAPDU refuses an AT+CGLA whose APDU is longer than this many
+	// bytes with a bare ERROR, whatever +CMEE says (0: no limit).
+	CGLAMaxAPDU int
+	// CGLARefused answers every AT+CGLA=… with ERROR while AT+CGLA=? says
+	// OK: only the +CSIM path reaches the card.
+	CGLARefused bool
+	// CCHCBareLine answers AT+CCHC=<n> with a bare "+CCHC" line before OK,
+	// for any session id, open or not.
+	CCHCBareLine bool
+	// TestAnswers are the information lines of "=?" test commands, by
+	// command ("+CCHO": "+CCHO: <dfname>"); a command not listed answers
+	// a bare OK.
+	TestAnswers map[string]string
+	// EchoJoinsPrevious ends final result codes with CR and no LF while
+	// echo is on, so the echo of the next command line runs on from the
+	// last answer: a host splitting at LF reads "OK<CR>AT+CGLA=…".
+	EchoJoinsPrevious bool
+	// RefreshIgnored leaves the card's REFRESH (reset modes) undone: no
+	// detach, no card reset, the old ICCID, IMSI and registration stay
+	// until AT+CFUN=1,1 or a power cycle.
+	RefreshIgnored bool
 }
 
 // Timeouts are how long a host waits for a modem of this personality in a
@@ -188,6 +213,7 @@ func (p Personality) clone() Personality {
 	q.RefreshURCs = slices.Clone(p.RefreshURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.CMEText = maps.Clone(p.CMEText)
+	q.TestAnswers = maps.Clone(p.TestAnswers)
 	return q
 }
 
@@ -261,6 +287,20 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 			}
 		case "refresh_profile_state_change":
 			err = v.Decode(&p.RefreshProfileStateChange)
+		case "cgla_max_apdu":
+			if err = v.Decode(&p.CGLAMaxAPDU); err == nil && (p.CGLAMaxAPDU < 5 || p.CGLAMaxAPDU > 261) {
+				err = errors.New("want 5..261 bytes (a short APDU's header up to 255 data bytes and Le)")
+			}
+		case "cgla_refused":
+			err = v.Decode(&p.CGLARefused)
+		case "cchc_bare_line":
+			err = v.Decode(&p.CCHCBareLine)
+		case "test_answers":
+			err = testAnswers(v, &p.TestAnswers)
+		case "echo_joins_previous":
+			err = v.Decode(&p.EchoJoinsPrevious)
+		case "refresh_ignored":
+			err = v.Decode(&p.RefreshIgnored)
 		default:
 			return nil, errAt(file, k, "unknown field %q", k.Value)
 		}
@@ -372,6 +412,29 @@ func cmeTexts(n *yaml.Node, dst *map[int]string) error {
 			return fmt.Errorf("line %d: want a one-line text", n.Content[i+1].Line)
 		}
 		(*dst)[code] = s
+	}
+	return nil
+}
+
+// testAnswers reads {"+CCHO": "+CCHO: <dfname>", …}: extended command
+// names in upper case and one-line answers, merged over the base's.
+func testAnswers(n *yaml.Node, dst *map[string]string) error {
+	if n.Kind != yaml.MappingNode {
+		return errors.New("want a mapping of command to answer line")
+	}
+	if *dst == nil {
+		*dst = map[string]string{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if len(k) < 2 || !strings.ContainsRune("+!$%#^", rune(k[0])) || strings.ToUpper(k) != k || strings.ContainsAny(k, "=?;\r\n ") {
+			return fmt.Errorf("line %d: command %q: want an upper-case extended command name such as +CCHO", n.Content[i].Line, k)
+		}
+		s, err := scalarStr(n.Content[i+1])
+		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
+			return fmt.Errorf("line %d: want a one-line answer", n.Content[i+1].Line)
+		}
+		(*dst)[k] = s
 	}
 	return nil
 }

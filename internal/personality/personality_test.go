@@ -54,6 +54,12 @@ func TestErrors(t *testing.T) {
 		{"base: generic\n", "p.yaml:1:1: name: required field missing"},
 		{"- a\n", "p.yaml:1: want a mapping"},
 		{"a: [\n", "p.yaml: yaml:"},
+		{base + "cgla_max_apdu: 3\n", "p.yaml:7:16: cgla_max_apdu: want 5..261 bytes"},
+		{base + "cgla_max_apdu: lots\n", "p.yaml:7:16: cgla_max_apdu:"},
+		{base + "test_answers: {\"+cchc\": \"+CCHC\"}\n", `p.yaml:7:15: test_answers: line 7: command "+cchc"`},
+		{base + "test_answers: {\"+CCHC\": \"\"}\n", "p.yaml:7:15: test_answers: line 7: want a one-line answer"},
+		{base + "test_answers: [+CCHC]\n", "p.yaml:7:15: test_answers: want a mapping"},
+		{base + "refresh_ignored: sometimes\n", "p.yaml:7:18: refresh_ignored:"},
 	}
 	for _, tc := range tests {
 		_, err := Parse("p.yaml", []byte(tc.yaml))
@@ -104,6 +110,18 @@ func TestOverride(t *testing.T) {
 	}
 	if g.NoCCHC || g.RefreshURCs != nil {
 		t.Errorf("original changed: %+v", g)
+	}
+	// The quirks of one field device, on its dialect (fixtures/field).
+	bg, err := g.Override("manifest.yaml", []byte("cchc_bare_line: true\ntest_answers: {\"+CCHO\": \"+CCHO: <dfname>\"}\ncgla_max_apdu: 64\necho_joins_previous: true\nrefresh_ignored: true\ncgla_refused: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bg.CCHCBareLine || bg.TestAnswers["+CCHO"] != "+CCHO: <dfname>" || bg.CGLAMaxAPDU != 64 || !bg.EchoJoinsPrevious || !bg.RefreshIgnored || !bg.CGLARefused {
+		t.Errorf("quirks: %+v", bg)
+	}
+	more, err := bg.Override("m2.yaml", []byte("test_answers: {\"+CCHC\": \"+CCHC: <sessionid>\"}\n"))
+	if err != nil || len(more.TestAnswers) != 2 || len(bg.TestAnswers) != 1 {
+		t.Errorf("test_answers merge by command, the original kept: %v %v %v", more.TestAnswers, bg.TestAnswers, err)
 	}
 	for _, bad := range []string{"name: other\n", "base: generic\n", "ccho_form: weird\n", "quirk: 1\n"} {
 		if _, err := g.Override("m.yaml", []byte(bad)); err == nil {

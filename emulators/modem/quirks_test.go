@@ -1,0 +1,143 @@
+package modem
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// quirkRig is a generic modem with a field device's quirks laid over it,
+// as a fixture manifest does.
+func quirkRig(t *testing.T, quirks string) *rig {
+	t.Helper()
+	p, err := personality.Generic().Override("quirks.yaml", []byte(quirks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.advance(t, 2*time.Second)
+	return r
+}
+
+// TestQuirks: each personality quirk does what README's "Modem quirks"
+// says, and nothing else changes.
+func TestQuirks(t *testing.T) {
+	type step struct{ line, want string }
+	for _, tc := range []struct {
+		name, quirks string
+		steps        []step
+	}{
+		{"cgla_max_apdu: a longer APDU gets a bare ERROR, the card never sees it", "cgla_max_apdu: 10\n", []step{
+			{"AT+CMEE=2", "OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,20,"80CA005A00AABBCCDDEE"`, `+CGLA: 4,"6D00"|OK`},
+			{`AT+CGLA=1,22,"80CA005A00AABBCCDDEEFF"`, "ERROR"},
+			{`AT+CGLA=7,22,"80CA005A00AABBCCDDEEFF"`, "ERROR"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+		}},
+		{"cgla_refused: only +CSIM reaches the card", "ccho_form: bare\ncgla_refused: true\n", []step{
+			{"AT+CGLA=?", "OK"},
+			{openISDR, "1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "ERROR"},
+			{`AT+CSIM=10,"81CA005A00"`, `+CSIM: 4,"6D00"|OK`},
+		}},
+		{"cchc_bare_line: +CCHC for any session", "cchc_bare_line: true\n", []step{
+			{"AT+CCHC=3", "+CCHC|OK"},
+			{openISDR, "+CCHO: 1|OK"},
+			{"AT+CCHC=1", "+CCHC|OK"},
+			{"AT+CMEE=1", "OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: invalid index"},
+		}},
+		{"test_answers: the =? forms answer their line", "test_answers: {\"+CCHO\": \"+CCHO: <dfname>\", \"+CGLA\": \"+CGLA: <sessionid>,<length>,<command>\"}\n", []step{
+			{"AT+CCHO=?", "+CCHO: <dfname>|OK"},
+			{"AT+CGLA=?", "+CGLA: <sessionid>,<length>,<command>|OK"},
+			{"AT+CCHC=?", "OK"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := quirkRig(t, tc.quirks)
+			for _, s := range tc.steps {
+				if got := r.answer(s.line); got != s.want {
+					t.Errorf("%s: %q, want %q", s.line, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+// TestEchoJoinsPrevious reads the wire: with echo on, the final result
+// code ends with CR and no LF, so the next echo runs on; with echo off the
+// answers are framed as usual.
+func TestEchoJoinsPrevious(t *testing.T) {
+	p, err := personality.Generic().Override("quirks.yaml", []byte("echo_joins_previous: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, p)
+	r.c.Close() // the test talks to the tty itself
+	f, err := os.OpenFile(r.m.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	exchange := func(line, want string) {
+		t.Helper()
+		if _, err := f.WriteString(line + "\r"); err != nil {
+			t.Fatal(err)
+		}
+		f.SetReadDeadline(time.Now().Add(3 * time.Second))
+		var got []byte
+		buf := make([]byte, 256)
+		for len(got) < len(want) {
+			n, err := f.Read(buf)
+			if err != nil {
+				t.Fatalf("%s: read %q: %v", line, got, err)
+			}
+			got = append(got, buf[:n]...)
+		}
+		if string(got) != want {
+			t.Errorf("%s: wire %q, want %q", line, got, want)
+		}
+	}
+	exchange("AT", "AT\r\r\nOK\r")
+	exchange("AT+CMEE=1", "AT+CMEE=1\r\r\nOK\r")
+	exchange("ATE0", "ATE0\r\r\nOK\r\n")
+	exchange("AT", "\r\nOK\r\n")
+}
+
+// TestRefreshIgnored: the REFRESH is logged as ignored and nothing else
+// happens — no detach, no card reset, the old identities stay — until
+// +CFUN=1,1 resets the card.
+func TestRefreshIgnored(t *testing.T) {
+	r := quirkRig(t, "refresh_ignored: true\n")
+	resets, detaches := r.card.resets, r.net.detaches
+	r.loop.Do(func() { r.m.Refresh(4) })
+	r.advance(t, time.Minute)
+	if r.card.resets != resets || r.net.detaches != detaches || r.stk.stops != 0 {
+		t.Errorf("refresh acted: resets %d→%d, detaches %d→%d, stk stops %d", resets, r.card.resets, detaches, r.net.detaches, r.stk.stops)
+	}
+	if got := r.answer("AT+CCID"); got != "+CCID: 89330123456789012342|OK" {
+		t.Errorf("ICCID after the ignored refresh: %q", got)
+	}
+	var ignored bool
+	for _, e := range r.log.Events() {
+		if e.Kind == KindRefresh && e.Fields["ignored"] == true {
+			ignored = true
+		}
+	}
+	if !ignored {
+		t.Error("no refresh {ignored: true} event")
+	}
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, 20*time.Second)
+	if r.card.resets != resets+1 {
+		t.Errorf("+CFUN=1,1 did not reset the card: %d resets", r.card.resets-resets)
+	}
+	if !strings.Contains(r.atlog.String(), "< RDY") {
+		t.Error("no RDY after the restart")
+	}
+}
