@@ -37,8 +37,10 @@ type APDU struct {
 	// SW 9000". Replay compares answers by it.
 	Summary string
 	// Done marks the response that completes an ES10 function (its last
-	// block's answer, or the GET RESPONSE that ends the 61xx chain).
-	Done bool
+	// block's answer, or the GET RESPONSE that ends the 61xx chain);
+	// Answer then holds the function's whole answer (without SW).
+	Done   bool
+	Answer []byte
 }
 
 // chain is the state of one logical channel: the ES10 function whose
@@ -231,7 +233,7 @@ func response(c *chain, a *APDU) {
 			a.Summary = fmt.Sprintf("%s: %d more bytes, %s", cmd.ES10, a.SW&0xFF, sw)
 			return
 		}
-		a.Done = true
+		a.Done, a.Answer = true, c.resp
 		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, answerDetail(c.tag, c.resp, a.SW), sw)
 		c.fn, c.resp = "", nil
 	case cmd.ES10 != "":

@@ -52,6 +52,11 @@ func TestBadInput(t *testing.T) {
 			`bad.log:1: request entry: json: unknown field "colour"`},
 		{"platform: out of order", "{\"t\":\"2026-03-02T10:00:05Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n{\"t\":\"2026-03-02T10:00:01Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n", Platform,
 			"bad.log:2: time 2026-03-02T10:00:01Z is before the 2026-03-02T10:00:05Z of line 1"},
+		{"events: cut", "{\"t\":\"2026-01-01T00:00:00Z\",\"actor\":\"harness\",\"event\":\"run_started\"}\n{\"t\":\"2026-01-01T00:00:01Z\",\"act", Events,
+			"bad.log:2: the log is cut off inside an event"},
+		{"events: no kind", "{\"t\":\"2026-01-01T00:00:00Z\",\"actor\":\"harness\"}\n", Events, `bad.log:1: an event wants "t" (RFC 3339), "actor" and "event"`},
+		{"events: out of order", "{\"t\":\"2026-01-01T00:00:05Z\",\"actor\":\"a\",\"event\":\"x\"}\n{\"t\":\"2026-01-01T00:00:01Z\",\"actor\":\"a\",\"event\":\"x\"}\n", Events,
+			"bad.log:2: time 2026-01-01T00:00:01Z is before"},
 		{"platform: not JSON", "{\"t\": nope}\n", Platform, "bad.log:1: not JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

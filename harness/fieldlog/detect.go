@@ -8,6 +8,7 @@ import (
 var (
 	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
 	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
+	eventLine = regexp.MustCompile(`^\{"t":"[^"]+","actor":"[a-z]+","event":"`)
 	plainLine = regexp.MustCompile(`^\s*[<>]`)
 )
 
@@ -45,6 +46,8 @@ func detect(file string, lines []string) (Format, error) {
 			return LPAC, nil
 		case mmIO.MatchString(l):
 			return MM, nil
+		case eventLine.MatchString(l):
+			return Events, nil
 		case atLogLine.MatchString(l):
 			atlog++
 		}
@@ -58,10 +61,17 @@ func detect(file string, lines []string) (Format, error) {
 		return "", errAt(file, 0, "no lines to read")
 	case atlog*10 >= nonblank*8:
 		return ATLog, nil
-	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") && strings.ContainsAny(strings.TrimSpace(t[1:])+" ", "{]") && strings.IndexAny(strings.TrimSpace(t[1:])+" ", "{]") == 0:
+	case strings.HasPrefix(t, "{") || jsonArray(t):
 		return Platform, nil
 	case plain*2 >= nonblank && plain > 0:
 		return Plain, nil
 	}
 	return "", errAt(file, 0, "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a \">\"/\"<\" transcript); it starts %q", clip(first))
+}
+
+// jsonArray reports a line that opens a JSON array of objects ("[{" or
+// "[ ]"), not a bracketed timestamp.
+func jsonArray(l string) bool {
+	rest := strings.TrimSpace(strings.TrimPrefix(l, "["))
+	return strings.HasPrefix(l, "[") && (rest == "" || rest[0] == '{' || rest[0] == ']')
 }

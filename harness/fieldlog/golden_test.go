@@ -28,6 +28,7 @@ func TestGolden(t *testing.T) {
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
 		{"platform.json", Platform},
+		{"events.jsonl", Events},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.file)

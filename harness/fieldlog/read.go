@@ -66,6 +66,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readPlain(file, ls)
 	case Platform:
 		t, err = readPlatform(file, data)
+	case Events:
+		t, err = readEvents(file, ls, cut)
 	default:
 		return nil, errAt(file, 0, "unknown log format %q (known: %s)", f, formatList())
 	}

@@ -46,6 +46,11 @@ func (t *Transcript) Render(w io.Writer) error {
 			return err
 		}
 	}
+	for _, e := range t.RunEvents {
+		if _, err := fmt.Fprintf(w, "%s:%d  %s  %s %s %v\n", base, e.Line, e.Time.Format(time.RFC3339Nano), e.Actor, e.Kind, e.Fields); err != nil {
+			return err
+		}
+	}
 	for _, r := range t.Requests {
 		line := fmt.Sprintf("%s:%d  %s  %s %s %d", base, r.Line, r.Time.Format(time.RFC3339Nano), r.Method, r.Path, r.Status)
 		if r.Kind != "" {

@@ -41,10 +41,13 @@ const (
 	// GET /v1/inspect/received (docs/platform-api.md), or its entries one
 	// JSON object per line.
 	Platform Format = "platform"
+	// Events is a harness run's events.jsonl (an exploration case's, a
+	// lab run's): the card's own decisions, by event kind.
+	Events Format = "events"
 )
 
-// Formats lists the formats in detection order.
-var Formats = []Format{ATLog, LPAC, MM, Platform, Plain}
+// Formats lists the formats.
+var Formats = []Format{ATLog, LPAC, MM, Plain, Platform, Events}
 
 // Dir says who wrote a line.
 type Dir byte
@@ -150,6 +153,8 @@ type Transcript struct {
 	Entries   []Entry
 	// Requests holds the platform log's requests (Format Platform).
 	Requests []Request
+	// RunEvents holds a harness run's events (Format Events).
+	RunEvents []RunEvent
 
 	first     time.Time // the first entry's time, once looked up
 	firstSeen bool
