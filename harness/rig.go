@@ -50,6 +50,12 @@ type Options struct {
 	// Personality names the modem's dialect; empty: $ESIMHIL_PERSONALITY,
 	// else the scenario's device.personality.
 	Personality string
+	// Dialect, if set, is the modem's dialect as a value, over Personality
+	// and the environment: a field fixture's device with its quirks.
+	Dialect *personality.Personality
+	// AttachDelay, if set, is how long an attach takes (else the seed
+	// picks 1.5–3 s): a field fixture's, measured in its logs.
+	AttachDelay time.Duration
 	// NVM, if set, is a card image saved by Card.NVM: the card continues
 	// from it instead of starting from the scenario's profiles.
 	NVM []byte
@@ -207,7 +213,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, eventlog.F{"scenario": s.Name, "seed": seed})
 
-	if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
+	if o.Dialect != nil {
+		r.Personality = *o.Dialect
+	} else if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
@@ -277,6 +285,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	// Attach takes 1.5–3 s on real networks; the seed picks where in that
 	// range this device lies, so different seeds exercise different orders.
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
+	if o.AttachDelay > 0 {
+		attach = o.AttachDelay
+	}
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
 		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
@@ -357,6 +368,16 @@ func (r *Rig) AdvanceTo(t time.Duration) error {
 		return r.Advance(d)
 	}
 	return nil
+}
+
+// AdvanceUntil runs the rig until simulated time t since the start, or
+// until done reports true (it is asked after every step of simulated
+// work), and reports whether done did.
+func (r *Rig) AdvanceUntil(t time.Duration, done func() bool) (bool, error) {
+	if t < r.Now() {
+		t = r.Now()
+	}
+	return r.runUntil(r.start.Add(t), done)
 }
 
 // RunUntil runs the rig until an event satisfies match or max simulated time

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -28,9 +29,22 @@ func init() {
 	}
 }
 
+// Commands lists the command names the interpreter implements (basic
+// ones without "AT": "E", "+CGLA", …), sorted; a personality adds its
+// ICCID command and may lack some (Personality.Supports).
+func Commands() []string {
+	out := make([]string, 0, len(handlers))
+	for name := range handlers {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // handleLine runs one command line inside the loop. Commands run in order
 // and the line stops at the first error (V.250 §5.2.1).
 func (m *Modem) handleLine(l at.Line) {
+	defer m.tookLine() // after the answer is queued: Written then counts it
 	if m.st.off {
 		// Without power nothing answers, not even an echo.
 		m.logIn(l.Text + " (ignored: powered off)")

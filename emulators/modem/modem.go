@@ -118,6 +118,10 @@ type Modem struct {
 	closed  bool
 
 	st state // touched only inside loop work
+
+	inMu    sync.Mutex
+	linesIn int64         // command lines taken in (LinesIn)
+	inCh    chan struct{} // closed and replaced at each line taken in
 }
 
 // state is what the AT interpreter and the boot sequence own.
@@ -176,7 +180,7 @@ func New(o Options) (*Modem, error) {
 	if !ident.IsIMEI(o.IMEI) {
 		return nil, fmt.Errorf("modem: IMEI %q: want 15 digits with a Luhn check digit", o.IMEI)
 	}
-	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}
+	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput), inCh: make(chan struct{})}
 	m.resetSettings()
 	m.st.forbidden = map[string]bool{}
 	m.st.channels = map[int]bool{}
@@ -226,6 +230,49 @@ func (m *Modem) Path() string {
 		return m.o.Link
 	}
 	return m.path
+}
+
+// Written reports how many bytes the modem has queued for the host since
+// it started (echo, answers, URCs): a host that has read as many has seen
+// everything said so far. Replay synchronises on it.
+func (m *Modem) Written() int64 { return m.out.totalBytes() }
+
+// LinesIn reports how many command lines the modem has taken in,
+// answered or not (ignored while restarting or off).
+func (m *Modem) LinesIn() int64 {
+	m.inMu.Lock()
+	defer m.inMu.Unlock()
+	return m.linesIn
+}
+
+// AwaitLinesIn waits, at most d of wall time, until the modem has taken in
+// more than n command lines (its pty reader is a real goroutine), and
+// reports whether it has.
+func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		m.inMu.Lock()
+		got, ch := m.linesIn, m.inCh
+		m.inMu.Unlock()
+		if got > n {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		}
+	}
+}
+
+// tookLine counts a command line taken in and wakes AwaitLinesIn.
+func (m *Modem) tookLine() {
+	m.inMu.Lock()
+	defer m.inMu.Unlock()
+	m.linesIn++
+	close(m.inCh)
+	m.inCh = make(chan struct{})
 }
 
 // DroppedOutput reports how many output bytes were dropped because nobody

@@ -163,6 +163,7 @@ type outQueue struct {
 	size    int
 	max     int
 	dropped int64
+	total   int64 // bytes ever queued
 	closed  bool
 }
 
@@ -180,6 +181,7 @@ func (o *outQueue) push(b []byte) {
 	}
 	o.q = append(o.q, append([]byte(nil), b...))
 	o.size += len(b)
+	o.total += int64(len(b))
 	for o.size > o.max && len(o.q) > 0 {
 		o.size -= len(o.q[0])
 		o.dropped += int64(len(o.q[0]))
@@ -210,6 +212,12 @@ func (o *outQueue) close() {
 	o.closed = true
 	o.mu.Unlock()
 	o.cond.Broadcast()
+}
+
+func (o *outQueue) totalBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.total
 }
 
 func (o *outQueue) droppedBytes() int64 {

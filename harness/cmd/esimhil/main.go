@@ -4,6 +4,8 @@
 //	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 //	esimhil lab discover|record|diff|personality ...
+//	esimhil replay [--out DIR] [-v] FIXTURE_DIR...
+//	esimhil log [--format F] LOG...
 package main
 
 import (
@@ -31,6 +33,8 @@ const usage = `usage:
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
   esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
+  esimhil replay [--out DIR] [-v] FIXTURE_DIR...
+  esimhil log [--format F] LOG...
 `
 
 func main() {
@@ -89,6 +93,10 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return emulateCmd(ctx, args[1:], stdout, stderr)
 	case "lab":
 		return labCmd(ctx, args[1:], stdout, stderr)
+	case "replay":
+		return replayCmd(ctx, args[1:], stdout, stderr)
+	case "log":
+		return logCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,391 @@
+package field
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// Src names a line of a log.
+type Src struct {
+	File string
+	Line int
+}
+
+func (s Src) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+
+// Facts is what the logs show, each fact with the line it comes from and
+// its time on the fixture's timeline.
+type Facts struct {
+	EID    string
+	EIDSrc Src
+	// Profiles seen in GetProfilesInfo answers, in order of first sight;
+	// Enabled is the state at the first sight.
+	Profiles []ProfileFact
+	// Identities are the ICCID and IMSI answers, in time order.
+	Identities []Identity
+	// Regs are the registration states the modem reported (+CEREG URCs
+	// and read answers), in time order; PLMN is filled from +COPS?.
+	Regs []Reg
+	// Signal holds RSRP readings (+CESQ, +CSQ).
+	Signal []SignalFact
+	// Refreshes are the personality's refresh URCs (+QUSIM: 1 …).
+	Refreshes []Obs
+	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
+	// (RDY) no restart command asked for: the power was cut.
+	Restarts, Boots []Obs
+	// Dialect is the modem behaviour the conversation shows.
+	Dialect []Evidence
+	// Host is the state the host had put the modem in before the logs
+	// begin, as the answers show it.
+	Host HostState
+	// Requests are the card's requests in the platform's log.
+	Requests []Request
+	// Events are a run's events (an exploration case's events.jsonl).
+	Events []fieldlog.RunEvent
+	EventsFile string
+}
+
+// Obs is something seen at a time.
+type Obs struct {
+	At  time.Duration
+	Src Src
+}
+
+// ProfileFact is a profile a GetProfilesInfo answer lists.
+type ProfileFact struct {
+	ICCID, OwnerPLMN string
+	Enabled          bool
+	Src              Src
+}
+
+// Identity is an ICCID or IMSI answer.
+type Identity struct {
+	Obs
+	ICCID, IMSI string
+}
+
+// Reg is a registration state.
+type Reg struct {
+	Obs
+	Stat     int // 27.007 <stat>
+	TAC, CI  string
+	PLMN     string // from +COPS?, "" unknown
+	Cause    int    // reject cause (<cause_type>,<reject_cause> of +CEREG n=3), 0 none
+	URC      bool
+	HasCells bool // the form with <tac>,<ci>
+}
+
+// SignalFact is an RSRP reading.
+type SignalFact struct {
+	Obs
+	RSRP int
+}
+
+// Request is a card request in the platform's log.
+type Request struct {
+	Obs
+	fieldlog.Request
+}
+
+// Evidence is one thing the modem did that a personality field decides:
+// Field is the personality's YAML key, Value its value as YAML.
+type Evidence struct {
+	Field, Value string
+	Src          Src
+	Why          string
+}
+
+// HostState is the host's settings in force when the logs begin.
+type HostState struct {
+	Echo     *bool // nil: the logs cannot tell
+	CMEE     int   // -1: unknown
+	CEREG    int   // -1: unknown
+	EchoSrc  Src
+	CMEESrc  Src
+	CEREGSrc Src
+}
+
+var (
+	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
+	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
+	copsRead  = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
+	csqRead   = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
+	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
+	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*ICCID: |\+CCID: )?"?(89\d{16,18})F?"?$`)
+	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+)
+
+// Extract reads the facts out of a fixture's logs. refreshURCs are the
+// personality's (a REFRESH's trace on the AT port).
+func Extract(f *Fixture, refreshURCs []string) *Facts {
+	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1}}
+	for i, t := range f.Logs {
+		switch t.Format {
+		case fieldlog.Platform:
+			for _, r := range t.Requests {
+				fs.Requests = append(fs.Requests, Request{Obs{f.Time(i, r.Time), Src{t.File, r.Line}}, r})
+			}
+			continue
+		case fieldlog.Events:
+			fs.Events, fs.EventsFile = t.RunEvents, t.File
+			continue
+		}
+		fs.extractAT(f, i, refreshURCs)
+	}
+	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
+	return fs
+}
+
+func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
+	t := f.Logs[li]
+	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
+	var lastCOPS string
+	var cceregSet, cmeeSet, echoSet bool
+	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
+	var acceptedSrc, refusedSrc Src
+	cglaSeen := false
+	for k, e := range t.Entries {
+		at := f.EntryTime(li, k)
+		obs := Obs{at, src(e)}
+		switch e.Role {
+		case fieldlog.Command:
+			u := strings.ToUpper(e.Text)
+			switch {
+			case strings.HasPrefix(u, "ATE"):
+				echoSet = true
+			case strings.Contains(u, "+CMEE="):
+				cmeeSet = true
+			case strings.Contains(u, "+CEREG="):
+				cceregSet = true
+			}
+			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho {
+				echoed := false
+				for _, a := range t.Answer(k) {
+					echoed = echoed || a.Role == fieldlog.Echo
+				}
+				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
+			}
+			answer := t.Answer(k)
+			final := ""
+			if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
+				final = answer[n-1].Text
+			}
+			switch {
+			case u == "AT+CFUN=1,1" && final == "OK":
+				fs.Restarts = append(fs.Restarts, obs)
+			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
+				cglaSeen = true
+				n := len(e.APDU.Raw)
+				switch {
+				case final == "ERROR" && n < refused:
+					refused, refusedSrc = n, obs.Src
+				case final == "OK" && n > accepted:
+					accepted, acceptedSrc = n, obs.Src
+				}
+			case strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?") && final == "OK":
+				for _, a := range answer {
+					if a.Role != fieldlog.Info {
+						continue
+					}
+					form := "prefixed"
+					var n int
+					if s, ok := strings.CutPrefix(a.Text, "+CCHO: "); ok {
+						n, _ = strconv.Atoi(strings.TrimSpace(s))
+					} else if v, err := strconv.Atoi(a.Text); err == nil {
+						form, n = "bare", v
+					}
+					if n > 19 {
+						form = "long"
+					}
+					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text)})
+				}
+			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
+				bare := slices.ContainsFunc(answer, func(a fieldlog.Entry) bool { return a.Role == fieldlog.Info && a.Text == "+CCHC" })
+				fs.Dialect = append(fs.Dialect, Evidence{"cchc_bare_line", strconv.FormatBool(bare), obs.Src,
+					map[bool]string{true: "+CCHC answers a bare \"+CCHC\" line", false: "+CCHC answers without a \"+CCHC\" line"}[bare]})
+			case strings.HasSuffix(u, "=?") && strings.HasPrefix(u, "AT+"):
+				name := strings.TrimSuffix(u[2:], "=?")
+				info := false
+				for _, a := range answer {
+					if a.Role == fieldlog.Info {
+						info = true
+						fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, a.Text, Src{t.File, a.Line}, e.Text + " answers " + strconv.Quote(a.Text)})
+					}
+				}
+				if !info && final == "OK" {
+					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK"})
+				}
+			}
+			for _, a := range answer {
+				if a.Role == fieldlog.Echo && a.Joined {
+					fs.Dialect = append(fs.Dialect, Evidence{"echo_joins_previous", "true", Src{t.File, a.Line}, "the echo of " + e.Text + " runs on from the last answer's final result"})
+				}
+			}
+		case fieldlog.Info:
+			cmd := strings.ToUpper(t.Entries[e.Cmd].Text)
+			switch {
+			case strings.Contains(cmd, "+CEREG?"):
+				if m := ceregRead.FindStringSubmatch(e.Text); m != nil {
+					fs.addReg(obs, m[2], m[3], m[4], m[6], m[7], false)
+				}
+			case strings.Contains(cmd, "+COPS?"):
+				if m := copsRead.FindStringSubmatch(e.Text); m != nil {
+					lastCOPS = ""
+					if m[2] == "2" {
+						lastCOPS = m[3]
+					}
+					fs.setPLMN(at, lastCOPS)
+				}
+			case strings.Contains(cmd, "+CSQ"):
+				if m := csqRead.FindStringSubmatch(e.Text); m != nil {
+					if n, _ := strconv.Atoi(m[1]); n < 99 {
+						// 27.007 <rssi> 0..31 is -113 dBm + 2n; the rig's
+						// modem reports RSRP + 28 dB as RSSI.
+						fs.Signal = append(fs.Signal, SignalFact{obs, -113 + 2*n - 28})
+					}
+				}
+			case strings.Contains(cmd, "+CESQ"):
+				if m := cesqRead.FindStringSubmatch(e.Text); m != nil {
+					if n, _ := strconv.Atoi(m[2]); n <= 97 {
+						fs.Signal = append(fs.Signal, SignalFact{obs, n - 141})
+					}
+				}
+			case cmd == "AT+CIMI":
+				if m := imsiLine.FindStringSubmatch(e.Text); m != nil {
+					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: m[1]})
+				}
+			case strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID"):
+				if m := iccidLine.FindStringSubmatch(e.Text); m != nil {
+					fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: m[1]})
+					prefix := strings.TrimSuffix(e.Text[:strings.Index(e.Text, m[1])], `"`)
+					fs.Dialect = append(fs.Dialect, Evidence{"iccid_prefix", prefix, obs.Src, fmt.Sprintf("the ICCID answer %q", e.Text)})
+				}
+			}
+			if a := e.APDU; a != nil && a.Done {
+				fs.es10Answer(a, obs)
+			}
+		case fieldlog.URC:
+			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
+				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
+				if cceregSet || fs.Host.CEREG >= 0 {
+					continue
+				}
+				fs.Host.CEREG, fs.Host.CEREGSrc = 1, obs.Src
+				if m[2] != "" {
+					fs.Host.CEREG = 2
+				}
+				continue
+			}
+			if slices.Contains(refreshURCs, e.Text) {
+				fs.Refreshes = append(fs.Refreshes, obs)
+			}
+			if e.Text == "RDY" && !restartedBefore(fs, at) {
+				fs.Boots = append(fs.Boots, obs)
+			}
+		case fieldlog.Final:
+			if strings.HasPrefix(e.Text, "+CME ERROR:") && !cmeeSet && fs.Host.CMEE < 0 {
+				fs.Host.CMEE, fs.Host.CMEESrc = 2, obs.Src
+				if _, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(e.Text, "+CME ERROR:"))); err == nil {
+					fs.Host.CMEE = 1
+				}
+			}
+		case fieldlog.Note:
+			if a := e.APDU; a != nil && a.Done {
+				fs.es10Answer(a, obs)
+			}
+		}
+	}
+	switch {
+	case refused < 1<<30 && accepted == 0:
+		fs.Dialect = append(fs.Dialect, Evidence{"cgla_refused", "true", refusedSrc, "every +CGLA answers ERROR"})
+	case refused < 1<<30 && refused > accepted:
+		fs.Dialect = append(fs.Dialect, Evidence{"cgla_max_apdu", strconv.Itoa(accepted), refusedSrc,
+			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc)})
+	case cglaSeen && accepted > 0:
+		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted)})
+	}
+}
+
+func restartedBefore(fs *Facts, at time.Duration) bool {
+	for _, r := range fs.Restarts {
+		if r.At <= at && at-r.At < 2*time.Minute {
+			return true
+		}
+	}
+	return false
+}
+
+// addReg records a registration state; stat, tac, ci as the URC or read
+// answer gives them, causeType and cause from the n=3 form.
+func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool) {
+	s, _ := strconv.Atoi(stat)
+	r := Reg{Obs: o, Stat: s, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}
+	if causeType == "0" {
+		r.Cause, _ = strconv.Atoi(cause)
+	}
+	fs.Regs = append(fs.Regs, r)
+}
+
+// setPLMN names the network of the registrations up to a +COPS? answer
+// that have none yet (since the last time the modem was unregistered).
+func (fs *Facts) setPLMN(at time.Duration, plmn string) {
+	for i := len(fs.Regs) - 1; i >= 0; i-- {
+		r := &fs.Regs[i]
+		if r.At > at || r.Stat != 1 && r.Stat != 5 {
+			if r.At <= at {
+				return
+			}
+			continue
+		}
+		if r.PLMN != "" {
+			return
+		}
+		r.PLMN = plmn
+	}
+}
+
+// es10Answer takes the EID and the profile list out of ES10 answers.
+func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
+	switch a.ES10 {
+	case es10.FunctionName(es10.TagGetEuiccData):
+		if eid, err := es10.DecodeEID(a.Answer); err == nil && fs.EID == "" {
+			fs.EID, fs.EIDSrc = eid, o.Src
+		}
+	case es10.FunctionName(es10.TagProfileInfoList):
+		list, _, err := es10.DecodeProfileInfoList(a.Answer)
+		if err != nil {
+			return
+		}
+		for _, p := range list {
+			if slices.ContainsFunc(fs.Profiles, func(q ProfileFact) bool { return q.ICCID == p.ICCID }) {
+				continue
+			}
+			pf := ProfileFact{ICCID: p.ICCID, Enabled: p.State == es10.StateEnabled, Src: o.Src}
+			if p.Owner != nil {
+				pf.OwnerPLMN = p.Owner.PLMN
+			}
+			fs.Profiles = append(fs.Profiles, pf)
+		}
+	}
+}
+
+// FinalOf returns the final result of the command at entry k.
+func FinalOf(t *fieldlog.Transcript, k int) string {
+	ans := t.Answer(k)
+	if n := len(ans); n > 0 && ans[n-1].Role == fieldlog.Final {
+		return ans[n-1].Text
+	}
+	return ""
+}
+
+// isFinal reports a final result line.
+func isFinal(s string) bool { return at.Classify(s).Kind.IsFinal() }

@@ -1,0 +1,225 @@
+package field
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
+)
+
+// Fixture is a fixture directory read: the manifest and its logs.
+type Fixture struct {
+	Dir      string
+	Manifest *Manifest
+	// Logs are the manifest's logs, read, in its order.
+	Logs []*fieldlog.Transcript
+	// Lines holds each log's raw lines, for the context of a report.
+	Lines [][]string
+	// ScenarioText is the whole scenario a manifest names (exploration
+	// cases), nil otherwise.
+	ScenarioText []byte
+
+	// Each log's place on the fixture's timeline (see Time).
+	origin []time.Duration
+	zero   []time.Time // each log's first timed entry
+}
+
+// Load reads a fixture directory: the manifest, then every log in its
+// format, then the checks that need both (the failure's line exists, a
+// ModemManager log's port).
+func Load(dir string) (*Fixture, error) {
+	m, err := LoadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fixture{Dir: dir, Manifest: m}
+	for i, l := range m.Logs {
+		path := filepath.Join(dir, l.File)
+		if _, err := os.Stat(path); err != nil {
+			return nil, m.errAt(l.node, fmt.Sprintf("logs[%d].file", i), "%v", err)
+		}
+		t, err := fieldlog.ReadFile(path, l.Format)
+		if err != nil {
+			return nil, err
+		}
+		if t, err = selectPort(m, i, t); err != nil {
+			return nil, err
+		}
+		// Within a fixture a log is named by its file name.
+		t.File = l.File
+		for k := range t.Entries {
+			t.Entries[k].File = l.File
+		}
+		for k := range t.Requests {
+			t.Requests[k].File = l.File
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		f.Logs = append(f.Logs, t)
+		f.Lines = append(f.Lines, strings.Split(strings.TrimRight(string(data), "\n"), "\n"))
+	}
+	if m.Scenario != "" {
+		if f.ScenarioText, err = os.ReadFile(filepath.Join(dir, m.Scenario)); err != nil {
+			return nil, m.errAt(m.nodes["scenario"], "scenario", "%v", err)
+		}
+	}
+	fl := f.LogIndex(m.Failure.Log)
+	if n := len(f.Lines[fl]); m.Failure.Line > n {
+		return nil, m.errAt(m.nodes["failure.line"], "failure.line", "%d, but %s has %d lines", m.Failure.Line, m.Failure.Log, n)
+	}
+	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
+		return nil, m.errAt(m.nodes["failure.line"], "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
+	}
+	f.place()
+	return f, nil
+}
+
+// selectPort keeps one AT port of a ModemManager log: the manifest's, or
+// the only one.
+func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcript, error) {
+	ports := map[string]bool{}
+	for _, e := range t.Entries {
+		if e.Port != "" {
+			ports[e.Port] = true
+		}
+	}
+	want := m.Logs[i].Port
+	switch {
+	case want == "" && len(ports) <= 1:
+		return t, nil
+	case want == "":
+		var names []string
+		for p := range ports {
+			names = append(names, p)
+		}
+		return nil, m.errAt(m.Logs[i].node, fmt.Sprintf("logs[%d]", i), "%s talks to %d AT ports (%s): say which with port:", m.Logs[i].File, len(ports), strings.Join(sorted(names), ", "))
+	case !ports[want]:
+		return nil, m.errAt(m.nodes[fmt.Sprintf("logs[%d].port", i)], fmt.Sprintf("logs[%d].port", i), "%s has no AT port %q", m.Logs[i].File, want)
+	}
+	out := *t
+	out.Entries = nil
+	index := map[int]int{}
+	for k, e := range t.Entries {
+		if e.Port != want && e.Dir != fieldlog.Tool {
+			continue
+		}
+		if e.Cmd >= 0 {
+			e.Cmd = index[e.Cmd]
+		}
+		index[k] = len(out.Entries)
+		out.Entries = append(out.Entries, e)
+	}
+	return &out, nil
+}
+
+// LogIndex is the index in Logs of the log named file, -1 if none.
+func (f *Fixture) LogIndex(file string) int {
+	for i, l := range f.Manifest.Logs {
+		if l.File == file {
+			return i
+		}
+	}
+	return -1
+}
+
+// place puts every log on the fixture's timeline. Time 0 is the earliest
+// wall-clock time of the logs that have one (and the first line of the
+// first log when none has); a log without wall-clock times — a relative
+// clock, or none — starts one second after the log before it ends: two
+// pasted runs of an LPA are two sessions, one after the other.
+func (f *Fixture) place() {
+	n := len(f.Logs)
+	f.origin, f.zero = make([]time.Duration, n), make([]time.Time, n)
+	var t0 time.Time
+	for i, t := range f.Logs {
+		f.zero[i] = firstTime(t)
+		if t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && (t0.IsZero() || f.zero[i].Before(t0)) {
+			t0 = f.zero[i]
+		}
+	}
+	var end time.Duration
+	for i, t := range f.Logs {
+		if t.Clock == fieldlog.Absolute && !t0.IsZero() {
+			f.origin[i] = f.zero[i].Sub(t0)
+		} else if i > 0 {
+			f.origin[i] = end + time.Second
+		}
+		if e := f.lastTime(i); e > end {
+			end = e
+		}
+	}
+}
+
+func firstTime(t *fieldlog.Transcript) time.Time {
+	for _, e := range t.Entries {
+		if !e.Time.IsZero() {
+			return e.Time
+		}
+	}
+	for _, r := range t.Requests {
+		return r.Time
+	}
+	for _, r := range t.RunEvents {
+		return r.Time
+	}
+	return time.Time{}
+}
+
+// Time is when something logged at tm in log i happened, on the
+// fixture's timeline; an untimed entry takes the time of the last timed
+// one before it (0 before any).
+func (f *Fixture) Time(i int, tm time.Time) time.Duration {
+	if tm.IsZero() || f.zero[i].IsZero() {
+		return f.origin[i]
+	}
+	return f.origin[i] + tm.Sub(f.zero[i])
+}
+
+// EntryTime is the fixture time of entry k of log i.
+func (f *Fixture) EntryTime(i, k int) time.Duration {
+	es := f.Logs[i].Entries
+	for j := k; j >= 0; j-- {
+		if !es[j].Time.IsZero() {
+			return f.Time(i, es[j].Time)
+		}
+	}
+	return f.origin[i]
+}
+
+// lastTime is the fixture time of log i's last line.
+func (f *Fixture) lastTime(i int) time.Duration {
+	t := f.Logs[i]
+	switch {
+	case len(t.Entries) > 0:
+		return f.EntryTime(i, len(t.Entries)-1)
+	case len(t.Requests) > 0:
+		return f.Time(i, t.Requests[len(t.Requests)-1].Time)
+	case len(t.RunEvents) > 0:
+		return f.Time(i, t.RunEvents[len(t.RunEvents)-1].Time)
+	}
+	return f.origin[i]
+}
+
+// End is the fixture time of the last line of any log.
+func (f *Fixture) End() time.Duration {
+	var end time.Duration
+	for i := range f.Logs {
+		end = max(end, f.lastTime(i))
+	}
+	return end
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

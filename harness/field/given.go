@@ -1,0 +1,48 @@
+package field
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// given takes the world from a whole scenario the manifest names (an
+// exploration case, a lab run): nothing is reconstructed but the host's
+// commands, and a log of the rig itself is already on the run's clock.
+func (p *Plan) given() error {
+	f := p.Fixture
+	m := f.Manifest
+	s, err := scenario.Parse(m.Scenario, f.ScenarioText)
+	if err != nil {
+		return fmt.Errorf("%s: %w", strings.TrimSuffix(f.Dir, "/"), err)
+	}
+	if s.Device.Personality != "" && s.Device.Personality != m.Device.Personality {
+		return m.errAt(m.nodes["device.personality"], "device.personality", "%s, but %s says %s", m.Device.Personality, m.Scenario, s.Device.Personality)
+	}
+	if m.Device.EID != "" && m.Device.EID != s.Device.EID {
+		return m.errAt(m.nodes["device.eid"], "device.eid", "%s, but %s says %s", m.Device.EID, m.Scenario, s.Device.EID)
+	}
+	if fs := p.Facts; fs.EID != "" && fs.EID != s.Device.EID {
+		return m.errAt(m.nodes["scenario"], "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, fs.EIDSrc, fs.EID)
+	}
+	p.ScenarioYAML, p.Scenario = f.ScenarioText, s
+	// A log of the rig is stamped with the run's own clock.
+	p.Start = 0
+	for i, t := range f.Logs {
+		if t.Format == fieldlog.Events || t.Clock != fieldlog.Absolute {
+			continue
+		}
+		if zero := firstTime(t); !zero.IsZero() {
+			if d := zero.Sub(RigEpoch); d >= 0 && d < scenario.MaxHorizon {
+				p.Start = d - f.origin[i]
+				p.assume("the logs are the rig's own (their clock starts at %s): the run starts with them", RigEpoch.Format(time.RFC3339))
+				return nil
+			}
+		}
+	}
+	p.assume("the logs begin when the run starts")
+	return nil
+}

@@ -1,0 +1,432 @@
+package field
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// RigEpoch is when every emulated run starts (the virtual clock's epoch,
+// README "Determinism"): a log of the rig itself is on this clock.
+var RigEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Defaults the reconstruction assumes when neither the manifest nor the
+// logs say.
+const (
+	// warmUp is how long the emulated device runs before the logs begin
+	// when they begin with it on: boot and the first attach.
+	warmUp = 10 * time.Second
+	// defaultCheck is the card's check interval when nothing tells it.
+	defaultCheck = time.Hour
+	// defaultRSRP is a cell's signal when the logs show none (dBm).
+	defaultRSRP = -90
+	// tail is how long the replay runs past the logs' last line, so that
+	// what the recording shows at its end has happened.
+	tail = 5 * time.Second
+)
+
+// Options tune a reconstruction.
+type Options struct {
+	// Emulated reports whether the rig's modem implements a command
+	// (its name as in "+CGLA", "E"); commands it lacks are not played.
+	Emulated func(name string) bool
+}
+
+// Plan is a fixture made runnable: the scenario, the device's dialect,
+// the host's commands on the rig's clock, and what was assumed.
+type Plan struct {
+	Fixture *Fixture
+	Facts   *Facts
+	// ScenarioYAML is the reconstructed scenario (commented with where
+	// each line came from); Scenario is it parsed.
+	ScenarioYAML []byte
+	Scenario     *scenario.Scenario
+	// Dialect is the modem personality with the device's quirks;
+	// DialectYAML says the same as a personality file.
+	Dialect     personality.Personality
+	DialectYAML []byte
+	// Start is the run time at which the logs begin (fixture time 0).
+	Start time.Duration
+	// End is the run time at which the replay stops.
+	End time.Duration
+	// AttachDelay is the attach time the logs show (0: the seed's).
+	AttachDelay time.Duration
+	// Preamble puts the modem in the host's state before the logs begin;
+	// its exchanges are not compared.
+	Preamble []string
+	// Steps are the host's commands, in order.
+	Steps []Step
+	// Assumptions says what the reconstruction had to assume, and what it
+	// took from where.
+	Assumptions []string
+	// Masks are the volatile values (the manifest's and the ones the
+	// reconstruction had to add).
+	Masks []Mask
+}
+
+// Step is one command the host sent.
+type Step struct {
+	// At is the run time at which the command was sent.
+	At time.Duration
+	// Line is the command line as sent.
+	Line string
+	// Log and Entry index the command in the fixture's logs.
+	Log, Entry int
+	Src        Src
+	// Skip, when set, says why the command is not played (the emulated
+	// modem lacks it); its exchange is left out of the comparison.
+	Skip string
+}
+
+// Reconstruct turns a fixture into a plan. Errors name the manifest's or
+// a log's line: a manifest that contradicts its logs, a fact the scenario
+// needs that neither gives.
+func Reconstruct(f *Fixture, o Options) (*Plan, error) {
+	m := f.Manifest
+	base, err := personality.Load(m.Device.Personality)
+	if err != nil {
+		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
+	}
+	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...)}
+	p.Facts = Extract(f, base.RefreshURCs)
+	if err := p.dialect(base); err != nil {
+		return nil, err
+	}
+	p.hostState()
+	p.AttachDelay = p.attachDelay()
+	if m.Scenario != "" {
+		err = p.given()
+	} else {
+		err = p.world()
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.steps(o)
+	return p, nil
+}
+
+func (p *Plan) assume(format string, args ...any) {
+	p.Assumptions = append(p.Assumptions, fmt.Sprintf(format, args...))
+}
+
+// quirkFields are the personality fields the logs may show that a field
+// device adds to its dialect; the others belong to the dialect itself.
+var quirkFields = map[string]bool{
+	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
+	"echo_joins_previous": true, "refresh_ignored": true,
+}
+
+// dialect lays the manifest's quirks over the personality, then holds it
+// against what the logs show: a quirk the logs show and the manifest does
+// not state is added (and said); anything the manifest states that the
+// logs contradict is an error.
+func (p *Plan) dialect(base personality.Personality) error {
+	m := p.Fixture.Manifest
+	eff := base
+	stated := map[string]*yaml.Node{}
+	if q := m.Device.Quirks; q != nil {
+		var err error
+		if eff, err = base.Override(m.File, quirkYAML(q)); err != nil {
+			return m.errAt(q, "device.quirks", "%v", err)
+		}
+		for i := 0; i+1 < len(q.Content); i += 2 {
+			stated[q.Content[i].Value] = q.Content[i]
+			if q.Content[i].Value == "test_answers" {
+				for j := 0; j+1 < len(q.Content[i+1].Content); j += 2 {
+					stated["test_answers."+q.Content[i+1].Content[j].Value] = q.Content[i+1].Content[j]
+				}
+			}
+		}
+	}
+	added := map[string]string{}
+	addedTests := map[string]string{}
+	seen := map[string]bool{}
+	for _, ev := range p.Facts.Dialect {
+		key := ev.Field
+		if seen[key] && key != "cgla_max_apdu" {
+			continue // the first occurrence speaks
+		}
+		seen[key] = true
+		have, agrees := dialectHas(eff, ev)
+		if agrees {
+			continue
+		}
+		field := strings.SplitN(key, ".", 2)[0]
+		if n := stated[key]; n != nil || stated[field] != nil && field != "test_answers" {
+			if n == nil {
+				n = stated[field]
+			}
+			return p.contradiction(n, "device.quirks."+key, ev, have)
+		}
+		if !quirkFields[field] {
+			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
+				fmt.Sprintf("personality %s has %s", base.Name, have))
+		}
+		if key == "cgla_accepts" {
+			continue
+		}
+		if field == "test_answers" {
+			addedTests[strings.TrimPrefix(key, "test_answers.")] = ev.Value
+		} else {
+			added[key] = ev.Value
+		}
+		p.assume("device.quirks.%s: %s — %s (%s)", key, yamlScalar(ev.Value), ev.Why, ev.Src)
+	}
+	var b strings.Builder
+	for _, k := range sortedKeys(added) {
+		fmt.Fprintf(&b, "%s: %s\n", k, yamlScalar(added[k]))
+	}
+	if len(addedTests) > 0 {
+		b.WriteString("test_answers:\n")
+		for _, k := range sortedKeys(addedTests) {
+			fmt.Fprintf(&b, "  %s: %s\n", strconv.Quote(k), strconv.Quote(addedTests[k]))
+		}
+	}
+	if b.Len() > 0 {
+		var err error
+		if eff, err = eff.Override("derived quirks", []byte(b.String())); err != nil {
+			return fmt.Errorf("%s: the quirks the logs show do not make a personality: %v", m.File, err)
+		}
+	}
+	p.Dialect = eff
+	p.DialectYAML = dialectFile(m, base, b.String())
+	return nil
+}
+
+// dialectHas says whether personality d does what the evidence shows,
+// and what it does.
+func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
+	switch f, key, _ := strings.Cut(ev.Field, "."); f {
+	case "ccho_form":
+		return "ccho_form " + d.CCHOForm, d.CCHOForm == ev.Value
+	case "cchc_bare_line":
+		return "cchc_bare_line " + strconv.FormatBool(d.CCHCBareLine), strconv.FormatBool(d.CCHCBareLine) == ev.Value
+	case "test_answers":
+		have := d.TestAnswers[key]
+		return fmt.Sprintf("%s=? answering %q", key, have), have == ev.Value
+	case "echo_joins_previous":
+		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious
+	case "cgla_refused":
+		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
+	case "cgla_max_apdu":
+		n, _ := strconv.Atoi(ev.Value)
+		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU >= n && d.CGLAMaxAPDU > 0
+	case "cgla_accepts":
+		n, _ := strconv.Atoi(ev.Value)
+		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
+	case "iccid_prefix":
+		return fmt.Sprintf("iccid_prefix %q", d.ICCIDPrefix), strings.TrimSpace(d.ICCIDPrefix) == strings.TrimSpace(ev.Value)
+	}
+	return "", true
+}
+
+func (p *Plan) contradiction(n *yaml.Node, path string, ev Evidence, have string) error {
+	return p.Fixture.Manifest.errAt(n, path, "contradicts %s: %s, but the manifest's device has %s", ev.Src, ev.Why, have)
+}
+
+// dialectFile writes the device's dialect as a personality file.
+func dialectFile(m *Manifest, base personality.Personality, derived string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# The dialect of the device of %s: %s with the quirks below\n# (the manifest's, then those the logs show).\n", m.File, base.Name)
+	fmt.Fprintf(&b, "name: %s\nbase: %s\n", base.Name, base.Name)
+	if q := m.Device.Quirks; q != nil {
+		b.Write(quirkYAML(q))
+	}
+	b.WriteString(derived)
+	return []byte(b.String())
+}
+
+func yamlScalar(s string) string {
+	if _, err := strconv.Atoi(s); err == nil || s == "true" || s == "false" {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hostState says what the host had set before the logs begin, so the
+// replay sets it first.
+func (p *Plan) hostState() {
+	h := p.Facts.Host
+	if h.Echo != nil && !*h.Echo {
+		p.Preamble = append(p.Preamble, "ATE0")
+		p.assume("echo was off when the logs begin (%s shows no echo): the replay sends ATE0 first", h.EchoSrc)
+	}
+	if h.CMEE > 0 {
+		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CMEE=%d", h.CMEE))
+		p.assume("+CMEE was %d when the logs begin (the error form at %s): the replay sets it first", h.CMEE, h.CMEESrc)
+	}
+	if h.CEREG > 0 {
+		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
+		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
+	}
+}
+
+// attachDelay measures how long attaches took in the logs: from the
+// modem's "not registered" after a REFRESH, restart or power-on to its
+// next registration; the median of them.
+func (p *Plan) attachDelay() time.Duration {
+	var ds []time.Duration
+	regs := p.Facts.Regs
+	for i := 0; i+1 < len(regs); i++ {
+		if regs[i].Stat != 0 || !regs[i].URC {
+			continue
+		}
+		for j := i + 1; j < len(regs); j++ {
+			if r := regs[j]; r.Stat == 1 || r.Stat == 5 {
+				if d := r.At - regs[i].At; d > 0 && d < 30*time.Second {
+					ds = append(ds, d)
+				}
+				break
+			} else if r.Stat != 2 {
+				break
+			}
+		}
+	}
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	d := ds[len(ds)/2].Round(time.Millisecond)
+	p.assume("an attach takes %v, the median of the %d the logs show", d, len(ds))
+	return d
+}
+
+// steps lays the host's commands on the run's clock.
+func (p *Plan) steps(o Options) {
+	f := p.Fixture
+	for li, t := range f.Logs {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			line := e.Text
+			if i := strings.Index(line, " (ignored: "); i >= 0 {
+				line = line[:i]
+			}
+			s := Step{At: p.Start + f.EntryTime(li, k), Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			if o.Emulated != nil {
+				if missing := notEmulated(line, o.Emulated, p.Dialect); missing != "" {
+					s.Skip = missing + " is not emulated"
+				}
+			}
+			p.Steps = append(p.Steps, s)
+		}
+	}
+	slices.SortStableFunc(p.Steps, func(a, b Step) int { return int(a.At - b.At) })
+	var skipped []string
+	for _, s := range p.Steps {
+		if s.Skip != "" {
+			skipped = append(skipped, s.Src.String())
+		}
+	}
+	if len(skipped) > 0 {
+		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
+	}
+	p.End = p.Start + f.End() + tail
+}
+
+func clipList(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// notEmulated names the first command of a line the rig's modem lacks.
+func notEmulated(line string, emulated func(string) bool, d personality.Personality) string {
+	names, ok := commandNames(line)
+	if !ok {
+		return "" // not a command line (an SMS PDU): sent as recorded
+	}
+	for _, n := range names {
+		if n == d.ICCIDCommand {
+			continue
+		}
+		if !emulated(n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// commandNames lists the command names of an AT line ("AT+COPS=3,2;+COPS?"
+// → +COPS, +COPS; "ATE0" → E).
+func commandNames(line string) ([]string, bool) {
+	u := strings.ToUpper(strings.TrimSpace(line))
+	if !strings.HasPrefix(u, "AT") {
+		return nil, false
+	}
+	u = u[2:]
+	var out []string
+	for _, part := range strings.Split(u, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		switch {
+		case strings.ContainsAny(part[:1], "+!$%#^&"):
+			end := strings.IndexAny(part, "=?")
+			if end < 0 {
+				end = len(part)
+			}
+			out = append(out, part[:end])
+		default:
+			// Basic commands: a letter (or &letter) and a number.
+			for len(part) > 0 {
+				n := 1
+				if part[0] == '&' && len(part) > 1 {
+					n = 2
+				}
+				out = append(out, part[:n])
+				part = strings.TrimLeft(part[n:], "0123456789=?")
+			}
+		}
+	}
+	return out, true
+}
+
+// ScenarioErr maps the scenario loader's error on the reconstructed text
+// back to where the offending line came from.
+func scenarioErr(e *emitter, file string, err error) error {
+	var se *scenario.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	origin := e.origin(se.Line)
+	msg := se.Msg
+	if se.Path != "" {
+		msg = se.Path + ": " + msg
+	}
+	switch {
+	case strings.HasPrefix(origin, "manifest "):
+		return fmt.Errorf("%s: %s (line %d of the reconstructed %s)", strings.TrimPrefix(origin, "manifest "), msg, se.Line, filepath.Base(file))
+	case origin != "":
+		return fmt.Errorf("%s: %s (reconstructed from %s)", file, msg, origin)
+	}
+	return err
+}
+
+// validEID reports an EID the test EUM may issue (README, PKI).
+func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }

@@ -1,0 +1,781 @@
+package field
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// operator is one operator of the reconstructed world.
+type operator struct {
+	ID, PLMN, Country string
+	origin            string
+	node              *yaml.Node // the manifest's item, nil when derived
+}
+
+// profile is one profile of the reconstructed card.
+type profile struct {
+	ICCID, Operator, IMSI string
+	Enabled               bool
+	origin                string
+}
+
+// cell is a derived cell.
+type cell struct {
+	Area, Operator string
+	RSRP           int
+	TAC, CI        string
+	origin         string
+}
+
+// stop is a derived itinerary stop (fixture time).
+type stop struct {
+	At     time.Duration
+	Area   string
+	origin string
+}
+
+// world reconstructs the scenario from the manifest's facts and the logs'.
+func (p *Plan) world() error {
+	m := p.Fixture.Manifest
+	fs := p.Facts
+	ops, err := p.operators()
+	if err != nil {
+		return err
+	}
+	byPLMN := func(plmn string) *operator {
+		for i := range ops {
+			if ops[i].PLMN == plmn {
+				return &ops[i]
+			}
+		}
+		return nil
+	}
+	known := make([]string, len(ops))
+	for i, o := range ops {
+		known[i] = o.PLMN
+	}
+	profiles, err := p.profiles(ops, known)
+	if err != nil {
+		return err
+	}
+	eid, err := p.eid()
+	if err != nil {
+		return err
+	}
+	check := m.Device.CheckInterval
+	if check == 0 {
+		check = p.checkInterval()
+	}
+	p.Start = p.alignChecks(check)
+
+	// The subscriber's home network over time: the enabled profile's at
+	// the start, then each IMSI the host read.
+	var enabled profile
+	for _, pr := range profiles {
+		if pr.Enabled {
+			enabled = pr
+		}
+	}
+	opByID := func(id string) *operator {
+		for i := range ops {
+			if ops[i].ID == id {
+				return &ops[i]
+			}
+		}
+		return nil
+	}
+	subscriberAt := func(t time.Duration) string {
+		id := enabled.Operator
+		for _, idn := range fs.Identities {
+			if idn.At > t {
+				break
+			}
+			if idn.IMSI != "" {
+				if o := byPLMN(homePLMN(idn.IMSI, known)); o != nil {
+					id = o.ID
+				}
+			}
+		}
+		return id
+	}
+
+	// Areas: the manifest's itinerary, else one per country the device
+	// registered in.
+	var stops []stop
+	if m.Itinerary == nil {
+		for _, r := range fs.Regs {
+			if r.Stat != 1 && r.Stat != 5 {
+				continue
+			}
+			plmn := r.PLMN
+			if plmn == "" && r.Stat == 1 {
+				plmn = opByID(subscriberAt(r.At)).PLMN
+			}
+			o := byPLMN(plmn)
+			if o == nil {
+				continue
+			}
+			if len(stops) == 0 || stops[len(stops)-1].Area != o.Country {
+				at := max(r.At-p.AttachDelay-time.Second, 0)
+				if len(stops) == 0 {
+					at = 0
+				}
+				stops = append(stops, stop{at, o.Country, r.Src.String()})
+			}
+		}
+		if len(stops) == 0 {
+			home := opByID(enabled.Operator)
+			stops = []stop{{0, home.Country, "assumed"}}
+			p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
+		} else if len(stops) > 1 {
+			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
+		}
+	}
+	areaAt := func(t time.Duration) string {
+		if m.Itinerary != nil {
+			area := ""
+			for _, it := range m.Itinerary.Content {
+				at, _ := mapValue(it, "at")
+				a, _ := mapValue(it, "area")
+				if at == nil || a == nil {
+					continue
+				}
+				if d, err := time.ParseDuration(at.Value); err == nil && d <= t {
+					area = a.Value
+				}
+			}
+			return area
+		}
+		area := ""
+		for _, s := range stops {
+			if s.At <= t {
+				area = s.Area
+			}
+		}
+		return area
+	}
+
+	// Cells the device registered on, with the signal read nearest.
+	var cells []cell
+	var roaming [][2]string
+	for _, r := range fs.Regs {
+		if r.Stat != 1 && r.Stat != 5 {
+			continue
+		}
+		sub := subscriberAt(r.At)
+		plmn := r.PLMN
+		if plmn == "" && r.Stat == 1 {
+			plmn = opByID(sub).PLMN
+		}
+		o := byPLMN(plmn)
+		if o == nil {
+			continue
+		}
+		if r.Stat == 5 && sub != o.ID && !slices.Contains(roaming, [2]string{sub, o.ID}) {
+			roaming = append(roaming, [2]string{sub, o.ID})
+		}
+		area := areaAt(r.At)
+		if area == "" || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
+			continue
+		}
+		c := cell{Area: area, Operator: o.ID, RSRP: p.signalNear(r.At), origin: r.Src.String()}
+		if r.HasCells {
+			c.TAC, c.CI = r.TAC, r.CI
+		}
+		cells = append(cells, c)
+	}
+	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
+		home := opByID(enabled.Operator)
+		cells = append(cells, cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"})
+		p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, areaAt(0), defaultRSRP)
+	}
+	if slices.ContainsFunc(cells, func(c cell) bool { return c.RSRP == defaultRSRP && c.origin != "assumed" }) {
+		p.assume("%d dBm for the cells whose signal the logs do not show", defaultRSRP)
+	}
+
+	var e emitter
+	e.line("", "# Reconstructed by `esimhil replay` from %s: not to be edited (edit the manifest).", strings.TrimSuffix(p.Fixture.Dir, "/"))
+	e.line("", "# Run time = log time + %v (the logs begin %v into the run).", durString(p.Start), durString(p.Start))
+	e.line("", "name: %s", m.Name)
+	e.line("", "seed: %d", p.seed())
+	e.line("", "network:")
+	e.line("", "  operators:")
+	for _, o := range ops {
+		if o.node != nil {
+			e.line(m.pos(o.node), "    - %s", flow(o.node))
+		} else {
+			e.line(o.origin, `    - {id: %s, plmn: "%s", country: %s}`, o.ID, o.PLMN, o.Country)
+		}
+	}
+	if rn, ok := mapValue(m.Network, "roaming"); ok || len(roaming) > 0 {
+		e.line("", "  roaming:")
+		if ok {
+			for _, it := range rn.Content {
+				e.line(m.pos(it), "    - %s", flow(it))
+			}
+		}
+		for _, r := range roaming {
+			if ok && slices.ContainsFunc(rn.Content, func(n *yaml.Node) bool { return flow(n) == fmt.Sprintf("{home: %s, visited: %s}", r[0], r[1]) }) {
+				continue
+			}
+			e.line("derived from the roaming registrations", "    - {home: %s, visited: %s}", r[0], r[1])
+		}
+	}
+	e.line("", "  cells:")
+	cn, hasCells := mapValue(m.Network, "cells")
+	if hasCells {
+		for _, it := range cn.Content {
+			e.line(m.pos(it), "    - %s", flow(it))
+		}
+	}
+	for _, c := range cells {
+		if hasCells && slices.ContainsFunc(cn.Content, func(n *yaml.Node) bool {
+			a, _ := mapValue(n, "area")
+			o, _ := mapValue(n, "operator")
+			return a != nil && o != nil && a.Value == c.Area && o.Value == c.Operator
+		}) {
+			continue
+		}
+		extra := ""
+		if c.TAC != "" {
+			extra = fmt.Sprintf(", tac: 0x%s, cell_id: 0x%s", c.TAC, c.CI)
+		}
+		e.line(c.origin, "    - {area: %s, operator: %s, rsrp: %d%s}", c.Area, c.Operator, c.RSRP, extra)
+	}
+	e.line("", "device:")
+	e.line(p.eidOrigin(), `  eid: "%s"`, eid)
+	e.line(m.pos(m.nodes["device.personality"]), "  personality: %s", m.Device.Personality)
+	e.line(p.checkOrigin(), "  check_interval: %s", durString(check))
+	if w := m.Device.AttachWait; w > 0 {
+		e.line(m.pos(m.nodes["device.attach_wait"]), "  attach_wait: %s", durString(w))
+	} else {
+		p.assume("the card's attach wait is its default (3m): the manifest does not give device.attach_wait")
+	}
+	if b := m.Device.Backoff; b != nil {
+		e.line(m.pos(b), "  backoff: %s", flow(b))
+	}
+	if n := m.Device.FreeNVM; n > 0 {
+		e.line(m.pos(m.nodes["device.free_nvm"]), "  free_nvm: %d", n)
+	}
+	e.line("", "  profiles:")
+	for _, pr := range profiles {
+		extra := ""
+		if pr.IMSI != "" {
+			extra = fmt.Sprintf(`, imsi: "%s"`, pr.IMSI)
+		}
+		if pr.Enabled {
+			extra += ", enabled: true"
+		}
+		e.line(pr.origin, `    - {iccid: "%s", operator: %s%s}`, pr.ICCID, pr.Operator, extra)
+	}
+	if m.Platform != nil {
+		e.line("", "platform:")
+		for i := 0; i+1 < len(m.Platform.Content); i += 2 {
+			e.line(m.pos(m.Platform.Content[i]), "  %s: %s", m.Platform.Content[i].Value, flow(m.Platform.Content[i+1]))
+		}
+	} else if len(fs.Requests) > 0 {
+		p.assume("the platform's preferred lists are empty: the manifest gives no platform section")
+	}
+	e.line("", "itinerary:")
+	if m.Itinerary != nil {
+		if m.Itinerary.Kind != yaml.SequenceNode {
+			return m.errAt(m.Itinerary, "itinerary", "want a list of {at, area}")
+		}
+		for i, it := range m.Itinerary.Content {
+			item := shifted(it, p.Start, "at")
+			if i == 0 {
+				if at, ok := mapValue(it, "at"); ok && at.Value != "0s" && at.Value != "0" {
+					return m.errAt(at, "itinerary[0].at", "the first stop is where the device is when the logs begin: want 0s")
+				}
+				item = deepCopy(it)
+			}
+			e.line(m.pos(it), "  - %s", flow(item))
+		}
+	} else {
+		for i, s := range stops {
+			at := s.At + p.Start
+			if i == 0 {
+				at = 0
+			}
+			e.line(s.origin, "  - {at: %s, area: %s}", durString(at), s.Area)
+		}
+	}
+	if m.Signal != nil {
+		e.line("", "signal:")
+		for _, it := range m.Signal.Content {
+			e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "at")))
+		}
+	}
+	if err := p.faults(&e, ops, subscriberAt); err != nil {
+		return err
+	}
+	if m.Check != nil {
+		e.line("", "expect:")
+		for i := 0; i+1 < len(m.Check.Content); i += 2 {
+			v := m.Check.Content[i+1]
+			if m.Check.Content[i].Value == "within" {
+				v = shifted(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "within"}, v}}, p.Start, "within").Content[1]
+			}
+			e.line(m.pos(m.Check.Content[i]), "  %s: %s", m.Check.Content[i].Value, flow(v))
+		}
+	}
+	return p.parse(&e)
+}
+
+func hasManifestCells(m *Manifest) bool {
+	n, ok := mapValue(m.Network, "cells")
+	return ok && len(n.Content) > 0
+}
+
+
+// parse loads the emitted scenario with the scenario loader.
+func (p *Plan) parse(e *emitter) error {
+	name := p.Fixture.Manifest.Name + ".scenario.yaml"
+	s, err := scenario.Parse(name, []byte(e.b.String()))
+	if err != nil {
+		return scenarioErr(e, name, err)
+	}
+	p.ScenarioYAML, p.Scenario = []byte(e.b.String()), s
+	return nil
+}
+
+func (p *Plan) seed() int64 {
+	if p.Fixture.Manifest.Seed > 0 {
+		return p.Fixture.Manifest.Seed
+	}
+	return 1
+}
+
+// operators are the manifest's, then one per network the logs name that
+// the manifest does not.
+func (p *Plan) operators() ([]operator, error) {
+	m := p.Fixture.Manifest
+	var ops []operator
+	if n, ok := mapValue(m.Network, "operators"); ok {
+		if n.Kind != yaml.SequenceNode {
+			return nil, m.errAt(n, "network.operators", "want a list of operators")
+		}
+		for _, it := range n.Content {
+			id, _ := mapValue(it, "id")
+			plmn, _ := mapValue(it, "plmn")
+			country, _ := mapValue(it, "country")
+			o := operator{node: it}
+			if id != nil {
+				o.ID = id.Value
+			}
+			if plmn != nil {
+				o.PLMN = plmn.Value
+			}
+			if country != nil {
+				o.Country = country.Value
+			}
+			ops = append(ops, o)
+		}
+	}
+	add := func(plmn string, src Src, why string) error {
+		if plmn == "" || slices.ContainsFunc(ops, func(o operator) bool { return o.PLMN == plmn }) {
+			return nil
+		}
+		cc, ok := countries[plmn[:min(3, len(plmn))]]
+		if !ok {
+			return &Error{File: src.File, Line: src.Line, Msg: fmt.Sprintf("%s %s: the country of MCC %s is not known; add its operator to the manifest's network.operators", why, plmn, plmn[:min(3, len(plmn))])}
+		}
+		ops = append(ops, operator{ID: "op" + plmn, PLMN: plmn, Country: cc, origin: src.String()})
+		p.assume("operator op%s (%s) for PLMN %s, which %s shows (%s)", plmn, cc, plmn, src.File, why)
+		return nil
+	}
+	fs := p.Facts
+	for _, r := range fs.Regs {
+		if err := add(r.PLMN, r.Src, "the network"); err != nil {
+			return nil, err
+		}
+	}
+	for _, pr := range fs.Profiles {
+		if err := add(pr.OwnerPLMN, pr.Src, "a profile's owner"); err != nil {
+			return nil, err
+		}
+	}
+	known := func() []string {
+		var k []string
+		for _, o := range ops {
+			k = append(k, o.PLMN)
+		}
+		return k
+	}
+	for _, idn := range fs.Identities {
+		if idn.IMSI != "" {
+			if err := add(homePLMN(idn.IMSI, known()), idn.Src, "an IMSI's home network"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, r := range fs.Requests {
+		if err := add(r.ServingPLMN, r.Src, "the serving network"); err != nil {
+			return nil, err
+		}
+	}
+	return ops, nil
+}
+
+// eid is the card's EID: the manifest's, the logs', or a test one.
+func (p *Plan) eid() (string, error) {
+	m := p.Fixture.Manifest
+	fs := p.Facts
+	switch {
+	case m.Device.EID != "" && fs.EID != "" && m.Device.EID != fs.EID:
+		return "", m.errAt(m.nodes["device.eid"], "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
+	case m.Device.EID != "":
+		return p.testEID(m.Device.EID, "the manifest's"), nil
+	case fs.EID != "":
+		return p.testEID(fs.EID, "the one "+fs.EIDSrc.String()+" shows"), nil
+	}
+	p.assume("EID 89049032000001000000000000000171: neither the manifest nor the logs give one")
+	return "89049032000001000000000000000171", nil
+}
+
+func (p *Plan) testEID(eid, whose string) string {
+	if validEID(eid) {
+		return eid
+	}
+	p.assume("the card's EID is 89049032000001000000000000000171, not %s (%s): the test EUM issues 89049032…; EIDs are masked", eid, whose)
+	p.addMask("eid")
+	return "89049032000001000000000000000171"
+}
+
+func (p *Plan) addMask(name string) {
+	if slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == name }) {
+		return
+	}
+	ms, _ := (&Manifest{nodes: map[string]*yaml.Node{}}).maskNamed(name)
+	p.Masks = append(p.Masks, ms)
+}
+
+func (p *Plan) eidOrigin() string {
+	if n := p.Fixture.Manifest.nodes["device.eid"]; n != nil {
+		return p.Fixture.Manifest.pos(n)
+	}
+	if p.Facts.EID != "" {
+		return p.Facts.EIDSrc.String()
+	}
+	return "assumed"
+}
+
+// checkInterval is the card's period as the platform's log shows it (the
+// shortest gap between two list requests), else the default.
+func (p *Plan) checkInterval() time.Duration {
+	var best time.Duration
+	var src Src
+	var last *Request
+	for i, r := range p.Facts.Requests {
+		if r.Path != "/v1/preferred-list" {
+			continue
+		}
+		if last != nil {
+			if d := r.At - last.At; d >= time.Minute && (best == 0 || d < best) {
+				best, src = d.Round(time.Second), r.Src
+			}
+		}
+		last = &p.Facts.Requests[i]
+	}
+	if best > 0 {
+		p.assume("the card checks every %v: the shortest gap between two list requests (%s)", best, src)
+		return best
+	}
+	p.assume("the card checks every %v: the manifest gives no device.check_interval and the logs cannot show it", defaultCheck)
+	return defaultCheck
+}
+
+func (p *Plan) checkOrigin() string {
+	if n := p.Fixture.Manifest.nodes["device.check_interval"]; n != nil {
+		return p.Fixture.Manifest.pos(n)
+	}
+	return "assumed"
+}
+
+// alignChecks picks when the logs begin on the run's clock, so that the
+// card's periodic check falls when the field card's first visible action
+// did (a list request in the platform's log, a REFRESH, a new IMSI): the
+// emulated card checks at every check interval from its boot.
+func (p *Plan) alignChecks(check time.Duration) time.Duration {
+	act, what, ok := p.firstCardAction()
+	if !ok {
+		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", warmUp)
+		return warmUp
+	}
+	k := (act + warmUp + check - 1) / check
+	start := k*check - act
+	p.assume("the logs begin %v after power-on, so that the card's periodic check falls at %s (%s): when the field card checked is not in the logs", durString(start), what, fieldlogOffset(act))
+	return start
+}
+
+func fieldlogOffset(d time.Duration) string { return "+" + durString(d) }
+
+// firstCardAction is the first thing in the logs only the card's check
+// explains.
+func (p *Plan) firstCardAction() (time.Duration, string, bool) {
+	best, what := time.Duration(-1), ""
+	for _, r := range p.Facts.Requests {
+		if r.Path == "/v1/preferred-list" {
+			best, what = r.At, "the list request of "+r.Src.String()
+			break
+		}
+	}
+	for _, r := range p.Facts.Refreshes {
+		if best < 0 || r.At < best {
+			best, what = r.At, "the REFRESH of "+r.Src.String()
+		}
+		break
+	}
+	var first string
+	for _, idn := range p.Facts.Identities {
+		if idn.IMSI == "" {
+			continue
+		}
+		if first == "" {
+			first = idn.IMSI
+			continue
+		}
+		if idn.IMSI != first {
+			if best < 0 || idn.At < best {
+				// The switch happened before the host saw the new IMSI.
+				best, what = max(idn.At-5*time.Second, 0), "5 s before the new IMSI of "+idn.Src.String()
+			}
+			break
+		}
+	}
+	return best, what, best >= 0
+}
+
+// signalNear is the RSRP read closest to t (the default when none).
+func (p *Plan) signalNear(t time.Duration) int {
+	best, bestD := defaultRSRP, time.Duration(-1)
+	for _, s := range p.Facts.Signal {
+		d := s.At - t
+		if d < 0 {
+			d = -d
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = s.RSRP, d
+		}
+	}
+	return max(min(best, -44), -140)
+}
+
+// faults are the manifest's; without any, the ones the logs show: an
+// attach no network answered (T3410: searching, then not registered 15 s
+// later), an attach rejected with a cause, the platform failing requests.
+func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duration) string) error {
+	m := p.Fixture.Manifest
+	if m.Faults != nil {
+		if m.Faults.Kind != yaml.SequenceNode {
+			return m.errAt(m.Faults, "faults", "want a list of faults")
+		}
+		e.line("", "faults:")
+		for _, it := range m.Faults.Content {
+			e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "from", "until")))
+		}
+		return nil
+	}
+	var lines []string
+	var origins []string
+	add := func(origin, format string, args ...any) {
+		lines = append(lines, fmt.Sprintf(format, args...))
+		origins = append(origins, origin)
+	}
+	regs := p.Facts.Regs
+	for i, r := range regs {
+		switch {
+		case r.Stat == 2 && r.URC:
+			for j := i + 1; j < len(regs); j++ {
+				n := regs[j]
+				if n.Stat == 2 {
+					continue
+				}
+				if n.Stat == 0 && n.At-r.At >= 14*time.Second && n.At-r.At <= 16*time.Second {
+					op := subscriberAt(r.At)
+					add(n.Src.String(), "{attach: timeout, operator: %s, from: %s, until: %s}", op,
+						durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
+					p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410)", op, r.Src, n.Src)
+				}
+				break
+			}
+		case r.Stat == 3:
+			op := subscriberAt(r.At)
+			cause := r.Cause
+			if cause == 0 {
+				cause = 15
+				p.assume("the reject at %s carried EMM cause #15 (the +CEREG form shows none)", r.Src)
+			}
+			add(r.Src.String(), "{attach_reject: %d, operator: %s, from: %s, until: %s}", cause, op,
+				durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
+		}
+	}
+	// The platform failing: from the first failed request to the next
+	// one served.
+	var down *Request
+	reqs := p.Facts.Requests
+	for i, r := range reqs {
+		failed := r.Status >= 500 || r.Status == 0
+		switch {
+		case failed && down == nil:
+			down = &reqs[i]
+		case !failed && down != nil:
+			add(down.Src.String(), "{platform: unreachable, from: %s, until: %s}", durString(p.Start+down.At-time.Second), durString(p.Start+r.At-time.Second))
+			down = nil
+		}
+	}
+	if down != nil {
+		add(down.Src.String(), "{platform: unreachable, from: %s}", durString(p.Start+down.At-time.Second))
+	}
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform") }) {
+		p.assume("the platform's failed answers (%s and on) are modelled as the platform refusing connections: the card's request fails either way; they are left out of the requests compared", firstFailed(reqs))
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	e.line("", "faults:")
+	for i, l := range lines {
+		e.line(origins[i], "  - %s", l)
+	}
+	return nil
+}
+
+func firstFailed(reqs []Request) string {
+	for _, r := range reqs {
+		if r.Status >= 500 || r.Status == 0 {
+			return r.Src.String()
+		}
+	}
+	return ""
+}
+
+// profiles are the manifest's and those the logs show, with operators,
+// IMSIs and the one enabled when the logs begin.
+func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
+	m := p.Fixture.Manifest
+	fs := p.Facts
+	opOfPLMN := func(plmn string) string {
+		for _, o := range ops {
+			if o.PLMN == plmn {
+				return o.ID
+			}
+		}
+		return ""
+	}
+	var out []profile
+	for _, pr := range m.Device.Profiles {
+		out = append(out, profile{ICCID: pr.ICCID, Operator: pr.Operator, IMSI: pr.IMSI, Enabled: pr.Enabled, origin: m.pos(pr.node)})
+	}
+	find := func(iccid string) *profile {
+		for i := range out {
+			if out[i].ICCID == iccid {
+				return &out[i]
+			}
+		}
+		return nil
+	}
+	for _, pf := range fs.Profiles {
+		if find(pf.ICCID) != nil {
+			continue
+		}
+		op := opOfPLMN(pf.OwnerPLMN)
+		if op == "" {
+			return nil, &Error{File: pf.Src.File, Line: pf.Src.Line, Msg: fmt.Sprintf("profile %s has no owner PLMN: list it with its operator in the manifest's device.profiles", pf.ICCID)}
+		}
+		out = append(out, profile{ICCID: pf.ICCID, Operator: op, origin: pf.Src.String()})
+	}
+	// Pair each ICCID answer with the IMSI read beside it (no REFRESH,
+	// restart or power-on between).
+	ids := fs.Identities
+	changes := append(append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...), fs.Boots...)
+	between := func(a, b time.Duration) bool {
+		for _, c := range changes {
+			if c.At > min(a, b) && c.At <= max(a, b) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, idn := range ids {
+		if idn.ICCID == "" {
+			continue
+		}
+		imsi := ""
+		for j := range ids {
+			if ids[j].IMSI != "" && !between(idn.At, ids[j].At) && (imsi == "" || absDur(ids[j].At-idn.At) < 2*time.Minute) {
+				imsi = ids[j].IMSI
+				if j > i {
+					break
+				}
+			}
+		}
+		pr := find(idn.ICCID)
+		if pr == nil {
+			op := ""
+			if imsi != "" {
+				op = opOfPLMN(homePLMN(imsi, known))
+			}
+			if op == "" {
+				return nil, &Error{File: idn.Src.File, Line: idn.Src.Line, Msg: fmt.Sprintf("profile %s: no IMSI read beside it tells its operator; list it in the manifest's device.profiles", idn.ICCID)}
+			}
+			out = append(out, profile{ICCID: idn.ICCID, Operator: op, origin: idn.Src.String()})
+			pr = &out[len(out)-1]
+		}
+		switch {
+		case imsi == "" || pr.IMSI == imsi:
+		case pr.IMSI == "":
+			pr.IMSI = imsi
+		case strings.HasPrefix(pr.origin, "manifest"):
+			return nil, &Error{File: idn.Src.File, Line: idn.Src.Line, Msg: fmt.Sprintf("profile %s reads IMSI %s beside it, but the manifest gives %s (%s)", idn.ICCID, imsi, pr.IMSI, strings.TrimPrefix(pr.origin, "manifest "))}
+		}
+	}
+	if len(out) == 0 {
+		return nil, m.errAt(m.nodes["device"], "device.profiles", "no profile: the logs show no ICCID or profile list and the manifest lists none")
+	}
+	// Which profile is enabled when the logs begin.
+	logEnabled, src := "", Src{}
+	for _, pf := range fs.Profiles {
+		if pf.Enabled {
+			logEnabled, src = pf.ICCID, pf.Src
+			break
+		}
+	}
+	for _, idn := range ids {
+		if idn.ICCID != "" && (logEnabled == "" || src.File == idn.Src.File && idn.Src.Line < src.Line) {
+			logEnabled, src = idn.ICCID, idn.Src
+			break
+		}
+	}
+	manifestEnabled := -1
+	for i, pr := range out {
+		if pr.Enabled {
+			manifestEnabled = i
+		}
+	}
+	switch {
+	case manifestEnabled >= 0 && logEnabled != "" && out[manifestEnabled].ICCID != logEnabled:
+		return nil, m.errAt(m.Device.Profiles[manifestEnabled].node, fmt.Sprintf("device.profiles[%d].enabled", manifestEnabled),
+			"%s is enabled here, but %s shows %s enabled when the logs begin", out[manifestEnabled].ICCID, src, logEnabled)
+	case manifestEnabled < 0 && logEnabled != "":
+		find(logEnabled).Enabled = true
+	case manifestEnabled < 0:
+		out[0].Enabled = true
+		p.assume("profile %s is enabled when the logs begin: neither the manifest nor the logs say which", out[0].ICCID)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Enabled && !out[j].Enabled })
+	return out, nil
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

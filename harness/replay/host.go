@@ -1,0 +1,169 @@
+package replay
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/harness"
+)
+
+// syncWait bounds, in wall time, how long the host waits for the modem to
+// take a line in or for its output to arrive: both are immediate on a
+// quiet machine, and a modem that never does is a failed replay, not a
+// hang.
+const syncWait = 10 * time.Second
+
+// host plays the recorded host's command lines to the rig's modem over
+// its tty, byte for byte, and writes what it sent and read — echo, joined
+// lines and URCs included — to host.log in the harness's at.log format,
+// stamped with the run's clock. It keeps in step with the rig: a line is
+// sent only once every byte the modem wrote before is read, and time
+// moves only once the modem has taken the line in and its answer is read,
+// so the transcript is the same on every run.
+type host struct {
+	r   *harness.Rig
+	tty *os.File
+	out io.Writer
+
+	mu    sync.Mutex
+	cond  *sync.Cond
+	buf   []byte // bytes read, not yet cut into lines
+	total int64  // bytes read
+	err   error
+	done  chan struct{}
+
+	lines int // lines written to out
+}
+
+func newHost(r *harness.Rig, out io.Writer) (*host, error) {
+	tty, err := os.OpenFile(r.Modem.Path(), os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("replay host: %w", err)
+	}
+	h := &host{r: r, tty: tty, out: out, done: make(chan struct{})}
+	h.cond = sync.NewCond(&h.mu)
+	go h.read()
+	return h, nil
+}
+
+func (h *host) read() {
+	defer close(h.done)
+	b := make([]byte, 4096)
+	for {
+		n, err := h.tty.Read(b)
+		h.mu.Lock()
+		h.buf = append(h.buf, b[:n]...)
+		h.total += int64(n)
+		if err != nil {
+			h.err = err
+		}
+		h.cond.Broadcast()
+		h.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (h *host) close() error {
+	err := h.tty.Close()
+	<-h.done
+	return err
+}
+
+// drain waits until every byte the modem wrote is read, then writes the
+// complete lines, stamped now, and returns them.
+func (h *host) drain() ([]string, error) {
+	want := h.r.Modem.Written()
+	deadline := time.Now().Add(syncWait)
+	wake := time.AfterFunc(syncWait, func() {
+		h.mu.Lock()
+		h.cond.Broadcast()
+		h.mu.Unlock()
+	})
+	defer wake.Stop()
+	h.mu.Lock()
+	for h.total < want && h.err == nil && time.Now().Before(deadline) {
+		h.cond.Wait()
+	}
+	total, err := h.total, h.err
+	var complete []string
+	for {
+		i := bytes.IndexByte(h.buf, '\n')
+		if i < 0 {
+			break
+		}
+		complete = append(complete, string(h.buf[:i]))
+		h.buf = h.buf[i+1:]
+	}
+	h.mu.Unlock()
+	switch {
+	case total < want && err != nil:
+		return nil, fmt.Errorf("replay host: reading the modem: %w", err)
+	case total < want:
+		return nil, fmt.Errorf("replay host: %d of the modem's %d bytes arrived within %v", total, want, syncWait)
+	}
+	var out []string
+	for _, l := range complete {
+		// A line as a sniffer shows it: no line ending, and a CR inside
+		// (a final result that ran on into the next echo) dropped.
+		l = strings.ReplaceAll(strings.TrimRight(l, "\r"), "\r", "")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		h.write("<", l)
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (h *host) write(dir, text string) {
+	fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, text)
+	h.lines++
+}
+
+// note writes a "#" line: what the replay did that the recording lacks.
+func (h *host) note(text string) { h.write("#", text) }
+
+// send writes one command line, waits until the modem has taken it in
+// and its answer is read, and returns the lines read meanwhile.
+func (h *host) send(line string) ([]string, error) {
+	if _, err := h.drain(); err != nil {
+		return nil, err
+	}
+	in := h.r.Modem.LinesIn()
+	h.write(">", line)
+	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
+		return nil, fmt.Errorf("replay host: write %q: %w", line, err)
+	}
+	if !h.r.Modem.AwaitLinesIn(in, syncWait) {
+		return nil, fmt.Errorf("replay host: the modem did not take %q in within %v", line, syncWait)
+	}
+	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {
+		return nil, err
+	}
+	return h.drain()
+}
+
+// until runs the rig to run time t, stopping whenever the modem says
+// something so that it is read and stamped when it was said.
+func (h *host) until(t time.Duration) error {
+	for {
+		seen := h.r.Modem.Written()
+		said, err := h.r.AdvanceUntil(t, func() bool { return h.r.Modem.Written() != seen })
+		if err != nil {
+			return err
+		}
+		if _, err := h.drain(); err != nil {
+			return err
+		}
+		if !said {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package replay
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// judge gives the verdict: reproduces — the replay follows the recording
+// through the end; fixed — it leaves the recording no later than the
+// failure, and the manifest's check holds.
+func judge(res *Result, rp *replayed) {
+	p := res.Plan
+	m := p.Fixture.Manifest
+	if m.Check != nil {
+		res.Mismatches = scenario.Check(p.Scenario, rp.rawEvents, rp.end)
+	}
+	failAt, failSrc := failure(p)
+	d := res.Divergence
+	counts := fmt.Sprintf("%d exchanges, %d URCs", res.Compared[Exchanges], res.Compared[URCs])
+	if n := res.Compared[Requests]; n > 0 {
+		counts += fmt.Sprintf(", %d platform requests", n)
+	}
+	if n := res.Compared[Decisions]; n > 0 {
+		counts += fmt.Sprintf(", %d card decisions", n)
+	}
+	switch {
+	case m.Expect == field.Reproduces && d == nil:
+		res.OK = true
+		res.Why = fmt.Sprintf("reproduces: %s as recorded, through the failure at %s", counts, failSrc)
+	case m.Expect == field.Reproduces:
+		res.Why = fmt.Sprintf("expected to reproduce, but the replay leaves the recording at %s (%s), %s the failure at %s",
+			d.Src, d.Track, beforeAfter(d, failAt, failSrc), failSrc)
+	case d == nil:
+		res.Why = fmt.Sprintf("expected fixed, but the replay still follows the recording through the failure at %s (%s)", failSrc, counts)
+	case after(d, failAt, failSrc):
+		res.Why = fmt.Sprintf("expected fixed, but the replay follows the recording through the failure at %s and leaves it only at %s", failSrc, d.Src)
+	case len(res.Mismatches) > 0:
+		res.Why = fmt.Sprintf("the replay leaves the recording at %s, before the failure at %s, but what was expected does not happen: %s",
+			d.Src, failSrc, strings.Join(res.Mismatches, "; "))
+	default:
+		res.OK = true
+		res.Why = fmt.Sprintf("fixed: the replay leaves the recording at %s (%s), before the failure at %s", d.Src, d.Track, failSrc)
+		if m.Check != nil {
+			res.Why += ", and what was expected happens"
+		}
+	}
+}
+
+// failure is where the manifest says the logs show the failure: its time
+// on the fixture's timeline and its line.
+func failure(p *field.Plan) (time.Duration, field.Src) {
+	f := p.Fixture
+	m := f.Manifest
+	src := field.Src{File: m.Failure.Log, Line: m.Failure.Line}
+	li := f.LogIndex(m.Failure.Log)
+	t := f.Logs[li]
+	for k, e := range t.Entries {
+		if e.Line >= m.Failure.Line {
+			return f.EntryTime(li, k), src
+		}
+	}
+	for _, r := range t.Requests {
+		if r.Line >= m.Failure.Line {
+			return f.Time(li, r.Time), src
+		}
+	}
+	for _, r := range t.RunEvents {
+		if r.Line >= m.Failure.Line {
+			return f.Time(li, r.Time), src
+		}
+	}
+	return f.End(), src
+}
+
+// after reports a divergence later than the failure: in the same log by
+// line, else by time.
+func after(d *Divergence, at time.Duration, src field.Src) bool {
+	if d.Src.File == src.File && d.Src.Line > 0 {
+		return d.Src.Line > src.Line
+	}
+	return d.At > at
+}
+
+func beforeAfter(d *Divergence, at time.Duration, src field.Src) string {
+	switch {
+	case d.Src == src:
+		return "at"
+	case after(d, at, src):
+		return "after"
+	}
+	return "before"
+}
+
+// Report renders a result: the verdict, the first divergence with the
+// lines around it on both sides, what the card did then, and the
+// assumptions.
+func Report(res *Result) string {
+	var b strings.Builder
+	verdict := "PASS"
+	if !res.OK {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&b, "%s  %s (expect %s): %s\n", verdict, res.Name, res.Expect, res.Why)
+	if d := res.Divergence; d != nil {
+		b.WriteString(Divergence2Text(res, d))
+	}
+	if len(res.Mismatches) > 0 {
+		b.WriteString("  what was expected (manifest check):\n")
+		for _, m := range res.Mismatches {
+			b.WriteString("    - " + m + "\n")
+		}
+	}
+	return b.String()
+}
+
+// Divergence2Text writes a divergence with a few lines of context from
+// both sides.
+func Divergence2Text(res *Result, d *Divergence) string {
+	var b strings.Builder
+	f := res.Plan.Fixture
+	fmt.Fprintf(&b, "  first divergence (%s)", d.Track)
+	if d.Context != "" {
+		fmt.Fprintf(&b, ": %s", d.Context)
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), orNothing(d.Recorded))
+	rep := "-"
+	if d.Line > 0 {
+		rep = fmt.Sprintf("%s:%d", d.File, d.Line)
+	}
+	fmt.Fprintf(&b, "    replayed %-28s %s\n", rep, orNothing(d.Replayed))
+	if li := f.LogIndex(d.Src.File); li >= 0 && d.Src.Line > 0 {
+		fmt.Fprintf(&b, "  the recording, %s:\n", filepath.Join(f.Dir, d.Src.File))
+		b.WriteString(around(f.Lines[li], d.Src.Line, 3))
+	}
+	if d.Line > 0 {
+		if data, err := os.ReadFile(filepath.Join(res.Dir, d.File)); err == nil {
+			fmt.Fprintf(&b, "  the replay, %s:\n", filepath.Join(res.Dir, d.File))
+			b.WriteString(around(strings.Split(strings.TrimRight(string(data), "\n"), "\n"), d.Line, 3))
+		}
+	}
+	return b.String()
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "(nothing)"
+	}
+	return fieldlog.Escape(s)
+}
+
+// around renders lines n-k..n+k of a file, n marked.
+func around(lines []string, n, k int) string {
+	var b strings.Builder
+	for i := max(1, n-k); i <= min(len(lines), n+k); i++ {
+		mark := "  "
+		if i == n {
+			mark = ">>"
+		}
+		l := lines[i-1]
+		if len(l) > 160 {
+			l = l[:157] + "..."
+		}
+		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, fieldlog.Escape(l))
+	}
+	return b.String()
+}

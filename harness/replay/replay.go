@@ -1,0 +1,323 @@
+// Package replay runs a field-failure fixture (harness/field) on the
+// emulated rig and judges it: the recorded host's commands are played to
+// the emulated device at their times, and what the device answered, the
+// URCs it sent, the requests its card made to the platform and the card's
+// own decisions (when the fixture carries a run's events) are compared
+// with the recording step by step, volatile values masked. The first
+// divergence is reported with the lines around it on both sides; the
+// verdict follows the manifest's expect.
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// Artifacts a replay writes in its directory, beside the run's own
+// (events.jsonl, at.log, traffic.pcapng).
+const (
+	HostLog         = "host.log"         // what the replayed host sent and read, at.log format
+	PlatformLog     = "platform.json"    // the platform's request log, one entry a line
+	ScenarioFile    = "scenario.yaml"    // the reconstructed scenario
+	PersonalityFile = "personality.yaml" // the device's dialect with its quirks
+	AssumptionsFile = "assumptions.txt"
+	ReportFile      = "report.txt"
+)
+
+// Options tune a replay.
+type Options struct {
+	// Dir receives the artifacts (default: a fresh temporary directory).
+	Dir string
+	// Capture selects the capture mode (default: the tap).
+	Capture capture.Mode
+	// Context, if set, ends the replay when done (Ctrl-C, SIGTERM).
+	Context context.Context
+}
+
+// Result is one fixture replayed.
+type Result struct {
+	Name   string
+	Dir    string // the artifacts
+	Plan   *field.Plan
+	Expect string
+	// Divergence is the first place the replay leaves the recording, nil
+	// when it follows it all the way.
+	Divergence *Divergence
+	// Compared counts what was compared, by track.
+	Compared map[Track]int
+	// Mismatches are the manifest's check expectations that did not hold
+	// on the replay.
+	Mismatches []string
+	// OK is the verdict: the replay shows what the manifest expects.
+	OK bool
+	// Why says why the verdict is what it is, in one line.
+	Why  string
+	Wall time.Duration
+}
+
+// Run loads, reconstructs and replays the fixture in dir.
+func Run(dir string, o Options) (*Result, error) {
+	wall := time.Now()
+	f, err := field.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := field.Reconstruct(f, field.Options{Emulated: emulated})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Name: f.Manifest.Name, Plan: plan, Expect: f.Manifest.Expect, Compared: map[Track]int{}}
+	if res.Dir = o.Dir; res.Dir == "" {
+		if res.Dir, err = os.MkdirTemp("", "esimhil-replay-"+f.Manifest.Name+"-"); err != nil {
+			return nil, err
+		}
+	}
+	if err := writePlan(res.Dir, plan); err != nil {
+		return nil, err
+	}
+	replayed, err := play(plan, res.Dir, o)
+	if err != nil {
+		return res, fmt.Errorf("replay %s: %w", f.Manifest.Name, err)
+	}
+	compare(res, replayed)
+	judge(res, replayed)
+	res.Wall = time.Since(wall)
+	if err := os.WriteFile(filepath.Join(res.Dir, ReportFile), []byte(Report(res)), 0o644); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// emulated reports whether the rig's modem implements a command.
+func emulated(name string) bool { return slices.Contains(modem.Commands(), name) }
+
+func writePlan(dir string, p *field.Plan) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var a strings.Builder
+	fmt.Fprintf(&a, "# What the reconstruction of %s assumed, and what it took from where.\n", p.Fixture.Dir)
+	for _, s := range p.Assumptions {
+		a.WriteString("- " + s + "\n")
+	}
+	for name, b := range map[string][]byte{
+		ScenarioFile: p.ScenarioYAML, PersonalityFile: p.DialectYAML, AssumptionsFile: []byte(a.String()),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replayed is what the emulated side did.
+type replayed struct {
+	host      *fieldlog.Transcript // host.log, read back
+	platform  *fieldlog.Transcript // platform.json, read back (nil: no requests)
+	events    []fieldlog.RunEvent  // the run's events.jsonl
+	rawEvents []eventlog.Event
+	steps     []int // host entry of each plan step played (-1: skipped)
+	preamble  int   // commands of the preamble at the start of host
+	end       scenario.EndRegistration
+	dir       string
+}
+
+// play runs the rig and plays the host's part.
+func play(p *field.Plan, dir string, o Options) (*replayed, error) {
+	mode := o.Capture
+	if mode == "" {
+		mode = capture.Tap
+	}
+	d := p.Dialect
+	r, err := harness.NewRig(p.Scenario, harness.Options{
+		Dir: dir, Capture: mode, NoHost: true, Dialect: &d, AttachDelay: p.AttachDelay, Context: o.Context,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	logf, err := os.Create(filepath.Join(dir, HostLog))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	h, err := newHost(r, logf)
+	if err != nil {
+		return nil, err
+	}
+	out := &replayed{dir: dir, steps: make([]int, len(p.Steps))}
+	sessions := newSessionMap()
+	runErr := func() error {
+		if err := h.until(p.Start - time.Millisecond); err != nil {
+			return err
+		}
+		for _, line := range p.Preamble {
+			if _, err := h.send(line); err != nil {
+				return err
+			}
+			out.preamble++
+		}
+		if err := h.until(p.Start); err != nil {
+			return err
+		}
+		for i, s := range p.Steps {
+			out.steps[i] = -1
+			if err := h.until(s.At); err != nil {
+				return err
+			}
+			if s.Skip != "" {
+				h.note(fmt.Sprintf("not played: %s (%s): %s", s.Line, s.Src, s.Skip))
+				continue
+			}
+			answer, err := h.send(sessions.outgoing(s.Line))
+			if err != nil {
+				return err
+			}
+			sessions.learn(p, s, answer)
+		}
+		return h.until(max(p.End, r.Now()))
+	}()
+	if err := h.close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr == nil {
+		// What a host reads at the end, for the manifest's check.
+		if r.AT, err = atclient.Open(r.Modem.Path()); err == nil {
+			out.end, _ = r.Report()
+		}
+	}
+	closeErr := r.Close()
+	if runErr != nil {
+		return nil, runErr
+	}
+	if closeErr != nil {
+		return nil, closeErr
+	}
+	logf.Close()
+	out.events, out.rawEvents = toRunEvents(r), r.Log.Events()
+	if err := writePlatform(filepath.Join(dir, PlatformLog), r); err != nil {
+		return nil, err
+	}
+	if out.host, err = fieldlog.ReadFile(filepath.Join(dir, HostLog), fieldlog.ATLog); err != nil {
+		return nil, fmt.Errorf("the replay's own host log: %w", err)
+	}
+	if t, err := fieldlog.ReadFile(filepath.Join(dir, PlatformLog), fieldlog.Platform); err == nil {
+		out.platform = t
+	}
+	out.mapSteps(p)
+	return out, nil
+}
+
+// mapSteps finds each played step's command in the host log read back:
+// the preamble's commands come first, then one per step played, in order.
+func (out *replayed) mapSteps(p *field.Plan) {
+	cmds := out.host.Commands()
+	k := out.preamble
+	for i, s := range p.Steps {
+		out.steps[i] = -1
+		if s.Skip != "" || k >= len(cmds) {
+			continue
+		}
+		out.steps[i] = cmds[k]
+		k++
+	}
+}
+
+func toRunEvents(r *harness.Rig) []fieldlog.RunEvent {
+	evs := r.Log.Events()
+	out := make([]fieldlog.RunEvent, 0, len(evs))
+	for i, e := range evs {
+		f := map[string]any{}
+		for k, v := range e.Fields {
+			f[k] = v
+		}
+		out = append(out, fieldlog.RunEvent{Line: i + 1, Time: e.T, Actor: e.Actor, Kind: string(e.Kind), Fields: f})
+	}
+	return out
+}
+
+// writePlatform saves the platform's request log as the platform reader
+// takes it (one entry a line); no file when nothing arrived.
+func writePlatform(path string, r *harness.Rig) error {
+	rs := r.Platform.Received()
+	if len(rs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, e := range rs {
+		j, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// sessionMap rewrites the session ids the field modem's +CCHO gave, in
+// the later +CGLA and +CCHC commands, to the ones the emulated modem gave
+// for the same +CCHO: the card may number its channels differently.
+type sessionMap struct{ ids map[string]string }
+
+func newSessionMap() *sessionMap { return &sessionMap{ids: map[string]string{}} }
+
+var sessionArg = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)(\d+)(.*)$`)
+
+func (m *sessionMap) outgoing(line string) string {
+	if s := sessionArg.FindStringSubmatch(line); s != nil {
+		if id, ok := m.ids[s[2]]; ok {
+			return s[1] + id + s[3]
+		}
+	}
+	return line
+}
+
+// learn pairs a +CCHO's recorded session id with the replayed one.
+func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
+	if !strings.HasPrefix(strings.ToUpper(s.Line), "AT+CCHO=\"") {
+		return
+	}
+	rec := sessionID(textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry)))
+	got := sessionID(answer)
+	if rec != "" && got != "" {
+		m.ids[rec] = got
+	}
+}
+
+var sessionLine = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
+
+func sessionID(lines []string) string {
+	for _, l := range lines {
+		if m := sessionLine.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+func textsOf(es []fieldlog.Entry) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		if e.Role == fieldlog.Info {
+			out = append(out, e.Text)
+		}
+	}
+	return out
+}
