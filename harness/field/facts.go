@@ -49,7 +49,7 @@ type Facts struct {
 	// Requests are the card's requests in the platform's log.
 	Requests []Request
 	// Events are a run's events (an exploration case's events.jsonl).
-	Events []fieldlog.RunEvent
+	Events     []fieldlog.RunEvent
 	EventsFile string
 }
 

@@ -334,7 +334,6 @@ func hasManifestCells(m *Manifest) bool {
 	return ok && len(n.Content) > 0
 }
 
-
 // parse loads the emitted scenario with the scenario loader.
 func (p *Plan) parse(e *emitter) error {
 	name := p.Fixture.Manifest.Name + ".scenario.yaml"

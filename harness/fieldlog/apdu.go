@@ -341,13 +341,12 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 		}
 		return fmt.Sprintf("challenge %X", c)
 	case es10.TagGetEUICCInfo1:
-		i, err := es10.DecodeEuiccInfo1(b)
-		if err != nil {
+		// The card's own description (versions, CI keys): what it is,
+		// not what it decided.
+		if _, err := es10.DecodeEuiccInfo1(b); err != nil {
 			return bad(err)
 		}
-		return "EUICCInfo1 svn " + i.SVN.String()
-	case es10.TagGetEUICCInfo2:
-		return fmt.Sprintf("EUICCInfo2 (%d bytes)", len(b))
+		return "EUICCInfo1"
 	case es10.TagListNotification:
 		list, err := es10.DecodeListNotificationResponse(b)
 		if err != nil {
@@ -404,5 +403,6 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 		}
 		return fmt.Sprintf("cancelled, reason %d (signed)", r.Reason)
 	}
-	return fmt.Sprintf("%d bytes", len(b))
+	// EUICCInfo2, configured addresses, RAT …: the card's description.
+	return "answered"
 }

@@ -99,4 +99,3 @@ func formatNames() string {
 	}
 	return strings.Join(s, ", ")
 }
-
