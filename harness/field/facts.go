@@ -119,7 +119,7 @@ var (
 	copsRead  = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
 	csqRead   = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
 	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*ICCID: |\+CCID: )?"?(89\d{16,18})F?"?$`)
+	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
 	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
 )
 

@@ -217,20 +217,22 @@ func command(c *chain, a *APDU) {
 	}
 }
 
-// response decodes the answer to c's last command.
+// response decodes the answer to c's last command. The summary leaves
+// out what one card answers differently from another without deciding
+// anything: how many bytes a 61xx has waiting, a SELECT's FCP.
 func response(c *chain, a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
 	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
 	data := a.Raw[:len(a.Raw)-2]
-	sw := fmt.Sprintf("SW %04X", a.SW)
+	sw := "SW " + swText(a.SW)
 	switch {
 	case cmd.ES10 != "" && (cmd.Last || cmd.Ins == "GET RESPONSE"):
 		if len(c.resp) < 1<<16 {
 			c.resp = append(c.resp, data...)
 		}
 		if a.SW>>8 == 0x61 {
-			a.Summary = fmt.Sprintf("%s: %d more bytes, %s", cmd.ES10, a.SW&0xFF, sw)
+			a.Summary = fmt.Sprintf("%s: more to fetch, %s", cmd.ES10, sw)
 			return
 		}
 		a.Done, a.Answer = true, c.resp
@@ -241,8 +243,17 @@ func response(c *chain, a *APDU) {
 	case cmd.Ins == "MANAGE CHANNEL" && strings.HasSuffix(cmd.Summary, "open") && len(data) == 1:
 		a.Summary = fmt.Sprintf("channel %d, %s", data[0], sw)
 	default:
-		a.Summary = fmt.Sprintf("%s: %d bytes, %s", cmd.Ins, len(data), sw)
+		a.Summary = fmt.Sprintf("%s: %s", cmd.Summary, sw)
 	}
+}
+
+// swText writes a status word; a 61xx's count of waiting bytes, which
+// depends on the card's own answer, as 61xx.
+func swText(sw uint16) string {
+	if sw>>8 == 0x61 {
+		return "61xx"
+	}
+	return fmt.Sprintf("%04X", sw)
 }
 
 // firstTag reads the BER tag a request starts with.

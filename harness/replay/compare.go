@@ -84,6 +84,13 @@ func compare(res *Result, rp *replayed) {
 // canon is how a line is compared: role, and the text with the volatile
 // values masked — an APDU answer by what it says.
 func canon(e fieldlog.Entry, masks align.Masks) string {
+	if e.Role == fieldlog.Echo {
+		// The command's own text: its presence is what a modem decides.
+		if e.Joined {
+			return "echo (ran on from the line before)"
+		}
+		return "echo"
+	}
 	text := e.Text
 	if e.APDU != nil && e.APDU.Response && e.APDU.Summary != "" {
 		prefix, _, _ := strings.Cut(text, ":")

@@ -122,6 +122,18 @@ func (h *host) drain() ([]string, error) {
 	return out, nil
 }
 
+// flush writes what is left of a line the modem never ended, as a
+// sniffer shows the tail of its capture.
+func (h *host) flush() {
+	h.mu.Lock()
+	rest := strings.ReplaceAll(strings.TrimRight(string(h.buf), "\r"), "\r", "")
+	h.buf = nil
+	h.mu.Unlock()
+	if strings.TrimSpace(rest) != "" {
+		h.write("<", rest)
+	}
+}
+
 func (h *host) write(dir, text string) {
 	fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, text)
 	h.lines++

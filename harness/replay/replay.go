@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 )
 
 // Artifacts a replay writes in its directory, beside the run's own
@@ -191,7 +193,11 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			}
 			sessions.learn(p, s, answer)
 		}
-		return h.until(max(p.End, r.Now()))
+		if err := h.until(max(p.End, r.Now())); err != nil {
+			return err
+		}
+		h.flush()
+		return nil
 	}()
 	if err := h.close(); err != nil && runErr == nil {
 		runErr = err
@@ -271,14 +277,26 @@ func writePlatform(path string, r *harness.Rig) error {
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// sessionMap rewrites the session ids the field modem's +CCHO gave, in
-// the later +CGLA and +CCHC commands, to the ones the emulated modem gave
-// for the same +CCHO: the card may number its channels differently.
-type sessionMap struct{ ids map[string]string }
+// sessionMap adapts two things of the recorded commands that the field
+// card decided, not the host: the session ids the field modem's +CCHO
+// gave, in later +CGLA and +CCHC commands, become the ones the emulated
+// modem gave for the same +CCHO; and a GET RESPONSE asks for what the
+// emulated card has waiting (its 61xx), as the recorded host did for its
+// card.
+type sessionMap struct {
+	ids     map[string]string
+	waiting map[int]int // channel → bytes the last 61xx announced
+}
 
-func newSessionMap() *sessionMap { return &sessionMap{ids: map[string]string{}} }
+func newSessionMap() *sessionMap {
+	return &sessionMap{ids: map[string]string{}, waiting: map[int]int{}}
+}
 
-var sessionArg = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)(\d+)(.*)$`)
+var (
+	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)(\d+)(.*)$`)
+	getResponse = regexp.MustCompile(`(?i)^AT\+CSIM=10,"([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
+	csimAnswer  = regexp.MustCompile(`^\+CSIM: ?\d+,"(?:[0-9A-Fa-f]{2})*61([0-9A-Fa-f]{2})"$`)
+)
 
 func (m *sessionMap) outgoing(line string) string {
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
@@ -286,11 +304,28 @@ func (m *sessionMap) outgoing(line string) string {
 			return s[1] + id + s[3]
 		}
 	}
+	if g := getResponse.FindStringSubmatch(line); g != nil {
+		cla, _ := strconv.ParseUint(g[1], 16, 8)
+		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok {
+			return fmt.Sprintf(`AT+CSIM=10,"%sC00000%02X"`, strings.ToUpper(g[1]), n)
+		}
+	}
 	return line
 }
 
-// learn pairs a +CCHO's recorded session id with the replayed one.
+// learn takes what the emulated modem answered to a recorded step.
 func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
+	if g := csimCLA.FindStringSubmatch(s.Line); g != nil {
+		cla, _ := strconv.ParseUint(g[1], 16, 8)
+		ch := apdu.ChannelOf(byte(cla))
+		delete(m.waiting, ch)
+		for _, l := range answer {
+			if a := csimAnswer.FindStringSubmatch(l); a != nil {
+				n, _ := strconv.ParseUint(a[1], 16, 8)
+				m.waiting[ch] = int(n)
+			}
+		}
+	}
 	if !strings.HasPrefix(strings.ToUpper(s.Line), "AT+CCHO=\"") {
 		return
 	}
@@ -300,6 +335,8 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 		m.ids[rec] = got
 	}
 }
+
+var csimCLA = regexp.MustCompile(`(?i)^AT\+CSIM=\d+,"([0-9A-F]{2})`)
 
 var sessionLine = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
 
