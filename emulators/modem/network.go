@@ -2,6 +2,7 @@ package modem
 
 import (
 	"fmt"
+	"github.com/esimhil/esimhil/internal/personality"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -52,7 +53,11 @@ func (m *Modem) regFields(n int, read bool) string {
 	}
 	fmt.Fprintf(&b, "%d", r.Stat)
 	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3) {
-		fmt.Fprintf(&b, ",\"%04x\",\"%08x\",%d", r.TAC, r.CellID, r.AcT)
+		format := ",\"%04x\",\"%08x\",%d"
+		if m.o.Personality.LocationHex == personality.HexUpper {
+			format = ",\"%04X\",\"%08X\",%d"
+		}
+		fmt.Fprintf(&b, format, r.TAC, r.CellID, r.AcT)
 	}
 	return b.String()
 }

@@ -236,6 +236,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 			case strings.Contains(cmd, "+CEREG?"):
 				if m := ceregRead.FindStringSubmatch(e.Text); m != nil {
 					fs.addReg(obs, m[2], m[3], m[4], m[6], m[7], false)
+					if !cceregSet && fs.Host.CEREG < 0 {
+						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
+					}
 				}
 			case strings.Contains(cmd, "+COPS?"):
 				if m := copsRead.FindStringSubmatch(e.Text); m != nil {
@@ -276,8 +279,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 		case fieldlog.URC:
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
-				if cceregSet || fs.Host.CEREG >= 0 {
-					continue
+				if cceregSet || fs.Host.CEREG >= 0 || m[1] != "1" && m[1] != "5" {
+					continue // only a camped registration's form tells n
 				}
 				fs.Host.CEREG, fs.Host.CEREGSrc = 1, obs.Src
 				if m[2] != "" {
@@ -327,6 +330,11 @@ func restartedBefore(fs *Facts, at time.Duration) bool {
 // addReg records a registration state; stat, tac, ci as the URC or read
 // answer gives them, causeType and cause from the n=3 form.
 func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool) {
+	if hex := tac + ci; strings.ContainsAny(hex, "abcdef") {
+		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "lower", o.Src, "the location in lower-case hex: " + tac + "/" + ci})
+	} else if strings.ContainsAny(hex, "ABCDEF") {
+		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "upper", o.Src, "the location in upper-case hex: " + tac + "/" + ci})
+	}
 	s, _ := strconv.Atoi(stat)
 	r := Reg{Obs: o, Stat: s, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}
 	if causeType == "0" {

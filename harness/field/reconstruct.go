@@ -126,7 +126,7 @@ func (p *Plan) assume(format string, args ...any) {
 // device adds to its dialect; the others belong to the dialect itself.
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
-	"echo_joins_previous": true, "refresh_ignored": true,
+	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -227,6 +227,12 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 	case "cgla_accepts":
 		n, _ := strconv.Atoi(ev.Value)
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
+	case "location_hex":
+		have := d.LocationHex
+		if have == "" {
+			have = personality.HexLower
+		}
+		return "location_hex " + have, have == ev.Value
 	case "iccid_prefix":
 		return fmt.Sprintf("iccid_prefix %q", d.ICCIDPrefix), strings.TrimSpace(d.ICCIDPrefix) == strings.TrimSpace(ev.Value)
 	}
@@ -283,25 +289,23 @@ func (p *Plan) hostState() {
 	}
 }
 
-// attachDelay measures how long attaches took in the logs: from the
-// modem's "not registered" after a REFRESH, restart or power-on to its
-// next registration; the median of them.
+// attachDelay measures how long attaches took in the logs: from a
+// REFRESH's or power-on's trace (the card read again) to the modem's next
+// registration, or to its "searching" when no network answered; the
+// median of them.
 func (p *Plan) attachDelay() time.Duration {
 	var ds []time.Duration
-	regs := p.Facts.Regs
-	for i := 0; i+1 < len(regs); i++ {
-		if regs[i].Stat != 0 || !regs[i].URC {
-			continue
-		}
-		for j := i + 1; j < len(regs); j++ {
-			if r := regs[j]; r.Stat == 1 || r.Stat == 5 {
-				if d := r.At - regs[i].At; d > 0 && d < 30*time.Second {
-					ds = append(ds, d)
-				}
-				break
-			} else if r.Stat != 2 {
-				break
+	fs := p.Facts
+	starts := append(append([]Obs(nil), fs.Refreshes...), fs.Boots...)
+	for _, st := range starts {
+		for _, r := range fs.Regs {
+			if r.At < st.At || !r.URC || r.Stat == 0 {
+				continue
 			}
+			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 2) && d > 0 && d < 30*time.Second {
+				ds = append(ds, d)
+			}
+			break
 		}
 	}
 	if len(ds) == 0 {
@@ -309,7 +313,7 @@ func (p *Plan) attachDelay() time.Duration {
 	}
 	slices.Sort(ds)
 	d := ds[len(ds)/2].Round(time.Millisecond)
-	p.assume("an attach takes %v, the median of the %d the logs show", d, len(ds))
+	p.assume("an attach takes %v after the card is read again, the median of the %d the logs show", d, len(ds))
 	return d
 }
 

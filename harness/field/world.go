@@ -746,7 +746,16 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			break
 		}
 	}
+	firstChange := time.Duration(-1)
+	for _, c := range changes {
+		if firstChange < 0 || c.At < firstChange {
+			firstChange = c.At
+		}
+	}
 	for _, idn := range ids {
+		if firstChange >= 0 && idn.At > firstChange {
+			break // read after a REFRESH, a restart or a power-on: not the start's
+		}
 		if idn.ICCID != "" && (logEnabled == "" || src.File == idn.Src.File && idn.Src.Line < src.Line) {
 			logEnabled, src = idn.ICCID, idn.Src
 			break

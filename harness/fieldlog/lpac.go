@@ -95,7 +95,7 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.ShowsEcho = t.ShowsEcho || !hasTX
+	t.ShowsEcho = true // the driver logs every line it reads, the echo too
 	return t, nil
 }
 

@@ -84,7 +84,11 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 	}
 	sortByLine(recs)
-	return finish(file, clock, recs, cut)
+	t, err := finish(file, clock, recs, cut)
+	if err == nil {
+		t.ShowsEcho = true // every byte read is logged: no echo means echo off
+	}
+	return t, err
 }
 
 // mmClock reads ModemManager's own "[<s>.<µs>]": an epoch time

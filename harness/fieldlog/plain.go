@@ -58,7 +58,11 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: dir, t: t, text: rest})
 		}
 	}
-	return finish(file, clock, recs, false)
+	t, err := finish(file, clock, recs, false)
+	if err == nil {
+		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
+	}
+	return t, err
 }
 
 // splitStamp takes a leading timestamp off a line.

@@ -79,7 +79,17 @@ type Personality struct {
 	// detach, no card reset, the old ICCID, IMSI and registration stay
 	// until AT+CFUN=1,1 or a power cycle.
 	RefreshIgnored bool
+	// LocationHex is the case of the <tac> and <ci> hex digits in
+	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
+	// own examples, most Quectel and SIMCom firmwares).
+	LocationHex string
 }
+
+// Hex digit cases (LocationHex).
+const (
+	HexLower = "lower"
+	HexUpper = "upper"
+)
 
 // Timeouts are how long a host waits for a modem of this personality in a
 // lab run, from DESIGN.md §9's real-hardware figures unless the file says
@@ -301,6 +311,10 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 			err = v.Decode(&p.EchoJoinsPrevious)
 		case "refresh_ignored":
 			err = v.Decode(&p.RefreshIgnored)
+		case "location_hex":
+			if p.LocationHex, err = scalarStr(v); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
+				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
+			}
 		default:
 			return nil, errAt(file, k, "unknown field %q", k.Value)
 		}
