@@ -34,3 +34,37 @@ class MM:
 
 def epoch(y, mo, d, h, mi, s):
     return calendar.timegm((y, mo, d, h, mi, s))
+
+def luhn(body):
+    s = 0
+    for i, c in enumerate(reversed(body)):
+        d = int(c)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        s += d
+    return body + str((10 - s % 10) % 10)
+
+class ATLog:
+    """The harness's at.log of a lab run: RFC 3339 wall-clock times."""
+    def __init__(self, start):
+        self.t = start
+        self.lines = []
+    def stamp(self):
+        frac = self.t - int(self.t)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(self.t))) + (".%09d" % round(frac * 1e9)).rstrip("0").rstrip(".") + "Z"
+    def line(self, d, text, dt=0.0):
+        self.t += dt
+        self.lines.append("%s %s %s" % (self.stamp(), d, text))
+    def cmd(self, c, *answer, final="OK", echo=False, dt=0.0):
+        self.line(">", c, dt)
+        if echo:
+            self.line("<", c, 0.0004)
+        for a in answer:
+            self.line("<", a, 0.0011)
+        self.line("<", final, 0.0003)
+    def note(self, text, dt=0.0):
+        self.line("#", text, dt)
+    def write(self, path):
+        open(path, "w").write("\n".join(self.lines) + "\n")

@@ -185,7 +185,7 @@ func (p *Plan) world() error {
 		if area == "" || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
 			continue
 		}
-		c := cell{Area: area, Operator: o.ID, RSRP: p.signalNear(r.At), origin: r.Src.String()}
+		c := cell{Area: area, Operator: o.ID, RSRP: p.signalOn(r), origin: r.Src.String()}
 		if r.HasCells {
 			c.TAC, c.CI = r.TAC, r.CI
 		}
@@ -552,19 +552,22 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 	return best, what, best >= 0
 }
 
-// signalNear is the RSRP read closest to t (the default when none).
-func (p *Plan) signalNear(t time.Duration) int {
-	best, bestD := defaultRSRP, time.Duration(-1)
-	for _, s := range p.Facts.Signal {
-		d := s.At - t
-		if d < 0 {
-			d = -d
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = s.RSRP, d
+// signalOn is the RSRP read while the device was on r's cell: the first
+// reading from r until the registration changes (the default when none).
+func (p *Plan) signalOn(r Reg) int {
+	end := time.Duration(-1)
+	for _, n := range p.Facts.Regs {
+		if n.At > r.At && (n.Stat != r.Stat || n.HasCells && (n.TAC != r.TAC || n.CI != r.CI)) {
+			end = n.At
+			break
 		}
 	}
-	return max(min(best, -44), -140)
+	for _, s := range p.Facts.Signal {
+		if s.At >= r.At && (end < 0 || s.At < end) {
+			return max(min(s.RSRP, -44), -140)
+		}
+	}
+	return defaultRSRP
 }
 
 // faults are the manifest's; without any, the ones the logs show: an
