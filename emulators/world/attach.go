@@ -26,7 +26,7 @@ type Attachment struct {
 	PLMN         string // serving PLMN, or the last one tried when denied or timed out
 	Operator     string // the subscriber's operator id ("" for an unknown IMSI)
 	Network      string // serving operator id, or the last one tried when denied or timed out
-	Cell         Cell   // serving cell (zero unless OK)
+	Cell         Cell   // serving cell; when denied, the last cell that refused (zero when none answered)
 	Cause        int    // EMM cause of the last reject, 0 when OK
 	// Timeout reports an ATTACH REQUEST left unanswered: the terminal runs
 	// T3410 and reports no service when it expires.
@@ -122,7 +122,9 @@ func (w *World) try(sub string, c Cell) Attachment {
 	case res.OK:
 		res.Cell = c
 	case res.Registration == "":
-		res.Stat, res.Registration = StatDenied, "denied"
+		// The UE camped on the cell to ask: +CEREG shows where it was
+		// refused (TS 27.007 §10.1.22 reports <tac>,<ci> with stat 3).
+		res.Stat, res.Registration, res.Cell = StatDenied, "denied", c
 	}
 	w.log.Emit(eventlog.World, KindAttachResult, eventlog.F{
 		"operator": sub, "plmn": c.PLMN, "ok": res.OK, "cause": res.Cause, "registration": res.Registration,

@@ -114,7 +114,8 @@ attach_result{"cause":0,"ok":true,"operator":"sfr","plmn":"20810","registration"
 		},
 		{
 			name: "no agreement: every network rejects with #11", area: "FR-Paris", imsi: "310410123456789",
-			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "att", Network: "sfr", Cause: 11},
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "att", Network: "sfr", Cause: 11,
+				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 4097, CellID: 131074, RSRP: -101}},
 			trace: `attach_attempt{"operator":"att","plmn":"20801"}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
 attach_attempt{"operator":"att","plmn":"20810"}
@@ -124,7 +125,8 @@ attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20810","registratio
 		{
 			name: "fault on first attempt falls through to the next PLMN", area: "FR-Paris", imsi: "208101234567890",
 			faults: []Fault{{Operator: "sfr", Attempt: 1, Cause: 15}},
-			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "sfr", Network: "orange-fr", Cause: 11},
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "sfr", Network: "orange-fr", Cause: 11,
+				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 15003, CellID: 49981, RSRP: -85}},
 			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
 fault{"at":"world","attempt":1,"cause":15,"entry":0,"fault":"attach_reject","subscriber":"sfr","target":"sfr"}
 attach_result{"cause":15,"ok":false,"operator":"sfr","plmn":"20810","registration":"denied"}
@@ -137,7 +139,8 @@ attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registratio
 			// this attempt; selection moves on to the next visible network.
 			name: "no_service fault hides the network for the attempt", area: "FR-Paris", imsi: "460001234567890",
 			faults: []Fault{{Operator: "orange-fr", Kind: NoService, Attempt: 1}},
-			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "cmcc", Network: "sfr", Cause: 11},
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "cmcc", Network: "sfr", Cause: 11,
+				Cell: Cell{Area: "FR-Paris", Operator: "sfr", PLMN: "20810", TAC: 4097, CellID: 131074, RSRP: -101}},
 			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
 fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"cmcc","target":"orange-fr"}
 attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"20801","registration":"none"}
@@ -158,7 +161,8 @@ no_service{"area":"CN-Beijing","operator":"cmcc"}
 		{
 			name: "a silent network after a denial keeps the denial", area: "FR-Paris", imsi: "310410123456789",
 			faults: []Fault{{Operator: "sfr", Kind: NoService}},
-			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "att", Network: "orange-fr", Cause: 11},
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "att", Network: "orange-fr", Cause: 11,
+				Cell: Cell{Area: "FR-Paris", Operator: "orange-fr", PLMN: "20801", TAC: 15003, CellID: 49981, RSRP: -85}},
 			trace: `attach_attempt{"operator":"att","plmn":"20801"}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
 attach_attempt{"operator":"att","plmn":"20810"}
@@ -188,7 +192,8 @@ attach_result{"cause":0,"ok":true,"operator":"cmcc","plmn":"46000","registration
 		},
 		{
 			name: "unknown IMSI is rejected everywhere", area: "CN-Beijing", imsi: "999991234567890",
-			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Network: "cmcc", Cause: 11},
+			want: Attachment{Stat: 3, Registration: "denied", PLMN: "46000", Network: "cmcc", Cause: 11,
+				Cell: Cell{Area: "CN-Beijing", Operator: "cmcc", PLMN: "46000", TAC: 0x1000, CellID: 0x10001, RSRP: -80}},
 			trace: `attach_attempt{"operator":"","plmn":"46000"}
 attach_result{"cause":11,"ok":false,"operator":"","plmn":"46000","registration":"denied"}
 `,

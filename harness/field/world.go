@@ -91,16 +91,45 @@ func (p *Plan) world() error {
 		}
 		return nil
 	}
+	// The card changes its profile at a REFRESH (or a restart, a
+	// power-on): the IMSI the host reads next tells whose it is.
+	changes := append(append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...), fs.Boots...)
 	subscriberAt := func(t time.Duration) string {
+		last := time.Duration(-1)
+		for _, c := range changes {
+			if c.At <= t && c.At > last {
+				last = c.At
+			}
+		}
 		id := enabled.Operator
 		for _, idn := range fs.Identities {
+			if idn.IMSI == "" {
+				continue
+			}
+			o := byPLMN(homePLMN(idn.IMSI, known))
+			if o == nil {
+				continue
+			}
+			switch {
+			case idn.At <= t && idn.At > last:
+				id = o.ID
+			case idn.At > t && last >= 0 && idn.At > last:
+				// The first IMSI read after the change, though after t.
+				next := time.Duration(-1)
+				for _, c := range changes {
+					if c.At > last && (next < 0 || c.At < next) {
+						next = c.At
+					}
+				}
+				if next < 0 || idn.At < next {
+					return o.ID
+				}
+				return id
+			case idn.At <= t && last < 0:
+				id = o.ID
+			}
 			if idn.At > t {
 				break
-			}
-			if idn.IMSI != "" {
-				if o := byPLMN(homePLMN(idn.IMSI, known)); o != nil {
-					id = o.ID
-				}
 			}
 		}
 		return id
@@ -232,7 +261,7 @@ func (p *Plan) world() error {
 	cn, hasCells := mapValue(m.Network, "cells")
 	if hasCells {
 		for _, it := range cn.Content {
-			e.line(m.pos(it), "    - %s", flow(it))
+			e.line(m.pos(it), "    - %s", flow(p.withLocation(it, cells)))
 		}
 	}
 	for _, c := range cells {
@@ -327,6 +356,30 @@ func (p *Plan) world() error {
 		}
 	}
 	return p.parse(&e)
+}
+
+// withLocation adds to a manifest cell without tac and cell_id the ones
+// the logs show for the same area and operator, so that the modem reports
+// the field's cell in its +CEREG.
+func (p *Plan) withLocation(it *yaml.Node, derived []cell) *yaml.Node {
+	_, hasTAC := mapValue(it, "tac")
+	_, hasCI := mapValue(it, "cell_id")
+	a, _ := mapValue(it, "area")
+	o, _ := mapValue(it, "operator")
+	if hasTAC || hasCI || a == nil || o == nil {
+		return it
+	}
+	for _, c := range derived {
+		if c.Area == a.Value && c.Operator == o.Value && c.TAC != "" {
+			out := deepCopy(it)
+			out.Content = append(out.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: "tac"}, &yaml.Node{Kind: yaml.ScalarNode, Value: "0x" + c.TAC},
+				&yaml.Node{Kind: yaml.ScalarNode, Value: "cell_id"}, &yaml.Node{Kind: yaml.ScalarNode, Value: "0x" + c.CI})
+			p.assume("the %s cell of %s in %s is the one %s shows (tac %s, cell id %s)", o.Value, o.Value, a.Value, c.origin, c.TAC, c.CI)
+			return out
+		}
+	}
+	return it
 }
 
 func hasManifestCells(m *Manifest) bool {
@@ -608,15 +661,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				}
 				break
 			}
+		case r.Stat == 3 && r.Cause == 0:
+			p.assume("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log)", r.Src)
 		case r.Stat == 3:
 			op := subscriberAt(r.At)
-			cause := r.Cause
-			if cause == 0 {
-				cause = 15
-				p.assume("the reject at %s carried EMM cause #15 (the +CEREG form shows none)", r.Src)
-			}
-			add(r.Src.String(), "{attach_reject: %d, operator: %s, from: %s, until: %s}", cause, op,
+			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, op,
 				durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
+			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
 	}
 	// The platform failing: from the first failed request to the next

@@ -42,11 +42,11 @@ func judge(res *Result, rp *replayed) {
 	case after(d, failAt, failSrc):
 		res.Why = fmt.Sprintf("expected fixed, but the replay follows the recording through the failure at %s and leaves it only at %s", failSrc, d.Src)
 	case len(res.Mismatches) > 0:
-		res.Why = fmt.Sprintf("the replay leaves the recording at %s, before the failure at %s, but what was expected does not happen: %s",
-			d.Src, failSrc, strings.Join(res.Mismatches, "; "))
+		res.Why = fmt.Sprintf("the replay leaves the recording at %s, %s the failure at %s, but what was expected does not happen: %s",
+			d.Src, beforeAfter(d, failAt, failSrc), failSrc, strings.Join(res.Mismatches, "; "))
 	default:
 		res.OK = true
-		res.Why = fmt.Sprintf("fixed: the replay leaves the recording at %s (%s), before the failure at %s", d.Src, d.Track, failSrc)
+		res.Why = fmt.Sprintf("fixed: the replay leaves the recording at %s (%s), %s the failure at %s", d.Src, d.Track, beforeAfter(d, failAt, failSrc), failSrc)
 		if m.Check != nil {
 			res.Why += ", and what was expected happens"
 		}
@@ -130,7 +130,11 @@ func Divergence2Text(res *Result, d *Divergence) string {
 		fmt.Fprintf(&b, ": %s", d.Context)
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), orNothing(d.Recorded))
+	if d.Recorded == "" {
+		fmt.Fprintf(&b, "    recorded %-28s (nothing more: the recording goes on without it)\n", "after "+d.Src.String())
+	} else {
+		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), fieldlog.Escape(d.Recorded))
+	}
 	rep := "-"
 	if d.Line > 0 {
 		rep = fmt.Sprintf("%s:%d", d.File, d.Line)
