@@ -212,9 +212,18 @@ func (m *Modem) detach() {
 	m.setReg(Registration{})
 }
 
-// powerDown detaches, stops the toolkit and powers the card off.
-func (m *Modem) powerDown() {
-	m.detach()
+// powerDown detaches, stops the toolkit and powers the card off; a
+// restart does it without a word (report false): the stack is going down.
+func (m *Modem) powerDown(report bool) {
+	if report {
+		m.detach()
+	} else {
+		m.cancelAttach()
+		if m.st.reg.Stat != 0 {
+			m.o.Network.Detach()
+		}
+		m.st.reg = Registration{}
+	}
 	if m.st.cardOn {
 		if s := m.getSTK(); s != nil {
 			s.Stop()
@@ -284,7 +293,7 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	switch {
 	case fun == m.st.fun:
 	case fun == 0:
-		m.powerDown()
+		m.powerDown(true)
 	case fun == 4:
 		m.detach()
 	case m.st.fun == 0: // 0 → 1: card back on
@@ -303,7 +312,7 @@ func cmdCFUN(m *Modem, c at.Command) error {
 // RestartDelay and comes back with RDY, as vendors do.
 func (m *Modem) restart() {
 	m.emit(KindRestart, eventlog.F{})
-	m.powerDown()
+	m.powerDown(false)
 	m.st.restarting = true
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false

@@ -39,8 +39,9 @@ type Facts struct {
 	// Refreshes are the personality's refresh URCs (+QUSIM: 1 …).
 	Refreshes []Obs
 	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
-	// (RDY) no restart command asked for: the power was cut.
-	Restarts, Boots []Obs
+	// (RDY) no restart command asked for: the power was cut; Rebooted
+	// are the boot URCs after a restart.
+	Restarts, Boots, Rebooted []Obs
 	// Dialect is the modem behaviour the conversation shows.
 	Dialect []Evidence
 	// Host is the state the host had put the modem in before the logs
@@ -141,6 +142,7 @@ func Extract(f *Fixture, refreshURCs []string) *Facts {
 		fs.extractAT(f, i, refreshURCs)
 	}
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
+	fs.fillPLMNs()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	return fs
 }
@@ -293,6 +295,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 			}
 			if e.Text == "RDY" && !restartedBefore(fs, at) {
 				fs.Boots = append(fs.Boots, obs)
+			} else if e.Text == "RDY" {
+				fs.Rebooted = append(fs.Rebooted, obs)
 			}
 		case fieldlog.Final:
 			if strings.HasPrefix(e.Text, "+CME ERROR:") && !cmeeSet && fs.Host.CMEE < 0 {
@@ -343,21 +347,35 @@ func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool)
 	fs.Regs = append(fs.Regs, r)
 }
 
-// setPLMN names the network of the registrations up to a +COPS? answer
-// that have none yet (since the last time the modem was unregistered).
+// setPLMN names the network of the registration in force at a +COPS?
+// answer: the last one before it, when the device was registered.
 func (fs *Facts) setPLMN(at time.Duration, plmn string) {
 	for i := len(fs.Regs) - 1; i >= 0; i-- {
 		r := &fs.Regs[i]
-		if r.At > at || r.Stat != 1 && r.Stat != 5 {
-			if r.At <= at {
-				return
-			}
+		if r.At > at {
 			continue
 		}
-		if r.PLMN != "" {
-			return
+		if (r.Stat == 1 || r.Stat == 5) && r.PLMN == "" {
+			r.PLMN = plmn
 		}
-		r.PLMN = plmn
+		return
+	}
+}
+
+// fillPLMNs names the network of every registration on a cell some other
+// registration on it was named for (a cell belongs to one network).
+func (fs *Facts) fillPLMNs() {
+	byCell := map[string]string{}
+	for _, r := range fs.Regs {
+		if r.PLMN != "" && r.HasCells {
+			byCell[r.TAC+"/"+r.CI] = r.PLMN
+		}
+	}
+	for i := range fs.Regs {
+		r := &fs.Regs[i]
+		if r.PLMN == "" && r.HasCells && (r.Stat == 1 || r.Stat == 5) {
+			r.PLMN = byCell[r.TAC+"/"+r.CI]
+		}
 	}
 }
 

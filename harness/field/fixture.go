@@ -25,6 +25,9 @@ type Fixture struct {
 	// Each log's place on the fixture's timeline (see Time).
 	origin []time.Duration
 	zero   []time.Time // each log's first timed entry
+	years  []int // added to a log's times that carry no year
+	// Notes say what placing the logs on one timeline assumed.
+	Notes []string
 }
 
 // Load reads a fixture directory: the manifest, then every log in its
@@ -134,18 +137,30 @@ func (f *Fixture) LogIndex(file string) int {
 // pasted runs of an LPA are two sessions, one after the other.
 func (f *Fixture) place() {
 	n := len(f.Logs)
-	f.origin, f.zero = make([]time.Duration, n), make([]time.Time, n)
+	f.origin, f.zero, f.years = make([]time.Duration, n), make([]time.Time, n), make([]int, n)
 	var t0 time.Time
+	year := 0 // of the logs that say it
 	for i, t := range f.Logs {
 		f.zero[i] = firstTime(t)
-		if t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && (t0.IsZero() || f.zero[i].Before(t0)) {
-			t0 = f.zero[i]
+		if t.Clock == fieldlog.Absolute && f.zero[i].Year() > 0 {
+			year = f.zero[i].Year()
+		}
+	}
+	for i, t := range f.Logs {
+		if t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && f.zero[i].Year() == 0 && year > 0 {
+			// A journal's "Aug 21 10:00:00" has no year: the other logs'.
+			f.years[i] = year
+			f.Notes = append(f.Notes, fmt.Sprintf("%s's times carry no year: %d, the other logs'", f.Manifest.Logs[i].File, year))
+		}
+		z := f.zero[i].AddDate(f.years[i], 0, 0)
+		if t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && (t0.IsZero() || z.Before(t0)) {
+			t0 = z
 		}
 	}
 	var end time.Duration
 	for i, t := range f.Logs {
 		if t.Clock == fieldlog.Absolute && !t0.IsZero() {
-			f.origin[i] = f.zero[i].Sub(t0)
+			f.origin[i] = f.zero[i].AddDate(f.years[i], 0, 0).Sub(t0)
 		} else if i > 0 {
 			f.origin[i] = end + time.Second
 		}

@@ -99,7 +99,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
 	}
-	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...)}
+	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
 	p.Facts = Extract(f, base.RefreshURCs)
 	if err := p.dialect(base); err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func (p *Plan) hostState() {
 func (p *Plan) attachDelay() time.Duration {
 	var ds []time.Duration
 	fs := p.Facts
-	starts := append(append([]Obs(nil), fs.Refreshes...), fs.Boots...)
+	starts := append(append(append([]Obs(nil), fs.Refreshes...), fs.Boots...), fs.Rebooted...)
 	for _, st := range starts {
 		for _, r := range fs.Regs {
 			if r.At < st.At || !r.URC || r.Stat == 0 {
