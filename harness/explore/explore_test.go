@@ -109,7 +109,7 @@ func explore(t *testing.T, feats Features) {
 			t.Errorf("write failing case: %v", err)
 			return
 		}
-		t.Logf("failing case written to %s; replay with: esimhil run %s", path, path)
+		t.Logf("failing case written to %s; replay with: esimhil replay %s", path, path)
 	}()
 	rapid.Check(t, func(rt *rapid.T) {
 		mu.Lock()

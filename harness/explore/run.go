@@ -11,6 +11,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Outcome is everything a run leaves to check: the event log in order, the
@@ -81,29 +82,96 @@ func OutDir() string {
 	}
 }
 
-// WriteFixture saves a failing case as a scenario file that `esimhil run`
-// replays: the generated YAML (its seed set, no expect) headed by comments
-// naming the violated invariants. It returns the file's path.
+// WriteFixture saves a failing case as a field fixture (the format of
+// fixtures/field, README "Reproducing a field failure") in
+// dir/explore-<seed>: the case's scenario headed by the violated
+// invariants, the failing run's at.log and events.jsonl (the case is run
+// again for them: same scenario and seed, the same run) and a manifest.
+// `esimhil replay` replays it and compares the card's decisions with the
+// recorded run's; `esimhil run` runs its scenario.yaml. It returns the
+// fixture's directory.
 func WriteFixture(dir string, c Case, violations []string) (string, error) {
 	return writeFixture(dir, "explore", c, violations)
 }
 
-// writeFixture is WriteFixture with the file name's prefix.
+// Files of an exploration fixture.
+const (
+	fixtureScenario = "scenario.yaml"
+	fixtureManifest = "manifest.yaml"
+)
+
+// writeFixture is WriteFixture with the directory name's prefix.
 func writeFixture(dir, prefix string, c Case, violations []string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	fx := filepath.Join(dir, fmt.Sprintf("%s-%d", prefix, c.Seed))
+	if err := os.MkdirAll(fx, 0o755); err != nil {
 		return "", fmt.Errorf("explore fixture: %w", err)
 	}
 	var b strings.Builder
-	path := filepath.Join(dir, fmt.Sprintf("%s-%d.yaml", prefix, c.Seed))
-	b.WriteString("# Found by harness/explore (TestExplore); replay: esimhil run " + path + "\n# Violated invariants:\n")
+	b.WriteString("# Found by harness/explore (TestExplore); replay: esimhil replay " + fx + "\n# Violated invariants:\n")
 	for _, v := range violations {
 		for _, line := range strings.Split(v, "\n") {
 			b.WriteString("#   " + line + "\n")
 		}
 	}
 	b.WriteString(c.YAML)
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(fx, fixtureScenario), []byte(b.String()), 0o644); err != nil {
 		return "", fmt.Errorf("explore fixture: %w", err)
 	}
-	return path, nil
+	// The run again, into the fixture: its at.log and events.jsonl are
+	// the recording (a rig error is a finding too: what it left stays).
+	runErr := func() error { _, err := Run(c.Scenario, fx); return err }()
+	os.Remove(filepath.Join(fx, harness.TrafficFile))
+	os.Remove(filepath.Join(fx, strings.TrimSuffix(harness.TrafficFile, ".pcapng")+".keys"))
+	lines := 0
+	if data, err := os.ReadFile(filepath.Join(fx, harness.EventsFile)); err == nil {
+		lines = strings.Count(string(data), "\n")
+	}
+	if lines == 0 {
+		return fx, fmt.Errorf("explore fixture %s: the run left no events (%v)", fx, runErr)
+	}
+	pers := c.Scenario.Device.Personality
+	if pers == "" {
+		pers = "generic"
+	}
+	what := strings.Join(violations, "; ")
+	if len(what) > 2000 {
+		what = what[:1997] + "..."
+	}
+	m := fixtureManifestFile{
+		Name:     filepath.Base(fx),
+		Source:   fmt.Sprintf("harness/explore, seed %d: the failing case, run again into this directory", c.Seed),
+		Logs:     []map[string]string{{"file": harness.ATLogFile, "format": "atlog"}, {"file": harness.EventsFile, "format": "events"}},
+		Scenario: fixtureScenario,
+		Expected: "the method's invariants hold (harness/explore Check)",
+		Expect:   "reproduces",
+	}
+	m.Device.Personality = pers
+	m.Failure.Log, m.Failure.Line, m.Failure.What = harness.EventsFile, lines, "the run breaks the invariants: "+what
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return fx, fmt.Errorf("explore fixture: %w", err)
+	}
+	head := "# An exploration case as a field fixture: flip expect to fixed once the\n# invariants hold again (the card then decides otherwise than recorded).\n"
+	if err := os.WriteFile(filepath.Join(fx, fixtureManifest), append([]byte(head), out...), 0o644); err != nil {
+		return fx, fmt.Errorf("explore fixture: %w", err)
+	}
+	return fx, nil
+}
+
+// fixtureManifestFile is the manifest of an exploration fixture.
+type fixtureManifestFile struct {
+	Name   string              `yaml:"name"`
+	Source string              `yaml:"source"`
+	Logs   []map[string]string `yaml:"logs"`
+	Device struct {
+		Personality string `yaml:"personality"`
+	} `yaml:"device"`
+	Scenario string `yaml:"scenario"`
+	Expected string `yaml:"expected"`
+	Failure  struct {
+		Log  string `yaml:"log"`
+		Line int    `yaml:"line"`
+		What string `yaml:"what"`
+	} `yaml:"failure"`
+	Expect string `yaml:"expect"`
 }

@@ -102,6 +102,9 @@ type Evidence struct {
 	Field, Value string
 	Src          Src
 	Why          string
+	// Below, for cgla_max_apdu, is the smallest size refused: the limit
+	// lies from Value up to Below-1.
+	Below int
 }
 
 // HostState is the host's settings in force when the logs begin.
@@ -189,7 +192,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 				n := len(e.APDU.Raw)
 				switch {
 				case final == "ERROR" && n < refused:
-					refused, refusedSrc = n, obs.Src
+					refused, refusedSrc = n, Src{t.File, answer[len(answer)-1].Line}
 				case final == "OK" && n > accepted:
 					accepted, acceptedSrc = n, obs.Src
 				}
@@ -208,28 +211,28 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 					if n > 19 {
 						form = "long"
 					}
-					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text)})
+					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
 				}
 			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
 				bare := slices.ContainsFunc(answer, func(a fieldlog.Entry) bool { return a.Role == fieldlog.Info && a.Text == "+CCHC" })
 				fs.Dialect = append(fs.Dialect, Evidence{"cchc_bare_line", strconv.FormatBool(bare), obs.Src,
-					map[bool]string{true: "+CCHC answers a bare \"+CCHC\" line", false: "+CCHC answers without a \"+CCHC\" line"}[bare]})
+					map[bool]string{true: "+CCHC answers a bare \"+CCHC\" line", false: "+CCHC answers without a \"+CCHC\" line"}[bare], 0})
 			case strings.HasSuffix(u, "=?") && strings.HasPrefix(u, "AT+"):
 				name := strings.TrimSuffix(u[2:], "=?")
 				info := false
 				for _, a := range answer {
 					if a.Role == fieldlog.Info {
 						info = true
-						fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, a.Text, Src{t.File, a.Line}, e.Text + " answers " + strconv.Quote(a.Text)})
+						fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, a.Text, Src{t.File, a.Line}, e.Text + " answers " + strconv.Quote(a.Text), 0})
 					}
 				}
 				if !info && final == "OK" {
-					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK"})
+					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK", 0})
 				}
 			}
 			for _, a := range answer {
 				if a.Role == fieldlog.Echo && a.Joined {
-					fs.Dialect = append(fs.Dialect, Evidence{"echo_joins_previous", "true", Src{t.File, a.Line}, "the echo of " + e.Text + " runs on from the last answer's final result"})
+					fs.Dialect = append(fs.Dialect, Evidence{"echo_joins_previous", "true", Src{t.File, a.Line}, "the echo of " + e.Text + " runs on from the last answer's final result", 0})
 				}
 			}
 		case fieldlog.Info:
@@ -272,7 +275,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 				if m := iccidLine.FindStringSubmatch(e.Text); m != nil {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: m[1]})
 					prefix := strings.TrimSuffix(e.Text[:strings.Index(e.Text, m[1])], `"`)
-					fs.Dialect = append(fs.Dialect, Evidence{"iccid_prefix", prefix, obs.Src, fmt.Sprintf("the ICCID answer %q", e.Text)})
+					fs.Dialect = append(fs.Dialect, Evidence{"iccid_prefix", prefix, obs.Src, fmt.Sprintf("the ICCID answer %q", e.Text), 0})
 				}
 			}
 			if a := e.APDU; a != nil && a.Done {
@@ -313,12 +316,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 	}
 	switch {
 	case refused < 1<<30 && accepted == 0:
-		fs.Dialect = append(fs.Dialect, Evidence{"cgla_refused", "true", refusedSrc, "every +CGLA answers ERROR"})
+		fs.Dialect = append(fs.Dialect, Evidence{"cgla_refused", "true", refusedSrc, "every +CGLA answers ERROR", 0})
 	case refused < 1<<30 && refused > accepted:
 		fs.Dialect = append(fs.Dialect, Evidence{"cgla_max_apdu", strconv.Itoa(accepted), refusedSrc,
-			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc)})
+			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc), refused})
 	case cglaSeen && accepted > 0:
-		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted)})
+		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted), 0})
 	}
 }
 
@@ -335,9 +338,9 @@ func restartedBefore(fs *Facts, at time.Duration) bool {
 // answer gives them, causeType and cause from the n=3 form.
 func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool) {
 	if hex := tac + ci; strings.ContainsAny(hex, "abcdef") {
-		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "lower", o.Src, "the location in lower-case hex: " + tac + "/" + ci})
+		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "lower", o.Src, "the location in lower-case hex: " + tac + "/" + ci, 0})
 	} else if strings.ContainsAny(hex, "ABCDEF") {
-		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "upper", o.Src, "the location in upper-case hex: " + tac + "/" + ci})
+		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "upper", o.Src, "the location in upper-case hex: " + tac + "/" + ci, 0})
 	}
 	s, _ := strconv.Atoi(stat)
 	r := Reg{Obs: o, Stat: s, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}

@@ -173,7 +173,7 @@ func (p *Plan) dialect(base personality.Personality) error {
 		}
 		if !quirkFields[field] {
 			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
-				fmt.Sprintf("personality %s has %s", base.Name, have))
+				fmt.Sprintf("personality %s, %s", base.Name, have))
 		}
 		if key == "cgla_accepts" {
 			continue
@@ -223,7 +223,7 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
 	case "cgla_max_apdu":
 		n, _ := strconv.Atoi(ev.Value)
-		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU >= n && d.CGLAMaxAPDU > 0
+		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU >= n && d.CGLAMaxAPDU > 0 && (ev.Below == 0 || d.CGLAMaxAPDU < ev.Below)
 	case "cgla_accepts":
 		n, _ := strconv.Atoi(ev.Value)
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
@@ -240,7 +240,7 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 }
 
 func (p *Plan) contradiction(n *yaml.Node, path string, ev Evidence, have string) error {
-	return p.Fixture.Manifest.errAt(n, path, "contradicts %s: %s, but the manifest's device has %s", ev.Src, ev.Why, have)
+	return p.Fixture.Manifest.errAt(n, path, "contradicts %s: %s; the manifest's device: %s", ev.Src, ev.Why, have)
 }
 
 // dialectFile writes the device's dialect as a personality file.

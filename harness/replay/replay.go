@@ -75,15 +75,27 @@ type Result struct {
 
 // Run loads, reconstructs and replays the fixture in dir.
 func Run(dir string, o Options) (*Result, error) {
-	wall := time.Now()
+	plan, err := Plan(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Replay(plan, o)
+}
+
+// Plan loads and reconstructs the fixture in dir, for the rig's modem.
+func Plan(dir string) (*field.Plan, error) {
 	f, err := field.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := field.Reconstruct(f, field.Options{Emulated: emulated})
-	if err != nil {
-		return nil, err
-	}
+	return field.Reconstruct(f, field.Options{Emulated: emulated})
+}
+
+// Replay runs a reconstructed fixture and judges it.
+func Replay(plan *field.Plan, o Options) (*Result, error) {
+	wall := time.Now()
+	f := plan.Fixture
+	var err error
 	res := &Result{Name: f.Manifest.Name, Plan: plan, Expect: f.Manifest.Expect, Compared: map[Track]int{}}
 	if res.Dir = o.Dir; res.Dir == "" {
 		if res.Dir, err = os.MkdirTemp("", "esimhil-replay-"+f.Manifest.Name+"-"); err != nil {

@@ -1,0 +1,87 @@
+package replay
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadFixtures: a fixture that cannot be replayed says where and why,
+// with the file and line — of the manifest or of the log.
+func TestBadFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		name, fixture, file string
+		edit               func(string) string
+		want               string
+	}{
+		{"unknown personality", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "personality: quectel-eg25", "personality: nokia-3310", 1) },
+			`manifest.yaml:11:16: device.personality: unknown personality "nokia-3310" (known: `},
+		{"a quirk the log contradicts", "ec20f-long-cgla", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "cgla_max_apdu: 64", "cgla_max_apdu: 200", 1) },
+			"manifest.yaml:15:5: device.quirks.cgla_max_apdu: contradicts lpac-download.log:38: +CGLA of 125 bytes answers ERROR while 29 bytes passed (lpac-download.log:41); the manifest's device: cgla_max_apdu 200"},
+		{"a dialect the log contradicts", "fm350-csim-only", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "    ccho_form: bare\n", "", 1) },
+			`manifest.yaml:15:16: device.personality: contradicts lpac-at-2.1.log:25: +CCHO answers "1"; the manifest's device: personality generic, ccho_form prefixed`},
+		{"an EID the log contradicts", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string {
+				return strings.Replace(s, "  profiles:", "  eid: \"89049032000001000000000000000171\"\n  profiles:", 1)
+			},
+			"manifest.yaml:18:8: device.eid: 89049032000001000000000000000171, but lpac-chip-info.log:35 answers GetEID with 89049032003810000000000009523160"},
+		{"an enabled profile the log contradicts", "eg25-echo-runs-on", "manifest.yaml",
+			func(s string) string {
+				return strings.Replace(s, "network:", "  profiles:\n    - {iccid: \"89330100005021044451\", operator: movistar-es, enabled: true}\nnetwork:", 1)
+			},
+			"manifest.yaml:15:7: device.profiles[0].enabled: 89330100005021044451 is enabled here, but sniffer.log:11 shows 89340711004017225497 enabled when the logs begin"},
+		{"a failure line past the log", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "line: 15,", "line: 150,", 1) },
+			"manifest.yaml:24:42: failure.line: 150, but lpac-chip-info.log has 50 lines"},
+		{"a log the manifest does not list", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "{log: lpac-chip-info.log,", "{log: other.log,", 1) },
+			`manifest.yaml:24:10: failure.log: "other.log" is not one of the fixture's logs`},
+		{"a truncated log", "eg25-echo-runs-on", "sniffer.log",
+			func(s string) string { return s[:strings.Index(s, "+CGLA: 46")] },
+			"sniffer.log:21: the log ends before the final result of AT+CGLA=1,22,"},
+		{"out-of-order timestamps", "reattach-slower-than-wait", "modemmanager.log",
+			func(s string) string { return strings.Replace(s, "[1773481200.222944]", "[1773481100.222944]", 1) },
+			"modemmanager.log:3: time 2026-03-14T09:38:20.222944Z is before the 2026-03-14T09:40:00.218844Z of line 2: timestamps out of order"},
+		{"a log in no known format", "eg25-echo-runs-on", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log}", 1) },
+			""},
+		{"binary junk", "bg95-bare-cchc", "lpac-chip-info.log",
+			func(s string) string { return strings.Replace(s, "+CCHO: 1", "+CCHO: \x00\x01\x02", 1) },
+			"lpac-chip-info.log:31: binary data (byte 0x00 at column 18): not a text log"},
+		{"an unknown format", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "format: lpac", "format: minicom", 1) },
+			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, plain, platform, events`},
+		{"a manifest naming another directory", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "name: bg95-bare-cchc", "name: bg96", 1) },
+			`manifest.yaml:6:7: name: "bg96", but the fixture's directory is "bg95-bare-cchc"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyFixture(t, tc.fixture)
+			path := filepath.Join(dir, tc.file)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(tc.edit(string(b))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(dir, Options{Dir: t.TempDir()})
+			if tc.want == "" { // a plain transcript read without its format still reads
+				if err != nil || !res.OK {
+					t.Fatalf("detected format: %v %v", err, res)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error; verdict %s", res.Why)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error\n  %v\ndoes not contain\n  %s", err, tc.want)
+			}
+		})
+	}
+}
