@@ -25,7 +25,7 @@ type Fixture struct {
 	// Each log's place on the fixture's timeline (see Time).
 	origin []time.Duration
 	zero   []time.Time // each log's first timed entry
-	years  []int // added to a log's times that carry no year
+	years  []int       // added to a log's times that carry no year
 	// Notes say what placing the logs on one timeline assumed.
 	Notes []string
 }

@@ -12,11 +12,13 @@ import (
 func TestBadFixtures(t *testing.T) {
 	for _, tc := range []struct {
 		name, fixture, file string
-		edit               func(string) string
-		want               string
+		edit                func(string) string
+		want                string
 	}{
 		{"unknown personality", "bg95-bare-cchc", "manifest.yaml",
-			func(s string) string { return strings.Replace(s, "personality: quectel-eg25", "personality: nokia-3310", 1) },
+			func(s string) string {
+				return strings.Replace(s, "personality: quectel-eg25", "personality: nokia-3310", 1)
+			},
 			`manifest.yaml:11:16: device.personality: unknown personality "nokia-3310" (known: `},
 		{"a quirk the log contradicts", "ec20f-long-cgla", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "cgla_max_apdu: 64", "cgla_max_apdu: 200", 1) },
@@ -47,7 +49,9 @@ func TestBadFixtures(t *testing.T) {
 			func(s string) string { return strings.Replace(s, "[1773481200.222944]", "[1773481100.222944]", 1) },
 			"modemmanager.log:3: time 2026-03-14T09:38:20.222944Z is before the 2026-03-14T09:40:00.218844Z of line 2: timestamps out of order"},
 		{"a log in no known format", "eg25-echo-runs-on", "manifest.yaml",
-			func(s string) string { return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log}", 1) },
+			func(s string) string {
+				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log}", 1)
+			},
 			""},
 		{"binary junk", "bg95-bare-cchc", "lpac-chip-info.log",
 			func(s string) string { return strings.Replace(s, "+CCHO: 1", "+CCHO: \x00\x01\x02", 1) },
