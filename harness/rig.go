@@ -255,10 +255,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
 		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
+		Sniffer: r.Capture.SIM(),
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
-	r.Terminal = stkterm.New(r.Card, r.Modem, r.Loop, r.Log)
+	r.Terminal = stkterm.New(r.Modem.Contacts(), r.Modem, r.Loop, r.Log)
 	r.Terminal.SetProfile(stkterm.Profile(r.Personality.RefreshProfileStateChange))
 	r.Modem.SetSTK(r.Terminal)
 

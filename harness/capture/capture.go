@@ -77,6 +77,9 @@ type Session struct {
 	tap   *tap  // tap mode
 	live  *live // live mode
 	stats Stats // live mode, after Close
+
+	dgramID uint16  // IPv4 id of the last datagram (WriteDatagram)
+	sim     *SIMTap // the SIM tap, once asked for
 }
 
 // ErrIncomplete is wrapped by the error of a capture that lost packets.
@@ -221,6 +224,12 @@ func (s *Session) Close() error {
 			errs = append(errs, s.tap.err)
 		}
 		s.tap.mu.Unlock()
+	}
+	s.mu.Lock()
+	sim := s.sim
+	s.mu.Unlock()
+	if sim != nil {
+		errs = append(errs, sim.Err())
 	}
 	s.mu.Lock()
 	if s.closed {
