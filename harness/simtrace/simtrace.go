@@ -33,14 +33,14 @@ type Kind string
 // keep what could be read of the exchange unless they say otherwise.
 const (
 	// Datagram level: the datagram is skipped.
-	NotGSMTAP    Kind = "not GSMTAP"                          // too short, another version, bad header length
-	OtherType    Kind = "GSMTAP of another type than SIM"     // e.g. GSM Um from a phone's baseband
-	OtherSubType Kind = "GSMTAP SIM other than ATR or APDU"   // PPS, TPDU parts
-	Truncated    Kind = "datagram cut short by the capture"   // snap length
-	NoResponse   Kind = "APDU without a response"             // skipped: no status word
-	BadAPDU      Kind = "not an APDU"                         // skipped: PPS bytes, INS or SW1 no card sends
-	MidSession   Kind = "sniffer started mid-session"         // kept: context lost (GET RESPONSE without 61xx, …)
-	Undecoded    Kind = "APDU data does not decode"           // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
+	NotGSMTAP    Kind = "not GSMTAP"                        // too short, another version, bad header length
+	OtherType    Kind = "GSMTAP of another type than SIM"   // e.g. GSM Um from a phone's baseband
+	OtherSubType Kind = "GSMTAP SIM other than ATR or APDU" // PPS, TPDU parts
+	Truncated    Kind = "datagram cut short by the capture" // snap length
+	NoResponse   Kind = "APDU without a response"           // skipped: no status word
+	BadAPDU      Kind = "not an APDU"                       // skipped: PPS bytes, INS or SW1 no card sends
+	MidSession   Kind = "sniffer started mid-session"       // kept: context lost (GET RESPONSE without 61xx, …)
+	Undecoded    Kind = "APDU data does not decode"         // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
 )
 
 // MaxWarnings bounds the warnings kept with their details; counts are

@@ -13,7 +13,7 @@ import (
 func TestFromExchange(t *testing.T) {
 	tests := []struct {
 		name, cmd, rsp, want string
-		parsed                APDU
+		parsed               APDU
 	}{
 		{"case 1 MANAGE CHANNEL close: P3 00", "00 70 80 01", "90 00", "00 70 80 01 00 90 00",
 			APDU{CLA: 0x00, INS: 0x70, P1: 0x80, P2: 0x01, SW: 0x9000}},
