@@ -84,9 +84,9 @@ func hasDownloadFault(s *scenario.Scenario, name string) bool {
 	return false
 }
 
-// startSMDPs starts one SM-DP+ per operator that runs one, on loopback,
+// startSMDPs starts one SM-DP+ per operator that runs one, on listen,
 // recorded by the capture; it returns the card's host → address map.
-func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
+func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 	resolve := map[string]netip.AddrPort{}
 	r.SMDP = map[string]*smdp.Server{}
 	for _, o := range r.Scenario.Network.Operators {
@@ -104,7 +104,7 @@ func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
 		if err != nil {
 			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
-		if err := srv.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+		if err := srv.Start(listen, r.Capture.Wrap); err != nil {
 			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
 		r.SMDP[op.ID] = srv

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +27,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -68,6 +70,24 @@ type Options struct {
 	// Progress, if set, is told every ProgressEvery of wall time how far
 	// RunScenario got (simulated time so far, of horizon).
 	Progress func(now, horizon time.Duration)
+	// NoDevice starts only the platform and the SM-DP+s, for a lab run
+	// whose device is a real modem (see LabBackend).
+	NoDevice bool
+	// Listen is the address the platform listens on (default
+	// 127.0.0.1:0); the SM-DP+s take free ports on the same host.
+	Listen string
+}
+
+// listen gives the platform's and the SM-DP+s' listen addresses.
+func (o Options) listen() (platform, smdp string) {
+	if o.Listen == "" {
+		return "127.0.0.1:0", "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return o.Listen, "127.0.0.1:0"
+	}
+	return o.Listen, net.JoinHostPort(host, "0")
 }
 
 // DefaultMaxEvents is the events a run may log (README, "Limits"): a month
@@ -121,7 +141,7 @@ type Rig struct {
 	Terminal *stkterm.Terminal
 	Modem    *modem.Modem
 	// Personality is the modem's dialect.
-	Personality modem.Personality
+	Personality personality.Personality
 	Capture     *capture.Session
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
@@ -186,7 +206,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
 
-	if r.Personality, err = modem.LoadPersonality(personalityName(s, o)); err != nil {
+	if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
@@ -207,7 +227,8 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
-	resolve, err := r.startSMDPs()
+	platformAddr, smdpAddr := o.listen()
+	resolve, err := r.startSMDPs(smdpAddr)
 	if err != nil {
 		return r, err
 	}
@@ -225,8 +246,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
-	if err = r.Platform.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+	if err = r.Platform.Start(platformAddr, r.Capture.Wrap); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
+	}
+	if o.NoDevice {
+		return r, nil
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
 	r.cardSecurity(&ccfg, chains, resolve)

@@ -3,6 +3,7 @@
 //
 //	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
+//	esimhil lab discover|record|diff|personality ...
 package main
 
 import (
@@ -18,17 +19,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const usage = `usage:
   esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
+  esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
 `
 
 func main() {
@@ -85,6 +87,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "emulate":
 		return emulateCmd(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return labCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -159,7 +163,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live or auto")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
-	pers := fs.String("personality", "", "modem dialect: "+strings.Join(modem.Personalities(), ", ")+" (default: the scenario's)")
+	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+" (default: the scenario's)")
 	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -118,7 +118,14 @@ func TestEmulateServesATOnTheLink(t *testing.T) {
 	if _, err := c.Command("AT+CEREG=2"); err != nil {
 		t.Errorf("AT+CEREG=2: %v", err)
 	}
-	// At 60x, the 1.5–3 s attach takes at most 50 ms of wall time.
+	// At 60x the 1.5–3 s attach takes at most 50 ms of wall time, which a
+	// loaded machine may spend before AT+CEREG=2 arrives: deregister and
+	// register again (+COPS=2, +COPS=0) so that a URC is owed either way.
+	for _, cmd := range []string{"AT+COPS=2", "AT+COPS=0"} {
+		if _, err := c.Command(cmd); err != nil {
+			t.Errorf("%s: %v", cmd, err)
+		}
+	}
 	if _, err := c.WaitURC("+CEREG: 1,", 5*time.Second); err != nil {
 		t.Errorf("no registration URC: %v", err)
 	}
