@@ -2,18 +2,23 @@
 # Installs what the tests need on a fresh machine: Go's toolchain is on the
 # image; make, openssl (checks every certificate the PKI generates,
 # emulators/rsp tests), ser2net (Debian's, 4.x: the lab specs and transport
-# tests export the emulator's pty through it) and the pinned modules
-# (including the Ginkgo CLI) are fetched.
+# tests export the emulator's pty through it), tshark (Debian's: the APDU
+# lane is checked with Wireshark's GSMTAP and GSM SIM dissectors) and the
+# pinned modules (including the Ginkgo CLI) are fetched.
 set -euo pipefail
 missing=()
 command -v make >/dev/null || missing+=(make)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v ser2net >/dev/null || [ -x /usr/sbin/ser2net ] || missing+=(ser2net)
+command -v tshark >/dev/null || missing+=(tshark)
 if [ ${#missing[@]} -gt 0 ]; then
+	# wireshark-common asks whether non-root users may capture: no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 go version
 /usr/sbin/ser2net -v 2>/dev/null || ser2net -v
+tshark --version | head -1
 go mod download
 go mod verify

@@ -27,6 +27,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -157,6 +158,8 @@ type Rig struct {
 	incomplete string
 	// exchanges is the decoded capture, once closed and checked.
 	exchanges []capture.Exchange
+	// lane is the capture's APDU lane, once closed and checked.
+	lane *simtrace.Lane
 }
 
 // Artifact names inside Rig.Dir.

@@ -13,10 +13,10 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
 
-// sniffAddr is where the synthesized GSMTAP datagrams of the emulated
+// SIMTapAddr is where the synthesized GSMTAP datagrams of the emulated
 // card's contacts come from and go to: loopback, GSMTAP's port on both
 // ends (the contacts have no address of their own).
-var sniffAddr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), gsmtap.Port)
+var SIMTapAddr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), gsmtap.Port)
 
 // Locally administered MACs of the datagram frames.
 var (
@@ -91,7 +91,7 @@ func (t *SIMTap) SniffAPDU(cmd, rsp []byte) {
 }
 
 func (t *SIMTap) write(datagram []byte) {
-	err := t.s.WriteDatagram(time.Time{}, sniffAddr, sniffAddr, datagram)
+	err := t.s.WriteDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.packets++
