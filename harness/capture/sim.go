@@ -29,23 +29,31 @@ var (
 // when ts is zero, the tap's clock (tap mode) or the wall clock (live
 // mode, the kernel's time base). In live mode the frame is written among
 // the kernel's frames once those stamped before it have been read. Both
-// addresses must be IPv4.
+// addresses must be of one family.
 func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
-	if !src.Addr().Is4() || !dst.Addr().Is4() {
-		return fmt.Errorf("capture: datagram %s → %s: IPv4 only", src, dst)
+	if src.Addr().Is4() != dst.Addr().Is4() {
+		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
 	}
 	s.mu.Lock()
 	s.dgramID++
 	id := s.dgramID
 	s.mu.Unlock()
 	eth := &layers.Ethernet{SrcMAC: dgramSrcMAC, DstMAC: dgramDstMAC, EthernetType: layers.EthernetTypeIPv4}
-	ip := &layers.IPv4{Version: 4, TTL: 64, Id: id, Protocol: layers.IPProtocolUDP,
-		SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
 	udp := &layers.UDP{SrcPort: layers.UDPPort(src.Port()), DstPort: layers.UDPPort(dst.Port())}
+	var ip gopacket.NetworkLayer
+	if src.Addr().Is4() {
+		v4 := &layers.IPv4{Version: 4, TTL: 64, Id: id, Protocol: layers.IPProtocolUDP,
+			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+		ip = v4
+	} else {
+		eth.EthernetType = layers.EthernetTypeIPv6
+		ip = &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP,
+			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+	}
 	_ = udp.SetNetworkLayerForChecksum(ip)
 	buf := gopacket.NewSerializeBuffer()
 	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, eth, ip, udp, gopacket.Payload(payload)); err != nil {
+	if err := gopacket.SerializeLayers(buf, opts, eth, ip.(gopacket.SerializableLayer), udp, gopacket.Payload(payload)); err != nil {
 		return fmt.Errorf("capture: datagram %s → %s: %w", src, dst, err)
 	}
 	frame := buf.Bytes()
