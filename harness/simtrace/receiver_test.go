@@ -125,8 +125,8 @@ func TestReceiverBadInput(t *testing.T) {
 	for _, h := range []string{
 		"02 04",                            // truncated
 		"48 54 54 50 2F 31 2E 31 20 32 30", // foreign: "HTTP/1.1 20"
-		"02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00", // GSMTAP GSM Um
-		"02 04 04 00 0000 00 00 00000000 02 00 00 00 FF 10 96 79", // GSMTAP SIM PPS
+		"02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00",                // GSMTAP GSM Um
+		"02 04 04 00 0000 00 00 00000000 02 00 00 00 FF 10 96 79",                // GSMTAP SIM PPS
 		"02 04 04 00 0000 00 00 00000000 00 00 00 00 01 C0 00 00 02 BF 31 90 00", // mid-session GET RESPONSE
 		"02 04 04 00 0000 00 00 00000000 00 00 00 00 80 C2 00 00 03 D7 01 00",    // no response
 	} {

@@ -103,7 +103,9 @@ func TestDecodeBadInput(t *testing.T) {
 		kept bool // the APDU stays on the lane
 	}{
 		{"a truncated datagram", func(t *testing.T) []byte { return []byte{0x02, 0x04, 0x04} }, NotGSMTAP, false},
-		{"a foreign datagram (DNS)", func(t *testing.T) []byte { return hexdump.Bytes(t, "1234 0100 0001 0000 0000 0000 03777777 00 0001 0001") }, NotGSMTAP, false},
+		{"a foreign datagram (DNS)", func(t *testing.T) []byte {
+			return hexdump.Bytes(t, "1234 0100 0001 0000 0000 0000 03777777 00 0001 0001")
+		}, NotGSMTAP, false},
 		{"GSMTAPv3", func(t *testing.T) []byte { return hexdump.Bytes(t, "03 00 0008 0004 0000 0000") }, NotGSMTAP, false},
 		{"GSMTAP of another type (GSM Um)", func(t *testing.T) []byte {
 			return hexdump.Bytes(t, "02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00")
