@@ -225,8 +225,15 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if mode == "" {
 		mode = capture.Mode(os.Getenv(CaptureEnv))
 	}
+	// A lab run's servers talk to a real card in real time, and a
+	// SIMtrace2's datagrams join their traffic as they arrive: their
+	// capture is on the wall clock.
+	var capClock clock.Clock = vclk
+	if o.NoDevice {
+		capClock = clock.Wall{}
+	}
 	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: vclk, KeyLog: true,
+		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: capClock, KeyLog: true,
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}

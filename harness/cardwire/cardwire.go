@@ -159,12 +159,16 @@ func (w *Walk) RoamingCheck(plmn string) (Step, error) {
 // preferred-list request, claim 7's attach report): OPEN CHANNEL in TCP
 // client mode to addr, answered OK, and at least one SEND DATA on that
 // channel answered OK. The step holds the OPEN CHANNEL, its answer and
-// the SEND DATA exchanges up to the CLOSE CHANNEL.
+// the SEND DATA exchanges up to the CLOSE CHANNEL. An unspecified address
+// (a lab platform listening on 0.0.0.0:8080) matches any address on its
+// port: the card knows the lab host by an address of its own.
 func (w *Walk) Request(name string, addr netip.AddrPort) (Step, error) {
 	toAddr := func(a simtrace.APDU) bool {
 		c := a.Proactive
-		return a.IsProactive(stk.CmdOpenChannel) && c.Transport != nil &&
-			netip.AddrPortFrom(c.Address, c.Transport.Port) == addr
+		if !a.IsProactive(stk.CmdOpenChannel) || c.Transport == nil || c.Transport.Port != addr.Port() {
+			return false
+		}
+		return addr.Addr().IsUnspecified() || c.Address == addr.Addr()
 	}
 	for i := w.find(w.at, toAddr); i >= 0; i = w.find(i+1, toAddr) {
 		r := w.answer(i)
