@@ -144,7 +144,7 @@ func Decode(dgs []capture.Datagram) *Trace {
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time.Before(sorted[j].Time) })
 	tr := &Trace{}
 	for _, d := range sorted {
-		tr.add(d)
+		tr.Add(d)
 	}
 	return tr
 }
@@ -191,9 +191,10 @@ func (tr *Trace) Count(k Kind) int {
 	return n
 }
 
-// add takes one datagram: its GSMTAP header, then its SIM payload on the
-// lane of its source.
-func (tr *Trace) add(d capture.Datagram) {
+// Add takes one more datagram, later than those before it: its GSMTAP
+// header, then its SIM payload on the lane of its source (a live view of a
+// sniffer decodes as the datagrams arrive).
+func (tr *Trace) Add(d capture.Datagram) {
 	if d.Truncated {
 		tr.warnings.add(d.Frame, d.Time, Truncated, "%d bytes kept from %s", len(d.Payload), d.Src)
 		return
