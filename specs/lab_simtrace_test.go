@@ -130,7 +130,7 @@ var _ = Describe("The card's APDU lane in the lab", framework.Lab, func() {
 		Expect(tr.Summary()).To(BeEmpty(), "what is not GSMTAP SIM never reached the capture")
 		lane := tr.Lane(p.From())
 		Expect(lane).NotTo(BeNil())
-		Expect(len(lane.ATRs)+len(lane.APDUs)).To(Equal(len(half)))
+		Expect(len(lane.ATRs) + len(lane.APDUs)).To(Equal(len(half)))
 		Expect(lane.Count(simtrace.MidSession)).To(BeNumerically(">=", 1), "the missing start is counted: %s", lane.Summary())
 		Expect(lane.Count(simtrace.NoResponse)).To(Equal(1))
 		_, err = framework.LabTraffic(r)

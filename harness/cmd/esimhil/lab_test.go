@@ -70,7 +70,9 @@ func TestLabSniff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"lab", "sniff", "--simtrace", "udp://127.0.0.1:0", "--out", out}, &stdout, &stderr) }()
+	go func() {
+		done <- cli(ctx, []string{"lab", "sniff", "--simtrace", "udp://127.0.0.1:0", "--out", out}, &stdout, &stderr)
+	}()
 	var addr netip.AddrPort
 	for deadline := time.Now().Add(10 * time.Second); !addr.IsValid(); {
 		if m := regexp.MustCompile(`udp://(\S+) for GSMTAP`).FindStringSubmatch(stdout.String()); m != nil {
