@@ -60,8 +60,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr == nil {
 		runErr = r.AwaitPower()
 	}
+	var end scenario.EndRegistration
 	if runErr == nil {
-		runErr = r.Script(HostReport)
+		end, runErr = r.Report()
 	}
 	if runErr != nil {
 		r.MarkIncomplete(runErr.Error())
@@ -75,7 +76,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	case closeErr != nil:
 		res.Err = fmt.Errorf("close: %w", closeErr)
 	}
-	res.Mismatches = scenario.Check(s, r.Log.Events())
+	res.Mismatches = scenario.Check(s, r.Log.Events(), end)
 	res.Wall = time.Since(wall)
 	return res
 }

@@ -199,7 +199,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 // platformNotes counts the notifications of a kind the platform recorded.
 func platformNotes(r *harness.Rig, kind string) int {
 	n := 0
-	for _, e := range r.Log.Kind("notification_received") {
+	for _, e := range events(r, "notification_received") {
 		if e.Actor == eventlog.Platform && e.Str("kind") == kind {
 			n++
 		}
@@ -209,7 +209,7 @@ func platformNotes(r *harness.Rig, kind string) int {
 
 func failedNotes(r *harness.Rig) []eventlog.Event {
 	var out []eventlog.Event
-	for _, e := range r.Log.Kind("notification_failed") {
+	for _, e := range events(r, "notification_failed") {
 		if e.Str("to") == "platform" {
 			out = append(out, e)
 		}

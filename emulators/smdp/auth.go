@@ -95,10 +95,10 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (es9.Mes
 		if errors.As(err, &e) {
 			reason = e.msg
 		}
-		s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
+		s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
 		return nil, err
 	}
-	s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": ""})
+	s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": ""})
 	return out, nil
 }
 

@@ -118,7 +118,7 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 		profile: s.cfg.NewProfile(seq), state: "released"}
 	s.orders[o.matchingID] = o
 	s.mu.Unlock()
-	s.emit("order", eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
+	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
 	// The address the card is given is the SM-DP+'s FQDN alone (port 443
 	// implied, as in activation codes); the rig resolves it to the loopback
 	// port, so the address never varies from run to run.

@@ -150,11 +150,3 @@ type cancelSessionReq struct {
 	TransactionID         string `json:"transactionId"`
 	CancelSessionResponse string `json:"cancelSessionResponse"`
 }
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // plain strings only: cannot happen
-	}
-	return b
-}
