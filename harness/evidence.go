@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -26,14 +27,14 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if closeErr != nil {
 		problems = append(problems, closeErr.Error())
 	}
-	ex, err := capture.ReadHTTP(filepath.Join(r.dir, TrafficFile))
+	ex, dgs, err := capture.ReadEvidence(filepath.Join(r.dir, TrafficFile), gsmtap.Port)
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {
 		r.exchanges = ex
 		problems = append(problems, capture.Compare(ex, r.serverLogs())...)
+		problems = append(problems, r.checkLane(dgs)...)
 	}
-	problems = append(problems, r.checkLane()...)
 	if len(problems) == 0 {
 		return nil
 	}

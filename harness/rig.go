@@ -78,6 +78,10 @@ type Options struct {
 	// Listen is the address the platform listens on (default
 	// 127.0.0.1:0); the SM-DP+s take free ports on the same host.
 	Listen string
+
+	// noLane leaves the APDU lane out (no sniffer at the card's contacts,
+	// no lane check): benchmarks measure what recording it costs.
+	noLane bool
 }
 
 // listen gives the platform's and the SM-DP+s' listen addresses.
@@ -159,8 +163,10 @@ type Rig struct {
 	incomplete string
 	// exchanges is the decoded capture, once closed and checked.
 	exchanges []capture.Exchange
-	// lane is the capture's APDU lane, once closed and checked.
-	lane *simtrace.Lane
+	// lane is the capture's APDU lane, once closed and checked; sniffing
+	// says the card's contacts are recorded.
+	lane     *simtrace.Lane
+	sniffing bool
 }
 
 // Artifact names inside Rig.Dir.
@@ -290,7 +296,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
 		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
-		Sniffer: r.Capture.SIM(),
+		Sniffer: r.sniffer(o),
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}

@@ -78,8 +78,8 @@ type Session struct {
 	live  *live // live mode
 	stats Stats // live mode, after Close
 
-	dgramID uint16  // IPv4 id of the last datagram (WriteDatagram)
-	sim     *SIMTap // the SIM tap, once asked for
+	dgram dgramWriter // WriteDatagram's frames
+	sim   *SIMTap     // the SIM tap, once asked for
 }
 
 // ErrIncomplete is wrapped by the error of a capture that lost packets.

@@ -37,8 +37,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
 	}
-	var out []Datagram
-	total := 0
+	dg := newDatagramReader(port)
 	for n := 1; ; n++ {
 		if n > maxPackets {
 			return nil, fmt.Errorf("read capture %s: more than %d packets", path, maxPackets)
@@ -50,32 +49,92 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
 		}
-		pkt := gopacket.NewPacket(data, linkType(ci), gopacket.DecodeOptions{Lazy: true, NoCopy: true})
-		udp, _ := pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
-		if udp == nil || (uint16(udp.SrcPort) != port && uint16(udp.DstPort) != port) {
-			continue
+		if err := dg.take(n, ci, data, linkType(ci)); err != nil {
+			return nil, fmt.Errorf("read capture %s: %w", path, err)
 		}
-		var srcIP, dstIP netip.Addr
-		switch ip := pkt.NetworkLayer().(type) {
-		case *layers.IPv4:
-			srcIP, _ = netip.AddrFromSlice(ip.SrcIP.To4())
-			dstIP, _ = netip.AddrFromSlice(ip.DstIP.To4())
-		case *layers.IPv6:
-			srcIP, _ = netip.AddrFromSlice(ip.SrcIP)
-			dstIP, _ = netip.AddrFromSlice(ip.DstIP)
-		default:
-			continue
-		}
-		if total += len(udp.Payload); total > maxTotalBytes {
-			return nil, fmt.Errorf("read capture %s: more than %d bytes of datagrams to port %d", path, maxTotalBytes, port)
-		}
-		out = append(out, Datagram{
-			Frame: n, Time: ci.Timestamp,
-			Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
-			Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
-			Payload:   append([]byte(nil), udp.Payload...),
-			Truncated: ci.CaptureLength < ci.Length,
-		})
 	}
-	return out, nil
+	return dg.out, nil
+}
+
+// ReadEvidence reads a capture once for both its HTTP exchanges (as
+// ReadHTTP) and its datagrams to or from port (as ReadDatagrams).
+func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
+	dg := newDatagramReader(port)
+	ex, err := readTLS(path, nil, dg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ex, dg.out, nil
+}
+
+// datagramReader picks the datagrams of one port out of a capture's
+// frames. Ethernet frames (the tap's, a live capture's) go through a
+// DecodingLayerParser that stops at the transport header: a TCP frame
+// costs a header parse, not a packet; other link types take gopacket's
+// full decoder.
+type datagramReader struct {
+	port    uint16
+	eth     layers.Ethernet
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	udp     layers.UDP
+	parser  *gopacket.DecodingLayerParser
+	decoded []gopacket.LayerType
+	out     []Datagram
+	total   int
+}
+
+func newDatagramReader(port uint16) *datagramReader {
+	d := &datagramReader{port: port}
+	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.ip4, &d.ip6, &d.udp)
+	d.parser.IgnoreUnsupported = true
+	return d
+}
+
+// take looks at frame n; it fails only past the bound on datagram bytes.
+func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, data []byte, lt layers.LinkType) error {
+	var udp *layers.UDP
+	var netLayer gopacket.NetworkLayer
+	if lt == layers.LinkTypeEthernet {
+		_ = d.parser.DecodeLayers(data, &d.decoded) // an unsupported or broken layer ends the list
+		for _, l := range d.decoded {
+			switch l {
+			case layers.LayerTypeIPv4:
+				netLayer = &d.ip4
+			case layers.LayerTypeIPv6:
+				netLayer = &d.ip6
+			case layers.LayerTypeUDP:
+				udp = &d.udp
+			}
+		}
+	} else {
+		pkt := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
+		udp, _ = pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		netLayer = pkt.NetworkLayer()
+	}
+	if udp == nil || (uint16(udp.SrcPort) != d.port && uint16(udp.DstPort) != d.port) {
+		return nil
+	}
+	var srcIP, dstIP netip.Addr
+	switch ip := netLayer.(type) {
+	case *layers.IPv4:
+		srcIP, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+		dstIP, _ = netip.AddrFromSlice(ip.DstIP.To4())
+	case *layers.IPv6:
+		srcIP, _ = netip.AddrFromSlice(ip.SrcIP)
+		dstIP, _ = netip.AddrFromSlice(ip.DstIP)
+	default:
+		return nil
+	}
+	if d.total += len(udp.Payload); d.total > maxTotalBytes {
+		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
+	}
+	d.out = append(d.out, Datagram{
+		Frame: n, Time: ci.Timestamp,
+		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
+		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
+		Payload:   append([]byte(nil), udp.Payload...),
+		Truncated: ci.CaptureLength < ci.Length,
+	})
+	return nil
 }

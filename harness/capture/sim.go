@@ -25,45 +25,69 @@ var (
 )
 
 // WriteDatagram adds one UDP datagram to the capture as a synthesized
-// Ethernet/IPv4/UDP frame, in time order with the rest: stamped ts, or,
-// when ts is zero, the tap's clock (tap mode) or the wall clock (live
-// mode, the kernel's time base). In live mode the frame is written among
-// the kernel's frames once those stamped before it have been read. Both
-// addresses must be of one family.
+// Ethernet/IPv4/UDP (or IPv6) frame, in time order with the rest: stamped
+// ts, or, when ts is zero, the tap's clock (tap mode) or the wall clock
+// (live mode, the kernel's time base). In live mode the frame is written
+// among the kernel's frames once those stamped before it have been read.
+// Both addresses must be of one family.
 func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
 	if src.Addr().Is4() != dst.Addr().Is4() {
 		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
 	}
-	s.mu.Lock()
-	s.dgramID++
-	id := s.dgramID
-	s.mu.Unlock()
-	eth := &layers.Ethernet{SrcMAC: dgramSrcMAC, DstMAC: dgramDstMAC, EthernetType: layers.EthernetTypeIPv4}
-	udp := &layers.UDP{SrcPort: layers.UDPPort(src.Port()), DstPort: layers.UDPPort(dst.Port())}
-	var ip gopacket.NetworkLayer
-	if src.Addr().Is4() {
-		v4 := &layers.IPv4{Version: 4, TTL: 64, Id: id, Protocol: layers.IPProtocolUDP,
-			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
-		ip = v4
-	} else {
-		eth.EthernetType = layers.EthernetTypeIPv6
-		ip = &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP,
-			SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
-	}
-	_ = udp.SetNetworkLayerForChecksum(ip)
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, eth, ip.(gopacket.SerializableLayer), udp, gopacket.Payload(payload)); err != nil {
+	d := &s.dgram
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	frame, err := d.serialize(src, dst, payload)
+	if err != nil {
 		return fmt.Errorf("capture: datagram %s → %s: %w", src, dst, err)
 	}
-	frame := buf.Bytes()
 	if s.live != nil {
 		if ts.IsZero() {
 			ts = time.Now()
 		}
-		return s.live.hold(ts, frame)
+		return s.live.hold(ts, append([]byte(nil), frame...))
 	}
-	return s.tap.frame(ts, frame)
+	return s.tap.frame(ts, frame) // copied into the file's buffer
+}
+
+// dgramWriter serializes datagram frames into one buffer, reused: the
+// emulated card's contacts make hundreds per run.
+type dgramWriter struct {
+	mu  sync.Mutex
+	id  uint16 // IPv4 identification of the last datagram
+	buf gopacket.SerializeBuffer
+	eth layers.Ethernet
+	ip4 layers.IPv4
+	ip6 layers.IPv6
+	udp layers.UDP
+}
+
+// serialize returns the frame, valid until the next call; callers hold mu.
+func (d *dgramWriter) serialize(src, dst netip.AddrPort, payload []byte) ([]byte, error) {
+	if d.buf == nil {
+		d.buf = gopacket.NewSerializeBuffer()
+	}
+	d.id++
+	d.eth = layers.Ethernet{SrcMAC: dgramSrcMAC, DstMAC: dgramDstMAC, EthernetType: layers.EthernetTypeIPv4}
+	d.udp = layers.UDP{SrcPort: layers.UDPPort(src.Port()), DstPort: layers.UDPPort(dst.Port())}
+	var ip gopacket.SerializableLayer
+	if src.Addr().Is4() {
+		s4, d4 := src.Addr().As4(), dst.Addr().As4()
+		d.ip4 = layers.IPv4{Version: 4, TTL: 64, Id: d.id, Protocol: layers.IPProtocolUDP, SrcIP: s4[:], DstIP: d4[:]}
+		_ = d.udp.SetNetworkLayerForChecksum(&d.ip4)
+		ip = &d.ip4
+	} else {
+		s6, d6 := src.Addr().As16(), dst.Addr().As16()
+		d.eth.EthernetType = layers.EthernetTypeIPv6
+		d.ip6 = layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: s6[:], DstIP: d6[:]}
+		_ = d.udp.SetNetworkLayerForChecksum(&d.ip6)
+		ip = &d.ip6
+	}
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	if err := gopacket.SerializeLayers(d.buf, opts, &d.eth, ip, &d.udp, gopacket.Payload(payload)); err != nil {
+		return nil, err
+	}
+	return d.buf.Bytes(), nil
 }
 
 // SIMTap writes what crosses the emulated card's contacts into the capture
@@ -76,6 +100,7 @@ type SIMTap struct {
 	mu      sync.Mutex
 	packets int
 	err     error
+	scratch []byte // the datagram being written, reused
 }
 
 // SIM returns the session's SIM tap (one per session).
@@ -90,20 +115,23 @@ func (s *Session) SIM() *SIMTap {
 
 // SniffATR records the card's answer to reset (sub-type ATR).
 func (t *SIMTap) SniffATR(atr []byte) {
-	t.write(append(gsmtap.SIMHeader(gsmtap.SubATR).Append(nil), atr...))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.write(append(gsmtap.SIMHeader(gsmtap.SubATR).Append(t.scratch[:0]), atr...))
 }
 
 // SniffAPDU records one exchange (sub-type APDU, the T=0 TPDU).
 func (t *SIMTap) SniffAPDU(cmd, rsp []byte) {
-	t.write(append(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(nil), gsmtap.FromExchange(cmd, rsp)...))
-}
-
-func (t *SIMTap) write(datagram []byte) {
-	err := t.s.WriteDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.write(gsmtap.AppendExchange(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(t.scratch[:0]), cmd, rsp))
+}
+
+// write sends one datagram; callers hold mu.
+func (t *SIMTap) write(datagram []byte) {
+	t.scratch = datagram
 	t.packets++
-	if err != nil && t.err == nil {
+	if err := t.s.WriteDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram); err != nil && t.err == nil {
 		t.err = err
 	}
 }

@@ -52,23 +52,21 @@ func outgoing(ins, p1 byte) bool {
 // when the command sends no data (00 for case 1); a case 4 command's Le is
 // not sent on T=0. A command that is not a valid short APDU is kept as it
 // was sent, and an answer without a status word as it came.
-func FromExchange(cmd, rsp []byte) []byte {
+func FromExchange(cmd, rsp []byte) []byte { return AppendExchange(nil, cmd, rsp) }
+
+// AppendExchange appends FromExchange(cmd, rsp) to dst.
+func AppendExchange(dst, cmd, rsp []byte) []byte {
 	c, err := apdu.Parse(cmd)
 	if err != nil {
-		raw := append([]byte(nil), cmd...)
-		if len(raw) == 4 {
-			raw = append(raw, 0)
-		}
-		return append(raw, rsp...)
+		return append(append(dst, cmd...), rsp...)
 	}
 	p3 := byte(len(c.Data))
 	if len(c.Data) == 0 && c.HasLe {
 		p3 = byte(c.Le) // 256 is 00
 	}
-	b := make([]byte, 0, 5+len(c.Data)+len(rsp))
-	b = append(b, c.CLA, c.INS, c.P1, c.P2, p3)
-	b = append(b, c.Data...)
-	return append(b, rsp...)
+	dst = append(dst, c.CLA, c.INS, c.P1, c.P2, p3)
+	dst = append(dst, c.Data...)
+	return append(dst, rsp...)
 }
 
 // Bytes encodes a as the TPDU FromExchange builds.
