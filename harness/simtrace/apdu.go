@@ -99,6 +99,54 @@ func (a APDU) String() string {
 	return b.String()
 }
 
+// OK reports a normal ending (ISO/IEC 7816-4 §5.6: 9000, and the ETSI
+// TS 102 221 §10.2.1 normal processing words 91xx, 92xx, 61xx, 9Fxx);
+// anything else is a warning or an error the card returned.
+func (a APDU) OK() bool {
+	switch byte(a.SW >> 8) {
+	case 0x90, 0x91, 0x92, 0x61, 0x9F:
+		return true
+	}
+	return false
+}
+
+// Detail is the exchange in full, one fact per line: the bytes both ways
+// and what they carry (for a timeline row opened, a failure message).
+func (a APDU) Detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "frame %d, channel %d\n", a.Frame, a.Channel)
+	fmt.Fprintf(&b, "command  %02X %02X %02X %02X %02X %X\n", a.CLA, a.INS, a.P1, a.P2, a.P3, a.Data)
+	if len(a.Response) > 0 {
+		fmt.Fprintf(&b, "response %X\n", a.Response)
+	}
+	fmt.Fprintf(&b, "status   %04X\n", a.SW)
+	switch {
+	case a.ES10 != "":
+		fmt.Fprintf(&b, "ES10 %s, block %d", a.ES10, a.Block)
+		if a.Last {
+			b.WriteString(" (last)")
+		}
+		b.WriteString("\n")
+	case a.Proactive != nil:
+		c := a.Proactive
+		fmt.Fprintf(&b, "proactive command %d: %s, qualifier %02X\n", c.Details.Number, describeCommand(*c), c.Details.Qualifier)
+		if len(c.Data) > 0 {
+			fmt.Fprintf(&b, "channel data %d bytes\n", len(c.Data))
+		}
+	case a.TR != nil:
+		fmt.Fprintf(&b, "terminal response to command %d (%s): result %s\n", a.TR.Details.Number, stk.CommandName(a.TR.Details.Type), a.TR.Result)
+		if a.TR.Location != nil {
+			fmt.Fprintf(&b, "location %s TAC %04X cell %07X\n", a.TR.Location.PLMN, a.TR.Location.TAC, a.TR.Location.CellID)
+		}
+	case a.Envelope != nil:
+		fmt.Fprintf(&b, "envelope: %s\n", describeEnvelope(*a.Envelope))
+	}
+	if a.Answered && (len(a.Answer) != len(a.Response) || a.AnswerSW != a.SW) {
+		fmt.Fprintf(&b, "whole answer (through GET RESPONSE) %X %04X\n", a.Answer, a.AnswerSW)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 func describeCommand(c stk.Command) string {
 	name := stk.CommandName(c.Details.Type)
 	q := c.Details.Qualifier

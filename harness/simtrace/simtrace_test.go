@@ -91,6 +91,23 @@ func TestDecodeTyped(t *testing.T) {
 	if sel := a[8]; sel.File != 0x3F00 || !bytes.Equal(sel.Answer, []byte{0x62, 0x01, 0x00}) {
 		t.Errorf("SELECT file %04X answer %X", sel.File, sel.Answer)
 	}
+	for i, w := range map[int]string{
+		1: "proactive command 1: REFRESH 09 (eUICC profile state change), qualifier 09",
+		5: "whole answer (through GET RESPONSE) BF31038001 910B",
+		8: "command  00 A4 00 04 02 3F00",
+	} {
+		if !strings.Contains(a[i].Detail(), w) {
+			t.Errorf("APDU %d detail %q lacks %q", i, a[i].Detail(), w)
+		}
+	}
+	for _, x := range a {
+		if !x.OK() {
+			t.Errorf("%s is not a normal ending", x)
+		}
+	}
+	if (APDU{APDU: gsmtap.APDU{SW: 0x6A82}}).OK() {
+		t.Error("6A82 is a normal ending")
+	}
 }
 
 // Bad input on GSMTAP's port: each is skipped or flagged with a counted
