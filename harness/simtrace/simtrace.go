@@ -106,8 +106,8 @@ type Trace struct {
 	// Lanes holds one lane per source address that sent GSMTAP SIM, in
 	// the order they first appear (one card per sniffer).
 	Lanes []*Lane
-	// warnings are about datagrams that are not GSMTAP SIM at all, from
-	// whatever source.
+	// The trace's own warnings are about datagrams no lane took: not
+	// GSMTAP SIM at all, from whatever source (CountAll adds the lanes').
 	warnings
 }
 
@@ -182,8 +182,10 @@ func (tr *Trace) suffix() string {
 	return ""
 }
 
-// Count is how many warnings of kind k the trace and its lanes hold.
-func (tr *Trace) Count(k Kind) int {
+// CountAll is how many warnings of kind k the trace and its lanes hold
+// (Count, Total, Summary and Warnings of a Trace are about the datagrams
+// no lane took; a Lane's, about its own).
+func (tr *Trace) CountAll(k Kind) int {
 	n := tr.warnings.Count(k)
 	for _, l := range tr.Lanes {
 		n += l.Count(k)

@@ -140,8 +140,8 @@ func TestDecodeBadInput(t *testing.T) {
 				tc.dg(t),
 				sim(t, gsmtap.SubAPDU, "80 C2 00 00 0E D7 0C 82 02 82 81 24 01 01 25 03 00 00 00 90 00"),
 			))
-			if tr.Count(tc.kind) != 1 {
-				t.Fatalf("%s counted %d times; warnings %q", tc.kind, tr.Count(tc.kind), tr.Summary()+"|"+laneSummary(tr))
+			if tr.CountAll(tc.kind) != 1 {
+				t.Fatalf("%s counted %d times; warnings %q", tc.kind, tr.CountAll(tc.kind), tr.Summary()+"|"+laneSummary(tr))
 			}
 			l := tr.Lanes[0]
 			n := 2
