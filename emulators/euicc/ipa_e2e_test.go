@@ -48,7 +48,8 @@ func newE2EPlatform(t *testing.T, dp *smdp.Server) *e2ePlatform {
 			return
 		}
 		p.ordered <- r.Header.Get(platformapi.HeaderSeq)
-		_ = json.NewEncoder(w).Encode(map[string]string{"operator": req.Operator, "smdp_address": addr, "matching_id": mid})
+		_ = json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: addr, MatchingID: mid,
+			ActivationCode: platformapi.ActivationCode(addr, mid)})
 	})
 	mux.HandleFunc("/v1/notifications", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

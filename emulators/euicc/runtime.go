@@ -78,7 +78,7 @@ func (r *runtime) terminalProfile(tp []byte) {
 		return
 	}
 	r.started = true
-	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait, Backoff: r.c.cfg.Backoff}
+	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait, Backoff: r.c.cfg.Backoff, DeviceInfo: r.c.cfg.DeviceInfo}
 	r.m = r.c.newMethod(cfg, r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
 }

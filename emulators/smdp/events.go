@@ -5,7 +5,7 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 // Event kinds an SM-DP+ logs (README, "The event log").
 const (
 	KindOrder                 eventlog.Kind = "order"                  // {operator, matching_id}
-	KindMutualAuth            eventlog.Kind = "mutual_auth"            // {operator, ok, reason}
+	KindMutualAuth            eventlog.Kind = "mutual_auth"            // {operator, ok, reason, tac?}
 	KindBPPSent               eventlog.Kind = "bpp_sent"               // {operator, iccid}
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok}
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}

@@ -39,6 +39,9 @@ type transaction struct {
 	order           *order
 	euiccSignature1 []byte
 	smdpSignature2  []byte // raw r‖s
+	// tac is the device's type allocation code from ctxParams1.deviceInfo
+	// (SGP.22 §4.2), what an SM-DP+ checks device compatibility against.
+	tac string
 }
 
 // order is a download order (what ES2+ DownloadOrder/ConfirmOrder would

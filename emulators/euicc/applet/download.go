@@ -1,13 +1,12 @@
 package applet
 
 import (
-	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
-	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Download steps, in the order of claim 2 (the card's IPA role, SGP.22
@@ -59,14 +58,6 @@ type Download struct {
 	Refused bool `json:"refused,omitempty"`
 }
 
-// downloadAnswer is the platform's answer; Error is set on refusal.
-type downloadAnswer struct {
-	Operator    string `json:"operator"`
-	SMDPAddress string `json:"smdp_address"`
-	MatchingID  string `json:"matching_id"`
-	Error       string `json:"error"`
-}
-
 // startDownload asks the platform for the operator's profile (claim 2: the
 // card asks the platform, which checks eligibility and forwards to the
 // operator).
@@ -76,7 +67,7 @@ func (a *Applet) startDownload(op ListOperator) {
 	c.Download = &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform}
 	c.Target, c.Booted = "", false
 	a.become(ModeAttemptDownloading)
-	a.post(ownerDownload, PathDownload, mustJSON(wire.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: c.Serving}))
+	a.post(ownerDownload, PathDownload, mustJSON(platformapi.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: c.Serving}))
 }
 
 func (a *Applet) es10(dl *Download, step string, req []byte) {
@@ -84,9 +75,9 @@ func (a *Applet) es10(dl *Download, step string, req []byte) {
 	a.emit(ES10{ReqID: a.send(ownerDownload, answerES10), Req: req})
 }
 
-func (a *Applet) es9(dl *Download, step, fn string, body any) {
+func (a *Applet) es9(dl *Download, step, fn string, body es9.Message) {
 	dl.Step = step
-	a.emit(ES9Call{ReqID: a.send(ownerDownload, answerHTTP), Address: dl.SMDP, Function: fn, Body: mustJSON(body)})
+	a.emit(ES9Call{ReqID: a.send(ownerDownload, answerHTTP), Address: dl.SMDP, Function: fn, Body: es9.Encode(body)})
 }
 
 // es10Step reports whether step waits for an ES10 answer.
@@ -140,14 +131,14 @@ func (a *Applet) downloadES10(e ES10Result) {
 	var err error
 	switch dl.Step {
 	case dlChallenge:
-		dl.Challenge, err = rsp.DecodeEuiccChallenge(e.Resp)
+		dl.Challenge, err = es10.DecodeEuiccChallenge(e.Resp)
 		if err == nil {
-			a.es10(dl, dlInfo1, rsp.GetEUICCInfo1Request())
+			a.es10(dl, dlInfo1, es10.GetEUICCInfo1Request())
 		}
 	case dlInfo1:
 		// SGP.22 §5.6.1: the SM-DP+ picks a CI key the card trusts from euiccInfo1.
-		a.es9(dl, dlInitAuth, FnInitiateAuthentication, initiateAuthReq{
-			SMDPAddress: dl.SMDP, EuiccChallenge: enc64(dl.Challenge), EuiccInfo1: enc64(e.Resp)})
+		a.es9(dl, dlInitAuth, es9.FnInitiateAuthentication, &es9.InitiateAuthenticationRequest{
+			SMDPAddress: dl.SMDP, EuiccChallenge: dl.Challenge, EuiccInfo1: e.Resp})
 	case dlAuthServer:
 		err = a.dlAuthServerAnswer(dl, e.Resp)
 	case dlPrepare:
@@ -168,21 +159,21 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 	if e.Err != "" {
 		return fmt.Errorf("platform: %s", e.Err)
 	}
-	var ans downloadAnswer
-	if err := strictJSON(e.Body, &ans); err != nil && e.Status == 200 {
-		return fmt.Errorf("platform: %w", err)
-	}
 	if e.Status != 200 {
-		if ans.Error != "" {
-			return fmt.Errorf("platform refused (%d): %s", e.Status, ans.Error)
+		if why := refusal(e.Body); why != "" {
+			return fmt.Errorf("platform refused (%d): %s", e.Status, why)
 		}
 		return fmt.Errorf("platform: http status %d", e.Status)
 	}
-	if ans.SMDPAddress == "" || ans.MatchingID == "" {
-		return fmt.Errorf("platform: answer without smdp_address or matching_id")
+	ans, err := platformapi.DecodeDownloadResponse(e.Body)
+	if err != nil {
+		return fmt.Errorf("platform: download answer: %w", err)
+	}
+	if ans.Operator != dl.Operator {
+		return fmt.Errorf("platform: download answer for operator %q, asked for %q", ans.Operator, dl.Operator)
 	}
 	dl.SMDP, dl.MatchingID = ans.SMDPAddress, ans.MatchingID
-	a.es10(dl, dlChallenge, rsp.GetEuiccChallengeRequest())
+	a.es10(dl, dlChallenge, es10.GetEuiccChallengeRequest())
 	return nil
 }
 
@@ -190,39 +181,22 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 // AuthenticateServer (SGP.22 §5.7.13), where the card verifies the SM-DP+
 // certificate chain, serverSignature1 and the echo of its challenge.
 func (a *Applet) dlInitAuthAnswer(dl *Download, e HTTPResult) error {
-	var r initiateAuthResp
-	if err := es9Answer(FnInitiateAuthentication, e, &r); err != nil {
+	var r es9.InitiateAuthenticationResponse
+	if err := es9Answer(es9.FnInitiateAuthentication, e, &r, &r.Header); err != nil {
 		return err
 	}
-	tx, err := hex.DecodeString(r.TransactionID)
-	if err != nil || len(tx) == 0 || len(tx) > 16 {
-		return fmt.Errorf("%s: transactionId %q", FnInitiateAuthentication, r.TransactionID)
-	}
-	dl.TxID = strings.ToUpper(r.TransactionID)
-	s1, err := b64("serverSigned1", r.ServerSigned1)
+	dl.TxID = r.TransactionID.String()
+	signed1, err := es10.DecodeServerSigned1(r.ServerSigned1)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
+		return fmt.Errorf("%s: serverSigned1: %w", es9.FnInitiateAuthentication, err)
 	}
-	signed1, err := rsp.DecodeServerSigned1(s1)
-	if err != nil {
-		return fmt.Errorf("%s: serverSigned1: %w", FnInitiateAuthentication, err)
-	}
-	sig, err := b64("serverSignature1", r.ServerSignature1)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	ci, err := b64("euiccCiPKIdToBeUsed", r.EuiccCiPKIdToBeUsed)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	cert, err := b64("serverCertificate", r.ServerCertificate)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	req := rsp.AuthenticateServerRequest{
-		ServerSigned1: signed1, ServerSignature1: unwrap(rsp.TagSignature, sig),
-		CiPKIDToBeUsed: unwrap(0x04, ci), ServerCertificate: cert,
-		CtxParams1: rsp.CtxParams1{MatchingID: dl.MatchingID},
+	// ctxParams1 carries what the device tells the SM-DP+ about itself
+	// (SGP.22 §5.7.13: DeviceInfo with TAC, capabilities and IMEI); the
+	// card signs it into euiccSigned1 as received.
+	req := es10.AuthenticateServerRequest{
+		ServerSigned1: signed1, ServerSignature1: unwrap(es10.TagSignature, r.ServerSignature1),
+		CiPKIDToBeUsed: unwrap(0x04, r.EuiccCiPKIdToBeUsed), ServerCertificate: r.ServerCertificate,
+		CtxParams1: es10.CtxParams1{MatchingID: dl.MatchingID, DeviceInfo: a.cfg.DeviceInfo},
 	}
 	a.es10(dl, dlAuthServer, req.Encode())
 	return nil
@@ -239,90 +213,68 @@ func unwrap(tag uint32, b []byte) []byte {
 }
 
 func (a *Applet) dlAuthServerAnswer(dl *Download, resp []byte) error {
-	r, err := rsp.DecodeAuthenticateServerResponse(resp)
+	r, err := es10.DecodeAuthenticateServerResponse(resp)
 	if err != nil {
 		return fmt.Errorf("AuthenticateServer: %w", err)
 	}
 	if r.ErrorCode != 0 {
 		return fmt.Errorf("AuthenticateServer: authenticateErrorCode %d", r.ErrorCode)
 	}
-	a.es9(dl, dlAuthClient, FnAuthenticateClient, authClientReq{TransactionID: dl.TxID, AuthenticateServerResponse: enc64(resp)})
+	a.es9(dl, dlAuthClient, es9.FnAuthenticateClient, &es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
 	return nil
 }
 
 // dlAuthClientAnswer: the SM-DP+ accepted the card; PrepareDownload
 // (SGP.22 §5.7.5) checks smdpSigned2 with the binding certificate.
 func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
-	var r authClientResp
-	if err := es9Answer(FnAuthenticateClient, e, &r); err != nil {
+	var r es9.AuthenticateClientResponse
+	if err := es9Answer(es9.FnAuthenticateClient, e, &r, &r.Header); err != nil {
 		return err
 	}
-	if !strings.EqualFold(r.TransactionID, dl.TxID) {
-		return fmt.Errorf("%s: transactionId %q, want %s", FnAuthenticateClient, r.TransactionID, dl.TxID)
+	if got := r.TransactionID.String(); got != dl.TxID {
+		return fmt.Errorf("%s: transactionId %s, want %s", es9.FnAuthenticateClient, got, dl.TxID)
 	}
-	fields := map[string]string{"profileMetadata": r.ProfileMetadata, "smdpSigned2": r.SmdpSigned2,
-		"smdpSignature2": r.SmdpSignature2, "smdpCertificate": r.SmdpCertificate}
-	bin := map[string][]byte{}
-	for _, k := range []string{"profileMetadata", "smdpSigned2", "smdpSignature2", "smdpCertificate"} {
-		b, err := b64(k, fields[k])
-		if err != nil {
-			return fmt.Errorf("%s: %w", FnAuthenticateClient, err)
-		}
-		bin[k] = b
-	}
-	md, err := rsp.DecodeProfileMetadata(bin["profileMetadata"])
+	md, err := es10.DecodeProfileMetadata(r.ProfileMetadata)
 	if err != nil {
-		return fmt.Errorf("%s: profileMetadata: %w", FnAuthenticateClient, err)
+		return fmt.Errorf("%s: profileMetadata: %w", es9.FnAuthenticateClient, err)
 	}
-	s2, err := rsp.DecodeSmdpSigned2(bin["smdpSigned2"])
+	s2, err := es10.DecodeSmdpSigned2(r.SmdpSigned2)
 	if err != nil {
-		return fmt.Errorf("%s: smdpSigned2: %w", FnAuthenticateClient, err)
+		return fmt.Errorf("%s: smdpSigned2: %w", es9.FnAuthenticateClient, err)
 	}
 	p := Profile{ICCID: md.ICCID, Operator: dl.Operator, HomePLMN: md.HomePLMN()}
 	dl.Profile = &p
-	req := rsp.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: unwrap(rsp.TagSignature, bin["smdpSignature2"]),
-		SmdpCertificate: bin["smdpCertificate"]}
+	req := es10.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: unwrap(es10.TagSignature, r.SmdpSignature2),
+		SmdpCertificate: r.SmdpCertificate}
 	a.es10(dl, dlPrepare, req.Encode())
 	return nil
 }
 
-func homePLMN(imsi string, mncLen int) string {
-	n := 5
-	if mncLen == 3 {
-		n = 6
-	}
-	if len(imsi) < n {
-		return imsi
-	}
-	return imsi[:n]
-}
-
 func (a *Applet) dlPrepareAnswer(dl *Download, resp []byte) error {
-	r, err := rsp.DecodePrepareDownloadResponse(resp)
+	r, err := es10.DecodePrepareDownloadResponse(resp)
 	if err != nil {
 		return fmt.Errorf("PrepareDownload: %w", err)
 	}
 	if r.ErrorCode != 0 {
 		return fmt.Errorf("PrepareDownload: downloadErrorCode %d", r.ErrorCode)
 	}
-	a.es9(dl, dlGetBPP, FnGetBoundProfilePackage, getBPPReq{TransactionID: dl.TxID, PrepareDownloadResponse: enc64(resp)})
+	a.es9(dl, dlGetBPP, es9.FnGetBoundProfilePackage, &es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
 	return nil
 }
 
 // dlGetBPPAnswer splits the bound profile package into the segments an LPA
 // sends one STORE DATA sequence each (SGP.22 §2.5.5).
 func (a *Applet) dlGetBPPAnswer(dl *Download, e HTTPResult) error {
-	var r getBPPResp
-	if err := es9Answer(FnGetBoundProfilePackage, e, &r); err != nil {
+	var r es9.GetBoundProfilePackageResponse
+	if err := es9Answer(es9.FnGetBoundProfilePackage, e, &r, &r.Header); err != nil {
 		return err
 	}
-	bpp, err := b64("boundProfilePackage", r.BoundProfilePackage)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnGetBoundProfilePackage, err)
+	if got := r.TransactionID.String(); got != dl.TxID {
+		return fmt.Errorf("%s: transactionId %s, want %s", es9.FnGetBoundProfilePackage, got, dl.TxID)
 	}
-	segs, err := rsp.BPPSegments(bpp)
+	segs, err := es10.BPPSegments(r.BoundProfilePackage)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FnGetBoundProfilePackage, err)
+		return fmt.Errorf("%s: %w", es9.FnGetBoundProfilePackage, err)
 	}
 	dl.Segments, dl.Seg = segs, 0
 	a.es10(dl, dlLoad, segs[0])
@@ -343,7 +295,7 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 		a.es10(dl, dlLoad, dl.Segments[dl.Seg])
 		return nil
 	}
-	pir, err := rsp.DecodeProfileInstallationResult(e.Resp)
+	pir, err := es10.DecodeProfileInstallationResult(e.Resp)
 	if err != nil {
 		return fmt.Errorf("LoadBoundProfilePackage: %w", err)
 	}
@@ -359,7 +311,7 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 	} else if pir.Data.Notification.ICCID != "" && dl.Profile != nil {
 		dl.Profile.ICCID = pir.Data.Notification.ICCID
 	}
-	a.es9(dl, dlHandleNotif, FnHandleNotification, handleNotificationReq{PendingNotification: enc64(e.Resp)})
+	a.es9(dl, dlHandleNotif, es9.FnHandleNotification, &es9.HandleNotificationRequest{PendingNotification: e.Resp})
 	return nil
 }
 
@@ -389,7 +341,7 @@ func notifFailure(e HTTPResult) string {
 }
 
 // notificationSent is the ES10b NotificationSent request BF30 {80 seq}.
-func notificationSent(seq int) []byte { return rsp.EncodeNotificationSentRequest(seq) }
+func notificationSent(seq int) []byte { return es10.EncodeNotificationSentRequest(seq) }
 
 // dlNotified follows the install result's delivery: a refused package
 // goes on to the cancellation; an installed profile is announced to the
@@ -397,7 +349,7 @@ func notificationSent(seq int) []byte { return rsp.EncodeNotificationSentRequest
 // through the outbox) and enabled, the same attempt going on as a switch.
 func (a *Applet) dlNotified(dl *Download) {
 	if dl.Refused {
-		a.dlCancel(dl, rsp.CancelLoadBppExecution)
+		a.dlCancel(dl, es10.CancelLoadBppExecution)
 		return
 	}
 	p := *dl.Profile
@@ -432,24 +384,23 @@ func (a *Applet) dlFail(dl *Download, reason string) {
 		a.downloadOver(dl)
 		return
 	}
-	a.dlCancel(dl, rsp.CancelUndefinedReason)
+	a.dlCancel(dl, es10.CancelUndefinedReason)
 }
 
 // dlCancel asks the ISD-R to end the session and sign the cancellation.
 func (a *Applet) dlCancel(dl *Download, reason int) {
-	tx, _ := hex.DecodeString(dl.TxID)
-	a.es10(dl, dlCancelCard, rsp.CancelSessionRequest{TransactionID: tx, Reason: reason}.Encode())
+	a.es10(dl, dlCancelCard, es10.CancelSessionRequest{TransactionID: dl.txID(), Reason: reason}.Encode())
 }
 
 // dlCancelAnswer forwards the card's signed CancelSession answer to the
 // SM-DP+ so it ends the transaction too.
 func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
-	r, err := rsp.DecodeCancelSessionResponse(resp)
+	r, err := es10.DecodeCancelSessionResponse(resp)
 	if err != nil || r.ErrorCode != 0 {
 		a.downloadOver(dl)
 		return
 	}
-	a.es9(dl, dlCancelServer, FnCancelSession, cancelSessionReq{TransactionID: dl.TxID, CancelSessionResponse: enc64(resp)})
+	a.es9(dl, dlCancelServer, es9.FnCancelSession, &es9.CancelSessionRequest{TransactionID: dl.txID(), CancelSessionResponse: resp})
 }
 
 // downloadOver ends a failed download: the attempt failed without leaving
@@ -479,4 +430,14 @@ func (a *Applet) resumeDownload(prev []Profile) {
 		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
 	}
 	a.failAttempt("", false)
+}
+
+// txID is the session's transactionId as bytes (State keeps the hex that
+// ES9+ carries, upper case; it was checked when it arrived).
+func (dl *Download) txID() es9.TransactionID {
+	var t es9.TransactionID
+	if err := t.UnmarshalText([]byte(dl.TxID)); err != nil {
+		return nil
+	}
+	return t
 }

@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,7 +14,7 @@ import (
 	"testing"
 
 	bpp "github.com/esimhil/esimhil/emulators/rsp"
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Download fixtures: the SM-DP+ and card answers, built with rsp so the
@@ -22,9 +23,9 @@ import (
 var (
 	dlTx       = []byte{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08}
 	dlChal     = []byte("0123456789abcdef")
-	dlSig      = make([]byte, rsp.SigLen)
+	dlSig      = make([]byte, es10.SigLen)
 	dlCert     = []byte{0x30, 0x03, 0x02, 0x01, 0x01}
-	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000012", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &rsp.OperatorID{PLMN: "20801"}}
+	dlMetadata = es10.ProfileMetadata{ICCID: "89330100000000000012", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &es10.OperatorID{PLMN: "20801"}}
 )
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -65,12 +66,12 @@ func testBPP(t *testing.T) []byte {
 }
 
 func pirBytes(ok bool) []byte {
-	d := rsp.ProfileInstallationResultData{TransactionID: dlTx, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0x01},
-		Notification: rsp.NotificationMetadata{Seq: 3, Event: rsp.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID}}
+	d := es10.ProfileInstallationResultData{TransactionID: dlTx, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0x01},
+		Notification: es10.NotificationMetadata{Seq: 3, Event: es10.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID}}
 	if !ok {
-		d.CommandID, d.ErrorReason = rsp.BPPCmdLoadProfileElements, rsp.ReasonSCP03tSecurityError
+		d.CommandID, d.ErrorReason = es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError
 	}
-	return rsp.ProfileInstallationResult{Data: d, Signature: dlSig}.Encode()
+	return es10.ProfileInstallationResult{Data: d, Signature: dlSig}.Encode()
 }
 
 // show renders effects as the scripts do (renderEffect), without request
@@ -153,11 +154,13 @@ const orangeList = `{"list_id":"l3","country":"FR","order_by":"signal","operator
 
 // toDownload brings an applet to the platform's answer to its download
 // request (claims 1, 2, 5: roaming, list, first operator not preinstalled).
-func toDownload(t *testing.T) *Applet {
-	a := New(testCfg, State{})
+func toDownload(t *testing.T) *Applet { return toDownloadWith(t, testCfg) }
+
+func toDownloadWith(t *testing.T, cfg Config) *Applet {
+	a := New(cfg, State{})
 	runDL(t, a, []dlStep{
 		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
-		{ev(ES10Result{ReqID: 1, Resp: rsp.EncodeListNotificationResponse(nil), SW: 0x9000}), ""},
+		{ev(ES10Result{ReqID: 1, Resp: es10.EncodeListNotificationResponse(nil), SW: 0x9000}), ""},
 		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801; ` +
 			`HTTPPost seq=1 /v1/preferred-list {"cell_id":"0000c33d","home_plmn":"46000","iccid":"89860000000000000019","serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}],"tac":"3a9b"}; `},
 		// claim 2: not preinstalled → download request to the platform.
@@ -170,20 +173,20 @@ func toDownload(t *testing.T) *Applet {
 
 var (
 	signed1 = map[string]string{"transactionId": "0102030405060708",
-		"serverSigned1":       b64s(rsp.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
+		"serverSigned1":       b64s(es10.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
 		"serverSignature1":    b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
 		"euiccCiPKIdToBeUsed": b64s([]byte{0x04, 0x02, 0xAA, 0xBB}), "serverCertificate": b64s(dlCert)}
-	asResp = rsp.AuthenticateServerResponse{EuiccSigned1: rsp.EuiccSigned1{TransactionID: dlTx, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal},
+	asResp = es10.AuthenticateServerResponse{EuiccSigned1: es10.EuiccSigned1{TransactionID: dlTx, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal},
 		EuiccSignature1: dlSig, EuiccCertificate: dlCert, EUMCertificate: dlCert}.Encode()
-	pdResp = rsp.PrepareDownloadResponse{EuiccSigned2: rsp.EuiccSigned2{TransactionID: dlTx, EuiccOtpk: make([]byte, 65)}, EuiccSignature2: dlSig}.Encode()
+	pdResp = es10.PrepareDownloadResponse{EuiccSigned2: es10.EuiccSigned2{TransactionID: dlTx, EuiccOtpk: make([]byte, 65)}, EuiccSignature2: dlSig}.Encode()
 	// toSession are the steps from the platform's yes to an open session
 	// (after initiateAuthentication).
 	toSession = []dlStep{
 		// claim 4: the platform found the card eligible and forwarded to the operator.
-		{httpAns(200, `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1"}`), "ES10 GetEuiccChallenge; "},
-		{es10Ans(rsp.EncodeEuiccChallenge(dlChal), 0x9000), "ES10 GetEUICCInfo1; "},
+		{httpAns(200, `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1","activation_code":"LPA:1$smdp.orange.test$MID-1"}`), "ES10 GetEuiccChallenge; "},
+		{es10Ans(es10.EncodeEuiccChallenge(dlChal), 0x9000), "ES10 GetEUICCInfo1; "},
 		// claim 2: the operator starts mutual authentication.
-		{es10Ans(rsp.EuiccInfo1{}.Encode(), 0x9000), "ES9 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
+		{es10Ans(es10.EuiccInfo1{}.Encode(), 0x9000), "ES9 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
 		{func(a *Applet) Event { return es9OK(inFlight(a), signed1) }, "ES10 AuthenticateServer; "},
 	}
 	// toBPP go on to the bound profile package.
@@ -191,7 +194,7 @@ var (
 		{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
 		{func(a *Applet) Event {
 			return es9OK(inFlight(a), map[string]string{"transactionId": "0102030405060708", "profileMetadata": b64s(dlMetadata.Encode()),
-				"smdpSigned2": b64s(rsp.SmdpSigned2{TransactionID: dlTx}.Encode()), "smdpSignature2": b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
+				"smdpSigned2": b64s(es10.SmdpSigned2{TransactionID: dlTx}.Encode()), "smdpSignature2": b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
 				"smdpCertificate": b64s(dlCert)})
 		}, "ES10 PrepareDownload; "},
 		// claim 2: the card downloads the profile.
@@ -207,7 +210,7 @@ func bppStep(bpp []byte) dlStep {
 
 // load feeds every segment but the last one's answer.
 func load(t *testing.T, a *Applet, bpp []byte) {
-	segs, err := rsp.BPPSegments(bpp)
+	segs, err := es10.BPPSegments(bpp)
 	if err != nil || len(segs) < 4 {
 		t.Fatalf("segments %d, %v", len(segs), err)
 	}
@@ -229,7 +232,7 @@ func TestDownloadClaim2(t *testing.T) {
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
 		// … and the download-success to the platform (the outbox), then the
 		// switch (the enable → REFRESH path), the same attempt.
-		{es10Ans(rsp.EncodeNotificationSentResponse(0), 0x9000),
+		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
 			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
 				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; `},
@@ -257,7 +260,7 @@ func TestDownloadInstallRefused(t *testing.T) {
 			"ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
 		{func(a *Applet) Event {
-			return ES10Result{ReqID: inFlight(a), Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000}
+			return ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}
 		}, "ES10 CancelSession; "},
 	})
 	for _, r := range a.st.InFlight {
@@ -266,7 +269,7 @@ func TestDownloadInstallRefused(t *testing.T) {
 		}
 	}
 	_ = cancelReq
-	signedCancel := rsp.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: rsp.CancelLoadBppExecution, Signature: dlSig}.Encode()
+	signedCancel := es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelLoadBppExecution, Signature: dlSig}.Encode()
 	runDL(t, a, []dlStep{
 		{es10Ans(signedCancel, 0x9000), "ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "},
 		{httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
@@ -283,10 +286,10 @@ func TestRefusedInstallCancelReason(t *testing.T) {
 	load(t, a, bpp)
 	a.Step(ES10Result{ReqID: inFlight(a), Resp: pirBytes(false), SW: 0x9000})
 	a.Step(HTTPResult{ReqID: inFlight(a), Status: 204})
-	for _, e := range a.Step(ES10Result{ReqID: inFlight(a), Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000}) {
+	for _, e := range a.Step(ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}) {
 		if c, ok := e.(ES10); ok {
-			req, err := rsp.DecodeCancelSessionRequest(c.Req)
-			if err != nil || req.Reason != rsp.CancelLoadBppExecution || string(req.TransactionID) != string(dlTx) {
+			req, err := es10.DecodeCancelSessionRequest(c.Req)
+			if err != nil || req.Reason != es10.CancelLoadBppExecution || string(req.TransactionID) != string(dlTx) {
 				t.Fatalf("cancel request %+v, %v", req, err)
 			}
 			return
@@ -313,13 +316,13 @@ func TestDownloadFailures(t *testing.T) {
 			{httpErr("open channel: result 3A/07"), failed("platform: open channel: result 3A/07") + backedOff + exhausted},
 		}},
 		{"platform answer without address", []dlStep{
-			{httpAns(200, `{"operator":"orange-fr"}`), failed("platform: answer without smdp_address or matching_id") + backedOff + exhausted},
+			{httpAns(200, `{"operator":"orange-fr"}`), failed("platform: download answer: operator, smdp_address and matching_id are required") + backedOff + exhausted},
 		}},
 		{"SM-DP+ unreachable before a session", append(append([]dlStep(nil), toSession[:3]...),
 			dlStep{httpErr("tls handshake: x509: certificate signed by unknown authority"),
 				failed("initiateAuthentication: tls handshake: x509: certificate signed by unknown authority") + backedOff + exhausted})},
 		{"card refuses the SM-DP+ (claim 2 mutual authentication) → cancel", append(append([]dlStep(nil), toSession...),
-			dlStep{es10Ans(rsp.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: rsp.AuthErrInvalidSignature}.Encode(), 0x9000),
+			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidSignature}.Encode(), 0x9000),
 				failed("AuthenticateServer: authenticateErrorCode 2") + "ES10 CancelSession; "},
 			dlStep{es10Ans([]byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, 0x9000), backedOff + exhausted})},
 		{"SM-DP+ refuses the card → cancel", append(append([]dlStep(nil), toSession...),
@@ -327,12 +330,14 @@ func TestDownloadFailures(t *testing.T) {
 			dlStep{func(a *Applet) Event {
 				return es9Failed(inFlight(a), "8.1.2", "6.1", "euiccSignature1 does not verify")
 			},
-				failed("authenticateClient: Failed subject 8.1.2 reason 6.1: euiccSignature1 does not verify") + "ES10 CancelSession; "})},
+				failed("authenticateClient: status Failed subject 8.1.2 reason 6.1: euiccSignature1 does not verify") + "ES10 CancelSession; "})},
 		{"malformed ES9+ answer", append(append([]dlStep(nil), toSession[:3]...),
 			dlStep{func(a *Applet) Event {
 				return es9OK(inFlight(a), map[string]string{"transactionId": "0102", "serverSigned1": "%%%"})
 			},
-				failed("initiateAuthentication: serverSigned1: bad base64: illegal base64 data at input byte 0") + "ES10 CancelSession; "})},
+				// The card holds no session yet (it starts at AuthenticateServer),
+				// so there is nothing to cancel on it: the attempt ends.
+				failed("initiateAuthentication: illegal base64 data at input byte 0: es9: malformed JSON body") + backedOff + exhausted})},
 		{"card error status word", []dlStep{
 			toSession[0],
 			{es10Ans(nil, 0x6A88), failed("ES10 challenge: status word 6A88") + backedOff + exhausted},
@@ -359,7 +364,7 @@ func TestDownloadSuccessOwed(t *testing.T) {
 	runDL(t, a, []dlStep{
 		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
-		{es10Ans(rsp.EncodeNotificationSentResponse(0), 0x9000),
+		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
 			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
 				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
 		{httpAns(503, ""), `log notification_failed kind=download-success reason="http status 503" report=1 to=platform; `},
@@ -389,10 +394,10 @@ func TestDownloadSuccessOwed(t *testing.T) {
 // SM-DP+ does not acknowledge stays in the card (no NotificationSent).
 func TestPendingNotificationRetry(t *testing.T) {
 	a := New(testCfg, State{Profiles: testProfiles()})
-	pending := []rsp.NotificationMetadata{{Seq: 3, Event: rsp.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID},
-		{Seq: 4, Event: rsp.EventEnable, Address: ""}, {Seq: 5, Event: rsp.EventInstall, Address: "smdp.sfr.test"}}
-	pir, _ := rsp.DecodeProfileInstallationResult(pirBytes(true))
-	one := rsp.EncodeRetrieveNotificationsListResponse([]rsp.PendingNotification{{Install: &pir}}, 0)
+	pending := []es10.NotificationMetadata{{Seq: 3, Event: es10.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID},
+		{Seq: 4, Event: es10.EventEnable, Address: ""}, {Seq: 5, Event: es10.EventInstall, Address: "smdp.sfr.test"}}
+	pir, _ := es10.DecodeProfileInstallationResult(pirBytes(true))
+	one := es10.EncodeRetrieveNotificationsListResponse([]es10.PendingNotification{{Install: &pir}}, 0)
 	retryReq := func(a *Applet) int {
 		for _, r := range a.st.InFlight {
 			if r.Owner == ownerRetry {
@@ -407,18 +412,45 @@ func TestPendingNotificationRetry(t *testing.T) {
 	runDL(t, a, []dlStep{
 		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
 		// Still attaching after the reset: no bearer, the card keeps them.
-		{retryES10(rsp.EncodeListNotificationResponse(pending)), ""},
+		{retryES10(es10.EncodeListNotificationResponse(pending)), ""},
 		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), "ES10 ListNotification; "},
-		{retryES10(rsp.EncodeListNotificationResponse(pending)), "ES10 RetrieveNotificationsList; "},
+		{retryES10(es10.EncodeListNotificationResponse(pending)), "ES10 RetrieveNotificationsList; "},
 		{retryES10(one), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{func(a *Applet) Event { return HTTPResult{ReqID: retryReq(a), Err: "open channel: result 3A/07"} },
 			`log notification_failed kind=install reason="open channel: result 3A/07" seq=3 to=smdp.orange.test; ES10 RetrieveNotificationsList; `},
 		{retryES10(one), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
 		{func(a *Applet) Event { return HTTPResult{ReqID: retryReq(a), Status: 204} },
 			`log notification_sent kind=install seq=5 to=smdp.orange.test; ES10 NotificationSent; `},
-		{retryES10(rsp.EncodeNotificationSentResponse(0)), ""},
+		{retryES10(es10.EncodeNotificationSentResponse(0)), ""},
 	})
 	if a.st.Retry != nil || !a.st.RetryDue {
 		t.Fatalf("retry not finished, or the failed one not due again: %s", mustJSON(a.st))
+	}
+}
+
+// The card's IPA tells the SM-DP+ what the device is (SGP.22 §5.7.13,
+// ctxParams1.deviceInfo: TAC, capabilities, IMEI), as an LPA would: the
+// AuthenticateServer it sends carries the configured DeviceInfo, which the
+// ISD-R then signs into euiccSigned1.
+func TestAuthenticateServerCarriesDeviceInfo(t *testing.T) {
+	dev := es10.DeviceInfoFor("352099001761481", es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}})
+	cfg := testCfg
+	cfg.DeviceInfo = dev
+	a := toDownloadWith(t, cfg)
+	var req []byte
+	for _, s := range toSession {
+		for _, eff := range a.Step(s.ev(a)) {
+			if e, ok := eff.(ES10); ok {
+				req = e.Req
+			}
+		}
+	}
+	r, err := es10.DecodeAuthenticateServerRequest(req)
+	if err != nil {
+		t.Fatalf("AuthenticateServer request: %v", err)
+	}
+	want := es10.CtxParams1{MatchingID: "MID-1", DeviceInfo: dev}
+	if got := r.CtxParams1; got.MatchingID != want.MatchingID || got.DeviceInfo != want.DeviceInfo || !bytes.Equal(got.Raw, want.Encode()) {
+		t.Fatalf("ctxParams1 = %+v, want %+v", got, want)
 	}
 }

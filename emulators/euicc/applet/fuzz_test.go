@@ -9,14 +9,14 @@ import (
 
 func TestDecodePreferredListErrors(t *testing.T) {
 	tests := []struct{ body, want string }{
-		{``, "bad JSON"},
-		{`not json`, "bad JSON"},
-		{`{"order_by":"tariff","operators":[]} {}`, "trailing data"},
+		{``, "malformed JSON"},
+		{`not json`, "malformed JSON"},
+		{`{"order_by":"tariff","operators":[]} {}`, "data after the object"},
 		{`{"order_by":"price","operators":[]}`, `order_by "price"`},
 		{`{"order_by":"tariff","operators":[{"plmn":"20810"}]}`, "operators[0]: missing id"},
 		{`{"order_by":"tariff","operators":[{"id":"x","plmn":"2081"}]}`, `plmn "2081"`},
 		{`{"order_by":"tariff","operators":[{"id":"x","plmn":"2081a"}]}`, `plmn "2081a"`},
-		{`{"order_by":"tariff","operators":"sfr"}`, "bad JSON"},
+		{`{"order_by":"tariff","operators":"sfr"}`, "malformed JSON"},
 		{`{"order_by":"tariff","operators":[` + strings.Repeat(`{"id":"x","plmn":"20810"},`, 64) + `{"id":"x","plmn":"20810"}]}`, "65 operators"},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,7 @@ package applet
 import (
 	"fmt"
 
-	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // rescueAfter is how many periodic checks in a row must find no normal
@@ -60,17 +60,17 @@ func (a *Applet) idleCheck(e LocalInfo) {
 		return // at home
 	}
 	a.log(KindRoamingDetected, "serving_plmn", e.PLMN)
-	req := wire.ListRequest{
+	req := platformapi.ListRequest{
 		EID:         a.cfg.EID,
 		ICCID:       cur.ICCID,
 		HomePLMN:    cur.HomePLMN,
 		ServingPLMN: e.PLMN,
 		TAC:         fmt.Sprintf("%04x", e.TAC),
 		CellID:      fmt.Sprintf("%08x", e.CellID),
-		Signal:      make([]wire.SignalReport, 0, len(e.Cells)),
+		Signal:      make([]platformapi.SignalReport, 0, len(e.Cells)),
 	}
 	for _, c := range e.Cells {
-		req.Signal = append(req.Signal, wire.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
+		req.Signal = append(req.Signal, platformapi.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
 	}
 	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID}
 	a.become(ModeAwaitingList)

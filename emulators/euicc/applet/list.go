@@ -1,16 +1,14 @@
 package applet
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
-// maxListOperators bounds a preferred list; a longer answer is refused.
-const maxListOperators = 64
+// maxListOperators bounds a stored preferred list (as the API does).
+const maxListOperators = platformapi.MaxListOperators
 
 // listAnswer stores the preferred list (claim 5) and starts the cycle on it
 // (claim 3), unless the list is empty, unusable, or its first operator is
@@ -64,35 +62,42 @@ func httpFailure(e HTTPResult) string {
 	case e.Err != "":
 		return e.Err
 	case e.Status != 200:
-		// The platform explains refusals as {"error": "..."}; keep it short.
-		var why struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(e.Body, &why) == nil && why.Error != "" {
-			if len(why.Error) > 160 {
-				why.Error = why.Error[:160] + "…"
-			}
-			return fmt.Sprintf("http status %d: %s", e.Status, why.Error)
+		if why := refusal(e.Body); why != "" {
+			return fmt.Sprintf("http status %d: %s", e.Status, why)
 		}
 		return fmt.Sprintf("http status %d", e.Status)
 	}
 	return ""
 }
 
-// DecodePreferredList parses and checks the platform's preferred-list answer.
+// refusal is the reason in a platform's 4xx answer ({"error": "..."}),
+// kept short for the event log, or "".
+func refusal(body []byte) string {
+	r, err := platformapi.DecodeErrorResponse(body)
+	if err != nil {
+		return ""
+	}
+	if len(r.Error) > 160 {
+		return r.Error[:160] + "…"
+	}
+	return r.Error
+}
+
+// DecodePreferredList parses and checks the platform's preferred-list
+// answer with the API's one strict decoder, as the list the card stores.
 func DecodePreferredList(body []byte) (*PreferredList, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var l PreferredList
-	if err := dec.Decode(&l); err != nil {
-		return nil, fmt.Errorf("preferred list: bad JSON: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("preferred list: trailing data after JSON object")
-	}
-	if err := l.validate(); err != nil {
+	r, err := platformapi.DecodeListResponse(body)
+	if err != nil {
 		return nil, fmt.Errorf("preferred list: %w", err)
 	}
-	return &l, nil
+	l := &PreferredList{ListID: r.ListID, Country: r.Country, OrderBy: r.OrderBy, Operators: make([]ListOperator, len(r.Operators))}
+	for i, o := range r.Operators {
+		l.Operators[i] = ListOperator{ID: o.ID, PLMN: o.PLMN, Tariff: o.Tariff}
+		if o.RSRP != nil {
+			l.Operators[i].RSRP = *o.RSRP
+		}
+	}
+	return l, nil
 }
 
 // validate checks a list's fields (a list from the platform, or one

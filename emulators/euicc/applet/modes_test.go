@@ -72,7 +72,7 @@ var probes = []probe{
 		r, ok := modeRequest(st, answerHTTP)
 		body := frList
 		if st.Mode == ModeAttemptDownloading {
-			body = `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1"}`
+			body = `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1","activation_code":"LPA:1$smdp.orange.test$MID-1"}`
 		}
 		return HTTPResult{ReqID: r.ID, Status: 200, Body: []byte(body)}, ok
 	}},

@@ -1,7 +1,7 @@
 package applet
 
 import (
-	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // The outbox is the background duty that delivers notes to the platform
@@ -45,7 +45,7 @@ func (a *Applet) flush() {
 }
 
 func (o Note) body(eid string) []byte {
-	return mustJSON(wire.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
+	return mustJSON(platformapi.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
 }
 
 // outboxAnswer takes the platform's answer to the head note.

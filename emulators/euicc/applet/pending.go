@@ -1,7 +1,8 @@
 package applet
 
 import (
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // NotifRetry is the background duty that sends the card's pending
@@ -27,7 +28,7 @@ const (
 
 func (a *Applet) startRetry() {
 	a.st.Retry = &NotifRetry{Step: rtList}
-	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: rsp.ListNotificationRequest{}.Encode()})
+	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: es10.ListNotificationRequest{}.Encode()})
 }
 
 // retryAnswer takes the answer to the retry's request in flight.
@@ -52,7 +53,7 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 	}
 	switch r.Step {
 	case rtList:
-		list, err := rsp.DecodeListNotificationResponse(e.Resp)
+		list, err := es10.DecodeListNotificationResponse(e.Resp)
 		if err != nil {
 			a.log(KindNotificationFailed, "kind", "pending", "to", "smdp", "reason", "ListNotification: "+err.Error())
 			a.st.Retry = nil
@@ -65,7 +66,7 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 		}
 		a.retryNext()
 	case rtRetrieve:
-		list, code, err := rsp.DecodeRetrieveNotificationsListResponse(e.Resp)
+		list, code, err := es10.DecodeRetrieveNotificationsListResponse(e.Resp)
 		if err != nil || code != 0 || len(list) != 1 {
 			// Gone meanwhile, or unreadable: go on with the next one.
 			r.Seqs = r.Seqs[1:]
@@ -75,8 +76,8 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 		m := list[0].Metadata()
 		r.Address, r.Kind, r.ICCID = m.Address, m.Event.String(), m.ICCID
 		r.Step = rtHandle
-		a.emit(ES9Call{ReqID: a.send(ownerRetry, answerHTTP), Address: m.Address, Function: FnHandleNotification,
-			Body: mustJSON(handleNotificationReq{PendingNotification: enc64(list[0].Encode())})})
+		a.emit(ES9Call{ReqID: a.send(ownerRetry, answerHTTP), Address: m.Address, Function: es9.FnHandleNotification,
+			Body: es9.Encode(&es9.HandleNotificationRequest{PendingNotification: list[0].Encode()})})
 	case rtSent:
 		r.Seqs = r.Seqs[1:]
 		a.retryNext()
@@ -111,7 +112,7 @@ func (a *Applet) retryNext() {
 		return
 	}
 	r.Step = rtRetrieve
-	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: rsp.RetrieveNotificationsListRequest{Seq: &r.Seqs[0]}.Encode()})
+	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: es10.RetrieveNotificationsListRequest{Seq: &r.Seqs[0]}.Encode()})
 }
 
 // operatorOf names a notification's recipient: the operator of its profile

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // The simulator below stands in for the card runtime, the terminal and the
@@ -255,7 +255,7 @@ func (s *sim) effect(e Effect) {
 		s.step(s.reg)
 	case ES10:
 		// Only the pending-notification retry reaches here: none pending.
-		s.step(ES10Result{ReqID: e.ReqID, Resp: rsp.EncodeListNotificationResponse(nil), SW: 0x9000})
+		s.step(ES10Result{ReqID: e.ReqID, Resp: es10.EncodeListNotificationResponse(nil), SW: 0x9000})
 	case StopTimer:
 		s.timers[e.ID] = false
 	case EnableProfile:
@@ -313,7 +313,7 @@ func (s *sim) post(e HTTPPost) {
 					s.a.st.InFlight[i].Answer = answerES10
 				}
 			}
-			s.step(ES10Result{ReqID: e.ReqID, SW: 0x9000, Resp: rsp.EncodeNotificationSentResponse(0)})
+			s.step(ES10Result{ReqID: e.ReqID, SW: 0x9000, Resp: es10.EncodeNotificationSentResponse(0)})
 			return
 		}
 		// Refused (claim 4 eligibility): the download fails.

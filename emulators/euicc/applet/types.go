@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Service is the terminal's service state, as in the location status event
@@ -210,6 +211,9 @@ type Config struct {
 	// Backoff spaces out the retries of an operator that failed in an
 	// area; the zero value means DefaultBackoff.
 	Backoff Backoff
+	// DeviceInfo is what the device tells an SM-DP+ about itself in
+	// ctxParams1 (SGP.22 §4.2: TAC, capabilities, IMEI).
+	DeviceInfo es10.DeviceInfo
 }
 
 // Backoff is the retry policy for failed operators, counted in periodic
