@@ -8,6 +8,8 @@
 // Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
 // (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
 // synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
+// Either way the card's APDUs join the file as GSMTAP SIM datagrams
+// (SIMTap, sim.go), and a lab's SIMtrace2 datagrams through WriteDatagram.
 package capture
 
 import (
