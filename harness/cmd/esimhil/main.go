@@ -3,7 +3,7 @@
 //
 //	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
-//	esimhil lab discover|record|diff|personality ...
+//	esimhil lab discover|record|diff|personality|sniff ...
 package main
 
 import (
@@ -30,7 +30,7 @@ const usage = `usage:
   esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
-  esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
+  esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
 `
 
 func main() {
