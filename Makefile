@@ -7,16 +7,24 @@ PKGS    := ./...
 # Modem dialects: the suite runs once under each (fixtures/personalities).
 PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 
-.PHONY: all build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
+.PHONY: all deps build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
 
 all: build
+
+# What the tests need beyond Go: Debian packages (ser2net, tshark, asn1c,
+# openssl, gcc) and the pinned modules. ci/install.sh installs only what is
+# missing (apt-get, as root or through sudo), so on a fresh machine `make
+# run` and `make test` set everything up themselves; afterwards this is a
+# few seconds of version checks.
+deps:
+	@bash ci/install.sh >/dev/null
 
 build:
 	$(GO) build -o bin/esimhil ./harness/cmd/esimhil
 
 # The main job: the Ginkgo suite against the built-in emulated rig.
 # Reports: $(OUT)/junit.xml, $(OUT)/report.json, per-spec artifacts in $(OUT)/specs/.
-run: build
+run: deps build
 	@mkdir -p $(OUT)
 	ESIMHIL_ARTIFACTS=$(abspath $(OUT))/specs $(GINKGO) --label-filter='env:emulated' \
 		--seed=$(SEED) --junit-report=junit.xml --json-report=report.json \
@@ -27,7 +35,7 @@ run: build
 # The exploration runs without -race: it drives hundreds of whole rigs, and
 # the race detector would make it several times slower (its packages are
 # race-tested through their own unit tests).
-test: vet
+test: deps vet
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v -e /harness/explore -e /specs)
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
 	$(MAKE) specs-all

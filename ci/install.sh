@@ -16,14 +16,24 @@ command -v tshark >/dev/null || missing+=(tshark)
 command -v asn1c >/dev/null || missing+=(asn1c)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
+	# Debian packages need root: as another user, through sudo, or say what to do.
+	sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "ci/install.sh: missing ${missing[*]}; run this script as root (it uses apt-get)" >&2
+			exit 1
+		}
+		sudo=(sudo)
+	fi
+	echo "ci/install.sh: installing ${missing[*]}"
 	# wireshark-common asks whether non-root users may capture: no.
-	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
+	"${sudo[@]}" apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 go version
 /usr/sbin/ser2net -v 2>/dev/null || ser2net -v
-tshark --version | head -1
+tshark --version 2>/dev/null | head -1
 asn1c -v 2>&1 | sed -n 1p
 go mod download
 go mod verify
