@@ -237,9 +237,9 @@ func yamlErr(file string, err error) error {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
-		return &Error{File: file, Line: line, Msg: m[2]}
+		return &Error{File: file, Line: line, Msg: "YAML syntax: " + m[2]}
 	}
-	return &Error{File: file, Msg: err.Error()}
+	return &Error{File: file, Msg: "YAML syntax: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 }
 
 // fields walks a mapping: each key must be known, once.

@@ -165,18 +165,22 @@ func (p *Plan) dialect(base personality.Personality) error {
 			continue
 		}
 		field := strings.SplitN(key, ".", 2)[0]
+		accepts := key == "cgla_accepts"
+		if (accepts || key == "cgla_max_apdu") && eff.CGLARefused {
+			// A +CGLA that reached the card contradicts cgla_refused.
+			key, field = "cgla_refused", "cgla_refused"
+		} else if accepts {
+			key, field = "cgla_max_apdu", "cgla_max_apdu"
+		}
 		if n := stated[key]; n != nil || stated[field] != nil && field != "test_answers" {
 			if n == nil {
 				n = stated[field]
 			}
 			return p.contradiction(n, "device.quirks."+key, ev, have)
 		}
-		if !quirkFields[field] {
+		if !quirkFields[field] || accepts || key != ev.Field {
 			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
 				fmt.Sprintf("personality %s, %s", base.Name, have))
-		}
-		if key == "cgla_accepts" {
-			continue
 		}
 		if field == "test_answers" {
 			addedTests[strings.TrimPrefix(key, "test_answers.")] = ev.Value
@@ -223,9 +227,15 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
 	case "cgla_max_apdu":
 		n, _ := strconv.Atoi(ev.Value)
+		if d.CGLARefused {
+			return "cgla_refused true", false
+		}
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU >= n && d.CGLAMaxAPDU > 0 && (ev.Below == 0 || d.CGLAMaxAPDU < ev.Below)
 	case "cgla_accepts":
 		n, _ := strconv.Atoi(ev.Value)
+		if d.CGLARefused {
+			return "cgla_refused true", false
+		}
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
 	case "location_hex":
 		have := d.LocationHex

@@ -1,0 +1,195 @@
+package field
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var corpus = filepath.Join("..", "..", "fixtures", "field")
+
+// fixtureCopy copies a corpus fixture into a temporary directory of the
+// same name and applies edit to its manifest.
+func fixtureCopy(t *testing.T, name string, edit func(string) string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join(corpus, name))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dst, ManifestFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := edit(string(b))
+	if edited == string(b) {
+		t.Fatalf("%s: the edit left the manifest as it was", name)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func reconstruct(t *testing.T, dir string, o Options) *Plan {
+	t.Helper()
+	f, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Reconstruct(f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func assumed(p *Plan, parts ...string) bool {
+	for _, a := range p.Assumptions {
+		ok := true
+		for _, s := range parts {
+			ok = ok && strings.Contains(a, s)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDerivedQuirks: with the quirks left out of the manifest, the
+// reconstruction takes them from the logs and says so, naming the line.
+func TestDerivedQuirks(t *testing.T) {
+	t.Run("cgla_max_apdu", func(t *testing.T) {
+		dir := fixtureCopy(t, "ec20f-long-cgla", func(s string) string {
+			return strings.Replace(s, "  quirks:\n    cgla_max_apdu: 64\n", "", 1)
+		})
+		p := reconstruct(t, dir, Options{})
+		// 29 bytes passed, 125 were refused: the limit lies in between.
+		if n := p.Dialect.CGLAMaxAPDU; n < 29 || n >= 125 {
+			t.Errorf("cgla_max_apdu %d, want 29..124", n)
+		}
+		if !assumed(p, "device.quirks.cgla_max_apdu", "lpac-download.log:38") {
+			t.Errorf("no assumption names the quirk and its line:\n%s", strings.Join(p.Assumptions, "\n"))
+		}
+		if !strings.Contains(string(p.DialectYAML), "cgla_max_apdu:") || !strings.Contains(string(p.DialectYAML), "base: quectel-eg25") {
+			t.Errorf("personality file:\n%s", p.DialectYAML)
+		}
+	})
+	t.Run("cchc_bare_line and test answers", func(t *testing.T) {
+		dir := fixtureCopy(t, "bg95-bare-cchc", func(s string) string {
+			i, j := strings.Index(s, "  quirks:\n"), strings.Index(s, "  profiles:\n")
+			return s[:i] + s[j:]
+		})
+		p := reconstruct(t, dir, Options{})
+		if !p.Dialect.CCHCBareLine || p.Dialect.TestAnswers["+CCHO"] != "+CCHO: <dfname>" {
+			t.Errorf("dialect: bare line %v, test answers %v", p.Dialect.CCHCBareLine, p.Dialect.TestAnswers)
+		}
+		if !assumed(p, "device.quirks.cchc_bare_line", "lpac-chip-info.log:") {
+			t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+		}
+	})
+	t.Run("stated quirks are not assumed", func(t *testing.T) {
+		p := reconstruct(t, filepath.Join(corpus, "ec20f-long-cgla"), Options{})
+		if p.Dialect.CGLAMaxAPDU != 64 || assumed(p, "device.quirks") {
+			t.Errorf("cgla_max_apdu %d, assumptions:\n%s", p.Dialect.CGLAMaxAPDU, strings.Join(p.Assumptions, "\n"))
+		}
+	})
+}
+
+// TestReconstructTimeline: a ModemManager log's times become run times,
+// the attach delay is measured from the REFRESH to the next registration,
+// every command is a step with its line, and every scenario line that was
+// not given says so.
+func TestReconstructTimeline(t *testing.T) {
+	p := reconstruct(t, filepath.Join(corpus, "reattach-slower-than-wait"), Options{})
+	wait := p.Fixture.Manifest.Device.AttachWait
+	// SFR's network never answers: a T3410 timeout from the log, not a
+	// slow attach.
+	if p.AttachDelay <= 0 || p.AttachDelay >= wait {
+		t.Errorf("attach delay %v, want the log's normal attach time", p.AttachDelay)
+	}
+	if len(p.Scenario.Faults) != 1 || p.Scenario.Faults[0].Operator != "sfr" || !assumed(p, "sfr went unanswered", "modemmanager.log:36", "T3410") {
+		t.Errorf("faults %+v, assumptions:\n%s", p.Scenario.Faults, strings.Join(p.Assumptions, "\n"))
+	}
+	if p.Start <= 0 || p.End <= p.Start {
+		t.Errorf("start %v end %v", p.Start, p.End)
+	}
+	if len(p.Steps) == 0 {
+		t.Fatal("no steps")
+	}
+	prev := time.Duration(-1)
+	for _, s := range p.Steps {
+		if s.At < prev || s.At < p.Start || s.Src.File != "modemmanager.log" || s.Src.Line == 0 || !strings.HasPrefix(strings.ToUpper(s.Line), "AT") {
+			t.Errorf("step %+v (previous at %v)", s, prev)
+		}
+		prev = s.At
+	}
+	if p.Scenario == nil || p.Scenario.Device.AttachWait != wait {
+		t.Errorf("scenario: %+v", p.Scenario)
+	}
+	y := string(p.ScenarioYAML)
+	if !strings.Contains(y, "# Run time = log time + ") {
+		t.Errorf("scenario does not say how its times relate to the log's:\n%s", y)
+	}
+	if !strings.Contains(y, "modemmanager.log:") {
+		t.Errorf("scenario names no log line:\n%s", y)
+	}
+}
+
+// TestNotEmulated: commands the rig's modem lacks are kept as steps with
+// the reason, not played.
+func TestNotEmulated(t *testing.T) {
+	p := reconstruct(t, filepath.Join(corpus, "reattach-slower-than-wait"), Options{
+		Emulated: func(name string) bool { return name != "+CSQ" },
+	})
+	var skipped int
+	for _, s := range p.Steps {
+		if strings.HasPrefix(strings.ToUpper(s.Line), "AT+CSQ") {
+			if s.Skip == "" {
+				t.Errorf("step %q played", s.Line)
+			}
+			skipped++
+		} else if s.Skip != "" {
+			t.Errorf("step %q skipped: %s", s.Line, s.Skip)
+		}
+	}
+	if skipped == 0 {
+		t.Skip("the log sends no AT+CSQ")
+	}
+}
+
+// TestReconstructErrors: what the logs contradict, or what the scenario
+// cannot have, points at the manifest's line.
+func TestReconstructErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, fixture string
+		edit          func(string) string
+		want          string
+	}{
+		{"an operator the scenario rejects", "reattach-slower-than-wait",
+			func(s string) string { return strings.Replace(s, `plmn: "20810"`, `plmn: "2081"`, 1) },
+			`manifest.yaml:24:7: network.operators[2].plmn: "2081" is not a PLMN`},
+		{"a stated cgla_refused the log contradicts", "ec20f-long-cgla",
+			func(s string) string { return strings.Replace(s, "cgla_max_apdu: 64", "cgla_refused: true", 1) },
+			"manifest.yaml:15:5: device.quirks.cgla_refused: contradicts lpac-download.log:38: +CGLA of 125 bytes answers ERROR while 29 bytes passed"},
+		{"a cgla_refused the log contradicts", "fm350-csim-only",
+			func(s string) string { return strings.Replace(s, "cgla_refused: true", "cgla_refused: false", 1) },
+			"manifest.yaml:18:5: device.quirks.cgla_refused: contradicts lpac-at-2.3.log:20: every +CGLA answers ERROR; the manifest's device: cgla_refused false"},
+		{"a profile of no operator", "reattach-slower-than-wait",
+			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
+			`manifest.yaml:19:7: device.profiles[1].operator: unknown operator "bouygues"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(fixtureCopy(t, tc.fixture, tc.edit))
+			if err == nil {
+				_, err = Reconstruct(f, Options{})
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
