@@ -16,7 +16,8 @@ func TestBadInput(t *testing.T) {
 		want       string
 	}{
 		{"empty", "", "", "bad.log: empty log"},
-		{"no known format", "hello\nworld\n", "", `bad.log: no known log format (`},
+		{"no known format", "\nhello\nworld\n", "", `bad.log:2: no known log format (`},
+		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},
 		{"binary junk", "> AT\n< O\x00K\n", "", "bad.log:2: binary data (byte 0x00 at column 4)"},
 		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
 		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},

@@ -66,7 +66,17 @@ func detect(file string, lines []string) (Format, error) {
 	case plain*2 >= nonblank && plain > 0:
 		return Plain, nil
 	}
-	return "", errAt(file, 0, "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a \">\"/\"<\" transcript); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a \">\"/\"<\" transcript); it starts %q", clip(first))
+}
+
+// firstLine is the 1-based number of the first non-blank line.
+func firstLine(lines []string) int {
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // jsonArray reports a line that opens a JSON array of objects ("[{" or

@@ -49,7 +49,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f == "" {
+	given := f != ""
+	if !given {
 		if f, err = detect(file, ls); err != nil {
 			return nil, err
 		}
@@ -74,8 +75,38 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
+	if given && !t.readSome() {
+		return nil, wrongFormat(file, ls, f)
+	}
 	t.File, t.Format = file, f
 	return t, nil
+}
+
+// readSome reports whether a transcript holds anything but notes.
+func (t *Transcript) readSome() bool {
+	if len(t.Requests) > 0 || len(t.RunEvents) > 0 {
+		return true
+	}
+	for _, e := range t.Entries {
+		if e.Role != Note {
+			return true
+		}
+	}
+	return len(t.Entries) == 0 // an empty log says so itself
+}
+
+// wrongFormat is the error for a log read in a format none of its lines
+// has: it names the first line and the format the content looks like.
+func wrongFormat(file string, ls []string, f Format) error {
+	line, first := firstLine(ls), ""
+	if line > 0 {
+		first = ls[line-1]
+	}
+	hint := ""
+	if d, err := detect(file, ls); err == nil && d != f {
+		hint = fmt.Sprintf("; it reads as %s", d)
+	}
+	return errAt(file, line, "no line reads as %s (it starts %q)%s", f, clip(first), hint)
 }
 
 func formatList() string {

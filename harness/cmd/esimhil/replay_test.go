@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyDir copies a fixture directory to dir/<its name>, with edit applied
+// to its manifest.
+func copyDir(t *testing.T, src string, edit func(string) string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dst, "manifest.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(edit(string(b))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// `esimhil replay` prints a verdict per fixture and exits non-zero when
+// any verdict is not what its manifest expects or a fixture does not
+// load; `esimhil log` prints a log's normalised transcript.
+func TestReplayAndLogCommands(t *testing.T) {
+	field := filepath.Join("..", "..", "..", "fixtures", "field")
+	good := filepath.Join(field, "bg95-bare-cchc")
+	unknown := copyDir(t, good, func(s string) string {
+		return strings.Replace(s, "personality: quectel-eg25", "personality: nokia-3310", 1)
+	})
+	wrongVerdict := copyDir(t, good, func(s string) string {
+		return strings.Replace(s, "expect: reproduces", "expect: fixed", 1)
+	})
+	junk := filepath.Join(t.TempDir(), "junk.log")
+	if err := os.WriteFile(junk, []byte("hello\nthis is\nno modem log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	tests := []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"replay", "--out", out, good}, 0, "PASS  bg95-bare-cchc (expect reproduces): reproduces", ""},
+		{[]string{"replay", "--out", out, "-v", good}, 0, "assumed: ", ""},
+		{[]string{"replay", "--out", out, good, unknown}, 1, "ERROR " + unknown + ": " + filepath.Join(unknown, "manifest.yaml") + `:11:16: device.personality: unknown personality "nokia-3310"`, ""},
+		{[]string{"replay", "--out", out, wrongVerdict}, 1, "FAIL  bg95-bare-cchc (expect fixed): expected fixed, but the replay still follows the recording through the failure at lpac-chip-info.log:15", ""},
+		{[]string{"replay", "--out", out, filepath.Join(field, "no-such-fixture")}, 1, "ERROR ", ""},
+		{[]string{"replay"}, 2, "", "no fixture directories"},
+		{[]string{"replay", "--speed", "2", good}, 2, "", "flag provided but not defined: -speed"},
+		{[]string{"log", filepath.Join(good, "lpac-chip-info.log")}, 0, "lpac-chip-info.log: lpac, ", ""},
+		{[]string{"log", "--format", "mm", filepath.Join(good, "lpac-chip-info.log")}, 1, "", "lpac-chip-info.log:1: "},
+		{[]string{"log", junk}, 1, "", junk + ":1: "},
+		{[]string{"log", "--format", "minicom", junk}, 1, "", "minicom"},
+		{[]string{"log"}, 2, "", "no log files"},
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), tc.args, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.out) || !strings.Contains(stderr.String(), tc.err) {
+			t.Errorf("%q: exit %d\nstdout %s\nstderr %s", tc.args, code, stdout.String(), stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "bg95-bare-cchc", "report.txt")); err != nil {
+		t.Errorf("replay artifacts: %v", err)
+	}
+}
