@@ -48,11 +48,17 @@ func TestBadFixtures(t *testing.T) {
 		{"out-of-order timestamps", "reattach-slower-than-wait", "modemmanager.log",
 			func(s string) string { return strings.Replace(s, "[1773481200.222944]", "[1773481100.222944]", 1) },
 			"modemmanager.log:3: time 2026-03-14T09:38:20.222944Z is before the 2026-03-14T09:40:00.218844Z of line 2: timestamps out of order"},
-		{"a log in no known format", "eg25-echo-runs-on", "manifest.yaml",
+		{"a plain transcript without its format", "eg25-echo-runs-on", "manifest.yaml",
 			func(s string) string {
 				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log}", 1)
 			},
 			""},
+		{"a log in no known format", "ec20f-long-cgla", "lpac-download.log",
+			func(s string) string { return "Hi, here is what lpac printed:\n\nthe download fails with ERROR\n" },
+			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a ">"/"<" transcript); it starts "Hi, here is what lpac printed:"`},
+		{"a log in another format than stated", "eg25-echo-runs-on", "manifest.yaml", // the log is a plain transcript
+			func(s string) string { return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log, format: mm}", 1) },
+			`sniffer.log:1: no line reads as mm (it starts `},
 		{"binary junk", "bg95-bare-cchc", "lpac-chip-info.log",
 			func(s string) string { return strings.Replace(s, "+CCHO: 1", "+CCHO: \x00\x01\x02", 1) },
 			"lpac-chip-info.log:31: binary data (byte 0x00 at column 18): not a text log"},
