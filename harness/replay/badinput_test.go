@@ -57,7 +57,9 @@ func TestBadFixtures(t *testing.T) {
 			func(s string) string { return "Hi, here is what lpac printed:\n\nthe download fails with ERROR\n" },
 			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a ">"/"<" transcript); it starts "Hi, here is what lpac printed:"`},
 		{"a log in another format than stated", "eg25-echo-runs-on", "manifest.yaml", // the log is a plain transcript
-			func(s string) string { return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log, format: mm}", 1) },
+			func(s string) string {
+				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log, format: mm}", 1)
+			},
 			`sniffer.log:1: no line reads as mm (it starts `},
 		{"binary junk", "bg95-bare-cchc", "lpac-chip-info.log",
 			func(s string) string { return strings.Replace(s, "+CCHO: 1", "+CCHO: \x00\x01\x02", 1) },
