@@ -109,7 +109,7 @@ func Report(res *Result) string {
 	}
 	fmt.Fprintf(&b, "%s  %s (expect %s): %s\n", verdict, res.Name, res.Expect, res.Why)
 	if d := res.Divergence; d != nil {
-		b.WriteString(Divergence2Text(res, d))
+		b.WriteString(divergenceText(res, d))
 	}
 	if len(res.Mismatches) > 0 {
 		b.WriteString("  what was expected (manifest check):\n")
@@ -120,9 +120,9 @@ func Report(res *Result) string {
 	return b.String()
 }
 
-// Divergence2Text writes a divergence with a few lines of context from
+// divergenceText writes a divergence with a few lines of context from
 // both sides.
-func Divergence2Text(res *Result, d *Divergence) string {
+func divergenceText(res *Result, d *Divergence) string {
 	var b strings.Builder
 	f := res.Plan.Fixture
 	fmt.Fprintf(&b, "  first divergence (%s)", d.Track)

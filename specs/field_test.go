@@ -1,0 +1,72 @@
+package specs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/replay"
+)
+
+// replayDir is where a field replay's artifacts go: under
+// $ESIMHIL_ARTIFACTS when it is set, else a directory removed after the
+// spec unless it fails.
+func replayDir(name string) string {
+	if keep := os.Getenv(framework.ArtifactsEnv); keep != "" {
+		return filepath.Join(keep, "field", name)
+	}
+	return filepath.Join(GinkgoT().TempDir(), name)
+}
+
+func replayFixture(dir string) *replay.Result {
+	GinkgoHelper()
+	res, err := replay.Run(dir, replay.Options{Dir: replayDir(filepath.Base(dir))})
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry("replay", replay.Report(res))
+	return res
+}
+
+// Field failures are fixtures: each one in fixtures/field is replayed on
+// the emulated rig and must show what its manifest expects — the failure
+// again (reproduces) or the recording left at the failure and the
+// expected outcome instead (fixed).
+var _ = Describe("Field failures", framework.Emulated, func() {
+	dirs, _ := filepath.Glob(filepath.Join(framework.Root(), "fixtures", "field", "*", field.ManifestFile))
+	It("has a corpus of field failures", func() { Expect(len(dirs)).To(BeNumerically(">=", 8)) })
+	for _, m := range dirs {
+		dir := filepath.Dir(m)
+		It("replays as its manifest expects: "+filepath.Base(dir), func() {
+			res := replayFixture(dir)
+			Expect(res.OK).To(BeTrue(), "%s\nartifacts in %s", replay.Report(res), res.Dir)
+		})
+	}
+
+	It("fails a fixture whose recording the rig no longer follows, at the first divergence, with both sides", func() {
+		dir := filepath.Join(GinkgoT().TempDir(), "reattach-slower-than-wait")
+		Expect(os.CopyFS(dir, os.DirFS(filepath.Join(framework.Root(), "fixtures", "field", "reattach-slower-than-wait")))).To(Succeed())
+		log := filepath.Join(dir, "modemmanager.log")
+		b, err := os.ReadFile(log)
+		Expect(err).NotTo(HaveOccurred())
+		// Back on Orange after the fallback, but on a cell the rig's
+		// network does not have there.
+		lines := strings.Split(string(b), "\n")
+		Expect(lines[47]).To(ContainSubstring(`+CEREG: 5,"3A9B","0000C33D",7`))
+		lines[47] = strings.Replace(lines[47], "0000C33D", "0000C33E", 1)
+		Expect(os.WriteFile(log, []byte(strings.Join(lines, "\n")), 0o644)).To(Succeed())
+
+		res := replayFixture(dir)
+		Expect(res.OK).To(BeFalse())
+		Expect(res.Divergence).NotTo(BeNil())
+		Expect(res.Divergence.Src).To(Equal(field.Src{File: "modemmanager.log", Line: 48}))
+		report := replay.Report(res)
+		Expect(report).To(ContainSubstring("FAIL  reattach-slower-than-wait (expect reproduces)"))
+		Expect(report).To(ContainSubstring("the recording, " + dir))
+		Expect(report).To(ContainSubstring(">>    48  "))
+		Expect(report).To(ContainSubstring("the replay, " + res.Dir))
+	})
+})
