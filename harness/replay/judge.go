@@ -39,8 +39,10 @@ func judge(res *Result, rp *replayed) {
 			d.Src, d.Track, beforeAfter(d, failAt, failSrc), failSrc)
 	case d == nil:
 		res.Why = fmt.Sprintf("expected fixed, but the replay still follows the recording through the failure at %s (%s)", failSrc, counts)
+		res.Failure = atFailure(p, rp, failSrc)
 	case after(d, failAt, failSrc):
 		res.Why = fmt.Sprintf("expected fixed, but the replay follows the recording through the failure at %s and leaves it only at %s", failSrc, d.Src)
+		res.Failure = atFailure(p, rp, failSrc)
 	case len(res.Mismatches) > 0:
 		res.Why = fmt.Sprintf("the replay leaves the recording at %s, %s the failure at %s, but what was expected does not happen: %s",
 			d.Src, beforeAfter(d, failAt, failSrc), failSrc, strings.Join(res.Mismatches, "; "))
@@ -51,6 +53,32 @@ func judge(res *Result, rp *replayed) {
 			res.Why += ", and what was expected happens"
 		}
 	}
+}
+
+// atFailure pairs the recording's failure line with the replay's host.log
+// line of the same exchange (the answer to the last command played at or
+// before it), for a report of a failure that is still there.
+func atFailure(p *field.Plan, rp *replayed, src field.Src) *Divergence {
+	f := p.Fixture
+	li := f.LogIndex(src.File)
+	d := &Divergence{Src: src, Context: p.Fixture.Manifest.Failure.What}
+	if src.Line <= len(f.Lines[li]) {
+		d.Recorded = f.Lines[li][src.Line-1]
+	}
+	for i, s := range p.Steps {
+		k := rp.steps[i]
+		if s.Src.File != src.File || s.Src.Line > src.Line || k < 0 {
+			continue
+		}
+		// As many lines past the command as the recording has.
+		d.Track, d.File, d.Line = Exchanges, HostLog, rp.host.Entries[k].Line
+		for _, e := range rp.host.Entries[k:] {
+			if e.Cmd == k && e.Line <= rp.host.Entries[k].Line+(src.Line-s.Src.Line) {
+				d.Line, d.Replayed = e.Line, e.Text
+			}
+		}
+	}
+	return d
 }
 
 // failure is where the manifest says the logs show the failure: its time
@@ -109,7 +137,10 @@ func Report(res *Result) string {
 	}
 	fmt.Fprintf(&b, "%s  %s (expect %s): %s\n", verdict, res.Name, res.Expect, res.Why)
 	if d := res.Divergence; d != nil {
-		b.WriteString(divergenceText(res, d))
+		b.WriteString(divergenceText(res, d, "first divergence"))
+	}
+	if d := res.Failure; d != nil {
+		b.WriteString(divergenceText(res, d, "the failure, still there"))
 	}
 	if len(res.Mismatches) > 0 {
 		b.WriteString("  what was expected (manifest check):\n")
@@ -122,10 +153,13 @@ func Report(res *Result) string {
 
 // divergenceText writes a divergence with a few lines of context from
 // both sides.
-func divergenceText(res *Result, d *Divergence) string {
+func divergenceText(res *Result, d *Divergence, title string) string {
 	var b strings.Builder
 	f := res.Plan.Fixture
-	fmt.Fprintf(&b, "  first divergence (%s)", d.Track)
+	b.WriteString("  " + title)
+	if d.Track != "" {
+		fmt.Fprintf(&b, " (%s)", d.Track)
+	}
 	if d.Context != "" {
 		fmt.Fprintf(&b, ": %s", d.Context)
 	}

@@ -61,6 +61,9 @@ type Result struct {
 	// Divergence is the first place the replay leaves the recording, nil
 	// when it follows it all the way.
 	Divergence *Divergence
+	// Failure, when the manifest expects the failure fixed and the replay
+	// still shows it, is the failure's line on both sides.
+	Failure *Divergence
 	// Compared counts what was compared, by track.
 	Compared map[Track]int
 	// Mismatches are the manifest's check expectations that did not hold

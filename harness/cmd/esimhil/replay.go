@@ -83,7 +83,7 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "# %s: %s, %s times\n", path, t.Format, t.Clock)
+		fmt.Fprintf(stdout, "# %s: format %s, times: %s\n", path, t.Format, t.Clock)
 		if err := t.Render(stdout); err != nil {
 			fmt.Fprintf(stderr, "esimhil log: %v\n", err)
 			return 1
