@@ -105,6 +105,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p.hostState()
+	p.randomValues()
 	p.AttachDelay = p.attachDelay()
 	if m.Scenario != "" {
 		err = p.given()
@@ -444,3 +445,19 @@ func scenarioErr(e *emitter, file string, err error) error {
 
 // validEID reports an EID the test EUM may issue (README, PKI).
 func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
+
+// randomValues masks what a card draws at random, which no replay can
+// give again: the eUICC challenge of a GetEuiccChallenge the logs show.
+func (p *Plan) randomValues() {
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			if e.APDU != nil && e.APDU.ES10 == "GetEuiccChallenge" {
+				if !slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == "challenge" }) {
+					p.assume("the eUICC challenge is volatile: the card draws it at random (%s:%d)", t.File, e.Line)
+				}
+				p.addMask("challenge")
+				return
+			}
+		}
+	}
+}

@@ -220,6 +220,21 @@ func (p *Plan) world() error {
 		}
 		cells = append(cells, c)
 	}
+	// A device searching for its network (stat 2) found a cell of it to
+	// try: the card would not have switched to a network it could not see.
+	// (Only a network of the country the device is in: a device abroad
+	// searching for its home network finds none.)
+	for _, r := range fs.Regs {
+		if r.Stat != 2 || !r.URC {
+			continue
+		}
+		o, area := opByID(subscriberAt(r.At)), areaAt(r.At)
+		if o == nil || area == "" || m.Itinerary == nil && o.Country != area || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
+			continue
+		}
+		cells = append(cells, cell{Area: area, Operator: o.ID, RSRP: defaultRSRP, origin: r.Src.String()})
+		p.assume("a cell of %s in %s: the device searched for its network there (%s)", o.ID, area, r.Src)
+	}
 	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
 		home := opByID(enabled.Operator)
 		cells = append(cells, cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"})
@@ -284,6 +299,9 @@ func (p *Plan) world() error {
 	e.line(p.checkOrigin(), "  check_interval: %s", durString(check))
 	if w := m.Device.AttachWait; w > 0 {
 		e.line(m.pos(m.nodes["device.attach_wait"]), "  attach_wait: %s", durString(w))
+	} else if w, src := p.attachWaitShown(subscriberAt, enabled.Operator); w > 0 {
+		e.line(src, "  attach_wait: %s", durString(w))
+		p.assume("the card's attach wait is %v: it fell back %s after switching with no registration between (%s)", w, durString(w), src)
 	} else {
 		p.assume("the card's attach wait is its default (3m): the manifest does not give device.attach_wait")
 	}
@@ -309,6 +327,13 @@ func (p *Plan) world() error {
 		for i := 0; i+1 < len(m.Platform.Content); i += 2 {
 			e.line(m.pos(m.Platform.Content[i]), "  %s: %s", m.Platform.Content[i].Value, flow(m.Platform.Content[i+1]))
 		}
+	} else if pref := p.switchedTo(fs.Refreshes, subscriberAt, opByID, areaAt, enabled.Operator); len(pref) > 0 {
+		var parts []string
+		for _, area := range sortedKeys(pref) {
+			parts = append(parts, fmt.Sprintf("%s: [%s]", area, strings.Join(pref[area], ", ")))
+		}
+		e.line("derived from the card's switches", "platform:")
+		e.line("derived from the card's switches", "  preferred: {%s}", strings.Join(parts, ", "))
 	} else if len(fs.Requests) > 0 {
 		p.assume("the platform's preferred lists are empty: the manifest gives no platform section")
 	}
@@ -827,6 +852,11 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			"%s is enabled here, but %s shows %s enabled when the logs begin", out[manifestEnabled].ICCID, src, logEnabled)
 	case manifestEnabled < 0 && logEnabled != "":
 		find(logEnabled).Enabled = true
+	case manifestEnabled < 0 && len(out) > 1 && firstChange >= 0 && readFirstAfter(ids, out[0].ICCID, firstChange):
+		// The first profile read came after a switch: it is the one
+		// switched to, so the device began on another.
+		out[1].Enabled = true
+		p.assume("profile %s is enabled when the logs begin: %s is read only after the card's first switch, so it is the one switched to", out[1].ICCID, out[0].ICCID)
 	case manifestEnabled < 0:
 		out[0].Enabled = true
 		p.assume("profile %s is enabled when the logs begin: neither the manifest nor the logs say which", out[0].ICCID)
@@ -835,9 +865,68 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 	return out, nil
 }
 
+// readFirstAfter says whether the first ICCID the logs read is iccid, read
+// after the change at t.
+func readFirstAfter(ids []Identity, iccid string, t time.Duration) bool {
+	for _, idn := range ids {
+		if idn.ICCID != "" {
+			return idn.ICCID == iccid && idn.At > t
+		}
+	}
+	return false
+}
+
 func absDur(d time.Duration) time.Duration {
 	if d < 0 {
 		return -d
 	}
 	return d
+}
+
+// switchedTo derives the platform's preferred lists from the card's
+// switches when the manifest gives none: a REFRESH after which the host
+// reads another operator's subscriber, of the country the device is in
+// and not the profile it began on (a fallback goes back to that one),
+// means the platform listed that operator there.
+func (p *Plan) switchedTo(refreshes []Obs, subscriberAt func(time.Duration) string, opByID func(string) *operator,
+	areaAt func(time.Duration) string, original string) map[string][]string {
+	pref := map[string][]string{}
+	for _, r := range refreshes {
+		before, after := subscriberAt(r.At-time.Nanosecond), subscriberAt(r.At)
+		o := opByID(after)
+		area := areaAt(r.At)
+		if after == before || after == original || o == nil || o.Country != area || slices.Contains(pref[area], after) {
+			continue
+		}
+		pref[area] = append(pref[area], after)
+		p.assume("the platform lists %s first in %s: the card switched to it at %s (the manifest gives no platform section)", after, area, r.Src)
+	}
+	return pref
+}
+
+// attachWaitShown is the card's attach wait as the logs show it: the time
+// from a switch away from the original profile (a REFRESH) to the
+// fallback to it (the next REFRESH), with an attach tried and no
+// registration between, to the second; 0 when the logs show no such
+// fallback.
+func (p *Plan) attachWaitShown(subscriberAt func(time.Duration) string, original string) (time.Duration, string) {
+	rs := p.Facts.Refreshes
+	for i := 0; i+1 < len(rs); i++ {
+		a, b := rs[i], rs[i+1]
+		if subscriberAt(a.At) == original || subscriberAt(b.At) != original {
+			continue
+		}
+		if slices.ContainsFunc(p.Facts.Regs, func(r Reg) bool { return r.At > a.At && r.At < b.At && (r.Stat == 1 || r.Stat == 5) }) {
+			continue
+		}
+		// The attach must have been tried: searching, denied or not
+		// registered on the way.
+		if !slices.ContainsFunc(p.Facts.Regs, func(r Reg) bool { return r.At > a.At && r.At < b.At && r.Stat != 1 && r.Stat != 5 }) {
+			continue
+		}
+		if w := (b.At - a.At).Round(time.Second); w >= scenario.MinAttachWait {
+			return w, fmt.Sprintf("%s to %s", a.Src, b.Src)
+		}
+	}
+	return 0, ""
 }

@@ -6,6 +6,7 @@
 //	esimhil lab discover|record|diff|personality|sniff ...
 //	esimhil replay [--out DIR] [-v] FIXTURE_DIR...
 //	esimhil log [--format F] LOG...
+//	esimhil fixture --name N [--dir D] [--source S] LOG...
 package main
 
 import (
@@ -35,6 +36,7 @@ const usage = `usage:
   esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
   esimhil replay [--out DIR] [-v] FIXTURE_DIR...
   esimhil log [--format F] LOG...
+  esimhil fixture --name N [--dir D] [--source S] LOG...
 `
 
 func main() {
@@ -97,6 +99,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return replayCmd(ctx, args[1:], stdout, stderr)
 	case "log":
 		return logCmd(args[1:], stdout, stderr)
+	case "fixture":
+		return fixtureCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -15,6 +15,8 @@ import (
 const replayUsage = `usage:
   esimhil replay [--out DIR] [-v] FIXTURE_DIR...   replay field fixtures (fixtures/field/<name>) and judge them
   esimhil log [--format F] LOG...                  print a log's normalised transcript
+  esimhil fixture --name N [--dir D] [--source S] LOG...
+                                                   draft a field fixture (D/N) from pasted logs
 `
 
 // replayCmd replays field fixtures: one verdict line each (with the first
@@ -98,4 +100,47 @@ func formatNames() string {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")
+}
+
+// fixtureCmd drafts a field fixture from pasted logs: the logs copied into
+// DIR/NAME and a manifest to check, then says how to replay it.
+func fixtureCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fixture", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "the fixture's name (its directory's)")
+	dir := fs.String("dir", filepath.Join("fixtures", "field"), "where the fixture's directory is made")
+	source := fs.String("source", "", "where the logs come from, for the manifest")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *name == "" || fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "esimhil fixture: want --name and at least one log\n%s", replayUsage)
+		return 2
+	}
+	d, err := replay.Draft(*dir, *name, *source, fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil fixture: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s (personality %s", filepath.Join(d.Dir, "manifest.yaml"), d.Personality)
+	if len(d.Tried) > 0 {
+		fmt.Fprintf(stdout, "; the logs contradict %d before it", len(d.Tried))
+	}
+	fmt.Fprintln(stdout, ")")
+	for _, t := range d.Tried {
+		fmt.Fprintf(stdout, "  not %s\n", t)
+	}
+	if d.Found {
+		fmt.Fprintf(stdout, "failure   %s (the first line where something went wrong: check it)\n", d.Failure)
+	} else {
+		fmt.Fprintf(stdout, "failure   none found: name the line that shows it (now %s)\n", d.Failure)
+	}
+	if d.Problem != nil {
+		fmt.Fprintf(stdout, "to do     the fixture does not replay until the manifest gives what the logs lack:\n          %v\n", d.Problem)
+		fmt.Fprintf(stdout, "next      edit %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
+		return 1
+	}
+	fmt.Fprintf(stdout, "assumed   %d things the logs do not say (esimhil replay -v lists them)\n", len(d.Plan.Assumptions))
+	fmt.Fprintf(stdout, "next      edit \"expected\", then: esimhil replay -v %s\n", d.Dir)
+	return 0
 }

@@ -44,7 +44,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("hello\nthis is\nno modem log\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
+	out, drafts := t.TempDir(), t.TempDir()
 	tests := []struct {
 		args     []string
 		code     int
@@ -62,6 +62,14 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"log", junk}, 1, "", junk + ":1: "},
 		{[]string{"log", "--format", "minicom", junk}, 1, "", "minicom"},
 		{[]string{"log"}, 2, "", "no log files"},
+		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 0,
+			"wrote " + filepath.Join(drafts, "gw-1042", "manifest.yaml") + " (personality quectel-eg25", ""},
+		{[]string{"replay", "--out", out, filepath.Join(drafts, "gw-1042")}, 0, "PASS  gw-1042 (expect reproduces)", ""},
+		{[]string{"fixture", "--dir", drafts, "--name", "ec20f", filepath.Join(field, "ec20f-long-cgla", "lpac-download.log")}, 1,
+			"to do     the fixture does not replay until the manifest gives what the logs lack", ""},
+		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 1, "", "a draft never overwrites a fixture"},
+		{[]string{"fixture", "--dir", drafts, "--name", "j", junk}, 1, "", junk + ":1: "},
+		{[]string{"fixture", "--name", "x"}, 2, "", "want --name and at least one log"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

@@ -1,0 +1,206 @@
+package replay
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// Drafted is a fixture that Draft wrote.
+type Drafted struct {
+	Dir         string
+	Personality string // the personality the manifest names
+	// Tried are the personalities the logs contradicted, with why.
+	Tried []string
+	// Failure is the line the manifest names as the failure, and whether
+	// it was found (false: the last line, for the user to correct).
+	Failure field.Src
+	Found   bool
+	// Plan is the reconstruction of the draft; nil when Problem says
+	// what the manifest must give before the fixture replays.
+	Plan    *field.Plan
+	Problem error
+}
+
+// Draft turns pasted logs into a field fixture in parent/name: the logs
+// copied as they are, and a manifest that names them in the format each
+// reads as, the first known personality the logs do not contradict (the
+// model's own first, then generic, then the rest), and as failure the
+// first line where something went wrong (a final result other than OK, a
+// failed LPA step, a denied registration). What the reconstruction then
+// has to assume — operators, profiles, the cells, the quirks — it says;
+// the manifest's comments tell the user what to check. The fixture is
+// left for the user to edit: "expected" says what should have happened.
+func Draft(parent, name, source string, logs []string) (*Drafted, error) {
+	if name == "" || strings.ContainsAny(name, `/\`) || name != strings.ToLower(name) {
+		return nil, fmt.Errorf("fixture name %q: want lower-case letters, digits, '.', '_', '-'", name)
+	}
+	if len(logs) == 0 {
+		return nil, errors.New("no logs to draft a fixture from")
+	}
+	dir := filepath.Join(parent, name)
+	if _, err := os.Stat(dir); err == nil {
+		return nil, fmt.Errorf("%s exists: a draft never overwrites a fixture", dir)
+	}
+	// Read every log before anything is written, so bad input leaves no
+	// half-made fixture behind.
+	var ts []*fieldlog.Transcript
+	var raw [][]byte
+	seen := map[string]bool{}
+	for _, path := range logs {
+		base := filepath.Base(path)
+		if base == field.ManifestFile || strings.HasPrefix(base, ".") || seen[base] {
+			return nil, fmt.Errorf("%s: want log files with distinct names other than %s", path, field.ManifestFile)
+		}
+		seen[base] = true
+		t, err := fieldlog.ReadFile(path, "")
+		if err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		ts, raw = append(ts, t), append(raw, data)
+	}
+	if !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return t.Format != fieldlog.Platform && t.Format != fieldlog.Events }) {
+		return nil, errors.New("no modem conversation among the logs: a platform or events log goes with an AT log, not alone")
+	}
+	failure, what, found := firstFailure(ts)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for i, path := range logs {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(path)), raw[i], 0o644); err != nil {
+			return nil, errors.Join(err, os.RemoveAll(dir))
+		}
+	}
+	d := &Drafted{Dir: dir, Failure: failure, Found: found}
+	var last error
+	for _, p := range candidates(raw) {
+		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+			return nil, errors.Join(err, os.RemoveAll(dir))
+		}
+		plan, err := Plan(dir)
+		if err == nil {
+			d.Personality, d.Plan = p, plan
+			return d, nil
+		}
+		var fe *field.Error
+		if !errors.As(err, &fe) || fe.Path != "device.personality" {
+			// Not a question of dialect (the dialect is checked first):
+			// the draft stays for the user to complete.
+			d.Personality, d.Problem = p, err
+			return d, nil
+		}
+		d.Tried = append(d.Tried, p+": "+fe.Msg)
+		last = err
+	}
+	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last: %w", name, last), os.RemoveAll(dir))
+}
+
+// candidates orders the known personalities: those whose maker the logs
+// name (a +CGMI answer, a model in a ModemManager line) first, generic
+// next, the others after.
+func candidates(raw [][]byte) []string {
+	makers := map[string]string{"quectel": "quectel-eg25", "sierra": "sierra-em7511", "simcom": "simcom-a7600",
+		"fibocom": "fibocom-l850", "u-blox": "ublox-sara-r5"}
+	names := personality.Names()
+	var out []string
+	for _, b := range raw {
+		low := strings.ToLower(string(b))
+		for _, maker := range []string{"quectel", "sierra", "simcom", "fibocom", "u-blox"} {
+			if p := makers[maker]; strings.Contains(low, maker) && slices.Contains(names, p) && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	if !slices.Contains(out, "generic") {
+		out = append(out, "generic")
+	}
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// firstFailure finds the first line of the AT logs where something went
+// wrong; found is false when nothing did, and the line is then the last
+// of the first AT log.
+func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found bool) {
+	var lastSrc field.Src
+	for _, t := range ts {
+		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
+			continue
+		}
+		for _, e := range t.Entries {
+			switch {
+			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK":
+				cmd := "a command"
+				if e.Cmd >= 0 {
+					cmd = t.Entries[e.Cmd].Text
+					if len(cmd) > 40 {
+						cmd = cmd[:40] + "…"
+					}
+				}
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, e.Text), true
+			case e.Event != nil && e.Event.Code != 0:
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
+			case e.Dir == fieldlog.Modem && (strings.HasPrefix(e.Text, "+CEREG: 3") || strings.HasPrefix(e.Text, "+CEREG: 2,3") ||
+				strings.HasPrefix(e.Text, "+CEREG: 1,3") || strings.HasPrefix(e.Text, "+CEREG: 3,3") || strings.HasPrefix(e.Text, "+CEREG: 4,3")):
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
+			}
+		}
+		if lastSrc.File == "" && len(t.Entries) > 0 {
+			lastSrc = field.Src{File: filepath.Base(t.File), Line: t.Entries[len(t.Entries)-1].Line}
+		}
+	}
+	return lastSrc, "", false
+}
+
+// draftManifest writes the manifest text; its comments tell the user what
+// to check and what the replay will assume.
+func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers string, failure field.Src, what string, found bool) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Drafted by esimhil fixture from %d log(s). Check every line, then run\n", len(ts))
+	fmt.Fprintf(&b, "#   esimhil replay -v %s\n", dir)
+	b.WriteString("# -v lists what the reconstruction assumed (operators, profiles, cells,\n")
+	b.WriteString("# the card's timers, the modem's quirks); state here what you know better\n")
+	b.WriteString("# (fixtures/field/README.md has every field).\n")
+	fmt.Fprintf(&b, "name: %s\n", name)
+	if source == "" {
+		source = "TODO: where the logs come from (tool and version, device, ticket)"
+	}
+	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
+	b.WriteString("logs:\n")
+	for _, t := range ts {
+		fmt.Fprintf(&b, "  - {file: %s, format: %s}\n", filepath.Base(t.File), t.Format)
+	}
+	b.WriteString("device:\n")
+	fmt.Fprintf(&b, "  personality: %s   # the first known personality the logs do not contradict\n", pers)
+	b.WriteString("  # eid, check_interval, attach_wait: what the logs cannot show, if you know it.\n")
+	b.WriteString("  # profiles: needed when the logs read no ICCID (or no IMSI beside one), e.g.\n")
+	b.WriteString("  #   - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n")
+	b.WriteString("# network: operators (id, plmn, country, name, smdp) the profiles name, and\n")
+	b.WriteString("# cells; platform: preferred lists per country — when the logs do not show them.\n")
+	b.WriteString("expected: \"TODO: what should have happened\"\n")
+	if found {
+		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: %s}\n", failure.File, failure.Line, strconv.Quote(what))
+	} else {
+		fmt.Fprintf(&b, "# No line shows an error: name the one that shows the failure.\n")
+		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: \"TODO: the line that shows the failure\"}\n", failure.File, failure.Line)
+	}
+	b.WriteString("# reproduces: the replay must still show the failure; fixed: it must not.\n")
+	b.WriteString("expect: reproduces\n")
+	return []byte(b.String())
+}

@@ -1,0 +1,108 @@
+package replay
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDraft: pasted logs become a fixture that replays — straight away
+// when the logs say enough, after the manifest gives what they lack
+// otherwise — and the draft names what it chose and why.
+func TestDraft(t *testing.T) {
+	t.Run("ModemManager log: replays as drafted", func(t *testing.T) {
+		parent := t.TempDir()
+		d, err := Draft(parent, "gw-1042", "journal of gw-1042", []string{filepath.Join(corpus, "reattach-slower-than-wait", "modemmanager.log")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Problem != nil || d.Personality != "quectel-eg25" {
+			t.Fatalf("personality %q, problem %v", d.Personality, d.Problem)
+		}
+		// The Quectel answer form (+QCCID) rules out the personalities
+		// tried before, and the draft says so.
+		if len(d.Tried) == 0 || !strings.Contains(strings.Join(d.Tried, "\n"), "+QCCID") {
+			t.Errorf("tried %q", d.Tried)
+		}
+		// What the logs show becomes the world: the card's attach wait,
+		// the platform's list, the cell searched on.
+		for _, want := range []string{"attach wait is 30s", "the platform lists op20810 first in FR", "a cell of op20810 in FR"} {
+			if !strings.Contains(strings.Join(d.Plan.Assumptions, "\n"), want) {
+				t.Errorf("assumptions lack %q:\n%s", want, strings.Join(d.Plan.Assumptions, "\n"))
+			}
+		}
+		res := replay(t, d.Dir)
+		if !res.OK {
+			t.Fatalf("the draft does not replay its log:\n%s", Report(res))
+		}
+	})
+	t.Run("lpac trace: the manifest completes it", func(t *testing.T) {
+		parent := t.TempDir()
+		d, err := Draft(parent, "ec20f", "", []string{filepath.Join(corpus, "ec20f-long-cgla", "lpac-download.log")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Problem == nil || !strings.Contains(d.Problem.Error(), "device.profiles: no profile") {
+			t.Fatalf("problem %v, want the profiles the logs lack", d.Problem)
+		}
+		if d.Failure.String() != "lpac-download.log:38" || !d.Found {
+			t.Errorf("failure %s (found %v), want the bare ERROR of lpac-download.log:38", d.Failure, d.Found)
+		}
+		path := filepath.Join(d.Dir, "manifest.yaml")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(b), "# network:", `  profiles:
+    - {iccid: "89860000120033188902", operator: cmcc, enabled: true}
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN, name: China Mobile}
+    - {id: sfr, plmn: "20810", country: FR, name: SFR, smdp: smdp.sfr.test}
+# network:`, 1)
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := replay(t, d.Dir)
+		if !res.OK || res.Expect != "reproduces" {
+			t.Fatalf("the completed draft:\n%s", Report(res))
+		}
+		// The card's challenge is random: masked without being asked.
+		if !strings.Contains(strings.Join(res.Plan.Assumptions, "\n"), "challenge is volatile") {
+			t.Errorf("no challenge mask assumed")
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		parent := t.TempDir()
+		junk := filepath.Join(t.TempDir(), "junk.log")
+		os.WriteFile(junk, []byte("hello\nno modem here\n"), 0o644)
+		platform := filepath.Join(corpus, "stale-signal-order", "platform.jsonl")
+		mm := filepath.Join(corpus, "stale-signal-order", "modemmanager.log")
+		if err := os.Mkdir(filepath.Join(parent, "taken"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			logs []string
+			want string
+		}{
+			{"junk", []string{junk}, "junk.log:1: no known log format"},
+			{"alone", []string{platform}, "no modem conversation among the logs"},
+			{"Bad/Name", []string{mm}, `fixture name "Bad/Name"`},
+			{"taken", []string{mm}, "exists: a draft never overwrites a fixture"},
+			{"twice", []string{mm, mm}, "want log files with distinct names"},
+			{"none", nil, "no logs"},
+		} {
+			_, err := Draft(parent, tc.name, "", tc.logs)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+			}
+			if tc.name != "taken" && tc.name != "Bad/Name" {
+				if _, err := os.Stat(filepath.Join(parent, tc.name)); err == nil {
+					t.Errorf("%s: a fixture directory was left behind", tc.name)
+				}
+			}
+		}
+	})
+}
