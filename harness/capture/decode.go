@@ -44,6 +44,10 @@ type Exchange struct {
 	// mid-response, say): the client never got it, so Status is 0 and
 	// ResponseBody empty, as for a request left unanswered.
 	Cut bool
+	// Date is the response's Date header (zero without one). The rig's
+	// servers stamp it with simulated time, so it places an exchange of a
+	// live capture, whose timestamps are the wall clock's, in the run.
+	Date time.Time
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
@@ -333,6 +337,9 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			continue // interim answer (100 Continue): the final one follows
 		}
 		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			out[i].Date = d
+		}
 		i++
 	}
 	return out, nil
