@@ -105,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig,
 		lastSeq: map[string]uint64{}, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }
