@@ -7,7 +7,7 @@ PKGS    := ./...
 # Modem dialects: the suite runs once under each (fixtures/personalities).
 PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 
-.PHONY: all build run test vet fmt unit specs specs-all bench explore clean
+.PHONY: all build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
 
 all: build
 
@@ -37,6 +37,7 @@ test: vet
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v -e /harness/explore -e /specs)
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
 	$(MAKE) specs-all
+	$(MAKE) lab-emulated
 
 # The Ginkgo suite once per modem personality ($$ESIMHIL_PERSONALITY
 # overrides every scenario's device.personality): with -race under generic,
@@ -45,8 +46,44 @@ specs-all:
 	@set -e; for p in $(PERSONALITIES); do \
 		race=; [ "$$p" = generic ] && race=-race; \
 		echo "== specs under personality $$p"; \
-		ESIMHIL_PERSONALITY=$$p $(GO) test $$race -count=1 -timeout 10m ./specs/; \
+		ESIMHIL_PERSONALITY=$$p $(GO) test $$race -count=1 -timeout 10m ./specs/ -ginkgo.label-filter='!env:lab'; \
 	done
+
+# The env:lab specs against the emulated device behind each lab transport:
+# its pty opened as a serial device, then exported by Debian's ser2net as
+# raw TCP and as telnet with RFC 2217. The serial pass has no port control
+# and the RFC 2217 pass plays a lab with no callbox
+# (ESIMHIL_LAB_HAS=roaming,port-control): one spec is skipped in each, with
+# its reason in the output.
+lab-emulated:
+	@set -e; for t in serial tcp rfc2217; do \
+		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control"; \
+		echo "== env:lab specs against the emulator over $$t"; \
+		log=$$(mktemp); \
+		if ! env ESIMHIL_LAB_TARGET=$$t $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \
+			-ginkgo.label-filter='env:lab' -ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
+			cat $$log; rm -f $$log; exit 1; \
+		fi; \
+		grep -E '^(A modem in the lab|  \[SKIPPED\] this lab|Ran |ok )' $$log; rm -f $$log; \
+	done
+
+# The env:lab specs against a real modem: make lab MODEM=/dev/ttyUSB2
+# [PERSONALITY=quectel-eg25] [LISTEN=0.0.0.0:8080] [HAS=roaming] [SCENARIO=F].
+# Reports in $(OUT)/lab/: junit.xml (transcripts attached), per-spec at.log
+# and traffic.pcapng under specs/.
+MODEM       ?=
+PERSONALITY ?= generic
+LISTEN      ?= 0.0.0.0:8080
+lab:
+	@if [ -z "$(MODEM)" ]; then \
+		echo "make lab: no modem configured: MODEM=/dev/ttyUSB2 (or /dev/serial/by-id/..., tcp://host:port, rfc2217://host:port); see README.md, Lab runs" >&2; \
+		exit 2; \
+	fi
+	@mkdir -p $(OUT)/lab
+	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(PERSONALITY) ESIMHIL_LAB_LISTEN=$(LISTEN) \
+		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
+		ESIMHIL_ARTIFACTS=$(abspath $(OUT))/lab/specs $(GINKGO) --label-filter='env:lab' \
+		--junit-report=junit.xml --json-report=report.json --output-dir=$(OUT)/lab ./specs/
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && exit 1)

@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -66,10 +67,10 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 // deviceIMEI is the device's IMEI: the modem model's TAC, six serial
 // digits from the EID's individual part (so every card has its own
 // device) and the Luhn check digit.
-func deviceIMEI(p modem.Personality, eid string) string {
+func deviceIMEI(p personality.Personality, eid string) string {
 	tac := p.TAC
 	if tac == "" {
-		tac = modem.Generic().TAC
+		tac = personality.Generic().TAC
 	}
 	imei, _ := ident.MakeIMEI(tac + eid[24:30])
 	return imei

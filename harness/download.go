@@ -2,14 +2,11 @@ package harness
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/netip"
-	"time"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
-	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/platform"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/smdp"
@@ -17,32 +14,24 @@ import (
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
-// Fault settings that are not time windows: the card's certificates, its
-// memory and the platform's policy are fixed for a run.
+// Download fault settings fixed before the run; the fault plan decides
+// when and for which SM-DP+ they apply (faults.go).
 const (
 	// rogueCIName names the CI that the unknown_ci fault's eUICC chains to.
 	rogueCIName = "esimhil TEST rogue CI"
-	// outOfMemoryNVM is the card's free memory under the out_of_memory fault:
-	// less than any profile package an SM-DP+ here delivers (a few KiB).
-	outOfMemoryNVM = 1024
 )
 
 // eidOutOfRange is an EUM permission that excludes every EID scenarios use
 // (they all start 890490320000).
 var eidOutOfRange = []string{"890490329999"}
 
-// cardChain is what the card presents in mutual authentication, and the CI
-// it chains to when that is not the test CI.
-type cardChain struct {
-	EUM, EUICC *rsp.Cert
-	OtherCI    *rsp.Cert
-}
-
-// buildPKI makes the run's test PKI (keys derived from the seed) and the
-// certificates the card presents, bent by the scenario's certificate faults:
-// under unknown_ci the card chains to a CI the platform trusts but the
-// SM-DP+s do not; under eid_out_of_range its EUM may not issue its EID.
-func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, cardChain, error) {
+// buildPKI makes the run's test PKI (keys derived from the seed) and, when
+// the plan holds the certificate faults, the chains the card presents in
+// their stead: under unknown_ci one from a CI no SM-DP+ trusts, under
+// eid_out_of_range one whose EUM may not issue the card's EID. The card
+// shows them only to the SM-DP+ the fault names, while it is in force;
+// the platform and every other SM-DP+ see the card's own chain.
+func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, map[string]euicc.Chain, error) {
 	cfg := rsp.PKIConfig{Seed: seed, EIDs: []string{s.Device.EID}, SMDPs: map[string]string{}}
 	for _, o := range s.Network.Operators {
 		if o.SMDP != "" {
@@ -51,31 +40,39 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, cardChain, error) {
 	}
 	pki, err := rsp.GeneratePKI(cfg)
 	if err != nil {
-		return nil, cardChain{}, fmt.Errorf("test PKI: %w", err)
+		return nil, nil, fmt.Errorf("test PKI: %w", err)
 	}
-	cc := cardChain{EUM: pki.EUM, EUICC: pki.EUICC[s.Device.EID]}
-	switch {
-	case hasDownloadFault(s, scenario.UnknownCI):
-		cc.OtherCI, err = rsp.NewCI(rogueCIName, seed)
-		if err == nil {
-			cc.EUM, err = rsp.NewEUM(cc.OtherCI, seed, rsp.DefaultEIDPrefixes...)
+	chains := map[string]euicc.Chain{}
+	issue := func(name string, eum func() (*rsp.Cert, error)) error {
+		if !hasDownloadFault(s, name) {
+			return nil
 		}
+		e, err := eum()
+		var card *rsp.Cert
 		if err == nil {
-			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
+			card, err = rsp.IssueEUICC(e, s.Device.EID, seed)
 		}
 		if err != nil {
-			return nil, cardChain{}, fmt.Errorf("unknown_ci fault: %w", err)
+			return fmt.Errorf("%s fault: %w", name, err)
 		}
-	case hasDownloadFault(s, scenario.EIDOutOfRange):
-		cc.EUM, err = rsp.NewEUM(pki.CI, seed, eidOutOfRange...)
-		if err == nil {
-			cc.EUICC, err = rsp.IssueEUICC(cc.EUM, s.Device.EID, seed)
-		}
-		if err != nil {
-			return nil, cardChain{}, fmt.Errorf("eid_out_of_range fault: %w", err)
-		}
+		chains[name] = euicc.Chain{EUICCCert: card.DER, EUMCert: e.DER, Key: card.Key}
+		return nil
 	}
-	return pki, cc, nil
+	if err := issue(scenario.UnknownCI, func() (*rsp.Cert, error) {
+		ci, err := rsp.NewCI(rogueCIName, seed)
+		if err != nil {
+			return nil, err
+		}
+		return rsp.NewEUM(ci, seed, rsp.DefaultEIDPrefixes...)
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := issue(scenario.EIDOutOfRange, func() (*rsp.Cert, error) {
+		return rsp.NewEUM(pki.CI, seed, eidOutOfRange...)
+	}); err != nil {
+		return nil, nil, err
+	}
+	return pki, chains, nil
 }
 
 func hasDownloadFault(s *scenario.Scenario, name string) bool {
@@ -87,9 +84,9 @@ func hasDownloadFault(s *scenario.Scenario, name string) bool {
 	return false
 }
 
-// startSMDPs starts one SM-DP+ per operator that runs one, on loopback,
+// startSMDPs starts one SM-DP+ per operator that runs one, on listen,
 // recorded by the capture; it returns the card's host → address map.
-func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
+func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 	resolve := map[string]netip.AddrPort{}
 	r.SMDP = map[string]*smdp.Server{}
 	for _, o := range r.Scenario.Network.Operators {
@@ -102,11 +99,12 @@ func (r *Rig) startSMDPs() (map[string]netip.AddrPort, error) {
 			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
 			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(),
 			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(op, seq) },
+			Inject:     func(name string) bool { return r.faults.download(name, op.ID, "smdp") },
 		})
 		if err != nil {
 			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
-		if err := srv.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+		if err := srv.Start(listen, r.Capture.Wrap); err != nil {
 			return nil, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
 		r.SMDP[op.ID] = srv
@@ -155,24 +153,22 @@ func clip(s string, n int) string {
 }
 
 // cardSecurity fills the card's certificates, trust anchor and faults.
-func (r *Rig) cardSecurity(c *euicc.Config, cc cardChain, resolve map[string]netip.AddrPort) {
-	c.EUICCCert, c.EUMCert, c.EUICCKey = cc.EUICC.DER, cc.EUM.DER, cc.EUICC.Key
+func (r *Rig) cardSecurity(c *euicc.Config, chains map[string]euicc.Chain, resolve map[string]netip.AddrPort) {
+	card := r.PKI.EUICC[r.Scenario.Device.EID]
+	c.EUICCCert, c.EUMCert, c.EUICCKey = card.DER, r.PKI.EUM.DER, card.Key
 	c.CI = r.PKI.CI.X509
 	c.Now = r.Loop.Clock().Now
 	c.Resolve = resolve
 	c.KeyLog = r.Capture.KeyLog()
 	c.FreeNVM = r.Scenario.Device.FreeNVM
-	if hasDownloadFault(r.Scenario, scenario.OutOfMemory) {
-		c.FreeNVM = outOfMemoryNVM
-	}
-	c.Faults.BadEuiccSignature1 = hasDownloadFault(r.Scenario, scenario.BadEUICCSignature)
+	c.Inject = r.faults.card
+	c.FaultChains = chains
 	c.PlatformTLS = r.Scenario.Platform.TLS
 }
 
-// platformSecurity turns on request authentication and the download
-// contracts; the eligibility_refused fault leaves the device off the
-// allow-list.
-func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) error {
+// platformSecurity turns on request authentication, the download contracts
+// and the platform's faults.
+func (r *Rig) platformSecurity(c *platform.Config) error {
 	c.CI = r.PKI.CI.X509
 	if r.Scenario.Platform.TLS {
 		cert, err := rsp.IssueSMDP(r.PKI.CI, "platform", PlatformHost, rsp.RoleTLS, r.Seed, rsp.ValidFrom, rsp.ValidUntil)
@@ -188,107 +184,13 @@ func (r *Rig) platformSecurity(c *platform.Config, cc cardChain) error {
 			Time:         r.Loop.Clock().Now,
 		}
 	}
-	if cc.OtherCI != nil {
-		c.MoreCIs = []*x509.Certificate{cc.OtherCI.X509}
-	}
 	el := r.Scenario.Platform.Eligibility
 	c.Eligibility = platform.Eligibility{AllowEIDs: el.AllowEIDs, QuotaPerDay: el.QuotaPerDay}
-	if hasDownloadFault(r.Scenario, scenario.EligibilityRefused) {
-		c.Eligibility.AllowEIDs = []string{notThisEID(r.Scenario.Device.EID)}
-	}
+	c.Inject = r.faults.platform
 	for i := range c.Operators {
 		if srv, ok := r.SMDP[c.Operators[i].ID]; ok {
 			c.Operators[i].Orderer = srv
 		}
-	}
-	return nil
-}
-
-// notThisEID is another valid EID: the individual part's last digit
-// changed, check digits recomputed.
-func notThisEID(eid string) string {
-	d := byte('0')
-	if eid[29] == '0' {
-		d = '1'
-	}
-	other, _ := ident.MakeEID(eid[:29] + string(d))
-	return other
-}
-
-// windowFaults schedules the faults that come and go: the platform's
-// reachability and acknowledgements, and the SM-DP+ faults.
-func (r *Rig) windowFaults() {
-	clk := r.Loop.Clock()
-	at := func(d time.Duration, f func()) {
-		if d <= 0 {
-			f()
-			return
-		}
-		clk.AfterFunc(d, f)
-	}
-	smdpFaults := map[string]*smdp.Faults{}
-	for _, f := range r.Scenario.Faults {
-		f := f
-		set := func(on bool) {}
-		switch f.Kind {
-		case scenario.PlatformUnreachable:
-			set = func(on bool) { r.setPlatform(!on) }
-		case scenario.PlatformNoAck:
-			set = func(on bool) {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "no_ack", false: "ack"}[on]})
-				r.Platform.SetFaults(platform.Faults{NoAck: on})
-			}
-		case scenario.Download:
-			srv, ok := r.SMDP[f.Operator]
-			if !ok {
-				continue
-			}
-			if smdpFaults[f.Operator] == nil {
-				smdpFaults[f.Operator] = &smdp.Faults{}
-			}
-			cur := smdpFaults[f.Operator]
-			flag := smdpFaultFlag(cur, f.Name)
-			if flag == nil && f.Name != scenario.SMDPUnreachable {
-				continue // a card or platform fault, fixed for the run
-			}
-			set = func(on bool) {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"download": f.Name, "operator": f.Operator, "on": on})
-				if flag == nil {
-					if err := srv.SetReachable(!on); err != nil {
-						r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
-					}
-					return
-				}
-				*flag = on
-				srv.SetFaults(*cur)
-			}
-		default:
-			continue
-		}
-		at(f.From, func() { set(true) })
-		if f.Until > 0 {
-			at(f.Until, func() { set(false) })
-		}
-	}
-}
-
-// smdpFaultFlag points at the SM-DP+ switch a download fault name flips.
-func smdpFaultFlag(f *smdp.Faults, name string) *bool {
-	switch name {
-	case scenario.TLSFailure:
-		return &f.TLSUntrusted
-	case scenario.ExpiredSMDPCert:
-		return &f.ExpiredAuthCert
-	case scenario.BadServerSignature:
-		return &f.BadServerSignature1
-	case scenario.WrongTransactionID:
-		return &f.WrongTransactionID
-	case scenario.ConnectionReset:
-		return &f.ResetDuringBPP
-	case scenario.TamperedBPP:
-		return &f.TamperBPP
-	case scenario.TruncatedBPP:
-		return &f.TruncateBPP
 	}
 	return nil
 }

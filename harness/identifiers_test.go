@@ -7,9 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/harness/scenario"
-
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // Every identifier the rig makes up is valid: the ICCIDs and IMSIs of the
@@ -30,8 +29,8 @@ func TestGeneratedIdentifiersValid(t *testing.T) {
 				}
 			}
 		}
-		for _, name := range modem.Personalities() {
-			p, err := modem.LoadPersonality(name)
+		for _, name := range personality.Names() {
+			p, err := personality.Load(name)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,8 +29,11 @@ func (r *Rig) schedulePlan() error {
 		}
 		clk.AfterFunc(sc.At, apply)
 	}
-	for _, pc := range r.Scenario.PowerCuts() {
-		pc := pc
+	for i, pc := range r.Scenario.Faults {
+		if pc.Kind != scenario.PowerCut {
+			continue
+		}
+		i, pc := i, pc
 		// Events come from the loop and from the servers' goroutines.
 		var seen atomic.Int64
 		r.Log.Subscribe(func(e eventlog.Event) {
@@ -44,7 +47,8 @@ func (r *Rig) schedulePlan() error {
 			// the cut happens once that piece of work is over, and the
 			// power comes back Off later on the virtual clock.
 			r.Loop.Post(func() {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"power_cut": pc.Event, "nth": pc.Nth, "off": pc.Off.String()})
+				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
+					"at": "modem", "entry": i, "nth": pc.Nth, "off": pc.Off.String()})
 				r.Modem.PowerOff()
 				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
 			})

@@ -5,9 +5,11 @@ package harness
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +28,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -36,7 +39,8 @@ type Options struct {
 	// Dir receives events.jsonl, at.log and traffic.pcapng. Empty: a fresh
 	// temporary directory (see Rig.Dir).
 	Dir string
-	// Capture selects live AF_PACKET capture, the software tap, or auto.
+	// Capture selects live AF_PACKET capture, the software tap, or auto;
+	// empty: $ESIMHIL_CAPTURE, else capture.Default (the tap).
 	Capture capture.Mode
 	// Link, if set, is a symlink to the modem's tty.
 	Link string
@@ -49,11 +53,65 @@ type Options struct {
 	// NVM, if set, is a card image saved by Card.NVM: the card continues
 	// from it instead of starting from the scenario's profiles.
 	NVM []byte
+	// State, if set, is the rig's durable state file (state.go): the card
+	// continues from the NVM image there and the platform from its replay
+	// counters beside it, if they exist, and both are written there at
+	// every change, before it is acknowledged.
+	State string
+	// OnStateError, if set, is told when State could not be written (the
+	// change was then not acknowledged as stored): emulate stops there.
+	OnStateError func(error)
+	// MaxEvents bounds the events of the run (0: DefaultMaxEvents): past
+	// it the run ends with ErrEventLimit instead of taking the machine.
+	MaxEvents int
+	// Context, if set, ends the run when it is done (Ctrl-C, SIGTERM):
+	// Advance and RunUntil return its cause and the artifacts are marked
+	// incomplete.
+	Context context.Context
+	// Progress, if set, is told every ProgressEvery of wall time how far
+	// RunScenario got (simulated time so far, of horizon).
+	Progress func(now, horizon time.Duration)
+	// NoDevice starts only the platform and the SM-DP+s, for a lab run
+	// whose device is a real modem (see LabBackend).
+	NoDevice bool
+	// Listen is the address the platform listens on (default
+	// 127.0.0.1:0); the SM-DP+s take free ports on the same host.
+	Listen string
 }
+
+// listen gives the platform's and the SM-DP+s' listen addresses.
+func (o Options) listen() (platform, smdp string) {
+	if o.Listen == "" {
+		return "127.0.0.1:0", "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return o.Listen, "127.0.0.1:0"
+	}
+	return o.Listen, net.JoinHostPort(host, "0")
+}
+
+// DefaultMaxEvents is the events a run may log (README, "Limits"): a month
+// of simulated roaming at the shortest check interval stays well inside.
+const DefaultMaxEvents = 250_000
+
+// ErrEventLimit ends a run that logged Options.MaxEvents events.
+var ErrEventLimit = errors.New("event limit reached")
+
+// ErrInterrupted ends a run whose Options.Context was cancelled.
+var ErrInterrupted = errors.New("run interrupted")
+
+// IncompleteFile marks an artifacts directory whose run did not finish; it
+// holds the reason.
+const IncompleteFile = "INCOMPLETE"
 
 // PersonalityEnv overrides every scenario's device.personality, so that a
 // whole suite runs under one dialect.
 const PersonalityEnv = "ESIMHIL_PERSONALITY"
+
+// CaptureEnv sets the capture mode of rigs whose options leave it empty,
+// so that a whole suite runs live (or on the tap).
+const CaptureEnv = "ESIMHIL_CAPTURE"
 
 // personalityName picks the dialect: option, then environment, then scenario.
 func personalityName(s *scenario.Scenario, o Options) string {
@@ -84,16 +142,23 @@ type Rig struct {
 	Terminal *stkterm.Terminal
 	Modem    *modem.Modem
 	// Personality is the modem's dialect.
-	Personality modem.Personality
+	Personality personality.Personality
 	Capture     *capture.Session
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
 
+	faults *faultPlan
+	ctx    context.Context
 	dir    string
 	atLog  *os.File
 	atBuf  *bufio.Writer // at.log, flushed at Close
+	events *os.File
 	start  time.Time
 	closed bool
+	// incomplete is why the run did not finish ("" if it did or still runs).
+	incomplete string
+	// exchanges is the decoded capture, once closed and checked.
+	exchanges []capture.Exchange
 }
 
 // Artifact names inside Rig.Dir.
@@ -119,54 +184,90 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return nil, fmt.Errorf("artifacts dir: %w", err)
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
-	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, start: clock.Epoch}
+	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, start: clock.Epoch, ctx: o.Context}
 	r.Log = eventlog.New(vclk.Now)
+	max := o.MaxEvents
+	if max == 0 {
+		max = DefaultMaxEvents
+	}
+	r.Log.SetLimit(max)
 	defer func() {
 		if err != nil {
 			r.Close()
 			r = nil
 		}
 	}()
+	// events.jsonl is written as the run goes, like at.log: whatever
+	// happens to the process, what was logged is on disk.
+	if r.events, err = os.Create(filepath.Join(dir, EventsFile)); err != nil {
+		return r, fmt.Errorf("events: %w", err)
+	}
+	if err = r.Log.Stream(r.events); err != nil {
+		return r, err
+	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
 
-	if r.Personality, err = modem.LoadPersonality(personalityName(s, o)); err != nil {
+	if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
 		return r, fmt.Errorf("world: %w", err)
 	}
-	var chain cardChain
-	if r.PKI, chain, err = buildPKI(s, seed); err != nil {
+	r.faults = newFaultPlan(r)
+	r.Log.Subscribe(r.faults.observe)
+	var chains map[string]euicc.Chain
+	if r.PKI, chains, err = buildPKI(s, seed); err != nil {
 		return r, err
 	}
+	mode := o.Capture
+	if mode == "" {
+		mode = capture.Mode(os.Getenv(CaptureEnv))
+	}
 	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: o.Capture, Clock: vclk, KeyLog: true,
+		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: vclk, KeyLog: true,
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
-	resolve, err := r.startSMDPs()
+	platformAddr, smdpAddr := o.listen()
+	resolve, err := r.startSMDPs(smdpAddr)
 	if err != nil {
 		return r, err
 	}
+	nvm := o.NVM
 	pcfg := platformConfig(s, vclk, r.Log)
-	if err = r.platformSecurity(&pcfg, chain); err != nil {
+	if err = r.platformSecurity(&pcfg); err != nil {
 		return r, err
+	}
+	if o.State != "" {
+		if nvm, pcfg.ReplayCounters, err = loadState(o.State); err != nil {
+			return r, err
+		}
+		pcfg.OnReplay = func(m map[string]uint64) error { return stateErr(o, savePlatformState(o.State, m)) }
 	}
 	if r.Platform, err = platform.New(pcfg); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
-	if err = r.Platform.Start("127.0.0.1:0", r.Capture.Wrap); err != nil {
+	if err = r.Platform.Start(platformAddr, r.Capture.Wrap); err != nil {
 		return r, fmt.Errorf("platform: %w", err)
 	}
+	if o.NoDevice {
+		return r, nil
+	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
-	r.cardSecurity(&ccfg, chain, resolve)
+	r.cardSecurity(&ccfg, chains, resolve)
 	imei := deviceIMEI(r.Personality, s.Device.EID)
 	ccfg.DeviceInfo = es10.DeviceInfoFor(imei, deviceCapabilities)
-	if o.NVM != nil {
-		r.Card, err = euicc.Restore(ccfg, o.NVM)
+	if o.State != "" {
+		ccfg.OnNVMWrite = func(img []byte) error { return stateErr(o, writeFileAtomic(o.State, img)) }
+	}
+	if nvm != nil {
+		r.Card, err = euicc.Restore(ccfg, nvm)
 	} else {
 		r.Card, err = euicc.New(ccfg)
+	}
+	if err != nil && o.State != "" {
+		return r, fmt.Errorf("%s: %w", o.State, err)
 	}
 	if err != nil {
 		return r, fmt.Errorf("card: %w", err)
@@ -207,6 +308,14 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	return r, nil
 }
 
+// stateErr passes a failed state write to Options.OnStateError.
+func stateErr(o Options, err error) error {
+	if err != nil && o.OnStateError != nil {
+		o.OnStateError(err)
+	}
+	return err
+}
+
 // schedule puts the itinerary and the fault plan on the virtual clock.
 func (r *Rig) schedule() error {
 	clk := r.Loop.Clock()
@@ -226,15 +335,8 @@ func (r *Rig) schedule() error {
 			r.Modem.Reselect()
 		})
 	}
-	r.windowFaults()
+	r.faults.schedule()
 	return r.schedulePlan()
-}
-
-func (r *Rig) setPlatform(up bool) {
-	r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"platform": map[bool]string{true: "reachable", false: "unreachable"}[up]})
-	if err := r.Platform.SetReachable(up); err != nil {
-		r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
-	}
 }
 
 // Host is the host side of the tty in the modem's dialect (its AT is nil
@@ -248,12 +350,15 @@ func (r *Rig) Dir() string { return r.dir }
 func (r *Rig) Now() time.Duration { return r.Loop.Now().Sub(r.start) }
 
 // Advance runs the rig for d of simulated time.
-func (r *Rig) Advance(d time.Duration) error { return r.Loop.Advance(d) }
+func (r *Rig) Advance(d time.Duration) error {
+	_, err := r.runUntil(r.Loop.Now().Add(d), nil)
+	return err
+}
 
 // AdvanceTo runs the rig until simulated time t since the start.
 func (r *Rig) AdvanceTo(t time.Duration) error {
 	if d := t - r.Now(); d > 0 {
-		return r.Loop.Advance(d)
+		return r.Advance(d)
 	}
 	return nil
 }
@@ -263,7 +368,7 @@ func (r *Rig) AdvanceTo(t time.Duration) error {
 func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (eventlog.Event, bool, error) {
 	seen := 0
 	var hit eventlog.Event
-	ok, err := r.Loop.RunUntil(r.Loop.Now().Add(max), func() bool {
+	ok, err := r.runUntil(r.Loop.Now().Add(max), func() bool {
 		evs := r.Log.Events()
 		for ; seen < len(evs); seen++ {
 			if match(evs[seen]) {
@@ -276,8 +381,52 @@ func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (even
 	return hit, ok, err
 }
 
-// Close stops everything and writes events.jsonl; the capture file is
-// complete once Close returns. It is safe to call more than once.
+// runUntil is Loop.RunUntil that also stops, with an error, when the run
+// is interrupted or its log is full.
+func (r *Rig) runUntil(deadline time.Time, done func() bool) (bool, error) {
+	var stop error
+	ok, err := r.Loop.RunUntil(deadline, func() bool {
+		if stop = r.stopped(); stop != nil {
+			return true
+		}
+		return done != nil && done()
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case stop != nil:
+		r.MarkIncomplete(stop.Error())
+		return false, stop
+	}
+	return ok, nil
+}
+
+// stopped says why the run must stop now, if it must.
+func (r *Rig) stopped() error {
+	if full, _ := r.Log.Full(); full {
+		return fmt.Errorf("%w: the run logged %d events, the most a run may (%v simulated so far); shorten expect.within or lengthen device.check_interval",
+			ErrEventLimit, len(r.Log.Events()), r.Now())
+	}
+	if r.ctx != nil && r.ctx.Err() != nil {
+		return fmt.Errorf("%w at %v simulated: %v", ErrInterrupted, r.Now(), context.Cause(r.ctx))
+	}
+	return nil
+}
+
+// MarkIncomplete records that the run did not finish: Close logs a
+// run_incomplete event and writes IncompleteFile with the reason.
+func (r *Rig) MarkIncomplete(reason string) {
+	if r.incomplete == "" {
+		r.incomplete = reason
+	}
+}
+
+// Incomplete is why the run did not finish, "" if it did.
+func (r *Rig) Incomplete() string { return r.incomplete }
+
+// Close stops everything and completes the artifacts (events.jsonl is
+// written as the run goes; the capture file is complete once Close
+// returns). It is safe to call more than once.
 func (r *Rig) Close() error {
 	if r == nil || r.closed {
 		return nil
@@ -300,32 +449,46 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.SMDP[id].Close())
 	}
 	if r.Capture != nil {
-		errs = append(errs, r.Capture.Close())
+		errs = append(errs, r.checkEvidence(r.Capture.Close()))
 	}
 	if r.atLog != nil {
 		r.Loop.Do(func() { errs = append(errs, r.atBuf.Flush()) })
 		errs = append(errs, r.atLog.Close())
 	}
-	errs = append(errs, r.writeEvents())
+	errs = append(errs, r.closeEvents())
 	return errors.Join(errs...)
 }
 
-func (r *Rig) writeEvents() error {
-	f, err := os.Create(filepath.Join(r.dir, EventsFile))
-	if err != nil {
-		return fmt.Errorf("events: %w", err)
+// closeEvents ends events.jsonl (with run_incomplete when the run did not
+// finish) and writes IncompleteFile beside it.
+func (r *Rig) closeEvents() error {
+	if r.events == nil {
+		return nil
 	}
-	if err := r.Log.WriteJSONL(f); err != nil {
-		f.Close()
-		return err
+	var errs []error
+	if r.incomplete != "" {
+		r.Log.Emit(eventlog.Harness, "run_incomplete", eventlog.F{"reason": r.incomplete})
+		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
+		}
 	}
-	return f.Close()
+	errs = append(errs, r.Log.StreamErr())
+	if err := r.events.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("events: %w", err))
+	}
+	if err := r.events.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("events: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // PlatformTraffic decodes the capture: every platform and ES9+ exchange
 // (HTTPS decrypted with the capture's key log), in request order. The rig
 // must be closed first, so that the capture is complete.
 func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
+	if r.exchanges != nil {
+		return capture.DecodeExchanges(r.exchanges)
+	}
 	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
 }
 

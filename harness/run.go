@@ -9,8 +9,11 @@ import (
 )
 
 // DefaultTail is how long a scenario without expect.within runs past the
-// last itinerary step.
-const DefaultTail = 2 * time.Hour
+// last itinerary stop.
+const DefaultTail = scenario.DefaultTail
+
+// Horizon is how long a scenario runs in simulated time (s.Horizon).
+func Horizon(s *scenario.Scenario) time.Duration { return s.Horizon() }
 
 // Result is the outcome of one scenario run.
 type Result struct {
@@ -25,27 +28,22 @@ type Result struct {
 	// why there is none.
 	Timeline    string
 	TimelineErr error
+	// Incomplete says why the run stopped before its horizon ("" if it
+	// did not): its artifacts hold what happened until then.
+	Incomplete string
 }
 
 // OK reports whether the run worked and every expectation held.
 func (r Result) OK() bool { return r.Err == nil && len(r.Mismatches) == 0 }
 
-// Horizon is how long a scenario runs in simulated time.
-func Horizon(s *scenario.Scenario) time.Duration {
-	if w := time.Duration(s.Expect.Within); w > 0 {
-		return w
-	}
-	var last time.Duration
-	for _, st := range s.Itinerary {
-		if d := time.Duration(st.At); d > last {
-			last = d
-		}
-	}
-	return last + DefaultTail
-}
+// progressStep is how much simulated time RunScenario advances between
+// looks at the wall clock for Options.Progress.
+const progressStep = time.Hour
 
 // RunScenario builds a rig for s, runs it to the scenario's horizon, closes
 // it (writing the artifacts) and checks the expectations against the log.
+// A run stopped early (Options.Context, the event limit) is closed with
+// its artifacts marked incomplete and Result.Incomplete set.
 func RunScenario(s *scenario.Scenario, o Options) Result {
 	wall := time.Now()
 	res := Result{Name: s.Name}
@@ -56,8 +54,13 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Seed, res.Dir = r.Seed, r.Dir()
 	runErr := r.Script(HostInit)
-	if runErr == nil {
-		runErr = r.AdvanceTo(Horizon(s))
+	horizon, shown := Horizon(s), time.Now()
+	for runErr == nil && r.Now() < horizon {
+		runErr = r.AdvanceTo(min(horizon, r.Now()+progressStep))
+		if o.Progress != nil && time.Since(shown) >= ProgressEvery {
+			o.Progress(r.Now(), horizon)
+			shown = time.Now()
+		}
 	}
 	if runErr == nil {
 		runErr = r.AwaitPower()
@@ -65,8 +68,12 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr == nil {
 		runErr = r.Script(HostReport)
 	}
+	if runErr != nil {
+		r.MarkIncomplete(runErr.Error())
+	}
 	res.Simulated = r.Now()
 	closeErr := r.Close()
+	res.Incomplete = r.Incomplete()
 	switch {
 	case runErr != nil:
 		res.Err = fmt.Errorf("run: %w", runErr)
@@ -100,6 +107,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	if res.Err != nil {
 		run.Err = res.Err.Error()
 	}
+	run.Incomplete = res.Incomplete
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			run.SMDP[o.SMDP] = o.ID
@@ -107,3 +115,5 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	}
 	return run
 }
+// ProgressEvery is how often (wall clock) RunScenario reports progress.
+const ProgressEvery = 2 * time.Second

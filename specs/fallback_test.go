@@ -141,7 +141,7 @@ var _ = Describe("Power cuts", framework.Emulated, func() {
 			advanceTo(r, 3*time.Hour)
 			cut := false
 			for _, e := range events(r, "fault") {
-				cut = cut || e.Str("power_cut") == p.Event
+				cut = cut || e.Str("fault") == "power_cut" && e.Str("name") == p.Event
 			}
 			Expect(cut).To(BeTrue(), "the cut happened")
 

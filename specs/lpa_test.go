@@ -28,12 +28,12 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/term"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )
@@ -66,12 +66,12 @@ itinerary:
 // ttyClient is the LPA's AT client: a line reader over the tty's os.File.
 type ttyClient struct {
 	f     *os.File
-	p     modem.Personality
+	p     personality.Personality
 	lines chan string
 	urcs  []string
 }
 
-func openTTY(path string, p modem.Personality) *ttyClient {
+func openTTY(path string, p personality.Personality) *ttyClient {
 	GinkgoHelper()
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
 	Expect(err).NotTo(HaveOccurred())

@@ -55,14 +55,21 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 			be = &rsp.BPPError{CommandID: es10.BPPCmdLoadProfileElements, Reason: es10.ReasonUnknownError}
 		}
 		data.CommandID, data.ErrorReason, data.SimaResponse = be.CommandID, be.Reason, be.SimaResponse
-	} else {
-		p := c.installProfile(meta, pkg, sess.serverAddress)
-		data.OK, data.AID = true, p.AID
+	}
+	var installed *profile
+	if err == nil {
+		installed = c.installProfile(meta, pkg, sess.serverAddress)
+		data.OK, data.AID = true, installed.AID
 		// The package went in whole: one PEStatus ok for its End element.
 		data.SimaResponse = saip.EUICCResponse{Status: []saip.PEStatus{{Status: saip.StatusOK, ID: pkg.EndID, Info: -1, Offset: -1}}}.Encode()
-		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": p.ICCID, "operator": p.Operator})
 	}
-	pir, ok := c.signInstallResult(data)
+	pir, ok := c.signInstallResult(data) // keeps the result as a pending notification
+	// The profile and its notification are stored together, and before
+	// anything (the log included) says the profile is there.
+	c.persistLocked()
+	if installed != nil {
+		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": installed.ICCID, "operator": installed.Operator})
+	}
 	if !ok {
 		return nil, apdu.SWUnknown
 	}

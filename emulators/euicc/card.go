@@ -75,6 +75,8 @@ type Card struct {
 	notifications []Notification
 	notifSeq      int    // last notification sequence number (SGP.22 §5.7.9)
 	defaultDP     string // default SM-DP+ address (ES10a SetDefaultDpAddress)
+	// persisted is the image last handed to Config.OnNVMWrite.
+	persisted []byte
 
 	// Volatile state, cleared by Reset.
 	powered bool
@@ -201,6 +203,7 @@ func (c *Card) Transmit(b []byte) (out []byte) {
 		return apdu.Status(apdu.SWOf(err))
 	}
 	r := c.dispatch(cmd)
+	c.persistLocked() // before the answer acknowledges what changed
 	// TS 102 221 §7.4.2.2: with a proactive command pending, normal ending
 	// 9000 becomes 91xx.
 	if r.SW == apdu.SWOK {

@@ -86,6 +86,19 @@ type Config struct {
 	// virtual clock); nil means certificates are checked at 2026-01-01.
 	Now    func() time.Time
 	Faults CardFaults
+	// Inject, if set, is asked at each point where a fault can bend the
+	// card's side of a download from the SM-DP+ at smdpAddress (one of the
+	// Fault* names) whether to inject it now; the caller scopes faults to
+	// operators, attempts and windows and logs each one that fires.
+	Inject func(fault, smdpAddress string) bool
+	// OnNVMWrite, if set, receives the NVM image (Card.NVM's form) each
+	// time a command changed it, before the card answers that command:
+	// store it durably there and the card never acknowledges what a crash
+	// could lose. An error is logged as a card_error event.
+	OnNVMWrite func(image []byte) error
+	// FaultChains holds the chains presented instead of the card's own
+	// while FaultUnknownCI or FaultEIDOutOfRange is injected (by name).
+	FaultChains map[string]Chain
 	// CheckInterval is the autoswitch applet's roaming-check period.
 	CheckInterval time.Duration
 	// AttachWait bounds how long the applet waits for an attach after a

@@ -29,6 +29,40 @@ type CardFaults struct {
 	BadEuiccSignature1 bool
 }
 
+// Fault names, as scenario files spell the card side download faults
+// (Config.Inject).
+const (
+	FaultBadEUICCSignature = "bad_euicc_signature" // euiccSignature1 corrupted
+	FaultOutOfMemory       = "out_of_memory"       // no room for the profile (errorReason 10)
+	// The card presents Config.FaultChains[name] in AuthenticateServer.
+	FaultUnknownCI     = "unknown_ci"
+	FaultEIDOutOfRange = "eid_out_of_range"
+)
+
+// Chain is a certificate chain the card can present in mutual
+// authentication, with the key of its eUICC certificate.
+type Chain struct {
+	EUICCCert, EUMCert []byte
+	Key                *ecdsa.PrivateKey
+}
+
+// injected reports whether a fault applies to a download with the SM-DP+
+// at address: set in Config.Faults, or injected by Config.Inject.
+func (c *Card) injected(name, address string, set bool) bool {
+	return set || c.cfg.Inject != nil && c.cfg.Inject(name, address)
+}
+
+// chainFor is the chain the card presents to the SM-DP+ at address: its
+// own, unless a certificate fault is injected for that server.
+func (c *Card) chainFor(address string) Chain {
+	for _, name := range []string{FaultUnknownCI, FaultEIDOutOfRange} {
+		if ch, ok := c.cfg.FaultChains[name]; ok && c.injected(name, address, false) {
+			return ch
+		}
+	}
+	return Chain{EUICCCert: c.cfg.EUICCCert, EUMCert: c.cfg.EUMCert, Key: c.cfg.EUICCKey}
+}
+
 // defaultFreeNVM is the memory for new profiles when Config.FreeNVM is 0.
 const defaultFreeNVM = 256 << 10
 
@@ -43,8 +77,19 @@ type rspSession struct {
 	operator        string
 	smdpOID         []byte // the SM-DP+'s registeredID (CERT.DPauth SAN), DER contents
 	euiccSignature1 []byte
-	otsk            *ecdh.PrivateKey
-	loader          *rsp.BPPLoader
+	// key signs for the session: SK.EUICC.ECDSA of the chain presented.
+	key    *ecdsa.PrivateKey
+	otsk   *ecdh.PrivateKey
+	loader *rsp.BPPLoader
+}
+
+// sessionFreeNVM is the memory a package from the SM-DP+ at address may
+// take: none while the out_of_memory fault is injected for that server.
+func (c *Card) sessionFreeNVM(address string) int {
+	if c.injected(FaultOutOfMemory, address, false) {
+		return 0
+	}
+	return c.freeNVM()
 }
 
 func (c *Card) now() time.Time {
@@ -217,17 +262,18 @@ func (c *Card) authenticateServer(raw []byte) ([]byte, uint16) {
 	}
 	signed := es10.EuiccSigned1{TransactionID: s1.TransactionID, ServerAddress: s1.ServerAddress,
 		ServerChallenge: s1.ServerChallenge, EuiccInfo2: c.euiccInfo2(), CtxParams1: req.CtxParams1}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, signed.Encode())
+	chain := c.chainFor(s1.ServerAddress)
+	sig, err := rsp.Sign(chain.Key, signed.Encode())
 	if err != nil {
 		return fail(es10.AuthErrUndefined, operator, err.Error())
 	}
-	if c.cfg.Faults.BadEuiccSignature1 {
+	if c.injected(FaultBadEUICCSignature, s1.ServerAddress, c.cfg.Faults.BadEuiccSignature1) {
 		sig[len(sig)-1] ^= 0xFF
 	}
 	c.sess = &rspSession{txID: s1.TransactionID, serverAddress: s1.ServerAddress, operator: operator,
-		smdpOID: rsp.RegisteredID(dpauth), euiccSignature1: sig}
+		smdpOID: rsp.RegisteredID(dpauth), euiccSignature1: sig, key: chain.Key}
 	return es10.AuthenticateServerResponse{EuiccSigned1: signed, EuiccSignature1: sig,
-		EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode(), apdu.SWOK
+		EuiccCertificate: chain.EUICCCert, EUMCertificate: chain.EUMCert}.Encode(), apdu.SWOK
 }
 
 // prepareDownload checks the DPpb certificate and smdpSignature2 (which
@@ -269,13 +315,13 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 		return fail(es10.DlErrUndefined, err.Error())
 	}
 	signed := es10.EuiccSigned2{TransactionID: sess.txID, EuiccOtpk: otsk.PublicKey().Bytes(), HashCC: req.HashCC}
-	sig, err := rsp.Sign(c.cfg.EUICCKey, es10.SignedData2(signed.Encode(), req.SmdpSignature2))
+	sig, err := rsp.Sign(sess.key, es10.SignedData2(signed.Encode(), req.SmdpSignature2))
 	if err != nil {
 		return fail(es10.DlErrUndefined, err.Error())
 	}
 	sess.otsk = otsk
 	sess.loader = rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: sess.txID, OneTimeKey: otsk, DPpb: pub,
-		EID: c.cfg.EID, CheckMetadata: c.checkMetadata, FreeNVM: c.freeNVM()})
+		EID: c.cfg.EID, CheckMetadata: c.checkMetadata, FreeNVM: c.sessionFreeNVM(sess.serverAddress)})
 	c.mutualAuthEvent(operator, true, "")
 	return es10.PrepareDownloadResponse{EuiccSigned2: signed, EuiccSignature2: sig}.Encode(), apdu.SWOK
 }

@@ -1,11 +1,20 @@
 package euicc
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -61,6 +70,11 @@ type Notification struct {
 func (c *Card) NVM() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nvmLocked()
+}
+
+// nvmLocked encodes the image; callers hold c.mu.
+func (c *Card) nvmLocked() ([]byte, error) {
 	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...),
 		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP}
 	for _, p := range c.profiles {
@@ -81,60 +95,221 @@ func (c *Card) NVM() ([]byte, error) {
 	return b, nil
 }
 
-// Restore returns a powered-off card with cfg's settings and the profiles
-// and applet state of an NVM image; cfg.Profiles is ignored. The image's EID
-// must match cfg.EID.
+// persistLocked hands the image to Config.OnNVMWrite when it changed since
+// the last one handed over. It runs before the card answers the command
+// that changed it, so whatever the card acknowledged is persisted.
+// Callers hold c.mu.
+func (c *Card) persistLocked() {
+	if c.cfg.OnNVMWrite == nil {
+		return
+	}
+	img, err := c.nvmLocked()
+	if err == nil && bytes.Equal(img, c.persisted) {
+		return
+	}
+	if err == nil {
+		err = c.cfg.OnNVMWrite(img)
+	}
+	if err != nil {
+		c.cfg.Log.Emit(eventlog.EUICC, "card_error", eventlog.F{"reason": "NVM write: " + err.Error()})
+		return
+	}
+	c.persisted = img
+}
+
+// Bounds on an NVM image's fields (Restore refuses anything beyond).
+const (
+	maxProfileSize     = 1 << 30 // bytes of card memory one profile takes
+	maxNotifSeq        = 1<<31 - 1
+	maxPendingBytes    = 16 << 10 // one signed notification with its certificates
+	maxNotifAddressLen = 253      // an RFC 1123 host name
+)
+
+// nvmFile is nvmImage as read back: strict, with the applet's part kept
+// raw (its own decoder owns its fields).
+type nvmFile struct {
+	Version       int             `json:"version"`
+	EID           string          `json:"eid"`
+	Profiles      []nvmProfile    `json:"profiles"`
+	Applet        json.RawMessage `json:"applet"`
+	Notifications []Notification  `json:"notifications"`
+	NotifSeq      int             `json:"notif_seq,omitempty"`
+	DefaultSMDP   string          `json:"default_smdp,omitempty"`
+}
+
+// errOr is err's text, else the given one.
+func errOr(err error, s string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}
+
+// Restore returns a powered-off card with cfg's settings and the profiles,
+// notifications and applet state of an NVM image; cfg.Profiles is ignored.
+// Every field is checked: an image that is valid JSON but not a card this
+// one could have written (two enabled profiles, a notification for an
+// event that does not exist, a sequence number out of range, a size no
+// card holds) is refused with the field named.
 func Restore(cfg Config, nvm []byte) (*Card, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	var img nvmImage
-	if err := json.Unmarshal(nvm, &img); err != nil {
-		return nil, fmt.Errorf("euicc: decode NVM: %w", err)
+	var img nvmFile
+	dec := json.NewDecoder(bytes.NewReader(nvm))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&img); err != nil {
+		return nil, fmt.Errorf("euicc: NVM image: %w", err)
 	}
-	if img.Version != nvmVersion {
-		return nil, fmt.Errorf("euicc: NVM version %d, want %d", img.Version, nvmVersion)
+	if dec.More() {
+		return nil, errors.New("euicc: NVM image: data after the JSON object")
 	}
-	if img.EID != cfg.EID {
-		return nil, fmt.Errorf("euicc: NVM belongs to EID %s, not %s", img.EID, cfg.EID)
-	}
-	specs := make([]ProfileSpec, len(img.Profiles))
-	for i, p := range img.Profiles {
-		specs[i] = ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled}
-	}
-	// After a DisableProfile no profile may be enabled; never more than one.
-	if err := validateProfiles(specs, 0); err != nil {
-		return nil, fmt.Errorf("NVM: %w", err)
+	if err := img.check(cfg.EID); err != nil {
+		return nil, fmt.Errorf("euicc: NVM image: %w", err)
 	}
 	c := newCard(cfg)
-	aids := map[string]bool{}
 	for i, p := range img.Profiles {
-		aid, err := hex.DecodeString(p.AID)
-		if err != nil || len(aid) < 5 || len(aid) > 16 || aids[p.AID] {
-			return nil, fmt.Errorf("euicc: NVM profile %s: bad or duplicate ISD-P AID %q", p.ICCID, p.AID)
-		}
-		aids[p.AID] = true
-		if p.Size < 0 {
-			return nil, fmt.Errorf("euicc: NVM profile %s: negative size", p.ICCID)
-		}
-		if len(p.Nickname) > es10.MaxNickname {
-			return nil, fmt.Errorf("euicc: NVM profile %s: nickname longer than %d bytes", p.ICCID, es10.MaxNickname)
-		}
-		q := &profile{ProfileSpec: specs[i], AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+		aid, _ := hex.DecodeString(p.AID)
+		q := &profile{
+			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
+			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)
 			if err != nil || m.ICCID != p.ICCID {
-				return nil, fmt.Errorf("euicc: NVM profile %s: metadata: %v", p.ICCID, err)
+				return nil, fmt.Errorf("euicc: NVM image: profiles[%d].metadata: %v", i, errOr(err, "ICCID "+m.ICCID+" is not the profile's"))
 			}
 			q.Meta = &m
 		}
 		c.profiles = append(c.profiles, q)
 	}
 	c.defaultDP = img.DefaultSMDP
-	c.appletState = img.Applet
-	if len(img.Notifications) > maxPending || img.NotifSeq < 0 {
-		return nil, fmt.Errorf("euicc: NVM: %d pending notifications, sequence %d", len(img.Notifications), img.NotifSeq)
+	if len(img.Applet) > 0 && string(img.Applet) != "null" {
+		if err := json.Unmarshal(img.Applet, &c.appletState); err != nil {
+			return nil, fmt.Errorf("euicc: NVM image: applet: %w", err)
+		}
 	}
 	c.notifications, c.notifSeq = img.Notifications, img.NotifSeq
+	if c.notifications == nil {
+		c.notifications = []Notification{}
+	}
 	return c, nil
+}
+
+// check validates the card's own fields (the applet's are its own), naming
+// the first bad one.
+func (img *nvmFile) check(eid string) error {
+	fail := func(field, format string, a ...any) error {
+		return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case img.Version != nvmVersion:
+		return fail("version", "%d, want %d", img.Version, nvmVersion)
+	case img.EID != eid:
+		return fail("eid", "%q is not this card's EID %s", img.EID, eid)
+	case len(img.Profiles) == 0:
+		return fail("profiles", "none: a card holds at least its original profile")
+	case len(img.Profiles) > maxProfiles:
+		return fail("profiles", "%d, at most %d", len(img.Profiles), maxProfiles)
+	}
+	iccids, aids := map[string]bool{}, map[string]bool{}
+	enabled, originals := 0, 0
+	for i, p := range img.Profiles {
+		f := func(name string) string { return fmt.Sprintf("profiles[%d].%s", i, name) }
+		spec := ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen}
+		if err := validateProfiles([]ProfileSpec{spec}, 0); err != nil {
+			return fail(fmt.Sprintf("profiles[%d]", i), "%v", strings.TrimPrefix(err.Error(), "euicc: "))
+		}
+		aid, err := hex.DecodeString(p.AID)
+		switch {
+		case iccids[p.ICCID]:
+			return fail(f("iccid"), "%s appears twice", p.ICCID)
+		case err != nil || len(aid) < 5 || len(aid) > 16:
+			return fail(f("isdp_aid"), "%q: want 5 to 16 bytes in hex", p.AID)
+		case aids[strings.ToLower(p.AID)]:
+			return fail(f("isdp_aid"), "%s appears twice", p.AID)
+		case p.Size < 0 || p.Size > maxProfileSize:
+			return fail(f("size"), "%d: want 0..%d bytes", p.Size, maxProfileSize)
+		case p.SMDP != "" && !isHost(p.SMDP):
+			return fail(f("smdp"), "%q is not an SM-DP+ address", p.SMDP)
+		case len(p.Nickname) > es10.MaxNickname:
+			return fail(f("nickname"), "%d bytes, at most %d", len(p.Nickname), es10.MaxNickname)
+		}
+		iccids[p.ICCID], aids[strings.ToLower(p.AID)] = true, true
+		if p.Enabled {
+			enabled++
+		}
+		if p.Original {
+			originals++
+		}
+	}
+	if enabled > 1 {
+		return fail("profiles", "%d enabled, at most one", enabled)
+	}
+	if originals > 1 {
+		return fail("profiles", "%d marked original, at most one", originals)
+	}
+	if img.DefaultSMDP != "" && !isHost(img.DefaultSMDP) {
+		return fail("default_smdp", "%q is not an SM-DP+ address", img.DefaultSMDP)
+	}
+	if img.NotifSeq < 0 || img.NotifSeq > maxNotifSeq {
+		return fail("notif_seq", "%d: want 0..%d", img.NotifSeq, maxNotifSeq)
+	}
+	if len(img.Notifications) > maxPending {
+		return fail("notifications", "%d pending, at most %d", len(img.Notifications), maxPending)
+	}
+	seqs := map[int]bool{}
+	for i, n := range img.Notifications {
+		f := func(name string) string { return fmt.Sprintf("notifications[%d].%s", i, name) }
+		switch {
+		case n.Seq < 1 || n.Seq > img.NotifSeq:
+			return fail(f("seq"), "%d: want 1..%d (notif_seq, the last one issued)", n.Seq, img.NotifSeq)
+		case seqs[n.Seq]:
+			return fail(f("seq"), "%d appears twice", n.Seq)
+		case !slices.Contains(notificationEvents, n.Event):
+			return fail(f("event"), "%q: want one of %s", n.Event, strings.Join(notificationEvents, ", "))
+		case !ident.IsICCID(n.ICCID):
+			return fail(f("iccid"), "%q is not an ICCID", n.ICCID)
+		case len(n.Address) > maxNotifAddressLen || n.Address != "" && !isHost(n.Address):
+			return fail(f("address"), "%q is not an SM-DP+ address", n.Address)
+		case len(n.Pending) > maxPendingBytes:
+			return fail(f("pending"), "%d bytes, at most %d", len(n.Pending), maxPendingBytes)
+		}
+		if len(n.Pending) > 0 {
+			t, rest, err := tlv.ParseOne(n.Pending)
+			if err != nil || len(rest) != 0 || (t.Tag != 0xBF37 && t.Tag != 0x30) {
+				return fail(f("pending"), "not one signed notification (BF37 or 30 TLV)")
+			}
+		}
+		seqs[n.Seq] = true
+	}
+	return nil
+}
+
+// notificationEvents are the events a pending notification may be for
+// (SGP.22 profileManagementOperation).
+var notificationEvents = []string{es10.EventInstall.String(), es10.EventEnable.String(), es10.EventDisable.String(), es10.EventDelete.String()}
+
+// isHost accepts an SM-DP+ address: a host name, optionally with a port.
+func isHost(s string) bool {
+	host := s
+	if h, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return false
+		}
+		host = h
+	}
+	if host == "" || len(host) > maxNotifAddressLen {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

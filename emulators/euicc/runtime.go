@@ -142,6 +142,9 @@ func (r *runtime) run() {
 		default:
 			r.errorf("stk_error", "unknown effect %T", e)
 		}
+		// Each NVM write is stored before the applet hears its result and
+		// logs or sends anything about it.
+		r.c.persistLocked()
 	}
 }
 

@@ -61,6 +61,7 @@ func newTerm(t *testing.T, cfg Config, fm *fakeMethod) *term {
 		return fm
 	}
 	c.Reset()
+	t.Cleanup(c.PowerOff) // ends any exchange in flight, and its goroutine
 	return tm
 }
 

@@ -96,7 +96,16 @@ type Log struct {
 	mu   sync.Mutex
 	evs  []Event
 	subs []func(Event)
+	// limit bounds len(evs) (0: none); past it events are counted in
+	// dropped, not kept, and Full reports true.
+	limit, dropped int
+	// sink receives each event as its JSON line when it is logged.
+	sink    io.Writer
+	sinkErr error
 }
+
+// LimitKind is the last event a full log keeps: {limit} (SetLimit).
+const LimitKind = "event_limit"
 
 // New returns a log that stamps events with now (the rig's virtual clock).
 func New(now func() time.Time) *Log {
@@ -113,12 +122,43 @@ func (l *Log) Emit(actor, kind string, f F) {
 		e.Fields = F{}
 	}
 	l.mu.Lock()
+	if l.limit > 0 && len(l.evs) >= l.limit {
+		l.dropped++
+		l.mu.Unlock()
+		return
+	}
+	if l.limit > 0 && len(l.evs) == l.limit-1 {
+		// The last slot says why the log ends here.
+		e = Event{T: e.T, Actor: Harness, Kind: LimitKind, Fields: F{"limit": l.limit}}
+		l.dropped++
+	}
 	l.evs = append(l.evs, e)
+	l.streamLocked(e)
 	subs := l.subs
 	l.mu.Unlock()
 	for _, s := range subs {
 		s(e)
 	}
+}
+
+// SetLimit bounds the log to n events (0: no bound): the n-th is an
+// event_limit event and later ones are dropped, so a runaway run cannot
+// take the machine's memory.
+func (l *Log) SetLimit(n int) {
+	l.mu.Lock()
+	l.limit = n
+	l.mu.Unlock()
+}
+
+// Full reports whether the log reached its limit; dropped counts the
+// events it did not keep.
+func (l *Log) Full() (full bool, dropped int) {
+	if l == nil {
+		return false, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit > 0 && len(l.evs) >= l.limit, l.dropped
 }
 
 // Subscribe calls f for every later event, on the emitter's goroutine.
@@ -150,6 +190,44 @@ func (l *Log) Kind(kind string) []Event {
 		}
 	}
 	return out
+}
+
+// Stream writes the events logged so far to w as JSON lines, then every
+// later one as it is logged, in log order: a run killed at any point
+// leaves every event before the kill on disk (w unbuffered). The first
+// write error stops the stream and is kept (StreamErr).
+func (l *Log) Stream(w io.Writer) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sink = w
+	for _, e := range l.evs {
+		l.streamLocked(e)
+	}
+	return l.sinkErr
+}
+
+// StreamErr is the error that stopped the stream, if any.
+func (l *Log) StreamErr() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sinkErr
+}
+
+// streamLocked writes e to the sink; callers hold l.mu.
+func (l *Log) streamLocked(e Event) {
+	if l.sink == nil || l.sinkErr != nil {
+		return
+	}
+	b, err := e.MarshalJSON()
+	if err == nil {
+		_, err = l.sink.Write(append(b, '\n'))
+	}
+	if err != nil {
+		l.sinkErr = fmt.Errorf("stream events: %w", err)
+	}
 }
 
 // WriteJSONL writes every event as one JSON line.

@@ -2,6 +2,8 @@ package eventlog
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,3 +68,49 @@ func TestSubscribeAndKind(t *testing.T) {
 		t.Fatalf("seen %v, kinds a=%d", seen, len(l.Kind("a")))
 	}
 }
+
+// The limit keeps the first n-1 events and an event_limit event; the rest
+// are counted, and Full says so.
+func TestLimit(t *testing.T) {
+	l := New(func() time.Time { return time.Unix(0, 0) })
+	l.SetLimit(3)
+	for i := range 5 {
+		l.Emit(EUICC, "tick", F{"i": i})
+	}
+	evs := l.Events()
+	if len(evs) != 3 || evs[2].Kind != LimitKind || evs[2].Get("limit") != 3 || evs[1].Get("i") != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	if full, dropped := l.Full(); !full || dropped != 3 {
+		t.Errorf("Full() = %v, %d; want true, 3", full, dropped)
+	}
+}
+
+// Stream writes what was logged before it started, then each event as it
+// is logged, byte for byte as WriteJSONL does.
+func TestStream(t *testing.T) {
+	l := New(func() time.Time { return time.Unix(0, 0) })
+	l.Emit(Modem, "before", nil)
+	var got bytes.Buffer
+	if err := l.Stream(&got); err != nil {
+		t.Fatal(err)
+	}
+	l.Emit(World, "after", F{"k": "v"})
+	if !strings.Contains(got.String(), `"event":"after"`) {
+		t.Fatalf("the later event is not streamed at once: %q", got.String())
+	}
+	var all bytes.Buffer
+	if err := l.WriteJSONL(&all); err != nil || all.String() != got.String() {
+		t.Errorf("stream %q\nwant %q (%v)", got.String(), all.String(), err)
+	}
+	l2 := New(time.Now)
+	l2.Stream(failWriter{})
+	l2.Emit(Modem, "x", nil)
+	if l2.StreamErr() == nil {
+		t.Error("a failed write is not reported")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

@@ -79,7 +79,7 @@ func (m *Modem) handler(c at.Command) handler {
 		return nil
 	case c.Name == p.ICCIDCommand:
 		return cmdCCID
-	case c.Name == "+CCID", !p.supports(c.Name):
+	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil
 	}
 	return handlers[c.Name]

@@ -20,6 +20,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // Card is the power and reset side of the card.
@@ -91,7 +92,7 @@ type Options struct {
 	// personality's restart delay (11 s generic, DESIGN.md §9).
 	AttachDelay, RestartDelay time.Duration
 	// Personality is the vendor dialect; the zero value is Generic().
-	Personality Personality
+	Personality personality.Personality
 	// IMEI is the device's IMEI (15 digits with its Luhn digit; +CGSN);
 	// "" makes one from the personality's TAC and serial 000001.
 	IMEI string
@@ -157,7 +158,7 @@ func New(o Options) (*Modem, error) {
 		o.AttachDelay = 2 * time.Second
 	}
 	if o.Personality.Name == "" {
-		o.Personality = Generic()
+		o.Personality = personality.Generic()
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = o.Personality.RestartDelay
@@ -168,7 +169,7 @@ func New(o Options) (*Modem, error) {
 	if o.IMEI == "" {
 		tac := o.Personality.TAC
 		if tac == "" {
-			tac = Generic().TAC
+			tac = personality.Generic().TAC
 		}
 		o.IMEI, _ = ident.MakeIMEI(tac + "000001")
 	}

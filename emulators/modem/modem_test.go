@@ -11,6 +11,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 type rig struct {
@@ -32,11 +33,11 @@ func roaming() Registration {
 // newRig starts a generic modem on a real pty and a client on its link.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	return newRigWith(t, Personality{})
+	return newRigWith(t, personality.Personality{})
 }
 
 // newRigWith starts a modem of personality p (zero: generic).
-func newRigWith(t *testing.T, p Personality) *rig {
+func newRigWith(t *testing.T, p personality.Personality) *rig {
 	t.Helper()
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
 	r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}

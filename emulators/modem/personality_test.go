@@ -2,72 +2,19 @@ package modem
 
 import (
 	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/personality"
 )
-
-func TestPersonalitiesLoad(t *testing.T) {
-	want := []string{"fibocom-l850", "generic", "quectel-eg25", "sierra-em7511", "simcom-a7600", "ublox-sara-r5"}
-	if got := Personalities(); !slices.Equal(got, want) {
-		t.Fatalf("Personalities() = %v, want %v", got, want)
-	}
-	for _, name := range want {
-		p, err := LoadPersonality(name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if p.Name != name || p.Model == "" || p.RestartDelay <= 0 {
-			t.Errorf("%s: %+v", name, p)
-		}
-	}
-	g, err := LoadPersonality("generic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(g, Generic()) {
-		t.Errorf("generic.yaml = %+v, want modem.Generic() %+v", g, Generic())
-	}
-}
-
-func TestPersonalityErrors(t *testing.T) {
-	if _, err := LoadPersonality("nokia"); err == nil || !strings.Contains(err.Error(), "known: fibocom-l850, generic,") {
-		t.Errorf("unknown name: %v", err)
-	}
-	base := "name: x\nmodel: m\niccid_command: \"+CCID\"\niccid_prefix: \"+CCID: \"\nccho_form: bare\nrestart_delay: 1s\n"
-	tests := []struct{ yaml, want string }{
-		{base + "colour: red\n", `p.yaml:7:1: unknown field "colour"`},
-		{base + "no_cchc: maybe\n", "p.yaml:7:10: no_cchc:"},
-		{base + "boot_urcs: RDY\n", "p.yaml:7:12: boot_urcs: want a list"},
-		{base + "cme_text: {x: y}\n", "p.yaml:7:11: cme_text: line 7: code"},
-		{base + "name: y\n", "p.yaml:7:1: name: given twice"},
-		{strings.Replace(base, "1s", "-1s", 1), "p.yaml:6:16: restart_delay: want a positive"},
-		{strings.Replace(base, "1s", "soon", 1), "p.yaml:6:16: restart_delay:"},
-		{strings.Replace(base, "bare", "fancy", 1), `p.yaml:1:1: ccho_form "fancy"`},
-		{strings.Replace(base, `"+CCID"`, "ccid", 1), `p.yaml:1:1: iccid_command "ccid"`},
-		{"name: x\n", "p.yaml:1:1: model: required field missing"},
-		{"- a\n", "p.yaml:1: want a mapping"},
-		{"a: [\n", "p.yaml: yaml:"},
-	}
-	for _, tc := range tests {
-		_, err := ParsePersonality("p.yaml", []byte(tc.yaml))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
-		}
-	}
-	if _, err := ParsePersonality("p.yaml", []byte(base)); err != nil {
-		t.Errorf("base: %v", err)
-	}
-}
 
 // newPersonalityRig is newRig with a dialect and echo off.
 func newPersonalityRig(t *testing.T, name string) *rig {
 	t.Helper()
-	p, err := LoadPersonality(name)
+	p, err := personality.Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 		return fmt.Errorf("SELECT %X on channel %d: SW %04X: %w", aid, ch, sw(sel), at.CMESIMFailure)
 	}
 	m.st.channels[ch] = true
-	m.info(m.o.Personality.cchoLine(m.o.Personality.sessionID(ch)))
+	m.info(m.o.Personality.CCHOLine(m.o.Personality.SessionID(ch)))
 	return nil
 }
 
@@ -118,7 +118,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if err != nil {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
 	}
-	ch := m.o.Personality.channel(session)
+	ch := m.o.Personality.Channel(session)
 	cmd, err := hexAPDU(c.Args[1], c.Args[2])
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func cmdCCHC(m *Modem, c at.Command) error {
 	if err != nil {
 		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
 	}
-	ch := m.o.Personality.channel(session)
+	ch := m.o.Personality.Channel(session)
 	if err := m.cardReady(); err != nil {
 		return err
 	}

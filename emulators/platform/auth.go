@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"time"
 
@@ -66,6 +67,15 @@ func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
 	defer s.mu.Unlock()
 	if last, seen := s.lastSeq[eid]; seen && h.Seq <= last {
 		return fail("replay: seq %d not above %d, the last accepted for %s", h.Seq, last, eid)
+	}
+	if s.onReplay != nil {
+		// Stored before the request is served: a platform restarted from
+		// its counters refuses what it accepted before.
+		next := maps.Clone(s.lastSeq)
+		next[eid] = h.Seq
+		if err := s.onReplay(next); err != nil {
+			return reject(http.StatusInternalServerError, "replay counter not stored: %v", err), false
+		}
 	}
 	s.lastSeq[eid] = h.Seq
 	return answer{}, true

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -188,6 +189,51 @@ func TestMoreCIs(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
 			}
 		})
+	}
+}
+
+// A signed request recorded from one run is refused by a platform started
+// again from the counters the first one handed to OnReplay (issue 9 §5:
+// replay across restarts); a counter that cannot be stored refuses the
+// request instead of serving it unrecorded.
+func TestReplayCountersSurviveARestart(t *testing.T) {
+	pki := newTestPKI(t)
+	body := listBody("20801", "")
+	h, err := SignRequest(pki.euicc.key, pki.euicc.der, pki.eum.der, "POST", platformapi.PathPreferredList, 7, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(s *Server) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
+		req.Header = h.Clone()
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	var stored map[string]uint64
+	first, _ := newTestServer(t, func(c *Config) {
+		c.CI = pki.ci.x509
+		c.OnReplay = func(m map[string]uint64) error { stored = m; return nil }
+	})
+	if rec := send(first); rec.Code != 200 {
+		t.Fatalf("first run: %d %s", rec.Code, rec.Body)
+	}
+	if stored[testEID] != 7 {
+		t.Fatalf("stored counters %v", stored)
+	}
+	again, _ := newTestServer(t, func(c *Config) { c.CI = pki.ci.x509; c.ReplayCounters = stored })
+	if rec := send(again); rec.Code != 401 || !strings.Contains(rec.Body.String(), "replay: seq 7 not above 7") {
+		t.Fatalf("replayed into a restarted platform: %d %s", rec.Code, rec.Body)
+	}
+	broken, _ := newTestServer(t, func(c *Config) {
+		c.CI = pki.ci.x509
+		c.OnReplay = func(map[string]uint64) error { return errors.New("disk full") }
+	})
+	if rec := send(broken); rec.Code != 500 || !strings.Contains(rec.Body.String(), "replay counter not stored: disk full") {
+		t.Fatalf("unstored counter: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := New(Config{ReplayCounters: map[string]uint64{"x": 1}}); err == nil {
+		t.Error("a counter for a non-EID was accepted")
 	}
 }
 

@@ -61,10 +61,11 @@ func (s *Server) download(body []byte) answer {
 	s.log.Emit(eventlog.Platform, "download_requested", eventlog.F{"eid": req.EID, "operator": req.Operator})
 
 	today := day(s.clk.Now())
+	refused := s.injected(FaultEligibilityRefused, req.Operator, false)
 	s.mu.Lock()
 	reason := ""
 	switch {
-	case len(s.elig.AllowEIDs) > 0 && !slices.Contains(s.elig.AllowEIDs, req.EID):
+	case refused, len(s.elig.AllowEIDs) > 0 && !slices.Contains(s.elig.AllowEIDs, req.EID):
 		reason = ReasonEIDNotAllowed
 	case op.Orderer == nil:
 		reason = ReasonNoContract + " " + op.ID

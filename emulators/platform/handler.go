@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -28,20 +29,26 @@ type route struct {
 	method string
 	record bool
 	auth   bool // a card route: signed when Config.CI is set
-	handle func(s *Server, body []byte) answer
+	handle func(s *Server, r *http.Request, body []byte) answer
 }
 
 var routes = map[string]route{
-	platformapi.PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: (*Server).preferredList},
-	platformapi.PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: (*Server).notification},
-	platformapi.PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: (*Server).download},
+	platformapi.PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).preferredList)},
+	platformapi.PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).notification)},
+	platformapi.PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).download)},
 	platformapi.PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
+}
+
+// bodyOnly adapts a route that needs only the request body.
+func bodyOnly(f func(*Server, []byte) answer) func(*Server, *http.Request, []byte) answer {
+	return func(s *Server, _ *http.Request, b []byte) answer { return f(s, b) }
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, known := routes[r.URL.Path]
 	var a answer
 	var body []byte
+	read := false // the whole body was read
 	switch {
 	case !known:
 		a = reject(http.StatusNotFound, "no route %s", r.URL.Path)
@@ -51,10 +58,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		var err error
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, platformapi.MaxBody))
+		read = err == nil
 		var tooBig *http.MaxBytesError
+		var nerr net.Error
 		switch {
 		case errors.As(err, &tooBig):
 			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", platformapi.MaxBody)
+		case errors.As(err, &nerr) && nerr.Timeout():
+			a = reject(http.StatusRequestTimeout, "reading body: not complete within the read timeout")
 		case err != nil:
 			a = reject(http.StatusBadRequest, "reading body: %v", err)
 		default:
@@ -63,12 +74,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				a, ok = s.authenticate(r, body)
 			}
 			if ok {
-				a = rt.handle(s, body)
+				a = rt.handle(s, r, body)
 			}
 		}
 	}
 	if !known || rt.record {
-		s.record(r, body, a)
+		s.record(r, body, read, a)
 	}
 	if a.reason != "" {
 		s.log.Emit(eventlog.Platform, "request_rejected", eventlog.F{
@@ -80,15 +91,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.writeJSON(w, a.status, a.body)
-}
-
-func (s *Server) record(r *http.Request, body []byte, a answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.received = append(s.received, Received{
-		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path,
-		Status: a.status, Body: string(body), Error: a.reason,
-	})
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
@@ -153,10 +155,13 @@ func (s *Server) notification(body []byte) answer {
 			return reject(http.StatusBadRequest, "plmn: %s is not operator %s (%s)", n.PLMN, o.ID, o.PLMN)
 		}
 	}
-	if s.faults.NoAck {
-		s.mu.Unlock()
+	noAck := s.faults.NoAck
+	s.mu.Unlock()
+	// Asked without s.mu: the injector logs.
+	if s.injected(FaultNoAck, n.Operator, noAck) {
 		return reject(http.StatusServiceUnavailable, "fault: notifications are not acknowledged (NoAck)")
 	}
+	s.mu.Lock()
 	// An ICCID is installed once: a card that sends its download-success
 	// again after a power cut (it never saw our answer) gets the same
 	// acknowledgement and is not counted twice.
@@ -181,12 +186,4 @@ func (s *Server) notification(body []byte) answer {
 	}
 	s.log.Emit(eventlog.Platform, "notification_received", f)
 	return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
-}
-
-func (s *Server) inspect([]byte) answer {
-	rec := s.Received()
-	if rec == nil {
-		rec = []Received{} // an empty array, not null
-	}
-	return answer{status: http.StatusOK, body: rec}
 }

@@ -80,7 +80,11 @@ func TestRoutes(t *testing.T) {
 		{name: "cause out of range", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
 		{name: "bad ICCID", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
 		{name: "notification wrong method", method: "PUT", path: platformapi.PathNotifications, wantStatus: 405},
-		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `[]`},
+		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `{"total":0,"dropped":0,"offset":0,"entries":[]}`},
+		{name: "inspect limit zero", method: "GET", path: platformapi.PathInspect + "?limit=0", wantStatus: 400, wantErr: `limit: want 1..1000, got "0"`},
+		{name: "inspect limit too big", method: "GET", path: platformapi.PathInspect + "?limit=1001", wantStatus: 400, wantErr: `limit: want 1..1000, got "1001"`},
+		{name: "inspect offset past the end", method: "GET", path: platformapi.PathInspect + "?offset=5", wantStatus: 400, wantErr: `offset: want 0..0 (requests so far), got "5"`},
+		{name: "inspect offset not a number", method: "GET", path: platformapi.PathInspect + "?offset=x", wantStatus: 400, wantErr: `offset: want 0..0`},
 		{name: "inspect wrong method", method: "POST", path: platformapi.PathInspect, wantStatus: 405},
 	}
 	for _, tc := range tests {
@@ -146,8 +150,8 @@ func TestEventsAndReceived(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect, nil))
-	var got []Received
-	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got) != 3 || got[0].Path != platformapi.PathPreferredList {
+	var got ReceivedPage
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got.Total != 3 || len(got.Entries) != 3 || got.Entries[0].Path != platformapi.PathPreferredList || got.Next != nil {
 		t.Errorf("inspect answer %s (%v)", w.Body, err)
 	}
 }

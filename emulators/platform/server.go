@@ -5,16 +5,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
-	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -41,34 +39,50 @@ type Config struct {
 	// TLS, if set, makes the platform serve HTTPS (the card's requests are
 	// signed either way, so plain HTTP on loopback is the default).
 	TLS *tls.Config
+	// Inject, if set, is asked at each point where a fault can bend the
+	// platform (FaultEligibilityRefused, FaultNoAck) whether to inject it
+	// now for a request about operator; the caller scopes faults to
+	// operators, attempts and windows and logs each one that fires.
+	// Faults set with SetFaults apply as well.
+	Inject func(fault, operator string) bool
+	// Limits bound what one client can make the server hold (zero fields:
+	// httpserve.Default).
+	Limits httpserve.Limits
+	// ReplayCounters are the last sequence numbers accepted per EID by an
+	// earlier run of this platform (from OnReplay): requests at or below
+	// them are refused as replays.
+	ReplayCounters map[string]uint64
+	// OnReplay, if set, receives every EID's last accepted sequence number
+	// each time one moves, before the request is served; an error refuses
+	// the request (500).
+	OnReplay func(counters map[string]uint64) error
 }
 
-// Received is one request as it arrived, with the status it was answered.
-type Received struct {
-	Time   time.Time `json:"t"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Status int       `json:"status"`
-	Body   string    `json:"body"`
-	Error  string    `json:"error,omitempty"`
-}
+// Fault names, as scenario files spell them (Config.Inject).
+const (
+	FaultEligibilityRefused = "eligibility_refused" // the download is refused: EID not allowed
+	FaultNoAck              = "no_ack"              // notifications answered 503, not recorded
+)
 
 // Server is the management platform emulator. Its zero value is not usable;
 // call New.
 type Server struct {
-	clk     clock.Clock
-	log     *eventlog.Log
-	ci      *x509.Certificate
-	moreCIs []*x509.Certificate
-	tls     *tls.Config
-	verify  chainVerifier
-	elig    Eligibility
+	clk      clock.Clock
+	log      *eventlog.Log
+	ci       *x509.Certificate
+	moreCIs  []*x509.Certificate
+	tls      *tls.Config
+	verify   chainVerifier
+	elig     Eligibility
+	inject   func(fault, operator string) bool
+	limits   httpserve.Limits
+	onReplay func(map[string]uint64) error
 
 	mu       sync.Mutex
 	cat      *catalogue
 	listID   int
 	noteID   int
-	received []Received
+	received httpserve.Ring[Received]
 	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked    map[string]string   // notification identity → the id it was acknowledged with
 	quota    map[string]dayCount // EID → forwarded downloads today
@@ -78,8 +92,7 @@ type Server struct {
 	life    sync.Mutex
 	addr    netip.AddrPort
 	wrap    func(net.Listener) net.Listener
-	srv     *http.Server
-	done    chan struct{}
+	srv     *httpserve.Server
 	started bool
 	closed  bool
 }
@@ -104,9 +117,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
+	lastSeq := map[string]uint64{}
+	for eid, n := range cfg.ReplayCounters {
+		if !ident.IsEID(eid) {
+			return nil, fmt.Errorf("platform config: replay counters: %q is not an EID", eid)
+		}
+		lastSeq[eid] = n
+	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig,
-		lastSeq: map[string]uint64{}, acked: map[string]string{}, quota: map[string]dayCount{},
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		received: httpserve.NewRing[Received](MaxReceived),
+		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }
 
@@ -115,6 +136,11 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	s.faults = f
 	s.mu.Unlock()
+}
+
+// injected reports whether a fault applies to a request about operator.
+func (s *Server) injected(name, operator string, set bool) bool {
+	return set || s.inject != nil && s.inject(name, operator)
 }
 
 // Handler returns the API as an http.Handler (for httptest or custom serving).
@@ -148,14 +174,6 @@ func (s *Server) SetPreferred(country string, ids []string) error {
 	}
 	s.cat = cat
 	return nil
-}
-
-// Received returns every request that arrived so far, in order, except reads
-// of the inspect route itself.
-func (s *Server) Received() []Received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Received(nil), s.received...)
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves HTTP/1.1. wrap, if
@@ -223,20 +241,11 @@ func (s *Server) serve(ln net.Listener) {
 	if s.wrap != nil {
 		ln = s.wrap(ln) // the capture sees the bytes as they travel
 	}
+	var tlsWrap func(net.Listener) net.Listener
 	if s.tls != nil {
-		ln = tls.NewListener(ln, s.tls)
+		tlsWrap = func(l net.Listener) net.Listener { return tls.NewListener(l, s.tls) }
 	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 30 * time.Second, // real I/O bound, not simulated time
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	done := make(chan struct{})
-	s.srv, s.done = srv, done
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // returns ErrServerClosed after stop
-	}()
+	s.srv = httpserve.Serve(ln, s.Handler(), s.limits, tlsWrap)
 }
 
 // stop closes the current http.Server and waits for its accept loop. Callers
@@ -246,6 +255,5 @@ func (s *Server) stop() {
 		return
 	}
 	_ = s.srv.Close()
-	<-s.done
-	s.srv, s.done = nil, nil
+	s.srv = nil
 }

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -95,5 +97,32 @@ func TestSetReachable(t *testing.T) {
 	}
 	if err := s.SetReachable(true); err == nil {
 		t.Error("SetReachable after Close succeeded")
+	}
+}
+
+// A body slower than the read timeout gets 408 with a JSON reason, and the
+// platform goes on serving (issue 9 §3: slow bodies held indefinitely).
+func TestSlowBodyTimesOut(t *testing.T) {
+	s, _ := newTestServer(t, func(c *Config) { c.Limits = httpserve.Limits{Read: 300 * time.Millisecond} })
+	if err := s.Start("127.0.0.1:0", nil); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST "+platformapi.PathPreferredList+" HTTP/1.1\r\nHost: platform\r\nContent-Length: 500\r\n\r\n{\"eid\":")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read: %v (got %q)", err, b)
+	}
+	if !strings.HasPrefix(string(b), "HTTP/1.1 408 ") || !strings.Contains(string(b), `{"error":"reading body: not complete within the read timeout"}`) {
+		t.Errorf("answer:\n%s", b)
+	}
+	if raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", "")); err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200 ") {
+		t.Errorf("next request: %v %q", err, raw)
 	}
 }

@@ -41,16 +41,17 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 	}
 	signed := es10.ServerSigned1{TransactionID: t.id, EuiccChallenge: ch, ServerAddress: req.SMDPAddress,
 		ServerChallenge: t.serverChallenge}.Encode()
-	sig, err := rsp.Sign(s.authCert.Key, signed)
+	authCert := s.authCertLocked()
+	sig, err := rsp.Sign(authCert.Key, signed)
 	if err != nil {
 		return nil, err
 	}
-	if s.faults.BadServerSignature1 {
+	if s.injected(FaultBadServerSignature, s.faults.BadServerSignature1) {
 		sig[len(sig)/2] ^= 0x01
 	}
 	return es9.InitiateAuthenticationResponse{Header: es9.Success(), TransactionID: t.id, ServerSigned1: signed,
 		ServerSignature1: tlv.New(es10.TagSignature, sig).Bytes(), EuiccCiPKIdToBeUsed: tlv.New(0x04, ciID).Bytes(),
-		ServerCertificate: s.authCert.DER}, nil
+		ServerCertificate: authCert.DER}, nil
 }
 
 // ownAddress accepts the SM-DP+ address with or without the port.
@@ -142,7 +143,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 
 	meta := s.metadata(o.profile).Encode()
 	signedTx := t.id
-	if s.faults.WrongTransactionID {
+	if s.injected(FaultWrongTransactionID, s.faults.WrongTransactionID) {
 		signedTx = append([]byte{}, t.id...)
 		signedTx[0] ^= 0xFF
 	}

@@ -26,7 +26,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 	id, raw := req.TransactionID, req.PrepareDownloadResponse
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.ResetDuringBPP {
+	if s.injected(FaultResetDuringBPP, s.faults.ResetDuringBPP) {
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			resetConn(conn)
 			return nil, errHijacked
@@ -45,9 +45,9 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 	t.order.state = "downloaded"
 	s.sent[hexID(t.id)] = t.eid
 	switch {
-	case s.faults.TamperBPP:
+	case s.injected(FaultTamperBPP, s.faults.TamperBPP):
 		pkg = tamper(pkg)
-	case s.faults.TruncateBPP:
+	case s.injected(FaultTruncateBPP, s.faults.TruncateBPP):
 		pkg = truncate(pkg)
 	}
 	s.emit("bpp_sent", eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})

@@ -82,13 +82,20 @@ type env struct {
 	keylog bytes.Buffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the configuration bent by edit.
+func newEnvWith(t *testing.T, edit func(*Config)) *env {
 	t.Helper()
 	p := thePKI(t)
 	e := &env{t: t, clock: &vclock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	e.log = eventlog.New(e.clock.Now)
-	srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, CIKey: p.CI.Key, Certs: p.SMDP[testOp],
-		Now: e.clock.Now, Log: e.log, KeyLog: &syncWriter{w: &e.keylog}})
+	cfg := Config{Operator: testOp, Host: testHost, CI: p.CI.X509, CIKey: p.CI.Key, Certs: p.SMDP[testOp],
+		Now: e.clock.Now, Log: e.log, KeyLog: &syncWriter{w: &e.keylog}}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

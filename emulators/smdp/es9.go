@@ -54,7 +54,10 @@ var errNoContent = errors.New("no content") // handleNotification answers 204
 
 // serveHTTP routes /gsma/rsp2/es9plus/<function> and wraps every answer in
 // the ES9+ envelope; nothing a client sends can panic it.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
+	w := &statusWriter{ResponseWriter: rw}
+	var body []byte
+	defer func() { s.logRequest(r, w.status, body) }()
 	fn := strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
 	// Date is the virtual clock's (RFC 9110 §6.6.1): the rig's time, so a
 	// run's traffic is the same whatever the wall clock says.
@@ -83,10 +86,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, es9.MaxBody+1))
 	if err != nil {
+		body = nil
 		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: %v", err))
 		return
 	}
 	if len(body) > es9.MaxBody {
+		body = nil // not read whole: no hash in the request log
 		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "body larger than %d bytes", es9.MaxBody))
 		return
 	}
@@ -109,6 +114,23 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type handler func(w http.ResponseWriter, body []byte) (es9.Message, error)
+
+// statusWriter remembers the status a request was answered with, for the
+// server's request log; 0 means no answer (hijacked and reset).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Hijack).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) handlers() map[string]handler {
 	return map[string]handler{

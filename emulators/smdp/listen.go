@@ -2,14 +2,13 @@ package smdp
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
+
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 // netState is the listening side; SetReachable closes and reopens it on the
@@ -18,7 +17,7 @@ type netState struct {
 	mu        sync.Mutex
 	addr      netip.AddrPort
 	wrap      func(net.Listener) net.Listener
-	srv       *http.Server
+	srv       *httpserve.Server
 	reachable bool
 	started   bool
 }
@@ -54,12 +53,8 @@ func (s *Server) listenLocked(addr string) error {
 	if s.net.wrap != nil {
 		l = s.net.wrap(ln)
 	}
-	srv := &http.Server{
-		Handler:  http.HandlerFunc(s.serveHTTP),
-		ErrorLog: log.New(io.Discard, "", 0), // handshake failures are expected under faults
-	}
-	s.net.srv = srv
-	go func() { _ = srv.Serve(tls.NewListener(l, s.tlsConfig())) }()
+	s.net.srv = httpserve.Serve(l, http.HandlerFunc(s.serveHTTP), s.cfg.Limits,
+		func(l net.Listener) net.Listener { return tls.NewListener(l, s.tlsConfig()) })
 	return nil
 }
 
@@ -75,9 +70,7 @@ func (s *Server) tlsConfig() *tls.Config {
 		Time:             s.cfg.Now,
 		KeyLogWriter:     s.cfg.KeyLog,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			s.mu.Lock()
-			c := s.tlsCert
-			s.mu.Unlock()
+			c := s.tlsCertNow()
 			return &tls.Certificate{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}, nil
 		},
 	}
@@ -98,7 +91,7 @@ func (s *Server) SetReachable(up bool) error {
 	if !up {
 		s.net.reachable = false
 		if err := s.net.srv.Close(); err != nil {
-			return fmt.Errorf("smdp %s: close: %w", s.cfg.Operator, err)
+			return fmt.Errorf("smdp %s: serve: %w", s.cfg.Operator, err)
 		}
 		return nil
 	}
@@ -109,7 +102,7 @@ func (s *Server) SetReachable(up bool) error {
 	return nil
 }
 
-// Close stops the server.
+// Close stops the server and waits for its accept loop.
 func (s *Server) Close() error {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
@@ -117,8 +110,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.net.reachable = false
-	if err := s.net.srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("smdp %s: close: %w", s.cfg.Operator, err)
+	if err := s.net.srv.Close(); err != nil {
+		return fmt.Errorf("smdp %s: serve: %w", s.cfg.Operator, err)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -51,6 +53,34 @@ type Config struct {
 	// TransactionTTL bounds a download session in virtual time
 	// (default 10 minutes).
 	TransactionTTL time.Duration
+	// Inject, if set, is asked at each point where a fault can bend this
+	// SM-DP+ (one of the Fault* names) whether to inject it now; the caller
+	// scopes faults to operators, attempts and time windows and logs each
+	// one that fires. Faults set with SetFaults apply as well.
+	Inject func(fault string) bool
+	// Limits bound what one client can make the server hold (zero fields:
+	// httpserve.Default).
+	Limits httpserve.Limits
+}
+
+// MaxRequests bounds the server's own request log (Requests).
+const MaxRequests = 10000
+
+// Fault names, as scenario files spell the SM-DP+ side download faults.
+const (
+	FaultTLSUntrusted       = "tls_failure"
+	FaultExpiredAuthCert    = "expired_smdp_cert"
+	FaultBadServerSignature = "bad_server_signature"
+	FaultWrongTransactionID = "wrong_transaction_id"
+	FaultResetDuringBPP     = "connection_reset"
+	FaultTamperBPP          = "tampered_bpp"
+	FaultTruncateBPP        = "truncated_bpp"
+)
+
+// injected reports whether a fault applies now: set with SetFaults, or
+// injected by Config.Inject.
+func (s *Server) injected(name string, set bool) bool {
+	return set || s.cfg.Inject != nil && s.cfg.Inject(name)
 }
 
 // Faults are the SM-DP+ side fault injections.
@@ -81,8 +111,14 @@ type Server struct {
 
 	authCert *rsp.Cert // CERT.DPauth in use (the expired one under the fault)
 	tlsCert  *rsp.Cert // CERT.DP.TLS in use (the rogue one under the fault)
+	// expired and rogue are made the first time Config.Inject asks for
+	// them and kept (an expired certificate stays expired).
+	expired, rogue *rsp.Cert
 
 	net netState
+
+	reqMu    sync.Mutex
+	requests httpserve.Ring[httpserve.Request]
 }
 
 // DefaultTransactionTTL is the session lifetime when Config leaves it zero.
@@ -124,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 		notified: map[string]bool{},
 		authCert: cfg.Certs.Auth,
 		tlsCert:  cfg.Certs.TLS,
+		requests: httpserve.NewRing[httpserve.Request](MaxRequests),
 	}, nil
 }
 
@@ -155,6 +192,42 @@ func (s *Server) Faults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.faults
+}
+
+// authCertLocked is CERT.DPauth for this exchange: an expired one while
+// the expired_smdp_cert fault is in force. Callers hold s.mu.
+func (s *Server) authCertLocked() *rsp.Cert {
+	if s.faults.ExpiredAuthCert || !s.injected(FaultExpiredAuthCert, false) {
+		return s.authCert
+	}
+	if s.expired == nil {
+		c, err := s.expiredAuthCert()
+		if err != nil {
+			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			return s.authCert
+		}
+		s.expired = c
+	}
+	return s.expired
+}
+
+// tlsCertNow is the TLS certificate of this handshake: one from a rogue CI
+// while the tls_failure fault is in force.
+func (s *Server) tlsCertNow() *rsp.Cert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.TLSUntrusted || !s.injected(FaultTLSUntrusted, false) {
+		return s.tlsCert
+	}
+	if s.rogue == nil {
+		c, err := s.rogueTLSCert()
+		if err != nil {
+			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			return s.tlsCert
+		}
+		s.rogue = c
+	}
+	return s.rogue
 }
 
 func (s *Server) expiredAuthCert() (*rsp.Cert, error) {
@@ -194,3 +267,25 @@ func (s *Server) Address() string {
 
 // Operator returns the operator id.
 func (s *Server) Operator() string { return s.cfg.Operator }
+
+// Requests returns the server's own log of the requests that reached it
+// (the newest MaxRequests) and how many older ones were dropped, for
+// matching against a capture of the wire.
+func (s *Server) Requests() ([]httpserve.Request, int) {
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	return s.requests.Entries(), s.requests.Dropped()
+}
+
+// logRequest records one request with the status it was answered (0: the
+// connection was reset instead) and its body (nil: not read).
+func (s *Server) logRequest(r *http.Request, status int, body []byte) {
+	e := httpserve.Request{Time: s.cfg.Now(), Method: r.Method, Path: r.URL.Path, Status: status, BodySize: len(body)}
+	if body != nil {
+		e.BodySHA256 = httpserve.BodyHash(body)
+	}
+	s.reqMu.Lock()
+	e.Index = s.requests.Total()
+	s.requests.Add(e)
+	s.reqMu.Unlock()
+}

@@ -97,6 +97,13 @@ func (w *World) try(sub string, c Cell) Attachment {
 
 	res := Attachment{Operator: sub, Network: net, PLMN: c.PLMN}
 	f, faulty := w.activeFault(net, sub, n)
+	if faulty {
+		fields := eventlog.F{"fault": "attach_" + f.Kind.String(), "target": net, "at": "world", "entry": f.Entry, "attempt": n, "subscriber": sub}
+		if f.Kind == Reject {
+			fields["cause"] = f.Cause
+		}
+		w.log.Emit(eventlog.World, "fault", fields)
+	}
 	switch {
 	case faulty && f.Kind == NoService:
 		res.Stat, res.Registration, res.PLMN, res.Network = StatSearching, "none", "", ""

@@ -84,6 +84,9 @@ type Fault struct {
 	// From and Until bound, on the world's clock, when the fault is active;
 	// zero values leave that side open.
 	From, Until time.Time
+	// Entry identifies the fault in the `fault` events the world logs when
+	// it injects it (the harness puts the scenario's fault index there).
+	Entry int
 }
 
 // Config describes a world.

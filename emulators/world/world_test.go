@@ -126,6 +126,7 @@ attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20810","registratio
 			faults: []Fault{{Operator: "sfr", Attempt: 1, Cause: 15}},
 			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20801", Operator: "sfr", Network: "orange-fr", Cause: 11},
 			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+fault{"at":"world","attempt":1,"cause":15,"entry":0,"fault":"attach_reject","subscriber":"sfr","target":"sfr"}
 attach_result{"cause":15,"ok":false,"operator":"sfr","plmn":"20810","registration":"denied"}
 attach_attempt{"operator":"sfr","plmn":"20801"}
 attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registration":"denied"}
@@ -138,6 +139,7 @@ attach_result{"cause":11,"ok":false,"operator":"sfr","plmn":"20801","registratio
 			faults: []Fault{{Operator: "orange-fr", Kind: NoService, Attempt: 1}},
 			want:   Attachment{Stat: 3, Registration: "denied", PLMN: "20810", Operator: "cmcc", Network: "sfr", Cause: 11},
 			trace: `attach_attempt{"operator":"cmcc","plmn":"20801"}
+fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"cmcc","target":"orange-fr"}
 attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"20801","registration":"none"}
 attach_attempt{"operator":"cmcc","plmn":"20810"}
 attach_result{"cause":11,"ok":false,"operator":"cmcc","plmn":"20810","registration":"denied"}
@@ -148,6 +150,7 @@ attach_result{"cause":11,"ok":false,"operator":"cmcc","plmn":"20810","registrati
 			faults: []Fault{{Operator: "cmcc", Kind: NoService}},
 			want:   Attachment{Stat: 2, Registration: "none", Operator: "cmcc"},
 			trace: `attach_attempt{"operator":"cmcc","plmn":"46000"}
+fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"cmcc","target":"cmcc"}
 attach_result{"cause":0,"ok":false,"operator":"cmcc","plmn":"46000","registration":"none"}
 no_service{"area":"CN-Beijing","operator":"cmcc"}
 `,
@@ -159,6 +162,7 @@ no_service{"area":"CN-Beijing","operator":"cmcc"}
 			trace: `attach_attempt{"operator":"att","plmn":"20801"}
 attach_result{"cause":11,"ok":false,"operator":"att","plmn":"20801","registration":"denied"}
 attach_attempt{"operator":"att","plmn":"20810"}
+fault{"at":"world","attempt":1,"entry":0,"fault":"attach_no_service","subscriber":"att","target":"sfr"}
 attach_result{"cause":0,"ok":false,"operator":"att","plmn":"20810","registration":"none"}
 `,
 		},
@@ -169,6 +173,7 @@ attach_result{"cause":0,"ok":false,"operator":"att","plmn":"20810","registration
 			faults: []Fault{{Operator: "sfr", Kind: Timeout, Attempt: 1}},
 			want:   Attachment{Stat: 2, Registration: "timeout", PLMN: "20810", Operator: "sfr", Network: "sfr", Timeout: true},
 			trace: `attach_attempt{"operator":"sfr","plmn":"20810"}
+fault{"at":"world","attempt":1,"entry":0,"fault":"attach_timeout","subscriber":"sfr","target":"sfr"}
 attach_result{"cause":0,"ok":false,"operator":"sfr","plmn":"20810","registration":"timeout"}
 `,
 		},

@@ -1,21 +1,20 @@
 // Package atclient is the host side of an AT interface: it sends command
-// lines to a modem (the emulator's pty in CI, /dev/ttyUSBn or a ser2net tty
-// in the lab), collects each command's response up to its final result
-// code, and keeps unsolicited result codes in arrival order.
+// lines to a modem over a transport.Port (the emulator's pty in CI,
+// /dev/ttyUSBn or a ser2net port in the lab), collects each command's
+// response up to its final result code, keeps unsolicited result codes in
+// arrival order, and reconnects when the port drops and comes back.
 package atclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"golang.org/x/term"
-
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
@@ -55,22 +54,53 @@ func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = 
 // WithTrace writes every line both ways: "> AT+CEREG?" and "< +CEREG: ...".
 func WithTrace(w io.Writer) Option { return func(c *Client) { c.trace = w } }
 
+// WithTimestamps prefixes every trace line with now() in RFC 3339 (ns),
+// the at.log format: a lab run's transcript carries wall-clock time.
+func WithTimestamps(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithReconnect lets the client wait up to d for a port that dropped (a
+// modem resetting and re-enumerating, ser2net losing the connection) to
+// come back, instead of failing for good. A command in flight when the
+// port drops fails at once, naming itself; commands sent while the port is
+// down wait for it within their own timeout.
+func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnect = d } }
+
+// Limits on what a misbehaving modem can make the client hold.
+const (
+	// MaxURCs is how many unsolicited lines are kept; a flood drops the
+	// oldest (counted in Dropped).
+	MaxURCs = 1024
+	// MaxLines is how many information lines one command collects.
+	MaxLines = 4096
+)
+
+// ErrPortDown is wrapped by the error of a command whose port dropped.
+var ErrPortDown = errors.New("at: port dropped")
+
 // Client talks to one modem. Commands are sent one at a time.
 type Client struct {
-	w       io.Writer
-	closer  io.Closer
-	timeout time.Duration
-	trace   io.Writer
+	port      transport.Port
+	timeout   time.Duration
+	reconnect time.Duration
+	trace     io.Writer
+	now       func() time.Time
 
 	cmdMu sync.Mutex // one command line in flight
 
 	mu      sync.Mutex
 	pending *pending
 	urcs    []string
+	dropped int
 	urcSig  chan struct{} // closed and replaced when a URC arrives
-	err     error         // reader's terminal error
+	down    error         // the port dropped and is being reopened
+	upSig   chan struct{} // closed and replaced when the port is back
+	err     error         // terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
+
+	ctx      context.Context // ends with Close: stops a reconnect
+	cancel   context.CancelFunc
+	readDone chan struct{}
 }
 
 type pending struct {
@@ -79,58 +109,59 @@ type pending struct {
 	echoOK bool            // the echo may still come
 	lines  []string
 	final  chan string
+	// truncated counts lines past MaxLines; err is set when the port
+	// dropped under the command.
+	truncated int
+	err       error
 }
 
-// Open opens a tty, puts it in raw mode and starts the client on it.
+// Open opens the tty at path shared (the emulator's pty, which people and
+// tools open beside the rig), raw, and starts a client on it.
 func Open(path string, opts ...Option) (*Client, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
+	p, err := transport.Open(context.Background(), path, transport.Config{Shared: true})
 	if err != nil {
-		return nil, fmt.Errorf("atclient: open %s: %w", path, err)
+		return nil, fmt.Errorf("atclient: %w", err)
 	}
-	// Through SyscallConn the file stays non-blocking, so Close interrupts
-	// the reader.
-	rc, err := f.SyscallConn()
-	if err == nil {
-		var rawErr error
-		if err = rc.Control(func(fd uintptr) { _, rawErr = term.MakeRaw(int(fd)) }); err == nil {
-			err = rawErr
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("atclient: raw mode %s: %w", path, err)
-	}
-	c := New(f, opts...)
-	c.closer = f
-	return c, nil
+	return New(p, opts...), nil
 }
 
-// New starts a client on any byte stream (a pipe in tests, a TCP
-// connection to ser2net). Close closes rw when it is an io.Closer.
-func New(rw io.ReadWriter, opts ...Option) *Client {
-	c := &Client{w: rw, timeout: 5 * time.Second, urcSig: make(chan struct{}), done: make(chan struct{})}
-	if cl, ok := rw.(io.Closer); ok {
-		c.closer = cl
+// New starts a client on a port. Close closes the port.
+func New(p transport.Port, opts ...Option) *Client {
+	c := &Client{
+		port: p, timeout: 5 * time.Second, urcSig: make(chan struct{}), upSig: make(chan struct{}),
+		done: make(chan struct{}), readDone: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(c)
 	}
-	go c.readLoop(at.NewLineReader(rw))
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go c.readLoop()
 	return c
 }
 
-// Close stops the client and closes the underlying stream.
+// Port names the port the client talks to.
+func (c *Client) Port() string { return c.port.Name() }
+
+// Close stops the client, closes the port and waits for the reader
+// goroutine to return (up to readerStop), so none outlives the client.
 func (c *Client) Close() error {
-	var err error
-	if c.closer != nil {
-		err = c.closer.Close()
-	}
+	c.cancel()
+	err := c.port.Close()
 	c.fail(ErrClosed)
+	select {
+	case <-c.readDone:
+	case <-time.After(readerStop):
+		err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))
+	}
 	if err != nil {
 		return fmt.Errorf("atclient close: %w", err)
 	}
 	return nil
 }
+
+// readerStop bounds how long Close waits for the reader: a stream whose
+// Close does not interrupt a blocked Read would otherwise hang it.
+const readerStop = 5 * time.Second
 
 func (c *Client) tracef(dir, line string) {
 	if c.trace == nil {
@@ -138,6 +169,10 @@ func (c *Client) tracef(dir, line string) {
 	}
 	c.traceMu.Lock()
 	defer c.traceMu.Unlock()
+	if c.now != nil {
+		fmt.Fprintf(c.trace, "%s %s %s\n", c.now().Format(time.RFC3339Nano), dir, line)
+		return
+	}
 	fmt.Fprintf(c.trace, "%s %s\n", dir, line)
 }
 
@@ -154,36 +189,62 @@ func (c *Client) Command(cmd string) (*Response, error) {
 			p.names[x.Name] = true
 		}
 	}
-	c.mu.Lock()
-	if c.err != nil {
-		err := c.err
-		c.mu.Unlock()
+	t := time.NewTimer(c.timeout)
+	defer t.Stop()
+	if err := c.awaitUp(t.C); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
+	c.mu.Lock()
 	c.pending = p
 	c.mu.Unlock()
 	c.tracef(">", cmd)
-	if _, err := io.WriteString(c.w, cmd+"\r"); err != nil {
+	if _, err := io.WriteString(c.port, cmd+"\r"); err != nil {
 		c.clearPending(p)
-		return nil, fmt.Errorf("%s: write: %w", cmd, err)
+		return nil, fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
 	}
-	t := time.NewTimer(c.timeout)
-	defer t.Stop()
 	select {
 	case final := <-p.final:
 		c.mu.Lock()
 		rsp := &Response{Lines: p.lines, Final: final}
+		perr, trunc := p.err, p.truncated
 		c.mu.Unlock()
+		switch {
+		case perr != nil:
+			return nil, fmt.Errorf("%s: no final result: %w", cmd, perr)
+		case trunc > 0:
+			return rsp, fmt.Errorf("%s: %d information lines past the %d kept (a flood?)", cmd, trunc, MaxLines)
+		}
 		return rsp, finalErr(final)
 	case <-t.C:
 		c.clearPending(p)
-		return nil, fmt.Errorf("%s: %w after %v", cmd, ErrTimeout, c.timeout)
+		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, c.timeout, c.port.Name())
 	case <-c.done:
 		c.clearPending(p)
 		c.mu.Lock()
 		err := c.err
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+}
+
+// awaitUp waits while the port is being reopened.
+func (c *Client) awaitUp(timeout <-chan time.Time) error {
+	for {
+		c.mu.Lock()
+		err, down, up := c.err, c.down, c.upSig
+		c.mu.Unlock()
+		switch {
+		case err != nil:
+			return err
+		case down == nil:
+			return nil
+		}
+		select {
+		case <-up:
+		case <-c.done:
+		case <-timeout:
+			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, c.timeout, c.port.Name(), down)
+		}
 	}
 }
 

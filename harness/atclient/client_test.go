@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/transport"
 )
 
 // script is a fake modem on a pipe: for each command line it writes the
@@ -25,7 +27,7 @@ func newScript(t *testing.T, answers map[string]string, opts ...Option) (*Client
 	a, b := net.Pipe()
 	s := &script{conn: b, answers: answers}
 	go s.run()
-	c := New(a, opts...)
+	c := New(transport.Stream("pipe", a), opts...)
 	t.Cleanup(func() { c.Close(); b.Close() })
 	return c, s
 }
@@ -172,5 +174,20 @@ func TestTimeoutAndClose(t *testing.T) {
 	c.Close()
 	if _, err := c.Command("AT"); !errors.Is(err, ErrClosed) {
 		t.Errorf("after close: %v", err)
+	}
+}
+
+// Close returns once the reader goroutine has: none outlives the client.
+func TestCloseJoinsTheReader(t *testing.T) {
+	a, b := net.Pipe()
+	defer b.Close()
+	c := New(transport.Stream("pipe", a))
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.readDone:
+	default:
+		t.Fatal("reader still running after Close")
 	}
 }

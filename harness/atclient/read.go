@@ -1,6 +1,7 @@
 package atclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,7 +20,26 @@ var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true,
 // has <stat> or <stat>,<tac>,<ci>,<AcT>, the read answer has <n> first.
 var regURCs = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true}
 
-func (c *Client) readLoop(lr *at.LineReader) {
+func (c *Client) readLoop() {
+	defer close(c.readDone)
+	for {
+		err := c.readLines(at.NewLineReader(c.port))
+		if c.ctx.Err() != nil {
+			return // closed
+		}
+		if c.reconnect <= 0 {
+			c.fail(fmt.Errorf("%w: read %s: %w", ErrClosed, c.port.Name(), err))
+			return
+		}
+		if rerr := c.reopen(err); rerr != nil {
+			c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
+			return
+		}
+	}
+}
+
+// readLines routes lines until the port fails.
+func (c *Client) readLines(lr *at.LineReader) error {
 	for {
 		line, err := lr.Next()
 		if errors.Is(err, at.ErrLineTooLong) {
@@ -27,12 +47,39 @@ func (c *Client) readLoop(lr *at.LineReader) {
 			continue
 		}
 		if err != nil {
-			c.fail(fmt.Errorf("%w: read: %w", ErrClosed, err))
-			return
+			return err
 		}
 		c.tracef("<", line)
 		c.route(line)
 	}
+}
+
+// reopen marks the port down, fails the command in flight (naming it), and
+// waits up to the reconnect window for the port to come back.
+func (c *Client) reopen(cause error) error {
+	down := fmt.Errorf("%w: %s: %w", ErrPortDown, c.port.Name(), cause)
+	c.mu.Lock()
+	c.down = down
+	if p := c.pending; p != nil {
+		c.pending = nil
+		p.err = down
+		p.final <- ""
+	}
+	c.mu.Unlock()
+	c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
+	ctx, cancel := context.WithTimeout(c.ctx, c.reconnect)
+	defer cancel()
+	if err := c.port.Reopen(ctx); err != nil {
+		c.tracef("#", fmt.Sprintf("port did not come back: %v", err))
+		return err
+	}
+	c.tracef("#", "port back")
+	c.mu.Lock()
+	c.down = nil
+	close(c.upSig)
+	c.upSig = make(chan struct{})
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *Client) fail(err error) {
@@ -58,12 +105,18 @@ func (c *Client) route(line string) {
 	case p == nil && final:
 		return // the late answer of a command that timed out
 	case p == nil || !final && isURC(line, p.names):
+		if len(c.urcs) >= MaxURCs {
+			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
+			c.dropped++
+		}
 		c.urcs = append(c.urcs, line)
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:
 		c.pending = nil
 		p.final <- line
+	case len(p.lines) >= MaxLines:
+		p.truncated++
 	default:
 		p.lines = append(p.lines, line)
 	}
@@ -96,6 +149,13 @@ func (c *Client) URCs() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.urcs...)
+}
+
+// Dropped is how many URCs were dropped because MaxURCs were waiting.
+func (c *Client) Dropped() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dropped
 }
 
 // ClearURCs forgets all received URCs.

@@ -33,12 +33,17 @@ const (
 	Auto Mode = "auto" // live if an AF_PACKET socket can be opened, else tap
 	Live Mode = "live" // AF_PACKET on Config.Interface
 	Tap  Mode = "tap"  // software tap on wrapped listeners
+	// Default is the mode of an empty Config.Mode: the tap, which records
+	// every byte the servers' connections carry by construction, however
+	// loaded the machine; live records the real wire and says when the
+	// kernel dropped packets, but cannot get them back (README, "Capture").
+	Default = Tap
 )
 
 // Config sets up a capture session.
 type Config struct {
 	Path      string // pcapng file to write
-	Mode      Mode   // "" means Auto
+	Mode      Mode   // "" means Default
 	Interface string // live mode; default "lo"
 	// Clock stamps tap frames (virtual time); nil means the wall clock.
 	Clock clock.Clock
@@ -50,6 +55,10 @@ type Config struct {
 	// KeysPath is the NSS key-log file; default Path without ".pcapng"
 	// plus ".keys".
 	KeysPath string
+
+	// ring geometry (live mode); zero: ringBlockSize, ringBlocks. Tests
+	// shrink it to make the kernel drop.
+	ringBlockSize, ringBlocks int
 }
 
 // Session is one capture being written to a pcapng file.
@@ -65,9 +74,13 @@ type Session struct {
 	keys   *keyLog // nil unless Config.KeyLog
 	keysTo string
 
-	tap  *tap  // tap mode
-	live *live // live mode
+	tap   *tap  // tap mode
+	live  *live // live mode
+	stats Stats // live mode, after Close
 }
+
+// ErrIncomplete is wrapped by the error of a capture that lost packets.
+var ErrIncomplete = errors.New("capture incomplete")
 
 // Start opens the output file and starts capturing.
 func Start(cfg Config) (*Session, error) {
@@ -82,15 +95,18 @@ func Start(cfg Config) (*Session, error) {
 	}
 	s := &Session{}
 	var lv *live
+	if cfg.Mode == "" {
+		cfg.Mode = Default
+	}
 	switch cfg.Mode {
-	case "", Auto:
+	case Auto:
 		var err error
-		if lv, err = openLive(cfg.Interface); err != nil {
+		if lv, err = openLive(cfg); err != nil {
 			lv = nil // no privilege (or no interface): fall back to the tap
 		}
 	case Live:
 		var err error
-		if lv, err = openLive(cfg.Interface); err != nil {
+		if lv, err = openLive(cfg); err != nil {
 			return nil, fmt.Errorf("capture live on %s: %w", cfg.Interface, err)
 		}
 	case Tap:
@@ -100,7 +116,7 @@ func Start(cfg Config) (*Session, error) {
 	f, err := os.Create(cfg.Path)
 	if err != nil {
 		if lv != nil {
-			lv.handle.Close()
+			lv.ring.close()
 		}
 		return nil, fmt.Errorf("capture: %w", err)
 	}
@@ -113,7 +129,7 @@ func Start(cfg Config) (*Session, error) {
 	if err != nil {
 		f.Close()
 		if lv != nil {
-			lv.handle.Close()
+			lv.ring.close()
 		}
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
@@ -123,7 +139,7 @@ func Start(cfg Config) (*Session, error) {
 	if err != nil {
 		f.Close()
 		if lv != nil {
-			lv.handle.Close()
+			lv.ring.close()
 		}
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
@@ -157,6 +173,10 @@ func newNgWriter(w io.Writer, ifname string) (*pcapgo.NgWriter, error) {
 // Mode reports what the session actually uses (Live or Tap).
 func (s *Session) Mode() Mode { return s.mode }
 
+// Stats are the kernel's counters of a live capture, valid after Close
+// (zero for the tap, which cannot lose what it records).
+func (s *Session) Stats() Stats { return s.stats }
+
 // Wrap prepares a server listener for capture. Live: the listener's port
 // joins the filter and l is returned as is. Tap: the returned listener's
 // connections record every byte they carry.
@@ -183,12 +203,16 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte) error {
 	return nil
 }
 
-// Close stops capturing and completes the file. In live mode it first drains
-// the socket until its ring is empty (at most 2 s).
+// Close stops capturing and completes the file. In live mode it first
+// drains the ring until it stays empty (drainQuiet, at most drainLimit),
+// then reads the kernel's counters: any packet dropped or truncated fails
+// Close with ErrIncomplete, saying how many.
 func (s *Session) Close() error {
 	var errs []error
 	if s.live != nil {
-		errs = append(errs, s.live.stop())
+		st, err := s.live.stop()
+		s.stats = st
+		errs = append(errs, err)
 	}
 	if s.tap != nil {
 		s.tap.finish()

@@ -264,3 +264,21 @@ func TestStartErrors(t *testing.T) {
 		})
 	}
 }
+
+// One client port carries the four connections in turn, as a long run's
+// reused ephemeral ports do: each new SYN starts a connection of its own,
+// and every request is decoded, on the tap and on the wire.
+func TestReusedClientPort(t *testing.T) {
+	modes := []Mode{Tap}
+	if probe, err := openLive(Config{Interface: "lo"}); err == nil {
+		probe.ring.close()
+		modes = append(modes, Live)
+	}
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			p := freePorts(t, 1)[0]
+			path, _ := scenario(t, mode, t.TempDir(), "127.0.0.1:0", []int{p, p, p, p}, eofClient)
+			checkMessages(t, path, mode == Tap)
+		})
+	}
+}

@@ -25,6 +25,9 @@ const (
 	maxTotalBytes  = 64 << 20 // all reassembled payload
 	maxPackets     = 4 << 20
 	maxBodyBytes   = 16 << 20
+	// maxGenerations bounds the connections one address pair carries in
+	// turn (ports reused), each reassembled by its own assembler.
+	maxGenerations = 4096
 )
 
 // Exchange is one HTTP/1.1 request and its response as seen on the wire.
@@ -40,9 +43,10 @@ type Exchange struct {
 	RequestBody  []byte
 	Status       int
 	ResponseBody []byte
-	// Cut reports an answer the connection's reset cut short (a power cut
-	// mid-response, say): the client never got it, so Status is 0 and
-	// ResponseBody empty, as for a request left unanswered.
+	// Cut reports an exchange the connection's reset cut short (a power cut
+	// mid-response, say): the client never got the answer, so Status is 0
+	// and ResponseBody empty, as for a request left unanswered; a request
+	// cut short keeps the part of its body that was sent.
 	Cut bool
 	// Date is the response's Date header (zero without one). The rig's
 	// servers stamp it with simulated time, so it places an exchange of a
@@ -132,9 +136,26 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 		return nil, err
 	}
 	fac := &factory{keys: keys}
-	asm := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
-	asm.MaxBufferedPagesPerConnection = 1024
-	asm.MaxBufferedPagesTotal = 8192
+	// A 4-tuple is used again once its connection is over (a long run
+	// reuses ephemeral ports): each new connection on it, told by a SYN
+	// with a new initial sequence number, is reassembled apart, by an
+	// assembler of its own generation.
+	var asms []*reassembly.Assembler
+	assembler := func(gen int) *reassembly.Assembler {
+		for len(asms) <= gen {
+			a := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
+			a.MaxBufferedPagesPerConnection = 1024
+			a.MaxBufferedPagesTotal = 8192
+			asms = append(asms, a)
+		}
+		return asms[gen]
+	}
+	type use struct {
+		gen      int
+		isn      uint32
+		synAcked bool // the generation's handshake was answered
+	}
+	tuples := map[[2]gopacket.Flow]use{}
 	for n := 1; ; n++ {
 		if n > maxPackets {
 			return nil, fmt.Errorf("more than %d packets", maxPackets)
@@ -152,12 +173,40 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 		if tcp == nil || nl == nil || pkt.ErrorLayer() != nil {
 			continue // not TCP, or truncated: nothing to reassemble
 		}
-		asm.AssembleWithContext(nl.NetworkFlow(), tcp, &asmContext{ci: ci})
+		nf, tf := nl.NetworkFlow(), tcp.TransportFlow()
+		key := [2]gopacket.Flow{nf, tf}
+		if nf.Src().LessThan(nf.Dst()) || nf.Src() == nf.Dst() && tf.Src().LessThan(tf.Dst()) {
+			key = [2]gopacket.Flow{nf.Reverse(), tf.Reverse()}
+		}
+		u, seen := tuples[key]
+		switch {
+		case tcp.SYN && !tcp.ACK:
+			if seen && tcp.Seq != u.isn {
+				u.gen++
+				u.synAcked = false
+			}
+			u.isn = tcp.Seq
+		case tcp.SYN:
+			u.synAcked = true
+		case seen && !u.synAcked && len(tcp.Payload) == 0 && !tcp.FIN:
+			// A SYN on a 4-tuple the server still holds in TIME_WAIT gets
+			// an ACK of the old connection, answered by an RST, before the
+			// SYN is sent again (RFC 9293 §3.10.7.4): they belong to
+			// neither connection's stream.
+			continue
+		}
+		tuples[key] = u
+		if u.gen >= maxGenerations {
+			return nil, fmt.Errorf("packet %d: more than %d connections on one address pair", n, maxGenerations)
+		}
+		assembler(u.gen).AssembleWithContext(nf, tcp, &asmContext{ci: ci})
 		if fac.err != nil {
 			return nil, fac.err
 		}
 	}
-	asm.FlushAll()
+	for _, a := range asms {
+		a.FlushAll()
+	}
 	if fac.err != nil {
 		return nil, fac.err
 	}
@@ -203,6 +252,7 @@ func (f *factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reasse
 type half struct {
 	data  []byte
 	marks []mark
+	cut   bool // a trailing TLS record was cut short
 }
 
 type mark struct {
@@ -296,18 +346,25 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		off := cr.n - br.Buffered()
 		req, err := http.ReadRequest(br)
+		if s.cutByReset(err) {
+			break // the reset came inside a request's headers
+		}
 		if err != nil {
 			return nil, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
-		if err != nil {
+		cut := s.cutByReset(err)
+		if err != nil && !cut {
 			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
 		reqs = append(reqs, req)
 		out = append(out, Exchange{
 			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
-			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body,
+			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body, Cut: cut,
 		})
+		if cut {
+			break
+		}
 	}
 	br = bufio.NewReader(bytes.NewReader(s2c.data))
 	for i := 0; ; {
@@ -342,6 +399,16 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		i++
 	}
+	if c2s.cut || s2c.cut {
+		// A TLS record cut short: the reset cut the exchange in flight,
+		// or, without a reset, the capture missed the rest.
+		if !s.reset {
+			return nil, errors.New("TLS record cut short without a reset: the capture misses data")
+		}
+		if len(out) > 0 {
+			out[len(out)-1].Cut = true
+		}
+	}
 	return out, nil
 }
 
@@ -351,11 +418,13 @@ func isClientHello(b []byte) bool { return looksLikeTLS(b) && len(b) > 5 && b[5]
 
 func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
 
+// readBody reads a message body; a body cut short returns what there was
+// with the error.
 func readBody(rc io.ReadCloser) ([]byte, error) {
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, maxBodyBytes+1))
 	if err != nil {
-		return nil, err
+		return b, err
 	}
 	if len(b) > maxBodyBytes {
 		return nil, fmt.Errorf("body larger than %d bytes", maxBodyBytes)

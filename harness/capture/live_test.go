@@ -3,24 +3,29 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
 )
 
 func TestLiveLoopback(t *testing.T) {
-	probe, err := openLive("lo")
+	probe, err := openLive(Config{Interface: "lo"})
 	if err != nil {
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			t.Skipf("live capture needs CAP_NET_RAW (run as root or setcap cap_net_raw): %v", err)
 		}
 		t.Fatalf("open AF_PACKET on lo: %v", err)
 	}
-	probe.handle.Close()
+	probe.ring.close()
 
 	for name, send := range map[string]client{"eof client": eofClient, "net/http client": goClient} {
 		t.Run(name, func(t *testing.T) {
@@ -72,20 +77,213 @@ func checkOnce(t *testing.T, path string) {
 }
 
 func TestAutoPicksLiveAsRoot(t *testing.T) {
-	s, err := Start(Config{Path: filepath.Join(t.TempDir(), "a.pcapng")})
+	s, err := Start(Config{Path: filepath.Join(t.TempDir(), "a.pcapng"), Mode: Auto})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	probe, err := openLive("lo")
+	probe, err := openLive(Config{Interface: "lo"})
 	if err != nil {
 		if s.Mode() != Tap {
 			t.Errorf("no AF_PACKET (%v) but mode %s", err, s.Mode())
 		}
 		return
 	}
-	probe.handle.Close()
+	probe.ring.close()
 	if s.Mode() != Live {
 		t.Errorf("AF_PACKET available but auto chose %s", s.Mode())
+	}
+}
+
+// needLive skips when the process may not open an AF_PACKET socket.
+func needLive(t *testing.T) {
+	t.Helper()
+	probe, err := openLive(Config{Interface: "lo"})
+	if err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			t.Skipf("live capture needs CAP_NET_RAW: %v", err)
+		}
+		t.Fatalf("open AF_PACKET on lo: %v", err)
+	}
+	probe.ring.close()
+}
+
+// The kernel filter keeps the wrapped ports' packets and nothing else:
+// traffic on another loopback port, as other programs on the machine make,
+// never reaches the file.
+func TestLiveFiltersInTheKernel(t *testing.T) {
+	needLive(t)
+	path := filepath.Join(t.TempDir(), "f.pcapng")
+	s, err := Start(Config{Path: path, Mode: Live})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Close()
+	s.Wrap(ours)
+	echo := func(ln net.Listener) {
+		c, err := ln.Accept()
+		if err == nil {
+			io.Copy(c, c)
+			c.Close()
+		}
+	}
+	go echo(ours)
+	go echo(theirs)
+	for _, ln := range []net.Listener{theirs, ours} {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "hello")
+		c.(*net.TCPConn).CloseWrite()
+		io.ReadAll(c)
+		c.Close()
+	}
+	ours.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Lost() || st.Packets == 0 {
+		t.Errorf("stats %s", st)
+	}
+	port := uint16(ours.Addr().(*net.TCPAddr).Port)
+	f, _ := os.Open(path)
+	defer f.Close()
+	src, _, err := openSource(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		data, _, err := src.ReadPacketData()
+		if err != nil {
+			break
+		}
+		n++
+		tcp, _ := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default).Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if tcp == nil || (uint16(tcp.SrcPort) != port && uint16(tcp.DstPort) != port) {
+			t.Errorf("packet %d is not of port %d: %v", n, port, tcp)
+		}
+	}
+	if uint64(n) != s.Stats().Packets || n < 7 {
+		t.Errorf("%d packets in the file, the kernel counted %d", n, s.Stats().Packets)
+	}
+}
+
+// When the reader cannot keep up, the kernel drops and says so; Close
+// then fails with ErrIncomplete and the counts, instead of leaving a file
+// that silently lacks packets.
+func TestLiveReportsKernelDrops(t *testing.T) {
+	needLive(t)
+	path := filepath.Join(t.TempDir(), "d.pcapng")
+	s, err := Start(Config{Path: path, Mode: Live, ringBlocks: 2, ringBlockSize: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s.Wrap(ln)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	s.live.mu.Lock() // the reader stalls, as on a starved machine
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 16<<10)
+	for range 256 { // 4 MiB through a 128 KiB ring
+		c.Write(chunk)
+	}
+	c.Close()
+	time.Sleep(50 * time.Millisecond) // let loopback deliver while the reader stalls
+	s.live.mu.Unlock()
+	err = s.Close()
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "dropped by the kernel") {
+		t.Fatalf("Close = %v, want ErrIncomplete with the kernel's counts", err)
+	}
+	if st := s.Stats(); st.Drops == 0 && st.LosingBlocks == 0 {
+		t.Errorf("stats %s", st)
+	}
+}
+
+// The filter program, run in x/net/bpf's VM (which lacks the packet-type
+// extension, so from the EtherType check on): IPv4 TCP of the ports only.
+func TestPortFilterProgram(t *testing.T) {
+	raw, err := portFilter([]uint16{4000, 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insns, ok := bpf.Disassemble(raw)
+	if !ok {
+		t.Fatal("does not disassemble")
+	}
+	vm, err := bpf.NewVM(insns[2:]) // past the PACKET_OUTGOING check
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(l4 gopacket.SerializableLayer, ip *layers.IPv4) []byte {
+		eth := &layers.Ethernet{SrcMAC: make(net.HardwareAddr, 6), DstMAC: make(net.HardwareAddr, 6), EthernetType: layers.EthernetTypeIPv4}
+		buf := gopacket.NewSerializeBuffer()
+		switch x := l4.(type) {
+		case *layers.TCP:
+			x.SetNetworkLayerForChecksum(ip)
+		case *layers.UDP:
+			x.SetNetworkLayerForChecksum(ip)
+		}
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, l4, gopacket.Payload("x")); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	ip := func(proto layers.IPProtocol) *layers.IPv4 {
+		return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto, SrcIP: net.IPv4(127, 0, 0, 1), DstIP: net.IPv4(127, 0, 0, 1)}
+	}
+	withOptions := ip(layers.IPProtocolTCP)
+	withOptions.Options = []layers.IPv4Option{{OptionType: 1}, {OptionType: 1}, {OptionType: 1}, {OptionType: 0}}
+	fragment := ip(layers.IPProtocolTCP)
+	fragment.FragOffset = 8
+	tests := []struct {
+		name string
+		pkt  []byte
+		keep bool
+	}{
+		{"to a port", frame(&layers.TCP{SrcPort: 40000, DstPort: 4000}, ip(layers.IPProtocolTCP)), true},
+		{"from a port", frame(&layers.TCP{SrcPort: 5000, DstPort: 40000}, ip(layers.IPProtocolTCP)), true},
+		{"IPv4 options", frame(&layers.TCP{SrcPort: 40000, DstPort: 5000}, withOptions), true},
+		{"other ports", frame(&layers.TCP{SrcPort: 40000, DstPort: 4001}, ip(layers.IPProtocolTCP)), false},
+		{"UDP on a port", frame(&layers.UDP{SrcPort: 40000, DstPort: 4000}, ip(layers.IPProtocolUDP)), false},
+		{"a fragment", frame(&layers.TCP{SrcPort: 40000, DstPort: 4000}, fragment), false},
+	}
+	for _, tt := range tests {
+		n, err := vm.Run(tt.pkt)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if (n > 0) != tt.keep {
+			t.Errorf("%s: filter returned %d, want keep=%v", tt.name, n, tt.keep)
+		}
+	}
+	if p, err := portFilter(nil); p != nil || err != nil {
+		t.Errorf("no ports: %v %v, want nil (the accept-nothing filter)", p, err)
+	}
+	many := make([]uint16, maxPorts+1)
+	if _, err := portFilter(many); err == nil {
+		t.Error("more ports than a BPF jump reaches")
 	}
 }

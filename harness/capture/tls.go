@@ -93,30 +93,31 @@ type record struct {
 }
 
 // parseRecords splits one direction of a connection into records. A
-// trailing partial record (capture cut short) is an error.
-func parseRecords(b []byte) ([]record, error) {
+// trailing partial record — the connection was reset in the middle of it —
+// is left out and reported in cut.
+func parseRecords(b []byte) (recs []record, cut bool, err error) {
 	var out []record
 	for off := 0; off < len(b); {
 		if len(b)-off < 5 {
-			return out, fmt.Errorf("TLS record at byte %d: truncated header", off)
+			return out, true, nil
 		}
 		typ, ver, n := b[off], binary.BigEndian.Uint16(b[off+1:]), int(binary.BigEndian.Uint16(b[off+3:]))
 		if typ < recChangeCipherSpec || typ > recApplicationData {
-			return out, fmt.Errorf("TLS record at byte %d: content type %d", off, typ)
+			return out, false, fmt.Errorf("TLS record at byte %d: content type %d", off, typ)
 		}
 		if ver>>8 != 3 {
-			return out, fmt.Errorf("TLS record at byte %d: version %04x", off, ver)
+			return out, false, fmt.Errorf("TLS record at byte %d: version %04x", off, ver)
 		}
 		if n > maxRecord {
-			return out, fmt.Errorf("TLS record at byte %d: length %d over %d", off, n, maxRecord)
+			return out, false, fmt.Errorf("TLS record at byte %d: length %d over %d", off, n, maxRecord)
 		}
 		if len(b)-off-5 < n {
-			return out, fmt.Errorf("TLS record at byte %d: truncated (%d of %d bytes)", off, len(b)-off-5, n)
+			return out, true, nil
 		}
 		out = append(out, record{typ: typ, version: ver, off: off, payload: b[off+5 : off+5+n]})
 		off += 5 + n
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // looksLikeTLS reports whether a client stream starts with a TLS handshake
@@ -224,11 +225,11 @@ func tlsKeys(master []byte, client, server [32]byte) (c, s *direction, err error
 // decryptTLS turns the two halves of a TLS 1.2 connection into the
 // application data each side sent, keeping each record's capture time.
 func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
-	crecs, err := parseRecords(c2s.data)
+	crecs, ccut, err := parseRecords(c2s.data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("client: %w", err)
 	}
-	srecs, err := parseRecords(s2c.data)
+	srecs, scut, err := parseRecords(s2c.data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("server: %w", err)
 	}
@@ -265,6 +266,7 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 	if server, err = appData(srecs, s2c, sd); err != nil {
 		return nil, nil, fmt.Errorf("server: %w", err)
 	}
+	client.cut, server.cut = ccut, scut
 	return client, server, nil
 }
 

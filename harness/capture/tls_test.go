@@ -254,11 +254,11 @@ func TestHTTPSTap(t *testing.T) {
 }
 
 func TestHTTPSLive(t *testing.T) {
-	probe, err := openLive("lo")
+	probe, err := openLive(Config{Interface: "lo"})
 	if err != nil {
 		t.Skipf("live capture needs CAP_NET_RAW: %v", err)
 	}
-	probe.handle.Close()
+	probe.ring.close()
 	path, sess := httpsScenario(t, Live)
 	if sess.Mode() != Live {
 		t.Fatalf("mode %s", sess.Mode())

@@ -12,13 +12,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
-
-// ISDR is the ISD-R's AID (SGP.22 §2.2.3).
-const ISDR = "A0000005591010FFFFFFFF8900000100"
 
 // maxBlock is the data of one STORE DATA block (short APDUs).
 const maxBlock = 255
@@ -26,7 +24,7 @@ const maxBlock = 255
 // Host talks to one modem of a known personality.
 type Host struct {
 	AT *atclient.Client
-	P  modem.Personality
+	P  personality.Personality
 }
 
 // Channel is an open logical channel to an application on the card.
@@ -94,7 +92,7 @@ func cleanICCID(s string) string {
 var cchoAnswer = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
 
 // OpenISDR opens a logical channel to the ISD-R.
-func (h Host) OpenISDR() (Channel, error) { return h.Open(ISDR) }
+func (h Host) OpenISDR() (Channel, error) { return h.Open(es10.ISDRAID) }
 
 // Open opens a logical channel and selects the application aid (hex) on it.
 func (h Host) Open(aid string) (Channel, error) {
@@ -158,11 +156,11 @@ func (h Host) csim(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
-	return hexAnswer(resp, "+CSIM: ")
+	return HexAnswer(resp, "+CSIM: ")
 }
 
-// hexAnswer decodes a `+NAME: <len>,"<hex>"` line.
-func hexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
+// HexAnswer decodes a `+NAME: <len>,"<hex>"` line.
+func HexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
 	for _, l := range resp.Lines {
 		v, ok := strings.CutPrefix(l, prefix)
 		if !ok {
@@ -208,7 +206,7 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("AT+CGLA: %w", err)
 		}
-		return hexAnswer(resp, "+CGLA: ")
+		return HexAnswer(resp, "+CGLA: ")
 	}
 	cmd = append([]byte(nil), cmd...)
 	cmd[0] = apdu.WithChannel(cmd[0], c.Number)

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 func newRig(t *testing.T, personality string) *harness.Rig {
@@ -31,7 +31,7 @@ func newRig(t *testing.T, personality string) *harness.Rig {
 // ES10 (GetEuiccData), a request spread over two STORE DATA blocks, a
 // response long enough for 61xx chaining, and the channel closed again.
 func TestEveryPersonality(t *testing.T) {
-	names := modem.Personalities()
+	names := personality.Names()
 	if len(names) == 0 {
 		t.Fatal("no personalities")
 	}
@@ -91,7 +91,7 @@ func TestEveryPersonality(t *testing.T) {
 
 func TestOpenWrongAID(t *testing.T) {
 	for _, name := range []string{"generic", "simcom-a7600", "sierra-em7511"} {
-		if !contains(modem.Personalities(), name) {
+		if !contains(personality.Names(), name) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func TestHexAnswer(t *testing.T) {
 		{"missing", []string{"+CCHO: 1"}, "+CGLA: ", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := hexAnswer(&atclient.Response{Lines: tc.lines, Final: "OK"}, tc.prefix)
+			b, err := HexAnswer(&atclient.Response{Lines: tc.lines, Final: "OK"}, tc.prefix)
 			if tc.want == "" {
 				if err == nil {
 					t.Fatalf("got %X, want an error", b)

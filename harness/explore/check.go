@@ -28,6 +28,7 @@ var Invariants = []Invariant{
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
 	{"attach-success-report", "claim 1 step 7: each successful preferred attach yields exactly one attach-success report", checkAttachSuccess},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
+	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 }
 
 // Check runs every invariant on one run and returns the violations, each

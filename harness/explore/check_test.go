@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -115,9 +115,9 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			list("cn1"), enable(orig, "cn1", true), attached("cn1", "home")}}, "1 successful preferred attaches, platform received 0"},
 		{"fallback attach is not a preferred attach", "claim 3", checkAttachSuccess, Outcome{Events: []eventlog.Event{
 			list("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1"), enable(orig, "cn1", true), attached("cn1", "home")}}, ""},
-		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []harness.CardProfile{
+		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
-		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []harness.CardProfile{{ICCID: orig, Enabled: true}}}, "lost"},
+		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},
 		{"capture and platform log differ", "issue 4 §4", checkCapture, Outcome{
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")}},
 			"differ"},

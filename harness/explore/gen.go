@@ -273,10 +273,16 @@ func Generator(f Features) *rapid.Generator[Case] {
 				faults = append(faults, fmt.Sprintf("{attach: %s, operator: %s%s}", k, withCell.ID, attempt))
 			case "download":
 				name := rapid.SampledFrom(downloadFaults).Draw(t, "download_fault")
-				if !o.SMDP && name != scenario.EligibilityRefused && name != scenario.OutOfMemory {
+				if !o.SMDP && name != scenario.EligibilityRefused {
 					continue // needs the operator's SM-DP+
 				}
-				faults = append(faults, fmt.Sprintf("{download: %s, operator: %s}", name, o.ID))
+				// Scoped to a window and an attempt half of the time each:
+				// the fault-scope invariant checks nothing else is hit.
+				scope := ""
+				if rapid.Bool().Draw(t, "download_window") {
+					scope = window()
+				}
+				faults = append(faults, fmt.Sprintf("{download: %s, operator: %s%s%s}", name, o.ID, attempt, scope))
 			case "power":
 				// Pull the battery right after the nth event of a kind, for
 				// 30 s to 10 min (issue 4 §5).

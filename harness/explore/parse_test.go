@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
@@ -22,13 +23,13 @@ func TestParseProfileList(t *testing.T) {
 	)).Bytes())
 	tests := []struct {
 		name, line string
-		want       []harness.CardProfile
+		want       []dialect.Profile
 		err        bool
 	}{
-		{"two profiles, first enabled", two, []harness.CardProfile{
+		{"two profiles, first enabled", two, []dialect.Profile{
 			{ICCID: "89990000000000000006", Enabled: true}, {ICCID: "89990000000000000014"}}, false},
-		{"empty list", `+CGLA: 14,"BF2D02A0009000"`, []harness.CardProfile{}, false},
-		{"19-digit ICCID, F padded, no state", padded, []harness.CardProfile{{ICCID: "8999000000000000013"}}, false},
+		{"empty list", `+CGLA: 14,"BF2D02A0009000"`, []dialect.Profile{}, false},
+		{"19-digit ICCID, F padded, no state", padded, []dialect.Profile{{ICCID: "8999000000000000013"}}, false},
 		{"digit after padding", answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,
 			tlv.Constructed(0xE3, tlv.New(0x5A, iccid("8F"))))).Bytes()), nil, true},
 		{"entry without ICCID", answer(tlv.Constructed(0xBF2D, tlv.Constructed(0xA0,

@@ -9,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -16,7 +17,7 @@ import (
 // card's ProfileInfoList read over AT at the horizon, and the decoded capture.
 type Outcome struct {
 	Events   []eventlog.Event
-	Profiles []harness.CardProfile
+	Profiles []dialect.Profile
 	Traffic  []capture.Message
 	// CaptureErr is set when the run's capture did not decode; Traffic is
 	// then empty and the capture invariant reports it.

@@ -155,9 +155,9 @@ func specDirName() string {
 }
 
 // Variant loads a fixture from fixtures/scenarios as another scenario: its
-// expect section dropped (the spec asserts for itself), renamed, bent by the
-// edits (plain text replacements, each of which must apply), and with the
-// given fault entries added to its fault plan.
+// expect section dropped (the spec asserts for itself), renamed, with the
+// given fault entries added to its fault plan, and bent by the edits (plain
+// text replacements, each of which must apply, the fault plan included).
 func Variant(file, name string, edits map[string]string, faults ...string) *scenario.Scenario {
 	ginkgo.GinkgoHelper()
 	b, err := os.ReadFile(filepath.Join(Root(), "fixtures", "scenarios", file))
@@ -184,12 +184,6 @@ func Variant(file, name string, edits map[string]string, faults ...string) *scen
 		}
 		text += sections[k]
 	}
-	for old, repl := range edits {
-		if !strings.Contains(text, old) {
-			ginkgo.Fail(fmt.Sprintf("variant of %s: %q not found", file, old))
-		}
-		text = strings.Replace(text, old, repl, 1)
-	}
 	if f := sections["faults"]; f != "" || len(faults) > 0 {
 		if f == "" {
 			f = "faults:\n"
@@ -198,6 +192,12 @@ func Variant(file, name string, edits map[string]string, faults ...string) *scen
 		for _, x := range faults {
 			text += "  - " + x + "\n"
 		}
+	}
+	for old, repl := range edits {
+		if !strings.Contains(text, old) {
+			ginkgo.Fail(fmt.Sprintf("variant of %s: %q not found", file, old))
+		}
+		text = strings.Replace(text, old, repl, 1)
 	}
 	return Parse(name+".yaml", text)
 }

@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -30,12 +32,21 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	if len(data) > maxFileSize {
 		return nil, d.errAt(nil, "", "file is %d bytes, at most %d", len(data), maxFileSize)
 	}
-	var doc yaml.Node
-	if err := unmarshal(data, &doc); err != nil {
+	var doc, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := decode(dec, &doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, d.syntaxError(err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, d.errAt(nil, "", "empty scenario")
+	}
+	// yaml.Unmarshal would read the first document and drop the rest
+	// without a word: a second one is refused where it starts.
+	switch err := decode(dec, &next); {
+	case err == nil:
+		return nil, d.errAt(&next, "", "a second YAML document starts here: one scenario per file")
+	case !errors.Is(err, io.EOF):
+		return nil, d.syntaxError(err)
 	}
 	s = &Scenario{File: name}
 	if err := d.scenario(doc.Content[0], s); err != nil {
@@ -47,15 +58,16 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	return s, nil
 }
 
-// unmarshal shields the caller from a panic inside the YAML parser: bad
-// input must give an error, never crash the harness.
-func unmarshal(data []byte, doc *yaml.Node) (err error) {
+// decode reads the next document and shields the caller from a panic
+// inside the YAML parser: bad input must give an error, never crash the
+// harness.
+func decode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("yaml: parser failure: %v", r)
 		}
 	}()
-	return yaml.Unmarshal(data, doc)
+	return dec.Decode(doc)
 }
 
 // yamlLine matches the parser's "yaml: line N: message" errors.
@@ -270,8 +282,13 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		default:
 			return f, d.errPath(join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
 		}
-		if f.Operator != "" || given("attempt") {
-			return f, d.errAt(n, path, "operator and attempt apply to attach and download faults only")
+		// A refused connection happens before the platform knows what a
+		// request is about: unreachable cannot be limited to an operator.
+		if f.Kind == PlatformUnreachable && given("operator") {
+			return f, d.errPath(join(path, "operator"), "platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)")
+		}
+		if given("attempt") {
+			return f, d.errPath(join(path, "attempt"), "does not apply to platform faults (attempts count attaches and downloads)")
 		}
 		if err := refuse("platform", "nth", "actor", "off", "subscriber"); err != nil {
 			return f, err
@@ -288,7 +305,10 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if f.Operator == "" {
 			return f, d.errAt(n, join(path, "operator"), "required field missing")
 		}
-		if err := refuse("download", "attempt", "nth", "actor", "off", "subscriber"); err != nil {
+		if given("subscriber") {
+			return f, d.errPath(join(path, "subscriber"), "does not apply to download faults: a download is always for this device's card")
+		}
+		if err := refuse("download", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	case given("attach_reject") || given("attach"):

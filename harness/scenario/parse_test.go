@@ -121,7 +121,7 @@ func TestParseFaults(t *testing.T) {
 		}
 	}
 	wc := s.WorldConfig(clock.Epoch)
-	if len(wc.Faults) != 1 || wc.Faults[0] != (world.Fault{Operator: "sfr", Attempt: 1, Cause: 15}) {
+	if len(wc.Faults) != 1 || wc.Faults[0] != (world.Fault{Operator: "sfr", Attempt: 1, Cause: 15, Entry: 1}) {
 		t.Errorf("world faults %+v", wc.Faults)
 	}
 	if s.EnabledProfile().Operator != "cmcc" {
@@ -155,7 +155,6 @@ func TestParseErrors(t *testing.T) {
 		{"rsrp type", "rsrp: -90", "rsrp: loud", `b.yaml:8:39: network.cells[1].rsrp: want an integer, got "loud"`},
 		{"eid length", `eid: "89049032000001000000000000000171"`, `eid: "8904"`, `b.yaml:10:8: device.eid: "8904" is not an EID (32 digits)`},
 		{"interval", "check_interval: 5m", "check_interval: soon", `b.yaml:11:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "soon"`},
-		{"interval zero", "check_interval: 5m", "check_interval: 0s", "b.yaml:11:19: device.check_interval: must be positive"},
 		{"iccid", `iccid: "89331000000000000029"`, `iccid: "8933x"`, `b.yaml:14:15: device.profiles[1].iccid: "8933x" is not an ICCID (18 to 20 digits)`},
 		{"iccid luhn", `iccid: "89331000000000000029"`, `iccid: "89331000000000000027"`,
 			`b.yaml:14:15: device.profiles[1].iccid: "89331000000000000027" fails the Luhn check: last digit 7, want 9`},
@@ -229,7 +228,12 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`attach fault with nth`, `faults: [{attach: timeout, operator: sfr, nth: 2}]`, `b.yaml:15:48: faults[0].nth: does not apply to attach faults`},
 		{`duplicate attach fault`, `faults: [{attach_reject: 15, operator: sfr, attempt: 2}, {attach: timeout, operator: sfr, attempt: 2, from: 1h}]`, `b.yaml:15:58: faults[1]: faults[0] already fails attempt #2 on sfr in that window`},
 		{`platform fault with off`, `faults: [{platform: unreachable, off: 1m}]`, `b.yaml:15:39: faults[0].off: does not apply to platform faults`},
-		{`download fault with attempt`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 1}]`, `b.yaml:15:66: faults[0].attempt: does not apply to download faults`},
+		{`download fault with subscriber`, `faults: [{download: eligibility_refused, operator: sfr, subscriber: sfr}]`, `b.yaml:15:69: faults[0].subscriber: does not apply to download faults: a download is always for this device's card`},
+		{`download fault attempt zero`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 0}]`, `b.yaml:15:66: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
+		{`platform unreachable for an operator`, `faults: [{platform: unreachable, operator: sfr}]`, `b.yaml:15:44: faults[0].operator: platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)`},
+		{`platform fault with attempt`, `faults: [{platform: no_ack, attempt: 2}]`, `b.yaml:15:38: faults[0].attempt: does not apply to platform faults (attempts count attaches and downloads)`},
+		{`no_ack operator ref`, `faults: [{platform: no_ack, operator: dt}]`, `b.yaml:15:39: faults[0].operator: unknown operator "dt"`},
+		{`out_of_memory without SM-DP+`, `faults: [{download: out_of_memory, operator: sfr}]`, `b.yaml:15:46: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
 		{`power cut point`, `faults: [{power_cut: reboot}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "reboot" (known: preferred_list_served, preferred_list_received, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted)`},
 		{`power cut empty`, `faults: [{power_cut: ""}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "" (known: preferred_list_served, preferred_list_received, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted)`},
 		{`power cut nth zero`, `faults: [{power_cut: profile_enabled, nth: 0}]`, `b.yaml:15:44: faults[0].nth: 0 out of range 1..1000`},
@@ -317,9 +321,9 @@ itinerary:`, 1)
 	wc := s.WorldConfig(clock.Epoch)
 	wantWorld := []world.Fault{
 		{Operator: "sfr", Kind: world.Reject, Attempt: 1, Cause: 13},
-		{Operator: "sfr", Kind: world.NoService, Attempt: 2},
-		{Operator: "sfr", Kind: world.Timeout, Attempt: 3, From: clock.Epoch.Add(time.Hour), Until: clock.Epoch.Add(2 * time.Hour)},
-		{Operator: "cmcc", Kind: world.Timeout},
+		{Operator: "sfr", Kind: world.NoService, Attempt: 2, Entry: 1},
+		{Operator: "sfr", Kind: world.Timeout, Attempt: 3, From: clock.Epoch.Add(time.Hour), Until: clock.Epoch.Add(2 * time.Hour), Entry: 2},
+		{Operator: "cmcc", Kind: world.Timeout, Entry: 3},
 	}
 	if !reflect.DeepEqual(wc.Faults, wantWorld) {
 		t.Errorf("world faults %+v", wc.Faults)

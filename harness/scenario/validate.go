@@ -12,8 +12,8 @@ import (
 // validate checks formats and cross-references after decoding, in document
 // order, and fills in defaults (personality, order_by, IMSIs).
 func (d *decoder) validate(s *Scenario) error {
-	if s.Name == "" {
-		return d.errPath("name", "must not be empty")
+	if err := d.validateName(s); err != nil {
+		return err
 	}
 	ops := map[string]Operator{}
 	plmns := map[string]string{}
@@ -93,7 +93,10 @@ func (d *decoder) validate(s *Scenario) error {
 	if err := d.validateFaults(s, ops, opRef); err != nil {
 		return err
 	}
-	return d.validateExpect(s, opRef)
+	if err := d.validateExpect(s, opRef); err != nil {
+		return err
+	}
+	return d.validateHorizon(s)
 }
 
 // validateSignal checks the signal plan like the itinerary: known area and
@@ -170,8 +173,12 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
-			if f.Name != EligibilityRefused && f.Name != OutOfMemory && ops[f.Operator].SMDP == "" {
+			if f.Name != EligibilityRefused && ops[f.Operator].SMDP == "" {
 				return d.errPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+			}
+		case f.Kind == PlatformNoAck && f.Operator != "":
+			if err := opRef(p+".operator", f.Operator); err != nil {
+				return err
 			}
 		case f.Kind == PowerCut:
 			pt, _ := powerCutPoint(f.Event)
@@ -218,9 +225,19 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	}
 	if dv.Personality == "" {
 		dv.Personality = "generic"
+	} else if err := d.validatePersonality(dv); err != nil {
+		return err
 	}
-	if dv.CheckInterval <= 0 {
-		return d.errPath("device.check_interval", "must be positive")
+	if err := d.timer("device.check_interval", dv.CheckInterval, MinCheckInterval); err != nil {
+		return err
+	}
+	if dv.AttachWait != 0 {
+		if err := d.timer("device.attach_wait", dv.AttachWait, MinAttachWait); err != nil {
+			return err
+		}
+	}
+	if len(dv.Profiles) > MaxProfiles {
+		return d.errPath("device.profiles", "%s", limitError("profiles", len(dv.Profiles), MaxProfiles))
 	}
 	enabled := 0
 	iccids := map[string]bool{}

@@ -19,7 +19,7 @@ func (s *Scenario) WorldConfig(start time.Time) world.Config {
 	for _, cl := range s.Network.Cells {
 		c.Cells = append(c.Cells, world.Cell{Area: cl.Area, Operator: cl.Operator, RSRP: cl.RSRP, TAC: cl.TAC, CellID: cl.CellID})
 	}
-	for _, f := range s.Faults {
+	for i, f := range s.Faults {
 		var kind world.FaultKind
 		switch f.Kind {
 		case AttachReject:
@@ -31,7 +31,7 @@ func (s *Scenario) WorldConfig(start time.Time) world.Config {
 		default:
 			continue
 		}
-		wf := world.Fault{Operator: f.Operator, Subscriber: f.Subscriber, Kind: kind, Attempt: f.Attempt, Cause: f.Cause}
+		wf := world.Fault{Operator: f.Operator, Subscriber: f.Subscriber, Kind: kind, Attempt: f.Attempt, Cause: f.Cause, Entry: i}
 		if f.From > 0 {
 			wf.From = start.Add(f.From)
 		}

@@ -38,6 +38,32 @@ func (f *faultWindows) add(e event) string {
 // faultOf reads a fault event: on which lane, which fault, whether it
 // starts (or ends) and whether it only lasts an instant.
 func faultOf(e event) (lane, name string, on, instant bool) {
+	if at := e.str("at"); at != "" {
+		// {fault, name?, target, at, on?}: "at" names the injection
+		// point; with "on" the fault is a window, else one injection.
+		name = e.str("name")
+		if name == "" {
+			name = e.str("fault")
+		}
+		switch at {
+		case "smdp":
+			lane = SMDPLane(e.str("target"))
+		case "platform":
+			lane = LanePlatform
+		case "card":
+			lane = LaneCard
+		case "modem":
+			lane = LaneModem
+		case "world", "radio":
+			lane = LaneWorld
+		default:
+			lane = LaneHost
+		}
+		if v, ok := e.Fields["on"].(bool); ok {
+			return lane, name, v, false
+		}
+		return lane, name, true, true
+	}
 	switch {
 	case e.str("platform") != "":
 		switch p := e.str("platform"); p {

@@ -38,6 +38,8 @@ type Run struct {
 	Mismatches []string
 	// Err says why the rig itself failed.
 	Err string
+	// Incomplete says why the run stopped before its horizon.
+	Incomplete string
 	// SMDP maps each SM-DP+ host name to its operator, so ES9+ messages
 	// share a lane with the SM-DP+'s log entries (optional: without it a
 	// host is matched to an operator that is one of its labels).

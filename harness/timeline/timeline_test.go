@@ -28,6 +28,7 @@ const sampleEvents = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run
 {"t":"2026-01-01T01:00:00Z","actor":"smdp","event":"es9_error","operator":"sfr","function":"initiateAuthentication","subject":"8.1","reason":"3.8"}
 {"t":"2026-01-01T01:30:00Z","actor":"harness","event":"fault","download":"tls_failure","operator":"sfr","on":false}
 {"t":"2026-01-01T02:00:00Z","actor":"harness","event":"fault","power_cut":"bpp_sent","nth":1,"off":"30s"}
+{"t":"2026-01-01T03:00:00Z","actor":"harness","event":"fault","at":"smdp","entry":0,"fault":"download","name":"tampered_bpp","target":"sfr"}
 `
 
 const sampleAT = `2026-01-01T00:00:00Z > ATE0
@@ -94,6 +95,7 @@ func TestBuildReadsEveryArtifact(t *testing.T) {
 		{"es9_error function=initiateAuthentication operator=sfr reason=3.8 subject=8.1", "smdp:sfr", "", KindEvent, true, false},
 		{"fault download=tls_failure on=true operator=sfr", "smdp:sfr", "", KindFault, false, false},
 		{"fault nth=1 off=30s power_cut=bpp_sent", LaneModem, "", KindFault, false, false},
+		{"fault at=smdp entry=0 fault=download name=tampered_bpp target=sfr", "smdp:sfr", "", KindFault, false, false},
 	}
 	for _, tc := range tests {
 		it := find(tc.label)
@@ -130,6 +132,9 @@ func TestFaultWindows(t *testing.T) {
 		{T: at(20), Actor: "harness", Kind: "fault", Fields: map[string]any{"platform": "reachable"}},
 		{T: at(30), Actor: "harness", Kind: "fault", Fields: map[string]any{"download": "tampered_bpp", "operator": "sfr", "on": true}},
 		{T: at(40), Actor: "harness", Kind: "fault", Fields: map[string]any{"download": "eligibility_refused", "operator": "sfr"}},
+		{T: at(50), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "platform", "fault": "platform_unreachable", "target": "platform", "on": true}},
+		{T: at(55), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "smdp", "fault": "download", "name": "truncated_bpp", "target": "sfr"}},
+		{T: at(60), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "platform", "fault": "platform_unreachable", "target": "platform", "on": false}},
 	} {
 		fw.add(e)
 	}
@@ -147,6 +152,10 @@ func TestFaultWindows(t *testing.T) {
 		{SMDPLane("sfr"), 40, "tampered_bpp eligibility_refused"},
 		{SMDPLane("sfr"), 41, "tampered_bpp"},
 		{SMDPLane("orange"), 35, ""},
+		{LanePlatform, 52, "platform_unreachable"},
+		{LanePlatform, 60, ""},
+		{SMDPLane("sfr"), 55, "tampered_bpp truncated_bpp"},
+		{SMDPLane("sfr"), 56, "tampered_bpp"},
 	}
 	for _, tc := range tests {
 		if got := strings.Join(fw.activeOn(tc.lane, at(tc.min)), " "); got != tc.want {
@@ -166,7 +175,7 @@ func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	notes := strings.Join(tl.Notes, "\n")
-	for _, want := range []string{"events.jsonl: line 9:", "at.log: line 1:", "traffic.pcapng:"} {
+	for _, want := range []string{"events.jsonl: line 10:", "at.log: line 1:", "traffic.pcapng:"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 var update = flag.Bool("update", false, "rewrite fixtures/transcripts/*.log")
@@ -62,7 +62,7 @@ const (
 )
 
 func TestGoldenTranscripts(t *testing.T) {
-	for _, name := range modem.Personalities() {
+	for _, name := range personality.Names() {
 		t.Run(name, func(t *testing.T) {
 			got := record(t, name)
 			file := filepath.Join(dir, name+".log")
@@ -139,7 +139,7 @@ func record(t *testing.T, name string) []byte {
 type host struct {
 	t *testing.T
 	r *harness.Rig
-	p modem.Personality
+	p personality.Personality
 }
 
 func (h *host) script() {

@@ -1,10 +1,11 @@
 // Command esimhil runs scenarios on the emulated rig and starts a standalone
 // emulated modem for people and tools to drive.
 //
-//	esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] [--junit FILE] SCENARIO.yaml...
+//	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...
 //	esimhil report [--out DIR]
 //	esimhil timeline [--name NAME] RUNDIR...
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
+//	esimhil lab discover|record|diff|personality ...
 package main
 
 import (
@@ -13,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -29,24 +28,62 @@ import (
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const usage = `usage:
-  esimhil run [--seed N] [--out DIR] [--capture auto|live|tap] [--junit FILE] SCENARIO.yaml...
+  esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...
   esimhil report [--out DIR]
   esimhil timeline [--name NAME] RUNDIR...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
-                  [--capture auto|live|tap] [--out DIR]
+                  [--capture tap|live|auto] [--out DIR]
+  esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// A second signal kills at once (the default action).
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel(stopSignal{sig})
+	}()
+	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// cli runs one command; ctx ends `emulate`.
+// stopSignal is the cause of the command's context when a signal ends it.
+type stopSignal struct{ sig os.Signal }
+
+func (s stopSignal) Error() string { return "stopped by " + signalName(s.sig) }
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// interruptedCode is the exit status of a command a signal ended: 128 plus
+// the signal's number, as shells report a process killed by it (130 for
+// SIGINT, 143 for SIGTERM).
+func interruptedCode(ctx context.Context) int {
+	var s stopSignal
+	if errors.As(context.Cause(ctx), &s) {
+		if n, ok := s.sig.(syscall.Signal); ok {
+			return 128 + int(n)
+		}
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+// cli runs one command; ctx ends it (SIGINT, SIGTERM): the run in flight
+// stops, its artifacts are written and marked incomplete, and the exit
+// status is interruptedCode.
 func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -54,13 +91,15 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "run":
-		return runCmd(args[1:], stdout, stderr)
+		return runCmd(ctx, args[1:], stdout, stderr)
 	case "emulate":
 		return emulateCmd(ctx, args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(args[1:], stdout, stderr)
 	case "timeline":
 		return timelineCmd(args[1:], stdout, stderr)
+	case "lab":
+		return labCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -69,12 +108,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func runCmd(args []string, stdout, stderr io.Writer) int {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 0, "seed for every random choice (0: the scenario's own seed)")
 	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
-	mode := fs.String("capture", "auto", "capture mode: auto, live (AF_PACKET, needs CAP_NET_RAW) or tap")
+	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -86,7 +125,22 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	var results []report.Entry
-	for _, path := range fs.Args() {
+	// The results are written however the run ends, an interrupted one too.
+	defer func() {
+		if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), results); err != nil {
+			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+		}
+		if *junit != "" {
+			if err := report.WriteJUnit(*junit, "esimhil scenarios", results); err != nil {
+				fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+			}
+		}
+	}()
+	for i, path := range fs.Args() {
+		if ctx.Err() != nil {
+			meter.Printf("SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
+			return interruptedCode(ctx)
+		}
 		s, err := scenario.Load(path)
 		if err != nil {
 			meter.Printf("ERROR %s: %v\n", path, err)
@@ -95,12 +149,25 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
+		name := s.Name
 		res := harness.RunScenario(s, harness.Options{
-			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode),
+			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
+			Progress: func(now, horizon time.Duration) {
+				fmt.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
+			},
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
 		switch {
+		case ctx.Err() != nil:
+			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
+				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
+			e.Verdict, e.Message = "error", "stopped: "+context.Cause(ctx).Error()
+			results = append(results, e)
+			if n := fs.NArg() - i - 1; n > 0 {
+				meter.Printf("SKIP  %d scenario(s) not run: %v\n", n, context.Cause(ctx))
+			}
+			return interruptedCode(ctx)
 		case res.Err != nil:
 			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
 			e.Message = res.Err.Error()
@@ -124,16 +191,6 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		results = append(results, e)
 	}
 	meter.Finish()
-	if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), results); err != nil {
-		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
-		code = 1
-	}
-	if *junit != "" {
-		if err := report.WriteJUnit(*junit, "esimhil scenarios", results); err != nil {
-			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
-			code = 1
-		}
-	}
 	return code
 }
 
@@ -197,25 +254,16 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	file := fs.String("scenario", "", "scenario file (default: the built-in roaming scenario)")
 	link := fs.String("link", "", "create this symlink to the modem's tty")
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
-	mode := fs.String("capture", "auto", "capture mode: auto, live or tap")
+	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live or auto")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
-	pers := fs.String("personality", "", "modem dialect: "+strings.Join(modem.Personalities(), ", ")+" (default: the scenario's)")
-	state := fs.String("state", "", "card NVM file: loaded at start if it exists, saved at a clean stop")
+	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+" (default: the scenario's)")
+	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "esimhil emulate: unexpected arguments %q\n%s", fs.Args(), usage)
 		return 2
-	}
-	var nvm []byte
-	if *state != "" {
-		b, err := os.ReadFile(*state)
-		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
-			fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
-			return 1
-		}
-		nvm = b
 	}
 	var s *scenario.Scenario
 	var err error
@@ -228,8 +276,18 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 		return 1
 	}
+	restored := false
+	if *state != "" {
+		_, err := os.Stat(*state)
+		restored = err == nil
+	}
+	// A state file that cannot be written stops the emulator: the card
+	// must not go on acknowledging what it does not store.
+	run, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	r, err := harness.NewRig(s, harness.Options{
-		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, NVM: nvm,
+		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, State: *state,
+		OnStateError: func(err error) { stop(fmt.Errorf("state not stored: %w", err)) },
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
@@ -243,10 +301,10 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if *state != "" {
 		from := "new card"
-		if nvm != nil {
+		if restored {
 			from = "card restored"
 		}
-		fmt.Fprintf(stdout, "state     %s (%s)\n", *state, from)
+		fmt.Fprintf(stdout, "state     %s (%s; written at every change)\n", *state, from)
 	}
 	scheme := "http"
 	if s.Platform.TLS {
@@ -266,45 +324,25 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stdout, "artifacts %s\n", r.Dir())
 	fmt.Fprintf(stdout, "speed     %gx (Ctrl-C to stop)\n", *speed)
-	r.Loop.FollowWall(ctx, *speed, 50*time.Millisecond, func(err error) {
+	r.Loop.FollowWall(run, *speed, 50*time.Millisecond, func(err error) {
 		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 	})
-	code := 0
-	if *state != "" {
-		if err := saveState(r, *state); err != nil {
-			fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
-			code = 1
-		} else {
-			fmt.Fprintf(stdout, "card NVM saved to %s\n", *state)
-		}
+	stateFailed := ctx.Err() == nil && run.Err() != nil
+	if stateFailed {
+		r.MarkIncomplete(context.Cause(run).Error())
 	}
 	if err := r.Close(); err != nil {
 		fmt.Fprintf(stderr, "esimhil emulate: close: %v\n", err)
 		return 1
 	}
-	if code != 0 {
-		return code
+	switch {
+	case stateFailed:
+		fmt.Fprintf(stderr, "esimhil emulate: %v; stopped\n", context.Cause(run))
+		return 1
+	case ctx.Err() != nil:
+		fmt.Fprintf(stdout, "%v; artifacts in %s\n", context.Cause(ctx), r.Dir())
+		return interruptedCode(ctx)
 	}
 	fmt.Fprintf(stdout, "stopped; artifacts in %s\n", r.Dir())
 	return 0
-}
-
-// saveState writes the card's NVM image next to path and renames it in
-// place, so an interrupted save never leaves half a card.
-func saveState(r *harness.Rig, path string) error {
-	var img []byte
-	var err error
-	r.Loop.Do(func() { img, err = r.Card.NVM() })
-	if err != nil {
-		return fmt.Errorf("card NVM: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, img, 0o644); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
 }

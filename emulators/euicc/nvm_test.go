@@ -1,0 +1,109 @@
+package euicc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// An NVM image that is valid JSON but no card could have written is
+// refused with the field named (issue 9 §5 "Bad input").
+func TestRestoreRefusesInconsistentImages(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bend decodes the image, lets edit change it and encodes it again.
+	bend := func(edit func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(img, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	profiles := func(m map[string]any) []any { return m["profiles"].([]any) }
+	note := func(fields map[string]any) func(map[string]any) {
+		return func(m map[string]any) {
+			n := map[string]any{"seq": 1, "event": "install", "iccid": "89860000000000000019"}
+			for k, v := range fields {
+				n[k] = v
+			}
+			m["notif_seq"] = 1
+			m["notifications"] = []any{n}
+		}
+	}
+	tests := []struct{ name, nvm, want string }{
+		{"unknown field", bend(func(m map[string]any) { m["flash"] = 1 }), `unknown field "flash"`},
+		{"trailing data", string(img) + "{}", "data after the JSON object"},
+		{"no profiles", bend(func(m map[string]any) { m["profiles"] = []any{} }), "profiles: none"},
+		{"two enabled", bend(func(m map[string]any) {
+			for _, p := range profiles(m) {
+				p.(map[string]any)["enabled"] = true
+			}
+		}), "profiles: 2 enabled, at most one"},
+		{"two originals", bend(func(m map[string]any) {
+			for _, p := range profiles(m) {
+				p.(map[string]any)["original"] = true
+			}
+		}), "profiles: 2 marked original, at most one"},
+		{"size 2^62", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["size"] = 1 << 62 }), "profiles[1].size: 4611686018427387904: want 0..1073741824 bytes"},
+		{"negative size", bend(func(m map[string]any) { profiles(m)[0].(map[string]any)["size"] = -1 }), "profiles[0].size: -1"},
+		{"bad ICCID", bend(func(m map[string]any) { profiles(m)[0].(map[string]any)["iccid"] = "12" }), `profiles[0]: profile 0: ICCID "12"`},
+		{"duplicate ICCID", bend(func(m map[string]any) {
+			profiles(m)[1].(map[string]any)["iccid"] = profiles(m)[0].(map[string]any)["iccid"]
+		}), "profiles[1].iccid: 89860000000000000019 appears twice"},
+		{"duplicate AID", bend(func(m map[string]any) {
+			profiles(m)[1].(map[string]any)["isdp_aid"] = profiles(m)[0].(map[string]any)["isdp_aid"]
+		}), "profiles[1].isdp_aid:"},
+		{"bad SM-DP+", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["smdp"] = "not a host" }), `profiles[1].smdp: "not a host"`},
+		{"notification event explode", bend(note(map[string]any{"event": "explode"})), `notifications[0].event: "explode": want one of install, enable, disable, delete`},
+		{"notification seq -1", bend(note(map[string]any{"seq": -1})), "notifications[0].seq: -1: want 1..1"},
+		{"notification seq past notif_seq", bend(note(map[string]any{"seq": 7})), "notifications[0].seq: 7: want 1..1 (notif_seq, the last one issued)"},
+		{"negative notif_seq", bend(func(m map[string]any) { m["notif_seq"] = -1 }), "notif_seq: -1"},
+		{"notification ICCID", bend(note(map[string]any{"iccid": "x"})), `notifications[0].iccid: "x" is not an ICCID`},
+		{"notification pending not a notification", bend(note(map[string]any{"pending": "AAEC"})), "notifications[0].pending: not one signed notification"},
+		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
+		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000947" }), `eid: "89049032000001000000000000000947" is not this card's EID`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Restore(testConfig(), []byte(tt.nvm))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Restore error %v, want one with %q\nimage %s", err, tt.want, tt.nvm)
+			}
+		})
+	}
+}
+
+// With OnNVMWrite set, every command that changes NVM hands over the new
+// image before it is answered, and only then.
+func TestNVMWrittenBeforeTheAnswer(t *testing.T) {
+	var images [][]byte
+	cfg := testConfig()
+	cfg.OnNVMWrite = func(img []byte) error {
+		images = append(images, bytes.Clone(img))
+		return nil
+	}
+	c := newTestCard(t, cfg)
+	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}})
+	n := len(images)
+	if n != 1 {
+		t.Fatalf("%d images after the first command, want the card's first", n)
+	}
+	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}})
+	if len(images) != n {
+		t.Fatalf("a command that changes nothing wrote NVM")
+	}
+	runScript(t, c, []step{{"80E2910014BF3111A00C5A0A" + iccidSFR + "81010000", "BF3103800100 9000"}})
+	if len(images) != n+1 {
+		t.Fatalf("%d images after EnableProfile, want %d", len(images), n+1)
+	}
+	r, err := Restore(testConfig(), images[len(images)-1])
+	if err != nil || !r.profiles[1].Enabled {
+		t.Fatalf("the last image does not hold the enable: %v", err)
+	}
+}

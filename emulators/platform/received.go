@@ -1,0 +1,130 @@
+package platform
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/httpserve"
+)
+
+// Bounds on what the request log keeps (README, "Limits"): the newest
+// MaxReceived requests, each body cut after MaxRecordedBody bytes (its
+// SHA-256 is of the whole body, so a capture can still be matched).
+const (
+	MaxReceived     = 10000
+	MaxRecordedBody = 2 << 10
+	// Pages of GET /v1/inspect/received: limit defaults to
+	// DefaultInspectLimit and is at most MaxInspectLimit.
+	DefaultInspectLimit = 100
+	MaxInspectLimit     = 1000
+)
+
+// Received is one request as it arrived, with the status it was answered.
+type Received struct {
+	// Index counts requests from 0 over the server's life; entries older
+	// than the newest MaxReceived are dropped.
+	Index  int       `json:"index"`
+	Time   time.Time `json:"t"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+	Body   string    `json:"body"`
+	// BodySize and BodySHA256 describe the body as read (no hash when it
+	// was not read whole: too large, too slow, or an unknown route); Body
+	// holds at most its first MaxRecordedBody bytes (Truncated says so).
+	BodySize   int    `json:"body_size"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
+	Truncated  bool   `json:"truncated,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// record logs a request; read says its whole body was read (else the
+// body is partial or absent and gets no hash).
+func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
+	rec := Received{
+		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path, Status: a.status,
+		BodySize: len(body), Error: a.reason,
+	}
+	if read {
+		rec.BodySHA256 = httpserve.BodyHash(body)
+	}
+	if len(body) > MaxRecordedBody {
+		body, rec.Truncated = body[:MaxRecordedBody], true
+	}
+	rec.Body = string(body)
+	s.mu.Lock()
+	rec.Index = s.received.Total()
+	s.received.Add(rec)
+	s.mu.Unlock()
+}
+
+// Received returns the requests kept so far (the newest MaxReceived), in
+// order, except reads of the inspect route itself.
+func (s *Server) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received.Entries()
+}
+
+// Requests returns the kept requests in the form every server's log shares
+// (for matching against a capture) and how many older ones were dropped.
+func (s *Server) Requests() ([]httpserve.Request, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]httpserve.Request, 0, len(s.received.Entries()))
+	for _, r := range s.received.Entries() {
+		out = append(out, httpserve.Request{Index: r.Index, Time: r.Time, Method: r.Method, Path: r.Path,
+			Status: r.Status, BodySize: r.BodySize, BodySHA256: r.BodySHA256})
+	}
+	return out, s.received.Dropped()
+}
+
+// ReceivedCount reports how many requests arrived and how many of the
+// oldest the log no longer keeps.
+func (s *Server) ReceivedCount() (total, dropped int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received.Total(), s.received.Dropped()
+}
+
+// ReceivedPage is the answer of GET /v1/inspect/received.
+type ReceivedPage struct {
+	Total   int        `json:"total"`   // requests since the server started
+	Dropped int        `json:"dropped"` // oldest ones no longer kept
+	Offset  int        `json:"offset"`  // Index of the first entry
+	Entries []Received `json:"entries"`
+	// Next is the offset of the following page; absent on the last.
+	Next *int `json:"next,omitempty"`
+}
+
+// inspect answers one page: ?offset=<index of the first request>
+// (default: the oldest kept) and ?limit=<at most MaxInspectLimit>.
+func (s *Server) inspect(r *http.Request, _ []byte) answer {
+	q := r.URL.Query()
+	param := func(name string, def, max int) (int, bool) {
+		v := q.Get(name)
+		if v == "" {
+			return def, true
+		}
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n >= 0 && n <= max
+	}
+	limit, ok := param("limit", DefaultInspectLimit, MaxInspectLimit)
+	if !ok || limit == 0 {
+		return reject(http.StatusBadRequest, "limit: want 1..%d, got %q", MaxInspectLimit, q.Get("limit"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &s.received
+	offset, ok := param("offset", l.Dropped(), l.Total())
+	if !ok {
+		return reject(http.StatusBadRequest, "offset: want 0..%d (requests so far), got %q", l.Total(), q.Get("offset"))
+	}
+	offset = max(offset, l.Dropped()) // older entries are gone: start at the oldest kept
+	p := ReceivedPage{Total: l.Total(), Dropped: l.Dropped(), Offset: offset, Entries: l.Slice(offset, offset+limit)}
+	if next := offset + len(p.Entries); next < l.Total() {
+		p.Next = &next
+	}
+	return answer{status: http.StatusOK, body: p}
+}

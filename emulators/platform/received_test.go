@@ -1,0 +1,90 @@
+package platform
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// The request log keeps the newest MaxReceived requests with bodies cut at
+// MaxRecordedBody (the whole body's hash kept), however many arrive and
+// however big: unsigned 64 KiB bodies cannot grow it (issue 9 §3).
+func TestRequestLogBounded(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	big := `{"eid":"` + strings.Repeat("9", platformapi.MaxBody-20) + `"}`
+	n := MaxReceived + 50
+	for i := range n {
+		body := `{}`
+		switch {
+		case i >= 50 && i < 53:
+			body = big // kept, cut
+		case i == n-1:
+			body = listBody("20801", "")
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body)))
+	}
+	total, dropped := s.ReceivedCount()
+	if total != n || dropped != 50 {
+		t.Fatalf("ReceivedCount = %d, %d; want %d, 50", total, dropped, n)
+	}
+	kept := s.Received()
+	if len(kept) != MaxReceived || kept[0].Index != 50 || kept[len(kept)-1].Index != n-1 {
+		t.Fatalf("kept %d entries, indexes %d..%d", len(kept), kept[0].Index, kept[len(kept)-1].Index)
+	}
+	first := kept[0]
+	sum := sha256.Sum256([]byte(big))
+	if !first.Truncated || len(first.Body) != MaxRecordedBody || first.BodySize != len(big) || first.BodySHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("truncated entry: truncated=%v body %d bytes, size %d, sha %s", first.Truncated, len(first.Body), first.BodySize, first.BodySHA256)
+	}
+	if last := kept[len(kept)-1]; last.Truncated || last.Status != 200 {
+		t.Errorf("last entry %+v", last)
+	}
+}
+
+// GET /v1/inspect/received answers pages: offset counts requests from the
+// first ever, next points at the following page, dropped ones are skipped.
+func TestInspectPages(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	for range 7 {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(`{}`)))
+	}
+	page := func(q string) ReceivedPage {
+		t.Helper()
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect+q, nil))
+		var p ReceivedPage
+		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != 200 {
+			t.Fatalf("GET %s: %d %s", q, w.Code, w.Body)
+		}
+		return p
+	}
+	var seen []int
+	q := "?limit=3"
+	for {
+		p := page(q)
+		if p.Total != 7 {
+			t.Fatalf("total %d", p.Total)
+		}
+		for _, e := range p.Entries {
+			seen = append(seen, e.Index)
+		}
+		if p.Next == nil {
+			break
+		}
+		q = fmt.Sprintf("?limit=3&offset=%d", *p.Next)
+	}
+	if fmt.Sprint(seen) != "[0 1 2 3 4 5 6]" {
+		t.Errorf("paged through %v", seen)
+	}
+	if p := page("?offset=7"); len(p.Entries) != 0 || p.Next != nil {
+		t.Errorf("page past the last request: %+v", p)
+	}
+}

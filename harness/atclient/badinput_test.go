@@ -1,0 +1,249 @@
+package atclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/harness/transport"
+)
+
+// ptyModem is a fake modem on a real pty behind a symlink, so that it can
+// vanish and come back under the same name like a USB modem resetting.
+type ptyModem struct {
+	t    *testing.T
+	link string
+
+	mu            sync.Mutex
+	master, slave *os.File
+}
+
+func newPTYModem(t *testing.T, dir string) *ptyModem {
+	m := &ptyModem{t: t, link: filepath.Join(dir, "ttyUSB2")}
+	m.plugIn()
+	t.Cleanup(m.unplug)
+	return m
+}
+
+func (m *ptyModem) plugIn() {
+	master, slave, err := pty.Open()
+	if err != nil {
+		m.t.Error(err)
+		return
+	}
+	// A blocking master's Close waits for its pending Read: the slave
+	// would never see the hangup. Poll it like the emulator does.
+	fd, err := syscall.Dup(int(master.Fd()))
+	master.Close()
+	if err != nil {
+		m.t.Error(err)
+		return
+	}
+	syscall.SetNonblock(fd, true)
+	master = os.NewFile(uintptr(fd), "ptmx")
+	os.Remove(m.link)
+	if err := os.Symlink(slave.Name(), m.link); err != nil {
+		m.t.Error(err)
+		return
+	}
+	m.mu.Lock()
+	m.master, m.slave = master, slave
+	m.mu.Unlock()
+	// Answer every line with OK, like a modem with ATE0.
+	go func(master *os.File) {
+		buf := make([]byte, 256)
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			for range strings.Count(string(buf[:n]), "\r") {
+				if strings.Contains(string(buf[:n]), "AT+SILENT") {
+					continue
+				}
+				master.Write([]byte("\r\nOK\r\n"))
+			}
+		}
+	}(master)
+}
+
+func (m *ptyModem) unplug() {
+	os.Remove(m.link)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.master.Close()
+	m.slave.Close()
+}
+
+// A modem that goes silent: the command times out naming itself and the
+// port, and the client goes on.
+func TestSilentModem(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, WithTimeout(100*time.Millisecond))
+	defer c.Close()
+	_, err = c.Command("AT+SILENT")
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "AT+SILENT: at: timeout after 100ms: no final result from "+m.link) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A modem that resets mid-command: its tty disappears and comes back. The
+// command in flight fails at once naming itself; the client reopens the
+// port and the next command works; a command sent while the port is down
+// waits for it.
+func TestResetMidCommand(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(5*time.Second), WithTrace(tw))
+	defer c.Close()
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		m.unplug() // the modem resets before answering
+		time.Sleep(300 * time.Millisecond)
+		m.plugIn()
+	}()
+	_, err = c.Command("AT+SILENT")
+	if !errors.Is(err, ErrPortDown) || !strings.Contains(err.Error(), "AT+SILENT: no final result: at: port dropped: "+m.link) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Command("AT+CFUN?"); err != nil {
+		t.Fatalf("after the port came back: %v", err)
+	}
+	if got := tw.String(); !strings.Contains(got, "# port dropped") || !strings.Contains(got, "# port back") {
+		t.Errorf("trace:\n%s", got)
+	}
+}
+
+// A modem that never comes back: the client gives up after the reconnect
+// window and every command says why.
+func TestGoneForGood(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, WithTimeout(time.Second), WithReconnect(200*time.Millisecond))
+	defer c.Close()
+	m.unplug()
+	time.Sleep(500 * time.Millisecond)
+	_, err = c.Command("AT")
+	if !errors.Is(err, ErrClosed) || !strings.Contains(err.Error(), m.link+" did not come back") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// A URC flood: memory stays bounded and commands still get their answers.
+func TestURCFlood(t *testing.T) {
+	c, s := newScript(t, map[string]string{"AT": "\r\nOK\r\n"})
+	var flood strings.Builder
+	for i := range 3 * MaxURCs {
+		fmt.Fprintf(&flood, "\r\n+CEREG: %d\r\n", i%6)
+	}
+	s.send(t, flood.String())
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.URCs()); n != MaxURCs || c.Dropped() != 2*MaxURCs {
+		t.Errorf("kept %d, dropped %d", n, c.Dropped())
+	}
+	// A flood of plain lines inside one answer is cut too.
+	c2, s2 := newScript(t, map[string]string{"AT+CLAC": strings.Repeat("\r\nAT+X\r\n", MaxLines+10) + "\r\nOK\r\n"})
+	_ = s2
+	rsp, err := c2.Command("AT+CLAC")
+	if err == nil || !strings.Contains(err.Error(), "10 information lines past") || len(rsp.Lines) != MaxLines {
+		t.Errorf("%v", err)
+	}
+}
+
+// Garbage: binary junk and an overlong line are dropped, the next answer
+// is read.
+func TestGarbage(t *testing.T) {
+	c, s := newScript(t, map[string]string{"AT": "\x00\xff\xfe\r\n" + strings.Repeat("Z", 5000) + "\r\n\r\nOK\r\n"})
+	rsp, err := c.Command("AT")
+	if err != nil || rsp.Final != "OK" {
+		t.Fatalf("%+v %v", rsp, err)
+	}
+	s.send(t, "\x1b[2J\x07\r\n")
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A ser2net port that drops the TCP connection (ser2net restarted on the
+// lab host): the command fails naming itself, the client reconnects to
+// the same port and goes on. Raw TCP and RFC 2217 alike.
+func TestSer2netDrop(t *testing.T) {
+	dir := t.TempDir()
+	m := newPTYModem(t, dir)
+	s, err := ser2net.Start(context.Background(), m.link, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Stop() }()
+	for _, addr := range []string{s.RawAddr(), s.RFC2217Addr()} {
+		p, err := transport.Open(context.Background(), addr, transport.Config{})
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", addr, err, s.Log())
+		}
+		c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second))
+		if _, err := c.Command("AT"); err != nil {
+			t.Fatalf("%s: %v", addr, err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := c.Command("AT+SILENT"); done <- err }()
+		time.Sleep(100 * time.Millisecond)
+		if s, err = s.Restart(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, ErrPortDown) || !strings.Contains(err.Error(), "AT+SILENT: no final result: at: port dropped: "+addr) {
+			t.Errorf("%s: %v", addr, err)
+		}
+		if _, err := c.Command("AT"); err != nil {
+			t.Errorf("%s after the drop: %v\n%s", addr, err, s.Log())
+		}
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}

@@ -1,0 +1,87 @@
+package capture
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/esimhil/esimhil/internal/httpserve"
+)
+
+// ServerLog is one server's own record of the requests that reached it
+// (the platform's, each SM-DP+'s), to hold a capture against.
+type ServerLog struct {
+	Name     string         // for reports: "platform", "SM-DP+ sfr"
+	Addr     netip.AddrPort // where it listens: the capture's Exchange.Server
+	Requests []httpserve.Request
+	// Dropped counts the oldest requests its bounded log no longer keeps:
+	// as many captured requests may go unmatched.
+	Dropped int
+	// Unlogged, if set, names requests the server answers but does not log
+	// (the platform's reads of its own log); the capture's are skipped.
+	Unlogged func(method, path string) bool
+}
+
+// Compare holds the HTTP exchanges of a capture against the servers' own
+// logs and returns every difference: a request a server logged that the
+// capture lacks, or one the capture shows that no server logged. Requests
+// match by server, method, path and the SHA-256 of the body (path alone
+// when the server refused it before reading the body), in order.
+func Compare(ex []Exchange, logs []ServerLog) []string {
+	var diff []string
+	byServer := map[string][]Exchange{}
+	for _, e := range ex {
+		byServer[e.Server] = append(byServer[e.Server], e)
+	}
+	known := map[string]bool{}
+	for _, l := range logs {
+		addr := l.Addr.String()
+		known[addr] = true
+		var seen []Exchange
+		for _, e := range byServer[addr] {
+			if l.Unlogged == nil || !l.Unlogged(e.Method, e.Path) {
+				seen = append(seen, e)
+			}
+		}
+		used := make([]bool, len(seen))
+		for _, r := range l.Requests {
+			i := match(seen, used, r)
+			if i < 0 {
+				diff = append(diff, fmt.Sprintf("missing from the capture: %s request #%d, %s %s at %s (%d-byte body)",
+					l.Name, r.Index, r.Method, r.Path, r.Time.UTC().Format("15:04:05.000"), r.BodySize))
+				continue
+			}
+			used[i] = true
+		}
+		var extra []Exchange
+		for i, e := range seen {
+			if !used[i] {
+				extra = append(extra, e)
+			}
+		}
+		if len(extra) > l.Dropped {
+			for _, e := range extra {
+				diff = append(diff, fmt.Sprintf("in the capture but not in the %s's log: %s %s from %s (%d-byte body)",
+					l.Name, e.Method, e.Path, e.Client, len(e.RequestBody)))
+			}
+		}
+	}
+	for _, e := range ex {
+		if !known[e.Server] {
+			diff = append(diff, fmt.Sprintf("in the capture but no server of the rig listens on %s: %s %s", e.Server, e.Method, e.Path))
+		}
+	}
+	return diff
+}
+
+// match finds the first unused exchange that is request r.
+func match(seen []Exchange, used []bool, r httpserve.Request) int {
+	for i, e := range seen {
+		if used[i] || e.Method != r.Method || e.Path != r.Path {
+			continue
+		}
+		if r.BodySHA256 == "" || httpserve.BodyHash(e.RequestBody) == r.BodySHA256 {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/lab/discover"
+	"github.com/esimhil/esimhil/harness/lab/record"
+	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+const labUsage = `usage:
+  esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N]
+  esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
+                     [--scenario FILE] [--baud N] [--timeout D]
+  esimhil lab diff DIR [--personality NAME] [--scenario FILE]
+  esimhil lab personality DIR [--name NAME]
+PORT is a device (/dev/ttyUSB2, /dev/serial/by-id/...), tcp://host:port
+(ser2net raw) or rfc2217://host:port (ser2net telnet(rfc2217)).
+`
+
+func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, labUsage)
+		return 2
+	}
+	switch args[0] {
+	case "discover":
+		return labDiscover(ctx, args[1:], stdout, stderr)
+	case "record":
+		return labRecord(ctx, args[1:], stdout, stderr)
+	case "diff":
+		return labDiff(args[1:], stdout, stderr)
+	case "personality":
+		return labPersonality(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "esimhil lab: unknown command %q\n%s", args[0], labUsage)
+	return 2
+}
+
+func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab discover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sysfs := fs.String("sysfs", "/sys", "sysfs root to scan (a fake tree in tests)")
+	probe := fs.String("probe", "", "probe this port and propose a personality instead of scanning")
+	baud := fs.Int("baud", 115200, "baud rate for --probe")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		fmt.Fprint(stderr, labUsage)
+		return 2
+	}
+	if *probe != "" {
+		c, err := openAT(ctx, *probe, *baud, 2*time.Second)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
+			return 1
+		}
+		defer c.Close()
+		pr, err := discover.Probe(c)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
+			return 1
+		}
+		fmt.Fprint(stdout, pr)
+		return 0
+	}
+	devs, err := discover.Scan(*sysfs)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
+		return 1
+	}
+	fmt.Fprint(stdout, discover.Table(devs))
+	modems := 0
+	for _, d := range devs {
+		if d.Modem {
+			modems++
+		}
+	}
+	if modems == 0 {
+		fmt.Fprintln(stderr, "esimhil lab discover: no USB modem found (known vendors: Quectel 2c7c, SIMCom 1e0e, Sierra 1199, u-blox 1546, Telit 1bc7, Fibocom 2cb7)")
+		return 1
+	}
+	return 0
+}
+
+func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, opts ...atclient.Option) (*atclient.Client, error) {
+	p, err := transport.Open(ctx, addr, transport.Config{Baud: baud})
+	if err != nil {
+		return nil, err
+	}
+	return atclient.New(p, append([]atclient.Option{atclient.WithTimeout(timeout)}, opts...)...), nil
+}
+
+func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab record", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	modem := fs.String("modem", "", "the modem's AT port")
+	out := fs.String("out", "", "recording directory to write")
+	scriptFile := fs.String("script", "fixtures/scripts/probe-es10.yaml", "AT script")
+	pers := fs.String("personality", "auto", "the modem's dialect, or auto to probe it")
+	scen := fs.String("scenario", "fixtures/scenarios/lab-home.yaml", "emulator scenario that `lab diff` plays the script against")
+	baud := fs.Int("baud", 115200, "baud rate")
+	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *modem == "" || *out == "" {
+		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
+		return 2
+	}
+	text, err := os.ReadFile(*scriptFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	script, err := record.ParseScript(*scriptFile, text)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	var log record.Log
+	c, err := openAT(ctx, *modem, *baud, *timeout, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now))
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	defer c.Close()
+	name := *pers
+	if name == "auto" {
+		pr, err := discover.Probe(c)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+			return 1
+		}
+		name = pr.Personality
+		fmt.Fprintf(stdout, "personality %s (probed: %v)\n", name, pr.Reasons)
+	}
+	p, err := personality.Load(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	// The probe's own exchanges are not part of the recording.
+	if err := record.Prepare(c); err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	log.Reset()
+	identity, err := record.Record(c, p, script, &log)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	rel, err := filepath.Rel(*out, *scen)
+	if err != nil || filepath.IsAbs(*scen) {
+		rel, _ = filepath.Abs(*scen)
+	}
+	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity,
+		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel}
+	if err := record.Save(*out, m, text, log.Lines()); err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s\n", len(log.Lines()), *modem, p.Name, *out)
+	return 0
+}
+
+func labDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pers := fs.String("personality", "", "emulator dialect (default: the recording's)")
+	scen := fs.String("scenario", "", "emulator scenario (default: the recording's)")
+	dir, rest := firstArg(args)
+	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
+		fmt.Fprint(stderr, labUsage)
+		return 2
+	}
+	ds, rec, err := harness.DiffRecording(dir, *pers, *scen)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab diff: %v\n", err)
+		return 2
+	}
+	for _, d := range ds {
+		fmt.Fprintf(stdout, "%s/%s\n", dir, d)
+	}
+	n := record.Unaccepted(ds)
+	fmt.Fprintf(stdout, "%s: %d difference(s), %d not accepted by %s (emulator under %s)\n",
+		dir, len(ds), n, record.ManifestFile, rec.Manifest.Personality)
+	if n > 0 {
+		return 1
+	}
+	return 0
+}
+
+func labPersonality(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab personality", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "name of the new personality (default: <base>-draft)")
+	dir, rest := firstArg(args)
+	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
+		fmt.Fprint(stderr, labUsage)
+		return 2
+	}
+	rec, err := record.Load(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab personality: %v\n", err)
+		return 1
+	}
+	y, err := record.Draft(rec, *name)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab personality: %v\n", err)
+		return 1
+	}
+	fmt.Fprint(stdout, y)
+	return 0
+}
+
+// firstArg takes a leading positional argument, so that flags may follow it.
+func firstArg(args []string) (string, []string) {
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		return args[0], args[1:]
+	}
+	return "", args
+}

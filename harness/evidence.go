@@ -1,0 +1,59 @@
+package harness
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// CaptureIncompleteFile, beside traffic.pcapng, lists what the capture
+// lacks when it is incomplete.
+const CaptureIncompleteFile = "traffic.INCOMPLETE"
+
+// checkEvidence runs once the capture is closed: it decodes traffic.pcapng
+// and holds every HTTP request in it against the platform's and each
+// SM-DP+'s own log. Any difference — or a live capture whose kernel
+// counters show loss — fails the run with the requests listed and writes
+// them to CaptureIncompleteFile: evidence is complete or says it is not.
+func (r *Rig) checkEvidence(closeErr error) error {
+	var problems []string
+	if closeErr != nil {
+		problems = append(problems, closeErr.Error())
+	}
+	ex, err := capture.ReadHTTP(filepath.Join(r.dir, TrafficFile))
+	if err != nil {
+		problems = append(problems, "the capture does not decode: "+err.Error())
+	} else {
+		r.exchanges = ex
+		problems = append(problems, capture.Compare(ex, r.serverLogs())...)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	report := strings.Join(problems, "\n")
+	if err := os.WriteFile(filepath.Join(r.dir, CaptureIncompleteFile), []byte(report+"\n"), 0o644); err != nil {
+		problems = append(problems, err.Error())
+	}
+	return fmt.Errorf("%w (%s capture): %d problem(s) against the servers' own logs and the kernel's counters:\n  %s",
+		capture.ErrIncomplete, r.Capture.Mode(), len(problems), strings.Join(problems, "\n  "))
+}
+
+// serverLogs are the servers' own request logs, by listening address.
+func (r *Rig) serverLogs() []capture.ServerLog {
+	var logs []capture.ServerLog
+	if r.Platform != nil {
+		reqs, dropped := r.Platform.Requests()
+		logs = append(logs, capture.ServerLog{Name: "platform", Addr: r.Platform.Addr(), Requests: reqs, Dropped: dropped,
+			Unlogged: func(method, path string) bool { return method == http.MethodGet && path == platformapi.PathInspect }})
+	}
+	for _, id := range sortedIDs(r.SMDP) {
+		reqs, dropped := r.SMDP[id].Requests()
+		logs = append(logs, capture.ServerLog{Name: "SM-DP+ " + id, Addr: r.SMDP[id].Addr(), Requests: reqs, Dropped: dropped})
+	}
+	return logs
+}

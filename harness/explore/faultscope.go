@@ -1,0 +1,138 @@
+package explore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// checkFaultScope: a fault hits exactly what its entry names. Every
+// injection logged as a `fault` event lies within its entry's operator,
+// subscriber, attempt and window (counted here from the log, apart from
+// the code that injected it); and a download that fails had something in
+// force against its own operator — a fault that fired on it, the platform
+// or its SM-DP+ unreachable, a power cut, or a refusal that is no fault
+// (no contract, quota) — never a fault aimed at another operator or time.
+func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
+	if len(o.Events) == 0 {
+		return nil
+	}
+	var v []string
+	start := o.Events[0].T
+	netOf := map[string]string{} // PLMN → operator
+	for _, op := range s.Network.Operators {
+		netOf[op.PLMN] = op.ID
+	}
+	downloads := map[string]int{} // operator → the card's download requests so far
+	attaches := map[string]int{}  // network → attach attempts so far
+	type attempt struct {
+		at        eventlog.Event
+		explained bool
+	}
+	open := map[string]*attempt{} // operator → download in progress
+	platformDown, powerOff := false, false
+	smdpDown := map[string]bool{}
+	explain := func(op string) {
+		if a := open[op]; a != nil {
+			a.explained = true
+		}
+	}
+	explainAll := func() {
+		for _, a := range open {
+			a.explained = true
+		}
+	}
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, "download_requested"):
+			op := e.Str("operator")
+			downloads[op]++
+			open[op] = &attempt{at: e, explained: platformDown || smdpDown[op] || powerOff}
+		case is(e, eventlog.World, "attach_attempt"):
+			attaches[netOf[e.Str("plmn")]]++
+		case is(e, eventlog.Modem, "power"):
+			powerOff = !boolField(e, "on")
+			explainAll()
+		case e.Kind == "fault":
+			t := e.T.Sub(start)
+			if msg := faultInScope(s, e, t, downloads, attaches); msg != "" {
+				v = append(v, fmt.Sprintf("%s: %s (%s)", at(e), msg, e))
+			}
+			target := e.Str("target")
+			switch e.Str("fault") {
+			case string(scenario.PlatformUnreachable):
+				platformDown = boolField(e, "on")
+				explainAll()
+			case string(scenario.Download):
+				if e.Str("name") == scenario.SMDPUnreachable {
+					smdpDown[target] = boolField(e, "on")
+				}
+				explain(target)
+			case string(scenario.PowerCut):
+				explainAll()
+			}
+		case is(e, eventlog.EUICC, "download_result"):
+			op := e.Str("operator")
+			a := open[op]
+			delete(open, op)
+			if a == nil || boolField(e, "ok") || a.explained {
+				continue
+			}
+			reason := e.Str("reason")
+			if strings.Contains(reason, "no contract") || strings.Contains(reason, "daily quota") {
+				continue // the platform's own policy, not an injected fault
+			}
+			v = append(v, fmt.Sprintf("%s: download from %s (asked at %s) failed with no fault in force against %s: %q",
+				at(e), op, a.at.T.UTC().Format("15:04:05.000"), op, reason))
+		}
+	}
+	return v
+}
+
+// faultInScope checks one `fault` event against the entry it names; it
+// returns what is wrong, or "".
+func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downloads, attaches map[string]int) string {
+	i, ok := e.Get("entry").(int)
+	if !ok {
+		if on, isSwitch := e.Get("on").(bool); isSwitch && !on {
+			return "" // a switch back off names no entry
+		}
+		return "fault event names no entry of the plan"
+	}
+	if i < 0 || i >= len(s.Faults) {
+		return fmt.Sprintf("entry %d is not in the plan (%d faults)", i, len(s.Faults))
+	}
+	f := s.Faults[i]
+	target := e.Str("target")
+	switch {
+	case e.Str("fault") != string(f.Kind):
+		return fmt.Sprintf("logged as %s, faults[%d] is %s", e.Str("fault"), i, f.Kind)
+	case f.Kind == scenario.Download && e.Str("name") != f.Name:
+		return fmt.Sprintf("logged as %s, faults[%d] is %s", e.Str("name"), i, f.Name)
+	case f.Kind == scenario.PowerCut:
+		return "" // scoped by event and nth, checked where the cut is counted
+	case f.Operator != "" && target != f.Operator:
+		return fmt.Sprintf("hit %s, faults[%d] names %s", target, i, f.Operator)
+	case f.Kind != scenario.PowerCut && !f.Active(t):
+		return fmt.Sprintf("at %v, outside faults[%d]'s window %v..%v", t, i, f.From, f.Until)
+	case f.Subscriber != "" && e.Str("subscriber") != f.Subscriber:
+		return fmt.Sprintf("hit subscriber %s, faults[%d] names %s", e.Str("subscriber"), i, f.Subscriber)
+	}
+	if f.Attempt == 0 {
+		return ""
+	}
+	n := 0
+	switch {
+	case f.Kind == scenario.Download:
+		n = downloads[f.Operator]
+	case f.Kind.IsAttach():
+		n = attaches[f.Operator]
+	}
+	if n != f.Attempt {
+		return fmt.Sprintf("during attempt %d on %s, faults[%d] names attempt %d", n, f.Operator, i, f.Attempt)
+	}
+	return ""
+}

@@ -1,0 +1,78 @@
+package explore
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// TestFaultScopeCatchesViolations feeds the fault-scope invariant logs in
+// which a fault hits what its entry names, and logs in which it does not.
+func TestFaultScopeCatchesViolations(t *testing.T) {
+	s := testScenario()
+	s.Network.Operators = []scenario.Operator{{ID: "de1", PLMN: "26201"}, {ID: "de2", PLMN: "26202"}}
+	s.Faults = []scenario.Fault{
+		{Kind: scenario.Download, Name: scenario.EligibilityRefused, Operator: "de1", Until: 90 * time.Minute},
+		{Kind: scenario.Download, Name: scenario.TLSFailure, Operator: "de2", Attempt: 2},
+		{Kind: scenario.AttachReject, Operator: "de2", Subscriber: "de2", Cause: 15, Attempt: 1},
+	}
+	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
+		e.T = e.T.Add(d)
+		return e
+	}
+	start := ev(eventlog.Harness, "run_started")
+	fired := func(entry int, name, target string) eventlog.Event {
+		return ev(eventlog.Harness, "fault", "fault", "download", "name", name, "target", target, "at", "platform", "entry", entry)
+	}
+	ok := func(op string) eventlog.Event {
+		return ev(eventlog.EUICC, "download_result", "operator", op, "ok", true, "reason", "")
+	}
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		want   string // substring of the one violation; "" = none
+	}{
+		{"de1 refused in its window, de2 downloads meanwhile", []eventlog.Event{start,
+			at(time.Hour, dlReq("de1")), at(time.Hour, fired(0, scenario.EligibilityRefused, "de1")), at(time.Hour, dlFail("de1")),
+			at(time.Hour, dlReq("de2")), at(time.Hour, ok("de2")),
+		}, ""},
+		{"a fault hits another operator", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, fired(0, scenario.EligibilityRefused, "de2")), at(time.Hour, dlFail("de2")),
+		}, "hit de2, faults[0] names de1"},
+		{"a fault fires after its window", []eventlog.Event{start,
+			at(2*time.Hour, dlReq("de1")), at(2*time.Hour, fired(0, scenario.EligibilityRefused, "de1")), at(2*time.Hour, dlFail("de1")),
+		}, "outside faults[0]'s window"},
+		{"a download fails with nothing in force against its operator", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, dlFail("de2")),
+		}, "failed with no fault in force against de2"},
+		{"an attempt-scoped fault fires on another attempt", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, fired(1, scenario.TLSFailure, "de2")), at(time.Hour, dlFail("de2")),
+		}, "during attempt 1 on de2, faults[1] names attempt 2"},
+		{"an attempt-scoped fault on its attempt", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, ok("de2")),
+			at(2*time.Hour, dlReq("de2")), at(2*time.Hour, fired(1, scenario.TLSFailure, "de2")), at(2*time.Hour, dlFail("de2")),
+		}, ""},
+		{"an attach fault on another subscriber", []eventlog.Event{start,
+			ev(eventlog.World, "attach_attempt", "operator", "cn1", "plmn", "26202"),
+			ev(eventlog.World, "fault", "fault", "attach_reject", "target", "de2", "subscriber", "cn1", "entry", 2, "attempt", 1),
+		}, "hit subscriber cn1, faults[2] names de2"},
+		{"a platform refusal that is no fault", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")),
+			ev(eventlog.EUICC, "download_result", "operator", "de2", "ok", false, "reason", "eligibility: no contract with operator de2"),
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := checkFaultScope(s, Outcome{Events: tt.events})
+			switch {
+			case tt.want == "" && len(v) != 0:
+				t.Errorf("violations %q, want none", v)
+			case tt.want != "" && (len(v) != 1 || !strings.Contains(v[0], tt.want)):
+				t.Errorf("violations %q, want one with %q", v, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,234 @@
+package harness
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// Every fault hits exactly what its entry names. The emulators ask the
+// plan at each point where a fault can bend them (their Config.Inject
+// hooks) and the plan answers from the entry's operator, attempt and
+// window at that moment, so a fault never touches another operator or
+// another time. Each answer that injects is logged as a `fault` event:
+//
+//	fault {fault: <kind>, name?: <download fault|power-cut event>, target: <operator|platform|device>,
+//	       at: card|platform|smdp|world|harness, entry: <index in faults>, attempt?, on?}
+//
+// Faults that cannot be asked about at the moment they act — an SM-DP+ or
+// the platform refusing connections — are switched at the window's edges
+// (and, for SM-DP+ attempts, when the card starts that download), and the
+// switch is the logged injection (with `on`).
+type faultPlan struct {
+	r      *Rig
+	faults []scenario.Fault
+	// hostOp maps an SM-DP+ host name to its operator.
+	hostOp map[string]string
+
+	mu sync.Mutex
+	// attempts counts, per operator, the downloads the card asked the
+	// platform for (its download_requested events): a download fault with
+	// an attempt applies from the n-th request to the next.
+	attempts map[string]int
+	// unreachable is the SM-DP+ reachability the plan last set, by operator.
+	unreachable  map[string]bool
+	platformDown bool
+}
+
+func newFaultPlan(r *Rig) *faultPlan {
+	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
+		attempts: map[string]int{}, unreachable: map[string]bool{}}
+	for _, o := range r.Scenario.Network.Operators {
+		if o.SMDP != "" {
+			p.hostOp[o.SMDP] = o.ID
+		}
+	}
+	return p
+}
+
+func (p *faultPlan) elapsed() time.Duration { return p.r.Loop.Now().Sub(p.r.start) }
+
+// has reports whether the plan holds a download fault of that name.
+func (p *faultPlan) has(name string) bool {
+	for _, f := range p.faults {
+		if f.Kind == scenario.Download && f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// attempt is the card's current download attempt on operator (0: none yet).
+func (p *faultPlan) attempt(operator string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.attempts[operator]
+}
+
+// download answers whether the download fault name is in force for
+// operator now; at names the injection point for the log.
+func (p *faultPlan) download(name, operator, at string) bool {
+	if operator == "" {
+		return false
+	}
+	n, t := p.attempt(operator), p.elapsed()
+	for i, f := range p.faults {
+		if f.Kind != scenario.Download || f.Name != name || f.Operator != operator || !f.Active(t) {
+			continue
+		}
+		if f.Attempt != 0 && f.Attempt != n {
+			continue
+		}
+		fields := eventlog.F{"fault": string(f.Kind), "name": name, "target": operator, "at": at, "entry": i}
+		if f.Attempt != 0 {
+			fields["attempt"] = n
+		}
+		p.r.Log.Emit(eventlog.Harness, "fault", fields)
+		return true
+	}
+	return false
+}
+
+// platform answers the platform's questions: eligibility_refused is a
+// download fault of the operator asked for, no_ack a platform fault
+// (limited to notifications about operator when the entry names one).
+func (p *faultPlan) platform(name, operator string) bool {
+	if name == platform.FaultEligibilityRefused {
+		return p.download(name, operator, "platform")
+	}
+	if name != platform.FaultNoAck {
+		return false
+	}
+	t := p.elapsed()
+	for i, f := range p.faults {
+		if f.Kind != scenario.PlatformNoAck || !f.Active(t) || f.Operator != "" && f.Operator != operator {
+			continue
+		}
+		target := "platform"
+		if f.Operator != "" {
+			target = f.Operator
+		}
+		p.r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"fault": string(f.Kind), "target": target, "at": "platform", "entry": i})
+		return true
+	}
+	return false
+}
+
+// card answers the card's questions about the SM-DP+ at address.
+func (p *faultPlan) card(name, address string) bool {
+	host := address
+	if h, _, err := net.SplitHostPort(address); err == nil {
+		host = h
+	}
+	return p.download(name, p.hostOp[host], "card")
+}
+
+// observe follows the log: each download the card asks for starts an
+// attempt on that operator, which may switch its SM-DP+'s reachability.
+func (p *faultPlan) observe(e eventlog.Event) {
+	if e.Actor != eventlog.EUICC || e.Kind != "download_requested" {
+		return
+	}
+	op := e.Str("operator")
+	p.mu.Lock()
+	p.attempts[op]++
+	p.mu.Unlock()
+	p.syncSMDP(op)
+}
+
+// syncSMDP makes operator's SM-DP+ refuse connections exactly while one of
+// its smdp_unreachable entries is in force (window and attempt).
+func (p *faultPlan) syncSMDP(op string) {
+	srv, ok := p.r.SMDP[op]
+	if !ok {
+		return
+	}
+	n, t := p.attempt(op), p.elapsed()
+	entry := -1
+	for i, f := range p.faults {
+		if f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable && f.Operator == op && f.Active(t) && (f.Attempt == 0 || f.Attempt == n) {
+			entry = i
+			break
+		}
+	}
+	down := entry >= 0
+	p.mu.Lock()
+	was := p.unreachable[op]
+	p.unreachable[op] = down
+	p.mu.Unlock()
+	if was == down {
+		return
+	}
+	fields := eventlog.F{"fault": string(scenario.Download), "name": scenario.SMDPUnreachable, "target": op, "at": "smdp", "on": down}
+	if down {
+		fields["entry"] = entry
+		if f := p.faults[entry]; f.Attempt != 0 {
+			fields["attempt"] = n
+		}
+	}
+	p.r.Log.Emit(eventlog.Harness, "fault", fields)
+	if err := srv.SetReachable(!down); err != nil {
+		p.r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+	}
+}
+
+// schedule puts the edges of the switched faults on the virtual clock:
+// platform reachability and SM-DP+ reachability windows.
+func (p *faultPlan) schedule() {
+	clk := p.r.Loop.Clock()
+	at := func(d time.Duration, f func()) {
+		if d <= 0 {
+			f()
+			return
+		}
+		clk.AfterFunc(d, f)
+	}
+	for _, f := range p.faults {
+		f := f
+		switch {
+		case f.Kind == scenario.PlatformUnreachable:
+			at(f.From, p.syncPlatform)
+			if f.Until > 0 {
+				at(f.Until, p.syncPlatform)
+			}
+		case f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable:
+			at(f.From, func() { p.syncSMDP(f.Operator) })
+			if f.Until > 0 {
+				at(f.Until, func() { p.syncSMDP(f.Operator) })
+			}
+		}
+	}
+}
+
+// syncPlatform makes the platform refuse connections exactly while one of
+// the platform_unreachable entries is in force.
+func (p *faultPlan) syncPlatform() {
+	t := p.elapsed()
+	entry := -1
+	for i, f := range p.faults {
+		if f.Kind == scenario.PlatformUnreachable && f.Active(t) {
+			entry = i
+			break
+		}
+	}
+	down := entry >= 0
+	p.mu.Lock()
+	was := p.platformDown
+	p.platformDown = down
+	p.mu.Unlock()
+	if was == down {
+		return
+	}
+	fields := eventlog.F{"fault": string(scenario.PlatformUnreachable), "target": "platform", "at": "platform", "on": down}
+	if down {
+		fields["entry"] = entry
+	}
+	p.r.Log.Emit(eventlog.Harness, "fault", fields)
+	if err := p.r.Platform.SetReachable(!down); err != nil {
+		p.r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+	}
+}

@@ -1,0 +1,282 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// Lab run settings, from the environment (make lab, make test).
+const (
+	// LabModemEnv names a real modem's AT port: /dev/ttyUSB2,
+	// tcp://host:port (ser2net raw) or rfc2217://host:port.
+	LabModemEnv = "ESIMHIL_LAB_MODEM"
+	// LabTargetEnv runs the env:lab specs against the emulator behind a
+	// transport instead: serial (its pty opened as a serial device), tcp
+	// or rfc2217 (its pty exported by a ser2net the framework starts).
+	LabTargetEnv = "ESIMHIL_LAB_TARGET"
+	// LabPersonalityEnv names the real modem's personality (default
+	// generic; the emulator's is its scenario's or $ESIMHIL_PERSONALITY).
+	LabPersonalityEnv = "ESIMHIL_LAB_PERSONALITY"
+	// LabHasEnv lists what the lab offers, comma-separated: roaming,
+	// radio-control, port-control. Default: nothing for a real modem; for
+	// the emulator roaming and radio-control, and port-control behind
+	// ser2net (the framework restarts it).
+	LabHasEnv = "ESIMHIL_LAB_HAS"
+	// LabListenEnv is where the platform listens for a real card
+	// (default 0.0.0.0:8080); the SM-DP+s take free ports on that host.
+	LabListenEnv = "ESIMHIL_LAB_LISTEN"
+	// LabScenarioEnv is the scenario that configures the platform and
+	// the SM-DP+s for a real card (operators, lists, EID); default: the
+	// spec's own.
+	LabScenarioEnv = "ESIMHIL_LAB_SCENARIO"
+	// LabSpeedEnv is the emulated device's clock rate behind a
+	// transport (default 60: a 2-minute check period lasts 2 s).
+	LabSpeedEnv = "ESIMHIL_LAB_SPEED"
+)
+
+// Needs labels: what a spec requires of the lab. A lab run skips a spec
+// whose needs the lab does not offer, saying which and why.
+var (
+	NeedsRoaming      = ginkgo.Label("needs:" + lab.Roaming)
+	NeedsRadioControl = ginkgo.Label("needs:" + lab.RadioControl)
+	NeedsPortControl  = ginkgo.Label("needs:" + lab.PortControl)
+)
+
+// why says what a missing capability means.
+var why = map[string]string{
+	lab.Roaming:      "the device is not roaming when the run starts (a profile whose home network is not on the air)",
+	lab.RadioControl: "no callbox to move the device to another country or make a network reject it",
+	lab.PortControl:  "nothing here can drop the modem's port and bring it back (a ser2net the run controls, a switchable USB hub)",
+}
+
+// NewLabRig opens a lab run for the current spec and registers its
+// teardown: the transcript and the capture are written and attached to
+// the report. A spec whose needs: labels the lab does not offer is
+// skipped with the reason; a run with no lab target fails, saying how to
+// give one.
+func NewLabRig(s *scenario.Scenario) *lab.Rig {
+	ginkgo.GinkgoHelper()
+	modem, target := os.Getenv(LabModemEnv), os.Getenv(LabTargetEnv)
+	has := labHas(modem, target)
+	var lacks []string
+	for _, l := range ginkgo.CurrentSpecReport().Labels() {
+		if n, ok := strings.CutPrefix(l, "needs:"); ok && !slices.Contains(has, n) {
+			lacks = append(lacks, fmt.Sprintf("needs:%s — %s", n, why[n]))
+		}
+	}
+	if len(lacks) > 0 {
+		ginkgo.Skip("this lab lacks " + strings.Join(lacks, "; ") + " (" + LabHasEnv + "=" + strings.Join(has, ",") + ")")
+	}
+	dir, keep := specDir(s.Name)
+	cfg := lab.Config{Dir: dir, Has: has}
+	var err error
+	switch {
+	case modem != "":
+		err = realModem(s, modem, &cfg)
+	case target != "":
+		err = emulatedModem(s, target, &cfg)
+	default:
+		ginkgo.Fail(fmt.Sprintf("env:lab specs need a modem: %s=/dev/ttyUSB2|tcp://host:port|rfc2217://host:port (make lab MODEM=...), or %s=serial|tcp|rfc2217 for the emulator behind a transport", LabModemEnv, LabTargetEnv))
+	}
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
+	}
+	r, err := lab.Open(context.Background(), cfg)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
+	}
+	ginkgo.DeferCleanup(func() {
+		err := r.Close()
+		for _, a := range r.Artifacts() {
+			ginkgo.AddReportEntry("lab artifact", a)
+		}
+		if b, rerr := os.ReadFile(filepath.Join(dir, lab.TranscriptFile)); rerr == nil && len(b) < 256<<10 {
+			ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
+		}
+		if ginkgo.CurrentSpecReport().Failed() || keep {
+			fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", dir)
+		} else {
+			os.RemoveAll(dir)
+		}
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("closing the lab run: %v", err))
+		}
+	})
+	return r
+}
+
+// LabTraffic decodes the lab run's capture; the rig must be closed first.
+func LabTraffic(r *lab.Rig) ([]capture.Message, error) {
+	if r.Backend == nil {
+		return nil, fmt.Errorf("lab run without a backend: no capture")
+	}
+	return capture.DecodeAll(r.Backend.CaptureFile())
+}
+
+func labHas(modem, target string) []string {
+	if v, ok := os.LookupEnv(LabHasEnv); ok {
+		var out []string
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	switch {
+	case modem != "":
+		return nil
+	case target == "tcp" || target == "rfc2217":
+		return []string{lab.Roaming, lab.RadioControl, lab.PortControl}
+	}
+	return []string{lab.Roaming, lab.RadioControl}
+}
+
+// specDir is the lab run's artifacts directory and whether to keep it.
+func specDir(name string) (string, bool) {
+	if all := os.Getenv(ArtifactsEnv); all != "" {
+		return filepath.Join(all, specDirName()), true
+	}
+	d, err := os.MkdirTemp("", "esimhil-lab-"+name+"-")
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	return d, false
+}
+
+// realModem runs the scenario's platform and SM-DP+s where the card can
+// reach them, on the wall clock.
+func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
+	if f := os.Getenv(LabScenarioEnv); f != "" {
+		var err error
+		if s, err = scenario.Load(f); err != nil {
+			return err
+		}
+	}
+	name := os.Getenv(LabPersonalityEnv)
+	if name == "" {
+		name = "generic"
+	}
+	p, err := personality.Load(name)
+	if err != nil {
+		return err
+	}
+	listen := os.Getenv(LabListenEnv)
+	if listen == "" {
+		listen = "0.0.0.0:8080"
+	}
+	r, err := harness.NewRig(s, harness.Options{
+		// Seed 1: the test PKI of fixtures/pki, which a real test card carries.
+		Seed: 1, Dir: cfg.Dir, NoDevice: true, Listen: listen, Capture: capture.Tap,
+	})
+	if err != nil {
+		return fmt.Errorf("platform and SM-DP+s: %w", err)
+	}
+	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.NewLabBackend(r, 1)
+	cfg.CheckInterval = checkInterval(s)
+	return nil
+}
+
+// emulatedModem starts the scenario's emulated device on the wall clock
+// (times LabSpeedEnv) and reaches its pty through the target transport;
+// the device's own platform and SM-DP+s are the backend.
+func emulatedModem(s *scenario.Scenario, target string, cfg *lab.Config) error {
+	speed := 60.0
+	if v := os.Getenv(LabSpeedEnv); v != "" {
+		var err error
+		if speed, err = strconv.ParseFloat(v, 64); err != nil || speed <= 0 {
+			return fmt.Errorf("%s=%q: want a positive number", LabSpeedEnv, v)
+		}
+	}
+	link := filepath.Join(cfg.Dir, "modem")
+	r, err := harness.NewRig(s, harness.Options{
+		Seed: ginkgo.GinkgoRandomSeed(), Dir: filepath.Join(cfg.Dir, "emulator"), NoHost: true, Link: link,
+	})
+	if err != nil {
+		return fmt.Errorf("emulated device: %w", err)
+	}
+	b := harness.NewLabBackend(r, speed)
+	cfg.Backend, cfg.Personality, cfg.Speed, cfg.Radio = b, r.Personality, speed, emulatedRadio{r}
+	cfg.CheckInterval = checkInterval(s)
+	switch target {
+	case "serial":
+		cfg.Modem = link
+	case "tcp", "rfc2217":
+		srv, err := ser2net.Start(context.Background(), link, cfg.Dir)
+		if err != nil {
+			b.Close()
+			return err
+		}
+		ctl := &ser2netPort{srv: srv}
+		b.OnClose(ctl.stop)
+		cfg.Port = ctl
+		cfg.Modem = srv.RawAddr()
+		if target == "rfc2217" {
+			cfg.Modem = srv.RFC2217Addr()
+		}
+	default:
+		b.Close()
+		return fmt.Errorf("%s=%q: want serial, tcp or rfc2217", LabTargetEnv, target)
+	}
+	return nil
+}
+
+func checkInterval(s *scenario.Scenario) time.Duration {
+	if s.Device.CheckInterval > 0 {
+		return s.Device.CheckInterval
+	}
+	return harness.DefaultCheckInterval
+}
+
+// emulatedRadio is the emulated world as a callbox: it moves the device.
+type emulatedRadio struct{ r *harness.Rig }
+
+func (e emulatedRadio) MoveTo(area string) error {
+	var err error
+	e.r.Loop.Do(func() {
+		if err = e.r.World.SetArea(area); err == nil {
+			e.r.Modem.Reselect()
+		}
+	})
+	return err
+}
+
+// ser2netPort drops the emulated modem's port by restarting the ser2net in
+// front of it on the same ports.
+type ser2netPort struct {
+	mu  sync.Mutex
+	srv *ser2net.Server
+}
+
+func (p *ser2netPort) Drop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	srv, err := p.srv.Restart(context.Background())
+	if err != nil {
+		return err
+	}
+	p.srv = srv
+	return nil
+}
+
+func (p *ser2netPort) stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.srv.Stop()
+}

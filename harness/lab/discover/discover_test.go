@@ -1,0 +1,148 @@
+package discover
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+const fakes = "../../../fixtures/sysfs"
+
+func TestScanLabBench(t *testing.T) {
+	devs, err := Scan(filepath.Join(fakes, "lab-bench"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id, at, pers, serial string
+		ports                int
+		modem                bool
+	}
+	var got []row
+	for _, d := range devs {
+		r := row{id: strings.ToLower(strings.TrimSpace(Table([]Device{d})[strings.Index(Table([]Device{d}), "\n")+1:][:9])),
+			at: d.ATPort, serial: d.Serial, ports: len(d.Ports), modem: d.Modem}
+		if d.Known != nil {
+			r.pers = d.Known.Personality
+		}
+		got = append(got, r)
+	}
+	want := []row{
+		{"2c7c:0125", "ttyUSB2", "quectel-eg25", "", 4, true},
+		{"1e0e:9011", "ttyUSB6", "simcom-a7600", "0123456789ABCDEF", 5, true},
+		{"1199:9091", "ttyUSB11", "sierra-em7511", "UF92385714031025", 3, true},
+		{"2cb7:0007", "ttyACM0", "fibocom-l850", "004999010640000", 2, true},
+		{"0403:6001", "", "", "A50285BI", 1, false},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d devices:\n%s", len(got), Table(devs))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("device %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// Every personality named in the table exists.
+	for _, k := range KnownModems {
+		if _, err := personality.Load(k.Personality); err != nil {
+			t.Errorf("%s: %v", k.Name, err)
+		}
+	}
+	tab := Table(devs)
+	for _, s := range []string{"2c7c:0125  Quectel EC25/EG25-G", "0:ttyUSB0(option) 1:ttyUSB1(option) 2:ttyUSB2(option) 3:ttyUSB3(option)",
+		"2:ttyACM0(cdc_acm)", "not a modem: FTDI FT232R"} {
+		if !strings.Contains(tab, s) {
+			t.Errorf("table lacks %q:\n%s", s, tab)
+		}
+	}
+}
+
+func TestScanNoModem(t *testing.T) {
+	devs, err := Scan(filepath.Join(fakes, "no-modem"))
+	if err != nil || len(devs) != 1 || devs[0].Modem {
+		t.Fatalf("%+v %v", devs, err)
+	}
+	if _, err := Scan(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is "+os.TempDir()) && !strings.Contains(err.Error(), "a sysfs tree") {
+		t.Errorf("not a sysfs tree: %v", err)
+	}
+	// A tty whose device link leads nowhere USB.
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "class/tty/ttyUSB0"), 0o755)
+	os.MkdirAll(filepath.Join(root, "devices/platform/serial8250/tty0"), 0o755)
+	os.Symlink("../../../devices/platform/serial8250/tty0", filepath.Join(root, "class/tty/ttyUSB0/device"))
+	if _, err := Scan(root); err == nil || !strings.Contains(err.Error(), "ttyUSB0: not a USB tty") {
+		t.Errorf("%v", err)
+	}
+}
+
+// Probing the emulator under each personality proposes that personality.
+func TestProbeEveryPersonality(t *testing.T) {
+	s, err := scenario.Load("../../../fixtures/scenarios/lab-home.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range personality.Names() {
+		t.Run(name, func(t *testing.T) {
+			r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			c, err := atclient.Open(r.Modem.Path(), atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			pr, err := Probe(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Personality != name || pr.ICCID != "89330100000000000012" {
+				t.Errorf("proposal:\n%s", pr)
+			}
+		})
+	}
+}
+
+// A GPS port streaming NMEA sentences is refused, saying why.
+func TestProbeRefusesNonModem(t *testing.T) {
+	m, sl, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := syscall.Dup(int(m.Fd()))
+	m.Close()
+	syscall.SetNonblock(fd, true)
+	master := os.NewFile(uintptr(fd), "ptmx")
+	defer master.Close()
+	defer sl.Close()
+	go func() {
+		for range 100 {
+			if _, err := master.Write([]byte("$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n")); err != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	c, err := atclient.Open(sl.Name(), atclient.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = Probe(c)
+	if err == nil || !strings.Contains(err.Error(), lab.ErrNotAModem.Error()) || !strings.Contains(err.Error(), "refusing "+sl.Name()) {
+		t.Errorf("%v", err)
+	}
+}

@@ -1,0 +1,296 @@
+// Package lab is the host side of a lab run: a real modem (or the emulator
+// behind the same transports) reached over a device path, raw TCP or RFC
+// 2217, driven by the AT client in the personality's dialect, with every
+// AT line written to a transcript stamped with wall-clock time. The
+// platform and the operators' SM-DP+s the card talks to are a Backend that
+// a higher level (the CLI, the spec framework) starts and hands in: this
+// package imports no emulator, so what it does to a modem is what a host
+// can do.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/codec/telnet"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// Backend is what the card under test talks to: the management platform
+// and the operators' SM-DP+s, with a capture of their traffic.
+type Backend interface {
+	// Start lets the servers' clock (and an emulated device's) run; Open
+	// calls it once the modem's port answers.
+	Start()
+	// Describe says where each server listens, one line each, for people
+	// and the report.
+	Describe() []string
+	// Close stops the servers; the capture file is complete afterwards.
+	Close() error
+	// CaptureFile is the pcapng file of the platform and SM-DP+ traffic.
+	CaptureFile() string
+	// Platform is the platform's base URL (http://host:port), whose
+	// GET /v1/inspect/received lists what it received so far.
+	Platform() string
+}
+
+// Capabilities a lab may offer, named by the specs' `needs:` labels.
+const (
+	// Roaming: the device is roaming when the run starts (a card whose
+	// enabled profile's home network is not on the air in the lab).
+	Roaming = "roaming"
+	// RadioControl: the lab can move the device between networks and
+	// countries and make a network reject it (a callbox).
+	RadioControl = "radio-control"
+	// PortControl: the lab can drop the modem's port and bring it back
+	// (restart the ser2net in front of it, power-cycle its USB hub port).
+	PortControl = "port-control"
+)
+
+// Port is the control over the modem's port that PortControl offers.
+type Port interface {
+	// Drop takes the port away and brings it back, as a modem reset or a
+	// restarted ser2net does: every connection to it breaks.
+	Drop() error
+}
+
+// Radio is the control a callbox gives: the lab's networks as the device
+// sees them.
+type Radio interface {
+	// MoveTo puts the device in another area (country, cell set).
+	MoveTo(area string) error
+}
+
+// Artifact names inside Config.Dir.
+const (
+	TranscriptFile = "at.log"
+	CaptureFile    = "traffic.pcapng"
+)
+
+// Config describes one lab run.
+type Config struct {
+	// Modem is the AT port: /dev/ttyUSB2, /dev/serial/by-id/...,
+	// tcp://host:port (ser2net raw) or rfc2217://host:port.
+	Modem string
+	// Serial holds the line settings (baud, flow); zero: 115200 8N1.
+	Serial transport.Config
+	// Personality is the modem's dialect; its timeouts bound every wait.
+	Personality personality.Personality
+	// Dir receives the transcript and, from the backend, the capture.
+	Dir string
+	// Speed is how much faster than the wall clock the device lives: 1
+	// for real hardware; the emulator behind a transport may run faster,
+	// and the personality's timeouts shrink with it.
+	Speed float64
+	// Slack is added to every wait: transport and scheduling latency
+	// that does not scale with Speed (default 2 s).
+	Slack time.Duration
+	// Has lists the capabilities the lab offers (Roaming, RadioControl,
+	// PortControl).
+	Has []string
+	// CheckInterval is the card's own period (its roaming check), as
+	// provisioned; specs wait r.Wait(CheckInterval) for the card to act.
+	CheckInterval time.Duration
+	// Backend is the platform and SM-DP+s; nil: the run checks the modem
+	// and the card only.
+	Backend Backend
+	// Radio is the callbox, when Has includes RadioControl.
+	Radio Radio
+	// Port drops the modem's port, when Has includes PortControl.
+	Port Port
+}
+
+// Rig is an open lab run.
+type Rig struct {
+	Config
+	// AT is the host's AT client on the modem's port.
+	AT *atclient.Client
+	// Timeouts are the personality's, scaled to the device's speed.
+	Timeouts personality.Timeouts
+
+	mu         sync.Mutex
+	transcript *os.File
+	closed     bool
+}
+
+// ErrNotAModem is wrapped when a port does not answer AT with OK.
+var ErrNotAModem = errors.New("not a modem's AT port")
+
+// Open opens the modem's port and checks that it is a modem: AT, then echo
+// off and verbose errors. On error nothing stays open (the backend is
+// closed too).
+func Open(ctx context.Context, c Config) (r *Rig, err error) {
+	defer func() {
+		if err != nil && c.Backend != nil {
+			err = errors.Join(err, c.Backend.Close())
+		}
+	}()
+	if c.Modem == "" {
+		return nil, errors.New("lab: no modem given (MODEM=/dev/ttyUSB2, tcp://host:port or rfc2217://host:port)")
+	}
+	if c.Personality.Name == "" {
+		c.Personality = personality.Generic()
+	}
+	if c.Speed <= 0 {
+		c.Speed = 1
+	}
+	if c.Slack == 0 {
+		c.Slack = 2 * time.Second
+	}
+	if c.Dir == "" {
+		return nil, errors.New("lab: no artifacts directory")
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	r = &Rig{Config: c, Timeouts: Scale(c.Personality.Timeouts, c.Speed, c.Slack)}
+	if r.transcript, err = os.Create(filepath.Join(c.Dir, TranscriptFile)); err != nil {
+		return nil, fmt.Errorf("lab: transcript: %w", err)
+	}
+	r.note("lab run: modem %s, personality %s, speed %gx", c.Modem, c.Personality.Name, c.Speed)
+	if c.Backend != nil {
+		for _, l := range c.Backend.Describe() {
+			r.note("%s", l)
+		}
+	}
+	scfg := c.Serial
+	scfg.OnModemState = func(s byte) { r.note("modem state %s", modemState(s)) }
+	port, err := transport.Open(ctx, c.Modem, scfg)
+	if err != nil {
+		r.transcript.Close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
+		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart))
+	if err := Check(r.AT); err != nil {
+		r.AT.Close()
+		r.transcript.Close()
+		return nil, err
+	}
+	for _, cmd := range []string{"ATE0", "AT+CMEE=2"} {
+		if _, err := r.AT.Command(cmd); err != nil {
+			r.AT.Close()
+			r.transcript.Close()
+			return nil, fmt.Errorf("lab: %s on %s: %w", cmd, c.Modem, err)
+		}
+	}
+	if c.Backend != nil {
+		c.Backend.Start()
+	}
+	return r, nil
+}
+
+// Check sends AT (twice: the first may meet a half-typed line) and wants
+// OK: what every modem answers, and what refuses a GPS NMEA port, a
+// diagnostics port or a console.
+func Check(c *atclient.Client) error {
+	var err error
+	for range 2 {
+		var rsp *atclient.Response
+		if rsp, err = c.Command("AT"); err == nil && rsp.Final == "OK" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %w: no OK to AT (%v)", c.Port(), ErrNotAModem, err)
+}
+
+// Scale turns real-hardware timeouts into waits for a device that lives
+// speed times faster than the wall clock, plus a slack that does not scale.
+func Scale(t personality.Timeouts, speed float64, slack time.Duration) personality.Timeouts {
+	f := func(d time.Duration) time.Duration { return time.Duration(float64(d)/speed) + slack }
+	return personality.Timeouts{Command: t.Command + slack, Restart: f(t.Restart), Reattach: f(t.Reattach), Download: f(t.Download)}
+}
+
+// Wait is a duration of the device's own time (a check interval, a timer)
+// as a wall-clock wait.
+func (r *Rig) Wait(d time.Duration) time.Duration { return time.Duration(float64(d)/r.Speed) + r.Slack }
+
+// Host is the host side of the port in the personality's dialect.
+func (r *Rig) Host() dialect.Host { return dialect.Host{AT: r.AT, P: r.Personality} }
+
+// Lacks reports which of the needed capabilities the lab does not offer.
+func (r *Rig) Lacks(needs ...string) []string {
+	var out []string
+	for _, n := range needs {
+		if !slices.Contains(r.Has, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Write takes the AT client's trace lines for the transcript.
+func (r *Rig) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return len(p), nil
+	}
+	return r.transcript.Write(p)
+}
+
+// note writes a comment line to the transcript.
+func (r *Rig) note(format string, args ...any) {
+	fmt.Fprintf(r, "%s # %s\n", time.Now().Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
+}
+
+// Note writes a comment line to the transcript (a spec's milestones).
+func (r *Rig) Note(format string, args ...any) { r.note(format, args...) }
+
+// Close closes the port, the transcript and the backend (which completes
+// the capture). It is safe to call more than once.
+func (r *Rig) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.mu.Unlock()
+	var errs []error
+	errs = append(errs, r.AT.Close())
+	r.note("lab run closed")
+	r.mu.Lock()
+	r.closed = true
+	errs = append(errs, r.transcript.Close())
+	r.mu.Unlock()
+	if r.Backend != nil {
+		errs = append(errs, r.Backend.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Artifacts lists the files a report should carry.
+func (r *Rig) Artifacts() []string {
+	out := []string{filepath.Join(r.Dir, TranscriptFile)}
+	if r.Backend != nil {
+		out = append(out, r.Backend.CaptureFile())
+	}
+	return out
+}
+
+func modemState(s byte) string {
+	var on []string
+	for _, b := range []struct {
+		bit  byte
+		name string
+	}{{telnet.ModemCD, "CD"}, {telnet.ModemRI, "RI"}, {telnet.ModemDSR, "DSR"}, {telnet.ModemCTS, "CTS"},
+		{telnet.ModemDeltaCD, "ΔCD"}, {telnet.ModemTERI, "TERI"}, {telnet.ModemDeltaDSR, "ΔDSR"}, {telnet.ModemDeltaCTS, "ΔCTS"}} {
+		if s&b.bit != 0 {
+			on = append(on, b.name)
+		}
+	}
+	if len(on) == 0 {
+		return "(none)"
+	}
+	return strings.Join(on, " ")
+}

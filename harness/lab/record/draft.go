@@ -1,0 +1,142 @@
+package record
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// Draft writes a personality YAML for the recorded modem: the recording's
+// personality as its base, and the fields the conversation shows to differ
+// (model, ICCID command and answer prefix, +CCHO answer form, missing
+// +CCHC, missing "=?" forms), each with the at.log line it comes from. What
+// the script did not exercise stays the base's, and the draft says so.
+func Draft(rec *Recording, name string) (string, error) {
+	base, err := personality.Load(rec.Manifest.Personality)
+	if err != nil {
+		return "", fmt.Errorf("draft: the recording's personality: %w", err)
+	}
+	if name == "" {
+		name = base.Name + "-draft"
+	}
+	ex := parse(rec.Lines, func(s string) string { return s })
+	var fields, notes []string
+	seen := map[string]bool{}
+	set := func(line int, field, value, why string) {
+		if seen[field] { // the first occurrence speaks
+			return
+		}
+		seen[field] = true
+		fields = append(fields, fmt.Sprintf("%s: %s", field, value))
+		notes = append(notes, fmt.Sprintf("# - %s: %s (at.log:%d)", field, why, line))
+	}
+	// answer returns the information lines and the final line after the
+	// command at index i.
+	answer := func(i int) (info []exchange, final exchange) {
+		for k := i + 1; k < len(ex) && ex[k].raw[0] == '<'; k++ {
+			t := strings.TrimSpace(ex[k].raw[1:])
+			if t == "OK" || t == "ERROR" || strings.HasPrefix(t, "+CME ERROR") {
+				return info, ex[k]
+			}
+			info = append(info, ex[k])
+		}
+		return info, exchange{}
+	}
+	text := func(e exchange) string { return strings.TrimSpace(e.raw[1:]) }
+	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})F?"?$`)
+	testForms := ""
+	for i, e := range ex {
+		if e.raw[0] != '>' {
+			continue
+		}
+		cmd := text(e)
+		info, final := answer(i)
+		ok := text(final) == "OK"
+		upper := strings.ToUpper(cmd)
+		switch {
+		case upper == "AT+CGMM" && ok && len(info) == 1:
+			if m := text(info[0]); m != base.Model {
+				set(info[0].line, "model", strconv.Quote(m), "the +CGMM answer")
+				set(info[0].line, "identify", fmt.Sprintf("[%s]", strconv.Quote(regexp.QuoteMeta(m))), "matches the +CGMM answer")
+			}
+		case strings.HasPrefix(upper, "AT+CCHO=") && !strings.HasSuffix(upper, "=?"):
+			if !ok {
+				if !base.CSIMOnly {
+					set(final.line, "csim_only", "true", "+CCHO answers "+text(final))
+				}
+				continue
+			}
+			for _, l := range info {
+				form := ""
+				if m := regexp.MustCompile(`^(\+CCHO: ?)?(\d+)$`).FindStringSubmatch(text(l)); m != nil {
+					n, _ := strconv.Atoi(m[2])
+					switch {
+					case n > 19:
+						form = personality.CCHOLong
+					case m[1] == "":
+						form = personality.CCHOBare
+					default:
+						form = personality.CCHOPrefixed
+					}
+				}
+				if form != "" && form != base.CCHOForm {
+					set(l.line, "ccho_form", form, "the +CCHO answer "+strconv.Quote(text(l)))
+				}
+			}
+		case strings.HasPrefix(upper, "AT+CCHC="):
+			if !ok && text(final) == "ERROR" && !base.NoCCHC {
+				set(final.line, "no_cchc", "true", "+CCHC answers ERROR")
+			}
+		case strings.HasSuffix(upper, "=?"):
+			if testForms == "" {
+				if text(final) == "ERROR" && !base.NoTestForms {
+					set(final.line, "no_test_forms", "true", cmd+" answers ERROR")
+				}
+				testForms = cmd
+			}
+		case "AT"+strings.ToUpper(base.ICCIDCommand) == upper || isICCIDCommand(upper):
+			for _, l := range info {
+				m := iccidLine.FindStringSubmatch(text(l))
+				if m == nil || !ok {
+					continue
+				}
+				if c := strings.TrimSuffix(strings.TrimPrefix(cmd, "AT"), "?"); c != base.ICCIDCommand {
+					set(e.line, "iccid_command", strconv.Quote(c), "the command that read the ICCID")
+				}
+				if m[1] != base.ICCIDPrefix {
+					set(l.line, "iccid_prefix", strconv.Quote(m[1]), "its answer")
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: drafted by `esimhil lab personality` from the recording %s\n", name, rec.Dir)
+	fmt.Fprintf(&b, "# (modem %s, %s, recorded %s).\n", rec.Manifest.Modem, rec.Manifest.Identity, rec.Manifest.Recorded.Format("2006-01-02"))
+	if len(notes) == 0 {
+		b.WriteString("# The conversation shows no difference from the base.\n")
+	}
+	for _, n := range notes {
+		b.WriteString(n + "\n")
+	}
+	b.WriteString("# Not exercised by the script, so the base's: boot and refresh URCs,\n# restart delay, +CMEE=2 wording, lab timeouts. Check them on the modem.\n")
+	fmt.Fprintf(&b, "name: %s\nbase: %s\n", name, base.Name)
+	for _, f := range fields {
+		b.WriteString(f + "\n")
+	}
+	out := b.String()
+	if _, err := personality.Parse(name+".yaml", []byte(out)); err != nil {
+		return "", fmt.Errorf("draft does not parse (%w):\n%s", err, out)
+	}
+	return out, nil
+}
+
+func isICCIDCommand(upper string) bool {
+	switch strings.TrimSuffix(upper, "?") {
+	case "AT+CCID", "AT+QCCID", "AT+CICCID", "AT!ICCID", "AT+ICCID", "AT^ICCID", "AT%CCID", "AT#CCID":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,246 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// Files of a recording directory.
+const (
+	ManifestFile = "manifest.yaml"
+	ScriptFile   = "script.yaml"
+	LogFile      = "at.log"
+)
+
+// maxLogLines bounds a conversation kept in memory.
+const maxLogLines = 100000
+
+// Log is a conversation in at.log form: "<RFC 3339 time> > line" (host to
+// modem), "< line" (modem to host), "# note". It takes the AT client's
+// trace (atclient.WithTrace with WithTimestamps).
+type Log struct {
+	mu    sync.Mutex
+	lines []string
+	part  []byte
+}
+
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			break
+		}
+		if len(l.lines) < maxLogLines {
+			l.lines = append(l.lines, string(l.part[:i]))
+		}
+		l.part = l.part[i+1:]
+	}
+	return len(p), nil
+}
+
+// Note adds a comment line.
+func (l *Log) Note(now time.Time, format string, args ...any) {
+	fmt.Fprintf(l, "%s # %s\n", now.Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
+}
+
+// Reset forgets the lines so far.
+func (l *Log) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines, l.part = nil, nil
+}
+
+// Prepare puts a modem in the state every recording starts from: it
+// answers AT, and echo is off.
+func Prepare(c *atclient.Client) error {
+	if err := lab.Check(c); err != nil {
+		return err
+	}
+	if _, err := c.Command("ATE0"); err != nil {
+		return fmt.Errorf("ATE0: %w", err)
+	}
+	return nil
+}
+
+// Lines returns the lines so far.
+func (l *Log) Lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+// Run plays a script on a modem in a personality's dialect. Commands that
+// answer ERROR, or time out, are part of the conversation, not failures;
+// Run fails only when the port is gone.
+func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, now func() time.Time) error {
+	h := dialect.Host{AT: c, P: p}
+	for i, st := range s.Steps {
+		log.Note(now(), "step %d: %s", i+1, st)
+		var err error
+		switch {
+		case st.ICCID:
+			_, err = h.ICCID()
+		case st.ES10 != nil:
+			err = es10(h, st.ES10)
+		default:
+			_, err = c.Command(st.AT)
+		}
+		if errors.Is(err, atclient.ErrClosed) {
+			return fmt.Errorf("step %d (%s): %w", i+1, st, err)
+		}
+		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
+			log.Note(now(), "step %d: %v", i+1, err)
+		}
+	}
+	return nil
+}
+
+func isCME(err error) bool {
+	var cme *atclient.CMEError
+	return errors.As(err, &cme)
+}
+
+func es10(h dialect.Host, req []byte) error {
+	ch, err := h.OpenISDR()
+	if err != nil {
+		return err
+	}
+	_, err = ch.StoreData(req)
+	if cerr := ch.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Record plays the script on a prepared modem (Prepare) in the
+// personality's dialect, with wall-clock time in the log, and returns the
+// modem's identity (its +CGMM answer, if the script asked).
+func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
+	if err := Run(c, p, s, log, time.Now); err != nil {
+		return "", err
+	}
+	ex := parse(log.Lines(), func(s string) string { return s })
+	for i, e := range ex {
+		if strings.EqualFold(e.raw, "> AT+CGMM") && i+1 < len(ex) && ex[i+1].raw[0] == '<' {
+			return strings.TrimSpace(ex[i+1].raw[1:]), nil
+		}
+	}
+	return "", nil
+}
+
+// Manifest describes a recording.
+type Manifest struct {
+	Script      string    `yaml:"script"`
+	Modem       string    `yaml:"modem"`
+	Personality string    `yaml:"personality"`
+	Identity    string    `yaml:"identity,omitempty"`
+	Recorded    time.Time `yaml:"recorded"`
+	// Scenario is the emulator scenario `lab diff` plays the script
+	// against (fixtures/scenarios/<name>.yaml).
+	Scenario string `yaml:"scenario"`
+	// Accept lists the differences the emulator is allowed: by line of
+	// at.log, or by a pattern on the recorded line.
+	Accept []Accept `yaml:"accept,omitempty"`
+	// Note is free text: what device, card and firmware.
+	Note string `yaml:"note,omitempty"`
+}
+
+// Accept is one accepted difference, with the reason.
+type Accept struct {
+	Line    int    `yaml:"line,omitempty"`
+	Pattern string `yaml:"pattern,omitempty"`
+	Reason  string `yaml:"reason"`
+}
+
+// Recording is a directory: manifest, script, conversation.
+type Recording struct {
+	Dir      string
+	Manifest Manifest
+	Script   *Script
+	Lines    []string
+}
+
+// Save writes a recording directory.
+func Save(dir string, m Manifest, scriptText []byte, lines []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	mb, err := yaml.Marshal(m)
+	if err != nil {
+		return err
+	}
+	for name, b := range map[string][]byte{
+		ManifestFile: mb, ScriptFile: scriptText, LogFile: []byte(strings.Join(lines, "\n") + "\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxRecording bounds a recording's files.
+const maxRecording = 16 << 20
+
+// Load reads a recording directory.
+func Load(dir string) (*Recording, error) {
+	read := func(name string) ([]byte, error) {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if fi.Size() > maxRecording {
+			return nil, fmt.Errorf("%s: %d bytes, more than %d", p, fi.Size(), maxRecording)
+		}
+		return os.ReadFile(p)
+	}
+	r := &Recording{Dir: dir}
+	mb, err := read(ManifestFile)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(mb))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r.Manifest); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	for i, a := range r.Manifest.Accept {
+		if (a.Line == 0) == (a.Pattern == "") || a.Reason == "" {
+			return nil, fmt.Errorf("%s: accept[%d]: want a line or a pattern, and a reason", filepath.Join(dir, ManifestFile), i)
+		}
+		if _, err := regexp.Compile(a.Pattern); err != nil {
+			return nil, fmt.Errorf("%s: accept[%d]: %w", filepath.Join(dir, ManifestFile), i, err)
+		}
+	}
+	sb, err := read(ScriptFile)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	if r.Script, err = ParseScript(filepath.Join(dir, ScriptFile), sb); err != nil {
+		return nil, err
+	}
+	lb, err := read(LogFile)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	r.Lines = strings.Split(strings.TrimRight(string(lb), "\n"), "\n")
+	return r, nil
+}

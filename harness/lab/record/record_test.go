@@ -1,0 +1,116 @@
+package record
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+func TestParseScriptErrors(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"steps: [AT]\n", "name: required"},
+		{"name: x\n", "steps: want 1..500"},
+		{"name: x\nsteps: [hello]\n", `s.yaml:2:9: steps[0]: "hello": want an AT command line`},
+		{"name: x\nsteps: [{es10: ZZ}]\n", `es10 "ZZ": want 2..4096 bytes of hex`},
+		{"name: x\nsteps: [{es10: BF2D00, more: 1}]\n", "want {es10: HEX}"},
+		{"name: x\nsteps: [[AT]]\n", "want an AT command line"},
+		{"name: x\nmask: [{name: a, pattern: '('}]\nsteps: [AT]\n", "mask[0]: want a name and a pattern"},
+		{"name: x\ncolour: red\nsteps: [AT]\n", "field colour not found"},
+	}
+	for _, tc := range tests {
+		if _, err := ParseScript("s.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func rec(t *testing.T, lines ...string) *Recording {
+	t.Helper()
+	s, err := ParseScript("s.yaml", []byte("name: x\nmask: [{name: iccid, pattern: '89\\d{18}'}]\nsteps: [AT]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Recording{Script: s, Lines: lines, Manifest: Manifest{Personality: "generic"}}
+}
+
+// Diff reports each kind of difference at the recording's line, with
+// timestamps, notes and masked values ignored.
+func TestDiff(t *testing.T) {
+	r := rec(t,
+		"2026-11-30T10:00:00Z # step 1: AT+CCID", // line 1
+		"2026-11-30T10:00:00Z > AT+CCID",
+		"2026-11-30T10:00:00Z < +CCID: 89330100000000000012",
+		"2026-11-30T10:00:00Z < OK",
+		"2026-11-30T10:00:01Z > AT+CSQ", // line 5
+		"2026-11-30T10:00:01Z < +CSQ: 23,99",
+		"2026-11-30T10:00:01Z < OK",
+		"2026-11-30T10:00:02Z > AT+CPIN?", // line 8
+		"2026-11-30T10:00:02Z < +CPIN: READY",
+		"2026-11-30T10:00:02Z < OK",
+	)
+	played := []string{
+		"2026-01-01T00:00:30Z > AT+CCID",
+		"2026-01-01T00:00:30Z < +CCID: 89860000000000000019", // another card: masked
+		"2026-01-01T00:00:30Z < OK",
+		"2026-01-01T00:00:30Z > AT+CSQ",
+		"2026-01-01T00:00:30Z < +CSQ: 17,99", // changed
+		"2026-01-01T00:00:30Z < OK",
+		"2026-01-01T00:00:30Z > AT+CPIN?",
+		"2026-01-01T00:00:30Z < RDY", // extra
+		"2026-01-01T00:00:30Z < +CPIN: READY",
+	} // the final OK is missing
+	ds, err := Diff(r, played)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"at.log:6: recorded < +CSQ: 23,99\n           emulator < +CSQ: 17,99",
+		"at.log:8: the emulator sent more, after this line: < RDY",
+		"at.log:10: the emulator did not send: < OK",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	r.Manifest.Accept = []Accept{{Line: 6, Reason: "signal differs"}, {Pattern: `^< RDY$`, Reason: "boot URC late"}}
+	ds, _ = Diff(r, played)
+	if n := Unaccepted(ds); n != 1 || ds[0].Accepted != "signal differs" || ds[1].Accepted != "boot URC late" {
+		t.Errorf("accepted: %+v", ds)
+	}
+	if ds, _ := Diff(r, r.Lines); len(ds) != 0 {
+		t.Errorf("a recording against itself: %v", ds)
+	}
+}
+
+// A Sierra-like modem recorded in the generic dialect: the draft takes the
+// dialect's differences from the conversation and parses as a personality.
+func TestDraft(t *testing.T) {
+	r := rec(t,
+		"T > AT+CGMM", "T < EM7511", "T < OK",
+		"T > AT+CCID", "T < ERROR",
+		`T > AT!ICCID?`, "T < !ICCID: 89330100000000000012", "T < OK",
+		"T > AT+CCHO=?", "T < ERROR",
+		`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1234567", "T < OK",
+		"T > AT+CCHC=1234567", "T < ERROR",
+	)
+	r.Dir = "rec"
+	y, err := Draft(r, "sierra-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := personality.Parse("sierra-x.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Base != "generic" || p.Model != "EM7511" || p.ICCIDCommand != "!ICCID" || p.ICCIDPrefix != "!ICCID: " ||
+		p.CCHOForm != personality.CCHOLong || !p.NoCCHC || !p.NoTestForms || !p.Identifies("Model: EM7511") {
+		t.Errorf("draft:\n%s\n%+v", y, p)
+	}
+	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 1234567\" (at.log:12)") {
+		t.Errorf("draft does not cite its lines:\n%s", y)
+	}
+}

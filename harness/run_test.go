@@ -1,0 +1,55 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/harness/capture"
+)
+
+// A run that logs more events than it may ends with ErrEventLimit, its
+// artifacts written and marked incomplete (issue 9 §3: events per run).
+func TestEventLimit(t *testing.T) {
+	dir := t.TempDir()
+	res := RunScenario(loadFixture(t, "two-trips.yaml"), Options{Dir: dir, Capture: capture.Tap, MaxEvents: 40})
+	if !errors.Is(res.Err, ErrEventLimit) || !strings.Contains(res.Err.Error(), "the most a run may") {
+		t.Fatalf("result error %v, want ErrEventLimit", res.Err)
+	}
+	if res.Incomplete == "" || res.Simulated >= Horizon(loadFixture(t, "two-trips.yaml")) {
+		t.Errorf("incomplete %q after %v", res.Incomplete, res.Simulated)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 40 || !strings.Contains(lines[39], `"event":"event_limit"`) {
+		t.Errorf("%d events, last %s", len(lines), lines[len(lines)-1])
+	}
+	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); err != nil {
+		t.Errorf("no %s: %v", IncompleteFile, err)
+	}
+}
+
+// A cancelled context stops the run in flight: Result says so, the
+// artifacts are complete files marked incomplete.
+func TestInterruptedRun(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("stopped by SIGTERM"))
+	res := RunScenario(loadFixture(t, "roam-fr-download.yaml"), Options{Dir: dir, Capture: capture.Tap, Context: ctx})
+	if !errors.Is(res.Err, ErrInterrupted) || !strings.Contains(res.Incomplete, "stopped by SIGTERM") {
+		t.Fatalf("result %v / %q", res.Err, res.Incomplete)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, EventsFile))
+	if !strings.Contains(string(b), `"event":"run_incomplete"`) {
+		t.Errorf("events.jsonl does not end with run_incomplete:\n%s", b)
+	}
+	if _, err := capture.ReadHTTP(filepath.Join(dir, TrafficFile)); err != nil {
+		t.Errorf("capture: %v", err)
+	}
+}

@@ -1,0 +1,135 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/fixtures"
+)
+
+// Limits on what a scenario may ask for (README, "Limits"). Each one past
+// its bound is refused when the file is loaded, naming file, line, column
+// and field.
+const (
+	// MinCheckInterval bounds the card's period from below: every period
+	// may cost a platform request, and a shorter one only burns battery
+	// (and, emulated, memory and time) without testing anything new.
+	MinCheckInterval = time.Minute
+	// MinAttachWait bounds attach_wait from below: a REFRESH, the card's
+	// reset and an attach (1.5–3 s) must fit in it, as must T3410 (15 s).
+	MinAttachWait = 30 * time.Second
+	// MaxTimer is the longest SIM Toolkit timer (TS 102 223 §8.38: hours,
+	// minutes and seconds in BCD): check_interval and attach_wait run on
+	// such timers, in whole seconds.
+	MaxTimer = 99*time.Hour + 59*time.Minute + 59*time.Second
+	// MaxHorizon bounds the simulated length of a run (expect.within, or
+	// the last stop plus DefaultTail) and every time in the file.
+	MaxHorizon = 31 * 24 * time.Hour
+	// DefaultTail is how long a scenario without expect.within runs past
+	// its last itinerary stop.
+	DefaultTail = 2 * time.Hour
+	// MaxProfiles is what the card holds (ISD-P AIDs are numbered in one
+	// byte, and the card keeps at most 64).
+	MaxProfiles = 64
+	// MaxNameLen bounds the scenario name, which names its artifacts
+	// directory.
+	MaxNameLen = 100
+)
+
+// Horizon is how long the scenario runs in simulated time: expect.within,
+// else the last itinerary stop plus DefaultTail.
+func (s *Scenario) Horizon() time.Duration {
+	if s.Expect.Within > 0 {
+		return s.Expect.Within
+	}
+	var last time.Duration
+	for _, st := range s.Itinerary {
+		last = max(last, st.At)
+	}
+	return last + DefaultTail
+}
+
+// nameRE: a scenario name is one path element (it names the artifacts
+// directory under --out): letters, digits, '.', '_' and '-', not starting
+// with '.' so that "." and ".." are out.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
+
+func (d *decoder) validateName(s *Scenario) error {
+	switch {
+	case s.Name == "":
+		return d.errPath("name", "must not be empty")
+	case len(s.Name) > MaxNameLen:
+		return d.errPath("name", "%d characters, at most %d", len(s.Name), MaxNameLen)
+	case !nameRE.MatchString(s.Name):
+		return d.errPath("name", "%q: want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)", s.Name)
+	}
+	return nil
+}
+
+// timer checks a duration that becomes a SIM Toolkit timer on the card.
+func (d *decoder) timer(path string, v, min time.Duration) error {
+	switch {
+	case v < min:
+		return d.errPath(path, "%v is below the minimum %v", v, min)
+	case v > MaxTimer:
+		return d.errPath(path, "%v is above %v, the longest SIM Toolkit timer", v, MaxTimer)
+	case v%time.Second != 0:
+		return d.errPath(path, "%v: SIM Toolkit timers count whole seconds", v)
+	}
+	return nil
+}
+
+// validateHorizon bounds every time of the file and the run's length.
+func (d *decoder) validateHorizon(s *Scenario) error {
+	check := func(path string, v time.Duration) error {
+		if v > MaxHorizon {
+			return d.errPath(path, "%v is past the longest run, %v", v, MaxHorizon)
+		}
+		return nil
+	}
+	for i, st := range s.Itinerary {
+		if err := check(index("itinerary", i)+".at", st.At); err != nil {
+			return err
+		}
+	}
+	for i, c := range s.Signal {
+		if err := check(index("signal", i)+".at", c.At); err != nil {
+			return err
+		}
+	}
+	for i, f := range s.Faults {
+		if err := check(index("faults", i)+".from", f.From); err != nil {
+			return err
+		}
+		if err := check(index("faults", i)+".until", f.Until); err != nil {
+			return err
+		}
+	}
+	if err := check("expect.within", s.Expect.Within); err != nil {
+		return err
+	}
+	if h := s.Horizon(); h > MaxHorizon {
+		last := len(s.Itinerary) - 1
+		return d.errPath(index("itinerary", last)+".at", "the run would last %v (last stop + %v), more than the longest run, %v; set expect.within", h, DefaultTail, MaxHorizon)
+	}
+	return nil
+}
+
+// validatePersonality checks device.personality against the dialects the
+// modem can load (fixtures/personalities).
+func (d *decoder) validatePersonality(dv *Device) error {
+	known := fixtures.PersonalityNames()
+	for _, k := range known {
+		if k == dv.Personality {
+			return nil
+		}
+	}
+	return d.errPath("device.personality", "unknown personality %q (known: %s)", dv.Personality, strings.Join(known, ", "))
+}
+
+// limitError words a count past its bound.
+func limitError(what string, n, max int) string {
+	return fmt.Sprintf("%d %s, at most %d", n, what, max)
+}

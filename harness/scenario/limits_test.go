@@ -1,0 +1,56 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every limit of README's table, gone past, is refused at load time with
+// file, line, column, field and the limit (issue 9 §3).
+func TestLimits(t *testing.T) {
+	var many strings.Builder
+	for i := range MaxProfiles + 1 {
+		fmt.Fprintf(&many, "    - {iccid: \"8986000000000000%04d\", operator: cmcc, enabled: %v}\n", i, i == 0)
+	}
+	tests := []struct{ name, old, new, want string }{
+		{"check_interval 1ns", "check_interval: 5m", "check_interval: 1ns", "b.yaml:11:19: device.check_interval: 1ns is below the minimum 1m0s"},
+		{"check_interval 1ms", "check_interval: 5m", "check_interval: 1ms", "b.yaml:11:19: device.check_interval: 1ms is below the minimum 1m0s"},
+		{"check_interval beyond a SIM Toolkit timer", "check_interval: 5m", "check_interval: 100h", "b.yaml:11:19: device.check_interval: 100h0m0s is above 99h59m59s, the longest SIM Toolkit timer"},
+		{"check_interval not whole seconds", "check_interval: 5m", "check_interval: 90500ms", "b.yaml:11:19: device.check_interval: 1m30.5s: SIM Toolkit timers count whole seconds"},
+		{"attach_wait too short", "check_interval: 5m", "check_interval: 5m\n  attach_wait: 1s", "b.yaml:12:16: device.attach_wait: 1s is below the minimum 30s"},
+		{"attach_wait beyond a timer", "check_interval: 5m", "check_interval: 5m\n  attach_wait: 200h", "b.yaml:12:16: device.attach_wait: 200h0m0s is above 99h59m59s, the longest SIM Toolkit timer"},
+		{"expect.within past the horizon", "itinerary:", "expect: {within: 2562047h}\nitinerary:", "b.yaml:15:18: expect.within: 2562047h0m0s is past the longest run, 744h0m0s"},
+		{"itinerary step past the horizon", "{at: 1h, area: FR}", "{at: 2000000h, area: FR}", "b.yaml:17:10: itinerary[1].at: 2000000h0m0s is past the longest run, 744h0m0s"},
+		{"run longer than the horizon", "{at: 1h, area: FR}", "{at: 743h, area: FR}", "b.yaml:17:10: itinerary[1].at: the run would last 745h0m0s (last stop + 2h0m0s), more than the longest run, 744h0m0s; set expect.within"},
+		{"fault window past the horizon", "itinerary:", "faults: [{platform: unreachable, until: 800h}]\nitinerary:", "b.yaml:15:41: faults[0].until: 800h0m0s is past the longest run, 744h0m0s"},
+		{"signal past the horizon", "itinerary:", "signal: [{at: 900h, area: FR, operator: sfr, rsrp: -90}]\nitinerary:", "b.yaml:15:15: signal[0].at: 900h0m0s is past the longest run, 744h0m0s"},
+		{"name escaping --out", "name: t", "name: ../../etc", `b.yaml:1:7: name: "../../etc": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
+		{"name with a slash", "name: t", "name: a/b", `b.yaml:1:7: name: "a/b": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
+		{"name dot-dot", "name: t", `name: ".."`, `b.yaml:1:7: name: "..": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
+		{"name too long", "name: t", "name: " + strings.Repeat("x", MaxNameLen+1), "b.yaml:1:7: name: 101 characters, at most 100"},
+		{"unknown personality", "check_interval: 5m", "check_interval: 5m\n  personality: nokia-3310", `b.yaml:12:16: device.personality: unknown personality "nokia-3310" (known: fibocom-l850, generic, quectel-eg25, sierra-em7511, simcom-a7600, ublox-sara-r5)`},
+		{"a second YAML document", "  - {at: 1h, area: FR}\n", "  - {at: 1h, area: FR}\n---\nname: u\n", "b.yaml:18:1: a second YAML document starts here: one scenario per file"},
+		{"too many profiles", "    - {iccid: \"89860000000000000019\", operator: cmcc, enabled: true}\n    - {iccid: \"89331000000000000029\", operator: sfr}\n", many.String(), "b.yaml:13:5: device.profiles: 65 profiles, at most 64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("b.yaml", []byte(edit(t, tt.old, tt.new)))
+			var se *Error
+			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
+				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
+			}
+		})
+	}
+	// Right at the limits loads.
+	at := edit(t, "check_interval: 5m", "check_interval: 1m\n  attach_wait: 30s")
+	at = strings.Replace(at, "{at: 1h, area: FR}", "{at: 742h, area: FR}", 1)
+	if s, err := Parse("b.yaml", []byte(at)); err != nil || s.Horizon() != MaxHorizon {
+		t.Errorf("at the limits: %v (horizon %v)", err, s.Horizon())
+	}
+	if MaxHorizon != 744*time.Hour {
+		t.Errorf("README says 31 days")
+	}
+}

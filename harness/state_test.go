@@ -1,0 +1,43 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The platform's state file is checked field by field; the temporary file
+// a kill left behind is removed; missing files mean a new card.
+func TestLoadState(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card.json")
+	if nvm, counters, err := loadState(path); nvm != nil || counters != nil || err != nil {
+		t.Fatalf("no files: %v %v %v", nvm, counters, err)
+	}
+	const eid = "89049032000001000000000000000171"
+	if err := savePlatformState(path, map[string]uint64{eid: 7}); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".card.json.tmp-123")
+	os.WriteFile(stale, []byte("half"), 0o600)
+	_, counters, err := loadState(path)
+	if err != nil || counters[eid] != 7 {
+		t.Fatalf("counters %v, %v", counters, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("stale temporary file left")
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`{"version":1,"last_seq":{"12":3}}`, `last_seq["12"]: not an EID`},
+		{`{"version":2,"last_seq":{}}`, "version: 2, want 1"},
+		{`{"version":1,"last_seq":{"` + eid + `":-1}}`, "cannot unmarshal number -1"},
+		{`{"version":1,"seq":{}}`, `unknown field "seq"`},
+		{`{"version":1,"last_seq":{}} {}`, "data after the JSON object"},
+	} {
+		os.WriteFile(path+PlatformStateSuffix, []byte(tc.body), 0o600)
+		if _, _, err := loadState(path); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "card.json.platform.json") {
+			t.Errorf("%s: error %v, want the file and %q", tc.body, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/telnet"
+)
+
+// rfc2217 is a telnet connection to a COM-PORT-OPTION server (RFC 2217),
+// such as ser2net's `accepter: telnet(rfc2217),tcp,PORT`. Data is escaped
+// and unescaped by internal/codec/telnet; negotiations and notifications
+// are answered inside Read.
+type rfc2217 struct {
+	c    net.Conn
+	name string
+	cfg  Config
+
+	wmu  sync.Mutex     // one writer at a time: data and negotiation answers
+	opts telnet.Options // under wmu
+
+	rmu     sync.Mutex // Read's state
+	dec     telnet.Decoder
+	pending []byte           // decoded data not yet returned
+	acks    []telnet.ComPort // server answers seen during the handshake
+	raw     []byte
+}
+
+// dialRFC2217 connects, negotiates BINARY, SGA and COM-PORT-OPTION, sets
+// the line (baud, data size, parity, stop size, flow) and asks for
+// modem-state notifications, and checks that the server confirmed each
+// setting, all within cfg.DialTimeout.
+func dialRFC2217(ctx context.Context, hostport string, cfg Config) (*rfc2217, error) {
+	name := "rfc2217://" + hostport
+	if _, _, err := net.SplitHostPort(hostport); err != nil {
+		return nil, fmt.Errorf("%s: want rfc2217://host:port: %w", name, err)
+	}
+	c, err := dialTCP(ctx, hostport, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	r := &rfc2217{c: c, name: name, cfg: cfg, raw: make([]byte, 4096)}
+	r.opts.Accept = func(opt byte, us bool) bool {
+		switch opt {
+		case telnet.OptBinary, telnet.OptSGA:
+			return true
+		case telnet.OptComPort:
+			return us // we are the client: WILL COM-PORT, never DO
+		}
+		return false // ECHO included: a modem echoes on its own (ATE)
+	}
+	if err := r.handshake(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
+
+func (r *rfc2217) handshake() error {
+	deadline := time.Now().Add(r.cfg.DialTimeout)
+	r.c.SetDeadline(deadline)
+	defer r.c.SetDeadline(time.Time{})
+	err := r.negotiate(func(o *telnet.Options) []byte {
+		var out []byte
+		out = append(out, o.Request(telnet.OptComPort, true)...)
+		out = append(out, o.Request(telnet.OptBinary, true)...)
+		out = append(out, o.Request(telnet.OptBinary, false)...)
+		out = append(out, o.Request(telnet.OptSGA, true)...)
+		return append(out, o.Request(telnet.OptSGA, false)...)
+	})
+	if err != nil {
+		return err
+	}
+	// Settings go out once the server agreed to COM-PORT-OPTION.
+	comPort := func() (pending, on bool) {
+		r.wmu.Lock()
+		defer r.wmu.Unlock()
+		return r.opts.Pending(telnet.OptComPort, true), r.opts.Us(telnet.OptComPort)
+	}
+	for {
+		pending, on := comPort()
+		if on {
+			break
+		}
+		if !pending {
+			return errors.New("the server refused COM-PORT-OPTION (RFC 2217): is the port exported as telnet(rfc2217)?")
+		}
+		if err := r.readSome(); err != nil {
+			return r.handshakeErr("COM-PORT-OPTION negotiation", err)
+		}
+	}
+	parity := map[byte]byte{'N': telnet.ParityNone, 'E': telnet.ParityEven, 'O': telnet.ParityOdd}[r.cfg.Parity]
+	stop := map[int]byte{1: telnet.Stop1, 2: telnet.Stop2}[r.cfg.StopBits]
+	flow := map[Flow]byte{FlowNone: telnet.ControlFlowNone, FlowHardware: telnet.ControlFlowHardware, FlowSoftware: telnet.ControlFlowXonXoff}[r.cfg.Flow]
+	want := []telnet.ComPort{
+		{Cmd: telnet.CPSetBaudRate},
+		{Cmd: telnet.CPSetDataSize, Value: []byte{byte(r.cfg.DataBits)}},
+		{Cmd: telnet.CPSetParity, Value: []byte{parity}},
+		{Cmd: telnet.CPSetStopSize, Value: []byte{stop}},
+		{Cmd: telnet.CPSetControl, Value: []byte{flow}},
+	}
+	out := telnet.SetBaudRate(uint32(r.cfg.Baud))
+	for _, w := range want[1:] {
+		out = append(out, telnet.SetByte(w.Cmd, w.Value[0])...)
+	}
+	out = append(out, telnet.SetByte(telnet.CPSetModemStateMask, 0xFF)...)
+	if err := r.send(out); err != nil {
+		return err
+	}
+	for _, w := range want {
+		ack, err := r.awaitAck(w.Cmd)
+		if err != nil {
+			return r.handshakeErr("line settings", err)
+		}
+		if w.Cmd == telnet.CPSetBaudRate {
+			if b, err := ack.Baud(); err != nil || int(b) != r.cfg.Baud {
+				return fmt.Errorf("asked for %d baud, the server set %d (%v)", r.cfg.Baud, b, err)
+			}
+			continue
+		}
+		if v, err := ack.Byte(); err != nil || v != w.Value[0] {
+			return fmt.Errorf("the server answered %s, asked for % X", ack, w.Value)
+		}
+	}
+	return nil
+}
+
+func (r *rfc2217) handshakeErr(what string, err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no RFC 2217 answer to the %s within %v: is it a raw TCP port (use tcp://)?", what, r.cfg.DialTimeout)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func (r *rfc2217) awaitAck(cmd byte) (telnet.ComPort, error) {
+	for {
+		for i, a := range r.acks {
+			if a.Cmd == cmd {
+				r.acks = append(r.acks[:i], r.acks[i+1:]...)
+				return a, nil
+			}
+		}
+		if err := r.readSome(); err != nil {
+			return telnet.ComPort{}, err
+		}
+	}
+}
+
+// readSome reads once from the connection and handles what came.
+func (r *rfc2217) readSome() error {
+	n, err := r.c.Read(r.raw)
+	data, evs := r.dec.Feed(r.raw[:n])
+	r.pending = append(r.pending, data...)
+	for _, e := range evs {
+		r.event(e)
+	}
+	if len(r.acks) > 16 { // nobody asked for these: bounded
+		r.acks = r.acks[len(r.acks)-16:]
+	}
+	return err
+}
+
+func (r *rfc2217) event(e telnet.Event) {
+	switch e.Kind {
+	case telnet.Negotiation:
+		r.negotiate(func(o *telnet.Options) []byte {
+			out := o.Receive(e.Cmd, e.Opt)
+			r.dec.Binary = o.Him(telnet.OptBinary) // under rmu too: Read's state
+			return out
+		})
+	case telnet.Subnegotiation:
+		if e.Opt != telnet.OptComPort {
+			return
+		}
+		cp, err := telnet.ParseComPort(e.Payload)
+		if err != nil || !cp.Reply {
+			return // garbage from the server: the data stream goes on
+		}
+		if cp.Cmd == telnet.CPNotifyModemState {
+			if v, err := cp.Byte(); err == nil && r.cfg.OnModemState != nil {
+				r.cfg.OnModemState(v)
+			}
+			return
+		}
+		r.acks = append(r.acks, cp)
+	}
+}
+
+// negotiate runs f on the option state and sends what it returns, under
+// the write lock, so that Write never escapes with a stale BINARY state.
+func (r *rfc2217) negotiate(f func(*telnet.Options) []byte) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if out := f(&r.opts); len(out) > 0 {
+		_, err := r.c.Write(out)
+		return err
+	}
+	return nil
+}
+
+func (r *rfc2217) send(b []byte) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	_, err := r.c.Write(b)
+	return err
+}
+
+func (r *rfc2217) Read(p []byte) (int, error) {
+	r.rmu.Lock()
+	defer r.rmu.Unlock()
+	for len(r.pending) == 0 {
+		if err := r.readSome(); err != nil && len(r.pending) == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, r.pending)
+	r.pending = r.pending[n:]
+	return n, nil
+}
+
+func (r *rfc2217) Write(p []byte) (int, error) {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if _, err := r.c.Write(telnet.Escape(p, r.opts.Us(telnet.OptBinary))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (r *rfc2217) Close() error { return r.c.Close() }

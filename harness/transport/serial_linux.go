@@ -1,0 +1,130 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// bauds maps a rate to its termios speed constant.
+var bauds = map[int]uint32{
+	9600: unix.B9600, 19200: unix.B19200, 38400: unix.B38400, 57600: unix.B57600,
+	115200: unix.B115200, 230400: unix.B230400, 460800: unix.B460800, 921600: unix.B921600,
+	1000000: unix.B1000000, 2000000: unix.B2000000, 3000000: unix.B3000000, 4000000: unix.B4000000,
+}
+
+// openSerial opens a tty and sets it up as a modem's AT port wants it: raw
+// (no echo, no CR/LF translation, no signals), the line settings of cfg,
+// exclusive unless cfg.Shared, stale input flushed. The fd stays
+// non-blocking under the runtime poller, so Close interrupts a Read.
+func openSerial(path string, cfg Config) (*os.File, error) {
+	speed, ok := bauds[cfg.Baud]
+	if !ok {
+		return nil, fmt.Errorf("%s: baud %d not supported (known: 9600 … 4000000)", path, cfg.Baud)
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	fail := func(what string, err error) (*os.File, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: %s: %w", path, what, err)
+	}
+	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		if errors.Is(err, unix.ENOTTY) {
+			return fail("not a tty", err)
+		}
+		return fail("read termios", err)
+	}
+	if !cfg.Shared {
+		// TIOCEXCL: nobody else opens the port while the harness holds
+		// it (ModemManager probing it mid-run breaks every transcript).
+		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCEXCL, 0); e != 0 {
+			return fail("exclusive open (TIOCEXCL)", e)
+		}
+	}
+	makeRaw(t, cfg, speed)
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, t); err != nil {
+		return fail("set termios", err)
+	}
+	// Drop what the modem said before we opened it (boot URCs of a port
+	// nobody read).
+	if err := unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
+		return fail("flush input", err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// makeRaw is cfmakeraw(3) plus the line settings.
+func makeRaw(t *unix.Termios, cfg Config, speed uint32) {
+	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF | unix.IXANY
+	t.Oflag &^= unix.OPOST
+	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
+	t.Cflag &^= unix.CSIZE | unix.PARENB | unix.PARODD | unix.CSTOPB | unix.CRTSCTS | unix.CBAUD
+	t.Cflag |= unix.CREAD | unix.CLOCAL | speed
+	t.Cflag |= map[int]uint32{5: unix.CS5, 6: unix.CS6, 7: unix.CS7, 8: unix.CS8}[cfg.DataBits]
+	switch cfg.Parity {
+	case 'E':
+		t.Cflag |= unix.PARENB
+	case 'O':
+		t.Cflag |= unix.PARENB | unix.PARODD
+	}
+	if cfg.StopBits == 2 {
+		t.Cflag |= unix.CSTOPB
+	}
+	switch cfg.Flow {
+	case FlowHardware:
+		t.Cflag |= unix.CRTSCTS
+	case FlowSoftware:
+		t.Iflag |= unix.IXON | unix.IXOFF
+	}
+	t.Ispeed, t.Ospeed = speed, speed
+	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
+}
+
+// LineSettings reads back what a tty is set to, for tests and messages:
+// baud, data bits, parity, stop bits, flow.
+func LineSettings(f *os.File) (string, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return "", err
+	}
+	var t *unix.Termios
+	var terr error
+	if err := rc.Control(func(fd uintptr) { t, terr = unix.IoctlGetTermios(int(fd), unix.TCGETS) }); err != nil {
+		return "", err
+	}
+	if terr != nil {
+		return "", terr
+	}
+	baud := 0
+	for b, s := range bauds {
+		if t.Cflag&unix.CBAUD == s {
+			baud = b
+		}
+	}
+	bits := map[uint32]int{unix.CS5: 5, unix.CS6: 6, unix.CS7: 7, unix.CS8: 8}[t.Cflag&unix.CSIZE]
+	par := "N"
+	if t.Cflag&unix.PARENB != 0 {
+		par = "E"
+		if t.Cflag&unix.PARODD != 0 {
+			par = "O"
+		}
+	}
+	stop := 1
+	if t.Cflag&unix.CSTOPB != 0 {
+		stop = 2
+	}
+	flow := FlowNone
+	switch {
+	case t.Cflag&unix.CRTSCTS != 0:
+		flow = FlowHardware
+	case t.Iflag&unix.IXON != 0:
+		flow = FlowSoftware
+	}
+	raw := t.Lflag&(unix.ICANON|unix.ECHO) == 0 && t.Oflag&unix.OPOST == 0
+	return fmt.Sprintf("%d %d%s%d %s raw=%v", baud, bits, par, stop, flow, raw), nil
+}

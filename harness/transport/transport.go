@@ -1,0 +1,233 @@
+// Package transport opens a modem's AT port, wherever it is: the emulator's
+// pty or a local serial device (termios: raw, exclusive, baud and flow), a
+// serial port that ser2net exports as raw TCP (tcp://host:port), or one it
+// exports with the telnet COM-PORT option (rfc2217://host:port). The AT
+// client and everything above it see one small interface, Port, and never
+// care which it is.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Port is an open AT port.
+type Port interface {
+	io.ReadWriteCloser
+	// Name says which port, for messages: "/dev/ttyUSB2",
+	// "tcp://lab1:3001", "rfc2217://lab1:3002".
+	Name() string
+	// Reopen drops the connection and opens the same port again, trying
+	// until it is back or ctx ends: a USB modem re-enumerating after a
+	// reset, ser2net accepting again after a dropped connection. A Read
+	// or Write in progress fails; the next ones use the new connection.
+	Reopen(ctx context.Context) error
+}
+
+// ErrClosed is returned by a Port after Close.
+var ErrClosed = errors.New("transport: port closed")
+
+// ErrDown is returned by Read and Write while a Port is being reopened.
+var ErrDown = errors.New("transport: port down, reopening")
+
+// Flow is a serial line's flow control.
+type Flow string
+
+const (
+	FlowNone     Flow = "none"
+	FlowHardware Flow = "rtscts"
+	FlowSoftware Flow = "xonxoff"
+)
+
+// Config holds the line settings. Over USB the modem ignores baud and
+// flow (CDC-ACM, or a vendor driver that emulates them), but a UART and a
+// ser2net on a real serial line do not.
+type Config struct {
+	Baud     int  // default 115200
+	DataBits int  // 5..8, default 8
+	Parity   byte // 'N' (default), 'E', 'O'
+	StopBits int  // 1 (default) or 2
+	Flow     Flow // default none
+	// Shared leaves a local device open to others (no TIOCEXCL): the
+	// emulator's pty, which people and tools open beside the rig.
+	Shared bool
+	// DialTimeout bounds one connection attempt and the RFC 2217
+	// handshake (default 5 s).
+	DialTimeout time.Duration
+	// OnModemState, if set, receives the RFC 2217 server's modem-state
+	// notifications (telnet.ModemCD, ModemDSR, ... bits).
+	OnModemState func(state byte)
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Baud == 0 {
+		c.Baud = 115200
+	}
+	if c.DataBits == 0 {
+		c.DataBits = 8
+	}
+	if c.Parity == 0 {
+		c.Parity = 'N'
+	}
+	if c.StopBits == 0 {
+		c.StopBits = 1
+	}
+	if c.Flow == "" {
+		c.Flow = FlowNone
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	switch {
+	case c.Baud < 0:
+		return c, fmt.Errorf("baud %d", c.Baud)
+	case c.DataBits < 5 || c.DataBits > 8:
+		return c, fmt.Errorf("data bits %d: want 5..8", c.DataBits)
+	case !strings.ContainsRune("NEO", rune(c.Parity)):
+		return c, fmt.Errorf("parity %q: want N, E or O", c.Parity)
+	case c.StopBits != 1 && c.StopBits != 2:
+		return c, fmt.Errorf("stop bits %d: want 1 or 2", c.StopBits)
+	case c.Flow != FlowNone && c.Flow != FlowHardware && c.Flow != FlowSoftware:
+		return c, fmt.Errorf("flow %q: want none, rtscts or xonxoff", c.Flow)
+	}
+	return c, nil
+}
+
+// Open opens a port by address: a device path (/dev/ttyUSB2,
+// /dev/serial/by-id/...), tcp://host:port or rfc2217://host:port.
+func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", addr, err)
+	}
+	var dial func(context.Context) (io.ReadWriteCloser, error)
+	switch {
+	case strings.HasPrefix(addr, "tcp://"):
+		host := strings.TrimPrefix(addr, "tcp://")
+		dial = func(ctx context.Context) (io.ReadWriteCloser, error) { return dialTCP(ctx, host, cfg) }
+	case strings.HasPrefix(addr, "rfc2217://"):
+		host := strings.TrimPrefix(addr, "rfc2217://")
+		dial = func(ctx context.Context) (io.ReadWriteCloser, error) { return dialRFC2217(ctx, host, cfg) }
+	case strings.Contains(addr, "://"):
+		return nil, fmt.Errorf("%s: unknown scheme: want a device path, tcp://host:port or rfc2217://host:port", addr)
+	default:
+		dial = func(context.Context) (io.ReadWriteCloser, error) { return openSerial(addr, cfg) }
+	}
+	p := &port{name: addr, dial: dial}
+	c, err := dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.cur = c
+	return p, nil
+}
+
+// Stream makes a Port of a stream that cannot be reopened (a pipe in
+// tests, a connection somebody else dialled).
+func Stream(name string, rwc io.ReadWriteCloser) Port {
+	return &port{name: name, cur: rwc}
+}
+
+// port holds the current connection and dials a new one on Reopen.
+type port struct {
+	name string
+	dial func(context.Context) (io.ReadWriteCloser, error)
+
+	mu     sync.Mutex
+	cur    io.ReadWriteCloser
+	closed bool
+}
+
+func (p *port) Name() string { return p.name }
+
+func (p *port) conn() (io.ReadWriteCloser, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.closed:
+		return nil, ErrClosed
+	case p.cur == nil:
+		return nil, ErrDown
+	}
+	return p.cur, nil
+}
+
+func (p *port) Read(b []byte) (int, error) {
+	c, err := p.conn()
+	if err != nil {
+		return 0, err
+	}
+	return c.Read(b)
+}
+
+func (p *port) Write(b []byte) (int, error) {
+	c, err := p.conn()
+	if err != nil {
+		return 0, err
+	}
+	return c.Write(b)
+}
+
+func (p *port) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	if p.cur == nil {
+		return nil
+	}
+	return p.cur.Close()
+}
+
+// Reopen backs off from 50 ms to 1 s between attempts.
+func (p *port) Reopen(ctx context.Context) error {
+	if p.dial == nil {
+		return fmt.Errorf("%s: cannot be reopened", p.name)
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	old := p.cur
+	p.cur = nil
+	p.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	wait := 50 * time.Millisecond
+	for {
+		c, err := p.dial(ctx)
+		if err == nil {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.closed {
+				c.Close()
+				return ErrClosed
+			}
+			p.cur = c
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%s did not come back: %w (%w)", p.name, err, ctx.Err())
+		case <-t.C:
+		}
+		p.mu.Lock()
+		closed := p.closed
+		p.mu.Unlock()
+		if closed {
+			return ErrClosed
+		}
+		wait = min(2*wait, time.Second)
+	}
+}

@@ -1,0 +1,379 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/internal/codec/telnet"
+)
+
+// newPTY opens a pty pair and links it at link; the test gets the master.
+func newPTY(t *testing.T, link string) *os.File {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(link)
+	if err := os.Symlink(s.Name(), link); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m
+}
+
+func readFull(t *testing.T, r io.Reader, n int) []byte {
+	t.Helper()
+	buf := make([]byte, n)
+	done := make(chan error, 1)
+	go func() { _, err := io.ReadFull(r, buf); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %d bytes within 5 s", n)
+	}
+	return buf
+}
+
+func TestSerialSettingsAndExclusive(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "modem")
+	m := newPTY(t, link)
+	tests := []struct {
+		cfg  Config
+		want string
+		excl bool
+	}{
+		// A pty keeps 8 data bits and no parity whatever it is told
+		// (Linux pty_set_termios); a UART takes all of it.
+		{Config{Baud: 9600, Parity: 'E', StopBits: 2, DataBits: 7, Flow: FlowHardware, Shared: true}, "9600 8N2 rtscts raw=true", false},
+		{Config{}, "115200 8N1 none raw=true", true},
+		{Config{Baud: 921600, Flow: FlowSoftware}, "921600 8N1 xonxoff raw=true", true},
+	}
+	for _, tc := range tests {
+		p, err := Open(context.Background(), link, tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := p.(*port).cur.(*os.File)
+		got, err := LineSettings(f)
+		if err != nil || got != tc.want {
+			t.Errorf("%+v: %q %v, want %q", tc.cfg, got, err, tc.want)
+		}
+		var excl int
+		rc, _ := f.SyscallConn()
+		rc.Control(func(fd uintptr) { excl, err = unix.IoctlGetInt(int(fd), unix.TIOCGEXCL) })
+		if err != nil || (excl != 0) != tc.excl {
+			t.Errorf("%+v: TIOCGEXCL %d %v, want %v", tc.cfg, excl, err, tc.excl)
+		}
+		// Raw both ways: CR and 0xFF pass unchanged.
+		if _, err := p.Write([]byte("AT\r\xff")); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFull(t, m, 4); string(got) != "AT\r\xff" {
+			t.Errorf("to the modem: %q", got)
+		}
+		m.Write([]byte("\r\nOK\r\n"))
+		if got := readFull(t, p, 6); string(got) != "\r\nOK\r\n" {
+			t.Errorf("from the modem: %q", got)
+		}
+		p.Close()
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain")
+	os.WriteFile(file, nil, 0o644)
+	tests := []struct {
+		addr string
+		cfg  Config
+		want string
+	}{
+		{file, Config{}, "not a tty"},
+		{"/dev/null", Config{}, "not a tty"},
+		{filepath.Join(dir, "nothing"), Config{}, "no such file"},
+		{"/dev/null", Config{Baud: 1234}, "baud 1234 not supported"},
+		{"/dev/null", Config{Parity: 'X'}, "parity"},
+		{"/dev/null", Config{DataBits: 9}, "data bits 9"},
+		{"/dev/null", Config{Flow: "dtrdsr"}, "flow"},
+		{"ftp://x:1", Config{}, "unknown scheme"},
+		{"tcp://nohostport", Config{}, "want tcp://host:port"},
+		{"rfc2217://nohostport", Config{}, "want rfc2217://host:port"},
+	}
+	for _, tc := range tests {
+		_, err := Open(context.Background(), tc.addr, tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), strings.TrimPrefix(tc.addr, "rfc2217://")) {
+			t.Errorf("%s: %v, want %q", tc.addr, err, tc.want)
+		}
+	}
+}
+
+// A tty that disappears (the modem resets and re-enumerates) and comes
+// back under the same name: Read fails, Reopen waits for it.
+func TestSerialReopen(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "modem")
+	m := newPTY(t, link)
+	p, err := Open(context.Background(), link, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	m.Close()
+	os.Remove(link)
+	if _, err := p.Read(make([]byte, 10)); err == nil {
+		t.Fatal("read from a vanished tty succeeded")
+	}
+	back := make(chan *os.File)
+	go func() { time.Sleep(200 * time.Millisecond); back <- newPTY(t, link) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Reopen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m2 := <-back
+	m2.Write([]byte("RDY\r\n"))
+	if got := readFull(t, p, 5); string(got) != "RDY\r\n" {
+		t.Errorf("%q", got)
+	}
+	// Gone for good: Reopen gives up with ctx and says so.
+	m2.Close()
+	os.Remove(link)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	if err := p.Reopen(ctx2); err == nil || !strings.Contains(err.Error(), link+" did not come back") {
+		t.Errorf("%v", err)
+	}
+}
+
+// startSer2net exports a pty through a real ser2net.
+func startSer2net(t *testing.T) (*os.File, *ser2net.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	link := filepath.Join(dir, "modem")
+	m := newPTY(t, link)
+	s, err := ser2net.Start(context.Background(), link, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	return m, s
+}
+
+// Through ser2net both ways, raw TCP and RFC 2217: bytes arrive unchanged
+// (0xFF doubled and undoubled by the telnet layer only).
+func TestSer2net(t *testing.T) {
+	m, s := startSer2net(t)
+	for _, addr := range []string{s.RawAddr(), s.RFC2217Addr()} {
+		t.Run(addr[:strings.Index(addr, ":")], func(t *testing.T) {
+			p, err := Open(context.Background(), addr, Config{})
+			if err != nil {
+				t.Fatalf("%v\nser2net: %s", err, s.Log())
+			}
+			defer p.Close()
+			if _, err := p.Write([]byte("AT+CSIM\xff\r")); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFull(t, m, 9); string(got) != "AT+CSIM\xff\r" {
+				t.Errorf("to the modem: %q", got)
+			}
+			m.Write([]byte("\r\n\xffOK\r\n"))
+			if got := readFull(t, p, 7); string(got) != "\r\n\xffOK\r\n" {
+				t.Errorf("from the modem: %q", got)
+			}
+		})
+		time.Sleep(50 * time.Millisecond) // ser2net closes the device after the client
+	}
+}
+
+func TestRFC2217OnARawPort(t *testing.T) {
+	_, s := startSer2net(t)
+	addr := "rfc2217://" + strings.TrimPrefix(s.RawAddr(), "tcp://")
+	_, err := Open(context.Background(), addr, Config{DialTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "is it a raw TCP port") {
+		t.Errorf("%v", err)
+	}
+}
+
+// fakeServer runs script against each accepted connection; at the end of
+// the test every connection is closed and every script has returned.
+func fakeServer(t *testing.T, script func(c net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); defer c.Close(); script(c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// waitClosed is closed when the peer or the test closes c.
+func waitClosed(c net.Conn) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		io.Copy(io.Discard, c)
+	}()
+	return ch
+}
+
+// A server that answers COM-PORT commands, after garbage and oversized
+// subnegotiations, and sends modem-state notifications between data.
+func TestRFC2217Garbage(t *testing.T) {
+	addr := fakeServer(t, func(c net.Conn) {
+		var d telnet.Decoder
+		buf := make([]byte, 1024)
+		var junk []byte
+		junk = append(junk, telnet.IAC, telnet.SB, 44) // overlong, never closed by SE
+		junk = append(junk, bytes.Repeat([]byte{9}, telnet.MaxSubneg+5)...)
+		junk = append(junk, telnet.IAC, telnet.SE, telnet.IAC, 0x42, telnet.IAC, telnet.SB, 44, 250, telnet.IAC, telnet.SE)
+		c.Write(junk)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			data, evs := d.Feed(buf[:n])
+			for _, e := range evs {
+				switch {
+				case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44:
+					c.Write(telnet.Negotiate(telnet.DO, 44))
+				case e.Kind == telnet.Subnegotiation && e.Opt == 44:
+					c.Write(telnet.EncodeComPort(e.Payload[0], true, e.Payload[1:]))
+				}
+			}
+			if bytes.Contains(data, []byte("AT\r")) {
+				c.Write(append(telnet.EncodeComPort(telnet.CPNotifyModemState, true, []byte{telnet.ModemDSR | telnet.ModemCD}),
+					[]byte("\r\nOK\xff\xff\r\n")...))
+			}
+		}
+	})
+	states := make(chan byte, 4)
+	p, err := Open(context.Background(), "rfc2217://"+addr, Config{OnModemState: func(s byte) { states <- s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Write([]byte("AT\r"))
+	if got := readFull(t, p, 7); string(got) != "\r\nOK\xff\r\n" {
+		t.Errorf("%q", got)
+	}
+	if s := <-states; s != 0xA0 {
+		t.Errorf("modem state %02X", s)
+	}
+}
+
+func TestRFC2217Refused(t *testing.T) {
+	addr := fakeServer(t, func(c net.Conn) {
+		c.Write(telnet.Negotiate(telnet.DONT, 44))
+		io.Copy(io.Discard, c)
+	})
+	_, err := Open(context.Background(), "rfc2217://"+addr, Config{})
+	if err == nil || !strings.Contains(err.Error(), "refused COM-PORT-OPTION") {
+		t.Errorf("%v", err)
+	}
+	addr = fakeServer(t, func(c net.Conn) {
+		var d telnet.Decoder
+		buf := make([]byte, 256)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			_, evs := d.Feed(buf[:n])
+			for _, e := range evs {
+				if e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44 {
+					c.Write(telnet.Negotiate(telnet.DO, 44))
+				}
+				if e.Kind == telnet.Subnegotiation && e.Payload[0] == telnet.CPSetBaudRate {
+					c.Write(telnet.EncodeComPort(telnet.CPSetBaudRate, true, []byte{0, 0, 0x25, 0x80}))
+				}
+			}
+		}
+	})
+	_, err = Open(context.Background(), "rfc2217://"+addr, Config{})
+	if err == nil || !strings.Contains(err.Error(), "asked for 115200 baud, the server set 9600") {
+		t.Errorf("%v", err)
+	}
+}
+
+// A ser2net port whose TCP connection drops: Read fails, Reopen connects
+// again once the port accepts.
+func TestTCPReopen(t *testing.T) {
+	drop := make(chan struct{}, 1)
+	addr := fakeServer(t, func(c net.Conn) {
+		c.Write([]byte("hello\r\n"))
+		select {
+		case <-drop:
+		case <-waitClosed(c):
+		}
+	})
+	p, err := Open(context.Background(), "tcp://"+addr, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	readFull(t, p, 7)
+	drop <- struct{}{}
+	if _, err := p.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read after the drop")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Reopen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFull(t, p, 7); string(got) != "hello\r\n" {
+		t.Errorf("%q", got)
+	}
+	p.Close()
+	if _, err := p.Write([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after close: %v", err)
+	}
+	if err := p.Reopen(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("reopen after close: %v", err)
+	}
+}

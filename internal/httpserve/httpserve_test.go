@@ -1,0 +1,154 @@
+package httpserve
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func serve(t *testing.T, l Limits, h http.HandlerFunc) (string, *Server) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Serve(ln, h, l, nil)
+	t.Cleanup(func() { s.Close() })
+	return ln.Addr().String(), s
+}
+
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closedWithin reads c until the server closes it and fails if that takes
+// longer than d (wall clock: these limits bound real I/O).
+func closedWithin(t *testing.T, c net.Conn, d time.Duration) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(d))
+	b, err := io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open after %v (read %q)", d, b)
+	}
+	return string(b)
+}
+
+func ok(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	fmt.Fprintln(w, "ok")
+}
+
+// Each limit, gone past, ends in a clear answer or a closed connection, and
+// the server goes on serving others.
+func TestLimits(t *testing.T) {
+	short := Limits{ReadHeader: 200 * time.Millisecond, Read: 300 * time.Millisecond, Idle: 200 * time.Millisecond, MaxHeaderBytes: 1 << 10}
+
+	t.Run("headers never finished", func(t *testing.T) {
+		addr, _ := serve(t, short, ok)
+		c := dial(t, addr)
+		fmt.Fprint(c, "POST / HTTP/1.1\r\nHost: x\r\n") // and nothing more
+		closedWithin(t, c, 5*time.Second)
+	})
+	t.Run("body slower than the read timeout", func(t *testing.T) {
+		got := make(chan error, 1)
+		addr, _ := serve(t, short, func(w http.ResponseWriter, r *http.Request) {
+			_, err := io.ReadAll(r.Body)
+			got <- err
+		})
+		c := dial(t, addr)
+		fmt.Fprint(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+		closedWithin(t, c, 5*time.Second)
+		var ne net.Error
+		if err := <-got; !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("handler's body read ended with %v, want a timeout", err)
+		}
+	})
+	t.Run("idle keep-alive connection", func(t *testing.T) {
+		addr, _ := serve(t, short, ok)
+		c := dial(t, addr)
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("first request: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		closedWithin(t, c, 5*time.Second)
+	})
+	t.Run("headers larger than the bound", func(t *testing.T) {
+		addr, _ := serve(t, short, ok)
+		c := dial(t, addr)
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", 8<<10))
+		if got := closedWithin(t, c, 5*time.Second); !strings.HasPrefix(got, "HTTP/1.1 431 ") {
+			t.Errorf("answer %q, want 431 Request Header Fields Too Large", got)
+		}
+	})
+	t.Run("more connections than the cap wait their turn", func(t *testing.T) {
+		addr, _ := serve(t, Limits{MaxConns: 2, Idle: time.Minute}, ok)
+		held := []net.Conn{dial(t, addr), dial(t, addr)}
+		for _, c := range held {
+			fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("held connection: %v %v", resp, err)
+			}
+		}
+		third := dial(t, addr)
+		fmt.Fprint(third, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if _, err := third.Read(make([]byte, 1)); err == nil {
+			t.Fatal("a third connection was served beyond the cap of 2")
+		}
+		held[0].Close()
+		third.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if resp, err := http.ReadResponse(bufio.NewReader(third), nil); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("third connection once one closed: %v %v", resp, err)
+		}
+	})
+}
+
+// Close returns only when the accept loop is over, and may be called twice.
+func TestCloseJoins(t *testing.T) {
+	addr, s := serve(t, Limits{}, ok)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.done:
+	default:
+		t.Fatal("accept loop still running after Close")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Fatal("still accepting after Close")
+	}
+}
+
+func TestRing(t *testing.T) {
+	r := NewRing[int](3)
+	for i := range 5 {
+		if got := r.Add(i * 10); got != i {
+			t.Fatalf("Add index %d, want %d", got, i)
+		}
+	}
+	if fmt.Sprint(r.Entries()) != "[20 30 40]" || r.Total() != 5 || r.Dropped() != 2 {
+		t.Fatalf("entries %v total %d dropped %d", r.Entries(), r.Total(), r.Dropped())
+	}
+	if fmt.Sprint(r.Slice(0, 5)) != "[20 30 40]" || fmt.Sprint(r.Slice(3, 4)) != "[30]" || len(r.Slice(5, 6)) != 0 {
+		t.Error("Slice")
+	}
+}

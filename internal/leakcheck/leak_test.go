@@ -1,0 +1,6 @@
+package leakcheck
+
+import "testing"
+
+// TestMain checks this package's own tests the way it checks the others.
+func TestMain(m *testing.M) { Main(m) }

@@ -1,0 +1,91 @@
+// Package leakcheck ends a test binary with a check that its tests left
+// nothing running or open: no goroutine (go.uber.org/goleak) and no file
+// descriptor that was not open before the first test. Every package's
+// TestMain calls Main.
+package leakcheck
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// Main runs the tests and fails the binary (exit status 1) if they leaked
+// goroutines or file descriptors; opts extend goleak's (for goroutines a
+// test framework keeps on purpose).
+func Main(m *testing.M, opts ...goleak.Option) {
+	warmUp()
+	before := openFDs()
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(opts...); err != nil {
+			fmt.Fprintf(os.Stderr, "leakcheck: goroutines left running after the tests: %v\n", err)
+			code = 1
+		}
+	}
+	if code == 0 {
+		if leaked := leakedFDs(before); len(leaked) > 0 {
+			fmt.Fprintf(os.Stderr, "leakcheck: file descriptors left open after the tests:\n  %s\n", strings.Join(leaked, "\n  "))
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// warmUp opens what the Go runtime keeps for the life of the process once
+// first used (the network poller's epoll and wake-up descriptors), so that
+// they are part of the baseline and not counted as leaks.
+func warmUp() {
+	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		ln.Close()
+	}
+}
+
+// openFDs maps each open descriptor to what it refers to.
+func openFDs() map[int]string {
+	out := map[int]string{}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return out // not Linux: nothing to compare
+	}
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		if err != nil {
+			continue // the directory's own descriptor, already closed
+		}
+		out[n] = target
+	}
+	return out
+}
+
+// leakedFDs lists descriptors open now that were not before, giving
+// closes still in flight (a server's connection goroutines) a moment.
+func leakedFDs(before map[int]string) []string {
+	var leaked []string
+	for try := 0; try < 50; try++ {
+		leaked = leaked[:0]
+		for n, target := range openFDs() {
+			if before[n] != target {
+				leaked = append(leaked, fmt.Sprintf("fd %d → %s", n, target))
+			}
+		}
+		if len(leaked) == 0 {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sort.Strings(leaked)
+	return leaked
+}

@@ -1,0 +1,424 @@
+// Package personality holds the modem dialects (DESIGN.md §8) as data:
+// fixtures/personalities/<name>.yaml, read through the fixtures embed. The
+// modem emulator turns a Personality into behaviour; the host side (dialects,
+// lab runs, discovery) reads the same data to know what to send and what to
+// expect. It imports no emulator and no host package.
+//
+// Personalities compose: a file may name a base (`base: generic`) and give
+// only the fields that differ, and Override lays further fields over a
+// loaded personality (a fixture manifest's quirks of one field device).
+package personality
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/ident"
+)
+
+// Personality is a modem vendor's AT dialect. Every difference is data;
+// the emulator's interpreter turns the fields into behaviour. The card
+// never sees it.
+type Personality struct {
+	Name         string
+	Base         string         // the personality this one was composed on, "" if none
+	Model        string         // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
+	ICCIDCommand string         // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID"
+	ICCIDPrefix  string         // its answer prefix: "+CCID: ", "+QCCID: ", "+ICCID: ", "!ICCID: "
+	CCHOForm     string         // "prefixed" (+CCHO: 1), "bare" (1), "long" (a session id, not the channel)
+	NoCCHC       bool           // +CCHC answers ERROR; close with MANAGE CHANNEL over +CSIM
+	CSIMOnly     bool           // no +CCHO/+CGLA/+CCHC at all
+	NoTestForms  bool           // every "=?" answers ERROR
+	BootURCs     []string       // after power on and the +CFUN=1,1 restart
+	RefreshURCs  []string       // after a SIM REFRESH reset the card
+	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs (the emulator's figure)
+	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
+	// Identify holds patterns (Go regexps) that a real modem's ATI or
+	// +CGMM answer matches when it speaks this dialect; lab discovery
+	// proposes the personality from them.
+	Identify []string
+	// Timeouts bound a host's waits on a real modem of this kind.
+	Timeouts Timeouts
+	// TAC is the model's Type Allocation Code, the first 8 IMEI digits;
+	// "" is the generic personality's.
+	TAC string
+	// RefreshProfileStateChange: the terminal profile announces REFRESH in
+	// "eUICC Profile State Change" mode (TS 102 223 §5.2, byte 34 b6).
+	RefreshProfileStateChange bool
+}
+
+// Timeouts are how long a host waits for a modem of this personality in a
+// lab run, from DESIGN.md §9's real-hardware figures unless the file says
+// otherwise.
+type Timeouts struct {
+	Command  time.Duration // one AT command line to its final result
+	Restart  time.Duration // +CFUN=1,1 until the modem answers again
+	Reattach time.Duration // a REFRESH (profile switch) until registered again
+	Download time.Duration // a whole profile download
+}
+
+// DefaultTimeouts are DESIGN.md §9's upper figures: a command answers in
+// milliseconds (5 s leaves room for a slow card), a reset takes up to 40 s,
+// data is back 4–10 s after a switch, a download over AT takes 26–89 s.
+var DefaultTimeouts = Timeouts{Command: 5 * time.Second, Restart: 40 * time.Second, Reattach: 10 * time.Second, Download: 90 * time.Second}
+
+// CCHO answer forms.
+const (
+	CCHOPrefixed = "prefixed"
+	CCHOBare     = "bare"
+	CCHOLong     = "long"
+)
+
+// LongSessionBase maps channel n to session id LongSessionBase+n under the
+// "long" +CCHO form (channel 1 is 1234567).
+const LongSessionBase = 1234566
+
+// Generic is the pure 27.007 personality, and what a zero Personality
+// means to the emulator; fixtures/personalities/generic.yaml says the same.
+func Generic() Personality {
+	return Personality{
+		Name: "generic", Model: "esimhil modem emulator",
+		ICCIDCommand: "+CCID", ICCIDPrefix: "+CCID: ", CCHOForm: CCHOPrefixed,
+		BootURCs: []string{"RDY"}, RestartDelay: 11 * time.Second,
+		TAC: "00100101", RefreshProfileStateChange: true,
+		Timeouts: DefaultTimeouts,
+	}
+}
+
+// Names returns the names of the known personalities, sorted.
+func Names() []string { return fixtures.PersonalityNames() }
+
+// maxBaseDepth bounds a chain of bases (and so a cycle).
+const maxBaseDepth = 8
+
+// Load reads fixtures/personalities/<name>.yaml and the bases it names. An
+// unknown name lists the known ones; a bad file is reported as file:line.
+func Load(name string) (Personality, error) { return load(name, 0) }
+
+func load(name string, depth int) (Personality, error) {
+	if depth > maxBaseDepth {
+		return Personality{}, fmt.Errorf("personality %q: bases nest deeper than %d (a cycle?)", name, maxBaseDepth)
+	}
+	if !slices.Contains(Names(), name) {
+		return Personality{}, fmt.Errorf("modem personality %q unknown; known: %s", name, strings.Join(Names(), ", "))
+	}
+	file := "personalities/" + name + ".yaml"
+	data, err := fixtures.Personalities.ReadFile(file)
+	if err != nil {
+		return Personality{}, fmt.Errorf("modem personality %q: %w", name, err)
+	}
+	p, err := parse("fixtures/"+file, data, depth)
+	if err != nil {
+		return Personality{}, err
+	}
+	if p.Name != name {
+		return Personality{}, fmt.Errorf("fixtures/%s: name %q, want %q", file, p.Name, name)
+	}
+	return p, nil
+}
+
+// Parse decodes one personality file; file names it in errors. A `base:`
+// is loaded from fixtures/personalities and the file's fields laid over it.
+func Parse(file string, data []byte) (Personality, error) { return parse(file, data, 0) }
+
+func parse(file string, data []byte, depth int) (Personality, error) {
+	root, err := mapping(file, data)
+	if err != nil {
+		return Personality{}, err
+	}
+	p := Personality{Timeouts: DefaultTimeouts}
+	if b, ok := field(root, "base"); ok {
+		name, err := scalarStr(b)
+		if err != nil {
+			return Personality{}, errAt(file, b, "base: %v", err)
+		}
+		if p, err = load(name, depth+1); err != nil {
+			return Personality{}, errAt(file, b, "base: %v", err)
+		}
+		p.Base = name
+	}
+	seen, err := apply(&p, file, root)
+	if err != nil {
+		return Personality{}, err
+	}
+	required := []string{"name"}
+	if p.Base == "" {
+		required = append(required, "model", "iccid_command", "iccid_prefix", "ccho_form", "restart_delay")
+	}
+	for _, f := range required {
+		if !seen[f] {
+			return Personality{}, errAt(file, root, "%s: required field missing", f)
+		}
+	}
+	return p, p.check(file, root)
+}
+
+// Override returns p with the fields of a YAML mapping laid over it, as a
+// fixture manifest states the quirks of one device on top of its dialect.
+// Lists replace, cme_text merges by code; name and base cannot change.
+func (p Personality) Override(file string, data []byte) (Personality, error) {
+	root, err := mapping(file, data)
+	if err != nil {
+		return Personality{}, err
+	}
+	for _, k := range []string{"name", "base"} {
+		if n, ok := field(root, k); ok {
+			return Personality{}, errAt(file, n, "%s: an override cannot change it", k)
+		}
+	}
+	q := p.clone()
+	if _, err := apply(&q, file, root); err != nil {
+		return Personality{}, err
+	}
+	return q, q.check(file, root)
+}
+
+func (p Personality) clone() Personality {
+	q := p
+	q.BootURCs = slices.Clone(p.BootURCs)
+	q.RefreshURCs = slices.Clone(p.RefreshURCs)
+	q.Identify = slices.Clone(p.Identify)
+	q.CMEText = maps.Clone(p.CMEText)
+	return q
+}
+
+func mapping(file string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:1: want a mapping of personality fields", file)
+	}
+	return doc.Content[0], nil
+}
+
+func field(root *yaml.Node, key string) (*yaml.Node, bool) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			return root.Content[i+1], true
+		}
+	}
+	return nil, false
+}
+
+func errAt(file string, n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("%s:%d:%d: %s", file, n.Line, n.Column, fmt.Sprintf(format, args...))
+}
+
+// apply sets the fields of a mapping on p and returns the keys it saw.
+func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			return nil, errAt(file, k, "%s: given twice", k.Value)
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "base": // resolved by parse
+		case "name":
+			p.Name, err = scalarStr(v)
+		case "model":
+			p.Model, err = scalarStr(v)
+		case "iccid_command":
+			p.ICCIDCommand, err = scalarStr(v)
+		case "iccid_prefix":
+			p.ICCIDPrefix, err = scalarStr(v)
+		case "ccho_form":
+			p.CCHOForm, err = scalarStr(v)
+		case "no_cchc":
+			err = v.Decode(&p.NoCCHC)
+		case "csim_only":
+			err = v.Decode(&p.CSIMOnly)
+		case "no_test_forms":
+			err = v.Decode(&p.NoTestForms)
+		case "boot_urcs":
+			p.BootURCs, err = strList(v)
+		case "refresh_urcs":
+			p.RefreshURCs, err = strList(v)
+		case "identify":
+			p.Identify, err = patterns(v)
+		case "restart_delay":
+			p.RestartDelay, err = duration(v)
+		case "timeouts":
+			err = timeouts(v, &p.Timeouts)
+		case "cme_text":
+			err = cmeTexts(v, &p.CMEText)
+		case "tac":
+			if p.TAC, err = scalarStr(v); err == nil && !ident.Digits(p.TAC, 8, 8) {
+				err = errors.New("want 8 digits")
+			}
+		case "refresh_profile_state_change":
+			err = v.Decode(&p.RefreshProfileStateChange)
+		default:
+			return nil, errAt(file, k, "unknown field %q", k.Value)
+		}
+		if err != nil {
+			return nil, errAt(file, v, "%s: %v", k.Value, err)
+		}
+	}
+	return seen, nil
+}
+
+// check holds the rules that span fields.
+func (p Personality) check(file string, root *yaml.Node) error {
+	if !slices.Contains([]string{CCHOPrefixed, CCHOBare, CCHOLong}, p.CCHOForm) {
+		return errAt(file, root, "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
+	}
+	if c := p.ICCIDCommand; len(c) < 2 || !strings.ContainsRune("+!$%#^", rune(c[0])) || strings.ToUpper(c) != c {
+		return errAt(file, root, "iccid_command %q: want an upper-case extended command such as +CCID", c)
+	}
+	return nil
+}
+
+func scalarStr(n *yaml.Node) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", errors.New("want a string")
+	}
+	return n.Value, nil
+}
+
+func duration(n *yaml.Node) (time.Duration, error) {
+	s, err := scalarStr(n)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d <= 0 {
+		err = errors.New("want a positive duration")
+	}
+	return d, err
+}
+
+func strList(n *yaml.Node) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, errors.New("want a list of strings")
+	}
+	var out []string
+	for _, c := range n.Content {
+		s, err := scalarStr(c)
+		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
+			return nil, fmt.Errorf("line %d: want a one-line string", c.Line)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func patterns(n *yaml.Node) ([]string, error) {
+	list, err := strList(n)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range list {
+		if _, err := regexp.Compile(s); err != nil {
+			return nil, fmt.Errorf("pattern %q: %w", s, err)
+		}
+	}
+	return list, nil
+}
+
+func timeouts(n *yaml.Node, t *Timeouts) error {
+	if n.Kind != yaml.MappingNode {
+		return errors.New("want a mapping of command, restart, reattach, download")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		d, err := duration(v)
+		if err != nil {
+			return fmt.Errorf("line %d: %s: %w", v.Line, k.Value, err)
+		}
+		switch k.Value {
+		case "command":
+			t.Command = d
+		case "restart":
+			t.Restart = d
+		case "reattach":
+			t.Reattach = d
+		case "download":
+			t.Download = d
+		default:
+			return fmt.Errorf("line %d: unknown timeout %q", k.Line, k.Value)
+		}
+	}
+	return nil
+}
+
+func cmeTexts(n *yaml.Node, dst *map[int]string) error {
+	if n.Kind != yaml.MappingNode {
+		return errors.New("want a mapping of CME code to text")
+	}
+	if *dst == nil {
+		*dst = map[int]string{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		code, err := strconv.Atoi(n.Content[i].Value)
+		if err != nil || code < 0 || code > 999 {
+			return fmt.Errorf("line %d: code %q: want 0-999", n.Content[i].Line, n.Content[i].Value)
+		}
+		s, err := scalarStr(n.Content[i+1])
+		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
+			return fmt.Errorf("line %d: want a one-line text", n.Content[i+1].Line)
+		}
+		(*dst)[code] = s
+	}
+	return nil
+}
+
+// SessionID is the <sessionid> a host sees for logical channel ch.
+func (p Personality) SessionID(ch int) int {
+	if p.CCHOForm == CCHOLong {
+		return LongSessionBase + ch
+	}
+	return ch
+}
+
+// Channel maps a host's <sessionid> back to the logical channel.
+func (p Personality) Channel(session int) int {
+	if p.CCHOForm == CCHOLong {
+		return session - LongSessionBase
+	}
+	return session
+}
+
+// CCHOLine is the +CCHO answer line for a session id.
+func (p Personality) CCHOLine(session int) string {
+	if p.CCHOForm == CCHOBare {
+		return strconv.Itoa(session)
+	}
+	return "+CCHO: " + strconv.Itoa(session)
+}
+
+// Supports reports whether the dialect has a command at all; a missing one
+// answers plain ERROR like an unknown command.
+func (p Personality) Supports(c string) bool {
+	switch c {
+	case "+CCHO", "+CGLA":
+		return !p.CSIMOnly
+	case "+CCHC":
+		return !p.CSIMOnly && !p.NoCCHC
+	}
+	return true
+}
+
+// Identifies reports whether a modem's identification text (ATI, +CGMM)
+// matches one of the personality's patterns.
+func (p Personality) Identifies(text string) bool {
+	for _, s := range p.Identify {
+		if re, err := regexp.Compile(s); err == nil && re.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,132 @@
+package personality
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadEvery(t *testing.T) {
+	want := []string{"fibocom-l850", "generic", "quectel-eg25", "sierra-em7511", "simcom-a7600", "ublox-sara-r5"}
+	if got := Names(); !slices.Equal(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		p, err := Load(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p.Name != name || p.Model == "" || p.RestartDelay <= 0 || p.Timeouts.Restart < p.RestartDelay {
+			t.Errorf("%s: %+v", name, p)
+		}
+	}
+	g, err := Load("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, Generic()) {
+		t.Errorf("generic.yaml = %+v, want Generic() %+v", g, Generic())
+	}
+}
+
+func TestErrors(t *testing.T) {
+	if _, err := Load("nokia"); err == nil || !strings.Contains(err.Error(), "known: fibocom-l850, generic,") {
+		t.Errorf("unknown name: %v", err)
+	}
+	base := "name: x\nmodel: m\niccid_command: \"+CCID\"\niccid_prefix: \"+CCID: \"\nccho_form: bare\nrestart_delay: 1s\n"
+	tests := []struct{ yaml, want string }{
+		{base + "colour: red\n", `p.yaml:7:1: unknown field "colour"`},
+		{base + "no_cchc: maybe\n", "p.yaml:7:10: no_cchc:"},
+		{base + "boot_urcs: RDY\n", "p.yaml:7:12: boot_urcs: want a list"},
+		{base + "cme_text: {x: y}\n", "p.yaml:7:11: cme_text: line 7: code"},
+		{base + "name: y\n", "p.yaml:7:1: name: given twice"},
+		{base + "identify: [\"EG2(5\"]\n", "p.yaml:7:11: identify: pattern"},
+		{base + "timeouts: {restart: 0s}\n", "p.yaml:7:11: timeouts: line 7: restart: want a positive"},
+		{base + "timeouts: {lunch: 1h}\n", `p.yaml:7:11: timeouts: line 7: unknown timeout "lunch"`},
+		{strings.Replace(base, "1s", "-1s", 1), "p.yaml:6:16: restart_delay: want a positive"},
+		{strings.Replace(base, "1s", "soon", 1), "p.yaml:6:16: restart_delay:"},
+		{strings.Replace(base, "bare", "fancy", 1), `p.yaml:1:1: ccho_form "fancy"`},
+		{strings.Replace(base, `"+CCID"`, "ccid", 1), `p.yaml:1:1: iccid_command "ccid"`},
+		{"name: x\n", "p.yaml:1:1: model: required field missing"},
+		{"name: x\nbase: nokia\n", `p.yaml:2:7: base: modem personality "nokia" unknown`},
+		{"base: generic\n", "p.yaml:1:1: name: required field missing"},
+		{"- a\n", "p.yaml:1: want a mapping"},
+		{"a: [\n", "p.yaml: yaml:"},
+	}
+	for _, tc := range tests {
+		_, err := Parse("p.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	if _, err := Parse("p.yaml", []byte(base)); err != nil {
+		t.Errorf("base: %v", err)
+	}
+}
+
+// A personality composed on a base keeps the base's fields and takes its own.
+func TestCompose(t *testing.T) {
+	p, err := Parse("eg21.yaml", []byte(`name: quectel-eg21
+base: quectel-eg25
+model: EG21-like
+restart_delay: 25s
+timeouts: {restart: 60s}
+cme_text: {13: SIM Failure}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := Load("quectel-eg25")
+	if p.Base != "quectel-eg25" || p.ICCIDCommand != q.ICCIDCommand || !slices.Equal(p.RefreshURCs, q.RefreshURCs) {
+		t.Errorf("base fields lost: %+v", p)
+	}
+	if p.Model != "EG21-like" || p.RestartDelay != 25*time.Second || p.Timeouts.Restart != time.Minute || p.Timeouts.Reattach != DefaultTimeouts.Reattach {
+		t.Errorf("own fields: %+v", p)
+	}
+	if p.CMEText[13] != "SIM Failure" || p.CMEText[50] != q.CMEText[50] {
+		t.Errorf("cme_text merged by code: %v", p.CMEText)
+	}
+	if q.CMEText[13] != "SIM failure" {
+		t.Errorf("the base was changed: %v", q.CMEText)
+	}
+}
+
+func TestOverride(t *testing.T) {
+	g := Generic()
+	p, err := g.Override("manifest.yaml", []byte("no_cchc: true\nrefresh_urcs: [\"+QUSIM: 1\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.NoCCHC || !slices.Equal(p.RefreshURCs, []string{"+QUSIM: 1"}) || p.Name != "generic" {
+		t.Errorf("override: %+v", p)
+	}
+	if g.NoCCHC || g.RefreshURCs != nil {
+		t.Errorf("original changed: %+v", g)
+	}
+	for _, bad := range []string{"name: other\n", "base: generic\n", "ccho_form: weird\n", "quirk: 1\n"} {
+		if _, err := g.Override("m.yaml", []byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestDialectHelpers(t *testing.T) {
+	s, _ := Load("sierra-em7511")
+	if s.SessionID(1) != 1234567 || s.Channel(1234567) != 1 || s.CCHOLine(1234567) != "+CCHO: 1234567" {
+		t.Error("long form")
+	}
+	f, _ := Load("fibocom-l850")
+	if f.CCHOLine(1) != "1" || f.Supports("+CCHC") || !f.Supports("+CGLA") {
+		t.Error("bare form, no +CCHC")
+	}
+	c, _ := Load("simcom-a7600")
+	if c.Supports("+CCHO") || !c.Supports("+CSIM") {
+		t.Error("CSIM only")
+	}
+	q, _ := Load("quectel-eg25")
+	if !q.Identifies("Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G") || q.Identifies("SIMCOM_A7600E-H") {
+		t.Errorf("identify %q", q.Identify)
+	}
+}

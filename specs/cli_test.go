@@ -1,0 +1,243 @@
+package specs
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/framework"
+)
+
+// The CLI as users run it: built once per suite process.
+var (
+	buildCLI sync.Once
+	cliPath  string
+	cliErr   error
+)
+
+func cli() string {
+	GinkgoHelper()
+	buildCLI.Do(func() { cliPath, cliErr = gexec.Build("github.com/esimhil/esimhil/harness/cmd/esimhil") })
+	Expect(cliErr).NotTo(HaveOccurred())
+	return cliPath
+}
+
+var _ = AfterSuite(gexec.CleanupBuildArtifacts)
+
+// start runs the built CLI; the session is killed (by its own pid) if the
+// spec leaves it running.
+func start(args ...string) *gexec.Session {
+	GinkgoHelper()
+	cmd := exec.Command(cli(), args...)
+	cmd.Env = append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap))
+	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { s.Kill().Wait(10 * time.Second) })
+	return s
+}
+
+// writeScenario writes a variant of a fixture for the CLI to load.
+func writeScenario(dir, file, name string, edits map[string]string) string {
+	GinkgoHelper()
+	b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", file))
+	Expect(err).NotTo(HaveOccurred())
+	text := strings.Replace(string(b), "name: "+strings.TrimSuffix(file, ".yaml"), "name: "+name, 1)
+	for old, repl := range edits {
+		Expect(text).To(ContainSubstring(old))
+		text = strings.Replace(text, old, repl, 1)
+	}
+	path := filepath.Join(dir, name+".yaml")
+	Expect(os.WriteFile(path, []byte(text), 0o644)).To(Succeed())
+	return path
+}
+
+// lastEvent returns the last line of an events.jsonl.
+func lastEvent(path string) map[string]any {
+	GinkgoHelper()
+	b, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var e map[string]any
+	Expect(json.Unmarshal([]byte(lines[len(lines)-1]), &e)).To(Succeed(), "a whole JSON line: %q", lines[len(lines)-1])
+	return e
+}
+
+// Issue 9 §4: every command stops cleanly on SIGINT and SIGTERM: the run
+// in flight ends, what it wrote is flushed and marked incomplete, and the
+// exit status says a signal stopped it (128 + its number).
+var _ = Describe("Signals", framework.Emulated, func() {
+	for _, sig := range []struct {
+		name string
+		sig  syscall.Signal
+		code int
+	}{{"SIGINT", syscall.SIGINT, 130}, {"SIGTERM", syscall.SIGTERM, 143}} {
+		It("stops `esimhil run` on "+sig.name+" with the artifacts flushed and marked incomplete", func() {
+			dir := GinkgoT().TempDir()
+			// A week of roaming with a cycle a minute: long enough in wall
+			// time to be stopped in the middle.
+			scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-"+strings.ToLower(sig.name), map[string]string{
+				"check_interval: 5m": "check_interval: 1m",
+				"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
+				"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
+				"within: 4h": "within: 168h",
+			})
+			out := filepath.Join(dir, "out")
+			s := start("run", "--out", out, scen, scen)
+			Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-\w+: .* of 168h0m0s simulated`), "progress while it runs")
+			Expect(s.Command.Process.Signal(sig.sig)).To(Succeed())
+			Eventually(s, 20*time.Second).Should(gexec.Exit(sig.code))
+			Expect(s.Out).To(gbytes.Say(`STOP  long-\w+ \(seed 1, .* of 168h0m0s simulated\): stopped by ` + sig.name + `; artifacts incomplete`))
+			Expect(s.Out).To(gbytes.Say(`SKIP  1 scenario\(s\) not run: stopped by ` + sig.name))
+
+			art := filepath.Join(out, "long-"+strings.ToLower(sig.name))
+			reason, err := os.ReadFile(filepath.Join(art, harness.IncompleteFile))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(reason)).To(ContainSubstring("stopped by " + sig.name))
+			Expect(lastEvent(filepath.Join(art, harness.EventsFile))).To(And(
+				HaveKeyWithValue("event", "run_incomplete"), HaveKeyWithValue("reason", ContainSubstring(sig.name))))
+			ex, err := capture.ReadHTTP(filepath.Join(art, harness.TrafficFile))
+			Expect(err).NotTo(HaveOccurred(), "the capture is closed and decodes")
+			Expect(ex).NotTo(BeEmpty())
+			at, err := os.ReadFile(filepath.Join(art, harness.ATLogFile))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(at)).To(ContainSubstring("> AT+CEREG=2"))
+		})
+	}
+
+	It("stops `esimhil emulate` on SIGTERM: link removed, artifacts written, exit 143", func() {
+		dir := GinkgoT().TempDir()
+		link := filepath.Join(dir, "modem")
+		s := start("emulate", "--link", link, "--speed", "60", "--out", filepath.Join(dir, "out"))
+		Eventually(s.Out, 30*time.Second).Should(gbytes.Say(`speed     60x`))
+		Eventually(func() error { _, err := os.Lstat(link); return err }).Should(Succeed())
+		s.Terminate()
+		Eventually(s, 20*time.Second).Should(gexec.Exit(143))
+		Expect(s.Out).To(gbytes.Say("stopped by SIGTERM; artifacts in "))
+		_, err := os.Lstat(link)
+		Expect(os.IsNotExist(err)).To(BeTrue(), "symlink removed")
+		Expect(filepath.Join(dir, "out", harness.EventsFile)).To(BeARegularFile())
+		Expect(lastEvent(filepath.Join(dir, "out", harness.EventsFile))).To(HaveKey("event"))
+	})
+})
+
+// cardState is what the spec reads of an emulate --state file: the card's
+// NVM image.
+type cardState struct {
+	Profiles []struct {
+		ICCID   string `json:"iccid"`
+		Enabled bool   `json:"enabled"`
+	} `json:"profiles"`
+}
+
+// Issue 9 §5: `emulate --state` writes the card's NVM at every NVM write,
+// atomically, so a kill -9 at any step of a download loses nothing the
+// card acknowledged; restarted from the file, the card has exactly one
+// enabled profile and goes on.
+var _ = Describe("State across kill -9", framework.Emulated, func() {
+	// The card's own download (roam-fr-download.yaml), arriving in Paris
+	// after two simulated minutes; at 600x that is a fifth of a second.
+	steps := []string{"download_requested", "eligibility", "download_forwarded", "mutual_auth", "bpp_sent",
+		"profile_installed", "notification_sent", "download_result", "profile_enabled", "refresh"}
+	for _, step := range steps {
+		It("loses nothing acknowledged when killed right after "+step, func() {
+			dir := GinkgoT().TempDir()
+			scen := writeScenario(dir, "roam-fr-download.yaml", "kill-"+step, map[string]string{
+				"check_interval: 5m":       "check_interval: 1m",
+				"{at: 1h, area: FR-Paris}": "{at: 2m, area: FR-Paris}",
+			})
+			state := filepath.Join(dir, "card.json")
+			first := filepath.Join(dir, "first")
+			s := start("emulate", "--scenario", scen, "--state", state, "--speed", "600", "--out", first)
+			events := filepath.Join(first, harness.EventsFile)
+			Eventually(func() bool { return hasEvent(events, step) }, 30*time.Second, time.Millisecond).Should(BeTrue())
+			s.Kill() // SIGKILL: no clean stop, no flush
+			Eventually(s, 10*time.Second).Should(gexec.Exit())
+
+			installed := installedICCIDs(events)
+			second := filepath.Join(dir, "second")
+			s = start("emulate", "--scenario", scen, "--state", state, "--speed", "600", "--out", second)
+			Eventually(s.Out, 30*time.Second).Should(gbytes.Say(`state     .* \(card restored; written at every change\)`))
+			// The card resumes: at the latest the next periodic check
+			// downloads again and switches, and the device attaches at
+			// home on SFR.
+			Eventually(func() bool {
+				return hasEvent(filepath.Join(second, harness.EventsFile), "attach_result", `"registration":"home"`)
+			},
+				30*time.Second, 10*time.Millisecond).Should(BeTrue())
+			s.Terminate()
+			Eventually(s, 20*time.Second).Should(gexec.Exit(143))
+
+			var st cardState
+			b, err := os.ReadFile(state)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(json.Unmarshal(b, &st)).To(Succeed())
+			enabled := 0
+			have := map[string]bool{}
+			for _, p := range st.Profiles {
+				have[p.ICCID] = true
+				if p.Enabled {
+					enabled++
+				}
+			}
+			Expect(enabled).To(Equal(1), "exactly one enabled profile: %s", b)
+			for _, id := range installed {
+				Expect(have).To(HaveKey(id), "profile %s, installed before the kill, is on the card", id)
+			}
+			Expect(have).To(HaveKey("89860000000000000019"), "the original is kept")
+			Expect(hasEvent(filepath.Join(second, harness.EventsFile), "request_rejected", `"status":401`)).To(BeFalse(),
+				"the restarted platform takes the card's requests (its replay counters and the card's agree)")
+		})
+	}
+})
+
+// hasEvent reports whether an events.jsonl being written holds an event of
+// that kind (and with every given fragment on its line).
+func hasEvent(path, kind string, fragments ...string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+lines:
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, `"event":"`+kind+`"`) {
+			continue
+		}
+		for _, f := range fragments {
+			if !strings.Contains(line, f) {
+				continue lines
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// installedICCIDs lists the profiles the card logged as installed.
+func installedICCIDs(path string) []string {
+	b, _ := os.ReadFile(path)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) == nil && e["event"] == "profile_installed" {
+			out = append(out, e["iccid"].(string))
+		}
+	}
+	return out
+}

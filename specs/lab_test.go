@@ -1,0 +1,241 @@
+package specs
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/dialect"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/ident"
+)
+
+// The env:lab specs talk to a modem only as a host can: AT over a
+// transport (a device path, ser2net raw TCP or RFC 2217), in the
+// personality's dialect, with waits from the personality's real-hardware
+// timeouts. `make lab MODEM=…` runs them against a real modem; `make test`
+// runs them against the emulated device of the scenario behind each
+// transport.
+var _ = Describe("A modem in the lab", framework.Lab, func() {
+	It("answers the basics: AT, identification, SIM, ICCID, IMSI, registration, operator, signal", func() {
+		r := framework.NewLabRig(framework.Load("lab-home.yaml"))
+		Expect(labOne(r, "AT+CGMM")).NotTo(BeEmpty())
+		Expect(labOne(r, "AT+CPIN?")).To(Equal("+CPIN: READY"))
+		id, err := r.Host().ICCID()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ident.IsICCID(id)).To(BeTrue(), "an ICCID with its Luhn digit (ITU-T E.118): %s", id)
+		Expect(labOne(r, "AT+CIMI")).To(MatchRegexp(`^\d{15}$`))
+		stat := awaitRegistered(r)
+		Expect(stat).To(BeElementOf(1, 5))
+		Expect(labOne(r, "AT+COPS?")).To(MatchRegexp(`^\+COPS: [0-4],2,"\d{5,6}",\d+$`))
+		Expect(labOne(r, "AT+CSQ")).To(MatchRegexp(`^\+CSQ: ([0-9]|[12][0-9]|3[01]|99),([0-7]|99)$`))
+	})
+
+	It("reaches the card's ISD-R: EID, EUICCInfo1, one enabled profile", func() {
+		r := framework.NewLabRig(framework.Load("lab-home.yaml"))
+		h := r.Host()
+		eid, err := h.EID()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ident.IsEID(eid)).To(BeTrue(), "an EID with valid check digits (SGP.29): %s", eid)
+		info, err := h.EUICCInfo1()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.SVN[0]).To(BeNumerically(">=", 2), "SGP.22 v2 or later")
+		Expect(info.CiPKIDVerify).NotTo(BeEmpty(), "at least one CI key the card verifies with")
+		profiles, err := h.Profiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(enabled(profiles)).To(HaveLen(1), "exactly one enabled profile in %v", profiles)
+	})
+
+	It("enables another profile with REFRESH, re-attaches on it, and goes back", func() {
+		r := framework.NewLabRig(framework.Load("lab-home.yaml"))
+		h := r.Host()
+		awaitRegistered(r)
+		profiles, err := h.Profiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(len(profiles)).To(BeNumerically(">=", 2), "the card needs a second profile to switch to")
+		orig := enabled(profiles)[0].ICCID
+		var other string
+		for _, p := range profiles {
+			if !p.Enabled {
+				other = p.ICCID
+				break
+			}
+		}
+		labSend(r, "AT+CEREG=2")
+		for _, to := range []string{other, orig} {
+			By("enabling " + to)
+			r.AT.ClearURCs()
+			res, err := h.Enable(to)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res).To(Equal(0), "enableResult ok")
+			awaitReattach(r, r.Timeouts.Reattach)
+			Expect(h.ICCID()).To(Equal(to))
+			profiles, err = h.Profiles()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(enabled(profiles)).To(ConsistOf(dialect.Profile{ICCID: to, Enabled: true}))
+		}
+	})
+
+	It("lets the card see it roams, ask the platform, switch and report the attach", framework.NeedsRoaming, func() {
+		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
+		Expect(awaitRegistered(r)).To(Equal(5), "roaming when the run starts")
+		labSend(r, "AT+CEREG=2")
+		before, _ := r.Host().ICCID()
+		plmn := servingOn(r)
+
+		By("the card's own periodic check: REFRESH, detach, re-attach on the preferred operator")
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
+		after, err := r.Host().ICCID()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after).NotTo(Equal(before))
+		servingAfter := servingOn(r)
+		Expect(servingAfter).NotTo(Equal(plmn))
+		awaitPlatform(r, `"/v1/notifications"`)
+
+		By("the platform saw the list request from the roaming network and the attach-success report")
+		Expect(r.Close()).To(Succeed())
+		msgs, err := framework.LabTraffic(r)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(msgs).NotTo(BeEmpty())
+		Expect(msgs[0].Kind).To(Equal(capture.KindPreferredList))
+		Expect(msgs[0].ListRequest.ServingPLMN).To(Equal(plmn))
+		var reports []string
+		for _, m := range msgs {
+			if m.Kind == capture.KindNotification {
+				reports = append(reports, m.Notification.Kind+"@"+m.Notification.PLMN)
+			}
+		}
+		Expect(reports).To(ConsistOf("attach-success@"+servingAfter), "one attach-success, from the network it attached to")
+	})
+
+	It("switches again when the device is moved to another country", framework.NeedsRoaming, framework.NeedsRadioControl, func() {
+		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
+		awaitRegistered(r)
+		labSend(r, "AT+CEREG=2")
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
+		first, _ := r.Host().ICCID()
+
+		By("moving the device to Berlin: roaming again, another check, another switch")
+		r.AT.ClearURCs()
+		Expect(r.Radio.MoveTo("DE-Berlin")).To(Succeed())
+		awaitReattach(r, r.Wait(r.CheckInterval)+r.Timeouts.Reattach)
+		Expect(r.Host().ICCID()).NotTo(Equal(first))
+		Expect(servingOn(r)).To(HavePrefix("262"))
+	})
+})
+
+var _ = Describe("A lab modem's port", framework.Lab, func() {
+	It("drops and comes back: the client reconnects and the run goes on", framework.NeedsPortControl, func() {
+		r := framework.NewLabRig(framework.Load("lab-home.yaml"))
+		awaitRegistered(r)
+		before, err := r.Host().ICCID()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Port.Drop()).To(Succeed())
+		Eventually(func() error { _, err := r.AT.Command("AT"); return err }).
+			WithTimeout(r.Timeouts.Restart).WithPolling(100*time.Millisecond).Should(Succeed(), "the port is back within the restart timeout")
+		Expect(r.Host().ICCID()).To(Equal(before))
+		Expect(labOne(r, "AT+CPIN?")).To(Equal("+CPIN: READY"))
+	})
+})
+
+// labSend runs one AT command on the lab rig; the final result must be OK.
+func labSend(r *lab.Rig, cmd string) []string {
+	GinkgoHelper()
+	rsp, err := r.AT.Command(cmd)
+	Expect(err).NotTo(HaveOccurred(), "AT command %q on %s", cmd, r.Modem)
+	return rsp.Lines
+}
+
+func labOne(r *lab.Rig, cmd string) string {
+	GinkgoHelper()
+	lines := labSend(r, cmd)
+	Expect(lines).To(HaveLen(1), "answer to %s", cmd)
+	return lines[0]
+}
+
+var ceregRead = regexp.MustCompile(`^\+CEREG: \d,(\d)`)
+
+// awaitRegistered polls +CEREG? until the modem is registered (home or
+// roaming) and returns <stat>; a device just powered needs its attach.
+func awaitRegistered(r *lab.Rig) int {
+	GinkgoHelper()
+	stat := 0
+	Eventually(func() int {
+		m := ceregRead.FindStringSubmatch(labOne(r, "AT+CEREG?"))
+		if m != nil {
+			stat, _ = strconv.Atoi(m[1])
+		}
+		return stat
+	}).WithTimeout(r.Timeouts.Reattach).WithPolling(50*time.Millisecond).Should(BeElementOf(1, 5),
+		"registered within %v (DESIGN.md §9 re-attach figure, scaled to the device)", r.Timeouts.Reattach)
+	return stat
+}
+
+// awaitReattach waits for a REFRESH's detach (+CEREG: 0) and then a
+// registration (+CEREG: 1 or 5) among the URCs, and forgets the URCs seen.
+func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
+	GinkgoHelper()
+	Eventually(func() string {
+		detached := false
+		for _, u := range r.AT.URCs() {
+			switch {
+			case u == "+CEREG: 0":
+				detached = true
+			case detached && (strings.HasPrefix(u, "+CEREG: 1,") || strings.HasPrefix(u, "+CEREG: 5,")):
+				return "re-attached"
+			}
+		}
+		return fmt.Sprint(r.AT.URCs())
+	}).WithTimeout(detachWithin+r.Timeouts.Reattach).WithPolling(20*time.Millisecond).Should(Equal("re-attached"),
+		"a detach (+CEREG: 0) and a registration after it within %v", detachWithin+r.Timeouts.Reattach)
+	r.AT.ClearURCs()
+}
+
+var copsRead = regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})"`)
+
+func servingOn(r *lab.Rig) string {
+	GinkgoHelper()
+	m := copsRead.FindStringSubmatch(labOne(r, "AT+COPS?"))
+	Expect(m).NotTo(BeNil())
+	return m[1]
+}
+
+func enabled(ps []dialect.Profile) []dialect.Profile {
+	var out []dialect.Profile
+	for _, p := range ps {
+		if p.Enabled {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// awaitPlatform polls the platform's own record of what it received
+// (GET /v1/inspect/received, docs/platform-api.md) until it holds want.
+func awaitPlatform(r *lab.Rig, want string) {
+	GinkgoHelper()
+	base := r.Backend.Platform()
+	Expect(base).NotTo(BeEmpty(), "the backend runs a platform")
+	Eventually(func() (string, error) {
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/inspect/received", nil)
+		req.Host = harness.PlatformHost
+		rsp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer rsp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(rsp.Body, 1<<20))
+		return string(b), err
+	}).WithTimeout(r.Timeouts.Reattach).WithPolling(50*time.Millisecond).Should(ContainSubstring(want),
+		fmt.Sprintf("the platform receives %s", want))
+}

@@ -1,0 +1,98 @@
+package specs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/lab/record"
+	"github.com/esimhil/esimhil/harness/transport"
+)
+
+// Recordings are fixtures: each checked-in one is played against the
+// emulator, and a difference the manifest does not accept fails.
+var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
+	dirs, _ := filepath.Glob(filepath.Join(framework.Root(), "fixtures", "recordings", "*", record.ManifestFile))
+	It("has recordings to check", func() { Expect(dirs).NotTo(BeEmpty()) })
+	for _, m := range dirs {
+		dir := filepath.Dir(m)
+		It("matches the emulator: "+filepath.Base(dir), func() {
+			ds, rec, err := harness.DiffRecording(dir, "", "")
+			Expect(err).NotTo(HaveOccurred())
+			for _, d := range ds {
+				if d.Accepted == "" {
+					AddReportEntry("difference", d.String())
+				}
+			}
+			Expect(record.Unaccepted(ds)).To(BeZero(), "differences not accepted by %s/%s (personality %s)", dir, record.ManifestFile, rec.Manifest.Personality)
+		})
+	}
+
+	It("round-trips: lab record on the running emulator, then lab diff, finds nothing; an altered line is reported where it is", func() {
+		s := framework.Load("lab-home.yaml")
+		dir := GinkgoT().TempDir()
+		r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: filepath.Join(dir, "emulator"), NoHost: true, Link: filepath.Join(dir, "modem")})
+		Expect(err).NotTo(HaveOccurred())
+		b := harness.NewLabBackend(r, 30)
+		b.Start()
+		DeferCleanup(b.Close)
+
+		By("recording the probe script through the pty opened as a serial device")
+		scriptFile := filepath.Join(framework.Root(), "fixtures", "scripts", "probe-es10.yaml")
+		text, err := os.ReadFile(scriptFile)
+		Expect(err).NotTo(HaveOccurred())
+		script, err := record.ParseScript(scriptFile, text)
+		Expect(err).NotTo(HaveOccurred())
+		var log record.Log
+		port, err := transport.Open(context.Background(), filepath.Join(dir, "modem"), transport.Config{})
+		Expect(err).NotTo(HaveOccurred())
+		c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimestamps(r.Loop.Now))
+		DeferCleanup(c.Close)
+		Eventually(func() []string {
+			rsp, err := c.Command("AT+CEREG?")
+			if err != nil {
+				return nil
+			}
+			return rsp.Lines
+		}).Should(ContainElement(MatchRegexp(`^\+CEREG: \d,[15]`)), "attached, as a recording's device is")
+		Expect(record.Prepare(c)).To(Succeed())
+		log.Reset()
+		identity, err := record.Record(c, r.Personality, script, &log)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(identity).To(Equal(r.Personality.Model))
+		out := filepath.Join(dir, "rec")
+		scen, _ := filepath.Abs(filepath.Join(framework.Root(), "fixtures", "scenarios", "lab-home.yaml"))
+		Expect(record.Save(out, record.Manifest{Script: script.Name, Modem: "emulator", Personality: r.Personality.Name,
+			Identity: identity, Scenario: scen}, text, log.Lines())).To(Succeed())
+
+		By("lab diff: no difference")
+		ds, _, err := harness.DiffRecording(out, "", "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ds).To(BeEmpty())
+
+		By("altering the recorded +CPIN answer: reported at its line")
+		lines := log.Lines()
+		at := -1
+		for i, l := range lines {
+			if strings.HasSuffix(l, "< +CPIN: READY") {
+				at = i
+				lines[i] = strings.Replace(l, "+CPIN: READY", "+CPIN: SIM PIN", 1)
+			}
+		}
+		Expect(at).To(BeNumerically(">=", 0))
+		Expect(os.WriteFile(filepath.Join(out, record.LogFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644)).To(Succeed())
+		ds, _, err = harness.DiffRecording(out, "", "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ds).To(HaveLen(1))
+		Expect(ds[0].Line).To(Equal(at + 1))
+		Expect(ds[0].String()).To(HavePrefix("at.log:%d: recorded < +CPIN: SIM PIN", at+1))
+		Expect(ds[0].String()).To(HaveSuffix("emulator < +CPIN: READY"))
+	})
+})
