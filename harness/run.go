@@ -115,5 +115,6 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	}
 	return run
 }
+
 // ProgressEvery is how often (wall clock) RunScenario reports progress.
 const ProgressEvery = 2 * time.Second
