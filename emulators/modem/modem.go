@@ -86,6 +86,8 @@ type Options struct {
 	Network Network
 	// Link is an optional stable symlink to the pty slave.
 	Link string
+	// Wire, if set, replaces the pty with an in-memory link (see Wire).
+	Wire Wire
 	// ATLog receives every AT line both ways, stamped with simulated time.
 	ATLog io.Writer
 	// AttachDelay and RestartDelay are simulated; defaults 2 s and the
@@ -118,6 +120,7 @@ type Modem struct {
 	closed  bool
 
 	st state // touched only inside loop work
+	in inputState
 }
 
 // state is what the AT interpreter and the boot sequence own.
@@ -208,7 +211,11 @@ func (m *Modem) Start() error {
 	}
 	m.started = true
 	m.mu.Unlock()
-	if err := m.openPTY(); err != nil {
+	open := m.openPTY
+	if m.o.Wire != nil {
+		open = m.startWire
+	}
+	if err := open(); err != nil {
 		return fmt.Errorf("modem start: %w", err)
 	}
 	m.loop.Do(func() {
@@ -239,6 +246,7 @@ func (m *Modem) Close() error {
 	if m.closed || m.master == nil {
 		m.closed = true
 		m.mu.Unlock()
+		m.out.close()
 		return nil
 	}
 	m.closed = true
