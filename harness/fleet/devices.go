@@ -33,8 +33,11 @@ func (t *Template) planFor(i int) (plan, error) {
 	}
 	// The storm's clock starts two check intervals before the window
 	// opens, so every device is on at home before it leaves.
-	p.Arrive = 2*ci + time.Duration(rng.Int64N(int64(t.ArriveWithin)))
-	p.Start = p.Arrive - ci - time.Duration(rng.Int64N(int64(ci)))
+	// Whole seconds: devices that arrive in the same second act at the
+	// same instants, so their requests are in flight together (as in a
+	// real storm) instead of one after the other on the shared loop.
+	p.Arrive = (2*ci + time.Duration(rng.Int64N(int64(t.ArriveWithin)))).Truncate(time.Second)
+	p.Start = (p.Arrive - ci - time.Duration(rng.Int64N(int64(ci)))).Truncate(time.Second)
 	var err error
 	// 8904903200 00 + 18 digits of serial: inside the test EUM's
 	// permitted prefix (89049032), check digits by ISO 7064 MOD 97-10.
