@@ -19,7 +19,7 @@ type inspector struct {
 	base   string
 	client *http.Client
 	offset int
-	seen   map[string]bool // eid|kind|body hash of notifications counted
+	seen   map[string]bool // eid|kind|report of numbered reports counted
 	// problem, once set, says why the log could not be read whole.
 	problem string
 	last    time.Time
@@ -103,7 +103,7 @@ func (in *inspector) poll(r *Result) {
 			return
 		}
 		for _, e := range p.Entries {
-			in.count(r, e.Path, e.Status, e.Body, e.SHA256)
+			in.count(r, e.Path, e.Status, e.Body)
 			in.offset = e.Index + 1
 		}
 		if p.Next == nil || len(p.Entries) == 0 {
@@ -112,7 +112,7 @@ func (in *inspector) poll(r *Result) {
 	}
 }
 
-func (in *inspector) count(r *Result, path string, status int, body, sha string) {
+func (in *inspector) count(r *Result, path string, status int, body string) {
 	if path != platformapi.PathNotifications || status != http.StatusOK {
 		return
 	}
@@ -121,10 +121,15 @@ func (in *inspector) count(r *Result, path string, status int, body, sha string)
 		return
 	}
 	key := n.EID + "|" + n.Kind
-	if in.seen[key+"|"+sha+body] {
-		return // the same notification again: the platform takes it once
+	if n.Report != 0 {
+		// A numbered report sent again after a lost answer: the platform
+		// takes it once (docs/platform-api.md).
+		id := fmt.Sprintf("%s|%d", key, n.Report)
+		if in.seen[id] {
+			return
+		}
+		in.seen[id] = true
 	}
-	in.seen[key+"|"+sha+body] = true
 	r.PlatformLog[key]++
 }
 
@@ -134,5 +139,6 @@ func (in *inspector) finish(r *Result) {
 	in.poll(r)
 	if in.problem != "" {
 		r.Unchecked = append(r.Unchecked, "platform log: "+in.problem)
+		r.PlatformUnread = true
 	}
 }

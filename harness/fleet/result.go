@@ -59,8 +59,11 @@ type Result struct {
 	// stay in the card and are sent again).
 	NotificationFailures int `json:"notification_failures"`
 	// Unchecked says which logs could not be read (an external server
-	// without a log route), so "zero lost" is not claimed for them.
-	Unchecked []string `json:"unchecked,omitempty"`
+	// without a log route), so "zero lost" is not claimed for them;
+	// PlatformUnread and SMDPUnread leave those logs out of Lost.
+	Unchecked      []string `json:"unchecked,omitempty"`
+	PlatformUnread bool     `json:"platform_unread,omitempty"`
+	SMDPUnread     bool     `json:"smdp_unread,omitempty"`
 
 	// Errors are the first device errors, for the report.
 	Errors []string `json:"errors,omitempty"`
@@ -94,7 +97,14 @@ func (r *Result) addError(format string, a ...any) {
 // server's log does not hold; Unconfirmed the other way round (the server
 // has it, the card never saw the answer and will send it again).
 func (r *Result) Lost() (lost, unconfirmed int) {
-	for _, pair := range [][2]map[string]int{{r.CardToPlatform, r.PlatformLog}, {r.CardToSMDP, r.SMDPLog}} {
+	var pairs [][2]map[string]int
+	if !r.PlatformUnread {
+		pairs = append(pairs, [2]map[string]int{r.CardToPlatform, r.PlatformLog})
+	}
+	if !r.SMDPUnread {
+		pairs = append(pairs, [2]map[string]int{r.CardToSMDP, r.SMDPLog})
+	}
+	for _, pair := range pairs {
 		card, log := pair[0], pair[1]
 		for k, n := range card {
 			if d := n - log[k]; d > 0 {
@@ -157,6 +167,8 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		m.SwitchTimes = append(m.SwitchTimes, r.SwitchTimes...)
 		m.PlatformRequests += r.PlatformRequests
+		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
+		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {

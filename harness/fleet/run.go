@@ -169,6 +169,7 @@ func (s *storm) servers() error {
 		raw, ok := s.cfg.SMDP[o.ID]
 		if !ok {
 			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s: not given (--smdp %s=URL); its downloads fail", o.ID, o.ID))
+			s.res.SMDPUnread = true
 			continue
 		}
 		a, _, err := ParseEndpoint(raw)
@@ -178,6 +179,7 @@ func (s *storm) servers() error {
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s log: an external SM-DP+ has no log route to read", o.ID))
+		s.res.SMDPUnread = true
 	}
 	for op := range s.cfg.SMDP {
 		if _, ok := t.operator(op); !ok {

@@ -4,6 +4,9 @@
 //	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...
 //	esimhil report [--out DIR]
 //	esimhil timeline [--name NAME] RUNDIR...
+//	esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
+//	esimhil fleet merge RESULT.json...
+//	esimhil serve --scenario F [--seed N]
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 //	esimhil lab discover|record|diff|personality ...
 package main
@@ -94,6 +97,10 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "emulate":
 		return emulateCmd(ctx, args[1:], stdout, stderr)
+	case "fleet":
+		return fleetCmd(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(args[1:], stdout, stderr)
 	case "timeline":
