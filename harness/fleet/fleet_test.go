@@ -39,8 +39,8 @@ func TestStorm(t *testing.T) {
 	r.Print(&out)
 	t.Log("\n" + out.String())
 	want := map[string]map[string]int{
-		"preinstalled":                             {Switched: 140},
-		"download":                                 {Switched: 40},
+		"preinstalled": {Switched: 140},
+		"download":     {Switched: 40},
 		"download + card fault bad_euicc_signature": {Stayed: 10},
 		"preinstalled + attach reject #15":          {Stayed: 10},
 	}
