@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func loadTemplate(t *testing.T, devices, ptys int) *Template {
@@ -212,5 +215,50 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// docs/fleet-indexed-job.yaml is a Kubernetes Indexed Job whose pods each
+// run one shard, indexed by JOB_COMPLETION_INDEX, over as many shards as
+// the job has completions.
+func TestKubernetesManifest(t *testing.T) {
+	b, err := os.ReadFile("../../docs/fleet-indexed-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Spec       struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Parallelism    int    `yaml:"parallelism"`
+			Template       struct {
+				Spec struct {
+					RestartPolicy string `yaml:"restartPolicy"`
+					Containers    []struct {
+						Command []string `yaml:"command"`
+						Args    []string `yaml:"args"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &job); err != nil {
+		t.Fatal(err)
+	}
+	s := job.Spec
+	if job.APIVersion != "batch/v1" || job.Kind != "Job" || s.CompletionMode != "Indexed" || s.Completions < 2 ||
+		s.Template.Spec.RestartPolicy != "Never" || len(s.Template.Spec.Containers) != 1 {
+		t.Fatalf("not an Indexed Job: %+v", job)
+	}
+	args := strings.Join(s.Template.Spec.Containers[0].Args, " ")
+	for _, want := range []string{
+		"esimhil fleet", fmt.Sprintf(`--shard "${JOB_COMPLETION_INDEX}/%d"`, s.Completions),
+		`--out "/results/shard-${JOB_COMPLETION_INDEX}.json"`, "--scenario-template fixtures/fleet/storm-fr.yaml",
+	} {
+		if !strings.Contains(args, want) {
+			t.Errorf("container args %q lack %q", args, want)
+		}
 	}
 }
