@@ -99,8 +99,13 @@ SEEDS ?= 5000
 explore:
 	ESIMHIL_EXPLORE_RANDOM=1 $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
 
+# Benchmarks with their floors measured in the same run (alternating
+# batches), the scenarios, the exploration rate and two storms; written
+# in benchstat format to $(OUT)/bench.txt (docs/performance.md).
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+	@mkdir -p $(OUT)
+	@echo "# make bench, $$(date -u +%FT%TZ), $$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)" > $(OUT)/bench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m $(PKGS) | tee -a $(OUT)/bench.txt
 
 clean:
 	rm -rf bin $(OUT)

@@ -105,6 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer s.inproc.Close()
 	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
+	resetPeakRSS()
 	wall := time.Now()
 	err := s.drive(ctx, plans)
 	s.res.Wall = time.Since(wall)
@@ -387,6 +388,13 @@ func (s *storm) fail(l *live, err error) {
 	s.res.count(l.kind, Failed)
 	s.res.addError("device %d (%s): %v", l.p.Index, l.p.EID, err)
 	s.meter.Done(false)
+}
+
+// resetPeakRSS starts the process's peak resident memory afresh (Linux:
+// "5" to /proc/self/clear_refs), so a storm's peak is its own even when
+// the process ran something bigger before.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
 // peakRSS is the process's peak resident memory (VmHWM), 0 if unknown.
