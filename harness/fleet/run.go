@@ -260,6 +260,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		if s.ext != nil {
 			s.ext.poll(s.res)
 		}
+		s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ type Meter struct {
 	every  time.Duration
 	drawn  bool // a live line is on the screen
 	now    func() time.Time
+	note   string
 }
 
 // Option configures a Meter.
@@ -96,6 +97,23 @@ func (m *Meter) Add(n, failed int) {
 	defer m.mu.Unlock()
 	m.done += n
 	m.failed += failed
+	m.showLocked()
+}
+
+// Tick shows the line if it is due, though nothing finished: for runs
+// whose items take long (a storm's devices live for simulated hours).
+// note, if not empty, is shown at the end of the line from now on.
+func (m *Meter) Tick(note string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.note = note
+	m.showLocked()
+}
+
+func (m *Meter) showLocked() {
 	now := m.now()
 	switch {
 	case m.live && now.Sub(m.last) >= redraw:
@@ -179,6 +197,9 @@ func (m *Meter) lineLocked(now time.Time) string {
 		} else {
 			b.WriteString(", ETA unknown")
 		}
+	}
+	if m.note != "" {
+		b.WriteString(", " + m.note)
 	}
 	return b.String()
 }
