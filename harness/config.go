@@ -7,6 +7,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/euicc"
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
@@ -40,6 +41,7 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		PlatformHost:  PlatformHost,
 		CheckInterval: s.Device.CheckInterval,
 		AttachWait:    s.Device.AttachWait,
+		Backoff:       applet.Backoff{First: s.Device.Backoff.First, Max: s.Device.Backoff.Max},
 		Log:           log,
 	}
 	if c.CheckInterval <= 0 {

@@ -87,7 +87,7 @@ func (p *faultPlan) download(name, operator, at string) bool {
 		if f.Attempt != 0 {
 			fields["attempt"] = n
 		}
-		p.r.Log.Emit(eventlog.Harness, "fault", fields)
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
 		return true
 	}
 	return false
@@ -112,7 +112,7 @@ func (p *faultPlan) platform(name, operator string) bool {
 		if f.Operator != "" {
 			target = f.Operator
 		}
-		p.r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"fault": string(f.Kind), "target": target, "at": "platform", "entry": i})
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": target, "at": "platform", "entry": i})
 		return true
 	}
 	return false
@@ -170,9 +170,9 @@ func (p *faultPlan) syncSMDP(op string) {
 			fields["attempt"] = n
 		}
 	}
-	p.r.Log.Emit(eventlog.Harness, "fault", fields)
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
 	if err := srv.SetReachable(!down); err != nil {
-		p.r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 	}
 }
 
@@ -227,8 +227,8 @@ func (p *faultPlan) syncPlatform() {
 	if down {
 		fields["entry"] = entry
 	}
-	p.r.Log.Emit(eventlog.Harness, "fault", fields)
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
 	if err := p.r.Platform.SetReachable(!down); err != nil {
-		p.r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 	}
 }

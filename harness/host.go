@@ -2,7 +2,12 @@ package harness
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // HostInit is what a host does when it opens a modem: echo off, verbose
@@ -17,20 +22,81 @@ var HostReport = []string{"AT+CEREG?", "AT+COPS?", "AT+CSQ", "AT+CCID", "AT+CIMI
 // stops at the first one that fails. AT+CCID is sent as the personality's
 // ICCID command.
 func (r *Rig) Script(cmds []string) error {
+	_, err := r.script(cmds)
+	return err
+}
+
+// script is Script returning each command's answer, by command as given.
+func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 	if r.AT == nil {
-		return fmt.Errorf("rig has no host connection")
+		return nil, fmt.Errorf("rig has no host connection")
 	}
+	out := map[string]*atclient.Response{}
 	for _, c := range cmds {
+		sent := c
 		if c == "AT+CCID" && r.Personality.ICCIDCommand != "" {
-			c = "AT" + r.Personality.ICCIDCommand
+			sent = "AT" + r.Personality.ICCIDCommand
 		}
-		resp, err := r.AT.Command(c)
+		resp, err := r.AT.Command(sent)
 		if err != nil {
-			return fmt.Errorf("%s: %w", c, err)
+			return out, fmt.Errorf("%s: %w", sent, err)
 		}
 		if resp.Final != "OK" {
-			return fmt.Errorf("%s: %s", c, strings.Join(append(resp.Lines, resp.Final), " | "))
+			return out, fmt.Errorf("%s: %s", sent, strings.Join(append(resp.Lines, resp.Final), " | "))
 		}
+		out[c] = resp
 	}
-	return nil
+	return out, nil
+}
+
+// Report runs HostReport and returns the registration it read: the
+// +CEREG <stat>, the serving PLMN (+COPS?, when registered) and the IMSI
+// (+CIMI), which expect.final is checked against (scenario.Check).
+func (r *Rig) Report() (scenario.EndRegistration, error) {
+	answers, err := r.script(HostReport)
+	if err != nil {
+		return scenario.EndRegistration{}, err
+	}
+	return parseReport(answers)
+}
+
+var (
+	ceregRead = regexp.MustCompile(`^\+CEREG: \d,(\d)(,|$)`)
+	copsRead  = regexp.MustCompile(`^\+COPS: \d(,\d,"(\d{5,6})"(,\d+)?)?$`)
+	imsiLine  = regexp.MustCompile(`^\d{6,15}$`)
+)
+
+// parseReport reads the answers to AT+CEREG?, AT+COPS? and AT+CIMI (TS
+// 27.007 §10.1.22, §7.3, §7.1).
+func parseReport(answers map[string]*atclient.Response) (scenario.EndRegistration, error) {
+	var end scenario.EndRegistration
+	one := func(cmd string, re *regexp.Regexp) ([]string, error) {
+		resp := answers[cmd]
+		if resp == nil {
+			return nil, fmt.Errorf("%s: no answer", cmd)
+		}
+		for _, l := range resp.Lines {
+			if m := re.FindStringSubmatch(l); m != nil {
+				return m, nil
+			}
+		}
+		return nil, fmt.Errorf("%s: unexpected answer %q", cmd, resp.Lines)
+	}
+	m, err := one("AT+CEREG?", ceregRead)
+	if err != nil {
+		return end, err
+	}
+	stat, _ := strconv.Atoi(m[1])
+	end.Registration = scenario.RegistrationOf(stat)
+	if m, err = one("AT+COPS?", copsRead); err != nil {
+		return end, err
+	}
+	if end.Registration == "home" || end.Registration == "roaming" {
+		end.PLMN = m[2]
+	}
+	if m, err = one("AT+CIMI", imsiLine); err != nil {
+		return end, err
+	}
+	end.IMSI = m[0]
+	return end, nil
 }

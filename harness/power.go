@@ -16,7 +16,7 @@ func (r *Rig) schedulePlan() error {
 		sc := sc
 		apply := func() {
 			if err := r.World.SetRSRP(sc.Area, sc.Operator, sc.RSRP); err != nil {
-				r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+				r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 				return
 			}
 			r.Modem.SignalChanged()
@@ -37,7 +37,7 @@ func (r *Rig) schedulePlan() error {
 		// Events come from the loop and from the servers' goroutines.
 		var seen atomic.Int64
 		r.Log.Subscribe(func(e eventlog.Event) {
-			if e.Kind != pc.Event || (pc.Actor != "" && e.Actor != pc.Actor) {
+			if string(e.Kind) != pc.Event || (pc.Actor != "" && e.Actor != pc.Actor) {
 				return
 			}
 			if seen.Add(1) != int64(pc.Nth) {
@@ -47,7 +47,7 @@ func (r *Rig) schedulePlan() error {
 			// the cut happens once that piece of work is over, and the
 			// power comes back Off later on the virtual clock.
 			r.Loop.Post(func() {
-				r.Log.Emit(eventlog.Harness, "fault", eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
+				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
 					"at": "modem", "entry": i, "nth": pc.Nth, "off": pc.Off.String()})
 				r.Modem.PowerOff()
 				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })

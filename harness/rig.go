@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -206,7 +207,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
-	r.Log.Emit(eventlog.Harness, "run_started", eventlog.F{"scenario": s.Name, "seed": seed})
+	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, eventlog.F{"scenario": s.Name, "seed": seed})
 
 	if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
@@ -329,7 +330,7 @@ func (r *Rig) schedule() error {
 		}
 		clk.AfterFunc(time.Duration(step.At), func() {
 			if err := r.World.SetArea(area); err != nil {
-				r.Log.Emit(eventlog.Harness, "error", eventlog.F{"reason": err.Error()})
+				r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
 				return
 			}
 			r.Modem.Reselect()
@@ -456,6 +457,11 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.atLog.Close())
 	}
 	errs = append(errs, r.closeEvents())
+	if u := r.Log.Unregistered(); len(u) > 0 {
+		// A kind nobody registered: the README's table and the spec
+		// helpers cannot know it (eventlog.Register).
+		errs = append(errs, fmt.Errorf("events of kinds not in the registry: %s", strings.Join(u, ", ")))
+	}
 	return errors.Join(errs...)
 }
 
@@ -467,7 +473,7 @@ func (r *Rig) closeEvents() error {
 	}
 	var errs []error
 	if r.incomplete != "" {
-		r.Log.Emit(eventlog.Harness, "run_incomplete", eventlog.F{"reason": r.incomplete})
+		r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
 		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
 			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
 		}

@@ -65,8 +65,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr == nil {
 		runErr = r.AwaitPower()
 	}
+	var end scenario.EndRegistration
 	if runErr == nil {
-		runErr = r.Script(HostReport)
+		end, runErr = r.Report()
 	}
 	if runErr != nil {
 		r.MarkIncomplete(runErr.Error())
@@ -80,7 +81,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	case closeErr != nil:
 		res.Err = fmt.Errorf("close: %w", closeErr)
 	}
-	res.Mismatches = scenario.Check(s, r.Log.Events())
+	res.Mismatches = scenario.Check(s, r.Log.Events(), end)
 	res.Wall = time.Since(wall)
 	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
 	return res

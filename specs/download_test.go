@@ -68,6 +68,16 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 			Expect(e.Fields).To(HaveKeyWithValue("ok", true), "%s", e)
 		}
 		Expect(events(r, "mutual_auth")).To(HaveLen(2), "one check on each side")
+		By("the SM-DP+ learns the device's TAC from ctxParams1, the first 8 digits of the IMEI the modem reports")
+		imei := one(r, "AT+CGSN")
+		Expect(imei).To(MatchRegexp(`^[0-9]{15}$`))
+		var tacs []any
+		for _, e := range events(r, "mutual_auth") {
+			if e.Actor == "smdp" {
+				tacs = append(tacs, e.Fields["tac"])
+			}
+		}
+		Expect(tacs).To(Equal([]any{imei[:8]}))
 		Expect(events(r, "profile_installed")[0].Fields).To(HaveKeyWithValue("iccid", downloadedSFR))
 		Expect(events(r, "download_result")[0].Fields).To(HaveKeyWithValue("ok", true))
 
@@ -199,7 +209,7 @@ var _ = Describe("Profile download", framework.Emulated, func() {
 // platformNotes counts the notifications of a kind the platform recorded.
 func platformNotes(r *harness.Rig, kind string) int {
 	n := 0
-	for _, e := range r.Log.Kind("notification_received") {
+	for _, e := range events(r, "notification_received") {
 		if e.Actor == eventlog.Platform && e.Str("kind") == kind {
 			n++
 		}
@@ -209,7 +219,7 @@ func platformNotes(r *harness.Rig, kind string) int {
 
 func failedNotes(r *harness.Rig) []eventlog.Event {
 	var out []eventlog.Event
-	for _, e := range r.Log.Kind("notification_failed") {
+	for _, e := range events(r, "notification_failed") {
 		if e.Str("to") == "platform" {
 			out = append(out, e)
 		}

@@ -83,21 +83,25 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 		Expect(reasons(r, "download_result")).To(ContainElement(ContainSubstring("errorReason 8")))
 	})
 
-	It("reports an exhausted list, stays on the original, and starts over at the next period", func() {
+	It("reports an exhausted list, stays on the original, and tries the list again when the back-off ends", func() {
 		r := framework.NewRig(framework.Load("fallback-all-fail.yaml"))
 		send(r, "AT+CEREG=2")
 		advanceTo(r, 1*time.Hour+15*time.Minute)
 
 		Expect(iccid(r)).To(Equal(cmccICCID))
 		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`), "roaming on the original")
-		Expect(len(events(r, "list_exhausted"))).To(BeNumerically(">=", 2), "one list at 1h, another at 1h10m")
-		for _, e := range events(r, "list_exhausted") {
-			Expect(e.Get("operators")).To(Equal([]string{"sfr", "orange-fr"}))
+		Expect(events(r, "list_exhausted")).To(HaveLen(1), "the list at 1h; at 1h10m both operators sit out a period")
+		Expect(events(r, "list_exhausted")[0].Get("operators")).To(Equal([]string{"sfr", "orange-fr"}))
+		Expect(platformNotes(r, "list-exhausted")).To(Equal(1))
+		var skipped []string
+		for _, e := range events(r, "attempt_skipped") {
+			skipped = append(skipped, e.Str("operator")+": "+e.Str("reason"))
 		}
-		Expect(platformNotes(r, "list-exhausted")).To(BeNumerically(">=", 2))
+		Expect(skipped).To(ConsistOf(HavePrefix("sfr: backed off until check"), HavePrefix("orange-fr: backed off until check")))
 
 		advanceTo(r, 2*time.Hour)
-		Expect(iccid(r)).To(Equal(sfrICCID), "the rejections stopped at 1h25m")
+		Expect(events(r, "list_exhausted")).To(HaveLen(2), "at 1h20m the rejections still hold")
+		Expect(iccid(r)).To(Equal(sfrICCID), "the rejections stopped at 1h25m; after two periods off, SFR attaches")
 		Expect(servingPLMN(r)).To(Equal("20810"))
 	})
 
@@ -158,7 +162,7 @@ var _ = Describe("Power cuts", framework.Emulated, func() {
 			if installed == 1 {
 				Expect(platformNotes(r, "download-success")).To(BeNumerically(">=", 1), "the download-success notification reached the platform")
 				installs := 0
-				for _, e := range r.Log.Kind("notification_received") {
+				for _, e := range events(r, "notification_received") {
 					if e.Actor == eventlog.SMDP && e.Str("kind") == "install" && e.Str("operator") == "bouygues" {
 						installs++
 					}

@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/framework"
 )
 
 // send runs one AT command on the rig's tty and returns its information
@@ -114,13 +115,17 @@ func traffic(r *harness.Rig) []capture.Message {
 func kinds(evs []eventlog.Event) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Kind
+		out[i] = string(e.Kind)
 	}
 	return out
 }
 
-// events returns the rig's events of one kind.
-func events(r *harness.Rig, kind string) []eventlog.Event { return r.Log.Kind(kind) }
+// events returns the rig's events of one kind; an unregistered kind fails
+// the spec (framework.Events).
+func events(r *harness.Rig, kind eventlog.Kind) []eventlog.Event {
+	GinkgoHelper()
+	return framework.Events(r, kind)
+}
 
 // profileList reads the card's ProfileInfoList the way an LPA does: open the
 // ISD-R on a logical channel, GetProfilesInfo (BF2D) in STORE DATA, close the
@@ -141,12 +146,13 @@ func profileList(r *harness.Rig) string {
 }
 
 // reasons returns the reason fields of the card's events of the given kinds.
-func reasons(r *harness.Rig, kinds ...string) []string {
+func reasons(r *harness.Rig, kinds ...eventlog.Kind) []string {
+	GinkgoHelper()
 	var out []string
 	for _, k := range kinds {
-		for _, e := range r.Log.Kind(k) {
+		for _, e := range events(r, k) {
 			if e.Actor == eventlog.EUICC && e.Str("reason") != "" {
-				out = append(out, k+": "+e.Str("reason"))
+				out = append(out, string(k)+": "+e.Str("reason"))
 			}
 		}
 	}

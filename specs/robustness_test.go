@@ -107,6 +107,8 @@ var _ = Describe("Determinism", framework.Emulated, func() {
 	},
 		Entry("preinstalled switch", "roam-fr-preinstalled.yaml"),
 		Entry("download over TLS, with a tampered package first (TLS randomness never reaches the log)", "roam-fr-download-tampered.yaml"),
+		Entry("a second-country fallback", "second-country.yaml"),
+		Entry("hours of back-off", "backoff-all-fail.yaml"),
 	)
 })
 

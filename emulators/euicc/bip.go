@@ -230,7 +230,7 @@ func (o *bipOp) close() (*stk.Command, bool, applet.Event) {
 func (o *bipOp) fail(open bool, format string, a ...any) (*stk.Command, bool, applet.Event) {
 	reason := fmt.Sprintf(format, a...)
 	o.co.abort()
-	o.r.errorf("bip_error", "%s: %s", o.what, reason)
+	o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
 	o.ev = o.result(httpReply{}, reason)
 	if open {
 		return o.close()

@@ -5,7 +5,7 @@ package euicc
 // answers 9000 without data until the last segment or the first error, then
 // returns the signed ProfileInstallationResult (BF37), which it also keeps
 // as a pending notification. Nothing is installed unless every segment
-// verified.
+// verified; after a refusal the session waits only for CancelSession.
 
 import (
 	"errors"
@@ -46,6 +46,10 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 		return nil, apdu.SWOK
 	}
 	c.sess = nil
+	if err != nil {
+		// Refused: only a CancelSession for this transaction is left.
+		c.sess = &rspSession{txID: sess.txID, serverAddress: sess.serverAddress, operator: sess.operator, smdpOID: sess.smdpOID, key: sess.key, ended: true}
+	}
 	meta, pkg := sess.loader.Result()
 	data := es10.ProfileInstallationResultData{TransactionID: sess.txID, SmdpOID: sess.smdpOID,
 		Notification: es10.NotificationMetadata{Event: es10.EventInstall, Address: sess.serverAddress, ICCID: meta.ICCID}}
@@ -68,7 +72,7 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	// anything (the log included) says the profile is there.
 	c.persistLocked()
 	if installed != nil {
-		c.cfg.Log.Emit(eventlog.EUICC, "profile_installed", eventlog.F{"iccid": installed.ICCID, "operator": installed.Operator})
+		c.cfg.Log.Emit(eventlog.EUICC, KindProfileInstalled, eventlog.F{"iccid": installed.ICCID, "operator": installed.Operator})
 	}
 	if !ok {
 		return nil, apdu.SWUnknown

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -189,7 +190,7 @@ func (c *Card) Transmit(b []byte) (out []byte) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.panicked = r
-			c.cfg.Log.Emit("euicc", "card_error", map[string]any{"reason": fmt.Sprint(r), "apdu": fmt.Sprintf("%X", b)})
+			c.cfg.Log.Emit(eventlog.EUICC, KindCardError, eventlog.F{"reason": fmt.Sprint(r), "apdu": fmt.Sprintf("%X", b)})
 			out = apdu.Status(apdu.SWUnknown)
 		}
 	}()

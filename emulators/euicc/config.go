@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -104,7 +105,10 @@ type Config struct {
 	// AttachWait bounds how long the applet waits for an attach after a
 	// switch before it falls back (claim 3); 0 means applet.DefaultAttachWait.
 	AttachWait time.Duration
-	Log        *eventlog.Log
+	// Backoff is the applet's retry policy for failed operators (zero:
+	// applet.DefaultBackoff).
+	Backoff applet.Backoff
+	Log     *eventlog.Log
 }
 
 // validate checks cfg apart from its profile list.

@@ -19,6 +19,15 @@
 //     (UICC reset) when the toolkit is up, and refuses further switches with
 //     6985 until it is reset; with a proactive session running the switch
 //     answers catBusy (5).
+//   - After a bound profile package it refused, the ISD-R keeps the
+//     session's transactionId for one ES10b CancelSession, which it still
+//     signs (reason loadBppExecutionError from the card's IPA), so the
+//     SM-DP+ can close its side (SGP.22 §5.6.5, §5.7.14); the next
+//     GetEuiccChallenge starts afresh.
+//   - Restore reads the applet's state with applet.DecodeState (the format
+//     before the applet's modes is migrated) and refuses an image whose
+//     state is damaged or points at a profile the card does not hold,
+//     naming the field.
 //   - A powered-off card answers 6F00.
 //   - The file system always shows the profile enabled at the last reset.
 //

@@ -81,6 +81,10 @@ type rspSession struct {
 	key    *ecdsa.PrivateKey
 	otsk   *ecdh.PrivateKey
 	loader *rsp.BPPLoader
+	// ended: the package was refused; the session only awaits the LPA's
+	// CancelSession (loadBppExecutionError), which the ISD-R still signs
+	// so the SM-DP+ can close its side (SGP.22 §3.1.3.3, §5.7.14).
+	ended bool
 }
 
 // sessionFreeNVM is the memory a package from the SM-DP+ at address may
@@ -218,7 +222,7 @@ func operatorOf(cert *x509.Certificate, address string) string {
 }
 
 func (c *Card) mutualAuthEvent(operator string, ok bool, reason string) {
-	c.cfg.Log.Emit(eventlog.EUICC, "mutual_auth", eventlog.F{"operator": operator, "ok": ok, "reason": reason})
+	c.cfg.Log.Emit(eventlog.EUICC, KindMutualAuth, eventlog.F{"operator": operator, "ok": ok, "reason": reason})
 }
 
 // authenticateServer checks the SM-DP+ (SGP.22 §5.7.13): CI key id, the
@@ -296,7 +300,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 		c.mutualAuthEvent(operator, false, reason)
 		return es10.PrepareDownloadResponse{TransactionID: s2.TransactionID, ErrorCode: code}.Encode(), apdu.SWOK
 	}
-	if sess == nil || sess.txID == nil || sess.otsk != nil {
+	if sess == nil || sess.txID == nil || sess.otsk != nil || sess.ended {
 		return fail(es10.DlErrNoSessionContext, "no authenticated session")
 	}
 	dppb, err := rsp.VerifySMDP(c.cfg.CI, req.SmdpCertificate, rsp.RolePB, c.now())

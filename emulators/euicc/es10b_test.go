@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/hexdump"
@@ -119,7 +120,7 @@ func TestDownload(t *testing.T) {
 	if after == before || !strings.Contains(after, "5A0A"+fmt.Sprintf("%X", es10.ICCIDBytes(l.meta.ICCID))+"9F700100") {
 		t.Fatalf("profile list after download %s", after)
 	}
-	for _, k := range []string{"mutual_auth", "profile_installed"} {
+	for _, k := range []eventlog.Kind{KindMutualAuth, KindProfileInstalled} {
 		if ev := log.Kind(k); len(ev) != 1 {
 			t.Fatalf("%s events %v", k, ev)
 		}

@@ -48,7 +48,8 @@ func newE2EPlatform(t *testing.T, dp *smdp.Server) *e2ePlatform {
 			return
 		}
 		p.ordered <- r.Header.Get(platformapi.HeaderSeq)
-		_ = json.NewEncoder(w).Encode(map[string]string{"operator": req.Operator, "smdp_address": addr, "matching_id": mid})
+		_ = json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: addr, MatchingID: mid,
+			ActivationCode: platformapi.ActivationCode(addr, mid)})
 	})
 	mux.HandleFunc("/v1/notifications", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -125,7 +126,7 @@ func kinds(log *eventlog.Log, actor string) string {
 	var k []string
 	for _, e := range log.Events() {
 		if e.Actor == actor {
-			k = append(k, e.Kind)
+			k = append(k, string(e.Kind))
 		}
 	}
 	return strings.Join(k, " ")
@@ -157,8 +158,8 @@ func TestDownloadEndToEnd(t *testing.T) {
 	if ref.Details.Qualifier != stk.RefreshUICCReset {
 		t.Fatalf("REFRESH %+v", ref)
 	}
-	want := "roaming_detected preferred_list_requested preferred_list_received profile_not_preinstalled download_requested " +
-		"mutual_auth profile_installed notification_sent notification_sent download_result profile_enabled"
+	want := "roaming_detected mode preferred_list_requested preferred_list_received cycle_started attempt profile_not_preinstalled download_requested mode " +
+		"mutual_auth profile_installed notification_sent download_result mode notification_sent profile_enabled mode"
 	if got := kinds(log, "euicc"); got != want {
 		t.Fatalf("card events\n got: %s\nwant: %s", got, want)
 	}
@@ -189,10 +190,7 @@ func TestDownloadFaultsEndToEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newE2ERig(t, tt.faults)
-			n := 0
-			for ; r.tm.lastSW>>8 == 0x91 && n < 8; n++ {
-				r.tm.relay(1000)
-			}
+			n := r.tm.relayAll(1000, 16)
 			if n < tt.channels {
 				t.Fatalf("%d exchanges, want at least %d; events %s", n, tt.channels, kinds(r.log, "euicc"))
 			}
@@ -207,6 +205,27 @@ func TestDownloadFaultsEndToEnd(t *testing.T) {
 				t.Fatalf("card still has work: %+v", r.tm.fetchAny())
 			}
 		})
+	}
+}
+
+// TestRefusedPackageEndToEnd: a package the card refuses (SGP.22 §3.1.3.3)
+// sends the failed install result to the SM-DP+ and cancels the session on
+// both sides with loadBppExecutionError; the order ends in error there.
+func TestRefusedPackageEndToEnd(t *testing.T) {
+	r := newE2ERig(t, smdp.Faults{TamperBPP: true})
+	r.tm.relayAll(1000, 16)
+	res := r.log.Kind(smdp.KindNotificationReceived)
+	if len(res) != 1 || res[0].Str("kind") != "install" || res[0].Get("ok") != false {
+		t.Fatalf("install results at the SM-DP+ %v; card events %s", res, kinds(r.log, "euicc"))
+	}
+	c := r.log.Kind(smdp.KindSessionCancelled)
+	if len(c) != 1 || c[0].Get("reason") != es10.CancelLoadBppExecution || c[0].Str("order") != "error" {
+		t.Fatalf("session_cancelled %v; events %s", c, kinds(r.log, "smdp"))
+	}
+	// The ISD-R kept the transaction for that one cancellation only.
+	resp, err := es10.DecodeCancelSessionResponse(mustES10(t, r.c, es10.CancelSessionRequest{TransactionID: []byte{1}, Reason: 5}.Encode()))
+	if err != nil || resp.ErrorCode != es10.CancelErrInvalidTransID {
+		t.Fatalf("second cancel %+v %v", resp, err)
 	}
 }
 
@@ -234,12 +253,11 @@ func TestNotificationsNeverLost(t *testing.T) {
 	r.c.Reset()
 	r.tm.lastSW = 0
 	r.tm.boot()
-	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement))
+	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement)) // the periodic check
+	r.tm.ok(r.tm.fetch(stk.CmdTimerManagement)) // the attach wait on the new profile
 	// The notifications wait for a bearer: the terminal attaches.
 	r.tm.envelope(stk.NewLocationStatusEvent(stk.LocNormal, &stk.LocationInfo{PLMN: "20801", TAC: 1, CellID: 2}))
-	for n := 0; r.tm.lastSW>>8 == 0x91 && n < 6; n++ {
-		r.tm.relay(1000)
-	}
+	r.tm.relayAll(1000, 12)
 	sent := map[string]bool{}
 	for _, e := range r.log.Kind("notification_sent") {
 		sent[e.Fields["kind"].(string)+">"+e.Fields["to"].(string)] = true

@@ -29,7 +29,29 @@ import (
 // available, then RECEIVE DATA), until CLOSE CHANNEL.
 func (tm *term) relay(chunk int) (opened netip.AddrPort) {
 	tm.t.Helper()
-	cmd := tm.fetch(stk.CmdOpenChannel)
+	return tm.relayFrom(tm.fetch(stk.CmdOpenChannel), chunk)
+}
+
+// relayAll carries out what the card asks until it is idle: BIP exchanges
+// relayed, timers acknowledged; it returns the number of exchanges.
+func (tm *term) relayAll(chunk, max int) int {
+	tm.t.Helper()
+	n := 0
+	for i := 0; tm.lastSW>>8 == 0x91 && i < max; i++ {
+		cmd := tm.fetchAny()
+		if cmd.Details.Type == stk.CmdOpenChannel {
+			tm.relayFrom(cmd, chunk)
+			n++
+			continue
+		}
+		tm.ok(cmd)
+	}
+	return n
+}
+
+// relayFrom relays the exchange of an OPEN CHANNEL already fetched.
+func (tm *term) relayFrom(cmd stk.Command, chunk int) (opened netip.AddrPort) {
+	tm.t.Helper()
 	opened = netip.AddrPortFrom(cmd.Address, cmd.Transport.Port)
 	conn, err := net.Dial("tcp", opened.String())
 	if err != nil {

@@ -27,7 +27,9 @@ type nvmImage struct {
 	Version  int          `json:"version"`
 	EID      string       `json:"eid"`
 	Profiles []nvmProfile `json:"profiles"`
-	Applet   applet.State `json:"applet"`
+	// Applet is the applet's state (applet.DecodeState reads it, and
+	// migrates the format of earlier versions).
+	Applet json.RawMessage `json:"applet"`
 	// Notifications pending delivery (SGP.22 §3.5), carried across
 	// NVM/Restore until NotificationSent.
 	Notifications []Notification `json:"notifications"`
@@ -75,7 +77,14 @@ func (c *Card) NVM() ([]byte, error) {
 
 // nvmLocked encodes the image; callers hold c.mu.
 func (c *Card) nvmLocked() ([]byte, error) {
-	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: c.appletState, Notifications: append([]Notification{}, c.notifications...),
+	st := []byte("null") // the applet never ran: nothing to resume
+	if c.appletState.Version != 0 {
+		var err error
+		if st, err = json.Marshal(c.appletState); err != nil {
+			return nil, fmt.Errorf("euicc: encode applet state: %w", err)
+		}
+	}
+	img := nvmImage{Version: nvmVersion, EID: c.cfg.EID, Applet: st, Notifications: append([]Notification{}, c.notifications...),
 		NotifSeq: c.notifSeq, DefaultSMDP: c.defaultDP}
 	for _, p := range c.profiles {
 		np := nvmProfile{
@@ -111,7 +120,7 @@ func (c *Card) persistLocked() {
 		err = c.cfg.OnNVMWrite(img)
 	}
 	if err != nil {
-		c.cfg.Log.Emit(eventlog.EUICC, "card_error", eventlog.F{"reason": "NVM write: " + err.Error()})
+		c.cfg.Log.Emit(eventlog.EUICC, KindCardError, eventlog.F{"reason": "NVM write: " + err.Error()})
 		return
 	}
 	c.persisted = img
@@ -182,12 +191,15 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		}
 		c.profiles = append(c.profiles, q)
 	}
-	c.defaultDP = img.DefaultSMDP
-	if len(img.Applet) > 0 && string(img.Applet) != "null" {
-		if err := json.Unmarshal(img.Applet, &c.appletState); err != nil {
-			return nil, fmt.Errorf("euicc: NVM image: applet: %w", err)
-		}
+	st, err := applet.DecodeState(img.Applet)
+	if err != nil {
+		return nil, fmt.Errorf("euicc: NVM image: %w", err)
 	}
+	if err := applet.CheckState(st, c.appletProfiles()); err != nil {
+		return nil, fmt.Errorf("euicc: NVM image: %w", err)
+	}
+	c.defaultDP = img.DefaultSMDP
+	c.appletState = st
 	c.notifications, c.notifSeq = img.Notifications, img.NotifSeq
 	if c.notifications == nil {
 		c.notifications = []Notification{}

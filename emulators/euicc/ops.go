@@ -24,13 +24,20 @@ func (o *eventListOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) 
 	return nil, false, nil
 }
 
-// timerOp is TIMER MANAGEMENT start (TS 102 223 §6.4.21).
+// timerOp is TIMER MANAGEMENT start, or deactivate with stop (TS 102 223
+// §6.4.21).
 type timerOp struct {
-	id int
-	d  time.Duration
+	id   int
+	d    time.Duration
+	stop bool
 }
 
-func (o *timerOp) start() stk.Command { return stk.NewTimerStart(0, byte(o.id), o.d) }
+func (o *timerOp) start() stk.Command {
+	if o.stop {
+		return stk.NewTimerDeactivate(0, byte(o.id))
+	}
+	return stk.NewTimerStart(0, byte(o.id), o.d)
+}
 
 func (o *timerOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
 	return nil, true, nil

@@ -78,7 +78,7 @@ func (r *runtime) terminalProfile(tp []byte) {
 		return
 	}
 	r.started = true
-	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait}
+	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait, Backoff: r.c.cfg.Backoff, DeviceInfo: r.c.cfg.DeviceInfo}
 	r.m = r.c.newMethod(cfg, r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
 }
@@ -106,21 +106,27 @@ func (r *runtime) run() {
 			r.step(applet.ProfileEnabled{ICCID: e.ICCID, Result: res})
 		case applet.StartTimer:
 			if e.ID < 1 || e.ID >= BIPTimer {
-				r.errorf("stk_error", "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
+				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
 			r.begin(&timerOp{id: e.ID, d: e.D})
+		case applet.StopTimer:
+			if e.ID < 1 || e.ID >= BIPTimer {
+				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
+				continue
+			}
+			r.begin(&timerOp{id: e.ID, stop: true})
 		case applet.ReadLocation:
 			r.begin(&locationOp{})
 		case applet.HTTPPost:
 			if !r.c.cfg.PlatformAddr.IsValid() {
-				r.errorf("bip_error", "request %d %s: no platform address configured", e.ReqID, e.Path)
+				r.errorf(KindBIPError, "request %d %s: no platform address configured", e.ReqID, e.Path)
 				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: "no platform address configured"})
 				continue
 			}
 			o, err := r.platformOp(e)
 			if err != nil {
-				r.errorf("bip_error", "request %d %s: %v", e.ReqID, e.Path, err)
+				r.errorf(KindBIPError, "request %d %s: %v", e.ReqID, e.Path, err)
 				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
 				continue
 			}
@@ -134,13 +140,13 @@ func (r *runtime) run() {
 		case applet.ES9Call:
 			o, err := r.es9Op(e)
 			if err != nil {
-				r.errorf("bip_error", "%s %s: %v", e.Function, e.Address, err)
+				r.errorf(KindBIPError, "%s %s: %v", e.Function, e.Address, err)
 				r.step(applet.HTTPResult{ReqID: e.ReqID, Err: err.Error()})
 				continue
 			}
 			r.begin(o)
 		default:
-			r.errorf("stk_error", "unknown effect %T", e)
+			r.errorf(KindSTKError, "unknown effect %T", e)
 		}
 		// Each NVM write is stored before the applet hears its result and
 		// logs or sends anything about it.
@@ -163,7 +169,7 @@ func (r *runtime) issue(cmd stk.Command) {
 	cmd.Details.Number = r.num
 	b, err := cmd.Encode()
 	if err != nil {
-		r.errorf("stk_error", "encode proactive command %02X: %v", cmd.Details.Type, err)
+		r.errorf(KindSTKError, "encode proactive command %02X: %v", cmd.Details.Type, err)
 		r.finish(nil)
 		return
 	}
@@ -207,7 +213,7 @@ func (r *runtime) refreshMode() byte {
 }
 
 // errorf logs one of the runtime's error events.
-func (r *runtime) errorf(kind, format string, a ...any) {
+func (r *runtime) errorf(kind eventlog.Kind, format string, a ...any) {
 	r.c.cfg.Log.Emit(eventlog.EUICC, kind, eventlog.F{"reason": fmt.Sprintf(format, a...)})
 }
 

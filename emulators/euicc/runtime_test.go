@@ -260,11 +260,11 @@ func TestRuntimeFullCycle(t *testing.T) {
 		case applet.TimerExpired:
 			return []applet.Effect{applet.ReadLocation{}}
 		case applet.LocalInfo:
-			return []applet.Effect{applet.Persist{State: applet.State{LastReqID: 1}}, applet.HTTPPost{ReqID: 1, Path: "/v1/preferred-list", Body: body}}
+			return []applet.Effect{applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 1}}, applet.HTTPPost{ReqID: 1, Path: "/v1/preferred-list", Body: body}}
 		case applet.HTTPResult:
 			return []applet.Effect{applet.EnableProfile{ICCID: "89331000000000000029"}}
 		case applet.ProfileEnabled:
-			return []applet.Effect{applet.Persist{State: applet.State{LastReqID: 2}}, applet.Refresh{}}
+			return []applet.Effect{applet.Persist{State: applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 2}}, applet.Refresh{}}
 		}
 		return nil
 	}
@@ -352,15 +352,17 @@ func TestRuntimeFullCycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var img nvmImage
-	if err := json.Unmarshal(nvm, &img); err != nil || img.Applet.LastReqID != 2 || !img.Profiles[1].Enabled || img.Profiles[0].Enabled {
-		t.Fatalf("NVM %s (%v)", nvm, err)
+	err = json.Unmarshal(nvm, &img)
+	st, derr := applet.DecodeState(img.Applet)
+	if err != nil || derr != nil || st.LastReq != 2 || !img.Profiles[1].Enabled || img.Profiles[0].Enabled {
+		t.Fatalf("NVM %s (%v, %v)", nvm, err, derr)
 	}
 
 	// The terminal resets the card and downloads its profile again.
 	tm.c.Reset()
 	runScript(t, tm.c, []step{{"00A4040C07A0000000871002", "9000"}, {"00B0870009", "082980012143658709 9000"}})
 	tm.boot()
-	if len(tm.states) != 2 || tm.states[1].LastReqID != 2 {
+	if len(tm.states) != 2 || tm.states[1].LastReq != 2 {
 		t.Fatalf("applet re-created with %+v", tm.states)
 	}
 	boot = fm.last().(applet.Boot)
@@ -566,7 +568,7 @@ func TestES10RefreshWithRuntime(t *testing.T) {
 
 func TestNVMRoundTrip(t *testing.T) {
 	c := newTestCard(t, testConfig())
-	c.appletState = applet.State{LastReqID: 42}
+	c.appletState = applet.State{Version: applet.StateVersion, Mode: applet.ModeIdle, LastReq: 42}
 	runScript(t, c, []step{{"00A4040C10" + isdrAID, "9000"}, {"80E2910014BF3111A00C5A0A" + iccidSFR + "81010000", "BF3103800100 9000"},
 		// SetNickname and SetDefaultDpAddress are NVM writes too.
 		{"80E2910015BF29125A0A" + iccidSFR + "9004576F726B00", "BF2903800100 9000"},
@@ -579,7 +581,7 @@ func TestNVMRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.appletState.LastReqID != 42 || !r.profiles[1].Enabled || !r.profiles[0].Original || r.profiles[1].Nickname != "Work" || r.defaultDP != "smdp.sfr.test" {
+	if r.appletState.LastReq != 42 || !r.profiles[1].Enabled || !r.profiles[0].Original || r.profiles[1].Nickname != "Work" || r.defaultDP != "smdp.sfr.test" {
 		t.Fatalf("restored %+v %+v", r.appletState, r.profiles)
 	}
 	img2, _ := r.NVM()

@@ -48,18 +48,18 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 	}
 	tr, err := stk.ParseTerminalResponse(data)
 	if err != nil {
-		r.errorf("stk_error", "terminal response: %v", err)
+		r.errorf(KindSTKError, "terminal response: %v", err)
 		return apdu.Response{SW: apdu.SWIncorrectData}
 	}
 	sent := r.pendingCmd.Details
 	if tr.Details.Number != sent.Number || tr.Details.Type != sent.Type {
-		r.errorf("stk_error", "terminal response to command %d type %02X, pending %d type %02X",
+		r.errorf(KindSTKError, "terminal response to command %d type %02X, pending %d type %02X",
 			tr.Details.Number, tr.Details.Type, sent.Number, sent.Type)
 		return apdu.Response{SW: apdu.SWIncorrectData}
 	}
 	r.pending, r.fetched = nil, false
 	if !tr.Result.OK() && !isBIP(sent.Type) {
-		r.errorf("stk_error", "proactive command %02X: result %s", sent.Type, tr.Result)
+		r.errorf(KindSTKError, "proactive command %02X: result %s", sent.Type, tr.Result)
 	}
 	if r.cur != nil {
 		r.advance(r.cur.response(tr))
@@ -82,7 +82,7 @@ func (r *runtime) envelopeAPDU(data []byte) apdu.Response {
 	}
 	env, err := stk.ParseEnvelope(data)
 	if err != nil {
-		r.errorf("stk_error", "envelope: %v", err)
+		r.errorf(KindSTKError, "envelope: %v", err)
 		return apdu.Response{SW: apdu.SWIncorrectData}
 	}
 	switch {

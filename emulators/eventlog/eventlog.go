@@ -32,7 +32,7 @@ type F map[string]any
 type Event struct {
 	T      time.Time
 	Actor  string
-	Kind   string
+	Kind   Kind
 	Fields F
 }
 
@@ -96,6 +96,9 @@ type Log struct {
 	mu   sync.Mutex
 	evs  []Event
 	subs []func(Event)
+	// unregistered counts events whose actor/kind pair is not in the
+	// registry (Register): a bug the rig reports when it closes.
+	unregistered map[string]int
 	// limit bounds len(evs) (0: none); past it events are counted in
 	// dropped, not kept, and Full reports true.
 	limit, dropped int
@@ -107,7 +110,7 @@ type Log struct {
 }
 
 // LimitKind is the last event a full log keeps: {limit} (SetLimit).
-const LimitKind = "event_limit"
+const LimitKind Kind = "event_limit"
 
 // New returns a log that stamps events with now (the rig's virtual clock).
 func New(now func() time.Time) *Log {
@@ -121,8 +124,9 @@ func NewPassing(now func() time.Time) *Log {
 	return &Log{now: now, pass: true}
 }
 
-// Emit appends an event.
-func (l *Log) Emit(actor, kind string, f F) {
+// Emit appends an event. A kind not registered for actor is logged all
+// the same and counted (Unregistered).
+func (l *Log) Emit(actor string, kind Kind, f F) {
 	if l == nil {
 		return
 	}
@@ -130,7 +134,14 @@ func (l *Log) Emit(actor, kind string, f F) {
 	if e.Fields == nil {
 		e.Fields = F{}
 	}
+	known := Known(actor, kind)
 	l.mu.Lock()
+	if !known {
+		if l.unregistered == nil {
+			l.unregistered = map[string]int{}
+		}
+		l.unregistered[actor+"/"+string(kind)]++
+	}
 	if l.pass {
 		l.streamLocked(e)
 		subs := l.subs
@@ -199,8 +210,25 @@ func (l *Log) Events() []Event {
 	return append([]Event(nil), l.evs...)
 }
 
-// Kind returns the events of one kind, in order.
-func (l *Log) Kind(kind string) []Event {
+// Unregistered returns "actor/kind" of every event logged with a kind its
+// actor did not register, sorted; nil when there was none.
+func (l *Log) Unregistered() []string {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for k := range l.unregistered {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Kind returns the events of one kind, in order. Callers that take the kind
+// from a user (spec helpers) check it with CheckKind first.
+func (l *Log) Kind(kind Kind) []Event {
 	var out []Event
 	for _, e := range l.Events() {
 		if e.Kind == kind {

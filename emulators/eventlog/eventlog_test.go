@@ -13,7 +13,7 @@ func TestJSONLinesAreCanonical(t *testing.T) {
 	tests := []struct {
 		name  string
 		actor string
-		kind  string
+		kind  Kind
 		f     F
 		want  string
 	}{
@@ -59,7 +59,7 @@ func TestUnmarshalableFieldIsAnError(t *testing.T) {
 
 func TestSubscribeAndKind(t *testing.T) {
 	l := New(time.Now)
-	var seen []string
+	var seen []Kind
 	l.Subscribe(func(e Event) { seen = append(seen, e.Kind) })
 	l.Emit(EUICC, "a", nil)
 	l.Emit(EUICC, "b", F{"k": "v"})
@@ -67,6 +67,34 @@ func TestSubscribeAndKind(t *testing.T) {
 	if len(seen) != 3 || len(l.Kind("a")) != 2 || l.Kind("b")[0].Str("k") != "v" {
 		t.Fatalf("seen %v, kinds a=%d", seen, len(l.Kind("a")))
 	}
+}
+
+// The registry: kinds are registered per actor; an event of a kind its
+// actor did not register is still logged, and counted.
+func TestRegistry(t *testing.T) {
+	Register("test-actor", "tested", "probed")
+	if !Known("test-actor", "tested") || Known("test-actor", "other") || Known(World, "tested") || !KnownKind("probed") {
+		t.Fatal("registry lookups")
+	}
+	if err := CheckKind("no_such_kind_anywhere"); err == nil || !strings.Contains(err.Error(), `"no_such_kind_anywhere"`) {
+		t.Fatalf("CheckKind: %v", err)
+	}
+	if ks := Registered()["test-actor"]; len(ks) != 2 || ks[0] != "probed" || ks[1] != "tested" {
+		t.Fatalf("registered %v", ks)
+	}
+	l := New(time.Now)
+	l.Emit("test-actor", "tested", nil)
+	l.Emit("test-actor", "unheard_of", nil)
+	l.Emit("test-actor", "unheard_of", nil)
+	if u := l.Unregistered(); len(u) != 1 || u[0] != "test-actor/unheard_of" || len(l.Events()) != 3 {
+		t.Fatalf("unregistered %v, %d events", u, len(l.Events()))
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("an empty kind registered")
+		}
+	}()
+	Register("test-actor", "")
 }
 
 // The limit keeps the first n-1 events and an event_limit event; the rest

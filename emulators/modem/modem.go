@@ -279,4 +279,4 @@ func (m *Modem) resetSettings() {
 	m.st.copsFormat = 2
 }
 
-func (m *Modem) emit(kind string, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }
+func (m *Modem) emit(kind eventlog.Kind, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

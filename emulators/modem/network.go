@@ -35,7 +35,7 @@ func (m *Modem) setReg(r Registration) {
 	if r.Cause != 0 {
 		f["cause"] = r.Cause
 	}
-	m.emit("registration", f)
+	m.emit(KindRegistration, f)
 	if s := m.getSTK(); s != nil && m.st.cardOn {
 		s.LocationChanged()
 	}

@@ -18,24 +18,24 @@ func (m *Modem) boot() {
 	m.st.cardOn = len(atr) > 0
 	m.st.iccid, m.st.imsi = "", ""
 	if !m.st.cardOn {
-		m.emit("card", eventlog.F{"present": false})
+		m.emit(KindCard, eventlog.F{"present": false})
 		return
 	}
 	if s := m.getSTK(); s != nil {
 		if err := s.Start(); err != nil {
-			m.emit("stk-error", eventlog.F{"error": err.Error()})
+			m.emit(KindSTKError, eventlog.F{"error": err.Error()})
 		}
 	}
 	iccid, err := m.readICCID()
 	if err != nil {
-		m.emit("card-error", eventlog.F{"error": err.Error()})
+		m.emit(KindCardError, eventlog.F{"error": err.Error()})
 	}
 	imsi, err := m.readIMSI()
 	if err != nil {
-		m.emit("card-error", eventlog.F{"error": err.Error()})
+		m.emit(KindCardError, eventlog.F{"error": err.Error()})
 	}
 	m.st.iccid, m.st.imsi = iccid, imsi
-	m.emit("card", eventlog.F{"present": true, "iccid": iccid, "imsi": imsi})
+	m.emit(KindCard, eventlog.F{"present": true, "iccid": iccid, "imsi": imsi})
 	m.scheduleAttach()
 }
 
@@ -102,7 +102,7 @@ func (m *Modem) attach() {
 	plmn := r.PLMN
 	m.st.t3410 = m.afterFunc(T3410, func() {
 		m.st.t3410 = nil
-		m.emit("attach_timeout", eventlog.F{"plmn": plmn, "timer": "T3410"})
+		m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410"})
 		m.setReg(Registration{})
 		m.retryAttach()
 	})
@@ -179,7 +179,7 @@ func (m *Modem) PowerOff() {
 	m.st.cardOn = false
 	m.st.iccid, m.st.imsi = "", ""
 	m.st.channels = map[int]bool{}
-	m.emit("power", eventlog.F{"on": false})
+	m.emit(KindPower, eventlog.F{"on": false})
 }
 
 // PowerOn restores the power after PowerOff and boots as a fresh modem:
@@ -195,7 +195,7 @@ func (m *Modem) PowerOn() {
 	m.resetSettings()
 	m.st.fun = 1
 	m.st.copsOff = false
-	m.emit("power", eventlog.F{"on": true})
+	m.emit(KindPower, eventlog.F{"on": true})
 	m.bootWithURCs()
 }
 
@@ -235,7 +235,7 @@ func (m *Modem) Refresh(qualifier byte) {
 		if m.st.off || m.st.epoch != epoch {
 			return // the power was cut before the REFRESH ran
 		}
-		m.emit("refresh", eventlog.F{"qualifier": int(qualifier)})
+		m.emit(KindRefresh, eventlog.F{"qualifier": int(qualifier)})
 		m.detach()
 		if s := m.getSTK(); s != nil {
 			s.Stop()
@@ -289,14 +289,14 @@ func cmdCFUN(m *Modem, c at.Command) error {
 		m.scheduleAttach()
 	}
 	m.st.fun = fun
-	m.emit("cfun", eventlog.F{"fun": fun})
+	m.emit(KindCFUN, eventlog.F{"fun": fun})
 	return nil
 }
 
 // restart is +CFUN=1,1: the OK goes out first, then the modem is silent for
 // RestartDelay and comes back with RDY, as vendors do.
 func (m *Modem) restart() {
-	m.emit("restart", eventlog.F{})
+	m.emit(KindRestart, eventlog.F{})
 	m.powerDown()
 	m.st.restarting = true
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {

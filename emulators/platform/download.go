@@ -58,7 +58,7 @@ func (s *Server) download(body []byte) answer {
 	if !known {
 		return reject(http.StatusBadRequest, "operator: unknown %q", req.Operator)
 	}
-	s.log.Emit(eventlog.Platform, "download_requested", eventlog.F{"eid": req.EID, "operator": req.Operator})
+	s.log.Emit(eventlog.Platform, KindDownloadRequested, eventlog.F{"eid": req.EID, "operator": req.Operator})
 
 	today := day(s.clk.Now())
 	refused := s.injected(FaultEligibilityRefused, req.Operator, false)
@@ -81,7 +81,7 @@ func (s *Server) download(body []byte) answer {
 		s.quota[req.EID] = q
 	}
 	s.mu.Unlock()
-	s.log.Emit(eventlog.Platform, "eligibility", eventlog.F{"ok": reason == "", "reason": reason})
+	s.log.Emit(eventlog.Platform, KindEligibility, eventlog.F{"ok": reason == "", "reason": reason})
 	if reason != "" {
 		return reject(http.StatusForbidden, "eligibility: %s", reason)
 	}
@@ -100,7 +100,7 @@ func (s *Server) download(body []byte) answer {
 		s.mu.Unlock()
 		return reject(http.StatusBadGateway, "order at operator %s: %v", op.ID, err)
 	}
-	s.log.Emit(eventlog.Platform, "download_forwarded", eventlog.F{"operator": op.ID})
+	s.log.Emit(eventlog.Platform, KindDownloadForwarded, eventlog.F{"operator": op.ID})
 	return answer{status: http.StatusOK, body: platformapi.DownloadResponse{
 		Operator: op.ID, SMDPAddress: addr, MatchingID: mid,
 		ActivationCode: platformapi.ActivationCode(addr, mid),

@@ -82,7 +82,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(r, body, read, a)
 	}
 	if a.reason != "" {
-		s.log.Emit(eventlog.Platform, "request_rejected", eventlog.F{
+		s.log.Emit(eventlog.Platform, KindRequestRejected, eventlog.F{
 			"path": r.URL.Path, "status": a.status, "reason": a.reason,
 		})
 		a.body = platformapi.ErrorResponse{Error: a.reason}
@@ -132,7 +132,7 @@ func (s *Server) preferredList(body []byte) answer {
 	for i, o := range resp.Operators {
 		ids[i] = o.ID
 	}
-	s.log.Emit(eventlog.Platform, "preferred_list_served", eventlog.F{
+	s.log.Emit(eventlog.Platform, KindPreferredListServed, eventlog.F{
 		"eid": req.EID, "serving_plmn": req.ServingPLMN, "country": country, "operators": ids,
 	})
 	return answer{status: http.StatusOK, body: resp}
@@ -171,7 +171,7 @@ func (s *Server) notification(body []byte) answer {
 	}
 	if id, dup := s.acked[key]; dup && (n.Kind == platformapi.KindDownloadSuccess || n.Report != 0) {
 		s.mu.Unlock()
-		s.log.Emit(eventlog.Platform, "notification_duplicate", eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
+		s.log.Emit(eventlog.Platform, KindNotificationDuplicate, eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
 		return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
 	}
 	s.noteID++
@@ -184,6 +184,9 @@ func (s *Server) notification(body []byte) answer {
 	if n.Kind == platformapi.KindDownloadSuccess {
 		f["iccid"] = n.ICCID
 	}
-	s.log.Emit(eventlog.Platform, "notification_received", f)
+	if n.Report != 0 {
+		f["report"] = n.Report
+	}
+	s.log.Emit(eventlog.Platform, KindNotificationReceived, f)
 	return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
 }

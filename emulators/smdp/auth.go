@@ -95,10 +95,10 @@ func (s *Server) authenticateClient(_ http.ResponseWriter, body []byte) (es9.Mes
 		if errors.As(err, &e) {
 			reason = e.msg
 		}
-		s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
+		s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": false, "reason": reason})
 		return nil, err
 	}
-	s.emit("mutual_auth", eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": ""})
+	s.emit(KindMutualAuth, eventlog.F{"operator": s.cfg.Operator, "ok": true, "reason": "", "tac": t.tac})
 	return out, nil
 }
 
@@ -139,6 +139,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 		return nil, err
 	}
 	t.eid, t.euiccPub, t.order, t.euiccSignature1 = eid, pub, o, resp.EuiccSignature1
+	t.tac = s1.CtxParams1.DeviceInfo.TAC
 	s.euicc[eid] = pub
 
 	meta := s.metadata(o.profile).Encode()

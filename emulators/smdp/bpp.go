@@ -50,7 +50,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 	case s.injected(FaultTruncateBPP, s.faults.TruncateBPP):
 		pkg = truncate(pkg)
 	}
-	s.emit("bpp_sent", eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
+	s.emit(KindBPPSent, eventlog.F{"operator": s.cfg.Operator, "iccid": t.order.profile.ICCID})
 	return es9.GetBoundProfilePackageResponse{Header: es9.Success(), TransactionID: t.id, BoundProfilePackage: pkg}, nil
 }
 

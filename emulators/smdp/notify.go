@@ -27,7 +27,8 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	md := n.Metadata()
-	var key string // one notification, however often the card sends it
+	var key string      // one notification, however often the card sends it
+	var installOK *bool // an install result's outcome
 	if n.Install != nil {
 		d := n.Install.Data
 		eid, ok := s.sent[hexID(d.TransactionID)]
@@ -41,6 +42,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 		if !s.notified[key] {
 			s.installed(d)
 		}
+		installOK = &d.OK
 	} else {
 		eid, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
@@ -54,22 +56,31 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	if s.notified[key] {
 		// A card that lost our answer (a power cut) sends it again
 		// (SGP.22 §3.5: delivery until acknowledged): acknowledge, once.
-		s.emit("notification_duplicate", eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
+		s.emit(KindNotificationDuplicate, eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
 		return nil, errNoContent
 	}
 	s.notified[key] = true
-	s.emit("notification_received", eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq})
+	f := eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq}
+	if installOK != nil {
+		f["ok"] = *installOK
+	}
+	s.emit(KindNotificationReceived, f)
 	return nil, errNoContent
 }
 
-// installed marks the order of a successful install; after a failed one
-// the order stays downloaded (a retry goes through a new order).
+// installed records an install result on its order (SGP.22 §5.6.4): a
+// successful one makes it installed; a failed one puts it in error (the
+// profile was not installed; a retry goes through a new order). The
+// transaction stays open for the LPA's cancelSession.
 func (s *Server) installed(d es10.ProfileInstallationResultData) {
-	if !d.OK {
+	if t := s.tx[hexID(d.TransactionID)]; t != nil && t.order != nil {
+		if t.order.state == "downloaded" {
+			t.order.state = map[bool]string{true: "installed", false: "error"}[d.OK]
+		}
 		return
 	}
 	for _, o := range s.orders {
-		if o.state == "downloaded" && o.profile.ICCID == d.Notification.ICCID {
+		if d.OK && o.state == "downloaded" && o.profile.ICCID == d.Notification.ICCID {
 			o.state = "installed"
 		}
 	}
@@ -77,7 +88,11 @@ func (s *Server) installed(d es10.ProfileInstallationResultData) {
 
 // cancelSession (SGP.22 §5.6.5): the card's signed cancel ends the session.
 // Before authenticateClient the SM-DP+ does not know the eUICC key yet, so
-// the signature is checked only when it does.
+// the signature is checked only when it does. The order then depends on
+// the reason the card signed: postponed (1) and timeout (2) release it for
+// a later download; any other reason (end user rejection, PPR not allowed,
+// metadata mismatch, loadBppExecutionError after a refused package,
+// undefined) puts it in error. An order already installed stays so.
 func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message, error) {
 	var req es9.CancelSessionRequest
 	if err := decode(body, &req); err != nil {
@@ -105,8 +120,22 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 		}
 	}
 	t.step = closed
-	if t.order != nil && t.order.state == "downloaded" {
-		t.order.state = "released" // the package was never installed
+	reason := -1
+	if resp.ErrorCode == 0 {
+		reason = resp.Reason
 	}
+	state := ""
+	if o := t.order; o != nil {
+		if o.state == "downloaded" || o.state == "released" {
+			switch reason {
+			case es10.CancelPostponed, es10.CancelTimeout:
+				o.state = "released"
+			default:
+				o.state = "error"
+			}
+		}
+		state = o.state
+	}
+	s.emit(KindSessionCancelled, eventlog.F{"operator": s.cfg.Operator, "reason": reason, "order": state})
 	return es9.HeaderOnly{Header: es9.Success()}, nil
 }

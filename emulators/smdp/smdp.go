@@ -175,14 +175,14 @@ func (s *Server) SetFaults(f Faults) {
 		if c, err := s.expiredAuthCert(); err == nil {
 			s.authCert = c
 		} else {
-			s.emit("es9_error", eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
 		}
 	}
 	if f.TLSUntrusted {
 		if c, err := s.rogueTLSCert(); err == nil {
 			s.tlsCert = c
 		} else {
-			s.emit("es9_error", eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
 		}
 	}
 }
@@ -248,7 +248,7 @@ func (s *Server) rogueTLSCert() (*rsp.Cert, error) {
 }
 
 // emit logs an smdp event; callers may hold s.mu (the log has its own lock).
-func (s *Server) emit(kind string, f eventlog.F) {
+func (s *Server) emit(kind eventlog.Kind, f eventlog.F) {
 	s.cfg.Log.Emit(eventlog.SMDP, kind, f)
 }
 

@@ -19,7 +19,7 @@ import (
 func kinds(e *env) string {
 	var ks []string
 	for _, ev := range e.log.Events() {
-		ks = append(ks, ev.Kind)
+		ks = append(ks, string(ev.Kind))
 	}
 	return strings.Join(ks, ",")
 }
@@ -78,13 +78,7 @@ func TestFullDownload(t *testing.T) {
 		t.Fatal("no TLS secrets in the key log")
 	}
 	// The order is used up.
-	c2 := e.card(testEID, mid)
-	code, m, err = c2.initiate()
-	mustOK(t, "initiateAuthentication", code, m, err)
-	if err := c2.authenticateServer(m); err != nil {
-		t.Fatal(err)
-	}
-	code, m, err = c2.authenticateClient(c2.authServerResponse(nil))
+	code, m, err = authenticateAgain(t, e, mid)
 	mustFail(t, "reused order", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
 }
 
@@ -407,4 +401,70 @@ func TestDateHeaderIsSimulated(t *testing.T) {
 			t.Errorf("Date %q", got)
 		}
 	}
+}
+
+// SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install
+// result is taken (204, logged with ok false) and puts the order in error;
+// the card's cancelSession with loadBppExecutionError then closes the
+// session. The reason decides the order: postponed and timeout release it
+// for another download, every other reason leaves it in error.
+func TestRefusedInstallThenCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		refused   bool // a failed install result comes first
+		reason    int
+		order     string
+		downloads bool // the matching ID can be downloaded again
+	}{
+		{"refused package, loadBppExecutionError", true, es10.CancelLoadBppExecution, "error", false},
+		{"postponed", false, es10.CancelPostponed, "released", true},
+		{"timeout", false, es10.CancelTimeout, "released", true},
+		{"end user rejection", false, es10.CancelEndUserRejection, "error", false},
+		{"undefined", false, es10.CancelUndefinedReason, "error", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, mid, _ := e.srv.Order(testEID)
+			c := e.card(testEID, mid)
+			c.upToBPP()
+			code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+			mustOK(t, "getBoundProfilePackage", code, m, err)
+			if tc.refused {
+				code, _, err := c.notify(c.installResult(1, false))
+				if err != nil || code != http.StatusNoContent {
+					t.Fatalf("failed install result: %d %v", code, err)
+				}
+				if evs := e.log.Kind(KindNotificationReceived); len(evs) != 1 || evs[0].Get("ok") != false {
+					t.Fatalf("notification_received %v", evs)
+				}
+			}
+			r := es10.CancelSessionResponse{TransactionID: c.txBytes, Reason: tc.reason}
+			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
+			code, m, err = e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
+			mustOK(t, "cancelSession", code, m, err)
+			evs := e.log.Kind(KindSessionCancelled)
+			if len(evs) != 1 || evs[0].Get("reason") != tc.reason || evs[0].Str("order") != tc.order {
+				t.Fatalf("session_cancelled %v, want reason %d order %s", evs, tc.reason, tc.order)
+			}
+			code, m, err = authenticateAgain(t, e, mid)
+			if tc.downloads {
+				mustOK(t, "authenticateClient on the released order", code, m, err)
+			} else {
+				mustFail(t, "authenticateClient on an order in error", code, m, err, 200, subjMatchingID, reasonAlreadyUsed)
+			}
+		})
+	}
+}
+
+// authenticateAgain runs a second card session on order mid up to its
+// AuthenticateClient and returns that answer.
+func authenticateAgain(t *testing.T, e *env, mid string) (int, map[string]any, error) {
+	t.Helper()
+	c := e.card(testEID, mid)
+	code, m, err := c.initiate()
+	mustOK(t, "initiateAuthentication", code, m, err)
+	if err := c.authenticateServer(m); err != nil {
+		t.Fatal(err)
+	}
+	return c.authenticateClient(c.authServerResponse(nil))
 }

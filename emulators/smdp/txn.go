@@ -39,6 +39,9 @@ type transaction struct {
 	order           *order
 	euiccSignature1 []byte
 	smdpSignature2  []byte // raw r‖s
+	// tac is the device's type allocation code from ctxParams1.deviceInfo
+	// (SGP.22 §4.2), what an SM-DP+ checks device compatibility against.
+	tac string
 }
 
 // order is a download order (what ES2+ DownloadOrder/ConfirmOrder would
@@ -118,7 +121,7 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 		profile: s.cfg.NewProfile(seq), state: "released"}
 	s.orders[o.matchingID] = o
 	s.mu.Unlock()
-	s.emit("order", eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
+	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
 	// The address the card is given is the SM-DP+'s FQDN alone (port 443
 	// implied, as in activation codes); the rig resolves it to the loopback
 	// port, so the address never varies from run to run.

@@ -73,7 +73,7 @@ func (w *World) Attach(imsi string) Attachment {
 		}
 	}
 	if !answered {
-		w.log.Emit(eventlog.World, "no_service", eventlog.F{"operator": sub, "area": w.Area()})
+		w.log.Emit(eventlog.World, KindNoService, eventlog.F{"operator": sub, "area": w.Area()})
 	}
 	w.mu.Lock()
 	if res.OK {
@@ -89,7 +89,7 @@ func (w *World) Attach(imsi string) Attachment {
 // try attempts registration of subscribers of operator sub on cell c.
 func (w *World) try(sub string, c Cell) Attachment {
 	net := c.Operator
-	w.log.Emit(eventlog.World, "attach_attempt", eventlog.F{"operator": sub, "plmn": c.PLMN})
+	w.log.Emit(eventlog.World, KindAttachAttempt, eventlog.F{"operator": sub, "plmn": c.PLMN})
 	w.mu.Lock()
 	w.attempts[net]++
 	n := w.attempts[net]
@@ -102,7 +102,7 @@ func (w *World) try(sub string, c Cell) Attachment {
 		if f.Kind == Reject {
 			fields["cause"] = f.Cause
 		}
-		w.log.Emit(eventlog.World, "fault", fields)
+		w.log.Emit(eventlog.World, eventlog.KindFault, fields)
 	}
 	switch {
 	case faulty && f.Kind == NoService:
@@ -124,7 +124,7 @@ func (w *World) try(sub string, c Cell) Attachment {
 	case res.Registration == "":
 		res.Stat, res.Registration = StatDenied, "denied"
 	}
-	w.log.Emit(eventlog.World, "attach_result", eventlog.F{
+	w.log.Emit(eventlog.World, KindAttachResult, eventlog.F{
 		"operator": sub, "plmn": c.PLMN, "ok": res.OK, "cause": res.Cause, "registration": res.Registration,
 	})
 	return res
@@ -153,7 +153,7 @@ func (w *World) Detach() {
 	w.attached = nil
 	w.mu.Unlock()
 	if a != nil {
-		w.log.Emit(eventlog.World, "detach", eventlog.F{"operator": a.Operator, "plmn": a.PLMN})
+		w.log.Emit(eventlog.World, KindDetach, eventlog.F{"operator": a.Operator, "plmn": a.PLMN})
 	}
 }
 

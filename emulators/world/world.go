@@ -79,7 +79,7 @@ func (w *World) SetArea(area string) error {
 	w.mu.Lock()
 	w.area = area
 	w.mu.Unlock()
-	w.log.Emit(eventlog.World, "area_changed", eventlog.F{"area": area})
+	w.log.Emit(eventlog.World, KindAreaChanged, eventlog.F{"area": area})
 	return nil
 }
 
@@ -109,7 +109,7 @@ func (w *World) SetRSRP(area, operator string, rsrp int) error {
 	if n == 0 {
 		return fmt.Errorf("set rsrp: operator %q has no cell in area %q", operator, area)
 	}
-	w.log.Emit(eventlog.World, "signal_changed", eventlog.F{"area": area, "operator": operator, "rsrp": rsrp})
+	w.log.Emit(eventlog.World, KindSignalChanged, eventlog.F{"area": area, "operator": operator, "rsrp": rsrp})
 	return nil
 }
 

@@ -56,7 +56,7 @@ func trace(log *eventlog.Log) string {
 			continue
 		}
 		f, _ := json.Marshal(e.Fields)
-		b.WriteString(e.Kind + string(f) + "\n")
+		b.WriteString(string(e.Kind) + string(f) + "\n")
 	}
 	return b.String()
 }

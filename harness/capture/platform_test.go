@@ -24,7 +24,7 @@ func TestDecodePlatform(t *testing.T) {
 		{"other route", Exchange{Method: "GET", Path: "/v1/inspect/received", Status: 200, ResponseBody: []byte(`[]`)}, "",
 			func(m Message) bool { return m.Kind == KindOther }},
 		{"200 with bad request", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(`{}`), Status: 200, ResponseBody: []byte(`{"ack":true,"id":"1"}`)}, "request: eid", nil},
-		{"200 with bad list", Exchange{Method: "POST", Path: "/v1/preferred-list", RequestBody: []byte(listReq), Status: 200, ResponseBody: []byte(`{"operators":[{"id":"x","plmn":"1"}]}`)}, "response: operators[0]", nil},
+		{"200 with bad list", Exchange{Method: "POST", Path: "/v1/preferred-list", RequestBody: []byte(listReq), Status: 200, ResponseBody: []byte(`{"order_by":"tariff","operators":[{"id":"x","plmn":"1"}]}`)}, "response: operators[0]", nil},
 		{"200 with bad ack", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(note), Status: 200, ResponseBody: []byte(`nope`)}, "response:", nil},
 	}
 	for _, tc := range tests {

@@ -5,8 +5,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
@@ -23,10 +28,11 @@ type Invariant struct {
 // Invariants are checked on every explored run, in this order.
 var Invariants = []Invariant{
 	{"one-enabled-profile", "issue 4 §4: at most one profile is enabled, always; power loss: none lost or half-installed", checkFinalProfiles},
-	{"list-order", "claim 3: attempts follow the stored list order, none skipped unless its download failed, none repeated, bounded by the list", checkListOrder},
-	{"fallback-before-next", "claim 3: after a failed attempt the original is enabled and attached before the next attempt", checkFallback},
+	{"list-order", "claim 3: a cycle's attempts follow its list order, none repeated, none passed over without a logged reason, bounded by the list", checkListOrder},
+	{"fallback-before-next", "claim 3, DESIGN.md §1: after a failed attach the cycle's original (the profile serving when the cycle began) is tried first, and a fallback is attached (or none can be) before the next attempt", checkFallback},
+	{"one-outcome-per-cycle", "issue 8: every cycle ends once; one with attempts ends with attach-success or list-exhausted, reported to the platform exactly once", checkOutcomes},
+	{"mode-bounds", "issue 8: no mode of the applet lasts longer than its bound without an event (no wait forever)", checkModeBounds},
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
-	{"attach-success-report", "claim 1 step 7: each successful preferred attach yields exactly one attach-success report", checkAttachSuccess},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 }
@@ -68,7 +74,9 @@ func boolField(e eventlog.Event, k string) bool {
 	return b
 }
 
-func is(e eventlog.Event, actor, kind string) bool { return e.Actor == actor && e.Kind == kind }
+func is(e eventlog.Event, actor string, kind eventlog.Kind) bool {
+	return e.Actor == actor && e.Kind == kind
+}
 
 // checkFinalProfiles: the card's own ProfileInfoList at the end holds exactly
 // one enabled profile, the one the modem last read, and every preinstalled
@@ -115,192 +123,385 @@ func checkFinalProfiles(s *scenario.Scenario, o Outcome) []string {
 	return v
 }
 
-// attemptStarts marks, per event, the operator whose attempt it starts: a
-// download request, or a switch that is not the fallback after a failure
-// (the card logs `fallback` right before that enable). A switch to the
-// original can be an attempt too, when the original is on the list (coming
-// home). The download and the switch that follows it are one attempt.
-//
-// switches marks each enable that is part of an attempt (not a fallback).
-func attemptStarts(events []eventlog.Event) (starts, switches []string) {
-	out := make([]string, len(events))
-	switches = make([]string, len(events))
-	fallingBack := false
-	last, enabledOp := "", ""
-	resumed := false
+// cycle is one cycle of the card, as its log tells it: from cycle_started
+// to cycle_ended, with what happened in between.
+type cycle struct {
+	start    eventlog.Event
+	end      *eventlog.Event
+	trigger  string
+	ops      []string
+	original string
+	// events are the card's events of the cycle, in order (start and end
+	// included), with their index in the whole log.
+	events []int
+}
+
+// cycles splits the log into the card's cycles. A cycle_started while one
+// is open is a violation of its own (reported by checkOutcomes); the open
+// one is then closed there.
+func cycles(events []eventlog.Event) (out []*cycle, nested []eventlog.Event) {
+	var cur *cycle
 	for i, e := range events {
-		switch {
-		case is(e, eventlog.EUICC, "fallback"):
-			// No enable follows when the failed profile is the original.
-			fallingBack = e.Str("to_operator") != enabledOp
-		case is(e, eventlog.EUICC, "cycle_resumed"):
-			// After a power cut the card restarts the cycle from the
-			// original; that enable is a fallback it does not log.
-			resumed = true
-		case is(e, eventlog.EUICC, "preferred_list_received"):
-			last, fallingBack = "", false
-		case is(e, eventlog.EUICC, "download_requested"):
-			out[i], last, fallingBack, resumed = e.Str("operator"), e.Str("operator"), false, false
-		case is(e, eventlog.EUICC, "download_result") && !boolField(e, "ok"):
-			last = ""
-		case is(e, eventlog.EUICC, "profile_enabled"):
-			op := e.Str("operator")
-			enabledOp = op
-			if resumed && boolField(e, "original") {
-				fallingBack = true
+		if e.Actor != eventlog.EUICC {
+			continue
+		}
+		switch e.Kind {
+		case applet.KindCycleStarted:
+			if cur != nil {
+				nested = append(nested, e)
 			}
-			resumed = false
-			if !fallingBack {
-				switches[i] = op
+			cur = &cycle{start: e, trigger: e.Str("trigger"), ops: strs(e.Get("operators")), original: e.Str("original")}
+			out = append(out, cur)
+		case applet.KindCycleEnded:
+			if cur != nil {
+				cur.events = append(cur.events, i)
+				cur.end = &events[i]
+				cur = nil
 			}
-			switch {
-			case fallingBack:
-				fallingBack = false
-			case op == last:
-				last = "" // the switch after this attempt's download
-			default:
-				out[i] = op
-			}
+			continue
+		}
+		if cur != nil {
+			cur.events = append(cur.events, i)
 		}
 	}
-	return out, switches
+	return out, nested
 }
 
-// failureOf reports the operator whose attempt an event ends in failure.
-func failureOf(e eventlog.Event) (string, bool) {
-	switch {
-	case is(e, eventlog.EUICC, "download_result") && !boolField(e, "ok"):
-		return e.Str("operator"), true
-	case is(e, eventlog.EUICC, "attach_failed"):
-		return e.Str("operator"), true
-	}
-	return "", false
-}
-
-// checkListOrder walks the log list by list (preferred_list_received starts
-// one) and checks the attempts against the stored order.
+// checkListOrder: within each cycle the attempts take the list in order,
+// each at most once; an operator before an attempted one was attempted or
+// logged as skipped with a reason; an exhausted list had every operator
+// attempted or skipped. No attempt happens outside a cycle.
 func checkListOrder(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	enabledOp := s.EnabledProfile().Operator
-	var list []string
-	listEnabled := ""
-	haveList := false
-	tried := map[string]bool{}
-	last, lastIdx, lastFailed := "", -1, false
-	resumed := "" // set after a power cut resumed the cycle
-	starts, _ := attemptStarts(o.Events)
-	for i, e := range o.Events {
-		if is(e, eventlog.EUICC, "preferred_list_received") {
-			list, haveList, listEnabled = strs(e.Get("operators")), true, enabledOp
-			tried = map[string]bool{}
-			last, lastIdx, lastFailed = "", -1, false
-			resumed = ""
+	cs, _ := cycles(o.Events)
+	in := map[int]bool{}
+	for _, c := range cs {
+		for _, i := range c.events {
+			in[i] = true
 		}
-		if is(e, eventlog.EUICC, "cycle_resumed") {
-			resumed = knownResume
-		}
-		if op, ok := failureOf(e); ok && op == last {
-			lastFailed = true
-		}
-		if is(e, eventlog.EUICC, "profile_enabled") {
-			enabledOp = e.Str("operator")
-		}
-		op := starts[i]
-		if op == "" {
-			continue
-		}
-		if !haveList {
-			v = append(v, resumed+fmt.Sprintf("%s: attempt on %s without a stored preferred list", at(e), op))
-			continue
-		}
-		idx := slices.Index(list, op)
-		switch {
-		case idx < 0:
-			v = append(v, resumed+fmt.Sprintf("%s: attempt on %s, not in the stored list %v", at(e), op, list))
-		case tried[op]:
-			v = append(v, resumed+fmt.Sprintf("%s: %s attempted twice within list %v", at(e), op, list))
-		case idx < lastIdx:
-			v = append(v, resumed+fmt.Sprintf("%s: %s attempted after %s, against list order %v", at(e), op, last, list))
-		default:
-			if last != "" && !lastFailed {
-				v = append(v, resumed+fmt.Sprintf("%s: %s attempted while the attempt on %s had not failed", at(e), op, last))
+		pos := 0 // next list index not yet accounted for
+		done := map[string]bool{}
+		attempts := 0
+		for _, i := range c.events {
+			e := o.Events[i]
+			switch e.Kind {
+			case applet.KindAttemptSkipped:
+				op := e.Str("operator")
+				if idx := nextIndex(c.ops, op, pos); idx >= 0 {
+					for _, passed := range c.ops[pos:idx] {
+						if !done[passed] {
+							v = append(v, fmt.Sprintf("%s: %s passed over without an attempt or a reason in %v", at(e), passed, c.ops))
+						}
+					}
+					pos = idx + 1
+				}
+				if e.Str("reason") == "" {
+					v = append(v, fmt.Sprintf("%s: %s skipped without a reason", at(e), op))
+				}
+				done[op] = true
+			case applet.KindAttempt:
+				op := e.Str("operator")
+				attempts++
+				idx := nextIndex(c.ops, op, pos)
+				switch {
+				case !slices.Contains(c.ops, op):
+					v = append(v, fmt.Sprintf("%s: attempt on %s, not in the cycle's list %v", at(e), op, c.ops))
+				case done[op] && idx < 0:
+					v = append(v, fmt.Sprintf("%s: %s attempted twice in cycle %v", at(e), op, c.ops))
+				case idx < 0:
+					v = append(v, fmt.Sprintf("%s: %s attempted against list order %v", at(e), op, c.ops))
+				default:
+					for _, passed := range c.ops[pos:idx] {
+						if !done[passed] {
+							v = append(v, fmt.Sprintf("%s: %s passed over without an attempt or a reason before %s in %v", at(e), passed, op, c.ops))
+						}
+					}
+					pos = idx + 1
+				}
+				done[op] = true
 			}
-			for _, skipped := range list[lastIdx+1 : idx] {
-				if skipped != listEnabled {
-					v = append(v, resumed+fmt.Sprintf("%s: %s skipped (never attempted) before %s in list %v", at(e), skipped, op, list))
+		}
+		if attempts > len(c.ops) {
+			v = append(v, fmt.Sprintf("%s: %d attempts for a list of %d", at(c.start), attempts, len(c.ops)))
+		}
+		if c.end != nil && c.end.Str("outcome") == applet.OutcomeListExhausted && c.end.Str("reason") == "" {
+			for _, op := range c.ops[min(pos, len(c.ops)):] {
+				if !done[op] {
+					v = append(v, fmt.Sprintf("%s: list exhausted with %s neither attempted nor skipped in %v", at(*c.end), op, c.ops))
 				}
 			}
 		}
-		tried[op] = true
-		if len(tried) > len(list) {
-			v = append(v, resumed+fmt.Sprintf("%s: %d attempts for a list of %d", at(e), len(tried), len(list)))
+	}
+	for i, e := range o.Events {
+		if is(e, eventlog.EUICC, applet.KindAttempt) && !in[i] {
+			v = append(v, fmt.Sprintf("%s: attempt on %s outside a cycle", at(e), e.Str("operator")))
 		}
-		if idx >= 0 {
-			lastIdx = idx
-		}
-		last, lastFailed = op, false
 	}
 	return v
 }
 
-// checkFallback: after an attach failure, the original profile is enabled
-// and attached (a world attach_result ok for its operator) before the next
-// attempt starts; after list_exhausted the original is enabled. "Original"
-// is the card's designated original (profile_enabled original=true) or the
-// profile that was enabled when the current list arrived: after a switch
-// that worked, the next trip's cycle starts from (and falls back to) it.
+// nextIndex is the index of op in ops at or after from, or -1.
+func nextIndex(ops []string, op string, from int) int {
+	for i := from; i < len(ops); i++ {
+		if ops[i] == op {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkFallback: a cycle's original is the profile enabled when it began
+// (a list or home cycle: it was also serving); after an attach failure
+// with a switch the first fallback goes to that original, and the next
+// attempt comes only once a fallback attached (the world agrees) or none
+// could (fallback_exhausted).
 func checkFallback(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	first := s.EnabledProfile()
-	enabledICCID, enabledOp := first.ICCID, first.Operator
-	cycleOrig := first.ICCID
-	designated := map[string]bool{first.ICCID: true} // the card's original
-	resumed := ""                                    // set after a power cut resumed the cycle
-	pending := false                                 // an attach failed; fallback not yet complete
-	origEnabled, origAttached := true, true
-	failedOn := ""
-	starts, _ := attemptStarts(o.Events)
+	enabledOp := s.EnabledProfile().Operator
+	cs, _ := cycles(o.Events)
+	byStart := map[int]*cycle{}
+	for _, c := range cs {
+		byStart[c.events[0]] = c
+	}
+	lastAttach := map[string]bool{} // subscriber → its last attach result was ok
+	var cur *cycle
+	pending := false // an attach failed; no fallback attached yet
+	fellBack := false
+	failed := map[string]bool{} // operators that failed in the cycle
 	for i, e := range o.Events {
+		if c, ok := byStart[i]; ok {
+			cur, pending, fellBack = c, false, false
+			failed = map[string]bool{}
+			if c.original != enabledOp && c.original != "" {
+				v = append(v, fmt.Sprintf("%s: cycle's original %s, but %s is enabled", at(e), c.original, enabledOp))
+			}
+		}
 		switch {
-		case is(e, eventlog.EUICC, "cycle_resumed"):
-			resumed = knownResume
-		case is(e, eventlog.EUICC, "preferred_list_received"):
-			resumed = ""
-			// The profile serving when a list arrives is this cycle's original.
-			cycleOrig, origEnabled = enabledICCID, true
-		case is(e, eventlog.EUICC, "attach_failed"):
-			// The failed profile may be the original itself (coming home
-			// to it as a listed operator): then no enable follows.
-			pending, origAttached, failedOn = true, false, e.Str("operator")
-			origEnabled = designated[enabledICCID] || enabledICCID == cycleOrig
-		case is(e, eventlog.EUICC, "profile_enabled"):
-			enabledICCID, enabledOp = e.Str("iccid"), e.Str("operator")
-			if boolField(e, "original") {
-				designated[enabledICCID] = true
+		case is(e, eventlog.World, world.KindAttachResult):
+			lastAttach[e.Str("operator")] = boolField(e, "ok")
+		case is(e, eventlog.World, world.KindDetach):
+			lastAttach[e.Str("operator")] = false
+		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
+			enabledOp = e.Str("operator")
+		case cur == nil:
+		case is(e, eventlog.EUICC, applet.KindAttachFailed):
+			failed[e.Str("operator")] = true
+			if !strings.HasPrefix(e.Str("reason"), "enable refused") && cur.trigger != applet.TriggerRescue {
+				pending = true
 			}
-			origEnabled = designated[enabledICCID] || enabledICCID == cycleOrig
-			if !origEnabled {
-				origAttached = false
+		case is(e, eventlog.EUICC, applet.KindFallbackFailed):
+			failed[e.Str("operator")] = true
+		case is(e, eventlog.EUICC, applet.KindFallback):
+			// The original first, unless it already failed in this cycle
+			// (it is not tried twice in one cycle).
+			if pending && !fellBack && e.Str("to_operator") != cur.original && cur.original != "" && !failed[cur.original] {
+				v = append(v, fmt.Sprintf("%s: first fallback to %s, not the cycle's original %s", at(e), e.Str("to_operator"), cur.original))
 			}
-		case is(e, eventlog.World, "attach_result") && boolField(e, "ok") && e.Str("operator") == enabledOp:
-			if origEnabled {
-				origAttached = true
-			}
-		case is(e, eventlog.EUICC, "list_exhausted"):
-			if !origEnabled {
-				v = append(v, resumed+fmt.Sprintf("%s: list exhausted while %s (%s) is enabled, not the original", at(e), enabledICCID, enabledOp))
-			}
-		}
-		if op := starts[i]; op != "" && pending {
-			if !origAttached {
-				v = append(v, resumed+fmt.Sprintf("%s: attempt on %s after %s failed, before the original was enabled and attached (enabled: %s %s)",
-					at(e), op, failedOn, enabledICCID, enabledOp))
+			fellBack = true
+		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
+			if !lastAttach[enabledOp] {
+				v = append(v, fmt.Sprintf("%s: fallback_attached on %s, but the world has no attach of it", at(e), enabledOp))
 			}
 			pending = false
-		}
-		if pending && origAttached {
+		case is(e, eventlog.EUICC, applet.KindFallbackExhausted), is(e, eventlog.EUICC, applet.KindCycleResumed):
 			pending = false
+		case is(e, eventlog.EUICC, applet.KindAttempt):
+			if pending {
+				v = append(v, fmt.Sprintf("%s: attempt on %s before a fallback attached (or none could)", at(e), e.Str("operator")))
+			}
+			pending, fellBack = false, false
+		case is(e, eventlog.EUICC, applet.KindCycleEnded):
+			cur = nil
 		}
+	}
+	return v
+}
+
+// checkOutcomes: cycles do not nest; each ends once, with an outcome that
+// matches its attempts; an attach-success names the operator the device is
+// attached with; each outcome's report reaches the platform once (exactly
+// once when the run ends attached, late reports excepted).
+func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	cs, nested := cycles(o.Events)
+	for _, e := range nested {
+		v = append(v, fmt.Sprintf("%s: a cycle started while another was open", at(e)))
+	}
+	received := map[uint64]int{}
+	refused := map[uint64]string{} // the card dropped the note: the platform's reason
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.Platform, platform.KindNotificationReceived):
+			if r, ok := reportOf(e); ok {
+				received[r]++
+			}
+		case is(e, eventlog.EUICC, applet.KindNoteDropped):
+			if r, ok := reportOf(e); ok {
+				refused[r] = e.Str("reason")
+			}
+		}
+	}
+	for r, n := range received {
+		if n > 1 {
+			v = append(v, fmt.Sprintf("report %d received %d times by the platform", r, n))
+		}
+	}
+	exact := endsAttached(o.Events)
+	last := time.Time{}
+	if len(o.Events) > 0 {
+		last = o.Events[len(o.Events)-1].T
+	}
+	for _, c := range cs {
+		if c.end == nil {
+			continue // cut by the end of the run: mode-bounds judges it
+		}
+		attempts := 0
+		for _, i := range c.events {
+			if o.Events[i].Kind == applet.KindAttempt {
+				attempts++
+			}
+		}
+		end := *c.end
+		out := end.Str("outcome")
+		n, _ := end.Get("attempts").(int)
+		switch {
+		case n != attempts:
+			v = append(v, fmt.Sprintf("%s: cycle_ended says %d attempts, the log shows %d", at(end), n, attempts))
+		case attempts > 0 && out != applet.OutcomeAttachSuccess && out != applet.OutcomeListExhausted:
+			v = append(v, fmt.Sprintf("%s: a cycle with %d attempts ended %q", at(end), attempts, out))
+		case attempts == 0 && out != applet.OutcomeNone:
+			v = append(v, fmt.Sprintf("%s: a cycle without attempts ended %q", at(end), out))
+		}
+		if out == applet.OutcomeNone {
+			continue
+		}
+		v = append(v, outcomeAgrees(o.Events, c)...)
+		r, ok := reportOf(end)
+		if !ok {
+			v = append(v, fmt.Sprintf("%s: outcome %s without a report number", at(end), out))
+			continue
+		}
+		switch why, dropped := refused[r]; {
+		case dropped && !strings.Contains(why, "http status 401"):
+			// Only a card the platform does not authenticate (an EID
+			// outside its EUM's range) may see its reports refused.
+			v = append(v, fmt.Sprintf("%s: outcome %s (report %d) refused by the platform: %s", at(end), out, r, why))
+		case dropped:
+		case exact && received[r] != 1 && end.T.Before(last.Add(-time.Minute)):
+			v = append(v, fmt.Sprintf("%s: outcome %s (report %d) received %d times by the platform, want 1", at(end), out, r, received[r]))
+		}
+	}
+	return v
+}
+
+// outcomeAgrees checks an outcome against what happened: attach-success
+// names the subscriber the world last attached; a list exhausted had every
+// attempt fail.
+func outcomeAgrees(events []eventlog.Event, c *cycle) []string {
+	end := *c.end
+	var lastAttach *eventlog.Event
+	for i := c.events[len(c.events)-1]; i >= 0; i-- {
+		if is(events[i], eventlog.World, world.KindAttachResult) {
+			lastAttach = &events[i]
+			break
+		}
+	}
+	switch end.Str("outcome") {
+	case applet.OutcomeAttachSuccess:
+		if lastAttach == nil || !boolField(*lastAttach, "ok") || lastAttach.Str("operator") != end.Str("operator") {
+			return []string{fmt.Sprintf("%s: attach-success for %s, but the world's last attach is not an accepted one of it", at(end), end.Str("operator"))}
+		}
+	case applet.OutcomeListExhausted:
+		open := ""
+		for _, i := range c.events {
+			e := events[i]
+			switch {
+			case e.Kind == applet.KindAttempt:
+				if open != "" {
+					return []string{fmt.Sprintf("%s: %s attempted while the attempt on %s had not failed", at(e), e.Str("operator"), open)}
+				}
+				open = e.Str("operator")
+			case e.Kind == applet.KindAttachFailed, e.Kind == applet.KindDownloadResult && !boolField(e, "ok"):
+				open = ""
+			case e.Kind == applet.KindCycleResumed:
+				open = "" // a reset in the middle: the attempt ended with it
+			}
+		}
+		if open != "" && end.Str("reason") == "" {
+			return []string{fmt.Sprintf("%s: list exhausted while the attempt on %s had not failed", at(end), open)}
+		}
+	}
+	return nil
+}
+
+func reportOf(e eventlog.Event) (uint64, bool) {
+	switch r := e.Get("report").(type) {
+	case uint64:
+		return r, r != 0
+	case int:
+		return uint64(r), r != 0
+	case float64:
+		return uint64(r), r != 0
+	}
+	return 0, false
+}
+
+// modeBound is how long the applet may stay in a mode without leaving it:
+// a BIP exchange is bounded by the card's reply guard (30 s), a download by
+// its dozen or so exchanges, an attach wait by attach_wait after the Boot
+// that starts it (plus the modem's restart); slack covers the
+// terminal's queueing.
+func modeBound(s *scenario.Scenario, mode applet.Mode) time.Duration {
+	wait := s.Device.AttachWait
+	if wait <= 0 {
+		wait = applet.DefaultAttachWait
+	}
+	switch mode {
+	case applet.ModeIdle:
+		return 0 // the check timer always runs
+	case applet.ModeAttemptDownloading:
+		return 15 * time.Minute
+	case applet.ModeAttemptAwaitAttach, applet.ModeFallbackAwaitAttach:
+		return wait + 2*time.Minute
+	}
+	return 2 * time.Minute
+}
+
+// checkModeBounds: every mode the card enters (its `mode` events) is left
+// within its bound; time with the power off does not count (the mode
+// resumes at power on).
+func checkModeBounds(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	var cur applet.Mode
+	var since time.Time
+	var entered eventlog.Event
+	off := false
+	check := func(now time.Time, what string) {
+		if cur == "" || off {
+			return
+		}
+		if b := modeBound(s, cur); b > 0 && now.Sub(since) > b {
+			v = append(v, fmt.Sprintf("%s: mode %s lasted %v until %s, bound %v", at(entered), cur, now.Sub(since).Round(time.Second), what, b))
+		}
+	}
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, applet.KindMode):
+			check(e.T, "the next mode")
+			cur, since, entered = applet.Mode(e.Str("mode")), e.T, e
+		case is(e, eventlog.Modem, modem.KindPower):
+			if boolField(e, "on") {
+				if off {
+					off, since = false, e.T // the bound starts again at power on
+				}
+			} else {
+				check(e.T, "the power cut")
+				off = true
+			}
+		}
+	}
+	if n := len(o.Events); n > 0 {
+		check(o.Events[n-1].T, "the end of the run")
 	}
 	return v
 }
@@ -351,11 +552,7 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 	exact := endsAttached(o.Events)
 	for _, id := range sortedKeys(installs) {
 		if n := platformGot[id]; n > 1 || exact && n != 1 {
-			known := ""
-			if n == 2 && powerCut(o.Events) {
-				known = knownRedelivery
-			}
-			v = append(v, known+fmt.Sprintf("profile %s (%s) installed: platform received %d download-success notifications, want 1", id, installs[id], n))
+			v = append(v, fmt.Sprintf("profile %s (%s) installed: platform received %d download-success notifications, want 1", id, installs[id], n))
 		}
 	}
 	for _, id := range sortedKeys(platformGot) {
@@ -377,60 +574,8 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 		// A failed install reports its result too (SGP.22 §3.1.3), so the
 		// SM-DP+ gets one per installed profile, at most one per package.
 		if smdpGot[op] < perOp[op] || smdpGot[op] > bpps[op] {
-			known := ""
-			if smdpGot[op] > bpps[op] && powerCut(o.Events) {
-				known = knownRedelivery
-			}
-			v = append(v, known+fmt.Sprintf("%s: %d profiles installed from %d packages sent, its SM-DP+ received %d install notifications",
+			v = append(v, fmt.Sprintf("%s: %d profiles installed from %d packages sent, its SM-DP+ received %d install notifications",
 				op, perOp[op], bpps[op], smdpGot[op]))
-		}
-	}
-	return v
-}
-
-// checkAttachSuccess: a successful preferred attach is the first home
-// registration on X after a switch to X's profile as a list attempt (not a
-// fallback), before any other switch;
-// each yields exactly one attach-success report received by the platform.
-func checkAttachSuccess(s *scenario.Scenario, o Outcome) []string {
-	var v []string
-	want := map[string]int{}
-	got := map[string]int{}
-	waiting := ""
-	already := map[string]bool{}
-	_, switches := attemptStarts(o.Events)
-	for i, e := range o.Events {
-		switch {
-		case is(e, eventlog.EUICC, "profile_enabled"):
-			waiting = switches[i]
-		case is(e, eventlog.EUICC, "attach_failed"):
-			waiting = ""
-		case is(e, eventlog.World, "attach_result") && boolField(e, "ok") && e.Str("registration") == "home" && e.Str("operator") == waiting && waiting != "":
-			want[waiting]++
-			waiting = ""
-		case is(e, eventlog.Platform, "notification_received") && e.Str("kind") == "attach-success":
-			got[e.Str("operator")]++
-		case is(e, eventlog.EUICC, "preferred_already_enabled"):
-			already[e.Str("operator")] = true
-		}
-	}
-	ops := map[string]bool{}
-	for k := range want {
-		ops[k] = true
-	}
-	for k := range got {
-		ops[k] = true
-	}
-	for _, op := range sortedKeys(ops) {
-		if got[op] > want[op] || endsAttached(o.Events) && got[op] != want[op] {
-			known := ""
-			switch {
-			case already[op] && got[op] < want[op]:
-				known = KnownIssue + "preferred_already_enabled sends no attach-success: "
-			case got[op] == want[op]+1 && powerCut(o.Events):
-				known = knownRedelivery
-			}
-			v = append(v, fmt.Sprintf("%s%s: %d successful preferred attaches, platform received %d attach-success reports", known, op, want[op], got[op]))
 		}
 	}
 	return v
@@ -440,29 +585,6 @@ func checkAttachSuccess(s *scenario.Scenario, o Outcome) []string {
 // TestExplore logs such violations instead of failing, unless
 // ESIMHIL_EXPLORE_LENIENT is set.
 const KnownIssue = "KNOWN ISSUE: "
-
-// Known issues found by this explorer and reported (see the package doc).
-const (
-	// After a power cut mid-cycle the card resumed by enabling the original
-	// without a fallback event, even off a working profile, and went on
-	// with the old list after the device had moved.
-	knownResume = KnownIssue + "power-cut resume: "
-	// A power cut between the platform's receipt and the card's view of
-	// the acknowledgement makes the card send again; the platform records
-	// both (neither it nor the SM-DP+ deduplicates by the card's sequence
-	// number).
-	knownRedelivery = KnownIssue + "redelivery after a power cut: "
-)
-
-// powerCut reports whether the run had a power cut.
-func powerCut(events []eventlog.Event) bool {
-	for _, e := range events {
-		if is(e, eventlog.Modem, "power") && !boolField(e, "on") {
-			return true
-		}
-	}
-	return false
-}
 
 // CaptureUndecodable starts the violation reported when the capture file
 // itself does not decode (a capture bug rather than a card bug).

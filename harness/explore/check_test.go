@@ -12,7 +12,7 @@ import (
 )
 
 // ev builds an event; fields alternate key, value.
-func ev(actor, kind string, kv ...any) eventlog.Event {
+func ev(actor string, kind eventlog.Kind, kv ...any) eventlog.Event {
 	f := eventlog.F{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		f[kv[i].(string)] = kv[i+1]
@@ -23,6 +23,15 @@ func ev(actor, kind string, kv ...any) eventlog.Event {
 func list(ops ...string) eventlog.Event {
 	return ev(eventlog.EUICC, "preferred_list_received", "operators", ops)
 }
+func start(trigger, original string, ops ...string) eventlog.Event {
+	return ev(eventlog.EUICC, "cycle_started", "trigger", trigger, "original", original, "operators", ops)
+}
+func try(op string) eventlog.Event {
+	return ev(eventlog.EUICC, "attempt", "operator", op, "via", "preinstalled")
+}
+func skipped(op string) eventlog.Event {
+	return ev(eventlog.EUICC, "attempt_skipped", "operator", op, "reason", "backed off until check 4")
+}
 func enable(iccid, op string, orig bool) eventlog.Event {
 	return ev(eventlog.EUICC, "profile_enabled", "iccid", iccid, "operator", op, "original", orig)
 }
@@ -30,10 +39,36 @@ func attached(op, reg string) eventlog.Event {
 	return ev(eventlog.World, "attach_result", "operator", op, "ok", true, "registration", reg)
 }
 func failed(op string) eventlog.Event {
-	return ev(eventlog.EUICC, "attach_failed", "operator", op, "reason", "limited_service")
+	return ev(eventlog.EUICC, "attach_failed", "operator", op, "reason", "registration denied (limited service)")
 }
-func fallback(from string) eventlog.Event {
-	return ev(eventlog.EUICC, "fallback", "from_operator", from, "to_operator", "cn1")
+func fallback(from, to string) eventlog.Event {
+	return ev(eventlog.EUICC, "fallback", "from_operator", from, "to_operator", to)
+}
+func fbAttached(op string) eventlog.Event {
+	return ev(eventlog.EUICC, "fallback_attached", "operator", op, "plmn", "20801")
+}
+func ended(outcome string, attempts int, report uint64, operator ...string) eventlog.Event {
+	e := ev(eventlog.EUICC, "cycle_ended", "outcome", outcome, "attempts", attempts)
+	if len(operator) > 0 {
+		e.Fields["operator"] = operator[0]
+	}
+	if report != 0 {
+		e.Fields["report"] = report
+	}
+	return e
+}
+func received(kind string, report uint64) eventlog.Event {
+	return ev(eventlog.Platform, "notification_received", "kind", kind, "report", report)
+}
+func mode(m string, d time.Duration) eventlog.Event {
+	e := ev(eventlog.EUICC, "mode", "mode", m)
+	e.T = e.T.Add(d)
+	return e
+}
+func power(on bool, d time.Duration) eventlog.Event {
+	e := ev(eventlog.Modem, "power", "on", on)
+	e.T = e.T.Add(d)
+	return e
 }
 func dlReq(op string) eventlog.Event { return ev(eventlog.EUICC, "download_requested", "operator", op) }
 func dlFail(op string) eventlog.Event {
@@ -57,36 +92,72 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		o           Outcome
 		want        string // substring of the one violation; "" = none
 	}{
-		{"first preferred rejects, second downloaded attaches", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1"), enable(orig, "cn1", true), attached("cn1", "roaming"),
-			dlReq("fr2"), enable("x", "fr2", false), attached("fr2", "home")}}, ""},
-		{"download fails then next operator", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), dlReq("fr1"), dlFail("fr1"), dlReq("fr2")}}, ""},
-		{"operator skipped", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2", "fr3"), enable(fr1, "fr1", false), failed("fr1"), dlReq("fr3")}}, "fr2 skipped"},
+		{"first rejects, fallback, second attaches", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), failed("fr1"), try("fr2"), ended("attach-success", 2, 2)}}, ""},
+		{"backed-off operator skipped with its reason", "issue 8", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), skipped("fr1"), try("fr2"), ended("list-exhausted", 1, 1)}}, ""},
+		{"operator passed over silently", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2", "fr3"), try("fr1"), failed("fr1"), try("fr3")}}, "fr2 passed over"},
 		{"out of order", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), dlReq("fr2"), dlFail("fr2"), dlReq("fr1")}}, "against list order"},
-		{"repeated in one list", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), enable(fr1, "fr1", false), failed("fr1"), enable(fr1, "fr1", false)}}, "attempted twice"},
-		{"next before failure", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), enable(fr1, "fr1", false), dlReq("fr2")}}, "had not failed"},
-		{"attempt without list", "claim 1 step 3", checkListOrder, Outcome{Events: []eventlog.Event{dlReq("fr1")}}, "without a stored"},
-		{"new list starts over", "issue 4 §2", checkListOrder, Outcome{Events: []eventlog.Event{
-			list("fr1"), enable(fr1, "fr1", false), list("fr1"), enable(fr1, "fr1", false)}}, ""},
-		{"fallback completes before next", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1"), enable(orig, "cn1", true), attached("cn1", "roaming"), dlReq("fr2")}}, ""},
-		{"next attempt without fallback attach", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
-			list("fr1", "fr2"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1"), enable(orig, "cn1", true), dlReq("fr2")}}, "before the original"},
-		{"next attempt straight from the failed profile", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), failed("fr1"), attached("cn1", "roaming"), dlReq("fr2")}}, "before the original"},
-		{"the listed original fails, no enable follows its fallback", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
-			list("cn2", "cn1"), dlReq("cn2"), dlFail("cn2"), enable(orig, "cn1", true), failed("cn1"), fallback("cn1"),
-			attached("cn1", "home"), ev(eventlog.EUICC, "list_exhausted"), list("fr1"), dlReq("fr1")}}, ""},
-		{"the listed original fails, then a later switch counts", "claim 1 step 7", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			list("cn1"), enable(orig, "cn1", true), failed("cn1"), fallback("cn1"), attached("cn1", "home"),
-			list("fr1"), enable(fr1, "fr1", false), attached("fr1", "home")}}, "fr1: 1 successful preferred attaches, platform received 0"},
-		{"exhausted on a preferred profile", "issue 4 §2", checkFallback, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), ev(eventlog.EUICC, "list_exhausted")}}, "list exhausted"},
+			start("list", "cn1", "fr1", "fr2"), try("fr2"), try("fr1")}}, "against list order"},
+		{"repeated in one cycle", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), failed("fr1"), try("fr1")}}, "attempted twice"},
+		{"exhausted with an operator never considered", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), ended("list-exhausted", 1, 1)}}, "fr2 neither attempted nor skipped"},
+		{"attempt outside a cycle", "claim 1 step 3", checkListOrder, Outcome{Events: []eventlog.Event{try("fr1")}}, "outside a cycle"},
+		{"a repeated operator in the list is tried once", "claim 3", checkListOrder, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr1"), try("fr1"), ev(eventlog.EUICC, "attempt_skipped", "operator", "fr1", "reason", "repeated in list"),
+			ended("list-exhausted", 1, 1)}}, ""},
+		{"fallback to the original attaches before the next", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
+			enable(orig, "cn1", true), attached("cn1", "roaming"), fbAttached("cn1"), try("fr2")}}, ""},
+		{"next attempt without a fallback attached", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
+			enable(orig, "cn1", true), try("fr2")}}, "before a fallback attached"},
+		{"no fallback possible: the list goes on", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
+			enable(orig, "cn1", true), ev(eventlog.EUICC, "fallback_failed", "operator", "cn1"), ev(eventlog.EUICC, "fallback_exhausted"), try("fr2")}}, ""},
+		{"first fallback not to the cycle's original", "issue 8 / DESIGN.md §1", checkFallback, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), start("list", "fr1", "de1", "de2"), try("de1"), failed("de1"), fallback("de1", "cn1")}},
+			"not the cycle's original fr1"},
+		{"the original failed earlier in the cycle: another fallback first", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), start("list", "fr1", "de1", "de2"), try("de1"), failed("de1"), fallback("de1", "fr1"),
+			ev(eventlog.EUICC, "fallback_failed", "operator", "fr1"), fallback("fr1", "cn1"), enable(orig, "cn1", true), attached("cn1", "roaming"), fbAttached("cn1"),
+			try("de2"), failed("de2"), fallback("de2", "cn1")}}, ""},
+		{"original is not the enabled profile", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), start("list", "cn1", "de1")}}, "cycle's original cn1, but fr1 is enabled"},
+		{"fallback_attached the world does not show", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
+			enable(orig, "cn1", true), fbAttached("cn1")}}, "the world has no attach"},
+		{"a download failure needs no fallback", "claim 3", checkFallback, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), dlFail("fr1"), try("fr2")}}, ""},
+		{"one outcome, delivered once", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), attached("fr1", "home"), ended("attach-success", 1, 3, "fr1"), received("attach-success", 3)}}, ""},
+		{"outcome never delivered though the run ends attached", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), attached("fr1", "home"), ended("attach-success", 1, 3, "fr1"), mode("idle", time.Hour)}},
+			"received 0 times"},
+		{"success the world does not show", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), ev(eventlog.World, "attach_result", "operator", "fr1", "ok", false, "registration", "denied"),
+			ended("attach-success", 1, 3, "fr1"), received("attach-success", 3)}}, "not an accepted one"},
+		{"exhausted with an attempt that did not fail", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1", "fr2"), try("fr1"), try("fr2"), failed("fr2"), ended("list-exhausted", 2, 3), received("list-exhausted", 3)}},
+			"had not failed"},
+		{"report taken twice", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			received("attach-success", 3), received("attach-success", 3)}}, "received 2 times"},
+		{"attempted cycle ended without an outcome", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), try("fr1"), ended("none", 1, 0)}}, "ended \"none\""},
+		{"nested cycles", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), start("home", "fr1", "cn1")}}, "while another was open"},
+		{"a cycle without attempts ends none", "issue 8", checkOutcomes, Outcome{Events: []eventlog.Event{
+			start("list", "cn1", "fr1"), skipped("fr1"), ended("none", 0, 0)}}, ""},
+		{"attach wait within its bound", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{
+			mode("attempt.await-attach", 0), mode("idle", 4*time.Minute)}}, ""},
+		{"a mode that waits forever", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{
+			mode("fallback.await-attach", 0), mode("idle", 2*time.Hour)}}, "mode fallback.await-attach lasted 2h0m0s"},
+		{"a mode still open at the end of the run", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{
+			mode("awaiting-list", 0), power(true, time.Hour)}}, "mode awaiting-list lasted"},
+		{"time without power does not count", "issue 8", checkModeBounds, Outcome{Events: []eventlog.Event{
+			mode("attempt.await-attach", 0), power(false, time.Minute), power(true, 3*time.Hour), mode("idle", 3*time.Hour+time.Minute)}}, ""},
 		{"one download-success each side", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
@@ -103,18 +174,6 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2")}}, "0 profiles installed from 1 packages sent"},
-		{"attach-success missing", "claim 1 step 7", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), attached("fr1", "home")}}, "1 successful preferred attaches, platform received 0"},
-		{"no service at the end: the report is still owed", "claim 1 step 7", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), attached("fr1", "home"),
-			ev(eventlog.World, "attach_result", "operator", "fr1", "ok", false, "registration", "denied")}}, ""},
-		{"attach-success once", "claim 1 step 7", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), attached("fr1", "home"), attached("fr1", "home"),
-			ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")}}, ""},
-		{"coming home: switch to the listed original is reported", "claim 1 step 7", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			list("cn1"), enable(orig, "cn1", true), attached("cn1", "home")}}, "1 successful preferred attaches, platform received 0"},
-		{"fallback attach is not a preferred attach", "claim 3", checkAttachSuccess, Outcome{Events: []eventlog.Event{
-			list("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1"), enable(orig, "cn1", true), attached("cn1", "home")}}, ""},
 		{"two enabled on the card", "issue 4 §4", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{
 			{ICCID: orig, Enabled: true}, {ICCID: fr1, Enabled: true}}}, "2 enabled"},
 		{"profile lost", "issue 4 §5", checkFinalProfiles, Outcome{Profiles: []dialect.Profile{{ICCID: orig, Enabled: true}}}, "lost"},

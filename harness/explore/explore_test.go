@@ -63,7 +63,7 @@ func TestExplore(t *testing.T) {
 			feats.PowerCuts = false
 		}
 	}
-	t.Logf("features: %+v (fallback logic present: %v); %d cases", feats, fallbackLanded(), total)
+	t.Logf("features: %+v; %d cases", feats, total)
 	// Cases are independent rigs: two rapid runs side by side halve the
 	// wall time on two cores. A fixed -rapid.seed replays in one run.
 	halves := 2
@@ -196,10 +196,37 @@ func isSet(name string) bool {
 	return set
 }
 
-// fallbackLanded reports whether the applet's claim-3 code is in the tree.
-func fallbackLanded() bool {
-	_, err := os.Stat("../../emulators/euicc/applet/fallback.go")
-	return err == nil
+// TestRegressions replays the cases exploration found (testdata/regressions,
+// each headed by what it found) against every invariant.
+func TestRegressions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("regressions skipped in -short mode")
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "regressions", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no regression cases: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			replay(t, f)
+		})
+	}
+}
+
+// replay runs one scenario file through the rig and the invariants.
+func replay(t *testing.T, file string) {
+	t.Helper()
+	s, err := scenario.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Run(s, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Check(s, o) {
+		t.Error(v)
+	}
 }
 
 // TestReplay runs the scenario files named in $ESIMHIL_EXPLORE_REPLAY
@@ -211,18 +238,6 @@ func TestReplay(t *testing.T) {
 		t.Skip("set ESIMHIL_EXPLORE_REPLAY to scenario files to replay")
 	}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			s, err := scenario.Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := Run(s, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range Check(s, o) {
-				t.Error(v)
-			}
-		})
+		t.Run(filepath.Base(f), func(t *testing.T) { replay(t, f) })
 	}
 }

@@ -101,8 +101,10 @@ type op struct {
 }
 
 // Generator draws a Case. Sizes follow the plan's exploration contract:
-// 2–4 countries, 2–5 operators each, 1–3 preinstalled profiles, 1–4 trips,
-// up to 4 faults, check interval 5–30 min.
+// 2–4 countries, 2–5 operators each, 1–4 preinstalled profiles, 1–4 trips
+// (random, a tour of foreign countries, or a tour that comes home), lists
+// with the home or a profile's operator, repeats or many entries, up to 4
+// faults, check interval 5–30 min, attach wait and back-off varied.
 func Generator(f Features) *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
 		var b strings.Builder
@@ -141,9 +143,9 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 
 		// Preinstalled profiles: the home operator's (enabled, the original)
-		// and up to two more of other operators.
+		// and up to three more of other operators.
 		profiles := []op{home}
-		extra := rapid.IntRange(0, 2).Draw(t, "preinstalled")
+		extra := rapid.IntRange(0, 3).Draw(t, "preinstalled")
 		for _, i := range rapid.Permutation(indexes(len(ops)-1)).Draw(t, "pre_order")[:min(extra, len(ops)-1)] {
 			profiles = append(profiles, ops[i+1])
 		}
@@ -179,7 +181,15 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// Valid identifiers: EID with its MOD 97-10 check digits, ICCIDs
 		// with their Luhn digit.
 		eid, _ := ident.MakeEID(fmt.Sprintf("8904903200000100000000000%05d", rapid.IntRange(0, 99999).Draw(t, "eid")))
-		fmt.Fprintf(&b, "device:\n  eid: %q\n  check_interval: %s\n  profiles:\n", eid, shortDur(interval))
+		fmt.Fprintf(&b, "device:\n  eid: %q\n  check_interval: %s\n", eid, shortDur(interval))
+		if rapid.IntRange(0, 2).Draw(t, "attach_wait_set") == 0 {
+			fmt.Fprintf(&b, "  attach_wait: %s\n", shortDur(time.Duration(rapid.IntRange(1, 5).Draw(t, "attach_wait"))*time.Minute))
+		}
+		if rapid.IntRange(0, 2).Draw(t, "backoff_set") == 0 {
+			first := rapid.IntRange(1, 2).Draw(t, "backoff_first")
+			fmt.Fprintf(&b, "  backoff: {first: %d, max: %d}\n", first, first*rapid.SampledFrom([]int{1, 2, 4, 8}).Draw(t, "backoff_max"))
+		}
+		b.WriteString("  profiles:\n")
 		for i, p := range profiles {
 			iccid, _ := ident.MakeICCID(fmt.Sprintf("8999000000000000%03d", i+1))
 			fmt.Fprintf(&b, "    - {iccid: %q, operator: %s", iccid, p.ID)
@@ -191,6 +201,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 
 		orderBy := rapid.SampledFrom([]string{"tariff", "signal"}).Draw(t, "order_by")
 		fmt.Fprintf(&b, "platform:\n  order_by: %s\n", orderBy)
+		// Lists: the country's operators in a random order, and sometimes
+		// what a real platform may add: the home operator or a foreign
+		// profile's (the one serving when it roams here), an operator named
+		// twice, a long list.
 		var lists []string
 		for _, c := range cs {
 			if rapid.IntRange(0, 5).Draw(t, "no_list") == 0 {
@@ -203,6 +217,19 @@ func Generator(f Features) *rapid.Generator[Case] {
 			for _, i := range perm[:n] {
 				ids = append(ids, in[i].ID)
 			}
+			switch rapid.IntRange(0, 5).Draw(t, "list_shape") {
+			case 0: // the home operator listed
+				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "home_at"), home.ID)
+			case 1: // a profile's operator listed (it may be the one serving)
+				p := rapid.SampledFrom(profiles).Draw(t, "listed_profile")
+				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "profile_at"), p.ID)
+			case 2: // an operator named twice
+				ids = insertAt(ids, rapid.IntRange(0, len(ids)).Draw(t, "dup_at"), rapid.SampledFrom(ids).Draw(t, "dup"))
+			case 3: // a long list: operators of every country, repeats included
+				for range rapid.IntRange(3, 6).Draw(t, "long") {
+					ids = append(ids, rapid.SampledFrom(ops).Draw(t, "long_op").ID)
+				}
+			}
 			lists = append(lists, fmt.Sprintf("    %s: [%s]\n", c.Code, strings.Join(ids, ", ")))
 		}
 		if len(lists) > 0 {
@@ -210,12 +237,29 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 
 		// Itinerary: start at home, then 1–4 trips, 30 to 90 min apart (longer
-		// stays only repeat periodic checks and cost time).
+		// stays only repeat periodic checks and cost time): random
+		// countries, a tour of several foreign countries in a row, or a
+		// tour that comes back home (issue 8's itineraries).
 		b.WriteString("itinerary:\n  - {at: 0s, area: " + home.Country + "-A}\n")
 		at := time.Duration(0)
-		for range rapid.IntRange(1, 4).Draw(t, "trips") {
+		var stops []country
+		switch rapid.SampledFrom([]string{"random", "tour", "home_again"}).Draw(t, "itinerary") {
+		case "random":
+			for range rapid.IntRange(1, 4).Draw(t, "trips") {
+				stops = append(stops, rapid.SampledFrom(cs).Draw(t, "trip"))
+			}
+		case "tour":
+			for _, i := range rapid.Permutation(indexes(len(cs)-1)).Draw(t, "tour") {
+				stops = append(stops, cs[i+1])
+			}
+		case "home_again":
+			for _, i := range rapid.Permutation(indexes(len(cs)-1)).Draw(t, "tour") {
+				stops = append(stops, cs[i+1])
+			}
+			stops = append(stops[:rapid.IntRange(1, len(stops)).Draw(t, "tour_len")], cs[0])
+		}
+		for _, c := range stops {
 			at += time.Duration(rapid.IntRange(1, 3).Draw(t, "gap")) * 30 * time.Minute
-			c := rapid.SampledFrom(cs).Draw(t, "trip")
 			fmt.Fprintf(&b, "  - {at: %s, area: %s-A}\n", shortDur(at), c.Code)
 		}
 		last := at
@@ -228,7 +272,7 @@ func Generator(f Features) *rapid.Generator[Case] {
 			until := from + time.Duration(rapid.IntRange(1, 6).Draw(t, "len"))*10*time.Minute
 			return fmt.Sprintf(", from: %s, until: %s", shortDur(from), shortDur(until))
 		}
-		kinds := []string{"reject", "download", "platform"}
+		kinds := []string{"reject", "download", "platform", "roamer"}
 		if f.AttachKinds {
 			kinds = append(kinds, "no_service", "timeout")
 		}
@@ -258,6 +302,16 @@ func Generator(f Features) *rapid.Generator[Case] {
 				}
 				attachUsed[withCell.ID] = true
 				faults = append(faults, fmt.Sprintf("{attach_reject: %d, operator: %s%s}", rapid.SampledFrom(emmCauses).Draw(t, "cause"), withCell.ID, attempt))
+			case "roamer":
+				// A network that stops taking one profile's roamers for a
+				// while: the profile that carried the device there may be
+				// denied when the card falls back to it.
+				p := rapid.SampledFrom(profiles).Draw(t, "roamer")
+				if !attachFree || withCell.Country == p.Country {
+					continue
+				}
+				attachUsed[withCell.ID] = true
+				faults = append(faults, fmt.Sprintf("{attach_reject: 13, operator: %s, subscriber: %s%s}", withCell.ID, p.ID, window()))
 			case "no_service", "timeout":
 				if !attachFree {
 					continue
@@ -321,6 +375,11 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		return Case{Seed: seed, YAML: text, Scenario: s}
 	})
+}
+
+// insertAt returns ids with id inserted at i.
+func insertAt(ids []string, i int, id string) []string {
+	return append(ids[:i:i], append([]string{id}, ids[i:]...)...)
 }
 
 func indexes(n int) []int {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -200,4 +201,31 @@ func Variant(file, name string, edits map[string]string, faults ...string) *scen
 		text = strings.Replace(text, old, repl, 1)
 	}
 	return Parse(name+".yaml", text)
+}
+
+// Events returns the rig's events of one kind, in order. A kind no actor
+// registers (eventlog.Register) fails the spec: a typo would otherwise
+// match nothing and an assertion on "no such event" would pass.
+func Events(r *harness.Rig, kind eventlog.Kind) []eventlog.Event {
+	ginkgo.GinkgoHelper()
+	if err := eventlog.CheckKind(kind); err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	return r.Log.Kind(kind)
+}
+
+// ActorEvents returns actor's events of one kind; a kind that actor does
+// not register fails the spec.
+func ActorEvents(r *harness.Rig, actor string, kind eventlog.Kind) []eventlog.Event {
+	ginkgo.GinkgoHelper()
+	if !eventlog.Known(actor, kind) {
+		ginkgo.Fail(fmt.Sprintf("actor %q logs no event of kind %q (see eventlog.Registered)", actor, kind))
+	}
+	var out []eventlog.Event
+	for _, e := range r.Log.Kind(kind) {
+		if e.Actor == actor {
+			out = append(out, e)
+		}
+	}
+	return out
 }

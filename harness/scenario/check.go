@@ -9,27 +9,27 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
-// Check compares the run's event log with s.Expect and returns one
-// human-readable line per mismatch (nil when everything matches). The run
-// starts at the first event's time.
-func Check(s *Scenario, events []eventlog.Event) []string {
+// Check compares the run's event log and the registration a host read at
+// its end with s.Expect, and returns one human-readable line per mismatch
+// (nil when everything matches). The run starts at the first event's time.
+func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 	e := s.Expect
 	var bad []string
 	var (
 		attempts, notes []string
 		lists           int
-		final           *eventlog.Event
+		last            *eventlog.Event
 	)
 	for i, ev := range events {
 		switch {
-		case ev.Actor == eventlog.EUICC && ev.Kind == "profile_enabled" && ev.Get("original") == false:
+		case ev.Actor == eventlog.EUICC && ev.Kind == "attempt":
 			attempts = append(attempts, ev.Str("operator"))
 		case ev.Actor == eventlog.EUICC && ev.Kind == "preferred_list_requested":
 			lists++
 		case ev.Kind == "notification_sent":
 			notes = append(notes, ev.Str("kind")+"@"+ev.Str("to"))
 		case ev.Actor == eventlog.World && ev.Kind == "attach_result" && ev.Get("ok") == true:
-			final = &events[i]
+			last = &events[i]
 		}
 	}
 	if e.Attempts != nil && !slices.Equal(attempts, e.Attempts) {
@@ -42,24 +42,79 @@ func Check(s *Scenario, events []eventlog.Event) []string {
 		bad = append(bad, fmt.Sprintf("list_requests: got %d, want %d", lists, *e.ListRequests))
 	}
 	if f := e.Final; f != nil {
+		op := s.OperatorOfIMSI(end.IMSI)
+		got := fmt.Sprintf("%s (subscriber %s", orNone(end.Registration), orNone(op))
+		if end.PLMN != "" {
+			got += " on " + end.PLMN
+		}
+		got += ")"
+		if end.Registration != f.Registration || f.Operator != "" && op != f.Operator || f.PLMN != "" && end.PLMN != f.PLMN {
+			want := f.Registration
+			if f.Operator != "" {
+				want += " (subscriber " + f.Operator + ")"
+			}
+			if f.PLMN != "" {
+				want += " on " + f.PLMN
+			}
+			bad = append(bad, fmt.Sprintf("final: got %s, want %s", got, want))
+		}
+	}
+	if l := e.LastAttach; l != nil {
 		switch {
-		case final == nil:
-			bad = append(bad, fmt.Sprintf("final: no successful attach, want %s (%s)", f.Operator, f.Registration))
-		case final.Str("operator") != f.Operator || final.Str("registration") != f.Registration:
-			bad = append(bad, fmt.Sprintf("final: got %s (%s) on %s, want %s (%s)",
-				final.Str("operator"), final.Str("registration"), final.Str("plmn"), f.Operator, f.Registration))
+		case last == nil:
+			bad = append(bad, fmt.Sprintf("last_attach: no successful attach, want %s (%s)", l.Operator, l.Registration))
+		case last.Str("operator") != l.Operator || last.Str("registration") != l.Registration:
+			bad = append(bad, fmt.Sprintf("last_attach: got %s (%s) on %s, want %s (%s)",
+				last.Str("operator"), last.Str("registration"), last.Str("plmn"), l.Operator, l.Registration))
 		}
 	}
 	if e.Within > 0 {
 		switch {
-		case final == nil:
+		case last == nil:
 			bad = append(bad, fmt.Sprintf("within: no successful attach within %v", e.Within))
-		case final.T.Sub(events[0].T) > e.Within:
-			bad = append(bad, fmt.Sprintf("within: final attach at %v, want no later than %v",
-				final.T.Sub(events[0].T).Round(time.Millisecond), e.Within))
+		case last.T.Sub(events[0].T) > e.Within:
+			bad = append(bad, fmt.Sprintf("within: last successful attach at %v, want no later than %v",
+				last.T.Sub(events[0].T).Round(time.Millisecond), e.Within))
 		}
 	}
 	return bad
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// OperatorOfIMSI returns the operator whose PLMN starts imsi (the longer
+// PLMN wins: a 3-digit MNC), or "".
+func (s *Scenario) OperatorOfIMSI(imsi string) string {
+	best := ""
+	n := 0
+	for _, o := range s.Network.Operators {
+		if strings.HasPrefix(imsi, o.PLMN) && len(o.PLMN) > n {
+			best, n = o.ID, len(o.PLMN)
+		}
+	}
+	return best
+}
+
+// RegistrationOf names a 27.007 +CEREG <stat>.
+func RegistrationOf(stat int) string {
+	switch stat {
+	case 0:
+		return "none"
+	case 1:
+		return "home"
+	case 2:
+		return "searching"
+	case 3:
+		return "denied"
+	case 5:
+		return "roaming"
+	}
+	return "unknown"
 }
 
 func list(s []string) string { return "[" + strings.Join(s, ", ") + "]" }

@@ -12,7 +12,7 @@ import (
 // runLog is the event log of a successful roam-fr-preinstalled run.
 func runLog() []eventlog.Event {
 	at := func(d time.Duration) time.Time { return clock.Epoch.Add(d) }
-	ev := func(d time.Duration, actor, kind string, f eventlog.F) eventlog.Event {
+	ev := func(d time.Duration, actor string, kind eventlog.Kind, f eventlog.F) eventlog.Event {
 		return eventlog.Event{T: at(d), Actor: actor, Kind: kind, Fields: f}
 	}
 	return []eventlog.Event{
@@ -20,38 +20,57 @@ func runLog() []eventlog.Event {
 		ev(0, eventlog.World, "attach_result", eventlog.F{"operator": "cmcc", "plmn": "46000", "ok": true, "cause": 0, "registration": "home"}),
 		ev(time.Hour, eventlog.World, "attach_result", eventlog.F{"operator": "cmcc", "plmn": "20801", "ok": true, "cause": 0, "registration": "roaming"}),
 		ev(time.Hour+5*time.Minute, eventlog.EUICC, "preferred_list_requested", eventlog.F{"serving_plmn": "20801"}),
-		ev(time.Hour+5*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89331000000000000029", "operator": "sfr", "original": false}),
+		ev(time.Hour+5*time.Minute, eventlog.EUICC, "attempt", eventlog.F{"operator": "sfr", "via": "preinstalled"}),
+		ev(time.Hour+5*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89331000000000000029", "operator": "sfr", "original": false, "role": "attempt"}),
 		ev(time.Hour+5*time.Minute, eventlog.World, "attach_result", eventlog.F{"operator": "sfr", "plmn": "20810", "ok": false, "cause": 15, "registration": "denied"}),
 		ev(time.Hour+6*time.Minute, eventlog.World, "attach_result", eventlog.F{"operator": "sfr", "plmn": "20810", "ok": true, "cause": 0, "registration": "home"}),
 		ev(time.Hour+6*time.Minute, eventlog.EUICC, "notification_sent", eventlog.F{"kind": "attach-success", "to": "platform"}),
 		// Switching back to the original profile is not an attempt.
-		ev(time.Hour+7*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89860000000000000019", "operator": "cmcc", "original": true}),
+		ev(time.Hour+7*time.Minute, eventlog.EUICC, "profile_enabled", eventlog.F{"iccid": "89860000000000000019", "operator": "cmcc", "original": true, "role": "fallback"}),
 	}
 }
+
+// scn is the world of runLog, for the IMSI's operator.
+var scn = Scenario{Network: Network{Operators: []Operator{{ID: "cmcc", PLMN: "46000"}, {ID: "sfr", PLMN: "20810"}, {ID: "orange-fr", PLMN: "20801"}}}}
+
+// atHome is what the host reads at the end of runLog: home on SFR.
+var atHome = EndRegistration{Registration: "home", PLMN: "20810", IMSI: "208100000000027"}
 
 func TestCheck(t *testing.T) {
 	two := 2
 	tests := []struct {
 		name   string
 		expect Expect
+		end    EndRegistration
 		want   []string
 	}{
 		{"all match", Expect{
-			Attempts: []string{"sfr"}, Final: &Final{"sfr", "home"},
+			Attempts: []string{"sfr"}, Final: &Final{Registration: "home", Operator: "sfr", PLMN: "20810"}, LastAttach: &LastAttach{"sfr", "home"},
 			Notifications: []string{"attach-success@platform"}, ListRequests: new(int), Within: 2 * time.Hour,
-		}, []string{"list_requests: got 1, want 0"}},
-		{"nothing expected", Expect{}, nil},
-		{"attempts differ", Expect{Attempts: []string{"sfr", "orange-fr"}}, []string{"attempts: got [sfr], want [sfr, orange-fr]"}},
-		{"no attempts expected", Expect{Attempts: []string{}}, []string{"attempts: got [sfr], want []"}},
-		{"final differs", Expect{Final: &Final{"orange-fr", "home"}}, []string{"final: got sfr (home) on 20810, want orange-fr (home)"}},
-		{"notifications differ", Expect{Notifications: []string{"download-success@sfr", "attach-success@platform"}},
+		}, atHome, []string{"list_requests: got 1, want 0"}},
+		{"nothing expected", Expect{}, atHome, nil},
+		{"attempts differ", Expect{Attempts: []string{"sfr", "orange-fr"}}, atHome, []string{"attempts: got [sfr], want [sfr, orange-fr]"}},
+		{"no attempts expected", Expect{Attempts: []string{}}, atHome, []string{"attempts: got [sfr], want []"}},
+		{"final operator differs", Expect{Final: &Final{Registration: "home", Operator: "orange-fr"}}, atHome,
+			[]string{"final: got home (subscriber sfr on 20810), want home (subscriber orange-fr)"}},
+		// issue 8: the last successful attach is not where the run ends.
+		{"final: unregistered at the end", Expect{Final: &Final{Registration: "home", Operator: "sfr"}, LastAttach: &LastAttach{"sfr", "home"}},
+			EndRegistration{Registration: "denied", IMSI: "208100000000027"},
+			[]string{"final: got denied (subscriber sfr), want home (subscriber sfr)"}},
+		{"final: searching expected", Expect{Final: &Final{Registration: "searching"}}, EndRegistration{Registration: "searching", IMSI: "460000000000019"}, nil},
+		{"final plmn differs", Expect{Final: &Final{Registration: "home", PLMN: "20801"}}, atHome,
+			[]string{"final: got home (subscriber sfr on 20810), want home on 20801"}},
+		{"last attach differs", Expect{LastAttach: &LastAttach{"orange-fr", "home"}}, atHome, []string{"last_attach: got sfr (home) on 20810, want orange-fr (home)"}},
+		{"notifications differ", Expect{Notifications: []string{"download-success@sfr", "attach-success@platform"}}, atHome,
 			[]string{"notifications: got [attach-success@platform], want [download-success@sfr, attach-success@platform]"}},
-		{"list requests", Expect{ListRequests: &two}, []string{"list_requests: got 1, want 2"}},
-		{"too late", Expect{Within: time.Hour}, []string{"within: final attach at 1h6m0s, want no later than 1h0m0s"}},
+		{"list requests", Expect{ListRequests: &two}, atHome, []string{"list_requests: got 1, want 2"}},
+		{"too late", Expect{Within: time.Hour}, atHome, []string{"within: last successful attach at 1h6m0s, want no later than 1h0m0s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Check(&Scenario{Expect: tt.expect}, runLog())
+			s := scn
+			s.Expect = tt.expect
+			got := Check(&s, runLog(), tt.end)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Check =\n%q\nwant\n%q", got, tt.want)
 			}
@@ -61,12 +80,25 @@ func TestCheck(t *testing.T) {
 
 func TestCheckNoAttach(t *testing.T) {
 	evs := []eventlog.Event{{T: clock.Epoch, Actor: eventlog.World, Kind: "no_service", Fields: eventlog.F{}}}
-	got := Check(&Scenario{Expect: Expect{Final: &Final{"sfr", "home"}, Within: time.Hour}}, evs)
-	want := []string{"final: no successful attach, want sfr (home)", "within: no successful attach within 1h0m0s"}
+	end := EndRegistration{Registration: "searching", IMSI: "208100000000027"}
+	got := Check(&Scenario{Network: scn.Network, Expect: Expect{LastAttach: &LastAttach{"sfr", "home"}, Within: time.Hour}}, evs, end)
+	want := []string{"last_attach: no successful attach, want sfr (home)", "within: no successful attach within 1h0m0s"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Check = %q", got)
 	}
-	if got := Check(&Scenario{Expect: Expect{Within: time.Hour}}, nil); len(got) != 1 {
+	if got := Check(&Scenario{Expect: Expect{Within: time.Hour}}, nil, end); len(got) != 1 {
 		t.Errorf("Check(no events) = %q", got)
+	}
+}
+
+func TestRegistrationOf(t *testing.T) {
+	for stat, want := range map[int]string{0: "none", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"} {
+		if got := RegistrationOf(stat); got != want {
+			t.Errorf("stat %d: %s, want %s", stat, got, want)
+		}
+	}
+	s := Scenario{Network: Network{Operators: []Operator{{ID: "a", PLMN: "31041"}, {ID: "b", PLMN: "310410"}}}}
+	if got := s.OperatorOfIMSI("310410123456789"); got != "b" {
+		t.Errorf("3-digit MNC: %s", got)
 	}
 }

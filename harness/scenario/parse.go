@@ -176,6 +176,11 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		field{"check_interval", true, d.duration(&dv.CheckInterval)},
 		field{"free_nvm", false, d.int(&dv.FreeNVM, 0, 1<<30)},
 		field{"attach_wait", false, d.duration(&dv.AttachWait)},
+		field{"backoff", false, func(n *yaml.Node, p string) error {
+			return d.mapping(n, p,
+				field{"first", false, d.int(&dv.Backoff.First, 1, 10000)},
+				field{"max", false, d.int(&dv.Backoff.Max, 1, 10000)})
+		}},
 		field{"profiles", true, func(n *yaml.Node, p string) error {
 			return d.sequence(n, p, func(n *yaml.Node, p string) error {
 				var pr Profile
@@ -397,8 +402,15 @@ func (d *decoder) expect(n *yaml.Node, path string, e *Expect) error {
 		field{"final", false, func(n *yaml.Node, p string) error {
 			e.Final = &Final{}
 			return d.mapping(n, p,
-				field{"operator", true, d.str(&e.Final.Operator)},
-				field{"registration", true, d.str(&e.Final.Registration)})
+				field{"registration", true, d.str(&e.Final.Registration)},
+				field{"operator", false, d.str(&e.Final.Operator)},
+				field{"plmn", false, d.str(&e.Final.PLMN)})
+		}},
+		field{"last_attach", false, func(n *yaml.Node, p string) error {
+			e.LastAttach = &LastAttach{}
+			return d.mapping(n, p,
+				field{"operator", true, d.str(&e.LastAttach.Operator)},
+				field{"registration", true, d.str(&e.LastAttach.Registration)})
 		}},
 		field{"notifications", false, d.strings(&e.Notifications)},
 		field{"list_requests", false, func(n *yaml.Node, p string) error {

@@ -73,7 +73,15 @@ type Device struct {
 	// FreeNVM is the card's free memory for new profiles, in bytes
 	// (0: the card's default).
 	FreeNVM int
+	// Backoff spaces out the card's retries of an operator that failed in
+	// an area, in periodic checks (zero fields: the card's defaults).
+	Backoff Backoff
 }
+
+// Backoff is the card's retry policy for failed operators: after the n-th
+// failure in a row an operator sits out First·2^(n-1) checks in that area,
+// at most Max (applet.Backoff; 0 means the card's default, 1 and 16).
+type Backoff struct{ First, Max int }
 
 // Profile is a profile preinstalled on the eUICC.
 type Profile struct {
@@ -259,10 +267,15 @@ func (f Fault) Active(t time.Duration) bool {
 
 // Expect is what the run must show. Nil or zero fields are not checked.
 type Expect struct {
-	// Attempts lists the operators switched to, in order (profile_enabled,
-	// original=false). Present but empty means no switch at all.
+	// Attempts lists the operators the card attempted, in order (its
+	// `attempt` events). Present but empty means no attempt at all.
 	Attempts []string
-	Final    *Final
+	// Final is the registration at the end of the run, as a host reads
+	// it (AT+CEREG?, AT+COPS?, AT+CIMI).
+	Final *Final
+	// LastAttach is the last successful attach of the run (the world's
+	// last attach_result with ok), whatever happened after it.
+	LastAttach *LastAttach
 	// Notifications lists "kind@to" of every notification sent, in order.
 	Notifications []string
 	// ListRequests counts preferred-list requests.
@@ -271,10 +284,36 @@ type Expect struct {
 	Within time.Duration
 }
 
-// Final is the last successful attach.
+// Final is the registration at the end of the run. Empty fields are not
+// checked.
 type Final struct {
+	// Registration is the +CEREG <stat> read at the end: home (1),
+	// roaming (5), denied (3), searching (2) or none (0, not registered).
+	Registration string
+	// Operator is the subscriber's operator: the one whose PLMN starts the
+	// IMSI the modem reads (AT+CIMI), i.e. the enabled profile's.
+	Operator string
+	// PLMN is the serving network (AT+COPS?), only when registered.
+	PLMN string
+}
+
+// Registrations are the values Final.Registration takes, in +CEREG <stat>
+// order of meaning.
+var Registrations = []string{"home", "roaming", "denied", "searching", "none"}
+
+// LastAttach is the last successful attach of a run.
+type LastAttach struct {
 	Operator     string // the subscriber's operator
 	Registration string // home or roaming
+}
+
+// EndRegistration is what a host read at the end of a run: the +CEREG
+// <stat> (as a Registrations value, or "unknown"), the serving PLMN from
+// +COPS? ("" unless registered) and the IMSI from +CIMI.
+type EndRegistration struct {
+	Registration string
+	PLMN         string
+	IMSI         string
 }
 
 // PlatformDown reports whether a platform_unreachable fault is in force at

@@ -239,6 +239,9 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	if len(dv.Profiles) > MaxProfiles {
 		return d.errPath("device.profiles", "%s", limitError("profiles", len(dv.Profiles), MaxProfiles))
 	}
+	if b := dv.Backoff; b.First != 0 && b.Max != 0 && b.Max < b.First {
+		return d.errPath("device.backoff.max", "%d is below first (%d)", b.Max, b.First)
+	}
 	enabled := 0
 	iccids := map[string]bool{}
 	imsis := map[string]bool{}
@@ -314,12 +317,28 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 			return err
 		}
 	}
-	if e.Final != nil {
-		if err := opRef("expect.final.operator", e.Final.Operator); err != nil {
+	if f := e.Final; f != nil {
+		if f.Operator != "" {
+			if err := opRef("expect.final.operator", f.Operator); err != nil {
+				return err
+			}
+		}
+		if !contains(Registrations, f.Registration) {
+			return d.errPath("expect.final.registration", "%q: want one of %s", f.Registration, strings.Join(Registrations, ", "))
+		}
+		if f.PLMN != "" && !ident.IsPLMN(f.PLMN) {
+			return d.errPath("expect.final.plmn", "%q: want 5 or 6 digits", f.PLMN)
+		}
+		if f.PLMN != "" && f.Registration != "home" && f.Registration != "roaming" {
+			return d.errPath("expect.final.plmn", "a %s device has no serving network", f.Registration)
+		}
+	}
+	if l := e.LastAttach; l != nil {
+		if err := opRef("expect.last_attach.operator", l.Operator); err != nil {
 			return err
 		}
-		if r := e.Final.Registration; r != "home" && r != "roaming" {
-			return d.errPath("expect.final.registration", "%q: want home or roaming", r)
+		if r := l.Registration; r != "home" && r != "roaming" {
+			return d.errPath("expect.last_attach.registration", "%q: want home or roaming", r)
 		}
 	}
 	for i, n := range e.Notifications {

@@ -80,7 +80,16 @@ type Server struct {
 	done chan struct{}
 	once sync.Once
 	err  error
+
+	// active counts handlers running; idle, when set, is closed when the
+	// count drops to zero (Close waits on it).
+	mu     sync.Mutex
+	active int
+	idle   chan struct{}
 }
+
+// handlerWait bounds how long Close waits for handlers still running.
+const handlerWait = 5 * time.Second
 
 // Serve starts serving h on ln with limits (zero fields: Default). wrap, if
 // not nil, wraps the connection-capped listener (TLS goes there).
@@ -90,19 +99,17 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 	if wrap != nil {
 		capped = wrap(capped)
 	}
-	s := &Server{
-		srv: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: l.ReadHeader,
-			ReadTimeout:       l.Read,
-			WriteTimeout:      l.Write,
-			IdleTimeout:       l.Idle,
-			MaxHeaderBytes:    l.MaxHeaderBytes,
-			// Handshake failures and timeouts are expected under faults
-			// and bad input; they are the clients' business.
-			ErrorLog: log.New(io.Discard, "", 0),
-		},
-		done: make(chan struct{}),
+	s := &Server{done: make(chan struct{})}
+	s.srv = &http.Server{
+		Handler:           s.count(h),
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		// Handshake failures and timeouts are expected under faults
+		// and bad input; they are the clients' business.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() {
 		defer close(s.done)
@@ -113,12 +120,47 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 	return s
 }
 
-// Close closes the listener and every connection and waits for the accept
-// loop to end. It returns the error that ended serving early, if any.
+// count wraps h so that Close can wait for the handlers in flight.
+func (s *Server) count(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.active++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			if s.active--; s.active == 0 && s.idle != nil {
+				close(s.idle)
+				s.idle = nil
+			}
+			s.mu.Unlock()
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Close closes the listener and every connection, waits for the accept
+// loop to end, and for the handlers still running (a request whose client
+// went away mid-exchange is still served, and logged, before Close
+// returns: the server's log is complete when compared with a capture; at
+// most handlerWait). It returns the error that ended serving early, if any.
 func (s *Server) Close() error {
 	s.once.Do(func() {
 		_ = s.srv.Close()
 		<-s.done
+		s.mu.Lock()
+		if s.active == 0 {
+			s.mu.Unlock()
+			return
+		}
+		idle := make(chan struct{})
+		s.idle = idle
+		s.mu.Unlock()
+		t := time.NewTimer(handlerWait)
+		defer t.Stop()
+		select {
+		case <-idle:
+		case <-t.C:
+		}
 	})
 	return s.err
 }

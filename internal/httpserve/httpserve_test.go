@@ -152,3 +152,25 @@ func TestRing(t *testing.T) {
 		t.Error("Slice")
 	}
 }
+
+// A handler still running when Close is called (its client gone, say)
+// finishes before Close returns: what it logs is there for whoever
+// compares the server's log with a capture after Close.
+func TestCloseWaitsForHandlers(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	finished := false
+	addr, s := serve(t, Limits{}, func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		finished = true
+	})
+	c := dial(t, addr)
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	c.Close()
+	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	s.Close()
+	if !finished {
+		t.Fatal("Close returned with a handler still running")
+	}
+}

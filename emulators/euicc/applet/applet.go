@@ -1,14 +1,12 @@
 package applet
 
-import "fmt"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
 
-// CheckTimer is the id of the periodic roaming-check timer (claim 1).
-const CheckTimer = 1
-
-// Platform API paths (DESIGN.md §4: the platform API is ours to design).
-const (
-	PathPreferredList = "/v1/preferred-list"
-	PathNotifications = "/v1/notifications"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
 // Applet is the autoswitch state machine. It is not safe for concurrent use;
@@ -17,15 +15,29 @@ type Applet struct {
 	cfg Config
 	st  State
 	out []Effect
+	// saved is the JSON of the last persisted state: Step persists what
+	// changed before any effect that leaves the card, and at its end.
+	saved []byte
 }
 
-// New returns an applet resuming from st (the zero State for a fresh card).
+// New returns an applet resuming from st (the zero State for a fresh card;
+// a persisted one goes through DecodeState first). The runtime's next event
+// is a Boot.
 func New(cfg Config, st State) *Applet {
-	return &Applet{cfg: cfg, st: st.clone()}
+	a := &Applet{cfg: cfg, st: st.clone()}
+	if a.st.Mode == "" {
+		a.st.Mode = ModeIdle
+	}
+	a.st.Version = StateVersion
+	a.saved = mustJSON(a.st.durable())
+	return a
 }
 
 // State returns a copy of the applet's current state.
 func (a *Applet) State() State { return a.st.clone() }
+
+// Mode returns the current mode.
+func (a *Applet) Mode() Mode { return a.st.Mode }
 
 // Step feeds one event and returns the effects to carry out, in order. The
 // same state and the same event always give the same effects.
@@ -36,145 +48,220 @@ func (a *Applet) Step(ev Event) []Effect {
 		a.boot(e)
 	case TimerExpired:
 		a.timer(e)
-	case LocalInfo:
-		a.localInfo(e)
 	case LocationStatus:
-		a.st.Online = e.Service == NormalService
-		if a.st.Online && a.st.FlushDue {
-			a.flush()
-		}
-		a.locationStatus(e)
+		a.location(e.Service, e.PLMN, e)
+	case LocalInfo:
+		a.location(e.Service, e.PLMN, e)
 	case HTTPResult:
-		a.httpResult(e)
-		a.reconcile()
-	case ProfileEnabled:
-		a.profileEnabled(e)
-		a.reconcile()
+		a.answer(e.ReqID, answerHTTP, e)
 	case ES10Result:
-		a.es10Result(e)
-		a.reconcile()
+		a.answer(e.ReqID, answerES10, e)
+	case ProfileEnabled:
+		a.modeStep(e)
 	default:
-		a.log("ignored", "event", fmt.Sprintf("%T", ev), "reason", "unknown event")
+		a.ignore(ev, fmt.Sprintf("unknown event %T", ev))
 	}
+	a.persistIfChanged()
 	out := a.out
 	a.out = nil
 	return out
 }
 
-func (a *Applet) emit(e Effect) { a.out = append(a.out, e) }
+// modeStep hands ev to the current mode's step function; an event the mode
+// has no use for is logged as ignored and changes nothing.
+func (a *Applet) modeStep(ev Event) {
+	if reason := steps[a.st.Mode](a, ev); reason != "" {
+		a.ignore(ev, reason)
+	}
+}
+
+func (a *Applet) ignore(ev Event, reason string) {
+	a.log(KindIgnored, "event", eventName(ev), "mode", string(a.st.Mode), "reason", reason)
+}
+
+// timer runs the periodic check's common part (the back-off clock, the
+// outbox) and hands the expiry to the mode.
+func (a *Applet) timer(e TimerExpired) {
+	switch e.ID {
+	case CheckTimer:
+		a.st.Checks++
+		if a.st.OutboxRetry {
+			a.st.OutboxRetry = false
+			a.flush()
+		}
+		if a.st.RetryDue && a.st.Online && a.st.Retry == nil && a.st.Mode != ModeAttemptDownloading {
+			a.st.RetryDue = false
+			a.startRetry()
+		}
+		a.modeStep(e)
+		a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
+		return
+	case AttachTimer:
+		if !a.st.AttachArmed || !a.st.Mode.awaiting() {
+			a.ignore(e, "the attach timer is not running")
+			return
+		}
+		a.st.AttachArmed = false
+	default:
+		a.ignore(e, fmt.Sprintf("unknown timer %d", e.ID))
+		return
+	}
+	a.modeStep(e)
+}
+
+// location takes the terminal's service state (a location status event or
+// a periodic look): it tells the background duties whether there is a
+// bearer, then the mode judges it. During an enable it says nothing about
+// the profile to come and is ignored whole.
+func (a *Applet) location(svc Service, plmn string, ev Event) {
+	_, look := ev.(LocalInfo)
+	switch m := a.st.Mode; {
+	case m.enabling():
+		a.ignore(ev, "an enable is in progress: the REFRESH that follows resets the registration")
+		return
+	case look && (m == ModeAwaitingList || m == ModeAttemptDownloading):
+		a.ignore(ev, "no location read in flight")
+		return
+	}
+	was := a.st.Online
+	a.st.Online = svc == NormalService
+	a.st.Serving = ""
+	if a.st.Online {
+		a.st.Serving = plmn
+	}
+	if a.st.Online && !was {
+		// A bearer again: what waited for one goes out.
+		a.flush()
+		if a.st.RetryDue {
+			a.st.RetryDue = false
+			a.startRetry()
+		}
+	}
+	a.modeStep(ev)
+}
+
+// answer routes an HTTP or ES10 answer through the in-flight table.
+func (a *Applet) answer(id int, kind string, ev Event) {
+	i := slices.IndexFunc(a.st.InFlight, func(r Request) bool { return r.ID == id })
+	if id == 0 || i < 0 {
+		a.ignore(ev, fmt.Sprintf("no request %d in flight", id))
+		return
+	}
+	r := a.st.InFlight[i]
+	if r.Answer != kind {
+		a.ignore(ev, fmt.Sprintf("request %d awaits an %s answer", id, r.Answer))
+		return
+	}
+	a.st.InFlight = slices.Delete(a.st.InFlight, i, i+1)
+	switch r.Owner {
+	case ownerOutbox:
+		a.outboxAnswer(ev.(HTTPResult))
+	case ownerRetry:
+		a.retryAnswer(ev)
+	default:
+		a.modeStep(ev)
+	}
+}
+
+// send registers a request in the table and returns its id.
+func (a *Applet) send(owner, kind string) int {
+	a.st.LastReq++
+	a.st.InFlight = append(a.st.InFlight, Request{ID: a.st.LastReq, Answer: kind, Owner: owner})
+	return a.st.LastReq
+}
+
+// owns reports whether owner has a request in flight.
+func (a *Applet) owns(owner string) bool {
+	return slices.ContainsFunc(a.st.InFlight, func(r Request) bool { return r.Owner == owner })
+}
+
+// drop forgets owner's requests: their answers, if they come, are ignored.
+func (a *Applet) drop(owner string) {
+	a.st.InFlight = slices.DeleteFunc(a.st.InFlight, func(r Request) bool { return r.Owner == owner })
+}
+
+// post persists the next request counter and posts body to the platform
+// for owner; it returns the request id.
+func (a *Applet) post(owner, path string, body []byte) int {
+	id := a.send(owner, answerHTTP)
+	a.st.PlatformSeq++
+	a.emit(HTTPPost{ReqID: id, Path: path, Body: body, Seq: a.st.PlatformSeq})
+	return id
+}
+
+// become enters mode m: the requests of the mode left are no longer in
+// flight, and the change is logged.
+func (a *Applet) become(m Mode) {
+	if a.st.Mode == m {
+		return
+	}
+	switch a.st.Mode {
+	case ModeAwaitingList:
+		a.drop(ownerList)
+	case ModeAttemptDownloading:
+		a.drop(ownerDownload)
+	}
+	a.st.Mode = m
+	kv := []any{"mode", string(m)}
+	switch c := a.st.Cycle; {
+	case m == ModeAttemptDownloading:
+		kv = append(kv, "operator", c.Current)
+	case m.enabling() || m.awaiting():
+		p, _ := a.profileByICCID(c.Target)
+		kv = append(kv, "operator", p.Operator)
+	}
+	a.log(KindMode, kv...)
+}
+
+// emit queues an effect. Before an effect that leaves the card or changes
+// its NVM, the state is persisted if it changed: a reset then resumes from
+// what the effect was issued in.
+func (a *Applet) emit(e Effect) {
+	switch e.(type) {
+	case HTTPPost, ES9Call, EnableProfile, Refresh:
+		a.persistIfChanged()
+	}
+	a.out = append(a.out, e)
+}
 
 // log emits a Log effect from key, value pairs.
-func (a *Applet) log(kind string, kv ...any) {
+func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 	f := make(map[string]any, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		f[kv[i].(string)] = kv[i+1]
 	}
-	a.emit(Log{Kind: kind, Fields: f})
+	a.out = append(a.out, Log{Kind: kind, Fields: f})
 }
 
-func (a *Applet) persist() { a.emit(Persist{State: a.st.clone()}) }
-
-func (a *Applet) nextReq() int {
-	a.st.LastReqID++
-	return a.st.LastReqID
-}
-
-// boot handles a card reset: requests in flight before it will never be
-// answered, and a switch awaiting its attach check stays awaited.
-func (a *Applet) boot(e Boot) {
-	prev := a.st.Profiles
-	a.st.Profiles = append([]Profile(nil), e.Profiles...)
-	a.markOriginal()
-	a.st.ListReq, a.st.NotifyReq, a.st.Enabling = 0, 0, ""
-	if dl := a.st.DL; dl != nil {
-		if p, ok := newProfileOf(dl.Operator, prev, a.st.Profiles); ok {
-			// The install reached NVM before the reset: the download
-			// succeeded, and the platform is still owed its notification.
-			a.log("download_result", "operator", dl.Operator, "ok", true, "reason", "installed before the card reset")
-			a.st.Owed = append(a.st.Owed, OwedNote{Operator: dl.Operator, ICCID: p.ICCID, Seq: dl.Seq})
-		} else {
-			// The ISD-R's session ended with the reset.
-			a.log("download_result", "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
-		}
-		a.st.DL = nil
-	}
-	a.st.Retry = nil
-	for i := range a.st.Owed {
-		a.st.Owed[i].Req = 0
-	}
-	if w := a.st.Await; w != nil {
-		if p, ok := a.enabled(); !ok || p.ICCID != w.ICCID {
-			// The awaited profile is no longer enabled (e.g. a power loss
-			// before the enable reached NVM): nothing is left to check.
-			a.log("attach_check_dropped", "iccid", w.ICCID, "reason", "profile not enabled after boot")
-			if w.Attached {
-				// It did attach before: its report is still owed.
-				a.st.Owed = append(a.st.Owed, OwedNote{Kind: "attach-success", Operator: w.Operator, ICCID: w.ICCID, PLMN: w.PLMN, Report: w.Report})
-			}
-			a.st.Await = nil
-			a.persist()
-		}
-	}
-	if !a.bootCycle() {
-		a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
-	}
-	// Notifications not acknowledged before the reset are sent again
-	// (SGP.22 §3.5: pending until acknowledged) once there is a bearer.
-	a.st.Online = false
-	a.resendOwed()
-	a.startRetry()
-}
-
-// flush sends what the card still owes: download-success notifications to
-// the platform and the ISD-R's pending notifications to their SM-DP+.
-func (a *Applet) flush() {
-	a.st.FlushDue = false
-	a.resendOwed()
-	if a.st.Retry == nil {
-		a.startRetry()
-	}
-}
-
-// markOriginal fixes which profile is the original one: the first Boot
-// learns it (from the runtime's flag, else the enabled profile) and later
-// Boots keep it whatever flags the runtime sends.
-func (a *Applet) markOriginal() {
-	if a.st.Original == "" {
-		for _, p := range a.st.Profiles {
-			if p.Original {
-				a.st.Original = p.ICCID
-			}
-		}
-	}
-	if a.st.Original == "" {
-		if p, ok := a.enabled(); ok {
-			a.st.Original = p.ICCID
-		}
-	}
-	for i := range a.st.Profiles {
-		a.st.Profiles[i].Original = a.st.Profiles[i].ICCID == a.st.Original
-	}
-}
-
-// timer runs the periodic check (claim 1) and resends an owed notification.
-func (a *Applet) timer(e TimerExpired) {
-	if e.ID == AttachTimer {
-		a.attachWaitExpired()
+// persistIfChanged persists the state when it changed. The periodic-check
+// counter and the bearer alone do not make a write (NVM wears): a reset
+// then restarts the back-off clock a little early in time, which only
+// lengthens a pause, and the bearer is gone after a reset anyway.
+func (a *Applet) persistIfChanged() {
+	b := mustJSON(a.st.durable())
+	if bytes.Equal(b, a.saved) {
 		return
 	}
-	if e.ID != CheckTimer {
-		a.log("ignored", "event", "timer_expired", "reason", fmt.Sprintf("unknown timer %d", e.ID))
-		return
+	a.saved = b
+	a.out = append(a.out, Persist{State: a.st.clone()})
+}
+
+// durable is s without the fields whose change alone is not worth a write.
+func (s State) durable() State {
+	s.Checks, s.Online, s.Serving, s.NoService = 0, false, "", 0
+	return s
+}
+
+func (a *Applet) startAttachTimer() {
+	a.st.AttachArmed = true
+	a.emit(StartTimer{ID: AttachTimer, D: a.cfg.attachWait()})
+}
+
+func (a *Applet) stopAttachTimer() {
+	if a.st.AttachArmed {
+		a.st.AttachArmed = false
+		a.emit(StopTimer{ID: AttachTimer})
 	}
-	if w := a.st.Await; w != nil && w.Attached && a.st.NotifyReq == 0 {
-		a.sendAttachSuccess()
-	}
-	if a.st.FlushDue && a.st.Online {
-		a.flush()
-	}
-	a.retryFallbackEnable()
-	a.emit(ReadLocation{})
-	a.emit(StartTimer{ID: CheckTimer, D: a.cfg.CheckInterval})
 }
 
 // enabled returns the enabled profile.
@@ -199,11 +286,18 @@ func (a *Applet) profileByPLMN(plmn string) (Profile, bool) {
 
 func (a *Applet) profileByICCID(iccid string) (Profile, bool) {
 	for _, p := range a.st.Profiles {
-		if p.ICCID == iccid {
+		if p.ICCID == iccid && iccid != "" {
 			return p, true
 		}
 	}
 	return Profile{}, false
+}
+
+// setEnabled records that iccid is now the enabled profile.
+func (a *Applet) setEnabled(iccid string) {
+	for i := range a.st.Profiles {
+		a.st.Profiles[i].Enabled = a.st.Profiles[i].ICCID == iccid
+	}
 }
 
 // newProfileOf finds a profile of operator in now that was not in before.
@@ -218,4 +312,20 @@ func newProfileOf(operator string, before, now []Profile) (Profile, bool) {
 		}
 	}
 	return Profile{}, false
+}
+
+// mcc returns the country part of a PLMN ("" for none).
+func mcc(plmn string) string {
+	if len(plmn) < 3 {
+		return ""
+	}
+	return plmn[:3]
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain strings, numbers and slices only: cannot happen
+	}
+	return b
 }

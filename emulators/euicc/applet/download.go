@@ -1,97 +1,88 @@
 package applet
 
 import (
-	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
-	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
-
-// PathDownload is the platform's download-request endpoint (claim 4).
-const PathDownload = "/v1/download"
 
 // Download steps, in the order of claim 2 (the card's IPA role, SGP.22
 // §3.1.3 common mutual authentication and §3.1.3.3 download). Each waits
-// for the answer to one effect.
+// for the answer to one request; the mode is ModeAttemptDownloading
+// throughout.
 const (
-	dlPlatform     = "platform"       // POST /v1/download (claim 4 eligibility, forwarding)
-	dlChallenge    = "challenge"      // ES10b GetEuiccChallenge
-	dlInfo1        = "info1"          // ES10b GetEUICCInfo1
-	dlInitAuth     = "initiate-auth"  // ES9+ initiateAuthentication
-	dlAuthServer   = "auth-server"    // ES10b AuthenticateServer (the card checks the SM-DP+)
-	dlAuthClient   = "auth-client"    // ES9+ authenticateClient (the SM-DP+ checks the card)
-	dlPrepare      = "prepare"        // ES10b PrepareDownload
-	dlGetBPP       = "get-bpp"        // ES9+ getBoundProfilePackage
-	dlLoad         = "load"           // ES10b LoadBoundProfilePackage, one segment at a time
-	dlHandleNotif  = "handle-notif"   // ES9+ handleNotification (install result)
-	dlNotifSent    = "notif-sent"     // ES10b NotificationSent
-	dlPlatformNote = "platform-notif" // POST /v1/notifications download-success
-	dlCancelCard   = "cancel-card"    // ES10b CancelSession after a failure
-	dlCancelServer = "cancel-server"  // ES9+ cancelSession
+	dlPlatform     = "platform"      // POST /v1/download (claim 4 eligibility, forwarding)
+	dlChallenge    = "challenge"     // ES10b GetEuiccChallenge
+	dlInfo1        = "info1"         // ES10b GetEUICCInfo1
+	dlInitAuth     = "initiate-auth" // ES9+ initiateAuthentication
+	dlAuthServer   = "auth-server"   // ES10b AuthenticateServer (the card checks the SM-DP+)
+	dlAuthClient   = "auth-client"   // ES9+ authenticateClient (the SM-DP+ checks the card)
+	dlPrepare      = "prepare"       // ES10b PrepareDownload
+	dlGetBPP       = "get-bpp"       // ES9+ getBoundProfilePackage
+	dlLoad         = "load"          // ES10b LoadBoundProfilePackage, one segment at a time
+	dlHandleNotif  = "handle-notif"  // ES9+ handleNotification (the install result, ok or not)
+	dlNotifSent    = "notif-sent"    // ES10b NotificationSent
+	dlCancelCard   = "cancel-card"   // ES10b CancelSession after a failure
+	dlCancelServer = "cancel-server" // ES9+ cancelSession
 )
 
-// Download is a profile download in progress (claim 2). It lives in State
-// so that a persisted state is complete, but a Boot drops it: the ISD-R's
-// session does not survive a reset.
+// DownloadSteps lists the steps in order (for tests and state checks).
+var DownloadSteps = []string{dlPlatform, dlChallenge, dlInfo1, dlInitAuth, dlAuthServer, dlAuthClient,
+	dlPrepare, dlGetBPP, dlLoad, dlHandleNotif, dlNotifSent, dlCancelCard, dlCancelServer}
+
+// Download is a profile download in progress (claim 2), the data of
+// ModeAttemptDownloading. A Boot ends it: the ISD-R's session does not
+// survive a reset (the segments, which only serve the load in progress,
+// are not persisted).
 type Download struct {
 	Operator   string   `json:"operator"`
 	PLMN       string   `json:"plmn"`
 	Step       string   `json:"step"`
-	Req        int      `json:"req"`
 	SMDP       string   `json:"smdp,omitempty"`
 	MatchingID string   `json:"matching_id,omitempty"`
 	Challenge  []byte   `json:"challenge,omitempty"`
 	TxID       string   `json:"transaction_id,omitempty"` // hex, as in ES9+
-	Segments   [][]byte `json:"segments,omitempty"`
+	Segments   [][]byte `json:"-"`
 	Seg        int      `json:"seg,omitempty"`
-	PIR        []byte   `json:"pir,omitempty"`
 	Seq        int      `json:"seq,omitempty"`
 	Profile    *Profile `json:"profile,omitempty"`
-	Failed     string   `json:"failed,omitempty"`
+	// Failed is why the download failed; set, the steps left only clean up
+	// (the install result to the SM-DP+, the session cancelled).
+	Failed string `json:"failed,omitempty"`
+	// Refused says the card refused the package (a failed
+	// ProfileInstallationResult): the SM-DP+ gets that result, then the
+	// cancellation with reason loadBppExecutionError.
+	Refused bool `json:"refused,omitempty"`
 }
 
-// downloadAnswer is the platform's answer; Error is set on refusal.
-type downloadAnswer struct {
-	Operator    string `json:"operator"`
-	SMDPAddress string `json:"smdp_address"`
-	MatchingID  string `json:"matching_id"`
-	Error       string `json:"error"`
-}
-
-// startDownload asks the platform for the first preferred operator's
-// profile (claim 2: the card asks the platform, which checks eligibility
-// and forwards to the operator).
+// startDownload asks the platform for the operator's profile (claim 2: the
+// card asks the platform, which checks eligibility and forwards to the
+// operator).
 func (a *Applet) startDownload(op ListOperator) {
-	if a.st.DL != nil {
-		a.log("check", "busy", "download of "+a.st.DL.Operator)
-		return
-	}
-	a.log("download_requested", "operator", op.ID)
-	dl := &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform}
-	a.st.DL = dl
-	body := mustJSON(wire.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: a.st.Serving})
-	dl.Req = a.post(PathDownload, body)
+	c := a.st.Cycle
+	a.log(KindDownloadRequested, "operator", op.ID)
+	c.Download = &Download{Operator: op.ID, PLMN: op.PLMN, Step: dlPlatform}
+	c.Target, c.Booted = "", false
+	a.become(ModeAttemptDownloading)
+	a.post(ownerDownload, PathDownload, mustJSON(platformapi.DownloadRequest{EID: a.cfg.EID, Operator: op.ID, ServingPLMN: c.Serving}))
 }
 
 func (a *Applet) es10(dl *Download, step string, req []byte) {
 	dl.Step = step
-	dl.Req = a.nextES10()
-	a.emit(ES10{ReqID: dl.Req, Req: req})
+	a.emit(ES10{ReqID: a.send(ownerDownload, answerES10), Req: req})
 }
 
-func (a *Applet) es9(dl *Download, step, fn string, body any) {
+func (a *Applet) es9(dl *Download, step, fn string, body es9.Message) {
 	dl.Step = step
-	dl.Req = a.nextReq()
-	a.emit(ES9Call{ReqID: dl.Req, Address: dl.SMDP, Function: fn, Body: mustJSON(body)})
+	a.emit(ES9Call{ReqID: a.send(ownerDownload, answerHTTP), Address: dl.SMDP, Function: fn, Body: es9.Encode(body)})
 }
 
-// es10Step reports whether the download waits for an ES10 answer (ES10
-// and HTTP request ids are counted apart).
-func (dl *Download) es10Step() bool {
-	switch dl.Step {
+// es10Step reports whether step waits for an ES10 answer.
+func es10Step(step string) bool {
+	switch step {
 	case dlChallenge, dlInfo1, dlAuthServer, dlPrepare, dlLoad, dlNotifSent, dlCancelCard:
 		return true
 	}
@@ -100,7 +91,7 @@ func (dl *Download) es10Step() bool {
 
 // downloadHTTP handles the answer to the download's platform or ES9+ call.
 func (a *Applet) downloadHTTP(e HTTPResult) {
-	dl := a.st.DL
+	dl := a.st.Cycle.Download
 	var err error
 	switch dl.Step {
 	case dlPlatform:
@@ -113,12 +104,9 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 		err = a.dlGetBPPAnswer(dl, e)
 	case dlHandleNotif:
 		a.dlHandleNotifAnswer(dl, e)
-	case dlPlatformNote:
-		a.dlPlatformNoteAnswer(dl, e)
 	case dlCancelServer:
 		// Best effort: the session is over on the card whatever the answer.
-		a.st.DL = nil
-		a.persist()
+		a.downloadOver(dl)
 	}
 	if err != nil {
 		a.dlFail(dl, err.Error())
@@ -127,28 +115,30 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 
 // downloadES10 handles the answer to the download's ES10 call.
 func (a *Applet) downloadES10(e ES10Result) {
-	dl := a.st.DL
+	dl := a.st.Cycle.Download
 	if e.SW != 0x9000 && dl.Step != dlLoad {
 		reason := fmt.Sprintf("ES10 %s: status word %04X", dl.Step, e.SW)
-		if dl.Step == dlCancelCard {
-			a.st.DL = nil
-			a.persist()
-			return
+		switch dl.Step {
+		case dlCancelCard:
+			a.downloadOver(dl)
+		case dlNotifSent:
+			a.dlNotified(dl)
+		default:
+			a.dlFail(dl, reason)
 		}
-		a.dlFail(dl, reason)
 		return
 	}
 	var err error
 	switch dl.Step {
 	case dlChallenge:
-		dl.Challenge, err = rsp.DecodeEuiccChallenge(e.Resp)
+		dl.Challenge, err = es10.DecodeEuiccChallenge(e.Resp)
 		if err == nil {
-			a.es10(dl, dlInfo1, rsp.GetEUICCInfo1Request())
+			a.es10(dl, dlInfo1, es10.GetEUICCInfo1Request())
 		}
 	case dlInfo1:
 		// SGP.22 §5.6.1: the SM-DP+ picks a CI key the card trusts from euiccInfo1.
-		a.es9(dl, dlInitAuth, FnInitiateAuthentication, initiateAuthReq{
-			SMDPAddress: dl.SMDP, EuiccChallenge: enc64(dl.Challenge), EuiccInfo1: enc64(e.Resp)})
+		a.es9(dl, dlInitAuth, es9.FnInitiateAuthentication, &es9.InitiateAuthenticationRequest{
+			SMDPAddress: dl.SMDP, EuiccChallenge: dl.Challenge, EuiccInfo1: e.Resp})
 	case dlAuthServer:
 		err = a.dlAuthServerAnswer(dl, e.Resp)
 	case dlPrepare:
@@ -156,7 +146,7 @@ func (a *Applet) downloadES10(e ES10Result) {
 	case dlLoad:
 		err = a.dlLoadAnswer(dl, e)
 	case dlNotifSent:
-		a.dlNotifyPlatform(dl)
+		a.dlNotified(dl)
 	case dlCancelCard:
 		a.dlCancelAnswer(dl, e.Resp)
 	}
@@ -169,21 +159,21 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 	if e.Err != "" {
 		return fmt.Errorf("platform: %s", e.Err)
 	}
-	var ans downloadAnswer
-	if err := strictJSON(e.Body, &ans); err != nil && e.Status == 200 {
-		return fmt.Errorf("platform: %w", err)
-	}
 	if e.Status != 200 {
-		if ans.Error != "" {
-			return fmt.Errorf("platform refused (%d): %s", e.Status, ans.Error)
+		if why := refusal(e.Body); why != "" {
+			return fmt.Errorf("platform refused (%d): %s", e.Status, why)
 		}
 		return fmt.Errorf("platform: http status %d", e.Status)
 	}
-	if ans.SMDPAddress == "" || ans.MatchingID == "" {
-		return fmt.Errorf("platform: answer without smdp_address or matching_id")
+	ans, err := platformapi.DecodeDownloadResponse(e.Body)
+	if err != nil {
+		return fmt.Errorf("platform: download answer: %w", err)
+	}
+	if ans.Operator != dl.Operator {
+		return fmt.Errorf("platform: download answer for operator %q, asked for %q", ans.Operator, dl.Operator)
 	}
 	dl.SMDP, dl.MatchingID = ans.SMDPAddress, ans.MatchingID
-	a.es10(dl, dlChallenge, rsp.GetEuiccChallengeRequest())
+	a.es10(dl, dlChallenge, es10.GetEuiccChallengeRequest())
 	return nil
 }
 
@@ -191,39 +181,22 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 // AuthenticateServer (SGP.22 §5.7.13), where the card verifies the SM-DP+
 // certificate chain, serverSignature1 and the echo of its challenge.
 func (a *Applet) dlInitAuthAnswer(dl *Download, e HTTPResult) error {
-	var r initiateAuthResp
-	if err := es9Answer(FnInitiateAuthentication, e, &r); err != nil {
+	var r es9.InitiateAuthenticationResponse
+	if err := es9Answer(es9.FnInitiateAuthentication, e, &r, &r.Header); err != nil {
 		return err
 	}
-	tx, err := hex.DecodeString(r.TransactionID)
-	if err != nil || len(tx) == 0 || len(tx) > 16 {
-		return fmt.Errorf("%s: transactionId %q", FnInitiateAuthentication, r.TransactionID)
-	}
-	dl.TxID = strings.ToUpper(r.TransactionID)
-	s1, err := b64("serverSigned1", r.ServerSigned1)
+	dl.TxID = r.TransactionID.String()
+	signed1, err := es10.DecodeServerSigned1(r.ServerSigned1)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
+		return fmt.Errorf("%s: serverSigned1: %w", es9.FnInitiateAuthentication, err)
 	}
-	signed1, err := rsp.DecodeServerSigned1(s1)
-	if err != nil {
-		return fmt.Errorf("%s: serverSigned1: %w", FnInitiateAuthentication, err)
-	}
-	sig, err := b64("serverSignature1", r.ServerSignature1)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	ci, err := b64("euiccCiPKIdToBeUsed", r.EuiccCiPKIdToBeUsed)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	cert, err := b64("serverCertificate", r.ServerCertificate)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnInitiateAuthentication, err)
-	}
-	req := rsp.AuthenticateServerRequest{
-		ServerSigned1: signed1, ServerSignature1: unwrap(rsp.TagSignature, sig),
-		CiPKIDToBeUsed: unwrap(0x04, ci), ServerCertificate: cert,
-		CtxParams1: rsp.CtxParams1{MatchingID: dl.MatchingID},
+	// ctxParams1 carries what the device tells the SM-DP+ about itself
+	// (SGP.22 §5.7.13: DeviceInfo with TAC, capabilities and IMEI); the
+	// card signs it into euiccSigned1 as received.
+	req := es10.AuthenticateServerRequest{
+		ServerSigned1: signed1, ServerSignature1: unwrap(es10.TagSignature, r.ServerSignature1),
+		CiPKIDToBeUsed: unwrap(0x04, r.EuiccCiPKIdToBeUsed), ServerCertificate: r.ServerCertificate,
+		CtxParams1: es10.CtxParams1{MatchingID: dl.MatchingID, DeviceInfo: a.cfg.DeviceInfo},
 	}
 	a.es10(dl, dlAuthServer, req.Encode())
 	return nil
@@ -240,90 +213,68 @@ func unwrap(tag uint32, b []byte) []byte {
 }
 
 func (a *Applet) dlAuthServerAnswer(dl *Download, resp []byte) error {
-	r, err := rsp.DecodeAuthenticateServerResponse(resp)
+	r, err := es10.DecodeAuthenticateServerResponse(resp)
 	if err != nil {
 		return fmt.Errorf("AuthenticateServer: %w", err)
 	}
 	if r.ErrorCode != 0 {
 		return fmt.Errorf("AuthenticateServer: authenticateErrorCode %d", r.ErrorCode)
 	}
-	a.es9(dl, dlAuthClient, FnAuthenticateClient, authClientReq{TransactionID: dl.TxID, AuthenticateServerResponse: enc64(resp)})
+	a.es9(dl, dlAuthClient, es9.FnAuthenticateClient, &es9.AuthenticateClientRequest{TransactionID: dl.txID(), AuthenticateServerResponse: resp})
 	return nil
 }
 
 // dlAuthClientAnswer: the SM-DP+ accepted the card; PrepareDownload
 // (SGP.22 §5.7.5) checks smdpSigned2 with the binding certificate.
 func (a *Applet) dlAuthClientAnswer(dl *Download, e HTTPResult) error {
-	var r authClientResp
-	if err := es9Answer(FnAuthenticateClient, e, &r); err != nil {
+	var r es9.AuthenticateClientResponse
+	if err := es9Answer(es9.FnAuthenticateClient, e, &r, &r.Header); err != nil {
 		return err
 	}
-	if !strings.EqualFold(r.TransactionID, dl.TxID) {
-		return fmt.Errorf("%s: transactionId %q, want %s", FnAuthenticateClient, r.TransactionID, dl.TxID)
+	if got := r.TransactionID.String(); got != dl.TxID {
+		return fmt.Errorf("%s: transactionId %s, want %s", es9.FnAuthenticateClient, got, dl.TxID)
 	}
-	fields := map[string]string{"profileMetadata": r.ProfileMetadata, "smdpSigned2": r.SmdpSigned2,
-		"smdpSignature2": r.SmdpSignature2, "smdpCertificate": r.SmdpCertificate}
-	bin := map[string][]byte{}
-	for _, k := range []string{"profileMetadata", "smdpSigned2", "smdpSignature2", "smdpCertificate"} {
-		b, err := b64(k, fields[k])
-		if err != nil {
-			return fmt.Errorf("%s: %w", FnAuthenticateClient, err)
-		}
-		bin[k] = b
-	}
-	md, err := rsp.DecodeProfileMetadata(bin["profileMetadata"])
+	md, err := es10.DecodeProfileMetadata(r.ProfileMetadata)
 	if err != nil {
-		return fmt.Errorf("%s: profileMetadata: %w", FnAuthenticateClient, err)
+		return fmt.Errorf("%s: profileMetadata: %w", es9.FnAuthenticateClient, err)
 	}
-	s2, err := rsp.DecodeSmdpSigned2(bin["smdpSigned2"])
+	s2, err := es10.DecodeSmdpSigned2(r.SmdpSigned2)
 	if err != nil {
-		return fmt.Errorf("%s: smdpSigned2: %w", FnAuthenticateClient, err)
+		return fmt.Errorf("%s: smdpSigned2: %w", es9.FnAuthenticateClient, err)
 	}
 	p := Profile{ICCID: md.ICCID, Operator: dl.Operator, HomePLMN: md.HomePLMN()}
 	dl.Profile = &p
-	req := rsp.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: unwrap(rsp.TagSignature, bin["smdpSignature2"]),
-		SmdpCertificate: bin["smdpCertificate"]}
+	req := es10.PrepareDownloadRequest{SmdpSigned2: s2, SmdpSignature2: unwrap(es10.TagSignature, r.SmdpSignature2),
+		SmdpCertificate: r.SmdpCertificate}
 	a.es10(dl, dlPrepare, req.Encode())
 	return nil
 }
 
-func homePLMN(imsi string, mncLen int) string {
-	n := 5
-	if mncLen == 3 {
-		n = 6
-	}
-	if len(imsi) < n {
-		return imsi
-	}
-	return imsi[:n]
-}
-
 func (a *Applet) dlPrepareAnswer(dl *Download, resp []byte) error {
-	r, err := rsp.DecodePrepareDownloadResponse(resp)
+	r, err := es10.DecodePrepareDownloadResponse(resp)
 	if err != nil {
 		return fmt.Errorf("PrepareDownload: %w", err)
 	}
 	if r.ErrorCode != 0 {
 		return fmt.Errorf("PrepareDownload: downloadErrorCode %d", r.ErrorCode)
 	}
-	a.es9(dl, dlGetBPP, FnGetBoundProfilePackage, getBPPReq{TransactionID: dl.TxID, PrepareDownloadResponse: enc64(resp)})
+	a.es9(dl, dlGetBPP, es9.FnGetBoundProfilePackage, &es9.GetBoundProfilePackageRequest{TransactionID: dl.txID(), PrepareDownloadResponse: resp})
 	return nil
 }
 
 // dlGetBPPAnswer splits the bound profile package into the segments an LPA
 // sends one STORE DATA sequence each (SGP.22 §2.5.5).
 func (a *Applet) dlGetBPPAnswer(dl *Download, e HTTPResult) error {
-	var r getBPPResp
-	if err := es9Answer(FnGetBoundProfilePackage, e, &r); err != nil {
+	var r es9.GetBoundProfilePackageResponse
+	if err := es9Answer(es9.FnGetBoundProfilePackage, e, &r, &r.Header); err != nil {
 		return err
 	}
-	bpp, err := b64("boundProfilePackage", r.BoundProfilePackage)
-	if err != nil {
-		return fmt.Errorf("%s: %w", FnGetBoundProfilePackage, err)
+	if got := r.TransactionID.String(); got != dl.TxID {
+		return fmt.Errorf("%s: transactionId %s, want %s", es9.FnGetBoundProfilePackage, got, dl.TxID)
 	}
-	segs, err := rsp.BPPSegments(bpp)
+	segs, err := es10.BPPSegments(r.BoundProfilePackage)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FnGetBoundProfilePackage, err)
+		return fmt.Errorf("%s: %w", es9.FnGetBoundProfilePackage, err)
 	}
 	dl.Segments, dl.Seg = segs, 0
 	a.es10(dl, dlLoad, segs[0])
@@ -344,21 +295,23 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 		a.es10(dl, dlLoad, dl.Segments[dl.Seg])
 		return nil
 	}
-	pir, err := rsp.DecodeProfileInstallationResult(e.Resp)
+	pir, err := es10.DecodeProfileInstallationResult(e.Resp)
 	if err != nil {
 		return fmt.Errorf("LoadBoundProfilePackage: %w", err)
 	}
 	dl.Segments = nil
-	dl.PIR, dl.Seq = e.Resp, pir.Data.Notification.Seq
+	dl.Seq = pir.Data.Notification.Seq
 	if !pir.Data.OK {
-		// The card closed the session and installed nothing.
-		dl.TxID = ""
-		return fmt.Errorf("install failed: bppCommandId %d errorReason %d", pir.Data.CommandID, pir.Data.ErrorReason)
-	}
-	if pir.Data.Notification.ICCID != "" && dl.Profile != nil {
+		// The card refused the package and installed nothing. SGP.22
+		// §3.1.3.3: the install result goes to the SM-DP+ all the same,
+		// then the session is cancelled (loadBppExecutionError).
+		dl.Refused = true
+		dl.Failed = fmt.Sprintf("install failed: bppCommandId %d errorReason %d", pir.Data.CommandID, pir.Data.ErrorReason)
+		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", dl.Failed)
+	} else if pir.Data.Notification.ICCID != "" && dl.Profile != nil {
 		dl.Profile.ICCID = pir.Data.Notification.ICCID
 	}
-	a.es9(dl, dlHandleNotif, FnHandleNotification, handleNotificationReq{PendingNotification: enc64(e.Resp)})
+	a.es9(dl, dlHandleNotif, es9.FnHandleNotification, &es9.HandleNotificationRequest{PendingNotification: e.Resp})
 	return nil
 }
 
@@ -367,11 +320,11 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 // the card and is sent again after the next Boot.
 func (a *Applet) dlHandleNotifAnswer(dl *Download, e HTTPResult) {
 	if reason := notifFailure(e); reason != "" {
-		a.log("notification_failed", "kind", "install", "to", dl.Operator, "seq", dl.Seq, "reason", reason)
-		a.dlNotifyPlatform(dl)
+		a.log(KindNotificationFailed, "kind", "install", "to", dl.Operator, "seq", dl.Seq, "reason", reason)
+		a.dlNotified(dl)
 		return
 	}
-	a.log("notification_sent", "kind", "install", "to", dl.Operator, "seq", dl.Seq)
+	a.log(KindNotificationSent, "kind", "install", "to", dl.Operator, "seq", dl.Seq)
 	a.es10(dl, dlNotifSent, notificationSent(dl.Seq))
 }
 
@@ -388,126 +341,103 @@ func notifFailure(e HTTPResult) string {
 }
 
 // notificationSent is the ES10b NotificationSent request BF30 {80 seq}.
-func notificationSent(seq int) []byte { return rsp.EncodeNotificationSentRequest(seq) }
+func notificationSent(seq int) []byte { return es10.EncodeNotificationSentRequest(seq) }
 
-// dlNotifyPlatform tells the platform of the download (claim 2: the card
-// notifies the operator and the platform).
-func (a *Applet) dlNotifyPlatform(dl *Download) {
-	dl.Step = dlPlatformNote
-	body := mustJSON(wire.Notification{EID: a.cfg.EID, Kind: "download-success", Operator: dl.Operator, ICCID: dl.Profile.ICCID})
-	dl.Req = a.post(PathNotifications, body)
-}
-
-// dlPlatformNoteAnswer ends the download: success is logged, the new
-// profile enabled, and the existing switch path (REFRESH, attach check)
-// follows. A notification the platform did not take is kept and resent
-// after the next Boot.
-func (a *Applet) dlPlatformNoteAnswer(dl *Download, e HTTPResult) {
-	if reason := httpFailure(e); reason != "" {
-		a.log("notification_failed", "kind", "download-success", "to", "platform", "seq", dl.Seq, "reason", reason)
-		a.st.Owed = append(a.st.Owed, OwedNote{Operator: dl.Operator, ICCID: dl.Profile.ICCID, Seq: dl.Seq})
-	} else {
-		a.log("notification_sent", "kind", "download-success", "to", "platform", "seq", dl.Seq)
+// dlNotified follows the install result's delivery: a refused package
+// goes on to the cancellation; an installed profile is announced to the
+// platform (claim 2: the card notifies the operator and the platform,
+// through the outbox) and enabled, the same attempt going on as a switch.
+func (a *Applet) dlNotified(dl *Download) {
+	if dl.Refused {
+		a.dlCancel(dl, es10.CancelLoadBppExecution)
+		return
 	}
-	a.st.DL = nil
-	a.log("download_result", "operator", dl.Operator, "ok", true, "reason", "")
 	p := *dl.Profile
+	a.log(KindDownloadResult, "operator", dl.Operator, "ok", true, "reason", "")
 	if _, ok := a.profileByICCID(p.ICCID); !ok {
 		a.st.Profiles = append(a.st.Profiles, p)
 	}
-	a.st.Enabling = p.ICCID
-	a.persist()
+	a.installed(p, dl.Seq)
+}
+
+// installed goes on from a profile the download put on the card: the
+// platform is owed its download-success (posted now if there is a bearer)
+// and the profile is enabled, the same attempt going on as a switch. The
+// mode changes before the post, so a reset while it is in flight resumes
+// the switch, not the download.
+func (a *Applet) installed(p Profile, seq int) {
+	c := a.st.Cycle
+	c.Download = nil
+	c.Target, c.Booted = p.ICCID, false
+	a.become(ModeAttemptEnabling)
+	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
 	a.emit(EnableProfile{ICCID: p.ICCID})
 }
 
 // dlFail ends a download that failed: the reason is logged, the current
 // profile stays, and an open session is cancelled on the card and then on
-// the SM-DP+ (SGP.22 §3.1.3.4 / §5.7.14). The next period retries.
+// the SM-DP+ (SGP.22 §3.1.3.4 / §5.7.14); then the list goes on.
 func (a *Applet) dlFail(dl *Download, reason string) {
-	a.log("download_result", "operator", dl.Operator, "ok", false, "reason", reason)
+	a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", reason)
+	dl.Failed = reason
 	if dl.TxID == "" || dl.Step == dlCancelCard || dl.Step == dlCancelServer {
-		a.st.DL = nil
-		a.persist()
+		a.downloadOver(dl)
 		return
 	}
-	tx, _ := hex.DecodeString(dl.TxID)
-	dl.Failed = reason
-	a.es10(dl, dlCancelCard, rsp.CancelSessionRequest{TransactionID: tx, Reason: rsp.CancelUndefinedReason}.Encode())
+	a.dlCancel(dl, es10.CancelUndefinedReason)
+}
+
+// dlCancel asks the ISD-R to end the session and sign the cancellation.
+func (a *Applet) dlCancel(dl *Download, reason int) {
+	a.es10(dl, dlCancelCard, es10.CancelSessionRequest{TransactionID: dl.txID(), Reason: reason}.Encode())
 }
 
 // dlCancelAnswer forwards the card's signed CancelSession answer to the
 // SM-DP+ so it ends the transaction too.
 func (a *Applet) dlCancelAnswer(dl *Download, resp []byte) {
-	r, err := rsp.DecodeCancelSessionResponse(resp)
+	r, err := es10.DecodeCancelSessionResponse(resp)
 	if err != nil || r.ErrorCode != 0 {
-		a.st.DL = nil
-		a.persist()
+		a.downloadOver(dl)
 		return
 	}
-	a.es9(dl, dlCancelServer, FnCancelSession, cancelSessionReq{TransactionID: dl.TxID, CancelSessionResponse: enc64(resp)})
+	a.es9(dl, dlCancelServer, es9.FnCancelSession, &es9.CancelSessionRequest{TransactionID: dl.txID(), CancelSessionResponse: resp})
 }
 
-// OwedNote is a notification the platform has not taken yet: a
-// download-success, or an attach-success whose switch was overtaken by a
-// newer one before the platform acknowledged it.
-type OwedNote struct {
-	Kind     string `json:"kind,omitempty"` // "" means download-success
-	Operator string `json:"operator"`
-	ICCID    string `json:"iccid"`
-	PLMN     string `json:"plmn,omitempty"`
-	Report   uint64 `json:"report,omitempty"`
-	Seq      int    `json:"seq"`
-	Req      int    `json:"req,omitempty"`
+// downloadOver ends a failed download: the attempt failed without leaving
+// the profile that served it (claim 3 goes on with the next operator).
+func (a *Applet) downloadOver(dl *Download) {
+	a.st.Cycle.Download = nil
+	a.failAttempt("", false)
 }
 
-func (o OwedNote) kind() string {
-	if o.Kind == "" {
-		return "download-success"
-	}
-	return o.Kind
-}
-
-func (o OwedNote) body(eid string) []byte {
-	if o.kind() == "attach-success" {
-		return mustJSON(wire.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
-	}
-	return mustJSON(wire.Notification{EID: eid, Kind: "download-success", Operator: o.Operator, ICCID: o.ICCID})
-}
-
-// resendOwed posts the first owed download-success notification again.
-func (a *Applet) resendOwed() {
-	if len(a.st.Owed) == 0 || a.st.Owed[0].Req != 0 {
+// resumeDownload handles a Boot in the middle of a download: the session
+// is gone, but an install that reached NVM before the reset succeeded (the
+// platform is still owed its notification) and is enabled as planned.
+func (a *Applet) resumeDownload(prev []Profile) {
+	c := a.st.Cycle
+	dl := c.Download
+	c.Download = nil
+	if dl == nil {
+		a.failAttempt("", false)
 		return
 	}
-	if !a.st.Online {
-		a.st.FlushDue = true // no bearer yet: wait for normal service
+	if p, ok := newProfileOf(dl.Operator, prev, a.st.Profiles); ok && !dl.Refused {
+		a.log(KindDownloadResult, "operator", dl.Operator, "ok", true, "reason", "installed before the card reset")
+		a.installed(p, dl.Seq)
 		return
 	}
-	o := &a.st.Owed[0]
-	o.Req = a.post(PathNotifications, o.body(a.cfg.EID))
-}
-
-// owedResult handles the answer to a resent download-success notification.
-func (a *Applet) owedResult(e HTTPResult) {
-	o := a.st.Owed[0]
-	if reason := httpFailure(e); reason != "" {
-		a.st.Owed[0].Req = 0
-		a.st.FlushDue = true
-		a.log("notification_failed", "kind", o.kind(), "to", "platform", "seq", o.Seq, "reason", reason)
-		return
+	if dl.Failed == "" {
+		a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", "card reset during step "+dl.Step)
 	}
-	a.st.Owed = a.st.Owed[1:]
-	a.log("notification_sent", "kind", o.kind(), "to", "platform", "seq", o.Seq)
-	a.persist()
-	a.resendOwed()
+	a.failAttempt("", false)
 }
 
-// post persists the next request counter and posts body to the platform;
-// it returns the request id.
-func (a *Applet) post(path string, body []byte) int {
-	id := a.nextReq()
-	a.st.PlatformSeq++
-	a.persist() // the counter must never be reused, even after a power loss
-	a.emit(HTTPPost{ReqID: id, Path: path, Body: body, Seq: a.st.PlatformSeq})
-	return id
+// txID is the session's transactionId as bytes (State keeps the hex that
+// ES9+ carries, upper case; it was checked when it arrived).
+func (dl *Download) txID() es9.TransactionID {
+	var t es9.TransactionID
+	if err := t.UnmarshalText([]byte(dl.TxID)); err != nil {
+		return nil
+	}
+	return t
 }

@@ -1,18 +1,20 @@
 package applet
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	bpp "github.com/esimhil/esimhil/emulators/rsp"
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Download fixtures: the SM-DP+ and card answers, built with rsp so the
@@ -21,9 +23,9 @@ import (
 var (
 	dlTx       = []byte{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08}
 	dlChal     = []byte("0123456789abcdef")
-	dlSig      = make([]byte, rsp.SigLen)
+	dlSig      = make([]byte, es10.SigLen)
 	dlCert     = []byte{0x30, 0x03, 0x02, 0x01, 0x01}
-	dlMetadata = rsp.ProfileMetadata{ICCID: "89330100000000000019", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &rsp.OperatorID{PLMN: "20801"}}
+	dlMetadata = es10.ProfileMetadata{ICCID: "89330100000000000012", ServiceProviderName: "orange-fr", ProfileName: "Orange", Owner: &es10.OperatorID{PLMN: "20801"}}
 )
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -64,22 +66,22 @@ func testBPP(t *testing.T) []byte {
 }
 
 func pirBytes(ok bool) []byte {
-	d := rsp.ProfileInstallationResultData{TransactionID: dlTx, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0x01},
-		Notification: rsp.NotificationMetadata{Seq: 3, Event: rsp.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID}}
+	d := es10.ProfileInstallationResultData{TransactionID: dlTx, OK: ok, AID: []byte{0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0x01},
+		Notification: es10.NotificationMetadata{Seq: 3, Event: es10.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID}}
 	if !ok {
-		d.CommandID, d.ErrorReason = rsp.BPPCmdLoadProfileElements, rsp.ReasonSCP03tSecurityError
+		d.CommandID, d.ErrorReason = es10.BPPCmdLoadProfileElements, es10.ReasonSCP03tSecurityError
 	}
-	return rsp.ProfileInstallationResult{Data: d, Signature: dlSig}.Encode()
+	return es10.ProfileInstallationResult{Data: d, Signature: dlSig}.Encode()
 }
 
-// show renders download effects compactly: an ES10 by its request tag, an
-// ES9+ call by function and JSON keys, a post by path and body.
+// show renders effects as the scripts do (renderEffect), without request
+// ids and persists, an ES9+ call with its body's keys.
 func show(effs []Effect) string {
 	var b strings.Builder
 	for _, e := range effs {
 		switch e := e.(type) {
-		case ES10:
-			fmt.Fprintf(&b, "ES10#%d %X", e.ReqID, e.Req[:2])
+		case Persist:
+			continue
 		case ES9Call:
 			var m map[string]any
 			_ = json.Unmarshal(e.Body, &m)
@@ -88,236 +90,367 @@ func show(effs []Effect) string {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
-			fmt.Fprintf(&b, "ES9#%d %s %s %v", e.ReqID, e.Address, e.Function, keys)
-		case HTTPPost:
-			fmt.Fprintf(&b, "POST#%d seq%d %s %s", e.ReqID, e.Seq, e.Path, e.Body)
-		case Persist:
-			b.WriteString("Persist")
-		case Log:
-			f, _ := json.Marshal(e.Fields)
-			fmt.Fprintf(&b, "Log %s %s", e.Kind, f)
+			fmt.Fprintf(&b, "ES9 %s %s %v", e.Address, e.Function, keys)
 		default:
-			fmt.Fprintf(&b, "%T%+v", e, e)
+			b.WriteString(reqID.ReplaceAllString(renderEffect(e), ""))
 		}
 		b.WriteString("; ")
 	}
 	return b.String()
 }
 
-// dlStep is one line of a download script: an event and the rendering of
-// the effects it must give.
+var reqID = regexp.MustCompile(` #\d+`)
+
+// dlStep is one step of a download: an event built from the applet's
+// request in flight, and the effects it must give (show).
 type dlStep struct {
-	ev   Event
+	ev   func(a *Applet) Event
 	want string
 }
+
+// inFlight returns the id of the mode's request in flight.
+func inFlight(a *Applet) int {
+	for _, r := range a.st.InFlight {
+		if r.Owner == ownerDownload || r.Owner == ownerList || r.Owner == ownerOutbox {
+			return r.ID
+		}
+	}
+	return 0
+}
+
+func httpAns(status int, body string) func(*Applet) Event {
+	return func(a *Applet) Event { return HTTPResult{ReqID: inFlight(a), Status: status, Body: []byte(body)} }
+}
+
+func httpErr(err string) func(*Applet) Event {
+	return func(a *Applet) Event { return HTTPResult{ReqID: inFlight(a), Err: err} }
+}
+
+func es10Ans(resp []byte, sw uint16) func(*Applet) Event {
+	return func(a *Applet) Event { return ES10Result{ReqID: inFlight(a), Resp: resp, SW: sw} }
+}
+
+func ev(e Event) func(*Applet) Event { return func(*Applet) Event { return e } }
 
 func runDL(t *testing.T, a *Applet, script []dlStep) {
 	t.Helper()
 	for i, s := range script {
-		if got := show(a.Step(s.ev)); got != s.want {
-			t.Fatalf("step %d %T:\n got: %s\nwant: %s", i, s.ev, got, s.want)
+		e := s.ev(a)
+		if got := show(a.Step(e)); got != s.want {
+			t.Fatalf("step %d %T:\n got: %s\nwant: %s", i, e, got, s.want)
+		}
+		if err := a.st.Validate(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
 		}
 	}
 }
 
 // exhausted is what follows a failed download of the list's only operator
 // (claim 3): the list is exhausted and the platform told so.
-func exhausted(req int) string {
-	return fmt.Sprintf(`Log list_exhausted {"operators":["orange-fr"]}; Persist; POST#%d seq3 /v1/notifications `+
-		`{"eid":"89049032000001000000000000000123","kind":"list-exhausted","plmn":"20801"}; `, req)
-}
+const exhausted = `log list_exhausted operators=["orange-fr"]; log cycle_ended attempts=1 outcome=list-exhausted report=1; log mode mode=idle; ` +
+	`HTTPPost seq=3 /v1/notifications {"kind":"list-exhausted","plmn":"20801","report":1}; `
 
 const orangeList = `{"list_id":"l3","country":"FR","order_by":"signal","operators":[{"id":"orange-fr","plmn":"20801","rsrp":-85}]}`
 
 // toDownload brings an applet to the platform's answer to its download
 // request (claims 1, 2, 5: roaming, list, first operator not preinstalled).
-func toDownload(t *testing.T) *Applet {
-	a := New(testCfg, State{})
+func toDownload(t *testing.T) *Applet { return toDownloadWith(t, testCfg) }
+
+func toDownloadWith(t *testing.T, cfg Config) *Applet {
+	a := New(cfg, State{})
 	runDL(t, a, []dlStep{
-		{Boot{Profiles: testProfiles()}, "applet.StartTimer{ID:1 D:5m0s}; ES10#1 BF28; "},
-		{ES10Result{ReqID: 1, Resp: rsp.EncodeListNotificationResponse(nil), SW: 0x9000}, ""},
-		{parisInfo, `Log roaming_detected {"serving_plmn":"20801"}; Log preferred_list_requested {"serving_plmn":"20801"}; Persist; POST#1 seq1 /v1/preferred-list ` + parisReq + "; "},
+		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
+		{ev(ES10Result{ReqID: 1, Resp: es10.EncodeListNotificationResponse(nil), SW: 0x9000}), ""},
+		{ev(parisInfo), `log roaming_detected serving_plmn=20801; log mode mode=awaiting-list; log preferred_list_requested serving_plmn=20801; ` +
+			`HTTPPost seq=1 /v1/preferred-list {"cell_id":"0000c33d","home_plmn":"46000","iccid":"89860000000000000019","serving_plmn":"20801","signal":[{"plmn":"20801","rsrp":-85},{"plmn":"20810","rsrp":-101}],"tac":"3a9b"}; `},
 		// claim 2: not preinstalled → download request to the platform.
-		{ok200(1, orangeList), `Log preferred_list_received {"operators":["orange-fr"]}; Persist; Log profile_not_preinstalled {"operator":"orange-fr"}; ` +
-			`Log download_requested {"operator":"orange-fr"}; Persist; POST#2 seq2 /v1/download {"eid":"89049032000001000000000000000123","operator":"orange-fr","serving_plmn":"20801"}; `},
+		{httpAns(200, orangeList), `log preferred_list_received operators=["orange-fr"]; log cycle_started area=208 operators=["orange-fr"] original=cmcc trigger=list; ` +
+			`log attempt operator=orange-fr via=download; log profile_not_preinstalled operator=orange-fr; log download_requested operator=orange-fr; ` +
+			`log mode mode=attempt.downloading operator=orange-fr; HTTPPost seq=2 /v1/download {"operator":"orange-fr","serving_plmn":"20801"}; `},
 	})
 	return a
+}
+
+var (
+	signed1 = map[string]string{"transactionId": "0102030405060708",
+		"serverSigned1":       b64s(es10.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
+		"serverSignature1":    b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
+		"euiccCiPKIdToBeUsed": b64s([]byte{0x04, 0x02, 0xAA, 0xBB}), "serverCertificate": b64s(dlCert)}
+	asResp = es10.AuthenticateServerResponse{EuiccSigned1: es10.EuiccSigned1{TransactionID: dlTx, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal},
+		EuiccSignature1: dlSig, EuiccCertificate: dlCert, EUMCertificate: dlCert}.Encode()
+	pdResp = es10.PrepareDownloadResponse{EuiccSigned2: es10.EuiccSigned2{TransactionID: dlTx, EuiccOtpk: make([]byte, 65)}, EuiccSignature2: dlSig}.Encode()
+	// toSession are the steps from the platform's yes to an open session
+	// (after initiateAuthentication).
+	toSession = []dlStep{
+		// claim 4: the platform found the card eligible and forwarded to the operator.
+		{httpAns(200, `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1","activation_code":"LPA:1$smdp.orange.test$MID-1"}`), "ES10 GetEuiccChallenge; "},
+		{es10Ans(es10.EncodeEuiccChallenge(dlChal), 0x9000), "ES10 GetEUICCInfo1; "},
+		// claim 2: the operator starts mutual authentication.
+		{es10Ans(es10.EuiccInfo1{}.Encode(), 0x9000), "ES9 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
+		{func(a *Applet) Event { return es9OK(inFlight(a), signed1) }, "ES10 AuthenticateServer; "},
+	}
+	// toBPP go on to the bound profile package.
+	toBPP = []dlStep{
+		{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+		{func(a *Applet) Event {
+			return es9OK(inFlight(a), map[string]string{"transactionId": "0102030405060708", "profileMetadata": b64s(dlMetadata.Encode()),
+				"smdpSigned2": b64s(es10.SmdpSigned2{TransactionID: dlTx}.Encode()), "smdpSignature2": b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
+				"smdpCertificate": b64s(dlCert)})
+		}, "ES10 PrepareDownload; "},
+		// claim 2: the card downloads the profile.
+		{es10Ans(pdResp, 0x9000), "ES9 smdp.orange.test getBoundProfilePackage [prepareDownloadResponse transactionId]; "},
+	}
+)
+
+func bppStep(bpp []byte) dlStep {
+	return dlStep{func(a *Applet) Event {
+		return es9OK(inFlight(a), map[string]string{"transactionId": "0102030405060708", "boundProfilePackage": b64s(bpp)})
+	}, "ES10 LoadBoundProfilePackage; "}
+}
+
+// load feeds every segment but the last one's answer.
+func load(t *testing.T, a *Applet, bpp []byte) {
+	segs, err := es10.BPPSegments(bpp)
+	if err != nil || len(segs) < 4 {
+		t.Fatalf("segments %d, %v", len(segs), err)
+	}
+	for range segs[1:] {
+		if got := show(a.Step(ES10Result{ReqID: inFlight(a), SW: 0x9000})); got != "ES10 LoadBoundProfilePackage (segment); " {
+			t.Fatalf("segment: %s", got)
+		}
+	}
 }
 
 func TestDownloadClaim2(t *testing.T) {
 	a := toDownload(t)
 	bpp := testBPP(t)
-	segs, err := rsp.BPPSegments(bpp)
-	if err != nil || len(segs) < 4 {
-		t.Fatalf("segments %d, %v", len(segs), err)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
+	runDL(t, a, []dlStep{
+		// claim 2: the install result to the operator's SM-DP+ …
+		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+		// … and the download-success to the platform (the outbox), then the
+		// switch (the enable → REFRESH path), the same attempt.
+		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
+			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
+				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; `},
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
+			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
+	})
+	if st := a.State(); st.Cycle == nil || st.Cycle.Download != nil || st.Cycle.Target != "89330100000000000012" || st.PlatformSeq != 3 || len(st.Outbox) != 0 {
+		t.Fatalf("state after download %s", mustJSON(st))
 	}
-	asResp := rsp.AuthenticateServerResponse{EuiccSigned1: rsp.EuiccSigned1{TransactionID: dlTx, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal},
-		EuiccSignature1: dlSig, EuiccCertificate: dlCert, EUMCertificate: dlCert}.Encode()
-	pdResp := rsp.PrepareDownloadResponse{EuiccSigned2: rsp.EuiccSigned2{TransactionID: dlTx, EuiccOtpk: make([]byte, 65)}, EuiccSignature2: dlSig}.Encode()
-	script := []dlStep{
-		// claim 4: the platform found the card eligible and forwarded to the operator.
-		{ok200(2, `{"operator":"orange-fr","smdp_address":"smdp.orange.test","matching_id":"MID-1"}`), "ES10#2 BF2E; "},
-		{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
-		// claim 2: the operator starts mutual authentication.
-		{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
-		{es9OK(3, map[string]string{"transactionId": "0102030405060708",
-			"serverSigned1":       b64s(rsp.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
-			"serverSignature1":    b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
-			"euiccCiPKIdToBeUsed": b64s([]byte{0x04, 0x02, 0xAA, 0xBB}), "serverCertificate": b64s(dlCert)}), "ES10#4 BF38; "},
-		{ES10Result{ReqID: 4, Resp: asResp, SW: 0x9000}, "ES9#4 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
-		{es9OK(4, map[string]string{"transactionId": "0102030405060708", "profileMetadata": b64s(dlMetadata.Encode()),
-			"smdpSigned2": b64s(rsp.SmdpSigned2{TransactionID: dlTx}.Encode()), "smdpSignature2": b64s(append([]byte{0x5F, 0x37, 0x40}, dlSig...)),
-			"smdpCertificate": b64s(dlCert)}), "ES10#5 BF21; "},
-		// claim 2: the card downloads the profile.
-		{ES10Result{ReqID: 5, Resp: pdResp, SW: 0x9000}, "ES9#5 smdp.orange.test getBoundProfilePackage [prepareDownloadResponse transactionId]; "},
-		{es9OK(5, map[string]string{"transactionId": "0102030405060708", "boundProfilePackage": b64s(bpp)}), "ES10#6 BF36; "},
-	}
-	runDL(t, a, script)
-	id := 6
-	for range segs[1:] {
-		id++
-		got := show(a.Step(ES10Result{ReqID: id - 1, SW: 0x9000}))
-		if !strings.HasPrefix(got, fmt.Sprintf("ES10#%d ", id)) {
-			t.Fatalf("segment %d: %s", id, got)
+}
+
+// A refused install (SGP.22 §3.1.3.3): the failed install result goes to
+// the SM-DP+ (handleNotification), the ISD-R is asked to cancel the
+// session with reason loadBppExecutionError (5) and the SM-DP+ gets the
+// signed cancellation (cancelSession); then the list goes on (here: it is
+// exhausted), and the operator is backed off.
+func TestDownloadInstallRefused(t *testing.T) {
+	a := toDownload(t)
+	bpp := testBPP(t)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
+	var cancelReq []byte
+	runDL(t, a, []dlStep{
+		{es10Ans(pirBytes(false), 0x9000), `log download_result ok=false operator=orange-fr reason="install failed: bppCommandId 5 errorReason 8"; ` +
+			"ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+		{func(a *Applet) Event {
+			return ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}
+		}, "ES10 CancelSession; "},
+	})
+	for _, r := range a.st.InFlight {
+		if r.Owner == ownerDownload {
+			cancelReq = nil
 		}
 	}
+	_ = cancelReq
+	signedCancel := es10.CancelSessionResponse{TransactionID: dlTx, SmdpOID: []byte{0x2B, 0x06}, Reason: es10.CancelLoadBppExecution, Signature: dlSig}.Encode()
 	runDL(t, a, []dlStep{
-		// claim 2: download-success notification to the operator, then to the platform.
-		{ES10Result{ReqID: id, Resp: pirBytes(true), SW: 0x9000}, "ES9#6 smdp.orange.test handleNotification [pendingNotification]; "},
-		{HTTPResult{ReqID: 6, Status: 204}, `Log notification_sent {"kind":"install","seq":3,"to":"orange-fr"}; ES10#` + fmt.Sprint(id+1) + " BF30; "},
-		{ES10Result{ReqID: id + 1, Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000},
-			`Persist; POST#7 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","iccid":"89330100000000000019","operator":"orange-fr"}; `},
-		// claim 2: then switch (the existing enable → REFRESH path).
-		{ok200(7, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Log download_result {"ok":true,"operator":"orange-fr","reason":""}; Persist; applet.EnableProfile{ICCID:89330100000000000019}; `},
-		{ProfileEnabled{ICCID: "89330100000000000019"}, `Log profile_enabled {"iccid":"89330100000000000019","operator":"orange-fr","original":false}; Persist; applet.Refresh{}; `},
+		{es10Ans(signedCancel, 0x9000), "ES9 smdp.orange.test cancelSession [cancelSessionResponse transactionId]; "},
+		{httpAns(200, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`),
+			`log backoff area=208 failures=1 operator=orange-fr periods=1 until_check=2; ` + exhausted},
 	})
-	if st := a.State(); st.DL != nil || st.Await == nil || st.Await.PLMN != "20801" || st.PlatformSeq != 3 {
-		t.Fatalf("state after download %+v", st)
+}
+
+// The ES10 CancelSession the card asks for after a refused package names
+// loadBppExecutionError.
+func TestRefusedInstallCancelReason(t *testing.T) {
+	a := toDownload(t)
+	bpp := testBPP(t)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
+	a.Step(ES10Result{ReqID: inFlight(a), Resp: pirBytes(false), SW: 0x9000})
+	a.Step(HTTPResult{ReqID: inFlight(a), Status: 204})
+	for _, e := range a.Step(ES10Result{ReqID: inFlight(a), Resp: es10.EncodeNotificationSentResponse(0), SW: 0x9000}) {
+		if c, ok := e.(ES10); ok {
+			req, err := es10.DecodeCancelSessionRequest(c.Req)
+			if err != nil || req.Reason != es10.CancelLoadBppExecution || string(req.TransactionID) != string(dlTx) {
+				t.Fatalf("cancel request %+v, %v", req, err)
+			}
+			return
+		}
 	}
+	t.Fatal("no CancelSession")
 }
 
 // Failures end the download with a reason and the current profile kept;
 // once a session is open it is cancelled on the card and at the SM-DP+.
 func TestDownloadFailures(t *testing.T) {
+	failed := func(reason string) string {
+		return `log download_result ok=false operator=orange-fr reason=` + value(reason) + `; `
+	}
+	backedOff := `log backoff area=208 failures=1 operator=orange-fr periods=1 until_check=2; `
 	tests := []struct {
 		name   string
 		script []dlStep
 	}{
 		{"claim 4: eligibility refused", []dlStep{
-			{HTTPResult{ReqID: 2, Status: 403, Body: []byte(`{"error":"eligibility: daily quota reached"}`)},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform refused (403): eligibility: daily quota reached"}; Persist; ` + exhausted(3)},
+			{httpAns(403, `{"error":"eligibility: daily quota reached"}`), failed("platform refused (403): eligibility: daily quota reached") + backedOff + exhausted},
 		}},
 		{"platform unreachable", []dlStep{
-			{HTTPResult{ReqID: 2, Err: "open channel: result 3A/07"},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: open channel: result 3A/07"}; Persist; ` + exhausted(3)},
+			{httpErr("open channel: result 3A/07"), failed("platform: open channel: result 3A/07") + backedOff + exhausted},
 		}},
 		{"platform answer without address", []dlStep{
-			{ok200(2, `{"operator":"orange-fr"}`), `Log download_result {"ok":false,"operator":"orange-fr","reason":"platform: answer without smdp_address or matching_id"}; Persist; ` + exhausted(3)},
+			{httpAns(200, `{"operator":"orange-fr"}`), failed("platform: download answer: operator, smdp_address and matching_id are required") + backedOff + exhausted},
 		}},
-		{"SM-DP+ unreachable before a session", []dlStep{
-			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
-			{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
-			{HTTPResult{ReqID: 3, Err: "tls handshake: x509: certificate signed by unknown authority"},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"initiateAuthentication: tls handshake: x509: certificate signed by unknown authority"}; Persist; ` + exhausted(4)},
-		}},
-		{"card refuses the SM-DP+ (claim 2 mutual authentication) → cancel", []dlStep{
-			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
-			{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
-			{es9OK(3, map[string]string{"transactionId": "0102030405060708",
-				"serverSigned1":    b64s(rsp.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
-				"serverSignature1": b64s(dlSig), "euiccCiPKIdToBeUsed": b64s([]byte{0xAA}), "serverCertificate": b64s(dlCert)}), "ES10#4 BF38; "},
-			{ES10Result{ReqID: 4, Resp: rsp.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: rsp.AuthErrInvalidSignature}.Encode(), SW: 0x9000},
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"AuthenticateServer: authenticateErrorCode 2"}; ES10#5 BF41; `},
-			{ES10Result{ReqID: 5, Resp: []byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, SW: 0x9000}, `Persist; ` + exhausted(4)},
-		}},
-		{"SM-DP+ refuses the card → cancel", []dlStep{
-			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
-			{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
-			{es9OK(3, map[string]string{"transactionId": "0102030405060708",
-				"serverSigned1":    b64s(rsp.ServerSigned1{TransactionID: dlTx, EuiccChallenge: dlChal, ServerAddress: "smdp.orange.test", ServerChallenge: dlChal}.Encode()),
-				"serverSignature1": b64s(dlSig), "euiccCiPKIdToBeUsed": b64s([]byte{0xAA}), "serverCertificate": b64s(dlCert)}), "ES10#4 BF38; "},
-			{ES10Result{ReqID: 4, Resp: rsp.AuthenticateServerResponse{EuiccSigned1: rsp.EuiccSigned1{TransactionID: dlTx, ServerChallenge: dlChal},
-				EuiccSignature1: dlSig, EuiccCertificate: dlCert, EUMCertificate: dlCert}.Encode(), SW: 0x9000},
-				"ES9#4 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
-			{es9Failed(4, "8.1.2", "6.1", "euiccSignature1 does not verify"),
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"authenticateClient: Failed subject 8.1.2 reason 6.1: euiccSignature1 does not verify"}; ES10#5 BF41; `},
-		}},
-		{"malformed ES9+ answer", []dlStep{
-			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, Resp: rsp.EncodeEuiccChallenge(dlChal), SW: 0x9000}, "ES10#3 BF20; "},
-			{ES10Result{ReqID: 3, Resp: rsp.EuiccInfo1{}.Encode(), SW: 0x9000}, "ES9#3 smdp.orange.test initiateAuthentication [euiccChallenge euiccInfo1 smdpAddress]; "},
-			{es9OK(3, map[string]string{"transactionId": "0102", "serverSigned1": "%%%"}),
-				`Log download_result {"ok":false,"operator":"orange-fr","reason":"initiateAuthentication: serverSigned1: bad base64: illegal base64 data at input byte 0"}; ES10#4 BF41; `},
-		}},
+		{"SM-DP+ unreachable before a session", append(append([]dlStep(nil), toSession[:3]...),
+			dlStep{httpErr("tls handshake: x509: certificate signed by unknown authority"),
+				failed("initiateAuthentication: tls handshake: x509: certificate signed by unknown authority") + backedOff + exhausted})},
+		{"card refuses the SM-DP+ (claim 2 mutual authentication) → cancel", append(append([]dlStep(nil), toSession...),
+			dlStep{es10Ans(es10.AuthenticateServerResponse{TransactionID: dlTx, ErrorCode: es10.AuthErrInvalidSignature}.Encode(), 0x9000),
+				failed("AuthenticateServer: authenticateErrorCode 2") + "ES10 CancelSession; "},
+			dlStep{es10Ans([]byte{0xBF, 0x41, 0x03, 0x02, 0x01, 0x05}, 0x9000), backedOff + exhausted})},
+		{"SM-DP+ refuses the card → cancel", append(append([]dlStep(nil), toSession...),
+			dlStep{es10Ans(asResp, 0x9000), "ES9 smdp.orange.test authenticateClient [authenticateServerResponse transactionId]; "},
+			dlStep{func(a *Applet) Event {
+				return es9Failed(inFlight(a), "8.1.2", "6.1", "euiccSignature1 does not verify")
+			},
+				failed("authenticateClient: status Failed subject 8.1.2 reason 6.1: euiccSignature1 does not verify") + "ES10 CancelSession; "})},
+		{"malformed ES9+ answer", append(append([]dlStep(nil), toSession[:3]...),
+			dlStep{func(a *Applet) Event {
+				return es9OK(inFlight(a), map[string]string{"transactionId": "0102", "serverSigned1": "%%%"})
+			},
+				// The card holds no session yet (it starts at AuthenticateServer),
+				// so there is nothing to cancel on it: the attempt ends.
+				failed("initiateAuthentication: illegal base64 data at input byte 0: es9: malformed JSON body") + backedOff + exhausted})},
 		{"card error status word", []dlStep{
-			{ok200(2, `{"smdp_address":"smdp.orange.test","matching_id":"M"}`), "ES10#2 BF2E; "},
-			{ES10Result{ReqID: 2, SW: 0x6A88}, `Log download_result {"ok":false,"operator":"orange-fr","reason":"ES10 challenge: status word 6A88"}; Persist; ` + exhausted(3)},
+			toSession[0],
+			{es10Ans(nil, 0x6A88), failed("ES10 challenge: status word 6A88") + backedOff + exhausted},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := toDownload(t)
 			runDL(t, a, tt.script)
-			if _, ok := a.enabled(); !ok || a.st.Enabling != "" {
-				t.Fatalf("profile switch started after a failure: %+v", a.st)
+			if p, ok := a.enabled(); !ok || p.Operator != "cmcc" {
+				t.Fatalf("profile switch started after a failure: %s", mustJSON(a.st))
 			}
 		})
 	}
 }
 
-// A failed install result is reported without a switch; a notification the
-// platform does not take is kept and sent again after the next Boot.
-func TestDownloadInstallFailedAndOwedNote(t *testing.T) {
+// A download-success the platform does not take stays owed and goes again
+// at the next periodic check, once.
+func TestDownloadSuccessOwed(t *testing.T) {
 	a := toDownload(t)
-	a.st.DL.Step, a.st.DL.Req, a.st.DL.SMDP, a.st.DL.TxID = dlLoad, 9, "smdp.orange.test", "0102030405060708"
-	a.st.DL.Segments = [][]byte{{0xBF, 0x36}}
-	runDL(t, a, []dlStep{{ES10Result{ReqID: 9, Resp: pirBytes(false), SW: 0x9000},
-		`Log download_result {"ok":false,"operator":"orange-fr","reason":"install failed: bppCommandId 5 errorReason 8"}; Persist; ` + exhausted(3)}})
-
-	a = toDownload(t)
-	p := Profile{ICCID: dlMetadata.ICCID, Operator: "orange-fr", HomePLMN: "20801"}
-	a.st.DL.Step, a.st.DL.Req, a.st.DL.Seq, a.st.DL.Profile = dlPlatformNote, 9, 3, &p
+	bpp := testBPP(t)
+	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
+	load(t, a, bpp)
 	runDL(t, a, []dlStep{
-		{HTTPResult{ReqID: 9, Status: 503}, `Log notification_failed {"kind":"download-success","reason":"http status 503","seq":3,"to":"platform"}; ` +
-			`Log download_result {"ok":true,"operator":"orange-fr","reason":""}; Persist; applet.EnableProfile{ICCID:89330100000000000019}; `},
-		// No bearer right after the reset: the note waits for normal service.
-		// claim 3: power lost before the enable; the cycle resumes on the original.
-		{Boot{Profiles: testProfiles()}, `Log cycle_resumed {"operator":"orange-fr","phase":"attempt"}; Persist; applet.StartTimer{ID:2 D:3m0s}; ES10#2 BF28; `},
-		// The profile is not on the card after the reset: the attempt counts as failed and the list is exhausted.
-		{LocationStatus{Service: NormalService, PLMN: "20801"}, `Persist; POST#3 seq3 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"download-success","iccid":"89330100000000000019","operator":"orange-fr"}; ` +
-			`Log fallback_attached {"operator":"cmcc","plmn":"20801"}; Log list_exhausted {"operators":["orange-fr"]}; Persist; ` +
-			`POST#4 seq4 /v1/notifications {"eid":"89049032000001000000000000000123","kind":"list-exhausted","plmn":"20801"}; `},
-		{ok200(3, `{}`), `Log notification_sent {"kind":"download-success","seq":3,"to":"platform"}; Persist; `},
+		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
+			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
+				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; EnableProfile orange-fr; `},
+		{httpAns(503, ""), `log notification_failed kind=download-success reason="http status 503" report=1 to=platform; `},
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
+			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
+		// A reset that the enable did not survive (the card kept cmcc):
+		// the enable is done again.
+		{ev(Boot{Profiles: append(testProfiles(), Profile{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801"})}),
+			"StartTimer 1 5m0s; log cycle_resumed mode=attempt.await-attach operator=orange-fr; log mode mode=attempt.enabling operator=orange-fr; " +
+				"EnableProfile orange-fr; ES10 ListNotification; "},
+		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
+			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
+		{ev(Boot{Profiles: []Profile{{ICCID: "89860000000000000019", Operator: "cmcc", HomePLMN: "46000", Original: true},
+			{ICCID: "89331000000000000029", Operator: "sfr", HomePLMN: "20810"},
+			{ICCID: "89330100000000000012", Operator: "orange-fr", HomePLMN: "20801", Enabled: true}}}),
+			"StartTimer 1 5m0s; StartTimer 2 3m0s; ES10 ListNotification; "},
+		// Attached: the cycle's outcome is owed after the download-success,
+		// which goes first, once.
+		{ev(LocationStatus{Service: NormalService, PLMN: "20801"}), `HTTPPost seq=4 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; ` +
+			`StopTimer 2; log cycle_ended attempts=1 operator=orange-fr outcome=attach-success plmn=20801 report=2; log mode mode=idle; `},
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
+			`HTTPPost seq=5 /v1/notifications {"iccid":"89330100000000000012","kind":"attach-success","operator":"orange-fr","plmn":"20801","report":2}; `},
 	})
-	if len(a.st.Owed) != 0 {
-		t.Fatalf("owed %+v", a.st.Owed)
-	}
 }
 
 // After a Boot the card's pending notifications are sent again; one the
 // SM-DP+ does not acknowledge stays in the card (no NotificationSent).
 func TestPendingNotificationRetry(t *testing.T) {
 	a := New(testCfg, State{Profiles: testProfiles()})
-	pending := []rsp.NotificationMetadata{{Seq: 3, Event: rsp.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID},
-		{Seq: 4, Event: rsp.EventEnable, Address: ""}, {Seq: 5, Event: rsp.EventInstall, Address: "smdp.sfr.test"}}
-	pir, _ := rsp.DecodeProfileInstallationResult(pirBytes(true))
-	one := rsp.EncodeRetrieveNotificationsListResponse([]rsp.PendingNotification{{Install: &pir}}, 0)
+	pending := []es10.NotificationMetadata{{Seq: 3, Event: es10.EventInstall, Address: "smdp.orange.test", ICCID: dlMetadata.ICCID},
+		{Seq: 4, Event: es10.EventEnable, Address: ""}, {Seq: 5, Event: es10.EventInstall, Address: "smdp.sfr.test"}}
+	pir, _ := es10.DecodeProfileInstallationResult(pirBytes(true))
+	one := es10.EncodeRetrieveNotificationsListResponse([]es10.PendingNotification{{Install: &pir}}, 0)
+	retryReq := func(a *Applet) int {
+		for _, r := range a.st.InFlight {
+			if r.Owner == ownerRetry {
+				return r.ID
+			}
+		}
+		return 0
+	}
+	retryES10 := func(resp []byte) func(*Applet) Event {
+		return func(a *Applet) Event { return ES10Result{ReqID: retryReq(a), Resp: resp, SW: 0x9000} }
+	}
 	runDL(t, a, []dlStep{
-		{Boot{Profiles: testProfiles()}, "applet.StartTimer{ID:1 D:5m0s}; ES10#1 BF28; "},
+		{ev(Boot{Profiles: testProfiles()}), "StartTimer 1 5m0s; ES10 ListNotification; "},
 		// Still attaching after the reset: no bearer, the card keeps them.
-		{ES10Result{ReqID: 1, Resp: rsp.EncodeListNotificationResponse(pending), SW: 0x9000}, ""},
-		{LocationStatus{Service: NormalService, PLMN: "46000"}, "ES10#2 BF28; "},
-		{ES10Result{ReqID: 2, Resp: rsp.EncodeListNotificationResponse(pending), SW: 0x9000}, "ES10#3 BF2B; "},
-		{ES10Result{ReqID: 3, Resp: one, SW: 0x9000}, "ES9#1 smdp.orange.test handleNotification [pendingNotification]; "},
-		{HTTPResult{ReqID: 1, Err: "open channel: result 3A/07"}, `Log notification_failed {"kind":"install","reason":"open channel: result 3A/07","seq":3,"to":"smdp.orange.test"}; ES10#4 BF2B; `},
-		{ES10Result{ReqID: 4, Resp: one, SW: 0x9000}, "ES9#2 smdp.orange.test handleNotification [pendingNotification]; "},
-		{HTTPResult{ReqID: 2, Status: 204}, `Log notification_sent {"kind":"install","seq":5,"to":"smdp.orange.test"}; ES10#5 BF30; `},
-		{ES10Result{ReqID: 5, Resp: rsp.EncodeNotificationSentResponse(0), SW: 0x9000}, ""},
+		{retryES10(es10.EncodeListNotificationResponse(pending)), ""},
+		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), "ES10 ListNotification; "},
+		{retryES10(es10.EncodeListNotificationResponse(pending)), "ES10 RetrieveNotificationsList; "},
+		{retryES10(one), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+		{func(a *Applet) Event { return HTTPResult{ReqID: retryReq(a), Err: "open channel: result 3A/07"} },
+			`log notification_failed kind=install reason="open channel: result 3A/07" seq=3 to=smdp.orange.test; ES10 RetrieveNotificationsList; `},
+		{retryES10(one), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+		{func(a *Applet) Event { return HTTPResult{ReqID: retryReq(a), Status: 204} },
+			`log notification_sent kind=install seq=5 to=smdp.orange.test; ES10 NotificationSent; `},
+		{retryES10(es10.EncodeNotificationSentResponse(0)), ""},
 	})
-	if a.st.Retry != nil {
-		t.Fatalf("retry not finished: %+v", a.st.Retry)
+	if a.st.Retry != nil || !a.st.RetryDue {
+		t.Fatalf("retry not finished, or the failed one not due again: %s", mustJSON(a.st))
+	}
+}
+
+// The card's IPA tells the SM-DP+ what the device is (SGP.22 §5.7.13,
+// ctxParams1.deviceInfo: TAC, capabilities, IMEI), as an LPA would: the
+// AuthenticateServer it sends carries the configured DeviceInfo, which the
+// ISD-R then signs into euiccSigned1.
+func TestAuthenticateServerCarriesDeviceInfo(t *testing.T) {
+	dev := es10.DeviceInfoFor("352099001761481", es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}})
+	cfg := testCfg
+	cfg.DeviceInfo = dev
+	a := toDownloadWith(t, cfg)
+	var req []byte
+	for _, s := range toSession {
+		for _, eff := range a.Step(s.ev(a)) {
+			if e, ok := eff.(ES10); ok {
+				req = e.Req
+			}
+		}
+	}
+	r, err := es10.DecodeAuthenticateServerRequest(req)
+	if err != nil {
+		t.Fatalf("AuthenticateServer request: %v", err)
+	}
+	want := es10.CtxParams1{MatchingID: "MID-1", DeviceInfo: dev}
+	if got := r.CtxParams1; got.MatchingID != want.MatchingID || got.DeviceInfo != want.DeviceInfo || !bytes.Equal(got.Raw, want.Encode()) {
+		t.Fatalf("ctxParams1 = %+v, want %+v", got, want)
 	}
 }

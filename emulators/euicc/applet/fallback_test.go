@@ -1,18 +1,14 @@
 package applet
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	wire "github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 const (
 	iccidCMCC   = "89860000000000000019"
-	iccidSFR    = "89331000000000000027"
-	iccidOrange = "89330100000000000019"
+	iccidSFR    = "89331000000000000029"
+	iccidOrange = "89330100000000000012"
 )
 
 func threeProfiles(enabled string) []Profile {
@@ -27,62 +23,6 @@ func threeProfiles(enabled string) []Profile {
 	return ps
 }
 
-// The patent's claim-3 sequence, effect by effect: the first preferred
-// operator rejects the attach, the card goes back to the original, waits
-// for it to attach, reports the failure, then switches to the second
-// preferred operator, which attaches and is reported.
-func TestClaim3Sequence(t *testing.T) {
-	a := New(testCfg, State{})
-	note := func(kind, iccid, op, plmn string) []byte {
-		b, _ := json.Marshal(wire.Notification{EID: testCfg.EID, Kind: kind, ICCID: iccid, Operator: op, PLMN: plmn})
-		return b
-	}
-	runScript(t, a, []step{
-		{Boot{Profiles: threeProfiles(iccidCMCC)}, []Effect{tick, listNotif(1)}},
-		{parisInfo, []Effect{
-			lg("roaming_detected", "serving_plmn", "20801"), lg("preferred_list_requested", "serving_plmn", "20801"),
-			Persist{}, HTTPPost{ReqID: 1, Path: PathPreferredList, Body: []byte(parisReq)},
-		}},
-		{ok200(1, frList), []Effect{lg("preferred_list_received", "operators", []string{"sfr", "orange-fr"}), Persist{}, EnableProfile{ICCID: iccidSFR}}},
-		{ProfileEnabled{ICCID: iccidSFR}, []Effect{lg("profile_enabled", "iccid", iccidSFR, "operator", "sfr", "original", false), Persist{}, Refresh{}}},
-		// claim 3: the attach check is bounded by the attach wait.
-		{Boot{Profiles: threeProfiles(iccidSFR)}, []Effect{Persist{}, attachWait, listNotif(2)}},
-		// claim 3: registration denied → back to the original (the fallback channel).
-		{LocationStatus{Service: LimitedService, PLMN: "20810"}, []Effect{
-			lg("attach_failed", "operator", "sfr", "reason", "registration denied (limited service on 20810)"),
-			lg("fallback", "from_operator", "sfr", "to_operator", "cmcc"), Persist{}, EnableProfile{ICCID: iccidCMCC},
-		}},
-		{ProfileEnabled{ICCID: iccidCMCC}, []Effect{lg("profile_enabled", "iccid", iccidCMCC, "operator", "cmcc", "original", true), Persist{}, Refresh{}}},
-		{Boot{Profiles: threeProfiles(iccidCMCC)}, []Effect{Persist{}, attachWait, listNotif(3)}},
-		// No next attempt before the original is attached again.
-		{LocationStatus{Service: NoService}, nil},
-		{TimerExpired{ID: CheckTimer}, checkNow},
-		{LocalInfo{Service: NoService}, []Effect{lg("check", "service", "none")}},
-		// claim 3: the original attached (roaming) → report, then the next operator.
-		{LocationStatus{Service: NormalService, PLMN: "20801"}, []Effect{
-			lg("fallback_attached", "operator", "cmcc", "plmn", "20801"),
-			Persist{}, HTTPPost{ReqID: 2, Path: PathNotifications, Body: note(KindAttachFailure, iccidSFR, "sfr", "20810")},
-		}},
-		{ok200(2, `{"ack":true}`), []Effect{lg("notification_sent", "kind", KindAttachFailure, "to", "platform"), Persist{}, EnableProfile{ICCID: iccidOrange}}},
-		{ProfileEnabled{ICCID: iccidOrange}, []Effect{lg("profile_enabled", "iccid", iccidOrange, "operator", "orange-fr", "original", false), Persist{}, Refresh{}}},
-		{Boot{Profiles: threeProfiles(iccidOrange)}, []Effect{Persist{}, attachWait, listNotif(4)}},
-		// claims 3 and 7: attached on the second preferred operator → attach-success.
-		{LocationStatus{Service: NormalService, PLMN: "20801"}, []Effect{
-			Persist{}, Persist{}, HTTPPost{ReqID: 3, Path: PathNotifications, Body: []byte(
-				`{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89330100000000000019","operator":"orange-fr","plmn":"20801","report":2}`)},
-		}},
-		{ok200(3, `{}`), []Effect{lg("notification_sent", "kind", "attach-success", "to", "platform"), Persist{}}},
-		// The attach wait running out after the success only restarts the
-		// periodic check, in phase with the Boot (5m - 3m).
-		{TimerExpired{ID: AttachTimer}, []Effect{StartTimer{ID: CheckTimer, D: 2 * time.Minute}}},
-		{TimerExpired{ID: CheckTimer}, checkNow},
-		{LocalInfo{Service: NormalService, PLMN: "20801"}, nil},
-	})
-	if st := a.State(); st.Cycle != nil || st.Await != nil {
-		t.Fatalf("cycle not over: %+v", st)
-	}
-}
-
 // The claim-3 paths through a simulated card, terminal and network: the
 // log tells the story, the platform's reports are counted.
 func TestFallbackPaths(t *testing.T) {
@@ -92,8 +32,8 @@ func TestFallbackPaths(t *testing.T) {
 	orange := func(ocs ...outcome) simOp {
 		return simOp{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: ocs}
 	}
-	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"} // refused download
-	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true}
+	free := simOp{ID: "free", PLMN: "20815", ICCID: "89331500000000000016"} // refused download
+	bytel := simOp{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000019", DownloadOK: true}
 	tests := []struct {
 		name         string
 		ops          []simOp
@@ -105,30 +45,35 @@ func TestFallbackPaths(t *testing.T) {
 	}{
 		{"claim 3: first rejects, second preinstalled attaches", []simOp{sfr(attachReject), orange(attachOK)}, nil, false, 3,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
-				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_enabled(orange-fr) notification_sent(attach-success)",
+				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_enabled(orange-fr) " +
+				"cycle_ended(orange-fr)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-failure": 1, "attach-success": 1}},
 		{"claim 3: reject, download refused, third downloaded attaches", []simOp{sfr(attachReject), free, bytel}, nil, false, 3,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
-				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
-				"download_result(free) profile_not_preinstalled(bouygues) download_requested(bouygues) notification_sent(download-success) download_result(bouygues) " +
-				"profile_enabled(bouygues) notification_sent(attach-success)",
+				"profile_enabled(cmcc) fallback_attached(cmcc) profile_not_preinstalled(free) download_requested(free) notification_sent(attach-failure) " +
+				"download_result(free) profile_not_preinstalled(bouygues) download_requested(bouygues) download_result(bouygues) notification_sent(download-success) " +
+				"profile_enabled(bouygues) cycle_ended(bouygues)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-failure": 1, "attach-success": 1, "download-success": 1}},
-		{"claim 3: all fail → original, list_exhausted, retry next period", []simOp{sfr(attachTimeout), free}, nil, false, 3,
+		{"claim 3 and back-off: all fail → list_exhausted, both sit out a period, then the list again", []simOp{sfr(attachTimeout), free}, nil, false, 5,
 			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
-				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
-				"download_result(free) list_exhausted notification_sent(list-exhausted) " +
-				// the next period starts over with a new list
+				"profile_enabled(cmcc) fallback_attached(cmcc) profile_not_preinstalled(free) download_requested(free) notification_sent(attach-failure) " +
+				"download_result(free) list_exhausted cycle_ended(list-exhausted) notification_sent(list-exhausted) " +
+				// the next period: both backed off, nothing attempted
+				"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(sfr) attempt_skipped(free) cycle_ended(none) " +
+				// then the list again: each sits out two periods after
 				"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
-				"profile_enabled(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_not_preinstalled(free) download_requested(free) " +
-				"download_result(free) list_exhausted notification_sent(list-exhausted)",
+				"profile_enabled(cmcc) fallback_attached(cmcc) profile_not_preinstalled(free) download_requested(free) notification_sent(attach-failure) " +
+				"download_result(free) list_exhausted cycle_ended(list-exhausted) notification_sent(list-exhausted) " +
+				"roaming_detected preferred_list_requested preferred_list_received attempt_skipped(sfr) attempt_skipped(free) cycle_ended(none)",
 			map[string]int{"attach-failure": 2, "list-exhausted": 2}},
-		{"claim 3: the original does not re-attach → fallback_pending, goes on once it does", []simOp{sfr(attachOther), orange(attachOK)},
-			[]outcome{attachOK, attachNone}, true, 3,
-			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) " +
-				"profile_enabled(cmcc) fallback_pending(cmcc) fallback_attached(cmcc) notification_sent(attach-failure) profile_enabled(orange-fr) notification_sent(attach-success)",
+		{"claim 3: the original does not re-attach → no profile left to fall back to, the list goes on without a bearer", []simOp{sfr(attachOther), orange(attachOK)},
+			[]outcome{attachOK, attachNone}, false, 3,
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) attach_failed(sfr) fallback(sfr>cmcc) notification_sent(attach-failure) " +
+				"profile_enabled(cmcc) fallback_failed(cmcc) fallback_exhausted profile_enabled(orange-fr) " +
+				"cycle_ended(orange-fr)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-failure": 1, "attach-success": 1}},
 		{"claim 1: first attaches, no fallback", []simOp{sfr(attachOK), orange(attachOK)}, nil, false, 3,
-			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) notification_sent(attach-success)",
+			"roaming_detected preferred_list_requested preferred_list_received profile_enabled(sfr) cycle_ended(sfr)(attach-success) notification_sent(attach-success)",
 			map[string]int{"attach-success": 1}},
 	}
 	for _, tt := range tests {
@@ -187,24 +132,6 @@ func TestAttachFailureReasons(t *testing.T) {
 	}
 }
 
-// A list that names an operator twice tries it once (claim 3: no repeats).
-func TestRepeatedOperatorTriedOnce(t *testing.T) {
-	a := New(testCfg, State{})
-	a.Step(Boot{Profiles: threeProfiles(iccidCMCC)})
-	a.Step(parisInfo)
-	a.Step(ok200(1, `{"list_id":"d","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"},{"id":"sfr","plmn":"20810"}]}`))
-	a.Step(ProfileEnabled{ICCID: iccidSFR})
-	a.Step(Boot{Profiles: threeProfiles(iccidSFR)})
-	a.Step(TimerExpired{ID: AttachTimer})
-	a.Step(ProfileEnabled{ICCID: iccidCMCC})
-	a.Step(Boot{Profiles: threeProfiles(iccidCMCC)})
-	a.Step(LocationStatus{Service: NormalService, PLMN: "20801"})
-	got := render(a.Step(ok200(2, `{}`)))
-	if !strings.Contains(got, `attempt_skipped {"operator":"sfr","reason":"repeated in list"}`) || !strings.Contains(got, "list_exhausted") {
-		t.Fatalf("effects: %s", got)
-	}
-}
-
 // Power loss at every step of the switch and download flows (claim 3 with
 // DESIGN.md §1's open points): afterwards exactly one profile is enabled,
 // the cycle resumes or restarts, attempts keep list order, and the
@@ -212,9 +139,9 @@ func TestRepeatedOperatorTriedOnce(t *testing.T) {
 func TestPowerCutEveryStep(t *testing.T) {
 	ops := []simOp{
 		{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{attachReject}},
-		{ID: "free", PLMN: "20815", ICCID: "89331500000000000011"},
+		{ID: "free", PLMN: "20815", ICCID: "89331500000000000016"},
 		{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: []outcome{attachTimeout}},
-		{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000018", DownloadOK: true},
+		{ID: "bouygues", PLMN: "20820", ICCID: "89332000000000000019", DownloadOK: true},
 	}
 	base := newSim(ops, nil)
 	base.run(4)

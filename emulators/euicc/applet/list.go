@@ -1,70 +1,60 @@
 package applet
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
-// maxListOperators bounds a preferred list; a longer answer is refused.
-const maxListOperators = 64
+// maxListOperators bounds a stored preferred list (as the API does).
+const maxListOperators = platformapi.MaxListOperators
 
-// httpResult routes an HTTP answer to the request it answers.
-func (a *Applet) httpResult(e HTTPResult) {
-	switch {
-	case e.ReqID != 0 && e.ReqID == a.st.ListReq:
-		a.st.ListReq = 0
-		a.listResult(e)
-	case e.ReqID != 0 && e.ReqID == a.st.NotifyReq:
-		a.st.NotifyReq = 0
-		a.notifyResult(e)
-	case e.ReqID != 0 && a.st.Cycle != nil && e.ReqID == a.st.Cycle.Req:
-		a.reportResult(e)
-	case e.ReqID != 0 && a.st.DL != nil && e.ReqID == a.st.DL.Req && !a.st.DL.es10Step():
-		a.downloadHTTP(e)
-	case e.ReqID != 0 && len(a.st.Owed) > 0 && e.ReqID == a.st.Owed[0].Req:
-		a.owedResult(e)
-	case e.ReqID != 0 && a.st.Retry != nil && e.ReqID == a.st.Retry.Req && a.st.Retry.Step == rtHandle:
-		a.retryHTTP(e)
-	default:
-		a.log("ignored", "event", "http_result", "reason", fmt.Sprintf("no request %d in flight", e.ReqID))
+// listAnswer stores the preferred list (claim 5) and starts the cycle on it
+// (claim 3), unless the list is empty, unusable, or its first operator is
+// the one already serving (nothing to attempt).
+func (a *Applet) listAnswer(e HTTPResult) {
+	c := a.st.Cycle
+	fail := func(reason string) {
+		a.log(KindPreferredListFailed, "reason", reason)
+		a.st.Cycle = nil
+		a.become(ModeIdle)
 	}
-}
-
-// listResult stores the preferred list (claim 5) and switches to the first
-// operator's preinstalled profile (claim 1).
-func (a *Applet) listResult(e HTTPResult) {
 	if reason := httpFailure(e); reason != "" {
-		a.log("preferred_list_failed", "reason", reason)
+		fail(reason)
 		return
 	}
 	l, err := DecodePreferredList(e.Body)
 	if err != nil {
-		a.log("preferred_list_failed", "reason", err.Error())
+		fail(err.Error())
 		return
 	}
 	ids := make([]string, len(l.Operators))
 	for i, o := range l.Operators {
 		ids[i] = o.ID
 	}
-	a.log("preferred_list_received", "operators", ids)
+	a.log(KindPreferredListReceived, "operators", ids)
 	a.st.List = l
 	if len(l.Operators) == 0 {
-		a.persist()
-		a.log("preferred_list_empty")
+		a.log(KindPreferredListEmpty)
+		a.st.Cycle = nil
+		a.become(ModeIdle)
 		return
 	}
-	first := l.Operators[0]
-	cur, ok := a.enabled()
-	if ok && (cur.Operator == first.ID || cur.HomePLMN == first.PLMN) {
-		a.persist()
+	if cur, ok := a.enabled(); ok && a.st.Online && serves(cur, l.Operators[0]) {
+		// The platform prefers where the device already is.
+		a.log(KindPreferredAlreadyEnabled, "operator", l.Operators[0].ID)
+		a.st.Cycle = nil
+		a.become(ModeIdle)
 		return
 	}
-	a.startCycle(l) // claim 3: the list is walked in order until one attaches
+	c.ListID = l.ListID
+	c.Ops = append([]ListOperator(nil), l.Operators...)
+	a.startCycle(c)
 }
+
+// serves reports whether profile p is list operator o's.
+func serves(p Profile, o ListOperator) bool { return p.Operator == o.ID || p.HomePLMN == o.PLMN }
 
 // httpFailure returns why e is not a 200 answer, or "".
 func httpFailure(e HTTPResult) string {
@@ -72,46 +62,69 @@ func httpFailure(e HTTPResult) string {
 	case e.Err != "":
 		return e.Err
 	case e.Status != 200:
-		// The platform explains refusals as {"error": "..."}; keep it short.
-		var why struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(e.Body, &why) == nil && why.Error != "" {
-			if len(why.Error) > 160 {
-				why.Error = why.Error[:160] + "…"
-			}
-			return fmt.Sprintf("http status %d: %s", e.Status, why.Error)
+		if why := refusal(e.Body); why != "" {
+			return fmt.Sprintf("http status %d: %s", e.Status, why)
 		}
 		return fmt.Sprintf("http status %d", e.Status)
 	}
 	return ""
 }
 
-// DecodePreferredList parses and checks the platform's preferred-list answer.
+// refusal is the reason in a platform's 4xx answer ({"error": "..."}),
+// kept short for the event log, or "".
+func refusal(body []byte) string {
+	r, err := platformapi.DecodeErrorResponse(body)
+	if err != nil {
+		return ""
+	}
+	if len(r.Error) > 160 {
+		return r.Error[:160] + "…"
+	}
+	return r.Error
+}
+
+// DecodePreferredList parses and checks the platform's preferred-list
+// answer with the API's one strict decoder, as the list the card stores.
 func DecodePreferredList(body []byte) (*PreferredList, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var l PreferredList
-	if err := dec.Decode(&l); err != nil {
-		return nil, fmt.Errorf("preferred list: bad JSON: %w", err)
+	r, err := platformapi.DecodeListResponse(body)
+	if err != nil {
+		return nil, fmt.Errorf("preferred list: %w", err)
 	}
-	if dec.More() {
-		return nil, errors.New("preferred list: trailing data after JSON object")
+	l := &PreferredList{ListID: r.ListID, Country: r.Country, OrderBy: r.OrderBy, Operators: make([]ListOperator, len(r.Operators))}
+	for i, o := range r.Operators {
+		l.Operators[i] = ListOperator{ID: o.ID, PLMN: o.PLMN, Tariff: o.Tariff}
+		if o.RSRP != nil {
+			l.Operators[i].RSRP = *o.RSRP
+		}
 	}
+	return l, nil
+}
+
+// validate checks a list's fields (a list from the platform, or one
+// restored from NVM).
+func (l *PreferredList) validate() error {
 	if len(l.Operators) > maxListOperators {
-		return nil, fmt.Errorf("preferred list: %d operators, at most %d", len(l.Operators), maxListOperators)
+		return fmt.Errorf("%d operators, at most %d", len(l.Operators), maxListOperators)
 	}
 	switch l.OrderBy {
 	case "tariff", "signal":
 	default:
-		return nil, fmt.Errorf("preferred list: order_by %q, want tariff or signal", l.OrderBy)
+		return fmt.Errorf("order_by %q, want tariff or signal", l.OrderBy)
 	}
-	for i, o := range l.Operators {
+	return validOps(l.Operators)
+}
+
+func validOps(ops []ListOperator) error {
+	if len(ops) > maxListOperators {
+		return fmt.Errorf("%d operators, at most %d", len(ops), maxListOperators)
+	}
+	for i, o := range ops {
 		if o.ID == "" {
-			return nil, fmt.Errorf("preferred list: operators[%d]: missing id", i)
+			return fmt.Errorf("operators[%d]: missing id", i)
 		}
 		if !ident.IsPLMN(o.PLMN) {
-			return nil, fmt.Errorf("preferred list: operators[%d]: plmn %q is not 5 or 6 digits", i, o.PLMN)
+			return fmt.Errorf("operators[%d]: plmn %q is not 5 or 6 digits", i, o.PLMN)
 		}
 	}
-	return &l, nil
+	return nil
 }

@@ -1,63 +1,88 @@
 package applet
 
-import "testing"
+import (
+	"testing"
+)
 
 // Claim 2 and power loss: a reset that interrupts the download after the
 // install reached the card's NVM must not lose the platform's
-// download-success notification; one before the install counts as failed.
+// download-success notification, and the attempt goes on with the enable;
+// one before the install counts as failed and the list goes on.
 func TestBootAfterInterruptedDownload(t *testing.T) {
-	installed := Profile{ICCID: "89208010000000000012", Operator: "orange-fr", HomePLMN: "20801"}
+	installed := Profile{ICCID: "89208010000000000019", Operator: "orange-fr", HomePLMN: "20801"}
 	for _, tc := range []struct {
 		name     string
 		profiles []Profile
 		ok       bool
-		owed     int
+		mode     Mode
 	}{
-		{"install reached NVM", append(testProfiles(), installed), true, 1},
-		{"install did not", testProfiles(), false, 0},
+		{"install reached NVM", append(testProfiles(), installed), true, ModeAttemptEnabling},
+		// Still booting: the list goes on once the profile that served is
+		// attached again (bounded by the attach timer).
+		{"install did not", testProfiles(), false, ModeFallbackAwaitAttach},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := toDownload(t)
-			st := a.State()
-			if st.DL == nil {
-				t.Fatal("no download in progress")
+			st, err := DecodeState(mustJSON(a.State()))
+			if err != nil || st.Mode != ModeAttemptDownloading {
+				t.Fatalf("no download in progress: %v %s", err, mustJSON(st))
 			}
 			b := New(testCfg, st) // the card was reset: rebuilt from NVM
 			var result *Log
+			var enabled string
 			for _, e := range b.Step(Boot{Profiles: tc.profiles}) {
-				if l, ok := e.(Log); ok && l.Kind == "download_result" {
-					result = &l
+				switch e := e.(type) {
+				case Log:
+					if e.Kind == KindDownloadResult {
+						result = &e
+					}
+				case EnableProfile:
+					enabled = e.ICCID
 				}
 			}
 			if result == nil || result.Fields["ok"] != tc.ok {
 				t.Fatalf("download_result %+v, want ok=%v", result, tc.ok)
 			}
-			if got := len(b.State().Owed); got != tc.owed {
-				t.Fatalf("owed notifications %d, want %d", got, tc.owed)
+			got := b.State()
+			if got.Mode != tc.mode {
+				t.Fatalf("mode %s, want %s", got.Mode, tc.mode)
 			}
-			if b.State().DL != nil {
-				t.Fatal("download still in progress after the reset")
-			}
-			if tc.ok && b.State().Owed[0].ICCID != installed.ICCID {
-				t.Fatalf("owed %+v", b.State().Owed)
+			if tc.ok {
+				if enabled != installed.ICCID || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteDownloadSuccess || got.Outbox[0].ICCID != installed.ICCID {
+					t.Fatalf("enable %q, outbox %+v", enabled, got.Outbox)
+				}
+			} else {
+				b.Step(LocationStatus{Service: NormalService, PLMN: "20801"})
+				if got := b.State(); got.Mode != ModeIdle || len(got.Outbox) != 1 || got.Outbox[0].Kind != NoteListExhausted {
+					t.Fatalf("after the attach: %s", mustJSON(got))
+				}
 			}
 		})
 	}
 }
 
-// Claim 1's attach-success report is never lost: when a newer switch
-// overtakes one whose report the platform has not taken, the old report is
-// owed and sent with the other owed notifications.
-func TestOvertakenAttachSuccessIsOwed(t *testing.T) {
-	a := New(testCfg, State{Profiles: testProfiles()})
-	a.st.Await = &AttachCheck{ICCID: "89331000000000000027", Operator: "sfr", PLMN: "20810", Attached: true}
-	a.st.Enabling = "89860000000000000019"
-	a.Step(ProfileEnabled{ICCID: "89860000000000000019", Result: 0})
-	owed := a.State().Owed
-	if len(owed) != 1 || owed[0].Kind != "attach-success" || owed[0].ICCID != "89331000000000000027" || owed[0].PLMN != "20810" {
-		t.Fatalf("owed %+v", owed)
+// Claims 1 and 7: an attach-success report is never lost. When the next
+// cycle's switch overtakes a report the platform has not taken, the note
+// stays in the outbox across the REFRESH and goes out, in order, with the
+// next bearer.
+func TestOvertakenAttachSuccessIsKept(t *testing.T) {
+	a := New(testCfg, State{})
+	for _, ev := range roamToSFR[:9] {
+		a.Step(ev)
 	}
-	if got := string(owed[0].body(testCfg.EID)); got != `{"eid":"89049032000001000000000000000123","kind":"attach-success","iccid":"89331000000000000027","operator":"sfr","plmn":"20810"}` {
-		t.Fatalf("body %s", got)
+	a.Step(HTTPResult{ReqID: 4, Status: 503}) // the attach-success is not taken
+	a.Step(Boot{Profiles: sfrEnabled()})      // a reset: nothing in flight
+	st := a.State()
+	if len(st.Outbox) != 1 || st.Outbox[0].Kind != NoteAttachSuccess || st.Outbox[0].Report != 1 || len(st.InFlight) != 1 {
+		t.Fatalf("outbox %+v", st.Outbox)
+	}
+	var posts []string
+	for _, e := range a.Step(LocationStatus{Service: NormalService, PLMN: "20810"}) {
+		if p, ok := e.(HTTPPost); ok {
+			posts = append(posts, string(p.Body))
+		}
+	}
+	if len(posts) != 1 || posts[0] != `{"eid":"89049032000001000000000000000171","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":1}` {
+		t.Fatalf("posts %q", posts)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	rsp "github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // The simulator below stands in for the card runtime, the terminal and the
@@ -38,7 +38,10 @@ type simOp struct {
 	Outcomes        []outcome // per attach attempt; the last one repeats
 }
 
-type simReport struct{ Kind, Operator string }
+type simReport struct {
+	Kind, Operator string
+	Report         uint64
+}
 
 type sim struct {
 	a      *Applet
@@ -63,12 +66,12 @@ type sim struct {
 	failures []string
 
 	// invariant trackers
-	list       []ListOperator
-	lastIdx    int
-	attempts   int
-	needOrig   bool
-	downloaded string // operator whose download just succeeded: its enable is the same attempt
-	enabledNow int
+	list     []ListOperator
+	lastIdx  int
+	attempts int
+	needOrig bool
+	cycle    *simCycle
+	outcomes []uint64 // report numbers of the cycles' outcomes
 }
 
 func newSim(ops []simOp, orig []outcome) *sim {
@@ -174,7 +177,7 @@ func pick(ocs []outcome, n int) outcome {
 // waits reports whether e makes the runtime wait for the terminal.
 func waits(e Effect) bool {
 	switch e.(type) {
-	case StartTimer, ReadLocation, HTTPPost, Refresh, ES9Call:
+	case StartTimer, StopTimer, ReadLocation, HTTPPost, Refresh, ES9Call:
 		return true
 	}
 	return false
@@ -222,6 +225,21 @@ func (s *sim) run(maxPeriods int) {
 	if s.steps >= 10000 {
 		s.fail("no end after %d steps", s.steps)
 	}
+	// Every attempted cycle's one outcome reached the platform, once,
+	// unless the card still holds it.
+	if len(s.a.st.Outbox) == 0 {
+		for _, r := range s.outcomes {
+			n := 0
+			for _, x := range s.reports {
+				if x.Report == r {
+					n++
+				}
+			}
+			if n != 1 {
+				s.fail("outcome report %d received %d times", r, n)
+			}
+		}
+	}
 }
 
 func (s *sim) effect(e Effect) {
@@ -237,7 +255,9 @@ func (s *sim) effect(e Effect) {
 		s.step(s.reg)
 	case ES10:
 		// Only the pending-notification retry reaches here: none pending.
-		s.step(ES10Result{ReqID: e.ReqID, Resp: rsp.EncodeListNotificationResponse(nil), SW: 0x9000})
+		s.step(ES10Result{ReqID: e.ReqID, Resp: es10.EncodeListNotificationResponse(nil), SW: 0x9000})
+	case StopTimer:
+		s.timers[e.ID] = false
 	case EnableProfile:
 		res := 1
 		for i := range s.card {
@@ -252,7 +272,6 @@ func (s *sim) effect(e Effect) {
 			for i := range s.card {
 				s.card[i].Enabled = s.card[i].ICCID == e.ICCID
 			}
-			s.checkEnable(e.ICCID)
 		}
 		s.step(ProfileEnabled{ICCID: e.ICCID, Result: res})
 	case Refresh:
@@ -284,21 +303,36 @@ func (s *sim) post(e HTTPPost) {
 			}
 			// The SGP.22 exchange (download_test.go) is stood in: the
 			// profile lands on the card and the applet is put at its
-			// last step, the platform's answer to download-success.
+			// last step, the card's answer to NotificationSent.
 			p := Profile{ICCID: o.ICCID, Operator: o.ID, HomePLMN: o.PLMN}
 			s.card = append(s.card, p)
-			dl := s.a.st.DL
-			dl.Step, dl.Profile, dl.Seq = dlPlatformNote, &p, 1
-			s.reports = append(s.reports, simReport{"download-success", o.ID})
-			s.step(HTTPResult{ReqID: e.ReqID, Status: 200, Body: []byte(`{"ack":true}`)})
+			dl := s.a.st.Cycle.Download
+			dl.Step, dl.Profile, dl.Seq = dlNotifSent, &p, 1
+			for i := range s.a.st.InFlight {
+				if s.a.st.InFlight[i].ID == e.ReqID {
+					s.a.st.InFlight[i].Answer = answerES10
+				}
+			}
+			s.step(ES10Result{ReqID: e.ReqID, SW: 0x9000, Resp: es10.EncodeNotificationSentResponse(0)})
 			return
 		}
 		// Refused (claim 4 eligibility): the download fails.
 		s.step(HTTPResult{ReqID: e.ReqID, Status: 403, Body: []byte(`{"error":"eligibility: refused"}`)})
 	case PathNotifications:
-		var n struct{ Kind, Operator string }
+		var n struct {
+			Kind, Operator string
+			Report         uint64
+		}
 		_ = json.Unmarshal(e.Body, &n)
-		s.reports = append(s.reports, simReport{n.Kind, n.Operator})
+		for _, r := range s.reports {
+			if r.Report == n.Report && n.Report != 0 {
+				// A resend after a lost answer: taken once (the
+				// platform's dedupe), acknowledged again.
+				s.step(HTTPResult{ReqID: e.ReqID, Status: 200, Body: []byte(`{"ack":true}`)})
+				return
+			}
+		}
+		s.reports = append(s.reports, simReport{n.Kind, n.Operator, n.Report})
 		s.step(HTTPResult{ReqID: e.ReqID, Status: 200, Body: []byte(`{"ack":true}`)})
 	default:
 		s.fail("post to %s", e.Path)
@@ -315,36 +349,42 @@ func (s *sim) opIndex(id string) int {
 }
 
 // attempt checks one attempt on operator id against claim 3: strictly in
-// list order (so none repeated), at most len(list), and only once the
-// original is back and attached after a failure.
+// list order (so none repeated), at most len(list), and only once a
+// fallback is attached after a failed attach (or none could be).
 func (s *sim) attempt(id string) {
 	i := s.opIndex(id)
 	switch {
+	case s.cycle == nil:
+		s.fail("attempt on %s outside a cycle", id)
+	case s.cycle.trigger != TriggerList:
+		// Home and rescue cycles walk the card's own profiles.
 	case i < 0:
 		s.fail("attempt on %s, not in the list %v", id, s.list)
 	case i <= s.lastIdx:
 		s.fail("attempt on %s (index %d) after index %d: out of list order or repeated", id, i, s.lastIdx)
 	case s.needOrig:
-		s.fail("attempt on %s before the original attached again", id)
+		s.fail("attempt on %s before a fallback attached again", id)
 	}
 	s.lastIdx = i
 	s.attempts++
-	if s.attempts > len(s.list) {
+	if s.cycle != nil {
+		s.cycle.attempts++
+	}
+	if s.cycle != nil && s.cycle.trigger == TriggerList && s.attempts > len(s.list) {
 		s.fail("%d attempts for a list of %d", s.attempts, len(s.list))
 	}
 }
 
-func (s *sim) checkEnable(iccid string) {
-	for _, p := range s.card {
-		if p.ICCID == iccid && !p.Original && p.Operator != s.downloaded {
-			s.attempt(p.Operator)
-		}
-	}
+// simCycle follows one cycle for the one-outcome invariant.
+type simCycle struct {
+	trigger  string
+	attempts int
 }
 
 func (s *sim) checkLog(l Log) {
+	str := func(k string) string { v, _ := l.Fields[k].(string); return v }
 	switch l.Kind {
-	case "preferred_list_received":
+	case KindPreferredListReceived:
 		s.list = nil
 		for _, id := range l.Fields["operators"].([]string) {
 			for _, o := range s.ops {
@@ -353,23 +393,44 @@ func (s *sim) checkLog(l Log) {
 				}
 			}
 		}
-		s.lastIdx, s.attempts, s.downloaded = -1, 0, ""
+		s.lastIdx, s.attempts = -1, 0
 		if s.needOrig {
-			s.fail("a new list while the original was not back")
+			s.fail("a new list while no fallback was back")
 		}
-	case "download_requested":
-		s.attempt(l.Fields["operator"].(string))
-	case "download_result":
-		if l.Fields["ok"] == true {
-			s.downloaded = l.Fields["operator"].(string)
+	case KindCycleStarted:
+		if s.cycle != nil {
+			s.fail("cycle started while one is open")
 		}
-	case "attach_failed":
-		s.needOrig = true
-	case "fallback_attached":
-		if p := s.enabled(); !p.Original || s.reg.Service != NormalService {
+		s.cycle = &simCycle{trigger: str("trigger")}
+		s.lastIdx, s.attempts = -1, 0
+	case KindCycleEnded:
+		c := s.cycle
+		s.cycle = nil
+		s.needOrig = false
+		switch {
+		case c == nil:
+			s.fail("cycle_ended without a cycle")
+		case c.attempts > 0 && str("outcome") != OutcomeAttachSuccess && str("outcome") != OutcomeListExhausted:
+			s.fail("cycle with %d attempts ended %q", c.attempts, str("outcome"))
+		case c.attempts == 0 && str("outcome") != OutcomeNone:
+			s.fail("cycle without attempts ended %q", str("outcome"))
+		}
+		if r, ok := l.Fields["report"].(uint64); ok {
+			s.outcomes = append(s.outcomes, r)
+		}
+	case KindAttempt:
+		s.attempt(str("operator"))
+	case KindAttachFailed:
+		s.needOrig = !strings.HasPrefix(str("reason"), "enable refused") && !strings.HasPrefix(str("reason"), "card reset before")
+	case KindFallbackAttached:
+		if p := s.enabled(); s.reg.Service != NormalService {
 			s.fail("fallback_attached while %s enabled, service %s", p.Operator, s.reg.Service)
 		}
 		s.needOrig = false
+	case KindFallbackExhausted:
+		s.needOrig = false
+	case KindCycleResumed:
+		// A reset mid-cycle: the order of the walk goes on from NVM.
 	}
 }
 
@@ -378,10 +439,10 @@ func (s *sim) kinds() string {
 	var b strings.Builder
 	for _, l := range s.logs {
 		switch l.Kind {
-		case "check", "attach_pending", "ignored":
+		case KindCheck, KindAttachPending, KindIgnored, KindMode, KindBackoff, KindAttempt, KindCycleStarted:
 			continue
 		}
-		b.WriteString(l.Kind)
+		b.WriteString(string(l.Kind))
 		if op, ok := l.Fields["operator"]; ok {
 			fmt.Fprintf(&b, "(%v)", op)
 		}
@@ -389,6 +450,9 @@ func (s *sim) kinds() string {
 			fmt.Fprintf(&b, "(%v>%v)", op, l.Fields["to_operator"])
 		}
 		if k, ok := l.Fields["kind"]; ok {
+			fmt.Fprintf(&b, "(%v)", k)
+		}
+		if k, ok := l.Fields["outcome"]; ok {
 			fmt.Fprintf(&b, "(%v)", k)
 		}
 		b.WriteString(" ")

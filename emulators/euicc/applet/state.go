@@ -1,52 +1,155 @@
 package applet
 
+// StateVersion is the format of State as persisted (State.Version).
+// Version 1 is the format before the explicit modes (no version field);
+// DecodeState migrates it.
+const StateVersion = 2
+
+// Mode is where the method stands. Each mode has one step function
+// (modes.go) and, apart from Idle, a bounded way out: a timer it started or
+// the answer to a request the runtime always answers (docs/applet-modes.md).
+type Mode string
+
+const (
+	// ModeIdle: between cycles. The periodic check runs (claim 1).
+	ModeIdle Mode = "idle"
+	// ModeAwaitingList: the preferred-list request is in flight (claim 2).
+	ModeAwaitingList Mode = "awaiting-list"
+	// ModeAttemptEnabling: the next operator's profile is being enabled
+	// (claim 1's switch).
+	ModeAttemptEnabling Mode = "attempt.enabling"
+	// ModeAttemptDownloading: the next operator's profile is being
+	// downloaded (claim 2), one request at a time (Download.Step).
+	ModeAttemptDownloading Mode = "attempt.downloading"
+	// ModeAttemptAwaitAttach: the attempt's profile is enabled; the attach
+	// is judged (claim 3), bounded by the attach timer.
+	ModeAttemptAwaitAttach Mode = "attempt.await-attach"
+	// ModeFallbackEnabling: after a failed attempt, a fallback profile is
+	// being enabled (claim 3: the original operator is the fallback).
+	ModeFallbackEnabling Mode = "fallback.enabling"
+	// ModeFallbackAwaitAttach: the fallback profile's attach is awaited,
+	// bounded by the attach timer; then the list goes on.
+	ModeFallbackAwaitAttach Mode = "fallback.await-attach"
+)
+
+// Modes lists every mode, in method order.
+var Modes = []Mode{ModeIdle, ModeAwaitingList, ModeAttemptEnabling, ModeAttemptDownloading,
+	ModeAttemptAwaitAttach, ModeFallbackEnabling, ModeFallbackAwaitAttach}
+
+func (m Mode) valid() bool {
+	for _, x := range Modes {
+		if m == x {
+			return true
+		}
+	}
+	return false
+}
+
+// enabling, awaiting and fallback classify modes for the shared handlers.
+func (m Mode) enabling() bool { return m == ModeAttemptEnabling || m == ModeFallbackEnabling }
+func (m Mode) awaiting() bool { return m == ModeAttemptAwaitAttach || m == ModeFallbackAwaitAttach }
+func (m Mode) fallback() bool { return m == ModeFallbackEnabling || m == ModeFallbackAwaitAttach }
+
 // State is the applet's non-volatile state. It fully describes the applet:
-// New(cfg, st) with a persisted State continues exactly where the card was
-// before a reset. Every field survives a JSON round trip.
+// New(cfg, st) with a persisted State continues where the card was before
+// a reset (the runtime always steps a Boot next).
 type State struct {
+	Version int `json:"version"`
 	// Profiles is the card's profile list as of the last Boot or switch.
 	Profiles []Profile `json:"profiles,omitempty"`
-	// Original is the ICCID of the profile enabled before any automatic
-	// switch: the fallback channel. It survives every Boot.
-	Original string `json:"original,omitempty"`
-	// LastReqID is the last HTTP request id used; ids only grow.
-	LastReqID int `json:"last_req_id"`
-	// ListReq is the id of the preferred-list request awaiting its answer, 0 if none.
-	ListReq int `json:"list_req,omitempty"`
-	// NotifyReq is the id of the attach-success notification awaiting its answer, 0 if none.
-	NotifyReq int `json:"notify_req,omitempty"`
-	// Enabling is the ICCID of an EnableProfile awaiting its answer.
-	Enabling string `json:"enabling,omitempty"`
+	// Home is the ICCID of the profile enabled at the first Boot: the
+	// device's own subscription, where "coming home" goes.
+	Home string `json:"home,omitempty"`
+	Mode Mode   `json:"mode"`
+	// Cycle is the walk in progress; set in every mode but Idle.
+	Cycle *Cycle `json:"cycle,omitempty"`
 	// List is the last preferred list received (claim 5: the card stores it).
 	List *PreferredList `json:"list,omitempty"`
-	// Await is the switch whose attach is still to be checked or reported.
-	Await *AttachCheck `json:"await,omitempty"`
-	// LastES10 is the last ES10 request id used (a space apart from HTTP ids).
-	LastES10 int `json:"last_es10,omitempty"`
-	// Serving is the serving PLMN of the last preferred-list request.
-	Serving string `json:"serving,omitempty"`
+	// InFlight is the one table of requests awaiting their answer, by id
+	// (HTTP and ES10 share the id space); ids only grow (LastReq).
+	InFlight []Request `json:"in_flight,omitempty"`
+	LastReq  int       `json:"last_req"`
 	// PlatformSeq is the last request counter signed to the platform
 	// (X-Esimhil-Seq); it only grows and is persisted before each post.
 	PlatformSeq uint64 `json:"platform_seq,omitempty"`
-	// DL is the profile download in progress (claim 2); a Boot drops it.
-	DL *Download `json:"download,omitempty"`
-	// Owed are download-success notifications the platform did not take yet.
-	Owed []OwedNote `json:"owed,omitempty"`
-	// Retry resends the card's pending notifications after a Boot.
-	Retry *NotifRetry `json:"retry,omitempty"`
-	// Online says the terminal reported normal service since the last Boot:
-	// only then is there a bearer for BIP.
-	Online bool `json:"online,omitempty"`
-	// FlushDue says notifications wait for a bearer or failed to go out;
-	// the next normal-service location status or periodic check sends them.
-	FlushDue bool `json:"flush_due,omitempty"`
-	// LastReport numbers attach-success reports (AttachCheck.Report).
+	// LastReport numbers the notes to the platform (Note.Report), so a
+	// resend after a lost answer is taken once.
 	LastReport uint64 `json:"last_report,omitempty"`
-	// CheckDeferred says the periodic check timer waits for the attach-wait
-	// timer: a Boot that awaits an attach starts only that one.
-	CheckDeferred bool `json:"check_deferred,omitempty"`
-	// Cycle is the walk through the stored list in progress (claim 3).
-	Cycle *Cycle `json:"cycle,omitempty"`
+	// Checks counts periodic checks: the back-off clock.
+	Checks uint64 `json:"checks,omitempty"`
+	// NoService counts the periodic checks in a row, in Idle, without
+	// normal service on the enabled profile (a rescue needs two).
+	NoService int `json:"no_service,omitempty"`
+	// Backoff holds the operators that failed, per area.
+	Backoff []BackoffEntry `json:"backoff,omitempty"`
+	// Outbox holds the notes owed to the platform, oldest first.
+	Outbox []Note `json:"outbox,omitempty"`
+	// OutboxRetry says the head of the outbox failed: the next periodic
+	// check sends it again (a platform outage costs one post a period).
+	OutboxRetry bool `json:"outbox_retry,omitempty"`
+	// Retry resends the card's pending SGP.22 notifications after a Boot.
+	Retry *NotifRetry `json:"retry,omitempty"`
+	// RetryDue says pending notifications wait for a bearer.
+	RetryDue bool `json:"retry_due,omitempty"`
+	// Online says the terminal reported normal service since the last
+	// Boot (only then is there a bearer for BIP); Serving is that
+	// network.
+	Online  bool   `json:"online,omitempty"`
+	Serving string `json:"serving,omitempty"`
+	// AttachArmed says the attach timer runs.
+	AttachArmed bool `json:"attach_armed,omitempty"`
+}
+
+// Request is one entry of the in-flight table.
+type Request struct {
+	ID     int    `json:"id"`
+	Answer string `json:"answer"` // answerHTTP or answerES10
+	Owner  string `json:"owner"`  // who takes the answer
+}
+
+// Request answers and owners.
+const (
+	answerHTTP = "http"
+	answerES10 = "es10"
+
+	ownerList     = "list"     // ModeAwaitingList
+	ownerDownload = "download" // ModeAttemptDownloading
+	ownerOutbox   = "outbox"   // the platform notes (background)
+	ownerRetry    = "retry"    // SGP.22 pending notifications (background)
+)
+
+// Cycle is one walk through a list of operators (claim 3): the platform's
+// preferred list, the home profile, or the card's other profiles when the
+// enabled one has no service. The operators are tried in order, each at
+// most once; after a failed attach the card falls back to a profile that
+// attaches (the cycle's original first) before the next.
+type Cycle struct {
+	Trigger string `json:"trigger"` // TriggerList, TriggerHome, TriggerRescue
+	// Area is the country (MCC) the cycle runs in: the back-off key.
+	Area string `json:"area,omitempty"`
+	// Serving is the serving PLMN when the cycle began.
+	Serving string `json:"serving,omitempty"`
+	// Original is the ICCID enabled (and, for list and home cycles,
+	// serving) when the cycle began: the first fallback.
+	Original string         `json:"original,omitempty"`
+	ListID   string         `json:"list_id,omitempty"`
+	Ops      []ListOperator `json:"ops,omitempty"`
+	// Next is the index in Ops of the next operator to consider.
+	Next int `json:"next"`
+	// Tried are the operators attempted, in order; Attempts counts them.
+	Tried    []string `json:"tried,omitempty"`
+	Attempts int      `json:"attempts,omitempty"`
+	// Failed are the ICCIDs that did not attach during this cycle (as an
+	// attempt or as a fallback): not tried again before the cycle ends.
+	Failed []string `json:"failed,omitempty"`
+	// Current is the operator of the attempt in progress or last failed.
+	Current string `json:"current,omitempty"`
+	// Target is the ICCID being enabled or whose attach is awaited.
+	Target string `json:"target,omitempty"`
+	// Booted says the Boot on Target happened: only reports after it
+	// judge the attach.
+	Booted   bool      `json:"booted,omitempty"`
+	Download *Download `json:"download,omitempty"`
 }
 
 // PreferredList is the platform's answer to a preferred-list request.
@@ -61,23 +164,71 @@ type PreferredList struct {
 type ListOperator struct {
 	ID     string  `json:"id"`
 	PLMN   string  `json:"plmn"`
-	Tariff float64 `json:"tariff"`
-	RSRP   int     `json:"rsrp"`
+	Tariff float64 `json:"tariff,omitempty"`
+	RSRP   int     `json:"rsrp,omitempty"`
 }
 
-// AttachCheck is a switch to a preferred operator's profile whose attach has
-// not been reported yet.
-type AttachCheck struct {
-	ICCID    string `json:"iccid"`
+// BackoffEntry: Operator failed Failures times in a row in Area; it is
+// left out until the periodic check numbered Until.
+type BackoffEntry struct {
 	Operator string `json:"operator"`
-	PLMN     string `json:"plmn"`
-	// Attached is set once the terminal reported normal service on PLMN; the
-	// attach-success notification is then owed until the platform takes it.
-	Attached bool `json:"attached,omitempty"`
-	// Booted is set at the Boot on the new profile: only reports after it
-	// can judge the attach a failure (claim 3).
-	Booted bool `json:"booted,omitempty"`
-	// Report numbers this switch's attach-success report, so a resend after
-	// a lost answer is recognised by the platform.
-	Report uint64 `json:"report,omitempty"`
+	Area     string `json:"area"`
+	Failures int    `json:"failures"`
+	Until    uint64 `json:"until"`
+}
+
+// maxBackoff bounds the back-off table; the oldest entry makes room.
+const maxBackoff = 64
+
+// Note is a notification owed to the platform (POST /v1/notifications):
+// attach-success, attach-failure, list-exhausted or download-success.
+// Notes go out in order, at least once; Report makes a resend recognisable.
+type Note struct {
+	Kind     string `json:"kind"`
+	Operator string `json:"operator,omitempty"`
+	ICCID    string `json:"iccid,omitempty"`
+	PLMN     string `json:"plmn,omitempty"`
+	Report   uint64 `json:"report"`
+	// Seq is the install's SGP.22 sequence number (download-success).
+	Seq int `json:"seq,omitempty"`
+}
+
+// maxOutbox bounds the outbox; the oldest note makes room (logged).
+const maxOutbox = 64
+
+// clone deep-copies s so that a Persist effect or State() result never
+// aliases the applet's live state.
+func (s State) clone() State {
+	c := s
+	c.Profiles = append([]Profile(nil), s.Profiles...)
+	if s.List != nil {
+		l := *s.List
+		l.Operators = append([]ListOperator(nil), s.List.Operators...)
+		c.List = &l
+	}
+	if s.Cycle != nil {
+		cy := *s.Cycle
+		cy.Ops = append([]ListOperator(nil), s.Cycle.Ops...)
+		cy.Tried = append([]string(nil), s.Cycle.Tried...)
+		cy.Failed = append([]string(nil), s.Cycle.Failed...)
+		if d := s.Cycle.Download; d != nil {
+			dc := *d
+			dc.Segments = append([][]byte(nil), d.Segments...)
+			if d.Profile != nil {
+				p := *d.Profile
+				dc.Profile = &p
+			}
+			cy.Download = &dc
+		}
+		c.Cycle = &cy
+	}
+	c.InFlight = append([]Request(nil), s.InFlight...)
+	c.Backoff = append([]BackoffEntry(nil), s.Backoff...)
+	c.Outbox = append([]Note(nil), s.Outbox...)
+	if s.Retry != nil {
+		r := *s.Retry
+		r.Seqs = append([]int(nil), s.Retry.Seqs...)
+		c.Retry = &r
+	}
+	return c
 }

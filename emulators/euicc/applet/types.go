@@ -1,26 +1,11 @@
-// Package applet is the autoswitch method of the seed patent as a pure state
-// machine, in the manner of etcd raft: every input enters through Step as an
-// Event, every output leaves as an Effect, and nothing here does I/O or reads
-// a clock. The card's runtime (package euicc) turns effects into proactive
-// commands, ES10 operations and HTTP exchanges over BIP, and turns their
-// outcomes back into events.
-//
-// The applet is also the card's IPA (SGP.22 §3.1, the LPA role inside the
-// eUICC) for claim 2: when the first preferred operator's profile is not on
-// the card it asks the platform (HTTPPost /v1/download), then drives the
-// SGP.22 download as a chain of effects, each answered by one event: ES10
-// (run in the ISD-R, answered by ES10Result) and ES9Call (HTTPS to the
-// SM-DP+, answered by HTTPResult). download.go holds the steps, pending.go
-// the resending of unacknowledged notifications after a Boot.
-//
-// fallback.go is claim 3: after every switch the attach is judged (location
-// status, bounded by the attach-wait timer); on failure the card goes back
-// to the original profile, waits for it to attach, reports the failure and
-// tries the stored list's next operator, in order, each once, until one
-// attaches or the list is exhausted.
 package applet
 
-import "time"
+import (
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
 
 // Service is the terminal's service state, as in the location status event
 // (TS 102 223 §8.27): normal, limited or no service.
@@ -45,11 +30,14 @@ func (s Service) String() string {
 
 // Profile is what the applet knows of a profile on the card.
 type Profile struct {
-	ICCID    string
-	Operator string // operator id (the profile's service provider)
-	HomePLMN string // MCC+MNC of the profile's IMSI, e.g. "46000"
-	Enabled  bool
-	Original bool // the profile enabled before any automatic switch: the fallback channel
+	ICCID    string `json:"iccid"`
+	Operator string `json:"operator"`  // operator id (the profile's service provider)
+	HomePLMN string `json:"home_plmn"` // MCC+MNC of the profile's IMSI, e.g. "46000"
+	Enabled  bool   `json:"enabled,omitempty"`
+	// Original marks the card's home profile: the one enabled at the first
+	// Boot (the device's own subscription). The runtime flags it; the
+	// applet keeps it in State.Home whatever later Boots say.
+	Original bool `json:"original,omitempty"`
 }
 
 // Measurement is one visible cell's signal as the terminal reports it.
@@ -85,8 +73,9 @@ type LocationStatus struct {
 	CellID  uint32
 }
 
-// HTTPResult answers an HTTPPost with the same ReqID. Err is set when no HTTP
-// answer came (channel could not open, connection refused or reset).
+// HTTPResult answers an HTTPPost or ES9Call with the same ReqID. Err is set
+// when no HTTP answer came (channel could not open, connection refused or
+// reset).
 type HTTPResult struct {
 	ReqID  int
 	Status int
@@ -116,6 +105,27 @@ func (LocationStatus) isEvent() {}
 func (HTTPResult) isEvent()     {}
 func (ProfileEnabled) isEvent() {}
 
+// eventName names an event in `ignored` logs and in the mode table.
+func eventName(ev Event) string {
+	switch ev.(type) {
+	case Boot:
+		return "boot"
+	case TimerExpired:
+		return "timer_expired"
+	case LocalInfo:
+		return "local_info"
+	case LocationStatus:
+		return "location_status"
+	case HTTPResult:
+		return "http_result"
+	case ProfileEnabled:
+		return "profile_enabled"
+	case ES10Result:
+		return "es10_result"
+	}
+	return "unknown"
+}
+
 // Effect is an output of Step, for the runtime to carry out in order.
 type Effect interface{ isEffect() }
 
@@ -124,6 +134,10 @@ type StartTimer struct {
 	ID int
 	D  time.Duration
 }
+
+// StopTimer asks the terminal to deactivate timer ID (TIMER MANAGEMENT,
+// qualifier deactivate); the applet only stops a timer it knows runs.
+type StopTimer struct{ ID int }
 
 // ReadLocation asks the terminal for location, service state and signal
 // (PROVIDE LOCAL INFORMATION); the answer comes back as LocalInfo.
@@ -172,13 +186,14 @@ type Persist struct{ State State }
 
 // Log appends an event (actor "euicc") to the rig's event log.
 type Log struct {
-	Kind   string
+	Kind   eventlog.Kind
 	Fields map[string]any
 }
 
 func (ES9Call) isEffect()       {}
 func (ES10) isEffect()          {}
 func (StartTimer) isEffect()    {}
+func (StopTimer) isEffect()     {}
 func (ReadLocation) isEffect()  {}
 func (HTTPPost) isEffect()      {}
 func (EnableProfile) isEffect() {}
@@ -193,4 +208,68 @@ type Config struct {
 	// AttachWait bounds the wait for normal service after a switch or a
 	// fallback (claim 3); zero means DefaultAttachWait.
 	AttachWait time.Duration
+	// Backoff spaces out the retries of an operator that failed in an
+	// area; the zero value means DefaultBackoff.
+	Backoff Backoff
+	// DeviceInfo is what the device tells an SM-DP+ about itself in
+	// ctxParams1 (SGP.22 §4.2: TAC, capabilities, IMEI).
+	DeviceInfo es10.DeviceInfo
 }
+
+// Backoff is the retry policy for failed operators, counted in periodic
+// checks ("periods"): after the n-th failure in a row of an operator in an
+// area it is left out of that area's cycles for First·2^(n-1) periods,
+// at most Max.
+type Backoff struct {
+	First int `json:"first"`
+	Max   int `json:"max"`
+}
+
+// DefaultBackoff: one period after a first failure, then 2, 4, 8, 16, 16 …
+var DefaultBackoff = Backoff{First: 1, Max: 16}
+
+// MaxBackoffPeriods bounds Backoff.Max: a longer pause is a configuration
+// error, not a back-off.
+const MaxBackoffPeriods = 10000
+
+// DefaultAttachWait is Config.AttachWait when it is zero: long enough for a
+// modem to try several cells and run out T3410 (15 s, TS 24.301 §10.2) a
+// few times, short against a roaming-check period.
+const DefaultAttachWait = 3 * time.Minute
+
+func (c Config) attachWait() time.Duration {
+	if c.AttachWait <= 0 {
+		return DefaultAttachWait
+	}
+	return c.AttachWait
+}
+
+func (c Config) backoff() Backoff {
+	b := c.Backoff
+	if b.First <= 0 {
+		b.First = DefaultBackoff.First
+	}
+	if b.Max <= 0 {
+		b.Max = DefaultBackoff.Max
+	}
+	if b.Max < b.First {
+		b.Max = b.First
+	}
+	return b
+}
+
+// Timer ids (TIMER MANAGEMENT, 1–7: the runtime keeps 8 for BIP).
+const (
+	// CheckTimer is the periodic roaming check (claim 1), always running.
+	CheckTimer = 1
+	// AttachTimer bounds the wait for an attach after a switch or during a
+	// fallback (claim 3).
+	AttachTimer = 2
+)
+
+// Platform API paths (DESIGN.md §4: the platform API is ours to design).
+const (
+	PathPreferredList = "/v1/preferred-list"
+	PathNotifications = "/v1/notifications"
+	PathDownload      = "/v1/download"
+)

@@ -16,6 +16,9 @@ const (
 // MaxBody is the largest request body the platform accepts (413 beyond).
 const MaxBody = 64 << 10
 
+// MaxListOperators bounds a preferred list; a longer answer is refused.
+const MaxListOperators = 64
+
 // Ordering rules of a preferred list (claim 5).
 const (
 	OrderTariff = "tariff" // cheapest first

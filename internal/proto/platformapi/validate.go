@@ -151,9 +151,20 @@ func DecodeListResponse(b []byte) (ListResponse, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return r, err
 	}
+	switch r.OrderBy {
+	case OrderTariff, OrderSignal:
+	default:
+		return r, fmt.Errorf("order_by %q, want %s or %s", r.OrderBy, OrderTariff, OrderSignal)
+	}
+	if len(r.Operators) > MaxListOperators {
+		return r, fmt.Errorf("%d operators, at most %d", len(r.Operators), MaxListOperators)
+	}
 	for i, o := range r.Operators {
-		if o.ID == "" || !validPLMN(o.PLMN) {
-			return r, fmt.Errorf("operators[%d]: missing id or malformed plmn %q", i, o.PLMN)
+		if o.ID == "" {
+			return r, fmt.Errorf("operators[%d]: missing id", i)
+		}
+		if !validPLMN(o.PLMN) {
+			return r, fmt.Errorf("operators[%d]: plmn %q is not 5 or 6 digits", i, o.PLMN)
 		}
 	}
 	return r, nil

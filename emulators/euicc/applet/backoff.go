@@ -1,0 +1,58 @@
+package applet
+
+import "slices"
+
+// Back-off (DESIGN.md §1): an operator that failed in an area (attach,
+// download, or as a fallback) is left out of that area's cycles for a
+// growing number of periodic checks, 1, 2, 4 … capped (Config.Backoff):
+// after a failure it sits out the next n checks.
+// Every attempt costs a REFRESH, which drops the device's data session,
+// and every download order costs the operator; a list whose operators all
+// fail must not cost that at every period. The table is persisted, so
+// resets and power cuts do not clear it; the clock is State.Checks.
+
+// backedOff reports whether op is backed off in area, and until which check.
+func (a *Applet) backedOff(op, area string) (uint64, bool) {
+	for _, b := range a.st.Backoff {
+		if b.Operator == op && b.Area == area && a.st.Checks < b.Until {
+			return b.Until, true
+		}
+	}
+	return 0, false
+}
+
+// backoffFailed records a failure of op in area and logs the pause.
+func (a *Applet) backoffFailed(op, area string) {
+	if op == "" {
+		return
+	}
+	i := slices.IndexFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+	if i < 0 {
+		if len(a.st.Backoff) >= maxBackoff {
+			a.st.Backoff = a.st.Backoff[1:]
+		}
+		a.st.Backoff = append(a.st.Backoff, BackoffEntry{Operator: op, Area: area})
+		i = len(a.st.Backoff) - 1
+	}
+	b := &a.st.Backoff[i]
+	b.Failures++
+	periods := a.cfg.backoff().periods(b.Failures)
+	// Left out of the next `periods` checks: allowed again at the one after.
+	b.Until = a.st.Checks + uint64(periods) + 1
+	a.log(KindBackoff, "operator", op, "area", area, "failures", b.Failures, "periods", periods, "until_check", b.Until)
+}
+
+// backoffCleared forgets op's failures in area: it attached.
+func (a *Applet) backoffCleared(op, area string) {
+	a.st.Backoff = slices.DeleteFunc(a.st.Backoff, func(b BackoffEntry) bool { return b.Operator == op && b.Area == area })
+}
+
+// periods is the pause after the n-th failure in a row: First·2^(n-1),
+// at most Max.
+func (b Backoff) periods(n int) int {
+	p := b.First
+	for i := 1; i < n && p < b.Max; i++ {
+		p *= 2
+	}
+	return min(p, b.Max)
+}

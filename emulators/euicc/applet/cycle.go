@@ -1,0 +1,212 @@
+package applet
+
+import (
+	"fmt"
+	"slices"
+)
+
+// startCycle logs the new cycle and makes its first attempt.
+func (a *Applet) startCycle(c *Cycle) {
+	a.st.Cycle = c
+	ids := make([]string, len(c.Ops))
+	for i, o := range c.Ops {
+		ids[i] = o.ID
+	}
+	orig, _ := a.profileByICCID(c.Original)
+	a.log(KindCycleStarted, "trigger", c.Trigger, "operators", ids, "original", orig.Operator, "area", c.Area)
+	a.next()
+}
+
+// next walks the cycle's list to the next operator worth an attempt
+// (claim 3: in order, each once): preinstalled → enable (claim 1),
+// otherwise download (claim 2). An operator is passed over when the list
+// names it again, when it is backed off in this area, when its profile
+// already failed in this cycle, or when it needs a download and no
+// profile has a bearer. Reaching the profile that serves ends the cycle:
+// the list led to where the device is. At the end of the list the cycle is
+// exhausted.
+func (a *Applet) next() {
+	c := a.st.Cycle
+	for c.Next < len(c.Ops) {
+		op := c.Ops[c.Next]
+		c.Next++
+		skip := func(reason string) { a.log(KindAttemptSkipped, "operator", op.ID, "reason", reason) }
+		if slices.Contains(c.Tried, op.ID) {
+			skip("repeated in list")
+			continue
+		}
+		p, have := a.profileByPLMN(op.PLMN)
+		if cur, ok := a.enabled(); ok && serves(cur, op) {
+			p, have = cur, true
+		}
+		if until, off := a.backedOff(op.ID, c.Area); off && !(have && slices.Contains(c.Failed, p.ICCID)) {
+			skip(fmt.Sprintf("backed off until check %d", until))
+			continue
+		}
+		switch {
+		case have && p.Enabled && a.st.Online && !slices.Contains(c.Failed, p.ICCID):
+			a.log(KindPreferredAlreadyEnabled, "operator", op.ID)
+			if c.Attempts == 0 {
+				a.endCycle(OutcomeNone, "the list reached the serving profile before any attempt")
+				return
+			}
+			a.succeed(op.ID, p.ICCID, a.st.Serving)
+			return
+		case have && slices.Contains(c.Failed, p.ICCID):
+			skip("did not attach in this cycle")
+			continue
+		case have && p.Enabled:
+			skip("enabled, without service")
+			continue
+		case !have && !a.st.Online:
+			skip("no bearer for a download")
+			continue
+		}
+		c.Tried = append(c.Tried, op.ID)
+		c.Attempts++
+		c.Current = op.ID
+		if !have {
+			a.log(KindAttempt, "operator", op.ID, "via", "download")
+			a.log(KindProfileNotPreinstalled, "operator", op.ID)
+			a.startDownload(op)
+			return
+		}
+		a.log(KindAttempt, "operator", op.ID, "via", "preinstalled")
+		a.enableAttempt(p.ICCID)
+		return
+	}
+	if c.Attempts == 0 {
+		a.endCycle(OutcomeNone, "no operator of the list could be attempted")
+		return
+	}
+	ids := make([]string, len(c.Ops))
+	for i, o := range c.Ops {
+		ids[i] = o.ID
+	}
+	a.log(KindListExhausted, "operators", ids)
+	a.endCycle(OutcomeListExhausted, "")
+}
+
+// enableAttempt switches to the attempt's preinstalled (or just
+// downloaded) profile.
+func (a *Applet) enableAttempt(iccid string) {
+	c := a.st.Cycle
+	c.Target, c.Booted = iccid, false
+	a.become(ModeAttemptEnabling)
+	a.emit(EnableProfile{ICCID: iccid})
+}
+
+// profileEnabled records a switch (attempt or fallback) and restarts the
+// terminal (claim 1: notify the terminal to restart and re-attach); a
+// refused enable fails the attempt or the fallback at once.
+func (a *Applet) profileEnabled(e ProfileEnabled) {
+	fallback := a.st.Mode.fallback()
+	if e.Result != 0 {
+		a.log(KindProfileEnableFailed, "iccid", e.ICCID, "result", e.Result)
+		if fallback {
+			a.fallbackFailed(fmt.Sprintf("enable refused (result %d)", e.Result))
+			return
+		}
+		a.failAttempt(fmt.Sprintf("enable refused (result %d)", e.Result), false)
+		return
+	}
+	p, _ := a.profileByICCID(e.ICCID)
+	a.setEnabled(e.ICCID)
+	role := "attempt"
+	next := ModeAttemptAwaitAttach
+	if fallback {
+		role, next = "fallback", ModeFallbackAwaitAttach
+	}
+	a.log(KindProfileEnabled, "iccid", p.ICCID, "operator", p.Operator, "original", p.ICCID == a.st.Home, "role", role)
+	a.st.Cycle.Booted = false
+	a.st.Online, a.st.Serving = false, ""
+	a.become(next)
+	a.emit(Refresh{}) // persisted first (emit): the reset must not lose the mode
+}
+
+// succeed ends the cycle on an operator that attached (claims 3 and 7),
+// serving on plmn. The report names the operator's own network (the
+// platform API's plmn is the operator's), the log the serving one.
+func (a *Applet) succeed(op, iccid, plmn string) {
+	a.backoffCleared(op, a.st.Cycle.Area)
+	p, _ := a.profileByICCID(iccid)
+	n := Note{Kind: NoteAttachSuccess, Operator: op, ICCID: iccid, PLMN: p.HomePLMN}
+	a.endCycleWith(OutcomeAttachSuccess, "", n, plmn)
+}
+
+// endCycle ends the cycle with an outcome that needs no operator.
+func (a *Applet) endCycle(outcome, reason string) {
+	var n Note
+	if outcome == OutcomeListExhausted {
+		n = Note{Kind: NoteListExhausted, PLMN: a.st.Cycle.Serving}
+	}
+	a.endCycleWith(outcome, reason, n, n.PLMN)
+}
+
+// endCycleWith logs the outcome, owes the platform its report (once: the
+// outbox delivers at least once, the report number makes repeats
+// recognisable) and goes back to Idle.
+func (a *Applet) endCycleWith(outcome, reason string, n Note, serving string) {
+	c := a.st.Cycle
+	kv := []any{"outcome", outcome, "attempts", c.Attempts}
+	if n.Kind != "" {
+		report := a.owe(n)
+		kv = append(kv, "report", report)
+		if n.Operator != "" {
+			kv = append(kv, "operator", n.Operator, "plmn", serving)
+		}
+	}
+	if reason != "" {
+		kv = append(kv, "reason", reason)
+	}
+	a.stopAttachTimer()
+	a.log(KindCycleEnded, kv...)
+	a.st.Cycle = nil
+	a.become(ModeIdle)
+	a.flush()
+}
+
+// failAttempt is the failure of the attempt in progress. switched says the
+// card left the profile it attempted from (an attach that failed): then it
+// falls back (claim 3). Otherwise (download failed, enable refused) it is
+// still on a profile that was attached, and goes on with the list at once,
+// or once that profile has a bearer again.
+func (a *Applet) failAttempt(reason string, switched bool) {
+	c := a.st.Cycle
+	if reason != "" {
+		a.log(KindAttachFailed, "operator", c.Current, "reason", reason)
+	}
+	a.backoffFailed(c.Current, c.Area)
+	a.stopAttachTimer()
+	if !switched {
+		a.resumeOnServing()
+		return
+	}
+	target, _ := a.profileByICCID(c.Target)
+	c.Failed = append(c.Failed, c.Target)
+	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
+	if c.Trigger == TriggerRescue {
+		// No profile is known to work: the next candidate is the fallback.
+		a.next()
+		return
+	}
+	a.fallbackNext(c.Current)
+}
+
+// resumeOnServing goes on with the list from the enabled profile, which
+// did not change: at once when it has a bearer, else once it attaches
+// (bounded by the attach timer, as a fallback).
+func (a *Applet) resumeOnServing() {
+	c := a.st.Cycle
+	if a.st.Online {
+		a.next()
+		return
+	}
+	cur, ok := a.enabled()
+	if !ok || slices.Contains(c.Failed, cur.ICCID) {
+		a.fallbackNext(c.Current)
+		return
+	}
+	a.log(KindFallback, "from_operator", c.Current, "to_operator", cur.Operator)
+	a.enableFallback(cur.ICCID)
+}

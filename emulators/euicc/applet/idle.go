@@ -1,0 +1,132 @@
+package applet
+
+import (
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// rescueAfter is how many periodic checks in a row must find no normal
+// service before the card tries its other profiles: one check may fall in
+// a re-attach after a move or a restart.
+const rescueAfter = 2
+
+// idleCheck is the periodic check (claim 1): from the location, service
+// and visible cells it decides, in this order,
+//
+//   - coming home (DESIGN.md §1): the home profile's network is serving or
+//     visible while another profile roams or has no normal service →
+//     enable the home profile, no platform request;
+//   - rescue: no normal service on the enabled profile at two checks in a
+//     row → try the card's other profiles (no bearer, so no list);
+//   - roaming with normal service → ask the platform for the area's
+//     preferred list (claims 1–2);
+//
+// and otherwise nothing (at home, or nothing to try).
+func (a *Applet) idleCheck(e LocalInfo) {
+	cur, ok := a.enabled()
+	if !ok {
+		a.log(KindCheck, "service", e.Service.String(), "error", "no enabled profile")
+		return
+	}
+	area := mcc(e.PLMN)
+	if area == "" && len(e.Cells) > 0 {
+		area = mcc(e.Cells[0].PLMN)
+	}
+	if e.Service == NormalService {
+		a.st.NoService = 0
+	} else {
+		a.st.NoService++
+	}
+	if h, ok := a.homeVisible(e, cur, area); ok {
+		a.log(KindReturningHome, "operator", h.Operator, "plmn", h.HomePLMN)
+		a.startCycle(&Cycle{Trigger: TriggerHome, Area: area, Serving: a.st.Serving, Original: cur.ICCID,
+			Ops: []ListOperator{{ID: h.Operator, PLMN: h.HomePLMN}}})
+		return
+	}
+	if e.Service != NormalService {
+		if a.st.NoService >= rescueAfter {
+			if ops := a.rescueOps(cur, area); len(ops) > 0 {
+				// The enabled profile failed here as surely as an attempt.
+				a.backoffFailed(cur.Operator, area)
+				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops})
+				return
+			}
+		}
+		a.log(KindCheck, "service", e.Service.String())
+		return
+	}
+	if e.PLMN == cur.HomePLMN {
+		return // at home
+	}
+	a.log(KindRoamingDetected, "serving_plmn", e.PLMN)
+	req := platformapi.ListRequest{
+		EID:         a.cfg.EID,
+		ICCID:       cur.ICCID,
+		HomePLMN:    cur.HomePLMN,
+		ServingPLMN: e.PLMN,
+		TAC:         fmt.Sprintf("%04x", e.TAC),
+		CellID:      fmt.Sprintf("%08x", e.CellID),
+		Signal:      make([]platformapi.SignalReport, 0, len(e.Cells)),
+	}
+	for _, c := range e.Cells {
+		req.Signal = append(req.Signal, platformapi.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
+	}
+	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID}
+	a.become(ModeAwaitingList)
+	// Logged before the post: the runtime carries effects out in order and
+	// the exchange itself makes the platform log its answer.
+	a.log(KindPreferredListRequested, "serving_plmn", e.PLMN)
+	a.post(ownerList, PathPreferredList, mustJSON(req))
+}
+
+// homeVisible returns the home profile when coming home applies: it is not
+// the enabled one, its network serves or is visible, the enabled profile
+// roams or has no normal service, and it is not backed off here.
+func (a *Applet) homeVisible(e LocalInfo, cur Profile, area string) (Profile, bool) {
+	h, ok := a.profileByICCID(a.st.Home)
+	if !ok || h.ICCID == cur.ICCID {
+		return Profile{}, false
+	}
+	if e.Service == NormalService && e.PLMN == cur.HomePLMN {
+		return Profile{}, false // the enabled profile is at home itself
+	}
+	seen := e.Service != NoService && e.PLMN == h.HomePLMN
+	for _, c := range e.Cells {
+		seen = seen || c.PLMN == h.HomePLMN
+	}
+	if !seen {
+		return Profile{}, false
+	}
+	if _, off := a.backedOff(h.Operator, area); off {
+		return Profile{}, false
+	}
+	return h, true
+}
+
+// rescueOps lists the profiles to try when the enabled one has no service:
+// the home profile first, then the others in card order, none backed off.
+func (a *Applet) rescueOps(cur Profile, area string) []ListOperator {
+	var ops []ListOperator
+	add := func(p Profile) {
+		if p.ICCID == cur.ICCID || p.Operator == cur.Operator {
+			return
+		}
+		if _, off := a.backedOff(p.Operator, area); off {
+			return
+		}
+		for _, o := range ops {
+			if o.ID == p.Operator {
+				return
+			}
+		}
+		ops = append(ops, ListOperator{ID: p.Operator, PLMN: p.HomePLMN})
+	}
+	if h, ok := a.profileByICCID(a.st.Home); ok {
+		add(h)
+	}
+	for _, p := range a.st.Profiles {
+		add(p)
+	}
+	return ops
+}

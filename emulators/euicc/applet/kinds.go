@@ -1,0 +1,76 @@
+package applet
+
+import "github.com/esimhil/esimhil/emulators/eventlog"
+
+// The kinds of event the applet logs (actor euicc). README's event table
+// lists them with their fields; a test in harness checks the two agree.
+const (
+	// The method's stages.
+	KindMode                    eventlog.Kind = "mode"                      // {mode, operator?}: the applet entered a mode
+	KindCheck                   eventlog.Kind = "check"                     // {service, busy?, error?}: a periodic check that could not judge
+	KindRoamingDetected         eventlog.Kind = "roaming_detected"          // {serving_plmn}
+	KindPreferredListRequested  eventlog.Kind = "preferred_list_requested"  // {serving_plmn}
+	KindPreferredListReceived   eventlog.Kind = "preferred_list_received"   // {operators}
+	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason}
+	KindPreferredListEmpty      eventlog.Kind = "preferred_list_empty"      // {}
+	KindPreferredAlreadyEnabled eventlog.Kind = "preferred_already_enabled" // {operator}: the walk reached the serving profile
+	KindReturningHome           eventlog.Kind = "returning_home"            // {operator, plmn}: the home profile's network is visible
+	KindCycleStarted            eventlog.Kind = "cycle_started"             // {trigger, operators, original, area}
+	KindCycleEnded              eventlog.Kind = "cycle_ended"               // {outcome, attempts, operator?, plmn?, report?, reason?}
+	KindCycleResumed            eventlog.Kind = "cycle_resumed"             // {mode, operator}: a reset in the middle of a cycle
+	KindAttempt                 eventlog.Kind = "attempt"                   // {operator, via: preinstalled|download}
+	KindAttemptSkipped          eventlog.Kind = "attempt_skipped"           // {operator, reason}
+	KindProfileNotPreinstalled  eventlog.Kind = "profile_not_preinstalled"  // {operator}
+	KindDownloadRequested       eventlog.Kind = "download_requested"        // {operator}
+	KindDownloadResult          eventlog.Kind = "download_result"           // {operator, ok, reason}
+	KindProfileEnabled          eventlog.Kind = "profile_enabled"           // {iccid, operator, original, role: attempt|fallback}
+	KindProfileEnableFailed     eventlog.Kind = "profile_enable_failed"     // {iccid, result}
+	KindAttachPending           eventlog.Kind = "attach_pending"            // {iccid, service, plmn}
+	KindAttachFailed            eventlog.Kind = "attach_failed"             // {operator, reason}
+	KindFallback                eventlog.Kind = "fallback"                  // {from_operator, to_operator}
+	KindFallbackAttached        eventlog.Kind = "fallback_attached"         // {operator, plmn}
+	KindFallbackFailed          eventlog.Kind = "fallback_failed"           // {operator, reason}
+	KindFallbackExhausted       eventlog.Kind = "fallback_exhausted"        // {operators}: no profile on the card attached
+	KindListExhausted           eventlog.Kind = "list_exhausted"            // {operators}
+	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
+	// Background duties.
+	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?}
+	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, report?|seq?}
+	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report}: the outbox was full, the oldest note went
+	// Bad input.
+	KindIgnored eventlog.Kind = "ignored" // {event, mode, reason}
+)
+
+// Kinds lists every kind above (the registry's share of the applet).
+var Kinds = eventlog.Register(eventlog.EUICC,
+	KindMode, KindCheck, KindRoamingDetected, KindPreferredListRequested, KindPreferredListReceived,
+	KindPreferredListFailed, KindPreferredListEmpty, KindPreferredAlreadyEnabled, KindReturningHome,
+	KindCycleStarted, KindCycleEnded, KindCycleResumed, KindAttempt, KindAttemptSkipped,
+	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindProfileEnabled,
+	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
+	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff,
+	KindNotificationSent, KindNotificationFailed, KindNoteDropped, KindIgnored)
+
+// Cycle triggers (cycle_started.trigger).
+const (
+	TriggerList   = "list"   // roaming with service: the platform's preferred list (claims 1–3)
+	TriggerHome   = "home"   // the home profile's network is visible again
+	TriggerRescue = "rescue" // no normal service on the enabled profile: try the others on the card
+)
+
+// Cycle outcomes (cycle_ended.outcome). Every cycle that attempted at
+// least one operator ends with attach-success or list-exhausted, each
+// reported once to the platform; a cycle that attempted none ends "none".
+const (
+	OutcomeAttachSuccess = "attach-success"
+	OutcomeListExhausted = "list-exhausted"
+	OutcomeNone          = "none"
+)
+
+// Notification kinds posted to the platform (POST /v1/notifications).
+const (
+	NoteAttachSuccess   = "attach-success"
+	NoteAttachFailure   = "attach-failure"
+	NoteListExhausted   = "list-exhausted"
+	NoteDownloadSuccess = "download-success"
+)

@@ -1,0 +1,81 @@
+package applet
+
+import (
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// The outbox is the background duty that delivers notes to the platform
+// (claims 1–3: attach-success, attach-failure, list-exhausted; claim 2:
+// download-success): one post at a time, for the oldest note (the request
+// table says whether it is out), in order, whenever the card has a
+// bearer. A note stays until the platform acknowledges it; one that failed
+// is sent again at the next periodic check, and every note in flight at a
+// reset is sent again after it. Each note carries its report number, so
+// the platform takes a repeat once.
+
+// enqueue owes the platform n and sends it if the card can; it returns the
+// note's report number.
+func (a *Applet) enqueue(n Note) uint64 {
+	r := a.owe(n)
+	a.flush()
+	return r
+}
+
+// owe adds n to the outbox without sending it yet.
+func (a *Applet) owe(n Note) uint64 {
+	a.st.LastReport++
+	n.Report = a.st.LastReport
+	if len(a.st.Outbox) >= maxOutbox {
+		old := a.st.Outbox[0]
+		if !a.owns(ownerOutbox) {
+			a.st.Outbox = a.st.Outbox[1:]
+			a.log(KindNoteDropped, "kind", old.Kind, "report", old.Report)
+		}
+	}
+	a.st.Outbox = append(a.st.Outbox, n)
+	return n.Report
+}
+
+// flush posts the oldest note when there is a bearer and nothing in flight.
+func (a *Applet) flush() {
+	if !a.st.Online || len(a.st.Outbox) == 0 || a.owns(ownerOutbox) {
+		return
+	}
+	a.post(ownerOutbox, PathNotifications, a.st.Outbox[0].body(a.cfg.EID))
+}
+
+func (o Note) body(eid string) []byte {
+	return mustJSON(platformapi.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
+}
+
+// outboxAnswer takes the platform's answer to the head note.
+func (a *Applet) outboxAnswer(e HTTPResult) {
+	if len(a.st.Outbox) == 0 {
+		return // the table said it was ours; nothing else can be
+	}
+	o := &a.st.Outbox[0]
+	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
+	if reason := httpFailure(e); reason != "" {
+		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
+		if refused(e.Status) {
+			// The platform will never take this note as it is: resending
+			// it would block every note behind it.
+			a.st.Outbox = a.st.Outbox[1:]
+			a.log(KindNoteDropped, "kind", o.Kind, "report", o.Report, "reason", reason)
+			a.flush()
+			return
+		}
+		a.st.OutboxRetry = true
+		return
+	}
+	a.st.Outbox = a.st.Outbox[1:]
+	a.log(KindNotificationSent, kv...)
+	a.flush()
+}
+
+// refused reports whether an HTTP status says the request itself is wrong
+// (RFC 9110 §15.5: a 4xx other than a timeout or a rate limit), so that
+// sending it again cannot help.
+func refused(status int) bool {
+	return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429
+}

@@ -1,0 +1,17 @@
+package euicc
+
+import "github.com/esimhil/esimhil/emulators/eventlog"
+
+// Event kinds the card itself logs (the hosted applet registers its own,
+// applet.Kind*, under the same actor).
+const (
+	KindMutualAuth          eventlog.Kind = "mutual_auth"          // {operator, ok, reason}: the ISD-R judged the SM-DP+
+	KindProfileInstalled    eventlog.Kind = "profile_installed"    // {iccid, operator}
+	KindNotificationDropped eventlog.Kind = "notification_dropped" // {seq, event}: the oldest pending notification made room
+	KindCardError           eventlog.Kind = "card_error"           // {reason, apdu}: a recovered panic (a bug)
+	KindSTKError            eventlog.Kind = "stk_error"            // {reason}: a proactive command failed
+	KindBIPError            eventlog.Kind = "bip_error"            // {reason}: a BIP exchange could not start
+)
+
+var _ = eventlog.Register(eventlog.EUICC, KindMutualAuth, KindProfileInstalled, KindNotificationDropped,
+	KindCardError, KindSTKError, KindBIPError)

@@ -1,0 +1,99 @@
+package eventlog
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Kind names what happened ("attach_result", "fallback", …). Every kind an
+// actor logs is a constant declared by the package that logs it and added
+// to the registry with Register, so that tests can check the documented
+// event table against the code and helpers can refuse a kind nobody logs
+// (a typo would otherwise match nothing and pass).
+type Kind string
+
+// registry holds every registered kind, per actor.
+var registry = struct {
+	mu      sync.RWMutex
+	byActor map[string]map[Kind]bool
+}{byActor: map[string]map[Kind]bool{}}
+
+// Register adds kinds to the registry for actor and returns them, so a
+// package can declare and register in one var block:
+//
+//	var _ = eventlog.Register(eventlog.World, KindAreaChanged, KindAttachResult)
+//
+// Registering a kind twice for the same actor is harmless; an empty kind
+// panics (a programming error caught at init).
+func Register(actor string, kinds ...Kind) []Kind {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	m := registry.byActor[actor]
+	if m == nil {
+		m = map[Kind]bool{}
+		registry.byActor[actor] = m
+	}
+	for _, k := range kinds {
+		if k == "" {
+			panic(fmt.Sprintf("eventlog: empty kind registered for actor %q", actor))
+		}
+		m[k] = true
+	}
+	return kinds
+}
+
+// Known reports whether kind is registered for actor.
+func Known(actor string, kind Kind) bool {
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	return registry.byActor[actor][kind]
+}
+
+// KnownKind reports whether any actor registered kind.
+func KnownKind(kind Kind) bool {
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	for _, m := range registry.byActor {
+		if m[kind] {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckKind returns an error naming kind when no actor registered it.
+func CheckKind(kind Kind) error {
+	if KnownKind(kind) {
+		return nil
+	}
+	return fmt.Errorf("event kind %q is not registered by any actor (see eventlog.Registered)", kind)
+}
+
+// Registered returns the registry: every actor's kinds, sorted. Only the
+// packages linked into the program have registered theirs.
+func Registered() map[string][]Kind {
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	out := make(map[string][]Kind, len(registry.byActor))
+	for actor, m := range registry.byActor {
+		ks := make([]Kind, 0, len(m))
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
+		out[actor] = ks
+	}
+	return out
+}
+
+// The harness's own kinds (harness/ logs them; declared here so that the
+// emulators' tests can use them without importing the harness).
+const (
+	KindRunStarted    Kind = "run_started"
+	KindRunIncomplete Kind = "run_incomplete" // {reason}: the run did not finish
+	KindFault         Kind = "fault"          // {fault, target, at, entry, ...}: an injected fault (also the world's)
+	KindError         Kind = "error"
+)
+
+var _ = Register(Harness, KindRunStarted, KindRunIncomplete, KindFault, KindError, LimitKind)

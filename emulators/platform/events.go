@@ -1,0 +1,17 @@
+package platform
+
+import "github.com/esimhil/esimhil/emulators/eventlog"
+
+// Event kinds the platform logs (README, "The event log").
+const (
+	KindPreferredListServed   eventlog.Kind = "preferred_list_served"  // {eid, serving_plmn, country, operators}
+	KindDownloadRequested     eventlog.Kind = "download_requested"     // {eid, operator}
+	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason}
+	KindDownloadForwarded     eventlog.Kind = "download_forwarded"     // {operator}
+	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, report?}
+	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid}
+	KindRequestRejected       eventlog.Kind = "request_rejected"       // {path, status, reason}
+)
+
+var _ = eventlog.Register(eventlog.Platform, KindPreferredListServed, KindDownloadRequested, KindEligibility,
+	KindDownloadForwarded, KindNotificationReceived, KindNotificationDuplicate, KindRequestRejected)

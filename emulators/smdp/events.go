@@ -1,0 +1,17 @@
+package smdp
+
+import "github.com/esimhil/esimhil/emulators/eventlog"
+
+// Event kinds an SM-DP+ logs (README, "The event log").
+const (
+	KindOrder                 eventlog.Kind = "order"                  // {operator, matching_id}
+	KindMutualAuth            eventlog.Kind = "mutual_auth"            // {operator, ok, reason, tac?}
+	KindBPPSent               eventlog.Kind = "bpp_sent"               // {operator, iccid}
+	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok}
+	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}
+	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order}
+	KindES9Error              eventlog.Kind = "es9_error"              // {function, subject, reason, message}
+)
+
+var _ = eventlog.Register(eventlog.SMDP, KindOrder, KindMutualAuth, KindBPPSent, KindNotificationReceived,
+	KindNotificationDuplicate, KindSessionCancelled, KindES9Error)

@@ -1,0 +1,272 @@
+package specs
+
+import (
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+)
+
+const (
+	telekomICCID  = "89491000000000000013"
+	vodafoneDEICC = "89492000000000000037"
+)
+
+// cardEvents returns a field of each of the card's events of one kind.
+func cardEvents(r *harness.Rig, kind eventlog.Kind, field string) []string {
+	GinkgoHelper()
+	return operatorsOf(framework.ActorEvents(r, eventlog.EUICC, kind), field)
+}
+
+// outcomes lists the card's cycle outcomes, "outcome:operator".
+func outcomes(r *harness.Rig) []string {
+	GinkgoHelper()
+	var out []string
+	for _, e := range framework.ActorEvents(r, eventlog.EUICC, "cycle_ended") {
+		out = append(out, e.Str("outcome")+":"+e.Str("operator"))
+	}
+	return out
+}
+
+// notes lists the platform notifications in the decoded capture,
+// "kind:operator", each acknowledgement once (a resend is the same note).
+func notes(msgs []capture.Message) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if m.Kind != capture.KindNotification || m.Notification == nil || m.Status != 200 {
+			continue
+		}
+		if m.Ack != nil && m.Ack.ID != "" {
+			if seen[m.Ack.ID] {
+				continue
+			}
+			seen[m.Ack.ID] = true
+		}
+		out = append(out, m.Notification.Kind+":"+m.Notification.Operator)
+	}
+	return out
+}
+
+// Claim 3 in every country (issue 8): the fallback is the profile that
+// carried the device into the area, and when it cannot attach either the
+// card does not wait: it tries its other profiles and goes on down the list.
+var _ = Describe("Fallback in a second country", framework.Emulated, func() {
+	It("falls back to the profile that carried the device there, not the first-boot one, and goes on down the list", func() {
+		r := framework.NewRig(framework.Load("second-country.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(sfrICCID), "home on SFR in France")
+		before := len(registrations(r))
+
+		advanceTo(r, 4*time.Hour)
+		By("the AT interface: roaming on SFR in Berlin, denied on Telekom, roaming on SFR again, home on Vodafone")
+		Expect(registrations(r)[before-1:]).To(Equal([]int{1, 5, 0, 3, 0, 5, 0, 1}))
+		Expect(iccid(r)).To(Equal(vodafoneDEICC))
+		Expect(servingPLMN(r)).To(Equal("26202"))
+
+		By("the event log: the cycle's original is SFR")
+		Expect(cardEvents(r, "cycle_started", "original")).To(Equal([]string{"cmcc", "sfr"}))
+		Expect(cardEvents(r, "attempt", "operator")).To(Equal([]string{"sfr", "telekom-de", "vodafone-de"}))
+		Expect(cardEvents(r, "fallback", "to_operator")).To(Equal([]string{"sfr"}), "not China Mobile, which has no agreement in Germany")
+		Expect(cardEvents(r, "fallback_attached", "plmn")).To(Equal([]string{"26202"}))
+		Expect(outcomes(r)).To(Equal([]string{"attach-success:sfr", "attach-success:vodafone-de"}), "one outcome per cycle")
+
+		By("the capture: one list per country, the failure reported between the attempts, one success each")
+		msgs := traffic(r)
+		Expect(trace(msgs)).To(Equal([]string{"platform:preferred-list", "platform:notification:attach-success",
+			"platform:preferred-list", "platform:notification:attach-failure", "platform:notification:attach-success"}))
+		Expect(notes(msgs)).To(Equal([]string{"attach-success:sfr", "attach-failure:telekom-de", "attach-success:vodafone-de"}))
+	})
+
+	It("tries its other profiles when the original cannot attach, then goes on down the list without a bearer", func() {
+		// Vodafone refuses SFR's roamers at its third attach attempt (SFR
+		// arriving in Berlin, Telekom's subscriber being tried, then SFR
+		// falling back): the original is denied too; China Mobile has no
+		// agreement in Germany; Vodafone's own profile is the list's next,
+		// not a fallback.
+		r := framework.NewRig(framework.Variant("second-country.yaml", "second-country-no-fallback", nil,
+			"{attach_reject: 13, operator: vodafone-de, subscriber: sfr, attempt: 3}"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 4*time.Hour)
+
+		Expect(iccid(r)).To(Equal(vodafoneDEICC))
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,1,`))
+		Expect(cardEvents(r, "fallback", "to_operator")).To(Equal([]string{"sfr", "cmcc"}), "the original, then the first-boot profile")
+		Expect(cardEvents(r, "fallback_failed", "operator")).To(Equal([]string{"sfr", "cmcc"}))
+		Expect(cardEvents(r, "fallback_exhausted", "operators")).To(HaveLen(1))
+		Expect(events(r, "fallback_attached")).To(BeEmpty())
+		Expect(cardEvents(r, "attempt", "operator")).To(Equal([]string{"sfr", "telekom-de", "vodafone-de"}))
+		Expect(outcomes(r)).To(Equal([]string{"attach-success:sfr", "attach-success:vodafone-de"}))
+
+		By("the failure report waited for a bearer and went out before the success, once each")
+		Expect(notes(traffic(r))).To(Equal([]string{"attach-success:sfr", "attach-failure:telekom-de", "attach-success:vodafone-de"}))
+	})
+
+	It("ends the cycle with one attach-success when the list reaches the profile already serving", func() {
+		r := framework.NewRig(framework.Load("serving-in-list.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 75*time.Minute)
+
+		Expect(iccid(r)).To(Equal(cmccICCID))
+		Expect(registrations(r)).To(Equal([]int{1, 5, 0, 3, 0, 5}), "no REFRESH after the fallback: the list led back to where the device is")
+		Expect(cardEvents(r, "preferred_already_enabled", "operator")).To(Equal([]string{"cmcc", "cmcc"}))
+		Expect(outcomes(r)).To(Equal([]string{"attach-success:cmcc", "none:"}),
+			"the first cycle's one outcome; the second attempted nothing (SFR sits out its back-off)")
+		Expect(notes(traffic(r))).To(Equal([]string{"attach-failure:sfr", "attach-success:cmcc"}))
+	})
+})
+
+// Coming home (issue 8, DESIGN.md §1): the home profile's network wins
+// over any list.
+var _ = Describe("Coming home", framework.Emulated, func() {
+	It("enables the home profile when its network is back, without asking the platform", func() {
+		r := framework.NewRig(framework.Load("return-home.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(sfrICCID))
+		lists := len(events(r, "preferred_list_requested"))
+
+		advanceTo(r, 4*time.Hour)
+		Expect(iccid(r)).To(Equal(cmccICCID))
+		Expect(servingPLMN(r)).To(Equal("46000"))
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,1,`))
+		Expect(registrations(r)).To(Equal([]int{1, 5, 0, 1, 3, 0, 1}), "home on SFR in Paris; denied in Beijing; REFRESH; home on China Mobile")
+		Expect(events(r, "preferred_list_requested")).To(HaveLen(lists), "no platform request to come home")
+		Expect(cardEvents(r, "returning_home", "operator")).To(Equal([]string{"cmcc"}))
+		Expect(cardEvents(r, "cycle_started", "trigger")).To(Equal([]string{"list", "home"}))
+		Expect(outcomes(r)).To(Equal([]string{"attach-success:sfr", "attach-success:cmcc"}))
+
+		msgs := traffic(r)
+		Expect(trace(msgs)).To(Equal([]string{"platform:preferred-list", "platform:notification:attach-success", "platform:notification:attach-success"}))
+		Expect(msgs[2].Notification.Operator).To(Equal("cmcc"))
+		Expect(msgs[2].Notification.PLMN).To(Equal("46000"))
+	})
+})
+
+// Back-off (issue 8): failed operators sit out a growing number of periods
+// in the area; the refused package is neither ordered again at every
+// period.
+var _ = Describe("Back-off", framework.Emulated, func() {
+	It("bounds the REFRESHes a list whose operators all fail costs per hour", func() {
+		r := framework.NewRig(framework.Load("backoff-all-fail.yaml"))
+		advanceTo(r, 5*time.Hour)
+
+		perHour := map[int]int{}
+		for _, e := range framework.ActorEvents(r, eventlog.Modem, "refresh") {
+			perHour[int(e.T.Sub(clock.Epoch)/time.Hour)]++
+		}
+		// Each cycle costs four REFRESHes (switch and fall back, twice).
+		// Without back-off: a cycle every 5-minute period, 48 an hour.
+		// With 1, 2, 4, 8 … periods off: cycles at 1h00, 1h10, 1h25, 1h50,
+		// 2h35, then every 85 minutes at most.
+		Expect(perHour[1]).To(BeNumerically("<=", 16), "first hour in France")
+		for h := 2; h < 5; h++ {
+			Expect(perHour[h]).To(BeNumerically("<=", 4), "hour %d", h)
+		}
+		Expect(perHour[1]+perHour[2]+perHour[3]+perHour[4]).To(BeNumerically("<=", 28), "4 hours, against 192 without back-off")
+
+		var pauses []int
+		for _, e := range framework.ActorEvents(r, eventlog.EUICC, "backoff") {
+			if e.Str("operator") == "sfr" {
+				n, _ := e.Get("periods").(int)
+				pauses = append(pauses, n)
+			}
+		}
+		Expect(len(pauses)).To(BeNumerically(">=", 5))
+		Expect(pauses[:5]).To(Equal([]int{1, 2, 4, 8, 16}), "growing, capped")
+		Expect(pauses[5:]).To(HaveEach(16))
+		Expect(iccid(r)).To(Equal(cmccICCID), "still on the original")
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 0,5(,|$)`), "roaming on it")
+
+		By("every attempted cycle ended with one list-exhausted, delivered once")
+		n := 0
+		for _, o := range outcomes(r) {
+			if o == "list-exhausted:" {
+				n++
+			}
+		}
+		Expect(n).To(Equal(len(pauses)))
+		Expect(notes(traffic(r))).To(HaveEach(Or(Equal("attach-failure:sfr"), Equal("attach-failure:orange-fr"), Equal("list-exhausted:"))))
+	})
+
+	It("sends the refused install result and cancelSession to the SM-DP+, and orders again only after the back-off", func() {
+		r := framework.NewRig(framework.Load("roam-fr-download-tampered.yaml"))
+		advanceTo(r, 2*time.Hour)
+
+		Expect(iccid(r)).To(MatchRegexp(`^8920810\d{13}$`), "SFR's third order: the package was sound again from 1h20m")
+		orders := framework.ActorEvents(r, eventlog.Platform, "download_requested")
+		var at []time.Duration
+		for _, e := range orders {
+			at = append(at, e.T.Sub(clock.Epoch).Round(time.Minute))
+		}
+		Expect(at).To(Equal([]time.Duration{60 * time.Minute, 70 * time.Minute, 85 * time.Minute}),
+			"1h, then after one period off, then after two — not at every 5-minute period")
+		cancelled := framework.ActorEvents(r, eventlog.SMDP, "session_cancelled")
+		Expect(cancelled).To(HaveLen(2))
+		for _, e := range cancelled {
+			Expect(e.Get("reason")).To(Equal(es10.CancelLoadBppExecution))
+			Expect(e.Str("order")).To(Equal("error"))
+		}
+
+		By("the capture: handleNotification with the failed result, then cancelSession, both executed")
+		msgs := traffic(r)
+		var calls []string
+		for _, m := range msgs {
+			if m.ES9 == nil {
+				continue
+			}
+			switch m.ES9.Function {
+			case es9.FnHandleNotification:
+				req, ok := m.ES9.Request.(*es9.HandleNotificationRequest)
+				Expect(ok).To(BeTrue(), "a decoded handleNotification body")
+				n, err := es10.DecodePendingNotification(req.PendingNotification)
+				Expect(err).NotTo(HaveOccurred())
+				if n.Install != nil {
+					Expect(m.Status).To(Equal(204))
+					calls = append(calls, map[bool]string{true: "install-ok", false: "install-failed"}[n.Install.Data.OK])
+				}
+			case es9.FnCancelSession:
+				req, ok := m.ES9.Request.(*es9.CancelSessionRequest)
+				Expect(ok).To(BeTrue(), "a decoded cancelSession body")
+				c, err := es10.DecodeCancelSessionResponse(req.CancelSessionResponse)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(c.Reason).To(Equal(es10.CancelLoadBppExecution), "loadBppExecutionError")
+				Expect(m.ES9.ExecutionStatus).To(Equal("Executed-Success"))
+				calls = append(calls, "cancel")
+			}
+		}
+		Expect(calls).To(Equal([]string{"install-failed", "cancel", "install-failed", "cancel", "install-ok"}))
+	})
+})
+
+// expect.final (issue 8): what a host reads at the end of the run, not the
+// last successful attach.
+var _ = Describe("The run's final registration", framework.Emulated, func() {
+	It("reports a run that ends unregistered as such", func() {
+		s := framework.Load("unregistered-end.yaml")
+		res := harness.RunScenario(s, harness.Options{Seed: GinkgoRandomSeed(), Dir: filepath.Join(GinkgoT().TempDir(), "run")})
+		Expect(res.Err).NotTo(HaveOccurred())
+		Expect(res.Mismatches).To(BeEmpty(), "final: denied (subscriber cmcc); last_attach: cmcc at home")
+
+		s.Expect.Final.Registration = "home"
+		res = harness.RunScenario(s, harness.Options{Seed: GinkgoRandomSeed(), Dir: filepath.Join(GinkgoT().TempDir(), "run2")})
+		Expect(res.Err).NotTo(HaveOccurred())
+		Expect(res.Mismatches).To(ConsistOf("final: got denied (subscriber cmcc), want home (subscriber cmcc)"))
+
+		By("what the host read: denied, no operator")
+		r := framework.NewRig(s)
+		advanceTo(r, 3*time.Hour)
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 0,3(,|$)`))
+		Expect(one(r, "AT+COPS?")).To(Equal("+COPS: 0"))
+	})
+})
