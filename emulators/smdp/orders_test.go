@@ -26,12 +26,12 @@ func TestOrderBoundCountsOutstandingOnly(t *testing.T) {
 		}
 		return e
 	}
-	for i := range maxOrders {
+	for i := range DefaultMaxOrders {
 		if _, _, err := srv.Order(eid(i)); err != nil {
 			t.Fatalf("order %d: %v", i, err)
 		}
 	}
-	if _, _, err := srv.Order(eid(maxOrders)); err == nil || !strings.Contains(err.Error(), "too many outstanding orders") {
+	if _, _, err := srv.Order(eid(DefaultMaxOrders)); err == nil || !strings.Contains(err.Error(), "too many outstanding orders") {
 		t.Fatalf("order past the bound: %v", err)
 	}
 	// Ten of them are installed, two fail: twelve new orders fit.
@@ -49,11 +49,11 @@ func TestOrderBoundCountsOutstandingOnly(t *testing.T) {
 	}
 	srv.mu.Unlock()
 	for i := range 12 {
-		if _, _, err := srv.Order(eid(maxOrders + 1 + i)); err != nil {
+		if _, _, err := srv.Order(eid(DefaultMaxOrders + 1 + i)); err != nil {
 			t.Fatalf("order after %d finished: %v", i, err)
 		}
 	}
-	if _, _, err := srv.Order(eid(2 * maxOrders)); err == nil {
+	if _, _, err := srv.Order(eid(2 * DefaultMaxOrders)); err == nil {
 		t.Fatal("the bound let one more through")
 	}
 }

@@ -61,6 +61,10 @@ type Config struct {
 	// Limits bound what one client can make the server hold (zero fields:
 	// httpserve.Default).
 	Limits httpserve.Limits
+	// MaxOrders bounds the outstanding orders (0: DefaultMaxOrders); a
+	// storm of thousands of cards, some of which never come back for
+	// their order, needs more.
+	MaxOrders int
 }
 
 // MaxRequests bounds the server's own request log (Requests).

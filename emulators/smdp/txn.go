@@ -102,7 +102,8 @@ func (s *Server) gcLocked() {
 // downloaded, not yet installed or failed): what a card may still come
 // for. Finished orders stay for their notifications but do not count, so
 // a storm of thousands of downloads is not refused after the 4096th.
-const maxOrders = 4096
+// Config.MaxOrders changes it.
+const DefaultMaxOrders = 4096
 
 // setState moves an order and keeps the count of outstanding ones.
 func (s *Server) setState(o *order, state string) {
@@ -125,7 +126,11 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 		return "", "", fmt.Errorf("smdp %s: order: %q is not an EID", s.cfg.Operator, eid)
 	}
 	s.mu.Lock()
-	if s.outstanding >= maxOrders {
+	limit := s.cfg.MaxOrders
+	if limit <= 0 {
+		limit = DefaultMaxOrders
+	}
+	if s.outstanding >= limit {
 		s.mu.Unlock()
 		return "", "", errors.New("smdp: too many outstanding orders")
 	}

@@ -50,6 +50,12 @@ func TestStorm(t *testing.T) {
 	if !reflect.DeepEqual(r.ByKind, want) {
 		t.Errorf("outcomes by kind %v, want %v (errors: %q)", r.ByKind, want, r.Errors)
 	}
+	// Those that stayed say why: their card's last failure.
+	for why, n := range r.Why {
+		if n != 10 || !strings.HasPrefix(why, "attach: registration denied") && !strings.Contains(why, "euiccSignature1 does not verify") {
+			t.Errorf("%d stayed because %q", n, why)
+		}
+	}
 	if r.Devices != 200 || r.PTYs != 3 {
 		t.Errorf("devices %d (ptys %d)", r.Devices, r.PTYs)
 	}

@@ -65,11 +65,37 @@ type Result struct {
 	PlatformUnread bool     `json:"platform_unread,omitempty"`
 	SMDPUnread     bool     `json:"smdp_unread,omitempty"`
 
+	// Why counts the devices that stayed on their original profile by the
+	// last failure their card logged (cut to maxWhy characters).
+	Why map[string]int `json:"why_stayed,omitempty"`
+
 	// Errors are the first device errors, for the report.
 	Errors []string `json:"errors,omitempty"`
 }
 
-const maxErrors = 20
+const (
+	maxErrors  = 20
+	maxWhy     = 100
+	maxWhyKeys = 50
+)
+
+// stayedBecause counts a reason, bounded in length and in how many
+// different ones are kept.
+func (r *Result) stayedBecause(why string) {
+	if why == "" {
+		why = "(no failure logged)"
+	}
+	if len(why) > maxWhy {
+		why = why[:maxWhy] + "…"
+	}
+	if r.Why == nil {
+		r.Why = map[string]int{}
+	}
+	if _, ok := r.Why[why]; !ok && len(r.Why) >= maxWhyKeys {
+		why = "(other reasons)"
+	}
+	r.Why[why]++
+}
 
 func newResult() *Result {
 	return &Result{
@@ -166,6 +192,11 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 		}
 		m.SwitchTimes = append(m.SwitchTimes, r.SwitchTimes...)
+		for k, n := range r.Why {
+			for range n {
+				m.stayedBecause(k)
+			}
+		}
 		m.PlatformRequests += r.PlatformRequests
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
@@ -244,6 +275,9 @@ func (r *Result) Print(w io.Writer) {
 	for _, k := range sortedKeys(r.ByKind) {
 		o := r.ByKind[k]
 		fmt.Fprintf(w, "           %-40s %d switched, %d stayed, %d failed\n", k, o[Switched], o[Stayed], o[Failed])
+	}
+	for _, k := range sortedKeys(r.Why) {
+		fmt.Fprintf(w, "stayed     %6d %s\n", r.Why[k], k)
 	}
 	if len(r.SwitchTimes) > 0 {
 		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",

@@ -65,6 +65,9 @@ type live struct {
 	// From the device's own log (written in loop work, read at retirement).
 	switched time.Duration
 	home     string
+	// why is the last failure the device's log gave (a download refused,
+	// an attach rejected), for the report of devices that stayed.
+	why string
 }
 
 // Run runs the storm and returns its figures. It stops when ctx ends,
@@ -312,6 +315,12 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
 			l.switched = e.T.Sub(l.arrive)
 		}
+	case e.Actor == eventlog.EUICC && e.Kind == "download_result" && e.Get("ok") == false:
+		l.why = "download: " + e.Str("reason")
+	case e.Actor == eventlog.EUICC && e.Kind == "attach_failed":
+		l.why = "attach: " + e.Str("reason")
+	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_failed":
+		l.why = "preferred list: " + e.Str("reason")
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
 		s.mu.Lock()
 		if to := e.Str("to"); to == "platform" {
@@ -362,6 +371,9 @@ func (s *storm) retire(l *live, stopped string) {
 		s.res.SwitchTimes = append(s.res.SwitchTimes, l.switched)
 	}
 	s.res.count(l.kind, outcome)
+	if outcome == Stayed {
+		s.res.stayedBecause(l.why)
+	}
 	s.meter.Done(true)
 }
 

@@ -25,6 +25,12 @@ import (
 // in a storm (httpserve caps them; more wait in the listen queue).
 const serverConns = 1024
 
+// stormOrders bounds each SM-DP+'s outstanding orders in a storm: a card
+// the SM-DP+ refuses (bad_euicc_signature) leaves its order open and asks
+// for another at its next attempt, and an hour of storm holds tens of
+// thousands of them.
+const stormOrders = 1 << 20
+
 // NewPKI makes the storm's test PKI from the seed: the CI and EUM (whose
 // keys follow from the seed, so a platform started elsewhere with the
 // same seed trusts the fleet's cards) and the SM-DP+ certificates of the
@@ -71,7 +77,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		op := o
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
-			Now: clk.Now, Log: log, Limits: limits,
+			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders,
 			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
 		})
 		if err != nil {
