@@ -7,9 +7,17 @@ PKGS    := ./...
 # Modem dialects: the suite runs once under each (fixtures/personalities).
 PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 
-.PHONY: all build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
+.PHONY: all deps build run test vet fmt unit specs specs-all lab-emulated lab bench explore clean
 
 all: build
+
+# What the tests need beyond Go: Debian packages (ser2net, tshark, asn1c,
+# openssl, gcc) and the pinned modules. ci/install.sh installs only what is
+# missing (apt-get, as root or through sudo), so on a fresh machine `make
+# run` and `make test` set everything up themselves; afterwards this is a
+# few seconds of version checks.
+deps:
+	@bash ci/install.sh >/dev/null
 
 build:
 	$(GO) build -o bin/esimhil ./harness/cmd/esimhil
@@ -18,7 +26,7 @@ build:
 # Reports: $(OUT)/junit.xml, $(OUT)/report.json, per-spec artifacts in $(OUT)/specs/.
 # Each spec and scenario gets a timeline page; $(OUT)/index.html links them
 # all (written even when something failed; the target fails after it).
-run: build
+run: deps build
 	@mkdir -p $(OUT)
 	@rc=0; \
 	ESIMHIL_ARTIFACTS=$(abspath $(OUT))/specs $(GINKGO) --label-filter='env:emulated' \
@@ -33,7 +41,7 @@ run: build
 # The exploration runs without -race: it drives hundreds of whole rigs, and
 # the race detector would make it several times slower (its packages are
 # race-tested through their own unit tests).
-test: vet
+test: deps vet
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v -e /harness/explore -e /specs)
 	$(GO) test -count=1 -timeout 10m ./harness/explore/
 	$(MAKE) specs-all
@@ -54,21 +62,24 @@ specs-all:
 # raw TCP and as telnet with RFC 2217. The serial pass has no port control
 # and the RFC 2217 pass plays a lab with no callbox
 # (ESIMHIL_LAB_HAS=roaming,port-control): one spec is skipped in each, with
-# its reason in the output.
+# its reason in the output. Each run listens for a SIMtrace2 on a free
+# loopback port; the specs replay a recorded GSMTAP stream to it.
 lab-emulated:
 	@set -e; for t in serial tcp rfc2217; do \
-		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control"; \
+		has=; [ "$$t" = rfc2217 ] && has="ESIMHIL_LAB_HAS=roaming,port-control,simtrace"; \
 		echo "== env:lab specs against the emulator over $$t"; \
 		log=$$(mktemp); \
-		if ! env ESIMHIL_LAB_TARGET=$$t $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \
+		if ! env ESIMHIL_LAB_TARGET=$$t ESIMHIL_LAB_SIMTRACE=udp://127.0.0.1:0 $$has $(GO) test -v -count=1 -timeout 5m ./specs/ \
 			-ginkgo.label-filter='env:lab' -ginkgo.v -ginkgo.no-color >$$log 2>&1; then \
 			cat $$log; rm -f $$log; exit 1; \
 		fi; \
-		grep -E '^(A modem in the lab|  \[SKIPPED\] this lab|Ran |ok )' $$log; rm -f $$log; \
+		grep -E '^(A modem in the lab|The card.s APDU lane in the lab|  \[SKIPPED\] this lab|Ran |ok )' $$log; rm -f $$log; \
 	done
 
 # The env:lab specs against a real modem: make lab MODEM=/dev/ttyUSB2
-# [PERSONALITY=quectel-eg25] [LISTEN=0.0.0.0:8080] [HAS=roaming] [SCENARIO=F].
+# [PERSONALITY=quectel-eg25] [LISTEN=0.0.0.0:8080] [HAS=roaming,simtrace]
+# [SCENARIO=F] [SIMTRACE=udp://0.0.0.0:4729|off] (where a SIMtrace2's
+# simtrace2-sniff sends GSMTAP; the default).
 # Reports in $(OUT)/lab/: junit.xml (transcripts attached), per-spec at.log
 # and traffic.pcapng under specs/.
 MODEM       ?=
@@ -82,6 +93,7 @@ lab:
 	@mkdir -p $(OUT)/lab
 	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(PERSONALITY) ESIMHIL_LAB_LISTEN=$(LISTEN) \
 		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
+		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) \
 		ESIMHIL_ARTIFACTS=$(abspath $(OUT))/lab/specs $(GINKGO) --label-filter='env:lab' \
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(OUT)/lab ./specs/
 

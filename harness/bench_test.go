@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -226,4 +228,61 @@ func cryptoShare(r io.Reader) (float64, int64, error) {
 		return 0, 0, nil
 	}
 	return float64(crypto) / float64(total), int64(len(p.Sample)), nil
+}
+
+// BenchmarkAPDULaneCost: the preinstalled switch with the card's APDU lane
+// recorded (every ATR and APDU at the contacts as a GSMTAP datagram in
+// traffic.pcapng, and the lane decoded and checked when the rig closes)
+// against the same scenario without it. Each iteration runs both, in
+// turns, so that the machine's noise hits both alike; it reports the
+// medians of each and of the per-pair ratio, and the ratio of the CPU time
+// the process spent (user + system, less sensitive to other tenants).
+func BenchmarkAPDULaneCost(b *testing.B) {
+	s := loadFixture(b, "roam-fr-preinstalled.yaml")
+	dir := b.TempDir()
+	run := func(o Options) (wall, cpu time.Duration) {
+		c0 := cpuTime()
+		start := time.Now()
+		res := RunScenario(s, o)
+		if !res.OK() {
+			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
+		}
+		return time.Since(start), cpuTime() - c0
+	}
+	var with, without, ratio []float64
+	var cpuWith, cpuWithout time.Duration
+	for i := 0; b.Loop(); i++ {
+		lane := Options{Dir: dir, Capture: capture.Tap}
+		bare := Options{Dir: dir, Capture: capture.Tap, noLane: true}
+		var w, wo, cw, cwo time.Duration
+		if i%2 == 0 {
+			w, cw = run(lane)
+			wo, cwo = run(bare)
+		} else {
+			wo, cwo = run(bare)
+			w, cw = run(lane)
+		}
+		with, without = append(with, float64(w)), append(without, float64(wo))
+		ratio = append(ratio, float64(w)/float64(wo))
+		cpuWith, cpuWithout = cpuWith+cw, cpuWithout+cwo
+	}
+	b.ReportMetric(median(with), "with-lane-ns")
+	b.ReportMetric(median(without), "without-lane-ns")
+	b.ReportMetric(median(ratio), "x-wall")
+	b.ReportMetric(float64(cpuWith)/float64(cpuWithout), "x-cpu")
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -17,7 +18,8 @@ const CaptureIncompleteFile = "traffic.INCOMPLETE"
 
 // checkEvidence runs once the capture is closed: it decodes traffic.pcapng
 // and holds every HTTP request in it against the platform's and each
-// SM-DP+'s own log. Any difference — or a live capture whose kernel
+// SM-DP+'s own log, and the card's APDU lane against what the modem's
+// contacts handed the capture (checkLane). Any difference — or a live capture whose kernel
 // counters show loss — fails the run with the requests listed and writes
 // them to CaptureIncompleteFile: evidence is complete or says it is not.
 func (r *Rig) checkEvidence(closeErr error) error {
@@ -25,12 +27,13 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if closeErr != nil {
 		problems = append(problems, closeErr.Error())
 	}
-	ex, err := capture.ReadHTTP(filepath.Join(r.dir, TrafficFile))
+	ex, dgs, err := capture.ReadEvidence(filepath.Join(r.dir, TrafficFile), gsmtap.Port)
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {
 		r.exchanges = ex
 		problems = append(problems, capture.Compare(ex, r.serverLogs())...)
+		problems = append(problems, r.checkLane(dgs)...)
 	}
 	if len(problems) == 0 {
 		return nil
@@ -39,7 +42,7 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if err := os.WriteFile(filepath.Join(r.dir, CaptureIncompleteFile), []byte(report+"\n"), 0o644); err != nil {
 		problems = append(problems, err.Error())
 	}
-	return fmt.Errorf("%w (%s capture): %d problem(s) against the servers' own logs and the kernel's counters:\n  %s",
+	return fmt.Errorf("%w (%s capture): %d problem(s) against the servers' own logs, the card's contacts and the kernel's counters:\n  %s",
 		capture.ErrIncomplete, r.Capture.Mode(), len(problems), strings.Join(problems, "\n  "))
 }
 

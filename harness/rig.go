@@ -29,6 +29,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -78,6 +79,10 @@ type Options struct {
 	// Listen is the address the platform listens on (default
 	// 127.0.0.1:0); the SM-DP+s take free ports on the same host.
 	Listen string
+
+	// noLane leaves the APDU lane out (no sniffer at the card's contacts,
+	// no lane check): benchmarks measure what recording it costs.
+	noLane bool
 }
 
 // listen gives the platform's and the SM-DP+s' listen addresses.
@@ -160,6 +165,10 @@ type Rig struct {
 	incomplete string
 	// exchanges is the decoded capture, once closed and checked.
 	exchanges []capture.Exchange
+	// lane is the capture's APDU lane, once closed and checked; sniffing
+	// says the card's contacts are recorded.
+	lane     *simtrace.Lane
+	sniffing bool
 }
 
 // Artifact names inside Rig.Dir.
@@ -225,8 +234,15 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if mode == "" {
 		mode = capture.Mode(os.Getenv(CaptureEnv))
 	}
+	// A lab run's servers talk to a real card in real time, and a
+	// SIMtrace2's datagrams join their traffic as they arrive: their
+	// capture is on the wall clock.
+	var capClock clock.Clock = vclk
+	if o.NoDevice {
+		capClock = clock.Wall{}
+	}
 	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: vclk, KeyLog: true,
+		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: capClock, KeyLog: true,
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
@@ -285,10 +301,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
 		Link: o.Link, ATLog: r.atBuf, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
+		Sniffer: r.sniffer(o),
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
-	r.Terminal = stkterm.New(r.Card, r.Modem, r.Loop, r.Log)
+	r.Terminal = stkterm.New(r.Modem.Contacts(), r.Modem, r.Loop, r.Log)
 	r.Terminal.SetProfile(stkterm.Profile(r.Personality.RefreshProfileStateChange))
 	r.Modem.SetSTK(r.Terminal)
 

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/cardwire"
 	"github.com/esimhil/esimhil/harness/framework"
 )
 
@@ -73,6 +74,11 @@ var _ = Describe("Autoswitch", framework.Emulated, func() {
 		Expect(msgs[1].Notification.Operator).To(Equal("sfr"))
 		Expect(msgs[1].Notification.PLMN).To(Equal("20810"))
 		Expect(msgs[1].Ack.Ack).To(BeTrue())
+
+		By("the card's own traffic shows the same steps in claim order")
+		steps, err := cardwire.CheckClaim1(apduLane(r), cardwire.Claim1{Roaming: "20801", Platform: r.Platform.Addr(), Attached: "20810"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(steps[2].APDUs[0].Qualifier()).To(Equal(wantRefresh(r)))
 	})
 
 	DescribeTable("orders the list as the platform is configured (claim 5)",

@@ -344,7 +344,8 @@ func (c *Card) cancelSession(raw []byte) ([]byte, uint16) {
 	c.sess = nil
 	r := es10.CancelSessionResponse{TransactionID: req.TransactionID, SmdpOID: oid, Reason: req.Reason}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, r.SignedPart())
-	if err != nil {
+	// smdpOid is mandatory: without the SM-DP+'s OID there is nothing valid to sign.
+	if err != nil || len(oid) == 0 {
 		return es10.CancelSessionResponse{ErrorCode: es10.CancelErrUndefined}.Encode(), apdu.SWOK
 	}
 	r.Signature = sig

@@ -18,8 +18,8 @@ const (
 var errNoCard = errors.New("card not powered")
 
 // transmit sends one APDU through the toolkit terminal (which watches 91xx
-// for proactive commands); before SetSTK it falls back to a card that can
-// transmit itself.
+// for proactive commands); before SetSTK it falls back to the card's
+// contacts, if the card can transmit itself.
 func (m *Modem) transmit(apdu []byte) ([]byte, error) {
 	if !m.st.cardOn {
 		return nil, errNoCard
@@ -27,8 +27,8 @@ func (m *Modem) transmit(apdu []byte) ([]byte, error) {
 	var rsp []byte
 	if s := m.getSTK(); s != nil {
 		rsp = s.Transmit(apdu)
-	} else if c, ok := m.o.Card.(stkterm.Card); ok {
-		rsp = c.Transmit(apdu)
+	} else if _, ok := m.o.Card.(stkterm.Card); ok {
+		rsp = m.Contacts().Transmit(apdu)
 	} else {
 		return nil, errors.New("no path to the card: neither STK nor a transmitting card")
 	}

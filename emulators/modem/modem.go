@@ -95,6 +95,9 @@ type Options struct {
 	AttachDelay, RestartDelay time.Duration
 	// Personality is the vendor dialect; the zero value is Generic().
 	Personality personality.Personality
+	// Sniffer, if set, sees every ATR and APDU at the card's contacts;
+	// the toolkit terminal must then reach the card through Contacts.
+	Sniffer Sniffer
 	// IMEI is the device's IMEI (15 digits with its Luhn digit; +CGSN);
 	// "" makes one from the personality's TAC and serial 000001.
 	IMEI string

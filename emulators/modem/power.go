@@ -14,7 +14,7 @@ import (
 // identities and schedules the attach. It runs inside loop work.
 func (m *Modem) boot() {
 	m.st.channels = map[int]bool{}
-	atr := m.o.Card.Reset()
+	atr := m.resetCard()
 	m.st.cardOn = len(atr) > 0
 	m.st.iccid, m.st.imsi = "", ""
 	if !m.st.cardOn {

@@ -332,7 +332,7 @@ func TestCancelSession(t *testing.T) {
 	cancel := func(r es10.CancelSessionResponse) (int, map[string]any, error) {
 		return e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
 	}
-	r := es10.CancelSessionResponse{TransactionID: c.txBytes, Reason: es10.CancelPostponed}
+	r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: es10.CancelPostponed}
 	r.Signature, _ = rsp.Sign(thePKI(t).EUICC[farEID].Key, r.SignedPart())
 	code, m, err := cancel(r)
 	mustFail(t, "cancel with a foreign signature", code, m, err, 200, subjEUICC, reasonVerifyFailed)
@@ -438,7 +438,7 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 					t.Fatalf("notification_received %v", evs)
 				}
 			}
-			r := es10.CancelSessionResponse{TransactionID: c.txBytes, Reason: tc.reason}
+			r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: tc.reason}
 			r.Signature, _ = rsp.Sign(c.cert.Key, r.SignedPart())
 			code, m, err = e.post(es9.FnCancelSession, map[string]string{"transactionId": c.tx, "cancelSessionResponse": enc(r.Encode())})
 			mustOK(t, "cancelSession", code, m, err)

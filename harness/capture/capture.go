@@ -8,6 +8,8 @@
 // Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
 // (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
 // synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
+// Either way the card's APDUs join the file as GSMTAP SIM datagrams
+// (SIMTap, sim.go), and a lab's SIMtrace2 datagrams through WriteDatagram.
 package capture
 
 import (
@@ -77,6 +79,9 @@ type Session struct {
 	tap   *tap  // tap mode
 	live  *live // live mode
 	stats Stats // live mode, after Close
+
+	dgram dgramWriter // WriteDatagram's frames
+	sim   *SIMTap     // the SIM tap, once asked for
 }
 
 // ErrIncomplete is wrapped by the error of a capture that lost packets.
@@ -221,6 +226,12 @@ func (s *Session) Close() error {
 			errs = append(errs, s.tap.err)
 		}
 		s.tap.mu.Unlock()
+	}
+	s.mu.Lock()
+	sim := s.sim
+	s.mu.Unlock()
+	if sim != nil {
+		errs = append(errs, sim.Err())
 	}
 	s.mu.Lock()
 	if s.closed {

@@ -62,7 +62,10 @@ func ReadHTTP(path string) ([]Exchange, error) { return ReadTLS(path, nil) }
 
 // ReadTLS is ReadHTTP with an explicit NSS key log; nil means the file's
 // own secrets or the key-log file beside it.
-func ReadTLS(path string, keyLog []byte) ([]Exchange, error) {
+func ReadTLS(path string, keyLog []byte) ([]Exchange, error) { return readTLS(path, keyLog, nil) }
+
+// readTLS is ReadTLS that also hands every frame to dg, if set.
+func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read capture: %w", err)
@@ -87,7 +90,7 @@ func ReadTLS(path string, keyLog []byte) ([]Exchange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
 	}
-	ex, err := readHTTP(f, keys)
+	ex, err := readHTTP(f, keys, dg)
 	if err != nil {
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
 	}
@@ -130,7 +133,7 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 	}
 }
 
-func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
+func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) {
 	src, linkType, err := openSource(r)
 	if err != nil {
 		return nil, err
@@ -166,6 +169,15 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("packet %d: %w", n, err)
+		}
+		lt := linkType(ci)
+		if dg != nil {
+			if err := dg.take(n, ci, data, lt); err != nil {
+				return nil, err
+			}
+		}
+		if lt == layers.LinkTypeEthernet && !ethernetTCP(data) {
+			continue // a datagram (the card's APDU lane): nothing to reassemble
 		}
 		pkt := gopacket.NewPacket(data, linkType(ci), gopacket.Default)
 		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
@@ -220,6 +232,19 @@ func readHTTP(r io.Reader, keys KeyLog) ([]Exchange, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out, nil
+}
+
+// ethernetTCP reports whether an Ethernet frame may carry TCP: anything
+// but IPv4 with another protocol than 6. It spares a full decode of every
+// datagram of a capture.
+func ethernetTCP(frame []byte) bool {
+	if len(frame) < 14+20 {
+		return true // let the decoder say what it is
+	}
+	if binary.BigEndian.Uint16(frame[12:14]) == uint16(layers.EthernetTypeIPv4) {
+		return frame[14+9] == uint8(layers.IPProtocolTCP)
+	}
+	return true // IPv6 (extension headers), VLAN tags, …: the decoder walks them
 }
 
 type asmContext struct{ ci gopacket.CaptureInfo }

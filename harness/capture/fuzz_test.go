@@ -50,7 +50,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 
 func TestSynthCaptureDecodes(t *testing.T) {
 	for _, ng := range []bool{true, false} {
-		ex, err := readHTTP(bytes.NewReader(synthCapture(t, ng)), nil)
+		ex, err := readHTTP(bytes.NewReader(synthCapture(t, ng)), nil, nil)
 		if err != nil {
 			t.Fatalf("ng=%v: %v", ng, err)
 		}
@@ -79,7 +79,7 @@ func TestMalformedCaptures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readHTTP(bytes.NewReader(tc.in), nil)
+			_, err := readHTTP(bytes.NewReader(tc.in), nil, nil)
 			if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}
@@ -93,7 +93,7 @@ func FuzzReadHTTP(f *testing.F) {
 	f.Add(synthCapture(f, true))
 	f.Add(synthCapture(f, false))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ex, err := readHTTP(bytes.NewReader(b), nil)
+		ex, err := readHTTP(bytes.NewReader(b), nil, nil)
 		if err != nil {
 			return
 		}
@@ -132,7 +132,7 @@ func TestResponseCutByReset(t *testing.T) {
 		}
 		return buf.Bytes()
 	}
-	ex, err := readHTTP(bytes.NewReader(build(true)), nil)
+	ex, err := readHTTP(bytes.NewReader(build(true)), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestResponseCutByReset(t *testing.T) {
 		!strings.Contains(msgs[0].Error, "cut short") {
 		t.Fatalf("messages %v %+v", err, msgs)
 	}
-	if _, err := readHTTP(bytes.NewReader(build(false)), nil); err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
+	if _, err := readHTTP(bytes.NewReader(build(false)), nil, nil); err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
 		t.Fatalf("short response without a reset: %v", err)
 	}
 }

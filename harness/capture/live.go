@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -28,6 +29,9 @@ type live struct {
 	stopping bool
 	closed   bool
 	err      error
+	// held are frames the rig made itself (datagrams), waiting for the
+	// kernel's frames stamped before them, so the file stays in time order.
+	held []heldFrame
 
 	done chan struct{}
 }
@@ -73,9 +77,13 @@ func (l *live) start(s *Session) {
 			l.mu.Lock()
 			l.closed = true
 			l.ring.close()
+			held := l.held
+			l.held = nil
 			l.mu.Unlock()
+			l.writeHeld(s, held)
 		}()
 		write := func(ts time.Time, data []byte) error {
+			l.release(s, ts)
 			ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(data)}
 			return s.writePacket(ci, append([]byte(nil), data...))
 		}
@@ -89,6 +97,7 @@ func (l *live) start(s *Session) {
 				l.fail(fmt.Errorf("capture live: %w", err))
 				return
 			}
+			l.release(s, time.Now().Add(-holdFor))
 			if !stopping {
 				continue
 			}
@@ -117,6 +126,50 @@ func (l *live) finish() {
 	}
 	if st := l.ring.stats; st.Lost() {
 		l.fail(fmt.Errorf("%w: %s", ErrIncomplete, st))
+	}
+}
+
+// holdFor is how long a datagram waits for kernel frames stamped before
+// it: a full ring's worth of blocks, the longest the kernel may keep a
+// packet from the reader without dropping it.
+const holdFor = ringBlocks*blockTimeout + 500*time.Millisecond
+
+type heldFrame struct {
+	ts   time.Time
+	data []byte
+}
+
+// hold queues a frame for the reader, which writes it among the kernel's
+// frames in timestamp order.
+func (l *live) hold(ts time.Time, data []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.New("capture live: frame after the capture ended")
+	}
+	l.held = append(l.held, heldFrame{ts, data})
+	return nil
+}
+
+// release writes the held frames stamped up to until.
+func (l *live) release(s *Session, until time.Time) {
+	l.mu.Lock()
+	n := 0
+	for n < len(l.held) && !l.held[n].ts.After(until) {
+		n++
+	}
+	out := l.held[:n:n]
+	l.held = l.held[n:]
+	l.mu.Unlock()
+	l.writeHeld(s, out)
+}
+
+func (l *live) writeHeld(s *Session, frames []heldFrame) {
+	for _, f := range frames {
+		ci := gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data)}
+		if err := s.writePacket(ci, f.data); err != nil {
+			l.fail(err)
+		}
 	}
 }
 

@@ -59,8 +59,10 @@ func newTap(clk clock.Clock, write func(gopacket.CaptureInfo, []byte) error) *ta
 // stamp returns the clock's time, moved 1 µs past the previous frame when
 // the clock has not advanced, so frame order survives in the timestamps.
 // Callers hold mu.
-func (t *tap) stamp() time.Time {
-	now := t.clk.Now()
+func (t *tap) stamp() time.Time { return t.stampAt(t.clk.Now()) }
+
+// stampAt is stamp for a frame that happened at now.
+func (t *tap) stampAt(now time.Time) time.Time {
 	if !now.After(t.last) && !t.last.IsZero() {
 		now = t.last.Add(time.Microsecond)
 	}
@@ -246,6 +248,18 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	if err := f.tap.write(ci, frame); err != nil {
 		f.tap.fail(err)
 	}
+}
+
+// frame writes one frame that is not part of a connection (a datagram),
+// stamped at ts (zero: the tap's clock now), in order with the others.
+func (t *tap) frame(ts time.Time, data []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ts.IsZero() {
+		ts = t.clk.Now()
+	}
+	ci := gopacket.CaptureInfo{Timestamp: t.stampAt(ts), CaptureLength: len(data), Length: len(data)}
+	return t.write(ci, data)
 }
 
 func (t *tap) fail(err error) {

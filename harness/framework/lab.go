@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -48,6 +49,11 @@ const (
 	// LabSpeedEnv is the emulated device's clock rate behind a
 	// transport (default 60: a 2-minute check period lasts 2 s).
 	LabSpeedEnv = "ESIMHIL_LAB_SPEED"
+	// LabSIMTraceEnv is where the run listens for a SIMtrace2's GSMTAP
+	// (udp://host:port, or off); its SIM datagrams join the run's
+	// capture. Default: simtrace.DefaultListen for a real modem, off for
+	// the emulator.
+	LabSIMTraceEnv = "ESIMHIL_LAB_SIMTRACE"
 )
 
 // Needs labels: what a spec requires of the lab. A lab run skips a spec
@@ -56,6 +62,7 @@ var (
 	NeedsRoaming      = ginkgo.Label("needs:" + lab.Roaming)
 	NeedsRadioControl = ginkgo.Label("needs:" + lab.RadioControl)
 	NeedsPortControl  = ginkgo.Label("needs:" + lab.PortControl)
+	NeedsSIMTrace     = ginkgo.Label("needs:" + lab.SIMTrace)
 )
 
 // why says what a missing capability means.
@@ -63,6 +70,7 @@ var why = map[string]string{
 	lab.Roaming:      "the device is not roaming when the run starts (a profile whose home network is not on the air)",
 	lab.RadioControl: "no callbox to move the device to another country or make a network reject it",
 	lab.PortControl:  "nothing here can drop the modem's port and bring it back (a ser2net the run controls, a switchable USB hub)",
+	lab.SIMTrace:     "no SIMtrace2 between modem and card sending GSMTAP to this run (" + LabSIMTraceEnv + "=udp://host:4729)",
 }
 
 // NewLabRig opens a lab run for the current spec and registers its
@@ -97,6 +105,12 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if err != nil {
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
+	if err := listenSIMTrace(modem != "", &cfg); err != nil {
+		if cfg.Backend != nil {
+			cfg.Backend.Close()
+		}
+		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
+	}
 	r, err := lab.Open(context.Background(), cfg)
 	if err != nil {
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
@@ -121,6 +135,60 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	return r
 }
 
+// listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into
+// the backend's capture; it stops, drained, before the capture closes. A
+// real modem's run listens on simtrace.DefaultListen unless told
+// otherwise, and goes on without a receiver if that port is taken.
+func listenSIMTrace(realModem bool, cfg *lab.Config) error {
+	addr, explicit := os.LookupEnv(LabSIMTraceEnv)
+	if !explicit {
+		addr = simtrace.Off
+		if realModem {
+			addr = simtrace.DefaultListen
+		}
+	}
+	b, ok := cfg.Backend.(*harness.LabBackend)
+	if addr == simtrace.Off || !ok {
+		return nil
+	}
+	rx, err := simtrace.Listen(addr, b.Rig.Capture)
+	if err != nil && !explicit {
+		fmt.Fprintf(ginkgo.GinkgoWriter, "no SIMtrace receiver: %v (%s=off to go without, or another address)\n", err, LabSIMTraceEnv)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg.SIMTrace = rx.Addr()
+	b.OnClose(func() error {
+		err := rx.Close()
+		ginkgo.AddReportEntry("SIMtrace receiver", fmt.Sprintf("udp://%s: %s", rx.Addr(), rx.Stats()))
+		return err
+	})
+	return nil
+}
+
+// LabCardLane decodes the card's APDU lane from the lab run's capture:
+// the emulated device's contacts behind a transport, else the one
+// SIMtrace2 that sent GSMTAP to the run. The rig must be closed first.
+func LabCardLane(r *lab.Rig) (*simtrace.Lane, error) {
+	if r.Backend == nil {
+		return nil, fmt.Errorf("lab run without a backend: no capture")
+	}
+	tr, err := simtrace.Read(r.Backend.CaptureFile())
+	if err != nil {
+		return nil, err
+	}
+	if l := tr.Lane(capture.SIMTapAddr); l != nil {
+		return l, nil
+	}
+	l, err := tr.Only()
+	if err != nil {
+		return nil, fmt.Errorf("the card's APDU lane (SIMtrace receiver on %s): %w", r.SIMTrace, err)
+	}
+	return l, nil
+}
+
 // LabTraffic decodes the lab run's capture; the rig must be closed first.
 func LabTraffic(r *lab.Rig) ([]capture.Message, error) {
 	if r.Backend == nil {
@@ -139,13 +207,21 @@ func labHas(modem, target string) []string {
 		}
 		return out
 	}
+	var has []string
 	switch {
 	case modem != "":
 		return nil
 	case target == "tcp" || target == "rfc2217":
-		return []string{lab.Roaming, lab.RadioControl, lab.PortControl}
+		has = []string{lab.Roaming, lab.RadioControl, lab.PortControl}
+	default:
+		has = []string{lab.Roaming, lab.RadioControl}
 	}
-	return []string{lab.Roaming, lab.RadioControl}
+	// The emulated device's contacts are on the capture's lane already; a
+	// receiver lets a replayed SIMtrace2 stream join it.
+	if v := os.Getenv(LabSIMTraceEnv); v != "" && v != simtrace.Off {
+		has = append(has, lab.SIMTrace)
+	}
+	return has
 }
 
 // specDir is the lab run's artifacts directory and whether to keep it.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +56,9 @@ const (
 	// PortControl: the lab can drop the modem's port and bring it back
 	// (restart the ser2net in front of it, power-cycle its USB hub port).
 	PortControl = "port-control"
+	// SIMTrace: a SIMtrace2 sits between modem and card and sends the
+	// card's APDUs as GSMTAP to the run's receiver (Config.SIMTrace).
+	SIMTrace = "simtrace"
 )
 
 // Port is the control over the modem's port that PortControl offers.
@@ -108,6 +112,9 @@ type Config struct {
 	Radio Radio
 	// Port drops the modem's port, when Has includes PortControl.
 	Port Port
+	// SIMTrace is where the run's GSMTAP receiver listens for a SIMtrace2
+	// (its datagrams go into the backend's capture); zero: no receiver.
+	SIMTrace netip.AddrPort
 }
 
 // Rig is an open lab run.
@@ -158,6 +165,9 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		return nil, fmt.Errorf("lab: transcript: %w", err)
 	}
 	r.note("lab run: modem %s, personality %s, speed %gx", c.Modem, c.Personality.Name, c.Speed)
+	if c.SIMTrace.IsValid() {
+		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
+	}
 	if c.Backend != nil {
 		for _, l := range c.Backend.Describe() {
 			r.note("%s", l)

@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/lab/discover"
 	"github.com/esimhil/esimhil/harness/lab/record"
+	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -20,11 +21,15 @@ import (
 const labUsage = `usage:
   esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N]
   esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
-                     [--scenario FILE] [--baud N] [--timeout D]
+                     [--scenario FILE] [--baud N] [--timeout D] [--simtrace udp://HOST:PORT|off]
+  esimhil lab sniff [--simtrace udp://HOST:PORT] [--out FILE.pcapng] [--for D]
   esimhil lab diff DIR [--personality NAME] [--scenario FILE]
   esimhil lab personality DIR [--name NAME]
 PORT is a device (/dev/ttyUSB2, /dev/serial/by-id/...), tcp://host:port
 (ser2net raw) or rfc2217://host:port (ser2net telnet(rfc2217)).
+--simtrace is where a SIMtrace2's simtrace2-sniff sends GSMTAP (default for
+sniff: udp://0.0.0.0:4729; record: off); its SIM datagrams go into the
+pcapng (record: DIR/traffic.pcapng) and sniff prints the card's APDUs.
 `
 
 func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -41,6 +46,8 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return labDiff(args[1:], stdout, stderr)
 	case "personality":
 		return labPersonality(args[1:], stdout, stderr)
+	case "sniff":
+		return labSniff(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "esimhil lab: unknown command %q\n%s", args[0], labUsage)
 	return 2
@@ -108,10 +115,21 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	scen := fs.String("scenario", "fixtures/scenarios/lab-home.yaml", "emulator scenario that `lab diff` plays the script against")
 	baud := fs.Int("baud", 115200, "baud rate")
 	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
+	sniff := fs.String("simtrace", simtrace.Off, "where a SIMtrace2 sends GSMTAP (udp://host:port): its APDUs go into DIR/traffic.pcapng")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
 		return 2
 	}
+	stopSniff, err := recordSniff(*sniff, *out, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if err := stopSniff(); err != nil {
+			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		}
+	}()
 	text, err := os.ReadFile(*scriptFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)

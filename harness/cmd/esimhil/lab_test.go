@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
 func TestLabCommands(t *testing.T) {
@@ -32,5 +38,83 @@ func TestLabCommands(t *testing.T) {
 		if code != tc.code || !strings.Contains(stdout.String(), tc.out) || !strings.Contains(stderr.String(), tc.err) {
 			t.Errorf("%q: exit %d\nstdout %s\nstderr %s", tc.args, code, stdout.String(), stderr.String())
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer the command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// `esimhil lab sniff` listens for a SIMtrace2, prints the card's APDUs
+// typed as they arrive, writes them to a pcapng and says what it skipped.
+func TestLabSniff(t *testing.T) {
+	rec, err := simtrace.LoadRecording(filepath.Join("..", "..", "..", "fixtures", "simtrace", "roam-fr-preinstalled"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "sim.pcapng")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- cli(ctx, []string{"lab", "sniff", "--simtrace", "udp://127.0.0.1:0", "--out", out}, &stdout, &stderr)
+	}()
+	var addr netip.AddrPort
+	for deadline := time.Now().Add(10 * time.Second); !addr.IsValid(); {
+		if m := regexp.MustCompile(`udp://(\S+) for GSMTAP`).FindStringSubmatch(stdout.String()); m != nil {
+			addr = netip.MustParseAddrPort(m[1])
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no listening line: %s %s", stdout.String(), stderr.String())
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	p, err := simtrace.NewReplayer(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Replay(ctx, rec.Stream[:40]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Send([]byte("not GSMTAP")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stdout.String(), "FETCH PROVIDE LOCAL INFORMATION"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no typed APDU printed:\n%s", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"ATR 3B9A9680", "TERMINAL PROFILE 9110", "ENVELOPE timer expiration (timer 1)",
+		"41 datagrams received, 40 GSMTAP SIM merged into the capture, 1 skipped (1 not GSMTAP)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	tr, err := simtrace.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := tr.Lane(p.From()); l == nil || len(l.ATRs)+len(l.APDUs) != 40 {
+		t.Errorf("the pcapng holds %v", tr.Lanes)
 	}
 }

@@ -8,7 +8,7 @@
 //	esimhil fleet merge RESULT.json...
 //	esimhil serve --scenario F [--seed N]
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
-//	esimhil lab discover|record|diff|personality ...
+//	esimhil lab discover|record|diff|personality|sniff ...
 package main
 
 import (
@@ -40,7 +40,7 @@ const usage = `usage:
   esimhil timeline [--name NAME] RUNDIR...
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
-  esimhil lab discover|record|diff|personality ...   (esimhil lab for details)
+  esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
 `
 
 func main() {

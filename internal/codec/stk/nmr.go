@@ -3,10 +3,17 @@ package stk
 // E-UTRAN network measurement results (TS 31.111 §8.22 Network Measurement
 // Results, §6.4.15 PROVIDE LOCAL INFORMATION): with the E-UTRAN
 // measurement qualifier in the command, the terminal answers data object 16
-// holding the MeasResults information element of TS 36.331 §6.3.5 in
-// unaligned PER (ITU-T X.691). Only the root of MeasResults is written (no
+// holding the MeasurementReport message of TS 36.331 §6.2.2 in unaligned
+// PER (ITU-T X.691), the form Wireshark's CAT dissector decodes it in.
+// Only the Rel-8 form is written, and only the root of MeasResults (no
 // extension additions):
 //
+//	MeasurementReport ::= SEQUENCE {
+//	  criticalExtensions CHOICE {             -- alternative 0 of 2
+//	    c1 CHOICE { measurementReport-r8 MeasurementReport-r8-IEs, spare7 … spare1 NULL }, -- 0 of 8
+//	    criticalExtensionsFuture SEQUENCE {} } }
+//	MeasurementReport-r8-IEs ::= SEQUENCE {
+//	  measResults MeasResults, nonCriticalExtension … OPTIONAL }  -- absent
 //	MeasResults ::= SEQUENCE {              -- extensible
 //	  measId               INTEGER (1..32),
 //	  measResultPCell      SEQUENCE { rsrpResult INTEGER (0..97), rsrqResult INTEGER (0..34) },
@@ -74,7 +81,10 @@ func EncodeNMR(m MeasResults) (SimpleTLV, error) {
 		return SimpleTLV{}, fmt.Errorf("network measurement results: %d neighbours, at most %d", len(m.Neighbours), maxNeighbours)
 	}
 	var w bitWriter
-	w.put(0, 1) // no extension additions
+	w.put(0, 1) // criticalExtensions: c1
+	w.put(0, 3) // c1: measurementReport-r8
+	w.put(0, 1) // no nonCriticalExtension
+	w.put(0, 1) // MeasResults: no extension additions
 	w.putBool(len(m.Neighbours) > 0)
 	w.put(uint64(m.MeasID-1), 5)
 	w.put(uint64(RSRPIndex(m.ServingRSRP)), 7)
@@ -128,12 +138,20 @@ func (n Neighbour) encode(w *bitWriter) error {
 	return w.putRange(n.RSRQ, 0, 34, "rsrqResult")
 }
 
-// DecodeNMR decodes data object 16 (MeasResults without extension
-// additions; padding bits must be zero).
+// DecodeNMR decodes data object 16 (a Rel-8 MeasurementReport whose
+// MeasResults has no extension additions; padding bits must be zero).
 func DecodeNMR(v []byte) (MeasResults, error) {
 	r := bitReader{b: v}
 	bad := func(err error) (MeasResults, error) {
 		return MeasResults{}, fmt.Errorf("network measurement results: %w", err)
+	}
+	switch {
+	case r.get(1) != 0:
+		return bad(errors.New("MeasurementReport criticalExtensionsFuture is not supported"))
+	case r.get(3) != 0:
+		return bad(errors.New("MeasurementReport: a spare alternative of c1, not measurementReport-r8"))
+	case r.get(1) != 0:
+		return bad(errors.New("MeasurementReport nonCriticalExtension is not supported"))
 	}
 	if r.get(1) != 0 {
 		return bad(errors.New("MeasResults extension additions are not supported"))

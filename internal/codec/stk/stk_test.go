@@ -228,7 +228,7 @@ func TestTerminalResponseVectors(t *testing.T) {
 			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
 		{"PLI NMR", with(Respond(nmr, Result{}), func(r *TerminalResponse) {
 			r.NMR = &nmrVector
-		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 0F" + nmrVectorHex},
+		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 10" + nmrVectorHex},
 		{"open channel", with(Respond(open, Result{}), func(r *TerminalResponse) {
 			r.ChannelStatus = &ChannelStatus{Channel: 1, Established: true}
 			r.Bearer = &BearerDescription{Type: BearerDefault}
@@ -324,8 +324,9 @@ func TestEnvelopeVectors(t *testing.T) {
 	}
 }
 
-// nmrVector is TS 36.331 MeasResults in unaligned PER, worked out bit by
-// bit (X.691): extension bit 0, measResultNeighCells present 1, measId 1 as
+// nmrVector is a TS 36.331 MeasurementReport in unaligned PER, worked out
+// bit by bit (X.691): criticalExtensions c1 0, measurementReport-r8 000,
+// nonCriticalExtension absent 0; then MeasResults: extension bit 0, measResultNeighCells present 1, measId 1 as
 // 5 bits 00000, PCell RSRP index 56 (-85 dBm + 141) as 7 bits 0111000,
 // RSRQ index 20 as 6 bits 010100; the CHOICE's extension bit 0 and
 // alternative 0 of 4 as 00; one neighbour (count-1 in 3 bits: 000):
@@ -333,12 +334,12 @@ func TestEnvelopeVectors(t *testing.T) {
 // absent 0, mcc present 1, MCC 2 0 8 as 0010 0000 1000, MNC of 2 digits 0
 // then 1 0 as 0001 0000, cellIdentity 0x000C33D in 28 bits, TAC 0x3A9B in
 // 16 bits, measResult extension bit 0, rsrp and rsrq present 11, RSRP
-// index 40 (-101 dBm) as 0101000, RSRQ 20 as 010100; 119 bits, one zero
-// padding bit: 15 octets.
+// index 40 (-101 dBm) as 0101000, RSRQ 20 as 010100; 124 bits, four zero
+// padding bits: 16 octets.
 var nmrVector = MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20,
 	Neighbours: []Neighbour{{PCI: 61, PLMN: "20810", CellID: 0xC33D, TAC: 0x3A9B, RSRP: -101, RSRQ: 20}}}
 
-const nmrVectorHex = "40 E1 40 23 D4 82 02 00 01 86 7A 75 36 D4 28"
+const nmrVectorHex = "02 07 0A 01 1E A4 10 10 00 0C 33 D3 A9 B6 A1 40"
 
 func TestNMR(t *testing.T) {
 	o, err := EncodeNMR(nmrVector)
@@ -351,7 +352,7 @@ func TestNMR(t *testing.T) {
 	}
 	// Only the serving cell: neighbour results absent (second bit 0).
 	o, _ = EncodeNMR(MeasResults{MeasID: 1, ServingRSRP: -85, ServingRSRQ: 20})
-	if !bytes.Equal(o.Value, hexdump.Bytes(t, "00 E1 40")) {
+	if !bytes.Equal(o.Value, hexdump.Bytes(t, "00 07 0A 00")) {
 		t.Fatalf("serving only: %X", o.Value)
 	}
 	// Out-of-range RSRP clamps to the index range of TS 36.133.
@@ -371,12 +372,15 @@ func TestNMR(t *testing.T) {
 
 func TestNMRDecodeErrors(t *testing.T) {
 	for _, bad := range []string{
-		"",                  // truncated
-		"80 E1 40",          // extension additions
-		"00 E1 40 00",       // a byte after the IE
-		"00 E1 41",          // padding bit set
-		"00 FF 40",          // RSRP index 127 > 97
-		"40 E1 50 00 00 00", // a neighbour list other than E-UTRA
+		"",                     // truncated
+		"80 07 0A 00",          // criticalExtensionsFuture
+		"10 07 0A 00",          // c1 spare alternative
+		"08 07 0A 00",          // nonCriticalExtension present
+		"04 07 0A 00",          // MeasResults extension additions
+		"00 07 0A 00 00",       // a byte after the message
+		"00 07 0A 08",          // padding bit set
+		"00 0F EA 00",          // RSRP index 127 > 97
+		"02 07 0A 80 00 00 00", // a neighbour list other than E-UTRA
 	} {
 		if _, err := DecodeNMR(hexdump.Bytes(t, bad)); err == nil {
 			t.Errorf("DecodeNMR(%q) accepted", bad)

@@ -49,19 +49,22 @@ func DecodeCancelSessionRequest(b []byte) (CancelSessionRequest, error) {
 // the error form.
 type CancelSessionResponse struct {
 	TransactionID []byte
-	SmdpOID       []byte // DER OID contents; may be empty
+	SmdpOID       []byte // OBJECT IDENTIFIER contents octets (mandatory)
 	Reason        int
 	Signature     []byte
 	ErrorCode     int
 	Raw           []byte // euiccCancelSessionSigned as received
 }
 
-// SignedPart returns the euiccCancelSessionSigned bytes the signature covers.
+// SignedPart returns the euiccCancelSessionSigned bytes the signature
+// covers. None of its components has a tag of its own, so AUTOMATIC TAGS
+// numbers them: transactionId [0] 80, smdpOid [1] 81 (an OBJECT IDENTIFIER
+// implicitly tagged: its contents octets under 81, not 06), reason [2] 82.
 func (r CancelSessionResponse) SignedPart() []byte {
 	if r.Raw != nil {
 		return r.Raw
 	}
-	return tlv.Constructed(0x30, tlv.New(0x80, r.TransactionID), tlv.New(0x06, r.SmdpOID), tlv.Uint(0x81, r.Reason)).Bytes()
+	return tlv.Constructed(0x30, tlv.New(0x80, r.TransactionID), tlv.New(0x81, r.SmdpOID), tlv.Uint(0x82, r.Reason)).Bytes()
 }
 
 // Encode returns the BF41 response.
@@ -105,6 +108,12 @@ func DecodeCancelSessionResponse(b []byte) (CancelSessionResponse, error) {
 	if err != nil {
 		return CancelSessionResponse{}, err
 	}
-	r.TransactionID, r.SmdpOID, r.Reason, r.Raw = clone(sf.get(0x80)), clone(sf.get(0x06)), sf.integer(0x81), s.Bytes()
+	r.TransactionID, r.SmdpOID, r.Reason, r.Raw = clone(sf.get(0x80)), clone(sf.get(0x81)), sf.integer(0x82), s.Bytes()
+	if sf.err == nil && (len(r.TransactionID) == 0 || len(r.TransactionID) > 16) {
+		sf.err = decodeErr("BF41: transactionId of %d bytes", len(r.TransactionID))
+	}
+	if sf.err == nil && len(r.SmdpOID) == 0 {
+		sf.err = decodeErr("BF41: empty smdpOid")
+	}
 	return r, sf.err
 }

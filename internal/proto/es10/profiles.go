@@ -82,7 +82,9 @@ func (p ProfileInfo) tlv(tags []uint32) tlv.TLV {
 	add(TagProfileName, true, func() tlv.TLV { return tlv.New(TagProfileName, []byte(p.ProfileName)) })
 	add(TagIconType, p.Icon != nil, func() tlv.TLV { return tlv.Uint(TagIconType, p.Icon.Type) })
 	add(TagIcon, p.Icon != nil, func() tlv.TLV { return tlv.New(TagIcon, p.Icon.Data) })
-	add(TagProfileClass, true, func() tlv.TLV { return tlv.Uint(TagProfileClass, p.Class) })
+	// profileClass is DEFAULT operational: DER leaves the default out
+	// (X.690 §11.5), asked for or not; a reader takes absence as operational.
+	add(TagProfileClass, p.Class != ClassOperational, func() tlv.TLV { return tlv.Uint(TagProfileClass, p.Class) })
 	add(TagNotifConfig, p.NotificationConfig != nil, func() tlv.TLV { return notificationConfigList(p.NotificationConfig) })
 	add(TagProfileOwner, p.Owner != nil, func() tlv.TLV { return p.Owner.tlv(TagProfileOwner) })
 	add(TagPPR, p.PPR != nil, func() tlv.TLV { return bitsTLV(TagPPR, *p.PPR) })

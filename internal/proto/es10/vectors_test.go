@@ -10,6 +10,7 @@ package es10
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/hexdump"
@@ -196,14 +197,16 @@ func vectors(t testing.TB) []vector {
 			//   profileNickname [16] 90 04 "Work"              6
 			//   serviceProviderName [17] 91 03 "SFR"           5
 			//   profileName [18] 92 12 "SFR test profile 1"   20
-			//   profileClass [21] 95 01 02 (operational)       3
+			//   profileClass [21] DEFAULT operational: the value
+			//     is operational, so DER leaves it out (X.690
+			//     §11.5; asn1c refused 95 01 02 here)        0
 			//   profileOwner [23] B7 05 { mccMnc [0] 80 03 }   7
-			// 75 = 4B; A0 4D; BF2D 4F.
+			// 72 = 48; A0 4A; BF2D 4C.
 			name:   "ProfileInfoListResponse",
 			encode: func() []byte { return EncodeProfileInfoList([]ProfileInfo{enabled}, infoTags, 0) },
-			want: `BF2D 4F A0 4D E3 4B 5A 0A ` + vICCIDHex + ` 4F 10 ` + vAID + `
+			want: `BF2D 4C A0 4A E3 48 5A 0A ` + vICCIDHex + ` 4F 10 ` + vAID + `
 				9F 70 01 01 90 04 57 6F 72 6B 91 03 53 46 52 92 12 ` + vNameHex + `
-				95 01 02 B7 05 80 03 ` + vPLMNHex,
+				B7 05 80 03 ` + vPLMNHex,
 			decode: func(b []byte) (any, error) {
 				l, _, err := DecodeProfileInfoList(b)
 				for i := range l {
@@ -373,6 +376,26 @@ func vectors(t testing.TB) []vector {
 			want:   "BF41 15 80 10 " + vTID + " 81 01 00",
 			decode: func(b []byte) (any, error) { return DecodeCancelSessionRequest(b) },
 			value:  CancelSessionRequest{TransactionID: tid, Reason: CancelEndUserRejection},
+		},
+		{
+			// CancelSessionResponse ::= [65] CHOICE → BF41 (a tagged CHOICE
+			// is explicit); cancelSessionResponseOk [0] A0 {
+			//   euiccCancelSessionSigned SEQUENCE 30 1A: none of its
+			//   components has a tag, so AUTOMATIC TAGS numbers them:
+			//     transactionId [0] 80 10 …                         18
+			//     smdpOid [1] OBJECT IDENTIFIER 81 03 (2.999.10: 2×40+999
+			//       = 1079 = 88 37, then 0A), not 06 03 — asn1c refused
+			//       the 06 form                                        5
+			//     reason [2] 82 01 01 (postponed)                      3
+			//   euiccCancelSessionSignature [APPLICATION 55] 5F37 40 …  67 }
+			// 28 + 67 = 95 = 5F; A0 5F; BF41 61.
+			name: "CancelSessionResponse",
+			encode: CancelSessionResponse{TransactionID: tid, SmdpOID: []byte{0x88, 0x37, 0x0A}, Reason: CancelPostponed,
+				Signature: bytes.Repeat([]byte{0xAB}, SigLen)}.Encode,
+			want:   "BF41 61 A0 5F 30 1A 80 10 " + vTID + " 81 03 88 37 0A 82 01 01 5F37 40" + strings.Repeat(" AB", SigLen),
+			decode: func(b []byte) (any, error) { return DecodeCancelSessionResponse(b) },
+			value: CancelSessionResponse{TransactionID: tid, SmdpOID: []byte{0x88, 0x37, 0x0A}, Reason: CancelPostponed,
+				Signature: bytes.Repeat([]byte{0xAB}, SigLen), Raw: hexdump.Bytes(t, "30 1A 80 10 "+vTID+" 81 03 88 37 0A 82 01 01")},
 		},
 		{
 			// ProfileInstallationResultData ::= [39] SEQUENCE {

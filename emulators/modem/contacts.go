@@ -1,0 +1,45 @@
+package modem
+
+import "github.com/esimhil/esimhil/emulators/modem/stkterm"
+
+// Sniffer sees what crosses the card's contacts, as a SIMtrace2 between
+// modem and card would: the ATR at every reset and each APDU with the
+// card's answer. It is called inside loop work, in the order of the
+// exchanges, so the capture behind it stamps them with simulated time.
+type Sniffer interface {
+	// SniffATR is the card's answer to a reset (empty: no card answered).
+	SniffATR(atr []byte)
+	// SniffAPDU is one command and the card's response (data and SW1 SW2,
+	// or fewer than two bytes when the card gave no status word).
+	SniffAPDU(cmd, rsp []byte)
+}
+
+// contacts is the modem's side of the card interface: every APDU the
+// toolkit terminal and the AT commands send passes here.
+type contacts struct{ m *Modem }
+
+// Contacts is the card as the modem's toolkit terminal must reach it
+// (stkterm.New(m.Contacts(), …)): the card of Options, seen by
+// Options.Sniffer. The card must implement stkterm.Card.
+func (m *Modem) Contacts() stkterm.Card { return contacts{m} }
+
+func (c contacts) Transmit(cmd []byte) []byte {
+	card, ok := c.m.o.Card.(stkterm.Card)
+	if !ok {
+		return nil // no APDU path: the modem reports it as no status word
+	}
+	rsp := card.Transmit(cmd)
+	if s := c.m.o.Sniffer; s != nil {
+		s.SniffAPDU(cmd, rsp)
+	}
+	return rsp
+}
+
+// resetCard resets the card and shows the sniffer its ATR.
+func (m *Modem) resetCard() []byte {
+	atr := m.o.Card.Reset()
+	if s := m.o.Sniffer; s != nil && len(atr) > 0 {
+		s.SniffATR(atr)
+	}
+	return atr
+}

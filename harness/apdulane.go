@@ -1,0 +1,78 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/gopacket/gopacket"
+
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// APDULane decodes the card's APDU lane from the capture: every ATR and
+// APDU at the emulated card's contacts, typed (simtrace). The rig must be
+// closed first, so that the capture is complete.
+func (r *Rig) APDULane() (*simtrace.Lane, error) {
+	if r.lane != nil {
+		return r.lane, nil
+	}
+	tr, err := simtrace.Read(filepath.Join(r.dir, TrafficFile))
+	if err != nil {
+		return nil, err
+	}
+	l := tr.Lane(capture.SIMTapAddr)
+	if l == nil {
+		return nil, fmt.Errorf("no GSMTAP SIM datagram from the card's contacts (%s) in the capture", capture.SIMTapAddr)
+	}
+	r.lane = l
+	return l, nil
+}
+
+// sniffer is the capture's SIM tap, which records the card's contacts
+// (none with Options.noLane).
+func (r *Rig) sniffer(o Options) modem.Sniffer {
+	if o.noLane {
+		return nil
+	}
+	r.sniffing = true
+	return r.Capture.SIM()
+}
+
+// checkLane holds the capture's APDU lane against what the modem's
+// contacts handed the capture: every datagram must be there, each one
+// GSMTAP SIM, and the lane must hold the whole session (it starts with
+// the card's first ATR). It reads the datagrams' headers only (read with
+// the HTTP exchanges, in one pass over the file); APDULane types them
+// when asked. What the APDUs say — malformed or unanswered
+// ones included — is traffic, not a capture defect: a host may send the
+// card garbage over +CSIM.
+func (r *Rig) checkLane(dgs []capture.Datagram) []string {
+	if r.Capture == nil || !r.sniffing {
+		return nil
+	}
+	want := r.Capture.SIM().Packets()
+	var problems []string
+	got := 0
+	for _, d := range dgs {
+		if d.Src != capture.SIMTapAddr {
+			continue // a sniffer's, in a lab run
+		}
+		got++
+		var g gsmtap.GSMTAP
+		switch err := g.DecodeFromBytes(d.Payload, gopacket.NilDecodeFeedback); {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("the card's APDU lane: frame %d: %v", d.Frame, err))
+		case g.Type != gsmtap.TypeSIM || (g.SubType != gsmtap.SubATR && g.SubType != gsmtap.SubAPDU):
+			problems = append(problems, fmt.Sprintf("the card's APDU lane: frame %d: GSMTAP type %s sub-type %d", d.Frame, g.Type, g.SubType))
+		case got == 1 && g.SubType != gsmtap.SubATR:
+			problems = append(problems, fmt.Sprintf("the card's APDU lane: frame %d: it starts with an APDU, not the card's ATR", d.Frame))
+		}
+	}
+	if got != want {
+		problems = append(problems, fmt.Sprintf("the card's APDU lane: %d GSMTAP SIM datagrams in the capture, the card's contacts handed it %d", got, want))
+	}
+	return problems
+}

@@ -1,0 +1,169 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+)
+
+// laneRun runs the preinstalled switch with an LPA's ES10 reads on the
+// host side (EID: STORE DATA and GET RESPONSE on a logical channel) and
+// returns the closed rig.
+func laneRun(t *testing.T, personality string) *Rig {
+	t.Helper()
+	r, err := NewRig(loadFixture(t, "roam-fr-preinstalled.yaml"), Options{Dir: t.TempDir(), Capture: capture.Tap, Personality: personality})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Host().EID(); err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(2 * time.Hour); err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tshark runs Debian's tshark on a capture and returns its output.
+func tshark(t *testing.T, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Fatal("tshark is not installed: the APDU lane is checked with Wireshark's own dissectors; run ci/install.sh (Debian package tshark)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// TestLaneInWireshark checks the emulated run's APDU lane with Wireshark's
+// GSMTAP and GSM SIM dissectors, as a user opening traffic.pcapng would:
+// every GSMTAP SIM packet dissects without a malformed-packet or error
+// expert item, the instructions are named, and the proactive commands
+// show as such (REFRESH with its qualifier).
+func TestLaneInWireshark(t *testing.T) {
+	r := laneRun(t, "generic")
+	file := filepath.Join(r.Dir(), TrafficFile)
+	lane, err := r.APDULane()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// One line per GSMTAP packet: frame, instruction, command type and
+	// qualifiers, malformed and expert markers, the Info column.
+	out := tshark(t, "-r", file, "-Y", "gsm_sim", "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "gsm_sim.apdu.ins", "-e", "etsi_cat.comp_tlv.cmd_type",
+		"-e", "etsi_cat.comp_tlv.cmd_qual.refresh", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "_ws.col.Info")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if want := len(lane.APDUs) + len(lane.ATRs); len(lines) != want {
+		t.Fatalf("tshark shows %d GSMTAP packets, the lane holds %d ATRs and APDUs", len(lines), want)
+	}
+	info := map[string]bool{}
+	var refresh []string
+	for _, l := range lines {
+		f := strings.SplitN(l, "|", 7)
+		if len(f) != 7 {
+			t.Fatalf("tshark line %q", l)
+		}
+		if f[4] != "" {
+			t.Errorf("frame %s is malformed for Wireshark: %s", f[0], f[6])
+		}
+		// Expert severities (epan/proto.h): 0x00600000 warning, 0x00800000 error.
+		for _, sev := range strings.Split(f[5], ",") {
+			if sev == "6291456" || sev == "8388608" {
+				t.Errorf("frame %s has a Wireshark warning or error: %s", f[0], f[6])
+			}
+		}
+		info[strings.TrimSpace(f[6])] = true
+		if f[3] != "" {
+			refresh = append(refresh, f[3])
+		}
+	}
+	all := strings.Join(keys(info), "\n")
+	for _, name := range []string{"TERMINAL PROFILE", "FETCH", "TERMINAL RESPONSE", "ENVELOPE", "GET RESPONSE", "SELECT", "READ BINARY",
+		"Proactive Command REFRESH", "Proactive Command OPEN CHANNEL", "Proactive Command SEND DATA",
+		"Proactive Command TIMER MANAGEMENT", "Proactive Command PROVIDE LOCAL INFORMATION",
+		"Event Download Location status", "Timer Expiration"} {
+		if !strings.Contains(all, name) {
+			t.Errorf("Wireshark never shows %q in the Info column", name)
+		}
+	}
+	// STORE DATA: Wireshark names INS E2 from 4.2 on; Debian 12's 4.0
+	// shows the byte. Either way the packets are there and dissect.
+	storeData := tshark(t, "-r", file, "-Y", "gsm_sim.apdu.ins == 0xe2", "-T", "fields", "-e", "_ws.col.Info")
+	if strings.TrimSpace(storeData) == "" {
+		t.Error("no STORE DATA (INS E2) for Wireshark")
+	} else if names := tshark(t, "-G", "values"); strings.Contains(names, "gsm_sim.apdu.ins\t0xe2\tSTORE DATA") && !strings.Contains(storeData, "STORE DATA") {
+		t.Errorf("this tshark names STORE DATA but shows %q", storeData)
+	}
+	if fmt.Sprint(refresh) != "[0x09]" {
+		t.Errorf("REFRESH qualifiers %v, want the one REFRESH in mode 09 (generic announces eUICC Profile State Change)", refresh)
+	}
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestLaneTyped checks the decoder's view of the same run: the ES10
+// function of the host's STORE DATA with its answer from GET RESPONSE,
+// the terminal profile first after the ATR, and every proactive command
+// answered.
+func TestLaneTyped(t *testing.T) {
+	r := laneRun(t, "simcom-a7600")
+	lane, err := r.APDULane()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lane.Total() != 0 {
+		t.Fatalf("warnings on an emulated lane: %s", lane.Summary())
+	}
+	if len(lane.ATRs) != 2 {
+		t.Errorf("%d ATRs, want 2 (power on, REFRESH)", len(lane.ATRs))
+	}
+	if a := lane.APDUs[0]; a.Name != "TERMINAL PROFILE" || stk.TerminalProfile(a.Data).Has(stk.FacRefreshEUICCProfile) {
+		t.Errorf("first APDU %s: want the TERMINAL PROFILE of a terminal without eUICC Profile State Change", a)
+	}
+	var eid, refresh int
+	for _, a := range lane.APDUs {
+		switch {
+		case a.ES10 == "GetEID":
+			eid++
+			if !a.Answered || !bytes.HasPrefix(a.Answer, []byte{0xBF, 0x3E}) || a.AnswerSW != 0x9000 {
+				t.Errorf("GetEID answer %X %04X (answered %v), want BF3E… 9000 through GET RESPONSE", a.Answer, a.AnswerSW, a.Answered)
+			}
+		case a.IsProactive(stk.CmdRefresh):
+			refresh++
+			if a.Qualifier() != stk.RefreshUICCReset {
+				t.Errorf("%s: want UICC reset (04) under a terminal without eUICC Profile State Change", a)
+			}
+		}
+	}
+	if eid != 1 || refresh != 1 {
+		t.Errorf("%d GetEID and %d REFRESH on the lane, want 1 and 1", eid, refresh)
+	}
+}

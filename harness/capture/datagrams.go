@@ -1,0 +1,140 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Datagram is one UDP datagram of a capture file.
+type Datagram struct {
+	Frame    int // packet number in the file, from 1 (Wireshark's frame.number)
+	Time     time.Time
+	Src, Dst netip.AddrPort
+	Payload  []byte
+	// Truncated reports a frame the capture cut short (snap length): the
+	// payload is what was kept.
+	Truncated bool
+}
+
+// ReadDatagrams returns the UDP datagrams to or from port in a pcapng or
+// pcap file (Ethernet, Linux cooked, raw IP or loopback link types), in
+// file order. IPv4 fragments are not reassembled: a datagram split in
+// fragments is not in the list.
+func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read capture: %w", err)
+	}
+	defer f.Close()
+	src, linkType, err := openSource(f)
+	if err != nil {
+		return nil, fmt.Errorf("read capture %s: %w", path, err)
+	}
+	dg := newDatagramReader(port)
+	for n := 1; ; n++ {
+		if n > maxPackets {
+			return nil, fmt.Errorf("read capture %s: more than %d packets", path, maxPackets)
+		}
+		data, ci, err := src.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
+		}
+		if err := dg.take(n, ci, data, linkType(ci)); err != nil {
+			return nil, fmt.Errorf("read capture %s: %w", path, err)
+		}
+	}
+	return dg.out, nil
+}
+
+// ReadEvidence reads a capture once for both its HTTP exchanges (as
+// ReadHTTP) and its datagrams to or from port (as ReadDatagrams).
+func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
+	dg := newDatagramReader(port)
+	ex, err := readTLS(path, nil, dg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ex, dg.out, nil
+}
+
+// datagramReader picks the datagrams of one port out of a capture's
+// frames. Ethernet frames (the tap's, a live capture's) go through a
+// DecodingLayerParser that stops at the transport header: a TCP frame
+// costs a header parse, not a packet; other link types take gopacket's
+// full decoder.
+type datagramReader struct {
+	port    uint16
+	eth     layers.Ethernet
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	udp     layers.UDP
+	parser  *gopacket.DecodingLayerParser
+	decoded []gopacket.LayerType
+	out     []Datagram
+	total   int
+}
+
+func newDatagramReader(port uint16) *datagramReader {
+	d := &datagramReader{port: port}
+	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.ip4, &d.ip6, &d.udp)
+	d.parser.IgnoreUnsupported = true
+	return d
+}
+
+// take looks at frame n; it fails only past the bound on datagram bytes.
+func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, data []byte, lt layers.LinkType) error {
+	var udp *layers.UDP
+	var netLayer gopacket.NetworkLayer
+	if lt == layers.LinkTypeEthernet {
+		_ = d.parser.DecodeLayers(data, &d.decoded) // an unsupported or broken layer ends the list
+		for _, l := range d.decoded {
+			switch l {
+			case layers.LayerTypeIPv4:
+				netLayer = &d.ip4
+			case layers.LayerTypeIPv6:
+				netLayer = &d.ip6
+			case layers.LayerTypeUDP:
+				udp = &d.udp
+			}
+		}
+	} else {
+		pkt := gopacket.NewPacket(data, lt, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
+		udp, _ = pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		netLayer = pkt.NetworkLayer()
+	}
+	if udp == nil || (uint16(udp.SrcPort) != d.port && uint16(udp.DstPort) != d.port) {
+		return nil
+	}
+	var srcIP, dstIP netip.Addr
+	switch ip := netLayer.(type) {
+	case *layers.IPv4:
+		srcIP, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+		dstIP, _ = netip.AddrFromSlice(ip.DstIP.To4())
+	case *layers.IPv6:
+		srcIP, _ = netip.AddrFromSlice(ip.SrcIP)
+		dstIP, _ = netip.AddrFromSlice(ip.DstIP)
+	default:
+		return nil
+	}
+	if d.total += len(udp.Payload); d.total > maxTotalBytes {
+		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
+	}
+	d.out = append(d.out, Datagram{
+		Frame: n, Time: ci.Timestamp,
+		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
+		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
+		Payload:   append([]byte(nil), udp.Payload...),
+		Truncated: ci.CaptureLength < ci.Length,
+	})
+	return nil
+}

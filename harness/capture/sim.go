@@ -1,0 +1,152 @@
+package capture
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// SIMTapAddr is where the synthesized GSMTAP datagrams of the emulated
+// card's contacts come from and go to: loopback, GSMTAP's port on both
+// ends (the contacts have no address of their own).
+var SIMTapAddr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), gsmtap.Port)
+
+// Locally administered MACs of the datagram frames.
+var (
+	dgramSrcMAC = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x03}
+	dgramDstMAC = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x04}
+)
+
+// WriteDatagram adds one UDP datagram to the capture as a synthesized
+// Ethernet/IPv4/UDP (or IPv6) frame, in time order with the rest: stamped
+// ts, or, when ts is zero, the tap's clock (tap mode) or the wall clock
+// (live mode, the kernel's time base). In live mode the frame is written
+// among the kernel's frames once those stamped before it have been read.
+// Both addresses must be of one family.
+func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
+	if src.Addr().Is4() != dst.Addr().Is4() {
+		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
+	}
+	d := &s.dgram
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	frame, err := d.serialize(src, dst, payload)
+	if err != nil {
+		return fmt.Errorf("capture: datagram %s → %s: %w", src, dst, err)
+	}
+	if s.live != nil {
+		if ts.IsZero() {
+			ts = time.Now()
+		}
+		return s.live.hold(ts, append([]byte(nil), frame...))
+	}
+	return s.tap.frame(ts, frame) // copied into the file's buffer
+}
+
+// dgramWriter serializes datagram frames into one buffer, reused: the
+// emulated card's contacts make hundreds per run.
+type dgramWriter struct {
+	mu  sync.Mutex
+	id  uint16 // IPv4 identification of the last datagram
+	buf gopacket.SerializeBuffer
+	eth layers.Ethernet
+	ip4 layers.IPv4
+	ip6 layers.IPv6
+	udp layers.UDP
+}
+
+// serialize returns the frame, valid until the next call; callers hold mu.
+func (d *dgramWriter) serialize(src, dst netip.AddrPort, payload []byte) ([]byte, error) {
+	if d.buf == nil {
+		d.buf = gopacket.NewSerializeBuffer()
+	}
+	d.id++
+	d.eth = layers.Ethernet{SrcMAC: dgramSrcMAC, DstMAC: dgramDstMAC, EthernetType: layers.EthernetTypeIPv4}
+	d.udp = layers.UDP{SrcPort: layers.UDPPort(src.Port()), DstPort: layers.UDPPort(dst.Port())}
+	var ip gopacket.SerializableLayer
+	if src.Addr().Is4() {
+		s4, d4 := src.Addr().As4(), dst.Addr().As4()
+		d.ip4 = layers.IPv4{Version: 4, TTL: 64, Id: d.id, Protocol: layers.IPProtocolUDP, SrcIP: s4[:], DstIP: d4[:]}
+		_ = d.udp.SetNetworkLayerForChecksum(&d.ip4)
+		ip = &d.ip4
+	} else {
+		s6, d6 := src.Addr().As16(), dst.Addr().As16()
+		d.eth.EthernetType = layers.EthernetTypeIPv6
+		d.ip6 = layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: s6[:], DstIP: d6[:]}
+		_ = d.udp.SetNetworkLayerForChecksum(&d.ip6)
+		ip = &d.ip6
+	}
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	if err := gopacket.SerializeLayers(d.buf, opts, &d.eth, ip, &d.udp, gopacket.Payload(payload)); err != nil {
+		return nil, err
+	}
+	return d.buf.Bytes(), nil
+}
+
+// SIMTap writes what crosses the emulated card's contacts into the capture
+// as GSMTAP SIM datagrams to port 4729, the form a SIMtrace2 sniffer sends
+// them in: an ATR at every card reset, and one datagram per APDU with the
+// card's answer. It implements the modem's Sniffer.
+type SIMTap struct {
+	s *Session
+
+	mu      sync.Mutex
+	packets int
+	err     error
+	scratch []byte // the datagram being written, reused
+}
+
+// SIM returns the session's SIM tap (one per session).
+func (s *Session) SIM() *SIMTap {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sim == nil {
+		s.sim = &SIMTap{s: s}
+	}
+	return s.sim
+}
+
+// SniffATR records the card's answer to reset (sub-type ATR).
+func (t *SIMTap) SniffATR(atr []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.write(append(gsmtap.SIMHeader(gsmtap.SubATR).Append(t.scratch[:0]), atr...))
+}
+
+// SniffAPDU records one exchange (sub-type APDU, the T=0 TPDU).
+func (t *SIMTap) SniffAPDU(cmd, rsp []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.write(gsmtap.AppendExchange(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(t.scratch[:0]), cmd, rsp))
+}
+
+// write sends one datagram; callers hold mu.
+func (t *SIMTap) write(datagram []byte) {
+	t.scratch = datagram
+	t.packets++
+	if err := t.s.WriteDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram); err != nil && t.err == nil {
+		t.err = err
+	}
+}
+
+// Packets is how many GSMTAP SIM datagrams the tap was given (ATRs and
+// APDUs), written or not: what the capture must hold.
+func (t *SIMTap) Packets() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.packets
+}
+
+// Err is the first datagram that could not be written.
+func (t *SIMTap) Err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}

@@ -1,0 +1,187 @@
+package cardwire
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+)
+
+const fixture = "../../fixtures/simtrace/roam-fr-preinstalled"
+
+// recorded reads the recorded SIMtrace2 stream; edit may change or drop
+// datagrams (return nil to drop) before the lane is decoded.
+func recorded(t *testing.T, edit func(i int, payload []byte) []byte) (*simtrace.Lane, simtrace.Manifest) {
+	t.Helper()
+	rec, err := simtrace.LoadRecording(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dgs, err := capture.ReadDatagrams(fixture+".pcapng", gsmtap.Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []capture.Datagram
+	for i, d := range dgs {
+		if edit != nil {
+			if d.Payload = edit(i, append([]byte(nil), d.Payload...)); d.Payload == nil {
+				continue
+			}
+		}
+		kept = append(kept, d)
+	}
+	l, err := simtrace.Decode(kept).Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, rec.Manifest
+}
+
+func claim(m simtrace.Manifest) Claim1 {
+	return Claim1{Roaming: m.Roaming, Platform: netip.MustParseAddrPort(m.Platform), Attached: m.Attached}
+}
+
+func TestClaim1OnRecording(t *testing.T) {
+	l, m := recorded(t, nil)
+	steps, err := CheckClaim1(l, claim(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Name
+		if i > 0 && s.Time().Before(steps[i-1].End()) {
+			t.Errorf("%s at %v before %s ended at %v", s.Name, s.Time(), steps[i-1].Name, steps[i-1].End())
+		}
+	}
+	if got := strings.Join(names, ", "); got != "roaming check, preferred-list request, switch, attach check, attach report" {
+		t.Errorf("steps %s", got)
+	}
+	if e := steps[0].APDUs[0].Envelope; e == nil || e.Tag != stk.TagTimerExpiration {
+		t.Errorf("roaming check starts with %s", steps[0].APDUs[0])
+	}
+	if !strings.Contains(steps[2].String(), "REFRESH 09") {
+		t.Errorf("switch %s", steps[2])
+	}
+}
+
+// A lab platform listening on every address matches the card's OPEN
+// CHANNEL by port.
+func TestUnspecifiedPlatform(t *testing.T) {
+	l, m := recorded(t, nil)
+	c := claim(m)
+	c.Platform = netip.AddrPortFrom(netip.IPv4Unspecified(), c.Platform.Port())
+	if _, err := CheckClaim1(l, c); err != nil {
+		t.Fatal(err)
+	}
+	c.Platform = netip.AddrPortFrom(netip.IPv4Unspecified(), c.Platform.Port()+1)
+	if _, err := CheckClaim1(l, c); err == nil || !strings.Contains(err.Error(), "preferred-list request (OPEN CHANNEL to 0.0.0.0:") {
+		t.Errorf("another port: %v", err)
+	}
+}
+
+// Each step that is not on the lane fails, saying what was looked for and
+// what the lane holds instead.
+func TestClaim1Failures(t *testing.T) {
+	l, m := recorded(t, nil)
+	tests := []struct {
+		name string
+		edit func(*Claim1)
+		want []string
+	}{
+		{"never on the network", func(c *Claim1) { c.Roaming = "26201" },
+			[]string{"roaming check (timer expiration, then PROVIDE LOCAL INFORMATION answered with location in 26201)", "instead:", "location"}},
+		{"another platform", func(c *Claim1) { c.Platform = netip.MustParseAddrPort("192.0.2.1:80") },
+			[]string{"preferred-list request (OPEN CHANNEL to 192.0.2.1:80", "OPEN CHANNEL to 127.0.0.1:"}},
+		{"attached elsewhere", func(c *Claim1) { c.Attached = "20801" },
+			[]string{"attach check (location status ENVELOPE: normal service on 20801)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claim(m)
+			tc.edit(&c)
+			_, err := CheckClaim1(l, c)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// The checks keep claim order: the attach check of the visited network
+// before roaming is not the one after the switch.
+func TestWalkKeepsOrder(t *testing.T) {
+	l, m := recorded(t, nil)
+	w := NewWalk(l)
+	if _, err := w.Switch(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.RoamingCheck(m.Roaming); err == nil {
+		t.Error("a roaming check after the switch was found: the walk went back")
+	}
+}
+
+// datagram edits on the recording.
+func isAPDU(p []byte, ins byte) bool {
+	return len(p) > gsmtap.HeaderLen+1 && p[12] == gsmtap.SubAPDU && p[gsmtap.HeaderLen+1] == ins
+}
+
+// A REFRESH in the wrong mode for the terminal profile fails the switch:
+// here the terminal profile no longer announces eUICC Profile State
+// Change, so the card owed UICC reset (04).
+func TestSwitchModeFromTerminalProfile(t *testing.T) {
+	l, _ := recorded(t, func(_ int, p []byte) []byte {
+		if isAPDU(p, stk.InsTerminalProfile) {
+			byteNo := gsmtap.HeaderLen + 5 + stk.FacRefreshEUICCProfile.Byte - 1
+			p[byteNo] &^= 1 << (stk.FacRefreshEUICCProfile.Bit - 1)
+		}
+		return p
+	})
+	w := NewWalk(l)
+	_, err := w.Switch()
+	if err == nil || !strings.Contains(err.Error(), "REFRESH mode 09 (eUICC profile state change), want 04 (UICC reset)") {
+		t.Errorf("switch: %v", err)
+	}
+}
+
+// A REFRESH the terminal never acted on (no ATR after it) is no switch.
+func TestSwitchNeedsReset(t *testing.T) {
+	seenRefresh := false
+	l, _ := recorded(t, func(_ int, p []byte) []byte {
+		// FETCH: CLA INS P1 P2 P3, D0 len, 81 03 number type qualifier.
+		if isAPDU(p, stk.InsFetch) && len(p) > gsmtap.HeaderLen+10 && p[gsmtap.HeaderLen+10] == stk.CmdRefresh {
+			seenRefresh = true
+		}
+		if seenRefresh && p[12] == gsmtap.SubATR {
+			return nil
+		}
+		return p
+	})
+	if !seenRefresh {
+		t.Fatal("no REFRESH in the recording")
+	}
+	_, err := NewWalk(l).Switch()
+	if err == nil || !strings.Contains(err.Error(), "no ATR after it") {
+		t.Errorf("switch: %v", err)
+	}
+}
+
+// A sniffer that started after the terminal profile cannot tell the
+// mode; the switch is still found.
+func TestSwitchWithoutTerminalProfile(t *testing.T) {
+	l, _ := recorded(t, func(_ int, p []byte) []byte {
+		if isAPDU(p, stk.InsTerminalProfile) {
+			return nil
+		}
+		return p
+	})
+	if _, err := NewWalk(l).Switch(); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/simtrace"
+)
+
+// labSniff receives a SIMtrace2's GSMTAP into a pcapng and prints the
+// card's APDU lane, typed, as it arrives.
+func labSniff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lab sniff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("simtrace", simtrace.DefaultListen, "where simtrace2-sniff sends GSMTAP (udp://host:port)")
+	out := fs.String("out", "simtrace.pcapng", "pcapng file to write")
+	dur := fs.Duration("for", 0, "stop after this long (default: at Ctrl-C or SIGTERM)")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		fmt.Fprint(stderr, labUsage)
+		return 2
+	}
+	sess, err := capture.Start(capture.Config{Path: *out, Mode: capture.Tap})
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab sniff: %v\n", err)
+		return 1
+	}
+	view := &laneView{sink: sess, tr: &simtrace.Trace{}, out: stdout}
+	rx, err := simtrace.Listen(*listen, view)
+	if err != nil {
+		sess.Close()
+		fmt.Fprintf(stderr, "esimhil lab sniff: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "listening on udp://%s for GSMTAP SIM (simtrace2-sniff -i <this host>); writing %s\n", rx.Addr(), *out)
+	if *dur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *dur)
+		defer cancel()
+	}
+	<-ctx.Done()
+	code := 0
+	if err := rx.Close(); err != nil {
+		fmt.Fprintf(stderr, "esimhil lab sniff: %v\n", err)
+		code = 1
+	}
+	if err := sess.Close(); err != nil {
+		fmt.Fprintf(stderr, "esimhil lab sniff: %v\n", err)
+		code = 1
+	}
+	fmt.Fprintf(stdout, "%s\n", rx.Stats())
+	view.summary(stdout)
+	return code
+}
+
+// laneView passes datagrams on to the capture and prints each ATR and
+// APDU the lane decoder makes of them.
+type laneView struct {
+	sink simtrace.Sink
+	out  io.Writer
+
+	mu    sync.Mutex
+	tr    *simtrace.Trace
+	frame int
+}
+
+func (v *laneView) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
+	err := v.sink.WriteDatagram(ts, src, dst, payload)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.frame++
+	l := v.tr.Lane(src)
+	var atrs, apdus int
+	if l != nil {
+		atrs, apdus = len(l.ATRs), len(l.APDUs)
+	}
+	v.tr.Add(capture.Datagram{Frame: v.frame, Time: time.Now(), Src: src, Dst: dst, Payload: payload})
+	if l = v.tr.Lane(src); l == nil {
+		return err
+	}
+	for _, a := range l.ATRs[atrs:] {
+		fmt.Fprintf(v.out, "%s %s ATR %X (card reset)\n", a.Time.Format("15:04:05.000000"), src, a.Bytes)
+	}
+	for _, a := range l.APDUs[apdus:] {
+		fmt.Fprintf(v.out, "%s %s %s\n", a.Time.Format("15:04:05.000000"), src, a)
+	}
+	return err
+}
+
+func (v *laneView) summary(w io.Writer) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, l := range v.tr.Lanes {
+		fmt.Fprintf(w, "lane %s: %d ATRs, %d APDUs", l.Source, len(l.ATRs), len(l.APDUs))
+		if s := l.Summary(); s != "" {
+			fmt.Fprintf(w, "; warnings: %s", s)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// recordSniff starts a receiver into DIR/traffic.pcapng for `lab record
+// --simtrace`; the returned stop drains it, completes the file and prints
+// what the card's lane held.
+func recordSniff(listen, dir string, stdout io.Writer) (stop func() error, err error) {
+	if listen == simtrace.Off {
+		return func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "traffic.pcapng")
+	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+	if err != nil {
+		return nil, err
+	}
+	view := &laneView{sink: sess, tr: &simtrace.Trace{}, out: io.Discard}
+	rx, err := simtrace.Listen(listen, view)
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "SIMtrace receiver on udp://%s, into %s\n", rx.Addr(), path)
+	return func() error {
+		err := errors.Join(rx.Close(), sess.Close())
+		fmt.Fprintf(stdout, "SIMtrace: %s\n", rx.Stats())
+		view.summary(stdout)
+		return err
+	}, nil
+}

@@ -1,0 +1,377 @@
+package simtrace
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// APDU is one exchange on the lane, typed by its instruction.
+type APDU struct {
+	Frame int // packet number in the capture file
+	Time  time.Time
+	// The exchange as sniffed: header, command data, response data, SW.
+	gsmtap.APDU
+	Channel int    // logical channel (CLA)
+	Name    string // instruction ("STORE DATA", "FETCH", …)
+
+	// ES10 is, for STORE DATA, the ES10 function its request starts
+	// (SGP.22 §5.7: "EnableProfile"), on every block of the request; ""
+	// when the first block was not seen.
+	ES10 string
+	// Block is STORE DATA's block number (P2); Last is set on its last
+	// block (P1 b8).
+	Block int
+	Last  bool
+	// Proactive is, for FETCH, the proactive command the card sent.
+	Proactive *stk.Command
+	// TR is the TERMINAL RESPONSE's content.
+	TR *stk.TerminalResponse
+	// Envelope is the ENVELOPE's content (timer expiration, event
+	// download; other templates keep Tag only).
+	Envelope *stk.Envelope
+	// File is the file id a SELECT by file id (P1 00) names; AID is the
+	// DF name a SELECT by name (P1 04) names.
+	File uint16
+	AID  []byte
+
+	// Answer is the whole answer to this command once its 61xx chain
+	// ended: the response data it got itself and through every GET
+	// RESPONSE, with AnswerSW the last status word. Answered is false
+	// while the chain is open (or was cut by another command).
+	Answer   []byte
+	AnswerSW uint16
+	Answered bool
+	// For is, for GET RESPONSE, the index in Lane.APDUs of the command
+	// whose answer it fetches (-1: none seen).
+	For int
+}
+
+// IsProactive reports a FETCH that carried a proactive command of type
+// typ.
+func (a APDU) IsProactive(typ byte) bool {
+	return a.Proactive != nil && a.Proactive.Details.Type == typ
+}
+
+// Qualifier is the FETCH's or TERMINAL RESPONSE's command qualifier.
+func (a APDU) Qualifier() byte {
+	switch {
+	case a.Proactive != nil:
+		return a.Proactive.Details.Qualifier
+	case a.TR != nil:
+		return a.TR.Details.Qualifier
+	}
+	return 0
+}
+
+// String is a one-line account of the exchange, in the terms of the
+// standards: "FETCH REFRESH (eUICC profile state change) 9000".
+func (a APDU) String() string {
+	var b strings.Builder
+	b.WriteString(a.Name)
+	if a.Channel != 0 {
+		fmt.Fprintf(&b, " [ch %d]", a.Channel)
+	}
+	switch {
+	case a.ES10 != "":
+		fmt.Fprintf(&b, " %s", a.ES10)
+		if a.Block > 0 || !a.Last {
+			fmt.Fprintf(&b, " (block %d)", a.Block)
+		}
+	case a.Proactive != nil:
+		b.WriteString(" " + describeCommand(*a.Proactive))
+	case a.TR != nil:
+		fmt.Fprintf(&b, " %s: %s", stk.CommandName(a.TR.Details.Type), a.TR.Result)
+	case a.Envelope != nil:
+		b.WriteString(" " + describeEnvelope(*a.Envelope))
+	case a.AID != nil:
+		fmt.Fprintf(&b, " %X", a.AID)
+	case a.INS == 0xA4 && a.P1 == 0x00:
+		fmt.Fprintf(&b, " %04X", a.File)
+	}
+	fmt.Fprintf(&b, " %04X", a.SW)
+	return b.String()
+}
+
+// OK reports a normal ending (ISO/IEC 7816-4 §5.6: 9000, and the ETSI
+// TS 102 221 §10.2.1 normal processing words 91xx, 92xx, 61xx, 9Fxx);
+// anything else is a warning or an error the card returned.
+func (a APDU) OK() bool {
+	switch byte(a.SW >> 8) {
+	case 0x90, 0x91, 0x92, 0x61, 0x9F:
+		return true
+	}
+	return false
+}
+
+// Detail is the exchange in full, one fact per line: the bytes both ways
+// and what they carry (for a timeline row opened, a failure message).
+func (a APDU) Detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "frame %d, channel %d\n", a.Frame, a.Channel)
+	fmt.Fprintf(&b, "command  %02X %02X %02X %02X %02X %X\n", a.CLA, a.INS, a.P1, a.P2, a.P3, a.Data)
+	if len(a.Response) > 0 {
+		fmt.Fprintf(&b, "response %X\n", a.Response)
+	}
+	fmt.Fprintf(&b, "status   %04X\n", a.SW)
+	switch {
+	case a.ES10 != "":
+		fmt.Fprintf(&b, "ES10 %s, block %d", a.ES10, a.Block)
+		if a.Last {
+			b.WriteString(" (last)")
+		}
+		b.WriteString("\n")
+	case a.Proactive != nil:
+		c := a.Proactive
+		fmt.Fprintf(&b, "proactive command %d: %s, qualifier %02X\n", c.Details.Number, describeCommand(*c), c.Details.Qualifier)
+		if len(c.Data) > 0 {
+			fmt.Fprintf(&b, "channel data %d bytes\n", len(c.Data))
+		}
+	case a.TR != nil:
+		fmt.Fprintf(&b, "terminal response to command %d (%s): result %s\n", a.TR.Details.Number, stk.CommandName(a.TR.Details.Type), a.TR.Result)
+		if a.TR.Location != nil {
+			fmt.Fprintf(&b, "location %s TAC %04X cell %07X\n", a.TR.Location.PLMN, a.TR.Location.TAC, a.TR.Location.CellID)
+		}
+	case a.Envelope != nil:
+		fmt.Fprintf(&b, "envelope: %s\n", describeEnvelope(*a.Envelope))
+	}
+	if a.Answered && (len(a.Answer) != len(a.Response) || a.AnswerSW != a.SW) {
+		fmt.Fprintf(&b, "whole answer (through GET RESPONSE) %X %04X\n", a.Answer, a.AnswerSW)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func describeCommand(c stk.Command) string {
+	name := stk.CommandName(c.Details.Type)
+	q := c.Details.Qualifier
+	switch c.Details.Type {
+	case stk.CmdRefresh:
+		return fmt.Sprintf("%s %02X (%s)", name, q, stk.RefreshModeName(q))
+	case stk.CmdOpenChannel:
+		if c.Transport != nil {
+			return fmt.Sprintf("%s to %s:%d", name, c.Address, c.Transport.Port)
+		}
+	case stk.CmdSendData:
+		return fmt.Sprintf("%s %d bytes", name, len(c.Data))
+	case stk.CmdTimerManagement:
+		if q == stk.TimerStart {
+			return fmt.Sprintf("%s start timer %d for %v", name, c.TimerID, c.TimerValue)
+		}
+	case stk.CmdSetUpEventList:
+		evs := make([]string, len(c.Events))
+		for i, e := range c.Events {
+			evs[i] = stk.EventName(e)
+		}
+		return fmt.Sprintf("%s (%s)", name, strings.Join(evs, ", "))
+	}
+	return fmt.Sprintf("%s %02X", name, q)
+}
+
+func describeEnvelope(e stk.Envelope) string {
+	name := stk.EnvelopeName(e.Tag)
+	switch e.Tag {
+	case stk.TagTimerExpiration:
+		return fmt.Sprintf("%s (timer %d)", name, e.TimerID)
+	case stk.TagEventDownload:
+		s := fmt.Sprintf("%s (%s", name, stk.EventName(e.Event))
+		if e.LocationStatus != nil {
+			s += fmt.Sprintf(": %s", locationStatusName(*e.LocationStatus))
+		}
+		if e.Location != nil {
+			s += " " + e.Location.PLMN
+		}
+		return s + ")"
+	}
+	return name
+}
+
+func locationStatusName(s byte) string {
+	switch s {
+	case stk.LocNormal:
+		return "normal service"
+	case stk.LocLimited:
+		return "limited service"
+	case stk.LocNone:
+		return "no service"
+	}
+	return fmt.Sprintf("status %02X", s)
+}
+
+// decoder is a lane's memory of what came before: what a GET RESPONSE
+// continues, which ES10 request a STORE DATA block belongs to, whether a
+// FETCH preceded a TERMINAL RESPONSE.
+type decoder struct {
+	sawATR    bool
+	toldLate  bool        // the mid-session warning for a lane without ATR was given
+	chains    map[int]int // channel → index of the command whose 61xx chain is open
+	storeData map[int]storeData
+	fetched   bool // a proactive command was fetched and not yet answered
+}
+
+type storeData struct {
+	function string
+	next     int // block number expected next
+}
+
+func (l *Lane) addATR(frame int, t time.Time, b []byte) {
+	l.ATRs = append(l.ATRs, ATR{Frame: frame, Time: t, Bytes: append([]byte(nil), b...)})
+	// A reset ends every logical channel, pending answer and session.
+	l.dec = decoder{sawATR: true, toldLate: l.dec.toldLate}
+}
+
+func (l *Lane) addAPDU(frame int, t time.Time, b []byte) {
+	g, err := gsmtap.ParseAPDU(b)
+	switch {
+	case errors.Is(err, gsmtap.ErrNoResponse):
+		l.add(frame, t, NoResponse, "%v", err)
+		return
+	case err != nil:
+		l.add(frame, t, BadAPDU, "%v", err)
+		return
+	}
+	d := &l.dec
+	if !d.sawATR && !d.toldLate {
+		d.toldLate = true
+		l.add(frame, t, MidSession, "first APDU (%s) before any ATR: the card's reset and what preceded it are not in the trace", apdu.InsName(g.INS))
+	}
+	if d.chains == nil {
+		d.chains, d.storeData = map[int]int{}, map[int]storeData{}
+	}
+	a := APDU{Frame: frame, Time: t, APDU: g, Channel: g.Channel(), Name: apdu.InsName(g.INS), For: -1}
+	a.Data = append([]byte(nil), g.Data...)
+	a.Response = append([]byte(nil), g.Response...)
+	idx := len(l.APDUs)
+	if g.INS != 0xC0 {
+		delete(d.chains, a.Channel) // a pending answer is lost on any other command
+	}
+	switch g.INS {
+	case 0xC0: // GET RESPONSE
+		orig, ok := d.chains[a.Channel]
+		if !ok {
+			l.add(frame, t, MidSession, "GET RESPONSE on channel %d with no 61xx before it", a.Channel)
+			break
+		}
+		a.For = orig
+		o := &l.APDUs[orig]
+		o.Answer = append(o.Answer, a.Response...)
+		o.AnswerSW = a.SW
+	case 0xE2: // STORE DATA (GlobalPlatform; SGP.22 §5.7.1 for ES10)
+		l.storeData(&a)
+	case stk.InsFetch:
+		if a.SW == 0x9000 && len(a.Response) > 0 {
+			c, err := stk.ParseCommand(a.Response)
+			if err != nil {
+				l.add(frame, t, Undecoded, "FETCH: %v", err)
+				break
+			}
+			a.Proactive = &c
+			d.fetched = true
+		}
+	case stk.InsTerminalResponse:
+		r, err := stk.ParseTerminalResponse(a.Data)
+		if err != nil {
+			l.add(frame, t, Undecoded, "TERMINAL RESPONSE: %v", err)
+			break
+		}
+		a.TR = &r
+		if !d.fetched {
+			l.add(frame, t, MidSession, "TERMINAL RESPONSE to %s with no FETCH before it", stk.CommandName(r.Details.Type))
+		}
+		d.fetched = false
+	case stk.InsEnvelope:
+		e, err := stk.ParseEnvelope(a.Data)
+		switch {
+		case err == nil:
+			a.Envelope = &e
+		case e.Tag != 0 && e.Tag != stk.TagTimerExpiration && e.Tag != stk.TagEventDownload:
+			a.Envelope = &stk.Envelope{Tag: e.Tag} // SMS-PP, call control, …: named, not decoded
+		default:
+			l.add(frame, t, Undecoded, "ENVELOPE: %v", err)
+		}
+	case 0xA4: // SELECT
+		switch {
+		case g.P1 == 0x00 && len(g.Data) == 2:
+			a.File = uint16(g.Data[0])<<8 | uint16(g.Data[1])
+		case g.P1 == 0x04:
+			a.AID = append([]byte(nil), g.Data...)
+		}
+	}
+	switch {
+	case a.For >= 0: // a GET RESPONSE continuing a chain
+		if a.SW>>8 == 0x61 {
+			d.chains[a.Channel] = a.For
+		} else {
+			delete(d.chains, a.Channel)
+			l.APDUs[a.For].Answered = true
+		}
+	default:
+		a.Answer, a.AnswerSW = a.Response, a.SW
+		if a.SW>>8 == 0x61 {
+			d.chains[a.Channel] = idx
+		} else {
+			a.Answered = true
+		}
+	}
+	l.APDUs = append(l.APDUs, a)
+}
+
+// storeData types one STORE DATA block: the ES10 function comes from the
+// first tag of block 0 and carries over to the blocks that follow.
+func (l *Lane) storeData(a *APDU) {
+	d := &l.dec
+	a.Block, a.Last = int(a.P2), a.P1&0x80 != 0
+	sd, ok := d.storeData[a.Channel]
+	switch {
+	case a.Block == 0:
+		sd = storeData{function: es10Function(a.Data)}
+	case !ok || sd.next != a.Block:
+		l.add(a.Frame, a.Time, MidSession, "STORE DATA block %d on channel %d without the blocks before it", a.Block, a.Channel)
+		delete(d.storeData, a.Channel)
+		return
+	}
+	a.ES10 = sd.function
+	if a.Last {
+		delete(d.storeData, a.Channel)
+		return
+	}
+	sd.next = a.Block + 1
+	d.storeData[a.Channel] = sd
+}
+
+// es10Function names the ES10 function whose request starts b.
+func es10Function(b []byte) string {
+	tag, ok := firstTag(b)
+	if !ok {
+		return ""
+	}
+	return es10.FunctionName(tag) // "unknown ES10 tag BF99" for others
+}
+
+// firstTag reads a BER tag (X.690 §8.1.2): one byte, or a first byte
+// with all five tag bits set followed by bytes with b8 set but the last.
+func firstTag(b []byte) (uint32, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	tag := uint32(b[0])
+	if b[0]&0x1F != 0x1F {
+		return tag, true
+	}
+	for i := 1; i < len(b) && i < 4; i++ {
+		tag = tag<<8 | uint32(b[i])
+		if b[i]&0x80 == 0 {
+			return tag, true
+		}
+	}
+	return 0, false
+}
+
+func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {
+	l.warnings.add(frame, t, k, format, a...)
+}

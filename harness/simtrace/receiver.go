@@ -1,0 +1,241 @@
+package simtrace
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// DefaultListen is where a lab run listens for a SIMtrace2 by default:
+// every address, GSMTAP's port (simtrace2-sniff sends to 127.0.0.1:4729
+// unless told otherwise with -i).
+const DefaultListen = "udp://0.0.0.0:4729"
+
+// Off, as a listen address, turns the receiver off.
+const Off = "off"
+
+// ParseListen reads a receiver address: udp://host:port, or host:port
+// (":4729" for every address). It returns "" for Off.
+func ParseListen(s string) (string, error) {
+	if s == Off {
+		return "", nil
+	}
+	rest, ok := strings.CutPrefix(s, "udp://")
+	if !ok && strings.Contains(s, "://") {
+		return "", fmt.Errorf("SIMtrace address %q: want udp://host:port (GSMTAP over UDP) or %q", s, Off)
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return "", fmt.Errorf("SIMtrace address %q: %w", s, err)
+	}
+	if port == "" {
+		return "", fmt.Errorf("SIMtrace address %q: no port (GSMTAP's is %d)", s, gsmtap.Port)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// Sink is where received datagrams go: a capture session
+// (capture.Session.WriteDatagram), stamped on its own clock when ts is
+// zero.
+type Sink interface {
+	WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error
+}
+
+// Receiver takes the GSMTAP datagrams a SIMtrace2 sniffer sends and
+// merges the SIM ones into a capture as they arrive. A datagram that is
+// not GSMTAP SIM (truncated, another protocol on the port, another GSMTAP
+// type) is skipped with a counted warning, so a foreign sender cannot put
+// bytes into the run's evidence; what a SIM datagram carries is kept as
+// the sniffer sent it and judged when the lane is decoded.
+type Receiver struct {
+	conn *net.UDPConn
+	sink Sink
+	addr netip.AddrPort
+
+	mu       sync.Mutex
+	received int
+	merged   int
+	skipped  warnings
+	err      error // first write error
+	closing  bool
+
+	done chan struct{}
+}
+
+// maxDatagram is the largest UDP payload over IPv4.
+const maxDatagram = 65507
+
+// Listen starts a receiver on addr (ParseListen's form) merging into sink.
+func Listen(addr string, sink Sink) (*Receiver, error) {
+	hostport, err := ParseListen(addr)
+	if err != nil {
+		return nil, err
+	}
+	if hostport == "" {
+		return nil, errors.New("SIMtrace receiver: address is off")
+	}
+	ua, err := net.ResolveUDPAddr("udp", hostport)
+	if err != nil {
+		return nil, fmt.Errorf("SIMtrace receiver on %s: %w", addr, err)
+	}
+	conn, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, fmt.Errorf("SIMtrace receiver on %s: %w", addr, err)
+	}
+	r := &Receiver{conn: conn, sink: sink, addr: conn.LocalAddr().(*net.UDPAddr).AddrPort(), done: make(chan struct{})}
+	go r.run()
+	return r, nil
+}
+
+// Addr is where the receiver listens (the port chosen when it was 0).
+func (r *Receiver) Addr() netip.AddrPort { return r.addr }
+
+// Close drains what the socket already holds: it reads on until nothing
+// arrived for drainQuiet, at most drainLimit (wall time: real datagrams).
+const (
+	drainQuiet = 100 * time.Millisecond
+	drainLimit = 2 * time.Second
+)
+
+func (r *Receiver) run() {
+	defer close(r.done)
+	buf := make([]byte, maxDatagram+1)
+	var stopAt time.Time
+	for {
+		n, src, err := r.conn.ReadFromUDPAddrPort(buf)
+		if err == nil {
+			r.take(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), buf[:n])
+		}
+		r.mu.Lock()
+		closing := r.closing
+		r.mu.Unlock()
+		switch {
+		case closing && stopAt.IsZero():
+			stopAt = time.Now().Add(drainLimit)
+			fallthrough
+		case closing && err == nil:
+			_ = r.conn.SetReadDeadline(minTime(time.Now().Add(drainQuiet), stopAt))
+		case closing || errors.Is(err, net.ErrClosed):
+			return // quiet for drainQuiet, or past drainLimit
+		case err != nil:
+			r.fail(fmt.Errorf("SIMtrace receiver on %s: %w", r.addr, err))
+			return
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// take checks one datagram and hands it to the sink if it is GSMTAP SIM.
+func (r *Receiver) take(src netip.AddrPort, b []byte) {
+	now := time.Now()
+	r.mu.Lock()
+	r.received++
+	n := r.received
+	r.mu.Unlock()
+	var g gsmtap.GSMTAP
+	var skip Kind
+	var why string
+	switch err := g.DecodeFromBytes(b, gopacket.NilDecodeFeedback); {
+	case err != nil:
+		skip, why = NotGSMTAP, fmt.Sprintf("%d bytes from %s: %v", len(b), src, err)
+	case g.Type != gsmtap.TypeSIM:
+		skip, why = OtherType, fmt.Sprintf("type %s from %s", g.Type, src)
+	case g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR:
+		skip, why = OtherSubType, fmt.Sprintf("sub-type %d from %s", g.SubType, src)
+	}
+	if skip != "" {
+		r.mu.Lock()
+		r.skipped.add(n, now, skip, "%s", why)
+		r.mu.Unlock()
+		return
+	}
+	// The frame names GSMTAP's port as its destination whatever port the
+	// receiver listens on, so Wireshark dissects it as GSMTAP.
+	dst := netip.AddrPortFrom(r.addr.Addr().Unmap(), gsmtap.Port)
+	if dst.Addr().IsUnspecified() && src.Addr().Is4() {
+		dst = netip.AddrPortFrom(netip.IPv4Unspecified(), gsmtap.Port)
+	}
+	err := r.sink.WriteDatagram(time.Time{}, src, dst, append([]byte(nil), b...))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		if r.err == nil {
+			r.err = fmt.Errorf("SIMtrace receiver: datagram %d from %s: %w", n, src, err)
+		}
+		return
+	}
+	r.merged++
+}
+
+func (r *Receiver) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// Stats are the receiver's counts so far.
+type Stats struct {
+	Received int    // datagrams that arrived
+	Merged   int    // GSMTAP SIM datagrams written to the capture
+	Skipped  int    // datagrams that were not GSMTAP SIM
+	Summary  string // the skipped ones by kind ("2 not GSMTAP, 1 GSMTAP of another type than SIM")
+}
+
+func (s Stats) String() string {
+	out := fmt.Sprintf("%d datagrams received, %d GSMTAP SIM merged into the capture", s.Received, s.Merged)
+	if s.Skipped > 0 {
+		out += fmt.Sprintf(", %d skipped (%s)", s.Skipped, s.Summary)
+	}
+	return out
+}
+
+// Stats returns the counts so far.
+func (r *Receiver) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Stats{Received: r.received, Merged: r.merged, Skipped: r.skipped.Total(), Summary: r.skipped.Summary()}
+}
+
+// Skipped are the first MaxWarnings datagrams skipped, Frame being the
+// datagram's number in arrival order.
+func (r *Receiver) Skipped() []Warning {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Warning(nil), r.skipped.list...)
+}
+
+// Close stops receiving once the socket has been quiet for drainQuiet:
+// datagrams already sent are in the sink when it returns. It returns the
+// first error writing to the sink, if any.
+func (r *Receiver) Close() error {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closing = true
+	r.mu.Unlock()
+	// Wake the reader: its next deadline is the drain's.
+	_ = r.conn.SetReadDeadline(time.Now())
+	<-r.done
+	err := r.conn.Close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(err, r.err)
+}

@@ -1,0 +1,186 @@
+package simtrace
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+const fixture = "../../fixtures/simtrace/roam-fr-preinstalled"
+
+func TestParseListen(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"udp://0.0.0.0:4729", "0.0.0.0:4729", ""},
+		{"udp://[::1]:4729", "[::1]:4729", ""},
+		{":4729", ":4729", ""},
+		{"127.0.0.1:0", "127.0.0.1:0", ""},
+		{"off", "", ""},
+		{"tcp://127.0.0.1:4729", "", "want udp://host:port"},
+		{"udp://127.0.0.1", "", "missing port"},
+		{"udp://127.0.0.1:", "", "no port"},
+	}
+	for _, tc := range tests {
+		got, err := ParseListen(tc.in)
+		if got != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("ParseListen(%q) = %q, %v; want %q, %q", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// labCapture is a capture as a lab run has one: the tap, on the wall
+// clock, with an HTTP server's traffic in it.
+func labCapture(t *testing.T) (*capture.Session, string, func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "traffic.pcapng")
+	sess, err := capture.Start(capture.Config{Path: path, Mode: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
+	go srv.Serve(sess.Wrap(l))
+	request := func() {
+		rsp, err := http.Post("http://"+l.Addr().String()+"/v1/notifications", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, rsp.Body)
+		rsp.Body.Close()
+	}
+	t.Cleanup(func() { srv.Close() })
+	return sess, path, request
+}
+
+// A recorded SIMtrace2 stream replayed over loopback UDP lands in the
+// capture as its own lane, with every datagram, beside the HTTP traffic.
+func TestReceiverReplay(t *testing.T) {
+	rec, err := LoadRecording(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, path, request := labCapture(t)
+	rx, err := Listen("udp://127.0.0.1:0", sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewReplayer(rx.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	request()
+	if err := p.Replay(context.Background(), rec.Stream); err != nil {
+		t.Fatal(err)
+	}
+	request()
+	p.Close()
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := rx.Stats(); st.Received != len(rec.Stream) || st.Merged != len(rec.Stream) || st.Skipped != 0 {
+		t.Errorf("stats %s, want all %d merged", st, len(rec.Stream))
+	}
+	tr, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := tr.Lane(p.From())
+	if l == nil || len(l.ATRs)+len(l.APDUs) != rec.Manifest.Datagrams || tr.Total() != 0 {
+		t.Fatalf("lane of %s: %v, warnings %q", p.From(), l, tr.Summary())
+	}
+	ex, err := capture.ReadHTTP(path)
+	if err != nil || len(ex) != 2 {
+		t.Fatalf("HTTP beside the lane: %d exchanges, %v", len(ex), err)
+	}
+}
+
+// Bad input on the receiver's port: what is not GSMTAP SIM is skipped and
+// counted there and never reaches the capture; what a sniffer sent as SIM
+// is kept and judged by the lane. The HTTP evidence is unaffected.
+func TestReceiverBadInput(t *testing.T) {
+	sess, path, request := labCapture(t)
+	rx, err := Listen("127.0.0.1:0", sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewReplayer(rx.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	request()
+	for _, h := range []string{
+		"02 04",                            // truncated
+		"48 54 54 50 2F 31 2E 31 20 32 30", // foreign: "HTTP/1.1 20"
+		"02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00",                // GSMTAP GSM Um
+		"02 04 04 00 0000 00 00 00000000 02 00 00 00 FF 10 96 79",                // GSMTAP SIM PPS
+		"02 04 04 00 0000 00 00 00000000 00 00 00 00 01 C0 00 00 02 BF 31 90 00", // mid-session GET RESPONSE
+		"02 04 04 00 0000 00 00 00000000 00 00 00 00 80 C2 00 00 03 D7 01 00",    // no response
+	} {
+		if err := p.Send(hexdump.Bytes(t, h)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := make([]byte, 70000) // more than a datagram can carry: refused by the kernel
+	if err := p.Send(big); err == nil {
+		t.Error("a 70000-byte datagram was sent")
+	}
+	p.Close()
+	request()
+	if err := rx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := rx.Stats()
+	if st.Received != 6 || st.Merged != 2 || st.Skipped != 4 {
+		t.Errorf("stats %s", st)
+	}
+	for _, k := range []string{"2 not GSMTAP", "1 GSMTAP of another type than SIM", "1 GSMTAP SIM other than ATR or APDU"} {
+		if !strings.Contains(st.Summary, k) {
+			t.Errorf("summary %q lacks %q", st.Summary, k)
+		}
+	}
+	tr, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := tr.Lane(p.From())
+	if l == nil || tr.Total() != 0 || l.Count(MidSession) != 2 || l.Count(NoResponse) != 1 || len(l.APDUs) != 1 {
+		t.Errorf("lane %v, trace warnings %q, lane warnings %v", l, tr.Summary(), l.Warnings())
+	}
+	dgs, _ := capture.ReadDatagrams(path, gsmtap.Port)
+	if len(dgs) != 2 {
+		t.Errorf("%d datagrams in the capture, want the 2 GSMTAP SIM ones", len(dgs))
+	}
+	if ex, err := capture.ReadHTTP(path); err != nil || len(ex) != 2 {
+		t.Errorf("HTTP beside the lane: %d exchanges, %v", len(ex), err)
+	}
+}
+
+// A receiver on a port in use fails naming the address.
+func TestReceiverPortInUse(t *testing.T) {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := "udp://" + c.LocalAddr().String()
+	if _, err := Listen(addr, nil); err == nil || !strings.Contains(err.Error(), addr) {
+		t.Errorf("Listen on a used port: %v", err)
+	}
+}

@@ -1,0 +1,227 @@
+// Package simtrace reads the card's own traffic — the ATRs and APDUs
+// between modem and card that a SIMtrace2 sniffer sends as GSMTAP SIM
+// datagrams to UDP port 4729, or that the emulated rig writes into its
+// capture the same way — and returns it as a typed APDU lane: instruction
+// names, the ES10 function of each STORE DATA, the proactive command of
+// each FETCH (type, qualifier and contents), what each TERMINAL RESPONSE
+// answers, each ENVELOPE's kind and event, and the answers that come in
+// GET RESPONSE. One decoder serves emulated runs and lab runs alike.
+//
+// What a lane cannot use is skipped with a counted warning in the
+// protocol's own terms (not GSMTAP, another GSMTAP type, an APDU without a
+// response, a sniffer that started mid-session); the rest of the lane and
+// of the capture is unaffected.
+package simtrace
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// Kind is what a warning is about.
+type Kind string
+
+// Warning kinds. The datagram kinds skip a whole datagram; the APDU kinds
+// keep what could be read of the exchange unless they say otherwise.
+const (
+	// Datagram level: the datagram is skipped.
+	NotGSMTAP    Kind = "not GSMTAP"                        // too short, another version, bad header length
+	OtherType    Kind = "GSMTAP of another type than SIM"   // e.g. GSM Um from a phone's baseband
+	OtherSubType Kind = "GSMTAP SIM other than ATR or APDU" // PPS, TPDU parts
+	Truncated    Kind = "datagram cut short by the capture" // snap length
+	NoResponse   Kind = "APDU without a response"           // skipped: no status word
+	BadAPDU      Kind = "not an APDU"                       // skipped: PPS bytes, INS or SW1 no card sends
+	MidSession   Kind = "sniffer started mid-session"       // kept: context lost (GET RESPONSE without 61xx, …)
+	Undecoded    Kind = "APDU data does not decode"         // kept untyped: a FETCH, ENVELOPE, … whose contents are malformed
+)
+
+// MaxWarnings bounds the warnings kept with their details; counts are
+// exact whatever their number.
+const MaxWarnings = 100
+
+// Warning is one thing of a trace that could not be used as it is.
+type Warning struct {
+	Frame  int // packet number in the capture file
+	Time   time.Time
+	Kind   Kind
+	Detail string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("frame %d (%s): %s: %s", w.Frame, w.Time.UTC().Format("15:04:05.000000"), w.Kind, w.Detail)
+}
+
+// warnings counts warnings by kind and keeps the first MaxWarnings.
+type warnings struct {
+	list   []Warning
+	counts map[Kind]int
+}
+
+func (w *warnings) add(frame int, t time.Time, k Kind, format string, a ...any) {
+	if w.counts == nil {
+		w.counts = map[Kind]int{}
+	}
+	w.counts[k]++
+	if len(w.list) < MaxWarnings {
+		w.list = append(w.list, Warning{Frame: frame, Time: t, Kind: k, Detail: fmt.Sprintf(format, a...)})
+	}
+}
+
+// Warnings are the first MaxWarnings warnings, in frame order.
+func (w *warnings) Warnings() []Warning { return w.list }
+
+// Count is how many warnings of kind k there were.
+func (w *warnings) Count(k Kind) int { return w.counts[k] }
+
+// Total is how many warnings there were.
+func (w *warnings) Total() int {
+	n := 0
+	for _, c := range w.counts {
+		n += c
+	}
+	return n
+}
+
+// Summary says how many warnings of each kind there were ("" for none).
+func (w *warnings) Summary() string {
+	kinds := make([]string, 0, len(w.counts))
+	for k, n := range w.counts {
+		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, ", ")
+}
+
+// Trace is everything a capture holds on GSMTAP's port: one lane per
+// sniffer, and the datagrams no lane could use.
+type Trace struct {
+	// Lanes holds one lane per source address that sent GSMTAP SIM, in
+	// the order they first appear (one card per sniffer).
+	Lanes []*Lane
+	// The trace's own warnings are about datagrams no lane took: not
+	// GSMTAP SIM at all, from whatever source (CountAll adds the lanes').
+	warnings
+}
+
+// Lane is the ATRs and APDUs of one card, in time order.
+type Lane struct {
+	Source netip.AddrPort // where the sniffer's datagrams came from
+	ATRs   []ATR
+	APDUs  []APDU
+	warnings
+
+	dec decoder
+}
+
+// ATR is a card reset as the sniffer saw it.
+type ATR struct {
+	Frame int
+	Time  time.Time
+	Bytes []byte
+}
+
+// Read decodes the GSMTAP datagrams of a capture file.
+func Read(path string) (*Trace, error) {
+	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(dgs), nil
+}
+
+// Decode builds the trace of datagrams (to or from port 4729), taking
+// them in time order (a stable sort: a sniffer's order is kept).
+func Decode(dgs []capture.Datagram) *Trace {
+	sorted := append([]capture.Datagram(nil), dgs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time.Before(sorted[j].Time) })
+	tr := &Trace{}
+	for _, d := range sorted {
+		tr.Add(d)
+	}
+	return tr
+}
+
+// Lane returns the lane of the sniffer at src, or nil.
+func (tr *Trace) Lane(src netip.AddrPort) *Lane {
+	for _, l := range tr.Lanes {
+		if l.Source == src {
+			return l
+		}
+	}
+	return nil
+}
+
+// Only returns the trace's one lane; it fails when the capture holds no
+// SIM trace or the traces of several sniffers.
+func (tr *Trace) Only() (*Lane, error) {
+	switch len(tr.Lanes) {
+	case 1:
+		return tr.Lanes[0], nil
+	case 0:
+		return nil, fmt.Errorf("no GSMTAP SIM datagram in the capture%s", tr.suffix())
+	}
+	srcs := make([]string, len(tr.Lanes))
+	for i, l := range tr.Lanes {
+		srcs[i] = l.Source.String()
+	}
+	return nil, fmt.Errorf("GSMTAP SIM from %d sniffers (%s): pick one with Lane", len(tr.Lanes), strings.Join(srcs, ", "))
+}
+
+func (tr *Trace) suffix() string {
+	if s := tr.Summary(); s != "" {
+		return " (skipped: " + s + ")"
+	}
+	return ""
+}
+
+// CountAll is how many warnings of kind k the trace and its lanes hold
+// (Count, Total, Summary and Warnings of a Trace are about the datagrams
+// no lane took; a Lane's, about its own).
+func (tr *Trace) CountAll(k Kind) int {
+	n := tr.warnings.Count(k)
+	for _, l := range tr.Lanes {
+		n += l.Count(k)
+	}
+	return n
+}
+
+// Add takes one more datagram, later than those before it: its GSMTAP
+// header, then its SIM payload on the lane of its source (a live view of a
+// sniffer decodes as the datagrams arrive).
+func (tr *Trace) Add(d capture.Datagram) {
+	if d.Truncated {
+		tr.warnings.add(d.Frame, d.Time, Truncated, "%d bytes kept from %s", len(d.Payload), d.Src)
+		return
+	}
+	var g gsmtap.GSMTAP
+	if err := g.DecodeFromBytes(d.Payload, gopacket.NilDecodeFeedback); err != nil {
+		tr.warnings.add(d.Frame, d.Time, NotGSMTAP, "%d bytes from %s: %v", len(d.Payload), d.Src, err)
+		return
+	}
+	if g.Type != gsmtap.TypeSIM {
+		tr.warnings.add(d.Frame, d.Time, OtherType, "type %s from %s", g.Type, d.Src)
+		return
+	}
+	if g.SubType != gsmtap.SubAPDU && g.SubType != gsmtap.SubATR {
+		tr.warnings.add(d.Frame, d.Time, OtherSubType, "sub-type %d from %s", g.SubType, d.Src)
+		return
+	}
+	l := tr.Lane(d.Src)
+	if l == nil {
+		l = &Lane{Source: d.Src}
+		tr.Lanes = append(tr.Lanes, l)
+	}
+	if g.SubType == gsmtap.SubATR {
+		l.addATR(d.Frame, d.Time, g.Payload)
+		return
+	}
+	l.addAPDU(d.Frame, d.Time, g.Payload)
+}

@@ -1,0 +1,218 @@
+package simtrace
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+var (
+	sniffer = netip.MustParseAddrPort("192.0.2.7:41729")
+	t0      = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+)
+
+// sim is a GSMTAP SIM datagram of sub-type sub carrying hex.
+func sim(t *testing.T, sub uint8, hex string) []byte {
+	return append(gsmtap.SIMHeader(sub).Append(nil), hexdump.Bytes(t, hex)...)
+}
+
+// stream makes datagrams from one sniffer, 1 ms apart.
+func stream(payloads ...[]byte) []capture.Datagram {
+	out := make([]capture.Datagram, len(payloads))
+	for i, p := range payloads {
+		out[i] = capture.Datagram{Frame: i + 1, Time: t0.Add(time.Duration(i) * time.Millisecond), Src: sniffer,
+			Dst: netip.AddrPortFrom(sniffer.Addr(), gsmtap.Port), Payload: p}
+	}
+	return out
+}
+
+// A session as a SIMtrace2 on T=0 records it: ATR, TERMINAL PROFILE, a
+// proactive command and its answer, an envelope, an ES10 request in two
+// STORE DATA blocks answered through two GET RESPONSEs, a SELECT whose FCP
+// comes through GET RESPONSE.
+func TestDecodeTyped(t *testing.T) {
+	tr := Decode(stream(
+		sim(t, gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"),
+		sim(t, gsmtap.SubAPDU, "80 10 00 00 03 FF FF FF 91 10"),
+		sim(t, gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 01 01 09 82 02 81 82 90 00"),
+		sim(t, gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 01 09 82 02 82 81 83 01 00 90 00"),
+		sim(t, gsmtap.SubAPDU, "80 C2 00 00 0E D7 0C 82 02 82 81 24 01 01 25 03 00 00 00 90 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 11 00 02 BF 31 90 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 91 01 03 03 A0 00 61 02"),
+		sim(t, gsmtap.SubAPDU, "01 C0 00 00 02 BF 31 61 03"),
+		sim(t, gsmtap.SubAPDU, "01 C0 00 00 03 03 80 01 91 0B"),
+		sim(t, gsmtap.SubAPDU, "00 A4 00 04 02 3F 00 61 03"),
+		sim(t, gsmtap.SubAPDU, "00 C0 00 00 03 62 01 00 90 00"),
+	))
+	l, err := tr.Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Total() != 0 || l.Source != sniffer || len(l.ATRs) != 1 || len(l.APDUs) != 10 {
+		t.Fatalf("lane from %s: %d ATRs, %d APDUs, warnings %q", l.Source, len(l.ATRs), len(l.APDUs), l.Summary())
+	}
+	a := l.APDUs
+	want := []string{
+		"TERMINAL PROFILE 9110",
+		"FETCH REFRESH 09 (eUICC profile state change) 9000",
+		"TERMINAL RESPONSE REFRESH: 00 9000",
+		"ENVELOPE timer expiration (timer 1) 9000",
+		"STORE DATA [ch 1] EnableProfile (block 0) 9000",
+		"STORE DATA [ch 1] EnableProfile (block 1) 6102",
+		"GET RESPONSE [ch 1] 6103",
+		"GET RESPONSE [ch 1] 910B",
+		"SELECT 3F00 6103",
+		"GET RESPONSE 9000",
+	}
+	for i, w := range want {
+		if got := a[i].String(); got != w {
+			t.Errorf("APDU %d: %q, want %q", i, got, w)
+		}
+	}
+	if !a[1].IsProactive(stk.CmdRefresh) || a[1].Qualifier() != stk.RefreshEUICCProfileChange {
+		t.Errorf("FETCH %+v", a[1].Proactive)
+	}
+	if a[2].TR == nil || !a[2].TR.Result.OK() || a[2].Qualifier() != 9 {
+		t.Errorf("TERMINAL RESPONSE %+v", a[2].TR)
+	}
+	if sd := a[5]; !sd.Last || !sd.Answered || sd.AnswerSW != 0x910B || !bytes.Equal(sd.Answer, hexdump.Bytes(t, "BF 31 03 80 01")) {
+		t.Errorf("EnableProfile answer %X %04X answered %v", sd.Answer, sd.AnswerSW, sd.Answered)
+	}
+	if a[6].For != 5 || a[7].For != 5 || a[9].For != 8 {
+		t.Errorf("GET RESPONSE continues %d, %d, %d; want 5, 5, 8", a[6].For, a[7].For, a[9].For)
+	}
+	if sel := a[8]; sel.File != 0x3F00 || !bytes.Equal(sel.Answer, []byte{0x62, 0x01, 0x00}) {
+		t.Errorf("SELECT file %04X answer %X", sel.File, sel.Answer)
+	}
+	for i, w := range map[int]string{
+		1: "proactive command 1: REFRESH 09 (eUICC profile state change), qualifier 09",
+		5: "whole answer (through GET RESPONSE) BF31038001 910B",
+		8: "command  00 A4 00 04 02 3F00",
+	} {
+		if !strings.Contains(a[i].Detail(), w) {
+			t.Errorf("APDU %d detail %q lacks %q", i, a[i].Detail(), w)
+		}
+	}
+	for _, x := range a {
+		if !x.OK() {
+			t.Errorf("%s is not a normal ending", x)
+		}
+	}
+	if (APDU{APDU: gsmtap.APDU{SW: 0x6A82}}).OK() {
+		t.Error("6A82 is a normal ending")
+	}
+}
+
+// Bad input on GSMTAP's port: each is skipped or flagged with a counted
+// warning in the protocol's terms, and the rest of the lane decodes.
+func TestDecodeBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		dg   func(t *testing.T) []byte
+		kind Kind
+		kept bool // the APDU stays on the lane
+	}{
+		{"a truncated datagram", func(t *testing.T) []byte { return []byte{0x02, 0x04, 0x04} }, NotGSMTAP, false},
+		{"a foreign datagram (DNS)", func(t *testing.T) []byte {
+			return hexdump.Bytes(t, "1234 0100 0001 0000 0000 0000 03777777 00 0001 0001")
+		}, NotGSMTAP, false},
+		{"GSMTAPv3", func(t *testing.T) []byte { return hexdump.Bytes(t, "03 00 0008 0004 0000 0000") }, NotGSMTAP, false},
+		{"GSMTAP of another type (GSM Um)", func(t *testing.T) []byte {
+			return hexdump.Bytes(t, "02 04 01 00 0001 C4 1E 00000000 01 00 00 00 06 12 00 00")
+		}, OtherType, false},
+		{"GSMTAP SIM PPS", func(t *testing.T) []byte { return sim(t, gsmtap.SubPPSReq, "FF 10 96 79") }, OtherSubType, false},
+		{"an APDU without response", func(t *testing.T) []byte { return sim(t, gsmtap.SubAPDU, "80 C2 00 00 03 D7 01 00") }, NoResponse, false},
+		{"an APDU cut short", func(t *testing.T) []byte { return sim(t, gsmtap.SubAPDU, "80 C2 00 00 09 D7 01 00 90 00") }, BadAPDU, false},
+		{"a FETCH that is no proactive command", func(t *testing.T) []byte { return sim(t, gsmtap.SubAPDU, "80 12 00 00 03 D0 05 81 90 00") }, Undecoded, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := Decode(stream(
+				sim(t, gsmtap.SubATR, "3B 00"),
+				sim(t, gsmtap.SubAPDU, "80 10 00 00 01 FF 90 00"),
+				tc.dg(t),
+				sim(t, gsmtap.SubAPDU, "80 C2 00 00 0E D7 0C 82 02 82 81 24 01 01 25 03 00 00 00 90 00"),
+			))
+			if tr.CountAll(tc.kind) != 1 {
+				t.Fatalf("%s counted %d times; warnings %q", tc.kind, tr.CountAll(tc.kind), tr.Summary()+"|"+laneSummary(tr))
+			}
+			l := tr.Lanes[0]
+			n := 2
+			if tc.kept {
+				n = 3
+			}
+			if len(l.APDUs) != n || l.APDUs[len(l.APDUs)-1].Envelope == nil {
+				t.Errorf("%d APDUs (want %d), the envelope after the bad datagram: %v", len(l.APDUs), n, l.APDUs)
+			}
+			ws := append(tr.Warnings(), l.Warnings()...)
+			if len(ws) != 1 || ws[0].Frame != 3 || !strings.Contains(ws[0].String(), "frame 3") {
+				t.Errorf("warnings %v, want one on frame 3", ws)
+			}
+		})
+	}
+}
+
+func laneSummary(tr *Trace) string {
+	var s []string
+	for _, l := range tr.Lanes {
+		s = append(s, l.Summary())
+	}
+	return strings.Join(s, ";")
+}
+
+// A sniffer started mid-session: no ATR, a GET RESPONSE without its 61xx,
+// a STORE DATA block without the first, a TERMINAL RESPONSE without its
+// FETCH. Each is counted; the APDUs stay, typed as far as they go.
+func TestDecodeMidSession(t *testing.T) {
+	tr := Decode(stream(
+		sim(t, gsmtap.SubAPDU, "01 C0 00 00 02 BF 31 90 00"),
+		sim(t, gsmtap.SubAPDU, "81 E2 91 02 01 00 90 00"),
+		sim(t, gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 26 00 82 02 82 81 83 01 00 90 00"),
+		sim(t, gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 02 01 04 82 02 81 82 90 00"),
+	))
+	l, err := tr.Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Count(MidSession); got != 4 {
+		t.Errorf("%d mid-session warnings, want 4 (no ATR, GET RESPONSE, STORE DATA, TERMINAL RESPONSE): %v", got, l.Warnings())
+	}
+	if len(l.APDUs) != 4 || l.APDUs[0].For != -1 || l.APDUs[1].ES10 != "" || l.APDUs[2].TR == nil || !l.APDUs[3].IsProactive(stk.CmdRefresh) {
+		t.Errorf("lane %v", l.APDUs)
+	}
+}
+
+// Datagrams of two sniffers make two lanes; Only refuses to pick.
+func TestDecodeTwoSniffers(t *testing.T) {
+	dgs := stream(sim(t, gsmtap.SubATR, "3B 00"), sim(t, gsmtap.SubATR, "3B 00"))
+	dgs[1].Src = netip.MustParseAddrPort("192.0.2.8:41729")
+	tr := Decode(dgs)
+	if len(tr.Lanes) != 2 || tr.Lane(dgs[1].Src) == nil {
+		t.Fatalf("%d lanes", len(tr.Lanes))
+	}
+	if _, err := tr.Only(); err == nil || !strings.Contains(err.Error(), "2 sniffers") {
+		t.Errorf("Only: %v", err)
+	}
+	if _, err := Decode(nil).Only(); err == nil || !strings.Contains(err.Error(), "no GSMTAP SIM") {
+		t.Errorf("Only on nothing: %v", err)
+	}
+}
+
+// Warnings are bounded; counts are not.
+func TestWarningsBounded(t *testing.T) {
+	var p [][]byte
+	for range MaxWarnings * 3 {
+		p = append(p, []byte{1})
+	}
+	tr := Decode(stream(p...))
+	if tr.Count(NotGSMTAP) != MaxWarnings*3 || len(tr.Warnings()) != MaxWarnings {
+		t.Errorf("%d counted, %d kept", tr.Count(NotGSMTAP), len(tr.Warnings()))
+	}
+}

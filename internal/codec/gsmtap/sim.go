@@ -1,0 +1,124 @@
+package gsmtap
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+)
+
+// APDU is one exchange as a sniffer on the card's contacts records it and
+// a SIMtrace2 sends it (sub-type SubAPDU): the T=0 TPDU of ISO/IEC 7816-3
+// §10.3 — the five header bytes CLA INS P1 P2 P3, the command data (P3
+// bytes, for instructions that send data to the card), the response data
+// and SW1 SW2. Wireshark's gsm_sim dissector reads this layout.
+type APDU struct {
+	CLA, INS, P1, P2, P3 byte
+	Data                 []byte // command data, to the card
+	Response             []byte // response data, from the card
+	SW                   uint16
+}
+
+// Errors of ParseAPDU, for callers that count what they skip.
+var (
+	ErrShortAPDU  = errors.New("gsmtap SIM: APDU shorter than its header")
+	ErrNoResponse = errors.New("gsmtap SIM: APDU without a response (no status word)")
+	ErrBadAPDU    = errors.New("gsmtap SIM: not an APDU")
+)
+
+// outgoing reports the instructions whose P3 is Le: the data flows from
+// the card (ISO/IEC 7816-4 §11 and ETSI TS 102 221 §10.1.2, case 2
+// commands). All others send P3 bytes to the card (cases 1, 3 and 4; on
+// T=0 the answer to a case 4 command comes with its status or through GET
+// RESPONSE).
+func outgoing(ins, p1 byte) bool {
+	switch ins {
+	case 0xB0, 0xB1, // READ BINARY
+		0xB2, 0xB3, // READ RECORD
+		0xC0, // GET RESPONSE
+		0x12, // FETCH
+		0xF2, // STATUS
+		0x84, // GET CHALLENGE
+		0xCA: // GET DATA
+		return true
+	case 0x70: // MANAGE CHANNEL: open asks for the channel number (Le 1)
+		return p1 == 0x00
+	}
+	return false
+}
+
+// FromExchange is the sniffer's view of a command APDU as the terminal sent
+// it and the card's answer (response data and SW1 SW2): P3 is Lc, or Le
+// when the command sends no data (00 for case 1); a case 4 command's Le is
+// not sent on T=0. A command that is not a valid short APDU is kept as it
+// was sent, and an answer without a status word as it came.
+func FromExchange(cmd, rsp []byte) []byte { return AppendExchange(nil, cmd, rsp) }
+
+// AppendExchange appends FromExchange(cmd, rsp) to dst.
+func AppendExchange(dst, cmd, rsp []byte) []byte {
+	c, err := apdu.Parse(cmd)
+	if err != nil {
+		return append(append(dst, cmd...), rsp...)
+	}
+	p3 := byte(len(c.Data))
+	if len(c.Data) == 0 && c.HasLe {
+		p3 = byte(c.Le) // 256 is 00
+	}
+	dst = append(dst, c.CLA, c.INS, c.P1, c.P2, p3)
+	dst = append(dst, c.Data...)
+	return append(dst, rsp...)
+}
+
+// Bytes encodes a as the TPDU FromExchange builds.
+func (a APDU) Bytes() []byte {
+	b := make([]byte, 0, 7+len(a.Data)+len(a.Response))
+	b = append(b, a.CLA, a.INS, a.P1, a.P2, a.P3)
+	b = append(b, a.Data...)
+	b = append(b, a.Response...)
+	return append(b, byte(a.SW>>8), byte(a.SW))
+}
+
+// ParseAPDU splits a SubAPDU payload. Data and Response alias b. It fails
+// with ErrNoResponse for an exchange the sniffer saw no status word of
+// (the card did not answer, or the trace was cut), ErrShortAPDU when even
+// the header is incomplete, and ErrBadAPDU for bytes no T=0 exchange can
+// produce (a PPS, an INS or SW1 outside what ISO/IEC 7816-3 allows).
+func ParseAPDU(b []byte) (APDU, error) {
+	if len(b) < 5 {
+		return APDU{}, fmt.Errorf("%w: %d bytes", ErrShortAPDU, len(b))
+	}
+	a := APDU{CLA: b[0], INS: b[1], P1: b[2], P2: b[3], P3: b[4]}
+	switch {
+	case a.CLA == 0xFF:
+		return a, fmt.Errorf("%w: CLA FF is a PPS request", ErrBadAPDU)
+	case a.INS&0xF0 == 0x60 || a.INS&0xF0 == 0x90:
+		return a, fmt.Errorf("%w: INS %02X is a status byte value, invalid on T=0", ErrBadAPDU, a.INS)
+	}
+	rest := b[5:]
+	if outgoing(a.INS, a.P1) {
+		if len(rest) < 2 {
+			return a, fmt.Errorf("%w: %s with %d bytes after the header", ErrNoResponse, apdu.InsName(a.INS), len(rest))
+		}
+		a.Response = rest[: len(rest)-2 : len(rest)-2]
+	} else {
+		n := int(a.P3)
+		switch {
+		case len(rest) == n || len(rest) < 2:
+			return a, fmt.Errorf("%w: %s with %d data bytes and no status word", ErrNoResponse, apdu.InsName(a.INS), len(rest))
+		case len(rest) < n+2:
+			return a, fmt.Errorf("%w: %s with P3 %d but %d bytes after the header", ErrShortAPDU, apdu.InsName(a.INS), n, len(rest))
+		}
+		a.Data = rest[:n:n]
+		a.Response = rest[n : len(rest)-2 : len(rest)-2]
+	}
+	sw1, sw2 := b[len(b)-2], b[len(b)-1]
+	if sw1&0xF0 != 0x60 && sw1&0xF0 != 0x90 || sw1 == 0x60 {
+		return a, fmt.Errorf("%w: SW1 %02X is not a status byte", ErrBadAPDU, sw1)
+	}
+	a.SW = uint16(sw1)<<8 | uint16(sw2)
+	return a, nil
+}
+
+// Channel is the logical channel of the exchange (CLA, ETSI TS 102 221
+// §10.1.1).
+func (a APDU) Channel() int { return apdu.ChannelOf(a.CLA) }
