@@ -20,17 +20,18 @@ const (
 	LaneHost     = "host"
 	LaneModem    = "modem"
 	LaneCard     = "card"
+	LaneAPDU     = "apdu"
 	LanePlatform = "platform"
 	smdpPrefix   = "smdp:"
 )
 
 // laneOrder places the lanes left to right: the radio world, the host on
 // the tty, the device (modem, card), then the servers the card reaches.
-// A lane between modem and card (the card's APDUs) goes at rank 25.
 var laneOrder = map[string]Lane{
 	LaneWorld:    {Title: "world", Sub: "radio, cells", rank: 0},
 	LaneHost:     {Title: "host", Sub: "AT client", rank: 10},
 	LaneModem:    {Title: "modem", Sub: "27.007, SIM Toolkit", rank: 20},
+	LaneAPDU:     {Title: "card contacts", Sub: "APDUs (GSMTAP SIM)", rank: 25},
 	LaneCard:     {Title: "card", Sub: "eUICC, applet", rank: 30},
 	LanePlatform: {Title: "platform", Sub: "management API", rank: 40},
 }

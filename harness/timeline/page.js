@@ -6,7 +6,7 @@
   var DATA = JSON.parse(document.getElementById("data").textContent);
   var RH = 24, TIMEW = 128, OVERSCAN = 30, GAP_MS = 60000, MIN_LANE = 150;
   var KINDS = [
-    ["at", "AT"], ["es10", "ES10/APDU"], ["http", "platform HTTP"], ["es9", "ES9+"],
+    ["at", "AT"], ["es10", "ES10 over AT"], ["apdu", "card APDUs"], ["http", "platform HTTP"], ["es9", "ES9+"],
     ["event", "events"], ["fault", "faults"]
   ];
   var lanes = DATA.lanes, items = DATA.items;

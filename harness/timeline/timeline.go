@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 )
@@ -56,6 +57,7 @@ const (
 	KindES9   Kind = "es9"   // an ES9+ exchange with an SM-DP+
 	KindEvent Kind = "event" // an entry of the event log
 	KindFault Kind = "fault" // an injected fault
+	KindAPDU  Kind = "apdu"  // an APDU at the card's contacts (GSMTAP SIM in the capture)
 )
 
 // Item is one row of the diagram: an arrow From → To, or a mark on From
@@ -102,6 +104,7 @@ var Sources = []Source{
 	{File: "events.jsonl", Read: readEvents},
 	{File: "at.log", Read: readATLog},
 	{File: "traffic.pcapng", Read: readTraffic},
+	{File: "traffic.pcapng", Read: readAPDUs},
 }
 
 // seqRoom is the gap between consecutive items' order numbers.
@@ -154,13 +157,19 @@ func Build(dir string, run Run) (*Timeline, error) {
 	for _, id := range coreLanes {
 		b.lanes[id] = laneFor(id)
 	}
+	noted := map[string]bool{}
 	for _, src := range Sources {
 		path := filepath.Join(dir, src.File)
 		if _, err := os.Stat(path); err != nil {
-			b.Note("%s: not in the run's directory", src.File)
+			if !slices.Contains(t.Artifacts, src.File) && !noted[src.File] {
+				b.Note("%s: not in the run's directory", src.File)
+				noted[src.File] = true
+			}
 			continue
 		}
-		t.Artifacts = append(t.Artifacts, src.File)
+		if !slices.Contains(t.Artifacts, src.File) {
+			t.Artifacts = append(t.Artifacts, src.File)
+		}
 		if err := src.Read(path, b); err != nil {
 			b.Note("%s: %v", src.File, err)
 		}
