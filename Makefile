@@ -24,12 +24,18 @@ build:
 
 # The main job: the Ginkgo suite against the built-in emulated rig.
 # Reports: $(OUT)/junit.xml, $(OUT)/report.json, per-spec artifacts in $(OUT)/specs/.
+# Each spec and scenario gets a timeline page; $(OUT)/index.html links them
+# all (written even when something failed; the target fails after it).
 run: deps build
 	@mkdir -p $(OUT)
+	@rc=0; \
 	ESIMHIL_ARTIFACTS=$(abspath $(OUT))/specs $(GINKGO) --label-filter='env:emulated' \
 		--seed=$(SEED) --junit-report=junit.xml --json-report=report.json \
-		--output-dir=$(OUT) --procs=2 ./specs/...
-	./bin/esimhil run --seed $(SEED) --out $(OUT)/scenarios fixtures/scenarios/*.yaml
+		--output-dir=$(OUT) --procs=2 ./specs/... || rc=1; \
+	./bin/esimhil run --seed $(SEED) --out $(OUT)/scenarios --junit $(OUT)/scenarios/junit.xml \
+		fixtures/scenarios/*.yaml || rc=1; \
+	./bin/esimhil report --out $(OUT) || rc=1; \
+	exit $$rc
 
 # Every test: vet, unit tests of every package, then the suite.
 # The exploration runs without -race: it drives hundreds of whole rigs, and
@@ -105,8 +111,13 @@ SEEDS ?= 5000
 explore:
 	ESIMHIL_EXPLORE_RANDOM=1 $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
 
+# Benchmarks with their floors measured in the same run (alternating
+# batches), the scenarios, the exploration rate and two storms; written
+# in benchstat format to $(OUT)/bench.txt (docs/performance.md).
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+	@mkdir -p $(OUT)
+	@echo "# make bench, $$(date -u +%FT%TZ), $$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)" > $(OUT)/bench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m $(PKGS) | tee -a $(OUT)/bench.txt
 
 clean:
 	rm -rf bin $(OUT)

@@ -5,8 +5,10 @@
 # tests export the emulator's pty through it), tshark (Debian's: the APDU
 # lane is checked with Wireshark's GSMTAP and GSM SIM dissectors), asn1c
 # (Debian bookworm's 0.9.28) with gcc (internal/proto/asn1check compiles the
-# SGP.22 and SAIP ASN.1 modules into an independent decoder) and the pinned
-# modules (including the Ginkgo CLI) are fetched.
+# SGP.22 and SAIP ASN.1 modules into an independent decoder), chromium
+# (Debian's: the timeline and index pages are opened headless in
+# harness/timeline and harness/report tests) and the pinned modules
+# (including the Ginkgo CLI) are fetched.
 set -euo pipefail
 missing=()
 command -v make >/dev/null || missing+=(make)
@@ -15,6 +17,7 @@ command -v ser2net >/dev/null || [ -x /usr/sbin/ser2net ] || missing+=(ser2net)
 command -v tshark >/dev/null || missing+=(tshark)
 command -v asn1c >/dev/null || missing+=(asn1c)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
 	# Debian packages need root: as another user, through sudo, or say what to do.
 	sudo=()
@@ -35,5 +38,6 @@ go version
 /usr/sbin/ser2net -v 2>/dev/null || ser2net -v
 tshark --version 2>/dev/null | head -1
 asn1c -v 2>&1 | sed -n 1p
+chromium --version
 go mod download
 go mod verify

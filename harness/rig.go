@@ -4,6 +4,7 @@
 package harness
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -162,6 +163,7 @@ type Rig struct {
 	ctx    context.Context
 	dir    string
 	atLog  *os.File
+	atBuf  *bufio.Writer // at.log, flushed at Close
 	events *os.File
 	start  time.Time
 	closed bool
@@ -298,6 +300,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if r.atLog, err = os.Create(filepath.Join(dir, ATLogFile)); err != nil {
 		return r, fmt.Errorf("at log: %w", err)
 	}
+	// One write per AT line would cost a system call each, as much as
+	// the pty's own: buffered, and flushed when the rig closes.
+	r.atBuf = bufio.NewWriterSize(r.atLog, 64<<10)
 	// Attach takes 1.5–3 s on real networks; the seed picks where in that
 	// range this device lies, so different seeds exercise different orders.
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
@@ -306,7 +311,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
-		Link: o.Link, ATLog: r.atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
+		Link: o.Link, ATLog: r.atBuf, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
 		Sniffer: r.sniffer(o),
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
@@ -486,6 +491,7 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.checkEvidence(r.Capture.Close()))
 	}
 	if r.atLog != nil {
+		r.Loop.Do(func() { errs = append(errs, r.atBuf.Flush()) })
 		errs = append(errs, r.atLog.Close())
 	}
 	errs = append(errs, r.closeEvents())

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // DefaultTail is how long a scenario without expect.within runs past the
@@ -23,6 +24,10 @@ type Result struct {
 	Wall       time.Duration
 	Mismatches []string // expectations that did not hold
 	Err        error    // the rig itself failed
+	// Timeline is the run's page (Dir/timeline.html); TimelineErr says
+	// why there is none.
+	Timeline    string
+	TimelineErr error
 	// Incomplete says why the run stopped before its horizon ("" if it
 	// did not): its artifacts hold what happened until then.
 	Incomplete string
@@ -78,7 +83,38 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Mismatches = scenario.Check(s, r.Log.Events(), end)
 	res.Wall = time.Since(wall)
+	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
 	return res
+}
+
+// Verdict is "pass", "fail" (an expectation did not hold) or "error" (the
+// rig failed).
+func (r Result) Verdict() string {
+	switch {
+	case r.Err != nil:
+		return "error"
+	case len(r.Mismatches) > 0:
+		return "fail"
+	}
+	return "pass"
+}
+
+// TimelineRun describes the rig's run for its timeline page.
+func (r *Rig) TimelineRun(res Result) timeline.Run {
+	run := timeline.Run{
+		Name: res.Name, Kind: "scenario", Seed: r.Seed, Verdict: res.Verdict(),
+		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: map[string]string{},
+	}
+	if res.Err != nil {
+		run.Err = res.Err.Error()
+	}
+	run.Incomplete = res.Incomplete
+	for _, o := range r.Scenario.Network.Operators {
+		if o.SMDP != "" {
+			run.SMDP[o.SMDP] = o.ID
+		}
+	}
+	return run
 }
 
 // ProgressEvery is how often (wall clock) RunScenario reports progress.

@@ -105,6 +105,8 @@ type Log struct {
 	// sink receives each event as its JSON line when it is logged.
 	sink    io.Writer
 	sinkErr error
+	// pass: keep nothing, only hand events on (NewPassing).
+	pass bool
 }
 
 // LimitKind is the last event a full log keeps: {limit} (SetLimit).
@@ -113,6 +115,13 @@ const LimitKind Kind = "event_limit"
 // New returns a log that stamps events with now (the rig's virtual clock).
 func New(now func() time.Time) *Log {
 	return &Log{now: now}
+}
+
+// NewPassing returns a log that keeps no events: it hands each one to its
+// subscribers (and stream) and forgets it, for runs too large to hold in
+// memory (a fleet's shared servers, thousands of devices).
+func NewPassing(now func() time.Time) *Log {
+	return &Log{now: now, pass: true}
 }
 
 // Emit appends an event. A kind not registered for actor is logged all
@@ -132,6 +141,15 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 			l.unregistered = map[string]int{}
 		}
 		l.unregistered[actor+"/"+string(kind)]++
+	}
+	if l.pass {
+		l.streamLocked(e)
+		subs := l.subs
+		l.mu.Unlock()
+		for _, s := range subs {
+			s(e)
+		}
+		return
 	}
 	if l.limit > 0 && len(l.evs) >= l.limit {
 		l.dropped++

@@ -61,6 +61,8 @@ func (m *Modem) handleLine(l at.Line) {
 		return
 	}
 	m.logIn(l.Text)
+	m.out.begin()
+	defer m.out.end()
 	if m.st.echo {
 		m.out.push([]byte(l.Text + "\r"))
 	}

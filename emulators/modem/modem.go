@@ -86,6 +86,8 @@ type Options struct {
 	Network Network
 	// Link is an optional stable symlink to the pty slave.
 	Link string
+	// Wire, if set, replaces the pty with an in-memory link (see Wire).
+	Wire Wire
 	// ATLog receives every AT line both ways, stamped with simulated time.
 	ATLog io.Writer
 	// AttachDelay and RestartDelay are simulated; defaults 2 s and the
@@ -121,10 +123,11 @@ type Modem struct {
 	closed  bool
 
 	st state // touched only inside loop work
+	in inputState
 
 	inMu    sync.Mutex
 	linesIn int64         // command lines taken in (LinesIn)
-	inCh    chan struct{} // closed and replaced at each line taken in
+	inCh    chan struct{} // made by a waiter, closed at the next line taken in
 }
 
 // state is what the AT interpreter and the boot sequence own.
@@ -183,7 +186,7 @@ func New(o Options) (*Modem, error) {
 	if !ident.IsIMEI(o.IMEI) {
 		return nil, fmt.Errorf("modem: IMEI %q: want 15 digits with a Luhn check digit", o.IMEI)
 	}
-	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput), inCh: make(chan struct{})}
+	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}
 	m.resetSettings()
 	m.st.forbidden = map[string]bool{}
 	m.st.channels = map[int]bool{}
@@ -215,7 +218,11 @@ func (m *Modem) Start() error {
 	}
 	m.started = true
 	m.mu.Unlock()
-	if err := m.openPTY(); err != nil {
+	open := m.openPTY
+	if m.o.Wire != nil {
+		open = m.startWire
+	}
+	if err := open(); err != nil {
 		return fmt.Errorf("modem start: %w", err)
 	}
 	m.loop.Do(func() {
@@ -256,7 +263,11 @@ func (m *Modem) AwaitLinesIn(n int64, d time.Duration) bool {
 	defer t.Stop()
 	for {
 		m.inMu.Lock()
-		got, ch := m.linesIn, m.inCh
+		got := m.linesIn
+		if m.inCh == nil {
+			m.inCh = make(chan struct{})
+		}
+		ch := m.inCh
 		m.inMu.Unlock()
 		if got > n {
 			return true
@@ -274,8 +285,12 @@ func (m *Modem) tookLine() {
 	m.inMu.Lock()
 	defer m.inMu.Unlock()
 	m.linesIn++
-	close(m.inCh)
-	m.inCh = make(chan struct{})
+	if m.inCh != nil {
+		// Only when someone waits: the fleet's devices take in millions
+		// of lines nobody awaits.
+		close(m.inCh)
+		m.inCh = nil
+	}
 }
 
 // DroppedOutput reports how many output bytes were dropped because nobody
@@ -289,6 +304,7 @@ func (m *Modem) Close() error {
 	if m.closed || m.master == nil {
 		m.closed = true
 		m.mu.Unlock()
+		m.out.close()
 		return nil
 	}
 	m.closed = true

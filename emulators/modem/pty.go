@@ -43,6 +43,7 @@ func (m *Modem) openPTY() error {
 	m.mu.Lock()
 	m.master, m.slave, m.path = master, slave, slave.Name()
 	m.mu.Unlock()
+	m.out.setDirect(nonBlockingWriter(master))
 	m.wg.Add(2)
 	go m.readLoop()
 	go m.writeLoop()
@@ -108,6 +109,25 @@ func publishLink(target, link string) error {
 	return nil
 }
 
+// nonBlockingWriter writes to a non-blocking fd at once, or not at all
+// (EAGAIN: the host is not reading and the pty buffer is full).
+func nonBlockingWriter(f *os.File) func([]byte) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return func(b []byte) (int, error) {
+		n, werr := 0, error(nil)
+		if err := rc.Control(func(fd uintptr) { n, werr = syscall.Write(int(fd), b) }); err != nil {
+			return 0, err
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, werr
+	}
+}
+
 // readLoop frames command lines and runs each inside the loop, so that a
 // line is serialized with timers and card traffic.
 func (m *Modem) readLoop() {
@@ -132,7 +152,9 @@ func (m *Modem) writeLoop() {
 		if !ok {
 			return
 		}
-		if _, err := m.master.Write(b); err != nil {
+		_, err := m.master.Write(b)
+		m.out.written()
+		if err != nil {
 			return
 		}
 	}
@@ -165,6 +187,30 @@ type outQueue struct {
 	dropped int64
 	total   int64 // bytes ever queued
 	closed  bool
+	// direct, if set, writes without blocking and reports how much it
+	// wrote; push uses it while nothing is queued or being written, so
+	// an answer leaves without waking the writer goroutine.
+	direct  func([]byte) (int, error)
+	writing bool // the writer goroutine holds a chunk
+	// batch collects the output of one command line (echo, information
+	// text, final result) so it leaves in one write.
+	batch    []byte
+	batching bool
+}
+
+// begin starts collecting output; end sends what was collected.
+func (o *outQueue) begin() {
+	o.mu.Lock()
+	o.batching = true
+	o.mu.Unlock()
+}
+
+func (o *outQueue) end() {
+	o.mu.Lock()
+	b := o.batch
+	o.batch, o.batching = nil, false
+	o.mu.Unlock()
+	o.push(b)
 }
 
 func newOutQueue(max int) *outQueue {
@@ -178,6 +224,17 @@ func (o *outQueue) push(b []byte) {
 	defer o.mu.Unlock()
 	if o.closed || len(b) == 0 {
 		return
+	}
+	if o.batching {
+		o.batch = append(o.batch, b...)
+		return
+	}
+	if o.direct != nil && len(o.q) == 0 && !o.writing {
+		n, _ := o.direct(b)
+		if n >= len(b) {
+			return
+		}
+		b = b[max(n, 0):]
 	}
 	o.q = append(o.q, append([]byte(nil), b...))
 	o.size += len(b)
@@ -204,7 +261,21 @@ func (o *outQueue) pop() ([]byte, bool) {
 	o.q[0] = nil
 	o.q = o.q[1:]
 	o.size -= len(b)
+	o.writing = true
 	return b, true
+}
+
+// written ends the writer's hold on the chunk pop returned.
+func (o *outQueue) written() {
+	o.mu.Lock()
+	o.writing = false
+	o.mu.Unlock()
+}
+
+func (o *outQueue) setDirect(w func([]byte) (int, error)) {
+	o.mu.Lock()
+	o.direct = w
+	o.mu.Unlock()
 }
 
 func (o *outQueue) close() {

@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		lastSeq[eid] = n
 	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: verifyEUICC, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[Received](MaxReceived),
 		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil

@@ -42,7 +42,7 @@ func (s *Server) getBoundProfilePackage(w http.ResponseWriter, body []byte) (es9
 		return nil, err
 	}
 	t.step = bppSent
-	t.order.state = "downloaded"
+	s.setState(t.order, "downloaded")
 	s.sent[hexID(t.id)] = t.eid
 	switch {
 	case s.injected(FaultTamperBPP, s.faults.TamperBPP):

@@ -75,13 +75,13 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 func (s *Server) installed(d es10.ProfileInstallationResultData) {
 	if t := s.tx[hexID(d.TransactionID)]; t != nil && t.order != nil {
 		if t.order.state == "downloaded" {
-			t.order.state = map[bool]string{true: "installed", false: "error"}[d.OK]
+			s.setState(t.order, map[bool]string{true: "installed", false: "error"}[d.OK])
 		}
 		return
 	}
 	for _, o := range s.orders {
 		if d.OK && o.state == "downloaded" && o.profile.ICCID == d.Notification.ICCID {
-			o.state = "installed"
+			s.setState(o, "installed")
 		}
 	}
 }
@@ -129,9 +129,9 @@ func (s *Server) cancelSession(_ http.ResponseWriter, body []byte) (es9.Message,
 		if o.state == "downloaded" || o.state == "released" {
 			switch reason {
 			case es10.CancelPostponed, es10.CancelTimeout:
-				o.state = "released"
+				s.setState(o, "released")
 			default:
-				o.state = "error"
+				s.setState(o, "error")
 			}
 		}
 		state = o.state

@@ -61,6 +61,10 @@ type Config struct {
 	// Limits bound what one client can make the server hold (zero fields:
 	// httpserve.Default).
 	Limits httpserve.Limits
+	// MaxOrders bounds the outstanding orders (0: DefaultMaxOrders); a
+	// storm of thousands of cards, some of which never come back for
+	// their order, needs more.
+	MaxOrders int
 }
 
 // MaxRequests bounds the server's own request log (Requests).
@@ -98,13 +102,15 @@ type Faults struct {
 type Server struct {
 	cfg Config
 
-	mu      sync.Mutex
-	faults  Faults
-	tx      map[string]*transaction // by upper-case hex transactionId
-	orders  map[string]*order       // by matching ID
-	nOrders int
-	euicc   map[string]*ecdsa.PublicKey // by EID, learnt in authenticateClient
-	sent    map[string]string           // transactionId → EID, for late notifications
+	mu     sync.Mutex
+	faults Faults
+	tx     map[string]*transaction // by upper-case hex transactionId
+	orders map[string]*order       // by matching ID
+	// outstanding counts the orders released or downloaded (setState).
+	outstanding int
+	nOrders     int
+	euicc       map[string]*ecdsa.PublicKey // by EID, learnt in authenticateClient
+	sent        map[string]string           // transactionId → EID, for late notifications
 	// notified holds the notifications already taken, so a repeat is
 	// acknowledged without being counted again.
 	notified map[string]bool

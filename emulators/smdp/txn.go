@@ -98,8 +98,24 @@ func (s *Server) gcLocked() {
 	}
 }
 
-// maxOrders bounds the number of outstanding orders.
-const maxOrders = 4096
+// maxOrders bounds the number of outstanding orders (released or
+// downloaded, not yet installed or failed): what a card may still come
+// for. Finished orders stay for their notifications but do not count, so
+// a storm of thousands of downloads is not refused after the 4096th.
+// Config.MaxOrders changes it.
+const DefaultMaxOrders = 4096
+
+// setState moves an order and keeps the count of outstanding ones.
+func (s *Server) setState(o *order, state string) {
+	open := func(st string) bool { return st == "released" || st == "downloaded" }
+	switch {
+	case open(o.state) && !open(state):
+		s.outstanding--
+	case !open(o.state) && open(state):
+		s.outstanding++
+	}
+	o.state = state
+}
 
 // Order reserves a new profile for eid (the platform forwarding a download
 // request, SGP.22 ES2+ DownloadOrder + ConfirmOrder with releaseFlag) and
@@ -110,7 +126,11 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 		return "", "", fmt.Errorf("smdp %s: order: %q is not an EID", s.cfg.Operator, eid)
 	}
 	s.mu.Lock()
-	if len(s.orders) >= maxOrders {
+	limit := s.cfg.MaxOrders
+	if limit <= 0 {
+		limit = DefaultMaxOrders
+	}
+	if s.outstanding >= limit {
 		s.mu.Unlock()
 		return "", "", errors.New("smdp: too many outstanding orders")
 	}
@@ -118,7 +138,8 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 	seq := s.nOrders
 	// Deterministic, so the event log does not depend on randomness.
 	o := &order{matchingID: fmt.Sprintf("MID-%s-%04d", eid[len(eid)-6:], seq), eid: eid, seq: seq,
-		profile: s.cfg.NewProfile(seq), state: "released"}
+		profile: s.cfg.NewProfile(seq)}
+	s.setState(o, "released")
 	s.orders[o.matchingID] = o
 	s.mu.Unlock()
 	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})

@@ -48,6 +48,10 @@ type Exchange struct {
 	// and ResponseBody empty, as for a request left unanswered; a request
 	// cut short keeps the part of its body that was sent.
 	Cut bool
+	// Date is the response's Date header (zero without one). The rig's
+	// servers stamp it with simulated time, so it places an exchange of a
+	// live capture, whose timestamps are the wall clock's, in the run.
+	Date time.Time
 }
 
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
@@ -415,6 +419,9 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			continue // interim answer (100 Continue): the final one follows
 		}
 		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			out[i].Date = d
+		}
 		i++
 	}
 	if c2s.cut || s2c.cut {

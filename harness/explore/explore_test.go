@@ -13,6 +13,8 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/esimhil/esimhil/harness/progress"
+
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
@@ -71,16 +73,20 @@ func TestExplore(t *testing.T) {
 	if err := flag.Set("rapid.checks", strconv.Itoa((total+halves-1)/halves)); err != nil {
 		t.Fatal(err)
 	}
+	// Progress for long explorations (make explore): a live line on a
+	// terminal, a plain line every 10 s in CI logs.
+	meter := progress.New(os.Stdout, "explore", total, progress.Unit("cases"))
+	t.Cleanup(meter.Finish)
 	for h := range halves {
 		t.Run(fmt.Sprintf("run%d", h+1), func(t *testing.T) {
 			t.Parallel()
-			explore(t, feats)
+			explore(t, feats, meter)
 		})
 	}
 }
 
 // explore is one rapid run of TestExplore.
-func explore(t *testing.T, feats Features) {
+func explore(t *testing.T, feats Features, meter *progress.Meter) {
 	var mu sync.Mutex
 	var last, first *failure
 	var tolerated []failure
@@ -128,6 +134,7 @@ func explore(t *testing.T, feats Features) {
 		} else {
 			v = Check(c.Scenario, o)
 		}
+		meter.Done(len(v) == 0)
 		if !strict {
 			// Bugs already reported (see KnownIssue): logged and saved,
 			// while every other violation of the run still fails it.

@@ -10,12 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // ArtifactsEnv names the directory that keeps every spec's artifacts.
@@ -85,9 +88,13 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 	}
 	ginkgo.DeferCleanup(func() {
 		err := r.Close()
-		failed := ginkgo.CurrentSpecReport().Failed()
+		rep := ginkgo.CurrentSpecReport()
+		failed := rep.Failed()
+		ginkgo.AddReportEntry(report.EntrySeed, r.Seed, ginkgo.ReportEntryVisibilityNever)
 		if failed || keepAll != "" {
-			ginkgo.AddReportEntry("artifacts", r.Dir())
+			ginkgo.AddReportEntry(report.EntryArtifacts, r.Dir())
+			ginkgo.AddReportEntry(report.EntrySimulated, r.Now().String(), ginkgo.ReportEntryVisibilityNever)
+			writeTimeline(r, rep)
 		}
 		if failed {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
@@ -99,6 +106,28 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 		}
 	})
 	return r
+}
+
+// writeTimeline writes the spec's timeline page beside its artifacts and
+// names it in the report; the spec's failure is its mismatch.
+func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) {
+	run := timeline.Run{
+		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
+		Simulated: r.Now(), Wall: time.Since(rep.StartTime), SMDP: map[string]string{},
+	}
+	if rep.Failed() {
+		run.Verdict = "fail"
+		run.Mismatches = []string{rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"}
+	}
+	for _, e := range r.SMDPEndpoints() {
+		run.SMDP[e.Host] = e.Operator
+	}
+	path, err := timeline.Write(r.Dir(), run)
+	if err != nil {
+		fmt.Fprintf(ginkgo.GinkgoWriter, "no timeline: %v\n", err)
+		return
+	}
+	ginkgo.AddReportEntry(report.EntryTimeline, path, ginkgo.ReportEntryVisibilityNever)
 }
 
 func specDirName() string {

@@ -1,7 +1,12 @@
 // Command esimhil runs scenarios on the emulated rig and starts a standalone
 // emulated modem for people and tools to drive.
 //
-//	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
+//	esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...
+//	esimhil report [--out DIR]
+//	esimhil timeline [--name NAME] RUNDIR...
+//	esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
+//	esimhil fleet merge RESULT.json...
+//	esimhil serve --scenario F [--seed N]
 //	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 //	esimhil lab discover|record|diff|personality|sniff ...
 //	esimhil replay [--out DIR] [-v] FIXTURE_DIR...
@@ -25,12 +30,20 @@ import (
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/progress"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const usage = `usage:
-  esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] SCENARIO.yaml...
+  esimhil run [--seed N] [--out DIR] [--capture tap|live|auto] [--junit FILE] SCENARIO.yaml...
+  esimhil report [--out DIR]
+  esimhil timeline [--name NAME] RUNDIR...
+  esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
+  esimhil fleet merge [--out FILE] RESULT.json...
+  esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
   esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
   esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
@@ -93,6 +106,14 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCmd(ctx, args[1:], stdout, stderr)
 	case "emulate":
 		return emulateCmd(ctx, args[1:], stdout, stderr)
+	case "fleet":
+		return fleetCmd(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(args[1:], stdout, stderr)
+	case "timeline":
+		return timelineCmd(args[1:], stdout, stderr)
 	case "lab":
 		return labCmd(ctx, args[1:], stdout, stderr)
 	case "replay":
@@ -113,8 +134,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 0, "seed for every random choice (0: the scenario's own seed)")
-	out := fs.String("out", "out", "directory for per-scenario artifacts")
+	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
+	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -123,14 +145,29 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	code := 0
+	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
+	var results []report.Entry
+	// The results are written however the run ends, an interrupted one too.
+	defer func() {
+		if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), results); err != nil {
+			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+		}
+		if *junit != "" {
+			if err := report.WriteJUnit(*junit, "esimhil scenarios", results); err != nil {
+				fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+			}
+		}
+	}()
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
-			fmt.Fprintf(stdout, "SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
+			meter.Printf("SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
 			return interruptedCode(ctx)
 		}
 		s, err := scenario.Load(path)
 		if err != nil {
-			fmt.Fprintf(stdout, "ERROR %s: %v\n", path, err)
+			meter.Printf("ERROR %s: %v\n", path, err)
+			meter.Done(false)
+			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
 			code = 1
 			continue
 		}
@@ -141,28 +178,94 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
 		})
+		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
+			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
 		switch {
 		case ctx.Err() != nil:
-			fmt.Fprintf(stdout, "STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
+			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
+			e.Verdict, e.Message = "error", "stopped: "+context.Cause(ctx).Error()
+			results = append(results, e)
 			if n := fs.NArg() - i - 1; n > 0 {
-				fmt.Fprintf(stdout, "SKIP  %d scenario(s) not run: %v\n", n, context.Cause(ctx))
+				meter.Printf("SKIP  %d scenario(s) not run: %v\n", n, context.Cause(ctx))
 			}
 			return interruptedCode(ctx)
 		case res.Err != nil:
-			fmt.Fprintf(stdout, "ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
+			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
+			e.Message = res.Err.Error()
 			code = 1
 		case len(res.Mismatches) > 0:
-			fmt.Fprintf(stdout, "FAIL  %s (seed %d, %v simulated, %v): %d expectation(s) failed [%s]\n",
+			meter.Printf("FAIL  %s (seed %d, %v simulated, %v): %d expectation(s) failed [%s]\n",
 				s.Name, res.Seed, res.Simulated, res.Wall.Round(time.Millisecond), len(res.Mismatches), res.Dir)
 			for _, m := range res.Mismatches {
-				fmt.Fprintf(stdout, "      - %s\n", m)
+				meter.Printf("      - %s\n", m)
 			}
+			e.Message = strings.Join(res.Mismatches, "\n")
 			code = 1
 		default:
-			fmt.Fprintf(stdout, "PASS  %s (seed %d, %v simulated, %v) [%s]\n",
+			meter.Printf("PASS  %s (seed %d, %v simulated, %v) [%s]\n",
 				s.Name, res.Seed, res.Simulated, res.Wall.Round(time.Millisecond), res.Dir)
 		}
+		if res.TimelineErr != nil {
+			meter.Printf("      (no timeline: %v)\n", res.TimelineErr)
+		}
+		meter.Done(res.OK())
+		results = append(results, e)
+	}
+	meter.Finish()
+	return code
+}
+
+// reportCmd writes DIR/index.html from what make run left in DIR.
+func reportCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "out", "the run's output directory (report.json, scenarios/)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	entries, notes, err := report.Gather(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
+		return 1
+	}
+	path, err := report.WriteIndex(*out, entries, notes)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
+		return 1
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
+	}
+	fmt.Fprintf(stdout, "%s: %d runs\n", path, len(entries))
+	return 0
+}
+
+// timelineCmd (re)builds the timeline page of run directories.
+func timelineCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "name shown on the page (default: the directory's name)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "esimhil timeline: no run directories\n%s", usage)
+		return 2
+	}
+	code := 0
+	for _, dir := range fs.Args() {
+		n := *name
+		if n == "" {
+			n = filepath.Base(filepath.Clean(dir))
+		}
+		path, err := timeline.Write(dir, timeline.Run{Name: n})
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil timeline: %v\n", err)
+			code = 1
+			continue
+		}
+		fmt.Fprintln(stdout, path)
 	}
 	return code
 }

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness/fleet"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+const fleetUsage = `usage:
+  esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
+                [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
+  esimhil fleet merge [--out FILE] RESULT.json...
+  esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
+`
+
+// fleetMemoryLimit keeps a storm's heap (and so its resident memory)
+// under 2 GiB: the garbage collector works harder as it nears it.
+const fleetMemoryLimit = 1792 << 20
+
+// repeated collects a repeatable flag.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return fleetMergeCmd(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tmpl := fs.String("scenario-template", "", "fleet template (fixtures/fleet/*.yaml)")
+	devices := fs.Int("devices", 0, "number of devices (default: the template's)")
+	within := fs.Duration("arrive-within", 0, "arrival window (default: the template's)")
+	dwell := fs.Duration("dwell", 0, "how long each device is followed after it arrives (default: the template's)")
+	ptys := fs.Int("ptys", -1, "devices with a real pty; the others are linked in memory (default: the template's)")
+	seed := fs.Int64("seed", 0, "seed of the whole fleet and of its test PKI (default: the template's)")
+	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
+	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
+	var smdps repeated
+	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
+	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 || *tmpl == "" {
+		fmt.Fprintf(stderr, "esimhil fleet: --scenario-template is required\n%s", fleetUsage)
+		return 2
+	}
+	t, err := fleet.Load(*tmpl)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["devices"] {
+		t.Devices = *devices
+	}
+	if set["arrive-within"] {
+		t.ArriveWithin = fleet.Duration(*within)
+	}
+	if set["dwell"] {
+		t.Dwell = fleet.Duration(*dwell)
+	}
+	if set["ptys"] {
+		t.PTYs = *ptys
+	}
+	if set["seed"] {
+		t.Seed = *seed
+	}
+	if err := t.Validate(ptyRoom()); err != nil {
+		fmt.Fprintf(stderr, "esimhil fleet: %s:\n  %s\n", *tmpl, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 2
+	}
+	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
+	if *shard != "" {
+		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+			return 2
+		}
+	}
+	for _, v := range smdps {
+		op, u, err := fleet.ParseSMDPFlag(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+			return 2
+		}
+		cfg.SMDP[op] = u
+	}
+	debug.SetMemoryLimit(fleetMemoryLimit)
+	res, err := fleet.Run(ctx, cfg)
+	if res == nil {
+		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+		return 1
+	}
+	res.Print(stdout)
+	if *out != "" {
+		if werr := res.Write(*out); werr != nil {
+			fmt.Fprintf(stderr, "esimhil fleet: %v\n", werr)
+			return 1
+		}
+		fmt.Fprintf(stdout, "result     %s\n", *out)
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(stdout, "STOP       %v: the figures cover the devices retired so far\n", context.Cause(ctx))
+		return interruptedCode(ctx)
+	case err != nil:
+		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+		return 1
+	case !res.OK():
+		return 1
+	}
+	return 0
+}
+
+// parseShard reads "i/n".
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		i, err = strconv.Atoi(a)
+		if err == nil {
+			n, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)", s)
+	}
+	return i, n, nil
+}
+
+// ptyRoom is how many more pseudo-terminals this process may open: the
+// kernel's pty.max less those in use, and the open-file limit (a device
+// on a pty holds three descriptors). -1 when unknown.
+func ptyRoom() int {
+	read := func(p string) (int, bool) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return 0, false
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n, err == nil
+	}
+	room := -1
+	if max, ok := read("/proc/sys/kernel/pty/max"); ok {
+		if nr, ok := read("/proc/sys/kernel/pty/nr"); ok {
+			room = max - nr
+		}
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		fds := (int(lim.Cur) - 64) / 3
+		if room < 0 || fds < room {
+			room = max(fds, 0)
+		}
+	}
+	return room
+}
+
+func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fleet merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the merged result (JSON) to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "esimhil fleet merge: no result files\n%s", fleetUsage)
+		return 2
+	}
+	var rs []*fleet.Result
+	for _, p := range fs.Args() {
+		r, err := fleet.ReadResult(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
+			return 1
+		}
+		rs = append(rs, r)
+	}
+	m, err := fleet.Merge(rs)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
+		return 1
+	}
+	m.Print(stdout)
+	if *out != "" {
+		if err := m.Write(*out); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
+			return 1
+		}
+	}
+	if !m.OK() {
+		return 1
+	}
+	return 0
+}
+
+// serveCmd runs the emulated platform and SM-DP+s of a scenario on their
+// own, on the wall clock, for a fleet (or any client) in another process.
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
+	seed := fs.Int64("seed", 1, "seed of the test PKI (the fleet's --seed)")
+	listen := fs.String("listen", "127.0.0.1:0", "host (and port, 0: any) the servers listen on")
+	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *file == "" || fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)
+		return 2
+	}
+	s, err := scenario.Load(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 2
+	}
+	pki, err := fleet.NewPKI(s, *seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 1
+	}
+	log := eventlog.NewPassing(time.Now)
+	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		return 1
+	}
+	defer sv.Close()
+	scheme := "http"
+	if s.Platform.TLS {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "platform  %s://%s\n", scheme, sv.Platform.Addr())
+	for host, op := range sv.Hosts {
+		fmt.Fprintf(stdout, "smdp      %s=https://%s (host %s)\n", op, sv.SMDP[op].Addr(), host)
+	}
+	fmt.Fprintf(stdout, "seed      %d (the test CI's keys follow from it)\n", *seed)
+	if *ciFile != "" {
+		b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CI.DER})
+		if err := os.WriteFile(*ciFile, b, 0o644); err != nil {
+			fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "test CI   %s\n", *ciFile)
+	}
+	fmt.Fprintln(stdout, "serving (Ctrl-C to stop)")
+	<-ctx.Done()
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return 0
+	}
+	return interruptedCode(ctx)
+}

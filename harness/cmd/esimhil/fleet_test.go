@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/fleet"
+)
+
+var fleetTemplate = filepath.Join("..", "..", "..", "fixtures", "fleet", "storm-fr.yaml")
+
+// The fleet loads an emulator started as another process (esimhil
+// serve) over --platform and --smdp, and finds what it finds against
+// the emulator in its own process: the same outcomes and switch times,
+// the platform's log equal to what the cards count as delivered (the
+// SM-DP+ logs of another process are said to be unchecked).
+func TestFleetAgainstAnotherProcess(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--seed", "1")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	args := []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "40"}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) >= 2 && f[0] == "platform":
+			args = append(args, "--platform", f[1])
+		case len(f) >= 2 && f[0] == "smdp":
+			args = append(args, "--smdp", f[1])
+		}
+		if strings.HasPrefix(sc.Text(), "serving") {
+			break
+		}
+	}
+	go func() { // keep the child's pipe drained
+		for sc.Scan() {
+		}
+	}()
+	ext := filepath.Join(t.TempDir(), "ext.json")
+	var out, errOut bytes.Buffer
+	if code := cli(context.Background(), append(args, "--out", ext), &out, &errOut); code != 0 {
+		t.Fatalf("fleet exited %d:\n%s%s", code, out.String(), errOut.String())
+	}
+	t.Log("\n" + out.String())
+	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 in the logs read; NOT CHECKED: SM-DP+ orange-fr log"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	in := filepath.Join(t.TempDir(), "in.json")
+	if code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "40", "--out", in}, &out, &errOut); code != 0 {
+		t.Fatalf("in-process fleet exited %d:\n%s", code, errOut.String())
+	}
+	a, err := fleet.ReadResult(ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fleet.ReadResult(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalInts(a.Outcomes, b.Outcomes) || len(a.SwitchTimes) != len(b.SwitchTimes) || a.Percentile(50) != b.Percentile(50) {
+		t.Errorf("external: %v p50 %v; in process: %v p50 %v", a.Outcomes, a.Percentile(50), b.Outcomes, b.Percentile(50))
+	}
+	if !equalInts(a.CardToPlatform, a.PlatformLog) || len(a.PlatformLog) == 0 {
+		t.Errorf("external platform's log %v, cards %v", a.PlatformLog, a.CardToPlatform)
+	}
+}
+
+func equalInts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Shards written by separate runs merge, through the command, into the
+// totals of one run; bad numbers are refused with the template's words.
+func TestFleetShardMergeAndBadInput(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i := range 2 {
+		f := filepath.Join(dir, "shard.json"+string(rune('0'+i)))
+		var out, errOut bytes.Buffer
+		if code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "20",
+			"--shard", string(rune('0'+i)) + "/2", "--out", f}, &out, &errOut); code != 0 {
+			t.Fatalf("shard %d exited %d: %s%s", i, code, out.String(), errOut.String())
+		}
+		files = append(files, f)
+	}
+	var out, errOut bytes.Buffer
+	if code := cli(context.Background(), append([]string{"fleet", "merge"}, files...), &out, &errOut); code != 0 {
+		t.Fatalf("merge exited %d: %s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "devices    20 (0 with a pty, 20 in memory)") || !strings.Contains(out.String(), "shards 0/2 1/2") {
+		t.Errorf("merged:\n%s", out.String())
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--devices", "0"}, "devices: 0: a fleet needs at least one device"},
+		{[]string{"--arrive-within", "0s"}, "arrive_within: 0s"},
+		{[]string{"--ptys", "1000000"}, "ptys: 1000000"},
+		{[]string{"--shard", "3/2"}, `--shard "3/2": want i/n with 0 ≤ i < n`},
+		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
+	} {
+		out.Reset()
+		errOut.Reset()
+		start := time.Now()
+		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.args...), &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want it to say %q", tc.args, code, errOut.String(), tc.want)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Errorf("%v took %v to refuse", tc.args, d)
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+func loadTemplate(t *testing.T, devices, ptys int) *Template {
+	t.Helper()
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Devices, tp.PTYs = devices, ptys
+	if err := tp.Validate(-1); err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+// A storm of 200 devices, three of them on real ptys, against the
+// emulated platform and SM-DP+s: every kind ends as it must, every
+// switched device has a switch time, and the cards' acknowledged
+// notifications are exactly the servers' logs.
+func TestStorm(t *testing.T) {
+	tp := loadTemplate(t, 200, 3)
+	r, err := Run(context.Background(), Config{Template: tp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	t.Log("\n" + out.String())
+	want := map[string]map[string]int{
+		"preinstalled": {Switched: 140},
+		"download":     {Switched: 40},
+		"download + card fault bad_euicc_signature": {Stayed: 10},
+		"preinstalled + attach reject #15":          {Stayed: 10},
+	}
+	if !reflect.DeepEqual(r.ByKind, want) {
+		t.Errorf("outcomes by kind %v, want %v (errors: %q)", r.ByKind, want, r.Errors)
+	}
+	// Those that stayed say why: their card's last failure.
+	for why, n := range r.Why {
+		if n != 10 || !strings.HasPrefix(why, "attach: registration denied") && !strings.Contains(why, "euiccSignature1 does not verify") {
+			t.Errorf("%d stayed because %q", n, why)
+		}
+	}
+	if r.Devices != 200 || r.PTYs != 3 {
+		t.Errorf("devices %d (ptys %d)", r.Devices, r.PTYs)
+	}
+	if len(r.SwitchTimes) != r.Outcomes[Switched] {
+		t.Errorf("%d switch times for %d switched devices", len(r.SwitchTimes), r.Outcomes[Switched])
+	}
+	// A switch follows the first periodic check after arrival (within a
+	// check interval) and an attach of a few seconds.
+	if p50, p99 := r.Percentile(50), r.Percentile(99); p50 <= 0 || p99 > 5*time.Minute+time.Minute || p50 > p99 {
+		t.Errorf("switch p50 %v p99 %v", p50, p99)
+	}
+	lost, unconfirmed := r.Lost()
+	if lost != 0 || unconfirmed != 0 || len(r.Unchecked) != 0 {
+		t.Errorf("lost %d, unconfirmed %d, unchecked %q", lost, unconfirmed, r.Unchecked)
+	}
+	if !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) || !reflect.DeepEqual(r.CardToSMDP, r.SMDPLog) {
+		t.Errorf("cards and logs differ:\n card→platform %v\n platform log %v\n card→SM-DP+ %v\n SM-DP+ log %v",
+			r.CardToPlatform, r.PlatformLog, r.CardToSMDP, r.SMDPLog)
+	}
+	// Each switched device reported its attach to the platform; each
+	// download told its SM-DP+ it was installed.
+	n := 0
+	for k, v := range r.CardToPlatform {
+		if strings.HasSuffix(k, "|attach-success") {
+			n += v
+		}
+	}
+	if n < r.Outcomes[Switched] || r.SMDPLog["sfr|install"] != 40 {
+		t.Errorf("%d attach-success for %d switched; %d installs at SFR, want 40", n, r.Outcomes[Switched], r.SMDPLog["sfr|install"])
+	}
+	if r.PlatformRequests == 0 || r.PeakRSS == 0 || r.Wall <= 0 {
+		t.Errorf("figures missing: %d requests, %d bytes, %v", r.PlatformRequests, r.PeakRSS, r.Wall)
+	}
+}
+
+// Three shards merged give what one run gives: devices, outcomes, switch
+// times and notifications.
+func TestShardsMergeToOneRun(t *testing.T) {
+	tp := loadTemplate(t, 40, 0)
+	whole, err := Run(context.Background(), Config{Template: tp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []*Result
+	for i := range 3 {
+		r, err := Run(context.Background(), Config{Template: tp, Shard: i, Shards: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, r)
+	}
+	m, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2]any{
+		"devices":        {whole.Devices, m.Devices},
+		"outcomes":       {whole.Outcomes, m.Outcomes},
+		"by kind":        {whole.ByKind, m.ByKind},
+		"switch times":   {whole.SwitchTimes, m.SwitchTimes},
+		"card→platform":  {whole.CardToPlatform, m.CardToPlatform},
+		"platform log":   {whole.PlatformLog, m.PlatformLog},
+		"SM-DP+ log":     {whole.SMDPLog, m.SMDPLog},
+		"platform calls": {whole.PlatformRequests, m.PlatformRequests},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			t.Errorf("%s: one run %v, shards merged %v", name, pair[0], pair[1])
+		}
+	}
+	if _, err := Merge([]*Result{parts[0], parts[0]}); err == nil {
+		t.Error("a shard merged twice was accepted")
+	}
+}
+
+func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Template)
+		ptys int
+		want string
+	}{
+		{"no devices", func(t *Template) { t.Devices = 0 }, -1, "devices: 0: a fleet needs at least one device"},
+		{"negative devices", func(t *Template) { t.Devices = -5 }, -1, "devices: -5"},
+		{"too many", func(t *Template) { t.Devices = MaxDevices + 1 }, -1, "at most 1000000"},
+		{"no window", func(t *Template) { t.ArriveWithin = 0 }, -1, "arrive_within: 0s"},
+		{"ptys beyond devices", func(t *Template) { t.PTYs = 300 }, -1, "ptys: 300: more than the 200 devices"},
+		{"ptys beyond the system", func(t *Template) { t.PTYs = 50 }, 10, "this system allows 10 more pseudo-terminals"},
+		{"empty share", func(t *Template) { t.Mix[0].Share = 0 }, -1, "mix[0].share: 0"},
+		{"unknown kind", func(t *Template) { t.Mix[0].Kind = "teleport" }, -1, `mix[0].kind: "teleport"`},
+		{"unknown card fault", func(t *Template) { t.Mix[2].CardFault = "gremlins" }, -1, `mix[2].card_fault: "gremlins"`},
+		{"dwell too long", func(t *Template) { t.Dwell = Duration(30 * 24 * time.Hour) }, -1, "dwell: 720h0m0s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(tp)
+			err = tp.Validate(tc.ptys)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// An external platform that refuses connections is reported at once;
+// one that answers garbage, or answers too slowly, fails its devices one
+// by one — the storm ends, and no notification is counted as delivered.
+func TestBadExternalPlatform(t *testing.T) {
+	t.Run("refusing", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		start := time.Now()
+		_, err = Run(context.Background(), Config{Template: loadTemplate(t, 5, 0), Platform: "http://" + addr})
+		if err == nil || !strings.Contains(err.Error(), "not reachable") {
+			t.Fatalf("error %v, want 'not reachable'", err)
+		}
+		t.Logf("refused in %v: %v", time.Since(start), err)
+	})
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		dwell   time.Duration
+	}{
+		{"garbage", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+		}, 30 * time.Minute},
+		{"slow", func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				// Past the card's BIP idle limit (10 s of wall time).
+				select {
+				case <-time.After(12 * time.Second):
+				case <-r.Context().Done():
+				}
+			}
+			w.WriteHeader(http.StatusNotFound)
+		}, 6 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			tp := loadTemplate(t, 2, 0)
+			tp.Dwell = Duration(tc.dwell)
+			tp.ArriveWithin = Duration(time.Second) // one instant: both at once
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcomes[Stayed] != 2 || r.Outcomes[Switched] != 0 {
+				t.Errorf("outcomes %v, want both devices stayed on their original profile", r.Outcomes)
+			}
+			for k, n := range r.CardToPlatform {
+				t.Errorf("card counts %d notification(s) %s as delivered to a platform that never took one", n, k)
+			}
+			if !r.PlatformUnread {
+				t.Error("a platform without a readable log was read")
+			}
+		})
+	}
+}
+
+// docs/fleet-indexed-job.yaml is a Kubernetes Indexed Job whose pods each
+// run one shard, indexed by JOB_COMPLETION_INDEX, over as many shards as
+// the job has completions.
+func TestKubernetesManifest(t *testing.T) {
+	b, err := os.ReadFile("../../docs/fleet-indexed-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Spec       struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Parallelism    int    `yaml:"parallelism"`
+			Template       struct {
+				Spec struct {
+					RestartPolicy string `yaml:"restartPolicy"`
+					Containers    []struct {
+						Command []string `yaml:"command"`
+						Args    []string `yaml:"args"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &job); err != nil {
+		t.Fatal(err)
+	}
+	s := job.Spec
+	if job.APIVersion != "batch/v1" || job.Kind != "Job" || s.CompletionMode != "Indexed" || s.Completions < 2 ||
+		s.Template.Spec.RestartPolicy != "Never" || len(s.Template.Spec.Containers) != 1 {
+		t.Fatalf("not an Indexed Job: %+v", job)
+	}
+	args := strings.Join(s.Template.Spec.Containers[0].Args, " ")
+	for _, want := range []string{
+		"esimhil fleet", fmt.Sprintf(`--shard "${JOB_COMPLETION_INDEX}/%d"`, s.Completions),
+		`--out "/results/shard-${JOB_COMPLETION_INDEX}.json"`, "--scenario-template fixtures/fleet/storm-fr.yaml",
+	} {
+		if !strings.Contains(args, want) {
+			t.Errorf("container args %q lack %q", args, want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package fleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// inspector reads an external platform's request log (GET
+// /v1/inspect/received, docs/platform-api.md) as the storm goes, page by
+// page, so that a platform keeping only its newest requests still shows
+// each one once.
+type inspector struct {
+	base   string
+	client *http.Client
+	offset int
+	seen   map[string]bool // eid|kind|report of numbered reports counted
+	// problem, once set, says why the log could not be read whole.
+	problem string
+	last    time.Time
+}
+
+const (
+	inspectTimeout = 10 * time.Second
+	inspectPage    = 1000
+	// inspectEvery bounds how often (wall clock) the log is read.
+	inspectEvery = 200 * time.Millisecond
+)
+
+func newInspector(base string) *inspector {
+	return &inspector{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: inspectTimeout}, seen: map[string]bool{}}
+}
+
+type inspectPageBody struct {
+	Total   int `json:"total"`
+	Dropped int `json:"dropped"`
+	Offset  int `json:"offset"`
+	Entries []struct {
+		Index  int    `json:"index"`
+		Path   string `json:"path"`
+		Status int    `json:"status"`
+		Body   string `json:"body"`
+		SHA256 string `json:"body_sha256"`
+	} `json:"entries"`
+	Next *int `json:"next"`
+}
+
+// probe checks the platform answers at all, and where its log starts.
+func (in *inspector) probe() error {
+	p, err := in.page(0, 1)
+	if err != nil {
+		if strings.Contains(err.Error(), "answered") {
+			in.problem = err.Error()
+			return nil // it answers, but has no log to read
+		}
+		return fmt.Errorf("not reachable: %w", err)
+	}
+	in.offset = p.Total // requests before the storm are not the storm's
+	return nil
+}
+
+func (in *inspector) page(offset, limit int) (*inspectPageBody, error) {
+	u := fmt.Sprintf("%s%s?offset=%d&limit=%d", in.base, platformapi.PathInspect, offset, limit)
+	resp, err := in.client.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s answered %d", platformapi.PathInspect, resp.StatusCode)
+	}
+	var p inspectPageBody
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("GET %s answered %d with a body that is not its JSON: %v", platformapi.PathInspect, resp.StatusCode, err)
+	}
+	return &p, nil
+}
+
+// poll reads what arrived since the last read (at most every
+// inspectEvery).
+func (in *inspector) poll(r *Result) {
+	if in.problem != "" || time.Since(in.last) < inspectEvery {
+		return
+	}
+	in.last = time.Now()
+	for {
+		p, err := in.page(in.offset, inspectPage)
+		if err != nil {
+			in.problem = err.Error()
+			return
+		}
+		if p.Dropped > in.offset {
+			in.problem = fmt.Sprintf("the platform dropped requests %d…%d from its log before they were read", in.offset, p.Dropped-1)
+			return
+		}
+		for _, e := range p.Entries {
+			in.count(r, e.Path, e.Status, e.Body)
+			in.offset = e.Index + 1
+		}
+		if p.Next == nil || len(p.Entries) == 0 {
+			return
+		}
+	}
+}
+
+func (in *inspector) count(r *Result, path string, status int, body string) {
+	if path != platformapi.PathNotifications || status != http.StatusOK {
+		return
+	}
+	n, err := platformapi.DecodeNotification([]byte(body))
+	if err != nil {
+		return
+	}
+	key := n.EID + "|" + n.Kind
+	if n.Report != 0 {
+		// A numbered report sent again after a lost answer: the platform
+		// takes it once (docs/platform-api.md).
+		id := fmt.Sprintf("%s|%d", key, n.Report)
+		if in.seen[id] {
+			return
+		}
+		in.seen[id] = true
+	}
+	r.PlatformLog[key]++
+}
+
+// finish reads the rest and records what could not be checked.
+func (in *inspector) finish(r *Result) {
+	in.last = time.Time{}
+	in.poll(r)
+	if in.problem != "" {
+		r.Unchecked = append(r.Unchecked, "platform log: "+in.problem)
+		r.PlatformUnread = true
+	}
+}

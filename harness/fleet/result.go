@@ -1,0 +1,318 @@
+package fleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Outcomes of a device at the end of its dwell.
+const (
+	Switched = "switched" // attached on a preferred operator's profile
+	Stayed   = "stayed"   // still on its original profile (fell back, list exhausted, download failed)
+	Failed   = "failed"   // the device itself failed (its host could not read it, a rig error)
+)
+
+// Result is what a storm (or one shard of it) measured. Results of the
+// shards of one fleet merge into the result of the whole (Merge).
+type Result struct {
+	Template string `json:"template"`
+	Seed     int64  `json:"seed"`
+	// Shards lists the shards merged here ("0/4", …).
+	Shards  []string `json:"shards"`
+	Devices int      `json:"devices"`
+	PTYs    int      `json:"ptys"`
+	// Platform and SMDP say which servers ran: "emulated" or a URL.
+	Platform string            `json:"platform"`
+	SMDP     map[string]string `json:"smdp,omitempty"`
+
+	// Wall is the longest shard's wall time (shards run side by side);
+	// Simulated the simulated span of the storm.
+	Wall      time.Duration `json:"wall_ns"`
+	Simulated time.Duration `json:"simulated_ns"`
+	// PeakRSS is the largest peak resident memory of a shard's process.
+	PeakRSS int64 `json:"peak_rss_bytes"`
+
+	Outcomes map[string]int `json:"outcomes"`
+	// ByKind counts devices by kind of the mix and outcome.
+	ByKind map[string]map[string]int `json:"by_kind"`
+	// SwitchTimes are the switched devices' simulated times from arrival
+	// to the attach on the new operator, sorted.
+	SwitchTimes []time.Duration `json:"switch_times_ns"`
+
+	// PlatformRequests counts the cards' requests to the platform.
+	PlatformRequests int `json:"platform_requests"`
+
+	// Notifications by "eid|kind" (platform) and "operator|kind"
+	// (SM-DP+): what the cards count as acknowledged, and what the
+	// servers' logs hold.
+	CardToPlatform map[string]int `json:"card_to_platform"`
+	PlatformLog    map[string]int `json:"platform_log"`
+	CardToSMDP     map[string]int `json:"card_to_smdp"`
+	SMDPLog        map[string]int `json:"smdp_log"`
+	// NotificationFailures counts deliveries the cards saw fail (they
+	// stay in the card and are sent again).
+	NotificationFailures int `json:"notification_failures"`
+	// Unchecked says which logs could not be read (an external server
+	// without a log route), so "zero lost" is not claimed for them;
+	// PlatformUnread and SMDPUnread leave those logs out of Lost.
+	Unchecked      []string `json:"unchecked,omitempty"`
+	PlatformUnread bool     `json:"platform_unread,omitempty"`
+	SMDPUnread     bool     `json:"smdp_unread,omitempty"`
+
+	// Why counts the devices that stayed on their original profile by the
+	// last failure their card logged (cut to maxWhy characters).
+	Why map[string]int `json:"why_stayed,omitempty"`
+
+	// Errors are the first device errors, for the report.
+	Errors []string `json:"errors,omitempty"`
+}
+
+const (
+	maxErrors  = 20
+	maxWhy     = 100
+	maxWhyKeys = 50
+)
+
+// stayedBecause counts a reason, bounded in length and in how many
+// different ones are kept.
+func (r *Result) stayedBecause(why string) {
+	if why == "" {
+		why = "(no failure logged)"
+	}
+	if len(why) > maxWhy {
+		why = why[:maxWhy] + "…"
+	}
+	if r.Why == nil {
+		r.Why = map[string]int{}
+	}
+	if _, ok := r.Why[why]; !ok && len(r.Why) >= maxWhyKeys {
+		why = "(other reasons)"
+	}
+	r.Why[why]++
+}
+
+func newResult() *Result {
+	return &Result{
+		Outcomes: map[string]int{}, ByKind: map[string]map[string]int{},
+		CardToPlatform: map[string]int{}, PlatformLog: map[string]int{},
+		CardToSMDP: map[string]int{}, SMDPLog: map[string]int{}, SMDP: map[string]string{},
+	}
+}
+
+func (r *Result) count(kind, outcome string) {
+	r.Outcomes[outcome]++
+	if r.ByKind[kind] == nil {
+		r.ByKind[kind] = map[string]int{}
+	}
+	r.ByKind[kind][outcome]++
+}
+
+func (r *Result) addError(format string, a ...any) {
+	if len(r.Errors) < maxErrors {
+		r.Errors = append(r.Errors, fmt.Sprintf(format, a...))
+	}
+}
+
+// Lost counts notifications the cards count as acknowledged that a
+// server's log does not hold; Unconfirmed the other way round (the server
+// has it, the card never saw the answer and will send it again).
+func (r *Result) Lost() (lost, unconfirmed int) {
+	var pairs [][2]map[string]int
+	if !r.PlatformUnread {
+		pairs = append(pairs, [2]map[string]int{r.CardToPlatform, r.PlatformLog})
+	}
+	if !r.SMDPUnread {
+		pairs = append(pairs, [2]map[string]int{r.CardToSMDP, r.SMDPLog})
+	}
+	for _, pair := range pairs {
+		card, log := pair[0], pair[1]
+		for k, n := range card {
+			if d := n - log[k]; d > 0 {
+				lost += d
+			}
+		}
+		for k, n := range log {
+			if d := n - card[k]; d > 0 {
+				unconfirmed += d
+			}
+		}
+	}
+	return lost, unconfirmed
+}
+
+// Percentile is the p-th percentile (0..100) of the sorted switch times.
+func (r *Result) Percentile(p float64) time.Duration {
+	if len(r.SwitchTimes) == 0 {
+		return 0
+	}
+	i := int(p/100*float64(len(r.SwitchTimes))+0.5) - 1
+	return r.SwitchTimes[min(max(i, 0), len(r.SwitchTimes)-1)]
+}
+
+// Merge combines shard results of one fleet. The shards must come from
+// the same template and seed and must not overlap.
+func Merge(rs []*Result) (*Result, error) {
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("fleet merge: no results")
+	}
+	m := newResult()
+	m.Template, m.Seed, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Platform, rs[0].SMDP
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if r.Template != m.Template || r.Seed != m.Seed {
+			return nil, fmt.Errorf("fleet merge: %s seed %d does not belong with %s seed %d", r.Template, r.Seed, m.Template, m.Seed)
+		}
+		for _, s := range r.Shards {
+			if seen[s] {
+				return nil, fmt.Errorf("fleet merge: shard %s given twice", s)
+			}
+			seen[s] = true
+			m.Shards = append(m.Shards, s)
+		}
+		m.Devices += r.Devices
+		m.PTYs += r.PTYs
+		m.Wall = max(m.Wall, r.Wall)
+		m.Simulated = max(m.Simulated, r.Simulated)
+		m.PeakRSS = max(m.PeakRSS, r.PeakRSS)
+		for k, n := range r.Outcomes {
+			m.Outcomes[k] += n
+		}
+		for kind, o := range r.ByKind {
+			if m.ByKind[kind] == nil {
+				m.ByKind[kind] = map[string]int{}
+			}
+			for k, n := range o {
+				m.ByKind[kind][k] += n
+			}
+		}
+		m.SwitchTimes = append(m.SwitchTimes, r.SwitchTimes...)
+		for k, n := range r.Why {
+			for range n {
+				m.stayedBecause(k)
+			}
+		}
+		m.PlatformRequests += r.PlatformRequests
+		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
+		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
+		m.NotificationFailures += r.NotificationFailures
+		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
+			for k, n := range pair[1] {
+				pair[0][k] += n
+			}
+		}
+		for _, u := range r.Unchecked {
+			if !slices.Contains(m.Unchecked, u) {
+				m.Unchecked = append(m.Unchecked, u)
+			}
+		}
+		for _, e := range r.Errors {
+			if len(m.Errors) < maxErrors {
+				m.Errors = append(m.Errors, e)
+			}
+		}
+	}
+	sort.Strings(m.Shards)
+	slices.Sort(m.SwitchTimes)
+	return m, nil
+}
+
+// Write saves the result as JSON.
+func (r *Result) Write(path string) error {
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("fleet result: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// ReadResult loads a result Write saved.
+func ReadResult(path string) (*Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("fleet result: %w", err)
+	}
+	r := newResult()
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("fleet result %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// OK reports whether every device ran and no notification was lost.
+func (r *Result) OK() bool {
+	lost, _ := r.Lost()
+	return lost == 0 && r.Outcomes[Failed] == 0
+}
+
+// Print writes the figures for people.
+func (r *Result) Print(w io.Writer) {
+	lost, unconfirmed := r.Lost()
+	secs := r.Wall.Seconds()
+	fmt.Fprintf(w, "fleet      %s (seed %d, shards %s)\n", r.Template, r.Seed, strings.Join(r.Shards, " "))
+	fmt.Fprintf(w, "devices    %d (%d with a pty, %d in memory)\n", r.Devices, r.PTYs, r.Devices-r.PTYs)
+	fmt.Fprintf(w, "servers    platform %s", r.Platform)
+	for _, op := range sortedKeys(r.SMDP) {
+		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "time       %v wall for %v simulated\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second))
+	if secs > 0 {
+		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests)\n",
+			float64(r.Devices)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests)
+	}
+	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile, %d failed\n",
+		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
+	for _, k := range sortedKeys(r.ByKind) {
+		o := r.ByKind[k]
+		fmt.Fprintf(w, "           %-40s %d switched, %d stayed, %d failed\n", k, o[Switched], o[Stayed], o[Failed])
+	}
+	for _, k := range sortedKeys(r.Why) {
+		fmt.Fprintf(w, "stayed     %6d %s\n", r.Why[k], k)
+	}
+	if len(r.SwitchTimes) > 0 {
+		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",
+			r.Percentile(50).Round(time.Millisecond), r.Percentile(95).Round(time.Millisecond), r.Percentile(99).Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "memory     %.0f MiB peak resident\n", float64(r.PeakRSS)/(1<<20))
+	sum := func(m map[string]int) (n int) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %d and %d; %d deliveries failed and were kept for later\n",
+		sum(r.CardToPlatform), sum(r.CardToSMDP), sum(r.PlatformLog), sum(r.SMDPLog), r.NotificationFailures)
+	switch {
+	case lost > 0:
+		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log\n", lost)
+	case len(r.Unchecked) > 0:
+		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
+	default:
+		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+	}
+	if unconfirmed > 0 {
+		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "error      %s\n", e)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,430 @@
+package fleet
+
+import (
+	"bufio"
+	"container/heap"
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/progress"
+)
+
+// Config is one storm run.
+type Config struct {
+	Template *Template
+	// Shard and Shards cut the fleet: this run takes the devices i with
+	// i mod Shards == Shard. Shards 0 means 1.
+	Shard, Shards int
+	// Platform, if set, is an external platform (http[s]://host:port)
+	// implementing docs/platform-api.md and trusting the test CI of
+	// Template.Seed; SMDP maps operators to external SM-DP+s.
+	Platform string
+	SMDP     map[string]string
+	// Progress receives the progress line (nil: none).
+	Progress io.Writer
+}
+
+// stallLimit bounds how long (wall clock) the shared loop waits for the
+// servers' answers: longer than the cards' own BIP idle limit (10 s), so
+// a slow server ends in per-device failures, not a stopped storm.
+const stallLimit = 30 * time.Second
+
+// storm is a run in progress.
+type storm struct {
+	cfg    Config
+	t      *Template
+	loop   *clock.Loop
+	sh     *harness.Shared
+	res    *Result
+	meter  *progress.Meter
+	inproc *Servers
+	ext    *inspector
+
+	mu sync.Mutex // guards res's notification and request counters
+}
+
+// live is a device between power-on and retirement.
+type live struct {
+	p      plan
+	d      *harness.Device
+	kind   string
+	retire time.Time
+	arrive time.Time
+	// From the device's own log (written in loop work, read at retirement).
+	switched time.Duration
+	home     string
+	// why is the last failure the device's log gave (a download refused,
+	// an attach rejected), for the report of devices that stayed.
+	why string
+}
+
+// Run runs the storm and returns its figures. It stops when ctx ends,
+// returning what it measured so far and the context's error.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	t := cfg.Template
+	if cfg.Shards == 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
+		return nil, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", cfg.Shard, cfg.Shards)
+	}
+	if len(cfg.SMDP) > 0 && cfg.Platform == "" {
+		return nil, fmt.Errorf("--smdp needs --platform: the emulated platform orders profiles only from the SM-DP+s it runs itself")
+	}
+	var plans []plan
+	for i := cfg.Shard; i < t.Devices; i += cfg.Shards {
+		p, err := t.planFor(i)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, p)
+	}
+	sort.SliceStable(plans, func(i, j int) bool { return plans[i].Start < plans[j].Start })
+	ptys := 0
+	for _, p := range plans {
+		if p.Index < t.PTYs {
+			ptys++
+		}
+	}
+	vclk := clock.NewVirtual(clock.Epoch)
+	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult()}
+	s.loop.Stall = stallLimit
+	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
+	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
+	if err := s.servers(); err != nil {
+		return nil, err
+	}
+	defer s.inproc.Close()
+	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
+	resetPeakRSS()
+	wall := time.Now()
+	err := s.drive(ctx, plans)
+	s.res.Wall = time.Since(wall)
+	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
+	if s.ext != nil {
+		s.ext.finish(s.res)
+	}
+	s.res.PeakRSS = peakRSS()
+	slices.Sort(s.res.SwitchTimes)
+	s.meter.Finish()
+	return s.res, err
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// servers starts the emulated servers or points the cards at external
+// ones, and sets what the devices share.
+func (s *storm) servers() error {
+	t := s.t
+	pki, err := NewPKI(t.Base, t.Seed)
+	if err != nil {
+		return err
+	}
+	s.sh = &harness.Shared{Loop: s.loop, CI: pki.CI, EUM: pki.EUM, Resolve: map[string]netip.AddrPort{}}
+	if s.cfg.Platform == "" {
+		// One log for the servers, kept by nobody: its entries are
+		// counted as they come.
+		log := eventlog.NewPassing(s.loop.Clock().Now)
+		log.Subscribe(s.serverEvent)
+		if s.inproc, err = StartServers(t.Base, pki, t.Seed, s.loop.Clock(), log, "127.0.0.1:0"); err != nil {
+			return err
+		}
+		s.sh.Platform, s.sh.PlatformTLS = s.inproc.Platform.Addr(), t.Base.Platform.TLS
+		for host, op := range s.inproc.Hosts {
+			s.sh.Resolve[host] = s.inproc.SMDP[op].Addr()
+		}
+		s.res.Platform = "emulated " + s.sh.Platform.String()
+		for _, op := range sortedKeys(s.inproc.SMDP) {
+			s.res.SMDP[op] = "emulated " + s.inproc.SMDP[op].Addr().String()
+		}
+		return nil
+	}
+	addr, tlsOn, err := ParseEndpoint(s.cfg.Platform)
+	if err != nil {
+		return fmt.Errorf("--platform %w", err)
+	}
+	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
+	s.res.Platform = s.cfg.Platform
+	s.ext = newInspector(s.cfg.Platform)
+	if err := s.ext.probe(); err != nil {
+		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
+	}
+	for _, o := range t.Base.Network.Operators {
+		if o.SMDP == "" {
+			continue
+		}
+		raw, ok := s.cfg.SMDP[o.ID]
+		if !ok {
+			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s: not given (--smdp %s=URL); its downloads fail", o.ID, o.ID))
+			s.res.SMDPUnread = true
+			continue
+		}
+		a, _, err := ParseEndpoint(raw)
+		if err != nil {
+			return fmt.Errorf("--smdp %s: %w", o.ID, err)
+		}
+		s.sh.Resolve[o.SMDP] = a
+		s.res.SMDP[o.ID] = raw
+		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s log: an external SM-DP+ has no log route to read", o.ID))
+		s.res.SMDPUnread = true
+	}
+	for op := range s.cfg.SMDP {
+		if _, ok := t.operator(op); !ok {
+			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+		}
+	}
+	return nil
+}
+
+// serverEvent counts the emulated servers' log entries (from the
+// servers' goroutines).
+func (s *storm) serverEvent(e eventlog.Event) {
+	if e.Kind != "notification_received" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch e.Actor {
+	case eventlog.Platform:
+		s.res.PlatformLog[e.Str("eid")+"|"+e.Str("kind")]++
+	case eventlog.SMDP:
+		s.res.SMDPLog[e.Str("operator")+"|"+e.Str("kind")]++
+	}
+}
+
+// retireHeap orders live devices by retirement time.
+type retireHeap []*live
+
+func (h retireHeap) Len() int           { return len(h) }
+func (h retireHeap) Less(i, j int) bool { return h[i].retire.Before(h[j].retire) }
+func (h retireHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *retireHeap) Push(x any)        { *h = append(*h, x.(*live)) }
+func (h *retireHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// drive powers devices on at their start times and retires them after
+// their dwell, running the shared loop in between.
+func (s *storm) drive(ctx context.Context, plans []plan) error {
+	epoch := s.loop.Now()
+	var active retireHeap
+	next := 0
+	for next < len(plans) || len(active) > 0 {
+		if err := ctx.Err(); err != nil {
+			for len(active) > 0 {
+				s.retire(heap.Pop(&active).(*live), "stopped: "+err.Error())
+			}
+			return err
+		}
+		var at time.Time
+		switch {
+		case next < len(plans) && (len(active) == 0 || !epoch.Add(plans[next].Start).After(active[0].retire)):
+			at = epoch.Add(plans[next].Start)
+		default:
+			at = active[0].retire
+		}
+		if at.After(s.loop.Now()) {
+			if _, err := s.loop.RunUntil(at, nil); err != nil {
+				for len(active) > 0 {
+					s.retire(heap.Pop(&active).(*live), "storm stopped: "+err.Error())
+				}
+				return fmt.Errorf("storm: %w", err)
+			}
+		}
+		for len(active) > 0 && !active[0].retire.After(s.loop.Now()) {
+			s.retire(heap.Pop(&active).(*live), "")
+		}
+		for next < len(plans) && !epoch.Add(plans[next].Start).After(s.loop.Now()) {
+			if l := s.start(plans[next], epoch); l != nil {
+				heap.Push(&active, l)
+			}
+			next++
+		}
+		if s.ext != nil {
+			s.ext.poll(s.res)
+		}
+		s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+	}
+	return nil
+}
+
+// kindName names a part of the mix for the report.
+func kindName(p Part) string {
+	n := p.Kind
+	if p.CardFault != "" {
+		n += " + card fault " + p.CardFault
+	}
+	if p.AttachReject != 0 {
+		n += " + attach reject #" + strconv.Itoa(p.AttachReject)
+	}
+	return n
+}
+
+// start builds and powers on one device.
+func (s *storm) start(p plan, epoch time.Time) *live {
+	l := &live{p: p, kind: kindName(p.Part), arrive: epoch.Add(p.Arrive), retire: epoch.Add(p.Arrive + time.Duration(s.t.Dwell))}
+	sc, err := s.t.scenarioFor(p)
+	if err != nil {
+		s.fail(l, err)
+		return nil
+	}
+	l.home = s.t.HomeOp.ID
+	log := eventlog.NewPassing(s.loop.Clock().Now)
+	log.Subscribe(func(e eventlog.Event) { s.deviceEvent(l, e) })
+	d, err := harness.NewDevice(s.sh, harness.DeviceConfig{
+		Scenario: sc, Seed: p.Seed, Log: log, InMemory: p.Index >= s.t.PTYs, CardFault: p.Part.CardFault,
+	})
+	if err != nil {
+		s.fail(l, err)
+		return nil
+	}
+	if err := d.Start(); err != nil {
+		d.Close()
+		s.fail(l, err)
+		return nil
+	}
+	l.d = d
+	return l
+}
+
+// deviceEvent reads what a device's log says (in loop work, or from its
+// BIP completions, which run in loop work too).
+func (s *storm) deviceEvent(l *live, e eventlog.Event) {
+	switch {
+	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
+		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
+			l.switched = e.T.Sub(l.arrive)
+		}
+	case e.Actor == eventlog.EUICC && e.Kind == "download_result" && e.Get("ok") == false:
+		l.why = "download: " + e.Str("reason")
+	case e.Actor == eventlog.EUICC && e.Kind == "attach_failed":
+		l.why = "attach: " + e.Str("reason")
+	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_failed":
+		l.why = "preferred list: " + e.Str("reason")
+	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
+		s.mu.Lock()
+		if to := e.Str("to"); to == "platform" {
+			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
+			s.res.PlatformRequests++
+		} else {
+			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
+		}
+		s.mu.Unlock()
+	case e.Actor == eventlog.EUICC && e.Kind == "notification_failed":
+		s.mu.Lock()
+		s.res.NotificationFailures++
+		if e.Str("to") == "platform" || e.Str("to") == "" {
+			s.res.PlatformRequests++
+		}
+		s.mu.Unlock()
+	case e.Actor == eventlog.EUICC && (e.Kind == "preferred_list_requested" || e.Kind == "download_requested"):
+		s.mu.Lock()
+		s.res.PlatformRequests++
+		s.mu.Unlock()
+	}
+}
+
+// retire reads the device's final state from its host, as a person
+// would (the registration and the subscriber), records its outcome and
+// powers it off.
+func (s *storm) retire(l *live, stopped string) {
+	defer func() { l.d = nil }()
+	if stopped != "" {
+		s.fail(l, fmt.Errorf("%s", stopped))
+		l.d.Close()
+		return
+	}
+	imsi, err := s.hostReport(l.d)
+	cerr := l.d.Close()
+	switch {
+	case err != nil:
+		s.fail(l, err)
+		return
+	case cerr != nil:
+		s.fail(l, cerr)
+		return
+	}
+	homeOp := s.t.HomeOp
+	outcome := Stayed
+	if !strings.HasPrefix(imsi, homeOp.PLMN) && l.switched > 0 {
+		outcome = Switched
+		s.res.SwitchTimes = append(s.res.SwitchTimes, l.switched)
+	}
+	s.res.count(l.kind, outcome)
+	if outcome == Stayed {
+		s.res.stayedBecause(l.why)
+	}
+	s.meter.Done(true)
+}
+
+// hostReport asks the device over AT, through its pty or in memory, for
+// its subscriber identity (the profile in use).
+func (s *storm) hostReport(d *harness.Device) (string, error) {
+	c, err := d.Host()
+	if err != nil {
+		return "", fmt.Errorf("host: %w", err)
+	}
+	defer c.Close()
+	resp, err := c.Command("AT+CIMI")
+	if err != nil {
+		return "", fmt.Errorf("host: AT+CIMI: %w", err)
+	}
+	for _, line := range resp.Lines {
+		if line = strings.TrimSpace(line); line != "" && strings.Trim(line, "0123456789") == "" {
+			return line, nil
+		}
+	}
+	return "", fmt.Errorf("host: AT+CIMI answered %q", resp.Lines)
+}
+
+func (s *storm) fail(l *live, err error) {
+	s.res.count(l.kind, Failed)
+	s.res.addError("device %d (%s): %v", l.p.Index, l.p.EID, err)
+	s.meter.Done(false)
+}
+
+// resetPeakRSS starts the process's peak resident memory afresh (Linux:
+// "5" to /proc/self/clear_refs), so a storm's peak is its own even when
+// the process ran something bigger before.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is the process's peak resident memory (VmHWM), 0 if unknown.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,190 @@
+package fleet
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/emulators/smdp"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/httpserve"
+)
+
+// serverConns is how many connections the emulated servers take at once
+// in a storm (httpserve caps them; more wait in the listen queue).
+const serverConns = 1024
+
+// stormOrders bounds each SM-DP+'s outstanding orders in a storm: a card
+// the SM-DP+ refuses (bad_euicc_signature) leaves its order open and asks
+// for another at its next attempt, and an hour of storm holds tens of
+// thousands of them.
+const stormOrders = 1 << 20
+
+// NewPKI makes the storm's test PKI from the seed: the CI and EUM (whose
+// keys follow from the seed, so a platform started elsewhere with the
+// same seed trusts the fleet's cards) and the SM-DP+ certificates of the
+// base scenario's operators. Card certificates are issued per device.
+func NewPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, error) {
+	cfg := rsp.PKIConfig{Seed: seed, SMDPs: map[string]string{}}
+	for _, o := range s.Network.Operators {
+		if o.SMDP != "" {
+			cfg.SMDPs[o.ID] = o.SMDP
+		}
+	}
+	pki, err := rsp.GeneratePKI(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("test PKI: %w", err)
+	}
+	return pki, nil
+}
+
+// Servers are the emulated platform and SM-DP+s of a storm (or of
+// `esimhil serve`).
+type Servers struct {
+	Platform *platform.Server
+	SMDP     map[string]*smdp.Server // by operator id
+	// Hosts maps each SM-DP+ host name to its operator.
+	Hosts map[string]string
+}
+
+// StartServers starts the platform and one SM-DP+ per operator with
+// `smdp:` in s, on listen's host (port 0: any), trusting pki's CI, with
+// clk's time. Close stops them.
+func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string) (sv *Servers, err error) {
+	sv = &Servers{SMDP: map[string]*smdp.Server{}, Hosts: map[string]string{}}
+	defer func() {
+		if err != nil {
+			sv.Close()
+			sv = nil
+		}
+	}()
+	limits := httpserve.Limits{MaxConns: serverConns}
+	for _, o := range s.Network.Operators {
+		if o.SMDP == "" {
+			continue
+		}
+		op := o
+		srv, err := smdp.New(smdp.Config{
+			Operator: op.ID, Host: op.SMDP, CI: pki.CI.X509, CIKey: pki.CI.Key, Certs: pki.SMDP[op.ID],
+			Now: clk.Now, Log: log, Limits: limits, MaxOrders: stormOrders,
+			NewProfile: func(seq int) smdp.Profile { return harness.DeliveredProfile(op, seq) },
+		})
+		if err != nil {
+			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
+		}
+		if err := srv.Start(listen, nil); err != nil {
+			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
+		}
+		sv.SMDP[op.ID] = srv
+		sv.Hosts[op.SMDP] = op.ID
+	}
+	pc := harness.PlatformConfig(s, clk, log)
+	pc.CI = pki.CI.X509
+	pc.Limits = limits
+	el := s.Platform.Eligibility
+	pc.Eligibility = platform.Eligibility{AllowEIDs: el.AllowEIDs, QuotaPerDay: el.QuotaPerDay}
+	for i := range pc.Operators {
+		if srv, ok := sv.SMDP[pc.Operators[i].ID]; ok {
+			pc.Operators[i].Orderer = srv
+		}
+	}
+	if s.Platform.TLS {
+		cert, err := rsp.IssueSMDP(pki.CI, "platform", harness.PlatformHost, rsp.RoleTLS, seed, rsp.ValidFrom, rsp.ValidUntil)
+		if err != nil {
+			return sv, fmt.Errorf("platform TLS certificate: %w", err)
+		}
+		pc.TLS = &tls.Config{
+			Certificates: []tls.Certificate{{Certificate: [][]byte{cert.DER}, PrivateKey: cert.Key, Leaf: cert.X509}},
+			MinVersion:   tls.VersionTLS12,
+			Time:         clk.Now,
+		}
+	}
+	if sv.Platform, err = platform.New(pc); err != nil {
+		return sv, fmt.Errorf("platform: %w", err)
+	}
+	if err := sv.Platform.Start(listen, nil); err != nil {
+		return sv, fmt.Errorf("platform: %w", err)
+	}
+	return sv, nil
+}
+
+// Close stops the servers.
+func (sv *Servers) Close() error {
+	if sv == nil {
+		return nil
+	}
+	var errs []error
+	if sv.Platform != nil {
+		errs = append(errs, sv.Platform.Close())
+	}
+	ids := make([]string, 0, len(sv.SMDP))
+	for id := range sv.SMDP {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		errs = append(errs, sv.SMDP[id].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Endpoints describes where the cards find the servers.
+type Endpoints struct {
+	Platform    netip.AddrPort
+	PlatformTLS bool
+	// Resolve maps SM-DP+ host names to addresses.
+	Resolve map[string]netip.AddrPort
+}
+
+// ParseEndpoint reads http://host:port or https://host:port; the host
+// must be an IP address or a name this machine resolves.
+func ParseEndpoint(raw string) (netip.AddrPort, bool, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return netip.AddrPort{}, false, fmt.Errorf("%q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return netip.AddrPort{}, false, fmt.Errorf("%q: want http://host:port or https://host:port", raw)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return netip.AddrPort{}, false, fmt.Errorf("%q: no path please: the API's routes are fixed (docs/platform-api.md)", raw)
+	}
+	host, portStr := u.Hostname(), u.Port()
+	if portStr == "" {
+		portStr = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil || port == 0 {
+		return netip.AddrPort{}, false, fmt.Errorf("%q: bad port %q", raw, portStr)
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		ips, lerr := net.LookupIP(host)
+		if lerr != nil || len(ips) == 0 {
+			return netip.AddrPort{}, false, fmt.Errorf("%q: cannot resolve %s: %v", raw, host, lerr)
+		}
+		addr, _ = netip.AddrFromSlice(ips[0])
+		addr = addr.Unmap()
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), u.Scheme == "https", nil
+}
+
+// ParseSMDPFlag reads op=URL.
+func ParseSMDPFlag(v string) (op, rawURL string, err error) {
+	op, rawURL, ok := strings.Cut(v, "=")
+	if !ok || op == "" || rawURL == "" {
+		return "", "", fmt.Errorf("--smdp %q: want operator=https://host:port", v)
+	}
+	return op, rawURL, nil
+}

@@ -1,0 +1,219 @@
+// Package progress shows how far a long run is: done of total, failures so
+// far, rate and the time left. On a terminal it keeps one live line at the
+// bottom (redrawn at most a few times a second, other output printed
+// above it); elsewhere — a CI log, a pipe — it prints a plain line every
+// so often and one at the end, so logs stay readable and small.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// Defaults for how often a line is written.
+const (
+	// DefaultEvery is the period of plain lines when the output is not a
+	// terminal.
+	DefaultEvery = 10 * time.Second
+	// redraw bounds how often the live line is redrawn.
+	redraw = 100 * time.Millisecond
+)
+
+// Meter counts finished items of a run and reports them.
+type Meter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	live   bool
+	label  string
+	unit   string
+	total  int
+	done   int
+	failed int
+	start  time.Time
+	last   time.Time // last line written
+	every  time.Duration
+	drawn  bool // a live line is on the screen
+	now    func() time.Time
+	note   string
+}
+
+// Option configures a Meter.
+type Option func(*Meter)
+
+// Every sets the period of plain lines.
+func Every(d time.Duration) Option { return func(m *Meter) { m.every = d } }
+
+// Live forces the live line on or off, whatever w is.
+func Live(on bool) Option { return func(m *Meter) { m.live = on } }
+
+// Unit names what is counted ("cases", "devices"); default "done".
+func Unit(u string) Option { return func(m *Meter) { m.unit = u } }
+
+// Clock replaces time.Now (tests).
+func Clock(now func() time.Time) Option { return func(m *Meter) { m.now = now } }
+
+// New starts a meter for total items (0: unknown) writing to w. The live
+// line is used when w is a terminal.
+func New(w io.Writer, label string, total int, opts ...Option) *Meter {
+	m := &Meter{w: w, label: label, total: total, every: DefaultEvery, now: time.Now, unit: "done"}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		m.live = true
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	if d := os.Getenv("ESIMHIL_PROGRESS_EVERY"); d != "" {
+		if v, err := time.ParseDuration(d); err == nil && v > 0 {
+			m.every = v
+		}
+	}
+	m.start = m.now()
+	m.last = m.start
+	return m
+}
+
+// SetTotal changes the total (a run that learns it late).
+func (m *Meter) SetTotal(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.total = n
+}
+
+// Done counts one finished item; ok false counts it as a failure too.
+func (m *Meter) Done(ok bool) { m.Add(1, btoi(!ok)) }
+
+// Add counts n finished items of which failed failed.
+func (m *Meter) Add(n, failed int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done += n
+	m.failed += failed
+	m.showLocked()
+}
+
+// Tick shows the line if it is due, though nothing finished: for runs
+// whose items take long (a storm's devices live for simulated hours).
+// note, if not empty, is shown at the end of the line from now on.
+func (m *Meter) Tick(note string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.note = note
+	m.showLocked()
+}
+
+func (m *Meter) showLocked() {
+	now := m.now()
+	switch {
+	case m.live && now.Sub(m.last) >= redraw:
+		m.drawLocked(now)
+	case !m.live && now.Sub(m.last) >= m.every:
+		fmt.Fprintln(m.w, m.lineLocked(now))
+		m.last = now
+	}
+}
+
+// Printf prints a line of other output without breaking the live line.
+func (m *Meter) Printf(format string, args ...any) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.drawn {
+		fmt.Fprint(m.w, "\r\033[K")
+	}
+	fmt.Fprintf(m.w, format, args...)
+	if m.drawn {
+		m.drawLocked(m.now())
+	}
+}
+
+// Finish writes the last line and ends the live line.
+func (m *Meter) Finish() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if m.live {
+		fmt.Fprintf(m.w, "\r\033[K%s\n", m.lineLocked(now))
+		m.drawn = false
+		return
+	}
+	fmt.Fprintln(m.w, m.lineLocked(now))
+}
+
+// Counts returns done and failed so far.
+func (m *Meter) Counts() (done, failed int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done, m.failed
+}
+
+func (m *Meter) drawLocked(now time.Time) {
+	fmt.Fprintf(m.w, "\r\033[K%s", m.lineLocked(now))
+	m.drawn = true
+	m.last = now
+}
+
+// Line renders the current state.
+func (m *Meter) Line() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lineLocked(m.now())
+}
+
+func (m *Meter) lineLocked(now time.Time) string {
+	el := now.Sub(m.start)
+	var b strings.Builder
+	b.WriteString(m.label)
+	if m.total > 0 {
+		fmt.Fprintf(&b, " %d/%d %s (%.1f%%)", m.done, m.total, m.unit, 100*float64(m.done)/float64(m.total))
+	} else {
+		fmt.Fprintf(&b, " %d %s", m.done, m.unit)
+	}
+	fmt.Fprintf(&b, ", %d failed", m.failed)
+	rate := 0.0
+	if el > 0 {
+		rate = float64(m.done) / el.Seconds()
+	}
+	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
+	if m.total > 0 && m.done < m.total {
+		if rate > 0 {
+			fmt.Fprintf(&b, ", ETA %s", round(time.Duration(float64(m.total-m.done)/rate*float64(time.Second))))
+		} else {
+			b.WriteString(", ETA unknown")
+		}
+	}
+	if m.note != "" {
+		b.WriteString(", " + m.note)
+	}
+	return b.String()
+}
+
+func round(d time.Duration) time.Duration {
+	if d >= time.Minute {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,61 @@
+package progress
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeClock advances by step at every reading.
+type fakeClock struct {
+	t    time.Time
+	step time.Duration
+}
+
+func (c *fakeClock) now() time.Time { c.t = c.t.Add(c.step); return c.t }
+
+func TestPlainLinesArePeriodic(t *testing.T) {
+	var out strings.Builder
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: time.Second}
+	m := New(&out, "explore", 100, Every(10*time.Second), Clock(clk.now), Unit("cases"))
+	for i := range 30 {
+		m.Done(i%10 != 3)
+	}
+	m.Finish()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	// 30 s of work at one item a second: a line every 10 s, and the last.
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", len(lines), out.String())
+	}
+	if strings.Contains(out.String(), "\r") || strings.Contains(out.String(), "\033") {
+		t.Error("terminal control codes in plain output")
+	}
+	want := "explore 30/100 cases (30.0%), 3 failed, 1.0/s, 31s elapsed, ETA 1m12s"
+	if lines[3] != want {
+		t.Errorf("last line\n %q, want\n %q", lines[3], want)
+	}
+}
+
+func TestLiveLineRedraws(t *testing.T) {
+	var out strings.Builder
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+	m := New(&out, "fleet", 0, Live(true), Clock(clk.now), Unit("devices"))
+	m.Done(true)
+	m.Printf("PASS %s\n", "x")
+	m.Done(false)
+	m.Finish()
+	s := out.String()
+	if !strings.Contains(s, "\r\033[KPASS x\n\r\033[Kfleet 1 devices") {
+		t.Errorf("other output not printed above the live line: %q", s)
+	}
+	if !strings.HasSuffix(s, "fleet 2 devices, 1 failed, 2.5/s, 800ms elapsed\n") {
+		t.Errorf("final line: %q", s)
+	}
+}
+
+func TestNilMeterIsSilent(t *testing.T) {
+	var m *Meter
+	m.Done(true)
+	m.Printf("x")
+	m.Finish()
+}

@@ -1,0 +1,229 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// IndexFile is the index page's name in the output directory.
+const IndexFile = "index.html"
+
+var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>esimhil run — {{.Pass}}/{{.Total}} passed</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 20px 28px; color: #1e293b; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 22px 0 6px; }
+.meta { color: #64748b; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th { text-align: left; color: #64748b; font-weight: 600; border-bottom: 1px solid #cbd5e1; padding: 4px 8px; }
+td { border-bottom: 1px solid #e2e8f0; padding: 4px 8px; vertical-align: top; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; }
+.badge.pass { background: #16a34a; } .badge.fail { background: #dc2626; } .badge.error { background: #9333ea; }
+tr.fail td, tr.error td { background: #fef2f2; }
+a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; }
+.note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
+</style></head><body data-ready="true">
+<h1>esimhil run</h1>
+<p class="meta">{{.Pass}} of {{.Total}} passed{{if .Fail}} · <b style="color:#dc2626">{{.Fail}} failed</b>{{end}}{{if .Skipped}} · {{.Skipped}} skipped{{end}} · written {{.Written}}</p>
+{{range .Notes}}<p class="note">{{.}}</p>{{end}}
+{{range .Sections}}<h2>{{.Title}} ({{len .Rows}})</h2>
+<table><thead><tr><th>verdict</th><th>name</th><th>seed</th><th>simulated</th><th>wall</th><th>artifacts</th></tr></thead><tbody>
+{{range .Rows}}<tr class="{{.Verdict}}"><td><span class="badge {{.Verdict}}">{{.Verdict}}</span></td>
+<td>{{if .Link}}<a href="{{.Link}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}{{if .Message}}<div class="msg">{{.Message}}</div>{{end}}</td>
+<td class="num">{{.Seed}}</td><td class="num">{{.Simulated}}</td><td class="num">{{.Wall}}</td>
+<td>{{if .DirLink}}<a href="{{.DirLink}}">{{.DirLink}}</a>{{end}}</td></tr>
+{{end}}</tbody></table>
+{{end}}
+</body></html>
+`))
+
+type indexRow struct {
+	Verdict, Name, Link, Message, DirLink, Simulated, Wall string
+	Seed                                                   int64
+}
+
+type section struct {
+	Title string
+	Rows  []indexRow
+}
+
+// Index renders the index page for entries; links are made relative to
+// dir, where the page is written.
+func Index(dir string, entries []Entry, notes []string, written time.Time) ([]byte, error) {
+	var specs, scens section
+	specs.Title, scens.Title = "Specs", "Scenarios (esimhil run)"
+	pass, fail, skipped := 0, 0, 0
+	sorted := append([]Entry(nil), entries...)
+	// Failures first, then by name: what a reader opens the page for.
+	sort.SliceStable(sorted, func(i, j int) bool {
+		fi, fj := sorted[i].Verdict == "fail" || sorted[i].Verdict == "error", sorted[j].Verdict == "fail" || sorted[j].Verdict == "error"
+		if fi != fj {
+			return fi
+		}
+		return sorted[i].Name < sorted[j].Name
+	})
+	for _, e := range sorted {
+		switch e.Verdict {
+		case "pass":
+			pass++
+		case "skipped":
+			skipped++
+		default:
+			fail++
+		}
+		r := indexRow{Verdict: e.Verdict, Name: e.Name, Seed: e.Seed, Message: firstLine(e.Message),
+			Wall: e.Wall.Round(time.Millisecond).String()}
+		if e.Simulated > 0 {
+			r.Simulated = e.Simulated.String()
+		}
+		r.Link = rel(dir, e.Timeline)
+		r.DirLink = rel(dir, e.Dir)
+		if e.Kind == "scenario" {
+			scens.Rows = append(scens.Rows, r)
+		} else {
+			specs.Rows = append(specs.Rows, r)
+		}
+	}
+	var secs []section
+	for _, s := range []section{specs, scens} {
+		if len(s.Rows) > 0 {
+			secs = append(secs, s)
+		}
+	}
+	var b bytes.Buffer
+	err := indexTemplate.Execute(&b, struct {
+		Pass, Fail, Skipped, Total int
+		Written                    string
+		Notes                      []string
+		Sections                   []section
+	}{pass, fail, skipped, len(entries), written.UTC().Format(time.RFC3339), notes, secs})
+	return b.Bytes(), err
+}
+
+// WriteIndex writes dir/index.html and returns its path.
+func WriteIndex(dir string, entries []Entry, notes []string) (string, error) {
+	b, err := Index(dir, entries, notes, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("index: %w", err)
+	}
+	path := filepath.Join(dir, IndexFile)
+	if err := writeAtomic(path, b); err != nil {
+		return "", fmt.Errorf("index: %w", err)
+	}
+	return path, nil
+}
+
+func rel(base, target string) string {
+	if target == "" {
+		return ""
+	}
+	ab, err1 := filepath.Abs(base)
+	at, err2 := filepath.Abs(target)
+	if err1 != nil || err2 != nil {
+		return target
+	}
+	r, err := filepath.Rel(ab, at)
+	if err != nil {
+		return target
+	}
+	return filepath.ToSlash(r)
+}
+
+// JUnit: the subset of the format CI servers read (testsuite, testcase,
+// failure, properties), as Ginkgo writes it for the specs.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     float64      `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Time     float64     `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name       string          `xml:"name,attr"`
+	Classname  string          `xml:"classname,attr"`
+	Status     string          `xml:"status,attr"`
+	Time       float64         `xml:"time,attr"`
+	Failure    *junitFailure   `xml:"failure,omitempty"`
+	Error      *junitFailure   `xml:"error,omitempty"`
+	Properties junitProperties `xml:"properties"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitProperties struct {
+	Properties []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// JUnit renders entries as one JUnit test suite; each test case carries
+// its seed, artifacts directory and timeline as properties.
+func JUnit(suite string, entries []Entry) ([]byte, error) {
+	s := junitSuite{Name: suite}
+	for _, e := range entries {
+		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict, Time: e.Wall.Seconds()}
+		c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(e.Seed, 10)}}
+		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, e.Timeline}} {
+			if p.Value != "" {
+				c.Properties.Properties = append(c.Properties.Properties, p)
+			}
+		}
+		if e.Simulated > 0 {
+			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, e.Simulated.String()})
+		}
+		switch e.Verdict {
+		case "fail":
+			c.Failure = &junitFailure{Message: firstLine(e.Message), Type: "failed", Text: e.Message}
+			s.Failures++
+		case "error":
+			c.Error = &junitFailure{Message: firstLine(e.Message), Type: "error", Text: e.Message}
+			s.Errors++
+		}
+		s.Tests++
+		s.Time += c.Time
+		s.Cases = append(s.Cases, c)
+	}
+	all := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
+	b, err := xml.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), append(b, '\n')...), nil
+}
+
+// WriteJUnit writes JUnit(suite, entries) to path.
+func WriteJUnit(path, suite string, entries []Entry) error {
+	b, err := JUnit(suite, entries)
+	if err != nil {
+		return fmt.Errorf("junit: %w", err)
+	}
+	return writeAtomic(path, b)
+}

@@ -1,0 +1,176 @@
+// Package report gathers what a `make run` produced — the Ginkgo suite's
+// JSON report and the scenario results of `esimhil run` — into one index
+// page (out/index.html) linking every spec's and scenario's timeline with
+// its verdict, seed and durations, and writes JUnit for the scenarios with
+// the same facts as properties, so a CI server shows where the artifacts
+// are and how to replay a run.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// Entry is one spec or scenario run.
+type Entry struct {
+	Kind    string `json:"kind"` // "spec" or "scenario"
+	Name    string `json:"name"`
+	Verdict string `json:"verdict"` // pass, fail, error, skipped
+	Seed    int64  `json:"seed"`
+	// Simulated is the simulated time the run covered (0 when unknown).
+	Simulated time.Duration `json:"simulated_ns"`
+	Wall      time.Duration `json:"wall_ns"`
+	// Dir holds the run's artifacts; Timeline is its page. Both are as
+	// written (absolute or relative to the working directory).
+	Dir      string `json:"dir,omitempty"`
+	Timeline string `json:"timeline,omitempty"`
+	// Message says why it did not pass.
+	Message string `json:"message,omitempty"`
+}
+
+// Report entry names a spec's rig adds (harness/framework), read back here.
+const (
+	EntryArtifacts = "artifacts"
+	EntryTimeline  = "timeline"
+	EntrySeed      = "seed"
+	EntrySimulated = "simulated"
+)
+
+// ScenariosFile is where `esimhil run --out DIR` lists its results.
+const ScenariosFile = "results.json"
+
+// ReadScenarios reads the results `esimhil run` wrote.
+func ReadScenarios(path string) ([]Entry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario results: %w", err)
+	}
+	var out []Entry
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("scenario results %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// WriteScenarios writes results for ReadScenarios.
+func WriteScenarios(path string, es []Entry) error {
+	b, err := json.MarshalIndent(es, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, append(b, '\n'))
+}
+
+// ReadGinkgo reads a Ginkgo JSON report (--json-report) into entries: one
+// per It, with the rig's artifacts, timeline and seed when the spec built
+// a rig, else the suite's seed.
+func ReadGinkgo(path string) ([]Entry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ginkgo report: %w", err)
+	}
+	var suites []types.Report
+	if err := json.Unmarshal(b, &suites); err != nil {
+		return nil, fmt.Errorf("ginkgo report %s: %w", path, err)
+	}
+	var out []Entry
+	for _, s := range suites {
+		for _, sp := range s.SpecReports {
+			if sp.LeafNodeType != types.NodeTypeIt {
+				continue
+			}
+			e := Entry{
+				Kind: "spec", Name: sp.FullText(), Seed: s.SuiteConfig.RandomSeed,
+				Wall: sp.RunTime, Verdict: verdictOf(sp.State),
+			}
+			if sp.State.Is(types.SpecStateFailureStates) {
+				e.Message = sp.Failure.Message
+			}
+			for _, re := range sp.ReportEntries {
+				v := re.Value.GetRawValue()
+				switch re.Name {
+				case EntryArtifacts:
+					e.Dir, _ = v.(string)
+				case EntryTimeline:
+					e.Timeline, _ = v.(string)
+				case EntrySeed:
+					if f, ok := v.(float64); ok {
+						e.Seed = int64(f)
+					}
+				case EntrySimulated:
+					if s, ok := v.(string); ok {
+						e.Simulated, _ = time.ParseDuration(s)
+					}
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func verdictOf(s types.SpecState) string {
+	switch {
+	case s == types.SpecStatePassed:
+		return "pass"
+	case s.Is(types.SpecStateSkipped | types.SpecStatePending):
+		return "skipped"
+	case s == types.SpecStateFailed:
+		return "fail"
+	}
+	return "error"
+}
+
+// Gather reads what `make run` wrote under out: report.json (the suite)
+// and scenarios/results.json. A missing file is reported in the returned
+// notes, not as an error: the index says what it lacks.
+func Gather(out string) (entries []Entry, notes []string, err error) {
+	specs, err := ReadGinkgo(filepath.Join(out, "report.json"))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
+	case err != nil:
+		return nil, nil, err
+	}
+	scen, err := ReadScenarios(filepath.Join(out, "scenarios", ScenariosFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		notes = append(notes, "no scenario results (scenarios/"+ScenariosFile+"): esimhil run did not run")
+	case err != nil:
+		return nil, nil, err
+	}
+	for _, e := range append(specs, scen...) {
+		if e.Dir != "" && e.Timeline == "" && e.Verdict != "skipped" {
+			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
+		}
+	}
+	return append(specs, scen...), notes, nil
+}
+
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// firstLine is a message's first line, for a table cell.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/esimhil/esimhil/internal/browsertest"
+)
+
+// ginkgoReport writes a JSON report as `ginkgo --json-report` does, with a
+// passing spec that kept its artifacts and a failing one.
+func ginkgoReport(t *testing.T, dir string) {
+	t.Helper()
+	entry := func(name string, v any) types.ReportEntry {
+		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
+	}
+	rep := types.Report{
+		SuiteDescription: "esimhil emulated rig",
+		SuiteConfig:      types.SuiteConfig{RandomSeed: 42},
+		SpecReports: types.SpecReports{
+			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "switches", ContainerHierarchyTexts: []string{"roaming"},
+				State: types.SpecStatePassed, RunTime: 120 * time.Millisecond,
+				ReportEntries: types.ReportEntries{
+					entry(EntrySeed, int64(42)), entry(EntryArtifacts, filepath.Join(dir, "specs", "roaming-switches")),
+					entry(EntryTimeline, filepath.Join(dir, "specs", "roaming-switches", "timeline.html")),
+					entry(EntrySimulated, "2h0m0s"),
+				}},
+			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "falls back", ContainerHierarchyTexts: []string{"roaming"},
+				State: types.SpecStateFailed, RunTime: 80 * time.Millisecond,
+				Failure: types.Failure{Message: "Expected\n    <string>: sfr\nto equal\n    <string>: orange-fr"},
+				ReportEntries: types.ReportEntries{entry(EntrySeed, int64(42)),
+					entry(EntryArtifacts, filepath.Join(dir, "specs", "roaming-falls-back")),
+					entry(EntryTimeline, filepath.Join(dir, "specs", "roaming-falls-back", "timeline.html"))}},
+			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed},
+		},
+	}
+	b, err := json.Marshal([]types.Report{rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherAndIndex(t *testing.T) {
+	out := t.TempDir()
+	ginkgoReport(t, out)
+	scen := []Entry{{Kind: "scenario", Name: "roam-fr-download", Verdict: "pass", Seed: 1, Simulated: 2 * time.Hour,
+		Wall: 35 * time.Millisecond, Dir: filepath.Join(out, "scenarios", "roam-fr-download"),
+		Timeline: filepath.Join(out, "scenarios", "roam-fr-download", "timeline.html")}}
+	if err := WriteScenarios(filepath.Join(out, "scenarios", ScenariosFile), scen); err != nil {
+		t.Fatal(err)
+	}
+	entries, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes: %q", notes)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("%d entries, want 2 specs (the BeforeSuite is no spec) and 1 scenario: %+v", len(entries), entries)
+	}
+	if e := entries[0]; e.Name != "roaming switches" || e.Verdict != "pass" || e.Seed != 42 || e.Simulated != 2*time.Hour ||
+		!strings.HasSuffix(e.Timeline, "roaming-switches/timeline.html") {
+		t.Errorf("spec entry %+v", e)
+	}
+	if e := entries[1]; e.Verdict != "fail" || !strings.Contains(e.Message, "orange-fr") {
+		t.Errorf("failed spec entry %+v", e)
+	}
+	page, err := WriteIndex(out, entries, notes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(page)
+	html := string(b)
+	for _, want := range []string{
+		`href="specs/roaming-switches/timeline.html"`, `href="scenarios/roam-fr-download/timeline.html"`,
+		"2 of 3 passed", "1 failed", ">42<", "2h0m0s",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index lacks %q", want)
+		}
+	}
+	// Failures come first.
+	if strings.Index(html, "falls back") > strings.Index(html, "roaming switches") {
+		t.Error("the failed spec is not listed first")
+	}
+
+	// In a browser: no errors, no fetches, links where they should be.
+	br := browsertest.Start(t)
+	p := br.Open(t, "file://"+page, time.Minute)
+	links, err := browsertest.Eval[[]string](p, `Array.from(document.querySelectorAll("a")).map(a => a.getAttribute("href"))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(links) != 6 {
+		t.Errorf("links %q, want a timeline and an artifacts link per run", links)
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %q", errs)
+	}
+	if reqs := p.Requests(); len(reqs) != 1 {
+		t.Errorf("requests %q: the index fetches nothing", reqs)
+	}
+}
+
+func TestGatherSaysWhatIsMissing(t *testing.T) {
+	entries, notes, err := Gather(t.TempDir())
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("entries %v, err %v", entries, err)
+	}
+	if len(notes) != 2 || !strings.Contains(notes[0], "report.json") || !strings.Contains(notes[1], "results.json") {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
+	b, err := JUnit("esimhil scenarios", []Entry{
+		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: 7, Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second},
+		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: 8, Message: "attempts: got [], want [sfr]\nmore"},
+		{Kind: "scenario", Name: "c.yaml", Verdict: "error", Message: "c.yaml:3:3: network.cells: required field missing"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if got.Tests != 3 || got.Failures != 1 || got.Errors != 1 {
+		t.Errorf("totals %d/%d/%d", got.Tests, got.Failures, got.Errors)
+	}
+	props := map[string]string{}
+	for _, p := range got.Suites[0].Cases[0].Properties.Properties {
+		props[p.Name] = p.Value
+	}
+	if props["seed"] != "7" || props["artifacts"] != "out/scenarios/a" || props["timeline"] != "out/scenarios/a/timeline.html" {
+		t.Errorf("properties %v", props)
+	}
+	if f := got.Suites[0].Cases[1].Failure; f == nil || f.Message != "attempts: got [], want [sfr]" {
+		t.Errorf("failure %+v", f)
+	}
+}

@@ -1,0 +1,37 @@
+package timeline
+
+import (
+	"fmt"
+
+	"github.com/esimhil/esimhil/harness/simtrace"
+)
+
+// readAPDUs adds the card's APDUs, when the capture holds them as GSMTAP
+// SIM (a sniffer at the card's contacts), as marks on the lane between
+// modem and card: one row per exchange — instruction, the ES10 function
+// or toolkit command it carries, status word — the card's resets too.
+func readAPDUs(path string, b *Builder) error {
+	tr, err := simtrace.Read(path)
+	if err != nil {
+		return err
+	}
+	for i, l := range tr.Lanes {
+		lane := LaneAPDU
+		if i > 0 {
+			lane = fmt.Sprintf("%s:%d", LaneAPDU, i+1) // a second sniffer
+		}
+		for _, a := range l.ATRs {
+			b.Add(Item{T: a.Time, From: lane, Kind: KindAPDU, Label: fmt.Sprintf("ATR %X", a.Bytes),
+				Detail: fmt.Sprintf("card reset: answer to reset %X (frame %d)", a.Bytes, a.Frame),
+				Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), priority: prioEvent})
+		}
+		for _, a := range l.APDUs {
+			b.Add(Item{T: a.Time, From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
+				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), priority: prioEvent})
+		}
+		if w := l.Summary(); w != "" {
+			b.Note("traffic.pcapng: APDU lane %s: %s", l.Source, w)
+		}
+	}
+	return nil
+}

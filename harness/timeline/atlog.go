@@ -1,0 +1,310 @@
+package timeline
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
+)
+
+// atLine is one line of at.log: "<time> > <command>" (host to modem) or
+// "<time> < <text>" (modem to host).
+type atLine struct {
+	T    time.Time
+	In   bool // host to modem
+	Text string
+	N    int
+}
+
+func parseATLine(s string, n int) (atLine, error) {
+	ts, rest, ok := strings.Cut(s, " ")
+	if !ok || len(rest) < 1 {
+		return atLine{}, fmt.Errorf("line %d: want \"<time> > text\" or \"<time> < text\"", n)
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return atLine{}, fmt.Errorf("line %d: %w", n, err)
+	}
+	dir, text, _ := strings.Cut(rest, " ")
+	switch dir {
+	case ">":
+		return atLine{T: t, In: true, Text: text, N: n}, nil
+	case "<":
+		return atLine{T: t, Text: text, N: n}, nil
+	}
+	return atLine{}, fmt.Errorf("line %d: direction %q: want > or <", n, dir)
+}
+
+// Priorities of rows at one simulated instant: a command first, then what
+// the event log says happened, then what the modem reported on its own.
+const (
+	prioStart   = -1
+	prioCommand = 0
+	prioEvent   = 1
+	prioURC     = 2
+)
+
+// readATLog turns at.log into rows: each command, the ES10 call it carries
+// to the card (with the card's status word), its answer; and each
+// unsolicited result code.
+func readATLog(path string, b *Builder) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	var open *atLine // the command waiting for its final result
+	var answer []atLine
+	flush := func(final *atLine) {
+		if open == nil {
+			return
+		}
+		b.addExchange(*open, answer, final)
+		open, answer = nil, nil
+	}
+	n := 0
+	for sc.Scan() {
+		n++
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		l, err := parseATLine(sc.Text(), n)
+		if err != nil {
+			return err
+		}
+		switch {
+		case l.In:
+			flush(nil)
+			if strings.HasSuffix(l.Text, ")") && strings.Contains(l.Text, " (ignored: ") {
+				b.Add(Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
+					Detail: "the modem did not answer this line", Source: fmt.Sprintf("at.log:%d", l.N), priority: prioCommand})
+				continue
+			}
+			c := l
+			open = &c
+		case open != nil:
+			if at.Classify(l.Text).Kind.IsFinal() {
+				flush(&l)
+				continue
+			}
+			answer = append(answer, l)
+		default:
+			b.Add(Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
+				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
+		}
+	}
+	flush(nil)
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("line %d: %w", n+1, err)
+	}
+	return nil
+}
+
+// addExchange adds a command, the APDU it carries and its answer. final is
+// nil when the log ends (or the next command starts) before a final result.
+func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
+	src := fmt.Sprintf("at.log:%d", cmd.N)
+	b.Add(Item{T: cmd.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: cmd.Text,
+		Detail: cmd.Text, Source: src, priority: prioCommand})
+	var texts []string
+	for _, a := range answer {
+		texts = append(texts, a.Text)
+	}
+	if call, ok := apduCall(cmd.Text, texts); ok {
+		b.Add(Item{T: cmd.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
+			Detail: call.requestDetail, Source: src, priority: prioCommand})
+		if call.response != "" {
+			b.Add(Item{T: cmd.T, From: LaneCard, To: LaneModem, Kind: KindES10, Reply: true, Label: call.response,
+				Detail: call.responseDetail, Failed: call.failed, Source: src, priority: prioCommand})
+		}
+	}
+	t, failed := cmd.T, false
+	var label string
+	switch {
+	case final == nil:
+		label, failed = "(no final result)", true
+	default:
+		t = final.T
+		texts = append(texts, final.Text)
+		failed = at.Classify(final.Text).Kind != at.FinalOK
+		src = fmt.Sprintf("at.log:%d", final.N)
+	}
+	label = strings.Join(texts, " · ")
+	if final == nil {
+		label = strings.TrimPrefix(label+" · (no final result)", " · ")
+	}
+	b.Add(Item{T: t, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: label,
+		Detail: strings.Join(texts, "\n"), Failed: failed, Source: src, priority: prioCommand})
+}
+
+// call is an APDU a command carried to the card, decoded.
+type call struct {
+	request, requestDetail   string
+	response, responseDetail string
+	failed                   bool
+}
+
+// apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
+// card's answer in the command's information line.
+func apduCall(cmdText string, answer []string) (call, bool) {
+	cmds, err := at.Parse(cmdText)
+	if err != nil || len(cmds) != 1 {
+		return call{}, false
+	}
+	c := cmds[0]
+	var hexArg string
+	var prefix string
+	switch {
+	case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) == 3:
+		hexArg, prefix = c.Args[2].Raw, "+CGLA:"
+	case c.Name == "+CSIM" && c.Form == at.Set && len(c.Args) == 2:
+		hexArg, prefix = c.Args[1].Raw, "+CSIM:"
+	default:
+		return call{}, false
+	}
+	raw, err := hex.DecodeString(hexArg)
+	if err != nil {
+		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
+	}
+	cmd, err := apdu.Parse(raw)
+	if err != nil {
+		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
+	}
+	var out call
+	out.request, out.requestDetail = describeCommand(cmd, hexArg)
+	for _, a := range answer {
+		rest, ok := strings.CutPrefix(a, prefix)
+		if !ok {
+			continue
+		}
+		_, q, _ := strings.Cut(rest, ",")
+		q = strings.Trim(strings.TrimSpace(q), `"`)
+		resp, err := hex.DecodeString(q)
+		if err != nil || len(resp) < 2 {
+			out.response, out.responseDetail, out.failed = "response (undecodable)", a, true
+			break
+		}
+		sw := uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
+		out.response = fmt.Sprintf("SW %04X", sw)
+		if len(resp) > 2 {
+			out.response += fmt.Sprintf(" · %d bytes", len(resp)-2)
+			if s := describeResponse(cmd, resp[:len(resp)-2]); s != "" {
+				out.response += " · " + s
+			}
+		}
+		out.responseDetail = fmt.Sprintf("status word %04X (%s)\ndata %X", sw, swText(sw), resp[:len(resp)-2])
+		out.failed = !swOK(sw)
+	}
+	return out, true
+}
+
+// describeCommand names an APDU: the ES10 function of a STORE DATA
+// (SGP.22 §5.7.2), else the ISO 7816-4 instruction.
+func describeCommand(c apdu.Command, hexText string) (label, detail string) {
+	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (channel %d)\n%s", c.CLA, c.INS, c.P1, c.P2, c.Channel(), hexText)
+	switch c.INS {
+	case 0xE2: // STORE DATA
+		if c.P2 != 0 {
+			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail
+		}
+		tag, _, err := tlv.ParseOne(c.Data)
+		if err != nil {
+			if tags, terr := tlv.ParseTags(c.Data); terr == nil && len(tags) > 0 {
+				return "ES10 " + es10.FunctionName(tags[0]) + " (first block)", detail
+			}
+			return "ES10 STORE DATA (undecodable)", detail
+		}
+		return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail
+	case 0xA4:
+		if hex.EncodeToString(c.Data) == strings.ToLower(es10.ISDRAID) {
+			return "SELECT ISD-R", detail
+		}
+		return fmt.Sprintf("SELECT %X", c.Data), detail
+	case 0x70:
+		if c.P1 == 0x80 {
+			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail
+		}
+		return "MANAGE CHANNEL open", detail
+	case 0xC0:
+		return "GET RESPONSE", detail
+	case 0xB0:
+		return "READ BINARY", detail
+	case 0xB2:
+		return "READ RECORD", detail
+	case 0xF2:
+		return "STATUS", detail
+	}
+	return fmt.Sprintf("APDU INS %02X", c.INS), detail
+}
+
+// describeResponse decodes the answers worth a word on the row.
+func describeResponse(c apdu.Command, data []byte) string {
+	if c.INS != 0xE2 || len(data) == 0 {
+		return ""
+	}
+	top, _, err := tlv.ParseOne(data)
+	if err != nil {
+		return ""
+	}
+	switch top.Tag {
+	case es10.TagGetEuiccData:
+		if eid, ok := top.Find(0x5A); ok {
+			return fmt.Sprintf("EID %X", eid.Value)
+		}
+	case es10.TagProfileInfoList:
+		if list, code, err := es10.DecodeProfileInfoList(data); err == nil {
+			if code != 0 {
+				return fmt.Sprintf("profileInfoListError %d", code)
+			}
+			return fmt.Sprintf("%d profiles", len(list))
+		}
+	case es10.TagEnableProfile, es10.TagDisableProfile, es10.TagDeleteProfile:
+		if r, ok := top.Find(0x80); ok && len(r.Value) == 1 {
+			return fmt.Sprintf("result %d", r.Value[0])
+		}
+	}
+	return ""
+}
+
+func swOK(sw uint16) bool {
+	switch sw >> 8 {
+	case 0x90, 0x91, 0x61:
+		return true
+	}
+	return false
+}
+
+func swText(sw uint16) string {
+	switch {
+	case sw == 0x9000:
+		return "normal end"
+	case sw>>8 == 0x91:
+		return fmt.Sprintf("normal end, proactive command of %d bytes pending", sw&0xFF)
+	case sw>>8 == 0x61:
+		return fmt.Sprintf("%d response bytes available", sw&0xFF)
+	case sw == 0x6985:
+		return "conditions of use not satisfied"
+	case sw == 0x6A82:
+		return "file or application not found"
+	case sw == 0x6A80:
+		return "incorrect data"
+	case sw == 0x6D00:
+		return "instruction not supported"
+	case sw == 0x6E00:
+		return "class not supported"
+	case sw>>8 == 0x6C:
+		return "wrong Le"
+	case sw == 0x6700:
+		return "wrong length"
+	}
+	return "error"
+}

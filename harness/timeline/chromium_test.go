@@ -1,0 +1,218 @@
+package timeline_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/browsertest"
+)
+
+// repoRoot is the module root, where out/ lives.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+	}
+	t.Fatal("no go.mod above", dir)
+	return ""
+}
+
+// screenshotDir is out/ under the module root: the screenshots are for
+// people (the README's picture comes from there).
+func screenshotDir(t *testing.T) string {
+	dir := filepath.Join(repoRoot(t), "out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func checkClean(t *testing.T, p *browsertest.Page, page string) {
+	t.Helper()
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
+	}
+	for _, u := range p.Requests() {
+		if u != "file://"+page {
+			t.Errorf("the page requested %s: it must fetch nothing", u)
+		}
+	}
+}
+
+func eval[T any](t *testing.T, p *browsertest.Page, expr string) T {
+	t.Helper()
+	v, err := browsertest.Eval[T](p, expr)
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// A real run — roam, download over TLS with a tampered package, the card
+// refusing it, faults on the SM-DP+ — with one expectation that does not
+// hold, opened in Chromium.
+func TestRunPageInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	s, err := scenario.Load(filepath.Join(repoRoot(t), "fixtures", "scenarios", "roam-fr-download-tampered.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Expect.Attempts = []string{"orange-fr"} // the card ends on sfr: this fails
+	res := harness.RunScenario(s, harness.Options{Dir: t.TempDir(), Capture: capture.Tap})
+	if res.Err != nil || res.TimelineErr != nil {
+		t.Fatalf("run: %v, timeline: %v", res.Err, res.TimelineErr)
+	}
+	if res.Verdict() != "fail" {
+		t.Fatalf("verdict %s, want fail (mismatches %v)", res.Verdict(), res.Mismatches)
+	}
+	p := b.Open(t, "file://"+res.Timeline, time.Minute)
+
+	lanes := eval[[]string](t, p, `Array.from(document.querySelectorAll("#lanes text.title")).map(e => e.textContent)`)
+	if want := []string{"world", "host", "modem", "card contacts", "card", "platform", "SM-DP+ sfr"}; !slices.Equal(lanes, want) {
+		t.Errorf("lanes %q, want %q", lanes, want)
+	}
+	if got := eval[string](t, p, `document.querySelector(".badge").textContent`); got != "fail" {
+		t.Errorf("verdict badge %q", got)
+	}
+	if got := eval[string](t, p, `document.querySelector(".banner.mismatch").textContent`); !strings.Contains(got, "attempts") {
+		t.Errorf("mismatch banner %q does not name the expectation", got)
+	}
+	if err := p.Screenshot(filepath.Join(screenshotDir(t), "timeline.png")); err != nil {
+		t.Fatal(err)
+	}
+	// Known messages of every lane, found through the page's filter.
+	for _, want := range []string{"POST /v1/preferred-list", "200 OK · [sfr]", "ES9+ initiateAuthentication", "tampered_bpp", "AT+CEREG=2", "TERMINAL PROFILE"} {
+		setFilter(t, p, want)
+		pollRows(t, p, func(labels []string) bool {
+			for _, l := range labels {
+				if strings.Contains(l, want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	setFilter(t, p, "")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c := eval[string](t, p, `document.getElementById("count").textContent`)
+		if f := strings.Fields(c); len(f) == 4 && f[0] == f[2] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("filter cleared, still %q", c)
+		}
+	}
+
+	// The failure button opens the first failure's detail.
+	if err := p.Run(20*time.Second, chromedp.Click(chromedp.ID("nextfail"))); err != nil {
+		t.Fatal(err)
+	}
+	detail := eval[string](t, p, `document.getElementById("detail").hidden ? "" : document.getElementById("d-meta").textContent`)
+	if !strings.Contains(detail, "FAILED") || !strings.Contains(detail, "events.jsonl:") {
+		t.Errorf("detail after 'next failure': %q", detail)
+	}
+	if n := eval[int](t, p, `document.querySelectorAll("#rows g.row.failed").length`); n == 0 {
+		t.Error("no failed row highlighted")
+	}
+	if err := p.Screenshot(filepath.Join(screenshotDir(t), "timeline-failure.png")); err != nil {
+		t.Fatal(err)
+	}
+	// The filter finds the card's ES9+ call and only what matches.
+	if err := p.Run(20*time.Second, chromedp.SendKeys(chromedp.ID("q"), "getBoundProfilePackage")); err != nil {
+		t.Fatal(err)
+	}
+	pollRows(t, p, func(labels []string) bool {
+		for _, l := range labels {
+			if !strings.Contains(l, "getBoundProfilePackage") {
+				return false
+			}
+		}
+		return len(labels) > 0
+	})
+	checkClean(t, p, res.Timeline)
+}
+
+// setFilter puts text in the page's filter box as a person typing would
+// (the page listens to input events).
+func setFilter(t *testing.T, p *browsertest.Page, text string) {
+	t.Helper()
+	eval[bool](t, p, fmt.Sprintf(`(() => { const q = document.getElementById("q"); q.value = %q; q.dispatchEvent(new Event("input")); return true })()`, text))
+}
+
+// pollRows waits until the drawn rows' titles satisfy ok.
+func pollRows(t *testing.T, p *browsertest.Page, ok func([]string) bool) []string {
+	t.Helper()
+	var labels []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		labels = eval[[]string](t, p, `Array.from(document.querySelectorAll("#rows g.row > title")).map(e => e.textContent)`)
+		if ok(labels) {
+			return labels
+		}
+	}
+	t.Fatalf("rows never settled: %q", labels)
+	return nil
+}
+
+// A run of 10,000 events and 2,000 AT lines: the page loads without
+// errors, draws only the rows in view, and reaches the last row.
+func TestLargePageInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	dir := t.TempDir()
+	const nEvents = 10000
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ev, at strings.Builder
+	actors := []string{"euicc", "modem", "world", "platform", "smdp"}
+	for i := range nEvents {
+		ts := t0.Add(time.Duration(i) * 7 * time.Second).Format(time.RFC3339Nano)
+		a := actors[i%len(actors)]
+		fmt.Fprintf(&ev, `{"t":%q,"actor":%q,"event":"step","n":%d,"operator":"sfr","ok":%v}`+"\n", ts, a, i, i%97 != 0)
+		if i%10 == 0 {
+			fmt.Fprintf(&at, "%s > AT+CEREG?\n%s < +CEREG: 2,5,\"3a9b\",\"0000c33d\",7\n%s < OK\n", ts, ts, ts)
+		}
+	}
+	fmt.Fprintf(&ev, `{"t":%q,"actor":"euicc","event":"the_very_last_event"}`+"\n", t0.Add(nEvents*7*time.Second).Format(time.RFC3339Nano))
+	for name, text := range map[string]string{"events.jsonl": ev.String(), "at.log": at.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := timeline.Write(dir, timeline.Run{Name: "ten-thousand", Kind: "scenario", Verdict: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p := b.Open(t, "file://"+page, 2*time.Minute)
+	t.Logf("%d-row page ready in %v (wall, informative only)", eval[int](t, p, `document.querySelectorAll("#rows g.row").length`), time.Since(start))
+
+	total := eval[string](t, p, `document.getElementById("count").textContent`)
+	if want := fmt.Sprintf("%d of %d rows", nEvents+1+2*nEvents/10, nEvents+1+2*nEvents/10); total != want {
+		t.Errorf("count %q, want %q", total, want)
+	}
+	// Virtualised: a screen of rows and a margin, not 13,000 of them.
+	if n := eval[int](t, p, `document.querySelectorAll("#rows g").length`); n > 200 {
+		t.Errorf("%d row elements in the DOM: the page draws every row", n)
+	}
+	eval[bool](t, p, `(document.getElementById("scroller").scrollTop = 1e9, true)`)
+	pollRows(t, p, func(labels []string) bool { return slices.Contains(labels, "the_very_last_event") })
+	if err := p.Screenshot(filepath.Join(screenshotDir(t), "timeline-10k.png")); err != nil {
+		t.Fatal(err)
+	}
+	checkClean(t, p, page)
+}

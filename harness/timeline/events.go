@@ -1,0 +1,193 @@
+package timeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// event is one line of events.jsonl.
+type event struct {
+	T      time.Time
+	Actor  string
+	Kind   string
+	Fields map[string]any
+	Line   int
+}
+
+func (e event) str(k string) string {
+	s, _ := e.Fields[k].(string)
+	return s
+}
+
+// maxLineBytes bounds one line of an artifact the page reads.
+const maxLineBytes = 1 << 20
+
+// readEventLog parses events.jsonl: one JSON object per line with t, actor
+// and event first.
+func readEventLog(path string) ([]event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []event
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return out, fmt.Errorf("line %d: %w", n, err)
+		}
+		ts, _ := m["t"].(string)
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			return out, fmt.Errorf("line %d: t: %w", n, err)
+		}
+		e := event{T: t, Line: n, Fields: m}
+		e.Actor, _ = m["actor"].(string)
+		e.Kind, _ = m["event"].(string)
+		delete(m, "t")
+		delete(m, "actor")
+		delete(m, "event")
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("line %d: %w", len(out)+1, err)
+	}
+	return out, nil
+}
+
+// failureKinds are events that report something going wrong, whatever
+// their fields say.
+var failureKinds = map[string]bool{
+	"attach_failed": true, "notification_failed": true, "bip_error": true,
+	"preferred_list_failed": true, "profile_enable_failed": true, "es9_error": true,
+	"request_rejected": true, "attach_timeout": true, "list_exhausted": true,
+	"error": true, "no_service": true, "fallback_failed": true, "fallback_exhausted": true,
+	"run_incomplete": true, "event_limit": true,
+}
+
+// arrows are events that are a message from one actor to another.
+var arrows = map[string]struct {
+	from, to string
+	reply    bool
+}{
+	"attach_attempt": {LaneModem, LaneWorld, false},
+	"attach_result":  {LaneWorld, LaneModem, true},
+	"refresh":        {LaneCard, LaneModem, false},
+}
+
+// labelOmits are fields left out of a row's label (they stay in its
+// detail): the EID is the same on every row of a run.
+var labelOmits = map[string]bool{"eid": true}
+
+func readEvents(path string, b *Builder) error {
+	evs, err := readEventLog(path)
+	b.events = evs
+	for _, e := range evs {
+		if !e.T.IsZero() && (b.t.Start.IsZero() || e.T.Before(b.t.Start)) {
+			b.t.Start = e.T
+		}
+		b.Add(eventItem(e, b.faults))
+		b.evSeq = append(b.evSeq, b.seq)
+	}
+	return err
+}
+
+func eventItem(e event, fw *faultWindows) Item {
+	lane := actorLane(e.Actor)
+	if e.Actor == "smdp" {
+		lane = SMDPLane(e.str("operator"))
+	}
+	it := Item{
+		T: e.T, From: lane, Kind: KindEvent,
+		Label:    eventLabel(e),
+		Detail:   eventDetail(e),
+		Source:   fmt.Sprintf("events.jsonl:%d", e.Line),
+		Failed:   failureKinds[e.Kind] || e.Fields["ok"] == false,
+		priority: prioEvent,
+	}
+	if a, ok := arrows[e.Kind]; ok && e.Actor == actorOf(a.from, a.to, e.Actor) {
+		it.From, it.To, it.Reply = a.from, a.to, a.reply
+	}
+	if e.Kind == "fault" {
+		it.Kind = KindFault
+		it.From = fw.add(e)
+		it.Failed = false
+	}
+	return it
+}
+
+// actorOf accepts an arrow for the actor that logs it (the world logs
+// attach_*, the modem logs refresh).
+func actorOf(from, to, actor string) string {
+	if l := actorLane(actor); l == from || l == to {
+		return actor
+	}
+	return ""
+}
+
+func eventLabel(e event) string {
+	var sb strings.Builder
+	sb.WriteString(e.Kind)
+	for _, k := range sortedKeys(e.Fields) {
+		if labelOmits[k] {
+			continue
+		}
+		fmt.Fprintf(&sb, " %s=%s", k, fieldText(e.Fields[k]))
+	}
+	return sb.String()
+}
+
+func eventDetail(e event) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s %s (%s)\n", e.Actor, e.Kind, e.T.Format(time.RFC3339Nano))
+	for _, k := range sortedKeys(e.Fields) {
+		fmt.Fprintf(&sb, "  %s: %s\n", k, fieldText(e.Fields[k]))
+	}
+	return sb.String()
+}
+
+func fieldText(v any) string {
+	switch x := v.(type) {
+	case string:
+		if x == "" || strings.ContainsAny(x, " \t") {
+			return fmt.Sprintf("%q", x)
+		}
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, y := range x {
+			parts[i] = fieldText(y)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case nil:
+		return "null"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

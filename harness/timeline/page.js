@@ -1,0 +1,218 @@
+// The timeline's renderer. Rows are virtualised: the spacer is as tall as
+// every row together, and only the rows in view (plus a margin) exist as
+// SVG at any moment, so 10,000 rows cost what 60 do.
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("data").textContent);
+  var RH = 24, TIMEW = 128, OVERSCAN = 30, GAP_MS = 60000, MIN_LANE = 150;
+  var KINDS = [
+    ["at", "AT"], ["es10", "ES10 over AT"], ["apdu", "card APDUs"], ["http", "platform HTTP"], ["es9", "ES9+"],
+    ["event", "events"], ["fault", "faults"]
+  ];
+  var lanes = DATA.lanes, items = DATA.items;
+  var scroller = document.getElementById("scroller");
+  var spacer = document.getElementById("spacer");
+  var svg = document.getElementById("rows");
+  var laneSvg = document.getElementById("lanes");
+  var q = document.getElementById("q");
+  var failOnly = document.getElementById("failonly");
+  var count = document.getElementById("count");
+  var shownKinds = {};
+  var rows = [];      // what is drawn: {i: item index} or {gap: ms}
+  var laneX = [], laneW = MIN_LANE, totalW = 1000;
+  var selected = -1;  // item index
+  var pending = false;
+
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+  function pad(n, w) { n = String(n); while (n.length < w) n = "0" + n; return n; }
+  function fmtT(ms) {
+    var neg = ms < 0; if (neg) ms = -ms;
+    var d = Math.floor(ms / 86400000); ms -= d * 86400000;
+    var h = Math.floor(ms / 3600000); ms -= h * 3600000;
+    var m = Math.floor(ms / 60000); ms -= m * 60000;
+    var s = Math.floor(ms / 1000); ms -= s * 1000;
+    return (neg ? "-" : "+") + (d ? d + "d " : "") + pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(Math.floor(ms), 3);
+  }
+  function fmtGap(ms) {
+    var s = Math.round(ms / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + " h " : "") + (m ? m + " min " : "") + (r || (!h && !m) ? r + " s" : "");
+  }
+  function clip(s, px) {
+    var n = Math.max(4, Math.floor(px / 6.6));
+    return s.length > n ? s.slice(0, n - 1) + "…" : s;
+  }
+
+  // The kind switches, with their colours.
+  var kindsEl = document.getElementById("kinds");
+  KINDS.forEach(function (k) {
+    shownKinds[k[0]] = true;
+    var l = document.createElement("label");
+    l.innerHTML = '<input type="checkbox" checked data-kind="' + k[0] + '"><span class="sw" style="background:var(--' + k[0] + ')"></span>' + k[1];
+    kindsEl.appendChild(l);
+  });
+  kindsEl.addEventListener("change", function (e) {
+    shownKinds[e.target.getAttribute("data-kind")] = e.target.checked;
+    refilter();
+  });
+
+  function matches(it, needle) {
+    if (!shownKinds[it.k]) return false;
+    if (failOnly.checked && !it.x) return false;
+    if (!needle) return true;
+    var hay = (it.l + " " + (it.d || "") + " " + it.k + " " + lanes[it.f].title + " " + (it.o >= 0 ? lanes[it.o].title : "") + " " + (it.z || []).join(" ")).toLowerCase();
+    return hay.indexOf(needle) >= 0;
+  }
+
+  function refilter() {
+    var needle = q.value.trim().toLowerCase();
+    rows = [];
+    var last = null, shown = 0;
+    for (var i = 0; i < items.length; i++) {
+      var it = items[i];
+      if (!matches(it, needle)) continue;
+      if (last !== null && it.t - last >= GAP_MS) rows.push({ gap: it.t - last });
+      rows.push({ i: i });
+      last = it.t;
+      shown++;
+    }
+    count.textContent = shown + " of " + items.length + " rows";
+    spacer.style.height = (rows.length * RH + 8) + "px";
+    render();
+  }
+
+  function layout() {
+    var w = scroller.clientWidth || 1000;
+    laneW = Math.max(MIN_LANE, (w - TIMEW - 10) / lanes.length);
+    laneX = lanes.map(function (_, i) { return TIMEW + laneW * (i + 0.5); });
+    var total = TIMEW + laneW * lanes.length + 10;
+    totalW = total;
+    svg.setAttribute("width", total);
+    laneSvg.setAttribute("width", total);
+    laneSvg.setAttribute("viewBox", "0 0 " + total + " 44");
+    var h = '<text x="10" y="27" class="sub">simulated time</text>';
+    lanes.forEach(function (l, i) {
+      var bw = Math.min(laneW - 16, 170);
+      h += '<rect x="' + (laneX[i] - bw / 2) + '" y="4" width="' + bw + '" height="36" rx="7"></rect>' +
+        '<text class="title" text-anchor="middle" x="' + laneX[i] + '" y="20" data-lane="' + esc(l.id) + '">' + esc(l.title) + '</text>' +
+        '<text class="sub" text-anchor="middle" x="' + laneX[i] + '" y="34">' + esc(l.sub || "") + '</text>';
+    });
+    laneSvg.innerHTML = h;
+  }
+
+  function rowSVG(r, y) {
+    if (r.gap !== undefined) {
+      var mid = TIMEW + (laneW * lanes.length) / 2;
+      return '<g class="gap"><line x1="' + TIMEW + '" x2="' + (TIMEW + laneW * lanes.length) + '" y1="' + (y + RH / 2) + '" y2="' + (y + RH / 2) + '"></line>' +
+        '<text text-anchor="middle" x="' + mid + '" y="' + (y + 16) + '" class="lbl">⋯ ' + fmtGap(r.gap) + ' later</text></g>';
+    }
+    var it = items[r.i];
+    var color = it.x ? "var(--bad)" : "var(--" + it.k + ")";
+    var cls = "row" + (it.x ? " failed" : "") + (r.i === selected ? " selected" : "");
+    var tip = it.l + (it.z ? "  [fault: " + it.z.join(", ") + "]" : "");
+    var s = '<g class="' + cls + '" data-i="' + r.i + '"><title>' + esc(tip) + '</title>' +
+      '<rect class="bg" x="0" y="' + y + '" width="100%" height="' + RH + '"></rect>' +
+      '<text class="t" x="10" y="' + (y + 16) + '">' + fmtT(it.t) + '</text>';
+    var x1 = laneX[it.f], cy = y + RH / 2 + 5;
+    var badge = it.z ? ' <tspan class="badge-fault">⚡ ' + esc(it.z.join(", ")) + '</tspan>' : "";
+    if (it.o >= 0 && it.o !== it.f) {
+      var x2 = laneX[it.o], dir = x2 > x1 ? 1 : -1;
+      var lo = Math.min(x1, x2), span = Math.abs(x2 - x1);
+      s += '<line x1="' + x1 + '" x2="' + (x2 - dir * 6) + '" y1="' + cy + '" y2="' + cy + '" stroke="' + color + '" stroke-width="1.6"' +
+        (it.r ? ' stroke-dasharray="5 3"' : "") + '></line>' +
+        '<path d="M' + x2 + ' ' + cy + ' l' + (-dir * 8) + ' -4 v8 z" fill="' + color + '"></path>' +
+        '<text class="lbl" x="' + (lo + span / 2) + '" y="' + (cy - 5) + '" text-anchor="middle" fill="' + color + '">' +
+        esc(clip(it.l, Math.max(span - 10, 120))) + badge + '</text>';
+    } else {
+      // A mark's label runs right of its lane, or left of it when the
+      // lane is too close to the right edge for it.
+      var room = laneW * 2.2, text = (it.k === "fault" ? "⚡ " : "") + clip(it.l, room);
+      var right = x1 + 10 + text.length * 6.6 < totalW || laneX.length < 2;
+      var tx = right ? x1 + 10 : x1 - 10, anchor = right ? "start" : "end";
+      if (it.k === "fault") {
+        s += '<path d="M' + x1 + ' ' + (cy - 9) + ' l6 6 l-6 6 l-6 -6 z" fill="var(--fault)"></path>';
+      } else {
+        s += '<circle cx="' + x1 + '" cy="' + (cy - 3) + '" r="4" fill="' + color + '"></circle>';
+      }
+      s += '<text class="lbl" x="' + tx + '" y="' + cy + '" text-anchor="' + anchor + '" fill="' + color + '"' +
+        (it.k === "fault" ? ' font-weight="650"' : "") + '>' + esc(text) + badge + '</text>';
+    }
+    return s + '</g>';
+  }
+
+  function render() {
+    pending = false;
+    var top = scroller.scrollTop, h = scroller.clientHeight || 600;
+    var first = Math.max(0, Math.floor(top / RH) - OVERSCAN);
+    var last = Math.min(rows.length, Math.ceil((top + h) / RH) + OVERSCAN);
+    var y0 = first * RH, height = Math.max(1, (last - first) * RH);
+    svg.style.top = y0 + "px";
+    svg.setAttribute("height", height);
+    var s = "";
+    laneX.forEach(function (x) {
+      s += '<line class="life" x1="' + x + '" x2="' + x + '" y1="0" y2="' + height + '"></line>';
+    });
+    for (var k = first; k < last; k++) s += rowSVG(rows[k], (k - first) * RH);
+    svg.innerHTML = s;
+  }
+  function schedule() {
+    if (!pending) { pending = true; requestAnimationFrame(render); }
+  }
+
+  function rowOf(itemIndex) {
+    for (var k = 0; k < rows.length; k++) if (rows[k].i === itemIndex) return k;
+    return -1;
+  }
+  function show(i) {
+    selected = i;
+    var it = items[i];
+    var abs = new Date(Date.parse(DATA.start) + it.t);
+    document.getElementById("d-label").textContent = it.l;
+    document.getElementById("d-meta").textContent = fmtT(it.t) + " (" + abs.toISOString() + ") · " + it.k + " · " +
+      lanes[it.f].title + (it.o >= 0 ? " → " + lanes[it.o].title : "") + (it.s ? " · " + it.s : "") +
+      (it.z ? " · injected fault: " + it.z.join(", ") : "") + (it.x ? " · FAILED" : "");
+    document.getElementById("d-text").textContent = it.d || it.l;
+    document.getElementById("detail").hidden = false;
+    render();
+  }
+  function jumpFail(dir) {
+    var cur = Math.floor((scroller.scrollTop + 1) / RH) + (dir > 0 ? 1 : -1);
+    if (selected >= 0) { var k = rowOf(selected); if (k >= 0) cur = k + dir; }
+    for (var k2 = cur; k2 >= 0 && k2 < rows.length; k2 += dir) {
+      var r = rows[k2];
+      if (r.i !== undefined && items[r.i].x) {
+        scroller.scrollTop = Math.max(0, k2 * RH - scroller.clientHeight / 3);
+        show(r.i);
+        return;
+      }
+    }
+  }
+
+  svg.addEventListener("click", function (e) {
+    var g = e.target.closest ? e.target.closest("g.row") : null;
+    if (g) show(+g.getAttribute("data-i"));
+  });
+  document.getElementById("close").addEventListener("click", function () {
+    document.getElementById("detail").hidden = true; selected = -1; render();
+  });
+  document.getElementById("nextfail").addEventListener("click", function () { jumpFail(1); });
+  document.getElementById("prevfail").addEventListener("click", function () { jumpFail(-1); });
+  document.addEventListener("keydown", function (e) {
+    if (e.target === q) return;
+    if (e.key === "n") jumpFail(1);
+    else if (e.key === "p") jumpFail(-1);
+    else if (e.key === "Escape") { document.getElementById("detail").hidden = true; selected = -1; render(); }
+    else if (e.key === "/") { e.preventDefault(); q.focus(); }
+  });
+  var qTimer = null;
+  q.addEventListener("input", function () { clearTimeout(qTimer); qTimer = setTimeout(refilter, 120); });
+  failOnly.addEventListener("change", refilter);
+  scroller.addEventListener("scroll", schedule, { passive: true });
+  window.addEventListener("resize", function () { layout(); render(); });
+
+  layout();
+  refilter();
+  document.body.setAttribute("data-ready", "true");
+})();

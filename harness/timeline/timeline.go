@@ -1,0 +1,221 @@
+// Package timeline turns a run's artifacts — events.jsonl, at.log and
+// traffic.pcapng — into one self-contained HTML page: a sequence diagram
+// with a lane per actor, simulated time down the side, every AT exchange,
+// ES10 call, HTTP/ES9+ message, event and injected fault as a row, failures
+// highlighted, and links to the raw files. The page fetches nothing: its
+// CSS, script and data are inline, and the script draws only the rows in
+// view (virtualised), so a run of 10,000 events scrolls as fast as one of
+// ten.
+//
+// Each artifact is read by a Source; a source adds items on lanes. A new
+// kind of artifact (the card's APDUs as GSMTAP in the capture, say) is one
+// more Source and, for a new lane, one more entry in the lane order.
+package timeline
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Run describes the run a page shows: what the caller knows beyond the
+// artifacts.
+type Run struct {
+	// Name is the scenario's or the spec's name.
+	Name string
+	// Kind says what ran: "scenario" or "spec".
+	Kind string
+	Seed int64
+	// Verdict is "pass", "fail" or "error".
+	Verdict string
+	// Simulated is the simulated time the run covered; Wall how long it
+	// took.
+	Simulated, Wall time.Duration
+	// Mismatches are the expectations that did not hold (a scenario's
+	// expect, a spec's failure message).
+	Mismatches []string
+	// Err says why the rig itself failed.
+	Err string
+	// Incomplete says why the run stopped before its horizon.
+	Incomplete string
+	// SMDP maps each SM-DP+ host name to its operator, so ES9+ messages
+	// share a lane with the SM-DP+'s log entries (optional: without it a
+	// host is matched to an operator that is one of its labels).
+	SMDP map[string]string
+}
+
+// Kind of an item: what it shows.
+type Kind string
+
+const (
+	KindAT    Kind = "at"    // a command line, its answer or a URC
+	KindES10  Kind = "es10"  // an ES10 function in STORE DATA, or another APDU
+	KindHTTP  Kind = "http"  // a platform API exchange
+	KindES9   Kind = "es9"   // an ES9+ exchange with an SM-DP+
+	KindEvent Kind = "event" // an entry of the event log
+	KindFault Kind = "fault" // an injected fault
+	KindAPDU  Kind = "apdu"  // an APDU at the card's contacts (GSMTAP SIM in the capture)
+)
+
+// Item is one row of the diagram: an arrow From → To, or a mark on From
+// when To is empty.
+type Item struct {
+	T        time.Time
+	From, To string // lane IDs
+	Kind     Kind
+	Label    string // one line, shown on the row
+	Detail   string // shown when the row is opened
+	Failed   bool   // a failure: highlighted
+	Reply    bool   // an answer (drawn dashed)
+	Faults   []string
+	Source   string // artifact and line ("at.log:12")
+	seq      int    // order within the source, for a stable sort
+	priority int    // order of sources at the same instant
+}
+
+// Timeline is a run's items on their lanes, in time order.
+type Timeline struct {
+	Run   Run
+	Start time.Time // simulated start of the run
+	Lanes []Lane
+	Items []Item
+	// Artifacts are the raw files the page links to, relative to its
+	// directory.
+	Artifacts []string
+	// Notes say what the page could not show (an artifact missing or
+	// unreadable) or how it placed something; shown loudly on the page.
+	Notes []string
+}
+
+// Source reads one artifact of a run directory into the timeline. It
+// returns os.ErrNotExist (wrapped) when the artifact is absent.
+type Source struct {
+	File string
+	Read func(path string, b *Builder) error
+}
+
+// Sources are the artifacts a timeline is built from, in the order they
+// are read (later sources may use what earlier ones added: the capture
+// reader places HTTP messages by the event log's time).
+var Sources = []Source{
+	{File: "events.jsonl", Read: readEvents},
+	{File: "at.log", Read: readATLog},
+	{File: "traffic.pcapng", Read: readTraffic},
+	{File: "traffic.pcapng", Read: readAPDUs},
+}
+
+// seqRoom is the gap between consecutive items' order numbers.
+const seqRoom = 64
+
+// Builder collects items while the sources are read.
+type Builder struct {
+	t      *Timeline
+	lanes  map[string]Lane
+	faults *faultWindows
+	// events are the event log's entries, for sources that place their
+	// items by them.
+	events []event
+	evSeq  []int // each event's item seq
+	seq    int
+}
+
+// Add puts an item on the timeline, creating its lanes.
+func (b *Builder) Add(it Item) {
+	// Steps of seqRoom leave room to place messages right before the log
+	// entry they caused (see readTraffic).
+	b.seq += seqRoom
+	it.seq = b.seq
+	for _, id := range []string{it.From, it.To} {
+		if id == "" {
+			continue
+		}
+		if _, ok := b.lanes[id]; !ok {
+			b.lanes[id] = laneFor(id)
+		}
+	}
+	b.t.Items = append(b.t.Items, it)
+}
+
+// Note records something the page must say about its own completeness.
+func (b *Builder) Note(format string, args ...any) {
+	b.t.Notes = append(b.t.Notes, fmt.Sprintf(format, args...))
+}
+
+// Build reads every source in dir. A missing or unreadable artifact does
+// not stop the build: the page says so in its notes.
+func Build(dir string, run Run) (*Timeline, error) {
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("timeline: %s is not a directory", dir)
+	}
+	t := &Timeline{Run: run}
+	b := &Builder{t: t, lanes: map[string]Lane{}, faults: &faultWindows{}}
+	for _, id := range coreLanes {
+		b.lanes[id] = laneFor(id)
+	}
+	noted := map[string]bool{}
+	for _, src := range Sources {
+		path := filepath.Join(dir, src.File)
+		if _, err := os.Stat(path); err != nil {
+			if !slices.Contains(t.Artifacts, src.File) && !noted[src.File] {
+				b.Note("%s: not in the run's directory", src.File)
+				noted[src.File] = true
+			}
+			continue
+		}
+		if !slices.Contains(t.Artifacts, src.File) {
+			t.Artifacts = append(t.Artifacts, src.File)
+		}
+		if err := src.Read(path, b); err != nil {
+			b.Note("%s: %v", src.File, err)
+		}
+	}
+	for _, extra := range []string{"traffic.keys", "ci.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, extra)); err == nil {
+			t.Artifacts = append(t.Artifacts, extra)
+		}
+	}
+	b.finish()
+	return t, nil
+}
+
+// finish orders items and lanes and marks the messages that crossed an
+// injected fault.
+func (b *Builder) finish() {
+	t := b.t
+	// What the log says happened at the very start (the rig powering on)
+	// came before the host's first command; later, a command comes first
+	// and the events it causes follow.
+	for i := range t.Items {
+		if it := &t.Items[i]; it.priority == prioEvent && it.T.Equal(t.Start) {
+			it.priority = prioStart
+		}
+	}
+	sort.SliceStable(t.Items, func(i, j int) bool {
+		a, c := t.Items[i], t.Items[j]
+		if !a.T.Equal(c.T) {
+			return a.T.Before(c.T)
+		}
+		if a.priority != c.priority {
+			return a.priority < c.priority
+		}
+		return a.seq < c.seq
+	})
+	for i := range t.Items {
+		it := &t.Items[i]
+		if it.Kind == KindHTTP || it.Kind == KindES9 {
+			it.Faults = b.faults.activeOn(it.To, it.T)
+		}
+	}
+	if len(t.Items) > 0 && t.Start.IsZero() {
+		t.Start = t.Items[0].T
+	}
+	for _, l := range b.lanes {
+		t.Lanes = append(t.Lanes, l)
+	}
+	sortLanes(t.Lanes)
+}

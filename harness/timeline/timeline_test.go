@@ -1,0 +1,247 @@
+package timeline
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeArtifacts(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const sampleEvents = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":7}
+{"t":"2026-01-01T00:00:00Z","actor":"modem","event":"card","iccid":"89860000000000000019","present":true}
+{"t":"2026-01-01T00:00:02.5Z","actor":"world","event":"attach_attempt","operator":"cmcc","plmn":"46000"}
+{"t":"2026-01-01T00:00:02.5Z","actor":"world","event":"attach_result","ok":false,"operator":"cmcc","plmn":"46000","cause":15}
+{"t":"2026-01-01T01:00:00Z","actor":"harness","event":"fault","download":"tls_failure","operator":"sfr","on":true}
+{"t":"2026-01-01T01:00:00Z","actor":"smdp","event":"es9_error","operator":"sfr","function":"initiateAuthentication","subject":"8.1","reason":"3.8"}
+{"t":"2026-01-01T01:30:00Z","actor":"harness","event":"fault","download":"tls_failure","operator":"sfr","on":false}
+{"t":"2026-01-01T02:00:00Z","actor":"harness","event":"fault","power_cut":"bpp_sent","nth":1,"off":"30s"}
+{"t":"2026-01-01T03:00:00Z","actor":"harness","event":"fault","at":"smdp","entry":0,"fault":"download","name":"tampered_bpp","target":"sfr"}
+`
+
+const sampleAT = `2026-01-01T00:00:00Z > ATE0
+2026-01-01T00:00:00Z < OK
+2026-01-01T00:00:00Z > AT+CCHO="A0000005591010FFFFFFFF8900000100"
+2026-01-01T00:00:00Z < +CCHO: 1
+2026-01-01T00:00:00Z < OK
+2026-01-01T00:00:00Z > AT+CGLA=1,22,"81E2910006BF3E035C015A"
+2026-01-01T00:00:00Z < +CGLA: 46,"BF3E125A10890490320000010000000000000001719000"
+2026-01-01T00:00:00Z < OK
+2026-01-01T00:00:01Z > AT+CGLA=1,16,"81E2910003BF2D00"
+2026-01-01T00:00:01Z < +CGLA: 4,"6A88"
+2026-01-01T00:00:01Z < OK
+2026-01-01T00:00:02.5Z < +CEREG: 3,"1000","00010001",7
+2026-01-01T00:00:03Z > AT+FOO
+2026-01-01T00:00:03Z < ERROR
+2026-01-01T00:00:04Z > AT+CFUN? (ignored: powered off)
+`
+
+func TestBuildReadsEveryArtifact(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT})
+	tl, err := Build(dir, Run{Name: "x", Verdict: "fail", Mismatches: []string{"attempts: got [], want [sfr]"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The capture is missing: the page says so instead of pretending.
+	if !strings.Contains(strings.Join(tl.Notes, "\n"), "traffic.pcapng: not in the run's directory") {
+		t.Errorf("notes %q do not report the missing capture", tl.Notes)
+	}
+	var lanes []string
+	for _, l := range tl.Lanes {
+		lanes = append(lanes, l.ID)
+	}
+	if got, want := strings.Join(lanes, " "), "world host modem card platform smdp:sfr"; got != want {
+		t.Errorf("lanes %q, want %q", got, want)
+	}
+	find := func(label string) Item {
+		t.Helper()
+		for _, it := range tl.Items {
+			if it.Label == label {
+				return it
+			}
+		}
+		t.Fatalf("no row %q in %v", label, labels(tl))
+		return Item{}
+	}
+	tests := []struct {
+		label        string
+		from, to     string
+		kind         Kind
+		failed, rply bool
+	}{
+		{"ATE0", LaneHost, LaneModem, KindAT, false, false},
+		{"OK", LaneModem, LaneHost, KindAT, false, true},
+		{"ES10 GetEID (BF3E)", LaneModem, LaneCard, KindES10, false, false},
+		{"SW 9000 · 21 bytes · EID 89049032000001000000000000000171", LaneCard, LaneModem, KindES10, false, true},
+		{"ES10 GetProfilesInfo (BF2D)", LaneModem, LaneCard, KindES10, false, false},
+		{"SW 6A88", LaneCard, LaneModem, KindES10, true, true},
+		{`+CEREG: 3,"1000","00010001",7`, LaneModem, LaneHost, KindAT, false, true},
+		{"ERROR", LaneModem, LaneHost, KindAT, true, true},
+		{"AT+CFUN? (ignored: powered off)", LaneHost, LaneModem, KindAT, true, false},
+		{"attach_attempt operator=cmcc plmn=46000", LaneModem, LaneWorld, KindEvent, false, false},
+		{"attach_result cause=15 ok=false operator=cmcc plmn=46000", LaneWorld, LaneModem, KindEvent, true, true},
+		{"es9_error function=initiateAuthentication operator=sfr reason=3.8 subject=8.1", "smdp:sfr", "", KindEvent, true, false},
+		{"fault download=tls_failure on=true operator=sfr", "smdp:sfr", "", KindFault, false, false},
+		{"fault nth=1 off=30s power_cut=bpp_sent", LaneModem, "", KindFault, false, false},
+		{"fault at=smdp entry=0 fault=download name=tampered_bpp target=sfr", "smdp:sfr", "", KindFault, false, false},
+	}
+	for _, tc := range tests {
+		it := find(tc.label)
+		if it.From != tc.from || it.To != tc.to || it.Kind != tc.kind || it.Failed != tc.failed || it.Reply != tc.rply {
+			t.Errorf("%q: got %s→%s %s failed=%v reply=%v, want %s→%s %s failed=%v reply=%v",
+				tc.label, it.From, it.To, it.Kind, it.Failed, it.Reply, tc.from, tc.to, tc.kind, tc.failed, tc.rply)
+		}
+	}
+	// The rig's start comes before the host's first command.
+	if tl.Items[0].Label != "run_started scenario=x seed=7" {
+		t.Errorf("first row %q", tl.Items[0].Label)
+	}
+	for i := 1; i < len(tl.Items); i++ {
+		if tl.Items[i].T.Before(tl.Items[i-1].T) {
+			t.Fatalf("row %d (%s) before row %d in time", i, tl.Items[i].Label, i-1)
+		}
+	}
+}
+
+func labels(tl *Timeline) []string {
+	var out []string
+	for _, it := range tl.Items {
+		out = append(out, it.Label)
+	}
+	return out
+}
+
+func TestFaultWindows(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	var fw faultWindows
+	for _, e := range []event{
+		{T: at(10), Actor: "harness", Kind: "fault", Fields: map[string]any{"platform": "unreachable"}},
+		{T: at(20), Actor: "harness", Kind: "fault", Fields: map[string]any{"platform": "reachable"}},
+		{T: at(30), Actor: "harness", Kind: "fault", Fields: map[string]any{"download": "tampered_bpp", "operator": "sfr", "on": true}},
+		{T: at(40), Actor: "harness", Kind: "fault", Fields: map[string]any{"download": "eligibility_refused", "operator": "sfr"}},
+		{T: at(50), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "platform", "fault": "platform_unreachable", "target": "platform", "on": true}},
+		{T: at(55), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "smdp", "fault": "download", "name": "truncated_bpp", "target": "sfr"}},
+		{T: at(60), Actor: "harness", Kind: "fault", Fields: map[string]any{"at": "platform", "fault": "platform_unreachable", "target": "platform", "on": false}},
+	} {
+		fw.add(e)
+	}
+	tests := []struct {
+		lane string
+		min  int
+		want string
+	}{
+		{LanePlatform, 5, ""},
+		{LanePlatform, 10, "unreachable"},
+		{LanePlatform, 19, "unreachable"},
+		{LanePlatform, 20, ""},
+		{SMDPLane("sfr"), 29, ""},
+		{SMDPLane("sfr"), 35, "tampered_bpp"},
+		{SMDPLane("sfr"), 40, "tampered_bpp eligibility_refused"},
+		{SMDPLane("sfr"), 41, "tampered_bpp"},
+		{SMDPLane("orange"), 35, ""},
+		{LanePlatform, 52, "platform_unreachable"},
+		{LanePlatform, 60, ""},
+		{SMDPLane("sfr"), 55, "tampered_bpp truncated_bpp"},
+		{SMDPLane("sfr"), 56, "tampered_bpp"},
+	}
+	for _, tc := range tests {
+		if got := strings.Join(fw.activeOn(tc.lane, at(tc.min)), " "); got != tc.want {
+			t.Errorf("%s at %d min: %q, want %q", tc.lane, tc.min, got, tc.want)
+		}
+	}
+}
+
+func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{
+		"events.jsonl":   sampleEvents + "{not json\n",
+		"at.log":         "yesterday > AT\n",
+		"traffic.pcapng": "not a capture",
+	})
+	tl, err := Build(dir, Run{Name: "bad"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(tl.Notes, "\n")
+	for _, want := range []string{"events.jsonl: line 10:", "at.log: line 1:", "traffic.pcapng:"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	// What was read before the bad line is still shown.
+	if len(tl.Items) < 8 {
+		t.Errorf("%d rows, want the 8 events read before the bad line", len(tl.Items))
+	}
+	var page bytes.Buffer
+	if err := tl.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "This page is incomplete or approximate") {
+		t.Error("page does not say it is incomplete")
+	}
+}
+
+func TestPageIsSelfContained(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT})
+	tl, err := Build(dir, Run{Name: `<script>alert("x")</script>`, Verdict: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A label that could close the data's script element.
+	tl.Items[0].Label = "</script><script>alert(1)</script>"
+	var page bytes.Buffer
+	if err := tl.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	s := page.String()
+	for _, bad := range []string{"<script>alert", "src=\"http", "href=\"http", "@import", "url(http"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	if n := strings.Count(s, "<script"); n != 2 {
+		t.Errorf("%d script elements, want the data and the renderer", n)
+	}
+}
+
+func TestAPDUCalls(t *testing.T) {
+	tests := []struct {
+		cmd    string
+		answer string
+		req    string
+		resp   string
+		failed bool
+	}{
+		{`AT+CGLA=1,16,"81E2910003BF2D00"`, `+CGLA: 14,"BF2D03A001009000"`, "ES10 GetProfilesInfo (BF2D)", "SW 9000 · 6 bytes", false},
+		{`AT+CGLA=1,34,"81E291000CBF3109A0075A0598000000F1"`, `+CGLA: 16,"BF31038001019000"`, "ES10 EnableProfile (BF31)", "SW 9000 · 6 bytes · result 1", false},
+		{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"`, "MANAGE CHANNEL open", "SW 9000 · 1 bytes", false},
+		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true},
+		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false},
+		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex)", "", true},
+	}
+	for _, tc := range tests {
+		c, ok := apduCall(tc.cmd, []string{tc.answer})
+		if !ok {
+			t.Errorf("%s: not decoded", tc.cmd)
+			continue
+		}
+		if c.request != tc.req || c.response != tc.resp || c.failed != tc.failed {
+			t.Errorf("%s → %q / %q failed=%v, want %q / %q failed=%v", tc.cmd, c.request, c.response, c.failed, tc.req, tc.resp, tc.failed)
+		}
+	}
+	if _, ok := apduCall("AT+CEREG?", nil); ok {
+		t.Error("AT+CEREG? decoded as an APDU")
+	}
+}

@@ -1,0 +1,319 @@
+package timeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// maxBodyShown bounds a body in a row's detail.
+const maxBodyShown = 4096
+
+// readTraffic decodes the capture (HTTPS with its own TLS secrets) and adds
+// each platform and ES9+ exchange as a request and an answer between the
+// card and the server.
+//
+// Rows are placed on the event log's time: each exchange goes right before
+// the server's own log entry for it (the platform's preferred_list_served,
+// an SM-DP+'s mutual_auth, …) and its answer right after, so that request,
+// server decision, answer and the card's reaction read in order. An exchange without such an entry keeps
+// its capture time when the capture is stamped with simulated time (the
+// tap), else the Date header the rig's servers stamp with simulated time.
+func readTraffic(path string, b *Builder) error {
+	ex, err := capture.ReadHTTP(path)
+	if err != nil {
+		return err
+	}
+	simStamps := b.stampsSimulated(ex)
+	if !simStamps && len(ex) > 0 {
+		b.Note("traffic.pcapng: live capture (wall-clock timestamps): HTTP rows placed by the servers' log entries and Date headers")
+	}
+	used := map[int]bool{}
+	type placed struct{ req, resp Item }
+	rows := make([]placed, len(ex))
+	anchored := make([]bool, len(ex))
+	lanes := make([]string, len(ex))
+	for i, e := range ex {
+		est := e.Time
+		if !simStamps {
+			est = e.Date
+		}
+		lane, req, resp := b.exchangeItems(e)
+		lanes[i] = lane
+		req.T, resp.T = est, est
+		req.priority, resp.priority = prioEvent, prioEvent
+		if k, ok := b.anchor(lane, e, est, used); ok {
+			used[k] = true
+			anchored[i] = true
+			req.T, resp.T = b.events[k].T, b.events[k].T
+			req.seq, resp.seq = b.evSeq[k]-seqRoom/2, b.evSeq[k]+1
+		} else if est.IsZero() {
+			b.Note("traffic.pcapng: exchange %d (%s %s) has no simulated time; shown at the start", i+1, e.Method, e.Path)
+			req.T, resp.T = b.t.Start, b.t.Start
+		}
+		rows[i] = placed{req, resp}
+	}
+	// An exchange the server logs nothing for (initiateAuthentication)
+	// goes right before the next exchange on its lane that is placed,
+	// when both happen within the same second.
+	for i := len(ex) - 1; i >= 0; i-- {
+		if anchored[i] {
+			continue
+		}
+		for j := i + 1; j < len(ex); j++ {
+			if lanes[j] != lanes[i] || rows[j].req.seq == 0 {
+				continue
+			}
+			if d := rows[j].req.T.Sub(rows[i].req.T); d > time.Second || d < -time.Second {
+				break
+			}
+			next := rows[j].req
+			rows[i].req.T, rows[i].resp.T = next.T, next.T
+			rows[i].req.seq, rows[i].resp.seq = next.seq-2, next.seq-1
+			break
+		}
+	}
+	for _, r := range rows {
+		b.addPlaced(r.req)
+		b.addPlaced(r.resp)
+	}
+	return nil
+}
+
+// stampsSimulated reports whether the capture's timestamps are simulated
+// time (the software tap): they fall inside the event log's span.
+func (b *Builder) stampsSimulated(ex []capture.Exchange) bool {
+	if len(b.events) == 0 {
+		return true
+	}
+	first, last := b.events[0].T, b.events[len(b.events)-1].T
+	for _, e := range ex {
+		if e.Time.Before(first.Add(-time.Second)) || e.Time.After(last.Add(time.Hour)) {
+			return false
+		}
+	}
+	return true
+}
+
+// serverKinds are the log entries a server writes for a request, by
+// route: the platform's by path, an SM-DP+'s by ES9+ function.
+var serverKinds = map[string][]string{
+	platformapi.PathPreferredList: {"preferred_list_served", "request_rejected"},
+	platformapi.PathDownload:      {"download_requested", "request_rejected"},
+	platformapi.PathNotifications: {"notification_received", "notification_duplicate", "request_rejected"},
+	"authenticateClient":          {"mutual_auth", "es9_error"},
+	"getBoundProfilePackage":      {"bpp_sent", "es9_error"},
+	"handleNotification":          {"notification_received", "notification_duplicate", "es9_error"},
+	"initiateAuthentication":      {"es9_error"},
+	"cancelSession":               {"session_cancelled", "es9_error"},
+}
+
+// anchor finds the first unused server log entry for exchange e on lane
+// within a second of est.
+func (b *Builder) anchor(lane string, e capture.Exchange, est time.Time, used map[int]bool) (int, bool) {
+	route := e.Path
+	if fn, ok := strings.CutPrefix(e.Path, es9.PathPrefix); ok {
+		route = fn
+	}
+	kinds := serverKinds[route]
+	if len(kinds) == 0 || est.IsZero() {
+		return 0, false
+	}
+	for k, ev := range b.events {
+		if used[k] || ev.T.Before(est.Add(-time.Second)) {
+			continue
+		}
+		if ev.T.After(est.Add(time.Second)) {
+			break
+		}
+		if eventLane(ev) != lane || !contains(kinds, ev.Kind) {
+			continue
+		}
+		// A rejection or ES9+ error names its route.
+		switch ev.Kind {
+		case "request_rejected":
+			if p := ev.str("path"); p != "" && p != e.Path {
+				continue
+			}
+		case "es9_error":
+			if f := ev.str("function"); f != "" && f != route {
+				continue
+			}
+		}
+		return k, true
+	}
+	return 0, false
+}
+
+func eventLane(e event) string {
+	if e.Actor == "smdp" {
+		return SMDPLane(e.str("operator"))
+	}
+	return actorLane(e.Actor)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// addPlaced adds an item whose order was fixed by the caller (seq set).
+func (b *Builder) addPlaced(it Item) {
+	seq := it.seq
+	b.Add(it)
+	if seq != 0 {
+		b.t.Items[len(b.t.Items)-1].seq = seq
+	}
+}
+
+// exchangeItems renders one exchange as a request and an answer row.
+func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item) {
+	src := "traffic.pcapng"
+	meta := fmt.Sprintf("%s → %s (Host %s%s), captured %s", e.Client, e.Server, e.Host, tlsNote(e.TLS), e.Time.Format(time.RFC3339Nano))
+	if strings.HasPrefix(e.Path, es9.PathPrefix) {
+		m := capture.DecodeES9(e)
+		lane = SMDPLane(b.smdpOperator(m.Server))
+		req = Item{From: LaneCard, To: lane, Kind: KindES9, Source: src,
+			Label:  "ES9+ " + m.Function,
+			Detail: fmt.Sprintf("POST %s\n%s\n\n%s", e.Path, meta, bodyText(e.RequestBody))}
+		resp = Item{From: lane, To: LaneCard, Kind: KindES9, Reply: true, Source: src}
+		var parts []string
+		parts = append(parts, statusText(e))
+		if m.ExecutionStatus != "" {
+			parts = append(parts, m.ExecutionStatus)
+		}
+		if m.SubjectCode != "" || m.ReasonCode != "" {
+			parts = append(parts, fmt.Sprintf("subject %s reason %s", m.SubjectCode, m.ReasonCode))
+		}
+		if m.StatusMessage != "" {
+			parts = append(parts, m.StatusMessage)
+		}
+		resp.Label = strings.Join(parts, " · ")
+		resp.Failed = e.Status == 0 || e.Status >= 400 || (m.ExecutionStatus != "" && m.ExecutionStatus != es9.StatusSuccess) || m.Error != ""
+		resp.Detail = fmt.Sprintf("%s\n%s", statusText(e), bodyText(e.ResponseBody))
+		if m.Error != "" {
+			resp.Detail = "decode: " + m.Error + "\n\n" + resp.Detail
+		}
+		return lane, req, resp
+	}
+	lane = LanePlatform
+	req = Item{From: LaneCard, To: lane, Kind: KindHTTP, Source: src,
+		Label:  fmt.Sprintf("%s %s", e.Method, e.Path),
+		Detail: fmt.Sprintf("%s %s\n%s\n\n%s", e.Method, e.Path, meta, bodyText(e.RequestBody))}
+	resp = Item{From: lane, To: LaneCard, Kind: KindHTTP, Reply: true, Source: src,
+		Detail: fmt.Sprintf("%s\n%s", statusText(e), bodyText(e.ResponseBody))}
+	msgs, err := capture.DecodePlatform([]capture.Exchange{e})
+	parts := []string{statusText(e)}
+	if err != nil {
+		resp.Detail = "decode: " + err.Error() + "\n\n" + resp.Detail
+		parts = append(parts, "undecodable")
+		resp.Failed = true
+	} else {
+		m := msgs[0]
+		req.Label += requestSummary(m)
+		parts = append(parts, responseSummary(m)...)
+	}
+	resp.Label = strings.Join(parts, " · ")
+	resp.Failed = resp.Failed || e.Status == 0 || e.Status >= 400
+	return lane, req, resp
+}
+
+func requestSummary(m capture.Message) string {
+	switch {
+	case m.ListRequest != nil:
+		return " · serving " + m.ListRequest.ServingPLMN
+	case m.Notification != nil:
+		s := " · " + m.Notification.Kind
+		if m.Notification.Operator != "" {
+			s += " " + m.Notification.Operator
+		}
+		return s
+	case m.Download != nil:
+		return " · " + m.Download.Operator
+	}
+	return ""
+}
+
+func responseSummary(m capture.Message) []string {
+	var out []string
+	switch {
+	case m.ListResponse != nil:
+		ids := make([]string, len(m.ListResponse.Operators))
+		for i, o := range m.ListResponse.Operators {
+			ids[i] = o.ID
+		}
+		out = append(out, "["+strings.Join(ids, " ")+"]")
+	case m.Ack != nil && !m.Ack.Ack:
+		out = append(out, "not acknowledged")
+	case m.DownloadResp != nil:
+		out = append(out, m.DownloadResp.SMDPAddress)
+	}
+	if m.Error != "" {
+		out = append(out, m.Error)
+	}
+	return out
+}
+
+func statusText(e capture.Exchange) string {
+	switch {
+	case e.Cut:
+		return "answer cut by a connection reset"
+	case e.Status == 0:
+		return "no answer"
+	}
+	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+}
+
+func tlsNote(tls bool) string {
+	if tls {
+		return ", TLS decrypted"
+	}
+	return ""
+}
+
+// bodyText pretty-prints a JSON body, cut to maxBodyShown.
+func bodyText(body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "(no body)"
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, body, "", "  "); err != nil {
+		buf.Reset()
+		buf.Write(body)
+	}
+	s := buf.String()
+	if len(s) > maxBodyShown {
+		s = s[:maxBodyShown] + fmt.Sprintf("\n… (%d bytes in all)", len(s))
+	}
+	return s
+}
+
+// smdpOperator maps an SM-DP+ host name to the operator whose log entries
+// share its lane: the caller's map, else an operator the event log names
+// that is a label of the host ("smdp.sfr.test" → sfr), else the host.
+func (b *Builder) smdpOperator(host string) string {
+	if op, ok := b.t.Run.SMDP[host]; ok {
+		return op
+	}
+	labels := strings.Split(host, ".")
+	for _, ev := range b.events {
+		if ev.Actor != "smdp" {
+			continue
+		}
+		if op := ev.str("operator"); op != "" && contains(labels, op) {
+			return op
+		}
+	}
+	return host
+}
