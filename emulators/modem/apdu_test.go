@@ -105,3 +105,27 @@ func TestOutQueueDropsOldest(t *testing.T) {
 		t.Error("pop after close")
 	}
 }
+
+// TestOutQueueCountsEveryByte: Written (totalBytes) counts what leaves at
+// once through the direct writer, what is left over for the writer
+// goroutine, and what is queued behind it — replay waits on it.
+func TestOutQueueCountsEveryByte(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		takes  int // bytes the direct writer takes per call
+		queued int // bytes left in the queue afterwards
+	}{
+		{"all at once", 100, 0},
+		{"partly", 3, 3},
+		{"not at all (EAGAIN)", 0, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := newOutQueue(1 << 10)
+			q.setDirect(func(b []byte) (int, error) { return min(tc.takes, len(b)), nil })
+			q.push([]byte("abcdef"))
+			if q.totalBytes() != 6 || q.size != tc.queued {
+				t.Errorf("total %d, queued %d; want 6, %d", q.totalBytes(), q.size, tc.queued)
+			}
+		})
+	}
+}

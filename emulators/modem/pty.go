@@ -185,7 +185,7 @@ type outQueue struct {
 	size    int
 	max     int
 	dropped int64
-	total   int64 // bytes ever queued
+	total   int64 // bytes ever sent (written at once or queued)
 	closed  bool
 	// direct, if set, writes without blocking and reports how much it
 	// wrote; push uses it while nothing is queued or being written, so
@@ -229,6 +229,8 @@ func (o *outQueue) push(b []byte) {
 		o.batch = append(o.batch, b...)
 		return
 	}
+	// Counted whichever way it leaves: Written is what the host is owed.
+	o.total += int64(len(b))
 	if o.direct != nil && len(o.q) == 0 && !o.writing {
 		n, _ := o.direct(b)
 		if n >= len(b) {
@@ -238,7 +240,6 @@ func (o *outQueue) push(b []byte) {
 	}
 	o.q = append(o.q, append([]byte(nil), b...))
 	o.size += len(b)
-	o.total += int64(len(b))
 	for o.size > o.max && len(o.q) > 0 {
 		o.size -= len(o.q[0])
 		o.dropped += int64(len(o.q[0]))
