@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -178,7 +179,7 @@ func command(c *chain, a *APDU) {
 		a.Block, a.Last = int(cmd.P2), cmd.P1&0x80 != 0
 		if a.Block == 0 || c.fn == "" {
 			c.fn, c.tag, c.req, c.resp = "", 0, nil, nil
-			if tag, ok := firstTag(cmd.Data); ok && es10.IsFunction(tag) {
+			if tag, ok := tlv.FirstTag(cmd.Data); ok && es10.IsFunction(tag) {
 				c.fn, c.tag = es10.FunctionName(tag), tag
 			} else if ok {
 				c.fn, c.tag = fmt.Sprintf("tag %X", tag), tag
@@ -254,24 +255,6 @@ func swText(sw uint16) string {
 		return "61xx"
 	}
 	return fmt.Sprintf("%04X", sw)
-}
-
-// firstTag reads the BER tag a request starts with.
-func firstTag(b []byte) (uint32, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	tag := uint32(b[0])
-	if b[0]&0x1F != 0x1F {
-		return tag, true
-	}
-	for i := 1; i < len(b) && i < 4; i++ {
-		tag = tag<<8 | uint32(b[i])
-		if b[i]&0x80 == 0 {
-			return tag, true
-		}
-	}
-	return 0, false
 }
 
 // requestDetail names what an ES10 request is about, when it names a

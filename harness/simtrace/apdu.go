@@ -9,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -346,30 +347,11 @@ func (l *Lane) storeData(a *APDU) {
 
 // es10Function names the ES10 function whose request starts b.
 func es10Function(b []byte) string {
-	tag, ok := firstTag(b)
+	tag, ok := tlv.FirstTag(b)
 	if !ok {
 		return ""
 	}
 	return es10.FunctionName(tag) // "unknown ES10 tag BF99" for others
-}
-
-// firstTag reads a BER tag (X.690 §8.1.2): one byte, or a first byte
-// with all five tag bits set followed by bytes with b8 set but the last.
-func firstTag(b []byte) (uint32, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	tag := uint32(b[0])
-	if b[0]&0x1F != 0x1F {
-		return tag, true
-	}
-	for i := 1; i < len(b) && i < 4; i++ {
-		tag = tag<<8 | uint32(b[i])
-		if b[i]&0x80 == 0 {
-			return tag, true
-		}
-	}
-	return 0, false
 }
 
 func (l *Lane) add(frame int, t time.Time, k Kind, format string, a ...any) {

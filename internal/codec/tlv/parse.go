@@ -126,6 +126,14 @@ func ParseTags(b []byte) ([]uint32, error) {
 	return tags, nil
 }
 
+// FirstTag reads the tag a value starts with (X.690 §8.1.2), for naming
+// what a request is before the whole of it has arrived (an ES10 command
+// split over several STORE DATA blocks).
+func FirstTag(b []byte) (uint32, bool) {
+	tag, _, err := readTag(b)
+	return tag, err == nil
+}
+
 // TagBytes returns the encoding of tag, as used in a tag list.
 func TagBytes(tag uint32) []byte { return tagBytes(tag) }
 

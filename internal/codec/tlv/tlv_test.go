@@ -185,3 +185,24 @@ func TestParseTags(t *testing.T) {
 		t.Errorf("truncated tag list: %v", err)
 	}
 }
+
+func TestFirstTag(t *testing.T) {
+	for _, tc := range []struct {
+		in  []byte
+		tag uint32
+		ok  bool
+	}{
+		{[]byte{0xBF, 0x2E, 0x00}, 0xBF2E, true},       // GetEuiccChallenge, whole
+		{[]byte{0xBF, 0x38, 0x82, 0x02}, 0xBF38, true}, // AuthenticateServer's first block
+		{[]byte{0x5A, 0x0A}, 0x5A, true},
+		{[]byte{0xBF}, 0, false},                   // cut inside the tag
+		{[]byte{0xBF, 0x81, 0x81, 0x01}, 0, false}, // longer than the codec takes
+		{[]byte{0x00}, 0, false},
+		{nil, 0, false},
+	} {
+		tag, ok := FirstTag(tc.in)
+		if tag != tc.tag && tc.ok || ok != tc.ok {
+			t.Errorf("FirstTag(% X) = %X, %v; want %X, %v", tc.in, tag, ok, tc.tag, tc.ok)
+		}
+	}
+}
