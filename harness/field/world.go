@@ -464,6 +464,16 @@ func (p *Plan) operators() ([]operator, error) {
 		if !ok {
 			return &Error{File: src.File, Line: src.Line, Msg: fmt.Sprintf("%s %s: the country of MCC %s is not known; add its operator to the manifest's network.operators", why, plmn, plmn[:min(3, len(plmn))])}
 		}
+		// The platform's log names the operator as the platform knows it
+		// (a notification carries operator and PLMN): the replay's
+		// requests then read the same.
+		for _, r := range p.Facts.Requests {
+			if r.PLMN == plmn && r.Operator != "" && !slices.ContainsFunc(ops, func(o operator) bool { return o.ID == r.Operator }) {
+				ops = append(ops, operator{ID: r.Operator, PLMN: plmn, Country: cc, origin: r.Src.String()})
+				p.assume("operator %s (%s) for PLMN %s, which %s shows (%s), named as the platform's log names it (%s)", r.Operator, cc, plmn, src.File, why, r.Src)
+				return nil
+			}
+		}
 		ops = append(ops, operator{ID: "op" + plmn, PLMN: plmn, Country: cc, origin: src.String()})
 		p.assume("operator op%s (%s) for PLMN %s, which %s shows (%s)", plmn, cc, plmn, src.File, why)
 		return nil

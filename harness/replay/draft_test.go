@@ -37,6 +37,22 @@ func TestDraft(t *testing.T) {
 			t.Fatalf("the draft does not replay its log:\n%s", Report(res))
 		}
 	})
+	t.Run("lab at.log and platform log: operators as the platform names them", func(t *testing.T) {
+		dir := filepath.Join(corpus, "platform-timeout-keeps-roaming")
+		d, err := Draft(t.TempDir(), "lab-7", "", []string{filepath.Join(dir, "at.log"), filepath.Join(dir, "platform.jsonl")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Problem != nil {
+			t.Fatal(d.Problem)
+		}
+		if !strings.Contains(strings.Join(d.Plan.Assumptions, "\n"), "operator o2-de (DE) for PLMN 26207") {
+			t.Errorf("O2 not named as the platform's log names it:\n%s", strings.Join(d.Plan.Assumptions, "\n"))
+		}
+		if res := replay(t, d.Dir); !res.OK {
+			t.Fatalf("the draft does not replay its logs:\n%s", Report(res))
+		}
+	})
 	t.Run("lpac trace: the manifest completes it", func(t *testing.T) {
 		parent := t.TempDir()
 		d, err := Draft(parent, "ec20f", "", []string{filepath.Join(corpus, "ec20f-long-cgla", "lpac-download.log")})
