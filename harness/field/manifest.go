@@ -157,8 +157,11 @@ var builtinMasks = map[string]string{
 	"challenge": `challenge [0-9A-F]{32}`,
 	"cell":      `"[0-9A-Fa-f]{4,8}","[0-9A-Fa-f]{5,9}"`,
 	"signal":    `\+CSQ: \d+,\d+|\+CESQ: [\d,]+`,
-	"session":   `\+CCHO: \d+|^\d+$`,
-	"operator":  `\+COPS: \d,\d,"[^"]*"`,
+	// The world models RSRP only: the RSRQ a +CESQ answer gives (its
+	// fifth field) comes from the modem's own formula.
+	"rsrq":     `\+CESQ: (?:\d+,){4}\d+`,
+	"session":  `\+CCHO: \d+|^\d+$`,
+	"operator": `\+COPS: \d,\d,"[^"]*"`,
 }
 
 // BuiltinMasks lists the built-in volatile names, sorted.

@@ -96,7 +96,7 @@ func TestManifestErrors(t *testing.T) {
 		{"bad IMSI", `imsi: "460001234567890"`, `imsi: "46000-1234"`, `demo/manifest.yaml:14:61: device.profiles[0].imsi: "46000-1234": want 6-15 digits`},
 		{"bad enabled", "enabled: true", "enabled: yes please", `demo/manifest.yaml:14:89: device.profiles[0].enabled: want true or false, got "yes please"`},
 		{"profile without operator", `, operator: sfr}`, `}`, "demo/manifest.yaml:15:7: device.profiles[1].operator: required field missing"},
-		{"unknown mask", "volatile: [eid,", "volatile: [eyed,", `demo/manifest.yaml:18:12: volatile[0]: unknown mask "eyed" (built in: cell, challenge, eid, iccid, imsi, operator, session, signal; or give {name, pattern})`},
+		{"unknown mask", "volatile: [eid,", "volatile: [eyed,", `demo/manifest.yaml:18:12: volatile[0]: unknown mask "eyed" (built in: cell, challenge, eid, iccid, imsi, operator, rsrq, session, signal; or give {name, pattern})`},
 		{"bad mask pattern", `pattern: '\d{2}:\d{2}'`, `pattern: '(\d'`, "demo/manifest.yaml:18:17: volatile[1]: pattern: error parsing regexp"},
 		{"failure in no log", "{log: lpac.log, line: 12", "{log: other.log, line: 12", `demo/manifest.yaml:20:10: failure.log: "other.log" is not one of the fixture's logs`},
 		{"bad failure line", "line: 12", "line: 0", `demo/manifest.yaml:20:32: failure.line: want a line number of the log, got "0"`},

@@ -105,7 +105,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p.hostState()
-	p.randomValues()
+	p.unmodelled()
 	p.AttachDelay = p.attachDelay()
 	if m.Scenario != "" {
 		err = p.given()
@@ -446,17 +446,30 @@ func scenarioErr(e *emitter, file string, err error) error {
 // validEID reports an EID the test EUM may issue (README, PKI).
 func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
 
-// randomValues masks what a card draws at random, which no replay can
-// give again: the eUICC challenge of a GetEuiccChallenge the logs show.
-func (p *Plan) randomValues() {
-	for _, t := range p.Fixture.Logs {
-		for _, e := range t.Entries {
-			if e.APDU != nil && e.APDU.ES10 == "GetEuiccChallenge" {
-				if !slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == "challenge" }) {
-					p.assume("the eUICC challenge is volatile: the card draws it at random (%s:%d)", t.File, e.Line)
+// unmodelled masks what no replay can give again: the eUICC challenge
+// the card draws at random, and the RSRQ of a +CESQ answer (the world
+// models RSRP only).
+func (p *Plan) unmodelled() {
+	for _, u := range []struct {
+		mask, why string
+		shows     func(e fieldlog.Entry) bool
+	}{
+		{"challenge", "the eUICC challenge is volatile: the card draws it at random",
+			func(e fieldlog.Entry) bool { return e.APDU != nil && e.APDU.ES10 == "GetEuiccChallenge" }},
+		{"rsrq", "the RSRQ of +CESQ is volatile: the world models RSRP only",
+			func(e fieldlog.Entry) bool { return e.Dir == fieldlog.Modem && strings.HasPrefix(e.Text, "+CESQ: ") }},
+	} {
+		if slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == u.mask }) {
+			continue
+		}
+	logs:
+		for _, t := range p.Fixture.Logs {
+			for _, e := range t.Entries {
+				if u.shows(e) {
+					p.assume("%s (%s:%d)", u.why, t.File, e.Line)
+					p.addMask(u.mask)
+					break logs
 				}
-				p.addMask("challenge")
-				return
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,6 +40,11 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if ctx.Err() != nil {
 			fmt.Fprintf(stdout, "SKIP  %d fixture(s) not replayed: %v\n", fs.NArg()-i, context.Cause(ctx))
 			return interruptedCode(ctx)
+		}
+		if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+			// fixtures/field/* takes in the README too.
+			fmt.Fprintf(stdout, "SKIP  %s: a file, not a fixture directory\n", dir)
+			continue
 		}
 		name := filepath.Base(filepath.Clean(dir))
 		res, err := replay.Run(dir, replay.Options{Dir: filepath.Join(*out, name), Context: ctx})

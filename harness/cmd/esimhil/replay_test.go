@@ -56,6 +56,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"replay", "--out", out, wrongVerdict}, 1, "FAIL  bg95-bare-cchc (expect fixed): expected fixed, but the replay still follows the recording through the failure at lpac-chip-info.log:15 (12 exchanges, 0 URCs)\n  the failure, still there (exchange): a bare +CCHC line before OK", ""},
 		{[]string{"replay", "--out", out, filepath.Join(field, "no-such-fixture")}, 1, "ERROR ", ""},
 		{[]string{"replay"}, 2, "", "no fixture directories"},
+		{[]string{"replay", "--out", out, filepath.Join(field, "README.md"), good}, 0, "SKIP  " + filepath.Join(field, "README.md") + ": a file, not a fixture directory", ""},
 		{[]string{"replay", "--speed", "2", good}, 2, "", "flag provided but not defined: -speed"},
 		{[]string{"log", filepath.Join(good, "lpac-chip-info.log")}, 0, "lpac-chip-info.log: format lpac, times: none", ""},
 		{[]string{"log", "--format", "mm", filepath.Join(good, "lpac-chip-info.log")}, 1, "", "lpac-chip-info.log:1: "},
