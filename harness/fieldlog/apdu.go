@@ -113,7 +113,8 @@ func decodeAPDUs(t *Transcript) {
 	}
 }
 
-// commandAPDU reads AT+CGLA=<session>,<len>,"<hex>" (session ≥ 0) or
+// commandAPDU reads AT+CGLA=<session>,<len>,"<hex>" (session ≥ 0, see
+// sessionID) or
 // AT+CSIM=<len>,"<hex>" (session -1).
 func commandAPDU(line string) (session int, raw []byte, ok bool) {
 	u := strings.ToUpper(line)
@@ -124,8 +125,8 @@ func commandAPDU(line string) (session int, raw []byte, ok bool) {
 		if len(args) != 3 {
 			return 0, nil, false
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(args[0]))
-		if err != nil || n < 0 {
+		n, ok := sessionID(args[0])
+		if !ok {
 			return 0, nil, false
 		}
 		session, args = n, args[1:]
@@ -143,6 +144,20 @@ func commandAPDU(line string) (session int, raw []byte, ok bool) {
 		return 0, nil, false
 	}
 	return session, raw, true
+}
+
+// sessionID reads a +CCHO session id: decimal as TS 27.007 shows it, or
+// the 16 hex digits some modems give (Sierra Wireless: +CCHO:
+// 00000000038aa32f). It only keys a logical channel's chain.
+func sessionID(s string) (int, bool) {
+	s = strings.Trim(strings.TrimSpace(s), `"`)
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n, true
+	}
+	if n, err := strconv.ParseUint(s, 16, 63); err == nil {
+		return int(n), true
+	}
+	return 0, false
 }
 
 // responseAPDU reads "+CGLA: <len>,"<hex>"" or "+CSIM: …" (a space after

@@ -22,6 +22,7 @@ func TestGolden(t *testing.T) {
 		{"atlog.log", ATLog},
 		{"lpac-old.log", LPAC},
 		{"lpac-txrx.log", LPAC},
+		{"lpac-vendors.log", LPAC},
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
 		{"plain.log", Plain},
