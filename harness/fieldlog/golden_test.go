@@ -25,6 +25,8 @@ func TestGolden(t *testing.T) {
 		{"lpac-vendors.log", LPAC},
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
+		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
+		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
