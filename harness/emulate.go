@@ -3,8 +3,10 @@ package harness
 import (
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // CIFile is where the rig writes the test CI certificate, for tools (an LPA,
@@ -30,7 +32,7 @@ type SMDPEndpoint struct {
 // SMDPEndpoints lists the running SM-DP+s in operator order.
 func (r *Rig) SMDPEndpoints() []SMDPEndpoint {
 	var out []SMDPEndpoint
-	for _, id := range sortedIDs(r.SMDP) {
+	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		for _, o := range r.Scenario.Network.Operators {
 			if o.ID == id {
 				out = append(out, SMDPEndpoint{Operator: id, Host: o.SMDP, Addr: r.SMDP[id].Addr().String()})

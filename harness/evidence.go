@@ -2,9 +2,11 @@ package harness
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/capture"
@@ -54,7 +56,7 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 		logs = append(logs, capture.ServerLog{Name: "platform", Addr: r.Platform.Addr(), Requests: reqs, Dropped: dropped,
 			Unlogged: func(method, path string) bool { return method == http.MethodGet && path == platformapi.PathInspect }})
 	}
-	for _, id := range sortedIDs(r.SMDP) {
+	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		reqs, dropped := r.SMDP[id].Requests()
 		logs = append(logs, capture.ServerLog{Name: "SM-DP+ " + id, Addr: r.SMDP[id].Addr(), Requests: reqs, Dropped: dropped})
 	}

@@ -8,11 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -484,7 +485,7 @@ func (r *Rig) Close() error {
 	if r.Platform != nil {
 		errs = append(errs, r.Platform.Close())
 	}
-	for _, id := range sortedIDs(r.SMDP) {
+	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		errs = append(errs, r.SMDP[id].Close())
 	}
 	if r.Capture != nil {
@@ -534,15 +535,6 @@ func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
 		return capture.DecodeExchanges(r.exchanges)
 	}
 	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
-}
-
-func sortedIDs[V any](m map[string]V) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 func safeName(s string) string {

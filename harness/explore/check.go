@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -110,12 +111,12 @@ func checkFinalProfiles(s *scenario.Scenario, o Outcome) []string {
 	if len(enabled) == 1 && lastCard != "" && enabled[0] != lastCard {
 		v = append(v, fmt.Sprintf("enabled profile %s is not the one the modem last read (%s)", enabled[0], lastCard))
 	}
-	for _, id := range sortedKeys(want) {
+	for _, id := range slices.Sorted(maps.Keys(want)) {
 		if !have[id] {
 			v = append(v, fmt.Sprintf("profile %s lost: not in the final ProfileInfoList", id))
 		}
 	}
-	for _, id := range sortedKeys(have) {
+	for _, id := range slices.Sorted(maps.Keys(have)) {
 		if !want[id] {
 			v = append(v, fmt.Sprintf("profile %s on the card was neither preinstalled nor reported installed", id))
 		}
@@ -550,12 +551,12 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	exact := endsAttached(o.Events)
-	for _, id := range sortedKeys(installs) {
+	for _, id := range slices.Sorted(maps.Keys(installs)) {
 		if n := platformGot[id]; n > 1 || exact && n != 1 {
 			v = append(v, fmt.Sprintf("profile %s (%s) installed: platform received %d download-success notifications, want 1", id, installs[id], n))
 		}
 	}
-	for _, id := range sortedKeys(platformGot) {
+	for _, id := range slices.Sorted(maps.Keys(platformGot)) {
 		if _, ok := installs[id]; !ok {
 			v = append(v, fmt.Sprintf("platform received download-success for %s, which the card never installed", id))
 		}
@@ -570,7 +571,7 @@ func checkDownloadNotifications(s *scenario.Scenario, o Outcome) []string {
 	for k := range smdpGot {
 		ops[k] = true
 	}
-	for _, op := range sortedKeys(ops) {
+	for _, op := range slices.Sorted(maps.Keys(ops)) {
 		// A failed install reports its result too (SGP.22 §3.1.3), so the
 		// SM-DP+ gets one per installed profile, at most one per package.
 		if smdpGot[op] < perOp[op] || smdpGot[op] > bpps[op] {

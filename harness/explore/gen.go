@@ -21,7 +21,6 @@ package explore
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -400,14 +399,4 @@ func shortDur(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// sortedKeys returns m's keys in order (deterministic reports).
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -3,9 +3,9 @@ package field
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -191,12 +191,12 @@ func (p *Plan) dialect(base personality.Personality) error {
 		p.assume("device.quirks.%s: %s — %s (%s)", key, yamlScalar(ev.Value), ev.Why, ev.Src)
 	}
 	var b strings.Builder
-	for _, k := range sortedKeys(added) {
+	for _, k := range slices.Sorted(maps.Keys(added)) {
 		fmt.Fprintf(&b, "%s: %s\n", k, yamlScalar(added[k]))
 	}
 	if len(addedTests) > 0 {
 		b.WriteString("test_answers:\n")
-		for _, k := range sortedKeys(addedTests) {
+		for _, k := range slices.Sorted(maps.Keys(addedTests)) {
 			fmt.Fprintf(&b, "  %s: %s\n", strconv.Quote(k), strconv.Quote(addedTests[k]))
 		}
 	}
@@ -271,15 +271,6 @@ func yamlScalar(s string) string {
 		return s
 	}
 	return strconv.Quote(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // hostState says what the host had set before the logs begin, so the

@@ -2,6 +2,7 @@ package field
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -329,7 +330,7 @@ func (p *Plan) world() error {
 		}
 	} else if pref := p.switchedTo(fs.Refreshes, subscriberAt, opByID, areaAt, enabled.Operator); len(pref) > 0 {
 		var parts []string
-		for _, area := range sortedKeys(pref) {
+		for _, area := range slices.Sorted(maps.Keys(pref)) {
 			parts = append(parts, fmt.Sprintf("%s: [%s]", area, strings.Join(pref[area], ", ")))
 		}
 		e.line("derived from the card's switches", "platform:")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -261,7 +262,7 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "fleet      %s (seed %d, shards %s)\n", r.Template, r.Seed, strings.Join(r.Shards, " "))
 	fmt.Fprintf(w, "devices    %d (%d with a pty, %d in memory)\n", r.Devices, r.PTYs, r.Devices-r.PTYs)
 	fmt.Fprintf(w, "servers    platform %s", r.Platform)
-	for _, op := range sortedKeys(r.SMDP) {
+	for _, op := range slices.Sorted(maps.Keys(r.SMDP)) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
 	}
 	fmt.Fprintln(w)
@@ -272,11 +273,11 @@ func (r *Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile, %d failed\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
-	for _, k := range sortedKeys(r.ByKind) {
+	for _, k := range slices.Sorted(maps.Keys(r.ByKind)) {
 		o := r.ByKind[k]
 		fmt.Fprintf(w, "           %-40s %d switched, %d stayed, %d failed\n", k, o[Switched], o[Stayed], o[Failed])
 	}
-	for _, k := range sortedKeys(r.Why) {
+	for _, k := range slices.Sorted(maps.Keys(r.Why)) {
 		fmt.Fprintf(w, "stayed     %6d %s\n", r.Why[k], k)
 	}
 	if len(r.SwitchTimes) > 0 {
@@ -306,13 +307,4 @@ func (r *Result) Print(w io.Writer) {
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"slices"
@@ -151,7 +152,7 @@ func (s *storm) servers() error {
 			s.sh.Resolve[host] = s.inproc.SMDP[op].Addr()
 		}
 		s.res.Platform = "emulated " + s.sh.Platform.String()
-		for _, op := range sortedKeys(s.inproc.SMDP) {
+		for _, op := range slices.Sorted(maps.Keys(s.inproc.SMDP)) {
 			s.res.SMDP[op] = "emulated " + s.inproc.SMDP[op].Addr().String()
 		}
 		return nil

@@ -2,7 +2,8 @@ package scenario
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -296,7 +297,7 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 			return d.errPath(index("platform.eligibility.allow_eids", i), "%s", badEID(eid))
 		}
 	}
-	for _, country := range sortedKeys(pl.Preferred) {
+	for _, country := range slices.Sorted(maps.Keys(pl.Preferred)) {
 		p := join("platform.preferred", country)
 		if !isCountry(country) {
 			return d.errPath(p, "%q is not an ISO 3166 alpha-2 code such as FR", country)
@@ -371,15 +372,6 @@ func isHostName(s string) bool {
 
 func isCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // so that the first error reported is stable
-	return keys
 }
 
 // badEID says what is wrong with an EID: its shape, or its MOD 97-10

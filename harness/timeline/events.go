@@ -5,8 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -142,7 +143,7 @@ func actorOf(from, to, actor string) string {
 func eventLabel(e event) string {
 	var sb strings.Builder
 	sb.WriteString(e.Kind)
-	for _, k := range sortedKeys(e.Fields) {
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		if labelOmits[k] {
 			continue
 		}
@@ -154,7 +155,7 @@ func eventLabel(e event) string {
 func eventDetail(e event) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s %s (%s)\n", e.Actor, e.Kind, e.T.Format(time.RFC3339Nano))
-	for _, k := range sortedKeys(e.Fields) {
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		fmt.Fprintf(&sb, "  %s: %s\n", k, fieldText(e.Fields[k]))
 	}
 	return sb.String()
@@ -181,13 +182,4 @@ func fieldText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
