@@ -176,6 +176,9 @@ func BuiltinMasks() []string {
 
 var fixtureName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
+// ValidName says whether name can name a fixture (and its directory).
+func ValidName(name string) bool { return fixtureName.MatchString(name) }
+
 // LoadManifest reads dir/manifest.yaml and checks it on its own (the
 // logs are checked against it by Load).
 func LoadManifest(dir string) (*Manifest, error) {

@@ -40,7 +40,7 @@ type Drafted struct {
 // the manifest's comments tell the user what to check. The fixture is
 // left for the user to edit: "expected" says what should have happened.
 func Draft(parent, name, source string, logs []string) (*Drafted, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || name != strings.ToLower(name) {
+	if !field.ValidName(name) {
 		return nil, fmt.Errorf("fixture name %q: want lower-case letters, digits, '.', '_', '-'", name)
 	}
 	if len(logs) == 0 {
@@ -71,8 +71,9 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 		ts, raw = append(ts, t), append(raw, data)
 	}
-	if !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return t.Format != fieldlog.Platform && t.Format != fieldlog.Events }) {
-		return nil, errors.New("no modem conversation among the logs: a platform or events log goes with an AT log, not alone")
+	if !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
+		return nil, errors.New("no AT command in the logs, so nothing to replay: a platform or events log goes with an AT log, " +
+			"and lpac shows its AT exchange only under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1)")
 	}
 	failure, what, found := firstFailure(ts)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -93,6 +93,8 @@ network:
 		parent := t.TempDir()
 		junk := filepath.Join(t.TempDir(), "junk.log")
 		os.WriteFile(junk, []byte("hello\nno modem here\n"), 0o644)
+		jsonOnly := filepath.Join(t.TempDir(), "lpac.log")
+		os.WriteFile(jsonOnly, []byte(`{"type":"lpa","payload":{"code":-1,"message":"es10b_authenticate_server","data":"0x1"}}`+"\n"), 0o644)
 		platform := filepath.Join(corpus, "stale-signal-order", "platform.jsonl")
 		mm := filepath.Join(corpus, "stale-signal-order", "modemmanager.log")
 		if err := os.Mkdir(filepath.Join(parent, "taken"), 0o755); err != nil {
@@ -104,8 +106,10 @@ network:
 			want string
 		}{
 			{"junk", []string{junk}, "junk.log:1: no known log format"},
-			{"alone", []string{platform}, "no modem conversation among the logs"},
+			{"alone", []string{platform}, "no AT command in the logs"},
+			{"lpac-quiet", []string{jsonOnly}, "LPAC_APDU_AT_DEBUG=1"},
 			{"Bad/Name", []string{mm}, `fixture name "Bad/Name"`},
+			{"with space", []string{mm}, `fixture name "with space"`},
 			{"taken", []string{mm}, "exists: a draft never overwrites a fixture"},
 			{"twice", []string{mm, mm}, "want log files with distinct names"},
 			{"none", nil, "no logs"},
@@ -114,7 +118,7 @@ network:
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 			}
-			if tc.name != "taken" && tc.name != "Bad/Name" {
+			if tc.name != "taken" && tc.name != "Bad/Name" && tc.name != "with space" {
 				if _, err := os.Stat(filepath.Join(parent, tc.name)); err == nil {
 					t.Errorf("%s: a fixture directory was left behind", tc.name)
 				}
