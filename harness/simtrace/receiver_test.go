@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
@@ -182,5 +183,31 @@ func TestReceiverPortInUse(t *testing.T) {
 	addr := "udp://" + c.LocalAddr().String()
 	if _, err := Listen(addr, nil); err == nil || !strings.Contains(err.Error(), addr) {
 		t.Errorf("Listen on a used port: %v", err)
+	}
+}
+
+// TestReplayStopsWhenCancelled: a paced replay waiting for its next slot
+// stops as soon as its context ends, saying how far it got.
+func TestReplayStopsWhenCancelled(t *testing.T) {
+	sink, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	p, err := NewReplayer(sink.LocalAddr().(*net.UDPAddr).AddrPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Gap = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Replay(ctx, [][]byte{{1}, {2}}) }()
+	if _, _, err := sink.ReadFromUDPAddrPort(make([]byte, 16)); err != nil { // the first has left
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "stopped after 1 of 2 datagrams") {
+		t.Errorf("Replay = %v", err)
 	}
 }

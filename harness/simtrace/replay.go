@@ -65,17 +65,29 @@ func ReadStream(file string) ([][]byte, error) {
 	return out, nil
 }
 
-// Replay sends every datagram of stream, Gap apart, until ctx ends.
+// Replay sends every datagram of stream, Gap apart, until ctx ends. The
+// pace is wall time on purpose: the replayer stands in for hardware on a
+// lab bench, outside any rig's virtual clock, and a burst would overrun
+// the receiver's socket buffer where a SIMtrace2 never does.
 func (p *Replayer) Replay(ctx context.Context, stream [][]byte) error {
+	var tick <-chan time.Time
+	if p.Gap > 0 {
+		t := time.NewTicker(p.Gap)
+		defer t.Stop()
+		tick = t.C
+	}
 	for i, b := range stream {
+		if tick != nil && i > 0 {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("replay: stopped after %d of %d datagrams: %w", i, len(stream), err)
 		}
 		if err := p.Send(b); err != nil {
 			return err
-		}
-		if p.Gap > 0 {
-			time.Sleep(p.Gap)
 		}
 	}
 	return nil
