@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -194,7 +193,9 @@ func TestLiveReportsKernelDrops(t *testing.T) {
 	}
 	defer ln.Close()
 	s.Wrap(ln)
+	delivered := make(chan struct{})
 	go func() {
+		defer close(delivered)
 		c, err := ln.Accept()
 		if err == nil {
 			io.Copy(io.Discard, c)
@@ -211,7 +212,7 @@ func TestLiveReportsKernelDrops(t *testing.T) {
 		c.Write(chunk)
 	}
 	c.Close()
-	time.Sleep(50 * time.Millisecond) // let loopback deliver while the reader stalls
+	<-delivered // every segment has crossed lo (and the ring) while the reader stalls
 	s.live.mu.Unlock()
 	err = s.Close()
 	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "dropped by the kernel") {
