@@ -43,6 +43,7 @@ var _ = Describe("Field failures", framework.Emulated, func() {
 		It("replays as its manifest expects: "+filepath.Base(dir), func() {
 			res := replayFixture(dir)
 			Expect(res.OK).To(BeTrue(), "%s\nartifacts in %s", replay.Report(res), res.Dir)
+			Expect(res.Plan.Fixture.Manifest.Drafted()).To(BeEmpty(), "a drafted field is still a placeholder")
 		})
 	}
 

@@ -176,6 +176,22 @@ func BuiltinMasks() []string {
 
 var fixtureName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
+// DraftMark starts the placeholders `esimhil fixture` writes for what
+// only a person can say.
+const DraftMark = "TODO:"
+
+// Drafted lists the fields that still hold a draft's placeholder: a
+// fixture that replays but does not yet say what it is about.
+func (m *Manifest) Drafted() []string {
+	var out []string
+	for _, f := range []struct{ name, v string }{{"source", m.Source}, {"expected", m.Expected}, {"failure.what", m.Failure.What}} {
+		if strings.HasPrefix(f.v, DraftMark) {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // ValidName says whether name can name a fixture (and its directory).
 func ValidName(name string) bool { return fixtureName.MatchString(name) }
 

@@ -180,7 +180,7 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	b.WriteString("# (fixtures/field/README.md has every field).\n")
 	fmt.Fprintf(&b, "name: %s\n", name)
 	if source == "" {
-		source = "TODO: where the logs come from (tool and version, device, ticket)"
+		source = field.DraftMark + " where the logs come from (tool and version, device, ticket)"
 	}
 	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
 	b.WriteString("logs:\n")
@@ -194,12 +194,12 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	b.WriteString("  #   - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n")
 	b.WriteString("# network: operators (id, plmn, country, name, smdp) the profiles name, and\n")
 	b.WriteString("# cells; platform: preferred lists per country — when the logs do not show them.\n")
-	b.WriteString("expected: \"TODO: what should have happened\"\n")
+	fmt.Fprintf(&b, "expected: \"%s what should have happened\"\n", field.DraftMark)
 	if found {
 		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: %s}\n", failure.File, failure.Line, strconv.Quote(what))
 	} else {
 		fmt.Fprintf(&b, "# No line shows an error: name the one that shows the failure.\n")
-		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: \"TODO: the line that shows the failure\"}\n", failure.File, failure.Line)
+		fmt.Fprintf(&b, "failure: {log: %s, line: %d, what: \"%s the line that shows the failure\"}\n", failure.File, failure.Line, field.DraftMark)
 	}
 	b.WriteString("# reproduces: the replay must still show the failure; fixed: it must not.\n")
 	b.WriteString("expect: reproduces\n")

@@ -59,6 +59,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		fmt.Fprint(stdout, replay.Report(res))
 		fmt.Fprintf(stdout, "      [%s, %v]\n", res.Dir, res.Wall.Round(1e6))
+		if d := res.Plan.Fixture.Manifest.Drafted(); len(d) > 0 {
+			fmt.Fprintf(stdout, "      still drafted: %s (say them before the fixture joins fixtures/field)\n", strings.Join(d, ", "))
+		}
 		if *verbose {
 			for _, a := range res.Plan.Assumptions {
 				fmt.Fprintf(stdout, "      assumed: %s\n", a)

@@ -66,6 +66,7 @@ func TestReplayAndLogCommands(t *testing.T) {
 		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 0,
 			"wrote " + filepath.Join(drafts, "gw-1042", "manifest.yaml") + " (personality quectel-eg25", ""},
 		{[]string{"replay", "--out", out, filepath.Join(drafts, "gw-1042")}, 0, "PASS  gw-1042 (expect reproduces)", ""},
+		{[]string{"replay", "--out", out, filepath.Join(drafts, "gw-1042")}, 0, "still drafted: source, expected, failure.what", ""},
 		{[]string{"fixture", "--dir", drafts, "--name", "ec20f", filepath.Join(field, "ec20f-long-cgla", "lpac-download.log")}, 1,
 			"to do     the fixture does not replay until the manifest gives what the logs lack", ""},
 		{[]string{"fixture", "--dir", drafts, "--name", "gw-1042", filepath.Join(field, "reattach-slower-than-wait", "modemmanager.log")}, 1, "", "a draft never overwrites a fixture"},
