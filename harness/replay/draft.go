@@ -112,15 +112,17 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 // name (a +CGMI answer, a model in a ModemManager line) first, generic
 // next, the others after.
 func candidates(raw [][]byte) []string {
-	makers := map[string]string{"quectel": "quectel-eg25", "sierra": "sierra-em7511", "simcom": "simcom-a7600",
-		"fibocom": "fibocom-l850", "u-blox": "ublox-sara-r5"}
+	makers := []struct{ maker, personality string }{
+		{"quectel", "quectel-eg25"}, {"sierra", "sierra-em7511"}, {"simcom", "simcom-a7600"},
+		{"fibocom", "fibocom-l850"}, {"u-blox", "ublox-sara-r5"},
+	}
 	names := personality.Names()
 	var out []string
 	for _, b := range raw {
 		low := strings.ToLower(string(b))
-		for _, maker := range []string{"quectel", "sierra", "simcom", "fibocom", "u-blox"} {
-			if p := makers[maker]; strings.Contains(low, maker) && slices.Contains(names, p) && !slices.Contains(out, p) {
-				out = append(out, p)
+		for _, m := range makers {
+			if strings.Contains(low, m.maker) && slices.Contains(names, m.personality) && !slices.Contains(out, m.personality) {
+				out = append(out, m.personality)
 			}
 		}
 	}
@@ -157,8 +159,7 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, e.Text), true
 			case e.Event != nil && e.Event.Code != 0:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
-			case e.Dir == fieldlog.Modem && (strings.HasPrefix(e.Text, "+CEREG: 3") || strings.HasPrefix(e.Text, "+CEREG: 2,3") ||
-				strings.HasPrefix(e.Text, "+CEREG: 1,3") || strings.HasPrefix(e.Text, "+CEREG: 3,3") || strings.HasPrefix(e.Text, "+CEREG: 4,3")):
+			case e.Dir == fieldlog.Modem && registrationDenied(e):
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
 			}
 		}
@@ -204,4 +205,20 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	b.WriteString("# reproduces: the replay must still show the failure; fixed: it must not.\n")
 	b.WriteString("expect: reproduces\n")
 	return []byte(b.String())
+}
+
+// registrationDenied says whether e reports <stat> 3 (registration
+// denied, TS 27.007 §10.1.22): first in the +CEREG URC, after <n> in the
+// answer to AT+CEREG?.
+func registrationDenied(e fieldlog.Entry) bool {
+	rest, ok := strings.CutPrefix(e.Text, "+CEREG:")
+	if !ok {
+		return false
+	}
+	f := strings.Split(strings.TrimSpace(rest), ",")
+	stat := 0
+	if e.Role == fieldlog.Info {
+		stat = 1
+	}
+	return len(f) > stat && strings.TrimSpace(f[stat]) == "3"
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
 )
 
 // TestDraft: pasted logs become a fixture that replays — straight away
@@ -125,4 +127,24 @@ network:
 			}
 		}
 	})
+}
+
+func TestRegistrationDenied(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		role fieldlog.Role
+		want bool
+	}{
+		{"+CEREG: 3", fieldlog.URC, true},
+		{`+CEREG: 3,"1000","00010002",7,0,15`, fieldlog.URC, true},
+		{"+CEREG: 5", fieldlog.URC, false},
+		{"+CEREG: 2,3", fieldlog.Info, true},
+		{"+CEREG: 3,1", fieldlog.Info, false}, // n=3, registered: not a denial
+		{"+CEREG:0,3", fieldlog.Info, true},
+		{"+CREG: 3", fieldlog.URC, false},
+	} {
+		if got := registrationDenied(fieldlog.Entry{Text: tc.text, Role: tc.role}); got != tc.want {
+			t.Errorf("%q (%s) = %v, want %v", tc.text, tc.role, got, tc.want)
+		}
+	}
 }
