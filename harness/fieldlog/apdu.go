@@ -308,19 +308,18 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 	if len(b) == 0 {
 		return "no data"
 	}
-	bad := func(err error) string { return fmt.Sprintf("undecodable answer (%v)", err) }
 	switch tag {
 	case es10.TagGetEuiccData:
 		eid, err := es10.DecodeEID(b)
 		if err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		return "EID " + eid
 	case es10.TagProfileInfoList:
 		list, code, err := es10.DecodeProfileInfoList(b)
 		switch {
 		case err != nil:
-			return bad(err)
+			return undecodable(err)
 		case code != 0:
 			return fmt.Sprintf("error %d", code)
 		}
@@ -337,7 +336,7 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 		es10.TagSetNickname, es10.TagSetDefaultDpAddress, es10.TagNotificationSent:
 		r, err := es10.DecodeResult(tag, b)
 		if err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		if n, ok := resultNames[r]; ok && tag != es10.TagNotificationSent {
 			return fmt.Sprintf("result %d (%s)", r, n)
@@ -346,20 +345,20 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 	case es10.TagGetEuiccChallenge:
 		c, err := es10.DecodeEuiccChallenge(b)
 		if err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		return fmt.Sprintf("challenge %X", c)
 	case es10.TagGetEUICCInfo1:
 		// The card's own description (versions, CI keys): what it is,
 		// not what it decided.
 		if _, err := es10.DecodeEuiccInfo1(b); err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		return "EUICCInfo1"
 	case es10.TagListNotification:
 		list, err := es10.DecodeListNotificationResponse(b)
 		if err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		var ns []string
 		for _, n := range list {
@@ -369,7 +368,7 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 	case es10.TagRetrieveNotifications:
 		list, code, err := es10.DecodeRetrieveNotificationsListResponse(b)
 		if err != nil {
-			return bad(err)
+			return undecodable(err)
 		}
 		if code != 0 {
 			return fmt.Sprintf("error %d", code)
@@ -377,41 +376,37 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 		return fmt.Sprintf("%d notifications", len(list))
 	case es10.TagAuthenticateServer:
 		r, err := es10.DecodeAuthenticateServerResponse(b)
-		switch {
-		case err != nil:
-			return bad(err)
-		case r.ErrorCode != 0:
-			return fmt.Sprintf("error %d", r.ErrorCode)
-		}
-		return "ok (signed)"
+		return signed(err, r.ErrorCode, "ok (signed)")
 	case es10.TagPrepareDownload:
 		r, err := es10.DecodePrepareDownloadResponse(b)
-		switch {
-		case err != nil:
-			return bad(err)
-		case r.ErrorCode != 0:
-			return fmt.Sprintf("error %d", r.ErrorCode)
-		}
-		return "ok (signed)"
+		return signed(err, r.ErrorCode, "ok (signed)")
 	case es10.TagBoundProfilePackage:
 		r, err := es10.DecodeProfileInstallationResult(b)
 		switch {
 		case err != nil:
-			return bad(err)
+			return undecodable(err)
 		case r.Data.OK:
 			return "installed"
 		}
 		return fmt.Sprintf("error bppCommandId %d, reason %d", r.Data.CommandID, r.Data.ErrorReason)
 	case es10.TagCancelSession:
 		r, err := es10.DecodeCancelSessionResponse(b)
-		switch {
-		case err != nil:
-			return bad(err)
-		case r.ErrorCode != 0:
-			return fmt.Sprintf("error %d", r.ErrorCode)
-		}
-		return fmt.Sprintf("cancelled, reason %d (signed)", r.Reason)
+		return signed(err, r.ErrorCode, fmt.Sprintf("cancelled, reason %d (signed)", r.Reason))
 	}
 	// EUICCInfo2, configured addresses, RAT …: the card's description.
 	return "answered"
+}
+
+func undecodable(err error) string { return fmt.Sprintf("undecodable answer (%v)", err) }
+
+// signed describes a signed ES10 answer that holds either its result or
+// an error code.
+func signed(err error, code int, ok string) string {
+	switch {
+	case err != nil:
+		return undecodable(err)
+	case code != 0:
+		return fmt.Sprintf("error %d", code)
+	}
+	return ok
 }
