@@ -25,6 +25,13 @@ const (
 // (they all start 890490320000).
 var eidOutOfRange = []string{"890490329999"}
 
+// testCerts remembers the test certificates of every rig in the process:
+// the rigs of a suite share one seed, an exploration's one PKI seed
+// (Options.PKISeed), and a rig's PKI costs more CPU than the rest of a
+// short scenario. A few hundred certificates cover every operator of every
+// fixture; past that the oldest are issued again when asked for.
+var testCerts = rsp.NewIssuer(512)
+
 // buildPKI makes the run's test PKI (keys derived from the seed) and, when
 // the plan holds the certificate faults, the chains the card presents in
 // their stead: under unknown_ci one from a CI no SM-DP+ trusts, under
@@ -33,12 +40,13 @@ var eidOutOfRange = []string{"890490329999"}
 // the platform and every other SM-DP+ see the card's own chain.
 func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, map[string]euicc.Chain, error) {
 	cfg := rsp.PKIConfig{Seed: seed, EIDs: []string{s.Device.EID}, SMDPs: map[string]string{}}
+	certs := testCerts
 	for _, o := range s.Network.Operators {
 		if o.SMDP != "" {
 			cfg.SMDPs[o.ID] = o.SMDP
 		}
 	}
-	pki, err := rsp.GeneratePKI(cfg)
+	pki, err := certs.GeneratePKI(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("test PKI: %w", err)
 	}
@@ -50,7 +58,7 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, map[string]euicc.Chai
 		e, err := eum()
 		var card *rsp.Cert
 		if err == nil {
-			card, err = rsp.IssueEUICC(e, s.Device.EID, seed)
+			card, err = certs.IssueEUICC(e, s.Device.EID, seed)
 		}
 		if err != nil {
 			return fmt.Errorf("%s fault: %w", name, err)
@@ -59,16 +67,16 @@ func buildPKI(s *scenario.Scenario, seed int64) (*rsp.PKI, map[string]euicc.Chai
 		return nil
 	}
 	if err := issue(scenario.UnknownCI, func() (*rsp.Cert, error) {
-		ci, err := rsp.NewCI(rogueCIName, seed)
+		ci, err := certs.NewCI(rogueCIName, seed)
 		if err != nil {
 			return nil, err
 		}
-		return rsp.NewEUM(ci, seed, rsp.DefaultEIDPrefixes...)
+		return certs.NewEUM(ci, seed, rsp.DefaultEIDPrefixes...)
 	}); err != nil {
 		return nil, nil, err
 	}
 	if err := issue(scenario.EIDOutOfRange, func() (*rsp.Cert, error) {
-		return rsp.NewEUM(pki.CI, seed, eidOutOfRange...)
+		return certs.NewEUM(pki.CI, seed, eidOutOfRange...)
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -171,7 +179,7 @@ func (r *Rig) cardSecurity(c *euicc.Config, chains map[string]euicc.Chain, resol
 func (r *Rig) platformSecurity(c *platform.Config) error {
 	c.CI = r.PKI.CI.X509
 	if r.Scenario.Platform.TLS {
-		cert, err := rsp.IssueSMDP(r.PKI.CI, "platform", PlatformHost, rsp.RoleTLS, r.Seed, rsp.ValidFrom, rsp.ValidUntil)
+		cert, err := testCerts.IssueSMDP(r.PKI.CI, "platform", PlatformHost, rsp.RoleTLS, r.pkiSeed, rsp.ValidFrom, rsp.ValidUntil)
 		if err != nil {
 			return fmt.Errorf("platform TLS certificate: %w", err)
 		}

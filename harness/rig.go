@@ -39,6 +39,10 @@ import (
 type Options struct {
 	// Seed feeds every random choice of the run; 0 means the scenario's seed.
 	Seed int64
+	// PKISeed derives the test PKI's keys; 0 means Seed. The PKI is no
+	// random choice of the run (no key or certificate reaches the event
+	// log), so runs that vary everything else can share one (exploration).
+	PKISeed int64
 	// Dir receives events.jsonl, at.log and traffic.pcapng. Empty: a fresh
 	// temporary directory (see Rig.Dir).
 	Dir string
@@ -160,14 +164,15 @@ type Rig struct {
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
 
-	faults *faultPlan
-	ctx    context.Context
-	dir    string
-	atLog  *os.File
-	atBuf  *bufio.Writer // at.log, flushed at Close
-	events *os.File
-	start  time.Time
-	closed bool
+	faults  *faultPlan
+	pkiSeed int64 // Options.PKISeed, else Seed
+	ctx     context.Context
+	dir     string
+	atLog   *os.File
+	atBuf   *bufio.Writer // at.log, flushed at Close
+	events  *os.File
+	start   time.Time
+	closed  bool
 	// incomplete is why the run did not finish ("" if it did or still runs).
 	incomplete string
 	// exchanges is the decoded capture, once closed and checked.
@@ -236,7 +241,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	r.faults = newFaultPlan(r)
 	r.Log.Subscribe(r.faults.observe)
 	var chains map[string]euicc.Chain
-	if r.PKI, chains, err = buildPKI(s, seed); err != nil {
+	r.pkiSeed = o.PKISeed
+	if r.pkiSeed == 0 {
+		r.pkiSeed = seed
+	}
+	if r.PKI, chains, err = buildPKI(s, r.pkiSeed); err != nil {
 		return r, err
 	}
 	mode := o.Capture

@@ -53,3 +53,30 @@ func TestInterruptedRun(t *testing.T) {
 		t.Errorf("capture: %v", err)
 	}
 }
+
+// The PKI is no random choice of the run: two runs of a download scenario
+// (mutual authentication, signed notifications) under different PKI seeds
+// log the same events, byte for byte, and each verifies against its own
+// CI. This is what lets exploration cases share one PKI (Options.PKISeed).
+func TestPKISeedLeavesTheEventLog(t *testing.T) {
+	s := loadFixture(t, "roam-fr-download.yaml")
+	var logs [2][]byte
+	for i, pkiSeed := range []int64{0, 424242} {
+		dir := t.TempDir()
+		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap, PKISeed: pkiSeed})
+		if !res.OK() {
+			t.Fatalf("PKI seed %d: %v %v", pkiSeed, res.Err, res.Mismatches)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"event":"download_result"`) || !strings.Contains(string(b), `"event":"notification_received"`) {
+			t.Fatalf("PKI seed %d: the run downloaded nothing, so it shows nothing about the PKI", pkiSeed)
+		}
+		logs[i] = b
+	}
+	if string(logs[0]) != string(logs[1]) {
+		t.Errorf("the event logs differ between PKI seeds:\n%s\n----\n%s", logs[0], logs[1])
+	}
+}

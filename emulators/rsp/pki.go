@@ -159,8 +159,12 @@ const DefaultCIName = "esimhil TEST CI"
 
 // GeneratePKI issues a whole test PKI from cfg. Keys are deterministic in
 // cfg.Seed; signatures are random (see the package comment of this file).
-func GeneratePKI(cfg PKIConfig) (*PKI, error) {
-	ci, err := NewCI(DefaultCIName, cfg.Seed)
+func GeneratePKI(cfg PKIConfig) (*PKI, error) { return (*Issuer)(nil).GeneratePKI(cfg) }
+
+// GeneratePKI is the package's GeneratePKI with every certificate
+// remembered.
+func (is *Issuer) GeneratePKI(cfg PKIConfig) (*PKI, error) {
+	ci, err := is.NewCI(DefaultCIName, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -168,13 +172,13 @@ func GeneratePKI(cfg PKIConfig) (*PKI, error) {
 	if prefixes == nil {
 		prefixes = DefaultEIDPrefixes
 	}
-	eum, err := NewEUM(ci, cfg.Seed, prefixes...)
+	eum, err := is.NewEUM(ci, cfg.Seed, prefixes...)
 	if err != nil {
 		return nil, err
 	}
 	p := &PKI{CI: ci, EUM: eum, EUICC: map[string]*Cert{}, SMDP: map[string]*SMDPCerts{}}
 	for _, eid := range cfg.EIDs {
-		c, err := IssueEUICC(eum, eid, cfg.Seed)
+		c, err := is.IssueEUICC(eum, eid, cfg.Seed)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +193,7 @@ func GeneratePKI(cfg PKIConfig) (*PKI, error) {
 		host := cfg.SMDPs[op]
 		s := &SMDPCerts{Host: host}
 		for _, r := range []Role{RoleAuth, RolePB, RoleTLS} {
-			c, err := IssueSMDP(ci, op, host, r, cfg.Seed, ValidFrom, ValidUntil)
+			c, err := is.IssueSMDP(ci, op, host, r, cfg.Seed, ValidFrom, ValidUntil)
 			if err != nil {
 				return nil, err
 			}
@@ -209,7 +213,9 @@ func GeneratePKI(cfg PKIConfig) (*PKI, error) {
 
 // NewCI makes a self-signed test CI; another name gives another key, e.g. the
 // rogue CI of the "unknown CI" faults.
-func NewCI(name string, seed int64) (*Cert, error) {
+func NewCI(name string, seed int64) (*Cert, error) { return newCI(name, seed) }
+
+func newCI(name string, seed int64) (*Cert, error) {
 	key, err := deriveKey(seed, "ci/"+name)
 	if err != nil {
 		return nil, err
@@ -227,6 +233,10 @@ func NewCI(name string, seed int64) (*Cert, error) {
 // NewEUM makes the EUM certificate under ci, permitted to issue the EIDs
 // that start with one of prefixes (at least one, 1 to 32 digits each).
 func NewEUM(ci *Cert, seed int64, prefixes ...string) (*Cert, error) {
+	return newEUM(ci, seed, prefixes...)
+}
+
+func newEUM(ci *Cert, seed int64, prefixes ...string) (*Cert, error) {
 	if ci == nil || ci.Key == nil {
 		return nil, fmt.Errorf("new EUM: the CI's key is needed")
 	}
@@ -263,6 +273,10 @@ func NewEUM(ci *Cert, seed int64, prefixes ...string) (*Cert, error) {
 // IssueEUICC makes the eUICC certificate of eid under eum; the EID is the
 // subject serialNumber (SGP.22 §4.5.2.1.0.2).
 func IssueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
+	return issueEUICC(eum, eid, seed)
+}
+
+func issueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
 	if eum == nil || eum.Key == nil {
 		return nil, fmt.Errorf("issue eUICC %s: the EUM's key is needed", eid)
 	}
@@ -285,6 +299,10 @@ func IssueEUICC(eum *Cert, eid string, seed int64) (*Cert, error) {
 // IssueSMDP makes one SM-DP+ certificate of operator under ci. The TLS
 // certificate names host as its DNS subject alternative name.
 func IssueSMDP(ci *Cert, operator, host string, role Role, seed int64, notBefore, notAfter time.Time) (*Cert, error) {
+	return issueSMDP(ci, operator, host, role, seed, notBefore, notAfter)
+}
+
+func issueSMDP(ci *Cert, operator, host string, role Role, seed int64, notBefore, notAfter time.Time) (*Cert, error) {
 	if ci == nil || ci.Key == nil {
 		return nil, fmt.Errorf("issue SM-DP+ %s %s: the CI's key is needed", operator, role)
 	}

@@ -25,6 +25,12 @@ type Outcome struct {
 	CaptureErr error
 }
 
+// PKISeed is the test PKI of every case: the cases explore itineraries,
+// offers and faults, not key material, so they share one PKI — that of
+// fixtures/pki, which a real test card carries — and its certificates are
+// signed once per process instead of once per case.
+const PKISeed = 1
+
 // Run runs s on the emulated rig the way `esimhil run` does (host init
 // script, run to the horizon, host report) with the software-tap capture,
 // reads the card's profile list before closing, and decodes the capture.
@@ -32,7 +38,7 @@ type Outcome struct {
 // is a finding too; a capture that does not decode is kept in the Outcome.
 func Run(s *scenario.Scenario, dir string) (Outcome, error) {
 	var out Outcome
-	r, err := harness.NewRig(s, harness.Options{Dir: dir, Capture: capture.Tap})
+	r, err := harness.NewRig(s, harness.Options{Dir: dir, Capture: capture.Tap, PKISeed: PKISeed})
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}
