@@ -1,7 +1,6 @@
 package explore
 
 import (
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 // 100 cases.
 func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
+	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
 	base := b.TempDir()
 	workers := runtime.GOMAXPROCS(0)
@@ -30,17 +30,9 @@ func BenchmarkExploreCases(b *testing.B) {
 				if i > int64(b.N*batch) {
 					return
 				}
-				c := gen.Example(int(i))
-				dir, err := os.MkdirTemp(base, "case-")
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				o, err := Run(c.Scenario, dir)
-				if err != nil || len(Check(c.Scenario, o)) > 0 {
+				if v := runCase(gen.Example(int(i)), base); len(v) > 0 {
 					failed.Add(1)
 				}
-				os.RemoveAll(dir)
 			}
 		}()
 	}

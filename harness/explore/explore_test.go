@@ -3,12 +3,15 @@ package explore
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -23,9 +26,9 @@ const DefaultSeed = 20261129
 
 // TestExplore runs seeded random scenarios (issue 4 §4) through the rig and
 // checks every invariant after each run. rapid's -rapid.checks sets the
-// number of cases (500 by default here), -rapid.seed replays a run. A
+// number of cases (DefaultChecks here), -rapid.seed replays a rapid run. A
 // failure is shrunk by rapid and the smallest failing scenario is written to
-// $ESIMHIL_EXPLORE_OUT (default out/explore/) as explore-<seed>.yaml.
+// $ESIMHIL_EXPLORE_OUT (default out/explore/) as explore-<seed>/.
 func TestExplore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("exploration skipped in -short mode")
@@ -41,13 +44,13 @@ func TestExplore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// make test explores a fixed, seeded set of cases, so a red CI run means
-	// a regression and not a new random draw; make explore draws fresh
-	// seeds (ESIMHIL_EXPLORE_RANDOM=1) and prints each failing seed.
-	if !isSet("rapid.seed") && os.Getenv("ESIMHIL_EXPLORE_RANDOM") == "" {
-		if err := flag.Set("rapid.seed", strconv.FormatUint(DefaultSeed, 10)); err != nil {
-			t.Fatal(err)
-		}
+	// make test sweeps a fixed, seeded set of cases, so a red CI run
+	// means a regression and not a new random draw; make explore
+	// (ESIMHIL_EXPLORE_RANDOM=1) sweeps from a fresh seed, which it prints;
+	// -rapid.seed replays one rapid run.
+	seed := uint64(DefaultSeed)
+	if os.Getenv("ESIMHIL_EXPLORE_RANDOM") != "" {
+		seed = rand.Uint64() >> 1
 	}
 	feats := Probe()
 	// harness/power.go counts power-cut trigger events from a log
@@ -64,33 +67,167 @@ func TestExplore(t *testing.T) {
 		}
 	}
 	t.Logf("features: %+v; %d cases", feats, total)
-	// Cases are independent rigs: two rapid runs side by side halve the
-	// wall time on two cores. A fixed -rapid.seed replays in one run.
-	halves := 2
-	if isSet("rapid.seed") || runtime.GOMAXPROCS(0) < 2 || total < 2 {
-		halves = 1
-	}
-	if err := flag.Set("rapid.checks", strconv.Itoa((total+halves-1)/halves)); err != nil {
-		t.Fatal(err)
-	}
 	// Progress for long explorations (make explore): a live line on a
 	// terminal, a plain line every 10 s in CI logs.
 	meter := progress.New(os.Stdout, "explore", total, progress.Unit("cases"))
 	t.Cleanup(meter.Finish)
-	for h := range halves {
-		t.Run(fmt.Sprintf("run%d", h+1), func(t *testing.T) {
-			t.Parallel()
-			explore(t, feats, meter)
+	if isSet("rapid.seed") {
+		if err := flag.Set("rapid.checks", strconv.Itoa(total)); err != nil {
+			t.Fatal(err)
+		}
+		explore(t, feats, meter)
+		return
+	}
+	t.Logf("sweep from -rapid.seed=%d", seed)
+	sweep(t, feats, seed, total, meter)
+}
+
+// sweep runs the n cases that -rapid.seed=seed -rapid.checks=n draws, on
+// every core (rapid runs its cases one after the other, and its seed is a
+// process-wide flag, so two rapid runs from one seed would draw the same
+// cases), and checks each. The first failing case is then handed to rapid
+// on its own seed, which shrinks it and saves the smallest failing
+// scenario as a fixture (explore); if rapid cannot reproduce it, the case
+// is saved as drawn.
+func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Meter) {
+	gen := Generator(feats)
+	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
+	base := t.TempDir()
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		firstK   = -1
+		first    failure
+		firstS   uint64
+		failures int
+		tolerate = &toleratedIssues{}
+		wg       sync.WaitGroup
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				s := rapidSeed(seed, k)
+				c := gen.Example(int(s))
+				v := runCase(c, base)
+				meter.Done(len(v) == 0)
+				if !strict {
+					v = tolerate.split(c, v)
+				}
+				if len(v) == 0 {
+					continue
+				}
+				mu.Lock()
+				if failures++; failures <= 20 {
+					t.Logf("case %d (-rapid.seed=%d -rapid.checks=1) violates:\n  %s", k+1, s, strings.Join(v, "\n  "))
+				}
+				if firstK < 0 || k < firstK {
+					firstK, first, firstS = k, failure{c, v}, s
+				}
+				mu.Unlock()
+			}
 		})
 	}
+	wg.Wait()
+	tolerate.save(t)
+	if firstK < 0 {
+		return
+	}
+	t.Logf("%d of %d cases failed; shrinking the first, case %d (-rapid.seed=%d), with rapid", failures, n, firstK+1, firstS)
+	for name, val := range map[string]string{"rapid.seed": strconv.FormatUint(firstS, 10), "rapid.checks": "1"} {
+		if err := flag.Set(name, val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("shrink", func(rt *testing.T) { explore(rt, feats, nil) })
+	if !t.Failed() {
+		path, err := WriteFixture(OutDir(), first.c, first.v)
+		t.Errorf("rapid did not reproduce the failing case (a flaky run?); saved as drawn in %s (%v)", path, err)
+	}
+}
+
+// rapidSeed is the seed of rapid's k-th case from seed: rapid adds the
+// case's index to the previous case's seed (Generator.Example of it draws
+// that case).
+func rapidSeed(seed uint64, k int) uint64 { return seed + uint64(k)*uint64(k+1)/2 }
+
+// runCase runs c in a directory of its own under base and returns the
+// violated invariants (a rig error is one).
+func runCase(c Case, base string) []string {
+	dir, err := os.MkdirTemp(base, "case-")
+	if err != nil {
+		return []string{"case directory: " + err.Error()}
+	}
+	defer os.RemoveAll(dir)
+	o, err := Run(c.Scenario, dir)
+	if err != nil {
+		return []string{"rig: " + err.Error()}
+	}
+	return Check(c.Scenario, o)
+}
+
+// toleratedIssues keeps, in lenient runs, one example case per kind of
+// violation tagged KnownIssue (a bug already reported).
+type toleratedIssues struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	list []failure
+}
+
+// split returns the violations that still fail the run, keeping the known
+// ones aside.
+func (k *toleratedIssues) split(c Case, v []string) []string {
+	var rest []string
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, x := range v {
+		if !strings.Contains(x, KnownIssue) {
+			rest = append(rest, x)
+			continue
+		}
+		// One example per kind of known issue, not one per case.
+		cat := x[strings.Index(x, KnownIssue):]
+		cat = cat[:min(len(cat), len(KnownIssue)+24)]
+		if !k.seen[cat] {
+			if k.seen == nil {
+				k.seen = map[string]bool{}
+			}
+			k.seen[cat] = true
+			k.list = append(k.list, failure{c, []string{x}})
+		}
+	}
+	return rest
+}
+
+// save writes each kept known issue as a fixture and logs it.
+func (k *toleratedIssues) save(t testing.TB) {
+	for _, f := range k.list {
+		path, err := writeFixture(OutDir(), "known", f.c, f.v)
+		t.Logf("not failed (ESIMHIL_EXPLORE_LENIENT is set): seed %d: %s [%s, err %v]", f.c.Seed, strings.Join(f.v, "; "), path, err)
+	}
+}
+
+// explorationGC lets the heap grow to 5× the live data between
+// collections for the test (GOGC=400, unless GOGC is set): each case's rig
+// is garbage a few milliseconds later, a case holds a few MB, and
+// collecting at the default 2× cost a sixth of the CPU (59 → 70 cases/s on
+// the 2-core machine, docs/performance.md).
+func explorationGC(tb testing.TB) {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	old := debug.SetGCPercent(400)
+	tb.Cleanup(func() { debug.SetGCPercent(old) })
 }
 
 // explore is one rapid run of TestExplore.
 func explore(t *testing.T, feats Features, meter *progress.Meter) {
 	var mu sync.Mutex
 	var last, first *failure
-	var tolerated []failure
-	seenKnown := map[string]bool{}
+	tolerate := &toleratedIssues{}
 	// Every invariant fails the run; ESIMHIL_EXPLORE_LENIENT=1 only logs the
 	// violations tagged KnownIssue (for exploring past a reported bug).
 	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
@@ -99,10 +236,7 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 	// failing call is the shrunk case it reports; when rapid cannot
 	// reproduce a failure (a flaky run), the first failing case is saved.
 	defer func() {
-		for _, f := range tolerated {
-			path, err := writeFixture(OutDir(), "known", f.c, f.v)
-			t.Logf("not failed (ESIMHIL_EXPLORE_LENIENT is set): seed %d: %s [%s, err %v]", f.c.Seed, strings.Join(f.v, "; "), path, err)
-		}
+		tolerate.save(t)
 		f := last
 		if f == nil {
 			f = first
@@ -122,42 +256,12 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 		last = nil // a generator failure must not save an older case
 		mu.Unlock()
 		c := Generator(feats).Draw(rt, "case")
-		dir, err := os.MkdirTemp(base, "case-")
-		if err != nil {
-			rt.Fatal(err)
-		}
-		defer os.RemoveAll(dir)
-		o, err := Run(c.Scenario, dir)
-		var v []string
-		if err != nil {
-			v = []string{"rig: " + err.Error()}
-		} else {
-			v = Check(c.Scenario, o)
-		}
+		v := runCase(c, base)
 		meter.Done(len(v) == 0)
 		if !strict {
 			// Bugs already reported (see KnownIssue): logged and saved,
 			// while every other violation of the run still fails it.
-			var rest, known []string
-			for _, x := range v {
-				if strings.Contains(x, KnownIssue) {
-					known = append(known, x)
-				} else {
-					rest = append(rest, x)
-				}
-			}
-			mu.Lock()
-			for _, k := range known {
-				// One example per kind of known issue, not one per case.
-				cat := k[strings.Index(k, KnownIssue):]
-				cat = cat[:min(len(cat), len(KnownIssue)+24)]
-				if !seenKnown[cat] {
-					seenKnown[cat] = true
-					tolerated = append(tolerated, failure{c, []string{k}})
-				}
-			}
-			mu.Unlock()
-			v = rest
+			v = tolerate.split(c, v)
 		}
 		if len(v) > 0 {
 			mu.Lock()
@@ -176,12 +280,16 @@ type failure struct {
 	v []string
 }
 
-// requestedChecks is -rapid.checks as given on the command line (500 if
-// not), read once: TestExplore rewrites the flag for its halves.
+// DefaultChecks is how many cases make test explores: 1,000 take about
+// 17 s on the 2-core machine (docs/performance.md).
+const DefaultChecks = 1000
+
+// requestedChecks is -rapid.checks as given on the command line
+// (DefaultChecks if not), read once: TestExplore rewrites the flag.
 var requestedChecks = sync.OnceValues(func() (int, error) {
 	f := flag.Lookup("rapid.checks")
 	if f == nil || !isSet("rapid.checks") {
-		return 500, nil
+		return DefaultChecks, nil
 	}
 	n, err := strconv.Atoi(f.Value.String())
 	if err != nil || n < 1 {
