@@ -5,6 +5,7 @@
 package leakcheck
 
 import (
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -32,12 +33,43 @@ func Main(m *testing.M, opts ...goleak.Option) {
 		}
 	}
 	if code == 0 {
+		// The testing package leaves -test.cpuprofile and -test.trace
+		// open past m.Run (it stops writing, it does not close).
+		for n, target := range openFDs() {
+			if testingOutputs()[target] {
+				before[n] = target
+			}
+		}
 		if leaked := leakedFDs(before); len(leaked) > 0 {
 			fmt.Fprintf(os.Stderr, "leakcheck: file descriptors left open after the tests:\n  %s\n", strings.Join(leaked, "\n  "))
 			code = 1
 		}
 	}
 	os.Exit(code)
+}
+
+// testingOutputs are the absolute paths of the files the testing flags
+// name (profiles, trace, coverage).
+func testingOutputs() map[string]bool {
+	out := map[string]bool{}
+	dir := ""
+	if f := flag.Lookup("test.outputdir"); f != nil {
+		dir = f.Value.String()
+	}
+	for _, name := range []string{"test.cpuprofile", "test.trace", "test.memprofile", "test.blockprofile", "test.mutexprofile", "test.coverprofile"} {
+		f := flag.Lookup(name)
+		if f == nil || f.Value.String() == "" {
+			continue
+		}
+		p := f.Value.String()
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			out[abs] = true
+		}
+	}
+	return out
 }
 
 // warmUp opens what the Go runtime keeps for the life of the process once

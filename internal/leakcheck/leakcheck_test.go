@@ -1,7 +1,9 @@
 package leakcheck
 
 import (
+	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -21,5 +23,29 @@ func TestLeakedFDs(t *testing.T) {
 	f.Close()
 	if leaked := leakedFDs(before); leaked != nil {
 		t.Errorf("leaked %q after Close", leaked)
+	}
+}
+
+// The files the testing flags name (-test.cpuprofile, which the testing
+// package leaves open) are known by their absolute paths, relative ones
+// under -test.outputdir.
+func TestTestingOutputs(t *testing.T) {
+	cpu := flag.Lookup("test.cpuprofile")
+	old := cpu.Value.String()
+	t.Cleanup(func() { cpu.Value.Set(old) })
+	abs := filepath.Join(t.TempDir(), "cpu.out")
+	if err := cpu.Value.Set(abs); err != nil {
+		t.Fatal(err)
+	}
+	if !testingOutputs()[abs] {
+		t.Errorf("%s not among %v", abs, testingOutputs())
+	}
+	if err := cpu.Value.Set("rel.out"); err != nil {
+		t.Fatal(err)
+	}
+	dir := flag.Lookup("test.outputdir").Value.String()
+	want, _ := filepath.Abs(filepath.Join(dir, "rel.out"))
+	if !testingOutputs()[want] {
+		t.Errorf("%s not among %v", want, testingOutputs())
 	}
 }
