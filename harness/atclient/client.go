@@ -180,14 +180,33 @@ func (c *Client) tracef(dir, line string) {
 // result. On ERROR it returns ErrError, on +CME ERROR a *CMEError, on
 // silence an error wrapping ErrTimeout that names the command; the Response
 // is returned in every case that got a final line.
-func (c *Client) Command(cmd string) (*Response, error) {
+func (c *Client) Command(cmd string) (*Response, error) { return c.CommandAnswer(cmd) }
+
+// answerNames are the information responses modems give under another
+// name than the command's; while such a command is pending, lines of
+// these names are its answer, not URCs.
+var answerNames = map[string][]string{
+	"+CICCID": {"+ICCID"}, // SIMCom: AT+CICCID → +ICCID: <iccid>
+}
+
+// CommandAnswer is Command for a command whose information responses
+// carry other names than its own ("+ICCID" for a vendor's AT+CICCID):
+// lines of those names are its answer while it is pending, where a
+// generic client would take them for URCs.
+func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	p := &pending{line: strings.TrimSpace(cmd), names: map[string]bool{}, echoOK: true, final: make(chan string, 1)}
 	if cmds, err := at.Parse(cmd); err == nil {
 		for _, x := range cmds {
 			p.names[x.Name] = true
+			for _, a := range answerNames[x.Name] {
+				p.names[a] = true
+			}
 		}
+	}
+	for _, a := range answers {
+		p.names[strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":"))] = true
 	}
 	t := time.NewTimer(c.timeout)
 	defer t.Stop()

@@ -191,3 +191,41 @@ func TestCloseJoinsTheReader(t *testing.T) {
 		t.Fatal("reader still running after Close")
 	}
 }
+
+// A command answered under another name (SIMCom's AT+CICCID → +ICCID:) gets
+// that line as its answer, from the built-in table or from the caller;
+// a line of that name while nothing is pending stays a URC.
+func TestAnswerUnderAnotherName(t *testing.T) {
+	c, s := newScript(t, map[string]string{
+		"AT+CICCID": "\r\n+ICCID: 89860000000000000019\r\n\r\nOK\r\n",
+		"AT+XCCID":  "\r\n+VCCID: 89860000000000000027\r\n\r\n+CEREG: 5\r\n\r\nOK\r\n",
+		"AT":        "\r\nOK\r\n",
+	})
+	for _, tc := range []struct {
+		cmd, answer, lines string
+	}{
+		{"AT+CICCID", "", "+ICCID: 89860000000000000019"},
+		{"AT+XCCID", "+VCCID: ", "+VCCID: 89860000000000000027"},
+		{"AT+XCCID", "", ""}, // a generic client: an unknown name is unsolicited
+	} {
+		var answers []string
+		if tc.answer != "" {
+			answers = append(answers, tc.answer)
+		}
+		rsp, err := c.CommandAnswer(tc.cmd, answers...)
+		if err != nil || strings.Join(rsp.Lines, "|") != tc.lines {
+			t.Errorf("%s (answers %q): %+v, %v; want lines %q", tc.cmd, answers, rsp, err, tc.lines)
+		}
+	}
+	if got := strings.Join(c.URCs(), "|"); got != "+CEREG: 5|+VCCID: 89860000000000000027|+CEREG: 5" {
+		t.Errorf("URCs %q", got)
+	}
+	c.ClearURCs()
+	s.send(t, "\r\n+ICCID: 89860000000000000035\r\n")
+	if u, err := c.WaitURC("+ICCID", time.Second); err != nil || u != "+ICCID: 89860000000000000035" {
+		t.Errorf("unsolicited +ICCID: %q, %v", u, err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+}

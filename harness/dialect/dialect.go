@@ -57,15 +57,9 @@ func (h Host) ICCID() (string, error) {
 	if cmd == "" {
 		cmd, prefix = "+CCID", "+CCID: "
 	}
-	// An answer prefix that differs from the command's name (+CICCID →
-	// +ICCID:) looks unsolicited to a generic client: drop stale ones
-	// first, take ours from the URCs after.
-	for prefix != "" {
-		if _, err := h.AT.WaitURC(prefix, 0); err != nil {
-			break
-		}
-	}
-	resp, err := h.AT.Command("AT" + cmd)
+	// The answer's name may differ from the command's (+CICCID →
+	// +ICCID:), which a generic client would take for a URC.
+	resp, err := h.AT.CommandAnswer("AT"+cmd, prefix)
 	if err != nil {
 		return "", fmt.Errorf("AT%s: %w", cmd, err)
 	}
@@ -76,9 +70,6 @@ func (h Host) ICCID() (string, error) {
 	}
 	if prefix == "" && len(resp.Lines) == 1 {
 		return cleanICCID(resp.Lines[0]), nil
-	}
-	if u, err := h.AT.WaitURC(prefix, 0); prefix != "" && err == nil {
-		return cleanICCID(strings.TrimPrefix(u, prefix)), nil
 	}
 	return "", fmt.Errorf("AT%s: no %q line in %q", cmd, prefix, resp.Lines)
 }
