@@ -113,11 +113,13 @@ explore:
 
 # Benchmarks with their floors measured in the same run (alternating
 # batches), the scenarios, the exploration rate and two storms; written
-# in benchstat format to $(OUT)/bench.txt (docs/performance.md).
+# in benchstat format to $(OUT)/bench.txt (docs/performance.md). One
+# package at a time (-p 1): go test otherwise runs packages' benchmarks
+# side by side, and each would measure the other's load.
 bench:
 	@mkdir -p $(OUT)
 	@echo "# make bench, $$(date -u +%FT%TZ), $$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)" > $(OUT)/bench.txt
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m $(PKGS) | tee -a $(OUT)/bench.txt
+	$(GO) test -p 1 -run='^$$' -bench=. -benchmem -count=1 -timeout 20m $(PKGS) | tee -a $(OUT)/bench.txt
 
 clean:
 	rm -rf bin $(OUT)
