@@ -88,8 +88,16 @@ func (a *Applet) resume(prev []Profile) {
 		case cur.ICCID != c.Target:
 			a.enableAttempt(c.Target)
 		default:
+			next := map[bool]Mode{false: ModeAttemptAwaitAttach, true: ModeFallbackAwaitAttach}[m.fallback()]
+			if m.enabling() {
+				// The enable reached NVM but the reset came before its
+				// result reached the applet: the switch happened, and the
+				// log says so as it would have (no REFRESH: this boot is
+				// already on the new profile).
+				next = a.logEnabled(c.Target)
+			}
 			c.Booted = true
-			a.become(map[bool]Mode{false: ModeAttemptAwaitAttach, true: ModeFallbackAwaitAttach}[m.fallback()])
+			a.become(next)
 			a.startAttachTimer()
 		}
 	}

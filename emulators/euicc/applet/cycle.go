@@ -110,18 +110,25 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 		a.failAttempt(fmt.Sprintf("enable refused (result %d)", e.Result), false)
 		return
 	}
-	p, _ := a.profileByICCID(e.ICCID)
 	a.setEnabled(e.ICCID)
-	role := "attempt"
-	next := ModeAttemptAwaitAttach
-	if fallback {
-		role, next = "fallback", ModeFallbackAwaitAttach
-	}
-	a.log(KindProfileEnabled, "iccid", p.ICCID, "operator", p.Operator, "original", p.ICCID == a.st.Home, "role", role)
+	next := a.logEnabled(e.ICCID)
 	a.st.Cycle.Booted = false
 	a.st.Online, a.st.Serving = false, ""
 	a.become(next)
 	a.emit(Refresh{}) // persisted first (emit): the reset must not lose the mode
+}
+
+// logEnabled records that the cycle's switch to iccid took effect, as an
+// attempt or a fallback by the mode, and returns the mode that awaits its
+// attach.
+func (a *Applet) logEnabled(iccid string) Mode {
+	p, _ := a.profileByICCID(iccid)
+	role, next := "attempt", ModeAttemptAwaitAttach
+	if a.st.Mode.fallback() {
+		role, next = "fallback", ModeFallbackAwaitAttach
+	}
+	a.log(KindProfileEnabled, "iccid", p.ICCID, "operator", p.Operator, "original", p.ICCID == a.st.Home, "role", role)
+	return next
 }
 
 // succeed ends the cycle on an operator that attached (claims 3 and 7),

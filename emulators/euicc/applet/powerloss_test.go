@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -84,5 +85,58 @@ func TestOvertakenAttachSuccessIsKept(t *testing.T) {
 	}
 	if len(posts) != 1 || posts[0] != `{"eid":"89049032000001000000000000000171","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":1}` {
 		t.Fatalf("posts %q", posts)
+	}
+}
+
+// A reset between an EnableProfile and its result (found by make explore):
+// when the enable reached NVM the card boots on the new profile; the applet
+// records the switch as it would have (profile_enabled, with its role),
+// awaits the attach without another REFRESH; when it did not, it enables
+// again.
+func TestBootAfterInterruptedEnable(t *testing.T) {
+	attempt := roamToSFR[:6] // the list arrived: EnableProfile(sfr), attempt.enabling
+	fallback := append(append([]Event(nil), roamToSFR[:8]...),
+		LocationStatus{Service: LimitedService, PLMN: "20810"}) // sfr denied: EnableProfile(cmcc), fallback.enabling
+	for _, tc := range []struct {
+		name      string
+		events    []Event
+		enabling  Mode
+		boot      []Profile
+		logged    string // profile_enabled's iccid and role, "" for none
+		mode      Mode
+		reenabled string
+	}{
+		{"attempt, enable in NVM", attempt, ModeAttemptEnabling, sfrEnabled(), "89331000000000000029 attempt", ModeAttemptAwaitAttach, ""},
+		{"attempt, enable lost", attempt, ModeAttemptEnabling, testProfiles(), "", ModeAttemptEnabling, "89331000000000000029"},
+		{"fallback, enable in NVM", fallback, ModeFallbackEnabling, testProfiles(), "89860000000000000019 fallback", ModeFallbackAwaitAttach, ""},
+		{"fallback, enable lost", fallback, ModeFallbackEnabling, sfrEnabled(), "", ModeFallbackEnabling, "89860000000000000019"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(testCfg, State{})
+			for _, ev := range tc.events {
+				a.Step(ev)
+			}
+			st, err := DecodeState(mustJSON(a.State()))
+			if err != nil || st.Mode != tc.enabling {
+				t.Fatalf("mode %s, want %s (%v)", st.Mode, tc.enabling, err)
+			}
+			b := New(testCfg, st) // the card was reset: rebuilt from NVM
+			var logged, reenabled string
+			for _, e := range b.Step(Boot{Profiles: tc.boot}) {
+				switch e := e.(type) {
+				case Log:
+					if e.Kind == KindProfileEnabled {
+						logged = fmt.Sprintf("%v %v", e.Fields["iccid"], e.Fields["role"])
+					}
+				case EnableProfile:
+					reenabled = e.ICCID
+				case Refresh:
+					t.Errorf("a REFRESH after the boot: %s", renderEffect(e))
+				}
+			}
+			if logged != tc.logged || reenabled != tc.reenabled || b.State().Mode != tc.mode {
+				t.Errorf("profile_enabled %q, enable %q, mode %s; want %q, %q, %s", logged, reenabled, b.State().Mode, tc.logged, tc.reenabled, tc.mode)
+			}
+		})
 	}
 }
