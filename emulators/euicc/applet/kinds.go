@@ -17,7 +17,7 @@ const (
 	KindReturningHome           eventlog.Kind = "returning_home"            // {operator, plmn}: the home profile's network is visible
 	KindCycleStarted            eventlog.Kind = "cycle_started"             // {trigger, operators, original, area}
 	KindCycleEnded              eventlog.Kind = "cycle_ended"               // {outcome, attempts, operator?, plmn?, report?, reason?}
-	KindCycleResumed            eventlog.Kind = "cycle_resumed"             // {mode, operator}: a reset in the middle of a cycle
+	KindCycleResumed            eventlog.Kind = "cycle_resumed"             // {mode, operator: the attempt the cycle is on (a fallback mode names its target in the mode event)}: a reset in the middle of a cycle
 	KindAttempt                 eventlog.Kind = "attempt"                   // {operator, via: preinstalled|download}
 	KindAttemptSkipped          eventlog.Kind = "attempt_skipped"           // {operator, reason}
 	KindProfileNotPreinstalled  eventlog.Kind = "profile_not_preinstalled"  // {operator}
