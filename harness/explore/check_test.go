@@ -170,6 +170,18 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
 			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
 			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform")}}, "received 2"},
+		{"install notification missing, run ends attached", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.Platform, "notification_received", "kind", "download-success", "iccid", "i1"),
+			ev(eventlog.EUICC, "notification_sent", "kind", "download-success", "to", "platform"),
+			ev(eventlog.World, "attach_result", "operator", "fr2", "ok", true)}}, "its SM-DP+ received 0 install notifications"},
+		{"install notification still owed, no bearer at the end", "claim 2", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
+			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.EUICC, "profile_installed", "iccid", "i1", "operator", "fr2"),
+			ev(eventlog.Modem, "power", "on", false),
+			ev(eventlog.Modem, "power", "on", true),
+			ev(eventlog.World, "attach_result", "operator", "fr2", "ok", false)}}, ""},
 		{"failed install reports its result, no more", "claim 2 / SGP.22", checkDownloadNotifications, Outcome{Events: []eventlog.Event{
 			ev("smdp", "bpp_sent", "iccid", "i1", "operator", "fr2"),
 			ev("smdp", "notification_received", "kind", "install", "operator", "fr2"),
