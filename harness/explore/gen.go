@@ -14,8 +14,8 @@
 //
 // Environment: ESIMHIL_EXPLORE_OUT (where failing cases go, default
 // out/explore), ESIMHIL_EXPLORE_LENIENT=1 (violations tagged as known issues are logged, not failed),
-// ESIMHIL_EXPLORE_POWER=0|1 (power-cut faults off/on; default on, off
-// under -race). Fault kinds the loader does not know yet are probed and
+// ESIMHIL_EXPLORE_POWER=0|1 (power-cut faults off/on; default on).
+// Fault kinds the loader does not know yet are probed and
 // left out (Probe).
 package explore
 
