@@ -183,33 +183,21 @@ func baseName(p string) string {
 	return p
 }
 
-// urcs compares the URCs of the logs' window: the recording's, and the
-// replay's between the start of the logs and the end of the replay.
-func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
-	p := res.Plan
-	f := p.Fixture
-	type urc struct {
-		text string
-		src  field.Src
-		at   time.Duration
-		line int
-	}
-	var a, b []urc
-	for li, t := range f.Logs {
-		for k, e := range t.Entries {
-			if e.Role == fieldlog.URC {
-				a = append(a, urc{masks.Apply(e.Text), field.Src{File: t.File, Line: e.Line}, f.EntryTime(li, k), e.Line})
-			}
-		}
-	}
-	slices.SortStableFunc(a, func(x, y urc) int { return int(x.at - y.at) })
-	start := field.RigEpoch.Add(p.Start)
-	for _, e := range rp.host.Entries {
-		if e.Role == fieldlog.URC && !e.Time.Before(start) {
-			b = append(b, urc{masks.Apply(e.Text), field.Src{}, e.Time.Sub(start), e.Line})
-		}
-	}
-	res.Compared[URCs] = len(a)
+// item is one line of a track as compared: its text, and where it
+// stands — in the recording (src, at) or in the replay's own log (line,
+// and at when the replay knows its time).
+type item struct {
+	text string
+	src  field.Src
+	at   time.Duration
+	line int
+}
+
+// firstDivergence aligns a track's recorded items a with the replayed b
+// and returns where they first part (nil if they do not). A line only the
+// replay has is placed after the recorded line it follows; file is the
+// replay's log, lacks says what such a line is.
+func firstDivergence(track Track, a, b []item, file, lacks string) *Divergence {
 	ta, tb := make([]string, len(a)), make([]string, len(b))
 	for i := range a {
 		ta[i] = a[i].text
@@ -219,25 +207,49 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	}
 	steps, err := align.Lines(ta, tb)
 	if err != nil {
-		return &Divergence{Track: URCs, Recorded: err.Error()}
+		return &Divergence{Track: track, Recorded: err.Error()}
 	}
-	var last urc
+	var last item
 	for _, st := range steps {
 		switch st.Op {
 		case align.Same:
 			last = a[st.A]
 			continue
 		case align.OnlyB:
-			return &Divergence{Track: URCs, Src: field.Src{File: baseName(last.src.File), Line: last.line}, At: b[st.B].at,
-				Replayed: b[st.B].text, File: HostLog, Line: b[st.B].line, Context: "a URC the recording lacks"}
+			return &Divergence{Track: track, Src: last.src, At: b[st.B].at,
+				Replayed: b[st.B].text, File: file, Line: b[st.B].line, Context: lacks}
 		}
-		d := &Divergence{Track: URCs, Src: field.Src{File: baseName(a[st.A].src.File), Line: a[st.A].line}, At: a[st.A].at, Recorded: a[st.A].text, File: HostLog}
+		d := &Divergence{Track: track, Src: a[st.A].src, At: a[st.A].at, Recorded: a[st.A].text, File: file}
 		if st.Op == align.Changed {
 			d.Replayed, d.Line = b[st.B].text, b[st.B].line
 		}
 		return d
 	}
 	return nil
+}
+
+// urcs compares the URCs of the logs' window: the recording's, and the
+// replay's between the start of the logs and the end of the replay.
+func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
+	p := res.Plan
+	f := p.Fixture
+	var a, b []item
+	for li, t := range f.Logs {
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.URC {
+				a = append(a, item{masks.Apply(e.Text), field.Src{File: baseName(t.File), Line: e.Line}, f.EntryTime(li, k), e.Line})
+			}
+		}
+	}
+	slices.SortStableFunc(a, func(x, y item) int { return int(x.at - y.at) })
+	start := field.RigEpoch.Add(p.Start)
+	for _, e := range rp.host.Entries {
+		if e.Role == fieldlog.URC && !e.Time.Before(start) {
+			b = append(b, item{masks.Apply(e.Text), field.Src{}, e.Time.Sub(start), e.Line})
+		}
+	}
+	res.Compared[URCs] = len(a)
+	return firstDivergence(URCs, a, b, HostLog, "a URC the recording lacks")
 }
 
 // requestKey is how a card request is compared: route and what it is
@@ -275,39 +287,16 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	if rp.platform != nil {
 		b = rp.platform.Requests
 	}
-	ta, tb := make([]string, len(a)), make([]string, len(b))
+	start := field.RigEpoch.Add(res.Plan.Start)
+	ia, ib := make([]item, len(a)), make([]item, len(b))
 	for i, r := range a {
-		ta[i] = masks.Apply(requestKey(r.Request))
+		ia[i] = item{masks.Apply(requestKey(r.Request)), field.Src{File: baseName(r.Src.File), Line: r.Src.Line}, r.At, 0}
 	}
 	for i, r := range b {
-		tb[i] = masks.Apply(requestKey(r))
+		ib[i] = item{masks.Apply(requestKey(r)), field.Src{}, r.Time.Sub(start), r.Line}
 	}
 	res.Compared[Requests] = len(a)
-	steps, err := align.Lines(ta, tb)
-	if err != nil {
-		return &Divergence{Track: Requests, Recorded: err.Error()}
-	}
-	var last *field.Request
-	for _, st := range steps {
-		switch st.Op {
-		case align.Same:
-			last = &a[st.A]
-			continue
-		case align.OnlyB:
-			d := &Divergence{Track: Requests, Replayed: tb[st.B], File: PlatformLog, Line: b[st.B].Line, Context: "a request the recording lacks",
-				At: b[st.B].Time.Sub(field.RigEpoch.Add(res.Plan.Start))}
-			if last != nil {
-				d.Src = field.Src{File: baseName(last.Src.File), Line: last.Src.Line}
-			}
-			return d
-		}
-		d := &Divergence{Track: Requests, Src: field.Src{File: baseName(a[st.A].Src.File), Line: a[st.A].Src.Line}, At: a[st.A].At, Recorded: ta[st.A], File: PlatformLog}
-		if st.Op == align.Changed {
-			d.Replayed, d.Line = tb[st.B], b[st.B].Line
-		}
-		return d
-	}
-	return nil
+	return firstDivergence(Requests, ia, ib, PlatformLog, "a request the recording lacks")
 }
 
 // decisionKinds are the card's events that are its decisions; a replay
@@ -347,39 +336,16 @@ func decisions(res *Result, rp *replayed) *Divergence {
 		}
 		return out
 	}
-	a, b := pick(fs.Events), pick(rp.events)
-	ta, tb := make([]string, len(a)), make([]string, len(b))
-	for i, e := range a {
-		ta[i] = decisionKey(e)
-	}
-	for i, e := range b {
-		tb[i] = decisionKey(e)
-	}
-	res.Compared[Decisions] = len(a)
-	steps, err := align.Lines(ta, tb)
-	if err != nil {
-		return &Divergence{Track: Decisions, Recorded: err.Error()}
-	}
 	f := res.Plan.Fixture
 	li := f.LogIndex(fs.EventsFile)
-	var last *fieldlog.RunEvent
-	for _, st := range steps {
-		switch st.Op {
-		case align.Same:
-			last = &a[st.A]
-			continue
-		case align.OnlyB:
-			d := &Divergence{Track: Decisions, Replayed: tb[st.B], File: "events.jsonl", Line: b[st.B].Line, Context: "a decision the recorded run lacks"}
-			if last != nil {
-				d.Src, d.At = field.Src{File: fs.EventsFile, Line: last.Line}, f.Time(li, last.Time)
-			}
-			return d
-		}
-		d := &Divergence{Track: Decisions, Src: field.Src{File: fs.EventsFile, Line: a[st.A].Line}, At: f.Time(li, a[st.A].Time), Recorded: ta[st.A], File: "events.jsonl"}
-		if st.Op == align.Changed {
-			d.Replayed, d.Line = tb[st.B], b[st.B].Line
-		}
-		return d
+	start := field.RigEpoch.Add(res.Plan.Start)
+	var ia, ib []item
+	for _, e := range pick(fs.Events) {
+		ia = append(ia, item{decisionKey(e), field.Src{File: fs.EventsFile, Line: e.Line}, f.Time(li, e.Time), 0})
 	}
-	return nil
+	for _, e := range pick(rp.events) {
+		ib = append(ib, item{decisionKey(e), field.Src{}, e.Time.Sub(start), e.Line})
+	}
+	res.Compared[Decisions] = len(ia)
+	return firstDivergence(Decisions, ia, ib, "events.jsonl", "a decision the recorded run lacks")
 }
