@@ -337,14 +337,11 @@ func (m *Manifest) duration(dst *time.Duration) func(*yaml.Node, string) error {
 func (m *Manifest) top(root *yaml.Node) error {
 	var seed string
 	err := m.fields(root, "", map[string]func(*yaml.Node, string) error{
-		"name":   m.str(&m.Name),
-		"source": m.str(&m.Source),
-		"logs":   m.logs,
-		"device": m.device,
-		"network": func(v *yaml.Node, p string) error {
-			m.Network = v
-			return nil
-		},
+		"name":      m.str(&m.Name),
+		"source":    m.str(&m.Source),
+		"logs":      m.logs,
+		"device":    m.device,
+		"network":   m.node(&m.Network),
 		"platform":  m.node(&m.Platform),
 		"itinerary": m.node(&m.Itinerary),
 		"signal":    m.node(&m.Signal),
@@ -399,7 +396,7 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 			return m.errAt(n, p+".file", "%q: want a file name in the fixture's directory", l.File)
 		}
 		if format != "" && !slices.Contains(fieldlog.Formats, fieldlog.Format(format)) {
-			return m.errAt(m.nodes[p+".format"], p+".format", "%q: want one of %s", format, formats())
+			return m.errAt(m.nodes[p+".format"], p+".format", "%q: want one of %s", format, fieldlog.FormatNames())
 		}
 		for _, o := range m.Logs {
 			if o.File == l.File {
@@ -410,14 +407,6 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 		m.Logs = append(m.Logs, l)
 	}
 	return nil
-}
-
-func formats() string {
-	var s []string
-	for _, f := range fieldlog.Formats {
-		s = append(s, string(f))
-	}
-	return strings.Join(s, ", ")
 }
 
 func (m *Manifest) device(v *yaml.Node, path string) error {

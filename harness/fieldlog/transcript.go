@@ -16,6 +16,7 @@ package fieldlog
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,15 @@ const (
 
 // Formats lists the formats.
 var Formats = []Format{ATLog, LPAC, MM, Plain, Platform, Events}
+
+// FormatNames lists the formats for a message: "atlog, lpac, …".
+func FormatNames() string {
+	s := make([]string, len(Formats))
+	for i, f := range Formats {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Dir says who wrote a line.
 type Dir byte

@@ -78,7 +78,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func logCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "", "the log's format: "+formatNames()+" (default: detected)")
+	format := fs.String("format", "", "the log's format: "+fieldlog.FormatNames()+" (default: detected)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -101,14 +101,6 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
-}
-
-func formatNames() string {
-	var s []string
-	for _, f := range fieldlog.Formats {
-		s = append(s, string(f))
-	}
-	return strings.Join(s, ", ")
 }
 
 // fixtureCmd drafts a field fixture from pasted logs: the logs copied into
