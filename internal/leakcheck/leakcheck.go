@@ -35,8 +35,9 @@ func Main(m *testing.M, opts ...goleak.Option) {
 	if code == 0 {
 		// The testing package leaves -test.cpuprofile and -test.trace
 		// open past m.Run (it stops writing, it does not close).
+		outputs := testingOutputs()
 		for n, target := range openFDs() {
-			if testingOutputs()[target] {
+			if outputs[target] {
 				before[n] = target
 			}
 		}
