@@ -22,6 +22,16 @@ const (
 
 // ReadFile reads the log at path in format f ("" detects it).
 func ReadFile(path string, f Format) (*Transcript, error) {
+	data, err := ReadBytes(path)
+	if err != nil {
+		return nil, err
+	}
+	return Read(path, data, f)
+}
+
+// ReadBytes reads a log file as it is, refusing what is not a regular file
+// or is larger than MaxFile.
+func ReadBytes(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -32,11 +42,7 @@ func ReadFile(path string, f Format) (*Transcript, error) {
 	if fi.Size() > MaxFile {
 		return nil, errAt(path, 0, "%d bytes, more than the %d a log may have", fi.Size(), MaxFile)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data, f)
+	return os.ReadFile(path)
 }
 
 // Read reads a log held in data; file names it in errors and entries. An

@@ -61,11 +61,11 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			return nil, fmt.Errorf("%s: want log files with distinct names other than %s", path, field.ManifestFile)
 		}
 		seen[base] = true
-		t, err := fieldlog.ReadFile(path, "")
+		data, err := fieldlog.ReadBytes(path)
 		if err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(path)
+		t, err := fieldlog.Read(path, data, "")
 		if err != nil {
 			return nil, err
 		}
