@@ -1,7 +1,7 @@
 // Package bcd holds the digit codings the card, the terminal and the host
-// share: swapped BCD with F filler (EF ICCID, TS 102 221 §13.2, and the
-// SGP.22 Iccid 5A), plain BCD (the EID of SGP.02 §2.2.2, the TAC and IMEI
-// of SGP.22 DeviceInfo), EF IMSI (TS 31.102 §4.2.2, a TS 24.008 mobile
+// share: swapped BCD with F filler (EF ICCID, TS 102 221 §13.2, the
+// SGP.22 Iccid 5A, and the TBCD of the TAC and IMEI in SGP.22 DeviceInfo),
+// plain BCD (the EID of SGP.02 §2.2.2), EF IMSI (TS 31.102 §4.2.2, a TS 24.008 mobile
 // identity) and the 3-byte PLMN of TS 24.008 §10.5.1.3.
 package bcd
 
@@ -160,8 +160,7 @@ func ParsePLMN(b []byte) (string, error) {
 }
 
 // Plain packs digits two per byte, high nibble first, into size bytes
-// padded with F (the EID of SGP.02 §2.2.2; TAC and IMEI in SGP.22
-// DeviceInfo). Digits beyond 2*size are dropped; callers check lengths.
+// padded with F (the EID of SGP.02 §2.2.2). Digits beyond 2*size are dropped; callers check lengths.
 func Plain(digits string, size int) []byte { return pack(digits, size, false) }
 
 // Unplain decodes plain BCD; F nibbles may only pad the end.

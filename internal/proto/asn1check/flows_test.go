@@ -120,10 +120,11 @@ func lpaFlow(t *testing.T, rec *recorder) *rig {
 	}
 	dev := es10.DeviceInfoFor(imei, es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}})
 	ctxPath := "ctxParams1.ctxParamsForCommonAuthentication."
-	rec.on("AuthenticateServerRequest", field(ctxPath+"matchingId", mid), octets(ctxPath+"deviceInfo.tac", []byte{0x35, 0x29, 0x06, 0x11}))
+	rec.on("AuthenticateServerRequest", field(ctxPath+"matchingId", mid), octets(ctxPath+"deviceInfo.tac", []byte{0x53, 0x92, 0x60, 0x11})) // TBCD of 35290611
 	okPath := "authenticateResponseOk.euiccSigned1."
 	rec.on("AuthenticateServerResponse", field(okPath+ctxPath+"matchingId", mid), octets(okPath+"euiccInfo2.svn", es10.SVN[:]),
-		octets(okPath+ctxPath+"deviceInfo.imei", []byte{0x35, 0x29, 0x06, 0x11, 0x00, 0x00, 0x01, 0x7F}),
+		// SGP.22 §4.2: TBCD, the check digit (7) high in the last octet.
+		octets(okPath+ctxPath+"deviceInfo.imei", []byte{0x53, 0x92, 0x60, 0x11, 0x00, 0x00, 0x10, 0x7F}),
 		field(okPath+"serverAddress", dpHost))
 	rec.on("StoreMetadataRequest", octets("iccid", es10.ICCIDBytes(newICC)), field("profileName", newName), field("serviceProviderName", dpOp))
 	pirPath := "profileInstallationResultData."

@@ -5,9 +5,10 @@ package es10
 // AuthenticateServerRequest, EuiccSigned1 and AuthenticateServerResponse.
 
 import (
+	"fmt"
+
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
-	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // ServerSigned1 (30): 80 transactionId, 81 euiccChallenge, 83 serverAddress,
@@ -82,9 +83,12 @@ func (d DeviceCapabilities) tlv() tlv.TLV {
 }
 
 // DeviceInfo is what the device tells the SM-DP+ about itself (SGP.22 §4.2):
-// tac [0] 80 (Octet4: the 8 TAC digits in BCD), deviceCapabilities [1] A1,
-// imei [2] 82 (Octet8, optional: the 15 IMEI digits in BCD, F filled).
-// Later releases add fields; the decoder skips them.
+// tac [0] 80 (Octet4), deviceCapabilities [1] A1, imei [2] 82 (Octet8,
+// optional). The IMEI is a TBCD string (TS 29.002 §17.7.8: digit 1 in the
+// low nibble) except its last octet, which since SGP.22 v2.1 holds the
+// check digit in the high nibble and the F filler in the low one; the TAC
+// is the first four octets of that coding, as Android's and lpac's LPAs
+// send it. Later releases add fields; the decoder skips them.
 type DeviceInfo struct {
 	TAC          string // 8 digits
 	Capabilities DeviceCapabilities
@@ -110,9 +114,9 @@ func (d DeviceInfo) tlv() tlv.TLV {
 	if tac == "" {
 		tac = unknownTAC
 	}
-	cs := []tlv.TLV{tlv.New(0x80, bcd.Plain(tac, 4)), d.Capabilities.tlv()}
+	cs := []tlv.TLV{tlv.New(0x80, bcd.Swapped(tac, 4)), d.Capabilities.tlv()}
 	if d.IMEI != "" {
-		cs = append(cs, tlv.New(0x82, bcd.Plain(d.IMEI, 8)))
+		cs = append(cs, tlv.New(0x82, imeiOctets(d.IMEI)))
 	}
 	return tlv.Constructed(0xA1, cs...)
 }
@@ -128,15 +132,12 @@ func deviceInfoFrom(obj tlv.TLV) (DeviceInfo, error) {
 	if f.err != nil {
 		return DeviceInfo{}, f.err
 	}
-	if d.TAC, err = bcdDigits(tac, 8); err != nil {
-		return DeviceInfo{}, decodeErr("deviceInfo: tac %X", tac)
+	if d.TAC, err = bcd.Unswapped(tac); err != nil || len(d.TAC) != 8 {
+		return DeviceInfo{}, decodeErr("deviceInfo: tac %X: want 8 TBCD digits", tac)
 	}
 	if hasIMEI {
-		if len(imei) != 8 {
-			return DeviceInfo{}, decodeErr("deviceInfo: imei of %d bytes, want 8", len(imei))
-		}
-		if d.IMEI, err = bcdDigits(imei, 15); err != nil || !ident.IsIMEI(d.IMEI) {
-			return DeviceInfo{}, decodeErr("deviceInfo: imei %X is not an IMEI", imei)
+		if d.IMEI, err = imeiDigits(imei); err != nil {
+			return DeviceInfo{}, err
 		}
 	}
 	cf, err := inner(caps)
@@ -149,18 +150,41 @@ func deviceInfoFrom(obj tlv.TLV) (DeviceInfo, error) {
 	return d, cf.err
 }
 
-// bcdDigits decodes plain BCD of exactly n digits (an all-digit value or
-// one F filler at the end; a trailing 0 filler as some devices write is
-// accepted for the 15-digit IMEI).
-func bcdDigits(b []byte, n int) (string, error) {
-	s, err := bcd.Unplain(b)
-	if err == nil && len(s) == n+1 && n%2 == 1 && s[n] == '0' {
-		s = s[:n]
+// imeiOctets codes 15 IMEI digits as SGP.22 §4.2 asks: digits 1–14 as
+// TBCD in seven octets, then the check digit in the high nibble of the
+// eighth with an F filler below it.
+func imeiOctets(imei string) []byte {
+	if len(imei) != 15 {
+		return bcd.Swapped(imei, 8) // not an IMEI: coded as is, the decoder will say so
 	}
-	if err != nil || len(s) != n {
-		return "", decodeErr("%X: want %d BCD digits", b, n)
+	return append(bcd.Swapped(imei[:14], 7), (imei[14]-'0')<<4|0x0F)
+}
+
+// imeiDigits decodes an imei field. Besides SGP.22's own coding (check
+// digit high, F low) it reads the last octet as plain TBCD (digit low,
+// F or 0 filler high), which lpac and devices written to SGP.22 v2.0
+// send. The digits are not checked further: a card passes ctxParams1 on
+// as received, and the Luhn digit is the SM-DP+'s business, not the
+// codec's.
+func imeiDigits(b []byte) (string, error) {
+	if len(b) != 8 {
+		return "", decodeErr("deviceInfo: imei of %d bytes, want 8", len(b))
 	}
-	return s, nil
+	head, err := bcd.Unswapped(b[:7])
+	last, hi, lo := b[7], b[7]>>4, b[7]&0x0F
+	var check byte
+	switch {
+	case lo == 0x0F && hi <= 9:
+		check = hi
+	case (hi == 0x0F || hi == 0) && lo <= 9:
+		check = lo
+	default:
+		err = fmt.Errorf("last octet %02X", last)
+	}
+	if err != nil || len(head) != 14 {
+		return "", decodeErr("deviceInfo: imei %X: want 15 digits (TBCD, check digit in the last octet)", b)
+	}
+	return head + string('0'+check), nil
 }
 
 // CtxParams1 is the CHOICE ctxParams1, whose only alternative is

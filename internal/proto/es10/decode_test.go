@@ -48,8 +48,13 @@ func TestDecodeRefusals(t *testing.T) {
 		{"EUICCInfo1 without svn", "BF20 04 A9 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
 		{"svn of 2 bytes", "BF20 08 82 02 02 02 A9 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
 		{"key id list holding an INTEGER", "BF20 0B 82 03 02 02 02 A9 02 02 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
-		{"deviceInfo IMEI with a bad check digit", "A0 19 A1 17 80 04 35 29 06 11 A1 05 85 03 0D 00 00 82 08 35 29 06 11 00 00 01 8F",
+		{"deviceInfo IMEI whose last octet holds two digits", "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 53 92 60 11 00 00 10 78",
 			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
+		{"deviceInfo IMEI with a filler inside", "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 53 92 F0 11 00 00 10 7F",
+			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
+		{"deviceInfo IMEI of 7 bytes", "A0 18 A1 16 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 07 53 92 60 11 00 00 10",
+			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
+		{"deviceInfo TAC not digits", "A0 0F A1 0D 80 04 53 92 6A 11 A1 05 85 03 0D 00 00", func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
 		{"deviceInfo TAC of 3 bytes", "A0 09 A1 07 80 03 35 29 06 A1 00", func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
 		{"deviceInfo without capabilities", "A0 08 A1 06 80 04 35 29 06 11", func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
 		{"ctxParams1 other choice", "A1 08 A1 06 80 04 35 29 06 11", func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
@@ -112,9 +117,9 @@ func TestCtxParams1EchoedByteIdentical(t *testing.T) {
 	// capabilities with contactlessSupportedRelease [6] and a [9] from a
 	// later release (89 03 01 00 00): A1 05+5 → A1 0A; deviceInfo A1 1C+3
 	// → A1 1F; ctxParams1 A0 05+33 = 38 = 26.
-	in := hexdump.Bytes(t, `A0 26 80 03 41 42 43 A1 1F 80 04 35 29 06 11
+	in := hexdump.Bytes(t, `A0 26 80 03 41 42 43 A1 1F 80 04 53 92 60 11
 		A1 0A 85 03 0D 00 00 89 03 01 00 00
-		82 08 35 29 06 11 00 00 01 7F 83 01 07`)
+		82 08 53 92 60 11 00 00 10 7F 83 01 07`)
 	ctx, err := DecodeCtxParams1(in)
 	if err != nil {
 		t.Fatal(err)
@@ -253,4 +258,25 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The IMEI codings devices send (SGP.22 §4.2 and what LPAs in the field
+// write) all decode to the same 15 digits; the TAC is read as TBCD too.
+func TestDeviceInfoIMEICodings(t *testing.T) {
+	for _, c := range []struct{ name, imei string }{
+		{"SGP.22 v2.1: check digit high, F low (Android's EuiccCard)", "53 92 60 11 00 00 10 7F"},
+		{"plain TBCD: F filler high (lpac)", "53 92 60 11 00 00 10 F7"},
+		{"plain TBCD with a 0 filler (SGP.22 v2.0 devices)", "53 92 60 11 00 00 10 07"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := hexdump.Bytes(t, "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 "+c.imei)
+			ctx, err := DecodeCtxParams1(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := ctx.DeviceInfo; d.IMEI != vIMEI || d.TAC != vIMEI[:8] {
+				t.Fatalf("TAC %q IMEI %q, want %q and %q", d.TAC, d.IMEI, vIMEI[:8], vIMEI)
+			}
+		})
+	}
 }

@@ -135,16 +135,18 @@ func vectors(t testing.TB) []vector {
 			// ctxParams1 [0] CtxParamsForCommonAuthentication:
 			//   matchingId [0] 80 03 "ABC"                            5
 			//   deviceInfo [1] A1 17:
-			//     tac [0] Octet4: 80 04 35 29 06 11 (the IMEI's first 8 digits)
+			//     tac [0] Octet4: 80 04 53 92 60 11 (the IMEI's first 8
+			//       digits, TBCD: digit 1 in the low nibble)
 			//     deviceCapabilities [1] A1 05 { eutranSupportedRelease [5]
 			//       85 03 0D 00 00 (Rel-13) }
-			//     imei [2] Octet8: 82 08, 15 digits in BCD, F filled:
-			//       35 29 06 11 00 00 01 7F                             25
+			//     imei [2] Octet8: 82 08, digits 1–14 in TBCD, then the
+			//       check digit 7 high and F low (SGP.22 v2.1 §4.2):
+			//       53 92 60 11 00 00 10 7F                             25
 			// 30 bytes = 1E.
 			name:   "CtxParams1",
 			encode: CtxParams1{MatchingID: "ABC", DeviceInfo: dev}.Encode,
-			want: `A0 1E 80 03 41 42 43 A1 17 80 04 35 29 06 11 A1 05 85 03 0D 00 00
-				82 08 35 29 06 11 00 00 01 7F`,
+			want: `A0 1E 80 03 41 42 43 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00
+				82 08 53 92 60 11 00 00 10 7F`,
 			decode: func(b []byte) (any, error) {
 				c, err := DecodeCtxParams1(b)
 				c.Raw = nil
