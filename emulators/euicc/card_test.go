@@ -174,7 +174,10 @@ func TestES10(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"select ISD-R FCI", []step{{"01A4040010" + isdrAID + "00", "6F128410" + isdrAID + "9000"}}},
+		// The FCI as commercial eUICCs answer it: AID, A5 {9F65 max
+		// command data FF}, E0 {82 SGP.22 version 2.2.2}.
+		{"select ISD-R FCI", []step{{"01A4040010" + isdrAID + "00", "6F1F8410" + isdrAID + "A5049F6501FF E005820302020 2 9000"}}},
+		{"status of the ISD-R", []step{{"81F2000000", "6F1F8410" + isdrAID + "A5049F6501FF E005820302020 2 9000"}}},
 		{"GetEuiccData EID", es10Steps("BF3E035C015A", "BF3E125A10"+testEID+"9000")},
 		{"GetEuiccData EID via 61xx", []step{{"81E2910006BF3E035C015A", "6115"}, {"01C0000015", "BF3E125A10" + testEID + "9000"}}},
 		{"GetEuiccData bad tag list", es10Steps("BF3E035C014F", "6A80")},

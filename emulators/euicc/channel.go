@@ -50,8 +50,7 @@ func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
 		if bytes.HasPrefix(aidISDR, cmd.Data) {
 			ch.df, ch.ef, ch.app = c.fs.mf, nil, appISDR
 			ch.store, ch.storeNext = nil, 0
-			fci := tlv.Constructed(0x6F, tlv.New(0x84, aidISDR)).Bytes()
-			return selectAnswer(ch, cmd, fci, fci)
+			return selectAnswer(ch, cmd, isdrFCI, isdrFCI)
 		}
 		if c.fs.usim != nil && bytes.HasPrefix(cmd.Data, usimPrefix) && bytes.HasPrefix(aidUSIM, cmd.Data) {
 			target = c.fs.usim
@@ -230,7 +229,7 @@ func (ch *channel) status(cmd apdu.Command) apdu.Response {
 		return apdu.Response{SW: apdu.SWOK}
 	case 0x00:
 		if ch.app == appISDR {
-			return respond(ch, cmd, tlv.Constructed(0x6F, tlv.New(0x84, aid)).Bytes(), apdu.SWOK)
+			return respond(ch, cmd, isdrFCI, apdu.SWOK)
 		}
 		return respond(ch, cmd, ch.df.fcp(), apdu.SWOK)
 	case 0x01:

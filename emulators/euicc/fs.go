@@ -22,6 +22,16 @@ var (
 	usimPrefix = aidUSIM[:7]
 )
 
+// isdrFCI is the ISD-R's answer to SELECT and STATUS: the FCI template 6F
+// with its AID (84), the proprietary data A5 with the longest command data
+// field it takes (9F65, GlobalPlatform Card Specification §11.1.3), and
+// the ISD-R template E0 holding the SGP.22 version it implements (82). It
+// is the layout commercial eUICCs answer, and Android's LPA reads the
+// version there before any ES10 call (it refuses a card without it).
+var isdrFCI = tlv.Constructed(0x6F, tlv.New(0x84, aidISDR),
+	tlv.Constructed(0xA5, tlv.New(0x9F65, []byte{0xFF})),
+	tlv.Constructed(0xE0, tlv.New(0x82, es10.SVN[:]))).Bytes()
+
 // isdpAIDPrefix starts every ISD-P AID; two bytes numbering the profile
 // follow (1000, 1100, ...), as on commercial eUICCs.
 var isdpAIDPrefix = mustHex("A0000005591010FFFFFFFF890000")
