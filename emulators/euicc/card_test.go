@@ -188,6 +188,11 @@ func TestES10(t *testing.T) {
 		// An extension field the card does not know is skipped (the module
 		// is EXTENSIBILITY IMPLIED), not refused.
 		{"GetProfilesInfo unknown field", es10Steps("BF2D07 830100 5C029F70", "BF2D0E A00C E3049F700101 E3049F700100 9000")},
+		// Android's EuiccCard asks for these tags (5A 90 91 92 B7 9F70 95
+		// 99 BF76); fields a profile does not have are left out.
+		{"GetProfilesInfo as Android asks", es10Steps("BF2D0D 5C0B5A909192B79F709599BF76",
+			"BF2D4A A048 E323 5A0A"+iccidCMCC+" 9F700101 9104636D6363 9204636D6363 B705800364F000"+
+				" E321 5A0A"+iccidSFR+" 9F700100 9103736672 9203736672 B705800302F801 9000")},
 		{"GetProfilesInfo malformed search", es10Steps("BF2D04 A002 8100", "6A80")},
 		{"Enable ok, again, reset shows it", append(es10Steps(enableSFR, "BF3103800100 9000"),
 			append(es10Steps(enableSFR, "BF3103800102 9000"),
