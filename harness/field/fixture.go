@@ -44,7 +44,11 @@ func Load(dir string) (*Fixture, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, m.errAt(l.node, fmt.Sprintf("logs[%d].file", i), "%v", err)
 		}
-		t, err := fieldlog.ReadFile(path, l.Format)
+		data, err := fieldlog.ReadBytes(path)
+		if err != nil {
+			return nil, err
+		}
+		t, err := fieldlog.Read(path, data, l.Format)
 		if err != nil {
 			return nil, err
 		}
@@ -58,10 +62,6 @@ func Load(dir string) (*Fixture, error) {
 		}
 		for k := range t.Requests {
 			t.Requests[k].File = l.File
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
 		}
 		f.Logs = append(f.Logs, t)
 		f.Lines = append(f.Lines, strings.Split(strings.TrimRight(string(data), "\n"), "\n"))

@@ -34,6 +34,16 @@ func TestDraft(t *testing.T) {
 				t.Errorf("assumptions lack %q:\n%s", want, strings.Join(d.Plan.Assumptions, "\n"))
 			}
 		}
+		// The draft reads its logs once for every personality it tries;
+		// what it reconstructs is what a fresh load of the fixture gives.
+		fresh, err := Plan(d.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(fresh.ScenarioYAML) != string(d.Plan.ScenarioYAML) || string(fresh.DialectYAML) != string(d.Plan.DialectYAML) ||
+			strings.Join(fresh.Assumptions, "\n") != strings.Join(d.Plan.Assumptions, "\n") {
+			t.Errorf("the draft's plan differs from the fixture's as loaded afresh")
+		}
 		res := replay(t, d.Dir)
 		if !res.OK {
 			t.Fatalf("the draft does not replay its log:\n%s", Report(res))
