@@ -19,9 +19,14 @@ func (r *Rig) APDULane() (*simtrace.Lane, error) {
 	if r.lane != nil {
 		return r.lane, nil
 	}
-	tr, err := simtrace.Read(filepath.Join(r.dir, TrafficFile))
-	if err != nil {
-		return nil, err
+	var tr *simtrace.Trace
+	if r.evidenceRead {
+		tr = simtrace.Decode(r.datagrams) // the evidence check's one pass read them
+	} else {
+		var err error
+		if tr, err = simtrace.Read(filepath.Join(r.dir, TrafficFile)); err != nil {
+			return nil, err
+		}
 	}
 	l := tr.Lane(capture.SIMTapAddr)
 	if l == nil {

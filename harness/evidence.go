@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -33,7 +34,7 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {
-		r.exchanges = ex
+		r.exchanges, r.datagrams, r.evidenceRead = ex, dgs, true
 		problems = append(problems, capture.Compare(ex, r.serverLogs())...)
 		problems = append(problems, r.checkLane(dgs)...)
 	}
@@ -61,4 +62,14 @@ func (r *Rig) serverLogs() []capture.ServerLog {
 		logs = append(logs, capture.ServerLog{Name: "SM-DP+ " + id, Addr: r.SMDP[id].Addr(), Requests: reqs, Dropped: dropped})
 	}
 	return logs
+}
+
+// DecodedTraffic is the capture as the evidence check decoded it, for the
+// timeline page to use rather than decode the file again; nil before the
+// rig is closed or when the capture did not decode.
+func (r *Rig) DecodedTraffic() *timeline.Decoded {
+	if !r.evidenceRead {
+		return nil
+	}
+	return &timeline.Decoded{Exchanges: r.exchanges, Datagrams: r.datagrams}
 }

@@ -175,8 +175,11 @@ type Rig struct {
 	closed  bool
 	// incomplete is why the run did not finish ("" if it did or still runs).
 	incomplete string
-	// exchanges is the decoded capture, once closed and checked.
-	exchanges []capture.Exchange
+	// exchanges and datagrams are the decoded capture, once closed and
+	// checked (evidenceRead).
+	exchanges    []capture.Exchange
+	datagrams    []capture.Datagram
+	evidenceRead bool
 	// lane is the capture's APDU lane, once closed and checked; sniffing
 	// says the card's contacts are recorded.
 	lane     *simtrace.Lane

@@ -104,6 +104,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run := timeline.Run{
 		Name: res.Name, Kind: "scenario", Seed: r.Seed, Verdict: res.Verdict(),
 		Simulated: res.Simulated, Wall: res.Wall, Mismatches: res.Mismatches, SMDP: map[string]string{},
+		Traffic: r.DecodedTraffic(),
 	}
 	if res.Err != nil {
 		run.Err = res.Err.Error()

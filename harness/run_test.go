@@ -5,10 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // A run that logs more events than it may ends with ErrEventLimit, its
@@ -78,5 +81,49 @@ func TestPKISeedLeavesTheEventLog(t *testing.T) {
 	}
 	if string(logs[0]) != string(logs[1]) {
 		t.Errorf("the event logs differ between PKI seeds:\n%s\n----\n%s", logs[0], logs[1])
+	}
+}
+
+// The timeline page drawn from the capture the rig decoded for its
+// evidence check is the page drawn from traffic.pcapng itself: every
+// HTTP/ES9+ row and every APDU row, in the same places.
+func TestTimelineFromTheRigsDecodedCapture(t *testing.T) {
+	dir := t.TempDir()
+	s := loadFixture(t, "roam-fr-download.yaml")
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Script(HostInit)
+	if err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if cerr := r.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	run := r.TimelineRun(Result{Name: s.Name})
+	if run.Traffic == nil {
+		t.Fatal("the closed rig offers no decoded capture")
+	}
+	fromRig, err := timeline.Build(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Traffic = nil
+	fromFile, err := timeline.Build(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[timeline.Kind]int{}
+	for _, it := range fromRig.Items {
+		kinds[it.Kind]++
+	}
+	if kinds[timeline.KindAPDU] == 0 || kinds[timeline.KindHTTP] == 0 || kinds[timeline.KindES9] == 0 {
+		t.Fatalf("rows by kind %v: want APDU, platform and ES9+ rows", kinds)
+	}
+	if !reflect.DeepEqual(fromRig.Items, fromFile.Items) || !slices.Equal(fromRig.Notes, fromFile.Notes) ||
+		!slices.Equal(fromRig.Artifacts, fromFile.Artifacts) {
+		t.Errorf("the page from the decoded capture (%d rows, notes %q) differs from the file's (%d rows, notes %q)",
+			len(fromRig.Items), fromRig.Notes, len(fromFile.Items), fromFile.Notes)
 	}
 }

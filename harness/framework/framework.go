@@ -114,6 +114,7 @@ func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) {
 	run := timeline.Run{
 		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
 		Simulated: r.Now(), Wall: time.Since(rep.StartTime), SMDP: map[string]string{},
+		Traffic: r.DecodedTraffic(),
 	}
 	if rep.Failed() {
 		run.Verdict = "fail"

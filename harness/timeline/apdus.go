@@ -15,6 +15,11 @@ func readAPDUs(path string, b *Builder) error {
 	if err != nil {
 		return err
 	}
+	return b.addAPDUs(tr)
+}
+
+// addAPDUs adds a decoded trace's lanes (see readAPDUs).
+func (b *Builder) addAPDUs(tr *simtrace.Trace) error {
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU
 		if i > 0 {

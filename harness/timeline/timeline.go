@@ -19,6 +19,9 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
 // Run describes the run a page shows: what the caller knows beyond the
@@ -45,6 +48,17 @@ type Run struct {
 	// share a lane with the SM-DP+'s log entries (optional: without it a
 	// host is matched to an operator that is one of its labels).
 	SMDP map[string]string
+	// Traffic, if set, is traffic.pcapng as the caller already decoded it
+	// (optional: the rig decodes its capture once, to hold it against
+	// the servers' logs); the page is the same as from the file.
+	Traffic *Decoded `json:"-"`
+}
+
+// Decoded is a capture as capture.ReadEvidence decodes it: the HTTP
+// exchanges (TLS decrypted) and the GSMTAP datagrams.
+type Decoded struct {
+	Exchanges []capture.Exchange
+	Datagrams []capture.Datagram
 }
 
 // Kind of an item: what it shows.
@@ -95,6 +109,9 @@ type Timeline struct {
 type Source struct {
 	File string
 	Read func(path string, b *Builder) error
+	// FromDecoded, if set, does what Read does from a capture the caller
+	// decoded (Run.Traffic).
+	FromDecoded func(d *Decoded, b *Builder) error
 }
 
 // Sources are the artifacts a timeline is built from, in the order they
@@ -103,8 +120,8 @@ type Source struct {
 var Sources = []Source{
 	{File: "events.jsonl", Read: readEvents},
 	{File: "at.log", Read: readATLog},
-	{File: "traffic.pcapng", Read: readTraffic},
-	{File: "traffic.pcapng", Read: readAPDUs},
+	{File: "traffic.pcapng", Read: readTraffic, FromDecoded: func(d *Decoded, b *Builder) error { return b.addTraffic(d.Exchanges) }},
+	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error { return b.addAPDUs(simtrace.Decode(d.Datagrams)) }},
 }
 
 // seqRoom is the gap between consecutive items' order numbers.
@@ -170,7 +187,11 @@ func Build(dir string, run Run) (*Timeline, error) {
 		if !slices.Contains(t.Artifacts, src.File) {
 			t.Artifacts = append(t.Artifacts, src.File)
 		}
-		if err := src.Read(path, b); err != nil {
+		read := src.Read
+		if run.Traffic != nil && src.FromDecoded != nil {
+			read = func(string, *Builder) error { return src.FromDecoded(run.Traffic, b) }
+		}
+		if err := read(path, b); err != nil {
 			b.Note("%s: %v", src.File, err)
 		}
 	}

@@ -31,6 +31,11 @@ func readTraffic(path string, b *Builder) error {
 	if err != nil {
 		return err
 	}
+	return b.addTraffic(ex)
+}
+
+// addTraffic places the exchanges of a decoded capture (see readTraffic).
+func (b *Builder) addTraffic(ex []capture.Exchange) error {
 	simStamps := b.stampsSimulated(ex)
 	if !simStamps && len(ex) > 0 {
 		b.Note("traffic.pcapng: live capture (wall-clock timestamps): HTTP rows placed by the servers' log entries and Date headers")
