@@ -33,6 +33,10 @@ func TestES10bAPDU(t *testing.T) {
 		{"GetEUICCInfo1 with content", []step{{"80E2910005BF2002 8000", "6A80"}}},
 		{"ListNotification empty", []step{{"80E2910003BF2800 00", "BF2802A000 9000"}}},
 		{"ListNotification install filter", []step{{"80E2910007BF2804 81020780 00", "BF2802A000 9000"}}},
+		// Android's EuiccCard names the four events as a DER BIT STRING
+		// with its unused-bits count (04 F0).
+		{"ListNotification all events as Android asks", []step{{"80E2910007BF2804 810204F0 00", "BF2802A000 9000"}}},
+		{"RetrieveNotificationsList by events as Android asks", []step{{"80E2910009BF2B06 A004810204F0 00", "BF2B02A000 9000"}}},
 		{"RetrieveNotificationsList by seq none", []step{{"80E2910008BF2B05A003800101 00", "BF2B03810101 9000"}}},
 		{"RetrieveNotificationsList all", []step{{"80E2910003BF2B00 00", "BF2B02A000 9000"}}},
 		{"NotificationSent nothing", []step{{"80E2910006BF3003800107 00", "BF3003800101 9000"}}},
@@ -182,6 +186,14 @@ func TestDownload(t *testing.T) {
 	}
 	if strings.Join(evs, ",") != "enable,disable,delete" {
 		t.Errorf("pending events %v", evs)
+	}
+	// Filtered by a set of events, as LPAs ask: enable and delete only,
+	// from the list and from the signed notifications.
+	some := es10.Events(es10.EventEnable, es10.EventDelete)
+	list, _ = es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{Filter: &some}.Encode()))
+	pend, _, _ = es10.DecodeRetrieveNotificationsListResponse(l.es10(es10.RetrieveNotificationsListRequest{Filter: &some}.Encode()))
+	if len(list) != 2 || list[0].Event != es10.EventEnable || list[1].Event != es10.EventDelete || len(pend) != 2 {
+		t.Errorf("filtered by %v: listed %+v, retrieved %d", some, list, len(pend))
 	}
 }
 

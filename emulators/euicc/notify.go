@@ -82,7 +82,7 @@ func (c *Card) listNotification(raw []byte) ([]byte, uint16) {
 	var list []es10.NotificationMetadata
 	for _, n := range c.notifications {
 		md, ok := n.metadata()
-		if ok && (req.Filter == nil || *req.Filter == md.Event) {
+		if ok && (req.Filter == nil || req.Filter.Has(md.Event)) {
 			list = append(list, md)
 		}
 	}
@@ -104,7 +104,7 @@ func (c *Card) retrieveNotifications(raw []byte) ([]byte, uint16) {
 			continue
 		}
 		md := p.Metadata()
-		if (req.Seq == nil || *req.Seq == md.Seq) && (req.Filter == nil || *req.Filter == md.Event) {
+		if (req.Seq == nil || *req.Seq == md.Seq) && (req.Filter == nil || req.Filter.Has(md.Event)) {
 			list = append(list, p)
 		}
 	}

@@ -34,7 +34,7 @@ func (p Profile) homePLMN() string { return p.IMSI[:min(len(p.IMSI), 3+p.mncLen(
 func (s *Server) metadata(p Profile) es10.ProfileMetadata {
 	var notif []es10.NotificationConfig
 	for _, e := range []es10.NotificationEvent{es10.EventInstall, es10.EventEnable, es10.EventDisable, es10.EventDelete} {
-		notif = append(notif, es10.NotificationConfig{Event: e, Address: s.cfg.Host})
+		notif = append(notif, es10.NotificationConfig{Events: es10.Events(e), Address: s.cfg.Host})
 	}
 	return es10.ProfileMetadata{ICCID: p.ICCID, ServiceProviderName: p.Operator, ProfileName: p.Name,
 		Class: es10.ClassOperational, NotificationConfig: notif, Owner: &es10.OperatorID{PLMN: p.homePLMN()}}

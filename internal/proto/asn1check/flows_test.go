@@ -144,9 +144,12 @@ func lpaFlow(t *testing.T, rec *recorder) *rig {
 	r.must(es10.RetrieveNotificationsListRequest{}.Encode())
 	seq := pir.Data.Notification.Seq
 	r.must(es10.RetrieveNotificationsListRequest{Seq: &seq}.Encode())
-	install := es10.EventInstall
+	install := es10.Events(es10.EventInstall)
 	r.must(es10.RetrieveNotificationsListRequest{Filter: &install}.Encode())
 	r.must(es10.ListNotificationRequest{Filter: &install}.Encode())
+	// All four events, as Android's LPA asks (81 02 04 F0).
+	all := es10.Events(es10.EventInstall, es10.EventEnable, es10.EventDisable, es10.EventDelete)
+	r.must(es10.ListNotificationRequest{Filter: &all}.Encode())
 	rec.on("NotificationSentResponse", field("deleteNotificationStatus", "0"))
 	r.must(es10.EncodeNotificationSentRequest(seq))
 	rec.on("SetNicknameResponse", field("setNicknameResult", "0"))

@@ -65,7 +65,7 @@ func encoderValues(t *testing.T, rec *recorder) {
 		{name: "SM-DP+ ReplaceSessionKeys (inside 87)", pdu: "ReplaceSessionKeysRequest", b: es10.ReplaceSessionKeys{MCV: key, ENC: key, MAC: key}.Encode()},
 		{name: "StoreMetadata with every optional field", pdu: "StoreMetadataRequest", b: es10.ProfileMetadata{ICCID: newICC, ServiceProviderName: "SP",
 			ProfileName: "P", Icon: &es10.Icon{Type: 1, Data: []byte{0x89, 0x50, 0x4E, 0x47}}, Class: es10.ClassTest,
-			NotificationConfig: []es10.NotificationConfig{{Event: es10.EventInstall, Address: dpHost}},
+			NotificationConfig: []es10.NotificationConfig{{Events: es10.Events(es10.EventInstall), Address: dpHost}},
 			Owner:              &es10.OperatorID{PLMN: "310150"}, PPR: &ppr}.Encode(),
 			checks: []check{field("profileClass", "0"), field("notificationConfigurationInfo.NotificationConfigurationInformation.notificationAddress", dpHost)}},
 		{name: "ProfileInfoList error", pdu: "ProfileInfoListResponse", b: es10.EncodeProfileInfoList(nil, nil, 1), checks: []check{field("profileInfoListError", "1")}},

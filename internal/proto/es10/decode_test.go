@@ -280,3 +280,46 @@ func TestDeviceInfoIMEICodings(t *testing.T) {
 		})
 	}
 }
+
+// profileManagementOperation as a set (a filter, a notification address's
+// operations): DER on the way out, any BER form of the four named bits on
+// the way in.
+func TestNotificationEvents(t *testing.T) {
+	all := Events(EventInstall, EventEnable, EventDisable, EventDelete)
+	for _, c := range []struct {
+		set  NotificationEvents
+		bits string
+	}{
+		{Events(), "00"},
+		{Events(EventInstall), "07 80"},
+		{Events(EventEnable, EventDelete), "04 50"},
+		{all, "04 F0"},
+	} {
+		if got := c.set.bits(); !bytes.Equal(got, hexdump.Bytes(t, c.bits)) {
+			t.Errorf("%v encodes as %X, want %s", c.set, got, c.bits)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want NotificationEvents
+		ok   bool
+	}{
+		{"04 F0", all, true},
+		{"07 F0", Events(EventInstall), true},                // the unused bits are not read
+		{"03 F8", all, true},                                 // a bit this release does not name
+		{"00 50 00", Events(EventEnable, EventDelete), true}, // more octets than needed
+		{"00", 0, true},
+		{"", 0, false},
+		{"08 80", 0, false},
+		{"01", 0, false},
+	} {
+		got, err := decodeEvents(hexdump.Bytes(t, c.in))
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("%s decodes as %v, %v; want %v (ok %v)", c.in, got, err, c.want, c.ok)
+		}
+	}
+	// One notification names exactly one event.
+	if _, err := decodeEvent(hexdump.Bytes(t, "04 F0")); err == nil {
+		t.Error("a notification of four events accepted")
+	}
+}

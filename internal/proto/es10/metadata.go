@@ -75,17 +75,17 @@ func operatorIDFrom(obj tlv.TLV) (OperatorID, error) {
 }
 
 // NotificationConfig is one NotificationConfigurationInformation: which
-// operation's notification goes to which address (automatic tags: 80
+// operations' notifications go to which address (automatic tags: 80
 // profileManagementOperation, 81 notificationAddress).
 type NotificationConfig struct {
-	Event   NotificationEvent
+	Events  NotificationEvents
 	Address string
 }
 
 func notificationConfigList(list []NotificationConfig) tlv.TLV {
 	var cs []tlv.TLV
 	for _, n := range list {
-		cs = append(cs, tlv.Constructed(0x30, tlv.New(0x80, n.Event.bits()), tlv.New(0x81, []byte(n.Address))))
+		cs = append(cs, tlv.Constructed(0x30, tlv.New(0x80, n.Events.bits()), tlv.New(0x81, []byte(n.Address))))
 	}
 	return tlv.Constructed(0xB6, cs...)
 }
@@ -101,8 +101,8 @@ func notificationConfigFrom(obj tlv.TLV) ([]NotificationConfig, error) {
 		if cf.err != nil {
 			return cf.err
 		}
-		e, err := decodeEvent(ev)
-		out = append(out, NotificationConfig{Event: e, Address: addr})
+		e, err := decodeEvents(ev)
+		out = append(out, NotificationConfig{Events: e, Address: addr})
 		return err
 	})
 	if err != nil {

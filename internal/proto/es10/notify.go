@@ -6,6 +6,7 @@ package es10
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/saip"
@@ -32,21 +33,94 @@ func (e NotificationEvent) String() string {
 	return "unknown"
 }
 
-// bits encodes a single event as DER BIT STRING contents: the count of
-// unused bits, then the bits (named bit n is b8>>n; trailing zero bits
-// removed, X.690 §11.2.2).
-func (e NotificationEvent) bits() []byte { return []byte{byte(7 - e), 0x80 >> e} }
+// bits encodes a single event as DER BIT STRING contents.
+func (e NotificationEvent) bits() []byte { return Events(e).bits() }
 
+// decodeEvent reads the profileManagementOperation of one notification:
+// exactly one of the events.
 func decodeEvent(v []byte) (NotificationEvent, error) {
-	if len(v) != 2 || v[0] > 7 || v[1] == 0 {
-		return 0, decodeErr("profileManagementOperation %X", v)
+	s, err := decodeEvents(v)
+	if err != nil {
+		return 0, err
 	}
 	for e := EventInstall; e <= EventDelete; e++ {
-		if v[1] == 0x80>>e {
+		if s == Events(e) {
 			return e, nil
 		}
 	}
 	return 0, decodeErr("profileManagementOperation %X: not one known event", v)
+}
+
+// NotificationEvents is a set of events: a profileManagementOperation
+// with any of its bits set, as an LPA filters ListNotification and
+// RetrieveNotificationsList by (Android's LPA asks for all four, 04 F0)
+// and as notificationConfigurationInfo names the operations that go to
+// one address.
+type NotificationEvents uint8
+
+// Events is the set of es.
+func Events(es ...NotificationEvent) NotificationEvents {
+	var s NotificationEvents
+	for _, e := range es {
+		if e >= EventInstall && e <= EventDelete {
+			s |= 1 << e
+		}
+	}
+	return s
+}
+
+// Has reports whether e is in the set.
+func (s NotificationEvents) Has(e NotificationEvent) bool {
+	return e >= EventInstall && e <= EventDelete && s&(1<<e) != 0
+}
+
+func (s NotificationEvents) String() string {
+	var names []string
+	for e := EventInstall; e <= EventDelete; e++ {
+		if s.Has(e) {
+			names = append(names, e.String())
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, "|")
+}
+
+// bits encodes the set as DER BIT STRING contents: the count of unused
+// bits, then the bits, named bit n being 80>>n; trailing zero bits are
+// removed (X.690 §11.2.2), so the empty set is the lone 00.
+func (s NotificationEvents) bits() []byte {
+	var b byte
+	last := -1
+	for e := EventInstall; e <= EventDelete; e++ {
+		if s.Has(e) {
+			b |= 0x80 >> e
+			last = int(e)
+		}
+	}
+	if last < 0 {
+		return []byte{0}
+	}
+	return []byte{byte(7 - last), b}
+}
+
+// decodeEvents reads profileManagementOperation contents: the count of
+// unused bits (0–7, and 0 when no bits follow), then the bits. Bits past
+// the four named here are left out (a later release may name more), and
+// so are the unused bits, which BER lets hold anything.
+func decodeEvents(v []byte) (NotificationEvents, error) {
+	if len(v) == 0 || v[0] > 7 || (len(v) == 1 && v[0] != 0) {
+		return 0, decodeErr("profileManagementOperation %X: not BIT STRING contents", v)
+	}
+	used := 8*(len(v)-1) - int(v[0])
+	var s NotificationEvents
+	for e := EventInstall; e <= EventDelete && int(e) < used; e++ {
+		if v[1]&(0x80>>e) != 0 {
+			s |= 1 << e
+		}
+	}
+	return s, nil
 }
 
 // NotificationMetadata (BF2F): 80 seqNumber, 81 profileManagementOperation,
@@ -381,8 +455,9 @@ func pendingFrom(obj tlv.TLV) (PendingNotification, error) {
 // maxNotifications bounds decoded notification lists.
 const maxNotifications = 64
 
-// ListNotificationRequest (BF28 {81 profileManagementOperation optional}).
-type ListNotificationRequest struct{ Filter *NotificationEvent }
+// ListNotificationRequest (BF28 {81 profileManagementOperation optional}):
+// the notifications of the events in Filter, all when it is nil.
+type ListNotificationRequest struct{ Filter *NotificationEvents }
 
 // Encode returns the BF28 request.
 func (r ListNotificationRequest) Encode() []byte {
@@ -405,7 +480,7 @@ func DecodeListNotificationRequest(b []byte) (ListNotificationRequest, error) {
 	if !ok {
 		return ListNotificationRequest{}, nil
 	}
-	e, err := decodeEvent(v)
+	e, err := decodeEvents(v)
 	return ListNotificationRequest{Filter: &e}, err
 }
 
@@ -444,7 +519,7 @@ func DecodeListNotificationResponse(b []byte) ([]NotificationMetadata, error) {
 // optional search criteria).
 type RetrieveNotificationsListRequest struct {
 	Seq    *int
-	Filter *NotificationEvent
+	Filter *NotificationEvents
 }
 
 // Encode returns the BF2B request.
@@ -482,7 +557,7 @@ func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsList
 		n := c.integer(0x80)
 		return RetrieveNotificationsListRequest{Seq: &n}, c.err
 	case 0x81:
-		e, err := decodeEvent(c.list[0].Value)
+		e, err := decodeEvents(c.list[0].Value)
 		return RetrieveNotificationsListRequest{Filter: &e}, err
 	}
 	return RetrieveNotificationsListRequest{}, decodeErr("BF2B: criterion %X", c.list[0].Tag)

@@ -325,22 +325,22 @@ func vectors(t testing.TB) []vector {
 			// 70 = 46.
 			name: "StoreMetadataRequest",
 			encode: ProfileMetadata{ICCID: vICCID, ServiceProviderName: "SFR", ProfileName: vName, Class: ClassOperational,
-				NotificationConfig: []NotificationConfig{{Event: EventInstall, Address: vAddr}}, Owner: owner}.Encode,
+				NotificationConfig: []NotificationConfig{{Events: Events(EventInstall), Address: vAddr}}, Owner: owner}.Encode,
 			want: `BF25 46 5A 0A ` + vICCIDHex + ` 91 03 53 46 52 92 12 ` + vNameHex + ` 95 01 02
 				B6 15 30 13 80 02 07 80 81 0D ` + vAddrHex + ` B7 05 80 03 ` + vPLMNHex,
 			decode: func(b []byte) (any, error) { return DecodeProfileMetadata(b) },
 			value: ProfileMetadata{ICCID: vICCID, ServiceProviderName: "SFR", ProfileName: vName, Class: ClassOperational,
-				NotificationConfig: []NotificationConfig{{Event: EventInstall, Address: vAddr}}, Owner: owner},
+				NotificationConfig: []NotificationConfig{{Events: Events(EventInstall), Address: vAddr}}, Owner: owner},
 		},
 		{
 			// ListNotificationRequest ::= [40] SEQUENCE {
 			// profileManagementOperation [1] NotificationEvent OPTIONAL }:
 			// install is bit 0 → 07 80.
 			name:   "ListNotificationRequest",
-			encode: ListNotificationRequest{Filter: new(NotificationEvent)}.Encode,
+			encode: ListNotificationRequest{Filter: new(NotificationEvents(1))}.Encode,
 			want:   "BF28 04 81 02 07 80",
 			decode: func(b []byte) (any, error) { return DecodeListNotificationRequest(b) },
-			value:  ListNotificationRequest{Filter: new(NotificationEvent)},
+			value:  ListNotificationRequest{Filter: new(NotificationEvents(1))},
 		},
 		{
 			// ListNotificationResponse ::= [40] CHOICE { notificationMetadataList
