@@ -282,8 +282,7 @@ func TestDeviceInfoIMEICodings(t *testing.T) {
 }
 
 // profileManagementOperation as a set (a filter, a notification address's
-// operations): DER on the way out, any BER form of the four named bits on
-// the way in.
+// operations), in DER both ways; a bit past the four named is left out.
 func TestNotificationEvents(t *testing.T) {
 	all := Events(EventInstall, EventEnable, EventDisable, EventDelete)
 	for _, c := range []struct {
@@ -305,8 +304,8 @@ func TestNotificationEvents(t *testing.T) {
 		ok   bool
 	}{
 		{"04 F0", all, true},
-		{"07 F0", Events(EventInstall), true},                // the unused bits are not read
-		{"03 F8", all, true},                                 // a bit this release does not name
+		{"07 F0", 0, false},  // unused bits set (X.690 §11.2.1)
+		{"03 F8", all, true}, // a bit this release does not name
 		{"00 50 00", Events(EventEnable, EventDelete), true}, // more octets than needed
 		{"00", 0, true},
 		{"", 0, false},

@@ -87,40 +87,19 @@ func (s NotificationEvents) String() string {
 	return strings.Join(names, "|")
 }
 
-// bits encodes the set as DER BIT STRING contents: the count of unused
-// bits, then the bits, named bit n being 80>>n; trailing zero bits are
-// removed (X.690 §11.2.2), so the empty set is the lone 00.
-func (s NotificationEvents) bits() []byte {
-	var b byte
-	last := -1
-	for e := EventInstall; e <= EventDelete; e++ {
-		if s.Has(e) {
-			b |= 0x80 >> e
-			last = int(e)
-		}
-	}
-	if last < 0 {
-		return []byte{0}
-	}
-	return []byte{byte(7 - last), b}
-}
+// bits encodes the set as DER BIT STRING contents (Bits: named bit n is
+// 80>>n, trailing zero bits removed, the empty set the lone 00).
+func (s NotificationEvents) bits() []byte { return Bits(s).encode() }
 
-// decodeEvents reads profileManagementOperation contents: the count of
-// unused bits (0–7, and 0 when no bits follow), then the bits. Bits past
-// the four named here are left out (a later release may name more), and
-// so are the unused bits, which BER lets hold anything.
+// decodeEvents reads profileManagementOperation contents (decodeBits);
+// bits past the four named here are left out, as a later release may
+// name more.
 func decodeEvents(v []byte) (NotificationEvents, error) {
-	if len(v) == 0 || v[0] > 7 || (len(v) == 1 && v[0] != 0) {
-		return 0, decodeErr("profileManagementOperation %X: not BIT STRING contents", v)
+	b, err := decodeBits(v)
+	if err != nil {
+		return 0, fmt.Errorf("profileManagementOperation: %w", err)
 	}
-	used := 8*(len(v)-1) - int(v[0])
-	var s NotificationEvents
-	for e := EventInstall; e <= EventDelete && int(e) < used; e++ {
-		if v[1]&(0x80>>e) != 0 {
-			s |= 1 << e
-		}
-	}
-	return s, nil
+	return NotificationEvents(b & Bits(Events(EventInstall, EventEnable, EventDisable, EventDelete))), nil
 }
 
 // NotificationMetadata (BF2F): 80 seqNumber, 81 profileManagementOperation,
