@@ -112,7 +112,13 @@ func newLPA(t testing.TB, c *Card) *lpa {
 	p := testPKI(t)
 	l := &lpa{t: t, c: c, pki: p, auth: p.SMDP["sfr"].Auth, pb: p.SMDP["sfr"].PB, txID: []byte{0x01, 0x23, 0x45, 0x67},
 		meta: es10.ProfileMetadata{ICCID: "89331000000000000037", ServiceProviderName: "sfr", ProfileName: "SFR downloaded",
-			Class: es10.ClassOperational, Owner: &es10.OperatorID{PLMN: "20810"}},
+			Class: es10.ClassOperational, Owner: &es10.OperatorID{PLMN: "20810"},
+			// The operations to notify and where, as an SM-DP+ sets them:
+			// the delete goes to an address of its own.
+			NotificationConfig: []es10.NotificationConfig{
+				{Events: es10.Events(es10.EventInstall, es10.EventEnable, es10.EventDisable), Address: "smdp.sfr.test:8443"},
+				{Events: es10.Events(es10.EventDelete), Address: "delete.sfr.test"},
+			}},
 		pkg: saip.Profile{ICCID: "89331000000000000037", ProfileType: "SFR downloaded", IMSI: "208100000000035", MNCLen: 2,
 			SPN: "SFR", PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
 			Ki: bytes.Repeat([]byte{1}, 16), OPc: bytes.Repeat([]byte{2}, 16)}}

@@ -182,9 +182,11 @@ func TestDownload(t *testing.T) {
 	list, _ = es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{}.Encode()))
 	var evs []string
 	for _, n := range list {
-		evs = append(evs, n.Event.String())
+		evs = append(evs, n.Event.String()+"→"+n.Address)
 	}
-	if strings.Join(evs, ",") != "enable,disable,delete" {
+	// Each to the address the metadata's notificationConfigurationInfo
+	// names for its operation.
+	if strings.Join(evs, ",") != "enable→smdp.sfr.test:8443,disable→smdp.sfr.test:8443,delete→delete.sfr.test" {
 		t.Errorf("pending events %v", evs)
 	}
 	// Filtered by a set of events, as LPAs ask: enable and delete only,
@@ -452,5 +454,29 @@ func TestBadEuiccSignature1Fault(t *testing.T) {
 		if ar.ErrorCode != 0 || (err != nil) != fault {
 			t.Errorf("fault %v: code %d, verify %v", fault, ar.ErrorCode, err)
 		}
+	}
+}
+
+// An operation the profile's notificationConfigurationInfo does not list
+// is not notified (SGP.22 §3.5): here the metadata asks for install and
+// delete only, so enabling and disabling the profile leave no notification.
+func TestOperationsNotListedAreNotNotified(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.meta.NotificationConfig = []es10.NotificationConfig{{Events: es10.Events(es10.EventInstall, es10.EventDelete), Address: "smdp.sfr.test:8443"}}
+	l.authenticate()
+	l.prepare()
+	pir := l.pir(l.load(l.bpp()))
+	l.es10(es10.EncodeNotificationSentRequest(pir.Data.Notification.Seq))
+	iccid := fmt.Sprintf("%X", es10.ICCIDBytes(l.meta.ICCID))
+	for _, req := range []string{"BF3111A00C5A0A" + iccid + "810100", "BF3111A00C5A0A" + iccidCMCC + "810100", "BF330C5A0A" + iccid} {
+		if r := l.es10(hexdump.Bytes(t, req)); len(r) < 6 || r[5] != 0 {
+			t.Fatalf("%s answered %X", req, r)
+		}
+	}
+	list, _ := es10.DecodeListNotificationResponse(l.es10(es10.ListNotificationRequest{}.Encode()))
+	if len(list) != 1 || list[0].Event != es10.EventDelete || list[0].Seq != pir.Data.Notification.Seq+1 {
+		t.Errorf("pending %+v, want the delete alone, numbered next", list)
 	}
 }

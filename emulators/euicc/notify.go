@@ -48,20 +48,31 @@ func (c *Card) signInstallResult(d es10.ProfileInstallationResultData) ([]byte, 
 }
 
 // notifyOperation makes the signed OtherSignedNotification for an enable,
-// disable or delete of a profile that came from an SM-DP+ (preinstalled
-// profiles have no notification address, as a profile without
-// notificationConfigurationInfo).
+// disable or delete of a profile whose metadata asks for one: the first
+// notificationConfigurationInfo entry that lists the operation names the
+// address (SGP.22 §3.5). An operation the metadata does not list, and any
+// operation on a preinstalled profile (no metadata), is not notified.
 func (c *Card) notifyOperation(ev es10.NotificationEvent, p *profile) {
-	if p == nil || p.SMDP == "" || c.cfg.EUICCKey == nil {
+	if p == nil || p.Meta == nil || c.cfg.EUICCKey == nil {
 		return
 	}
-	md := es10.NotificationMetadata{Seq: c.nextSeq(), Event: ev, Address: p.SMDP, ICCID: p.ICCID}
+	addr := ""
+	for _, nc := range p.Meta.NotificationConfig {
+		if nc.Events.Has(ev) {
+			addr = nc.Address
+			break
+		}
+	}
+	if addr == "" {
+		return
+	}
+	md := es10.NotificationMetadata{Seq: c.nextSeq(), Event: ev, Address: addr, ICCID: p.ICCID}
 	sig, err := rsp.Sign(c.cfg.EUICCKey, md.Encode())
 	if err != nil {
 		return
 	}
 	b := es10.OtherSignedNotification{Metadata: md, Signature: sig, EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode()
-	c.keep(Notification{Seq: md.Seq, Event: ev.String(), ICCID: p.ICCID, Address: p.SMDP, Pending: b})
+	c.keep(Notification{Seq: md.Seq, Event: ev.String(), ICCID: p.ICCID, Address: addr, Pending: b})
 }
 
 func (n Notification) metadata() (es10.NotificationMetadata, bool) {
