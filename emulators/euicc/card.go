@@ -126,10 +126,13 @@ func isdpAID(i int) []byte {
 
 // atr is the answer to reset (ISO 7816-3 §8.2): direct convention, TA1 96
 // (Fi 512, Di 32), T=0 offered, then global T=15 with TA3 C7 (clock stop
-// and class A/B/C, TS 102 221 §6.3.3), ten historical bytes in compact-TLV
-// (category 80, card service data, card capabilities, status 9000) and TCK.
+// and class A/B/C) and TB3 82, which says the UICC is an eUICC (TS 102 221
+// §6.3.3; commercial eUICCs answer 3F C7 82 there, and it is the byte
+// Android reads to treat a card as one), ten historical bytes in
+// compact-TLV (category 80, card service data, card capabilities, status
+// 9000) and TCK.
 var atr = func() []byte {
-	b := []byte{0x3B, 0x9A, 0x96, 0x80, 0x1F, 0xC7,
+	b := []byte{0x3B, 0x9A, 0x96, 0x80, 0x3F, 0xC7, 0x82,
 		0x80, 0x31, 0xE0, 0x73, 0xFE, 0x21, 0x00, 0x82, 0x90, 0x00}
 	var tck byte
 	for _, x := range b[1:] {

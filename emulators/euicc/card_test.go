@@ -355,6 +355,30 @@ func TestATRAndPower(t *testing.T) {
 	if atr[0] != 0x3B || x != 0 {
 		t.Fatalf("ATR %X: bad TS or TCK", atr)
 	}
+	// Walk the interface bytes (ISO 7816-3 §8.2.3): the group after the
+	// first TD naming T=15 must hold TB = 82, the eUICC indication.
+	euicc, y, i := false, atr[1]>>4, 2
+	afterT15 := false
+	for y != 0 && i < len(atr) {
+		var td byte
+		for bit, present := range []bool{y&1 != 0, y&2 != 0, y&4 != 0, y&8 != 0} {
+			if !present {
+				continue
+			}
+			if bit == 1 && afterT15 && atr[i] == 0x82 {
+				euicc = true
+			}
+			if bit == 3 {
+				td = atr[i]
+			}
+			i++
+		}
+		afterT15 = td != 0 && td&0x0F == 0x0F
+		y = td >> 4
+	}
+	if !euicc {
+		t.Errorf("ATR %X does not say eUICC (TB 82 after T=15)", atr)
+	}
 	c.PowerOff()
 	runScript(t, c, []step{{"00A4000C023F00", "6F00"}})
 	c.Reset()
