@@ -5,8 +5,6 @@ package es10
 // AuthenticateServerRequest, EuiccSigned1 and AuthenticateServerResponse.
 
 import (
-	"fmt"
-
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
@@ -171,17 +169,15 @@ func imeiDigits(b []byte) (string, error) {
 		return "", decodeErr("deviceInfo: imei of %d bytes, want 8", len(b))
 	}
 	head, err := bcd.Unswapped(b[:7])
-	last, hi, lo := b[7], b[7]>>4, b[7]&0x0F
-	var check byte
+	hi, lo := b[7]>>4, b[7]&0x0F
+	check := byte(0xFF) // no digit until a known form gives one
 	switch {
 	case lo == 0x0F && hi <= 9:
 		check = hi
 	case (hi == 0x0F || hi == 0) && lo <= 9:
 		check = lo
-	default:
-		err = fmt.Errorf("last octet %02X", last)
 	}
-	if err != nil || len(head) != 14 {
+	if err != nil || len(head) != 14 || check > 9 {
 		return "", decodeErr("deviceInfo: imei %X: want 15 digits (TBCD, check digit in the last octet)", b)
 	}
 	return head + string('0'+check), nil
