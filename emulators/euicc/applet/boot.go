@@ -88,7 +88,7 @@ func (a *Applet) resume(prev []Profile) {
 		case cur.ICCID != c.Target:
 			a.enableAttempt(c.Target)
 		default:
-			next := map[bool]Mode{false: ModeAttemptAwaitAttach, true: ModeFallbackAwaitAttach}[m.fallback()]
+			next := m.awaitAttach()
 			if m.enabling() {
 				// The enable reached NVM but the reset came before its
 				// result reached the applet: the switch happened, and the

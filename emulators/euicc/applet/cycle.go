@@ -123,12 +123,12 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 // attach.
 func (a *Applet) logEnabled(iccid string) Mode {
 	p, _ := a.profileByICCID(iccid)
-	role, next := "attempt", ModeAttemptAwaitAttach
+	role := "attempt"
 	if a.st.Mode.fallback() {
-		role, next = "fallback", ModeFallbackAwaitAttach
+		role = "fallback"
 	}
 	a.log(KindProfileEnabled, "iccid", p.ICCID, "operator", p.Operator, "original", p.ICCID == a.st.Home, "role", role)
-	return next
+	return a.st.Mode.awaitAttach()
 }
 
 // succeed ends the cycle on an operator that attached (claims 3 and 7),

@@ -50,6 +50,14 @@ func (m Mode) enabling() bool { return m == ModeAttemptEnabling || m == ModeFall
 func (m Mode) awaiting() bool { return m == ModeAttemptAwaitAttach || m == ModeFallbackAwaitAttach }
 func (m Mode) fallback() bool { return m == ModeFallbackEnabling || m == ModeFallbackAwaitAttach }
 
+// awaitAttach is the mode that awaits the attach of the profile m enables.
+func (m Mode) awaitAttach() Mode {
+	if m.fallback() {
+		return ModeFallbackAwaitAttach
+	}
+	return ModeAttemptAwaitAttach
+}
+
 // State is the applet's non-volatile state. It fully describes the applet:
 // New(cfg, st) with a persisted State continues where the card was before
 // a reset (the runtime always steps a Boot next).
