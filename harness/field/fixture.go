@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,8 +67,33 @@ func Load(dir string) (*Fixture, error) {
 		f.Logs = append(f.Logs, t)
 		f.Lines = append(f.Lines, strings.Split(strings.TrimRight(string(data), "\n"), "\n"))
 	}
+	return f.complete()
+}
+
+// Reload reads the fixture's manifest again (it was edited: a draft trying
+// one personality after another) and returns the fixture it describes. The
+// logs already read are kept when the manifest names the same files in the
+// same formats and ports; otherwise the whole fixture is loaded afresh.
+func (f *Fixture) Reload() (*Fixture, error) {
+	m, err := LoadManifest(f.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.EqualFunc(m.Logs, f.Manifest.Logs, func(a, b LogRef) bool {
+		return a.File == b.File && a.Format == b.Format && a.Port == b.Port
+	}) {
+		return Load(f.Dir)
+	}
+	return (&Fixture{Dir: f.Dir, Manifest: m, Logs: f.Logs, Lines: f.Lines}).complete()
+}
+
+// complete does what needs the manifest and the logs together: the
+// scenario file it names, the failure line's checks, the timeline.
+func (f *Fixture) complete() (*Fixture, error) {
+	m := f.Manifest
 	if m.Scenario != "" {
-		if f.ScenarioText, err = os.ReadFile(filepath.Join(dir, m.Scenario)); err != nil {
+		var err error
+		if f.ScenarioText, err = os.ReadFile(filepath.Join(f.Dir, m.Scenario)); err != nil {
 			return nil, m.errAt(m.nodes["scenario"], "scenario", "%v", err)
 		}
 	}

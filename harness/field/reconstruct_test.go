@@ -3,6 +3,7 @@ package field
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,58 @@ func TestReconstructErrors(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Reload keeps the logs it read when the edited manifest names the same
+// ones the same way (a draft trying personalities), and reads them again
+// when it does not.
+func TestReload(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stale-signal-order") // a fixture is named by its directory
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(corpus, "stale-signal-order")
+	for _, name := range []string{ManifestFile, "modemmanager.log", "platform.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(old, new string) {
+		t.Helper()
+		b, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+		if !strings.Contains(string(b), old) {
+			t.Fatalf("manifest lacks %q", old)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("personality: quectel-eg25", "personality: generic")
+	g, err := f.Reload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Manifest.Device.Personality != "generic" || &g.Logs[0] != &f.Logs[0] {
+		t.Errorf("same logs: personality %q, logs reused %v", g.Manifest.Device.Personality, &g.Logs[0] == &f.Logs[0])
+	}
+	edit("{file: platform.jsonl}", "{file: platform.jsonl, format: platform}")
+	h, err := g.Reload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &h.Logs[0] == &g.Logs[0] || h.Manifest.Logs[1].Format != "platform" {
+		t.Error("a log named another way was not read again")
+	}
+	if fresh, err := Load(dir); err != nil || !reflect.DeepEqual(fresh.Logs, h.Logs) || !reflect.DeepEqual(fresh.Notes, h.Notes) {
+		t.Errorf("reloaded fixture differs from a fresh load (%v)", err)
 	}
 }

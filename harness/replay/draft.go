@@ -91,7 +91,18 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
-		plan, err := draftPlan(dir, &f)
+		// The logs are read and placed once: the candidates' manifests
+		// differ only in the personality, which the reconstruction reads.
+		var err error
+		if f == nil {
+			f, err = field.Load(dir)
+		} else {
+			f, err = f.Reload()
+		}
+		var plan *field.Plan
+		if err == nil {
+			plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
+		}
 		if err == nil {
 			d.Personality, d.Plan = p, plan
 			return d, nil
@@ -107,29 +118,6 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		last = err
 	}
 	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last: %w", name, last), os.RemoveAll(dir))
-}
-
-// draftPlan reconstructs the draft in dir as its manifest now stands. The
-// logs are read and placed on one timeline once (*f keeps them): the
-// candidates' manifests differ only in the personality, which only the
-// reconstruction reads.
-func draftPlan(dir string, f **field.Fixture) (*field.Plan, error) {
-	if *f == nil {
-		loaded, err := field.Load(dir)
-		if err != nil {
-			return nil, err
-		}
-		*f = loaded
-	} else {
-		m, err := field.LoadManifest(dir)
-		if err != nil {
-			return nil, err
-		}
-		next := **f
-		next.Manifest = m
-		*f = &next
-	}
-	return field.Reconstruct(*f, field.Options{Emulated: emulated})
 }
 
 // candidates orders the known personalities: those whose maker the logs
