@@ -93,6 +93,7 @@ type Server struct {
 	addr    netip.AddrPort
 	wrap    func(net.Listener) net.Listener
 	srv     *httpserve.Server
+	held    *httpserve.Held // the port, while unreachable
 	started bool
 	closed  bool
 }
@@ -185,7 +186,7 @@ func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error 
 	if s.started {
 		return errors.New("platform: already started")
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := httpserve.Listen(addr)
 	if err != nil {
 		return fmt.Errorf("platform listen %s: %w", addr, err)
 	}
@@ -212,17 +213,35 @@ func (s *Server) SetReachable(ok bool) error {
 		return errors.New("platform: not running")
 	}
 	if !ok {
+		if s.srv == nil {
+			return nil
+		}
+		h, err := httpserve.Hold(s.addr) // refused, and nobody else's
+		if err != nil {
+			return fmt.Errorf("platform: %w", err)
+		}
+		s.held = h
 		s.stop()
 		return nil
 	}
 	if s.srv != nil {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.addr.String())
+	ln, err := httpserve.Listen(s.addr.String())
 	if err != nil {
 		return fmt.Errorf("platform relisten %s: %w", s.addr, err)
 	}
 	s.serve(ln)
+	return s.release()
+}
+
+// release gives back the port held while unreachable. Callers hold life.
+func (s *Server) release() error {
+	err := s.held.Release()
+	s.held = nil
+	if err != nil {
+		return fmt.Errorf("platform: release port %s: %w", s.addr, err)
+	}
 	return nil
 }
 
@@ -232,7 +251,7 @@ func (s *Server) Close() error {
 	defer s.life.Unlock()
 	s.closed = true
 	s.stop()
-	return nil
+	return s.release()
 }
 
 // serve runs one http.Server on ln; an http.Server cannot serve again after

@@ -71,6 +71,12 @@ func TestSetReachable(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("unreachable platform: err %v, want connection refused", err)
 	}
+	// The port stays the platform's while it is down: nothing else (another
+	// rig's server, say) can listen there and answer its cards.
+	if ln, err := net.Listen("tcp", addr.String()); err == nil {
+		ln.Close()
+		t.Fatal("another listener took the unreachable platform's port")
+	}
 
 	if err := s.SetReachable(true); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ type netState struct {
 	addr      netip.AddrPort
 	wrap      func(net.Listener) net.Listener
 	srv       *httpserve.Server
+	held      *httpserve.Held // the port, while unreachable
 	reachable bool
 	started   bool
 }
@@ -39,7 +40,7 @@ func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error 
 }
 
 func (s *Server) listenLocked(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := httpserve.Listen(addr)
 	if err != nil {
 		return fmt.Errorf("smdp %s: listen: %w", s.cfg.Operator, err)
 	}
@@ -89,6 +90,11 @@ func (s *Server) SetReachable(up bool) error {
 		return nil
 	}
 	if !up {
+		h, err := httpserve.Hold(s.net.addr) // refused, and nobody else's
+		if err != nil {
+			return fmt.Errorf("smdp %s: %w", s.cfg.Operator, err)
+		}
+		s.net.held = h
 		s.net.reachable = false
 		if err := s.net.srv.Close(); err != nil {
 			return fmt.Errorf("smdp %s: serve: %w", s.cfg.Operator, err)
@@ -99,6 +105,16 @@ func (s *Server) SetReachable(up bool) error {
 		return err
 	}
 	s.net.reachable = true
+	return s.releaseLocked()
+}
+
+// releaseLocked gives back the port held while unreachable.
+func (s *Server) releaseLocked() error {
+	err := s.net.held.Release()
+	s.net.held = nil
+	if err != nil {
+		return fmt.Errorf("smdp %s: release port %s: %w", s.cfg.Operator, s.net.addr, err)
+	}
 	return nil
 }
 
@@ -107,7 +123,7 @@ func (s *Server) Close() error {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
 	if !s.net.started || !s.net.reachable {
-		return nil
+		return s.releaseLocked()
 	}
 	s.net.reachable = false
 	if err := s.net.srv.Close(); err != nil {

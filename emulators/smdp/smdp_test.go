@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -355,6 +356,11 @@ func TestReachable(t *testing.T) {
 	}
 	if _, _, err := e.card(testEID, "").initiate(); err == nil {
 		t.Fatal("unreachable server answered")
+	}
+	// Its port stays its own while it is down.
+	if ln, err := net.Listen("tcp", e.srv.Addr().String()); err == nil {
+		ln.Close()
+		t.Fatal("another listener took the unreachable SM-DP+'s port")
 	}
 	if err := e.srv.SetReachable(true); err != nil {
 		t.Fatal(err)
