@@ -278,6 +278,9 @@ type half struct {
 	data  []byte
 	marks []mark
 	cut   bool // a trailing TLS record was cut short
+	// fin: this side sent its FIN, so its bytes end there by its own
+	// choice (the gaps a capture can miss before it show as skips).
+	fin bool
 }
 
 type mark struct {
@@ -307,6 +310,13 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 	if tcp.RST {
 		s.reset = true
 	}
+	if tcp.FIN {
+		h := &s.c2s
+		if (dir == reassembly.TCPDirServerToClient) != s.swapped {
+			h = &s.s2c
+		}
+		h.fin = true
+	}
 	return true
 }
 
@@ -314,8 +324,18 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 // reset: the traffic itself was cut, which is not a capture defect. Without
 // a reset a short response is one (packets the capture missed).
 func (s *stream) cutByReset(err error) bool {
-	return s.reset && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
+	return s.reset && isShort(err)
 }
+
+// cutByClient reports a request that ends early because the client ended
+// the connection: reset it, or closed it (FIN) mid-request, as a terminal
+// does when the card is powered off or reset with a channel open. Either
+// way the request was never whole on the wire; the capture is not short.
+func (s *stream) cutByClient(clientFIN bool, err error) bool {
+	return (s.reset || clientFIN) && isShort(err)
+}
+
+func isShort(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) }
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	if s.f.err != nil {
@@ -355,6 +375,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		s.client, s.server = s.server, s.client
 	}
 	isTLS := isClientHello(c2s.data)
+	clientFIN := c2s.fin
 	if isTLS {
 		var err error
 		if c2s, s2c, err = decryptTLS(c2s, s2c, s.f.keys); err != nil {
@@ -370,15 +391,15 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			break
 		}
 		off := cr.n - br.Buffered()
-		req, err := http.ReadRequest(br)
-		if s.cutByReset(err) {
-			break // the reset came inside a request's headers
+		if (s.reset || clientFIN) && !bytes.Contains(c2s.data[off:], []byte("\r\n\r\n")) {
+			break // the connection ended inside a request's headers
 		}
+		req, err := http.ReadRequest(br)
 		if err != nil {
 			return nil, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
-		cut := s.cutByReset(err)
+		cut := s.cutByClient(clientFIN, err)
 		if err != nil && !cut {
 			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
@@ -425,9 +446,10 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		i++
 	}
 	if c2s.cut || s2c.cut {
-		// A TLS record cut short: the reset cut the exchange in flight,
-		// or, without a reset, the capture missed the rest.
-		if !s.reset {
+		// A TLS record cut short: the reset (or the client's FIN, for
+		// its own record) cut the exchange in flight; otherwise the
+		// capture missed the rest.
+		if !s.reset && (s2c.cut || !clientFIN) {
 			return nil, errors.New("TLS record cut short without a reset: the capture misses data")
 		}
 		if len(out) > 0 {

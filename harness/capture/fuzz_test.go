@@ -149,6 +149,69 @@ func TestResponseCutByReset(t *testing.T) {
 	}
 }
 
+// A request the client's end of the connection cuts short (a terminal
+// closing its channel as the card loses power, FIN or RST) is traffic that
+// was cut, not a capture that missed it: headers cut short leave no
+// exchange, a body cut short leaves a Cut one, and the exchanges before it
+// stay. The same short request with neither (the file just ends) is a
+// capture defect.
+func TestRequestCutByClient(t *testing.T) {
+	const whole = "POST /esimhil/v1/preferred-list HTTP/1.1\r\nHost: p\r\nContent-Length: 2\r\n\r\n{}"
+	const answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+	for _, tc := range []struct {
+		name    string
+		sent    string // after one whole, answered exchange
+		end     string // fin, reset or "" (the capture ends)
+		want    int    // exchanges decoded
+		lastCut bool
+		err     string
+	}{
+		{name: "headers cut, FIN", sent: "POST /esimhil/v1/attach-succ", end: "fin", want: 1},
+		{name: "headers cut, RST", sent: "POST /esimhil/v1/attach-succ", end: "reset", want: 1},
+		{name: "body cut, FIN", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", end: "fin", want: 2, lastCut: true},
+		{name: "body cut, RST", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", end: "reset", want: 2, lastCut: true},
+		{name: "headers cut, capture ends", sent: "POST /esimhil/v1/attach-succ", err: "request at byte"},
+		{name: "body cut, capture ends", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", err: "body: unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := newNgWriter(&buf, "tap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+			ip := net.IPv4(127, 0, 0, 1)
+			f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
+			f.data(true, []byte(whole))
+			f.data(false, []byte(answer))
+			f.data(true, []byte(tc.sent))
+			switch tc.end {
+			case "fin":
+				f.fin(true)
+				f.close()
+			case "reset":
+				f.reset(true)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			ex, err := readHTTP(bytes.NewReader(buf.Bytes()), nil, nil)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ex) != tc.want || ex[0].Status != 200 || ex[0].Cut || ex[len(ex)-1].Cut != tc.lastCut {
+				t.Fatalf("exchanges %+v", ex)
+			}
+		})
+	}
+}
+
 // A client that resets the connection (SO_LINGER 0, as a device losing
 // power) shows in the tap's file as an RST from the client, after which
 // nothing more of the connection is recorded.
