@@ -16,39 +16,52 @@ const MaxResponseLine = 8192
 // skipped. It reads through a bufio.Reader, so it owns r from then on.
 type LineReader struct {
 	r *bufio.Reader
+	// The line being framed survives a read error (a read deadline that
+	// hands the port from one reader goroutine to another): the next Next
+	// goes on with it.
+	buf  []byte
+	over bool
 }
 
 // NewLineReader returns a LineReader over r.
 func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewReader(r)} }
 
 // Next returns the next non-empty line. An overlong line is consumed up to its
-// terminator and reported as ErrLineTooLong; the reader stays usable.
+// terminator and reported as ErrLineTooLong; the reader stays usable. After
+// an error other than io.EOF the bytes of an unfinished line are kept, and
+// the next call goes on with them.
 func (l *LineReader) Next() (string, error) {
-	var buf []byte
-	over := false
 	for {
 		c, err := l.r.ReadByte()
 		if err != nil {
-			if len(buf) > 0 && err == io.EOF {
-				return string(buf), nil
+			if len(l.buf) > 0 && err == io.EOF {
+				return l.take(), nil
 			}
 			return "", err
 		}
 		if c == '\r' || c == '\n' {
-			if over {
+			if l.over {
+				l.take()
 				return "", fmt.Errorf("%w: response line over %d bytes", ErrLineTooLong, MaxResponseLine)
 			}
-			if len(buf) > 0 {
-				return string(buf), nil
+			if len(l.buf) > 0 {
+				return l.take(), nil
 			}
 			continue
 		}
-		if len(buf) >= MaxResponseLine {
-			over = true
+		if len(l.buf) >= MaxResponseLine {
+			l.over = true
 			continue
 		}
-		buf = append(buf, c)
+		l.buf = append(l.buf, c)
 	}
+}
+
+// take ends the line being framed and returns it.
+func (l *LineReader) take() string {
+	s := string(l.buf)
+	l.buf, l.over = l.buf[:0], false
+	return s
 }
 
 // Kind classifies a response line.

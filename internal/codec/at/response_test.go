@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -63,6 +64,43 @@ func TestLineReader(t *testing.T) {
 		if got != w {
 			t.Fatalf("line %d: got %q, want %q", i, got, w)
 		}
+	}
+}
+
+// steps is a reader that hands out chunks and errors in turn.
+type steps []any
+
+func (s *steps) Read(p []byte) (int, error) {
+	if len(*s) == 0 {
+		return 0, io.EOF
+	}
+	x := (*s)[0]
+	*s = (*s)[1:]
+	if err, ok := x.(error); ok {
+		return 0, err
+	}
+	return copy(p, x.(string)), nil
+}
+
+// A read error in the middle of a line (a deadline that hands the port to
+// another goroutine) loses nothing: the next Next finishes the line.
+func TestLineReaderKeepsTheLineAcrossAnError(t *testing.T) {
+	errHandOver := errors.New("deadline")
+	lr := NewLineReader(&steps{"\r\n+CE", errHandOver, "REG: 1\r\nO", errHandOver, "K\r\n"})
+	var got []string
+	for {
+		l, err := lr.Next()
+		if errors.Is(err, errHandOver) {
+			got = append(got, "!")
+			continue
+		}
+		if err != nil {
+			break
+		}
+		got = append(got, l)
+	}
+	if want := []string{"!", "+CEREG: 1", "!", "OK"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("lines %q, want %q", got, want)
 	}
 }
 
