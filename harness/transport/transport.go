@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -171,6 +172,21 @@ func (p *port) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return c.Write(b)
+}
+
+// SetReadDeadline sets the current connection's read deadline when it has
+// them (a tty under the runtime poller, a TCP connection); other streams
+// return os.ErrNoDeadline.
+func (p *port) SetReadDeadline(t time.Time) error {
+	c, err := p.conn()
+	if err != nil {
+		return err
+	}
+	d, ok := c.(interface{ SetReadDeadline(time.Time) error })
+	if !ok {
+		return os.ErrNoDeadline
+	}
+	return d.SetReadDeadline(t)
 }
 
 func (p *port) Close() error {
