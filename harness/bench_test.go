@@ -37,18 +37,27 @@ func loadFixture(tb testing.TB, name string) *scenario.Scenario {
 // ptyEcho is the floor any AT round trip over a pty pays on this machine:
 // "AT\r" → "\r\nOK\r\n" over a raw pty pair with the dumbest possible
 // responder (one goroutine reading the master and writing the answer).
+//
+// With blocking files (the floor of issue 13) each read sleeps in the
+// kernel on its own thread, which the other end's write has to wake —
+// often on the other CPU. With both ends on the runtime poller (the
+// stricter floor) a round trip can stay on one CPU, as the emulator's
+// master and atclient's port do.
 type ptyEcho struct {
 	master, slave *os.File
 	rd            *bufio.Reader
 }
 
-func newPtyEcho(tb testing.TB) *ptyEcho {
+func newPtyEcho(tb testing.TB, onPoller bool) *ptyEcho {
 	master, slave, err := pty.Open()
 	if err != nil {
 		tb.Fatalf("no pty: %v", err)
 	}
 	if _, err := term.MakeRaw(int(slave.Fd())); err != nil {
 		tb.Fatal(err)
+	}
+	if onPoller {
+		master, slave = nonBlocking(tb, master), nonBlocking(tb, slave)
 	}
 	go func() {
 		r := bufio.NewReader(master)
@@ -64,6 +73,20 @@ func newPtyEcho(tb testing.TB) *ptyEcho {
 	e := &ptyEcho{master: master, slave: slave, rd: bufio.NewReader(slave)}
 	tb.Cleanup(func() { master.Close(); slave.Close() })
 	return e
+}
+
+// nonBlocking puts f's descriptor in non-blocking mode under a new File,
+// which the runtime poller then serves, and closes f.
+func nonBlocking(tb testing.TB, f *os.File) *os.File {
+	fd, err := syscall.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		tb.Fatal(err)
+	}
+	return os.NewFile(uintptr(fd), f.Name())
 }
 
 // roundTrips runs n echo round trips and returns how long they took.
@@ -87,14 +110,16 @@ func (e *ptyEcho) roundTrips(tb testing.TB, n int) time.Duration {
 }
 
 // interleaved runs b.N operations in batches alternating with batches of
-// the pty echo floor, so that both see the same machine load, and reports
+// the pty echo floors, so that all see the same machine load, and reports
 // the operation's own time as ns/op, the floor's as floor-ns/op and their
-// ratio as x-floor.
+// ratio as x-floor (the target's), and the same against the stricter floor
+// whose ends both sit on the runtime poller (poller-floor-ns/op,
+// x-poller-floor).
 func interleaved(b *testing.B, op func() error) {
 	b.Helper()
-	floor := newPtyEcho(b)
+	floor, strict := newPtyEcho(b, false), newPtyEcho(b, true)
 	const batch = 25
-	var opT, floorT time.Duration
+	var opT, floorT, strictT time.Duration
 	b.ResetTimer()
 	for done := 0; done < b.N; done += batch {
 		k := min(batch, b.N-done)
@@ -106,12 +131,16 @@ func interleaved(b *testing.B, op func() error) {
 		}
 		opT += time.Since(t0)
 		floorT += floor.roundTrips(b, k)
+		strictT += strict.roundTrips(b, k)
 	}
 	b.StopTimer()
-	per, fl := float64(opT.Nanoseconds())/float64(b.N), float64(floorT.Nanoseconds())/float64(b.N)
+	n := float64(b.N)
+	per, fl, st := float64(opT.Nanoseconds())/n, float64(floorT.Nanoseconds())/n, float64(strictT.Nanoseconds())/n
 	b.ReportMetric(per, "ns/op")
 	b.ReportMetric(fl, "floor-ns/op")
 	b.ReportMetric(per/fl, "x-floor")
+	b.ReportMetric(st, "poller-floor-ns/op")
+	b.ReportMetric(per/st, "x-poller-floor")
 }
 
 // BenchmarkATRoundTrip: AT → OK through the whole emulated modem (pty, line

@@ -101,6 +101,8 @@ type Client struct {
 	ctx      context.Context // ends with Close: stops a reconnect
 	cancel   context.CancelFunc
 	readDone chan struct{}
+
+	reader
 }
 
 type pending struct {
@@ -131,6 +133,7 @@ func New(p transport.Port, opts ...Option) *Client {
 		port: p, timeout: 5 * time.Second, urcSig: make(chan struct{}), upSig: make(chan struct{}),
 		done: make(chan struct{}), readDone: make(chan struct{}),
 	}
+	c.reader = newReader(p)
 	for _, o := range opts {
 		o(c)
 	}
@@ -208,6 +211,7 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 	for _, a := range answers {
 		p.names[strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":"))] = true
 	}
+	deadline := time.Now().Add(c.timeout)
 	t := time.NewTimer(c.timeout)
 	defer t.Stop()
 	if err := c.awaitUp(t.C); err != nil {
@@ -221,8 +225,8 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 		c.clearPending(p)
 		return nil, fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
 	}
-	select {
-	case final := <-p.final:
+	switch final, how := c.await(p, t.C, deadline); how {
+	case answered:
 		c.mu.Lock()
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc := p.err, p.truncated
@@ -234,10 +238,10 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 			return rsp, fmt.Errorf("%s: %d information lines past the %d kept (a flood?)", cmd, trunc, MaxLines)
 		}
 		return rsp, finalErr(final)
-	case <-t.C:
+	case timedOut:
 		c.clearPending(p)
 		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, c.timeout, c.port.Name())
-	case <-c.done:
+	default:
 		c.clearPending(p)
 		c.mu.Lock()
 		err := c.err

@@ -24,12 +24,38 @@ type script struct {
 
 func newScript(t *testing.T, answers map[string]string, opts ...Option) (*Client, *script) {
 	t.Helper()
+	return newScriptOn(t, withDeadlines, answers, opts...)
+}
+
+// The client reads a command's answer itself on a port with read
+// deadlines, and leaves it to its reader goroutine on one without.
+const (
+	withDeadlines    = "read deadlines"
+	withoutDeadlines = "no read deadlines"
+)
+
+// noDeadlines hides a connection's SetReadDeadline.
+type noDeadlines struct{ io.ReadWriteCloser }
+
+func newScriptOn(t *testing.T, kind string, answers map[string]string, opts ...Option) (*Client, *script) {
+	t.Helper()
 	a, b := net.Pipe()
 	s := &script{conn: b, answers: answers}
 	go s.run()
-	c := New(transport.Stream("pipe", a), opts...)
+	var rwc io.ReadWriteCloser = a
+	if kind == withoutDeadlines {
+		rwc = noDeadlines{a}
+	}
+	c := New(transport.Stream("pipe", rwc), opts...)
 	t.Cleanup(func() { c.Close(); b.Close() })
 	return c, s
+}
+
+// onBothPorts runs test on a port with read deadlines and on one without.
+func onBothPorts(t *testing.T, test func(t *testing.T, kind string)) {
+	for _, kind := range []string{withDeadlines, withoutDeadlines} {
+		t.Run(kind, func(t *testing.T) { test(t, kind) })
+	}
 }
 
 func (s *script) run() {
@@ -58,8 +84,10 @@ func (s *script) send(t *testing.T, text string) {
 	}
 }
 
-func TestCommand(t *testing.T) {
-	c, _ := newScript(t, map[string]string{
+func TestCommand(t *testing.T) { onBothPorts(t, testCommand) }
+
+func testCommand(t *testing.T, kind string) {
+	c, _ := newScriptOn(t, kind, map[string]string{
 		"AT":                 "AT\r\r\nOK\r\n",
 		"AT+CEREG?":          "AT+CEREG?\r\r\n+CEREG: 2,5,\"3a9b\",\"0000c33d\",7\r\n\r\nOK\r\n",
 		"AT+CIMI":            "\r\n208011234567890\r\n\r\nOK\r\n",
@@ -107,10 +135,12 @@ func TestCommand(t *testing.T) {
 	}
 }
 
-func TestURCs(t *testing.T) {
+func TestURCs(t *testing.T) { onBothPorts(t, testURCs) }
+
+func testURCs(t *testing.T, kind string) {
 	var trace strings.Builder
 	var tmu sync.Mutex
-	c, s := newScript(t, map[string]string{"AT": "\r\nOK\r\n"}, WithTrace(writerFunc(func(p []byte) (int, error) {
+	c, s := newScriptOn(t, kind, map[string]string{"AT": "\r\nOK\r\n"}, WithTrace(writerFunc(func(p []byte) (int, error) {
 		tmu.Lock()
 		defer tmu.Unlock()
 		return trace.Write(p)
@@ -154,8 +184,10 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-func TestTimeoutAndClose(t *testing.T) {
-	c, s := newScript(t, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(50*time.Millisecond))
+func TestTimeoutAndClose(t *testing.T) { onBothPorts(t, testTimeoutAndClose) }
+
+func testTimeoutAndClose(t *testing.T, kind string) {
+	c, s := newScriptOn(t, kind, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(50*time.Millisecond))
 	_, err := c.Command("AT+SLOW")
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "AT+SLOW") {
 		t.Fatalf("got %v", err)
@@ -227,5 +259,53 @@ func TestAnswerUnderAnotherName(t *testing.T) {
 	}
 	if _, err := c.Command("AT"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The reader changes hands between the reader goroutine (while the client
+// is idle) and the commands: a line begun before a command and ended in its
+// answer is whole, URCs inside answers go to the URC list, and commands in
+// a row, or after a pause long enough for the reader goroutine to take the
+// reader back, get their own answers.
+func TestReaderChangesHands(t *testing.T) { onBothPorts(t, testReaderChangesHands) }
+
+func testReaderChangesHands(t *testing.T, kind string) {
+	c, s := newScriptOn(t, kind, map[string]string{
+		"AT+X": "\r\nOK\r\n",
+		"AT+Y": "\r\n+Y: 1\r\n\r\nOK\r\n",
+		"AT+U": "\r\n+CUSATP: D0\r\n\r\n+U: 2\r\n\r\nOK\r\n",
+	})
+	// Sent while idle and read by the reader goroutine (a pipe write
+	// returns once read); its CR comes with the next command's answer.
+	s.send(t, "\r\n+CEREG: 1")
+	rsp, err := c.Command("AT+X")
+	if err != nil || len(rsp.Lines) != 0 {
+		t.Fatalf("AT+X: %+v %v", rsp, err)
+	}
+	if u := c.URCs(); len(u) != 1 || u[0] != "+CEREG: 1" {
+		t.Fatalf("URCs %q, want the line begun before the command", u)
+	}
+	urcs := 1
+	for i := range 60 {
+		if i%20 == 10 {
+			time.Sleep(3 * readerLinger) // the reader goroutine takes the reader back
+		}
+		cmd, want := "AT+Y", "+Y: 1"
+		if i%7 == 3 {
+			cmd, want = "AT+U", "+U: 2"
+			urcs++
+		}
+		rsp, err := c.Command(cmd)
+		if err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != want || rsp.Final != "OK" {
+			t.Fatalf("%d %s: %+v %v", i, cmd, rsp, err)
+		}
+	}
+	if n := len(c.URCs()); n != urcs {
+		t.Fatalf("%d URCs, want %d", n, urcs)
+	}
+	// A URC while idle still reaches a waiter.
+	s.send(t, "\r\n+CEREG: 5\r\n")
+	if u, err := c.WaitURC("+CEREG: 5", time.Second); err != nil {
+		t.Fatalf("WaitURC: %q %v", u, err)
 	}
 }

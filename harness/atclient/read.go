@@ -2,7 +2,6 @@ package atclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,40 +18,6 @@ var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true,
 // prefix; they are told apart by field count (TS 27.007 §10.1.22): the URC
 // has <stat> or <stat>,<tac>,<ci>,<AcT>, the read answer has <n> first.
 var regURCs = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true}
-
-func (c *Client) readLoop() {
-	defer close(c.readDone)
-	for {
-		err := c.readLines(at.NewLineReader(c.port))
-		if c.ctx.Err() != nil {
-			return // closed
-		}
-		if c.reconnect <= 0 {
-			c.fail(fmt.Errorf("%w: read %s: %w", ErrClosed, c.port.Name(), err))
-			return
-		}
-		if rerr := c.reopen(err); rerr != nil {
-			c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
-			return
-		}
-	}
-}
-
-// readLines routes lines until the port fails.
-func (c *Client) readLines(lr *at.LineReader) error {
-	for {
-		line, err := lr.Next()
-		if errors.Is(err, at.ErrLineTooLong) {
-			c.tracef("<", "<overlong line dropped>")
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		c.tracef("<", line)
-		c.route(line)
-	}
-}
 
 // reopen marks the port down, fails the command in flight (naming it), and
 // waits up to the reconnect window for the port to come back.

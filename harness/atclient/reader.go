@@ -1,0 +1,301 @@
+package atclient
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/codec/at"
+)
+
+// The reader of the port is held by one goroutine at a time, which reads
+// lines and routes them (to the command waiting, or to the URC list).
+//
+// A command waiting for its answer reads it itself when the port has read
+// deadlines (a tty under the runtime poller, a TCP connection): handing
+// each line from a reader goroutine to the command's goroutine wakes a
+// second goroutine, which on a 2-CPU machine wakes the idle CPU — that cost
+// 4× an AT round trip on a pty (~45 µs of ~57 µs). readLoop holds the
+// reader only when no command has used it for readerLinger, so commands in
+// a row never involve it; when a command comes while readLoop is blocked
+// reading, a read deadline in the past makes it hand the reader over.
+
+// readerLinger is how long the reader stays free after a command before
+// readLoop takes it back to collect URCs (which wait in the kernel's
+// buffer meanwhile: a URC arriving then is routed up to this much later).
+const readerLinger = time.Millisecond
+
+// Who holds the reader.
+const (
+	heldByNobody = iota
+	heldByLoop
+	heldByCommand
+)
+
+type reader struct {
+	lr       *at.LineReader                                // used only by the holder
+	deadline interface{ SetReadDeadline(time.Time) error } // nil: the port has none
+	toCmd    chan struct{}                                 // readLoop hands the reader over (cap 1)
+	kick     chan struct{}                                 // wakes readLoop early (cap 1)
+
+	// under Client.mu
+	holder  int
+	freedAt time.Time // when a command last gave the reader back
+	wants   bool      // a command waits for readLoop to hand the reader over
+	handed  bool      // readLoop has handed it over (sent on toCmd)
+	readErr error     // a read error a command left for readLoop to handle
+}
+
+func newReader(p transport.Port) reader {
+	r := reader{lr: at.NewLineReader(p), toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+	if d, ok := p.(interface{ SetReadDeadline(time.Time) error }); ok {
+		r.deadline = d
+	}
+	return r
+}
+
+// How a command's wait ended.
+const (
+	answered = iota
+	timedOut
+	clientDone
+)
+
+// readLoop collects URCs while no command reads, and handles what fails the
+// port: its own read errors and those a command leaves it.
+func (c *Client) readLoop() {
+	defer close(c.readDone)
+	var err error
+	for {
+		if err != nil {
+			if c.readFailed(err) {
+				return
+			}
+			err = nil // the port is back; readLoop still holds the reader
+		} else {
+			var ok bool
+			if err, ok = c.claim(); !ok {
+				return
+			}
+			if err != nil {
+				continue // a command's read error, now readLoop's to handle
+			}
+		}
+		err = c.readAsLoop()
+	}
+}
+
+// claim waits until the reader has been free for readerLinger (or a
+// command's read error is left for readLoop) and takes it. false: the
+// client is closed.
+func (c *Client) claim() (error, bool) {
+	for {
+		c.mu.Lock()
+		wait := readerLinger
+		switch {
+		case c.readErr != nil:
+			err := c.readErr
+			c.readErr, c.holder = nil, heldByLoop
+			c.mu.Unlock()
+			return err, true
+		case c.holder == heldByNobody:
+			if wait -= time.Since(c.freedAt); wait <= 0 {
+				c.holder = heldByLoop
+				c.mu.Unlock()
+				return nil, true
+			}
+		}
+		c.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.kick:
+		case <-c.ctx.Done():
+			t.Stop()
+			return nil, false
+		}
+		t.Stop()
+	}
+}
+
+// readAsLoop reads and routes lines until a command takes the reader (nil)
+// or the port fails.
+func (c *Client) readAsLoop() error {
+	for {
+		line, err := c.lr.Next()
+		switch {
+		case err == nil:
+			c.received(line)
+		case errors.Is(err, at.ErrLineTooLong):
+			c.tracef("<", "<overlong line dropped>")
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if c.handOver() {
+				return nil
+			}
+			// The deadline of a command that got its answer meanwhile.
+		default:
+			return err
+		}
+	}
+}
+
+// handOver gives the reader to the command that asked for it, if one
+// still does.
+func (c *Client) handOver() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.wants {
+		return false
+	}
+	c.holder, c.handed = heldByCommand, true
+	c.toCmd <- struct{}{} // cap 1, one hand-over per command
+	return true
+}
+
+// received traces a line and routes it.
+func (c *Client) received(line string) {
+	c.tracef("<", line)
+	c.route(line)
+}
+
+// readFailed handles a read error for readLoop, which holds the reader:
+// true when the client is over (closed, or failed for good), false when
+// the port came back and a new line reader is in place.
+func (c *Client) readFailed(err error) bool {
+	if c.ctx.Err() != nil {
+		return true // closed
+	}
+	if c.reconnect <= 0 {
+		c.fail(fmt.Errorf("%w: read %s: %w", ErrClosed, c.port.Name(), err))
+		return true
+	}
+	if rerr := c.reopen(err); rerr != nil {
+		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
+		return true
+	}
+	c.lr = at.NewLineReader(c.port)
+	return false
+}
+
+// await waits for p's final result, reading it itself when it can take
+// the reader.
+func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
+	if c.deadline == nil {
+		return c.awaitRouted(p, timer)
+	}
+	c.mu.Lock()
+	switch c.holder {
+	case heldByNobody:
+		c.holder = heldByCommand
+		c.mu.Unlock()
+		return c.readOwn(p, timer, deadline)
+	case heldByLoop:
+		c.wants = true
+		c.mu.Unlock()
+	default:
+		c.mu.Unlock()
+		return c.awaitRouted(p, timer)
+	}
+	if err := c.deadline.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		c.withdraw()
+		return c.awaitRouted(p, timer)
+	}
+	select {
+	case final := <-p.final:
+		c.withdraw()
+		return final, answered
+	case <-c.toCmd:
+		c.mu.Lock()
+		c.wants, c.handed = false, false
+		c.mu.Unlock()
+		return c.readOwn(p, timer, deadline)
+	case <-timer:
+		c.withdraw()
+		return "", timedOut
+	case <-c.done:
+		c.withdraw()
+		return "", clientDone
+	}
+}
+
+// awaitRouted waits for the holder of the reader to route p's final result.
+func (c *Client) awaitRouted(p *pending, timer <-chan time.Time) (string, int) {
+	select {
+	case final := <-p.final:
+		return final, answered
+	case <-timer:
+		return "", timedOut
+	case <-c.done:
+		return "", clientDone
+	}
+}
+
+// withdraw takes back a request for the reader; if readLoop handed it over
+// meanwhile, the reader is given back free.
+func (c *Client) withdraw() {
+	_ = c.deadline.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	handed := c.handed
+	c.wants, c.handed = false, false
+	c.mu.Unlock()
+	if handed {
+		<-c.toCmd // sent before handed was set
+		c.release(nil)
+	}
+}
+
+// readOwn reads and routes lines, holding the reader, until p has its
+// final result or the command's deadline passes, then frees the reader. A
+// read error other than the deadline is left to readLoop, and the command
+// waits for what readLoop makes of it (a failed command or client).
+func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
+	if err := c.deadline.SetReadDeadline(deadline); err != nil {
+		c.release(nil)
+		c.kickLoop() // read for the command, without lingering
+		return c.awaitRouted(p, timer)
+	}
+	for {
+		// First: readLoop may have routed the answer before it handed
+		// the reader over.
+		select {
+		case final := <-p.final:
+			c.release(nil)
+			return final, answered
+		default:
+		}
+		line, err := c.lr.Next()
+		switch {
+		case err == nil:
+			c.received(line)
+		case errors.Is(err, at.ErrLineTooLong):
+			c.tracef("<", "<overlong line dropped>")
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			c.release(nil)
+			return "", timedOut
+		default:
+			c.release(err)
+			return c.awaitRouted(p, timer)
+		}
+	}
+}
+
+// release frees the reader a command held, leaving err (a failed read) to
+// readLoop.
+func (c *Client) release(err error) {
+	_ = c.deadline.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	c.holder, c.freedAt, c.readErr = heldByNobody, time.Now(), err
+	c.mu.Unlock()
+	if err != nil {
+		c.kickLoop()
+	}
+}
+
+func (c *Client) kickLoop() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
