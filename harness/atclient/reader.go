@@ -95,7 +95,7 @@ func (c *Client) claim() (error, bool) {
 		c.mu.Lock()
 		wait := readerLinger
 		switch {
-		case c.readErr != nil:
+		case c.readErr != nil && c.holder == heldByNobody:
 			err := c.readErr
 			c.readErr, c.holder = nil, heldByLoop
 			c.mu.Unlock()
@@ -186,12 +186,18 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 		return c.awaitRouted(p, timer)
 	}
 	c.mu.Lock()
-	switch c.holder {
-	case heldByNobody:
+	switch {
+	case c.readErr != nil:
+		// The port failed under the last command: readLoop handles
+		// that first (fails the client, or reopens the port).
+		c.mu.Unlock()
+		c.kickLoop()
+		return c.awaitRouted(p, timer)
+	case c.holder == heldByNobody:
 		c.holder = heldByCommand
 		c.mu.Unlock()
 		return c.readOwn(p, timer, deadline)
-	case heldByLoop:
+	case c.holder == heldByLoop:
 		c.wants = true
 		c.mu.Unlock()
 	default:
