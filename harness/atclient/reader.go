@@ -124,12 +124,8 @@ func (c *Client) claim() (error, bool) {
 // or the port fails.
 func (c *Client) readAsLoop() error {
 	for {
-		line, err := c.lr.Next()
-		switch {
+		switch err := c.readLine(); {
 		case err == nil:
-			c.received(line)
-		case errors.Is(err, at.ErrLineTooLong):
-			c.tracef("<", "<overlong line dropped>")
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if c.handOver() {
 				return nil
@@ -154,10 +150,20 @@ func (c *Client) handOver() bool {
 	return true
 }
 
-// received traces a line and routes it.
-func (c *Client) received(line string) {
-	c.tracef("<", line)
-	c.route(line)
+// readLine reads the next line, traces it and routes it (an overlong one
+// is traced as dropped), and returns the read's error.
+func (c *Client) readLine() error {
+	line, err := c.lr.Next()
+	switch {
+	case err == nil:
+		c.tracef("<", line)
+		c.route(line)
+	case errors.Is(err, at.ErrLineTooLong):
+		c.tracef("<", "<overlong line dropped>")
+	default:
+		return err
+	}
+	return nil
 }
 
 // readFailed handles a read error for readLoop, which holds the reader:
@@ -271,12 +277,8 @@ func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time)
 			return final, answered
 		default:
 		}
-		line, err := c.lr.Next()
-		switch {
+		switch err := c.readLine(); {
 		case err == nil:
-			c.received(line)
-		case errors.Is(err, at.ErrLineTooLong):
-			c.tracef("<", "<overlong line dropped>")
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			c.release(nil)
 			return "", timedOut

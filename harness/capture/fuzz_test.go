@@ -103,20 +103,32 @@ func FuzzReadHTTP(f *testing.F) {
 	})
 }
 
+// tapFlow is one connection from 127.0.0.1:40000 to port as the tap
+// records it; file flushes and returns the capture.
+func tapFlow(t *testing.T, port int) (f *flow, file func() []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := newNgWriter(&buf, "tap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+	ip := net.IPv4(127, 0, 0, 1)
+	return tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: port}), func() []byte {
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+}
+
 // A connection reset while the server answers (a power cut mid-response)
 // leaves a response cut short: the exchange is kept with Cut set and no
 // answer, not reported as a broken capture. The same short response
 // without a reset is a capture that missed packets, and an error.
 func TestResponseCutByReset(t *testing.T) {
 	build := func(reset bool) []byte {
-		var buf bytes.Buffer
-		w, err := newNgWriter(&buf, "tap")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
-		ip := net.IPv4(127, 0, 0, 1)
-		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8443})
+		f, file := tapFlow(t, 8443)
 		body := `{"transactionId":"01","prepareDownloadResponse":"vyEA"}`
 		f.data(true, []byte("POST /gsma/rsp2/es9plus/getBoundProfilePackage HTTP/1.1\r\nHost: smdp.sfr.test\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\n\r\n"+body))
@@ -127,10 +139,7 @@ func TestResponseCutByReset(t *testing.T) {
 		} else {
 			f.close()
 		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
+		return file()
 	}
 	ex, err := readHTTP(bytes.NewReader(build(true)), nil, nil)
 	if err != nil {
@@ -174,14 +183,7 @@ func TestRequestCutByClient(t *testing.T) {
 		{name: "body cut, capture ends", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", err: "body: unexpected EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			w, err := newNgWriter(&buf, "tap")
-			if err != nil {
-				t.Fatal(err)
-			}
-			tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
-			ip := net.IPv4(127, 0, 0, 1)
-			f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
+			f, file := tapFlow(t, 8080)
 			f.data(true, []byte(whole))
 			f.data(false, []byte(answer))
 			f.data(true, []byte(tc.sent))
@@ -192,10 +194,7 @@ func TestRequestCutByClient(t *testing.T) {
 			case "reset":
 				f.reset(true)
 			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			ex, err := readHTTP(bytes.NewReader(buf.Bytes()), nil, nil)
+			ex, err := readHTTP(bytes.NewReader(file()), nil, nil)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one with %q", err, tc.err)
