@@ -3,7 +3,9 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,6 +85,46 @@ func makeRaw(t *unix.Termios, cfg Config, speed uint32) {
 	}
 	t.Ispeed, t.Ospeed = speed, speed
 	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
+}
+
+// ttyFile is an open tty whose end of stream says why: a tty does not end
+// by itself. Its other side hung up (a pty's master closed, a USB modem
+// gone), or its termios make a read without data return nothing (VMIN=0,
+// VTIME=0, set by somebody else sharing the port).
+type ttyFile struct{ *os.File }
+
+func (t ttyFile) Read(p []byte) (int, error) {
+	n, err := t.File.Read(p)
+	if n == 0 && err == io.EOF {
+		return 0, fmt.Errorf("%w (%s)", io.EOF, endOfTTY(t.File))
+	}
+	return n, err
+}
+
+// endOfTTY says why a read of f found the end of the stream.
+func endOfTTY(f *os.File) string {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return "closed"
+	}
+	var why string
+	_ = rc.Control(func(fd uintptr) {
+		t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		switch {
+		case errors.Is(err, unix.EIO):
+			why = "the tty hung up: its other side closed (a pty's master, a modem gone)"
+		case err != nil:
+			why = "termios unreadable: " + err.Error()
+		case t.Lflag&unix.ICANON == 0 && t.Cc[unix.VMIN] == 0 && t.Cc[unix.VTIME] == 0:
+			why = "the tty is set to VMIN=0 VTIME=0, so a read without data returns nothing: somebody else changed its settings"
+		default:
+			why = fmt.Sprintf("the tty is up: ICANON=%v VMIN=%d VTIME=%d", t.Lflag&unix.ICANON != 0, t.Cc[unix.VMIN], t.Cc[unix.VTIME])
+		}
+		if l, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); err == nil {
+			why += "; fd " + strconv.Itoa(int(fd)) + " is " + l
+		}
+	})
+	return why
 }
 
 // LineSettings reads back what a tty is set to, for tests and messages:

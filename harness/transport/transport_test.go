@@ -70,7 +70,7 @@ func TestSerialSettingsAndExclusive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := p.(*port).cur.(*os.File)
+		f := p.(*port).cur.(ttyFile).File
 		got, err := LineSettings(f)
 		if err != nil || got != tc.want {
 			t.Errorf("%+v: %q %v, want %q", tc.cfg, got, err, tc.want)
@@ -375,5 +375,53 @@ func TestTCPReopen(t *testing.T) {
 	}
 	if err := p.Reopen(ctx); !errors.Is(err, ErrClosed) {
 		t.Errorf("reopen after close: %v", err)
+	}
+}
+
+// A tty's end of stream says why: hung up (its master closed) or set by
+// somebody else to return from a read without data.
+func TestTTYEndSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(master, slave *os.File) error
+		want string
+	}{
+		{"master closed", func(m, _ *os.File) error { return m.Close() }, "the tty hung up"},
+		{"VMIN=0 VTIME=0", func(_, s *os.File) error {
+			tio, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
+			if err != nil {
+				return err
+			}
+			tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 0, 0
+			return unix.IoctlSetTermios(int(s.Fd()), unix.TCSETS, tio)
+		}, "VMIN=0 VTIME=0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			defer s.Close()
+			p, err := Open(context.Background(), s.Name(), Config{Shared: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if err := tc.end(m, s); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { _, err := p.Read(make([]byte, 16)); done <- err }()
+			select {
+			case err = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("read did not end")
+			}
+			t.Log(err)
+			if !errors.Is(err, io.EOF) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/dev/pts/") {
+				t.Fatalf("read: %v, want EOF saying %q and naming the pts", err, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package at
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -28,13 +29,13 @@ func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewRea
 
 // Next returns the next non-empty line. An overlong line is consumed up to its
 // terminator and reported as ErrLineTooLong; the reader stays usable. After
-// an error other than io.EOF the bytes of an unfinished line are kept, and
+// an error other than the end of the stream the bytes of an unfinished line are kept, and
 // the next call goes on with them.
 func (l *LineReader) Next() (string, error) {
 	for {
 		c, err := l.r.ReadByte()
 		if err != nil {
-			if len(l.buf) > 0 && err == io.EOF {
+			if len(l.buf) > 0 && errors.Is(err, io.EOF) {
 				return l.take(), nil
 			}
 			return "", err
