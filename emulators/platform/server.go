@@ -89,13 +89,8 @@ type Server struct {
 	faults   Faults
 
 	// lifecycle, guarded by life
-	life    sync.Mutex
-	addr    netip.AddrPort
-	wrap    func(net.Listener) net.Listener
-	srv     *httpserve.Server
-	held    *httpserve.Held // the port, while unreachable
-	started bool
-	closed  bool
+	life sync.Mutex
+	ep   *httpserve.Endpoint // nil until Start
 }
 
 // New checks the configuration and returns a server that is not listening yet.
@@ -183,17 +178,18 @@ func (s *Server) SetPreferred(country string, ids []string) error {
 func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error {
 	s.life.Lock()
 	defer s.life.Unlock()
-	if s.started {
+	if s.ep != nil {
 		return errors.New("platform: already started")
 	}
-	ln, err := httpserve.Listen(addr)
-	if err != nil {
-		return fmt.Errorf("platform listen %s: %w", addr, err)
+	var tlsWrap func(net.Listener) net.Listener
+	if s.tls != nil {
+		tlsWrap = func(l net.Listener) net.Listener { return tls.NewListener(l, s.tls) }
 	}
-	s.addr = ln.Addr().(*net.TCPAddr).AddrPort()
-	s.wrap = wrap
-	s.started = true
-	s.serve(ln)
+	ep, err := httpserve.Listen(addr, s.Handler(), s.limits, wrap, tlsWrap)
+	if err != nil {
+		return fmt.Errorf("platform: %w", err)
+	}
+	s.ep = ep
 	return nil
 }
 
@@ -201,46 +197,23 @@ func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error 
 func (s *Server) Addr() netip.AddrPort {
 	s.life.Lock()
 	defer s.life.Unlock()
-	return s.addr
+	if s.ep == nil {
+		return netip.AddrPort{}
+	}
+	return s.ep.Addr()
 }
 
 // SetReachable(false) closes the listener and open connections, so new
-// connections are refused; SetReachable(true) listens again on the same port.
+// connections are refused; SetReachable(true) listens again on the same
+// port, which stays the platform's meanwhile (httpserve.Endpoint).
 func (s *Server) SetReachable(ok bool) error {
 	s.life.Lock()
 	defer s.life.Unlock()
-	if !s.started || s.closed {
+	if s.ep == nil {
 		return errors.New("platform: not running")
 	}
-	if !ok {
-		if s.srv == nil {
-			return nil
-		}
-		h, err := httpserve.Hold(s.addr) // refused, and nobody else's
-		if err != nil {
-			return fmt.Errorf("platform: %w", err)
-		}
-		s.held = h
-		s.stop()
-		return nil
-	}
-	if s.srv != nil {
-		return nil
-	}
-	ln, err := httpserve.Listen(s.addr.String())
-	if err != nil {
-		return fmt.Errorf("platform relisten %s: %w", s.addr, err)
-	}
-	s.serve(ln)
-	return s.release()
-}
-
-// release gives back the port held while unreachable. Callers hold life.
-func (s *Server) release() error {
-	err := s.held.Release()
-	s.held = nil
-	if err != nil {
-		return fmt.Errorf("platform: release port %s: %w", s.addr, err)
+	if err := s.ep.SetReachable(ok); err != nil {
+		return fmt.Errorf("platform: %w", err)
 	}
 	return nil
 }
@@ -249,30 +222,11 @@ func (s *Server) release() error {
 func (s *Server) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
-	s.closed = true
-	s.stop()
-	return s.release()
-}
-
-// serve runs one http.Server on ln; an http.Server cannot serve again after
-// Close, so each reachable period gets its own. Callers hold life.
-func (s *Server) serve(ln net.Listener) {
-	if s.wrap != nil {
-		ln = s.wrap(ln) // the capture sees the bytes as they travel
+	if s.ep == nil {
+		return nil
 	}
-	var tlsWrap func(net.Listener) net.Listener
-	if s.tls != nil {
-		tlsWrap = func(l net.Listener) net.Listener { return tls.NewListener(l, s.tls) }
+	if err := s.ep.Close(); err != nil {
+		return fmt.Errorf("platform: %w", err)
 	}
-	s.srv = httpserve.Serve(ln, s.Handler(), s.limits, tlsWrap)
-}
-
-// stop closes the current http.Server and waits for its accept loop. Callers
-// hold life.
-func (s *Server) stop() {
-	if s.srv == nil {
-		return
-	}
-	_ = s.srv.Close()
-	s.srv = nil
+	return nil
 }

@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
-// netState is the listening side; SetReachable closes and reopens it on the
-// same address.
+// netState is the listening side (httpserve.Endpoint: SetReachable closes
+// and reopens it on the same port, which stays the SM-DP+'s meanwhile).
 type netState struct {
-	mu        sync.Mutex
-	addr      netip.AddrPort
-	wrap      func(net.Listener) net.Listener
-	srv       *httpserve.Server
-	held      *httpserve.Held // the port, while unreachable
-	reachable bool
-	started   bool
+	mu sync.Mutex
+	ep *httpserve.Endpoint // nil until Start
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0"); wrap, when not nil, wraps the
@@ -28,34 +22,15 @@ type netState struct {
 func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
-	if s.net.started {
+	if s.net.ep != nil {
 		return fmt.Errorf("smdp %s: already started", s.cfg.Operator)
 	}
-	s.net.wrap = wrap
-	if err := s.listenLocked(addr); err != nil {
-		return err
-	}
-	s.net.started, s.net.reachable = true, true
-	return nil
-}
-
-func (s *Server) listenLocked(addr string) error {
-	ln, err := httpserve.Listen(addr)
-	if err != nil {
-		return fmt.Errorf("smdp %s: listen: %w", s.cfg.Operator, err)
-	}
-	ap, err := netip.ParseAddrPort(ln.Addr().String())
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("smdp %s: listen address: %w", s.cfg.Operator, err)
-	}
-	s.net.addr = ap
-	var l net.Listener = ln
-	if s.net.wrap != nil {
-		l = s.net.wrap(ln)
-	}
-	s.net.srv = httpserve.Serve(l, http.HandlerFunc(s.serveHTTP), s.cfg.Limits,
+	ep, err := httpserve.Listen(addr, http.HandlerFunc(s.serveHTTP), s.cfg.Limits, wrap,
 		func(l net.Listener) net.Listener { return tls.NewListener(l, s.tlsConfig()) })
+	if err != nil {
+		return fmt.Errorf("smdp %s: %w", s.cfg.Operator, err)
+	}
+	s.net.ep = ep
 	return nil
 }
 
@@ -79,41 +54,15 @@ func (s *Server) tlsConfig() *tls.Config {
 
 // SetReachable(false) closes the listener and every open connection, so a
 // card's connect is refused; SetReachable(true) listens again on the same
-// address.
+// port.
 func (s *Server) SetReachable(up bool) error {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
-	if !s.net.started {
+	if s.net.ep == nil {
 		return fmt.Errorf("smdp %s: not started", s.cfg.Operator)
 	}
-	if up == s.net.reachable {
-		return nil
-	}
-	if !up {
-		h, err := httpserve.Hold(s.net.addr) // refused, and nobody else's
-		if err != nil {
-			return fmt.Errorf("smdp %s: %w", s.cfg.Operator, err)
-		}
-		s.net.held = h
-		s.net.reachable = false
-		if err := s.net.srv.Close(); err != nil {
-			return fmt.Errorf("smdp %s: serve: %w", s.cfg.Operator, err)
-		}
-		return nil
-	}
-	if err := s.listenLocked(s.net.addr.String()); err != nil {
-		return err
-	}
-	s.net.reachable = true
-	return s.releaseLocked()
-}
-
-// releaseLocked gives back the port held while unreachable.
-func (s *Server) releaseLocked() error {
-	err := s.net.held.Release()
-	s.net.held = nil
-	if err != nil {
-		return fmt.Errorf("smdp %s: release port %s: %w", s.cfg.Operator, s.net.addr, err)
+	if err := s.net.ep.SetReachable(up); err != nil {
+		return fmt.Errorf("smdp %s: %w", s.cfg.Operator, err)
 	}
 	return nil
 }
@@ -122,11 +71,10 @@ func (s *Server) releaseLocked() error {
 func (s *Server) Close() error {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
-	if !s.net.started || !s.net.reachable {
-		return s.releaseLocked()
+	if s.net.ep == nil {
+		return nil
 	}
-	s.net.reachable = false
-	if err := s.net.srv.Close(); err != nil {
+	if err := s.net.ep.Close(); err != nil {
 		return fmt.Errorf("smdp %s: serve: %w", s.cfg.Operator, err)
 	}
 	return nil

@@ -262,7 +262,10 @@ func (s *Server) emit(kind eventlog.Kind, f eventlog.F) {
 func (s *Server) Addr() netip.AddrPort {
 	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
-	return s.net.addr
+	if s.net.ep == nil {
+		return netip.AddrPort{}
+	}
+	return s.net.ep.Addr()
 }
 
 // Address is "host:port" as the card dials it: the TLS host name and the

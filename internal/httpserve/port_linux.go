@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shareablePort sets SO_REUSEPORT, which lets Hold bind the port beside
+// shareablePort sets SO_REUSEPORT, which lets holdPort bind the port beside
 // the listener (same user only). The kernel never hands a port bound so to
 // a socket asking for any free port, whether it binds or connects.
 func shareablePort(_, _ string, c syscall.RawConn) error {
@@ -20,6 +20,9 @@ func shareablePort(_, _ string, c syscall.RawConn) error {
 	return serr
 }
 
+// holdPort binds a socket that does not listen to ap, the port of a
+// listener made with shareablePort that is still open, and returns what
+// closes it.
 func holdPort(ap netip.AddrPort) (func() error, error) {
 	family, sa := unix.AF_INET, unix.Sockaddr(nil)
 	if ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()); ap.Addr().Is4() {
