@@ -21,7 +21,7 @@ var bauds = map[int]uint32{
 // (no echo, no CR/LF translation, no signals), the line settings of cfg,
 // exclusive unless cfg.Shared, stale input flushed. The fd stays
 // non-blocking under the runtime poller, so Close interrupts a Read.
-func openSerial(path string, cfg Config) (*os.File, error) {
+func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 	speed, ok := bauds[cfg.Baud]
 	if !ok {
 		return nil, fmt.Errorf("%s: baud %d not supported (known: 9600 … 4000000)", path, cfg.Baud)
@@ -30,7 +30,7 @@ func openSerial(path string, cfg Config) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	fail := func(what string, err error) (*os.File, error) {
+	fail := func(what string, err error) (io.ReadWriteCloser, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %s: %w", path, what, err)
 	}
@@ -57,7 +57,7 @@ func openSerial(path string, cfg Config) (*os.File, error) {
 	if err := unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
 		return fail("flush input", err)
 	}
-	return os.NewFile(uintptr(fd), path), nil
+	return ttyFile{os.NewFile(uintptr(fd), path)}, nil
 }
 
 // makeRaw is cfmakeraw(3) plus the line settings.

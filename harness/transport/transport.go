@@ -117,13 +117,7 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	case strings.Contains(addr, "://"):
 		return nil, fmt.Errorf("%s: unknown scheme: want a device path, tcp://host:port or rfc2217://host:port", addr)
 	default:
-		dial = func(context.Context) (io.ReadWriteCloser, error) {
-			f, err := openSerial(addr, cfg)
-			if err != nil {
-				return nil, err
-			}
-			return ttyFile{f}, nil
-		}
+		dial = func(context.Context) (io.ReadWriteCloser, error) { return openSerial(addr, cfg) }
 	}
 	p := &port{name: addr, dial: dial}
 	c, err := dial(ctx)
