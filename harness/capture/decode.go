@@ -327,14 +327,6 @@ func (s *stream) cutByReset(err error) bool {
 	return s.reset && isShort(err)
 }
 
-// cutByClient reports a request that ends early because the client ended
-// the connection: reset it, or closed it (FIN) mid-request, as a terminal
-// does when the card is powered off or reset with a channel open. Either
-// way the request was never whole on the wire; the capture is not short.
-func (s *stream) cutByClient(clientFIN bool, err error) bool {
-	return (s.reset || clientFIN) && isShort(err)
-}
-
 func isShort(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) }
 
 func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
@@ -375,7 +367,12 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		s.client, s.server = s.server, s.client
 	}
 	isTLS := isClientHello(c2s.data)
+	// The client ended the connection (reset it, or closed it with a FIN,
+	// as a terminal does when the card is powered off or reset with a
+	// channel open): a request it cut short was never whole on the wire,
+	// which is not a capture defect.
 	clientFIN := c2s.fin
+	clientEnded := s.reset || clientFIN
 	if isTLS {
 		var err error
 		if c2s, s2c, err = decryptTLS(c2s, s2c, s.f.keys); err != nil {
@@ -391,7 +388,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			break
 		}
 		off := cr.n - br.Buffered()
-		if (s.reset || clientFIN) && !bytes.Contains(c2s.data[off:], []byte("\r\n\r\n")) {
+		if clientEnded && !bytes.Contains(c2s.data[off:], []byte("\r\n\r\n")) {
 			break // the connection ended inside a request's headers
 		}
 		req, err := http.ReadRequest(br)
@@ -399,7 +396,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			return nil, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
-		cut := s.cutByClient(clientFIN, err)
+		cut := clientEnded && isShort(err)
 		if err != nil && !cut {
 			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
