@@ -22,6 +22,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/pollfile"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -57,7 +58,12 @@ func newPtyEcho(tb testing.TB, onPoller bool) *ptyEcho {
 		tb.Fatal(err)
 	}
 	if onPoller {
-		master, slave = nonBlocking(tb, master), nonBlocking(tb, slave)
+		if master, err = pollfile.Of(master); err == nil {
+			slave, err = pollfile.Of(slave)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
 	}
 	go func() {
 		r := bufio.NewReader(master)
@@ -73,20 +79,6 @@ func newPtyEcho(tb testing.TB, onPoller bool) *ptyEcho {
 	e := &ptyEcho{master: master, slave: slave, rd: bufio.NewReader(slave)}
 	tb.Cleanup(func() { master.Close(); slave.Close() })
 	return e
-}
-
-// nonBlocking puts f's descriptor in non-blocking mode under a new File,
-// which the runtime poller then serves, and closes f.
-func nonBlocking(tb testing.TB, f *os.File) *os.File {
-	fd, err := syscall.Dup(int(f.Fd()))
-	f.Close()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		tb.Fatal(err)
-	}
-	return os.NewFile(uintptr(fd), f.Name())
 }
 
 // roundTrips runs n echo round trips and returns how long they took.

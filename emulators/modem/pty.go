@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/pollfile"
 )
 
 // openPTY opens the pty pair, puts the slave in raw mode (no echo, no CR/LF
@@ -24,9 +25,11 @@ func (m *Modem) openPTY() error {
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
 	}
-	if master, err = pollable(master); err != nil {
+	// Under the poller, so that Close can interrupt a pending Read (pty
+	// hands the master back in blocking mode).
+	if master, err = pollfile.Of(master); err != nil {
 		slave.Close()
-		return err
+		return fmt.Errorf("pty master: %w", err)
 	}
 	if err := makeRaw(slave); err != nil {
 		master.Close()
@@ -48,31 +51,6 @@ func (m *Modem) openPTY() error {
 	go m.readLoop()
 	go m.writeLoop()
 	return nil
-}
-
-// pollable re-opens the master on a non-blocking duplicate of its fd: pty
-// returns it in blocking mode, where Close cannot interrupt a pending Read.
-// os.NewFile registers a non-blocking fd with the runtime poller.
-func pollable(f *os.File) (*os.File, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("pty master: %w", err)
-	}
-	dup, dupErr := -1, error(nil)
-	if err := rc.Control(func(fd uintptr) { dup, dupErr = syscall.Dup(int(fd)) }); err != nil {
-		dupErr = err
-	}
-	f.Close()
-	if dupErr != nil {
-		return nil, fmt.Errorf("pty master dup: %w", dupErr)
-	}
-	syscall.CloseOnExec(dup)
-	if err := syscall.SetNonblock(dup, true); err != nil {
-		syscall.Close(dup)
-		return nil, fmt.Errorf("pty master non-blocking: %w", err)
-	}
-	return os.NewFile(uintptr(dup), "/dev/ptmx"), nil
 }
 
 // makeRaw goes through SyscallConn so the file stays non-blocking and Close

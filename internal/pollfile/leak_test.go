@@ -1,0 +1,9 @@
+package pollfile
+
+import (
+	"testing"
+
+	"github.com/esimhil/esimhil/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
