@@ -288,7 +288,7 @@ func testReaderChangesHands(t *testing.T, kind string) {
 	urcs := 1
 	for i := range 60 {
 		if i%20 == 10 {
-			time.Sleep(3 * readerLinger) // the reader goroutine takes the reader back
+			readerBack(t, c)
 		}
 		cmd, want := "AT+Y", "+Y: 1"
 		if i%7 == 3 {
@@ -307,5 +307,22 @@ func testReaderChangesHands(t *testing.T, kind string) {
 	s.send(t, "\r\n+CEREG: 5\r\n")
 	if u, err := c.WaitURC("+CEREG: 5", time.Second); err != nil {
 		t.Fatalf("WaitURC: %q %v", u, err)
+	}
+}
+
+// readerBack waits until the reader goroutine holds the reader again (it
+// takes it back once the port has been idle for readerLinger).
+func readerBack(t *testing.T, c *Client) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(readerLinger / 4) {
+		c.mu.Lock()
+		back := c.holder == heldByLoop
+		c.mu.Unlock()
+		if back {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatal("the reader goroutine did not take the reader back within 5 s")
+		}
 	}
 }
