@@ -9,11 +9,14 @@ const (
 	TagDuration          = 0x04
 	TagAlphaIdentifier   = 0x05
 	TagLocationInfo      = 0x13
+	TagIMEI              = 0x14
 	TagNMR               = 0x16
 	TagEventList         = 0x19
 	TagLocationStatus    = 0x1B
 	TagTimerID           = 0x24
 	TagTimerValue        = 0x25
+	TagDateTime          = 0x26
+	TagLanguage          = 0x2D
 	TagBearerDescription = 0x35
 	TagChannelData       = 0x36
 	TagChannelDataLength = 0x37
@@ -45,7 +48,10 @@ const (
 
 	// PROVIDE LOCAL INFORMATION.
 	PLILocation         = 0x00
+	PLIIMEI             = 0x01
 	PLINMR              = 0x02
+	PLIDateTime         = 0x03 // date, time and time zone
+	PLILanguage         = 0x04
 	PLIAccessTechnology = 0x06
 
 	// SEND DATA: bit 1 set sends the buffer immediately, clear stores it.

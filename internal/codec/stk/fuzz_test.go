@@ -2,6 +2,7 @@ package stk
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/hexdump"
@@ -16,6 +17,10 @@ var fuzzSeeds = []string{
 	"81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF",
 	"81 03 02 26 02 82 02 82 81 83 01 00 16 08 02 F8 10 38 02 F8 01 28",
 	"81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF",
+	"81 03 01 26 01 82 02 82 81 83 01 00 14 08 4A 09 51 24 30 32 57 01",
+	"81 03 01 26 03 82 02 82 81 83 01 00 26 07 62 11 03 71 02 44 FF",
+	"81 03 01 26 03 82 02 82 81 83 01 00 A6 07 62 20 82 32 95 95 49",
+	"81 03 01 26 04 82 02 82 81 83 01 00 2D 02 65 6E",
 	"D7 0C 82 02 82 81 A4 01 01 A5 03 00 50 00",
 	"D6 15 19 01 03 82 02 82 81 1B 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF",
 	"D6 0E 19 01 09 82 02 82 81 38 02 81 00 B7 01 FF",
@@ -78,7 +83,9 @@ func FuzzParseCommand(f *testing.F) {
 	})
 }
 
-// FuzzParseTerminalResponse is FuzzParseCommand for terminal responses.
+// FuzzParseTerminalResponse is FuzzParseCommand for terminal responses;
+// besides, every object of the input is still in the encoding, so a field
+// that decodes but does not encode is found.
 func FuzzParseTerminalResponse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -89,6 +96,13 @@ func FuzzParseTerminalResponse(f *testing.F) {
 		enc, err := r.Encode()
 		if err != nil {
 			return
+		}
+		in, _ := ParseTLVs(b)
+		out, _ := ParseTLVs(enc)
+		for _, o := range in {
+			if !slices.ContainsFunc(out, func(e SimpleTLV) bool { return e.Tag == o.Tag && e.Ext == o.Ext }) {
+				t.Fatalf("object %s of % X lost: encoded % X", o.name(), b, enc)
+			}
 		}
 		r2, err := ParseTerminalResponse(enc)
 		if err != nil {

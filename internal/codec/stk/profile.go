@@ -10,7 +10,7 @@ var (
 	FacTimerExpiration     = Facility{1, 6}
 	FacCommandResult       = Facility{2, 1}
 	FacRefresh             = Facility{3, 8}
-	FacPLILocation         = Facility{4, 7}
+	FacPLILocation         = Facility{4, 7} // MCC, MNC, LAC, Cell ID and IMEI
 	FacPLINMR              = Facility{4, 8}
 	FacSetUpEventList      = Facility{5, 1}
 	FacEventLocationStatus = Facility{5, 5}
@@ -18,6 +18,8 @@ var (
 	FacEventChannelStatus  = Facility{6, 4}
 	FacTimerStartStop      = Facility{8, 1}
 	FacTimerGetValue       = Facility{8, 2}
+	FacPLIDateTime         = Facility{8, 3} // date, time and time zone
+	FacPLILanguage         = Facility{9, 4}
 	FacPLIAccessTech       = Facility{9, 8}
 	FacOpenChannel         = Facility{12, 1}
 	FacCloseChannel        = Facility{12, 2}

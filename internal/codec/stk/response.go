@@ -15,7 +15,10 @@ type TerminalResponse struct {
 	Result  Result
 
 	Location          *LocationInfo      // PROVIDE LOCAL INFORMATION 00
+	IMEI              string             // PROVIDE LOCAL INFORMATION 01 ("": absent; see EncodeIMEI)
 	NMR               *MeasResults       // PROVIDE LOCAL INFORMATION 02 (E-UTRAN)
+	DateTime          *DateTime          // PROVIDE LOCAL INFORMATION 03
+	Language          string             // PROVIDE LOCAL INFORMATION 04 ("": absent)
 	AccessTech        *byte              // PROVIDE LOCAL INFORMATION 06
 	TimerID           byte               // TIMER MANAGEMENT (0: absent)
 	TimerValue        *time.Duration     // TIMER MANAGEMENT deactivate / get value
@@ -51,8 +54,29 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 		}
 		objs = append(objs, o)
 	}
+	if r.IMEI != "" {
+		o, err := EncodeIMEI(r.IMEI)
+		if err != nil {
+			return nil, fmt.Errorf("terminal response: %w", err)
+		}
+		objs = append(objs, o)
+	}
 	if r.NMR != nil {
 		o, err := EncodeNMR(*r.NMR)
+		if err != nil {
+			return nil, fmt.Errorf("terminal response: %w", err)
+		}
+		objs = append(objs, o)
+	}
+	if r.DateTime != nil {
+		o, err := EncodeDateTime(*r.DateTime)
+		if err != nil {
+			return nil, fmt.Errorf("terminal response: %w", err)
+		}
+		objs = append(objs, o)
+	}
+	if r.Language != "" {
+		o, err := EncodeLanguage(r.Language)
 		if err != nil {
 			return nil, fmt.Errorf("terminal response: %w", err)
 		}
@@ -131,9 +155,21 @@ func (r *TerminalResponse) decodeObject(o SimpleTLV) error {
 		l, err := DecodeLocationInfo(o.Value)
 		r.Location = &l
 		return err
+	case TagIMEI:
+		imei, err := DecodeIMEI(o.Value)
+		r.IMEI = imei
+		return err
 	case TagNMR:
 		m, err := DecodeNMR(o.Value)
 		r.NMR = &m
+		return err
+	case TagDateTime:
+		d, err := DecodeDateTime(o.Value)
+		r.DateTime = &d
+		return err
+	case TagLanguage:
+		l, err := DecodeLanguage(o.Value)
+		r.Language = l
 		return err
 	case TagAccessTechnology:
 		t, err := DecodeByte("access technology", o.Value)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,6 +227,16 @@ func TestTerminalResponseVectors(t *testing.T) {
 		}), "81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
 		{"PLI no service", Respond(pli, Result{General: ResultTerminalUnable, Additional: []byte{UnableNoService}}),
 			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
+		// TestIMEI, TestDateTime and TestLanguage work the values out.
+		{"PLI IMEI", with(Respond(NewProvideLocalInfo(1, PLIIMEI), Result{}), func(r *TerminalResponse) {
+			r.IMEI = "490154203237510"
+		}), "81 03 01 26 01 82 02 82 81 83 01 00 14 08 4A 09 51 24 30 32 57 01"},
+		{"PLI date-time", with(Respond(NewProvideLocalInfo(1, PLIDateTime), Result{}), func(r *TerminalResponse) {
+			r.DateTime = &DateTime{Time: time.Date(2026, 11, 30, 17, 20, 44, 0, time.UTC)}
+		}), "81 03 01 26 03 82 02 82 81 83 01 00 26 07 62 11 03 71 02 44 FF"},
+		{"PLI language", with(Respond(NewProvideLocalInfo(1, PLILanguage), Result{}), func(r *TerminalResponse) {
+			r.Language = "en"
+		}), "81 03 01 26 04 82 02 82 81 83 01 00 2D 02 65 6E"},
 		{"PLI NMR", with(Respond(nmr, Result{}), func(r *TerminalResponse) {
 			r.NMR = &nmrVector
 		}), "81 03 02 26 02 82 02 82 81 83 01 00 16 10" + nmrVectorHex},
@@ -271,6 +282,23 @@ func TestTerminalResponseVectors(t *testing.T) {
 	}
 	if _, err := ParseTerminalResponse(hexdump.Bytes(t, "81 03 04 42 00 83 01 00")); err == nil {
 		t.Fatal("response without device identities accepted")
+	}
+	// The comprehension-required forms of the PROVIDE LOCAL INFORMATION
+	// objects (94, A6, AD) decode as well.
+	r, err = ParseTerminalResponse(hexdump.Bytes(t, "81 03 01 26 01 82 02 82 81 83 01 00 94 08 4A 09 51 24 30 32 57 01 A6 07 62 10 10 00 00 00 FF AD 02 66 72"))
+	if err != nil || r.IMEI != "490154203237510" || r.DateTime == nil || !r.DateTime.Time.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) ||
+		r.DateTime.ZoneKnown || r.Language != "fr" || len(r.Others) != 0 {
+		t.Fatalf("CR forms: %+v, %v", r, err)
+	}
+	// A wrong length is an error, as for the other objects.
+	for _, bad := range []string{
+		"81 03 01 26 01 82 02 82 81 83 01 00 14 07 4A 09 51 24 30 32 57",
+		"81 03 01 26 03 82 02 82 81 83 01 00 26 06 62 10 10 00 00 00",
+		"81 03 01 26 04 82 02 82 81 83 01 00 2D 03 65 6E 67",
+	} {
+		if _, err := ParseTerminalResponse(hexdump.Bytes(t, bad)); err == nil || !strings.Contains(err.Error(), "length") {
+			t.Errorf("ParseTerminalResponse(%s): err %v, want a length error", bad, err)
+		}
 	}
 }
 
@@ -398,5 +426,13 @@ func TestTerminalProfile(t *testing.T) {
 	}
 	if !p.Has(FacRefresh) || p.Has(FacSendData) || p.Channels() != 1 || p.Has(Facility{40, 1}) {
 		t.Fatal("Has/Channels wrong")
+	}
+	// TS 102 223 §5.2: byte 8 bit 3 is PROVIDE LOCAL INFORMATION (date,
+	// time and time zone), byte 9 bit 4 PROVIDE LOCAL INFORMATION
+	// (language), byte 4 bit 7 PROVIDE LOCAL INFORMATION (MCC, MNC, LAC,
+	// Cell ID & IMEI).
+	p = NewTerminalProfile(0, FacPLIDateTime, FacPLILanguage, FacPLILocation)
+	if p[3] != 0x40 || p[7] != 0x04 || p[8] != 0x08 {
+		t.Fatalf("PLI facilities: profile % X", []byte(p))
 	}
 }
