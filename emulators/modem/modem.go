@@ -207,6 +207,10 @@ func (m *Modem) getSTK() STK {
 	return m.stk
 }
 
+// IMEI implements stkterm.Host: the IMEI of Options, the one +CGSN
+// answers. It is fixed at New, so any goroutine may call it.
+func (m *Modem) IMEI() string { return m.o.IMEI }
+
 // Start opens the pty, publishes the link and powers the modem on. The
 // attach follows AttachDelay later on the loop's clock. Call it from outside
 // loop work (it runs the boot sequence with Loop.Do).

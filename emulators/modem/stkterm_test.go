@@ -46,6 +46,11 @@ func TestWithRealTerminal(t *testing.T) {
 	if err != nil || strings.Join(rsp.Lines, "|") != `208011234567890|+COPS: 0,2,"20801",7` {
 		t.Fatalf("got %+v, %v", rsp, err)
 	}
+	// The terminal's IMEI (PROVIDE LOCAL INFORMATION 01) is the one +CGSN
+	// answers.
+	if rsp, err := c.Command("AT+CGSN"); err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != m.IMEI() {
+		t.Fatalf("AT+CGSN: %+v, %v; host IMEI %q", rsp, err, m.IMEI())
+	}
 	loop.Do(func() {
 		if len(card.apdus) == 0 || !strings.HasPrefix(card.apdus[0], "8010") {
 			t.Errorf("first APDU is not TERMINAL PROFILE: %q", card.apdus)

@@ -38,6 +38,9 @@ type Location struct {
 type Host interface {
 	// Location returns the current registration and measurements.
 	Location() Location
+	// IMEI returns the device's IMEI, 15 digits with the check digit (the
+	// one +CGSN answers).
+	IMEI() string
 	// DataReady reports whether a packet-data bearer is available (registered
 	// home or roaming); OPEN CHANNEL fails without one.
 	DataReady() bool

@@ -131,9 +131,40 @@ func (t *Terminal) timerFired(id byte, ts *timerState) {
 	t.sendEnvelope(stk.NewTimerExpiration(id, t.loop.Now().Sub(ts.start)))
 }
 
-// provideLocalInfo answers PROVIDE LOCAL INFORMATION from the host's
-// registration (TS 31.111 §6.4.15 for the E-UTRAN forms).
+// provideLocalInfo answers PROVIDE LOCAL INFORMATION (TS 102 223
+// §6.4.15): the IMEI, the date and time and the language come from the
+// terminal itself, with or without service; the rest from the host's
+// registration.
 func (t *Terminal) provideLocalInfo(c stk.Command) stk.TerminalResponse {
+	r := stk.Respond(c, result(stk.ResultOK))
+	switch c.Details.Qualifier {
+	case stk.PLIIMEI:
+		// The check digit goes as the spare 0 (stk.EncodeIMEI); an IMEI
+		// that is not 15 digits is not replaced by an invented one.
+		imei := t.host.IMEI()
+		if _, err := stk.EncodeIMEI(imei); err != nil {
+			t.tracef("provide local information: %v", err)
+			return stk.Respond(c, result(stk.ResultTerminalUnable, stk.UnableNoCause))
+		}
+		r.IMEI = imei
+	case stk.PLIDateTime:
+		// The virtual clock, in UTC; the emulated network sends no NITZ,
+		// so the time zone is not known (FF, TS 102 223 §8.39).
+		r.DateTime = &stk.DateTime{Time: t.loop.Now().UTC()}
+	case stk.PLILanguage:
+		r.Language = t.lang
+	case stk.PLILocation, stk.PLINMR, stk.PLIAccessTechnology:
+		return t.radioInfo(c)
+	default:
+		return stk.Respond(c, result(stk.ResultBeyondCapabilities))
+	}
+	return r
+}
+
+// radioInfo answers the PROVIDE LOCAL INFORMATION qualifiers that need the
+// network from the host's registration (TS 31.111 §6.4.15 for the E-UTRAN
+// forms): location, NMR and access technology.
+func (t *Terminal) radioInfo(c stk.Command) stk.TerminalResponse {
 	loc := t.host.Location()
 	if loc.Service == NoService {
 		return stk.Respond(c, result(stk.ResultTerminalUnable, stk.UnableNoService))
@@ -159,8 +190,6 @@ func (t *Terminal) provideLocalInfo(c stk.Command) stk.TerminalResponse {
 		r.NMR = measResults(loc)
 	case stk.PLIAccessTechnology:
 		r.AccessTech = new(byte(stk.AccessEUTRAN))
-	default:
-		return stk.Respond(c, result(stk.ResultBeyondCapabilities))
 	}
 	return r
 }

@@ -109,12 +109,14 @@ func (c *fakeCard) lastTR() stk.TerminalResponse {
 
 type fakeHost struct {
 	loc       Location
+	imei      string
 	dataReady bool
 	refreshes []byte
 	onRefresh func(byte)
 }
 
 func (h *fakeHost) Location() Location { return h.loc }
+func (h *fakeHost) IMEI() string       { return h.imei }
 func (h *fakeHost) DataReady() bool    { return h.dataReady }
 func (h *fakeHost) Refresh(q byte) {
 	h.refreshes = append(h.refreshes, q)
@@ -141,7 +143,7 @@ func newRig(t *testing.T) *rig {
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
 	loop.Stall = 5 * time.Second
 	card := &fakeCard{t: t, now: loop.Now}
-	host := &fakeHost{loc: paris, dataReady: true}
+	host := &fakeHost{loc: paris, imei: "490154203237518", dataReady: true}
 	r := &rig{loop: loop, card: card, host: host, term: New(card, host, loop, nil)}
 	t.Cleanup(func() { loop.Do(r.term.Stop) })
 	return r

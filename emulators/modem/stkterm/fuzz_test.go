@@ -14,6 +14,9 @@ func FuzzProactiveCommand(f *testing.F) {
 	for _, c := range []stk.Command{
 		stk.NewTimerStart(1, 1, 90),
 		stk.NewProvideLocalInfo(1, stk.PLINMR),
+		stk.NewProvideLocalInfo(1, stk.PLIIMEI),
+		stk.NewProvideLocalInfo(1, stk.PLIDateTime),
+		stk.NewProvideLocalInfo(1, stk.PLILanguage),
 		stk.NewSetUpEventList(1, stk.EventLocationStatus),
 		stk.NewReceiveData(1, 1, 10),
 		stk.NewRefresh(1, stk.RefreshUICCReset),

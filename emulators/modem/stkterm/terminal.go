@@ -24,6 +24,7 @@ type Terminal struct {
 	loop    *clock.Loop
 	log     *eventlog.Log
 	profile stk.TerminalProfile
+	lang    string // ISO 639 code PROVIDE LOCAL INFORMATION (language) answers
 
 	trace io.Writer
 
@@ -49,24 +50,43 @@ type Terminal struct {
 // may be nil: the terminal emits nothing by default (the card logs the
 // method's events).
 func New(card Card, host Host, loop *clock.Loop, log *eventlog.Log) *Terminal {
-	return &Terminal{card: card, host: host, loop: loop, log: log, profile: Profile(true)}
+	return &Terminal{card: card, host: host, loop: loop, log: log, profile: Profile(true), lang: DefaultLanguage}
 }
+
+// DefaultLanguage is the language a terminal reports until SetLanguage.
+const DefaultLanguage = "en"
 
 // SetProfile replaces the TERMINAL PROFILE downloaded at the next Start.
 func (t *Terminal) SetProfile(p stk.TerminalProfile) { t.profile = p }
+
+// SetLanguage sets the language PROVIDE LOCAL INFORMATION (language)
+// reports: an ISO 639 code of two lower-case letters ("fr").
+func (t *Terminal) SetLanguage(code string) error {
+	if _, err := stk.EncodeLanguage(code); err != nil {
+		return fmt.Errorf("stkterm: %w", err)
+	}
+	t.lang = code
+	return nil
+}
 
 // SetTrace writes every toolkit APDU exchange to w (nil turns it off), for
 // debugging.
 func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 
 // Profile is the TERMINAL PROFILE this terminal downloads: timers, PROVIDE
-// LOCAL INFORMATION (location, NMR, access technology), SET UP EVENT LIST
-// with location status, data available and channel status, BIP (one
-// channel, TCP client mode) and REFRESH, with the "eUICC Profile State
-// Change" mode when profileStateChange says the baseband has it.
+// LOCAL INFORMATION (location and IMEI, NMR, date, time and time zone,
+// language, access technology), SET UP EVENT LIST with location status,
+// data available and channel status, BIP (one channel, TCP client mode)
+// and REFRESH, with the "eUICC Profile State Change" mode when
+// profileStateChange says the baseband has it. Of PROVIDE LOCAL
+// INFORMATION the terminal answers the IMEI with the check digit sent as
+// the spare digit 0 (TS 23.003 §6.2.1), the virtual clock's UTC time with
+// time zone FF (the emulated network sends no NITZ, so the zone is not
+// known) and the language of SetLanguage, "en" by default.
 func Profile(profileStateChange bool) stk.TerminalProfile {
 	fs := []stk.Facility{stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
 		stk.FacRefresh, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
+		stk.FacPLIDateTime, stk.FacPLILanguage,
 		stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus,
 		stk.FacTimerStartStop, stk.FacTimerGetValue,

@@ -29,6 +29,7 @@ func TestStartSendsTerminalProfile(t *testing.T) {
 		stk.FacPLINMR, stk.FacPLIAccessTech, stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus, stk.FacOpenChannel, stk.FacCloseChannel,
 		stk.FacReceiveData, stk.FacSendData, stk.FacTCPClientRemote, stk.FacRefresh, stk.FacRefreshEUICCProfile,
+		stk.FacPLIDateTime, stk.FacPLILanguage,
 	} {
 		if !p.Has(f) {
 			t.Errorf("profile % X lacks %+v", r.card.profile, f)
@@ -126,33 +127,71 @@ func TestProvideLocalInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The virtual clock when the card asks for the date and time.
+	at := time.Date(2026, 11, 30, 17, 20, 44, 0, time.UTC).Sub(clock.Epoch)
 	tests := []struct {
 		name string
 		loc  Location
 		q    byte
 		want string // terminal response, hex
+		// Optional: the host's IMEI ("": the rig's 490154203237518), the
+		// terminal's language ("": default), time since clock.Epoch.
+		imei  string
+		lang  string
+		after time.Duration
 	}{
-		{"location", paris, stk.PLILocation,
-			"81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
-		{"NMR", paris, stk.PLINMR,
-			fmt.Sprintf("81 03 01 26 02 82 02 82 81 83 01 00 16 %02X %X", len(nmr.Value), nmr.Value)},
-		{"NMR without a measurement qualifier", paris, 0x82, // marker: the bare command
-			"81 03 01 26 02 82 02 82 81 83 01 36"},
-		{"access technology", paris, stk.PLIAccessTechnology,
-			"81 03 01 26 06 82 02 82 81 83 01 00 3F 01 08"},
-		{"limited service", limited, stk.PLILocation,
-			"81 03 01 26 00 82 02 82 81 83 01 06 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
-		{"no service", Location{Service: NoService}, stk.PLILocation,
-			"81 03 01 26 00 82 02 82 81 83 02 20 04"},
-		{"IMEI not supported", paris, 0x01,
-			"81 03 01 26 01 82 02 82 81 83 01 30"},
-		{"bad PLMN from host", Location{Service: NormalService, Serving: Cell{PLMN: "2O8O1"}}, stk.PLILocation,
-			"81 03 01 26 00 82 02 82 81 83 02 20 00"},
+		{name: "location", loc: paris, q: stk.PLILocation,
+			want: "81 03 01 26 00 82 02 82 81 83 01 00 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{name: "NMR", loc: paris, q: stk.PLINMR,
+			want: fmt.Sprintf("81 03 01 26 02 82 02 82 81 83 01 00 16 %02X %X", len(nmr.Value), nmr.Value)},
+		{name: "NMR without a measurement qualifier", loc: paris, q: 0x82, // marker: the bare command
+			want: "81 03 01 26 02 82 02 82 81 83 01 36"},
+		{name: "access technology", loc: paris, q: stk.PLIAccessTechnology,
+			want: "81 03 01 26 06 82 02 82 81 83 01 00 3F 01 08"},
+		{name: "limited service", loc: limited, q: stk.PLILocation,
+			want: "81 03 01 26 00 82 02 82 81 83 01 06 13 09 02 F8 10 3A 9B 00 0C 33 DF"},
+		{name: "no service", loc: Location{Service: NoService}, q: stk.PLILocation,
+			want: "81 03 01 26 00 82 02 82 81 83 02 20 04"},
+		// stk.TestIMEI works the IMEI out: check digit 8 sent as 0.
+		{name: "IMEI", loc: paris, q: stk.PLIIMEI,
+			want: "81 03 01 26 01 82 02 82 81 83 01 00 14 08 4A 09 51 24 30 32 57 01"},
+		{name: "IMEI without service", loc: Location{Service: NoService}, q: stk.PLIIMEI,
+			want: "81 03 01 26 01 82 02 82 81 83 01 00 14 08 4A 09 51 24 30 32 57 01"},
+		{name: "IMEI in limited service", loc: limited, q: stk.PLIIMEI,
+			want: "81 03 01 26 01 82 02 82 81 83 01 00 14 08 4A 09 51 24 30 32 57 01"},
+		{name: "IMEI of 14 digits from host", loc: paris, q: stk.PLIIMEI, imei: "49015420323751",
+			want: "81 03 01 26 01 82 02 82 81 83 02 20 00"},
+		// 2026-11-30 17:20:44 UTC: 62 11 03 71 02 44, zone unknown FF.
+		{name: "date and time", loc: paris, q: stk.PLIDateTime, after: at,
+			want: "81 03 01 26 03 82 02 82 81 83 01 00 26 07 62 11 03 71 02 44 FF"},
+		{name: "date and time without service", loc: Location{Service: NoService}, q: stk.PLIDateTime,
+			want: "81 03 01 26 03 82 02 82 81 83 01 00 26 07 62 10 10 00 00 00 FF"},
+		{name: "language", loc: paris, q: stk.PLILanguage,
+			want: "81 03 01 26 04 82 02 82 81 83 01 00 2D 02 65 6E"},
+		{name: "language set, without service", loc: Location{Service: NoService}, q: stk.PLILanguage, lang: "fr",
+			want: "81 03 01 26 04 82 02 82 81 83 01 00 2D 02 66 72"},
+		{name: "timing advance not supported", loc: paris, q: 0x05,
+			want: "81 03 01 26 05 82 02 82 81 83 01 30"},
+		{name: "IMEISV not supported", loc: paris, q: 0x08,
+			want: "81 03 01 26 08 82 02 82 81 83 01 30"},
+		{name: "access technology without service", loc: Location{Service: NoService}, q: stk.PLIAccessTechnology,
+			want: "81 03 01 26 06 82 02 82 81 83 02 20 04"},
+		{name: "bad PLMN from host", loc: Location{Service: NormalService, Serving: Cell{PLMN: "2O8O1"}}, q: stk.PLILocation,
+			want: "81 03 01 26 00 82 02 82 81 83 02 20 00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
 			r.host.loc = tt.loc
+			if tt.imei != "" {
+				r.host.imei = tt.imei
+			}
+			if tt.lang != "" {
+				if err := r.term.SetLanguage(tt.lang); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.advance(t, tt.after)
 			switch tt.q {
 			case stk.PLINMR:
 				r.card.push(stk.NewProvideLocalInfoNMR(1))
@@ -168,6 +207,21 @@ func TestProvideLocalInfo(t *testing.T) {
 				t.Fatalf("TR APDU % X\nwant data   % X", tr, want)
 			}
 		})
+	}
+}
+
+func TestSetLanguage(t *testing.T) {
+	r := newRig(t)
+	for _, bad := range []string{"", "e", "EN", "eng", "e1"} {
+		if err := r.term.SetLanguage(bad); err == nil {
+			t.Errorf("SetLanguage(%q) accepted", bad)
+		}
+	}
+	// A refused code leaves the language as it was.
+	r.card.push(stk.NewProvideLocalInfo(1, stk.PLILanguage))
+	r.start(t)
+	if tr := r.card.lastTR(); tr.Language != DefaultLanguage {
+		t.Fatalf("language %q after refused codes, want %q", tr.Language, DefaultLanguage)
 	}
 }
 
