@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
@@ -118,6 +120,70 @@ func TestLaneInWireshark(t *testing.T) {
 	}
 	if fmt.Sprint(refresh) != "[0x09]" {
 		t.Errorf("REFRESH qualifiers %v, want the one REFRESH in mode 09 (generic announces eUICC Profile State Change)", refresh)
+	}
+}
+
+// TestLocalInfoInWireshark checks that Wireshark's CAT dissector reads the
+// PROVIDE LOCAL INFORMATION objects the terminal answers and the card's
+// lane run never asks for: the IMEI (TS 24.008 mobile identity, check
+// digit sent as 0), the date, time and time zone (swapped BCD, zone FF)
+// and the language. The terminal responses are encoded by stk, as the
+// toolkit terminal sends them, into a capture of their own.
+func TestLocalInfoInWireshark(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "pli.pcapng")
+	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 30, 17, 20, 44, 0, time.UTC)
+	for _, pli := range []struct {
+		q   byte
+		set func(*stk.TerminalResponse)
+	}{
+		{stk.PLIIMEI, func(r *stk.TerminalResponse) { r.IMEI = "490154203237518" }},
+		{stk.PLIDateTime, func(r *stk.TerminalResponse) { r.DateTime = &stk.DateTime{Time: at} }},
+		{stk.PLILanguage, func(r *stk.TerminalResponse) { r.Language = "en" }},
+	} {
+		r := stk.Respond(stk.NewProvideLocalInfo(1, pli.q), stk.Result{General: stk.ResultOK})
+		pli.set(&r)
+		tr, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dg := gsmtap.SIMHeader(gsmtap.SubAPDU).Append(nil)
+		dg = append(dg, gsmtap.FromExchange(append([]byte{0x80, stk.InsTerminalResponse, 0, 0, byte(len(tr))}, tr...), []byte{0x90, 0x00})...)
+		if err := sess.WriteDatagram(at, capture.SIMTapAddr, capture.SIMTapAddr, dg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := tshark(t, "-r", file, "-Y", "etsi_cat", "-T", "fields", "-E", "separator=|", "-e", "gsm_a.imei",
+		"-e", "gsm_a.ie.mobileid.type", "-e", "etsi_cat.comp_tlv.language", "-e", "_ws.malformed", "-e", "_ws.expert.severity")
+	var imei, lang string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(l, "|")
+		if len(f) != 5 || f[3] != "" || f[4] != "" {
+			t.Errorf("tshark line %q: want five fields, no malformed or expert item", l)
+			continue
+		}
+		if f[0] != "" {
+			imei = f[0] + " type " + f[1]
+		}
+		if f[2] != "" {
+			lang = f[2]
+		}
+	}
+	if imei != "490154203237510 type 2" || lang != "en" {
+		t.Errorf("Wireshark reads IMEI %q and language %q, want 490154203237510 type 2 (IMEI, check digit as 0) and en", imei, lang)
+	}
+	// The date-time fields are the raw octets; the tree shows them decoded.
+	tree := tshark(t, "-r", file, "-Y", "etsi_cat.comp_tlv.date_time.yr", "-V")
+	for _, want := range []string{"Year: 26", "Month: 11", "Day: 30", "Hours: 17", "Minutes: 20", "Seconds: 44", "Time Zone: Unknown"} {
+		if !strings.Contains(tree, want) {
+			t.Errorf("Wireshark's date-time tree lacks %q:\n%s", want, tree)
+		}
 	}
 }
 
