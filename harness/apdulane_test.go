@@ -121,6 +121,16 @@ func TestLaneInWireshark(t *testing.T) {
 	if fmt.Sprint(refresh) != "[0x09]" {
 		t.Errorf("REFRESH qualifiers %v, want the one REFRESH in mode 09 (generic announces eUICC Profile State Change)", refresh)
 	}
+	// The terminal profile announces the PROVIDE LOCAL INFORMATION the
+	// terminal answers (TestLocalInfoInWireshark): location and IMEI, date,
+	// time and time zone, language, where Wireshark reads their bits.
+	tp := tshark(t, "-r", file, "-Y", "gsm_sim.apdu.ins == 0x10", "-T", "fields", "-E", "separator=|",
+		"-e", "gsm_sim.tp.pa.prov_loci", "-e", "gsm_sim.tp.pa.prov_loci_date", "-e", "gsm_sim.tp.pa.prov_loci_lang")
+	for _, l := range strings.Split(strings.TrimSpace(tp), "\n") {
+		if l != "1|1|1" {
+			t.Errorf("Wireshark reads the TERMINAL PROFILE's PROVIDE LOCAL INFORMATION (location and IMEI|date-time|language) as %q, want 1|1|1", l)
+		}
+	}
 }
 
 // TestLocalInfoInWireshark checks that Wireshark's CAT dissector reads the
