@@ -8,7 +8,7 @@ import (
 // CMEError is a mobile termination error code, 3GPP TS 27.007 §9.2.
 type CMEError int
 
-// TS 27.007 §9.2.1 codes used by the rig.
+// TS 27.007 §9.2 codes used by the rig (§9.2.1 general, §9.2.2 GPRS/EPS).
 const (
 	CMEPhoneFailure        CMEError = 0
 	CMENotAllowed          CMEError = 3
@@ -26,6 +26,9 @@ const (
 	CMENetworkTimeout      CMEError = 31
 	CMEIncorrectParameters CMEError = 50
 	CMEUnknown             CMEError = 100
+	// CMELastPDN refuses to disconnect the last PDN connection (§9.2.2.2,
+	// +CGACT §10.1.10); 151 was its value before Rel-11.
+	CMELastPDN CMEError = 171
 )
 
 var cmeText = map[CMEError]string{
@@ -45,6 +48,7 @@ var cmeText = map[CMEError]string{
 	CMENetworkTimeout:      "network timeout",
 	CMEIncorrectParameters: "incorrect parameters",
 	CMEUnknown:             "unknown",
+	CMELastPDN:             "last PDN disconnection not allowed",
 }
 
 // Text returns the verbose text of the code (+CMEE=2).
