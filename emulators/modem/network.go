@@ -2,12 +2,12 @@ package modem
 
 import (
 	"fmt"
-	"github.com/esimhil/esimhil/internal/personality"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // regCmds are the registration commands in the order their URCs go out.
@@ -115,14 +115,9 @@ func cmdCOPS(m *Modem, c at.Command) error {
 		}
 		switch mode {
 		case 0:
-			if m.st.copsOff || !m.st.reg.Registered() {
-				m.st.copsOff = false
-				m.cancelAttach()
-				m.attach()
-			}
+			m.attachNow()
 		case 2:
-			m.st.copsOff = true
-			m.detach()
+			m.deregister()
 		case 3:
 			// Set <format> only: no <oper>, no network action.
 			if format < 0 || len(c.Args) > 2 {
@@ -138,6 +133,27 @@ func cmdCOPS(m *Modem, c at.Command) error {
 		return errUnknown
 	}
 	return nil
+}
+
+// attachNow is +COPS=0 and +CGATT=1: leave the deregistered mode and, unless
+// already registered, run network selection and attach at once (an attempt
+// waiting for AttachDelay or T3410 starts again). The outcome is known
+// before the command answers; a network that does not answer leaves it
+// searching, as the boot attach does.
+func (m *Modem) attachNow() {
+	if m.st.copsOff || !m.st.reg.Registered() {
+		m.st.copsOff = false
+		m.cancelAttach()
+		m.attach()
+	}
+}
+
+// deregister is +COPS=2 and +CGATT=0: detach and stay detached (no retry,
+// no attach after +CFUN=4→1 or +CFUN=1,1) until +COPS=0, +CGATT=1 or a
+// power cycle.
+func (m *Modem) deregister() {
+	m.st.copsOff = true
+	m.detach()
 }
 
 // operName is a PLMN in the +COPS <format> in use.
