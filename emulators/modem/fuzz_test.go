@@ -16,6 +16,9 @@ func FuzzInterpreter(f *testing.F) {
 		`AT+CCHO="A0000005591010FFFFFFFF8900000100";+CGLA=1,10,"80E2910000"` + "\r",
 		"AT+CRSM=176,28423,0,0,9,,\"3F007FFF\"\r", "AT+CFUN=1,1\r", "AT+CFUN=0;+CPIN?\r",
 		"AT+COPS=?;+COPS=2;+COPS=0\r", "ATV0E0Z\r", "AT+CRSM=214,12258,0,0,1,\"FF\"\r", "AT\x00\r",
+		`AT+CGDCONT=1,"IP","iot.example";+CGDCONT?;+CGDCONT=?` + "\r", `AT+CGDCONT=5,"ipv6","ims","fd00::1",1,3` + "\r",
+		"AT+CGDCONT=2\r", `AT+CGDCONT=1,"IP","apn` + "\r", "AT+CGATT?;+CGATT=0;+CGATT=1;+CGATT=?\r",
+		"AT+CGACT=1,1,2;+CGACT?;+CGACT=0;+CGACT=?\r", "AT+CFUN=4;+CGACT=1\r", "AT+CGACT=1,x,\r",
 	} {
 		f.Add([]byte(s))
 	}

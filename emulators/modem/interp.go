@@ -25,6 +25,7 @@ func init() {
 		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
 		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ,
+		"+CGDCONT": cmdCGDCONT, "+CGATT": cmdCGATT, "+CGACT": cmdCGACT,
 		"+CSIM": cmdCSIM, "+CCHO": cmdCCHO, "+CGLA": cmdCGLA, "+CCHC": cmdCCHC, "+CRSM": cmdCRSM,
 	}
 }

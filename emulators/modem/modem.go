@@ -141,10 +141,11 @@ type state struct {
 	imsi       string
 	reg        Registration
 	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
-	copsOff    bool           // AT+COPS=2: deregistered until COPS=0
+	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0, +CGATT=1 or +CGACT=1
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
 	channels   map[int]bool // open logical channels (+CCHO)
+	pdp        pdpState     // +CGDCONT contexts and +CGACT activations
 	attachT    clock.Timer
 	restartT   clock.Timer
 	t3410      clock.Timer
@@ -188,6 +189,7 @@ func New(o Options) (*Modem, error) {
 	}
 	m := &Modem{o: o, loop: o.Loop, stk: o.STK, out: newOutQueue(MaxQueuedOutput)}
 	m.resetSettings()
+	m.st.pdp.reset()
 	m.st.forbidden = map[string]bool{}
 	m.st.channels = map[int]bool{}
 	return m, nil

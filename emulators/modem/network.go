@@ -18,6 +18,9 @@ var regCmds = []string{"+CREG", "+CGREG", "+CEREG"}
 func (m *Modem) setReg(r Registration) {
 	old := m.st.reg
 	m.st.reg = r
+	if old.Registered() != r.Registered() {
+		m.st.pdp.attached(r.Registered())
+	}
 	if r.Stat == 3 && r.PLMN != "" {
 		m.st.forbidden[r.PLMN] = true
 	}
@@ -135,7 +138,7 @@ func cmdCOPS(m *Modem, c at.Command) error {
 	return nil
 }
 
-// attachNow is +COPS=0 and +CGATT=1: leave the deregistered mode and, unless
+// attachNow is +COPS=0, +CGATT=1 and the attach of +CGACT=1: leave the deregistered mode and, unless
 // already registered, run network selection and attach at once (an attempt
 // waiting for AttachDelay or T3410 starts again). The outcome is known
 // before the command answers; a network that does not answer leaves it
@@ -149,8 +152,8 @@ func (m *Modem) attachNow() {
 }
 
 // deregister is +COPS=2 and +CGATT=0: detach and stay detached (no retry,
-// no attach after +CFUN=4→1 or +CFUN=1,1) until +COPS=0, +CGATT=1 or a
-// power cycle.
+// no attach after +CFUN=4→1 or +CFUN=1,1) until +COPS=0, +CGATT=1,
+// +CGACT=1 or a power cycle.
 func (m *Modem) deregister() {
 	m.st.copsOff = true
 	m.detach()

@@ -183,9 +183,10 @@ func (m *Modem) PowerOff() {
 }
 
 // PowerOn restores the power after PowerOff and boots as a fresh modem:
-// settings back to their defaults (+CEREG URCs off, echo on), RDY, card
-// reset, toolkit start, and the attach AttachDelay later. It logs power {on:
-// true}; while powered it does nothing. Call it from inside loop work.
+// settings back to their defaults (+CEREG URCs off, echo on, the +CGDCONT
+// contexts), RDY, card reset, toolkit start, and the attach AttachDelay
+// later. It logs power {on: true}; while powered it does nothing. Call it
+// from inside loop work.
 func (m *Modem) PowerOn() {
 	if !m.st.off {
 		return
@@ -193,6 +194,7 @@ func (m *Modem) PowerOn() {
 	m.st.off = false
 	m.st.epoch++
 	m.resetSettings()
+	m.st.pdp.reset()
 	m.st.fun = 1
 	m.st.copsOff = false
 	m.emit(KindPower, eventlog.F{"on": true})
@@ -309,7 +311,8 @@ func cmdCFUN(m *Modem, c at.Command) error {
 }
 
 // restart is +CFUN=1,1: the OK goes out first, then the modem is silent for
-// RestartDelay and comes back with RDY, as vendors do.
+// RestartDelay and comes back with RDY, as vendors do, its settings and
+// +CGDCONT contexts back to their defaults.
 func (m *Modem) restart() {
 	m.emit(KindRestart, eventlog.F{})
 	m.powerDown(false)
@@ -318,6 +321,7 @@ func (m *Modem) restart() {
 		m.st.restarting = false
 		m.st.restartT = nil
 		m.resetSettings()
+		m.st.pdp.reset()
 		m.st.fun = 1
 		m.bootWithURCs()
 	})

@@ -1,0 +1,306 @@
+package modem
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
+)
+
+// Packet data as an IoT module's bring-up sees it: +CGDCONT defines
+// contexts (TS 27.007 §10.1.1), +CGATT is the registration itself (§10.1.9:
+// on LTE the PS attach is the EPS attach +CEREG reports), +CGACT marks
+// contexts active (§10.1.10). There is no bearer behind them: no PDP
+// address, no +CGPADDR, no data call.
+
+const (
+	maxCID    = 15  // <cid> 1..15
+	attachCID = 1   // the context the LTE attach's default bearer uses
+	maxAPN    = 100 // octets (TS 23.003 §9.1)
+	maxAddr   = 63  // a dotted IPv6 address in 16 decimal octets is 63 characters
+)
+
+// pdpTypes are the <PDP_type>s the modem takes, in +CGDCONT=? order.
+var pdpTypes = []string{"IP", "IPV6", "IPV4V6"}
+
+// pdpContext is one +CGDCONT definition.
+type pdpContext struct {
+	typ, apn, addr string
+	dComp, hComp   int
+}
+
+// pdpState holds the defined contexts, volatile (back to the default at
+// power on and at the +CFUN=1,1 restart, kept across ATZ, +CFUN and a
+// REFRESH), and which are active.
+type pdpState struct {
+	ctx map[int]pdpContext
+	// active holds the activated cids; it is emptied whenever the modem
+	// leaves registration and means something only while registered.
+	active map[int]bool
+}
+
+// reset is the boot default: cid 1, IPv4v6 with the network's default APN,
+// the context an LTE module attaches with.
+func (p *pdpState) reset() {
+	p.ctx = map[int]pdpContext{attachCID: {typ: "IPV4V6"}}
+	p.active = map[int]bool{}
+}
+
+// attached follows the registration: the attach activates the attach
+// context (its default bearer), a detach deactivates everything.
+func (p *pdpState) attached(on bool) {
+	p.active = map[int]bool{}
+	if _, ok := p.ctx[attachCID]; on && ok {
+		p.active[attachCID] = true
+	}
+}
+
+// pdpActive reports a context's +CGACT state.
+func (m *Modem) pdpActive(cid int) bool { return m.st.reg.Registered() && m.st.pdp.active[cid] }
+
+// attachBlocked says why an attach the host asks for cannot start: the
+// radio is off (+CFUN=0 or 4), or there is no subscriber to attach.
+func (m *Modem) attachBlocked() error {
+	switch {
+	case m.st.fun != 1:
+		return fmt.Errorf("attach with +CFUN=%d: %w", m.st.fun, at.CMENoNetworkService)
+	case !m.st.cardOn:
+		return at.CMESIMNotInserted
+	case m.st.imsi == "":
+		return fmt.Errorf("attach without an IMSI: %w", at.CMESIMFailure)
+	}
+	return nil
+}
+
+// cidArg reads a <cid>.
+func cidArg(a at.Arg) (int, error) {
+	cid, err := a.Int()
+	if err != nil || cid < 1 || cid > maxCID {
+		return 0, fmt.Errorf("<cid> %q: want 1-%d: %w", a.Raw, maxCID, at.CMEIncorrectParameters)
+	}
+	return cid, nil
+}
+
+// stringArg reads an optional quoted string of printable ASCII, at most max
+// characters; omitted is "".
+func stringArg(name string, a at.Arg, max int) (string, error) {
+	if a.Empty {
+		return "", nil
+	}
+	if !a.Quoted || len(a.Raw) > max || strings.ContainsFunc(a.Raw, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		return "", fmt.Errorf("%s %q: want a quoted string of up to %d printable characters: %w", name, a.Raw, max, at.CMEIncorrectParameters)
+	}
+	return a.Raw, nil
+}
+
+// cmdCGDCONT is +CGDCONT (TS 27.007 §10.1.1):
+// +CGDCONT=<cid>[,<PDP_type>[,<APN>[,<PDP_addr>[,<d_comp>[,<h_comp>]]]]]
+// defines or replaces a context, +CGDCONT=<cid> undefines it. The read form
+// echoes <PDP_addr> as set ("" when none was given), never an address the
+// network assigned (that is +CGPADDR's, §10.1.14, not emulated).
+func cmdCGDCONT(m *Modem, c at.Command) error {
+	p := &m.st.pdp
+	switch c.Form {
+	case at.Read:
+		for _, cid := range slices.Sorted(maps.Keys(p.ctx)) {
+			x := p.ctx[cid]
+			m.info(fmt.Sprintf(`+CGDCONT: %d,"%s","%s","%s",%d,%d`, cid, x.typ, x.apn, x.addr, x.dComp, x.hComp))
+		}
+	case at.Test:
+		for _, t := range pdpTypes {
+			m.info(fmt.Sprintf(`+CGDCONT: (1-%d),"%s",,,(0-2),(0-4)`, maxCID, t))
+		}
+	case at.Set:
+		return m.defineContext(c.Args)
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+func (m *Modem) defineContext(args []at.Arg) error {
+	if len(args) > 6 {
+		return errParams
+	}
+	cid, err := cidArg(args[0])
+	if err != nil {
+		return err
+	}
+	p := &m.st.pdp
+	if len(args) == 1 {
+		if m.pdpActive(cid) {
+			// Undefining the context of an active bearer would leave
+			// +CGACT? without it; deactivate it first.
+			return fmt.Errorf("+CGDCONT=%d: context active: %w", cid, at.CMENotAllowed)
+		}
+		delete(p.ctx, cid)
+		delete(p.active, cid)
+		return nil
+	}
+	t := args[1]
+	typ := strings.ToUpper(t.Raw)
+	if !t.Quoted || !slices.Contains(pdpTypes, typ) {
+		return fmt.Errorf("<PDP_type> %q: want \"IP\", \"IPV6\" or \"IPV4V6\": %w", t.Raw, at.CMEIncorrectParameters)
+	}
+	x := pdpContext{typ: typ}
+	if len(args) > 2 {
+		if x.apn, err = stringArg("<APN>", args[2], maxAPN); err != nil {
+			return err
+		}
+	}
+	if len(args) > 3 {
+		if x.addr, err = stringArg("<PDP_addr>", args[3], maxAddr); err != nil {
+			return err
+		}
+	}
+	for i, f := range []struct {
+		dst *int
+		max int
+	}{{&x.dComp, 2}, {&x.hComp, 4}} {
+		if len(args) <= 4+i || args[4+i].Empty {
+			continue
+		}
+		n, err := args[4+i].Int()
+		if err != nil || n > f.max {
+			return fmt.Errorf("+CGDCONT arg %d %q: want 0-%d: %w", 5+i, args[4+i].Raw, f.max, at.CMEIncorrectParameters)
+		}
+		*f.dst = n
+	}
+	// An active context may be redefined (LTE modules take a new APN for
+	// the attach context while attached): the definition serves the next
+	// activation, the context stays active.
+	p.ctx[cid] = x
+	return nil
+}
+
+// cmdCGATT is +CGATT (TS 27.007 §10.1.9). The PS attach of an LTE module is
+// its EPS attach, so +CGATT? is 1 exactly when +CEREG reports 1 or 5;
+// +CGATT=0 is +COPS=2 and +CGATT=1 is +COPS=0 (the same code, URCs and
+// events), except that an attach that cannot start (radio off, no card)
+// answers +CME ERROR.
+func cmdCGATT(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		m.info(fmt.Sprintf("+CGATT: %d", boolInt(m.st.reg.Registered())))
+	case at.Test:
+		m.info("+CGATT: (0,1)")
+	case at.Set:
+		v, err := intArgs(c, 1, 0)
+		if err != nil {
+			return err
+		}
+		switch v[0] {
+		case 0:
+			m.deregister()
+		case 1:
+			if err := m.attachBlocked(); err != nil {
+				return err
+			}
+			m.attachNow()
+		default:
+			return errParams
+		}
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// cmdCGACT is +CGACT (TS 27.007 §10.1.10): +CGACT=<state>[,<cid>[,…]], no
+// <cid> meaning every defined context. Activation attaches first when
+// detached (and fails with +CME ERROR: 30 when that attach does not
+// register); deactivating the last active context while attached is the
+// last PDN connection and is refused (+CME ERROR: 171).
+func cmdCGACT(m *Modem, c at.Command) error {
+	p := &m.st.pdp
+	switch c.Form {
+	case at.Read:
+		for _, cid := range slices.Sorted(maps.Keys(p.ctx)) {
+			m.info(fmt.Sprintf("+CGACT: %d,%d", cid, boolInt(m.pdpActive(cid))))
+		}
+		return nil
+	case at.Test:
+		m.info("+CGACT: (0,1)")
+		return nil
+	case at.Set:
+	default:
+		return errUnknown
+	}
+	if len(c.Args) > 1+maxCID {
+		return errParams
+	}
+	state, err := c.Args[0].Int()
+	if err != nil || state > 1 {
+		return fmt.Errorf("+CGACT <state> %q: %w", c.Args[0].Raw, at.CMEIncorrectParameters)
+	}
+	var cids []int
+	for _, a := range c.Args[1:] {
+		cid, err := cidArg(a)
+		if err != nil {
+			return err
+		}
+		cids = append(cids, cid)
+	}
+	if state == 1 {
+		return m.activate(cids)
+	}
+	return m.deactivate(cids)
+}
+
+func (m *Modem) activate(cids []int) error {
+	p := &m.st.pdp
+	for _, cid := range cids {
+		if _, ok := p.ctx[cid]; !ok {
+			return fmt.Errorf("+CGACT: <cid> %d is not defined: %w", cid, at.CMEIncorrectParameters)
+		}
+	}
+	if !m.st.reg.Registered() {
+		if err := m.attachBlocked(); err != nil {
+			return err
+		}
+		m.attachNow()
+		if !m.st.reg.Registered() {
+			return fmt.Errorf("+CGACT: PS attach failed (<stat> %d): %w", m.st.reg.Stat, at.CMENoNetworkService)
+		}
+	}
+	if len(cids) == 0 {
+		cids = slices.Collect(maps.Keys(p.ctx))
+	}
+	for _, cid := range cids {
+		p.active[cid] = true
+	}
+	return nil
+}
+
+// deactivate leaves an undefined or inactive context as it is (§10.1.10:
+// a context already in the requested state stays so).
+func (m *Modem) deactivate(cids []int) error {
+	if !m.st.reg.Registered() {
+		return nil // nothing is active without an attach
+	}
+	p := &m.st.pdp
+	left := 0
+	if len(cids) > 0 {
+		for cid := range p.active {
+			if !slices.Contains(cids, cid) {
+				left++
+			}
+		}
+	}
+	if len(p.active) > 0 && left == 0 {
+		return fmt.Errorf("+CGACT=0: would disconnect the last PDN connection: %w", at.CMELastPDN)
+	}
+	for _, cid := range cids {
+		delete(p.active, cid)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

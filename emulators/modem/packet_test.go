@@ -1,0 +1,426 @@
+package modem
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// wire runs a line and renders its information lines and final result
+// code as sent: "a|b|OK", "+CME ERROR: 50".
+func (r *rig) wire(line string) string {
+	rsp, err := r.c.Command(line)
+	if rsp == nil {
+		return "<" + err.Error() + ">"
+	}
+	return strings.Join(append(slices.Clone(rsp.Lines), rsp.Final), "|")
+}
+
+type exchange struct{ line, want string }
+
+func (r *rig) exchanges(t *testing.T, steps []exchange) {
+	t.Helper()
+	for _, s := range steps {
+		if got := r.wire(s.line); got != s.want {
+			t.Errorf("%s: %q, want %q", s.line, got, s.want)
+		}
+	}
+}
+
+const defaultContext = `+CGDCONT: 1,"IPV4V6","","",0,0`
+
+// TestPacketDataDefaults: at boot cid 1 is defined (IPv4v6, the network's
+// APN) and inactive until the attach, which activates it.
+func TestPacketDataDefaults(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.exchanges(t, []exchange{
+		{"AT+CGDCONT?", defaultContext + "|OK"},
+		{"AT+CGATT?", "+CGATT: 0|OK"},
+		{"AT+CGACT?", "+CGACT: 1,0|OK"},
+	})
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{
+		{"AT+CGATT?", "+CGATT: 1|OK"},
+		{"AT+CGACT?", "+CGACT: 1,1|OK"},
+		{"AT+CEREG?", "+CEREG: 0,5|OK"},
+	})
+}
+
+// TestPacketDataCommands runs the set, read and test forms and the
+// malformed input on an attached modem, one table in order.
+func TestPacketDataCommands(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CMEE=1")
+	r.advance(t, 2*time.Second)
+	apn100 := strings.Repeat("a", 100)
+	r.exchanges(t, []exchange{
+		{"AT+CGDCONT=?", `+CGDCONT: (1-15),"IP",,,(0-2),(0-4)|+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4)|+CGDCONT: (1-15),"IPV4V6",,,(0-2),(0-4)|OK`},
+		{"AT+CGATT=?", "+CGATT: (0,1)|OK"},
+		{"AT+CGACT=?", "+CGACT: (0,1)|OK"},
+		// Define, replace (the attach context while attached too), in
+		// cid order, types answered upper case.
+		{`AT+CGDCONT=1,"IP","iot.example"`, "OK"},
+		{`AT+CGDCONT=5,"ipv6","ims","fd00::1",1,3`, "OK"},
+		{`AT+CGDCONT=3,"IPv4v6"`, "OK"},
+		{`AT+CGDCONT=2,"IP",,,,`, "OK"},
+		{"AT+CGDCONT?", `+CGDCONT: 1,"IP","iot.example","",0,0|+CGDCONT: 2,"IP","","",0,0|+CGDCONT: 3,"IPV4V6","","",0,0|+CGDCONT: 5,"IPV6","ims","fd00::1",1,3|OK`},
+		{`AT+CGDCONT=15,"IP","` + apn100 + `"`, "OK"},
+		{"AT+CGDCONT=15", "OK"},
+		{"AT+CGDCONT=4", "OK"}, // undefining an undefined context
+		// Activation: the attach context is active, others on demand.
+		{"AT+CGACT?", "+CGACT: 1,1|+CGACT: 2,0|+CGACT: 3,0|+CGACT: 5,0|OK"},
+		{"AT+CGACT=1,2,5", "OK"},
+		{"AT+CGACT=1,2", "OK"}, // already active: unchanged
+		{"AT+CGACT?", "+CGACT: 1,1|+CGACT: 2,1|+CGACT: 3,0|+CGACT: 5,1|OK"},
+		{"AT+CGACT=0,2;+CGACT?", "+CGACT: 1,1|+CGACT: 2,0|+CGACT: 3,0|+CGACT: 5,1|OK"},
+		{"AT+CGACT=0,4", "OK"},            // undefined, so not active: unchanged
+		{"AT+CGDCONT=5", "+CME ERROR: 3"}, // active: deactivate first
+		{"AT+CGACT=0,1;+CGACT?", "+CGACT: 1,0|+CGACT: 2,0|+CGACT: 3,0|+CGACT: 5,1|OK"},
+		// Not the last PDN connection; now it would be.
+		{"AT+CGACT=0,5", "+CME ERROR: 171"},
+		{"AT+CGACT=0", "+CME ERROR: 171"},
+		{"AT+CGACT=1;+CGACT?", "+CGACT: 1,1|+CGACT: 2,1|+CGACT: 3,1|+CGACT: 5,1|OK"},
+		{"AT+CGACT=0,1,2,3,5", "+CME ERROR: 171"},
+		{"AT+CGACT?", "+CGACT: 1,1|+CGACT: 2,1|+CGACT: 3,1|+CGACT: 5,1|OK"}, // nothing changed
+		{"AT+CGACT=1,4", "+CME ERROR: 50"},                                  // not defined
+		{"AT+CGACT=1,2,4", "+CME ERROR: 50"},
+		{"AT+CGATT?", "+CGATT: 1|OK"},
+		{"AT+CGATT=1", "OK"}, // already attached: nothing happens
+		// Malformed.
+		{"AT+CGDCONT=", "+CME ERROR: 50"},
+		{"AT+CGDCONT=0", "+CME ERROR: 50"},
+		{"AT+CGDCONT=16", "+CME ERROR: 50"},
+		{"AT+CGDCONT=x", "+CME ERROR: 50"},
+		{`AT+CGDCONT="1"`, "+CME ERROR: 50"},
+		{"AT+CGDCONT=1,", "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"PPP"`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,IP,"apn"`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP",apn`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","` + apn100 + `b"`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",3`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",0,5`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",x`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",0,0,0`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn`, "ERROR"}, // unterminated quote: a syntax error
+		{"AT+CGDCONT", "ERROR"},
+		{"AT+CGATT=", "+CME ERROR: 50"},
+		{"AT+CGATT=2", "+CME ERROR: 50"},
+		{"AT+CGATT=1,1", "+CME ERROR: 50"},
+		{`AT+CGATT="1"`, "+CME ERROR: 50"},
+		{"AT+CGATT", "ERROR"},
+		{"AT+CGACT=", "+CME ERROR: 50"},
+		{"AT+CGACT=2,1", "+CME ERROR: 50"},
+		{"AT+CGACT=1,0", "+CME ERROR: 50"},
+		{"AT+CGACT=1,16", "+CME ERROR: 50"},
+		{"AT+CGACT=1,x", "+CME ERROR: 50"},
+		{"AT+CGACT=1,", "+CME ERROR: 50"},
+		{"AT+CGACT=1" + strings.Repeat(",1", 16), "+CME ERROR: 50"},
+		{"AT+CGACT", "ERROR"},
+		// The failed lines changed nothing.
+		{"AT+CGDCONT?", `+CGDCONT: 1,"IP","iot.example","",0,0|+CGDCONT: 2,"IP","","",0,0|+CGDCONT: 3,"IPV4V6","","",0,0|+CGDCONT: 5,"IPV6","ims","fd00::1",1,3|OK`},
+		// The +CMEE modes.
+		{"AT+CMEE=0;+CGACT=1,9", "ERROR"},
+		{"AT+CMEE=2;+CGACT=0", "+CME ERROR: last PDN disconnection not allowed"},
+		{"AT+CGATT=5", "+CME ERROR: incorrect parameters"},
+	})
+}
+
+// TestControlCharsInAPN: the splitter refuses control bytes on the wire; a
+// line that reaches the interpreter another way is refused there too.
+func TestControlCharsInAPN(t *testing.T) {
+	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
+	card := newFakeCard()
+	m, err := New(Options{Loop: loop, Card: card, Network: &fakeNet{reg: roaming()}, STK: &fakeSTK{card: card}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop.Do(func() {
+		m.st.fun = 1
+		m.boot()
+		m.handleLine(at.Line{Text: "ATE0+CMEE=1"})
+		before := len(m.out.q)
+		for _, apn := range []string{"a\x01b", "a\x7fb", "a\u00e9b"} {
+			m.handleLine(at.Line{Text: `AT+CGDCONT=2,"IP","` + apn + `"`})
+		}
+		var b strings.Builder
+		for _, q := range m.out.q[before:] {
+			b.Write(q)
+		}
+		if got, want := b.String(), strings.Repeat("\r\n+CME ERROR: 50\r\n", 3); got != want {
+			t.Errorf("answers %q, want %q", got, want)
+		}
+		if _, ok := m.st.pdp.ctx[2]; ok {
+			t.Error("cid 2 defined")
+		}
+	})
+	r := newRig(t)
+	if got := r.wire(`AT+CGDCONT=2,"IP","a` + "\x01" + `b"`); got != "ERROR" {
+		t.Errorf("control byte on the wire: %q", got)
+	}
+}
+
+// TestCGATTDetachAttach: +CGATT=0 deregisters as +COPS=2 does (URC,
+// event, network detach, no re-attach later), +CGATT=1 registers again at
+// once as +COPS=0 does, and +CGATT?, +CEREG?, +COPS? and +CGACT? agree.
+func TestCGATTDetachAttach(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0;+CEREG=1")
+	r.advance(t, 2*time.Second)
+	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 5" {
+		t.Fatalf("attach URC %q, %v", u, err)
+	}
+	r.exchanges(t, []exchange{
+		{"AT+CGACT=1,1", "OK"},
+		{"AT+CGATT=0", "OK"},
+		{"AT+CGATT?", "+CGATT: 0|OK"},
+		{"AT+CEREG?", "+CEREG: 1,0|OK"},
+		{"AT+COPS?", "+COPS: 2|OK"},
+		{"AT+CGACT?", "+CGACT: 1,0|OK"},
+		{"AT+CGACT=0", "OK"}, // nothing active
+		{"AT+CGATT=0", "OK"}, // already detached
+	})
+	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 0" {
+		t.Errorf("detach URC %q, %v", u, err)
+	}
+	// Detached stays detached: no retry, no attach timer.
+	r.advance(t, T3402+time.Minute)
+	r.exchanges(t, []exchange{{"AT+CGATT?", "+CGATT: 0|OK"}})
+	now := r.loop.Now()
+	r.exchanges(t, []exchange{
+		{"AT+CGATT=1", "OK"},
+		{"AT+CGATT?", "+CGATT: 1|OK"},
+		{"AT+CEREG?", "+CEREG: 1,5|OK"},
+		{"AT+COPS?", `+COPS: 0,2,"20801",7|OK`},
+		{"AT+CGACT?", "+CGACT: 1,1|OK"},
+	})
+	if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != "+CEREG: 5" {
+		t.Errorf("re-attach URC %q, %v", u, err)
+	}
+	if !r.loop.Now().Equal(now) {
+		t.Errorf("the attach took simulated time: %v", r.loop.Now().Sub(now))
+	}
+	if got := regStats(r); !slices.Equal(got, []int{5, 0, 5}) {
+		t.Errorf("registration events %v, want [5 0 5]", got)
+	}
+	r.loop.Do(func() {
+		if len(r.net.attaches) != 2 || r.net.detaches != 1 {
+			t.Errorf("network saw %d attaches, %d detaches; want 2, 1", len(r.net.attaches), r.net.detaches)
+		}
+	})
+	// +COPS=0 undoes +CGATT=0 and +CGATT=1 undoes +COPS=2: one mode.
+	r.exchanges(t, []exchange{
+		{"AT+CGATT=0;+COPS=0;+CGATT?", "+CGATT: 1|OK"},
+		{"AT+COPS=2;+CGATT=1;+COPS?", `+COPS: 0,2,"20801",7|OK`},
+	})
+}
+
+// TestCGATTDuringBootAttach: +CGATT=0 before the boot attach cancels it;
+// +CGATT=1 before it attaches at once.
+func TestCGATTDuringBootAttach(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.exchanges(t, []exchange{{"AT+CGATT=0", "OK"}})
+	r.advance(t, 10*time.Second)
+	r.exchanges(t, []exchange{{"AT+CGATT?", "+CGATT: 0|OK"}})
+
+	r2 := newRig(t)
+	r2.cmd(t, "ATE0")
+	r2.exchanges(t, []exchange{
+		{"AT+CGATT=1", "OK"},
+		{"AT+CGATT?", "+CGATT: 1|OK"},
+	})
+	r2.advance(t, 10*time.Second)
+	r2.loop.Do(func() {
+		if len(r2.net.attaches) != 1 {
+			t.Errorf("%d attaches, want 1 (the boot attach cancelled)", len(r2.net.attaches))
+		}
+	})
+}
+
+// TestPacketDataNoNetwork: with the network refusing or silent, +CGATT=1
+// answers OK (the attach was started) and +CGATT? stays 0; +CGACT=1 needs
+// the attach to succeed and answers +CME ERROR: 30.
+func TestPacketDataNoNetwork(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		reg  Registration
+		stat int
+	}{
+		{"denied", Registration{Stat: 3, PLMN: "20801", Cause: 11}, 3},
+		{"no cell", Registration{}, 0},
+		{"timeout", Registration{Stat: 2, PLMN: "20801", Timeout: true}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.net.reg = tc.reg
+			r.cmd(t, "ATE0;+CMEE=1")
+			r.advance(t, 2*time.Second)
+			stat := fmt.Sprintf("+CEREG: 0,%d|OK", tc.stat)
+			r.exchanges(t, []exchange{
+				{"AT+CGATT?", "+CGATT: 0|OK"},
+				{"AT+CGATT=1", "OK"},
+				{"AT+CEREG?", stat},
+				{"AT+CGATT?", "+CGATT: 0|OK"},
+				{"AT+CGACT=1,1", "+CME ERROR: 30"},
+				{"AT+CGACT=1", "+CME ERROR: 30"},
+				{"AT+CGACT?", "+CGACT: 1,0|OK"},
+				{"AT+CGACT=0,1", "OK"},
+			})
+			r.loop.Do(func() {
+				if n := len(r.net.attaches); n != 4 {
+					t.Errorf("%d attach attempts, want 4 (boot, +CGATT=1, two +CGACT=1)", n)
+				}
+			})
+			// The network comes back: +CGACT=1 attaches, then activates.
+			r.net.reg = roaming()
+			r.exchanges(t, []exchange{
+				{"AT+CGACT=1,1", "OK"},
+				{"AT+CGATT?", "+CGATT: 1|OK"},
+				{"AT+CGACT?", "+CGACT: 1,1|OK"},
+			})
+		})
+	}
+}
+
+// TestCGACTAttachesFirst: after +CGATT=0, +CGACT=1 attaches (27.007
+// §10.1.10) and activates what it names; with no cid, every defined one.
+func TestCGACTAttachesFirst(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0;+CMEE=1")
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{
+		{`AT+CGDCONT=2,"IP","b"`, "OK"},
+		{"AT+CGATT=0", "OK"},
+		{"AT+CGACT=1,2", "OK"},
+		{"AT+CGATT?;+CGACT?", "+CGATT: 1|+CGACT: 1,1|+CGACT: 2,1|OK"},
+		{"AT+CGATT=0;+CGACT=1;+CGACT?", "+CGACT: 1,1|+CGACT: 2,1|OK"},
+		// Without cid 1 the attach activates nothing by itself.
+		{"AT+CGATT=0;+CGDCONT=1;+CGATT=1;+CGACT?", "+CGACT: 2,0|OK"},
+		{"AT+CGACT=0", "OK"},
+		{"AT+CGACT=1,2;+CGACT=0,2", "+CME ERROR: 171"},
+	})
+}
+
+// TestPacketDataRadioOff: +CFUN=4 and +CFUN=0 detach and deactivate;
+// +CGATT=1 and +CGACT=1 then answer +CME ERROR: 30 and change nothing;
+// +CGATT=0 is fine. Back at +CFUN=1 the modem attaches as it does after
+// +CFUN=4, unless +CGATT=0 said to stay detached.
+func TestPacketDataRadioOff(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0;+CMEE=1")
+	r.advance(t, 2*time.Second)
+	for _, fun := range []string{"4", "0"} {
+		r.exchanges(t, []exchange{
+			{"AT+CFUN=" + fun, "OK"},
+			{"AT+CGATT?", "+CGATT: 0|OK"},
+			{"AT+CGACT?", "+CGACT: 1,0|OK"},
+			{"AT+CGATT=1", "+CME ERROR: 30"},
+			{"AT+CGACT=1,1", "+CME ERROR: 30"},
+			{"AT+CGACT=1", "+CME ERROR: 30"},
+			{"AT+CGACT=0", "OK"},
+			{"AT+COPS?", "+COPS: 0|OK"}, // the refused +CGATT=1 left the mode alone
+			{"AT+CGDCONT?", defaultContext + "|OK"},
+			{"AT+CFUN=1", "OK"},
+		})
+		r.advance(t, 2*time.Second)
+		r.exchanges(t, []exchange{{"AT+CGATT?;+CGACT?", "+CGATT: 1|+CGACT: 1,1|OK"}})
+	}
+	r.exchanges(t, []exchange{
+		{"AT+CGATT=0;+CFUN=4", "OK"},
+		{"AT+CGATT=0", "OK"},
+		{"AT+CFUN=1", "OK"},
+	})
+	r.advance(t, 10*time.Second)
+	r.exchanges(t, []exchange{{"AT+CGATT?", "+CGATT: 0|OK"}})
+}
+
+// TestPacketDataNoCard: without a card there is no subscriber to attach.
+func TestPacketDataNoCard(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0;+CMEE=1")
+	r.loop.Do(func() { r.m.st.cardOn = false; r.m.st.imsi = "" })
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{
+		{"AT+CGATT=1", "+CME ERROR: 10"},
+		{"AT+CGACT=1", "+CME ERROR: 10"},
+	})
+	r.loop.Do(func() { r.m.st.cardOn = true })
+	r.exchanges(t, []exchange{{"AT+CGATT=1", "+CME ERROR: 13"}})
+}
+
+// TestPacketDataVolatile: contexts survive ATZ, +CFUN and a REFRESH, and go
+// back to the default at the +CFUN=1,1 restart and a power cycle.
+func TestPacketDataVolatile(t *testing.T) {
+	r := newRig(t)
+	r.advance(t, 2*time.Second)
+	define := []exchange{
+		{"ATE0", "OK"},
+		{`AT+CGDCONT=1,"IP","iot";+CGDCONT=2,"IPV6","x"`, "OK"},
+	}
+	kept := `+CGDCONT: 1,"IP","iot","",0,0|+CGDCONT: 2,"IPV6","x","",0,0|OK`
+	r.exchanges(t, define)
+	r.exchanges(t, []exchange{
+		{"ATZ;E0", "OK"},
+		{"AT+CGDCONT?", kept},
+		{"AT+CFUN=0;+CFUN=1;+CGDCONT?", kept},
+	})
+	r.loop.Do(func() { r.m.Refresh(4) })
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{{"AT+CGDCONT?;+CGACT?", strings.TrimSuffix(kept, "OK") + "+CGACT: 1,1|+CGACT: 2,0|OK"}})
+
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, 11*time.Second)
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.exchanges(t, []exchange{
+		{"ATE0", "OK"},
+		{"AT+CGDCONT?", defaultContext + "|OK"},
+		{"AT+CGACT?", "+CGACT: 1,0|OK"},
+	})
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{{"AT+CGACT?", "+CGACT: 1,1|OK"}})
+
+	r.exchanges(t, define)
+	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+	r.advance(t, 0)
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.exchanges(t, []exchange{
+		{"ATE0", "OK"},
+		{"AT+CGDCONT?", defaultContext + "|OK"},
+	})
+}
+
+// TestPacketDataPersonalities: every dialect has the commands (none of the
+// personality files takes them away); the one without "=?" forms answers
+// ERROR to their test forms as to every other.
+func TestPacketDataPersonalities(t *testing.T) {
+	for _, name := range personality.Names() {
+		t.Run(name, func(t *testing.T) {
+			r := newPersonalityRig(t, name)
+			r.advance(t, 2*time.Second)
+			test := "+CGATT: (0,1)|OK"
+			p, _ := personality.Load(name)
+			if p.NoTestForms {
+				test = "ERROR"
+			}
+			r.exchanges(t, []exchange{
+				{`AT+CGDCONT=1,"IP","iot.example"`, "OK"},
+				{"AT+CGDCONT?", `+CGDCONT: 1,"IP","iot.example","",0,0|OK`},
+				{"AT+CGATT?", "+CGATT: 1|OK"},
+				{"AT+CGACT=1,1;+CGACT?", "+CGACT: 1,1|OK"},
+				{"AT+CGATT=?", test},
+			})
+		})
+	}
+}
