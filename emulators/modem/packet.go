@@ -120,9 +120,22 @@ func cmdCGDCONT(m *Modem, c at.Command) error {
 	return nil
 }
 
+// maxCGDCONTArgs bounds +CGDCONT's parameters: the six above and those
+// later releases of §10.1.1 add after <h_comp> (<IPv4AddrAlloc>,
+// <request_type>, <P-CSCF_discovery>, … <S-NSSAI>, <Pref_access_type>, …,
+// 22 in Rel-17). Modules print some of them in their read form (eight
+// fields is common) and firmware sends that line back, so they are taken
+// when empty, a number or a quoted string, and not modelled.
+const maxCGDCONTArgs = 6 + 22
+
 func (m *Modem) defineContext(args []at.Arg) error {
-	if len(args) > 6 {
+	if len(args) > maxCGDCONTArgs {
 		return errParams
+	}
+	for i, a := range args[min(len(args), 6):] {
+		if _, err := a.Int(); err != nil && !a.Empty && !a.Quoted || strings.ContainsFunc(a.Raw, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			return fmt.Errorf("+CGDCONT arg %d %q: want a number or a quoted string: %w", 7+i, a.Raw, at.CMEIncorrectParameters)
+		}
 	}
 	cid, err := cidArg(args[0])
 	if err != nil {

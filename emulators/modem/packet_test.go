@@ -75,6 +75,12 @@ func TestPacketDataCommands(t *testing.T) {
 		{`AT+CGDCONT=15,"IP","` + apn100 + `"`, "OK"},
 		{"AT+CGDCONT=15", "OK"},
 		{"AT+CGDCONT=4", "OK"}, // undefining an undefined context
+		// The parameters later releases add after <h_comp>, as a
+		// module's eight-field read line sent back: taken, not modelled.
+		{`AT+CGDCONT=4,"IP","m2m","0.0.0.0",0,0,0,0`, "OK"},
+		{`AT+CGDCONT=4,"IP","m2m",,,,,,,,,,,,,,"01.000001"`, "OK"},
+		{`AT+CGDCONT?`, `+CGDCONT: 1,"IP","iot.example","",0,0|+CGDCONT: 2,"IP","","",0,0|+CGDCONT: 3,"IPV4V6","","",0,0|+CGDCONT: 4,"IP","m2m","",0,0|+CGDCONT: 5,"IPV6","ims","fd00::1",1,3|OK`},
+		{"AT+CGDCONT=4", "OK"},
 		// Activation: the attach context is active, others on demand.
 		{"AT+CGACT?", "+CGACT: 1,1|+CGACT: 2,0|+CGACT: 3,0|+CGACT: 5,0|OK"},
 		{"AT+CGACT=1,2,5", "OK"},
@@ -108,7 +114,8 @@ func TestPacketDataCommands(t *testing.T) {
 		{`AT+CGDCONT=1,"IP","apn","",3`, "+CME ERROR: 50"},
 		{`AT+CGDCONT=1,"IP","apn","",0,5`, "+CME ERROR: 50"},
 		{`AT+CGDCONT=1,"IP","apn","",x`, "+CME ERROR: 50"},
-		{`AT+CGDCONT=1,"IP","apn","",0,0,0`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",0,0,x`, "+CME ERROR: 50"},
+		{`AT+CGDCONT=1,"IP","apn","",0,0` + strings.Repeat(",", 23), "+CME ERROR: 50"}, // more than Rel-17 defines
 		{`AT+CGDCONT=1,"IP","apn`, "ERROR"}, // unterminated quote: a syntax error
 		{"AT+CGDCONT", "ERROR"},
 		{"AT+CGATT=", "+CME ERROR: 50"},
