@@ -116,7 +116,7 @@ func TestPacketDataCommands(t *testing.T) {
 		{`AT+CGDCONT=1,"IP","apn","",x`, "+CME ERROR: 50"},
 		{`AT+CGDCONT=1,"IP","apn","",0,0,x`, "+CME ERROR: 50"},
 		{`AT+CGDCONT=1,"IP","apn","",0,0` + strings.Repeat(",", 23), "+CME ERROR: 50"}, // more than Rel-17 defines
-		{`AT+CGDCONT=1,"IP","apn`, "ERROR"}, // unterminated quote: a syntax error
+		{`AT+CGDCONT=1,"IP","apn`, "ERROR"},                                            // unterminated quote: a syntax error
 		{"AT+CGDCONT", "ERROR"},
 		{"AT+CGATT=", "+CME ERROR: 50"},
 		{"AT+CGATT=2", "+CME ERROR: 50"},
