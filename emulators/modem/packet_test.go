@@ -229,6 +229,22 @@ func TestCGATTDetachAttach(t *testing.T) {
 	})
 }
 
+// TestRestartUndoesDetach: a +CFUN=1,1 restart is a reboot and comes up in
+// automatic selection, as a power cycle does: +CGATT=0 (or +COPS=2) does
+// not outlive it.
+func TestRestartUndoesDetach(t *testing.T) {
+	for _, detach := range []string{"AT+CGATT=0", "AT+COPS=2"} {
+		t.Run(detach, func(t *testing.T) {
+			r := newRig(t)
+			r.cmd(t, "ATE0")
+			r.advance(t, 2*time.Second)
+			r.exchanges(t, []exchange{{detach, "OK"}, {"AT+CGATT?", "+CGATT: 0|OK"}, {"AT+CFUN=1,1", "OK"}})
+			r.advance(t, time.Minute) // restart and boot attach
+			r.exchanges(t, []exchange{{"AT+CGATT?", "+CGATT: 1|OK"}, {"AT+COPS?", `+COPS: 0,2,"20801",7|OK`}})
+		})
+	}
+}
+
 // TestCGATTDuringBootAttach: +CGATT=0 before the boot attach cancels it;
 // +CGATT=1 before it attaches at once.
 func TestCGATTDuringBootAttach(t *testing.T) {

@@ -323,6 +323,9 @@ func (m *Modem) restart() {
 		m.resetSettings()
 		m.st.pdp.reset()
 		m.st.fun = 1
+		// A reboot comes up in automatic selection, as a power cycle
+		// does: +COPS=2 / +CGATT=0 last until then.
+		m.st.copsOff = false
 		m.bootWithURCs()
 	})
 }
