@@ -24,7 +24,7 @@ func init() {
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
-		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ,
+		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ, "+CCLK": cmdCCLK,
 		"+CGDCONT": cmdCGDCONT, "+CGATT": cmdCGATT, "+CGACT": cmdCGACT,
 		"+CSIM": cmdCSIM, "+CCHO": cmdCCHO, "+CGLA": cmdCGLA, "+CCHC": cmdCCHC, "+CRSM": cmdCRSM,
 	}

@@ -146,6 +146,7 @@ type state struct {
 	forbidden  map[string]bool
 	channels   map[int]bool // open logical channels (+CCHO)
 	pdp        pdpState     // +CGDCONT contexts and +CGACT activations
+	rtc        rtc          // +CCLK
 	attachT    clock.Timer
 	restartT   clock.Timer
 	t3410      clock.Timer

@@ -197,6 +197,7 @@ func (m *Modem) PowerOn() {
 	m.st.pdp.reset()
 	m.st.fun = 1
 	m.st.copsOff = false
+	m.st.rtc = rtc{}
 	m.emit(KindPower, eventlog.F{"on": true})
 	m.bootWithURCs()
 }
