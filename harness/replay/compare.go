@@ -116,6 +116,13 @@ func answerLines(t *fieldlog.Transcript, k int, echo bool) []fieldlog.Entry {
 	return out
 }
 
+// compared drops the information lines the plan does not compare.
+func compared(lines []fieldlog.Entry, uncompared []string) []fieldlog.Entry {
+	return slices.DeleteFunc(lines, func(e fieldlog.Entry) bool {
+		return e.Role == fieldlog.Info && slices.ContainsFunc(uncompared, func(p string) bool { return strings.HasPrefix(e.Text, p) })
+	})
+}
+
 func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 	p := res.Plan
 	f := p.Fixture
@@ -126,8 +133,8 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 		rec := f.Logs[s.Log]
 		echo := rec.ShowsEcho // the replay's host log always shows it
-		a := answerLines(rec, s.Entry, echo)
-		b := answerLines(rp.host, k, echo)
+		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared)
+		b := compared(answerLines(rp.host, k, echo), p.Uncompared)
 		res.Compared[Exchanges]++
 		for j := 0; j < max(len(a), len(b)); j++ {
 			var ca, cb string

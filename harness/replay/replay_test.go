@@ -188,3 +188,56 @@ func TestArtifacts(t *testing.T) {
 		t.Errorf("assumptions do not say where the check was aligned:\n%s", a)
 	}
 }
+
+// TestUncomparedAnswers: a field module's +CGDCONT?, +CGACT? and +CCLK?
+// lines are its network's contexts and its own clock, which no replay
+// gives again: a recording with them still reproduces (the plan says
+// why), but the final result of those commands is still compared.
+func TestUncomparedAnswers(t *testing.T) {
+	const at = "2026-04-07T11:30:00.5"
+	lines := []string{
+		at + "30000000Z > AT+CGDCONT?",
+		at + `31000000Z < +CGDCONT: 1,"IPV4V6","internet.telekom","0.0.0.0,0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",0,0,0,0`,
+		at + `31100000Z < +CGDCONT: 2,"IPV4V6","ims","0.0.0.0,0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",0,0,0,0`,
+		at + "31200000Z < OK",
+		at + "40000000Z > AT+CGACT?",
+		at + "41000000Z < +CGACT: 1,1",
+		at + "41100000Z < +CGACT: 2,1",
+		at + "41200000Z < OK",
+		at + "50000000Z > AT+CCLK?",
+		at + `51000000Z < +CCLK: "26/04/07,13:30:00+08"`,
+		at + "51100000Z < OK",
+	}
+	for _, tc := range []struct {
+		name    string
+		final   string // the recorded final result of +CGDCONT?
+		ok      bool
+		atLine  int // the divergence's line when not ok
+		assumed []string
+	}{
+		{"reproduces", "OK", true, 0, []string{"+CGDCONT? lines are not compared", "+CGACT? lines are not compared", "+CCLK? lines are not compared"}},
+		{"final result still compared", "ERROR", false, 186, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyFixture(t, "platform-timeout-keeps-roaming")
+			path := filepath.Join(dir, "at.log")
+			ls := append([]string(nil), lines...)
+			ls[3] = at + "31200000Z < " + tc.final
+			// After the OK of the 11:30 +CSQ (line 182).
+			editLine(t, path, 182, "2026-04-07T11:30:00.520399809Z < OK\n"+strings.Join(ls, "\n"))
+			res := replay(t, dir)
+			if res.OK != tc.ok {
+				t.Fatalf("OK = %v, want %v: %s\n%s", res.OK, tc.ok, res.Why, Report(res))
+			}
+			if !tc.ok && (res.Divergence == nil || res.Divergence.Src.Line != tc.atLine || res.Divergence.Track != Exchanges) {
+				t.Fatalf("divergence %+v, want at.log:%d (%s)", res.Divergence, tc.atLine, Exchanges)
+			}
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			for _, want := range tc.assumed {
+				if !strings.Contains(all, want) {
+					t.Errorf("assumptions lack %q:\n%s", want, all)
+				}
+			}
+		})
+	}
+}
