@@ -1,6 +1,7 @@
 package stk
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -47,40 +48,30 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 		dev = DeviceIdentities{Source: DevTerminal, Dest: DevUICC}
 	}
 	objs := []SimpleTLV{r.Details.Object(), dev.Object(), r.Result.Object()}
-	if r.Location != nil {
-		o, err := r.Location.Object()
+	// encoded appends an object that may fail to encode; the first
+	// failure is the response's.
+	var failed error
+	encoded := func(o SimpleTLV, err error) {
 		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
+			failed = cmp.Or(failed, err)
+			return
 		}
 		objs = append(objs, o)
+	}
+	if r.Location != nil {
+		encoded(r.Location.Object())
 	}
 	if r.IMEI != "" {
-		o, err := EncodeIMEI(r.IMEI)
-		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
-		}
-		objs = append(objs, o)
+		encoded(EncodeIMEI(r.IMEI))
 	}
 	if r.NMR != nil {
-		o, err := EncodeNMR(*r.NMR)
-		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
-		}
-		objs = append(objs, o)
+		encoded(EncodeNMR(*r.NMR))
 	}
 	if r.DateTime != nil {
-		o, err := EncodeDateTime(*r.DateTime)
-		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
-		}
-		objs = append(objs, o)
+		encoded(EncodeDateTime(*r.DateTime))
 	}
 	if r.Language != "" {
-		o, err := EncodeLanguage(r.Language)
-		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
-		}
-		objs = append(objs, o)
+		encoded(EncodeLanguage(r.Language))
 	}
 	if r.AccessTech != nil {
 		objs = append(objs, AccessTechnologyObject(*r.AccessTech))
@@ -89,11 +80,10 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 		objs = append(objs, TimerIDObject(r.TimerID))
 	}
 	if r.TimerValue != nil {
-		o, err := TimerValueObject(*r.TimerValue)
-		if err != nil {
-			return nil, fmt.Errorf("terminal response: %w", err)
-		}
-		objs = append(objs, o)
+		encoded(TimerValueObject(*r.TimerValue))
+	}
+	if failed != nil {
+		return nil, fmt.Errorf("terminal response: %w", failed)
 	}
 	if r.ChannelStatus != nil {
 		objs = append(objs, r.ChannelStatus.Object())
