@@ -119,7 +119,15 @@ func ParseIMSI(b []byte) (string, error) {
 
 // PLMN encodes "MCC MNC" (5 or 6 digits) as 3 BCD bytes, TS 24.008
 // §10.5.1.3: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1, MNC3 = F for 2-digit MNCs.
-func PLMN(plmn string) ([3]byte, error) {
+func PLMN(plmn string) ([3]byte, error) { return packPLMN(plmn, false) }
+
+// PLMNPattern encodes a PLMN as PLMN does, each digit of which may also be
+// the wildcard E (nibble E): the OperatorId of an SGP.22 Rules
+// Authorisation Table (§2.9.2.1), e.g. "208EE" for every 2-digit MNC of
+// MCC 208. Digits only, it encodes exactly as PLMN.
+func PLMNPattern(pattern string) ([3]byte, error) { return packPLMN(pattern, true) }
+
+func packPLMN(plmn string, wild bool) ([3]byte, error) {
 	var d [6]byte
 	if len(plmn) != 5 && len(plmn) != 6 {
 		return [3]byte{}, fmt.Errorf("PLMN %q: want 5 or 6 digits", plmn)
@@ -129,18 +137,29 @@ func PLMN(plmn string) ([3]byte, error) {
 			d[i] = 0xF
 			break
 		}
-		c := plmn[i]
-		if c < '0' || c > '9' {
+		switch c := plmn[i]; {
+		case c >= '0' && c <= '9':
+			d[i] = c - '0'
+		case c == 'E' && wild:
+			d[i] = 0xE
+		case wild:
+			return [3]byte{}, fmt.Errorf("PLMN %q: not digits and E wildcards", plmn)
+		default:
 			return [3]byte{}, fmt.Errorf("PLMN %q: not a digit string", plmn)
 		}
-		d[i] = c - '0'
 	}
 	// Digits: MCC d0 d1 d2, MNC d3 d4 [d5].
 	return [3]byte{d[1]<<4 | d[0], d[5]<<4 | d[2], d[4]<<4 | d[3]}, nil
 }
 
 // ParsePLMN decodes 3 BCD bytes (TS 24.008 §10.5.1.3) to "MCCMNC".
-func ParsePLMN(b []byte) (string, error) {
+func ParsePLMN(b []byte) (string, error) { return unpackPLMN(b, false) }
+
+// ParsePLMNPattern decodes what PLMNPattern encodes: digits, and E for a
+// wildcard nibble.
+func ParsePLMNPattern(b []byte) (string, error) { return unpackPLMN(b, true) }
+
+func unpackPLMN(b []byte, wild bool) (string, error) {
 	if len(b) != 3 {
 		return "", fmt.Errorf("PLMN: length %d, want 3", len(b))
 	}
@@ -151,10 +170,14 @@ func ParsePLMN(b []byte) (string, error) {
 	}
 	out := make([]byte, n)
 	for i := range n {
-		if digits[i] > 9 {
+		switch d := digits[i]; {
+		case d <= 9:
+			out[i] = '0' + d
+		case d == 0xE && wild:
+			out[i] = 'E'
+		default:
 			return "", fmt.Errorf("PLMN %X: invalid BCD digit", b)
 		}
-		out[i] = '0' + digits[i]
 	}
 	return string(out), nil
 }

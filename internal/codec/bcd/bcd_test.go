@@ -98,6 +98,43 @@ func TestPLMN(t *testing.T) {
 	}
 }
 
+// PLMN patterns of an SGP.22 RAT: E is a wildcard nibble; digits alone
+// encode as PLMN does.
+func TestPLMNPattern(t *testing.T) {
+	tests := []struct{ pattern, hex string }{
+		{"20810", "02 F8 01"},
+		{"208EE", "02 F8 EE"},
+		{"208EEE", "02 E8 EE"},
+		{"EEEEE", "EE FE EE"},
+		{"3104E0", "13 00 E4"},
+	}
+	for _, tt := range tests {
+		got, err := PLMNPattern(tt.pattern)
+		if err != nil || !bytes.Equal(got[:], hexdump.Bytes(t, tt.hex)) {
+			t.Errorf("PLMNPattern(%s) = % X, %v; want %s", tt.pattern, got, err, tt.hex)
+		}
+		back, err := ParsePLMNPattern(hexdump.Bytes(t, tt.hex))
+		if err != nil || back != tt.pattern {
+			t.Errorf("ParsePLMNPattern(%s) = %q, %v", tt.hex, back, err)
+		}
+	}
+	for _, bad := range []string{"208E", "208e1", "208A1", "208EEEE"} {
+		if _, err := PLMNPattern(bad); err == nil {
+			t.Errorf("PLMNPattern(%q) accepted", bad)
+		}
+	}
+	// The strict forms still refuse the wildcard.
+	if _, err := PLMN("208EE"); err == nil {
+		t.Error("PLMN accepted a wildcard")
+	}
+	if _, err := ParsePLMN(hexdump.Bytes(t, "02 F8 EE")); err == nil {
+		t.Error("ParsePLMN accepted a wildcard nibble")
+	}
+	if _, err := ParsePLMNPattern(hexdump.Bytes(t, "02 F8 AE")); err == nil {
+		t.Error("ParsePLMNPattern accepted nibble A")
+	}
+}
+
 // Plain BCD, high nibble first: the EID 8904…0171 reads as its own hex.
 func TestPlain(t *testing.T) {
 	eid := "89049032000001000000000000000171"
