@@ -48,7 +48,10 @@ func Listen(addr string, h http.Handler, limits Limits, wrap, wrapConn func(net.
 
 // listen starts a reachable period on addr. Callers hold mu (or own e).
 func (e *Endpoint) listen(addr string) error {
-	lc := net.ListenConfig{Control: shareablePort}
+	// No TCP keep-alive on accepted connections: the idle limits end a
+	// silent client sooner, and it saves four setsockopt calls a
+	// connection.
+	lc := net.ListenConfig{Control: shareablePort, KeepAlive: -1}
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)

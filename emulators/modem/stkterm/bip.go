@@ -78,7 +78,10 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 		granted = maxBuffer
 		res = result(stk.ResultModified)
 	}
-	d := net.Dialer{Timeout: dialTimeout}
+	// No TCP keep-alive: a channel lives for one exchange, and a
+	// terminal's BIP stack sends none (it saves four setsockopt calls a
+	// channel).
+	d := net.Dialer{Timeout: dialTimeout, KeepAlive: -1}
 	conn, err := d.Dial("tcp", netip.AddrPortFrom(c.Address, c.Transport.Port).String())
 	if err != nil {
 		t.tracef("open channel: %v", err)
