@@ -63,6 +63,10 @@ func TestDecodeRefusals(t *testing.T) {
 		{"service provider name over 32 bytes", "BF25 33 5A 0A " + vICCIDHex + " 91 21 " + strings.Repeat("41 ", 33) + " 92 00",
 			func(b []byte) error { _, err := DecodeProfileMetadata(b); return err }},
 		{"owner mccMnc not BCD", "BF25 17 5A 0A " + vICCIDHex + " 91 00 92 00 B7 05 80 03 A2 F8 01", func(b []byte) error { _, err := DecodeProfileMetadata(b); return err }},
+		// The wildcard E belongs to a RAT's operators, never to an owner.
+		{"owner mccMnc with a wildcard", "BF25 17 5A 0A " + vICCIDHex + " 91 00 92 00 B7 05 80 03 02 F8 EE", func(b []byte) error { _, err := DecodeProfileMetadata(b); return err }},
+		{"RAT operator mccMnc not BCD", "BF43 15 A0 13 30 11 80 02 06 40 A1 07 30 05 80 03 02 F8 AE 82 02 07 80", func(b []byte) error { _, err := DecodeRAT(b); return err }},
+		{"RAT rule without pprFlags", "BF43 11 A0 0F 30 0D 80 02 06 40 A1 07 30 05 80 03 02 F8 01", func(b []byte) error { _, err := DecodeRAT(b); return err }},
 		{"cancel without transactionId", "BF41 03 81 01 00", func(b []byte) error { _, err := DecodeCancelSessionRequest(b); return err }},
 		{"transactionId of 17 bytes", "BF41 16 80 11 " + vTID + " 11 81 01 00", func(b []byte) error { _, err := DecodeCancelSessionRequest(b); return err }},
 		{"authenticate error code 0", "BF38 08 A1 06 80 01 01 02 01 00", func(b []byte) error { _, err := DecodeAuthenticateServerResponse(b); return err }},

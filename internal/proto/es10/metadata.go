@@ -5,6 +5,8 @@ package es10
 // profile package.
 
 import (
+	"bytes"
+
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
@@ -32,13 +34,17 @@ const (
 
 // OperatorID identifies a profile's owner: mccMnc [0] 80 (3 bytes as in
 // TS 24.008), gid1 [1] 81 and gid2 [2] 82 (optional, EF GID1/GID2 contents).
+// In a Rules Authorisation Table (SGP.22 §2.9.2.1) it names the operators a
+// rule allows, and a digit of PLMN may be the wildcard E.
 type OperatorID struct {
-	PLMN       string // "MCCMNC", 5 or 6 digits
+	PLMN       string // "MCCMNC", 5 or 6 digits (and E wildcards in a RAT)
 	GID1, GID2 []byte
 }
 
 func (o OperatorID) tlv(tag uint32) tlv.TLV {
-	p, err := bcd.PLMN(o.PLMN)
+	// PLMNPattern encodes a plain PLMN as PLMN does; the wildcard only
+	// ever comes from a RAT.
+	p, err := bcd.PLMNPattern(o.PLMN)
 	if err != nil {
 		p = [3]byte{0xFF, 0xFF, 0xFF}
 	}
@@ -52,7 +58,9 @@ func (o OperatorID) tlv(tag uint32) tlv.TLV {
 	return tlv.Constructed(tag, cs...)
 }
 
-func operatorIDFrom(obj tlv.TLV) (OperatorID, error) {
+// operatorIDFrom decodes an OperatorId; wild admits E wildcard digits in
+// mccMnc (a RAT's allowedOperators, not a profile's owner).
+func operatorIDFrom(obj tlv.TLV, wild bool) (OperatorID, error) {
 	f, err := inner(obj)
 	if err != nil {
 		return OperatorID{}, err
@@ -68,10 +76,41 @@ func operatorIDFrom(obj tlv.TLV) (OperatorID, error) {
 	if f.err != nil {
 		return OperatorID{}, f.err
 	}
-	if o.PLMN, err = bcd.ParsePLMN(mm); err != nil {
+	parse := bcd.ParsePLMN
+	if wild {
+		parse = bcd.ParsePLMNPattern
+	}
+	if o.PLMN, err = parse(mm); err != nil {
 		return OperatorID{}, decodeErr("operatorId: mccMnc %X", mm)
 	}
 	return o, nil
+}
+
+// Allows reports whether o, an operator of a RAT rule, covers owner, a
+// profile's owner (SGP.22 §2.9.2.1): mccMnc compared nibble by nibble in
+// its TS 24.008 coding, an E in o matching any nibble (the F filler of a
+// 2-digit MNC included, so "208EEE" covers every network of MCC 208 and
+// "208EE" only its 2-digit MNCs); gid1 and gid2 must be equal when o gives
+// them and are not compared when it does not.
+func (o OperatorID) Allows(owner OperatorID) bool {
+	pat, err := bcd.PLMNPattern(o.PLMN)
+	if err != nil {
+		return false
+	}
+	got, err := bcd.PLMN(owner.PLMN)
+	if err != nil {
+		return false
+	}
+	for i := range pat {
+		for _, shift := range []uint{0, 4} {
+			p, g := pat[i]>>shift&0xF, got[i]>>shift&0xF
+			if p != 0xE && p != g {
+				return false
+			}
+		}
+	}
+	gidOK := func(want, have []byte) bool { return want == nil || have != nil && bytes.Equal(want, have) }
+	return gidOK(o.GID1, owner.GID1) && gidOK(o.GID2, owner.GID2)
 }
 
 // NotificationConfig is one NotificationConfigurationInformation: which
@@ -201,7 +240,7 @@ func DecodeProfileMetadata(b []byte) (ProfileMetadata, error) {
 		m.Icon = &Icon{Type: icType, Data: clone(icon)}
 	}
 	if hasOwner {
-		o, err := operatorIDFrom(owner)
+		o, err := operatorIDFrom(owner, false)
 		if err != nil {
 			return ProfileMetadata{}, err
 		}

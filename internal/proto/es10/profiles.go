@@ -128,7 +128,7 @@ func profileInfoFrom(obj tlv.TLV) (ProfileInfo, error) {
 		p.Icon = &Icon{Type: icType, Data: clone(icon)}
 	}
 	if o, ok := f.find(TagProfileOwner); ok && f.err == nil {
-		op, err := operatorIDFrom(o)
+		op, err := operatorIDFrom(o, false)
 		if err != nil {
 			return ProfileInfo{}, err
 		}
@@ -514,12 +514,40 @@ func DecodeSetDefaultDpAddressRequest(b []byte) (string, error) {
 }
 
 // PolicyRule is ProfilePolicyAuthorisationRule (30): pprIds [0] 80,
-// allowedOperators [1] A1 SEQUENCE OF OperatorID (30), pprFlags [2] 82
-// (bit 0 consentRequired).
+// allowedOperators [1] A1 SEQUENCE OF OperatorID (30), whose mccMnc digits
+// may be the wildcard E, pprFlags [2] 82 (bit 0 consentRequired).
 type PolicyRule struct {
 	PPRs             Bits
 	AllowedOperators []OperatorID
 	ConsentRequired  bool
+}
+
+// PPRsNotAllowed returns the rules of pprs (a profile's
+// profilePolicyRules) that rat does not allow for a profile owned by owner
+// (SGP.22 §2.9.2.1-2): each rule set must be named in the pprIds of a rule
+// one of whose allowedOperators covers the owner (OperatorID.Allows).
+// Without an owner nothing can be matched: every rule set is returned.
+// Zero means the profile may carry pprs.
+func PPRsNotAllowed(rat []PolicyRule, pprs Bits, owner *OperatorID) Bits {
+	var refused Bits
+	for n := 0; n < 64; n++ {
+		if !pprs.Has(n) {
+			continue
+		}
+		ok := false
+		for _, r := range rat {
+			if !r.PPRs.Has(n) || owner == nil {
+				continue
+			}
+			for _, o := range r.AllowedOperators {
+				ok = ok || o.Allows(*owner)
+			}
+		}
+		if !ok {
+			refused |= BitsOf(n)
+		}
+	}
+	return refused
 }
 
 // GetRATRequest is BF43 with no content.
@@ -567,7 +595,7 @@ func DecodeRAT(b []byte) ([]PolicyRule, error) {
 		r.ConsentRequired = flags.Has(0)
 		out = append(out, r)
 		return seqOf(ops, 0x30, maxList, func(o tlv.TLV) error {
-			op, err := operatorIDFrom(o)
+			op, err := operatorIDFrom(o, true)
 			out[len(out)-1].AllowedOperators = append(out[len(out)-1].AllowedOperators, op)
 			return err
 		})

@@ -40,6 +40,14 @@ const (
 // digit MNC), MNC2 MNC1 = 01.
 const vPLMNHex = "02 F8 01"
 
+// vRAT is a rules authorisation table with wildcard digits and a gid1:
+// ppr1 and ppr2 for every 2-digit MNC of MCC 208 and for 310410 with gid1
+// A1; ppr1, with the end user's consent, for any 3-digit MNC.
+var vRAT = []PolicyRule{
+	{PPRs: BitsOf(PPR1, PPR2), AllowedOperators: []OperatorID{{PLMN: "208EE"}, {PLMN: "310410", GID1: []byte{0xA1}}}},
+	{PPRs: BitsOf(PPR1), AllowedOperators: []OperatorID{{PLMN: "EEEEEE"}}, ConsentRequired: true},
+}
+
 type vector struct {
 	name   string
 	encode func() []byte
@@ -311,6 +319,25 @@ func vectors(t testing.TB) []vector {
 			want:   "BF43 15 A0 13 30 11 80 02 06 40 A1 07 30 05 80 03 " + vPLMNHex + " 82 02 07 80",
 			decode: func(b []byte) (any, error) { return DecodeRAT(b) },
 			value:  []PolicyRule{{PPRs: BitsOf(PPR1), AllowedOperators: []OperatorID{*owner}, ConsentRequired: true}},
+		},
+		{
+			// Two rules. The first: pprIds ppr1 and ppr2 (0110 0000, 5
+			// unused bits) 80 02 05 60; allowedOperators A1 11 {30 05 {80 03
+			// 02 F8 EE} (208EE: every 2-digit MNC of MCC 208), 30 08 {80 03
+			// 13 00 14, 81 01 A1} (310410 with gid1 A1)}; no flag 82 01 00:
+			// 4 + 19 + 3 = 26 = 1A. The second: ppr1 80 02 06 40, any
+			// operator with a 3-digit MNC A1 07 {30 05 {80 03 EE EE EE}},
+			// consentRequired 82 02 07 80: 4 + 9 + 4 = 17 = 11.
+			// A0: 28 + 19 = 47 = 2F; BF43: 49 = 31.
+			name: "GetRatResponse with wildcards and gid1",
+			encode: func() []byte {
+				return EncodeRAT(vRAT)
+			},
+			want: `BF43 31 A0 2F
+				30 1A 80 02 05 60 A1 11 30 05 80 03 02 F8 EE 30 08 80 03 13 00 14 81 01 A1 82 01 00
+				30 11 80 02 06 40 A1 07 30 05 80 03 EE EE EE 82 02 07 80`,
+			decode: func(b []byte) (any, error) { return DecodeRAT(b) },
+			value:  vRAT,
 		},
 		{
 			// StoreMetadataRequest ::= [37] SEQUENCE:
