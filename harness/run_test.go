@@ -127,3 +127,32 @@ func TestTimelineFromTheRigsDecodedCapture(t *testing.T) {
 			len(fromRig.Items), fromRig.Notes, len(fromFile.Items), fromFile.Notes)
 	}
 }
+
+// A scratch run (Options.Scratch: exploration's passing cases, deleted
+// right after) does not fsync events.jsonl; any other run does, once, at
+// Close. Both write the same events.
+func TestScratchRunIsNotSynced(t *testing.T) {
+	s := loadFixture(t, "roam-fr-preinstalled.yaml")
+	var syncs int
+	syncEvents = func(f *os.File) error { syncs++; return f.Sync() }
+	t.Cleanup(func() { syncEvents = (*os.File).Sync })
+	var logs [2][]byte
+	for i, scratch := range []bool{false, true} {
+		syncs = 0
+		dir := t.TempDir()
+		if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap, Scratch: scratch}); !res.OK() {
+			t.Fatalf("scratch %v: %v %v", scratch, res.Err, res.Mismatches)
+		}
+		if want := map[bool]int{false: 1, true: 0}[scratch]; syncs != want {
+			t.Errorf("scratch %v: events.jsonl synced %d times, want %d", scratch, syncs, want)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs[i] = b
+	}
+	if string(logs[0]) != string(logs[1]) || len(logs[0]) == 0 {
+		t.Errorf("the scratch run logged other events:\n%s\n----\n%s", logs[0], logs[1])
+	}
+}

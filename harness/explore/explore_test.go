@@ -156,7 +156,7 @@ func runCase(c Case, base string) []string {
 		return []string{"case directory: " + err.Error()}
 	}
 	defer os.RemoveAll(dir)
-	o, err := Run(c.Scenario, dir)
+	o, err := run(c.Scenario, dir, true)
 	if err != nil {
 		return []string{"rig: " + err.Error()}
 	}

@@ -37,9 +37,12 @@ const PKISeed = 1
 // reads the card's profile list before closing, and decodes the capture.
 // dir receives the artifacts. An error means the rig itself failed, which
 // is a finding too; a capture that does not decode is kept in the Outcome.
-func Run(s *scenario.Scenario, dir string) (Outcome, error) {
+func Run(s *scenario.Scenario, dir string) (Outcome, error) { return run(s, dir, false) }
+
+// run is Run; scratch says dir is deleted afterwards (harness.Options.Scratch).
+func run(s *scenario.Scenario, dir string, scratch bool) (Outcome, error) {
 	var out Outcome
-	r, err := harness.NewRig(s, harness.Options{Dir: dir, Capture: capture.Tap, PKISeed: PKISeed})
+	r, err := harness.NewRig(s, harness.Options{Dir: dir, Scratch: scratch, Capture: capture.Tap, PKISeed: PKISeed})
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}
