@@ -123,7 +123,7 @@ func PLMN(plmn string) ([3]byte, error) { return packPLMN(plmn, false) }
 
 // PLMNPattern encodes a PLMN as PLMN does, each digit of which may also be
 // the wildcard E (nibble E): the OperatorId of an SGP.22 Rules
-// Authorisation Table (§2.9.2.1), e.g. "208EE" for every 2-digit MNC of
+// Authorisation Table (§2.9), e.g. "208EE" for every 2-digit MNC of
 // MCC 208. Digits only, it encodes exactly as PLMN.
 func PLMNPattern(pattern string) ([3]byte, error) { return packPLMN(pattern, true) }
 

@@ -34,7 +34,7 @@ const (
 
 // OperatorID identifies a profile's owner: mccMnc [0] 80 (3 bytes as in
 // TS 24.008), gid1 [1] 81 and gid2 [2] 82 (optional, EF GID1/GID2 contents).
-// In a Rules Authorisation Table (SGP.22 §2.9.2.1) it names the operators a
+// In a Rules Authorisation Table (SGP.22 §2.9) it names the operators a
 // rule allows, and a digit of PLMN may be the wildcard E.
 type OperatorID struct {
 	PLMN       string // "MCCMNC", 5 or 6 digits (and E wildcards in a RAT)
@@ -87,7 +87,7 @@ func operatorIDFrom(obj tlv.TLV, wild bool) (OperatorID, error) {
 }
 
 // Allows reports whether o, an operator of a RAT rule, covers owner, a
-// profile's owner (SGP.22 §2.9.2.1): mccMnc compared nibble by nibble in
+// profile's owner (SGP.22 §2.9): mccMnc compared nibble by nibble in
 // its TS 24.008 coding, an E in o matching any nibble (the F filler of a
 // 2-digit MNC included, so "208EEE" covers every network of MCC 208 and
 // "208EE" only its 2-digit MNCs); gid1 and gid2 must be equal when o gives

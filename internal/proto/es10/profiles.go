@@ -524,7 +524,7 @@ type PolicyRule struct {
 
 // PPRsNotAllowed returns the rules of pprs (a profile's
 // profilePolicyRules) that rat does not allow for a profile owned by owner
-// (SGP.22 §2.9.2.1-2): each rule set must be named in the pprIds of a rule
+// (SGP.22 §2.9): each rule set must be named in the pprIds of a rule
 // one of whose allowedOperators covers the owner (OperatorID.Allows).
 // Without an owner nothing can be matched: every rule set is returned.
 // Zero means the profile may carry pprs.
