@@ -102,7 +102,8 @@ func NewBPPLoader(s LoaderSession) *BPPLoader { return &BPPLoader{s: s} }
 func (l *BPPLoader) Done() bool { return l.st == stDone }
 
 // Result returns the verified metadata and the read profile package once
-// Done (the metadata alone after a refusal past StoreMetadata).
+// Done (the metadata alone after a refusal at or past StoreMetadata, once
+// it decoded).
 func (l *BPPLoader) Result() (es10.ProfileMetadata, saip.Parsed) { return l.meta, l.pkg }
 
 // Load takes the next segment. It returns done once the last segment
@@ -239,6 +240,9 @@ func (l *BPPLoader) sequenceDone() *BPPError {
 		if err != nil {
 			return bppErr(cmd, es10.ReasonIncorrectInputValues, "StoreMetadata: %v", err)
 		}
+		// Known from here on, refused or not: the install result names
+		// the profile (its notificationMetadata's iccid).
+		l.meta = m
 		if m.Class != es10.ClassOperational {
 			return bppErr(cmd, es10.ReasonUnsupportedProfileClass, "profile class %d", m.Class)
 		}
@@ -247,7 +251,7 @@ func (l *BPPLoader) sequenceDone() *BPPError {
 				return bppErr(cmd, r, "profile %s refused", m.ICCID)
 			}
 		}
-		l.meta, l.st = m, stAfter88
+		l.st = stAfter88
 	case es10.TagSecondSequenceOf87:
 		k, err := es10.DecodeReplaceSessionKeys(l.buf)
 		if err != nil {
