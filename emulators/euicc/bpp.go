@@ -81,14 +81,20 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 }
 
 // checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6): an
-// ICCID already present, or no ISD-P left. Memory is checked while the
-// profile package loads (rsp.LoaderSession.FreeNVM).
+// ICCID already present, no ISD-P left, or profile policy rules the Rules
+// Authorisation Table does not allow for the profile's owner (§2.9:
+// each rule set must be allowed by a RAT rule naming it and an operator
+// that covers profileOwner; a profile with rules and no owner cannot be
+// matched): pprNotAllowed. Memory is checked while the profile package
+// loads (rsp.LoaderSession.FreeNVM).
 func (c *Card) checkMetadata(m es10.ProfileMetadata) int {
 	switch {
 	case c.findICCID(m.ICCID) != nil:
 		return es10.ReasonICCIDAlreadyExists
 	case len(c.profiles) >= maxProfiles:
 		return es10.ReasonInsufficientMemory
+	case m.PPR != nil && es10.PPRsNotAllowed(c.cfg.RAT, *m.PPR, m.Owner) != 0:
+		return es10.ReasonPPRNotAllowed
 	}
 	return 0
 }

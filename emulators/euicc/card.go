@@ -35,6 +35,15 @@ func (p *profile) class() int {
 	return es10.ClassOperational
 }
 
+// policy is the profile's profile policy rules (SGP.22 §2.9): those of
+// its metadata; a preinstalled profile has none.
+func (p *profile) policy() es10.Bits {
+	if p.Meta != nil && p.Meta.PPR != nil {
+		return *p.Meta.PPR
+	}
+	return 0
+}
+
 // info is the profile as GetProfilesInfo lists it: the names, class,
 // owner and notification configuration of its metadata; a preinstalled
 // profile shows its operator as service provider, its name (else the

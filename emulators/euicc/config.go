@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -108,7 +109,14 @@ type Config struct {
 	// Backoff is the applet's retry policy for failed operators (zero:
 	// applet.DefaultBackoff).
 	Backoff applet.Backoff
-	Log     *eventlog.Log
+	// RAT is the Rules Authorisation Table (SGP.22 §2.9) GetRAT
+	// answers: which operators may set which profile policy rules. A
+	// profile whose metadata sets a rule the table does not allow for its
+	// owner is refused with pprNotAllowed. Empty (the default): no
+	// operator may set any. The mccMnc of an allowed operator may hold E
+	// wildcard digits ("208EE").
+	RAT []es10.PolicyRule
+	Log *eventlog.Log
 }
 
 // validate checks cfg apart from its profile list.
@@ -121,6 +129,16 @@ func (cfg Config) validate() error {
 	}
 	if cfg.CheckInterval < 0 {
 		return fmt.Errorf("euicc: negative check interval %s", cfg.CheckInterval)
+	}
+	for i, r := range cfg.RAT {
+		if len(r.AllowedOperators) == 0 {
+			return fmt.Errorf("euicc: RAT rule %d allows no operator", i)
+		}
+		for j, o := range r.AllowedOperators {
+			if _, err := bcd.PLMNPattern(o.PLMN); err != nil {
+				return fmt.Errorf("euicc: RAT rule %d operator %d: %v", i, j, err)
+			}
+		}
 	}
 	return nil
 }

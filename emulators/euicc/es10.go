@@ -98,8 +98,9 @@ func (c *Card) es10(req []byte) ([]byte, uint16) {
 			resp = es10.EncodeResult(es10.TagSetDefaultDpAddress, es10.SetDefaultDPOK)
 		}
 	case es10.TagGetRAT:
-		// No operator may set a profile policy rule: an empty table.
-		return c.emptyRequest(obj, func() []byte { return es10.EncodeRAT(nil) })
+		// The configured table; none configured, an empty one: no
+		// operator may set a profile policy rule.
+		return c.emptyRequest(obj, func() []byte { return es10.EncodeRAT(c.cfg.RAT) })
 	default:
 		if data, sw, ok := c.es10b(obj); ok {
 			return data, sw
@@ -189,13 +190,17 @@ func (c *Card) findICCID(iccid string) *profile { return c.find(es10.ProfileID{I
 
 // enableProfile enables p and disables the profile enabled before; the file
 // system shows p after the next reset. It is the one code path for ES10c
-// and for the applet.
+// and for the applet. An enabled profile whose rules forbid disabling it
+// (PPR1) stays: disallowedByPolicy (SGP.22 §2.9, §5.7.16).
 func (c *Card) enableProfile(p *profile) int {
 	switch {
 	case p == nil:
 		return es10.ResultNotFound
 	case p.Enabled:
 		return es10.ResultWrongState
+	}
+	if q := c.enabled(); q != nil && q.policy().Has(es10.PPR1) {
+		return es10.ResultDisallowedByPolicy
 	}
 	for _, q := range c.profiles {
 		if q.Enabled {
@@ -208,12 +213,16 @@ func (c *Card) enableProfile(p *profile) int {
 	return es10.ResultOK
 }
 
+// disableProfile disables p unless its rules forbid it (PPR1:
+// disallowedByPolicy, SGP.22 §5.7.17).
 func (c *Card) disableProfile(p *profile) int {
 	switch {
 	case p == nil:
 		return es10.ResultNotFound
 	case !p.Enabled:
 		return es10.ResultWrongState
+	case p.policy().Has(es10.PPR1):
+		return es10.ResultDisallowedByPolicy
 	}
 	p.Enabled = false
 	c.notifyOperation(es10.EventDisable, p)
@@ -221,7 +230,8 @@ func (c *Card) disableProfile(p *profile) int {
 }
 
 // deleteProfile answers DeleteProfileRequest (SGP.22 §5.7.18): only a
-// disabled profile may go; its memory is freed.
+// disabled profile may go, and only when its rules allow it (PPR2:
+// disallowedByPolicy); its memory is freed.
 func (c *Card) deleteProfile(req []byte) ([]byte, error) {
 	id, err := es10.DecodeDeleteProfileRequest(req)
 	if err != nil {
@@ -234,6 +244,8 @@ func (c *Card) deleteProfile(req []byte) ([]byte, error) {
 		result = es10.ResultNotFound
 	case p.Enabled:
 		result = es10.ResultWrongState
+	case p.policy().Has(es10.PPR2):
+		result = es10.ResultDisallowedByPolicy
 	default:
 		c.remove(p)
 		c.notifyOperation(es10.EventDelete, p)
@@ -253,7 +265,10 @@ func (c *Card) remove(p *profile) {
 // memoryReset answers EuiccMemoryResetRequest (SGP.22 §5.7.19): delete the
 // operational profiles (the enabled one too, which then needs the
 // terminal's REFRESH) and/or forget the default SM-DP+ address. This card
-// holds no test profiles. Nothing to do answers nothingToDelete.
+// holds no test profiles. Nothing to do answers nothingToDelete. Profile
+// policy rules do not hold the reset back: it deletes every operational
+// profile, PPR1 and PPR2 ones too (EuiccMemoryResetResponse has no
+// disallowedByPolicy result to refuse with).
 func (c *Card) memoryReset(req []byte) ([]byte, error) {
 	opts, err := es10.DecodeEuiccMemoryResetRequest(req)
 	if err != nil {
