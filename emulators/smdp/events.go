@@ -7,7 +7,7 @@ const (
 	KindOrder                 eventlog.Kind = "order"                  // {operator, matching_id}
 	KindMutualAuth            eventlog.Kind = "mutual_auth"            // {operator, ok, reason, tac?}
 	KindBPPSent               eventlog.Kind = "bpp_sent"               // {operator, iccid}
-	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok}
+	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok?, error_reason?}
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}
 	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order}
 	KindES9Error              eventlog.Kind = "es9_error"              // {function, subject, reason, message}

@@ -29,6 +29,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	md := n.Metadata()
 	var key string      // one notification, however often the card sends it
 	var installOK *bool // an install result's outcome
+	reason := 0         // a failed install's errorReason
 	if n.Install != nil {
 		d := n.Install.Data
 		eid, ok := s.sent[hexID(d.TransactionID)]
@@ -43,6 +44,9 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 			s.installed(d)
 		}
 		installOK = &d.OK
+		if !d.OK {
+			reason = d.ErrorReason
+		}
 	} else {
 		eid, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
@@ -63,6 +67,11 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	f := eventlog.F{"operator": s.cfg.Operator, "kind": md.Event.String(), "seq": md.Seq}
 	if installOK != nil {
 		f["ok"] = *installOK
+	}
+	if reason != 0 {
+		// Why the card refused the package (SGP.22 §2.5.6 errorReason,
+		// e.g. 15 pprNotAllowed).
+		f["error_reason"] = reason
 	}
 	s.emit(KindNotificationReceived, f)
 	return nil, errNoContent

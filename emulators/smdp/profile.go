@@ -18,6 +18,10 @@ type Profile struct {
 	Operator    string // serviceProviderName: the operator id
 	Name        string // profileName
 	SPN         string // EF SPN, the name a handset shows; "" uses Name (cut to 16)
+	// PPR is the profile policy rules its metadata sets (SGP.22 §2.9,
+	// profilePolicyRules 99: es10.PPR1, es10.PPR2 bits); 0 sets none and
+	// leaves the field out.
+	PPR es10.Bits
 }
 
 func (p Profile) mncLen() int {
@@ -30,14 +34,20 @@ func (p Profile) mncLen() int {
 func (p Profile) homePLMN() string { return p.IMSI[:min(len(p.IMSI), 3+p.mncLen())] }
 
 // metadata is the StoreMetadataRequest of p: names, operational class, the
-// owner's PLMN, and this SM-DP+ as the address of every notification.
+// owner's PLMN, this SM-DP+ as the address of every notification, and
+// p's profile policy rules if it has any.
 func (s *Server) metadata(p Profile) es10.ProfileMetadata {
 	var notif []es10.NotificationConfig
 	for _, e := range []es10.NotificationEvent{es10.EventInstall, es10.EventEnable, es10.EventDisable, es10.EventDelete} {
 		notif = append(notif, es10.NotificationConfig{Events: es10.Events(e), Address: s.cfg.Host})
 	}
-	return es10.ProfileMetadata{ICCID: p.ICCID, ServiceProviderName: p.Operator, ProfileName: p.Name,
+	m := es10.ProfileMetadata{ICCID: p.ICCID, ServiceProviderName: p.Operator, ProfileName: p.Name,
 		Class: es10.ClassOperational, NotificationConfig: notif, Owner: &es10.OperatorID{PLMN: p.homePLMN()}}
+	if p.PPR != 0 {
+		ppr := p.PPR
+		m.PPR = &ppr
+	}
+	return m
 }
 
 // profilePackage builds p's profile package. Its secrets (Ki, OPc) are

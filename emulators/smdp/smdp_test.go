@@ -37,7 +37,7 @@ func TestFullDownload(t *testing.T) {
 	}
 	c := e.card(testEID, mid)
 	c.upToBPP()
-	if c.meta.ServiceProviderName != testOp || c.meta.ICCID == "" {
+	if c.meta.ServiceProviderName != testOp || c.meta.ICCID == "" || c.meta.PPR != nil {
 		t.Fatalf("metadata %+v", c.meta)
 	}
 	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
@@ -72,7 +72,7 @@ func TestFullDownload(t *testing.T) {
 			t.Fatalf("mutual_auth %v", ev)
 		}
 	}
-	if ev := e.log.Kind("notification_received")[0]; ev.Str("kind") != "install" || ev.Get("seq") != 1 {
+	if ev := e.log.Kind("notification_received")[0]; ev.Str("kind") != "install" || ev.Get("seq") != 1 || ev.Get("error_reason") != nil {
 		t.Fatalf("notification %v", ev)
 	}
 	if !strings.Contains(e.keylog.String(), "CLIENT_RANDOM ") {
@@ -440,8 +440,9 @@ func TestRefusedInstallThenCancel(t *testing.T) {
 				if err != nil || code != http.StatusNoContent {
 					t.Fatalf("failed install result: %d %v", code, err)
 				}
-				if evs := e.log.Kind(KindNotificationReceived); len(evs) != 1 || evs[0].Get("ok") != false {
-					t.Fatalf("notification_received %v", evs)
+				if evs := e.log.Kind(KindNotificationReceived); len(evs) != 1 || evs[0].Get("ok") != false ||
+					evs[0].Get("error_reason") != es10.ReasonSCP03tSecurityError {
+					t.Fatalf("notification_received %v, want ok false with the card's errorReason", evs)
 				}
 			}
 			r := es10.CancelSessionResponse{TransactionID: c.txBytes, SmdpOID: rsp.RegisteredID(thePKI(t).SMDP[testOp].Auth.X509), Reason: tc.reason}
@@ -473,4 +474,42 @@ func authenticateAgain(t *testing.T, e *env, mid string) (int, map[string]any, e
 		t.Fatal(err)
 	}
 	return c.authenticateClient(c.authServerResponse(nil))
+}
+
+// A profile with policy rules (SGP.22 §2.9) carries them in its metadata,
+// both the profileMetadata of authenticateClient and the StoreMetadata of
+// the bound profile package, with its owner beside them.
+func TestProfilePolicyRules(t *testing.T) {
+	rules := es10.BitsOf(es10.PPR1, es10.PPR2)
+	e := newEnvWith(t, func(c *Config) {
+		c.NewProfile = func(seq int) Profile {
+			return Profile{ICCID: testICCID, IMSI: "208100000000004", Operator: testOp, Name: "SFR with rules", PPR: rules}
+		}
+	})
+	_, mid, err := e.srv.Order(testEID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.card(testEID, mid)
+	c.upToBPP()
+	if c.meta.PPR == nil || *c.meta.PPR != rules || c.meta.HomePLMN() != "20810" {
+		t.Fatalf("profileMetadata %+v", c.meta)
+	}
+	code, m, err := c.getBPP(c.prepareDownloadResponse(false))
+	mustOK(t, "getBoundProfilePackage", code, m, err)
+	segs, err := es10.BPPSegments(field(t, m, "boundProfilePackage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored es10.ProfileMetadata
+	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: 1 << 20,
+		CheckMetadata: func(m es10.ProfileMetadata) int { stored = m; return 0 }})
+	for _, s := range segs {
+		if _, err := l.Load(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if stored.PPR == nil || *stored.PPR != rules || stored.Owner == nil || stored.Owner.PLMN != "20810" {
+		t.Fatalf("StoreMetadata %+v", stored)
+	}
 }
