@@ -36,6 +36,13 @@ const (
 	// MaxNameLen bounds the scenario name, which names its artifacts
 	// directory.
 	MaxNameLen = 100
+	// MaxRATRules and MaxRATOperators bound the card's Rules
+	// Authorisation Table: GetRAT answers it whole, and the SGP.22
+	// tables real cards carry have a handful of rules.
+	MaxRATRules     = 16
+	MaxRATOperators = 16
+	// MaxGIDLen bounds a RAT operator's gid1/gid2, in bytes.
+	MaxGIDLen = 16
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

@@ -134,7 +134,8 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					field{"country", true, d.str(&o.Country)},
 					field{"name", false, d.str(&o.Name)},
 					field{"tariff", false, d.float(&o.Tariff)},
-					field{"smdp", false, d.str(&o.SMDP)})
+					field{"smdp", false, d.str(&o.SMDP)},
+					field{"ppr", false, d.strings(&o.PPR)})
 				nw.Operators = append(nw.Operators, o)
 				return err
 			})
@@ -181,6 +182,23 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 				field{"first", false, d.int(&dv.Backoff.First, 1, 10000)},
 				field{"max", false, d.int(&dv.Backoff.Max, 1, 10000)})
 		}},
+		field{"rat", false, func(n *yaml.Node, p string) error {
+			return d.sequence(n, p, func(n *yaml.Node, p string) error {
+				var r RATRule
+				err := d.mapping(n, p,
+					field{"ppr", true, d.strings(&r.PPR)},
+					field{"operators", true, func(n *yaml.Node, p string) error {
+						return d.sequence(n, p, func(n *yaml.Node, p string) error {
+							o, err := d.ratOperator(n, p)
+							r.Operators = append(r.Operators, o)
+							return err
+						})
+					}},
+					field{"consent", false, d.bool(&r.Consent)})
+				dv.RAT = append(dv.RAT, r)
+				return err
+			})
+		}},
 		field{"profiles", true, func(n *yaml.Node, p string) error {
 			return d.sequence(n, p, func(n *yaml.Node, p string) error {
 				var pr Profile
@@ -194,6 +212,20 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 			})
 		}},
 	)
+}
+
+// ratOperator decodes an allowed operator of a RAT rule: its MCC+MNC
+// alone ("20810"), or {plmn, gid1, gid2}.
+func (d *decoder) ratOperator(n *yaml.Node, path string) (RATOperator, error) {
+	var o RATOperator
+	if n.Kind == yaml.ScalarNode {
+		return o, d.str(&o.PLMN)(n, path)
+	}
+	err := d.mapping(n, path,
+		field{"plmn", true, d.str(&o.PLMN)},
+		field{"gid1", false, d.str(&o.GID1)},
+		field{"gid2", false, d.str(&o.GID2)})
+	return o, err
 }
 
 func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {

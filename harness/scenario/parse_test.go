@@ -418,3 +418,74 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The card's Rules Authorisation Table and an operator's profile policy
+// rules (SGP.22 §2.9): a PLMN alone or with gids, E for any digit.
+func TestParseRAT(t *testing.T) {
+	src := edit(t, "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: smdp.sfr.test, ppr: [ppr1, ppr2]}")
+	src = strings.Replace(src, "  profiles:", `  rat:
+    - {ppr: [ppr1, ppr2], operators: ["20810", 208EE], consent: false}
+    - ppr: [ppr2]
+      operators: [{plmn: "310EEE", gid1: A1}, {plmn: "EEEEE", gid2: 0b0c}]
+      consent: true
+  profiles:`, 1)
+	s, err := Parse("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RATRule{
+		{PPR: []string{"ppr1", "ppr2"}, Operators: []RATOperator{{PLMN: "20810"}, {PLMN: "208EE"}}},
+		{PPR: []string{"ppr2"}, Operators: []RATOperator{{PLMN: "310EEE", GID1: "A1"}, {PLMN: "EEEEE", GID2: "0b0c"}}, Consent: true},
+	}
+	if !reflect.DeepEqual(s.Device.RAT, want) {
+		t.Fatalf("RAT %+v", s.Device.RAT)
+	}
+	if got := s.Network.Operators[1].PPR; !reflect.DeepEqual(got, []string{"ppr1", "ppr2"}) {
+		t.Fatalf("sfr ppr %v", got)
+	}
+	// Without rat: an empty table, the card's default.
+	if s, err := Parse("b.yaml", []byte(base)); err != nil || s.Device.RAT != nil || s.Network.Operators[1].PPR != nil {
+		t.Fatalf("base: %+v %v", s, err)
+	}
+}
+
+func TestParseRATErrors(t *testing.T) {
+	rat := func(rules string) string { return edit(t, "  profiles:", "  rat: "+rules+"\n  profiles:") }
+	withSMDP := edit(t, "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: smdp.sfr.test, ppr: [ppr3]}")
+	many := strings.TrimSuffix(strings.Repeat(`"20810", `, MaxRATOperators+1), ", ")
+	tests := []struct{ name, src, want string }{
+		{"unknown rule", rat(`[{ppr: [ppr1, ppr9], operators: ["20810"]}]`), `b.yaml:12:22: device.rat[0].ppr[1]: unknown profile policy rule "ppr9" (known: ppr1, ppr2)`},
+		{"rule twice", rat(`[{ppr: [ppr1, ppr1], operators: ["20810"]}]`), `b.yaml:12:22: device.rat[0].ppr[1]: ppr1 given twice`},
+		{"no rules", rat(`[{ppr: [], operators: ["20810"]}]`), `b.yaml:12:15: device.rat[0].ppr: empty: name the rules allowed (ppr1, ppr2)`},
+		{"ppr missing", rat(`[{operators: ["20810"]}]`), `b.yaml:12:9: device.rat[0].ppr: required field missing`},
+		{"no operators", rat(`[{ppr: [ppr1], operators: []}]`), `b.yaml:12:34: device.rat[0].operators: empty: a rule allows its rules for at least one operator`},
+		{"short PLMN", rat(`[{ppr: [ppr1], operators: ["20810", "2081"]}]`), `b.yaml:12:44: device.rat[0].operators[1]: "2081": want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)`},
+		{"lower-case wildcard", rat(`[{ppr: [ppr1], operators: [208ee]}]`), `b.yaml:12:35: device.rat[0].operators[0]: "208ee": want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)`},
+		{"other letter", rat(`[{ppr: [ppr1], operators: [{plmn: 208X1}]}]`), `b.yaml:12:42: device.rat[0].operators[0].plmn: "208X1": want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)`},
+		{"gid not hex", rat(`[{ppr: [ppr1], operators: [{plmn: "20810", gid1: xyz}]}]`), `b.yaml:12:57: device.rat[0].operators[0].gid1: "xyz": want 1 to 16 bytes in hex (EF GID contents)`},
+		{"gid odd length", rat(`[{ppr: [ppr1], operators: [{plmn: "20810", gid2: ABC}]}]`), `b.yaml:12:57: device.rat[0].operators[0].gid2: "ABC": want 1 to 16 bytes in hex (EF GID contents)`},
+		{"operator without plmn", rat(`[{ppr: [ppr1], operators: [{gid1: A1}]}]`), `b.yaml:12:35: device.rat[0].operators[0].plmn: required field missing`},
+		{"unknown rule field", rat(`[{ppr: [ppr1], operators: ["20810"], flags: 1}]`), `b.yaml:12:45: device.rat[0].flags: unknown field`},
+		{"consent type", rat(`[{ppr: [ppr1], operators: ["20810"], consent: maybe}]`), `b.yaml:12:54: device.rat[0].consent: want true or false, got "maybe"`},
+		{"rat not a list", rat(`{ppr: [ppr1]}`), `b.yaml:12:8: device.rat: want a list, got a mapping`},
+		{"too many operators", rat(`[{ppr: [ppr1], operators: [` + many + `]}]`), `b.yaml:12:34: device.rat[0].operators: 17 operators, at most 16`},
+		{"operator rule unknown", withSMDP, `b.yaml:5:85: network.operators[1].ppr[0]: unknown profile policy rule "ppr3" (known: ppr1, ppr2)`},
+		{"operator rules without SM-DP+", edit(t, "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, ppr: [ppr1]}"),
+			`b.yaml:5:63: network.operators[1].ppr: sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("b.yaml", []byte(tt.src))
+			var se *Error
+			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
+				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
+			}
+		})
+	}
+	// More rules than the card's table holds.
+	rules := strings.TrimSuffix(strings.Repeat(`{ppr: [ppr1], operators: ["20810"]}, `, MaxRATRules+1), ", ")
+	want := `b.yaml:12:8: device.rat: 17 rules, at most 16`
+	if _, err := Parse("b.yaml", []byte(rat("["+rules+"]"))); err == nil || err.Error() != want {
+		t.Errorf("error\n got: %v\nwant: %s", err, want)
+	}
+}

@@ -48,7 +48,19 @@ type Operator struct {
 	// SMDP is the TLS host name of the operator's SM-DP+; empty means the
 	// operator offers no profile download (no contract with the platform).
 	SMDP string
+	// PPR lists the profile policy rules (PPRs) the profiles its SM-DP+
+	// delivers set in their metadata, of PPRNames (SGP.22 §2.9); needs
+	// SMDP. Empty: none.
+	PPR []string
 }
+
+// PPRNames are the profile policy rules a scenario may name, with their
+// bit in SGP.22 PprIds: ppr1 (disabling the profile is not allowed) and
+// ppr2 (deleting it is not allowed), the two the card enforces.
+var PPRNames = map[string]int{"ppr1": 1, "ppr2": 2}
+
+// pprList is PPRNames' keys for messages, in bit order.
+const pprList = "ppr1, ppr2"
 
 // Agreement: Visited accepts Home's subscribers as roamers.
 type Agreement struct{ Home, Visited string }
@@ -76,6 +88,27 @@ type Device struct {
 	// Backoff spaces out the card's retries of an operator that failed in
 	// an area, in periodic checks (zero fields: the card's defaults).
 	Backoff Backoff
+	// RAT is the card's Rules Authorisation Table (SGP.22 §2.9): which
+	// operators may deliver profiles that set which policy rules. Empty
+	// (the default): none may, and a profile that sets one is refused.
+	RAT []RATRule
+}
+
+// RATRule is one ProfilePolicyAuthorisationRule: the rules (PPRNames) it
+// allows, the operators it allows them for, and whether the end user must
+// consent (pprFlags consentRequired, reported by GetRAT for an LPA to act
+// on).
+type RATRule struct {
+	PPR       []string
+	Operators []RATOperator
+	Consent   bool
+}
+
+// RATOperator is one OperatorId of a rule: MCC+MNC as 5 or 6 characters,
+// each a digit or E (any digit: "208EE" is every 2-digit MNC of MCC 208,
+// "208EEE" every MNC of it), and GID1/GID2 in hex ("" matches any).
+type RATOperator struct {
+	PLMN, GID1, GID2 string
 }
 
 // Backoff is the card's retry policy for failed operators: after the n-th

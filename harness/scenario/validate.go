@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -34,6 +35,12 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		if o.SMDP != "" && !isHostName(o.SMDP) {
 			return d.errPath(p+".smdp", "%q is not a host name", o.SMDP)
+		}
+		if err := d.pprs(p+".ppr", o.PPR); err != nil {
+			return err
+		}
+		if len(o.PPR) > 0 && o.SMDP == "" {
+			return d.errPath(p+".ppr", "sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too")
 		}
 		ops[o.ID] = o
 		plmns[o.PLMN] = o.ID
@@ -280,7 +287,86 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	if enabled != 1 {
 		return d.errPath("device.profiles", "exactly one profile must be enabled, found %d", enabled)
 	}
+	return d.validateRAT(dv.RAT)
+}
+
+// validateRAT checks the card's Rules Authorisation Table: each rule names
+// known rules (PPRNames) and at least one operator, each an MCC+MNC
+// pattern with E for any digit and gids in hex.
+func (d *decoder) validateRAT(rat []RATRule) error {
+	if len(rat) > MaxRATRules {
+		return d.errPath("device.rat", "%s", limitError("rules", len(rat), MaxRATRules))
+	}
+	for i, r := range rat {
+		p := index("device.rat", i)
+		if len(r.PPR) == 0 {
+			return d.errPath(p+".ppr", "empty: name the rules allowed (%s)", pprList)
+		}
+		if err := d.pprs(p+".ppr", r.PPR); err != nil {
+			return err
+		}
+		switch {
+		case len(r.Operators) == 0:
+			return d.errPath(p+".operators", "empty: a rule allows its rules for at least one operator")
+		case len(r.Operators) > MaxRATOperators:
+			return d.errPath(p+".operators", "%s", limitError("operators", len(r.Operators), MaxRATOperators))
+		}
+		for j, o := range r.Operators {
+			op := index(p+".operators", j)
+			// A bare PLMN is the item itself; a mapping has its own plmn.
+			at := op
+			if d.pos[op+".plmn"] != nil {
+				at = op + ".plmn"
+			}
+			if !isPLMNPattern(o.PLMN) {
+				return d.errPath(at, "%q: want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)", o.PLMN)
+			}
+			for _, g := range []struct{ name, v string }{{"gid1", o.GID1}, {"gid2", o.GID2}} {
+				if g.v != "" && !isGID(g.v) {
+					return d.errPath(op+"."+g.name, "%q: want 1 to %d bytes in hex (EF GID contents)", g.v, MaxGIDLen)
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// pprs checks a list of profile policy rule names: known, each once.
+func (d *decoder) pprs(path string, names []string) error {
+	seen := map[string]bool{}
+	for i, n := range names {
+		if _, ok := PPRNames[n]; !ok {
+			return d.errPath(index(path, i), "unknown profile policy rule %q (known: %s)", n, pprList)
+		}
+		if seen[n] {
+			return d.errPath(index(path, i), "%s given twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// isPLMNPattern accepts MCC+MNC of 5 or 6 characters, each a digit or
+// the wildcard E (SGP.22 RAT OperatorId).
+func isPLMNPattern(s string) bool {
+	if len(s) != 5 && len(s) != 6 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c == 'E') {
+			return false
+		}
+	}
+	return true
+}
+
+// isGID accepts 1 to MaxGIDLen bytes in hex.
+func isGID(s string) bool {
+	if len(s) == 0 || len(s)%2 != 0 || len(s) > 2*MaxGIDLen {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error) error {
