@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/hex"
 	"net/netip"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		CheckInterval: s.Device.CheckInterval,
 		AttachWait:    s.Device.AttachWait,
 		Backoff:       applet.Backoff{First: s.Device.Backoff.First, Max: s.Device.Backoff.Max},
+		RAT:           ratOf(s.Device.RAT),
 		Log:           log,
 	}
 	if c.CheckInterval <= 0 {
@@ -64,6 +66,38 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		})
 	}
 	return c
+}
+
+// ratOf is the card's Rules Authorisation Table from the scenario's
+// device.rat (validated at load: rule names, PLMN patterns, gids in hex).
+func ratOf(rules []scenario.RATRule) []es10.PolicyRule {
+	var out []es10.PolicyRule
+	for _, r := range rules {
+		pr := es10.PolicyRule{PPRs: pprBits(r.PPR), ConsentRequired: r.Consent}
+		for _, o := range r.Operators {
+			pr.AllowedOperators = append(pr.AllowedOperators, es10.OperatorID{PLMN: o.PLMN, GID1: hexOrNil(o.GID1), GID2: hexOrNil(o.GID2)})
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+// pprBits sets the PprIds bits of profile policy rule names.
+func pprBits(names []string) es10.Bits {
+	var b es10.Bits
+	for _, n := range names {
+		b |= es10.BitsOf(scenario.PPRNames[n])
+	}
+	return b
+}
+
+// hexOrNil decodes a gid the scenario checked; "" is none.
+func hexOrNil(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	b, _ := hex.DecodeString(s)
+	return b
 }
 
 // deviceIMEI is the device's IMEI: the modem model's TAC, six serial

@@ -123,7 +123,8 @@ func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 
 // deliveredProfile is the seq-th profile an operator's SM-DP+ delivers:
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
-// operator's PLMN + serial, the operator's name on the handset.
+// operator's PLMN + serial, the operator's name on the handset, and the
+// profile policy rules the operator sets (its ppr).
 func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
 	return smdp.Profile{
@@ -133,6 +134,7 @@ func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 		Operator: o.ID,
 		Name:     profileName(o, fmt.Sprintf("test profile %d", seq)),
 		SPN:      spn(o),
+		PPR:      pprBits(o.PPR),
 	}
 }
 
