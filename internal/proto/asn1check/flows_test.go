@@ -108,6 +108,8 @@ func lpaFlow(t *testing.T, rec *recorder) *rig {
 	r.must(es10.SetDefaultDpAddressRequest(dpHost))
 	rec.on("EuiccConfiguredAddressesResponse", field("defaultDpAddress", dpHost))
 	r.must(es10.EuiccConfiguredAddressesRequest())
+	// The card's RAT: its first operator 208EE, E the wildcard nibble.
+	rec.on("GetRatResponse", octets("rat.ProfilePolicyAuthorisationRule.allowedOperators.OperatorID.mccMnc", []byte{0x02, 0xF8, 0xEE}))
 	r.must(es10.GetRATRequest())
 	rec.on("ProfileInfoListResponse", octets("profileInfoListOk.ProfileInfo.iccid", es10.ICCIDBytes(homeICC)),
 		field("profileInfoListOk.ProfileInfo.profileName", "China Mobile"), field("profileInfoListOk.ProfileInfo.profileState", "1"))
@@ -268,6 +270,24 @@ func faultFlows(t *testing.T, rec *recorder) {
 	install(t, r, ia, authResp)
 	rec.on("RetrieveNotificationsListResponse", exists("notificationList.profileInstallationResult.profileInstallationResultData.finalResult.errorResult"))
 	r.must(es10.RetrieveNotificationsListRequest{}.Encode())
+
+	// A profile setting ppr2, owned by 310150: the RAT allows ppr2 only
+	// for 208EE and for 310410 with its gids, so StoreMetadata refuses it
+	// with pprNotAllowed and the install result names the profile.
+	r.dp.SetFaults(smdp.Faults{})
+	r.profile.IMSI, r.profile.MNCLen, r.profile.PPR = "310150123456789", 3, es10.BitsOf(es10.PPR2)
+	if _, mid, err = r.dp.Order(eid); err != nil {
+		t.Fatal(err)
+	}
+	rec.on("StoreMetadataRequest", exists("profilePolicyRules"), octets("profileOwner.mccMnc", []byte{0x13, 0x00, 0x51}))
+	pirPath := "profileInstallationResultData."
+	rec.on("ProfileInstallationResult", field(pirPath+"finalResult.errorResult.bppCommandId", "2"),
+		field(pirPath+"finalResult.errorResult.errorReason", "15"), octets(pirPath+"notificationMetadata.iccid", es10.ICCIDBytes(newICC)))
+	ia, authResp = authenticate(t, r, mid, dev)
+	pir, err := es10.DecodeProfileInstallationResult(install(t, r, ia, authResp))
+	if err != nil || pir.Data.OK || pir.Data.ErrorReason != es10.ReasonPPRNotAllowed {
+		t.Fatalf("install of a profile with rules the RAT refuses: %+v %v", pir.Data, err)
+	}
 }
 
 // pendingOthers are the card's signed notifications other than installs.

@@ -49,6 +49,19 @@ type rig struct {
 	client *http.Client
 	ch     int // the ISD-R's logical channel
 	rec    *recorder
+	// profile is what the SM-DP+'s next order delivers; a flow may change
+	// it (e.g. give it profile policy rules the card's RAT refuses).
+	profile *smdp.Profile
+}
+
+// cardRAT is the rig card's Rules Authorisation Table: ppr1 and ppr2 for
+// every 2-digit MNC of MCC 208 and for 310410 with gid1 A1 and gid2 0B0C,
+// ppr1 with the end user's consent for any 3-digit MNC. Its wildcards and
+// gids go through GetRAT into the modules' OperatorId.
+var cardRAT = []es10.PolicyRule{
+	{PPRs: es10.BitsOf(es10.PPR1, es10.PPR2), AllowedOperators: []es10.OperatorID{{PLMN: "208EE"},
+		{PLMN: "310410", GID1: []byte{0xA1}, GID2: []byte{0x0B, 0x0C}}}},
+	{PPRs: es10.BitsOf(es10.PPR1), AllowedOperators: []es10.OperatorID{{PLMN: "EEEEEE"}}, ConsentRequired: true},
 }
 
 func newRig(t *testing.T, rec *recorder) *rig {
@@ -57,11 +70,10 @@ func newRig(t *testing.T, rec *recorder) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	profile := &smdp.Profile{ICCID: newICC, IMSI: newIMSI, Operator: dpOp, Name: newName}
 	dp, err := smdp.New(smdp.Config{Operator: dpOp, Host: dpHost, CI: pki.CI.X509, Certs: pki.SMDP[dpOp],
-		Now: func() time.Time { return now },
-		NewProfile: func(int) smdp.Profile {
-			return smdp.Profile{ICCID: newICC, IMSI: newIMSI, Operator: dpOp, Name: newName}
-		}})
+		Now:        func() time.Time { return now },
+		NewProfile: func(int) smdp.Profile { return *profile }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +88,7 @@ func newRig(t *testing.T, rec *recorder) *rig {
 		Now:       func() time.Time { return now },
 		CI:        pki.CI.X509,
 		EUICCCert: pki.EUICC[eid].DER, EUMCert: pki.EUM.DER, EUICCKey: pki.EUICC[eid].Key,
+		RAT: cardRAT,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +105,7 @@ func newRig(t *testing.T, rec *recorder) *rig {
 		DisableKeepAlives: true,
 	}}
 	t.Cleanup(client.CloseIdleConnections)
-	r := &rig{t: t, pki: pki, card: card, dp: dp, client: client, rec: rec}
+	r := &rig{t: t, pki: pki, card: card, dp: dp, client: client, rec: rec, profile: profile}
 	r.openISDR()
 	return r
 }
