@@ -279,7 +279,13 @@ func (img *nvmFile) check(eid string) error {
 			return fail(f("seq"), "%d appears twice", n.Seq)
 		case !slices.Contains(notificationEvents, n.Event):
 			return fail(f("event"), "%q: want one of %s", n.Event, strings.Join(notificationEvents, ", "))
-		case !ident.IsICCID(n.ICCID):
+		case n.ICCID == "" && n.Event != "install":
+			// A failed install's result may not know the profile (a
+			// StoreMetadata that did not decode): NotificationMetadata's
+			// iccid is optional (SGP.22 §5.7.9); every other operation
+			// names one.
+			return fail(f("iccid"), "missing: only an install result may lack the profile (this is %s)", n.Event)
+		case n.ICCID != "" && !ident.IsICCID(n.ICCID):
 			return fail(f("iccid"), "%q is not an ICCID", n.ICCID)
 		case len(n.Address) > maxNotifAddressLen || n.Address != "" && !isHost(n.Address):
 			return fail(f("address"), "%q is not an SM-DP+ address", n.Address)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // An NVM image that is valid JSON but no card could have written is
@@ -67,6 +68,7 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"notification seq past notif_seq", bend(note(map[string]any{"seq": 7})), "notifications[0].seq: 7: want 1..1 (notif_seq, the last one issued)"},
 		{"negative notif_seq", bend(func(m map[string]any) { m["notif_seq"] = -1 }), "notif_seq: -1"},
 		{"notification ICCID", bend(note(map[string]any{"iccid": "x"})), `notifications[0].iccid: "x" is not an ICCID`},
+		{"enable notification without ICCID", bend(note(map[string]any{"event": "enable", "iccid": ""})), `notifications[0].iccid: missing: only an install result may lack the profile (this is enable)`},
 		{"notification pending not a notification", bend(note(map[string]any{"pending": "AAEC"})), "notifications[0].pending: not one signed notification"},
 		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
 		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000947" }), `eid: "89049032000001000000000000000947" is not this card's EID`},
@@ -159,5 +161,36 @@ func TestRestoreAppletState(t *testing.T) {
 				t.Fatalf("mode %q, want %q", r.appletState.Mode, tc.mode)
 			}
 		})
+	}
+}
+
+// A StoreMetadata that does not decode leaves a failed install result
+// that cannot name the profile (NotificationMetadata's iccid is optional):
+// the card keeps it pending, and its NVM image, which holds it, restores.
+func TestUndecodableMetadataImageRestores(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.meta.ProfileName = strings.Repeat("x", 65) // over the module's 64
+	if ar := l.authenticate(); ar.ErrorCode != 0 {
+		t.Fatalf("AuthenticateServer error %d", ar.ErrorCode)
+	}
+	if pr := l.prepare(); pr.ErrorCode != 0 {
+		t.Fatalf("PrepareDownload error %d", pr.ErrorCode)
+	}
+	pir := l.pir(l.load(l.bpp()))
+	if pir.Data.OK || pir.Data.CommandID != es10.BPPCmdStoreMetadata || pir.Data.Notification.ICCID != "" {
+		t.Fatalf("PIR %+v, want a StoreMetadata failure naming no profile", pir.Data)
+	}
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(cfg, img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if len(r.notifications) != 1 || r.notifications[0].Event != "install" || r.notifications[0].ICCID != "" {
+		t.Fatalf("restored notifications %+v, want the failed install result", r.notifications)
 	}
 }
