@@ -22,6 +22,7 @@ func init() {
 	handlers = map[string]handler{
 		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "Q": cmdQuiet, "I": cmdIdent,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
+		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
 		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
 		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ, "+CCLK": cmdCCLK,
@@ -204,12 +205,38 @@ func cmdIdent(m *Modem, c at.Command) error {
 		return errUnknown
 	}
 	switch c.Name {
-	case "+CGMI":
+	case "+CGMI", "+GMI":
 		m.info("esimhil")
-	case "+CGMR":
+	case "+CGMR", "+GMR":
 		m.info("1.0")
-	default: // +CGMM, ATI
+	default: // +CGMM, +GMM, ATI
 		m.info(m.o.Personality.Model)
+	}
+	return nil
+}
+
+// cmdGSN is V.250's +GSN (§6.1.7): the serial number, which for a mobile is
+// its IMEI, as +CGSN answers it.
+func cmdGSN(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Exec:
+		m.info(m.o.IMEI)
+	case at.Test:
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// cmdGCAP is V.250's +GCAP (§6.1.9): the command sets the modem has;
+// +CGSM is 27.007's (§1: the GSM/UMTS/LTE commands).
+func cmdGCAP(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Exec:
+		m.info("+GCAP: +CGSM")
+	case at.Test:
+	default:
+		return errUnknown
 	}
 	return nil
 }
