@@ -79,6 +79,30 @@ type Plan struct {
 	// PDP contexts, the device's own clock): the replay compares the
 	// exchange without them, its final result included.
 	Uncompared []string
+	// UncomparedCommands are the commands whose information text is the
+	// field module's own identity (ATI, +CGMM, +CGSN…): an exchange of
+	// only those is compared without its text (TextUncompared).
+	UncomparedCommands []string
+}
+
+// identityCommands answer with who the module is — maker, model, firmware,
+// IMEI, capabilities — which the emulated modem is not.
+var identityCommands = []string{"I", "+CGMI", "+CGMM", "+CGMR", "+CGSN", "+GMI", "+GMM", "+GMR", "+GSN", "+GCAP"}
+
+// TextUncompared reports whether the information text of the exchange
+// that line starts is left out of the comparison: every command on it is
+// one of UncomparedCommands.
+func (p *Plan) TextUncompared(line string) bool {
+	names, ok := commandNames(line)
+	if !ok || len(names) == 0 {
+		return false
+	}
+	for _, n := range names {
+		if !slices.Contains(p.UncomparedCommands, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // Step is one command the host sent.
@@ -466,6 +490,19 @@ func (p *Plan) unmodelled() {
 					p.addMask(u.mask)
 					break logs
 				}
+			}
+		}
+	}
+identity:
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			if names, ok := commandNames(e.Text); ok && slices.ContainsFunc(names, func(n string) bool { return slices.Contains(identityCommands, n) }) {
+				p.assume("the field module's identity (ATI, +CGMI, +CGMM, +CGMR, +CGSN, +GCAP and their V.250 forms: maker, model, firmware, IMEI) is not the emulated modem's: those answers are compared without their text (%s:%d)", t.File, e.Line)
+				p.UncomparedCommands = identityCommands
+				break identity
 			}
 		}
 	}

@@ -116,10 +116,11 @@ func answerLines(t *fieldlog.Transcript, k int, echo bool) []fieldlog.Entry {
 	return out
 }
 
-// compared drops the information lines the plan does not compare.
-func compared(lines []fieldlog.Entry, uncompared []string) []fieldlog.Entry {
+// compared drops the information lines the plan does not compare: those
+// with an uncompared prefix, or all of them (noText).
+func compared(lines []fieldlog.Entry, uncompared []string, noText bool) []fieldlog.Entry {
 	return slices.DeleteFunc(lines, func(e fieldlog.Entry) bool {
-		return e.Role == fieldlog.Info && slices.ContainsFunc(uncompared, func(p string) bool { return strings.HasPrefix(e.Text, p) })
+		return e.Role == fieldlog.Info && (noText || slices.ContainsFunc(uncompared, func(p string) bool { return strings.HasPrefix(e.Text, p) }))
 	})
 }
 
@@ -133,8 +134,8 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 		rec := f.Logs[s.Log]
 		echo := rec.ShowsEcho // the replay's host log always shows it
-		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared)
-		b := compared(answerLines(rp.host, k, echo), p.Uncompared)
+		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared, p.TextUncompared(s.Line))
+		b := compared(answerLines(rp.host, k, echo), p.Uncompared, p.TextUncompared(s.Line))
 		res.Compared[Exchanges]++
 		for j := 0; j < max(len(a), len(b)); j++ {
 			var ca, cb string

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -237,6 +238,70 @@ func TestUncomparedAnswers(t *testing.T) {
 				if !strings.Contains(all, want) {
 					t.Errorf("assumptions lack %q:\n%s", want, all)
 				}
+			}
+		})
+	}
+}
+
+// TestFieldModuleIdentity: ModemManager opens every port with ATI,
+// +GCAP, +CGMI, +CGMM, +CGMR and +CGSN, which a field module answers with
+// its own maker, model, firmware and IMEI: the recording still reproduces,
+// those exchanges compared without their text (the plan says so), and a
+// final result that differs still diverges.
+func TestFieldModuleIdentity(t *testing.T) {
+	const at = "Mar 14 09:39:50 gw-1042 ModemManager[731]: <dbg> [1773481190.1"
+	probe := []string{
+		at + `00000] [ttyUSB2/at] --> 'ATI<CR>'`,
+		at + `04000] [ttyUSB2/at] <-- '<CR><LF>Quectel<CR><LF>EG25<CR><LF>Revision: EG25GGBR07A08M2G<CR><LF><CR><LF>OK<CR><LF>'`,
+		at + `10000] [ttyUSB2/at] --> 'AT+GCAP<CR>'`,
+		at + `14000] [ttyUSB2/at] <-- '<CR><LF>+GCAP: +CGSM,+FCLASS,+DS<CR><LF><CR><LF>OK<CR><LF>'`,
+		at + `20000] [ttyUSB2/at] --> 'AT+CGMI;+CGMM<CR>'`,
+		at + `24000] [ttyUSB2/at] <-- '<CR><LF>Quectel<CR><LF><CR><LF>EG25<CR><LF><CR><LF>OK<CR><LF>'`,
+		at + `30000] [ttyUSB2/at] --> 'AT+CGMR<CR>'`,
+		at + `34000] [ttyUSB2/at] <-- '<CR><LF>EG25GGBR07A08M2G<CR><LF><CR><LF>OK<CR><LF>'`,
+		at + `40000] [ttyUSB2/at] --> 'AT+CGSN<CR>'`,
+		at + `44000] [ttyUSB2/at] <-- '<CR><LF>861234567890123<CR><LF><CR><LF>OK<CR><LF>'`,
+	}
+	for _, tc := range []struct {
+		name   string
+		gsnEnd string // how the recorded +CGSN answer ends
+		ok     bool
+	}{
+		{"reproduces", "OK", true},
+		{"final result still compared", "ERROR", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyFixture(t, "reattach-slower-than-wait")
+			log := filepath.Join(dir, "modemmanager.log")
+			b, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := slices.Clone(probe)
+			p[9] = strings.Replace(p[9], "<LF>OK<CR>", "<LF>"+tc.gsnEnd+"<CR>", 1)
+			if err := os.WriteFile(log, append([]byte(strings.Join(p, "\n")+"\n"), b...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m := filepath.Join(dir, "manifest.yaml")
+			mb, _ := os.ReadFile(m)
+			if err := os.WriteFile(m, []byte(strings.Replace(string(mb), "line: 40,", "line: 50,", 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := replay(t, dir)
+			if res.OK != tc.ok {
+				t.Fatalf("OK = %v, want %v: %s\n%s", res.OK, tc.ok, res.Why, Report(res))
+			}
+			if !tc.ok {
+				if d := res.Divergence; d == nil || d.Src.Line != 10 || d.Track != Exchanges {
+					t.Fatalf("divergence %+v, want modemmanager.log:10 (%s)", d, Exchanges)
+				}
+				return
+			}
+			if all := strings.Join(res.Plan.Assumptions, "\n"); !strings.Contains(all, "the field module's identity") {
+				t.Errorf("assumptions do not say the identity is not compared:\n%s", all)
+			}
+			if res.Compared[Exchanges] < 5 {
+				t.Errorf("%d exchanges compared: the probe was not played", res.Compared[Exchanges])
 			}
 		})
 	}
