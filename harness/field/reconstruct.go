@@ -510,6 +510,7 @@ identity:
 		{"+CGDCONT: ", "the PDP contexts a field module lists are its network's (the carrier's APNs and contexts, assigned addresses): +CGDCONT? lines are not compared"},
 		{"+CGACT: ", "which PDP contexts a field module has active follows its network's contexts: +CGACT? lines are not compared"},
 		{"+CCLK: ", "a field module's clock is not the replay's virtual clock: +CCLK? lines are not compared"},
+		{"+COPS: (", "the networks a field module's scan found, by the names its own table gives them, are its radio environment's: +COPS=? lists are not compared"},
 	} {
 	scan:
 		for _, t := range p.Fixture.Logs {
