@@ -125,7 +125,25 @@ var (
 	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
 	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
 	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
+	// ModemManager reads the ICCID of a modem it has no vendor command for.
+	crsmICCIDCmd = regexp.MustCompile(`^AT\+CRSM=176,12258(?:,|$)`)
+	crsmICCID    = regexp.MustCompile(`^\+CRSM: 144,0,"([0-9A-Fa-f]{20})"$`)
 )
+
+// swappedICCID reads EF ICCID's content (digits in swapped nibbles, F
+// padding, TS 102 221 §13.2) as an ICCID, or "".
+func swappedICCID(hex string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(hex); i += 2 {
+		b.WriteByte(hex[i+1])
+		b.WriteByte(hex[i])
+	}
+	if m := iccidLine.FindStringSubmatch(strings.ToUpper(b.String())); m != nil {
+		return m[1]
+	}
+	return ""
+}
 
 // Extract reads the facts out of a fixture's logs. refreshURCs are the
 // personality's (a REFRESH's trace on the AT port).
@@ -270,6 +288,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 			case cmd == "AT+CIMI":
 				if m := imsiLine.FindStringSubmatch(e.Text); m != nil {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: m[1]})
+				}
+			case crsmICCIDCmd.MatchString(cmd):
+				if m := crsmICCID.FindStringSubmatch(e.Text); m != nil {
+					if iccid := swappedICCID(m[1]); iccid != "" {
+						fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: iccid})
+					}
 				}
 			case strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID"):
 				if m := iccidLine.FindStringSubmatch(e.Text); m != nil {

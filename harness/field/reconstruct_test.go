@@ -247,3 +247,54 @@ func TestReload(t *testing.T) {
 		t.Errorf("reloaded fixture differs from a fresh load (%v)", err)
 	}
 }
+
+// TestICCIDReadThroughCRSM: ModemManager reads the ICCID of a modem it has
+// no vendor command for as EF ICCID through +CRSM (READ BINARY of 2FE2):
+// the swapped digits are the ICCID, and with the IMSI read beside it they
+// give the card's profile and its operator — the manifest need not list it.
+func TestICCIDReadThroughCRSM(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "crsm-iccid")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		ManifestFile: `name: crsm-iccid
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the ICCID EF ICCID holds"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`,
+		// 89330100005021044451 in EF ICCID: nibbles swapped.
+		"host.log": `> AT+CRSM=176,12258,0,0,10
+< +CRSM: 144,0,"98331000000512404415"
+< OK
+> AT+CIMI
+< 208011234567890
+< OK
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := reconstruct(t, dir, Options{})
+	if !strings.Contains(string(p.ScenarioYAML), "89330100005021044451") {
+		t.Fatalf("the scenario lacks the ICCID read through +CRSM:\n%s", p.ScenarioYAML)
+	}
+	if got := swappedICCID("98331000000512404415"); got != "89330100005021044451" {
+		t.Errorf("swappedICCID = %q", got)
+	}
+	for _, bad := range []string{"98331000000512404", "A8331000000512404415", "18331000000512404415"} {
+		if got := swappedICCID(bad); got != "" {
+			t.Errorf("swappedICCID(%q) = %q, want none", bad, got)
+		}
+	}
+}

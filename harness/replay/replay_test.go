@@ -191,7 +191,7 @@ func TestArtifacts(t *testing.T) {
 }
 
 // TestUncomparedAnswers: a field module's +CGDCONT?, +CGACT?, +CCLK? and +COPS=?
-// lines are its network's contexts and its own clock, which no replay
+// lines are its network's contexts, its own clock and its scan, which no replay
 // gives again: a recording with them still reproduces (the plan says
 // why), but the final result of those commands is still compared.
 func TestUncomparedAnswers(t *testing.T) {
