@@ -65,8 +65,10 @@ func detect(file string, lines []string) (Format, error) {
 		return Platform, nil
 	case plain*2 >= nonblank && plain > 0:
 		return Plain, nil
+	case looksLikeTerminal(lines):
+		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, or a \">\"/\"<\" transcript); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

@@ -30,6 +30,7 @@ func TestGolden(t *testing.T) {
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
+		{"terminal-minicom.log", Terminal}, // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

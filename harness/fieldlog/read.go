@@ -71,6 +71,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readMM(file, ls, cut)
 	case Plain:
 		t, err = readPlain(file, ls)
+	case Terminal:
+		t, err = readTerminal(file, ls)
 	case Platform:
 		t, err = readPlatform(file, data)
 	case Events:

@@ -38,6 +38,10 @@ const (
 	MM Format = "mm"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
+	// Terminal is a terminal session with the modem (minicom, picocom or
+	// screen capture, a copy of the window): typed commands show as the
+	// modem's echo, optionally timestamped.
+	Terminal Format = "terminal"
 	// Platform is the management platform's request log: the pages of
 	// GET /v1/inspect/received (docs/platform-api.md), or its entries one
 	// JSON object per line.
@@ -48,7 +52,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Plain, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
