@@ -309,3 +309,60 @@ func TestFieldModuleIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestTerminalSession: a minicom capture pasted into a ticket (banner,
+// CR CR LF, typed commands seen as their echo, no times) replays: the
+// EID its GetEID shows is the card's, the module's identity is not
+// compared, and an answer the emulated modem would not give diverges.
+func TestTerminalSession(t *testing.T) {
+	session := "Welcome to minicom 2.8\r\n\r\nAT\r\r\nOK\r\nATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n" +
+		"AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r\r\n+CCHO: 1\r\n\r\nOK\r\n" +
+		"AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\r\r\n+CGLA: 46,\"BF3E125A10890490320038400000000000021864179000\"\r\n\r\nOK\r\n" +
+		"AT+CCHC=1\r\r\nOK\r\n"
+	manifest := `name: minicom-geteid
+source: "minicom -C capture pasted into a ticket"
+logs:
+  - {file: session.log}
+device:
+  personality: quectel-eg25
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "GetEID answers the card's EID"
+failure: {log: session.log, line: 15, what: "the GetEID exchange"}
+expect: reproduces
+`
+	for _, tc := range []struct {
+		name, final string
+		ok          bool
+	}{
+		{"reproduces", "OK", true},
+		{"a final result the modem would not give", "ERROR", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "minicom-geteid")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s := strings.Replace(session, "+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\n"+tc.final, 1)
+			for name, text := range map[string]string{"session.log": s, field.ManifestFile: manifest} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := replay(t, dir)
+			if res.OK != tc.ok {
+				t.Fatalf("OK = %v, want %v: %s\n%s", res.OK, tc.ok, res.Why, Report(res))
+			}
+			if tc.ok {
+				if res.Compared[Exchanges] != 5 {
+					t.Errorf("%d exchanges compared, want 5", res.Compared[Exchanges])
+				}
+			} else if d := res.Divergence; d == nil || d.Src.Line != 14 {
+				t.Errorf("divergence %+v, want session.log:14", d)
+			}
+		})
+	}
+}
