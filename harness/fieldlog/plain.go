@@ -13,7 +13,7 @@ import (
 // time of day, or seconds since the start ("[12.345]"), bracketed or not.
 func readPlain(file string, lines []string) (*Transcript, error) {
 	var recs []record
-	clock := NoTime
+	var clock logClock
 	var last time.Time
 	var dir Dir
 	var dirTime time.Time
@@ -22,15 +22,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, c, rest := splitStamp(l)
+		t, c, rest, err := clock.stamp(file, n, l)
+		if err != nil {
+			return nil, err
+		}
 		if c != NoTime {
-			switch {
-			case clock == NoTime:
-				clock = c
-			case clock != c:
-				return nil, errAt(file, n, "a %s time among %s ones", c, clock)
-			}
-			if clock == Absolute && t.Year() == 0 && !last.IsZero() && t.Before(last) && last.Sub(t) > 12*time.Hour {
+			if c == Absolute && t.Year() == 0 && !last.IsZero() && t.Before(last) && last.Sub(t) > 12*time.Hour {
 				t = t.Add(24 * time.Hour * time.Duration(1+int(last.Sub(t)/(24*time.Hour)))) // past midnight
 			}
 			last = t
@@ -58,11 +55,28 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: dir, t: t, text: rest})
 		}
 	}
-	t, err := finish(file, clock, recs, false)
+	t, err := finish(file, clock.c, recs, false)
 	if err == nil {
 		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
 	}
 	return t, err
+}
+
+// logClock holds the kind of time a log's stamps are: the first stamped
+// line sets it, and a line stamped otherwise is an error.
+type logClock struct{ c Clock }
+
+// stamp takes a leading timestamp off line n (splitStamp), checking its kind.
+func (k *logClock) stamp(file string, n int, l string) (time.Time, Clock, string, error) {
+	t, c, rest := splitStamp(l)
+	switch {
+	case c == NoTime:
+	case k.c == NoTime:
+		k.c = c
+	case k.c != c:
+		return t, c, rest, errAt(file, n, "a %s time among %s ones", c, k.c)
+	}
+	return t, c, rest, nil
 }
 
 // splitStamp takes a leading timestamp off a line.

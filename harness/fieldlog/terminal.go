@@ -26,7 +26,7 @@ var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO D
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
 	var recs []record
-	clock := NoTime
+	var clock logClock
 	started := false
 	for i, l := range lines {
 		n := i + 1
@@ -35,14 +35,9 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, c, rest := splitStamp(l)
-		if c != NoTime {
-			switch {
-			case clock == NoTime:
-				clock = c
-			case clock != c:
-				return nil, errAt(file, n, "a %s time among %s ones", c, clock)
-			}
+		t, _, rest, err := clock.stamp(file, n, l)
+		if err != nil {
+			return nil, err
 		}
 		rest = strings.TrimRight(rest, "\r")
 		switch {
@@ -60,7 +55,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	if !started {
 		return nil, errAt(file, firstLine(lines), "no line starting with AT: not a terminal session with a modem")
 	}
-	return finish(file, clock, recs, false)
+	return finish(file, clock.c, recs, false)
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's
