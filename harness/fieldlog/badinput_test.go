@@ -113,3 +113,55 @@ func TestScale(t *testing.T) {
 		}
 	}
 }
+
+// TestByteOrderMarks: a log saved with a byte order mark reads as the same
+// log without one — UTF-8's (Notepad) and UTF-16's, little or big endian
+// (PowerShell's ">" writes UTF-16LE) — in every format, first line
+// included.
+func TestByteOrderMarks(t *testing.T) {
+	utf16 := func(bigEndian bool, s string) string {
+		var b strings.Builder
+		bom := []byte{0xFF, 0xFE}
+		if bigEndian {
+			bom = []byte{0xFE, 0xFF}
+		}
+		b.Write(bom)
+		for _, r := range s { // ASCII here: one unit each
+			if bigEndian {
+				b.Write([]byte{0, byte(r)})
+			} else {
+				b.Write([]byte{byte(r), 0})
+			}
+		}
+		return b.String()
+	}
+	for _, log := range []string{
+		"> AT+CSQ\r\n< +CSQ: 20,99\r\n< OK\r\n",
+		"AT_DEBUG: AT+CCHO=?\nAT_DEBUG: \nAT_DEBUG: OK\n",
+		"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n",
+	} {
+		want := render(t, log)
+		for name, data := range map[string]string{
+			"UTF-8 BOM":    "\xEF\xBB\xBF" + log,
+			"UTF-16LE BOM": utf16(false, log),
+			"UTF-16BE BOM": utf16(true, log),
+		} {
+			if got := render(t, data); got != want {
+				t.Errorf("%s of %q reads\n%s\nwant\n%s", name, log, got, want)
+			}
+		}
+	}
+}
+
+func render(t *testing.T, data string) string {
+	t.Helper()
+	tr, err := Read("bom.log", []byte(data), "")
+	if err != nil {
+		t.Fatalf("%q: %v", data, err)
+	}
+	var b strings.Builder
+	if err := tr.Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

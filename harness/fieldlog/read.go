@@ -2,9 +2,11 @@ package fieldlog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -51,6 +53,7 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
 		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
 	}
+	data = unmarked(data)
 	ls, cut, err := splitLines(file, data)
 	if err != nil {
 		return nil, err
@@ -196,4 +199,27 @@ func textLine(l []byte) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// unmarked is a log's text without its byte order mark: a UTF-8 one
+// (Notepad) is dropped, UTF-16 with one (PowerShell's ">" writes
+// UTF-16LE) becomes UTF-8. Anything else is left to the line checks.
+func unmarked(data []byte) []byte {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		return data[3:]
+	case len(data)%2 != 0:
+		return data
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		order := binary.ByteOrder(binary.LittleEndian)
+		if data[0] == 0xFE {
+			order = binary.BigEndian
+		}
+		units := make([]uint16, 0, len(data)/2-1)
+		for i := 2; i < len(data); i += 2 {
+			units = append(units, order.Uint16(data[i:]))
+		}
+		return []byte(string(utf16.Decode(units)))
+	}
+	return data
 }
