@@ -119,6 +119,12 @@ type Step struct {
 	Skip string
 }
 
+// NoCommands is why logs without an AT command cannot be replayed: the
+// replay plays a host's AT commands to the emulated modem.
+const NoCommands = "no AT command in the logs, so nothing to replay: a platform or events log goes with an AT log, " +
+	"and lpac shows its AT exchange only under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1); " +
+	"its pcsc, qmi and mbim backends log APDUs alone"
+
 // Reconstruct turns a fixture into a plan. Errors name the manifest's or
 // a log's line: a manifest that contradicts its logs, a fact the scenario
 // needs that neither gives.
@@ -127,6 +133,9 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	base, err := personality.Load(m.Device.Personality)
 	if err != nil {
 		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
+	}
+	if !slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
+		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
 	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
 	p.Facts = Extract(f, base.RefreshURCs)

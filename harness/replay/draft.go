@@ -72,8 +72,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		ts, raw = append(ts, t), append(raw, data)
 	}
 	if !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
-		return nil, errors.New("no AT command in the logs, so nothing to replay: a platform or events log goes with an AT log, " +
-			"and lpac shows its AT exchange only under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1)")
+		return nil, errors.New(field.NoCommands)
 	}
 	failure, what, found := firstFailure(ts)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
