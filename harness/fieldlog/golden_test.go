@@ -31,6 +31,7 @@ func TestGolden(t *testing.T) {
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
 		{"terminal-minicom.log", Terminal}, // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
+		{"terminal-arduino.log", Terminal}, // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

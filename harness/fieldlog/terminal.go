@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 // atCommandLine is a line a user typed to a modem: "AT" and what follows
@@ -16,46 +17,98 @@ var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)
 // resultLine is a final result code as a modem prints it in verbose form.
 var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|CONNECT(?: .*)?|\+CM[ES] ERROR: ?.+)$`)
 
-// readTerminal reads a terminal session as minicom, picocom or screen
-// capture it, or a copy of the window: what is on screen is what the
-// modem sent, and what was typed shows only as the modem's echo. So a
-// line starting with "AT" is the host's command and the modem's echo of
-// it at once; every other line is the modem's. Before the first command,
-// what is not a URC is the program's banner: notes. A leading timestamp (a capture
-// piped through ts, minicom's timestamps) is taken as in a plain
+// readTerminal reads a terminal session with a modem: minicom, picocom or
+// screen captures, a copy of the window, or a microcontroller's serial
+// monitor (Arduino's "12:00:01.250 -> " stamps) with its modem library
+// dumping what it sends (TinyGSM's StreamDebugger). What is on screen is
+// the modem's output, where a typed command shows as its echo: a line
+// starting with "AT" is the host's command and, while the modem echoes
+// (until ATE0, again after ATE1 or ATZ), its echo — the next line too when
+// it repeats the command (a library's dump, then the echo). Every other
+// line is the modem's; before the first command, what is not a URC is the
+// program's banner: notes. A leading timestamp is taken as in a plain
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
 	var recs []record
 	var clock logClock
-	started := false
+	started, echo := false, true
+	type line struct {
+		n    int
+		t    time.Time
+		text string
+	}
+	var ls []line
 	for i, l := range lines {
 		n := i + 1
-		// "AT\r\r\n": the echo ends with the CR that was typed.
-		l = strings.TrimRight(l, "\r")
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, _, rest, err := clock.stamp(file, n, l)
+		t, _, rest, err := clock.stamp(file, n, terminalLine(l))
 		if err != nil {
 			return nil, err
 		}
-		rest = strings.TrimRight(rest, "\r")
+		if rest = terminalText(rest); rest != "" {
+			ls = append(ls, line{n, t, rest})
+		}
+	}
+	for i := 0; i < len(ls); i++ {
+		l := ls[i]
 		switch {
-		case rest == "":
-			continue
-		case atCommandLine.MatchString(rest):
+		case atCommandLine.MatchString(l.text):
 			started = true
-			recs = append(recs, record{line: n, dir: Host, t: t, text: rest}, record{line: n, dir: Modem, t: t, text: rest})
-		case !started && !unaskedLine.MatchString(rest):
-			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimSpace(rest)})
+			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
+			if echo {
+				e := l
+				if i+1 < len(ls) && ls[i+1].text == l.text {
+					i++
+					e = ls[i]
+				}
+				recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
+			}
+			echo = echoAfter(l.text, echo)
+		case !started && !unaskedLine.MatchString(l.text):
+			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
-			recs = append(recs, record{line: n, dir: Modem, t: t, text: rest})
+			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
 		}
 	}
 	if !started {
 		return nil, errAt(file, firstLine(lines), "no line starting with AT: not a terminal session with a modem")
 	}
 	return finish(file, clock.c, recs, false)
+}
+
+// terminalLine is a captured line without the CR that ends a typed
+// command's echo ("AT\r\r\n").
+func terminalLine(l string) string { return strings.TrimRight(l, "\r") }
+
+// terminalText is a line's text after its timestamp: without a serial
+// monitor's "-> " and the trailing CRs.
+func terminalText(rest string) string {
+	rest = strings.TrimPrefix(rest, "-> ")
+	if rest == "->" {
+		return ""
+	}
+	return strings.TrimRight(rest, "\r")
+}
+
+// echoAfter is whether the modem echoes after a command line: E0 turns it
+// off, E or E1 on, Z and &F back to the default (on). Only the basic
+// commands before any extended one count.
+func echoAfter(cmd string, echo bool) bool {
+	u := strings.ToUpper(cmd)[2:]
+	if i := strings.IndexAny(u, "+;"); i >= 0 {
+		u = u[:i]
+	}
+	for i := 0; i < len(u); i++ {
+		switch {
+		case u[i] == 'E':
+			echo = i+1 >= len(u) || u[i+1] != '0'
+		case u[i] == 'Z', u[i] == 'F' && i > 0 && u[i-1] == '&':
+			echo = true
+		}
+	}
+	return echo
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's
@@ -67,8 +120,8 @@ func looksLikeTerminal(lines []string) bool {
 		if i >= sniffLines {
 			break
 		}
-		_, _, rest := splitStamp(strings.TrimRight(l, "\r"))
-		rest = strings.TrimRight(rest, "\r")
+		_, _, rest := splitStamp(terminalLine(l))
+		rest = terminalText(rest)
 		switch {
 		case atCommandLine.MatchString(rest):
 			cmds++

@@ -310,59 +310,76 @@ func TestFieldModuleIdentity(t *testing.T) {
 	}
 }
 
-// TestTerminalSession: a minicom capture pasted into a ticket (banner,
-// CR CR LF, typed commands seen as their echo, no times) replays: the
-// EID its GetEID shows is the card's, the module's identity is not
-// compared, and an answer the emulated modem would not give diverges.
-func TestTerminalSession(t *testing.T) {
-	session := "Welcome to minicom 2.8\r\n\r\nAT\r\r\nOK\r\nATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n" +
+// TestTerminalSessions: logs pasted from a terminal replay — a minicom
+// capture (banner, CR CR LF, commands seen as their echo, no times) and an
+// Arduino serial monitor with TinyGSM's dump (stamps, each command dumped
+// then echoed until ATE0, the IoT bring-up commands); an answer the
+// emulated modem would not give diverges at its line.
+func TestTerminalSessions(t *testing.T) {
+	minicom := "Welcome to minicom 2.8\r\n\r\nAT\r\r\nOK\r\nATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n" +
 		"AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r\r\n+CCHO: 1\r\n\r\nOK\r\n" +
 		"AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\r\r\n+CGLA: 46,\"BF3E125A10890490320038400000000000021864179000\"\r\n\r\nOK\r\n" +
 		"AT+CCHC=1\r\r\nOK\r\n"
-	manifest := `name: minicom-geteid
-source: "minicom -C capture pasted into a ticket"
+	arduino := strings.Join([]string{
+		"18:30:46.246 -> AT", "18:30:46.257 -> AT", "18:30:46.261 -> OK",
+		"18:30:46.264 -> ATE0", "18:30:46.268 -> ATE0", "18:30:46.271 -> OK",
+		"18:30:46.273 -> AT+CMEE=0", "18:30:46.276 -> ", "18:30:46.278 -> OK",
+		"18:30:46.294 -> AT+CPIN?", "18:30:46.297 -> ", "18:30:46.299 -> +CPIN: READY", "18:30:46.302 -> ", "18:30:46.303 -> OK",
+		`18:30:48.808 -> AT+CGDCONT=1,"IP","m2m64.com.attz","0.0.0.0",0,0,0,0`, "18:30:48.812 -> ", "18:30:48.815 -> OK",
+		"18:30:49.001 -> AT+CGATT?", "18:30:49.004 -> ", "18:30:49.006 -> +CGATT: 1", "18:30:49.008 -> ", "18:30:49.010 -> OK",
+		"18:30:49.101 -> AT+CGACT=1,1", "18:30:49.104 -> ", "18:30:49.106 -> OK",
+	}, "\n") + "\n"
+	for _, tc := range []struct {
+		name, log, personality string
+		failure                int
+		compared               int
+		alter                  [2]string // what to change for the diverging run
+		divergesAt             int
+	}{
+		{"minicom-geteid", minicom, "quectel-eg25", 15, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 14},
+		{"arduino-bringup", arduino, "simcom-a7600", 15, 7, [2]string{"+CGATT: 1", "+CGATT: 0"}, 20},
+	} {
+		for _, altered := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/altered=%v", tc.name, altered), func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), tc.name)
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				log := tc.log
+				if altered {
+					log = strings.Replace(log, tc.alter[0], tc.alter[1], 1)
+				}
+				manifest := fmt.Sprintf(`name: %s
+source: "a terminal session pasted into a ticket"
 logs:
   - {file: session.log}
 device:
-  personality: quectel-eg25
+  personality: %s
   profiles:
     - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
 network:
   operators:
     - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "GetEID answers the card's EID"
-failure: {log: session.log, line: 15, what: "the GetEID exchange"}
+expected: "what the session shows"
+failure: {log: session.log, line: %d, what: "the exchange to look at"}
 expect: reproduces
-`
-	for _, tc := range []struct {
-		name, final string
-		ok          bool
-	}{
-		{"reproduces", "OK", true},
-		{"a final result the modem would not give", "ERROR", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "minicom-geteid")
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			s := strings.Replace(session, "+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\n"+tc.final, 1)
-			for name, text := range map[string]string{"session.log": s, field.ManifestFile: manifest} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
+`, tc.name, tc.personality, tc.failure)
+				for name, text := range map[string]string{"session.log": log, field.ManifestFile: manifest} {
+					if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			res := replay(t, dir)
-			if res.OK != tc.ok {
-				t.Fatalf("OK = %v, want %v: %s\n%s", res.OK, tc.ok, res.Why, Report(res))
-			}
-			if tc.ok {
-				if res.Compared[Exchanges] != 5 {
-					t.Errorf("%d exchanges compared, want 5", res.Compared[Exchanges])
+				res := replay(t, dir)
+				if res.OK == altered {
+					t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
 				}
-			} else if d := res.Divergence; d == nil || d.Src.Line != 14 {
-				t.Errorf("divergence %+v, want session.log:14", d)
-			}
-		})
+				if !altered && res.Compared[Exchanges] != tc.compared {
+					t.Errorf("%d exchanges compared, want %d", res.Compared[Exchanges], tc.compared)
+				}
+				if d := res.Divergence; altered && (d == nil || d.Src.Line != tc.divergesAt) {
+					t.Errorf("divergence %+v, want session.log:%d", d, tc.divergesAt)
+				}
+			})
+		}
 	}
 }
