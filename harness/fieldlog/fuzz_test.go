@@ -53,11 +53,13 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 	})
 }
 
-func FuzzATLog(f *testing.F)    { fuzzReader(f, ATLog, "atlog.log") }
-func FuzzLPAC(f *testing.F)     { fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log") }
-func FuzzMM(f *testing.F)       { fuzzReader(f, MM, "mm.log", "mm-legacy.log") }
-func FuzzPlain(f *testing.F)    { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
-func FuzzTerminal(f *testing.F) { fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log") }
+func FuzzATLog(f *testing.F) { fuzzReader(f, ATLog, "atlog.log") }
+func FuzzLPAC(f *testing.F)  { fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log") }
+func FuzzMM(f *testing.F)    { fuzzReader(f, MM, "mm.log", "mm-legacy.log") }
+func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
+func FuzzTerminal(f *testing.F) {
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log")
+}
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
