@@ -45,9 +45,10 @@ func (m *Modem) setReg(r Registration) {
 	}
 }
 
-// regFields renders "<stat>[,<lac/tac>,<ci>,<AcT>]", with "<n>," in front
-// for the read form (TS 27.007 §7.2, §10.1.19, §10.1.22). Location is shown
-// for n=2 when the modem is camped on a cell.
+// regFields renders "<stat>[,<lac/tac>,<ci>,<AcT>[,<cause_type>,<reject_cause>]]",
+// with "<n>," in front for the read form (TS 27.007 §7.2, §10.1.20,
+// §10.1.22). Location is shown for n≥2 when the modem is camped on a cell,
+// the reject cause for n=3 and 5 when the registration was denied.
 func (m *Modem) regFields(n int, read bool) string {
 	r := m.st.reg
 	var b strings.Builder
@@ -61,19 +62,29 @@ func (m *Modem) regFields(n int, read bool) string {
 			format = ",\"%04X\",\"%08X\",%d"
 		}
 		fmt.Fprintf(&b, format, r.TAC, r.CellID, r.AcT)
+		// n=3 and 5 add why the registration was denied: <cause_type>
+		// 0, an EMM cause (TS 24.301 annex A). n=4 and 5 would add PSM
+		// timers, which this modem does not negotiate: nothing to show.
+		if (n == 3 || n == 5) && r.Stat == 3 && r.Cause != 0 {
+			fmt.Fprintf(&b, ",0,%d", r.Cause)
+		}
 	}
 	return b.String()
 }
+
+// maxRegN is the highest <n> of each registration command: +CREG 0-3
+// (§7.2), +CGREG 0-4 (§10.1.20), +CEREG 0-5 (§10.1.22).
+var maxRegN = map[string]int{"+CREG": 3, "+CGREG": 4, "+CEREG": 5}
 
 func cmdReg(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
 		m.info(c.Name + ": " + m.regFields(m.st.regN[c.Name], true))
 	case at.Test:
-		m.info(c.Name + ": (0-2)")
+		m.info(fmt.Sprintf("%s: (0-%d)", c.Name, maxRegN[c.Name]))
 	case at.Set:
 		v, err := intArgs(c, 0, 0)
-		if err != nil || v[0] > 2 {
+		if err != nil || v[0] > maxRegN[c.Name] {
 			return errParams
 		}
 		m.st.regN[c.Name] = v[0]

@@ -447,3 +447,33 @@ func TestPacketDataPersonalities(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrationRejectCause: with <n> 3 or 5 a denied registration shows
+// its EMM cause after the location (27.007 §10.1.22: <cause_type> 0),
+// in the URC and the read form; n=2 and 4 do not, and a registration that
+// is not denied shows none.
+func TestRegistrationRejectCause(t *testing.T) {
+	for _, tc := range []struct {
+		set       string
+		urc, read string
+	}{
+		{"AT+CEREG=3", `+CEREG: 3,"3a9b","0000c33d",7,0,15`, `+CEREG: 3,3,"3a9b","0000c33d",7,0,15`},
+		{"AT+CEREG=5", `+CEREG: 3,"3a9b","0000c33d",7,0,15`, `+CEREG: 5,3,"3a9b","0000c33d",7,0,15`},
+		{"AT+CEREG=4", `+CEREG: 3,"3a9b","0000c33d",7`, `+CEREG: 4,3,"3a9b","0000c33d",7`},
+		{"AT+CEREG=2", `+CEREG: 3,"3a9b","0000c33d",7`, `+CEREG: 2,3,"3a9b","0000c33d",7`},
+		{"AT+CREG=3", `+CREG: 3,"3a9b","0000c33d",7,0,15`, `+CREG: 3,3,"3a9b","0000c33d",7,0,15`},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			r := newRig(t)
+			r.net.reg = Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 15}
+			r.cmd(t, "ATE0")
+			r.cmd(t, tc.set)
+			r.advance(t, 2*time.Second)
+			name := tc.urc[:strings.Index(tc.urc, ":")]
+			if u, err := r.c.WaitURC(name+":", 2*time.Second); err != nil || u != tc.urc {
+				t.Errorf("URC %q, %v; want %q", u, err, tc.urc)
+			}
+			r.exchanges(t, []exchange{{"AT" + name + "?", tc.read + "|OK"}})
+		})
+	}
+}
