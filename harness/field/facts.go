@@ -308,6 +308,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 		case fieldlog.URC:
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
+				if !cceregSet && m[1] == "3" && m[6] != "" && fs.Host.CEREG < 3 {
+					// A denial with its cause: n is 3 (or 5), whatever
+					// the camped URCs before it looked like.
+					fs.Host.CEREG, fs.Host.CEREGSrc = 3, obs.Src
+					continue
+				}
 				if cceregSet || fs.Host.CEREG >= 0 || m[1] != "1" && m[1] != "5" {
 					continue // only a camped registration's form tells n
 				}

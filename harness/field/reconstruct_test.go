@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -296,5 +297,47 @@ expect: reproduces
 		if got := swappedICCID(bad); got != "" {
 			t.Errorf("swappedICCID(%q) = %q, want none", bad, got)
 		}
+	}
+}
+
+// TestRejectCauseTellsCEREGn: a denied registration's URC that carries its
+// cause (",0,15") was sent with +CEREG=3 (or 5): the replay sets 3 first,
+// though the camped URCs before it look like n=2's.
+func TestRejectCauseTellsCEREGn(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reject-cause")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		ManifestFile: `name: reject-cause
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the cause"
+failure: {log: host.log, line: 5, what: "the denial"}
+expect: reproduces
+`,
+		"host.log": `[0.000] > AT+CSQ
+[0.010] < +CSQ: 20,99
+[0.011] < OK
+[5.000] < +CEREG: 5,"3A9B","0000C33D",7
+[65.000] < +CEREG: 3,"3A9B","0000C33D",7,0,15
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := reconstruct(t, dir, Options{})
+	if !slices.Contains(p.Preamble, "AT+CEREG=3") {
+		t.Fatalf("preamble %q, want AT+CEREG=3", p.Preamble)
 	}
 }
