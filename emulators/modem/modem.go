@@ -144,9 +144,11 @@ type state struct {
 	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0, +CGATT=1 or +CGACT=1
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
-	channels   map[int]bool // open logical channels (+CCHO)
-	pdp        pdpState     // +CGDCONT contexts and +CGACT activations
-	rtc        rtc          // +CCLK
+	channels   map[int]bool   // open logical channels (+CCHO)
+	pdp        pdpState       // +CGDCONT contexts and +CGACT activations
+	rtc        rtc            // +CCLK
+	v250       map[string]int // X, &C, &D and the S-registers set (V.250)
+	charset    string         // +CSCS
 	attachT    clock.Timer
 	restartT   clock.Timer
 	t3410      clock.Timer
@@ -342,6 +344,8 @@ func (m *Modem) resetSettings() {
 	// care set it with AT+COPS=3,<format> first (27.007 leaves the
 	// default to the manufacturer).
 	m.st.copsFormat = 2
+	m.st.v250 = v250Defaults()
+	m.st.charset = "IRA"
 }
 
 func (m *Modem) emit(kind eventlog.Kind, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

@@ -215,7 +215,7 @@ func (p *parser) basicTail(name string) Command {
 	return Command{Name: name, Form: Set, Args: []Arg{{Raw: p.s[start:p.i]}}}
 }
 
-// sRegister reads S<n>? and S<n>=<v> (V.250 §5.3.2).
+// sRegister reads S<n>?, S<n>=? and S<n>=<v> (V.250 §5.3.2).
 func (p *parser) sRegister() (Command, error) {
 	p.i++
 	start := p.i
@@ -230,6 +230,9 @@ func (p *parser) sRegister() (Command, error) {
 	case !p.end() && p.peek() == '?':
 		p.i++
 		return Command{Name: name, Form: Read}, nil
+	case strings.HasPrefix(p.s[p.i:], "=?"):
+		p.i += 2
+		return Command{Name: name, Form: Test}, nil
 	case !p.end() && p.peek() == '=':
 		p.i++
 		vs := p.i

@@ -22,6 +22,7 @@ func TestParse(t *testing.T) {
 		{"AT&F", []Command{{Name: "&F"}}},
 		{"atq0", []Command{{Name: "Q", Form: Set, Args: []Arg{n("0")}}}},
 		{"ATS0=2", []Command{{Name: "S0", Form: Set, Args: []Arg{n("2")}}}},
+		{"ATS3=?;S3?", []Command{{Name: "S3", Form: Test}, {Name: "S3", Form: Read}}},
 		{"ATS7?", []Command{{Name: "S7", Form: Read}}},
 		{"AT+CIMI", []Command{{Name: "+CIMI"}}},
 		{"AT+cfun?", []Command{{Name: "+CFUN", Form: Read}}},

@@ -1,0 +1,123 @@
+package modem
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
+)
+
+// The settings of a host's init string ("AT&FE0V1X4&C1&D2S0=0") that
+// change nothing here — the modem neither dials nor drives DCD or DTR —
+// are kept and answered as V.250 defines them, so the string answers OK.
+// Which value each takes, and its default after ATZ and AT&F.
+var v250Settings = map[string]struct{ max, def int }{
+	"X":  {4, 4}, // result code selection and call progress (§6.2.7)
+	"&C": {1, 1}, // DCD follows the carrier (§6.2.8)
+	"&D": {2, 2}, // what DTR off does (§6.2.9)
+}
+
+// sRegisters are the S-parameters (§6.2.1-§6.2.x): S0 auto-answer rings,
+// S6-S10 dialling and carrier timings, kept; S3 (CR), S4 (LF) and S5 (BS)
+// are the line's own characters, which this modem does not let a host
+// change: setting them to anything but their value is refused.
+var sRegisters = map[string]struct {
+	def   int
+	fixed bool
+}{
+	"S0": {0, false}, "S3": {13, true}, "S4": {10, true}, "S5": {8, true},
+	"S6": {2, false}, "S7": {50, false}, "S8": {2, false}, "S10": {14, false},
+}
+
+func cmdV250Setting(m *Modem, c at.Command) error {
+	v, err := basicValue(c)
+	if err != nil || v > v250Settings[c.Name].max {
+		return errUnknown
+	}
+	m.st.v250[c.Name] = v
+	return nil
+}
+
+// cmdSRegister answers S<n>? with the value in three digits (§5.3.2),
+// S<n>=? with the range, and S<n>=<v> by keeping it.
+func cmdSRegister(m *Modem, c at.Command) error {
+	r := sRegisters[c.Name]
+	switch c.Form {
+	case at.Read:
+		m.info(fmt.Sprintf("%03d", m.sRegister(c.Name)))
+	case at.Test:
+		if r.fixed {
+			m.info(fmt.Sprintf("(%d)", r.def))
+		} else {
+			m.info("(0-255)")
+		}
+	case at.Set:
+		v, err := c.Args[0].Int()
+		if c.Args[0].Empty {
+			v, err = 0, nil // "S0=": the value 0 (§5.3.2)
+		}
+		if err != nil || v > 255 || r.fixed && v != r.def {
+			return errUnknown
+		}
+		m.st.v250[c.Name] = v
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+func (m *Modem) sRegister(name string) int {
+	if v, ok := m.st.v250[name]; ok {
+		return v
+	}
+	return sRegisters[name].def
+}
+
+// v250Defaults is the state ATZ and AT&F return to.
+func v250Defaults() map[string]int {
+	d := map[string]int{}
+	for name, s := range v250Settings {
+		d[name] = s.def
+	}
+	return d
+}
+
+// charsets are the TE character sets +CSCS takes (TS 27.007 §5.5). The
+// modem's strings are ASCII, the same in both; UCS2 (strings as hex of
+// UTF-16) is not emulated and refused, so a host falls back to one of
+// these, as it does on modules without it.
+var charsets = []string{"IRA", "GSM"}
+
+func cmdCSCS(m *Modem, c at.Command) error {
+	switch c.Form {
+	case at.Read:
+		m.info(fmt.Sprintf("+CSCS: %q", m.st.charset))
+	case at.Test:
+		m.info(`+CSCS: ("` + strings.Join(charsets, `","`) + `")`)
+	case at.Set:
+		if len(c.Args) != 1 || !c.Args[0].Quoted {
+			return errParams
+		}
+		cs := strings.ToUpper(c.Args[0].Raw)
+		found := false
+		for _, k := range charsets {
+			found = found || k == cs
+		}
+		if !found {
+			return fmt.Errorf("+CSCS %q: %w", c.Args[0].Raw, at.CMENotSupported)
+		}
+		m.st.charset = cs
+	default:
+		return errUnknown
+	}
+	return nil
+}
+
+// cmdCNUM is +CNUM (§7.1): the subscriber's numbers, which the emulated
+// profiles do not carry (no EF MSISDN), so the list is empty.
+func cmdCNUM(m *Modem, c at.Command) error {
+	if c.Form != at.Exec && c.Form != at.Test {
+		return errUnknown
+	}
+	return nil
+}
