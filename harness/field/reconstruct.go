@@ -430,7 +430,7 @@ func commandNames(line string) ([]string, bool) {
 			continue
 		}
 		switch {
-		case strings.ContainsAny(part[:1], "+!$%#^&"):
+		case strings.ContainsAny(part[:1], "+!$%#^"):
 			end := strings.IndexAny(part, "=?")
 			if end < 0 {
 				end = len(part)
@@ -440,8 +440,14 @@ func commandNames(line string) ([]string, bool) {
 			// Basic commands: a letter (or &letter) and a number.
 			for len(part) > 0 {
 				n := 1
-				if part[0] == '&' && len(part) > 1 {
+				switch {
+				case part[0] == '&' && len(part) > 1:
 					n = 2
+				case part[0] == 'S':
+					// An S-register is named with its number: S0, S10.
+					for n < len(part) && part[n] >= '0' && part[n] <= '9' {
+						n++
+					}
 				}
 				out = append(out, part[:n])
 				part = strings.TrimLeft(part[n:], "0123456789=?")

@@ -341,3 +341,29 @@ expect: reproduces
 		t.Fatalf("preamble %q, want AT+CEREG=3", p.Preamble)
 	}
 }
+
+// TestCommandNames: the names replay asks the modem about, as its handler
+// table spells them — & commands are basic (V.250 §6.2.8), S-registers
+// carry their number.
+func TestCommandNames(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"AT+COPS=3,2;+COPS?", []string{"+COPS", "+COPS"}},
+		{"ATE0V1", []string{"E", "V"}},
+		{"AT&FE0V1X1&C1&D2S0=0", []string{"&F", "E", "V", "X", "&C", "&D", "S0"}},
+		{"ATS10?;+CSQ", []string{"S10", "+CSQ"}},
+		{"AT&D2", []string{"&D"}},
+		{"at+cgdcont=?", []string{"+CGDCONT"}},
+		{"AT", nil},
+	} {
+		got, ok := commandNames(tc.line)
+		if !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("commandNames(%q) = %q, %v; want %q", tc.line, got, ok, tc.want)
+		}
+	}
+	if _, ok := commandNames("+CSQ: 20,99"); ok {
+		t.Error("a line without AT read as commands")
+	}
+}
