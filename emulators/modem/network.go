@@ -175,11 +175,11 @@ func (m *Modem) operName(plmn string) string {
 	long, short := m.o.Network.OperatorName(plmn)
 	switch {
 	case m.st.copsFormat == 0 && long != "":
-		return long
+		return m.teText(long)
 	case m.st.copsFormat == 1 && short != "":
-		return short
+		return m.teText(short)
 	}
-	return plmn
+	return plmn // numeric: digits in every character set
 }
 
 // operatorList renders the +COPS=? list: one entry per visible PLMN,
@@ -200,7 +200,7 @@ func (m *Modem) operatorList() string {
 			stat = 3
 		}
 		long, short := m.o.Network.OperatorName(cell.PLMN)
-		parts = append(parts, fmt.Sprintf("(%d,\"%s\",\"%s\",\"%s\",7)", stat, long, short, cell.PLMN))
+		parts = append(parts, fmt.Sprintf("(%d,\"%s\",\"%s\",\"%s\",7)", stat, m.teText(long), m.teText(short), cell.PLMN))
 	}
 	return strings.Join(parts, ",")
 }

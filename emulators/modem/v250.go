@@ -3,6 +3,7 @@ package modem
 import (
 	"fmt"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -83,10 +84,23 @@ func v250Defaults() map[string]int {
 }
 
 // charsets are the TE character sets +CSCS takes (TS 27.007 §5.5). The
-// modem's strings are ASCII, the same in both; UCS2 (strings as hex of
-// UTF-16) is not emulated and refused, so a host falls back to one of
-// these, as it does on modules without it.
-var charsets = []string{"IRA", "GSM"}
+// modem's strings are ASCII, the same in IRA and GSM; in UCS2 the text it
+// sends — the operators' names of +COPS — goes as the hex of its UTF-16
+// units, as ModemManager asks for and reads back. What a host sends
+// (an APN) is taken as it comes, as modules do.
+var charsets = []string{"IRA", "GSM", "UCS2"}
+
+// teText is s in the TE character set +CSCS chose.
+func (m *Modem) teText(s string) string {
+	if m.st.charset != "UCS2" {
+		return s
+	}
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	return b.String()
+}
 
 func cmdCSCS(m *Modem, c at.Command) error {
 	switch c.Form {

@@ -1,6 +1,12 @@
 package modem
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
+
+// ucs2OrangeF is "Orange F" as +CSCS="UCS2" sends it.
+const ucs2OrangeF = "004F00720061006E0067006500200046"
 
 // TestInitStrings: what hosts' init strings set — V.250's X, &C, &D and
 // S-registers, +CSCS — answers as V.250 and 27.007 define it and is kept
@@ -9,6 +15,7 @@ import "testing"
 func TestInitStrings(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0")
+	r.advance(t, 2*time.Second) // attached
 	r.exchanges(t, []exchange{
 		// Init strings of ModemManager, TinyGSM and a dial-up script.
 		{"ATE0V1", "OK"},
@@ -26,15 +33,19 @@ func TestInitStrings(t *testing.T) {
 		{"AT&C2", "ERROR"},
 		{"AT&D3", "ERROR"},
 		{"AT&D", "OK"},
-		// Character sets: the modem's strings are ASCII; UCS2 is refused
-		// so the host takes one of these.
+		// Character sets: the modem's strings are ASCII; in UCS2 the
+		// operator's name goes as hex of UTF-16 ("Orange F" in the fake
+		// network), the numeric form stays digits.
 		{"AT+CMEE=1", "OK"},
-		{"AT+CSCS=?", `+CSCS: ("IRA","GSM")|OK`},
+		{"AT+CSCS=?", `+CSCS: ("IRA","GSM","UCS2")|OK`},
 		{"AT+CSCS?", `+CSCS: "IRA"|OK`},
 		{`AT+CSCS="gsm";+CSCS?`, `+CSCS: "GSM"|OK`},
-		{`AT+CSCS="UCS2"`, "+CME ERROR: 4"},
+		{`AT+CSCS="8859-1"`, "+CME ERROR: 4"},
 		{"AT+CSCS=IRA", "+CME ERROR: 50"},
 		{"AT+CSCS?", `+CSCS: "GSM"|OK`},
+		{`AT+CSCS="UCS2";+COPS=3,0;+COPS?`, `+COPS: 0,0,"` + ucs2OrangeF + `",7|OK`},
+		{"AT+COPS=3,2;+COPS?", `+COPS: 0,2,"20801",7|OK`},
+		{`AT+CSCS="IRA";+COPS=3,0;+COPS?`, `+COPS: 0,0,"Orange F",7|OK`},
 		// No subscriber number on the emulated profiles.
 		{"AT+CNUM", "OK"},
 		// ATZ restores the defaults.
