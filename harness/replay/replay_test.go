@@ -386,3 +386,37 @@ expect: reproduces
 		}
 	}
 }
+
+// TestModemManagerInit: a ModemManager 1.22 log as it comes, its port
+// probed and initialised first (echo, identity, +CSCS="UCS2", +CNUM,
+// contexts, ICCID through +CRSM, clock; testdata/mm-init-probe.log) and
+// then the corpus's failure, replays through the failure: the probe's 25
+// exchanges are played and compared, none diverges.
+func TestModemManagerInit(t *testing.T) {
+	probe, err := os.ReadFile(filepath.Join("testdata", "mm-init-probe.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := copyFixture(t, "reattach-slower-than-wait")
+	log := filepath.Join(dir, "modemmanager.log")
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log, append(probe, b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := strings.Count(string(probe), "\n")
+	m := filepath.Join(dir, "manifest.yaml")
+	mb, _ := os.ReadFile(m)
+	if err := os.WriteFile(m, []byte(strings.Replace(string(mb), "line: 40,", fmt.Sprintf("line: %d,", 40+n), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := replay(t, dir)
+	if !res.OK {
+		t.Fatalf("%s\n%s", res.Why, Report(res))
+	}
+	if got := res.Compared[Exchanges]; got < n/2+20 {
+		t.Errorf("%d exchanges compared: the probe's %d were not all played", got, n/2)
+	}
+}
