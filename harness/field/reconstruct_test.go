@@ -35,6 +35,21 @@ func fixtureCopy(t *testing.T, name string, edit func(string) string) string {
 	return dst
 }
 
+// writeFixture makes a fixture directory named name from its files' texts.
+func writeFixture(t *testing.T, name string, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for file, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func reconstruct(t *testing.T, dir string, o Options) *Plan {
 	t.Helper()
 	f, err := Load(dir)
@@ -254,11 +269,7 @@ func TestReload(t *testing.T) {
 // the swapped digits are the ICCID, and with the IMSI read beside it they
 // give the card's profile and its operator — the manifest need not list it.
 func TestICCIDReadThroughCRSM(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "crsm-iccid")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
+	dir := writeFixture(t, "crsm-iccid", map[string]string{
 		ManifestFile: `name: crsm-iccid
 source: "a hand-written transcript"
 logs:
@@ -280,12 +291,7 @@ expect: reproduces
 < 208011234567890
 < OK
 `,
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	p := reconstruct(t, dir, Options{})
 	if !strings.Contains(string(p.ScenarioYAML), "89330100005021044451") {
 		t.Fatalf("the scenario lacks the ICCID read through +CRSM:\n%s", p.ScenarioYAML)
@@ -304,11 +310,7 @@ expect: reproduces
 // cause (",0,15") was sent with +CEREG=3 (or 5): the replay sets 3 first,
 // though the camped URCs before it look like n=2's.
 func TestRejectCauseTellsCEREGn(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "reject-cause")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
+	dir := writeFixture(t, "reject-cause", map[string]string{
 		ManifestFile: `name: reject-cause
 source: "a hand-written transcript"
 logs:
@@ -330,12 +332,7 @@ expect: reproduces
 [5.000] < +CEREG: 5,"3A9B","0000C33D",7
 [65.000] < +CEREG: 3,"3A9B","0000C33D",7,0,15
 `,
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	p := reconstruct(t, dir, Options{})
 	if !slices.Contains(p.Preamble, "AT+CEREG=3") {
 		t.Fatalf("preamble %q, want AT+CEREG=3", p.Preamble)
