@@ -132,7 +132,7 @@ func TestPersonalityURCs(t *testing.T) {
 		refresh []string
 	}{
 		{"generic", 11 * time.Second, []string{"RDY"}, nil},
-		{"quectel-eg25", 13 * time.Second, []string{"RDY", "+CPIN: READY"}, []string{"+QUSIM: 1"}},
+		{"quectel-eg25", 13 * time.Second, []string{"RDY", "+CFUN: 1", "+CPIN: READY", "+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE"}, []string{"+QUSIM: 1"}},
 		{"simcom-a7600", 15 * time.Second, []string{"+CPIN: READY"}, []string{"+CPIN: READY"}},
 		{"sierra-em7511", 20 * time.Second, nil, nil},
 		{"ublox-sara-r5", 10 * time.Second, []string{"+CPIN: READY"}, nil},
@@ -173,7 +173,8 @@ func urcsIn(log string) []string {
 	var out []string
 	for _, l := range strings.Split(log, "\n") {
 		_, text, ok := strings.Cut(l, " < ")
-		if ok && (text == "RDY" || strings.HasPrefix(text, "+CPIN:") || strings.HasPrefix(text, "+QUSIM:")) {
+		if ok && (text == "RDY" || strings.HasPrefix(text, "+CPIN:") || strings.HasPrefix(text, "+QUSIM:") ||
+			strings.HasPrefix(text, "+CFUN:") || strings.HasPrefix(text, "+QIND:")) {
 			out = append(out, text)
 		}
 	}

@@ -2,6 +2,7 @@ package modem
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -332,33 +333,29 @@ func (m *Modem) restart() {
 }
 
 // bootWithURCs boots after power on or a restart and sends the
-// personality's boot URCs: RDY-like ones before the card is read, the
-// card-state ones (+CPIN:, +QUSIM:) after it, and only with a card.
+// personality's boot URCs in their order: those before the first
+// card-state one (+CPIN:, +QUSIM:) before the card is read, the rest after
+// it (an EG25's +QIND: SMS DONE follows its +QUSIM: 1), the card-state
+// ones only with a card.
 func (m *Modem) bootWithURCs() {
 	urcs := m.o.Personality.BootURCs
-	for _, u := range urcs {
-		if !cardURC(u) {
+	first := slices.IndexFunc(urcs, cardURC)
+	if first < 0 {
+		first = len(urcs)
+	}
+	for _, u := range urcs[:first] {
+		m.urc(u)
+	}
+	m.boot()
+	for _, u := range urcs[first:] {
+		if !cardURC(u) || m.st.cardOn {
 			m.urc(u)
 		}
 	}
-	m.boot()
-	m.cardURCs(urcs)
 }
 
 // cardURC reports a URC that tells the card's state.
 func cardURC(u string) bool { return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:") }
-
-// cardURCs sends the card-state URCs of a list once a card answered.
-func (m *Modem) cardURCs(urcs []string) {
-	if !m.st.cardOn {
-		return
-	}
-	for _, u := range urcs {
-		if cardURC(u) {
-			m.urc(u)
-		}
-	}
-}
 
 func cmdCPIN(m *Modem, c at.Command) error {
 	switch c.Form {
