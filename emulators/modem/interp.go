@@ -20,7 +20,7 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "Q": cmdQuiet, "I": cmdIdent,
+		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdQuiet, "I": cmdIdent,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
 		"X": cmdV250Setting, "&C": cmdV250Setting, "&D": cmdV250Setting,
@@ -193,9 +193,14 @@ func cmdQuiet(m *Modem, c at.Command) error {
 	return nil
 }
 
+// cmdReset is ATZ (the stored profile, AT&W's) and AT&F (the factory's).
 func cmdReset(m *Modem, c at.Command) error {
 	if c.Form != at.Exec && !(c.Form == at.Set && c.Args[0].Raw == "0") {
 		return errUnknown
+	}
+	if c.Name == "&F" {
+		m.factorySettings()
+		return nil
 	}
 	m.resetSettings()
 	return nil

@@ -148,6 +148,7 @@ type state struct {
 	pdp        pdpState       // +CGDCONT contexts and +CGACT activations
 	rtc        rtc            // +CCLK
 	v250       map[string]int // X, &C, &D and the S-registers set (V.250)
+	stored     *userProfile   // AT&W: loaded by ATZ, a restart and power on
 	charset    string         // +CSCS
 	attachT    clock.Timer
 	restartT   clock.Timer
@@ -337,6 +338,15 @@ func (m *Modem) Close() error {
 // resetSettings restores the ATZ / AT&F defaults: echo on, verbose results,
 // +CMEE=0, registration URCs off.
 func (m *Modem) resetSettings() {
+	m.factorySettings()
+	if p := m.st.stored; p != nil {
+		p.load(m)
+	}
+}
+
+// factorySettings are the settings AT&F restores; resetSettings (ATZ, a
+// restart, power on) then loads what AT&W stored over them.
+func (m *Modem) factorySettings() {
 	m.st.enc = at.Encoder{Verbose: true}
 	m.st.echo = true
 	m.st.regN = map[string]int{"+CREG": 0, "+CGREG": 0, "+CEREG": 0}

@@ -2,6 +2,7 @@ package modem
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"unicode/utf16"
 
@@ -133,5 +134,29 @@ func cmdCNUM(m *Modem, c at.Command) error {
 	if c.Form != at.Exec && c.Form != at.Test {
 		return errUnknown
 	}
+	return nil
+}
+
+// userProfile is what AT&W stores in the module's non-volatile memory and
+// ATZ, a restart and a power cycle load: the settings of an init string
+// (echo, verbose, +CMEE, X, &C, &D, the S-registers). A host that sends
+// "ATE0&W" once finds echo off after every restart.
+type userProfile struct {
+	echo, verbose bool
+	cmee          int
+	v250          map[string]int
+}
+
+func (p *userProfile) load(m *Modem) {
+	m.st.echo, m.st.enc.Verbose, m.st.enc.CMEE = p.echo, p.verbose, p.cmee
+	m.st.v250 = maps.Clone(p.v250)
+}
+
+// cmdStore is AT&W (AT&W0: the one profile this modem has).
+func cmdStore(m *Modem, c at.Command) error {
+	if v, err := basicValue(c); err != nil || v != 0 {
+		return errUnknown
+	}
+	m.st.stored = &userProfile{echo: m.st.echo, verbose: m.st.enc.Verbose, cmee: m.st.enc.CMEE, v250: maps.Clone(m.st.v250)}
 	return nil
 }

@@ -55,3 +55,51 @@ func TestInitStrings(t *testing.T) {
 		{"AT+CSCS?", `+CSCS: "IRA"|OK`},
 	})
 }
+
+// TestStoredProfile: AT&W stores the init string's settings; ATZ, a
+// +CFUN=1,1 restart and a power cycle load them, AT&F loads the factory's
+// (echo on) and leaves what was stored.
+func TestStoredProfile(t *testing.T) {
+	r := newRig(t)
+	echo := func(want bool) {
+		t.Helper()
+		var on bool
+		r.loop.Do(func() { on = r.m.st.echo })
+		if on != want {
+			t.Errorf("echo %v, want %v", on, want)
+		}
+	}
+	r.cmd(t, "ATE0")
+	r.advance(t, 2*time.Second)
+	r.exchanges(t, []exchange{
+		{"AT+CMEE=1;S0=3;&W", "OK"},
+		{"ATE1", "OK"},
+		{"ATZ", "OK"},
+	})
+	echo(false) // the stored E0
+	r.exchanges(t, []exchange{
+		{"AT+CMEE?", "+CMEE: 1|OK"},
+		{"ATS0?", "003|OK"},
+		{"AT&F", "OK"},
+	})
+	echo(true) // the factory's
+	r.exchanges(t, []exchange{
+		{"AT+CMEE?", "+CMEE: 0|OK"},
+		{"AT&W1", "ERROR"}, // one profile
+		{"ATZ", "OK"},
+		{"AT+CFUN=1,1", "OK"},
+	})
+	r.advance(t, time.Minute)
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	echo(false)
+	r.exchanges(t, []exchange{{"AT+CMEE?;S0?", "+CMEE: 1|003|OK"}})
+	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+	r.advance(t, 0)
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	echo(false)
+	r.exchanges(t, []exchange{{"AT+CMEE?", "+CMEE: 1|OK"}})
+}
