@@ -109,12 +109,16 @@ type Evidence struct {
 
 // HostState is the host's settings in force when the logs begin.
 type HostState struct {
-	Echo     *bool // nil: the logs cannot tell
-	CMEE     int   // -1: unknown
-	CEREG    int   // -1: unknown
-	EchoSrc  Src
-	CMEESrc  Src
-	CEREGSrc Src
+	Echo *bool // nil: the logs cannot tell
+	// StoredNoEcho is the first command after a restart or an RDY that
+	// was not echoed though the host had not sent ATE: the module had
+	// echo off stored (AT&W). Nil when the logs show no such command.
+	StoredNoEcho *Src
+	CMEE         int // -1: unknown
+	CEREG        int // -1: unknown
+	EchoSrc      Src
+	CMEESrc      Src
+	CEREGSrc     Src
 }
 
 var (
@@ -147,7 +151,7 @@ func swappedICCID(hex string) string {
 
 // Extract reads the facts out of a fixture's logs. refreshURCs are the
 // personality's (a REFRESH's trace on the AT port).
-func Extract(f *Fixture, refreshURCs []string) *Facts {
+func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1}}
 	for i, t := range f.Logs {
 		switch t.Format {
@@ -160,7 +164,7 @@ func Extract(f *Fixture, refreshURCs []string) *Facts {
 			fs.Events, fs.EventsFile = t.RunEvents, t.File
 			continue
 		}
-		fs.extractAT(f, i, refreshURCs)
+		fs.extractAT(f, i, refreshURCs, bootURCs)
 	}
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	fs.fillPLMNs()
@@ -168,11 +172,12 @@ func Extract(f *Fixture, refreshURCs []string) *Facts {
 	return fs
 }
 
-func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
+func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
 	var lastCOPS string
 	var cceregSet, cmeeSet, echoSet bool
+	afterBoot := false            // a restart or an RDY since the last command
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen := false
@@ -190,13 +195,17 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 			}
+			echoed := false
+			for _, a := range t.Answer(k) {
+				echoed = echoed || a.Role == fieldlog.Echo
+			}
 			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho {
-				echoed := false
-				for _, a := range t.Answer(k) {
-					echoed = echoed || a.Role == fieldlog.Echo
-				}
 				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
 			}
+			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && fs.Host.StoredNoEcho == nil {
+				fs.Host.StoredNoEcho = &obs.Src
+			}
+			afterBoot = false
 			answer := t.Answer(k)
 			final := ""
 			if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
@@ -205,6 +214,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
+				afterBoot = true
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
 				cglaSeen = true
 				n := len(e.APDU.Raw)
@@ -323,8 +333,14 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 				}
 				continue
 			}
-			if slices.Contains(refreshURCs, e.Text) {
+			// A URC a REFRESH shows is one a boot shows too on some
+			// modems (+QUSIM: 1, +CPIN: READY): after a restart or an
+			// RDY it is the boot's.
+			if slices.Contains(refreshURCs, e.Text) && !(slices.Contains(bootURCs, e.Text) && booting(fs, at)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
+			}
+			if e.Text == "RDY" {
+				afterBoot = true
 			}
 			if e.Text == "RDY" && !restartedBefore(fs, at) {
 				fs.Boots = append(fs.Boots, obs)
@@ -353,6 +369,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs []string) {
 	case cglaSeen && accepted > 0:
 		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted), 0})
 	}
+}
+
+// bootURCWindow is how long after a restart or an RDY the boot's URCs
+// come (an EG25 sends its last, +QIND: PB DONE, about 5 s after RDY).
+const bootURCWindow = 30 * time.Second
+
+// booting reports a restart the host asked for, or an RDY, shortly before
+// at: a URC then is the boot's.
+func booting(fs *Facts, at time.Duration) bool {
+	for _, r := range slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted) {
+		if r.At <= at && at-r.At < bootURCWindow {
+			return true
+		}
+	}
+	return false
 }
 
 func restartedBefore(fs *Facts, at time.Duration) bool {

@@ -138,7 +138,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
 	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
-	p.Facts = Extract(f, base.RefreshURCs)
+	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}
@@ -315,7 +315,14 @@ func yamlScalar(s string) string {
 // replay sets it first.
 func (p *Plan) hostState() {
 	h := p.Facts.Host
-	if h.Echo != nil && !*h.Echo {
+	if h.StoredNoEcho != nil {
+		p.Preamble = append(p.Preamble, "ATE0", "AT&W")
+		p.assume("the module had echo off stored (AT&W): %s, the first command after a restart, shows no echo; the replay stores it first", *h.StoredNoEcho)
+		if h.Echo != nil && *h.Echo {
+			p.Preamble = append(p.Preamble, "ATE1")
+		}
+	}
+	if h.Echo != nil && !*h.Echo && h.StoredNoEcho == nil {
 		p.Preamble = append(p.Preamble, "ATE0")
 		p.assume("echo was off when the logs begin (%s shows no echo): the replay sends ATE0 first", h.EchoSrc)
 	}

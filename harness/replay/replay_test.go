@@ -53,6 +53,21 @@ func editLine(t *testing.T, path string, n int, with string) {
 	}
 }
 
+// newFixture makes a fixture directory named name from its files' texts.
+func newFixture(t *testing.T, name string, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for file, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func replay(t *testing.T, dir string) *Result {
 	t.Helper()
 	res, err := Run(dir, Options{Dir: t.TempDir()})
@@ -344,10 +359,6 @@ func TestTerminalSessions(t *testing.T) {
 	} {
 		for _, altered := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/altered=%v", tc.name, altered), func(t *testing.T) {
-				dir := filepath.Join(t.TempDir(), tc.name)
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
 				log := tc.log
 				if altered {
 					log = strings.Replace(log, tc.alter[0], tc.alter[1], 1)
@@ -367,12 +378,7 @@ expected: "what the session shows"
 failure: {log: session.log, line: %d, what: "the exchange to look at"}
 expect: reproduces
 `, tc.name, tc.personality, tc.failure)
-				for name, text := range map[string]string{"session.log": log, field.ManifestFile: manifest} {
-					if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				res := replay(t, dir)
+				res := replay(t, newFixture(t, tc.name, map[string]string{"session.log": log, field.ManifestFile: manifest}))
 				if res.OK == altered {
 					t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
 				}
@@ -418,5 +424,48 @@ func TestModemManagerInit(t *testing.T) {
 	}
 	if got := res.Compared[Exchanges]; got < n/2+20 {
 		t.Errorf("%d exchanges compared: the probe's %d were not all played", got, n/2)
+	}
+}
+
+// TestEG25Restart: an EG25 restarted with +CFUN=1,1 sends RDY, +CFUN: 1,
+// +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE and +QIND: PB DONE — its
+// +QUSIM: 1 is the boot's, not a REFRESH — and, with echo off stored
+// (AT&W), does not echo the next command: the replay reproduces all six
+// URCs and the silent echo.
+func TestEG25Restart(t *testing.T) {
+	log := `[0.000] > AT+CFUN=1,1
+[0.050] < OK
+[11.200] < RDY
+[12.900] < +CFUN: 1
+[13.000] < +CPIN: READY
+[13.100] < +QUSIM: 1
+[15.800] < +QIND: SMS DONE
+[16.400] < +QIND: PB DONE
+[20.000] > AT+QCCID
+[20.010] < +QCCID: 89330100005021044451
+[20.011] < OK
+`
+	manifest := `name: eg25-restart
+source: "an EG25-G restarted from its AT port"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: quectel-eg25
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the module comes back"
+failure: {log: host.log, line: 9, what: "the first command after the restart"}
+expect: reproduces
+`
+	res := replay(t, newFixture(t, "eg25-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
+	if !res.OK || res.Compared[URCs] != 6 {
+		t.Fatalf("OK %v, %d URCs compared (want 6): %s\n%s", res.OK, res.Compared[URCs], res.Why, Report(res))
+	}
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !strings.Contains(all, "echo off stored") || strings.Contains(all, "REFRESH") {
+		t.Errorf("assumptions: want the stored echo, no REFRESH:\n%s", all)
 	}
 }
