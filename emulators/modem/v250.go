@@ -139,17 +139,19 @@ func cmdCNUM(m *Modem, c at.Command) error {
 
 // userProfile is what AT&W stores in the module's non-volatile memory and
 // ATZ, a restart and a power cycle load: the settings of an init string
-// (echo, verbose, +CMEE, X, &C, &D, the S-registers). A host that sends
-// "ATE0&W" once finds echo off after every restart.
+// (echo, verbose, +CMEE, X, &C, &D, the S-registers) and the registration
+// URCs' <n> (+CREG, +CGREG, +CEREG), as LTE modules' AT&W keeps them. A
+// host that sends "ATE0;+CEREG=2;&W" once finds echo off and +CEREG URCs
+// on after every restart.
 type userProfile struct {
 	echo, verbose bool
 	cmee          int
-	v250          map[string]int
+	v250, regN    map[string]int
 }
 
 func (p *userProfile) load(m *Modem) {
 	m.st.echo, m.st.enc.Verbose, m.st.enc.CMEE = p.echo, p.verbose, p.cmee
-	m.st.v250 = maps.Clone(p.v250)
+	m.st.v250, m.st.regN = maps.Clone(p.v250), maps.Clone(p.regN)
 }
 
 // cmdStore is AT&W (AT&W0: the one profile this modem has).
@@ -157,6 +159,7 @@ func cmdStore(m *Modem, c at.Command) error {
 	if v, err := basicValue(c); err != nil || v != 0 {
 		return errUnknown
 	}
-	m.st.stored = &userProfile{echo: m.st.echo, verbose: m.st.enc.Verbose, cmee: m.st.enc.CMEE, v250: maps.Clone(m.st.v250)}
+	m.st.stored = &userProfile{echo: m.st.echo, verbose: m.st.enc.Verbose, cmee: m.st.enc.CMEE,
+		v250: maps.Clone(m.st.v250), regN: maps.Clone(m.st.regN)}
 	return nil
 }

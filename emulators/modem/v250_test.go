@@ -72,7 +72,7 @@ func TestStoredProfile(t *testing.T) {
 	r.cmd(t, "ATE0")
 	r.advance(t, 2*time.Second)
 	r.exchanges(t, []exchange{
-		{"AT+CMEE=1;S0=3;&W", "OK"},
+		{"AT+CMEE=1;S0=3;+CEREG=2;&W", "OK"},
 		{"ATE1", "OK"},
 		{"ATZ", "OK"},
 	})
@@ -94,7 +94,7 @@ func TestStoredProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	echo(false)
-	r.exchanges(t, []exchange{{"AT+CMEE?;S0?", "+CMEE: 1|003|OK"}})
+	r.exchanges(t, []exchange{{"AT+CMEE?;S0?;+CEREG?", `+CMEE: 1|003|+CEREG: 2,5,"3a9b","0000c33d",7|OK`}})
 	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
 	r.advance(t, 0)
 	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
