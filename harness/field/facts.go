@@ -1,6 +1,7 @@
 package field
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -114,11 +115,14 @@ type HostState struct {
 	// was not echoed though the host had not sent ATE: the module had
 	// echo off stored (AT&W). Nil when the logs show no such command.
 	StoredNoEcho *Src
-	CMEE         int // -1: unknown
-	CEREG        int // -1: unknown
-	EchoSrc      Src
-	CMEESrc      Src
-	CEREGSrc     Src
+	// StoredCEREG is a registration URC after a restart the host did not
+	// ask for with +CEREG=: the module had the URCs stored (AT&W).
+	StoredCEREG *Src
+	CMEE        int // -1: unknown
+	CEREG       int // -1: unknown
+	EchoSrc     Src
+	CMEESrc     Src
+	CEREGSrc    Src
 }
 
 var (
@@ -129,6 +133,8 @@ var (
 	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
 	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
 	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+	// regURCLine is a registration URC of any domain.
+	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
 	// ModemManager reads the ICCID of a modem it has no vendor command for.
 	crsmICCIDCmd = regexp.MustCompile(`^AT\+CRSM=176,12258(?:,|$)`)
@@ -177,7 +183,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
 	var lastCOPS string
 	var cceregSet, cmeeSet, echoSet bool
-	afterBoot := false            // a restart or an RDY since the last command
+	ceregSinceRestart := false // the host set +CEREG= after the last restart
+	afterBoot := false         // a restart or an RDY since the last command
+	// bootList is what the modem sent after the log's first restart, the
+	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
+	var bootList []string
+	var bootSrc Src
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen := false
@@ -194,6 +205,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 				cmeeSet = true
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
+				ceregSinceRestart = true
 			}
 			echoed := false
 			for _, a := range t.Answer(k) {
@@ -214,7 +226,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
-				afterBoot = true
+				afterBoot, ceregSinceRestart = true, false
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
 				cglaSeen = true
 				n := len(e.APDU.Raw)
@@ -318,6 +330,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 		case fieldlog.URC:
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
+				if len(fs.Restarts) > 0 && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
+					fs.Host.StoredCEREG = &obs.Src
+				}
 				if !cceregSet && m[1] == "3" && m[6] != "" && fs.Host.CEREG < 3 {
 					// A denial with its cause: n is 3 (or 5), whatever
 					// the camped URCs before it looked like.
@@ -334,9 +349,17 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 				continue
 			}
 			// A URC a REFRESH shows is one a boot shows too on some
-			// modems (+QUSIM: 1, +CPIN: READY): after a restart or an
-			// RDY it is the boot's.
-			if slices.Contains(refreshURCs, e.Text) && !(slices.Contains(bootURCs, e.Text) && booting(fs, at)) {
+			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
+			// the host asked for it is the boot's, after an RDY when the
+			// personality boots with it.
+			afterRestart := len(fs.Restarts) > 0 && fs.Restarts[0].At <= at && at-fs.Restarts[0].At < bootURCWindow
+			if afterRestart && !regURCLine.MatchString(e.Text) {
+				if bootList == nil {
+					bootSrc = obs.Src
+				}
+				bootList = append(bootList, e.Text)
+			}
+			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && booting(fs, at)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
 			if e.Text == "RDY" {
@@ -368,6 +391,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc), refused})
 	case cglaSeen && accepted > 0:
 		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted), 0})
+	}
+	if len(bootList) > 0 {
+		list, _ := json.Marshal(bootList) // a YAML flow sequence too
+		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), bootSrc,
+			fmt.Sprintf("after the restart the modem sends %s", strings.Join(bootList, ", ")), 0})
 	}
 }
 

@@ -1,6 +1,7 @@
 package field
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -165,7 +166,7 @@ func (p *Plan) assume(format string, args ...any) {
 // device adds to its dialect; the others belong to the dialect itself.
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
-	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true,
+	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -230,7 +231,11 @@ func (p *Plan) dialect(base personality.Personality) error {
 	}
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(added)) {
-		fmt.Fprintf(&b, "%s: %s\n", k, yamlScalar(added[k]))
+		v := yamlScalar(added[k])
+		if k == "boot_urcs" {
+			v = added[k] // a JSON array: a YAML flow sequence as it is
+		}
+		fmt.Fprintf(&b, "%s: %s\n", k, v)
 	}
 	if len(addedTests) > 0 {
 		b.WriteString("test_answers:\n")
@@ -284,6 +289,11 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "location_hex " + have, have == ev.Value
 	case "iccid_prefix":
 		return fmt.Sprintf("iccid_prefix %q", d.ICCIDPrefix), strings.TrimSpace(d.ICCIDPrefix) == strings.TrimSpace(ev.Value)
+	case "boot_urcs":
+		var list []string
+		_ = json.Unmarshal([]byte(ev.Value), &list)
+		have, _ := json.Marshal(d.BootURCs)
+		return "boot_urcs " + string(have), slices.Equal(d.BootURCs, list)
 	}
 	return "", true
 }
@@ -315,10 +325,20 @@ func yamlScalar(s string) string {
 // replay sets it first.
 func (p *Plan) hostState() {
 	h := p.Facts.Host
-	if h.StoredNoEcho != nil {
-		p.Preamble = append(p.Preamble, "ATE0", "AT&W")
-		p.assume("the module had echo off stored (AT&W): %s, the first command after a restart, shows no echo; the replay stores it first", *h.StoredNoEcho)
-		if h.Echo != nil && *h.Echo {
+	// What the module kept across a restart the logs show, it had stored
+	// with AT&W: the replay stores the same first.
+	storedCEREG := h.StoredCEREG != nil && h.CEREG > 0
+	if h.StoredNoEcho != nil || storedCEREG {
+		if h.StoredNoEcho != nil {
+			p.Preamble = append(p.Preamble, "ATE0")
+			p.assume("the module had echo off stored (AT&W): %s, the first command after a restart, shows no echo; the replay stores it first", *h.StoredNoEcho)
+		}
+		if storedCEREG {
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
+			p.assume("the module had its +CEREG URCs stored (AT&W): %s follows a restart the host did not set +CEREG after; the replay stores n=%d first", *h.StoredCEREG, h.CEREG)
+		}
+		p.Preamble = append(p.Preamble, "AT&W")
+		if h.StoredNoEcho != nil && h.Echo != nil && *h.Echo {
 			p.Preamble = append(p.Preamble, "ATE1")
 		}
 	}

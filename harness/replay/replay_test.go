@@ -469,3 +469,47 @@ expect: reproduces
 		t.Errorf("assumptions: want the stored echo, no REFRESH:\n%s", all)
 	}
 }
+
+// TestBootURCsFromTheLog: a module whose boot says more than its
+// personality's (an A7600: *ATREADY: 1, +CPIN: READY, SMS DONE, PB DONE)
+// replays its restart: the URCs after the restart become the device's
+// boot_urcs quirk, said in the plan, its +CPIN: READY no REFRESH.
+func TestBootURCsFromTheLog(t *testing.T) {
+	log := `[0.000] > AT+CFUN=1,1
+[0.040] < OK
+[14.100] < *ATREADY: 1
+[15.300] < +CPIN: READY
+[18.000] < SMS DONE
+[18.600] < PB DONE
+[19.200] < +CEREG: 1,"3A9B","0000C33D",7
+[25.000] > AT+CICCID
+[25.010] < +ICCID: 89330100005021044451
+[25.011] < OK
+`
+	manifest := `name: a7600-restart
+source: "an A7600 restarted from its AT port"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: simcom-a7600
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the module comes back"
+failure: {log: host.log, line: 8, what: "the first command after the restart"}
+expect: reproduces
+`
+	res := replay(t, newFixture(t, "a7600-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !res.OK {
+		t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
+	}
+	if !strings.Contains(all, `device.quirks.boot_urcs`) || !strings.Contains(all, "*ATREADY: 1, +CPIN: READY, SMS DONE, PB DONE") {
+		t.Errorf("the plan does not take the boot URCs from the log:\n%s", all)
+	}
+	if strings.Contains(all, "REFRESH") {
+		t.Errorf("a boot URC taken for a REFRESH:\n%s", all)
+	}
+}
