@@ -27,6 +27,7 @@ func init() {
 		"S0": cmdSRegister, "S3": cmdSRegister, "S4": cmdSRegister, "S5": cmdSRegister,
 		"S6": cmdSRegister, "S7": cmdSRegister, "S8": cmdSRegister, "S10": cmdSRegister,
 		"+CSCS": cmdCSCS, "+CNUM": cmdCNUM,
+		"+CPSMS": cmdCPSMS, "+CEDRXS": cmdCEDRXS, "+CEDRXRDP": cmdCEDRXRDP,
 		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
 		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ, "+CCLK": cmdCCLK,

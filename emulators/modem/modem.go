@@ -149,6 +149,7 @@ type state struct {
 	rtc        rtc            // +CCLK
 	v250       map[string]int // X, &C, &D and the S-registers set (V.250)
 	stored     *userProfile   // AT&W: loaded by ATZ, a restart and power on
+	saving     powerSaving    // +CPSMS, +CEDRXS: kept through restarts
 	charset    string         // +CSCS
 	attachT    clock.Timer
 	restartT   clock.Timer
