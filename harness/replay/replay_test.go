@@ -229,6 +229,11 @@ func TestUncomparedAnswers(t *testing.T) {
 		at + "70000000Z > AT+CNUM",
 		at + `71000000Z < +CNUM: ,"+4915112345678",145`,
 		at + "71100000Z < OK",
+		at + "80000000Z > AT+CPSMS?;+CEDRXS?;+CEDRXRDP",
+		at + `81000000Z < +CPSMS: 1,,,"00100100","00000001"`,
+		at + `81100000Z < +CEDRXS: 5,"0101"`,
+		at + `81200000Z < +CEDRXRDP: 5,"0101","0101","0011"`,
+		at + "81300000Z < OK",
 	}
 	for _, tc := range []struct {
 		name    string
@@ -237,7 +242,8 @@ func TestUncomparedAnswers(t *testing.T) {
 		atLine  int // the divergence's line when not ok
 		assumed []string
 	}{
-		{"reproduces", "OK", true, 0, []string{"+CGDCONT? lines are not compared", "+CGACT? lines are not compared", "+CCLK? lines are not compared", "+COPS=? lists are not compared", "+CNUM lines are not compared"}},
+		{"reproduces", "OK", true, 0, []string{"+CGDCONT? lines are not compared", "+CGACT? lines are not compared", "+CCLK? lines are not compared", "+COPS=? lists are not compared", "+CNUM lines are not compared",
+			"+CPSMS? lines are not compared", "+CEDRXS? lines are not compared", "+CEDRXRDP lines are not compared"}},
 		{"final result still compared", "ERROR", false, 186, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
