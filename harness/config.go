@@ -119,8 +119,13 @@ var deviceCapabilities = es10.DeviceCapabilities{EUTRAN: es10.Version{13, 0, 0}}
 // network adapts the world to what the modem asks of the radio.
 type network struct{ w *world.World }
 
-func (n *network) Attach(imsi string) modem.Registration {
-	a := n.w.Attach(imsi)
+func (n *network) Attach(imsi string) modem.Registration { return registration(n.w.Attach(imsi)) }
+
+func (n *network) AttachTo(imsi, plmn string) modem.Registration {
+	return registration(n.w.AttachTo(imsi, plmn))
+}
+
+func registration(a world.Attachment) modem.Registration {
 	return modem.Registration{
 		Stat: a.Stat, PLMN: a.PLMN, TAC: a.Cell.TAC, CellID: a.Cell.CellID,
 		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause, Timeout: a.Timeout,

@@ -193,6 +193,16 @@ func (n *fakeNet) Attach(imsi string) Registration {
 	n.attaches = append(n.attaches, imsi)
 	return n.reg
 }
+
+// AttachTo answers as Attach on the network the fake registers on, and
+// finds no cell of any other.
+func (n *fakeNet) AttachTo(imsi, plmn string) Registration {
+	n.attaches = append(n.attaches, imsi+"@"+plmn)
+	if n.reg.PLMN == plmn {
+		return n.reg
+	}
+	return Registration{}
+}
 func (n *fakeNet) Detach() { n.detaches++ }
 func (n *fakeNet) Cells() []stkterm.Cell {
 	if n.cells != nil {

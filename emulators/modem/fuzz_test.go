@@ -18,7 +18,7 @@ func FuzzInterpreter(f *testing.F) {
 		"AT+COPS=?;+COPS=2;+COPS=0\r", "ATV0E0Z\r", "AT+CRSM=214,12258,0,0,1,\"FF\"\r", "AT\x00\r",
 		`AT+CGDCONT=1,"IP","iot.example";+CGDCONT?;+CGDCONT=?` + "\r", `AT+CGDCONT=5,"ipv6","ims","fd00::1",1,3` + "\r",
 		"AT+CGDCONT=2\r", `AT+CGDCONT=1,"IP","apn` + "\r", "AT+CGATT?;+CGATT=0;+CGATT=1;+CGATT=?\r",
-		`AT+CCLK="26/02/28,23:59:59-14";+CCLK?;+CCLK=?` + "\r", "AT&FE0V1X1&C1&D2S0=0;S3?;S0=?\r", `AT+CPSMS=1,,,"00100100","00000001";+CPSMS?;+CEDRXS=2,5,"0101";+CEDRXS?;+CEDRXRDP` + "\r", `AT+CSCS="GSM";+CSCS?;+CNUM` + "\r", `AT+CCLK="26/02/30,00:00:00+97"` + "\r",
+		`AT+CCLK="26/02/28,23:59:59-14";+CCLK?;+CCLK=?` + "\r", "AT&FE0V1X1&C1&D2S0=0;S3?;S0=?\r", `AT+COPS=1,2,"20801",7;+COPS?;+COPS=4,0,"Orange F";+COPS=0` + "\r", `AT+CPSMS=1,,,"00100100","00000001";+CPSMS?;+CEDRXS=2,5,"0101";+CEDRXS?;+CEDRXRDP` + "\r", `AT+CSCS="GSM";+CSCS?;+CNUM` + "\r", `AT+CCLK="26/02/30,00:00:00+97"` + "\r",
 		"AT+CGACT=1,1,2;+CGACT?;+CGACT=0;+CGACT=?\r", "AT+CFUN=4;+CGACT=1\r", "AT+CGACT=1,x,\r",
 	} {
 		f.Add([]byte(s))

@@ -51,6 +51,9 @@ type Network interface {
 	// Attach runs network selection and attach for the subscriber whose
 	// IMSI digits are given.
 	Attach(imsi string) Registration
+	// AttachTo attaches on plmn alone, the network the host chose
+	// (+COPS=1 manual selection); none of its cells visible is no service.
+	AttachTo(imsi, plmn string) Registration
 	// Detach ends the current registration.
 	Detach()
 	// Cells returns the visible cells, strongest first.
@@ -142,6 +145,8 @@ type state struct {
 	reg        Registration
 	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
 	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0, +CGATT=1 or +CGACT=1
+	copsMode   int            // +COPS <mode> of selection: 0 automatic, 1 manual, 4 manual then automatic
+	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
 	channels   map[int]bool   // open logical channels (+CCHO)

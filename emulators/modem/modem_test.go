@@ -109,7 +109,7 @@ func TestCommands(t *testing.T) {
 		{"AT+CMEE?", "+CMEE: 1"},
 		{"AT+CMEE=?", "+CMEE: (0-2)"},
 		{"AT+COPS?", `+COPS: 0,2,"20801",7`},
-		{"AT+COPS=?", `+COPS: (2,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0,2,3),(0-2)`},
+		{"AT+COPS=?", `+COPS: (2,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0-4),(0-2)`},
 		// 27.007 §7.3: mode 3 sets the <format> of the read form only.
 		{"AT+COPS=3,0;+COPS?", `+COPS: 0,0,"Orange F",7`},
 		{"AT+COPS=3,1;+COPS?", `+COPS: 0,1,"Orange",7`},
@@ -117,7 +117,7 @@ func TestCommands(t *testing.T) {
 		{"AT+COPS=3", "!+CME ERROR: 50"},
 		{"AT+COPS=3,3", "!+CME ERROR: 50"},
 		{`AT+COPS=3,2,"20801"`, "!+CME ERROR: 50"},
-		{"AT+COPS=1,2", "!+CME ERROR: 4"},
+		{"AT+COPS=1,2", "!+CME ERROR: 50"}, // manual selection wants the network
 		// 27.007 §5.4: the IMEI bare, and the <snt> forms; the generic
 		// personality's TAC 00100101, serial 000001, Luhn digit 3.
 		{"AT+CGSN", "001001010000013"},

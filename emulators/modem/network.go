@@ -96,13 +96,13 @@ func cmdReg(m *Modem, c at.Command) error {
 
 // cmdCOPS is +COPS (TS 27.007 §7.3): the read form names the operator in
 // the format last set with +COPS=3,<format> (or given with another mode);
-// the modes emulated are 0 (automatic), 2 (deregister) and 3 (set format
-// only); manual selection (1, 4) is not.
+// the modes are 0 (automatic), 1 (manual: only the host's network), 2
+// (deregister), 3 (set format only) and 4 (manual, then automatic).
 func cmdCOPS(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
 		r := m.st.reg
-		mode := 0
+		mode := m.st.copsMode
 		if m.st.copsOff {
 			mode = 2
 		}
@@ -112,7 +112,7 @@ func cmdCOPS(m *Modem, c at.Command) error {
 			m.info(fmt.Sprintf("+COPS: %d", mode))
 		}
 	case at.Test:
-		m.info("+COPS: " + m.operatorList() + ",,(0,2,3),(0-2)")
+		m.info("+COPS: " + m.operatorList() + ",,(0-4),(0-2)")
 	case at.Set:
 		if len(c.Args) > 4 {
 			return errParams
@@ -130,6 +130,16 @@ func cmdCOPS(m *Modem, c at.Command) error {
 		switch mode {
 		case 0:
 			m.attachNow()
+		case 1, 4:
+			if len(c.Args) < 3 || format < 0 {
+				return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
+			}
+			if len(c.Args) == 4 && !c.Args[3].Empty {
+				if act, err := c.Args[3].Int(); err != nil || act != 7 && act != 9 {
+					return fmt.Errorf("+COPS <AcT> %q: E-UTRAN (7) or NB-S1 (9): %w", c.Args[3].Raw, at.CMEIncorrectParameters)
+				}
+			}
+			return m.manualSelection(mode, format, c.Args[2])
 		case 2:
 			m.deregister()
 		case 3:
@@ -154,9 +164,72 @@ func cmdCOPS(m *Modem, c at.Command) error {
 // waiting for AttachDelay or T3410 starts again). The outcome is known
 // before the command answers; a network that does not answer leaves it
 // searching, as the boot attach does.
+// selectAndAttach attaches as the selection mode says: on the host's
+// network in manual mode (1), falling back to automatic selection when
+// that fails in mode 4 (27.007 §7.3: the mode then is automatic).
+func (m *Modem) selectAndAttach() Registration {
+	if m.st.copsMode == 0 || m.st.copsPLMN == "" {
+		return m.o.Network.Attach(m.st.imsi)
+	}
+	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
+	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout {
+		m.st.copsMode, m.st.copsPLMN = 0, ""
+		r = m.o.Network.Attach(m.st.imsi)
+	}
+	return r
+}
+
+// manualSelection is +COPS=1 and 4: the host's network, by number or by
+// the name a visible one goes by, then an attach on it now. Mode 1
+// answers why it failed: no cell of it (30), no answer (31), a denial (32).
+func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
+	if !oper.Quoted || oper.Raw == "" {
+		return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
+	}
+	plmn := ""
+	switch format {
+	case 2:
+		if n := len(oper.Raw); (n == 5 || n == 6) && strings.Trim(oper.Raw, "0123456789") == "" {
+			plmn = oper.Raw
+		} else {
+			return fmt.Errorf("+COPS numeric <oper> %q: %w", oper.Raw, at.CMEIncorrectParameters)
+		}
+	case 0, 1:
+		for _, c := range m.o.Network.Cells() {
+			long, short := m.o.Network.OperatorName(c.PLMN)
+			if format == 0 && long == oper.Raw || format == 1 && short == oper.Raw {
+				plmn = c.PLMN
+				break
+			}
+		}
+		if plmn == "" {
+			return fmt.Errorf("+COPS: no visible network named %q: %w", oper.Raw, at.CMENoNetworkService)
+		}
+	default:
+		return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
+	}
+	if err := m.attachBlocked(); err != nil {
+		return err
+	}
+	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, mode, plmn
+	m.st.copsFormat = format
+	m.cancelAttach()
+	m.attach()
+	r := m.st.reg
+	switch {
+	case r.Registered() || mode == 4:
+		return nil
+	case r.Stat == 3:
+		return fmt.Errorf("+COPS=1 %s: denied: %w", plmn, at.CMENetworkNotAllowed)
+	case r.Stat == 2:
+		return fmt.Errorf("+COPS=1 %s: no answer: %w", plmn, at.CMENetworkTimeout)
+	}
+	return fmt.Errorf("+COPS=1 %s: %w", plmn, at.CMENoNetworkService)
+}
+
 func (m *Modem) attachNow() {
-	if m.st.copsOff || !m.st.reg.Registered() {
-		m.st.copsOff = false
+	if m.st.copsOff || m.st.copsMode != 0 || !m.st.reg.Registered() {
+		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 		m.cancelAttach()
 		m.attach()
 	}

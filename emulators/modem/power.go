@@ -87,7 +87,7 @@ func (m *Modem) attach() {
 		m.setReg(Registration{})
 		return
 	}
-	r := m.o.Network.Attach(m.st.imsi)
+	r := m.selectAndAttach()
 	if !r.Timeout {
 		m.setReg(r)
 		if !r.Registered() {
@@ -197,7 +197,7 @@ func (m *Modem) PowerOn() {
 	m.resetSettings()
 	m.st.pdp.reset()
 	m.st.fun = 1
-	m.st.copsOff = false
+	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 	m.st.rtc = rtc{}
 	m.emit(KindPower, eventlog.F{"on": true})
 	m.bootWithURCs()
@@ -326,8 +326,8 @@ func (m *Modem) restart() {
 		m.st.pdp.reset()
 		m.st.fun = 1
 		// A reboot comes up in automatic selection, as a power cycle
-		// does: +COPS=2 / +CGATT=0 last until then.
-		m.st.copsOff = false
+		// does: +COPS=1/2 / +CGATT=0 last until then.
+		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 		m.bootWithURCs()
 	})
 }

@@ -1,6 +1,10 @@
 package world
 
-import "github.com/esimhil/esimhil/emulators/eventlog"
+import (
+	"slices"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
 
 // Registration states in 27.007 +CREG/+CEREG <stat> terms.
 const (
@@ -43,11 +47,21 @@ type Attachment struct {
 // service: selection moves on) or leave the attach unanswered (timeout:
 // selection stops, the modem's T3410 runs). With no cell answering the
 // device is left searching (<stat> 2): automatic mode keeps scanning.
-func (w *World) Attach(imsi string) Attachment {
+func (w *World) Attach(imsi string) Attachment { return w.attach(imsi, "") }
+
+// AttachTo is Attach with the network chosen by the device (27.007 +COPS=1,
+// manual selection): only plmn's cells are tried; none visible is no
+// service.
+func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, plmn) }
+
+func (w *World) attach(imsi, only string) Attachment {
 	home, _ := w.HomePLMN(imsi)
 	sub := w.byPLMN[home].ID
 
 	order := w.Cells()
+	if only != "" {
+		order = slices.DeleteFunc(order, func(c Cell) bool { return c.PLMN != only })
+	}
 	// The home PLMN's strongest cell goes first; each PLMN is tried once.
 	for i, c := range order {
 		if c.PLMN == home {

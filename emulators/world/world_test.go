@@ -399,3 +399,29 @@ func TestFaultSubscriber(t *testing.T) {
 		t.Errorf("own subscriber: %+v, want reject #15", a)
 	}
 }
+
+// TestAttachTo: manual selection (+COPS=1) tries the chosen network's
+// cells alone — a weaker partner instead of the strongest, a visible
+// network that refuses, an invisible one that is no service.
+func TestAttachTo(t *testing.T) {
+	r := newRig(t, testConfig())
+	if err := r.w.SetArea("FR-Paris"); err != nil {
+		t.Fatal(err)
+	}
+	const cmccSub = "460001234567890" // roams on Orange by signal
+	if a := r.w.AttachTo(cmccSub, "20801"); !a.OK || a.PLMN != "20801" {
+		t.Errorf("AttachTo Orange: %+v", a)
+	}
+	if a := r.w.AttachTo("208101234567890", "20801"); a.OK || a.Stat != StatDenied || a.PLMN != "20801" {
+		t.Errorf("an SFR subscriber chosen onto Orange (no agreement): %+v", a)
+	}
+	if a := r.w.AttachTo(cmccSub, "26202"); a.OK || a.Stat != StatSearching {
+		t.Errorf("AttachTo a network without a cell here: %+v", a)
+	}
+	if !strings.Contains(trace(r.log), `no_service{"area":"FR-Paris","operator":"cmcc"}`) {
+		t.Errorf("no service not logged:\n%s", trace(r.log))
+	}
+	if _, ok := r.w.Attached(); ok {
+		t.Error("still attached after a manual selection that found no cell")
+	}
+}

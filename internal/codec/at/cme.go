@@ -24,6 +24,7 @@ const (
 	CMETextTooLong         CMEError = 24
 	CMENoNetworkService    CMEError = 30
 	CMENetworkTimeout      CMEError = 31
+	CMENetworkNotAllowed   CMEError = 32 // network not allowed - emergency calls only
 	CMEIncorrectParameters CMEError = 50
 	CMEUnknown             CMEError = 100
 	// CMELastPDN refuses to disconnect the last PDN connection (§9.2.2.2,
@@ -46,6 +47,7 @@ var cmeText = map[CMEError]string{
 	CMETextTooLong:         "text string too long",
 	CMENoNetworkService:    "no network service",
 	CMENetworkTimeout:      "network timeout",
+	CMENetworkNotAllowed:   "network not allowed - emergency calls only",
 	CMEIncorrectParameters: "incorrect parameters",
 	CMEUnknown:             "unknown",
 	CMELastPDN:             "last PDN disconnection not allowed",
