@@ -53,6 +53,31 @@ func editLine(t *testing.T, path string, n int, with string) {
 	}
 }
 
+// orangeFixture is the manifest of a one-log fixture around a device
+// with one Orange France profile enabled: what the tests of log shapes
+// need and no more.
+func orangeFixture(name, personality, log, format string, failure int) string {
+	f := ""
+	if format != "" {
+		f = ", format: " + format
+	}
+	return fmt.Sprintf(`name: %s
+source: "a log pasted into a ticket"
+logs:
+  - {file: %s%s}
+device:
+  personality: %s
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "what the log shows"
+failure: {log: %s, line: %d, what: "the line to look at"}
+expect: reproduces
+`, name, log, f, personality, log, failure)
+}
+
 // newFixture makes a fixture directory named name from its files' texts.
 func newFixture(t *testing.T, name string, files map[string]string) string {
 	t.Helper()
@@ -369,21 +394,7 @@ func TestTerminalSessions(t *testing.T) {
 				if altered {
 					log = strings.Replace(log, tc.alter[0], tc.alter[1], 1)
 				}
-				manifest := fmt.Sprintf(`name: %s
-source: "a terminal session pasted into a ticket"
-logs:
-  - {file: session.log}
-device:
-  personality: %s
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "what the session shows"
-failure: {log: session.log, line: %d, what: "the exchange to look at"}
-expect: reproduces
-`, tc.name, tc.personality, tc.failure)
+				manifest := orangeFixture(tc.name, tc.personality, "session.log", "", tc.failure)
 				res := replay(t, newFixture(t, tc.name, map[string]string{"session.log": log, field.ManifestFile: manifest}))
 				if res.OK == altered {
 					t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
@@ -451,21 +462,7 @@ func TestEG25Restart(t *testing.T) {
 [20.010] < +QCCID: 89330100005021044451
 [20.011] < OK
 `
-	manifest := `name: eg25-restart
-source: "an EG25-G restarted from its AT port"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: quectel-eg25
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "the module comes back"
-failure: {log: host.log, line: 9, what: "the first command after the restart"}
-expect: reproduces
-`
+	manifest := orangeFixture("eg25-restart", "quectel-eg25", "host.log", "plain", 9)
 	res := replay(t, newFixture(t, "eg25-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
 	if !res.OK || res.Compared[URCs] != 6 {
 		t.Fatalf("OK %v, %d URCs compared (want 6): %s\n%s", res.OK, res.Compared[URCs], res.Why, Report(res))
@@ -492,21 +489,7 @@ func TestBootURCsFromTheLog(t *testing.T) {
 [25.010] < +ICCID: 89330100005021044451
 [25.011] < OK
 `
-	manifest := `name: a7600-restart
-source: "an A7600 restarted from its AT port"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: simcom-a7600
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "the module comes back"
-failure: {log: host.log, line: 8, what: "the first command after the restart"}
-expect: reproduces
-`
+	manifest := orangeFixture("a7600-restart", "simcom-a7600", "host.log", "plain", 8)
 	res := replay(t, newFixture(t, "a7600-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
 	all := strings.Join(res.Plan.Assumptions, "\n")
 	if !res.OK {
