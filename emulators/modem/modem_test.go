@@ -87,6 +87,29 @@ func (r *rig) advance(t *testing.T, d time.Duration) {
 	}
 }
 
+// restart restarts the modem with +CFUN=1,1 and waits for its RDY.
+func (r *rig) restart(t *testing.T) {
+	t.Helper()
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, time.Minute)
+	r.awaitRDY(t)
+}
+
+// powerCycle turns the modem off and on and waits for its RDY.
+func (r *rig) powerCycle(t *testing.T) {
+	t.Helper()
+	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+	r.advance(t, 0)
+	r.awaitRDY(t)
+}
+
+func (r *rig) awaitRDY(t *testing.T) {
+	t.Helper()
+	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCommands(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0")

@@ -30,12 +30,8 @@ func TestManualSelection(t *testing.T) {
 		{`AT+COPS=1,2,"20801",7`, "OK"},
 		{"AT+COPS=0;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 		{`AT+COPS=1,2,"20801"`, "OK"},
-		{"AT+CFUN=1,1", "OK"},
 	})
-	r.advance(t, time.Minute)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.restart(t)
 	r.exchanges(t, []exchange{{"ATE0", "OK"}, {"AT+COPS?", `+COPS: 0,2,"20801",7|OK`}})
 	r.loop.Do(func() {
 		want := "@20810"

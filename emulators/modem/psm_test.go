@@ -34,12 +34,8 @@ func TestPowerSaving(t *testing.T) {
 		{`AT+CEDRXS=1,5,"01010"`, "+CME ERROR: 50"},
 		{"AT+CEDRXRDP", "+CEDRXRDP: 0|OK"},
 		{"AT+CEREG=4;+CEREG?", `+CEREG: 4,5,"3a9b","0000c33d",7|OK`},
-		{"AT+CFUN=1,1", "OK"},
 	})
-	r.advance(t, time.Minute)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.restart(t)
 	r.exchanges(t, []exchange{
 		{"ATE0", "OK"},
 		{"AT+CPSMS?;+CEDRXS?", `+CPSMS: 0,,,"00100100","00000001"|+CEDRXS: 5,"0101"|OK`},

@@ -43,21 +43,13 @@ func TestCCLK(t *testing.T) {
 	r.exchanges(t, []exchange{
 		{"AT+CCLK?", `+CCLK: "99/12/31,23:59:59+96"|OK`}, // unchanged by the refusals
 		{`AT+CCLK="26/06/15,12:00:00+04"`, "OK"},
-		{"AT+CFUN=1,1", "OK"},
 	})
-	r.advance(t, time.Minute)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.restart(t)
 	r.exchanges(t, []exchange{
 		{"ATE0", "OK"},
 		{"AT+CCLK?", `+CCLK: "26/06/15,12:01:00+04"|OK`}, // the RTC ran on through the restart
 	})
-	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
-	r.advance(t, 0)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.powerCycle(t)
 	now := r.loop.Now().UTC().Format("06/01/02,15:04:05")
 	r.exchanges(t, []exchange{{"ATE0", "OK"}, {"AT+CCLK?", `+CCLK: "` + now + `+00"|OK`}})
 }

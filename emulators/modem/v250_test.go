@@ -87,19 +87,11 @@ func TestStoredProfile(t *testing.T) {
 		{"AT+CMEE?", "+CMEE: 0|OK"},
 		{"AT&W1", "ERROR"}, // one profile
 		{"ATZ", "OK"},
-		{"AT+CFUN=1,1", "OK"},
 	})
-	r.advance(t, time.Minute)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.restart(t)
 	echo(false)
 	r.exchanges(t, []exchange{{"AT+CMEE?;S0?;+CEREG?", `+CMEE: 1|003|+CEREG: 2,5,"3a9b","0000c33d",7|OK`}})
-	r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
-	r.advance(t, 0)
-	if _, err := r.c.WaitURC("RDY", 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r.powerCycle(t)
 	echo(false)
 	r.exchanges(t, []exchange{{"AT+CMEE?", "+CMEE: 1|OK"}})
 }
