@@ -3,6 +3,7 @@ package modem
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -19,8 +20,8 @@ var v250Settings = map[string]struct{ max, def int }{
 	"&D": {2, 2}, // what DTR off does (§6.2.9)
 }
 
-// sRegisters are the S-parameters (§6.2.1-§6.2.x): S0 auto-answer rings,
-// S6-S10 dialling and carrier timings, kept; S3 (CR), S4 (LF) and S5 (BS)
+// sRegisters are the S-parameters (V.250 §6.2, §6.3): S0 auto-answer
+// rings, S6-S10 dialling and carrier timings, kept; S3 (CR), S4 (LF), S5 (BS)
 // are the line's own characters, which this modem does not let a host
 // change: setting them to anything but their value is refused.
 var sRegisters = map[string]struct {
@@ -114,11 +115,7 @@ func cmdCSCS(m *Modem, c at.Command) error {
 			return errParams
 		}
 		cs := strings.ToUpper(c.Args[0].Raw)
-		found := false
-		for _, k := range charsets {
-			found = found || k == cs
-		}
-		if !found {
+		if !slices.Contains(charsets, cs) {
 			return fmt.Errorf("+CSCS %q: %w", c.Args[0].Raw, at.CMENotSupported)
 		}
 		m.st.charset = cs
