@@ -133,7 +133,7 @@ func TestPersonalityURCs(t *testing.T) {
 	}{
 		{"generic", 11 * time.Second, []string{"RDY"}, nil},
 		{"quectel-eg25", 13 * time.Second, []string{"RDY", "+CFUN: 1", "+CPIN: READY", "+QUSIM: 1", "+QIND: SMS DONE", "+QIND: PB DONE"}, []string{"+QUSIM: 1"}},
-		{"simcom-a7600", 15 * time.Second, []string{"+CPIN: READY"}, []string{"+CPIN: READY"}},
+		{"simcom-a7600", 15 * time.Second, []string{"*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"}, []string{"+CPIN: READY"}},
 		{"sierra-em7511", 20 * time.Second, nil, nil},
 		{"ublox-sara-r5", 10 * time.Second, []string{"+CPIN: READY"}, nil},
 		{"fibocom-l850", 16 * time.Second, nil, nil},
@@ -174,7 +174,7 @@ func urcsIn(log string) []string {
 	for _, l := range strings.Split(log, "\n") {
 		_, text, ok := strings.Cut(l, " < ")
 		if ok && (text == "RDY" || strings.HasPrefix(text, "+CPIN:") || strings.HasPrefix(text, "+QUSIM:") ||
-			strings.HasPrefix(text, "+CFUN:") || strings.HasPrefix(text, "+QIND:")) {
+			strings.HasPrefix(text, "+CFUN:") || strings.HasPrefix(text, "+QIND:") || text == "*ATREADY: 1" || strings.HasSuffix(text, " DONE")) {
 			out = append(out, text)
 		}
 	}
