@@ -165,3 +165,21 @@ func render(t *testing.T, data string) string {
 	}
 	return b.String()
 }
+
+// TestBootURCsDuringACommand: a module's boot URCs that arrive while a
+// command awaits its final result (RDY, SMS DONE, PB DONE, *ATREADY: 1)
+// are URCs, not the command's answer.
+func TestBootURCsDuringACommand(t *testing.T) {
+	tr, err := Read("boot.log", []byte("> AT+CSQ\n< SMS DONE\n< *ATREADY: 1\n< +CSQ: 20,99\n< PB DONE\n< OK\n"), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles []string
+	for _, e := range tr.Entries {
+		roles = append(roles, e.Role.String()+" "+e.Text)
+	}
+	want := []string{"command AT+CSQ", "urc SMS DONE", "urc *ATREADY: 1", "info +CSQ: 20,99", "urc PB DONE", "final OK"}
+	if strings.Join(roles, "|") != strings.Join(want, "|") {
+		t.Errorf("entries %q, want %q", roles, want)
+	}
+}

@@ -200,7 +200,8 @@ var urcPrefixes = []string{
 // result, is a URC rather than cmd's answer: RDY, or a URC prefix that is
 // not cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?).
 func unsolicited(line, cmd string) bool {
-	if line == "RDY" {
+	switch line {
+	case "RDY", "SMS DONE", "PB DONE", "*ATREADY: 1": // boot URCs (Quectel, SIMCom)
 		return true
 	}
 	for _, p := range urcPrefixes {

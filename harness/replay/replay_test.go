@@ -473,10 +473,11 @@ func TestEG25Restart(t *testing.T) {
 	}
 }
 
-// TestBootURCsFromTheLog: a module whose boot says more than its
-// personality's (an A7600: *ATREADY: 1, +CPIN: READY, SMS DONE, PB DONE)
-// replays its restart: the URCs after the restart become the device's
-// boot_urcs quirk, said in the plan, its +CPIN: READY no REFRESH.
+// TestBootURCsFromTheLog: a module whose boot says other than its
+// personality's (an A7600's *ATREADY: 1, +CPIN: READY, SMS DONE, PB DONE
+// under the generic personality, which says RDY) replays its restart: the
+// URCs after the restart become the device's boot_urcs quirk, said in the
+// plan, its +CPIN: READY no REFRESH.
 func TestBootURCsFromTheLog(t *testing.T) {
 	log := `[0.000] > AT+CFUN=1,1
 [0.040] < OK
@@ -485,11 +486,11 @@ func TestBootURCsFromTheLog(t *testing.T) {
 [18.000] < SMS DONE
 [18.600] < PB DONE
 [19.200] < +CEREG: 1,"3A9B","0000C33D",7
-[25.000] > AT+CICCID
-[25.010] < +ICCID: 89330100005021044451
+[25.000] > AT+CCID
+[25.010] < +CCID: 89330100005021044451
 [25.011] < OK
 `
-	manifest := orangeFixture("a7600-restart", "simcom-a7600", "host.log", "plain", 8)
+	manifest := orangeFixture("a7600-restart", "generic", "host.log", "plain", 8)
 	res := replay(t, newFixture(t, "a7600-restart", map[string]string{"host.log": log, field.ManifestFile: manifest}))
 	all := strings.Join(res.Plan.Assumptions, "\n")
 	if !res.OK {
