@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -38,6 +39,11 @@ func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 			sent = "AT" + r.Personality.ICCIDCommand
 		}
 		resp, err := r.AT.Command(sent)
+		if errors.Is(err, atclient.ErrClosed) && r.Modem != nil {
+			// The tty ended under the host: say what the modem's side
+			// knows of it (a rare hang-up under load is being chased).
+			return out, fmt.Errorf("%s: %w [%s]", sent, err, r.Modem.PTYState())
+		}
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", sent, err)
 		}

@@ -119,6 +119,7 @@ type Modem struct {
 	stk     STK
 	master  *os.File
 	slave   *os.File
+	lost    error // the master's read failed while the modem ran (PTYState)
 	path    string
 	out     *outQueue
 	wg      sync.WaitGroup

@@ -118,9 +118,33 @@ func (m *Modem) readLoop() {
 			m.loop.Do(func() { m.handleLine(l) })
 		}
 		if err != nil {
+			m.mu.Lock()
+			if !m.closed {
+				m.lost = fmt.Errorf("pty master %s: read: %w", m.path, err)
+			}
+			m.mu.Unlock()
 			return
 		}
 	}
+}
+
+// PTYState says how the modem's side of its pty stands, for a host that
+// found the tty hung up: closed by Close, lost (its read failed while the
+// modem ran: the master closed behind its back), or open.
+func (m *Modem) PTYState() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.closed:
+		return "the modem closed its pty (Close)"
+	case m.lost != nil:
+		return "the modem lost its pty: " + m.lost.Error()
+	case m.master == nil:
+		return "the modem has no pty yet"
+	}
+	// Open as far as the modem knows: if the host sees the tty hung up,
+	// the master's descriptor was closed behind the modem's back.
+	return "the modem's pty master is open as far as the modem knows"
 }
 
 func (m *Modem) writeLoop() {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -73,5 +74,26 @@ func TestUnreadOutputIsDropped(t *testing.T) {
 			t.Fatalf("nothing dropped after %d lines", i)
 		}
 		loop.Do(func() { m.handleLine(line) })
+	}
+}
+
+// TestPTYState: what the modem tells of its pty when a host finds the tty
+// hung up — open, lost (its master's read failed while it ran), closed.
+func TestPTYState(t *testing.T) {
+	r := newRig(t)
+	if got := r.m.PTYState(); got != "the modem's pty master is open as far as the modem knows" {
+		t.Errorf("running: %q", got)
+	}
+	r.m.master.Close() // behind the modem's back
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.HasPrefix(r.m.PTYState(), "the modem lost its pty: pty master /dev/pts/") && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // the read loop notices on its goroutine
+	}
+	if got := r.m.PTYState(); !strings.Contains(got, "lost its pty") || !strings.Contains(got, "file already closed") {
+		t.Errorf("after its master closed: %q", got)
+	}
+	r.m.Close()
+	if got := r.m.PTYState(); got != "the modem closed its pty (Close)" {
+		t.Errorf("after Close: %q", got)
 	}
 }
