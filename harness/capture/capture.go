@@ -13,7 +13,6 @@
 package capture
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -131,9 +130,7 @@ func Start(cfg Config) (*Session, error) {
 	if lv != nil {
 		name = cfg.Interface
 	}
-	// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
-	// hundreds of KiB, written one small frame after another.
-	s.w, err = newNgWriter(bufio.NewWriterSize(f, 64<<10), name)
+	s.w, err = newNgWriter(f, name)
 	if err != nil {
 		f.Close()
 		if lv != nil {
