@@ -352,20 +352,20 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
-			afterRestart := len(fs.Restarts) > 0 && fs.Restarts[0].At <= at && at-fs.Restarts[0].At < bootURCWindow
+			afterRestart := len(fs.Restarts) > 0 && within(fs.Restarts[:1], at, bootURCWindow)
 			if afterRestart && !regURCLine.MatchString(e.Text) {
 				if bootList == nil {
 					bootSrc = obs.Src
 				}
 				bootList = append(bootList, e.Text)
 			}
-			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && booting(fs, at)) {
+			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && within(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), at, bootURCWindow)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
 			if e.Text == "RDY" {
 				afterBoot = true
 			}
-			if e.Text == "RDY" && !restartedBefore(fs, at) {
+			if e.Text == "RDY" && !within(fs.Restarts, at, 2*time.Minute) {
 				fs.Boots = append(fs.Boots, obs)
 			} else if e.Text == "RDY" {
 				fs.Rebooted = append(fs.Rebooted, obs)
@@ -403,24 +403,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 // come (an EG25 sends its last, +QIND: PB DONE, about 5 s after RDY).
 const bootURCWindow = 30 * time.Second
 
-// booting reports a restart the host asked for, or an RDY, shortly before
-// at: a URC then is the boot's.
-func booting(fs *Facts, at time.Duration) bool {
-	for _, r := range slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted) {
-		if r.At <= at && at-r.At < bootURCWindow {
-			return true
-		}
-	}
-	return false
-}
-
-func restartedBefore(fs *Facts, at time.Duration) bool {
-	for _, r := range fs.Restarts {
-		if r.At <= at && at-r.At < 2*time.Minute {
-			return true
-		}
-	}
-	return false
+// within reports an observation in obs at most d before at.
+func within(obs []Obs, at, d time.Duration) bool {
+	return slices.ContainsFunc(obs, func(o Obs) bool { return o.At <= at && at-o.At < d })
 }
 
 // addReg records a registration state; stat, tac, ci as the URC or read
