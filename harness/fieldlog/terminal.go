@@ -43,7 +43,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, _, rest, err := clock.stamp(file, n, terminalLine(l))
+		t, _, rest, err := clock.stamp(file, n, l)
 		if err != nil {
 			return nil, err
 		}
@@ -78,18 +78,15 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	return finish(file, clock.c, recs, false)
 }
 
-// terminalLine is a captured line without the CR that ends a typed
-// command's echo ("AT\r\r\n").
-func terminalLine(l string) string { return strings.TrimRight(l, "\r") }
-
 // terminalText is a line's text after its timestamp: without a serial
-// monitor's "-> " and the trailing CRs.
+// monitor's "-> " and the trailing CRs ("AT\r\r\n": the echo ends with
+// the CR that was typed).
 func terminalText(rest string) string {
-	rest = strings.TrimPrefix(rest, "-> ")
+	rest = strings.TrimPrefix(strings.TrimRight(rest, "\r"), "-> ")
 	if rest == "->" {
 		return ""
 	}
-	return strings.TrimRight(rest, "\r")
+	return rest
 }
 
 // echoAfter is whether the modem echoes after a command line: E0 turns it
@@ -120,7 +117,7 @@ func looksLikeTerminal(lines []string) bool {
 		if i >= sniffLines {
 			break
 		}
-		_, _, rest := splitStamp(terminalLine(l))
+		_, _, rest := splitStamp(l)
 		rest = terminalText(rest)
 		switch {
 		case atCommandLine.MatchString(rest):
