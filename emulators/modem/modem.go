@@ -119,7 +119,8 @@ type Modem struct {
 	stk     STK
 	master  *os.File
 	slave   *os.File
-	lost    error // the master's read failed while the modem ran (PTYState)
+	lost    error         // the master's read failed while the modem ran (PTYState)
+	readEnd chan struct{} // closed when readLoop returns
 	path    string
 	out     *outQueue
 	wg      sync.WaitGroup

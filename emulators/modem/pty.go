@@ -47,6 +47,7 @@ func (m *Modem) openPTY() error {
 	m.master, m.slave, m.path = master, slave, slave.Name()
 	m.mu.Unlock()
 	m.out.setDirect(nonBlockingWriter(master))
+	m.readEnd = make(chan struct{})
 	m.wg.Add(2)
 	go m.readLoop()
 	go m.writeLoop()
@@ -110,6 +111,7 @@ func nonBlockingWriter(f *os.File) func([]byte) (int, error) {
 // line is serialized with timers and card traffic.
 func (m *Modem) readLoop() {
 	defer m.wg.Done()
+	defer close(m.readEnd)
 	var sp at.Splitter
 	buf := make([]byte, 4096)
 	for {

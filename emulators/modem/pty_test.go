@@ -85,9 +85,10 @@ func TestPTYState(t *testing.T) {
 		t.Errorf("running: %q", got)
 	}
 	r.m.master.Close() // behind the modem's back
-	deadline := time.Now().Add(2 * time.Second)
-	for !strings.HasPrefix(r.m.PTYState(), "the modem lost its pty: pty master /dev/pts/") && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond) // the read loop notices on its goroutine
+	select {
+	case <-r.m.readEnd: // the read loop noticed
+	case <-time.After(5 * time.Second):
+		t.Fatal("the read loop did not end")
 	}
 	if got := r.m.PTYState(); !strings.Contains(got, "lost its pty") || !strings.Contains(got, "file already closed") {
 		t.Errorf("after its master closed: %q", got)
