@@ -135,6 +135,18 @@ func (m *Modem) urc(text string) { m.send(m.st.enc.URC(text)) }
 
 var errParams = fmt.Errorf("bad parameters: %w", at.CMEIncorrectParameters)
 
+// optInt reads one optional numeric argument of 0..max; omitted is def.
+func optInt(c at.Command, i, def, max int) (int, error) {
+	if i >= len(c.Args) || c.Args[i].Empty {
+		return def, nil
+	}
+	n, err := c.Args[i].Int()
+	if err != nil || n > max {
+		return 0, fmt.Errorf("%s arg %d %q: want 0-%d: %w", c.Name, i+1, c.Args[i].Raw, max, at.CMEIncorrectParameters)
+	}
+	return n, nil
+}
+
 // intArgs reads numeric args; omitted ones take def. Fewer than min args or
 // more than len(def) is an incorrect-parameters error.
 func intArgs(c at.Command, min int, def ...int) ([]int, error) {

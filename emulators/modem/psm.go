@@ -50,13 +50,9 @@ func cmdCPSMS(m *Modem, c at.Command) error {
 		if len(c.Args) > 5 {
 			return errParams
 		}
-		mode := 0
-		if !c.Args[0].Empty {
-			v, err := c.Args[0].Int()
-			if err != nil || v > 2 {
-				return errParams
-			}
-			mode = v
+		mode, err := optInt(c, 0, 0, 2)
+		if err != nil {
+			return err
 		}
 		var t [4]string
 		for i, a := range c.Args[1:] {
@@ -98,21 +94,16 @@ func cmdCEDRXS(m *Modem, c at.Command) error {
 		if len(c.Args) > 3 {
 			return errParams
 		}
-		mode := 0
-		if !c.Args[0].Empty {
-			v, err := c.Args[0].Int()
-			if err != nil || v > 3 {
-				return errParams
-			}
-			mode = v
+		mode, err := optInt(c, 0, 0, 3)
+		if err != nil {
+			return err
 		}
-		act := 0
-		if len(c.Args) > 1 && !c.Args[1].Empty {
-			v, err := c.Args[1].Int()
-			if err != nil || v != 4 && v != 5 {
-				return fmt.Errorf("+CEDRXS <AcT-type> %q: want 4 or 5: %w", c.Args[1].Raw, at.CMEIncorrectParameters)
-			}
-			act = v
+		act, err := optInt(c, 1, 0, 5)
+		if err == nil && act != 0 && act != 4 && act != 5 {
+			err = fmt.Errorf("+CEDRXS <AcT-type> %d: want 4 or 5: %w", act, at.CMEIncorrectParameters)
+		}
+		if err != nil {
+			return err
 		}
 		value := ""
 		if len(c.Args) > 2 {
