@@ -134,8 +134,9 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 		rec := f.Logs[s.Log]
 		echo := rec.ShowsEcho // the replay's host log always shows it
-		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared, p.TextUncompared(s.Line))
-		b := compared(answerLines(rp.host, k, echo), p.Uncompared, p.TextUncompared(s.Line))
+		noText := p.TextUncompared(s.Line)
+		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared, noText)
+		b := compared(answerLines(rp.host, k, echo), p.Uncompared, noText)
 		res.Compared[Exchanges]++
 		for j := 0; j < max(len(a), len(b)); j++ {
 			var ca, cb string
