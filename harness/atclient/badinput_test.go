@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,6 +229,106 @@ func TestSer2netDrop(t *testing.T) {
 		}
 		c.Close()
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// resetPort is a port to scripted modems whose connection a test can
+// reset: the next write fails with ECONNRESET before sending a byte and
+// the connection is gone, as when a reconnect reached a ser2net that was
+// exiting. Reopen connects to a new script.
+type resetPort struct {
+	answers map[string]string
+	mu      sync.Mutex
+	conn    net.Conn
+	scripts []*script
+	reset   bool
+}
+
+func newResetPort(answers map[string]string) *resetPort {
+	p := &resetPort{answers: answers}
+	p.connect()
+	return p
+}
+
+func (p *resetPort) connect() {
+	a, b := net.Pipe()
+	s := &script{conn: b, answers: p.answers}
+	go s.run()
+	p.mu.Lock()
+	p.conn, p.reset = a, false
+	p.scripts = append(p.scripts, s)
+	p.mu.Unlock()
+}
+
+func (p *resetPort) current() net.Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conn
+}
+
+func (p *resetPort) Read(b []byte) (int, error) { return p.current().Read(b) }
+
+func (p *resetPort) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	reset, conn := p.reset, p.conn
+	p.mu.Unlock()
+	if reset {
+		conn.Close()
+		return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.ECONNRESET)}
+	}
+	return conn.Write(b)
+}
+
+func (p *resetPort) SetReadDeadline(t time.Time) error { return p.current().SetReadDeadline(t) }
+func (p *resetPort) Name() string                       { return "tcp://lab1:3001" }
+func (p *resetPort) Reopen(ctx context.Context) error   { p.current().Close(); p.connect(); return nil }
+
+func (p *resetPort) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.scripts {
+		s.conn.Close()
+	}
+	return p.conn.Close()
+}
+
+// A connection reset under a command's write (the reconnect after a ser2net
+// restart reached the old server as it exited): the line never left, so
+// the client sends it again on the reopened port and the command succeeds.
+// Without a reconnect window the write error is the command's.
+func TestResetUnderWrite(t *testing.T) {
+	answers := map[string]string{"AT": "\r\nOK\r\n", "AT+CSQ": "\r\n+CSQ: 20,99\r\n\r\nOK\r\n"}
+	for _, reconnect := range []time.Duration{5 * time.Second, 0} {
+		p := newResetPort(answers)
+		var trace strings.Builder
+		tw := &lockedWriter{w: &trace}
+		c := New(p, WithTimeout(3*time.Second), WithReconnect(reconnect), WithTrace(tw))
+		if _, err := c.Command("AT"); err != nil {
+			t.Fatal(err)
+		}
+		p.mu.Lock()
+		p.reset = true
+		p.mu.Unlock()
+		rsp, err := c.Command("AT+CSQ")
+		switch {
+		case reconnect == 0:
+			if err == nil || !strings.Contains(err.Error(), "AT+CSQ: write to tcp://lab1:3001: write tcp: write: connection reset by peer") {
+				t.Errorf("no reconnect: %v", err)
+			}
+		case err != nil || strings.Join(rsp.Lines, "|") != "+CSQ: 20,99":
+			t.Errorf("after the reset: %+v %v\n%s", rsp, err, tw.String())
+		default:
+			p.mu.Lock()
+			got := p.scripts[len(p.scripts)-1].lines()
+			p.mu.Unlock()
+			if len(p.scripts) != 2 || got != "AT+CSQ" {
+				t.Errorf("%d connections, the last got %q", len(p.scripts), got)
+			}
+			if !strings.Contains(tw.String(), "# write failed (write tcp: write: connection reset by peer); sending again when the port is back") {
+				t.Errorf("trace:\n%s", tw.String())
+			}
+		}
+		c.Close()
 	}
 }
 

@@ -94,6 +94,7 @@ type Client struct {
 	urcSig  chan struct{} // closed and replaced when a URC arrives
 	down    error         // the port dropped and is being reopened
 	upSig   chan struct{} // closed and replaced when the port is back
+	reopens int           // times the port came back
 	err     error         // terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
@@ -219,9 +220,10 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 	}
 	c.mu.Lock()
 	c.pending = p
+	reopens := c.reopens
 	c.mu.Unlock()
 	c.tracef(">", cmd)
-	if _, err := io.WriteString(c.port, cmd+"\r"); err != nil {
+	if err := c.write(cmd, p, reopens, t.C); err != nil {
 		c.clearPending(p)
 		return nil, fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
 	}
@@ -247,6 +249,59 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 		err := c.err
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+}
+
+// write sends the command line of p. A write that fails before sending a byte,
+// on a port the client reopens, is sent once more when the port is back:
+// the line never reached the modem. That happens when a lab host's ser2net
+// restarts: the reconnect can reach the old server's listening socket as
+// it exits, and the first write meets the reset. reopens is the count
+// when p was sent; the reader notices the failed connection and reopens.
+func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Time) error {
+	line := cmd + "\r"
+	n, err := io.WriteString(c.port, line)
+	if err == nil || n > 0 || c.reconnect <= 0 || errors.Is(err, transport.ErrClosed) {
+		return err
+	}
+	c.clearPending(p)
+	c.tracef("#", fmt.Sprintf("write failed (%v); sending again when the port is back", err))
+	if !c.awaitReopen(reopens, timer) {
+		return err
+	}
+	c.mu.Lock()
+	// reopen may have failed p before it was withdrawn.
+	p.err, p.lines, p.truncated, p.echoOK = nil, nil, 0, true
+	select {
+	case <-p.final:
+	default:
+	}
+	c.pending = p
+	c.mu.Unlock()
+	_, err = io.WriteString(c.port, line)
+	return err
+}
+
+// awaitReopen waits until the port has come back since the count reopens:
+// false when the client fails or the timer fires first.
+func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
+	for {
+		c.mu.Lock()
+		err, down, n, up := c.err, c.down, c.reopens, c.upSig
+		c.mu.Unlock()
+		switch {
+		case err != nil:
+			return false
+		case n != reopens && down == nil:
+			return true
+		}
+		select {
+		case <-up:
+		case <-c.done:
+			return false
+		case <-timer:
+			return false
+		}
 	}
 }
 

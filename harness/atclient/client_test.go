@@ -77,6 +77,13 @@ func (s *script) run() {
 	}
 }
 
+// lines is what the script received, joined with "|".
+func (s *script) lines() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.got, "|")
+}
+
 func (s *script) send(t *testing.T, text string) {
 	t.Helper()
 	if _, err := io.WriteString(s.conn, text); err != nil {

@@ -41,6 +41,7 @@ func (c *Client) reopen(cause error) error {
 	c.tracef("#", "port back")
 	c.mu.Lock()
 	c.down = nil
+	c.reopens++
 	close(c.upSig)
 	c.upSig = make(chan struct{})
 	c.mu.Unlock()
