@@ -280,8 +280,8 @@ func (p *resetPort) Write(b []byte) (int, error) {
 }
 
 func (p *resetPort) SetReadDeadline(t time.Time) error { return p.current().SetReadDeadline(t) }
-func (p *resetPort) Name() string                       { return "tcp://lab1:3001" }
-func (p *resetPort) Reopen(ctx context.Context) error   { p.current().Close(); p.connect(); return nil }
+func (p *resetPort) Name() string                      { return "tcp://lab1:3001" }
+func (p *resetPort) Reopen(ctx context.Context) error  { p.current().Close(); p.connect(); return nil }
 
 func (p *resetPort) Close() error {
 	p.mu.Lock()
