@@ -88,18 +88,27 @@ type flow struct {
 	closed bool
 }
 
+// isnStride spreads initial sequence numbers over the 32-bit space: odd,
+// so that n*isnStride differs for every connection of a file.
+const isnStride = 0x9E3779B1
+
 // newFlow registers a connection and writes its three-way handshake.
 // Initial sequence numbers come from the connection's index, not from
-// randomness, so files are reproducible.
+// randomness, so files are reproducible; no two connections of a file share
+// one, since a reused client port's next connection is told from a
+// retransmitted SYN by its new ISN (RFC 9293 §3.4.1). They used to be
+// n<<24, the same again every 256 connections: a week-long run that got
+// the same port for connection n and n+256 decoded as one connection.
 func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.conns++
 	n := t.conns
+	isn := n * isnStride
 	f := &flow{
 		tap: t,
-		c:   endpoint{mac: clientMAC, ip: client.IP, port: uint16(client.Port), seq: n << 24, ipID: uint16(n) << 8},
-		s:   endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: n<<24 | 0x800000, ipID: uint16(n)<<8 | 0x80},
+		c:   endpoint{mac: clientMAC, ip: client.IP, port: uint16(client.Port), seq: isn, ipID: uint16(n) << 8},
+		s:   endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: isn + 1<<31, ipID: uint16(n)<<8 | 0x80},
 	}
 	f.segment(true, flagSYN, nil)
 	f.segment(false, flagSYN|flagACK, nil)
