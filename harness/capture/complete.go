@@ -25,7 +25,9 @@ type ServerLog struct {
 // logs and returns every difference: a request a server logged that the
 // capture lacks, or one the capture shows that no server logged. Requests
 // match by server, method, path and the SHA-256 of the body (path alone
-// when the server refused it before reading the body), in order.
+// when the server refused it before reading the body), in order. A request
+// whose headers the client cut short reached no handler and is not held
+// against the logs.
 func Compare(ex []Exchange, logs []ServerLog) []string {
 	var diff []string
 	byServer := map[string][]Exchange{}
@@ -38,6 +40,9 @@ func Compare(ex []Exchange, logs []ServerLog) []string {
 		known[addr] = true
 		var seen []Exchange
 		for _, e := range byServer[addr] {
+			if e.HeadCut {
+				continue // answered by the HTTP layer, never a handler's
+			}
 			if l.Unlogged == nil || !l.Unlogged(e.Method, e.Path) {
 				seen = append(seen, e)
 			}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -48,6 +50,12 @@ type Exchange struct {
 	// and ResponseBody empty, as for a request left unanswered; a request
 	// cut short keeps the part of its body that was sent.
 	Cut bool
+	// HeadCut marks a request whose headers the client's end cut short
+	// (Cut is set too) and that the server's HTTP layer answered anyway,
+	// as Go's does with 400 Bad Request on the half-closed connection: no
+	// handler saw it, so no server log holds it. Method and Path are its
+	// request line's when that line was whole, else empty.
+	HeadCut bool
 	// Date is the response's Date header (zero without one). The rig's
 	// servers stamp it with simulated time, so it places an exchange of a
 	// live capture, whose timestamps are the wall clock's, in the run.
@@ -141,8 +149,9 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	fac := &factory{keys: keys}
 	// A 4-tuple is used again once its connection is over (a long run
 	// reuses ephemeral ports): each new connection on it, told by a SYN
-	// with a new initial sequence number, is reassembled apart, by an
-	// assembler of its own generation.
+	// with a new initial sequence number or one after the last connection
+	// ended (both FINs, or an RST), is reassembled apart, by an assembler
+	// of its own generation.
 	var asms []*reassembly.Assembler
 	assembler := func(gen int) *reassembly.Assembler {
 		for len(asms) <= gen {
@@ -156,7 +165,9 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	type use struct {
 		gen      int
 		isn      uint32
-		synAcked bool // the generation's handshake was answered
+		synAcked bool  // the generation's handshake was answered
+		fins     uint8 // FINs seen: 1 one way, 2 the other
+		ended    bool  // both FINs, or an RST
 	}
 	tuples := map[[2]gopacket.Flow]use{}
 	for n := 1; ; n++ {
@@ -186,16 +197,15 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 			continue // not TCP, or truncated: nothing to reassemble
 		}
 		nf, tf := nl.NetworkFlow(), tcp.TransportFlow()
-		key := [2]gopacket.Flow{nf, tf}
+		key, way := [2]gopacket.Flow{nf, tf}, uint8(1)
 		if nf.Src().LessThan(nf.Dst()) || nf.Src() == nf.Dst() && tf.Src().LessThan(tf.Dst()) {
-			key = [2]gopacket.Flow{nf.Reverse(), tf.Reverse()}
+			key, way = [2]gopacket.Flow{nf.Reverse(), tf.Reverse()}, 2
 		}
 		u, seen := tuples[key]
 		switch {
 		case tcp.SYN && !tcp.ACK:
-			if seen && tcp.Seq != u.isn {
-				u.gen++
-				u.synAcked = false
+			if seen && (tcp.Seq != u.isn || u.ended) {
+				u = use{gen: u.gen + 1}
 			}
 			u.isn = tcp.Seq
 		case tcp.SYN:
@@ -207,6 +217,10 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 			// neither connection's stream.
 			continue
 		}
+		if tcp.FIN {
+			u.fins |= way
+		}
+		u.ended = u.ended || tcp.RST || u.fins == 3
 		tuples[key] = u
 		if u.gen >= maxGenerations {
 			return nil, fmt.Errorf("packet %d: more than %d connections on one address pair", n, maxGenerations)
@@ -381,6 +395,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 	}
 	var out []Exchange
 	var reqs []*http.Request
+	headCut := -1 // offset of a request whose headers the client cut short
 	cr := &countingReader{r: bytes.NewReader(c2s.data)}
 	br := bufio.NewReader(cr)
 	for {
@@ -389,7 +404,8 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		off := cr.n - br.Buffered()
 		if clientEnded && !bytes.Contains(c2s.data[off:], []byte("\r\n\r\n")) {
-			break // the connection ended inside a request's headers
+			headCut = off // the connection ended inside a request's headers
+			break
 		}
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -413,6 +429,13 @@ func (s *stream) exchanges() ([]Exchange, error) {
 	for i := 0; ; {
 		if _, err := br.Peek(1); err != nil {
 			break
+		}
+		if i == len(reqs) && headCut >= 0 {
+			// The server answered the request the client cut short
+			// (400 Bad Request from its HTTP layer).
+			e, req := cutHead(c2s.data[headCut:])
+			e.Time, e.Client, e.Server, e.TLS = c2s.timeAt(headCut), s.client, s.server, isTLS
+			out, reqs, headCut = append(out, e), append(reqs, req), -1
 		}
 		if i >= len(reqs) {
 			return nil, fmt.Errorf("response %d has no request", i+1)
@@ -454,6 +477,24 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 	}
 	return out, nil
+}
+
+// cutHead is the exchange of a request whose headers were cut short, and
+// the request to read its response against: method and path come from the
+// request line when it is whole (its CRLF was sent), since a cut line
+// would name a path nobody asked for.
+func cutHead(head []byte) (Exchange, *http.Request) {
+	e := Exchange{Cut: true, HeadCut: true}
+	req := &http.Request{Method: http.MethodGet}
+	if line, _, ok := bytes.Cut(head, []byte("\r\n")); ok {
+		if f := strings.Fields(string(line)); len(f) == 3 && strings.HasPrefix(f[2], "HTTP/") {
+			e.Method, req.Method = f[0], f[0]
+			if u, err := url.ParseRequestURI(f[1]); err == nil {
+				e.Path = u.Path
+			}
+		}
+	}
+	return e, req
 }
 
 // isClientHello reports whether a stream starts with a TLS handshake record

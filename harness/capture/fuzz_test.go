@@ -2,9 +2,15 @@ package capture
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -12,6 +18,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/httpserve"
 )
 
 // synthCapture builds a small capture in memory with the tap's frame
@@ -174,8 +181,15 @@ func TestRequestCutByClient(t *testing.T) {
 		want    int    // exchanges decoded
 		lastCut bool
 		err     string
+		// the server's HTTP layer answers the cut request on the
+		// half-closed connection (Go: 400 Bad Request, then it closes)
+		answered     bool
+		method, path string // of the cut exchange, when answered
 	}{
 		{name: "headers cut, FIN", sent: "POST /esimhil/v1/attach-succ", end: "fin", want: 1},
+		{name: "headers cut, FIN, answered", sent: "POST /esimhil/v1/attach-succ", end: "fin", answered: true, want: 2, lastCut: true},
+		{name: "request line whole, headers cut, FIN, answered", sent: "POST /esimhil/v1/attach-success HTTP/1.1\r\nHost: p\r\nContent-Le", end: "fin",
+			answered: true, want: 2, lastCut: true, method: "POST", path: "/esimhil/v1/attach-success"},
 		{name: "headers cut, RST", sent: "POST /esimhil/v1/attach-succ", end: "reset", want: 1},
 		{name: "body cut, FIN", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", end: "fin", want: 2, lastCut: true},
 		{name: "body cut, RST", sent: "POST /esimhil/v1/x HTTP/1.1\r\nHost: p\r\nContent-Length: 40\r\n\r\n{\"a\"", end: "reset", want: 2, lastCut: true},
@@ -190,6 +204,9 @@ func TestRequestCutByClient(t *testing.T) {
 			switch tc.end {
 			case "fin":
 				f.fin(true)
+				if tc.answered {
+					f.data(false, []byte(badRequest))
+				}
 				f.close()
 			case "reset":
 				f.reset(true)
@@ -207,9 +224,73 @@ func TestRequestCutByClient(t *testing.T) {
 			if len(ex) != tc.want || ex[0].Status != 200 || ex[0].Cut || ex[len(ex)-1].Cut != tc.lastCut {
 				t.Fatalf("exchanges %+v", ex)
 			}
+			if last := ex[len(ex)-1]; tc.answered && (!last.HeadCut || last.Status != 400 || last.Method != tc.method || last.Path != tc.path) {
+				t.Fatalf("the answered cut request: %+v", last)
+			}
+			// It never reached a handler: the server's log holds the
+			// whole request alone, and the two agree.
+			srv, _ := netip.ParseAddrPort(ex[0].Server)
+			log := []httpserve.Request{{Index: 1, Method: "POST", Path: "/esimhil/v1/preferred-list", BodySHA256: httpserve.BodyHash([]byte("{}"))}}
+			if tc.lastCut && !tc.answered {
+				log = append(log, httpserve.Request{Index: 2, Method: "POST", Path: "/esimhil/v1/x"})
+			}
+			if d := Compare(ex, []ServerLog{{Name: "platform", Addr: srv, Requests: log}}); len(d) != 0 {
+				t.Fatalf("against the server's log: %v", d)
+			}
 		})
 	}
 }
+
+// A terminal that closes its channel in the middle of a request's headers,
+// over real sockets: Go's HTTP server answers the half-closed connection
+// with 400 Bad Request. The tap records it, and the capture decodes to a
+// HeadCut exchange that the evidence check does not hold against the log.
+func TestHeadersCutAnsweredOverSockets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cut.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handled.Add(1) })}
+	go srv.Serve(sess.Wrap(ln))
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, "POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Len"); err != nil {
+		t.Fatal(err)
+	}
+	conn.(*net.TCPConn).CloseWrite()
+	answer, err := io.ReadAll(conn)
+	conn.Close()
+	if err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 400 ") {
+		t.Fatalf("server answered %q (%v)", answer, err)
+	}
+	srv.Close()
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := ReadHTTP(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex) != 1 || !ex[0].HeadCut || !ex[0].Cut || ex[0].Status != 400 || ex[0].Path != "/esimhil/v1/notifications" || handled.Load() != 0 {
+		t.Fatalf("exchanges %+v (handled %d)", ex, handled.Load())
+	}
+	srvAddr, _ := netip.ParseAddrPort(ex[0].Server)
+	if d := Compare(ex, []ServerLog{{Name: "platform", Addr: srvAddr}}); len(d) != 0 {
+		t.Fatalf("against an empty log: %v", d)
+	}
+}
+
+// badRequest is what Go's HTTP server writes on a connection whose request
+// headers ended early.
+const badRequest = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"
 
 // A client that resets the connection (SO_LINGER 0, as a device losing
 // power) shows in the tap's file as an RST from the client, after which
@@ -277,5 +358,78 @@ func TestTapRecordsReset(t *testing.T) {
 	}
 	if len(flags) != 1 || flags[0] != "RST" {
 		t.Fatalf("connection ends with %v, want one RST and no FIN", flags)
+	}
+}
+
+// A long run gets the same client port for connections far apart. Every
+// connection of a tap file has its own initial sequence number (they were
+// n<<24, the same every 256 connections, and connection 257 on connection
+// 1's port decoded as a retransmission of it), and the decoder starts a
+// new connection at a SYN after the last one on the address pair ended,
+// even with the ISN the last one had (another tool's capture).
+func TestPortReusedFarApart(t *testing.T) {
+	exchange := func(f *flow, i int) {
+		body := fmt.Sprintf(`{"n":%d}`, i)
+		f.data(true, []byte(fmt.Sprintf("POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s", len(body), body)))
+		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
+		f.close()
+	}
+	for _, sameISN := range []bool{false, true} {
+		t.Run(fmt.Sprintf("same ISN forced %v", sameISN), func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := newNgWriter(&buf, "tap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+			ip := net.IPv4(127, 0, 0, 1)
+			server := &net.TCPAddr{IP: ip, Port: 8080}
+			var first *flow
+			const n = 300
+			for i := 1; i <= n; i++ {
+				port := 41000 + i
+				if i == 1 || i == 257 {
+					port = 40000
+				}
+				if sameISN && i == 257 {
+					// As a tool that repeats ISNs would write it: the
+					// second connection starts where the first did.
+					f := &flow{tap: tp, c: first.c, s: first.s}
+					f.c.fin, f.s.fin = false, false
+					tp.mu.Lock()
+					f.segment(true, flagSYN, nil)
+					f.segment(false, flagSYN|flagACK, nil)
+					f.segment(true, flagACK, nil)
+					tp.mu.Unlock()
+					exchange(f, i)
+					continue
+				}
+				f := tp.newFlow(&net.TCPAddr{IP: ip, Port: port}, server)
+				if i == 257 && f.c.seq == first.c.seq+1 {
+					t.Errorf("connection 257 has connection 1's ISN %#x", first.c.seq)
+				}
+				if i == 1 {
+					c, s := f.c, f.s
+					c.seq, s.seq = c.seq-1, s.seq-1 // before their SYNs
+					first = &flow{c: c, s: s}
+				}
+				exchange(f, i)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			ex, err := readHTTP(bytes.NewReader(buf.Bytes()), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ex) != n {
+				t.Fatalf("%d exchanges, want %d", len(ex), n)
+			}
+			for i, e := range ex {
+				if want := fmt.Sprintf(`{"n":%d}`, i+1); string(e.RequestBody) != want || e.Status != 200 {
+					t.Fatalf("exchange %d: %s %d, want %s", i+1, e.RequestBody, e.Status, want)
+				}
+			}
+		})
 	}
 }

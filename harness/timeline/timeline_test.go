@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
 )
 
 func writeArtifacts(t *testing.T, files map[string]string) string {
@@ -243,5 +245,28 @@ func TestAPDUCalls(t *testing.T) {
 	}
 	if _, ok := apduCall("AT+CEREG?", nil); ok {
 		t.Error("AT+CEREG? decoded as an APDU")
+	}
+}
+
+// A request the card's end cut short is labelled as such, not as an answer
+// cut by a reset; one cut in its request line has no method to show.
+func TestCutExchangeLabels(t *testing.T) {
+	b := &Builder{t: &Timeline{}, lanes: map[string]Lane{}, faults: &faultWindows{}}
+	for _, tc := range []struct {
+		e         capture.Exchange
+		req, resp string
+	}{
+		{capture.Exchange{Cut: true, HeadCut: true, Status: 400}, "(request line cut short)", "request cut short in its headers · 400 Bad Request"},
+		{capture.Exchange{Cut: true, HeadCut: true, Status: 400, Method: "POST", Path: "/esimhil/v1/notifications"},
+			"POST /esimhil/v1/notifications", "request cut short in its headers · 400 Bad Request"},
+		{capture.Exchange{Cut: true, Status: 400, Method: "POST", Path: "/esimhil/v1/notifications", ResponseBody: []byte(`{"error":"body: unexpected EOF"}`)},
+			"POST /esimhil/v1/notifications", "request cut short · 400 Bad Request"},
+		{capture.Exchange{Cut: true, Method: "POST", Path: "/esimhil/v1/preferred-list"}, "POST /esimhil/v1/preferred-list", "cut short: the connection ended"},
+		{capture.Exchange{Method: "POST", Path: "/esimhil/v1/preferred-list"}, "POST /esimhil/v1/preferred-list", "no answer"},
+	} {
+		_, req, resp := b.exchangeItems(tc.e)
+		if req.Label != tc.req || !strings.HasPrefix(resp.Label, tc.resp) || !resp.Failed {
+			t.Errorf("%+v: request %q, answer %q (failed %v); want %q, %q", tc.e, req.Label, resp.Label, resp.Failed, tc.req, tc.resp)
+		}
 	}
 }

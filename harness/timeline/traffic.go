@@ -213,8 +213,12 @@ func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item
 		return lane, req, resp
 	}
 	lane = LanePlatform
+	line := e.Method + " " + e.Path
+	if e.Method == "" {
+		line = "(request line cut short)"
+	}
 	req = Item{From: LaneCard, To: lane, Kind: KindHTTP, Source: src,
-		Label:  fmt.Sprintf("%s %s", e.Method, e.Path),
+		Label:  line,
 		Detail: fmt.Sprintf("%s %s\n%s\n\n%s", e.Method, e.Path, meta, bodyText(e.RequestBody))}
 	resp = Item{From: lane, To: LaneCard, Kind: KindHTTP, Reply: true, Source: src,
 		Detail: fmt.Sprintf("%s\n%s", statusText(e), bodyText(e.ResponseBody))}
@@ -271,13 +275,18 @@ func responseSummary(m capture.Message) []string {
 }
 
 func statusText(e capture.Exchange) string {
+	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 	switch {
+	case e.HeadCut:
+		return "request cut short in its headers · " + status
+	case e.Cut && e.Status != 0:
+		return "request cut short · " + status
 	case e.Cut:
-		return "answer cut by a connection reset"
+		return "cut short: the connection ended"
 	case e.Status == 0:
 		return "no answer"
 	}
-	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	return status
 }
 
 func tlsNote(tls bool) string {
