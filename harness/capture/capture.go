@@ -13,6 +13,7 @@
 package capture
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -130,7 +131,9 @@ func Start(cfg Config) (*Session, error) {
 	if lv != nil {
 		name = cfg.Interface
 	}
-	s.w, err = newNgWriter(f, name)
+	// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
+	// hundreds of KiB, written one small frame after another.
+	s.w, err = newNgWriter(bufio.NewWriterSize(f, 64<<10), name)
 	if err != nil {
 		f.Close()
 		if lv != nil {
