@@ -4,7 +4,6 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/lagwrite"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -122,8 +122,13 @@ var ErrEventLimit = errors.New("event limit reached")
 // ErrInterrupted ends a run whose Options.Context was cancelled.
 var ErrInterrupted = errors.New("run interrupted")
 
+// atLogLag is how long at.log's lines may wait in memory (wall time).
+const atLogLag = 100 * time.Millisecond
+
 // IncompleteFile marks an artifacts directory whose run did not finish; it
-// holds the reason.
+// holds the reason. It is written when the rig starts and removed when it
+// closes after a finished run, so a run whose process was killed leaves it
+// too.
 const IncompleteFile = "INCOMPLETE"
 
 // PersonalityEnv overrides every scenario's device.personality, so that a
@@ -174,7 +179,7 @@ type Rig struct {
 	dir     string
 	scratch bool // Options.Scratch
 	atLog   *os.File
-	atBuf   *bufio.Writer // at.log, flushed at Close
+	atBuf   *lagwrite.Writer // at.log's buffer
 	events  *os.File
 	start   time.Time
 	closed  bool
@@ -234,6 +239,16 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if err = r.Log.Stream(r.events); err != nil {
 		return r, err
+	}
+	if !r.scratch {
+		// Until Close says otherwise, the run has not finished: a process
+		// killed mid-run leaves this behind (a stopped one, its reason).
+		note := fmt.Sprintf("run not finished: started %s by process %d; if that process is gone, it ended without closing the run "+
+			"(killed, crashed, out of memory) and at.log, events.jsonl, traffic.pcapng and traffic.keys may be cut short\n",
+			time.Now().UTC().Format(time.RFC3339), os.Getpid())
+		if err = os.WriteFile(filepath.Join(dir, IncompleteFile), []byte(note), 0o644); err != nil {
+			return r, fmt.Errorf("mark the run in progress: %w", err)
+		}
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x65_73_69_6d_68_69_6c))
 	r.Log.Emit(eventlog.Harness, eventlog.KindRunStarted, eventlog.F{"scenario": s.Name, "seed": seed})
@@ -319,8 +334,9 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("at log: %w", err)
 	}
 	// One write per AT line would cost a system call each, as much as
-	// the pty's own: buffered, and flushed when the rig closes.
-	r.atBuf = bufio.NewWriterSize(r.atLog, 64<<10)
+	// the pty's own: buffered, but on disk at most atLogLag after it was
+	// logged, so that a killed run leaves its AT traffic behind.
+	r.atBuf = lagwrite.New(r.atLog, 64<<10, atLogLag)
 	// Attach takes 1.5–3 s on real networks; the seed picks where in that
 	// range this device lies, so different seeds exercise different orders.
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
@@ -509,7 +525,7 @@ func (r *Rig) Close() error {
 		errs = append(errs, r.checkEvidence(r.Capture.Close()))
 	}
 	if r.atLog != nil {
-		r.Loop.Do(func() { errs = append(errs, r.atBuf.Flush()) })
+		errs = append(errs, r.atBuf.Close())
 		errs = append(errs, r.atLog.Close())
 	}
 	errs = append(errs, r.closeEvents())
@@ -536,6 +552,8 @@ func (r *Rig) closeEvents() error {
 		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
 			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
 		}
+	} else if err := os.Remove(filepath.Join(r.dir, IncompleteFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("mark finished: %w", err))
 	}
 	errs = append(errs, r.Log.StreamErr())
 	if !r.scratch {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/timeline"
@@ -35,6 +36,55 @@ func TestEventLimit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); err != nil {
 		t.Errorf("no %s: %v", IncompleteFile, err)
+	}
+}
+
+// IncompleteFile is there from the rig's start, so that a process killed
+// mid-run leaves it (with at.log and traffic.keys already on disk), and a
+// finished run removes it, a stale one from an earlier run included.
+func TestIncompleteUntilClosed(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, IncompleteFile), []byte("stopped by SIGINT\n"), 0o644) // an earlier run's
+	r, err := NewRig(loadFixture(t, "roam-fr-download.yaml"), Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
+	if err != nil || !strings.HasPrefix(string(b), "run not finished: started ") || !strings.Contains(string(b), "if that process is gone") {
+		t.Errorf("while the rig runs, %s: %q %v", IncompleteFile, b, err)
+	}
+	s := loadFixture(t, "roam-fr-download.yaml")
+	err = r.Script(HostInit)
+	if err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before Close, as a killed process would leave them: the host's
+	// commands (flushed within atLogLag) and the TLS secrets so far.
+	for file, want := range map[string]string{ATLogFile: "> AT+CEREG=2", "traffic.keys": "CLIENT_RANDOM "} {
+		deadline := time.Now().Add(5 * time.Second)
+		for b, _ := os.ReadFile(filepath.Join(dir, file)); !strings.Contains(string(b), want); b, _ = os.ReadFile(filepath.Join(dir, file)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s before Close: %q, want %q in it", file, b, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after a finished run: %v", err)
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(tl.Notes, func(n string) bool { return strings.HasPrefix(n, "INCOMPLETE") }) {
+		t.Errorf("notes of a finished run: %q", tl.Notes)
 	}
 }
 
