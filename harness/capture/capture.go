@@ -152,11 +152,19 @@ func Start(cfg Config) (*Session, error) {
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
 	if cfg.KeyLog {
-		s.keys = &keyLog{}
 		s.keysTo = cfg.KeysPath
 		if s.keysTo == "" {
 			s.keysTo = KeysPathFor(cfg.Path)
 		}
+		kf, err := os.OpenFile(s.keysTo, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			f.Close()
+			if lv != nil {
+				lv.ring.close()
+			}
+			return nil, fmt.Errorf("capture: key log: %w", err)
+		}
+		s.keys = &keyLog{file: kf}
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv

@@ -11,9 +11,13 @@ import (
 // maxKeyLog bounds the secrets a session keeps (one NSS line is ~180 bytes).
 const maxKeyLog = 4 << 20
 
-// keyLog collects NSS key-log lines in the order they were written.
+// keyLog collects NSS key-log lines in the order they were written, and
+// appends each to the key-log file at once (as browsers do with
+// SSLKEYLOGFILE): a run killed before Close still leaves the secrets that
+// decrypt what its capture holds.
 type keyLog struct {
 	mu     sync.Mutex
+	file   *os.File
 	buf    []byte
 	closed bool
 	err    error
@@ -25,8 +29,15 @@ func (k *keyLog) Write(p []byte) (int, error) {
 	if k.closed {
 		return len(p), nil // secrets after Close have no packets to decrypt
 	}
+	if k.err != nil {
+		return 0, k.err
+	}
 	if len(k.buf)+len(p) > maxKeyLog {
 		k.err = fmt.Errorf("capture: key log larger than %d bytes", maxKeyLog)
+		return 0, k.err
+	}
+	if _, err := k.file.Write(p); err != nil {
+		k.err = fmt.Errorf("capture: key log: %w", err)
 		return 0, k.err
 	}
 	k.buf = append(k.buf, p...)
@@ -48,8 +59,8 @@ func KeysPathFor(pcapng string) string {
 	return strings.TrimSuffix(pcapng, ".pcapng") + ".keys"
 }
 
-// writeSecrets runs at Close, after the last packet: it writes the key log
-// file and moves the packet blocks behind a Decryption Secrets Block, since
+// writeSecrets runs at Close, after the last packet: it closes the key
+// log file and moves the packet blocks behind a Decryption Secrets Block, since
 // readers (Wireshark) need the secrets before the packets they decrypt.
 // The packets are re-read into memory; captures of the rig are small.
 func (s *Session) writeSecrets() error {
@@ -58,11 +69,11 @@ func (s *Session) writeSecrets() error {
 	s.keys.closed = true
 	kerr := s.keys.err
 	s.keys.mu.Unlock()
+	if err := s.keys.file.Close(); err != nil && kerr == nil {
+		kerr = fmt.Errorf("capture: key log: %w", err)
+	}
 	if kerr != nil {
 		return kerr
-	}
-	if err := os.WriteFile(s.keysTo, secrets, 0o600); err != nil {
-		return fmt.Errorf("capture: key log: %w", err)
 	}
 	if len(secrets) == 0 {
 		return nil
