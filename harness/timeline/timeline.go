@@ -14,10 +14,12 @@ package timeline
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
@@ -195,6 +197,15 @@ func Build(dir string, run Run) (*Timeline, error) {
 			b.Note("%s: %v", src.File, err)
 		}
 	}
+	// The run's own word that it, or its capture, is not complete.
+	for _, marker := range []string{"INCOMPLETE", "traffic.INCOMPLETE"} {
+		text, err := readMarker(filepath.Join(dir, marker))
+		if err != nil {
+			continue
+		}
+		b.Note("%s: %s", marker, text)
+		t.Artifacts = append(t.Artifacts, marker)
+	}
 	for _, extra := range []string{"traffic.keys", "ci.pem"} {
 		if _, err := os.Stat(filepath.Join(dir, extra)); err == nil {
 			t.Artifacts = append(t.Artifacts, extra)
@@ -202,6 +213,27 @@ func Build(dir string, run Run) (*Timeline, error) {
 	}
 	b.finish()
 	return t, nil
+}
+
+// maxMarker bounds what the page quotes of a marker file.
+const maxMarker = 4 << 10
+
+// readMarker is a marker file's text, cut to maxMarker.
+func readMarker(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxMarker+1))
+	if err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(string(b))
+	if len(b) > maxMarker {
+		text = strings.TrimSpace(string(b[:maxMarker])) + " …(cut)"
+	}
+	return text, nil
 }
 
 // finish orders items and lanes and marks the messages that crossed an
