@@ -117,6 +117,39 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		})
 	}
 
+	// What no handler can catch: the process killed outright (the OOM
+	// killer, a CI job's timeout). The run leaves the evidence it had and
+	// says it did not finish; the timeline built afterwards says so too.
+	It("leaves the AT log, the TLS secrets and an INCOMPLETE marker when `esimhil run` is killed", func() {
+		dir := GinkgoT().TempDir()
+		scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-kill", map[string]string{
+			"check_interval: 5m": "check_interval: 1m",
+			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
+			"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
+			"within: 4h": "within: 168h",
+		})
+		out := filepath.Join(dir, "out")
+		s := start("run", "--out", out, scen)
+		Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-kill: .* of 168h0m0s simulated`))
+		art := filepath.Join(out, "long-kill")
+		read := func(name string) func() string {
+			return func() string { b, _ := os.ReadFile(filepath.Join(art, name)); return string(b) }
+		}
+		// On disk while the run goes, not only when it closes.
+		Eventually(read(harness.ATLogFile), 10*time.Second).Should(ContainSubstring("> AT+CEREG=2"))
+		Eventually(read("traffic.keys"), 10*time.Second).Should(ContainSubstring("CLIENT_RANDOM "))
+		Expect(s.Command.Process.Signal(syscall.SIGKILL)).To(Succeed())
+		Eventually(s, 20*time.Second).Should(gexec.Exit())
+		Expect(read(harness.IncompleteFile)()).To(And(HavePrefix("run not finished: started "), ContainSubstring("if that process is gone")))
+		Expect(read(harness.EventsFile)()).To(ContainSubstring(`"event":"run_started"`))
+
+		tl := start("timeline", art)
+		Eventually(tl, 60*time.Second).Should(gexec.Exit())
+		page := read("timeline.html")()
+		Expect(page).To(ContainSubstring("INCOMPLETE: run not finished"), "the page says the run did not finish")
+		Expect(page).To(ContainSubstring("traffic.pcapng: "), "and that its capture is cut short")
+	})
+
 	It("stops `esimhil emulate` on SIGTERM: link removed, artifacts written, exit 143", func() {
 		dir := GinkgoT().TempDir()
 		link := filepath.Join(dir, "modem")
