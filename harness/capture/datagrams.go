@@ -46,6 +46,10 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return dg.out, fmt.Errorf("read capture %s: %w at packet %d, in the middle of a block (was its writer killed?): %d datagrams read before it",
+				path, ErrCutShort, n, len(dg.out))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
 		}
@@ -57,10 +61,15 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 }
 
 // ReadEvidence reads a capture once for both its HTTP exchanges (as
-// ReadHTTP) and its datagrams to or from port (as ReadDatagrams).
+// ReadHTTP) and its datagrams to or from port (as ReadDatagrams). Like
+// them, on a file cut short it returns what came before the cut with an
+// error wrapping ErrCutShort.
 func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
 	dg := newDatagramReader(port)
 	ex, err := readTLS(path, nil, dg)
+	if errors.Is(err, ErrCutShort) {
+		return ex, dg.out, err
+	}
 	if err != nil {
 		return nil, nil, err
 	}

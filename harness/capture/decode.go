@@ -62,6 +62,11 @@ type Exchange struct {
 	Date time.Time
 }
 
+// ErrCutShort is wrapped by the error of a capture file that ends in the
+// middle of a block (its writer was killed): the readers return what the
+// file held before the cut along with it.
+var ErrCutShort = errors.New("capture file cut short")
+
 // ReadHTTP decodes a pcapng (or pcap) file into the HTTP exchanges it holds,
 // in request order. HTTPS connections are decrypted with the TLS secrets of
 // the file's Decryption Secrets Blocks, else of the key-log file beside it
@@ -100,7 +105,7 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 	}
 	ex, err := readHTTP(f, keys, dg)
 	if err != nil {
-		return nil, fmt.Errorf("read capture %s: %w", path, err)
+		return ex, fmt.Errorf("read capture %s: %w", path, err)
 	}
 	return ex, nil
 }
@@ -170,12 +175,17 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		ended    bool  // both FINs, or an RST
 	}
 	tuples := map[[2]gopacket.Flow]use{}
+	cutAt := 0 // the packet at which the file is cut short
 	for n := 1; ; n++ {
 		if n > maxPackets {
 			return nil, fmt.Errorf("more than %d packets", maxPackets)
 		}
 		data, ci, err := src.ReadPacketData()
 		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			cutAt = n
 			break
 		}
 		if err != nil {
@@ -239,14 +249,24 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	var out []Exchange
 	for _, st := range fac.streams {
 		ex, err := st.exchanges()
-		if err != nil {
+		if err != nil && (cutAt == 0 || st.ended()) {
 			return nil, fmt.Errorf("connection %s → %s: %w", st.client, st.server, err)
 		}
+		// A connection still open where the file is cut keeps the
+		// exchanges it completed.
 		out = append(out, ex...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	if cutAt > 0 {
+		return out, fmt.Errorf("%w at packet %d, in the middle of a block (was its writer killed?): %d exchanges decoded before it",
+			ErrCutShort, cutAt, len(out))
+	}
 	return out, nil
 }
+
+// ended reports whether the connection's end is in the capture: both FINs,
+// or a reset.
+func (s *stream) ended() bool { return s.reset || s.c2s.fin && s.s2c.fin }
 
 // ethernetTCP reports whether an Ethernet frame may carry TCP: anything
 // but IPv4 with another protocol than 6. It spares a full decode of every
@@ -372,7 +392,8 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 func (s *stream) ReassemblyComplete(ac reassembly.AssemblerContext) bool { return true }
 
 // exchanges parses the client's bytes as HTTP/1.1 requests and the server's
-// as the responses, pairing them in order (RFC 9112 §9.3).
+// as the responses, pairing them in order (RFC 9112 §9.3). With an error it
+// returns what it decoded before it.
 func (s *stream) exchanges() ([]Exchange, error) {
 	c2s, s2c := &s.c2s, &s.s2c
 	if looksLikeResponse(c2s.data) && !looksLikeResponse(s2c.data) ||
@@ -409,12 +430,12 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 		req, err := http.ReadRequest(br)
 		if err != nil {
-			return nil, fmt.Errorf("request at byte %d: %w", off, err)
+			return out, fmt.Errorf("request at byte %d: %w", off, err)
 		}
 		body, err := readBody(req.Body)
 		cut := clientEnded && isShort(err)
 		if err != nil && !cut {
-			return nil, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
+			return out, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
 		reqs = append(reqs, req)
 		out = append(out, Exchange{
@@ -438,7 +459,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			out, reqs, headCut = append(out, e), append(reqs, req), -1
 		}
 		if i >= len(reqs) {
-			return nil, fmt.Errorf("response %d has no request", i+1)
+			return out, fmt.Errorf("response %d has no request", i+1)
 		}
 		resp, err := http.ReadResponse(br, reqs[i])
 		if err != nil {
@@ -446,7 +467,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 				out[i].Cut = true
 				break
 			}
-			return nil, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
+			return out, fmt.Errorf("response to %s %s: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		body, err := readBody(resp.Body)
 		if err != nil {
@@ -454,7 +475,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 				out[i].Cut = true
 				break
 			}
-			return nil, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
+			return out, fmt.Errorf("response to %s %s body: %w", reqs[i].Method, reqs[i].URL.Path, err)
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 {
 			continue // interim answer (100 Continue): the final one follows
@@ -470,7 +491,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		// its own record) cut the exchange in flight; otherwise the
 		// capture missed the rest.
 		if !s.reset && (s2c.cut || !clientFIN) {
-			return nil, errors.New("TLS record cut short without a reset: the capture misses data")
+			return out, errors.New("TLS record cut short without a reset: the capture misses data")
 		}
 		if len(out) > 0 {
 			out[len(out)-1].Cut = true

@@ -45,8 +45,8 @@ func readSecrets(r io.Reader) ([]byte, error) {
 	hdr := make([]byte, 8)
 	for n := 0; ; n++ {
 		if _, err := io.ReadFull(br, hdr); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return out, nil // the end, or a file cut short: the packet reader says which
 			}
 			return nil, fmt.Errorf("pcapng block %d: %w", n, err)
 		}
@@ -78,6 +78,9 @@ func readSecrets(r io.Reader) ([]byte, error) {
 		}
 		body := make([]byte, total-8)
 		if _, err := io.ReadFull(br, body); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return out, nil // cut short: the packet reader says so
+			}
 			return nil, fmt.Errorf("pcapng block %d: %w", n, err)
 		}
 		if typ != blockTypeDSB {

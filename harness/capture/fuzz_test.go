@@ -2,11 +2,13 @@ package capture
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -429,6 +431,71 @@ func TestPortReusedFarApart(t *testing.T) {
 				if want := fmt.Sprintf(`{"n":%d}`, i+1); string(e.RequestBody) != want || e.Status != 200 {
 					t.Fatalf("exchange %d: %s %d, want %s", i+1, e.RequestBody, e.Status, want)
 				}
+			}
+		})
+	}
+}
+
+// A capture whose writer was killed ends in the middle of a block: the
+// readers say so (ErrCutShort, naming the packet) and return what came
+// before the cut — the finished exchanges, a request still waiting for its
+// answer — instead of nothing. A whole file is no such thing.
+func TestCutShortFile(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := newNgWriter(&buf, "tap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+	ip := net.IPv4(127, 0, 0, 1)
+	server := &net.TCPAddr{IP: ip, Port: 8080}
+	req := func(i int) []byte {
+		body := fmt.Sprintf(`{"n":%d}`, i)
+		return []byte(fmt.Sprintf("POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+	}
+	for i := 1; i <= 3; i++ {
+		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000 + i}, server)
+		f.data(true, req(i))
+		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
+		f.close()
+	}
+	open := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40004}, server)
+	open.data(true, req(4))
+	open.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"partial"))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	whole := buf.Bytes()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		cut  int // bytes dropped from the end
+	}{{"whole", 0}, {"cut in the last block", 10}, {"cut in a block's header", len(whole) - bytes.LastIndex(whole, []byte{6, 0, 0, 0}) - 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".pcapng")
+			if err := os.WriteFile(path, whole[:len(whole)-tc.cut], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ex, err := ReadHTTP(path)
+			if tc.cut == 0 {
+				// The open connection's answer is cut short without a
+				// reset: in a whole file, a capture defect.
+				if err == nil || errors.Is(err, ErrCutShort) {
+					t.Fatalf("whole file: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrCutShort) || !strings.Contains(err.Error(), "in the middle of a block") {
+				t.Fatalf("error %v, want ErrCutShort", err)
+			}
+			if len(ex) != 4 || ex[2].Status != 200 || ex[3].Status != 0 || string(ex[3].RequestBody) != `{"n":4}` {
+				t.Fatalf("exchanges before the cut: %+v", ex)
+			}
+			if _, err := ReadDatagrams(path, 4729); !errors.Is(err, ErrCutShort) {
+				t.Errorf("datagrams: %v", err)
+			}
+			if _, _, err := ReadEvidence(path, 4729); !errors.Is(err, ErrCutShort) {
+				t.Errorf("evidence: %v", err)
 			}
 		})
 	}

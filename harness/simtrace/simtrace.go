@@ -14,6 +14,7 @@
 package simtrace
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -131,6 +132,9 @@ type ATR struct {
 // Read decodes the GSMTAP datagrams of a capture file.
 func Read(path string) (*Trace, error) {
 	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
+	if errors.Is(err, capture.ErrCutShort) {
+		return Decode(dgs), err // what came before the cut
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 package timeline
 
 import (
+	"errors"
 	"fmt"
 
+	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
@@ -12,6 +14,10 @@ import (
 // or toolkit command it carries, status word — the card's resets too.
 func readAPDUs(path string, b *Builder) error {
 	tr, err := simtrace.Read(path)
+	if errors.Is(err, capture.ErrCutShort) {
+		// readTraffic has noted the cut; the APDUs before it are shown.
+		return b.addAPDUs(tr)
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,6 +29,10 @@ const maxBodyShown = 4096
 // tap), else the Date header the rig's servers stamp with simulated time.
 func readTraffic(path string, b *Builder) error {
 	ex, err := capture.ReadHTTP(path)
+	if errors.Is(err, capture.ErrCutShort) {
+		b.Note("traffic.pcapng: %v", err) // and show what came before the cut
+		return b.addTraffic(ex)
+	}
 	if err != nil {
 		return err
 	}
