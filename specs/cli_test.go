@@ -19,6 +19,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/report"
 )
 
 // The CLI as users run it: built once per suite process.
@@ -142,6 +143,10 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		Eventually(s, 20*time.Second).Should(gexec.Exit())
 		Expect(read(harness.IncompleteFile)()).To(And(HavePrefix("run not finished: started "), ContainSubstring("if that process is gone")))
 		Expect(read(harness.EventsFile)()).To(ContainSubstring(`"event":"run_started"`))
+		results, err := os.ReadFile(filepath.Join(out, report.ScenariosFile))
+		Expect(err).NotTo(HaveOccurred(), "results.json is written before each scenario")
+		Expect(string(results)).To(And(ContainSubstring(`"name": "long-kill"`), ContainSubstring(`"verdict": "error"`),
+			ContainSubstring("not finished: esimhil run ended during this scenario")))
 
 		tl := start("timeline", art)
 		Eventually(tl, 60*time.Second).Should(gexec.Exit())

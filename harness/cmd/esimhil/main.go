@@ -147,17 +147,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := 0
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	var results []report.Entry
-	// The results are written however the run ends, an interrupted one too.
-	defer func() {
-		if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), results); err != nil {
+	// The results are written however the run ends, an interrupted one
+	// too, and before each scenario with that one as not finished: a
+	// process killed outright (a CI job's timeout) leaves the verdicts so
+	// far and names the scenario it was in.
+	write := func(es []report.Entry) {
+		if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), es); err != nil {
 			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
 		}
 		if *junit != "" {
-			if err := report.WriteJUnit(*junit, "esimhil scenarios", results); err != nil {
+			if err := report.WriteJUnit(*junit, "esimhil scenarios", es); err != nil {
 				fmt.Fprintf(stderr, "esimhil run: %v\n", err)
 			}
 		}
-	}()
+	}
+	defer func() { write(results) }()
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
 			meter.Printf("SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
@@ -172,6 +176,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		name := s.Name
+		runSeed := *seed
+		if runSeed == 0 {
+			runSeed = s.Seed
+		}
+		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: runSeed, Dir: filepath.Join(*out, s.Name),
+			Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
