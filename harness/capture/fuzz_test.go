@@ -116,19 +116,31 @@ func FuzzReadHTTP(f *testing.F) {
 // records it; file flushes and returns the capture.
 func tapFlow(t *testing.T, port int) (f *flow, file func() []byte) {
 	t.Helper()
+	tp, file := memTap(t)
+	ip := net.IPv4(127, 0, 0, 1)
+	return tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: port}), file
+}
+
+// memTap is a tap writing pcapng into memory; file flushes and returns it.
+func memTap(t *testing.T) (tp *tap, file func() []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	w, err := newNgWriter(&buf, "tap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
-	ip := net.IPv4(127, 0, 0, 1)
-	return tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: port}), func() []byte {
+	return newTap(clock.NewVirtual(clock.Epoch), w.WritePacket), func() []byte {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
 		return buf.Bytes()
 	}
+}
+
+// numbered is a platform notification request whose body says n.
+func numbered(n int) []byte {
+	body := fmt.Sprintf(`{"n":%d}`, n)
+	return []byte(fmt.Sprintf("POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
 }
 
 // A connection reset while the server answers (a power cut mid-response)
@@ -371,19 +383,13 @@ func TestTapRecordsReset(t *testing.T) {
 // even with the ISN the last one had (another tool's capture).
 func TestPortReusedFarApart(t *testing.T) {
 	exchange := func(f *flow, i int) {
-		body := fmt.Sprintf(`{"n":%d}`, i)
-		f.data(true, []byte(fmt.Sprintf("POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s", len(body), body)))
+		f.data(true, numbered(i))
 		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
 		f.close()
 	}
 	for _, sameISN := range []bool{false, true} {
 		t.Run(fmt.Sprintf("same ISN forced %v", sameISN), func(t *testing.T) {
-			var buf bytes.Buffer
-			w, err := newNgWriter(&buf, "tap")
-			if err != nil {
-				t.Fatal(err)
-			}
-			tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+			tp, file := memTap(t)
 			ip := net.IPv4(127, 0, 0, 1)
 			server := &net.TCPAddr{IP: ip, Port: 8080}
 			var first *flow
@@ -417,10 +423,7 @@ func TestPortReusedFarApart(t *testing.T) {
 				}
 				exchange(f, i)
 			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			ex, err := readHTTP(bytes.NewReader(buf.Bytes()), nil, nil)
+			ex, err := readHTTP(bytes.NewReader(file()), nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -441,31 +444,19 @@ func TestPortReusedFarApart(t *testing.T) {
 // before the cut — the finished exchanges, a request still waiting for its
 // answer — instead of nothing. A whole file is no such thing.
 func TestCutShortFile(t *testing.T) {
-	var buf bytes.Buffer
-	w, err := newNgWriter(&buf, "tap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+	tp, file := memTap(t)
 	ip := net.IPv4(127, 0, 0, 1)
 	server := &net.TCPAddr{IP: ip, Port: 8080}
-	req := func(i int) []byte {
-		body := fmt.Sprintf(`{"n":%d}`, i)
-		return []byte(fmt.Sprintf("POST /esimhil/v1/notifications HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
-	}
 	for i := 1; i <= 3; i++ {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000 + i}, server)
-		f.data(true, req(i))
+		f.data(true, numbered(i))
 		f.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"))
 		f.close()
 	}
 	open := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40004}, server)
-	open.data(true, req(4))
+	open.data(true, numbered(4))
 	open.data(false, []byte("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"partial"))
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	whole := buf.Bytes()
+	whole := file()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
