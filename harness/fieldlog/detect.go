@@ -46,6 +46,8 @@ func detect(file string, lines []string) (Format, error) {
 			return LPAC, nil
 		case mmIO.MatchString(l):
 			return MM, nil
+		case socatHeader.MatchString(strings.TrimSuffix(l, "\r")):
+			return Socat, nil
 		case eventLine.MatchString(l):
 			return Events, nil
 		case atLogLine.MatchString(l):
@@ -68,7 +70,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

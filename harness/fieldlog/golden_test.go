@@ -27,6 +27,14 @@ func TestGolden(t *testing.T) {
 		{"mm-legacy.log", MM},
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
 		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
+		// socat 1.7.4.4 as a sniffer between a host and the emulator
+		// (socat -v PTY,link=… <modem>): its nine-digit microseconds,
+		// headers glued to data without a line feed, control bytes as '.'.
+		{"socat-v.log", Socat},
+		{"socat-v-control.log", Socat},
+		{"socat-x.log", Socat},       // -x: hex on one line
+		{"socat-vx.log", Socat},      // -v -x: hex lines with text, "--"
+		{"socat-swapped.log", Socat}, // the modem as socat's first address: '<' is the host
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},

@@ -72,6 +72,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readLPAC(file, ls, cut)
 	case MM:
 		t, err = readMM(file, ls, cut)
+	case Socat:
+		t, err = readSocat(file, data)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

@@ -36,6 +36,10 @@ const (
 	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form), with or
 	// without MM's own timestamps and a syslog or journal prefix.
 	MM Format = "mm"
+	// Socat is socat's data dump (-v text, -x hex, or both) of a sniffer
+	// between host and modem: "> 2026/12/01 08:41:11.044587  length=5
+	// from=0 to=4" and the transfer's bytes.
+	Socat Format = "socat"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (minicom, picocom or
@@ -52,7 +56,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

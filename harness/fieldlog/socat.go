@@ -1,0 +1,233 @@
+package fieldlog
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// socat's data dump, what `socat -v` (and -x) writes to stderr when it sits
+// between a host and a modem as a sniffer (socat -v PTY,link=/tmp/ttyV0
+// /dev/ttyUSB2): each transfer is a header line
+//
+//	> 2026/12/01 08:41:11.000044587  length=5 from=0 to=4
+//
+// ('>' from the first address to the second, '<' back) and then its bytes:
+// with -v as text (CR as \r, a backslash as \\, LF as a line break, other
+// control bytes as '.'), the next header following the last byte on the
+// same line when the data did not end with LF; with -x as hex on one line;
+// with both as hex lines of up to 16 bytes beside their text, then "--".
+var (
+	socatHeader = regexp.MustCompile(`^([<>]) (\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})  length=(\d+) from=\d+ to=\d+$`)
+	// socatHex is a hex dump line: bytes as " 41 54", then the text
+	// column after two or more spaces (-v -x) or nothing (-x).
+	socatHex = regexp.MustCompile(`^((?: [0-9a-f]{2})+)(?:\s{2,}.*)?$`)
+)
+
+// maxSocatTransfer bounds one transfer's length (socat reads at most its
+// buffer, 8 KiB by default; -b raises it).
+const maxSocatTransfer = 1 << 20
+
+// socatTransfer is one header and the bytes it announced.
+type socatTransfer struct {
+	line int // the header's
+	dir  byte
+	date string // "2006/01/02 15:04:05"
+	frac string // the digits after the seconds' point
+	data []byte
+}
+
+// readSocat reads socat's -v, -x or -v -x dump. The bytes of each
+// direction are put back together and cut into lines at CR and LF, as a
+// ModemManager log's are. The direction whose transfers carry line feeds
+// is the modem's: '<' with the usual `socat -v <host side> <modem>`, '>'
+// when the addresses were given the other way round.
+func readSocat(file string, data []byte) (*Transcript, error) {
+	ts, err := socatTransfers(file, string(data))
+	if err != nil {
+		return nil, err
+	}
+	modemDir := byte('<')
+	lf := map[byte]int{}
+	for _, x := range ts {
+		if strings.ContainsRune(string(x.data), '\n') {
+			lf[x.dir]++
+		}
+	}
+	if lf['>'] > lf['<'] {
+		modemDir = '>'
+	}
+	// socat 1.7.4 prints the microseconds of the time in a nine-digit
+	// field ("11.000044587" for 11.044587 s): when every stamp has nine
+	// digits and none reaches a millisecond's worth of nanoseconds, they
+	// are microseconds.
+	micro := len(ts) > 0
+	for _, x := range ts {
+		if len(x.frac) != 9 || !strings.HasPrefix(x.frac, "000") {
+			micro = false
+			break
+		}
+	}
+	var recs []record
+	streams := map[Dir]*mmStream{}
+	for _, x := range ts {
+		t, err := socatTime(x.date, x.frac, micro)
+		if err != nil {
+			return nil, errAt(file, x.line, "socat header time %s.%s: %v", x.date, x.frac, err)
+		}
+		dir := Host
+		if x.dir == modemDir {
+			dir = Modem
+		}
+		s := streams[dir]
+		if s == nil {
+			s = &mmStream{}
+			streams[dir] = s
+		}
+		for _, ln := range s.feed(string(x.data), x.line, t) {
+			recs = append(recs, record{line: ln.line, dir: dir, t: ln.t, text: ln.text})
+		}
+	}
+	for _, dir := range []Dir{Host, Modem} {
+		if s := streams[dir]; s != nil && len(s.buf) > 0 {
+			recs = append(recs, record{line: s.line, dir: dir, t: s.t, text: string(s.buf)})
+		}
+	}
+	sortByLine(recs)
+	t, err := finish(file, Absolute, recs, false)
+	if err == nil {
+		t.ShowsEcho = true // every byte is in the dump: no echo means echo off
+	}
+	return t, err
+}
+
+// socatTransfers splits a dump into its transfers, decoding each one's
+// bytes to exactly the length its header announced.
+func socatTransfers(file, text string) ([]socatTransfer, error) {
+	var out []socatTransfer
+	line := 1
+	for text != "" {
+		// Between transfers: line breaks, and -v -x's "--".
+		if text[0] == '\n' || text[0] == '\r' {
+			if text[0] == '\n' {
+				line++
+			}
+			text = text[1:]
+			continue
+		}
+		hdr, rest, _ := strings.Cut(text, "\n")
+		hdr = strings.TrimSuffix(hdr, "\r")
+		if hdr == "--" {
+			text, line = rest, line+1
+			continue
+		}
+		m := socatHeader.FindStringSubmatch(hdr)
+		if m == nil {
+			return nil, errAt(file, line, "expected a socat transfer header (\"> 2026/12/01 08:41:11.044587  length=5 from=0 to=4\"), found %q", clip(hdr))
+		}
+		n, err := strconv.Atoi(m[9])
+		if err != nil || n > maxSocatTransfer {
+			return nil, errAt(file, line, "socat transfer of length %s: more than %d bytes", m[9], maxSocatTransfer)
+		}
+		x := socatTransfer{line: line, dir: m[1][0], date: m[2] + "/" + m[3] + "/" + m[4] + " " + m[5] + ":" + m[6] + ":" + m[7], frac: m[8]}
+		text, line = rest, line+1
+		if rest == "" && n > 0 {
+			return nil, errAt(file, x.line, "the log ends after a header announcing %d bytes", n)
+		}
+		first, _, _ := strings.Cut(text, "\n")
+		if hx := socatHex.FindStringSubmatch(strings.TrimSuffix(first, "\r")); hx != nil && len(hx[1])/3 <= n {
+			x.data, text, line, err = socatHexBytes(file, text, line, n)
+		} else {
+			x.data, text, line, err = socatTextBytes(file, text, line, n, x.line)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+		if len(out) > MaxEntries {
+			return nil, errAt(file, line, "more than %d transfers", MaxEntries)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errAt(file, 0, "no socat transfer in the log")
+	}
+	return out, nil
+}
+
+// socatTextBytes decodes n bytes of -v text: \r and \\ are escapes, a line
+// break is LF, anything else stands for itself ('.' may have been any
+// other control byte: socat does not say which).
+// hdr is the header's line, which errors name.
+func socatTextBytes(file, text string, line, n, hdr int) ([]byte, string, int, error) {
+	b := make([]byte, 0, n)
+	for len(b) < n {
+		if text == "" {
+			return nil, "", line, errAt(file, hdr, "the log ends %d bytes into a transfer of %d", len(b), n)
+		}
+		c := text[0]
+		switch {
+		case c == '\\' && len(text) > 1 && text[1] == 'r':
+			b, text = append(b, '\r'), text[2:]
+		case c == '\\' && len(text) > 1 && text[1] == '\\':
+			b, text = append(b, '\\'), text[2:]
+		case c == '\n':
+			b, text, line = append(b, '\n'), text[1:], line+1
+		default:
+			b, text = append(b, c), text[1:]
+		}
+	}
+	return b, text, line, nil
+}
+
+// socatHexBytes decodes n bytes of -x hex lines.
+func socatHexBytes(file, text string, line, n int) ([]byte, string, int, error) {
+	b := make([]byte, 0, n)
+	for len(b) < n {
+		l, rest, _ := strings.Cut(text, "\n")
+		hx := socatHex.FindStringSubmatch(strings.TrimSuffix(l, "\r"))
+		if hx == nil {
+			return nil, "", line, errAt(file, line, "a socat hex dump line with %d of %d bytes still to come, found %q", n-len(b), n, clip(l))
+		}
+		for _, f := range strings.Fields(hx[1]) {
+			v, err := strconv.ParseUint(f, 16, 8)
+			if err != nil {
+				return nil, "", line, errAt(file, line, "socat hex byte %q: %v", f, err)
+			}
+			b = append(b, byte(v))
+		}
+		if len(b) > n {
+			return nil, "", line, errAt(file, line, "socat hex dump of %d bytes for a transfer of %d", len(b), n)
+		}
+		text, line = rest, line+1
+	}
+	return b, text, line, nil
+}
+
+// socatTime reads a header's local time (socat writes no zone; it is taken
+// as UTC, which only shifts the whole log).
+func socatTime(date, frac string, micro bool) (time.Time, error) {
+	t, err := time.Parse("2006/01/02 15:04:05", date)
+	if err != nil {
+		return time.Time{}, err
+	}
+	v, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
+	case micro:
+		v *= int64(time.Microsecond)
+	default:
+		v *= pow10(9 - len(frac))
+	}
+	return t.Add(time.Duration(v)), nil
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
