@@ -362,7 +362,8 @@ func TestFieldModuleIdentity(t *testing.T) {
 // TestTerminalSessions: logs pasted from a terminal replay — a minicom
 // capture (banner, CR CR LF, commands seen as their echo, no times) and an
 // Arduino serial monitor with TinyGSM's dump (stamps, each command dumped
-// then echoed until ATE0, the IoT bring-up commands); an answer the
+// then echoed until ATE0, the IoT bring-up commands) — and the minicom
+// session as socat -v saw it between host and modem; an answer the
 // emulated modem would not give diverges at its line.
 func TestTerminalSessions(t *testing.T) {
 	minicom := "Welcome to minicom 2.8\r\n\r\nAT\r\r\nOK\r\nATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n" +
@@ -378,6 +379,12 @@ func TestTerminalSessions(t *testing.T) {
 		"18:30:49.001 -> AT+CGATT?", "18:30:49.004 -> ", "18:30:49.006 -> +CGATT: 1", "18:30:49.008 -> ", "18:30:49.010 -> OK",
 		"18:30:49.101 -> AT+CGACT=1,1", "18:30:49.104 -> ", "18:30:49.106 -> OK",
 	}, "\n") + "\n"
+	// The same session as a sniffer saw it: socat -v between the host and
+	// the modem (headers glued to data, \r escapes, 1.7.4's microseconds).
+	socat, err := os.ReadFile(filepath.Join("testdata", "socat-geteid.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, log, personality string
 		failure                int
@@ -386,6 +393,7 @@ func TestTerminalSessions(t *testing.T) {
 		divergesAt             int
 	}{
 		{"minicom-geteid", minicom, "quectel-eg25", 15, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 14},
+		{"socat-geteid", string(socat), "quectel-eg25", 20, 5, [2]string{"+CCHO: 1", "+CCHO: 3"}, 14}, // a change of the same length
 		{"arduino-bringup", arduino, "simcom-a7600", 15, 7, [2]string{"+CGATT: 1", "+CGATT: 0"}, 20},
 	} {
 		for _, altered := range []bool{false, true} {
