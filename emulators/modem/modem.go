@@ -119,6 +119,9 @@ type Modem struct {
 	stk     STK
 	master  *os.File
 	slave   *os.File
+	// masterID is the master's device and inode at open, to tell, when a
+	// host finds the tty hung up, whether the descriptor still is it.
+	masterID [2]uint64
 	lost    error         // the master's read failed while the modem ran (PTYState)
 	readEnd chan struct{} // closed when readLoop returns
 	path    string

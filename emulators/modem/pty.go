@@ -43,8 +43,9 @@ func (m *Modem) openPTY() error {
 			return err
 		}
 	}
+	id, _, _ := fileID(master)
 	m.mu.Lock()
-	m.master, m.slave, m.path = master, slave, slave.Name()
+	m.master, m.slave, m.path, m.masterID = master, slave, slave.Name(), id
 	m.mu.Unlock()
 	m.out.setDirect(nonBlockingWriter(master))
 	m.readEnd = make(chan struct{})
@@ -145,8 +146,36 @@ func (m *Modem) PTYState() string {
 		return "the modem has no pty yet"
 	}
 	// Open as far as the modem knows: if the host sees the tty hung up,
-	// the master's descriptor was closed behind the modem's back.
-	return "the modem's pty master is open as far as the modem knows"
+	// the master's descriptor was closed behind the modem's back. Which
+	// file the descriptor number holds now tells a stray close (nothing,
+	// EBADF) from a close and a reuse (another file: whose number it was).
+	id, fd, err := fileID(m.master)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the modem's pty master is open as far as the modem knows, but its descriptor %d is not: %v", fd, err)
+	case id != m.masterID:
+		what, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		return fmt.Sprintf("the modem's pty master is open as far as the modem knows, but its descriptor %d now holds another file (%s): closed behind its back and the number reused", fd, what)
+	}
+	return fmt.Sprintf("the modem's pty master is open as far as the modem knows, and its descriptor %d still is the master", fd)
+}
+
+// fileID is the device and inode of the file behind f's descriptor (and the
+// descriptor), read with fstat on the descriptor itself.
+func fileID(f *os.File) ([2]uint64, int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return [2]uint64{}, -1, err
+	}
+	var st syscall.Stat_t
+	fd, serr := -1, error(nil)
+	if err := rc.Control(func(d uintptr) { fd, serr = int(d), syscall.Fstat(int(d), &st) }); err != nil {
+		return [2]uint64{}, fd, err
+	}
+	if serr != nil {
+		return [2]uint64{}, fd, fmt.Errorf("fstat: %w", serr)
+	}
+	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, fd, nil
 }
 
 func (m *Modem) writeLoop() {

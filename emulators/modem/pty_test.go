@@ -1,9 +1,11 @@
 package modem
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,11 +79,46 @@ func TestUnreadOutputIsDropped(t *testing.T) {
 	}
 }
 
+// A stray close of the master's descriptor number by other code, and the
+// number reused by the next file opened: the modem still thinks its pty
+// open, and says what the descriptor holds now (the rare hang-up seen in
+// exploration sweeps has this shape).
+func TestPTYStateStrayClose(t *testing.T) {
+	r := newRig(t)
+	var fd int
+	rc, err := r.m.master.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Control(func(d uintptr) { fd = int(d) })
+	// As a double close elsewhere would: behind the os.File's back. Closing
+	// only a duplicate would leave the master alive, so the original goes;
+	// a dup2 of /dev/null onto the number stands for the reuse.
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	keep, err := syscall.Dup(fd) // the modem's Close must still have something to close
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Dup2(int(null.Fd()), fd); err != nil {
+		t.Fatal(err)
+	}
+	got := r.m.PTYState()
+	syscall.Dup2(keep, fd) // give the modem its master back for Close
+	syscall.Close(keep)
+	if !strings.Contains(got, fmt.Sprintf("its descriptor %d now holds another file (/dev/null): closed behind its back and the number reused", fd)) {
+		t.Errorf("after a stray close and reuse: %q", got)
+	}
+}
+
 // TestPTYState: what the modem tells of its pty when a host finds the tty
 // hung up — open, lost (its master's read failed while it ran), closed.
 func TestPTYState(t *testing.T) {
 	r := newRig(t)
-	if got := r.m.PTYState(); got != "the modem's pty master is open as far as the modem knows" {
+	if got := r.m.PTYState(); !strings.HasPrefix(got, "the modem's pty master is open as far as the modem knows, and its descriptor ") {
 		t.Errorf("running: %q", got)
 	}
 	r.m.master.Close() // behind the modem's back
