@@ -115,20 +115,20 @@ type Modem struct {
 	o    Options
 	loop *clock.Loop
 
-	mu      sync.Mutex // guards the I/O lifecycle and stk
-	stk     STK
-	master  *os.File
-	slave   *os.File
+	mu     sync.Mutex // guards the I/O lifecycle and stk
+	stk    STK
+	master *os.File
+	slave  *os.File
 	// masterID is the master's device and inode at open, to tell, when a
 	// host finds the tty hung up, whether the descriptor still is it.
 	masterID [2]uint64
-	lost    error         // the master's read failed while the modem ran (PTYState)
-	readEnd chan struct{} // closed when readLoop returns
-	path    string
-	out     *outQueue
-	wg      sync.WaitGroup
-	started bool
-	closed  bool
+	lost     error         // the master's read failed while the modem ran (PTYState)
+	readEnd  chan struct{} // closed when readLoop returns
+	path     string
+	out      *outQueue
+	wg       sync.WaitGroup
+	started  bool
+	closed   bool
 
 	st state // touched only inside loop work
 	in inputState
