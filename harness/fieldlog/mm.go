@@ -99,14 +99,11 @@ func mmClock(secs, frac string) (time.Time, Clock) {
 	if err != nil || s > 1<<40 {
 		return time.Time{}, NoTime
 	}
-	if len(frac) > 9 {
-		frac = frac[:9]
-	}
-	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	ns, _ := fracNanos(frac)
 	if s >= 1e9 {
-		return time.Unix(s, ns).UTC(), Absolute
+		return time.Unix(s, int64(ns)).UTC(), Absolute
 	}
-	return RelativeEpoch.Add(time.Duration(s)*time.Second + time.Duration(ns)), Relative
+	return RelativeEpoch.Add(time.Duration(s)*time.Second + ns), Relative
 }
 
 // mergeClock keeps the first kind of time a log shows.

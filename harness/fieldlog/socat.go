@@ -211,23 +211,9 @@ func socatTime(date, frac string, micro bool) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	v, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil {
-		return time.Time{}, err
+	if micro {
+		frac = frac[3:] // "000044587": the six digits of microseconds
 	}
-	switch {
-	case micro:
-		v *= int64(time.Microsecond)
-	default:
-		v *= pow10(9 - len(frac))
-	}
-	return t.Add(time.Duration(v)), nil
-}
-
-func pow10(n int) int64 {
-	p := int64(1)
-	for range n {
-		p *= 10
-	}
-	return p
+	ns, err := fracNanos(frac)
+	return t.Add(ns), err
 }

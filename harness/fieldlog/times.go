@@ -34,15 +34,11 @@ func parseStamp(s string) (time.Time, Clock, bool) {
 		if !ok || err != nil || n > 1<<32 {
 			return time.Time{}, NoTime, false
 		}
-		d := time.Duration(n) * time.Second
-		if len(frac) > 9 {
-			frac = frac[:9]
-		}
-		ns, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+		ns, err := fracNanos(frac)
 		if err != nil {
 			return time.Time{}, NoTime, false
 		}
-		return RelativeEpoch.Add(d + time.Duration(ns)), Relative, true
+		return RelativeEpoch.Add(time.Duration(n)*time.Second + ns), Relative, true
 	}
 	s = strings.Replace(s, ",", ".", 1)
 	for _, l := range stampLayouts {
@@ -56,4 +52,14 @@ func parseStamp(s string) (time.Time, Clock, bool) {
 		}
 	}
 	return time.Time{}, NoTime, false
+}
+
+// fracNanos reads the digits after a seconds' point (".5", ".000044587")
+// as a duration; digits past nanoseconds are dropped.
+func fracNanos(frac string) (time.Duration, error) {
+	if len(frac) > 9 {
+		frac = frac[:9]
+	}
+	ns, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	return time.Duration(ns), err
 }
