@@ -34,7 +34,7 @@ var (
 func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
 	var recs []record
-	partial := map[string]*mmStream{} // per port and direction
+	partial := map[string]*lineCutter{} // per port and direction
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -71,7 +71,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		key := port + string(dir)
 		s := partial[key]
 		if s == nil {
-			s = &mmStream{}
+			s = &lineCutter{}
 			partial[key] = s
 		}
 		for _, ln := range s.feed(data, n, t) {
@@ -171,25 +171,26 @@ func unescapeMM(s string) string {
 	return b.String()
 }
 
-// mmStream cuts one direction's bytes into lines.
-type mmStream struct {
+// lineCutter cuts one direction of a serial stream into lines at CR and LF
+// (a ModemManager log's reads, a socat dump's transfers).
+type lineCutter struct {
 	buf  []byte
 	line int // where buf started
 	t    time.Time
 }
 
-type mmLine struct {
+type cutLine struct {
 	line int
 	t    time.Time
 	text string
 }
 
-func (s *mmStream) feed(data string, line int, t time.Time) []mmLine {
-	var out []mmLine
+func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
+	var out []cutLine
 	for _, c := range []byte(data) {
 		if c == '\r' || c == '\n' {
 			if len(s.buf) > 0 {
-				out = append(out, mmLine{s.line, s.t, string(s.buf)})
+				out = append(out, cutLine{s.line, s.t, string(s.buf)})
 				s.buf = s.buf[:0]
 			}
 			continue

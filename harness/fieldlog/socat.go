@@ -70,7 +70,7 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 		}
 	}
 	var recs []record
-	streams := map[Dir]*mmStream{}
+	streams := map[Dir]*lineCutter{}
 	for _, x := range ts {
 		t, err := socatTime(x.date, x.frac, micro)
 		if err != nil {
@@ -82,7 +82,7 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 		}
 		s := streams[dir]
 		if s == nil {
-			s = &mmStream{}
+			s = &lineCutter{}
 			streams[dir] = s
 		}
 		for _, ln := range s.feed(string(x.data), x.line, t) {
