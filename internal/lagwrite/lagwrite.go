@@ -58,16 +58,6 @@ func (l *Writer) timedFlush() {
 	}
 }
 
-// Flush writes out what is buffered now.
-func (l *Writer) Flush() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	return l.w.Flush()
-}
-
 // Close flushes what is left and stops the timer; it does not close the
 // underlying writer. It returns the first error of any flush.
 func (l *Writer) Close() error {

@@ -18,12 +18,17 @@ type file struct {
 	b      bytes.Buffer
 	writes int
 	fail   error
+	failed chan struct{} // closed at the first failed write
 }
 
 func (f *file) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
+		if f.failed != nil {
+			close(f.failed)
+			f.failed = nil
+		}
 		return 0, f.fail
 	}
 	f.writes++
@@ -91,10 +96,11 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 
-	bad := &file{fail: errors.New("disk full")}
+	failed := make(chan struct{})
+	bad := &file{fail: errors.New("disk full"), failed: failed}
 	w = New(bad, 16, time.Millisecond)
 	w.Write([]byte("abc"))
-	time.Sleep(50 * time.Millisecond) // let the timed flush fail
+	<-failed // the timed flush failed
 	if err := w.Close(); err == nil || err.Error() != "disk full" {
 		t.Errorf("Close: %v, want the flush error", err)
 	}
