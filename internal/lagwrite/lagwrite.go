@@ -22,7 +22,6 @@ type Writer struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
 	timer  *time.Timer // pending flush, nil when none
-	err    error       // first error of a timed flush, reported by Close
 	closed bool
 }
 
@@ -53,13 +52,14 @@ func (l *Writer) timedFlush() {
 	if l.closed {
 		return
 	}
-	if err := l.w.Flush(); err != nil && l.err == nil {
-		l.err = err
-	}
+	// An error sticks in the bufio.Writer: the next Write and Close
+	// return it.
+	_ = l.w.Flush()
 }
 
 // Close flushes what is left and stops the timer; it does not close the
-// underlying writer. It returns the first error of any flush.
+// underlying writer. It returns the first error of any flush (bufio keeps
+// it).
 func (l *Writer) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -71,9 +71,5 @@ func (l *Writer) Close() error {
 		l.timer.Stop()
 		l.timer = nil
 	}
-	err := l.w.Flush()
-	if l.err != nil {
-		return l.err // bufio's error is sticky: the same one again
-	}
-	return err
+	return l.w.Flush()
 }
