@@ -47,8 +47,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 			break
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return dg.out, fmt.Errorf("read capture %s: %w at packet %d, in the middle of a block (was its writer killed?): %d datagrams read before it",
-				path, ErrCutShort, n, len(dg.out))
+			return dg.out, fmt.Errorf("read capture %s: %w", path, cutShort(n, len(dg.out), "datagrams read"))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
@@ -67,13 +66,10 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
 	dg := newDatagramReader(port)
 	ex, err := readTLS(path, nil, dg)
-	if errors.Is(err, ErrCutShort) {
-		return ex, dg.out, err
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrCutShort) {
 		return nil, nil, err
 	}
-	return ex, dg.out, nil
+	return ex, dg.out, err
 }
 
 // datagramReader picks the datagrams of one port out of a capture's

@@ -258,10 +258,15 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	if cutAt > 0 {
-		return out, fmt.Errorf("%w at packet %d, in the middle of a block (was its writer killed?): %d exchanges decoded before it",
-			ErrCutShort, cutAt, len(out))
+		return out, cutShort(cutAt, len(out), "exchanges decoded")
 	}
 	return out, nil
+}
+
+// cutShort is the error of a file that ends inside packet n's block, with
+// what the reader made of the packets before it.
+func cutShort(n, count int, what string) error {
+	return fmt.Errorf("%w at packet %d, in the middle of a block (was its writer killed?): %d %s before it", ErrCutShort, n, count, what)
 }
 
 // ended reports whether the connection's end is in the capture: both FINs,

@@ -129,16 +129,14 @@ type ATR struct {
 	Bytes []byte
 }
 
-// Read decodes the GSMTAP datagrams of a capture file.
+// Read decodes the GSMTAP datagrams of a capture file (of one cut short,
+// those before the cut, with the error).
 func Read(path string) (*Trace, error) {
 	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
-	if errors.Is(err, capture.ErrCutShort) {
-		return Decode(dgs), err // what came before the cut
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return nil, err
 	}
-	return Decode(dgs), nil
+	return Decode(dgs), err // with ErrCutShort: what came before the cut
 }
 
 // Decode builds the trace of datagrams (to or from port 4729), taking

@@ -13,12 +13,10 @@ import (
 // modem and card: one row per exchange — instruction, the ES10 function
 // or toolkit command it carries, status word — the card's resets too.
 func readAPDUs(path string, b *Builder) error {
+	// A file cut short: readTraffic has noted it; the APDUs before the
+	// cut are shown.
 	tr, err := simtrace.Read(path)
-	if errors.Is(err, capture.ErrCutShort) {
-		// readTraffic has noted the cut; the APDUs before it are shown.
-		return b.addAPDUs(tr)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return err
 	}
 	return b.addAPDUs(tr)

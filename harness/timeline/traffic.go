@@ -29,11 +29,10 @@ const maxBodyShown = 4096
 // tap), else the Date header the rig's servers stamp with simulated time.
 func readTraffic(path string, b *Builder) error {
 	ex, err := capture.ReadHTTP(path)
-	if errors.Is(err, capture.ErrCutShort) {
+	switch {
+	case errors.Is(err, capture.ErrCutShort):
 		b.Note("traffic.pcapng: %v", err) // and show what came before the cut
-		return b.addTraffic(ex)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	return b.addTraffic(ex)
