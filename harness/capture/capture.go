@@ -75,7 +75,6 @@ type Session struct {
 
 	hdrEnd int64   // file offset after the section header and interface
 	keys   *keyLog // nil unless Config.KeyLog
-	keysTo string
 
 	tap   *tap  // tap mode
 	live  *live // live mode
@@ -152,11 +151,11 @@ func Start(cfg Config) (*Session, error) {
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
 	if cfg.KeyLog {
-		s.keysTo = cfg.KeysPath
-		if s.keysTo == "" {
-			s.keysTo = KeysPathFor(cfg.Path)
+		keysTo := cfg.KeysPath
+		if keysTo == "" {
+			keysTo = KeysPathFor(cfg.Path)
 		}
-		kf, err := os.OpenFile(s.keysTo, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		kf, err := os.OpenFile(keysTo, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			f.Close()
 			if lv != nil {
