@@ -34,7 +34,7 @@ var (
 func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
 	var recs []record
-	partial := map[string]*lineCutter{} // per port and direction
+	partial := serialLines{}
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -68,21 +68,9 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		if m[5] == "<--" {
 			dir = Modem
 		}
-		key := port + string(dir)
-		s := partial[key]
-		if s == nil {
-			s = &lineCutter{}
-			partial[key] = s
-		}
-		for _, ln := range s.feed(data, n, t) {
-			recs = append(recs, record{line: ln.line, dir: dir, t: ln.t, text: ln.text, port: port})
-		}
+		recs = append(recs, partial.feed(port, dir, data, n, t)...)
 	}
-	for key, s := range partial {
-		if len(s.buf) > 0 {
-			recs = append(recs, record{line: s.line, dir: Dir(key[len(key)-1]), t: s.t, text: string(s.buf), port: key[:len(key)-1]})
-		}
-	}
+	recs = append(recs, partial.rest()...)
 	sortByLine(recs)
 	t, err := finish(file, clock, recs, cut)
 	if err == nil {
@@ -171,9 +159,41 @@ func unescapeMM(s string) string {
 	return b.String()
 }
 
-// lineCutter cuts one direction of a serial stream into lines at CR and LF
-// (a ModemManager log's reads, a socat dump's transfers).
+// serialLines cuts the bytes a log shows of each port and direction into
+// lines at CR and LF (a ModemManager log's reads, a socat dump's
+// transfers): a read may end inside a line, or hold several.
+type serialLines map[string]*lineCutter // by port and direction
+
+// feed adds data read at line (time t) and returns the lines it completed.
+func (sl serialLines) feed(port string, dir Dir, data string, line int, t time.Time) []record {
+	key := port + string(dir)
+	c := sl[key]
+	if c == nil {
+		c = &lineCutter{port: port, dir: dir}
+		sl[key] = c
+	}
+	var out []record
+	for _, ln := range c.feed(data, line, t) {
+		out = append(out, record{line: ln.line, dir: dir, t: ln.t, text: ln.text, port: port})
+	}
+	return out
+}
+
+// rest is the lines the log ends inside of.
+func (sl serialLines) rest() []record {
+	var out []record
+	for _, c := range sl {
+		if len(c.buf) > 0 {
+			out = append(out, record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port})
+		}
+	}
+	return out
+}
+
+// lineCutter cuts one port's direction into lines.
 type lineCutter struct {
+	port string
+	dir  Dir
 	buf  []byte
 	line int // where buf started
 	t    time.Time

@@ -70,7 +70,7 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 		}
 	}
 	var recs []record
-	streams := map[Dir]*lineCutter{}
+	streams := serialLines{}
 	for _, x := range ts {
 		t, err := socatTime(x.date, x.frac, micro)
 		if err != nil {
@@ -80,20 +80,9 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 		if x.dir == modemDir {
 			dir = Modem
 		}
-		s := streams[dir]
-		if s == nil {
-			s = &lineCutter{}
-			streams[dir] = s
-		}
-		for _, ln := range s.feed(string(x.data), x.line, t) {
-			recs = append(recs, record{line: ln.line, dir: dir, t: ln.t, text: ln.text})
-		}
+		recs = append(recs, streams.feed("", dir, string(x.data), x.line, t)...)
 	}
-	for _, dir := range []Dir{Host, Modem} {
-		if s := streams[dir]; s != nil && len(s.buf) > 0 {
-			recs = append(recs, record{line: s.line, dir: dir, t: s.t, text: string(s.buf)})
-		}
-	}
+	recs = append(recs, streams.rest()...)
 	sortByLine(recs)
 	t, err := finish(file, Absolute, recs, false)
 	if err == nil {
