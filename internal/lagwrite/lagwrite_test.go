@@ -45,7 +45,7 @@ func (f *file) state() (string, int) {
 // no Flush or Close: what a killed process leaves on disk.
 func TestFlushesWithinTheLag(t *testing.T) {
 	f := &file{}
-	w := New(f, 64<<10, 20*time.Millisecond)
+	w := New(f, 64<<10, 200*time.Millisecond) // long enough that the burst below is one batch even under load
 	defer w.Close()
 	for range 100 {
 		w.Write([]byte("> AT\r\n"))
