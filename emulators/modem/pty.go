@@ -153,6 +153,8 @@ func (m *Modem) PTYState() string {
 	switch {
 	case err != nil:
 		return fmt.Sprintf("the modem's pty master is open as far as the modem knows, but its descriptor %d is not: %v", fd, err)
+	case m.masterID == [2]uint64{}:
+		return fmt.Sprintf("the modem's pty master is open as far as the modem knows (descriptor %d; its identity at open was not read)", fd)
 	case id != m.masterID:
 		what, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
 		return fmt.Sprintf("the modem's pty master is open as far as the modem knows, but its descriptor %d now holds another file (%s): closed behind its back and the number reused", fd, what)
