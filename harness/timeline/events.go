@@ -97,6 +97,7 @@ var labelOmits = map[string]bool{"eid": true}
 func readEvents(path string, b *Builder) error {
 	evs, err := readEventLog(path)
 	b.events = evs
+	b.eventsSorted = slices.IsSortedFunc(evs, func(x, y event) int { return x.T.Compare(y.T) })
 	for _, e := range evs {
 		if !e.T.IsZero() && (b.t.Start.IsZero() || e.T.Before(b.t.Start)) {
 			b.t.Start = e.T

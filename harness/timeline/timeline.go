@@ -138,7 +138,10 @@ type Builder struct {
 	// items by them.
 	events []event
 	evSeq  []int // each event's item seq
-	seq    int
+	// eventsSorted says the log is in time order (the harness writes it
+	// so; a log put together by hand may not be).
+	eventsSorted bool
+	seq          int
 }
 
 // Add puts an item on the timeline, creating its lanes.
