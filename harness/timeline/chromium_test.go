@@ -216,3 +216,58 @@ func TestLargePageInChromium(t *testing.T) {
 	}
 	checkClean(t, p, page)
 }
+
+// A timeline of several pages: the pager names them and marks the ones
+// with failures, and "failure ▶" past a page's last failure opens the
+// next page that has one, with its first failure selected.
+func TestPagedTimelineInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	dir := t.TempDir()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ev strings.Builder
+	for i := range 130 {
+		// One failure, row 108: on the third page of 50 rows.
+		fmt.Fprintf(&ev, `{"t":%q,"actor":"euicc","event":"step","n":%d,"ok":%v}`+"\n",
+			t0.Add(time.Duration(i)*time.Minute).Format(time.RFC3339Nano), i, i != 107)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.jsonl"), []byte(ev.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: "paged", Kind: "scenario", Verdict: "fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.PageRows = 50
+	page, err := tl.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Open(t, "file://"+page, time.Minute)
+	if got := eval[string](t, p, `document.getElementById("pages").textContent.replace(/\s+/g, " ")`); !strings.Contains(got, "page 1 of 3") || !strings.Contains(got, "failures on 1 page(s)") {
+		t.Errorf("pager %q", got)
+	}
+	if got := eval[[]string](t, p, `Array.from(document.querySelectorAll("#pages a.bad")).map(a => a.textContent)`); !slices.Equal(got, []string{"3"}) {
+		t.Errorf("pages marked failed: %q, want [3]", got)
+	}
+	if got := eval[string](t, p, `document.getElementById("count").textContent`); got != "50 of 50 rows on this page" {
+		t.Errorf("count %q", got)
+	}
+	if err := p.Run(20*time.Second, chromedp.Click(chromedp.ID("nextfail")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)), chromedp.WaitVisible(chromedp.ID("detail"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, p, `location.pathname.split("/").pop() + location.hash`); got != "timeline-3.html#first-failure" {
+		t.Errorf("after 'failure ▶' the page is %q", got)
+	}
+	if got := eval[string](t, p, `document.getElementById("d-label").textContent + " | " + document.getElementById("d-meta").textContent`); !strings.Contains(got, "n=107") || !strings.Contains(got, "FAILED") {
+		t.Errorf("detail on the page with the failure: %q", got)
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors:\n  %s", strings.Join(errs, "\n  "))
+	}
+	for _, u := range p.Requests() {
+		if u != "file://"+page && u != "file://"+filepath.Join(dir, "timeline-3.html") {
+			t.Errorf("the pages requested %s: they must fetch nothing but each other", u)
+		}
+	}
+}

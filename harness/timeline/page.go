@@ -1,8 +1,10 @@
 package timeline
 
 import (
+	"bufio"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -51,10 +53,97 @@ type pageData struct {
 	Start string     `json:"start"`
 	Lanes []Lane     `json:"lanes"`
 	Items []pageItem `json:"items"`
+	// Page is this page's number (1-based) and Pages every page, when the
+	// timeline has more than one.
+	Page  int        `json:"page,omitempty"`
+	Pages []pageLink `json:"pages,omitempty"`
 }
 
-// WriteHTML writes the page.
+// DefaultPageRows is the most rows one page holds. A longer run is split
+// into pages of consecutive rows — FileName first, then timeline-2.html
+// and on — each self-contained and linked to all the others: a week of
+// roaming with a check a minute is ~850,000 rows, 330 MB as one page,
+// more than a browser parses in reasonable time. Within a page the rows
+// are virtualised.
+const DefaultPageRows = 25000
+
+// pageLink is one page as the pager shows it.
+type pageLink struct {
+	N      int    `json:"n"`
+	File   string `json:"file"`
+	From   int    `json:"from"` // first row, 1-based
+	To     int    `json:"to"`   // last row
+	Span   string `json:"span"` // simulated time of its first and last row
+	Failed int    `json:"failed"`
+}
+
+// pager is what the header shows of a timeline's pages.
+type pager struct {
+	Cur         pageLink
+	Pages       []pageLink
+	Prev, Next  string // neighbours' files ("" at either end)
+	FailedPages int
+}
+
+// PageFile is the name of page n (1-based) of a timeline.
+func PageFile(n int) string {
+	if n <= 1 {
+		return FileName
+	}
+	return fmt.Sprintf("timeline-%d.html", n)
+}
+
+// pages splits the items into pages of at most PageRows (DefaultPageRows
+// when 0) rows. A timeline has at least one page.
+func (t *Timeline) pages() []pageLink {
+	per := t.PageRows
+	if per <= 0 {
+		per = DefaultPageRows
+	}
+	var ps []pageLink
+	for from := 0; from < len(t.Items) || from == 0; from += per {
+		to := min(from+per, len(t.Items))
+		p := pageLink{N: len(ps) + 1, File: PageFile(len(ps) + 1), From: from + 1, To: to}
+		if to > from {
+			p.Span = fmtSim(t.Items[from].T.Sub(t.Start)) + " – " + fmtSim(t.Items[to-1].T.Sub(t.Start))
+		}
+		for _, it := range t.Items[from:to] {
+			if it.Failed {
+				p.Failed++
+			}
+		}
+		ps = append(ps, p)
+		if to == len(t.Items) {
+			break
+		}
+	}
+	return ps
+}
+
+// fmtSim writes a simulated offset as the page's time column does
+// (+[Dd ]hh:mm:ss).
+func fmtSim(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
+	if days > 0 {
+		return fmt.Sprintf("%s%dd %02d:%02d:%02d", sign, days, h, m, s)
+	}
+	return fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, s)
+}
+
+// WriteHTML writes the timeline's first page (the whole timeline when it
+// fits on one; see DefaultPageRows).
 func (t *Timeline) WriteHTML(w io.Writer) error {
+	return t.writePage(w, t.pages(), 1)
+}
+
+// writePage writes page n of pages.
+func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 	idx := map[string]int{}
 	for i, l := range t.Lanes {
 		idx[l.ID] = i
@@ -65,16 +154,21 @@ func (t *Timeline) WriteHTML(w io.Writer) error {
 		}
 		return idx[id]
 	}
-	d := pageData{Start: t.Start.UTC().Format(time.RFC3339Nano), Lanes: t.Lanes, Items: make([]pageItem, len(t.Items))}
+	cur := pages[n-1]
+	rows := t.Items[cur.From-1 : cur.To]
+	d := pageData{Start: t.Start.UTC().Format(time.RFC3339Nano), Lanes: t.Lanes, Items: make([]pageItem, len(rows))}
+	if len(pages) > 1 {
+		d.Page, d.Pages = n, pages
+	}
 	failed := 0
-	for i, it := range t.Items {
+	for _, p := range pages {
+		failed += p.Failed
+	}
+	for i, it := range rows {
 		d.Items[i] = pageItem{
 			T: float64(it.T.Sub(t.Start)) / float64(time.Millisecond), From: lane(it.From), To: lane(it.To),
 			Kind: it.Kind, Label: it.Label, Detail: it.Detail, Failed: it.Failed, Reply: it.Reply,
 			Faults: it.Faults, Source: it.Source,
-		}
-		if it.Failed {
-			failed++
 		}
 	}
 	// json.Marshal escapes <, > and &, so the data cannot close its
@@ -87,45 +181,89 @@ func (t *Timeline) WriteHTML(w io.Writer) error {
 	if verdict == "" {
 		verdict = "unknown"
 	}
+	var pg *pager
+	if len(pages) > 1 {
+		pg = &pager{Cur: cur, Pages: pages}
+		if n > 1 {
+			pg.Prev = pages[n-2].File
+		}
+		if n < len(pages) {
+			pg.Next = pages[n].File
+		}
+		for _, p := range pages {
+			if p.Failed > 0 {
+				pg.FailedPages++
+			}
+		}
+	}
 	return pageTemplate.Execute(w, struct {
 		Run       Run
 		Verdict   string
 		Rows      int
 		Failed    int
+		Pager     *pager
 		Artifacts []string
 		Notes     []string
 		Start     string
 		CSS       template.CSS
 		JS        template.JS
 		Data      template.JS
-	}{t.Run, verdict, len(t.Items), failed, t.Artifacts, t.Notes, d.Start,
+	}{t.Run, verdict, len(t.Items), failed, pg, t.Artifacts, t.Notes, d.Start,
 		template.CSS(pageCSS), template.JS(pageJS), template.JS(data)})
 }
 
-// Write builds the timeline of the run in dir and writes it to
-// dir/timeline.html, returning the page's path.
+// Write builds the timeline of the run in dir and writes its pages to dir
+// (FileName, and timeline-2.html on when it has more than one; pages of
+// an earlier, longer timeline there are removed), returning the first
+// page's path.
 func Write(dir string, run Run) (string, error) {
 	t, err := Build(dir, run)
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, FileName)
+	return t.Write(dir)
+}
+
+// Write writes the timeline's pages to dir and returns the first page's
+// path.
+func (t *Timeline) Write(dir string) (string, error) {
+	pages := t.pages()
+	for _, p := range pages {
+		if err := writeFile(filepath.Join(dir, p.File), func(w io.Writer) error { return t.writePage(w, pages, p.N) }); err != nil {
+			return "", fmt.Errorf("timeline: %w", err)
+		}
+	}
+	// Pages an earlier, longer timeline of this directory left.
+	for n := len(pages) + 1; ; n++ {
+		if err := os.Remove(filepath.Join(dir, PageFile(n))); err != nil {
+			if !errors.Is(err, os.ErrNotExist) {
+				return "", fmt.Errorf("timeline: %w", err)
+			}
+			break
+		}
+	}
+	return filepath.Join(dir, FileName), nil
+}
+
+// writeFile writes path through a temporary file renamed into place, so
+// a reader never sees half a page.
+func writeFile(path string, write func(io.Writer) error) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return "", fmt.Errorf("timeline: %w", err)
+		return err
 	}
-	if err := t.WriteHTML(f); err != nil {
-		f.Close()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("timeline: %w", err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("timeline: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("timeline: %w", err)
-	}
-	return path, nil
+	return os.Rename(tmp, path)
 }

@@ -78,7 +78,7 @@
       last = it.t;
       shown++;
     }
-    count.textContent = shown + " of " + items.length + " rows";
+    count.textContent = shown + " of " + items.length + " rows" + (DATA.page ? " on this page" : "");
     spacer.style.height = (rows.length * RH + 8) + "px";
     render();
   }
@@ -177,16 +177,30 @@
     document.getElementById("detail").hidden = false;
     render();
   }
+  function showRow(k) {
+    scroller.scrollTop = Math.max(0, k * RH - scroller.clientHeight / 3);
+    show(rows[k].i);
+  }
+  // jumpFail selects the next (dir 1) or previous (-1) failed row; past
+  // the last one of this page it opens the nearest page with a failure
+  // in that direction, which shows its first (or last) one.
   function jumpFail(dir) {
     var cur = Math.floor((scroller.scrollTop + 1) / RH) + (dir > 0 ? 1 : -1);
     if (selected >= 0) { var k = rowOf(selected); if (k >= 0) cur = k + dir; }
     for (var k2 = cur; k2 >= 0 && k2 < rows.length; k2 += dir) {
       var r = rows[k2];
-      if (r.i !== undefined && items[r.i].x) {
-        scroller.scrollTop = Math.max(0, k2 * RH - scroller.clientHeight / 3);
-        show(r.i);
-        return;
-      }
+      if (r.i !== undefined && items[r.i].x) { showRow(k2); return; }
+    }
+    var ps = DATA.pages || [];
+    for (var n = DATA.page - 1 + dir; n >= 0 && n < ps.length; n += dir) {
+      if (ps[n].failed > 0) { location.href = ps[n].file + (dir > 0 ? "#first-failure" : "#last-failure"); return; }
+    }
+  }
+  function failFromHash() {
+    var dir = location.hash === "#first-failure" ? 1 : location.hash === "#last-failure" ? -1 : 0;
+    if (!dir) return;
+    for (var k = dir > 0 ? 0 : rows.length - 1; k >= 0 && k < rows.length; k += dir) {
+      if (rows[k].i !== undefined && items[rows[k].i].x) { showRow(k); return; }
     }
   }
 
@@ -214,5 +228,6 @@
 
   layout();
   refilter();
+  failFromHash();
   document.body.setAttribute("data-ready", "true");
 })();

@@ -5,7 +5,8 @@
 // highlighted, and links to the raw files. The page fetches nothing: its
 // CSS, script and data are inline, and the script draws only the rows in
 // view (virtualised), so a run of 10,000 events scrolls as fast as one of
-// ten.
+// ten; a run of more than DefaultPageRows rows is split into pages linked
+// to each other.
 //
 // Each artifact is read by a Source; a source adds items on lanes. A new
 // kind of artifact (the card's APDUs as GSMTAP in the capture, say) is one
@@ -101,6 +102,8 @@ type Timeline struct {
 	// Artifacts are the raw files the page links to, relative to its
 	// directory.
 	Artifacts []string
+	// PageRows is the most rows a page holds (0: DefaultPageRows).
+	PageRows int
 	// Notes say what the page could not show (an artifact missing or
 	// unreadable) or how it placed something; shown loudly on the page.
 	Notes []string
