@@ -48,6 +48,8 @@ func detect(file string, lines []string) (Format, error) {
 			return MM, nil
 		case socatHeader.MatchString(strings.TrimSuffix(l, "\r")):
 			return Socat, nil
+		case straceLine.MatchString(strings.TrimLeft(l, " ")):
+			return Strace, nil
 		case eventLine.MatchString(l):
 			return Events, nil
 		case atLogLine.MatchString(l):
@@ -70,7 +72,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

@@ -59,6 +59,9 @@ func FuzzMM(f *testing.F)    { fuzzReader(f, MM, "mm.log", "mm-legacy.log") }
 func FuzzSocat(f *testing.F) {
 	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log")
 }
+func FuzzStrace(f *testing.F) {
+	fuzzReader(f, Strace, "strace-f.log", "strace-ttt-x.log", "strace-r-pid.log")
+}
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
 	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log")
@@ -66,5 +69,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "plain.log", "terminal-minicom.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "plain.log", "terminal-minicom.log", "platform.json")
 }

@@ -35,6 +35,15 @@ func TestGolden(t *testing.T) {
 		{"socat-x.log", Socat},       // -x: hex on one line
 		{"socat-vx.log", Socat},      // -v -x: hex lines with text, "--"
 		{"socat-swapped.log", Socat}, // the modem as socat's first address: '<' is the host
+		// strace 6.1 on a Python host talking to the emulator's pty (its
+		// interpreter's start-up reads of its own files mostly cut out):
+		// -f -tt -y -o (pid prefix, paths, a reader thread's calls left
+		// unfinished and resumed); -ttt -x with open and close traced,
+		// fd 3 a time zone file before the tty; -f -r on the terminal
+		// ("[pid N]"), only reads and writes traced.
+		{"strace-f.log", Strace},
+		{"strace-ttt-x.log", Strace},
+		{"strace-r-pid.log", Strace},
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},

@@ -74,6 +74,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readMM(file, ls, cut)
 	case Socat:
 		t, err = readSocat(file, data)
+	case Strace:
+		t, err = readStrace(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

@@ -1,7 +1,8 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
-// plain ">"/"<" transcripts with or without timestamps, and the management
-// platform's request log — into one normalised transcript: who sent each
+// socat and strace traces of the port, terminal sessions, plain ">"/"<"
+// transcripts with or without timestamps, and the management platform's
+// request log — into one normalised transcript: who sent each
 // line, when (absolute, relative to the tool's start, or not known), the
 // line, what it is (command, echo, information text, final result,
 // unsolicited result code) and, for the APDUs carried by +CSIM and +CGLA
@@ -40,6 +41,10 @@ const (
 	// between host and modem: "> 2026/12/01 08:41:11.044587  length=5
 	// from=0 to=4" and the transfer's bytes.
 	Socat Format = "socat"
+	// Strace is strace's trace of the program on the modem's port (-e
+	// trace=read,write; -f, -t/-tt/-ttt/-r and -y as given): "10:36:22.179697
+	// write(3</dev/ttyUSB2>, "ATE1\r", 5) = 5".
+	Strace Format = "strace"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (minicom, picocom or
@@ -56,7 +61,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

@@ -511,3 +511,47 @@ func TestBootURCsFromTheLog(t *testing.T) {
 		t.Errorf("a boot URC taken for a REFRESH:\n%s", all)
 	}
 }
+
+// TestStraceSession: a host script's session as strace saw it (-f -tt -y,
+// a reader thread whose reads are left unfinished and resumed; recorded
+// against the emulator) replays through its failure, a +CGLA whose length
+// is not the APDU's, and diverges where an answer is changed.
+func TestStraceSession(t *testing.T) {
+	trace, err := os.ReadFile(filepath.Join("testdata", "strace-geteid.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := `name: strace-geteid
+source: "strace -f -tt -y -s 4096 of a host script"
+logs:
+  - {file: trace.log}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN, name: China Mobile}
+expected: "the script sends the APDU's length in bytes"
+failure: {log: trace.log, line: 149, what: "+CGLA with a length that is not the APDU's refused with +CME ERROR"}
+expect: reproduces
+`
+	for _, altered := range []bool{false, true} {
+		t.Run(fmt.Sprintf("altered=%v", altered), func(t *testing.T) {
+			log := string(trace)
+			if altered {
+				log = strings.Replace(log, `+CCHO: 1\r\n`, `+CCHO: 3\r\n`, 1)
+			}
+			res := replay(t, newFixture(t, "strace-geteid", map[string]string{"trace.log": log, field.ManifestFile: manifest}))
+			if res.OK == altered {
+				t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
+			}
+			if !altered && res.Compared[Exchanges] != 10 {
+				t.Errorf("%d exchanges compared, want 10", res.Compared[Exchanges])
+			}
+			if d := res.Divergence; altered && (d == nil || d.Src.Line != 143) {
+				t.Errorf("divergence %+v, want trace.log:143", d)
+			}
+		})
+	}
+}
