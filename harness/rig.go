@@ -88,6 +88,11 @@ type Options struct {
 	// Progress, if set, is told every ProgressEvery of wall time how far
 	// RunScenario got (simulated time so far, of horizon).
 	Progress func(now, horizon time.Duration)
+	// Stage, if set, is told what RunScenario does after the simulation
+	// (closing the rig, checking the capture, writing the timeline) when
+	// the run has gone on long enough to report progress: a week-long
+	// run spends seconds there.
+	Stage func(what string)
 	// NoDevice starts only the platform and the SM-DP+s, for a lab run
 	// whose device is a real modem (see LabBackend).
 	NoDevice bool

@@ -73,6 +73,11 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		r.MarkIncomplete(runErr.Error())
 	}
 	res.Simulated = r.Now()
+	stage := func(string) {}
+	if o.Stage != nil && time.Since(wall) >= ProgressEvery {
+		stage = o.Stage
+	}
+	stage("closing the rig and checking the capture against the servers' logs")
 	closeErr := r.Close()
 	res.Incomplete = r.Incomplete()
 	switch {
@@ -83,6 +88,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Mismatches = scenario.Check(s, r.Log.Events(), end)
 	res.Wall = time.Since(wall)
+	stage("writing the timeline")
 	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
 	return res
 }
@@ -118,5 +124,6 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	return run
 }
 
-// ProgressEvery is how often (wall clock) RunScenario reports progress.
-const ProgressEvery = 2 * time.Second
+// ProgressEvery is how often (wall clock) RunScenario reports progress
+// (a variable for tests).
+var ProgressEvery = 2 * time.Second

@@ -107,6 +107,33 @@ func TestInterruptedRun(t *testing.T) {
 	}
 }
 
+// A run long enough to report progress says what it does after the
+// simulation; a short one says nothing.
+func TestStagesAfterTheSimulation(t *testing.T) {
+	for _, tc := range []struct {
+		every time.Duration
+		want  []string
+	}{
+		{0, []string{"closing the rig and checking the capture against the servers' logs", "writing the timeline"}},
+		{time.Hour, nil},
+	} {
+		t.Run(tc.every.String(), func(t *testing.T) {
+			defer func(d time.Duration) { ProgressEvery = d }(ProgressEvery)
+			ProgressEvery = tc.every
+			var got []string
+			res := RunScenario(loadFixture(t, "roam-fr-preinstalled.yaml"), Options{Dir: t.TempDir(), Capture: capture.Tap,
+				Progress: func(time.Duration, time.Duration) {},
+				Stage:    func(what string) { got = append(got, what) }})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("stages %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // The PKI is no random choice of the run: two runs of a download scenario
 // (mutual authentication, signed notifications) under different PKI seeds
 // log the same events, byte for byte, and each verifies against its own

@@ -187,6 +187,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			Progress: func(now, horizon time.Duration) {
 				fmt.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
+			Stage: func(what string) { fmt.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
