@@ -17,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // RigEpoch is when every emulated run starts (the virtual clock's epoch,
@@ -120,11 +121,11 @@ type Step struct {
 	Skip string
 }
 
-// NoCommands is why logs without an AT command cannot be replayed: the
-// replay plays a host's AT commands to the emulated modem.
-const NoCommands = "no AT command in the logs, so nothing to replay: a platform or events log goes with an AT log, " +
-	"and lpac shows its AT exchange only under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1); " +
-	"its pcsc, qmi and mbim backends log APDUs alone"
+// NoCommands is why logs without an AT command or an APDU cannot be
+// replayed: the replay plays a host's AT commands to the emulated modem.
+const NoCommands = "no AT command or APDU in the logs, so nothing to replay: a platform or events log goes with an AT log, " +
+	"and lpac shows its AT exchange under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1), " +
+	"its APDUs (any backend) with LIBEUICC_DEBUG_APDU=1"
 
 // Reconstruct turns a fixture into a plan. Errors name the manifest's or
 // a log's line: a manifest that contradicts its logs, a fact the scenario
@@ -135,15 +136,24 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
 	}
+	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
+	channels, err := p.overCGLA()
+	if err != nil {
+		return nil, err
+	}
 	if !slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
 		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
-	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}
 	p.hostState()
+	// The logical channels the APDUs use, opened on the ISD-R as lpac
+	// does (the emulated modem numbers them from 1).
+	for range slices.Max(append(channels, 0)) {
+		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
+	}
 	p.unmodelled()
 	p.AttachDelay = p.attachDelay()
 	if m.Scenario != "" {
@@ -156,6 +166,36 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	p.steps(o)
 	return p, nil
+}
+
+// overCGLA makes the logs replayable when none has an AT command but one
+// shows the card's APDUs (lpac under its pcsc, qmi or mbim backend): those
+// logs are replaced by the AT conversation that carries the same APDUs
+// over the modem (fieldlog.OverCGLA). It returns the logical channels used.
+func (p *Plan) overCGLA() ([]int, error) {
+	f := p.Fixture
+	if slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
+		return nil, nil
+	}
+	var all []int
+	for i, t := range f.Logs {
+		at, channels, ok, err := fieldlog.OverCGLA(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: carrying its APDUs over AT: %w", t.File, err)
+		}
+		if !ok {
+			continue
+		}
+		f.Logs[i] = at
+		for _, c := range channels {
+			if !slices.Contains(all, c) {
+				all = append(all, c)
+			}
+		}
+		p.assume("%s shows the card's APDUs and no AT command (an LPA's own transport: PC/SC, QMI, MBIM): the replay carries each APDU in AT+CGLA on its logical channel (AT+CSIM on the basic one), "+
+			"after opening the ISD-R with AT+CCHO; the backend's transport itself is not emulated, and each answer is compared by what it says", t.File)
+	}
+	return all, nil
 }
 
 func (p *Plan) assume(format string, args ...any) {

@@ -50,6 +50,12 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 		if err := tr.Render(io.Discard); err != nil {
 			t.Fatal(err)
 		}
+		// What a replay makes of a log of APDUs alone reads as well.
+		if at, _, ok, err := OverCGLA(tr); err != nil {
+			t.Fatalf("OverCGLA: %v", err)
+		} else if ok && len(at.Commands()) == 0 {
+			t.Fatal("OverCGLA gave no command")
+		}
 	})
 }
 

@@ -103,8 +103,8 @@ func (t *Transcript) readSome() bool {
 		return true
 	}
 	for _, e := range t.Entries {
-		if e.Role != Note {
-			return true
+		if e.Role != Note || e.APDU != nil || e.Event != nil {
+			return true // a line, an APDU or lpac's JSON the format has
 		}
 	}
 	return len(t.Entries) == 0 // an empty log says so itself

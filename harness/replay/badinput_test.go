@@ -53,12 +53,6 @@ func TestBadFixtures(t *testing.T) {
 				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log}", 1)
 			},
 			""},
-		{"lpac's APDUs alone (its pcsc backend)", "ec20f-long-cgla", "lpac-download.log",
-			func(s string) string {
-				return strings.Repeat("[DEBUG] [APDU] [TX] CLA: 80, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF 3E 03 5C 01 5A\n"+
-					"[DEBUG] [APDU] [RX] SW1: 6A, SW2: 88, Data:\n", 20) // past the failure's line 38
-			},
-			"manifest.yaml:11:3: logs: no AT command in the logs, so nothing to replay: "},
 		{"a log in no known format", "ec20f-long-cgla", "lpac-download.log",
 			func(s string) string { return "Hi, here is what lpac printed:\n\nthe download fails with ERROR\n" },
 			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a platform request log, a ">"/"<" transcript, or a terminal session of AT commands and their answers); it starts "Hi, here is what lpac printed:"`},

@@ -71,7 +71,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		}
 		ts, raw = append(ts, t), append(raw, data)
 	}
-	if !slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
+	if !slices.ContainsFunc(ts, (*fieldlog.Transcript).Replayable) {
 		return nil, errors.New(field.NoCommands)
 	}
 	failure, what, found := firstFailure(ts)

@@ -118,7 +118,7 @@ network:
 			want string
 		}{
 			{"junk", []string{junk}, "junk.log:1: no known log format"},
-			{"alone", []string{platform}, "no AT command in the logs"},
+			{"alone", []string{platform}, "no AT command or APDU in the logs"},
 			{"lpac-quiet", []string{jsonOnly}, "LPAC_APDU_AT_DEBUG=1"},
 			{"Bad/Name", []string{mm}, `fixture name "Bad/Name"`},
 			{"with space", []string{mm}, `fixture name "with space"`},

@@ -555,3 +555,70 @@ expect: reproduces
 		})
 	}
 }
+
+// TestAPDUOnlyLog: lpac's output under a backend that is not AT (pcsc,
+// qmi, mbim) shows the card's APDUs and no AT command (here lpac-txrx's
+// APDU lines alone: GetEID, then EnableProfile answered ok with a REFRESH
+// pending). The replay opens the ISD-R's channels and carries each APDU
+// in +CGLA; the emulated card answers as the recorded one did, and an
+// answer changed in the log is where the replay leaves it.
+func TestAPDUOnlyLog(t *testing.T) {
+	log := "[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n" +
+		"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF3E125A1089049032123451234512345678901235\n" +
+		`{"type":"progress","payload":{"code":0,"message":"es10c_enable_profile","data":null}}` + "\n" +
+		"[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 14, Data: BF 31 11 A0 0C 5A 0A 98 33 01 00 00 00 00 00 00 92 81 01 FF \n" +
+		"[DEBUG] [APDU] [RX] SW1: 91, SW2: 0B, Data: BF 31 03 80 01 00 \n" +
+		`{"type":"lpa","payload":{"code":0,"message":"success","data":null}}` + "\n"
+	manifest := `name: apdu-only
+source: "lpac profile enable under its pcsc backend, LIBEUICC_DEBUG_APDU=1"
+logs:
+  - {file: lpac.log}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+    - {iccid: "89331000000000000029", operator: orange-fr}
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN, name: China Mobile}
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the profile is enabled"
+failure: {log: lpac.log, line: 5, what: "EnableProfile answered ok, a REFRESH pending"}
+expect: reproduces
+`
+	ccho := `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
+	for _, tc := range []struct {
+		name       string
+		alter      [2]string
+		preamble   []string
+		divergesAt int // 0: reproduces
+	}{
+		{"as recorded", [2]string{}, []string{ccho}, 0},
+		{"another result", [2]string{"Data: BF 31 03 80 01 00", "Data: BF 31 03 80 01 02"}, []string{ccho}, 5},
+		// The same APDUs on logical channel 2: two channels opened.
+		{"channel 2", [2]string{"CLA: 81", "CLA: 82"}, []string{ccho, ccho}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := log
+			if tc.alter[0] != "" {
+				l = strings.ReplaceAll(l, tc.alter[0], tc.alter[1])
+			}
+			res := replay(t, newFixture(t, "apdu-only", map[string]string{"lpac.log": l, field.ManifestFile: manifest}))
+			if !slices.Equal(res.Plan.Preamble, tc.preamble) {
+				t.Errorf("preamble %q, want %q", res.Plan.Preamble, tc.preamble)
+			}
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "shows the card's APDUs and no AT command") }) {
+				t.Errorf("assumptions do not say the APDUs are carried over AT: %q", res.Plan.Assumptions)
+			}
+			if tc.divergesAt == 0 {
+				if !res.OK || res.Compared[Exchanges] != 2 {
+					t.Fatalf("OK = %v, %d exchanges compared: %s\n%s", res.OK, res.Compared[Exchanges], res.Why, Report(res))
+				}
+				return
+			}
+			if d := res.Divergence; res.OK || d == nil || d.Src.Line != tc.divergesAt {
+				t.Fatalf("OK = %v, divergence %+v, want lpac.log:%d", res.OK, d, tc.divergesAt)
+			}
+		})
+	}
+}
