@@ -141,6 +141,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	f = p.Fixture
 	if !slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
 		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
@@ -177,6 +178,12 @@ func (p *Plan) overCGLA() ([]int, error) {
 	if slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
 		return nil, nil
 	}
+	// The plan's fixture holds the conversation over AT; the caller's
+	// keeps its logs as read (a draft reconstructs it once per
+	// personality it tries).
+	clone := *f
+	clone.Logs = slices.Clone(f.Logs)
+	p.Fixture = &clone
 	var all []int
 	for i, t := range f.Logs {
 		at, channels, ok, err := fieldlog.OverCGLA(t)
@@ -186,7 +193,7 @@ func (p *Plan) overCGLA() ([]int, error) {
 		if !ok {
 			continue
 		}
-		f.Logs[i] = at
+		clone.Logs[i] = at
 		for _, c := range channels {
 			if !slices.Contains(all, c) {
 				all = append(all, c)

@@ -42,6 +42,10 @@ type APDU struct {
 	// Answer then holds the function's whole answer (without SW).
 	Done   bool
 	Answer []byte
+	// Failed marks a response whose status word is not 90xx, 91xx or
+	// 61xx, or whose ES10 answer is an error (a result other than ok, an
+	// error code, an answer that does not decode).
+	Failed bool
 }
 
 // chain is the state of one logical channel: the ES10 function whose
@@ -240,6 +244,11 @@ func response(c *chain, a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
 	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
+	switch a.SW >> 8 {
+	case 0x90, 0x91, 0x61: // done, done with a proactive command, more to fetch
+	default:
+		a.Failed = true
+	}
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
 	switch {
@@ -252,7 +261,9 @@ func response(c *chain, a *APDU) {
 			return
 		}
 		a.Done, a.Answer = true, c.resp
-		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, answerDetail(c.tag, c.resp, a.SW), sw)
+		detail, failed := answerDetail(c.tag, c.resp, a.SW)
+		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, detail, sw)
+		a.Failed = a.Failed || failed
 		c.fn, c.resp = "", nil
 	case cmd.ES10 != "":
 		a.Summary = fmt.Sprintf("%s block %d: %s", cmd.ES10, cmd.Block, sw)
@@ -304,24 +315,24 @@ var resultNames = map[int]string{
 
 // answerDetail says what a whole ES10 answer says; values that change
 // from run to run (challenges, signatures) are named, not shown.
-func answerDetail(tag uint32, b []byte, sw uint16) string {
+func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) {
 	if len(b) == 0 {
-		return "no data"
+		return "no data", false
 	}
 	switch tag {
 	case es10.TagGetEuiccData:
 		eid, err := es10.DecodeEID(b)
 		if err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
-		return "EID " + eid
+		return "EID " + eid, false
 	case es10.TagProfileInfoList:
 		list, code, err := es10.DecodeProfileInfoList(b)
 		switch {
 		case err != nil:
-			return undecodable(err)
+			return undecodable(err), true
 		case code != 0:
-			return fmt.Sprintf("error %d", code)
+			return fmt.Sprintf("error %d", code), true
 		}
 		var ps []string
 		for _, p := range list {
@@ -331,49 +342,49 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 			}
 			ps = append(ps, p.ICCID+" "+state)
 		}
-		return fmt.Sprintf("%d profiles [%s]", len(list), strings.Join(ps, ", "))
+		return fmt.Sprintf("%d profiles [%s]", len(list), strings.Join(ps, ", ")), false
 	case es10.TagEnableProfile, es10.TagDisableProfile, es10.TagDeleteProfile, es10.TagEuiccMemoryReset,
 		es10.TagSetNickname, es10.TagSetDefaultDpAddress, es10.TagNotificationSent:
 		r, err := es10.DecodeResult(tag, b)
 		if err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
 		if n, ok := resultNames[r]; ok && tag != es10.TagNotificationSent {
-			return fmt.Sprintf("result %d (%s)", r, n)
+			return fmt.Sprintf("result %d (%s)", r, n), r != es10.ResultOK
 		}
-		return fmt.Sprintf("result %d", r)
+		return fmt.Sprintf("result %d", r), r != es10.ResultOK
 	case es10.TagGetEuiccChallenge:
 		c, err := es10.DecodeEuiccChallenge(b)
 		if err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
-		return fmt.Sprintf("challenge %X", c)
+		return fmt.Sprintf("challenge %X", c), false
 	case es10.TagGetEUICCInfo1:
 		// The card's own description (versions, CI keys): what it is,
 		// not what it decided.
 		if _, err := es10.DecodeEuiccInfo1(b); err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
-		return "EUICCInfo1"
+		return "EUICCInfo1", false
 	case es10.TagListNotification:
 		list, err := es10.DecodeListNotificationResponse(b)
 		if err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
 		var ns []string
 		for _, n := range list {
 			ns = append(ns, fmt.Sprintf("%d %s", n.Seq, n.Event))
 		}
-		return fmt.Sprintf("%d notifications [%s]", len(list), strings.Join(ns, ", "))
+		return fmt.Sprintf("%d notifications [%s]", len(list), strings.Join(ns, ", ")), false
 	case es10.TagRetrieveNotifications:
 		list, code, err := es10.DecodeRetrieveNotificationsListResponse(b)
 		if err != nil {
-			return undecodable(err)
+			return undecodable(err), true
 		}
 		if code != 0 {
-			return fmt.Sprintf("error %d", code)
+			return fmt.Sprintf("error %d", code), true
 		}
-		return fmt.Sprintf("%d notifications", len(list))
+		return fmt.Sprintf("%d notifications", len(list)), false
 	case es10.TagAuthenticateServer:
 		r, err := es10.DecodeAuthenticateServerResponse(b)
 		return signed(err, r.ErrorCode, "ok (signed)")
@@ -384,29 +395,29 @@ func answerDetail(tag uint32, b []byte, sw uint16) string {
 		r, err := es10.DecodeProfileInstallationResult(b)
 		switch {
 		case err != nil:
-			return undecodable(err)
+			return undecodable(err), true
 		case r.Data.OK:
-			return "installed"
+			return "installed", false
 		}
-		return fmt.Sprintf("error bppCommandId %d, reason %d", r.Data.CommandID, r.Data.ErrorReason)
+		return fmt.Sprintf("error bppCommandId %d, reason %d", r.Data.CommandID, r.Data.ErrorReason), true
 	case es10.TagCancelSession:
 		r, err := es10.DecodeCancelSessionResponse(b)
 		return signed(err, r.ErrorCode, fmt.Sprintf("cancelled, reason %d (signed)", r.Reason))
 	}
 	// EUICCInfo2, configured addresses, RAT …: the card's description.
-	return "answered"
+	return "answered", false
 }
 
 func undecodable(err error) string { return fmt.Sprintf("undecodable answer (%v)", err) }
 
 // signed describes a signed ES10 answer that holds either its result or
 // an error code.
-func signed(err error, code int, ok string) string {
+func signed(err error, code int, ok string) (string, bool) {
 	switch {
 	case err != nil:
-		return undecodable(err)
+		return undecodable(err), true
 	case code != 0:
-		return fmt.Sprintf("error %d", code)
+		return fmt.Sprintf("error %d", code), true
 	}
-	return ok
+	return ok, false
 }

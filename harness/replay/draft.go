@@ -159,6 +159,8 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		}
 		for _, e := range t.Entries {
 			switch {
+			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
 			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK":
 				cmd := "a command"
 				if e.Cmd >= 0 {

@@ -101,6 +101,24 @@ network:
 			t.Errorf("no challenge mask assumed")
 		}
 	})
+	t.Run("lpac's APDUs alone: the card's error is the failure", func(t *testing.T) {
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		os.WriteFile(log, []byte("[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n"+
+			"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF3E125A1089049032123451234512345678901235\n"+
+			"[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 14, Data: BF 31 11 A0 0C 5A 0A 98 33 01 00 00 00 00 00 00 92 81 01 FF\n"+
+			"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 31 03 80 01 02\n"), 0o644)
+		d, err := Draft(t.TempDir(), "apdu-only", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.Line != 4 {
+			t.Errorf("failure %v (found %v), want lpac.log:4", d.Failure, d.Found)
+		}
+		// The logs show no profile: the draft asks for them.
+		if d.Problem == nil || !strings.Contains(d.Problem.Error(), "device.profiles") {
+			t.Errorf("problem %v", d.Problem)
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		parent := t.TempDir()
 		junk := filepath.Join(t.TempDir(), "junk.log")

@@ -603,7 +603,19 @@ expect: reproduces
 			if tc.alter[0] != "" {
 				l = strings.ReplaceAll(l, tc.alter[0], tc.alter[1])
 			}
-			res := replay(t, newFixture(t, "apdu-only", map[string]string{"lpac.log": l, field.ManifestFile: manifest}))
+			dir := newFixture(t, "apdu-only", map[string]string{"lpac.log": l, field.ManifestFile: manifest})
+			// A fixture reconstructed twice (a draft trying personalities)
+			// keeps its logs as read: both plans carry the APDUs.
+			f, err := field.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if p, err := field.Reconstruct(f, field.Options{}); err != nil || !slices.Equal(p.Preamble, tc.preamble) {
+					t.Fatalf("reconstruction: %v, preamble %q", err, p.Preamble)
+				}
+			}
+			res := replay(t, dir)
 			if !slices.Equal(res.Plan.Preamble, tc.preamble) {
 				t.Errorf("preamble %q, want %q", res.Plan.Preamble, tc.preamble)
 			}
