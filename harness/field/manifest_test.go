@@ -84,7 +84,7 @@ func TestManifestErrors(t *testing.T) {
 		{"no logs", "logs:\n  - {file: lpac.log, format: lpac}\n  - {file: mm.log, port: ttyUSB3}", "logs: []", "demo/manifest.yaml:3:7: logs: want a list of 1 to 8 logs"},
 		{"log in another directory", "file: mm.log", "file: ../mm.log", `demo/manifest.yaml:5:5: logs[1].file: "../mm.log": want a file name in the fixture's directory`},
 		{"log twice", "file: mm.log", "file: lpac.log", `demo/manifest.yaml:5:5: logs[1].file: "lpac.log" listed twice`},
-		{"unknown format", "format: lpac", "format: minicom", `demo/manifest.yaml:4:30: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, plain, terminal, platform, events`},
+		{"unknown format", "format: lpac", "format: minicom", `demo/manifest.yaml:4:30: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, plain, terminal, platform, events`},
 		{"unknown personality", "personality: quectel-eg25", "personality: nokia-3310", `demo/manifest.yaml:7:16: device.personality: unknown personality "nokia-3310" (known: `},
 		{"bad quirk", "cgla_max_apdu: 64", "cgla_max_apdu: 3", "demo/manifest.yaml:8:11: device.quirks: "},
 		{"unknown quirk", "cgla_max_apdu: 64", "cgla_limit: 64", "demo/manifest.yaml:8:11: device.quirks: "},

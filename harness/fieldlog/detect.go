@@ -63,6 +63,8 @@ func detect(file string, lines []string) (Format, error) {
 	switch {
 	case nonblank == 0:
 		return "", errAt(file, 0, "no lines to read")
+	case looksLikeJpnevulator(lines):
+		return Jpnevulator, nil
 	case atlog*10 >= nonblank*8:
 		return ATLog, nil
 	case strings.HasPrefix(t, "{") || jsonArray(t):
@@ -72,7 +74,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

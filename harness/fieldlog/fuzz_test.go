@@ -68,6 +68,9 @@ func FuzzSocat(f *testing.F) {
 func FuzzStrace(f *testing.F) {
 	fuzzReader(f, Strace, "strace-f.log", "strace-ttt-x.log", "strace-r-pid.log")
 }
+func FuzzJpnevulator(f *testing.F) {
+	fuzzReader(f, Jpnevulator, "jpnevulator-timed-ascii.log", "jpnevulator-plain.log", "jpnevulator-alias-count.log")
+}
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
 	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log")
@@ -75,5 +78,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "plain.log", "terminal-minicom.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "platform.json")
 }

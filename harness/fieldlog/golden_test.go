@@ -44,6 +44,13 @@ func TestGolden(t *testing.T) {
 		{"strace-f.log", Strace},
 		{"strace-ttt-x.log", Strace},
 		{"strace-r-pid.log", Strace},
+		// jpnevulator 2.3.6 (--read --pty --pass) between the same host
+		// and the emulator: --timing-print --ascii (its last line cut by
+		// the kill, without the text column); neither; an alias and
+		// --byte-count.
+		{"jpnevulator-timed-ascii.log", Jpnevulator},
+		{"jpnevulator-plain.log", Jpnevulator},
+		{"jpnevulator-alias-count.log", Jpnevulator},
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},

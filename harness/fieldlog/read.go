@@ -76,6 +76,8 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readSocat(file, data)
 	case Strace:
 		t, err = readStrace(file, ls)
+	case Jpnevulator:
+		t, err = readJpnevulator(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

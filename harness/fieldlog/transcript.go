@@ -1,12 +1,13 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
-// socat and strace traces of the port, terminal sessions, plain ">"/"<"
-// transcripts with or without timestamps, and the management platform's
-// request log — into one normalised transcript: who sent each
-// line, when (absolute, relative to the tool's start, or not known), the
-// line, what it is (command, echo, information text, final result,
-// unsolicited result code) and, for the APDUs carried by +CSIM and +CGLA
-// (or printed by the LPA's library), the ES10 function they belong to.
+// socat, strace and jpnevulator traces of the port, terminal sessions,
+// plain ">"/"<" transcripts with or without timestamps, and the
+// management platform's request log — into one normalised transcript:
+// who sent each line, when (absolute, relative to the tool's start, or
+// not known), the line, what it is (command, echo, information text,
+// final result, unsolicited result code) and, for the APDUs carried by
+// +CSIM and +CGLA (or printed by the LPA's library), the ES10 function
+// they belong to.
 //
 // It is host-side: it imports codecs and protocol decoders, no emulator,
 // so it reads a log from a real modem the same as one from the rig. Every
@@ -45,6 +46,10 @@ const (
 	// trace=read,write; -f, -t/-tt/-ttt/-r and -y as given): "10:36:22.179697
 	// write(3</dev/ttyUSB2>, "ATE1\r", 5) = 5".
 	Strace Format = "strace"
+	// Jpnevulator is jpnevulator's dump of the lines it reads (--read,
+	// with or without --timing-print, --ascii, --byte-count): a header
+	// naming the source, then its bytes in hex.
+	Jpnevulator Format = "jpnevulator"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (minicom, picocom or
@@ -61,7 +66,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

@@ -512,17 +512,28 @@ func TestBootURCsFromTheLog(t *testing.T) {
 	}
 }
 
-// TestStraceSession: a host script's session as strace saw it (-f -tt -y,
-// a reader thread whose reads are left unfinished and resumed; recorded
-// against the emulator) replays through its failure, a +CGLA whose length
-// is not the APDU's, and diverges where an answer is changed.
-func TestStraceSession(t *testing.T) {
-	trace, err := os.ReadFile(filepath.Join("testdata", "strace-geteid.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest := `name: strace-geteid
-source: "strace -f -tt -y -s 4096 of a host script"
+// TestSniffedSessions: one host script's session (recorded against the
+// emulator) as strace saw it (-f -tt -y: a reader thread whose reads are
+// left unfinished and resumed) and as jpnevulator saw it (--pass between
+// a pty and the modem, --timing-print --ascii) replays through its
+// failure, a +CGLA whose length is not the APDU's, and diverges where an
+// answer is changed.
+func TestSniffedSessions(t *testing.T) {
+	for _, tc := range []struct {
+		file       string
+		failure    int
+		alter      [2]string
+		divergesAt int
+	}{
+		{"strace-geteid.log", 149, [2]string{`+CCHO: 1\r\n`, `+CCHO: 3\r\n`}, 143},
+		{"jpnevulator-geteid.log", 53, [2]string{"48 4F 3A 20 31", "48 4F 3A 20 33"}, 33},
+	} {
+		trace, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		manifest := fmt.Sprintf(`name: sniffed
+source: "a host script under strace, or behind jpnevulator"
 logs:
   - {file: trace.log}
 device:
@@ -533,26 +544,27 @@ network:
   operators:
     - {id: cmcc, plmn: "46000", country: CN, name: China Mobile}
 expected: "the script sends the APDU's length in bytes"
-failure: {log: trace.log, line: 149, what: "+CGLA with a length that is not the APDU's refused with +CME ERROR"}
+failure: {log: trace.log, line: %d, what: "+CGLA with a length that is not the APDU's refused with +CME ERROR"}
 expect: reproduces
-`
-	for _, altered := range []bool{false, true} {
-		t.Run(fmt.Sprintf("altered=%v", altered), func(t *testing.T) {
-			log := string(trace)
-			if altered {
-				log = strings.Replace(log, `+CCHO: 1\r\n`, `+CCHO: 3\r\n`, 1)
-			}
-			res := replay(t, newFixture(t, "strace-geteid", map[string]string{"trace.log": log, field.ManifestFile: manifest}))
-			if res.OK == altered {
-				t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
-			}
-			if !altered && res.Compared[Exchanges] != 10 {
-				t.Errorf("%d exchanges compared, want 10", res.Compared[Exchanges])
-			}
-			if d := res.Divergence; altered && (d == nil || d.Src.Line != 143) {
-				t.Errorf("divergence %+v, want trace.log:143", d)
-			}
-		})
+`, tc.failure)
+		for _, altered := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/altered=%v", tc.file, altered), func(t *testing.T) {
+				log := string(trace)
+				if altered {
+					log = strings.Replace(log, tc.alter[0], tc.alter[1], 1)
+				}
+				res := replay(t, newFixture(t, "sniffed", map[string]string{"trace.log": log, field.ManifestFile: manifest}))
+				if res.OK == altered {
+					t.Fatalf("OK = %v: %s\n%s", res.OK, res.Why, Report(res))
+				}
+				if !altered && res.Compared[Exchanges] != 10 {
+					t.Errorf("%d exchanges compared, want 10", res.Compared[Exchanges])
+				}
+				if d := res.Divergence; altered && (d == nil || d.Src.Line != tc.divergesAt) {
+					t.Errorf("divergence %+v, want trace.log:%d", d, tc.divergesAt)
+				}
+			})
+		}
 	}
 }
 

@@ -1,0 +1,183 @@
+package fieldlog
+
+import (
+	"encoding/hex"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// jpnevulator's dump of the serial lines it reads (jpnevulator --read
+// --tty /dev/ttyUSB2 --pty --pass, the host program on the pty it makes;
+// or one --tty per wire of a Y cable): a header naming where the bytes
+// came from — with --timing-print the local time first —
+//
+//	2026-12-01 11:03:50.402369: /dev/pts/1
+//
+// then the bytes as hex, 16 a line (--width), each line optionally led by
+// the count of bytes before it from that source (--byte-count) and
+// followed by a tab and the bytes as text (--ascii; '.' for the others).
+// Which source is the host is told by what it sent: a host's lines are
+// all AT commands, a modem's are not.
+var (
+	jpnHeaderTimed = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9}): (\S.*)$`)
+	// jpnHex is a line of bytes: optional byte count, the bytes, padding,
+	// optional tab and text.
+	jpnHex = regexp.MustCompile(`^(?:[0-9A-F]{8}\t)?((?:[0-9A-F]{2} )*[0-9A-F]{2}) *(?:\t.*)?$`)
+	// jpnUntimedHeader is a device's name as jpnevulator prints it
+	// without --timing-print (Detect's clue; an alias is any other name).
+	jpnUntimedHeader = regexp.MustCompile(`^/dev/\S+$`)
+)
+
+// jpnChunk is one header's bytes.
+type jpnChunk struct {
+	line int // the header's
+	t    time.Time
+	src  string
+	rows []jpnRow
+	size int
+}
+
+// jpnRow is one line of a chunk's bytes.
+type jpnRow struct {
+	line int
+	data []byte
+}
+
+// readJpnevulator reads a jpnevulator dump.
+func readJpnevulator(file string, lines []string) (*Transcript, error) {
+	var chunks []jpnChunk
+	timed := false
+	for i, l := range lines {
+		n := i + 1
+		l = strings.TrimRight(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if m := jpnHeaderTimed.FindStringSubmatch(l); m != nil {
+			t, _, ok := parseStamp(m[1])
+			if !ok {
+				return nil, errAt(file, n, "jpnevulator time %q", m[1])
+			}
+			if len(chunks) > 0 && !timed {
+				return nil, errAt(file, n, "a timed header in a dump whose headers have no time")
+			}
+			timed = true
+			chunks = append(chunks, jpnChunk{line: n, t: t, src: m[2]})
+			continue
+		}
+		if m := jpnHex.FindStringSubmatch(l); m != nil {
+			if len(chunks) == 0 {
+				return nil, errAt(file, n, "expected a jpnevulator header (\"2026-12-01 11:03:50.402369: /dev/ttyUSB2\") before the first bytes, found %q", clip(l))
+			}
+			b, err := hex.DecodeString(strings.ReplaceAll(m[1], " ", ""))
+			if err != nil {
+				return nil, errAt(file, n, "jpnevulator bytes: %v", err)
+			}
+			c := &chunks[len(chunks)-1]
+			if c.size += len(b); c.size > MaxLine*4 {
+				return nil, errAt(file, n, "more than %d bytes under one header", MaxLine*4)
+			}
+			c.rows = append(c.rows, jpnRow{n, b})
+			continue
+		}
+		if timed || strings.ContainsAny(l, "\t") {
+			return nil, errAt(file, n, "expected a jpnevulator header (\"2026-12-01 11:03:50.402369: /dev/ttyUSB2\") or a line of hex bytes, found %q", clip(l))
+		}
+		// Without --timing-print a header is the source's name alone.
+		chunks = append(chunks, jpnChunk{line: n, src: strings.TrimSpace(l)})
+		if len(chunks) > MaxEntries {
+			return nil, errAt(file, n, "more than %d headers", MaxEntries)
+		}
+	}
+	if len(chunks) == 0 {
+		return nil, errAt(file, 0, "no jpnevulator header in the log")
+	}
+	hosts := jpnHosts(chunks)
+	var modems []string
+	for _, c := range chunks {
+		if !hosts[c.src] && !slices.Contains(modems, c.src) {
+			modems = append(modems, c.src)
+		}
+	}
+	var recs []record
+	streams := serialLines{}
+	for _, c := range chunks {
+		dir, port := Modem, ""
+		if hosts[c.src] {
+			dir = Host
+		}
+		if len(modems) > 1 || len(hosts) > 1 {
+			port = c.src // several lines sniffed: each its own port
+		}
+		for _, r := range c.rows {
+			// A line is placed on the row its first byte is on.
+			recs = append(recs, streams.feed(port, dir, string(r.data), r.line, c.t)...)
+		}
+	}
+	recs = append(recs, streams.rest()...)
+	if len(hosts) == 0 {
+		// Only the modem's wire was sniffed: its echo is all the log
+		// shows of the commands.
+		for i := range recs {
+			recs[i].echoOnly = true
+		}
+	}
+	sortByLine(recs)
+	clock := NoTime
+	if timed {
+		clock = Absolute
+	}
+	t, err := finish(file, clock, recs, false)
+	if err == nil {
+		t.ShowsEcho = true // every byte on the wire is in the dump
+	}
+	return t, err
+}
+
+// jpnHosts names the sources that are a host: every line it sent is an AT
+// command (or the text of one, as an SMS body is not, which is rare enough
+// on a modem that holds an eUICC).
+func jpnHosts(chunks []jpnChunk) map[string]bool {
+	all := map[string]bool{}  // sources whose lines are all commands so far
+	seen := map[string]bool{} // sources with a line
+	for _, c := range chunks {
+		var data []byte
+		for _, r := range c.rows {
+			data = append(data, r.data...)
+		}
+		for _, l := range strings.FieldsFunc(string(data), func(r rune) bool { return r == '\r' || r == '\n' }) {
+			l = strings.TrimSpace(l)
+			if l == "" {
+				continue
+			}
+			cmd := len(l) >= 2 && strings.EqualFold(l[:2], "AT") || l == "A/"
+			if !seen[c.src] {
+				seen[c.src], all[c.src] = true, cmd
+			} else {
+				all[c.src] = all[c.src] && cmd
+			}
+		}
+	}
+	hosts := map[string]bool{}
+	for src, ok := range all {
+		if ok {
+			hosts[src] = true
+		}
+	}
+	return hosts
+}
+
+// looksLikeJpnevulator reports a dump: headers (timed, or a device's
+// path) each followed by a line of hex bytes, twice or more.
+func looksLikeJpnevulator(lines []string) bool {
+	pairs := 0
+	for i := 0; i+1 < len(lines) && i < sniffLines; i++ {
+		l := strings.TrimRight(lines[i], "\r")
+		if (jpnHeaderTimed.MatchString(l) || jpnUntimedHeader.MatchString(l)) && jpnHex.MatchString(strings.TrimRight(lines[i+1], "\r")) {
+			pairs++
+		}
+	}
+	return pairs >= 2
+}
