@@ -5,6 +5,7 @@
 package framework
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -94,7 +95,7 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 		if failed || keepAll != "" {
 			ginkgo.AddReportEntry(report.EntryArtifacts, r.Dir())
 			ginkgo.AddReportEntry(report.EntrySimulated, r.Now().String(), ginkgo.ReportEntryVisibilityNever)
-			writeTimeline(r, rep)
+			writeSpecFile(r, rep, writeTimeline(r, rep), err)
 		}
 		if failed {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
@@ -108,9 +109,31 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 	return r
 }
 
+// writeSpecFile writes the spec's entry beside its artifacts
+// (report.SpecFile): what the suite's report says of it, there even when
+// the suite is killed before it writes its report.
+func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page string, closeErr error) {
+	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: r.Seed, Simulated: r.Now(),
+		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page}
+	switch {
+	case rep.Failed():
+		e.Verdict, e.Message = "fail", rep.Failure.Message
+	case closeErr != nil:
+		e.Verdict, e.Message = "fail", "closing the rig: "+closeErr.Error()
+	}
+	b, err := json.Marshal(e)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(r.Dir(), report.SpecFile), b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(ginkgo.GinkgoWriter, "no %s: %v\n", report.SpecFile, err)
+	}
+}
+
 // writeTimeline writes the spec's timeline page beside its artifacts and
-// names it in the report; the spec's failure is its mismatch.
-func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) {
+// names it in the report; the spec's failure is its mismatch. It returns
+// the page's path ("" when it could not be written).
+func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) string {
 	run := timeline.Run{
 		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
 		Simulated: r.Now(), Wall: time.Since(rep.StartTime), SMDP: map[string]string{},
@@ -126,9 +149,10 @@ func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) {
 	path, err := timeline.Write(r.Dir(), run)
 	if err != nil {
 		fmt.Fprintf(ginkgo.GinkgoWriter, "no timeline: %v\n", err)
-		return
+		return ""
 	}
 	ginkgo.AddReportEntry(report.EntryTimeline, path, ginkgo.ReportEntryVisibilityNever)
+	return path
 }
 
 func specDirName() string {

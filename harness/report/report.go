@@ -46,6 +46,54 @@ const (
 // ScenariosFile is where `esimhil run --out DIR` lists its results.
 const ScenariosFile = "results.json"
 
+// SpecFile is a kept spec's own entry, written beside its artifacts when
+// the spec ends (harness/framework): what the suite's report says of it,
+// for when the suite was killed before it wrote its report.
+const SpecFile = "spec.json"
+
+// incompleteFile is harness.IncompleteFile: a rig that never closed (its
+// spec was stopped in the middle) left it.
+const incompleteFile = "INCOMPLETE"
+
+// ReadSpecDirs lists the spec directories under dir (out/specs): each
+// one's SpecFile, or, for a directory without one, an error entry that
+// says the spec did not finish and why when its INCOMPLETE marker does.
+func ReadSpecDirs(dir string) ([]Entry, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, de := range des {
+		if !de.IsDir() {
+			continue
+		}
+		d := filepath.Join(dir, de.Name())
+		b, err := os.ReadFile(filepath.Join(d, SpecFile))
+		if err == nil {
+			var e Entry
+			if err := json.Unmarshal(b, &e); err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Join(d, SpecFile), err)
+			}
+			out = append(out, e)
+			continue
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d,
+			Message: "did not finish: the suite stopped during this spec"}
+		if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
+			e.Message += " (" + strings.TrimSpace(firstLine(string(why))) + ")"
+		}
+		if _, err := os.Stat(filepath.Join(d, "timeline.html")); err == nil {
+			e.Timeline = filepath.Join(d, "timeline.html")
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // ReadScenarios reads the results `esimhil run` wrote.
 func ReadScenarios(path string) ([]Entry, error) {
 	b, err := os.ReadFile(path)
@@ -135,7 +183,26 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	specs, err := ReadGinkgo(filepath.Join(out, "report.json"))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
+		// A suite killed outright (the OOM killer, a CI job's limit)
+		// writes no report; its kept specs say what they can.
+		found, ferr := ReadSpecDirs(filepath.Join(out, "specs"))
+		if ferr != nil && !errors.Is(ferr, os.ErrNotExist) {
+			return nil, nil, ferr
+		}
+		if len(found) == 0 {
+			notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
+			break
+		}
+		unfinished := 0
+		for _, e := range found {
+			if strings.HasPrefix(e.Message, "did not finish") {
+				unfinished++
+			}
+		}
+		notes = append(notes, fmt.Sprintf("no Ginkgo report (report.json): the suite did not finish (killed, or crashed); "+
+			"the %d spec directories under specs/ are listed from their %s, %d without one (stopped in the middle); specs that kept no directory are missing",
+			len(found), SpecFile, unfinished))
+		specs = found
 	case err != nil:
 		return nil, nil, err
 	}

@@ -123,6 +123,49 @@ func TestGatherSaysWhatIsMissing(t *testing.T) {
 	}
 }
 
+// A suite killed before it wrote report.json: the index lists the kept
+// spec directories, from their spec.json, and the one stopped in the
+// middle as not finished.
+func TestGatherWithoutTheSuitesReport(t *testing.T) {
+	out := t.TempDir()
+	write := func(rel, text string) {
+		t.Helper()
+		p := filepath.Join(out, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := Entry{Kind: "spec", Name: "roaming switches", Verdict: "fail", Seed: 7, Simulated: time.Hour, Wall: time.Second,
+		Dir: filepath.Join(out, "specs", "roaming-switches"), Timeline: filepath.Join(out, "specs", "roaming-switches", "timeline.html"),
+		Message: "Expected sfr"}
+	b, _ := json.Marshal(done)
+	write("specs/roaming-switches/"+SpecFile, string(b))
+	write("specs/roaming-falls-back/events.jsonl", "{}\n")
+	write("specs/roaming-falls-back/INCOMPLETE", "the rig was not closed (killed?)\n")
+	write("specs/not-a-dir.txt", "x")
+	entries, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("entries %+v", entries)
+	}
+	if entries[0].Name != "roaming-falls-back" || entries[0].Verdict != "error" ||
+		entries[0].Message != "did not finish: the suite stopped during this spec (the rig was not closed (killed?))" || entries[0].Timeline != "" {
+		t.Errorf("unfinished spec %+v", entries[0])
+	}
+	if entries[1] != done {
+		t.Errorf("finished spec %+v, want %+v", entries[1], done)
+	}
+	if len(notes) < 1 || !strings.Contains(notes[0], "the suite did not finish") || !strings.Contains(notes[0], "2 spec directories") ||
+		!strings.Contains(notes[0], "1 without one") {
+		t.Errorf("notes %q", notes)
+	}
+}
+
 func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	b, err := JUnit("esimhil scenarios", []Entry{
 		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: 7, Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second},
