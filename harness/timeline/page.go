@@ -93,6 +93,17 @@ func PageFile(n int) string {
 	return fmt.Sprintf("timeline-%d.html", n)
 }
 
+// Pages counts the pages of the timeline written in dir.
+func Pages(dir string) int {
+	n := 0
+	for {
+		if _, err := os.Stat(filepath.Join(dir, PageFile(n+1))); err != nil {
+			return n
+		}
+		n++
+	}
+}
+
 // pages splits the items into pages of at most PageRows (DefaultPageRows
 // when 0) rows. A timeline has at least one page.
 func (t *Timeline) pages() []pageLink {

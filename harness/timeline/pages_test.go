@@ -73,6 +73,9 @@ func TestPages(t *testing.T) {
 			if first != filepath.Join(dir, FileName) {
 				t.Errorf("first page %s", first)
 			}
+			if n := Pages(dir); n != len(tc.files) {
+				t.Errorf("Pages = %d, want %d", n, len(tc.files))
+			}
 			got, _ := filepath.Glob(filepath.Join(dir, "timeline*.html"))
 			for i := range got {
 				got[i] = filepath.Base(got[i])

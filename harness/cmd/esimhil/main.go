@@ -276,6 +276,10 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
+		if n := timeline.Pages(dir); n > 1 {
+			fmt.Fprintf(stdout, "%s (and %d more pages beside it)\n", path, n-1)
+			continue
+		}
 		fmt.Fprintln(stdout, path)
 	}
 	return code
