@@ -207,11 +207,24 @@ func readStrace(file string, lines []string) (*Transcript, error) {
 // unfinished.
 func (c *straceCall) parse(file string, line int, s string) (bool, error) {
 	s = strings.TrimLeft(s, " ")
-	if strings.HasPrefix(s, "<unfinished ...>") {
+	if rest, ok := strings.CutPrefix(s, "<unfinished ...>"); ok {
+		if strings.HasPrefix(strings.TrimSpace(rest), ") = ?") {
+			c.result = -1 // the process ended inside the call
+			return true, nil
+		}
 		return false, nil // a read shows its data when it resumes
 	}
 	if c.write && c.data != nil && strings.HasPrefix(s, ")") {
 		return true, c.setResult(file, line, s[1:]) // a write's resumption: its result
+	}
+	if !c.write && (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "NULL")) {
+		// A read that failed shows its buffer's address, not data.
+		if _, res, ok := strings.Cut(s, ")"); ok {
+			if err := c.setResult(file, line, res); err != nil || c.result < 0 {
+				return err == nil, err
+			}
+		}
+		return false, errAt(file, line, "strace call: a read that moved bytes shows its buffer's address, not its data")
 	}
 	data, rest, cut, err := straceString(s)
 	if err != nil {

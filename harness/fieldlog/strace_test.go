@@ -1,0 +1,45 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// Hand-made traces for what the recorded ones do not show.
+func TestStraceForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, trace string
+		want        []string // role and text of each entry
+	}{
+		{"a thread's read ends with its process",
+			"[pid 7] 10:00:00.000001 write(3, \"AT\\r\", 3) = 3\n" +
+				"[pid 8] 10:00:00.000002 read(3, \"\\r\\nOK\\r\\n\", 64) = 6\n" +
+				"[pid 8] 10:00:00.000003 read(3,  <unfinished ...>) = ?\n" +
+				"[pid 8] 10:00:00.000004 +++ exited with 0 +++\n",
+			[]string{"command AT", "final OK"}},
+		{"a short write sends only what it says",
+			"write(3, \"AT+CGMI\\rAT\", 10) = 8\nread(3, \"\\r\\nesimhil\\r\\n\\r\\nOK\\r\\n\", 64) = 19\n",
+			[]string{"command AT+CGMI", "info esimhil", "final OK"}},
+		{"octal and hex escapes, an error result",
+			"write(3, \"AT\\15\", 3) = 3\nread(3, 0x7ffd, 64) = -1 EAGAIN (Resource temporarily unavailable)\nread(3, \"\\x0d\\x0aOK\\r\\n\", 64) = 6\n",
+			[]string{"command AT", "final OK"}},
+		{"a descriptor reused: opens and closes tell the files apart",
+			"openat(AT_FDCWD, \"/etc/motd\", O_RDONLY) = 3\nread(3, \"OK\\nAT is not a command here\\n\", 64) = 29\nclose(3) = 0\n" +
+				"openat(AT_FDCWD, \"/dev/ttyUSB2\", O_RDWR|O_NOCTTY) = 3\nwrite(3, \"AT\\r\", 3) = 3\nread(3, \"\\r\\nOK\\r\\n\", 64) = 6\n",
+			[]string{"command AT", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("trace.txt", []byte(tc.trace), Strace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, strings.ToLower(e.Role.String())+" "+e.Text)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("entries %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
