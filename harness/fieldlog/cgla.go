@@ -11,12 +11,12 @@ import (
 // lpac under its pcsc, qmi or mbim backend with LIBEUICC_DEBUG_APDU=1 —
 // into the AT conversation that carries the same APDUs over a modem: each
 // command APDU as AT+CGLA on its logical channel (from its CLA; AT+CSIM on
-// the basic channel), the next response APDU as its answer and OK. Lines and times are the
-// original's, so what a replay finds points at the log; the tool's own
-// lines stay notes. A command with no response after it (the backend
-// failed) gets no answer. It returns the logical channels (not the basic
-// one) the APDUs use, which the replay opens first; ok is false for a log with AT commands or
-// without command APDUs.
+// the basic channel), the next response APDU as its answer and OK. Lines
+// and times are the original's, so what a replay finds points at the log;
+// the tool's own lines stay notes. A command with no response after it
+// (the backend failed) gets no answer. It returns the logical channels
+// (not the basic one) the APDUs use, which the replay opens first; ok is
+// false for a log with AT commands or without command APDUs.
 func OverCGLA(t *Transcript) (out *Transcript, channels []int, ok bool, err error) {
 	if len(t.Commands()) > 0 {
 		return nil, nil, false, nil

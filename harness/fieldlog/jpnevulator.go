@@ -19,7 +19,9 @@ import (
 // the count of bytes before it from that source (--byte-count) and
 // followed by a tab and the bytes as text (--ascii; '.' for the others).
 // Which source is the host is told by what it sent: a host's lines are
-// all AT commands, a modem's are not.
+// all AT commands, a modem's are not; host and modem make one
+// conversation, and several modems' wires sniffed without a host's are
+// each their own port.
 var (
 	jpnHeaderTimed = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9}): (\S.*)$`)
 	// jpnHex is a line of bytes: optional byte count, the bytes, padding,
@@ -108,8 +110,8 @@ func readJpnevulator(file string, lines []string) (*Transcript, error) {
 		if hosts[c.src] {
 			dir = Host
 		}
-		if len(modems) > 1 || len(hosts) > 1 {
-			port = c.src // several lines sniffed: each its own port
+		if len(hosts) == 0 && len(modems) > 1 {
+			port = c.src // several modems' wires, no host's: each its own port
 		}
 		for _, r := range c.rows {
 			// A line is placed on the row its first byte is on.
@@ -137,8 +139,8 @@ func readJpnevulator(file string, lines []string) (*Transcript, error) {
 }
 
 // jpnHosts names the sources that are a host: every line it sent is an AT
-// command (or the text of one, as an SMS body is not, which is rare enough
-// on a modem that holds an eUICC).
+// command. (A host that also sent text after a prompt — an SMS body — is
+// taken for a modem; nothing in a dump tells them apart better.)
 func jpnHosts(chunks []jpnChunk) map[string]bool {
 	all := map[string]bool{}  // sources whose lines are all commands so far
 	seen := map[string]bool{} // sources with a line
