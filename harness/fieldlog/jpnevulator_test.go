@@ -22,17 +22,9 @@ func TestJpnevulatorSources(t *testing.T) {
 			[]string{"command modem AT", "echo modem AT", "final modem OK", "urc /dev/ttyUSB5 +CSQ: 10"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("dump.log", []byte(tc.dump), Jpnevulator)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				got = append(got, strings.ToLower(e.Role.String())+" "+e.Port+" "+e.Text)
-			}
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-				t.Errorf("entries %q, want %q", got, tc.want)
-			}
+			checkEntries(t, tc.dump, Jpnevulator, func(e Entry) string {
+				return strings.ToLower(e.Role.String()) + " " + e.Port + " " + e.Text
+			}, tc.want)
 		})
 	}
 }

@@ -29,17 +29,24 @@ func TestStraceForms(t *testing.T) {
 			[]string{"command AT", "final OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr, err := Read("trace.txt", []byte(tc.trace), Strace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				got = append(got, strings.ToLower(e.Role.String())+" "+e.Text)
-			}
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-				t.Errorf("entries %q, want %q", got, tc.want)
-			}
+			checkEntries(t, tc.trace, Strace, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
 		})
+	}
+}
+
+// checkEntries reads data in format f and holds its entries, each as
+// show writes it, against want.
+func checkEntries(t *testing.T, data string, f Format, show func(Entry) string, want []string) {
+	t.Helper()
+	tr, err := Read("test.log", []byte(data), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		got = append(got, show(e))
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("entries %q, want %q", got, want)
 	}
 }
