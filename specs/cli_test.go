@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -155,7 +156,8 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		// The capture ends mid-block (unless the kill fell exactly on a
 		// flush at a block's end): the page says so and shows the
 		// exchanges before the cut.
-		Expect(page).To(ContainSubstring("POST /v1/preferred-list · serving "), "the traffic before the cut")
+		notes := regexp.MustCompile(`(?s)<div class="banner note">.*?</div>`).FindString(page)
+		Expect(strings.Contains(page, "POST /v1/preferred-list · serving ")).To(BeTrue(), "the traffic before the cut; the page's notes: %s", notes)
 	})
 
 	It("stops `esimhil emulate` on SIGTERM: link removed, artifacts written, exit 143", func() {

@@ -75,6 +75,8 @@ var ErrCutShort = errors.New("capture file cut short")
 // in request order. HTTPS connections are decrypted with the TLS secrets of
 // the file's Decryption Secrets Blocks, else of the key-log file beside it
 // (KeysPathFor); a TLS connection without its key is an error (ErrNoKey).
+// With an error about one connection, the exchanges of the others are
+// returned too.
 func ReadHTTP(path string) ([]Exchange, error) { return ReadTLS(path, nil) }
 
 // ReadTLS is ReadHTTP with an explicit NSS key log; nil means the file's
@@ -251,16 +253,24 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		return nil, fac.err
 	}
 	var out []Exchange
+	var streamErr error
 	for _, st := range fac.streams {
 		ex, err := st.exchanges()
-		if err != nil && (cutAt == 0 || st.ended()) {
-			return nil, fmt.Errorf("connection %s → %s: %w", st.client, st.server, err)
+		if err != nil && (cutAt == 0 || st.ended()) && streamErr == nil {
+			streamErr = fmt.Errorf("connection %s → %s: %w", st.client, st.server, err)
 		}
 		// A connection still open where the file is cut keeps the
 		// exchanges it completed.
 		out = append(out, ex...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	if streamErr != nil {
+		// The other connections' exchanges go with the error: a page
+		// shows them beside it (a killed writer whose file happens to end
+		// at a block's end leaves a connection open and cut short in what
+		// reads as a whole file).
+		return out, streamErr
+	}
 	if cutAt > 0 {
 		return out, cutShort(cutAt, len(out), "exchanges decoded")
 	}

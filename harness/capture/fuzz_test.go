@@ -474,6 +474,11 @@ func TestCutShortFile(t *testing.T) {
 				if err == nil || errors.Is(err, ErrCutShort) {
 					t.Fatalf("whole file: %v", err)
 				}
+				// The exchanges come with the error, the open
+				// connection's request without its answer.
+				if len(ex) != 4 || ex[2].Status != 200 || ex[3].Status != 0 {
+					t.Fatalf("whole file: exchanges beside the error %+v", ex)
+				}
 				return
 			}
 			if !errors.Is(err, ErrCutShort) || !strings.Contains(err.Error(), "in the middle of a block") {

@@ -33,6 +33,8 @@ func readTraffic(path string, b *Builder) error {
 	switch {
 	case errors.Is(err, capture.ErrCutShort):
 		b.Note("traffic.pcapng: %v", err) // and show what came before the cut
+	case err != nil && len(ex) > 0:
+		b.Note("traffic.pcapng: %v; the other connections' exchanges are shown", err)
 	case err != nil:
 		return err
 	}
