@@ -48,7 +48,7 @@ func detect(file string, lines []string) (Format, error) {
 			return MM, nil
 		case socatHeader.MatchString(strings.TrimSuffix(l, "\r")):
 			return Socat, nil
-		case straceLine.MatchString(strings.TrimLeft(l, " ")):
+		case straceCallLine(l):
 			return Strace, nil
 		case eventLine.MatchString(l):
 			return Events, nil

@@ -118,53 +118,34 @@ func readJpnevulator(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, streams.feed(port, dir, string(r.data), r.line, c.t)...)
 		}
 	}
-	recs = append(recs, streams.rest()...)
 	if len(hosts) == 0 {
 		// Only the modem's wire was sniffed: its echo is all the log
 		// shows of the commands.
+		recs = append(recs, streams.rest()...)
 		for i := range recs {
 			recs[i].echoOnly = true
 		}
 	}
-	sortByLine(recs)
 	clock := NoTime
 	if timed {
 		clock = Absolute
 	}
-	t, err := finish(file, clock, recs, false)
-	if err == nil {
-		t.ShowsEcho = true // every byte on the wire is in the dump
-	}
-	return t, err
+	return streams.wire(file, clock, recs, false)
 }
 
 // jpnHosts names the sources that are a host: every line it sent is an AT
 // command. (A host that also sent text after a prompt — an SMS body — is
 // taken for a modem; nothing in a dump tells them apart better.)
 func jpnHosts(chunks []jpnChunk) map[string]bool {
-	all := map[string]bool{}  // sources whose lines are all commands so far
-	seen := map[string]bool{} // sources with a line
+	sent := map[string][]byte{}
 	for _, c := range chunks {
-		var data []byte
 		for _, r := range c.rows {
-			data = append(data, r.data...)
-		}
-		for _, l := range strings.FieldsFunc(string(data), func(r rune) bool { return r == '\r' || r == '\n' }) {
-			l = strings.TrimSpace(l)
-			if l == "" {
-				continue
-			}
-			cmd := len(l) >= 2 && strings.EqualFold(l[:2], "AT") || l == "A/"
-			if !seen[c.src] {
-				seen[c.src], all[c.src] = true, cmd
-			} else {
-				all[c.src] = all[c.src] && cmd
-			}
+			sent[c.src] = append(sent[c.src], r.data...)
 		}
 	}
 	hosts := map[string]bool{}
-	for src, ok := range all {
-		if ok {
+	for src, data := range sent {
+		if some, all := commandLines(data); some && all {
 			hosts[src] = true
 		}
 	}

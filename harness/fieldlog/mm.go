@@ -70,13 +70,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 		recs = append(recs, partial.feed(port, dir, data, n, t)...)
 	}
-	recs = append(recs, partial.rest()...)
-	sortByLine(recs)
-	t, err := finish(file, clock, recs, cut)
-	if err == nil {
-		t.ShowsEcho = true // every byte read is logged: no echo means echo off
-	}
-	return t, err
+	return partial.wire(file, clock, recs, cut) // every byte read is logged
 }
 
 // mmClock reads ModemManager's own "[<s>.<µs>]": an epoch time
@@ -179,15 +173,30 @@ func (sl serialLines) feed(port string, dir Dir, data string, line int, t time.T
 	return out
 }
 
-// rest is the lines the log ends inside of.
+// rest is the lines the log ends inside of; it empties the cutters.
 func (sl serialLines) rest() []record {
 	var out []record
 	for _, c := range sl {
 		if len(c.buf) > 0 {
 			out = append(out, record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port})
+			c.buf = c.buf[:0]
 		}
 	}
 	return out
+}
+
+// wire ends a log of the bytes on the wire, both ways (a ModemManager
+// log's serial I/O, a sniffer's dump, a trace of the host's calls): recs
+// and the lines the log ends inside of, in line order, normalised. Such a
+// log shows the echo whenever there is one: no echo means echo off.
+func (sl serialLines) wire(file string, clock Clock, recs []record, cut bool) (*Transcript, error) {
+	recs = append(recs, sl.rest()...)
+	sortByLine(recs)
+	t, err := finish(file, clock, recs, cut)
+	if err == nil {
+		t.ShowsEcho = true
+	}
+	return t, err
 }
 
 // lineCutter cuts one port's direction into lines.

@@ -188,6 +188,22 @@ func looksLikeCommand(s string) bool {
 	return len(s) >= 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'T' || s[1] == 't') && at.Classify(s).Kind == at.Info
 }
 
+// commandLines looks at the lines of b (cut at CR and LF): whether any and
+// whether all of them are command lines as a host writes them, "AT…" (any
+// case) or "A/".
+func commandLines(b []byte) (some, all bool) {
+	all = true
+	for _, l := range strings.FieldsFunc(string(b), func(r rune) bool { return r == '\r' || r == '\n' }) {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		cmd := len(l) >= 2 && strings.EqualFold(l[:2], "AT") || l == "A/"
+		some, all = some || cmd, all && cmd
+	}
+	return some, all
+}
+
 // urcPrefixes start unsolicited result codes (TS 27.007 and the vendors'
 // own), by the command name a solicited answer would carry.
 var urcPrefixes = []string{

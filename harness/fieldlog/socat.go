@@ -82,13 +82,7 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 		}
 		recs = append(recs, streams.feed("", dir, string(x.data), x.line, t)...)
 	}
-	recs = append(recs, streams.rest()...)
-	sortByLine(recs)
-	t, err := finish(file, Absolute, recs, false)
-	if err == nil {
-		t.ShowsEcho = true // every byte is in the dump: no echo means echo off
-	}
-	return t, err
+	return streams.wire(file, Absolute, recs, false)
 }
 
 // socatTransfers splits a dump into its transfers, decoding each one's

@@ -33,8 +33,6 @@ var (
 	// when -y is not given.
 	straceOpen  = regexp.MustCompile(`^open(?:at)?\((?:[A-Z_]+(?:<[^>]*>)?, )?"([^"]*)", [^)]*\) = (\d+)`)
 	straceClose = regexp.MustCompile(`^close\((\d+)(?:<[^>]*>)?\) = 0`)
-	// straceLine recognises a trace for Detect.
-	straceLine = regexp.MustCompile(`^(?:\[pid +\d+\] +|\d+ +)?(?:(?:\d\d:\d\d:\d\d(?:\.\d+)?|\d+\.\d+) +)?(?:(?:read|write)\(\d+(?:<[^>]*>)?, (?:"|<unfinished)|<\.\.\. (?:read|write) resumed>)`)
 	// straceTTY is a descriptor path that is a serial port or a pty.
 	straceTTY = regexp.MustCompile(`^/dev/(tty|pts/|cu\.|serial/|rfcomm|wwan|modem)`)
 )
@@ -93,6 +91,17 @@ func (c *straceClock) read(file string, line int, s string) (time.Time, error) {
 	}
 	c.clock, c.seen = clock, true
 	return t, nil
+}
+
+// straceCallLine recognises a trace for Detect: a read or write of a
+// descriptor, with its string or left unfinished, or one resumed.
+func straceCallLine(l string) bool {
+	body := straceHead.FindStringSubmatch(strings.TrimLeft(l, " "))[4]
+	if m := straceResumed.FindStringSubmatch(body); m != nil {
+		return m[1] == "read" || m[1] == "write"
+	}
+	m := straceIO.FindStringSubmatch(body)
+	return m != nil && (strings.HasPrefix(m[4], `"`) || strings.HasPrefix(strings.TrimLeft(m[4], " "), "<unfinished"))
 }
 
 // readStrace reads an strace trace: every read and write of the
@@ -193,13 +202,7 @@ func readStrace(file string, lines []string) (*Transcript, error) {
 		}
 		recs = append(recs, streams.feed(port, dir, string(c.data), c.line, c.t)...)
 	}
-	recs = append(recs, streams.rest()...)
-	sortByLine(recs)
-	t, err := finish(file, clk.clock, recs, false)
-	if err == nil {
-		t.ShowsEcho = true // every byte the program read is in the trace
-	}
-	return t, err
+	return streams.wire(file, clk.clock, recs, false)
 }
 
 // parse reads what follows a call's descriptor (or its resumption): the
@@ -352,7 +355,10 @@ func straceModemPorts(calls []straceCall) map[string]stracePort {
 	ports := map[string]stracePort{}
 	for _, c := range calls {
 		key := c.key()
-		if _, ok := ports[key]; ok || !c.write || c.result <= 0 || !writesAT(c.data) {
+		if _, ok := ports[key]; ok || !c.write || c.result <= 0 {
+			continue
+		}
+		if some, _ := commandLines(c.data); !some {
 			continue
 		}
 		if c.path != "" && !strings.HasPrefix(c.path, "/dev/") {
@@ -368,15 +374,4 @@ func straceModemPorts(calls []straceCall) map[string]stracePort {
 		ports[key] = p
 	}
 	return ports
-}
-
-// writesAT reports data holding a command line: "AT" at the start of a
-// line (any case), as a host writes it.
-func writesAT(b []byte) bool {
-	for _, l := range strings.FieldsFunc(string(b), func(r rune) bool { return r == '\r' || r == '\n' }) {
-		if l = strings.TrimSpace(l); len(l) >= 2 && strings.EqualFold(l[:2], "AT") {
-			return true
-		}
-	}
-	return false
 }
