@@ -90,12 +90,22 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 	ginkgo.DeferCleanup(func() {
 		err := r.Close()
 		rep := ginkgo.CurrentSpecReport()
-		failed := rep.Failed()
+		// Why the spec fails ("" when it passes): its own failure, or
+		// closing the rig (which fails it below), for the page and the
+		// spec file alike, and a reason to keep the artifacts.
+		why := ""
+		switch {
+		case rep.Failed():
+			why = rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"
+		case err != nil:
+			why = "closing the rig: " + err.Error()
+		}
+		failed := why != ""
 		ginkgo.AddReportEntry(report.EntrySeed, r.Seed, ginkgo.ReportEntryVisibilityNever)
 		if failed || keepAll != "" {
 			ginkgo.AddReportEntry(report.EntryArtifacts, r.Dir())
 			ginkgo.AddReportEntry(report.EntrySimulated, r.Now().String(), ginkgo.ReportEntryVisibilityNever)
-			writeSpecFile(r, rep, writeTimeline(r, rep), err)
+			writeSpecFile(r, rep, writeTimeline(r, rep, why), why)
 		}
 		if failed {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "artifacts kept in %s (seed %d)\n", r.Dir(), r.Seed)
@@ -111,15 +121,12 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 
 // writeSpecFile writes the spec's entry beside its artifacts
 // (report.SpecFile): what the suite's report says of it, there even when
-// the suite is killed before it writes its report.
-func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page string, closeErr error) {
+// the suite is killed before it writes its report. why is its failure.
+func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string) {
 	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: r.Seed, Simulated: r.Now(),
-		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page}
-	switch {
-	case rep.Failed():
-		e.Verdict, e.Message = "fail", rep.Failure.Message
-	case closeErr != nil:
-		e.Verdict, e.Message = "fail", "closing the rig: "+closeErr.Error()
+		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page, Message: why}
+	if why != "" {
+		e.Verdict = "fail"
 	}
 	b, err := json.Marshal(e)
 	if err == nil {
@@ -131,17 +138,16 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page string, closeErr 
 }
 
 // writeTimeline writes the spec's timeline page beside its artifacts and
-// names it in the report; the spec's failure is its mismatch. It returns
-// the page's path ("" when it could not be written).
-func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport) string {
+// names it in the report; why, the spec's failure, is its mismatch. It
+// returns the page's path ("" when it could not be written).
+func writeTimeline(r *harness.Rig, rep ginkgo.SpecReport, why string) string {
 	run := timeline.Run{
 		Name: rep.FullText(), Kind: "spec", Seed: r.Seed, Verdict: "pass",
 		Simulated: r.Now(), Wall: time.Since(rep.StartTime), SMDP: map[string]string{},
 		Traffic: r.DecodedTraffic(),
 	}
-	if rep.Failed() {
-		run.Verdict = "fail"
-		run.Mismatches = []string{rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"}
+	if why != "" {
+		run.Verdict, run.Mismatches = "fail", []string{why}
 	}
 	for _, e := range r.SMDPEndpoints() {
 		run.SMDP[e.Host] = e.Operator

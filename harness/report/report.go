@@ -57,13 +57,13 @@ const incompleteFile = "INCOMPLETE"
 
 // ReadSpecDirs lists the spec directories under dir (out/specs): each
 // one's SpecFile, or, for a directory without one, an error entry that
-// says the spec did not finish and why when its INCOMPLETE marker does.
-func ReadSpecDirs(dir string) ([]Entry, error) {
+// says the spec did not finish and why when its INCOMPLETE marker does;
+// unfinished counts those.
+func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []Entry
 	for _, de := range des {
 		if !de.IsDir() {
 			continue
@@ -73,25 +73,26 @@ func ReadSpecDirs(dir string) ([]Entry, error) {
 		if err == nil {
 			var e Entry
 			if err := json.Unmarshal(b, &e); err != nil {
-				return nil, fmt.Errorf("%s: %w", filepath.Join(d, SpecFile), err)
+				return nil, 0, fmt.Errorf("%s: %w", filepath.Join(d, SpecFile), err)
 			}
 			out = append(out, e)
 			continue
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, 0, err
 		}
+		unfinished++
 		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d,
 			Message: "did not finish: the suite stopped during this spec"}
 		if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
-			e.Message += " (" + strings.TrimSpace(firstLine(string(why))) + ")"
+			e.Message += " (" + firstLine(string(why)) + ")"
 		}
 		if _, err := os.Stat(filepath.Join(d, "timeline.html")); err == nil {
 			e.Timeline = filepath.Join(d, "timeline.html")
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, unfinished, nil
 }
 
 // ReadScenarios reads the results `esimhil run` wrote.
@@ -185,19 +186,13 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	case errors.Is(err, os.ErrNotExist):
 		// A suite killed outright (the OOM killer, a CI job's limit)
 		// writes no report; its kept specs say what they can.
-		found, ferr := ReadSpecDirs(filepath.Join(out, "specs"))
+		found, unfinished, ferr := ReadSpecDirs(filepath.Join(out, "specs"))
 		if ferr != nil && !errors.Is(ferr, os.ErrNotExist) {
 			return nil, nil, ferr
 		}
 		if len(found) == 0 {
 			notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
 			break
-		}
-		unfinished := 0
-		for _, e := range found {
-			if strings.HasPrefix(e.Message, "did not finish") {
-				unfinished++
-			}
 		}
 		notes = append(notes, fmt.Sprintf("no Ginkgo report (report.json): the suite did not finish (killed, or crashed); "+
 			"the %d spec directories under specs/ are listed from their %s, %d without one (stopped in the middle); specs that kept no directory are missing",
