@@ -32,6 +32,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/lagwrite"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -333,7 +334,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	imei := deviceIMEI(r.Personality, s.Device.EID)
 	ccfg.DeviceInfo = es10.DeviceInfoFor(imei, deviceCapabilities)
 	if o.State != "" {
-		ccfg.OnNVMWrite = func(img []byte) error { return stateErr(o, writeFileAtomic(o.State, img)) }
+		ccfg.OnNVMWrite = func(img []byte) error { return stateErr(o, atomicfile.WriteFile(o.State, img, 0o600, true)) }
 	}
 	if nvm != nil {
 		r.Card, err = euicc.Restore(ccfg, nvm)

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -38,15 +38,10 @@ type platformState struct {
 // or platform (nil results). The card's image is checked by the card
 // (euicc.Restore); the platform's here, naming file and field.
 func loadState(path string) (nvm []byte, counters map[string]uint64, err error) {
-	// A kill in the middle of writeFileAtomic leaves its temporary file
-	// (the old state is whole beside it): those are ours to remove.
-	for _, p := range []string{path, path + PlatformStateSuffix} {
-		dir, base := filepath.Split(p)
-		stale, _ := filepath.Glob(filepath.Join(dir, "."+base+".tmp-*"))
-		for _, f := range stale {
-			os.Remove(f)
-		}
-	}
+	// A kill in the middle of a write leaves its temporary file (the old
+	// state is whole beside it): those are ours to remove.
+	atomicfile.RemoveStale(path)
+	atomicfile.RemoveStale(path + PlatformStateSuffix)
 	nvm, err = os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		nvm, err = nil, nil
@@ -93,44 +88,5 @@ func savePlatformState(path string, counters map[string]uint64) error {
 	if err != nil {
 		return fmt.Errorf("platform state: %w", err)
 	}
-	return writeFileAtomic(path+PlatformStateSuffix, b)
-}
-
-// writeFileAtomic replaces path with data so that a crash at any point
-// leaves either the old file or the new one, whole: temporary file in the
-// same directory, fsync, rename, fsync of the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = d.Sync()
-	d.Close()
-	if err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path+PlatformStateSuffix, b, 0o600, true)
 }

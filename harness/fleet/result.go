@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // Outcomes of a device at the end of its dwell.
@@ -229,11 +231,10 @@ func (r *Result) Write(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, append(b, '\n'), 0o644, false); err != nil {
 		return fmt.Errorf("fleet result: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // ReadResult loads a result Write saved.

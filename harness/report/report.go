@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // Entry is one spec or scenario run.
@@ -216,19 +218,12 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	return append(specs, scen...), notes, nil
 }
 
+// writeAtomic replaces path, making its directory if need be.
 func writeAtomic(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(path, b, 0o644, false)
 }
 
 // firstLine is a message's first line, for a table cell.

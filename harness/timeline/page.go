@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"bufio"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // FileName is the page's name in a run's directory.
@@ -240,7 +241,8 @@ func Write(dir string, run Run) (string, error) {
 func (t *Timeline) Write(dir string) (string, error) {
 	pages := t.pages()
 	for _, p := range pages {
-		if err := writeFile(filepath.Join(dir, p.File), func(w io.Writer) error { return t.writePage(w, pages, p.N) }); err != nil {
+		// A reader never sees half a page.
+		if err := atomicfile.Write(filepath.Join(dir, p.File), 0o644, false, func(w io.Writer) error { return t.writePage(w, pages, p.N) }); err != nil {
 			return "", fmt.Errorf("timeline: %w", err)
 		}
 	}
@@ -254,27 +256,4 @@ func (t *Timeline) Write(dir string) (string, error) {
 		}
 	}
 	return filepath.Join(dir, FileName), nil
-}
-
-// writeFile writes path through a temporary file renamed into place, so
-// a reader never sees half a page.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
