@@ -42,8 +42,8 @@ type APDU struct {
 	// Answer then holds the function's whole answer (without SW).
 	Done   bool
 	Answer []byte
-	// Failed marks a response whose status word is not 90xx, 91xx or
-	// 61xx, or whose ES10 answer is an error (a result other than ok, an
+	// Failed marks a response whose status word is not of normal
+	// processing (apdu.NormalProcessing), or whose ES10 answer is an error (a result other than ok, an
 	// error code, an answer that does not decode).
 	Failed bool
 }
@@ -244,11 +244,7 @@ func response(c *chain, a *APDU) {
 	cmd := c.lastCmd
 	a.Ins, a.ES10, a.Block, a.Last = cmd.Ins, cmd.ES10, cmd.Block, cmd.Last
 	a.SW = uint16(a.Raw[len(a.Raw)-2])<<8 | uint16(a.Raw[len(a.Raw)-1])
-	switch a.SW >> 8 {
-	case 0x90, 0x91, 0x61: // done, done with a proactive command, more to fetch
-	default:
-		a.Failed = true
-	}
+	a.Failed = !apdu.NormalProcessing(a.SW)
 	data := a.Raw[:len(a.Raw)-2]
 	sw := "SW " + swText(a.SW)
 	switch {

@@ -100,16 +100,9 @@ func (a APDU) String() string {
 	return b.String()
 }
 
-// OK reports a normal ending (ISO/IEC 7816-4 §5.6: 9000, and the ETSI
-// TS 102 221 §10.2.1 normal processing words 91xx, 92xx, 61xx, 9Fxx);
-// anything else is a warning or an error the card returned.
-func (a APDU) OK() bool {
-	switch byte(a.SW >> 8) {
-	case 0x90, 0x91, 0x92, 0x61, 0x9F:
-		return true
-	}
-	return false
-}
+// OK reports a normal ending (apdu.NormalProcessing); anything else is a
+// warning or an error the card returned.
+func (a APDU) OK() bool { return apdu.NormalProcessing(a.SW) }
 
 // Detail is the exchange in full, one fact per line: the bytes both ways
 // and what they carry (for a timeline row opened, a failure message).

@@ -202,7 +202,7 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 			}
 		}
 		out.responseDetail = fmt.Sprintf("status word %04X (%s)\ndata %X", sw, swText(sw), resp[:len(resp)-2])
-		out.failed = !swOK(sw)
+		out.failed = !apdu.NormalProcessing(sw)
 	}
 	return out, true
 }
@@ -273,14 +273,6 @@ func describeResponse(c apdu.Command, data []byte) string {
 		}
 	}
 	return ""
-}
-
-func swOK(sw uint16) bool {
-	switch sw >> 8 {
-	case 0x90, 0x91, 0x61:
-		return true
-	}
-	return false
 }
 
 func swText(sw uint16) string {

@@ -231,3 +231,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalProcessing(t *testing.T) {
+	for sw, want := range map[uint16]bool{
+		0x9000: true, 0x910B: true, 0x9201: true, 0x6110: true, 0x9F20: true,
+		0x6A88: false, 0x6985: false, 0x6282: false, 0x9300: false, 0x6C10: false,
+	} {
+		if got := NormalProcessing(sw); got != want {
+			t.Errorf("NormalProcessing(%04X) = %v, want %v", sw, got, want)
+		}
+	}
+}

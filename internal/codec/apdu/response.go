@@ -60,6 +60,18 @@ func (r Response) SW2() byte { return byte(r.SW) }
 // OK reports 9000, or 91xx (normal ending with a proactive command pending).
 func (r Response) OK() bool { return r.SW == SWOK || r.SW1() == 0x91 }
 
+// NormalProcessing reports a status word of normal processing (ISO/IEC
+// 7816-4 §5.6: 9000; ETSI TS 102 221 §10.2.1: 91xx, 92xx, 61xx, 9Fxx) —
+// the command went through, possibly with more to fetch; anything else
+// is a warning or an error the card returned.
+func NormalProcessing(sw uint16) bool {
+	switch byte(sw >> 8) {
+	case 0x90, 0x91, 0x92, 0x61, 0x9F:
+		return true
+	}
+	return false
+}
+
 // ParseResponse decodes a response APDU; Data aliases b.
 func ParseResponse(b []byte) (Response, error) {
 	if len(b) < 2 {
