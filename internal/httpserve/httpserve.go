@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -74,22 +75,25 @@ func (l Limits) orDefault() Limits {
 }
 
 // Server is one http.Server serving one listener; Close stops it and waits
-// for its accept loop, so no goroutine outlives it.
+// for its accept loop and its connections, so no goroutine outlives it.
 type Server struct {
-	srv  *http.Server
-	done chan struct{}
-	once sync.Once
-	err  error
+	srv     *http.Server
+	ln      net.Listener // the listener Serve accepts on (outermost wrap)
+	done    chan struct{}
+	once    sync.Once
+	err     error
+	closing atomic.Bool
 
-	// active counts handlers running; idle, when set, is closed when the
-	// count drops to zero (Close waits on it).
-	mu     sync.Mutex
-	active int
-	idle   chan struct{}
+	// conns holds the connections whose goroutines have not ended; idle,
+	// when set, is closed when it empties (Close waits on it).
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	idle  chan struct{}
 }
 
-// handlerWait bounds how long Close waits for handlers still running.
-const handlerWait = 5 * time.Second
+// connWait bounds how long Close waits for connections still being
+// served (a handler still running).
+const connWait = 5 * time.Second
 
 // Serve starts serving h on ln with limits (zero fields: Default). wrap, if
 // not nil, wraps the connection-capped listener (TLS goes there).
@@ -99,68 +103,85 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 	if wrap != nil {
 		capped = wrap(capped)
 	}
-	s := &Server{done: make(chan struct{})}
+	s := &Server{ln: capped, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	s.srv = &http.Server{
-		Handler:           s.count(h),
+		Handler:           h,
 		ReadHeaderTimeout: l.ReadHeader,
 		ReadTimeout:       l.Read,
 		WriteTimeout:      l.Write,
 		IdleTimeout:       l.Idle,
 		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ConnState:         s.track,
 		// Handshake failures and timeouts are expected under faults
 		// and bad input; they are the clients' business.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() {
 		defer close(s.done)
-		if err := s.srv.Serve(capped); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		err := s.srv.Serve(capped)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !s.closing.Load() {
 			s.err = err
 		}
 	}()
 	return s
 }
 
-// count wraps h so that Close can wait for the handlers in flight.
-func (s *Server) count(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.active++
-		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			if s.active--; s.active == 0 && s.idle != nil {
-				close(s.idle)
-				s.idle = nil
-			}
-			s.mu.Unlock()
-		}()
-		h.ServeHTTP(w, r)
-	})
+// track keeps the set of connections being served: net/http reports
+// StateNew before its accept loop goes on, and StateClosed when the
+// connection's goroutine ends, after its last handler.
+func (s *Server) track(c net.Conn, st http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		s.conns[c] = struct{}{}
+	case http.StateClosed, http.StateHijacked:
+		delete(s.conns, c)
+		if len(s.conns) == 0 && s.idle != nil {
+			close(s.idle)
+			s.idle = nil
+		}
+	}
 }
 
 // Close closes the listener and every connection, waits for the accept
-// loop to end, and for the handlers still running (a request whose client
-// went away mid-exchange is still served, and logged, before Close
-// returns: the server's log is complete when compared with a capture; at
-// most handlerWait). It returns the error that ended serving early, if any.
+// loop to end and for each connection's goroutine (at most connWait), and
+// returns the error that ended serving early, if any.
+//
+// It closes the connections itself rather than with http.Server.Close:
+// once that marks the server as shutting down, net/http drops a request it
+// has just read without calling the handler. A request the server read —
+// and a capture tap recorded — is then served and logged before Close
+// returns, so the server's log is complete when compared with a capture;
+// so is one whose client went away mid-exchange.
 func (s *Server) Close() error {
 	s.once.Do(func() {
-		_ = s.srv.Close()
+		s.closing.Store(true)
+		_ = s.ln.Close()
 		<-s.done
 		s.mu.Lock()
-		if s.active == 0 {
-			s.mu.Unlock()
-			return
+		conns := make([]net.Conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
 		}
-		idle := make(chan struct{})
-		s.idle = idle
+		var idle chan struct{}
+		if len(s.conns) > 0 {
+			idle = make(chan struct{})
+			s.idle = idle
+		}
 		s.mu.Unlock()
-		t := time.NewTimer(handlerWait)
-		defer t.Stop()
-		select {
-		case <-idle:
-		case <-t.C:
+		for _, c := range conns {
+			_ = c.Close()
 		}
+		if idle != nil {
+			t := time.NewTimer(connWait)
+			select {
+			case <-idle:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		_ = s.srv.Close() // whatever connWait left running
 	})
 	return s.err
 }
