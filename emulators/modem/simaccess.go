@@ -105,6 +105,16 @@ func (m *Modem) closeChannel(ch int) ([]byte, error) {
 	return m.exchange([]byte{0x00, 0x70, 0x80, byte(ch), 0x00})
 }
 
+// session reads a <sessionid> in the personality's form (a number, or
+// the hex handle of the long form) and the logical channel it names.
+func (m *Modem) session(a at.Arg) (string, int, error) {
+	ch, ok := m.o.Personality.Channel(a.Raw)
+	if !ok || a.Quoted {
+		return "", 0, fmt.Errorf("session id %q: %w", a.Raw, at.CMEIncorrectParameters)
+	}
+	return a.Raw, ch, nil
+}
+
 // +CGLA=<sessionid>,<length>,<command> (TS 27.007 §8.43); the channel bits
 // of CLA are set from <sessionid> and 61xx is followed up here.
 func cmdCGLA(m *Modem, c at.Command) error {
@@ -117,11 +127,10 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if m.o.Personality.CGLARefused {
 		return errUnknown // the test form says OK, the command itself is refused (a quirk)
 	}
-	session, err := c.Args[0].Int()
+	session, ch, err := m.session(c.Args[0])
 	if err != nil {
-		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
+		return err
 	}
-	ch := m.o.Personality.Channel(session)
 	cmd, err := hexAPDU(c.Args[1], c.Args[2])
 	if err != nil {
 		return err
@@ -133,7 +142,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return err
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)
+		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
 	}
 	cmd[0] = apdu.WithChannel(cmd[0], ch)
 	rsp, err := m.exchange(cmd)
@@ -153,11 +162,10 @@ func cmdCCHC(m *Modem, c at.Command) error {
 	if c.Form != at.Set || len(c.Args) != 1 {
 		return errParams
 	}
-	session, err := c.Args[0].Int()
+	session, ch, err := m.session(c.Args[0])
 	if err != nil {
-		return fmt.Errorf("session id: %w: %w", err, at.CMEIncorrectParameters)
+		return err
 	}
-	ch := m.o.Personality.Channel(session)
 	if err := m.cardReady(); err != nil {
 		return err
 	}
@@ -173,7 +181,7 @@ func cmdCCHC(m *Modem, c at.Command) error {
 		return nil
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("session %d not open: %w", session, at.CMEInvalidIndex)
+		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
 	}
 	rsp, err := m.closeChannel(ch)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,11 +29,13 @@ type Host struct {
 // Channel is an open logical channel to an application on the card.
 type Channel struct {
 	h *Host
-	// Session is what +CCHO answered (the +CGLA/+CCHC session id); on the
-	// +CSIM path it equals Number.
-	Session int
+	// Session is what +CCHO answered, as the modem printed it: the
+	// +CGLA/+CCHC session id (a decimal number, or a hex handle such as
+	// Sierra's "000000000385a7cf"); on the +CSIM path, Number in decimal.
+	Session string
 	// Number is the logical channel number (1..19) when known: always on
-	// the +CSIM path, and equal to Session for the prefixed and bare forms.
+	// the +CSIM path, and equal to Session for the prefixed and bare forms;
+	// 0 for a handle (TS 27.007 §8.45: the modem sets CLA's channel bits).
 	Number int
 	csim   bool
 }
@@ -80,8 +81,6 @@ func cleanICCID(s string) string {
 	return strings.TrimRight(s, "Ff")
 }
 
-var cchoAnswer = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
-
 // OpenISDR opens a logical channel to the ISD-R.
 func (h Host) OpenISDR() (Channel, error) { return h.Open(es10.ISDRAID) }
 
@@ -95,17 +94,13 @@ func (h Host) Open(aid string) (Channel, error) {
 		return Channel{}, fmt.Errorf("AT+CCHO: %w", err)
 	}
 	for _, l := range resp.Lines {
-		m := cchoAnswer.FindStringSubmatch(strings.TrimSpace(l))
-		if m == nil {
+		id, form, ok := personality.ParseCCHO(l)
+		if !ok {
 			continue
 		}
-		id, err := strconv.Atoi(m[1])
-		if err != nil {
-			return Channel{}, fmt.Errorf("AT+CCHO: session id %q: %w", m[1], err)
-		}
 		ch := Channel{h: &h, Session: id}
-		if id >= 1 && id <= 19 {
-			ch.Number = id
+		if form != personality.CCHOLong {
+			ch.Number, _ = strconv.Atoi(id)
 		}
 		return ch, nil
 	}
@@ -126,7 +121,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 	if sw(rsp) != 0x9000 || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
 		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, &StatusError{SW: sw(rsp)})
 	}
-	ch := Channel{h: &h, Session: int(rsp[0]), Number: int(rsp[0]), csim: true}
+	ch := Channel{h: &h, Session: strconv.Itoa(int(rsp[0])), Number: int(rsp[0]), csim: true}
 	sel := append([]byte{apdu.WithChannel(0x00, ch.Number), 0xA4, 0x04, 0x04, byte(len(raw))}, raw...)
 	sel = append(sel, 0x00)
 	out, err := ch.Transmit(sel)
@@ -193,7 +188,7 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 	}
 	if !c.csim {
 		x := strings.ToUpper(hex.EncodeToString(cmd))
-		resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, c.Session, len(x), x))
+		resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%s,%d,"%s"`, c.Session, len(x), x))
 		if err != nil {
 			return nil, fmt.Errorf("AT+CGLA: %w", err)
 		}
@@ -243,13 +238,13 @@ func (c Channel) StoreData(es10 []byte) ([]byte, error) {
 // +CSIM when the modem has no +CCHC (or the channel was opened that way).
 func (c Channel) Close() error {
 	if !c.csim && !c.h.P.NoCCHC {
-		if _, err := c.h.AT.Command(fmt.Sprintf("AT+CCHC=%d", c.Session)); err != nil {
+		if _, err := c.h.AT.Command(fmt.Sprintf("AT+CCHC=%s", c.Session)); err != nil {
 			return fmt.Errorf("AT+CCHC: %w", err)
 		}
 		return nil
 	}
 	if c.Number == 0 {
-		return fmt.Errorf("close session %d: channel number unknown without +CCHC", c.Session)
+		return fmt.Errorf("close session %s: channel number unknown without +CCHC", c.Session)
 	}
 	rsp, err := c.h.csim([]byte{0x00, 0x70, 0x80, byte(c.Number), 0x00})
 	if err != nil {

@@ -45,24 +45,6 @@ func upper(b []byte) string {
 	return string(out)
 }
 
-func TestCCHOAnswerForms(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want string
-	}{
-		{"+CCHO: 1", "1"}, {"+CCHO:2", "2"}, {"1", "1"}, {"1234567", "1234567"}, {"+CCHO: x", ""}, {"OK", ""},
-	} {
-		m := cchoAnswer.FindStringSubmatch(tc.line)
-		got := ""
-		if m != nil {
-			got = m[1]
-		}
-		if got != tc.want {
-			t.Errorf("%q: session %q, want %q", tc.line, got, tc.want)
-		}
-	}
-}
-
 func TestCleanICCID(t *testing.T) {
 	for in, want := range map[string]string{
 		"89860000000000000019": "89860000000000000019", `"8986000000000000002F"`: "8986000000000000002",

@@ -29,6 +29,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // Artifacts a replay writes in its directory, beside the run's own
@@ -184,10 +185,15 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 		if err := h.until(p.Start - time.Millisecond); err != nil {
 			return err
 		}
-		for _, line := range p.Preamble {
-			if _, err := h.send(line); err != nil {
+		for k, line := range p.Preamble {
+			answer, err := h.send(line)
+			if err != nil {
 				return err
 			}
+			// The preamble's +CCHOs open channels 1, 2, … for a log of
+			// APDUs alone, whose +CGLAs name them by number: a modem
+			// that answers a handle instead gets its handle.
+			sessions.opened(k+1, answer)
 			out.preamble++
 		}
 		if err := h.until(p.Start); err != nil {
@@ -308,7 +314,7 @@ func newSessionMap() *sessionMap {
 }
 
 var (
-	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)(\d+)(.*)$`)
+	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)"?([0-9A-F]{1,16})"?(,.*)?$`)
 	getResponse = regexp.MustCompile(`(?i)^AT\+CSIM=10,"([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
 	csimAnswer  = regexp.MustCompile(`^\+CSIM: ?\d+,"(?:[0-9A-Fa-f]{2})*61([0-9A-Fa-f]{2})"$`)
 )
@@ -351,14 +357,20 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 	}
 }
 
-var csimCLA = regexp.MustCompile(`(?i)^AT\+CSIM=\d+,"([0-9A-F]{2})`)
+// opened maps logical channel n, opened by a +CCHO of the replay's own,
+// to the session id the emulated modem answered.
+func (m *sessionMap) opened(n int, answer []string) {
+	if id := sessionID(answer); id != "" {
+		m.ids[strconv.Itoa(n)] = id
+	}
+}
 
-var sessionLine = regexp.MustCompile(`^(?:\+CCHO: ?)?(\d+)$`)
+var csimCLA = regexp.MustCompile(`(?i)^AT\+CSIM=\d+,"([0-9A-F]{2})`)
 
 func sessionID(lines []string) string {
 	for _, l := range lines {
-		if m := sessionLine.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
-			return m[1]
+		if id, _, ok := personality.ParseCCHO(l); ok {
+			return id
 		}
 	}
 	return ""

@@ -609,13 +609,20 @@ expect: reproduces
 		{"another result", [2]string{"Data: BF 31 03 80 01 00", "Data: BF 31 03 80 01 02"}, []string{ccho}, 5},
 		// The same APDUs on logical channel 2: two channels opened.
 		{"channel 2", [2]string{"CLA: 81", "CLA: 82"}, []string{ccho, ccho}, 0},
+		// A modem whose +CCHO answers a handle, not the channel number: the
+		// +CGLA of channel 2 names the handle of the second +CCHO.
+		{"sierra-em7511", [2]string{"CLA: 81", "CLA: 82"}, []string{ccho, ccho}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := log
 			if tc.alter[0] != "" {
 				l = strings.ReplaceAll(l, tc.alter[0], tc.alter[1])
 			}
-			dir := newFixture(t, "apdu-only", map[string]string{"lpac.log": l, field.ManifestFile: manifest})
+			m := manifest
+			if tc.name == "sierra-em7511" {
+				m = strings.Replace(m, "personality: generic", "personality: sierra-em7511", 1)
+			}
+			dir := newFixture(t, "apdu-only", map[string]string{"lpac.log": l, field.ManifestFile: m})
 			// A fixture reconstructed twice (a draft trying personalities)
 			// keeps its logs as read: both plans carry the APDUs.
 			f, err := field.Load(dir)

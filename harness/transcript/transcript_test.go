@@ -188,7 +188,12 @@ func (h *host) cmd(line string) []string {
 
 // channel is an open ISD-R channel: the +CGLA session id, or the logical
 // channel number on the CSIM path.
-type channel struct{ id int }
+// channel is a logical channel: its number on the +CSIM path, the
+// session id +CCHO answered (as printed) on the +CGLA path.
+type channel struct {
+	id      int
+	session string
+}
 
 // open reaches the ISD-R: +CCHO in any answer form, or on a CSIM-only modem
 // MANAGE CHANNEL open and SELECT by AID through +CSIM.
@@ -201,7 +206,7 @@ func (h *host) open() channel {
 			h.t.Fatalf("MANAGE CHANNEL open: %s", rsp)
 		}
 		n, _ := strconv.ParseInt(rsp[:2], 16, 0)
-		ch := channel{int(n)}
+		ch := channel{id: int(n)}
 		h.apdu(ch, fmt.Sprintf("%02XA4040410%s00", n, aid))
 		return ch
 	}
@@ -209,11 +214,15 @@ func (h *host) open() channel {
 	if len(lines) != 1 {
 		h.t.Fatalf("+CCHO: %q", lines)
 	}
-	id, err := strconv.Atoi(strings.TrimPrefix(lines[0], "+CCHO: "))
-	if err != nil {
+	session, form, ok := personality.ParseCCHO(lines[0])
+	if !ok {
 		h.t.Fatalf("+CCHO: %q", lines)
 	}
-	return channel{id}
+	ch := channel{session: session}
+	if form != personality.CCHOLong {
+		ch.id, _ = strconv.Atoi(session) // the channel number itself
+	}
+	return ch
 }
 
 // close ends the channel: +CCHC, or MANAGE CHANNEL close through +CSIM.
@@ -225,7 +234,7 @@ func (h *host) close(ch channel) {
 		}
 		return
 	}
-	h.cmd("AT+CCHC=" + strconv.Itoa(ch.id))
+	h.cmd("AT+CCHC=" + ch.session)
 }
 
 // es10 sends one ES10 request in a single STORE DATA block (P1 91).
@@ -243,7 +252,7 @@ func (h *host) es10(ch channel, req string) string {
 func (h *host) apdu(ch channel, a string) string {
 	h.t.Helper()
 	if !h.p.CSIMOnly {
-		return h.hexLine("+CGLA", fmt.Sprintf("AT+CGLA=%d,%d,%q", ch.id, len(a), a))
+		return h.hexLine("+CGLA", fmt.Sprintf("AT+CGLA=%s,%d,%q", ch.session, len(a), a))
 	}
 	var data string
 	rsp := h.csim(a)

@@ -114,8 +114,11 @@ const (
 )
 
 // LongSessionBase maps channel n to session id LongSessionBase+n under the
-// "long" +CCHO form (channel 1 is 1234567).
-const LongSessionBase = 1234566
+// "long" +CCHO form, printed as 16 hex digits as Sierra Wireless modems
+// print theirs (an MC7455 answered "+CCHO: 000000000385a7cf"): a handle,
+// not a channel number, which +CGLA and +CCHC take back as printed. Here
+// channel 1 is 000000000385a7cf.
+const LongSessionBase = 0x0385a7ce
 
 // Generic is the pure 27.007 personality, and what a zero Personality
 // means to the emulator; fixtures/personalities/generic.yaml says the same.
@@ -454,27 +457,62 @@ func testAnswers(n *yaml.Node, dst *map[string]string) error {
 }
 
 // SessionID is the <sessionid> a host sees for logical channel ch.
-func (p Personality) SessionID(ch int) int {
+func (p Personality) SessionID(ch int) string {
 	if p.CCHOForm == CCHOLong {
-		return LongSessionBase + ch
+		return fmt.Sprintf("%016x", LongSessionBase+ch)
 	}
-	return ch
+	return strconv.Itoa(ch)
 }
 
-// Channel maps a host's <sessionid> back to the logical channel.
-func (p Personality) Channel(session int) int {
+// Channel maps a host's <sessionid> back to the logical channel; ok is
+// false when session is not one in the personality's form (the channel
+// may still be out of range, or not open).
+func (p Personality) Channel(session string) (ch int, ok bool) {
 	if p.CCHOForm == CCHOLong {
-		return session - LongSessionBase
+		n, err := strconv.ParseUint(session, 16, 64)
+		if err != nil || len(session) > 16 {
+			return 0, false
+		}
+		if n < LongSessionBase || n-LongSessionBase > 0xFF {
+			return -1, true
+		}
+		return int(n - LongSessionBase), true
 	}
-	return session
+	if session == "" || len(session) > 9 || strings.Trim(session, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(session)
+	return n, err == nil
 }
 
 // CCHOLine is the +CCHO answer line for a session id.
-func (p Personality) CCHOLine(session int) string {
+func (p Personality) CCHOLine(session string) string {
 	if p.CCHOForm == CCHOBare {
-		return strconv.Itoa(session)
+		return session
 	}
-	return "+CCHO: " + strconv.Itoa(session)
+	return "+CCHO: " + session
+}
+
+// cchoAnswer is a +CCHO answer line: "+CCHO: <sessionid>" (a space after
+// the colon or not; TS 27.007 §8.45), or the bare number some modems give.
+var cchoAnswer = regexp.MustCompile(`^(\+CCHO: ?"?([0-9A-Fa-f]{1,16})"?|([0-9]{1,9}))$`)
+
+// ParseCCHO reads one line of a +CCHO answer: the session id as the modem
+// printed it (to be sent back as is in +CGLA and +CCHC) and the form it
+// shows — long when it is not a channel number 1..19 (a handle).
+func ParseCCHO(line string) (session, form string, ok bool) {
+	m := cchoAnswer.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		return "", "", false
+	}
+	session, form = m[2], CCHOPrefixed
+	if m[3] != "" {
+		session, form = m[3], CCHOBare
+	}
+	if n, err := strconv.Atoi(session); err != nil || n < 1 || n > 19 || session[0] == '0' {
+		form = CCHOLong
+	}
+	return session, form, true
 }
 
 // Supports reports whether the dialect has a command at all; a missing one

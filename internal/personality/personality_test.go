@@ -132,11 +132,11 @@ func TestOverride(t *testing.T) {
 
 func TestDialectHelpers(t *testing.T) {
 	s, _ := Load("sierra-em7511")
-	if s.SessionID(1) != 1234567 || s.Channel(1234567) != 1 || s.CCHOLine(1234567) != "+CCHO: 1234567" {
+	if ch, ok := s.Channel("000000000385a7cf"); s.SessionID(1) != "000000000385a7cf" || ch != 1 || !ok || s.CCHOLine("000000000385a7cf") != "+CCHO: 000000000385a7cf" {
 		t.Error("long form")
 	}
 	f, _ := Load("fibocom-l850")
-	if f.CCHOLine(1) != "1" || f.Supports("+CCHC") || !f.Supports("+CGLA") {
+	if f.CCHOLine("1") != "1" || f.Supports("+CCHC") || !f.Supports("+CGLA") {
 		t.Error("bare form, no +CCHC")
 	}
 	c, _ := Load("simcom-a7600")
@@ -146,5 +146,64 @@ func TestDialectHelpers(t *testing.T) {
 	q, _ := Load("quectel-eg25")
 	if !q.Identifies("Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G") || q.Identifies("SIMCOM_A7600E-H") {
 		t.Errorf("identify %q", q.Identify)
+	}
+}
+
+// The +CCHO answers modems give, and the forms they show.
+func TestParseCCHO(t *testing.T) {
+	for _, tc := range []struct {
+		line, session, form string
+	}{
+		{"+CCHO: 1", "1", CCHOPrefixed},
+		{"+CCHO:2", "2", CCHOPrefixed},
+		{" +CCHO: 19 ", "19", CCHOPrefixed},
+		{"1", "1", CCHOBare},
+		{"1234567", "1234567", CCHOLong},
+		{"+CCHO: 000000000385a7cf", "000000000385a7cf", CCHOLong}, // Sierra MC7455
+		{`+CCHO: "0385A7CF"`, "0385A7CF", CCHOLong},
+		{"+CCHO: 20", "20", CCHOLong},
+		{"+CCHO: 0", "0", CCHOLong},
+		{"+CCHO: x", "", ""},
+		{"+CCHO: 0000000000000385a7cf", "", ""}, // more than 64 bits
+		{"0385a7cf", "", ""},                    // a bare line is decimal or nothing
+		{"OK", "", ""},
+		{"", "", ""},
+	} {
+		session, form, ok := ParseCCHO(tc.line)
+		if session != tc.session || form != tc.form || ok != (tc.session != "") {
+			t.Errorf("ParseCCHO(%q) = %q, %q, %v; want %q, %q", tc.line, session, form, ok, tc.session, tc.form)
+		}
+	}
+}
+
+// A session id in the personality's form names its channel; one in
+// another form is refused, one out of range names no open channel.
+func TestChannelOfSession(t *testing.T) {
+	long := Generic()
+	long.CCHOForm = CCHOLong
+	for _, tc := range []struct {
+		p       Personality
+		session string
+		ch      int
+		ok      bool
+	}{
+		{Generic(), "1", 1, true},
+		{Generic(), "19", 19, true},
+		{Generic(), "x", 0, false},
+		{Generic(), "", 0, false},
+		{Generic(), "1234567890", 0, false},
+		{Generic(), "000000000385a7cf", 0, false},
+		{long, "000000000385a7cf", 1, true},
+		{long, "000000000385A7D0", 2, true},
+		{long, "385a7cf", 1, true},
+		{long, "0000000000000001", -1, true},
+		{long, "ffffffffffffffff", -1, true},
+		{long, "00000000000000000385a7cf", 0, false},
+		{long, "0385a7cg", 0, false},
+	} {
+		ch, ok := tc.p.Channel(tc.session)
+		if ch != tc.ch || ok != tc.ok {
+			t.Errorf("%s: Channel(%q) = %d, %v; want %d, %v", tc.p.CCHOForm, tc.session, ch, ok, tc.ch, tc.ok)
+		}
 	}
 }

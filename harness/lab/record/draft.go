@@ -70,19 +70,7 @@ func Draft(rec *Recording, name string) (string, error) {
 				continue
 			}
 			for _, l := range info {
-				form := ""
-				if m := regexp.MustCompile(`^(\+CCHO: ?)?(\d+)$`).FindStringSubmatch(text(l)); m != nil {
-					n, _ := strconv.Atoi(m[2])
-					switch {
-					case n > 19:
-						form = personality.CCHOLong
-					case m[1] == "":
-						form = personality.CCHOBare
-					default:
-						form = personality.CCHOPrefixed
-					}
-				}
-				if form != "" && form != base.CCHOForm {
+				if _, form, ok := personality.ParseCCHO(text(l)); ok && form != base.CCHOForm {
 					set(l.line, "ccho_form", form, "the +CCHO answer "+strconv.Quote(text(l)))
 				}
 			}

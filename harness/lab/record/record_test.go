@@ -88,14 +88,15 @@ func TestDiff(t *testing.T) {
 
 // A Sierra-like modem recorded in the generic dialect: the draft takes the
 // dialect's differences from the conversation and parses as a personality.
+// The +CCHO answer is an EM7590's: a 16-hex-digit handle (lpac #139).
 func TestDraft(t *testing.T) {
 	r := rec(t,
 		"T > AT+CGMM", "T < EM7511", "T < OK",
 		"T > AT+CCID", "T < ERROR",
 		`T > AT!ICCID?`, "T < !ICCID: 89330100000000000012", "T < OK",
 		"T > AT+CCHO=?", "T < ERROR",
-		`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1234567", "T < OK",
-		"T > AT+CCHC=1234567", "T < ERROR",
+		`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 00000000038aa32f", "T < OK",
+		"T > AT+CCHC=00000000038aa32f", "T < ERROR",
 	)
 	r.Dir = "rec"
 	y, err := Draft(r, "sierra-x")
@@ -110,7 +111,7 @@ func TestDraft(t *testing.T) {
 		p.CCHOForm != personality.CCHOLong || !p.NoCCHC || !p.NoTestForms || !p.Identifies("Model: EM7511") {
 		t.Errorf("draft:\n%s\n%+v", y, p)
 	}
-	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 1234567\" (at.log:12)") {
+	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:12)") {
 		t.Errorf("draft does not cite its lines:\n%s", y)
 	}
 }
