@@ -52,6 +52,17 @@ func TestQuirks(t *testing.T) {
 			{"AT+CMEE=1", "OK"},
 			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: invalid index"},
 		}},
+		{"apdu_answer_no_space and cgla_passes_61xx: the host fetches the response", "apdu_answer_no_space: true\ncgla_passes_61xx: true\n", []step{
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,42,"00A4040410A0000005591010FFFFFFFF8900000100"`, `+CGLA:4,"6105"|OK`},
+			{`AT+CGLA=1,10,"00C0000005"`, `+CGLA:14,"62038201219000"|OK`},
+			{`AT+CSIM=10,"81CA005A00"`, `+CSIM:4,"6D00"|OK`},
+		}},
+		{"without them: the modem fetches it, the answers have their space", "cgla_passes_61xx: false\n", []step{
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,42,"00A4040410A0000005591010FFFFFFFF8900000100"`, `+CGLA: 14,"62038201219000"|OK`},
+			{`AT+CSIM=10,"81CA005A00"`, `+CSIM: 4,"6D00"|OK`},
+		}},
 		{"test_answers: the =? forms answer their line", "test_answers: {\"+CCHO\": \"+CCHO: <dfname>\", \"+CGLA\": \"+CGLA: <sessionid>,<length>,<command>\"}\n", []step{
 			{"AT+CCHO=?", "+CCHO: <dfname>|OK"},
 			{"AT+CGLA=?", "+CGLA: <sessionid>,<length>,<command>|OK"},

@@ -58,8 +58,7 @@ func cmdCSIM(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	h := upperHex(rsp)
-	m.info(fmt.Sprintf("+CSIM: %d,\"%s\"", len(h), h))
+	m.info(m.o.Personality.APDUAnswer("+CSIM", rsp))
 	return nil
 }
 
@@ -145,12 +144,15 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
 	}
 	cmd[0] = apdu.WithChannel(cmd[0], ch)
-	rsp, err := m.exchange(cmd)
+	send := m.exchange
+	if m.o.Personality.CGLAPasses61xx {
+		send = m.transmit // the host follows 61xx and 6Cxx (a quirk)
+	}
+	rsp, err := send(cmd)
 	if err != nil {
 		return m.cardErr(err)
 	}
-	h := upperHex(rsp)
-	m.info(fmt.Sprintf("+CGLA: %d,\"%s\"", len(h), h))
+	m.info(m.o.Personality.APDUAnswer("+CGLA", rsp))
 	return nil
 }
 

@@ -145,13 +145,17 @@ func (h Host) csim(cmd []byte) ([]byte, error) {
 	return HexAnswer(resp, "+CSIM: ")
 }
 
-// HexAnswer decodes a `+NAME: <len>,"<hex>"` line.
+// HexAnswer decodes a `+NAME: <len>,"<hex>"` line; prefix is "+NAME: ",
+// and the space after the colon may be missing (a SIMCom A7908E answers
+// `+CGLA:4,"611A"`).
 func HexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
+	name := strings.TrimSpace(prefix)
 	for _, l := range resp.Lines {
-		v, ok := strings.CutPrefix(l, prefix)
+		v, ok := strings.CutPrefix(l, name)
 		if !ok {
 			continue
 		}
+		v = strings.TrimLeft(v, " ")
 		n, data, ok := strings.Cut(v, ",")
 		if !ok {
 			break
@@ -181,22 +185,29 @@ func SW(rsp []byte) uint16 { return sw(rsp) }
 
 // Transmit sends one APDU on the channel and returns the response data
 // followed by the status word. Through +CGLA the modem sets the channel
-// bits of CLA and follows 61xx itself; through +CSIM both are done here.
+// bits of CLA and follows 61xx itself — most do; one that hands 61xx or
+// 6Cxx back gets its GET RESPONSE or repeated command in another +CGLA.
+// Through +CSIM both are done here.
 func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 	if len(cmd) < 4 {
 		return nil, fmt.Errorf("APDU of %d bytes: the header alone is 4", len(cmd))
 	}
 	if !c.csim {
-		x := strings.ToUpper(hex.EncodeToString(cmd))
-		resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%s,%d,"%s"`, c.Session, len(x), x))
-		if err != nil {
-			return nil, fmt.Errorf("AT+CGLA: %w", err)
-		}
-		return HexAnswer(resp, "+CGLA: ")
+		return apdu.Exchange(c.cgla, cmd)
 	}
 	cmd = append([]byte(nil), cmd...)
 	cmd[0] = apdu.WithChannel(cmd[0], c.Number)
 	return apdu.Exchange(c.h.csim, cmd)
+}
+
+// cgla sends one APDU through +CGLA and returns data and status word.
+func (c Channel) cgla(cmd []byte) ([]byte, error) {
+	x := strings.ToUpper(hex.EncodeToString(cmd))
+	resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%s,%d,"%s"`, c.Session, len(x), x))
+	if err != nil {
+		return nil, fmt.Errorf("AT+CGLA: %w", err)
+	}
+	return HexAnswer(resp, "+CGLA: ")
 }
 
 // StoreData sends an ES10 request in STORE DATA blocks (SGP.22 §5.7.2:

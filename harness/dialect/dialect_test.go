@@ -15,11 +15,17 @@ import (
 
 func newRig(t *testing.T, personality string) *harness.Rig {
 	t.Helper()
+	return newRigWith(t, harness.Options{Personality: personality})
+}
+
+func newRigWith(t *testing.T, o harness.Options) *harness.Rig {
+	t.Helper()
 	s, err := scenario.Parse(fixtures.DefaultScenarioName, fixtures.DefaultScenario)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, Personality: personality})
+	o.Seed, o.Dir, o.Capture = 1, t.TempDir(), capture.Tap
+	r, err := harness.NewRig(s, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,54 +44,83 @@ func TestEveryPersonality(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, name)
-			h := r.Host()
-			if h.P.Name != name {
-				t.Fatalf("rig personality %q, want %q", h.P.Name, name)
+			if r.Host().P.Name != name {
+				t.Fatalf("rig personality %q, want %q", r.Host().P.Name, name)
 			}
-			iccid, err := h.ICCID()
+			reachISDR(t, r)
+		})
+	}
+}
+
+// TestQuirkyModems: the same through modems whose quirks a host must
+// meet — a +CGLA that hands the card's 61xx back and answers without the
+// space after the colon (a SIMCom A7908E), under each +CCHO form.
+func TestQuirkyModems(t *testing.T) {
+	for _, tc := range []struct{ name, base, quirks string }{
+		{"A7908E-like", "generic", "apdu_answer_no_space: true\ncgla_passes_61xx: true\n"},
+		{"a handle and 61xx", "sierra-em7511", "cgla_passes_61xx: true\n"},
+		{"bare and no space", "fibocom-l850", "apdu_answer_no_space: true\ncgla_passes_61xx: true\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, err := personality.Load(tc.base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			enabled := ""
-			for _, p := range r.Scenario.Device.Profiles {
-				if p.Enabled {
-					enabled = p.ICCID
-				}
+			p, err := base.Override("quirks.yaml", []byte(tc.quirks))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if iccid != enabled {
-				t.Fatalf("ICCID %q, want the enabled profile's %q", iccid, enabled)
-			}
-			for round := range 2 { // the channel is reusable after Close
-				ch, err := h.OpenISDR()
-				if err != nil {
-					t.Fatalf("round %d: %v", round, err)
-				}
-				eid, err := ch.StoreData([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := []byte{0xBF, 0x3E, 0x12, 0x5A, 0x10}
-				if !bytes.HasPrefix(eid, want) || len(eid) != 21 {
-					t.Fatalf("GetEuiccData: %X", eid)
-				}
-				// GetEUICCInfo2 is longer than one short response.
-				info, err := ch.StoreData([]byte{0xBF, 0x22, 0x00})
-				if err != nil || !bytes.HasPrefix(info, []byte{0xBF, 0x22}) {
-					t.Fatalf("GetEUICCInfo2: %X, %v", info, err)
-				}
-				// 300 bytes of no function: two blocks, reassembled and
-				// judged as a whole (6A80/6A88), not refused per block (6A86).
-				big := append([]byte{0xBF, 0x7F, 0x82, 0x01, 0x28}, make([]byte, 0x128)...)
-				_, err = ch.StoreData(big)
-				var se *dialect.StatusError
-				if !errors.As(err, &se) || se.SW != 0x6A88 && se.SW != 0x6A80 {
-					t.Fatalf("unknown function in two blocks: %v, want SW 6A80 or 6A88", err)
-				}
-				if err := ch.Close(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			reachISDR(t, newRigWith(t, harness.Options{Dialect: &p}))
 		})
+	}
+}
+
+// reachISDR is TestEveryPersonality's host session on one rig.
+func reachISDR(t *testing.T, r *harness.Rig) {
+	t.Helper()
+	h := r.Host()
+	iccid, err := h.ICCID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled := ""
+	for _, p := range r.Scenario.Device.Profiles {
+		if p.Enabled {
+			enabled = p.ICCID
+		}
+	}
+	if iccid != enabled {
+		t.Fatalf("ICCID %q, want the enabled profile's %q", iccid, enabled)
+	}
+	for round := range 2 { // the channel is reusable after Close
+		ch, err := h.OpenISDR()
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		eid, err := ch.StoreData([]byte{0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []byte{0xBF, 0x3E, 0x12, 0x5A, 0x10}
+		if !bytes.HasPrefix(eid, want) || len(eid) != 21 {
+			t.Fatalf("GetEuiccData: %X", eid)
+		}
+		// GetEUICCInfo2 is longer than one short response.
+		info, err := ch.StoreData([]byte{0xBF, 0x22, 0x00})
+		if err != nil || !bytes.HasPrefix(info, []byte{0xBF, 0x22}) {
+			t.Fatalf("GetEUICCInfo2: %X, %v", info, err)
+		}
+		// 300 bytes of no function: two blocks, reassembled and
+		// judged as a whole (6A80/6A88), not refused per block (6A86).
+		big := append([]byte{0xBF, 0x7F, 0x82, 0x01, 0x28}, make([]byte, 0x128)...)
+		_, err = ch.StoreData(big)
+		var se *dialect.StatusError
+		if !errors.As(err, &se) || se.SW != 0x6A88 && se.SW != 0x6A80 {
+			t.Fatalf("unknown function in two blocks: %v, want SW 6A80 or 6A88", err)
+		}
+		if err := ch.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

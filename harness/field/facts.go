@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -241,15 +242,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 					if a.Role != fieldlog.Info {
 						continue
 					}
-					form := "prefixed"
-					var n int
-					if s, ok := strings.CutPrefix(a.Text, "+CCHO: "); ok {
-						n, _ = strconv.Atoi(strings.TrimSpace(s))
-					} else if v, err := strconv.Atoi(a.Text); err == nil {
-						form, n = "bare", v
-					}
-					if n > 19 {
-						form = "long"
+					_, form, ok := personality.ParseCCHO(a.Text)
+					if !ok {
+						continue
 					}
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
 				}
@@ -270,6 +265,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK", 0})
 				}
 			}
+			fs.apduAnswers(t, answer)
 			for _, a := range answer {
 				if a.Role == fieldlog.Echo && a.Joined {
 					fs.Dialect = append(fs.Dialect, Evidence{"echo_joins_previous", "true", Src{t.File, a.Line}, "the echo of " + e.Text + " runs on from the last answer's final result", 0})
@@ -396,6 +392,30 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 		list, _ := json.Marshal(bootList) // a YAML flow sequence too
 		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), bootSrc,
 			fmt.Sprintf("after the restart the modem sends %s", strings.Join(bootList, ", ")), 0})
+	}
+}
+
+// apduAnswers takes what a command's +CGLA or +CSIM answer lines show of
+// the dialect: the space after the colon or not, and a +CGLA that hands
+// the card's 61xx or 6Cxx to the host.
+func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
+	for _, a := range answer {
+		if a.Role != fieldlog.Info || a.APDU == nil || !a.APDU.Response || len(a.APDU.Raw) < 2 {
+			continue
+		}
+		name, rest, _ := strings.Cut(a.Text, ":")
+		name = strings.ToUpper(name)
+		if name != "+CGLA" && name != "+CSIM" {
+			continue
+		}
+		src := Src{t.File, a.Line}
+		noSpace := !strings.HasPrefix(rest, " ")
+		fs.Dialect = append(fs.Dialect, Evidence{"apdu_answer_no_space", strconv.FormatBool(noSpace), src,
+			map[bool]string{true: name + " answers without a space after the colon", false: name + " answers with a space after the colon"}[noSpace], 0})
+		if sw1 := a.APDU.Raw[len(a.APDU.Raw)-2]; name == "+CGLA" && (sw1 == 0x61 || sw1 == 0x6C) {
+			fs.Dialect = append(fs.Dialect, Evidence{"cgla_passes_61xx", "true", src,
+				fmt.Sprintf("+CGLA hands the card's %02X%02X to the host", sw1, a.APDU.Raw[len(a.APDU.Raw)-1]), 0})
+		}
 	}
 }
 

@@ -214,6 +214,7 @@ func (p *Plan) assume(format string, args ...any) {
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
+	"apdu_answer_no_space": true, "cgla_passes_61xx": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -316,6 +317,10 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious
 	case "cgla_refused":
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
+	case "apdu_answer_no_space":
+		return "apdu_answer_no_space " + strconv.FormatBool(d.APDUAnswerNoSpace), strconv.FormatBool(d.APDUAnswerNoSpace) == ev.Value
+	case "cgla_passes_61xx":
+		return "cgla_passes_61xx " + strconv.FormatBool(d.CGLAPasses61xx), d.CGLAPasses61xx
 	case "cgla_max_apdu":
 		n, _ := strconv.Atoi(ev.Value)
 		if d.CGLARefused {

@@ -108,6 +108,20 @@ func TestDerivedQuirks(t *testing.T) {
 			t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
 		}
 	})
+	t.Run("apdu_answer_no_space and cgla_passes_61xx", func(t *testing.T) {
+		dir := fixtureCopy(t, "a7908e-cgla-61xx", func(s string) string {
+			return strings.Replace(s, "  quirks:\n    apdu_answer_no_space: true\n    cgla_passes_61xx: true\n", "", 1)
+		})
+		p := reconstruct(t, dir, Options{})
+		if !p.Dialect.APDUAnswerNoSpace || !p.Dialect.CGLAPasses61xx {
+			t.Errorf("dialect: no space %v, passes 61xx %v", p.Dialect.APDUAnswerNoSpace, p.Dialect.CGLAPasses61xx)
+		}
+		for _, q := range []string{"device.quirks.apdu_answer_no_space", "device.quirks.cgla_passes_61xx"} {
+			if !assumed(p, q, "lpac-at.log:20") {
+				t.Errorf("no assumption names %s and its line:\n%s", q, strings.Join(p.Assumptions, "\n"))
+			}
+		}
+	})
 	t.Run("stated quirks are not assumed", func(t *testing.T) {
 		p := reconstruct(t, filepath.Join(corpus, "ec20f-long-cgla"), Options{})
 		if p.Dialect.CGLAMaxAPDU != 64 || assumed(p, "device.quirks") {
@@ -195,6 +209,11 @@ func TestReconstructErrors(t *testing.T) {
 		{"a cgla_refused the log contradicts", "fm350-csim-only",
 			func(s string) string { return strings.Replace(s, "cgla_refused: true", "cgla_refused: false", 1) },
 			"manifest.yaml:18:5: device.quirks.cgla_refused: contradicts lpac-at-2.3.log:20: every +CGLA answers ERROR; the manifest's device: cgla_refused false"},
+		{"a stated answer form the log contradicts", "a7908e-cgla-61xx",
+			func(s string) string {
+				return strings.Replace(s, "apdu_answer_no_space: true", "apdu_answer_no_space: false", 1)
+			},
+			"manifest.yaml:14:5: device.quirks.apdu_answer_no_space: contradicts lpac-at.log:20: +CGLA answers without a space after the colon"},
 		{"a profile of no operator", "reattach-slower-than-wait",
 			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
 			`manifest.yaml:19:7: device.profiles[1].operator: unknown operator "bouygues"`},

@@ -10,6 +10,7 @@
 package personality
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -79,6 +80,14 @@ type Personality struct {
 	// detach, no card reset, the old ICCID, IMSI and registration stay
 	// until AT+CFUN=1,1 or a power cycle.
 	RefreshIgnored bool
+	// APDUAnswerNoSpace writes the +CGLA and +CSIM answers without the
+	// space after the colon ("+CGLA:4,\"611A\""), as a SIMCom A7908E does.
+	APDUAnswerNoSpace bool
+	// CGLAPasses61xx hands the card's 61xx (and 6Cxx) to the host in the
+	// +CGLA answer instead of fetching the response itself: the host sends
+	// GET RESPONSE in its own +CGLA (an A7908E answered a STORE DATA with
+	// "+CGLA:4,\"611A\"").
+	CGLAPasses61xx bool
 	// LocationHex is the case of the <tac> and <ci> hex digits in
 	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
 	// own examples, most Quectel and SIMCom firmwares).
@@ -314,6 +323,10 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 			err = v.Decode(&p.EchoJoinsPrevious)
 		case "refresh_ignored":
 			err = v.Decode(&p.RefreshIgnored)
+		case "apdu_answer_no_space":
+			err = v.Decode(&p.APDUAnswerNoSpace)
+		case "cgla_passes_61xx":
+			err = v.Decode(&p.CGLAPasses61xx)
 		case "location_hex":
 			if p.LocationHex, err = scalarStr(v); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
@@ -513,6 +526,17 @@ func ParseCCHO(line string) (session, form string, ok bool) {
 		form = CCHOLong
 	}
 	return session, form, true
+}
+
+// APDUAnswer is the +CGLA or +CSIM answer line (name "+CGLA") carrying
+// rsp: "+CGLA: <length>,\"<hex>\"" (TS 27.007 §8.43, §8.17).
+func (p Personality) APDUAnswer(name string, rsp []byte) string {
+	sep := ": "
+	if p.APDUAnswerNoSpace {
+		sep = ":"
+	}
+	h := strings.ToUpper(hex.EncodeToString(rsp))
+	return fmt.Sprintf("%s%s%d,\"%s\"", name, sep, len(h), h)
 }
 
 // Supports reports whether the dialect has a command at all; a missing one
