@@ -17,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/ser2net"
 	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // ptyModem is a fake modem on a real pty behind a symlink, so that it can
@@ -181,13 +182,21 @@ func TestURCFlood(t *testing.T) {
 	}
 }
 
-// Garbage: binary junk and an overlong line are dropped, the next answer
-// is read.
+// Garbage: binary junk is read as a line, an overlong line is dropped and
+// the command says its answer is not whole; the next answer is read.
 func TestGarbage(t *testing.T) {
-	c, s := newScript(t, map[string]string{"AT": "\x00\xff\xfe\r\n" + strings.Repeat("Z", 5000) + "\r\n\r\nOK\r\n"})
+	c, s := newScript(t, map[string]string{
+		"AT":      "\x00\xff\xfe\r\n\r\nOK\r\n",
+		"AT+LONG": "\r\n" + strings.Repeat("Z", at.MaxResponseLine+1) + "\r\n\r\nOK\r\n",
+	})
 	rsp, err := c.Command("AT")
 	if err != nil || rsp.Final != "OK" {
 		t.Fatalf("%+v %v", rsp, err)
+	}
+	rsp, err = c.Command("AT+LONG")
+	if !errors.Is(err, at.ErrLineTooLong) || rsp == nil || rsp.Final != "OK" || len(rsp.Lines) != 0 ||
+		!strings.Contains(err.Error(), "AT+LONG: 1 answer line(s) over 65536 bytes dropped") {
+		t.Fatalf("an answer with an overlong line: %+v, %v", rsp, err)
 	}
 	s.send(t, "\x1b[2J\x07\r\n")
 	if _, err := c.Command("AT"); err != nil {

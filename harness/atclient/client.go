@@ -112,10 +112,11 @@ type pending struct {
 	echoOK bool            // the echo may still come
 	lines  []string
 	final  chan string
-	// truncated counts lines past MaxLines; err is set when the port
-	// dropped under the command.
-	truncated int
-	err       error
+	// truncated counts lines past MaxLines, overlong those past
+	// at.MaxResponseLine (dropped); err is set when the port dropped
+	// under the command.
+	truncated, overlong int
+	err                 error
 }
 
 // Open opens the tty at path shared (the emulator's pty, which people and
@@ -231,11 +232,13 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 	case answered:
 		c.mu.Lock()
 		rsp := &Response{Lines: p.lines, Final: final}
-		perr, trunc := p.err, p.truncated
+		perr, trunc, long := p.err, p.truncated, p.overlong
 		c.mu.Unlock()
 		switch {
 		case perr != nil:
 			return nil, fmt.Errorf("%s: no final result: %w", cmd, perr)
+		case long > 0:
+			return rsp, fmt.Errorf("%s: %d answer line(s) over %d bytes dropped: %w", cmd, long, at.MaxResponseLine, at.ErrLineTooLong)
 		case trunc > 0:
 			return rsp, fmt.Errorf("%s: %d information lines past the %d kept (a flood?)", cmd, trunc, MaxLines)
 		}

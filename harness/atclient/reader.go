@@ -160,6 +160,11 @@ func (c *Client) readLine() error {
 		c.route(line)
 	case errors.Is(err, at.ErrLineTooLong):
 		c.tracef("<", "<overlong line dropped>")
+		c.mu.Lock()
+		if c.pending != nil {
+			c.pending.overlong++ // its answer is not whole: say so
+		}
+		c.mu.Unlock()
 	default:
 		return err
 	}

@@ -9,9 +9,13 @@ import (
 	"strings"
 )
 
-// MaxResponseLine bounds one response line on the host side; +CGLA answers
-// carrying 255-byte APDUs in hex stay well below it.
-const MaxResponseLine = 8192
+// MaxResponseLine bounds one response line on the host side. A +CGLA
+// answer carries the card's whole response once the modem has followed
+// its 61xx chain: a ProfileInfoList with every field runs to kilobytes on
+// a card whose profiles have icons (SGP.22 allows 1,024 bytes each; lpac
+// saw answers over 1 KiB on an RM520). 64 KiB holds the longest chain a
+// terminal here follows (apdu.MaxGetResponse blocks of 256 bytes) in hex.
+const MaxResponseLine = 64 << 10
 
 // LineReader frames response lines: text between CR or LF bytes, empty lines
 // skipped. It reads through a bufio.Reader, so it owns r from then on.
