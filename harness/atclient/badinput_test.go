@@ -173,6 +173,11 @@ func TestURCFlood(t *testing.T) {
 	if n := len(c.URCs()); n != MaxURCs || c.Dropped() != 2*MaxURCs {
 		t.Errorf("kept %d, dropped %d", n, c.Dropped())
 	}
+	// A wait that finds nothing says URCs were lost meanwhile.
+	if _, err := c.WaitURC("+CREG:", 10*time.Millisecond); !errors.Is(err, ErrTimeout) ||
+		!strings.Contains(err.Error(), "2048 URCs were dropped unread (more than 1024 waited)") {
+		t.Errorf("wait after a flood: %v", err)
+	}
 	// A flood of plain lines inside one answer is cut too.
 	c2, s2 := newScript(t, map[string]string{"AT+CLAC": strings.Repeat("\r\nAT+X\r\n", MaxLines+10) + "\r\nOK\r\n"})
 	_ = s2

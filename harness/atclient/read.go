@@ -154,6 +154,10 @@ func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 		case <-sig:
 		case <-done:
 		case <-t.C:
+			if n := c.Dropped(); n > 0 {
+				// The one waited for may be among them: say so.
+				return "", fmt.Errorf("wait URC %q: %w after %v; %d URCs were dropped unread (more than %d waited)", prefix, ErrTimeout, timeout, n, MaxURCs)
+			}
 			return "", fmt.Errorf("wait URC %q: %w after %v", prefix, ErrTimeout, timeout)
 		}
 	}
