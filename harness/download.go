@@ -1,9 +1,15 @@
 package harness
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/netip"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/euicc"
@@ -12,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Download fault settings fixed before the run; the fault plan decides
@@ -135,7 +142,44 @@ func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 		Name:     profileName(o, fmt.Sprintf("test profile %d", seq)),
 		SPN:      spn(o),
 		PPR:      pprBits(o.PPR),
+		Icon:     operatorIcon(o.ID),
 	}
+}
+
+// icons holds each operator's icon, made once per process.
+var icons sync.Map // operator id → *es10.Icon
+
+// operatorIcon is the icon an operator's profiles carry in their metadata:
+// a 32×32 PNG in two colours drawn from the operator's id, the same every
+// run (an LPA shows it; SGP.22 bounds it at 1,024 bytes).
+func operatorIcon(id string) *es10.Icon {
+	if ic, ok := icons.Load(id); ok {
+		return cloneIcon(ic.(*es10.Icon))
+	}
+	h := sha256.Sum256([]byte("esimhil operator icon\x00" + id))
+	fg := color.NRGBA{h[0], h[1], h[2], 0xFF}
+	bg := color.NRGBA{h[3] | 0x80, h[4] | 0x80, h[5] | 0x80, 0xFF}
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+	for y := range 32 {
+		for x := range 32 {
+			c := bg
+			if x+y < 32 || x < 3 || y < 3 || x > 28 || y > 28 {
+				c = fg
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil || b.Len() > 1024 {
+		return nil // cannot happen for this image; a profile without an icon is valid
+	}
+	ic, _ := icons.LoadOrStore(id, &es10.Icon{Type: es10.IconPNG, Data: b.Bytes()})
+	return cloneIcon(ic.(*es10.Icon))
+}
+
+// cloneIcon is a copy each profile owns: nothing it does reaches another's.
+func cloneIcon(ic *es10.Icon) *es10.Icon {
+	return &es10.Icon{Type: ic.Type, Data: bytes.Clone(ic.Data)}
 }
 
 func nameOr(o scenario.Operator) string {

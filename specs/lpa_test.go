@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -490,13 +491,18 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 		Expect(parts[:2]).To(Equal([]string{"LPA:1", "smdp.sfr.test"}))
 		got := download(r, c, parts[1], parts[2], dev)
 		Expect(profiles(c)).To(Equal(map[string]int{cmccICCID: 1, got.ICCID: 0}))
-		By("the profile list shows the metadata's names, and the profile takes its package's memory")
+		By("the profile list shows the metadata's names and icon, and the profile takes its package's memory")
 		for _, p := range profileInfos(c) {
 			if p.ICCID == got.ICCID {
 				Expect(p.ServiceProviderName).To(Equal(got.Meta.ServiceProviderName))
 				Expect(p.ProfileName).To(Equal(got.Meta.ProfileName))
 				Expect(p.ProfileName).To(Equal("SFR test profile 1"))
 				Expect(p.Owner).To(Equal(&es10.OperatorID{PLMN: "20810"}))
+				Expect(p.Icon).To(Equal(got.Meta.Icon), "the operator's icon, as its metadata carried it")
+				Expect(p.Icon.Type).To(Equal(es10.IconPNG))
+				icon, err := png.Decode(bytes.NewReader(p.Icon.Data))
+				Expect(err).NotTo(HaveOccurred(), "an icon an LPA can show")
+				Expect(icon.Bounds().Dx()).To(Equal(32))
 			}
 		}
 		info2, err = es10.DecodeEuiccInfo2(c.es10(es10.GetEUICCInfo2Request()))

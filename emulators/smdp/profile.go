@@ -22,6 +22,9 @@ type Profile struct {
 	// profilePolicyRules 99: es10.PPR1, es10.PPR2 bits); 0 sets none and
 	// leaves the field out.
 	PPR es10.Bits
+	// Icon is the operator's icon its metadata carries (iconType 93 and
+	// icon 94, at most 1,024 bytes), as an LPA shows it; nil: none.
+	Icon *es10.Icon
 }
 
 func (p Profile) mncLen() int {
@@ -47,6 +50,7 @@ func (s *Server) metadata(p Profile) es10.ProfileMetadata {
 		ppr := p.PPR
 		m.PPR = &ppr
 	}
+	m.Icon = p.Icon
 	return m
 }
 

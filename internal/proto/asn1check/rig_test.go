@@ -70,7 +70,10 @@ func newRig(t *testing.T, rec *recorder) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	profile := &smdp.Profile{ICCID: newICC, IMSI: newIMSI, Operator: dpOp, Name: newName}
+	// An icon in the metadata (a PNG's signature and IHDR start: the
+	// modules bound the octets, not their format).
+	icon := &es10.Icon{Type: es10.IconPNG, Data: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}
+	profile := &smdp.Profile{ICCID: newICC, IMSI: newIMSI, Operator: dpOp, Name: newName, Icon: icon}
 	dp, err := smdp.New(smdp.Config{Operator: dpOp, Host: dpHost, CI: pki.CI.X509, Certs: pki.SMDP[dpOp],
 		Now:        func() time.Time { return now },
 		NewProfile: func(int) smdp.Profile { return *profile }})
