@@ -159,8 +159,10 @@ var builtinMasks = map[string]string{
 	"signal":    `\+CSQ: \d+,\d+|\+CESQ: [\d,]+`,
 	// The world models RSRP only: the RSRQ a +CESQ answer gives (its
 	// fifth field) comes from the modem's own formula.
-	"rsrq":     `\+CESQ: (?:\d+,){4}\d+`,
-	"session":  `\+CCHO: \d+|^\d+$`,
+	"rsrq": `\+CESQ: (?:\d+,){4}\d+`,
+	// The +CCHO session id: a channel number, or the handle a Sierra
+	// modem makes up (16 hex digits).
+	"session":  `\+CCHO: ?"?[0-9A-Fa-f]{1,16}"?|^\d+$`,
 	"operator": `\+COPS: \d,\d,"[^"]*"`,
 }
 

@@ -149,6 +149,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}
+	p.sessionMask(m)
 	p.hostState()
 	// The logical channels the APDUs use, opened on the ISD-R as lpac
 	// does (the emulated modem numbers them from 1).
@@ -203,6 +204,21 @@ func (p *Plan) overCGLA() ([]int, error) {
 			"after opening the ISD-R with AT+CCHO; the backend's transport itself is not emulated, and each answer is compared by what it says", t.File)
 	}
 	return all, nil
+}
+
+// sessionMask leaves the +CCHO session id out of the comparison when the
+// dialect's is a handle: the field modem made its up, the emulated one
+// makes up another (the replay sends the latter in later commands).
+func (p *Plan) sessionMask(m *Manifest) {
+	if p.Dialect.CCHOForm != personality.CCHOLong || slices.ContainsFunc(p.Masks, func(k Mask) bool { return k.Name == "session" }) {
+		return
+	}
+	mask, err := m.maskNamed("session")
+	if err != nil {
+		return // cannot happen: a built-in name
+	}
+	p.Masks = append(p.Masks, mask)
+	p.assume("volatile: session — the modem answers +CCHO with a handle of its own (ccho_form long), compared by its form, not its value")
 }
 
 func (p *Plan) assume(format string, args ...any) {

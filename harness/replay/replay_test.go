@@ -653,3 +653,75 @@ expect: reproduces
 		})
 	}
 }
+
+// TestSessionHandle: a Sierra modem's +CCHO handle (16 hex digits) in a
+// field log. The reconstruction picks a personality with handles, the
+// replay sends the emulated modem's own handle in the +CGLA that follow,
+// and the handle's value is not held against the recording — its form is.
+// A profile list the card answers differently is where the replay leaves
+// the recording.
+func TestSessionHandle(t *testing.T) {
+	log := `root@gw:~# LPAC_APDU=at LPAC_APDU_AT_DEVICE=/dev/ttyUSB2 LPAC_APDU_AT_DEBUG=1 lpac chip info
+AT_DEBUG_TX(0.102331870): AT+CCHO="A0000005591010FFFFFFFF8900000100"
+AT_DEBUG_RX(0.318402511): +CCHO: 00000000038aa32f
+AT_DEBUG_RX(0.319112907): OK
+AT_DEBUG_TX(0.319990002): AT+CGLA=00000000038aa32f,22,"80E2910006BF3E035C015A"
+AT_DEBUG_RX(0.385112907): +CGLA: 46,"BF3E125A10890490320000010000000000000001719000"
+AT_DEBUG_RX(0.386112907): OK
+AT_DEBUG_TX(0.386990002): AT+CGLA=00000000038aa32f,16,"80E2910003BF2D00"
+AT_DEBUG_RX(0.405112907): +CGLA: 4,"6A88"
+AT_DEBUG_RX(0.406112907): OK
+`
+	manifest := `name: sierra-handle
+source: "lpac chip info through a driver that skips the =? probe, on an EM7590"
+logs:
+  - {file: lpac.log, format: lpac}
+device:
+  personality: PERSONALITY
+  eid: "89049032000001000000000000000171"
+  profiles:
+    - {iccid: "89441100681234567895", operator: ee-gb, enabled: true}
+network:
+  operators:
+    - {id: ee-gb, plmn: "23430", country: GB, name: EE}
+expected: "GetEuiccData answers the EID"
+failure: {log: lpac.log, line: LINE, what: "the answer"}
+expect: reproduces
+`
+	for _, tc := range []struct {
+		name  string
+		lines int // of the log
+		line  int // the failure's
+		ok    bool
+	}{
+		{"through the EID", 7, 6, true},
+		{"to the profile list", 10, 9, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := strings.Join(strings.SplitAfter(log, "\n")[:tc.lines], "")
+			m := strings.NewReplacer("PERSONALITY", "generic", "LINE", strconv.Itoa(tc.line)).Replace(manifest)
+			f, err := field.Load(newFixture(t, "sierra-handle", map[string]string{"lpac.log": l, field.ManifestFile: m}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// generic reads +CCHO: 1: the handle contradicts it.
+			if _, err := field.Reconstruct(f, field.Options{}); err == nil || !strings.Contains(err.Error(), `+CCHO answers "+CCHO: 00000000038aa32f"`) {
+				t.Fatalf("generic: %v, want the handle named as the contradiction", err)
+			}
+			m = strings.Replace(m, "personality: generic", "personality: sierra-em7511", 1)
+			res := replay(t, newFixture(t, "sierra-handle", map[string]string{"lpac.log": l, field.ManifestFile: m}))
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "volatile: session") }) {
+				t.Errorf("no assumption says the handle is not compared: %q", res.Plan.Assumptions)
+			}
+			if tc.ok {
+				if !res.OK || res.Compared[Exchanges] != 2 {
+					t.Fatalf("OK = %v, %d exchanges compared: %s\n%s", res.OK, res.Compared[Exchanges], res.Why, Report(res))
+				}
+				return
+			}
+			if d := res.Divergence; res.OK || d == nil || d.Src.Line != 9 {
+				t.Fatalf("OK = %v, divergence %+v, want lpac.log:9", res.OK, d)
+			}
+		})
+	}
+}
