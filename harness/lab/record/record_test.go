@@ -1,6 +1,8 @@
 package record
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,5 +115,39 @@ func TestDraft(t *testing.T) {
 	}
 	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:12)") {
 		t.Errorf("draft does not cite its lines:\n%s", y)
+	}
+}
+
+// The probe script's masks take a Sierra's +CCHO handle where the modem
+// gives it and where the host sends it back: a real modem's handle and
+// the emulator's are not a difference, the APDUs beside them still are.
+func TestProbeMasksTheSessionHandle(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scripts", "probe-es10.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("probe-es10.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := func(handle, apdu string) []string {
+		return []string{
+			`2026-11-30T10:00:00Z > AT+CCHO="A0000005591010FFFFFFFF8900000100"`,
+			"2026-11-30T10:00:00Z < +CCHO: " + handle,
+			"2026-11-30T10:00:00Z < OK",
+			`2026-11-30T10:00:00Z > AT+CGLA=` + handle + `,16,"` + apdu + `"`,
+			`2026-11-30T10:00:00Z < +CGLA: 4,"6A88"`,
+			"2026-11-30T10:00:00Z < OK",
+			"2026-11-30T10:00:00Z > AT+CCHC=" + handle,
+			"2026-11-30T10:00:00Z < OK",
+		}
+	}
+	r := &Recording{Script: s, Lines: session("00000000038aa32f", "80E2910003BF2D00"), Manifest: Manifest{Personality: "sierra-em7511"}}
+	if ds, err := Diff(r, session("000000000385a7cf", "80E2910003BF2D00")); err != nil || len(ds) != 0 {
+		t.Errorf("two handles: %v %v", ds, err)
+	}
+	ds, err := Diff(r, session("000000000385a7cf", "80E2910003BF2E00"))
+	if err != nil || len(ds) != 1 || !strings.Contains(ds[0].String(), "BF2E00") {
+		t.Errorf("another APDU: %v %v", ds, err)
 	}
 }
