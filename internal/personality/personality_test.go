@@ -147,6 +147,14 @@ func TestDialectHelpers(t *testing.T) {
 	if !q.Identifies("Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G") || q.Identifies("SIMCOM_A7600E-H") {
 		t.Errorf("identify %q", q.Identify)
 	}
+	// The Sierra family whose +CCHO answers a handle; not the EM9191
+	// (another platform, without +CCHC).
+	for text, want := range map[string]bool{"Model: EM7511": true, "Model: EM7590": true, "MC7455": true, "Model: EM7455": true,
+		"Model: EM9191": false, "EG25": false} {
+		if s.Identifies(text) != want {
+			t.Errorf("sierra-em7511 identifies %q: %v, want %v", text, !want, want)
+		}
+	}
 }
 
 // The +CCHO answers modems give, and the forms they show.
