@@ -101,6 +101,7 @@ func testCommand(t *testing.T, kind string) {
 		"AT+CCHO=\"A0\"":     "\r\n+CUSATP: D00B\r\n\r\n+CCHO: 1\r\n\r\nOK\r\n",
 		"AT+CEREG=2;+CEREG?": "\r\n+CEREG: 5\r\n\r\n+CEREG: 2,0\r\n\r\nOK\r\n",
 		"AT+NOPE":            "\r\nERROR\r\n",
+		"AT+QCCID":           "\r\nCOMMAND NOT SUPPORT\r\n",
 		"AT+CPIN?":           "\r\n+CME ERROR: 10\r\n",
 		"AT+CSIM=1":          "\r\n+CME ERROR: incorrect parameters\r\n",
 		"AT+COPS?":           "\r\nRDY\r\n\r\n+COPS: 0\r\n\r\nOK\r\n",
@@ -119,6 +120,7 @@ func testCommand(t *testing.T, kind string) {
 		{cmd: "AT+CEREG=2;+CEREG?", lines: "+CEREG: 2,0", final: "OK"},
 		{cmd: "AT+COPS?", lines: "+COPS: 0", final: "OK"},
 		{cmd: "AT+NOPE", final: "ERROR", err: ErrError},
+		{cmd: "AT+QCCID", final: "COMMAND NOT SUPPORT", err: ErrError}, // a Huawei's unknown command
 		{cmd: "AT+CPIN?", final: "+CME ERROR: 10", code: 10},
 		{cmd: "AT+CSIM=1", final: "+CME ERROR: incorrect parameters", code: 50},
 	}

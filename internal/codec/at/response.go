@@ -98,7 +98,9 @@ func Classify(line string) Result {
 	switch line {
 	case "OK":
 		return Result{Kind: FinalOK}
-	case "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "ABORTED":
+	case "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "ABORTED",
+		// Huawei modems end an unknown command with it instead of ERROR.
+		"COMMAND NOT SUPPORT":
 		return Result{Kind: FinalError, Code: -1, Text: line}
 	}
 	for _, f := range []struct {

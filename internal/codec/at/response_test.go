@@ -112,6 +112,7 @@ func TestClassify(t *testing.T) {
 		{"OK", Result{Kind: FinalOK}},
 		{"ERROR", Result{Kind: FinalError, Code: -1, Text: "ERROR"}},
 		{"NO CARRIER", Result{Kind: FinalError, Code: -1, Text: "NO CARRIER"}},
+		{"COMMAND NOT SUPPORT", Result{Kind: FinalError, Code: -1, Text: "COMMAND NOT SUPPORT"}},
 		{"+CME ERROR: 10", Result{Kind: FinalCME, Code: 10, Text: "SIM not inserted"}},
 		{"+CME ERROR: SIM busy", Result{Kind: FinalCME, Code: 14, Text: "SIM busy"}},
 		{"+CME ERROR: vendor thing", Result{Kind: FinalCME, Code: -1, Text: "vendor thing"}},
