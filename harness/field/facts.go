@@ -264,6 +264,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 				if !info && final == "OK" {
 					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK", 0})
 				}
+				if final != "" {
+					// A test form refused: the modem has none (or lacks the command).
+					refused := final != "OK"
+					fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + name, strconv.FormatBool(refused),
+						Src{t.File, answer[len(answer)-1].Line}, e.Text + " answers " + final, 0})
+				}
 			}
 			fs.apduAnswers(t, answer)
 			for _, a := range answer {

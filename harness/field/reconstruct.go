@@ -230,7 +230,7 @@ func (p *Plan) assume(format string, args ...any) {
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
-	"apdu_answer_no_space": true, "cgla_passes_61xx": true,
+	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -280,18 +280,27 @@ func (p *Plan) dialect(base personality.Personality) error {
 			if n == nil {
 				n = stated[field]
 			}
-			return p.contradiction(n, "device.quirks."+key, ev, have)
+			path := key
+			if field == "no_test_forms" {
+				path = field // stated once for every command
+			}
+			return p.contradiction(n, "device.quirks."+path, ev, have)
 		}
 		if !quirkFields[field] || accepts || key != ev.Field {
 			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
 				fmt.Sprintf("personality %s, %s", base.Name, have))
 		}
-		if field == "test_answers" {
+		said := key
+		switch field {
+		case "test_answers":
 			addedTests[strings.TrimPrefix(key, "test_answers.")] = ev.Value
-		} else {
+		case "no_test_forms":
+			said = field // one field for every command's test form
+			added[field] = ev.Value
+		default:
 			added[key] = ev.Value
 		}
-		p.assume("device.quirks.%s: %s — %s (%s)", key, yamlScalar(ev.Value), ev.Why, ev.Src)
+		p.assume("device.quirks.%s: %s — %s (%s)", said, yamlScalar(ev.Value), ev.Why, ev.Src)
 	}
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(added)) {
@@ -329,6 +338,9 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 	case "test_answers":
 		have := d.TestAnswers[key]
 		return fmt.Sprintf("%s=? answering %q", key, have), have == ev.Value
+	case "no_test_forms":
+		refused := d.NoTestForms || !d.Supports(key)
+		return fmt.Sprintf("%s=? answering %s", key, map[bool]string{true: "ERROR", false: "OK"}[refused]), strconv.FormatBool(refused) == ev.Value
 	case "echo_joins_previous":
 		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious
 	case "cgla_refused":

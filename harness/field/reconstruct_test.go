@@ -122,6 +122,15 @@ func TestDerivedQuirks(t *testing.T) {
 			}
 		}
 	})
+	t.Run("no_test_forms", func(t *testing.T) {
+		dir := fixtureCopy(t, "fg132-no-test-forms", func(s string) string {
+			return strings.Replace(s, "  quirks:\n    no_test_forms: true\n", "", 1)
+		})
+		p := reconstruct(t, dir, Options{})
+		if !p.Dialect.NoTestForms || !assumed(p, "device.quirks.no_test_forms: true", "AT+CCHO=? answers ERROR", "lpac-chip-info.log:3") {
+			t.Errorf("no_test_forms %v, assumptions:\n%s", p.Dialect.NoTestForms, strings.Join(p.Assumptions, "\n"))
+		}
+	})
 	t.Run("stated quirks are not assumed", func(t *testing.T) {
 		p := reconstruct(t, filepath.Join(corpus, "ec20f-long-cgla"), Options{})
 		if p.Dialect.CGLAMaxAPDU != 64 || assumed(p, "device.quirks") {
@@ -214,6 +223,14 @@ func TestReconstructErrors(t *testing.T) {
 				return strings.Replace(s, "apdu_answer_no_space: true", "apdu_answer_no_space: false", 1)
 			},
 			"manifest.yaml:14:5: device.quirks.apdu_answer_no_space: contradicts lpac-at.log:20: +CGLA answers without a space after the colon"},
+		{"test forms the log shows refused", "fg132-no-test-forms",
+			func(s string) string { return strings.Replace(s, "no_test_forms: true", "no_test_forms: false", 1) },
+			"manifest.yaml:13:5: device.quirks.no_test_forms: contradicts lpac-chip-info.log:3: AT+CCHO=? answers ERROR"},
+		{"test forms the log shows answered", "fm350-csim-only",
+			func(s string) string {
+				return strings.Replace(s, "cgla_refused: true", "cgla_refused: true\n    no_test_forms: true", 1)
+			},
+			"device.quirks.no_test_forms: contradicts lpac-at-2.1.log:4: AT+CCHO=? answers OK"},
 		{"a profile of no operator", "reattach-slower-than-wait",
 			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
 			`manifest.yaml:19:7: device.profiles[1].operator: unknown operator "bouygues"`},
