@@ -167,14 +167,14 @@ var hexAnswer = regexp.MustCompile(`^\+(CSIM|CGLA): (\d+),"([0-9A-F]*)"$`)
 
 // apdu sends one APDU, through +CGLA on session or, CSIM-only, through
 // +CSIM with the channel in CLA; it returns data and SW.
-func (t *ttyClient) apdu(session, channel int, csim bool, a []byte) []byte {
+func (t *ttyClient) apdu(session string, csim bool, a []byte) []byte {
 	GinkgoHelper()
 	x := fmt.Sprintf("%X", a)
 	var l string
 	if csim {
 		l = t.one(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(x), x), prefixed("+CSIM: "))
 	} else {
-		l = t.one(fmt.Sprintf(`AT+CGLA=%d,%d,"%s"`, session, len(x), x), prefixed("+CGLA: "))
+		l = t.one(fmt.Sprintf(`AT+CGLA=%s,%d,"%s"`, session, len(x), x), prefixed("+CGLA: "))
 	}
 	m := hexAnswer.FindStringSubmatch(l)
 	Expect(m).NotTo(BeNil(), l)
@@ -185,33 +185,36 @@ func (t *ttyClient) apdu(session, channel int, csim bool, a []byte) []byte {
 	return b
 }
 
-// isdr is an open logical channel to the ISD-R.
+// isdr is an open logical channel to the ISD-R: the session id its +CCHO
+// answered, kept as printed (a number, or a handle such as a Sierra's
+// 000000000385a7cf), or on the +CSIM path the channel number.
 type isdr struct {
-	t                *ttyClient
-	session, channel int
-	csim             bool
+	t       *ttyClient
+	session string
+	channel int
+	csim    bool
 }
 
-var cchoAnswer = regexp.MustCompile(`^(\+CCHO: )?(\d+)$`)
+// cchoAnswer is "+CCHO: <sessionid>", or the bare number some modems give.
+var cchoAnswer = regexp.MustCompile(`^(?:\+CCHO: ([0-9A-Za-z]+)|(\d+))$`)
 
 func (t *ttyClient) openISDR() *isdr {
 	GinkgoHelper()
 	if t.p.CSIMOnly {
-		r := t.apdu(0, 0, true, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
+		r := t.apdu("", true, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
 		Expect(r).To(HaveLen(3))
 		Expect(r[1:]).To(Equal([]byte{0x90, 0x00}), "MANAGE CHANNEL open")
-		c := &isdr{t: t, session: int(r[0]), channel: int(r[0]), csim: true}
+		c := &isdr{t: t, session: strconv.Itoa(int(r[0])), channel: int(r[0]), csim: true}
 		aid := es10.ISDRAIDBytes()
 		sel := c.transmit(append([]byte{0x00, 0xA4, 0x04, 0x00, byte(len(aid))}, aid...))
 		Expect(sel[len(sel)-2]).To(Equal(byte(0x90)), "SELECT ISD-R")
 		return c
 	}
 	l := t.one(`AT+CCHO="`+es10.ISDRAID+`"`, func(l string) bool { return cchoAnswer.MatchString(l) })
-	id, err := strconv.Atoi(cchoAnswer.FindStringSubmatch(l)[2])
-	Expect(err).NotTo(HaveOccurred())
-	c := &isdr{t: t, session: id}
-	if id < 20 {
-		c.channel = id
+	m := cchoAnswer.FindStringSubmatch(l)
+	c := &isdr{t: t, session: m[1] + m[2]}
+	if n, err := strconv.Atoi(c.session); err == nil && n >= 1 && n <= 19 {
+		c.channel = n // the channel itself, not a handle
 	}
 	return c
 }
@@ -222,11 +225,11 @@ func (t *ttyClient) openISDR() *isdr {
 func (c *isdr) transmit(a []byte) []byte {
 	GinkgoHelper()
 	if !c.csim {
-		return c.t.apdu(c.session, c.channel, false, a)
+		return c.t.apdu(c.session, false, a)
 	}
 	a = append([]byte(nil), a...)
 	a[0] = apdu.WithChannel(a[0], c.channel)
-	r, err := apdu.Exchange(func(cmd []byte) ([]byte, error) { return c.t.apdu(0, 0, true, cmd), nil }, a)
+	r, err := apdu.Exchange(func(cmd []byte) ([]byte, error) { return c.t.apdu("", true, cmd), nil }, a)
 	Expect(err).NotTo(HaveOccurred())
 	return r
 }
@@ -266,11 +269,11 @@ func (c *isdr) close() {
 	GinkgoHelper()
 	if c.csim || c.t.p.NoCCHC {
 		Expect(c.channel).To(BeNumerically(">", 0))
-		r := c.t.apdu(0, 0, true, []byte{0x00, 0x70, 0x80, byte(c.channel), 0x00})
+		r := c.t.apdu("", true, []byte{0x00, 0x70, 0x80, byte(c.channel), 0x00})
 		Expect(fmt.Sprintf("%X", r)).To(Equal("9000"), "MANAGE CHANNEL close")
 		return
 	}
-	_, final := c.t.cmd(fmt.Sprintf("AT+CCHC=%d", c.session), nil)
+	_, final := c.t.cmd("AT+CCHC="+c.session, nil)
 	Expect(final).To(Equal("OK"))
 }
 
@@ -627,18 +630,18 @@ var _ = Describe("A host LPA over the tty", framework.Emulated, func() {
 			if c.csim || t.p.NoCCHC {
 				// The modem passes it on; the card answers with a status word.
 				a := []byte{apdu.WithChannel(0x80, c.channel), 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00}
-				r := t.apdu(0, 0, true, a)
+				r := t.apdu("", true, a)
 				return "CSIM", statusKind(r)
 			}
-			_, final := t.cmd(fmt.Sprintf(`AT+CGLA=%d,16,"80E2910003BF2D00"`, c.session), prefixed("+CGLA"))
+			_, final := t.cmd(`AT+CGLA=`+c.session+`,16,"80E2910003BF2D00"`, prefixed("+CGLA"))
 			return "CGLA", final
 		}, "ERROR or CME"),
 		Entry("a wrong AID", func(t *ttyClient) (string, string) {
 			if t.p.CSIMOnly {
-				r := t.apdu(0, 0, true, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
+				r := t.apdu("", true, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
 				ch := int(r[0])
-				sel := t.apdu(0, 0, true, []byte{apdu.WithChannel(0x00, ch), 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x09, 0x99})
-				t.apdu(0, 0, true, []byte{0x00, 0x70, 0x80, byte(ch), 0x00})
+				sel := t.apdu("", true, []byte{apdu.WithChannel(0x00, ch), 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x09, 0x99})
+				t.apdu("", true, []byte{0x00, 0x70, 0x80, byte(ch), 0x00})
 				return "CSIM SELECT", statusKind(sel)
 			}
 			_, final := t.cmd(`AT+CCHO="A0000000099999"`, func(l string) bool { return cchoAnswer.MatchString(l) })
@@ -676,6 +679,6 @@ func oddOrMismatch(t *ttyClient, data string, n int) (string, string) {
 	}
 	c := t.openISDR()
 	defer c.close()
-	_, final := t.cmd(fmt.Sprintf(`AT+CGLA=%d,%d,%s`, c.session, n, data), prefixed("+CGLA"))
+	_, final := t.cmd(fmt.Sprintf(`AT+CGLA=%s,%d,%s`, c.session, n, data), prefixed("+CGLA"))
 	return "CGLA", final
 }
