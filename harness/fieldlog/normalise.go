@@ -198,7 +198,7 @@ func commandLines(b []byte) (some, all bool) {
 		if l == "" {
 			continue
 		}
-		cmd := len(l) >= 2 && strings.EqualFold(l[:2], "AT") || l == "A/"
+		cmd := looksLikeCommand(l) || l == "A/"
 		some, all = some || cmd, all && cmd
 	}
 	return some, all
