@@ -88,9 +88,11 @@ type Options struct {
 	// Advance and RunUntil return its cause and the artifacts are marked
 	// incomplete.
 	Context context.Context
-	// Progress, if set, is told every ProgressEvery of wall time how far
-	// RunScenario got (simulated time so far, of horizon).
-	Progress func(now, horizon time.Duration)
+	// Progress, if set, is told every ProgressInterval (0: ProgressEvery)
+	// of wall time how far RunScenario got (simulated time so far, of
+	// horizon).
+	Progress         func(now, horizon time.Duration)
+	ProgressInterval time.Duration
 	// Stage, if set, is told what RunScenario does after the simulation
 	// (closing the rig, checking the capture, writing the timeline) when
 	// the run has gone on long enough to report progress: a week-long

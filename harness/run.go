@@ -54,10 +54,14 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Seed, res.Dir = r.Seed, r.Dir()
 	runErr := r.Script(HostInit)
+	every := o.ProgressInterval
+	if every <= 0 {
+		every = ProgressEvery
+	}
 	horizon, shown := Horizon(s), time.Now()
 	for runErr == nil && r.Now() < horizon {
 		runErr = r.AdvanceTo(min(horizon, r.Now()+progressStep))
-		if o.Progress != nil && time.Since(shown) >= ProgressEvery {
+		if o.Progress != nil && time.Since(shown) >= every {
 			o.Progress(r.Now(), horizon)
 			shown = time.Now()
 		}
@@ -74,7 +78,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Simulated = r.Now()
 	stage := func(string) {}
-	if o.Stage != nil && time.Since(wall) >= ProgressEvery {
+	if o.Stage != nil && time.Since(wall) >= every {
 		stage = o.Stage
 	}
 	stage("closing the rig and checking the capture against the servers' logs")
@@ -125,5 +129,5 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 }
 
 // ProgressEvery is how often (wall clock) RunScenario reports progress
-// (a variable for tests).
-var ProgressEvery = 2 * time.Second
+// unless Options.ProgressInterval says otherwise.
+const ProgressEvery = 2 * time.Second

@@ -114,16 +114,14 @@ func TestStagesAfterTheSimulation(t *testing.T) {
 		every time.Duration
 		want  []string
 	}{
-		{0, []string{"closing the rig and checking the capture against the servers' logs", "writing the timeline"}},
+		{time.Nanosecond, []string{"closing the rig and checking the capture against the servers' logs", "writing the timeline"}},
 		{time.Hour, nil},
 	} {
 		t.Run(tc.every.String(), func(t *testing.T) {
-			defer func(d time.Duration) { ProgressEvery = d }(ProgressEvery)
-			ProgressEvery = tc.every
 			var got []string
 			res := RunScenario(loadFixture(t, "roam-fr-preinstalled.yaml"), Options{Dir: t.TempDir(), Capture: capture.Tap,
-				Progress: func(time.Duration, time.Duration) {},
-				Stage:    func(what string) { got = append(got, what) }})
+				ProgressInterval: tc.every, Progress: func(time.Duration, time.Duration) {},
+				Stage: func(what string) { got = append(got, what) }})
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
