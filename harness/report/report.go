@@ -17,6 +17,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
@@ -89,8 +90,9 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 		if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
 			e.Message += " (" + firstLine(string(why)) + ")"
 		}
-		if _, err := os.Stat(filepath.Join(d, "timeline.html")); err == nil {
-			e.Timeline = filepath.Join(d, "timeline.html")
+		page := filepath.Join(d, timeline.FileName)
+		if _, err := os.Stat(page); err == nil {
+			e.Timeline = page
 		}
 		out = append(out, e)
 	}
