@@ -20,6 +20,7 @@ import (
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // ArtifactsEnv names the directory that keeps every spec's artifacts.
@@ -130,7 +131,7 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string) {
 	}
 	b, err := json.Marshal(e)
 	if err == nil {
-		err = os.WriteFile(filepath.Join(r.Dir(), report.SpecFile), b, 0o644)
+		err = atomicfile.WriteFile(filepath.Join(r.Dir(), report.SpecFile), b, 0o644, false)
 	}
 	if err != nil {
 		fmt.Fprintf(ginkgo.GinkgoWriter, "no %s: %v\n", report.SpecFile, err)
