@@ -149,7 +149,6 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}
-	p.sessionMask(m)
 	p.hostState()
 	// The logical channels the APDUs use, opened on the ISD-R as lpac
 	// does (the emulated modem numbers them from 1).
@@ -204,21 +203,6 @@ func (p *Plan) overCGLA() ([]int, error) {
 			"after opening the ISD-R with AT+CCHO; the backend's transport itself is not emulated, and each answer is compared by what it says", t.File)
 	}
 	return all, nil
-}
-
-// sessionMask leaves the +CCHO session id out of the comparison when the
-// dialect's is a handle: the field modem made its up, the emulated one
-// makes up another (the replay sends the latter in later commands).
-func (p *Plan) sessionMask(m *Manifest) {
-	if p.Dialect.CCHOForm != personality.CCHOLong || slices.ContainsFunc(p.Masks, func(k Mask) bool { return k.Name == "session" }) {
-		return
-	}
-	mask, err := m.maskNamed("session")
-	if err != nil {
-		return // cannot happen: a built-in name
-	}
-	p.Masks = append(p.Masks, mask)
-	p.assume("volatile: session — the modem answers +CCHO with a handle of its own (ccho_form long), compared by its form, not its value")
 }
 
 func (p *Plan) assume(format string, args ...any) {
@@ -589,8 +573,8 @@ func scenarioErr(e *emitter, file string, err error) error {
 func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
 
 // unmodelled masks what no replay can give again: the eUICC challenge
-// the card draws at random, and the RSRQ of a +CESQ answer (the world
-// models RSRP only).
+// the card draws at random, the RSRQ of a +CESQ answer (the world models
+// RSRP only), and a +CCHO handle (each modem makes its own up).
 func (p *Plan) unmodelled() {
 	for _, u := range []struct {
 		mask, why string
@@ -600,6 +584,11 @@ func (p *Plan) unmodelled() {
 			func(e fieldlog.Entry) bool { return e.APDU != nil && e.APDU.ES10 == "GetEuiccChallenge" }},
 		{"rsrq", "the RSRQ of +CESQ is volatile: the world models RSRP only",
 			func(e fieldlog.Entry) bool { return e.Dir == fieldlog.Modem && strings.HasPrefix(e.Text, "+CESQ: ") }},
+		{"session", "the +CCHO session id is volatile: the modem answers a handle of its own (ccho_form long); the replay sends the emulated modem's in the +CGLA and +CCHC that follow",
+			func(e fieldlog.Entry) bool {
+				_, form, ok := personality.ParseCCHO(e.Text)
+				return ok && form == personality.CCHOLong && e.Dir == fieldlog.Modem && p.Dialect.CCHOForm == personality.CCHOLong
+			}},
 	} {
 		if slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == u.mask }) {
 			continue

@@ -710,7 +710,7 @@ expect: reproduces
 			}
 			m = strings.Replace(m, "personality: generic", "personality: sierra-em7511", 1)
 			res := replay(t, newFixture(t, "sierra-handle", map[string]string{"lpac.log": l, field.ManifestFile: m}))
-			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "volatile: session") }) {
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "the +CCHO session id is volatile") }) {
 				t.Errorf("no assumption says the handle is not compared: %q", res.Plan.Assumptions)
 			}
 			if tc.ok {
