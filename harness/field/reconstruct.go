@@ -260,31 +260,28 @@ func (p *Plan) dialect(base personality.Personality) error {
 		} else if accepts {
 			key, field = "cgla_max_apdu", "cgla_max_apdu"
 		}
+		// The quirk as a manifest states it: no_test_forms once for every
+		// command's test form, the others by their key.
+		name := key
+		if field == "no_test_forms" {
+			name = field
+		}
 		if n := stated[key]; n != nil || stated[field] != nil && field != "test_answers" {
 			if n == nil {
 				n = stated[field]
 			}
-			path := key
-			if field == "no_test_forms" {
-				path = field // stated once for every command
-			}
-			return p.contradiction(n, "device.quirks."+path, ev, have)
+			return p.contradiction(n, "device.quirks."+name, ev, have)
 		}
 		if !quirkFields[field] || accepts || key != ev.Field {
 			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
 				fmt.Sprintf("personality %s, %s", base.Name, have))
 		}
-		said := key
-		switch field {
-		case "test_answers":
+		if field == "test_answers" {
 			addedTests[strings.TrimPrefix(key, "test_answers.")] = ev.Value
-		case "no_test_forms":
-			said = field // one field for every command's test form
-			added[field] = ev.Value
-		default:
-			added[key] = ev.Value
+		} else {
+			added[name] = ev.Value
 		}
-		p.assume("device.quirks.%s: %s — %s (%s)", said, yamlScalar(ev.Value), ev.Why, ev.Src)
+		p.assume("device.quirks.%s: %s — %s (%s)", name, yamlScalar(ev.Value), ev.Why, ev.Src)
 	}
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(added)) {
