@@ -19,7 +19,7 @@ func (r *Rig) Profiles() ([]dialect.Profile, error) {
 // ParseProfileList decodes a +CGLA answer line carrying a GetProfilesInfo
 // response: `+CGLA: <len>,"<hex data><SW1SW2>"` (dialect.ParseProfiles).
 func ParseProfileList(line string) ([]dialect.Profile, error) {
-	raw, err := dialect.HexAnswer(&atclient.Response{Lines: []string{line}}, "+CGLA: ")
+	raw, err := dialect.HexAnswer(&atclient.Response{Lines: []string{line}}, "+CGLA")
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func cmdCSIM(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	m.info(m.o.Personality.APDUAnswer("+CSIM", rsp))
+	m.info(at.FormatHexAnswer("+CSIM", rsp, !m.o.Personality.APDUAnswerNoSpace))
 	return nil
 }
 
@@ -152,7 +152,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	m.info(m.o.Personality.APDUAnswer("+CGLA", rsp))
+	m.info(at.FormatHexAnswer("+CGLA", rsp, !m.o.Personality.APDUAnswerNoSpace))
 	return nil
 }
 

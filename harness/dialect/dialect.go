@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -142,35 +143,26 @@ func (h Host) csim(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
-	return HexAnswer(resp, "+CSIM: ")
+	return HexAnswer(resp, "+CSIM")
 }
 
-// HexAnswer decodes a `+NAME: <len>,"<hex>"` line; prefix is "+NAME: ",
-// and the space after the colon may be missing (a SIMCom A7908E answers
-// `+CGLA:4,"611A"`).
-func HexAnswer(resp *atclient.Response, prefix string) ([]byte, error) {
-	name := strings.TrimSpace(prefix)
+// HexAnswer decodes the answer line of name ("+CGLA", "+CSIM": a
+// response APDU, at.ParseHexAnswer) among resp's lines; a length field
+// that does not count the hex characters is an error.
+func HexAnswer(resp *atclient.Response, name string) ([]byte, error) {
 	for _, l := range resp.Lines {
-		v, ok := strings.CutPrefix(l, name)
-		if !ok {
+		a, ok, err := at.ParseHexAnswer(l, name)
+		switch {
+		case !ok:
 			continue
+		case err != nil:
+			return nil, err
+		case !a.LengthOK():
+			return nil, fmt.Errorf("%s length %d disagrees with %d hex characters", name, a.Length, 2*len(a.Data))
 		}
-		v = strings.TrimLeft(v, " ")
-		n, data, ok := strings.Cut(v, ",")
-		if !ok {
-			break
-		}
-		data = strings.Trim(data, `"`)
-		if ln, err := strconv.Atoi(strings.TrimSpace(n)); err != nil || ln != len(data) {
-			return nil, fmt.Errorf("%s length %q disagrees with %d hex characters", strings.TrimSpace(prefix), n, len(data))
-		}
-		b, err := hex.DecodeString(data)
-		if err != nil || len(b) < 2 {
-			return nil, fmt.Errorf("%s bad response %q", strings.TrimSpace(prefix), data)
-		}
-		return b, nil
+		return a.Data, nil
 	}
-	return nil, fmt.Errorf("no %q line in %q", prefix, resp.Lines)
+	return nil, fmt.Errorf("no %s line in %q", name, resp.Lines)
 }
 
 func sw(rsp []byte) uint16 {
@@ -207,7 +199,7 @@ func (c Channel) cgla(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CGLA: %w", err)
 	}
-	return HexAnswer(resp, "+CGLA: ")
+	return HexAnswer(resp, "+CGLA")
 }
 
 // StoreData sends an ES10 request in STORE DATA blocks (SGP.22 §5.7.2:

@@ -10,19 +10,20 @@ func TestHexAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		lines  []string
-		prefix string
+		answer string
 		want   string // hex, "" = error
 	}{
-		{"CGLA", []string{`+CGLA: 6,"AB9000"`}, "+CGLA: ", "AB9000"},
-		{"CSIM after a URC-like line", []string{"+CEREG: 1", `+CSIM: 4,"6A82"`}, "+CSIM: ", "6A82"},
-		{"length disagrees", []string{`+CGLA: 8,"AB9000"`}, "+CGLA: ", ""},
-		{"odd hex", []string{`+CGLA: 5,"AB900"`}, "+CGLA: ", ""},
-		{"no status word", []string{`+CGLA: 2,"AB"`}, "+CGLA: ", ""},
-		{"no length", []string{`+CGLA: "9000"`}, "+CGLA: ", ""},
-		{"missing", []string{"+CCHO: 1"}, "+CGLA: ", ""},
+		{"CGLA", []string{`+CGLA: 6,"AB9000"`}, "+CGLA", "AB9000"},
+		{"CSIM after a URC-like line", []string{"+CEREG: 1", `+CSIM: 4,"6A82"`}, "+CSIM", "6A82"},
+		{"length disagrees", []string{`+CGLA: 8,"AB9000"`}, "+CGLA", ""},
+		{"odd hex", []string{`+CGLA: 5,"AB900"`}, "+CGLA", ""},
+		{"no status word", []string{`+CGLA: 2,"AB"`}, "+CGLA", ""},
+		{"no length", []string{`+CGLA: "9000"`}, "+CGLA", ""},
+		{"without the space (an A7908E)", []string{`+CGLA:4,"611A"`}, "+CGLA", "611A"},
+		{"missing", []string{"+CCHO: 1"}, "+CGLA", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := HexAnswer(&atclient.Response{Lines: tc.lines, Final: "OK"}, tc.prefix)
+			b, err := HexAnswer(&atclient.Response{Lines: tc.lines, Final: "OK"}, tc.answer)
 			if tc.want == "" {
 				if err == nil {
 					t.Fatalf("got %X, want an error", b)

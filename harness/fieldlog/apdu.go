@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -164,22 +165,13 @@ func sessionID(s string) (int, bool) {
 	return 0, false
 }
 
-// responseAPDU reads "+CGLA: <len>,"<hex>"" or "+CSIM: …" (a space after
-// the colon or not: vendors differ).
+// responseAPDU reads a +CGLA or +CSIM answer (at.ParseHexAnswer; a
+// length field that disagrees is taken as the log shows it).
 func responseAPDU(line string) ([]byte, bool) {
-	for _, p := range []string{"+CGLA:", "+CSIM:"} {
-		if !strings.HasPrefix(strings.ToUpper(line), p) {
-			continue
+	for _, name := range []string{"+CGLA", "+CSIM"} {
+		if a, ok, err := at.ParseHexAnswer(line, name); ok {
+			return a.Data, err == nil
 		}
-		_, v, ok := strings.Cut(line[len(p):], ",")
-		if !ok {
-			return nil, false
-		}
-		raw, err := hex.DecodeString(strings.Trim(strings.TrimSpace(v), `"`))
-		if err != nil || len(raw) < 2 {
-			return nil, false
-		}
-		return raw, true
 	}
 	return nil, false
 }

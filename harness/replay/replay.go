@@ -29,6 +29,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -316,7 +317,6 @@ func newSessionMap() *sessionMap {
 var (
 	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)"?([0-9A-F]{1,16})"?(,.*)?$`)
 	getResponse = regexp.MustCompile(`(?i)^AT\+CSIM=10,"([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
-	csimAnswer  = regexp.MustCompile(`^\+CSIM: ?\d+,"(?:[0-9A-Fa-f]{2})*61([0-9A-Fa-f]{2})"$`)
 )
 
 func (m *sessionMap) outgoing(line string) string {
@@ -341,9 +341,8 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 		ch := apdu.ChannelOf(byte(cla))
 		delete(m.waiting, ch)
 		for _, l := range answer {
-			if a := csimAnswer.FindStringSubmatch(l); a != nil {
-				n, _ := strconv.ParseUint(a[1], 16, 8)
-				m.waiting[ch] = int(n)
+			if a, ok, err := at.ParseHexAnswer(l, "+CSIM"); ok && err == nil && a.Data[len(a.Data)-2] == 0x61 {
+				m.waiting[ch] = int(a.Data[len(a.Data)-1])
 			}
 		}
 	}

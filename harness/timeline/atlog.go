@@ -162,12 +162,11 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 	}
 	c := cmds[0]
 	var hexArg string
-	var prefix string
 	switch {
 	case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) == 3:
-		hexArg, prefix = c.Args[2].Raw, "+CGLA:"
+		hexArg = c.Args[2].Raw
 	case c.Name == "+CSIM" && c.Form == at.Set && len(c.Args) == 2:
-		hexArg, prefix = c.Args[1].Raw, "+CSIM:"
+		hexArg = c.Args[1].Raw
 	default:
 		return call{}, false
 	}
@@ -182,17 +181,15 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 	var out call
 	out.request, out.requestDetail = describeCommand(cmd, hexArg)
 	for _, a := range answer {
-		rest, ok := strings.CutPrefix(a, prefix)
+		h, ok, err := at.ParseHexAnswer(a, c.Name)
 		if !ok {
 			continue
 		}
-		_, q, _ := strings.Cut(rest, ",")
-		q = strings.Trim(strings.TrimSpace(q), `"`)
-		resp, err := hex.DecodeString(q)
-		if err != nil || len(resp) < 2 {
+		if err != nil {
 			out.response, out.responseDetail, out.failed = "response (undecodable)", a, true
 			break
 		}
+		resp := h.Data
 		sw := uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
 		out.response = fmt.Sprintf("SW %04X", sw)
 		if len(resp) > 2 {

@@ -10,7 +10,6 @@
 package personality
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -526,17 +525,6 @@ func ParseCCHO(line string) (session, form string, ok bool) {
 		form = CCHOLong
 	}
 	return session, form, true
-}
-
-// APDUAnswer is the +CGLA or +CSIM answer line (name "+CGLA") carrying
-// rsp: "+CGLA: <length>,\"<hex>\"" (TS 27.007 §8.43, §8.17).
-func (p Personality) APDUAnswer(name string, rsp []byte) string {
-	sep := ": "
-	if p.APDUAnswerNoSpace {
-		sep = ":"
-	}
-	h := strings.ToUpper(hex.EncodeToString(rsp))
-	return fmt.Sprintf("%s%s%d,\"%s\"", name, sep, len(h), h)
 }
 
 // Supports reports whether the dialect has a command at all; a missing one

@@ -152,3 +152,34 @@ func FuzzLineReader(f *testing.F) {
 		t.Fatalf("reader did not reach EOF")
 	})
 }
+
+func TestHexAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		line, name string
+		ok         bool
+		data       string // hex; "" with ok: an error
+		lengthOK   bool
+	}{
+		{`+CGLA: 6,"AB9000"`, "+CGLA", true, "AB9000", true},
+		{`+CGLA:4,"611A"`, "+CGLA", true, "611A", true}, // an A7908E
+		{`+cgla: 4,"6a82"`, "+CGLA", true, "6A82", true},
+		{`+CSIM: 8,"AB9000"`, "+CSIM", true, "AB9000", false},
+		{`+CSIM: 4,"9000"`, "+CGLA", false, "", false},
+		{`+CGLAX: 4,"9000"`, "+CGLA", false, "", false},
+		{`+CGLA: 5,"AB900"`, "+CGLA", true, "", false},
+		{`+CGLA: 2,"AB"`, "+CGLA", true, "", false},
+		{`+CGLA: 4`, "+CGLA", true, "", false},
+		{`+CGLA`, "+CGLA", false, "", false},
+	} {
+		a, ok, err := ParseHexAnswer(tc.line, tc.name)
+		if ok != tc.ok || ok && (err == nil) != (tc.data != "") || fmt.Sprintf("%X", a.Data) != tc.data || tc.data != "" && a.LengthOK() != tc.lengthOK {
+			t.Errorf("ParseHexAnswer(%q, %s) = %+v, %v, %v", tc.line, tc.name, a, ok, err)
+		}
+	}
+	for _, space := range []bool{true, false} {
+		line := FormatHexAnswer("+CGLA", []byte{0x61, 0x1A}, space)
+		if a, ok, err := ParseHexAnswer(line, "+CGLA"); !ok || err != nil || !a.LengthOK() || fmt.Sprintf("%X", a.Data) != "611A" {
+			t.Errorf("%q does not read back: %+v %v %v", line, a, ok, err)
+		}
+	}
+}

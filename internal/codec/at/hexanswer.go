@@ -1,0 +1,61 @@
+package at
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The answers of +CSIM (TS 27.007 §8.17) and +CGLA (§8.43): the name, the
+// length of the response in hex characters, and the response as a quoted
+// hex string — "+CGLA: 4,\"9000\"". Some modems leave out the space after
+// the colon ("+CGLA:4,\"611A\"", a SIMCom A7908E).
+
+// HexAnswer is one such answer.
+type HexAnswer struct {
+	Data   []byte // the response APDU: data and status word
+	Length int    // the length field (-1 when it is not a number)
+}
+
+// LengthOK reports a length field that counts the hex characters, as
+// 27.007 says it does.
+func (a HexAnswer) LengthOK() bool { return a.Length == 2*len(a.Data) }
+
+// FormatHexAnswer is name's answer line carrying rsp, in upper-case hex;
+// space false leaves out the space after the colon.
+func FormatHexAnswer(name string, rsp []byte, space bool) string {
+	sep := ": "
+	if !space {
+		sep = ":"
+	}
+	h := strings.ToUpper(hex.EncodeToString(rsp))
+	return fmt.Sprintf("%s%s%d,\"%s\"", name, sep, len(h), h)
+}
+
+// ParseHexAnswer reads line as name's answer ("+CGLA"; the name in any
+// case, the space after the colon or not). ok is false when the line is
+// not one; err says why one is not readable (no length field, a response
+// that is not hex, or shorter than a status word).
+func ParseHexAnswer(line, name string) (a HexAnswer, ok bool, err error) {
+	if len(line) <= len(name) || !strings.EqualFold(line[:len(name)], name) || line[len(name)] != ':' {
+		return HexAnswer{}, false, nil
+	}
+	n, q, found := strings.Cut(line[len(name)+1:], ",")
+	if !found {
+		return HexAnswer{}, true, fmt.Errorf("%s answer without a length and response: %q", name, line)
+	}
+	a.Length = -1
+	if v, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
+		a.Length = v
+	}
+	q = strings.Trim(strings.TrimSpace(q), `"`)
+	if a.Data, err = hex.DecodeString(q); err != nil {
+		return HexAnswer{}, true, fmt.Errorf("%s response %q: not hex", name, q)
+	}
+	if len(a.Data) < 2 {
+		return HexAnswer{}, true, errors.New(name + " response without a status word")
+	}
+	return a, true, nil
+}
