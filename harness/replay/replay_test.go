@@ -672,22 +672,6 @@ AT_DEBUG_TX(0.386990002): AT+CGLA=00000000038aa32f,16,"80E2910003BF2D00"
 AT_DEBUG_RX(0.405112907): +CGLA: 4,"6A88"
 AT_DEBUG_RX(0.406112907): OK
 `
-	manifest := `name: sierra-handle
-source: "lpac chip info through a driver that skips the =? probe, on an EM7590"
-logs:
-  - {file: lpac.log, format: lpac}
-device:
-  personality: PERSONALITY
-  eid: "89049032000001000000000000000171"
-  profiles:
-    - {iccid: "89441100681234567895", operator: ee-gb, enabled: true}
-network:
-  operators:
-    - {id: ee-gb, plmn: "23430", country: GB, name: EE}
-expected: "GetEuiccData answers the EID"
-failure: {log: lpac.log, line: LINE, what: "the answer"}
-expect: reproduces
-`
 	for _, tc := range []struct {
 		name  string
 		lines int // of the log
@@ -699,8 +683,10 @@ expect: reproduces
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := strings.Join(strings.SplitAfter(log, "\n")[:tc.lines], "")
-			m := strings.NewReplacer("PERSONALITY", "generic", "LINE", strconv.Itoa(tc.line)).Replace(manifest)
-			f, err := field.Load(newFixture(t, "sierra-handle", map[string]string{"lpac.log": l, field.ManifestFile: m}))
+			files := func(personality string) map[string]string {
+				return map[string]string{"lpac.log": l, field.ManifestFile: orangeFixture("sierra-handle", personality, "lpac.log", "lpac", tc.line)}
+			}
+			f, err := field.Load(newFixture(t, "sierra-handle", files("generic")))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -708,8 +694,7 @@ expect: reproduces
 			if _, err := field.Reconstruct(f, field.Options{}); err == nil || !strings.Contains(err.Error(), `+CCHO answers "+CCHO: 00000000038aa32f"`) {
 				t.Fatalf("generic: %v, want the handle named as the contradiction", err)
 			}
-			m = strings.Replace(m, "personality: generic", "personality: sierra-em7511", 1)
-			res := replay(t, newFixture(t, "sierra-handle", map[string]string{"lpac.log": l, field.ManifestFile: m}))
+			res := replay(t, newFixture(t, "sierra-handle", files("sierra-em7511")))
 			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.HasPrefix(a, "the +CCHO session id is volatile") }) {
 				t.Errorf("no assumption says the handle is not compared: %q", res.Plan.Assumptions)
 			}
