@@ -138,8 +138,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 
 // csim sends one APDU through +CSIM and returns data and status word.
 func (h Host) csim(cmd []byte) ([]byte, error) {
-	x := strings.ToUpper(hex.EncodeToString(cmd))
-	resp, err := h.AT.Command(fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(x), x))
+	resp, err := h.AT.Command(at.CSIM(cmd))
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
@@ -194,8 +193,7 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 
 // cgla sends one APDU through +CGLA and returns data and status word.
 func (c Channel) cgla(cmd []byte) ([]byte, error) {
-	x := strings.ToUpper(hex.EncodeToString(cmd))
-	resp, err := c.h.AT.Command(fmt.Sprintf(`AT+CGLA=%s,%d,"%s"`, c.Session, len(x), x))
+	resp, err := c.h.AT.Command(at.CGLA(c.Session, cmd))
 	if err != nil {
 		return nil, fmt.Errorf("AT+CGLA: %w", err)
 	}

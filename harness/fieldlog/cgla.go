@@ -1,10 +1,11 @@
 package fieldlog
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // OverCGLA turns a log that shows the card's APDUs and no AT command —
@@ -31,15 +32,15 @@ func OverCGLA(t *Transcript) (out *Transcript, channels []int, ok bool, err erro
 		case !e.APDU.Response && len(e.APDU.Raw) >= 4:
 			ch := apdu.ChannelOf(e.APDU.Raw[0])
 			cmd = "+CGLA"
-			r.dir, r.text = Host, fmt.Sprintf(`AT+CGLA=%d,%d,"%X"`, ch, 2*len(e.APDU.Raw), e.APDU.Raw)
+			r.dir, r.text = Host, at.CGLA(strconv.Itoa(ch), e.APDU.Raw)
 			if ch == 0 { // the basic channel has no session: +CSIM
-				cmd, r.text = "+CSIM", fmt.Sprintf(`AT+CSIM=%d,"%X"`, 2*len(e.APDU.Raw), e.APDU.Raw)
+				cmd, r.text = "+CSIM", at.CSIM(e.APDU.Raw)
 			} else if !slices.Contains(channels, ch) {
 				channels = append(channels, ch)
 			}
 			sent++
 		case e.APDU.Response && cmd != "" && len(e.APDU.Raw) >= 2:
-			r.dir, r.text = Modem, fmt.Sprintf(`%s: %d,"%X"`, cmd, 2*len(e.APDU.Raw), e.APDU.Raw)
+			r.dir, r.text = Modem, at.FormatHexAnswer(cmd, e.APDU.Raw, true)
 			recs = append(recs, r)
 			r.text = "OK"
 			cmd = ""

@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// The answers of +CSIM (TS 27.007 §8.17) and +CGLA (§8.43): the name, the
+// +CSIM (TS 27.007 §8.17) and +CGLA (§8.43) carry APDUs as hex. Their
+// answers: the name, the
 // length of the response in hex characters, and the response as a quoted
 // hex string — "+CGLA: 4,\"9000\"". Some modems leave out the space after
 // the colon ("+CGLA:4,\"611A\"", a SIMCom A7908E).
@@ -22,6 +23,14 @@ type HexAnswer struct {
 // LengthOK reports a length field that counts the hex characters, as
 // 27.007 says it does.
 func (a HexAnswer) LengthOK() bool { return a.Length == 2*len(a.Data) }
+
+// CGLA is the command line that sends apdu on session (TS 27.007 §8.43).
+func CGLA(session string, apdu []byte) string {
+	return fmt.Sprintf(`AT+CGLA=%s,%d,"%X"`, session, 2*len(apdu), apdu)
+}
+
+// CSIM is the command line that sends apdu as it is (§8.17).
+func CSIM(apdu []byte) string { return fmt.Sprintf(`AT+CSIM=%d,"%X"`, 2*len(apdu), apdu) }
 
 // FormatHexAnswer is name's answer line carrying rsp, in upper-case hex;
 // space false leaves out the space after the colon.

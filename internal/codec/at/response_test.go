@@ -183,3 +183,17 @@ func TestHexAnswer(t *testing.T) {
 		}
 	}
 }
+
+func TestAPDUCommandLines(t *testing.T) {
+	apdu := []byte{0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x2D, 0x00}
+	if got := CGLA("000000000385a7cf", apdu); got != `AT+CGLA=000000000385a7cf,16,"80E2910003BF2D00"` {
+		t.Errorf("CGLA: %s", got)
+	}
+	if got := CSIM(apdu); got != `AT+CSIM=16,"80E2910003BF2D00"` {
+		t.Errorf("CSIM: %s", got)
+	}
+	cmds, err := Parse(CGLA("1", apdu))
+	if err != nil || len(cmds) != 1 || cmds[0].Name != "+CGLA" || len(cmds[0].Args) != 3 || cmds[0].Args[2].Raw != "80E2910003BF2D00" {
+		t.Errorf("CGLA does not parse back: %+v %v", cmds, err)
+	}
+}
