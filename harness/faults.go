@@ -34,14 +34,16 @@ type faultPlan struct {
 	// platform for (its download_requested events): a download fault with
 	// an attempt applies from the n-th request to the next.
 	attempts map[string]int
-	// unreachable is the SM-DP+ reachability the plan last set, by operator.
-	unreachable  map[string]bool
-	platformDown bool
+	// unreachable is the SM-DP+ reachability the plan last set, by
+	// operator, as the entry that switched it off (absent: reachable); the
+	// event that switches it on again names that entry too.
+	unreachable  map[string]int
+	platformDown int // -1: reachable
 }
 
 func newFaultPlan(r *Rig) *faultPlan {
 	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
-		attempts: map[string]int{}, unreachable: map[string]bool{}}
+		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1}
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			p.hostOp[o.SMDP] = o.ID
@@ -157,18 +159,25 @@ func (p *faultPlan) syncSMDP(op string) {
 	}
 	down := entry >= 0
 	p.mu.Lock()
-	was := p.unreachable[op]
-	p.unreachable[op] = down
+	was, wasDown := p.unreachable[op]
+	if down {
+		if !wasDown {
+			p.unreachable[op] = entry
+		}
+	} else {
+		delete(p.unreachable, op)
+	}
 	p.mu.Unlock()
-	if was == down {
+	if wasDown == down {
 		return
 	}
-	fields := eventlog.F{"fault": string(scenario.Download), "name": scenario.SMDPUnreachable, "target": op, "at": "smdp", "on": down}
+	fields := eventlog.F{"fault": string(scenario.Download), "name": scenario.SMDPUnreachable, "target": op, "at": "smdp", "on": down, "entry": entry}
 	if down {
-		fields["entry"] = entry
 		if f := p.faults[entry]; f.Attempt != 0 {
 			fields["attempt"] = n
 		}
+	} else {
+		fields["entry"] = was
 	}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
 	if err := srv.SetReachable(!down); err != nil {
@@ -218,15 +227,17 @@ func (p *faultPlan) syncPlatform() {
 	down := entry >= 0
 	p.mu.Lock()
 	was := p.platformDown
-	p.platformDown = down
+	if (was >= 0) != down {
+		p.platformDown = entry
+	}
 	p.mu.Unlock()
-	if was == down {
+	if (was >= 0) == down {
 		return
 	}
-	fields := eventlog.F{"fault": string(scenario.PlatformUnreachable), "target": "platform", "at": "platform", "on": down}
-	if down {
-		fields["entry"] = entry
+	if !down {
+		entry = was
 	}
+	fields := eventlog.F{"fault": string(scenario.PlatformUnreachable), "target": "platform", "at": "platform", "on": down, "entry": entry}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
 	if err := p.r.Platform.SetReachable(!down); err != nil {
 		p.r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})

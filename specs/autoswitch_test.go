@@ -1,11 +1,13 @@
 package specs
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/cardwire"
 	"github.com/esimhil/esimhil/harness/framework"
@@ -114,6 +116,12 @@ var _ = Describe("Autoswitch", framework.Emulated, func() {
 		Expect(msgs).To(HaveLen(2), "refused connections never reach the wire as HTTP")
 		Expect(msgs[0].Kind).To(Equal(capture.KindPreferredList))
 		Expect(msgs[1].Notification.Kind).To(Equal("attach-success"))
+
+		var edges []string
+		for _, e := range events(r, eventlog.KindFault) {
+			edges = append(edges, fmt.Sprintf("%v on=%v entry=%v", e.T.Sub(events(r, eventlog.KindRunStarted)[0].T), e.Get("on"), e.Get("entry")))
+		}
+		Expect(edges).To(Equal([]string{"50m0s on=true entry=0", "1h30m0s on=false entry=0"}), "both edges of the window name its entry")
 	})
 
 	It("stays roaming on the original profile when the area's list is empty", func() {

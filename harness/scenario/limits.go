@@ -117,9 +117,37 @@ func (d *decoder) validateHorizon(s *Scenario) error {
 	if err := check("expect.within", s.Expect.Within); err != nil {
 		return err
 	}
-	if h := s.Horizon(); h > MaxHorizon {
+	h := s.Horizon()
+	if h > MaxHorizon {
 		last := len(s.Itinerary) - 1
 		return d.errPath(index("itinerary", last)+".at", "the run would last %v (last stop + %v), more than the longest run, %v; set expect.within", h, DefaultTail, MaxHorizon)
+	}
+	// What starts after the end of the run could never happen: say
+	// so rather than pass a run that never tried it.
+	end := fmt.Sprintf("the run ends at expect.within, %v", h)
+	if s.Expect.Within == 0 {
+		end = fmt.Sprintf("the run ends at %v, the last stop + %v", h, DefaultTail)
+	}
+	late := func(path string, v time.Duration) error {
+		if v > h {
+			return d.errPath(path, "%v would never happen: %s", v, end)
+		}
+		return nil
+	}
+	for i, st := range s.Itinerary {
+		if err := late(index("itinerary", i)+".at", st.At); err != nil {
+			return err
+		}
+	}
+	for i, c := range s.Signal {
+		if err := late(index("signal", i)+".at", c.At); err != nil {
+			return err
+		}
+	}
+	for i, f := range s.Faults {
+		if err := late(index("faults", i)+".from", f.From); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -242,6 +242,21 @@ func (d *decoder) duration(dst *time.Duration) func(*yaml.Node, string) error {
 	}
 }
 
+// positiveDuration is duration for a field whose absence picks a default:
+// an explicit 0 would read as absent, so it is refused instead.
+func (d *decoder) positiveDuration(dst *time.Duration) func(*yaml.Node, string) error {
+	dur := d.duration(dst)
+	return func(n *yaml.Node, path string) error {
+		if err := dur(n, path); err != nil {
+			return err
+		}
+		if *dst == 0 {
+			return d.errAt(n, path, "0 is not a length of time (leave the field out for the default)")
+		}
+		return nil
+	}
+}
+
 func (d *decoder) strings(dst *[]string) func(*yaml.Node, string) error {
 	return func(n *yaml.Node, path string) error {
 		out := []string{} // present but empty is not the same as absent

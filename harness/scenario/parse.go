@@ -176,7 +176,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 		field{"personality", false, d.str(&dv.Personality)},
 		field{"check_interval", true, d.duration(&dv.CheckInterval)},
 		field{"free_nvm", false, d.int(&dv.FreeNVM, 0, 1<<30)},
-		field{"attach_wait", false, d.duration(&dv.AttachWait)},
+		field{"attach_wait", false, d.positiveDuration(&dv.AttachWait)},
 		field{"backoff", false, func(n *yaml.Node, p string) error {
 			return d.mapping(n, p,
 				field{"first", false, d.int(&dv.Backoff.First, 1, 10000)},
@@ -449,6 +449,6 @@ func (d *decoder) expect(n *yaml.Node, path string, e *Expect) error {
 			e.ListRequests = new(int)
 			return d.int(e.ListRequests, 0, 1<<20)(n, p)
 		}},
-		field{"within", false, d.duration(&e.Within)},
+		field{"within", false, d.positiveDuration(&e.Within)},
 	)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // validate checks formats and cross-references after decoding, in document
@@ -430,12 +431,34 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 	}
 	for i, n := range e.Notifications {
 		kind, to, ok := strings.Cut(n, "@")
+		p := index("expect.notifications", i)
 		if !ok || kind == "" || to == "" || strings.Contains(to, "@") {
-			return d.errPath(index("expect.notifications", i), "%q: want kind@to, e.g. attach-success@platform", n)
+			return d.errPath(p, "%q: want kind@to, e.g. attach-success@platform", n)
+		}
+		// A name no run can log would only show up as a mismatch later.
+		if to == "platform" {
+			if !slices.Contains(platformNoteKinds, kind) {
+				return d.errPath(p, "%q: the card sends the platform %s", n, strings.Join(platformNoteKinds, ", "))
+			}
+			continue
+		}
+		if !slices.Contains(smdpNoteKinds, kind) {
+			return d.errPath(p, "%q: the card sends an SM-DP+ the SGP.22 notifications %s (or the platform %s, as kind@platform)",
+				n, strings.Join(smdpNoteKinds, ", "), strings.Join(platformNoteKinds, ", "))
+		}
+		if err := opRef(p, to); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// The kinds a notification_sent event carries: the platform API's notes,
+// and the SGP.22 notifications' events, sent to the profile's operator.
+var (
+	platformNoteKinds = []string{platformapi.KindAttachSuccess, platformapi.KindAttachFailure, platformapi.KindDownloadSuccess, platformapi.KindListExhausted}
+	smdpNoteKinds     = []string{"install", "enable", "disable", "delete"}
+)
 
 // isHostName accepts RFC 1123 host names: dot-separated labels of letters,
 // digits and hyphens.
