@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
 
@@ -229,5 +230,46 @@ func TestScratchRunIsNotSynced(t *testing.T) {
 	}
 	if string(logs[0]) != string(logs[1]) || len(logs[0]) == 0 {
 		t.Errorf("the scratch run logged other events:\n%s\n----\n%s", logs[0], logs[1])
+	}
+}
+
+// A run ends at its horizon even when a power cut holds the modem off then:
+// the end state is "off" (nothing to read), the log stops at the horizon,
+// and a second cut just after power would come back changes nothing.
+func TestPowerOffAtTheHorizon(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, final, mismatch string }{
+		{"expects off", "final: {registration: off}", ""},
+		{"expects home", "final: {operator: sfr, registration: home}", "final: got off (the modem had no power at the end of the run; nothing to read), want home (subscriber sfr)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(base), "expect:\n", "faults:\n"+
+				"  - {power_cut: notification_sent, nth: 1, off: 2h30m}\n"+
+				"  - {power_cut: attach_attempt, nth: 2, off: 5m}\n"+
+				"expect:\n", 1)
+			text = strings.Replace(text, "  final: {operator: sfr, registration: home}\n", "  "+tt.final+"\n", 1)
+			text = strings.Replace(text, "  within: 2h\n", "  within: 3h\n", 1)
+			s, err := scenario.Parse("power-at-horizon.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := RunScenario(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
+			if res.Err != nil {
+				t.Fatalf("run: %v", res.Err)
+			}
+			if res.Simulated != 3*time.Hour {
+				t.Errorf("simulated %v, want the horizon, 3h", res.Simulated)
+			}
+			var want []string
+			if tt.mismatch != "" {
+				want = []string{tt.mismatch}
+			}
+			if !slices.Equal(res.Mismatches, want) {
+				t.Errorf("mismatches %q, want %q", res.Mismatches, want)
+			}
+		})
 	}
 }

@@ -48,6 +48,9 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			got += " on " + end.PLMN
 		}
 		got += ")"
+		if end.Registration == RegistrationOff {
+			got = "off (the modem had no power at the end of the run; nothing to read)"
+		}
 		if end.Registration != f.Registration || f.Operator != "" && op != f.Operator || f.PLMN != "" && end.PLMN != f.PLMN {
 			want := f.Registration
 			if f.Operator != "" {

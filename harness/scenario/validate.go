@@ -420,6 +420,9 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		if f.PLMN != "" && f.Registration != "home" && f.Registration != "roaming" {
 			return d.errPath("expect.final.plmn", "a %s device has no serving network", f.Registration)
 		}
+		if f.Operator != "" && f.Registration == RegistrationOff {
+			return d.errPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
+		}
 	}
 	if l := e.LastAttach; l != nil {
 		if err := opRef("expect.last_attach.operator", l.Operator); err != nil {
