@@ -97,11 +97,11 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downloads, attaches map[string]int) string {
 	i, ok := e.Get("entry").(int)
 	if !ok {
-		if on, isSwitch := e.Get("on").(bool); isSwitch && !on {
-			return "" // a switch back off names no entry
-		}
 		return "fault event names no entry of the plan"
 	}
+	// The edge that ends a window names the entry that began it.
+	on, isSwitch := e.Get("on").(bool)
+	ending := isSwitch && !on
 	if i < 0 || i >= len(s.Faults) {
 		return fmt.Sprintf("entry %d is not in the plan (%d faults)", i, len(s.Faults))
 	}
@@ -116,6 +116,10 @@ func faultInScope(s *scenario.Scenario, e eventlog.Event, t time.Duration, downl
 		return "" // scoped by event and nth, checked where the cut is counted
 	case f.Operator != "" && target != f.Operator:
 		return fmt.Sprintf("hit %s, faults[%d] names %s", target, i, f.Operator)
+	case ending && t < f.From:
+		return fmt.Sprintf("ended at %v, before faults[%d]'s window %v..%v began", t, i, f.From, f.Until)
+	case ending:
+		return ""
 	case f.Kind != scenario.PowerCut && !f.Active(t):
 		return fmt.Sprintf("at %v, outside faults[%d]'s window %v..%v", t, i, f.From, f.Until)
 	case f.Subscriber != "" && e.Str("subscriber") != f.Subscriber:
