@@ -233,7 +233,12 @@ func TestReconstructErrors(t *testing.T) {
 			"device.quirks.no_test_forms: contradicts lpac-at-2.1.log:4: AT+CCHO=? answers OK"},
 		{"a profile of no operator", "reattach-slower-than-wait",
 			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
-			`manifest.yaml:19:7: device.profiles[1].operator: unknown operator "bouygues"`},
+			`manifest.yaml:19:49: device.profiles[1].operator: unknown operator "bouygues": the operators are cmcc (46000), orange-fr (20801), sfr (20810) (the manifest's network.operators, then one per network the logs show); add it to network.operators with its plmn and country, or name one of those`},
+		{"a profile of an operator only the removed network section defined", "reattach-slower-than-wait",
+			func(s string) string {
+				return s[:strings.Index(s, "network:\n")] + s[strings.Index(s, "platform:\n"):]
+			},
+			`manifest.yaml:18:49: device.profiles[0].operator: unknown operator "cmcc": the operators are op20801 (20801), op20810 (20810), op46000 (46000)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(fixtureCopy(t, tc.fixture, tc.edit))

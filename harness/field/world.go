@@ -745,6 +745,19 @@ func firstFailed(reqs []Request) string {
 	return ""
 }
 
+// knownOperators says which operators a profile may name: the manifest's
+// and those made for the networks the logs show.
+func knownOperators(ops []operator) string {
+	if len(ops) == 0 {
+		return "the manifest's network.operators defines none and the logs show no network; add it there with its plmn and country"
+	}
+	names := make([]string, len(ops))
+	for i, o := range ops {
+		names[i] = fmt.Sprintf("%s (%s)", o.ID, o.PLMN)
+	}
+	return "the operators are " + strings.Join(names, ", ") + " (the manifest's network.operators, then one per network the logs show); add it to network.operators with its plmn and country, or name one of those"
+}
+
 // profiles are the manifest's and those the logs show, with operators,
 // IMSIs and the one enabled when the logs begin.
 func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
@@ -759,7 +772,14 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		return ""
 	}
 	var out []profile
-	for _, pr := range m.Device.Profiles {
+	for i, pr := range m.Device.Profiles {
+		if !slices.ContainsFunc(ops, func(o operator) bool { return o.ID == pr.Operator }) {
+			n := pr.node
+			if v, ok := mapValue(pr.node, "operator"); ok {
+				n = v
+			}
+			return nil, m.errAt(n, fmt.Sprintf("device.profiles[%d].operator", i), "unknown operator %q: %s", pr.Operator, knownOperators(ops))
+		}
 		out = append(out, profile{ICCID: pr.ICCID, Operator: pr.Operator, IMSI: pr.IMSI, Enabled: pr.Enabled, origin: m.pos(pr.node)})
 	}
 	find := func(iccid string) *profile {
