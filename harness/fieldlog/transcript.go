@@ -221,9 +221,23 @@ func (t *Transcript) Commands() []int {
 // final), in order.
 func (t *Transcript) Answer(i int) []Entry {
 	var out []Entry
+	later := 0 // commands on i's port since i
 	for _, e := range t.Entries[i+1:] {
 		if e.Cmd == i {
 			out = append(out, e)
+			if e.Role == Final {
+				break // nothing answers a command after its final result
+			}
+			continue
+		}
+		// Without a final result, nothing past the command after next on
+		// the port can be i's (the last command's final may run into the
+		// next one's echo, no further): stopping there keeps reading a
+		// long log's answers linear.
+		if e.Role == Command && e.Port == t.Entries[i].Port {
+			if later++; later == 2 {
+				break
+			}
 		}
 	}
 	return out
