@@ -58,10 +58,14 @@ type Servers struct {
 	Hosts map[string]string
 }
 
-// StartServers starts the platform and one SM-DP+ per operator with
-// `smdp:` in s, on listen's host (port 0: any), trusting pki's CI, with
-// clk's time. Close stops them.
+// StartServers starts the platform on listen (port 0: any) and one SM-DP+
+// per operator with `smdp:` in s on listen's host, on ports the kernel
+// picks, trusting pki's CI, with clk's time. Close stops them.
 func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string) (sv *Servers, err error) {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: %w", listen, err)
+	}
 	sv = &Servers{SMDP: map[string]*smdp.Server{}, Hosts: map[string]string{}}
 	defer func() {
 		if err != nil {
@@ -83,7 +87,8 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		if err != nil {
 			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
-		if err := srv.Start(listen, nil); err != nil {
+		// A port of their own: the platform has the one asked for.
+		if err := srv.Start(net.JoinHostPort(host, "0"), nil); err != nil {
 			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
 		sv.SMDP[op.ID] = srv

@@ -39,11 +39,31 @@ type Endpoint struct {
 // wrap, if not nil, wraps the TCP listener of every reachable period,
 // wrapConn the connection-capped one (TLS goes there).
 func Listen(addr string, h http.Handler, limits Limits, wrap, wrapConn func(net.Listener) net.Listener) (*Endpoint, error) {
+	if err := portFree(addr); err != nil {
+		return nil, err
+	}
 	e := &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn}
 	if err := e.listen(addr); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// portFree refuses a port someone listens on already. The endpoint's own
+// listener sets SO_REUSEPORT (for holding the port while unreachable), and
+// with it a second server of this process or of another one run by the
+// same user would share the port and get half the connections; a plain
+// bind first (no SO_REUSEPORT) fails on a port in use, as a server's
+// should. Port 0 is always free.
+func portFree(addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
+		return nil // Listen reports a bad address
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return ln.Close()
 }
 
 // listen starts a reachable period on addr. Callers hold mu (or own e).

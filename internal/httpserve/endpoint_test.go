@@ -64,3 +64,38 @@ func TestEndpointKeepsItsPort(t *testing.T) {
 		t.Fatal("closed endpoint still answers")
 	}
 }
+
+// A fixed port another endpoint (or anyone) listens on is refused, not
+// shared through SO_REUSEPORT: two servers on one port would each get a
+// share of the connections. The port is free again after Close.
+func TestEndpointRefusesAPortInUse(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "up") })
+	first, err := Listen("127.0.0.1:0", ok, Limits{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := first.Addr().String()
+	if second, err := Listen(addr, ok, Limits{}, nil, nil); !errors.Is(err, syscall.EADDRINUSE) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second endpoint on %s: %v, want address in use", addr, err)
+	}
+	if err := first.SetReachable(false); err != nil {
+		t.Fatal(err)
+	}
+	if second, err := Listen(addr, ok, Limits{}, nil, nil); !errors.Is(err, syscall.EADDRINUSE) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second endpoint on the held port %s: %v, want address in use", addr, err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Listen(addr, ok, Limits{}, nil, nil)
+	if err != nil {
+		t.Fatalf("the port after Close: %v", err)
+	}
+	again.Close()
+}

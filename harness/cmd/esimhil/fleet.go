@@ -217,7 +217,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
 	seed := fs.Int64("seed", 1, "seed of the test PKI (the fleet's --seed)")
-	listen := fs.String("listen", "127.0.0.1:0", "host (and port, 0: any) the servers listen on")
+	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +26,15 @@ var fleetTemplate = filepath.Join("..", "..", "..", "fixtures", "fleet", "storm-
 // SM-DP+ logs of another process are said to be unchecked).
 func TestFleetAgainstAnotherProcess(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
-	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--seed", "1")
+	// A fixed port, as a platform team would give: the platform gets it,
+	// each SM-DP+ a port of its own.
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--seed", "1", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -44,8 +54,14 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 		f := strings.Fields(sc.Text())
 		switch {
 		case len(f) >= 2 && f[0] == "platform":
+			if f[1] != fmt.Sprintf("http://127.0.0.1:%d", port) {
+				t.Errorf("platform at %s, want port %d", f[1], port)
+			}
 			args = append(args, "--platform", f[1])
 		case len(f) >= 2 && f[0] == "smdp":
+			if strings.HasSuffix(f[1], fmt.Sprintf(":%d", port)) {
+				t.Errorf("SM-DP+ %s on the platform's port", f[1])
+			}
 			args = append(args, "--smdp", f[1])
 		}
 		if strings.HasPrefix(sc.Text(), "serving") {
