@@ -194,6 +194,16 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
 		} else {
 			return fmt.Errorf("+COPS numeric <oper> %q: %w", oper.Raw, at.CMEIncorrectParameters)
 		}
+		visible := false
+		for _, c := range m.o.Network.Cells() {
+			visible = visible || c.PLMN == plmn
+		}
+		if !visible && mode == 1 {
+			// As by name: no cell of it is no network service (30), not a
+			// network that does not answer (31); mode 4 falls back to
+			// automatic selection instead.
+			return fmt.Errorf("+COPS: no visible network %s: %w", plmn, at.CMENoNetworkService)
+		}
 	case 0, 1:
 		for _, c := range m.o.Network.Cells() {
 			long, short := m.o.Network.OperatorName(c.PLMN)
