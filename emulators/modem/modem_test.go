@@ -243,6 +243,22 @@ func TestLogicalChannel(t *testing.T) {
 			t.Errorf("no STORE DATA with CLA 81 in %q", r.card.apdus)
 		}
 	})
+	// +CCHO/+CCHC own the channels: MANAGE CHANNEL through +CGLA, which
+	// would close the session under the modem or open one it does not
+	// know, is refused and never reaches the card.
+	r.cmd(t, "AT+CMEE=1")
+	for _, mc := range []string{`AT+CGLA=1,10,"0070800100"`, `AT+CGLA=1,10,"0070000001"`} {
+		if rsp, err := r.c.Command(mc); err == nil || rsp == nil || rsp.Final != "+CME ERROR: 3" {
+			t.Errorf("%s: %+v, %v; want +CME ERROR: 3", mc, rsp, err)
+		}
+	}
+	r.loop.Do(func() {
+		for _, a := range r.card.apdus {
+			if len(a) >= 4 && a[2:4] == "70" && a[:2] != "00" {
+				t.Errorf("MANAGE CHANNEL %s reached the card through +CGLA", a)
+			}
+		}
+	})
 	r.cmd(t, "AT+CCHC=1")
 	if _, err := r.c.Command("AT+CCHC=1"); err == nil {
 		t.Fatalf("second close succeeded")

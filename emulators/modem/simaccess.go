@@ -78,7 +78,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 	if err := m.cardReady(); err != nil {
 		return err
 	}
-	rsp, err := m.exchange([]byte{0x00, 0x70, 0x00, 0x00, 0x01})
+	rsp, err := m.exchange([]byte{0x00, apdu.InsManageChannel, 0x00, 0x00, 0x01})
 	if err != nil {
 		return m.cardErr(err)
 	}
@@ -101,7 +101,7 @@ func cmdCCHO(m *Modem, c at.Command) error {
 
 func (m *Modem) closeChannel(ch int) ([]byte, error) {
 	delete(m.st.channels, ch)
-	return m.exchange([]byte{0x00, 0x70, 0x80, byte(ch), 0x00})
+	return m.exchange([]byte{0x00, apdu.InsManageChannel, 0x80, byte(ch), 0x00})
 }
 
 // session reads a <sessionid> in the personality's form (a number, or
@@ -142,6 +142,12 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	}
 	if !m.st.channels[ch] {
 		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
+	}
+	if len(cmd) >= 2 && cmd[1] == apdu.InsManageChannel {
+		// +CCHO and +CCHC own the channels: a MANAGE CHANNEL passed
+		// through would close the session under the MT or open one it
+		// does not know of.
+		return fmt.Errorf("MANAGE CHANNEL in +CGLA (use +CCHO/+CCHC): %w", at.CMENotAllowed)
 	}
 	cmd[0] = apdu.WithChannel(cmd[0], ch)
 	send := m.exchange

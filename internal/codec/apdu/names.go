@@ -39,6 +39,9 @@ var insNames = map[byte]string{
 	0xE2: "STORE DATA",
 }
 
+// InsManageChannel is MANAGE CHANNEL (ETSI TS 102 221 §11.1.17).
+const InsManageChannel = 0x70
+
 // InsName names an instruction byte ("STORE DATA"), or gives it in hex
 // ("INS 5A") when no standard the rig follows defines it.
 func InsName(ins byte) string {
