@@ -71,9 +71,23 @@ func (m *Modem) handleLine(l at.Line) {
 	m.out.begin()
 	defer m.out.end()
 	if m.st.echo {
-		m.out.push([]byte(l.Text + "\r"))
+		echo := l.Text + "\r"
+		if l.Repeat {
+			echo = l.Text // no CR was typed
+		}
+		m.out.push([]byte(echo))
 	}
-	cmds, err := at.Parse(l.Text)
+	text := l.Text
+	if l.Repeat {
+		text = m.st.lastLine
+		if text == "" {
+			m.send(m.st.enc.OK()) // nothing to repeat: an empty command line
+			return
+		}
+	} else {
+		m.st.lastLine = text
+	}
+	cmds, err := at.Parse(text)
 	if err != nil {
 		m.send(m.st.enc.Error())
 		return

@@ -142,6 +142,7 @@ type Modem struct {
 type state struct {
 	enc        at.Encoder
 	echo       bool
+	lastLine   string // the previous command line, for A/ (V.250 §6.2.4)
 	fun        int
 	restarting bool
 	cardOn     bool

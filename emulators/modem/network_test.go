@@ -64,3 +64,21 @@ func TestManualSelectionNoCellVersusNoAnswer(t *testing.T) {
 	r.net.reg = Registration{Stat: 2, PLMN: "20801"}
 	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 31"}})
 }
+
+// TestRepeatLastLine: A/ (V.250 §6.2.4) runs the previous command line
+// again, chains included, without a terminator (a CR after it is an empty
+// line, dropped); with nothing before it, it is an empty line: OK.
+func TestRepeatLastLine(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.exchanges(t, []exchange{
+		{"A/", "OK"}, // repeats ATE0
+		// (plain information text: the client takes a "+CFUN:" line for a
+		// URC unless the command it sent names +CFUN)
+		{"AT+CGMI;+CGMM", "esimhil|esimhil modem emulator|OK"},
+		{"A/", "esimhil|esimhil modem emulator|OK"},
+		{"a/", "esimhil|esimhil modem emulator|OK"},
+		{"AT+NOPE", "ERROR"},
+		{"A/", "ERROR"},
+	})
+}

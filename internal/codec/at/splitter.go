@@ -18,11 +18,16 @@ var (
 type Line struct {
 	Text string
 	Err  error
+	// Repeat is V.250's "A/" (§6.2.4): execute the previous command line
+	// again. It takes no terminator: it is a Line as soon as the '/'
+	// arrives. Text is then "A/" as typed.
+	Repeat bool
 }
 
 // Splitter frames a byte stream into command lines. Lines end with CR, LF or
 // CR LF (the pair counts once); backspace (BS or DEL) deletes the previous
-// character, as a person at minicom expects; empty lines are dropped. Memory
+// character, as a person at minicom expects; "A/" at the start of a line is
+// a line of its own at once (Line.Repeat); empty lines are dropped. Memory
 // is bounded by MaxLine whatever the input.
 type Splitter struct {
 	buf      []byte
@@ -46,6 +51,9 @@ func (s *Splitter) Feed(p []byte) []Line {
 			if l, ok := s.finish(); ok {
 				out = append(out, l)
 			}
+		case c == '/' && len(s.buf) == 1 && (s.buf[0] == 'A' || s.buf[0] == 'a') && !s.overflow && !s.badSeen:
+			out = append(out, Line{Text: string(s.buf) + "/", Repeat: true})
+			s.buf = s.buf[:0]
 		case c == 0x08 || c == 0x7f:
 			if len(s.buf) > 0 && !s.overflow {
 				s.buf = s.buf[:len(s.buf)-1]

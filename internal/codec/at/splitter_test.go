@@ -29,6 +29,10 @@ func TestSplitter(t *testing.T) {
 		{"overlong", []string{long, "\r", "AT\r"}, []string{"!toolong", "AT"}},
 		{"exactly max", []string{long[:MaxLine] + "\r"}, []string{long[:MaxLine]}},
 		{"tab is control", []string{"AT\t\r"}, []string{"!malformed"}},
+		{"A/ needs no terminator", []string{"A/"}, []string{"!repeat A/"}},
+		{"a/ lower case, across feeds", []string{"AT\ra", "/AT\r"}, []string{"AT", "!repeat a/", "AT"}},
+		{"a slash later in a line is text", []string{"AT+X=A/\r", "AA/\r"}, []string{"AT+X=A/", "AA/"}},
+		{"A/ after a backspace", []string{"AX\b/"}, []string{"!repeat A/"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,6 +47,8 @@ func TestSplitter(t *testing.T) {
 						got = append(got, "!toolong")
 					case l.Err != nil:
 						t.Fatalf("unexpected error %v", l.Err)
+					case l.Repeat:
+						got = append(got, "!repeat "+l.Text)
 					default:
 						got = append(got, l.Text)
 					}
