@@ -20,7 +20,7 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdQuiet, "I": cmdIdent,
+		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdQuiet, "I": cmdIdent, "H": cmdHook,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
 		"X": cmdV250Setting, "&C": cmdV250Setting, "&D": cmdV250Setting,
@@ -216,6 +216,16 @@ func cmdVerbose(m *Modem, c at.Command) error {
 func cmdQuiet(m *Modem, c at.Command) error {
 	if v, err := basicValue(c); err != nil || v != 0 {
 		return errUnknown // result codes are never suppressed
+	}
+	return nil
+}
+
+// cmdHook is ATH[0] (V.250 §6.3.6): hang up. The modem places no calls,
+// so there is nothing to end: OK, as a modem without a call answers (host
+// init strings often begin with it). H1 (off hook) is refused.
+func cmdHook(m *Modem, c at.Command) error {
+	if v, err := basicValue(c); err != nil || v != 0 {
+		return errUnknown
 	}
 	return nil
 }

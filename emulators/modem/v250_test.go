@@ -33,6 +33,9 @@ func TestInitStrings(t *testing.T) {
 		{"AT&C2", "ERROR"},
 		{"AT&D3", "ERROR"},
 		{"AT&D", "OK"},
+		{"ATH", "OK"}, // no call to hang up
+		{"ATH0E0", "OK"},
+		{"ATH1", "ERROR"},
 		// Character sets: the modem's strings are ASCII; in UCS2 the
 		// operator's name goes as hex of UTF-16 ("Orange F" in the fake
 		// network), the numeric form stays digits.
