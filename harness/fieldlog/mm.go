@@ -155,7 +155,8 @@ func unescapeMM(s string) string {
 
 // serialLines cuts the bytes a log shows of each port and direction into
 // lines at CR and LF (a ModemManager log's reads, a socat dump's
-// transfers): a read may end inside a line, or hold several.
+// transfers): a read may end inside a line, or hold several. The host's
+// bytes are cut after a Ctrl-Z or ESC too (lineCutter.feed).
 type serialLines map[string]*lineCutter // by port and direction
 
 // feed adds data read at line (time t) and returns the lines it completed.
@@ -214,6 +215,15 @@ type cutLine struct {
 	text string
 }
 
+// ctrlZ and esc end what a host types after the modem's "> " prompt (the
+// text or PDU of AT+CMGS, AT+CMGW, …; TS 27.005): Ctrl-Z sends it, ESC
+// cancels it. No CR follows either, so the next command line starts
+// right after.
+const (
+	ctrlZ = 0x1a
+	esc   = 0x1b
+)
+
 func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 	var out []cutLine
 	for _, c := range []byte(data) {
@@ -229,6 +239,11 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 		}
 		if len(s.buf) < MaxLine {
 			s.buf = append(s.buf, c)
+		}
+		if s.dir == Host && (c == ctrlZ || c == esc) {
+			// The line keeps its Ctrl-Z or ESC: sent or cancelled.
+			out = append(out, cutLine{s.line, s.t, string(s.buf)})
+			s.buf = s.buf[:0]
 		}
 	}
 	return out
