@@ -50,6 +50,11 @@ func TestBadInput(t *testing.T) {
 			"bad.log:1: serial data without its closing quote"},
 		{"mm: out of order", "<dbg> [1772445601.5] [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772445600.1] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
 			"bad.log:2: time 2026-03-02T10:00:00.1Z is before the 2026-03-02T10:00:01.5Z of line 1: timestamps out of order"},
+		{"mm: back over New Year", "Jan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nDec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:2: time Dec 31 23:59:59.000000 is before the Jan 01 00:00:01.000000 of line 1: timestamps out of order"},
+		{"mm: back after New Year", "Dec 31 23:59:58 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nJan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +
+			"Dec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nDec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:3: time Dec 31 23:59:59.000000 is before the Jan 01 00:00:01.000000 of line 2: timestamps out of order"},
 		{"socat: cut inside a transfer", "> 2026/12/01 08:41:11.000044587  length=10 from=0 to=9\nAT+CEREG?\\r< 2026/12/01 08:41:11.000044814  length=41 from=0 to=40\n\\r\n+CEREG: 2,1", Socat,
 			"bad.log:2: the log ends 13 bytes into a transfer of 41"},
 		{"socat: header without its bytes", "> 2026/12/01 08:41:11.000044587  length=10 from=0 to=9\n", Socat,

@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 		{"mm-legacy.log", MM},
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
 		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
+		{"mm-newyear.log", MM}, // syslog's dates without a year, over New Year
 		{"mm-sms.log", MM},     // PDUs after the "> " prompt, ended by Ctrl-Z (\26) and ESC (\27)
 		// socat 1.7.4.4 as a sniffer between a host and the emulator
 		// (socat -v PTY,link=… <modem>): its nine-digit microseconds,

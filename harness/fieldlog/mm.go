@@ -35,6 +35,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
 	var recs []record
 	partial := serialLines{}
+	var years yearless
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -44,6 +45,8 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		m := mmIO.FindStringSubmatch(l)
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
+		} else if c == Absolute && t.Year() == 0 {
+			t = years.place(t) // a journal's date: over New Year
 		}
 		if m == nil {
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: l})

@@ -145,7 +145,7 @@ func stamp(c Clock, t time.Time) string {
 	switch {
 	case c == Relative:
 		return t.Sub(RelativeEpoch).String()
-	case t.Year() == 0:
+	case t.Year() < 1000: // a date without a year: near year 0 (yearless)
 		return t.Format("Jan 02 15:04:05.000000")
 	}
 	return t.Format(time.RFC3339Nano)

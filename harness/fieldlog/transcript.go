@@ -114,7 +114,8 @@ const (
 	// NoTime: the log has no timestamps; only the order is known.
 	NoTime Clock = iota
 	// Absolute: wall-clock times (a date may be missing: a journal's
-	// "Mar 02 10:00:01" or a bare time of day has year 0).
+	// "Mar 02 10:00:01" or a bare time of day has year 0, and a journal's
+	// dates after New Year year 1).
 	Absolute
 	// Relative: time since the tool started (lpac's driver clock,
 	// ModemManager's relative timestamps, "[12.345]").
