@@ -73,7 +73,7 @@ func FuzzJpnevulator(f *testing.F) {
 }
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
-	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log")
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log")
 }
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
