@@ -188,6 +188,23 @@ func TestByteOrderMarks(t *testing.T) {
 	}
 }
 
+// TestCROnlyLineEnds: a log saved with CR-only line ends (classic Mac OS,
+// some serial tools) reads, numbered, as the same log with LF or CR LF.
+func TestCROnlyLineEnds(t *testing.T) {
+	for _, lines := range [][]string{
+		{"AT+CPIN?", "+CPIN: READY", "", "OK", "AT+CSQ", "+CSQ: 20,99", "", "OK"},             // terminal
+		{"[12.001] > AT+CSQ", "[12.010] < +CSQ: 20,99", "[12.011] < OK"},                      // plain
+		{"AT_DEBUG_TX(0.1): AT+CSQ", "AT_DEBUG_RX(0.2): +CSQ: 20,99", "AT_DEBUG_RX(0.3): OK"}, // lpac
+	} {
+		want := render(t, strings.Join(lines, "\n")+"\n")
+		for _, end := range []string{"\r\n", "\r"} {
+			if got := render(t, strings.Join(lines, end)+end); got != want {
+				t.Errorf("line ends %q: %q reads\n%s\nwant\n%s", end, lines, got, want)
+			}
+		}
+	}
+}
+
 func render(t *testing.T, data string) string {
 	t.Helper()
 	tr, err := Read("bom.log", []byte(data), "")
