@@ -61,7 +61,9 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 
 func FuzzATLog(f *testing.F) { fuzzReader(f, ATLog, "atlog.log") }
 func FuzzLPAC(f *testing.F)  { fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log") }
-func FuzzMM(f *testing.F)    { fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log") }
+func FuzzMM(f *testing.F) {
+	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log")
+}
 func FuzzSocat(f *testing.F) {
 	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log")
 }

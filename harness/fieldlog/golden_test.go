@@ -25,6 +25,7 @@ func TestGolden(t *testing.T) {
 		{"lpac-vendors.log", LPAC},
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
+		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
 		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
 		{"mm-newyear.log", MM}, // syslog's dates without a year, over New Year

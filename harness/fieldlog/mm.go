@@ -12,10 +12,12 @@ import (
 // "<dbg> [ttyUSB2/at] --> 'AT+CEREG?<CR>'" since 1.14 ("[modem0/ttyUSB2/at]"
 // while the port belongs to a modem), "<debug> (ttyUSB2): --> '…'" before;
 // "[<s>.<µs>]" after the level with --log-timestamps (wall clock) or
-// --log-relative-timestamps; and whatever syslog, the journal or OpenWrt's
-// logread put in front.
+// --log-relative-timestamps; in older releases' debug output (seen from
+// modem-manager 0.5 on) the source location and function before the port
+// ("[mm-at-serial-port.c:298] debug_log(): (ttyACM0): --> '…'"); and
+// whatever syslog, the journal or OpenWrt's logread put in front.
 var (
-	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
 	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
 	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
 	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").

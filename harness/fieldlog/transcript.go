@@ -35,8 +35,10 @@ const (
 	// lines lpac prints ({"type":"progress",…}).
 	LPAC Format = "lpac"
 	// MM is a ModemManager debug log: "[ttyUSB2/at] --> 'AT…<CR>'" and
-	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form), with or
-	// without MM's own timestamps and a syslog or journal prefix.
+	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form, and
+	// modem-manager 0.x's "[mm-at-serial-port.c:298] debug_log():
+	// (ttyACM0): -->"), with or without MM's own timestamps and a syslog
+	// or journal prefix.
 	MM Format = "mm"
 	// Socat is socat's data dump (-v text, -x hex, or both) of a sniffer
 	// between host and modem: "> 2026/12/01 08:41:11.044587  length=5
