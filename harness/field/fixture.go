@@ -65,7 +65,8 @@ func Load(dir string) (*Fixture, error) {
 			t.Requests[k].File = l.File
 		}
 		f.Logs = append(f.Logs, t)
-		f.Lines = append(f.Lines, strings.Split(strings.TrimRight(string(data), "\n"), "\n"))
+		// Numbered as the reader numbers them (a CR-only file's lines).
+		f.Lines = append(f.Lines, strings.Split(strings.TrimRight(string(fieldlog.LogText(data)), "\n"), "\n"))
 	}
 	return f.complete()
 }

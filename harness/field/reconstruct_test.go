@@ -405,3 +405,35 @@ func TestCommandNames(t *testing.T) {
 		t.Error("a line without AT read as commands")
 	}
 }
+
+// TestCROnlyLog: a log saved with CR-only line ends loads as the same
+// log with LF ones — its transcript, and the lines a report quotes and
+// the failure line is checked against.
+func TestCROnlyLog(t *testing.T) {
+	const name, log = "lists-crossing-border", "tracker.log"
+	want, err := Load(filepath.Join(corpus, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(corpus, name, log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "\r") {
+		t.Fatalf("%s has CRs already", log)
+	}
+	dir := fixtureCopy(t, name, func(s string) string { return s + "# its log saved with CR-only line ends\n" })
+	if err := os.WriteFile(filepath.Join(dir, log), []byte(strings.ReplaceAll(string(b), "\n", "\r")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Lines, want.Lines) {
+		t.Errorf("lines of the CR-only log differ: %d lines, want %d", len(got.Lines[0]), len(want.Lines[0]))
+	}
+	if !reflect.DeepEqual(got.Logs[0].Entries, want.Logs[0].Entries) {
+		t.Error("transcript of the CR-only log differs")
+	}
+}

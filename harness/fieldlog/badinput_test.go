@@ -50,6 +50,11 @@ func TestBadInput(t *testing.T) {
 			"bad.log:1: serial data without its closing quote"},
 		{"mm: out of order", "<dbg> [1772445601.5] [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772445600.1] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
 			"bad.log:2: time 2026-03-02T10:00:00.1Z is before the 2026-03-02T10:00:01.5Z of line 1: timestamps out of order"},
+		{"mm: back over New Year", "Jan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nDec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:2: time Dec 31 23:59:59.000000 is before the Jan 01 00:00:01.000000 of line 1: timestamps out of order"},
+		{"mm: back after New Year", "Dec 31 23:59:58 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nJan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +
+			"Dec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nDec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:3: time Dec 31 23:59:59.000000 is before the Jan 01 00:00:01.000000 of line 2: timestamps out of order"},
 		{"socat: cut inside a transfer", "> 2026/12/01 08:41:11.000044587  length=10 from=0 to=9\nAT+CEREG?\\r< 2026/12/01 08:41:11.000044814  length=41 from=0 to=40\n\\r\n+CEREG: 2,1", Socat,
 			"bad.log:2: the log ends 13 bytes into a transfer of 41"},
 		{"socat: header without its bytes", "> 2026/12/01 08:41:11.000044587  length=10 from=0 to=9\n", Socat,
@@ -178,6 +183,23 @@ func TestByteOrderMarks(t *testing.T) {
 		} {
 			if got := render(t, data); got != want {
 				t.Errorf("%s of %q reads\n%s\nwant\n%s", name, log, got, want)
+			}
+		}
+	}
+}
+
+// TestCROnlyLineEnds: a log saved with CR-only line ends (classic Mac OS,
+// some serial tools) reads, numbered, as the same log with LF or CR LF.
+func TestCROnlyLineEnds(t *testing.T) {
+	for _, lines := range [][]string{
+		{"AT+CPIN?", "+CPIN: READY", "", "OK", "AT+CSQ", "+CSQ: 20,99", "", "OK"},             // terminal
+		{"[12.001] > AT+CSQ", "[12.010] < +CSQ: 20,99", "[12.011] < OK"},                      // plain
+		{"AT_DEBUG_TX(0.1): AT+CSQ", "AT_DEBUG_RX(0.2): +CSQ: 20,99", "AT_DEBUG_RX(0.3): OK"}, // lpac
+	} {
+		want := render(t, strings.Join(lines, "\n")+"\n")
+		for _, end := range []string{"\r\n", "\r"} {
+			if got := render(t, strings.Join(lines, end)+end); got != want {
+				t.Errorf("line ends %q: %q reads\n%s\nwant\n%s", end, lines, got, want)
 			}
 		}
 	}

@@ -17,7 +17,7 @@ const sniffLines = 400
 
 // Detect names the format of a log from its content.
 func Detect(file string, data []byte) (Format, error) {
-	ls, _, err := splitLines(file, unmarked(data))
+	ls, _, err := splitLines(file, LogText(data))
 	if err != nil {
 		return "", err
 	}

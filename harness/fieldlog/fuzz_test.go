@@ -30,7 +30,7 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 			}
 			return
 		}
-		lines := strings.Count(string(data), "\n") + 1
+		lines := strings.Count(string(LogText(data)), "\n") + 1 // as the readers number them
 		var last Entry
 		timed := false
 		for i, e := range tr.Entries {
@@ -61,7 +61,9 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 
 func FuzzATLog(f *testing.F) { fuzzReader(f, ATLog, "atlog.log") }
 func FuzzLPAC(f *testing.F)  { fuzzReader(f, LPAC, "lpac-old.log", "lpac-txrx.log") }
-func FuzzMM(f *testing.F)    { fuzzReader(f, MM, "mm.log", "mm-legacy.log") }
+func FuzzMM(f *testing.F) {
+	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log")
+}
 func FuzzSocat(f *testing.F) {
 	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log")
 }
@@ -73,7 +75,7 @@ func FuzzJpnevulator(f *testing.F) {
 }
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
-	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log")
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log")
 }
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }

@@ -25,8 +25,11 @@ func TestGolden(t *testing.T) {
 		{"lpac-vendors.log", LPAC},
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
+		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
 		{"mm-openwrt.log", MM}, // logread's prefix, [modem0/ttyUSB0/at]
 		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
+		{"mm-newyear.log", MM}, // syslog's dates without a year, over New Year
+		{"mm-sms.log", MM},     // PDUs after the "> " prompt, ended by Ctrl-Z (\26) and ESC (\27)
 		// socat 1.7.4.4 as a sniffer between a host and the emulator
 		// (socat -v PTY,link=… <modem>): its nine-digit microseconds,
 		// headers glued to data without a line feed, control bytes as '.'.
@@ -55,6 +58,7 @@ func TestGolden(t *testing.T) {
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
 		{"terminal-minicom.log", Terminal}, // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
+		{"terminal-picocom.log", Terminal}, // picocom's banner, and its lines as it quits
 		{"terminal-arduino.log", Terminal}, // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
 		{"platform.json", Platform},
 		{"events.jsonl", Events},

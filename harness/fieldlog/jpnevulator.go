@@ -134,8 +134,10 @@ func readJpnevulator(file string, lines []string) (*Transcript, error) {
 }
 
 // jpnHosts names the sources that are a host: every line it sent is an AT
-// command. (A host that also sent text after a prompt — an SMS body — is
-// taken for a modem; nothing in a dump tells them apart better.)
+// command, or text typed after a prompt and ended by Ctrl-Z or ESC (an
+// SMS PDU). (A host that sent text of several lines after a prompt — a
+// text-mode SMS body — is taken for a modem; nothing in a dump tells them
+// apart better.)
 func jpnHosts(chunks []jpnChunk) map[string]bool {
 	sent := map[string][]byte{}
 	for _, c := range chunks {

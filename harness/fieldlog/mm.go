@@ -12,10 +12,12 @@ import (
 // "<dbg> [ttyUSB2/at] --> 'AT+CEREG?<CR>'" since 1.14 ("[modem0/ttyUSB2/at]"
 // while the port belongs to a modem), "<debug> (ttyUSB2): --> '…'" before;
 // "[<s>.<µs>]" after the level with --log-timestamps (wall clock) or
-// --log-relative-timestamps; and whatever syslog, the journal or OpenWrt's
-// logread put in front.
+// --log-relative-timestamps; in older releases' debug output (seen from
+// modem-manager 0.5 on) the source location and function before the port
+// ("[mm-at-serial-port.c:298] debug_log(): (ttyACM0): --> '…'"); and
+// whatever syslog, the journal or OpenWrt's logread put in front.
 var (
-	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
 	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
 	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
 	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
@@ -35,6 +37,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
 	var recs []record
 	partial := serialLines{}
+	var years yearless
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -44,6 +47,8 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		m := mmIO.FindStringSubmatch(l)
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
+		} else if c == Absolute && t.Year() == 0 {
+			t = years.place(t) // a journal's date: over New Year
 		}
 		if m == nil {
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: l})
@@ -155,7 +160,8 @@ func unescapeMM(s string) string {
 
 // serialLines cuts the bytes a log shows of each port and direction into
 // lines at CR and LF (a ModemManager log's reads, a socat dump's
-// transfers): a read may end inside a line, or hold several.
+// transfers): a read may end inside a line, or hold several. The host's
+// bytes are cut after a Ctrl-Z or ESC too (lineCutter.feed).
 type serialLines map[string]*lineCutter // by port and direction
 
 // feed adds data read at line (time t) and returns the lines it completed.
@@ -214,6 +220,15 @@ type cutLine struct {
 	text string
 }
 
+// ctrlZ and esc end what a host types after the modem's "> " prompt (the
+// text or PDU of AT+CMGS, AT+CMGW, …; TS 27.005): Ctrl-Z sends it, ESC
+// cancels it. No CR follows either, so the next command line starts
+// right after.
+const (
+	ctrlZ = 0x1a
+	esc   = 0x1b
+)
+
 func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 	var out []cutLine
 	for _, c := range []byte(data) {
@@ -229,6 +244,11 @@ func (s *lineCutter) feed(data string, line int, t time.Time) []cutLine {
 		}
 		if len(s.buf) < MaxLine {
 			s.buf = append(s.buf, c)
+		}
+		if s.dir == Host && (c == ctrlZ || c == esc) {
+			// The line keeps its Ctrl-Z or ESC: sent or cancelled.
+			out = append(out, cutLine{s.line, s.t, string(s.buf)})
+			s.buf = s.buf[:0]
 		}
 	}
 	return out

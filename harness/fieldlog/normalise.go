@@ -145,7 +145,7 @@ func stamp(c Clock, t time.Time) string {
 	switch {
 	case c == Relative:
 		return t.Sub(RelativeEpoch).String()
-	case t.Year() == 0:
+	case t.Year() < 1000: // a date without a year: near year 0 (yearless)
 		return t.Format("Jan 02 15:04:05.000000")
 	}
 	return t.Format(time.RFC3339Nano)
@@ -188,17 +188,23 @@ func looksLikeCommand(s string) bool {
 	return len(s) >= 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'T' || s[1] == 't') && at.Classify(s).Kind == at.Info
 }
 
-// commandLines looks at the lines of b (cut at CR and LF): whether any and
-// whether all of them are command lines as a host writes them, "AT…" (any
-// case) or "A/".
+// commandLines looks at the lines of b as a host's bytes are cut
+// (lineCutter): whether any and whether all of them are command lines as
+// a host writes them, "AT…" (any case) or "A/". Text typed after a
+// prompt and ended by Ctrl-Z or ESC (an SMS PDU) counts as neither.
 func commandLines(b []byte) (some, all bool) {
+	c := lineCutter{dir: Host}
+	ls := c.feed(string(b), 0, time.Time{})
+	if len(c.buf) > 0 {
+		ls = append(ls, cutLine{text: string(c.buf)})
+	}
 	all = true
-	for _, l := range strings.FieldsFunc(string(b), func(r rune) bool { return r == '\r' || r == '\n' }) {
-		l = strings.TrimSpace(l)
-		if l == "" {
+	for _, l := range ls {
+		s := strings.TrimSpace(l.text)
+		if s == "" || strings.HasSuffix(s, "\x1a") || strings.HasSuffix(s, "\x1b") {
 			continue
 		}
-		cmd := looksLikeCommand(l) || l == "A/"
+		cmd := looksLikeCommand(s) || s == "A/"
 		some, all = some || cmd, all && cmd
 	}
 	return some, all

@@ -53,7 +53,7 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
 		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
 	}
-	data = unmarked(data)
+	data = LogText(data)
 	ls, cut, err := splitLines(file, data)
 	if err != nil {
 		return nil, err
@@ -134,9 +134,10 @@ func formatList() string {
 	return strings.Join(s, ", ")
 }
 
-// splitLines cuts data into lines (LF, CR LF), refuses binary data and
-// overlong lines, and drops the ANSI colour sequences lpac writes on a
-// terminal. cut reports a last line without its line ending.
+// splitLines cuts data into lines (LF, CR LF: LogText has made CR-only
+// line ends LF), refuses binary data and overlong lines, and drops the
+// ANSI colour sequences lpac writes on a terminal. cut reports a last
+// line without its line ending.
 func splitLines(file string, data []byte) (lines []string, cut bool, err error) {
 	if len(data) == 0 {
 		return nil, false, errAt(file, 0, "empty log")
@@ -205,6 +206,19 @@ func textLine(l []byte) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// LogText is a log's text as the readers number its lines: without its
+// byte order mark (unmarked) and, when no line ends with LF, with its CRs
+// made LF — a CR-only file (classic Mac OS, some serial tools' saves).
+// Where lines end with LF, a CR inside one is where a modem's output ran
+// on, and stays.
+func LogText(data []byte) []byte {
+	data = unmarked(data)
+	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
+		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+	}
+	return data
 }
 
 // unmarked is a log's text without its byte order mark: a UTF-8 one

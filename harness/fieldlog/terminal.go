@@ -14,6 +14,12 @@ var atCommandLine = regexp.MustCompile(`^(?i:at)(?:$|[^A-Za-z]|[A-Za-z](?:$|[^a-
 // a capture may hold before the first command among the program's banner.
 var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)$`)
 
+// programExit is what a terminal program prints as it quits, which a copy
+// of its window ends with: picocom's "Terminating...", "Skipping tty
+// reset..." and "Thanks for using picocom", screen's "[screen is
+// terminating]".
+var programExit = regexp.MustCompile(`^(?:Terminating\.\.\.|Skipping tty reset\.\.\.|Thanks for using picocom|\[screen is terminating\])$`)
+
 // resultLine is a final result code as a modem prints it in verbose form.
 var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|CONNECT(?: .*)?|\+CM[ES] ERROR: ?.+)$`)
 
@@ -26,7 +32,8 @@ var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO D
 // (until ATE0, again after ATE1 or ATZ), its echo — the next line too when
 // it repeats the command (a library's dump, then the echo). Every other
 // line is the modem's; before the first command, what is not a URC is the
-// program's banner: notes. A leading timestamp is taken as in a plain
+// program's banner: notes, and so are the program's own lines as it quits
+// (programExit) at the end. A leading timestamp is taken as in a plain
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
 	var recs []record
@@ -51,9 +58,15 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			ls = append(ls, line{n, t, rest})
 		}
 	}
+	end := len(ls) // where the program's lines as it quits start
+	for end > 0 && programExit.MatchString(strings.TrimSpace(ls[end-1].text)) {
+		end--
+	}
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
 		switch {
+		case i >= end:
+			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
 			started = true
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})

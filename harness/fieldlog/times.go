@@ -63,3 +63,35 @@ func fracNanos(frac string) (time.Duration, error) {
 	ns, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
 	return time.Duration(ns), err
 }
+
+// yearless places the dates of a log whose stamps have no year (syslog's
+// and the journal's "Dec 31 23:59:59"): the first in year 0, each next in
+// the year nearest the date before it. "Jan  1 00:00:00" after "Dec 31
+// 23:59:59" is then the year rolling over, a second later, while "Dec 31"
+// after "Jan  1" stays a step back, which the order check refuses.
+type yearless struct {
+	last time.Time
+	seen bool
+}
+
+func (y *yearless) place(t time.Time) time.Time {
+	if !y.seen {
+		y.last, y.seen = t, true
+		return t
+	}
+	in := func(d int) time.Time { return t.AddDate(y.last.Year()-t.Year()+d, 0, 0) }
+	best := in(0)
+	for _, d := range []int{-1, 1} {
+		if c := in(d); c.Sub(y.last).Abs() < best.Sub(y.last).Abs() {
+			best = c
+		}
+	}
+	if best.IsZero() {
+		// Midnight of year 1 is Go's zero time, which means "no time"
+		// to the transcript: a nanosecond later, below any log's
+		// precision.
+		best = best.Add(time.Nanosecond)
+	}
+	y.last = best
+	return best
+}

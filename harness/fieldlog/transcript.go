@@ -35,8 +35,10 @@ const (
 	// lines lpac prints ({"type":"progress",…}).
 	LPAC Format = "lpac"
 	// MM is a ModemManager debug log: "[ttyUSB2/at] --> 'AT…<CR>'" and
-	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form), with or
-	// without MM's own timestamps and a syslog or journal prefix.
+	// "<-- '<CR><LF>…'" (or the older "(ttyUSB2): -->" form, and
+	// modem-manager 0.x's "[mm-at-serial-port.c:298] debug_log():
+	// (ttyACM0): -->"), with or without MM's own timestamps and a syslog
+	// or journal prefix.
 	MM Format = "mm"
 	// Socat is socat's data dump (-v text, -x hex, or both) of a sniffer
 	// between host and modem: "> 2026/12/01 08:41:11.044587  length=5
@@ -114,7 +116,8 @@ const (
 	// NoTime: the log has no timestamps; only the order is known.
 	NoTime Clock = iota
 	// Absolute: wall-clock times (a date may be missing: a journal's
-	// "Mar 02 10:00:01" or a bare time of day has year 0).
+	// "Mar 02 10:00:01" or a bare time of day has year 0, and a journal's
+	// dates after New Year year 1).
 	Absolute
 	// Relative: time since the tool started (lpac's driver clock,
 	// ModemManager's relative timestamps, "[12.345]").

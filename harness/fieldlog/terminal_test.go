@@ -1,0 +1,28 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTerminalProgramQuits: the lines a terminal program prints as it
+// quits are its notes at the end of a capture, the modem's anywhere else.
+func TestTerminalProgramQuits(t *testing.T) {
+	for _, tc := range []struct {
+		name, capture string
+		want          []string // role and text of each entry
+	}{
+		{"picocom", "AT\r\nOK\r\n\r\nTerminating...\r\nThanks for using picocom\r\n",
+			[]string{"command AT", "echo AT", "final OK", "note Terminating...", "note Thanks for using picocom"}},
+		{"picocom, quit without a reset", "AT\r\nOK\r\nTerminating...\r\nSkipping tty reset...\r\nThanks for using picocom\r\n",
+			[]string{"command AT", "echo AT", "final OK", "note Terminating...", "note Skipping tty reset...", "note Thanks for using picocom"}},
+		{"screen", "AT\r\nOK\r\n[screen is terminating]\r\n",
+			[]string{"command AT", "echo AT", "final OK", "note [screen is terminating]"}},
+		{"not at the end", "AT\r\nOK\r\nTerminating...\r\n+CPIN: NOT READY\r\n",
+			[]string{"command AT", "echo AT", "final OK", "urc Terminating...", "urc +CPIN: NOT READY"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.capture, Terminal, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
+		})
+	}
+}
