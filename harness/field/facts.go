@@ -176,6 +176,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	fs.fillPLMNs()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	return fs
 }
 

@@ -405,3 +405,45 @@ func TestCommandNames(t *testing.T) {
 		t.Error("a line without AT read as commands")
 	}
 }
+
+// TestSignalOfTheServingCell: a +CSQ is the cell's the device is on when
+// it is read — after a registration line, that line's cell; before the
+// first one, the cell that line registers on; with none, the one cell the
+// device is assumed on — not the default's -90 dBm.
+func TestSignalOfTheServingCell(t *testing.T) {
+	const manifest = `name: signal
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the signal"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`
+	csq := "[0.000] > AT+CSQ\n[0.010] < +CSQ: 23,99\n[0.011] < OK\n"
+	cereg := "[1.000] > AT+CEREG?\n[1.010] < +CEREG: 2,1,\"3A9B\",\"0000C33D\",7\n[1.011] < OK\n"
+	for _, tc := range []struct {
+		name, log, assumption string
+	}{
+		// 23 is -67 dBm RSSI, which the rig's modem reports for -95 dBm RSRP.
+		{"only +CSQ", csq, "at -95 dBm, the signal host.log:2 reads"},
+		{"+CSQ before +CEREG", csq + cereg, "the signal host.log:2 reads, before the first registration line, is taken for the cell host.log:5"},
+		{"+CSQ after +CEREG", strings.ReplaceAll(cereg, "[1.", "[0.") + strings.ReplaceAll(csq, "[0.", "[1."), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "signal", map[string]string{ManifestFile: manifest, "host.log": tc.log}), Options{})
+			if cs := p.Scenario.Network.Cells; len(cs) != 1 || cs[0].RSRP != -95 {
+				t.Errorf("cells %+v, want one at -95 dBm", cs)
+			}
+			if tc.assumption != "" && !assumed(p, tc.assumption) || assumed(p, "-90 dBm") {
+				t.Errorf("assumptions, want %q and no -90 dBm:\n%s", tc.assumption, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

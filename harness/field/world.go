@@ -238,8 +238,14 @@ func (p *Plan) world() error {
 	}
 	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
 		home := opByID(enabled.Operator)
-		cells = append(cells, cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"})
-		p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, areaAt(0), defaultRSRP)
+		c := cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"}
+		if rsrp, src, ok := p.signalBefore(); ok {
+			c.RSRP = rsrp
+			p.assume("a cell of %s in %s at %d dBm, the signal %s reads: the device attached somewhere, the logs do not say where, and a modem measures the cell it camps on", home.ID, c.Area, rsrp, src)
+		} else {
+			p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, c.Area, defaultRSRP)
+		}
+		cells = append(cells, c)
 	}
 	if slices.ContainsFunc(cells, func(c cell) bool { return c.RSRP == defaultRSRP && c.origin != "assumed" }) {
 		p.assume("%d dBm for the cells whose signal the logs do not show", defaultRSRP)
@@ -642,22 +648,49 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 }
 
 // signalOn is the RSRP read while the device was on r's cell: the first
-// reading from r until the registration changes (the default when none).
+// reading from r until the registration changes. A reading before the
+// logs' first registration line counts for that line's cell when it is a
+// registration: nothing shows the device elsewhere before it, and a modem
+// measures the cell it camps on, which is the one it registers on. The
+// default when no reading fits.
 func (p *Plan) signalOn(r Reg) int {
+	regs := p.Facts.Regs
+	from := r.At
+	if len(regs) > 0 && regs[0].Src == r.Src {
+		from = -1 << 62
+	}
 	end := time.Duration(-1)
-	for _, n := range p.Facts.Regs {
+	for _, n := range regs {
 		if n.At > r.At && (n.Stat != r.Stat || n.HasCells && (n.TAC != r.TAC || n.CI != r.CI)) {
 			end = n.At
 			break
 		}
 	}
 	for _, s := range p.Facts.Signal {
-		if s.At >= r.At && (end < 0 || s.At < end) {
-			return max(min(s.RSRP, -44), -140)
+		if s.At >= from && (end < 0 || s.At < end) {
+			if s.At < r.At {
+				p.assume("the signal %s reads, before the first registration line, is taken for the cell %s registers on: a modem measures the cell it camps on", s.Src, r.Src)
+			}
+			return clampRSRP(s.RSRP)
 		}
 	}
 	return defaultRSRP
 }
+
+// signalBefore is the first RSRP read before any registration line (all
+// of the logs' when they show none), for the one cell the device is
+// assumed on: ok false when none is.
+func (p *Plan) signalBefore() (int, Src, bool) {
+	for _, s := range p.Facts.Signal {
+		if len(p.Facts.Regs) == 0 || s.At < p.Facts.Regs[0].At {
+			return clampRSRP(s.RSRP), s.Src, true
+		}
+	}
+	return 0, Src{}, false
+}
+
+// clampRSRP keeps a reading within what a cell may have (dBm).
+func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
 
 // faults are the manifest's; without any, the ones the logs show: an
 // attach no network answered (T3410: searching, then not registered 15 s
