@@ -38,6 +38,9 @@ type Facts struct {
 	Regs []Reg
 	// Signal holds RSRP readings (+CESQ, +CSQ).
 	Signal []SignalFact
+	// Names are the operators' alphanumeric names +COPS? answers show
+	// (format 0 long, 1 short), in time order.
+	Names []OperName
 	// Refreshes are the personality's refresh URCs (+QUSIM: 1 …).
 	Refreshes []Obs
 	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
@@ -86,6 +89,13 @@ type Reg struct {
 	HasCells bool // the form with <tac>,<ci>
 }
 
+// OperName is an operator's name as a +COPS? answer gives it.
+type OperName struct {
+	Obs
+	Format int // +COPS <format>: 0 long, 1 short
+	Name   string
+}
+
 // SignalFact is an RSRP reading.
 type SignalFact struct {
 	Obs
@@ -121,19 +131,25 @@ type HostState struct {
 	StoredCEREG *Src
 	CMEE        int // -1: unknown
 	CEREG       int // -1: unknown
-	EchoSrc     Src
-	CMEESrc     Src
-	CEREGSrc    Src
+	// COPS is +COPS?'s <format> (0 long, 1 short, 2 numeric); -1 unknown.
+	COPS     int
+	EchoSrc  Src
+	CMEESrc  Src
+	CEREGSrc Src
+	COPSSrc  Src
 }
 
 var (
 	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
 	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
 	copsRead  = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
-	csqRead   = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
-	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
-	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
+	// manual modes): the host chose it, the log's start did not.
+	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
+	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
+	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
+	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
+	imsiLine      = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
 	// regURCLine is a registration URC of any domain.
 	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
@@ -159,7 +175,7 @@ func swappedICCID(hex string) string {
 // Extract reads the facts out of a fixture's logs. refreshURCs are the
 // personality's (a REFRESH's trace on the AT port).
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
-	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1}}
+	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1}}
 	for i, t := range f.Logs {
 		switch t.Format {
 		case fieldlog.Platform:
@@ -177,14 +193,14 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.fillPLMNs()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
 	return fs
 }
 
 func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
-	var lastCOPS string
-	var cceregSet, cmeeSet, echoSet bool
+	var cceregSet, cmeeSet, echoSet, copsSet bool
 	ceregSinceRestart := false // the host set +CEREG= after the last restart
 	afterBoot := false         // a restart or an RDY since the last command
 	// bootList is what the modem sent after the log's first restart, the
@@ -208,6 +224,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 				ceregSinceRestart = true
+			}
+			if copsFormatSet.MatchString(u) {
+				copsSet = true
 			}
 			echoed := false
 			for _, a := range t.Answer(k) {
@@ -289,12 +308,16 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 					}
 				}
 			case strings.Contains(cmd, "+COPS?"):
-				if m := copsRead.FindStringSubmatch(e.Text); m != nil {
-					lastCOPS = ""
-					if m[2] == "2" {
-						lastCOPS = m[3]
+				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {
+					format := int(m[2][0] - '0')
+					if !copsSet && fs.Host.COPS < 0 {
+						fs.Host.COPS, fs.Host.COPSSrc = format, obs.Src
 					}
-					fs.setPLMN(at, lastCOPS)
+					if format == 2 {
+						fs.setPLMN(at, m[3])
+					} else if m[3] != "" {
+						fs.Names = append(fs.Names, OperName{obs, format, m[3]})
+					}
 				}
 			case strings.Contains(cmd, "+CSQ"):
 				if m := csqRead.FindStringSubmatch(e.Text); m != nil {

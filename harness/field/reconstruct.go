@@ -411,11 +411,20 @@ func (p *Plan) hostState() {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CMEE=%d", h.CMEE))
 		p.assume("+CMEE was %d when the logs begin (the error form at %s): the replay sets it first", h.CMEE, h.CMEESrc)
 	}
+	// The emulated modem names the operator by number until told
+	// otherwise; real ones mostly by name (27.007 leaves it to them).
+	if h.COPS >= 0 && h.COPS != 2 {
+		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+COPS=3,%d", h.COPS))
+		p.assume("+COPS? named the operator in format %d (%s) when the logs begin (%s): the replay sets it first", h.COPS, copsFormats[h.COPS], h.COPSSrc)
+	}
 	if h.CEREG > 0 {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
 		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
 	}
 }
+
+// copsFormats names +COPS's <format>s (TS 27.007 §7.3).
+var copsFormats = []string{"long alphanumeric", "short alphanumeric", "numeric"}
 
 // attachDelay measures how long attaches took in the logs: from a
 // REFRESH's or power-on's trace (the card read again) to the modem's next

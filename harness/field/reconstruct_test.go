@@ -447,3 +447,47 @@ expect: reproduces
 		})
 	}
 }
+
+// TestOperatorNameFromTheLog: an operator the reconstruction derives from
+// a PLMN the logs show gets the long name a later +COPS? gives the same
+// network, which the emulated modem then answers with.
+func TestOperatorNameFromTheLog(t *testing.T) {
+	dir := writeFixture(t, "oper-name", map[string]string{
+		ManifestFile: `name: oper-name
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89340711004017225497", operator: op21407, enabled: true}
+expected: "the name"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`,
+		"host.log": `> AT+CEREG?
+< +CEREG: 0,1,"2B0C","000A1D03",7
+< OK
+> AT+COPS?
+< +COPS: 0,2,"21407",7
+< OK
+> AT+COPS=3,0
+< OK
+> AT+COPS?
+< +COPS: 0,0,"Movistar",7
+< OK
+`,
+	})
+	p := reconstruct(t, dir, Options{})
+	if ops := p.Scenario.Network.Operators; len(ops) != 1 || ops[0].ID != "op21407" || ops[0].Name != "Movistar" {
+		t.Errorf("operators %+v, want op21407 named Movistar", ops)
+	}
+	if !assumed(p, `operator op21407 is named "Movistar"`, "host.log:10") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+	// The log begins in the numeric format, the emulated modem's own:
+	// nothing to restore.
+	if slices.ContainsFunc(p.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+COPS") }) {
+		t.Errorf("preamble %q", p.Preamble)
+	}
+}

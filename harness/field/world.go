@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +17,11 @@ import (
 // operator is one operator of the reconstructed world.
 type operator struct {
 	ID, PLMN, Country string
-	origin            string
-	node              *yaml.Node // the manifest's item, nil when derived
+	// Name is the long name; NameSrc, when set, the log line it comes
+	// from (the manifest gave none).
+	Name, NameSrc string
+	origin        string
+	node          *yaml.Node // the manifest's item, nil when derived
 }
 
 // profile is one profile of the reconstructed card.
@@ -134,6 +138,10 @@ func (p *Plan) world() error {
 			}
 		}
 		return id
+	}
+
+	if err := p.operatorNames(ops, opByID, byPLMN, subscriberAt, enabled.Operator); err != nil {
+		return err
 	}
 
 	// Areas: the manifest's itinerary, else one per country the device
@@ -259,9 +267,16 @@ func (p *Plan) world() error {
 	e.line("", "network:")
 	e.line("", "  operators:")
 	for _, o := range ops {
-		if o.node != nil {
+		switch {
+		case o.node != nil && o.NameSrc != "":
+			n := deepCopy(o.node)
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"}, &yaml.Node{Kind: yaml.ScalarNode, Value: o.Name})
+			e.line(m.pos(o.node), "    - %s", flow(n)) // the assumptions say where the name comes from
+		case o.node != nil:
 			e.line(m.pos(o.node), "    - %s", flow(o.node))
-		} else {
+		case o.NameSrc != "":
+			e.line(o.origin+"; its name "+o.NameSrc, `    - {id: %s, plmn: "%s", country: %s, name: %s}`, o.ID, o.PLMN, o.Country, strconv.Quote(o.Name))
+		default:
 			e.line(o.origin, `    - {id: %s, plmn: "%s", country: %s}`, o.ID, o.PLMN, o.Country)
 		}
 	}
@@ -450,7 +465,11 @@ func (p *Plan) operators() ([]operator, error) {
 			id, _ := mapValue(it, "id")
 			plmn, _ := mapValue(it, "plmn")
 			country, _ := mapValue(it, "country")
+			name, _ := mapValue(it, "name")
 			o := operator{node: it}
+			if name != nil {
+				o.Name = name.Value
+			}
 			if id != nil {
 				o.ID = id.Value
 			}
@@ -516,6 +535,52 @@ func (p *Plan) operators() ([]operator, error) {
 		}
 	}
 	return ops, nil
+}
+
+// operatorNames gives each operator the long name a +COPS? answer shows
+// for it, so that the emulated modem names it the same: the operator of
+// the network the device is on at the answer (the one it registers on
+// next before any registration line; its profile's in logs with none).
+// A manifest's name the logs show otherwise is an error naming both.
+func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operator, subscriberAt func(time.Duration) string, home string) error {
+	m := p.Fixture.Manifest
+	regs := p.Facts.Regs
+	servingAt := func(t time.Duration) *operator {
+		if len(regs) == 0 {
+			return opByID(home)
+		}
+		r := regs[0]
+		for _, n := range regs {
+			if n.At <= t {
+				r = n
+			}
+		}
+		switch {
+		case r.PLMN != "" && (r.Stat == 1 || r.Stat == 5):
+			return byPLMN(r.PLMN)
+		case r.Stat == 1:
+			return opByID(subscriberAt(r.At))
+		}
+		return nil
+	}
+	for _, n := range p.Facts.Names {
+		if n.Format != 0 || slices.ContainsFunc(ops, func(o operator) bool { return o.Name == n.Name }) {
+			continue
+		}
+		o := servingAt(n.At)
+		switch {
+		case o == nil:
+			p.assume("no operator is named %q as %s's +COPS? names it: the logs do not show which network the device was on; give the operator's name in network.operators", n.Name, n.Src)
+		case o.Name == "":
+			o.Name, o.NameSrc = n.Name, n.Src.String()
+			p.assume("operator %s is named %q: %s's +COPS? names the network the device is on so", o.ID, n.Name, n.Src)
+		case o.NameSrc == "":
+			i := slices.IndexFunc(ops, func(q operator) bool { return q.ID == o.ID })
+			name, _ := mapValue(o.node, "name")
+			return m.errAt(name, fmt.Sprintf("network.operators[%d].name", i), "%q, but %s's +COPS? names the network the device is on (%s) %q", o.Name, n.Src, o.ID, n.Name)
+		}
+	}
+	return nil
 }
 
 // eid is the card's EID: the manifest's, the logs', or a test one.

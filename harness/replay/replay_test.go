@@ -710,3 +710,69 @@ AT_DEBUG_RX(0.406112907): OK
 		})
 	}
 }
+
+// TestCOPSFormat: a +COPS? answered in the long alphanumeric format (what
+// real modems default to) replays as recorded: the replay sets the format
+// the log begins with, and the operator is named as the log names it —
+// unless the manifest names it otherwise, which is an error naming both.
+func TestCOPSFormat(t *testing.T) {
+	session := func(cops string, setFirst bool) string {
+		s := "Welcome to minicom 2.8\r\n\r\n"
+		if setFirst {
+			s += "AT+COPS=3,0\r\r\nOK\r\n"
+		}
+		return s + "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+COPS?\r\r\n" + cops + "\r\n\r\nOK\r\n"
+	}
+	manifest := func(name string) string {
+		return `name: cops
+source: "a terminal capture"
+logs:
+  - {file: session.log}
+device:
+  personality: quectel-eg25
+  profiles:
+    - {iccid: "89340711004017225497", operator: movistar-es, enabled: true}
+network:
+  operators:
+    - {id: movistar-es, plmn: "21407", country: ES` + name + `}
+expected: "the operator's name"
+failure: {log: session.log, line: 8, what: "the +COPS? answer"}
+expect: reproduces
+`
+	}
+	for _, tc := range []struct {
+		name, cops, manifestName string
+		setFirst                 bool
+		preamble, err            string
+	}{
+		{"long, the name from the log", `+COPS: 0,0,"Movistar",7`, "", false, "AT+COPS=3,0", ""},
+		{"long, the manifest's name", `+COPS: 0,0,"Movistar",7`, ", name: Movistar", false, "AT+COPS=3,0", ""},
+		{"long, set by the host", `+COPS: 0,0,"Movistar",7`, "", true, "", ""},
+		{"numeric", `+COPS: 0,2,"21407",7`, ", name: Movistar", false, "", ""},
+		{"long, the manifest naming it otherwise", `+COPS: 0,0,"Movistar",7`, ", name: Telefonica", false, "",
+			`manifest.yaml:11:59: network.operators[0].name: "Telefonica", but session.log:8's +COPS? names the network the device is on (movistar-es) "Movistar"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := session(tc.cops, tc.setFirst)
+			m := manifest(tc.manifestName)
+			if tc.setFirst {
+				m = strings.Replace(m, "line: 8,", "line: 10,", 1)
+			}
+			dir := newFixture(t, "cops", map[string]string{"session.log": log, field.ManifestFile: m})
+			if tc.err != "" {
+				_, err := Run(dir, Options{Dir: t.TempDir()})
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			res := replay(t, dir)
+			if !res.OK {
+				t.Fatalf("%s\n%s", res.Why, Report(res))
+			}
+			if has := slices.ContainsFunc(res.Plan.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+COPS") }); has != (tc.preamble != "") || tc.preamble != "" && !slices.Contains(res.Plan.Preamble, tc.preamble) {
+				t.Errorf("preamble %q, want %q", res.Plan.Preamble, tc.preamble)
+			}
+		})
+	}
+}
