@@ -47,6 +47,9 @@ type Facts struct {
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
+	// PowerOn is the boot URC a log opens with (RDY, or the personality's
+	// first boot URC, before any command): the logs begin at power-on.
+	PowerOn *Obs
 	// Dialect is the modem behaviour the conversation shows.
 	Dialect []Evidence
 	// Host is the state the host had put the modem in before the logs
@@ -207,12 +210,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
 	var bootSrc Src
+	// openList is what the modem sent in the boot the log opens with: in
+	// the boot's window, or in a log without times before the host's
+	// first command.
+	var openList []string
+	var openSrc Src
+	opened := false               // a command or an answer seen: no opening boot now
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen := false
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
+		if e.Role != fieldlog.URC && e.Role != fieldlog.Note {
+			opened = true
+		}
 		switch e.Role {
 		case fieldlog.Command:
 			u := strings.ToUpper(e.Text)
@@ -379,6 +391,13 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
 			afterRestart := len(fs.Restarts) > 0 && within(fs.Restarts[:1], at, bootURCWindow)
+			if !opened && fs.PowerOn == nil && openList == nil && (e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]) {
+				fs.PowerOn, openSrc = &obs, obs.Src
+			}
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) &&
+				(e.Time.IsZero() && !opened || !e.Time.IsZero() && within([]Obs{*p}, at, bootURCWindow)) {
+				openList = append(openList, e.Text)
+			}
 			if afterRestart && !regURCLine.MatchString(e.Text) {
 				if bootList == nil {
 					bootSrc = obs.Src
@@ -417,6 +436,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc), refused})
 	case cglaSeen && accepted > 0:
 		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted), 0})
+	}
+	if len(openList) > 0 {
+		list, _ := json.Marshal(openList)
+		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), openSrc,
+			fmt.Sprintf("at the power-on the log opens with, the modem sends %s", strings.Join(openList, ", ")), 0})
 	}
 	if len(bootList) > 0 {
 		list, _ := json.Marshal(bootList) // a YAML flow sequence too

@@ -63,6 +63,14 @@ type Plan struct {
 	Start time.Duration
 	// End is the run time at which the replay stops.
 	End time.Duration
+	// PowerOn says the logs begin at the device's power-on (they open with
+	// its boot URCs): the replay powers the emulated device off and on at
+	// run time PowerOnAt, before the preamble, so that it boots and sends
+	// its own; URCs are compared from then on. PowerOnAt is Start, or
+	// warmUp before it when the log has no times (its commands came after
+	// the boot and the first attach, how long after it does not say).
+	PowerOn   bool
+	PowerOnAt time.Duration
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
 	// Preamble puts the modem in the host's state before the logs begin;
@@ -146,6 +154,10 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
+	if on := p.Facts.PowerOn; on != nil && on.At == 0 {
+		p.PowerOn = true
+		p.assume("the logs begin at the device's power-on (%s opens with its boot): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src)
+	}
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}

@@ -663,6 +663,16 @@ func (p *Plan) checkOrigin() string {
 // did (a list request in the platform's log, a REFRESH, a new IMSI): the
 // emulated card checks at every check interval from its boot.
 func (p *Plan) alignChecks(check time.Duration) time.Duration {
+	if on := p.Facts.PowerOn; p.PowerOn {
+		// The card's checks count from its boot, which the logs show.
+		p.PowerOnAt = warmUp
+		p.assume("the card checks every %v from the power-on the logs begin with", check)
+		if p.Fixture.Logs[p.Fixture.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
+			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
+			return p.PowerOnAt + warmUp
+		}
+		return p.PowerOnAt
+	}
 	act, what, ok := p.firstCardAction()
 	if !ok {
 		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", warmUp)

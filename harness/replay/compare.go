@@ -251,9 +251,12 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	slices.SortStableFunc(a, func(x, y item) int { return int(x.at - y.at) })
-	start := field.RigEpoch.Add(p.Start)
+	start, from := field.RigEpoch.Add(p.Start), field.RigEpoch.Add(p.Start)
+	if p.PowerOn {
+		from = field.RigEpoch.Add(p.PowerOnAt) // the boot's URCs are the log's first
+	}
 	for _, e := range rp.host.Entries {
-		if e.Role == fieldlog.URC && !e.Time.Before(start) {
+		if e.Role == fieldlog.URC && !e.Time.Before(from) {
 			b = append(b, item{masks.Apply(e.Text), field.Src{}, e.Time.Sub(start), e.Line})
 		}
 	}

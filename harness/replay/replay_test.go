@@ -776,3 +776,48 @@ expect: reproduces
 		})
 	}
 }
+
+// TestLogOpensAtPowerOn: a capture that opens with the modem booting (an
+// EG25's RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: …) replays from
+// the power-on: the emulated modem boots as the log begins and its boot
+// URCs are compared with the log's — as the log shows them, here without
+// +QIND: PB DONE — with times or without.
+func TestLogOpensAtPowerOn(t *testing.T) {
+	minicom := "Welcome to minicom 2.8\r\r\n\r\r\nRDY\r\r\n\r\r\n+CFUN: 1\r\r\n\r\r\n+CPIN: READY\r\r\n\r\r\n+QUSIM: 1\r\r\n\r\r\n+QIND: SMS DONE\r\r\n\r\r\n" +
+		"AT\r\r\nOK\r\r\nAT+QCCID\r\r\n+QCCID: 89330100005021044451\r\r\n\r\r\nOK\r\r\n" +
+		"AT+CEREG?\r\r\n+CEREG: 0,1\r\r\n\r\r\nOK\r\r\n"
+	timed := `[0.000] < RDY
+[1.700] < +CFUN: 1
+[1.800] < +CPIN: READY
+[1.900] < +QUSIM: 1
+[4.600] < +QIND: SMS DONE
+[5.200] < +QIND: PB DONE
+[12.000] > AT+QCCID
+[12.010] < +QCCID: 89330100005021044451
+[12.011] < OK
+[13.000] > AT+CEREG?
+[13.010] < +CEREG: 0,1
+[13.011] < OK
+`
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		urcs      int
+	}{
+		{"minicom", minicom, 19, 5},
+		{"timed", timed, 8, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("boot", "quectel-eg25", "session.log", "", tc.failure)
+			res := replay(t, newFixture(t, "boot", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
+			if !res.OK || res.Compared[URCs] != tc.urcs {
+				t.Fatalf("OK %v, %d URCs compared (want %d): %s\n%s", res.OK, res.Compared[URCs], tc.urcs, res.Why, Report(res))
+			}
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+				return strings.Contains(a, "the logs begin at the device's power-on (session.log:")
+			}) {
+				t.Errorf("assumptions do not say the logs begin at power-on: %q", res.Plan.Assumptions)
+			}
+		})
+	}
+}
