@@ -821,3 +821,21 @@ func TestLogOpensAtPowerOn(t *testing.T) {
 		})
 	}
 }
+
+// TestLogBeginsInsideAnAnswer: a journal cut with --since inside an
+// answer (its command not in the log) replays from its first command:
+// the answer's lines are skipped, and the plan says which.
+func TestLogBeginsInsideAnAnswer(t *testing.T) {
+	prefix := "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.%d00000] [modem0/ttyUSB2/at] "
+	log := fmt.Sprintf(prefix, 3) + `<-- '<CR><LF>Quectel<CR><LF><CR><LF>OK<CR><LF>'` + "\n" +
+		fmt.Sprintf(prefix, 7) + `--> 'AT+CPIN?<CR>'` + "\n" +
+		fmt.Sprintf(prefix, 8) + `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'` + "\n"
+	manifest := orangeFixture("midstart", "quectel-eg25", "mm.log", "mm", 3)
+	res := replay(t, newFixture(t, "midstart", map[string]string{"mm.log": log, field.ManifestFile: manifest}))
+	if !res.OK || res.Compared[Exchanges] != 1 || res.Compared[URCs] != 0 {
+		t.Fatalf("OK %v, compared %v: %s\n%s", res.OK, res.Compared, res.Why, Report(res))
+	}
+	if !slices.Contains(res.Plan.Assumptions, "mm.log begins inside an answer to a command it does not show: lines 1–1 skipped, not compared") {
+		t.Errorf("assumptions: %q", res.Plan.Assumptions)
+	}
+}
