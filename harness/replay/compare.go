@@ -71,10 +71,20 @@ func compare(res *Result, rp *replayed) {
 	if len(all) == 0 {
 		return
 	}
+	// The earliest in log order: by time, then — lines a log gives no
+	// time, or the same one — by log and line, so that an exchange does
+	// not hide a URC the log shows before it.
 	order := map[Track]int{Exchanges: 0, URCs: 1, Requests: 2, Decisions: 3}
+	f := p.Fixture
 	slices.SortStableFunc(all, func(a, b *Divergence) int {
 		if a.At != b.At {
 			return int(a.At - b.At)
+		}
+		if la, lb := f.LogIndex(a.Src.File), f.LogIndex(b.Src.File); la != lb {
+			return la - lb
+		}
+		if a.Src.Line != b.Src.Line {
+			return a.Src.Line - b.Src.Line
 		}
 		return order[a.Track] - order[b.Track]
 	})
