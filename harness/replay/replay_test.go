@@ -864,3 +864,25 @@ func TestFirstDivergenceInLogOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestLongLinesShortened: a report names a 100 KB command line, and shows
+// one, by its first characters and "…", as it does every long line.
+func TestLongLinesShortened(t *testing.T) {
+	apdu := "81E29100FF" + strings.Repeat("A5", 50000)
+	log := "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+		fmt.Sprintf("> AT+CGLA=1,%d,\"%s\"\n< +CGLA: 4,\"%s\"\n< OK\n", len(apdu), apdu, strings.Repeat("5A", 50000)+"9000")
+	manifest := orangeFixture("long", "generic", "session.log", "plain", 5)
+	res := replay(t, newFixture(t, "long", map[string]string{"session.log": log, field.ManifestFile: manifest}))
+	report := Report(res)
+	if res.OK || res.Divergence == nil || res.Divergence.Src.Line != 5 {
+		t.Fatalf("OK %v, divergence %+v: want one at session.log:5\n%.2000s", res.OK, res.Divergence, report)
+	}
+	for _, l := range strings.Split(report, "\n") {
+		if len(l) > 250 {
+			t.Errorf("a line of %d characters: %.300s", len(l), l)
+		}
+	}
+	if !strings.Contains(report, `the answer to AT+CGLA=1,100010,"81E29100FFA5A5A5A5A5A5… (session.log:4)`) {
+		t.Errorf("the command is not shortened:\n%.2000s", report)
+	}
+}
