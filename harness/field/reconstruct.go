@@ -244,8 +244,8 @@ func (p *Plan) dialect(base personality.Personality) error {
 	stated := map[string]*yaml.Node{}
 	if q := m.Device.Quirks; q != nil {
 		var err error
-		if eff, err = base.Override(m.File, quirkYAML(q)); err != nil {
-			return m.errAt(q, "device.quirks", "%v", err)
+		if eff, err = base.OverrideNode(m.File, q); err != nil {
+			return m.quirkErr(q, err)
 		}
 		for i := 0; i+1 < len(q.Content); i += 2 {
 			stated[q.Content[i].Value] = q.Content[i]
@@ -585,6 +585,11 @@ func scenarioErr(e *emitter, file string, err error) error {
 	}
 	switch {
 	case strings.HasPrefix(origin, "manifest "):
+		// The manifest's check is the scenario's expect: name it as the
+		// manifest does.
+		if se.Path == "expect" || strings.HasPrefix(se.Path, "expect.") {
+			msg = "check" + strings.TrimPrefix(msg, "expect")
+		}
 		return fmt.Errorf("%s: %s (line %d of the reconstructed %s)", strings.TrimPrefix(origin, "manifest "), msg, se.Line, filepath.Base(file))
 	case origin != "":
 		return fmt.Errorf("%s: %s (reconstructed from %s)", file, msg, origin)

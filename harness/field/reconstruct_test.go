@@ -231,6 +231,11 @@ func TestReconstructErrors(t *testing.T) {
 				return strings.Replace(s, "cgla_refused: true", "cgla_refused: true\n    no_test_forms: true", 1)
 			},
 			"device.quirks.no_test_forms: contradicts lpac-at-2.1.log:4: AT+CCHO=? answers OK"},
+		// The manifest's check is the scenario's expect: named as the
+		// manifest names it.
+		{"a check the scenario rejects", "lists-crossing-border",
+			func(s string) string { return strings.Replace(s, "attempts: [sfr]", "attempts: 5", 1) },
+			`manifest.yaml:45:3: check.attempts: want a list`},
 		{"a profile of no operator", "reattach-slower-than-wait",
 			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
 			`manifest.yaml:19:49: device.profiles[1].operator: unknown operator "bouygues": the operators are cmcc (46000), orange-fr (20801), sfr (20810) (the manifest's network.operators, then one per network the logs show); add it to network.operators with its plmn and country, or name one of those`},
