@@ -38,12 +38,18 @@ type Facts struct {
 	Regs []Reg
 	// Signal holds RSRP readings (+CESQ, +CSQ).
 	Signal []SignalFact
+	// Names are the operators' alphanumeric names +COPS? answers show
+	// (format 0 long, 1 short), in time order.
+	Names []OperName
 	// Refreshes are the personality's refresh URCs (+QUSIM: 1 …).
 	Refreshes []Obs
 	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
+	// PowerOn is the boot URC a log opens with (RDY, or the personality's
+	// first boot URC, before any command): the logs begin at power-on.
+	PowerOn *Obs
 	// Dialect is the modem behaviour the conversation shows.
 	Dialect []Evidence
 	// Host is the state the host had put the modem in before the logs
@@ -86,6 +92,13 @@ type Reg struct {
 	HasCells bool // the form with <tac>,<ci>
 }
 
+// OperName is an operator's name as a +COPS? answer gives it.
+type OperName struct {
+	Obs
+	Format int // +COPS <format>: 0 long, 1 short
+	Name   string
+}
+
 // SignalFact is an RSRP reading.
 type SignalFact struct {
 	Obs
@@ -121,19 +134,25 @@ type HostState struct {
 	StoredCEREG *Src
 	CMEE        int // -1: unknown
 	CEREG       int // -1: unknown
-	EchoSrc     Src
-	CMEESrc     Src
-	CEREGSrc    Src
+	// COPS is +COPS?'s <format> (0 long, 1 short, 2 numeric); -1 unknown.
+	COPS     int
+	EchoSrc  Src
+	CMEESrc  Src
+	CEREGSrc Src
+	COPSSrc  Src
 }
 
 var (
 	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
 	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
 	copsRead  = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
-	csqRead   = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
-	cesqRead  = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
-	iccidLine = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
-	imsiLine  = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
+	// manual modes): the host chose it, the log's start did not.
+	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
+	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
+	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
+	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
+	imsiLine      = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
 	// regURCLine is a registration URC of any domain.
 	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
@@ -159,7 +178,7 @@ func swappedICCID(hex string) string {
 // Extract reads the facts out of a fixture's logs. refreshURCs are the
 // personality's (a REFRESH's trace on the AT port).
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
-	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1}}
+	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1}}
 	for i, t := range f.Logs {
 		switch t.Format {
 		case fieldlog.Platform:
@@ -176,26 +195,36 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	fs.fillPLMNs()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
 	return fs
 }
 
 func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
-	var lastCOPS string
-	var cceregSet, cmeeSet, echoSet bool
+	var cceregSet, cmeeSet, echoSet, copsSet bool
 	ceregSinceRestart := false // the host set +CEREG= after the last restart
 	afterBoot := false         // a restart or an RDY since the last command
 	// bootList is what the modem sent after the log's first restart, the
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
 	var bootSrc Src
+	// openList is what the modem sent in the boot the log opens with: in
+	// the boot's window, or in a log without times before the host's
+	// first command.
+	var openList []string
+	var openSrc Src
+	opened := false               // a command or an answer seen: no opening boot now
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen := false
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
+		if e.Role != fieldlog.URC && e.Role != fieldlog.Note {
+			opened = true
+		}
 		switch e.Role {
 		case fieldlog.Command:
 			u := strings.ToUpper(e.Text)
@@ -207,6 +236,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 				ceregSinceRestart = true
+			}
+			if copsFormatSet.MatchString(u) {
+				copsSet = true
 			}
 			echoed := false
 			for _, a := range t.Answer(k) {
@@ -288,12 +320,16 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 					}
 				}
 			case strings.Contains(cmd, "+COPS?"):
-				if m := copsRead.FindStringSubmatch(e.Text); m != nil {
-					lastCOPS = ""
-					if m[2] == "2" {
-						lastCOPS = m[3]
+				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {
+					format := int(m[2][0] - '0')
+					if !copsSet && fs.Host.COPS < 0 {
+						fs.Host.COPS, fs.Host.COPSSrc = format, obs.Src
 					}
-					fs.setPLMN(at, lastCOPS)
+					if format == 2 {
+						fs.setPLMN(at, m[3])
+					} else if m[3] != "" {
+						fs.Names = append(fs.Names, OperName{obs, format, m[3]})
+					}
 				}
 			case strings.Contains(cmd, "+CSQ"):
 				if m := csqRead.FindStringSubmatch(e.Text); m != nil {
@@ -355,6 +391,13 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
 			afterRestart := len(fs.Restarts) > 0 && within(fs.Restarts[:1], at, bootURCWindow)
+			if !opened && fs.PowerOn == nil && openList == nil && (e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]) {
+				fs.PowerOn, openSrc = &obs, obs.Src
+			}
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) &&
+				(e.Time.IsZero() && !opened || !e.Time.IsZero() && within([]Obs{*p}, at, bootURCWindow)) {
+				openList = append(openList, e.Text)
+			}
 			if afterRestart && !regURCLine.MatchString(e.Text) {
 				if bootList == nil {
 					bootSrc = obs.Src
@@ -393,6 +436,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 			fmt.Sprintf("+CGLA of %d bytes answers ERROR while %d bytes passed (%s)", refused, accepted, acceptedSrc), refused})
 	case cglaSeen && accepted > 0:
 		fs.Dialect = append(fs.Dialect, Evidence{"cgla_accepts", strconv.Itoa(accepted), acceptedSrc, fmt.Sprintf("+CGLA of %d bytes answered", accepted), 0})
+	}
+	if len(openList) > 0 {
+		list, _ := json.Marshal(openList)
+		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), openSrc,
+			fmt.Sprintf("at the power-on the log opens with, the modem sends %s", strings.Join(openList, ", ")), 0})
 	}
 	if len(bootList) > 0 {
 		list, _ := json.Marshal(bootList) // a YAML flow sequence too

@@ -71,6 +71,7 @@ type Manifest struct {
 	Seed     int64
 
 	nodes map[string]*yaml.Node // field path → node, for errors
+	dir   string                // the fixture's directory, "" when parsed alone
 }
 
 // LogRef is one raw log of the fixture.
@@ -212,7 +213,7 @@ func LoadManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := ParseManifest(path, data)
+	m, err := parseManifest(path, data, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +225,18 @@ func LoadManifest(dir string) (*Manifest, error) {
 
 // ParseManifest decodes a manifest; file names it in errors.
 func ParseManifest(file string, data []byte) (m *Manifest, err error) {
-	m = &Manifest{File: file, nodes: map[string]*yaml.Node{}}
+	return parseManifest(file, data, "")
+}
+
+// parseManifest decodes a manifest; with dir, the logs it lists must be
+// files there.
+func parseManifest(file string, data []byte, dir string) (m *Manifest, err error) {
+	m = &Manifest{File: file, nodes: map[string]*yaml.Node{}, dir: dir}
 	var doc, next yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := safeDecode(dec, &doc); err != nil {
+	if err := safeDecode(dec, &doc); errors.Is(err, io.EOF) {
+		return nil, &Error{File: file, Msg: "the manifest is empty: want a mapping of manifest fields (fixtures/field/README.md, \"The manifest\")"}
+	} else if err != nil {
 		return nil, yamlErr(file, err)
 	}
 	switch err := safeDecode(dec, &next); {
@@ -394,8 +403,14 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 		}, "file"); err != nil {
 			return err
 		}
+		if fn := m.nodes[p+".file"]; fn.Tag != "!!str" {
+			return m.errAt(fn, p+".file", "want a file name, got %s (quote a name YAML reads as another type)", fn.Value)
+		}
 		if l.File != filepath.Base(l.File) || l.File == ManifestFile || strings.HasPrefix(l.File, ".") {
 			return m.errAt(n, p+".file", "%q: want a file name in the fixture's directory", l.File)
+		}
+		if err := m.present(l.File); err != "" {
+			return m.errAt(m.nodes[p+".file"], p+".file", "%q: %s", l.File, err)
 		}
 		if format != "" && !slices.Contains(fieldlog.Formats, fieldlog.Format(format)) {
 			return m.errAt(m.nodes[p+".format"], p+".format", "%q: want one of %s", format, fieldlog.FormatNames())
@@ -409,6 +424,35 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 		m.Logs = append(m.Logs, l)
 	}
 	return nil
+}
+
+// present says what is wrong with a log file of the fixture's directory,
+// "" when it is a file there (or the manifest is parsed alone).
+func (m *Manifest) present(file string) string {
+	if m.dir == "" {
+		return ""
+	}
+	fi, err := os.Stat(filepath.Join(m.dir, file))
+	switch {
+	case err == nil && fi.Mode().IsRegular():
+		return ""
+	case err == nil:
+		return "not a regular file"
+	case !errors.Is(err, os.ErrNotExist):
+		return err.Error()
+	}
+	var names []string
+	if es, err := os.ReadDir(m.dir); err == nil {
+		for _, e := range es {
+			if e.Type().IsRegular() && e.Name() != ManifestFile {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "no such file in the fixture's directory, which holds no log"
+	}
+	return "no such file in the fixture's directory (it holds " + strings.Join(names, ", ") + ")"
 }
 
 func (m *Manifest) device(v *yaml.Node, path string) error {
@@ -442,11 +486,28 @@ func (m *Manifest) device(v *yaml.Node, path string) error {
 		if err != nil {
 			return m.errAt(m.nodes[path+".personality"], path+".personality", "%v", err)
 		}
-		if _, err := base.Override(m.File, quirkYAML(d.Quirks)); err != nil {
-			return m.errAt(d.Quirks, path+".quirks", "%v", err)
+		if _, err := base.OverrideNode(m.File, d.Quirks); err != nil {
+			return m.quirkErr(d.Quirks, err)
 		}
 	}
 	return nil
+}
+
+// quirkErr names the quirk a personality error is about, at its line in
+// the manifest.
+func (m *Manifest) quirkErr(q *yaml.Node, err error) error {
+	var pe *personality.Error
+	if !errors.As(err, &pe) {
+		return m.errAt(q, "device.quirks", "%v", err)
+	}
+	e := &Error{File: m.File, Line: pe.Line, Col: pe.Col, Path: "device.quirks", Msg: pe.Msg}
+	if pe.Field != "" {
+		e.Path += "." + pe.Field
+	}
+	if pe.Msg == "unknown field" {
+		e.Msg = `not a personality field (README, "Modem personalities")`
+	}
+	return e
 }
 
 // quirkYAML re-encodes the quirks mapping for personality.Override.

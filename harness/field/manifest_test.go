@@ -83,11 +83,15 @@ func TestManifestErrors(t *testing.T) {
 		{"bad seed", "seed: 7", "seed: -1", `demo/manifest.yaml:22:7: seed: want a non-negative integer, got "-1"`},
 		{"no logs", "logs:\n  - {file: lpac.log, format: lpac}\n  - {file: mm.log, port: ttyUSB3}", "logs: []", "demo/manifest.yaml:3:7: logs: want a list of 1 to 8 logs"},
 		{"log in another directory", "file: mm.log", "file: ../mm.log", `demo/manifest.yaml:5:5: logs[1].file: "../mm.log": want a file name in the fixture's directory`},
+		{"log file a number", "file: mm.log", "file: 5", "demo/manifest.yaml:5:12: logs[1].file: want a file name, got 5"},
 		{"log twice", "file: mm.log", "file: lpac.log", `demo/manifest.yaml:5:5: logs[1].file: "lpac.log" listed twice`},
 		{"unknown format", "format: lpac", "format: minicom", `demo/manifest.yaml:4:30: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, plain, terminal, platform, events`},
 		{"unknown personality", "personality: quectel-eg25", "personality: nokia-3310", `demo/manifest.yaml:7:16: device.personality: unknown personality "nokia-3310" (known: `},
-		{"bad quirk", "cgla_max_apdu: 64", "cgla_max_apdu: 3", "demo/manifest.yaml:8:11: device.quirks: "},
-		{"unknown quirk", "cgla_max_apdu: 64", "cgla_limit: 64", "demo/manifest.yaml:8:11: device.quirks: "},
+		{"bad quirk", "cgla_max_apdu: 64", "cgla_max_apdu: 3", "demo/manifest.yaml:8:27: device.quirks.cgla_max_apdu: want 5..261 bytes"},
+		{"quirk not a number", "cgla_max_apdu: 64", `cgla_max_apdu: "sixty-four"`, `demo/manifest.yaml:8:27: device.quirks.cgla_max_apdu: want a number, got "sixty-four"`},
+		{"quirk not a bool", "cgla_max_apdu: 64", "cgla_refused: sometimes", `demo/manifest.yaml:8:26: device.quirks.cgla_refused: want true or false, got "sometimes"`},
+		{"unknown quirk", "cgla_max_apdu: 64", "cgla_limit: 64", `demo/manifest.yaml:8:12: device.quirks.cgla_limit: not a personality field (README, "Modem personalities")`},
+		{"quirks a list", "quirks: {cgla_max_apdu: 64}", "quirks: [cgla_max_apdu]", "demo/manifest.yaml:8:11: device.quirks: want a mapping of personality fields"},
 		{"bad EID", `eid: "89049032003850000000000003304519"`, `eid: "89049032003850000000000003304518"`, `demo/manifest.yaml:9:8: device.eid: "89049032003850000000000003304518": want 32 digits whose last two are the MOD 97-10 check digits`},
 		{"bad duration", "check_interval: 30m", "check_interval: half an hour", `demo/manifest.yaml:10:19: device.check_interval: want a positive duration such as 90s or 1h, got "half an hour"`},
 		{"negative duration", "attach_wait: 30s", "attach_wait: -30s", `demo/manifest.yaml:11:16: device.attach_wait: want a positive duration`},
@@ -103,6 +107,8 @@ func TestManifestErrors(t *testing.T) {
 		{"scenario with world", "seed: 7", "seed: 7\nscenario: case.yaml", "demo/manifest.yaml:23:11: scenario: a whole scenario file leaves no room for network"},
 		{"string wanted", `source: "lpac chip info from a ticket"`, "source: [a, b]", "demo/manifest.yaml:2:9: source: want a string"},
 		{"not a mapping", goodManifest, "- a\n- b\n", "demo/manifest.yaml:1: want a mapping of manifest fields"},
+		{"empty", goodManifest, "", "demo/manifest.yaml: the manifest is empty: want a mapping of manifest fields"},
+		{"only comments", goodManifest, "# to do\n", "demo/manifest.yaml: the manifest is empty"},
 		{"two documents", "seed: 7", "seed: 7\n---\nname: other", "demo/manifest.yaml:23:1: a second YAML document starts here"},
 		// go.yaml.in/yaml/v3 reports these on the line before the one at
 		// fault (the line its context started on, counted from 0).
@@ -136,6 +142,19 @@ func TestLoadManifest(t *testing.T) {
 	}
 	path := filepath.Join(dir, ManifestFile)
 	if err := os.WriteFile(path, []byte(goodManifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The logs it lists must be there: the first missing one is named.
+	if _, err := LoadManifest(dir); err == nil || !strings.HasSuffix(err.Error(), `manifest.yaml:4:12: logs[0].file: "lpac.log": no such file in the fixture's directory, which holds no log`) {
+		t.Errorf("missing logs: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "lpac.log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadManifest(dir); err == nil || !strings.HasSuffix(err.Error(), `manifest.yaml:5:12: logs[1].file: "mm.log": no such file in the fixture's directory (it holds lpac.log)`) {
+		t.Errorf("a missing log: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mm.log"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadManifest(dir); err != nil {

@@ -63,6 +63,14 @@ type Plan struct {
 	Start time.Duration
 	// End is the run time at which the replay stops.
 	End time.Duration
+	// PowerOn says the logs begin at the device's power-on (they open with
+	// its boot URCs): the replay powers the emulated device off and on at
+	// run time PowerOnAt, before the preamble, so that it boots and sends
+	// its own; URCs are compared from then on. PowerOnAt is Start, or
+	// warmUp before it when the log has no times (its commands came after
+	// the boot and the first attach, how long after it does not say).
+	PowerOn   bool
+	PowerOnAt time.Duration
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
 	// Preamble puts the modem in the host's state before the logs begin;
@@ -137,6 +145,11 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
 	}
 	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
+	for _, t := range f.Logs {
+		if o := t.OpenAnswer; o[0] > 0 {
+			p.assume("%s begins inside an answer to a command it does not show: lines %d–%d skipped, not compared", t.File, o[0], o[1])
+		}
+	}
 	channels, err := p.overCGLA()
 	if err != nil {
 		return nil, err
@@ -146,6 +159,10 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
 	}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
+	if on := p.Facts.PowerOn; on != nil && on.At == 0 {
+		p.PowerOn = true
+		p.assume("the logs begin at the device's power-on (%s opens with its boot): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src)
+	}
 	if err := p.dialect(base); err != nil {
 		return nil, err
 	}
@@ -227,8 +244,8 @@ func (p *Plan) dialect(base personality.Personality) error {
 	stated := map[string]*yaml.Node{}
 	if q := m.Device.Quirks; q != nil {
 		var err error
-		if eff, err = base.Override(m.File, quirkYAML(q)); err != nil {
-			return m.errAt(q, "device.quirks", "%v", err)
+		if eff, err = base.OverrideNode(m.File, q); err != nil {
+			return m.quirkErr(q, err)
 		}
 		for i := 0; i+1 < len(q.Content); i += 2 {
 			stated[q.Content[i].Value] = q.Content[i]
@@ -411,11 +428,20 @@ func (p *Plan) hostState() {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CMEE=%d", h.CMEE))
 		p.assume("+CMEE was %d when the logs begin (the error form at %s): the replay sets it first", h.CMEE, h.CMEESrc)
 	}
+	// The emulated modem names the operator by number until told
+	// otherwise; real ones mostly by name (27.007 leaves it to them).
+	if h.COPS >= 0 && h.COPS != 2 {
+		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+COPS=3,%d", h.COPS))
+		p.assume("+COPS? named the operator in format %d (%s) when the logs begin (%s): the replay sets it first", h.COPS, copsFormats[h.COPS], h.COPSSrc)
+	}
 	if h.CEREG > 0 {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
 		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
 	}
 }
+
+// copsFormats names +COPS's <format>s (TS 27.007 §7.3).
+var copsFormats = []string{"long alphanumeric", "short alphanumeric", "numeric"}
 
 // attachDelay measures how long attaches took in the logs: from a
 // REFRESH's or power-on's trace (the card read again) to the modem's next
@@ -559,6 +585,11 @@ func scenarioErr(e *emitter, file string, err error) error {
 	}
 	switch {
 	case strings.HasPrefix(origin, "manifest "):
+		// The manifest's check is the scenario's expect: name it as the
+		// manifest does.
+		if se.Path == "expect" || strings.HasPrefix(se.Path, "expect.") {
+			msg = "check" + strings.TrimPrefix(msg, "expect")
+		}
 		return fmt.Errorf("%s: %s (line %d of the reconstructed %s)", strings.TrimPrefix(origin, "manifest "), msg, se.Line, filepath.Base(file))
 	case origin != "":
 		return fmt.Errorf("%s: %s (reconstructed from %s)", file, msg, origin)

@@ -231,6 +231,11 @@ func TestReconstructErrors(t *testing.T) {
 				return strings.Replace(s, "cgla_refused: true", "cgla_refused: true\n    no_test_forms: true", 1)
 			},
 			"device.quirks.no_test_forms: contradicts lpac-at-2.1.log:4: AT+CCHO=? answers OK"},
+		// The manifest's check is the scenario's expect: named as the
+		// manifest names it.
+		{"a check the scenario rejects", "lists-crossing-border",
+			func(s string) string { return strings.Replace(s, "attempts: [sfr]", "attempts: 5", 1) },
+			`manifest.yaml:45:3: check.attempts: want a list`},
 		{"a profile of no operator", "reattach-slower-than-wait",
 			func(s string) string { return strings.Replace(s, "operator: sfr}", "operator: bouygues}", 1) },
 			`manifest.yaml:19:49: device.profiles[1].operator: unknown operator "bouygues": the operators are cmcc (46000), orange-fr (20801), sfr (20810) (the manifest's network.operators, then one per network the logs show); add it to network.operators with its plmn and country, or name one of those`},
@@ -435,5 +440,91 @@ func TestCROnlyLog(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got.Logs[0].Entries, want.Logs[0].Entries) {
 		t.Error("transcript of the CR-only log differs")
+	}
+}
+
+// TestSignalOfTheServingCell: a +CSQ is the cell's the device is on when
+// it is read — after a registration line, that line's cell; before the
+// first one, the cell that line registers on; with none, the one cell the
+// device is assumed on — not the default's -90 dBm.
+func TestSignalOfTheServingCell(t *testing.T) {
+	const manifest = `name: signal
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "the signal"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`
+	csq := "[0.000] > AT+CSQ\n[0.010] < +CSQ: 23,99\n[0.011] < OK\n"
+	cereg := "[1.000] > AT+CEREG?\n[1.010] < +CEREG: 2,1,\"3A9B\",\"0000C33D\",7\n[1.011] < OK\n"
+	for _, tc := range []struct {
+		name, log, assumption string
+	}{
+		// 23 is -67 dBm RSSI, which the rig's modem reports for -95 dBm RSRP.
+		{"only +CSQ", csq, "at -95 dBm, the signal host.log:2 reads"},
+		{"+CSQ before +CEREG", csq + cereg, "the signal host.log:2 reads, before the first registration line, is taken for the cell host.log:5"},
+		{"+CSQ after +CEREG", strings.ReplaceAll(cereg, "[1.", "[0.") + strings.ReplaceAll(csq, "[0.", "[1."), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "signal", map[string]string{ManifestFile: manifest, "host.log": tc.log}), Options{})
+			if cs := p.Scenario.Network.Cells; len(cs) != 1 || cs[0].RSRP != -95 {
+				t.Errorf("cells %+v, want one at -95 dBm", cs)
+			}
+			if tc.assumption != "" && !assumed(p, tc.assumption) || assumed(p, "-90 dBm") {
+				t.Errorf("assumptions, want %q and no -90 dBm:\n%s", tc.assumption, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
+// TestOperatorNameFromTheLog: an operator the reconstruction derives from
+// a PLMN the logs show gets the long name a later +COPS? gives the same
+// network, which the emulated modem then answers with.
+func TestOperatorNameFromTheLog(t *testing.T) {
+	dir := writeFixture(t, "oper-name", map[string]string{
+		ManifestFile: `name: oper-name
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89340711004017225497", operator: op21407, enabled: true}
+expected: "the name"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`,
+		"host.log": `> AT+CEREG?
+< +CEREG: 0,1,"2B0C","000A1D03",7
+< OK
+> AT+COPS?
+< +COPS: 0,2,"21407",7
+< OK
+> AT+COPS=3,0
+< OK
+> AT+COPS?
+< +COPS: 0,0,"Movistar",7
+< OK
+`,
+	})
+	p := reconstruct(t, dir, Options{})
+	if ops := p.Scenario.Network.Operators; len(ops) != 1 || ops[0].ID != "op21407" || ops[0].Name != "Movistar" {
+		t.Errorf("operators %+v, want op21407 named Movistar", ops)
+	}
+	if !assumed(p, `operator op21407 is named "Movistar"`, "host.log:10") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+	// The log begins in the numeric format, the emulated modem's own:
+	// nothing to restore.
+	if slices.ContainsFunc(p.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+COPS") }) {
+		t.Errorf("preamble %q", p.Preamble)
 	}
 }

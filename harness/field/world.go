@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +17,11 @@ import (
 // operator is one operator of the reconstructed world.
 type operator struct {
 	ID, PLMN, Country string
-	origin            string
-	node              *yaml.Node // the manifest's item, nil when derived
+	// Name is the long name; NameSrc, when set, the log line it comes
+	// from (the manifest gave none).
+	Name, NameSrc string
+	origin        string
+	node          *yaml.Node // the manifest's item, nil when derived
 }
 
 // profile is one profile of the reconstructed card.
@@ -136,6 +140,10 @@ func (p *Plan) world() error {
 		return id
 	}
 
+	if err := p.operatorNames(ops, opByID, byPLMN, subscriberAt, enabled.Operator); err != nil {
+		return err
+	}
+
 	// Areas: the manifest's itinerary, else one per country the device
 	// registered in.
 	var stops []stop
@@ -238,8 +246,14 @@ func (p *Plan) world() error {
 	}
 	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
 		home := opByID(enabled.Operator)
-		cells = append(cells, cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"})
-		p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, areaAt(0), defaultRSRP)
+		c := cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"}
+		if rsrp, src, ok := p.signalBefore(); ok {
+			c.RSRP = rsrp
+			p.assume("a cell of %s in %s at %d dBm, the signal %s reads: the device attached somewhere, the logs do not say where, and a modem measures the cell it camps on", home.ID, c.Area, rsrp, src)
+		} else {
+			p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, c.Area, defaultRSRP)
+		}
+		cells = append(cells, c)
 	}
 	if slices.ContainsFunc(cells, func(c cell) bool { return c.RSRP == defaultRSRP && c.origin != "assumed" }) {
 		p.assume("%d dBm for the cells whose signal the logs do not show", defaultRSRP)
@@ -253,9 +267,16 @@ func (p *Plan) world() error {
 	e.line("", "network:")
 	e.line("", "  operators:")
 	for _, o := range ops {
-		if o.node != nil {
+		switch {
+		case o.node != nil && o.NameSrc != "":
+			n := deepCopy(o.node)
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"}, &yaml.Node{Kind: yaml.ScalarNode, Value: o.Name})
+			e.line(m.pos(o.node), "    - %s", flow(n)) // the assumptions say where the name comes from
+		case o.node != nil:
 			e.line(m.pos(o.node), "    - %s", flow(o.node))
-		} else {
+		case o.NameSrc != "":
+			e.line(o.origin+"; its name "+o.NameSrc, `    - {id: %s, plmn: "%s", country: %s, name: %s}`, o.ID, o.PLMN, o.Country, strconv.Quote(o.Name))
+		default:
 			e.line(o.origin, `    - {id: %s, plmn: "%s", country: %s}`, o.ID, o.PLMN, o.Country)
 		}
 	}
@@ -444,7 +465,11 @@ func (p *Plan) operators() ([]operator, error) {
 			id, _ := mapValue(it, "id")
 			plmn, _ := mapValue(it, "plmn")
 			country, _ := mapValue(it, "country")
+			name, _ := mapValue(it, "name")
 			o := operator{node: it}
+			if name != nil {
+				o.Name = name.Value
+			}
 			if id != nil {
 				o.ID = id.Value
 			}
@@ -510,6 +535,52 @@ func (p *Plan) operators() ([]operator, error) {
 		}
 	}
 	return ops, nil
+}
+
+// operatorNames gives each operator the long name a +COPS? answer shows
+// for it, so that the emulated modem names it the same: the operator of
+// the network the device is on at the answer (the one it registers on
+// next before any registration line; its profile's in logs with none).
+// A manifest's name the logs show otherwise is an error naming both.
+func (p *Plan) operatorNames(ops []operator, opByID, byPLMN func(string) *operator, subscriberAt func(time.Duration) string, home string) error {
+	m := p.Fixture.Manifest
+	regs := p.Facts.Regs
+	servingAt := func(t time.Duration) *operator {
+		if len(regs) == 0 {
+			return opByID(home)
+		}
+		r := regs[0]
+		for _, n := range regs {
+			if n.At <= t {
+				r = n
+			}
+		}
+		switch {
+		case r.PLMN != "" && (r.Stat == 1 || r.Stat == 5):
+			return byPLMN(r.PLMN)
+		case r.Stat == 1:
+			return opByID(subscriberAt(r.At))
+		}
+		return nil
+	}
+	for _, n := range p.Facts.Names {
+		if n.Format != 0 || slices.ContainsFunc(ops, func(o operator) bool { return o.Name == n.Name }) {
+			continue
+		}
+		o := servingAt(n.At)
+		switch {
+		case o == nil:
+			p.assume("no operator is named %q as %s's +COPS? names it: the logs do not show which network the device was on; give the operator's name in network.operators", n.Name, n.Src)
+		case o.Name == "":
+			o.Name, o.NameSrc = n.Name, n.Src.String()
+			p.assume("operator %s is named %q: %s's +COPS? names the network the device is on so", o.ID, n.Name, n.Src)
+		case o.NameSrc == "":
+			i := slices.IndexFunc(ops, func(q operator) bool { return q.ID == o.ID })
+			name, _ := mapValue(o.node, "name")
+			return m.errAt(name, fmt.Sprintf("network.operators[%d].name", i), "%q, but %s's +COPS? names the network the device is on (%s) %q", o.Name, n.Src, o.ID, n.Name)
+		}
+	}
+	return nil
 }
 
 // eid is the card's EID: the manifest's, the logs', or a test one.
@@ -592,6 +663,16 @@ func (p *Plan) checkOrigin() string {
 // did (a list request in the platform's log, a REFRESH, a new IMSI): the
 // emulated card checks at every check interval from its boot.
 func (p *Plan) alignChecks(check time.Duration) time.Duration {
+	if on := p.Facts.PowerOn; p.PowerOn {
+		// The card's checks count from its boot, which the logs show.
+		p.PowerOnAt = warmUp
+		p.assume("the card checks every %v from the power-on the logs begin with", check)
+		if p.Fixture.Logs[p.Fixture.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
+			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
+			return p.PowerOnAt + warmUp
+		}
+		return p.PowerOnAt
+	}
 	act, what, ok := p.firstCardAction()
 	if !ok {
 		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", warmUp)
@@ -642,22 +723,49 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 }
 
 // signalOn is the RSRP read while the device was on r's cell: the first
-// reading from r until the registration changes (the default when none).
+// reading from r until the registration changes. A reading before the
+// logs' first registration line counts for that line's cell when it is a
+// registration: nothing shows the device elsewhere before it, and a modem
+// measures the cell it camps on, which is the one it registers on. The
+// default when no reading fits.
 func (p *Plan) signalOn(r Reg) int {
+	regs := p.Facts.Regs
+	from := r.At
+	if len(regs) > 0 && regs[0].Src == r.Src {
+		from = -1 << 62
+	}
 	end := time.Duration(-1)
-	for _, n := range p.Facts.Regs {
+	for _, n := range regs {
 		if n.At > r.At && (n.Stat != r.Stat || n.HasCells && (n.TAC != r.TAC || n.CI != r.CI)) {
 			end = n.At
 			break
 		}
 	}
 	for _, s := range p.Facts.Signal {
-		if s.At >= r.At && (end < 0 || s.At < end) {
-			return max(min(s.RSRP, -44), -140)
+		if s.At >= from && (end < 0 || s.At < end) {
+			if s.At < r.At {
+				p.assume("the signal %s reads, before the first registration line, is taken for the cell %s registers on: a modem measures the cell it camps on", s.Src, r.Src)
+			}
+			return clampRSRP(s.RSRP)
 		}
 	}
 	return defaultRSRP
 }
+
+// signalBefore is the first RSRP read before any registration line (all
+// of the logs' when they show none), for the one cell the device is
+// assumed on: ok false when none is.
+func (p *Plan) signalBefore() (int, Src, bool) {
+	for _, s := range p.Facts.Signal {
+		if len(p.Facts.Regs) == 0 || s.At < p.Facts.Regs[0].At {
+			return clampRSRP(s.RSRP), s.Src, true
+		}
+	}
+	return 0, Src{}, false
+}
+
+// clampRSRP keeps a reading within what a cell may have (dBm).
+func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
 
 // faults are the manifest's; without any, the ones the logs show: an
 // attach no network answered (T3410: searching, then not registered 15 s

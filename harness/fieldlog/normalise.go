@@ -137,8 +137,43 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	if len(t.Entries) == 0 {
 		return nil, errAt(file, 0, "no %s lines in the log", "conversation")
 	}
+	skipOpenAnswer(t)
 	decodeAPDUs(t)
 	return t, nil
+}
+
+// skipOpenAnswer turns into notes the modem's lines a log begins with,
+// up to a final result that comes before any command on its port: the
+// answer to a command the log cut off (journalctl --since), which no
+// replay can give again. Transcript.OpenAnswer says which lines. (Of a
+// log that talks to several ports, the first such answer.)
+func skipOpenAnswer(t *Transcript) {
+	begun := map[string]bool{} // ports a command was sent to
+	last := -1
+	for i, e := range t.Entries {
+		if e.Role == Command {
+			begun[e.Port] = true
+		}
+		if !begun[e.Port] && e.Dir == Modem && e.Role == Final && e.Cmd < 0 {
+			last = i
+			break
+		}
+	}
+	if last < 0 {
+		return
+	}
+	port := t.Entries[last].Port
+	for i := range t.Entries[:last+1] {
+		e := &t.Entries[i]
+		if e.Dir != Modem || e.Port != port {
+			continue
+		}
+		if t.OpenAnswer[0] == 0 {
+			t.OpenAnswer[0] = e.Line
+		}
+		t.OpenAnswer[1] = e.Line
+		e.Dir, e.Role, e.Joined = Tool, Note, false
+	}
 }
 
 func stamp(c Clock, t time.Time) string {

@@ -186,6 +186,10 @@ type Transcript struct {
 	Requests []Request
 	// RunEvents holds a harness run's events (Format Events).
 	RunEvents []RunEvent
+	// OpenAnswer is the first and last line of the answer the log begins
+	// inside (its command cut off): notes now, not the conversation's.
+	// Zero when the log begins with a command or a URC.
+	OpenAnswer [2]int
 
 	first     time.Time // the first entry's time, once looked up
 	firstSeen bool

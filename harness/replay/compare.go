@@ -71,10 +71,20 @@ func compare(res *Result, rp *replayed) {
 	if len(all) == 0 {
 		return
 	}
+	// The earliest in log order: by time, then — lines a log gives no
+	// time, or the same one — by log and line, so that an exchange does
+	// not hide a URC the log shows before it.
 	order := map[Track]int{Exchanges: 0, URCs: 1, Requests: 2, Decisions: 3}
+	f := p.Fixture
 	slices.SortStableFunc(all, func(a, b *Divergence) int {
 		if a.At != b.At {
 			return int(a.At - b.At)
+		}
+		if la, lb := f.LogIndex(a.Src.File), f.LogIndex(b.Src.File); la != lb {
+			return la - lb
+		}
+		if a.Src.Line != b.Src.Line {
+			return a.Src.Line - b.Src.Line
 		}
 		return order[a.Track] - order[b.Track]
 	})
@@ -149,7 +159,7 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			if ca == cb {
 				continue
 			}
-			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", s.Line, s.Src)}
+			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", clip(s.Line, commandWidth), s.Src)}
 			switch {
 			case j < len(a):
 				d.Src, d.Recorded = field.Src{File: rec.File, Line: a[j].Line}, a[j].Text
@@ -251,9 +261,12 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	slices.SortStableFunc(a, func(x, y item) int { return int(x.at - y.at) })
-	start := field.RigEpoch.Add(p.Start)
+	start, from := field.RigEpoch.Add(p.Start), field.RigEpoch.Add(p.Start)
+	if p.PowerOn {
+		from = field.RigEpoch.Add(p.PowerOnAt) // the boot's URCs are the log's first
+	}
 	for _, e := range rp.host.Entries {
-		if e.Role == fieldlog.URC && !e.Time.Before(start) {
+		if e.Role == fieldlog.URC && !e.Time.Before(from) {
 			b = append(b, item{masks.Apply(e.Text), field.Src{}, e.Time.Sub(start), e.Line})
 		}
 	}

@@ -167,7 +167,7 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 	if d.Recorded == "" {
 		fmt.Fprintf(&b, "    recorded %-28s (nothing more: the recording goes on without it)\n", "after "+d.Src.String())
 	} else {
-		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), fieldlog.Escape(d.Recorded))
+		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), clip(fieldlog.Escape(d.Recorded), lineWidth))
 	}
 	rep := "-"
 	if d.Line > 0 {
@@ -191,7 +191,26 @@ func orNothing(s string) string {
 	if s == "" {
 		return "(nothing)"
 	}
-	return fieldlog.Escape(s)
+	return clip(fieldlog.Escape(s), lineWidth)
+}
+
+// Widths a report shortens lines to (with "…"): a 100 KB +CGLA says
+// what it is in its first characters.
+const (
+	lineWidth    = 160 // a log's line
+	commandWidth = 40  // a command named in a sentence
+)
+
+// clip shortens s to n characters and "…".
+func clip(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
 }
 
 // around renders lines n-k..n+k of a file, n marked.
@@ -202,11 +221,7 @@ func around(lines []string, n, k int) string {
 		if i == n {
 			mark = ">>"
 		}
-		l := lines[i-1]
-		if len(l) > 160 {
-			l = l[:157] + "..."
-		}
-		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, fieldlog.Escape(l))
+		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, clip(fieldlog.Escape(lines[i-1]), lineWidth))
 	}
 	return b.String()
 }

@@ -183,8 +183,21 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 	out := &replayed{dir: dir, steps: make([]int, len(p.Steps))}
 	sessions := newSessionMap()
 	runErr := func() error {
-		if err := h.until(p.Start - time.Millisecond); err != nil {
+		first := p.Start - time.Millisecond
+		if p.PowerOn {
+			first = p.PowerOnAt
+		}
+		if err := h.until(first); err != nil {
 			return err
+		}
+		if p.PowerOn {
+			// The logs begin at power-on: a power cycle, so that the
+			// modem boots and sends its boot URCs when they begin, then
+			// the host's settings over the modem's defaults.
+			r.Loop.Do(func() {
+				r.Modem.PowerOff()
+				r.Modem.PowerOn()
+			})
 		}
 		for k, line := range p.Preamble {
 			answer, err := h.send(line)

@@ -710,3 +710,179 @@ AT_DEBUG_RX(0.406112907): OK
 		})
 	}
 }
+
+// TestCOPSFormat: a +COPS? answered in the long alphanumeric format (what
+// real modems default to) replays as recorded: the replay sets the format
+// the log begins with, and the operator is named as the log names it —
+// unless the manifest names it otherwise, which is an error naming both.
+func TestCOPSFormat(t *testing.T) {
+	session := func(cops string, setFirst bool) string {
+		s := "Welcome to minicom 2.8\r\n\r\n"
+		if setFirst {
+			s += "AT+COPS=3,0\r\r\nOK\r\n"
+		}
+		return s + "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+COPS?\r\r\n" + cops + "\r\n\r\nOK\r\n"
+	}
+	manifest := func(name string) string {
+		return `name: cops
+source: "a terminal capture"
+logs:
+  - {file: session.log}
+device:
+  personality: quectel-eg25
+  profiles:
+    - {iccid: "89340711004017225497", operator: movistar-es, enabled: true}
+network:
+  operators:
+    - {id: movistar-es, plmn: "21407", country: ES` + name + `}
+expected: "the operator's name"
+failure: {log: session.log, line: 8, what: "the +COPS? answer"}
+expect: reproduces
+`
+	}
+	for _, tc := range []struct {
+		name, cops, manifestName string
+		setFirst                 bool
+		preamble, err            string
+	}{
+		{"long, the name from the log", `+COPS: 0,0,"Movistar",7`, "", false, "AT+COPS=3,0", ""},
+		{"long, the manifest's name", `+COPS: 0,0,"Movistar",7`, ", name: Movistar", false, "AT+COPS=3,0", ""},
+		{"long, set by the host", `+COPS: 0,0,"Movistar",7`, "", true, "", ""},
+		{"numeric", `+COPS: 0,2,"21407",7`, ", name: Movistar", false, "", ""},
+		{"long, the manifest naming it otherwise", `+COPS: 0,0,"Movistar",7`, ", name: Telefonica", false, "",
+			`manifest.yaml:11:59: network.operators[0].name: "Telefonica", but session.log:8's +COPS? names the network the device is on (movistar-es) "Movistar"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := session(tc.cops, tc.setFirst)
+			m := manifest(tc.manifestName)
+			if tc.setFirst {
+				m = strings.Replace(m, "line: 8,", "line: 10,", 1)
+			}
+			dir := newFixture(t, "cops", map[string]string{"session.log": log, field.ManifestFile: m})
+			if tc.err != "" {
+				_, err := Run(dir, Options{Dir: t.TempDir()})
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			res := replay(t, dir)
+			if !res.OK {
+				t.Fatalf("%s\n%s", res.Why, Report(res))
+			}
+			if has := slices.ContainsFunc(res.Plan.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+COPS") }); has != (tc.preamble != "") || tc.preamble != "" && !slices.Contains(res.Plan.Preamble, tc.preamble) {
+				t.Errorf("preamble %q, want %q", res.Plan.Preamble, tc.preamble)
+			}
+		})
+	}
+}
+
+// TestLogOpensAtPowerOn: a capture that opens with the modem booting (an
+// EG25's RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: …) replays from
+// the power-on: the emulated modem boots as the log begins and its boot
+// URCs are compared with the log's — as the log shows them, here without
+// +QIND: PB DONE — with times or without.
+func TestLogOpensAtPowerOn(t *testing.T) {
+	minicom := "Welcome to minicom 2.8\r\r\n\r\r\nRDY\r\r\n\r\r\n+CFUN: 1\r\r\n\r\r\n+CPIN: READY\r\r\n\r\r\n+QUSIM: 1\r\r\n\r\r\n+QIND: SMS DONE\r\r\n\r\r\n" +
+		"AT\r\r\nOK\r\r\nAT+QCCID\r\r\n+QCCID: 89330100005021044451\r\r\n\r\r\nOK\r\r\n" +
+		"AT+CEREG?\r\r\n+CEREG: 0,1\r\r\n\r\r\nOK\r\r\n"
+	timed := `[0.000] < RDY
+[1.700] < +CFUN: 1
+[1.800] < +CPIN: READY
+[1.900] < +QUSIM: 1
+[4.600] < +QIND: SMS DONE
+[5.200] < +QIND: PB DONE
+[12.000] > AT+QCCID
+[12.010] < +QCCID: 89330100005021044451
+[12.011] < OK
+[13.000] > AT+CEREG?
+[13.010] < +CEREG: 0,1
+[13.011] < OK
+`
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		urcs      int
+	}{
+		{"minicom", minicom, 19, 5},
+		{"timed", timed, 8, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("boot", "quectel-eg25", "session.log", "", tc.failure)
+			res := replay(t, newFixture(t, "boot", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
+			if !res.OK || res.Compared[URCs] != tc.urcs {
+				t.Fatalf("OK %v, %d URCs compared (want %d): %s\n%s", res.OK, res.Compared[URCs], tc.urcs, res.Why, Report(res))
+			}
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+				return strings.Contains(a, "the logs begin at the device's power-on (session.log:")
+			}) {
+				t.Errorf("assumptions do not say the logs begin at power-on: %q", res.Plan.Assumptions)
+			}
+		})
+	}
+}
+
+// TestLogBeginsInsideAnAnswer: a journal cut with --since inside an
+// answer (its command not in the log) replays from its first command:
+// the answer's lines are skipped, and the plan says which.
+func TestLogBeginsInsideAnAnswer(t *testing.T) {
+	prefix := "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.%d00000] [modem0/ttyUSB2/at] "
+	log := fmt.Sprintf(prefix, 3) + `<-- '<CR><LF>Quectel<CR><LF><CR><LF>OK<CR><LF>'` + "\n" +
+		fmt.Sprintf(prefix, 7) + `--> 'AT+CPIN?<CR>'` + "\n" +
+		fmt.Sprintf(prefix, 8) + `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'` + "\n"
+	manifest := orangeFixture("midstart", "quectel-eg25", "mm.log", "mm", 3)
+	res := replay(t, newFixture(t, "midstart", map[string]string{"mm.log": log, field.ManifestFile: manifest}))
+	if !res.OK || res.Compared[Exchanges] != 1 || res.Compared[URCs] != 0 {
+		t.Fatalf("OK %v, compared %v: %s\n%s", res.OK, res.Compared, res.Why, Report(res))
+	}
+	if !slices.Contains(res.Plan.Assumptions, "mm.log begins inside an answer to a command it does not show: lines 1–1 skipped, not compared") {
+		t.Errorf("assumptions: %q", res.Plan.Assumptions)
+	}
+}
+
+// TestFirstDivergenceInLogOrder: the divergence reported is the earliest
+// in the log, whatever its track — in a log without times too, where
+// every line is at the same time (a URC the replay lacks before an answer
+// it gives otherwise).
+func TestFirstDivergenceInLogOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		want      int
+		track     Track
+	}{
+		{"untimed, the URC first", "AT\r\nOK\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\nAT+CPIN?\r\n+CME ERROR: 10\r\n", 5, 3, URCs},
+		{"untimed, the answer first", "AT+CPIN?\r\n+CME ERROR: 10\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\n", 2, 2, Exchanges},
+		{"timed, the URC first", "[0.000] > AT\n[0.010] < OK\n[0.500] < +CEREG: 1,\"2B0C\",\"000A1D04\",7\n[1.000] > AT+CPIN?\n[1.010] < +CME ERROR: 10\n", 5, 3, URCs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("order", "generic", "session.log", "", tc.failure)
+			res := replay(t, newFixture(t, "order", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
+			if d := res.Divergence; d == nil || d.Src.Line != tc.want || d.Track != tc.track {
+				t.Fatalf("divergence %+v, want session.log:%d (%s)\n%s", d, tc.want, tc.track, Report(res))
+			}
+		})
+	}
+}
+
+// TestLongLinesShortened: a report names a 100 KB command line, and shows
+// one, by its first characters and "…", as it does every long line.
+func TestLongLinesShortened(t *testing.T) {
+	apdu := "81E29100FF" + strings.Repeat("A5", 50000)
+	log := "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+		fmt.Sprintf("> AT+CGLA=1,%d,\"%s\"\n< +CGLA: 4,\"%s\"\n< OK\n", len(apdu), apdu, strings.Repeat("5A", 50000)+"9000")
+	manifest := orangeFixture("long", "generic", "session.log", "plain", 5)
+	res := replay(t, newFixture(t, "long", map[string]string{"session.log": log, field.ManifestFile: manifest}))
+	report := Report(res)
+	if res.OK || res.Divergence == nil || res.Divergence.Src.Line != 5 {
+		t.Fatalf("OK %v, divergence %+v: want one at session.log:5\n%.2000s", res.OK, res.Divergence, report)
+	}
+	for _, l := range strings.Split(report, "\n") {
+		if len(l) > 250 {
+			t.Errorf("a line of %d characters: %.300s", len(l), l)
+		}
+	}
+	if !strings.Contains(report, `the answer to AT+CGLA=1,100010,"81E29100FFA5A5A5A5A5A5… (session.log:4)`) {
+		t.Errorf("the command is not shortened:\n%.2000s", report)
+	}
+}

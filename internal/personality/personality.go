@@ -216,9 +216,18 @@ func (p Personality) Override(file string, data []byte) (Personality, error) {
 	if err != nil {
 		return Personality{}, err
 	}
+	return p.OverrideNode(file, root)
+}
+
+// OverrideNode is Override of a mapping already decoded (a fixture
+// manifest's device.quirks): errors are *Error at its own lines.
+func (p Personality) OverrideNode(file string, root *yaml.Node) (Personality, error) {
+	if root.Kind != yaml.MappingNode {
+		return Personality{}, errAt(file, root, "want a mapping of personality fields")
+	}
 	for _, k := range []string{"name", "base"} {
 		if n, ok := field(root, k); ok {
-			return Personality{}, errAt(file, n, "%s: an override cannot change it", k)
+			return Personality{}, &Error{file, n.Line, n.Column, k, "an override cannot change it"}
 		}
 	}
 	q := p.clone()
@@ -258,8 +267,25 @@ func field(root *yaml.Node, key string) (*yaml.Node, bool) {
 	return nil, false
 }
 
+// Error is a problem with a personality at a line and column of its
+// file, in a field when Field names one.
+type Error struct {
+	File      string
+	Line, Col int
+	Field     string
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s:%d:%d: ", e.File, e.Line, e.Col)
+	if e.Field != "" {
+		s += e.Field + ": "
+	}
+	return s + e.Msg
+}
+
 func errAt(file string, n *yaml.Node, format string, args ...any) error {
-	return fmt.Errorf("%s:%d:%d: %s", file, n.Line, n.Column, fmt.Sprintf(format, args...))
+	return &Error{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
 // apply sets the fields of a mapping on p and returns the keys it saw.
@@ -268,7 +294,7 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if seen[k.Value] {
-			return nil, errAt(file, k, "%s: given twice", k.Value)
+			return nil, &Error{file, k.Line, k.Column, k.Value, "given twice"}
 		}
 		seen[k.Value] = true
 		var err error
@@ -285,11 +311,11 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 		case "ccho_form":
 			p.CCHOForm, err = scalarStr(v)
 		case "no_cchc":
-			err = v.Decode(&p.NoCCHC)
+			p.NoCCHC, err = boolValue(v)
 		case "csim_only":
-			err = v.Decode(&p.CSIMOnly)
+			p.CSIMOnly, err = boolValue(v)
 		case "no_test_forms":
-			err = v.Decode(&p.NoTestForms)
+			p.NoTestForms, err = boolValue(v)
 		case "boot_urcs":
 			p.BootURCs, err = strList(v)
 		case "refresh_urcs":
@@ -307,34 +333,34 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 				err = errors.New("want 8 digits")
 			}
 		case "refresh_profile_state_change":
-			err = v.Decode(&p.RefreshProfileStateChange)
+			p.RefreshProfileStateChange, err = boolValue(v)
 		case "cgla_max_apdu":
-			if err = v.Decode(&p.CGLAMaxAPDU); err == nil && (p.CGLAMaxAPDU < 5 || p.CGLAMaxAPDU > 261) {
+			if p.CGLAMaxAPDU, err = intValue(v); err == nil && (p.CGLAMaxAPDU < 5 || p.CGLAMaxAPDU > 261) {
 				err = errors.New("want 5..261 bytes (a short APDU's header up to 255 data bytes and Le)")
 			}
 		case "cgla_refused":
-			err = v.Decode(&p.CGLARefused)
+			p.CGLARefused, err = boolValue(v)
 		case "cchc_bare_line":
-			err = v.Decode(&p.CCHCBareLine)
+			p.CCHCBareLine, err = boolValue(v)
 		case "test_answers":
 			err = testAnswers(v, &p.TestAnswers)
 		case "echo_joins_previous":
-			err = v.Decode(&p.EchoJoinsPrevious)
+			p.EchoJoinsPrevious, err = boolValue(v)
 		case "refresh_ignored":
-			err = v.Decode(&p.RefreshIgnored)
+			p.RefreshIgnored, err = boolValue(v)
 		case "apdu_answer_no_space":
-			err = v.Decode(&p.APDUAnswerNoSpace)
+			p.APDUAnswerNoSpace, err = boolValue(v)
 		case "cgla_passes_61xx":
-			err = v.Decode(&p.CGLAPasses61xx)
+			p.CGLAPasses61xx, err = boolValue(v)
 		case "location_hex":
 			if p.LocationHex, err = scalarStr(v); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
 			}
 		default:
-			return nil, errAt(file, k, "unknown field %q", k.Value)
+			return nil, &Error{file, k.Line, k.Column, k.Value, "unknown field"}
 		}
 		if err != nil {
-			return nil, errAt(file, v, "%s: %v", k.Value, err)
+			return nil, &Error{file, v.Line, v.Column, k.Value, err.Error()}
 		}
 	}
 	return seen, nil
@@ -349,6 +375,35 @@ func (p Personality) check(file string, root *yaml.Node) error {
 		return errAt(file, root, "iccid_command %q: want an upper-case extended command such as +CCID", c)
 	}
 	return nil
+}
+
+// intValue and boolValue read a scalar as YAML does, with an error that
+// says what was wanted and what was there (not the YAML library's text).
+func intValue(n *yaml.Node) (int, error) {
+	var v int
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+		return 0, fmt.Errorf("want a number, got %s", shown(n))
+	}
+	return v, nil
+}
+
+func boolValue(n *yaml.Node) (bool, error) {
+	var v bool
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+		return false, fmt.Errorf("want true or false, got %s", shown(n))
+	}
+	return v, nil
+}
+
+// shown names a node's value for a message.
+func shown(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return strconv.Quote(n.Value)
 }
 
 func scalarStr(n *yaml.Node) (string, error) {

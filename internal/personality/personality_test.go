@@ -37,8 +37,9 @@ func TestErrors(t *testing.T) {
 	}
 	base := "name: x\nmodel: m\niccid_command: \"+CCID\"\niccid_prefix: \"+CCID: \"\nccho_form: bare\nrestart_delay: 1s\n"
 	tests := []struct{ yaml, want string }{
-		{base + "colour: red\n", `p.yaml:7:1: unknown field "colour"`},
-		{base + "no_cchc: maybe\n", "p.yaml:7:10: no_cchc:"},
+		{base + "colour: red\n", `p.yaml:7:1: colour: unknown field`},
+		{base + "no_cchc: maybe\n", `p.yaml:7:10: no_cchc: want true or false, got "maybe"`},
+		{base + "cgla_max_apdu: [64]\n", `p.yaml:7:16: cgla_max_apdu: want a number, got a list`},
 		{base + "boot_urcs: RDY\n", "p.yaml:7:12: boot_urcs: want a list"},
 		{base + "cme_text: {x: y}\n", "p.yaml:7:11: cme_text: line 7: code"},
 		{base + "name: y\n", "p.yaml:7:1: name: given twice"},
@@ -55,7 +56,7 @@ func TestErrors(t *testing.T) {
 		{"- a\n", "p.yaml:1: want a mapping"},
 		{"a: [\n", "p.yaml: yaml:"},
 		{base + "cgla_max_apdu: 3\n", "p.yaml:7:16: cgla_max_apdu: want 5..261 bytes"},
-		{base + "cgla_max_apdu: lots\n", "p.yaml:7:16: cgla_max_apdu:"},
+		{base + "cgla_max_apdu: lots\n", `p.yaml:7:16: cgla_max_apdu: want a number, got "lots"`},
 		{base + "test_answers: {\"+cchc\": \"+CCHC\"}\n", `p.yaml:7:15: test_answers: line 7: command "+cchc"`},
 		{base + "test_answers: {\"+CCHC\": \"\"}\n", "p.yaml:7:15: test_answers: line 7: want a one-line answer"},
 		{base + "test_answers: [+CCHC]\n", "p.yaml:7:15: test_answers: want a mapping"},
