@@ -475,6 +475,7 @@ func (p *Plan) attachDelay() time.Duration {
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
 	for li, t := range f.Logs {
+		var prev *Step // the log's previous command
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -485,11 +486,19 @@ func (p *Plan) steps(o Options) {
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k), Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
 			if o.Emulated != nil {
-				if missing := notEmulated(line, o.Emulated, p.Dialect); missing != "" {
+				_, isCommand := commandNames(line)
+				switch missing := notEmulated(line, o.Emulated, p.Dialect); {
+				case missing != "":
 					s.Skip = missing + " is not emulated"
+				case !isCommand && prev != nil && prev.Skip != "":
+					// The text after a "> " prompt (an SMS PDU) belongs to
+					// the command before it: without that command the
+					// modem would read it as a command line of its own.
+					s.Skip = "the text of " + prev.Line + ", which is not played"
 				}
 			}
 			p.Steps = append(p.Steps, s)
+			prev = &p.Steps[len(p.Steps)-1]
 		}
 	}
 	slices.SortStableFunc(p.Steps, func(a, b Step) int { return int(a.At - b.At) })

@@ -1,6 +1,7 @@
 package field
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -526,5 +527,44 @@ expect: reproduces
 	// nothing to restore.
 	if slices.ContainsFunc(p.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+COPS") }) {
 		t.Errorf("preamble %q", p.Preamble)
+	}
+}
+
+// TestTextOfACommandNotPlayed: the PDU a host types after +CMGS's "> "
+// prompt is not played when +CMGS is not: the modem would read it as a
+// command line of its own.
+func TestTextOfACommandNotPlayed(t *testing.T) {
+	const manifest = `name: sms
+source: "a hand-written ModemManager log"
+logs:
+  - {file: mm.log, format: mm}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "an SMS sent"
+failure: {log: mm.log, line: 1, what: "none"}
+expect: reproduces
+`
+	log := `<debug> [1772445601.100000] [modem0/ttyUSB2/at] --> 'AT+CMGS=20<CR>'
+<debug> [1772445601.118000] [modem0/ttyUSB2/at] <-- '<CR><LF>> '
+<debug> [1772445601.121000] [modem0/ttyUSB2/at] --> '0011000B916407281553F80000AA0AE8329BFD4697D9EC37\26'
+<debug> [1772445601.124000] [modem0/ttyUSB2/at] <-- '<CR><LF>+CMGS: 12<CR><LF><CR><LF>OK<CR><LF>'
+<debug> [1772445601.136000] [modem0/ttyUSB2/at] --> 'AT+CSQ<CR>'
+<debug> [1772445601.139000] [modem0/ttyUSB2/at] <-- '<CR><LF>+CSQ: 23,99<CR><LF><CR><LF>OK<CR><LF>'
+`
+	p := reconstruct(t, writeFixture(t, "sms", map[string]string{ManifestFile: manifest, "mm.log": log}), Options{
+		Emulated: func(name string) bool { return name != "+CMGS" },
+	})
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, fmt.Sprintf("%.10s: %q", s.Line, s.Skip))
+	}
+	want := []string{`AT+CMGS=20: "+CMGS is not emulated"`, `0011000B91: "the text of AT+CMGS=20, which is not played"`, `AT+CSQ: ""`}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps\n got %q\nwant %q", got, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/fieldlog"
 )
 
 // syncWait bounds, in wall time, how long the host waits for the modem to
@@ -135,7 +136,10 @@ func (h *host) flush() {
 }
 
 func (h *host) write(dir, text string) {
-	fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, text)
+	// An SMS PDU's Ctrl-Z, or any control byte the modem sent, shown as
+	// the log readers show it: host.log stays a text log (fieldlog refuses
+	// binary data in one).
+	fmt.Fprintf(h.out, "%s %s %s\n", h.r.Loop.Now().Format(time.RFC3339Nano), dir, fieldlog.Escape(text))
 	h.lines++
 }
 
