@@ -110,6 +110,7 @@ func (t *Terminal) readLoop(ch *channel) {
 			t.loop.Post(func() { t.received(ch, data) })
 		}
 		if err != nil {
+			_ = ch.conn.Close() // nothing more to read; dropLink may close it again
 			ch.release(func() { t.peerEnded(ch, err) })
 			return
 		}
@@ -237,6 +238,27 @@ func (t *Terminal) closeChannelCmd(c stk.Command) stk.TerminalResponse {
 	}
 	t.closeChannel()
 	return stk.Respond(c, result(stk.ResultOK))
+}
+
+// abandonChannel ends the channel without the card (power cut, restart):
+// what was sent is on its way, as a radio link delivers what it already
+// sent, and the peer handles it at this simulated instant. So the stream
+// is only half-closed and the hold stays until the peer ends it (it
+// answers and closes once it reads our end; readLoop then closes the
+// socket and releases): virtual time does not run on past a request the
+// server has yet to read, which would have it logged at a later instant
+// in some runs and not others.
+func (t *Terminal) abandonChannel() {
+	ch := t.ch
+	if ch == nil {
+		return
+	}
+	t.ch = nil
+	if tc, ok := ch.conn.(*net.TCPConn); ok && !ch.dropped && !ch.eof && tc.CloseWrite() == nil {
+		return
+	}
+	_ = ch.conn.Close()
+	ch.release(nil)
 }
 
 // closeChannel closes the socket and ends the loop hold if the stream was

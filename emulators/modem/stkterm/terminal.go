@@ -130,7 +130,7 @@ func (t *Terminal) stop() {
 			t.timers[i] = nil
 		}
 	}
-	t.closeChannel()
+	t.abandonChannel()
 	t.events = nil
 	t.lastLS = nil
 	t.pending = nil
