@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -57,7 +57,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, rt.method)
 	default:
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, platformapi.MaxBody))
+		body, err = httpserve.ReadBody(w, r, platformapi.MaxBody)
 		read = err == nil
 		var tooBig *http.MaxBytesError
 		var nerr net.Error
