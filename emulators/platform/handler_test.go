@@ -79,6 +79,8 @@ func TestRoutes(t *testing.T) {
 		{name: "plmn mismatch", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20801"}`, wantStatus: 400, wantErr: "is not operator sfr"},
 		{name: "cause out of range", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
 		{name: "bad ICCID", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
+		{name: "ICCID with a bad Luhn digit", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), "89860000000000000019", "89860000000000000018", 1), wantStatus: 400,
+			wantErr: `iccid: "89860000000000000018" fails the Luhn check: last digit 8, want 9`},
 		{name: "notification wrong method", method: "PUT", path: platformapi.PathNotifications, wantStatus: 405},
 		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `{"total":0,"dropped":0,"offset":0,"entries":[]}`},
 		{name: "inspect limit zero", method: "GET", path: platformapi.PathInspect + "?limit=0", wantStatus: 400, wantErr: `limit: want 1..1000, got "0"`},

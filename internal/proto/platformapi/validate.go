@@ -20,11 +20,11 @@ const (
 
 // Validate checks the fields of a preferred-list request.
 func (r ListRequest) Validate() error {
-	if !validEID(r.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	if err := checkEID(r.EID); err != nil {
+		return err
 	}
-	if !validICCID(r.ICCID) {
-		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", r.ICCID)
+	if err := checkICCID(r.ICCID); err != nil {
+		return err
 	}
 	if !validPLMN(r.HomePLMN) {
 		return fmt.Errorf("home_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.HomePLMN)
@@ -59,8 +59,8 @@ func (r ListRequest) Validate() error {
 
 // Validate checks the fields of a notification.
 func (n Notification) Validate() error {
-	if !validEID(n.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", n.EID)
+	if err := checkEID(n.EID); err != nil {
+		return err
 	}
 	switch n.Kind {
 	case KindDownloadSuccess:
@@ -90,8 +90,10 @@ func (n Notification) Validate() error {
 	default:
 		return fmt.Errorf("kind: unknown %q (want attach-success, download-success, attach-failure or list-exhausted)", n.Kind)
 	}
-	if n.ICCID != "" && !validICCID(n.ICCID) {
-		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", n.ICCID)
+	if n.ICCID != "" {
+		if err := checkICCID(n.ICCID); err != nil {
+			return err
+		}
 	}
 	if n.Cause != nil && (*n.Cause < 0 || *n.Cause > 255) {
 		return fmt.Errorf("cause: %d outside 0..255", *n.Cause)
@@ -99,9 +101,31 @@ func (n Notification) Validate() error {
 	return nil
 }
 
-func validEID(s string) bool   { return ident.IsEID(s) }
-func validICCID(s string) bool { return ident.IsICCID(s) }
-func validPLMN(s string) bool  { return ident.IsPLMN(s) }
+// checkEID refuses a malformed eid in the API's words, and one whose MOD
+// 97-10 check digits are wrong with the right ones (ident.ExplainEID).
+func checkEID(s string) error {
+	switch {
+	case ident.IsEID(s):
+		return nil
+	case !ident.Digits(s, 32, 32):
+		return fmt.Errorf("eid: want 32 decimal digits, got %q", s)
+	}
+	return fmt.Errorf("eid: %s", ident.ExplainEID(s))
+}
+
+// checkICCID refuses a malformed iccid in the API's words, and one whose
+// Luhn check digit is wrong with the right one (ident.ExplainICCID).
+func checkICCID(s string) error {
+	switch {
+	case ident.IsICCID(s):
+		return nil
+	case !ident.Digits(s, 18, 20):
+		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", s)
+	}
+	return fmt.Errorf("iccid: %s", ident.ExplainICCID(s))
+}
+
+func validPLMN(s string) bool { return ident.IsPLMN(s) }
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -115,8 +139,8 @@ func isHex(s string) bool {
 
 // Validate checks the fields of a download request.
 func (r DownloadRequest) Validate() error {
-	if !validEID(r.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	if err := checkEID(r.EID); err != nil {
+		return err
 	}
 	if r.Operator == "" {
 		return errors.New("operator: required")
