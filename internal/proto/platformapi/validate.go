@@ -1,11 +1,8 @@
 package platformapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/esimhil/esimhil/internal/ident"
 )
@@ -234,21 +231,4 @@ func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
 // SM-DP+ OID, no confirmation code).
 func ActivationCode(smdpAddress, matchingID string) string {
 	return "LPA:1$" + smdpAddress + "$" + matchingID
-}
-
-// decodeStrict decodes exactly one JSON object and rejects unknown fields, so
-// a misspelt field name is an error instead of a silently missing value.
-func decodeStrict(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("malformed JSON: empty body")
-		}
-		return fmt.Errorf("malformed JSON: %w", err)
-	}
-	if d.More() {
-		return errors.New("malformed JSON: data after the object")
-	}
-	return nil
 }
