@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -91,7 +92,37 @@ func TestAuthentication(t *testing.T) {
 		{"certificate not base64", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "!!,AAAA"); return h }, status: 401, wantErr: "not base64"}}},
 		{"certificate garbage", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "AAAA,AAAA"); return h }, status: 401, wantErr: "certificate chain"}}},
 		{"short signature", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSignature, "AAAA"); return h }, status: 401, wantErr: "3 bytes, want 64"}}},
-		{"malformed body is 401 not 400", []step{{body: `{"eid":`, header: func() http.Header { return sign(pki.euicc, pki.eum, platformapi.PathPreferredList, 1, `{"eid":`) }, status: 401, wantErr: "no eid"}}},
+	}
+	// The body is checked on its own before the request is authenticated: a
+	// malformed body, or a well-formed one with a bad eid, is a 400 whether
+	// it is signed or not, and consumes no seq.
+	signedBody := func(b string, seq uint64) func() http.Header {
+		return func() http.Header { return sign(pki.euicc, pki.eum, platformapi.PathPreferredList, seq, b) }
+	}
+	unsigned := func() http.Header { return http.Header{} }
+	for _, bad := range []struct{ name, body, wantErr string }{
+		{"empty body", ` `, "malformed JSON: empty body"},
+		{"empty JSON string", `""`, "malformed JSON: want an object, got a string"},
+		{"open brace", `{`, "malformed JSON: unexpected EOF"},
+		{"array", `[]`, "malformed JSON: want an object, got an array"},
+		{"string", `"x"`, "malformed JSON: want an object, got a string"},
+		{"cut after a key", `{"eid":`, "malformed JSON: unexpected EOF"},
+		{"short eid", strings.Replace(body, testEID, "8904", 1), `eid: want 32 decimal digits, got "8904"`},
+		{"eid missing", `{"iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"}`, `eid: want 32 decimal digits, got ""`},
+	} {
+		tests = append(tests,
+			struct {
+				name  string
+				steps []step
+			}{"signed " + bad.name + " is 400", []step{
+				{body: bad.body, header: signedBody(bad.body, 3), status: 400, wantErr: bad.wantErr},
+				{header: good(3), status: 200}, // seq 3 still free
+			}},
+			struct {
+				name  string
+				steps []step
+			}{"unsigned " + bad.name + " is 400", []step{{body: bad.body, header: unsigned, status: 400, wantErr: bad.wantErr}}},
+		)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,10 +144,14 @@ func TestAuthentication(t *testing.T) {
 				if rec.Code != st.status {
 					t.Fatalf("step %d: status %d, want %d: %s", i, rec.Code, st.status, rec.Body)
 				}
+				var e platformapi.ErrorResponse
+				if json.Unmarshal(rec.Body.Bytes(), &e); !strings.Contains(e.Error, st.wantErr) {
+					t.Errorf("step %d: body %s, want %q", i, rec.Body, st.wantErr)
+				}
+				if st.status != 401 && rec.Header().Get("WWW-Authenticate") != "" {
+					t.Errorf("step %d: WWW-Authenticate on a %d", i, st.status)
+				}
 				if st.status == 401 {
-					if !strings.Contains(rec.Body.String(), st.wantErr) {
-						t.Errorf("step %d: body %s, want %q", i, rec.Body, st.wantErr)
-					}
 					if rec.Header().Get("WWW-Authenticate") != platformapi.AuthScheme {
 						t.Errorf("step %d: no WWW-Authenticate", i)
 					}
