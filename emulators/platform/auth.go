@@ -3,6 +3,7 @@ package platform
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
+	"fmt"
 	"maps"
 	"net/http"
 	"time"
@@ -58,8 +59,18 @@ func (s *Server) authenticate(r *http.Request, body []byte, bodyEID string) (ans
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if last, seen := s.lastSeq[eid]; seen && h.Seq <= last {
+	last, seen := s.lastSeq[eid]
+	switch {
+	case seen && h.Seq <= last:
 		return fail("replay: seq %d not above %d, the last accepted for %s", h.Seq, last, eid)
+	case h.Seq-last > platformapi.MaxSeqStep:
+		// A jump this large would bring the EID's counter within reach of
+		// MaxSeq, after which no seq would be left for it.
+		above := fmt.Sprintf("%d, the last accepted for %s", last, eid)
+		if !seen {
+			above = "0 (none accepted yet for " + eid + ")"
+		}
+		return fail("seq %d more than %d above %s", h.Seq, uint64(platformapi.MaxSeqStep), above)
 	}
 	if s.onReplay != nil {
 		// Stored before the request is served: a platform restarted from

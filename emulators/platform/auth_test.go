@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,6 +89,20 @@ func TestAuthentication(t *testing.T) {
 		{"seq not decimal", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "0x1"); return h }, status: 401, wantErr: "want a decimal number"}}},
 		{"seq leading zero", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "01"); return h }, status: 401, wantErr: "want a decimal number"}}},
 		{"seq overflow", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "99999999999999999999"); return h }, status: 401, wantErr: "out of range"}}},
+		{"seq beyond uint64", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "99999999999999999999999"); return h }, status: 401, wantErr: "header X-Esimhil-Seq: 99999999999999999999999 out of range (at most 9223372036854775807)"}}},
+		{"largest uint64 seq refused, the EID not locked out", []step{
+			{header: good(math.MaxUint64), status: 401, wantErr: "header X-Esimhil-Seq: 18446744073709551615 out of range (at most 9223372036854775807)"},
+			{header: good(1), status: 200},
+		}},
+		{"largest seq refused on first contact", []step{
+			{header: good(platformapi.MaxSeq), status: 401, wantErr: "seq 9223372036854775807 more than 4294967296 above 0 (none accepted yet for " + testEID + ")"},
+			{header: good(1), status: 200},
+		}},
+		{"seq jumping too far", []step{
+			{header: good(5), status: 200},
+			{header: good(5 + platformapi.MaxSeqStep + 1), status: 401, wantErr: "seq 4294967302 more than 4294967296 above 5, the last accepted for " + testEID},
+			{header: good(5 + platformapi.MaxSeqStep), status: 200},
+		}},
 		{"one certificate", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "AAAA"); return h }, status: 401, wantErr: "got 1 parts"}}},
 		{"certificate not base64", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "!!,AAAA"); return h }, status: 401, wantErr: "not base64"}}},
 		{"certificate garbage", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "AAAA,AAAA"); return h }, status: 401, wantErr: "certificate chain"}}},
@@ -269,6 +284,12 @@ func TestReplayCountersSurviveARestart(t *testing.T) {
 	}
 	if _, err := New(Config{ReplayCounters: map[string]uint64{"x": 1}}); err == nil {
 		t.Error("a counter for a non-EID was accepted")
+	}
+	// A counter kept before the bound (2^64-1 from a buggy client) would
+	// refuse the card for good: refused, and said why.
+	_, err = New(Config{ReplayCounters: map[string]uint64{testEID: math.MaxUint64}})
+	if err == nil || !strings.Contains(err.Error(), testEID+": 18446744073709551615 above 9223372036854775807") {
+		t.Errorf("counter above MaxSeq: %v", err)
 	}
 }
 
