@@ -150,7 +150,7 @@ func TestAuthentication(t *testing.T) {
 				if b == "" {
 					b = body
 				}
-				req := httptest.NewRequest("POST", path, strings.NewReader(b))
+				req := cardRequest("POST", path, b)
 				for k, v := range st.header() {
 					req.Header[k] = v
 				}
@@ -184,7 +184,7 @@ func TestAuthentication(t *testing.T) {
 func TestAuthOffWithoutCI(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(listBody("20801", ""))))
+	s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathPreferredList, listBody("20801", "")))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -199,8 +199,10 @@ func TestAuthExpiredAtVirtualTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
-	req.Header = h
+	req := cardRequest("POST", platformapi.PathPreferredList, body)
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "certificate chain") {
@@ -229,7 +231,7 @@ func TestMoreCIs(t *testing.T) {
 					c.MoreCIs = []*x509.Certificate{pki.rogueCI.x509}
 				}
 			})
-			req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
+			req := cardRequest("POST", platformapi.PathPreferredList, body)
 			for k, v := range h {
 				req.Header[k] = v
 			}
@@ -254,8 +256,10 @@ func TestReplayCountersSurviveARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	send := func(s *Server) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
-		req.Header = h.Clone()
+		req := cardRequest("POST", platformapi.PathPreferredList, body)
+		for k, v := range h.Clone() {
+			req.Header[k] = v
+		}
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		return rec

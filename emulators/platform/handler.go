@@ -42,12 +42,15 @@ var routes = map[string]route{
 }
 
 // card serves a card route in the documented order: the body on its own,
-// decoded and validated (400: a malformed body is malformed whoever signed
-// it, and its eid is needed to check the signer); then authentication
-// against the body's eid (401; auth.go); then what depends on the
-// platform's configuration and state.
+// declared as JSON (415), decoded and validated (400: a malformed body is
+// malformed whoever signed it, and its eid is needed to check the signer);
+// then authentication against the body's eid (401; auth.go); then what
+// depends on the platform's configuration and state.
 func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(*Server, T) answer) func(*Server, *http.Request, []byte) answer {
 	return func(s *Server, r *http.Request, body []byte) answer {
+		if err := platformapi.CheckContentType(r.Header.Values("Content-Type")); err != nil {
+			return reject(http.StatusUnsupportedMediaType, "%v", err)
+		}
 		req, err := decode(body)
 		if err != nil {
 			return reject(http.StatusBadRequest, "%v", err)
@@ -108,7 +111,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b, _ = json.Marshal(platformapi.ErrorResponse{Error: "encoding answer: " + err.Error()})
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", platformapi.ContentType)
 	// Date from the platform's clock, not net/http's wall clock, so captures
 	// of an emulated run are reproducible (RFC 9110 §6.6.1).
 	w.Header().Set("Date", s.clk.Now().UTC().Format(http.TimeFormat))
