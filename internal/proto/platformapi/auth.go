@@ -59,8 +59,8 @@ const (
 	// MaxSeqStep is how far a seq may lie above the last one accepted for
 	// its EID (above 0 for the first): a card counts up by one per request
 	// and skips only those that never arrived, so a larger jump is a broken
-	// client, and refusing it keeps 2^31 requests or more between any
-	// accepted seq and MaxSeq.
+	// client; refusing it means reaching MaxSeq takes 2^31 accepted
+	// requests or more.
 	MaxSeqStep = 1 << 32
 )
 
