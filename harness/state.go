@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // The durable state of a rig (Options.State, `esimhil emulate --state
@@ -77,6 +78,11 @@ func loadState(path string) (nvm []byte, counters map[string]uint64, err error) 
 	for _, eid := range eids {
 		if !ident.IsEID(eid) {
 			return nil, nil, fmt.Errorf("%s: last_seq[%q]: not an EID (32 digits)", pp, eid)
+		}
+		if n := ps.LastSeq[eid]; n > platformapi.MaxSeq {
+			// Accepted before the platform bounded seqs: it would refuse the
+			// card for good. Removing the entry lets the card start over.
+			return nil, nil, fmt.Errorf("%s: last_seq[%q]: %d above %d, the largest seq the platform accepts (remove the entry)", pp, eid, n, uint64(platformapi.MaxSeq))
 		}
 	}
 	return nvm, ps.LastSeq, nil

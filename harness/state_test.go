@@ -33,6 +33,7 @@ func TestLoadState(t *testing.T) {
 		{`{"version":2,"last_seq":{}}`, "version: 2, want 1"},
 		{`{"version":1,"last_seq":{"` + eid + `":-1}}`, "cannot unmarshal number -1"},
 		{`{"version":1,"seq":{}}`, `unknown field "seq"`},
+		{`{"version":1,"last_seq":{"` + eid + `":18446744073709551615}}`, `last_seq["` + eid + `"]: 18446744073709551615 above 9223372036854775807`},
 		{`{"version":1,"last_seq":{}} {}`, "data after the JSON object"},
 	} {
 		os.WriteFile(path+PlatformStateSuffix, []byte(tc.body), 0o600)

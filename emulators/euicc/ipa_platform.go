@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // platformOp is the BIP exchange of an applet's HTTPPost to the management
@@ -12,7 +13,7 @@ import (
 func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 	c := r.c.cfg
 	h := http.Header{}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", platformapi.ContentType)
 	if err := r.c.signPlatform(h, e.Path, e.Seq, e.Body); err != nil {
 		return nil, err
 	}

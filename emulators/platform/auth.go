@@ -3,8 +3,7 @@ package platform
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"time"
@@ -24,9 +23,10 @@ import (
 // tests can count calls without a second PKI implementation.
 type chainVerifier func(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (string, *ecdsa.PublicKey, error)
 
-// authenticate checks a card request. It returns a 401 answer when the
-// request is refused; on success the request's seq is consumed.
-func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
+// authenticate checks a card request whose body, already decoded and
+// validated, names bodyEID. It returns a 401 answer when the request is
+// refused; on success the request's seq is consumed.
+func (s *Server) authenticate(r *http.Request, body []byte, bodyEID string) (answer, bool) {
 	if s.ci == nil {
 		return answer{}, true // authentication off (Config.CI nil)
 	}
@@ -54,19 +54,23 @@ func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
 		return fail("signature: %v", err)
 	}
 	// Every card route carries the EID in the body; it must be the signer's.
-	var who struct {
-		EID string `json:"eid"`
-	}
-	if err := json.Unmarshal(body, &who); err != nil {
-		return fail("body: no eid to match the certificate (%v)", shortJSONErr(err))
-	}
-	if who.EID != eid {
-		return fail("eid %q in the body is not the certificate's %s", platformapi.Truncate(who.EID), eid)
+	if bodyEID != eid {
+		return fail("eid %q in the body is not the certificate's %s", platformapi.Truncate(bodyEID), eid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if last, seen := s.lastSeq[eid]; seen && h.Seq <= last {
+	last, seen := s.lastSeq[eid]
+	switch {
+	case seen && h.Seq <= last:
 		return fail("replay: seq %d not above %d, the last accepted for %s", h.Seq, last, eid)
+	case h.Seq-last > platformapi.MaxSeqStep:
+		// A jump this large would bring the EID's counter within reach of
+		// MaxSeq, after which no seq would be left for it.
+		above := fmt.Sprintf("%d, the last accepted for %s", last, eid)
+		if !seen {
+			above = "0 (none accepted yet for " + eid + ")"
+		}
+		return fail("seq %d more than %d above %s", h.Seq, uint64(platformapi.MaxSeqStep), above)
 	}
 	if s.onReplay != nil {
 		// Stored before the request is served: a platform restarted from
@@ -79,12 +83,4 @@ func (s *Server) authenticate(r *http.Request, body []byte) (answer, bool) {
 	}
 	s.lastSeq[eid] = h.Seq
 	return answer{}, true
-}
-
-func shortJSONErr(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return "malformed JSON"
-	}
-	return err.Error()
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -87,11 +89,55 @@ func TestAuthentication(t *testing.T) {
 		{"seq not decimal", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "0x1"); return h }, status: 401, wantErr: "want a decimal number"}}},
 		{"seq leading zero", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "01"); return h }, status: 401, wantErr: "want a decimal number"}}},
 		{"seq overflow", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "99999999999999999999"); return h }, status: 401, wantErr: "out of range"}}},
+		{"seq beyond uint64", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSeq, "99999999999999999999999"); return h }, status: 401, wantErr: "header X-Esimhil-Seq: 99999999999999999999999 out of range (at most 9223372036854775807)"}}},
+		{"largest uint64 seq refused, the EID not locked out", []step{
+			{header: good(math.MaxUint64), status: 401, wantErr: "header X-Esimhil-Seq: 18446744073709551615 out of range (at most 9223372036854775807)"},
+			{header: good(1), status: 200},
+		}},
+		{"largest seq refused on first contact", []step{
+			{header: good(platformapi.MaxSeq), status: 401, wantErr: "seq 9223372036854775807 more than 4294967296 above 0 (none accepted yet for " + testEID + ")"},
+			{header: good(1), status: 200},
+		}},
+		{"seq jumping too far", []step{
+			{header: good(5), status: 200},
+			{header: good(5 + platformapi.MaxSeqStep + 1), status: 401, wantErr: "seq 4294967302 more than 4294967296 above 5, the last accepted for " + testEID},
+			{header: good(5 + platformapi.MaxSeqStep), status: 200},
+		}},
 		{"one certificate", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "AAAA"); return h }, status: 401, wantErr: "got 1 parts"}}},
 		{"certificate not base64", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "!!,AAAA"); return h }, status: 401, wantErr: "not base64"}}},
 		{"certificate garbage", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderCertificates, "AAAA,AAAA"); return h }, status: 401, wantErr: "certificate chain"}}},
 		{"short signature", []step{{header: func() http.Header { h := good(1)(); h.Set(platformapi.HeaderSignature, "AAAA"); return h }, status: 401, wantErr: "3 bytes, want 64"}}},
-		{"malformed body is 401 not 400", []step{{body: `{"eid":`, header: func() http.Header { return sign(pki.euicc, pki.eum, platformapi.PathPreferredList, 1, `{"eid":`) }, status: 401, wantErr: "no eid"}}},
+	}
+	// The body is checked on its own before the request is authenticated: a
+	// malformed body, or a well-formed one with a bad eid, is a 400 whether
+	// it is signed or not, and consumes no seq.
+	signedBody := func(b string, seq uint64) func() http.Header {
+		return func() http.Header { return sign(pki.euicc, pki.eum, platformapi.PathPreferredList, seq, b) }
+	}
+	unsigned := func() http.Header { return http.Header{} }
+	for _, bad := range []struct{ name, body, wantErr string }{
+		{"empty body", ` `, "malformed JSON: empty body"},
+		{"empty JSON string", `""`, "malformed JSON: want an object, got a string"},
+		{"open brace", `{`, "malformed JSON: unexpected EOF"},
+		{"array", `[]`, "malformed JSON: want an object, got an array"},
+		{"string", `"x"`, "malformed JSON: want an object, got a string"},
+		{"cut after a key", `{"eid":`, "malformed JSON: unexpected EOF"},
+		{"short eid", strings.Replace(body, testEID, "8904", 1), `eid: want 32 decimal digits, got "8904"`},
+		{"eid missing", `{"iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"}`, `eid: want 32 decimal digits, got ""`},
+	} {
+		tests = append(tests,
+			struct {
+				name  string
+				steps []step
+			}{"signed " + bad.name + " is 400", []step{
+				{body: bad.body, header: signedBody(bad.body, 3), status: 400, wantErr: bad.wantErr},
+				{header: good(3), status: 200}, // seq 3 still free
+			}},
+			struct {
+				name  string
+				steps []step
+			}{"unsigned " + bad.name + " is 400", []step{{body: bad.body, header: unsigned, status: 400, wantErr: bad.wantErr}}},
+		)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,7 +150,7 @@ func TestAuthentication(t *testing.T) {
 				if b == "" {
 					b = body
 				}
-				req := httptest.NewRequest("POST", path, strings.NewReader(b))
+				req := cardRequest("POST", path, b)
 				for k, v := range st.header() {
 					req.Header[k] = v
 				}
@@ -113,10 +159,14 @@ func TestAuthentication(t *testing.T) {
 				if rec.Code != st.status {
 					t.Fatalf("step %d: status %d, want %d: %s", i, rec.Code, st.status, rec.Body)
 				}
+				var e platformapi.ErrorResponse
+				if json.Unmarshal(rec.Body.Bytes(), &e); !strings.Contains(e.Error, st.wantErr) {
+					t.Errorf("step %d: body %s, want %q", i, rec.Body, st.wantErr)
+				}
+				if st.status != 401 && rec.Header().Get("WWW-Authenticate") != "" {
+					t.Errorf("step %d: WWW-Authenticate on a %d", i, st.status)
+				}
 				if st.status == 401 {
-					if !strings.Contains(rec.Body.String(), st.wantErr) {
-						t.Errorf("step %d: body %s, want %q", i, rec.Body, st.wantErr)
-					}
 					if rec.Header().Get("WWW-Authenticate") != platformapi.AuthScheme {
 						t.Errorf("step %d: no WWW-Authenticate", i)
 					}
@@ -134,7 +184,7 @@ func TestAuthentication(t *testing.T) {
 func TestAuthOffWithoutCI(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(listBody("20801", ""))))
+	s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathPreferredList, listBody("20801", "")))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -149,8 +199,10 @@ func TestAuthExpiredAtVirtualTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
-	req.Header = h
+	req := cardRequest("POST", platformapi.PathPreferredList, body)
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "certificate chain") {
@@ -179,7 +231,7 @@ func TestMoreCIs(t *testing.T) {
 					c.MoreCIs = []*x509.Certificate{pki.rogueCI.x509}
 				}
 			})
-			req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
+			req := cardRequest("POST", platformapi.PathPreferredList, body)
 			for k, v := range h {
 				req.Header[k] = v
 			}
@@ -204,8 +256,10 @@ func TestReplayCountersSurviveARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	send := func(s *Server) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
-		req.Header = h.Clone()
+		req := cardRequest("POST", platformapi.PathPreferredList, body)
+		for k, v := range h.Clone() {
+			req.Header[k] = v
+		}
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		return rec
@@ -234,6 +288,12 @@ func TestReplayCountersSurviveARestart(t *testing.T) {
 	}
 	if _, err := New(Config{ReplayCounters: map[string]uint64{"x": 1}}); err == nil {
 		t.Error("a counter for a non-EID was accepted")
+	}
+	// A counter kept before the bound (2^64-1 from a buggy client) would
+	// refuse the card for good: refused, and said why.
+	_, err = New(Config{ReplayCounters: map[string]uint64{testEID: math.MaxUint64}})
+	if err == nil || !strings.Contains(err.Error(), testEID+": 18446744073709551615 above 9223372036854775807") {
+		t.Errorf("counter above MaxSeq: %v", err)
 	}
 }
 

@@ -47,11 +47,7 @@ func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // download runs the eligibility check (claim 4) and forwards an eligible
 // request to the operator's SM-DP+.
-func (s *Server) download(body []byte) answer {
-	req, err := platformapi.DecodeDownloadRequest(body)
-	if err != nil {
-		return reject(http.StatusBadRequest, "%v", err)
-	}
+func (s *Server) download(req platformapi.DownloadRequest) answer {
 	s.mu.Lock()
 	op, known := s.cat.byID[req.Operator]
 	s.mu.Unlock()

@@ -90,7 +90,7 @@ func TestDownload(t *testing.T) {
 					}
 				}
 				rec := httptest.NewRecorder()
-				s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathDownload, strings.NewReader(downloadBody(st.eid, st.op))))
+				s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathDownload, downloadBody(st.eid, st.op)))
 				got := strings.TrimSuffix(rec.Body.String(), "\n")
 				if rec.Code != st.wantStatus {
 					t.Fatalf("step %d: status %d, want %d: %s", i, rec.Code, st.wantStatus, got)
@@ -121,7 +121,7 @@ func TestDownloadEvents(t *testing.T) {
 		c.Operators[2].Orderer = ord // sfr
 	})
 	for _, b := range []string{downloadBody(testEID, "sfr"), downloadBody(otherEID, "sfr")} {
-		s.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", platformapi.PathDownload, strings.NewReader(b)))
+		s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathDownload, b))
 	}
 	var lines []string
 	for _, e := range lg.Events() {
@@ -146,7 +146,7 @@ func TestNoAckAndDownloadSuccess(t *testing.T) {
 	note := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89331000000000000029"}`
 	post := func() int {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(note)))
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathNotifications, note))
 		return rec.Code
 	}
 	s.SetFaults(Faults{NoAck: true})
@@ -170,7 +170,7 @@ func TestNoAckAndDownloadSuccess(t *testing.T) {
 	}
 	// download-success needs the ICCID of what was installed.
 	bad := httptest.NewRecorder()
-	s.Handler().ServeHTTP(bad, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(`{"eid":"`+testEID+`","kind":"download-success","operator":"sfr"}`)))
+	s.Handler().ServeHTTP(bad, cardRequest("POST", platformapi.PathNotifications, `{"eid":"`+testEID+`","kind":"download-success","operator":"sfr"}`))
 	if bad.Code != 400 || !strings.Contains(bad.Body.String(), "iccid: required") {
 		t.Errorf("missing iccid: %d %s", bad.Code, bad.Body)
 	}

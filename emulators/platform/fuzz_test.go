@@ -33,7 +33,7 @@ func FuzzPost(f *testing.F) {
 		if !strings.HasPrefix(path, "/") {
 			path = "/" + path
 		}
-		req := httptest.NewRequest("POST", "http://platform"+platformapi.PathPreferredList, strings.NewReader(body))
+		req := cardRequest("POST", "http://platform"+platformapi.PathPreferredList, body)
 		req.URL.Path = path // any path, even ones NewRequest would not parse
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

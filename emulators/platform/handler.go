@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -28,20 +28,38 @@ func reject(status int, format string, a ...any) answer {
 type route struct {
 	method string
 	record bool
-	auth   bool // a card route: signed when Config.CI is set
 	handle func(s *Server, r *http.Request, body []byte) answer
 }
 
 var routes = map[string]route{
-	platformapi.PathPreferredList: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).preferredList)},
-	platformapi.PathNotifications: {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).notification)},
-	platformapi.PathDownload:      {method: http.MethodPost, record: true, auth: true, handle: bodyOnly((*Server).download)},
-	platformapi.PathInspect:       {method: http.MethodGet, handle: (*Server).inspect},
+	platformapi.PathPreferredList: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeListRequest,
+		func(r platformapi.ListRequest) string { return r.EID }, (*Server).preferredList)},
+	platformapi.PathNotifications: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeNotification,
+		func(n platformapi.Notification) string { return n.EID }, (*Server).notification)},
+	platformapi.PathDownload: {method: http.MethodPost, record: true, handle: card(platformapi.DecodeDownloadRequest,
+		func(r platformapi.DownloadRequest) string { return r.EID }, (*Server).download)},
+	platformapi.PathInspect: {method: http.MethodGet, handle: (*Server).inspect},
 }
 
-// bodyOnly adapts a route that needs only the request body.
-func bodyOnly(f func(*Server, []byte) answer) func(*Server, *http.Request, []byte) answer {
-	return func(s *Server, _ *http.Request, b []byte) answer { return f(s, b) }
+// card serves a card route in the documented order: the body on its own,
+// declared as JSON (415), decoded and validated (400: a malformed body is
+// malformed whoever signed it, and its eid is needed to check the signer);
+// then authentication against the body's eid (401; auth.go); then what
+// depends on the platform's configuration and state.
+func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(*Server, T) answer) func(*Server, *http.Request, []byte) answer {
+	return func(s *Server, r *http.Request, body []byte) answer {
+		if err := platformapi.CheckContentType(r.Header.Values("Content-Type")); err != nil {
+			return reject(http.StatusUnsupportedMediaType, "%v", err)
+		}
+		req, err := decode(body)
+		if err != nil {
+			return reject(http.StatusBadRequest, "%v", err)
+		}
+		if a, ok := s.authenticate(r, body, eid(req)); !ok {
+			return a
+		}
+		return serve(s, req)
+	}
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +75,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a = reject(http.StatusMethodNotAllowed, "method %s not allowed on %s (use %s)", r.Method, r.URL.Path, rt.method)
 	default:
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, platformapi.MaxBody))
+		body, err = httpserve.ReadBody(w, r, platformapi.MaxBody)
 		read = err == nil
 		var tooBig *http.MaxBytesError
 		var nerr net.Error
@@ -69,13 +87,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			a = reject(http.StatusBadRequest, "reading body: %v", err)
 		default:
-			ok := true
-			if rt.auth {
-				a, ok = s.authenticate(r, body)
-			}
-			if ok {
-				a = rt.handle(s, r, body)
-			}
+			a = rt.handle(s, r, body)
 		}
 	}
 	if !known || rt.record {
@@ -99,7 +111,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b, _ = json.Marshal(platformapi.ErrorResponse{Error: "encoding answer: " + err.Error()})
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", platformapi.ContentType)
 	// Date from the platform's clock, not net/http's wall clock, so captures
 	// of an emulated run are reproducible (RFC 9110 §6.6.1).
 	w.Header().Set("Date", s.clk.Now().UTC().Format(http.TimeFormat))
@@ -108,11 +120,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-func (s *Server) preferredList(body []byte) answer {
-	req, err := platformapi.DecodeListRequest(body)
-	if err != nil {
-		return reject(http.StatusBadRequest, "%v", err)
-	}
+func (s *Server) preferredList(req platformapi.ListRequest) answer {
 	s.mu.Lock()
 	cat := s.cat
 	country, ok := cat.country(req.ServingPLMN)
@@ -138,11 +146,7 @@ func (s *Server) preferredList(body []byte) answer {
 	return answer{status: http.StatusOK, body: resp}
 }
 
-func (s *Server) notification(body []byte) answer {
-	n, err := platformapi.DecodeNotification(body)
-	if err != nil {
-		return reject(http.StatusBadRequest, "%v", err)
-	}
+func (s *Server) notification(n platformapi.Notification) answer {
 	s.mu.Lock()
 	if n.Operator != "" {
 		o, ok := s.cat.byID[n.Operator]

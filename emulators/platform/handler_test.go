@@ -47,6 +47,11 @@ func TestRoutes(t *testing.T) {
 		{name: "empty body", method: "POST", path: platformapi.PathPreferredList, body: ``, wantStatus: 400, wantErr: "empty body"},
 		{name: "trailing data", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", "") + `{}`, wantStatus: 400, wantErr: "data after"},
 		{name: "unknown field", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"servingPlmn":"1"`), wantStatus: 400, wantErr: "unknown field"},
+		{name: "field name in another case", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), `"eid"`, `"Eid"`, 1), wantStatus: 400, wantErr: `unknown field "Eid"`},
+		{name: "field name folded from U+017F", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), `"serving_plmn"`, `"ſerving_plmn"`, 1), wantStatus: 400, wantErr: `unknown field "ſerving_plmn"`},
+		{name: "duplicate field", method: "POST", path: platformapi.PathPreferredList, body: listBody("20801", `,"serving_plmn":"20810"`), wantStatus: 400, wantErr: `duplicate field "serving_plmn"`},
+		{name: "duplicate field in a download", method: "POST", path: platformapi.PathDownload, body: `{"eid":"` + testEID + `","operator":"sfr","operator":"orange-fr","serving_plmn":"20801"}`, wantStatus: 400, wantErr: `duplicate field "operator"`},
+		{name: "value of the wrong type", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":"15"}`, wantStatus: 400, wantErr: `cause: want an integer, got a string`},
 		{name: "short EID", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), testEID, "8904", 1), wantStatus: 400, wantErr: "eid: want 32"},
 		{name: "bad PLMN", method: "POST", path: platformapi.PathPreferredList, body: listBody("2080", ""), wantStatus: 400, wantErr: "serving_plmn: want 5 or 6"},
 		{name: "bad home PLMN", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), `"46000"`, `"4600x"`, 1), wantStatus: 400, wantErr: "home_plmn"},
@@ -79,6 +84,8 @@ func TestRoutes(t *testing.T) {
 		{name: "plmn mismatch", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20801"}`, wantStatus: 400, wantErr: "is not operator sfr"},
 		{name: "cause out of range", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"attach-failure","operator":"sfr","plmn":"20810","cause":300}`, wantStatus: 400, wantErr: "cause: 300"},
 		{name: "bad ICCID", method: "POST", path: platformapi.PathNotifications, body: `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"12"}`, wantStatus: 400, wantErr: "iccid:"},
+		{name: "ICCID with a bad Luhn digit", method: "POST", path: platformapi.PathPreferredList, body: strings.Replace(listBody("20801", ""), "89860000000000000019", "89860000000000000018", 1), wantStatus: 400,
+			wantErr: `iccid: "89860000000000000018" fails the Luhn check: last digit 8, want 9`},
 		{name: "notification wrong method", method: "PUT", path: platformapi.PathNotifications, wantStatus: 405},
 		{name: "inspect empty", method: "GET", path: platformapi.PathInspect, wantStatus: 200, wantBody: `{"total":0,"dropped":0,"offset":0,"entries":[]}`},
 		{name: "inspect limit zero", method: "GET", path: platformapi.PathInspect + "?limit=0", wantStatus: 400, wantErr: `limit: want 1..1000, got "0"`},
@@ -90,7 +97,7 @@ func TestRoutes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newTestServer(t, nil)
-			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			req := cardRequest(tc.method, tc.path, tc.body)
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, req)
 			if rec.Code != tc.wantStatus {
@@ -120,7 +127,7 @@ func TestEventsAndReceived(t *testing.T) {
 	s, lg := newTestServer(t, nil)
 	do := func(method, path, body string) int {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		s.Handler().ServeHTTP(rec, cardRequest(method, path, body))
 		return rec.Code
 	}
 	do("POST", platformapi.PathPreferredList, listBody("20801", ""))
@@ -160,7 +167,7 @@ func TestListIDsIncrease(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	for want := 1; want <= 3; want++ {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(listBody("20801", ""))))
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathPreferredList, listBody("20801", "")))
 		r, err := platformapi.DecodeListResponse(rec.Body.Bytes())
 		if err != nil {
 			t.Fatal(err)
@@ -178,7 +185,7 @@ func TestDownloadSuccessDeduplicated(t *testing.T) {
 	body := `{"eid":"` + testEID + `","kind":"download-success","operator":"sfr","iccid":"89208100000000000010"}`
 	var ids []string
 	for range 2 {
-		req := httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(body))
+		req := cardRequest("POST", platformapi.PathNotifications, body)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		if rec.Code != 200 {
@@ -208,7 +215,7 @@ func TestAttachSuccessReportDeduplicated(t *testing.T) {
 	post := func(report int) {
 		body := `{"eid":"` + testEID + `","kind":"attach-success","iccid":"89331000000000000029","operator":"sfr","plmn":"20810","report":` + strconv.Itoa(report) + `}`
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(body)))
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathNotifications, body))
 		if rec.Code != 200 {
 			t.Fatalf("report %d: status %d: %s", report, rec.Code, rec.Body)
 		}
@@ -218,5 +225,56 @@ func TestAttachSuccessReportDeduplicated(t *testing.T) {
 	post(2)
 	if n := len(lg.Kind("notification_received")); n != 2 {
 		t.Fatalf("%d notification_received, want 2 (reports 1 and 2)", n)
+	}
+}
+
+// A card route takes only a body declared as JSON (the card always says
+// so): anything else is 415 with a reason, before the body is decoded or
+// the request authenticated, and logged with its body.
+func TestContentType(t *testing.T) {
+	tests := []struct {
+		name    string
+		ct      []string
+		status  int
+		wantErr string
+	}{
+		{"json", []string{"application/json"}, 200, ""},
+		{"json with charset", []string{"application/json; charset=utf-8"}, 200, ""},
+		{"none", nil, 415, "Content-Type missing, want application/json"},
+		{"text", []string{"text/plain"}, 415, `Content-Type "text/plain", want application/json`},
+		{"form", []string{"application/x-www-form-urlencoded"}, 415, `Content-Type "application/x-www-form-urlencoded", want application/json`},
+		{"twice", []string{"application/json", "text/plain"}, 415, "Content-Type given more than once"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, signed := range []bool{false, true} {
+				pki := newTestPKI(t)
+				s, _ := newTestServer(t, func(c *Config) {
+					if signed {
+						c.CI = pki.ci.x509
+					}
+				})
+				body := listBody("20801", "")
+				req := httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body))
+				if signed {
+					h, err := SignRequest(pki.euicc.key, pki.euicc.der, pki.eum.der, "POST", platformapi.PathPreferredList, 1, []byte(body))
+					if err != nil {
+						t.Fatal(err)
+					}
+					req.Header = h
+				}
+				req.Header["Content-Type"] = tc.ct
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, req)
+				var e platformapi.ErrorResponse
+				json.Unmarshal(rec.Body.Bytes(), &e)
+				if rec.Code != tc.status || e.Error != tc.wantErr {
+					t.Fatalf("signed %v: %d %s, want %d %q", signed, rec.Code, rec.Body, tc.status, tc.wantErr)
+				}
+				if got := s.Received(); len(got) != 1 || got[0].Status != tc.status || got[0].BodySHA256 == "" {
+					t.Errorf("signed %v: logged %+v", signed, got)
+				}
+			}
+		})
 	}
 }

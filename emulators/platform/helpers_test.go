@@ -1,6 +1,9 @@
 package platform
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -39,4 +42,11 @@ func newTestServer(t testing.TB, mod func(*Config)) (*Server, *eventlog.Log) {
 		t.Fatalf("New: %v", err)
 	}
 	return s, lg
+}
+
+// cardRequest is a request as the card sends it: its body declared as JSON.
+func cardRequest(method, path, body string) *http.Request {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", platformapi.ContentType)
+	return r
 }

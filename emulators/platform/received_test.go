@@ -28,7 +28,7 @@ func TestRequestLogBounded(t *testing.T) {
 			body = listBody("20801", "")
 		}
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathPreferredList, strings.NewReader(body)))
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathPreferredList, body))
 	}
 	total, dropped := s.ReceivedCount()
 	if total != n || dropped != 50 {
@@ -54,7 +54,7 @@ func TestInspectPages(t *testing.T) {
 	s, _ := newTestServer(t, nil)
 	for range 7 {
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", platformapi.PathNotifications, strings.NewReader(`{}`)))
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathNotifications, `{}`))
 	}
 	page := func(q string) ReceivedPage {
 		t.Helper()

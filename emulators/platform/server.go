@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Config sets up a platform.
@@ -117,6 +118,10 @@ func New(cfg Config) (*Server, error) {
 	for eid, n := range cfg.ReplayCounters {
 		if !ident.IsEID(eid) {
 			return nil, fmt.Errorf("platform config: replay counters: %q is not an EID", eid)
+		}
+		if n > platformapi.MaxSeq {
+			// Kept by a platform before the bound: it would refuse the card for good.
+			return nil, fmt.Errorf("platform config: replay counters: %s: %d above %d, the largest seq accepted", eid, n, uint64(platformapi.MaxSeq))
 		}
 		lastSeq[eid] = n
 	}

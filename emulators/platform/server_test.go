@@ -108,27 +108,90 @@ func TestSetReachable(t *testing.T) {
 
 // A body slower than the read timeout gets 408 with a JSON reason, and the
 // platform goes on serving (issue 9 §3: slow bodies held indefinitely).
+// The 408 its log records reaches the client whatever the write limit: the
+// write deadline net/http set when the headers arrived runs out with the
+// read timeout, and the answer gets a window of its own.
 func TestSlowBodyTimesOut(t *testing.T) {
-	s, _ := newTestServer(t, func(c *Config) { c.Limits = httpserve.Limits{Read: 300 * time.Millisecond} })
+	const read = 300 * time.Millisecond
+	tests := []struct {
+		name  string
+		write time.Duration
+	}{
+		{"default write limit", 0},
+		{"write limit equal to the read limit", read},
+		{"write limit shorter than the read limit", read / 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestServer(t, func(c *Config) { c.Limits = httpserve.Limits{Read: read, Write: tc.write} })
+			if err := s.Start("127.0.0.1:0", nil); err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "POST "+platformapi.PathPreferredList+" HTTP/1.1\r\nHost: platform\r\nContent-Length: 500\r\n\r\n{\"eid\":")
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			b, err := io.ReadAll(c)
+			if err != nil {
+				t.Fatalf("read: %v (got %q)", err, b)
+			}
+			if !strings.HasPrefix(string(b), "HTTP/1.1 408 ") || !strings.Contains(string(b), `{"error":"reading body: not complete within the read timeout"}`) {
+				t.Errorf("answer:\n%s", b)
+			}
+			if got := s.Received(); len(got) != 1 || got[0].Status != http.StatusRequestTimeout || got[0].BodySize != len(`{"eid":`) {
+				t.Errorf("request log %+v, want the one 408 the client saw", got)
+			}
+			if raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", "")); err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200 ") {
+				t.Errorf("next request: %v %q", err, raw)
+			}
+		})
+	}
+}
+
+// Requests net/http refuses before the platform sees them get net/http's
+// own text/plain answers (docs/platform-api.md, "Answers from the HTTP
+// layer"), and leave no entry in the platform's request log.
+func TestHTTPLayerAnswers(t *testing.T) {
+	tests := []struct {
+		name, request string
+		status        string // status line after "HTTP/1.1 "
+		textPlain     bool
+	}{
+		{"garbage request line", "FOO BAR\r\n\r\n", "400 Bad Request", true},
+		{"negative Content-Length", "POST /v1/preferred-list HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", "400 Bad Request", true},
+		{"no Host", "GET /v1/inspect/received HTTP/1.1\r\n\r\n", "400 Bad Request: missing required Host header", true},
+		{"headers over 32 KiB", "GET /v1/inspect/received HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 40<<10) + "\r\n\r\n", "431 Request Header Fields Too Large", true},
+		{"unknown transfer coding", "POST /v1/preferred-list HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "501 Not Implemented", true},
+		{"HTTP/2.0 request line", "GET /v1/inspect/received HTTP/2.0\r\nHost: x\r\n\r\n", "505 HTTP Version Not Supported: unsupported protocol version", true},
+		{"unknown expectation", "GET /v1/inspect/received HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n", "417 Expectation Failed", false},
+	}
+	s, _ := newTestServer(t, nil)
 	if err := s.Start("127.0.0.1:0", nil); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, tc.request)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			b, _ := io.ReadAll(c) // the 431 ends in a reset once written
+			head, _, _ := strings.Cut(string(b), "\r\n\r\n")
+			if !strings.HasPrefix(head, "HTTP/1.1 "+tc.status+"\r\n") || !strings.Contains(head, "\r\nConnection: close") ||
+				strings.Contains(head, "Content-Type: text/plain; charset=utf-8") != tc.textPlain || strings.Contains(head, "application/json") {
+				t.Errorf("answer %q", b)
+			}
+		})
 	}
-	defer c.Close()
-	io.WriteString(c, "POST "+platformapi.PathPreferredList+" HTTP/1.1\r\nHost: platform\r\nContent-Length: 500\r\n\r\n{\"eid\":")
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read: %v (got %q)", err, b)
-	}
-	if !strings.HasPrefix(string(b), "HTTP/1.1 408 ") || !strings.Contains(string(b), `{"error":"reading body: not complete within the read timeout"}`) {
-		t.Errorf("answer:\n%s", b)
-	}
-	if raw, err := post(t, s.Addr().String(), platformapi.PathPreferredList, listBody("20801", "")); err != nil || !strings.HasPrefix(raw, "HTTP/1.1 200 ") {
-		t.Errorf("next request: %v %q", err, raw)
+	if got := s.Received(); len(got) != 0 {
+		t.Errorf("the platform logged requests it never saw: %+v", got)
 	}
 }

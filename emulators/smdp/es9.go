@@ -3,11 +3,12 @@ package smdp
 import (
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
@@ -84,15 +85,22 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto, http: http.StatusBadRequest})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, es9.MaxBody+1))
-	if err != nil {
-		body = nil
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: %v", err))
-		return
-	}
-	if len(body) > es9.MaxBody {
+	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
+	var tooBig *http.MaxBytesError
+	var nerr net.Error
+	switch {
+	case errors.As(err, &tooBig):
 		body = nil // not read whole: no hash in the request log
 		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "body larger than %d bytes", es9.MaxBody))
+		return
+	case errors.As(err, &nerr) && nerr.Timeout():
+		// Said without the addresses net's error names: events hold none.
+		body = nil
+		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: not complete within the read timeout"))
+		return
+	case err != nil:
+		body = nil
+		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: %v", err))
 		return
 	}
 	out, err := h(w, body)

@@ -1,9 +1,13 @@
 package smdp
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +54,32 @@ func TestRequestLog(t *testing.T) {
 	}
 	if r := reqs[1]; r.Status != 404 || r.BodySHA256 != "" {
 		t.Errorf("unknown function %+v (its body is never read)", r)
+	}
+}
+
+// A body cut short by the read timeout is answered (SGP.22's error in a
+// 200) and the answer reaches the card, whatever the write limit: the log
+// holds no answer the wire lacks.
+func TestSlowBodyAnswered(t *testing.T) {
+	const read = 300 * time.Millisecond
+	for _, write := range []time.Duration{read, read / 3} {
+		t.Run("write "+write.String(), func(t *testing.T) {
+			e := newEnvWith(t, func(c *Config) { c.Limits = httpserve.Limits{Read: read, Write: write} })
+			c, err := tls.Dial("tcp", e.srv.Addr().String(), e.client.Transport.(*http.Transport).TLSClientConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "POST %s%s HTTP/1.1\r\nHost: %s\r\nX-Admin-Protocol: %s\r\nContent-Length: 100\r\n\r\n{\"transactionId\":",
+				es9.PathPrefix, es9.FnInitiateAuthentication, testHost, es9.AdminProtocol)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			b, err := io.ReadAll(c)
+			if !strings.HasPrefix(string(b), "HTTP/1.1 200 ") || !strings.Contains(string(b), "reading body: not complete within the read timeout") {
+				t.Fatalf("answer %q (%v), want the function's error", b, err)
+			}
+			if reqs, _ := e.srv.Requests(); len(reqs) != 1 || reqs[0].Status != http.StatusOK {
+				t.Errorf("request log %+v, want the one answer the card saw", reqs)
+			}
+		})
 	}
 }

@@ -230,7 +230,7 @@ func attemptName(n int) string {
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
 	dv := &s.Device
 	if !ident.IsEID(dv.EID) {
-		return d.errPath("device.eid", "%s", badEID(dv.EID))
+		return d.errPath("device.eid", "%s", ident.ExplainEID(dv.EID))
 	}
 	if dv.Personality == "" {
 		dv.Personality = "generic"
@@ -259,7 +259,7 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		p := index("device.profiles", i)
 		// ICCID: up to 20 digits, ITU-T E.118 (19 + Luhn, or 20 in practice).
 		if !ident.IsICCID(pr.ICCID) {
-			return d.errPath(p+".iccid", "%s", badICCID(pr.ICCID))
+			return d.errPath(p+".iccid", "%s", ident.ExplainICCID(pr.ICCID))
 		}
 		if iccids[pr.ICCID] {
 			return d.errPath(p+".iccid", "duplicate ICCID %s", pr.ICCID)
@@ -381,7 +381,7 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 	}
 	for i, eid := range pl.Eligibility.AllowEIDs {
 		if !ident.IsEID(eid) {
-			return d.errPath(index("platform.eligibility.allow_eids", i), "%s", badEID(eid))
+			return d.errPath(index("platform.eligibility.allow_eids", i), "%s", ident.ExplainEID(eid))
 		}
 	}
 	for _, country := range slices.Sorted(maps.Keys(pl.Preferred)) {
@@ -484,23 +484,4 @@ func isHostName(s string) bool {
 
 func isCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
-}
-
-// badEID says what is wrong with an EID: its shape, or its MOD 97-10
-// check digits (SGP.29), naming the right ones.
-func badEID(eid string) string {
-	if !ident.Digits(eid, 32, 32) {
-		return fmt.Sprintf("%q is not an EID (32 digits)", eid)
-	}
-	want, _ := ident.MakeEID(eid[:30])
-	return fmt.Sprintf("%q fails the ISO 7064 MOD 97-10 check: check digits %s, want %s", eid, eid[30:], want[30:])
-}
-
-// badICCID says what is wrong with an ICCID: its shape, or its Luhn check
-// digit (ITU-T E.118), naming the right one.
-func badICCID(iccid string) string {
-	if !ident.Digits(iccid, 18, 20) {
-		return fmt.Sprintf("%q is not an ICCID (18 to 20 digits)", iccid)
-	}
-	return fmt.Sprintf("%q fails the Luhn check: last digit %c, want %c", iccid, iccid[len(iccid)-1], ident.Luhn(iccid[:len(iccid)-1]))
 }

@@ -7,6 +7,7 @@
 package httpserve
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -29,7 +30,8 @@ type Limits struct {
 	// Read bounds the time to read a whole request, body included.
 	Read time.Duration
 	// Write bounds the time from the end of the request headers to the end
-	// of the response.
+	// of the response — from the end of the body for a handler that reads
+	// it with ReadBody.
 	Write time.Duration
 	// Idle bounds how long a kept-alive connection waits for its next request.
 	Idle time.Duration
@@ -112,6 +114,10 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 		IdleTimeout:       l.Idle,
 		MaxHeaderBytes:    l.MaxHeaderBytes,
 		ConnState:         s.track,
+		// ReadBody finds the limits here.
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.Background(), limitsKey{}, l)
+		},
 		// Handshake failures and timeouts are expected under faults
 		// and bad input; they are the clients' business.
 		ErrorLog: log.New(io.Discard, "", 0),
@@ -184,6 +190,29 @@ func (s *Server) Close() error {
 		_ = s.srv.Close() // whatever connWait left running
 	})
 	return s.err
+}
+
+// limitsKey holds a served request's Limits in its context.
+type limitsKey struct{}
+
+// ReadBody reads r's body whole, at most max bytes (beyond: an
+// *http.MaxBytesError), and then gives the answer a write window of its
+// own, Limits.Write from now. net/http opens that window when it has read
+// the headers, so it runs out with the read timeout: a body cut by the
+// read timeout — or one finished just before it — would leave no time to
+// write, and the answer a server logged (a 408, say) would never reach the
+// client, who would see the connection closed with nothing. A timeout
+// while reading is a net.Error whose Timeout() is true. What was read
+// before an error is returned with it.
+//
+// Outside Serve (httptest) no deadline is touched.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if l, ok := r.Context().Value(limitsKey{}).(Limits); ok {
+		// Best effort: a writer that cannot set deadlines keeps net/http's.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(l.Write))
+	}
+	return body, err
 }
 
 // Request is one request as a server's own log keeps it: enough to match

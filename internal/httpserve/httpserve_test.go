@@ -243,3 +243,38 @@ func TestCloseServesRequestReadMeanwhile(t *testing.T) {
 		t.Fatalf("handled before Close returned: %q, want the request read as Close began", got)
 	}
 }
+
+// A body that stops partway is answered — the handler's 408 reaches the
+// client — however the read and write limits compare: net/http starts the
+// write deadline when the headers are read, so without ReadBody's fresh
+// window the answer to a body cut by the read timeout would find its
+// deadline already gone and the client would see the connection close with
+// no answer.
+func TestAnswerAfterBodyTimeout(t *testing.T) {
+	tests := []struct {
+		name   string
+		limits Limits
+	}{
+		{"write limit shorter than the read limit", Limits{Read: 300 * time.Millisecond, Write: 100 * time.Millisecond}},
+		{"write limit equal to the read limit", Limits{Read: 300 * time.Millisecond, Write: 300 * time.Millisecond}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := serve(t, tc.limits, func(w http.ResponseWriter, r *http.Request) {
+				_, err := ReadBody(w, r, 1<<10)
+				var ne net.Error
+				if !errors.As(err, &ne) || !ne.Timeout() {
+					t.Errorf("body read ended with %v, want a timeout", err)
+				}
+				w.WriteHeader(http.StatusRequestTimeout)
+				fmt.Fprint(w, "too slow")
+			})
+			c := dial(t, addr)
+			fmt.Fprint(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"eid\":")
+			got := closedWithin(t, c, 5*time.Second)
+			if !strings.HasPrefix(got, "HTTP/1.1 408 ") || !strings.HasSuffix(got, "too slow") {
+				t.Fatalf("answer %q, want the handler's 408", got)
+			}
+		})
+	}
+}

@@ -35,6 +35,18 @@ func IsIMSI(s string) bool { return Digits(s, 6, 15) }
 // (E.118 §4.1; SGP.22 carries 10 bytes, so at most 20 digits).
 func IsICCID(s string) bool { return Digits(s, 18, 20) && luhnOK(s) }
 
+// ExplainICCID says what is wrong with s as an ICCID — its shape, or its
+// Luhn check digit, naming the right one — or "" when it is one.
+func ExplainICCID(s string) string {
+	switch {
+	case !Digits(s, 18, 20):
+		return fmt.Sprintf("%q is not an ICCID (18 to 20 digits)", s)
+	case !luhnOK(s):
+		return fmt.Sprintf("%q fails the Luhn check: last digit %c, want %c", s, s[len(s)-1], Luhn(s[:len(s)-1]))
+	}
+	return ""
+}
+
 // MakeICCID appends the Luhn check digit to 17 to 19 digits.
 func MakeICCID(body string) (string, error) {
 	if !Digits(body, 17, 19) {
@@ -78,6 +90,19 @@ func luhnOK(s string) bool { return Luhn(s[:len(s)-1]) == s[len(s)-1] }
 // IsEID: 32 digits whose value modulo 97 is 1 (ISO/IEC 7064 MOD 97-10, as
 // SGP.29 §2.2 specifies for the check digits in positions 31-32).
 func IsEID(s string) bool { return Digits(s, 32, 32) && mod97(s) == 1 }
+
+// ExplainEID says what is wrong with s as an EID — its shape, or its MOD
+// 97-10 check digits, naming the right ones — or "" when it is one.
+func ExplainEID(s string) string {
+	if !Digits(s, 32, 32) {
+		return fmt.Sprintf("%q is not an EID (32 digits)", s)
+	}
+	if mod97(s) == 1 {
+		return ""
+	}
+	want, _ := MakeEID(s[:30])
+	return fmt.Sprintf("%q fails the ISO 7064 MOD 97-10 check: check digits %s, want %s", s, s[30:], want[30:])
+}
 
 // MakeEID appends the two MOD 97-10 check digits to the first 30 digits of
 // an EID: with the check digits set to 00, the value modulo 97 is r, and

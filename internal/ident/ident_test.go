@@ -71,3 +71,26 @@ func TestMakers(t *testing.T) {
 		}
 	}
 }
+
+// The explanations name what is wrong: the shape, or the check digits and
+// the right ones.
+func TestExplain(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(string) string
+		in   string
+		want string
+	}{
+		{"iccid ok", ExplainICCID, "89331000000000000029", ""},
+		{"iccid short", ExplainICCID, "8933x", `"8933x" is not an ICCID (18 to 20 digits)`},
+		{"iccid luhn", ExplainICCID, "89860000000000000018", `"89860000000000000018" fails the Luhn check: last digit 8, want 9`},
+		{"eid ok", ExplainEID, "89049032000001000000000000000171", ""},
+		{"eid short", ExplainEID, "8904", `"8904" is not an EID (32 digits)`},
+		{"eid check digits", ExplainEID, "89049032000001000000000000000123", `"89049032000001000000000000000123" fails the ISO 7064 MOD 97-10 check: check digits 23, want 71`},
+	}
+	for _, tc := range tests {
+		if got := tc.f(tc.in); got != tc.want {
+			t.Errorf("%s: %q → %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

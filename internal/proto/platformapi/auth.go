@@ -9,6 +9,7 @@ package platformapi
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,6 +47,23 @@ func AuthHeaders(seq uint64, euiccDER, eumDER, sig []byte) http.Header {
 	return h
 }
 
+// Bounds on X-Esimhil-Seq, so that one request cannot leave its EID no
+// seq to send next. The platform keeps the last accepted seq per EID and
+// takes only higher ones: accepting 2^64-1 refused every later request of
+// that card for good (and across restarts, with the counters persisted).
+const (
+	// MaxSeq is the largest seq accepted, 2^63-1: a counter fits a signed
+	// 64-bit integer wherever it is kept (the state file is JSON that other
+	// tools read), and one counting from 1 never gets there.
+	MaxSeq = math.MaxInt64
+	// MaxSeqStep is how far a seq may lie above the last one accepted for
+	// its EID (above 0 for the first): a card counts up by one per request
+	// and skips only those that never arrived, so a larger jump is a broken
+	// client; refusing it means reaching MaxSeq takes 2^31 accepted
+	// requests or more.
+	MaxSeqStep = 1 << 32
+)
+
 // maxCertHeader bounds the certificates header (two P-256 certificates are
 // well under 2 KiB of DER each).
 const maxCertHeader = 8 << 10
@@ -71,12 +89,12 @@ func ParseAuthHeaders(h http.Header) (Auth, error) {
 	seq := h.Get(HeaderSeq)
 	// Plain decimal without sign or leading zeros, so one number has one
 	// spelling and the signed bytes cannot be varied.
-	if seq == "" || len(seq) > 20 || (len(seq) > 1 && seq[0] == '0') || strings.TrimLeft(seq, "0123456789") != "" {
+	if seq == "" || (len(seq) > 1 && seq[0] == '0') || strings.TrimLeft(seq, "0123456789") != "" {
 		return a, fmt.Errorf("header %s: want a decimal number, got %q", HeaderSeq, Truncate(seq))
 	}
 	n, err := strconv.ParseUint(seq, 10, 64)
-	if err != nil {
-		return a, fmt.Errorf("header %s: %q out of range", HeaderSeq, Truncate(seq))
+	if err != nil || n > MaxSeq {
+		return a, fmt.Errorf("header %s: %s out of range (at most %d)", HeaderSeq, Truncate(seq), uint64(MaxSeq))
 	}
 	a.Seq = n
 	certs := h.Get(HeaderCertificates)

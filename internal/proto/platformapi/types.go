@@ -13,6 +13,9 @@ const (
 	PathInspect       = "/v1/inspect/received"
 )
 
+// ContentType is the media type of every body, requests and answers.
+const ContentType = "application/json"
+
 // MaxBody is the largest request body the platform accepts (413 beyond).
 const MaxBody = 64 << 10
 

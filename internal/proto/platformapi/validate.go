@@ -1,11 +1,10 @@
 package platformapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"mime"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/ident"
 )
@@ -20,11 +19,11 @@ const (
 
 // Validate checks the fields of a preferred-list request.
 func (r ListRequest) Validate() error {
-	if !validEID(r.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	if err := checkEID(r.EID); err != nil {
+		return err
 	}
-	if !validICCID(r.ICCID) {
-		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", r.ICCID)
+	if err := checkICCID(r.ICCID); err != nil {
+		return err
 	}
 	if !validPLMN(r.HomePLMN) {
 		return fmt.Errorf("home_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.HomePLMN)
@@ -59,8 +58,8 @@ func (r ListRequest) Validate() error {
 
 // Validate checks the fields of a notification.
 func (n Notification) Validate() error {
-	if !validEID(n.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", n.EID)
+	if err := checkEID(n.EID); err != nil {
+		return err
 	}
 	switch n.Kind {
 	case KindDownloadSuccess:
@@ -90,8 +89,10 @@ func (n Notification) Validate() error {
 	default:
 		return fmt.Errorf("kind: unknown %q (want attach-success, download-success, attach-failure or list-exhausted)", n.Kind)
 	}
-	if n.ICCID != "" && !validICCID(n.ICCID) {
-		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", n.ICCID)
+	if n.ICCID != "" {
+		if err := checkICCID(n.ICCID); err != nil {
+			return err
+		}
 	}
 	if n.Cause != nil && (*n.Cause < 0 || *n.Cause > 255) {
 		return fmt.Errorf("cause: %d outside 0..255", *n.Cause)
@@ -99,9 +100,31 @@ func (n Notification) Validate() error {
 	return nil
 }
 
-func validEID(s string) bool   { return ident.IsEID(s) }
-func validICCID(s string) bool { return ident.IsICCID(s) }
-func validPLMN(s string) bool  { return ident.IsPLMN(s) }
+// checkEID refuses a malformed eid in the API's words, and one whose MOD
+// 97-10 check digits are wrong with the right ones (ident.ExplainEID).
+func checkEID(s string) error {
+	switch {
+	case ident.IsEID(s):
+		return nil
+	case !ident.Digits(s, 32, 32):
+		return fmt.Errorf("eid: want 32 decimal digits, got %q", s)
+	}
+	return fmt.Errorf("eid: %s", ident.ExplainEID(s))
+}
+
+// checkICCID refuses a malformed iccid in the API's words, and one whose
+// Luhn check digit is wrong with the right one (ident.ExplainICCID).
+func checkICCID(s string) error {
+	switch {
+	case ident.IsICCID(s):
+		return nil
+	case !ident.Digits(s, 18, 20):
+		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", s)
+	}
+	return fmt.Errorf("iccid: %s", ident.ExplainICCID(s))
+}
+
+func validPLMN(s string) bool { return ident.IsPLMN(s) }
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -115,8 +138,8 @@ func isHex(s string) bool {
 
 // Validate checks the fields of a download request.
 func (r DownloadRequest) Validate() error {
-	if !validEID(r.EID) {
-		return fmt.Errorf("eid: want 32 decimal digits, got %q", r.EID)
+	if err := checkEID(r.EID); err != nil {
+		return err
 	}
 	if r.Operator == "" {
 		return errors.New("operator: required")
@@ -212,19 +235,29 @@ func ActivationCode(smdpAddress, matchingID string) string {
 	return "LPA:1$" + smdpAddress + "$" + matchingID
 }
 
-// decodeStrict decodes exactly one JSON object and rejects unknown fields, so
-// a misspelt field name is an error instead of a silently missing value.
-func decodeStrict(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("malformed JSON: empty body")
-		}
-		return fmt.Errorf("malformed JSON: %w", err)
+// CheckContentType checks the Content-Type header values of a request with
+// a body: application/json, with no parameter but a charset of utf-8 (JSON
+// is UTF-8, RFC 8259 §8.1). A body declared as anything else — or not
+// declared — is not taken for JSON (the platform answers 415).
+func CheckContentType(values []string) error {
+	switch len(values) {
+	case 0:
+		return fmt.Errorf("Content-Type missing, want %s", ContentType)
+	case 1:
+	default:
+		return errors.New("Content-Type given more than once")
 	}
-	if d.More() {
-		return errors.New("malformed JSON: data after the object")
+	mt, params, err := mime.ParseMediaType(values[0])
+	ok := err == nil && mt == ContentType
+	for k, v := range params {
+		ok = ok && k == "charset" && strings.EqualFold(v, "utf-8")
+	}
+	if !ok {
+		v := values[0]
+		if len(v) > 100 { // a header can be 32 KiB: the reason names, not echoes
+			v = v[:100] + "…"
+		}
+		return fmt.Errorf("Content-Type %q, want %s", v, ContentType)
 	}
 	return nil
 }

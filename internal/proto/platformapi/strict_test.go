@@ -1,0 +1,146 @@
+package platformapi
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const listReq = `"eid":"` + testEID + `","iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"`
+
+// Bodies decode exactly as written: each key a field's JSON name, once,
+// with a value of its JSON type; every refusal is in the API's terms.
+func TestDecodeExact(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string // error; "" decodes
+	}{
+		{"exact", `{` + listReq + `}`, ""},
+		{"signal", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":-101}]}`, ""},
+		{"null signal", `{` + listReq + `,"signal":null}`, ""},
+		{"key escaped but exact", `{` + strings.Replace(listReq, `"eid"`, `"\u0065id"`, 1) + `}`, ""},
+		{"capitalised key", `{` + strings.Replace(listReq, `"eid"`, `"Eid"`, 1) + `}`, `unknown field "Eid"`},
+		{"upper-case key", `{` + strings.Replace(listReq, `"eid"`, `"EID"`, 1) + `}`, `unknown field "EID"`},
+		{"long s folded by encoding/json", `{` + strings.Replace(listReq, `"serving_plmn"`, `"ſerving_plmn"`, 1) + `}`, `unknown field "ſerving_plmn"`},
+		{"duplicate key", `{` + listReq + `,"eid":"` + testEID + `"}`, `duplicate field "eid"`},
+		{"duplicate key in an array element", `{` + listReq + `,"signal":[{"plmn":"20810","plmn":"20801","rsrp":-90}]}`, `signal[0]: duplicate field "plmn"`},
+		{"unknown key in an array element", `{` + listReq + `,"signal":[{"plmn":"20810","RSRP":-90}]}`, `signal[0]: unknown field "RSRP"`},
+		{"empty", ``, "malformed JSON: empty body"},
+		{"blank", "  \n", "malformed JSON: empty body"},
+		{"open brace", `{`, "malformed JSON: unexpected EOF"},
+		{"cut after a key", `{"eid":`, "malformed JSON: unexpected EOF"},
+		{"array", `[]`, "malformed JSON: want an object, got an array"},
+		{"string", `"x"`, "malformed JSON: want an object, got a string"},
+		{"empty string", `""`, "malformed JSON: want an object, got a string"},
+		{"null", `null`, "malformed JSON: want an object, got null"},
+		{"number", `5`, "malformed JSON: want an object, got a number"},
+		{"not JSON", `<html>`, "malformed JSON: invalid character '<' looking for beginning of value"},
+		{"trailing comma", `{"eid":"x",}`, "malformed JSON: invalid character '}' looking for beginning of object key string"},
+		{"data after", `{` + listReq + `} {}`, "malformed JSON: data after the object"},
+		{"garbage after", `{` + listReq + `}x`, "malformed JSON: data after the object"},
+		{"number for a string", `{"eid":8904}`, "eid: want a string, got a number"},
+		{"null for a string", `{"eid":null}`, "eid: want a string, got null"},
+		{"object for an array", `{` + listReq + `,"signal":{}}`, "signal: want an array, got an object"},
+		{"string for an integer", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":"-90"}]}`, "signal[0].rsrp: want an integer, got a string"},
+		{"fraction for an integer", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":-90.5}]}`, "signal[0].rsrp: want an integer, got -90.5"},
+		{"integer out of range", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":1e400}]}`, "signal[0].rsrp: want an integer, got 1e400"},
+		{"huge integer", `{` + listReq + `,"signal":[{"plmn":"20810","rsrp":99999999999999999999}]}`, "signal[0].rsrp: 99999999999999999999 out of range"},
+		{"null array element", `{` + listReq + `,"signal":[null]}`, "signal[0]: want an object, got null"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeListRequest([]byte(tc.body))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Every decoder is as exact: requests on the platform's side, answers on
+// the card's.
+func TestDecodersExact(t *testing.T) {
+	tests := []struct {
+		name   string
+		decode func([]byte) error
+		body   string
+		want   string
+	}{
+		{"notification duplicate eid", func(b []byte) error { _, err := DecodeNotification(b); return err },
+			`{"eid":"` + testEID + `","eid":"` + testEID + `","kind":"list-exhausted"}`, `duplicate field "eid"`},
+		{"notification report not an integer", func(b []byte) error { _, err := DecodeNotification(b); return err },
+			`{"eid":"` + testEID + `","kind":"list-exhausted","report":-1}`, `report: want an integer, 0 or more, got -1`},
+		{"download upper-case key", func(b []byte) error { _, err := DecodeDownloadRequest(b); return err },
+			`{"EID":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`, `unknown field "EID"`},
+		{"list answer duplicate operators", func(b []byte) error { _, err := DecodeListResponse(b); return err },
+			`{"list_id":"1","country":"FR","order_by":"tariff","operators":[],"operators":[]}`, `duplicate field "operators"`},
+		{"ack folded key", func(b []byte) error { _, err := DecodeNotificationAck(b); return err },
+			`{"Ack":true,"id":"1"}`, `unknown field "Ack"`},
+		{"ack not a boolean", func(b []byte) error { _, err := DecodeNotificationAck(b); return err },
+			`{"ack":"yes","id":"1"}`, `ack: want true or false, got a string`},
+		{"error answer", func(b []byte) error { _, err := DecodeErrorResponse(b); return err },
+			`{"error":"x","error":"y"}`, `duplicate field "error"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.decode([]byte(tc.body)); err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// What the platform writes (encoding/json of the API's types) the card
+// reads back with the exact decoders.
+func TestAnswersRoundTrip(t *testing.T) {
+	rsrp := -101
+	cause := 15
+	values := []struct {
+		v      any
+		decode func([]byte) error
+	}{
+		{ListResponse{ListID: "1", Country: "FR", OrderBy: OrderTariff, Operators: []ListedOperator{{ID: "sfr", PLMN: "20810", Tariff: 0.5, RSRP: &rsrp}, {ID: "orange-fr", PLMN: "20801", Tariff: 0.8}}},
+			func(b []byte) error { _, err := DecodeListResponse(b); return err }},
+		{ListResponse{ListID: "2", Country: "DE", OrderBy: OrderSignal, Operators: []ListedOperator{}},
+			func(b []byte) error { _, err := DecodeListResponse(b); return err }},
+		{NotificationAck{Ack: true, ID: "3"}, func(b []byte) error { _, err := DecodeNotificationAck(b); return err }},
+		{ErrorResponse{Error: "eid: want 32 decimal digits"}, func(b []byte) error { _, err := DecodeErrorResponse(b); return err }},
+		{DownloadResponse{Operator: "sfr", SMDPAddress: "smdp.sfr.test:8443", MatchingID: "MID-1", ActivationCode: ActivationCode("smdp.sfr.test:8443", "MID-1")},
+			func(b []byte) error { _, err := DecodeDownloadResponse(b); return err }},
+		{Notification{EID: testEID, Kind: KindAttachFailure, Operator: "sfr", PLMN: "20810", Cause: &cause, Report: 4},
+			func(b []byte) error { _, err := DecodeNotification(b); return err }},
+	}
+	for _, tc := range values {
+		b, err := json.Marshal(tc.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.decode(b); err != nil {
+			t.Errorf("%s: %v", b, err)
+		}
+	}
+}
+
+// FuzzDecodeExact: a body the check passes always decodes, and no refusal
+// names a Go type.
+func FuzzDecodeExact(f *testing.F) {
+	for _, s := range []string{`{` + listReq + `}`, `{"eid":1e400}`, `{"signal":[{"rsrp":-1.5}]}`, `{"a":1}`, `[]`, `{"eid":"x","eid":"y"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var n Notification
+		err := decodeStrict([]byte(body), &n)
+		if err != nil && (strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "does not decode")) {
+			t.Errorf("%q: %v", body, err)
+		}
+		var l ListRequest
+		err = decodeStrict([]byte(body), &l)
+		if err != nil && (strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "does not decode")) {
+			t.Errorf("%q: %v", body, err)
+		}
+	})
+}

@@ -1,0 +1,80 @@
+package platformapi
+
+import (
+	"strings"
+	"testing"
+)
+
+const (
+	testEID  = "89049032000001000000000000000171"
+	badEID   = "89049032000001000000000000000123" // wrong check digits: 71 makes it an EID
+	badICCID = "89860000000000000018"             // wrong Luhn digit: 9 makes it an ICCID
+)
+
+// A rejected identifier is explained: its shape in the API's words, or the
+// check digit that is wrong and the right one.
+func TestValidateIdentifiers(t *testing.T) {
+	list := func(eid, iccid string) ListRequest {
+		return ListRequest{EID: eid, ICCID: iccid, HomePLMN: "46000", ServingPLMN: "20801"}
+	}
+	tests := []struct {
+		name string
+		v    interface{ Validate() error }
+		want string // "" for valid
+	}{
+		{"valid list request", list(testEID, "89860000000000000019"), ""},
+		{"short eid", list("8904", "89860000000000000019"), `eid: want 32 decimal digits, got "8904"`},
+		{"eid check digits", list(badEID, "89860000000000000019"),
+			`eid: "` + badEID + `" fails the ISO 7064 MOD 97-10 check: check digits 23, want 71`},
+		{"short iccid", list(testEID, "12"), `iccid: want 18 to 20 digits, got "12"`},
+		{"iccid Luhn digit", list(testEID, badICCID), `iccid: "` + badICCID + `" fails the Luhn check: last digit 8, want 9`},
+		{"notification iccid Luhn digit", Notification{EID: testEID, Kind: KindListExhausted, ICCID: badICCID},
+			`iccid: "` + badICCID + `" fails the Luhn check: last digit 8, want 9`},
+		{"notification eid check digits", Notification{EID: badEID, Kind: KindListExhausted},
+			`eid: "` + badEID + `" fails the ISO 7064 MOD 97-10 check`},
+		{"download eid check digits", DownloadRequest{EID: badEID, Operator: "sfr", ServingPLMN: "20801"},
+			`eid: "` + badEID + `" fails the ISO 7064 MOD 97-10 check`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.v.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Validate: %v", err)
+			case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+				t.Fatalf("Validate: %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Only a body declared as JSON is taken for JSON.
+func TestCheckContentType(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		want   string // "" accepted
+	}{
+		{"json", []string{"application/json"}, ""},
+		{"json, utf-8", []string{"application/json; charset=utf-8"}, ""},
+		{"case-insensitive", []string{"Application/JSON;charset=UTF-8"}, ""},
+		{"missing", nil, "Content-Type missing, want application/json"},
+		{"text", []string{"text/plain"}, `Content-Type "text/plain", want application/json`},
+		{"form", []string{"application/x-www-form-urlencoded"}, `Content-Type "application/x-www-form-urlencoded", want application/json`},
+		{"other charset", []string{"application/json; charset=latin1"}, `Content-Type "application/json; charset=latin1", want application/json`},
+		{"other parameter", []string{"application/json; v=2"}, `Content-Type "application/json; v=2", want application/json`},
+		{"malformed", []string{"application/json;;"}, `Content-Type "application/json;;", want application/json`},
+		{"twice", []string{"application/json", "application/json"}, "Content-Type given more than once"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckContentType(tc.values)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
