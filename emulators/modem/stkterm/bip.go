@@ -43,7 +43,10 @@ type channel struct {
 	rx      []byte
 	eof     bool // the peer closed or the link failed; rx may still hold data
 	dropped bool // link dropped reported (or about to be)
-	release func(done func())
+	// abandoned: the card left the channel half-closed (abandonChannel);
+	// the reader's end closes it. Loop-owned, like eof and dropped.
+	abandoned bool
+	release   func(done func())
 }
 
 func bipError(c stk.Command, info byte) stk.TerminalResponse {
@@ -110,8 +113,12 @@ func (t *Terminal) readLoop(ch *channel) {
 			t.loop.Post(func() { t.received(ch, data) })
 		}
 		if err != nil {
-			_ = ch.conn.Close() // nothing more to read; dropLink may close it again
-			ch.release(func() { t.peerEnded(ch, err) })
+			ch.release(func() {
+				if ch.abandoned {
+					_ = ch.conn.Close() // the card is gone: nobody else will
+				}
+				t.peerEnded(ch, err)
+			})
 			return
 		}
 	}
@@ -254,8 +261,11 @@ func (t *Terminal) abandonChannel() {
 		return
 	}
 	t.ch = nil
-	if tc, ok := ch.conn.(*net.TCPConn); ok && !ch.dropped && !ch.eof && tc.CloseWrite() == nil {
-		return
+	if tc, ok := ch.conn.(*net.TCPConn); ok && !ch.dropped && !ch.eof {
+		ch.abandoned = true
+		if tc.CloseWrite() == nil {
+			return
+		}
 	}
 	_ = ch.conn.Close()
 	ch.release(nil)
