@@ -449,21 +449,7 @@ func TestCROnlyLog(t *testing.T) {
 // first one, the cell that line registers on; with none, the one cell the
 // device is assumed on — not the default's -90 dBm.
 func TestSignalOfTheServingCell(t *testing.T) {
-	const manifest = `name: signal
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "the signal"
-failure: {log: host.log, line: 1, what: "none"}
-expect: reproduces
-`
+	manifest := orangeManifest("signal", "host.log", "plain")
 	csq := "[0.000] > AT+CSQ\n[0.010] < +CSQ: 23,99\n[0.011] < OK\n"
 	cereg := "[1.000] > AT+CEREG?\n[1.010] < +CEREG: 2,1,\"3A9B\",\"0000C33D\",7\n[1.011] < OK\n"
 	for _, tc := range []struct {
@@ -534,21 +520,7 @@ expect: reproduces
 // prompt is not played when +CMGS is not: the modem would read it as a
 // command line of its own.
 func TestTextOfACommandNotPlayed(t *testing.T) {
-	const manifest = `name: sms
-source: "a hand-written ModemManager log"
-logs:
-  - {file: mm.log, format: mm}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
-expected: "an SMS sent"
-failure: {log: mm.log, line: 1, what: "none"}
-expect: reproduces
-`
+	manifest := orangeManifest("sms", "mm.log", "mm")
 	log := `<debug> [1772445601.100000] [modem0/ttyUSB2/at] --> 'AT+CMGS=20<CR>'
 <debug> [1772445601.118000] [modem0/ttyUSB2/at] <-- '<CR><LF>> '
 <debug> [1772445601.121000] [modem0/ttyUSB2/at] --> '0011000B916407281553F80000AA0AE8329BFD4697D9EC37\26'
@@ -567,4 +539,24 @@ expect: reproduces
 	if !slices.Equal(got, want) {
 		t.Errorf("steps\n got %q\nwant %q", got, want)
 	}
+}
+
+// orangeManifest is the manifest of a hand-written log in format: a card
+// with one Orange profile, enabled, and nothing else known.
+func orangeManifest(name, log, format string) string {
+	return fmt.Sprintf(`name: %[1]s
+source: "a hand-written log"
+logs:
+  - {file: %[2]s, format: %[3]s}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+expected: "what the log shows"
+failure: {log: %[2]s, line: 1, what: "none"}
+expect: reproduces
+`, name, log, format)
 }

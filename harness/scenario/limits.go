@@ -88,65 +88,43 @@ func (d *decoder) timer(path string, v, min time.Duration) error {
 	return nil
 }
 
-// validateHorizon bounds every time of the file and the run's length.
+// validateHorizon bounds every time of the file and the run's length, and
+// refuses what would start after the end of the run (it could never
+// happen: better said than a run that passes without trying it).
 func (d *decoder) validateHorizon(s *Scenario) error {
-	check := func(path string, v time.Duration) error {
-		if v > MaxHorizon {
-			return d.errPath(path, "%v is past the longest run, %v", v, MaxHorizon)
-		}
-		return nil
+	type when struct {
+		path  string
+		v     time.Duration
+		start bool // something begins then (a stop, a change, a window)
 	}
+	var times []when
 	for i, st := range s.Itinerary {
-		if err := check(index("itinerary", i)+".at", st.At); err != nil {
-			return err
-		}
+		times = append(times, when{index("itinerary", i) + ".at", st.At, true})
 	}
 	for i, c := range s.Signal {
-		if err := check(index("signal", i)+".at", c.At); err != nil {
-			return err
-		}
+		times = append(times, when{index("signal", i) + ".at", c.At, true})
 	}
 	for i, f := range s.Faults {
-		if err := check(index("faults", i)+".from", f.From); err != nil {
-			return err
-		}
-		if err := check(index("faults", i)+".until", f.Until); err != nil {
-			return err
-		}
+		times = append(times, when{index("faults", i) + ".from", f.From, true}, when{index("faults", i) + ".until", f.Until, false})
 	}
-	if err := check("expect.within", s.Expect.Within); err != nil {
-		return err
+	times = append(times, when{"expect.within", s.Expect.Within, false})
+	for _, w := range times {
+		if w.v > MaxHorizon {
+			return d.errPath(w.path, "%v is past the longest run, %v", w.v, MaxHorizon)
+		}
 	}
 	h := s.Horizon()
 	if h > MaxHorizon {
 		last := len(s.Itinerary) - 1
 		return d.errPath(index("itinerary", last)+".at", "the run would last %v (last stop + %v), more than the longest run, %v; set expect.within", h, DefaultTail, MaxHorizon)
 	}
-	// What starts after the end of the run could never happen: say
-	// so rather than pass a run that never tried it.
 	end := fmt.Sprintf("the run ends at expect.within, %v", h)
 	if s.Expect.Within == 0 {
 		end = fmt.Sprintf("the run ends at %v, the last stop + %v", h, DefaultTail)
 	}
-	late := func(path string, v time.Duration) error {
-		if v > h {
-			return d.errPath(path, "%v would never happen: %s", v, end)
-		}
-		return nil
-	}
-	for i, st := range s.Itinerary {
-		if err := late(index("itinerary", i)+".at", st.At); err != nil {
-			return err
-		}
-	}
-	for i, c := range s.Signal {
-		if err := late(index("signal", i)+".at", c.At); err != nil {
-			return err
-		}
-	}
-	for i, f := range s.Faults {
-		if err := late(index("faults", i)+".from", f.From); err != nil {
-			return err
+	for _, w := range times {
+		if w.start && w.v > h {
+			return d.errPath(w.path, "%v would never happen: %s", w.v, end)
 		}
 	}
 	return nil
