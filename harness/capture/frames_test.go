@@ -1,12 +1,17 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
+	"net"
 	"os"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/dissectorports"
 )
 
 // checkFrames reads every frame of a tap file and verifies, independently of
@@ -82,4 +87,33 @@ func onesSum(b []byte) uint16 {
 		s = s&0xffff + s>>16
 	}
 	return uint16(s)
+}
+
+// A client port Wireshark gives to a protocol of its own (34980: EtherCAT)
+// is written as its stand-in, so tshark reads the exchange as HTTP; the
+// server's port and the other frames are as they were.
+func TestTapWritesAStandInForATakenPort(t *testing.T) {
+	var frames [][]byte
+	tp := newTap(clock.NewVirtual(clock.Epoch), func(_ gopacket.CaptureInfo, b []byte) error {
+		frames = append(frames, bytes.Clone(b))
+		return nil
+	})
+	lo := net.IPv4(127, 0, 0, 1)
+	f := tp.newFlow(&net.TCPAddr{IP: lo, Port: 34980}, &net.TCPAddr{IP: lo, Port: 40000})
+	f.data(true, []byte("GET / HTTP/1.1\r\nHost: p\r\n\r\n"))
+	f.close()
+	want, _ := dissectorports.StandIn(34980)
+	for i, b := range frames {
+		tcp, _ := gopacket.NewPacket(b, layers.LayerTypeEthernet, gopacket.Default).Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if tcp == nil {
+			t.Fatalf("frame %d: no TCP", i)
+		}
+		c, s := tcp.SrcPort, tcp.DstPort
+		if s != 40000 {
+			c, s = s, c
+		}
+		if uint16(c) != want || s != 40000 {
+			t.Errorf("frame %d: ports %d → %d, want the client as %d", i, tcp.SrcPort, tcp.DstPort, want)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/dissectorports"
 )
 
 // mss is the largest TCP payload per synthesized segment (Ethernet MTU 1500
@@ -105,9 +106,14 @@ func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
 	t.conns++
 	n := t.conns
 	isn := n * isnStride
+	cport := uint16(client.Port)
+	if p, ok := dissectorports.StandIn(cport); ok {
+		// Wireshark would read the exchange as that port's protocol.
+		cport = p
+	}
 	f := &flow{
 		tap: t,
-		c:   endpoint{mac: clientMAC, ip: client.IP, port: uint16(client.Port), seq: isn, ipID: uint16(n) << 8},
+		c:   endpoint{mac: clientMAC, ip: client.IP, port: cport, seq: isn, ipID: uint16(n) << 8},
 		s:   endpoint{mac: serverMAC, ip: server.IP, port: uint16(server.Port), seq: isn + 1<<31, ipID: uint16(n)<<8 | 0x80},
 	}
 	f.segment(true, flagSYN, nil)

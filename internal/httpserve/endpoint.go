@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+
+	"github.com/esimhil/esimhil/internal/dissectorports"
 )
 
 // Endpoint is a server's listening side for its whole life: one TCP port,
@@ -45,6 +47,24 @@ func Listen(addr string, h http.Handler, limits Limits, wrap, wrapConn func(net.
 	e := &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn}
 	if err := e.listen(addr); err != nil {
 		return nil, err
+	}
+	// A port the kernel picked that Wireshark dissects as another protocol
+	// would hide this server's traffic from tshark's HTTP and TLS: take
+	// another, holding the refused ones until then so none comes back.
+	if _, port, _ := net.SplitHostPort(addr); port == "0" {
+		var refused []*Endpoint
+		for try := 0; dissectorports.Taken(e.addr.Port()) && try < 16; try++ {
+			refused = append(refused, e)
+			e = &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn}
+			if err := e.listen(addr); err != nil {
+				e = refused[len(refused)-1]
+				refused = refused[:len(refused)-1]
+				break
+			}
+		}
+		for _, r := range refused {
+			r.Close()
+		}
 	}
 	return e, nil
 }
