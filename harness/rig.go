@@ -53,6 +53,10 @@ type Options struct {
 	// passing cases): Close does not fsync events.jsonl, which would hold
 	// a worker a millisecond for a file about to be deleted.
 	Scratch bool
+	// pageAfter says the caller writes the run's timeline page after
+	// Close (RunScenario): Close leaves IncompleteFile saying so, and the
+	// caller removes it once the page is written (FinishPage).
+	pageAfter bool
 	// Capture selects live AF_PACKET capture, the software tap, or auto;
 	// empty: $ESIMHIL_CAPTURE, else capture.Default (the tap).
 	Capture capture.Mode
@@ -183,14 +187,15 @@ type Rig struct {
 	// AT is the host's connection to the modem over the pty (nil with NoHost).
 	AT *atclient.Client
 
-	faults  *faultPlan
-	pkiSeed int64 // Options.PKISeed, else Seed
-	ctx     context.Context
-	dir     string
-	scratch bool // Options.Scratch
-	atLog   *os.File
-	atBuf   *lagwrite.Writer // at.log's buffer
-	events  *os.File
+	faults    *faultPlan
+	pkiSeed   int64 // Options.PKISeed, else Seed
+	ctx       context.Context
+	dir       string
+	scratch   bool // Options.Scratch
+	pageAfter bool // Options.pageAfter
+	atLog     *os.File
+	atBuf     *lagwrite.Writer // at.log's buffer
+	events    *os.File
 	// eventsBuf batches a scratch rig's events.jsonl (nobody reads it:
 	// the directory goes when the run ends), nil otherwise.
 	eventsBuf *bufio.Writer
@@ -232,7 +237,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return nil, fmt.Errorf("artifacts dir: %w", err)
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
-	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, scratch: o.Scratch, start: clock.Epoch, ctx: o.Context}
+	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, scratch: o.Scratch, pageAfter: o.pageAfter, start: clock.Epoch, ctx: o.Context}
 	r.Log = eventlog.New(vclk.Now)
 	max := o.MaxEvents
 	if max == 0 {
@@ -570,6 +575,12 @@ func (r *Rig) closeEvents() error {
 		r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
 		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
 			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
+		}
+	} else if r.pageAfter && !r.scratch {
+		note := fmt.Sprintf("run finished and its artifacts closed; process %d was then writing the timeline page: "+
+			"if that process is gone, timeline.html is missing or cut short (esimhil timeline %s writes it again)\n", os.Getpid(), r.dir)
+		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(note), 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("mark the page pending: %w", err))
 		}
 	} else if err := os.Remove(filepath.Join(r.dir, IncompleteFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("mark finished: %w", err))

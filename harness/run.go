@@ -1,7 +1,10 @@
 package harness
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -47,6 +50,7 @@ const progressStep = time.Hour
 func RunScenario(s *scenario.Scenario, o Options) Result {
 	wall := time.Now()
 	res := Result{Name: s.Name}
+	o.pageAfter = true
 	r, err := NewRig(s, o)
 	if err != nil {
 		res.Err = err
@@ -98,6 +102,12 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	res.Wall = time.Since(wall)
 	stage("writing the timeline")
 	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
+	if res.Incomplete == "" && res.TimelineErr == nil && !o.Scratch {
+		// The page is written: the run's directory is whole.
+		if err := os.Remove(filepath.Join(res.Dir, IncompleteFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			res.TimelineErr = fmt.Errorf("mark finished: %w", err)
+		}
+	}
 	return res
 }
 

@@ -334,3 +334,33 @@ func TestPowerCutWithARequestInFlightIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// RunScenario writes the timeline page after the rig closed: until the page
+// is written INCOMPLETE says the page is pending (a process killed then
+// leaves that, not a directory that claims to be whole), and once it is,
+// the directory has no INCOMPLETE.
+func TestIncompleteUntilThePageIsWritten(t *testing.T) {
+	s := loadFixture(t, "roam-fr-preinstalled.yaml")
+	dir := t.TempDir()
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap, pageAfter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(Horizon(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
+	if err != nil || !strings.Contains(string(b), "writing the timeline page") {
+		t.Fatalf("after Close, before the page: INCOMPLETE %q, %v", b, err)
+	}
+	res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+	if !res.OK() || res.TimelineErr != nil {
+		t.Fatalf("run: %v %v %v", res.Err, res.Mismatches, res.TimelineErr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("INCOMPLETE after the page was written: %v", err)
+	}
+}

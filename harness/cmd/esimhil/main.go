@@ -191,8 +191,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
+		// A signal that came once the simulation was over stops what
+		// follows, not this scenario: its verdict and artifacts are whole.
+		stopped := ctx.Err() != nil && (res.Incomplete != "" || errors.Is(res.Err, harness.ErrInterrupted))
 		switch {
-		case ctx.Err() != nil:
+		case stopped:
 			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
 			e.Verdict, e.Message = "error", "stopped: "+context.Cause(ctx).Error()
@@ -224,6 +227,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		results = append(results, e)
 	}
 	meter.Finish()
+	if ctx.Err() != nil {
+		return interruptedCode(ctx) // it came during the last scenario's closing
+	}
 	return code
 }
 
