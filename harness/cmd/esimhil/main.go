@@ -15,7 +15,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -276,7 +279,11 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 		if n == "" {
 			n = filepath.Base(filepath.Clean(dir))
 		}
-		path, err := timeline.Write(dir, timeline.Run{Name: n})
+		run, note := rebuiltRun(dir, n)
+		if note != "" {
+			fmt.Fprintf(stderr, "esimhil timeline: %s: %s\n", dir, note)
+		}
+		path, err := timeline.Write(dir, run)
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil timeline: %v\n", err)
 			code = 1
@@ -387,5 +394,67 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return interruptedCode(ctx)
 	}
 	fmt.Fprintf(stdout, "stopped; artifacts in %s\n", r.Dir())
+	return 0
+}
+
+// rebuiltRun is what a page written again from dir says of its run: the
+// verdict, times and message its spec.json (a spec) or ../results.json (an
+// `esimhil run` scenario) recorded, the seed of its run_started event, and
+// INCOMPLETE's reason. note says what could not be found.
+func rebuiltRun(dir, name string) (timeline.Run, string) {
+	run := timeline.Run{Name: name}
+	if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil {
+		run.Incomplete = strings.TrimSpace(string(b))
+	}
+	var entry *report.Entry
+	if b, err := os.ReadFile(filepath.Join(dir, report.SpecFile)); err == nil {
+		var e report.Entry
+		if json.Unmarshal(b, &e) == nil {
+			entry = &e
+		}
+	} else if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
+		for i := range es {
+			if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
+				entry = &es[i]
+			}
+		}
+	}
+	note := ""
+	if entry != nil {
+		run.Kind, run.Verdict, run.Seed, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Seed, entry.Simulated, entry.Wall
+		switch entry.Verdict {
+		case "fail":
+			run.Mismatches = strings.Split(entry.Message, "\n")
+		case "error":
+			run.Err = entry.Message
+		}
+	} else {
+		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
+	}
+	if run.Seed == 0 {
+		run.Seed = startedSeed(filepath.Join(dir, harness.EventsFile))
+	}
+	return run, note
+}
+
+// startedSeed reads the seed of an events.jsonl's run_started event (0 if
+// there is none).
+func startedSeed(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for i := 0; sc.Scan() && i < 100; i++ {
+		var e struct {
+			Event string `json:"event"`
+			Seed  int64  `json:"seed"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == string(eventlog.KindRunStarted) {
+			return e.Seed
+		}
+	}
 	return 0
 }

@@ -212,3 +212,33 @@ func TestEmulateRejectsBadPersonalityAndState(t *testing.T) {
 		})
 	}
 }
+
+// `esimhil timeline DIR` writes a scenario's page again with what the run
+// recorded — its verdict from ../results.json, its seed — not "unknown"
+// and seed 0.
+func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--seed", "7", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(out, "roam-fr-preinstalled")
+	if err := os.Remove(filepath.Join(dir, "timeline.html")); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 || stderr.Len() > 0 {
+		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`badge pass">pass`, "seed 7 · 2h0m0s simulated"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the page written again lacks %q", want)
+		}
+	}
+}
