@@ -67,8 +67,15 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 			req.T, resp.T = b.events[k].T, b.events[k].T
 			req.seq, resp.seq = b.evSeq[k]-seqRoom/2, b.evSeq[k]+1
 		} else if est.IsZero() {
-			b.Note("traffic.pcapng: exchange %d (%s %s) has no simulated time; shown at the start", i+1, e.Method, e.Path)
-			req.T, resp.T = b.t.Start, b.t.Start
+			// No simulated time (a live capture's exchange cut before its
+			// answer's Date): right after the one before it in the
+			// capture, whose time is known, rather than at the start.
+			at, where := b.t.Start, "at the start"
+			if i > 0 {
+				at, where = rows[i-1].resp.T, fmt.Sprintf("after exchange %d, the one before it in the capture", i)
+			}
+			b.Note("traffic.pcapng: exchange %d (%s %s) has no simulated time; shown %s", i+1, e.Method, e.Path, where)
+			req.T, resp.T = at, at
 		}
 		rows[i] = placed{req, resp}
 	}

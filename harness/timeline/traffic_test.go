@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,38 @@ func TestAnchor(t *testing.T) {
 				t.Errorf("anchor = %d, want %d", k, tc.want)
 			}
 		})
+	}
+}
+
+// In a live capture (wall-clock stamps) an exchange cut before its answer
+// has no Date header: it is shown after the exchange before it in the
+// capture, not at the start of the run an hour earlier.
+func TestCutLiveExchangeFollowsTheOneBefore(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	wall := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC) // a live capture's stamps
+	events := []event{{T: t0, Actor: "harness", Kind: "run_started"}, {T: t0.Add(time.Hour), Actor: "platform", Kind: "preferred_list_served"}}
+	b := &Builder{t: &Timeline{Start: t0}, lanes: map[string]Lane{}, faults: &faultWindows{}, events: events, eventsSorted: true}
+	for _, e := range events {
+		b.Add(eventItem(e, b.faults))
+		b.evSeq = append(b.evSeq, b.seq)
+	}
+	ex := []capture.Exchange{
+		{Method: "POST", Path: platformapi.PathPreferredList, Time: wall, Date: t0.Add(time.Hour), Status: 200},
+		{Method: "POST", Path: platformapi.PathDownload, Time: wall.Add(time.Millisecond)}, // cut: no answer, no Date
+	}
+	if err := b.addTraffic(ex); err != nil {
+		t.Fatal(err)
+	}
+	var cut []time.Time
+	for _, it := range b.t.Items[len(events):] {
+		if strings.Contains(it.Label, "download") {
+			cut = append(cut, it.T)
+		}
+	}
+	if len(cut) == 0 || slices.ContainsFunc(cut, func(at time.Time) bool { return !at.Equal(t0.Add(time.Hour)) }) {
+		t.Errorf("the cut exchange's rows at %v, want %v", cut, t0.Add(time.Hour))
+	}
+	if len(b.t.Notes) == 0 || !slices.ContainsFunc(b.t.Notes, func(n string) bool { return strings.Contains(n, "after exchange 1") }) {
+		t.Errorf("notes %q", b.t.Notes)
 	}
 }
