@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,7 +100,10 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 	return out, unfinished, nil
 }
 
-// ReadScenarios reads the results `esimhil run` wrote.
+// ReadScenarios reads the results `esimhil run` wrote. Their artifact
+// paths are stored relative to the file's directory (WriteScenarios) and
+// come back joined to it, so they resolve from wherever the reader runs
+// and after the directory was moved or copied whole.
 func ReadScenarios(path string) ([]Entry, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -109,16 +113,48 @@ func ReadScenarios(path string) ([]Entry, error) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, fmt.Errorf("scenario results %s: %w", path, err)
 	}
+	base := filepath.Dir(path)
+	for i := range out {
+		out[i].Dir, out[i].Timeline = joinRel(base, out[i].Dir), joinRel(base, out[i].Timeline)
+	}
 	return out, nil
 }
 
-// WriteScenarios writes results for ReadScenarios.
+// WriteScenarios writes results for ReadScenarios, the artifact paths
+// relative to path's directory when they lie under it.
 func WriteScenarios(path string, es []Entry) error {
-	b, err := json.MarshalIndent(es, "", "  ")
+	base := filepath.Dir(path)
+	stored := slices.Clone(es)
+	for i := range stored {
+		stored[i].Dir, stored[i].Timeline = relUnder(base, stored[i].Dir), relUnder(base, stored[i].Timeline)
+	}
+	b, err := json.MarshalIndent(stored, "", "  ")
 	if err != nil {
 		return err
 	}
 	return writeAtomic(path, append(b, '\n'))
+}
+
+// relUnder is target relative to base when it lies under base, else
+// target as given.
+func relUnder(base, target string) string {
+	if target == "" {
+		return ""
+	}
+	r := rel(base, target)
+	if r == target || r == ".." || strings.HasPrefix(r, "../") {
+		return target
+	}
+	return r
+}
+
+// joinRel is a stored path as the reader reaches it: a relative one is
+// under base.
+func joinRel(base, stored string) string {
+	if stored == "" || filepath.IsAbs(stored) {
+		return stored
+	}
+	return filepath.Join(base, filepath.FromSlash(stored))
 }
 
 // ReadGinkgo reads a Ginkgo JSON report (--json-report) into entries: one

@@ -193,3 +193,40 @@ func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 		t.Errorf("failure %+v", f)
 	}
 }
+
+// Scenario results store their artifact paths relative to the results
+// file, so an index built from another working directory, or from a copy
+// of the output directory, links to the copy's own pages.
+func TestScenarioPathsFollowTheirDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "out")
+	dir := filepath.Join(out, "scenarios", "roam")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	es := []Entry{
+		{Kind: "scenario", Name: "roam", Verdict: "pass", Dir: dir, Timeline: filepath.Join(dir, "timeline.html")},
+		{Kind: "scenario", Name: "elsewhere", Verdict: "pass", Dir: "/var/tmp/elsewhere"},
+	}
+	if err := WriteScenarios(filepath.Join(out, "scenarios", ScenariosFile), es); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(tmp, "moved")
+	if err := os.Rename(out, moved); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadScenarios(filepath.Join(moved, "scenarios", ScenariosFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(moved, "scenarios", "roam"); got[0].Dir != want || got[0].Timeline != filepath.Join(want, "timeline.html") {
+		t.Errorf("moved entry: %q %q, want under %q", got[0].Dir, got[0].Timeline, want)
+	}
+	if got[1].Dir != "/var/tmp/elsewhere" {
+		t.Errorf("an entry outside the directory: %q", got[1].Dir)
+	}
+	b, err := Index(moved, got, nil, time.Unix(0, 0))
+	if err != nil || !strings.Contains(string(b), `href="scenarios/roam/timeline.html"`) {
+		t.Errorf("index of the moved directory does not link its own page (%v)", err)
+	}
+}
