@@ -99,6 +99,9 @@ func TestInterruptedRun(t *testing.T) {
 	if !errors.Is(res.Err, ErrInterrupted) || !strings.Contains(res.Incomplete, "stopped by SIGTERM") {
 		t.Fatalf("result %v / %q", res.Err, res.Incomplete)
 	}
+	if len(res.Mismatches) > 0 {
+		t.Errorf("an unfinished run judged against expect: %q", res.Mismatches)
+	}
 	b, _ := os.ReadFile(filepath.Join(dir, EventsFile))
 	if !strings.Contains(string(b), `"event":"run_incomplete"`) {
 		t.Errorf("events.jsonl does not end with run_incomplete:\n%s", b)
