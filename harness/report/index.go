@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,7 +31,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; }
 .badge.pass { background: #16a34a; } .badge.fail { background: #dc2626; } .badge.error { background: #9333ea; }
 tr.fail td, tr.error td { background: #fef2f2; }
-a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; }
+a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; }
 .note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
 </style></head><body data-ready="true">
 <h1>esimhil run</h1>
@@ -81,7 +82,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			fail++
 		}
-		r := indexRow{Verdict: e.Verdict, Name: e.Name, Seed: e.Seed, Message: firstLine(e.Message),
+		r := indexRow{Verdict: e.Verdict, Name: e.Name, Seed: e.Seed, Message: firstLines(e.Message, indexLines),
 			Wall: e.Wall.Round(time.Millisecond).String()}
 		if e.Simulated > 0 {
 			r.Simulated = e.Simulated.String()
@@ -146,27 +147,37 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Time     float64      `xml:"time,attr"`
+	Time     junitSeconds `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     junitSeconds `xml:"time,attr"`
+	Cases    []junitCase  `xml:"testcase"`
 }
 
+// junitCase's properties come first: the schemas that allow them in a
+// test case (Jenkins', Maven Surefire's) put them before failure and error.
 type junitCase struct {
 	Name       string          `xml:"name,attr"`
 	Classname  string          `xml:"classname,attr"`
 	Status     string          `xml:"status,attr"`
-	Time       float64         `xml:"time,attr"`
+	Time       junitSeconds    `xml:"time,attr"`
+	Properties junitProperties `xml:"properties"`
 	Failure    *junitFailure   `xml:"failure,omitempty"`
 	Error      *junitFailure   `xml:"error,omitempty"`
-	Properties junitProperties `xml:"properties"`
+}
+
+// junitSeconds is a duration in seconds, to the millisecond ("0.455", not
+// float64's "0.45504028999999996").
+type junitSeconds float64
+
+func (s junitSeconds) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
+	return xml.Attr{Name: name, Value: strconv.FormatFloat(float64(s), 'f', 3, 64)}, nil
 }
 
 type junitFailure struct {
@@ -189,8 +200,11 @@ type junitProperty struct {
 func JUnit(suite string, entries []Entry) ([]byte, error) {
 	s := junitSuite{Name: suite}
 	for _, e := range entries {
-		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict, Time: e.Wall.Seconds()}
-		c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(e.Seed, 10)}}
+		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict, Time: junitSeconds(e.Wall.Seconds())}
+		if e.Seed != 0 || e.Dir != "" {
+			// (a scenario that did not load never ran: it has no seed)
+			c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(e.Seed, 10)}}
+		}
 		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, e.Timeline}} {
 			if p.Value != "" {
 				c.Properties.Properties = append(c.Properties.Properties, p)
@@ -226,4 +240,17 @@ func WriteJUnit(path, suite string, entries []Entry) error {
 		return fmt.Errorf("junit: %w", err)
 	}
 	return writeAtomic(path, b)
+}
+
+// indexLines is how many lines of a message the index shows (a scenario
+// that failed three expectations lists all three); the page has the rest.
+const indexLines = 5
+
+// firstLines is msg's first n lines, and how many more there are.
+func firstLines(msg string, n int) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	if len(lines) <= n {
+		return strings.Join(lines, "\n")
+	}
+	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n… and %d more (on its page)", len(lines)-n)
 }

@@ -192,6 +192,13 @@ func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	if f := got.Suites[0].Cases[1].Failure; f == nil || f.Message != "attempts: got [], want [sfr]" {
 		t.Errorf("failure %+v", f)
 	}
+	if n := len(got.Suites[0].Cases[2].Properties.Properties); n != 0 {
+		t.Errorf("a scenario that never loaded has %d properties (a seed it never had)", n)
+	}
+	x := string(b)
+	if !strings.Contains(x, `time="1.000"`) || strings.Index(x, "<properties>") > strings.Index(x, "<failure") {
+		t.Errorf("times to the millisecond, properties before the failure:\n%s", x)
+	}
 }
 
 // Scenario results store their artifact paths relative to the results
@@ -228,5 +235,18 @@ func TestScenarioPathsFollowTheirDirectory(t *testing.T) {
 	b, err := Index(moved, got, nil, time.Unix(0, 0))
 	if err != nil || !strings.Contains(string(b), `href="scenarios/roam/timeline.html"`) {
 		t.Errorf("index of the moved directory does not link its own page (%v)", err)
+	}
+}
+
+// The index lists every failed expectation of an entry, up to five, then
+// says how many more its page has.
+func TestIndexListsTheFailedExpectations(t *testing.T) {
+	msg := "attempts: got [sfr], want [orange-fr]\nlist_requests: got 1, want 2"
+	b, err := Index(t.TempDir(), []Entry{{Kind: "scenario", Name: "s", Verdict: "fail", Message: msg}}, nil, time.Unix(0, 0))
+	if err != nil || !strings.Contains(string(b), "want [orange-fr]\nlist_requests: got 1, want 2") {
+		t.Errorf("index lacks the second expectation (%v)", err)
+	}
+	if got := firstLines("1\n2\n3\n4\n5\n6\n7", 5); got != "1\n2\n3\n4\n5\n… and 2 more (on its page)" {
+		t.Errorf("firstLines = %q", got)
 	}
 }
