@@ -202,16 +202,17 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 
 // Check sends AT (twice: the first may meet a half-typed line) and wants
 // OK: what every modem answers, and what refuses a GPS NMEA port, a
-// diagnostics port or a console.
+// diagnostics port or a console. A modem an aborted session left in
+// numeric result codes (ATV0: "0" for OK) gets ATV1 first, then AT again.
 func Check(c *atclient.Client) error {
 	var err error
-	for range 2 {
+	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
-		if rsp, err = c.Command("AT"); err == nil && rsp.Final == "OK" {
+		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: %w: no OK to AT (%v)", c.Port(), ErrNotAModem, err)
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1 (%v)", c.Port(), ErrNotAModem, err)
 }
 
 // Scale turns real-hardware timeouts into waits for a device that lives

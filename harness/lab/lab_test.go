@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,12 +61,35 @@ func timeouts(d time.Duration) personality.Personality {
 func TestOpenRefusesNonModem(t *testing.T) {
 	port := fakeModem(t, func(string) string { return "$GPGSV,3,1,11,03,03,111,00*74\r\n" })
 	_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
-	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), port+": not a modem's AT port: no OK to AT") {
+	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), port+": not a modem's AT port: no OK to AT, nor after ATV1") {
 		t.Fatalf("%v", err)
 	}
 	if _, err := Open(context.Background(), Config{Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "no modem given") {
 		t.Errorf("no modem: %v", err)
 	}
+}
+
+// A modem an aborted session left in numeric result codes (ATV0) is a
+// modem: Check sets ATV1 and finds its OK.
+func TestCheckRestoresVerboseResults(t *testing.T) {
+	var mu sync.Mutex
+	verbose := false
+	port := fakeModem(t, func(l string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.EqualFold(l, "ATV1") {
+			verbose = true
+		}
+		if verbose {
+			return "\r\nOK\r\n"
+		}
+		return "0\r"
+	})
+	r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(200 * time.Millisecond), Slack: time.Millisecond})
+	if err != nil {
+		t.Fatalf("a modem in ATV0: %v", err)
+	}
+	r.Close()
 }
 
 // A modem that goes silent mid-run: the command fails naming itself and

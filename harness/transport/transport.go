@@ -139,9 +139,10 @@ type port struct {
 	name string
 	dial func(context.Context) (io.ReadWriteCloser, error)
 
-	mu     sync.Mutex
-	cur    io.ReadWriteCloser
-	closed bool
+	mu       sync.Mutex
+	cur      io.ReadWriteCloser
+	closed   bool
+	deadline time.Time // the last read deadline set, for a connection Reopen makes
 }
 
 func (p *port) Name() string { return p.name }
@@ -178,10 +179,17 @@ func (p *port) Write(b []byte) (int, error) {
 // them (a tty under the runtime poller, a TCP connection); other streams
 // return os.ErrNoDeadline.
 func (p *port) SetReadDeadline(t time.Time) error {
+	p.mu.Lock()
+	p.deadline = t
+	p.mu.Unlock()
 	c, err := p.conn()
 	if err != nil {
 		return err
 	}
+	return setDeadline(c, t)
+}
+
+func setDeadline(c io.ReadWriteCloser, t time.Time) error {
 	d, ok := c.(interface{ SetReadDeadline(time.Time) error })
 	if !ok {
 		return os.ErrNoDeadline
@@ -227,6 +235,12 @@ func (p *port) Reopen(ctx context.Context) error {
 			if p.closed {
 				c.Close()
 				return ErrClosed
+			}
+			// A reader that set a deadline on the connection that dropped
+			// may read this one next: it must time out the same, not block
+			// for good on a modem that says nothing.
+			if !p.deadline.IsZero() {
+				_ = setDeadline(c, p.deadline)
 			}
 			p.cur = c
 			return nil

@@ -425,3 +425,48 @@ func TestTTYEndSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// A read deadline set before the port dropped holds on the connection
+// Reopen makes: a reader that reads the new one next times out, rather
+// than blocking for good on a modem that says nothing (a `lab record`
+// hung that way after ser2net restarted).
+func TestReopenKeepsTheReadDeadline(t *testing.T) {
+	accepted := make(chan net.Conn, 4)
+	addr := fakeServer(t, func(c net.Conn) {
+		accepted <- c
+		<-waitClosed(c) // says nothing
+	})
+	p, err := Open(context.Background(), "tcp://"+addr, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	first := <-accepted
+	d, ok := p.(interface{ SetReadDeadline(time.Time) error })
+	if !ok {
+		t.Fatal("a TCP port has no read deadline")
+	}
+	if err := d.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	first.Close() // the drop
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Reopen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Read(make([]byte, 1))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("read on the reopened port: %v, want the deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		p.Close()
+		t.Fatal("a read on the reopened port ignored the deadline set before the drop")
+	}
+}

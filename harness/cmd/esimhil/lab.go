@@ -115,8 +115,12 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	scen := fs.String("scenario", "fixtures/scenarios/lab-home.yaml", "emulator scenario that `lab diff` plays the script against")
 	baud := fs.Int("baud", 115200, "baud rate")
 	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
+	restart := fs.Duration("restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")
 	sniff := fs.String("simtrace", simtrace.Off, "where a SIMtrace2 sends GSMTAP (udp://host:port): its APDUs go into DIR/traffic.pcapng")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *modem == "" || *out == "" {
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
 		return 2
 	}
@@ -141,7 +145,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	var log record.Log
-	c, err := openAT(ctx, *modem, *baud, *timeout, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now))
+	c, err := openAT(ctx, *modem, *baud, *timeout, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithReconnect(*restart))
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -168,19 +172,33 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	log.Reset()
-	identity, err := record.Record(c, p, script, &log)
-	if err != nil {
-		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
-		return 1
-	}
+	// A signal ends the recording at once (the port's reads do not watch
+	// ctx): what came before is saved, marked incomplete.
+	stopOnSignal := context.AfterFunc(ctx, func() { c.Close() })
+	identity, recErr := record.Record(c, p, script, &log)
+	stopOnSignal()
 	rel, err := filepath.Rel(*out, *scen)
 	if err != nil || filepath.IsAbs(*scen) {
 		rel, _ = filepath.Abs(*scen)
 	}
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel}
+	if recErr != nil {
+		// What came before is kept, and says it is not the whole script.
+		m.Incomplete = recErr.Error()
+		if ctx.Err() != nil {
+			m.Incomplete = fmt.Sprintf("%v (%v)", recErr, context.Cause(ctx))
+		}
+	}
 	if err := record.Save(*out, m, text, log.Lines()); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
+	if recErr != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, len(log.Lines()), *out)
+		if ctx.Err() != nil {
+			return interruptedCode(ctx)
+		}
 		return 1
 	}
 	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s\n", len(log.Lines()), *modem, p.Name, *out)

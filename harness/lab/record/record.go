@@ -160,6 +160,11 @@ type Manifest struct {
 	Accept []Accept `yaml:"accept,omitempty"`
 	// Note is free text: what device, card and firmware.
 	Note string `yaml:"note,omitempty"`
+	// Incomplete says why the recording stopped before the script's end
+	// (the port gone for good, a signal): at.log holds what came before.
+	// Load refuses such a recording: diffed or drafted from, it would
+	// pass for the modem's whole conversation.
+	Incomplete string `yaml:"incomplete,omitempty"`
 }
 
 // Accept is one accepted difference, with the reason.
@@ -221,6 +226,9 @@ func Load(dir string) (*Recording, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&r.Manifest); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if r.Manifest.Incomplete != "" {
+		return nil, fmt.Errorf("%s: the recording stopped before the script's end (%s): record it again", filepath.Join(dir, ManifestFile), r.Manifest.Incomplete)
 	}
 	for i, a := range r.Manifest.Accept {
 		if (a.Line == 0) == (a.Pattern == "") || a.Reason == "" {
