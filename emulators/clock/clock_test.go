@@ -111,3 +111,35 @@ func TestPostedWorkRunsBeforeTime(t *testing.T) {
 		t.Fatalf("posted work ran at %v, want 1s", at)
 	}
 }
+
+// Together fires every timer due at one instant before settling, so the
+// I/O each starts is in flight at once; without it, one timer's I/O ends
+// before the next timer fires.
+func TestTogetherPutsAnInstantsIOInFlightAtOnce(t *testing.T) {
+	for _, together := range []bool{false, true} {
+		l := NewLoop(NewVirtual(Epoch))
+		l.Together = together
+		var inflight, most int
+		for range 3 {
+			l.Clock().AfterFunc(time.Second, func() {
+				inflight++
+				most = max(most, inflight)
+				release := l.Hold()
+				go func() { // the peer answers a moment later
+					time.Sleep(time.Millisecond)
+					release(func() { inflight-- })
+				}()
+			})
+		}
+		if err := l.Advance(2 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if together {
+			want = 3
+		}
+		if most != want || inflight != 0 {
+			t.Errorf("together %v: %d in flight at most (%d left), want %d", together, most, inflight, want)
+		}
+	}
+}

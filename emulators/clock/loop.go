@@ -34,6 +34,13 @@ type Loop struct {
 
 	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
 	Stall time.Duration
+	// Together fires every timer due at one instant before the loop
+	// settles, so that the exchanges they start are in flight together
+	// (a fleet's devices checking at the same second load a platform at
+	// once). Without it each timer's work and I/O settle before the next
+	// timer of the instant fires: one order, the same every run, which a
+	// single rig's byte-identical event log relies on.
+	Together bool
 }
 
 // NewLoop returns a loop driving clk.
@@ -147,6 +154,13 @@ func (l *Loop) RunUntil(deadline time.Time, done func() bool) (bool, error) {
 		f, ok := l.clk.popDue(deadline)
 		if ok {
 			f()
+			for now := l.clk.Now(); l.Together; {
+				g, more := l.clk.popDue(now)
+				if !more {
+					break
+				}
+				g()
+			}
 		}
 		l.work.Unlock()
 		if !ok {

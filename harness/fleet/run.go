@@ -102,6 +102,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	vclk := clock.NewVirtual(clock.Epoch)
 	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult()}
 	s.loop.Stall = stallLimit
+	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
 	if err := s.servers(); err != nil {
@@ -245,7 +246,12 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			at = active[0].retire
 		}
 		if at.After(s.loop.Now()) {
-			if _, err := s.loop.RunUntil(at, nil); err != nil {
+			// A signal is seen between steps, not only between arrivals.
+			step := func() bool {
+				s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+				return ctx.Err() != nil
+			}
+			if _, err := s.loop.RunUntil(at, step); err != nil {
 				for len(active) > 0 {
 					s.retire(heap.Pop(&active).(*live), "storm stopped: "+err.Error())
 				}
