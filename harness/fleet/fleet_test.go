@@ -3,11 +3,13 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +129,33 @@ func TestShardsMergeToOneRun(t *testing.T) {
 	}
 	if _, err := Merge([]*Result{parts[0], parts[0]}); err == nil {
 		t.Error("a shard merged twice was accepted")
+	}
+	// What does not make one storm is refused, saying why.
+	edited := func(r *Result, edit func(*Result)) *Result {
+		c := *r
+		c.Outcomes = maps.Clone(r.Outcomes)
+		c.Shards = slices.Clone(r.Shards)
+		edit(&c)
+		return &c
+	}
+	other := loadTemplate(t, 40, 0)
+	other.Dwell = Duration(10 * time.Minute)
+	for _, tc := range []struct {
+		name string
+		rs   []*Result
+		want string
+	}{
+		{"a shard missing", parts[:2], "shards 2/3 missing"},
+		{"shards of different counts", []*Result{whole, parts[0]}, "is one of 3, the others of 1"},
+		{"another storm's shard", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Fleet = other.Fingerprint() })}, "does not belong with"},
+		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},
+		{"negative devices", []*Result{edited(whole, func(r *Result) { r.Devices = -3 })}, "not counts of a storm"},
+		{"a shard past its count", []*Result{edited(whole, func(r *Result) { r.Shards = []string{"5/3"} })}, `shard "5/3"`},
+		{"no shard named", []*Result{edited(whole, func(r *Result) { r.Shards = nil })}, "no shard named"},
+	} {
+		if _, err := Merge(tc.rs); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
 

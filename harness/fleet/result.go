@@ -2,12 +2,14 @@ package fleet
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +28,10 @@ const (
 type Result struct {
 	Template string `json:"template"`
 	Seed     int64  `json:"seed"`
+	// Fleet says which storm this is a slice of — the whole fleet's size,
+	// arrival window, dwell, pseudo-terminals and mix — so that merge
+	// takes only slices of one storm (Template.Fingerprint).
+	Fleet string `json:"fleet"`
 	// Shards lists the shards merged here ("0/4", …).
 	Shards  []string `json:"shards"`
 	Devices int      `json:"devices"`
@@ -165,16 +171,30 @@ func Merge(rs []*Result) (*Result, error) {
 		return nil, fmt.Errorf("fleet merge: no results")
 	}
 	m := newResult()
-	m.Template, m.Seed, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Platform, rs[0].SMDP
+	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
 	seen := map[string]bool{}
+	of := 0 // the n of every shard's i/n
 	for _, r := range rs {
-		if r.Template != m.Template || r.Seed != m.Seed {
-			return nil, fmt.Errorf("fleet merge: %s seed %d does not belong with %s seed %d", r.Template, r.Seed, m.Template, m.Seed)
+		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
+			return nil, fmt.Errorf("fleet merge: %s seed %d (%s) does not belong with %s seed %d (%s)", r.Template, r.Seed, r.Fleet, m.Template, m.Seed, m.Fleet)
+		}
+		if serverKind(r.Platform) != serverKind(m.Platform) || !maps.EqualFunc(r.SMDP, m.SMDP, func(a, b string) bool { return serverKind(a) == serverKind(b) }) {
+			return nil, fmt.Errorf("fleet merge: a shard against platform %s does not belong with one against %s", r.Platform, m.Platform)
+		}
+		if err := r.consistent(); err != nil {
+			return nil, fmt.Errorf("fleet merge: %s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
 		}
 		for _, s := range r.Shards {
-			if seen[s] {
+			_, n, err := ParseShard(s)
+			switch {
+			case err != nil:
+				return nil, fmt.Errorf("fleet merge: shard %q: %w", s, err)
+			case of != 0 && n != of:
+				return nil, fmt.Errorf("fleet merge: shard %s is one of %d, the others of %d", s, n, of)
+			case seen[s]:
 				return nil, fmt.Errorf("fleet merge: shard %s given twice", s)
 			}
+			of = n
 			seen[s] = true
 			m.Shards = append(m.Shards, s)
 		}
@@ -220,9 +240,41 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 		}
 	}
+	var missing []string
+	for i := range of {
+		if s := fmt.Sprintf("%d/%d", i, of); !seen[s] {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("fleet merge: shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
+	}
 	sort.Strings(m.Shards)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// consistent checks what a result file says of itself: counts that are
+// not negative and outcomes that add up to its devices (a file edited by
+// hand, or cut short, is refused rather than merged).
+func (r *Result) consistent() error {
+	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 {
+		return fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
+	}
+	sum := 0
+	for k, n := range r.Outcomes {
+		if n < 0 {
+			return fmt.Errorf("outcome %s: %d devices", k, n)
+		}
+		sum += n
+	}
+	if sum != r.Devices {
+		return fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
+	}
+	if len(r.Shards) == 0 {
+		return fmt.Errorf("no shard named")
+	}
+	return nil
 }
 
 // Write saves the result as JSON.
@@ -308,4 +360,28 @@ func (r *Result) Print(w io.Writer) {
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)
 	}
+}
+
+// ParseShard reads a shard's "i/n": slice i of n, 0 ≤ i < n.
+func ParseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		i, err = strconv.Atoi(a)
+		if err == nil {
+			n, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, errors.New("want i/n with 0 ≤ i < n")
+	}
+	return i, n, nil
+}
+
+// serverKind is what a result says of a server for merging: "emulated"
+// (each shard runs its own, on its own port) or the external URL.
+func serverKind(s string) string {
+	if strings.HasPrefix(s, "emulated") {
+		return "emulated"
+	}
+	return s
 }

@@ -104,6 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
+	s.res.Fleet = t.Fingerprint()
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
 	if err := s.servers(); err != nil {
 		return nil, err

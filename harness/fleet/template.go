@@ -17,6 +17,7 @@ package fleet
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -247,4 +248,13 @@ func (t *Template) part(i int) Part {
 		k -= p.Share
 	}
 	return t.Mix[len(t.Mix)-1]
+}
+
+// Fingerprint names the storm a shard is a slice of: the whole fleet's
+// size, pseudo-terminals, arrival window and dwell as read, and a digest
+// of its base scenario and mix. Shards of one storm share it.
+func (t *Template) Fingerprint() string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v", t.Scenario, t.Mix))
+	return fmt.Sprintf("%d devices (%d on ptys), arrivals within %v, dwell %v, mix %x",
+		t.Devices, t.PTYs, time.Duration(t.ArriveWithin), time.Duration(t.Dwell), h[:6])
 }

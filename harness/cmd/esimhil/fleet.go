@@ -129,17 +129,10 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// parseShard reads "i/n".
+// parseShard reads --shard's "i/n".
 func parseShard(s string) (i, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	if ok {
-		i, err = strconv.Atoi(a)
-		if err == nil {
-			n, err = strconv.Atoi(b)
-		}
-	}
-	if !ok || err != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)", s)
+	if i, n, err = fleet.ParseShard(s); err != nil {
+		return 0, 0, fmt.Errorf("--shard %q: %w (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)", s, err)
 	}
 	return i, n, nil
 }
