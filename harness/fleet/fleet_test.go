@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -176,6 +177,9 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		{"unknown kind", func(t *Template) { t.Mix[0].Kind = "teleport" }, -1, `mix[0].kind: "teleport"`},
 		{"unknown card fault", func(t *Template) { t.Mix[2].CardFault = "gremlins" }, -1, `mix[2].card_fault: "gremlins"`},
 		{"dwell too long", func(t *Template) { t.Dwell = Duration(30 * 24 * time.Hour) }, -1, "dwell: 720h0m0s"},
+		{"dwell 0 (given, not left out)", func(t *Template) { t.Dwell = 0 }, -1, "dwell: 0s: want more than 0"},
+		{"a window of part of a second", func(t *Template) { t.ArriveWithin = Duration(1500 * time.Millisecond) }, -1, "arrive_within: 1.5s: whole seconds"},
+		{"an empty mix (given, not left out)", func(t *Template) { t.Mix = []Part{} }, -1, "mix: empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +193,36 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 				t.Errorf("error %v, want it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A template file with nothing in it, or two documents, is refused; one
+// that leaves dwell and mix out gets their defaults.
+func TestTemplateFile(t *testing.T) {
+	dir := t.TempDir()
+	base, err := filepath.Abs("../../fixtures/scenarios/roam-fr-preinstalled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := Load(write("empty.yaml", "# nothing\n")); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("empty template: %v", err)
+	}
+	if _, err := Load(write("two.yaml", "scenario: "+base+"\ndevices: 2\n---\ndevices: 3\n")); err == nil || !strings.Contains(err.Error(), "second YAML document") {
+		t.Errorf("two documents: %v", err)
+	}
+	tp, err := Load(write("min.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.Validate(-1); err != nil || time.Duration(tp.Dwell) != DefaultDwell || len(tp.Mix) != 1 {
+		t.Errorf("defaults: %v, dwell %v, mix %v", err, time.Duration(tp.Dwell), tp.Mix)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,7 +107,25 @@ func Load(path string) (*Template, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&t); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("fleet template %s: empty (it needs at least scenario and devices)", path)
+		}
 		return nil, fmt.Errorf("fleet template %s: %w", path, err)
+	}
+	var more any
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("fleet template %s: a second YAML document: one template per file", path)
+	}
+	// What the file leaves out takes its default; what it gives must be
+	// right (dwell: 0s or mix: [] are refused, not read as absent).
+	var keys map[string]any
+	if err := yaml.Unmarshal(b, &keys); err == nil {
+		if _, ok := keys["dwell"]; !ok {
+			t.Dwell = Duration(DefaultDwell)
+		}
+		if _, ok := keys["mix"]; !ok {
+			t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+		}
 	}
 	if t.Scenario == "" {
 		return nil, fmt.Errorf("fleet template %s: scenario: required (the base scenario file)", path)
@@ -136,14 +155,14 @@ func (t *Template) Validate(ptyLimit int) error {
 	case t.Devices > MaxDevices:
 		bad("devices: %d: at most %d", t.Devices, MaxDevices)
 	}
-	if t.ArriveWithin <= 0 {
+	switch {
+	case t.ArriveWithin <= 0:
 		bad("arrive_within: %v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
+	case time.Duration(t.ArriveWithin)%time.Second != 0:
+		bad("arrive_within: %v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
 	}
-	if t.Dwell == 0 {
-		t.Dwell = Duration(DefaultDwell)
-	}
-	if t.Dwell < 0 || time.Duration(t.Dwell) > MaxDwell {
-		bad("dwell: %v: want more than 0 and at most %v", time.Duration(t.Dwell), MaxDwell)
+	if t.Dwell <= 0 || time.Duration(t.Dwell) > MaxDwell {
+		bad("dwell: %v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
 	}
 	switch {
 	case t.PTYs < 0:
@@ -154,7 +173,7 @@ func (t *Template) Validate(ptyLimit int) error {
 		bad("ptys: %d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
 	}
 	if len(t.Mix) == 0 {
-		t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+		bad("mix: empty: give at least one part (leave it out for all preinstalled)")
 	}
 	total := 0
 	for i, p := range t.Mix {

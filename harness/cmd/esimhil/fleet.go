@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -101,6 +102,14 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 		cfg.SMDP[op] = u
+	}
+	if *out != "" {
+		// Before the storm, not after it: a shard of a Kubernetes job
+		// would lose its whole run to a mistyped path.
+		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "esimhil fleet: --out %s: its directory %s does not exist\n", *out, filepath.Dir(*out))
+			return 2
+		}
 	}
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
