@@ -56,7 +56,9 @@ func newE2EPlatform(t *testing.T, dp *smdp.Server) *e2ePlatform {
 		p.notes <- string(b)
 		if p.refuse {
 			w.WriteHeader(http.StatusServiceUnavailable)
+			return
 		}
+		_ = json.NewEncoder(w).Encode(platformapi.NotificationAck{Ack: true, ID: "1"})
 	})
 	srv := &http.Server{Handler: mux}
 	go func() { _ = srv.Serve(ln) }()

@@ -55,7 +55,22 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	}
 	o := &a.st.Outbox[0]
 	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
-	if reason := httpFailure(e); reason != "" {
+	reason := httpFailure(e)
+	if reason == "" {
+		// A 200 is an acknowledgement only as the API words one: garbage,
+		// or "ack": false, leaves the note owed (sent again later).
+		if ack, err := platformapi.DecodeNotificationAck(e.Body); err != nil {
+			reason = "answer: " + err.Error()
+		} else if !ack.Ack {
+			reason = "answer: not acknowledged (ack: false)"
+		}
+		if reason != "" {
+			a.log(KindNotificationFailed, append(kv, "reason", reason)...)
+			a.st.OutboxRetry = true
+			return
+		}
+	}
+	if reason != "" {
 		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
 		if refused(e.Status) {
 			// The platform will never take this note as it is: resending
