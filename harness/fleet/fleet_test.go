@@ -253,6 +253,14 @@ func TestBadExternalPlatform(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
 		}, 30 * time.Minute},
+		{"an error object for its log", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.Method == http.MethodGet {
+				fmt.Fprint(w, `{"error":"inspect disabled"}`) // a 200 that is no log page
+				return
+			}
+			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+		}, 30 * time.Minute},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).

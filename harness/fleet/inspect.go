@@ -82,6 +82,15 @@ func (in *inspector) page(offset, limit int) (*inspectPageBody, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("GET %s answered %d with a body that is not its JSON: %v", platformapi.PathInspect, resp.StatusCode, err)
 	}
+	// An object without the page's fields ({"error": …} with a 200) is no
+	// log: reading it as an empty one would call every notification lost.
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal(b, &keys)
+	for _, k := range []string{"total", "offset", "entries"} {
+		if _, ok := keys[k]; !ok {
+			return nil, fmt.Errorf("GET %s answered %d without the page's %q: not its log", platformapi.PathInspect, resp.StatusCode, k)
+		}
+	}
 	return &p, nil
 }
 
