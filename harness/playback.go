@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab/record"
@@ -65,13 +66,19 @@ func DiffRecording(dir, pers, scen string) ([]record.Difference, *record.Recordi
 		return nil, rec, err
 	}
 	rec.Manifest.Personality = p.Name
-	if scen == "" {
-		scen = rec.Manifest.Scenario
-		if !filepath.IsAbs(scen) {
-			scen = filepath.Join(dir, scen)
+	var s *scenario.Scenario
+	if b, ok := fixtures.Scenario(rec.Manifest.Scenario); scen == "" && ok {
+		// A built-in scenario named by its name (`lab record`'s default).
+		s, err = scenario.Parse(rec.Manifest.Scenario+".yaml", b)
+	} else {
+		if scen == "" {
+			scen = rec.Manifest.Scenario
+			if !filepath.IsAbs(scen) {
+				scen = filepath.Join(dir, scen)
+			}
 		}
+		s, err = scenario.Load(scen)
 	}
-	s, err := scenario.Load(scen)
 	if err != nil {
 		return nil, rec, err
 	}

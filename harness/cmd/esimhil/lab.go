@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/lab/discover"
@@ -110,9 +111,9 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	modem := fs.String("modem", "", "the modem's AT port")
 	out := fs.String("out", "", "recording directory to write")
-	scriptFile := fs.String("script", "fixtures/scripts/probe-es10.yaml", "AT script")
+	scriptFile := fs.String("script", "", "AT script (default: the built-in fixtures/scripts/probe-es10.yaml)")
 	pers := fs.String("personality", "auto", "the modem's dialect, or auto to probe it")
-	scen := fs.String("scenario", "fixtures/scenarios/lab-home.yaml", "emulator scenario that `lab diff` plays the script against")
+	scen := fs.String("scenario", "", "emulator scenario that `lab diff` plays the script against (default: the built-in lab-home)")
 	baud := fs.Int("baud", 115200, "baud rate")
 	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
 	restart := fs.Duration("restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")
@@ -124,6 +125,22 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
 		return 2
 	}
+	// The manifest names the scenario as lab diff finds it: a built-in by
+	// its name, a file relative to the recording (so the two move together).
+	rel := "lab-home"
+	if *scen != "" {
+		if _, err := os.Stat(*scen); err != nil {
+			fmt.Fprintf(stderr, "esimhil lab record: --scenario: %v\n", err)
+			return 2
+		}
+		abs, _ := filepath.Abs(*scen)
+		absOut, _ := filepath.Abs(*out)
+		if r, err := filepath.Rel(absOut, abs); err == nil {
+			rel = r
+		} else {
+			rel = abs
+		}
+	}
 	stopSniff, err := recordSniff(*sniff, *out, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
@@ -134,12 +151,15 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		}
 	}()
-	text, err := os.ReadFile(*scriptFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
-		return 1
+	text, scriptName := fixtures.ProbeScript, fixtures.ProbeScriptName
+	if *scriptFile != "" {
+		if text, err = os.ReadFile(*scriptFile); err != nil {
+			fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+			return 1
+		}
+		scriptName = *scriptFile
 	}
-	script, err := record.ParseScript(*scriptFile, text)
+	script, err := record.ParseScript(scriptName, text)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -177,10 +197,6 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	stopOnSignal := context.AfterFunc(ctx, func() { c.Close() })
 	identity, recErr := record.Record(c, p, script, &log)
 	stopOnSignal()
-	rel, err := filepath.Rel(*out, *scen)
-	if err != nil || filepath.IsAbs(*scen) {
-		rel, _ = filepath.Abs(*scen)
-	}
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel}
 	if recErr != nil {
