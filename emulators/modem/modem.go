@@ -336,7 +336,8 @@ func (m *Modem) Close() error {
 	m.wg.Wait()
 	errS := m.slave.Close()
 	var errL error
-	if m.o.Link != "" {
+	// The link goes only if it is still this modem's (not replaced since).
+	if target, err := os.Readlink(m.o.Link); m.o.Link != "" && err == nil && target == m.slave.Name() {
 		if err := os.Remove(m.o.Link); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errL = err
 		}

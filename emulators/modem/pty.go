@@ -79,6 +79,14 @@ func publishLink(target, link string) error {
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			return fmt.Errorf("link %s exists and is not a symlink", link)
 		}
+		// A link to a pty that is open belongs to someone (another
+		// emulator): taking it over would cut that one off its host. A
+		// stale one (its pty gone with the process) is replaced.
+		if old, err := os.Readlink(link); err == nil {
+			if _, err := os.Stat(old); err == nil && strings.HasPrefix(old, "/dev/pts/") {
+				return fmt.Errorf("link %s points to %s, a pseudo-terminal in use (another emulator?): give another --link, or remove it", link, old)
+			}
+		}
 		if err := os.Remove(link); err != nil {
 			return fmt.Errorf("replace link %s: %w", link, err)
 		}

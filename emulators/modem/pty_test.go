@@ -50,6 +50,25 @@ func TestLinkReplacesStaleSymlink(t *testing.T) {
 	}
 }
 
+// A second modem asked for the link of one that runs is refused: it
+// would cut the first off its host, and remove the link on its way out.
+func TestLinkOfARunningModemIsRefused(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "ttyESIM")
+	if _, _, err := startBare(t, link); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.Readlink(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := startBare(t, link); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a second modem on the link: %v", err)
+	}
+	if now, err := os.Readlink(link); err != nil || now != first {
+		t.Errorf("link -> %q (%v), want the first modem's %q", now, err, first)
+	}
+}
+
 func TestLinkRefusesRegularFile(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "ttyESIM")
 	if err := os.WriteFile(link, []byte("keep me"), 0o600); err != nil {

@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -313,6 +314,10 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "esimhil emulate: unexpected arguments %q\n%s", fs.Args(), usage)
+		return 2
+	}
+	if !(*speed > 0) || math.IsInf(*speed, 0) {
+		fmt.Fprintf(stderr, "esimhil emulate: --speed %v: want simulated seconds per wall second, more than 0 (1: real time, 60: a minute a second)\n", *speed)
 		return 2
 	}
 	var s *scenario.Scenario

@@ -202,12 +202,14 @@ func TestEmulateRejectsBadPersonalityAndState(t *testing.T) {
 	}{
 		{"unknown personality", []string{"--personality", "nokia-3310"}, "generic"},
 		{"state that is not an NVM image", []string{"--state", "main_test.go"}, "NVM"},
+		{"no speed", []string{"--speed", "0"}, "--speed 0: want"},
+		{"speed not a number", []string{"--speed", "NaN"}, "--speed NaN: want"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := cli(context.Background(), append([]string{"emulate", "--capture", "tap", "--out", t.TempDir()}, tc.args...), &stdout, &stderr)
-			if code != 1 || !strings.Contains(stderr.String(), tc.want) {
-				t.Fatalf("exit %d, stderr %q: want 1 and %q", code, stderr.String(), tc.want)
+			if code == 0 || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("exit %d, stderr %q: want an error and %q", code, stderr.String(), tc.want)
 			}
 		})
 	}
