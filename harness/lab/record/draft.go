@@ -48,6 +48,22 @@ func Draft(rec *Recording, name string) (string, error) {
 	text := func(e exchange) string { return strings.TrimSpace(e.raw[1:]) }
 	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})F?"?$`)
 	testForms := ""
+	// works names the commands whose set form answered OK somewhere in
+	// the recording: an ERROR to the test form of one of them says the
+	// modem has no test forms; an ERROR to the test form of a command it
+	// lacks (+CCHO on a SIMCom A7600) says only that it lacks it.
+	works := map[string]bool{}
+	for i, e := range ex {
+		if e.raw[0] != '>' {
+			continue
+		}
+		up := strings.ToUpper(text(e))
+		if name, _, ok := strings.Cut(strings.TrimPrefix(up, "AT"), "="); ok && !strings.HasSuffix(up, "=?") {
+			if _, final := answer(i); text(final) == "OK" {
+				works[name] = true
+			}
+		}
+	}
 	for i, e := range ex {
 		if e.raw[0] != '>' {
 			continue
@@ -79,10 +95,13 @@ func Draft(rec *Recording, name string) (string, error) {
 				set(final.line, "no_cchc", "true", "+CCHC answers ERROR")
 			}
 		case strings.HasSuffix(upper, "=?"):
-			if testForms == "" {
-				if text(final) == "ERROR" && !base.NoTestForms {
-					set(final.line, "no_test_forms", "true", cmd+" answers ERROR")
-				}
+			name := strings.TrimSuffix(strings.TrimPrefix(upper, "AT"), "=?")
+			switch {
+			case testForms != "":
+			case text(final) != "ERROR":
+				testForms = cmd
+			case works[name] && !base.NoTestForms:
+				set(final.line, "no_test_forms", "true", cmd+" answers ERROR, "+name+" itself answers OK")
 				testForms = cmd
 			}
 		case "AT"+strings.ToUpper(base.ICCIDCommand) == upper || isICCIDCommand(upper):
