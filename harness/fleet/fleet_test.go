@@ -339,3 +339,23 @@ func TestKubernetesManifest(t *testing.T) {
 		}
 	}
 }
+
+// Percentiles by nearest rank: p of n times is the ⌈p·n/100⌉-th.
+func TestPercentileNearestRank(t *testing.T) {
+	var r Result
+	for i := 1; i <= 180; i++ {
+		r.SwitchTimes = append(r.SwitchTimes, time.Duration(i)*time.Second)
+	}
+	for _, tc := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 90 * time.Second}, {95, 171 * time.Second}, {99, 179 * time.Second}, {100, 180 * time.Second}, {0.1, time.Second}} {
+		if got := r.Percentile(tc.p); got != tc.want {
+			t.Errorf("p%v of 1..180 s = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	r.SwitchTimes = r.SwitchTimes[:4]
+	if got := r.Percentile(99); got != 4*time.Second {
+		t.Errorf("p99 of four times = %v, want the largest", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"sort"
@@ -155,12 +156,14 @@ func (r *Result) Lost() (lost, unconfirmed int) {
 	return lost, unconfirmed
 }
 
-// Percentile is the p-th percentile (0..100) of the sorted switch times.
+// Percentile is the p-th percentile (0..100) of the sorted switch times,
+// by nearest rank: the smallest time at least p % of the devices took no
+// longer than (with 180 times, p99 is the 179th).
 func (r *Result) Percentile(p float64) time.Duration {
 	if len(r.SwitchTimes) == 0 {
 		return 0
 	}
-	i := int(p/100*float64(len(r.SwitchTimes))+0.5) - 1
+	i := int(math.Ceil(p/100*float64(len(r.SwitchTimes)))) - 1
 	return r.SwitchTimes[min(max(i, 0), len(r.SwitchTimes)-1)]
 }
 
