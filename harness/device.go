@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,7 +18,6 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/scenario"
-	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -157,7 +155,7 @@ func (d *Device) Host() (*atclient.Client, error) {
 	if d.link != nil {
 		return atclient.New(d.link.Open(), atclient.WithTimeout(10*time.Second)), nil
 	}
-	p, err := transport.Open(context.Background(), d.Modem.Path(), transport.Config{Shared: true})
+	p, err := hostPort(d.Modem)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/lagwrite"
 	"github.com/esimhil/esimhil/internal/personality"
@@ -385,9 +386,11 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if !o.NoHost {
-		if r.AT, err = atclient.Open(r.Modem.Path()); err != nil {
-			return r, fmt.Errorf("open %s: %w", r.Modem.Path(), err)
+		p, err := hostPort(r.Modem)
+		if err != nil {
+			return r, err
 		}
+		r.AT = atclient.New(p)
 	}
 	if err = r.Loop.Settle(); err != nil {
 		return r, err
@@ -623,4 +626,19 @@ func safeName(s string) string {
 		return "rig"
 	}
 	return string(b)
+}
+
+// hostPort opens the in-process host's side of m's pty from its master,
+// not by path (modem.OpenPeer says why), named by its path as a host that
+// opened the path would be.
+func hostPort(m *modem.Modem) (transport.Port, error) {
+	f, err := m.OpenPeer()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", m.Path(), err)
+	}
+	p, err := transport.TTY(m.Path(), f, transport.Config{Shared: true})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", m.Path(), err)
+	}
+	return p, nil
 }

@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -339,4 +341,35 @@ func (o *outQueue) droppedBytes() int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.dropped
+}
+
+// OpenPeer opens the slave of this modem's own pty from its master
+// (TIOCGPTPEER), not by its path: with several rigs in one process, the
+// path /dev/pts/N can still name a pty another rig has just closed, whose
+// node goes a moment later, and a host that opened that one reads EOF.
+// The caller closes the file.
+func (m *Modem) OpenPeer() (*os.File, error) {
+	m.mu.Lock()
+	master, name := m.master, m.path
+	m.mu.Unlock()
+	if master == nil {
+		return nil, errors.New("modem: no pty (not started, or wired in memory)")
+	}
+	rc, err := master.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("pty peer: %w", err)
+	}
+	fd, perr := -1, error(nil)
+	if err := rc.Control(func(mfd uintptr) {
+		r, _, e := unix.Syscall(unix.SYS_IOCTL, mfd, unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+		if fd = int(r); e != 0 {
+			perr = e
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("pty peer: %w", err)
+	}
+	if perr != nil {
+		return nil, fmt.Errorf("pty peer of %s: %w", name, perr)
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }

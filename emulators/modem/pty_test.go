@@ -154,3 +154,37 @@ func TestPTYState(t *testing.T) {
 		t.Errorf("after Close: %q", got)
 	}
 }
+
+// OpenPeer gives this modem's own pty slave, whatever its path names
+// meanwhile: a host on it talks to this modem.
+func TestOpenPeer(t *testing.T) {
+	m, loop, err := startBare(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := m.OpenPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Name() != m.Path() {
+		t.Errorf("peer named %q, want the pty's path %q", f.Name(), m.Path())
+	}
+	if _, err := f.Write([]byte("ATE0\r")); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 64)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(string(got), "OK") && time.Now().Before(deadline) {
+		loop.Settle()
+		if err := f.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := f.Read(buf)
+		got = append(got, buf[:n]...)
+	}
+	if !strings.Contains(string(got), "OK") {
+		t.Errorf("the peer read %q, want the modem's OK", got)
+	}
+}

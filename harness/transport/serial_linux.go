@@ -30,6 +30,12 @@ func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	return setupTTY(fd, path, cfg, speed)
+}
+
+// setupTTY is openSerial's work on an open, non-blocking tty fd, which it
+// owns from then on (closed on failure).
+func setupTTY(fd int, path string, cfg Config, speed uint32) (io.ReadWriteCloser, error) {
 	fail := func(what string, err error) (io.ReadWriteCloser, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %s: %w", path, what, err)
@@ -169,4 +175,35 @@ func LineSettings(f *os.File) (string, error) {
 	}
 	raw := t.Lflag&(unix.ICANON|unix.ECHO) == 0 && t.Oflag&unix.OPOST == 0
 	return fmt.Sprintf("%d %d%s%d %s raw=%v", baud, bits, par, stop, flow, raw), nil
+}
+
+// TTY makes a Port of a tty the caller opened itself (a pty's slave opened
+// from its master, race-free where the path is not), set up as Open sets
+// up a device, named name. It cannot be reopened.
+func TTY(name string, f *os.File, cfg Config) (Port, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	speed, ok := bauds[cfg.Baud]
+	if !ok {
+		f.Close()
+		return nil, fmt.Errorf("%s: baud %d not supported", name, cfg.Baud)
+	}
+	fd, err := unix.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rwc, err := setupTTY(fd, name, cfg, speed)
+	if err != nil {
+		return nil, err
+	}
+	return &port{name: name, cur: rwc}, nil
 }
