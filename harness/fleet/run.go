@@ -232,6 +232,9 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	epoch := s.loop.Now()
 	var active retireHeap
 	next := 0
+	tick := func() {
+		s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+	}
 	for next < len(plans) || len(active) > 0 {
 		if err := ctx.Err(); err != nil {
 			for len(active) > 0 {
@@ -248,8 +251,14 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		}
 		if at.After(s.loop.Now()) {
 			// A signal is seen between steps, not only between arrivals.
+			// Checked after every step of the loop: a signal stops the
+			// storm mid-run; progress is shown now and then (a storm
+			// takes millions of steps).
+			steps := 0
 			step := func() bool {
-				s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+				if steps++; steps%1024 == 0 {
+					tick()
+				}
 				return ctx.Err() != nil
 			}
 			if _, err := s.loop.RunUntil(at, step); err != nil {
@@ -271,7 +280,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		if s.ext != nil {
 			s.ext.poll(s.res)
 		}
-		s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+		tick()
 	}
 	return nil
 }
