@@ -191,12 +191,17 @@ func TTY(name string, f *os.File, cfg Config) (Port, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: baud %d not supported", name, cfg.Baud)
 	}
-	fd, err := unix.Dup(int(f.Fd()))
+	// A descriptor of its own (f.Fd would turn f blocking), non-blocking
+	// as the file description is, for setupTTY to own.
+	fd, derr := -1, error(nil)
+	rc, err := f.SyscallConn()
+	if err == nil {
+		err = rc.Control(func(u uintptr) { fd, derr = unix.FcntlInt(u, unix.F_DUPFD_CLOEXEC, 0) })
+	}
 	f.Close()
-	if err != nil {
+	if err = errors.Join(err, derr); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	unix.CloseOnExec(fd)
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %w", name, err)
