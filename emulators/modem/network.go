@@ -231,7 +231,9 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
 		return nil
 	case r.Stat == 3:
 		return fmt.Errorf("+COPS=1 %s: denied: %w", plmn, at.CMENetworkNotAllowed)
-	case r.Stat == 2:
+	case m.st.t3410 != nil:
+		// Asked, and T3410 runs: the network does not answer. Searching
+		// for any other reason (no cell of it in service) is 30 below.
 		return fmt.Errorf("+COPS=1 %s: no answer: %w", plmn, at.CMENetworkTimeout)
 	}
 	return fmt.Errorf("+COPS=1 %s: %w", plmn, at.CMENoNetworkService)

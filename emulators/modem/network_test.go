@@ -50,18 +50,21 @@ func TestManualSelectionDenied(t *testing.T) {
 	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 32"}, {"AT+CEREG?", "+CEREG: 0,3|OK"}})
 }
 
-// TestManualSelectionNoCellVersusNoAnswer: a network with no visible cell
-// answers +CME ERROR 30 (no network service) before any attach, by number
-// as by name; a visible one whose network never answers, 31 (timeout).
+// TestManualSelectionNoCellVersusNoAnswer: a network with no cell in
+// service answers +CME ERROR 30 (no network service), by number as by
+// name; one whose network never answers the attach (T3410), 31 (timeout).
 func TestManualSelectionNoCellVersusNoAnswer(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0;+CMEE=1")
 	r.advance(t, 2*time.Second)
-	// Searching, as the world answers an attach on a network of no cell
-	// here or one that does not answer.
+	// Searching, as the world answers an attach on a network with no cell
+	// in service here: 30, visible or not.
 	r.net.reg = Registration{Stat: 2, PLMN: "26201"}
 	r.exchanges(t, []exchange{{`AT+COPS=1,2,"26201"`, "+CME ERROR: 30"}})
 	r.net.reg = Registration{Stat: 2, PLMN: "20801"}
+	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 30"}})
+	// A network that never answers the ATTACH REQUEST (T3410 runs): 31.
+	r.net.reg = Registration{Timeout: true, PLMN: "20801"}
 	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 31"}})
 }
 
