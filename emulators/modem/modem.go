@@ -337,9 +337,11 @@ func (m *Modem) Close() error {
 	errS := m.slave.Close()
 	var errL error
 	// The link goes only if it is still this modem's (not replaced since).
-	if target, err := os.Readlink(m.o.Link); m.o.Link != "" && err == nil && target == m.slave.Name() {
-		if err := os.Remove(m.o.Link); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errL = err
+	if m.o.Link != "" {
+		if target, err := os.Readlink(m.o.Link); err == nil && target == m.slave.Name() {
+			if err := os.Remove(m.o.Link); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errL = err
+			}
 		}
 	}
 	if err := errors.Join(errM, errS, errL); err != nil {

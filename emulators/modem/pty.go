@@ -81,10 +81,12 @@ func publishLink(target, link string) error {
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			return fmt.Errorf("link %s exists and is not a symlink", link)
 		}
-		// A link to a pty that is open belongs to someone (another
+		// A link to another pty that is open belongs to someone (another
 		// emulator): taking it over would cut that one off its host. A
-		// stale one (its pty gone with the process) is replaced.
-		if old, err := os.Readlink(link); err == nil {
+		// stale one is replaced: its pty gone with the process, or the
+		// number handed to this modem (the kernel gives the lowest free
+		// one, so a restarted emulator often gets its old number back).
+		if old, err := os.Readlink(link); err == nil && old != target {
 			if _, err := os.Stat(old); err == nil && strings.HasPrefix(old, "/dev/pts/") {
 				return fmt.Errorf("link %s points to %s, a pseudo-terminal in use (another emulator?): give another --link, or remove it", link, old)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -186,5 +187,27 @@ func TestOpenPeer(t *testing.T) {
 	}
 	if !strings.Contains(string(got), "OK") {
 		t.Errorf("the peer read %q, want the modem's OK", got)
+	}
+}
+
+// A stale link that names the very pty this modem was given (a restarted
+// emulator often gets its old number back) is replaced, not refused as a
+// pty in use.
+func TestLinkNamingTheModemsOwnPty(t *testing.T) {
+	master, slave, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	defer slave.Close()
+	link := filepath.Join(t.TempDir(), "ttyESIM")
+	if err := os.Symlink(slave.Name(), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := publishLink(slave.Name(), link); err != nil {
+		t.Fatalf("a link already naming the modem's own pty: %v", err)
+	}
+	if err := publishLink("/dev/pts/does-not-exist", link); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("taking over a link to another open pty: %v", err)
 	}
 }
