@@ -48,24 +48,6 @@ func Listen(addr string, h http.Handler, limits Limits, wrap, wrapConn func(net.
 	if err := e.listen(addr); err != nil {
 		return nil, err
 	}
-	// A port the kernel picked that Wireshark dissects as another protocol
-	// would hide this server's traffic from tshark's HTTP and TLS: take
-	// another, holding the refused ones until then so none comes back.
-	if _, port, _ := net.SplitHostPort(addr); port == "0" {
-		var refused []*Endpoint
-		for try := 0; dissectorports.Taken(e.addr.Port()) && try < 16; try++ {
-			refused = append(refused, e)
-			e = &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn}
-			if err := e.listen(addr); err != nil {
-				e = refused[len(refused)-1]
-				refused = refused[:len(refused)-1]
-				break
-			}
-		}
-		for _, r := range refused {
-			r.Close()
-		}
-	}
 	return e, nil
 }
 
@@ -95,6 +77,21 @@ func (e *Endpoint) listen(addr string) error {
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	// A port the kernel picked that Wireshark dissects as another protocol
+	// would hide this server's traffic from tshark's HTTP and TLS: take
+	// another, holding the refused ones until then so none comes back.
+	var refused []net.Listener
+	for try := 0; dissectorports.Taken(uint16(ln.Addr().(*net.TCPAddr).Port)) && try < 16; try++ {
+		next, err := lc.Listen(context.Background(), "tcp", addr)
+		if err != nil {
+			break
+		}
+		refused = append(refused, ln)
+		ln = next
+	}
+	for _, r := range refused {
+		r.Close()
 	}
 	e.addr = ln.Addr().(*net.TCPAddr).AddrPort()
 	if e.wrap != nil {
