@@ -64,15 +64,10 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 		} else if !ack.Ack {
 			reason = "answer: not acknowledged (ack: false)"
 		}
-		if reason != "" {
-			a.log(KindNotificationFailed, append(kv, "reason", reason)...)
-			a.st.OutboxRetry = true
-			return
-		}
 	}
 	if reason != "" {
 		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
-		if refused(e.Status) {
+		if refused(e.Status) { // (never a 200: a bad acknowledgement is kept)
 			// The platform will never take this note as it is: resending
 			// it would block every note behind it.
 			a.st.Outbox = a.st.Outbox[1:]
