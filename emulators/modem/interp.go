@@ -20,7 +20,7 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdQuiet, "I": cmdIdent, "H": cmdHook,
+		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdOnlyZero, "I": cmdIdent, "H": cmdOnlyZero,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
 		"X": cmdV250Setting, "&C": cmdV250Setting, "&D": cmdV250Setting,
@@ -213,17 +213,11 @@ func cmdVerbose(m *Modem, c at.Command) error {
 	return nil
 }
 
-func cmdQuiet(m *Modem, c at.Command) error {
-	if v, err := basicValue(c); err != nil || v != 0 {
-		return errUnknown // result codes are never suppressed
-	}
-	return nil
-}
-
-// cmdHook is ATH[0] (V.250 §6.3.6): hang up. The modem places no calls,
-// so there is nothing to end: OK, as a modem without a call answers (host
-// init strings often begin with it). H1 (off hook) is refused.
-func cmdHook(m *Modem, c at.Command) error {
+// cmdOnlyZero takes the 0 form of a basic command and refuses the others:
+// Q0 (result codes are never suppressed), and H0 (V.250 §6.3.6: hang up —
+// the modem places no calls, so there is nothing to end, and it answers OK
+// as a modem without a call does; host init strings often begin with ATH).
+func cmdOnlyZero(m *Modem, c at.Command) error {
 	if v, err := basicValue(c); err != nil || v != 0 {
 		return errUnknown
 	}
