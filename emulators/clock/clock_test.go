@@ -125,10 +125,8 @@ func TestTogetherPutsAnInstantsIOInFlightAtOnce(t *testing.T) {
 				inflight++
 				most = max(most, inflight)
 				release := l.Hold()
-				go func() { // the peer answers a moment later
-					time.Sleep(time.Millisecond)
-					release(func() { inflight-- })
-				}()
+				go release(func() { inflight-- }) // the peer answers
+
 			})
 		}
 		if err := l.Advance(2 * time.Second); err != nil {

@@ -154,11 +154,11 @@ func (l *Loop) RunUntil(deadline time.Time, done func() bool) (bool, error) {
 		f, ok := l.clk.popDue(deadline)
 		if ok {
 			f()
-			for now := l.clk.Now(); l.Together; {
-				g, more := l.clk.popDue(now)
-				if !more {
-					break
-				}
+		}
+		if ok && l.Together {
+			// The rest of this instant's timers, before settling.
+			now := l.clk.Now()
+			for g, more := l.clk.popDue(now); more; g, more = l.clk.popDue(now) {
 				g()
 			}
 		}
