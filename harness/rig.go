@@ -32,6 +32,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/lagwrite"
@@ -580,7 +581,7 @@ func (r *Rig) closeEvents() error {
 			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
 		}
 	} else if r.pageAfter && !r.scratch {
-		note := fmt.Sprintf("run finished and its artifacts closed; process %d was then writing the timeline page: "+
+		note := fmt.Sprintf(timeline.PagePending+": run finished and its artifacts closed; process %d was then writing the timeline page: "+
 			"if that process is gone, timeline.html is missing or cut short (esimhil timeline %s writes it again)\n", os.Getpid(), r.dir)
 		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(note), 0o644); err != nil {
 			errs = append(errs, fmt.Errorf("mark the page pending: %w", err))

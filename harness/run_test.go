@@ -356,7 +356,7 @@ func TestIncompleteUntilThePageIsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
-	if err != nil || !strings.Contains(string(b), "writing the timeline page") {
+	if err != nil || !strings.HasPrefix(string(b), timeline.PagePending) {
 		t.Fatalf("after Close, before the page: INCOMPLETE %q, %v", b, err)
 	}
 	res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
@@ -365,5 +365,10 @@ func TestIncompleteUntilThePageIsWritten(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("INCOMPLETE after the page was written: %v", err)
+	}
+	// The page does not quote its own pending marker.
+	page, err := os.ReadFile(res.Timeline)
+	if err != nil || strings.Contains(string(page), timeline.PagePending) || strings.Contains(string(page), "INCOMPLETE") {
+		t.Errorf("the finished run's page quotes INCOMPLETE (%v)", err)
 	}
 }

@@ -203,10 +203,11 @@ func Build(dir string, run Run) (*Timeline, error) {
 			b.Note("%s: %v", src.File, err)
 		}
 	}
-	// The run's own word that it, or its capture, is not complete.
+	// The run's own word that it, or its capture, is not complete — but
+	// not that this very page is pending: that is over once it is written.
 	for _, marker := range []string{"INCOMPLETE", "traffic.INCOMPLETE"} {
 		text, err := readMarker(filepath.Join(dir, marker))
-		if err != nil {
+		if err != nil || strings.HasPrefix(text, PagePending) {
 			continue
 		}
 		b.Note("%s: %s", marker, text)
@@ -225,6 +226,12 @@ func Build(dir string, run Run) (*Timeline, error) {
 const maxMarker = 4 << 10
 
 // readMarker is a marker file's text, cut to maxMarker.
+// PagePending begins the INCOMPLETE a finished run leaves while its page
+// is written (harness.RunScenario): it says only that the page may be
+// missing, which the page itself does not quote, and whoever writes the
+// page removes it.
+const PagePending = "page pending"
+
 func readMarker(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

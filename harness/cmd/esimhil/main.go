@@ -290,6 +290,10 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
+		// The page a killed run left pending is written now.
+		if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil && strings.HasPrefix(string(b), timeline.PagePending) {
+			os.Remove(filepath.Join(dir, harness.IncompleteFile))
+		}
 		if n := timeline.Pages(dir); n > 1 {
 			fmt.Fprintf(stdout, "%s (and %d more pages beside it)\n", path, n-1)
 			continue
@@ -408,7 +412,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // INCOMPLETE's reason. note says what could not be found.
 func rebuiltRun(dir, name string) (timeline.Run, string) {
 	run := timeline.Run{Name: name}
-	if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil && !strings.HasPrefix(string(b), timeline.PagePending) {
 		run.Incomplete = strings.TrimSpace(string(b))
 	}
 	var entry *report.Entry

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 func TestRunWritesArtifactsAndIsDeterministic(t *testing.T) {
@@ -229,6 +231,11 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "timeline.html")); err != nil {
 		t.Fatal(err)
 	}
+	// As a process killed while writing the page leaves it.
+	pending := filepath.Join(dir, harness.IncompleteFile)
+	if err := os.WriteFile(pending, []byte(timeline.PagePending+": …\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	stdout.Reset()
 	stderr.Reset()
 	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 || stderr.Len() > 0 {
@@ -242,5 +249,11 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("the page written again lacks %q", want)
 		}
+	}
+	if strings.Contains(string(b), "INCOMPLETE") {
+		t.Error("the page written again quotes the marker of its own pending write")
+	}
+	if _, err := os.Stat(pending); !os.IsNotExist(err) {
+		t.Errorf("the page-pending marker stays after the page is written: %v", err)
 	}
 }
