@@ -67,6 +67,7 @@ type Template struct {
 	Home, Visit string             `yaml:"-"`
 	Preferred   []string           `yaml:"-"`
 	HomeOp      scenario.Operator  `yaml:"-"`
+	baseSum     [32]byte           // of the base scenario's bytes, for Fingerprint
 }
 
 // Part is one kind of device and its share of the fleet.
@@ -134,9 +135,14 @@ func Load(path string) (*Template, error) {
 	if !filepath.IsAbs(sp) {
 		sp = filepath.Join(filepath.Dir(path), sp)
 	}
-	if t.Base, err = scenario.Load(sp); err != nil {
+	base, err := os.ReadFile(sp)
+	if err != nil {
 		return nil, fmt.Errorf("fleet template %s: %w", path, err)
 	}
+	if t.Base, err = scenario.Parse(sp, base); err != nil {
+		return nil, fmt.Errorf("fleet template %s: %w", path, err)
+	}
+	t.baseSum = sha256.Sum256(base)
 	if t.Name == "" {
 		t.Name = t.Base.Name
 	}
@@ -271,9 +277,9 @@ func (t *Template) part(i int) Part {
 
 // Fingerprint names the storm a shard is a slice of: the whole fleet's
 // size, pseudo-terminals, arrival window and dwell as read, and a digest
-// of its base scenario and mix. Shards of one storm share it.
+// of its base scenario's content and its mix. Shards of one storm share it.
 func (t *Template) Fingerprint() string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%+v", t.Scenario, t.Mix))
+	h := sha256.Sum256(fmt.Appendf(nil, "%x|%+v", t.baseSum, t.Mix))
 	return fmt.Sprintf("%d devices (%d on ptys), arrivals within %v, dwell %v, mix %x",
 		t.Devices, t.PTYs, time.Duration(t.ArriveWithin), time.Duration(t.Dwell), h[:6])
 }

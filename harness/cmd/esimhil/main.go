@@ -197,7 +197,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
-		stopped := ctx.Err() != nil && (res.Incomplete != "" || errors.Is(res.Err, harness.ErrInterrupted))
+		stopped := ctx.Err() != nil && errors.Is(res.Err, harness.ErrInterrupted)
 		switch {
 		case stopped:
 			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
