@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // Write stores the PKI under dir as PEM files, each a CERTIFICATE block
@@ -57,25 +59,8 @@ func writeCert(path string, c *Cert) error {
 	}
 	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
 	b = append(b, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k})...)
-	// Through a temporary file and a rename, so that an interrupted run
-	// (Ctrl-C) leaves each file whole, old or new.
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	// Whole, old or new, however the run is interrupted (Ctrl-C).
+	if err := atomicfile.WriteFile(path, b, 0o644, false); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -460,7 +461,12 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 // and the SGP.22 notifications' events, sent to the profile's operator.
 var (
 	platformNoteKinds = []string{platformapi.KindAttachSuccess, platformapi.KindAttachFailure, platformapi.KindDownloadSuccess, platformapi.KindListExhausted}
-	smdpNoteKinds     = []string{"install", "enable", "disable", "delete"}
+	smdpNoteKinds     = func() (ks []string) {
+		for e := es10.EventInstall; e <= es10.EventDelete; e++ {
+			ks = append(ks, e.String())
+		}
+		return ks
+	}()
 )
 
 // isHostName accepts RFC 1123 host names: dot-separated labels of letters,
