@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,7 @@ func (r *Rig) schedulePlan() error {
 			// the cut happens once that piece of work is over, and the
 			// power comes back Off later on the virtual clock.
 			r.Loop.Post(func() {
+				r.awaitPeer()
 				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
 					"at": "modem", "entry": i, "nth": pc.Nth, "off": pc.Off.String()})
 				r.Modem.PowerOff()
@@ -55,6 +57,43 @@ func (r *Rig) schedulePlan() error {
 		})
 	}
 	return nil
+}
+
+// peerWait bounds, in wall time, how long a power cut waits for a server
+// to handle what the card sent it (awaitPeer).
+const peerWait = 5 * time.Second
+
+// awaitPeer, at a power cut, waits until the server at the other end of
+// the card's open data channel has handled everything the card wrote to
+// it. What was sent is on its way and the server handles it at the cut's
+// instant in any case (stkterm's abandonChannel); waiting puts the
+// server's events of that instant before the cut's, in every run, instead
+// of wherever its goroutine happens to be. A server that is not the rig's
+// is not waited for; one that has not handled the request within peerWait
+// (a partial request, a handler stuck) is logged as an error, since the
+// order of that instant may then vary.
+func (r *Rig) awaitPeer() {
+	if r.Terminal == nil {
+		return
+	}
+	f, ok := r.Terminal.OpenFlow()
+	if !ok {
+		return
+	}
+	var consumed func(netip.AddrPort, int64, time.Duration) bool
+	name := ""
+	if r.Platform != nil && r.Platform.Addr() == f.Remote {
+		consumed, name = r.Platform.Consumed, "the platform"
+	}
+	for op, s := range r.SMDP {
+		if s.Addr() == f.Remote {
+			consumed, name = s.Consumed, "the SM-DP+ of "+op
+		}
+	}
+	if consumed != nil && !consumed(f.Local, f.Sent, peerWait) {
+		r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": fmt.Sprintf(
+			"power cut: %s had not handled the card's %d bytes within %v; the order of this instant's events may vary", name, f.Sent, peerWait)})
+	}
 }
 
 // AwaitPower runs the rig until the modem is powered again when a power cut

@@ -110,6 +110,38 @@ var _ = Describe("Determinism", framework.Emulated, func() {
 		Entry("a second-country fallback", "second-country.yaml"),
 		Entry("hours of back-off", "backoff-all-fail.yaml"),
 	)
+
+	// The card's request is on its way when the cut strikes: the platform
+	// handles it at that instant on its own goroutine. Its events come
+	// before the cut's in every run, not wherever the goroutines go.
+	It("orders a server's handling of a request before the power cut that follows it", func() {
+		s := framework.Variant("roam-fr-download.yaml", "cut-download-requested", nil, "{power_cut: download_requested, actor: euicc}")
+		dir := GinkgoT().TempDir()
+		var first []byte
+		for i := range 4 {
+			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, strconv.Itoa(i))})
+			Expect(res.Err).NotTo(HaveOccurred())
+			b, err := os.ReadFile(filepath.Join(res.Dir, harness.EventsFile))
+			Expect(err).NotTo(HaveOccurred())
+			if i == 0 {
+				first = b
+				served, cut := -1, -1
+				for j, line := range strings.Split(string(b), "\n") {
+					switch {
+					case served < 0 && strings.Contains(line, `"actor":"platform","event":"download_requested"`):
+						served = j
+					case cut < 0 && strings.Contains(line, `"fault":"power_cut"`):
+						cut = j
+					}
+				}
+				Expect(cut).To(BeNumerically(">=", 0), "the cut happened")
+				Expect(served).To(BeNumerically(">=", 0), "the platform handled the request")
+				Expect(served).To(BeNumerically("<", cut), "the platform's handling comes before the cut")
+				continue
+			}
+			Expect(string(b)).To(Equal(string(first)), "run %d's events.jsonl", i)
+		}
+	})
 })
 
 var _ = Describe("Scenario fixtures", framework.Emulated, func() {

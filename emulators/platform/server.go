@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -206,6 +207,16 @@ func (s *Server) Addr() netip.AddrPort {
 		return netip.AddrPort{}
 	}
 	return s.ep.Addr()
+}
+
+// Consumed reports, waiting at most limit, when the platform has handled
+// everything the client at client wrote to it, n bytes in all
+// (httpserve.Endpoint.Consumed).
+func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) bool {
+	s.life.Lock()
+	ep := s.ep
+	s.life.Unlock()
+	return ep == nil || ep.Consumed(client, n, limit)
 }
 
 // SetReachable(false) closes the listener and open connections, so new

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
 )
@@ -50,6 +52,16 @@ func (s *Server) tlsConfig() *tls.Config {
 			return &tls.Certificate{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}, nil
 		},
 	}
+}
+
+// Consumed reports, waiting at most limit, when the SM-DP+ has handled
+// everything the client at client wrote to it, n bytes in all
+// (httpserve.Endpoint.Consumed).
+func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) bool {
+	s.net.mu.Lock()
+	ep := s.net.ep
+	s.net.mu.Unlock()
+	return ep == nil || ep.Consumed(client, n, limit)
 }
 
 // SetReachable(false) closes the listener and every open connection, so a

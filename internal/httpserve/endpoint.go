@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/dissectorports"
 )
@@ -29,6 +30,7 @@ type Endpoint struct {
 	limits   Limits
 	wrap     func(net.Listener) net.Listener // the TCP listener (a capture tap)
 	wrapConn func(net.Listener) net.Listener // the capped listener (TLS)
+	flows    *flows                          // every reachable period's connections
 
 	mu     sync.Mutex
 	addr   netip.AddrPort
@@ -44,7 +46,7 @@ func Listen(addr string, h http.Handler, limits Limits, wrap, wrapConn func(net.
 	if err := portFree(addr); err != nil {
 		return nil, err
 	}
-	e := &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn}
+	e := &Endpoint{handler: h, limits: limits, wrap: wrap, wrapConn: wrapConn, flows: newFlows()}
 	if err := e.listen(addr); err != nil {
 		return nil, err
 	}
@@ -94,11 +96,23 @@ func (e *Endpoint) listen(addr string) error {
 		r.Close()
 	}
 	e.addr = ln.Addr().(*net.TCPAddr).AddrPort()
+	ln = e.flows.listener(ln)
 	if e.wrap != nil {
 		ln = e.wrap(ln)
 	}
-	e.srv = Serve(ln, e.handler, e.limits, e.wrapConn)
+	e.srv = serveFollowed(ln, e.handler, e.limits, e.wrapConn, e.flows)
 	return nil
+}
+
+// Consumed waits until the server has read at least n bytes from the
+// connection whose client end is client, has answered every request in
+// them and waits for more — or has closed the connection; one not
+// accepted yet is waited for when n > 0. It reports false when limit
+// (wall time) passes first: a partial request, or a server stuck in a
+// handler.
+func (e *Endpoint) Consumed(client netip.AddrPort, n int64, limit time.Duration) bool {
+	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port()) // as RemoteAddr prints it
+	return e.flows.consumed(client.String(), n, limit)
 }
 
 // Addr is where the endpoint listens, reachable or not.

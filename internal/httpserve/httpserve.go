@@ -91,6 +91,8 @@ type Server struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 	idle  chan struct{}
+
+	flows *flows // nil outside an Endpoint
 }
 
 // connWait bounds how long Close waits for connections still being
@@ -100,12 +102,17 @@ const connWait = 5 * time.Second
 // Serve starts serving h on ln with limits (zero fields: Default). wrap, if
 // not nil, wraps the connection-capped listener (TLS goes there).
 func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listener) net.Listener) *Server {
+	return serveFollowed(ln, h, limits, wrap, nil)
+}
+
+// serveFollowed is Serve; fl, if not nil, follows the connections' states.
+func serveFollowed(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listener) net.Listener, fl *flows) *Server {
 	l := limits.orDefault()
 	var capped net.Listener = netutil.LimitListener(ln, l.MaxConns)
 	if wrap != nil {
 		capped = wrap(capped)
 	}
-	s := &Server{ln: capped, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	s := &Server{ln: capped, done: make(chan struct{}), conns: map[net.Conn]struct{}{}, flows: fl}
 	s.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: l.ReadHeader,
@@ -136,6 +143,9 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 // StateNew before its accept loop goes on, and StateClosed when the
 // connection's goroutine ends, after its last handler.
 func (s *Server) track(c net.Conn, st http.ConnState) {
+	if s.flows != nil {
+		s.flows.state(c, st)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch st {

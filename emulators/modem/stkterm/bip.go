@@ -47,6 +47,34 @@ type channel struct {
 	// the reader's end closes it. Loop-owned, like eof and dropped.
 	abandoned bool
 	release   func(done func())
+	sent      int64 // bytes written to the socket so far
+}
+
+// Flow is the open data channel's TCP connection as its peer sees it: the
+// terminal's address and the peer's, and how many bytes went out.
+type Flow struct {
+	Local, Remote netip.AddrPort
+	Sent          int64
+}
+
+// OpenFlow returns the open data channel's flow, if a channel is open and
+// its link up. Call it from inside simulated work.
+func (t *Terminal) OpenFlow() (Flow, bool) {
+	ch := t.ch
+	if ch == nil || ch.dropped {
+		return Flow{}, false
+	}
+	local, lok := ch.conn.LocalAddr().(*net.TCPAddr)
+	remote, rok := ch.conn.RemoteAddr().(*net.TCPAddr)
+	if !lok || !rok {
+		return Flow{}, false
+	}
+	return Flow{Local: unmapped(local.AddrPort()), Remote: unmapped(remote.AddrPort()), Sent: ch.sent}, true
+}
+
+// unmapped gives an IPv4 address in its 4-byte form, as peers print it.
+func unmapped(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
 func bipError(c stk.Command, info byte) stk.TerminalResponse {
@@ -197,7 +225,9 @@ func (t *Terminal) sendData(c stk.Command) stk.TerminalResponse {
 	ch.tx = append(ch.tx, c.Data...)
 	if c.Details.Qualifier&stk.SendImmediately != 0 {
 		_ = ch.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if _, err := ch.conn.Write(ch.tx); err != nil {
+		n, err := ch.conn.Write(ch.tx)
+		ch.sent += int64(n)
+		if err != nil {
 			t.tracef("send data: %v", err)
 			ch.eof = true
 			t.dropLink(ch)
