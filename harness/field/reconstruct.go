@@ -337,8 +337,9 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		have := d.TestAnswers[key]
 		return fmt.Sprintf("%s=? answering %q", key, have), have == ev.Value
 	case "no_test_forms":
-		refused := d.NoTestForms || !d.Supports(key)
-		return fmt.Sprintf("%s=? answering %s", key, map[bool]string{true: "ERROR", false: "OK"}[refused]), strconv.FormatBool(refused) == ev.Value
+		// The evidence is the modem's (personality.TestFormVerdicts), not
+		// one command's: whether d has the command is another field's.
+		return "no_test_forms " + strconv.FormatBool(d.NoTestForms), strconv.FormatBool(d.NoTestForms) == ev.Value
 	case "echo_joins_previous":
 		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious
 	case "cgla_refused":

@@ -118,6 +118,35 @@ func TestDraft(t *testing.T) {
 	}
 }
 
+// no_test_forms by personality.TestFormVerdicts: a refused test form
+// speaks for the modem only when the command itself works; the first test
+// form that speaks decides.
+func TestDraftTestForms(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  string // the draft's note, "" for none
+	}{
+		{"refused, the set form works", []string{"T > AT+CGLA=?", "T < ERROR", `T > AT+CGLA=1,10,"80CA005A00"`, "T < +CGLA: 4,\"6A88\"", "T < OK"},
+			"# - no_test_forms: AT+CGLA=? answers ERROR, +CGLA itself answers OK (at.log:2)"},
+		{"refused, the command fails too", []string{"T > AT+FOO=?", "T < ERROR", "T > AT+FOO", "T < ERROR"}, ""},
+		{"answered first", []string{"T > AT+CCHO=?", "T < OK", "T > AT+CGLA=?", "T < ERROR", `T > AT+CGLA=1,10,"80CA005A00"`, "T < OK"}, ""},
+		{"the recording ends before the answer", []string{"T > AT+CGLA=?", "T < ERROR", "T > AT+CGLA=1,4,\"0070\""}, ""},
+		// +CCHC=? refused is no missing +CCHC.
+		{"+CCHC's test form", []string{"T > AT+CCHC=?", "T < ERROR"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y, err := Draft(rec(t, tc.lines...), "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" && strings.Contains(y, "# - ") || tc.want != "" && !strings.Contains(y, tc.want) {
+				t.Errorf("want %q, draft:\n%s", tc.want, y)
+			}
+		})
+	}
+}
+
 // The probe script's masks take a Sierra's +CCHO handle where the modem
 // gives it and where the host sends it back: a real modem's handle and
 // the emulator's are not a difference, the APDUs beside them still are.
