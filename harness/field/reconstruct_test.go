@@ -261,6 +261,50 @@ func TestNoTestForms(t *testing.T) {
 	}
 }
 
+// TestGivenScenarioPowerOn: a fixture whose manifest gives a whole
+// scenario and whose log opens with the modem booting powers the emulated
+// device on where the log puts the boot on the run's clock — a log of the
+// rig at its own time, any other log at the run's start — and a log
+// without times has its commands come after the boot and first attach.
+func TestGivenScenarioPowerOn(t *testing.T) {
+	scen, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "scenarios", "lab-home.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const manifest = `name: given-boot
+source: "a capture of the rig"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+scenario: scenario.yaml
+expected: "x"
+failure: {log: host.log, line: 2, what: "x"}
+expect: reproduces
+`
+	for _, tc := range []struct {
+		name, log        string
+		powerOnAt, start time.Duration
+	}{
+		{"the rig's log, booting 30 s into the run", "[2026-01-01 00:00:30.000] < RDY\n[2026-01-01 00:00:40.000] > AT+CEREG?\n[2026-01-01 00:00:40.010] < +CEREG: 0,1\n[2026-01-01 00:00:40.011] < OK\n",
+			30 * time.Second, 30 * time.Second},
+		{"the rig's log, booting at the run's start", "[2026-01-01 00:00:00.000] < RDY\n[2026-01-01 00:00:10.000] > AT+CEREG?\n[2026-01-01 00:00:10.010] < +CEREG: 0,1\n[2026-01-01 00:00:10.011] < OK\n",
+			0, 0},
+		{"a log of another clock", "[2025-06-01 10:00:00.000] < RDY\n[2025-06-01 10:00:10.000] > AT+CEREG?\n[2025-06-01 10:00:10.010] < +CEREG: 0,1\n[2025-06-01 10:00:10.011] < OK\n",
+			0, 0},
+		{"a log without times", "< RDY\n> AT+CEREG?\n< +CEREG: 0,1\n< OK\n", 0, warmUp},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "given-boot", map[string]string{
+				ManifestFile: manifest, "scenario.yaml": string(scen), "host.log": tc.log,
+			}), Options{})
+			if !p.PowerOn || p.PowerOnAt != tc.powerOnAt || p.Start != tc.start {
+				t.Errorf("power on %v at %v, start %v; want at %v, start %v\n%s", p.PowerOn, p.PowerOnAt, p.Start, tc.powerOnAt, tc.start, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
 // TestReconstructErrors: what the logs contradict, or what the scenario
 // cannot have, points at the manifest's line.
 func TestReconstructErrors(t *testing.T) {
