@@ -31,9 +31,9 @@ func (p *Plan) given() error {
 	p.ScenarioYAML, p.Scenario = f.ScenarioText, s
 	p.Start = p.givenStart()
 	if on := p.Facts.PowerOn; p.PowerOn {
-		// The power-on the logs open with is where they put it on the
-		// run's clock: at run time 0, the scenario's own, only when they
-		// begin there.
+		// The power-on the logs open with is where they begin on the
+		// run's clock (a log of the rig booting 30 s in: 30 s), not the
+		// scenario's own power-on at run time 0.
 		p.PowerOnAt = p.Start + on.At
 		if f.Logs[f.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
 			p.Start = p.PowerOnAt + warmUp
