@@ -179,6 +179,7 @@ func swappedICCID(hex string) string {
 // personality's (a REFRESH's trace on the AT port).
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1}}
+	testForms := testFormVerdicts(f)
 	for i, t := range f.Logs {
 		switch t.Format {
 		case fieldlog.Platform:
@@ -190,7 +191,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 			fs.Events, fs.EventsFile = t.RunEvents, t.File
 			continue
 		}
-		fs.extractAT(f, i, refreshURCs, bootURCs)
+		fs.extractAT(f, i, refreshURCs, bootURCs, testForms)
 	}
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	fs.fillPLMNs()
@@ -200,7 +201,35 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	return fs
 }
 
-func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
+// entryAt names an entry of a fixture's logs: the log's and the entry's
+// index.
+type entryAt struct{ log, entry int }
+
+// testFormVerdicts reads the test forms of the fixture's AT logs, all of
+// one modem, together: a test form refused in one log is the modem's lack
+// of test forms when its command works in another.
+func testFormVerdicts(f *Fixture) map[entryAt]personality.TestFormVerdict {
+	var conv []personality.Exchange
+	var places []entryAt
+	for li, t := range f.Logs {
+		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
+			continue
+		}
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command {
+				conv = append(conv, personality.Exchange{Command: e.Text, Final: FinalOf(t, k)})
+				places = append(places, entryAt{li, k})
+			}
+		}
+	}
+	out := map[entryAt]personality.TestFormVerdict{}
+	for _, v := range personality.TestFormVerdicts(conv) {
+		out[places[v.Index]] = v
+	}
+	return out
+}
+
+func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, testForms map[entryAt]personality.TestFormVerdict) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
 	var cceregSet, cmeeSet, echoSet, copsSet bool
@@ -296,11 +325,13 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string) {
 				if !info && final == "OK" {
 					fs.Dialect = append(fs.Dialect, Evidence{"test_answers." + name, "", obs.Src, e.Text + " answers a bare OK", 0})
 				}
-				if final != "" {
-					// A test form refused: the modem has none (or lacks the command).
-					refused := final != "OK"
-					fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + name, strconv.FormatBool(refused),
-						Src{t.File, answer[len(answer)-1].Line}, e.Text + " answers " + final, 0})
+				if v, ok := testForms[entryAt{li, k}]; ok {
+					why := e.Text + " answers " + final
+					if v.NoTestForms {
+						why += ", " + v.Name + " itself answers OK"
+					}
+					fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + v.Name, strconv.FormatBool(v.NoTestForms),
+						Src{t.File, answer[len(answer)-1].Line}, why, 0})
 				}
 			}
 			fs.apduAnswers(t, answer)

@@ -29,20 +29,35 @@ func (p *Plan) given() error {
 		return m.errAt(m.nodes["scenario"], "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, fs.EIDSrc, fs.EID)
 	}
 	p.ScenarioYAML, p.Scenario = f.ScenarioText, s
-	// A log of the rig is stamped with the run's own clock.
-	p.Start = 0
+	p.Start = p.givenStart()
+	if on := p.Facts.PowerOn; p.PowerOn {
+		// The power-on the logs open with is where they begin on the
+		// run's clock (a log of the rig booting 30 s in: 30 s), not the
+		// scenario's own power-on at run time 0.
+		p.PowerOnAt = p.Start + on.At
+		if f.Logs[f.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
+			p.Start = p.PowerOnAt + warmUp
+			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
+		}
+	}
+	return nil
+}
+
+// givenStart is the run time at which the logs begin: a log of the rig is
+// stamped with the run's own clock; any other begins when the run does.
+func (p *Plan) givenStart() time.Duration {
+	f := p.Fixture
 	for i, t := range f.Logs {
 		if t.Format == fieldlog.Events || t.Clock != fieldlog.Absolute {
 			continue
 		}
 		if zero := firstTime(t); !zero.IsZero() {
 			if d := zero.Sub(RigEpoch); d >= 0 && d < scenario.MaxHorizon {
-				p.Start = d - f.origin[i]
 				p.assume("the logs are the rig's own (their clock starts at %s): the run starts with them", RigEpoch.Format(time.RFC3339))
-				return nil
+				return d - f.origin[i]
 			}
 		}
 	}
 	p.assume("the logs begin when the run starts")
-	return nil
+	return 0
 }

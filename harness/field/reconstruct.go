@@ -146,8 +146,8 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
 	for _, t := range f.Logs {
-		if o := t.OpenAnswer; o[0] > 0 {
-			p.assume("%s begins inside an answer to a command it does not show: lines %d–%d skipped, not compared", t.File, o[0], o[1])
+		if lines := t.OpenAnswerLines(); len(lines) > 0 {
+			p.assume("%s begins inside an answer to a command it does not show: %s skipped, not compared", t.File, lineRuns(lines))
 		}
 	}
 	channels, err := p.overCGLA()
@@ -220,6 +220,28 @@ func (p *Plan) overCGLA() ([]int, error) {
 			"after opening the ISD-R with AT+CCHO; the backend's transport itself is not emulated, and each answer is compared by what it says", t.File)
 	}
 	return all, nil
+}
+
+// lineRuns names ascending log lines, runs as ranges: "line 4",
+// "lines 1–3, 5".
+func lineRuns(lines []int) string {
+	var runs []string
+	for i := 0; i < len(lines); {
+		j := i
+		for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+			j++
+		}
+		if j > i {
+			runs = append(runs, fmt.Sprintf("%d–%d", lines[i], lines[j]))
+		} else {
+			runs = append(runs, strconv.Itoa(lines[i]))
+		}
+		i = j + 1
+	}
+	if len(lines) == 1 {
+		return "line " + runs[0]
+	}
+	return "lines " + strings.Join(runs, ", ")
 }
 
 func (p *Plan) assume(format string, args ...any) {
@@ -337,8 +359,9 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		have := d.TestAnswers[key]
 		return fmt.Sprintf("%s=? answering %q", key, have), have == ev.Value
 	case "no_test_forms":
-		refused := d.NoTestForms || !d.Supports(key)
-		return fmt.Sprintf("%s=? answering %s", key, map[bool]string{true: "ERROR", false: "OK"}[refused]), strconv.FormatBool(refused) == ev.Value
+		// The evidence is the modem's (personality.TestFormVerdicts), not
+		// one command's: whether d has the command is another field's.
+		return "no_test_forms " + strconv.FormatBool(d.NoTestForms), strconv.FormatBool(d.NoTestForms) == ev.Value
 	case "echo_joins_previous":
 		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious
 	case "cgla_refused":

@@ -2,6 +2,7 @@ package field
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -123,15 +124,6 @@ func TestDerivedQuirks(t *testing.T) {
 			}
 		}
 	})
-	t.Run("no_test_forms", func(t *testing.T) {
-		dir := fixtureCopy(t, "fg132-no-test-forms", func(s string) string {
-			return strings.Replace(s, "  quirks:\n    no_test_forms: true\n", "", 1)
-		})
-		p := reconstruct(t, dir, Options{})
-		if !p.Dialect.NoTestForms || !assumed(p, "device.quirks.no_test_forms: true", "AT+CCHO=? answers ERROR", "lpac-chip-info.log:3") {
-			t.Errorf("no_test_forms %v, assumptions:\n%s", p.Dialect.NoTestForms, strings.Join(p.Assumptions, "\n"))
-		}
-	})
 	t.Run("stated quirks are not assumed", func(t *testing.T) {
 		p := reconstruct(t, filepath.Join(corpus, "ec20f-long-cgla"), Options{})
 		if p.Dialect.CGLAMaxAPDU != 64 || assumed(p, "device.quirks") {
@@ -202,6 +194,117 @@ func TestNotEmulated(t *testing.T) {
 	}
 }
 
+// TestNoTestForms: a refused test form is the modem's lack of test forms
+// only when the command itself works somewhere in the logs
+// (personality.TestFormVerdicts, the lab draft's rule too); a modem that
+// lacks the command refuses its test form as well.
+func TestNoTestForms(t *testing.T) {
+	const cgla = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+		"> AT+CGLA=?\n< ERROR\n" +
+		"> AT+CGLA=1,10,\"80CA005A00\"\n< +CGLA: 4,\"6A88\"\n< OK\n"
+	for _, tc := range []struct {
+		name   string
+		quirks string            // the manifest's device.quirks, "" none
+		logs   map[string]string // plain transcripts
+		want   bool              // the dialect's no_test_forms
+		why    string            // the assumption or the error, "" none
+	}{
+		{"a command the modem lacks", "",
+			map[string]string{"host.log": "> AT+FOO=?\n< ERROR\n> AT+FOO\n< ERROR\n"}, false, ""},
+		{"a command never seen working", "",
+			map[string]string{"host.log": "> AT+CCHO=?\n< ERROR\n"}, false, ""},
+		{"a command that works", "", map[string]string{"host.log": cgla}, true,
+			"device.quirks.no_test_forms: true — AT+CGLA=? answers ERROR, +CGLA itself answers OK (host.log:5)"},
+		{"a command that works in another log", "", map[string]string{
+			"host.log":  "> AT+CGLA=?\n< ERROR\n",
+			"other.log": "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n> AT+CGLA=1,10,\"80CA005A00\"\n< +CGLA: 4,\"6A88\"\n< OK\n",
+		}, true, "device.quirks.no_test_forms: true — AT+CGLA=? answers ERROR, +CGLA itself answers OK (host.log:2)"},
+		{"stated false, a command the modem lacks", "no_test_forms: false",
+			map[string]string{"host.log": "> AT+FOO=?\n< ERROR\n> AT+FOO\n< ERROR\n"}, false, ""},
+		{"stated false, a command that works", "no_test_forms: false", map[string]string{"host.log": cgla}, false,
+			"manifest.yaml:8:5: device.quirks.no_test_forms: contradicts host.log:5: AT+CGLA=? answers ERROR, +CGLA itself answers OK; the manifest's device: no_test_forms false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var m strings.Builder
+			m.WriteString("name: test-forms\nsource: \"a hand-written transcript\"\nlogs:\n")
+			for _, f := range slices.Sorted(maps.Keys(tc.logs)) {
+				fmt.Fprintf(&m, "  - {file: %s, format: plain}\n", f)
+			}
+			m.WriteString("device:\n  personality: generic\n")
+			if tc.quirks != "" {
+				m.WriteString("  quirks:\n    " + tc.quirks + "\n")
+			}
+			m.WriteString("  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n" +
+				"network:\n  operators:\n    - {id: orange-fr, plmn: \"20801\", country: FR, name: Orange}\n" +
+				"expected: \"x\"\nfailure: {log: host.log, line: 1, what: \"x\"}\nexpect: reproduces\n")
+			files := maps.Clone(tc.logs)
+			files[ManifestFile] = m.String()
+			f, err := Load(writeFixture(t, "test-forms", files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Reconstruct(f, Options{})
+			if strings.HasPrefix(tc.why, "manifest.yaml") {
+				if err == nil || !strings.Contains(err.Error(), tc.why) {
+					t.Fatalf("error %v, want %q", err, tc.why)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			derived := assumed(p, "device.quirks.no_test_forms")
+			if p.Dialect.NoTestForms != tc.want || derived != (tc.why != "") || tc.why != "" && !assumed(p, tc.why) {
+				t.Errorf("no_test_forms %v, want %v with %q; assumptions:\n%s", p.Dialect.NoTestForms, tc.want, tc.why, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
+// TestGivenScenarioPowerOn: a fixture whose manifest gives a whole
+// scenario and whose log opens with the modem booting powers the emulated
+// device on where the log puts the boot on the run's clock — a log of the
+// rig at its own time, any other log at the run's start — and a log
+// without times has its commands come after the boot and first attach.
+func TestGivenScenarioPowerOn(t *testing.T) {
+	scen, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "scenarios", "lab-home.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const manifest = `name: given-boot
+source: "a capture of the rig"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+scenario: scenario.yaml
+expected: "x"
+failure: {log: host.log, line: 2, what: "x"}
+expect: reproduces
+`
+	for _, tc := range []struct {
+		name, log        string
+		powerOnAt, start time.Duration
+	}{
+		{"the rig's log, booting 30 s into the run", "[2026-01-01 00:00:30.000] < RDY\n[2026-01-01 00:00:40.000] > AT+CEREG?\n[2026-01-01 00:00:40.010] < +CEREG: 0,1\n[2026-01-01 00:00:40.011] < OK\n",
+			30 * time.Second, 30 * time.Second},
+		{"the rig's log, booting at the run's start", "[2026-01-01 00:00:00.000] < RDY\n[2026-01-01 00:00:10.000] > AT+CEREG?\n[2026-01-01 00:00:10.010] < +CEREG: 0,1\n[2026-01-01 00:00:10.011] < OK\n",
+			0, 0},
+		{"a log of another clock", "[2025-06-01 10:00:00.000] < RDY\n[2025-06-01 10:00:10.000] > AT+CEREG?\n[2025-06-01 10:00:10.010] < +CEREG: 0,1\n[2025-06-01 10:00:10.011] < OK\n",
+			0, 0},
+		{"a log without times", "< RDY\n> AT+CEREG?\n< +CEREG: 0,1\n< OK\n", 0, warmUp},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "given-boot", map[string]string{
+				ManifestFile: manifest, "scenario.yaml": string(scen), "host.log": tc.log,
+			}), Options{})
+			if !p.PowerOn || p.PowerOnAt != tc.powerOnAt || p.Start != tc.start {
+				t.Errorf("power on %v at %v, start %v; want at %v, start %v\n%s", p.PowerOn, p.PowerOnAt, p.Start, tc.powerOnAt, tc.start, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
 // TestReconstructErrors: what the logs contradict, or what the scenario
 // cannot have, points at the manifest's line.
 func TestReconstructErrors(t *testing.T) {
@@ -224,9 +327,6 @@ func TestReconstructErrors(t *testing.T) {
 				return strings.Replace(s, "apdu_answer_no_space: true", "apdu_answer_no_space: false", 1)
 			},
 			"manifest.yaml:14:5: device.quirks.apdu_answer_no_space: contradicts lpac-at.log:20: +CGLA answers without a space after the colon"},
-		{"test forms the log shows refused", "fg132-no-test-forms",
-			func(s string) string { return strings.Replace(s, "no_test_forms: true", "no_test_forms: false", 1) },
-			"manifest.yaml:13:5: device.quirks.no_test_forms: contradicts lpac-chip-info.log:3: AT+CCHO=? answers ERROR"},
 		{"test forms the log shows answered", "fm350-csim-only",
 			func(s string) string {
 				return strings.Replace(s, "cgla_refused: true", "cgla_refused: true\n    no_test_forms: true", 1)

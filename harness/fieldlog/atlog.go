@@ -48,10 +48,18 @@ func finish(file string, c Clock, recs []record, cut bool) (*Transcript, error) 
 	return t, nil
 }
 
-// clip shortens a line quoted in an error.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
+// Clip shortens text quoted in a message to its first n characters
+// (runes: a cut never splits one), "…" marking the cut.
+func Clip(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
 	}
 	return s
 }
+
+// clip shortens a log's line quoted in an error.
+func clip(s string) string { return Clip(s, 80) }

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -142,37 +143,30 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	return t, nil
 }
 
-// skipOpenAnswer turns into notes the modem's lines a log begins with,
-// up to a final result that comes before any command on its port: the
-// answer to a command the log cut off (journalctl --since), which no
-// replay can give again. Transcript.OpenAnswer says which lines. (Of a
-// log that talks to several ports, the first such answer.)
+// skipOpenAnswer turns into notes the answers a log begins inside: on
+// each port, the modem's lines up to the first final result nobody asked
+// for, all before the log's first command — the answer to a command the
+// log cut off (journalctl --since), which no replay can give again. It
+// looks no further than the first command on any port: past it, a final
+// result nobody asked for is a stray one, not the start's, and the lines
+// before it on a quiet port are the conversation's. Each line skipped has
+// OpenAnswer set.
 func skipOpenAnswer(t *Transcript) {
-	begun := map[string]bool{} // ports a command was sent to
-	last := -1
-	for i, e := range t.Entries {
-		if e.Role == Command {
-			begun[e.Port] = true
-		}
-		if !begun[e.Port] && e.Dir == Modem && e.Role == Final && e.Cmd < 0 {
-			last = i
-			break
-		}
+	head := t.Entries
+	if first := slices.IndexFunc(head, func(e Entry) bool { return e.Role == Command }); first >= 0 {
+		head = head[:first]
 	}
-	if last < 0 {
-		return
-	}
-	port := t.Entries[last].Port
-	for i := range t.Entries[:last+1] {
-		e := &t.Entries[i]
-		if e.Dir != Modem || e.Port != port {
+	done := map[string]bool{} // ports whose open answer ended
+	for i, e := range head {
+		if e.Dir != Modem || e.Role != Final || e.Cmd >= 0 || done[e.Port] {
 			continue
 		}
-		if t.OpenAnswer[0] == 0 {
-			t.OpenAnswer[0] = e.Line
+		done[e.Port] = true
+		for j := range head[:i+1] {
+			if a := &head[j]; a.Dir == Modem && a.Port == e.Port {
+				a.Dir, a.Role, a.Joined, a.OpenAnswer = Tool, Note, false, true
+			}
 		}
-		t.OpenAnswer[1] = e.Line
-		e.Dir, e.Role, e.Joined = Tool, Note, false
 	}
 }
 

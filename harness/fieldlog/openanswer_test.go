@@ -2,31 +2,52 @@ package fieldlog
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
 // TestOpenAnswer: a log that begins inside an answer (journalctl --since
 // cut its command off) has that answer as notes, its lines said, instead
 // of a URC and a final result nobody asked for; a log that begins with a
-// command or with URCs (a boot) keeps its lines as they are.
+// command or with URCs (a boot) keeps its lines as they are. Only the
+// answer's own lines are marked, and nothing past the log's first
+// command: in a log of two ports, a final result nobody asked for after
+// the other port's first command is a stray one, not the start's.
 func TestOpenAnswer(t *testing.T) {
-	mm := func(line string) string {
-		return "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.300000] [modem0/ttyUSB2/at] " + line + "\n"
+	mm := func(port, line string) string {
+		return "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.300000] [modem0/" + port + "/at] " + line + "\n"
 	}
+	const note = "Mar 02 23:59:59 gw ModemManager[812]: <inf> [1772495999.300000] [modem0] signal quality updated (57)\n"
 	for _, tc := range []struct {
 		name, log string
 		format    Format
-		open      [2]int
+		open      []int // the lines skipped, each rendered with the label
 		roles     []Role
 	}{
-		{"mm, the answer's last line", mm(`<-- '<CR><LF>Quectel<CR><LF><CR><LF>OK<CR><LF>'`) + mm(`--> 'AT+CPIN?<CR>'`) + mm(`<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`),
-			MM, [2]int{1, 1}, []Role{Note, Note, Command, Info, Final}},
+		{"mm, the answer's last line", mm("ttyUSB2", `<-- '<CR><LF>Quectel<CR><LF><CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `--> 'AT+CPIN?<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`),
+			MM, []int{1}, []Role{Note, Note, Command, Info, Final}},
 		{"plain, over lines", "< EG25\n< Revision: EG25GGBR07A08M2G\n< OK\n> AT\n< OK\n",
-			Plain, [2]int{1, 3}, []Role{Note, Note, Note, Command, Final}},
+			Plain, []int{1, 2, 3}, []Role{Note, Note, Note, Command, Final}},
 		{"plain, a command first", "> AT\n< OK\n< OK\n",
-			Plain, [2]int{}, []Role{Command, Final, Final}},
+			Plain, nil, []Role{Command, Final, Final}},
 		{"terminal, a boot first", "RDY\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n",
-			Terminal, [2]int{}, []Role{URC, URC, Command, Echo, Final}},
+			Terminal, nil, []Role{URC, URC, Command, Echo, Final}},
+		// ModemManager's own line inside the answer is no part of it.
+		{"mm, a note inside the answer", mm("ttyUSB2", `<-- '<CR><LF>Quectel<CR><LF>'`) + note + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`),
+			MM, []int{1, 3}, []Role{Note, Note, Note, Command, Final}},
+		{"two ports, the answer on one, then a command on the other",
+			mm("ttyUSB3", `<-- '<CR><LF>+CSQ: 20,99<CR><LF>'`) + note + mm("ttyUSB3", `<-- '<CR><LF>OK<CR><LF>'`) +
+				mm("ttyUSB2", `--> 'AT+CPIN?<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`),
+			MM, []int{1, 3}, []Role{Note, Note, Note, Command, Info, Final}},
+		{"two ports, a stray final after the other port's first command",
+			mm("ttyUSB3", `<-- '<CR><LF>+CREG: 1<CR><LF>'`) + mm("ttyUSB2", `--> 'AT+CPIN?<CR>'`) +
+				mm("ttyUSB2", `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`) + note +
+				mm("ttyUSB3", `<-- '<CR><LF>+CEREG: 1<CR><LF>'`) + mm("ttyUSB3", `<-- '<CR><LF>NO CARRIER<CR><LF>'`),
+			MM, nil, []Role{URC, Command, Info, Final, Note, URC, Final}},
+		{"two ports, an answer on each",
+			mm("ttyUSB3", `<-- '<CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `<-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'`) +
+				mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`),
+			MM, []int{1, 2}, []Role{Note, Note, Note, Command, Final}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("x.log", []byte(tc.log), tc.format)
@@ -37,8 +58,21 @@ func TestOpenAnswer(t *testing.T) {
 			for _, e := range tr.Entries {
 				roles = append(roles, e.Role)
 			}
-			if tr.OpenAnswer != tc.open || !slices.Equal(roles, tc.roles) {
-				t.Errorf("open answer %v, roles %v; want %v, %v", tr.OpenAnswer, roles, tc.open, tc.roles)
+			if got := tr.OpenAnswerLines(); !slices.Equal(got, tc.open) || !slices.Equal(roles, tc.roles) {
+				t.Errorf("open answer %v, roles %v; want %v, %v", got, roles, tc.open, tc.roles)
+			}
+			var b strings.Builder
+			if err := tr.Render(&b); err != nil {
+				t.Fatal(err)
+			}
+			var labelled []int
+			for i, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+				if strings.Contains(l, "(the answer the log begins inside: skipped)") {
+					labelled = append(labelled, tr.Entries[i].Line)
+				}
+			}
+			if labelled = slices.Compact(labelled); !slices.Equal(labelled, tc.open) {
+				t.Errorf("labelled lines %v, want %v:\n%s", labelled, tc.open, b.String())
 			}
 		})
 	}

@@ -35,7 +35,7 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.Cmd >= 0 && e.Role != Echo && e.Role != Command {
 			fmt.Fprintf(&b, "  (to line %d)", t.Entries[e.Cmd].Line)
 		}
-		if o := t.OpenAnswer; e.Role == Note && o[0] > 0 && e.Line >= o[0] && e.Line <= o[1] {
+		if e.OpenAnswer {
 			b.WriteString("  (the answer the log begins inside: skipped)")
 		}
 		if e.APDU != nil && e.APDU.Summary != "" {

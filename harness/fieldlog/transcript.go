@@ -159,6 +159,10 @@ type Entry struct {
 	APDU *APDU
 	// Event is set on lpac's JSON lines.
 	Event *Event
+	// OpenAnswer marks a modem line of an answer the log begins inside
+	// (its command cut off before the log): a Note now, not the
+	// conversation's.
+	OpenAnswer bool
 }
 
 // Event is one of lpac's JSON output lines ({"type":…,"payload":{…}}).
@@ -186,11 +190,6 @@ type Transcript struct {
 	Requests []Request
 	// RunEvents holds a harness run's events (Format Events).
 	RunEvents []RunEvent
-	// OpenAnswer is the first and last line of the answer the log begins
-	// inside (its command cut off): notes now, not the conversation's.
-	// Zero when the log begins with a command or a URC.
-	OpenAnswer [2]int
-
 	first     time.Time // the first entry's time, once looked up
 	firstSeen bool
 }
@@ -211,6 +210,18 @@ func (t *Transcript) Offset(e Entry) (time.Duration, bool) {
 		t.firstSeen = true
 	}
 	return e.Time.Sub(t.first), true
+}
+
+// OpenAnswerLines returns the lines of the answers the log begins inside,
+// in order, once each; none when it begins with a command or a URC.
+func (t *Transcript) OpenAnswerLines() []int {
+	var out []int
+	for _, e := range t.Entries {
+		if e.OpenAnswer && (len(out) == 0 || out[len(out)-1] != e.Line) {
+			out = append(out, e.Line) // a line may hold several entries
+		}
+	}
+	return out
 }
 
 // Commands returns the indexes of the command entries, in order.

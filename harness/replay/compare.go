@@ -159,7 +159,7 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			if ca == cb {
 				continue
 			}
-			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", clip(s.Line, commandWidth), s.Src)}
+			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", fieldlog.Clip(s.Line, commandWidth), s.Src)}
 			switch {
 			case j < len(a):
 				d.Src, d.Recorded = field.Src{File: rec.File, Line: a[j].Line}, a[j].Text

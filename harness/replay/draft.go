@@ -164,7 +164,7 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK":
 				cmd := "a command"
 				if e.Cmd >= 0 {
-					cmd = clip(t.Entries[e.Cmd].Text, commandWidth)
+					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
 				}
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, e.Text), true
 			case e.Event != nil && e.Event.Code != 0:

@@ -167,7 +167,7 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 	if d.Recorded == "" {
 		fmt.Fprintf(&b, "    recorded %-28s (nothing more: the recording goes on without it)\n", "after "+d.Src.String())
 	} else {
-		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), clip(fieldlog.Escape(d.Recorded), lineWidth))
+		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), fieldlog.Clip(fieldlog.Escape(d.Recorded), lineWidth))
 	}
 	rep := "-"
 	if d.Line > 0 {
@@ -191,7 +191,7 @@ func orNothing(s string) string {
 	if s == "" {
 		return "(nothing)"
 	}
-	return clip(fieldlog.Escape(s), lineWidth)
+	return fieldlog.Clip(fieldlog.Escape(s), lineWidth)
 }
 
 // Widths a report shortens lines to (with "…"): a 100 KB +CGLA says
@@ -201,18 +201,6 @@ const (
 	commandWidth = 40  // a command named in a sentence
 )
 
-// clip shortens s to n characters and "…".
-func clip(s string, n int) string {
-	i := 0
-	for k := range s {
-		if i == n {
-			return s[:k] + "…"
-		}
-		i++
-	}
-	return s
-}
-
 // around renders lines n-k..n+k of a file, n marked.
 func around(lines []string, n, k int) string {
 	var b strings.Builder
@@ -221,7 +209,7 @@ func around(lines []string, n, k int) string {
 		if i == n {
 			mark = ">>"
 		}
-		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, clip(fieldlog.Escape(lines[i-1]), lineWidth))
+		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, fieldlog.Clip(fieldlog.Escape(lines[i-1]), lineWidth))
 	}
 	return b.String()
 }

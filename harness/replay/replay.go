@@ -199,15 +199,17 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 				r.Modem.PowerOn()
 			})
 		}
-		for k, line := range p.Preamble {
+		for _, line := range p.Preamble {
 			answer, err := h.send(line)
 			if err != nil {
 				return err
 			}
-			// The preamble's +CCHOs open channels 1, 2, … for a log of
-			// APDUs alone, whose +CGLAs name them by number: a modem
-			// that answers a handle instead gets its handle.
-			sessions.opened(k+1, answer)
+			// The preamble's +CCHOs open the channels of a log of APDUs
+			// alone, whose +CGLAs name them by number: each gets the
+			// session id the modem answered for it.
+			if isCCHO(line) {
+				sessions.opened(p.Dialect, answer)
+			}
 			out.preamble++
 		}
 		if err := h.until(p.Start); err != nil {
@@ -359,7 +361,7 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 			}
 		}
 	}
-	if !strings.HasPrefix(strings.ToUpper(s.Line), "AT+CCHO=\"") {
+	if !isCCHO(s.Line) {
 		return
 	}
 	rec := sessionID(textsOf(p.Fixture.Logs[s.Log].Answer(s.Entry)))
@@ -369,13 +371,34 @@ func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
 	}
 }
 
-// opened maps logical channel n, opened by a +CCHO of the replay's own,
-// to the session id the emulated modem answered.
-func (m *sessionMap) opened(n int, answer []string) {
-	if id := sessionID(answer); id != "" {
-		m.ids[strconv.Itoa(n)] = id
+// opened maps the logical channel a +CCHO of the replay's own opened to
+// the session id the emulated modem answered: the channel is the number
+// it answered, or, for a handle (a Sierra's 000000000385a7cf), the one
+// its dialect gives the handle. An answer that names no channel maps
+// nothing, and the +CGLAs go out as recorded.
+func (m *sessionMap) opened(d personality.Personality, answer []string) {
+	for _, l := range answer {
+		id, form, ok := personality.ParseCCHO(l)
+		if !ok {
+			continue
+		}
+		ch, err := strconv.Atoi(id)
+		if form == personality.CCHOLong {
+			if ch, ok = d.Channel(id); !ok {
+				return
+			}
+		} else if err != nil {
+			return
+		}
+		if ch >= 1 && ch <= 19 {
+			m.ids[strconv.Itoa(ch)] = id
+		}
+		return
 	}
 }
+
+// isCCHO reports a +CCHO set command line.
+func isCCHO(line string) bool { return strings.HasPrefix(strings.ToUpper(line), "AT+CCHO=\"") }
 
 var csimCLA = regexp.MustCompile(`(?i)^AT\+CSIM=\d+,"([0-9A-F]{2})`)
 

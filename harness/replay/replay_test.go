@@ -568,20 +568,16 @@ expect: reproduces
 	}
 }
 
-// TestAPDUOnlyLog: lpac's output under a backend that is not AT (pcsc,
-// qmi, mbim) shows the card's APDUs and no AT command (here lpac-txrx's
-// APDU lines alone: GetEID, then EnableProfile answered ok with a REFRESH
-// pending). The replay opens the ISD-R's channels and carries each APDU
-// in +CGLA; the emulated card answers as the recorded one did, and an
-// answer changed in the log is where the replay leaves it.
-func TestAPDUOnlyLog(t *testing.T) {
-	log := "[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n" +
+// apduOnlyLog and apduOnlyManifest make a fixture of lpac's APDUs alone
+// (TestAPDUOnlyLog).
+const (
+	apduOnlyLog = "[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n" +
 		"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF3E125A1089049032123451234512345678901235\n" +
 		`{"type":"progress","payload":{"code":0,"message":"es10c_enable_profile","data":null}}` + "\n" +
 		"[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 14, Data: BF 31 11 A0 0C 5A 0A 98 33 01 00 00 00 00 00 00 92 81 01 FF \n" +
 		"[DEBUG] [APDU] [RX] SW1: 91, SW2: 0B, Data: BF 31 03 80 01 00 \n" +
 		`{"type":"lpa","payload":{"code":0,"message":"success","data":null}}` + "\n"
-	manifest := `name: apdu-only
+	apduOnlyManifest = `name: apdu-only
 source: "lpac profile enable under its pcsc backend, LIBEUICC_DEBUG_APDU=1"
 logs:
   - {file: lpac.log}
@@ -598,6 +594,16 @@ expected: "the profile is enabled"
 failure: {log: lpac.log, line: 5, what: "EnableProfile answered ok, a REFRESH pending"}
 expect: reproduces
 `
+)
+
+// TestAPDUOnlyLog: lpac's output under a backend that is not AT (pcsc,
+// qmi, mbim) shows the card's APDUs and no AT command (here lpac-txrx's
+// APDU lines alone: GetEID, then EnableProfile answered ok with a REFRESH
+// pending). The replay opens the ISD-R's channels and carries each APDU
+// in +CGLA; the emulated card answers as the recorded one did, and an
+// answer changed in the log is where the replay leaves it.
+func TestAPDUOnlyLog(t *testing.T) {
+	log, manifest := apduOnlyLog, apduOnlyManifest
 	ccho := `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
 	for _, tc := range []struct {
 		name       string
@@ -649,6 +655,43 @@ expect: reproduces
 			}
 			if d := res.Divergence; res.OK || d == nil || d.Src.Line != tc.divergesAt {
 				t.Fatalf("OK = %v, divergence %+v, want lpac.log:%d", res.OK, d, tc.divergesAt)
+			}
+		})
+	}
+}
+
+// TestPreambleChannels: the replay's own +CCHOs give the channels of a
+// log of APDUs alone the session ids the emulated modem answered — its
+// channel number, or a Sierra's handle — wherever they stand in the
+// preamble, here after a command that sets the host's state.
+func TestPreambleChannels(t *testing.T) {
+	for _, tc := range []struct {
+		personality, cla string
+		cgla             string // what the replay's +CGLAs name
+	}{
+		{"generic", "CLA: 81", `AT+CGLA=1,`},
+		{"generic", "CLA: 82", `AT+CGLA=2,`},
+		{"sierra-em7511", "CLA: 81", `AT+CGLA=000000000385a7cf,`},
+		{"sierra-em7511", "CLA: 82", `AT+CGLA=000000000385a7d0,`},
+	} {
+		t.Run(tc.personality+" "+tc.cla, func(t *testing.T) {
+			m := strings.Replace(apduOnlyManifest, "personality: generic", "personality: "+tc.personality, 1)
+			dir := newFixture(t, "apdu-only", map[string]string{"lpac.log": strings.ReplaceAll(apduOnlyLog, "CLA: 81", tc.cla), field.ManifestFile: m})
+			plan, err := Plan(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan.Preamble = append([]string{"AT+CMEE=2"}, plan.Preamble...)
+			res, err := Replay(plan, Options{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(b), "> "+tc.cgla); !res.OK || n != 2 {
+				t.Fatalf("OK = %v, %d of 2 %s…: %s\n%s\n%s", res.OK, n, tc.cgla, res.Why, b, Report(res))
 			}
 		})
 	}
@@ -822,6 +865,47 @@ func TestLogOpensAtPowerOn(t *testing.T) {
 	}
 }
 
+// TestGivenScenarioOpensAtPowerOn: a fixture with a whole scenario whose
+// log opens with the boot replays with the emulated modem booting where
+// the log does on the run's clock (the rig's own log, 30 s in), or, in a
+// log without times, before its first command.
+func TestGivenScenarioOpensAtPowerOn(t *testing.T) {
+	scen, err := os.ReadFile("../../fixtures/scenarios/lab-home.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const manifest = `name: given-boot
+source: "a capture of the rig"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+scenario: scenario.yaml
+expected: "x"
+failure: {log: host.log, line: 4, what: "x"}
+expect: reproduces
+`
+	for _, tc := range []struct {
+		name, log string
+		boot      string // the replay's RDY in host.log
+	}{
+		{"the rig's log", "[2026-01-01 00:00:30.000] < RDY\n[2026-01-01 00:00:40.000] > AT+CPIN?\n[2026-01-01 00:00:40.010] < +CPIN: READY\n[2026-01-01 00:00:40.011] < OK\n",
+			"2026-01-01T00:00:30Z < RDY"},
+		{"without times", "< RDY\n> AT+CPIN?\n< +CPIN: READY\n< OK\n", "2026-01-01T00:00:00Z < RDY"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := replay(t, newFixture(t, "given-boot", map[string]string{"host.log": tc.log, "scenario.yaml": string(scen), field.ManifestFile: manifest}))
+			b, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.OK || res.Compared[URCs] != 1 || !strings.Contains(string(b), tc.boot) {
+				t.Fatalf("OK %v, %d URCs compared: %s\nhost.log:\n%s\n%s", res.OK, res.Compared[URCs], res.Why, b, Report(res))
+			}
+		})
+	}
+}
+
 // TestLogBeginsInsideAnAnswer: a journal cut with --since inside an
 // answer (its command not in the log) replays from its first command:
 // the answer's lines are skipped, and the plan says which.
@@ -835,7 +919,7 @@ func TestLogBeginsInsideAnAnswer(t *testing.T) {
 	if !res.OK || res.Compared[Exchanges] != 1 || res.Compared[URCs] != 0 {
 		t.Fatalf("OK %v, compared %v: %s\n%s", res.OK, res.Compared, res.Why, Report(res))
 	}
-	if !slices.Contains(res.Plan.Assumptions, "mm.log begins inside an answer to a command it does not show: lines 1–1 skipped, not compared") {
+	if !slices.Contains(res.Plan.Assumptions, "mm.log begins inside an answer to a command it does not show: line 1 skipped, not compared") {
 		t.Errorf("assumptions: %q", res.Plan.Assumptions)
 	}
 }

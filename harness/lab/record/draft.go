@@ -45,24 +45,31 @@ func Draft(rec *Recording, name string) (string, error) {
 		}
 		return info, exchange{}
 	}
-	text := func(e exchange) string { return strings.TrimSpace(e.raw[1:]) }
+	// text is a line without its direction; "" for the final result a
+	// command cut off by the recording's end never got.
+	text := func(e exchange) string {
+		if e.raw == "" {
+			return ""
+		}
+		return strings.TrimSpace(e.raw[1:])
+	}
 	iccidLine := regexp.MustCompile(`^(.*?)"?(89\d{16,18})F?"?$`)
-	testForms := ""
-	// works names the commands whose set form answered OK somewhere in
-	// the recording: an ERROR to the test form of one of them says the
-	// modem has no test forms; an ERROR to the test form of a command it
-	// lacks (+CCHO on a SIMCom A7600) says only that it lacks it.
-	works := map[string]bool{}
+	// The first test form that tells whether the modem has test forms
+	// speaks (personality.TestFormVerdicts: a refusal counts only for a
+	// command that works).
+	var conv []personality.Exchange
+	var places []int // conv's exchanges' places in ex
 	for i, e := range ex {
-		if e.raw[0] != '>' {
-			continue
+		if e.raw[0] == '>' {
+			_, final := answer(i)
+			conv = append(conv, personality.Exchange{Command: text(e), Final: text(final)})
+			places = append(places, i)
 		}
-		up := strings.ToUpper(text(e))
-		if name, _, ok := strings.Cut(strings.TrimPrefix(up, "AT"), "="); ok && !strings.HasSuffix(up, "=?") {
-			if _, final := answer(i); text(final) == "OK" {
-				works[name] = true
-			}
-		}
+	}
+	testForm := -1 // in ex
+	var verdict personality.TestFormVerdict
+	if v := personality.TestFormVerdicts(conv); len(v) > 0 {
+		testForm, verdict = places[v[0].Index], v[0]
 	}
 	for i, e := range ex {
 		if e.raw[0] != '>' {
@@ -73,6 +80,10 @@ func Draft(rec *Recording, name string) (string, error) {
 		ok := text(final) == "OK"
 		upper := strings.ToUpper(cmd)
 		switch {
+		case i == testForm:
+			if verdict.NoTestForms && !base.NoTestForms {
+				set(final.line, "no_test_forms", "true", cmd+" answers "+text(final)+", "+verdict.Name+" itself answers OK")
+			}
 		case upper == "AT+CGMM" && ok && len(info) == 1:
 			if m := text(info[0]); m != base.Model {
 				set(info[0].line, "model", strconv.Quote(m), "the +CGMM answer")
@@ -90,19 +101,9 @@ func Draft(rec *Recording, name string) (string, error) {
 					set(l.line, "ccho_form", form, "the +CCHO answer "+strconv.Quote(text(l)))
 				}
 			}
-		case strings.HasPrefix(upper, "AT+CCHC="):
+		case strings.HasPrefix(upper, "AT+CCHC=") && !strings.HasSuffix(upper, "=?"):
 			if !ok && text(final) == "ERROR" && !base.NoCCHC {
 				set(final.line, "no_cchc", "true", "+CCHC answers ERROR")
-			}
-		case strings.HasSuffix(upper, "=?"):
-			name := strings.TrimSuffix(strings.TrimPrefix(upper, "AT"), "=?")
-			switch {
-			case testForms != "":
-			case text(final) != "ERROR":
-				testForms = cmd
-			case works[name] && !base.NoTestForms:
-				set(final.line, "no_test_forms", "true", cmd+" answers ERROR, "+name+" itself answers OK")
-				testForms = cmd
 			}
 		case "AT"+strings.ToUpper(base.ICCIDCommand) == upper || isICCIDCommand(upper):
 			for _, l := range info {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -174,6 +173,88 @@ type Accept struct {
 	Reason  string `yaml:"reason"`
 }
 
+// ParseManifest reads a recording's manifest. Errors name the file, line,
+// column and field (accept[1].line), never the YAML library's types.
+func ParseManifest(file string, data []byte) (Manifest, error) {
+	var m Manifest
+	f := yamlFile{file}
+	top, err := f.root(data)
+	if err != nil {
+		return m, err
+	}
+	fields, err := f.fields(top, "", "script", "modem", "personality", "identity", "recorded", "scenario", "accept", "note", "incomplete")
+	if err != nil {
+		return m, err
+	}
+	for k, dst := range map[string]*string{
+		"script": &m.Script, "modem": &m.Modem, "personality": &m.Personality, "identity": &m.Identity,
+		"scenario": &m.Scenario, "note": &m.Note, "incomplete": &m.Incomplete,
+	} {
+		if n := fields[k]; n != nil {
+			if *dst, err = f.str(n, k); err != nil {
+				return m, err
+			}
+		}
+	}
+	if n := fields["recorded"]; n != nil {
+		if m.Recorded, err = f.timestamp(n, "recorded"); err != nil {
+			return m, err
+		}
+	}
+	if n := fields["accept"]; n != nil {
+		items, err := f.list(n, "accept", "a list of {line or pattern, reason}")
+		if err != nil {
+			return m, err
+		}
+		for i, item := range items {
+			a, err := f.accept(item, fmt.Sprintf("accept[%d]", i))
+			if err != nil {
+				return m, err
+			}
+			m.Accept = append(m.Accept, a)
+		}
+	}
+	return m, nil
+}
+
+// accept reads one accepted difference: a line of at.log or a pattern,
+// and the reason.
+func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
+	var a Accept
+	fields, err := f.fields(n, path, "line", "pattern", "reason")
+	if err != nil {
+		return a, err
+	}
+	if (fields["line"] == nil) == (fields["pattern"] == nil) {
+		return a, f.errAt(n, path, "want a line or a pattern (one of them), and a reason")
+	}
+	if l := fields["line"]; l != nil {
+		if a.Line, err = f.count(l, join(path, "line"), "a line of at.log (1 up)"); err != nil {
+			return a, err
+		}
+	}
+	if p := fields["pattern"]; p != nil {
+		re, err := f.pattern(p, join(path, "pattern"))
+		if err != nil {
+			return a, err
+		}
+		if a.Pattern = re.String(); a.Pattern == "" {
+			return a, f.errAt(p, join(path, "pattern"), "want a pattern, got \"\" (it would accept every line)")
+		}
+	}
+	r := fields["reason"]
+	if r == nil {
+		return a, f.errAt(n, join(path, "reason"), "required field missing")
+	}
+	if a.Reason, err = f.str(r, join(path, "reason")); err != nil {
+		return a, err
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return a, f.errAt(r, join(path, "reason"), "want a reason, got %s", describe(r))
+	}
+	return a, nil
+}
+
 // Recording is a directory: manifest, script, conversation.
 type Recording struct {
 	Dir      string
@@ -222,21 +303,11 @@ func Load(dir string) (*Recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(mb))
-	dec.KnownFields(true)
-	if err := dec.Decode(&r.Manifest); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	if r.Manifest, err = ParseManifest(filepath.Join(dir, ManifestFile), mb); err != nil {
+		return nil, err
 	}
 	if r.Manifest.Incomplete != "" {
 		return nil, fmt.Errorf("%s: the recording stopped before the script's end (%s): record it again", filepath.Join(dir, ManifestFile), r.Manifest.Incomplete)
-	}
-	for i, a := range r.Manifest.Accept {
-		if (a.Line == 0) == (a.Pattern == "") || a.Reason == "" {
-			return nil, fmt.Errorf("%s: accept[%d]: want a line or a pattern, and a reason", filepath.Join(dir, ManifestFile), i)
-		}
-		if _, err := regexp.Compile(a.Pattern); err != nil {
-			return nil, fmt.Errorf("%s: accept[%d]: %w", filepath.Join(dir, ManifestFile), i, err)
-		}
 	}
 	sb, err := read(ScriptFile)
 	if err != nil {

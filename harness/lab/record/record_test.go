@@ -9,20 +9,85 @@ import (
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
+// goTypes are what the YAML library's own errors show and a lab file's
+// author has no use for.
+var goTypes = []string{"Go struct", "!!", "[]string", "map[", "unmarshal", " yaml:", "record.", "time.Time", "[]yaml"}
+
+// TestParseScriptErrors: every bad script names the file, line, column
+// and field as the script spells them, and no Go type.
 func TestParseScriptErrors(t *testing.T) {
-	tests := []struct{ yaml, want string }{
-		{"steps: [AT]\n", "name: required"},
-		{"name: x\n", "steps: want 1..500"},
-		{"name: x\nsteps: [hello]\n", `s.yaml:2:9: steps[0]: "hello": want an AT command line`},
-		{"name: x\nsteps: [{es10: ZZ}]\n", `es10 "ZZ": want 2..4096 bytes of hex`},
-		{"name: x\nsteps: [{es10: BF2D00, more: 1}]\n", "want {es10: HEX}"},
-		{"name: x\nsteps: [[AT]]\n", "want an AT command line"},
-		{"name: x\nmask: [{name: a, pattern: '('}]\nsteps: [AT]\n", "mask[0]: want a name and a pattern"},
-		{"name: x\ncolour: red\nsteps: [AT]\n", "field colour not found"},
-	}
-	for _, tc := range tests {
-		if _, err := ParseScript("s.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"steps: [AT]\n", "s.yaml:1:1: name: required field missing"},
+		{"name: x\n", "s.yaml:1:1: steps: required field missing"},
+		{"name: x\nsteps: []\n", "s.yaml:2:8: steps: want 1..500 steps, got 0"},
+		{"name: x\nsteps: [hello]\n", `s.yaml:2:9: steps[0]: "hello": want an AT command line, iccid or {es10: HEX}`},
+		{"name: x\nsteps: [AT, {es10: ZZ}]\n", `s.yaml:2:20: steps[1].es10: "ZZ": want 2..4096 bytes of hex`},
+		{"name: x\nsteps: [{es10: BF2D00, more: 1}]\n", "s.yaml:2:24: steps[0].more: unknown field (the fields: es10)"},
+		{"name: x\nsteps: [{es10: [BF, 2D]}]\n", "s.yaml:2:16: steps[0].es10: want a string, got a list"},
+		{"name: x\nsteps: [[AT]]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid or {es10: HEX}, got a list"},
+		{"name: x\nsteps:\n  - AT\n  -\n", "s.yaml:4:4: steps[1]: want an AT command line, iccid or {es10: HEX}, got nothing"},
+		{"name: x\nsteps: AT\n", `s.yaml:2:8: steps: want a list of steps, got "AT"`},
+		{"name: x\nsteps: {AT: 1}\n", "s.yaml:2:8: steps: want a list of steps, got a mapping"},
+		{"name: [x]\nsteps: [AT]\n", "s.yaml:1:7: name: want a string, got a list"},
+		{"name: x\nmask: [{name: a, pattern: '('}]\nsteps: [AT]\n", "s.yaml:2:27: mask[0].pattern: not a regular expression (RE2 syntax): missing closing )"},
+		{"name: x\nmask: [{name: a}]\nsteps: [AT]\n", "s.yaml:2:8: mask[0].pattern: required field missing"},
+		{"name: x\nmask: {name: a}\nsteps: [AT]\n", "s.yaml:2:7: mask: want a list of {name, pattern}, got a mapping"},
+		{"name: x\nmask: [a]\nsteps: [AT]\n", `s.yaml:2:8: mask[0]: want a mapping, got "a"`},
+		{"name: x\ncolour: red\nsteps: [AT]\n", "s.yaml:2:1: colour: unknown field (the fields: name, mask, steps)"},
+		{"name: x\nname: y\nsteps: [AT]\n", "s.yaml:2:1: name: given twice"},
+		{"name: &n x\nsteps: [*n]\n", "s.yaml:2:9: steps[0]: YAML aliases are not supported"},
+		{"- AT\n", "s.yaml:1:1: want a mapping of fields, got a list"},
+		{"", "s.yaml: empty: want a mapping of fields"},
+		{"name: x\nsteps: [AT\n", "s.yaml:1: not YAML: did not find expected ',' or ']'"},
+	} {
+		_, err := ParseScript("s.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+			continue
+		}
+		for _, g := range goTypes {
+			if strings.Contains(err.Error(), g) {
+				t.Errorf("%q: %v: names %q", tc.yaml, err, g)
+			}
+		}
+	}
+}
+
+// TestLoadManifestErrors: a recording's bad manifest is refused with the
+// file, line, column and field, and no Go type.
+func TestLoadManifestErrors(t *testing.T) {
+	const good = "script: probe-es10\nmodem: /dev/ttyUSB2\npersonality: generic\nrecorded: 2026-11-30T17:20:37Z\nscenario: lab-home\n"
+	for _, tc := range []struct{ manifest, want string }{
+		{good + "accept: [{line: 3}]\n", "manifest.yaml:6:10: accept[0].reason: required field missing"},
+		{good + "accept: [{line: 3, pattern: x, reason: r}]\n", "manifest.yaml:6:10: accept[0]: want a line or a pattern (one of them), and a reason"},
+		{good + "accept: [{line: three, reason: r}]\n", `manifest.yaml:6:17: accept[0].line: want a line of at.log (1 up), got "three"`},
+		{good + "accept: [{line: 0, reason: r}]\n", `manifest.yaml:6:17: accept[0].line: want a line of at.log (1 up), got "0"`},
+		{good + "accept:\n  - {pattern: '^< RDY$', reason: boot}\n  - {pattern: '[', reason: r}\n", "manifest.yaml:8:15: accept[1].pattern: not a regular expression (RE2 syntax): missing closing ]"},
+		{good + "accept: [{pattern: '', reason: r}]\n", `manifest.yaml:6:20: accept[0].pattern: want a pattern, got "" (it would accept every line)`},
+		{good + "accept: [{line: 3, reason: [a, b]}]\n", "manifest.yaml:6:28: accept[0].reason: want a string, got a list"},
+		{good + "accept: {line: 3}\n", "manifest.yaml:6:9: accept: want a list of {line or pattern, reason}, got a mapping"},
+		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
+		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
+		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete)"},
+		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
+		{"script: [\n", "manifest.yaml:1: not YAML: did not find expected node content"},
+	} {
+		dir := t.TempDir()
+		for name, text := range map[string]string{ManifestFile: tc.manifest, ScriptFile: "name: x\nsteps: [AT]\n", LogFile: "T > AT\nT < OK\n"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, tc.want)) {
+			t.Errorf("%q: %v, want %q", tc.manifest, err, tc.want)
+			continue
+		}
+		for _, g := range goTypes {
+			if strings.Contains(err.Error(), g) {
+				t.Errorf("%q: %v: names %q", tc.manifest, err, g)
+			}
 		}
 	}
 }
@@ -115,6 +180,35 @@ func TestDraft(t *testing.T) {
 	}
 	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:12)") {
 		t.Errorf("draft does not cite its lines:\n%s", y)
+	}
+}
+
+// no_test_forms by personality.TestFormVerdicts: a refused test form
+// speaks for the modem only when the command itself works; the first test
+// form that speaks decides.
+func TestDraftTestForms(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  string // the draft's note, "" for none
+	}{
+		{"refused, the set form works", []string{"T > AT+CGLA=?", "T < ERROR", `T > AT+CGLA=1,10,"80CA005A00"`, "T < +CGLA: 4,\"6A88\"", "T < OK"},
+			"# - no_test_forms: AT+CGLA=? answers ERROR, +CGLA itself answers OK (at.log:2)"},
+		{"refused, the command fails too", []string{"T > AT+FOO=?", "T < ERROR", "T > AT+FOO", "T < ERROR"}, ""},
+		{"answered first", []string{"T > AT+CCHO=?", "T < OK", "T > AT+CGLA=?", "T < ERROR", `T > AT+CGLA=1,10,"80CA005A00"`, "T < OK"}, ""},
+		{"the recording ends before the answer", []string{"T > AT+CGLA=?", "T < ERROR", "T > AT+CGLA=1,4,\"0070\""}, ""},
+		// +CCHC=? refused is no missing +CCHC.
+		{"+CCHC's test form", []string{"T > AT+CCHC=?", "T < ERROR"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y, err := Draft(rec(t, tc.lines...), "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" && strings.Contains(y, "# - ") || tc.want != "" && !strings.Contains(y, tc.want) {
+				t.Errorf("want %q, draft:\n%s", tc.want, y)
+			}
+		})
 	}
 }
 

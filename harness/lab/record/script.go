@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -58,71 +57,125 @@ const (
 	maxLine  = 1024
 )
 
-type scriptFile struct {
-	Name string `yaml:"name"`
-	Mask []struct {
-		Name    string `yaml:"name"`
-		Pattern string `yaml:"pattern"`
-	} `yaml:"mask"`
-	Steps []yaml.Node `yaml:"steps"`
-}
-
 // ParseScript reads a script: `steps` is a list of AT lines, `iccid`, or
 // `{es10: HEX}`; `mask` is a list of {name, pattern} (Go regexps), applied
-// in order to every line.
+// in order to every line. Errors name the file, line, column and field.
 func ParseScript(file string, data []byte) (*Script, error) {
-	var f scriptFile
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	f := yamlFile{file}
+	top, err := f.root(data)
+	if err != nil {
+		return nil, err
 	}
-	if f.Name == "" {
-		return nil, fmt.Errorf("%s: name: required", file)
+	fields, err := f.fields(top, "", "name", "mask", "steps")
+	if err != nil {
+		return nil, err
 	}
-	if len(f.Steps) == 0 || len(f.Steps) > maxSteps {
-		return nil, fmt.Errorf("%s: steps: want 1..%d, got %d", file, maxSteps, len(f.Steps))
+	s := &Script{}
+	if n := fields["name"]; n == nil {
+		return nil, f.errAt(top, "name", "required field missing")
+	} else if s.Name, err = f.str(n, "name"); err != nil {
+		return nil, err
 	}
-	s := &Script{Name: f.Name}
-	for i, m := range f.Mask {
-		re, err := regexp.Compile(m.Pattern)
-		if err != nil || m.Name == "" || m.Pattern == "" {
-			return nil, fmt.Errorf("%s: mask[%d]: want a name and a pattern (%v)", file, i, err)
+	if n := fields["mask"]; n != nil {
+		items, err := f.list(n, "mask", "a list of {name, pattern}")
+		if err != nil {
+			return nil, err
 		}
-		s.Mask = append(s.Mask, Mask{Name: m.Name, Pattern: re})
+		for i, item := range items {
+			m, err := f.mask(item, fmt.Sprintf("mask[%d]", i))
+			if err != nil {
+				return nil, err
+			}
+			s.Mask = append(s.Mask, m)
+		}
 	}
-	for i, n := range f.Steps {
-		at := func(format string, args ...any) error {
-			return fmt.Errorf("%s:%d:%d: steps[%d]: %s", file, n.Line, n.Column, i, fmt.Sprintf(format, args...))
+	n := fields["steps"]
+	if n == nil {
+		return nil, f.errAt(top, "steps", "required field missing")
+	}
+	steps, err := f.list(n, "steps", "a list of steps")
+	if err != nil {
+		return nil, err
+	}
+	if len(steps) == 0 || len(steps) > maxSteps {
+		return nil, f.errAt(n, "steps", "want 1..%d steps, got %d", maxSteps, len(steps))
+	}
+	for i, n := range steps {
+		st, err := f.step(n, fmt.Sprintf("steps[%d]", i))
+		if err != nil {
+			return nil, err
 		}
-		switch n.Kind {
-		case yaml.ScalarNode:
-			v := strings.TrimSpace(n.Value)
-			switch {
-			case v == "iccid":
-				s.Steps = append(s.Steps, Step{ICCID: true})
-			case len(v) >= 2 && strings.EqualFold(v[:2], "AT") && len(v) <= maxLine && !strings.ContainsAny(v, "\r\n"):
-				s.Steps = append(s.Steps, Step{AT: v})
-			default:
-				return nil, at("%q: want an AT command line, iccid or {es10: HEX}", v)
-			}
-		case yaml.MappingNode:
-			var m struct {
-				ES10 string `yaml:"es10"`
-			}
-			if err := n.Decode(&m); err != nil || m.ES10 == "" || len(n.Content) != 2 {
-				return nil, at("want {es10: HEX}")
-			}
-			b, err := hex.DecodeString(m.ES10)
-			if err != nil || len(b) < 2 || len(b) > 4096 {
-				return nil, at("es10 %q: want 2..4096 bytes of hex", m.ES10)
-			}
-			s.Steps = append(s.Steps, Step{ES10: b})
-		default:
-			return nil, at("want an AT command line, iccid or {es10: HEX}")
-		}
+		s.Steps = append(s.Steps, st)
 	}
 	return s, nil
+}
+
+// mask reads one {name, pattern}.
+func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
+	fields, err := f.fields(n, path, "name", "pattern")
+	if err != nil {
+		return Mask{}, err
+	}
+	var m Mask
+	for _, k := range []string{"name", "pattern"} {
+		if fields[k] == nil {
+			return m, f.errAt(n, join(path, k), "required field missing")
+		}
+	}
+	if m.Name, err = f.str(fields["name"], join(path, "name")); err != nil {
+		return m, err
+	}
+	if m.Name == "" {
+		return m, f.errAt(fields["name"], join(path, "name"), "want a name, got \"\"")
+	}
+	if m.Pattern, err = f.pattern(fields["pattern"], join(path, "pattern")); err != nil {
+		return m, err
+	}
+	if m.Pattern.String() == "" {
+		return m, f.errAt(fields["pattern"], join(path, "pattern"), "want a pattern, got \"\"")
+	}
+	return m, nil
+}
+
+// step reads one step: an AT line, iccid, or {es10: HEX}.
+func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
+	const want = "want an AT command line, iccid or {es10: HEX}"
+	if n.Kind == yaml.AliasNode {
+		return Step{}, f.kind(n, path, yaml.ScalarNode, "")
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return Step{}, f.errAt(n, path, "%s, got nothing", want)
+		}
+		v := strings.TrimSpace(n.Value)
+		switch {
+		case v == "iccid":
+			return Step{ICCID: true}, nil
+		case len(v) >= 2 && strings.EqualFold(v[:2], "AT") && len(v) <= maxLine && !strings.ContainsAny(v, "\r\n"):
+			return Step{AT: v}, nil
+		}
+		return Step{}, f.errAt(n, path, "%q: %s", v, want)
+	case yaml.MappingNode:
+		fields, err := f.fields(n, path, "es10")
+		if err != nil {
+			return Step{}, err
+		}
+		h := fields["es10"]
+		if h == nil {
+			return Step{}, f.errAt(n, path, "%s, got an empty mapping", want)
+		}
+		v, err := f.str(h, join(path, "es10"))
+		if err != nil {
+			return Step{}, err
+		}
+		b, err := hex.DecodeString(v)
+		if err != nil || len(b) < 2 || len(b) > 4096 {
+			return Step{}, f.errAt(h, join(path, "es10"), "%q: want 2..4096 bytes of hex", v)
+		}
+		return Step{ES10: b}, nil
+	}
+	return Step{}, f.errAt(n, path, "%s, got %s", want, describe(n))
 }
 
 // LoadScript reads a script file.
