@@ -53,6 +53,10 @@ func TestStorm(t *testing.T) {
 	if !reflect.DeepEqual(r.ByKind, want) {
 		t.Errorf("outcomes by kind %v, want %v (errors: %q)", r.ByKind, want, r.Errors)
 	}
+	// The injected failures are the method's fallback, not the storm's.
+	if !r.OK() || len(r.Failures) != 0 || r.Verdict() != "" {
+		t.Errorf("a storm whose devices did as injected is not OK: %q, failures %v", r.Verdict(), r.Failures)
+	}
 	// Those that stayed say why: their card's last failure.
 	for why, n := range r.Why {
 		if n != 10 || !strings.HasPrefix(why, "attach: registration denied") && !strings.Contains(why, "euiccSignature1 does not verify") {
@@ -228,7 +232,9 @@ func TestTemplateFile(t *testing.T) {
 
 // An external platform that refuses connections is reported at once;
 // one that answers garbage, or answers too slowly, fails its devices one
-// by one — the storm ends, and no notification is counted as delivered.
+// by one — the storm ends, no notification is counted as delivered, and
+// the devices are failed (nothing injected made them stay), grouped by
+// why.
 func TestBadExternalPlatform(t *testing.T) {
 	t.Run("refusing", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -282,8 +288,19 @@ func TestBadExternalPlatform(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Outcomes[Stayed] != 2 || r.Outcomes[Switched] != 0 {
-				t.Errorf("outcomes %v, want both devices stayed on their original profile", r.Outcomes)
+			if r.Outcomes[Failed] != 2 || r.OK() {
+				t.Errorf("outcomes %v, want both devices failed", r.Outcomes)
+			}
+			// Both are preinstalled with nothing injected: one reason, the
+			// card's own failure with the platform.
+			for why, g := range r.Failures {
+				if g.Devices != 2 || !slices.Equal(g.First, []int{0, 1}) ||
+					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") {
+					t.Errorf("failures %q: %+v", why, g)
+				}
+			}
+			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed" {
+				t.Errorf("failures %v, errors %q, verdict %q", r.Failures, r.Errors, r.Verdict())
 			}
 			for k, n := range r.CardToPlatform {
 				t.Errorf("card counts %d notification(s) %s as delivered to a platform that never took one", n, k)
@@ -292,6 +309,85 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// A device is failed when its outcome contradicts what its part of the
+// mix injected, and only then: an injected fault that made it stay as
+// planned is the method's fallback.
+func TestJudge(t *testing.T) {
+	const (
+		badSig    = "download: authenticateClient: status Failed subject 8.1 reason 6.1: euiccSignature1 does not verify"
+		otherSig  = "download: authenticateClient: status Failed subject 8.1.3 reason 6.1: eUICC certificate"
+		rejected  = "attach: registration denied (limited service)"
+		listFails = "preferred list: reply: connection closed without a reply"
+	)
+	plain := Part{Kind: KindPreinstalled}
+	sig := Part{Kind: KindDownload, CardFault: "bad_euicc_signature"}
+	reject := Part{Kind: KindPreinstalled, AttachReject: 15}
+	for _, tc := range []struct {
+		name     string
+		p        Part
+		switched bool
+		why      string
+		want     string // "" as planned, else a part of the reason
+	}{
+		{"nothing injected, switched", plain, true, "", ""},
+		{"nothing injected, switched after a failure it got over", plain, true, listFails, ""},
+		{"nothing injected, stayed by the platform", plain, false, listFails, "nothing injected: preferred list: reply"},
+		{"nothing injected, stayed silently", plain, false, "", "no failure logged"},
+		{"card fault, refused by the SM-DP+", sig, false, badSig, ""},
+		{"card fault, refused for another reason", sig, false, otherSig, "not by its injected card fault bad_euicc_signature: download"},
+		{"card fault, never got to download", sig, false, listFails, "not by its injected card fault"},
+		{"card fault, switched", sig, true, "", "switched despite its injected card fault bad_euicc_signature"},
+		{"card fault on a preinstalled card never acts", Part{Kind: KindPreinstalled, CardFault: "bad_euicc_signature"}, true, "", ""},
+		{"attach reject, fell back", reject, false, rejected, ""},
+		{"attach reject, switched", reject, true, rejected, "switched despite its injected attach reject #15"},
+		{"attach reject, stayed by the platform", reject, false, listFails, "not by its injected attach reject #15: preferred list"},
+		{"attach reject, stayed silently", reject, false, "", "no failure logged, not by its injected attach reject #15"},
+		{"both faults, the download's shows", Part{Kind: KindDownload, CardFault: "bad_euicc_signature", AttachReject: 15}, false, badSig, ""},
+	} {
+		got := judge(tc.p, tc.switched, tc.why)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: judged %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Failed devices group by reason across shards as in one run: counts
+// summed, the lowest device indexes kept; a file whose groups do not add
+// up to its failed devices is refused.
+func TestMergeFailures(t *testing.T) {
+	shard := func(s string, failed map[string][]int) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
+		for why, ids := range failed {
+			for _, i := range ids {
+				r.count("preinstalled", Failed)
+				r.failedBecause(why, i)
+				r.Devices++
+			}
+		}
+		return r
+	}
+	a := shard("0/2", map[string][]int{"garbage": {0, 2, 4, 6, 8, 10}, "rig": {12}})
+	b := shard("1/2", map[string][]int{"garbage": {1, 3}})
+	m, err := Merge([]*Result{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}}, "rig": {Devices: 1, First: []int{12}}}
+	if !reflect.DeepEqual(m.Failures, want) || m.OK() || m.Verdict() != "9 of 9 devices failed" {
+		t.Errorf("merged failures %v, verdict %q", m.Failures, m.Verdict())
+	}
+	var out strings.Builder
+	m.Print(&out)
+	if !strings.Contains(out.String(), "FAILED          8 garbage (devices 0, 1, 2, 3, 4, …)\nFAILED          1 rig (devices 12)\n") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	a.Failures["garbage"].Devices = 5
+	if _, err := Merge([]*Result{a, b}); err == nil || !strings.Contains(err.Error(), "failures group 6 devices, not its 7 failed") {
+		t.Errorf("inconsistent failures merged: %v", err)
 	}
 }
 

@@ -19,9 +19,14 @@ import (
 
 // Outcomes of a device at the end of its dwell.
 const (
-	Switched = "switched" // attached on a preferred operator's profile
-	Stayed   = "stayed"   // still on its original profile (fell back, list exhausted, download failed)
-	Failed   = "failed"   // the device itself failed (its host could not read it, a rig error)
+	Switched = "switched" // attached on a preferred operator's profile, as planned
+	Stayed   = "stayed"   // still on its original profile by the failure its part of the mix injects
+	// Failed is a device that did not do what the template set it up
+	// for: its run ended in an error (a rig error, the storm stopped) or
+	// its outcome contradicts what was injected (nothing injected and it
+	// stayed, a fault injected and it switched, or it stayed by another
+	// failure — a platform answering garbage, an exchange that timed out).
+	Failed = "failed"
 )
 
 // Result is what a storm (or one shard of it) measured. Results of the
@@ -79,15 +84,33 @@ type Result struct {
 	// last failure their card logged (cut to maxWhy characters).
 	Why map[string]int `json:"why_stayed,omitempty"`
 
-	// Errors are the first device errors, for the report.
+	// Failures groups the failed devices by why (cut to maxReason
+	// characters), with the lowest device indexes of each group.
+	Failures map[string]*FailureGroup `json:"failures,omitempty"`
+
+	// Errors are the first failed devices, each with its EID, kind and
+	// whole reason, for the report.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// FailureGroup is the devices that failed for one reason.
+type FailureGroup struct {
+	Devices int `json:"devices"`
+	// First are the lowest indexes among them (at most maxFirst), so
+	// shards merged name the same devices as one run.
+	First []int `json:"first"`
 }
 
 const (
 	maxErrors  = 20
 	maxWhy     = 100
 	maxWhyKeys = 50
+	maxReason  = 200
+	maxFirst   = 5
 )
+
+// otherReasons is where reasons go once maxWhyKeys different ones are kept.
+const otherReasons = "(other reasons)"
 
 // stayedBecause counts a reason, bounded in length and in how many
 // different ones are kept.
@@ -102,9 +125,41 @@ func (r *Result) stayedBecause(why string) {
 		r.Why = map[string]int{}
 	}
 	if _, ok := r.Why[why]; !ok && len(r.Why) >= maxWhyKeys {
-		why = "(other reasons)"
+		why = otherReasons
 	}
 	r.Why[why]++
+}
+
+// failedBecause counts failed devices under a reason, bounded in length
+// and in how many different ones are kept; first are some of their
+// indexes (the lowest are kept).
+func (r *Result) failedBecause(reason string, first ...int) {
+	r.addFailures(reason, 1, first)
+}
+
+func (r *Result) addFailures(reason string, n int, first []int) {
+	if len(reason) > maxReason {
+		reason = reason[:maxReason] + "…"
+	}
+	if r.Failures == nil {
+		r.Failures = map[string]*FailureGroup{}
+	}
+	if _, ok := r.Failures[reason]; !ok && len(r.Failures) >= maxWhyKeys {
+		reason = otherReasons
+	}
+	g := r.Failures[reason]
+	if g == nil {
+		g = &FailureGroup{}
+		r.Failures[reason] = g
+	}
+	g.Devices += n
+	for _, i := range first {
+		if !slices.Contains(g.First, i) {
+			g.First = append(g.First, i)
+		}
+	}
+	slices.Sort(g.First)
+	g.First = g.First[:min(len(g.First), maxFirst)]
 }
 
 func newResult() *Result {
@@ -237,6 +292,11 @@ func Merge(rs []*Result) (*Result, error) {
 				m.Unchecked = append(m.Unchecked, u)
 			}
 		}
+		for _, k := range slices.Sorted(maps.Keys(r.Failures)) {
+			if g := r.Failures[k]; g != nil {
+				m.addFailures(k, g.Devices, g.First)
+			}
+		}
 		for _, e := range r.Errors {
 			if len(m.Errors) < maxErrors {
 				m.Errors = append(m.Errors, e)
@@ -274,6 +334,19 @@ func (r *Result) consistent() error {
 	if sum != r.Devices {
 		return fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
+	// Results written before failures were grouped have none.
+	if r.Failures != nil {
+		failed := 0
+		for k, g := range r.Failures {
+			if g == nil || g.Devices <= 0 || len(g.First) > min(g.Devices, maxFirst) {
+				return fmt.Errorf("failures %q: not a group of failed devices", k)
+			}
+			failed += g.Devices
+		}
+		if failed != r.Outcomes[Failed] {
+			return fmt.Errorf("failures group %d devices, not its %d failed", failed, r.Outcomes[Failed])
+		}
+	}
 	if len(r.Shards) == 0 {
 		return fmt.Errorf("no shard named")
 	}
@@ -305,10 +378,24 @@ func ReadResult(path string) (*Result, error) {
 	return r, nil
 }
 
-// OK reports whether every device ran and no notification was lost.
+// OK reports whether every device did what the template set it up for
+// (none failed) and no notification was lost.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
 	return lost == 0 && r.Outcomes[Failed] == 0
+}
+
+// Verdict says in one line why the storm failed, "" when it did not.
+func (r *Result) Verdict() string {
+	lost, _ := r.Lost()
+	var why []string
+	if n := r.Outcomes[Failed]; n > 0 {
+		why = append(why, fmt.Sprintf("%d of %d devices failed", n, r.Devices))
+	}
+	if lost > 0 {
+		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	return strings.Join(why, ", ")
 }
 
 // Print writes the figures for people.
@@ -327,7 +414,7 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests)\n",
 			float64(r.Devices)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests)
 	}
-	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile, %d failed\n",
+	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
 	for _, k := range slices.Sorted(maps.Keys(r.ByKind)) {
 		o := r.ByKind[k]
@@ -335,6 +422,21 @@ func (r *Result) Print(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Why)) {
 		fmt.Fprintf(w, "stayed     %6d %s\n", r.Why[k], k)
+	}
+	// Most devices first: the cause of a failed storm heads the list.
+	reasons := slices.Sorted(maps.Keys(r.Failures))
+	slices.SortStableFunc(reasons, func(a, b string) int { return r.Failures[b].Devices - r.Failures[a].Devices })
+	for _, k := range reasons {
+		g := r.Failures[k]
+		ids := make([]string, len(g.First))
+		for i, d := range g.First {
+			ids[i] = strconv.Itoa(d)
+		}
+		more := ""
+		if g.Devices > len(g.First) {
+			more = ", …"
+		}
+		fmt.Fprintf(w, "FAILED     %6d %s (devices %s%s)\n", g.Devices, k, strings.Join(ids, ", "), more)
 	}
 	if len(r.SwitchTimes) > 0 {
 		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,5 +158,41 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("%v took %v to refuse", tc.args, d)
 		}
+	}
+}
+
+// A platform that answers its cards garbage fails the storm: every device
+// is failed (nothing the template injected made it stay), the report
+// groups them by why, and the command exits 1 saying so. A healthy storm
+// whose devices fail only as injected exits 0 (TestFleetShardMergeAndBadInput).
+func TestFleetFailedDevicesFailTheRun(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"no such route"}`)
+			return
+		}
+		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+	}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2",
+		"--arrive-within", "1s", "--platform", srv.URL}, &out, &errOut)
+	t.Log("\n" + out.String() + errOut.String())
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"outcomes   0 switched, 0 stayed on their original profile (as injected), 2 failed",
+		"FAILED          2 stayed on its original profile, nothing injected: preferred list: ",
+		"(devices 0, 1)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut.String(), "esimhil fleet: FAIL: 2 of 2 devices failed") {
+		t.Errorf("stderr lacks the verdict")
 	}
 }
