@@ -2,7 +2,10 @@ package fleet
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -16,6 +19,11 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/harness"
 )
 
 func loadTemplate(t *testing.T, devices, ptys int) *Template {
@@ -255,10 +263,6 @@ func TestBadExternalPlatform(t *testing.T) {
 		handler http.HandlerFunc
 		dwell   time.Duration
 	}{
-		{"garbage", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute},
 		{"an error object for its log", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			if r.Method == http.MethodGet {
@@ -276,6 +280,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				}
 			}
 			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
 		}, 6 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,6 +314,118 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// Each external server is tried once before the storm, as the cards will
+// use it; one they could not use is refused, naming its URL and what
+// failed, before any device starts (not failing them one by one).
+func TestProbeRefusesExternalServers(t *testing.T) {
+	tp := loadTemplate(t, 2, 0)
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another CI's certificates, for the names the cards ask for.
+	rogue, err := NewPKI(tp.Base, tp.Seed+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueCI, err := rsp.NewCI("a rogue CI", tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roguePlatform, err := rsp.IssueSMDP(rogueCI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	serve := func(h http.HandlerFunc, cert *rsp.Cert) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused on purpose
+		if cert != nil {
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{cert.DER}, PrivateKey: cert.Key}}}
+			srv.StartTLS()
+		} else {
+			srv.Start()
+		}
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	jsonError := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, `{"error":"method GET not allowed on /v1/preferred-list (use POST)"}`)
+	}
+	garbage := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+	}
+	platform := serve(jsonError, nil).URL // a platform the probe accepts
+	rsaServer := httptest.NewUnstartedServer(http.HandlerFunc(jsonError))
+	rsaServer.Config.ErrorLog = log.New(io.Discard, "", 0)
+	rsaServer.StartTLS()
+	t.Cleanup(rsaServer.Close)
+	sfrHTTPS := func(srv *httptest.Server) string { return strings.Replace(srv.URL, "http://", "https://", 1) }
+	for _, tc := range []struct {
+		name     string
+		platform string
+		smdp     map[string]string
+		want     []string
+	}{
+		{"platform: a closed port", "http://" + closed(), nil, []string{"--platform http://127.0.0.1:", "not reachable: connection refused"}},
+		{"platform: https to a plain-HTTP server", sfrHTTPS(serve(jsonError, nil)), nil, []string{"--platform https://127.0.0.1:", "does not speak TLS"}},
+		{"platform: a certificate not from the test CI", serve(jsonError, roguePlatform).URL, nil, []string{"not from the test CI of seed 1"}},
+		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must be ECDSA"}},
+		{"platform: an answer that is not JSON", serve(garbage, nil).URL, nil, []string{`GET /v1/preferred-list answered 200 with "{\"operators\"`, "not JSON"}},
+		{"platform: an HTTPS platform's certificate for another name", serve(jsonError, pki.SMDP["sfr"].TLS).URL, nil, []string{"not for platform.esimhil.test"}},
+		{"SM-DP+: a closed port", platform, map[string]string{"sfr": "https://" + closed()}, []string{"--smdp sfr=https://127.0.0.1:", "not reachable: connection refused"}},
+		{"SM-DP+: a plain-HTTP server", platform, map[string]string{"sfr": sfrHTTPS(serve(jsonError, nil))}, []string{"--smdp sfr=", "does not speak TLS"}},
+		{"SM-DP+: http://", platform, map[string]string{"sfr": "http://" + closed()}, []string{"ES9+ is HTTPS"}},
+		{"SM-DP+: a certificate not from the test CI", platform, map[string]string{"sfr": serve(jsonError, rogue.SMDP["sfr"].TLS).URL}, []string{"--smdp sfr=", "not from the test CI"}},
+		{"SM-DP+: another operator's certificate", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["orange-fr"].TLS).URL}, []string{"not for smdp.sfr.test"}},
+		{"SM-DP+: an answer that is not ES9+", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["sfr"].TLS).URL}, []string{"without header.functionExecutionStatus"}},
+		{"SM-DP+: both dead, both named", "http://" + closed(), map[string]string{"sfr": "https://" + closed(), "orange-fr": serve(garbage, pki.SMDP["orange-fr"].TLS).URL},
+			[]string{"--platform http://", "--smdp sfr=", "--smdp orange-fr=", "not JSON"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var progress strings.Builder
+			r, err := Run(context.Background(), Config{Template: tp, Platform: tc.platform, SMDP: tc.smdp, Progress: &progress})
+			if r != nil || err == nil {
+				t.Fatalf("ran a storm (%v, %v)", r, err)
+			}
+			t.Log(err)
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if progress.Len() != 0 {
+				t.Errorf("devices started: %q", progress.String())
+			}
+		})
+	}
+	// The emulated servers, as esimhil serve runs them, pass.
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed); err != nil {
+		t.Errorf("emulated platform: %v", err)
+	}
+	for op, srv := range sv.SMDP {
+		o, _ := tp.operator(op)
+		if err := probeSMDP(srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed); err != nil {
+			t.Errorf("emulated SM-DP+ %s: %v", op, err)
+		}
 	}
 }
 

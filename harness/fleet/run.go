@@ -164,12 +164,20 @@ func (s *storm) servers() error {
 	if err != nil {
 		return fmt.Errorf("--platform %w", err)
 	}
+	for op := range s.cfg.SMDP {
+		if _, ok := t.operator(op); !ok {
+			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+		}
+	}
+	// Every external server is tried once, as the cards will use it, and
+	// all that fail are named: a dead one would otherwise fail the storm
+	// device by device.
+	var probs []error
+	if err := probePlatform(addr, tlsOn, pki.CI.X509, t.Seed); err != nil {
+		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
+	}
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
-	s.ext = newInspector(s.cfg.Platform)
-	if err := s.ext.probe(); err != nil {
-		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
-	}
 	for _, o := range t.Base.Network.Operators {
 		if o.SMDP == "" {
 			continue
@@ -180,19 +188,33 @@ func (s *storm) servers() error {
 			s.res.SMDPUnread = true
 			continue
 		}
-		a, _, err := ParseEndpoint(raw)
-		if err != nil {
+		a, tlsOn, err := ParseEndpoint(raw)
+		switch {
+		case err != nil:
 			return fmt.Errorf("--smdp %s: %w", o.ID, err)
+		case !tlsOn:
+			return fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
+		}
+		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed); err != nil {
+			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
 		}
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s log: an external SM-DP+ has no log route to read", o.ID))
 		s.res.SMDPUnread = true
 	}
-	for op := range s.cfg.SMDP {
-		if _, ok := t.operator(op); !ok {
-			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+	if len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, e := range probs {
+			msgs[i] = e.Error()
 		}
+		return fmt.Errorf("refused before the storm:\n  %s", strings.Join(msgs, "\n  "))
+	}
+	// Where the platform's log starts (requests before the storm are not
+	// the storm's), or why it cannot be read.
+	s.ext = newInspector(s.cfg.Platform)
+	if err := s.ext.probe(); err != nil {
+		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
 	}
 	return nil
 }

@@ -114,8 +114,10 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
 	if res == nil {
+		// Nothing ran: bad flags for the template, or a server the
+		// cards could not use (each external one is probed first).
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-		return 1
+		return 2
 	}
 	res.Print(stdout)
 	if *out != "" {

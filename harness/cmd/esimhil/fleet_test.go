@@ -196,3 +196,43 @@ func TestFleetFailedDevicesFailTheRun(t *testing.T) {
 		t.Errorf("stderr lacks the verdict")
 	}
 }
+
+// A dead external server is refused before any device starts, with exit
+// status 2 and the URL and what failed; the storm never begins.
+func TestFleetRefusesDeadServers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, `{"error":"use POST"}`)
+	}))
+	defer plain.Close()
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"a closed platform port", []string{"--platform", "http://" + closed},
+			"--platform http://" + closed + ": not reachable: connection refused"},
+		{"an SM-DP+ that speaks plain HTTP", []string{"--platform", plain.URL, "--smdp", "sfr=" + strings.Replace(plain.URL, "http:", "https:", 1)},
+			"--smdp sfr=https://" + plain.Listener.Addr().String() + ": TLS: the server does not speak TLS"},
+		{"a closed SM-DP+ port", []string{"--platform", plain.URL, "--smdp", "orange-fr=https://" + closed},
+			"--smdp orange-fr=https://" + closed + ": not reachable: connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2"}, tc.flags...), &out, &errOut)
+			if code != 2 || !strings.Contains(errOut.String(), "refused before the storm") || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut.String(), tc.want)
+			}
+			if out.Len() != 0 || strings.Contains(errOut.String(), "devices (") {
+				t.Errorf("the storm started: %q %q", out.String(), errOut.String())
+			}
+		})
+	}
+}
