@@ -140,6 +140,14 @@ func TestShardsMergeToOneRun(t *testing.T) {
 			t.Errorf("%s: one run %v, shards merged %v", name, pair[0], pair[1])
 		}
 	}
+	// The shards ran here one after another: their walls add up.
+	var sum time.Duration
+	for _, p := range parts {
+		sum += p.Wall
+	}
+	if len(m.Runs) != 3 || m.Wall != sum || !strings.Contains(m.WallBasis, "one after another") {
+		t.Errorf("merged wall %v (%s) of runs %+v, want the sum %v", m.Wall, m.WallBasis, m.Runs, sum)
+	}
 	if _, err := Merge([]*Result{parts[0], parts[0]}); err == nil {
 		t.Error("a shard merged twice was accepted")
 	}
@@ -505,6 +513,98 @@ func TestMergeFailures(t *testing.T) {
 	a.Failures["garbage"].Devices = 5
 	if _, err := Merge([]*Result{a, b}); err == nil || !strings.Contains(err.Error(), "failures group 6 devices, not its 7 failed") {
 		t.Errorf("inconsistent failures merged: %v", err)
+	}
+}
+
+// Merged rates are total work over the time the shards took together:
+// the union of their wall-clock spans, so shards side by side count once
+// and shards one after another add up, and the report says which; older
+// results without spans are read, and the assumption they force is said.
+func TestMergeRates(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	shard := func(s string, from, wall time.Duration) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
+		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		r.Runs = []ShardRun{{Shard: s, Start: t0.Add(from), End: t0.Add(from + wall), Wall: wall, Devices: 100, PlatformRequests: 400}}
+		return r
+	}
+	old := func(s string, wall time.Duration) *Result {
+		r := shard(s, 0, wall)
+		r.Runs = nil
+		return r
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		shards []*Result
+		wall   time.Duration
+		says   []string
+	}{
+		{"overlapping", []*Result{shard("0/2", 0, 10*time.Second), shard("1/2", 2*time.Second, 10*time.Second)}, 12 * time.Second,
+			[]string{"time       12s wall for 0s simulated: the union of the 2 shards' wall-clock spans (partly side by side: their walls add up to 20s)",
+				"rate       16.7 devices/s, 66.7 platform requests/s (800 requests)",
+				"shard 0/2  10.0 devices/s, 40.0 platform requests/s (100 devices, 400 requests in 10s; 2026-03-01 12:00:00.000 – 12:00:10.000 UTC)",
+				"shard 1/2  10.0 devices/s"}},
+		{"side by side", []*Result{shard("1/2", time.Second, 8*time.Second), shard("0/2", 0, 10*time.Second)}, 10 * time.Second,
+			[]string{"(side by side: all within the longest)", "rate       20.0 devices/s"}},
+		{"one after another, with a gap", []*Result{shard("0/2", 0, 10*time.Second), shard("1/2", time.Minute, 10*time.Second)}, 20 * time.Second,
+			[]string{"(one after another: no two overlapped)", "rate       10.0 devices/s, 40.0 platform requests/s"}},
+		{"older results without spans", []*Result{old("0/2", 10*time.Second), shard("1/2", time.Minute, 5*time.Second)}, 10 * time.Second,
+			[]string{"the longest shard's wall, ASSUMING the 2 shards ran side by side, as 1 of their results has no start and end time",
+				"shard 0/2  10.0 devices/s, 40.0 platform requests/s (100 devices, 400 requests in 10s; no span kept)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Through the files, as esimhil fleet merge reads them.
+			var rs []*Result
+			for _, r := range tc.shards {
+				f := filepath.Join(dir, strings.ReplaceAll(tc.name+r.Shards[0], "/", "-")+".json")
+				if err := r.Write(f); err != nil {
+					t.Fatal(err)
+				}
+				back, err := ReadResult(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rs = append(rs, back)
+			}
+			m, err := Merge(rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			m.Print(&out)
+			if m.Wall != tc.wall {
+				t.Errorf("merged wall %v, want %v", m.Wall, tc.wall)
+			}
+			for _, want := range tc.says {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, out.String())
+				}
+			}
+			// A merged result merges again to the same figures.
+			again, err := Merge([]*Result{m})
+			if err != nil || again.Wall != m.Wall || again.WallBasis != m.WallBasis {
+				t.Errorf("merged again: %v, wall %v (%s)", err, again.Wall, again.WallBasis)
+			}
+		})
+	}
+	// A file whose runs contradict it is refused.
+	for _, tc := range []struct {
+		name string
+		edit func(*Result)
+		want string
+	}{
+		{"a run of another shard", func(r *Result) { r.Runs[0].Shard = "1/2" }, `run of shard "1/2": not one of its shards`},
+		{"a run that ends before it starts", func(r *Result) { r.Runs[0].End = r.Runs[0].Start.Add(-time.Second) }, "ends"},
+		{"runs counting other devices", func(r *Result) { r.Runs[0].Devices = 7 }, "runs count 7 devices"},
+		{"two runs for one shard", func(r *Result) { r.Runs = append(r.Runs, r.Runs[0]) }, "2 runs for 1 shards"},
+	} {
+		r := shard("0/1", 0, time.Second)
+		tc.edit(r)
+		if _, err := Merge([]*Result{r}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
 

@@ -46,10 +46,16 @@ type Result struct {
 	Platform string            `json:"platform"`
 	SMDP     map[string]string `json:"smdp,omitempty"`
 
-	// Wall is the longest shard's wall time (shards run side by side);
-	// Simulated the simulated span of the storm.
+	// Wall is a run's wall time. For merged shards it is the union of
+	// their wall-clock spans (Runs), or — when a shard's result carries
+	// no span (written before they were kept) — the longest shard's wall,
+	// assuming they all ran side by side; WallBasis says which.
+	// Simulated is the simulated span of the storm.
 	Wall      time.Duration `json:"wall_ns"`
+	WallBasis string        `json:"wall_basis,omitempty"`
 	Simulated time.Duration `json:"simulated_ns"`
+	// Runs are the shards' own runs, one each: when it ran and what it did.
+	Runs []ShardRun `json:"runs,omitempty"`
 	// PeakRSS is the largest peak resident memory of a shard's process.
 	PeakRSS int64 `json:"peak_rss_bytes"`
 
@@ -91,6 +97,68 @@ type Result struct {
 	// Errors are the first failed devices, each with its EID, kind and
 	// whole reason, for the report.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// ShardRun is one process's run of a shard.
+type ShardRun struct {
+	Shard string `json:"shard"`
+	// Start and End are the run's wall-clock span (UTC); zero in a run
+	// taken from a result written before spans were kept.
+	Start            time.Time     `json:"start"`
+	End              time.Time     `json:"end"`
+	Wall             time.Duration `json:"wall_ns"`
+	Devices          int           `json:"devices"`
+	PlatformRequests int           `json:"platform_requests"`
+}
+
+func (sr ShardRun) spanned() bool { return !sr.Start.IsZero() }
+
+// combinedWall is the wall time the merged shards took together: the
+// union of their spans, so shards that ran side by side count once and
+// shards that ran one after another add up (a gap between them is not
+// work). Without every span it falls back to the longest shard's wall,
+// which is right only if they all ran side by side, and says so.
+func combinedWall(runs []ShardRun, shards int, longest time.Duration) (time.Duration, string) {
+	var spans []ShardRun
+	for _, r := range runs {
+		if r.spanned() {
+			spans = append(spans, r)
+		}
+	}
+	if len(spans) < shards {
+		verb := "has"
+		if shards-len(spans) > 1 {
+			verb = "have"
+		}
+		return longest, fmt.Sprintf("the longest shard's wall, ASSUMING the %d shards ran side by side, as %d of their results %s no start and end time (an older esimhil wrote it)",
+			shards, shards-len(spans), verb)
+	}
+	slices.SortFunc(spans, func(a, b ShardRun) int { return a.Start.Compare(b.Start) })
+	var union, sum, longestSpan time.Duration
+	end := time.Time{}
+	for _, r := range spans {
+		d := r.End.Sub(r.Start)
+		sum += d
+		longestSpan = max(longestSpan, d)
+		switch {
+		case r.Start.After(end) || end.IsZero():
+			union += d
+			end = r.End
+		case r.End.After(end):
+			union += r.End.Sub(end)
+			end = r.End
+		}
+	}
+	how := "partly side by side: their walls add up to " + sum.Round(time.Millisecond).String()
+	switch {
+	case len(spans) == 1:
+		how = "one run"
+	case union == sum:
+		how = "one after another: no two overlapped"
+	case union == longestSpan:
+		how = "side by side: all within the longest"
+	}
+	return union, fmt.Sprintf("the union of the %d shards' wall-clock spans (%s)", len(spans), how)
 }
 
 // FailureGroup is the devices that failed for one reason.
@@ -259,6 +327,13 @@ func Merge(rs []*Result) (*Result, error) {
 		m.Devices += r.Devices
 		m.PTYs += r.PTYs
 		m.Wall = max(m.Wall, r.Wall)
+		switch {
+		case len(r.Runs) > 0:
+			m.Runs = append(m.Runs, r.Runs...)
+		case len(r.Shards) == 1:
+			// An older shard's result: its wall and counts, no span.
+			m.Runs = append(m.Runs, ShardRun{Shard: r.Shards[0], Wall: r.Wall, Devices: r.Devices, PlatformRequests: r.PlatformRequests})
+		}
 		m.Simulated = max(m.Simulated, r.Simulated)
 		m.PeakRSS = max(m.PeakRSS, r.PeakRSS)
 		for k, n := range r.Outcomes {
@@ -313,8 +388,17 @@ func Merge(rs []*Result) (*Result, error) {
 		return nil, fmt.Errorf("fleet merge: shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
 	}
 	sort.Strings(m.Shards)
+	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return compareShards(a.Shard, b.Shard) })
+	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// compareShards orders "i/n" by i (ParseShard has checked them).
+func compareShards(a, b string) int {
+	i, _, _ := ParseShard(a)
+	j, _, _ := ParseShard(b)
+	return i - j
 }
 
 // consistent checks what a result file says of itself: counts that are
@@ -349,6 +433,32 @@ func (r *Result) consistent() error {
 	}
 	if len(r.Shards) == 0 {
 		return fmt.Errorf("no shard named")
+	}
+	for _, sh := range r.Shards {
+		if _, _, err := ParseShard(sh); err != nil {
+			return fmt.Errorf("shard %q: %w", sh, err)
+		}
+	}
+	if len(r.Runs) > len(r.Shards) {
+		return fmt.Errorf("%d runs for %d shards", len(r.Runs), len(r.Shards))
+	}
+	seen := map[string]bool{}
+	devices, requests := 0, 0
+	for _, run := range r.Runs {
+		switch {
+		case !slices.Contains(r.Shards, run.Shard) || seen[run.Shard]:
+			return fmt.Errorf("run of shard %q: not one of its shards %v, or given twice", run.Shard, r.Shards)
+		case run.Devices < 0 || run.PlatformRequests < 0 || run.Wall < 0:
+			return fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
+		case run.spanned() && run.End.Before(run.Start):
+			return fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
+		}
+		seen[run.Shard] = true
+		devices += run.Devices
+		requests += run.PlatformRequests
+	}
+	if len(r.Runs) == len(r.Shards) && (devices != r.Devices || requests != r.PlatformRequests) {
+		return fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
 	}
 	return nil
 }
@@ -409,10 +519,19 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "time       %v wall for %v simulated\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second))
+	basis := ""
+	if r.WallBasis != "" {
+		basis = ": " + r.WallBasis
+	}
+	fmt.Fprintf(w, "time       %v wall for %v simulated%s\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second), basis)
 	if secs > 0 {
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests)\n",
 			float64(r.Devices)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests)
+	}
+	if len(r.Shards) > 1 {
+		for _, run := range r.Runs {
+			fmt.Fprintf(w, "shard %-4s %s\n", run.Shard, run.describe())
+		}
 	}
 	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
@@ -465,6 +584,20 @@ func (r *Result) Print(w io.Writer) {
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)
 	}
+}
+
+// describe is a shard's own rates and span.
+func (sr ShardRun) describe() string {
+	secs := sr.Wall.Seconds()
+	if secs <= 0 {
+		return fmt.Sprintf("%d devices, %d platform requests, no wall time", sr.Devices, sr.PlatformRequests)
+	}
+	span := "no span kept"
+	if sr.spanned() {
+		span = sr.Start.UTC().Format("2006-01-02 15:04:05.000") + " – " + sr.End.UTC().Format("15:04:05.000") + " UTC"
+	}
+	return fmt.Sprintf("%.1f devices/s, %.1f platform requests/s (%d devices, %d requests in %v; %s)",
+		float64(sr.Devices)/secs, float64(sr.PlatformRequests)/secs, sr.Devices, sr.PlatformRequests, sr.Wall.Round(time.Millisecond), span)
 }
 
 // ParseShard reads a shard's "i/n": slice i of n, 0 ≤ i < n.

@@ -122,6 +122,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
+	// When it ran, by the wall clock (UTC, no monotonic reading: it is
+	// compared with other machines' shards), for the merged rates.
+	start := wall.Round(0).UTC()
+	s.res.Runs = []ShardRun{{
+		Shard: s.res.Shards[0], Start: start, End: start.Add(s.res.Wall), Wall: s.res.Wall,
+		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests,
+	}}
 	s.meter.Finish()
 	return s.res, err
 }

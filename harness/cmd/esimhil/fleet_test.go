@@ -135,7 +135,8 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 	if code := cli(context.Background(), append([]string{"fleet", "merge"}, files...), &out, &errOut); code != 0 {
 		t.Fatalf("merge exited %d: %s%s", code, out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), "devices    20 (0 with a pty, 20 in memory)") || !strings.Contains(out.String(), "shards 0/2 1/2") {
+	if !strings.Contains(out.String(), "devices    20 (0 with a pty, 20 in memory)") || !strings.Contains(out.String(), "shards 0/2 1/2") ||
+		!strings.Contains(out.String(), "the union of the 2 shards' wall-clock spans (one after another") || !strings.Contains(out.String(), "\nshard 1/2  ") {
 		t.Errorf("merged:\n%s", out.String())
 	}
 	for _, tc := range []struct {
