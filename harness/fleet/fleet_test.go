@@ -399,7 +399,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"SM-DP+: http://", platform, map[string]string{"sfr": "http://" + closed()}, []string{"ES9+ is HTTPS"}},
 		{"SM-DP+: a certificate not from the test CI", platform, map[string]string{"sfr": serve(jsonError, rogue.SMDP["sfr"].TLS).URL}, []string{"--smdp sfr=", "not from the test CI"}},
 		{"SM-DP+: another operator's certificate", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["orange-fr"].TLS).URL}, []string{"not for smdp.sfr.test"}},
-		{"SM-DP+: an answer that is not ES9+", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["sfr"].TLS).URL}, []string{"without header.functionExecutionStatus"}},
+		{"SM-DP+: an answer that is not ES9+", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["sfr"].TLS).URL}, []string{"not an ES9+ function status"}},
 		{"SM-DP+: both dead, both named", "http://" + closed(), map[string]string{"sfr": "https://" + closed(), "orange-fr": serve(garbage, pki.SMDP["orange-fr"].TLS).URL},
 			[]string{"--platform http://", "--smdp sfr=", "--smdp orange-fr=", "not JSON"}},
 	} {

@@ -77,18 +77,13 @@ func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int6
 	req.Header.Set("Content-Type", es9.ContentType)
 	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	p := probe{addr: addr, tls: host, ci: ci, seed: seed, req: req, want: func(status int, body []byte) error {
-		var v struct {
-			Header *struct {
-				Status *struct {
-					Status string `json:"status"`
-				} `json:"functionExecutionStatus"`
-			} `json:"header"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
+		if !json.Valid(body) {
 			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
 		}
-		if v.Header == nil || v.Header.Status == nil || v.Header.Status.Status == "" {
-			return fmt.Errorf("ES9+ %s answered %d without header.functionExecutionStatus (SGP.22 §6.5.1.4): not an ES9+ answer", es9.FnInitiateAuthentication, status)
+		// With the decoder the cards use: a header, its status and, for
+		// a failure, the subject and reason codes (SGP.22 §6.5.1.4).
+		if err := es9.Decode(body, &es9.HeaderOnly{}); err != nil {
+			return fmt.Errorf("ES9+ %s answered %d with %s: not an ES9+ function status: %w", es9.FnInitiateAuthentication, status, quoteBody(body), err)
 		}
 		return nil
 	}}
