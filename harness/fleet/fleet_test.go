@@ -2,7 +2,10 @@ package fleet
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -16,6 +19,11 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/harness"
 )
 
 func loadTemplate(t *testing.T, devices, ptys int) *Template {
@@ -52,6 +60,10 @@ func TestStorm(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r.ByKind, want) {
 		t.Errorf("outcomes by kind %v, want %v (errors: %q)", r.ByKind, want, r.Errors)
+	}
+	// The injected failures are the method's fallback, not the storm's.
+	if !r.OK() || len(r.Failures) != 0 || r.Verdict() != "" {
+		t.Errorf("a storm whose devices did as injected is not OK: %q, failures %v", r.Verdict(), r.Failures)
 	}
 	// Those that stayed say why: their card's last failure.
 	for why, n := range r.Why {
@@ -127,6 +139,14 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s: one run %v, shards merged %v", name, pair[0], pair[1])
 		}
+	}
+	// The shards ran here one after another: their walls add up.
+	var sum time.Duration
+	for _, p := range parts {
+		sum += p.Wall
+	}
+	if len(m.Runs) != 3 || m.Wall != sum || !strings.Contains(m.WallBasis, "one after another") {
+		t.Errorf("merged wall %v (%s) of runs %+v, want the sum %v", m.Wall, m.WallBasis, m.Runs, sum)
 	}
 	if _, err := Merge([]*Result{parts[0], parts[0]}); err == nil {
 		t.Error("a shard merged twice was accepted")
@@ -228,7 +248,9 @@ func TestTemplateFile(t *testing.T) {
 
 // An external platform that refuses connections is reported at once;
 // one that answers garbage, or answers too slowly, fails its devices one
-// by one — the storm ends, and no notification is counted as delivered.
+// by one — the storm ends, no notification is counted as delivered, and
+// the devices are failed (nothing injected made them stay), grouped by
+// why.
 func TestBadExternalPlatform(t *testing.T) {
 	t.Run("refusing", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -249,10 +271,6 @@ func TestBadExternalPlatform(t *testing.T) {
 		handler http.HandlerFunc
 		dwell   time.Duration
 	}{
-		{"garbage", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute},
 		{"an error object for its log", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			if r.Method == http.MethodGet {
@@ -270,6 +288,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				}
 			}
 			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
 		}, 6 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,8 +301,19 @@ func TestBadExternalPlatform(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Outcomes[Stayed] != 2 || r.Outcomes[Switched] != 0 {
-				t.Errorf("outcomes %v, want both devices stayed on their original profile", r.Outcomes)
+			if r.Outcomes[Failed] != 2 || r.OK() {
+				t.Errorf("outcomes %v, want both devices failed", r.Outcomes)
+			}
+			// Both are preinstalled with nothing injected: one reason, the
+			// card's own failure with the platform.
+			for why, g := range r.Failures {
+				if g.Devices != 2 || !slices.Equal(g.First, []int{0, 1}) ||
+					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") {
+					t.Errorf("failures %q: %+v", why, g)
+				}
+			}
+			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed" {
+				t.Errorf("failures %v, errors %q, verdict %q", r.Failures, r.Errors, r.Verdict())
 			}
 			for k, n := range r.CardToPlatform {
 				t.Errorf("card counts %d notification(s) %s as delivered to a platform that never took one", n, k)
@@ -292,6 +322,289 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// Each external server is tried once before the storm, as the cards will
+// use it; one they could not use is refused, naming its URL and what
+// failed, before any device starts (not failing them one by one).
+func TestProbeRefusesExternalServers(t *testing.T) {
+	tp := loadTemplate(t, 2, 0)
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another CI's certificates, for the names the cards ask for.
+	rogue, err := NewPKI(tp.Base, tp.Seed+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueCI, err := rsp.NewCI("a rogue CI", tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roguePlatform, err := rsp.IssueSMDP(rogueCI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	serve := func(h http.HandlerFunc, cert *rsp.Cert) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused on purpose
+		if cert != nil {
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{cert.DER}, PrivateKey: cert.Key}}}
+			srv.StartTLS()
+		} else {
+			srv.Start()
+		}
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	jsonError := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, `{"error":"method GET not allowed on /v1/preferred-list (use POST)"}`)
+	}
+	garbage := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+	}
+	platform := serve(jsonError, nil).URL // a platform the probe accepts
+	rsaServer := httptest.NewUnstartedServer(http.HandlerFunc(jsonError))
+	rsaServer.Config.ErrorLog = log.New(io.Discard, "", 0)
+	rsaServer.StartTLS()
+	t.Cleanup(rsaServer.Close)
+	sfrHTTPS := func(srv *httptest.Server) string { return strings.Replace(srv.URL, "http://", "https://", 1) }
+	for _, tc := range []struct {
+		name     string
+		platform string
+		smdp     map[string]string
+		want     []string
+	}{
+		{"platform: a closed port", "http://" + closed(), nil, []string{"--platform http://127.0.0.1:", "not reachable: connection refused"}},
+		{"platform: https to a plain-HTTP server", sfrHTTPS(serve(jsonError, nil)), nil, []string{"--platform https://127.0.0.1:", "does not speak TLS"}},
+		{"platform: a certificate not from the test CI", serve(jsonError, roguePlatform).URL, nil, []string{"not from the test CI of seed 1"}},
+		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must be ECDSA"}},
+		{"platform: an answer that is not JSON", serve(garbage, nil).URL, nil, []string{`GET /v1/preferred-list answered 200 with "{\"operators\"`, "not JSON"}},
+		{"platform: an HTTPS platform's certificate for another name", serve(jsonError, pki.SMDP["sfr"].TLS).URL, nil, []string{"not for platform.esimhil.test"}},
+		{"SM-DP+: a closed port", platform, map[string]string{"sfr": "https://" + closed()}, []string{"--smdp sfr=https://127.0.0.1:", "not reachable: connection refused"}},
+		{"SM-DP+: a plain-HTTP server", platform, map[string]string{"sfr": sfrHTTPS(serve(jsonError, nil))}, []string{"--smdp sfr=", "does not speak TLS"}},
+		{"SM-DP+: http://", platform, map[string]string{"sfr": "http://" + closed()}, []string{"ES9+ is HTTPS"}},
+		{"SM-DP+: a certificate not from the test CI", platform, map[string]string{"sfr": serve(jsonError, rogue.SMDP["sfr"].TLS).URL}, []string{"--smdp sfr=", "not from the test CI"}},
+		{"SM-DP+: another operator's certificate", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["orange-fr"].TLS).URL}, []string{"not for smdp.sfr.test"}},
+		{"SM-DP+: an answer that is not ES9+", platform, map[string]string{"sfr": serve(jsonError, pki.SMDP["sfr"].TLS).URL}, []string{"not an ES9+ function status"}},
+		{"SM-DP+: both dead, both named", "http://" + closed(), map[string]string{"sfr": "https://" + closed(), "orange-fr": serve(garbage, pki.SMDP["orange-fr"].TLS).URL},
+			[]string{"--platform http://", "--smdp sfr=", "--smdp orange-fr=", "not JSON"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var progress strings.Builder
+			r, err := Run(context.Background(), Config{Template: tp, Platform: tc.platform, SMDP: tc.smdp, Progress: &progress})
+			if r != nil || err == nil {
+				t.Fatalf("ran a storm (%v, %v)", r, err)
+			}
+			t.Log(err)
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if progress.Len() != 0 {
+				t.Errorf("devices started: %q", progress.String())
+			}
+		})
+	}
+	// The emulated servers, as esimhil serve runs them, pass.
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed); err != nil {
+		t.Errorf("emulated platform: %v", err)
+	}
+	for op, srv := range sv.SMDP {
+		o, _ := tp.operator(op)
+		if err := probeSMDP(srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed); err != nil {
+			t.Errorf("emulated SM-DP+ %s: %v", op, err)
+		}
+	}
+}
+
+// A device is failed when its outcome contradicts what its part of the
+// mix injected, and only then: an injected fault that made it stay as
+// planned is the method's fallback.
+func TestJudge(t *testing.T) {
+	const (
+		badSig    = "download: authenticateClient: status Failed subject 8.1 reason 6.1: euiccSignature1 does not verify"
+		otherSig  = "download: authenticateClient: status Failed subject 8.1.3 reason 6.1: eUICC certificate"
+		rejected  = "attach: registration denied (limited service)"
+		listFails = "preferred list: reply: connection closed without a reply"
+	)
+	plain := Part{Kind: KindPreinstalled}
+	sig := Part{Kind: KindDownload, CardFault: "bad_euicc_signature"}
+	reject := Part{Kind: KindPreinstalled, AttachReject: 15}
+	for _, tc := range []struct {
+		name     string
+		p        Part
+		switched bool
+		why      string
+		want     string // "" as planned, else a part of the reason
+	}{
+		{"nothing injected, switched", plain, true, "", ""},
+		{"nothing injected, switched after a failure it got over", plain, true, listFails, ""},
+		{"nothing injected, stayed by the platform", plain, false, listFails, "nothing injected: preferred list: reply"},
+		{"nothing injected, stayed silently", plain, false, "", "no failure logged"},
+		{"card fault, refused by the SM-DP+", sig, false, badSig, ""},
+		{"card fault, refused for another reason", sig, false, otherSig, "not by its injected card fault bad_euicc_signature: download"},
+		{"card fault, never got to download", sig, false, listFails, "not by its injected card fault"},
+		{"card fault, switched", sig, true, "", "switched despite its injected card fault bad_euicc_signature"},
+		{"card fault on a preinstalled card never acts", Part{Kind: KindPreinstalled, CardFault: "bad_euicc_signature"}, true, "", ""},
+		{"attach reject, fell back", reject, false, rejected, ""},
+		{"attach reject, switched", reject, true, rejected, "switched despite its injected attach reject #15"},
+		{"attach reject, stayed by the platform", reject, false, listFails, "not by its injected attach reject #15: preferred list"},
+		{"attach reject, stayed silently", reject, false, "", "no failure logged, not by its injected attach reject #15"},
+		{"both faults, the download's shows", Part{Kind: KindDownload, CardFault: "bad_euicc_signature", AttachReject: 15}, false, badSig, ""},
+	} {
+		got := judge(tc.p, tc.switched, tc.why)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: judged %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Failed devices group by reason across shards as in one run: counts
+// summed, the lowest device indexes kept; a file whose groups do not add
+// up to its failed devices is refused.
+func TestMergeFailures(t *testing.T) {
+	shard := func(s string, failed map[string][]int) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
+		for why, ids := range failed {
+			for _, i := range ids {
+				r.count("preinstalled", Failed)
+				r.failedBecause(why, i)
+				r.Devices++
+			}
+		}
+		return r
+	}
+	a := shard("0/2", map[string][]int{"garbage": {0, 2, 4, 6, 8, 10}, "rig": {12}})
+	b := shard("1/2", map[string][]int{"garbage": {1, 3}})
+	m, err := Merge([]*Result{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}}, "rig": {Devices: 1, First: []int{12}}}
+	if !reflect.DeepEqual(m.Failures, want) || m.OK() || m.Verdict() != "9 of 9 devices failed" {
+		t.Errorf("merged failures %v, verdict %q", m.Failures, m.Verdict())
+	}
+	var out strings.Builder
+	m.Print(&out)
+	if !strings.Contains(out.String(), "FAILED          8 garbage (devices 0, 1, 2, 3, 4, …)\nFAILED          1 rig (devices 12)\n") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	a.Failures["garbage"].Devices = 5
+	if _, err := Merge([]*Result{a, b}); err == nil || !strings.Contains(err.Error(), "failures group 6 devices, not its 7 failed") {
+		t.Errorf("inconsistent failures merged: %v", err)
+	}
+}
+
+// Merged rates are total work over the time the shards took together:
+// the union of their wall-clock spans, so shards side by side count once
+// and shards one after another add up, and the report says which; older
+// results without spans are read, and the assumption they force is said.
+func TestMergeRates(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	shard := func(s string, from, wall time.Duration) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
+		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		r.Runs = []ShardRun{{Shard: s, Start: t0.Add(from), End: t0.Add(from + wall), Wall: wall, Devices: 100, PlatformRequests: 400}}
+		return r
+	}
+	old := func(s string, wall time.Duration) *Result {
+		r := shard(s, 0, wall)
+		r.Runs = nil
+		return r
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		shards []*Result
+		wall   time.Duration
+		says   []string
+	}{
+		{"overlapping", []*Result{shard("0/2", 0, 10*time.Second), shard("1/2", 2*time.Second, 10*time.Second)}, 12 * time.Second,
+			[]string{"time       12s wall for 0s simulated: the union of the 2 shards' wall-clock spans (partly side by side: their walls add up to 20s)",
+				"rate       16.7 devices/s, 66.7 platform requests/s (800 requests)",
+				"shard 0/2  10.0 devices/s, 40.0 platform requests/s (100 devices, 400 requests in 10s; 2026-03-01 12:00:00.000 – 12:00:10.000 UTC)",
+				"shard 1/2  10.0 devices/s"}},
+		{"side by side", []*Result{shard("1/2", time.Second, 8*time.Second), shard("0/2", 0, 10*time.Second)}, 10 * time.Second,
+			[]string{"(side by side: all within the longest)", "rate       20.0 devices/s"}},
+		{"one after another, with a gap", []*Result{shard("0/2", 0, 10*time.Second), shard("1/2", time.Minute, 10*time.Second)}, 20 * time.Second,
+			[]string{"(one after another: no two overlapped)", "rate       10.0 devices/s, 40.0 platform requests/s"}},
+		{"older results without spans", []*Result{old("0/2", 10*time.Second), shard("1/2", time.Minute, 5*time.Second)}, 10 * time.Second,
+			[]string{"the longest shard's wall, ASSUMING the 2 shards ran side by side, as 1 of their results has no start and end time",
+				"shard 0/2  10.0 devices/s, 40.0 platform requests/s (100 devices, 400 requests in 10s; no span kept)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Through the files, as esimhil fleet merge reads them.
+			var rs []*Result
+			for _, r := range tc.shards {
+				f := filepath.Join(dir, strings.ReplaceAll(tc.name+r.Shards[0], "/", "-")+".json")
+				if err := r.Write(f); err != nil {
+					t.Fatal(err)
+				}
+				back, err := ReadResult(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rs = append(rs, back)
+			}
+			m, err := Merge(rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			m.Print(&out)
+			if m.Wall != tc.wall {
+				t.Errorf("merged wall %v, want %v", m.Wall, tc.wall)
+			}
+			for _, want := range tc.says {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, out.String())
+				}
+			}
+			// A merged result merges again to the same figures.
+			again, err := Merge([]*Result{m})
+			if err != nil || again.Wall != m.Wall || again.WallBasis != m.WallBasis {
+				t.Errorf("merged again: %v, wall %v (%s)", err, again.Wall, again.WallBasis)
+			}
+		})
+	}
+	// A file whose runs contradict it is refused.
+	for _, tc := range []struct {
+		name string
+		edit func(*Result)
+		want string
+	}{
+		{"a run of another shard", func(r *Result) { r.Runs[0].Shard = "1/2" }, `run of shard "1/2": not one of its shards`},
+		{"a run that ends before it starts", func(r *Result) { r.Runs[0].End = r.Runs[0].Start.Add(-time.Second) }, "ends"},
+		{"runs counting other devices", func(r *Result) { r.Runs[0].Devices = 7 }, "runs count 7 devices"},
+		{"two runs for one shard", func(r *Result) { r.Runs = append(r.Runs, r.Runs[0]) }, "2 runs for 1 shards"},
+	} {
+		r := shard("0/1", 0, time.Second)
+		tc.edit(r)
+		if _, err := Merge([]*Result{r}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
 

@@ -19,9 +19,14 @@ import (
 
 // Outcomes of a device at the end of its dwell.
 const (
-	Switched = "switched" // attached on a preferred operator's profile
-	Stayed   = "stayed"   // still on its original profile (fell back, list exhausted, download failed)
-	Failed   = "failed"   // the device itself failed (its host could not read it, a rig error)
+	Switched = "switched" // attached on a preferred operator's profile, as planned
+	Stayed   = "stayed"   // still on its original profile by the failure its part of the mix injects
+	// Failed is a device that did not do what the template set it up
+	// for: its run ended in an error (a rig error, the storm stopped) or
+	// its outcome contradicts what was injected (nothing injected and it
+	// stayed, a fault injected and it switched, or it stayed by another
+	// failure — a platform answering garbage, an exchange that timed out).
+	Failed = "failed"
 )
 
 // Result is what a storm (or one shard of it) measured. Results of the
@@ -41,10 +46,16 @@ type Result struct {
 	Platform string            `json:"platform"`
 	SMDP     map[string]string `json:"smdp,omitempty"`
 
-	// Wall is the longest shard's wall time (shards run side by side);
-	// Simulated the simulated span of the storm.
+	// Wall is a run's wall time. For merged shards it is the union of
+	// their wall-clock spans (Runs), or — when a shard's result carries
+	// no span (written before they were kept) — the longest shard's wall,
+	// assuming they all ran side by side; WallBasis says which.
+	// Simulated is the simulated span of the storm.
 	Wall      time.Duration `json:"wall_ns"`
+	WallBasis string        `json:"wall_basis,omitempty"`
 	Simulated time.Duration `json:"simulated_ns"`
+	// Runs are the shards' own runs, one each: when it ran and what it did.
+	Runs []ShardRun `json:"runs,omitempty"`
 	// PeakRSS is the largest peak resident memory of a shard's process.
 	PeakRSS int64 `json:"peak_rss_bytes"`
 
@@ -79,15 +90,95 @@ type Result struct {
 	// last failure their card logged (cut to maxWhy characters).
 	Why map[string]int `json:"why_stayed,omitempty"`
 
-	// Errors are the first device errors, for the report.
+	// Failures groups the failed devices by why (cut to maxReason
+	// characters), with the lowest device indexes of each group.
+	Failures map[string]*FailureGroup `json:"failures,omitempty"`
+
+	// Errors are the first failed devices, each with its EID, kind and
+	// whole reason, for the report.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// ShardRun is one process's run of a shard.
+type ShardRun struct {
+	Shard string `json:"shard"`
+	// Start and End are the run's wall-clock span (UTC); zero in a run
+	// taken from a result written before spans were kept.
+	Start            time.Time     `json:"start"`
+	End              time.Time     `json:"end"`
+	Wall             time.Duration `json:"wall_ns"`
+	Devices          int           `json:"devices"`
+	PlatformRequests int           `json:"platform_requests"`
+}
+
+func (sr ShardRun) spanned() bool { return !sr.Start.IsZero() }
+
+// combinedWall is the wall time the merged shards took together: the
+// union of their spans, so shards that ran side by side count once and
+// shards that ran one after another add up (a gap between them is not
+// work). Without every span it falls back to the longest shard's wall,
+// which is right only if they all ran side by side, and says so.
+func combinedWall(runs []ShardRun, shards int, longest time.Duration) (time.Duration, string) {
+	var spans []ShardRun
+	for _, r := range runs {
+		if r.spanned() {
+			spans = append(spans, r)
+		}
+	}
+	if len(spans) < shards {
+		verb := "has"
+		if shards-len(spans) > 1 {
+			verb = "have"
+		}
+		return longest, fmt.Sprintf("the longest shard's wall, ASSUMING the %d shards ran side by side, as %d of their results %s no start and end time (an older esimhil wrote it)",
+			shards, shards-len(spans), verb)
+	}
+	slices.SortFunc(spans, func(a, b ShardRun) int { return a.Start.Compare(b.Start) })
+	var union, sum, longestSpan time.Duration
+	end := time.Time{}
+	for _, r := range spans {
+		d := r.End.Sub(r.Start)
+		sum += d
+		longestSpan = max(longestSpan, d)
+		switch {
+		case r.Start.After(end) || end.IsZero():
+			union += d
+			end = r.End
+		case r.End.After(end):
+			union += r.End.Sub(end)
+			end = r.End
+		}
+	}
+	how := "partly side by side: their walls add up to " + sum.Round(time.Millisecond).String()
+	switch {
+	case len(spans) == 1:
+		how = "one run"
+	case union == sum:
+		how = "one after another: no two overlapped"
+	case union == longestSpan:
+		how = "side by side: all within the longest"
+	}
+	return union, fmt.Sprintf("the union of the %d shards' wall-clock spans (%s)", len(spans), how)
+}
+
+// FailureGroup is the devices that failed for one reason.
+type FailureGroup struct {
+	Devices int `json:"devices"`
+	// First are the lowest indexes among them (at most maxFirst), so
+	// shards merged name the same devices as one run.
+	First []int `json:"first"`
 }
 
 const (
 	maxErrors  = 20
 	maxWhy     = 100
 	maxWhyKeys = 50
+	maxReason  = 200
+	maxFirst   = 5
 )
+
+// otherReasons is where reasons go once maxWhyKeys different ones are kept.
+const otherReasons = "(other reasons)"
 
 // stayedBecause counts a reason, bounded in length and in how many
 // different ones are kept.
@@ -102,9 +193,41 @@ func (r *Result) stayedBecause(why string) {
 		r.Why = map[string]int{}
 	}
 	if _, ok := r.Why[why]; !ok && len(r.Why) >= maxWhyKeys {
-		why = "(other reasons)"
+		why = otherReasons
 	}
 	r.Why[why]++
+}
+
+// failedBecause counts failed devices under a reason, bounded in length
+// and in how many different ones are kept; first are some of their
+// indexes (the lowest are kept).
+func (r *Result) failedBecause(reason string, first ...int) {
+	r.addFailures(reason, 1, first)
+}
+
+func (r *Result) addFailures(reason string, n int, first []int) {
+	if len(reason) > maxReason {
+		reason = reason[:maxReason] + "…"
+	}
+	if r.Failures == nil {
+		r.Failures = map[string]*FailureGroup{}
+	}
+	if _, ok := r.Failures[reason]; !ok && len(r.Failures) >= maxWhyKeys {
+		reason = otherReasons
+	}
+	g := r.Failures[reason]
+	if g == nil {
+		g = &FailureGroup{}
+		r.Failures[reason] = g
+	}
+	g.Devices += n
+	for _, i := range first {
+		if !slices.Contains(g.First, i) {
+			g.First = append(g.First, i)
+		}
+	}
+	slices.Sort(g.First)
+	g.First = g.First[:min(len(g.First), maxFirst)]
 }
 
 func newResult() *Result {
@@ -204,6 +327,13 @@ func Merge(rs []*Result) (*Result, error) {
 		m.Devices += r.Devices
 		m.PTYs += r.PTYs
 		m.Wall = max(m.Wall, r.Wall)
+		switch {
+		case len(r.Runs) > 0:
+			m.Runs = append(m.Runs, r.Runs...)
+		case len(r.Shards) == 1:
+			// An older shard's result: its wall and counts, no span.
+			m.Runs = append(m.Runs, ShardRun{Shard: r.Shards[0], Wall: r.Wall, Devices: r.Devices, PlatformRequests: r.PlatformRequests})
+		}
 		m.Simulated = max(m.Simulated, r.Simulated)
 		m.PeakRSS = max(m.PeakRSS, r.PeakRSS)
 		for k, n := range r.Outcomes {
@@ -237,6 +367,11 @@ func Merge(rs []*Result) (*Result, error) {
 				m.Unchecked = append(m.Unchecked, u)
 			}
 		}
+		for _, k := range slices.Sorted(maps.Keys(r.Failures)) {
+			if g := r.Failures[k]; g != nil {
+				m.addFailures(k, g.Devices, g.First)
+			}
+		}
 		for _, e := range r.Errors {
 			if len(m.Errors) < maxErrors {
 				m.Errors = append(m.Errors, e)
@@ -253,8 +388,17 @@ func Merge(rs []*Result) (*Result, error) {
 		return nil, fmt.Errorf("fleet merge: shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
 	}
 	sort.Strings(m.Shards)
+	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return compareShards(a.Shard, b.Shard) })
+	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// compareShards orders "i/n" by i (ParseShard has checked them).
+func compareShards(a, b string) int {
+	i, _, _ := ParseShard(a)
+	j, _, _ := ParseShard(b)
+	return i - j
 }
 
 // consistent checks what a result file says of itself: counts that are
@@ -274,8 +418,47 @@ func (r *Result) consistent() error {
 	if sum != r.Devices {
 		return fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
+	// Results written before failures were grouped have none.
+	if r.Failures != nil {
+		failed := 0
+		for k, g := range r.Failures {
+			if g == nil || g.Devices <= 0 || len(g.First) > min(g.Devices, maxFirst) {
+				return fmt.Errorf("failures %q: not a group of failed devices", k)
+			}
+			failed += g.Devices
+		}
+		if failed != r.Outcomes[Failed] {
+			return fmt.Errorf("failures group %d devices, not its %d failed", failed, r.Outcomes[Failed])
+		}
+	}
 	if len(r.Shards) == 0 {
 		return fmt.Errorf("no shard named")
+	}
+	for _, sh := range r.Shards {
+		if _, _, err := ParseShard(sh); err != nil {
+			return fmt.Errorf("shard %q: %w", sh, err)
+		}
+	}
+	if len(r.Runs) > len(r.Shards) {
+		return fmt.Errorf("%d runs for %d shards", len(r.Runs), len(r.Shards))
+	}
+	seen := map[string]bool{}
+	devices, requests := 0, 0
+	for _, run := range r.Runs {
+		switch {
+		case !slices.Contains(r.Shards, run.Shard) || seen[run.Shard]:
+			return fmt.Errorf("run of shard %q: not one of its shards %v, or given twice", run.Shard, r.Shards)
+		case run.Devices < 0 || run.PlatformRequests < 0 || run.Wall < 0:
+			return fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
+		case run.spanned() && run.End.Before(run.Start):
+			return fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
+		}
+		seen[run.Shard] = true
+		devices += run.Devices
+		requests += run.PlatformRequests
+	}
+	if len(r.Runs) == len(r.Shards) && (devices != r.Devices || requests != r.PlatformRequests) {
+		return fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
 	}
 	return nil
 }
@@ -305,10 +488,24 @@ func ReadResult(path string) (*Result, error) {
 	return r, nil
 }
 
-// OK reports whether every device ran and no notification was lost.
+// OK reports whether every device did what the template set it up for
+// (none failed) and no notification was lost.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
 	return lost == 0 && r.Outcomes[Failed] == 0
+}
+
+// Verdict says in one line why the storm failed, "" when it did not.
+func (r *Result) Verdict() string {
+	lost, _ := r.Lost()
+	var why []string
+	if n := r.Outcomes[Failed]; n > 0 {
+		why = append(why, fmt.Sprintf("%d of %d devices failed", n, r.Devices))
+	}
+	if lost > 0 {
+		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	return strings.Join(why, ", ")
 }
 
 // Print writes the figures for people.
@@ -322,12 +519,21 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "time       %v wall for %v simulated\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second))
+	basis := ""
+	if r.WallBasis != "" {
+		basis = ": " + r.WallBasis
+	}
+	fmt.Fprintf(w, "time       %v wall for %v simulated%s\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second), basis)
 	if secs > 0 {
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests)\n",
 			float64(r.Devices)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests)
 	}
-	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile, %d failed\n",
+	if len(r.Shards) > 1 {
+		for _, run := range r.Runs {
+			fmt.Fprintf(w, "shard %-4s %s\n", run.Shard, run.describe())
+		}
+	}
+	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed\n",
 		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
 	for _, k := range slices.Sorted(maps.Keys(r.ByKind)) {
 		o := r.ByKind[k]
@@ -335,6 +541,21 @@ func (r *Result) Print(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Why)) {
 		fmt.Fprintf(w, "stayed     %6d %s\n", r.Why[k], k)
+	}
+	// Most devices first: the cause of a failed storm heads the list.
+	reasons := slices.Sorted(maps.Keys(r.Failures))
+	slices.SortStableFunc(reasons, func(a, b string) int { return r.Failures[b].Devices - r.Failures[a].Devices })
+	for _, k := range reasons {
+		g := r.Failures[k]
+		ids := make([]string, len(g.First))
+		for i, d := range g.First {
+			ids[i] = strconv.Itoa(d)
+		}
+		more := ""
+		if g.Devices > len(g.First) {
+			more = ", …"
+		}
+		fmt.Fprintf(w, "FAILED     %6d %s (devices %s%s)\n", g.Devices, k, strings.Join(ids, ", "), more)
 	}
 	if len(r.SwitchTimes) > 0 {
 		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",
@@ -363,6 +584,20 @@ func (r *Result) Print(w io.Writer) {
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)
 	}
+}
+
+// describe is a shard's own rates and span.
+func (sr ShardRun) describe() string {
+	secs := sr.Wall.Seconds()
+	if secs <= 0 {
+		return fmt.Sprintf("%d devices, %d platform requests, no wall time", sr.Devices, sr.PlatformRequests)
+	}
+	span := "no span kept"
+	if sr.spanned() {
+		span = sr.Start.UTC().Format("2006-01-02 15:04:05.000") + " – " + sr.End.UTC().Format("15:04:05.000") + " UTC"
+	}
+	return fmt.Sprintf("%.1f devices/s, %.1f platform requests/s (%d devices, %d requests in %v; %s)",
+		float64(sr.Devices)/secs, float64(sr.PlatformRequests)/secs, sr.Devices, sr.PlatformRequests, sr.Wall.Round(time.Millisecond), span)
 }
 
 // ParseShard reads a shard's "i/n": slice i of n, 0 ≤ i < n.

@@ -20,6 +20,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/progress"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // Config is one storm run.
@@ -121,6 +122,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
+	// When it ran, by the wall clock (UTC, no monotonic reading: it is
+	// compared with other machines' shards), for the merged rates.
+	start := wall.Round(0).UTC()
+	s.res.Runs = []ShardRun{{
+		Shard: s.res.Shards[0], Start: start, End: start.Add(s.res.Wall), Wall: s.res.Wall,
+		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests,
+	}}
 	s.meter.Finish()
 	return s.res, err
 }
@@ -163,12 +171,20 @@ func (s *storm) servers() error {
 	if err != nil {
 		return fmt.Errorf("--platform %w", err)
 	}
+	for op := range s.cfg.SMDP {
+		if _, ok := t.operator(op); !ok {
+			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+		}
+	}
+	// Every external server is tried once, as the cards will use it, and
+	// all that fail are named: a dead one would otherwise fail the storm
+	// device by device.
+	var probs []error
+	if err := probePlatform(addr, tlsOn, pki.CI.X509, t.Seed); err != nil {
+		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
+	}
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
-	s.ext = newInspector(s.cfg.Platform)
-	if err := s.ext.probe(); err != nil {
-		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
-	}
 	for _, o := range t.Base.Network.Operators {
 		if o.SMDP == "" {
 			continue
@@ -179,19 +195,33 @@ func (s *storm) servers() error {
 			s.res.SMDPUnread = true
 			continue
 		}
-		a, _, err := ParseEndpoint(raw)
-		if err != nil {
+		a, tlsOn, err := ParseEndpoint(raw)
+		switch {
+		case err != nil:
 			return fmt.Errorf("--smdp %s: %w", o.ID, err)
+		case !tlsOn:
+			return fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
+		}
+		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed); err != nil {
+			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
 		}
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s log: an external SM-DP+ has no log route to read", o.ID))
 		s.res.SMDPUnread = true
 	}
-	for op := range s.cfg.SMDP {
-		if _, ok := t.operator(op); !ok {
-			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+	if len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, e := range probs {
+			msgs[i] = e.Error()
 		}
+		return fmt.Errorf("refused before the storm:\n  %s", strings.Join(msgs, "\n  "))
+	}
+	// Where the platform's log starts (requests before the storm are not
+	// the storm's), or why it cannot be read.
+	s.ext = newInspector(s.cfg.Platform)
+	if err := s.ext.probe(); err != nil {
+		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
 	}
 	return nil
 }
@@ -381,9 +411,13 @@ func (s *storm) retire(l *live, stopped string) {
 		s.fail(l, cerr)
 		return
 	}
-	homeOp := s.t.HomeOp
+	switched := !strings.HasPrefix(imsi, s.t.HomeOp.PLMN) && l.switched > 0
+	if reason := judge(l.p.Part, switched, l.why); reason != "" {
+		s.failBecause(l, reason, reason)
+		return
+	}
 	outcome := Stayed
-	if !strings.HasPrefix(imsi, homeOp.PLMN) && l.switched > 0 {
+	if switched {
 		outcome = Switched
 		s.res.SwitchTimes = append(s.res.SwitchTimes, l.switched)
 	}
@@ -392,6 +426,65 @@ func (s *storm) retire(l *live, stopped string) {
 		s.res.stayedBecause(l.why)
 	}
 	s.meter.Done(true)
+}
+
+// injection is a failure a part of the mix causes on purpose, and how the
+// card's last logged failure shows it.
+type injection struct {
+	name  string
+	shows func(why string) bool
+}
+
+// injections are the faults of p that can act: a card fault acts only on
+// a download (a preinstalled card never downloads).
+func (p Part) injections() []injection {
+	var in []injection
+	if p.CardFault == scenario.BadEUICCSignature && p.Kind == KindDownload {
+		// SGP.22 §5.6.3: the SM-DP+ refuses AuthenticateClient with
+		// eUICC (8.1) verification failed (6.1), whoever implements it.
+		in = append(in, injection{"card fault " + p.CardFault, func(why string) bool {
+			return strings.HasPrefix(why, "download: authenticateClient: ") && strings.Contains(why, "subject 8.1 reason 6.1:")
+		}})
+	}
+	if p.AttachReject != 0 {
+		in = append(in, injection{"attach reject #" + strconv.Itoa(p.AttachReject), func(why string) bool {
+			return strings.HasPrefix(why, "attach: ")
+		}})
+	}
+	return in
+}
+
+// judge holds a device that ran its dwell to what its part of the mix set
+// it up for: with nothing injected it switches; with a fault it stays on
+// its original profile, the last failure its card logged being the
+// injected one (the method's fallback, not a harness failure). Anything
+// else is a failed device; judge says why, or "" when it did as planned.
+func judge(p Part, switched bool, why string) string {
+	in := p.injections()
+	names := make([]string, len(in))
+	for i, j := range in {
+		names[i] = j.name
+	}
+	injected := strings.Join(names, " and ")
+	switch {
+	case len(in) == 0 && switched:
+		return ""
+	case len(in) == 0 && why == "":
+		return "stayed on its original profile, nothing injected and no failure logged (a dwell shorter than a check interval?)"
+	case len(in) == 0:
+		return "stayed on its original profile, nothing injected: " + why
+	case switched:
+		return "switched despite its injected " + injected
+	}
+	for _, j := range in {
+		if j.shows(why) {
+			return ""
+		}
+	}
+	if why == "" {
+		return "stayed with no failure logged, not by its injected " + injected
+	}
+	return "stayed, not by its injected " + injected + ": " + why
 }
 
 // hostReport asks the device over AT, through its pty or in memory, for
@@ -414,9 +507,22 @@ func (s *storm) hostReport(d *harness.Device) (string, error) {
 	return "", fmt.Errorf("host: AT+CIMI answered %q", resp.Lines)
 }
 
+// fail records a device whose run ended in an error (a rig error, the
+// storm stopped).
 func (s *storm) fail(l *live, err error) {
+	msg := err.Error()
+	if first, _, ok := strings.Cut(msg, "\n"); ok {
+		msg = first
+	}
+	s.failBecause(l, msg, err.Error())
+}
+
+// failBecause records a failed device under reason (grouped in the
+// report) with its own detail.
+func (s *storm) failBecause(l *live, reason, detail string) {
 	s.res.count(l.kind, Failed)
-	s.res.addError("device %d (%s): %v", l.p.Index, l.p.EID, err)
+	s.res.failedBecause(reason, l.p.Index)
+	s.res.addError("device %d (%s, %s): %s", l.p.Index, l.p.EID, l.kind, detail)
 	s.meter.Done(false)
 }
 

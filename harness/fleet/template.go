@@ -4,9 +4,10 @@
 // management platform and the operators' SM-DP+s at once, all on one
 // virtual clock so an hour of storm runs in seconds. It reports devices
 // per second, the simulated switch times, the platform's request rate,
-// the peak memory, and checks that no notification was lost: what the
+// the peak memory, and checks that no notification was lost — what the
 // cards count as acknowledged is exactly what the platform's and the
-// SM-DP+s' logs hold.
+// SM-DP+s' logs hold — and that every device did what its part of the
+// mix set it up for (switched, or stayed by the failure it injects).
 //
 // A template names a scenario (the world, the operators, the platform's
 // lists, a device's home profile and its trip) and a mix of device kinds;

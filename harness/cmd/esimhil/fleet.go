@@ -114,8 +114,10 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
 	if res == nil {
+		// Nothing ran: bad flags for the template, or a server the
+		// cards could not use (each external one is probed first).
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-		return 1
+		return 2
 	}
 	res.Print(stdout)
 	if *out != "" {
@@ -133,6 +135,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1
 	case !res.OK():
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED and LOST lines say why)\n", res.Verdict())
 		return 1
 	}
 	return 0
@@ -207,6 +210,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !m.OK() {
+		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED and LOST lines say why)\n", m.Verdict())
 		return 1
 	}
 	return 0

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,7 +135,8 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 	if code := cli(context.Background(), append([]string{"fleet", "merge"}, files...), &out, &errOut); code != 0 {
 		t.Fatalf("merge exited %d: %s%s", code, out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), "devices    20 (0 with a pty, 20 in memory)") || !strings.Contains(out.String(), "shards 0/2 1/2") {
+	if !strings.Contains(out.String(), "devices    20 (0 with a pty, 20 in memory)") || !strings.Contains(out.String(), "shards 0/2 1/2") ||
+		!strings.Contains(out.String(), "the union of the 2 shards' wall-clock spans (one after another") || !strings.Contains(out.String(), "\nshard 1/2  ") {
 		t.Errorf("merged:\n%s", out.String())
 	}
 	for _, tc := range []struct {
@@ -156,5 +159,81 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("%v took %v to refuse", tc.args, d)
 		}
+	}
+}
+
+// A platform that answers its cards garbage fails the storm: every device
+// is failed (nothing the template injected made it stay), the report
+// groups them by why, and the command exits 1 saying so. A healthy storm
+// whose devices fail only as injected exits 0 (TestFleetShardMergeAndBadInput).
+func TestFleetFailedDevicesFailTheRun(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"no such route"}`)
+			return
+		}
+		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
+	}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2",
+		"--arrive-within", "1s", "--platform", srv.URL}, &out, &errOut)
+	t.Log("\n" + out.String() + errOut.String())
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"outcomes   0 switched, 0 stayed on their original profile (as injected), 2 failed",
+		"FAILED          2 stayed on its original profile, nothing injected: preferred list: ",
+		"(devices 0, 1)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut.String(), "esimhil fleet: FAIL: 2 of 2 devices failed") {
+		t.Errorf("stderr lacks the verdict")
+	}
+}
+
+// A dead external server is refused before any device starts, with exit
+// status 2 and the URL and what failed; the storm never begins.
+func TestFleetRefusesDeadServers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, `{"error":"use POST"}`)
+	}))
+	defer plain.Close()
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"a closed platform port", []string{"--platform", "http://" + closed},
+			"--platform http://" + closed + ": not reachable: connection refused"},
+		{"an SM-DP+ that speaks plain HTTP", []string{"--platform", plain.URL, "--smdp", "sfr=" + strings.Replace(plain.URL, "http:", "https:", 1)},
+			"--smdp sfr=https://" + plain.Listener.Addr().String() + ": TLS: the server does not speak TLS"},
+		{"a closed SM-DP+ port", []string{"--platform", plain.URL, "--smdp", "orange-fr=https://" + closed},
+			"--smdp orange-fr=https://" + closed + ": not reachable: connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2"}, tc.flags...), &out, &errOut)
+			if code != 2 || !strings.Contains(errOut.String(), "refused before the storm") || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut.String(), tc.want)
+			}
+			if out.Len() != 0 || strings.Contains(errOut.String(), "devices (") {
+				t.Errorf("the storm started: %q %q", out.String(), errOut.String())
+			}
+		})
 	}
 }

@@ -1,0 +1,192 @@
+package fleet
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// probeTimeout bounds one probe: connection, handshake and answer.
+const probeTimeout = 10 * time.Second
+
+// probeMaxBody bounds a probe's answer.
+const probeMaxBody = 64 << 10
+
+// probe is one request to an external server before the storm, made as a
+// card would make it (the address, TLS and names the cards use), so that
+// a server the cards cannot use is refused before any device starts
+// instead of failing them one by one.
+type probe struct {
+	addr netip.AddrPort
+	// tls, if set, is the server name the certificate must carry; the
+	// chain must lead to ci, valid at the storm's virtual start.
+	tls  string
+	ci   *x509.Certificate
+	seed int64 // the test PKI's, for the error
+	req  *http.Request
+	want func(status int, body []byte) error
+}
+
+// probePlatform asks an external platform for its preferred list with
+// the wrong method: every implementation of docs/platform-api.md answers
+// that first check (405, a JSON error) before reading a body or checking
+// a signature, so it changes nothing and consumes no card's counter.
+func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed int64) error {
+	req, err := http.NewRequest(http.MethodGet, "http://"+harness.PlatformHost+platformapi.PathPreferredList, nil)
+	if err != nil {
+		return err
+	}
+	p := probe{addr: addr, ci: ci, seed: seed, req: req, want: func(status int, body []byte) error {
+		var v map[string]json.RawMessage
+		if err := json.Unmarshal(body, &v); err != nil {
+			return fmt.Errorf("GET %s answered %d with %s, not JSON (docs/platform-api.md: every answer is a JSON object)", platformapi.PathPreferredList, status, quoteBody(body))
+		}
+		return nil
+	}}
+	if tlsOn {
+		p.tls = harness.PlatformHost
+	}
+	return p.run()
+}
+
+// probeSMDP opens an ES9+ session as a card does (TLS 1.2 with SGP.22's
+// suite, the certificate for host from the test CI) and calls
+// initiateAuthentication with an empty request: SGP.22 §6.5 answers it
+// with a function execution status Failed (a mandatory element missing)
+// and opens no transaction.
+func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int64) error {
+	req, err := http.NewRequest(http.MethodPost, "https://"+host+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", es9.ContentType)
+	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+	p := probe{addr: addr, tls: host, ci: ci, seed: seed, req: req, want: func(status int, body []byte) error {
+		if !json.Valid(body) {
+			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
+		}
+		// With the decoder the cards use: a header, its status and, for
+		// a failure, the subject and reason codes (SGP.22 §6.5.1.4).
+		if err := es9.Decode(body, &es9.HeaderOnly{}); err != nil {
+			return fmt.Errorf("ES9+ %s answered %d with %s: not an ES9+ function status: %w", es9.FnInitiateAuthentication, status, quoteBody(body), err)
+		}
+		return nil
+	}}
+	return p.run()
+}
+
+func (p probe) run() error {
+	conn, err := net.DialTimeout("tcp", p.addr.String(), probeTimeout)
+	if err != nil {
+		return fmt.Errorf("not reachable: %w", dialProblem(err))
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+	if p.tls != "" {
+		roots := x509.NewCertPool()
+		roots.AddCert(p.ci)
+		// As the card's ES9+ and platform TLS (emulators/euicc): SGP.22
+		// §2.6.6's suite on P-256, the certificate checked at the card's
+		// notion of now — the storm's virtual start.
+		tc := tls.Client(conn, &tls.Config{
+			ServerName:       p.tls,
+			RootCAs:          roots,
+			Time:             func() time.Time { return clock.Epoch },
+			MinVersion:       tls.VersionTLS12,
+			MaxVersion:       tls.VersionTLS12,
+			CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+			CurvePreferences: []tls.CurveID{tls.CurveP256},
+		})
+		if err := tc.Handshake(); err != nil {
+			return tlsProblem(err, p.tls, p.seed)
+		}
+		conn = tc
+	}
+	p.req.Close = true
+	p.req.Header.Set("User-Agent", "esimhil-fleet-probe")
+	if err := p.req.Write(conn); err != nil {
+		return fmt.Errorf("sending %s %s: %w", p.req.Method, p.req.URL.Path, err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), p.req)
+	var nerr net.Error
+	switch {
+	case errors.As(err, &nerr) && nerr.Timeout():
+		return fmt.Errorf("%s %s: no answer within %v", p.req.Method, p.req.URL.Path, probeTimeout)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s %s: the connection closed without an answer", p.req.Method, p.req.URL.Path)
+	case err != nil:
+		return fmt.Errorf("%s %s: not an HTTP answer: %w", p.req.Method, p.req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, probeMaxBody))
+	if err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", p.req.Method, p.req.URL.Path, err)
+	}
+	return p.want(resp.StatusCode, body)
+}
+
+// dialProblem says why a connection failed without the address (the
+// caller names the URL).
+func dialProblem(err error) error {
+	var nerr net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("connection refused (nothing listens there)")
+	case errors.As(err, &nerr) && nerr.Timeout():
+		return fmt.Errorf("no connection within %v", probeTimeout)
+	}
+	return err
+}
+
+// tlsProblem names what the cards would refuse in a failed handshake.
+func tlsProblem(err error, name string, seed int64) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		record   tls.RecordHeaderError
+		op       *net.OpError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("TLS: its certificate is not from the test CI of seed %d, which the cards trust (esimhil-pki --seed %d writes it): %w", seed, seed, err)
+	case errors.As(err, &hostname):
+		return fmt.Errorf("TLS: its certificate is not for %s, the name the cards ask for: %w", name, err)
+	case errors.As(err, &invalid):
+		return fmt.Errorf("TLS: its certificate is not valid at the storm's clock (%s): %w", clock.Epoch.Format(time.DateOnly), err)
+	case errors.As(err, &record):
+		return fmt.Errorf("TLS: the server does not speak TLS (it answered in plain text): %w", err)
+	case errors.As(err, &op) && op.Op == "remote error": // crypto/tls's word for the server's alert
+		return fmt.Errorf("TLS: the server refused the handshake (%w): the cards speak only TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256 (SGP.22 §2.6.6), so its certificate must be ECDSA", err)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("TLS: the server closed the connection during the handshake (no TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256, SGP.22 §2.6.6?)")
+	}
+	return fmt.Errorf("TLS handshake: %w", err)
+}
+
+// quoteBody shows the start of an answer for an error message.
+func quoteBody(b []byte) string {
+	if len(b) == 0 {
+		return "an empty body"
+	}
+	const show = 80
+	if len(b) > show {
+		return fmt.Sprintf("%q…", b[:show])
+	}
+	return fmt.Sprintf("%q", b)
+}
