@@ -10,6 +10,8 @@
 // synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
 // Either way the card's APDUs join the file as GSMTAP SIM datagrams
 // (SIMTap, sim.go), and a lab's SIMtrace2 datagrams through WriteDatagram.
+// Every frame the rig writes itself carries its place among the run's
+// events as its block's comment (Mark, Config.Events).
 package capture
 
 import (
