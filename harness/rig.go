@@ -310,6 +310,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if r.Capture, err = capture.Start(capture.Config{
 		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: capClock, KeyLog: true,
+		Events: r.Log.Count, // each frame's place among events.jsonl's lines
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}

@@ -107,6 +107,8 @@ type Log struct {
 	sinkErr error
 	// pass: keep nothing, only hand events on (NewPassing).
 	pass bool
+	// logged counts the events kept or handed on (Count).
+	logged int
 }
 
 // LimitKind is the last event a full log keeps: {limit} (SetLimit).
@@ -143,6 +145,7 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		l.unregistered[actor+"/"+string(kind)]++
 	}
 	if l.pass {
+		l.logged++
 		l.streamLocked(e)
 		subs := l.subs
 		l.mu.Unlock()
@@ -162,12 +165,27 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		l.dropped++
 	}
 	l.evs = append(l.evs, e)
+	l.logged++
 	l.streamLocked(e)
 	subs := l.subs
 	l.mu.Unlock()
 	for _, s := range subs {
 		s(e)
 	}
+}
+
+// Count is how many events the log has taken (kept, or handed on by a
+// passing log), not counting those a full log dropped: the line of
+// events.jsonl written last, for a log streamed from its start. Taken
+// under the lock that orders the events, it places what another
+// goroutine records (a capture's frames) among them.
+func (l *Log) Count() int {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.logged
 }
 
 // SetLimit bounds the log to n events (0: no bound): the n-th is an

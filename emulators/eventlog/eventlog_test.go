@@ -142,3 +142,40 @@ func TestStream(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// Count is the line of events.jsonl written last: every event kept or
+// handed on, none of those a full log dropped.
+func TestCount(t *testing.T) {
+	at := func() time.Time { return time.Unix(0, 0) }
+	tests := []struct {
+		name string
+		log  func() *Log
+		emit int
+		want int
+	}{
+		{"nil log", func() *Log { return nil }, 2, 0},
+		{"kept", func() *Log { return New(at) }, 4, 4},
+		{"limit", func() *Log { l := New(at); l.SetLimit(3); return l }, 5, 3},
+		{"passing", func() *Log { return NewPassing(at) }, 4, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := tc.log()
+			var lines bytes.Buffer
+			if l != nil {
+				if err := l.Stream(&lines); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range tc.emit {
+				l.Emit(EUICC, "tick", F{"i": i})
+			}
+			if got := l.Count(); got != tc.want {
+				t.Errorf("Count() = %d, want %d", got, tc.want)
+			}
+			if l != nil && strings.Count(lines.String(), "\n") != tc.want {
+				t.Errorf("events.jsonl has %d lines, Count says %d", strings.Count(lines.String(), "\n"), tc.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@
 // synthesizes Ethernet/IPv4/TCP frames for the bytes its connections carry.
 // Either way the card's APDUs join the file as GSMTAP SIM datagrams
 // (SIMTap, sim.go), and a lab's SIMtrace2 datagrams through WriteDatagram.
+// Every frame the rig writes itself carries its place among the run's
+// events as its block's comment (Mark, Config.Events).
 package capture
 
 import (
@@ -50,6 +52,13 @@ type Config struct {
 	Interface string // live mode; default "lo"
 	// Clock stamps tap frames (virtual time); nil means the wall clock.
 	Clock clock.Clock
+	// Events, if set, counts the events the run's log has taken
+	// (eventlog.Log.Count): every frame the rig writes itself — the tap's,
+	// and the datagrams of either mode — carries the count at the moment
+	// it was written (Mark), so that a reader can place it among the
+	// events of its instant. A live capture's kernel frames carry none:
+	// they are read from the ring later.
+	Events func() int
 	// KeyLog keeps TLS session secrets: Session.KeyLog is then a writer for
 	// tls.Config.KeyLogWriter, and Close stores what it got in the pcapng as
 	// a Decryption Secrets Block ahead of the packets and beside it in
@@ -76,9 +85,10 @@ type Session struct {
 	hdrEnd int64   // file offset after the section header and interface
 	keys   *keyLog // nil unless Config.KeyLog
 
-	tap   *tap  // tap mode
-	live  *live // live mode
-	stats Stats // live mode, after Close
+	tap    *tap  // tap mode
+	live   *live // live mode
+	events func() int
+	stats  Stats // live mode, after Close
 
 	dgram dgramWriter // WriteDatagram's frames
 	sim   *SIMTap     // the SIM tap, once asked for
@@ -98,7 +108,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Wall{}
 	}
-	s := &Session{}
+	s := &Session{events: cfg.Events}
 	var lv *live
 	if cfg.Mode == "" {
 		cfg.Mode = Default
@@ -170,7 +180,7 @@ func Start(cfg Config) (*Session, error) {
 		lv.start(s)
 	} else {
 		s.mode = Tap
-		s.tap = newTap(cfg.Clock, s.writePacket)
+		s.tap = newTap(cfg.Clock, cfg.Events, s.writePacket)
 	}
 	return s, nil
 }
@@ -205,14 +215,19 @@ func (s *Session) Wrap(l net.Listener) net.Listener {
 	return &tapListener{Listener: l, tap: s.tap}
 }
 
-// writePacket appends one frame; frames after Close are dropped.
-func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte) error {
+// writePacket appends one frame, with its mark as the Enhanced Packet
+// Block's comment; frames after Close are dropped.
+func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
-	if err := s.w.WritePacket(ci, data); err != nil {
+	var opts pcapgo.NgPacketOptions
+	if m.OK {
+		opts.Comments = []string{MarkComment(m)}
+	}
+	if err := s.w.WritePacketWithOptions(ci, data, opts); err != nil {
 		return fmt.Errorf("capture: write packet: %w", err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 type Datagram struct {
 	Frame    int // packet number in the file, from 1 (Wireshark's frame.number)
 	Time     time.Time
+	Mark     Mark // where it falls among the run's events, if the frame says
 	Src, Dst netip.AddrPort
 	Payload  []byte
 	// Truncated reports a frame the capture cut short (snap length): the
@@ -42,7 +43,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 		if n > maxPackets {
 			return nil, fmt.Errorf("read capture %s: more than %d packets", path, maxPackets)
 		}
-		data, ci, err := src.ReadPacketData()
+		data, ci, m, err := src.readMarked()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -52,7 +53,7 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read capture %s: packet %d: %w", path, n, err)
 		}
-		if err := dg.take(n, ci, data, linkType(ci)); err != nil {
+		if err := dg.take(n, ci, m, data, linkType(ci)); err != nil {
 			return nil, fmt.Errorf("read capture %s: %w", path, err)
 		}
 	}
@@ -97,7 +98,7 @@ func newDatagramReader(port uint16) *datagramReader {
 }
 
 // take looks at frame n; it fails only past the bound on datagram bytes.
-func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, data []byte, lt layers.LinkType) error {
+func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
 	var udp *layers.UDP
 	var netLayer gopacket.NetworkLayer
 	if lt == layers.LinkTypeEthernet {
@@ -135,7 +136,7 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, data []byte, lt la
 		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
 	}
 	d.out = append(d.out, Datagram{
-		Frame: n, Time: ci.Timestamp,
+		Frame: n, Time: ci.Timestamp, Mark: m,
 		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
 		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
 		Payload:   append([]byte(nil), udp.Payload...),

@@ -64,6 +64,12 @@ type Exchange struct {
 	// servers stamp it with simulated time, so it places an exchange of a
 	// live capture, whose timestamps are the wall clock's, in the run.
 	Date time.Time
+	// Frame is the number (from 1, Wireshark's frame.number) of the frame
+	// holding the request's first byte, Mark its place among the run's
+	// events; RespFrame and RespMark are those of the final response's
+	// first byte (0 and unmarked without a response).
+	Frame, RespFrame int
+	Mark, RespMark   Mark
 }
 
 // ErrCutShort is wrapped by the error of a capture file that ends in the
@@ -116,9 +122,27 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 	return ex, nil
 }
 
-// packetSource is what pcapgo's readers have in common.
+// packetSource is what pcapgo's readers have in common, and each frame's
+// mark where the format has room for one.
 type packetSource interface {
 	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	readMarked() ([]byte, gopacket.CaptureInfo, Mark, error)
+}
+
+// ngSource reads pcapng, whose Enhanced Packet Blocks carry comments.
+type ngSource struct{ *pcapgo.NgReader }
+
+func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
+	data, ci, opts, err := s.ReadPacketDataWithOptions()
+	return data, ci, markOf(opts.Comments), err
+}
+
+// pcapSource reads classic pcap: no options, no marks.
+type pcapSource struct{ *pcapgo.Reader }
+
+func (s pcapSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
+	data, ci, err := s.ReadPacketData()
+	return data, ci, Mark{}, err
 }
 
 // openSource sniffs the magic number: pcapng's Section Header Block type
@@ -135,7 +159,7 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 		if err != nil {
 			return nil, nil, fmt.Errorf("pcapng: %w", err)
 		}
-		return ng, func(ci gopacket.CaptureInfo) layers.LinkType {
+		return ngSource{ng}, func(ci gopacket.CaptureInfo) layers.LinkType {
 			if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
 				return intf.LinkType
 			}
@@ -146,7 +170,7 @@ func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers
 		if err != nil {
 			return nil, nil, fmt.Errorf("pcap: %w", err)
 		}
-		return pr, func(gopacket.CaptureInfo) layers.LinkType { return pr.LinkType() }, nil
+		return pcapSource{pr}, func(gopacket.CaptureInfo) layers.LinkType { return pr.LinkType() }, nil
 	default:
 		return nil, nil, fmt.Errorf("not a pcap or pcapng file (magic %08x)", m)
 	}
@@ -186,7 +210,7 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		if n > maxPackets {
 			return nil, fmt.Errorf("more than %d packets", maxPackets)
 		}
-		data, ci, err := src.ReadPacketData()
+		data, ci, m, err := src.readMarked()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -199,7 +223,7 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		}
 		lt := linkType(ci)
 		if dg != nil {
-			if err := dg.take(n, ci, data, lt); err != nil {
+			if err := dg.take(n, ci, m, data, lt); err != nil {
 				return nil, err
 			}
 		}
@@ -241,6 +265,9 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		if u.gen >= maxGenerations {
 			return nil, fmt.Errorf("packet %d: more than %d connections on one address pair", n, maxGenerations)
 		}
+		// The frame's number and mark ride in its capture info, which
+		// the reassembler hands back with the bytes it carried.
+		ci.AncillaryData = append(ci.AncillaryData, frameAt{n: n, mark: m})
 		assembler(u.gen).AssembleWithContext(nf, tcp, &asmContext{ci: ci})
 		if fac.err != nil {
 			return nil, fac.err
@@ -325,29 +352,49 @@ func (f *factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reasse
 	return st
 }
 
-// half is one direction's reassembled bytes with the capture time at which
-// each chunk started.
+// half is one direction's reassembled bytes with the frame in which each
+// chunk started.
 type half struct {
-	data  []byte
-	marks []mark
-	cut   bool // a trailing TLS record was cut short
+	data   []byte
+	chunks []chunk
+	cut    bool // a trailing TLS record was cut short
 	// fin: this side sent its FIN, so its bytes end there by its own
 	// choice (the gaps a capture can miss before it show as skips).
 	fin bool
 }
 
-type mark struct {
+// chunk is where a run of reassembled bytes starts: offset and frame.
+type chunk struct {
 	off int
-	t   time.Time
+	at  frameAt
 }
 
-// timeAt returns the capture time of the chunk holding byte off.
-func (h *half) timeAt(off int) time.Time {
-	i := sort.Search(len(h.marks), func(i int) bool { return h.marks[i].off > off })
-	if i == 0 {
-		return time.Time{}
+// frameAt is a frame's number, capture time and mark.
+type frameAt struct {
+	n    int
+	t    time.Time
+	mark Mark
+}
+
+// frameOf returns the capture info's frame, stamped with its time.
+func frameOf(ci gopacket.CaptureInfo) frameAt {
+	var f frameAt
+	for _, a := range ci.AncillaryData {
+		if x, ok := a.(frameAt); ok {
+			f = x
+		}
 	}
-	return h.marks[i-1].t
+	f.t = ci.Timestamp
+	return f
+}
+
+// at returns the frame of the chunk holding byte off.
+func (h *half) at(off int) frameAt {
+	i := sort.Search(len(h.chunks), func(i int) bool { return h.chunks[i].off > off })
+	if i == 0 {
+		return frameAt{}
+	}
+	return h.chunks[i-1].at
 }
 
 type stream struct {
@@ -407,7 +454,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		s.f.err = fmt.Errorf("the connections' reassembled data exceeds %d bytes", maxTotalBytes)
 		return
 	}
-	h.marks = append(h.marks, mark{off: len(h.data), t: sg.CaptureInfo(0).Timestamp})
+	h.chunks = append(h.chunks, chunk{off: len(h.data), at: frameOf(sg.CaptureInfo(0))})
 	h.data = append(h.data, sg.Fetch(n)...)
 	s.f.total += n
 }
@@ -461,24 +508,28 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			return out, fmt.Errorf("request %s %s body: %w", req.Method, req.URL.Path, err)
 		}
 		reqs = append(reqs, req)
+		at := c2s.at(off)
 		out = append(out, Exchange{
-			Time: c2s.timeAt(off), Client: s.client, Server: s.server,
+			Time: at.t, Frame: at.n, Mark: at.mark, Client: s.client, Server: s.server,
 			TLS: isTLS, Host: req.Host, Method: req.Method, Path: req.URL.Path, RequestBody: body, Cut: cut,
 		})
 		if cut {
 			break
 		}
 	}
-	br = bufio.NewReader(bytes.NewReader(s2c.data))
+	cr = &countingReader{r: bytes.NewReader(s2c.data)}
+	br = bufio.NewReader(cr)
 	for i := 0; ; {
 		if _, err := br.Peek(1); err != nil {
 			break
 		}
+		respAt := s2c.at(cr.n - br.Buffered())
 		if i == len(reqs) && headCut >= 0 {
 			// The server answered the request the client cut short
 			// (400 Bad Request from its HTTP layer).
 			e, req := cutHead(c2s.data[headCut:])
-			e.Time, e.Client, e.Server, e.TLS = c2s.timeAt(headCut), s.client, s.server, isTLS
+			at := c2s.at(headCut)
+			e.Time, e.Frame, e.Mark, e.Client, e.Server, e.TLS = at.t, at.n, at.mark, s.client, s.server, isTLS
 			out, reqs, headCut = append(out, e), append(reqs, req), -1
 		}
 		if i >= len(reqs) {
@@ -504,6 +555,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			continue // interim answer (100 Continue): the final one follows
 		}
 		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
+		out[i].RespFrame, out[i].RespMark = respAt.n, respAt.mark
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			out[i].Date = d
 		}

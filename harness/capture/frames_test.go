@@ -94,7 +94,7 @@ func onesSum(b []byte) uint16 {
 // server's port and the other frames are as they were.
 func TestTapWritesAStandInForATakenPort(t *testing.T) {
 	var frames [][]byte
-	tp := newTap(clock.NewVirtual(clock.Epoch), func(_ gopacket.CaptureInfo, b []byte) error {
+	tp := newTap(clock.NewVirtual(clock.Epoch), nil, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
 		frames = append(frames, bytes.Clone(b))
 		return nil
 	})

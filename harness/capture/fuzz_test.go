@@ -42,7 +42,7 @@ func synthCapture(t testing.TB, ng bool) []byte {
 		}
 		write, flush = w.WritePacket, func() error { return nil }
 	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), write)
+	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(write))
 	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback} {
 		f := tp.newFlow(&net.TCPAddr{IP: ip, Port: 40000}, &net.TCPAddr{IP: ip, Port: 8080})
 		body := `{"eid":"89049032000001000000000000000171","kind":"list-exhausted"}`
@@ -129,7 +129,7 @@ func memTap(t *testing.T) (tp *tap, file func() []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newTap(clock.NewVirtual(clock.Epoch), w.WritePacket), func() []byte {
+	return newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(w.WritePacket)), func() []byte {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +315,7 @@ func TestTapRecordsReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := newTap(clock.NewVirtual(clock.Epoch), w.WritePacket)
+	tp := newTap(clock.NewVirtual(clock.Epoch), nil, unmarked(w.WritePacket))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

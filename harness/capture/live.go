@@ -85,7 +85,7 @@ func (l *live) start(s *Session) {
 		write := func(ts time.Time, data []byte) error {
 			l.release(s, ts)
 			ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(data)}
-			return s.writePacket(ci, append([]byte(nil), data...))
+			return s.writePacket(ci, append([]byte(nil), data...), Mark{}) // read after the fact: no mark
 		}
 		var quietSince time.Time
 		for {
@@ -137,17 +137,18 @@ const holdFor = ringBlocks*blockTimeout + 500*time.Millisecond
 type heldFrame struct {
 	ts   time.Time
 	data []byte
+	mark Mark // taken when the rig handed the frame over, not when written
 }
 
 // hold queues a frame for the reader, which writes it among the kernel's
 // frames in timestamp order.
-func (l *live) hold(ts time.Time, data []byte) error {
+func (l *live) hold(ts time.Time, data []byte, m Mark) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return errors.New("capture live: frame after the capture ended")
 	}
-	l.held = append(l.held, heldFrame{ts, data})
+	l.held = append(l.held, heldFrame{ts, data, m})
 	return nil
 }
 
@@ -167,7 +168,7 @@ func (l *live) release(s *Session, until time.Time) {
 func (l *live) writeHeld(s *Session, frames []heldFrame) {
 	for _, f := range frames {
 		ci := gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data)}
-		if err := s.writePacket(ci, f.data); err != nil {
+		if err := s.writePacket(ci, f.data, f.mark); err != nil {
 			l.fail(err)
 		}
 	}

@@ -29,7 +29,8 @@ var (
 // ts, or, when ts is zero, the tap's clock (tap mode) or the wall clock
 // (live mode, the kernel's time base). In live mode the frame is written
 // among the kernel's frames once those stamped before it have been read.
-// Both addresses must be of one family.
+// Either way it carries the event count of the moment of the call
+// (Config.Events). Both addresses must be of one family.
 func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
 	if src.Addr().Is4() != dst.Addr().Is4() {
 		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
@@ -45,7 +46,11 @@ func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 		if ts.IsZero() {
 			ts = time.Now()
 		}
-		return s.live.hold(ts, append([]byte(nil), frame...))
+		var m Mark
+		if s.events != nil {
+			m = Mark{Events: s.events(), OK: true}
+		}
+		return s.live.hold(ts, append([]byte(nil), frame...), m)
 	}
 	return s.tap.frame(ts, frame) // copied into the file's buffer
 }

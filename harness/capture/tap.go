@@ -31,7 +31,10 @@ var (
 // all connections, so timestamps are strictly increasing in the file.
 type tap struct {
 	clk   clock.Clock
-	write func(gopacket.CaptureInfo, []byte) error
+	write func(gopacket.CaptureInfo, []byte, Mark) error
+	// events, if set, counts the run's events (Config.Events): each frame
+	// is marked with it (Mark).
+	events func() int
 
 	mu    sync.Mutex
 	last  time.Time
@@ -53,8 +56,19 @@ func (t *tap) finish() {
 	}
 }
 
-func newTap(clk clock.Clock, write func(gopacket.CaptureInfo, []byte) error) *tap {
-	return &tap{clk: clk, write: write}
+func newTap(clk clock.Clock, events func() int, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
+	return &tap{clk: clk, events: events, write: write}
+}
+
+// mark counts the events logged so far. Callers hold mu, so frames are
+// counted in file order; the count is taken under the log's lock, so an
+// event emitted on another goroutine (a server's handler, the rig's loop)
+// falls wholly before or after the frame.
+func (t *tap) mark() Mark {
+	if t.events == nil {
+		return Mark{}
+	}
+	return Mark{Events: t.events(), OK: true}
 }
 
 // stamp returns the clock's time, moved 1 µs past the previous frame when
@@ -260,7 +274,7 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	}
 	frame := buf.Bytes()
 	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
-	if err := f.tap.write(ci, frame); err != nil {
+	if err := f.tap.write(ci, frame, f.tap.mark()); err != nil {
 		f.tap.fail(err)
 	}
 }
@@ -274,7 +288,7 @@ func (t *tap) frame(ts time.Time, data []byte) error {
 		ts = t.clk.Now()
 	}
 	ci := gopacket.CaptureInfo{Timestamp: t.stampAt(ts), CaptureLength: len(data), Length: len(data)}
-	return t.write(ci, data)
+	return t.write(ci, data, t.mark())
 }
 
 func (t *tap) fail(err error) {

@@ -290,7 +290,7 @@ func appData(recs []record, h *half, d *direction) (*half, error) {
 		if len(out.data)+len(pt) > maxStreamBytes {
 			return nil, fmt.Errorf("decrypted data exceeds %d bytes", maxStreamBytes)
 		}
-		out.marks = append(out.marks, mark{off: len(out.data), t: h.timeAt(r.off)})
+		out.chunks = append(out.chunks, chunk{off: len(out.data), at: h.at(r.off)})
 		out.data = append(out.data, pt...)
 	}
 	return out, nil

@@ -3,9 +3,11 @@ package timeline
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
 
 // readAPDUs adds the card's APDUs, when the capture holds them as GSMTAP
@@ -15,28 +17,45 @@ import (
 func readAPDUs(path string, b *Builder) error {
 	// A file cut short: readTraffic has noted it; the APDUs before the
 	// cut are shown.
-	tr, err := simtrace.Read(path)
+	dgs, err := capture.ReadDatagrams(path, gsmtap.Port)
 	if err != nil && !errors.Is(err, capture.ErrCutShort) {
 		return err
 	}
-	return b.addAPDUs(tr)
+	return b.addAPDUs(dgs)
 }
 
-// addAPDUs adds a decoded trace's lanes (see readAPDUs).
-func (b *Builder) addAPDUs(tr *simtrace.Trace) error {
+// addAPDUs adds the lanes of a capture's GSMTAP datagrams (see
+// readAPDUs); a row whose frame is marked goes among the events of its
+// instant by its mark.
+func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
+	tr := simtrace.Decode(dgs)
+	marks := make(map[int]capture.Mark, len(dgs))
+	for _, d := range dgs {
+		if d.Mark.OK {
+			marks[d.Frame] = d.Mark
+		}
+	}
+	add := func(it Item, t time.Time, frame int) {
+		it.T, it.priority = t, prioEvent
+		if b.placeMarked(&it, t, marks[frame], frame) {
+			b.addPlaced(it)
+			return
+		}
+		b.Add(it)
+	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU
 		if i > 0 {
 			lane = fmt.Sprintf("%s:%d", LaneAPDU, i+1) // a second sniffer
 		}
 		for _, a := range l.ATRs {
-			b.Add(Item{T: a.Time, From: lane, Kind: KindAPDU, Label: fmt.Sprintf("ATR %X", a.Bytes),
+			add(Item{From: lane, Kind: KindAPDU, Label: fmt.Sprintf("ATR %X", a.Bytes),
 				Detail: fmt.Sprintf("card reset: answer to reset %X (frame %d)", a.Bytes, a.Frame),
-				Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), priority: prioEvent})
+				Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
 		}
 		for _, a := range l.APDUs {
-			b.Add(Item{T: a.Time, From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
-				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), priority: prioEvent})
+			add(Item{From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
+				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
 		}
 		if w := l.Summary(); w != "" {
 			b.Note("traffic.pcapng: APDU lane %s: %s", l.Source, w)

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
-	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
 // Run describes the run a page shows: what the caller knows beyond the
@@ -91,6 +90,7 @@ type Item struct {
 	Source   string // artifact and line ("at.log:12")
 	seq      int    // order within the source, for a stable sort
 	priority int    // order of sources at the same instant
+	frame    int    // a capture item's frame: file order among those of one place
 }
 
 // Timeline is a run's items on their lanes, in time order.
@@ -126,7 +126,7 @@ var Sources = []Source{
 	{File: "events.jsonl", Read: readEvents},
 	{File: "at.log", Read: readATLog},
 	{File: "traffic.pcapng", Read: readTraffic, FromDecoded: func(d *Decoded, b *Builder) error { return b.addTraffic(d.Exchanges) }},
-	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error { return b.addAPDUs(simtrace.Decode(d.Datagrams)) }},
+	{File: "traffic.pcapng", Read: readAPDUs, FromDecoded: func(d *Decoded, b *Builder) error { return b.addAPDUs(d.Datagrams) }},
 }
 
 // seqRoom is the gap between consecutive items' order numbers.
@@ -269,7 +269,10 @@ func (b *Builder) finish() {
 		if a.priority != c.priority {
 			return a.priority < c.priority
 		}
-		return a.seq < c.seq
+		if a.seq != c.seq {
+			return a.seq < c.seq
+		}
+		return a.frame < c.frame
 	})
 	for i := range t.Items {
 		it := &t.Items[i]

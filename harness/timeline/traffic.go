@@ -22,12 +22,16 @@ const maxBodyShown = 4096
 // each platform and ES9+ exchange as a request and an answer between the
 // card and the server.
 //
-// Rows are placed on the event log's time: each exchange goes right before
-// the server's own log entry for it (the platform's preferred_list_served,
-// an SM-DP+'s mutual_auth, …) and its answer right after, so that request,
-// server decision, answer and the card's reaction read in order. An exchange without such an entry keeps
-// its capture time when the capture is stamped with simulated time (the
-// tap), else the Date header the rig's servers stamp with simulated time.
+// Rows are placed on the event log's time. A request and an answer whose
+// frames carry marks (the tap of a rig: capture.Mark) go exactly where
+// they fell among the events (placeMarked). Without marks (a live
+// capture, an older file) each exchange goes right before the server's own
+// log entry for it (the platform's preferred_list_served, an SM-DP+'s
+// mutual_auth, …) and its answer right after, so that request, server
+// decision, answer and the card's reaction read in order; an exchange
+// without such an entry keeps its capture time when the capture is
+// stamped with simulated time (the tap), else the Date header the rig's
+// servers stamp with simulated time.
 func readTraffic(path string, b *Builder) error {
 	ex, err := capture.ReadHTTP(path)
 	switch {
@@ -61,6 +65,17 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 		lanes[i] = lane
 		req.T, resp.T = est, est
 		req.priority, resp.priority = prioEvent, prioEvent
+		if b.placeMarked(&req, e.Time, e.Mark, e.Frame) {
+			// The frames say where they fell among the events: no
+			// guessing from the servers' entries. An answer without a
+			// mark of its own (none came) follows its request.
+			anchored[i] = true
+			if !b.placeMarked(&resp, e.Time, e.RespMark, e.RespFrame) {
+				resp.T, resp.seq, resp.frame = req.T, req.seq, req.frame
+			}
+			rows[i] = placed{req, resp}
+			continue
+		}
 		if k, ok := b.anchor(lane, e, est, used); ok {
 			used[k] = true
 			anchored[i] = true
@@ -112,9 +127,8 @@ func (b *Builder) stampsSimulated(ex []capture.Exchange) bool {
 	if len(b.events) == 0 {
 		return true
 	}
-	first, last := b.events[0].T, b.events[len(b.events)-1].T
 	for _, e := range ex {
-		if e.Time.Before(first.Add(-time.Second)) || e.Time.After(last.Add(time.Hour)) {
+		if !b.simulatedStamp(e.Time) {
 			return false
 		}
 	}

@@ -1,0 +1,151 @@
+package capture
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+// unmarked adapts a plain packet writer to the tap's, dropping marks.
+func unmarked(write func(gopacket.CaptureInfo, []byte) error) func(gopacket.CaptureInfo, []byte, Mark) error {
+	return func(ci gopacket.CaptureInfo, b []byte, _ Mark) error { return write(ci, b) }
+}
+
+func TestParseMark(t *testing.T) {
+	tests := []struct {
+		comment string
+		want    Mark
+		ok      bool
+	}{
+		{"esimhil:after-event=0", Mark{Events: 0, OK: true}, true},
+		{"esimhil:after-event=1234", Mark{Events: 1234, OK: true}, true},
+		{MarkComment(Mark{Events: 77, OK: true}), Mark{Events: 77, OK: true}, true},
+		{"esimhil:after-event=", Mark{}, false},
+		{"esimhil:after-event=-1", Mark{}, false},
+		{"esimhil:after-event=+1", Mark{}, false},
+		{"esimhil:after-event=12 ", Mark{}, false},
+		{"esimhil:after-event=99999999999999999999", Mark{}, false},
+		{"retransmission, see frame 12", Mark{}, false},
+		{"", Mark{}, false},
+	}
+	for _, tc := range tests {
+		got, ok := ParseMark(tc.comment)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseMark(%q) = %+v, %v; want %+v, %v", tc.comment, got, ok, tc.want, tc.ok)
+		}
+	}
+	if m := markOf([]string{"a user's note", "esimhil:after-event=5"}); m != (Mark{Events: 5, OK: true}) {
+		t.Errorf("mark among other comments: %+v", m)
+	}
+}
+
+// Every frame the tap writes carries the event count of its moment, in its
+// block's comment, and the decoders read it back: the request's frames
+// precede the platform's own event for it (emitted on the server's
+// goroutine), its answer's follow, and each datagram sits between the
+// events logged around it.
+func TestMarksRoundTrip(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	log := eventlog.New(clk.Now)
+	path := filepath.Join(t.TempDir(), "marked.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := platform.New(platform.Config{
+		Operators: []platform.Operator{{ID: "orange-fr", PLMN: "20801", Country: "FR", Tariff: 0.8}},
+		Preferred: map[string][]string{"FR": {"orange-fr"}},
+		Clock:     clk,
+		Log:       log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		t.Fatal(err)
+	}
+	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil) // line 1
+	sess.SIM().SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
+	eofClient(t, p.Addr().String(), 0, "/v1/preferred-list", listReq) // line 2: preferred_list_served
+	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)          // line 3
+	sess.SIM().SniffAPDU(hexdump.Bytes(t, "80 C2 00 00 03 D7 01 00"), hexdump.Bytes(t, "91 0B"))
+	p.Close()
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if evs := log.Events(); len(evs) != 3 || evs[1].Kind != "preferred_list_served" {
+		t.Fatalf("events %v", evs)
+	}
+	ex, dgs, err := ReadEvidence(path, gsmtap.Port)
+	if err != nil || len(ex) != 1 || len(dgs) != 2 {
+		t.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
+	}
+	e := ex[0]
+	if e.Mark != (Mark{Events: 1, OK: true}) || e.RespMark != (Mark{Events: 2, OK: true}) {
+		t.Errorf("request after %+v, answer after %+v; want events 1 and 2", e.Mark, e.RespMark)
+	}
+	if e.Frame <= dgs[0].Frame || e.RespFrame <= e.Frame || dgs[1].Frame <= e.RespFrame {
+		t.Errorf("frames: ATR %d, request %d, answer %d, APDU %d: not in the order written", dgs[0].Frame, e.Frame, e.RespFrame, dgs[1].Frame)
+	}
+	for i, want := range []int{1, 3} {
+		if dgs[i].Mark != (Mark{Events: want, OK: true}) {
+			t.Errorf("datagram %d after %+v, want %d events", i, dgs[i].Mark, want)
+		}
+	}
+	// Every frame, the handshakes and closes too, is marked, and the marks
+	// never go back.
+	marks := frameMarks(t, path)
+	for i, m := range marks {
+		if !m.OK || i > 0 && m.Events < marks[i-1].Events {
+			t.Errorf("frame %d: mark %+v after %+v", i+1, m, marks[max(i-1, 0)])
+		}
+	}
+}
+
+// A session without an event count writes no comment, and its frames
+// read back unmarked, as do classic pcap files.
+func TestUnmarkedSession(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plain.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.SIM().SniffATR([]byte{0x3B, 0x00})
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dgs, err := ReadDatagrams(path, gsmtap.Port)
+	if err != nil || len(dgs) != 1 || dgs[0].Mark.OK {
+		t.Fatalf("datagrams %+v, %v", dgs, err)
+	}
+}
+
+// frameMarks returns every frame's mark in file order.
+func frameMarks(t *testing.T, path string) []Mark {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, _, err := openSource(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Mark
+	for {
+		_, _, m, err := src.readMarked()
+		if err != nil {
+			return out
+		}
+		out = append(out, m)
+	}
+}

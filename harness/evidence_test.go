@@ -1,0 +1,133 @@
+package harness
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// TestCaptureMarksInWireshark opens an emulated run's capture with tshark:
+// the marks do not stop it reading the file, every frame shows its mark as
+// its comment (frame.comment), the marks never go back, and none counts
+// more events than events.jsonl holds.
+func TestCaptureMarksInWireshark(t *testing.T) {
+	r := laneRun(t, "generic")
+	out := tshark(t, "-r", filepath.Join(r.Dir(), TrafficFile), "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "frame.comment")
+	events, err := os.ReadFile(filepath.Join(r.Dir(), EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Count(events, []byte("\n"))
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if len(rows) < 10 {
+		t.Fatalf("tshark shows %d frames:\n%s", len(rows), out)
+	}
+	first, last := -1, 0
+	for _, row := range rows {
+		n, comment, _ := strings.Cut(row, "|")
+		m, ok := capture.ParseMark(comment)
+		switch {
+		case !ok:
+			t.Fatalf("frame %s: comment %q is not a mark", n, comment)
+		case m.Events < last:
+			t.Errorf("frame %s: after event %d, but the frame before it after %d", n, m.Events, last)
+		case m.Events > lines:
+			t.Errorf("frame %s: after event %d of %d", n, m.Events, lines)
+		}
+		if first < 0 {
+			first = m.Events
+		}
+		last = m.Events
+	}
+	if first < 1 {
+		t.Errorf("the first frame comes after %d events; run_started is logged before the capture starts", first)
+	}
+}
+
+// TestPowerCutPageOrder cuts the power as the SM-DP+ serves the bound
+// profile package, in the instant of the whole download, and checks the
+// page against the capture's marks: every APDU row follows exactly the
+// events logged before its frame was written — so the download's APDUs
+// come before the cut's fault and power rows, not after them as the
+// frames' 1 µs stamps alone would put them.
+func TestPowerCutPageOrder(t *testing.T) {
+	yaml, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenario.Parse("power-cut-page-order", append(yaml, "\nfaults:\n  - {power_cut: bpp_sent, nth: 1, off: 30s}\n"...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Script(HostInit)
+	if err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if cerr := r.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	dgs, err := capture.ReadDatagrams(filepath.Join(dir, TrafficFile), gsmtap.Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string]capture.Mark{}
+	for _, d := range dgs {
+		marks[fmt.Sprintf("traffic.pcapng frame %d", d.Frame)] = d.Mark
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: s.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, cutLine := 0, 0 // the last event row's line so far; the cut's
+	var cutAt time.Time
+	for _, it := range tl.Items {
+		if l, ok := strings.CutPrefix(it.Source, EventsFile+":"); ok {
+			line, _ = strconv.Atoi(l)
+			if it.Kind == timeline.KindFault && strings.Contains(it.Detail, "power_cut") && cutLine == 0 {
+				cutLine, cutAt = line, it.T
+			}
+			continue
+		}
+		if it.Kind != timeline.KindAPDU {
+			continue
+		}
+		m, ok := marks[it.Source]
+		if !ok || !m.OK {
+			t.Fatalf("%s: no mark", it.Source)
+		}
+		if m.Events != line {
+			t.Errorf("%s (%s) after events.jsonl:%d on the page, its frame after line %d", it.Source, it.Label, line, m.Events)
+		}
+	}
+	if cutLine == 0 {
+		t.Fatal("no power cut on the page")
+	}
+	before := 0 // APDU rows of the cut's instant that precede it
+	for _, it := range tl.Items {
+		if it.Source == fmt.Sprintf("%s:%d", EventsFile, cutLine) {
+			break
+		}
+		if it.Kind == timeline.KindAPDU && it.T.Equal(cutAt) {
+			before++
+		}
+	}
+	if before == 0 {
+		t.Errorf("no APDU of the cut's instant (%v) is placed before it", cutAt)
+	}
+}

@@ -1,0 +1,52 @@
+package timeline
+
+import (
+	"sort"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+)
+
+// placeMarked puts a capture item among the event log's rows by its
+// frame's mark (capture.Mark): after the events logged before the frame
+// was written and before the rest, whatever its timestamp says within the
+// instant — simulated time stands still within an instant, so the tap
+// stamps frames 1 µs apart and every frame would follow every event of
+// its instant. Frames of one place keep their file order. It reports
+// false, leaving it alone, for a frame without a mark or a run without an
+// event log: it keeps its capture time.
+func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame int) bool {
+	if !m.OK || len(b.events) == 0 {
+		return false
+	}
+	// The first event logged after the frame: the mark counts lines.
+	k := sort.Search(len(b.events), func(i int) bool { return b.events[i].Line > m.Events })
+	t := stamp
+	if !b.simulatedStamp(stamp) {
+		t = time.Time{} // a wall-clock stamp (live capture): the events' time
+	}
+	if k > 0 && t.Before(b.events[k-1].T) {
+		t = b.events[k-1].T
+	}
+	if k < len(b.events) && (t.IsZero() || t.After(b.events[k].T)) {
+		t = b.events[k].T
+	}
+	it.T, it.priority, it.frame = t, prioEvent, frame
+	if k < len(b.events) {
+		it.seq = b.evSeq[k] - seqRoom/2
+	} else {
+		it.seq = b.evSeq[k-1] + seqRoom/2
+	}
+	return true
+}
+
+// simulatedStamp reports whether a capture stamp can be simulated time:
+// within the event log's span (a run may go on for a while past its last
+// event).
+func (b *Builder) simulatedStamp(t time.Time) bool {
+	if len(b.events) == 0 {
+		return true
+	}
+	first, last := b.events[0].T, b.events[len(b.events)-1].T
+	return !t.Before(first.Add(-time.Second)) && !t.After(last.Add(time.Hour))
+}
