@@ -620,10 +620,12 @@ func TestKubernetesManifest(t *testing.T) {
 		APIVersion string `yaml:"apiVersion"`
 		Kind       string `yaml:"kind"`
 		Spec       struct {
-			CompletionMode string `yaml:"completionMode"`
-			Completions    int    `yaml:"completions"`
-			Parallelism    int    `yaml:"parallelism"`
-			Template       struct {
+			CompletionMode       string `yaml:"completionMode"`
+			Completions          int    `yaml:"completions"`
+			BackoffLimit         *int   `yaml:"backoffLimit"`
+			BackoffLimitPerIndex *int   `yaml:"backoffLimitPerIndex"`
+			Parallelism          int    `yaml:"parallelism"`
+			Template             struct {
 				Spec struct {
 					RestartPolicy string `yaml:"restartPolicy"`
 					Containers    []struct {
@@ -641,6 +643,11 @@ func TestKubernetesManifest(t *testing.T) {
 	if job.APIVersion != "batch/v1" || job.Kind != "Job" || s.CompletionMode != "Indexed" || s.Completions < 2 ||
 		s.Template.Spec.RestartPolicy != "Never" || len(s.Template.Spec.Containers) != 1 {
 		t.Fatalf("not an Indexed Job: %+v", job)
+	}
+	// A shard with failed devices exits 1: with a Job-wide backoffLimit of
+	// 0 its failure would end the Job and kill the other shards.
+	if s.BackoffLimitPerIndex == nil || *s.BackoffLimitPerIndex != 0 || s.BackoffLimit != nil {
+		t.Errorf("want backoffLimitPerIndex: 0 and no Job-wide backoffLimit, so one failed shard stops no other")
 	}
 	args := strings.Join(s.Template.Spec.Containers[0].Args, " ")
 	for _, want := range []string{
