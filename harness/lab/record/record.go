@@ -263,10 +263,15 @@ type Recording struct {
 	Lines    []string
 }
 
-// Save writes a recording directory.
+// Save writes a recording directory; a manifest without its time gets
+// the present one.
 func Save(dir string, m Manifest, scriptText []byte, lines []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if m.Recorded.IsZero() {
+		// Load refuses a recording without its time.
+		m.Recorded = time.Now().UTC().Truncate(time.Second)
 	}
 	mb, err := yaml.Marshal(m)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -266,5 +267,22 @@ func TestDraftOfTheEmulatorItself(t *testing.T) {
 		if !strings.Contains(y, "shows no difference from the base") {
 			t.Errorf("%s: the draft differs from its own personality:\n%s", filepath.Base(dir), y)
 		}
+	}
+}
+
+// A recording saved without its time (a program that builds the manifest
+// itself) gets the present one, and loads: Load refuses a zero time.
+func TestSaveStampsTheTime(t *testing.T) {
+	dir := t.TempDir()
+	script := []byte("name: s\nsteps:\n  - AT\n")
+	if err := Save(dir, Manifest{Script: "s", Modem: "emulator", Personality: "generic"}, script, []string{"> AT", "< OK"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Manifest.Recorded.IsZero() || time.Since(rec.Manifest.Recorded) > time.Hour {
+		t.Fatalf("recorded %v, want about now", rec.Manifest.Recorded)
 	}
 }
