@@ -116,7 +116,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	unsigned := func() http.Header { return http.Header{} }
 	for _, bad := range []struct{ name, body, wantErr string }{
-		{"empty body", ` `, "malformed JSON: empty body"},
+		{"empty body", ` `, "malformed JSON: no value"},
 		{"empty JSON string", `""`, "malformed JSON: want an object, got a string"},
 		{"open brace", `{`, "malformed JSON: unexpected EOF"},
 		{"array", `[]`, "malformed JSON: want an object, got an array"},
