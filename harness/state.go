@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -59,13 +59,8 @@ func loadState(path string) (nvm []byte, counters map[string]uint64, err error) 
 		return nil, nil, fmt.Errorf("state: %w", err)
 	}
 	var ps platformState
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ps); err != nil {
+	if err := exactjson.Decode(b, &ps); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", pp, err)
-	}
-	if dec.More() {
-		return nil, nil, fmt.Errorf("%s: data after the JSON object", pp)
 	}
 	if ps.Version != platformStateVersion {
 		return nil, nil, fmt.Errorf("%s: version: %d, want %d", pp, ps.Version, platformStateVersion)
