@@ -1,16 +1,14 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"sort"
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
-	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -59,31 +57,14 @@ func loadState(path string) (nvm []byte, counters map[string]uint64, err error) 
 		return nil, nil, fmt.Errorf("state: %w", err)
 	}
 	var ps platformState
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ps); err != nil {
+	if err := exactjson.Decode(b, &ps); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", pp, err)
-	}
-	if dec.More() {
-		return nil, nil, fmt.Errorf("%s: data after the JSON object", pp)
 	}
 	if ps.Version != platformStateVersion {
 		return nil, nil, fmt.Errorf("%s: version: %d, want %d", pp, ps.Version, platformStateVersion)
 	}
-	eids := make([]string, 0, len(ps.LastSeq))
-	for eid := range ps.LastSeq {
-		eids = append(eids, eid)
-	}
-	sort.Strings(eids)
-	for _, eid := range eids {
-		if !ident.IsEID(eid) {
-			return nil, nil, fmt.Errorf("%s: last_seq[%q]: not an EID (32 digits)", pp, eid)
-		}
-		if n := ps.LastSeq[eid]; n > platformapi.MaxSeq {
-			// Accepted before the platform bounded seqs: it would refuse the
-			// card for good. Removing the entry lets the card start over.
-			return nil, nil, fmt.Errorf("%s: last_seq[%q]: %d above %d, the largest seq the platform accepts (remove the entry)", pp, eid, n, uint64(platformapi.MaxSeq))
-		}
+	if err := platformapi.CheckReplayCounters("last_seq", ps.LastSeq); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", pp, err)
 	}
 	return nvm, ps.LastSeq, nil
 }

@@ -31,10 +31,12 @@ func TestLoadState(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"version":1,"last_seq":{"12":3}}`, `last_seq["12"]: not an EID`},
 		{`{"version":2,"last_seq":{}}`, "version: 2, want 1"},
-		{`{"version":1,"last_seq":{"` + eid + `":-1}}`, "cannot unmarshal number -1"},
-		{`{"version":1,"seq":{}}`, `unknown field "seq"`},
+		{`{"version":1,"last_seq":{"` + eid + `":-1}}`, `last_seq["` + eid + `"]: want an integer, 0 or more, got -1`},
+		{`{"version":1,"seq":{}}`, `unknown member "seq"`},
+		{`{"version":1,"Last_Seq":{"` + eid + `":3}}`, `unknown member "Last_Seq"; did you mean "last_seq"?`},
+		{`{"version":1,"last_seq":{"` + eid + `":3,"` + eid + `":2}}`, `last_seq: duplicate member "` + eid + `"`},
 		{`{"version":1,"last_seq":{"` + eid + `":18446744073709551615}}`, `last_seq["` + eid + `"]: 18446744073709551615 above 9223372036854775807`},
-		{`{"version":1,"last_seq":{}} {}`, "data after the JSON object"},
+		{`{"version":1,"last_seq":{}} {}`, "malformed JSON: data after the object"},
 	} {
 		os.WriteFile(path+PlatformStateSuffix, []byte(tc.body), 0o600)
 		if _, _, err := loadState(path); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "card.json.platform.json") {

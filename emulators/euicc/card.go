@@ -294,7 +294,7 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return ch.readBinary(cmd)
 	case 0xB2:
 		return ch.readRecord(cmd)
-	case 0x70:
+	case apdu.InsManageChannel:
 		return c.manageChannel(cmd)
 	case 0xC0:
 		return ch.getResponse(cmd)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -165,13 +165,8 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		return nil, err
 	}
 	var img nvmFile
-	dec := json.NewDecoder(bytes.NewReader(nvm))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&img); err != nil {
+	if err := exactjson.Decode(nvm, &img); err != nil {
 		return nil, fmt.Errorf("euicc: NVM image: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("euicc: NVM image: data after the JSON object")
 	}
 	if err := img.check(cfg.EID); err != nil {
 		return nil, fmt.Errorf("euicc: NVM image: %w", err)

@@ -40,8 +40,12 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		}
 	}
 	tests := []struct{ name, nvm, want string }{
-		{"unknown field", bend(func(m map[string]any) { m["flash"] = 1 }), `unknown field "flash"`},
-		{"trailing data", string(img) + "{}", "data after the JSON object"},
+		{"unknown member", bend(func(m map[string]any) { m["flash"] = 1 }), `NVM image: unknown member "flash"`},
+		{"member in another case", strings.Replace(string(img), `"eid"`, `"EID"`, 1), `NVM image: unknown member "EID"; did you mean "eid"?`},
+		{"profile member in another case", strings.Replace(string(img), `"isdp_aid"`, `"ISDP_AID"`, 1), `NVM image: profiles[0]: unknown member "ISDP_AID"; did you mean "isdp_aid"?`},
+		{"duplicate member", strings.Replace(string(img), `"version":1`, `"version":1,"version":1`, 1), `NVM image: duplicate member "version"`},
+		{"duplicate member in the applet's part", strings.Replace(string(img), `"applet":null`, `"applet":{"version":2,"version":2}`, 1), `NVM image: applet: duplicate member "version"`},
+		{"trailing data", string(img) + "{}", "NVM image: malformed JSON: data after the object"},
 		{"no profiles", bend(func(m map[string]any) { m["profiles"] = []any{} }), "profiles: none"},
 		{"two enabled", bend(func(m map[string]any) {
 			for _, p := range profiles(m) {
@@ -140,7 +144,8 @@ func TestRestoreAppletState(t *testing.T) {
 		{"version 1, awaiting an attach", `{"profiles":[{"ICCID":"89860000000000000019","Operator":"cmcc","HomePLMN":"46000","Original":true},{"ICCID":"89331000000000000029","Operator":"sfr","HomePLMN":"20810","Enabled":true}],"original":"89860000000000000019","await":{"iccid":"89331000000000000029","operator":"sfr","plmn":"20810"},"list":{"list_id":"1","country":"FR","order_by":"tariff","operators":[{"id":"sfr","plmn":"20810"}]},"cycle":{"next":1,"phase":"attempt","current":"sfr","tried":["sfr"]}}`, "", applet.ModeAttemptAwaitAttach},
 		{"version 1, bad owed kind", `{"owed":[{"kind":"gift"}]}`, "owed[0].kind", ""},
 		{"unknown mode", `{"version":2,"mode":"dancing","last_req":0}`, `mode: unknown "dancing"`, ""},
-		{"unknown field", `{"version":2,"mode":"idle","last_req":0,"colour":"blue"}`, `unknown field "colour"`, ""},
+		{"unknown field", `{"version":2,"mode":"idle","last_req":0,"colour":"blue"}`, `unknown member "colour"`, ""},
+		{"member in another case", `{"version":2,"mode":"idle","Last_Req":0}`, `unknown member "Last_Req"; did you mean "last_req"?`, ""},
 		{"future version", `{"version":3}`, "version: 3", ""},
 		{"home not on the card", `{"version":2,"mode":"idle","last_req":0,"home":"89491000000000000013"}`, "home: ICCID 89491000000000000013 is not on the card", ""},
 		{"target not on the card", `{"version":2,"mode":"attempt.await-attach","last_req":0,"profiles":[{"iccid":"89491000000000000013","operator":"x","home_plmn":"26201"}],` +

@@ -116,7 +116,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	unsigned := func() http.Header { return http.Header{} }
 	for _, bad := range []struct{ name, body, wantErr string }{
-		{"empty body", ` `, "malformed JSON: empty body"},
+		{"empty body", ` `, "malformed JSON: no value"},
 		{"empty JSON string", `""`, "malformed JSON: want an object, got a string"},
 		{"open brace", `{`, "malformed JSON: unexpected EOF"},
 		{"array", `[]`, "malformed JSON: want an object, got an array"},
@@ -292,7 +292,7 @@ func TestReplayCountersSurviveARestart(t *testing.T) {
 	// A counter kept before the bound (2^64-1 from a buggy client) would
 	// refuse the card for good: refused, and said why.
 	_, err = New(Config{ReplayCounters: map[string]uint64{testEID: math.MaxUint64}})
-	if err == nil || !strings.Contains(err.Error(), testEID+": 18446744073709551615 above 9223372036854775807") {
+	if err == nil || err.Error() != `platform config: ReplayCounters["`+testEID+`"]: 18446744073709551615 above 9223372036854775807, the largest seq the platform accepts (remove the entry: the card starts over)` {
 		t.Errorf("counter above MaxSeq: %v", err)
 	}
 }

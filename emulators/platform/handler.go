@@ -2,13 +2,12 @@ package platform
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/bodyread"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -77,16 +76,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		body, err = httpserve.ReadBody(w, r, platformapi.MaxBody)
 		read = err == nil
-		var tooBig *http.MaxBytesError
-		var nerr net.Error
-		switch {
-		case errors.As(err, &tooBig):
-			a = reject(http.StatusRequestEntityTooLarge, "body larger than %d bytes", platformapi.MaxBody)
-		case errors.As(err, &nerr) && nerr.Timeout():
-			a = reject(http.StatusRequestTimeout, "reading body: not complete within the read timeout")
-		case err != nil:
-			a = reject(http.StatusBadRequest, "reading body: %v", err)
-		default:
+		if f := bodyread.Classify(err, platformapi.MaxBody); f != nil {
+			a = reject(f.Status(), "%s", f.Reason)
+		} else {
 			a = rt.handle(s, r, body)
 		}
 	}

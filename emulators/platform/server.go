@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -115,16 +116,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	elig := cfg.Eligibility
 	elig.AllowEIDs = append([]string(nil), elig.AllowEIDs...)
-	lastSeq := map[string]uint64{}
-	for eid, n := range cfg.ReplayCounters {
-		if !ident.IsEID(eid) {
-			return nil, fmt.Errorf("platform config: replay counters: %q is not an EID", eid)
-		}
-		if n > platformapi.MaxSeq {
-			// Kept by a platform before the bound: it would refuse the card for good.
-			return nil, fmt.Errorf("platform config: replay counters: %s: %d above %d, the largest seq accepted", eid, n, uint64(platformapi.MaxSeq))
-		}
-		lastSeq[eid] = n
+	if err := platformapi.CheckReplayCounters("ReplayCounters", cfg.ReplayCounters); err != nil {
+		return nil, fmt.Errorf("platform config: %w", err)
+	}
+	lastSeq := maps.Clone(cfg.ReplayCounters)
+	if lastSeq == nil {
+		lastSeq = map[string]uint64{}
 	}
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,

@@ -62,6 +62,32 @@ func TestBadInput(t *testing.T) {
 			})
 		}
 	}
+	// §6.5 spells every member; one in another case is unknown, as a
+	// strict SM-DP+ would answer it, not taken for the member it folds to
+	// (each body is otherwise one the function takes on).
+	wrongCase := []struct{ fn, body, want string }{
+		{es9.FnInitiateAuthentication, `{"SmdpAddress":"` + testHost + `","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`,
+			`unknown member "SmdpAddress"; did you mean "smdpAddress"?`},
+		{es9.FnAuthenticateClient, `{"transactionId":"0123456789ABCDEF","AuthenticateServerResponse":"vzgA"}`,
+			`unknown member "AuthenticateServerResponse"; did you mean "authenticateServerResponse"?`},
+		{es9.FnGetBoundProfilePackage, `{"TransactionID":"0123456789ABCDEF","prepareDownloadResponse":"vyEA"}`,
+			`unknown member "TransactionID"; did you mean "transactionId"?`},
+		{es9.FnHandleNotification, `{"pendingnotification":"vzcA"}`, `unknown member "pendingnotification"; did you mean "pendingNotification"?`},
+		{es9.FnCancelSession, `{"transactionId":"0123456789ABCDEF","cancelSessionResponse":"v0EDgQEB","transactionID":"00"}`,
+			`unknown member "transactionID"; did you mean "transactionId"?`},
+	}
+	for _, tc := range wrongCase {
+		t.Run(tc.fn+"/member in another case", func(t *testing.T) {
+			code, m, err := e.post(tc.fn, []byte(tc.body))
+			mustFail(t, tc.fn, code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
+			h, _ := m["header"].(map[string]any)
+			f, _ := h["functionExecutionStatus"].(map[string]any)
+			d, _ := f["statusCodeData"].(map[string]any)
+			if msg, _ := d["message"].(string); msg != tc.want {
+				t.Fatalf("message %q, want %q", msg, tc.want)
+			}
+		})
+	}
 	t.Run("missing X-Admin-Protocol", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 		code, m, err := e.do(req)

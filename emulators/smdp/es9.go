@@ -3,11 +3,11 @@ package smdp
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/bodyread"
 	"github.com/esimhil/esimhil/internal/httpserve"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )
@@ -86,21 +86,11 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
-	var tooBig *http.MaxBytesError
-	var nerr net.Error
-	switch {
-	case errors.As(err, &tooBig):
+	if f := bodyread.Classify(err, es9.MaxBody); f != nil {
 		body = nil // not read whole: no hash in the request log
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "body larger than %d bytes", es9.MaxBody))
-		return
-	case errors.As(err, &nerr) && nerr.Timeout():
-		// Said without the addresses net's error names: events hold none.
-		body = nil
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: not complete within the read timeout"))
-		return
-	case err != nil:
-		body = nil
-		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "reading body: %v", err))
+		// SGP.22 §6.5: a body that cannot be read is a malformed request,
+		// answered in a 200 like every function error.
+		s.writeErr(w, fn, fail(subjFunction, reasonInvalidFormat, "%s", f.Reason))
 		return
 	}
 	out, err := h(w, body)

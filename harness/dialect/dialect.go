@@ -115,7 +115,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 	if err != nil || len(raw) == 0 || len(raw) > 16 {
 		return Channel{}, fmt.Errorf("AID %q: not 1..16 bytes of hex", aid)
 	}
-	rsp, err := h.csim([]byte{0x00, 0x70, 0x00, 0x00, 0x01})
+	rsp, err := h.csim([]byte{0x00, apdu.InsManageChannel, 0x00, 0x00, 0x01})
 	if err != nil {
 		return Channel{}, fmt.Errorf("MANAGE CHANNEL open: %w", err)
 	}
@@ -247,7 +247,7 @@ func (c Channel) Close() error {
 	if c.Number == 0 {
 		return fmt.Errorf("close session %s: channel number unknown without +CCHC", c.Session)
 	}
-	rsp, err := c.h.csim([]byte{0x00, 0x70, 0x80, byte(c.Number), 0x00})
+	rsp, err := c.h.csim([]byte{0x00, apdu.InsManageChannel, 0x80, byte(c.Number), 0x00})
 	if err != nil {
 		return fmt.Errorf("MANAGE CHANNEL close: %w", err)
 	}

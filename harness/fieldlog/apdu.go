@@ -210,7 +210,7 @@ func command(c *chain, a *APDU) {
 		if c.fn != "" {
 			a.Summary += " for " + c.fn
 		}
-	case 0x70:
+	case apdu.InsManageChannel:
 		if cmd.P1 == 0x80 {
 			a.Summary = fmt.Sprintf("MANAGE CHANNEL close %d", cmd.P2)
 		} else {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/exactjson"
 )
 
 // Request is one request the management platform logged
@@ -109,9 +111,7 @@ func readPlatform(file string, data []byte) (*Transcript, error) {
 			return nil
 		}
 		var e inspectEntry
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&e); err != nil {
+		if err := exactjson.Decode(raw, &e); err != nil {
 			return errAt(file, lineAt(off), "request entry: %v", err)
 		}
 		if e.Method == "" || e.Path == "" || e.T.IsZero() || e.Status == 0 {

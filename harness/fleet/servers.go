@@ -62,12 +62,30 @@ type Servers struct {
 // per operator with `smdp:` in s on listen's host, on ports the kernel
 // picks, trusting pki's CI, with clk's time. Close stops them.
 func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string) (sv *Servers, err error) {
-	host, _, err := net.SplitHostPort(listen)
+	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", listen, err)
 	}
+	// The platform's port, when one is asked for, is bound before the
+	// SM-DP+s take theirs: one in the ephemeral range could otherwise be
+	// handed to an SM-DP+ (port 0). It is held until they listen and the
+	// platform starts; the platform serves last, once every SM-DP+ it
+	// orders from has its address (the activation code carries the port).
+	var hold net.Listener
+	if port != "0" {
+		if hold, err = net.Listen("tcp", listen); err != nil {
+			return nil, fmt.Errorf("platform: %w", err)
+		}
+	}
+	release := func() {
+		if hold != nil {
+			hold.Close()
+			hold = nil
+		}
+	}
 	sv = &Servers{SMDP: map[string]*smdp.Server{}, Hosts: map[string]string{}}
 	defer func() {
+		release()
 		if err != nil {
 			sv.Close()
 			sv = nil
@@ -118,6 +136,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 	if sv.Platform, err = platform.New(pc); err != nil {
 		return sv, fmt.Errorf("platform: %w", err)
 	}
+	release()
 	if err := sv.Platform.Start(listen, nil); err != nil {
 		return sv, fmt.Errorf("platform: %w", err)
 	}

@@ -226,7 +226,7 @@ func describeCommand(c apdu.Command, hexText string) (label, detail string) {
 			return "SELECT ISD-R", detail
 		}
 		return fmt.Sprintf("SELECT %X", c.Data), detail
-	case 0x70:
+	case apdu.InsManageChannel:
 		if c.P1 == 0x80 {
 			return fmt.Sprintf("MANAGE CHANNEL close %d", c.P2), detail
 		}

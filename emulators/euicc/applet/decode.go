@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -27,29 +29,30 @@ func DecodeState(b []byte) (State, error) {
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return State{Version: StateVersion, Mode: ModeIdle}, nil
 	}
-	var probe struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
+	// The version picks the format; the members as written, as everywhere
+	// in the image ("Version" is not "version").
+	var top map[string]json.RawMessage
+	if err := exactjson.Decode(b, &top); err != nil {
 		return State{}, fmt.Errorf("applet state: %w", err)
 	}
+	version, versioned := top["version"]
 	var st State
 	switch {
-	case probe.Version == nil || *probe.Version == 1:
+	case !versioned || string(version) == "1":
 		var old legacyState
-		if err := decodeStrict(b, &old); err != nil {
+		if err := exactjson.Decode(b, &old); err != nil {
 			return State{}, fmt.Errorf("applet state (version 1): %w", err)
 		}
 		var err error
 		if st, err = old.migrate(); err != nil {
 			return State{}, fmt.Errorf("applet state (version 1): %w", err)
 		}
-	case *probe.Version == StateVersion:
-		if err := decodeStrict(b, &st); err != nil {
+	case string(version) == strconv.Itoa(StateVersion):
+		if err := exactjson.Decode(b, &st); err != nil {
 			return State{}, fmt.Errorf("applet state: %w", err)
 		}
 	default:
-		return State{}, fmt.Errorf("applet state: version: %d, want 1 (migrated) or %d", *probe.Version, StateVersion)
+		return State{}, fmt.Errorf("applet state: version: %.24s, want 1 (migrated) or %d", version, StateVersion)
 	}
 	if err := st.Validate(); err != nil {
 		return State{}, fmt.Errorf("applet state: %w", err)
@@ -278,20 +281,6 @@ func CheckState(s State, card []Profile) error {
 		if (s.Mode.enabling() || s.Mode.awaiting()) && !on(c.Target) {
 			return fmt.Errorf("applet state: cycle.target: ICCID %s is not on the card", c.Target)
 		}
-	}
-	return nil
-}
-
-// decodeStrict decodes one JSON object with nothing after it and no field
-// the type does not have.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON: %w", err)
-	}
-	if dec.More() {
-		return errors.New("trailing data after JSON object")
 	}
 	return nil
 }

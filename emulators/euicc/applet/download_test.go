@@ -337,7 +337,7 @@ func TestDownloadFailures(t *testing.T) {
 			},
 				// The card holds no session yet (it starts at AuthenticateServer),
 				// so there is nothing to cancel on it: the attempt ends.
-				failed("initiateAuthentication: illegal base64 data at input byte 0: es9: malformed JSON body") + backedOff + exhausted})},
+				failed("initiateAuthentication: serverSigned1: not base64 (RFC 4648 §4, with padding)") + backedOff + exhausted})},
 		{"card error status word", []dlStep{
 			toSession[0],
 			{es10Ans(nil, 0x6A88), failed("ES10 challenge: status word 6A88") + backedOff + exhausted},

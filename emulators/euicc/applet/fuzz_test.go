@@ -18,8 +18,8 @@ func TestDecodePreferredListErrors(t *testing.T) {
 		{`{"order_by":"tariff","operators":[{"id":"x","plmn":"2081a"}]}`, `plmn "2081a"`},
 		{`{"order_by":"tariff","operators":"sfr"}`, "operators: want an array, got a string"},
 		// The card decodes as strictly as the platform: exact names, each once.
-		{`{"Order_by":"tariff","operators":[]}`, `unknown field "Order_by"`},
-		{`{"order_by":"price","order_by":"tariff","operators":[]}`, `duplicate field "order_by"`},
+		{`{"Order_by":"tariff","operators":[]}`, `unknown member "Order_by"; did you mean "order_by"?`},
+		{`{"order_by":"price","order_by":"tariff","operators":[]}`, `duplicate member "order_by"`},
 		{`{"order_by":"tariff","operators":[` + strings.Repeat(`{"id":"x","plmn":"20810"},`, 64) + `{"id":"x","plmn":"20810"}]}`, "65 operators"},
 	}
 	for _, tt := range tests {

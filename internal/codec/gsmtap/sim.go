@@ -41,7 +41,7 @@ func outgoing(ins, p1 byte) bool {
 		0x84, // GET CHALLENGE
 		0xCA: // GET DATA
 		return true
-	case 0x70: // MANAGE CHANNEL: open asks for the channel number (Le 1)
+	case apdu.InsManageChannel: // open asks for the channel number (Le 1)
 		return p1 == 0x00
 	}
 	return false

@@ -120,7 +120,7 @@ func (r *rig) transmit(cmd []byte) ([]byte, error) { return r.card.Transmit(cmd)
 // on it, as an LPA does.
 func (r *rig) openISDR() {
 	r.t.Helper()
-	resp, err := apdu.Exchange(r.transmit, []byte{0x00, 0x70, 0x00, 0x00, 0x01})
+	resp, err := apdu.Exchange(r.transmit, []byte{0x00, apdu.InsManageChannel, 0x00, 0x00, 0x01})
 	if err != nil || len(resp) != 3 || resp[1] != 0x90 {
 		r.t.Fatalf("MANAGE CHANNEL: %X %v", resp, err)
 	}

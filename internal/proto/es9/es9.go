@@ -16,13 +16,13 @@
 package es9
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/esimhil/esimhil/internal/exactjson"
 )
 
 // ES9+ transport facts (SGP.22 §6.1, §6.5.1).
@@ -152,33 +152,36 @@ func (e *FieldError) Error() string {
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// ErrJSON is wrapped by errors for a body that is not one JSON object of
-// the function's fields.
+// ErrJSON matches (errors.Is) every error for a body that is not one
+// JSON object of the function's members, exactly as §6.5.2 names them.
 var ErrJSON = errors.New("es9: malformed JSON body")
+
+// jsonError is a body refused by the exact decoder; it reads as the
+// decoder's words (member and path) and is ErrJSON.
+type jsonError struct{ err error }
+
+func (e *jsonError) Error() string        { return e.err.Error() }
+func (e *jsonError) Unwrap() error        { return e.err }
+func (e *jsonError) Is(target error) bool { return target == ErrJSON }
 
 // Message is an ES9+ body; Validate checks its mandatory fields.
 type Message interface{ Validate() error }
 
-// Decode reads exactly one JSON object into m, refusing unknown fields and
-// trailing data, then validates it.
+// Decode reads exactly one JSON object into m and validates it. Member
+// names are case-sensitive (§6.5 spells each; a peer that folds case
+// would take "TransactionId" for "transactionId" where a strict one
+// refuses it), each appears once, nothing follows the object; a value
+// of the wrong form is a FieldError for the transactionId, else ErrJSON.
 func Decode(b []byte, m Message) error {
 	if len(b) > MaxBody {
-		return fmt.Errorf("body of %d bytes: %w", len(b), ErrJSON)
+		return &jsonError{fmt.Errorf("body of %d bytes, more than %d", len(b), MaxBody)}
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(m); err != nil {
+	if err := exactjson.Decode(b, m); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return fe
 		}
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("empty body: %w", ErrJSON)
-		}
-		return fmt.Errorf("%v: %w", err, ErrJSON)
-	}
-	if d.More() {
-		return fmt.Errorf("data after the object: %w", ErrJSON)
+		return &jsonError{err}
 	}
 	return m.Validate()
 }

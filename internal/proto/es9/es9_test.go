@@ -88,6 +88,10 @@ func TestDecodeRefusals(t *testing.T) {
 		{"empty body", FnAuthenticateClient, ``, ""},
 		{"array", FnAuthenticateClient, `[]`, ""},
 		{"unknown member", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"vzgA","x":1}`, ""},
+		{"member in another case", FnAuthenticateClient, `{"TransactionId":"01","authenticateServerResponse":"vzgA"}`, ""},
+		{"member in upper case", FnInitiateAuthentication, `{"SMDPADDRESS":"a","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`, ""},
+		{"duplicate member", FnHandleNotification, `{"pendingNotification":"vzcA","pendingNotification":"vzcA"}`, ""},
+		{"null for a string", FnInitiateAuthentication, `{"smdpAddress":null,"euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`, ""},
 		{"two objects", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"vzgA"}{}`, ""},
 		{"number for bytes", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":5}`, ""},
 		{"bad base64", FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"v*gA"}`, ""},
@@ -110,6 +114,8 @@ func TestDecodeRefusals(t *testing.T) {
 		name, fn, body, field string
 	}{
 		{"no status", FnCancelSession, `{"header":{"functionExecutionStatus":{}}}`, "header.functionExecutionStatus.status"},
+		{"header member in another case", FnCancelSession, `{"Header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`, ""},
+		{"nested member in another case", FnCancelSession, `{"header":{"functionExecutionStatus":{"Status":"Executed-Success"}}}`, ""},
 		{"unknown status", FnCancelSession, `{"header":{"functionExecutionStatus":{"status":"Done"}}}`, "header.functionExecutionStatus.status"},
 		{"failure without codes", FnCancelSession, `{"header":{"functionExecutionStatus":{"status":"Failed"}}}`, "header.functionExecutionStatus.statusCodeData"},
 		{"success without its fields", FnGetBoundProfilePackage, `{"header":{"functionExecutionStatus":{"status":"Executed-Success"}}}`, "transactionId"},
@@ -127,6 +133,35 @@ func TestDecodeRefusals(t *testing.T) {
 	}
 	if err := r.Header.Err(); err == nil || !strings.Contains(err.Error(), "subject 8.1 reason 4.8") {
 		t.Fatalf("header error %v", err)
+	}
+}
+
+// A refusal names the member by its JSON path, as §6.5 spells it, never
+// by a Go type.
+func TestDecodeRefusalWords(t *testing.T) {
+	cases := []struct {
+		fn, body, want string
+		response       bool
+	}{
+		{FnAuthenticateClient, `{"TransactionId":"01","authenticateServerResponse":"vzgA"}`,
+			`unknown member "TransactionId"; did you mean "transactionId"?`, false},
+		{FnCancelSession, `{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.1","ReasonCode":"4.8"}}}}`,
+			`header.functionExecutionStatus.statusCodeData: unknown member "ReasonCode"; did you mean "reasonCode"?`, true},
+		{FnHandleNotification, `{"pendingNotification":"vzcA","pendingNotification":"vzcA"}`, `duplicate member "pendingNotification"`, false},
+		{FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":5}`,
+			`authenticateServerResponse: want a string (base64), got a number`, false},
+		{FnAuthenticateClient, `{"transactionId":"01","authenticateServerResponse":"v*gA"}`,
+			`authenticateServerResponse: not base64 (RFC 4648 §4, with padding)`, false},
+		{FnAuthenticateClient, `{"transactionId":"0G","authenticateServerResponse":"vzgA"}`, `transactionId: not 1..16 bytes of hex`, false},
+	}
+	for _, c := range cases {
+		m := NewRequest(c.fn)
+		if c.response {
+			m = NewResponse(c.fn)
+		}
+		if err := Decode([]byte(c.body), m); err == nil || err.Error() != c.want {
+			t.Errorf("%s %s: error %v\nwant %s", c.fn, c.body, err, c.want)
+		}
 	}
 }
 

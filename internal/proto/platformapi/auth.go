@@ -9,11 +9,14 @@ package platformapi
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -63,6 +66,23 @@ const (
 	// requests or more.
 	MaxSeqStep = 1 << 32
 )
+
+// CheckReplayCounters checks the last seq a platform accepted per EID, as
+// kept across restarts (the platform's configuration, the rig's state
+// file): every key an EID, every value at most MaxSeq (one kept before the
+// bound would refuse its card for good). The error names the first bad
+// entry in EID order as name["<eid>"].
+func CheckReplayCounters(name string, counters map[string]uint64) error {
+	for _, eid := range slices.Sorted(maps.Keys(counters)) {
+		if !ident.IsEID(eid) {
+			return fmt.Errorf("%s[%q]: not an EID (32 digits)", name, Truncate(eid))
+		}
+		if n := counters[eid]; n > MaxSeq {
+			return fmt.Errorf("%s[%q]: %d above %d, the largest seq the platform accepts (remove the entry: the card starts over)", name, eid, n, uint64(MaxSeq))
+		}
+	}
+	return nil
+}
 
 // maxCertHeader bounds the certificates header (two P-256 certificates are
 // well under 2 KiB of DER each).

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -73,4 +74,33 @@ func FuzzAuthHeaders(f *testing.F) {
 			t.Errorf("accepted %q %q %q as %+v", seq, certs, sig, a)
 		}
 	})
+}
+
+// The counters a platform starts from: EIDs, each at most MaxSeq; the
+// first bad entry in EID order is named, the same for the platform's
+// configuration and the rig's state file.
+func TestCheckReplayCounters(t *testing.T) {
+	const other = "89049032000001000000000000000947"
+	tests := []struct {
+		name     string
+		counters map[string]uint64
+		want     string
+	}{
+		{"none", nil, ""},
+		{"largest seq", map[string]uint64{testEID: MaxSeq, other: 0}, ""},
+		{"not an EID", map[string]uint64{"12": 3}, `c["12"]: not an EID (32 digits)`},
+		{"long junk clipped", map[string]uint64{strings.Repeat("x", 40): 3}, `c["xxxxxxxxxxxxxxxxxxxxxxxx…"]: not an EID (32 digits)`},
+		{"above MaxSeq", map[string]uint64{testEID: MaxSeq + 1},
+			`c["` + testEID + `"]: 9223372036854775808 above 9223372036854775807, the largest seq the platform accepts (remove the entry: the card starts over)`},
+		{"first in EID order", map[string]uint64{other: MaxSeq + 2, testEID: MaxSeq + 1, "9": 1},
+			`c["` + testEID + `"]: 9223372036854775808 above 9223372036854775807, the largest seq the platform accepts (remove the entry: the card starts over)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckReplayCounters("c", tc.counters)
+			if (err == nil) != (tc.want == "") || err != nil && err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
 }

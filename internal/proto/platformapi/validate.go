@@ -6,6 +6,7 @@ import (
 	"mime"
 	"strings"
 
+	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -153,7 +154,7 @@ func (r DownloadRequest) Validate() error {
 // DecodeListRequest parses and validates a preferred-list request body.
 func DecodeListRequest(b []byte) (ListRequest, error) {
 	var r ListRequest
-	if err := decodeStrict(b, &r); err != nil {
+	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
 	return r, r.Validate()
@@ -162,7 +163,7 @@ func DecodeListRequest(b []byte) (ListRequest, error) {
 // DecodeNotification parses and validates a notification body.
 func DecodeNotification(b []byte) (Notification, error) {
 	var n Notification
-	if err := decodeStrict(b, &n); err != nil {
+	if err := exactjson.Decode(b, &n); err != nil {
 		return n, err
 	}
 	return n, n.Validate()
@@ -171,7 +172,7 @@ func DecodeNotification(b []byte) (Notification, error) {
 // DecodeListResponse parses a preferred-list answer.
 func DecodeListResponse(b []byte) (ListResponse, error) {
 	var r ListResponse
-	if err := decodeStrict(b, &r); err != nil {
+	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
 	switch r.OrderBy {
@@ -196,19 +197,19 @@ func DecodeListResponse(b []byte) (ListResponse, error) {
 // DecodeNotificationAck parses a notification answer.
 func DecodeNotificationAck(b []byte) (NotificationAck, error) {
 	var a NotificationAck
-	return a, decodeStrict(b, &a)
+	return a, exactjson.Decode(b, &a)
 }
 
 // DecodeErrorResponse parses the body of a 4xx answer.
 func DecodeErrorResponse(b []byte) (ErrorResponse, error) {
 	var e ErrorResponse
-	return e, decodeStrict(b, &e)
+	return e, exactjson.Decode(b, &e)
 }
 
 // DecodeDownloadRequest parses and validates a download request body.
 func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
 	var r DownloadRequest
-	if err := decodeStrict(b, &r); err != nil {
+	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
 	return r, r.Validate()
@@ -217,7 +218,7 @@ func DecodeDownloadRequest(b []byte) (DownloadRequest, error) {
 // DecodeDownloadResponse parses and checks a download answer.
 func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
 	var r DownloadResponse
-	if err := decodeStrict(b, &r); err != nil {
+	if err := exactjson.Decode(b, &r); err != nil {
 		return r, err
 	}
 	if r.Operator == "" || r.SMDPAddress == "" || r.MatchingID == "" {

@@ -1,0 +1,52 @@
+package fleet
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+)
+
+// `esimhil serve --listen`: the platform gets the port asked for, each
+// SM-DP+ another; a port in use is refused before any SM-DP+ starts, and
+// names the platform.
+func TestStartServersFixedPort(t *testing.T) {
+	tp := loadTemplate(t, 1, 0)
+	pki, err := NewPKI(tp.Base, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	log := eventlog.NewPassing(clock.Wall{}.Now)
+	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	if got := sv.Platform.Addr().String(); got != addr {
+		t.Fatalf("platform on %s, asked for %s", got, addr)
+	}
+	if len(sv.SMDP) == 0 {
+		t.Fatal("no SM-DP+ in the storm's base scenario")
+	}
+	for op, srv := range sv.SMDP {
+		if a := srv.Addr(); !a.IsValid() || a.String() == addr {
+			t.Errorf("SM-DP+ %s on %v", op, a)
+		}
+	}
+	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr)
+	if err == nil {
+		again.Close()
+		t.Fatal("a second platform on the same port started")
+	}
+	if !strings.HasPrefix(err.Error(), "platform: listen tcp "+addr) {
+		t.Fatalf("error %v, want the platform's listen error", err)
+	}
+}

@@ -1,0 +1,74 @@
+// Package bodyread says why a server could not read a request body whole
+// (httpserve.ReadBody's error), in one set of words for the platform and
+// the SM-DP+: each answers with its own status and envelope, but the
+// reason, and how a failure is classed, is the same on both.
+package bodyread
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+)
+
+// Kind classes a failed read.
+type Kind int
+
+const (
+	// TooLarge: the body goes past the server's limit.
+	TooLarge Kind = iota + 1
+	// Timeout: the body did not arrive within the read timeout.
+	Timeout
+	// Gone: the client closed or reset the connection before the body's end.
+	Gone
+	// Broken: any other read error (a malformed chunked encoding).
+	Broken
+)
+
+// Failure is a read that failed: its class and the reason to answer and
+// log. The reason names no address (net's errors do): event logs and
+// answers hold none.
+type Failure struct {
+	Kind   Kind
+	Reason string
+}
+
+// Classify classes err, the error of reading a body of at most max bytes;
+// nil for nil.
+func Classify(err error, max int64) *Failure {
+	var tooBig *http.MaxBytesError
+	var nerr net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return &Failure{TooLarge, fmt.Sprintf("body larger than %d bytes", max)}
+	case errors.As(err, &nerr) && nerr.Timeout():
+		return &Failure{Timeout, "reading body: not complete within the read timeout"}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		// net/http's body reader: the connection ended before the
+		// Content-Length or the last chunk.
+		return &Failure{Gone, "reading body: the client closed the connection before the body's end"}
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed):
+		return &Failure{Gone, "reading body: the connection was reset before the body's end"}
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err // without the addresses
+	}
+	return &Failure{Broken, "reading body: " + err.Error()}
+}
+
+// Status is the HTTP status a plain HTTP API answers the failure with
+// (the platform; ES9+ answers 200 with its own codes).
+func (f *Failure) Status() int {
+	switch f.Kind {
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case Timeout:
+		return http.StatusRequestTimeout
+	}
+	return http.StatusBadRequest
+}

@@ -1,0 +1,465 @@
+// Package exactjson decodes JSON into Go values exactly as written.
+// encoding/json, even with DisallowUnknownFields, takes a member whose
+// name matches a field's only after case folding ("EID" or "Eid" fill
+// "eid", "ſerving_plmn" fills "serving_plmn"), keeps the last of two
+// members of the same name, and ignores anything after the first value
+// unless asked; a strict peer refuses all of these, so a harness that
+// takes them would miss the refusal. Decode refuses them, with errors
+// that name the value by its JSON path and type, never by Go's.
+//
+// The check walks the document's tokens against the target type before
+// encoding/json fills the target, so json.Unmarshal only ever sees a
+// document it takes exactly as written.
+package exactjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds the nesting of arrays and objects (encoding/json's own
+// bound), so a document of brackets cannot exhaust the stack.
+const MaxDepth = 10000
+
+// Error is a refusal: Path names the value in JSON terms ("" the whole
+// document, "signal[0].rsrp", `last_seq["x"]`), Msg says what is wrong
+// with it. Err is a value's own decoder's error (a type's UnmarshalText
+// or UnmarshalJSON), if that is what refused it.
+type Error struct {
+	Path string
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Decode decodes b, exactly one JSON value, into v (a non-nil pointer):
+//   - a member's name must be its field's JSON name as written (the json
+//     tag's name, else the Go name), case and all; any other is unknown
+//   - no object, anywhere in the document, has two members of one name
+//   - every value has its field's JSON type: a string for a string or
+//     []byte (base64) or a type with UnmarshalText, true or false for a
+//     bool, an integer in range for an integer, an object for a struct or
+//     a map, an array for a slice (or null for either: empty), an array
+//     of exactly N values for [N]T; null only where a pointer, slice or
+//     map may be nil. A type with UnmarshalJSON (json.RawMessage) takes
+//     what its method takes.
+//   - nothing but white space follows the value.
+//
+// A type the rules do not cover (channels, functions, non-string map
+// keys, the ",string" option) is refused whatever the document holds.
+func Decode(b []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &Error{Msg: "exactjson: decoding needs a non-nil pointer"}
+	}
+	p, err := planFor(rv.Type().Elem())
+	if err != nil {
+		return err
+	}
+	c := &checker{d: json.NewDecoder(bytes.NewReader(b)), src: b}
+	c.d.UseNumber() // numbers as written, to check integers and ranges
+	tok, err := c.token()
+	switch {
+	case errors.Is(err, io.EOF):
+		return &Error{Msg: "malformed JSON: no value"}
+	case err != nil:
+		return malformed(err)
+	}
+	if err := c.value(tok, p, nil, 0); err != nil {
+		return err
+	}
+	if _, err := c.d.Token(); !errors.Is(err, io.EOF) {
+		after := "value"
+		if tok == json.Delim('{') {
+			after = "object"
+		}
+		return &Error{Msg: "malformed JSON: data after the " + after}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		// Not expected after the check; said without Go's type names.
+		return &Error{Msg: "malformed JSON: does not decode as checked"}
+	}
+	return nil
+}
+
+type checker struct {
+	d     *json.Decoder
+	src   []byte
+	start int64 // where the text before the last token read starts
+}
+
+// token reads the next token, remembering where the text before it starts.
+func (c *checker) token() (json.Token, error) {
+	c.start = c.d.InputOffset()
+	return c.d.Token()
+}
+
+// malformed words a tokenizer error: the document ends early, or a syntax
+// error (whose message encoding/json gives in JSON's terms).
+func malformed(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Msg: "malformed JSON: unexpected EOF"}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &Error{Msg: "malformed JSON: " + se.Error()}
+	}
+	return &Error{Msg: "malformed JSON: " + err.Error()}
+}
+
+// value checks the value that starts with tok against p, reading the rest
+// of it. at names the value; depth counts the arrays and objects it is in.
+func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
+	start := c.start
+	if p.kind == kPointer {
+		if tok == nil {
+			return nil // a nil pointer
+		}
+		p = p.elem
+	}
+	wrong := func(want string) error {
+		if at == nil {
+			return &Error{Msg: fmt.Sprintf("malformed JSON: want %s, got %s", want, describe(tok))}
+		}
+		return at.errorf("want %s, got %s", want, describe(tok))
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && depth >= MaxDepth {
+		return at.errorf("nested more than %d deep", MaxDepth)
+	}
+	switch p.kind {
+	case kStruct:
+		if tok != json.Delim('{') {
+			return wrong("an object")
+		}
+		return c.object(p, at, depth+1)
+	case kMap:
+		switch {
+		case tok == nil:
+			return nil // encoding/json's nil map
+		case tok != json.Delim('{'):
+			return wrong("an object")
+		}
+		return c.object(p, at, depth+1)
+	case kSlice, kArray:
+		switch {
+		case tok == nil && p.kind == kSlice:
+			return nil // encoding/json's nil slice
+		case tok != json.Delim('['):
+			if p.length >= 0 {
+				return wrong(fmt.Sprintf("an array of %d", p.length))
+			}
+			return wrong("an array")
+		}
+		n := 0
+		for ; c.d.More(); n++ {
+			el, err := c.token()
+			if err != nil {
+				return malformed(err)
+			}
+			if p.kind == kArray && n >= p.length {
+				return at.errorf("more than %d values", p.length)
+			}
+			if err := c.value(el, p.elem, &step{up: at, index: n}, depth+1); err != nil {
+				return err
+			}
+		}
+		if p.kind == kArray && n != p.length {
+			return at.errorf("%d values, want %d", n, p.length)
+		}
+		return c.closing()
+	case kString:
+		if _, ok := tok.(string); !ok {
+			return wrong("a string")
+		}
+	case kBytes:
+		if tok == nil {
+			return nil // encoding/json's nil slice
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return wrong("a string (base64)")
+		}
+		// What encoding/json accepts for []byte: RFC 4648 §4, padded.
+		if _, err := base64Std.DecodeString(s); err != nil {
+			return at.errorf("not base64 (RFC 4648 §4, with padding)")
+		}
+	case kText:
+		s, ok := tok.(string)
+		if !ok {
+			return wrong("a string")
+		}
+		if err := p.unmarshalText([]byte(s)); err != nil {
+			return &Error{Path: at.String(), Msg: err.Error(), Err: err}
+		}
+	case kUnmarshaler:
+		if err := c.skip(tok, at, depth); err != nil {
+			return err
+		}
+		raw := valueBytes(c.src, start, c.d.InputOffset())
+		if err := p.unmarshalJSON(raw); err != nil {
+			return &Error{Path: at.String(), Msg: err.Error(), Err: err}
+		}
+	case kAny:
+		return c.skip(tok, at, depth)
+	case kBool:
+		if _, ok := tok.(bool); !ok {
+			return wrong("true or false")
+		}
+	case kInt:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return wrong("an integer")
+		}
+		if _, err := strconv.ParseInt(string(n), 10, p.bits); err != nil {
+			return numberErr(at, n, err, "an integer")
+		}
+	case kUint:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return wrong("an integer, 0 or more")
+		}
+		if _, err := strconv.ParseUint(string(n), 10, p.bits); err != nil {
+			return numberErr(at, n, err, "an integer, 0 or more")
+		}
+	case kNumber:
+		if _, ok := tok.(json.Number); !ok {
+			return wrong("a number")
+		}
+	case kFloat:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return wrong("a number")
+		}
+		if _, err := strconv.ParseFloat(string(n), p.bits); err != nil {
+			return numberErr(at, n, err, "a number")
+		}
+	}
+	return nil
+}
+
+// object checks an object's members against a struct's fields or a map's
+// values, the '{' already read.
+func (c *checker) object(p *plan, at *step, depth int) error {
+	seen := map[string]bool{}
+	for c.d.More() {
+		k, err := c.d.Token()
+		if err != nil {
+			return malformed(err)
+		}
+		key := k.(string) // the tokenizer allows nothing else here
+		if seen[key] {
+			return at.errorf("duplicate member %s", quote(key))
+		}
+		seen[key] = true
+		ep := p.elem
+		if p.kind == kStruct {
+			f, known := p.fields[key]
+			if !known {
+				return at.errorf("%s", unknown(key, p.names))
+			}
+			ep = f
+		}
+		val, err := c.token()
+		if err != nil {
+			return malformed(err)
+		}
+		if err := c.value(val, ep, &step{up: at, key: key, member: true}, depth); err != nil {
+			return err
+		}
+	}
+	return c.closing()
+}
+
+// skip reads the rest of a value of any type, checking only that no
+// object in it has two members of one name. It loops rather than
+// recursing: the nesting is the document's, not a type's.
+func (c *checker) skip(tok json.Token, at *step, depth int) error {
+	type open struct {
+		seen map[string]bool // an object's member names; nil: an array
+		at   *step
+		n    int // an array's next index
+	}
+	var stack []open
+	for {
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if depth+len(stack) >= MaxDepth {
+					return at.errorf("nested more than %d deep", MaxDepth)
+				}
+				o := open{at: at}
+				if d == '{' {
+					o.seen = map[string]bool{}
+				}
+				stack = append(stack, o)
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		}
+		if len(stack) == 0 {
+			return nil
+		}
+		top := &stack[len(stack)-1]
+		var err error
+		if tok, err = c.d.Token(); err != nil {
+			return malformed(err)
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			continue
+		}
+		// In an array tok starts an element; in an object it is a member's
+		// name (after a member's value the next token is a name or '}').
+		if top.seen == nil {
+			at = &step{up: top.at, index: top.n}
+			top.n++
+			continue
+		}
+		key := tok.(string)
+		if top.seen[key] {
+			return top.at.errorf("duplicate member %s", quote(key))
+		}
+		top.seen[key] = true
+		at = &step{up: top.at, key: key, member: true}
+		if tok, err = c.d.Token(); err != nil {
+			return malformed(err)
+		}
+	}
+}
+
+// closing reads the '}' or ']' that ends the object or array being read.
+func (c *checker) closing() error {
+	if _, err := c.d.Token(); err != nil {
+		return malformed(err)
+	}
+	return nil
+}
+
+// valueBytes is the text of the value the tokenizer read between offsets
+// from and to: what follows from is white space, then the ':' or ',' that
+// led to the value when the tokenizer had not yet read it, then the value.
+func valueBytes(src []byte, from, to int64) []byte {
+	raw := bytes.TrimLeft(src[from:to], " \t\r\n")
+	if len(raw) > 0 && (raw[0] == ':' || raw[0] == ',') {
+		raw = bytes.TrimLeft(raw[1:], " \t\r\n")
+	}
+	return raw
+}
+
+func numberErr(at *step, n json.Number, err error, want string) error {
+	if errors.Is(err, strconv.ErrRange) {
+		return at.errorf("%s out of range", clip(string(n)))
+	}
+	return at.errorf("want %s, got %s", want, clip(string(n)))
+}
+
+// describe names a token's JSON type.
+func describe(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '[' {
+			return "an array"
+		}
+		return "an object"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return strconv.FormatBool(v)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%v", tok)
+}
+
+// step is one step of the path from the document to a value: a member
+// of an object or an element of an array. The path is spelt out only
+// for an error; nil is the document itself.
+type step struct {
+	up     *step
+	key    string // a member's name
+	index  int    // an element's index
+	member bool
+}
+
+// maxPathSteps bounds the steps an error spells out (the document sets
+// the depth): the first ones and the last ones, with "…" between.
+const maxPathSteps = 32
+
+// String spells the path as JavaScript would: a name that reads as an
+// identifier after '.', any other in brackets, an index in brackets.
+func (s *step) String() string {
+	var steps []*step
+	for ; s != nil; s = s.up {
+		steps = append(steps, s)
+	}
+	slices.Reverse(steps)
+	if len(steps) > maxPathSteps {
+		steps = append(steps[:maxPathSteps/2], append([]*step{nil}, steps[len(steps)-maxPathSteps/2:]...)...)
+	}
+	var b strings.Builder
+	for i, s := range steps {
+		switch {
+		case s == nil:
+			b.WriteString("…")
+		case !s.member:
+			fmt.Fprintf(&b, "[%d]", s.index)
+		case !identifier(s.key):
+			b.WriteString("[" + quote(s.key) + "]")
+		case i > 0:
+			b.WriteString("." + s.key)
+		default:
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+// errorf is an Error about the value at s.
+func (s *step) errorf(format string, a ...any) error {
+	return &Error{Path: s.String(), Msg: fmt.Sprintf(format, a...)}
+}
+
+func identifier(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || r == '$' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+		case i > 0 && '0' <= r && r <= '9':
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// quote quotes a name or value from the document for an error, clipped.
+func quote(s string) string { return strconv.Quote(clip(s)) }
+
+// clip shortens a value quoted in an error to 40 bytes, on a rune boundary.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}

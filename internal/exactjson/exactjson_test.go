@@ -1,0 +1,244 @@
+package exactjson
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+type signal struct {
+	PLMN string `json:"plmn"`
+	RSRP int    `json:"rsrp"`
+}
+
+// hexID is hex text: a TextUnmarshaler refusing anything else.
+type hexID []byte
+
+var errNotHex = errors.New("not hex")
+
+func (h *hexID) UnmarshalText(b []byte) error {
+	v, err := hex.DecodeString(string(b))
+	if err != nil {
+		return errNotHex
+	}
+	*h = v
+	return nil
+}
+
+type Embedded struct {
+	Inner string `json:"inner"`
+	Depth string `json:"depth"`
+}
+
+type doc struct {
+	EID     string            `json:"eid"`
+	Serving string            `json:"serving_plmn,omitempty"`
+	Signal  []signal          `json:"signal,omitempty"`
+	Cause   *int              `json:"cause,omitempty"`
+	Report  uint8             `json:"report,omitempty"`
+	Tariff  float32           `json:"tariff,omitempty"`
+	On      bool              `json:"on,omitempty"`
+	Blob    []byte            `json:"blob,omitempty"`
+	ID      hexID             `json:"id,omitempty"`
+	Raw     json.RawMessage   `json:"raw,omitempty"`
+	At      time.Time         `json:"at,omitzero"`
+	Seq     map[string]uint64 `json:"last_seq,omitempty"`
+	Pair    [2]int            `json:"pair,omitzero"`
+	Any     any               `json:"any,omitempty"`
+	Num     json.Number       `json:"num,omitempty"`
+	Untag   string
+	Skipped string `json:"-"`
+	hidden  string
+	Embedded
+	Depth string `json:"depth,omitempty"` // shadows Embedded.Depth
+}
+
+const base = `"eid":"8904"`
+
+// Every rule of Decode, with the refusal in JSON's terms.
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string // the error; "" decodes
+	}{
+		{"exact", `{` + base + `}`, ""},
+		{"every member", `{` + base + `,"serving_plmn":"20801","signal":[{"plmn":"20810","rsrp":-101}],"cause":15,"report":255,` +
+			`"tariff":0.5,"on":true,"blob":"AQI=","id":"0a0B","raw":{"x":[1,{"y":null}]},"at":"2026-01-02T03:04:05Z",` +
+			`"last_seq":{"a":1,"b c":2},"pair":[1,2],"any":{"k":[true]},"num":-1.5e3,"Untag":"u","inner":"i","depth":"outer"}`, ""},
+		{"nulls where nil is allowed", `{` + base + `,"signal":null,"cause":null,"blob":null,"last_seq":null,"raw":null,"any":null}`, ""},
+		{"escaped name, exact once unescaped", `{"\u0065id":"x"}`, ""},
+		{"white space around", " \n{" + base + "}\t\n", ""},
+
+		// Names as written, case and all.
+		{"upper-case name", `{"EID":"x"}`, `unknown member "EID"; did you mean "eid"?`},
+		{"capitalised name", `{"Eid":"x"}`, `unknown member "Eid"; did you mean "eid"?`},
+		{"long s, folded to s by encoding/json", `{"ſerving_plmn":"20801"}`, `unknown member "ſerving_plmn"; did you mean "serving_plmn"?`},
+		{"unknown name", `{"colour":"blue"}`, `unknown member "colour"`},
+		{"Go name of a tagged field", `{"Serving":"20801"}`, `unknown member "Serving"`},
+		{"field tagged -", `{"Skipped":"x"}`, `unknown member "Skipped"`},
+		{"unexported field", `{"hidden":"x"}`, `unknown member "hidden"`},
+		{"untagged field in lower case", `{"untag":"x"}`, `unknown member "untag"; did you mean "Untag"?`},
+		{"nested wrong case", `{"signal":[{"plmn":"1","RSRP":-90}]}`, `signal[0]: unknown member "RSRP"; did you mean "rsrp"?`},
+		{"embedded field in another case", `{"Inner":"x"}`, `unknown member "Inner"; did you mean "inner"?`},
+		{"long name clipped", `{"` + strings.Repeat("é", 30) + `":1}`, `unknown member "` + strings.Repeat("é", 20) + `…"`},
+
+		// Each name once, anywhere.
+		{"duplicate", `{` + base + `,` + base + `}`, `duplicate member "eid"`},
+		{"duplicate in an array element", `{"signal":[{"plmn":"1","plmn":"2"}]}`, `signal[0]: duplicate member "plmn"`},
+		{"duplicate map key", `{"last_seq":{"a":1,"a":2}}`, `last_seq: duplicate member "a"`},
+		{"duplicate in a raw value", `{"raw":{"x":{"y":1,"y":2}}}`, `raw.x: duplicate member "y"`},
+		{"duplicate in an any value", `{"any":[0,{"k":1,"k":1}]}`, `any[1]: duplicate member "k"`},
+
+		// Values of their member's JSON type.
+		{"number for a string", `{"eid":8904}`, `eid: want a string, got a number`},
+		{"null for a string", `{"eid":null}`, `eid: want a string, got null`},
+		{"string for an integer", `{"signal":[{"plmn":"1","rsrp":"-90"}]}`, `signal[0].rsrp: want an integer, got a string`},
+		{"fraction for an integer", `{"signal":[{"plmn":"1","rsrp":-90.5}]}`, `signal[0].rsrp: want an integer, got -90.5`},
+		{"exponent for an integer", `{"cause":1e2}`, `cause: want an integer, got 1e2`},
+		{"integer out of range", `{"report":256}`, `report: 256 out of range`},
+		{"negative for unsigned", `{"report":-1}`, `report: want an integer, 0 or more, got -1`},
+		{"float out of range", `{"tariff":1e39}`, `tariff: 1e39 out of range`},
+		{"string for a bool", `{"on":"yes"}`, `on: want true or false, got a string`},
+		{"object for an array", `{"signal":{}}`, `signal: want an array, got an object`},
+		{"null array element", `{"signal":[null]}`, `signal[0]: want an object, got null`},
+		{"bad base64", `{"blob":"AQI"}`, `blob: not base64 (RFC 4648 §4, with padding)`},
+		{"number for base64", `{"blob":5}`, `blob: want a string (base64), got a number`},
+		{"text refused by its type", `{"id":"0G"}`, `id: not hex`},
+		{"number for text", `{"id":12}`, `id: want a string, got a number`},
+		{"time refused by its type", `{"at":"yesterday"}`, `at: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`},
+		{"map value of the wrong type", `{"last_seq":{"8904 x":-1}}`, `last_seq["8904 x"]: want an integer, 0 or more, got -1`},
+		{"short array", `{"pair":[1]}`, `pair: 1 values, want 2`},
+		{"long array", `{"pair":[1,2,3]}`, `pair: more than 2 values`},
+		{"null for an array", `{"pair":null}`, `pair: want an array of 2, got null`},
+		{"string for a number", `{"num":"1"}`, `num: want a number, got a string`},
+
+		// One value, well-formed, nothing after.
+		{"empty", ``, `malformed JSON: no value`},
+		{"blank", " \n", `malformed JSON: no value`},
+		{"cut", `{"eid":`, `malformed JSON: unexpected EOF`},
+		{"cut in a raw value", `{"raw":[1,`, `malformed JSON: unexpected EOF`},
+		{"not JSON", `<x>`, `malformed JSON: invalid character '<' looking for beginning of value`},
+		{"trailing comma", `{"eid":"x",}`, `malformed JSON: invalid character '}' looking for beginning of object key string`},
+		{"array at the top", `[]`, `malformed JSON: want an object, got an array`},
+		{"null at the top", `null`, `malformed JSON: want an object, got null`},
+		{"object after", `{` + base + `} {}`, `malformed JSON: data after the object`},
+		{"garbage after", `{` + base + `}x`, `malformed JSON: data after the object`},
+		{"deep raw value", `{"raw":` + strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1) + `}`, `raw` + strings.Repeat("[0]", 15) + `…` + strings.Repeat("[0]", 16) + `: nested more than 10000 deep`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tc.body), &d)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("error %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// What Decode takes it fills as encoding/json does.
+func TestDecodeFills(t *testing.T) {
+	body := `{"eid":"8904","signal":[{"plmn":"20810","rsrp":-101}],"id":"0a0B","raw":{"x":1},"last_seq":{"a":1},"pair":[3,4],"inner":"i","depth":"outer"}`
+	var got, want doc
+	if err := Decode([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(body), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || got.Depth != "outer" || got.Embedded.Depth != "" {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// A refusal by a type's own decoder stays reachable with errors.As.
+func TestDecodeKeepsTypeError(t *testing.T) {
+	var d doc
+	err := Decode([]byte(`{"id":"zz"}`), &d)
+	var e *Error
+	if !errors.Is(err, errNotHex) || !errors.As(err, &e) || e.Path != "id" {
+		t.Fatalf("error %#v", err)
+	}
+}
+
+// Top-level values of every kind, and types the rules do not cover.
+func TestDecodeTargets(t *testing.T) {
+	type node struct {
+		Next *node `json:"next"`
+	}
+	type withString struct {
+		N int `json:"n,string"`
+	}
+	type ambiguousA struct{ X int }
+	type ambiguousB struct{ X int }
+	type ambiguous struct {
+		ambiguousA
+		ambiguousB
+	}
+	tests := []struct {
+		name string
+		v    any
+		body string
+		want string
+	}{
+		{"map", new(map[string]int), `{"a":1}`, ""},
+		{"slice", new([]string), `["a"]`, ""},
+		{"string", new(string), `"a"`, ""},
+		{"number for a string", new(string), `1`, "malformed JSON: want a string, got a number"},
+		{"value after", new(string), `"a" "b"`, "malformed JSON: data after the value"},
+		{"recursive type", new(node), `{"next":{"next":{"next":null}}}`, ""},
+		{"recursive type, wrong case", new(node), `{"next":{"Next":null}}`, `next: unknown member "Next"; did you mean "next"?`},
+		{"ambiguous embedded name is unknown", new(ambiguous), `{"X":1}`, `unknown member "X"`},
+		{"not a pointer", node{}, `{}`, "exactjson: decoding needs a non-nil pointer"},
+		{"nil pointer", (*node)(nil), `{}`, "exactjson: decoding needs a non-nil pointer"},
+		{"channel", new(struct{ C chan int }), `{}`, "exactjson: C: no JSON rule for kind chan"},
+		{"int keys", new(map[int]int), `{}`, "exactjson: the document: only maps with string keys are covered"},
+		{"string option", new(withString), `{}`, `exactjson: the document: member "n": the ",string" option is not covered`},
+		{"interface with methods", new(error), `{}`, "exactjson: the document: an interface with methods cannot be decoded into"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Decode([]byte(tc.body), tc.v)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("error %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzDecode: what Decode takes, encoding/json takes and fills the same
+// way; no refusal names a Go type.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"eid":"x"}`, `{"EID":"x"}`, `{"eid":"x","eid":"y"}`, `{"signal":[{"rsrp":-1.5}]}`,
+		`{"raw":[{"a":1}],"any":{"b":[null]}}`, `{"last_seq":{"a":1}}`, `{"pair":[1,2]}`, `{"id":"0a"}`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var got doc
+		err := Decode([]byte(body), &got)
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "Go ") || strings.Contains(msg, "as checked") || strings.Contains(msg, "exactjson") {
+				t.Fatalf("%q: %v", body, err)
+			}
+			return
+		}
+		var want doc
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatalf("%q taken, but encoding/json refuses it: %v", body, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: got %+v, encoding/json %+v", body, got, want)
+		}
+	})
+}
