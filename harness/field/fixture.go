@@ -95,15 +95,15 @@ func (f *Fixture) complete() (*Fixture, error) {
 	if m.Scenario != "" {
 		var err error
 		if f.ScenarioText, err = os.ReadFile(filepath.Join(f.Dir, m.Scenario)); err != nil {
-			return nil, m.errAt(m.nodes["scenario"], "scenario", "%v", err)
+			return nil, m.errAt(m.Node("scenario"), "scenario", "%v", err)
 		}
 	}
 	fl := f.LogIndex(m.Failure.Log)
 	if n := len(f.Lines[fl]); m.Failure.Line > n {
-		return nil, m.errAt(m.nodes["failure.line"], "failure.line", "%d, but %s has %d lines", m.Failure.Line, m.Failure.Log, n)
+		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%d, but %s has %d lines", m.Failure.Line, m.Failure.Log, n)
 	}
 	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
-		return nil, m.errAt(m.nodes["failure.line"], "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
+		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
 	}
 	f.place()
 	return f, nil
@@ -129,7 +129,7 @@ func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcrip
 		}
 		return nil, m.errAt(m.Logs[i].node, fmt.Sprintf("logs[%d]", i), "%s talks to %d AT ports (%s): say which with port:", m.Logs[i].File, len(ports), strings.Join(sorted(names), ", "))
 	case !ports[want]:
-		return nil, m.errAt(m.nodes[fmt.Sprintf("logs[%d].port", i)], fmt.Sprintf("logs[%d].port", i), "%s has no AT port %q", m.Logs[i].File, want)
+		return nil, m.errAt(m.Node(fmt.Sprintf("logs[%d].port", i)), fmt.Sprintf("logs[%d].port", i), "%s has no AT port %q", m.Logs[i].File, want)
 	}
 	out := *t
 	out.Entries = nil

@@ -20,13 +20,13 @@ func (p *Plan) given() error {
 		return fmt.Errorf("%s: %w", strings.TrimSuffix(f.Dir, "/"), err)
 	}
 	if s.Device.Personality != "" && s.Device.Personality != m.Device.Personality {
-		return m.errAt(m.nodes["device.personality"], "device.personality", "%s, but %s says %s", m.Device.Personality, m.Scenario, s.Device.Personality)
+		return m.errAt(m.Node("device.personality"), "device.personality", "%s, but %s says %s", m.Device.Personality, m.Scenario, s.Device.Personality)
 	}
 	if m.Device.EID != "" && m.Device.EID != s.Device.EID {
-		return m.errAt(m.nodes["device.eid"], "device.eid", "%s, but %s says %s", m.Device.EID, m.Scenario, s.Device.EID)
+		return m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s says %s", m.Device.EID, m.Scenario, s.Device.EID)
 	}
 	if fs := p.Facts; fs.EID != "" && fs.EID != s.Device.EID {
-		return m.errAt(m.nodes["scenario"], "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, fs.EIDSrc, fs.EID)
+		return m.errAt(m.Node("scenario"), "scenario", "%s's EID is %s, but %s answers GetEID with %s", m.Scenario, s.Device.EID, fs.EIDSrc, fs.EID)
 	}
 	p.ScenarioYAML, p.Scenario = f.ScenarioText, s
 	p.Start = p.givenStart()

@@ -28,6 +28,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // ManifestFile is the manifest's name in a fixture directory.
@@ -70,8 +71,8 @@ type Manifest struct {
 	Expect   string
 	Seed     int64
 
-	nodes map[string]*yaml.Node // field path → node, for errors
-	dir   string                // the fixture's directory, "" when parsed alone
+	d   *yamlnode.Decoder // walks the manifest, remembers field path → node
+	dir string            // the fixture's directory, "" when parsed alone
 }
 
 // LogRef is one raw log of the fixture.
@@ -118,29 +119,10 @@ type Mask struct {
 
 // Error is a problem with a fixture, at a file, line and column, with the
 // field path when it is in the manifest.
-type Error struct {
-	File      string
-	Line, Col int
-	Path      string
-	Msg       string
-}
+type Error = yamlnode.Error
 
-func (e *Error) Error() string {
-	var loc string
-	switch {
-	case e.Line > 0 && e.Col > 0:
-		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Col)
-	case e.Line > 0:
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	default:
-		loc = e.File
-	}
-	if e.Path != "" {
-		return loc + ": " + e.Path + ": " + e.Msg
-	}
-	return loc + ": " + e.Msg
-}
-
+// errAt is yamlnode's ErrAt, except that a nil node stands for the whole
+// file (a fixture's checks may be about a field the manifest leaves out).
 func (m *Manifest) errAt(n *yaml.Node, path, format string, args ...any) *Error {
 	e := &Error{File: m.File, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
@@ -218,7 +200,7 @@ func LoadManifest(dir string) (*Manifest, error) {
 		return nil, err
 	}
 	if base := filepath.Base(filepath.Clean(dir)); m.Name != base {
-		return nil, m.errAt(m.nodes["name"], "name", "%q, but the fixture's directory is %q: they must be the same", m.Name, base)
+		return nil, m.errAt(m.Node("name"), "name", "%q, but the fixture's directory is %q: they must be the same", m.Name, base)
 	}
 	return m, nil
 }
@@ -231,15 +213,15 @@ func ParseManifest(file string, data []byte) (m *Manifest, err error) {
 // parseManifest decodes a manifest; with dir, the logs it lists must be
 // files there.
 func parseManifest(file string, data []byte, dir string) (m *Manifest, err error) {
-	m = &Manifest{File: file, nodes: map[string]*yaml.Node{}, dir: dir}
+	m = &Manifest{File: file, d: newDecoder(file), dir: dir}
 	var doc, next yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := safeDecode(dec, &doc); errors.Is(err, io.EOF) {
+	if err := yamlnode.Parse(dec, &doc); errors.Is(err, io.EOF) {
 		return nil, &Error{File: file, Msg: "the manifest is empty: want a mapping of manifest fields (fixtures/field/README.md, \"The manifest\")"}
 	} else if err != nil {
 		return nil, yamlErr(file, err)
 	}
-	switch err := safeDecode(dec, &next); {
+	switch err := yamlnode.Parse(dec, &next); {
 	case err == nil:
 		return nil, m.errAt(&next, "", "a second YAML document starts here: one manifest per fixture")
 	case !errors.Is(err, io.EOF):
@@ -255,66 +237,16 @@ func parseManifest(file string, data []byte, dir string) (m *Manifest, err error
 	return m, nil
 }
 
-func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: parser failure: %v", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func yamlErr(file string, err error) error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		var line int
-		fmt.Sscan(m[1], &line)
-		return &Error{File: file, Line: line, Msg: "YAML syntax: " + m[2]}
-	}
-	return &Error{File: file, Msg: "YAML syntax: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	line, msg := yamlnode.Syntax(err)
+	return &Error{File: file, Line: line, Msg: "YAML syntax: " + msg}
 }
 
-// fields walks a mapping: each key must be known, once.
-func (m *Manifest) fields(n *yaml.Node, path string, known map[string]func(v *yaml.Node, path string) error, required ...string) error {
-	if n.Kind != yaml.MappingNode {
-		return m.errAt(n, path, "want a mapping")
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		p := joinPath(path, k.Value)
-		if seen[k.Value] {
-			return m.errAt(k, p, "given twice")
-		}
-		seen[k.Value] = true
-		f, ok := known[k.Value]
-		if !ok {
-			var names []string
-			for name := range known {
-				names = append(names, name)
-			}
-			slices.Sort(names)
-			return m.errAt(k, p, "unknown field (known: %s)", strings.Join(names, ", "))
-		}
-		m.nodes[p] = v
-		if err := f(v, p); err != nil {
-			return err
-		}
-	}
-	for _, r := range required {
-		if !seen[r] {
-			return m.errAt(n, joinPath(path, r), "required field missing")
-		}
-	}
-	return nil
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+// newDecoder walks a manifest; a wrong key gets the sorted list of right ones.
+func newDecoder(file string) *yamlnode.Decoder {
+	return &yamlnode.Decoder{File: file, Unknown: func(known []string) string {
+		return "unknown field (known: " + strings.Join(slices.Sorted(slices.Values(known)), ", ") + ")"
+	}}
 }
 
 func (m *Manifest) str(dst *string) func(*yaml.Node, string) error {
@@ -347,40 +279,40 @@ func (m *Manifest) duration(dst *time.Duration) func(*yaml.Node, string) error {
 
 func (m *Manifest) top(root *yaml.Node) error {
 	var seed string
-	err := m.fields(root, "", map[string]func(*yaml.Node, string) error{
-		"name":      m.str(&m.Name),
-		"source":    m.str(&m.Source),
-		"logs":      m.logs,
-		"device":    m.device,
-		"network":   m.node(&m.Network),
-		"platform":  m.node(&m.Platform),
-		"itinerary": m.node(&m.Itinerary),
-		"signal":    m.node(&m.Signal),
-		"faults":    m.node(&m.Faults),
-		"check":     m.node(&m.Check),
-		"scenario":  m.str(&m.Scenario),
-		"volatile":  m.volatile,
-		"expected":  m.str(&m.Expected),
-		"failure":   m.failure,
-		"expect":    m.str(&m.Expect),
-		"seed":      m.str(&seed),
-	}, "name", "source", "logs", "device", "expected", "failure", "expect")
+	err := m.d.Mapping(root, "",
+		yamlnode.Required("name", m.str(&m.Name)),
+		yamlnode.Required("source", m.str(&m.Source)),
+		yamlnode.Required("logs", m.logs),
+		yamlnode.Required("device", m.device),
+		yamlnode.Optional("network", m.node(&m.Network)),
+		yamlnode.Optional("platform", m.node(&m.Platform)),
+		yamlnode.Optional("itinerary", m.node(&m.Itinerary)),
+		yamlnode.Optional("signal", m.node(&m.Signal)),
+		yamlnode.Optional("faults", m.node(&m.Faults)),
+		yamlnode.Optional("check", m.node(&m.Check)),
+		yamlnode.Optional("scenario", m.str(&m.Scenario)),
+		yamlnode.Optional("volatile", m.volatile),
+		yamlnode.Required("expected", m.str(&m.Expected)),
+		yamlnode.Required("failure", m.failure),
+		yamlnode.Required("expect", m.str(&m.Expect)),
+		yamlnode.Optional("seed", m.str(&seed)),
+	)
 	if err != nil {
 		return err
 	}
 	if !fixtureName.MatchString(m.Name) {
-		return m.errAt(m.nodes["name"], "name", "%q: want lower-case letters, digits, '.', '_', '-' (it names the fixture's directory)", m.Name)
+		return m.errAt(m.Node("name"), "name", "%q: want lower-case letters, digits, '.', '_', '-' (it names the fixture's directory)", m.Name)
 	}
 	if m.Expect != Reproduces && m.Expect != Fixed {
-		return m.errAt(m.nodes["expect"], "expect", "%q: want %s or %s", m.Expect, Reproduces, Fixed)
+		return m.errAt(m.Node("expect"), "expect", "%q: want %s or %s", m.Expect, Reproduces, Fixed)
 	}
 	if seed != "" {
 		if _, err := fmt.Sscan(seed, &m.Seed); err != nil || m.Seed < 0 {
-			return m.errAt(m.nodes["seed"], "seed", "want a non-negative integer, got %q", seed)
+			return m.errAt(m.Node("seed"), "seed", "want a non-negative integer, got %q", seed)
 		}
 	}
 	if m.Scenario != "" && (m.Network != nil || m.Platform != nil || m.Itinerary != nil || m.Signal != nil || m.Faults != nil) {
-		return m.errAt(m.nodes["scenario"], "scenario", "a whole scenario file leaves no room for network, platform, itinerary, signal or faults in the manifest")
+		return m.errAt(m.Node("scenario"), "scenario", "a whole scenario file leaves no room for network, platform, itinerary, signal or faults in the manifest")
 	}
 	if !slices.ContainsFunc(m.Logs, func(l LogRef) bool { return l.File == m.Failure.Log }) {
 		return m.errAt(m.Failure.node, "failure.log", "%q is not one of the fixture's logs", m.Failure.Log)
@@ -396,24 +328,24 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		var l LogRef
 		var format string
-		if err := m.fields(n, p, map[string]func(*yaml.Node, string) error{
-			"file":   m.str(&l.File),
-			"format": m.str(&format),
-			"port":   m.str(&l.Port),
-		}, "file"); err != nil {
+		if err := m.d.Mapping(n, p,
+			yamlnode.Required("file", m.str(&l.File)),
+			yamlnode.Optional("format", m.str(&format)),
+			yamlnode.Optional("port", m.str(&l.Port)),
+		); err != nil {
 			return err
 		}
-		if fn := m.nodes[p+".file"]; fn.Tag != "!!str" {
+		if fn := m.Node(p + ".file"); fn.Tag != "!!str" {
 			return m.errAt(fn, p+".file", "want a file name, got %s (quote a name YAML reads as another type)", fn.Value)
 		}
 		if l.File != filepath.Base(l.File) || l.File == ManifestFile || strings.HasPrefix(l.File, ".") {
 			return m.errAt(n, p+".file", "%q: want a file name in the fixture's directory", l.File)
 		}
 		if err := m.present(l.File); err != "" {
-			return m.errAt(m.nodes[p+".file"], p+".file", "%q: %s", l.File, err)
+			return m.errAt(m.Node(p+".file"), p+".file", "%q: %s", l.File, err)
 		}
 		if format != "" && !slices.Contains(fieldlog.Formats, fieldlog.Format(format)) {
-			return m.errAt(m.nodes[p+".format"], p+".format", "%q: want one of %s", format, fieldlog.FormatNames())
+			return m.errAt(m.Node(p+".format"), p+".format", "%q: want one of %s", format, fieldlog.FormatNames())
 		}
 		for _, o := range m.Logs {
 			if o.File == l.File {
@@ -458,33 +390,33 @@ func (m *Manifest) present(file string) string {
 func (m *Manifest) device(v *yaml.Node, path string) error {
 	d := &m.Device
 	var freeNVM string
-	if err := m.fields(v, path, map[string]func(*yaml.Node, string) error{
-		"personality":    m.str(&d.Personality),
-		"quirks":         m.node(&d.Quirks),
-		"eid":            m.str(&d.EID),
-		"check_interval": m.duration(&d.CheckInterval),
-		"attach_wait":    m.duration(&d.AttachWait),
-		"backoff":        m.node(&d.Backoff),
-		"free_nvm":       m.str(&freeNVM),
-		"profiles":       m.profiles,
-	}, "personality"); err != nil {
+	if err := m.d.Mapping(v, path,
+		yamlnode.Required("personality", m.str(&d.Personality)),
+		yamlnode.Optional("quirks", m.node(&d.Quirks)),
+		yamlnode.Optional("eid", m.str(&d.EID)),
+		yamlnode.Optional("check_interval", m.duration(&d.CheckInterval)),
+		yamlnode.Optional("attach_wait", m.duration(&d.AttachWait)),
+		yamlnode.Optional("backoff", m.node(&d.Backoff)),
+		yamlnode.Optional("free_nvm", m.str(&freeNVM)),
+		yamlnode.Optional("profiles", m.profiles),
+	); err != nil {
 		return err
 	}
 	if !slices.Contains(personality.Names(), d.Personality) {
-		return m.errAt(m.nodes[path+".personality"], path+".personality", "unknown personality %q (known: %s)", d.Personality, strings.Join(personality.Names(), ", "))
+		return m.errAt(m.Node(path+".personality"), path+".personality", "unknown personality %q (known: %s)", d.Personality, strings.Join(personality.Names(), ", "))
 	}
 	if d.EID != "" && !ident.IsEID(d.EID) {
-		return m.errAt(m.nodes[path+".eid"], path+".eid", "%q: want 32 digits whose last two are the MOD 97-10 check digits", d.EID)
+		return m.errAt(m.Node(path+".eid"), path+".eid", "%q: want 32 digits whose last two are the MOD 97-10 check digits", d.EID)
 	}
 	if freeNVM != "" {
 		if _, err := fmt.Sscan(freeNVM, &d.FreeNVM); err != nil || d.FreeNVM <= 0 {
-			return m.errAt(m.nodes[path+".free_nvm"], path+".free_nvm", "want a number of bytes, got %q", freeNVM)
+			return m.errAt(m.Node(path+".free_nvm"), path+".free_nvm", "want a number of bytes, got %q", freeNVM)
 		}
 	}
 	if d.Quirks != nil {
 		base, err := personality.Load(d.Personality)
 		if err != nil {
-			return m.errAt(m.nodes[path+".personality"], path+".personality", "%v", err)
+			return m.errAt(m.Node(path+".personality"), path+".personality", "%v", err)
 		}
 		if _, err := base.OverrideNode(m.File, d.Quirks); err != nil {
 			return m.quirkErr(d.Quirks, err)
@@ -527,26 +459,26 @@ func (m *Manifest) profiles(v *yaml.Node, path string) error {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		var pr Profile
 		var enabled string
-		if err := m.fields(n, p, map[string]func(*yaml.Node, string) error{
-			"iccid":    m.str(&pr.ICCID),
-			"operator": m.str(&pr.Operator),
-			"imsi":     m.str(&pr.IMSI),
-			"enabled":  m.str(&enabled),
-		}, "iccid", "operator"); err != nil {
+		if err := m.d.Mapping(n, p,
+			yamlnode.Required("iccid", m.str(&pr.ICCID)),
+			yamlnode.Required("operator", m.str(&pr.Operator)),
+			yamlnode.Optional("imsi", m.str(&pr.IMSI)),
+			yamlnode.Optional("enabled", m.str(&enabled)),
+		); err != nil {
 			return err
 		}
 		if !ident.IsICCID(pr.ICCID) {
-			return m.errAt(m.nodes[p+".iccid"], p+".iccid", "%q: want 18-20 digits ending in the Luhn check digit", pr.ICCID)
+			return m.errAt(m.Node(p+".iccid"), p+".iccid", "%q: want 18-20 digits ending in the Luhn check digit", pr.ICCID)
 		}
 		if pr.IMSI != "" && !ident.IsIMSI(pr.IMSI) {
-			return m.errAt(m.nodes[p+".imsi"], p+".imsi", "%q: want 6-15 digits", pr.IMSI)
+			return m.errAt(m.Node(p+".imsi"), p+".imsi", "%q: want 6-15 digits", pr.IMSI)
 		}
 		switch enabled {
 		case "", "false":
 		case "true":
 			pr.Enabled = true
 		default:
-			return m.errAt(m.nodes[p+".enabled"], p+".enabled", "want true or false, got %q", enabled)
+			return m.errAt(m.Node(p+".enabled"), p+".enabled", "want true or false, got %q", enabled)
 		}
 		pr.node = n
 		m.Device.Profiles = append(m.Device.Profiles, pr)
@@ -571,9 +503,10 @@ func (m *Manifest) volatile(v *yaml.Node, path string) error {
 			m.Volatile = append(m.Volatile, mk)
 			continue
 		default:
-			if err := m.fields(n, p, map[string]func(*yaml.Node, string) error{
-				"name": m.str(&name), "pattern": m.str(&pattern),
-			}, "name", "pattern"); err != nil {
+			if err := m.d.Mapping(n, p,
+				yamlnode.Required("name", m.str(&name)),
+				yamlnode.Required("pattern", m.str(&pattern)),
+			); err != nil {
 				return err
 			}
 		}
@@ -597,13 +530,15 @@ func (m *Manifest) maskNamed(name string) (Mask, error) {
 
 func (m *Manifest) failure(v *yaml.Node, path string) error {
 	var line string
-	if err := m.fields(v, path, map[string]func(*yaml.Node, string) error{
-		"log": m.str(&m.Failure.Log), "line": m.str(&line), "what": m.str(&m.Failure.What),
-	}, "log", "line", "what"); err != nil {
+	if err := m.d.Mapping(v, path,
+		yamlnode.Required("log", m.str(&m.Failure.Log)),
+		yamlnode.Required("line", m.str(&line)),
+		yamlnode.Required("what", m.str(&m.Failure.What)),
+	); err != nil {
 		return err
 	}
 	if _, err := fmt.Sscan(line, &m.Failure.Line); err != nil || m.Failure.Line < 1 {
-		return m.errAt(m.nodes[path+".line"], path+".line", "want a line number of the log, got %q", line)
+		return m.errAt(m.Node(path+".line"), path+".line", "want a line number of the log, got %q", line)
 	}
 	m.Failure.node = v
 	return nil
@@ -620,4 +555,9 @@ func (m *Manifest) Masks() align.Masks {
 
 // Node returns the manifest node at a field path ("device.eid"), nil if
 // absent.
-func (m *Manifest) Node(path string) *yaml.Node { return m.nodes[path] }
+func (m *Manifest) Node(path string) *yaml.Node {
+	if m.d == nil { // a Manifest not parsed from a file
+		return nil
+	}
+	return m.d.Node(path)
+}

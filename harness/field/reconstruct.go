@@ -142,7 +142,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	m := f.Manifest
 	base, err := personality.Load(m.Device.Personality)
 	if err != nil {
-		return nil, m.errAt(m.nodes["device.personality"], "device.personality", "%v", err)
+		return nil, m.errAt(m.Node("device.personality"), "device.personality", "%v", err)
 	}
 	p := &Plan{Fixture: f, Masks: append([]Mask(nil), m.Volatile...), Assumptions: append([]string(nil), f.Notes...)}
 	for _, t := range f.Logs {
@@ -156,7 +156,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	f = p.Fixture
 	if !slices.ContainsFunc(f.Logs, func(t *fieldlog.Transcript) bool { return len(t.Commands()) > 0 }) {
-		return nil, m.errAt(m.nodes["logs"], "logs", "%s", NoCommands)
+		return nil, m.errAt(m.Node("logs"), "logs", "%s", NoCommands)
 	}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
 	if on := p.Facts.PowerOn; on != nil && on.At == 0 {
@@ -312,7 +312,7 @@ func (p *Plan) dialect(base personality.Personality) error {
 			return p.contradiction(n, "device.quirks."+name, ev, have)
 		}
 		if !quirkFields[field] || accepts || key != ev.Field {
-			return p.contradiction(m.nodes["device.personality"], "device.personality", ev,
+			return p.contradiction(m.Node("device.personality"), "device.personality", ev,
 				fmt.Sprintf("personality %s, %s", base.Name, have))
 		}
 		if field == "test_answers" {

@@ -317,10 +317,10 @@ func (p *Plan) world() error {
 	}
 	e.line("", "device:")
 	e.line(p.eidOrigin(), `  eid: "%s"`, eid)
-	e.line(m.pos(m.nodes["device.personality"]), "  personality: %s", m.Device.Personality)
+	e.line(m.pos(m.Node("device.personality")), "  personality: %s", m.Device.Personality)
 	e.line(p.checkOrigin(), "  check_interval: %s", durString(check))
 	if w := m.Device.AttachWait; w > 0 {
-		e.line(m.pos(m.nodes["device.attach_wait"]), "  attach_wait: %s", durString(w))
+		e.line(m.pos(m.Node("device.attach_wait")), "  attach_wait: %s", durString(w))
 	} else if w, src := p.attachWaitShown(subscriberAt, enabled.Operator); w > 0 {
 		e.line(src, "  attach_wait: %s", durString(w))
 		p.assume("the card's attach wait is %v: it fell back %s after switching with no registration between (%s)", w, durString(w), src)
@@ -331,7 +331,7 @@ func (p *Plan) world() error {
 		e.line(m.pos(b), "  backoff: %s", flow(b))
 	}
 	if n := m.Device.FreeNVM; n > 0 {
-		e.line(m.pos(m.nodes["device.free_nvm"]), "  free_nvm: %d", n)
+		e.line(m.pos(m.Node("device.free_nvm")), "  free_nvm: %d", n)
 	}
 	e.line("", "  profiles:")
 	for _, pr := range profiles {
@@ -589,7 +589,7 @@ func (p *Plan) eid() (string, error) {
 	fs := p.Facts
 	switch {
 	case m.Device.EID != "" && fs.EID != "" && m.Device.EID != fs.EID:
-		return "", m.errAt(m.nodes["device.eid"], "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
+		return "", m.errAt(m.Node("device.eid"), "device.eid", "%s, but %s answers GetEID with %s", m.Device.EID, fs.EIDSrc, fs.EID)
 	case m.Device.EID != "":
 		return p.testEID(m.Device.EID, "the manifest's"), nil
 	case fs.EID != "":
@@ -612,12 +612,12 @@ func (p *Plan) addMask(name string) {
 	if slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == name }) {
 		return
 	}
-	ms, _ := (&Manifest{nodes: map[string]*yaml.Node{}}).maskNamed(name)
+	ms, _ := (&Manifest{}).maskNamed(name)
 	p.Masks = append(p.Masks, ms)
 }
 
 func (p *Plan) eidOrigin() string {
-	if n := p.Fixture.Manifest.nodes["device.eid"]; n != nil {
+	if n := p.Fixture.Manifest.Node("device.eid"); n != nil {
 		return p.Fixture.Manifest.pos(n)
 	}
 	if p.Facts.EID != "" {
@@ -652,7 +652,7 @@ func (p *Plan) checkInterval() time.Duration {
 }
 
 func (p *Plan) checkOrigin() string {
-	if n := p.Fixture.Manifest.nodes["device.check_interval"]; n != nil {
+	if n := p.Fixture.Manifest.Node("device.check_interval"); n != nil {
 		return p.Fixture.Manifest.pos(n)
 	}
 	return "assumed"
@@ -954,7 +954,7 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, m.errAt(m.nodes["device"], "device.profiles", "no profile: the logs show no ICCID or profile list and the manifest lists none")
+		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID or profile list and the manifest lists none")
 	}
 	// Which profile is enabled when the logs begin.
 	logEnabled, src := "", Src{}

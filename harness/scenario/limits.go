@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Limits on what a scenario may ask for (README, "Limits"). Each one past
@@ -66,11 +67,11 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
 func (d *decoder) validateName(s *Scenario) error {
 	switch {
 	case s.Name == "":
-		return d.errPath("name", "must not be empty")
+		return d.ErrPath("name", "must not be empty")
 	case len(s.Name) > MaxNameLen:
-		return d.errPath("name", "%d characters, at most %d", len(s.Name), MaxNameLen)
+		return d.ErrPath("name", "%d characters, at most %d", len(s.Name), MaxNameLen)
 	case !nameRE.MatchString(s.Name):
-		return d.errPath("name", "%q: want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)", s.Name)
+		return d.ErrPath("name", "%q: want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)", s.Name)
 	}
 	return nil
 }
@@ -79,11 +80,11 @@ func (d *decoder) validateName(s *Scenario) error {
 func (d *decoder) timer(path string, v, min time.Duration) error {
 	switch {
 	case v < min:
-		return d.errPath(path, "%v is below the minimum %v", v, min)
+		return d.ErrPath(path, "%v is below the minimum %v", v, min)
 	case v > MaxTimer:
-		return d.errPath(path, "%v is above %v, the longest SIM Toolkit timer", v, MaxTimer)
+		return d.ErrPath(path, "%v is above %v, the longest SIM Toolkit timer", v, MaxTimer)
 	case v%time.Second != 0:
-		return d.errPath(path, "%v: SIM Toolkit timers count whole seconds", v)
+		return d.ErrPath(path, "%v: SIM Toolkit timers count whole seconds", v)
 	}
 	return nil
 }
@@ -99,24 +100,24 @@ func (d *decoder) validateHorizon(s *Scenario) error {
 	}
 	var times []when
 	for i, st := range s.Itinerary {
-		times = append(times, when{index("itinerary", i) + ".at", st.At, true})
+		times = append(times, when{yamlnode.Index("itinerary", i) + ".at", st.At, true})
 	}
 	for i, c := range s.Signal {
-		times = append(times, when{index("signal", i) + ".at", c.At, true})
+		times = append(times, when{yamlnode.Index("signal", i) + ".at", c.At, true})
 	}
 	for i, f := range s.Faults {
-		times = append(times, when{index("faults", i) + ".from", f.From, true}, when{index("faults", i) + ".until", f.Until, false})
+		times = append(times, when{yamlnode.Index("faults", i) + ".from", f.From, true}, when{yamlnode.Index("faults", i) + ".until", f.Until, false})
 	}
 	times = append(times, when{"expect.within", s.Expect.Within, false})
 	for _, w := range times {
 		if w.v > MaxHorizon {
-			return d.errPath(w.path, "%v is past the longest run, %v", w.v, MaxHorizon)
+			return d.ErrPath(w.path, "%v is past the longest run, %v", w.v, MaxHorizon)
 		}
 	}
 	h := s.Horizon()
 	if h > MaxHorizon {
 		last := len(s.Itinerary) - 1
-		return d.errPath(index("itinerary", last)+".at", "the run would last %v (last stop + %v), more than the longest run, %v; set expect.within", h, DefaultTail, MaxHorizon)
+		return d.ErrPath(yamlnode.Index("itinerary", last)+".at", "the run would last %v (last stop + %v), more than the longest run, %v; set expect.within", h, DefaultTail, MaxHorizon)
 	}
 	end := fmt.Sprintf("the run ends at expect.within, %v", h)
 	if s.Expect.Within == 0 {
@@ -124,7 +125,7 @@ func (d *decoder) validateHorizon(s *Scenario) error {
 	}
 	for _, w := range times {
 		if w.start && w.v > h {
-			return d.errPath(w.path, "%v would never happen: %s", w.v, end)
+			return d.ErrPath(w.path, "%v would never happen: %s", w.v, end)
 		}
 	}
 	return nil
@@ -139,7 +140,7 @@ func (d *decoder) validatePersonality(dv *Device) error {
 			return nil
 		}
 	}
-	return d.errPath("device.personality", "unknown personality %q (known: %s)", dv.Personality, strings.Join(known, ", "))
+	return d.ErrPath("device.personality", "unknown personality %q (known: %s)", dv.Personality, strings.Join(known, ", "))
 }
 
 // limitError words a count past its bound.

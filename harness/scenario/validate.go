@@ -11,6 +11,7 @@ import (
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // validate checks formats and cross-references after decoding, in document
@@ -22,42 +23,42 @@ func (d *decoder) validate(s *Scenario) error {
 	ops := map[string]Operator{}
 	plmns := map[string]string{}
 	for i, o := range s.Network.Operators {
-		p := index("network.operators", i)
+		p := yamlnode.Index("network.operators", i)
 		switch {
 		case o.ID == "":
-			return d.errPath(p+".id", "must not be empty")
+			return d.ErrPath(p+".id", "must not be empty")
 		case ops[o.ID].ID != "":
-			return d.errPath(p+".id", "duplicate operator %q", o.ID)
+			return d.ErrPath(p+".id", "duplicate operator %q", o.ID)
 		case !ident.IsPLMN(o.PLMN):
-			return d.errPath(p+".plmn", "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", o.PLMN)
+			return d.ErrPath(p+".plmn", "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", o.PLMN)
 		case plmns[o.PLMN] != "":
-			return d.errPath(p+".plmn", "%s already belongs to %s", o.PLMN, plmns[o.PLMN])
+			return d.ErrPath(p+".plmn", "%s already belongs to %s", o.PLMN, plmns[o.PLMN])
 		case !isCountry(o.Country):
-			return d.errPath(p+".country", "%q is not an ISO 3166 alpha-2 code such as FR", o.Country)
+			return d.ErrPath(p+".country", "%q is not an ISO 3166 alpha-2 code such as FR", o.Country)
 		}
 		if o.SMDP != "" && !isHostName(o.SMDP) {
-			return d.errPath(p+".smdp", "%q is not a host name", o.SMDP)
+			return d.ErrPath(p+".smdp", "%q is not a host name", o.SMDP)
 		}
 		if err := d.pprs(p+".ppr", o.PPR); err != nil {
 			return err
 		}
 		if len(o.PPR) > 0 && o.SMDP == "" {
-			return d.errPath(p+".ppr", "sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too")
+			return d.ErrPath(p+".ppr", "sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too")
 		}
 		ops[o.ID] = o
 		plmns[o.PLMN] = o.ID
 	}
 	if len(ops) == 0 {
-		return d.errPath("network.operators", "at least one operator is required")
+		return d.ErrPath("network.operators", "at least one operator is required")
 	}
 	opRef := func(path, id string) error {
 		if _, ok := ops[id]; !ok {
-			return d.errPath(path, "unknown operator %q", id)
+			return d.ErrPath(path, "unknown operator %q", id)
 		}
 		return nil
 	}
 	for i, a := range s.Network.Roaming {
-		p := index("network.roaming", i)
+		p := yamlnode.Index("network.roaming", i)
 		if err := opRef(p+".home", a.Home); err != nil {
 			return err
 		}
@@ -67,9 +68,9 @@ func (d *decoder) validate(s *Scenario) error {
 	}
 	areas := map[string]bool{}
 	for i, c := range s.Network.Cells {
-		p := index("network.cells", i)
+		p := yamlnode.Index("network.cells", i)
 		if c.Area == "" {
-			return d.errPath(p+".area", "must not be empty")
+			return d.ErrPath(p+".area", "must not be empty")
 		}
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
@@ -77,7 +78,7 @@ func (d *decoder) validate(s *Scenario) error {
 		areas[c.Area] = true
 	}
 	if len(areas) == 0 {
-		return d.errPath("network.cells", "at least one cell is required")
+		return d.ErrPath("network.cells", "at least one cell is required")
 	}
 	if err := d.validateDevice(s, ops, opRef); err != nil {
 		return err
@@ -86,16 +87,16 @@ func (d *decoder) validate(s *Scenario) error {
 		return err
 	}
 	for i, st := range s.Itinerary {
-		p := index("itinerary", i)
+		p := yamlnode.Index("itinerary", i)
 		if !areas[st.Area] {
-			return d.errPath(p+".area", "unknown area %q (no cell there)", st.Area)
+			return d.ErrPath(p+".area", "unknown area %q (no cell there)", st.Area)
 		}
 		if i > 0 && st.At <= s.Itinerary[i-1].At {
-			return d.errPath(p+".at", "%v is not after the previous stop's %v", st.At, s.Itinerary[i-1].At)
+			return d.ErrPath(p+".at", "%v is not after the previous stop's %v", st.At, s.Itinerary[i-1].At)
 		}
 	}
 	if len(s.Itinerary) == 0 {
-		return d.errPath("itinerary", "at least one stop is required")
+		return d.ErrPath("itinerary", "at least one stop is required")
 	}
 	if err := d.validateSignal(s, opRef); err != nil {
 		return err
@@ -118,9 +119,9 @@ func (d *decoder) validateSignal(s *Scenario, opRef func(string, string) error) 
 	}
 	seen := map[key]int{}
 	for i, c := range s.Signal {
-		p := index("signal", i)
+		p := yamlnode.Index("signal", i)
 		if i > 0 && c.At < s.Signal[i-1].At {
-			return d.errPath(p+".at", "%v is before the previous entry's %v", c.At, s.Signal[i-1].At)
+			return d.ErrPath(p+".at", "%v is before the previous entry's %v", c.At, s.Signal[i-1].At)
 		}
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
@@ -131,14 +132,14 @@ func (d *decoder) validateSignal(s *Scenario, opRef func(string, string) error) 
 			has = has || (cl.Area == c.Area && cl.Operator == c.Operator)
 		}
 		if !hasArea {
-			return d.errPath(p+".area", "unknown area %q (no cell there)", c.Area)
+			return d.ErrPath(p+".area", "unknown area %q (no cell there)", c.Area)
 		}
 		if !has {
-			return d.errPath(p+".operator", "operator %q has no cell in area %q", c.Operator, c.Area)
+			return d.ErrPath(p+".operator", "operator %q has no cell in area %q", c.Operator, c.Area)
 		}
 		k := key{c.At, c.Area, c.Operator}
 		if j, dup := seen[k]; dup {
-			return d.errPath(p, "sets the same cell at the same time as signal[%d]", j)
+			return d.ErrPath(p, "sets the same cell at the same time as signal[%d]", j)
 		}
 		seen[k] = i
 	}
@@ -160,14 +161,14 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 		hasTimeout = hasTimeout || f.Kind == AttachTimeout
 	}
 	for i, f := range s.Faults {
-		p := index("faults", i)
+		p := yamlnode.Index("faults", i)
 		switch {
 		case f.Kind.IsAttach():
 			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
 			if !hasCell[f.Operator] {
-				return d.errPath(p+".operator", "operator %q has no cell (network.cells): no attach on it can fail", f.Operator)
+				return d.ErrPath(p+".operator", "operator %q has no cell (network.cells): no attach on it can fail", f.Operator)
 			}
 			if f.Subscriber != "" {
 				if err := opRef(p+".subscriber", f.Subscriber); err != nil {
@@ -176,7 +177,7 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			}
 			for j, g := range s.Faults[:i] {
 				if g.Kind.IsAttach() && g.Operator == f.Operator && g.Subscriber == f.Subscriber && g.Attempt == f.Attempt && overlap(f, g) {
-					return d.errPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
+					return d.ErrPath(p, "faults[%d] already fails attempt %s on %s in that window", j, attemptName(f.Attempt), f.Operator)
 				}
 			}
 		case f.Kind == Download:
@@ -184,7 +185,7 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 				return err
 			}
 			if f.Name != EligibilityRefused && ops[f.Operator].SMDP == "" {
-				return d.errPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
+				return d.ErrPath(p+".operator", "operator %q runs no SM-DP+ (network.operators[].smdp)", f.Operator)
 			}
 		case f.Kind == PlatformNoAck && f.Operator != "":
 			if err := opRef(p+".operator", f.Operator); err != nil {
@@ -194,13 +195,13 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			pt, _ := powerCutPoint(f.Event)
 			switch {
 			case pt.Needs == "smdp" && !hasSMDP:
-				return d.errPath(p+".power_cut", "%s never happens: no operator runs an SM-DP+ (network.operators[].smdp)", f.Event)
+				return d.ErrPath(p+".power_cut", "%s never happens: no operator runs an SM-DP+ (network.operators[].smdp)", f.Event)
 			case pt.Needs == "attach_timeout" && !hasTimeout:
-				return d.errPath(p+".power_cut", "%s never happens without an attach: timeout fault", f.Event)
+				return d.ErrPath(p+".power_cut", "%s never happens without an attach: timeout fault", f.Event)
 			}
 			for j, g := range s.Faults[:i] {
 				if g.Kind == PowerCut && g.Event == f.Event && g.Nth == f.Nth && g.Actor == f.Actor {
-					return d.errPath(p, "faults[%d] already cuts the power after that event", j)
+					return d.ErrPath(p, "faults[%d] already cuts the power after that event", j)
 				}
 			}
 		}
@@ -231,7 +232,7 @@ func attemptName(n int) string {
 func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef func(string, string) error) error {
 	dv := &s.Device
 	if !ident.IsEID(dv.EID) {
-		return d.errPath("device.eid", "%s", ident.ExplainEID(dv.EID))
+		return d.ErrPath("device.eid", "%s", ident.ExplainEID(dv.EID))
 	}
 	if dv.Personality == "" {
 		dv.Personality = "generic"
@@ -247,23 +248,23 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		}
 	}
 	if len(dv.Profiles) > MaxProfiles {
-		return d.errPath("device.profiles", "%s", limitError("profiles", len(dv.Profiles), MaxProfiles))
+		return d.ErrPath("device.profiles", "%s", limitError("profiles", len(dv.Profiles), MaxProfiles))
 	}
 	if b := dv.Backoff; b.First != 0 && b.Max != 0 && b.Max < b.First {
-		return d.errPath("device.backoff.max", "%d is below first (%d)", b.Max, b.First)
+		return d.ErrPath("device.backoff.max", "%d is below first (%d)", b.Max, b.First)
 	}
 	enabled := 0
 	iccids := map[string]bool{}
 	imsis := map[string]bool{}
 	for i := range dv.Profiles {
 		pr := &dv.Profiles[i]
-		p := index("device.profiles", i)
+		p := yamlnode.Index("device.profiles", i)
 		// ICCID: up to 20 digits, ITU-T E.118 (19 + Luhn, or 20 in practice).
 		if !ident.IsICCID(pr.ICCID) {
-			return d.errPath(p+".iccid", "%s", ident.ExplainICCID(pr.ICCID))
+			return d.ErrPath(p+".iccid", "%s", ident.ExplainICCID(pr.ICCID))
 		}
 		if iccids[pr.ICCID] {
-			return d.errPath(p+".iccid", "duplicate ICCID %s", pr.ICCID)
+			return d.ErrPath(p+".iccid", "duplicate ICCID %s", pr.ICCID)
 		}
 		iccids[pr.ICCID] = true
 		if err := opRef(p+".operator", pr.Operator); err != nil {
@@ -273,10 +274,10 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		if pr.IMSI == "" {
 			pr.IMSI = plmn + pr.ICCID[len(pr.ICCID)-(15-len(plmn)):]
 		} else if !ident.IsIMSI(pr.IMSI) || !strings.HasPrefix(pr.IMSI, plmn) {
-			return d.errPath(p+".imsi", "%q is not an IMSI of %s (6 to 15 digits starting with %s)", pr.IMSI, pr.Operator, plmn)
+			return d.ErrPath(p+".imsi", "%q is not an IMSI of %s (6 to 15 digits starting with %s)", pr.IMSI, pr.Operator, plmn)
 		}
 		if imsis[pr.IMSI] {
-			return d.errPath(p+".imsi", "duplicate IMSI %s", pr.IMSI)
+			return d.ErrPath(p+".imsi", "duplicate IMSI %s", pr.IMSI)
 		}
 		imsis[pr.IMSI] = true
 		if pr.Enabled {
@@ -284,10 +285,10 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 		}
 	}
 	if len(dv.Profiles) == 0 {
-		return d.errPath("device.profiles", "at least one profile is required")
+		return d.ErrPath("device.profiles", "at least one profile is required")
 	}
 	if enabled != 1 {
-		return d.errPath("device.profiles", "exactly one profile must be enabled, found %d", enabled)
+		return d.ErrPath("device.profiles", "exactly one profile must be enabled, found %d", enabled)
 	}
 	return d.validateRAT(dv.RAT)
 }
@@ -297,35 +298,35 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 // pattern with E for any digit and gids in hex.
 func (d *decoder) validateRAT(rat []RATRule) error {
 	if len(rat) > MaxRATRules {
-		return d.errPath("device.rat", "%s", limitError("rules", len(rat), MaxRATRules))
+		return d.ErrPath("device.rat", "%s", limitError("rules", len(rat), MaxRATRules))
 	}
 	for i, r := range rat {
-		p := index("device.rat", i)
+		p := yamlnode.Index("device.rat", i)
 		if len(r.PPR) == 0 {
-			return d.errPath(p+".ppr", "empty: name the rules allowed (%s)", pprList)
+			return d.ErrPath(p+".ppr", "empty: name the rules allowed (%s)", pprList)
 		}
 		if err := d.pprs(p+".ppr", r.PPR); err != nil {
 			return err
 		}
 		switch {
 		case len(r.Operators) == 0:
-			return d.errPath(p+".operators", "empty: a rule allows its rules for at least one operator")
+			return d.ErrPath(p+".operators", "empty: a rule allows its rules for at least one operator")
 		case len(r.Operators) > MaxRATOperators:
-			return d.errPath(p+".operators", "%s", limitError("operators", len(r.Operators), MaxRATOperators))
+			return d.ErrPath(p+".operators", "%s", limitError("operators", len(r.Operators), MaxRATOperators))
 		}
 		for j, o := range r.Operators {
-			op := index(p+".operators", j)
+			op := yamlnode.Index(p+".operators", j)
 			// A bare PLMN is the item itself; a mapping has its own plmn.
 			at := op
-			if d.pos[op+".plmn"] != nil {
+			if d.Node(op+".plmn") != nil {
 				at = op + ".plmn"
 			}
 			if !isPLMNPattern(o.PLMN) {
-				return d.errPath(at, "%q: want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)", o.PLMN)
+				return d.ErrPath(at, "%q: want MCC+MNC, 5 or 6 digits, E for any digit (e.g. 20810, 208EE)", o.PLMN)
 			}
 			for _, g := range []struct{ name, v string }{{"gid1", o.GID1}, {"gid2", o.GID2}} {
 				if g.v != "" && !isGID(g.v) {
-					return d.errPath(op+"."+g.name, "%q: want 1 to %d bytes in hex (EF GID contents)", g.v, MaxGIDLen)
+					return d.ErrPath(op+"."+g.name, "%q: want 1 to %d bytes in hex (EF GID contents)", g.v, MaxGIDLen)
 				}
 			}
 		}
@@ -338,10 +339,10 @@ func (d *decoder) pprs(path string, names []string) error {
 	seen := map[string]bool{}
 	for i, n := range names {
 		if _, ok := PPRNames[n]; !ok {
-			return d.errPath(index(path, i), "unknown profile policy rule %q (known: %s)", n, pprList)
+			return d.ErrPath(yamlnode.Index(path, i), "unknown profile policy rule %q (known: %s)", n, pprList)
 		}
 		if seen[n] {
-			return d.errPath(index(path, i), "%s given twice", n)
+			return d.ErrPath(yamlnode.Index(path, i), "%s given twice", n)
 		}
 		seen[n] = true
 	}
@@ -378,20 +379,20 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 		pl.OrderBy = "tariff"
 	case "tariff", "signal":
 	default:
-		return d.errPath("platform.order_by", "%q: want tariff or signal", pl.OrderBy)
+		return d.ErrPath("platform.order_by", "%q: want tariff or signal", pl.OrderBy)
 	}
 	for i, eid := range pl.Eligibility.AllowEIDs {
 		if !ident.IsEID(eid) {
-			return d.errPath(index("platform.eligibility.allow_eids", i), "%s", ident.ExplainEID(eid))
+			return d.ErrPath(yamlnode.Index("platform.eligibility.allow_eids", i), "%s", ident.ExplainEID(eid))
 		}
 	}
 	for _, country := range slices.Sorted(maps.Keys(pl.Preferred)) {
-		p := join("platform.preferred", country)
+		p := yamlnode.Join("platform.preferred", country)
 		if !isCountry(country) {
-			return d.errPath(p, "%q is not an ISO 3166 alpha-2 code such as FR", country)
+			return d.ErrPath(p, "%q is not an ISO 3166 alpha-2 code such as FR", country)
 		}
 		for i, id := range pl.Preferred[country] {
-			if err := opRef(index(p, i), id); err != nil {
+			if err := opRef(yamlnode.Index(p, i), id); err != nil {
 				return err
 			}
 		}
@@ -402,7 +403,7 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) error {
 	e := &s.Expect
 	for i, id := range e.Attempts {
-		if err := opRef(index("expect.attempts", i), id); err != nil {
+		if err := opRef(yamlnode.Index("expect.attempts", i), id); err != nil {
 			return err
 		}
 	}
@@ -413,16 +414,16 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 			}
 		}
 		if !contains(Registrations, f.Registration) {
-			return d.errPath("expect.final.registration", "%q: want one of %s", f.Registration, strings.Join(Registrations, ", "))
+			return d.ErrPath("expect.final.registration", "%q: want one of %s", f.Registration, strings.Join(Registrations, ", "))
 		}
 		if f.PLMN != "" && !ident.IsPLMN(f.PLMN) {
-			return d.errPath("expect.final.plmn", "%q: want 5 or 6 digits", f.PLMN)
+			return d.ErrPath("expect.final.plmn", "%q: want 5 or 6 digits", f.PLMN)
 		}
 		if f.PLMN != "" && f.Registration != "home" && f.Registration != "roaming" {
-			return d.errPath("expect.final.plmn", "a %s device has no serving network", f.Registration)
+			return d.ErrPath("expect.final.plmn", "a %s device has no serving network", f.Registration)
 		}
 		if f.Operator != "" && f.Registration == RegistrationOff {
-			return d.errPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
+			return d.ErrPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
 		}
 	}
 	if l := e.LastAttach; l != nil {
@@ -430,24 +431,24 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 			return err
 		}
 		if r := l.Registration; r != "home" && r != "roaming" {
-			return d.errPath("expect.last_attach.registration", "%q: want home or roaming", r)
+			return d.ErrPath("expect.last_attach.registration", "%q: want home or roaming", r)
 		}
 	}
 	for i, n := range e.Notifications {
 		kind, to, ok := strings.Cut(n, "@")
-		p := index("expect.notifications", i)
+		p := yamlnode.Index("expect.notifications", i)
 		if !ok || kind == "" || to == "" || strings.Contains(to, "@") {
-			return d.errPath(p, "%q: want kind@to, e.g. attach-success@platform", n)
+			return d.ErrPath(p, "%q: want kind@to, e.g. attach-success@platform", n)
 		}
 		// A name no run can log would only show up as a mismatch later.
 		if to == "platform" {
 			if !slices.Contains(platformNoteKinds, kind) {
-				return d.errPath(p, "%q: the card sends the platform %s", n, strings.Join(platformNoteKinds, ", "))
+				return d.ErrPath(p, "%q: the card sends the platform %s", n, strings.Join(platformNoteKinds, ", "))
 			}
 			continue
 		}
 		if !slices.Contains(smdpNoteKinds, kind) {
-			return d.errPath(p, "%q: the card sends an SM-DP+ the SGP.22 notifications %s (or the platform %s, as kind@platform)",
+			return d.ErrPath(p, "%q: the card sends an SM-DP+ the SGP.22 notifications %s (or the platform %s, as kind@platform)",
 				n, strings.Join(smdpNoteKinds, ", "), strings.Join(platformNoteKinds, ", "))
 		}
 		if err := opRef(p, to); err != nil {

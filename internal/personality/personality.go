@@ -23,6 +23,7 @@ import (
 
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Personality is a modem vendor's AT dialect. Every difference is data;
@@ -382,7 +383,7 @@ func (p Personality) check(file string, root *yaml.Node) error {
 func intValue(n *yaml.Node) (int, error) {
 	var v int
 	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
-		return 0, fmt.Errorf("want a number, got %s", shown(n))
+		return 0, fmt.Errorf("want a number, got %s", yamlnode.Describe(n))
 	}
 	return v, nil
 }
@@ -390,20 +391,9 @@ func intValue(n *yaml.Node) (int, error) {
 func boolValue(n *yaml.Node) (bool, error) {
 	var v bool
 	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
-		return false, fmt.Errorf("want true or false, got %s", shown(n))
+		return false, fmt.Errorf("want true or false, got %s", yamlnode.Describe(n))
 	}
 	return v, nil
-}
-
-// shown names a node's value for a message.
-func shown(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	}
-	return strconv.Quote(n.Value)
 }
 
 func scalarStr(n *yaml.Node) (string, error) {

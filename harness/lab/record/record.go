@@ -16,6 +16,7 @@ import (
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Files of a recording directory.
@@ -177,7 +178,7 @@ type Accept struct {
 // column and field (accept[1].line), never the YAML library's types.
 func ParseManifest(file string, data []byte) (Manifest, error) {
 	var m Manifest
-	f := yamlFile{file}
+	f := newYAMLFile(file)
 	top, err := f.root(data)
 	if err != nil {
 		return m, err
@@ -226,31 +227,31 @@ func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 		return a, err
 	}
 	if (fields["line"] == nil) == (fields["pattern"] == nil) {
-		return a, f.errAt(n, path, "want a line or a pattern (one of them), and a reason")
+		return a, f.ErrAt(n, path, "want a line or a pattern (one of them), and a reason")
 	}
 	if l := fields["line"]; l != nil {
-		if a.Line, err = f.count(l, join(path, "line"), "a line of at.log (1 up)"); err != nil {
+		if a.Line, err = f.count(l, yamlnode.Join(path, "line"), "a line of at.log (1 up)"); err != nil {
 			return a, err
 		}
 	}
 	if p := fields["pattern"]; p != nil {
-		re, err := f.pattern(p, join(path, "pattern"))
+		re, err := f.pattern(p, yamlnode.Join(path, "pattern"))
 		if err != nil {
 			return a, err
 		}
 		if a.Pattern = re.String(); a.Pattern == "" {
-			return a, f.errAt(p, join(path, "pattern"), "want a pattern, got \"\" (it would accept every line)")
+			return a, f.ErrAt(p, yamlnode.Join(path, "pattern"), "want a pattern, got \"\" (it would accept every line)")
 		}
 	}
 	r := fields["reason"]
 	if r == nil {
-		return a, f.errAt(n, join(path, "reason"), "required field missing")
+		return a, f.ErrAt(n, yamlnode.Join(path, "reason"), "required field missing")
 	}
-	if a.Reason, err = f.str(r, join(path, "reason")); err != nil {
+	if a.Reason, err = f.str(r, yamlnode.Join(path, "reason")); err != nil {
 		return a, err
 	}
 	if strings.TrimSpace(a.Reason) == "" {
-		return a, f.errAt(r, join(path, "reason"), "want a reason, got %s", describe(r))
+		return a, f.ErrAt(r, yamlnode.Join(path, "reason"), "want a reason, got %s", yamlnode.Describe(r))
 	}
 	return a, nil
 }

@@ -15,6 +15,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/harness/align"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Script is a list of steps and the values to mask when comparing.
@@ -61,7 +62,7 @@ const (
 // `{es10: HEX}`; `mask` is a list of {name, pattern} (Go regexps), applied
 // in order to every line. Errors name the file, line, column and field.
 func ParseScript(file string, data []byte) (*Script, error) {
-	f := yamlFile{file}
+	f := newYAMLFile(file)
 	top, err := f.root(data)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func ParseScript(file string, data []byte) (*Script, error) {
 	}
 	s := &Script{}
 	if n := fields["name"]; n == nil {
-		return nil, f.errAt(top, "name", "required field missing")
+		return nil, f.ErrAt(top, "name", "required field missing")
 	} else if s.Name, err = f.str(n, "name"); err != nil {
 		return nil, err
 	}
@@ -91,14 +92,14 @@ func ParseScript(file string, data []byte) (*Script, error) {
 	}
 	n := fields["steps"]
 	if n == nil {
-		return nil, f.errAt(top, "steps", "required field missing")
+		return nil, f.ErrAt(top, "steps", "required field missing")
 	}
 	steps, err := f.list(n, "steps", "a list of steps")
 	if err != nil {
 		return nil, err
 	}
 	if len(steps) == 0 || len(steps) > maxSteps {
-		return nil, f.errAt(n, "steps", "want 1..%d steps, got %d", maxSteps, len(steps))
+		return nil, f.ErrAt(n, "steps", "want 1..%d steps, got %d", maxSteps, len(steps))
 	}
 	for i, n := range steps {
 		st, err := f.step(n, fmt.Sprintf("steps[%d]", i))
@@ -119,20 +120,20 @@ func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
 	var m Mask
 	for _, k := range []string{"name", "pattern"} {
 		if fields[k] == nil {
-			return m, f.errAt(n, join(path, k), "required field missing")
+			return m, f.ErrAt(n, yamlnode.Join(path, k), "required field missing")
 		}
 	}
-	if m.Name, err = f.str(fields["name"], join(path, "name")); err != nil {
+	if m.Name, err = f.str(fields["name"], yamlnode.Join(path, "name")); err != nil {
 		return m, err
 	}
 	if m.Name == "" {
-		return m, f.errAt(fields["name"], join(path, "name"), "want a name, got \"\"")
+		return m, f.ErrAt(fields["name"], yamlnode.Join(path, "name"), "want a name, got \"\"")
 	}
-	if m.Pattern, err = f.pattern(fields["pattern"], join(path, "pattern")); err != nil {
+	if m.Pattern, err = f.pattern(fields["pattern"], yamlnode.Join(path, "pattern")); err != nil {
 		return m, err
 	}
 	if m.Pattern.String() == "" {
-		return m, f.errAt(fields["pattern"], join(path, "pattern"), "want a pattern, got \"\"")
+		return m, f.ErrAt(fields["pattern"], yamlnode.Join(path, "pattern"), "want a pattern, got \"\"")
 	}
 	return m, nil
 }
@@ -141,12 +142,12 @@ func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
 func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 	const want = "want an AT command line, iccid or {es10: HEX}"
 	if n.Kind == yaml.AliasNode {
-		return Step{}, f.kind(n, path, yaml.ScalarNode, "")
+		return Step{}, f.Kind(n, path, yaml.ScalarNode, "")
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.ShortTag() == "!!null" {
-			return Step{}, f.errAt(n, path, "%s, got nothing", want)
+			return Step{}, f.ErrAt(n, path, "%s, got nothing", want)
 		}
 		v := strings.TrimSpace(n.Value)
 		switch {
@@ -155,7 +156,7 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		case len(v) >= 2 && strings.EqualFold(v[:2], "AT") && len(v) <= maxLine && !strings.ContainsAny(v, "\r\n"):
 			return Step{AT: v}, nil
 		}
-		return Step{}, f.errAt(n, path, "%q: %s", v, want)
+		return Step{}, f.ErrAt(n, path, "%q: %s", v, want)
 	case yaml.MappingNode:
 		fields, err := f.fields(n, path, "es10")
 		if err != nil {
@@ -163,19 +164,19 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		}
 		h := fields["es10"]
 		if h == nil {
-			return Step{}, f.errAt(n, path, "%s, got an empty mapping", want)
+			return Step{}, f.ErrAt(n, path, "%s, got an empty mapping", want)
 		}
-		v, err := f.str(h, join(path, "es10"))
+		v, err := f.str(h, yamlnode.Join(path, "es10"))
 		if err != nil {
 			return Step{}, err
 		}
 		b, err := hex.DecodeString(v)
 		if err != nil || len(b) < 2 || len(b) > 4096 {
-			return Step{}, f.errAt(h, join(path, "es10"), "%q: want 2..4096 bytes of hex", v)
+			return Step{}, f.ErrAt(h, yamlnode.Join(path, "es10"), "%q: want 2..4096 bytes of hex", v)
 		}
 		return Step{ES10: b}, nil
 	}
-	return Step{}, f.errAt(n, path, "%s, got %s", want, describe(n))
+	return Step{}, f.ErrAt(n, path, "%s, got %s", want, yamlnode.Describe(n))
 }
 
 // LoadScript reads a script file.

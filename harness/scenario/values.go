@@ -1,0 +1,137 @@
+package scenario
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/esimhil/esimhil/internal/yamlnode"
+)
+
+// Error is a problem in a scenario file, located by line, column and field path.
+type Error = yamlnode.Error
+
+// decoder is the shared YAML walker, with the scenario's own value
+// decoders as methods.
+type decoder struct{ *yamlnode.Decoder }
+
+func newDecoder(file string) *decoder {
+	// "duplicate field" is the scenario's word since its first release.
+	return &decoder{&yamlnode.Decoder{File: file, Duplicate: "duplicate field"}}
+}
+
+func (d *decoder) integer(n *yaml.Node, path string, lo, hi int64) (int64, error) {
+	v, err := d.Scalar(n, path, "an integer")
+	if err != nil {
+		return 0, err
+	}
+	base := 10
+	if l := strings.ToLower(strings.TrimLeft(v, "+-")); strings.HasPrefix(l, "0x") || strings.HasPrefix(l, "0o") {
+		base = 0
+	}
+	i, perr := strconv.ParseInt(v, base, 64)
+	if perr != nil || n.ShortTag() != "!!int" {
+		return 0, d.ErrAt(n, path, "want an integer, got %q", v)
+	}
+	if i < lo || i > hi {
+		return 0, d.ErrAt(n, path, "%d out of range %d..%d", i, lo, hi)
+	}
+	return i, nil
+}
+
+func (d *decoder) int64(dst *int64) yamlnode.Func {
+	return func(n *yaml.Node, path string) (err error) {
+		*dst, err = d.integer(n, path, -1<<63, 1<<63-1)
+		return err
+	}
+}
+
+func (d *decoder) int(dst *int, lo, hi int) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.integer(n, path, int64(lo), int64(hi))
+		*dst = int(v)
+		return err
+	}
+}
+
+func (d *decoder) float(dst *float64) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a number")
+		if err != nil {
+			return err
+		}
+		f, perr := strconv.ParseFloat(v, 64)
+		if t := n.ShortTag(); perr != nil || (t != "!!int" && t != "!!float") || f < 0 || f != f {
+			return d.ErrAt(n, path, "want a non-negative number, got %q", v)
+		}
+		*dst = f
+		return nil
+	}
+}
+
+func (d *decoder) bool(dst *bool) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "true or false")
+		if err != nil {
+			return err
+		}
+		switch {
+		case n.ShortTag() == "!!bool" && strings.EqualFold(v, "true"):
+			*dst = true
+		case n.ShortTag() == "!!bool" && strings.EqualFold(v, "false"):
+			*dst = false
+		default:
+			return d.ErrAt(n, path, "want true or false, got %q", v)
+		}
+		return nil
+	}
+}
+
+// duration decodes a Go duration such as 90s, 5m or 1h30m; it may not be negative.
+func (d *decoder) duration(dst *time.Duration) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a duration")
+		if err != nil {
+			return err
+		}
+		t, perr := time.ParseDuration(v)
+		if perr != nil || t < 0 {
+			return d.ErrAt(n, path, "want a duration like 90s, 5m or 1h30m, got %q", v)
+		}
+		*dst = t
+		return nil
+	}
+}
+
+// positiveDuration is duration for a field whose absence picks a default:
+// an explicit 0 would read as absent, so it is refused instead.
+func (d *decoder) positiveDuration(dst *time.Duration) yamlnode.Func {
+	dur := d.duration(dst)
+	return func(n *yaml.Node, path string) error {
+		if err := dur(n, path); err != nil {
+			return err
+		}
+		if *dst == 0 {
+			return d.ErrAt(n, path, "0 is not a length of time (leave the field out for the default)")
+		}
+		return nil
+	}
+}
+
+func (d *decoder) strings(dst *[]string) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		out := []string{} // present but empty is not the same as absent
+		err := d.Sequence(n, path, func(c *yaml.Node, p string) error {
+			var s string
+			if err := d.Str(&s)(c, p); err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		})
+		*dst = out
+		return err
+	}
+}

@@ -1,0 +1,261 @@
+// Package yamlnode walks a parsed YAML file (a yaml.Node tree) field by
+// field, so that every error names file:line:col and the field path as the
+// file spells it (device.profiles[1].operator), never a Go type. Unknown
+// and duplicate keys and YAML aliases are refused: a typo must not be
+// dropped without a word, and an alias would let a small file stand for a
+// huge one.
+package yamlnode
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Error is a problem in a file, located by line, column and field path.
+// Line 0 means the whole file and Col 0 the whole line, for the few
+// problems (size, syntax, emptiness) that have no node.
+type Error struct {
+	File      string
+	Line, Col int
+	Path      string // e.g. device.profiles[1].operator
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Col)
+	case e.Line > 0:
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Path != "" {
+		return loc + ": " + e.Path + ": " + e.Msg
+	}
+	return loc + ": " + e.Msg
+}
+
+// Func decodes the value n found at path.
+type Func func(n *yaml.Node, path string) error
+
+// Field is one key of a mapping: whether it is required, and how to decode
+// its value.
+type Field struct {
+	name     string
+	required bool
+	decode   Func
+}
+
+// Required is a field the mapping must hold.
+func Required(name string, decode Func) Field { return Field{name, true, decode} }
+
+// Optional is a field the mapping may hold.
+func Optional(name string, decode Func) Field { return Field{name, false, decode} }
+
+// Decoder walks one file's nodes and remembers where each field path was
+// found, so that checks made after decoding can point at the line too.
+// The zero value with File set is ready to use.
+type Decoder struct {
+	File string
+	// Duplicate is the message for a key given twice ("given twice" if
+	// empty): each family of files keeps the wording its users know.
+	Duplicate string
+	// Unknown makes the message for a key the mapping does not take from
+	// the names it does take, in the order given ("unknown field" if nil).
+	Unknown func(known []string) string
+
+	pos map[string]*yaml.Node
+}
+
+// ErrAt reports a problem at node n (the file's start if n is nil).
+func (d *Decoder) ErrAt(n *yaml.Node, path, format string, args ...any) error {
+	line, col := 1, 1
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	return &Error{File: d.File, Line: line, Col: col, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrPath reports a problem at the node remembered for path.
+func (d *Decoder) ErrPath(path, format string, args ...any) error {
+	return d.ErrAt(d.pos[path], path, format, args...)
+}
+
+// Remember records that path was found at n.
+func (d *Decoder) Remember(path string, n *yaml.Node) {
+	if d.pos == nil {
+		d.pos = map[string]*yaml.Node{}
+	}
+	d.pos[path] = n
+}
+
+// Node is the node remembered for path, or nil if the file does not give it.
+func (d *Decoder) Node(path string) *yaml.Node { return d.pos[path] }
+
+// Join is the path of key inside the mapping at path.
+func Join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// Index is the path of item i of the list at path.
+func Index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// Mapping decodes n as a mapping with the given fields, in the file's
+// order, refusing unknown and duplicate keys and reporting missing
+// required ones.
+func (d *Decoder) Mapping(n *yaml.Node, path string, fields ...Field) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping"); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return d.ErrAt(k, path, "want field names, got %s", Describe(k))
+		}
+		p := Join(path, k.Value)
+		if seen[k.Value] {
+			return d.ErrAt(k, p, "%s", d.duplicate())
+		}
+		seen[k.Value] = true
+		var f *Field
+		for j := range fields {
+			if fields[j].name == k.Value {
+				f = &fields[j]
+			}
+		}
+		if f == nil {
+			return d.ErrAt(k, p, "%s", d.unknown(fields))
+		}
+		d.Remember(p, v)
+		if err := f.decode(v, p); err != nil {
+			return err
+		}
+	}
+	for _, f := range fields {
+		if f.required && !seen[f.name] {
+			return d.ErrAt(n, Join(path, f.name), "required field missing")
+		}
+	}
+	return nil
+}
+
+func (d *Decoder) duplicate() string {
+	if d.Duplicate == "" {
+		return "given twice"
+	}
+	return d.Duplicate
+}
+
+func (d *Decoder) unknown(fields []Field) string {
+	if d.Unknown == nil {
+		return "unknown field"
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return d.Unknown(names)
+}
+
+// Sequence decodes each item of the list n.
+func (d *Decoder) Sequence(n *yaml.Node, path string, item Func) error {
+	if err := d.Kind(n, path, yaml.SequenceNode, "a list"); err != nil {
+		return err
+	}
+	for i, c := range n.Content {
+		p := Index(path, i)
+		d.Remember(p, c)
+		if err := item(c, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Kind checks that n is of kind k (what names it for the message); an
+// alias is refused whatever is wanted.
+func (d *Decoder) Kind(n *yaml.Node, path string, k yaml.Kind, what string) error {
+	switch {
+	case n.Kind == yaml.AliasNode:
+		return d.ErrAt(n, path, "YAML aliases are not supported")
+	case n.Kind != k:
+		return d.ErrAt(n, path, "want %s, got %s", what, Describe(n))
+	}
+	return nil
+}
+
+// Describe names a node's value for a message.
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.ShortTag() == "!!null" {
+		return "nothing"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// Scalar returns the text of the scalar n; what names the wanted value
+// for the message when n is something else or empty.
+func (d *Decoder) Scalar(n *yaml.Node, path, what string) (string, error) {
+	if err := d.Kind(n, path, yaml.ScalarNode, what); err != nil {
+		return "", err
+	}
+	if n.ShortTag() == "!!null" {
+		return "", d.ErrAt(n, path, "want %s, got nothing", what)
+	}
+	return n.Value, nil
+}
+
+// Str decodes any scalar as its source text, so that digit strings such
+// as PLMNs keep their leading zeros whether quoted or not.
+func (d *Decoder) Str(dst *string) Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a string")
+		*dst = v
+		return err
+	}
+}
+
+// Parse reads the next document from dec. A panic inside the YAML parser
+// becomes an error: bad input must never crash the harness.
+func Parse(dec *yaml.Decoder, doc *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: parser failure: %v", r)
+		}
+	}()
+	return dec.Decode(doc)
+}
+
+// yamlLine matches the parser's "yaml: line N: message" errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Syntax splits a YAML parser error into the line it names (0 if none)
+// and its message without the library's "yaml: " prefix.
+func Syntax(err error) (line int, msg string) {
+	msg = err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return line, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}

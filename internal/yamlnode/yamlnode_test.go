@@ -1,0 +1,172 @@
+package yamlnode
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// pet is a small schema exercising every piece: a required string, an
+// optional nested mapping, and a list of strings.
+type pet struct {
+	Name  string
+	Owner struct{ Name string }
+	Tags  []string
+}
+
+func decodePet(d *Decoder, data string) (pet, error) {
+	var p pet
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(data), &doc); err != nil {
+		return p, err
+	}
+	err := d.Mapping(doc.Content[0], "",
+		Required("name", d.Str(&p.Name)),
+		Optional("owner", func(n *yaml.Node, path string) error {
+			return d.Mapping(n, path, Required("name", d.Str(&p.Owner.Name)))
+		}),
+		Optional("tags", func(n *yaml.Node, path string) error {
+			return d.Sequence(n, path, func(n *yaml.Node, path string) error {
+				var s string
+				err := d.Str(&s)(n, path)
+				p.Tags = append(p.Tags, s)
+				return err
+			})
+		}))
+	return p, err
+}
+
+func TestMappingErrors(t *testing.T) {
+	listed := func(known []string) string { return "unknown field (the fields: " + strings.Join(known, ", ") + ")" }
+	for _, tc := range []struct {
+		name, yaml string
+		d          Decoder
+		want       string
+	}{
+		{"ok", "name: rex\nowner: {name: ann}\ntags: [a, '007']\n", Decoder{}, ""},
+		{"required", "tags: []\n", Decoder{}, "p.yaml:1:1: name: required field missing"},
+		{"nested required", "name: rex\nowner: {}\n", Decoder{}, "p.yaml:2:8: owner.name: required field missing"},
+		{"unknown", "name: rex\ncolour: red\n", Decoder{}, "p.yaml:2:1: colour: unknown field"},
+		{"unknown listed", "name: rex\nowner: {nom: x}\n", Decoder{Unknown: listed}, "p.yaml:2:9: owner.nom: unknown field (the fields: name)"},
+		{"duplicate", "name: rex\nname: max\n", Decoder{}, "p.yaml:2:1: name: given twice"},
+		{"duplicate worded", "name: rex\nname: max\n", Decoder{Duplicate: "duplicate field"}, "p.yaml:2:1: name: duplicate field"},
+		{"key not a name", "name: rex\n[a]: 1\n", Decoder{}, "p.yaml:2:1: want field names, got a list"},
+		{"alias", "name: &n rex\ntags: [*n]\n", Decoder{}, "p.yaml:2:8: tags[0]: YAML aliases are not supported"},
+		{"want a string", "name: [rex]\n", Decoder{}, "p.yaml:1:7: name: want a string, got a list"},
+		{"null string", "name:\n", Decoder{}, "p.yaml:1:6: name: want a string, got nothing"},
+		{"want a list", "name: rex\ntags: a\n", Decoder{}, `p.yaml:2:7: tags: want a list, got "a"`},
+		{"want a mapping", "name: rex\nowner: ann\n", Decoder{}, `p.yaml:2:8: owner: want a mapping, got "ann"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.d
+			d.File = "p.yaml"
+			_, err := decodePet(&d, tc.yaml)
+			got := ""
+			if err != nil {
+				got = err.Error()
+				var e *Error
+				if !errors.As(err, &e) {
+					t.Errorf("error %T, want *Error", err)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRemembersPositions(t *testing.T) {
+	d := &Decoder{File: "p.yaml"}
+	p, err := decodePet(d, "name: rex\ntags: [a, '007']\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Tags[1] != "007" {
+		t.Errorf("tags[1] = %q, want the source text 007", p.Tags[1])
+	}
+	for path, want := range map[string]string{"name": "1:7", "tags": "2:7", "tags[1]": "2:11"} {
+		n := d.Node(path)
+		if n == nil || fmt.Sprintf("%d:%d", n.Line, n.Column) != want {
+			t.Errorf("Node(%q) = %v, want at %s", path, n, want)
+		}
+	}
+	if d.Node("owner") != nil {
+		t.Error("Node(owner) is set for a field the file leaves out")
+	}
+	if got, want := d.ErrPath("tags[1]", "bad").Error(), "p.yaml:2:11: tags[1]: bad"; got != want {
+		t.Errorf("ErrPath = %q, want %q", got, want)
+	}
+	if got, want := d.ErrPath("owner", "missing").Error(), "p.yaml:1:1: owner: missing"; got != want {
+		t.Errorf("ErrPath of a path not in the file = %q, want %q", got, want)
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	for _, tc := range []struct {
+		e    Error
+		want string
+	}{
+		{Error{File: "f", Line: 3, Col: 4, Path: "a.b", Msg: "m"}, "f:3:4: a.b: m"},
+		{Error{File: "f", Line: 3, Col: 4, Msg: "m"}, "f:3:4: m"},
+		{Error{File: "f", Line: 3, Msg: "m"}, "f:3: m"},
+		{Error{File: "f", Msg: "m"}, "f: m"},
+		{Error{File: "f", Path: "p", Msg: "m"}, "f: p: m"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("%+v: got %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}
+
+func TestPaths(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{Join("", "a"), "a"},
+		{Join("a", "b"), "a.b"},
+		{Index("a.b", 2), "a.b[2]"},
+		{Join(Index("x", 0), "y"), "x[0].y"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte("[{a: 1}, [1], ~, '', x, &a y, *a]"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a mapping", "a list", "nothing", `""`, `"x"`, `"y"`, "an alias"}
+	for i, n := range doc.Content[0].Content {
+		if got := Describe(n); got != want[i] {
+			t.Errorf("item %d: got %s, want %s", i, got, want[i])
+		}
+	}
+}
+
+func TestSyntax(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		line int
+		msg  string
+	}{
+		{"a: [\n", 1, "did not find expected node content"},
+		{"a: b\n\tc: d\n", 2, "found a tab character that violates indentation"},
+	} {
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(tc.in), &doc)
+		if err == nil {
+			t.Fatalf("%q parsed", tc.in)
+		}
+		if line, msg := Syntax(err); line != tc.line || msg != tc.msg {
+			t.Errorf("%q: got %d %q, want %d %q", tc.in, line, msg, tc.line, tc.msg)
+		}
+	}
+	if line, msg := Syntax(errors.New("yaml: something")); line != 0 || msg != "something" {
+		t.Errorf("no line: got %d %q", line, msg)
+	}
+}
