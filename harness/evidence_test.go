@@ -18,8 +18,9 @@ import (
 
 // TestCaptureMarksInWireshark opens an emulated run's capture with tshark:
 // the marks do not stop it reading the file, every frame shows its mark as
-// its comment (frame.comment), the marks never go back, and none counts
-// more events than events.jsonl holds.
+// its comment (frame.comment; an APDU's also its command's place, no
+// later), the marks never go back, and none counts more events than
+// events.jsonl holds.
 func TestCaptureMarksInWireshark(t *testing.T) {
 	r := laneRun(t, "generic")
 	out := tshark(t, "-r", filepath.Join(r.Dir(), TrafficFile), "-T", "fields", "-E", "separator=|",
@@ -35,11 +36,16 @@ func TestCaptureMarksInWireshark(t *testing.T) {
 	}
 	first, last := -1, 0
 	for _, row := range rows {
-		n, comment, _ := strings.Cut(row, "|")
+		n, comments, _ := strings.Cut(row, "|")
+		// An APDU's frame has a second comment: where its command came.
+		comment, command, apdu := strings.Cut(comments, ",")
 		m, ok := capture.ParseMark(comment)
+		c, cok := capture.ParseCommandMark(command)
 		switch {
 		case !ok:
 			t.Fatalf("frame %s: comment %q is not a mark", n, comment)
+		case apdu && (!cok || c > m.Events):
+			t.Errorf("frame %s: second comment %q is not the place of a command before the frame's", n, command)
 		case m.Events < last:
 			t.Errorf("frame %s: after event %d, but the frame before it after %d", n, m.Events, last)
 		case m.Events > lines:
@@ -58,8 +64,8 @@ func TestCaptureMarksInWireshark(t *testing.T) {
 // TestPowerCutPageOrder cuts the power as the SM-DP+ serves the bound
 // profile package, in the instant of the whole download, and checks the
 // page against the capture's marks: every APDU row follows exactly the
-// events logged before its frame was written — so the download's APDUs
-// come before the cut's fault and power rows, not after them as the
+// events logged before its command reached the card — so the download's
+// APDUs come before the cut's fault and power rows, not after them as the
 // frames' 1 µs stamps alone would put them.
 func TestPowerCutPageOrder(t *testing.T) {
 	yaml, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
@@ -108,11 +114,15 @@ func TestPowerCutPageOrder(t *testing.T) {
 			continue
 		}
 		m, ok := marks[it.Source]
-		if !ok || !m.OK {
-			t.Fatalf("%s: no mark", it.Source)
+		if !ok || !m.OK || !m.CommandOK && !strings.HasPrefix(it.Label, "ATR") {
+			t.Fatalf("%s (%s): no mark, or an APDU without its command's place", it.Source, it.Label)
 		}
-		if m.Events != line {
-			t.Errorf("%s (%s) after events.jsonl:%d on the page, its frame after line %d", it.Source, it.Label, line, m.Events)
+		want := m.Events // an ATR: where it was written
+		if m.CommandOK {
+			want = m.Command
+		}
+		if want != line {
+			t.Errorf("%s (%s) after events.jsonl:%d on the page, its mark says after line %d", it.Source, it.Label, line, want)
 		}
 	}
 	if cutLine == 0 {
@@ -129,5 +139,62 @@ func TestPowerCutPageOrder(t *testing.T) {
 	}
 	if before == 0 {
 		t.Errorf("no APDU of the cut's instant (%v) is placed before it", cutAt)
+	}
+}
+
+// TestAPDUBeforeTheCardsEvents: the card logs profile_installed while it
+// handles an APDU (here the TERMINAL RESPONSE that lets its IPA go on with
+// the download), so on the page the row of that APDU comes before the
+// event — its command reached the card first — though its datagram,
+// written with the card's answer, follows the event in the capture.
+func TestAPDUBeforeTheCardsEvents(t *testing.T) {
+	s := loadFixture(t, "roam-fr-download.yaml")
+	dir := t.TempDir()
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Script(HostInit)
+	if err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if cerr := r.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	dgs, err := capture.ReadDatagrams(filepath.Join(dir, TrafficFile), gsmtap.Port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: s.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := map[string]int{} // item source → its row
+	line := 0               // profile_installed's line in events.jsonl
+	for i, it := range tl.Items {
+		row[it.Source] = i
+		if l, ok := strings.CutPrefix(it.Source, EventsFile+":"); ok && strings.HasPrefix(it.Label, "profile_installed") {
+			line, _ = strconv.Atoi(l)
+		}
+	}
+	if line == 0 {
+		t.Fatal("no profile_installed row on the page")
+	}
+	// The APDU the card logged it in: its command came before the event,
+	// its answer after.
+	var apdu *capture.Datagram
+	for i, d := range dgs {
+		if d.Mark.CommandOK && d.Mark.Command < line && d.Mark.Events >= line {
+			apdu = &dgs[i]
+		}
+	}
+	if apdu == nil {
+		t.Fatalf("no APDU datagram marked as handled across profile_installed (events.jsonl:%d)", line)
+	}
+	src := fmt.Sprintf("traffic.pcapng frame %d", apdu.Frame)
+	ev := row[fmt.Sprintf("%s:%d", EventsFile, line)]
+	if r, ok := row[src]; !ok || r > ev {
+		t.Errorf("%s (%s), which the card answered after logging profile_installed, is on row %d (ok %v), the event on row %d: want it before",
+			src, tl.Items[r].Label, r, ok, ev)
 	}
 }

@@ -9,6 +9,9 @@ import "github.com/esimhil/esimhil/emulators/modem/stkterm"
 type Sniffer interface {
 	// SniffATR is the card's answer to a reset (empty: no card answered).
 	SniffATR(atr []byte)
+	// SniffCommand is a command as it reaches the card, before the card
+	// acts on it (and logs what it did); SniffAPDU follows with the answer.
+	SniffCommand(cmd []byte)
 	// SniffAPDU is one command and the card's response (data and SW1 SW2,
 	// or fewer than two bytes when the card gave no status word).
 	SniffAPDU(cmd, rsp []byte)
@@ -28,8 +31,12 @@ func (c contacts) Transmit(cmd []byte) []byte {
 	if !ok {
 		return nil // no APDU path: the modem reports it as no status word
 	}
+	s := c.m.o.Sniffer
+	if s != nil {
+		s.SniffCommand(cmd)
+	}
 	rsp := card.Transmit(cmd)
-	if s := c.m.o.Sniffer; s != nil {
+	if s != nil {
 		s.SniffAPDU(cmd, rsp)
 	}
 	return rsp

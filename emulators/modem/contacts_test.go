@@ -16,8 +16,15 @@ import (
 
 // sniffer records what a SIMtrace2 between modem and card would see.
 type sniffer struct {
-	mu     sync.Mutex
-	events []string // "ATR <hex>" or "<cmd hex> <rsp hex>"
+	mu      sync.Mutex
+	events  []string // "ATR <hex>" or "<cmd hex> <rsp hex>"
+	command string   // the command SniffCommand saw, for SniffAPDU
+}
+
+func (s *sniffer) SniffCommand(cmd []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.command = strings.ToUpper(hex.EncodeToString(cmd))
 }
 
 func (s *sniffer) SniffATR(atr []byte) {
@@ -26,10 +33,17 @@ func (s *sniffer) SniffATR(atr []byte) {
 	s.events = append(s.events, "ATR "+strings.ToUpper(hex.EncodeToString(atr)))
 }
 
+// SniffAPDU records the exchange; one whose command was not seen first
+// (SniffCommand) is recorded as such.
 func (s *sniffer) SniffAPDU(cmd, rsp []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.events = append(s.events, strings.ToUpper(hex.EncodeToString(cmd))+" "+strings.ToUpper(hex.EncodeToString(rsp)))
+	c := strings.ToUpper(hex.EncodeToString(cmd))
+	if s.command != c {
+		c = "(unannounced) " + c
+	}
+	s.command = ""
+	s.events = append(s.events, c+" "+strings.ToUpper(hex.EncodeToString(rsp)))
 }
 
 func (s *sniffer) list() []string {

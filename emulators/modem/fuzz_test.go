@@ -7,9 +7,9 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
-// FuzzInterpreter runs arbitrary bytes through the splitter and the AT
-// interpreter of a booted modem (no pty): no panic, and every line gets an
-// answer.
+// FuzzInterpreter runs arbitrary bytes through the splitter, the echo and
+// the AT interpreter of a booted modem (no pty): no panic, and every line
+// gets an answer.
 func FuzzInterpreter(f *testing.F) {
 	for _, s := range []string{
 		"AT\r", "AT+CMEE=2;+CEREG=2;+CEREG?\r", `AT+CSIM=14,"00A40004023F00"` + "\r",
@@ -32,12 +32,12 @@ func FuzzInterpreter(f *testing.F) {
 		}
 		loop.Do(func() { m.st.fun = 1; m.boot() })
 		var sp at.Splitter
-		for _, l := range sp.Feed(data) {
+		for _, p := range frameTyped(&sp, data) {
 			before := len(m.out.q)
 			restarting := m.st.restarting
-			loop.Do(func() { m.handleLine(l) })
-			if !restarting && len(m.out.q) == before {
-				t.Fatalf("no answer to %q", l.Text)
+			loop.Do(func() { m.take(p) })
+			if p.ends && !restarting && len(m.out.q) == before {
+				t.Fatalf("no answer to %q", p.line.Text)
 			}
 		}
 		if err := loop.Advance(20e9); err != nil {

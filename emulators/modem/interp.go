@@ -48,9 +48,32 @@ func Commands() []string {
 	return out
 }
 
-// handleLine runs one command line inside the loop. Commands run in order
-// and the line stops at the first error (V.250 §5.2.1).
-func (m *Modem) handleLine(l at.Line) {
+// takeBytes takes, inside the loop, the bytes one read brought from the
+// host: each line they end runs, and the rest is echoed. Echoed as the
+// bytes arrive, in the order of all other output, a half-typed line may be
+// followed by a URC, as on modems that hold URCs back only while a
+// command runs (from its terminator to its final result code).
+func (m *Modem) takeBytes(b []byte) {
+	for _, p := range frameTyped(&m.st.typing, b) {
+		m.take(p)
+	}
+}
+
+// take runs one piece of what the host typed: the line it ends, or the
+// echo of a line still being typed.
+func (m *Modem) take(p typed) {
+	switch {
+	case p.ends:
+		m.handleLine(p.line, p.echo)
+	case m.st.echo && !m.st.off && !m.st.restarting:
+		m.out.push(p.echo)
+	}
+}
+
+// handleLine runs one command line inside the loop, after echo, the echo
+// of the bytes that ended it (frameTyped). Commands run in order and the
+// line stops at the first error (V.250 §5.2.1).
+func (m *Modem) handleLine(l at.Line, echo []byte) {
 	defer m.tookLine() // after the answer is queued: Written then counts it
 	if m.st.off {
 		// Without power nothing answers, not even an echo.
@@ -62,21 +85,18 @@ func (m *Modem) handleLine(l at.Line) {
 		m.logIn(l.Text + " (ignored: restarting)")
 		return
 	}
+	// The end of the line's echo and its answer leave in one write.
+	m.out.begin()
+	defer m.out.end()
+	if m.st.echo {
+		m.out.push(echo)
+	}
 	if l.Err != nil {
 		m.logIn(fmt.Sprintf("<%v>", l.Err))
 		m.send(m.st.enc.Error())
 		return
 	}
 	m.logIn(l.Text)
-	m.out.begin()
-	defer m.out.end()
-	if m.st.echo {
-		echo := l.Text + "\r"
-		if l.Repeat {
-			echo = l.Text // no CR was typed
-		}
-		m.out.push([]byte(echo))
-	}
 	text := l.Text
 	if l.Repeat {
 		text = m.st.lastLine

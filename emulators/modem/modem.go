@@ -131,7 +131,6 @@ type Modem struct {
 	closed   bool
 
 	st state // touched only inside loop work
-	in inputState
 
 	inMu    sync.Mutex
 	linesIn int64         // command lines taken in (LinesIn)
@@ -140,9 +139,12 @@ type Modem struct {
 
 // state is what the AT interpreter and the boot sequence own.
 type state struct {
-	enc        at.Encoder
-	echo       bool
-	lastLine   string // the previous command line, for A/ (V.250 §6.2.4)
+	enc      at.Encoder
+	echo     bool
+	lastLine string // the previous command line, for A/ (V.250 §6.2.4)
+	// typing is the command line being typed: lost with the power and
+	// at a restart, as a module's line buffer is.
+	typing     at.Splitter
 	fun        int
 	restarting bool
 	cardOn     bool

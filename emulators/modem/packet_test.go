@@ -152,10 +152,10 @@ func TestControlCharsInAPN(t *testing.T) {
 	loop.Do(func() {
 		m.st.fun = 1
 		m.boot()
-		m.handleLine(at.Line{Text: "ATE0+CMEE=1"})
+		m.handleLine(at.Line{Text: "ATE0+CMEE=1"}, nil)
 		before := len(m.out.q)
 		for _, apn := range []string{"a\x01b", "a\x7fb", "a\u00e9b"} {
-			m.handleLine(at.Line{Text: `AT+CGDCONT=2,"IP","` + apn + `"`})
+			m.handleLine(at.Line{Text: `AT+CGDCONT=2,"IP","` + apn + `"`}, nil)
 		}
 		var b strings.Builder
 		for _, q := range m.out.q[before:] {

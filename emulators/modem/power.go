@@ -163,6 +163,7 @@ func (m *Modem) PowerOff() {
 	}
 	m.st.off = true
 	m.st.epoch++
+	m.st.typing = at.Splitter{}
 	m.cancelAttach()
 	if m.st.restartT != nil {
 		m.st.restartT.Stop()
@@ -319,6 +320,7 @@ func (m *Modem) restart() {
 	m.emit(KindRestart, eventlog.F{})
 	m.powerDown(false)
 	m.st.restarting = true
+	m.st.typing = at.Splitter{}
 	m.st.restartT = m.afterFunc(m.o.RestartDelay, func() {
 		m.st.restarting = false
 		m.st.restartT = nil

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
-	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/pollfile"
 )
 
@@ -120,17 +119,17 @@ func nonBlockingWriter(f *os.File) func([]byte) (int, error) {
 	}
 }
 
-// readLoop frames command lines and runs each inside the loop, so that a
-// line is serialized with timers and card traffic.
+// readLoop frames command lines and runs each, and the echo of what was
+// typed, inside the loop, so that both are serialized with timers and card
+// traffic.
 func (m *Modem) readLoop() {
 	defer m.wg.Done()
 	defer close(m.readEnd)
-	var sp at.Splitter
 	buf := make([]byte, 4096)
 	for {
 		n, err := m.master.Read(buf)
-		for _, l := range sp.Feed(buf[:n]) {
-			m.loop.Do(func() { m.handleLine(l) })
+		if n > 0 {
+			m.loop.Do(func() { m.takeBytes(buf[:n]) })
 		}
 		if err != nil {
 			m.mu.Lock()

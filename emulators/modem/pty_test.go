@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -95,7 +96,7 @@ func TestUnreadOutputIsDropped(t *testing.T) {
 		if i > 20000 {
 			t.Fatalf("nothing dropped after %d lines", i)
 		}
-		loop.Do(func() { m.handleLine(line) })
+		loop.Do(func() { m.handleLine(line, nil) })
 	}
 }
 

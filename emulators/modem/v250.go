@@ -160,3 +160,57 @@ func cmdStore(m *Modem, c at.Command) error {
 		v250: maps.Clone(m.st.v250), regN: maps.Clone(m.st.regN)}
 	return nil
 }
+
+// typed is a run of the host's bytes as one read brought them: up to and
+// including the byte that ended a command line (ends, line), or the bytes
+// of a line still being typed. echo is what echoing them sends.
+type typed struct {
+	echo []byte
+	line at.Line
+	ends bool
+}
+
+// backspaceEcho rubs out the character a backspace removed: back, over it
+// with a space, back again. V.250 leaves the echo of S5 open; this is what
+// most modems send, and what leaves a terminal's screen as the line is.
+const backspaceEcho = "\b \b"
+
+// frameTyped feeds p to sp a byte at a time and cuts it where command
+// lines end, with the echo of each piece (ATE1). V.250 §5.2.1 echoes what
+// the DTE sends as it was received; here the terminator of a line (S3, or
+// a lone LF) is echoed as S3, CR, as the echo of a whole line always
+// ended, and a backspace (S5, or DEL) as backspaceEcho when it removed a
+// character, not at all when there was none. The LF of CR LF and the
+// terminator of an empty line are not echoed (no line to end). A line
+// written whole, "A/" included, is echoed as it was written; one with a
+// control byte too (V.250 lets a DCE leave invalid characters out, and a
+// host that finds its line echoed whole knows where the ERROR belongs).
+func frameTyped(sp *at.Splitter, p []byte) []typed {
+	var out []typed
+	var echo []byte
+	for i, c := range p {
+		before := sp.Len()
+		lines := sp.Feed(p[i : i+1])
+		switch {
+		case len(lines) > 0 && lines[0].Repeat:
+			echo = append(echo, c)
+		case len(lines) > 0:
+			echo = append(echo, '\r')
+		case c == '\r' || c == '\n':
+		case c == 0x08 || c == 0x7f:
+			if sp.Len() < before {
+				echo = append(echo, backspaceEcho...)
+			}
+		default:
+			echo = append(echo, c)
+		}
+		if len(lines) > 0 { // one byte ends one line at most
+			out = append(out, typed{echo: echo, line: lines[0], ends: true})
+			echo = nil
+		}
+	}
+	if len(echo) > 0 {
+		out = append(out, typed{echo: echo})
+	}
+	return out
+}

@@ -2,9 +2,6 @@ package modem
 
 import (
 	"errors"
-	"sync"
-
-	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // Wire is an in-memory link to the host in place of the pty: what the
@@ -33,27 +30,16 @@ func (m *Modem) startWire() error {
 	return nil
 }
 
-// inputState frames the host's bytes on a Wire into lines.
-type inputState struct {
-	mu sync.Mutex
-	sp at.Splitter
-}
-
-// Input takes bytes the host sent over the Wire and runs each complete
-// command line, as the pty reader does. It runs the lines before it
+// Input takes bytes the host sent over the Wire, echoes them and runs each
+// complete command line, as the pty reader does. It runs the lines before it
 // returns, so a host that writes a command finds the answer already sent.
 // Call it from outside simulated work (not from a timer callback).
 func (m *Modem) Input(b []byte) {
-	m.in.mu.Lock()
-	lines := m.in.sp.Feed(b)
-	m.in.mu.Unlock()
 	m.mu.Lock()
 	closed := m.closed
 	m.mu.Unlock()
 	if closed {
 		return
 	}
-	for _, l := range lines {
-		m.loop.Do(func() { m.handleLine(l) })
-	}
+	m.loop.Do(func() { m.takeBytes(b) })
 }

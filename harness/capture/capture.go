@@ -225,7 +225,7 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 	}
 	var opts pcapgo.NgPacketOptions
 	if m.OK {
-		opts.Comments = []string{MarkComment(m)}
+		opts.Comments = markComments(m)
 	}
 	if err := s.w.WritePacketWithOptions(ci, data, opts); err != nil {
 		return fmt.Errorf("capture: write packet: %w", err)

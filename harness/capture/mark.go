@@ -17,41 +17,80 @@ import (
 type Mark struct {
 	Events int
 	OK     bool
+	// Command, when CommandOK, is how many events the log had when the
+	// exchange the frame records began: an APDU's datagram is written once
+	// the card has answered, after the events the card logged while it
+	// handled the command, which came before them and caused them.
+	Command   int
+	CommandOK bool
 }
 
-// markPrefix begins a mark's comment: "esimhil:after-event=12".
-const markPrefix = "esimhil:after-event="
+// The comments of a mark: "esimhil:after-event=12", and for an APDU
+// "esimhil:command-after-event=9" beside it.
+const (
+	markPrefix    = "esimhil:after-event="
+	commandPrefix = "esimhil:command-after-event="
+)
 
 // MarkComment is the EPB comment (pcapng opt_comment) that carries m.
 func MarkComment(m Mark) string {
 	return markPrefix + strconv.Itoa(m.Events)
 }
 
+// markComments are the EPB comments that carry m, the frame's own mark
+// first.
+func markComments(m Mark) []string {
+	c := []string{MarkComment(m)}
+	if m.CommandOK {
+		c = append(c, commandPrefix+strconv.Itoa(m.Command))
+	}
+	return c
+}
+
 // ParseMark reads a mark from a frame's comment; any other comment (a
-// user's, another tool's) is not one.
+// user's, another tool's, a command's place) is not one.
 func ParseMark(comment string) (Mark, bool) {
-	digits, ok := strings.CutPrefix(comment, markPrefix)
+	n, ok := parseCount(comment, markPrefix)
+	return Mark{Events: n, OK: ok}, ok
+}
+
+// ParseCommandMark reads the place of an APDU's command from a frame's
+// comment ("esimhil:command-after-event=N").
+func ParseCommandMark(comment string) (int, bool) {
+	return parseCount(comment, commandPrefix)
+}
+
+func parseCount(comment, prefix string) (int, bool) {
+	digits, ok := strings.CutPrefix(comment, prefix)
 	if !ok || digits == "" || len(digits) > 18 {
-		return Mark{}, false
+		return 0, false
 	}
 	for _, c := range digits {
 		if c < '0' || c > '9' {
-			return Mark{}, false
+			return 0, false
 		}
 	}
 	n, err := strconv.Atoi(digits)
 	if err != nil {
-		return Mark{}, false
+		return 0, false
 	}
-	return Mark{Events: n, OK: true}, true
+	return n, true
 }
 
-// markOf finds the mark among a frame's comments.
+// markOf finds the mark among a frame's comments, and its command's place
+// when it has one.
 func markOf(comments []string) Mark {
+	var m Mark
 	for _, c := range comments {
-		if m, ok := ParseMark(c); ok {
-			return m
+		if p, ok := ParseMark(c); ok && !m.OK {
+			m.Events, m.OK = p.Events, true
+		}
+		if n, ok := ParseCommandMark(c); ok && !m.CommandOK {
+			m.Command, m.CommandOK = n, true
 		}
 	}
-	return Mark{}
+	if !m.OK {
+		return Mark{} // a command's place without the frame's own is no mark
+	}
+	return m
 }

@@ -45,6 +45,17 @@ func TestParseMark(t *testing.T) {
 	if m := markOf([]string{"a user's note", "esimhil:after-event=5"}); m != (Mark{Events: 5, OK: true}) {
 		t.Errorf("mark among other comments: %+v", m)
 	}
+	// An APDU's: its command's place beside the frame's own.
+	apdu := Mark{Events: 9, OK: true, Command: 7, CommandOK: true}
+	if c := markComments(apdu); len(c) != 2 || c[1] != "esimhil:command-after-event=7" || markOf(c) != apdu {
+		t.Errorf("APDU mark %+v: comments %q read back as %+v", apdu, c, markOf(c))
+	}
+	if m := markOf([]string{"esimhil:command-after-event=7"}); m.OK || m.CommandOK {
+		t.Errorf("a command's place alone read as a mark: %+v", m)
+	}
+	if _, ok := ParseMark("esimhil:command-after-event=7"); ok {
+		t.Error("ParseMark took a command's place for the frame's mark")
+	}
 }
 
 // Every frame the tap writes carries the event count of its moment, in its
@@ -75,7 +86,10 @@ func TestMarksRoundTrip(t *testing.T) {
 	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil) // line 1
 	sess.SIM().SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
 	eofClient(t, p.Addr().String(), 0, "/v1/preferred-list", listReq) // line 2: preferred_list_served
-	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)          // line 3
+	// The card logs line 3 while it handles the command: the datagram,
+	// written with the answer, says where the command came.
+	sess.SIM().SniffCommand(hexdump.Bytes(t, "80 C2 00 00 03 D7 01 00"))
+	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil) // line 3
 	sess.SIM().SniffAPDU(hexdump.Bytes(t, "80 C2 00 00 03 D7 01 00"), hexdump.Bytes(t, "91 0B"))
 	p.Close()
 	if err := sess.Close(); err != nil {
@@ -95,9 +109,9 @@ func TestMarksRoundTrip(t *testing.T) {
 	if e.Frame <= dgs[0].Frame || e.RespFrame <= e.Frame || dgs[1].Frame <= e.RespFrame {
 		t.Errorf("frames: ATR %d, request %d, answer %d, APDU %d: not in the order written", dgs[0].Frame, e.Frame, e.RespFrame, dgs[1].Frame)
 	}
-	for i, want := range []int{1, 3} {
-		if dgs[i].Mark != (Mark{Events: want, OK: true}) {
-			t.Errorf("datagram %d after %+v, want %d events", i, dgs[i].Mark, want)
+	for i, want := range []Mark{{Events: 1, OK: true}, {Events: 3, OK: true, Command: 2, CommandOK: true}} {
+		if dgs[i].Mark != want {
+			t.Errorf("datagram %d marked %+v, want %+v", i, dgs[i].Mark, want)
 		}
 	}
 	// Every frame, the handshakes and closes too, is marked, and the marks

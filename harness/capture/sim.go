@@ -32,6 +32,12 @@ var (
 // Either way it carries the event count of the moment of the call
 // (Config.Events). Both addresses must be of one family.
 func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte) error {
+	return s.writeDatagram(ts, src, dst, payload, Mark{})
+}
+
+// writeDatagram is WriteDatagram for an exchange that began at cmd's
+// event count (cmd.OK), which the frame's mark then carries beside its own.
+func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload []byte, cmd Mark) error {
 	if src.Addr().Is4() != dst.Addr().Is4() {
 		return fmt.Errorf("capture: datagram %s → %s: addresses of two families", src, dst)
 	}
@@ -48,11 +54,19 @@ func (s *Session) WriteDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 		}
 		var m Mark
 		if s.events != nil {
-			m = Mark{Events: s.events(), OK: true}
+			m = withCommand(Mark{Events: s.events(), OK: true}, cmd)
 		}
 		return s.live.hold(ts, append([]byte(nil), frame...), m)
 	}
-	return s.tap.frame(ts, frame) // copied into the file's buffer
+	return s.tap.frame(ts, frame, cmd) // copied into the file's buffer
+}
+
+// withCommand adds to a frame's mark the place of the command it answers.
+func withCommand(m, cmd Mark) Mark {
+	if m.OK && cmd.OK {
+		m.Command, m.CommandOK = cmd.Events, true
+	}
+	return m
 }
 
 // dgramWriter serializes datagram frames into one buffer, reused: the
@@ -98,7 +112,11 @@ func (d *dgramWriter) serialize(src, dst netip.AddrPort, payload []byte) ([]byte
 // SIMTap writes what crosses the emulated card's contacts into the capture
 // as GSMTAP SIM datagrams to port 4729, the form a SIMtrace2 sniffer sends
 // them in: an ATR at every card reset, and one datagram per APDU with the
-// card's answer. It implements the modem's Sniffer.
+// card's answer, which Wireshark's GSM SIM dissector reads whole (a
+// command alone would be a malformed APDU to it). The datagram is written
+// once the card has answered; its mark also says where the command
+// reached the card (SniffCommand), before the events the card logged
+// while handling it. It implements the modem's Sniffer.
 type SIMTap struct {
 	s *Session
 
@@ -106,6 +124,7 @@ type SIMTap struct {
 	packets int
 	err     error
 	scratch []byte // the datagram being written, reused
+	command Mark   // the events before the command SniffAPDU answers
 }
 
 // SIM returns the session's SIM tap (one per session).
@@ -122,21 +141,36 @@ func (s *Session) SIM() *SIMTap {
 func (t *SIMTap) SniffATR(atr []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.write(append(gsmtap.SIMHeader(gsmtap.SubATR).Append(t.scratch[:0]), atr...))
+	t.write(append(gsmtap.SIMHeader(gsmtap.SubATR).Append(t.scratch[:0]), atr...), Mark{})
 }
 
-// SniffAPDU records one exchange (sub-type APDU, the T=0 TPDU).
+// SniffCommand notes how many events were logged when a command reached
+// the card, for the datagram SniffAPDU writes with the answer.
+func (t *SIMTap) SniffCommand([]byte) {
+	var m Mark
+	if t.s.events != nil {
+		m = Mark{Events: t.s.events(), OK: true}
+	}
+	t.mu.Lock()
+	t.command = m
+	t.mu.Unlock()
+}
+
+// SniffAPDU records one exchange (sub-type APDU, the T=0 TPDU), placed
+// among the events where its command came (SniffCommand), if noted.
 func (t *SIMTap) SniffAPDU(cmd, rsp []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.write(gsmtap.AppendExchange(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(t.scratch[:0]), cmd, rsp))
+	command := t.command
+	t.command = Mark{}
+	t.write(gsmtap.AppendExchange(gsmtap.SIMHeader(gsmtap.SubAPDU).Append(t.scratch[:0]), cmd, rsp), command)
 }
 
 // write sends one datagram; callers hold mu.
-func (t *SIMTap) write(datagram []byte) {
+func (t *SIMTap) write(datagram []byte, command Mark) {
 	t.scratch = datagram
 	t.packets++
-	if err := t.s.WriteDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram); err != nil && t.err == nil {
+	if err := t.s.writeDatagram(time.Time{}, SIMTapAddr, SIMTapAddr, datagram, command); err != nil && t.err == nil {
 		t.err = err
 	}
 }

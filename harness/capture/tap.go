@@ -280,15 +280,16 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 }
 
 // frame writes one frame that is not part of a connection (a datagram),
-// stamped at ts (zero: the tap's clock now), in order with the others.
-func (t *tap) frame(ts time.Time, data []byte) error {
+// stamped at ts (zero: the tap's clock now), in order with the others; cmd
+// is where the exchange it records began, if it says (withCommand).
+func (t *tap) frame(ts time.Time, data []byte, cmd Mark) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if ts.IsZero() {
 		ts = t.clk.Now()
 	}
 	ci := gopacket.CaptureInfo{Timestamp: t.stampAt(ts), CaptureLength: len(data), Length: len(data)}
-	return t.write(ci, data, t.mark())
+	return t.write(ci, data, withCommand(t.mark(), cmd))
 }
 
 func (t *tap) fail(err error) {

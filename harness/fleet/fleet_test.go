@@ -308,7 +308,8 @@ func TestBadExternalPlatform(t *testing.T) {
 			// card's own failure with the platform.
 			for why, g := range r.Failures {
 				if g.Devices != 2 || !slices.Equal(g.First, []int{0, 1}) ||
-					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") {
+					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") ||
+					strings.Contains(why, "preferred list: preferred list") {
 					t.Errorf("failures %q: %+v", why, g)
 				}
 			}
@@ -475,6 +476,42 @@ func TestJudge(t *testing.T) {
 		got := judge(tc.p, tc.switched, tc.why)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: judged %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestCardFailure: the card's failure events become the fleet's reasons,
+// the step named once even when the card's reason names it already.
+func TestCardFailure(t *testing.T) {
+	ev := func(kind string, kv ...any) eventlog.Event {
+		f := eventlog.F{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f[kv[i].(string)] = kv[i+1]
+		}
+		return eventlog.Event{Actor: eventlog.EUICC, Kind: eventlog.Kind(kind), Fields: f}
+	}
+	for _, tc := range []struct {
+		name string
+		e    eventlog.Event
+		want string // "" none
+	}{
+		{"list, the decoder's reason", ev("preferred_list_failed", "reason", "preferred list: operators: want an array, got a string"),
+			"preferred list: operators: want an array, got a string"},
+		{"list, a transport reason", ev("preferred_list_failed", "reason", "reply: connection closed without a reply"),
+			"preferred list: reply: connection closed without a reply"},
+		{"list, a reason only mentioning the step", ev("preferred_list_failed", "reason", "http status 404: no preferred list: here"),
+			"preferred list: http status 404: no preferred list: here"},
+		{"download refused", ev("download_result", "ok", false, "reason", "authenticateClient: status Failed"),
+			"download: authenticateClient: status Failed"},
+		{"download done", ev("download_result", "ok", true, "reason", ""), ""},
+		{"attach", ev("attach_failed", "operator", "sfr", "reason", "registration denied"), "attach: registration denied"},
+		{"attach, named already", ev("attach_failed", "reason", "attach: timeout"), "attach: timeout"},
+		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
+		{"not a failure", ev("preferred_list_received", "operators", []string{"sfr"}), ""},
+	} {
+		got, ok := cardFailure(tc.e)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}
 	}
 }

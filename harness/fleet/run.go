@@ -357,17 +357,15 @@ func (s *storm) start(p plan, epoch time.Time) *live {
 // deviceEvent reads what a device's log says (in loop work, or from its
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
+	if why, ok := cardFailure(e); ok {
+		l.why = why
+		return
+	}
 	switch {
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
 		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
 			l.switched = e.T.Sub(l.arrive)
 		}
-	case e.Actor == eventlog.EUICC && e.Kind == "download_result" && e.Get("ok") == false:
-		l.why = "download: " + e.Str("reason")
-	case e.Actor == eventlog.EUICC && e.Kind == "attach_failed":
-		l.why = "attach: " + e.Str("reason")
-	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_failed":
-		l.why = "preferred list: " + e.Str("reason")
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
 		s.mu.Lock()
 		if to := e.Str("to"); to == "platform" {
@@ -389,6 +387,32 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.PlatformRequests++
 		s.mu.Unlock()
 	}
+}
+
+// cardFailure is the failure a card's event reports, as the fleet's
+// reasons name it ("download: …", "attach: …", "preferred list: …"), and
+// whether it reports one. A reason that already names its step (the
+// preferred list's decoder says "preferred list: …") keeps its one prefix.
+func cardFailure(e eventlog.Event) (string, bool) {
+	if e.Actor != eventlog.EUICC {
+		return "", false
+	}
+	var step string
+	switch {
+	case e.Kind == "download_result" && e.Get("ok") == false:
+		step = "download"
+	case e.Kind == "attach_failed":
+		step = "attach"
+	case e.Kind == "preferred_list_failed":
+		step = "preferred list"
+	default:
+		return "", false
+	}
+	reason := e.Str("reason")
+	if strings.HasPrefix(reason, step+": ") {
+		return reason, true
+	}
+	return step + ": " + reason, true
 }
 
 // retire reads the device's final state from its host, as a person

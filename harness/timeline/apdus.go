@@ -26,12 +26,17 @@ func readAPDUs(path string, b *Builder) error {
 
 // addAPDUs adds the lanes of a capture's GSMTAP datagrams (see
 // readAPDUs); a row whose frame is marked goes among the events of its
-// instant by its mark.
+// instant by its mark: an APDU where its command reached the card, before
+// the events the card logged while handling it (its datagram, written
+// with the answer, follows them).
 func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	tr := simtrace.Decode(dgs)
 	marks := make(map[int]capture.Mark, len(dgs))
 	for _, d := range dgs {
-		if d.Mark.OK {
+		switch {
+		case d.Mark.CommandOK:
+			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true}
+		case d.Mark.OK:
 			marks[d.Frame] = d.Mark
 		}
 	}

@@ -71,6 +71,10 @@ func (s *Splitter) Feed(p []byte) []Line {
 	return out
 }
 
+// Len is how many characters the line being typed holds: a DCE that
+// echoes needs it to tell a backspace that removed one from one that did not.
+func (s *Splitter) Len() int { return len(s.buf) }
+
 // finish ends the current line; ok is false for an empty, clean line.
 func (s *Splitter) finish() (Line, bool) {
 	defer func() {
