@@ -25,11 +25,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Device kinds of a mix.
@@ -48,89 +50,72 @@ const (
 
 // Template is a fleet's description (see fixtures/fleet/README.md).
 type Template struct {
-	Name string `yaml:"name"`
+	Name string
 	// Scenario is the base scenario file, relative to the template.
-	Scenario string `yaml:"scenario"`
-	Devices  int    `yaml:"devices"`
+	Scenario string
+	Devices  int
 	// ArriveWithin spreads the arrivals uniformly over this window.
-	ArriveWithin Duration `yaml:"arrive_within"`
+	ArriveWithin Duration
 	// Dwell is how long each device is followed after its arrival.
-	Dwell Duration `yaml:"dwell"`
+	Dwell Duration
 	// PTYs is how many devices get a real pseudo-terminal; the others
 	// are linked to their host in memory.
-	PTYs int    `yaml:"ptys"`
-	Seed int64  `yaml:"seed"`
-	Mix  []Part `yaml:"mix"`
+	PTYs int
+	Seed int64
+	Mix  []Part
 
 	// Base is the parsed base scenario; Home and Visit its first and
 	// last areas; Preferred the visited country's preferred operators.
-	Base        *scenario.Scenario `yaml:"-"`
-	Home, Visit string             `yaml:"-"`
-	Preferred   []string           `yaml:"-"`
-	HomeOp      scenario.Operator  `yaml:"-"`
-	baseSum     [32]byte           // of the base scenario's bytes, for Fingerprint
+	Base        *scenario.Scenario
+	Home, Visit string
+	Preferred   []string
+	HomeOp      scenario.Operator
+	baseSum     [32]byte // of the base scenario's bytes, for Fingerprint
+
+	// d remembers where the file gave each field and read what it gave,
+	// so that Validate points at the line of a value no flag replaced.
+	d    *yamlnode.Decoder
+	read given
+}
+
+// given is what a template file set, as it set it.
+type given struct {
+	Devices, PTYs       int
+	ArriveWithin, Dwell Duration
+	Mix                 []Part
 }
 
 // Part is one kind of device and its share of the fleet.
 type Part struct {
-	Share int    `yaml:"share"`
-	Kind  string `yaml:"kind"`
+	Share int
+	Kind  string
 	// AttachReject makes every preferred operator's network reject the
 	// device's attach with this EMM cause (TS 24.301 §9.9.3.9): the card
 	// falls back to its original profile and reports.
-	AttachReject int `yaml:"attach_reject"`
+	AttachReject int
 	// CardFault is a card-side download fault (bad_euicc_signature).
-	CardFault string `yaml:"card_fault"`
+	CardFault string
 }
 
-// Duration is a time.Duration written as "10m" in YAML.
+// Duration is a time.Duration written as "10m" in a template.
 type Duration time.Duration
-
-// UnmarshalYAML reads a Go duration string.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q: want a duration like 10m or 1h30m", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
 
 // cardFaults are the download faults a card injects on its own.
 var cardFaults = []string{scenario.BadEUICCSignature}
 
-// Load reads a template and its base scenario.
+// maxTemplateSize bounds a template file; a template is a dozen lines.
+const maxTemplateSize = 1 << 20
+
+// Load reads a template and its base scenario. Errors in the template
+// are *yamlnode.Error: file:line:col, the field's path, what is wrong.
 func Load(path string) (*Template, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("fleet template: %w", err)
 	}
-	var t Template
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&t); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("fleet template %s: empty (it needs at least scenario and devices)", path)
-		}
-		return nil, fmt.Errorf("fleet template %s: %w", path, err)
-	}
-	var more any
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("fleet template %s: a second YAML document: one template per file", path)
-	}
-	// What the file leaves out takes its default; what it gives must be
-	// right (dwell: 0s or mix: [] are refused, not read as absent).
-	var keys map[string]any
-	if err := yaml.Unmarshal(b, &keys); err == nil {
-		if _, ok := keys["dwell"]; !ok {
-			t.Dwell = Duration(DefaultDwell)
-		}
-		if _, ok := keys["mix"]; !ok {
-			t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
-		}
-	}
-	if t.Scenario == "" {
-		return nil, fmt.Errorf("fleet template %s: scenario: required (the base scenario file)", path)
+	t, err := parse(path, b)
+	if err != nil {
+		return nil, err
 	}
 	sp := t.Scenario
 	if !filepath.IsAbs(sp) {
@@ -138,7 +123,7 @@ func Load(path string) (*Template, error) {
 	}
 	base, err := os.ReadFile(sp)
 	if err != nil {
-		return nil, fmt.Errorf("fleet template %s: %w", path, err)
+		return nil, t.d.ErrPath("scenario", "the base scenario cannot be read: %v", err)
 	}
 	if t.Base, err = scenario.Parse(sp, base); err != nil {
 		return nil, fmt.Errorf("fleet template %s: %w", path, err)
@@ -147,55 +132,171 @@ func Load(path string) (*Template, error) {
 	if t.Name == "" {
 		t.Name = t.Base.Name
 	}
-	return &t, nil
+	return t, nil
+}
+
+// parse decodes a template's fields node by node: each must have its
+// type; their ranges are Validate's, once flags have had their say.
+func parse(file string, b []byte) (*Template, error) {
+	d := &yamlnode.Decoder{File: file, Unknown: func(known []string) string {
+		return "unknown field (the fields: " + strings.Join(known, ", ") + ")"
+	}}
+	if len(b) > maxTemplateSize {
+		return nil, d.ErrAt(nil, "", "file is %d bytes, at most %d", len(b), maxTemplateSize)
+	}
+	var doc, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := yamlnode.Parse(dec, &doc); errors.Is(err, io.EOF) || (err == nil && len(doc.Content) == 0) {
+		return nil, &yamlnode.Error{File: file, Msg: "empty fleet template (it needs at least scenario and devices)"}
+	} else if err != nil {
+		return nil, syntaxErr(file, err)
+	}
+	// A decoder reads the first document; a second one would be dropped
+	// without a word, so it is refused where it starts.
+	switch err := yamlnode.Parse(dec, &next); {
+	case err == nil:
+		return nil, d.ErrAt(&next, "", "a second YAML document starts here: one template per file")
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxErr(file, err)
+	}
+	t := &Template{d: d}
+	root := doc.Content[0]
+	part := func(n *yaml.Node, p string) error {
+		var pt Part
+		err := d.Mapping(n, p,
+			yamlnode.Required("share", integer(d, &pt.Share)),
+			yamlnode.Required("kind", d.Str(&pt.Kind)),
+			yamlnode.Optional("card_fault", d.Str(&pt.CardFault)),
+			yamlnode.Optional("attach_reject", integer(d, &pt.AttachReject)))
+		t.Mix = append(t.Mix, pt)
+		return err
+	}
+	if err := d.Mapping(root, "",
+		yamlnode.Optional("name", d.Str(&t.Name)),
+		yamlnode.Optional("scenario", d.Str(&t.Scenario)),
+		yamlnode.Optional("devices", integer(d, &t.Devices)),
+		yamlnode.Optional("arrive_within", duration(d, &t.ArriveWithin)),
+		yamlnode.Optional("dwell", duration(d, &t.Dwell)),
+		yamlnode.Optional("ptys", integer(d, &t.PTYs)),
+		yamlnode.Optional("seed", integer(d, &t.Seed)),
+		yamlnode.Optional("mix", func(n *yaml.Node, p string) error {
+			t.Mix = []Part{} // given but empty is refused, not read as left out
+			return d.Sequence(n, p, part)
+		}),
+	); err != nil {
+		return nil, err
+	}
+	switch {
+	case d.Node("scenario") == nil:
+		return nil, d.ErrAt(root, "scenario", "required (the base scenario file)")
+	case t.Scenario == "":
+		return nil, d.ErrPath("scenario", "required (the base scenario file)")
+	}
+	// What the file leaves out takes its default; what it gives must be
+	// right (dwell: 0s or mix: [] are refused by Validate, not read as absent).
+	if d.Node("dwell") == nil {
+		t.Dwell = Duration(DefaultDwell)
+	}
+	if t.Mix == nil {
+		t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	}
+	t.read = given{Devices: t.Devices, ArriveWithin: t.ArriveWithin, Dwell: t.Dwell, PTYs: t.PTYs, Mix: slices.Clone(t.Mix)}
+	return t, nil
+}
+
+// syntaxErr locates a YAML parser error by its line.
+func syntaxErr(file string, err error) error {
+	line, msg := yamlnode.Syntax(err)
+	return &yamlnode.Error{File: file, Line: max(line, 1), Col: 1, Msg: "YAML syntax: " + msg}
+}
+
+// integer reads an integer scalar as YAML writes one (1000, 1_000,
+// 0x10) into dst (*int or *int64); the range is Validate's.
+func integer(d *yamlnode.Decoder, dst any) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a whole number")
+		if err != nil {
+			return err
+		}
+		if n.ShortTag() != "!!int" || n.Decode(dst) != nil {
+			return d.ErrAt(n, path, "want a whole number, got %q", v)
+		}
+		return nil
+	}
+}
+
+// duration reads a Go duration such as 90s, 10m or 1h30m.
+func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
+	return func(n *yaml.Node, path string) error {
+		v, err := d.Scalar(n, path, "a duration")
+		if err != nil {
+			return err
+		}
+		t, perr := time.ParseDuration(v)
+		if perr != nil {
+			return d.ErrAt(n, path, "want a duration like 10m or 1h30m, got %q", v)
+		}
+		*dst = Duration(t)
+		return nil
+	}
 }
 
 // Validate checks the numbers (after command-line overrides) and derives
 // Home, Visit and Preferred from the base scenario. ptyLimit is how many
-// more ptys the system allows (negative: unknown).
+// more ptys the system allows (negative: unknown). A refused value the
+// template file gave (no flag replaced it) is named with its line.
 func (t *Template) Validate(ptyLimit int) error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	bad := func(path string, fromFile bool, format string, a ...any) {
+		if n := t.node(path); n != nil && fromFile {
+			errs = append(errs, t.d.ErrAt(n, path, format, a...))
+			return
+		}
+		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
+	}
+	devices, window, dwell, ptys := t.Devices == t.read.Devices, t.ArriveWithin == t.read.ArriveWithin, t.Dwell == t.read.Dwell, t.PTYs == t.read.PTYs
 	switch {
 	case t.Devices <= 0:
-		bad("devices: %d: a fleet needs at least one device", t.Devices)
+		bad("devices", devices, "%d: a fleet needs at least one device", t.Devices)
 	case t.Devices > MaxDevices:
-		bad("devices: %d: at most %d", t.Devices, MaxDevices)
+		bad("devices", devices, "%d: at most %d", t.Devices, MaxDevices)
 	}
 	switch {
 	case t.ArriveWithin <= 0:
-		bad("arrive_within: %v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
+		bad("arrive_within", window, "%v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
 	case time.Duration(t.ArriveWithin)%time.Second != 0:
-		bad("arrive_within: %v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
+		bad("arrive_within", window, "%v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
 	}
 	if t.Dwell <= 0 || time.Duration(t.Dwell) > MaxDwell {
-		bad("dwell: %v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
+		bad("dwell", dwell, "%v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
 	}
 	switch {
 	case t.PTYs < 0:
-		bad("ptys: %d: negative", t.PTYs)
+		bad("ptys", ptys, "%d: negative", t.PTYs)
 	case t.PTYs > t.Devices && t.Devices > 0:
-		bad("ptys: %d: more than the %d devices", t.PTYs, t.Devices)
+		bad("ptys", ptys, "%d: more than the %d devices", t.PTYs, t.Devices)
 	case ptyLimit >= 0 && t.PTYs > ptyLimit:
-		bad("ptys: %d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
+		bad("ptys", ptys, "%d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
 	}
 	if len(t.Mix) == 0 {
-		bad("mix: empty: give at least one part (leave it out for all preinstalled)")
+		bad("mix", len(t.read.Mix) == 0, "empty: give at least one part (leave it out for all preinstalled)")
 	}
 	total := 0
 	for i, p := range t.Mix {
+		asRead := i < len(t.read.Mix) && t.read.Mix[i] == p
+		at := func(field string) string { return yamlnode.Join(yamlnode.Index("mix", i), field) }
 		if p.Share <= 0 {
-			bad("mix[%d].share: %d: want more than 0", i, p.Share)
+			bad(at("share"), asRead, "%d: want more than 0", p.Share)
 		}
 		total += p.Share
 		if p.Kind != KindPreinstalled && p.Kind != KindDownload {
-			bad("mix[%d].kind: %q: want %s or %s", i, p.Kind, KindPreinstalled, KindDownload)
+			bad(at("kind"), asRead, "%q: want %s or %s", p.Kind, KindPreinstalled, KindDownload)
 		}
 		if p.CardFault != "" && !slices.Contains(cardFaults, p.CardFault) {
-			bad("mix[%d].card_fault: %q: want one of %v", i, p.CardFault, cardFaults)
+			bad(at("card_fault"), asRead, "%q: want one of %v", p.CardFault, cardFaults)
 		}
 		if p.AttachReject < 0 || p.AttachReject > 255 {
-			bad("mix[%d].attach_reject: %d: an EMM cause is 1..255", i, p.AttachReject)
+			bad(at("attach_reject"), asRead, "%d: an EMM cause is 1..255", p.AttachReject)
 		}
 	}
 	if t.Base != nil {
@@ -210,12 +311,22 @@ func (t *Template) Validate(ptyLimit int) error {
 			}
 			for _, id := range t.Preferred {
 				if op, _ := t.operator(id); op.SMDP == "" {
-					bad("mix[%d]: kind download, but preferred operator %s runs no SM-DP+ in %s", i, id, t.Base.File)
+					bad(yamlnode.Index("mix", i), i < len(t.read.Mix) && t.read.Mix[i] == p,
+						"kind download, but preferred operator %s runs no SM-DP+ in %s", id, t.Base.File)
 				}
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// node is where the template file gave path, nil if it did not (or the
+// template was not read from a file).
+func (t *Template) node(path string) *yaml.Node {
+	if t.d == nil {
+		return nil
+	}
+	return t.d.Node(path)
 }
 
 // derive finds the trip and the preferred list in the base scenario.

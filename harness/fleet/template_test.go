@@ -1,0 +1,130 @@
+package fleet
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A bad template is refused at the line and column of what is wrong,
+// naming the field as the file spells it, in the template's words —
+// never the YAML library's Go types. Load refuses what has the wrong
+// type or shape; Validate what is out of range, at the same place.
+func TestTemplateErrors(t *testing.T) {
+	base, err := filepath.Abs("../../fixtures/scenarios/roam-fr-preinstalled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// head is three lines; what a case adds starts on line 4.
+	head := "scenario: " + base + "\ndevices: 2\narrive_within: 1m\n"
+	tests := []struct {
+		name, text string
+		validate   bool // the error is Validate's, after a clean Load
+		want       string
+	}{
+		{"empty", "# nothing\n", false,
+			"storm.yaml: empty fleet template (it needs at least scenario and devices)"},
+		{"not a mapping", "- devices: 2\n", false,
+			"storm.yaml:1:1: want a mapping, got a list"},
+		{"unknown field", head + "colour: red\n", false,
+			"storm.yaml:4:1: colour: unknown field (the fields: name, scenario, devices, arrive_within, dwell, ptys, seed, mix)"},
+		{"key given twice", head + "devices: 3\n", false,
+			"storm.yaml:4:1: devices: given twice"},
+		{"a key that is a list", head + "[a]: 1\n", false,
+			"storm.yaml:4:1: want field names, got a list"},
+		{"devices a word", "scenario: x\ndevices: lots\n", false,
+			`storm.yaml:2:10: devices: want a whole number, got "lots"`},
+		{"devices a fraction", "scenario: x\ndevices: 1.5\n", false,
+			`storm.yaml:2:10: devices: want a whole number, got "1.5"`},
+		{"devices a list", "scenario: x\ndevices: [1, 2]\n", false,
+			"storm.yaml:2:10: devices: want a whole number, got a list"},
+		{"devices beyond 64 bits", "scenario: x\ndevices: 99999999999999999999\n", false,
+			`storm.yaml:2:10: devices: want a whole number, got "99999999999999999999"`},
+		{"seed a word", head + "seed: abc\n", false,
+			`storm.yaml:4:7: seed: want a whole number, got "abc"`},
+		{"name a mapping", head + "name: {a: 1}\n", false,
+			"storm.yaml:4:7: name: want a string, got a mapping"},
+		{"window without a unit", "scenario: x\narrive_within: 10\n", false,
+			`storm.yaml:2:16: arrive_within: want a duration like 10m or 1h30m, got "10"`},
+		{"dwell empty", head + "dwell:\n", false,
+			"storm.yaml:4:7: dwell: want a duration, got nothing"},
+		{"mix a word", head + "mix: lots\n", false,
+			`storm.yaml:4:6: mix: want a list, got "lots"`},
+		{"mix empty", head + "mix:\n", false,
+			"storm.yaml:4:5: mix: want a list, got nothing"},
+		{"a share that is a word", head + "mix:\n  - {share: 1, kind: preinstalled}\n  - {share: lots, kind: download}\n", false,
+			`storm.yaml:6:13: mix[1].share: want a whole number, got "lots"`},
+		{"a part that is a word", head + "mix:\n  - preinstalled\n", false,
+			`storm.yaml:5:5: mix[0]: want a mapping, got "preinstalled"`},
+		{"a part's unknown field", head + "mix:\n  - {share: 1, kind: download, fault: x}\n", false,
+			"storm.yaml:5:32: mix[0].fault: unknown field (the fields: share, kind, card_fault, attach_reject)"},
+		{"a part without a share", head + "mix:\n  - kind: download\n", false,
+			"storm.yaml:5:5: mix[0].share: required field missing"},
+		{"a part's field twice", head + "mix:\n  - {share: 1, kind: download, share: 2}\n", false,
+			"storm.yaml:5:32: mix[0].share: given twice"},
+		{"an alias for a number", "scenario: x\ndevices: &n 2\nptys: *n\n", false,
+			"storm.yaml:3:7: ptys: YAML aliases are not supported"},
+		{"an alias for a part", head + "mix:\n  - &p {share: 1, kind: download}\n  - *p\n", false,
+			"storm.yaml:6:5: mix[1]: YAML aliases are not supported"},
+		{"a second document", head + "---\ndevices: 3\n", false,
+			"storm.yaml:4:1: a second YAML document starts here: one template per file"},
+		{"YAML syntax", head + "dwell: 1m: 2m\n", false,
+			"storm.yaml:4:1: YAML syntax: mapping values are not allowed in this context"},
+		{"no scenario", "devices: 2\n", false,
+			"storm.yaml:1:1: scenario: required (the base scenario file)"},
+		{"an empty scenario", "scenario: ''\ndevices: 2\n", false,
+			"storm.yaml:1:11: scenario: required (the base scenario file)"},
+		{"a scenario that is not there", "scenario: nowhere.yaml\n", false,
+			"storm.yaml:1:11: scenario: the base scenario cannot be read: open nowhere.yaml: no such file or directory"},
+		{"0 devices", "scenario: " + base + "\ndevices: 0\narrive_within: 1m\n", true,
+			"storm.yaml:2:10: devices: 0: a fleet needs at least one device"},
+		{"dwell 0", head + "dwell: 0s\n", true,
+			"storm.yaml:4:8: dwell: 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)"},
+		{"an unknown kind", head + "mix:\n  - {share: 1, kind: teleport}\n", true,
+			`storm.yaml:5:22: mix[0].kind: "teleport": want preinstalled or download`},
+		{"an impossible cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: 300}\n", true,
+			"storm.yaml:5:51: mix[0].attach_reject: 300: an EMM cause is 1..255"},
+	}
+	dir := t.TempDir()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "storm.yaml")
+			if err := os.WriteFile(p, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tp, err := Load(p)
+			if tc.validate {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				err = tp.Validate(-1)
+			}
+			if err == nil {
+				t.Fatalf("taken, want %q", tc.want)
+			}
+			got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+			if got != tc.want {
+				t.Errorf("error\n  %s\nwant\n  %s", got, tc.want)
+			}
+			for _, leak := range []string{"Go struct", "!!", "fleet.", "[]", "map[", "unmarshal"} {
+				if strings.Contains(got, leak) {
+					t.Errorf("error %q speaks of Go or the YAML library (%q)", got, leak)
+				}
+			}
+		})
+	}
+}
+
+// A value a flag replaced is not the file's: its refusal names the
+// field but no line of the template.
+func TestTemplateFlagErrorsAreNotLocated(t *testing.T) {
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Devices = 0 // --devices 0
+	if err := tp.Validate(-1); err == nil || err.Error() != "devices: 0: a fleet needs at least one device" {
+		t.Errorf("error %v", err)
+	}
+}
