@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
+	"github.com/esimhil/esimhil/internal/exactjson"
 )
 
 // Outcomes of a device at the end of its dwell.
@@ -482,7 +483,10 @@ func ReadResult(path string) (*Result, error) {
 		return nil, fmt.Errorf("fleet result: %w", err)
 	}
 	r := newResult()
-	if err := json.Unmarshal(b, r); err != nil {
+	// exactjson, not encoding/json: a hand-edited or foreign file is
+	// refused by the value's JSON path, never by Go's type names, and a
+	// misspelt or repeated member is not dropped without a word.
+	if err := exactjson.Decode(b, r); err != nil {
 		return nil, fmt.Errorf("fleet result %s: %w", path, err)
 	}
 	return r, nil
