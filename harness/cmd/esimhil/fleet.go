@@ -192,15 +192,17 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	for _, p := range fs.Args() {
 		r, err := fleet.ReadResult(p)
 		if err != nil {
+			// Bad input, as for a storm (2): 1 would say the storm
+			// found failed devices.
 			fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
-			return 1
+			return 2
 		}
 		rs = append(rs, r)
 	}
 	m, err := fleet.Merge(rs)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
-		return 1
+		return 2
 	}
 	m.Print(stdout)
 	if *out != "" {

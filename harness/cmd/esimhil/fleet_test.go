@@ -237,3 +237,42 @@ func TestFleetRefusesDeadServers(t *testing.T) {
 		})
 	}
 }
+
+// A bad template or result file exits 2 (nothing ran) naming where it is
+// wrong — the template's line and column, the result's JSON path — and
+// never the YAML or JSON library's Go types.
+func TestFleetBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	base, err := filepath.Abs(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tmpl := write("storm.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\nmix:\n  - {share: lots, kind: download}\n")
+	res := write("shard.json", `{"devices": "many"}`)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"fleet", "--scenario-template", tmpl}, 2, tmpl + `:5:13: mix[0].share: want a whole number, got "lots"`},
+		{[]string{"fleet", "merge", res}, 2, "fleet result " + res + ": devices: want an integer, got a string"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli(context.Background(), tc.args, &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
+		}
+		for _, leak := range []string{"Go struct", "!!", "unmarshal", "map["} {
+			if strings.Contains(errOut.String(), leak) {
+				t.Errorf("%v: stderr %q speaks of Go (%q)", tc.args, errOut.String(), leak)
+			}
+		}
+	}
+}
