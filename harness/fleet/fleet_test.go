@@ -495,7 +495,9 @@ func TestCardFailure(t *testing.T) {
 		e    eventlog.Event
 		want string // "" none
 	}{
-		{"list, the decoder's reason", ev("preferred_list_failed", "reason", "preferred list: operators: want an array, got a string"),
+		{"list, the decoder's reason", ev("preferred_list_failed", "reason", "operators: want an array, got a string"),
+			"preferred list: operators: want an array, got a string"},
+		{"list, a reason naming its step already", ev("preferred_list_failed", "reason", "preferred list: operators: want an array, got a string"),
 			"preferred list: operators: want an array, got a string"},
 		{"list, a transport reason", ev("preferred_list_failed", "reason", "reply: connection closed without a reply"),
 			"preferred list: reply: connection closed without a reply"},

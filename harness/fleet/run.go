@@ -391,8 +391,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 
 // cardFailure is the failure a card's event reports, as the fleet's
 // reasons name it ("download: …", "attach: …", "preferred list: …"), and
-// whether it reports one. A reason that already names its step (the
-// preferred list's decoder says "preferred list: …") keeps its one prefix.
+// whether it reports one. A reason that already names its step (a card
+// whose applet predates the fix said "preferred list: …" itself) keeps
+// its one prefix.
 func cardFailure(e eventlog.Event) (string, bool) {
 	if e.Actor != eventlog.EUICC {
 		return "", false

@@ -85,10 +85,13 @@ func refusal(body []byte) string {
 
 // DecodePreferredList parses and checks the platform's preferred-list
 // answer with the API's one strict decoder, as the list the card stores.
+// Its error names the field, not the step: the card logs it as the reason
+// of preferred_list_failed, whose kind names the step already, and the
+// fleet prefixes "preferred list: " to every such reason.
 func DecodePreferredList(body []byte) (*PreferredList, error) {
 	r, err := platformapi.DecodeListResponse(body)
 	if err != nil {
-		return nil, fmt.Errorf("preferred list: %w", err)
+		return nil, err
 	}
 	l := &PreferredList{ListID: r.ListID, Country: r.Country, OrderBy: r.OrderBy, Operators: make([]ListOperator, len(r.Operators))}
 	for i, o := range r.Operators {
