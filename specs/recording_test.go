@@ -36,41 +36,8 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 	}
 
 	It("round-trips: lab record on the running emulator, then lab diff, finds nothing; an altered line is reported where it is", func() {
-		s := framework.Load("lab-home.yaml")
-		dir := GinkgoT().TempDir()
-		r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: filepath.Join(dir, "emulator"), NoHost: true, Link: filepath.Join(dir, "modem")})
-		Expect(err).NotTo(HaveOccurred())
-		b := harness.NewLabBackend(r, 30)
-		b.Start()
-		DeferCleanup(b.Close)
-
 		By("recording the probe script through the pty opened as a serial device")
-		scriptFile := filepath.Join(framework.Root(), "fixtures", "scripts", "probe-es10.yaml")
-		text, err := os.ReadFile(scriptFile)
-		Expect(err).NotTo(HaveOccurred())
-		script, err := record.ParseScript(scriptFile, text)
-		Expect(err).NotTo(HaveOccurred())
-		var log record.Log
-		port, err := transport.Open(context.Background(), filepath.Join(dir, "modem"), transport.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimestamps(r.Loop.Now))
-		DeferCleanup(c.Close)
-		Eventually(func() []string {
-			rsp, err := c.Command("AT+CEREG?")
-			if err != nil {
-				return nil
-			}
-			return rsp.Lines
-		}).Should(ContainElement(MatchRegexp(`^\+CEREG: \d,[15]`)), "attached, as a recording's device is")
-		Expect(record.Prepare(c)).To(Succeed())
-		log.Reset()
-		identity, err := record.Record(c, r.Personality, script, &log)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(identity).To(Equal(r.Personality.Model))
-		out := filepath.Join(dir, "rec")
-		scen, _ := filepath.Abs(filepath.Join(framework.Root(), "fixtures", "scenarios", "lab-home.yaml"))
-		Expect(record.Save(out, record.Manifest{Script: script.Name, Modem: "emulator", Personality: r.Personality.Name,
-			Identity: identity, Scenario: scen}, text, log.Lines())).To(Succeed())
+		out, log := recordEmulator("probe-es10.yaml")
 
 		By("lab diff: no difference")
 		ds, _, err := harness.DiffRecording(out, "", "")
@@ -95,4 +62,65 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		Expect(ds[0].String()).To(HavePrefix("at.log:%d: recorded < +CPIN: SIM PIN", at+1))
 		Expect(ds[0].String()).To(HaveSuffix("emulator < +CPIN: READY"))
 	})
+
+	It("round-trips a restart: the script waits for RDY on the wall clock, and playback lets virtual time run while it waits", func() {
+		out, log := recordEmulator("restart.yaml")
+		lines := strings.Join(log.Lines(), "\n")
+		Expect(lines).To(MatchRegexp(`# step 3: await RDY within 60s\n.* < RDY\n.* # step 3: RDY after \d`), "the wait and the boot URC are in the recording")
+		Expect(lines).NotTo(ContainSubstring("timeout"))
+
+		By("lab diff: no difference, the boot URC included")
+		ds, _, err := harness.DiffRecording(out, "", "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ds).To(BeEmpty())
+
+		By("a recording whose modem said something else on boot: reported")
+		altered := strings.Replace(lines, "< RDY", "< READY", 1)
+		Expect(os.WriteFile(filepath.Join(out, record.LogFile), []byte(altered+"\n"), 0o644)).To(Succeed())
+		ds, _, err = harness.DiffRecording(out, "", "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ds).To(HaveLen(1))
+		Expect(ds[0].String()).To(And(ContainSubstring("recorded < READY"), HaveSuffix("emulator < RDY")))
+	})
 })
+
+// recordEmulator runs lab record's steps with a script of fixtures/scripts
+// against the emulated device of lab-home, through its pty opened as a
+// serial device, on the wall clock at 30x, and saves the recording.
+func recordEmulator(scriptName string) (dir string, log *record.Log) {
+	s := framework.Load("lab-home.yaml")
+	tmp := GinkgoT().TempDir()
+	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: filepath.Join(tmp, "emulator"), NoHost: true, Link: filepath.Join(tmp, "modem")})
+	Expect(err).NotTo(HaveOccurred())
+	b := harness.NewLabBackend(r, 30)
+	b.Start()
+	DeferCleanup(b.Close)
+
+	scriptFile := filepath.Join(framework.Root(), "fixtures", "scripts", scriptName)
+	text, err := os.ReadFile(scriptFile)
+	Expect(err).NotTo(HaveOccurred())
+	script, err := record.ParseScript(scriptFile, text)
+	Expect(err).NotTo(HaveOccurred())
+	log = &record.Log{}
+	port, err := transport.Open(context.Background(), filepath.Join(tmp, "modem"), transport.Config{})
+	Expect(err).NotTo(HaveOccurred())
+	c := atclient.New(port, atclient.WithTrace(log), atclient.WithTimestamps(r.Loop.Now))
+	DeferCleanup(c.Close)
+	Eventually(func() []string {
+		rsp, err := c.Command("AT+CEREG?")
+		if err != nil {
+			return nil
+		}
+		return rsp.Lines
+	}).Should(ContainElement(MatchRegexp(`^\+CEREG: \d,[15]`)), "attached, as a recording's device is")
+	Expect(record.Prepare(c)).To(Succeed())
+	log.Reset()
+	identity, err := record.Record(c, r.Personality, script, log)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(identity).To(Equal(r.Personality.Model))
+	dir = filepath.Join(tmp, "rec")
+	scen, _ := filepath.Abs(filepath.Join(framework.Root(), "fixtures", "scenarios", "lab-home.yaml"))
+	Expect(record.Save(dir, record.Manifest{Script: script.Name, Modem: "emulator", Personality: r.Personality.Name,
+		Identity: identity, Scenario: scen}, text, log.Lines())).To(Succeed())
+	return dir, log
+}

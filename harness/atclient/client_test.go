@@ -179,9 +179,27 @@ func testURCs(t *testing.T, kind string) {
 	if r := <-ch; r.err != nil || r.u != "+CUSATP: D009" {
 		t.Errorf("late URC %q, %v", r.u, r.err)
 	}
+	// TakeURC, for a caller that lets time pass itself: no wait, the
+	// oldest match taken, the others left; after Close, the client's error.
+	s.send(t, "\r\nRDY\r\n\r\n+QIND: PB DONE\r\n")
+	if _, err := c.WaitURC("+QIND", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if u, ok, err := c.TakeURC(func(u string) bool { return u == "RDY" }); !ok || err != nil || u != "RDY" {
+		t.Errorf("TakeURC: %q %v %v", u, ok, err)
+	}
+	if u, ok, err := c.TakeURC(func(u string) bool { return u == "RDY" }); ok || err != nil {
+		t.Errorf("TakeURC again: %q %v %v", u, ok, err)
+	}
 	if _, err := c.Command("AT"); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		c.Close()
+		if _, ok, err := c.TakeURC(func(string) bool { return true }); ok || !errors.Is(err, ErrClosed) {
+			t.Errorf("TakeURC after Close: %v %v", ok, err)
+		}
+	}()
 	tmu.Lock()
 	defer tmu.Unlock()
 	if !strings.Contains(trace.String(), "> AT\n") || !strings.Contains(trace.String(), "< OK\n") {

@@ -136,14 +136,12 @@ func (c *Client) ClearURCs() {
 func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	match := func(u string) bool { return strings.HasPrefix(u, prefix) }
 	for {
 		c.mu.Lock()
-		for i, u := range c.urcs {
-			if strings.HasPrefix(u, prefix) {
-				c.urcs = append(c.urcs[:i:i], c.urcs[i+1:]...)
-				c.mu.Unlock()
-				return u, nil
-			}
+		if u, ok := c.takeURC(match); ok {
+			c.mu.Unlock()
+			return u, nil
 		}
 		sig, done, err := c.urcSig, c.done, c.err
 		c.mu.Unlock()
@@ -161,4 +159,31 @@ func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 			return "", fmt.Errorf("wait URC %q: %w after %v", prefix, ErrTimeout, timeout)
 		}
 	}
+}
+
+// TakeURC removes and returns the oldest URC that match accepts, without
+// waiting: for a caller that lets time pass itself (a script's wait on the
+// emulator's virtual clock). It fails once the client has: the port gone
+// for good.
+func (c *Client) TakeURC(match func(string) bool) (string, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if u, ok := c.takeURC(match); ok {
+		return u, true, nil
+	}
+	if c.err != nil {
+		return "", false, fmt.Errorf("take URC: %w", c.err)
+	}
+	return "", false, nil
+}
+
+// takeURC removes the oldest URC match accepts. Call with c.mu held.
+func (c *Client) takeURC(match func(string) bool) (string, bool) {
+	for i, u := range c.urcs {
+		if match(u) {
+			c.urcs = append(c.urcs[:i:i], c.urcs[i+1:]...)
+			return u, true
+		}
+	}
+	return "", false
 }

@@ -86,15 +86,57 @@ func (l *Log) Lines() []string {
 	return append([]string(nil), l.lines...)
 }
 
+// Clock is the time a script runs on: the wall clock on a real modem
+// (Wall), the emulator's virtual clock in playback, where time passes
+// only while someone advances it.
+type Clock interface {
+	Now() time.Time
+	// Wait lets up to d pass until done reports true (or fails), and
+	// reports whether it did. done is asked at once, and again whenever
+	// the modem may have said something.
+	Wait(d time.Duration, done func() (bool, error)) (bool, error)
+}
+
+// Wall is a real modem's clock.
+type Wall struct{}
+
+// wallPoll is how often Wall asks: a modem's restart takes seconds.
+const wallPoll = 50 * time.Millisecond
+
+func (Wall) Now() time.Time { return time.Now() }
+
+func (Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
+	deadline := time.Now().Add(d)
+	t := time.NewTicker(wallPoll)
+	defer t.Stop()
+	for {
+		if ok, err := done(); ok || err != nil {
+			return ok, err
+		}
+		if !time.Now().Before(deadline) {
+			return false, nil
+		}
+		<-t.C
+	}
+}
+
 // Run plays a script on a modem in a personality's dialect. Commands that
-// answer ERROR, or time out, are part of the conversation, not failures;
-// Run fails only when the port is gone.
-func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, now func() time.Time) error {
+// answer ERROR, or time out, and waits that run out are part of the
+// conversation, not failures; Run fails only when the port is gone. An
+// await step looks at the unsolicited lines received since the step
+// before it began (a fast modem's RDY may come while AT+CFUN=1,1 is still
+// being answered), so every other step forgets the older ones.
+func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk Clock) error {
 	h := dialect.Host{AT: c, P: p}
 	for i, st := range s.Steps {
-		log.Note(now(), "step %d: %s", i+1, st)
+		log.Note(clk.Now(), "step %d: %s", i+1, st)
+		if st.Await == "" {
+			c.ClearURCs()
+		}
 		var err error
 		switch {
+		case st.Await != "":
+			err = await(c, st, log, clk, i+1)
 		case st.ICCID:
 			_, err = h.ICCID()
 		case st.ES10 != nil:
@@ -106,8 +148,29 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, now
 			return fmt.Errorf("step %d (%s): %w", i+1, st, err)
 		}
 		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
-			log.Note(now(), "step %d: %v", i+1, err)
+			log.Note(clk.Now(), "step %d: %v", i+1, err)
 		}
+	}
+	return nil
+}
+
+// await lets time pass until the modem sends the line an await step
+// waits for, and notes how long it took or that it did not come.
+func await(c *atclient.Client, st Step, log *Log, clk Clock, n int) error {
+	start := clk.Now()
+	var got string
+	ok, err := clk.Wait(st.Within, func() (bool, error) {
+		u, ok, err := c.TakeURC(st.Matches)
+		got = u
+		return ok, err
+	})
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		log.Note(clk.Now(), "step %d: %s after %s", n, got, seconds(clk.Now().Sub(start).Round(time.Millisecond)))
+	default:
+		log.Note(clk.Now(), "step %d: no line matching %s within %s", n, st.Await, seconds(st.Within))
 	}
 	return nil
 }
@@ -133,7 +196,7 @@ func es10(h dialect.Host, req []byte) error {
 // personality's dialect, with wall-clock time in the log, and returns the
 // modem's identity (its +CGMM answer, if the script asked).
 func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
-	if err := Run(c, p, s, log, time.Now); err != nil {
+	if err := Run(c, p, s, log, Wall{}); err != nil {
 		return "", err
 	}
 	ex := parse(log.Lines(), func(s string) string { return s })

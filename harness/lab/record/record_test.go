@@ -21,12 +21,29 @@ func TestParseScriptErrors(t *testing.T) {
 		{"steps: [AT]\n", "s.yaml:1:1: name: required field missing"},
 		{"name: x\n", "s.yaml:1:1: steps: required field missing"},
 		{"name: x\nsteps: []\n", "s.yaml:2:8: steps: want 1..500 steps, got 0"},
-		{"name: x\nsteps: [hello]\n", `s.yaml:2:9: steps[0]: "hello": want an AT command line, iccid or {es10: HEX}`},
+		{"name: x\nsteps: [hello]\n", `s.yaml:2:9: steps[0]: "hello": want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}`},
 		{"name: x\nsteps: [AT, {es10: ZZ}]\n", `s.yaml:2:20: steps[1].es10: "ZZ": want 2..4096 bytes of hex`},
-		{"name: x\nsteps: [{es10: BF2D00, more: 1}]\n", "s.yaml:2:24: steps[0].more: unknown field (the fields: es10)"},
+		{"name: x\nsteps: [{es10: BF2D00, more: 1}]\n", "s.yaml:2:24: steps[0].more: unknown field (the fields: es10, await, within)"},
 		{"name: x\nsteps: [{es10: [BF, 2D]}]\n", "s.yaml:2:16: steps[0].es10: want a string, got a list"},
-		{"name: x\nsteps: [[AT]]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid or {es10: HEX}, got a list"},
-		{"name: x\nsteps:\n  - AT\n  -\n", "s.yaml:4:4: steps[1]: want an AT command line, iccid or {es10: HEX}, got nothing"},
+		{"name: x\nsteps: [[AT]]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}, got a list"},
+		{"name: x\nsteps:\n  - AT\n  -\n", "s.yaml:4:4: steps[1]: want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}, got nothing"},
+		// A wait for the modem (after AT+CFUN=1,1): a pattern of the whole
+		// line and a bound.
+		{"name: x\nsteps: [{await: RDY}]\n", "s.yaml:2:9: steps[0].within: required field missing (how long to wait, like 60s)"},
+		{"name: x\nsteps: [{within: 60s}]\n", "s.yaml:2:9: steps[0].await: required field missing (within bounds an await)"},
+		{"name: x\nsteps: [{await: RDY, within: 60}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "60"`},
+		{"name: x\nsteps: [{await: RDY, within: 500ms}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "500ms"`},
+		{"name: x\nsteps: [{await: RDY, within: 2h}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "2h"`},
+		{"name: x\nsteps: [{await: RDY, within: -5s}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "-5s"`},
+		{"name: x\nsteps: [{await: RDY, within: [60s]}]\n", "s.yaml:2:30: steps[0].within: want a duration like 60s, got a list"},
+		{"name: x\nsteps: [{await: '(RDY', within: 60s}]\n", "s.yaml:2:17: steps[0].await: not a regular expression (RE2 syntax): missing closing )"},
+		{"name: x\nsteps: [{await: '', within: 60s}]\n", `s.yaml:2:17: steps[0].await: want the pattern of the line to wait for (RDY), got ""`},
+		{"name: x\nsteps: [{await: , within: 60s}]\n", "s.yaml:2:17: steps[0].await: want a string, got nothing"},
+		{"name: x\nsteps: [{await: [RDY], within: 60s}]\n", "s.yaml:2:17: steps[0].await: want a string, got a list"},
+		{"name: x\nsteps: [{es10: BF2D00, await: RDY, within: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}, got es10 and await in one step"},
+		{"name: x\nsteps: [{es10: BF2D00, within: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}, got es10 and within in one step"},
+		{"name: x\nsteps: [{await: RDY, within: 60s, every: 1s}]\n", "s.yaml:2:35: steps[0].every: unknown field (the fields: es10, await, within)"},
+		{"name: x\nsteps: [{}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}, got an empty mapping"},
 		{"name: x\nsteps: AT\n", `s.yaml:2:8: steps: want a list of steps, got "AT"`},
 		{"name: x\nsteps: {AT: 1}\n", "s.yaml:2:8: steps: want a list of steps, got a mapping"},
 		{"name: [x]\nsteps: [AT]\n", "s.yaml:1:7: name: want a string, got a list"},
@@ -51,6 +68,27 @@ func TestParseScriptErrors(t *testing.T) {
 				t.Errorf("%q: %v: names %q", tc.yaml, err, g)
 			}
 		}
+	}
+}
+
+// An await step matches whole lines, and says what it waits for as the
+// script spells it.
+func TestAwaitStep(t *testing.T) {
+	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - {await: RDY, within: 90s}\n  - {await: '\\+QIND: PB DONE', within: 1.5s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdy, pb := s.Steps[0], s.Steps[1]
+	if rdy.String() != "await RDY within 90s" || pb.String() != `await \+QIND: PB DONE within 1.5s` || rdy.Within != 90*time.Second {
+		t.Errorf("%q %q %v", rdy, pb, rdy.Within)
+	}
+	for line, want := range map[string]bool{"RDY": true, "RDY2": false, "*ATREADY: 1": false, "+QIND: RDY": false} {
+		if rdy.Matches(line) != want {
+			t.Errorf("await RDY matches %q: %v", line, !want)
+		}
+	}
+	if !pb.Matches("+QIND: PB DONE") || pb.Matches("+QIND: SMS DONE") || (Step{AT: "AT"}).Matches("AT") {
+		t.Error("matches")
 	}
 }
 

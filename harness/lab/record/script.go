@@ -10,7 +10,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -40,6 +42,14 @@ type Step struct {
 	// ES10 is an ES10 request (hex) sent in STORE DATA on an ISD-R
 	// logical channel, in the personality's dialect.
 	ES10 []byte
+	// Await waits, sending nothing, for an unsolicited line that the
+	// pattern matches whole (RDY after AT+CFUN=1,1), up to Within: a
+	// modem that restarts answers nothing until it is back.
+	Await string
+	// Within bounds an Await.
+	Within time.Duration
+
+	await *regexp.Regexp // Await, anchored at both ends
 }
 
 func (s Step) String() string {
@@ -48,18 +58,31 @@ func (s Step) String() string {
 		return "iccid"
 	case s.ES10 != nil:
 		return fmt.Sprintf("es10 %X", s.ES10)
+	case s.await != nil:
+		return fmt.Sprintf("await %s within %s", s.Await, seconds(s.Within))
 	}
 	return s.AT
 }
+
+// Matches reports whether a line is the one an Await step waits for.
+func (s Step) Matches(line string) bool { return s.await != nil && s.await.MatchString(line) }
+
+// seconds writes a duration as a script does ("60s", "1.5s"), not as
+// time.Duration does ("1m0s").
+func seconds(d time.Duration) string { return fmt.Sprintf("%gs", d.Seconds()) }
 
 // Limits on a script: it is input.
 const (
 	maxSteps = 500
 	maxLine  = 1024
+	// A wait shorter than a second is no wait for a modem's restart; one
+	// longer than ten minutes is a typo that would hang a run.
+	minWithin = time.Second
+	maxWithin = 10 * time.Minute
 )
 
-// ParseScript reads a script: `steps` is a list of AT lines, `iccid`, or
-// `{es10: HEX}`; `mask` is a list of {name, pattern} (Go regexps), applied
+// ParseScript reads a script: `steps` is a list of AT lines, `iccid`,
+// `{es10: HEX}` or `{await: PATTERN, within: DURATION}`; `mask` is a list of {name, pattern} (Go regexps), applied
 // in order to every line. Errors name the file, line, column and field.
 func ParseScript(file string, data []byte) (*Script, error) {
 	f := newYAMLFile(file)
@@ -138,16 +161,18 @@ func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
 	return m, nil
 }
 
-// step reads one step: an AT line, iccid, or {es10: HEX}.
+// stepWant is what a step may be, for errors.
+const stepWant = "want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}"
+
+// step reads one step: an AT line, iccid, {es10: HEX} or {await, within}.
 func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
-	const want = "want an AT command line, iccid or {es10: HEX}"
 	if n.Kind == yaml.AliasNode {
 		return Step{}, f.Kind(n, path, yaml.ScalarNode, "")
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.ShortTag() == "!!null" {
-			return Step{}, f.ErrAt(n, path, "%s, got nothing", want)
+			return Step{}, f.ErrAt(n, path, "%s, got nothing", stepWant)
 		}
 		v := strings.TrimSpace(n.Value)
 		switch {
@@ -156,27 +181,77 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		case len(v) >= 2 && strings.EqualFold(v[:2], "AT") && len(v) <= maxLine && !strings.ContainsAny(v, "\r\n"):
 			return Step{AT: v}, nil
 		}
-		return Step{}, f.ErrAt(n, path, "%q: %s", v, want)
+		return Step{}, f.ErrAt(n, path, "%q: %s", v, stepWant)
 	case yaml.MappingNode:
-		fields, err := f.fields(n, path, "es10")
+		fields, err := f.fields(n, path, "es10", "await", "within")
 		if err != nil {
 			return Step{}, err
 		}
-		h := fields["es10"]
-		if h == nil {
-			return Step{}, f.ErrAt(n, path, "%s, got an empty mapping", want)
+		switch {
+		case fields["es10"] != nil && fields["await"] == nil && fields["within"] == nil:
+			return f.es10(fields["es10"], yamlnode.Join(path, "es10"))
+		case fields["await"] != nil && fields["es10"] == nil:
+			return f.await(n, fields, path)
+		case fields["es10"] == nil && fields["await"] == nil && fields["within"] != nil:
+			return Step{}, f.ErrAt(n, yamlnode.Join(path, "await"), "required field missing (within bounds an await)")
+		case len(fields) == 0:
+			return Step{}, f.ErrAt(n, path, "%s, got an empty mapping", stepWant)
 		}
-		v, err := f.str(h, yamlnode.Join(path, "es10"))
-		if err != nil {
-			return Step{}, err
+		other := "within"
+		if fields["await"] != nil {
+			other = "await"
 		}
-		b, err := hex.DecodeString(v)
-		if err != nil || len(b) < 2 || len(b) > 4096 {
-			return Step{}, f.ErrAt(h, yamlnode.Join(path, "es10"), "%q: want 2..4096 bytes of hex", v)
-		}
-		return Step{ES10: b}, nil
+		return Step{}, f.ErrAt(n, path, "%s, got es10 and %s in one step", stepWant, other)
 	}
-	return Step{}, f.ErrAt(n, path, "%s, got %s", want, yamlnode.Describe(n))
+	return Step{}, f.ErrAt(n, path, "%s, got %s", stepWant, yamlnode.Describe(n))
+}
+
+// es10 reads the hex of an {es10: HEX} step.
+func (f yamlFile) es10(h *yaml.Node, path string) (Step, error) {
+	v, err := f.str(h, path)
+	if err != nil {
+		return Step{}, err
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) < 2 || len(b) > 4096 {
+		return Step{}, f.ErrAt(h, path, "%q: want 2..4096 bytes of hex", v)
+	}
+	return Step{ES10: b}, nil
+}
+
+// await reads an {await: PATTERN, within: DURATION} step.
+func (f yamlFile) await(n *yaml.Node, fields map[string]*yaml.Node, path string) (Step, error) {
+	p := yamlnode.Join(path, "await")
+	re, err := f.pattern(fields["await"], p)
+	if err != nil {
+		return Step{}, err
+	}
+	st := Step{Await: re.String()}
+	if strings.TrimSpace(st.Await) == "" || len(st.Await) > maxLine {
+		return Step{}, f.ErrAt(fields["await"], p, "want the pattern of the line to wait for (RDY), got %s", yamlnode.Describe(fields["await"]))
+	}
+	// Whole lines: "await: RDY" must not take "+QIND: RDY2".
+	st.await = regexp.MustCompile("^(?:" + st.Await + ")$")
+	w := fields["within"]
+	if w == nil {
+		return Step{}, f.ErrAt(n, yamlnode.Join(path, "within"), "required field missing (how long to wait, like 60s)")
+	}
+	if st.Within, err = f.within(w, yamlnode.Join(path, "within")); err != nil {
+		return Step{}, err
+	}
+	return st, nil
+}
+
+// within reads a wait's bound: a Go duration from minWithin to maxWithin.
+func (f yamlFile) within(n *yaml.Node, path string) (time.Duration, error) {
+	if err := f.Kind(n, path, yaml.ScalarNode, "a duration like 60s"); err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil || d < minWithin || d > maxWithin {
+		return 0, f.ErrAt(n, path, "want a duration from %s to %s, like 60s, got %s", seconds(minWithin), seconds(maxWithin), yamlnode.Describe(n))
+	}
+	return d, nil
 }
 
 // LoadScript reads a script file.
