@@ -200,7 +200,7 @@ var PowerCutPointList = []PowerCutPoint{
 	{"preferred_list_served", []string{"platform"}, "the platform answered the list request, before the card stored it", ""},
 	{"preferred_list_received", []string{"euicc"}, "list stored, before the switch or the download", ""},
 	{"profile_not_preinstalled", []string{"euicc"}, "before the download request", ""},
-	{"download_requested", []string{"euicc", "platform"}, "download asked for, before the order reaches the SM-DP+", ""},
+	{"download_requested", []string{"euicc", "platform"}, "download asked for: the platform orders the profile at that instant, the card never hears back", ""},
 	{"mutual_auth", []string{"euicc", "smdp"}, "mid-download: after mutual authentication", "smdp"},
 	{"bpp_sent", []string{"smdp"}, "mid-download: the bound profile package is on its way", "smdp"},
 	{"profile_installed", []string{"euicc"}, "after the install, before the notifications", "smdp"},
