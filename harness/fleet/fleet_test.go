@@ -171,6 +171,9 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		{"another storm's shard", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Fleet = other.Fingerprint() })}, "does not belong with"},
 		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},
 		{"negative devices", []*Result{edited(whole, func(r *Result) { r.Devices = -3 })}, "not counts of a storm"},
+		{"a negative switch time", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = append([]time.Duration{-1}, r.SwitchTimes[1:]...) })}, "switch_times_ns[0]: -1ns: a device cannot switch before it arrives"},
+		{"switch times dropped", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = r.SwitchTimes[1:] })}, "switch times for"},
+		{"a negative wall time", []*Result{edited(whole, func(r *Result) { r.Wall = -5 })}, "not the times of a storm"},
 		{"a shard past its count", []*Result{edited(whole, func(r *Result) { r.Shards = []string{"5/3"} })}, `shard "5/3"`},
 		{"no shard named", []*Result{edited(whole, func(r *Result) { r.Shards = nil })}, "no shard named"},
 	} {
@@ -565,6 +568,9 @@ func TestMergeRates(t *testing.T) {
 		r := newResult()
 		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
 		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		for i := range 100 {
+			r.SwitchTimes = append(r.SwitchTimes, time.Duration(i+1)*time.Second)
+		}
 		r.Runs = []ShardRun{{Shard: s, Start: t0.Add(from), End: t0.Add(from + wall), Wall: wall, Devices: 100, PlatformRequests: 400}}
 		return r
 	}

@@ -419,6 +419,19 @@ func (r *Result) consistent() error {
 	if sum != r.Devices {
 		return fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
+	if r.Wall < 0 || r.Simulated < 0 {
+		return fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
+	}
+	// Each switched device has its time from arrival to attach, which is
+	// never negative.
+	if len(r.SwitchTimes) != r.Outcomes[Switched] {
+		return fmt.Errorf("%d switch times for %d switched devices", len(r.SwitchTimes), r.Outcomes[Switched])
+	}
+	for i, d := range r.SwitchTimes {
+		if d < 0 {
+			return fmt.Errorf("switch_times_ns[%d]: %v: a device cannot switch before it arrives", i, d)
+		}
+	}
 	// Results written before failures were grouped have none.
 	if r.Failures != nil {
 		failed := 0
