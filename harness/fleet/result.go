@@ -295,7 +295,7 @@ func (r *Result) Percentile(p float64) time.Duration {
 // the same template and seed and must not overlap.
 func Merge(rs []*Result) (*Result, error) {
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("fleet merge: no results")
+		return nil, fmt.Errorf("no results")
 	}
 	m := newResult()
 	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
@@ -303,23 +303,23 @@ func Merge(rs []*Result) (*Result, error) {
 	of := 0 // the n of every shard's i/n
 	for _, r := range rs {
 		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
-			return nil, fmt.Errorf("fleet merge: %s seed %d (%s) does not belong with %s seed %d (%s)", r.Template, r.Seed, r.Fleet, m.Template, m.Seed, m.Fleet)
+			return nil, fmt.Errorf("%s seed %d (%s) does not belong with %s seed %d (%s)", r.Template, r.Seed, r.Fleet, m.Template, m.Seed, m.Fleet)
 		}
 		if serverKind(r.Platform) != serverKind(m.Platform) || !maps.EqualFunc(r.SMDP, m.SMDP, func(a, b string) bool { return serverKind(a) == serverKind(b) }) {
-			return nil, fmt.Errorf("fleet merge: a shard against platform %s does not belong with one against %s", r.Platform, m.Platform)
+			return nil, fmt.Errorf("a shard against platform %s does not belong with one against %s", r.Platform, m.Platform)
 		}
 		if err := r.consistent(); err != nil {
-			return nil, fmt.Errorf("fleet merge: %s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
+			return nil, fmt.Errorf("%s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
 		}
 		for _, s := range r.Shards {
 			_, n, err := ParseShard(s)
 			switch {
 			case err != nil:
-				return nil, fmt.Errorf("fleet merge: shard %q: %w", s, err)
+				return nil, fmt.Errorf("shard %q: %w", s, err)
 			case of != 0 && n != of:
-				return nil, fmt.Errorf("fleet merge: shard %s is one of %d, the others of %d", s, n, of)
+				return nil, fmt.Errorf("shard %s is one of %d, the others of %d", s, n, of)
 			case seen[s]:
-				return nil, fmt.Errorf("fleet merge: shard %s given twice", s)
+				return nil, fmt.Errorf("shard %s given twice", s)
 			}
 			of = n
 			seen[s] = true
@@ -386,7 +386,7 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("fleet merge: shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
 	}
 	sort.Strings(m.Shards)
 	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return compareShards(a.Shard, b.Shard) })
@@ -500,6 +500,10 @@ func ReadResult(path string) (*Result, error) {
 	// refused by the value's JSON path, never by Go's type names, and a
 	// misspelt or repeated member is not dropped without a word.
 	if err := exactjson.Decode(b, r); err != nil {
+		return nil, fmt.Errorf("fleet result %s: %w", path, err)
+	}
+	// Merge checks it again, but only here is the file's name known.
+	if err := r.consistent(); err != nil {
 		return nil, fmt.Errorf("fleet result %s: %w", path, err)
 	}
 	return r, nil

@@ -100,6 +100,10 @@ type Part struct {
 // Duration is a time.Duration written as "10m" in a template.
 type Duration time.Duration
 
+// flagKeys are the template's keys a command-line flag of the same name
+// (--arrive-within for arrive_within) overrides.
+var flagKeys = []string{"devices", "arrive_within", "dwell", "ptys", "seed"}
+
 // cardFaults are the download faults a card injects on its own.
 var cardFaults = []string{scenario.BadEUICCSignature}
 
@@ -252,6 +256,11 @@ func (t *Template) Validate(ptyLimit int) error {
 			errs = append(errs, t.d.ErrAt(n, path, format, a...))
 			return
 		}
+		if slices.Contains(flagKeys, path) {
+			// A flag's value: "--devices 0: …", as it was typed.
+			errs = append(errs, fmt.Errorf("--%s %s", strings.ReplaceAll(path, "_", "-"), fmt.Sprintf(format, a...)))
+			return
+		}
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
 	}
 	devices, window, dwell, ptys := t.Devices == t.read.Devices, t.ArriveWithin == t.read.ArriveWithin, t.Dwell == t.read.Dwell, t.PTYs == t.read.PTYs
@@ -293,7 +302,7 @@ func (t *Template) Validate(ptyLimit int) error {
 			bad(at("kind"), asRead, "%q: want %s or %s", p.Kind, KindPreinstalled, KindDownload)
 		}
 		if p.CardFault != "" && !slices.Contains(cardFaults, p.CardFault) {
-			bad(at("card_fault"), asRead, "%q: want one of %v", p.CardFault, cardFaults)
+			bad(at("card_fault"), asRead, "%q: want one of %s", p.CardFault, strings.Join(cardFaults, ", "))
 		}
 		if p.AttachReject < 0 || p.AttachReject > 255 {
 			bad(at("attach_reject"), asRead, "%d: an EMM cause is 1..255", p.AttachReject)

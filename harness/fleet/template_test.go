@@ -117,14 +117,14 @@ func TestTemplateErrors(t *testing.T) {
 }
 
 // A value a flag replaced is not the file's: its refusal names the
-// field but no line of the template.
+// flag as typed, and no line of the template.
 func TestTemplateFlagErrorsAreNotLocated(t *testing.T) {
 	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tp.Devices = 0 // --devices 0
-	if err := tp.Validate(-1); err == nil || err.Error() != "devices: 0: a fleet needs at least one device" {
+	if err := tp.Validate(-1); err == nil || err.Error() != "--devices 0: a fleet needs at least one device" {
 		t.Errorf("error %v", err)
 	}
 }

@@ -85,7 +85,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		t.Seed = *seed
 	}
 	if err := t.Validate(ptyRoom()); err != nil {
-		fmt.Fprintf(stderr, "esimhil fleet: %s:\n  %s\n", *tmpl, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		// One line a problem, as the template's reader gives them: those
+		// of the file carry its name and place, those of a flag its name.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		}
 		return 2
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
@@ -99,6 +103,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		op, u, err := fleet.ParseSMDPFlag(v)
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+			return 2
+		}
+		if prev, ok := cfg.SMDP[op]; ok {
+			// The first would be neither probed nor used.
+			fmt.Fprintf(stderr, "esimhil fleet: --smdp %s given twice (%s and %s): one SM-DP+ an operator\n", op, prev, u)
 			return 2
 		}
 		cfg.SMDP[op] = u

@@ -143,9 +143,9 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--devices", "0"}, "devices: 0: a fleet needs at least one device"},
-		{[]string{"--arrive-within", "0s"}, "arrive_within: 0s"},
-		{[]string{"--ptys", "1000000"}, "ptys: 1000000"},
+		{[]string{"--devices", "0"}, "--devices 0: a fleet needs at least one device"},
+		{[]string{"--arrive-within", "0s"}, "--arrive-within 0s"},
+		{[]string{"--ptys", "1000000"}, "--ptys 1000000"},
 		{[]string{"--shard", "3/2"}, `--shard "3/2": want i/n with 0 ≤ i < n`},
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
 	} {
@@ -274,5 +274,16 @@ func TestFleetBadFiles(t *testing.T) {
 				t.Errorf("%v: stderr %q speaks of Go (%q)", tc.args, errOut.String(), leak)
 			}
 		}
+	}
+}
+
+// One SM-DP+ an operator: a second --smdp for it would leave the first
+// neither probed nor used.
+func TestFleetRefusesTwoSMDPsOfOneOperator(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2",
+		"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://127.0.0.1:1", "--smdp", "sfr=https://127.0.0.1:2"}, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), "--smdp sfr given twice (https://127.0.0.1:1 and https://127.0.0.1:2)") || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and the operator given twice", code, out.String(), errOut.String())
 	}
 }
