@@ -66,6 +66,12 @@ func TestEchoPerByte(t *testing.T) {
 			[]keystroke{{in: "/", out: "/" + cgmi}})},
 		{"a control byte is echoed and spoils the line", keys(typing("AT"),
 			[]keystroke{{in: "\x01", out: "\x01"}, {in: "\r", out: "\r\r\nERROR\r\n"}})},
+		// A/ repeats the previous command line, the refused one too: ERROR
+		// again, not the line before it.
+		{"A/ after a refused line refuses again", keys(
+			[]keystroke{{in: "AT+CGMI\r", out: "AT+CGMI\r" + cgmi}}, typing("AT"),
+			[]keystroke{{in: "\x01", out: "\x01"}, {in: "\r", out: "\r\r\nERROR\r\n"}}, typing("A"),
+			[]keystroke{{in: "/", out: "/\r\nERROR\r\n"}})},
 		{"no echo with ATE0", keys(
 			[]keystroke{{in: "ATE0\r", out: "ATE0\r\r\nOK\r\n"}, {in: "A"}, {in: "T"}, {in: "\b"}, {in: "T"},
 				{in: "\r", out: "\r\nOK\r\n"}})},

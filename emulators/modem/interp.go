@@ -93,19 +93,24 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	}
 	if l.Err != nil {
 		m.logIn(fmt.Sprintf("<%v>", l.Err))
+		m.st.lastLine, m.st.lastRefused = "", true
 		m.send(m.st.enc.Error())
 		return
 	}
 	m.logIn(l.Text)
 	text := l.Text
 	if l.Repeat {
+		if m.st.lastRefused {
+			m.send(m.st.enc.Error())
+			return
+		}
 		text = m.st.lastLine
 		if text == "" {
 			m.send(m.st.enc.OK()) // nothing to repeat: an empty command line
 			return
 		}
 	} else {
-		m.st.lastLine = text
+		m.st.lastLine, m.st.lastRefused = text, false
 	}
 	cmds, err := at.Parse(text)
 	if err != nil {

@@ -142,6 +142,9 @@ type state struct {
 	enc      at.Encoder
 	echo     bool
 	lastLine string // the previous command line, for A/ (V.250 §6.2.4)
+	// lastRefused: the previous command line was refused before it was
+	// parsed (a control byte, too long); A/ repeats it, so ERROR again.
+	lastRefused bool
 	// typing is the command line being typed: lost with the power and
 	// at a restart, as a module's line buffer is.
 	typing     at.Splitter
