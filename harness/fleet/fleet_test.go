@@ -172,6 +172,9 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},
 		{"negative devices", []*Result{edited(whole, func(r *Result) { r.Devices = -3 })}, "not counts of a storm"},
 		{"a negative switch time", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = append([]time.Duration{-1}, r.SwitchTimes[1:]...) })}, "switch_times_ns[0]: -1ns: a device cannot switch before it arrives"},
+		{"a switch time longer than the storm", []*Result{edited(whole, func(r *Result) {
+			r.SwitchTimes = append([]time.Duration{r.Simulated + time.Second}, r.SwitchTimes[1:]...)
+		})}, "longer than the storm's"},
 		{"switch times dropped", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = r.SwitchTimes[1:] })}, "switch times for"},
 		{"a negative wall time", []*Result{edited(whole, func(r *Result) { r.Wall = -5 })}, "not the times of a storm"},
 		{"a shard past its count", []*Result{edited(whole, func(r *Result) { r.Shards = []string{"5/3"} })}, `shard "5/3"`},
@@ -568,6 +571,7 @@ func TestMergeRates(t *testing.T) {
 		r := newResult()
 		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
 		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		r.Simulated = time.Hour
 		for i := range 100 {
 			r.SwitchTimes = append(r.SwitchTimes, time.Duration(i+1)*time.Second)
 		}
@@ -587,7 +591,7 @@ func TestMergeRates(t *testing.T) {
 		says   []string
 	}{
 		{"overlapping", []*Result{shard("0/2", 0, 10*time.Second), shard("1/2", 2*time.Second, 10*time.Second)}, 12 * time.Second,
-			[]string{"time       12s wall for 0s simulated: the union of the 2 shards' wall-clock spans (partly side by side: their walls add up to 20s)",
+			[]string{"time       12s wall for 1h0m0s simulated: the union of the 2 shards' wall-clock spans (partly side by side: their walls add up to 20s)",
 				"rate       16.7 devices/s, 66.7 platform requests/s (800 requests)",
 				"shard 0/2  10.0 devices/s, 40.0 platform requests/s (100 devices, 400 requests in 10s; 2026-03-01 12:00:00.000 – 12:00:10.000 UTC)",
 				"shard 1/2  10.0 devices/s"}},

@@ -422,14 +422,17 @@ func (r *Result) consistent() error {
 	if r.Wall < 0 || r.Simulated < 0 {
 		return fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
 	}
-	// Each switched device has its time from arrival to attach, which is
-	// never negative.
+	// Each switched device has its time from arrival to attach: never
+	// negative, never longer than the storm.
 	if len(r.SwitchTimes) != r.Outcomes[Switched] {
 		return fmt.Errorf("%d switch times for %d switched devices", len(r.SwitchTimes), r.Outcomes[Switched])
 	}
 	for i, d := range r.SwitchTimes {
-		if d < 0 {
+		switch {
+		case d < 0:
 			return fmt.Errorf("switch_times_ns[%d]: %v: a device cannot switch before it arrives", i, d)
+		case d > r.Simulated:
+			return fmt.Errorf("switch_times_ns[%d]: %v: longer than the storm's %v", i, d, r.Simulated)
 		}
 	}
 	// Results written before failures were grouped have none.
