@@ -77,17 +77,7 @@ func TestPowerCutPageOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = r.Script(HostInit)
-	if err == nil {
-		err = r.AdvanceTo(Horizon(s))
-	}
-	if cerr := r.Close(); err != nil || cerr != nil {
-		t.Fatal(err, cerr)
-	}
+	runClosed(t, s, dir)
 	dgs, err := capture.ReadDatagrams(filepath.Join(dir, TrafficFile), gsmtap.Port)
 	if err != nil {
 		t.Fatal(err)
@@ -150,17 +140,7 @@ func TestPowerCutPageOrder(t *testing.T) {
 func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 	s := loadFixture(t, "roam-fr-download.yaml")
 	dir := t.TempDir()
-	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = r.Script(HostInit)
-	if err == nil {
-		err = r.AdvanceTo(Horizon(s))
-	}
-	if cerr := r.Close(); err != nil || cerr != nil {
-		t.Fatal(err, cerr)
-	}
+	runClosed(t, s, dir)
 	dgs, err := capture.ReadDatagrams(filepath.Join(dir, TrafficFile), gsmtap.Port)
 	if err != nil {
 		t.Fatal(err)

@@ -170,17 +170,7 @@ func TestPKISeedLeavesTheEventLog(t *testing.T) {
 func TestTimelineFromTheRigsDecodedCapture(t *testing.T) {
 	dir := t.TempDir()
 	s := loadFixture(t, "roam-fr-download.yaml")
-	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = r.Script(HostInit)
-	if err == nil {
-		err = r.AdvanceTo(Horizon(s))
-	}
-	if cerr := r.Close(); err != nil || cerr != nil {
-		t.Fatal(err, cerr)
-	}
+	r := runClosed(t, s, dir)
 	run := r.TimelineRun(Result{Name: s.Name})
 	if run.Traffic == nil {
 		t.Fatal("the closed rig offers no decoded capture")
@@ -358,4 +348,22 @@ func TestIncompleteUntilThePageIsWritten(t *testing.T) {
 	if err != nil || strings.Contains(string(page), timeline.PagePending) || strings.Contains(string(page), "INCOMPLETE") {
 		t.Errorf("the finished run's page quotes INCOMPLETE (%v)", err)
 	}
+}
+
+// runClosed runs s with the software tap into dir as esimhil run does (host
+// init script, to the horizon) and closes the rig, failing t on any error.
+func runClosed(t *testing.T, s *scenario.Scenario, dir string) *Rig {
+	t.Helper()
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Script(HostInit)
+	if err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if cerr := r.Close(); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	return r
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net"
-	"os"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -22,15 +21,7 @@ func checkFrames(t *testing.T, path string) { checkFramesN(t, path, 4) }
 // checkFramesN is checkFrames for a capture of conns connections.
 func checkFramesN(t *testing.T, path string, conns int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src, _, err := openSource(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	n, syn, fin := 0, 0, 0
 	for {
 		data, _, err := src.ReadPacketData()

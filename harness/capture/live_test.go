@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,15 +41,7 @@ func TestLiveLoopback(t *testing.T) {
 // on loopback must be filtered out).
 func checkOnce(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src, _, err := openSource(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	seen := map[string]int{}
 	n := 0
 	for {
@@ -154,12 +145,7 @@ func TestLiveFiltersInTheKernel(t *testing.T) {
 		t.Errorf("stats %s", st)
 	}
 	port := uint16(ours.Addr().(*net.TCPAddr).Port)
-	f, _ := os.Open(path)
-	defer f.Close()
-	src, _, err := openSource(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	n := 0
 	for {
 		data, _, err := src.ReadPacketData()

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -145,15 +144,7 @@ func TestUnmarkedSession(t *testing.T) {
 // frameMarks returns every frame's mark in file order.
 func frameMarks(t *testing.T, path string) []Mark {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src, _, err := openSource(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	var out []Mark
 	for {
 		_, _, m, err := src.readMarked()

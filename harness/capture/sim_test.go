@@ -21,15 +21,7 @@ import (
 // frameTimes returns every frame's timestamp in file order.
 func frameTimes(t *testing.T, path string) []time.Time {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src, _, err := openSource(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := openTestSource(t, path)
 	var out []time.Time
 	for {
 		_, ci, err := src.ReadPacketData()
@@ -166,17 +158,24 @@ func TestWriteDatagram(t *testing.T) {
 	}
 }
 
-func firstFrame(t *testing.T, path string) []byte {
+// openTestSource opens a capture file's frames, closed with the test.
+func openTestSource(t *testing.T, path string) packetSource {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	src, _, err := openSource(f)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return src
+}
+
+func firstFrame(t *testing.T, path string) []byte {
+	t.Helper()
+	src := openTestSource(t, path)
 	data, _, err := src.ReadPacketData()
 	if err != nil {
 		t.Fatal(err)
