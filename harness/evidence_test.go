@@ -178,3 +178,83 @@ func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 			src, tl.Items[r].Label, r, ok, ev)
 	}
 }
+
+// at.log's rows go among the events by at.marks: each row right after the
+// event line its at.log line's mark names, so a URC the modem sent before
+// a power cut of the same instant reads as before it. Without the marks
+// every at.log row of an instant came after all of its events (a URC) or
+// before them (a command).
+func TestATLogPageOrder(t *testing.T) {
+	yaml, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "fallback-reject-download-fail-then-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(yaml), "faults:\n", "faults:\n  - {power_cut: attach_result, actor: world, nth: 2, off: 30s}\n", 1)
+	s, err := scenario.Parse("at-log-page-order", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	runClosed(t, s, dir)
+	b, err := os.ReadFile(filepath.Join(dir, ATMarksFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []int
+	for _, l := range strings.Fields(string(b)) {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		marks = append(marks, n)
+	}
+	atLines, err := os.ReadFile(filepath.Join(dir, ATLogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(atLines), "\n"); n != len(marks) || n == 0 {
+		t.Fatalf("%d marks for %d at.log lines", len(marks), n)
+	}
+	tl, err := timeline.Build(dir, timeline.Run{Name: s.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, cut, urcBeforeCut := 0, 0, 0
+	var cutAt time.Time
+	for _, it := range tl.Items {
+		if l, ok := strings.CutPrefix(it.Source, EventsFile+":"); ok {
+			line, _ = strconv.Atoi(l)
+			if it.Kind == timeline.KindFault && strings.Contains(it.Detail, "power_cut") && cut == 0 {
+				cut, cutAt = line, it.T
+			}
+			continue
+		}
+		l, ok := strings.CutPrefix(it.Source, ATLogFile+":")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.Atoi(l)
+		if want := marks[n-1]; want != line {
+			t.Errorf("%s (%s) after events.jsonl:%d on the page, its mark says after line %d", it.Source, it.Label, line, want)
+		}
+		if cut == 0 && strings.HasPrefix(it.Label, "+CEREG:") && !it.T.IsZero() {
+			urcBeforeCut++
+		}
+	}
+	if cut == 0 {
+		t.Fatal("no power cut on the page")
+	}
+	// The registration URC of the cut's instant is among those before it.
+	same := 0
+	for _, it := range tl.Items {
+		if it.Source == fmt.Sprintf("%s:%d", EventsFile, cut) {
+			break
+		}
+		if it.T.Equal(cutAt) && strings.HasPrefix(it.Label, "+CEREG:") {
+			same++
+		}
+	}
+	if same == 0 {
+		t.Errorf("no +CEREG URC of the cut's instant before the cut (%d URCs before it in all)", urcBeforeCut)
+	}
+}

@@ -5,6 +5,7 @@ package harness
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +16,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -197,6 +200,8 @@ type Rig struct {
 	pageAfter bool // Options.pageAfter
 	atLog     *os.File
 	atBuf     *lagwrite.Writer // at.log's buffer
+	atMarks   *os.File
+	atMarkBuf *lagwrite.Writer // at.marks' buffer
 	events    *os.File
 	// eventsBuf batches a scratch rig's events.jsonl (nobody reads it:
 	// the directory goes when the run ends), nil otherwise.
@@ -221,6 +226,9 @@ const (
 	EventsFile  = "events.jsonl"
 	ATLogFile   = "at.log"
 	TrafficFile = "traffic.pcapng"
+	// ATMarksFile has a line for each line of at.log: how many events the
+	// log had taken when the modem wrote it.
+	ATMarksFile = timeline.ATMarksFile
 )
 
 // NewRig builds and powers on the rig for s. On error everything already
@@ -364,6 +372,14 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	// the pty's own: buffered, but on disk at most atLogLag after it was
 	// logged, so that a killed run leaves its AT traffic behind.
 	r.atBuf = lagwrite.New(r.atLog, 64<<10, atLogLag)
+	var atLog io.Writer = r.atBuf
+	if !o.Scratch { // nobody draws a scratch run's timeline
+		if r.atMarks, err = os.Create(filepath.Join(dir, ATMarksFile)); err != nil {
+			return r, fmt.Errorf("at log: %w", err)
+		}
+		r.atMarkBuf = lagwrite.New(r.atMarks, 16<<10, atLogLag)
+		atLog = &markedLines{lines: r.atBuf, marks: r.atMarkBuf, count: r.Log.Count}
+	}
 	// Attach takes 1.5–3 s on real networks; the seed picks where in that
 	// range this device lies, so different seeds exercise different orders.
 	attach := 1500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond)))
@@ -372,7 +388,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if r.Modem, err = modem.New(modem.Options{
 		Loop: r.Loop, Log: r.Log, Card: r.Card, Network: &network{w: r.World},
-		Link: o.Link, ATLog: r.atBuf, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
+		Link: o.Link, ATLog: atLog, AttachDelay: attach, Personality: r.Personality, IMEI: imei,
 		Sniffer: r.sniffer(o),
 	}); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
@@ -398,6 +414,29 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// markedLines writes at.log's lines and, for each, the event log's count
+// at that moment to at.marks: the modem writes both inside the loop, in
+// the order of the events, so a line's mark places it among them (a URC
+// sent before a power cut of the same instant reads as before it). Its
+// lines come one a Write (the modem's Fprintf), but it counts them.
+type markedLines struct {
+	mu           sync.Mutex
+	lines, marks io.Writer
+	count        func() int
+}
+
+func (m *markedLines) Write(p []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := bytes.Count(p, []byte("\n")); n > 0 {
+		mark := strconv.Itoa(m.count()) + "\n"
+		if _, err := io.WriteString(m.marks, strings.Repeat(mark, n)); err != nil {
+			return 0, err
+		}
+	}
+	return m.lines.Write(p)
 }
 
 // stateErr passes a failed state write to Options.OnStateError.
@@ -556,6 +595,10 @@ func (r *Rig) Close() error {
 	if r.atLog != nil {
 		errs = append(errs, r.atBuf.Close())
 		errs = append(errs, r.atLog.Close())
+	}
+	if r.atMarks != nil {
+		errs = append(errs, r.atMarkBuf.Close())
+		errs = append(errs, r.atMarks.Close())
 	}
 	errs = append(errs, r.closeEvents())
 	if u := r.Log.Unregistered(); len(u) > 0 {

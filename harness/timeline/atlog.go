@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -60,6 +63,7 @@ func readATLog(path string, b *Builder) error {
 		return err
 	}
 	defer f.Close()
+	b.atMarks = readATMarks(filepath.Join(filepath.Dir(path), ATMarksFile))
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
 	var open *atLine // the command waiting for its final result
@@ -85,7 +89,7 @@ func readATLog(path string, b *Builder) error {
 		case l.In:
 			flush(nil)
 			if strings.HasSuffix(l.Text, ")") && strings.Contains(l.Text, " (ignored: ") {
-				b.Add(Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
+				b.addAT(l.N, Item{T: l.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: l.Text, Failed: true,
 					Detail: "the modem did not answer this line", Source: fmt.Sprintf("at.log:%d", l.N), priority: prioCommand})
 				continue
 			}
@@ -98,7 +102,7 @@ func readATLog(path string, b *Builder) error {
 			}
 			answer = append(answer, l)
 		default:
-			b.Add(Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
+			b.addAT(l.N, Item{T: l.T, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: l.Text,
 				Detail: "unsolicited result code\n" + l.Text, Source: fmt.Sprintf("at.log:%d", l.N), priority: prioURC})
 		}
 	}
@@ -113,21 +117,21 @@ func readATLog(path string, b *Builder) error {
 // nil when the log ends (or the next command starts) before a final result.
 func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 	src := fmt.Sprintf("at.log:%d", cmd.N)
-	b.Add(Item{T: cmd.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: cmd.Text,
+	b.addAT(cmd.N, Item{T: cmd.T, From: LaneHost, To: LaneModem, Kind: KindAT, Label: cmd.Text,
 		Detail: cmd.Text, Source: src, priority: prioCommand})
 	var texts []string
 	for _, a := range answer {
 		texts = append(texts, a.Text)
 	}
 	if call, ok := apduCall(cmd.Text, texts); ok {
-		b.Add(Item{T: cmd.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
+		b.addAT(cmd.N, Item{T: cmd.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
 			Detail: call.requestDetail, Source: src, priority: prioCommand})
 		if call.response != "" {
-			b.Add(Item{T: cmd.T, From: LaneCard, To: LaneModem, Kind: KindES10, Reply: true, Label: call.response,
+			b.addAT(cmd.N, Item{T: cmd.T, From: LaneCard, To: LaneModem, Kind: KindES10, Reply: true, Label: call.response,
 				Detail: call.responseDetail, Failed: call.failed, Source: src, priority: prioCommand})
 		}
 	}
-	t, failed := cmd.T, false
+	t, failed, line := cmd.T, false, cmd.N
 	var label string
 	switch {
 	case final == nil:
@@ -136,14 +140,61 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 		t = final.T
 		texts = append(texts, final.Text)
 		failed = at.Classify(final.Text).Kind != at.FinalOK
-		src = fmt.Sprintf("at.log:%d", final.N)
+		src, line = fmt.Sprintf("at.log:%d", final.N), final.N
 	}
 	label = strings.Join(texts, " · ")
 	if final == nil {
 		label = strings.TrimPrefix(label+" · (no final result)", " · ")
 	}
-	b.Add(Item{T: t, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: label,
+	b.addAT(line, Item{T: t, From: LaneModem, To: LaneHost, Kind: KindAT, Reply: true, Label: label,
 		Detail: strings.Join(texts, "\n"), Failed: failed, Source: src, priority: prioCommand})
+}
+
+// ATMarksFile is at.log's companion: a line for each line of at.log, how
+// many events the log had taken when the modem wrote it (the rig writes
+// both inside its loop). A run without it, or with fewer marks than lines
+// (a process killed while writing), places the rest as before.
+const ATMarksFile = "at.marks"
+
+// maxATMarks bounds the marks read (one per at.log line).
+const maxATMarks = 4 << 20
+
+// readATMarks reads at.marks; nil when there is none or it does not
+// read as marks (a line that is not a count, or counts that go back):
+// then no at.log row is placed by mark.
+func readATMarks(path string) []int {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var marks []int
+	sc := bufio.NewScanner(f)
+	for sc.Scan() && len(marks) < maxATMarks {
+		n, err := strconv.Atoi(sc.Text())
+		if err != nil || n < 0 || len(marks) > 0 && n < marks[len(marks)-1] {
+			return nil
+		}
+		marks = append(marks, n)
+	}
+	if sc.Err() != nil {
+		return nil
+	}
+	return marks
+}
+
+// addAT adds a row of at.log line n: among the events by the line's mark
+// when at.marks has one (placeMarked: a URC the modem sent before a power
+// cut of the same instant stays before it), else at its time, commands
+// before the instant's events and URCs after them.
+func (b *Builder) addAT(n int, it Item) {
+	if n >= 1 && n <= len(b.atMarks) {
+		if b.placeMarked(&it, it.T, capture.Mark{Events: b.atMarks[n-1], OK: true}, n) {
+			b.addPlaced(it)
+			return
+		}
+	}
+	b.Add(it)
 }
 
 // call is an APDU a command carried to the card, decoded.

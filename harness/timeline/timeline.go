@@ -145,6 +145,8 @@ type Builder struct {
 	// so; a log put together by hand may not be).
 	eventsSorted bool
 	seq          int
+	// atMarks are at.log's lines' marks (ATMarksFile), nil without them.
+	atMarks []int
 }
 
 // Add puts an item on the timeline, creating its lanes.
