@@ -107,8 +107,8 @@ func TestPowerCutPageOrder(t *testing.T) {
 		if !ok || !m.OK || !m.CommandOK && !strings.HasPrefix(it.Label, "ATR") {
 			t.Fatalf("%s (%s): no mark, or an APDU without its command's place", it.Source, it.Label)
 		}
-		want := m.Events // an ATR: where it was written
-		if m.CommandOK {
+		want := m.Events // an ATR, or the answer row of a split APDU: where it was written
+		if m.CommandOK && !it.Reply {
 			want = m.Command
 		}
 		if want != line {
@@ -136,7 +136,8 @@ func TestPowerCutPageOrder(t *testing.T) {
 // handles an APDU (here the TERMINAL RESPONSE that lets its IPA go on with
 // the download), so on the page the row of that APDU comes before the
 // event — its command reached the card first — though its datagram,
-// written with the card's answer, follows the event in the capture.
+// written with the card's answer, follows the event in the capture; the
+// answer is a row of its own after the event.
 func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 	s := loadFixture(t, "roam-fr-download.yaml")
 	dir := t.TempDir()
@@ -149,10 +150,13 @@ func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := map[string]int{} // item source → its row
-	line := 0               // profile_installed's line in events.jsonl
+	row, last := map[string]int{}, map[string]int{} // item source → its first row, its last
+	line := 0                                       // profile_installed's line in events.jsonl
 	for i, it := range tl.Items {
-		row[it.Source] = i
+		if _, ok := row[it.Source]; !ok {
+			row[it.Source] = i
+		}
+		last[it.Source] = i
 		if l, ok := strings.CutPrefix(it.Source, EventsFile+":"); ok && strings.HasPrefix(it.Label, "profile_installed") {
 			line, _ = strconv.Atoi(l)
 		}
@@ -176,6 +180,11 @@ func TestAPDUBeforeTheCardsEvents(t *testing.T) {
 	if r, ok := row[src]; !ok || r > ev {
 		t.Errorf("%s (%s), which the card answered after logging profile_installed, is on row %d (ok %v), the event on row %d: want it before",
 			src, tl.Items[r].Label, r, ok, ev)
+	}
+	// Its answer is a row of its own, after the event: the status word is
+	// not shown before what the card did to give it.
+	if r := last[src]; r <= ev || !tl.Items[r].Reply || !strings.Contains(tl.Items[r].Label, "answered") {
+		t.Errorf("%s: its answer on row %d (%q), the event on row %d: want a reply row after it", src, r, tl.Items[r].Label, ev)
 	}
 }
 

@@ -3,6 +3,7 @@ package timeline
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
@@ -28,14 +29,22 @@ func readAPDUs(path string, b *Builder) error {
 // readAPDUs); a row whose frame is marked goes among the events of its
 // instant by its mark: an APDU where its command reached the card, before
 // the events the card logged while handling it (its datagram, written
-// with the answer, follows them).
+// with the answer, follows them). An APDU with such events is two rows:
+// the command before them, the card's answer (status word) after.
 func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	tr := simtrace.Decode(dgs)
 	marks := make(map[int]capture.Mark, len(dgs))
+	// answers holds the datagram's own mark where events came between the
+	// command and its answer: the card logged them while it handled the
+	// command, so the row splits in two around them.
+	answers := map[int]capture.Mark{}
 	for _, d := range dgs {
 		switch {
 		case d.Mark.CommandOK:
 			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true}
+			if d.Mark.OK && d.Mark.Events > d.Mark.Command {
+				answers[d.Frame] = capture.Mark{Events: d.Mark.Events, OK: true}
+			}
 		case d.Mark.OK:
 			marks[d.Frame] = d.Mark
 		}
@@ -43,6 +52,20 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
 		if b.placeMarked(&it, t, marks[frame], frame) {
+			b.addPlaced(it)
+			return
+		}
+		b.Add(it)
+	}
+	// addSplit adds an APDU as its command, where it reached the card,
+	// and the card's answer after the events it logged meanwhile.
+	addSplit := func(a simtrace.APDU, lane string, m capture.Mark) {
+		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
+		sw := fmt.Sprintf(" %04X", a.SW)
+		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: a.Detail(), Source: src}, a.Time, a.Frame)
+		it := Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: a.Detail(),
+			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}
+		if b.placeMarked(&it, a.Time, m, a.Frame) {
 			b.addPlaced(it)
 			return
 		}
@@ -59,6 +82,10 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 				Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
 		}
 		for _, a := range l.APDUs {
+			if m, ok := answers[a.Frame]; ok {
+				addSplit(a, lane, m)
+				continue
+			}
 			add(Item{From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
 				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
 		}
