@@ -87,6 +87,30 @@ func (v virtualClock) Wait(d time.Duration, done func() (bool, error)) (bool, er
 	}
 }
 
+// Poll lets the rig run to each poll's instant, as Wait does, and tries
+// only when the emulator listens: one that restarts ignores the line, and
+// the client would wait out its timeout on the wall clock. The polls fall
+// on the same virtual instants, and the wait ends at the same one, on
+// every run.
+func (v virtualClock) Poll(d, every time.Duration, try func(time.Duration) (bool, error)) (int, bool, error) {
+	start := v.r.Now()
+	never := func() (bool, error) { return false, nil }
+	for n := 1; time.Duration(n)*every <= d; n++ {
+		if _, err := v.Wait(start+time.Duration(n)*every-v.r.Now(), never); err != nil {
+			return n, false, err
+		}
+		var listening bool
+		v.r.Loop.Do(func() { listening = v.r.Modem.Listening() })
+		if !listening {
+			continue
+		}
+		if ok, err := try(syncWait); ok || err != nil {
+			return n, ok, err
+		}
+	}
+	return int(d / every), false, nil
+}
+
 // syncWait bounds, in wall time, how long playback waits for the client to
 // read what the modem wrote: immediate on a quiet machine.
 const syncWait = 10 * time.Second

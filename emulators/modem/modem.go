@@ -274,6 +274,10 @@ func (m *Modem) Path() string {
 // everything said so far. Replay synchronises on it.
 func (m *Modem) Written() int64 { return m.out.totalBytes() }
 
+// Listening reports whether the modem takes command lines: neither
+// restarting nor powered off. Call it from inside loop work.
+func (m *Modem) Listening() bool { return !m.st.off && !m.st.restarting }
+
 // LinesIn reports how many command lines the modem has taken in,
 // answered or not (ignored while restarting or off).
 func (m *Modem) LinesIn() int64 {

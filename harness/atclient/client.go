@@ -199,6 +199,17 @@ var answerNames = map[string][]string{
 // lines of those names are its answer while it is pending, where a
 // generic client would take them for URCs.
 func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error) {
+	return c.command(cmd, c.timeout, answers)
+}
+
+// CommandWithin is Command with its own timeout instead of the client's
+// (WithTimeout): a poll of a restarting modem gives up sooner than a
+// command that must be answered.
+func (c *Client) CommandWithin(cmd string, timeout time.Duration) (*Response, error) {
+	return c.command(cmd, timeout, nil)
+}
+
+func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	p := &pending{line: strings.TrimSpace(cmd), names: map[string]bool{}, echoOK: true, final: make(chan string, 1)}
@@ -213,10 +224,10 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 	for _, a := range answers {
 		p.names[strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":"))] = true
 	}
-	deadline := time.Now().Add(c.timeout)
-	t := time.NewTimer(c.timeout)
+	deadline := time.Now().Add(timeout)
+	t := time.NewTimer(timeout)
 	defer t.Stop()
-	if err := c.awaitUp(t.C); err != nil {
+	if err := c.awaitUp(t.C, timeout); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.mu.Lock()
@@ -245,7 +256,7 @@ func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error)
 		return rsp, finalErr(final)
 	case timedOut:
 		c.clearPending(p)
-		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, c.timeout, c.port.Name())
+		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 	default:
 		c.clearPending(p)
 		c.mu.Lock()
@@ -309,7 +320,7 @@ func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
 }
 
 // awaitUp waits while the port is being reopened.
-func (c *Client) awaitUp(timeout <-chan time.Time) error {
+func (c *Client) awaitUp(timer <-chan time.Time, timeout time.Duration) error {
 	for {
 		c.mu.Lock()
 		err, down, up := c.err, c.down, c.upSig
@@ -323,8 +334,8 @@ func (c *Client) awaitUp(timeout <-chan time.Time) error {
 		select {
 		case <-up:
 		case <-c.done:
-		case <-timeout:
-			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, c.timeout, c.port.Name(), down)
+		case <-timer:
+			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
 		}
 	}
 }

@@ -236,6 +236,28 @@ func testTimeoutAndClose(t *testing.T, kind string) {
 	}
 }
 
+// A command's own timeout (a poll of a restarting modem) ends it sooner
+// than the client's, and says which; the client's stays for the next.
+func TestCommandWithin(t *testing.T) { onBothPorts(t, testCommandWithin) }
+
+func testCommandWithin(t *testing.T, kind string) {
+	c, s := newScriptOn(t, kind, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(time.Minute))
+	start := time.Now()
+	_, err := c.CommandWithin("AT+SLOW", 50*time.Millisecond)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "after 50ms") {
+		t.Fatalf("got %v", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v: the client's timeout, not the command's", took)
+	}
+	if rsp, err := c.CommandWithin("AT", time.Second); err != nil || rsp.Final != "OK" {
+		t.Fatalf("AT: %v %v", rsp, err)
+	}
+	if got := s.lines(); got != "AT+SLOW|AT" {
+		t.Errorf("the modem got %q", got)
+	}
+}
+
 // Close returns once the reader goroutine has: none outlives the client.
 func TestCloseJoinsTheReader(t *testing.T) {
 	a, b := net.Pipe()

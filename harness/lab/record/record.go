@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
@@ -36,6 +37,9 @@ type Log struct {
 	mu    sync.Mutex
 	lines []string
 	part  []byte
+	// polling: a ready step is polling, and its AT lines, their echo and
+	// their final results are written as "# poll" notes (pollNote).
+	polling bool
 }
 
 func (l *Log) Write(p []byte) (int, error) {
@@ -48,7 +52,11 @@ func (l *Log) Write(p []byte) (int, error) {
 			break
 		}
 		if len(l.lines) < maxLogLines {
-			l.lines = append(l.lines, string(l.part[:i]))
+			line := string(l.part[:i])
+			if l.polling {
+				line = pollNote(line)
+			}
+			l.lines = append(l.lines, line)
 		}
 		l.part = l.part[i+1:]
 	}
@@ -58,6 +66,31 @@ func (l *Log) Write(p []byte) (int, error) {
 // Note adds a comment line.
 func (l *Log) Note(now time.Time, format string, args ...any) {
 	fmt.Fprintf(l, "%s # %s\n", now.Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
+}
+
+// pollNote turns a line of a ready step's polls into a note ("<time> #
+// poll > AT"): how many polls a modem needs varies from boot to boot, so
+// Diff must not compare them. What else the modem says meanwhile (its
+// boot URCs) stays a line of the conversation.
+func pollNote(line string) string {
+	ts, rest, ok := strings.Cut(line, " ")
+	if !ok || len(rest) < 2 {
+		return line
+	}
+	text := strings.TrimSpace(rest[1:])
+	switch {
+	case rest[0] == '>',
+		rest[0] == '<' && (strings.EqualFold(text, readyPoll) || at.Classify(text).Kind != at.Info):
+		return ts + " # poll " + rest
+	}
+	return line
+}
+
+// setPolling turns the poll notes on or off.
+func (l *Log) setPolling(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.polling = on
 }
 
 // Reset forgets the lines so far.
@@ -95,7 +128,21 @@ type Clock interface {
 	// reports whether it did. done is asked at once, and again whenever
 	// the modem may have said something.
 	Wait(d time.Duration, done func() (bool, error)) (bool, error)
+	// Poll calls try at every, 2×every, … from now, up to d, until it
+	// reports true (or fails), and reports how many polls were due and
+	// whether the last said true. try's argument bounds its wait for an
+	// answer. A clock that knows the modem will not answer (the emulator
+	// restarting) may skip a poll's try and count it.
+	Poll(d, every time.Duration, try func(timeout time.Duration) (bool, error)) (polls int, ok bool, err error)
 }
+
+// A ready step sends readyPoll every readyEvery. The first poll waits
+// too: a modem may still answer for a moment after the OK of
+// AT+CFUN=1,1.
+const (
+	readyPoll  = "AT"
+	readyEvery = time.Second
+)
 
 // Wall is a real modem's clock.
 type Wall struct{}
@@ -120,6 +167,20 @@ func (Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
 	}
 }
 
+// Poll gives each try until the next is due: a modem that is up answers
+// AT in milliseconds, one that is not (rebooting, its tty gone) must not
+// hold the next poll.
+func (Wall) Poll(d, every time.Duration, try func(time.Duration) (bool, error)) (int, bool, error) {
+	start := time.Now()
+	for n := 1; time.Duration(n)*every <= d; n++ {
+		time.Sleep(time.Until(start.Add(time.Duration(n) * every)))
+		if ok, err := try(every); ok || err != nil {
+			return n, ok, err
+		}
+	}
+	return int(d / every), false, nil
+}
+
 // Run plays a script on a modem in a personality's dialect. Commands that
 // answer ERROR, or time out, and waits that run out are part of the
 // conversation, not failures; Run fails only when the port is gone. An
@@ -137,6 +198,8 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		switch {
 		case st.Await != "":
 			err = await(c, st, log, clk, i+1)
+		case st.Ready != 0:
+			err = ready(c, st, log, clk, i+1)
 		case st.ICCID:
 			_, err = h.ICCID()
 		case st.ES10 != nil:
@@ -173,6 +236,40 @@ func await(c *atclient.Client, st Step, log *Log, clk Clock, n int) error {
 		log.Note(clk.Now(), "step %d: no line matching %s within %s", n, st.Await, seconds(st.Within))
 	}
 	return nil
+}
+
+// ready polls the modem with AT until it answers OK, and notes how long
+// it took and how many polls, or that it did not answer. The polls are
+// notes in the log, not lines of the conversation (pollNote). It fails
+// only when the port is gone for good.
+func ready(c *atclient.Client, st Step, log *Log, clk Clock, n int) error {
+	start := clk.Now()
+	log.setPolling(true)
+	polls, ok, err := clk.Poll(st.Ready, readyEvery, func(timeout time.Duration) (bool, error) {
+		rsp, err := c.CommandWithin(readyPoll, timeout)
+		if errors.Is(err, atclient.ErrClosed) {
+			return false, err
+		}
+		// Silence, ERROR or the port still down: not yet.
+		return err == nil && rsp.Final == "OK", nil
+	})
+	log.setPolling(false)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		log.Note(clk.Now(), "step %d: ready after %s (%s)", n, seconds(clk.Now().Sub(start).Round(time.Millisecond)), plural(polls, "poll"))
+	default:
+		log.Note(clk.Now(), "step %d: not ready within %s (%s)", n, seconds(st.Ready), plural(polls, "poll"))
+	}
+	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func isCME(err error) bool {

@@ -48,6 +48,10 @@ type Step struct {
 	Await string
 	// Within bounds an Await.
 	Within time.Duration
+	// Ready polls with AT, about once a second, until the modem answers
+	// OK, for at most this long: a modem that says nothing when it boots
+	// (Sierra, Fibocom) has no line to await.
+	Ready time.Duration
 
 	await *regexp.Regexp // Await, anchored at both ends
 }
@@ -60,6 +64,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("es10 %X", s.ES10)
 	case s.await != nil:
 		return fmt.Sprintf("await %s within %s", s.Await, seconds(s.Within))
+	case s.Ready != 0:
+		return fmt.Sprintf("ready within %s", seconds(s.Ready))
 	}
 	return s.AT
 }
@@ -82,7 +88,7 @@ const (
 )
 
 // ParseScript reads a script: `steps` is a list of AT lines, `iccid`,
-// `{es10: HEX}` or `{await: PATTERN, within: DURATION}`; `mask` is a list of {name, pattern} (Go regexps), applied
+// `{es10: HEX}`, `{await: PATTERN, within: DURATION}` or `{ready: DURATION}`; `mask` is a list of {name, pattern} (Go regexps), applied
 // in order to every line. Errors name the file, line, column and field.
 func ParseScript(file string, data []byte) (*Script, error) {
 	f := newYAMLFile(file)
@@ -162,9 +168,10 @@ func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
 }
 
 // stepWant is what a step may be, for errors.
-const stepWant = "want an AT command line, iccid, {es10: HEX} or {await: PATTERN, within: DURATION}"
+const stepWant = "want an AT command line, iccid, {es10: HEX}, {await: PATTERN, within: DURATION} or {ready: DURATION}"
 
-// step reads one step: an AT line, iccid, {es10: HEX} or {await, within}.
+// step reads one step: an AT line, iccid, {es10: HEX}, {await, within} or
+// {ready}.
 func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 	if n.Kind == yaml.AliasNode {
 		return Step{}, f.Kind(n, path, yaml.ScalarNode, "")
@@ -183,25 +190,32 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		}
 		return Step{}, f.ErrAt(n, path, "%q: %s", v, stepWant)
 	case yaml.MappingNode:
-		fields, err := f.fields(n, path, "es10", "await", "within")
+		fields, err := f.fields(n, path, "es10", "await", "within", "ready")
 		if err != nil {
 			return Step{}, err
 		}
+		var kinds []string // what the step is; within only bounds an await
+		for _, k := range []string{"es10", "await", "ready"} {
+			if fields[k] != nil {
+				kinds = append(kinds, k)
+			}
+		}
 		switch {
-		case fields["es10"] != nil && fields["await"] == nil && fields["within"] == nil:
-			return f.es10(fields["es10"], yamlnode.Join(path, "es10"))
-		case fields["await"] != nil && fields["es10"] == nil:
-			return f.await(n, fields, path)
-		case fields["es10"] == nil && fields["await"] == nil && fields["within"] != nil:
-			return Step{}, f.ErrAt(n, yamlnode.Join(path, "await"), "required field missing (within bounds an await)")
 		case len(fields) == 0:
 			return Step{}, f.ErrAt(n, path, "%s, got an empty mapping", stepWant)
+		case len(kinds) == 0:
+			return Step{}, f.ErrAt(n, yamlnode.Join(path, "await"), "required field missing (within bounds an await)")
+		case len(kinds) > 1:
+			return Step{}, f.ErrAt(n, path, "%s, got %s and %s in one step", stepWant, kinds[0], kinds[1])
+		case kinds[0] == "await":
+			return f.await(n, fields, path)
+		case fields["within"] != nil:
+			return Step{}, f.ErrAt(n, path, "%s, got %s and within in one step", stepWant, kinds[0])
+		case kinds[0] == "es10":
+			return f.es10(fields["es10"], yamlnode.Join(path, "es10"))
 		}
-		other := "within"
-		if fields["await"] != nil {
-			other = "await"
-		}
-		return Step{}, f.ErrAt(n, path, "%s, got es10 and %s in one step", stepWant, other)
+		d, err := f.within(fields["ready"], yamlnode.Join(path, "ready"))
+		return Step{Ready: d}, err
 	}
 	return Step{}, f.ErrAt(n, path, "%s, got %s", stepWant, yamlnode.Describe(n))
 }
