@@ -169,14 +169,19 @@ func (Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
 
 // Poll gives each try until the next is due: a modem that is up answers
 // AT in milliseconds, one that is not (rebooting, its tty gone) must not
-// hold the next poll.
+// hold the next poll. Polls fall on the wall clock's due times, as on
+// the bench; the emulator in playback is polled on its virtual clock
+// (harness.Playback), never through Wall.
 func (Wall) Poll(d, every time.Duration, try func(time.Duration) (bool, error)) (int, bool, error) {
 	start := time.Now()
+	due := time.NewTimer(every)
+	defer due.Stop()
 	for n := 1; time.Duration(n)*every <= d; n++ {
-		time.Sleep(time.Until(start.Add(time.Duration(n) * every)))
+		<-due.C
 		if ok, err := try(every); ok || err != nil {
 			return n, ok, err
 		}
+		due.Reset(time.Until(start.Add(time.Duration(n+1) * every)))
 	}
 	return int(d / every), false, nil
 }
