@@ -17,11 +17,9 @@
 package fleet
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,23 +146,16 @@ func parse(file string, b []byte) (*Template, error) {
 	if len(b) > maxTemplateSize {
 		return nil, d.ErrAt(nil, "", "file is %d bytes, at most %d", len(b), maxTemplateSize)
 	}
-	var doc, next yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	if err := yamlnode.Parse(dec, &doc); errors.Is(err, io.EOF) || (err == nil && len(doc.Content) == 0) {
+	root, second, err := yamlnode.OneDocument(b)
+	switch {
+	case err != nil:
+		return nil, syntaxErr(file, err)
+	case root == nil:
 		return nil, &yamlnode.Error{File: file, Msg: "empty fleet template (it needs at least scenario and devices)"}
-	} else if err != nil {
-		return nil, syntaxErr(file, err)
-	}
-	// A decoder reads the first document; a second one would be dropped
-	// without a word, so it is refused where it starts.
-	switch err := yamlnode.Parse(dec, &next); {
-	case err == nil:
-		return nil, d.ErrAt(&next, "", "a second YAML document starts here: one template per file")
-	case !errors.Is(err, io.EOF):
-		return nil, syntaxErr(file, err)
+	case second != nil:
+		return nil, d.ErrAt(second, "", "a second YAML document starts here: one template per file")
 	}
 	t := &Template{d: d}
-	root := doc.Content[0]
 	part := func(n *yaml.Node, p string) error {
 		var pt Part
 		err := d.Mapping(n, p,

@@ -1,10 +1,7 @@
 package scenario
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -32,24 +29,17 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	if len(data) > maxFileSize {
 		return nil, d.ErrAt(nil, "", "file is %d bytes, at most %d", len(data), maxFileSize)
 	}
-	var doc, next yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := yamlnode.Parse(dec, &doc); err != nil && !errors.Is(err, io.EOF) {
+	top, second, err := yamlnode.OneDocument(data)
+	switch {
+	case err != nil:
 		return nil, d.syntaxError(err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+	case top == nil:
 		return nil, d.ErrAt(nil, "", "empty scenario")
-	}
-	// yaml.Unmarshal would read the first document and drop the rest
-	// without a word: a second one is refused where it starts.
-	switch err := yamlnode.Parse(dec, &next); {
-	case err == nil:
-		return nil, d.ErrAt(&next, "", "a second YAML document starts here: one scenario per file")
-	case !errors.Is(err, io.EOF):
-		return nil, d.syntaxError(err)
+	case second != nil:
+		return nil, d.ErrAt(second, "", "a second YAML document starts here: one scenario per file")
 	}
 	s = &Scenario{File: name}
-	if err := d.scenario(doc.Content[0], s); err != nil {
+	if err := d.scenario(top, s); err != nil {
 		return nil, err
 	}
 	if err := d.validate(s); err != nil {

@@ -7,8 +7,10 @@
 package yamlnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -240,6 +242,31 @@ func Parse(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(doc)
+}
+
+// OneDocument parses data's first document and returns its top node
+// (nil for an empty file) and where a second document starts (nil when
+// there is none): yaml.Unmarshal would read the first and drop the rest
+// without a word, so callers refuse it there. A syntax error comes back
+// as the parser's error (Syntax reads it), a parser panic as an error.
+func OneDocument(data []byte) (top, second *yaml.Node, err error) {
+	var doc, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := Parse(dec, &doc); errors.Is(err, io.EOF) {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if len(doc.Content) > 0 {
+		top = doc.Content[0]
+	}
+	switch err := Parse(dec, &next); {
+	case err == nil:
+		return top, &next, nil
+	case !errors.Is(err, io.EOF):
+		return top, nil, err
+	}
+	return top, nil, nil
 }
 
 // yamlLine matches the parser's "yaml: line N: message" errors.

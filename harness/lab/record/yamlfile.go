@@ -25,17 +25,18 @@ func newYAMLFile(name string) yamlFile {
 	}}}
 }
 
-// root parses the file's first document, which must be a mapping.
+// root parses the file, one document, which must be a mapping.
 func (f yamlFile) root(data []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	top, second, err := yamlnode.OneDocument(data)
+	switch {
+	case err != nil:
 		line, msg := yamlnode.Syntax(err)
 		return nil, &yamlnode.Error{File: f.File, Line: line, Msg: "not YAML: " + msg}
-	}
-	if len(doc.Content) == 0 {
+	case top == nil:
 		return nil, &yamlnode.Error{File: f.File, Msg: "empty: want a mapping of fields"}
+	case second != nil:
+		return nil, f.ErrAt(second, "", "a second YAML document starts here: one per file")
 	}
-	top := doc.Content[0]
 	return top, f.Kind(top, "", yaml.MappingNode, "a mapping of fields")
 }
 
