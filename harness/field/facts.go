@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
-	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -594,6 +593,3 @@ func FinalOf(t *fieldlog.Transcript, k int) string {
 	}
 	return ""
 }
-
-// isFinal reports a final result line.
-func isFinal(s string) bool { return at.Classify(s).Kind.IsFinal() }

@@ -188,7 +188,7 @@ func (r *Result) stayedBecause(why string) {
 		why = "(no failure logged)"
 	}
 	if len(why) > maxWhy {
-		why = why[:maxWhy] + "…"
+		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
 	}
 	if r.Why == nil {
 		r.Why = map[string]int{}
@@ -208,7 +208,7 @@ func (r *Result) failedBecause(reason string, first ...int) {
 
 func (r *Result) addFailures(reason string, n int, first []int) {
 	if len(reason) > maxReason {
-		reason = reason[:maxReason] + "…"
+		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
 	}
 	if r.Failures == nil {
 		r.Failures = map[string]*FailureGroup{}

@@ -388,7 +388,7 @@ func (t *Template) part(i int) Part {
 }
 
 // Fingerprint names the storm a shard is a slice of: the whole fleet's
-// size, pseudo-terminals, arrival window and dwell as read, and a digest
+// size, pseudo-terminals, arrival window and dwell as run (after flags), and a digest
 // of its base scenario's content and its mix. Shards of one storm share it.
 func (t *Template) Fingerprint() string {
 	h := sha256.Sum256(fmt.Appendf(nil, "%x|%+v", t.baseSum, t.Mix))

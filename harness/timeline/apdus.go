@@ -42,7 +42,7 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 		switch {
 		case d.Mark.CommandOK:
 			marks[d.Frame] = capture.Mark{Events: d.Mark.Command, OK: true}
-			if d.Mark.OK && d.Mark.Events > d.Mark.Command {
+			if d.Mark.Events > d.Mark.Command {
 				answers[d.Frame] = capture.Mark{Events: d.Mark.Events, OK: true}
 			}
 		case d.Mark.OK:
@@ -51,11 +51,7 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	}
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
-		if b.placeMarked(&it, t, marks[frame], frame) {
-			b.addPlaced(it)
-			return
-		}
-		b.Add(it)
+		b.addMarked(it, t, marks[frame], frame)
 	}
 	// addSplit adds an APDU as its command, where it reached the card,
 	// and the card's answer after the events it logged meanwhile.
@@ -63,13 +59,8 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
 		sw := fmt.Sprintf(" %04X", a.SW)
 		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: a.Detail(), Source: src}, a.Time, a.Frame)
-		it := Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: a.Detail(),
-			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}
-		if b.placeMarked(&it, a.Time, m, a.Frame) {
-			b.addPlaced(it)
-			return
-		}
-		b.Add(it)
+		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: a.Detail(),
+			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame)
 	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU

@@ -187,14 +187,17 @@ func readATMarks(path string) []int {
 // when at.marks has one (placeMarked: a URC the modem sent before a power
 // cut of the same instant stays before it), else at its time, commands
 // before the instant's events and URCs after them.
+//
+// Its frame is 0: rows of one place sort by frame after seq, and a line
+// number is no capture frame number — at.log's rows keep their line order
+// (the stable sort), before the capture's rows of the same place (a
+// command before the APDU it carried).
 func (b *Builder) addAT(n int, it Item) {
+	var m capture.Mark
 	if n >= 1 && n <= len(b.atMarks) {
-		if b.placeMarked(&it, it.T, capture.Mark{Events: b.atMarks[n-1], OK: true}, n) {
-			b.addPlaced(it)
-			return
-		}
+		m = capture.Mark{Events: b.atMarks[n-1], OK: true}
 	}
-	b.Add(it)
+	b.addMarked(it, it.T, m, 0)
 }
 
 // call is an APDU a command carried to the card, decoded.

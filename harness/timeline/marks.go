@@ -40,6 +40,16 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 	return true
 }
 
+// addMarked adds it among the events by m (placeMarked), or at its time
+// when it cannot be placed.
+func (b *Builder) addMarked(it Item, stamp time.Time, m capture.Mark, frame int) {
+	if b.placeMarked(&it, stamp, m, frame) {
+		b.addPlaced(it)
+		return
+	}
+	b.Add(it)
+}
+
 // simulatedStamp reports whether a capture stamp can be simulated time:
 // within the event log's span (a run may go on for a while past its last
 // event).

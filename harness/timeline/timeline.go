@@ -227,13 +227,13 @@ func Build(dir string, run Run) (*Timeline, error) {
 // maxMarker bounds what the page quotes of a marker file.
 const maxMarker = 4 << 10
 
-// readMarker is a marker file's text, cut to maxMarker.
 // PagePending begins the INCOMPLETE a finished run leaves while its page
 // is written (harness.RunScenario): it says only that the page may be
 // missing, which the page itself does not quote, and whoever writes the
 // page removes it.
 const PagePending = "page pending"
 
+// readMarker is a marker file's text, cut to maxMarker.
 func readMarker(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
