@@ -1,27 +1,25 @@
 package explore
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 )
 
 // BenchmarkExploreCases runs generated cases (the same generator and
-// invariants as TestExplore, cases drawn from fixed seeds) on every core
-// and reports cases per second and the wall time 10,000 cases would take.
-// Target: 10,000 cases in at most 60 s on 2 cores. One op is a batch of
-// 100 cases.
+// invariants as TestExplore, cases drawn from fixed seeds), as many at
+// once as TestExplore runs (caseWorkers), and reports cases per second and
+// the wall time 10,000 cases would take. Target: 10,000 cases in at most
+// 60 s on 2 cores. One op is a batch of 100 cases.
 func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
 	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
 	base := b.TempDir()
-	workers := runtime.GOMAXPROCS(0)
 	var next, failed atomic.Int64
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	for range workers {
+	for range caseWorkers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -76,13 +76,13 @@ func TestExplore(t *testing.T) {
 	sweep(t, feats, seed, total, meter)
 }
 
-// sweep runs the n cases that -rapid.seed=seed -rapid.checks=n draws, on
-// every core (rapid runs its cases one after the other, and its seed is a
-// process-wide flag, so two rapid runs from one seed would draw the same
-// cases), and checks each. The first failing case is then handed to rapid
-// on its own seed, which shrinks it and saves the smallest failing
-// scenario as a fixture (explore); if rapid cannot reproduce it, the case
-// is saved as drawn.
+// sweep runs the n cases that -rapid.seed=seed -rapid.checks=n draws, two
+// at a time per core (caseWorkers; rapid runs its cases one after the
+// other, and its seed is a process-wide flag, so two rapid runs from one
+// seed would draw the same cases), and checks each. The first failing case
+// is then handed to rapid on its own seed, which shrinks it and saves the
+// smallest failing scenario as a fixture (explore); if rapid cannot
+// reproduce it, the case is saved as drawn.
 func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Meter) {
 	gen := Generator(feats)
 	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
@@ -97,7 +97,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		tolerate = &toleratedIssues{}
 		wg       sync.WaitGroup
 	)
-	for range runtime.GOMAXPROCS(0) {
+	for range caseWorkers() {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1) - 1)
@@ -203,6 +203,12 @@ func (k *toleratedIssues) save(t testing.TB) {
 		t.Logf("not failed (ESIMHIL_EXPLORE_LENIENT is set): seed %d: %s [%s, err %v]", f.c.Seed, strings.Join(f.v, "; "), path, err)
 	}
 }
+
+// caseWorkers is how many cases run at once: two per core. A case's loop
+// waits on its servers' goroutines for every exchange, so with one case a
+// core the two cores were busy 170 % of the time; with two a core, ~190 %
+// and 8–12 % more cases a second (docs/performance.md).
+func caseWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // explorationGC lets the heap grow to 5× the live data between
 // collections for the test (GOGC=400, unless GOGC is set): each case's rig
