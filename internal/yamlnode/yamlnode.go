@@ -144,10 +144,20 @@ func (d *Decoder) Mapping(n *yaml.Node, path string, fields ...Field) error {
 	}
 	for _, f := range fields {
 		if f.required && !seen[f.name] {
-			return d.ErrAt(n, Join(path, f.name), "required field missing")
+			return d.Missing(n, Join(path, f.name), "")
 		}
 	}
 	return nil
+}
+
+// Missing reports that the mapping n lacks the field at path, with why
+// (if not empty) in brackets: Mapping's words for a required field, kept
+// for the few fields only required when another is given.
+func (d *Decoder) Missing(n *yaml.Node, path, why string) error {
+	if why != "" {
+		return d.ErrAt(n, path, "required field missing (%s)", why)
+	}
+	return d.ErrAt(n, path, "required field missing")
 }
 
 func (d *Decoder) duplicate() string {

@@ -348,7 +348,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", "script", "modem", "personality", "identity", "recorded", "scenario", "accept", "note", "incomplete")
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"))
 	if err != nil {
 		return m, err
 	}
@@ -362,10 +362,8 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 			}
 		}
 	}
-	if n := fields["recorded"]; n != nil {
-		if m.Recorded, err = f.timestamp(n, "recorded"); err != nil {
-			return m, err
-		}
+	if m.Recorded, err = f.timestamp(fields["recorded"], "recorded"); err != nil {
+		return m, err
 	}
 	if n := fields["accept"]; n != nil {
 		items, err := f.list(n, "accept", "a list of {line or pattern, reason}")
@@ -387,7 +385,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 // and the reason.
 func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 	var a Accept
-	fields, err := f.fields(n, path, "line", "pattern", "reason")
+	fields, err := f.fields(n, path, may("line"), may("pattern"), need("reason"))
 	if err != nil {
 		return a, err
 	}
@@ -409,9 +407,6 @@ func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 		}
 	}
 	r := fields["reason"]
-	if r == nil {
-		return a, f.ErrAt(n, yamlnode.Join(path, "reason"), "required field missing")
-	}
 	if a.Reason, err = f.str(r, yamlnode.Join(path, "reason")); err != nil {
 		return a, err
 	}

@@ -102,6 +102,35 @@ func TestAwaitStep(t *testing.T) {
 	}
 }
 
+// TestMissingRequiredFields: a required field left out of either kind of
+// lab file gets the one error, file:line:col: field path: required field
+// missing, at the mapping that lacks it, whether the field is always
+// required or only when another is given.
+func TestMissingRequiredFields(t *testing.T) {
+	const manifest = "script: probe-es10\nrecorded: 2026-11-30T17:20:37Z\n"
+	for _, tc := range []struct{ kind, yaml, want string }{
+		{"script", "steps: [AT]\n", "f.yaml:1:1: name: required field missing"},
+		{"script", "name: x\n", "f.yaml:1:1: steps: required field missing"},
+		{"script", "name: x\nmask: [{pattern: a}]\nsteps: [AT]\n", "f.yaml:2:8: mask[0].name: required field missing"},
+		{"script", "name: x\nmask:\n  - {name: a, pattern: b}\n  - {name: c}\nsteps: [AT]\n", "f.yaml:4:5: mask[1].pattern: required field missing"},
+		{"script", "name: x\nsteps: [AT, {await: RDY}]\n", "f.yaml:2:13: steps[1].within: required field missing (how long to wait, like 60s)"},
+		{"script", "name: x\nsteps: [{within: 60s}]\n", "f.yaml:2:9: steps[0].await: required field missing (within bounds an await)"},
+		{"manifest", "script: probe-es10\n", "f.yaml:1:1: recorded: required field missing"},
+		{"manifest", manifest + "accept: [{line: 3}]\n", "f.yaml:3:10: accept[0].reason: required field missing"},
+		{"manifest", manifest + "accept: [{line: 3, reason: r}, {pattern: x}]\n", "f.yaml:3:32: accept[1].reason: required field missing"},
+	} {
+		var err error
+		if tc.kind == "script" {
+			_, err = ParseScript("f.yaml", []byte(tc.yaml))
+		} else {
+			_, err = ParseManifest("f.yaml", []byte(tc.yaml))
+		}
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s %q: %v, want %q", tc.kind, tc.yaml, err, tc.want)
+		}
+	}
+}
+
 // TestLoadManifestErrors: a recording's bad manifest is refused with the
 // file, line, column and field, and no Go type.
 func TestLoadManifestErrors(t *testing.T) {
