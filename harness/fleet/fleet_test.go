@@ -193,18 +193,18 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		ptys int
 		want string
 	}{
-		{"no devices", func(t *Template) { t.Devices = 0 }, -1, "--devices 0: a fleet needs at least one device"},
-		{"negative devices", func(t *Template) { t.Devices = -5 }, -1, "--devices -5"},
-		{"too many", func(t *Template) { t.Devices = MaxDevices + 1 }, -1, "at most 1000000"},
-		{"no window", func(t *Template) { t.ArriveWithin = 0 }, -1, "--arrive-within 0s"},
-		{"ptys beyond devices", func(t *Template) { t.PTYs = 300 }, -1, "--ptys 300: more than the 200 devices"},
-		{"ptys beyond the system", func(t *Template) { t.PTYs = 50 }, 10, "this system allows 10 more pseudo-terminals"},
+		{"no devices", func(t *Template) { t.Override(Flags{Devices: ptr(0)}) }, -1, "--devices 0: a fleet needs at least one device"},
+		{"negative devices", func(t *Template) { t.Override(Flags{Devices: ptr(-5)}) }, -1, "--devices -5"},
+		{"too many", func(t *Template) { t.Override(Flags{Devices: ptr(MaxDevices + 1)}) }, -1, "at most 1000000"},
+		{"no window", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(time.Duration(0))}) }, -1, "--arrive-within 0s"},
+		{"ptys beyond devices", func(t *Template) { t.Override(Flags{PTYs: ptr(300)}) }, -1, "--ptys 300: more than the 200 devices"},
+		{"ptys beyond the system", func(t *Template) { t.Override(Flags{PTYs: ptr(50)}) }, 10, "this system allows 10 more pseudo-terminals"},
 		{"empty share", func(t *Template) { t.Mix[0].Share = 0 }, -1, "mix[0].share: 0"},
 		{"unknown kind", func(t *Template) { t.Mix[0].Kind = "teleport" }, -1, `mix[0].kind: "teleport"`},
 		{"unknown card fault", func(t *Template) { t.Mix[2].CardFault = "gremlins" }, -1, `mix[2].card_fault: "gremlins"`},
-		{"dwell too long", func(t *Template) { t.Dwell = Duration(30 * 24 * time.Hour) }, -1, "--dwell 720h0m0s"},
-		{"dwell 0 (given, not left out)", func(t *Template) { t.Dwell = 0 }, -1, "--dwell 0s: want more than 0"},
-		{"a window of part of a second", func(t *Template) { t.ArriveWithin = Duration(1500 * time.Millisecond) }, -1, "--arrive-within 1.5s: whole seconds"},
+		{"dwell too long", func(t *Template) { t.Override(Flags{Dwell: ptr(30 * 24 * time.Hour)}) }, -1, "--dwell 720h0m0s"},
+		{"dwell 0 (given, not left out)", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Duration(0))}) }, -1, "--dwell 0s: want more than 0"},
+		{"a window of part of a second", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(1500 * time.Millisecond)}) }, -1, "--arrive-within 1.5s: whole seconds"},
 		{"an empty mix (given, not left out)", func(t *Template) { t.Mix = []Part{} }, -1, "mix: empty"},
 	}
 	for _, tc := range tests {

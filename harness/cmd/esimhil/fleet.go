@@ -67,23 +67,23 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 2
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["devices"] {
-		t.Devices = *devices
-	}
-	if set["arrive-within"] {
-		t.ArriveWithin = fleet.Duration(*within)
-	}
-	if set["dwell"] {
-		t.Dwell = fleet.Duration(*dwell)
-	}
-	if set["ptys"] {
-		t.PTYs = *ptys
-	}
-	if set["seed"] {
-		t.Seed = *seed
-	}
+	// A flag given replaces the template's value, even with its default.
+	var given fleet.Flags
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "devices":
+			given.Devices = devices
+		case "arrive-within":
+			given.ArriveWithin = within
+		case "dwell":
+			given.Dwell = dwell
+		case "ptys":
+			given.PTYs = ptys
+		case "seed":
+			given.Seed = seed
+		}
+	})
+	t.Override(given)
 	if err := t.Validate(ptyRoom()); err != nil {
 		// One line a problem, as the template's reader gives them: those
 		// of the file carry its name and place, those of a flag its name.

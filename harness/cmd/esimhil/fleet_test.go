@@ -287,3 +287,23 @@ func TestFleetRefusesTwoSMDPsOfOneOperator(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and the operator given twice", code, out.String(), errOut.String())
 	}
 }
+
+// A flag given replaces the template's value even when it is the flag's
+// default (the flag set says which were given; nothing is guessed from
+// the value), and its refusal names the flag, not the template's line.
+func TestFleetFlagAtItsDefaultOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--devices", "0"}, "esimhil fleet: --devices 0: a fleet needs at least one device\n"},
+		{[]string{"--ptys", "-1"}, "esimhil fleet: --ptys -1: negative\n"},
+		{[]string{"--dwell", "0s"}, "esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)\n"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.flags...), &out, &errOut)
+		if code != 2 || errOut.String() != tc.want || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and %q", tc.flags, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+}
