@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -726,5 +727,49 @@ func TestPercentileNearestRank(t *testing.T) {
 	r.SwitchTimes = r.SwitchTimes[:4]
 	if got := r.Percentile(99); got != 4*time.Second {
 		t.Errorf("p99 of four times = %v, want the largest", got)
+	}
+}
+
+// A storm that never starts says whose fault it is: a refusal (flags that
+// do not fit, an external server the probe refused) is ErrRefused, the
+// user's to mend; the fleet's own failure (here its test PKI, which
+// cannot certify an SM-DP+ name that is not ASCII) is not.
+func TestNotStartedSaysWhy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	badPKI := func() *Template {
+		tp := loadTemplate(t, 2, 0)
+		base := *tp.Base
+		base.Network.Operators = slices.Clone(base.Network.Operators)
+		for i := range base.Network.Operators {
+			if base.Network.Operators[i].SMDP != "" {
+				base.Network.Operators[i].SMDP = "smdp.opérateur.example"
+			}
+		}
+		tp.Base = &base
+		return tp
+	}
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		refused bool
+		want    string
+	}{
+		{"a shard out of range", Config{Template: loadTemplate(t, 2, 0), Shard: 3, Shards: 2}, true, "shard 3/2"},
+		{"--smdp without --platform", Config{Template: loadTemplate(t, 2, 0), SMDP: map[string]string{"sfr": "https://" + closed}}, true, "--smdp needs --platform"},
+		{"a platform that is not a URL", Config{Template: loadTemplate(t, 2, 0), Platform: "ftp://x"}, true, "--platform"},
+		{"a dead platform", Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + closed}, true, "refused before the storm:\n  --platform http://" + closed + ": not reachable"},
+		{"the test PKI fails", Config{Template: badPKI()}, false, "test PKI: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), tc.cfg)
+			if res != nil || err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrRefused) != tc.refused {
+				t.Errorf("result %v, error %v (refused %v); want none, %q, refused %v", res != nil, err, errors.Is(err, ErrRefused), tc.want, tc.refused)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -304,6 +305,24 @@ func TestFleetFlagAtItsDefaultOverrides(t *testing.T) {
 		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.flags...), &out, &errOut)
 		if code != 2 || errOut.String() != tc.want || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and %q", tc.flags, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+}
+
+// A storm that never started exits 2 when it was refused (the user's to
+// mend) and 3 when the fleet itself failed.
+func TestFleetNotStartedCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%w:\n  --platform http://x: not reachable", fleet.ErrRefused), 2},
+		{fmt.Errorf("start: %w", fmt.Errorf("%w: x", fleet.ErrRefused)), 2},
+		{errors.New("test PKI: x509: cannot encode"), 3},
+		{fmt.Errorf("SM-DP+ sfr: %w", errors.New("listen tcp: address in use")), 3},
+	} {
+		if got := notStartedCode(tc.err); got != tc.want {
+			t.Errorf("%v: exit %d, want %d", tc.err, got, tc.want)
 		}
 	}
 }
