@@ -245,19 +245,13 @@ func integer(d *yamlnode.Decoder, dst any) yamlnode.Func {
 	}
 }
 
-// duration reads a Go duration such as 90s, 10m or 1h30m.
+// duration reads a Go duration such as 90s, 10m or 1h30m; its range is
+// Validate's.
 func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
-		v, err := d.Scalar(n, path, "a duration")
-		if err != nil {
-			return err
-		}
-		t, perr := time.ParseDuration(v)
-		if perr != nil {
-			return d.ErrAt(n, path, "want a duration like 10m or 1h30m, got %q", v)
-		}
+		t, err := d.Duration(n, path)
 		*dst = Duration(t)
-		return nil
+		return err
 	}
 }
 

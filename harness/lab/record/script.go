@@ -248,11 +248,11 @@ func (f yamlFile) await(n *yaml.Node, fields map[string]*yaml.Node, path string)
 
 // within reads a wait's bound: a Go duration from minWithin to maxWithin.
 func (f yamlFile) within(n *yaml.Node, path string) (time.Duration, error) {
-	if err := f.Kind(n, path, yaml.ScalarNode, "a duration like 60s"); err != nil {
+	d, err := f.Duration(n, path)
+	if err != nil {
 		return 0, err
 	}
-	d, err := time.ParseDuration(n.Value)
-	if err != nil || d < minWithin || d > maxWithin {
+	if d < minWithin || d > maxWithin {
 		return 0, f.ErrAt(n, path, "want a duration from %s to %s, like 60s, got %s", seconds(minWithin), seconds(maxWithin), yamlnode.Describe(n))
 	}
 	return d, nil
