@@ -54,6 +54,9 @@ func (c *Client) fail(err error) {
 	if c.err == nil {
 		c.err = err
 		close(c.done)
+		// No URC will come: a URCSignal waiter wakes to take the error.
+		close(c.urcSig)
+		c.urcSig = make(chan struct{})
 	}
 }
 
@@ -159,6 +162,19 @@ func (c *Client) WaitURC(prefix string, timeout time.Duration) (string, error) {
 			return "", fmt.Errorf("wait URC %q: %w after %v", prefix, ErrTimeout, timeout)
 		}
 	}
+}
+
+// URCSignal returns a channel closed when the next URC arrives, or the
+// client fails: a caller that takes URCs itself (TakeURC) gets it before
+// it looks, so that one arriving meanwhile still wakes it, and waits on
+// it when it found none.
+func (c *Client) URCSignal() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.done
+	}
+	return c.urcSig
 }
 
 // TakeURC removes and returns the oldest URC that match accepts, without

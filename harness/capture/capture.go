@@ -87,7 +87,7 @@ type Session struct {
 
 	tap    *tap  // tap mode
 	live   *live // live mode
-	events func() int
+	events eventCount
 	stats  Stats // live mode, after Close
 
 	dgram dgramWriter // WriteDatagram's frames
@@ -180,7 +180,7 @@ func Start(cfg Config) (*Session, error) {
 		lv.start(s)
 	} else {
 		s.mode = Tap
-		s.tap = newTap(cfg.Clock, cfg.Events, s.writePacket)
+		s.tap = newTap(cfg.Clock, s.events, s.writePacket)
 	}
 	return s, nil
 }

@@ -25,6 +25,21 @@ type Mark struct {
 	CommandOK bool
 }
 
+// eventCount counts the events the run's log has taken (Config.Events);
+// nil when the session has no log, and its frames carry no mark.
+type eventCount func() int
+
+// mark is the mark of a frame written now, the one way a frame gets its
+// own. The count is taken under the log's lock, so an event emitted on
+// another goroutine (a server's handler, the rig's loop) falls wholly
+// before or after the frame.
+func (n eventCount) mark() Mark {
+	if n == nil {
+		return Mark{}
+	}
+	return Mark{Events: n(), OK: true}
+}
+
 // The comments of a mark: "esimhil:after-event=12", and for an APDU
 // "esimhil:command-after-event=9" beside it.
 const (

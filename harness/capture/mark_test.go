@@ -154,3 +154,23 @@ func frameMarks(t *testing.T, path string) []Mark {
 		out = append(out, m)
 	}
 }
+
+// A frame's own mark has one maker: no log, no mark; a log, its count at
+// the moment, which the command's place then joins (withCommand) only
+// when both are known.
+func TestEventCountMark(t *testing.T) {
+	n := 0
+	count := eventCount(func() int { n++; return n })
+	if m := count.mark(); m != (Mark{Events: 1, OK: true}) {
+		t.Errorf("mark %+v", m)
+	}
+	if m := eventCount(nil).mark(); m != (Mark{}) {
+		t.Errorf("no log: %+v", m)
+	}
+	if m := withCommand(count.mark(), Mark{Events: 1, OK: true}); m != (Mark{Events: 2, OK: true, Command: 1, CommandOK: true}) {
+		t.Errorf("with command: %+v", m)
+	}
+	if m := withCommand(eventCount(nil).mark(), Mark{Events: 1, OK: true}); m != (Mark{}) {
+		t.Errorf("command without a log: %+v", m)
+	}
+}

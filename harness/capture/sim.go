@@ -52,11 +52,7 @@ func (s *Session) writeDatagram(ts time.Time, src, dst netip.AddrPort, payload [
 		if ts.IsZero() {
 			ts = time.Now()
 		}
-		var m Mark
-		if s.events != nil {
-			m = withCommand(Mark{Events: s.events(), OK: true}, cmd)
-		}
-		return s.live.hold(ts, append([]byte(nil), frame...), m)
+		return s.live.hold(ts, append([]byte(nil), frame...), withCommand(s.events.mark(), cmd))
 	}
 	return s.tap.frame(ts, frame, cmd) // copied into the file's buffer
 }
@@ -147,10 +143,7 @@ func (t *SIMTap) SniffATR(atr []byte) {
 // SniffCommand notes how many events were logged when a command reached
 // the card, for the datagram SniffAPDU writes with the answer.
 func (t *SIMTap) SniffCommand([]byte) {
-	var m Mark
-	if t.s.events != nil {
-		m = Mark{Events: t.s.events(), OK: true}
-	}
+	m := t.s.events.mark()
 	t.mu.Lock()
 	t.command = m
 	t.mu.Unlock()

@@ -32,9 +32,9 @@ var (
 type tap struct {
 	clk   clock.Clock
 	write func(gopacket.CaptureInfo, []byte, Mark) error
-	// events, if set, counts the run's events (Config.Events): each frame
-	// is marked with it (Mark).
-	events func() int
+	// events is the session's count of the run's events: each frame is
+	// marked with it (Mark).
+	events eventCount
 
 	mu    sync.Mutex
 	last  time.Time
@@ -56,19 +56,8 @@ func (t *tap) finish() {
 	}
 }
 
-func newTap(clk clock.Clock, events func() int, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
+func newTap(clk clock.Clock, events eventCount, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
 	return &tap{clk: clk, events: events, write: write}
-}
-
-// mark counts the events logged so far. Callers hold mu, so frames are
-// counted in file order; the count is taken under the log's lock, so an
-// event emitted on another goroutine (a server's handler, the rig's loop)
-// falls wholly before or after the frame.
-func (t *tap) mark() Mark {
-	if t.events == nil {
-		return Mark{}
-	}
-	return Mark{Events: t.events(), OK: true}
 }
 
 // stamp returns the clock's time, moved 1 µs past the previous frame when
@@ -274,7 +263,8 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	}
 	frame := buf.Bytes()
 	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
-	if err := f.tap.write(ci, frame, f.tap.mark()); err != nil {
+	// Marked under mu: frames are counted in file order.
+	if err := f.tap.write(ci, frame, f.tap.events.mark()); err != nil {
 		f.tap.fail(err)
 	}
 }
@@ -289,7 +279,7 @@ func (t *tap) frame(ts time.Time, data []byte, cmd Mark) error {
 		ts = t.clk.Now()
 	}
 	ci := gopacket.CaptureInfo{Timestamp: t.stampAt(ts), CaptureLength: len(data), Length: len(data)}
-	return t.write(ci, data, withCommand(t.mark(), cmd))
+	return t.write(ci, data, withCommand(t.events.mark(), cmd))
 }
 
 func (t *tap) fail(err error) {

@@ -249,16 +249,6 @@ func newDecoder(file string) *yamlnode.Decoder {
 	}}
 }
 
-func (m *Manifest) str(dst *string) func(*yaml.Node, string) error {
-	return func(v *yaml.Node, path string) error {
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return m.errAt(v, path, "want a string")
-		}
-		*dst = v.Value
-		return nil
-	}
-}
-
 func (m *Manifest) node(dst **yaml.Node) func(*yaml.Node, string) error {
 	return func(v *yaml.Node, path string) error {
 		*dst = v
@@ -266,11 +256,15 @@ func (m *Manifest) node(dst **yaml.Node) func(*yaml.Node, string) error {
 	}
 }
 
+// duration reads a duration a device waits: more than 0.
 func (m *Manifest) duration(dst *time.Duration) func(*yaml.Node, string) error {
 	return func(v *yaml.Node, path string) error {
-		d, err := time.ParseDuration(v.Value)
-		if v.Kind != yaml.ScalarNode || err != nil || d <= 0 {
-			return m.errAt(v, path, "want a positive duration such as 90s or 1h, got %q", v.Value)
+		d, err := m.d.Duration(v, path)
+		if err != nil {
+			return err
+		}
+		if d <= 0 {
+			return m.errAt(v, path, "want a duration of more than 0, got %q", v.Value)
 		}
 		*dst = d
 		return nil
@@ -280,8 +274,8 @@ func (m *Manifest) duration(dst *time.Duration) func(*yaml.Node, string) error {
 func (m *Manifest) top(root *yaml.Node) error {
 	var seed string
 	err := m.d.Mapping(root, "",
-		yamlnode.Required("name", m.str(&m.Name)),
-		yamlnode.Required("source", m.str(&m.Source)),
+		yamlnode.Required("name", m.d.Str(&m.Name)),
+		yamlnode.Required("source", m.d.Str(&m.Source)),
 		yamlnode.Required("logs", m.logs),
 		yamlnode.Required("device", m.device),
 		yamlnode.Optional("network", m.node(&m.Network)),
@@ -290,12 +284,12 @@ func (m *Manifest) top(root *yaml.Node) error {
 		yamlnode.Optional("signal", m.node(&m.Signal)),
 		yamlnode.Optional("faults", m.node(&m.Faults)),
 		yamlnode.Optional("check", m.node(&m.Check)),
-		yamlnode.Optional("scenario", m.str(&m.Scenario)),
+		yamlnode.Optional("scenario", m.d.Str(&m.Scenario)),
 		yamlnode.Optional("volatile", m.volatile),
-		yamlnode.Required("expected", m.str(&m.Expected)),
+		yamlnode.Required("expected", m.d.Str(&m.Expected)),
 		yamlnode.Required("failure", m.failure),
-		yamlnode.Required("expect", m.str(&m.Expect)),
-		yamlnode.Optional("seed", m.str(&seed)),
+		yamlnode.Required("expect", m.d.Str(&m.Expect)),
+		yamlnode.Optional("seed", m.d.Str(&seed)),
 	)
 	if err != nil {
 		return err
@@ -329,9 +323,9 @@ func (m *Manifest) logs(v *yaml.Node, path string) error {
 		var l LogRef
 		var format string
 		if err := m.d.Mapping(n, p,
-			yamlnode.Required("file", m.str(&l.File)),
-			yamlnode.Optional("format", m.str(&format)),
-			yamlnode.Optional("port", m.str(&l.Port)),
+			yamlnode.Required("file", m.d.Str(&l.File)),
+			yamlnode.Optional("format", m.d.Str(&format)),
+			yamlnode.Optional("port", m.d.Str(&l.Port)),
 		); err != nil {
 			return err
 		}
@@ -391,13 +385,13 @@ func (m *Manifest) device(v *yaml.Node, path string) error {
 	d := &m.Device
 	var freeNVM string
 	if err := m.d.Mapping(v, path,
-		yamlnode.Required("personality", m.str(&d.Personality)),
+		yamlnode.Required("personality", m.d.Str(&d.Personality)),
 		yamlnode.Optional("quirks", m.node(&d.Quirks)),
-		yamlnode.Optional("eid", m.str(&d.EID)),
+		yamlnode.Optional("eid", m.d.Str(&d.EID)),
 		yamlnode.Optional("check_interval", m.duration(&d.CheckInterval)),
 		yamlnode.Optional("attach_wait", m.duration(&d.AttachWait)),
 		yamlnode.Optional("backoff", m.node(&d.Backoff)),
-		yamlnode.Optional("free_nvm", m.str(&freeNVM)),
+		yamlnode.Optional("free_nvm", m.d.Str(&freeNVM)),
 		yamlnode.Optional("profiles", m.profiles),
 	); err != nil {
 		return err
@@ -460,10 +454,10 @@ func (m *Manifest) profiles(v *yaml.Node, path string) error {
 		var pr Profile
 		var enabled string
 		if err := m.d.Mapping(n, p,
-			yamlnode.Required("iccid", m.str(&pr.ICCID)),
-			yamlnode.Required("operator", m.str(&pr.Operator)),
-			yamlnode.Optional("imsi", m.str(&pr.IMSI)),
-			yamlnode.Optional("enabled", m.str(&enabled)),
+			yamlnode.Required("iccid", m.d.Str(&pr.ICCID)),
+			yamlnode.Required("operator", m.d.Str(&pr.Operator)),
+			yamlnode.Optional("imsi", m.d.Str(&pr.IMSI)),
+			yamlnode.Optional("enabled", m.d.Str(&enabled)),
 		); err != nil {
 			return err
 		}
@@ -504,8 +498,8 @@ func (m *Manifest) volatile(v *yaml.Node, path string) error {
 			continue
 		default:
 			if err := m.d.Mapping(n, p,
-				yamlnode.Required("name", m.str(&name)),
-				yamlnode.Required("pattern", m.str(&pattern)),
+				yamlnode.Required("name", m.d.Str(&name)),
+				yamlnode.Required("pattern", m.d.Str(&pattern)),
 			); err != nil {
 				return err
 			}
@@ -531,9 +525,9 @@ func (m *Manifest) maskNamed(name string) (Mask, error) {
 func (m *Manifest) failure(v *yaml.Node, path string) error {
 	var line string
 	if err := m.d.Mapping(v, path,
-		yamlnode.Required("log", m.str(&m.Failure.Log)),
-		yamlnode.Required("line", m.str(&line)),
-		yamlnode.Required("what", m.str(&m.Failure.What)),
+		yamlnode.Required("log", m.d.Str(&m.Failure.Log)),
+		yamlnode.Required("line", m.d.Str(&line)),
+		yamlnode.Required("what", m.d.Str(&m.Failure.What)),
 	); err != nil {
 		return err
 	}

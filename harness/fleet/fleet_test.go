@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -193,18 +194,18 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		ptys int
 		want string
 	}{
-		{"no devices", func(t *Template) { t.Devices = 0 }, -1, "--devices 0: a fleet needs at least one device"},
-		{"negative devices", func(t *Template) { t.Devices = -5 }, -1, "--devices -5"},
-		{"too many", func(t *Template) { t.Devices = MaxDevices + 1 }, -1, "at most 1000000"},
-		{"no window", func(t *Template) { t.ArriveWithin = 0 }, -1, "--arrive-within 0s"},
-		{"ptys beyond devices", func(t *Template) { t.PTYs = 300 }, -1, "--ptys 300: more than the 200 devices"},
-		{"ptys beyond the system", func(t *Template) { t.PTYs = 50 }, 10, "this system allows 10 more pseudo-terminals"},
+		{"no devices", func(t *Template) { t.Override(Flags{Devices: ptr(0)}) }, -1, "--devices 0: a fleet needs at least one device"},
+		{"negative devices", func(t *Template) { t.Override(Flags{Devices: ptr(-5)}) }, -1, "--devices -5"},
+		{"too many", func(t *Template) { t.Override(Flags{Devices: ptr(MaxDevices + 1)}) }, -1, "at most 1000000"},
+		{"no window", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(time.Duration(0))}) }, -1, "--arrive-within 0s"},
+		{"ptys beyond devices", func(t *Template) { t.Override(Flags{PTYs: ptr(300)}) }, -1, "--ptys 300: more than the 200 devices"},
+		{"ptys beyond the system", func(t *Template) { t.Override(Flags{PTYs: ptr(50)}) }, 10, "this system allows 10 more pseudo-terminals"},
 		{"empty share", func(t *Template) { t.Mix[0].Share = 0 }, -1, "mix[0].share: 0"},
 		{"unknown kind", func(t *Template) { t.Mix[0].Kind = "teleport" }, -1, `mix[0].kind: "teleport"`},
 		{"unknown card fault", func(t *Template) { t.Mix[2].CardFault = "gremlins" }, -1, `mix[2].card_fault: "gremlins"`},
-		{"dwell too long", func(t *Template) { t.Dwell = Duration(30 * 24 * time.Hour) }, -1, "--dwell 720h0m0s"},
-		{"dwell 0 (given, not left out)", func(t *Template) { t.Dwell = 0 }, -1, "--dwell 0s: want more than 0"},
-		{"a window of part of a second", func(t *Template) { t.ArriveWithin = Duration(1500 * time.Millisecond) }, -1, "--arrive-within 1.5s: whole seconds"},
+		{"dwell too long", func(t *Template) { t.Override(Flags{Dwell: ptr(30 * 24 * time.Hour)}) }, -1, "--dwell 720h0m0s"},
+		{"dwell 0 (given, not left out)", func(t *Template) { t.Override(Flags{Dwell: ptr(time.Duration(0))}) }, -1, "--dwell 0s: want more than 0"},
+		{"a window of part of a second", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(1500 * time.Millisecond)}) }, -1, "--arrive-within 1.5s: whole seconds"},
 		{"an empty mix (given, not left out)", func(t *Template) { t.Mix = []Part{} }, -1, "mix: empty"},
 	}
 	for _, tc := range tests {
@@ -726,5 +727,49 @@ func TestPercentileNearestRank(t *testing.T) {
 	r.SwitchTimes = r.SwitchTimes[:4]
 	if got := r.Percentile(99); got != 4*time.Second {
 		t.Errorf("p99 of four times = %v, want the largest", got)
+	}
+}
+
+// A storm that never starts says whose fault it is: a refusal (flags that
+// do not fit, an external server the probe refused) is ErrRefused, the
+// user's to mend; the fleet's own failure (here its test PKI, which
+// cannot certify an SM-DP+ name that is not ASCII) is not.
+func TestNotStartedSaysWhy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	badPKI := func() *Template {
+		tp := loadTemplate(t, 2, 0)
+		base := *tp.Base
+		base.Network.Operators = slices.Clone(base.Network.Operators)
+		for i := range base.Network.Operators {
+			if base.Network.Operators[i].SMDP != "" {
+				base.Network.Operators[i].SMDP = "smdp.opérateur.example"
+			}
+		}
+		tp.Base = &base
+		return tp
+	}
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		refused bool
+		want    string
+	}{
+		{"a shard out of range", Config{Template: loadTemplate(t, 2, 0), Shard: 3, Shards: 2}, true, "shard 3/2"},
+		{"--smdp without --platform", Config{Template: loadTemplate(t, 2, 0), SMDP: map[string]string{"sfr": "https://" + closed}}, true, "--smdp needs --platform"},
+		{"a platform that is not a URL", Config{Template: loadTemplate(t, 2, 0), Platform: "ftp://x"}, true, "--platform"},
+		{"a dead platform", Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + closed}, true, "refused before the storm:\n  --platform http://" + closed + ": not reachable"},
+		{"the test PKI fails", Config{Template: badPKI()}, false, "test PKI: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(context.Background(), tc.cfg)
+			if res != nil || err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrRefused) != tc.refused {
+				t.Errorf("result %v, error %v (refused %v); want none, %q, refused %v", res != nil, err, errors.Is(err, ErrRefused), tc.want, tc.refused)
+			}
+		})
 	}
 }

@@ -36,10 +36,14 @@ func newInspector(base string) *inspector {
 	return &inspector{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: inspectTimeout}, seen: map[string]bool{}}
 }
 
+// inspectPageBody is a page of the log. Total, Offset and Entries are
+// pointers or nil when absent, so one decoding also tells an object
+// without them ({"error": …} with a 200), which is no log: read as an
+// empty one it would call every notification lost.
 type inspectPageBody struct {
-	Total   int `json:"total"`
-	Dropped int `json:"dropped"`
-	Offset  int `json:"offset"`
+	Total   *int `json:"total"`
+	Dropped int  `json:"dropped"`
+	Offset  *int `json:"offset"`
 	Entries []struct {
 		Index  int    `json:"index"`
 		Path   string `json:"path"`
@@ -60,7 +64,7 @@ func (in *inspector) probe() error {
 		}
 		return fmt.Errorf("not reachable: %w", err)
 	}
-	in.offset = p.Total // requests before the storm are not the storm's
+	in.offset = *p.Total // requests before the storm are not the storm's
 	return nil
 }
 
@@ -82,13 +86,12 @@ func (in *inspector) page(offset, limit int) (*inspectPageBody, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("GET %s answered %d with a body that is not its JSON: %v", platformapi.PathInspect, resp.StatusCode, err)
 	}
-	// An object without the page's fields ({"error": …} with a 200) is no
-	// log: reading it as an empty one would call every notification lost.
-	var keys map[string]json.RawMessage
-	_ = json.Unmarshal(b, &keys)
-	for _, k := range []string{"total", "offset", "entries"} {
-		if _, ok := keys[k]; !ok {
-			return nil, fmt.Errorf("GET %s answered %d without the page's %q: not its log", platformapi.PathInspect, resp.StatusCode, k)
+	for _, f := range []struct {
+		name   string
+		absent bool
+	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
+		if f.absent {
+			return nil, fmt.Errorf("GET %s answered %d without the page's %q: not its log", platformapi.PathInspect, resp.StatusCode, f.name)
 		}
 	}
 	return &p, nil

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +45,8 @@ type Result struct {
 	// Platform and SMDP say which servers ran: "emulated" or a URL.
 	Platform string            `json:"platform"`
 	SMDP     map[string]string `json:"smdp,omitempty"`
+	// file is where ReadResult read it, for Merge's errors.
+	file string
 
 	// Wall is a run's wall time. For merged shards it is the union of
 	// their wall-clock spans (Runs), or — when a shard's result carries
@@ -299,31 +300,33 @@ func Merge(rs []*Result) (*Result, error) {
 	}
 	m := newResult()
 	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
-	seen := map[string]bool{}
-	of := 0 // the n of every shard's i/n
+	index := map[string]int{} // each shard's i, in shard order
+	of := 0                   // the n of every shard's i/n
 	for _, r := range rs {
 		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
 			return nil, fmt.Errorf("%s seed %d (%s) does not belong with %s seed %d (%s)", r.Template, r.Seed, r.Fleet, m.Template, m.Seed, m.Fleet)
 		}
-		if serverKind(r.Platform) != serverKind(m.Platform) || !maps.EqualFunc(r.SMDP, m.SMDP, func(a, b string) bool { return serverKind(a) == serverKind(b) }) {
-			return nil, fmt.Errorf("a shard against platform %s does not belong with one against %s", r.Platform, m.Platform)
+		if d := serversDiffer(rs[0], r); d != "" {
+			return nil, fmt.Errorf("shards %v ran against %s: they do not belong together", r.Shards, d)
 		}
-		if err := r.consistent(); err != nil {
+		ids, err := r.consistent()
+		if err != nil {
+			if r.file != "" {
+				return nil, fmt.Errorf("fleet result %s: %w", r.file, err)
+			}
 			return nil, fmt.Errorf("%s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
 		}
-		for _, s := range r.Shards {
-			_, n, err := ParseShard(s)
+		for _, id := range ids {
+			_, dup := index[id.name]
 			switch {
-			case err != nil:
-				return nil, fmt.Errorf("shard %q: %w", s, err)
-			case of != 0 && n != of:
-				return nil, fmt.Errorf("shard %s is one of %d, the others of %d", s, n, of)
-			case seen[s]:
-				return nil, fmt.Errorf("shard %s given twice", s)
+			case of != 0 && id.n != of:
+				return nil, fmt.Errorf("shard %s is one of %d, the others of %d", id.name, id.n, of)
+			case dup:
+				return nil, fmt.Errorf("shard %s given twice", id.name)
 			}
-			of = n
-			seen[s] = true
-			m.Shards = append(m.Shards, s)
+			of = id.n
+			index[id.name] = id.i
+			m.Shards = append(m.Shards, id.name)
 		}
 		m.Devices += r.Devices
 		m.PTYs += r.PTYs
@@ -381,58 +384,84 @@ func Merge(rs []*Result) (*Result, error) {
 	}
 	var missing []string
 	for i := range of {
-		if s := fmt.Sprintf("%d/%d", i, of); !seen[s] {
+		if s := fmt.Sprintf("%d/%d", i, of); !slices.Contains(m.Shards, s) {
 			missing = append(missing, s)
 		}
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
 	}
-	sort.Strings(m.Shards)
-	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return compareShards(a.Shard, b.Shard) })
+	slices.SortFunc(m.Shards, func(a, b string) int { return index[a] - index[b] })
+	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return index[a.Shard] - index[b.Shard] })
 	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
 }
 
-// compareShards orders "i/n" by i (ParseShard has checked them).
-func compareShards(a, b string) int {
-	i, _, _ := ParseShard(a)
-	j, _, _ := ParseShard(b)
-	return i - j
+// serversDiffer names the servers two shards ran against that differ
+// ("" if none): an external one by its URL, the emulated ones by kind
+// (each shard runs its own, on its own port).
+func serversDiffer(a, b *Result) string {
+	var diffs []string
+	if serverKind(a.Platform) != serverKind(b.Platform) {
+		diffs = append(diffs, fmt.Sprintf("platform %s, not %s", b.Platform, a.Platform))
+	}
+	ops := map[string]string{}
+	maps.Copy(ops, a.SMDP)
+	maps.Copy(ops, b.SMDP)
+	for _, op := range slices.Sorted(maps.Keys(ops)) {
+		if serverKind(a.SMDP[op]) != serverKind(b.SMDP[op]) {
+			diffs = append(diffs, fmt.Sprintf("SM-DP+ %s %s, not %s", op, orNone(b.SMDP[op]), orNone(a.SMDP[op])))
+		}
+	}
+	return strings.Join(diffs, " and ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// shardID is a shard's name and its i/n.
+type shardID struct {
+	name string
+	i, n int
 }
 
 // consistent checks what a result file says of itself: counts that are
 // not negative and outcomes that add up to its devices (a file edited by
-// hand, or cut short, is refused rather than merged).
-func (r *Result) consistent() error {
+// hand, or cut short, is refused rather than merged). It returns the
+// result's shards, read.
+func (r *Result) consistent() ([]shardID, error) {
 	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 {
-		return fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
+		return nil, fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
 		if n < 0 {
-			return fmt.Errorf("outcome %s: %d devices", k, n)
+			return nil, fmt.Errorf("outcome %s: %d devices", k, n)
 		}
 		sum += n
 	}
 	if sum != r.Devices {
-		return fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
+		return nil, fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
 	if r.Wall < 0 || r.Simulated < 0 {
-		return fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
+		return nil, fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
 	}
 	// Each switched device has its time from arrival to attach: never
 	// negative, never longer than the storm.
 	if len(r.SwitchTimes) != r.Outcomes[Switched] {
-		return fmt.Errorf("%d switch times for %d switched devices", len(r.SwitchTimes), r.Outcomes[Switched])
+		return nil, fmt.Errorf("%d switch times for %d switched devices", len(r.SwitchTimes), r.Outcomes[Switched])
 	}
 	for i, d := range r.SwitchTimes {
 		switch {
 		case d < 0:
-			return fmt.Errorf("switch_times_ns[%d]: %v: a device cannot switch before it arrives", i, d)
+			return nil, fmt.Errorf("switch_times_ns[%d]: %v: a device cannot switch before it arrives", i, d)
 		case d > r.Simulated:
-			return fmt.Errorf("switch_times_ns[%d]: %v: longer than the storm's %v", i, d, r.Simulated)
+			return nil, fmt.Errorf("switch_times_ns[%d]: %v: longer than the storm's %v", i, d, r.Simulated)
 		}
 	}
 	// Results written before failures were grouped have none.
@@ -440,44 +469,47 @@ func (r *Result) consistent() error {
 		failed := 0
 		for k, g := range r.Failures {
 			if g == nil || g.Devices <= 0 || len(g.First) > min(g.Devices, maxFirst) {
-				return fmt.Errorf("failures %q: not a group of failed devices", k)
+				return nil, fmt.Errorf("failures %q: not a group of failed devices", k)
 			}
 			failed += g.Devices
 		}
 		if failed != r.Outcomes[Failed] {
-			return fmt.Errorf("failures group %d devices, not its %d failed", failed, r.Outcomes[Failed])
+			return nil, fmt.Errorf("failures group %d devices, not its %d failed", failed, r.Outcomes[Failed])
 		}
 	}
 	if len(r.Shards) == 0 {
-		return fmt.Errorf("no shard named")
+		return nil, fmt.Errorf("no shard named")
 	}
-	for _, sh := range r.Shards {
-		if _, _, err := ParseShard(sh); err != nil {
-			return fmt.Errorf("shard %q: %w", sh, err)
+	ids := make([]shardID, len(r.Shards))
+	for k, sh := range r.Shards {
+		i, n, err := ParseShard(sh)
+		if err != nil {
+			return nil, fmt.Errorf("shard %q: %w", sh, err)
 		}
+		ids[k] = shardID{sh, i, n}
 	}
 	if len(r.Runs) > len(r.Shards) {
-		return fmt.Errorf("%d runs for %d shards", len(r.Runs), len(r.Shards))
+		return nil, fmt.Errorf("%d runs for %d shards", len(r.Runs), len(r.Shards))
 	}
 	seen := map[string]bool{}
 	devices, requests := 0, 0
 	for _, run := range r.Runs {
 		switch {
 		case !slices.Contains(r.Shards, run.Shard) || seen[run.Shard]:
-			return fmt.Errorf("run of shard %q: not one of its shards %v, or given twice", run.Shard, r.Shards)
+			return nil, fmt.Errorf("run of shard %q: not one of its shards %v, or given twice", run.Shard, r.Shards)
 		case run.Devices < 0 || run.PlatformRequests < 0 || run.Wall < 0:
-			return fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
+			return nil, fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
 		case run.spanned() && run.End.Before(run.Start):
-			return fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
+			return nil, fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
 		}
 		seen[run.Shard] = true
 		devices += run.Devices
 		requests += run.PlatformRequests
 	}
 	if len(r.Runs) == len(r.Shards) && (devices != r.Devices || requests != r.PlatformRequests) {
-		return fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
+		return nil, fmt.Errorf("its shards' runs count %d devices and %d platform requests, not its %d and %d", devices, requests, r.Devices, r.PlatformRequests)
 	}
-	return nil
+	return ids, nil
 }
 
 // Write saves the result as JSON.
@@ -492,7 +524,8 @@ func (r *Result) Write(path string) error {
 	return nil
 }
 
-// ReadResult loads a result Write saved.
+// ReadResult loads a result Write saved. Merge checks that it adds up,
+// naming the file.
 func ReadResult(path string) (*Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -505,10 +538,7 @@ func ReadResult(path string) (*Result, error) {
 	if err := exactjson.Decode(b, r); err != nil {
 		return nil, fmt.Errorf("fleet result %s: %w", path, err)
 	}
-	// Merge checks it again, but only here is the file's name known.
-	if err := r.consistent(); err != nil {
-		return nil, fmt.Errorf("fleet result %s: %w", path, err)
-	}
+	r.file = path
 	return r, nil
 }
 

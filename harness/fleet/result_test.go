@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,5 +41,69 @@ func TestReadResultErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Merge reads each shard once: shards against other servers are refused
+// naming the servers that differ (URL against URL, an SM-DP+ given to one
+// and not the other); a file that does not add up is refused by its
+// name; the shards come out in the order of their index, 2/12 before
+// 10/12.
+func TestMergeOnePass(t *testing.T) {
+	shard := func(s, platform string, smdp map[string]string) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.SMDP, r.Shards = "storm", "f", platform, smdp, []string{s}
+		return r
+	}
+	emu := "emulated 127.0.0.1:1"
+	for _, tc := range []struct {
+		name string
+		rs   []*Result
+		want string
+	}{
+		{"another platform", []*Result{shard("0/2", "http://a:1", nil), shard("1/2", "http://b:1", nil)},
+			"shards [1/2] ran against platform http://b:1, not http://a:1: they do not belong together"},
+		{"emulated and external", []*Result{shard("0/2", emu, nil), shard("1/2", "http://b:1", nil)},
+			"shards [1/2] ran against platform http://b:1, not emulated 127.0.0.1:1"},
+		{"another SM-DP+", []*Result{shard("0/2", "http://a:1", map[string]string{"sfr": "https://s:1", "orange": "https://o:1"}),
+			shard("1/2", "http://a:1", map[string]string{"sfr": "https://t:1", "orange": "https://o:1"})},
+			"shards [1/2] ran against SM-DP+ sfr https://t:1, not https://s:1: they do not belong together"},
+		{"an SM-DP+ on one side only", []*Result{shard("0/2", "http://a:1", nil), shard("1/2", "http://c:1", map[string]string{"sfr": "https://t:1"})},
+			"shards [1/2] ran against platform http://c:1, not http://a:1 and SM-DP+ sfr https://t:1, not (none)"},
+	} {
+		if _, err := Merge(tc.rs); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// Two emulated runs match whatever their ports.
+	if _, err := Merge([]*Result{shard("0/2", emu, map[string]string{"sfr": "emulated 127.0.0.1:5"}), shard("1/2", "emulated 127.0.0.1:2", map[string]string{"sfr": "emulated 127.0.0.1:7"})}); err != nil {
+		t.Errorf("emulated shards: %v", err)
+	}
+
+	dir := t.TempDir()
+	bad := shard("0/1", emu, nil)
+	bad.Devices = 3 // outcomes add up to 0
+	p := filepath.Join(dir, "shard-0.json")
+	if err := bad.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadResult(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge([]*Result{r}); err == nil || err.Error() != "fleet result "+p+": outcomes add up to 0 devices, not its 3" {
+		t.Errorf("inconsistent file: %v", err)
+	}
+
+	var rs []*Result
+	for i := 11; i >= 0; i-- {
+		rs = append(rs, shard(fmt.Sprintf("%d/12", i), emu, nil))
+	}
+	m, err := Merge(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Shards, " "); got != "0/12 1/12 2/12 3/12 4/12 5/12 6/12 7/12 8/12 9/12 10/12 11/12" {
+		t.Errorf("shards in order %s", got)
 	}
 }

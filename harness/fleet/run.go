@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -72,18 +73,34 @@ type live struct {
 	why string
 }
 
+// ErrRefused is in the error Run returns (errors.Is) when it would not
+// start the storm: a flag that does not fit the template, or an external
+// server its probe refused — the user's to mend. Without it, nothing
+// ran because the fleet itself failed (its test PKI, its emulated
+// servers).
+var ErrRefused = errors.New("refused before the storm")
+
+// refusal marks err as a refusal, its message unchanged.
+type refusal struct{ error }
+
+func (r refusal) Is(target error) bool { return target == ErrRefused }
+func (r refusal) Unwrap() error        { return r.error }
+
+func refused(format string, a ...any) error { return refusal{fmt.Errorf(format, a...)} }
+
 // Run runs the storm and returns its figures. It stops when ctx ends,
-// returning what it measured so far and the context's error.
+// returning what it measured so far and the context's error; a nil
+// result means the storm never started (ErrRefused says whose fault).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	t := cfg.Template
 	if cfg.Shards == 0 {
 		cfg.Shards = 1
 	}
 	if cfg.Shard < 0 || cfg.Shard >= cfg.Shards {
-		return nil, fmt.Errorf("shard %d/%d: want 0 ≤ i < n", cfg.Shard, cfg.Shards)
+		return nil, refused("shard %d/%d: want 0 ≤ i < n", cfg.Shard, cfg.Shards)
 	}
 	if len(cfg.SMDP) > 0 && cfg.Platform == "" {
-		return nil, fmt.Errorf("--smdp needs --platform: the emulated platform orders profiles only from the SM-DP+s it runs itself")
+		return nil, refused("--smdp needs --platform: the emulated platform orders profiles only from the SM-DP+s it runs itself")
 	}
 	var plans []plan
 	for i := cfg.Shard; i < t.Devices; i += cfg.Shards {
@@ -169,11 +186,11 @@ func (s *storm) servers() error {
 	}
 	addr, tlsOn, err := ParseEndpoint(s.cfg.Platform)
 	if err != nil {
-		return fmt.Errorf("--platform %w", err)
+		return refused("--platform %w", err)
 	}
 	for op := range s.cfg.SMDP {
 		if _, ok := t.operator(op); !ok {
-			return fmt.Errorf("--smdp %s: no such operator in %s", op, t.Base.File)
+			return refused("--smdp %s: no such operator in %s", op, t.Base.File)
 		}
 	}
 	// Every external server is tried once, as the cards will use it, and
@@ -198,9 +215,9 @@ func (s *storm) servers() error {
 		a, tlsOn, err := ParseEndpoint(raw)
 		switch {
 		case err != nil:
-			return fmt.Errorf("--smdp %s: %w", o.ID, err)
+			return refused("--smdp %s: %w", o.ID, err)
 		case !tlsOn:
-			return fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
+			return refused("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
 		}
 		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed); err != nil {
 			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
@@ -215,13 +232,13 @@ func (s *storm) servers() error {
 		for i, e := range probs {
 			msgs[i] = e.Error()
 		}
-		return fmt.Errorf("refused before the storm:\n  %s", strings.Join(msgs, "\n  "))
+		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(msgs, "\n  "))
 	}
 	// Where the platform's log starts (requests before the storm are not
 	// the storm's), or why it cannot be read.
 	s.ext = newInspector(s.cfg.Platform)
 	if err := s.ext.probe(); err != nil {
-		return fmt.Errorf("--platform %s: %w", s.cfg.Platform, err)
+		return refused("--platform %s: %w", s.cfg.Platform, err)
 	}
 	return nil
 }

@@ -70,17 +70,43 @@ type Template struct {
 	HomeOp      scenario.Operator
 	baseSum     [32]byte // of the base scenario's bytes, for Fingerprint
 
-	// d remembers where the file gave each field and read what it gave,
-	// so that Validate points at the line of a value no flag replaced.
-	d    *yamlnode.Decoder
-	read given
+	// d remembers where the file gave each field, so that Validate
+	// points at the line of a value no flag replaced; flagged holds the
+	// keys a flag replaced.
+	d       *yamlnode.Decoder
+	flagged map[string]bool
 }
 
-// given is what a template file set, as it set it.
-type given struct {
-	Devices, PTYs       int
-	ArriveWithin, Dwell Duration
-	Mix                 []Part
+// Flags are the command-line flags given (flag.FlagSet.Visit knows
+// which): each replaces the template's value, even with the flag's
+// default, and nil leaves the template's.
+type Flags struct {
+	Devices, PTYs       *int
+	ArriveWithin, Dwell *time.Duration
+	Seed                *int64
+}
+
+// Override puts the given flags' values in place of the template's;
+// Validate names a refused one by its flag, never by a line of the file.
+func (t *Template) Override(f Flags) {
+	if t.flagged == nil {
+		t.flagged = map[string]bool{}
+	}
+	if f.Devices != nil {
+		t.Devices, t.flagged["devices"] = *f.Devices, true
+	}
+	if f.ArriveWithin != nil {
+		t.ArriveWithin, t.flagged["arrive_within"] = Duration(*f.ArriveWithin), true
+	}
+	if f.Dwell != nil {
+		t.Dwell, t.flagged["dwell"] = Duration(*f.Dwell), true
+	}
+	if f.PTYs != nil {
+		t.PTYs, t.flagged["ptys"] = *f.PTYs, true
+	}
+	if f.Seed != nil {
+		t.Seed, t.flagged["seed"] = *f.Seed, true
+	}
 }
 
 // Part is one kind of device and its share of the fleet.
@@ -195,7 +221,6 @@ func parse(file string, b []byte) (*Template, error) {
 	if t.Mix == nil {
 		t.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
 	}
-	t.read = given{Devices: t.Devices, ArriveWithin: t.ArriveWithin, Dwell: t.Dwell, PTYs: t.PTYs, Mix: slices.Clone(t.Mix)}
 	return t, nil
 }
 
@@ -220,19 +245,13 @@ func integer(d *yamlnode.Decoder, dst any) yamlnode.Func {
 	}
 }
 
-// duration reads a Go duration such as 90s, 10m or 1h30m.
+// duration reads a Go duration such as 90s, 10m or 1h30m; its range is
+// Validate's.
 func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
-		v, err := d.Scalar(n, path, "a duration")
-		if err != nil {
-			return err
-		}
-		t, perr := time.ParseDuration(v)
-		if perr != nil {
-			return d.ErrAt(n, path, "want a duration like 10m or 1h30m, got %q", v)
-		}
+		t, err := d.Duration(n, path)
 		*dst = Duration(t)
-		return nil
+		return err
 	}
 }
 
@@ -242,8 +261,8 @@ func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 // template file gave (no flag replaced it) is named with its line.
 func (t *Template) Validate(ptyLimit int) error {
 	var errs []error
-	bad := func(path string, fromFile bool, format string, a ...any) {
-		if n := t.node(path); n != nil && fromFile {
+	bad := func(path string, format string, a ...any) {
+		if n := t.node(path); n != nil && !t.flagged[path] {
 			errs = append(errs, t.d.ErrAt(n, path, format, a...))
 			return
 		}
@@ -254,49 +273,47 @@ func (t *Template) Validate(ptyLimit int) error {
 		}
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
 	}
-	devices, window, dwell, ptys := t.Devices == t.read.Devices, t.ArriveWithin == t.read.ArriveWithin, t.Dwell == t.read.Dwell, t.PTYs == t.read.PTYs
 	switch {
 	case t.Devices <= 0:
-		bad("devices", devices, "%d: a fleet needs at least one device", t.Devices)
+		bad("devices", "%d: a fleet needs at least one device", t.Devices)
 	case t.Devices > MaxDevices:
-		bad("devices", devices, "%d: at most %d", t.Devices, MaxDevices)
+		bad("devices", "%d: at most %d", t.Devices, MaxDevices)
 	}
 	switch {
 	case t.ArriveWithin <= 0:
-		bad("arrive_within", window, "%v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
+		bad("arrive_within", "%v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
 	case time.Duration(t.ArriveWithin)%time.Second != 0:
-		bad("arrive_within", window, "%v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
+		bad("arrive_within", "%v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
 	}
 	if t.Dwell <= 0 || time.Duration(t.Dwell) > MaxDwell {
-		bad("dwell", dwell, "%v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
+		bad("dwell", "%v: want more than 0 and at most %v (leave it out for %v)", time.Duration(t.Dwell), MaxDwell, DefaultDwell)
 	}
 	switch {
 	case t.PTYs < 0:
-		bad("ptys", ptys, "%d: negative", t.PTYs)
+		bad("ptys", "%d: negative", t.PTYs)
 	case t.PTYs > t.Devices && t.Devices > 0:
-		bad("ptys", ptys, "%d: more than the %d devices", t.PTYs, t.Devices)
+		bad("ptys", "%d: more than the %d devices", t.PTYs, t.Devices)
 	case ptyLimit >= 0 && t.PTYs > ptyLimit:
-		bad("ptys", ptys, "%d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
+		bad("ptys", "%d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
 	}
 	if len(t.Mix) == 0 {
-		bad("mix", len(t.read.Mix) == 0, "empty: give at least one part (leave it out for all preinstalled)")
+		bad("mix", "empty: give at least one part (leave it out for all preinstalled)")
 	}
 	total := 0
 	for i, p := range t.Mix {
-		asRead := i < len(t.read.Mix) && t.read.Mix[i] == p
 		at := func(field string) string { return yamlnode.Join(yamlnode.Index("mix", i), field) }
 		if p.Share <= 0 {
-			bad(at("share"), asRead, "%d: want more than 0", p.Share)
+			bad(at("share"), "%d: want more than 0", p.Share)
 		}
 		total += p.Share
 		if p.Kind != KindPreinstalled && p.Kind != KindDownload {
-			bad(at("kind"), asRead, "%q: want %s or %s", p.Kind, KindPreinstalled, KindDownload)
+			bad(at("kind"), "%q: want %s or %s", p.Kind, KindPreinstalled, KindDownload)
 		}
 		if p.CardFault != "" && !slices.Contains(cardFaults, p.CardFault) {
-			bad(at("card_fault"), asRead, "%q: want one of %s", p.CardFault, strings.Join(cardFaults, ", "))
+			bad(at("card_fault"), "%q: want one of %s", p.CardFault, strings.Join(cardFaults, ", "))
 		}
 		if p.AttachReject < 0 || p.AttachReject > 255 {
-			bad(at("attach_reject"), asRead, "%d: an EMM cause is 1..255", p.AttachReject)
+			bad(at("attach_reject"), "%d: an EMM cause is 1..255", p.AttachReject)
 		}
 	}
 	if t.Base != nil {
@@ -311,7 +328,7 @@ func (t *Template) Validate(ptyLimit int) error {
 			}
 			for _, id := range t.Preferred {
 				if op, _ := t.operator(id); op.SMDP == "" {
-					bad(yamlnode.Index("mix", i), i < len(t.read.Mix) && t.read.Mix[i] == p,
+					bad(yamlnode.Index("mix", i),
 						"kind download, but preferred operator %s runs no SM-DP+ in %s", id, t.Base.File)
 				}
 			}

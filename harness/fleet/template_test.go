@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A bad template is refused at the line and column of what is wrong,
@@ -46,9 +47,9 @@ func TestTemplateErrors(t *testing.T) {
 		{"name a mapping", head + "name: {a: 1}\n", false,
 			"storm.yaml:4:7: name: want a string, got a mapping"},
 		{"window without a unit", "scenario: x\narrive_within: 10\n", false,
-			`storm.yaml:2:16: arrive_within: want a duration like 10m or 1h30m, got "10"`},
+			`storm.yaml:2:16: arrive_within: want a duration like 90s, 5m or 1h30m, got "10"`},
 		{"dwell empty", head + "dwell:\n", false,
-			"storm.yaml:4:7: dwell: want a duration, got nothing"},
+			"storm.yaml:4:7: dwell: want a duration like 90s, 5m or 1h30m, got nothing"},
 		{"mix a word", head + "mix: lots\n", false,
 			`storm.yaml:4:6: mix: want a list, got "lots"`},
 		{"mix empty", head + "mix:\n", false,
@@ -117,14 +118,60 @@ func TestTemplateErrors(t *testing.T) {
 }
 
 // A value a flag replaced is not the file's: its refusal names the
-// flag as typed, and no line of the template.
+// flag as typed, and no line of the template — even when the flag's value
+// is its default, or the one the file gives. A value no flag replaced
+// keeps its line.
 func TestTemplateFlagErrorsAreNotLocated(t *testing.T) {
+	base, err := filepath.Abs("../../fixtures/scenarios/roam-fr-preinstalled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		name, text string
+		flags      Flags
+		want       string
+	}{
+		{"a flag at its default over the file's value", "devices: 2\n", Flags{Devices: ptr(0)},
+			"--devices 0: a fleet needs at least one device"},
+		{"a flag equal to the file's value", "devices: 0\n", Flags{Devices: ptr(0)},
+			"--devices 0: a fleet needs at least one device"},
+		{"a dwell flag equal to the file's", "devices: 2\ndwell: 0s\n", Flags{Dwell: ptr(time.Duration(0))},
+			"--dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)"},
+		{"no flag: the file's line", "devices: 0\n", Flags{},
+			"storm.yaml:3:10: devices: 0: a fleet needs at least one device"},
+		{"another flag: the file's line", "devices: 0\n", Flags{PTYs: ptr(0)},
+			"storm.yaml:3:10: devices: 0: a fleet needs at least one device"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "storm.yaml")
+			if err := os.WriteFile(p, []byte("scenario: "+base+"\narrive_within: 1m\n"+tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tp, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.Override(tc.flags)
+			err = tp.Validate(-1)
+			if err == nil || strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "") != tc.want {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The flags given replace the template's values, whatever they are.
+func TestOverride(t *testing.T) {
 	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp.Devices = 0 // --devices 0
-	if err := tp.Validate(-1); err == nil || err.Error() != "--devices 0: a fleet needs at least one device" {
-		t.Errorf("error %v", err)
+	tp.Override(Flags{Devices: ptr(7), Seed: ptr(int64(0)), Dwell: ptr(time.Minute)})
+	if tp.Devices != 7 || tp.Seed != 0 || tp.Dwell != Duration(time.Minute) || tp.PTYs != 0 || tp.Mix[0].Share != 14 {
+		t.Errorf("devices %d seed %d dwell %v ptys %d", tp.Devices, tp.Seed, time.Duration(tp.Dwell), tp.PTYs)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

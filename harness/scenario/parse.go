@@ -306,7 +306,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 		f.Kind, f.Name = Download, download
 		if f.Operator == "" {
-			return f, d.ErrAt(n, yamlnode.Join(path, "operator"), "required field missing")
+			return f, d.Missing(n, yamlnode.Join(path, "operator"), "")
 		}
 		if given("subscriber") {
 			return f, d.ErrPath(yamlnode.Join(path, "subscriber"), "does not apply to download faults: a download is always for this device's card")
@@ -326,7 +326,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.ErrPath(yamlnode.Join(path, "attach"), "unknown attach fault %q (known: no_service, timeout; rejects are attach_reject: <cause>)", attach)
 		}
 		if f.Operator == "" {
-			return f, d.ErrAt(n, yamlnode.Join(path, "operator"), "required field missing")
+			return f, d.Missing(n, yamlnode.Join(path, "operator"), "")
 		}
 		if err := refuse("attach", "nth", "actor", "off"); err != nil {
 			return f, err

@@ -92,13 +92,12 @@ func (d *decoder) bool(dst *bool) yamlnode.Func {
 // duration decodes a Go duration such as 90s, 5m or 1h30m; it may not be negative.
 func (d *decoder) duration(dst *time.Duration) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
-		v, err := d.Scalar(n, path, "a duration")
+		t, err := d.Duration(n, path)
 		if err != nil {
 			return err
 		}
-		t, perr := time.ParseDuration(v)
-		if perr != nil || t < 0 {
-			return d.ErrAt(n, path, "want a duration like 90s, 5m or 1h30m, got %q", v)
+		if t < 0 {
+			return d.ErrAt(n, path, "want a duration of 0 or more, got %q", n.Value)
 		}
 		*dst = t
 		return nil

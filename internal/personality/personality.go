@@ -403,14 +403,11 @@ func scalarStr(n *yaml.Node) (string, error) {
 	return n.Value, nil
 }
 
+// duration reads a wait of the modem: more than 0.
 func duration(n *yaml.Node) (time.Duration, error) {
-	s, err := scalarStr(n)
-	if err != nil {
-		return 0, err
-	}
-	d, err := time.ParseDuration(s)
+	d, err := yamlnode.Duration(n)
 	if err == nil && d <= 0 {
-		err = errors.New("want a positive duration")
+		err = fmt.Errorf("want a duration of more than 0, got %q", n.Value)
 	}
 	return d, err
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -144,10 +145,20 @@ func (d *Decoder) Mapping(n *yaml.Node, path string, fields ...Field) error {
 	}
 	for _, f := range fields {
 		if f.required && !seen[f.name] {
-			return d.ErrAt(n, Join(path, f.name), "required field missing")
+			return d.Missing(n, Join(path, f.name), "")
 		}
 	}
 	return nil
+}
+
+// Missing reports that the mapping n lacks the field at path, with why
+// (if not empty) in brackets: Mapping's words for a required field, kept
+// for the few fields only required when another is given.
+func (d *Decoder) Missing(n *yaml.Node, path, why string) error {
+	if why != "" {
+		return d.ErrAt(n, path, "required field missing (%s)", why)
+	}
+	return d.ErrAt(n, path, "required field missing")
 }
 
 func (d *Decoder) duplicate() string {
@@ -231,6 +242,33 @@ func (d *Decoder) Str(dst *string) Func {
 		*dst = v
 		return err
 	}
+}
+
+// durationWant is what a duration looks like, for every file's messages.
+const durationWant = "a duration like 90s, 5m or 1h30m"
+
+// Duration reads a scalar as a Go duration (90s, 5m, 1h30m): the one
+// reading of a duration for every kind of file. The range is the
+// caller's; the error has no place, for callers that locate their own
+// (Decoder.Duration does).
+func Duration(n *yaml.Node) (time.Duration, error) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return 0, fmt.Errorf("want %s, got %s", durationWant, Describe(n))
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return 0, fmt.Errorf("want %s, got %q", durationWant, n.Value)
+	}
+	return d, nil
+}
+
+// Duration is the package's Duration, its error at n.
+func (d *Decoder) Duration(n *yaml.Node, path string) (time.Duration, error) {
+	v, err := Duration(n)
+	if err != nil {
+		return 0, d.ErrAt(n, path, "%v", err)
+	}
+	return v, nil
 }
 
 // Parse reads the next document from dec. A panic inside the YAML parser

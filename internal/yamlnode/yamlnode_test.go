@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -168,5 +169,42 @@ func TestSyntax(t *testing.T) {
 	}
 	if line, msg := Syntax(errors.New("yaml: something")); line != 0 || msg != "something" {
 		t.Errorf("no line: got %d %q", line, msg)
+	}
+}
+
+// One reading of a duration for every kind of file: Go's syntax, any
+// sign (the range is the caller's), and one message for what is not one,
+// located by the Decoder.
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want time.Duration
+		err  string
+	}{
+		{"d: 90s\n", 90 * time.Second, ""},
+		{"d: 1h30m\n", 90 * time.Minute, ""},
+		{"d: -5s\n", -5 * time.Second, ""},
+		{"d: 0s\n", 0, ""},
+		{"d: 10\n", 0, `f.yaml:1:4: d: want a duration like 90s, 5m or 1h30m, got "10"`},
+		{"d: half an hour\n", 0, `f.yaml:1:4: d: want a duration like 90s, 5m or 1h30m, got "half an hour"`},
+		{"d:\n", 0, "f.yaml:1:3: d: want a duration like 90s, 5m or 1h30m, got nothing"},
+		{"d: [1s]\n", 0, "f.yaml:1:4: d: want a duration like 90s, 5m or 1h30m, got a list"},
+		{"x: &a 1s\nd: *a\n", 0, "f.yaml:2:4: d: want a duration like 90s, 5m or 1h30m, got an alias"},
+	} {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.yaml), &doc); err != nil {
+			t.Fatal(err)
+		}
+		d := &Decoder{File: "f.yaml"}
+		var got time.Duration
+		err := d.Mapping(doc.Content[0], "",
+			Optional("x", func(*yaml.Node, string) error { return nil }),
+			Required("d", func(n *yaml.Node, p string) (err error) { got, err = d.Duration(n, p); return err }))
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("%q: %v %v, want %v", tc.yaml, got, err, tc.want)
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.err)
+		}
 	}
 }

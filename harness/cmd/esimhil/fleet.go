@@ -67,23 +67,23 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 2
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["devices"] {
-		t.Devices = *devices
-	}
-	if set["arrive-within"] {
-		t.ArriveWithin = fleet.Duration(*within)
-	}
-	if set["dwell"] {
-		t.Dwell = fleet.Duration(*dwell)
-	}
-	if set["ptys"] {
-		t.PTYs = *ptys
-	}
-	if set["seed"] {
-		t.Seed = *seed
-	}
+	// A flag given replaces the template's value, even with its default.
+	var given fleet.Flags
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "devices":
+			given.Devices = devices
+		case "arrive-within":
+			given.ArriveWithin = within
+		case "dwell":
+			given.Dwell = dwell
+		case "ptys":
+			given.PTYs = ptys
+		case "seed":
+			given.Seed = seed
+		}
+	})
+	t.Override(given)
 	if err := t.Validate(ptyRoom()); err != nil {
 		// One line a problem, as the template's reader gives them: those
 		// of the file carry its name and place, those of a flag its name.
@@ -123,10 +123,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
 	if res == nil {
-		// Nothing ran: bad flags for the template, or a server the
-		// cards could not use (each external one is probed first).
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-		return 2
+		return notStartedCode(err)
 	}
 	res.Print(stdout)
 	if *out != "" {
@@ -148,6 +146,21 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// fleetFailed is fleet's exit status when the fleet itself could not
+// start (its test PKI, its emulated servers): no fault of the input, so
+// not 2, and no storm ran, so not 1.
+const fleetFailed = 3
+
+// notStartedCode is the exit status of a storm that never started: 2
+// when it was refused (flags that do not fit the template, an external
+// server the probe refused), fleetFailed when the fleet failed.
+func notStartedCode(err error) int {
+	if errors.Is(err, fleet.ErrRefused) {
+		return 2
+	}
+	return fleetFailed
 }
 
 // parseShard reads --shard's "i/n".

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -285,5 +286,43 @@ func TestFleetRefusesTwoSMDPsOfOneOperator(t *testing.T) {
 		"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://127.0.0.1:1", "--smdp", "sfr=https://127.0.0.1:2"}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), "--smdp sfr given twice (https://127.0.0.1:1 and https://127.0.0.1:2)") || out.Len() != 0 {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and the operator given twice", code, out.String(), errOut.String())
+	}
+}
+
+// A flag given replaces the template's value even when it is the flag's
+// default (the flag set says which were given; nothing is guessed from
+// the value), and its refusal names the flag, not the template's line.
+func TestFleetFlagAtItsDefaultOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--devices", "0"}, "esimhil fleet: --devices 0: a fleet needs at least one device\n"},
+		{[]string{"--ptys", "-1"}, "esimhil fleet: --ptys -1: negative\n"},
+		{[]string{"--dwell", "0s"}, "esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)\n"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.flags...), &out, &errOut)
+		if code != 2 || errOut.String() != tc.want || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 and %q", tc.flags, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+}
+
+// A storm that never started exits 2 when it was refused (the user's to
+// mend) and 3 when the fleet itself failed.
+func TestFleetNotStartedCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%w:\n  --platform http://x: not reachable", fleet.ErrRefused), 2},
+		{fmt.Errorf("start: %w", fmt.Errorf("%w: x", fleet.ErrRefused)), 2},
+		{errors.New("test PKI: x509: cannot encode"), 3},
+		{fmt.Errorf("SM-DP+ sfr: %w", errors.New("listen tcp: address in use")), 3},
+	} {
+		if got := notStartedCode(tc.err); got != tc.want {
+			t.Errorf("%v: exit %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

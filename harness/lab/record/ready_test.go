@@ -137,3 +137,38 @@ func TestReadyStep(t *testing.T) {
 		t.Errorf("never ready against five: %v %v", ds, err)
 	}
 }
+
+// Wall's wait asks again only when the modem says something unsolicited:
+// never on a timer while the line is quiet (it once polled every 50 ms),
+// at once when the line comes, and with the error when the port is gone.
+func TestWallWaitWakesOnURCs(t *testing.T) {
+	a, b := net.Pipe()
+	c := atclient.New(transport.Stream("pipe", a))
+	t.Cleanup(func() { c.Close(); b.Close() })
+	w := Wall{AT: c}
+	asks := 0
+	take := func() (bool, error) {
+		asks++
+		_, ok, err := c.TakeURC(func(u string) bool { return u == "RDY" })
+		return ok, err
+	}
+	// Quiet: asked at the start and at the end, nothing between.
+	if ok, err := w.Wait(300*time.Millisecond, take); ok || err != nil || asks != 2 {
+		t.Errorf("quiet line: %v %v after %d asks, want false, nil, 2", ok, err, asks)
+	}
+	// Another URC wakes it to ask, then the awaited one ends the wait.
+	asks = 0
+	go func() {
+		io.WriteString(b, "\r\n+QIND: SMS DONE\r\n")
+		io.WriteString(b, "\r\nRDY\r\n")
+	}()
+	start := time.Now()
+	if ok, err := w.Wait(10*time.Second, take); !ok || err != nil || asks < 2 || asks > 3 || time.Since(start) > 5*time.Second {
+		t.Errorf("RDY: %v %v after %d asks in %v", ok, err, asks, time.Since(start))
+	}
+	// The port gone: the waiter wakes to the client's error.
+	go b.Close()
+	if ok, err := w.Wait(10*time.Second, take); ok || err == nil {
+		t.Errorf("port gone: %v %v", ok, err)
+	}
+}

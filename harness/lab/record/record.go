@@ -144,26 +144,28 @@ const (
 	readyEvery = time.Second
 )
 
-// Wall is a real modem's clock.
-type Wall struct{}
-
-// wallPoll is how often Wall asks: a modem's restart takes seconds.
-const wallPoll = 50 * time.Millisecond
+// Wall is a real modem's clock; AT is the client talking to it, whose
+// URCs wake a Wait.
+type Wall struct{ AT *atclient.Client }
 
 func (Wall) Now() time.Time { return time.Now() }
 
-func (Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
-	deadline := time.Now().Add(d)
-	t := time.NewTicker(wallPoll)
+// Wait asks done again only when the modem has said something unsolicited
+// (or the client failed), and once more at the end: nothing else can make
+// an await's line come.
+func (w Wall) Wait(d time.Duration, done func() (bool, error)) (bool, error) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
+		said := w.AT.URCSignal() // before done looks, so none slips between
 		if ok, err := done(); ok || err != nil {
 			return ok, err
 		}
-		if !time.Now().Before(deadline) {
-			return false, nil
+		select {
+		case <-said:
+		case <-t.C:
+			return done()
 		}
-		<-t.C
 	}
 }
 
@@ -298,7 +300,7 @@ func es10(h dialect.Host, req []byte) error {
 // personality's dialect, with wall-clock time in the log, and returns the
 // modem's identity (its +CGMM answer, if the script asked).
 func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
-	if err := Run(c, p, s, log, Wall{}); err != nil {
+	if err := Run(c, p, s, log, Wall{AT: c}); err != nil {
 		return "", err
 	}
 	ex := parse(log.Lines(), func(s string) string { return s })
@@ -348,7 +350,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", "script", "modem", "personality", "identity", "recorded", "scenario", "accept", "note", "incomplete")
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"))
 	if err != nil {
 		return m, err
 	}
@@ -362,10 +364,8 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 			}
 		}
 	}
-	if n := fields["recorded"]; n != nil {
-		if m.Recorded, err = f.timestamp(n, "recorded"); err != nil {
-			return m, err
-		}
+	if m.Recorded, err = f.timestamp(fields["recorded"], "recorded"); err != nil {
+		return m, err
 	}
 	if n := fields["accept"]; n != nil {
 		items, err := f.list(n, "accept", "a list of {line or pattern, reason}")
@@ -387,7 +387,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 // and the reason.
 func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 	var a Accept
-	fields, err := f.fields(n, path, "line", "pattern", "reason")
+	fields, err := f.fields(n, path, may("line"), may("pattern"), need("reason"))
 	if err != nil {
 		return a, err
 	}
@@ -409,9 +409,6 @@ func (f yamlFile) accept(n *yaml.Node, path string) (Accept, error) {
 		}
 	}
 	r := fields["reason"]
-	if r == nil {
-		return a, f.ErrAt(n, yamlnode.Join(path, "reason"), "required field missing")
-	}
 	if a.Reason, err = f.str(r, yamlnode.Join(path, "reason")); err != nil {
 		return a, err
 	}

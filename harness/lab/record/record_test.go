@@ -31,11 +31,11 @@ func TestParseScriptErrors(t *testing.T) {
 		// line and a bound.
 		{"name: x\nsteps: [{await: RDY}]\n", "s.yaml:2:9: steps[0].within: required field missing (how long to wait, like 60s)"},
 		{"name: x\nsteps: [{within: 60s}]\n", "s.yaml:2:9: steps[0].await: required field missing (within bounds an await)"},
-		{"name: x\nsteps: [{await: RDY, within: 60}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "60"`},
+		{"name: x\nsteps: [{await: RDY, within: 60}]\n", `s.yaml:2:30: steps[0].within: want a duration like 90s, 5m or 1h30m, got "60"`},
 		{"name: x\nsteps: [{await: RDY, within: 500ms}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "500ms"`},
 		{"name: x\nsteps: [{await: RDY, within: 2h}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "2h"`},
 		{"name: x\nsteps: [{await: RDY, within: -5s}]\n", `s.yaml:2:30: steps[0].within: want a duration from 1s to 600s, like 60s, got "-5s"`},
-		{"name: x\nsteps: [{await: RDY, within: [60s]}]\n", "s.yaml:2:30: steps[0].within: want a duration like 60s, got a list"},
+		{"name: x\nsteps: [{await: RDY, within: [60s]}]\n", "s.yaml:2:30: steps[0].within: want a duration like 90s, 5m or 1h30m, got a list"},
 		{"name: x\nsteps: [{await: '(RDY', within: 60s}]\n", "s.yaml:2:17: steps[0].await: not a regular expression (RE2 syntax): missing closing )"},
 		{"name: x\nsteps: [{await: '', within: 60s}]\n", `s.yaml:2:17: steps[0].await: want the pattern of the line to wait for (RDY), got ""`},
 		{"name: x\nsteps: [{await: , within: 60s}]\n", "s.yaml:2:17: steps[0].await: want a string, got nothing"},
@@ -44,11 +44,11 @@ func TestParseScriptErrors(t *testing.T) {
 		{"name: x\nsteps: [{es10: BF2D00, within: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX}, {await: PATTERN, within: DURATION} or {ready: DURATION}, got es10 and within in one step"},
 		{"name: x\nsteps: [{await: RDY, within: 60s, every: 1s}]\n", "s.yaml:2:35: steps[0].every: unknown field (the fields: es10, await, within, ready)"},
 		// A wait for a modem that says nothing on boot: polls, bounded.
-		{"name: x\nsteps: [{ready: 60}]\n", `s.yaml:2:17: steps[0].ready: want a duration from 1s to 600s, like 60s, got "60"`},
+		{"name: x\nsteps: [{ready: 60}]\n", `s.yaml:2:17: steps[0].ready: want a duration like 90s, 5m or 1h30m, got "60"`},
 		{"name: x\nsteps: [{ready: 500ms}]\n", `s.yaml:2:17: steps[0].ready: want a duration from 1s to 600s, like 60s, got "500ms"`},
 		{"name: x\nsteps: [{ready: 11m}]\n", `s.yaml:2:17: steps[0].ready: want a duration from 1s to 600s, like 60s, got "11m"`},
-		{"name: x\nsteps: [{ready: }]\n", `s.yaml:2:17: steps[0].ready: want a duration from 1s to 600s, like 60s, got nothing`},
-		{"name: x\nsteps: [{ready: [60s]}]\n", "s.yaml:2:17: steps[0].ready: want a duration like 60s, got a list"},
+		{"name: x\nsteps: [{ready: }]\n", `s.yaml:2:17: steps[0].ready: want a duration like 90s, 5m or 1h30m, got nothing`},
+		{"name: x\nsteps: [{ready: [60s]}]\n", "s.yaml:2:17: steps[0].ready: want a duration like 90s, 5m or 1h30m, got a list"},
 		{"name: x\nsteps: [{ready: 60s, within: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX}, {await: PATTERN, within: DURATION} or {ready: DURATION}, got ready and within in one step"},
 		{"name: x\nsteps: [{await: RDY, ready: 60s, within: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX}, {await: PATTERN, within: DURATION} or {ready: DURATION}, got await and ready in one step"},
 		{"name: x\nsteps: [{es10: BF2D00, ready: 60s}]\n", "s.yaml:2:9: steps[0]: want an AT command line, iccid, {es10: HEX}, {await: PATTERN, within: DURATION} or {ready: DURATION}, got es10 and ready in one step"},
@@ -99,6 +99,35 @@ func TestAwaitStep(t *testing.T) {
 	}
 	if !pb.Matches("+QIND: PB DONE") || pb.Matches("+QIND: SMS DONE") || (Step{AT: "AT"}).Matches("AT") {
 		t.Error("matches")
+	}
+}
+
+// TestMissingRequiredFields: a required field left out of either kind of
+// lab file gets the one error, file:line:col: field path: required field
+// missing, at the mapping that lacks it, whether the field is always
+// required or only when another is given.
+func TestMissingRequiredFields(t *testing.T) {
+	const manifest = "script: probe-es10\nrecorded: 2026-11-30T17:20:37Z\n"
+	for _, tc := range []struct{ kind, yaml, want string }{
+		{"script", "steps: [AT]\n", "f.yaml:1:1: name: required field missing"},
+		{"script", "name: x\n", "f.yaml:1:1: steps: required field missing"},
+		{"script", "name: x\nmask: [{pattern: a}]\nsteps: [AT]\n", "f.yaml:2:8: mask[0].name: required field missing"},
+		{"script", "name: x\nmask:\n  - {name: a, pattern: b}\n  - {name: c}\nsteps: [AT]\n", "f.yaml:4:5: mask[1].pattern: required field missing"},
+		{"script", "name: x\nsteps: [AT, {await: RDY}]\n", "f.yaml:2:13: steps[1].within: required field missing (how long to wait, like 60s)"},
+		{"script", "name: x\nsteps: [{within: 60s}]\n", "f.yaml:2:9: steps[0].await: required field missing (within bounds an await)"},
+		{"manifest", "script: probe-es10\n", "f.yaml:1:1: recorded: required field missing"},
+		{"manifest", manifest + "accept: [{line: 3}]\n", "f.yaml:3:10: accept[0].reason: required field missing"},
+		{"manifest", manifest + "accept: [{line: 3, reason: r}, {pattern: x}]\n", "f.yaml:3:32: accept[1].reason: required field missing"},
+	} {
+		var err error
+		if tc.kind == "script" {
+			_, err = ParseScript("f.yaml", []byte(tc.yaml))
+		} else {
+			_, err = ParseManifest("f.yaml", []byte(tc.yaml))
+		}
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s %q: %v, want %q", tc.kind, tc.yaml, err, tc.want)
+		}
 	}
 }
 

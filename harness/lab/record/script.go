@@ -96,14 +96,12 @@ func ParseScript(file string, data []byte) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields, err := f.fields(top, "", "name", "mask", "steps")
+	fields, err := f.fields(top, "", need("name"), may("mask"), need("steps"))
 	if err != nil {
 		return nil, err
 	}
 	s := &Script{}
-	if n := fields["name"]; n == nil {
-		return nil, f.ErrAt(top, "name", "required field missing")
-	} else if s.Name, err = f.str(n, "name"); err != nil {
+	if s.Name, err = f.str(fields["name"], "name"); err != nil {
 		return nil, err
 	}
 	if n := fields["mask"]; n != nil {
@@ -120,9 +118,6 @@ func ParseScript(file string, data []byte) (*Script, error) {
 		}
 	}
 	n := fields["steps"]
-	if n == nil {
-		return nil, f.ErrAt(top, "steps", "required field missing")
-	}
 	steps, err := f.list(n, "steps", "a list of steps")
 	if err != nil {
 		return nil, err
@@ -142,16 +137,11 @@ func ParseScript(file string, data []byte) (*Script, error) {
 
 // mask reads one {name, pattern}.
 func (f yamlFile) mask(n *yaml.Node, path string) (Mask, error) {
-	fields, err := f.fields(n, path, "name", "pattern")
+	fields, err := f.fields(n, path, need("name"), need("pattern"))
 	if err != nil {
 		return Mask{}, err
 	}
 	var m Mask
-	for _, k := range []string{"name", "pattern"} {
-		if fields[k] == nil {
-			return m, f.ErrAt(n, yamlnode.Join(path, k), "required field missing")
-		}
-	}
 	if m.Name, err = f.str(fields["name"], yamlnode.Join(path, "name")); err != nil {
 		return m, err
 	}
@@ -190,7 +180,7 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		}
 		return Step{}, f.ErrAt(n, path, "%q: %s", v, stepWant)
 	case yaml.MappingNode:
-		fields, err := f.fields(n, path, "es10", "await", "within", "ready")
+		fields, err := f.fields(n, path, may("es10"), may("await"), may("within"), may("ready"))
 		if err != nil {
 			return Step{}, err
 		}
@@ -204,7 +194,7 @@ func (f yamlFile) step(n *yaml.Node, path string) (Step, error) {
 		case len(fields) == 0:
 			return Step{}, f.ErrAt(n, path, "%s, got an empty mapping", stepWant)
 		case len(kinds) == 0:
-			return Step{}, f.ErrAt(n, yamlnode.Join(path, "await"), "required field missing (within bounds an await)")
+			return Step{}, f.Missing(n, yamlnode.Join(path, "await"), "within bounds an await")
 		case len(kinds) > 1:
 			return Step{}, f.ErrAt(n, path, "%s, got %s and %s in one step", stepWant, kinds[0], kinds[1])
 		case kinds[0] == "await":
@@ -248,7 +238,7 @@ func (f yamlFile) await(n *yaml.Node, fields map[string]*yaml.Node, path string)
 	st.await = regexp.MustCompile("^(?:" + st.Await + ")$")
 	w := fields["within"]
 	if w == nil {
-		return Step{}, f.ErrAt(n, yamlnode.Join(path, "within"), "required field missing (how long to wait, like 60s)")
+		return Step{}, f.Missing(n, yamlnode.Join(path, "within"), "how long to wait, like 60s")
 	}
 	if st.Within, err = f.within(w, yamlnode.Join(path, "within")); err != nil {
 		return Step{}, err
@@ -258,11 +248,11 @@ func (f yamlFile) await(n *yaml.Node, fields map[string]*yaml.Node, path string)
 
 // within reads a wait's bound: a Go duration from minWithin to maxWithin.
 func (f yamlFile) within(n *yaml.Node, path string) (time.Duration, error) {
-	if err := f.Kind(n, path, yaml.ScalarNode, "a duration like 60s"); err != nil {
+	d, err := f.Duration(n, path)
+	if err != nil {
 		return 0, err
 	}
-	d, err := time.ParseDuration(n.Value)
-	if err != nil || d < minWithin || d > maxWithin {
+	if d < minWithin || d > maxWithin {
 		return 0, f.ErrAt(n, path, "want a duration from %s to %s, like 60s, got %s", seconds(minWithin), seconds(maxWithin), yamlnode.Describe(n))
 	}
 	return d, nil

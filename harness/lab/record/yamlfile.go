@@ -40,17 +40,33 @@ func (f yamlFile) root(data []byte) (*yaml.Node, error) {
 	return top, f.Kind(top, "", yaml.MappingNode, "a mapping of fields")
 }
 
+// key is a field fields takes: need for one the mapping must hold, may
+// for one it may.
+type key struct {
+	name     string
+	required bool
+}
+
+func need(name string) key { return key{name, true} }
+func may(name string) key  { return key{name, false} }
+
 // fields walks a mapping whose values the caller reads afterwards, in
-// its own order: each key must be one of fields, once; it returns the
+// its own order: each key must be one of keys, once, and the needed ones
+// must be there (yamlnode's error for a missing field); it returns the
 // value nodes by key.
-func (f yamlFile) fields(n *yaml.Node, path string, names ...string) (map[string]*yaml.Node, error) {
+func (f yamlFile) fields(n *yaml.Node, path string, keys ...key) (map[string]*yaml.Node, error) {
 	out := map[string]*yaml.Node{}
-	fields := make([]yamlnode.Field, len(names))
-	for i, name := range names {
-		fields[i] = yamlnode.Optional(name, func(v *yaml.Node, _ string) error {
-			out[name] = v
+	fields := make([]yamlnode.Field, len(keys))
+	for i, k := range keys {
+		keep := func(v *yaml.Node, _ string) error {
+			out[k.name] = v
 			return nil
-		})
+		}
+		if k.required {
+			fields[i] = yamlnode.Required(k.name, keep)
+		} else {
+			fields[i] = yamlnode.Optional(k.name, keep)
+		}
 	}
 	return out, f.Mapping(n, path, fields...)
 }

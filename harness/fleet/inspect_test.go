@@ -1,0 +1,40 @@
+package fleet
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// A page of the platform's log is read in one decoding, which also tells
+// a 200 that is no page (an error object, a field missing or null) from
+// a page, naming the first field it lacks.
+func TestInspectPage(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"a page", `{"total": 3, "dropped": 1, "offset": 1, "entries": [{"index": 1, "path": "/v1/x", "status": 200, "body": "{}"}], "next": 2}`, ""},
+		{"an empty page", `{"total": 0, "offset": 0, "entries": []}`, ""},
+		{"an error object", `{"error": "inspect disabled"}`, `without the page's "total": not its log`},
+		{"no offset", `{"total": 0, "entries": []}`, `without the page's "offset"`},
+		{"no entries", `{"total": 0, "offset": 0}`, `without the page's "entries"`},
+		{"entries null", `{"total": 0, "offset": 0, "entries": null}`, `without the page's "entries"`},
+		{"not JSON", `<html>`, "a body that is not its JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.body) }))
+			defer srv.Close()
+			p, err := newInspector(srv.URL).page(0, 10)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			case tc.want == "" && tc.name == "a page" && (*p.Total != 3 || *p.Offset != 1 || p.Dropped != 1 || len(p.Entries) != 1 || *p.Next != 2):
+				t.Errorf("page %+v", p)
+			}
+		})
+	}
+}
