@@ -160,7 +160,7 @@ func (m *Modem) final(err error) []byte {
 	var c at.CMEError
 	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
 		if t, ok := m.o.Personality.CMEText[int(c)]; ok {
-			return m.st.enc.Info("+CME ERROR: " + t)
+			return m.st.enc.ExtResult("+CME ERROR: " + t)
 		}
 	}
 	return m.st.enc.Final(err)

@@ -21,8 +21,21 @@ func (e Encoder) Info(text string) []byte {
 	return []byte(text + "\r\n")
 }
 
-// URC frames an unsolicited result code; it looks like information text.
-func (e Encoder) URC(text string) []byte { return e.Info(text) }
+// URC frames an unsolicited result code: an extended syntax result code
+// ("+CEREG: 1") or a vendor's ("RDY"), framed as ExtResult frames them.
+func (e Encoder) URC(text string) []byte { return e.ExtResult(text) }
+
+// ExtResult frames an extended syntax result code ("+CME ERROR: 10",
+// "+CEREG: 1"). It has no number, so it goes as text under V0 too, but V
+// sets its header and trailer as it does a basic result code's (V.250
+// §5.7.2): CR LF on both sides under V1, a lone CR after it under V0 —
+// not information text's CR LF.
+func (e Encoder) ExtResult(text string) []byte {
+	if e.Verbose {
+		return []byte("\r\n" + text + "\r\n")
+	}
+	return []byte(text + "\r")
+}
 
 // result frames a result code: V1 text, or the V0 numeric code and CR.
 func (e Encoder) result(text string, code int) []byte {
@@ -42,9 +55,9 @@ func (e Encoder) Error() []byte { return e.result("ERROR", 4) }
 func (e Encoder) CME(c CMEError) []byte {
 	switch e.CMEE {
 	case 1:
-		return e.Info("+CME ERROR: " + strconv.Itoa(int(c)))
+		return e.ExtResult("+CME ERROR: " + strconv.Itoa(int(c)))
 	case 2:
-		return e.Info("+CME ERROR: " + c.Text())
+		return e.ExtResult("+CME ERROR: " + c.Text())
 	}
 	return e.Error()
 }

@@ -1,0 +1,86 @@
+package modem
+
+import (
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// wireModem starts a modem of personality name over a Wire, so a test
+// compares the bytes it sends (headers, trailers) exactly; its boot
+// output is dropped.
+func wireModem(t *testing.T, name string) (*Modem, *wireBuf) {
+	t.Helper()
+	p, err := personality.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
+	card := newFakeCard()
+	w := &wireBuf{}
+	m, err := New(Options{Loop: loop, Card: card, Network: &fakeNet{reg: roaming()}, STK: &fakeSTK{card: card},
+		Wire: w, Personality: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	w.Reset()
+	return m, w
+}
+
+// bytesExchange is a line the host writes (its CR included) and the bytes
+// the modem sends back for it, echo off.
+type bytesExchange struct{ in, want string }
+
+func runBytes(t *testing.T, name string, steps []bytesExchange) {
+	t.Helper()
+	m, w := wireModem(t, name)
+	m.Input([]byte("ATE0\r"))
+	w.Reset()
+	for _, s := range steps {
+		m.Input([]byte(s.in))
+		if got := w.String(); got != s.want {
+			t.Errorf("%s %q: sent %q, want %q", name, s.in, got, s.want)
+		}
+		w.Reset()
+	}
+}
+
+// TestNumericResultCodes: under ATV0 a result code has no header and ends
+// in CR (V.250 §5.7.1), information text ends in CR LF, and an extended
+// syntax result code — +CME ERROR, in either +CMEE form, with a
+// personality's own wording too — is framed as a result code, not as
+// information text (V.250 §5.7.2). The modem used to end +CME ERROR in
+// CR LF under V0, so a host reading "<code><CR>" finals found the LF
+// ahead of the next answer.
+func TestNumericResultCodes(t *testing.T) {
+	for _, name := range []string{"generic", "quectel-eg25"} {
+		runBytes(t, name, []bytesExchange{
+			{"ATV0\r", "0\r"},
+			{"AT\r", "0\r"},
+			{"AT+FOO\r", "4\r"},
+			{"AT+CMEE?\r", "+CMEE: 0\r\n0\r"},
+			{"AT+CSIM=3\r", "4\r"}, // +CMEE=0: ERROR's number
+			{"AT+CMEE=1\r", "0\r"},
+			{"AT+CSIM=3\r", "+CME ERROR: 50\r"},
+			{"AT+FOO\r", "4\r"}, // unknown: plain ERROR whatever +CMEE says
+			{"AT+CMEE=2\r", "0\r"},
+			{"ATV1\r", "\r\nOK\r\n"},
+			{"ATV0\r", "0\r"},
+		})
+	}
+	runBytes(t, "generic", []bytesExchange{
+		{"ATV0;+CMEE=2\r", "0\r"},
+		{"AT+CSIM=3\r", "+CME ERROR: incorrect parameters\r"},
+	})
+	runBytes(t, "quectel-eg25", []bytesExchange{
+		{"ATV0;+CMEE=2\r", "0\r"},
+		{"AT+CSIM=3\r", "+CME ERROR: Incorrect parameters\r"}, // its own wording
+		{"ATV1\r", "\r\nOK\r\n"},
+		{"AT+CSIM=3\r", "\r\n+CME ERROR: Incorrect parameters\r\n"},
+	})
+}
