@@ -84,3 +84,19 @@ func TestNumericResultCodes(t *testing.T) {
 		{"AT+CSIM=3\r", "\r\n+CME ERROR: Incorrect parameters\r\n"},
 	})
 }
+
+// TestSpacesAndCase: V.250 §5.2.1 ignores spaces outside constants and
+// takes commands in either case; the modem refused "AT+CMEE = 2" and
+// "AT + CMEE?" with ERROR.
+func TestSpacesAndCase(t *testing.T) {
+	runBytes(t, "generic", []bytesExchange{
+		{"AT+CMEE = 2\r", "\r\nOK\r\n"},
+		{"AT + CMEE ?\r", "\r\n+CMEE: 2\r\n\r\nOK\r\n"},
+		{"aT+cMeE =?\r", "\r\n+CMEE: (0-2)\r\n\r\nOK\r\n"},
+		{"at+cmee=1 ; +cmee?\r", "\r\n+CMEE: 1\r\n\r\nOK\r\n"},
+		{"AT E 0 V 1\r", "\r\nOK\r\n"},
+		{"ATS7 = 60;S7 ?\r", "\r\n060\r\n\r\nOK\r\n"},
+		{"AT+CMEE=1 2\r", "\r\n+CME ERROR: 50\r\n"}, // a space inside a number is no space to skip
+		{"AT+ \r", "\r\nERROR\r\n"},
+	})
+}
