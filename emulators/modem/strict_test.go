@@ -100,3 +100,27 @@ func TestSpacesAndCase(t *testing.T) {
 		{"AT+ \r", "\r\nERROR\r\n"},
 	})
 }
+
+// TestQuietResultCodes: ATQ1 suppresses the final result codes (V.250
+// §6.2.5) — its own OK too, being in force when that would go — while
+// information text and URCs still go; ATQ0, ATZ and AT&F bring them back
+// and AT&W keeps Q. The modem refused ATQ1 with ERROR.
+func TestQuietResultCodes(t *testing.T) {
+	runBytes(t, "generic", []bytesExchange{
+		{"ATQ1\r", ""},
+		{"AT\r", ""},
+		{"AT+CGMI\r", "\r\nesimhil\r\n"},
+		{"AT+FOO\r", ""},
+		{"AT+CMEE=1;+CSIM=3\r", ""},
+		{"ATQ0\r", "\r\nOK\r\n"},
+		{"ATQ1;Z\r", "\r\nOK\r\n"}, // ATZ: no stored profile, the factory's Q0 (and E1)
+		{"ATQ1E0&F\r", "ATQ1E0&F\r\r\nOK\r\n"},
+		{"ATE0Q1;&W\r", "ATE0Q1;&W\r"},
+		{"ATZ\r", ""},
+		{"ATQ0\r", "\r\nOK\r\n"},
+		{"ATQ2\r", "\r\nERROR\r\n"},
+		{"ATQ?\r", "\r\nERROR\r\n"},
+		{"ATQ1V0\r", ""},
+		{"AT+CGMI\r", "esimhil\r\n"},
+	})
+}

@@ -12,9 +12,11 @@ import (
 
 // The settings of a host's init string ("AT&FE0V1X4&C1&D2S0=0") that
 // change nothing here — the modem neither dials nor drives DCD or DTR —
-// are kept and answered as V.250 defines them, so the string answers OK.
-// Which value each takes, and its default after ATZ and AT&F.
+// are kept and answered as V.250 defines them, so the string answers OK;
+// Q, kept with them, is read at each line's end (Modem.result). Which
+// value each takes, and its default after ATZ and AT&F.
 var v250Settings = map[string]struct{ max, def int }{
+	"Q":  {1, 0}, // 1: final result codes suppressed (§6.2.5)
 	"X":  {4, 4}, // result code selection and call progress (§6.2.7)
 	"&C": {1, 1}, // DCD follows the carrier (§6.2.8)
 	"&D": {2, 2}, // what DTR off does (§6.2.9)
@@ -136,7 +138,7 @@ func cmdCNUM(m *Modem, c at.Command) error {
 
 // userProfile is what AT&W stores in the module's non-volatile memory and
 // ATZ, a restart and a power cycle load: the settings of an init string
-// (echo, verbose, +CMEE, X, &C, &D, the S-registers) and the registration
+// (echo, verbose, +CMEE, Q, X, &C, &D, the S-registers) and the registration
 // URCs' <n> (+CREG, +CGREG, +CEREG), as LTE modules' AT&W keeps them. A
 // host that sends "ATE0;+CEREG=2;&W" once finds echo off and +CEREG URCs
 // on after every restart.
