@@ -124,3 +124,33 @@ func TestQuietResultCodes(t *testing.T) {
 		{"AT+CGMI\r", "esimhil\r\n"},
 	})
 }
+
+// TestLineCharacters: S3 ends command lines and, with S4, frames every
+// answer (its own line's result code already: V.250 §6.2.1); S5 edits the
+// line and rubs out as S5, space, S5; AT&W keeps them, ATZ and AT&F bring
+// them back. The modem refused any S3, S4 or S5 but the default.
+func TestLineCharacters(t *testing.T) {
+	runBytes(t, "generic", []bytesExchange{
+		{"ATS3=35\r", "#\nOK#\n"},
+		{"AT#", "#\nOK#\n"},
+		{"AT\r", ""}, // CR is now a control byte inside a line
+		{"#", "#\nERROR#\n"},
+		{"ATS4=126#", "#~OK#~"},
+		{"ATS3?;S4?#", "#~035#~#~126#~#~OK#~"},
+		{"AT+CMEE=1;+CSIM=3#", "#~+CME ERROR: 50#~"},
+		{"ATV0#", "0#"},
+		{"AT+CGMI#", "esimhil#~0#"},
+		{"ATV1;S3=13;S4=10#", "\r\nOK\r\n"},
+		{"ATS5=126\r", "\r\nOK\r\n"},
+		{"AT+CGMX~I\r", "\r\nesimhil\r\n\r\nOK\r\n"},
+		{"ATE1\r", "\r\nOK\r\n"},
+		{"AT+CGMX~I\r", "AT+CGMX~ ~I\r\r\nesimhil\r\n\r\nOK\r\n"},
+		{"ATE0;S3=35;&W\r", "ATE0;S3=35;&W\r#\nOK#\n"},
+		{"ATS3=13#", "\r\nOK\r\n"},
+		{"ATZ\r", "#\nOK#\n"},
+		{"ATS5?#", "#\n126#\n#\nOK#\n"},
+		{"AT&F#", "\r\nOK\r\n"},
+		{"ATE0;S3?;S4?;S5?\r", "ATE0;S3?;S4?;S5?\r\r\n013\r\n\r\n010\r\n\r\n008\r\n\r\nOK\r\n"},
+		{"ATS3=0;S4=128;S5=200\r", "\r\nERROR\r\n"},
+	})
+}
