@@ -258,6 +258,8 @@ var insClasses = map[byte]insClass{
 	0xA4: interindustry, // SELECT
 	0xB0: interindustry, // READ BINARY
 	0xB2: interindustry, // READ RECORD
+	0xD6: interindustry, // UPDATE BINARY
+	0xDC: interindustry, // UPDATE RECORD
 	0x70: interindustry, // MANAGE CHANNEL
 	0xC0: either,        // GET RESPONSE
 	0xF2: proprietary,   // STATUS
@@ -294,6 +296,10 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return ch.readBinary(cmd)
 	case 0xB2:
 		return ch.readRecord(cmd)
+	case 0xD6:
+		return ch.updateBinary(cmd)
+	case 0xDC:
+		return ch.updateRecord(cmd)
 	case apdu.InsManageChannel:
 		return c.manageChannel(cmd)
 	case 0xC0:

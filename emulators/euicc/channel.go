@@ -167,6 +167,65 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 	return apdu.Response{Data: data, SW: apdu.SWWarningEOF}
 }
 
+// updateBinary is UPDATE BINARY (TS 102 221 §11.1.4), addressed as READ
+// BINARY is. An EF whose update condition is ADM answers 6982, as on a
+// USIM whose ADM key the terminal does not hold.
+func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
+	ef, off := ch.ef, int(cmd.P1)<<8|int(cmd.P2)
+	if cmd.P1&0x80 != 0 {
+		if cmd.P1&0x60 != 0 || ch.df == nil {
+			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+		}
+		ef = ch.df.bySFI(cmd.P1 & 0x1F)
+		if ef == nil {
+			return apdu.Response{SW: apdu.SWFileNotFound}
+		}
+		ch.ef, off = ef, int(cmd.P2)
+	}
+	if ef == nil || ch.app == appISDR {
+		return apdu.Response{SW: apdu.SWCommandNotAllowed}
+	}
+	if ef.kind != kindTransparent {
+		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	}
+	if !ef.update {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
+	}
+	if off > len(ef.data) {
+		return apdu.Response{SW: apdu.SWWrongP1P2}
+	}
+	if len(cmd.Data) == 0 || off+len(cmd.Data) > len(ef.data) {
+		return apdu.Response{SW: apdu.SWWrongLength}
+	}
+	copy(ef.data[off:], cmd.Data)
+	return apdu.Response{SW: apdu.SWOK}
+}
+
+// updateRecord is UPDATE RECORD (TS 102 221 §11.1.6) in absolute mode:
+// the whole record.
+func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
+	if cmd.P2 != 0x04 || cmd.P1 == 0 {
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}
+	}
+	if ch.ef == nil || ch.app == appISDR {
+		return apdu.Response{SW: apdu.SWCommandNotAllowed}
+	}
+	if ch.ef.kind != kindLinear {
+		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	}
+	if !ch.ef.update {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
+	}
+	if int(cmd.P1) > len(ch.ef.records) {
+		return apdu.Response{SW: apdu.SWRecordNotFound}
+	}
+	if len(cmd.Data) != ch.ef.recLen {
+		return apdu.Response{SW: apdu.SWWrongLength}
+	}
+	ch.ef.records[cmd.P1-1] = append([]byte(nil), cmd.Data...)
+	return apdu.Response{SW: apdu.SWOK}
+}
+
 // readRecord is READ RECORD (7816-4 §11.3.3) in absolute mode (P2 04).
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
 	if cmd.P2 != 0x04 || cmd.P1 == 0 {

@@ -52,6 +52,13 @@ const (
 	fidDIR   = 0x2F00
 	fidIMSI  = 0x6F07
 	fidAD    = 0x6FAD
+	// The location files a terminal updates as it registers, and the
+	// forbidden networks it adds to (TS 31.102 §4.2.16, 4.2.17, 4.2.23,
+	// 4.2.91).
+	fidLOCI    = 0x6F7E
+	fidPSLOCI  = 0x6F73
+	fidFPLMN   = 0x6F7B
+	fidEPSLOCI = 0x6FE3
 )
 
 type nodeKind int
@@ -64,13 +71,16 @@ const (
 
 // node is a file of the UICC file system.
 type node struct {
-	fid      uint16
-	sfi      byte // short file identifier, 0 if none
-	kind     nodeKind
-	aid      []byte // ADF only
-	data     []byte // transparent EF
-	recLen   int    // linear fixed EF
-	records  [][]byte
+	fid     uint16
+	sfi     byte // short file identifier, 0 if none
+	kind    nodeKind
+	aid     []byte // ADF only
+	data    []byte // transparent EF
+	recLen  int    // linear fixed EF
+	records [][]byte
+	// update is the EF's UPDATE access condition: PIN (disabled on these
+	// profiles, so met) when set, ADM (never met here) when not.
+	update   bool
 	parent   *node
 	children []*node
 }
@@ -104,8 +114,11 @@ type fileSystem struct {
 	mf, usim *node // usim is nil when no profile is enabled
 }
 
-// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM with EF IMSI and EF AD
-// for p; with no enabled profile only the MF exists.
+// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM with EF IMSI, EF AD
+// and the files a terminal writes as it registers (EF LOCI, PSLOCI,
+// EPSLOCI, FPLMN, as the profile package holds them) for p; with no
+// enabled profile only the MF exists. What a terminal writes lasts until
+// the next reset.
 func buildFS(p *profile) *fileSystem {
 	mf := &node{fid: fidMF, kind: kindDF}
 	fs := &fileSystem{mf: mf}
@@ -124,6 +137,17 @@ func buildFS(p *profile) *fileSystem {
 	// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no additional
 	// information, then the MNC length of the IMSI.
 	usim.add(&node{fid: fidAD, sfi: 0x03, kind: kindTransparent, data: []byte{0x00, 0x00, 0x00, byte(p.mncLen())}})
+	home, _ := bcd.PLMN(p.HomePLMN()) // the IMSI was checked at load
+	for _, f := range []struct {
+		fid  uint16
+		sfi  byte
+		data []byte
+	}{
+		{fidLOCI, 0x0B, saip.LOCI(home)}, {fidPSLOCI, 0x0C, saip.PSLOCI(home)},
+		{fidFPLMN, 0x0D, saip.FPLMN()}, {fidEPSLOCI, 0x1E, saip.EPSLOCI(home)},
+	} {
+		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, update: true})
+	}
 	fs.usim = usim
 	return fs
 }

@@ -38,6 +38,11 @@ func cmdCRSM(m *Modem, c at.Command) error {
 		return err
 	}
 	cmd, fid, p1, p2, p3 := v[0], v[1], v[2], v[3], v[4]
+	if cmd != crsmStatus && (len(c.Args) < 2 || c.Args[1].Empty) {
+		// §8.18: <fileid> is mandatory for every command but STATUS; a
+		// missing one is the host's error, not a file the card lacks.
+		return fmt.Errorf("+CRSM command %d without <fileid>: %w", cmd, at.CMEIncorrectParameters)
+	}
 	if fid > 0xFFFF || p1 > 0xFF || p2 > 0xFF || p3 > 0xFF {
 		return errParams
 	}

@@ -20,7 +20,7 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdOnlyZero, "I": cmdIdent, "H": cmdOnlyZero,
+		"E": cmdEcho, "V": cmdVerbose, "Z": cmdReset, "&F": cmdReset, "&W": cmdStore, "Q": cmdV250Setting, "I": cmdIdent, "H": cmdOnlyZero,
 		"+CGMI": cmdIdent, "+CGMM": cmdIdent, "+CGMR": cmdIdent, "+CGSN": cmdCGSN,
 		"+GMI": cmdIdent, "+GMM": cmdIdent, "+GMR": cmdIdent, "+GSN": cmdGSN, "+GCAP": cmdGCAP,
 		"X": cmdV250Setting, "&C": cmdV250Setting, "&D": cmdV250Setting,
@@ -94,19 +94,19 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	if l.Err != nil {
 		m.logIn(fmt.Sprintf("<%v>", l.Err))
 		m.st.lastLine, m.st.lastRefused = "", true
-		m.send(m.st.enc.Error())
+		m.result(m.st.enc.Error())
 		return
 	}
 	m.logIn(l.Text)
 	text := l.Text
 	if l.Repeat {
 		if m.st.lastRefused {
-			m.send(m.st.enc.Error())
+			m.result(m.st.enc.Error())
 			return
 		}
 		text = m.st.lastLine
 		if text == "" {
-			m.send(m.st.enc.OK()) // nothing to repeat: an empty command line
+			m.result(m.st.enc.OK()) // nothing to repeat: an empty command line
 			return
 		}
 	} else {
@@ -114,7 +114,7 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	}
 	cmds, err := at.Parse(text)
 	if err != nil {
-		m.send(m.st.enc.Error())
+		m.result(m.st.enc.Error())
 		return
 	}
 	for _, c := range cmds {
@@ -137,7 +137,16 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 		// The line feed never comes: the next echo runs on (a quirk).
 		final = bytes.TrimSuffix(final, []byte("\n"))
 	}
-	m.send(final)
+	m.result(final)
+}
+
+// result sends a line's final result code, unless ATQ1 suppresses result
+// codes (V.250 §6.2.5); information text and URCs still go.
+func (m *Modem) result(b []byte) {
+	if m.st.v250["Q"] == 1 {
+		return
+	}
+	m.send(b)
 }
 
 // handler finds a command under the personality: its ICCID command, no
@@ -160,7 +169,7 @@ func (m *Modem) final(err error) []byte {
 	var c at.CMEError
 	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
 		if t, ok := m.o.Personality.CMEText[int(c)]; ok {
-			return m.st.enc.Info("+CME ERROR: " + t)
+			return m.st.enc.ExtResult("+CME ERROR: " + t)
 		}
 	}
 	return m.st.enc.Final(err)
@@ -239,9 +248,9 @@ func cmdVerbose(m *Modem, c at.Command) error {
 }
 
 // cmdOnlyZero takes the 0 form of a basic command and refuses the others:
-// Q0 (result codes are never suppressed), and H0 (V.250 §6.3.6: hang up —
-// the modem places no calls, so there is nothing to end, and it answers OK
-// as a modem without a call does; host init strings often begin with ATH).
+// H0 (V.250 §6.3.6: hang up — the modem places no calls, so there is
+// nothing to end, and it answers OK as a modem without a call does; host
+// init strings often begin with ATH).
 func cmdOnlyZero(m *Modem, c at.Command) error {
 	if v, err := basicValue(c); err != nil || v != 0 {
 		return errUnknown

@@ -366,6 +366,7 @@ func (m *Modem) resetSettings() {
 	if p := m.st.stored; p != nil {
 		p.load(m)
 	}
+	m.lineChars()
 }
 
 // factorySettings are the settings AT&F restores; resetSettings (ATZ, a
@@ -380,6 +381,7 @@ func (m *Modem) factorySettings() {
 	m.st.copsFormat = 2
 	m.st.v250 = v250Defaults()
 	m.st.charset = "IRA"
+	m.lineChars()
 }
 
 func (m *Modem) emit(kind eventlog.Kind, f eventlog.F) { m.o.Log.Emit(eventlog.Modem, kind, f) }

@@ -188,6 +188,9 @@ func TestCommands(t *testing.T) {
 		{`AT+CRSM=214,28423,0,0,1,"08"`, "+CRSM: 144,0"},
 		{"AT+CRSM=176,28423,9,0,1", "+CRSM: 107,0"},
 		{"AT+CRSM=99,12258", "!+CME ERROR: 4"},
+		{"AT+CRSM=176", "!+CME ERROR: 50"}, // no <fileid>: not 106,130
+		{"AT+CRSM=192", "!+CME ERROR: 50"},
+		{"AT+CRSM=178,,1,4,0", "!+CME ERROR: 50"},
 		{`AT+CRSM=214,12258,0,0,3,"0011"`, "!+CME ERROR: 50"},
 		{"AT+CCHC=3", "!+CME ERROR: 21"},
 		{`AT+CGLA=3,10,"80E2910000"`, "!+CME ERROR: 21"},

@@ -32,7 +32,7 @@ func (m *Modem) setReg(r Registration) {
 	}
 	for _, name := range regCmds {
 		if n := m.st.regN[name]; n > 0 {
-			m.urc(name + ": " + m.regFields(n, false))
+			m.urc(name + ": " + m.regFields(name, n, false))
 		}
 	}
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
@@ -48,8 +48,11 @@ func (m *Modem) setReg(r Registration) {
 // regFields renders "<stat>[,<lac/tac>,<ci>,<AcT>[,<cause_type>,<reject_cause>]]",
 // with "<n>," in front for the read form (TS 27.007 §7.2, §10.1.20,
 // §10.1.22). Location is shown for n≥2 when the modem is camped on a cell,
-// the reject cause for n=3 and 5 when the registration was denied.
-func (m *Modem) regFields(n int, read bool) string {
+// the reject cause for n=3 and 5 when the registration was denied. +CGREG
+// has a <rac> after <AcT> (§10.1.20), which an E-UTRAN cell has none of:
+// it stays empty, and is written only when a cause follows it, so the
+// cause is not read as the routing area.
+func (m *Modem) regFields(name string, n int, read bool) string {
 	r := m.st.reg
 	var b strings.Builder
 	if read {
@@ -66,6 +69,9 @@ func (m *Modem) regFields(n int, read bool) string {
 		// 0, an EMM cause (TS 24.301 annex A). n=4 and 5 would add PSM
 		// timers, which this modem does not negotiate: nothing to show.
 		if (n == 3 || n == 5) && r.Stat == 3 && r.Cause != 0 {
+			if name == "+CGREG" {
+				b.WriteByte(',')
+			}
 			fmt.Fprintf(&b, ",0,%d", r.Cause)
 		}
 	}
@@ -79,7 +85,7 @@ var maxRegN = map[string]int{"+CREG": 3, "+CGREG": 4, "+CEREG": 5}
 func cmdReg(m *Modem, c at.Command) error {
 	switch c.Form {
 	case at.Read:
-		m.info(c.Name + ": " + m.regFields(m.st.regN[c.Name], true))
+		m.info(c.Name + ": " + m.regFields(c.Name, m.st.regN[c.Name], true))
 	case at.Test:
 		m.info(fmt.Sprintf("%s: (0-%d)", c.Name, maxRegN[c.Name]))
 	case at.Set:

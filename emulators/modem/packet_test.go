@@ -462,6 +462,9 @@ func TestRegistrationRejectCause(t *testing.T) {
 		{"AT+CEREG=4", `+CEREG: 3,"3a9b","0000c33d",7`, `+CEREG: 4,3,"3a9b","0000c33d",7`},
 		{"AT+CEREG=2", `+CEREG: 3,"3a9b","0000c33d",7`, `+CEREG: 2,3,"3a9b","0000c33d",7`},
 		{"AT+CREG=3", `+CREG: 3,"3a9b","0000c33d",7,0,15`, `+CREG: 3,3,"3a9b","0000c33d",7,0,15`},
+		// +CGREG's <rac> comes before the cause (§10.1.20): empty on LTE.
+		{"AT+CGREG=3", `+CGREG: 3,"3a9b","0000c33d",7,,0,15`, `+CGREG: 3,3,"3a9b","0000c33d",7,,0,15`},
+		{"AT+CGREG=2", `+CGREG: 3,"3a9b","0000c33d",7`, `+CGREG: 2,3,"3a9b","0000c33d",7`},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			r := newRig(t)

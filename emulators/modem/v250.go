@@ -12,24 +12,25 @@ import (
 
 // The settings of a host's init string ("AT&FE0V1X4&C1&D2S0=0") that
 // change nothing here — the modem neither dials nor drives DCD or DTR —
-// are kept and answered as V.250 defines them, so the string answers OK.
-// Which value each takes, and its default after ATZ and AT&F.
+// are kept and answered as V.250 defines them, so the string answers OK;
+// Q, kept with them, is read at each line's end (Modem.result). Which
+// value each takes, and its default after ATZ and AT&F.
 var v250Settings = map[string]struct{ max, def int }{
+	"Q":  {1, 0}, // 1: final result codes suppressed (§6.2.5)
 	"X":  {4, 4}, // result code selection and call progress (§6.2.7)
 	"&C": {1, 1}, // DCD follows the carrier (§6.2.8)
 	"&D": {2, 2}, // what DTR off does (§6.2.9)
 }
 
 // sRegisters are the S-parameters (V.250 §6.2, §6.3): S0 auto-answer
-// rings, S6-S10 dialling and carrier timings, kept; S3 (CR), S4 (LF), S5 (BS)
-// are the line's own characters, which this modem does not let a host
-// change: setting them to anything but their value is refused.
-var sRegisters = map[string]struct {
-	def   int
-	fixed bool
-}{
-	"S0": {0, false}, "S3": {13, true}, "S4": {10, true}, "S5": {8, true},
-	"S6": {2, false}, "S7": {50, false}, "S8": {2, false}, "S10": {14, false},
+// rings, S6-S10 dialling and carrier timings, kept; S3 (CR), S4 (LF) and
+// S5 (BS) are the line's own characters: the terminator a command line
+// ends with and result codes are framed with, the second framing
+// character, and the editing one. V.250 gives them 0-127; NUL is refused,
+// a character no terminal types.
+var sRegisters = map[string]struct{ def, min, max int }{
+	"S0": {0, 0, 255}, "S3": {13, 1, 127}, "S4": {10, 1, 127}, "S5": {8, 1, 127},
+	"S6": {2, 0, 255}, "S7": {50, 0, 255}, "S8": {2, 0, 255}, "S10": {14, 0, 255},
 }
 
 func cmdV250Setting(m *Modem, c at.Command) error {
@@ -49,20 +50,17 @@ func cmdSRegister(m *Modem, c at.Command) error {
 	case at.Read:
 		m.info(fmt.Sprintf("%03d", m.sRegister(c.Name)))
 	case at.Test:
-		if r.fixed {
-			m.info(fmt.Sprintf("(%d)", r.def))
-		} else {
-			m.info("(0-255)")
-		}
+		m.info(fmt.Sprintf("(%d-%d)", r.min, r.max))
 	case at.Set:
 		v, err := c.Args[0].Int()
 		if c.Args[0].Empty {
 			v, err = 0, nil // "S0=": the value 0 (§5.3.2)
 		}
-		if err != nil || v > 255 || r.fixed && v != r.def {
+		if err != nil || v < r.min || v > r.max {
 			return errUnknown
 		}
 		m.st.v250[c.Name] = v
+		m.lineChars() // this line's result code already goes with them (§6.2.1)
 	default:
 		return errUnknown
 	}
@@ -74,6 +72,12 @@ func (m *Modem) sRegister(name string) int {
 		return v
 	}
 	return sRegisters[name].def
+}
+
+// lineChars hands S3, S4 and S5 to the line splitter and the encoder.
+func (m *Modem) lineChars() {
+	m.st.typing.S3, m.st.typing.S5 = byte(m.sRegister("S3")), byte(m.sRegister("S5"))
+	m.st.enc.S3, m.st.enc.S4 = byte(m.sRegister("S3")), byte(m.sRegister("S4"))
 }
 
 // v250Defaults is the state ATZ and AT&F return to.
@@ -136,7 +140,7 @@ func cmdCNUM(m *Modem, c at.Command) error {
 
 // userProfile is what AT&W stores in the module's non-volatile memory and
 // ATZ, a restart and a power cycle load: the settings of an init string
-// (echo, verbose, +CMEE, X, &C, &D, the S-registers) and the registration
+// (echo, verbose, +CMEE, Q, X, &C, &D, the S-registers) and the registration
 // URCs' <n> (+CREG, +CGREG, +CEREG), as LTE modules' AT&W keeps them. A
 // host that sends "ATE0;+CEREG=2;&W" once finds echo off and +CEREG URCs
 // on after every restart.
@@ -170,17 +174,14 @@ type typed struct {
 	ends bool
 }
 
-// backspaceEcho rubs out the character a backspace removed: back, over it
-// with a space, back again. V.250 leaves the echo of S5 open; this is what
-// most modems send, and what leaves a terminal's screen as the line is.
-const backspaceEcho = "\b \b"
-
 // frameTyped feeds p to sp a byte at a time and cuts it where command
 // lines end, with the echo of each piece (ATE1). V.250 §5.2.1 echoes what
 // the DTE sends as it was received; here the terminator of a line (S3, or
 // a lone LF) is echoed as S3, CR, as the echo of a whole line always
-// ended, and a backspace (S5, or DEL) as backspaceEcho when it removed a
-// character, not at all when there was none. The LF of CR LF and the
+// ended, and a backspace (S5, or DEL) when it removed a character as S5,
+// space, S5 — back, over it, back again: V.250 leaves the echo of S5
+// open, this is what most modems send and what leaves a terminal's screen
+// as the line is — not at all when there was none. The LF of CR LF and the
 // terminator of an empty line are not echoed (no line to end). A line
 // written whole, "A/" included, is echoed as it was written; one with a
 // control byte too (V.250 lets a DCE leave invalid characters out, and a
@@ -188,6 +189,7 @@ const backspaceEcho = "\b \b"
 func frameTyped(sp *at.Splitter, p []byte) []typed {
 	var out []typed
 	var echo []byte
+	term, edit := sp.Chars()
 	for i, c := range p {
 		before := sp.Len()
 		lines := sp.Feed(p[i : i+1])
@@ -195,11 +197,11 @@ func frameTyped(sp *at.Splitter, p []byte) []typed {
 		case len(lines) > 0 && lines[0].Repeat:
 			echo = append(echo, c)
 		case len(lines) > 0:
-			echo = append(echo, '\r')
-		case c == '\r' || c == '\n':
-		case c == 0x08 || c == 0x7f:
+			echo = append(echo, term)
+		case c == term || c == '\n':
+		case c == edit || c == 0x7f:
 			if sp.Len() < before {
-				echo = append(echo, backspaceEcho...)
+				echo = append(echo, edit, ' ', edit)
 			}
 		default:
 			echo = append(echo, c)

@@ -24,9 +24,10 @@ func TestInitStrings(t *testing.T) {
 		{"ATS0?;S3?;S4?;S7?", "000|013|010|050|OK"},
 		{"ATS0=2;S0?", "002|OK"},
 		{"ATS0=;S0?", "000|OK"},
-		{"ATS0=?;S3=?", "(0-255)|(13)|OK"},
+		{"ATS0=?;S3=?", "(0-255)|(1-127)|OK"},
 		{"ATS3=13", "OK"},
-		{"ATS3=10", "ERROR"}, // the line's own CR: not changed here
+		{"ATS3=128", "ERROR"},
+		{"ATS3=0", "ERROR"}, // NUL: V.250 allows it, no terminal types it
 		{"ATS0=256", "ERROR"},
 		{"ATS99?", "ERROR"},
 		{"ATX5", "ERROR"},

@@ -3,6 +3,7 @@ package atclient
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +16,12 @@ import (
 var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true}
 
 // regURCs are the registration commands whose URC and read answer share a
-// prefix; they are told apart by field count (TS 27.007 §10.1.22): the URC
-// has <stat> or <stat>,<tac>,<ci>,<AcT>, the read answer has <n> first.
-var regURCs = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true}
+// prefix; they are told apart by field count (TS 27.007 §7.2, §10.1.20,
+// §10.1.22): the URC has <stat>, <stat>,<tac>,<ci>,<AcT>, or that and
+// <cause_type>,<reject_cause> (+CGREG with its <rac> between), then the
+// PSM timers (n=4 and 5: two for +CEREG, three for +CGREG); the read
+// answer has <n> first, one field more.
+var regURCs = map[string][]int{"+CREG": {1, 4, 6}, "+CGREG": {1, 4, 7, 10}, "+CEREG": {1, 4, 6, 8}}
 
 // reopen marks the port down, fails the command in flight (naming it), and
 // waits up to the reconnect window for the port to come back.
@@ -104,9 +108,9 @@ func isURC(line string, names map[string]bool) bool {
 	if !ok {
 		return !names[name]
 	}
-	if regURCs[name] {
+	if counts, ok := regURCs[name]; ok {
 		fields := strings.Split(rest, ",")
-		if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err == nil && (len(fields) == 1 || len(fields) == 4) {
+		if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err == nil && slices.Contains(counts, len(fields)) {
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ const (
 	SWChannelNotSupported         uint16 = 0x6881
 	SWSecureMessagingNotSupported uint16 = 0x6882
 	SWIncompatibleFile            uint16 = 0x6981 // command incompatible with file structure
+	SWSecurityNotSatisfied        uint16 = 0x6982 // access condition not met (ADM)
 	SWConditionsNotSatisfied      uint16 = 0x6985
 	SWCommandNotAllowed           uint16 = 0x6986 // no current EF
 	SWIncorrectData               uint16 = 0x6A80

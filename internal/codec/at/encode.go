@@ -10,26 +10,64 @@ import (
 type Encoder struct {
 	Verbose bool // ATV1: text result codes framed by CR LF
 	CMEE    int  // 0: ERROR, 1: numeric +CME ERROR, 2: verbose +CME ERROR
+	// S3 and S4 are the characters headers and trailers are made of, CR
+	// and LF where "CR" and "LF" are written below (V.250 §6.2.1, §6.2.2);
+	// 0 is the default, CR and LF themselves.
+	S3, S4 byte
+}
+
+// crlf returns S3 and S4.
+func (e Encoder) crlf() (cr, lf string) {
+	c, l := byte('\r'), byte('\n')
+	if e.S3 != 0 {
+		c = e.S3
+	}
+	if e.S4 != 0 {
+		l = e.S4
+	}
+	return string(c), string(l)
+}
+
+// frame puts text between the V1 header and trailer (CR LF on both sides).
+func (e Encoder) frame(text string) []byte {
+	cr, lf := e.crlf()
+	return []byte(cr + lf + text + cr + lf)
 }
 
 // Info frames an information text line. V.250 §5.7.1: in V1 it is preceded
 // and followed by CR LF; in V0 it is followed by CR LF only.
 func (e Encoder) Info(text string) []byte {
 	if e.Verbose {
-		return []byte("\r\n" + text + "\r\n")
+		return e.frame(text)
 	}
-	return []byte(text + "\r\n")
+	cr, lf := e.crlf()
+	return []byte(text + cr + lf)
 }
 
-// URC frames an unsolicited result code; it looks like information text.
-func (e Encoder) URC(text string) []byte { return e.Info(text) }
+// URC frames an unsolicited result code: an extended syntax result code
+// ("+CEREG: 1") or a vendor's ("RDY"), framed as ExtResult frames them.
+func (e Encoder) URC(text string) []byte { return e.ExtResult(text) }
+
+// ExtResult frames an extended syntax result code ("+CME ERROR: 10",
+// "+CEREG: 1"). It has no number, so it goes as text under V0 too, but V
+// sets its header and trailer as it does a basic result code's (V.250
+// §5.7.2): CR LF on both sides under V1, a lone CR after it under V0 —
+// not information text's CR LF.
+func (e Encoder) ExtResult(text string) []byte {
+	if e.Verbose {
+		return e.frame(text)
+	}
+	cr, _ := e.crlf()
+	return []byte(text + cr)
+}
 
 // result frames a result code: V1 text, or the V0 numeric code and CR.
 func (e Encoder) result(text string, code int) []byte {
 	if e.Verbose {
-		return []byte("\r\n" + text + "\r\n")
+		return e.frame(text)
 	}
-	return []byte(strconv.Itoa(code) + "\r")
+	cr, _ := e.crlf()
+	return []byte(strconv.Itoa(code) + cr)
 }
 
 // OK is the final result of a successful command line.
@@ -42,9 +80,9 @@ func (e Encoder) Error() []byte { return e.result("ERROR", 4) }
 func (e Encoder) CME(c CMEError) []byte {
 	switch e.CMEE {
 	case 1:
-		return e.Info("+CME ERROR: " + strconv.Itoa(int(c)))
+		return e.ExtResult("+CME ERROR: " + strconv.Itoa(int(c)))
 	case 2:
-		return e.Info("+CME ERROR: " + c.Text())
+		return e.ExtResult("+CME ERROR: " + c.Text())
 	}
 	return e.Error()
 }

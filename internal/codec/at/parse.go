@@ -201,6 +201,7 @@ func (p *parser) command() (Command, error) {
 
 // basicTail reads the optional number of a basic command (V.250 §5.3.1).
 func (p *parser) basicTail(name string) Command {
+	p.skipSpace() // "ATE 0" is ATE0 (V.250 §5.2.1)
 	if !p.end() && p.peek() == '?' {
 		p.i++
 		return Command{Name: name, Form: Read}
@@ -226,15 +227,18 @@ func (p *parser) sRegister() (Command, error) {
 		return Command{}, fmt.Errorf("%w: S without register number at column %d", ErrSyntax, p.i+1)
 	}
 	name := "S" + p.s[start:p.i]
+	p.skipSpace()
 	switch {
 	case !p.end() && p.peek() == '?':
 		p.i++
 		return Command{Name: name, Form: Read}, nil
-	case strings.HasPrefix(p.s[p.i:], "=?"):
-		p.i += 2
-		return Command{Name: name, Form: Test}, nil
 	case !p.end() && p.peek() == '=':
 		p.i++
+		p.skipSpace()
+		if !p.end() && p.peek() == '?' {
+			p.i++
+			return Command{Name: name, Form: Test}, nil
+		}
 		vs := p.i
 		for !p.end() && isDigit(p.peek()) {
 			p.i++
@@ -244,25 +248,35 @@ func (p *parser) sRegister() (Command, error) {
 	return Command{}, fmt.Errorf("%w: want '?' or '=' after %s", ErrSyntax, name)
 }
 
+// extendedCmd reads +NAME, +NAME?, +NAME=? and +NAME=<args>. Spaces
+// between the prefix, the name, '=' and '?' are skipped: V.250 §5.2.1
+// ignores spaces outside numeric and string constants, so "AT+CMEE = 2"
+// and "AT+CEREG ?" are the commands without them.
 func (p *parser) extendedCmd() (Command, error) {
-	start := p.i
+	prefix := p.peek()
 	p.i++
+	p.skipSpace()
+	start := p.i
 	for !p.end() && isNameChar(p.peek()) {
 		p.i++
 	}
-	if p.i-start < 2 {
-		return Command{}, fmt.Errorf("%w: missing command name at column %d", ErrSyntax, start+1)
+	if p.i == start {
+		return Command{}, fmt.Errorf("%w: missing command name at column %d", ErrSyntax, start)
 	}
-	c := Command{Name: strings.ToUpper(p.s[start:p.i]), Form: Exec}
+	c := Command{Name: string(prefix) + strings.ToUpper(p.s[start:p.i]), Form: Exec}
+	p.skipSpace()
 	switch {
-	case strings.HasPrefix(p.s[p.i:], "=?"):
-		p.i += 2
-		c.Form = Test
-	case strings.HasPrefix(p.s[p.i:], "?"):
+	case !p.end() && p.peek() == '?':
 		p.i++
 		c.Form = Read
-	case strings.HasPrefix(p.s[p.i:], "="):
+	case !p.end() && p.peek() == '=':
 		p.i++
+		p.skipSpace()
+		if !p.end() && p.peek() == '?' {
+			p.i++
+			c.Form = Test
+			break
+		}
 		c.Form = Set
 		args, err := p.args()
 		if err != nil {

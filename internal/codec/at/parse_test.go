@@ -39,6 +39,14 @@ func TestParse(t *testing.T) {
 		{`AT$QCPWD=1;!ICCID?`, []Command{{Name: "$QCPWD", Form: Set, Args: []Arg{n("1")}}, {Name: "!ICCID", Form: Read}}},
 		{`AT+X=" a;b,c "`, []Command{{Name: "+X", Form: Set, Args: []Arg{q(" a;b,c ")}}}},
 		{`ATD*99#;`, []Command{{Name: "D", Form: Set, Args: []Arg{n("*99#")}}}},
+		// V.250 §5.2.1: spaces outside constants are ignored.
+		{"AT+CMEE = 2", []Command{{Name: "+CMEE", Form: Set, Args: []Arg{n("2")}}}},
+		{"AT + cmee ?", []Command{{Name: "+CMEE", Form: Read}}},
+		{"AT+CEREG= ?", []Command{{Name: "+CEREG", Form: Test}}},
+		{"AT+CEREG = ? ; +COPS ?", []Command{{Name: "+CEREG", Form: Test}, {Name: "+COPS", Form: Read}}},
+		{`AT+CCHO = "A000"`, []Command{{Name: "+CCHO", Form: Set, Args: []Arg{q("A000")}}}},
+		{"ATE 0 V 1", []Command{{Name: "E", Form: Set, Args: []Arg{n("0")}}, {Name: "V", Form: Set, Args: []Arg{n("1")}}}},
+		{"ATS0 = 2;S7 ?;S3 = ?", []Command{{Name: "S0", Form: Set, Args: []Arg{n("2")}}, {Name: "S7", Form: Read}, {Name: "S3", Form: Test}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
@@ -57,6 +65,7 @@ func TestParseErrors(t *testing.T) {
 	for _, line := range []string{
 		"", "A", "XT", "AT+CSIM=4,\"0070", "AT;", "AT+CFUN?;;+CIMI", "AT+", "AT+CFUN?E0",
 		"AT+X=1\"2\"", "AT+X=\"1\"2", "AT=1", "ATS=1", "ATS1", "AT&1", "AT+X=1,\"a",
+		"AT+ ", "AT+ ?",
 	} {
 		t.Run(line, func(t *testing.T) {
 			if cmds, err := Parse(line); !errors.Is(err, ErrSyntax) {

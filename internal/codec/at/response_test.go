@@ -28,6 +28,21 @@ func TestEncoder(t *testing.T) {
 		{"final wrapped cme", Encoder{Verbose: true, CMEE: 1}.Final(fmt.Errorf("csim: %w", CMESIMBusy)), "\r\n+CME ERROR: 14\r\n"},
 		{"final other", Encoder{Verbose: true, CMEE: 1}.Final(errors.New("x")), "\r\nERROR\r\n"},
 		{"urc", Encoder{Verbose: true}.URC("+CEREG: 5"), "\r\n+CEREG: 5\r\n"},
+		// V.250 §5.7.2: an extended syntax result code takes V0's framing
+		// (no header, CR), not information text's CR LF.
+		{"v0 cmee1", Encoder{CMEE: 1}.CME(CMESIMNotInserted), "+CME ERROR: 10\r"},
+		{"v0 cmee2", Encoder{CMEE: 2}.CME(CMESIMBusy), "+CME ERROR: SIM busy\r"},
+		{"v0 cmee0", Encoder{}.CME(CMESIMBusy), "4\r"},
+		{"v0 final cme", Encoder{CMEE: 1}.Final(fmt.Errorf("x: %w", CMEIncorrectParameters)), "+CME ERROR: 50\r"},
+		{"v0 urc", Encoder{}.URC("+CEREG: 5"), "+CEREG: 5\r"},
+		{"v1 ext result", Encoder{Verbose: true}.ExtResult("+CME ERROR: 3"), "\r\n+CME ERROR: 3\r\n"},
+		// S3 and S4 make the headers and trailers (V.250 §6.2.1, §6.2.2).
+		{"s3 s4 v1 ok", Encoder{Verbose: true, S3: '#', S4: '~'}.OK(), "#~OK#~"},
+		{"s3 s4 v1 info", Encoder{Verbose: true, S3: '#', S4: '~'}.Info("+CFUN: 1"), "#~+CFUN: 1#~"},
+		{"s3 s4 v0 info", Encoder{S3: '#', S4: '~'}.Info("+CFUN: 1"), "+CFUN: 1#~"},
+		{"s3 v0 error", Encoder{S3: '#'}.Error(), "4#"},
+		{"s3 v0 cme", Encoder{CMEE: 1, S3: '#', S4: '~'}.CME(CMENotSupported), "+CME ERROR: 4#"},
+		{"s4 alone", Encoder{Verbose: true, S4: '~'}.URC("RDY"), "\r~RDY\r~"},
 	}
 	for _, tc := range tests {
 		if string(tc.got) != tc.want {

@@ -28,33 +28,48 @@ type Line struct {
 // CR LF (the pair counts once); backspace (BS or DEL) deletes the previous
 // character, as a person at minicom expects; "A/" at the start of a line is
 // a line of its own at once (Line.Repeat); empty lines are dropped. Memory
-// is bounded by MaxLine whatever the input.
+// is bounded by MaxLine whatever the input. S3 and S5, when set, stand for
+// CR and BS (V.250 §6.2.1, §6.2.3); a lone LF still ends a line.
 type Splitter struct {
+	S3, S5   byte // 0: CR, BS
 	buf      []byte
 	overflow bool
 	bad      byte // first offending byte, when badSeen
 	badSeen  bool
-	afterCR  bool
+	afterCR  bool // the last byte was S3: an LF after it ends nothing
+}
+
+// Chars returns the line's terminator (S3) and its editing character (S5).
+func (s *Splitter) Chars() (term, edit byte) {
+	term, edit = '\r', 0x08
+	if s.S3 != 0 {
+		term = s.S3
+	}
+	if s.S5 != 0 {
+		edit = s.S5
+	}
+	return term, edit
 }
 
 // Feed consumes p and returns the lines it completed, in order.
 func (s *Splitter) Feed(p []byte) []Line {
 	var out []Line
+	term, edit := s.Chars()
 	for _, c := range p {
 		if c == '\n' && s.afterCR {
 			s.afterCR = false
 			continue
 		}
-		s.afterCR = c == '\r'
+		s.afterCR = c == term && term != '\n'
 		switch {
-		case c == '\r' || c == '\n':
+		case c == term || c == '\n':
 			if l, ok := s.finish(); ok {
 				out = append(out, l)
 			}
 		case c == '/' && len(s.buf) == 1 && (s.buf[0] == 'A' || s.buf[0] == 'a') && !s.overflow && !s.badSeen:
 			out = append(out, Line{Text: string(s.buf) + "/", Repeat: true})
 			s.buf = s.buf[:0]
-		case c == 0x08 || c == 0x7f:
+		case c == edit || c == 0x7f:
 			if len(s.buf) > 0 && !s.overflow {
 				s.buf = s.buf[:len(s.buf)-1]
 			}

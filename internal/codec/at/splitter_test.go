@@ -113,3 +113,41 @@ func FuzzSplitParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitterChars: S3 ends a line and S5 edits it once they are set
+// (V.250 §6.2.1, §6.2.3); CR is then a control byte like any other, a lone
+// LF still ends a line, and an LF after S3 ends nothing.
+func TestSplitterChars(t *testing.T) {
+	tests := []struct {
+		name   string
+		s3, s5 byte
+		feed   string
+		want   []string
+	}{
+		{"S3 #", '#', 0, "AT#ATE0#\nAT\n", []string{"AT", "ATE0", "AT"}},
+		{"CR is no terminator then", '#', 0, "AT\r#", []string{"!malformed"}},
+		{"S3 LF: LF LF is two", '\n', 0, "AT\n\nATI\n", []string{"AT", "ATI"}},
+		{"S5 ~", 0, '~', "ATX~E0\r", []string{"ATE0"}},
+		{"BS is a control byte then", 0, '~', "ATX\bE0\r", []string{"!malformed"}},
+		{"DEL still edits", 0, '~', "ATX\x7fE0\r", []string{"ATE0"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Splitter{S3: tc.s3, S5: tc.s5}
+			var got []string
+			for _, l := range s.Feed([]byte(tc.feed)) {
+				switch {
+				case errors.Is(l.Err, ErrMalformed):
+					got = append(got, "!malformed")
+				case l.Err != nil:
+					t.Fatalf("unexpected error %v", l.Err)
+				default:
+					got = append(got, l.Text)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -245,8 +245,6 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 	acc := []byte{0x00, 0x00}
 	last := int(p.IMSI[len(p.IMSI)-1] - '0') // access class from the last IMSI digit (TS 22.011 §4.2)
 	acc[1-last/8] = 1 << (last % 8)
-	loci := append(append([]byte{0xFF, 0xFF, 0xFF, 0xFF}, home[:]...), 0xFF, 0xFE, 0x00, 0x01) // TS 31.102 §4.2.17: not updated
-	epsloci := append(bytes.Repeat([]byte{0xFF}, 12), append(home[:], 0xFF, 0xFE, 0x01)...)
 	return tlv.Constructed(TagUSIM, peHeader(idUSIM, true), tlv.New(0x81, oidValue(OIDTemplateUSIM)),
 		file(0xA2, nil, tlv.New(0x83, []byte{0x7F, 0xF1}), tlv.New(0x84, USIMAID), pinStatus(keySecondPINAppl1, keyADM1)),
 		file(0xA3, bcd.IMSI(p.IMSI)),
@@ -256,13 +254,13 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 		file(0xAB, smspRecord()),
 		file(0xAD, spn),
 		file(0xAE, []byte{0x00}),
-		file(0xB1, append(append(bytes.Repeat([]byte{0xFF}, 7), home[:]...), 0xFF, 0xFE, 0xFF, 0x01)), // EF PSLOCI
+		file(0xB1, PSLOCI(home)),
 		file(0xB2, acc),
-		file(0xB3, bytes.Repeat([]byte{0xFF}, 12)), // EF FPLMN: no forbidden network yet
-		file(0xB4, loci),
+		file(0xB3, FPLMN()), // no forbidden network yet
+		file(0xB4, LOCI(home)),
 		file(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
 		file(0xB6, append(eccRecord("112", 0x00), eccRecord("911", 0x00)...)),
-		file(0xB8, epsloci))
+		file(0xB8, EPSLOCI(home)))
 }
 
 // plmnList encodes a PLMN with access technology list (TS 31.102 §4.2.5):
