@@ -254,6 +254,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
+	"no_cchc": true, "csim_only": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -368,6 +369,10 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
 	case "apdu_answer_no_space":
 		return "apdu_answer_no_space " + strconv.FormatBool(d.APDUAnswerNoSpace), strconv.FormatBool(d.APDUAnswerNoSpace) == ev.Value
+	case "no_cchc":
+		return "no_cchc " + strconv.FormatBool(d.NoCCHC), strconv.FormatBool(d.NoCCHC) == ev.Value
+	case "csim_only":
+		return "csim_only " + strconv.FormatBool(d.CSIMOnly), strconv.FormatBool(d.CSIMOnly) == ev.Value
 	case "cgla_passes_61xx":
 		return "cgla_passes_61xx " + strconv.FormatBool(d.CGLAPasses61xx), d.CGLAPasses61xx
 	case "cgla_max_apdu":
