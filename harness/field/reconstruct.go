@@ -172,6 +172,9 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	for range slices.Max(append(channels, 0)) {
 		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
 	}
+	if len(channels) == 0 {
+		p.leftOpen()
+	}
 	p.unmodelled()
 	p.AttachDelay = p.attachDelay()
 	if m.Scenario != "" {
@@ -184,6 +187,57 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	p.steps(o)
 	return p, nil
+}
+
+// leftOpen finds the logical channels open when the logs begin: a
+// +CCHC that closes one (OK) before the logs' first +CCHO, as when lpac's
+// AT driver starts by closing channels 1 to 4 and one a run before left
+// open answers OK. The preamble opens them (on the ISD-R, as lpac does;
+// the emulated modem numbers channels from 1, so those below that are
+// not open are closed again). A modem whose +CCHC answers OK for any
+// channel (cchc_bare_line) and a log that opens at power-on show none.
+func (p *Plan) leftOpen() {
+	if p.PowerOn || p.Dialect.CCHCBareLine {
+		return
+	}
+	open := map[int]Src{}
+	top := 0
+scan:
+	for _, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			u := strings.ToUpper(e.Text)
+			answer := t.Answer(k)
+			switch {
+			case strings.HasPrefix(u, "AT+CFUN="), strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?"):
+				// A restart closes every channel; after a +CCHO, a
+				// channel closed may be the one it opened.
+				break scan
+			case strings.HasPrefix(u, "AT+CCHC=") && len(answer) > 0 && answer[len(answer)-1].Role == fieldlog.Final && answer[len(answer)-1].Text == "OK":
+				ch, err := strconv.Atoi(strings.Trim(u[len("AT+CCHC="):], `"`))
+				if err != nil || ch < 1 || ch > 19 {
+					continue
+				}
+				if _, ok := open[ch]; !ok {
+					open[ch] = Src{t.File, answer[len(answer)-1].Line}
+				}
+				top = max(top, ch)
+			}
+		}
+	}
+	for range top {
+		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
+	}
+	for ch := 1; ch <= top; ch++ {
+		src, ok := open[ch]
+		if !ok {
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CCHC=%d", ch))
+			continue
+		}
+		p.assume("channel %d open when the logs begin: AT+CCHC=%d answers OK (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, ch, src)
+	}
 }
 
 // overCGLA makes the logs replayable when none has an AT command but one

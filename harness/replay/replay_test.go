@@ -970,3 +970,33 @@ func TestLongLinesShortened(t *testing.T) {
 		t.Errorf("the command is not shortened:\n%.2000s", report)
 	}
 }
+
+// TestChannelOpenBeforeTheLog: lpac's AT driver begins by closing
+// channels 1 to 4; one a previous run left open answers OK, the others
+// ERROR. The replay opens that channel first (not compared), so the log
+// replays from its first line — on a modem with bare "+CCHC" lines
+// (which answer OK for any channel) nothing is opened.
+func TestChannelOpenBeforeTheLog(t *testing.T) {
+	log := "AT_DEBUG: AT+CMEE=0\nAT_DEBUG: OK\n"
+	for i, ans := range []string{"ERROR", "OK", "ERROR", "ERROR"} {
+		log += fmt.Sprintf("AT_DEBUG: AT+CCHC=%d\nAT_DEBUG: %s\n", i+1, ans)
+	}
+	log += "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG: +CCHO: 1\nAT_DEBUG: OK\n" +
+		"AT_DEBUG: AT+CCHC=1\nAT_DEBUG: OK\n"
+	dir := newFixture(t, "left-open", map[string]string{"lpac.log": log, field.ManifestFile: orangeFixture("left-open", "generic", "lpac.log", "", 15)})
+	plan, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(strings.Join(plan.Preamble, "\n"), "AT+CCHO="); n != 2 {
+		t.Errorf("preamble %q: want channels 1 and 2 opened, then 1 closed", plan.Preamble)
+	}
+	if !slices.ContainsFunc(plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "channel 2 open when the logs begin") && strings.Contains(a, "lpac.log:6")
+	}) {
+		t.Errorf("no assumption names the channel and its line:\n%s", strings.Join(plan.Assumptions, "\n"))
+	}
+	if res := replay(t, dir); !res.OK {
+		t.Fatalf("%s", Report(res))
+	}
+}
