@@ -38,6 +38,18 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	var recs []record
 	partial := serialLines{}
 	var years yearless
+	// Where MM stamps its lines, a line without a stamp (another daemon's
+	// in a journal, a line cut inside its stamp) takes the time of the
+	// stamped line before it (the first one's, before any): its prefix's
+	// time is in whole seconds and local time, not MM's clock.
+	var stamped time.Time
+	stampClock := NoTime
+	for _, l := range lines {
+		if s := mmStamp.FindStringSubmatch(l); s != nil {
+			stamped, stampClock = mmClock(s[1], s[2])
+			break
+		}
+	}
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -47,6 +59,9 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		m := mmIO.FindStringSubmatch(l)
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
+			stamped = t
+		} else if stampClock != NoTime {
+			t, c = stamped, stampClock
 		} else if c == Absolute && t.Year() == 0 {
 			t = years.place(t) // a journal's date: over New Year
 		}
