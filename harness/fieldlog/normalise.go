@@ -244,7 +244,12 @@ func commandLines(b []byte) (some, all bool) {
 var urcPrefixes = []string{
 	"+CEREG:", "+CREG:", "+CGREG:", "+C5GREG:", "+CUSATP:", "+CUSATEND", "+QUSIM:", "+QIND:", "+QSTK",
 	"+CTZV:", "+CTZE:", "+CIEV:", "+CMTI:", "+CRING:", "+CGEV:", "+STIN:", "+CPIN:", "+SIMCARD:",
-	"^SIMST:", "+CCLK:", "+PACSP", "+QNETDEVSTATUS",
+	"^SIMST:", "+CCLK:", "+PACSP", "+QNETDEVSTATUS", "+CFUN:",
+	// SIM Toolkit notifications: Sierra's, u-blox's raw and dedicated
+	// modes (the latter Telit's and Intel-based Fibocoms' too), Cinterion's,
+	// Telit's.
+	"+STKPCI:", "+UCATPROI:", "+STKPRO:", "+STKCNF:", "+STKEND", "+STKCC:", "^SSTN:", "#STN:",
+	"+CSCON:", "+CUSD:", "+CMT:", "+CDS:", "^RSSI:", "^HCSQ:", "^MODE:", "^BOOT:",
 }
 
 // unsolicited reports whether line, arriving while cmd awaits its final
