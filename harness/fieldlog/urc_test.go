@@ -10,11 +10,11 @@ func TestVendorURCs(t *testing.T) {
 		line, cmd string
 		want      bool
 	}{
-		{`+QSTK: "FETCH"`, "AT+CCID", true},                     // Quectel
+		{`+QSTK: "FETCH"`, "AT+CCID", true},                      // Quectel
 		{`+STKPCI: 0,"D01A810301250082028182"`, "AT+CCID", true}, // Sierra Wireless
-		{"+STIN: 25", "AT+CCID", true},                          // SIMCom
+		{"+STIN: 25", "AT+CCID", true},                           // SIMCom
 		{`+UCATPROI: "D009810301250082028182"`, "AT+CCID", true}, // u-blox, raw mode
-		{"+STKPRO: 37,0", "AT+CCID", true},                      // u-blox dedicated mode, Telit, Fibocom (Intel)
+		{"+STKPRO: 37,0", "AT+CCID", true},                       // u-blox dedicated mode, Telit, Fibocom (Intel)
 		{"+STKCNF: 37,0,0,0", "AT+CCID", true},
 		{"+STKEND", "AT+CCID", true},
 		{"^SSTN: 37", "AT+CCID", true}, // Cinterion
