@@ -1000,3 +1000,35 @@ func TestChannelOpenBeforeTheLog(t *testing.T) {
 		t.Fatalf("%s", Report(res))
 	}
 }
+
+// TestURCsNeverSent: a field modem's URCs that the emulated one never
+// sends — a vendor's SIM Toolkit notification, a PDP context event — are
+// left out of the comparison, and the plan names each with its first
+// line; those it does send (registration) are still compared.
+func TestURCsNeverSent(t *testing.T) {
+	log := "AT+CEREG=2\r\r\nOK\r\n\r\n+QSTK: \"FETCH\"\r\n\r\n+CGEV: ME PDN ACT 1\r\nAT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n" +
+		"\r\n+STKPCI: 0,\"D009810301250082028182\"\r\n\r\n+QSTK: \"FETCH\"\r\nAT\r\r\nOK\r\n"
+	for _, tc := range []struct {
+		name, alter string
+		ok          bool
+	}{
+		{"as recorded", "", true},
+		{"a registration URC the replay does not send", "\r\n+CEREG: 5,\"3A9B\",\"0000C33D\",7\r\nAT\r\r\nOK\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newFixture(t, "stk-urcs", map[string]string{"session.log": log + tc.alter,
+				field.ManifestFile: orangeFixture("stk-urcs", "generic", "session.log", "terminal", 15)})
+			plan, err := Plan(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "URCs the emulated modem never sends are not compared: +QSTK (session.log:4), +CGEV (session.log:6), +STKPCI (session.log:12)"
+			if !slices.Contains(plan.Assumptions, want) {
+				t.Errorf("assumptions lack %q:\n%s", want, strings.Join(plan.Assumptions, "\n"))
+			}
+			if res := replay(t, dir); res.OK != tc.ok {
+				t.Fatalf("OK = %v, want %v:\n%s", res.OK, tc.ok, Report(res))
+			}
+		})
+	}
+}
