@@ -196,6 +196,10 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
 	b.WriteString("logs:\n")
 	for _, t := range ts {
+		if port, n := busiestPort(t); n > 1 {
+			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # the busiest of its %d AT ports: check it\n", filepath.Base(t.File), t.Format, port, n)
+			continue
+		}
 		fmt.Fprintf(&b, "  - {file: %s, format: %s}\n", filepath.Base(t.File), t.Format)
 	}
 	b.WriteString("device:\n")
@@ -231,4 +235,30 @@ func registrationDenied(e fieldlog.Entry) bool {
 		stat = 1
 	}
 	return len(f) > stat && strings.TrimSpace(f[stat]) == "3"
+}
+
+// busiestPort is the AT port of a log that talks to several (a
+// ModemManager log) to which the host sent the most commands, the first
+// seen among equals, and how many ports the log has.
+func busiestPort(t *fieldlog.Transcript) (string, int) {
+	count := map[string]int{}
+	var order []string
+	for _, e := range t.Entries {
+		if e.Port == "" {
+			continue
+		}
+		if _, ok := count[e.Port]; !ok {
+			order = append(order, e.Port)
+		}
+		if e.Role == fieldlog.Command {
+			count[e.Port]++
+		}
+	}
+	best := ""
+	for _, p := range order {
+		if best == "" || count[p] > count[best] {
+			best = p
+		}
+	}
+	return best, len(order)
 }

@@ -119,6 +119,35 @@ network:
 			t.Errorf("problem %v", d.Problem)
 		}
 	})
+	t.Run("ModemManager log of two ports: the busiest one", func(t *testing.T) {
+		// ttyUSB3 polls the signal and carries a URC; ttyUSB2 holds the
+		// conversation, whose +QCCID only a Quectel personality answers.
+		mm := "<dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT+CPIN?<CR>'\n" +
+			"<dbg> [1772445601.106011] [ttyUSB3/at] --> 'AT+CSQ<CR>'\n" +
+			"<dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.109511] [ttyUSB3/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.205911] [ttyUSB2/at] --> 'AT+QCCID<CR>'\n" +
+			"<dbg> [1772445601.209011] [ttyUSB2/at] <-- '<CR><LF>+QCCID: 89330100005021044451<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.305911] [ttyUSB3/at] <-- '<CR><LF>+QSTK: \"FETCH\"<CR><LF>'\n"
+		log := filepath.Join(t.TempDir(), "mm.log")
+		if err := os.WriteFile(log, []byte(mm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "two-ports", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Personality != "quectel-eg25" {
+			t.Errorf("personality %q (problem %v), want quectel-eg25", d.Personality, d.Problem)
+		}
+		b, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "port: ttyUSB2}") {
+			t.Errorf("manifest names no port ttyUSB2:\n%s", b)
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		parent := t.TempDir()
 		junk := filepath.Join(t.TempDir(), "junk.log")
