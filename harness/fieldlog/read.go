@@ -183,10 +183,18 @@ func textLine(l []byte) (string, error) {
 		}
 		return "", fmt.Errorf("binary data (byte 0x%02x at column %d, not UTF-8)", l[i], i+1)
 	}
-	var b strings.Builder
+	b := make([]byte, 0, len(l))
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		switch {
+		case c == '\b':
+			// A typing mistake corrected in a terminal: the backspace
+			// takes back the character before it, on the screen as in the
+			// modem's command line (V.250 S5).
+			if n := len(b); n > 0 && b[n-1] != '\r' {
+				_, size := utf8.DecodeLastRune(b)
+				b = b[:n-size]
+			}
 		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
 			j := i + 2
 			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
@@ -198,14 +206,14 @@ func textLine(l []byte) (string, error) {
 			}
 			return "", fmt.Errorf("binary data (escape sequence at column %d)", i+1)
 		case c == '\t' || c == '\r':
-			b.WriteByte(c)
+			b = append(b, c)
 		case c < 0x20 || c == 0x7f:
 			return "", fmt.Errorf("binary data (byte 0x%02x at column %d)", c, i+1)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 // LogText is a log's text as the readers number its lines: without its
