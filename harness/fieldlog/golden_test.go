@@ -63,10 +63,10 @@ func TestGolden(t *testing.T) {
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
-		{"terminal-minicom.log", Terminal}, // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
+		{"terminal-minicom.log", Terminal},   // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
 		{"terminal-backspace.log", Terminal}, // typing mistakes taken back with backspace
-		{"terminal-picocom.log", Terminal}, // picocom's banner, and its lines as it quits
-		{"terminal-arduino.log", Terminal}, // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
+		{"terminal-picocom.log", Terminal},   // picocom's banner, and its lines as it quits
+		{"terminal-arduino.log", Terminal},   // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {
