@@ -65,6 +65,7 @@ func TestGolden(t *testing.T) {
 		{"plain-midnight.log", Plain},
 		{"terminal-minicom.log", Terminal},   // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
 		{"terminal-backspace.log", Terminal}, // typing mistakes taken back with backspace
+		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps
 		{"terminal-picocom.log", Terminal},   // picocom's banner, and its lines as it quits
 		{"terminal-arduino.log", Terminal},   // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
 		{"platform.json", Platform},
