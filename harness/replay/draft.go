@@ -161,7 +161,7 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 			switch {
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
-			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK":
+			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK" && !closingNotOpen(t, e):
 				cmd := "a command"
 				if e.Cmd >= 0 {
 					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
@@ -178,6 +178,17 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		}
 	}
 	return lastSrc, "", false
+}
+
+// closingNotOpen reports the refusal of a +CCHC: an LPA closes channels
+// a run before may have left open (lpac's AT driver, 1 to 4, before its
+// +CCHO), and those that were not answer ERROR. No failure.
+func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
+	if e.Cmd < 0 {
+		return false
+	}
+	u := strings.ToUpper(t.Entries[e.Cmd].Text)
+	return strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?")
 }
 
 // draftManifest writes the manifest text; its comments tell the user what

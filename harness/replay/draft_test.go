@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,6 +147,27 @@ network:
 		}
 		if !strings.Contains(string(b), "port: ttyUSB2}") {
 			t.Errorf("manifest names no port ttyUSB2:\n%s", b)
+		}
+	})
+	t.Run("lpac closing channels 1 to 4 first: not the failure", func(t *testing.T) {
+		// lpac's AT driver closes the channels a run before may have left
+		// open; those that were not answer ERROR, which is no failure.
+		text := ""
+		for ch := 1; ch <= 4; ch++ {
+			text += fmt.Sprintf("AT_DEBUG: AT+CCHC=%d\nAT_DEBUG:\nAT_DEBUG: ERROR\n", ch)
+		}
+		text += "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG: +CCHO: 1\nAT_DEBUG: OK\n" +
+			"AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG: ERROR\n"
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "cleanup", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:17" {
+			t.Errorf("failure %s (found %v), want the +CGLA's ERROR at lpac.log:17", d.Failure, d.Found)
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
