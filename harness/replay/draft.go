@@ -180,15 +180,22 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 	return lastSrc, "", false
 }
 
-// closingNotOpen reports the refusal of a +CCHC: an LPA closes channels
-// a run before may have left open (lpac's AT driver, 1 to 4, before its
-// +CCHO), and those that were not answer ERROR. No failure.
+// closingNotOpen reports the refusal of a +CCHC before the log's first
+// +CCHO: an LPA closes channels a run before may have left open (lpac's
+// AT driver, 1 to 4), and those that were not answer ERROR. No failure.
 func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
 	if e.Cmd < 0 {
 		return false
 	}
-	u := strings.ToUpper(t.Entries[e.Cmd].Text)
-	return strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?")
+	if u := strings.ToUpper(t.Entries[e.Cmd].Text); !strings.HasPrefix(u, "AT+CCHC=") || strings.HasSuffix(u, "=?") {
+		return false
+	}
+	for _, c := range t.Entries[:e.Cmd] {
+		if u := strings.ToUpper(c.Text); c.Role == fieldlog.Command && strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?") {
+			return false
+		}
+	}
+	return true
 }
 
 // draftManifest writes the manifest text; its comments tell the user what

@@ -169,6 +169,17 @@ network:
 		if !d.Found || d.Failure.String() != "lpac.log:17" {
 			t.Errorf("failure %s (found %v), want the +CGLA's ERROR at lpac.log:17", d.Failure, d.Found)
 		}
+		// Closing the channel its +CCHO opened is another matter.
+		text = strings.Replace(text, "AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"", "AT_DEBUG: AT+CCHC=1", 1)
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = Draft(t.TempDir(), "cleanup", "", []string{log}); err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:17" {
+			t.Errorf("failure %s (found %v), want the +CCHC's ERROR after the +CCHO at lpac.log:17", d.Failure, d.Found)
+		}
 	})
 	t.Run("bad input", func(t *testing.T) {
 		parent := t.TempDir()
