@@ -93,16 +93,17 @@ type Plan struct {
 	// field module's own identity (ATI, +CGMM, +CGSN…): an exchange of
 	// only those is compared without its text (TextUncompared).
 	UncomparedCommands []string
-	// UncomparedURCs are the names of URCs the logs show that the
-	// emulated modem never sends (a vendor's SIM Toolkit notification, a
-	// PDP context event, the network's time): left out of the URC track.
+	// UncomparedURCs are the URCs the logs show that the emulated modem
+	// never sends (a vendor's SIM Toolkit notification, a PDP context
+	// event, the network's time), left out of the URC track: by name, or
+	// word for word where the dialect sends the name with other words.
 	UncomparedURCs []string
 }
 
 // URCUncompared reports whether a URC of the logs is left out of the
-// comparison: one of UncomparedURCs.
+// comparison: its name or its text is one of UncomparedURCs.
 func (p *Plan) URCUncompared(text string) bool {
-	return slices.Contains(p.UncomparedURCs, urcName(text))
+	return slices.Contains(p.UncomparedURCs, urcName(text)) || slices.Contains(p.UncomparedURCs, strings.TrimSpace(text))
 }
 
 // urcName is a URC's name: its text up to the colon ("+CEREG"), or all
@@ -113,9 +114,8 @@ func urcName(text string) string {
 }
 
 // registrationURCs are the URCs the emulated modem sends as its network
-// registration changes; the others it sends are its dialect's boot and
-// REFRESH URCs. A URC of one of those names is compared whatever its text
-// (the emulated modem may fail to send the field one's).
+// registration changes, whatever their words; the others it sends are its
+// dialect's boot and REFRESH URCs, word for word.
 var registrationURCs = []string{"+CREG", "+CGREG", "+CEREG", "+C5GREG"}
 
 // identityCommands answer with who the module is — maker, model, firmware,
@@ -749,17 +749,22 @@ func (p *Plan) unmodelled() {
 	var unsent []string
 	for _, t := range p.Fixture.Logs {
 		for _, e := range t.Entries {
-			if e.Role != fieldlog.URC {
+			if e.Role != fieldlog.URC || p.URCUncompared(e.Text) {
 				continue
 			}
 			name := urcName(e.Text)
-			sends := func(u string) bool { return urcName(u) == name }
-			if slices.Contains(registrationURCs, name) || slices.ContainsFunc(p.Dialect.BootURCs, sends) ||
-				slices.ContainsFunc(p.Dialect.RefreshURCs, sends) || slices.Contains(p.UncomparedURCs, name) {
+			own := slices.Concat(p.Dialect.BootURCs, p.Dialect.RefreshURCs)
+			key := name
+			switch {
+			case slices.Contains(registrationURCs, name) || slices.Contains(own, e.Text):
 				continue
+			case slices.ContainsFunc(own, func(u string) bool { return urcName(u) == name }):
+				// The dialect sends this name with other words (an EG25's
+				// +QIND: SMS DONE, not +QIND: "csq",20,99): this text only.
+				key = e.Text
 			}
-			p.UncomparedURCs = append(p.UncomparedURCs, name)
-			unsent = append(unsent, fmt.Sprintf("%s (%s:%d)", name, t.File, e.Line))
+			p.UncomparedURCs = append(p.UncomparedURCs, key)
+			unsent = append(unsent, fmt.Sprintf("%s (%s:%d)", key, t.File, e.Line))
 		}
 	}
 	if len(unsent) > 0 {

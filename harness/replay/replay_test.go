@@ -1031,4 +1031,20 @@ func TestURCsNeverSent(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a name the dialect sends with other words", func(t *testing.T) {
+		// An EG25 sends +QIND: SMS DONE at boot, never +QIND: "csq".
+		log := "AT\r\r\nOK\r\n\r\n+QIND: \"csq\",20,99\r\nAT\r\r\nOK\r\n"
+		dir := newFixture(t, "qind", map[string]string{"session.log": log,
+			field.ManifestFile: orangeFixture("qind", "quectel-eg25", "session.log", "terminal", 6)})
+		plan, err := Plan(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.URCUncompared(`+QIND: "csq",20,99`) || plan.URCUncompared("+QIND: SMS DONE") {
+			t.Errorf("uncompared %q", plan.UncomparedURCs)
+		}
+		if res := replay(t, dir); !res.OK {
+			t.Fatalf("%s", Report(res))
+		}
+	})
 }
