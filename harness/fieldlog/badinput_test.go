@@ -44,6 +44,8 @@ func TestBadInput(t *testing.T) {
 		{"lpac: bad APDU hex", "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 1\n", LPAC, "bad.log:1: APDU line: hex"},
 		{"lpac: bad driver clock", "AT_DEBUG_TX(1.1000000000): AT\nAT_DEBUG_RX(1.2): OK\n", LPAC, "bad.log:1: driver time (1.1000000000)"},
 		{"lpac: out of order", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(4.0): OK\n", LPAC, "bad.log:2: time 4s is before the 5s of line 1"},
+		{"lpac: stdout and stderr out of order", "AT_DEBUG_TX: AT\r\nAT_DEBUG_TX: AT+CIMI\r\nAT_DEBUG_RX: OK\nAT_DEBUG_RX: 208011234567890\nAT_DEBUG_RX: OK\n", LPAC,
+			"bad.log:2: AT+CIMI sent before AT (line 1) had its final result, though the log holds a final result for every command"},
 		{"lpac: truncated", "AT_DEBUG_TX(1.0): AT+CGMM\nAT_DEBUG_RX(1.5): EG25\n", LPAC,
 			"bad.log:1: the log ends before the final result of AT+CGMM"},
 		{"mm: cut inside a read", "<dbg> [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [ttyUSB2/at] <-- '<CR><LF>O", MM,
@@ -237,5 +239,21 @@ func TestBootURCsDuringACommand(t *testing.T) {
 	want := []string{"command AT+CSQ", "urc SMS DONE", "urc *ATREADY: 1", "info +CSQ: 20,99", "urc PB DONE", "final OK"}
 	if strings.Join(roles, "|") != strings.Join(want, "|") {
 		t.Errorf("entries %q, want %q", roles, want)
+	}
+}
+
+// TestLPACModemSilent: a modem that stopped answering leaves lpac's
+// command without a final result, and lpac (reading with a timeout) goes
+// on to the next: fewer results than commands is the failure the log
+// shows, not output captured out of order.
+func TestLPACModemSilent(t *testing.T) {
+	log := "AT_DEBUG_TX: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG_RX: +CCHO: 1\nAT_DEBUG_RX: OK\n" +
+		"AT_DEBUG_TX: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG_TX: AT+CCHC=1\nAT_DEBUG_RX: OK\n"
+	tr, err := Read("silent.log", []byte(log), LPAC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.Answer(3)); n != 0 {
+		t.Errorf("the unanswered +CGLA has %d answer lines", n)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // lpac's debug lines (driver/apdu/at*.c, euicc/logger.c over its
@@ -91,6 +93,9 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: Tool, text: l})
 		}
 	}
+	if err := lpacInOrder(file, recs); err != nil {
+		return nil, err
+	}
 	t, err := finish(file, clock, recs, cut)
 	if err != nil {
 		return nil, err
@@ -149,4 +154,40 @@ func lpacJSON(l string) (*Event, error) {
 		ev.Data = string(d)
 	}
 	return ev, nil
+}
+
+// lpacInOrder checks that every command the driver sent (AT_DEBUG_TX)
+// follows the final result of the one before when the log holds a final
+// result for every command: lpac waits for each. Some versions print what
+// they send on stderr and what they read on stdout, which a pipe (2>&1 |
+// tee) buffers, so the reads land after later writes; read so, the log
+// would show commands without answers and answers without commands. (A
+// modem that stopped answering leaves commands without a final result
+// too, but fewer results than commands: that log shows the failure.)
+func lpacInOrder(file string, recs []record) error {
+	open := -1   // the record of the command awaiting its final result
+	first := -1  // the first command sent while another awaited one
+	openAt := -1 // and that other
+	var cmds, finals int
+	for i, r := range recs {
+		switch {
+		case r.dir == Tool && r.event == nil:
+			open = -1 // a shell prompt: the next run (the last was killed?)
+		case r.isAPD || r.dir == Tool:
+		case r.dir == Host:
+			cmds++
+			if open >= 0 && first < 0 {
+				first, openAt = i, open
+			}
+			open = i
+		case at.Classify(r.text).Kind.IsFinal():
+			finals++
+			open = -1
+		}
+	}
+	if first < 0 || finals < cmds {
+		return nil
+	}
+	return errAt(file, recs[first].line, "%s sent before %s (line %d) had its final result, though the log holds a final result for every command and lpac waits for each: were its stdout and stderr captured out of order (2>&1 through a pipe)? capture with stdbuf -o0, or each stream to its own file",
+		clip(recs[first].text), clip(recs[openAt].text), recs[openAt].line)
 }

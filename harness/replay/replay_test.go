@@ -112,8 +112,8 @@ func TestAlteredLog(t *testing.T) {
 		with          string
 		track         Track
 	}{
-		// The EC20F answers the long +CGLA: the emulated one does not.
-		{"ec20f-long-cgla", "lpac-download.log", 38, "AT_DEBUG_RX(0.720021535): +CGLA: 4,\"9000\"", Exchanges},
+		// The EC20F refuses the long +CGLA in other words.
+		{"ec20f-long-cgla", "lpac-download.log", 38, "AT_DEBUG_RX(0.720021535): +CME ERROR: 3", Exchanges},
 		// Back on Orange after the fallback, but on another cell.
 		{"reattach-slower-than-wait", "modemmanager.log", 48, `Mar 14 09:44:44 gw-1042 ModemManager[731]: <dbg> [1773481484.930249] [ttyUSB2/at] <-- '<CR><LF>+CEREG: 5,"3A9B","0000C33E",7<CR><LF>'`, URCs},
 		// A stronger signal on O2 at the 11:30 poll.
