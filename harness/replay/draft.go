@@ -157,8 +157,10 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
 			continue
 		}
-		for _, e := range t.Entries {
+		for k, e := range t.Entries {
 			switch {
+			case unanswered(t, k):
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fieldlog.Clip(e.Text, commandWidth) + " got no final result", true
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
 			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK" && !closingNotOpen(t, e):
@@ -178,6 +180,20 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		}
 	}
 	return lastSrc, "", false
+}
+
+// unanswered reports a command the modem gave no final result before the
+// host went on (a transcript ends with none such: it would be cut off),
+// other than one answered by the "> " prompt for the text that follows
+// and a line the emulated modem logs it dropped (" (ignored: …)").
+func unanswered(t *fieldlog.Transcript, k int) bool {
+	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") {
+		return false
+	}
+	answer := t.Answer(k)
+	return !slices.ContainsFunc(answer, func(a fieldlog.Entry) bool {
+		return a.Role == fieldlog.Final || strings.TrimSpace(a.Text) == ">"
+	})
 }
 
 // closingNotOpen reports the refusal of a +CCHC before the log's first

@@ -181,6 +181,22 @@ network:
 			t.Errorf("failure %s (found %v), want the +CCHC's ERROR after the +CCHO at lpac.log:17", d.Failure, d.Found)
 		}
 	})
+	t.Run("a modem that stopped answering: the command is the failure", func(t *testing.T) {
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		text := "AT_DEBUG_TX: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG_RX: +CCHO: 1\nAT_DEBUG_RX: OK\n" +
+			"AT_DEBUG_TX: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG_TX: AT+CCHC=1\nAT_DEBUG_RX: OK\n" +
+			`{"type":"lpa","payload":{"code":-1,"message":"es10c_get_eid","data":null}}` + "\n"
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "silent", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:4" {
+			t.Errorf("failure %s (found %v), want the unanswered +CGLA at lpac.log:4", d.Failure, d.Found)
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		parent := t.TempDir()
 		junk := filepath.Join(t.TempDir(), "junk.log")
