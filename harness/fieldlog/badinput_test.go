@@ -157,8 +157,8 @@ func TestScale(t *testing.T) {
 
 // TestByteOrderMarks: a log saved with a byte order mark reads as the same
 // log without one — UTF-8's (Notepad) and UTF-16's, little or big endian
-// (PowerShell's ">" writes UTF-16LE) — in every format, first line
-// included.
+// (PowerShell's ">" writes UTF-16LE), or UTF-16 of ASCII text without
+// one — in every format, first line included.
 func TestByteOrderMarks(t *testing.T) {
 	utf16 := func(bigEndian bool, s string) string {
 		var b strings.Builder
@@ -186,6 +186,10 @@ func TestByteOrderMarks(t *testing.T) {
 			"UTF-8 BOM":    "\xEF\xBB\xBF" + log,
 			"UTF-16LE BOM": utf16(false, log),
 			"UTF-16BE BOM": utf16(true, log),
+			// Without its mark (a tool's "Unicode" save): text in ASCII
+			// shows by its zero bytes.
+			"UTF-16LE": utf16(false, log)[2:],
+			"UTF-16BE": utf16(true, log)[2:],
 		} {
 			if got := render(t, data); got != want {
 				t.Errorf("%s of %q reads\n%s\nwant\n%s", name, log, got, want)

@@ -231,23 +231,47 @@ func LogText(data []byte) []byte {
 
 // unmarked is a log's text without its byte order mark: a UTF-8 one
 // (Notepad) is dropped, UTF-16 with one (PowerShell's ">" writes
-// UTF-16LE) becomes UTF-8. Anything else is left to the line checks.
+// UTF-16LE), or of ASCII text without one, becomes UTF-8. Anything else is
+// left to the line checks.
 func unmarked(data []byte) []byte {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		return data[3:]
 	case len(data)%2 != 0:
 		return data
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		order := binary.ByteOrder(binary.LittleEndian)
-		if data[0] == 0xFE {
-			order = binary.BigEndian
-		}
-		units := make([]uint16, 0, len(data)/2-1)
-		for i := 2; i < len(data); i += 2 {
-			units = append(units, order.Uint16(data[i:]))
-		}
-		return []byte(string(utf16.Decode(units)))
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return fromUTF16(data[2:], binary.LittleEndian)
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return fromUTF16(data[2:], binary.BigEndian)
+	case asciiUTF16(data, 0):
+		return fromUTF16(data, binary.BigEndian)
+	case asciiUTF16(data, 1):
+		return fromUTF16(data, binary.LittleEndian)
 	}
 	return data
+}
+
+func fromUTF16(data []byte, order binary.ByteOrder) []byte {
+	units := make([]uint16, 0, len(data)/2)
+	for i := 0; i+1 < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	return []byte(string(utf16.Decode(units)))
+}
+
+// asciiUTF16 reports UTF-16 without a byte order mark, as a tool's
+// "Unicode" save writes it: over its first 256 units, each an ASCII
+// character other than NUL, its zero byte at zero (0: big-endian, 1:
+// little-endian).
+func asciiUTF16(data []byte, zero int) bool {
+	n := min(len(data), 512)
+	if n < 4 {
+		return false
+	}
+	for i := 0; i+1 < n; i += 2 {
+		if c := data[i+1-zero]; data[i+zero] != 0 || c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
