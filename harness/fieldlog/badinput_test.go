@@ -3,6 +3,8 @@ package fieldlog
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -259,5 +261,31 @@ func TestLPACModemSilent(t *testing.T) {
 	}
 	if n := len(tr.Answer(3)); n != 0 {
 		t.Errorf("the unanswered +CGLA has %d answer lines", n)
+	}
+}
+
+// TestIndentedLog: a log pasted indented — a Markdown code block's four
+// spaces, a tab — reads as the same log without the indentation, its
+// lines numbered as in the file. (A ModemManager log reads indented as it
+// is: its markers are found anywhere in a line.)
+func TestIndentedLog(t *testing.T) {
+	for _, name := range []string{"lpac-txrx.log", "plain-ts.log", "terminal-minicom.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := render(t, string(data))
+		for _, ind := range []string{"    ", "\t"} {
+			var b strings.Builder
+			for l := range strings.Lines(string(data)) {
+				if strings.TrimSpace(l) != "" {
+					b.WriteString(ind)
+				}
+				b.WriteString(l)
+			}
+			if got := render(t, b.String()); got != want {
+				t.Errorf("%s indented by %q reads\n%s\nwant\n%s", name, ind, got, want)
+			}
+		}
 	}
 }

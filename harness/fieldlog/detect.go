@@ -17,11 +17,22 @@ const sniffLines = 400
 
 // Detect names the format of a log from its content.
 func Detect(file string, data []byte) (Format, error) {
-	ls, _, err := splitLines(file, LogText(data))
+	data = LogText(data)
+	ls, _, err := splitLines(file, data)
 	if err != nil {
 		return "", err
 	}
-	return detect(file, ls)
+	f, err := detect(file, ls)
+	if err != nil {
+		if flush, ok := dedented(data); ok { // as Read takes an indented log
+			if ls, _, ferr := splitLines(file, flush); ferr == nil {
+				if f, ferr := detect(file, ls); ferr == nil {
+					return f, nil
+				}
+			}
+		}
+	}
+	return f, err
 }
 
 // detect looks at the first lines: lpac's and ModemManager's own markers

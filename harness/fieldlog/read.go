@@ -54,6 +54,51 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
 	}
 	data = LogText(data)
+	t, err := read(file, data, f)
+	if err != nil {
+		// A log pasted indented (a Markdown code block, a quoted mail)
+		// reads as its text without the indentation its lines share.
+		if flush, ok := dedented(data); ok {
+			if t, ferr := read(file, flush, f); ferr == nil {
+				return t, nil
+			}
+		}
+		return nil, err
+	}
+	return t, nil
+}
+
+// dedented is text without the run of spaces and tabs every non-blank
+// line starts with; ok is false when they share none.
+func dedented(data []byte) ([]byte, bool) {
+	var ind []byte
+	first := true
+	for l := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		lead := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+		if first {
+			ind, first = lead, false
+			continue
+		}
+		n := 0
+		for n < len(ind) && n < len(lead) && ind[n] == lead[n] {
+			n++
+		}
+		ind = ind[:n]
+	}
+	if len(ind) == 0 {
+		return nil, false
+	}
+	out := make([]byte, 0, len(data))
+	for l := range bytes.Lines(data) {
+		out = append(out, bytes.TrimPrefix(l, ind)...)
+	}
+	return out, true
+}
+
+func read(file string, data []byte, f Format) (*Transcript, error) {
 	ls, cut, err := splitLines(file, data)
 	if err != nil {
 		return nil, err
