@@ -317,7 +317,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				if final == "OK" {
 					// A channel closed: the modem has +CCHC. Its ERROR
 					// says nothing (the channel may not have been open).
-					fs.Dialect = append(fs.Dialect, Evidence{"no_cchc", "false", obs.Src, "+CCHC answers OK", 0})
+					fs.Dialect = append(fs.Dialect, Evidence{"no_cchc", "false", obs.Src, "+CCHC answers OK", 0},
+						Evidence{"csim_only", "false", obs.Src, "+CCHC answers OK", 0})
 				}
 				bare := slices.ContainsFunc(answer, func(a fieldlog.Entry) bool { return a.Role == fieldlog.Info && a.Text == "+CCHC" })
 				fs.Dialect = append(fs.Dialect, Evidence{"cchc_bare_line", strconv.FormatBool(bare), obs.Src,

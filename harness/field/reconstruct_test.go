@@ -134,7 +134,7 @@ func TestDerivedQuirks(t *testing.T) {
 			"AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG: +CGLA: 44,\"BF3E125A10890490320010000000000000000001239000\"\nAT_DEBUG:\nAT_DEBUG: OK\n"
 		for _, c := range []struct{ personality, quirk, line string }{
 			{"fibocom-l850", "device.quirks.no_cchc: false", "lpac.log:4"},
-			{"simcom-a7600", "device.quirks.csim_only: false", "lpac.log:7"},
+			{"simcom-a7600", "device.quirks.csim_only: false", "lpac.log:4"},
 		} {
 			quirks := ""
 			if c.personality == "simcom-a7600" {
