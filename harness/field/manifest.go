@@ -259,6 +259,21 @@ func (m *Manifest) str(dst *string) func(*yaml.Node, string) error {
 	}
 }
 
+// text is a string a person writes (where the logs come from, what
+// should have happened, what the failure line shows): not blank.
+func (m *Manifest) text(dst *string) func(*yaml.Node, string) error {
+	str := m.str(dst)
+	return func(v *yaml.Node, path string) error {
+		if err := str(v, path); err != nil {
+			return err
+		}
+		if strings.TrimSpace(*dst) == "" {
+			return m.errAt(v, path, "empty: say it in words")
+		}
+		return nil
+	}
+}
+
 func (m *Manifest) node(dst **yaml.Node) func(*yaml.Node, string) error {
 	return func(v *yaml.Node, path string) error {
 		*dst = v
@@ -281,7 +296,7 @@ func (m *Manifest) top(root *yaml.Node) error {
 	var seed string
 	err := m.d.Mapping(root, "",
 		yamlnode.Required("name", m.str(&m.Name)),
-		yamlnode.Required("source", m.str(&m.Source)),
+		yamlnode.Required("source", m.text(&m.Source)),
 		yamlnode.Required("logs", m.logs),
 		yamlnode.Required("device", m.device),
 		yamlnode.Optional("network", m.node(&m.Network)),
@@ -292,7 +307,7 @@ func (m *Manifest) top(root *yaml.Node) error {
 		yamlnode.Optional("check", m.node(&m.Check)),
 		yamlnode.Optional("scenario", m.str(&m.Scenario)),
 		yamlnode.Optional("volatile", m.volatile),
-		yamlnode.Required("expected", m.str(&m.Expected)),
+		yamlnode.Required("expected", m.text(&m.Expected)),
 		yamlnode.Required("failure", m.failure),
 		yamlnode.Required("expect", m.str(&m.Expect)),
 		yamlnode.Optional("seed", m.str(&seed)),
@@ -533,7 +548,7 @@ func (m *Manifest) failure(v *yaml.Node, path string) error {
 	if err := m.d.Mapping(v, path,
 		yamlnode.Required("log", m.str(&m.Failure.Log)),
 		yamlnode.Required("line", m.str(&line)),
-		yamlnode.Required("what", m.str(&m.Failure.What)),
+		yamlnode.Required("what", m.text(&m.Failure.What)),
 	); err != nil {
 		return err
 	}
