@@ -46,6 +46,8 @@ func TestBadInput(t *testing.T) {
 		{"lpac: bad APDU hex", "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 1\n", LPAC, "bad.log:1: APDU line: hex"},
 		{"lpac: bad driver clock", "AT_DEBUG_TX(1.1000000000): AT\nAT_DEBUG_RX(1.2): OK\n", LPAC, "bad.log:1: driver time (1.1000000000)"},
 		{"lpac: out of order", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(4.0): OK\n", LPAC, "bad.log:2: time 4s is before the 5s of line 1"},
+		{"lpac: out of order after a line that is no prompt", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(5.1): OK\n[DEBUG] [HTTP] [TX] url: x\nAT_DEBUG_TX(4.0): AT\nAT_DEBUG_RX(4.1): OK\n", LPAC,
+			"bad.log:4: time 4s is before the 5.000000001s of line 2"},
 		{"lpac: stdout and stderr out of order", "AT_DEBUG_TX: AT\r\nAT_DEBUG_TX: AT+CIMI\r\nAT_DEBUG_RX: OK\nAT_DEBUG_RX: 208011234567890\nAT_DEBUG_RX: OK\n", LPAC,
 			"bad.log:2: AT+CIMI sent before AT (line 1) had its final result, though the log holds a final result for every command"},
 		{"lpac: truncated", "AT_DEBUG_TX(1.0): AT+CGMM\nAT_DEBUG_RX(1.5): EG25\n", LPAC,

@@ -23,6 +23,7 @@ func TestGolden(t *testing.T) {
 		{"lpac-old.log", LPAC},
 		{"lpac-txrx.log", LPAC},
 		{"lpac-vendors.log", LPAC},
+		{"lpac-two-runs.log", LPAC}, // two runs pasted one after the other: the driver's clock starts again
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
 		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"

@@ -22,6 +22,10 @@ var (
 	lpacDebug  = regexp.MustCompile(`^\[(DEBUG|PLEASE REPORT)\]`)
 )
 
+// lpacPrompt is a shell's prompt with lpac's command line after it
+// ("root@OpenWrt:~# lpac chip info", "PS C:\lpac> .\lpac.exe chip info").
+var lpacPrompt = regexp.MustCompile(`(?i)[#$>] .*\blpac(?:\.exe)?\b`)
+
 // readLPAC reads lpac's output as a user pastes it: stdout and stderr
 // mixed. The AT driver logs what it reads from the modem ("AT_DEBUG: "
 // in older versions, so commands show only through the modem's echo;
@@ -41,6 +45,12 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 	}
 	clock := NoTime
 	var recs []record
+	// Runs pasted one after the other each start the driver's clock
+	// again: after a shell prompt or lpac's outcome, a time before the
+	// last one is the next run's, placed right after the last.
+	var offset time.Duration
+	var lastT time.Time
+	newRun := false
 	for i, l := range lines {
 		n := i + 1
 		last := i == len(lines)-1
@@ -57,8 +67,12 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 				if err1 != nil || err2 != nil || ns >= 1e9 || s > 1<<32 {
 					return nil, errAt(file, n, "driver time (%s.%s): want seconds and nanoseconds", m.sub[2], m.sub[3])
 				}
-				r.t = RelativeEpoch.Add(time.Duration(s)*time.Second + time.Duration(ns))
-				clock = Relative
+				d := time.Duration(s)*time.Second + time.Duration(ns)
+				if newRun && !lastT.IsZero() && RelativeEpoch.Add(offset+d).Before(lastT) {
+					offset = lastT.Sub(RelativeEpoch)
+				}
+				r.t = RelativeEpoch.Add(offset + d)
+				lastT, newRun, clock = r.t, false, Relative
 			}
 			if r.text != "" {
 				recs = append(recs, r)
@@ -89,8 +103,10 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 				return nil, errAt(file, n, "lpac JSON line: %v", err)
 			}
 			recs = append(recs, record{line: n, dir: Tool, text: l, event: ev})
+			newRun = newRun || ev.Type == "lpa"
 		default:
 			recs = append(recs, record{line: n, dir: Tool, text: l})
+			newRun = newRun || lpacPrompt.MatchString(l)
 		}
 	}
 	if err := lpacInOrder(file, recs); err != nil {
