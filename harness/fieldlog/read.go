@@ -57,15 +57,30 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	t, err := read(file, data, f)
 	if err != nil {
 		// A log pasted indented (a Markdown code block, a quoted mail)
-		// reads as its text without the indentation its lines share.
+		// reads as its text without the indentation its lines share:
+		// when that reads, or when it reads as a format (given, or
+		// detected) the text as it is does not, its error is the one
+		// that says what is wrong.
 		if flush, ok := dedented(data); ok {
-			if t, ferr := read(file, flush, f); ferr == nil {
-				return t, nil
+			ft, ferr := read(file, flush, f)
+			if ferr == nil || recognised(file, flush, f) && !recognised(file, data, f) {
+				return ft, ferr
 			}
 		}
 		return nil, err
 	}
 	return t, nil
+}
+
+// recognised reports text whose lines read as format f at all (detected
+// when f is empty): its problems are then its own, not the format's.
+func recognised(file string, data []byte, f Format) bool {
+	ls, _, err := splitLines(file, data)
+	if err != nil {
+		return false
+	}
+	d, err := detect(file, ls)
+	return err == nil && (f == "" || d == f)
 }
 
 // dedented is text without the run of spaces and tabs every non-blank
