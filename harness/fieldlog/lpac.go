@@ -44,7 +44,7 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 	}
 	clock := NoTime
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	// Runs pasted one after the other each start the driver's clock
 	// again: after a shell prompt or lpac's outcome, a time before the
 	// last one is the next run's, placed right after the last.

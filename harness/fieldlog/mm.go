@@ -35,7 +35,7 @@ var (
 // one AT port reads into one transcript whose entries name their Port.
 func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	partial := serialLines{}
 	var years yearless
 	// Where MM stamps its lines, a line without a stamp (another daemon's

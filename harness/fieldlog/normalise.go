@@ -33,7 +33,9 @@ type record struct {
 // APDUs, and checks that times never go backwards and that the log does
 // not end inside an answer.
 func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool) (*Transcript, error) {
-	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho}
+	// As many entries as records, most often: one allocation, not a
+	// doubling series (a 32 MiB log holds hundreds of thousands).
+	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho, Entries: make([]Entry, 0, len(recs))}
 	var lastT time.Time
 	lastLine := 0 // 0: no timed line yet
 	type conv struct {

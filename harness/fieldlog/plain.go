@@ -12,7 +12,7 @@ import (
 // The time, if any, is an RFC 3339 or "2006-01-02 15:04:05.000" time, a
 // time of day, or seconds since the start ("[12.345]"), bracketed or not.
 func readPlain(file string, lines []string) (*Transcript, error) {
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
 	var last time.Time
 	var dir Dir

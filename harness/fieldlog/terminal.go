@@ -40,7 +40,7 @@ var unaskedResult = regexp.MustCompile(`^(?:OK|ERROR|\+CM[ES] ERROR: ?.+)$`)
 // (programExit) at the end. A leading timestamp is taken as in a plain
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
 	started, echo := false, true
 	type line struct {
