@@ -9,7 +9,7 @@ var (
 	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
 	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
 	eventLine = regexp.MustCompile(`^\{"t":"[^"]+","actor":"[a-z]+","event":"`)
-	plainLine = regexp.MustCompile(`^\s*[<>]`)
+	plainLine = regexp.MustCompile(`^\s*(?:[<>]|(?i:\[(?:TX|RX)\]|(?:TX|RX):))`)
 )
 
 // sniffLines is how much of a log detection looks at.

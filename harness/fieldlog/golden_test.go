@@ -64,6 +64,7 @@ func TestGolden(t *testing.T) {
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
+		{"plain-txrx.log", Plain},            // serial tools' TX:/RX:, [TX]/[RX] and doubled arrows
 		{"terminal-minicom.log", Terminal},   // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
 		{"terminal-backspace.log", Terminal}, // typing mistakes taken back with backspace
 		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps
