@@ -24,6 +24,8 @@ func TestBadInput(t *testing.T) {
 		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
 		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
+		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",
+			`bad.log:1: no known log format`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
 		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
 			"bad.log:3: the log ends before the final result of AT+CGLA"},

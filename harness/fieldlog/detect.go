@@ -9,6 +9,8 @@ var (
 	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
 	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
 	eventLine = regexp.MustCompile(`^\{"t":"[^"]+","actor":"[a-z]+","event":"`)
+	// mmLevel is a ModemManager line's level, not a "<" modem line.
+	mmLevel   = regexp.MustCompile(`^\s*<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>`)
 	plainLine = regexp.MustCompile(`^\s*(?:[<>]|(?i:\[(?:TX|RX)\]|(?:TX|RX):))`)
 )
 
@@ -66,7 +68,7 @@ func detect(file string, lines []string) (Format, error) {
 		case atLogLine.MatchString(l):
 			atlog++
 		}
-		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) {
+		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
 			plain++
 		}
 	}
