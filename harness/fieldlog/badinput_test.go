@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBadInput: every kind of bad log gets an error naming the file and
@@ -25,7 +26,7 @@ func TestBadInput(t *testing.T) {
 		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
 		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",
-			`bad.log:1: no known log format`},
+			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
 		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
 			"bad.log:3: the log ends before the final result of AT+CGLA"},
@@ -295,5 +296,18 @@ func TestIndentedLog(t *testing.T) {
 				t.Errorf("%s indented by %q reads\n%s\nwant\n%s", name, ind, got, want)
 			}
 		}
+	}
+}
+
+// TestMMStampWithoutFraction: ModemManager's stamp in whole seconds reads
+// as its time, and the log as ModemManager's, not as a "<" transcript.
+func TestMMStampWithoutFraction(t *testing.T) {
+	log := "<debug> [1772445601] (ttyUSB3): --> 'ATI<CR>'\n<debug> [1772445602] (ttyUSB3): <-- '<CR><LF>EM7511<CR><LF><CR><LF>OK<CR><LF>'\n"
+	tr, err := Read("mm.log", []byte(log), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Format != MM || len(tr.Entries) != 3 || tr.Entries[2].Time.Sub(tr.Entries[0].Time) != time.Second {
+		t.Errorf("format %s, %d entries: %+v", tr.Format, len(tr.Entries), tr.Entries)
 	}
 }

@@ -41,7 +41,7 @@ func Detect(file string, data []byte) (Format, error) {
 // decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain int
+	var nonblank, atlog, plain, mmLines int
 	first := ""
 	for i, l := range lines {
 		if i >= sniffLines {
@@ -68,6 +68,9 @@ func detect(file string, lines []string) (Format, error) {
 		case atLogLine.MatchString(l):
 			atlog++
 		}
+		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {
+			mmLines++
+		}
 		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
 			plain++
 		}
@@ -86,6 +89,8 @@ func detect(file string, lines []string) (Format, error) {
 		return Plain, nil
 	case looksLikeTerminal(lines):
 		return Terminal, nil
+	case mmLines*2 >= nonblank:
+		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
 	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }

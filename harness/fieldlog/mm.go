@@ -17,12 +17,12 @@ import (
 // ("[mm-at-serial-port.c:298] debug_log(): (ttyACM0): --> '…'"); and
 // whatever syslog, the journal or OpenWrt's logread put in front.
 var (
-	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)(?:\.(\d+))?\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
 	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
 	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
 	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
 	mmJournal = regexp.MustCompile(`^([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) `)
-	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)\.(\d+)\]`)
+	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)(?:\.(\d+))?\]`)
 	mmISO     = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) `)
 	mmLogread = regexp.MustCompile(`^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) `)
 )
