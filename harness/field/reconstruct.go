@@ -579,8 +579,13 @@ func (p *Plan) attachDelay() time.Duration {
 // steps lays the host's commands on the run's clock.
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
+	last := p.Start + f.End() // the last step's time
 	for li, t := range f.Logs {
 		var prev *Step // the log's previous command
+		// A log without times does not show how long a restart took: the
+		// commands after one are played once the emulated modem is back
+		// (its restart, then the warm-up a log's start is given).
+		var restarted time.Duration
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -589,7 +594,13 @@ func (p *Plan) steps(o Options) {
 			if i := strings.Index(line, " (ignored: "); i >= 0 {
 				line = line[:i]
 			}
-			s := Step{At: p.Start + f.EntryTime(li, k), Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			last = max(last, s.At)
+			if t.Clock == fieldlog.NoTime && strings.EqualFold(line, "AT+CFUN=1,1") && finalOK(t, k) {
+				restarted += p.Dialect.RestartDelay + warmUp
+				p.assume("%s has no times: the commands after AT+CFUN=1,1 (%s) are played %v later, once the emulated modem has restarted (%v) and warmed up (%v)",
+					t.File, s.Src, p.Dialect.RestartDelay+warmUp, p.Dialect.RestartDelay, warmUp)
+			}
 			if o.Emulated != nil {
 				_, isCommand := commandNames(line)
 				switch missing := notEmulated(line, o.Emulated, p.Dialect); {
@@ -616,7 +627,13 @@ func (p *Plan) steps(o Options) {
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
 	}
-	p.End = p.Start + f.End() + tail
+	p.End = last + tail
+}
+
+// finalOK reports that command k of t was answered OK.
+func finalOK(t *fieldlog.Transcript, k int) bool {
+	a := t.Answer(k)
+	return len(a) > 0 && a[len(a)-1].Role == fieldlog.Final && a[len(a)-1].Text == "OK"
 }
 
 func clipList(s []string, n int) []string {

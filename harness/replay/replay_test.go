@@ -1048,3 +1048,29 @@ func TestURCsNeverSent(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartInAnUntimedLog: a log without times that restarts the modem
+// (AT+CFUN=1,1) goes on once the modem is back; the replay plays the
+// commands after the restart once the emulated modem has restarted, not
+// into a modem that is off.
+func TestRestartInAnUntimedLog(t *testing.T) {
+	log := "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+CFUN=1,1\r\r\nOK\r\n\r\nRDY\r\nAT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+CSQ\r\r\n+CSQ: 31,99\r\n\r\nOK\r\n"
+	dir := newFixture(t, "untimed-restart", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("untimed-restart", "generic", "session.log", "terminal", 14)})
+	plan, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "after AT+CFUN=1,1 (session.log:5)")
+	}) {
+		t.Errorf("no assumption names the restart:\n%s", strings.Join(plan.Assumptions, "\n"))
+	}
+	res, err := Run(dir, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK {
+		t.Fatalf("%s", Report(res))
+	}
+}
