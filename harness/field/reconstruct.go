@@ -232,13 +232,13 @@ scan:
 				continue
 			}
 			u := strings.ToUpper(e.Text)
-			answer := t.Answer(k)
 			switch {
 			case strings.HasPrefix(u, "AT+CFUN="), strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?"):
 				// A restart closes every channel; after a +CCHO, a
 				// channel closed may be the one it opened.
 				break scan
-			case strings.HasPrefix(u, "AT+CCHC=") && len(answer) > 0 && answer[len(answer)-1].Role == fieldlog.Final && answer[len(answer)-1].Text == "OK":
+			case strings.HasPrefix(u, "AT+CCHC=") && finalOK(t, k):
+				answer := t.Answer(k)
 				ch, err := strconv.Atoi(strings.Trim(u[len("AT+CCHC="):], `"`))
 				if err != nil || ch < 1 || ch > 19 {
 					continue
