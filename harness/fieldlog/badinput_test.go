@@ -311,3 +311,32 @@ func TestMMStampWithoutFraction(t *testing.T) {
 		t.Errorf("format %s, %d entries: %+v", tr.Format, len(tr.Entries), tr.Entries)
 	}
 }
+
+// TestIndentedModemManagerTimes: a ModemManager log pasted indented keeps
+// the times of its syslog prefix.
+func TestIndentedModemManagerTimes(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "mm-legacy.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Read("mm.log", data, MM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for l := range strings.Lines(string(data)) {
+		b.WriteString("    " + l)
+	}
+	got, err := Read("mm.log", []byte(b.String()), MM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Clock != want.Clock || len(got.Entries) != len(want.Entries) {
+		t.Fatalf("clock %s, %d entries; want %s, %d", got.Clock, len(got.Entries), want.Clock, len(want.Entries))
+	}
+	for i := range want.Entries {
+		if !got.Entries[i].Time.Equal(want.Entries[i].Time) {
+			t.Errorf("entry %d (line %d): time %v, want %v", i, want.Entries[i].Line, got.Entries[i].Time, want.Entries[i].Time)
+		}
+	}
+}

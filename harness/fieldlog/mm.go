@@ -55,7 +55,7 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, c := mmTime(l)
+		t, c := mmTime(strings.TrimLeft(l, " \t")) // a prefix pasted indented keeps its time
 		m := mmIO.FindStringSubmatch(l)
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
