@@ -246,7 +246,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	opened := false               // a command or an answer seen: no opening boot now
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
-	cglaSeen := false
+	cglaSeen, cglaWorks := false, false
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
@@ -290,6 +290,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				afterBoot, ceregSinceRestart = true, false
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
 				cglaSeen = true
+				if final == "OK" && !cglaWorks {
+					cglaWorks = true
+					fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "false", obs.Src, "+CGLA answers OK", 0})
+				}
 				n := len(e.APDU.Raw)
 				switch {
 				case final == "ERROR" && n < refused:
@@ -298,6 +302,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					accepted, acceptedSrc = n, obs.Src
 				}
 			case strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?") && final == "OK":
+				fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "false", obs.Src, "+CCHO answers OK", 0})
 				for _, a := range answer {
 					if a.Role != fieldlog.Info {
 						continue
@@ -309,6 +314,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
 				}
 			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
+				if final == "OK" {
+					// A channel closed: the modem has +CCHC. Its ERROR
+					// says nothing (the channel may not have been open).
+					fs.Dialect = append(fs.Dialect, Evidence{"no_cchc", "false", obs.Src, "+CCHC answers OK", 0},
+						Evidence{"csim_only", "false", obs.Src, "+CCHC answers OK", 0})
+				}
 				bare := slices.ContainsFunc(answer, func(a fieldlog.Entry) bool { return a.Role == fieldlog.Info && a.Text == "+CCHC" })
 				fs.Dialect = append(fs.Dialect, Evidence{"cchc_bare_line", strconv.FormatBool(bare), obs.Src,
 					map[bool]string{true: "+CCHC answers a bare \"+CCHC\" line", false: "+CCHC answers without a \"+CCHC\" line"}[bare], 0})

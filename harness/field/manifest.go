@@ -249,6 +249,21 @@ func newDecoder(file string) *yamlnode.Decoder {
 	}}
 }
 
+// text is a string a person writes (where the logs come from, what
+// should have happened, what the failure line shows): not blank.
+func (m *Manifest) text(dst *string) func(*yaml.Node, string) error {
+	str := m.d.Str(dst)
+	return func(v *yaml.Node, path string) error {
+		if err := str(v, path); err != nil {
+			return err
+		}
+		if strings.TrimSpace(*dst) == "" {
+			return m.errAt(v, path, "empty: say it in words")
+		}
+		return nil
+	}
+}
+
 func (m *Manifest) node(dst **yaml.Node) func(*yaml.Node, string) error {
 	return func(v *yaml.Node, path string) error {
 		*dst = v
@@ -275,7 +290,7 @@ func (m *Manifest) top(root *yaml.Node) error {
 	var seed string
 	err := m.d.Mapping(root, "",
 		yamlnode.Required("name", m.d.Str(&m.Name)),
-		yamlnode.Required("source", m.d.Str(&m.Source)),
+		yamlnode.Required("source", m.text(&m.Source)),
 		yamlnode.Required("logs", m.logs),
 		yamlnode.Required("device", m.device),
 		yamlnode.Optional("network", m.node(&m.Network)),
@@ -286,7 +301,7 @@ func (m *Manifest) top(root *yaml.Node) error {
 		yamlnode.Optional("check", m.node(&m.Check)),
 		yamlnode.Optional("scenario", m.d.Str(&m.Scenario)),
 		yamlnode.Optional("volatile", m.volatile),
-		yamlnode.Required("expected", m.d.Str(&m.Expected)),
+		yamlnode.Required("expected", m.text(&m.Expected)),
 		yamlnode.Required("failure", m.failure),
 		yamlnode.Required("expect", m.d.Str(&m.Expect)),
 		yamlnode.Optional("seed", m.d.Str(&seed)),
@@ -527,7 +542,7 @@ func (m *Manifest) failure(v *yaml.Node, path string) error {
 	if err := m.d.Mapping(v, path,
 		yamlnode.Required("log", m.d.Str(&m.Failure.Log)),
 		yamlnode.Required("line", m.d.Str(&line)),
-		yamlnode.Required("what", m.d.Str(&m.Failure.What)),
+		yamlnode.Required("what", m.text(&m.Failure.What)),
 	); err != nil {
 		return err
 	}

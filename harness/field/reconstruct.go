@@ -93,7 +93,30 @@ type Plan struct {
 	// field module's own identity (ATI, +CGMM, +CGSN…): an exchange of
 	// only those is compared without its text (TextUncompared).
 	UncomparedCommands []string
+	// UncomparedURCs are the URCs the logs show that the emulated modem
+	// never sends (a vendor's SIM Toolkit notification, a PDP context
+	// event, the network's time), left out of the URC track: by name, or
+	// word for word where the dialect sends the name with other words.
+	UncomparedURCs []string
 }
+
+// URCUncompared reports whether a URC of the logs is left out of the
+// comparison: its name or its text is one of UncomparedURCs.
+func (p *Plan) URCUncompared(text string) bool {
+	return slices.Contains(p.UncomparedURCs, urcName(text)) || slices.Contains(p.UncomparedURCs, strings.TrimSpace(text))
+}
+
+// urcName is a URC's name: its text up to the colon ("+CEREG"), or all
+// of it ("RDY", "+STKEND").
+func urcName(text string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(text), ":")
+	return name
+}
+
+// registrationURCs are the URCs the emulated modem sends as its network
+// registration changes, whatever their words; the others it sends are its
+// dialect's boot and REFRESH URCs, word for word.
+var registrationURCs = []string{"+CREG", "+CGREG", "+CEREG", "+C5GREG"}
 
 // identityCommands answer with who the module is — maker, model, firmware,
 // IMEI, capabilities — which the emulated modem is not.
@@ -172,6 +195,9 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	for range slices.Max(append(channels, 0)) {
 		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
 	}
+	if len(channels) == 0 {
+		p.leftOpen()
+	}
 	p.unmodelled()
 	p.AttachDelay = p.attachDelay()
 	if m.Scenario != "" {
@@ -184,6 +210,57 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	p.steps(o)
 	return p, nil
+}
+
+// leftOpen finds the logical channels open when the logs begin: a
+// +CCHC that closes one (OK) before the logs' first +CCHO, as when lpac's
+// AT driver starts by closing channels 1 to 4 and one a run before left
+// open answers OK. The preamble opens them (on the ISD-R, as lpac does;
+// the emulated modem numbers channels from 1, so those below that are
+// not open are closed again). A modem whose +CCHC answers OK for any
+// channel (cchc_bare_line) and a log that opens at power-on show none.
+func (p *Plan) leftOpen() {
+	if p.PowerOn || p.Dialect.CCHCBareLine {
+		return
+	}
+	open := map[int]Src{}
+	top := 0
+scan:
+	for _, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			u := strings.ToUpper(e.Text)
+			switch {
+			case strings.HasPrefix(u, "AT+CFUN="), strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?"):
+				// A restart closes every channel; after a +CCHO, a
+				// channel closed may be the one it opened.
+				break scan
+			case strings.HasPrefix(u, "AT+CCHC=") && finalOK(t, k):
+				answer := t.Answer(k)
+				ch, err := strconv.Atoi(strings.Trim(u[len("AT+CCHC="):], `"`))
+				if err != nil || ch < 1 || ch > 19 {
+					continue
+				}
+				if _, ok := open[ch]; !ok {
+					open[ch] = Src{t.File, answer[len(answer)-1].Line}
+				}
+				top = max(top, ch)
+			}
+		}
+	}
+	for range top {
+		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
+	}
+	for ch := 1; ch <= top; ch++ {
+		src, ok := open[ch]
+		if !ok {
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CCHC=%d", ch))
+			continue
+		}
+		p.assume("channel %d open when the logs begin: AT+CCHC=%d answers OK (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, ch, src)
+	}
 }
 
 // overCGLA makes the logs replayable when none has an AT command but one
@@ -254,6 +331,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
+	"no_cchc": true, "csim_only": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -368,6 +446,10 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "cgla_refused " + strconv.FormatBool(d.CGLARefused), d.CGLARefused
 	case "apdu_answer_no_space":
 		return "apdu_answer_no_space " + strconv.FormatBool(d.APDUAnswerNoSpace), strconv.FormatBool(d.APDUAnswerNoSpace) == ev.Value
+	case "no_cchc":
+		return "no_cchc " + strconv.FormatBool(d.NoCCHC), strconv.FormatBool(d.NoCCHC) == ev.Value
+	case "csim_only":
+		return "csim_only " + strconv.FormatBool(d.CSIMOnly), strconv.FormatBool(d.CSIMOnly) == ev.Value
 	case "cgla_passes_61xx":
 		return "cgla_passes_61xx " + strconv.FormatBool(d.CGLAPasses61xx), d.CGLAPasses61xx
 	case "cgla_max_apdu":
@@ -497,8 +579,13 @@ func (p *Plan) attachDelay() time.Duration {
 // steps lays the host's commands on the run's clock.
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
+	last := p.Start + f.End() // the last step's time
 	for li, t := range f.Logs {
 		var prev *Step // the log's previous command
+		// A log without times does not show how long a restart took: the
+		// commands after one are played once the emulated modem is back
+		// (its restart, then the warm-up a log's start is given).
+		var restarted time.Duration
 		for k, e := range t.Entries {
 			if e.Role != fieldlog.Command {
 				continue
@@ -507,7 +594,13 @@ func (p *Plan) steps(o Options) {
 			if i := strings.Index(line, " (ignored: "); i >= 0 {
 				line = line[:i]
 			}
-			s := Step{At: p.Start + f.EntryTime(li, k), Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			last = max(last, s.At)
+			if t.Clock == fieldlog.NoTime && strings.EqualFold(line, "AT+CFUN=1,1") && finalOK(t, k) {
+				restarted += p.Dialect.RestartDelay + warmUp
+				p.assume("%s has no times: the commands after AT+CFUN=1,1 (%s) are played %v later, once the emulated modem has restarted (%v) and warmed up (%v)",
+					t.File, s.Src, p.Dialect.RestartDelay+warmUp, p.Dialect.RestartDelay, warmUp)
+			}
 			if o.Emulated != nil {
 				_, isCommand := commandNames(line)
 				switch missing := notEmulated(line, o.Emulated, p.Dialect); {
@@ -534,7 +627,13 @@ func (p *Plan) steps(o Options) {
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
 	}
-	p.End = p.Start + f.End() + tail
+	p.End = last + tail
+}
+
+// finalOK reports that command k of t was answered OK.
+func finalOK(t *fieldlog.Transcript, k int) bool {
+	a := t.Answer(k)
+	return len(a) > 0 && a[len(a)-1].Role == fieldlog.Final && a[len(a)-1].Text == "OK"
 }
 
 func clipList(s []string, n int) []string {
@@ -663,6 +762,30 @@ func (p *Plan) unmodelled() {
 				}
 			}
 		}
+	}
+	var unsent []string
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			if e.Role != fieldlog.URC || p.URCUncompared(e.Text) {
+				continue
+			}
+			name := urcName(e.Text)
+			own := slices.Concat(p.Dialect.BootURCs, p.Dialect.RefreshURCs)
+			key := name
+			switch {
+			case slices.Contains(registrationURCs, name) || slices.Contains(own, e.Text):
+				continue
+			case slices.ContainsFunc(own, func(u string) bool { return urcName(u) == name }):
+				// The dialect sends this name with other words (an EG25's
+				// +QIND: SMS DONE, not +QIND: "csq",20,99): this text only.
+				key = e.Text
+			}
+			p.UncomparedURCs = append(p.UncomparedURCs, key)
+			unsent = append(unsent, fmt.Sprintf("%s (%s:%d)", key, t.File, e.Line))
+		}
+	}
+	if len(unsent) > 0 {
+		p.assume("URCs the emulated modem never sends are not compared: %s", strings.Join(unsent, ", "))
 	}
 identity:
 	for _, t := range p.Fixture.Logs {

@@ -124,6 +124,38 @@ func TestDerivedQuirks(t *testing.T) {
 			}
 		}
 	})
+	t.Run("no_cchc and csim_only: the commands answered", func(t *testing.T) {
+		// An FM350 as lpac meets it: +CCHO's bare id is the L850's form,
+		// but its +CCHC closes a channel, which the L850 refuses; a
+		// SIMCom whose +CCHO and +CGLA work is not the A7600 (+CSIM only).
+		log := "AT_DEBUG: AT+CCHC=?\nAT_DEBUG:\nAT_DEBUG: OK\n" +
+			"AT_DEBUG: AT+CCHC=1\nAT_DEBUG:\nAT_DEBUG: OK\n" +
+			"AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG:\nAT_DEBUG: 1\nAT_DEBUG:\nAT_DEBUG: OK\n" +
+			"AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG: +CGLA: 44,\"BF3E125A10890490320010000000000000000001239000\"\nAT_DEBUG:\nAT_DEBUG: OK\n"
+		for _, c := range []struct{ personality, quirk, line string }{
+			{"fibocom-l850", "device.quirks.no_cchc: false", "lpac.log:4"},
+			{"simcom-a7600", "device.quirks.csim_only: false", "lpac.log:4"},
+		} {
+			quirks := ""
+			if c.personality == "simcom-a7600" {
+				quirks = "  quirks: {ccho_form: bare}\n"
+			}
+			dir := writeFixture(t, "fm350", map[string]string{
+				"lpac.log": log,
+				ManifestFile: "name: fm350\nsource: test\nlogs: [{file: lpac.log}]\ndevice:\n  personality: " + c.personality + "\n" + quirks +
+					"  profiles: [{iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}]\n" +
+					"network: {operators: [{id: orange-fr, plmn: \"20801\", country: FR, name: Orange}]}\n" +
+					"expected: x\nfailure: {log: lpac.log, line: 13, what: x}\nexpect: reproduces\n",
+			})
+			p := reconstruct(t, dir, Options{})
+			if p.Dialect.NoCCHC || p.Dialect.CSIMOnly || !p.Dialect.Supports("+CCHC") {
+				t.Errorf("%s: no_cchc %v, csim_only %v", c.personality, p.Dialect.NoCCHC, p.Dialect.CSIMOnly)
+			}
+			if !assumed(p, c.quirk, c.line) {
+				t.Errorf("%s: no assumption %q at %s:\n%s", c.personality, c.quirk, c.line, strings.Join(p.Assumptions, "\n"))
+			}
+		}
+	})
 	t.Run("stated quirks are not assumed", func(t *testing.T) {
 		p := reconstruct(t, filepath.Join(corpus, "ec20f-long-cgla"), Options{})
 		if p.Dialect.CGLAMaxAPDU != 64 || assumed(p, "device.quirks") {

@@ -10,7 +10,7 @@ import (
 // script step, a port drop). Emulated runs stamp simulated time, lab runs
 // the wall clock; both are absolute.
 func readATLog(file string, lines []string) (*Transcript, error) {
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {

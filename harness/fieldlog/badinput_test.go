@@ -3,8 +3,11 @@ package fieldlog
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBadInput: every kind of bad log gets an error naming the file and
@@ -22,6 +25,8 @@ func TestBadInput(t *testing.T) {
 		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
 		{"stray escape", "> AT\n< \x1b]0;title\x07\n", Plain, "bad.log:2: binary data (byte 0x1b at column 3)"},
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
+		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",
+			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
 		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
 			"bad.log:3: the log ends before the final result of AT+CGLA"},
@@ -31,6 +36,8 @@ func TestBadInput(t *testing.T) {
 		{"plain: text before any marker", "OK\n> AT\n< OK\n", Plain, "bad.log:1: a line before any"},
 		{"terminal: no command", "\nWelcome to minicom 2.8\nOK\n", Terminal, "bad.log:2: no line starting with AT: not a terminal session with a modem"},
 		{"terminal: truncated", "AT+CGMM\r\nEG25\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 2", Terminal, "bad.log:5: the log ends before the final result of AT+CSQ"},
+		{"terminal: commands typed with the echo off", "AT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\n+CSQ: 20,99\r\n\r\nOK\r\n", Terminal,
+			"bad.log:8: OK with no command before it: the echo is off since line 3"},
 		{"terminal: mixed clocks", "[1.5] AT\n2026-03-02 10:00:01.000 OK\n", Terminal, "bad.log:2: a absolute time among relative ones"},
 		{"atlog: not a line", "2026-01-01T00:00:00Z > AT\ngarbage\n", ATLog, `bad.log:2: want "<RFC 3339 time> > line"`},
 		{"atlog: bad direction", "2026-01-01T00:00:00Z > AT\n2026-01-01T00:00:01Z ! OK\n", ATLog, `bad.log:2: after the time, want ">"`},
@@ -42,6 +49,14 @@ func TestBadInput(t *testing.T) {
 		{"lpac: bad APDU hex", "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 1\n", LPAC, "bad.log:1: APDU line: hex"},
 		{"lpac: bad driver clock", "AT_DEBUG_TX(1.1000000000): AT\nAT_DEBUG_RX(1.2): OK\n", LPAC, "bad.log:1: driver time (1.1000000000)"},
 		{"lpac: out of order", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(4.0): OK\n", LPAC, "bad.log:2: time 4s is before the 5s of line 1"},
+		{"lpac: out of order after a line that is no prompt", "AT_DEBUG_TX(5.0): AT\nAT_DEBUG_RX(5.1): OK\n[DEBUG] [HTTP] [TX] url: x\nAT_DEBUG_TX(4.0): AT\nAT_DEBUG_RX(4.1): OK\n", LPAC,
+			"bad.log:4: time 4s is before the 5.000000001s of line 2"},
+		{"lpac: stdout and stderr out of order", "AT_DEBUG_TX: AT\r\nAT_DEBUG_TX: AT+CIMI\r\nAT_DEBUG_RX: OK\nAT_DEBUG_RX: 208011234567890\nAT_DEBUG_RX: OK\n", LPAC,
+			"bad.log:2: AT+CIMI sent before AT (line 1) had its final result, though the log holds a final result for every command"},
+		{"lpac indented: truncated", "    AT_DEBUG_TX(1.0): AT+CGMM\n    AT_DEBUG_RX(1.5): EG25\n", LPAC,
+			"bad.log:1: the log ends before the final result of AT+CGMM"},
+		{"terminal indented: truncated", "    AT+CGMM\r\n    EG25\r\n    \r\n    OK\r\n    AT+CSQ\r\n    +CSQ: 2", "",
+			"bad.log:5: the log ends before the final result of AT+CSQ"},
 		{"lpac: truncated", "AT_DEBUG_TX(1.0): AT+CGMM\nAT_DEBUG_RX(1.5): EG25\n", LPAC,
 			"bad.log:1: the log ends before the final result of AT+CGMM"},
 		{"mm: cut inside a read", "<dbg> [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [ttyUSB2/at] <-- '<CR><LF>O", MM,
@@ -153,8 +168,8 @@ func TestScale(t *testing.T) {
 
 // TestByteOrderMarks: a log saved with a byte order mark reads as the same
 // log without one — UTF-8's (Notepad) and UTF-16's, little or big endian
-// (PowerShell's ">" writes UTF-16LE) — in every format, first line
-// included.
+// (PowerShell's ">" writes UTF-16LE), or UTF-16 of ASCII text without
+// one — in every format, first line included.
 func TestByteOrderMarks(t *testing.T) {
 	utf16 := func(bigEndian bool, s string) string {
 		var b strings.Builder
@@ -182,6 +197,10 @@ func TestByteOrderMarks(t *testing.T) {
 			"UTF-8 BOM":    "\xEF\xBB\xBF" + log,
 			"UTF-16LE BOM": utf16(false, log),
 			"UTF-16BE BOM": utf16(true, log),
+			// Without its mark (a tool's "Unicode" save): text in ASCII
+			// shows by its zero bytes.
+			"UTF-16LE": utf16(false, log)[2:],
+			"UTF-16BE": utf16(true, log)[2:],
 		} {
 			if got := render(t, data); got != want {
 				t.Errorf("%s of %q reads\n%s\nwant\n%s", name, log, got, want)
@@ -235,5 +254,89 @@ func TestBootURCsDuringACommand(t *testing.T) {
 	want := []string{"command AT+CSQ", "urc SMS DONE", "urc *ATREADY: 1", "info +CSQ: 20,99", "urc PB DONE", "final OK"}
 	if strings.Join(roles, "|") != strings.Join(want, "|") {
 		t.Errorf("entries %q, want %q", roles, want)
+	}
+}
+
+// TestLPACModemSilent: a modem that stopped answering leaves lpac's
+// command without a final result, and lpac (reading with a timeout) goes
+// on to the next: fewer results than commands is the failure the log
+// shows, not output captured out of order.
+func TestLPACModemSilent(t *testing.T) {
+	log := "AT_DEBUG_TX: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG_RX: +CCHO: 1\nAT_DEBUG_RX: OK\n" +
+		"AT_DEBUG_TX: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG_TX: AT+CCHC=1\nAT_DEBUG_RX: OK\n"
+	tr, err := Read("silent.log", []byte(log), LPAC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.Answer(3)); n != 0 {
+		t.Errorf("the unanswered +CGLA has %d answer lines", n)
+	}
+}
+
+// TestIndentedLog: a log pasted indented — a Markdown code block's four
+// spaces, a tab — reads as the same log without the indentation, its
+// lines numbered as in the file. (A ModemManager log reads indented as it
+// is: its markers are found anywhere in a line.)
+func TestIndentedLog(t *testing.T) {
+	for _, name := range []string{"lpac-txrx.log", "plain-ts.log", "terminal-minicom.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := render(t, string(data))
+		for _, ind := range []string{"    ", "\t"} {
+			var b strings.Builder
+			for l := range strings.Lines(string(data)) {
+				if strings.TrimSpace(l) != "" {
+					b.WriteString(ind)
+				}
+				b.WriteString(l)
+			}
+			if got := render(t, b.String()); got != want {
+				t.Errorf("%s indented by %q reads\n%s\nwant\n%s", name, ind, got, want)
+			}
+		}
+	}
+}
+
+// TestMMStampWithoutFraction: ModemManager's stamp in whole seconds reads
+// as its time, and the log as ModemManager's, not as a "<" transcript.
+func TestMMStampWithoutFraction(t *testing.T) {
+	log := "<debug> [1772445601] (ttyUSB3): --> 'ATI<CR>'\n<debug> [1772445602] (ttyUSB3): <-- '<CR><LF>EM7511<CR><LF><CR><LF>OK<CR><LF>'\n"
+	tr, err := Read("mm.log", []byte(log), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Format != MM || len(tr.Entries) != 3 || tr.Entries[2].Time.Sub(tr.Entries[0].Time) != time.Second {
+		t.Errorf("format %s, %d entries: %+v", tr.Format, len(tr.Entries), tr.Entries)
+	}
+}
+
+// TestIndentedModemManagerTimes: a ModemManager log pasted indented keeps
+// the times of its syslog prefix.
+func TestIndentedModemManagerTimes(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "mm-legacy.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Read("mm.log", data, MM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for l := range strings.Lines(string(data)) {
+		b.WriteString("    " + l)
+	}
+	got, err := Read("mm.log", []byte(b.String()), MM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Clock != want.Clock || len(got.Entries) != len(want.Entries) {
+		t.Fatalf("clock %s, %d entries; want %s, %d", got.Clock, len(got.Entries), want.Clock, len(want.Entries))
+	}
+	for i := range want.Entries {
+		if !got.Entries[i].Time.Equal(want.Entries[i].Time) {
+			t.Errorf("entry %d (line %d): time %v, want %v", i, want.Entries[i].Line, got.Entries[i].Time, want.Entries[i].Time)
+		}
 	}
 }

@@ -9,7 +9,9 @@ var (
 	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
 	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
 	eventLine = regexp.MustCompile(`^\{"t":"[^"]+","actor":"[a-z]+","event":"`)
-	plainLine = regexp.MustCompile(`^\s*[<>]`)
+	// mmLevel is a ModemManager line's level, not a "<" modem line.
+	mmLevel   = regexp.MustCompile(`^\s*<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>`)
+	plainLine = regexp.MustCompile(`^\s*(?:[<>]|(?i:\[(?:TX|RX)\]|(?:TX|RX):))`)
 )
 
 // sniffLines is how much of a log detection looks at.
@@ -17,18 +19,29 @@ const sniffLines = 400
 
 // Detect names the format of a log from its content.
 func Detect(file string, data []byte) (Format, error) {
-	ls, _, err := splitLines(file, LogText(data))
+	data = LogText(data)
+	ls, _, err := splitLines(file, data)
 	if err != nil {
 		return "", err
 	}
-	return detect(file, ls)
+	f, err := detect(file, ls)
+	if err != nil {
+		if flush, ok := dedented(data); ok { // as Read takes an indented log
+			if ls, _, ferr := splitLines(file, flush); ferr == nil {
+				if f, ferr := detect(file, ls); ferr == nil {
+					return f, nil
+				}
+			}
+		}
+	}
+	return f, err
 }
 
 // detect looks at the first lines: lpac's and ModemManager's own markers
 // decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain int
+	var nonblank, atlog, plain, mmLines int
 	first := ""
 	for i, l := range lines {
 		if i >= sniffLines {
@@ -55,7 +68,10 @@ func detect(file string, lines []string) (Format, error) {
 		case atLogLine.MatchString(l):
 			atlog++
 		}
-		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) {
+		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {
+			mmLines++
+		}
+		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
 			plain++
 		}
 	}
@@ -73,6 +89,8 @@ func detect(file string, lines []string) (Format, error) {
 		return Plain, nil
 	case looksLikeTerminal(lines):
 		return Terminal, nil
+	case mmLines*2 >= nonblank:
+		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
 	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers); it starts %q", clip(first))
 }

@@ -23,6 +23,7 @@ func TestGolden(t *testing.T) {
 		{"lpac-old.log", LPAC},
 		{"lpac-txrx.log", LPAC},
 		{"lpac-vendors.log", LPAC},
+		{"lpac-two-runs.log", LPAC}, // two runs pasted one after the other: the driver's clock starts again
 		{"mm.log", MM},
 		{"mm-legacy.log", MM},
 		{"mm-srcloc.log", MM},  // modem-manager 0.x: "[mm-at-serial-port.c:333] debug_log(): (ttyACM0): -->"
@@ -30,6 +31,9 @@ func TestGolden(t *testing.T) {
 		{"mm-crlf.log", MM},    // commands sent with <CR><LF>, a wwan AT port
 		{"mm-newyear.log", MM}, // syslog's dates without a year, over New Year
 		{"mm-sms.log", MM},     // PDUs after the "> " prompt, ended by Ctrl-Z (\26) and ESC (\27)
+		// journalctl -b: other daemons' lines, the journal's local time an
+		// hour ahead of MM's epoch stamps, the last line cut in its stamp.
+		{"mm-journal-others.log", MM},
 		// journalctl --since cut inside ttyUSB3's answer, before ttyUSB2's
 		// first command: that answer's lines alone are skipped.
 		{"mm-open-two-ports.log", MM},
@@ -60,9 +64,12 @@ func TestGolden(t *testing.T) {
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
-		{"terminal-minicom.log", Terminal}, // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
-		{"terminal-picocom.log", Terminal}, // picocom's banner, and its lines as it quits
-		{"terminal-arduino.log", Terminal}, // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
+		{"plain-txrx.log", Plain},            // serial tools' TX:/RX:, [TX]/[RX] and doubled arrows
+		{"terminal-minicom.log", Terminal},   // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
+		{"terminal-backspace.log", Terminal}, // typing mistakes taken back with backspace
+		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps
+		{"terminal-picocom.log", Terminal},   // picocom's banner, and its lines as it quits
+		{"terminal-arduino.log", Terminal},   // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // lpac's debug lines (driver/apdu/at*.c, euicc/logger.c over its
@@ -19,6 +21,10 @@ var (
 	lpacAPDURX = regexp.MustCompile(`^\[DEBUG\] \[APDU\] \[RX\] SW1: ([0-9A-Fa-f]{2}), SW2: ([0-9A-Fa-f]{2})(?:, Data:(.*))?$`)
 	lpacDebug  = regexp.MustCompile(`^\[(DEBUG|PLEASE REPORT)\]`)
 )
+
+// lpacPrompt is a shell's prompt with lpac's command line after it
+// ("root@OpenWrt:~# lpac chip info", "PS C:\lpac> .\lpac.exe chip info").
+var lpacPrompt = regexp.MustCompile(`(?i)[#$>] .*\blpac(?:\.exe)?\b`)
 
 // readLPAC reads lpac's output as a user pastes it: stdout and stderr
 // mixed. The AT driver logs what it reads from the modem ("AT_DEBUG: "
@@ -38,7 +44,13 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 	}
 	clock := NoTime
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
+	// Runs pasted one after the other each start the driver's clock
+	// again: after a shell prompt or lpac's outcome, a time before the
+	// last one is the next run's, placed right after the last.
+	var offset time.Duration
+	var lastT time.Time
+	newRun := false
 	for i, l := range lines {
 		n := i + 1
 		last := i == len(lines)-1
@@ -55,8 +67,12 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 				if err1 != nil || err2 != nil || ns >= 1e9 || s > 1<<32 {
 					return nil, errAt(file, n, "driver time (%s.%s): want seconds and nanoseconds", m.sub[2], m.sub[3])
 				}
-				r.t = RelativeEpoch.Add(time.Duration(s)*time.Second + time.Duration(ns))
-				clock = Relative
+				d := time.Duration(s)*time.Second + time.Duration(ns)
+				if newRun && !lastT.IsZero() && RelativeEpoch.Add(offset+d).Before(lastT) {
+					offset = lastT.Sub(RelativeEpoch)
+				}
+				r.t = RelativeEpoch.Add(offset + d)
+				lastT, newRun, clock = r.t, false, Relative
 			}
 			if r.text != "" {
 				recs = append(recs, r)
@@ -87,9 +103,14 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 				return nil, errAt(file, n, "lpac JSON line: %v", err)
 			}
 			recs = append(recs, record{line: n, dir: Tool, text: l, event: ev})
+			newRun = newRun || ev.Type == "lpa"
 		default:
 			recs = append(recs, record{line: n, dir: Tool, text: l})
+			newRun = newRun || lpacPrompt.MatchString(l)
 		}
+	}
+	if err := lpacInOrder(file, recs); err != nil {
+		return nil, err
 	}
 	t, err := finish(file, clock, recs, cut)
 	if err != nil {
@@ -149,4 +170,40 @@ func lpacJSON(l string) (*Event, error) {
 		ev.Data = string(d)
 	}
 	return ev, nil
+}
+
+// lpacInOrder checks that every command the driver sent (AT_DEBUG_TX)
+// follows the final result of the one before when the log holds a final
+// result for every command: lpac waits for each. Some versions print what
+// they send on stderr and what they read on stdout, which a pipe (2>&1 |
+// tee) buffers, so the reads land after later writes; read so, the log
+// would show commands without answers and answers without commands. (A
+// modem that stopped answering leaves commands without a final result
+// too, but fewer results than commands: that log shows the failure.)
+func lpacInOrder(file string, recs []record) error {
+	open := -1   // the record of the command awaiting its final result
+	first := -1  // the first command sent while another awaited one
+	openAt := -1 // and that other
+	var cmds, finals int
+	for i, r := range recs {
+		switch {
+		case r.dir == Tool && r.event == nil:
+			open = -1 // a shell prompt: the next run (the last was killed?)
+		case r.isAPD || r.dir == Tool:
+		case r.dir == Host:
+			cmds++
+			if open >= 0 && first < 0 {
+				first, openAt = i, open
+			}
+			open = i
+		case at.Classify(r.text).Kind.IsFinal():
+			finals++
+			open = -1
+		}
+	}
+	if first < 0 || finals < cmds {
+		return nil
+	}
+	return errAt(file, recs[first].line, "%s sent before %s (line %d) had its final result, though the log holds a final result for every command and lpac waits for each: were its stdout and stderr captured out of order (2>&1 through a pipe)? capture with stdbuf -o0, or each stream to its own file",
+		clip(recs[first].text), clip(recs[openAt].text), recs[openAt].line)
 }

@@ -17,12 +17,12 @@ import (
 // ("[mm-at-serial-port.c:298] debug_log(): (ttyACM0): --> '…'"); and
 // whatever syslog, the journal or OpenWrt's logread put in front.
 var (
-	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)\.(\d+)\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)(?:\.(\d+))?\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
 	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
 	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
 	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
 	mmJournal = regexp.MustCompile(`^([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) `)
-	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)\.(\d+)\]`)
+	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)(?:\.(\d+))?\]`)
 	mmISO     = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) `)
 	mmLogread = regexp.MustCompile(`^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) `)
 )
@@ -35,18 +35,33 @@ var (
 // one AT port reads into one transcript whose entries name their Port.
 func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 	clock := NoTime
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	partial := serialLines{}
 	var years yearless
+	// Where MM stamps its lines, a line without a stamp (another daemon's
+	// in a journal, a line cut inside its stamp) takes the time of the
+	// stamped line before it (the first one's, before any): its prefix's
+	// time is in whole seconds and local time, not MM's clock.
+	var stamped time.Time
+	stampClock := NoTime
+	for _, l := range lines {
+		if s := mmStamp.FindStringSubmatch(l); s != nil {
+			stamped, stampClock = mmClock(s[1], s[2])
+			break
+		}
+	}
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		t, c := mmTime(l)
+		t, c := mmTime(strings.TrimLeft(l, " \t")) // a prefix pasted indented keeps its time
 		m := mmIO.FindStringSubmatch(l)
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
+			stamped = t
+		} else if stampClock != NoTime {
+			t, c = stamped, stampClock
 		} else if c == Absolute && t.Year() == 0 {
 			t = years.place(t) // a journal's date: over New Year
 		}

@@ -33,7 +33,9 @@ type record struct {
 // APDUs, and checks that times never go backwards and that the log does
 // not end inside an answer.
 func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool) (*Transcript, error) {
-	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho}
+	// As many entries as records, most often: one allocation, not a
+	// doubling series (a 32 MiB log holds hundreds of thousands).
+	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho, Entries: make([]Entry, 0, len(recs))}
 	var lastT time.Time
 	lastLine := 0 // 0: no timed line yet
 	type conv struct {
@@ -244,7 +246,12 @@ func commandLines(b []byte) (some, all bool) {
 var urcPrefixes = []string{
 	"+CEREG:", "+CREG:", "+CGREG:", "+C5GREG:", "+CUSATP:", "+CUSATEND", "+QUSIM:", "+QIND:", "+QSTK",
 	"+CTZV:", "+CTZE:", "+CIEV:", "+CMTI:", "+CRING:", "+CGEV:", "+STIN:", "+CPIN:", "+SIMCARD:",
-	"^SIMST:", "+CCLK:", "+PACSP", "+QNETDEVSTATUS",
+	"^SIMST:", "+CCLK:", "+PACSP", "+QNETDEVSTATUS", "+CFUN:",
+	// SIM Toolkit notifications: Sierra's, u-blox's raw and dedicated
+	// modes (the latter Telit's and Intel-based Fibocoms' too), Cinterion's,
+	// Telit's.
+	"+STKPCI:", "+UCATPROI:", "+STKPRO:", "+STKCNF:", "+STKEND", "+STKCC:", "^SSTN:", "#STN:",
+	"+CSCON:", "+CUSD:", "+CMT:", "+CDS:", "^RSSI:", "^HCSQ:", "^MODE:", "^BOOT:",
 }
 
 // unsolicited reports whether line, arriving while cmd awaits its final

@@ -1,18 +1,19 @@
 package fieldlog
 
 import (
+	"regexp"
 	"strings"
 	"time"
 )
 
 // readPlain reads a ">"/"<" transcript: each line "[time] > text" (host to
 // modem) or "[time] < text" (modem to host), the space after the marker
-// optional; a line without a marker continues the previous one's
+// optional (or a serial tool's "TX:"/"RX:", "[TX]"/"[RX]", plainMarker); a line without a marker continues the previous one's
 // direction (a sniffer printing a multi-line read); "#" starts a note.
 // The time, if any, is an RFC 3339 or "2006-01-02 15:04:05.000" time, a
 // time of day, or seconds since the start ("[12.345]"), bracketed or not.
 func readPlain(file string, lines []string) (*Transcript, error) {
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
 	var last time.Time
 	var dir Dir
@@ -35,14 +36,15 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if rest == "" {
 			continue
 		}
-		switch rest[0] {
-		case '>', '<':
-			dir, dirTime = Dir(rest[0]), t
-			text := strings.TrimPrefix(rest[1:], " ")
+		if d, text, ok := plainMarker(rest); ok {
+			dir, dirTime = d, t
 			if text == "" {
 				continue
 			}
 			recs = append(recs, record{line: n, dir: dir, t: t, text: text})
+			continue
+		}
+		switch rest[0] {
 		case '#':
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimSpace(rest[1:])})
 		default:
@@ -60,6 +62,32 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
 	}
 	return t, err
+}
+
+// txrxMarker is a serial tool's direction marker ("TX:", "[RX]", "[TX] -").
+var txrxMarker = regexp.MustCompile(`^(?i:\[(TX|RX)\]|(TX|RX):)(?: -(?: |$))?`)
+
+// plainMarker reads a line's direction marker: ">" host, "<" modem (or
+// doubled, ">>"/"<<"), or a serial tool's "TX:"/"RX:", "[TX]"/"[RX]"; the
+// text after it loses one space.
+func plainMarker(rest string) (Dir, string, bool) {
+	var d Dir
+	var text string
+	switch m := txrxMarker.FindStringSubmatch(rest); {
+	case m != nil:
+		d, text = Host, rest[len(m[0]):]
+		if strings.EqualFold(m[1]+m[2], "RX") {
+			d = Modem
+		}
+	case rest[0] == '>' || rest[0] == '<':
+		d, text = Dir(rest[0]), rest[1:]
+		if text != "" && text[0] == rest[0] {
+			text = text[1:]
+		}
+	default:
+		return 0, "", false
+	}
+	return d, strings.TrimPrefix(text, " "), true
 }
 
 // logClock holds the kind of time a log's stamps are: the first stamped

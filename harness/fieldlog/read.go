@@ -54,6 +54,66 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
 	}
 	data = LogText(data)
+	t, err := read(file, data, f)
+	if err != nil {
+		// A log pasted indented (a Markdown code block, a quoted mail)
+		// reads as its text without the indentation its lines share:
+		// when that reads, or when it reads as a format (given, or
+		// detected) the text as it is does not, its error is the one
+		// that says what is wrong.
+		if flush, ok := dedented(data); ok {
+			ft, ferr := read(file, flush, f)
+			if ferr == nil || recognised(file, flush, f) && !recognised(file, data, f) {
+				return ft, ferr
+			}
+		}
+		return nil, err
+	}
+	return t, nil
+}
+
+// recognised reports text whose lines read as format f at all (detected
+// when f is empty): its problems are then its own, not the format's.
+func recognised(file string, data []byte, f Format) bool {
+	ls, _, err := splitLines(file, data)
+	if err != nil {
+		return false
+	}
+	d, err := detect(file, ls)
+	return err == nil && (f == "" || d == f)
+}
+
+// dedented is text without the run of spaces and tabs every non-blank
+// line starts with; ok is false when they share none.
+func dedented(data []byte) ([]byte, bool) {
+	var ind []byte
+	first := true
+	for l := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		lead := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+		if first {
+			ind, first = lead, false
+			continue
+		}
+		n := 0
+		for n < len(ind) && n < len(lead) && ind[n] == lead[n] {
+			n++
+		}
+		ind = ind[:n]
+	}
+	if len(ind) == 0 {
+		return nil, false
+	}
+	out := make([]byte, 0, len(data))
+	for l := range bytes.Lines(data) {
+		out = append(out, bytes.TrimPrefix(l, ind)...)
+	}
+	return out, true
+}
+
+func read(file string, data []byte, f Format) (*Transcript, error) {
 	ls, cut, err := splitLines(file, data)
 	if err != nil {
 		return nil, err
@@ -183,10 +243,18 @@ func textLine(l []byte) (string, error) {
 		}
 		return "", fmt.Errorf("binary data (byte 0x%02x at column %d, not UTF-8)", l[i], i+1)
 	}
-	var b strings.Builder
+	b := make([]byte, 0, len(l))
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		switch {
+		case c == '\b':
+			// A typing mistake corrected in a terminal: the backspace
+			// takes back the character before it, on the screen as in the
+			// modem's command line (V.250 S5).
+			if n := len(b); n > 0 && b[n-1] != '\r' {
+				_, size := utf8.DecodeLastRune(b)
+				b = b[:n-size]
+			}
 		case c == 0x1b && i+1 < len(l) && l[i+1] == '[':
 			j := i + 2
 			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
@@ -198,14 +266,14 @@ func textLine(l []byte) (string, error) {
 			}
 			return "", fmt.Errorf("binary data (escape sequence at column %d)", i+1)
 		case c == '\t' || c == '\r':
-			b.WriteByte(c)
+			b = append(b, c)
 		case c < 0x20 || c == 0x7f:
 			return "", fmt.Errorf("binary data (byte 0x%02x at column %d)", c, i+1)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 // LogText is a log's text as the readers number its lines: without its
@@ -223,23 +291,47 @@ func LogText(data []byte) []byte {
 
 // unmarked is a log's text without its byte order mark: a UTF-8 one
 // (Notepad) is dropped, UTF-16 with one (PowerShell's ">" writes
-// UTF-16LE) becomes UTF-8. Anything else is left to the line checks.
+// UTF-16LE), or of ASCII text without one, becomes UTF-8. Anything else is
+// left to the line checks.
 func unmarked(data []byte) []byte {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		return data[3:]
 	case len(data)%2 != 0:
 		return data
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		order := binary.ByteOrder(binary.LittleEndian)
-		if data[0] == 0xFE {
-			order = binary.BigEndian
-		}
-		units := make([]uint16, 0, len(data)/2-1)
-		for i := 2; i < len(data); i += 2 {
-			units = append(units, order.Uint16(data[i:]))
-		}
-		return []byte(string(utf16.Decode(units)))
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return fromUTF16(data[2:], binary.LittleEndian)
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return fromUTF16(data[2:], binary.BigEndian)
+	case asciiUTF16(data, 0):
+		return fromUTF16(data, binary.BigEndian)
+	case asciiUTF16(data, 1):
+		return fromUTF16(data, binary.LittleEndian)
 	}
 	return data
+}
+
+func fromUTF16(data []byte, order binary.ByteOrder) []byte {
+	units := make([]uint16, 0, len(data)/2)
+	for i := 0; i+1 < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	return []byte(string(utf16.Decode(units)))
+}
+
+// asciiUTF16 reports UTF-16 without a byte order mark, as a tool's
+// "Unicode" save writes it: over its first 256 units, each an ASCII
+// character other than NUL, its zero byte at zero (0: big-endian, 1:
+// little-endian).
+func asciiUTF16(data []byte, zero int) bool {
+	n := min(len(data), 512)
+	if n < 4 {
+		return false
+	}
+	for i := 0; i+1 < n; i += 2 {
+		if c := data[i+1-zero]; data[i+zero] != 0 || c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

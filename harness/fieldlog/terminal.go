@@ -23,6 +23,10 @@ var programExit = regexp.MustCompile(`^(?:Terminating\.\.\.|Skipping tty reset\.
 // resultLine is a final result code as a modem prints it in verbose form.
 var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|CONNECT(?: .*)?|\+CM[ES] ERROR: ?.+)$`)
 
+// unaskedResult is a final result no command shown can have asked for
+// (NO CARRIER may come unasked, when a call drops).
+var unaskedResult = regexp.MustCompile(`^(?:OK|ERROR|\+CM[ES] ERROR: ?.+)$`)
+
 // readTerminal reads a terminal session with a modem: minicom, picocom or
 // screen captures, a copy of the window, or a microcontroller's serial
 // monitor (Arduino's "12:00:01.250 -> " stamps) with its modem library
@@ -36,7 +40,7 @@ var resultLine = regexp.MustCompile(`^(?:OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO D
 // (programExit) at the end. A leading timestamp is taken as in a plain
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
-	var recs []record
+	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
 	started, echo := false, true
 	type line struct {
@@ -62,8 +66,15 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	for end > 0 && programExit.MatchString(strings.TrimSpace(ls[end-1].text)) {
 		end--
 	}
+	awaiting := false // a command shown has not had its final result yet
+	echoOff := 0      // the line of the ATE0 that turned the echo off
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
+		if started && !echo && !awaiting && i < end && unaskedResult.MatchString(l.text) {
+			// A result nobody asked for: the command was typed with the
+			// echo off, and the screen never showed it.
+			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", l.text, echoOff)
+		}
 		switch {
 		case i >= end:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
@@ -78,11 +89,17 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				}
 				recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
 			}
-			echo = echoAfter(l.text, echo)
+			if was := echo; !echoAfter(l.text, echo) && was {
+				echoOff = l.n
+			}
+			echo, awaiting = echoAfter(l.text, echo), true
 		case !started && !unaskedLine.MatchString(l.text):
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
+			if resultLine.MatchString(l.text) {
+				awaiting = false
+			}
 		}
 	}
 	if !started {

@@ -17,12 +17,14 @@ var stampLayouts = []string{
 	"2006/01/02 15:04:05.999999999",
 	"15:04:05.999999999",
 	"15:04:05,999999999",
+	// Tera Term's "[Mon Mar 02 10:00:01.120 2026]".
+	"Mon Jan 2 15:04:05.999999999 2006",
 }
 
 var (
 	// leadingStamp matches a timestamp at the start of a line, bracketed
 	// or not, and what follows.
-	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+)\]?\s*(.*)$`)
+	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})\]?\s*(.*)$`)
 )
 
 // parseStamp reads one leading timestamp: a wall-clock time (a time of day
@@ -41,6 +43,7 @@ func parseStamp(s string) (time.Time, Clock, bool) {
 		return RelativeEpoch.Add(time.Duration(n)*time.Second + ns), Relative, true
 	}
 	s = strings.Replace(s, ",", ".", 1)
+	s = strings.Replace(s, "  ", " ", 1) // a day of the month padded with a space
 	for _, l := range stampLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, Absolute, true

@@ -157,11 +157,13 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
 			continue
 		}
-		for _, e := range t.Entries {
+		for k, e := range t.Entries {
 			switch {
+			case unanswered(t, k):
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fieldlog.Clip(e.Text, commandWidth) + " got no final result", true
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
-			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK":
+			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK" && !closingNotOpen(t, e):
 				cmd := "a command"
 				if e.Cmd >= 0 {
 					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
@@ -180,6 +182,38 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 	return lastSrc, "", false
 }
 
+// unanswered reports a command the modem gave no final result before the
+// host went on (a transcript ends with none such: it would be cut off),
+// other than one answered by the "> " prompt for the text that follows
+// and a line the emulated modem logs it dropped (" (ignored: …)").
+func unanswered(t *fieldlog.Transcript, k int) bool {
+	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") {
+		return false
+	}
+	answer := t.Answer(k)
+	return !slices.ContainsFunc(answer, func(a fieldlog.Entry) bool {
+		return a.Role == fieldlog.Final || strings.TrimSpace(a.Text) == ">"
+	})
+}
+
+// closingNotOpen reports the refusal of a +CCHC before the log's first
+// +CCHO: an LPA closes channels a run before may have left open (lpac's
+// AT driver, 1 to 4), and those that were not answer ERROR. No failure.
+func closingNotOpen(t *fieldlog.Transcript, e fieldlog.Entry) bool {
+	if e.Cmd < 0 {
+		return false
+	}
+	if u := strings.ToUpper(t.Entries[e.Cmd].Text); !strings.HasPrefix(u, "AT+CCHC=") || strings.HasSuffix(u, "=?") {
+		return false
+	}
+	for _, c := range t.Entries[:e.Cmd] {
+		if u := strings.ToUpper(c.Text); c.Role == fieldlog.Command && strings.HasPrefix(u, "AT+CCHO=") && !strings.HasSuffix(u, "=?") {
+			return false
+		}
+	}
+	return true
+}
+
 // draftManifest writes the manifest text; its comments tell the user what
 // to check and what the replay will assume.
 func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers string, failure field.Src, what string, found bool) []byte {
@@ -196,6 +230,10 @@ func draftManifest(dir, name, source string, ts []*fieldlog.Transcript, pers str
 	fmt.Fprintf(&b, "source: %s\n", strconv.Quote(source))
 	b.WriteString("logs:\n")
 	for _, t := range ts {
+		if port, n := busiestPort(t); n > 1 {
+			fmt.Fprintf(&b, "  - {file: %s, format: %s, port: %s}   # the busiest of its %d AT ports: check it\n", filepath.Base(t.File), t.Format, port, n)
+			continue
+		}
 		fmt.Fprintf(&b, "  - {file: %s, format: %s}\n", filepath.Base(t.File), t.Format)
 	}
 	b.WriteString("device:\n")
@@ -231,4 +269,30 @@ func registrationDenied(e fieldlog.Entry) bool {
 		stat = 1
 	}
 	return len(f) > stat && strings.TrimSpace(f[stat]) == "3"
+}
+
+// busiestPort is the AT port of a log that talks to several (a
+// ModemManager log) to which the host sent the most commands, the first
+// seen among equals, and how many ports the log has.
+func busiestPort(t *fieldlog.Transcript) (string, int) {
+	count := map[string]int{}
+	var order []string
+	for _, e := range t.Entries {
+		if e.Port == "" {
+			continue
+		}
+		if _, ok := count[e.Port]; !ok {
+			order = append(order, e.Port)
+		}
+		if e.Role == fieldlog.Command {
+			count[e.Port]++
+		}
+	}
+	best := ""
+	for _, p := range order {
+		if best == "" || count[p] > count[best] {
+			best = p
+		}
+	}
+	return best, len(order)
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,83 @@ network:
 		// The logs show no profile: the draft asks for them.
 		if d.Problem == nil || !strings.Contains(d.Problem.Error(), "device.profiles") {
 			t.Errorf("problem %v", d.Problem)
+		}
+	})
+	t.Run("ModemManager log of two ports: the busiest one", func(t *testing.T) {
+		// ttyUSB3 polls the signal and carries a URC; ttyUSB2 holds the
+		// conversation, whose +QCCID only a Quectel personality answers.
+		mm := "<dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT+CPIN?<CR>'\n" +
+			"<dbg> [1772445601.106011] [ttyUSB3/at] --> 'AT+CSQ<CR>'\n" +
+			"<dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.109511] [ttyUSB3/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.205911] [ttyUSB2/at] --> 'AT+QCCID<CR>'\n" +
+			"<dbg> [1772445601.209011] [ttyUSB2/at] <-- '<CR><LF>+QCCID: 89330100005021044451<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772445601.305911] [ttyUSB3/at] <-- '<CR><LF>+QSTK: \"FETCH\"<CR><LF>'\n"
+		log := filepath.Join(t.TempDir(), "mm.log")
+		if err := os.WriteFile(log, []byte(mm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "two-ports", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Personality != "quectel-eg25" {
+			t.Errorf("personality %q (problem %v), want quectel-eg25", d.Personality, d.Problem)
+		}
+		b, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "port: ttyUSB2}") {
+			t.Errorf("manifest names no port ttyUSB2:\n%s", b)
+		}
+	})
+	t.Run("lpac closing channels 1 to 4 first: not the failure", func(t *testing.T) {
+		// lpac's AT driver closes the channels a run before may have left
+		// open; those that were not answer ERROR, which is no failure.
+		text := ""
+		for ch := 1; ch <= 4; ch++ {
+			text += fmt.Sprintf("AT_DEBUG: AT+CCHC=%d\nAT_DEBUG:\nAT_DEBUG: ERROR\n", ch)
+		}
+		text += "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG: +CCHO: 1\nAT_DEBUG: OK\n" +
+			"AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG: ERROR\n"
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "cleanup", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:17" {
+			t.Errorf("failure %s (found %v), want the +CGLA's ERROR at lpac.log:17", d.Failure, d.Found)
+		}
+		// Closing the channel its +CCHO opened is another matter.
+		text = strings.Replace(text, "AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"", "AT_DEBUG: AT+CCHC=1", 1)
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = Draft(t.TempDir(), "cleanup", "", []string{log}); err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:17" {
+			t.Errorf("failure %s (found %v), want the +CCHC's ERROR after the +CCHO at lpac.log:17", d.Failure, d.Found)
+		}
+	})
+	t.Run("a modem that stopped answering: the command is the failure", func(t *testing.T) {
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		text := "AT_DEBUG_TX: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG_RX: +CCHO: 1\nAT_DEBUG_RX: OK\n" +
+			"AT_DEBUG_TX: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG_TX: AT+CCHC=1\nAT_DEBUG_RX: OK\n" +
+			`{"type":"lpa","payload":{"code":-1,"message":"es10c_get_eid","data":null}}` + "\n"
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "silent", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "lpac.log:4" {
+			t.Errorf("failure %s (found %v), want the unanswered +CGLA at lpac.log:4", d.Failure, d.Found)
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {

@@ -112,8 +112,8 @@ func TestAlteredLog(t *testing.T) {
 		with          string
 		track         Track
 	}{
-		// The EC20F answers the long +CGLA: the emulated one does not.
-		{"ec20f-long-cgla", "lpac-download.log", 38, "AT_DEBUG_RX(0.720021535): +CGLA: 4,\"9000\"", Exchanges},
+		// The EC20F refuses the long +CGLA in other words.
+		{"ec20f-long-cgla", "lpac-download.log", 38, "AT_DEBUG_RX(0.720021535): +CME ERROR: 3", Exchanges},
 		// Back on Orange after the fallback, but on another cell.
 		{"reattach-slower-than-wait", "modemmanager.log", 48, `Mar 14 09:44:44 gw-1042 ModemManager[731]: <dbg> [1773481484.930249] [ttyUSB2/at] <-- '<CR><LF>+CEREG: 5,"3A9B","0000C33E",7<CR><LF>'`, URCs},
 		// A stronger signal on O2 at the 11:30 poll.
@@ -968,5 +968,109 @@ func TestLongLinesShortened(t *testing.T) {
 	}
 	if !strings.Contains(report, `the answer to AT+CGLA=1,100010,"81E29100FFA5A5A5A5A5A5… (session.log:4)`) {
 		t.Errorf("the command is not shortened:\n%.2000s", report)
+	}
+}
+
+// TestChannelOpenBeforeTheLog: lpac's AT driver begins by closing
+// channels 1 to 4; one a previous run left open answers OK, the others
+// ERROR. The replay opens that channel first (not compared), so the log
+// replays from its first line — on a modem with bare "+CCHC" lines
+// (which answer OK for any channel) nothing is opened.
+func TestChannelOpenBeforeTheLog(t *testing.T) {
+	log := "AT_DEBUG: AT+CMEE=0\nAT_DEBUG: OK\n"
+	for i, ans := range []string{"ERROR", "OK", "ERROR", "ERROR"} {
+		log += fmt.Sprintf("AT_DEBUG: AT+CCHC=%d\nAT_DEBUG: %s\n", i+1, ans)
+	}
+	log += "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG: +CCHO: 1\nAT_DEBUG: OK\n" +
+		"AT_DEBUG: AT+CCHC=1\nAT_DEBUG: OK\n"
+	dir := newFixture(t, "left-open", map[string]string{"lpac.log": log, field.ManifestFile: orangeFixture("left-open", "generic", "lpac.log", "", 15)})
+	plan, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(strings.Join(plan.Preamble, "\n"), "AT+CCHO="); n != 2 {
+		t.Errorf("preamble %q: want channels 1 and 2 opened, then 1 closed", plan.Preamble)
+	}
+	if !slices.ContainsFunc(plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "channel 2 open when the logs begin") && strings.Contains(a, "lpac.log:6")
+	}) {
+		t.Errorf("no assumption names the channel and its line:\n%s", strings.Join(plan.Assumptions, "\n"))
+	}
+	if res := replay(t, dir); !res.OK {
+		t.Fatalf("%s", Report(res))
+	}
+}
+
+// TestURCsNeverSent: a field modem's URCs that the emulated one never
+// sends — a vendor's SIM Toolkit notification, a PDP context event — are
+// left out of the comparison, and the plan names each with its first
+// line; those it does send (registration) are still compared.
+func TestURCsNeverSent(t *testing.T) {
+	log := "AT+CEREG=2\r\r\nOK\r\n\r\n+QSTK: \"FETCH\"\r\n\r\n+CGEV: ME PDN ACT 1\r\nAT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n" +
+		"\r\n+STKPCI: 0,\"D009810301250082028182\"\r\n\r\n+QSTK: \"FETCH\"\r\nAT\r\r\nOK\r\n"
+	for _, tc := range []struct {
+		name, alter string
+		ok          bool
+	}{
+		{"as recorded", "", true},
+		{"a registration URC the replay does not send", "\r\n+CEREG: 5,\"3A9B\",\"0000C33D\",7\r\nAT\r\r\nOK\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newFixture(t, "stk-urcs", map[string]string{"session.log": log + tc.alter,
+				field.ManifestFile: orangeFixture("stk-urcs", "generic", "session.log", "terminal", 15)})
+			plan, err := Plan(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "URCs the emulated modem never sends are not compared: +QSTK (session.log:4), +CGEV (session.log:6), +STKPCI (session.log:12)"
+			if !slices.Contains(plan.Assumptions, want) {
+				t.Errorf("assumptions lack %q:\n%s", want, strings.Join(plan.Assumptions, "\n"))
+			}
+			if res := replay(t, dir); res.OK != tc.ok {
+				t.Fatalf("OK = %v, want %v:\n%s", res.OK, tc.ok, Report(res))
+			}
+		})
+	}
+	t.Run("a name the dialect sends with other words", func(t *testing.T) {
+		// An EG25 sends +QIND: SMS DONE at boot, never +QIND: "csq".
+		log := "AT\r\r\nOK\r\n\r\n+QIND: \"csq\",20,99\r\nAT\r\r\nOK\r\n"
+		dir := newFixture(t, "qind", map[string]string{"session.log": log,
+			field.ManifestFile: orangeFixture("qind", "quectel-eg25", "session.log", "terminal", 6)})
+		plan, err := Plan(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.URCUncompared(`+QIND: "csq",20,99`) || plan.URCUncompared("+QIND: SMS DONE") {
+			t.Errorf("uncompared %q", plan.UncomparedURCs)
+		}
+		if res := replay(t, dir); !res.OK {
+			t.Fatalf("%s", Report(res))
+		}
+	})
+}
+
+// TestRestartInAnUntimedLog: a log without times that restarts the modem
+// (AT+CFUN=1,1) goes on once the modem is back; the replay plays the
+// commands after the restart once the emulated modem has restarted, not
+// into a modem that is off.
+func TestRestartInAnUntimedLog(t *testing.T) {
+	log := "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+CFUN=1,1\r\r\nOK\r\n\r\nRDY\r\nAT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\nAT+CSQ\r\r\n+CSQ: 31,99\r\n\r\nOK\r\n"
+	dir := newFixture(t, "untimed-restart", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("untimed-restart", "generic", "session.log", "terminal", 14)})
+	plan, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "after AT+CFUN=1,1 (session.log:5)")
+	}) {
+		t.Errorf("no assumption names the restart:\n%s", strings.Join(plan.Assumptions, "\n"))
+	}
+	res, err := Run(dir, Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK {
+		t.Fatalf("%s", Report(res))
 	}
 }

@@ -1,0 +1,36 @@
+package fieldlog
+
+import "testing"
+
+// TestVendorURCs: the SIM Toolkit and other notifications each vendor's
+// modem sends may arrive inside another command's answer; they are URCs
+// there, and a command's own answer of the same name is not.
+func TestVendorURCs(t *testing.T) {
+	for _, tc := range []struct {
+		line, cmd string
+		want      bool
+	}{
+		{`+QSTK: "FETCH"`, "AT+CCID", true},                      // Quectel
+		{`+STKPCI: 0,"D01A810301250082028182"`, "AT+CCID", true}, // Sierra Wireless
+		{"+STIN: 25", "AT+CCID", true},                           // SIMCom
+		{`+UCATPROI: "D009810301250082028182"`, "AT+CCID", true}, // u-blox, raw mode
+		{"+STKPRO: 37,0", "AT+CCID", true},                       // u-blox dedicated mode, Telit, Fibocom (Intel)
+		{"+STKCNF: 37,0,0,0", "AT+CCID", true},
+		{"+STKEND", "AT+CCID", true},
+		{"^SSTN: 37", "AT+CCID", true}, // Cinterion
+		{"#STN: 37", "AT+CCID", true},  // Telit
+		{"+CSCON: 1", "AT+CGLA=1,10,\"81F2000000\"", true},
+		{"+CUSD: 0,\"Balance 5 EUR\",15", "AT+CSQ", true},
+		{"^RSSI: 18", "AT+CSQ", true}, // Huawei
+		{"+CFUN: 1", "AT+CPIN?", true},
+		// A command's own answer.
+		{"+STKPRO: 37,0", "AT+STKPRO?", false},
+		{"+CUSD: 0,\"Balance 5 EUR\",15", "AT+CUSD=1,\"*100#\",15", false},
+		{"+CCID: 89330100005021044451", "AT+CCID", false},
+		{"+CFUN: 1", "AT+CFUN?", false},
+	} {
+		if got := unsolicited(tc.line, tc.cmd); got != tc.want {
+			t.Errorf("%q during %s: unsolicited %v, want %v", tc.line, tc.cmd, got, tc.want)
+		}
+	}
+}
