@@ -366,7 +366,7 @@ func TestParseTopLevel(t *testing.T) {
 		{"", "e.yaml:1:1: empty scenario"},
 		{"- 1\n", "e.yaml:1:1: want a mapping, got a list"},
 		{"just text", `e.yaml:1:1: want a mapping, got "just text"`},
-		{strings.Repeat("#", maxFileSize+1), "e.yaml:1:1: file is 1048577 bytes, at most 1048576"},
+		{strings.Repeat("#", MaxFileSize+1), "e.yaml:1:1: file is 1048577 bytes, at most 1048576"},
 	} {
 		if _, err := Parse("e.yaml", []byte(c.in)); err == nil || err.Error() != c.want {
 			t.Errorf("Parse(%.20q) = %v, want %s", c.in, err, c.want)
@@ -374,6 +374,15 @@ func TestParseTopLevel(t *testing.T) {
 	}
 	if _, err := Load("no/such/file.yaml"); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v", err)
+	}
+	// A device has no size to check first: Load stops reading past the
+	// limit instead of filling the memory (it used to read /dev/zero for
+	// ever).
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		want := "/dev/zero:1:1: file is over 1048576 bytes (not a regular file), at most 1048576"
+		if _, err := Load("/dev/zero"); err == nil || err.Error() != want {
+			t.Errorf("Load(/dev/zero) = %v, want %s", err, want)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -242,6 +243,31 @@ func Parse(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(doc)
+}
+
+// ReadFile reads the file at path, refusing it once the read passes limit
+// bytes: a device such as /dev/zero, or a file still growing, has no size
+// to check beforehand and would fill the memory. A larger file is an
+// *Error naming the file and the limit (its size too when it is a regular
+// file).
+func ReadFile(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) <= limit {
+		return data, nil
+	}
+	msg := fmt.Sprintf("file is over %d bytes (not a regular file), at most %d", limit, limit)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		msg = fmt.Sprintf("file is %d bytes, at most %d", fi.Size(), limit)
+	}
+	return nil, &Error{File: path, Line: 1, Col: 1, Msg: msg}
 }
 
 // OneDocument parses data's first document and returns its top node

@@ -1,8 +1,11 @@
 package yamlnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -168,5 +171,42 @@ func TestSyntax(t *testing.T) {
 	}
 	if line, msg := Syntax(errors.New("yaml: something")); line != 0 || msg != "something" {
 		t.Errorf("no line: got %d %q", line, msg)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, n int) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, bytes.Repeat([]byte("#"), n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small, full, over := write("small", 3), write("full", 8), write("over", 9)
+	for _, tc := range []struct {
+		path    string
+		n       int    // bytes read when it succeeds
+		wantErr string // "" for success
+	}{
+		{small, 3, ""},
+		{full, 8, ""},
+		{over, 0, over + ":1:1: file is 9 bytes, at most 8"},
+		// A device never ends: refused past the limit, not read to the end.
+		{"/dev/zero", 0, "/dev/zero:1:1: file is over 8 bytes (not a regular file), at most 8"},
+		{filepath.Join(dir, "missing"), 0, "no such file"},
+	} {
+		if tc.path == "/dev/zero" {
+			if _, err := os.Stat(tc.path); err != nil {
+				continue
+			}
+		}
+		b, err := ReadFile(tc.path, 8)
+		switch {
+		case tc.wantErr == "" && (err != nil || len(b) != tc.n):
+			t.Errorf("ReadFile(%s) = %d bytes, %v; want %d bytes", tc.path, len(b), err, tc.n)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("ReadFile(%s) error = %v, want %q", tc.path, err, tc.wantErr)
+		}
 	}
 }
