@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,9 @@ func (d *decoder) bool(dst *bool) yamlnode.Func {
 	}
 }
 
+// durationText is the shape of a Go duration, whatever its size.
+var durationText = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
 // duration decodes a Go duration such as 90s, 5m or 1h30m; it may not be negative.
 func (d *decoder) duration(dst *time.Duration) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
@@ -97,7 +101,14 @@ func (d *decoder) duration(dst *time.Duration) yamlnode.Func {
 			return err
 		}
 		t, perr := time.ParseDuration(v)
-		if perr != nil || t < 0 {
+		switch {
+		case t < 0 || perr != nil && strings.HasPrefix(v, "-") && durationText.MatchString(v):
+			return d.ErrAt(n, path, "%s is negative: times count from the start of the run and lengths are positive", v)
+		case perr != nil && durationText.MatchString(v):
+			// Well formed, but past what a time.Duration holds (about
+			// 292 years): say so rather than call it malformed.
+			return d.ErrAt(n, path, "%s is too long for any field (a run lasts at most %v)", v, MaxHorizon)
+		case perr != nil:
 			return d.ErrAt(n, path, "want a duration like 90s, 5m or 1h30m, got %q", v)
 		}
 		*dst = t
