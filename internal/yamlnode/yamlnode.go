@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -276,6 +277,9 @@ func ReadFile(path string, limit int) ([]byte, error) {
 // without a word, so callers refuse it there. A syntax error comes back
 // as the parser's error (Syntax reads it), a parser panic as an error.
 func OneDocument(data []byte) (top, second *yaml.Node, err error) {
+	if err := checkUTF8(data); err != nil {
+		return nil, nil, err
+	}
 	var doc, next yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := Parse(dec, &doc); errors.Is(err, io.EOF) {
@@ -293,6 +297,30 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 		return top, nil, err
 	}
 	return top, nil, nil
+}
+
+// checkUTF8 refuses a file that is not UTF-8 with the line and column of
+// its first bad byte: the parser names line 1 whatever the byte's place.
+// A file starting with a UTF-16 byte order mark is left to the parser,
+// which reads UTF-16 as YAML allows.
+func checkUTF8(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			return fmt.Errorf("yaml: line %d: byte 0x%02x at column %d is not UTF-8 (the file must be UTF-8 text)", line, data[0], col)
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		data = data[n:]
+	}
+	return nil
 }
 
 // yamlLine matches the parser's "yaml: line N: message" errors.

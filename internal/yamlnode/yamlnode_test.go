@@ -174,6 +174,37 @@ func TestSyntax(t *testing.T) {
 	}
 }
 
+// The parser says line 1 for a bad byte anywhere; OneDocument finds it.
+func TestOneDocumentNotUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		line int
+		msg  string // "" for a file that parses
+	}{
+		{"a: caf\xe9\n", 1, "byte 0xe9 at column 7 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: b\nc: d\nareas: [Berl\xe9n]\n", 3, "byte 0xe9 at column 13 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: \u00e9\xff\n", 1, "byte 0xff at column 5 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: caf\u00e9\n", 0, ""},
+		// UTF-16 with its byte order mark is YAML too: left to the parser.
+		{"\xff\xfea\x00:\x00 \x00b\x00\n\x00", 0, ""},
+	} {
+		_, _, err := OneDocument([]byte(tc.in))
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.in, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%q parsed", tc.in)
+			continue
+		}
+		if line, msg := Syntax(err); line != tc.line || msg != tc.msg {
+			t.Errorf("%q: got %d %q, want %d %q", tc.in, line, msg, tc.line, tc.msg)
+		}
+	}
+}
+
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, n int) string {
