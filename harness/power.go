@@ -10,8 +10,11 @@ import (
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
-// schedulePlan puts the signal plan and the power cuts on the clock.
-func (r *Rig) schedulePlan() error {
+// scheduleSignal puts the signal plan on the clock. Timers of one instant
+// fire in creation order, so the rig calls it before it schedules the
+// itinerary: a stop at the instant of a change selects a network with the
+// new signal, as "at `at` the cells get rsrp" says.
+func (r *Rig) scheduleSignal() error {
 	clk := r.Loop.Clock()
 	for _, sc := range r.Scenario.Signal {
 		sc := sc
@@ -30,6 +33,12 @@ func (r *Rig) schedulePlan() error {
 		}
 		clk.AfterFunc(sc.At, apply)
 	}
+	return nil
+}
+
+// schedulePowerCuts arms the power cuts.
+func (r *Rig) schedulePowerCuts() {
+	clk := r.Loop.Clock()
 	for i, pc := range r.Scenario.Faults {
 		if pc.Kind != scenario.PowerCut {
 			continue
@@ -56,7 +65,6 @@ func (r *Rig) schedulePlan() error {
 			})
 		})
 	}
-	return nil
 }
 
 // peerWait bounds, in wall time, how long a power cut waits for a server

@@ -449,6 +449,9 @@ func stateErr(o Options, err error) error {
 
 // schedule puts the itinerary and the fault plan on the virtual clock.
 func (r *Rig) schedule() error {
+	if err := r.scheduleSignal(); err != nil {
+		return err
+	}
 	clk := r.Loop.Clock()
 	for i, step := range r.Scenario.Itinerary {
 		area := step.Area
@@ -467,7 +470,8 @@ func (r *Rig) schedule() error {
 		})
 	}
 	r.faults.schedule()
-	return r.schedulePlan()
+	r.schedulePowerCuts()
+	return nil
 }
 
 // Host is the host side of the tty in the modem's dialect (its AT is nil

@@ -53,7 +53,12 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	o.pageAfter = true
 	r, err := NewRig(s, o)
 	if err != nil {
-		res.Err = err
+		// The seed and directory the run would have had: the report names
+		// them even when the rig never started.
+		res.Err, res.Seed, res.Dir = err, o.Seed, o.Dir
+		if res.Seed == 0 {
+			res.Seed = s.Seed
+		}
 		return res
 	}
 	res.Seed, res.Dir = r.Seed, r.Dir()

@@ -367,3 +367,25 @@ func runClosed(t *testing.T, s *scenario.Scenario, dir string) *Rig {
 	}
 	return r
 }
+
+// A rig that cannot start still reports the seed and directory of the run
+// (`esimhil run --out FILE` printed "seed 0" and "[]").
+func TestRigThatCannotStartNamesSeedAndDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := loadFixture(t, "two-trips.yaml")
+	dir := filepath.Join(file, s.Name)
+	for _, tc := range []struct {
+		seed, want int64
+	}{
+		{0, s.Seed},
+		{9, 9},
+	} {
+		res := RunScenario(s, Options{Seed: tc.seed, Dir: dir, Capture: capture.Tap})
+		if res.Err == nil || res.Seed != tc.want || res.Dir != dir {
+			t.Errorf("--seed %d: err %v, seed %d, dir %q; want an error, seed %d, dir %q", tc.seed, res.Err, res.Seed, res.Dir, tc.want, dir)
+		}
+	}
+}

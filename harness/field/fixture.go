@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
 // Fixture is a fixture directory read: the manifest and its logs.
@@ -94,7 +96,7 @@ func (f *Fixture) complete() (*Fixture, error) {
 	m := f.Manifest
 	if m.Scenario != "" {
 		var err error
-		if f.ScenarioText, err = os.ReadFile(filepath.Join(f.Dir, m.Scenario)); err != nil {
+		if f.ScenarioText, err = yamlnode.ReadFile(filepath.Join(f.Dir, m.Scenario), scenario.MaxFileSize); err != nil {
 			return nil, m.errAt(m.Node("scenario"), "scenario", "%v", err)
 		}
 	}

@@ -191,7 +191,8 @@ func LoadManifest(dir string) (*Manifest, error) {
 	if fi.Size() > maxManifest {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("%d bytes, at most %d", fi.Size(), maxManifest)}
 	}
-	data, err := os.ReadFile(path)
+	// Bounded again: the size above is 0 for a device or a pipe.
+	data, err := yamlnode.ReadFile(path, maxManifest)
 	if err != nil {
 		return nil, err
 	}

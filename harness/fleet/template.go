@@ -20,7 +20,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,7 +136,7 @@ const maxTemplateSize = 1 << 20
 // Load reads a template and its base scenario. Errors in the template
 // are *yamlnode.Error: file:line:col, the field's path, what is wrong.
 func Load(path string) (*Template, error) {
-	b, err := os.ReadFile(path)
+	b, err := yamlnode.ReadFile(path, maxTemplateSize)
 	if err != nil {
 		return nil, fmt.Errorf("fleet template: %w", err)
 	}
@@ -149,7 +148,7 @@ func Load(path string) (*Template, error) {
 	if !filepath.IsAbs(sp) {
 		sp = filepath.Join(filepath.Dir(path), sp)
 	}
-	base, err := os.ReadFile(sp)
+	base, err := yamlnode.ReadFile(sp, scenario.MaxFileSize)
 	if err != nil {
 		return nil, t.d.ErrPath("scenario", "the base scenario cannot be read: %v", err)
 	}

@@ -118,7 +118,9 @@ func (m *Meter) showLocked() {
 	switch {
 	case m.live && now.Sub(m.last) >= redraw:
 		m.drawLocked(now)
-	case !m.live && now.Sub(m.last) >= m.every:
+	case !m.live && now.Sub(m.last) >= m.every && (m.total == 0 || m.done < m.total):
+		// The line of the last item is Finish's: printed here too, a
+		// slow last item (a long scenario) showed the same line twice.
 		fmt.Fprintln(m.w, m.lineLocked(now))
 		m.last = now
 	}

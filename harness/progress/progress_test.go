@@ -36,6 +36,28 @@ func TestPlainLinesArePeriodic(t *testing.T) {
 	}
 }
 
+func TestLastItemPrintedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		total int
+		want  int // lines
+	}{
+		// The last item comes after the period: Finish alone prints it.
+		{"known total", 1, 1},
+		// Without a total the end is unknown: the periodic line, then Finish's.
+		{"unknown total", 0, 2},
+	} {
+		var out strings.Builder
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 20 * time.Second}
+		m := New(&out, "run", tc.total, Every(10*time.Second), Clock(clk.now), Unit("scenarios"))
+		m.Done(true)
+		m.Finish()
+		if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != tc.want {
+			t.Errorf("%s: %d lines, want %d:\n%s", tc.name, len(lines), tc.want, out.String())
+		}
+	}
+}
+
 func TestLiveLineRedraws(t *testing.T) {
 	var out strings.Builder
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}

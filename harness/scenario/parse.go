@@ -1,8 +1,8 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -10,13 +10,17 @@ import (
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
-// maxFileSize bounds a scenario file; scenarios are small by nature.
-const maxFileSize = 1 << 20
+// MaxFileSize bounds a scenario file; scenarios are small by nature.
+const MaxFileSize = 1 << 20
 
 // Load reads, parses and validates the scenario file at path.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := yamlnode.ReadFile(path, MaxFileSize)
+	var big *Error
+	switch {
+	case errors.As(err, &big):
+		return nil, big
+	case err != nil:
 		return nil, fmt.Errorf("load scenario: %w", err)
 	}
 	return Parse(path, data)
@@ -26,8 +30,8 @@ func Load(path string) (*Scenario, error) {
 // Errors are of type *Error.
 func Parse(name string, data []byte) (s *Scenario, err error) {
 	d := newDecoder(name)
-	if len(data) > maxFileSize {
-		return nil, d.ErrAt(nil, "", "file is %d bytes, at most %d", len(data), maxFileSize)
+	if len(data) > MaxFileSize {
+		return nil, d.ErrAt(nil, "", "file is %d bytes, at most %d", len(data), MaxFileSize)
 	}
 	top, second, err := yamlnode.OneDocument(data)
 	switch {

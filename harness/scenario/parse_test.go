@@ -155,6 +155,9 @@ func TestParseErrors(t *testing.T) {
 		{"rsrp type", "rsrp: -90", "rsrp: loud", `b.yaml:8:39: network.cells[1].rsrp: want an integer, got "loud"`},
 		{"eid length", `eid: "89049032000001000000000000000171"`, `eid: "8904"`, `b.yaml:10:8: device.eid: "8904" is not an EID (32 digits)`},
 		{"interval", "check_interval: 5m", "check_interval: soon", `b.yaml:11:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "soon"`},
+		{"negative interval", "check_interval: 5m", "check_interval: -5m", `b.yaml:11:19: device.check_interval: -5m is negative: times count from the start of the run and lengths are positive`},
+		{"duration past int64", "{at: 1h, area: FR}", "{at: 9999999h, area: FR}", `b.yaml:17:10: itinerary[1].at: 9999999h is too long for any field (a run lasts at most 744h0m0s)`},
+		{"negative duration past int64", "{at: 1h, area: FR}", "{at: -9999999h, area: FR}", `b.yaml:17:10: itinerary[1].at: -9999999h is negative: times count from the start of the run and lengths are positive`},
 		{"iccid", `iccid: "89331000000000000029"`, `iccid: "8933x"`, `b.yaml:14:15: device.profiles[1].iccid: "8933x" is not an ICCID (18 to 20 digits)`},
 		{"iccid luhn", `iccid: "89331000000000000029"`, `iccid: "89331000000000000027"`,
 			`b.yaml:14:15: device.profiles[1].iccid: "89331000000000000027" fails the Luhn check: last digit 7, want 9`},
@@ -194,6 +197,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", "name: t", "name: [t", "b.yaml:1:1: YAML syntax: did not find expected ',' or ']'"},
 		{"syntax later line", "{at: 1h, area: FR}", "{at: 1h, area: FR", "b.yaml:16:1: YAML syntax: did not find expected ',' or '}'"},
 		{"tab indent", "name: t", "name: t\n\tseed: 1", "b.yaml:2:1: YAML syntax: found a tab character that violates indentation"},
+		{"not UTF-8 on a later line", "{at: 1h, area: FR}", "{at: 1h, area: F\xe9}", "b.yaml:17:1: YAML syntax: byte 0xe9 at column 21 is not UTF-8 (the file must be UTF-8 text)"},
 		{"alias", "itinerary:", "x: &a 1\nitinerary:", "b.yaml:15:1: x: unknown field"},
 		{"alias value", "name: t", "name: *a", "b.yaml:1:1: YAML syntax: unknown anchor 'a' referenced"},
 		{"alias use", "name: t", "name: &n t\nseed: *n", "b.yaml:2:7: seed: YAML aliases are not supported"},
@@ -366,7 +370,7 @@ func TestParseTopLevel(t *testing.T) {
 		{"", "e.yaml:1:1: empty scenario"},
 		{"- 1\n", "e.yaml:1:1: want a mapping, got a list"},
 		{"just text", `e.yaml:1:1: want a mapping, got "just text"`},
-		{strings.Repeat("#", maxFileSize+1), "e.yaml:1:1: file is 1048577 bytes, at most 1048576"},
+		{strings.Repeat("#", MaxFileSize+1), "e.yaml:1:1: file is 1048577 bytes, at most 1048576"},
 	} {
 		if _, err := Parse("e.yaml", []byte(c.in)); err == nil || err.Error() != c.want {
 			t.Errorf("Parse(%.20q) = %v, want %s", c.in, err, c.want)
@@ -374,6 +378,15 @@ func TestParseTopLevel(t *testing.T) {
 	}
 	if _, err := Load("no/such/file.yaml"); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v", err)
+	}
+	// A device has no size to check first: Load stops reading past the
+	// limit instead of filling the memory (it used to read /dev/zero for
+	// ever).
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		want := "/dev/zero:1:1: file is over 1048576 bytes (not a regular file), at most 1048576"
+		if _, err := Load("/dev/zero"); err == nil || err.Error() != want {
+			t.Errorf("Load(/dev/zero) = %v, want %s", err, want)
+		}
 	}
 }
 

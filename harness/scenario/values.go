@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -92,12 +93,14 @@ func (d *decoder) bool(dst *bool) yamlnode.Func {
 // duration decodes a Go duration such as 90s, 5m or 1h30m; it may not be negative.
 func (d *decoder) duration(dst *time.Duration) yamlnode.Func {
 	return func(n *yaml.Node, path string) error {
-		t, err := d.Duration(n, path)
-		if err != nil {
-			return err
-		}
-		if t < 0 {
-			return d.ErrAt(n, path, "want a duration of 0 or more, got %q", n.Value)
+		t, err := yamlnode.Duration(n)
+		switch {
+		case t < 0 || errors.Is(err, yamlnode.ErrDurationRange) && strings.HasPrefix(n.Value, "-"):
+			return d.ErrAt(n, path, "%s is negative: times count from the start of the run and lengths are positive", n.Value)
+		case errors.Is(err, yamlnode.ErrDurationRange):
+			return d.ErrAt(n, path, "%s is too long for any field (a run lasts at most %v)", n.Value, MaxHorizon)
+		case err != nil:
+			return d.ErrAt(n, path, "%v", err)
 		}
 		*dst = t
 		return nil

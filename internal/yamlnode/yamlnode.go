@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -256,11 +258,24 @@ func Duration(n *yaml.Node) (time.Duration, error) {
 		return 0, fmt.Errorf("want %s, got %s", durationWant, Describe(n))
 	}
 	d, err := time.ParseDuration(n.Value)
-	if err != nil {
+	switch {
+	case err != nil && durationText.MatchString(n.Value):
+		// Well formed, past what a time.Duration holds (about 292
+		// years): a caller says what its range is rather than call it
+		// malformed.
+		return 0, fmt.Errorf("%s: %w", n.Value, ErrDurationRange)
+	case err != nil:
 		return 0, fmt.Errorf("want %s, got %q", durationWant, n.Value)
 	}
 	return d, nil
 }
+
+// ErrDurationRange is a well-formed duration too large, or too far below
+// zero, for a time.Duration.
+var ErrDurationRange = errors.New("beyond the ±292 years a duration holds")
+
+// durationText is the shape of a Go duration, whatever its size.
+var durationText = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // Duration is the package's Duration, its error at n.
 func (d *Decoder) Duration(n *yaml.Node, path string) (time.Duration, error) {
@@ -282,12 +297,40 @@ func Parse(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 	return dec.Decode(doc)
 }
 
+// ReadFile reads the file at path, refusing it once the read passes limit
+// bytes: a device such as /dev/zero, or a file still growing, has no size
+// to check beforehand and would fill the memory. A larger file is an
+// *Error naming the file and the limit (its size too when it is a regular
+// file).
+func ReadFile(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) <= limit {
+		return data, nil
+	}
+	msg := fmt.Sprintf("file is over %d bytes (not a regular file), at most %d", limit, limit)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		msg = fmt.Sprintf("file is %d bytes, at most %d", fi.Size(), limit)
+	}
+	return nil, &Error{File: path, Line: 1, Col: 1, Msg: msg}
+}
+
 // OneDocument parses data's first document and returns its top node
 // (nil for an empty file) and where a second document starts (nil when
 // there is none): yaml.Unmarshal would read the first and drop the rest
 // without a word, so callers refuse it there. A syntax error comes back
 // as the parser's error (Syntax reads it), a parser panic as an error.
 func OneDocument(data []byte) (top, second *yaml.Node, err error) {
+	if err := checkUTF8(data); err != nil {
+		return nil, nil, err
+	}
 	var doc, next yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := Parse(dec, &doc); errors.Is(err, io.EOF) {
@@ -305,6 +348,30 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 		return top, nil, err
 	}
 	return top, nil, nil
+}
+
+// checkUTF8 refuses a file that is not UTF-8 with the line and column of
+// its first bad byte: the parser names line 1 whatever the byte's place.
+// A file starting with a UTF-16 byte order mark is left to the parser,
+// which reads UTF-16 as YAML allows.
+func checkUTF8(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			return fmt.Errorf("yaml: line %d: byte 0x%02x at column %d is not UTF-8 (the file must be UTF-8 text)", line, data[0], col)
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		data = data[n:]
+	}
+	return nil
 }
 
 // yamlLine matches the parser's "yaml: line N: message" errors.

@@ -1,8 +1,11 @@
 package yamlnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +193,8 @@ func TestDuration(t *testing.T) {
 		{"d:\n", 0, "f.yaml:1:3: d: want a duration like 90s, 5m or 1h30m, got nothing"},
 		{"d: [1s]\n", 0, "f.yaml:1:4: d: want a duration like 90s, 5m or 1h30m, got a list"},
 		{"x: &a 1s\nd: *a\n", 0, "f.yaml:2:4: d: want a duration like 90s, 5m or 1h30m, got an alias"},
+		{"d: 9999999h\n", 0, "f.yaml:1:4: d: 9999999h: beyond the ±292 years a duration holds"},
+		{"d: -9999999h\n", 0, "f.yaml:1:4: d: -9999999h: beyond the ±292 years a duration holds"},
 	} {
 		var doc yaml.Node
 		if err := yaml.Unmarshal([]byte(tc.yaml), &doc); err != nil {
@@ -205,6 +210,74 @@ func TestDuration(t *testing.T) {
 			t.Errorf("%q: %v %v, want %v", tc.yaml, got, err, tc.want)
 		case tc.err != "" && (err == nil || err.Error() != tc.err):
 			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.err)
+		}
+	}
+}
+
+// The parser says line 1 for a bad byte anywhere; OneDocument finds it.
+func TestOneDocumentNotUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		line int
+		msg  string // "" for a file that parses
+	}{
+		{"a: caf\xe9\n", 1, "byte 0xe9 at column 7 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: b\nc: d\nareas: [Berl\xe9n]\n", 3, "byte 0xe9 at column 13 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: \u00e9\xff\n", 1, "byte 0xff at column 5 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: caf\u00e9\n", 0, ""},
+		// UTF-16 with its byte order mark is YAML too: left to the parser.
+		{"\xff\xfea\x00:\x00 \x00b\x00\n\x00", 0, ""},
+	} {
+		_, _, err := OneDocument([]byte(tc.in))
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.in, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%q parsed", tc.in)
+			continue
+		}
+		if line, msg := Syntax(err); line != tc.line || msg != tc.msg {
+			t.Errorf("%q: got %d %q, want %d %q", tc.in, line, msg, tc.line, tc.msg)
+		}
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, n int) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, bytes.Repeat([]byte("#"), n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small, full, over := write("small", 3), write("full", 8), write("over", 9)
+	for _, tc := range []struct {
+		path    string
+		n       int    // bytes read when it succeeds
+		wantErr string // "" for success
+	}{
+		{small, 3, ""},
+		{full, 8, ""},
+		{over, 0, over + ":1:1: file is 9 bytes, at most 8"},
+		// A device never ends: refused past the limit, not read to the end.
+		{"/dev/zero", 0, "/dev/zero:1:1: file is over 8 bytes (not a regular file), at most 8"},
+		{filepath.Join(dir, "missing"), 0, "no such file"},
+	} {
+		if tc.path == "/dev/zero" {
+			if _, err := os.Stat(tc.path); err != nil {
+				continue
+			}
+		}
+		b, err := ReadFile(tc.path, 8)
+		switch {
+		case tc.wantErr == "" && (err != nil || len(b) != tc.n):
+			t.Errorf("ReadFile(%s) = %d bytes, %v; want %d bytes", tc.path, len(b), err, tc.n)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("ReadFile(%s) error = %v, want %q", tc.path, err, tc.wantErr)
 		}
 	}
 }

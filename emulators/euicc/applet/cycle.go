@@ -179,11 +179,19 @@ func (a *Applet) endCycleWith(outcome, reason string, n Note, serving string) {
 // still on a profile that was attached, and goes on with the list at once,
 // or once that profile has a bearer again.
 func (a *Applet) failAttempt(reason string, switched bool) {
+	a.failAttemptAs(reason, switched, true)
+}
+
+// failAttemptAs is failAttempt; backoff false spares the operator the
+// back-off (it never had its chance in the area).
+func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 	c := a.st.Cycle
 	if reason != "" {
 		a.log(KindAttachFailed, "operator", c.Current, "reason", reason)
 	}
-	a.backoffFailed(c.Current, c.Area)
+	if backoff {
+		a.backoffFailed(c.Current, c.Area)
+	}
 	a.stopAttachTimer()
 	if !switched {
 		a.resumeOnServing()

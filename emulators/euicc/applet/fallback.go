@@ -37,6 +37,11 @@ func (a *Applet) judge(svc Service, plmn string) {
 		a.attachFailedNow("registration denied (limited service)")
 	case svc == LimitedService:
 		a.attachFailedNow(fmt.Sprintf("registration denied (limited service on %s)", plmn))
+	case c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area:
+		// The device crossed a border before the operator attached: it
+		// did not fail in the list's area, so it is not backed off there
+		// (the fallback then ends the cycle: the device left the area).
+		a.failAttemptAs("normal service on another network "+plmn, true, false)
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}

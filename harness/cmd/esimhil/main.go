@@ -166,6 +166,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	defer func() { write(results) }()
+	// A scenario's name names its artifacts directory: a second file of
+	// the same name would overwrite the first one's evidence.
+	named := map[string]string{}
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
 			meter.Printf("SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
@@ -179,6 +182,16 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
+		if first, ok := named[s.Name]; ok {
+			err := fmt.Errorf("scenario name %q is already %s's in this run, and it names the artifacts directory %s: give each scenario its own name",
+				s.Name, first, filepath.Join(*out, s.Name))
+			meter.Printf("ERROR %s: %v\n", path, err)
+			meter.Done(false)
+			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
+			code = 1
+			continue
+		}
+		named[s.Name] = path
 		name := s.Name
 		runSeed := *seed
 		if runSeed == 0 {

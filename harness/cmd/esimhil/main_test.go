@@ -72,6 +72,31 @@ func TestRunFailsOnBadScenarioAndUnmetExpectations(t *testing.T) {
 	}
 }
 
+// Two files of one name would share one artifacts directory: the second
+// is refused, the first one's evidence kept.
+func TestRunRefusesASecondScenarioOfTheSameName(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	src, _ := os.ReadFile(scen)
+	copied := filepath.Join(t.TempDir(), "copy.yaml")
+	os.WriteFile(copied, bytes.Replace(src, []byte("seed: 3"), []byte("seed: 4"), 1), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, scen, copied}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1: %s%s", code, stdout.String(), stderr.String())
+	}
+	lines := strings.Split(stdout.String(), "\n")
+	if !strings.HasPrefix(lines[0], "PASS  home-no-request (seed 3,") {
+		t.Fatalf("first scenario: %q", lines[0])
+	}
+	if want := "ERROR " + copied + `: scenario name "home-no-request" is already ` + scen + "'s in this run"; !strings.HasPrefix(lines[1], want) {
+		t.Fatalf("second scenario:\n %q, want it to start with\n %q", lines[1], want)
+	}
+	ev, _ := os.ReadFile(filepath.Join(out, "home-no-request", "events.jsonl"))
+	if !bytes.Contains(ev, []byte(`"seed":3`)) {
+		t.Fatalf("the first scenario's events were overwritten")
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := cli(context.Background(), nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage:") {
