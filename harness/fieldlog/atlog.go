@@ -28,10 +28,22 @@ func readATLog(file string, lines []string) (*Transcript, error) {
 		if len(rest) > 2 {
 			text = rest[2:]
 		}
-		recs = append(recs, record{line: n, dir: Dir(rest[0]), t: t, text: text})
+		r := record{line: n, dir: Dir(rest[0]), t: t, text: text}
+		r.noAnswer = r.dir == Tool && strings.HasPrefix(text, noAnswerPrefix)
+		recs = append(recs, r)
 	}
 	return finish(file, Absolute, recs, false)
 }
+
+// noAnswerPrefix starts the note a harness writes after a command the
+// modem left without a final result when its log ends (NoAnswerNote).
+const noAnswerPrefix = "no answer: "
+
+// NoAnswerNote is the at.log note ("# no answer: AT+CSQ") by which the
+// writer of a whole log says that the modem never answered cmd, its last
+// command: read without it, a log that ends before a command's final
+// result is taken for one cut off.
+func NoAnswerNote(cmd string) string { return noAnswerPrefix + cmd }
 
 // finish normalises and notes whether the log ever shows an echo.
 func finish(file string, c Clock, recs []record, cut bool) (*Transcript, error) {

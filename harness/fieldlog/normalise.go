@@ -21,6 +21,9 @@ type record struct {
 	apdu  []byte
 	isAPD bool
 	event *Event
+	// noAnswer marks an at.log note that the modem never answered the
+	// command it names (NoAnswerNote).
+	noAnswer bool
 	// echoOnly marks a modem line of a log that shows commands only
 	// through their echo (lpac's old "AT_DEBUG: " lines): a line that
 	// reads as a command is both the command and its echo.
@@ -70,6 +73,9 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		c := portOf(r.port)
 		switch {
 		case r.dir == Tool || r.isAPD:
+			if r.noAnswer && c.cmd >= 0 && r.text == NoAnswerNote(t.Entries[c.cmd].Text) {
+				c.cmd, c.prev = -1, -1 // the log is whole: the command went unanswered
+			}
 			e := base
 			e.Role, e.Text = Note, r.text
 			if r.isAPD {

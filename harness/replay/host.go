@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // syncWait bounds, in wall time, how long the host waits for the modem to
@@ -39,6 +40,15 @@ type host struct {
 	done  chan struct{}
 
 	lines int // lines written to out
+	// open is the last command sent while it awaits its final result.
+	open *openCommand
+}
+
+// openCommand is a command sent that has no final result yet.
+type openCommand struct {
+	line string
+	at   int    // its line in host.log
+	off  string // why the modem could not answer when it took it in ("" it could)
 }
 
 func newHost(r *harness.Rig, out io.Writer) (*host, error) {
@@ -118,6 +128,7 @@ func (h *host) drain() ([]string, error) {
 			continue
 		}
 		h.write("<", l)
+		h.answered(l)
 		out = append(out, l)
 	}
 	return out, nil
@@ -132,6 +143,15 @@ func (h *host) flush() {
 	h.mu.Unlock()
 	if strings.TrimSpace(rest) != "" {
 		h.write("<", rest)
+		h.answered(rest)
+	}
+}
+
+// answered takes a line the modem sent: a final result ends the command
+// that awaited one, as the log readers pair them.
+func (h *host) answered(l string) {
+	if h.open != nil && at.Classify(l).Kind.IsFinal() {
+		h.open = nil
 	}
 }
 
@@ -154,12 +174,23 @@ func (h *host) send(line string) ([]string, error) {
 	}
 	in := h.r.Modem.LinesIn()
 	h.write(">", line)
+	h.open = &openCommand{line: line, at: h.lines}
 	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
 		return nil, fmt.Errorf("replay host: write %q: %w", line, err)
 	}
 	if !h.r.Modem.AwaitLinesIn(in, syncWait) {
 		return nil, fmt.Errorf("replay host: the modem did not take %q in within %v", line, syncWait)
 	}
+	// The modem's state as it took the line in (nothing has run since):
+	// why it may never answer.
+	h.r.Loop.Do(func() {
+		switch {
+		case !h.r.Modem.Powered():
+			h.open.off = "powered off"
+		case !h.r.Modem.Listening():
+			h.open.off = "restarting"
+		}
+	})
 	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ func judge(res *Result, rp *replayed) {
 			res.Why += ", and what was expected happens"
 		}
 	}
+	if res.NoAnswer != nil {
+		res.Why += "; " + res.NoAnswer.String()
+	}
 }
 
 // atFailure pairs the recording's failure line with the replay's host.log

@@ -71,11 +71,40 @@ type Result struct {
 	// Mismatches are the manifest's check expectations that did not hold
 	// on the replay.
 	Mismatches []string
+	// NoAnswer is the last command played when the modem never answered
+	// it by the end of the run; nil when every command got its final
+	// result. The verdict's Why names it.
+	NoAnswer *NoAnswer
 	// OK is the verdict: the replay shows what the manifest expects.
 	OK bool
 	// Why says why the verdict is what it is, in one line.
 	Why  string
 	Wall time.Duration
+}
+
+// NoAnswer is a command the emulated modem left without a final result
+// at the end of the run.
+type NoAnswer struct {
+	Command string
+	// Line is its line in host.log; Src the recording's line it was
+	// played from (zero for a command of the replay's own preamble).
+	Line int
+	Src  field.Src
+	// Why says why the modem could not answer, when the replay knows
+	// ("" when it was on and listening).
+	Why string
+}
+
+func (n *NoAnswer) String() string {
+	from := ""
+	if n.Src.File != "" {
+		from = ", played from " + n.Src.String()
+	}
+	s := fmt.Sprintf("%s (%s:%d%s) got no answer by the end of the run", fieldlog.Clip(n.Command, commandWidth), HostLog, n.Line, from)
+	if n.Why != "" {
+		s += ": " + n.Why
+	}
+	return s
 }
 
 // Run loads, reconstructs and replays the fixture in dir.
@@ -114,6 +143,7 @@ func Replay(plan *field.Plan, o Options) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("replay %s: %w", f.Manifest.Name, err)
 	}
+	res.NoAnswer = replayed.noAnswer
 	compare(res, replayed)
 	judge(res, replayed)
 	res.Wall = time.Since(wall)
@@ -154,6 +184,7 @@ type replayed struct {
 	steps     []int // host entry of each plan step played (-1: skipped)
 	preamble  int   // commands of the preamble at the start of host
 	end       scenario.EndRegistration
+	noAnswer  *NoAnswer // the last command, when the modem never answered it
 	dir       string
 }
 
@@ -234,13 +265,28 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			return err
 		}
 		h.flush()
+		if c := h.open; c != nil {
+			// The run is over and the modem never answered its last
+			// command: a finding, which host.log says so that it reads
+			// as whole, not cut off.
+			out.noAnswer = &NoAnswer{Command: c.line, Line: c.at}
+			if c.off != "" {
+				out.noAnswer.Why = "the emulated modem was " + c.off + " when it took the line in"
+				h.note(out.noAnswer.Why)
+			}
+			h.note(fieldlog.NoAnswerNote(c.line))
+		}
 		return nil
 	}()
 	if err := h.close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	if runErr == nil {
-		// What a host reads at the end, for the manifest's check.
+	listening := false
+	r.Loop.Do(func() { listening = r.Modem.Listening() })
+	if runErr == nil && listening {
+		// What a host reads at the end, for the manifest's check (a
+		// modem off or restarting answers nothing: a registration of
+		// none, without waiting out the host's timeouts).
 		if r.AT, err = atclient.Open(r.Modem.Path()); err == nil {
 			out.end, _ = r.Report()
 		}
@@ -264,6 +310,13 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 		out.platform = t
 	}
 	out.mapSteps(p)
+	if c := out.noAnswer; c != nil {
+		for i, k := range out.steps {
+			if k >= 0 && out.host.Entries[k].Line == c.Line {
+				c.Src = p.Steps[i].Src
+			}
+		}
+	}
 	return out, nil
 }
 

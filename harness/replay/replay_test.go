@@ -1074,3 +1074,54 @@ func TestRestartInAnUntimedLog(t *testing.T) {
 		t.Fatalf("%s", Report(res))
 	}
 }
+
+// TestLastCommandUnanswered: a run whose emulated modem never answers the
+// last command played — it is restarting, or a power cut leaves it off
+// past the end — is a finding of the replay, naming the command, its
+// line in host.log and the recording's, never an error reading its own
+// host log.
+func TestLastCommandUnanswered(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dir  func(t *testing.T) string
+		want NoAnswer
+	}{
+		{"sent while the modem restarts", func(t *testing.T) string {
+			log := "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[1.000] > AT+CFUN=1,1\n[1.050] < OK\n" +
+				"[1.100] > AT+CSQ\n[1.110] < +CSQ: 31,99\n[1.111] < OK\n"
+			return newFixture(t, "restart-at-end", map[string]string{"host.log": log,
+				field.ManifestFile: orangeFixture("restart-at-end", "generic", "host.log", "plain", 6)})
+		}, NoAnswer{Command: "AT+CSQ", Src: field.Src{File: "host.log", Line: 6}, Why: "the emulated modem was restarting when it took the line in"}},
+		{"a power cut past the end", func(t *testing.T) string {
+			dir := copyFixture(t, "notification-lost-power-cut")
+			editLine(t, filepath.Join(dir, field.ManifestFile), 31, "  - {power_cut: attach_result, actor: world, nth: 2, off: 24h}")
+			return dir
+		}, NoAnswer{Command: "AT+COPS?", Src: field.Src{File: "at.log", Line: 180}, Why: "the emulated modem was powered off when it took the line in"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Run(tc.dir(t), Options{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := res.NoAnswer
+			if n == nil {
+				t.Fatalf("no unanswered command: %s", Report(res))
+			}
+			host, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimRight(string(host), "\n"), "\n")
+			if n.Command != tc.want.Command || n.Src != tc.want.Src || n.Why != tc.want.Why ||
+				n.Line < 1 || n.Line > len(lines) || !strings.HasSuffix(lines[n.Line-1], " > "+tc.want.Command) {
+				t.Errorf("unanswered %+v, want %+v on its host.log line:\n%s", *n, tc.want, host)
+			}
+			if !strings.HasSuffix(lines[len(lines)-1], " # no answer: "+tc.want.Command) {
+				t.Errorf("host.log ends %q, want the note", lines[len(lines)-1])
+			}
+			if !strings.Contains(res.Why, n.String()) || !strings.Contains(n.String(), fmt.Sprintf("(host.log:%d, played from %s)", n.Line, tc.want.Src)) {
+				t.Errorf("the verdict does not name it: %s", res.Why)
+			}
+		})
+	}
+}
