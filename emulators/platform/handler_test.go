@@ -157,8 +157,8 @@ func TestEventsAndReceived(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect, nil))
-	var got ReceivedPage
-	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got.Total != 3 || len(got.Entries) != 3 || got.Entries[0].Path != platformapi.PathPreferredList || got.Next != nil {
+	got, err := platformapi.DecodeInspectPage(w.Body.Bytes())
+	if err != nil || *got.Total != 3 || len(got.Entries) != 3 || got.Entries[0].Path != platformapi.PathPreferredList || got.Next != nil {
 		t.Errorf("inspect answer %s (%v)", w.Body, err)
 	}
 }

@@ -3,9 +3,9 @@ package platform
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/esimhil/esimhil/internal/httpserve"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Bounds on what the request log keeps (README, "Limits"): the newest
@@ -20,29 +20,10 @@ const (
 	MaxInspectLimit     = 1000
 )
 
-// Received is one request as it arrived, with the status it was answered.
-type Received struct {
-	// Index counts requests from 0 over the server's life; entries older
-	// than the newest MaxReceived are dropped.
-	Index  int       `json:"index"`
-	Time   time.Time `json:"t"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Status int       `json:"status"`
-	Body   string    `json:"body"`
-	// BodySize and BodySHA256 describe the body as read (no hash when it
-	// was not read whole: too large, too slow, or an unknown route); Body
-	// holds at most its first MaxRecordedBody bytes (Truncated says so).
-	BodySize   int    `json:"body_size"`
-	BodySHA256 string `json:"body_sha256,omitempty"`
-	Truncated  bool   `json:"truncated,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
 // record logs a request; read says its whole body was read (else the
 // body is partial or absent and gets no hash).
 func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
-	rec := Received{
+	rec := platformapi.Received{
 		Time: s.clk.Now(), Method: r.Method, Path: r.URL.Path, Status: a.status,
 		BodySize: len(body), Error: a.reason,
 	}
@@ -61,7 +42,7 @@ func (s *Server) record(r *http.Request, body []byte, read bool, a answer) {
 
 // Received returns the requests kept so far (the newest MaxReceived), in
 // order, except reads of the inspect route itself.
-func (s *Server) Received() []Received {
+func (s *Server) Received() []platformapi.Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.received.Entries()
@@ -88,16 +69,6 @@ func (s *Server) ReceivedCount() (total, dropped int) {
 	return s.received.Total(), s.received.Dropped()
 }
 
-// ReceivedPage is the answer of GET /v1/inspect/received.
-type ReceivedPage struct {
-	Total   int        `json:"total"`   // requests since the server started
-	Dropped int        `json:"dropped"` // oldest ones no longer kept
-	Offset  int        `json:"offset"`  // Index of the first entry
-	Entries []Received `json:"entries"`
-	// Next is the offset of the following page; absent on the last.
-	Next *int `json:"next,omitempty"`
-}
-
 // inspect answers one page: ?offset=<index of the first request>
 // (default: the oldest kept) and ?limit=<at most MaxInspectLimit>.
 func (s *Server) inspect(r *http.Request, _ []byte) answer {
@@ -122,9 +93,10 @@ func (s *Server) inspect(r *http.Request, _ []byte) answer {
 		return reject(http.StatusBadRequest, "offset: want 0..%d (requests so far), got %q", l.Total(), q.Get("offset"))
 	}
 	offset = max(offset, l.Dropped()) // older entries are gone: start at the oldest kept
-	p := ReceivedPage{Total: l.Total(), Dropped: l.Dropped(), Offset: offset, Entries: l.Slice(offset, offset+limit)}
-	if next := offset + len(p.Entries); next < l.Total() {
-		p.Next = &next
+	entries := l.Slice(offset, offset+limit)
+	var next *int
+	if n := offset + len(entries); n < l.Total() {
+		next = &n
 	}
-	return answer{status: http.StatusOK, body: p}
+	return answer{status: http.StatusOK, body: platformapi.NewInspectPage(l.Total(), l.Dropped(), offset, entries, next)}
 }

@@ -3,7 +3,6 @@ package platform
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -56,13 +55,13 @@ func TestInspectPages(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathNotifications, `{}`))
 	}
-	page := func(q string) ReceivedPage {
+	page := func(q string) platformapi.InspectPage {
 		t.Helper()
 		w := httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", platformapi.PathInspect+q, nil))
-		var p ReceivedPage
-		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != 200 {
-			t.Fatalf("GET %s: %d %s", q, w.Code, w.Body)
+		p, err := platformapi.DecodeInspectPage(w.Body.Bytes())
+		if err != nil || w.Code != 200 {
+			t.Fatalf("GET %s: %d %s (%v)", q, w.Code, w.Body, err)
 		}
 		return p
 	}
@@ -70,8 +69,8 @@ func TestInspectPages(t *testing.T) {
 	q := "?limit=3"
 	for {
 		p := page(q)
-		if p.Total != 7 {
-			t.Fatalf("total %d", p.Total)
+		if *p.Total != 7 {
+			t.Fatalf("total %d", *p.Total)
 		}
 		for _, e := range p.Entries {
 			seen = append(seen, e.Index)

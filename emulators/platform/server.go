@@ -85,7 +85,7 @@ type Server struct {
 	cat      *catalogue
 	listID   int
 	noteID   int
-	received httpserve.Ring[Received]
+	received httpserve.Ring[platformapi.Received]
 	lastSeq  map[string]uint64   // EID → last accepted X-Esimhil-Seq
 	acked    map[string]string   // notification identity → the id it was acknowledged with
 	quota    map[string]dayCount // EID → forwarded downloads today
@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	return &Server{
 		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
-		received: httpserve.NewRing[Received](MaxReceived),
+		received: httpserve.NewRing[platformapi.Received](MaxReceived),
 		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil
 }

@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,24 +35,6 @@ func newInspector(base string) *inspector {
 	return &inspector{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: inspectTimeout}, seen: map[string]bool{}}
 }
 
-// inspectPageBody is a page of the log. Total, Offset and Entries are
-// pointers or nil when absent, so one decoding also tells an object
-// without them ({"error": …} with a 200), which is no log: read as an
-// empty one it would call every notification lost.
-type inspectPageBody struct {
-	Total   *int `json:"total"`
-	Dropped int  `json:"dropped"`
-	Offset  *int `json:"offset"`
-	Entries []struct {
-		Index  int    `json:"index"`
-		Path   string `json:"path"`
-		Status int    `json:"status"`
-		Body   string `json:"body"`
-		SHA256 string `json:"body_sha256"`
-	} `json:"entries"`
-	Next *int `json:"next"`
-}
-
 // probe checks the platform answers at all, and where its log starts.
 func (in *inspector) probe() error {
 	p, err := in.page(0, 1)
@@ -68,7 +49,10 @@ func (in *inspector) probe() error {
 	return nil
 }
 
-func (in *inspector) page(offset, limit int) (*inspectPageBody, error) {
+// page reads one page of the log. A 200 that is no page (an error
+// object, a required member missing) is refused: read as an empty page it
+// would call every notification lost.
+func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	u := fmt.Sprintf("%s%s?offset=%d&limit=%d", in.base, platformapi.PathInspect, offset, limit)
 	resp, err := in.client.Get(u)
 	if err != nil {
@@ -82,17 +66,9 @@ func (in *inspector) page(offset, limit int) (*inspectPageBody, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s answered %d", platformapi.PathInspect, resp.StatusCode)
 	}
-	var p inspectPageBody
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("GET %s answered %d with a body that is not its JSON: %v", platformapi.PathInspect, resp.StatusCode, err)
-	}
-	for _, f := range []struct {
-		name   string
-		absent bool
-	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
-		if f.absent {
-			return nil, fmt.Errorf("GET %s answered %d without the page's %q: not its log", platformapi.PathInspect, resp.StatusCode, f.name)
-		}
+	p, err := platformapi.DecodeInspectPage(b)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err)
 	}
 	return &p, nil
 }

@@ -17,11 +17,12 @@ func TestInspectPage(t *testing.T) {
 	}{
 		{"a page", `{"total": 3, "dropped": 1, "offset": 1, "entries": [{"index": 1, "path": "/v1/x", "status": 200, "body": "{}"}], "next": 2}`, ""},
 		{"an empty page", `{"total": 0, "offset": 0, "entries": []}`, ""},
-		{"an error object", `{"error": "inspect disabled"}`, `without the page's "total": not its log`},
-		{"no offset", `{"total": 0, "entries": []}`, `without the page's "offset"`},
-		{"no entries", `{"total": 0, "offset": 0}`, `without the page's "entries"`},
-		{"entries null", `{"total": 0, "offset": 0, "entries": null}`, `without the page's "entries"`},
-		{"not JSON", `<html>`, "a body that is not its JSON"},
+		{"an error object", `{"error": "inspect disabled"}`, `answered 200 with a body that is not a page of its log: an error answer, not a page: "inspect disabled"`},
+		{"no offset", `{"total": 0, "entries": []}`, `not a page of its log: missing member "offset"`},
+		{"no entries", `{"total": 0, "offset": 0}`, `not a page of its log: missing member "entries"`},
+		{"entries null", `{"total": 0, "offset": 0, "entries": null}`, `not a page of its log: missing member "entries"`},
+		{"a member of another name", `{"total": 0, "offset": 0, "entries": [], "Next": 1}`, `not a page of its log: unknown member "Next"; did you mean "next"?`},
+		{"not JSON", `<html>`, "a body that is not a page of its log: malformed JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.body) }))

@@ -1,0 +1,74 @@
+package platformapi
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/exactjson"
+)
+
+// Received is one request of the platform's log as GET
+// /v1/inspect/received serves it: as it arrived, with the status it was
+// answered.
+type Received struct {
+	// Index counts requests from 0 over the platform's life.
+	Index  int       `json:"index"`
+	Time   time.Time `json:"t"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+	Body   string    `json:"body"`
+	// BodySize and BodySHA256 describe the body as read (no hash when it
+	// was not read whole: too large, too slow, or an unknown route); Body
+	// holds at most its first bytes (Truncated says it was cut).
+	BodySize   int    `json:"body_size"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
+	Truncated  bool   `json:"truncated,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// InspectPage is the 200 answer of GET /v1/inspect/received: one page of
+// the platform's request log. Total, Offset and Entries are required, and
+// nil when a body lacks them: a body of another shape answered with 200
+// ({"error": …}) is then told from a page, where read as an empty one it
+// would show a log with nothing in it.
+type InspectPage struct {
+	Total   *int       `json:"total"`   // requests since the platform started
+	Dropped int        `json:"dropped"` // oldest ones no longer kept
+	Offset  *int       `json:"offset"`  // Index of the first entry
+	Entries []Received `json:"entries"`
+	// Next is the offset of the following page; absent on the last.
+	Next *int `json:"next,omitempty"`
+}
+
+// NewInspectPage is the page of entries starting at offset, of a log that
+// received total requests and dropped its oldest dropped; next is nil on
+// the last page.
+func NewInspectPage(total, dropped, offset int, entries []Received, next *int) InspectPage {
+	if entries == nil {
+		entries = []Received{} // "entries": [], never null
+	}
+	return InspectPage{Total: &total, Dropped: dropped, Offset: &offset, Entries: entries, Next: next}
+}
+
+// DecodeInspectPage parses a page of the request log, refusing a body
+// without the page's required members; an error answer ({"error": …})
+// is refused as such, its reason quoted.
+func DecodeInspectPage(b []byte) (InspectPage, error) {
+	var p InspectPage
+	if err := exactjson.Decode(b, &p); err != nil {
+		if e, eerr := DecodeErrorResponse(b); eerr == nil && e.Error != "" {
+			return p, fmt.Errorf("an error answer, not a page: %q", e.Error)
+		}
+		return p, err
+	}
+	for _, f := range []struct {
+		name   string
+		absent bool
+	}{{"total", p.Total == nil}, {"offset", p.Offset == nil}, {"entries", p.Entries == nil}} {
+		if f.absent {
+			return p, fmt.Errorf("missing member %q", f.name)
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,50 @@
+package platformapi
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// A page the platform writes reads back the same; a 200 that is no page
+// (an error answer, a required member missing or null, a member of
+// another name) is refused in the API's terms.
+func TestInspectPageRoundTrip(t *testing.T) {
+	next := 3
+	at := time.Date(2026, 1, 1, 0, 0, 1, 5, time.UTC)
+	for _, p := range []InspectPage{
+		NewInspectPage(5, 1, 1, []Received{
+			{Index: 1, Time: at, Method: "POST", Path: PathPreferredList, Status: 200, Body: "{}", BodySize: 2, BodySHA256: "44136fa3"},
+			{Index: 2, Time: at, Method: "POST", Path: PathNotifications, Status: 400, Body: "{…", BodySize: 70000, Truncated: true, Error: "eid: want 32 decimal digits"},
+		}, &next),
+		NewInspectPage(0, 0, 0, nil, nil), // the last page, empty
+	} {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeInspectPage(b)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !reflect.DeepEqual(got, p) {
+			t.Errorf("%s read back as %+v, want %+v", b, got, p)
+		}
+	}
+	for _, tc := range []struct{ name, body, want string }{
+		{"an error answer", `{"error":"inspect disabled"}`, `an error answer, not a page: "inspect disabled"`},
+		{"no total", `{"offset":0,"entries":[]}`, `missing member "total"`},
+		{"no offset", `{"total":0,"entries":[]}`, `missing member "offset"`},
+		{"entries null", `{"total":0,"offset":0,"entries":null}`, `missing member "entries"`},
+		{"a member of another name", `{"total":0,"offset":0,"entries":[],"Next":1}`, `unknown member "Next"; did you mean "next"?`},
+		{"an entry's index a string", `{"total":1,"offset":0,"entries":[{"index":"0"}]}`, `entries[0].index: want an integer, got a string`},
+		{"not JSON", `<html>`, `malformed JSON: invalid character '<' looking for beginning of value`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := DecodeInspectPage([]byte(tc.body)); err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
