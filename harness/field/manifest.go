@@ -443,8 +443,8 @@ func (m *Manifest) quirkErr(q *yaml.Node, err error) error {
 		return m.errAt(q, "device.quirks", "%v", err)
 	}
 	e := &Error{File: m.File, Line: pe.Line, Col: pe.Col, Path: "device.quirks", Msg: pe.Msg}
-	if pe.Field != "" {
-		e.Path += "." + pe.Field
+	if pe.Path != "" {
+		e.Path += "." + pe.Path
 	}
 	if pe.Msg == "unknown field" {
 		e.Msg = `not a personality field (README, "Modem personalities")`

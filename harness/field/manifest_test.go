@@ -94,6 +94,8 @@ func TestManifestErrors(t *testing.T) {
 		{"quirk not a number", "cgla_max_apdu: 64", `cgla_max_apdu: "sixty-four"`, `demo/manifest.yaml:8:27: device.quirks.cgla_max_apdu: want a number, got "sixty-four"`},
 		{"quirk not a bool", "cgla_max_apdu: 64", "cgla_refused: sometimes", `demo/manifest.yaml:8:26: device.quirks.cgla_refused: want true or false, got "sometimes"`},
 		{"unknown quirk", "cgla_max_apdu: 64", "cgla_limit: 64", `demo/manifest.yaml:8:12: device.quirks.cgla_limit: not a personality field (README, "Modem personalities")`},
+		{"a quirk's timeout", "cgla_max_apdu: 64", "timeouts: {restart: 0s}", `demo/manifest.yaml:8:32: device.quirks.timeouts.restart: want a duration of more than 0, got "0s"`},
+		{"a quirk's list item", "cgla_max_apdu: 64", "boot_urcs: [RDY, [x]]", "demo/manifest.yaml:8:29: device.quirks.boot_urcs[1]: want a one-line string, got a list"},
 		{"quirks a list", "quirks: {cgla_max_apdu: 64}", "quirks: [cgla_max_apdu]", "demo/manifest.yaml:8:11: device.quirks: want a mapping of personality fields"},
 		{"bad EID", `eid: "89049032003850000000000003304519"`, `eid: "89049032003850000000000003304518"`, `demo/manifest.yaml:9:8: device.eid: "89049032003850000000000003304518": want 32 digits whose last two are the MOD 97-10 check digits`},
 		{"bad duration", "check_interval: 30m", "check_interval: half an hour", `demo/manifest.yaml:10:19: device.check_interval: want a duration like 90s, 5m or 1h30m, got "half an hour"`},

@@ -182,18 +182,19 @@ func parse(file string, data []byte, depth int) (Personality, error) {
 	if err != nil {
 		return Personality{}, err
 	}
+	d := &yamlnode.Decoder{File: file}
 	p := Personality{Timeouts: DefaultTimeouts}
 	if b, ok := field(root, "base"); ok {
-		name, err := scalarStr(b)
+		name, err := d.Scalar(b, "base", "a personality's name")
 		if err != nil {
-			return Personality{}, errAt(file, b, "base: %v", err)
+			return Personality{}, err
 		}
 		if p, err = load(name, depth+1); err != nil {
-			return Personality{}, errAt(file, b, "base: %v", err)
+			return Personality{}, d.ErrAt(b, "base", "%v", err)
 		}
 		p.Base = name
 	}
-	seen, err := apply(&p, file, root)
+	seen, err := apply(&p, d, root)
 	if err != nil {
 		return Personality{}, err
 	}
@@ -203,10 +204,10 @@ func parse(file string, data []byte, depth int) (Personality, error) {
 	}
 	for _, f := range required {
 		if !seen[f] {
-			return Personality{}, errAt(file, root, "%s: required field missing", f)
+			return Personality{}, d.ErrAt(root, f, "required field missing")
 		}
 	}
-	return p, p.check(file, root)
+	return p, p.check(d, root)
 }
 
 // Override returns p with the fields of a YAML mapping laid over it, as a
@@ -223,19 +224,20 @@ func (p Personality) Override(file string, data []byte) (Personality, error) {
 // OverrideNode is Override of a mapping already decoded (a fixture
 // manifest's device.quirks): errors are *Error at its own lines.
 func (p Personality) OverrideNode(file string, root *yaml.Node) (Personality, error) {
+	d := &yamlnode.Decoder{File: file}
 	if root.Kind != yaml.MappingNode {
-		return Personality{}, errAt(file, root, "want a mapping of personality fields")
+		return Personality{}, d.ErrAt(root, "", "want a mapping of personality fields")
 	}
 	for _, k := range []string{"name", "base"} {
 		if n, ok := field(root, k); ok {
-			return Personality{}, &Error{file, n.Line, n.Column, k, "an override cannot change it"}
+			return Personality{}, d.ErrAt(n, k, "an override cannot change it")
 		}
 	}
 	q := p.clone()
-	if _, err := apply(&q, file, root); err != nil {
+	if _, err := apply(&q, d, root); err != nil {
 		return Personality{}, err
 	}
-	return q, q.check(file, root)
+	return q, q.check(d, root)
 }
 
 func (p Personality) clone() Personality {
@@ -269,48 +271,32 @@ func field(root *yaml.Node, key string) (*yaml.Node, bool) {
 }
 
 // Error is a problem with a personality at a line and column of its
-// file, in a field when Field names one.
-type Error struct {
-	File      string
-	Line, Col int
-	Field     string
-	Msg       string
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("%s:%d:%d: ", e.File, e.Line, e.Col)
-	if e.Field != "" {
-		s += e.Field + ": "
-	}
-	return s + e.Msg
-}
-
-func errAt(file string, n *yaml.Node, format string, args ...any) error {
-	return &Error{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)}
-}
+// file, in a field when Path names one (timeouts.restart, boot_urcs[1]).
+type Error = yamlnode.Error
 
 // apply sets the fields of a mapping on p and returns the keys it saw.
-func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error) {
+func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if seen[k.Value] {
-			return nil, &Error{file, k.Line, k.Column, k.Value, "given twice"}
+			return nil, d.ErrAt(k, k.Value, "given twice")
 		}
 		seen[k.Value] = true
+		str := func(dst *string) error { return d.Str(dst)(v, k.Value) }
 		var err error
 		switch k.Value {
 		case "base": // resolved by parse
 		case "name":
-			p.Name, err = scalarStr(v)
+			err = str(&p.Name)
 		case "model":
-			p.Model, err = scalarStr(v)
+			err = str(&p.Model)
 		case "iccid_command":
-			p.ICCIDCommand, err = scalarStr(v)
+			err = str(&p.ICCIDCommand)
 		case "iccid_prefix":
-			p.ICCIDPrefix, err = scalarStr(v)
+			err = str(&p.ICCIDPrefix)
 		case "ccho_form":
-			p.CCHOForm, err = scalarStr(v)
+			err = str(&p.CCHOForm)
 		case "no_cchc":
 			p.NoCCHC, err = boolValue(v)
 		case "csim_only":
@@ -318,19 +304,19 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 		case "no_test_forms":
 			p.NoTestForms, err = boolValue(v)
 		case "boot_urcs":
-			p.BootURCs, err = strList(v)
+			p.BootURCs, err = strList(d, v, k.Value)
 		case "refresh_urcs":
-			p.RefreshURCs, err = strList(v)
+			p.RefreshURCs, err = strList(d, v, k.Value)
 		case "identify":
-			p.Identify, err = patterns(v)
+			p.Identify, err = patterns(d, v, k.Value)
 		case "restart_delay":
 			p.RestartDelay, err = duration(v)
 		case "timeouts":
-			err = timeouts(v, &p.Timeouts)
+			err = timeouts(d, v, k.Value, &p.Timeouts)
 		case "cme_text":
-			err = cmeTexts(v, &p.CMEText)
+			err = cmeTexts(d, v, k.Value, &p.CMEText)
 		case "tac":
-			if p.TAC, err = scalarStr(v); err == nil && !ident.Digits(p.TAC, 8, 8) {
+			if err = str(&p.TAC); err == nil && !ident.Digits(p.TAC, 8, 8) {
 				err = errors.New("want 8 digits")
 			}
 		case "refresh_profile_state_change":
@@ -344,7 +330,7 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 		case "cchc_bare_line":
 			p.CCHCBareLine, err = boolValue(v)
 		case "test_answers":
-			err = testAnswers(v, &p.TestAnswers)
+			err = testAnswers(d, v, k.Value, &p.TestAnswers)
 		case "echo_joins_previous":
 			p.EchoJoinsPrevious, err = boolValue(v)
 		case "refresh_ignored":
@@ -354,26 +340,30 @@ func apply(p *Personality, file string, root *yaml.Node) (map[string]bool, error
 		case "cgla_passes_61xx":
 			p.CGLAPasses61xx, err = boolValue(v)
 		case "location_hex":
-			if p.LocationHex, err = scalarStr(v); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
+			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
 			}
 		default:
-			return nil, &Error{file, k.Line, k.Column, k.Value, "unknown field"}
+			return nil, d.ErrAt(k, k.Value, "unknown field")
 		}
-		if err != nil {
-			return nil, &Error{file, v.Line, v.Column, k.Value, err.Error()}
+		var located *yamlnode.Error
+		switch {
+		case errors.As(err, &located):
+			return nil, err // at the value inside that is wrong
+		case err != nil:
+			return nil, d.ErrAt(v, k.Value, "%v", err)
 		}
 	}
 	return seen, nil
 }
 
 // check holds the rules that span fields.
-func (p Personality) check(file string, root *yaml.Node) error {
+func (p Personality) check(d *yamlnode.Decoder, root *yaml.Node) error {
 	if !slices.Contains([]string{CCHOPrefixed, CCHOBare, CCHOLong}, p.CCHOForm) {
-		return errAt(file, root, "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
+		return d.ErrAt(root, "", "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
 	}
 	if c := p.ICCIDCommand; len(c) < 2 || !strings.ContainsRune("+!$%#^", rune(c[0])) || strings.ToUpper(c) != c {
-		return errAt(file, root, "iccid_command %q: want an upper-case extended command such as +CCID", c)
+		return d.ErrAt(root, "", "iccid_command %q: want an upper-case extended command such as +CCID", c)
 	}
 	return nil
 }
@@ -396,13 +386,6 @@ func boolValue(n *yaml.Node) (bool, error) {
 	return v, nil
 }
 
-func scalarStr(n *yaml.Node) (string, error) {
-	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", errors.New("want a string")
-	}
-	return n.Value, nil
-}
-
 // duration reads a wait of the modem: more than 0.
 func duration(n *yaml.Node) (time.Duration, error) {
 	d, err := yamlnode.Duration(n)
@@ -412,75 +395,90 @@ func duration(n *yaml.Node) (time.Duration, error) {
 	return d, err
 }
 
-func strList(n *yaml.Node) ([]string, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, errors.New("want a list of strings")
+// oneLine reads the scalar n at path as a non-empty line of text; what
+// names it for the message.
+func oneLine(d *yamlnode.Decoder, n *yaml.Node, path, what string) (string, error) {
+	s, err := d.Scalar(n, path, what)
+	if err == nil && (s == "" || strings.ContainsAny(s, "\r\n")) {
+		err = d.ErrAt(n, path, "want %s, got %q", what, s)
+	}
+	return s, err
+}
+
+func strList(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	if err := d.Kind(n, path, yaml.SequenceNode, "a list of strings"); err != nil {
+		return nil, err
 	}
 	var out []string
-	for _, c := range n.Content {
-		s, err := scalarStr(c)
-		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
-			return nil, fmt.Errorf("line %d: want a one-line string", c.Line)
+	for i, c := range n.Content {
+		s, err := oneLine(d, c, yamlnode.Index(path, i), "a one-line string")
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, s)
 	}
 	return out, nil
 }
 
-func patterns(n *yaml.Node) ([]string, error) {
-	list, err := strList(n)
+func patterns(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
+	list, err := strList(d, n, path)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range list {
+	for i, s := range list {
 		if _, err := regexp.Compile(s); err != nil {
-			return nil, fmt.Errorf("pattern %q: %w", s, err)
+			return nil, d.ErrAt(n.Content[i], yamlnode.Index(path, i), "pattern %q: %v", s, err)
 		}
 	}
 	return list, nil
 }
 
-func timeouts(n *yaml.Node, t *Timeouts) error {
-	if n.Kind != yaml.MappingNode {
-		return errors.New("want a mapping of command, restart, reattach, download")
+func timeouts(d *yamlnode.Decoder, n *yaml.Node, path string, t *Timeouts) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of command, restart, reattach, download"); err != nil {
+		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		d, err := duration(v)
-		if err != nil {
-			return fmt.Errorf("line %d: %s: %w", v.Line, k.Value, err)
-		}
+		at := yamlnode.Join(path, k.Value)
+		var dst *time.Duration
 		switch k.Value {
 		case "command":
-			t.Command = d
+			dst = &t.Command
 		case "restart":
-			t.Restart = d
+			dst = &t.Restart
 		case "reattach":
-			t.Reattach = d
+			dst = &t.Reattach
 		case "download":
-			t.Download = d
+			dst = &t.Download
 		default:
-			return fmt.Errorf("line %d: unknown timeout %q", k.Line, k.Value)
+			return d.ErrAt(k, at, "unknown timeout; want command, restart, reattach or download")
 		}
+		w, err := duration(v)
+		if err != nil {
+			return d.ErrAt(v, at, "%v", err)
+		}
+		*dst = w
 	}
 	return nil
 }
 
-func cmeTexts(n *yaml.Node, dst *map[int]string) error {
-	if n.Kind != yaml.MappingNode {
-		return errors.New("want a mapping of CME code to text")
+func cmeTexts(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[int]string) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of CME code to text"); err != nil {
+		return err
 	}
 	if *dst == nil {
 		*dst = map[int]string{}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		code, err := strconv.Atoi(n.Content[i].Value)
+		k := n.Content[i]
+		at := yamlnode.Join(path, k.Value)
+		code, err := strconv.Atoi(k.Value)
 		if err != nil || code < 0 || code > 999 {
-			return fmt.Errorf("line %d: code %q: want 0-999", n.Content[i].Line, n.Content[i].Value)
+			return d.ErrAt(k, at, "want a code 0-999")
 		}
-		s, err := scalarStr(n.Content[i+1])
-		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
-			return fmt.Errorf("line %d: want a one-line text", n.Content[i+1].Line)
+		s, err := oneLine(d, n.Content[i+1], at, "a one-line text")
+		if err != nil {
+			return err
 		}
 		(*dst)[code] = s
 	}
@@ -489,21 +487,22 @@ func cmeTexts(n *yaml.Node, dst *map[int]string) error {
 
 // testAnswers reads {"+CCHO": "+CCHO: <dfname>", …}: extended command
 // names in upper case and one-line answers, merged over the base's.
-func testAnswers(n *yaml.Node, dst *map[string]string) error {
-	if n.Kind != yaml.MappingNode {
-		return errors.New("want a mapping of command to answer line")
+func testAnswers(d *yamlnode.Decoder, n *yaml.Node, path string, dst *map[string]string) error {
+	if err := d.Kind(n, path, yaml.MappingNode, "a mapping of command to answer line"); err != nil {
+		return err
 	}
 	if *dst == nil {
 		*dst = map[string]string{}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i].Value
+		at := yamlnode.Join(path, k)
 		if len(k) < 2 || !strings.ContainsRune("+!$%#^", rune(k[0])) || strings.ToUpper(k) != k || strings.ContainsAny(k, "=?;\r\n ") {
-			return fmt.Errorf("line %d: command %q: want an upper-case extended command name such as +CCHO", n.Content[i].Line, k)
+			return d.ErrAt(n.Content[i], at, "want an upper-case extended command name such as +CCHO")
 		}
-		s, err := scalarStr(n.Content[i+1])
-		if err != nil || s == "" || strings.ContainsAny(s, "\r\n") {
-			return fmt.Errorf("line %d: want a one-line answer", n.Content[i+1].Line)
+		s, err := oneLine(d, n.Content[i+1], at, "a one-line answer")
+		if err != nil {
+			return err
 		}
 		(*dst)[k] = s
 	}
