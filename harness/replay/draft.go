@@ -183,9 +183,11 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 }
 
 // unanswered reports a command the modem gave no final result before the
-// host went on (a transcript ends with none such: it would be cut off),
-// other than one answered by the "> " prompt for the text that follows
-// and a line the emulated modem logs it dropped (" (ignored: …)").
+// host went on, or before the log's end when its writer noted that the
+// modem never answered (fieldlog.NoAnswerNote; without it, it would read
+// as cut off), other than one answered by the "> " prompt for the text
+// that follows and a line the emulated modem logs it dropped
+// (" (ignored: …)").
 func unanswered(t *fieldlog.Transcript, k int) bool {
 	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") {
 		return false

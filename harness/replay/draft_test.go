@@ -197,6 +197,21 @@ network:
 			t.Errorf("failure %s (found %v), want the unanswered +CGLA at lpac.log:4", d.Failure, d.Found)
 		}
 	})
+	t.Run("a replay's host.log whose last command got no answer: the command is the failure", func(t *testing.T) {
+		log := filepath.Join(t.TempDir(), "host.log")
+		text := "2026-01-01T00:00:00Z > AT+CPIN?\n2026-01-01T00:00:00Z < +CPIN: READY\n2026-01-01T00:00:00Z < OK\n" +
+			"2026-01-01T00:00:01Z > AT+CSQ\n2026-01-01T00:00:06Z # no answer: AT+CSQ\n"
+		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Draft(t.TempDir(), "noanswer", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.String() != "host.log:4" {
+			t.Errorf("failure %s (found %v), want the unanswered AT+CSQ at host.log:4", d.Failure, d.Found)
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		parent := t.TempDir()
 		junk := filepath.Join(t.TempDir(), "junk.log")
