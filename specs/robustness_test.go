@@ -74,6 +74,17 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		}
 	})
 
+	It("keeps what the host writes to EF LOCI and EF FPLMN through a modem restart, as a USIM's NVM does", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		const loci, fplmn = "1122334464F0000001FF00", "64F010FFFFFFFFFFFFFFFFFF"
+		Expect(one(r, `AT+CRSM=214,28542,0,0,11,"`+loci+`"`)).To(Equal("+CRSM: 144,0"))
+		Expect(one(r, `AT+CRSM=214,28539,0,0,12,"`+fplmn+`"`)).To(Equal("+CRSM: 144,0"))
+		send(r, "AT+CFUN=1,1")
+		advance(r, 30*time.Second)
+		Expect(one(r, "AT+CRSM=176,28542,0,0,11")).To(Equal(`+CRSM: 144,0,"` + loci + `"`))
+		Expect(one(r, "AT+CRSM=176,28539,0,0,12")).To(Equal(`+CRSM: 144,0,"` + fplmn + `"`))
+	})
+
 	DescribeTable("passes malformed APDUs to the card, which answers with a status word",
 		func(apdu, sw string) {
 			r := framework.NewRig(framework.Load("home-no-request.yaml"))

@@ -297,6 +297,70 @@ func TestEnableShowsAfterReset(t *testing.T) {
 	})
 }
 
+// What the terminal writes to a profile's USIM files stays in that
+// profile, as in a USIM's NVM: through a reset, a power cut and an NVM
+// image, and a profile switch shows the other profile's own. They were
+// lost at the next reset.
+func TestWrittenFilesPersist(t *testing.T) {
+	const (
+		usim      = "00A4040C07A0000000871002"
+		loci      = "11223344 64F000 0001 FF 00"
+		fplmn     = "64F010 FFFFFF FFFFFF FFFFFF"
+		sfrEPS    = "0BF602F80100010203040506 02F8010001 00"
+		enable    = "80E2910014BF3111A00C5A0A%s810100"
+		enabled   = "BF3103800100 9000"
+		readLOCI  = "00B08B0000" // by SFI
+		readFPLMN = "00B08D0000"
+	)
+	switchTo := func(iccid string) []step {
+		return []step{
+			{"00A4040C10" + isdrAID, "9000"},
+			{fmt.Sprintf(enable, iccid), "6106"},
+			{"00C0000006", enabled},
+		}
+	}
+	// The last image handed over, as emulate --state writes it.
+	var img []byte
+	cfg := testConfig()
+	cfg.OnNVMWrite = func(b []byte) error { img = bytes.Clone(b); return nil }
+	c := newTestCard(t, cfg)
+	runScript(t, c, []step{
+		{usim, "9000"},
+		{"00A4000C026F7E", "9000"},
+		{"00D600000B" + loci, "9000"},
+		{"00D68D000C" + fplmn, "9000"},
+	})
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn + "9000"}})
+	c.PowerOff()
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}})
+	runScript(t, c, switchTo(iccidSFR))
+	c.Reset()
+	runScript(t, c, []step{
+		{usim, "9000"},
+		{"00A4000C026F7E", "9000"},
+		{readLOCI, "FFFFFFFF 02F801 FFFE 00 01 9000"}, // sfr's own, as new
+		{readFPLMN, "FFFFFFFFFFFFFFFFFFFFFFFF 9000"},
+		{"00D69E0012" + sfrEPS, "9000"},
+	})
+	runScript(t, c, switchTo(iccidCMCC))
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn + "9000"}})
+
+	runScript(t, c, []step{{usim, "9000"}, {"00D68D0003 64F020", "9000"}}) // the image is written before the answer
+	r, err := Restore(testConfig(), img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	r.Reset()
+	fplmn2 := "64F020" + fplmn[6:]
+	runScript(t, r, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn2 + "9000"}})
+	runScript(t, r, switchTo(iccidSFR))
+	r.Reset()
+	runScript(t, r, []step{{usim, "9000"}, {"00B09E0000", sfrEPS + "9000"}, {readLOCI, "FFFFFFFF 02F801 FFFE 00 01 9000"}})
+}
+
 func TestLongResponseChunks(t *testing.T) {
 	cfg := testConfig()
 	cfg.Profiles = nil

@@ -111,17 +111,19 @@ func (n *node) add(c *node) *node {
 
 // fileSystem is the UICC view of one enabled profile, built at reset.
 type fileSystem struct {
-	mf, usim *node // usim is nil when no profile is enabled
+	mf, usim *node    // usim is nil when no profile is enabled
+	prof     *profile // the profile whose files these are, nil with none
 }
 
 // buildFS lays out MF, EF ICCID, EF DIR and ADF USIM with EF IMSI, EF AD
 // and the files a terminal writes as it registers (EF LOCI, PSLOCI,
 // EPSLOCI, FPLMN, as the profile package holds them) for p; with no
-// enabled profile only the MF exists. What a terminal writes lasts until
-// the next reset.
+// enabled profile only the MF exists. Those four read as the terminal last
+// wrote them to this profile (profile.Files), as a new profile holds them
+// until it does.
 func buildFS(p *profile) *fileSystem {
 	mf := &node{fid: fidMF, kind: kindDF}
-	fs := &fileSystem{mf: mf}
+	fs := &fileSystem{mf: mf, prof: p}
 	if p == nil {
 		return fs
 	}
@@ -146,10 +148,22 @@ func buildFS(p *profile) *fileSystem {
 		{fidLOCI, 0x0B, saip.LOCI(home)}, {fidPSLOCI, 0x0C, saip.PSLOCI(home)},
 		{fidFPLMN, 0x0D, saip.FPLMN()}, {fidEPSLOCI, 0x1E, saip.EPSLOCI(home)},
 	} {
+		if w, ok := p.Files[f.fid]; ok && len(w) == len(f.data) {
+			f.data = bytes.Clone(w)
+		}
 		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, update: true})
 	}
 	fs.usim = usim
 	return fs
+}
+
+// content is an EF's whole content: its bytes, or its records one after
+// the other.
+func (n *node) content() []byte {
+	if n.kind == kindLinear {
+		return bytes.Join(n.records, nil)
+	}
+	return bytes.Clone(n.data)
 }
 
 // fcp returns the file control parameters template 62 (TS 102 221 §11.1.1.3).

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -54,6 +55,9 @@ type nvmProfile struct {
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
 	// came with.
 	Metadata []byte `json:"metadata,omitempty"`
+	// Files are the USIM files the terminal wrote (profile.Files): file
+	// id to content, both in hex ("6F7E": "…").
+	Files map[string]string `json:"files,omitempty"`
 }
 
 // Notification is a pending ES10b notification (sequence number, event
@@ -94,6 +98,12 @@ func (c *Card) nvmLocked() ([]byte, error) {
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
+		}
+		for fid, b := range p.Files {
+			if np.Files == nil {
+				np.Files = map[string]string{}
+			}
+			np.Files[fmt.Sprintf("%04X", fid)] = strings.ToUpper(hex.EncodeToString(b))
 		}
 		img.Profiles = append(img.Profiles, np)
 	}
@@ -184,6 +194,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 			}
 			q.Meta = &m
 		}
+		q.Files, _ = decodeFiles(q, p.Files) // check took them
 		c.profiles = append(c.profiles, q)
 	}
 	st, err := applet.DecodeState(img.Applet)
@@ -241,6 +252,9 @@ func (img *nvmFile) check(eid string) error {
 		case len(p.Nickname) > es10.MaxNickname:
 			return fail(f("nickname"), "%d bytes, at most %d", len(p.Nickname), es10.MaxNickname)
 		}
+		if _, err := decodeFiles(&profile{ProfileSpec: spec}, p.Files); err != nil {
+			return fail(f("files"), "%v", err)
+		}
 		iccids[p.ICCID], aids[strings.ToLower(p.AID)] = true, true
 		if p.Enabled {
 			enabled++
@@ -296,6 +310,38 @@ func (img *nvmFile) check(eid string) error {
 		seqs[n.Seq] = true
 	}
 	return nil
+}
+
+// decodeFiles reads an image's written files for p: each must be a file
+// of p's USIM that the terminal may update, holding as many bytes as it
+// does.
+func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	usim := buildFS(p).usim
+	out := make(map[uint16][]byte, len(files))
+	for _, k := range slices.Sorted(maps.Keys(files)) {
+		id, err := hex.DecodeString(k)
+		if err != nil || len(id) != 2 {
+			return nil, fmt.Errorf("%q: want a file id, 4 hex digits", k)
+		}
+		fid := uint16(id[0])<<8 | uint16(id[1])
+		n := usim.child(fid)
+		if n == nil || !n.update {
+			return nil, fmt.Errorf("%s: not a USIM file the terminal may update", k)
+		}
+		want := n.content()
+		b, err := hex.DecodeString(files[k])
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%s: %q is not hex", k, files[k])
+		case len(b) != len(want):
+			return nil, fmt.Errorf("%s: %d bytes, the file holds %d", k, len(b), len(want))
+		}
+		out[fid] = b
+	}
+	return out, nil
 }
 
 // notificationEvents are the events a pending notification may be for
