@@ -25,6 +25,9 @@ type profile struct {
 	Meta *es10.ProfileMetadata
 	// Nickname is the end user's name for the profile (SetNickname).
 	Nickname string
+	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT as its package
+	// carried it; nil for a preinstalled one, which lists its home network.
+	OperatorPLMNs []string
 	// Files holds what the terminal wrote to the profile's USIM files
 	// (file id → whole content), nil until it writes: a USIM keeps them in
 	// its NVM, so LOCI or FPLMN written before a power cycle read back

@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -55,6 +56,8 @@ type nvmProfile struct {
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
 	// came with.
 	Metadata []byte `json:"metadata,omitempty"`
+	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT list.
+	OperatorPLMNs []string `json:"operator_plmns,omitempty"`
 	// Files are the USIM files the terminal wrote (profile.Files): file
 	// id to content, both in hex ("6F7E": "…").
 	Files map[string]string `json:"files,omitempty"`
@@ -95,6 +98,7 @@ func (c *Card) nvmLocked() ([]byte, error) {
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
 			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
+			OperatorPLMNs: p.OperatorPLMNs,
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
@@ -142,6 +146,7 @@ const (
 	maxNotifSeq        = 1<<31 - 1
 	maxPendingBytes    = 16 << 10 // one signed notification with its certificates
 	maxNotifAddressLen = 253      // an RFC 1123 host name
+	maxOperatorPLMNs   = 32       // EF OPLMNwAcT's entries (saip.OPLMNwAcT)
 )
 
 // nvmFile is nvmImage as read back: strict, with the applet's part kept
@@ -186,7 +191,8 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		aid, _ := hex.DecodeString(p.AID)
 		q := &profile{
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
-			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
+			OperatorPLMNs: p.OperatorPLMNs}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)
 			if err != nil || m.ICCID != p.ICCID {
@@ -251,6 +257,14 @@ func (img *nvmFile) check(eid string) error {
 			return fail(f("smdp"), "%q is not an SM-DP+ address", p.SMDP)
 		case len(p.Nickname) > es10.MaxNickname:
 			return fail(f("nickname"), "%d bytes, at most %d", len(p.Nickname), es10.MaxNickname)
+		}
+		if len(p.OperatorPLMNs) > maxOperatorPLMNs {
+			return fail(f("operator_plmns"), "%d, at most %d (EF OPLMNwAcT's entries)", len(p.OperatorPLMNs), maxOperatorPLMNs)
+		}
+		for j, plmn := range p.OperatorPLMNs {
+			if _, err := bcd.PLMN(plmn); err != nil {
+				return fail(fmt.Sprintf("profiles[%d].operator_plmns[%d]", i, j), "%q is not a PLMN (MCC and MNC, 5 or 6 digits)", plmn)
+			}
 		}
 		if _, err := decodeFiles(&profile{ProfileSpec: spec}, p.Files); err != nil {
 			return fail(f("files"), "%v", err)
