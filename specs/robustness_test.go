@@ -74,6 +74,33 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		}
 	})
 
+	It("answers the SIM reads ModemManager makes at start from the enabled profile", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		// MM's order: ICCID, IMSI, EF AD (operator id), EF SPN (operator
+		// name), EF ECC by READ BINARY (a 2G SIM's layout; a USIM's has
+		// records, which the card says).
+		Expect(one(r, "AT+CRSM=176,12258,0,0,10")).To(Equal(`+CRSM: 144,0,"98680000000000000091"`))
+		Expect(one(r, "AT+CIMI")).To(MatchRegexp(`^46000\d{10}$`))
+		Expect(one(r, "AT+CRSM=176,28589,0,0,4")).To(Equal(`+CRSM: 144,0,"00000002"`))
+		Expect(one(r, "AT+CRSM=176,28486,0,0,17")).To(Equal(`+CRSM: 144,0,"01` + fmt.Sprintf("%X", "China Mobile") + `FFFFFFFF"`))
+		Expect(one(r, "AT+CRSM=176,28599,0,0,15")).To(Equal("+CRSM: 105,129"))
+		Expect(one(r, "AT+CRSM=178,28599,1,4,20")).To(Equal(`+CRSM: 144,0,"11F2FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00"`))
+		By("GET RESPONSE: the FCP states EF SPN's 17 bytes")
+		Expect(one(r, "AT+CRSM=192,28486")).To(ContainSubstring("80020011"))
+	})
+
+	It("keeps what the host writes to EF LOCI and EF FPLMN through a modem restart, as a USIM's NVM does", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		const loci, fplmn = "1122334464F0000001FF00", "64F010FFFFFFFFFFFFFFFFFF"
+		Expect(one(r, `AT+CRSM=214,28542,0,0,11,"`+loci+`"`)).To(Equal("+CRSM: 144,0"))
+		Expect(one(r, `AT+CRSM=214,28539,0,0,12,"`+fplmn+`"`)).To(Equal("+CRSM: 144,0"))
+		send(r, "AT+CFUN=1,1")
+		advance(r, 30*time.Second)
+		send(r, "AT") // takes the boot URCs (*ATREADY: 1 of a SIMCom) the restart left
+		Expect(one(r, "AT+CRSM=176,28542,0,0,11")).To(Equal(`+CRSM: 144,0,"` + loci + `"`))
+		Expect(one(r, "AT+CRSM=176,28539,0,0,12")).To(Equal(`+CRSM: 144,0,"` + fplmn + `"`))
+	})
+
 	DescribeTable("passes malformed APDUs to the card, which answers with a status word",
 		func(apdu, sw string) {
 			r := framework.NewRig(framework.Load("home-no-request.yaml"))

@@ -9,6 +9,7 @@ package euicc
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
@@ -116,8 +117,9 @@ func (c *Card) installProfile(meta es10.ProfileMetadata, pkg saip.Parsed, smdp s
 	}
 	m := meta
 	pp := pkg.Profile
-	p := &profile{ProfileSpec: ProfileSpec{ICCID: pp.ICCID, Operator: m.ServiceProviderName, Name: m.ProfileName,
-		IMSI: pp.IMSI, MNCLen: pp.MNCLen}, AID: aid, SMDP: smdp, Size: pkg.Size, Meta: &m}
+	p := &profile{ProfileSpec: ProfileSpec{ICCID: pp.ICCID, Operator: m.ServiceProviderName, SPN: pp.SPN, Name: m.ProfileName,
+		IMSI: pp.IMSI, MNCLen: pp.MNCLen}, AID: aid, SMDP: smdp, Size: pkg.Size, Meta: &m,
+		OperatorPLMNs: slices.Clone(pp.OperatorPLMNs)}
 	c.profiles = append(c.profiles, p)
 	return p
 }

@@ -25,6 +25,14 @@ type profile struct {
 	Meta *es10.ProfileMetadata
 	// Nickname is the end user's name for the profile (SetNickname).
 	Nickname string
+	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT as its package
+	// carried it; nil for a preinstalled one, which lists its home network.
+	OperatorPLMNs []string
+	// Files holds what the terminal wrote to the profile's USIM files
+	// (file id → whole content), nil until it writes: a USIM keeps them in
+	// its NVM, so LOCI or FPLMN written before a power cycle read back
+	// after it, and they belong to this profile's file system.
+	Files map[uint16][]byte
 }
 
 // class is the profile class: the metadata's, operational when preinstalled.
@@ -297,9 +305,9 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	case 0xB2:
 		return ch.readRecord(cmd)
 	case 0xD6:
-		return ch.updateBinary(cmd)
+		return c.kept(ch, ch.updateBinary(cmd))
 	case 0xDC:
-		return ch.updateRecord(cmd)
+		return c.kept(ch, ch.updateRecord(cmd))
 	case apdu.InsManageChannel:
 		return c.manageChannel(cmd)
 	case 0xC0:

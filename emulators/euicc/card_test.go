@@ -297,6 +297,179 @@ func TestEnableShowsAfterReset(t *testing.T) {
 	})
 }
 
+// What the terminal writes to a profile's USIM files stays in that
+// profile, as in a USIM's NVM: through a reset, a power cut and an NVM
+// image, and a profile switch shows the other profile's own. They were
+// lost at the next reset.
+func TestWrittenFilesPersist(t *testing.T) {
+	const (
+		usim      = "00A4040C07A0000000871002"
+		loci      = "11223344 64F000 0001 FF 00"
+		fplmn     = "64F010 FFFFFF FFFFFF FFFFFF"
+		sfrEPS    = "0BF602F80100010203040506 02F8010001 00"
+		enable    = "80E2910014BF3111A00C5A0A%s810100"
+		enabled   = "BF3103800100 9000"
+		readLOCI  = "00B08B0000" // by SFI
+		readFPLMN = "00B08D0000"
+	)
+	switchTo := func(iccid string) []step {
+		return []step{
+			{"00A4040C10" + isdrAID, "9000"},
+			{fmt.Sprintf(enable, iccid), "6106"},
+			{"00C0000006", enabled},
+		}
+	}
+	// The last image handed over, as emulate --state writes it.
+	var img []byte
+	cfg := testConfig()
+	cfg.OnNVMWrite = func(b []byte) error { img = bytes.Clone(b); return nil }
+	c := newTestCard(t, cfg)
+	runScript(t, c, []step{
+		{usim, "9000"},
+		{"00A4000C026F7E", "9000"},
+		{"00D600000B" + loci, "9000"},
+		{"00D68D000C" + fplmn, "9000"},
+		{"00D68A0005 02F8014000", "9000"}, // EF PLMNwAcT
+		{"00A4000C026F42", "9000"},
+		{"00DC010428" + strings.Repeat("A5", 40), "9000"}, // EF SMSP
+	})
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn + "9000"},
+		{"00B08A0005", "02F8014000 9000"},
+		{"00A4000C026F42", "9000"}, {"00B2010428", strings.Repeat("A5", 40) + "9000"}})
+	c.PowerOff()
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}})
+	runScript(t, c, switchTo(iccidSFR))
+	c.Reset()
+	runScript(t, c, []step{
+		{usim, "9000"},
+		{"00A4000C026F7E", "9000"},
+		{readLOCI, "FFFFFFFF 02F801 FFFE 00 01 9000"}, // sfr's own, as new
+		{readFPLMN, "FFFFFFFFFFFFFFFFFFFFFFFF 9000"},
+		{"00D69E0012" + sfrEPS, "9000"},
+	})
+	runScript(t, c, switchTo(iccidCMCC))
+	c.Reset()
+	runScript(t, c, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn + "9000"}})
+
+	runScript(t, c, []step{{usim, "9000"}, {"00D68D0003 64F020", "9000"}}) // the image is written before the answer
+	r, err := Restore(testConfig(), img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	r.Reset()
+	fplmn2 := "64F020" + fplmn[6:]
+	runScript(t, r, []step{{usim, "9000"}, {"00A4000C026F7E", "9000"}, {readLOCI, loci + "9000"}, {readFPLMN, fplmn2 + "9000"}})
+	runScript(t, r, switchTo(iccidSFR))
+	r.Reset()
+	runScript(t, r, []step{{usim, "9000"}, {"00B09E0000", sfrEPS + "9000"}, {readLOCI, "FFFFFFFF 02F801 FFFE 00 01 9000"}})
+}
+
+// The USIM serves the files TS 31.102 makes mandatory or a terminal reads
+// at start, with the profile's contents; they answered 6A82. cmcc: no SPN
+// of its own (the operator's name), IMSI ending 0 (access class 0), home
+// 46000.
+func TestUSIMFiles(t *testing.T) {
+	const usim = "00A4040C07A0000000871002"
+	empty := strings.Repeat("FFFFFF0000", 1)
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"SPN is the operator's name", []step{{usim, "9000"}, {"00A4000C026F46", "9000"},
+			{"00B0000011", "01 636D6363 " + strings.Repeat("FF", 12) + "9000"}}},
+		{"UST: SMS, SMSP, SPN, PLMNwAcT, OPLMNwAcT, HPLMNwAcT, EPS", []step{{usim, "9000"},
+			{"00B0840000", "000A0C0000060000000010000000 9000"}}},
+		{"EST, ACC, HPPLMN", []step{{usim, "9000"},
+			{"00B0850000", "00 9000"}, {"00B0860000", "0001 9000"}, {"00B0920000", "0A 9000"}}},
+		{"HPLMNwAcT lists the home network on E-UTRAN", []step{{usim, "9000"},
+			{"00B0930000", "64F000 4000" + strings.Repeat(empty, 3) + "9000"}}},
+		{"OPLMNwAcT as the SM-DP+ builds it", []step{{usim, "9000"},
+			{"00B0910000", "64F000 4000" + strings.Repeat(empty, 31) + "9000"}}},
+		{"ECC: 112 and 911", []step{{usim, "9000"}, {"00A4000C026FB7", "9000"},
+			{"00B2010414", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"},
+			{"00B20204 14", "19F1FF" + strings.Repeat("FF", 16) + "00 9000"},
+			{"00B2030414", "6A83"},
+			{"00B0000000", "6981"}, // a USIM's ECC has records; +CRSM=176 gets 105,129
+		}},
+		{"the ADM files refuse updates", []step{{usim, "9000"}, {"00A4000C026F46", "9000"},
+			{"00D6000001 00", "6982"},
+			{"00D6840001 FF", "6982"},
+			{"00A4000C026FB7", "9000"}, {"00DC010414" + strings.Repeat("00", 20), "6982"},
+		}},
+		{"PLMNwAcT and SMSP take updates", []step{{usim, "9000"},
+			{"00B08A0005", empty + "9000"},
+			{"00D68A0005 02F8014000", "9000"},
+			{"00B08A0005", "02F8014000 9000"},
+			{"00A4000C026F42", "9000"},
+			{"00DC010428" + strings.Repeat("A5", 40), "9000"},
+			{"00B2010428", strings.Repeat("A5", 40) + "9000"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runScript(t, newTestCard(t, testConfig()), tt.steps)
+		})
+	}
+}
+
+// Every USIM file's FCP states its structure and size, and the size is
+// what READ BINARY or READ RECORD returns.
+func TestUSIMFileSizes(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	fids := []uint16{fidIMSI, fidAD, fidUST, fidEST, fidSPN, fidACC, fidHPPLMN, fidPLMNwAcT, fidOPLMNwAcT,
+		fidHPLMNwAcT, fidLOCI, fidPSLOCI, fidFPLMN, fidEPSLOCI, fidECC, fidSMSP}
+	tx := func(t *testing.T, hexCmd string) apdu.Response {
+		t.Helper()
+		r, err := apdu.ParseResponse(c.Transmit(hexdump.Bytes(t, hexCmd)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, fid := range fids {
+		t.Run(fmt.Sprintf("%04X", fid), func(t *testing.T) {
+			tx(t, "00A4040C07A0000000871002")
+			r := tx(t, fmt.Sprintf("00A4000402%04X", fid))
+			if r.SW>>8 != 0x61 {
+				t.Fatalf("SELECT: SW %04X, want 61xx", r.SW)
+			}
+			r = tx(t, fmt.Sprintf("00C00000%02X", r.SW&0xFF))
+			fcp, _, err := tlv.ParseOne(r.Data)
+			if err != nil || r.SW != apdu.SWOK {
+				t.Fatalf("GET RESPONSE %X %04X: %v", r.Data, r.SW, err)
+			}
+			desc, _ := fcp.Find(0x82)
+			size, _ := fcp.Find(0x80)
+			if len(size.Value) != 2 {
+				t.Fatalf("FCP %X without a file size", r.Data)
+			}
+			want := int(size.Value[0])<<8 | int(size.Value[1])
+			got := 0
+			switch {
+			case len(desc.Value) == 2 && desc.Value[0] == 0x41: // transparent
+				r = tx(t, "00B0000000")
+				got = len(r.Data)
+			case len(desc.Value) == 5 && desc.Value[0] == 0x42: // linear fixed
+				recLen, n := int(desc.Value[3]), int(desc.Value[4])
+				for i := 1; i <= n; i++ {
+					r = tx(t, fmt.Sprintf("00B2%02X04%02X", i, recLen))
+					if r.SW != apdu.SWOK {
+						t.Fatalf("record %d: SW %04X", i, r.SW)
+					}
+					got += len(r.Data)
+				}
+			default:
+				t.Fatalf("file descriptor %X", desc.Value)
+			}
+			if got != want {
+				t.Errorf("FCP says %d bytes, the file holds %d", want, got)
+			}
+		})
+	}
+}
+
 func TestLongResponseChunks(t *testing.T) {
 	cfg := testConfig()
 	cfg.Profiles = nil

@@ -201,6 +201,19 @@ func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	return apdu.Response{SW: apdu.SWOK}
 }
 
+// kept stores what an UPDATE that succeeded (r) wrote into the profile
+// whose file system it is, as a USIM's NVM keeps it: it outlives a reset
+// and a power cut, and the NVM image carries it.
+func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
+	if p := c.fs.prof; r.SW == apdu.SWOK && p != nil {
+		if p.Files == nil {
+			p.Files = map[uint16][]byte{}
+		}
+		p.Files[ch.ef.fid] = ch.ef.content()
+	}
+	return r
+}
+
 // updateRecord is UPDATE RECORD (TS 102 221 §11.1.6) in absolute mode:
 // the whole record.
 func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {

@@ -480,3 +480,46 @@ func TestOperationsNotListedAreNotNotified(t *testing.T) {
 		t.Errorf("pending %+v, want the delete alone, numbered next", list)
 	}
 }
+
+// A downloaded profile's USIM shows what its package carries: EF SPN and
+// EF OPLMNwAcT are the package's (not the metadata's service provider
+// name), and stay so across an NVM image.
+func TestDownloadedProfileFiles(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.pkg.SPN = "SFR Pro"
+	l.pkg.OperatorPLMNs = []string{"20810", "20820"}
+	if ar := l.authenticate(); ar.ErrorCode != 0 {
+		t.Fatalf("AuthenticateServer error %d", ar.ErrorCode)
+	}
+	if pr := l.prepare(); pr.ErrorCode != 0 {
+		t.Fatalf("PrepareDownload error %d", pr.ErrorCode)
+	}
+	if pir := l.pir(l.load(l.bpp())); !pir.Data.OK {
+		t.Fatalf("PIR %+v", pir.Data)
+	}
+	enable := fmt.Sprintf("BF3111A00C5A0A%X810100", es10.ICCIDBytes(l.meta.ICCID))
+	if r := l.es10(hexdump.Bytes(t, enable)); !bytes.Equal(r, hexdump.Bytes(t, "BF3103800100")) {
+		t.Fatalf("enable %X", r)
+	}
+	empty := strings.Repeat("FFFFFF0000", 30)
+	steps := []step{
+		{"00A4040C07A0000000871002", "9000"},
+		{"00A4000C026F46", "9000"},
+		{"00B0000011", "01 53465220 50726F" + strings.Repeat("FF", 9) + "9000"},
+		{"00B0910000", "02F801 4000 02F802 4000" + empty + "9000"},
+	}
+	c.Reset()
+	runScript(t, c, steps)
+	img, err := c.NVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(cfg, img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	r.Reset()
+	runScript(t, r, steps)
+}

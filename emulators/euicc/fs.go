@@ -59,6 +59,18 @@ const (
 	fidPSLOCI  = 0x6F73
 	fidFPLMN   = 0x6F7B
 	fidEPSLOCI = 0x6FE3
+	// The service table, names, access classes and network lists a
+	// terminal reads at start (TS 31.102 §4.2.5-4.2.54).
+	fidUST       = 0x6F38
+	fidEST       = 0x6F56
+	fidSPN       = 0x6F46
+	fidACC       = 0x6F78
+	fidHPPLMN    = 0x6F31
+	fidPLMNwAcT  = 0x6F60
+	fidOPLMNwAcT = 0x6F61
+	fidHPLMNwAcT = 0x6F62
+	fidECC       = 0x6FB7
+	fidSMSP      = 0x6F42
 )
 
 type nodeKind int
@@ -111,17 +123,22 @@ func (n *node) add(c *node) *node {
 
 // fileSystem is the UICC view of one enabled profile, built at reset.
 type fileSystem struct {
-	mf, usim *node // usim is nil when no profile is enabled
+	mf, usim *node    // usim is nil when no profile is enabled
+	prof     *profile // the profile whose files these are, nil with none
 }
 
-// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM with EF IMSI, EF AD
-// and the files a terminal writes as it registers (EF LOCI, PSLOCI,
-// EPSLOCI, FPLMN, as the profile package holds them) for p; with no
-// enabled profile only the MF exists. What a terminal writes lasts until
-// the next reset.
+// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM for p, with no
+// enabled profile only the MF. The USIM holds the files TS 31.102 makes
+// mandatory or a terminal commonly reads, as the profile package holds
+// them (saip, one definition): EF IMSI, AD, UST, EST, SPN (the profile's
+// service provider name, else its operator), ACC, HPPLMN, ECC, SMSP,
+// PLMNwAcT, OPLMNwAcT, HPLMNwAcT, and the files a terminal writes as it
+// registers, LOCI, PSLOCI, EPSLOCI and FPLMN. The ones the terminal may
+// update (PIN; the others are ADM's, or PIN2's for EST) read as it last
+// wrote them to this profile (profile.Files).
 func buildFS(p *profile) *fileSystem {
 	mf := &node{fid: fidMF, kind: kindDF}
-	fs := &fileSystem{mf: mf}
+	fs := &fileSystem{mf: mf, prof: p}
 	if p == nil {
 		return fs
 	}
@@ -133,23 +150,68 @@ func buildFS(p *profile) *fileSystem {
 	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
 	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: dirRecLen, records: [][]byte{rec}})
 	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: aidUSIM})
-	usim.add(&node{fid: fidIMSI, sfi: 0x07, kind: kindTransparent, data: bcd.IMSI(p.IMSI)})
-	// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no additional
-	// information, then the MNC length of the IMSI.
-	usim.add(&node{fid: fidAD, sfi: 0x03, kind: kindTransparent, data: []byte{0x00, 0x00, 0x00, byte(p.mncLen())}})
-	home, _ := bcd.PLMN(p.HomePLMN()) // the IMSI was checked at load
+	hplmn := p.HomePLMN()
+	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
+	oplmns := p.OperatorPLMNs
+	if oplmns == nil {
+		oplmns = []string{hplmn} // as the SM-DP+ builds its packages
+	}
 	for _, f := range []struct {
-		fid  uint16
-		sfi  byte
-		data []byte
+		fid    uint16
+		sfi    byte
+		data   []byte
+		update bool
 	}{
-		{fidLOCI, 0x0B, saip.LOCI(home)}, {fidPSLOCI, 0x0C, saip.PSLOCI(home)},
-		{fidFPLMN, 0x0D, saip.FPLMN()}, {fidEPSLOCI, 0x1E, saip.EPSLOCI(home)},
+		{fidIMSI, 0x07, bcd.IMSI(p.IMSI), false},
+		// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no
+		// additional information, then the MNC length of the IMSI.
+		{fidAD, 0x03, []byte{0x00, 0x00, 0x00, byte(p.mncLen())}, false},
+		{fidUST, 0x04, saip.UST(), false},
+		{fidEST, 0x05, saip.EST(), false},
+		{fidSPN, 0, saip.SPN(or(p.SPN, p.Operator)), false},
+		{fidACC, 0x06, saip.ACC(p.IMSI), false},
+		{fidHPPLMN, 0x12, saip.HPPLMN(), false},
+		{fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), true},
+		{fidOPLMNwAcT, 0x11, saip.OPLMNwAcT(oplmns), false},
+		{fidHPLMNwAcT, 0x13, saip.HPLMNwAcT(hplmn), false},
+		{fidLOCI, 0x0B, saip.LOCI(home), true},
+		{fidPSLOCI, 0x0C, saip.PSLOCI(home), true},
+		{fidFPLMN, 0x0D, saip.FPLMN(), true},
+		{fidEPSLOCI, 0x1E, saip.EPSLOCI(home), true},
 	} {
-		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, update: true})
+		if w, ok := p.Files[f.fid]; ok && f.update && len(w) == len(f.data) {
+			f.data = bytes.Clone(w)
+		}
+		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, update: f.update})
+	}
+	for _, f := range []struct {
+		fid     uint16
+		sfi     byte
+		recLen  int
+		records [][]byte
+		update  bool
+	}{
+		{fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), false},
+		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, true},
+	} {
+		if w, ok := p.Files[f.fid]; ok && f.update && len(w) == f.recLen*len(f.records) {
+			for i := range f.records {
+				f.records[i] = bytes.Clone(w[i*f.recLen : (i+1)*f.recLen])
+			}
+		}
+		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindLinear, recLen: f.recLen, records: f.records, update: f.update})
 	}
 	fs.usim = usim
 	return fs
+}
+
+// content is an EF's whole content: its bytes, or its records one after
+// the other.
+func (n *node) content() []byte {
+	if n.kind == kindLinear {
+		return bytes.Join(n.records, nil)
+	}
+	return bytes.Clone(n.data)
 }
 
 // fcp returns the file control parameters template 62 (TS 102 221 §11.1.1.3).

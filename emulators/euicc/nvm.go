@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -54,6 +56,11 @@ type nvmProfile struct {
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
 	// came with.
 	Metadata []byte `json:"metadata,omitempty"`
+	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT list.
+	OperatorPLMNs []string `json:"operator_plmns,omitempty"`
+	// Files are the USIM files the terminal wrote (profile.Files): file
+	// id to content, both in hex ("6F7E": "…").
+	Files map[string]string `json:"files,omitempty"`
 }
 
 // Notification is a pending ES10b notification (sequence number, event
@@ -91,9 +98,16 @@ func (c *Card) nvmLocked() ([]byte, error) {
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
 			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
+			OperatorPLMNs: p.OperatorPLMNs,
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
+		}
+		for fid, b := range p.Files {
+			if np.Files == nil {
+				np.Files = map[string]string{}
+			}
+			np.Files[fmt.Sprintf("%04X", fid)] = strings.ToUpper(hex.EncodeToString(b))
 		}
 		img.Profiles = append(img.Profiles, np)
 	}
@@ -132,6 +146,7 @@ const (
 	maxNotifSeq        = 1<<31 - 1
 	maxPendingBytes    = 16 << 10 // one signed notification with its certificates
 	maxNotifAddressLen = 253      // an RFC 1123 host name
+	maxOperatorPLMNs   = 32       // EF OPLMNwAcT's entries (saip.OPLMNwAcT)
 )
 
 // nvmFile is nvmImage as read back: strict, with the applet's part kept
@@ -176,7 +191,8 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		aid, _ := hex.DecodeString(p.AID)
 		q := &profile{
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
-			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname}
+			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
+			OperatorPLMNs: p.OperatorPLMNs}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)
 			if err != nil || m.ICCID != p.ICCID {
@@ -184,6 +200,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 			}
 			q.Meta = &m
 		}
+		q.Files, _ = decodeFiles(q, p.Files) // check took them
 		c.profiles = append(c.profiles, q)
 	}
 	st, err := applet.DecodeState(img.Applet)
@@ -241,6 +258,17 @@ func (img *nvmFile) check(eid string) error {
 		case len(p.Nickname) > es10.MaxNickname:
 			return fail(f("nickname"), "%d bytes, at most %d", len(p.Nickname), es10.MaxNickname)
 		}
+		if len(p.OperatorPLMNs) > maxOperatorPLMNs {
+			return fail(f("operator_plmns"), "%d, at most %d (EF OPLMNwAcT's entries)", len(p.OperatorPLMNs), maxOperatorPLMNs)
+		}
+		for j, plmn := range p.OperatorPLMNs {
+			if _, err := bcd.PLMN(plmn); err != nil {
+				return fail(fmt.Sprintf("profiles[%d].operator_plmns[%d]", i, j), "%q is not a PLMN (MCC and MNC, 5 or 6 digits)", plmn)
+			}
+		}
+		if _, err := decodeFiles(&profile{ProfileSpec: spec}, p.Files); err != nil {
+			return fail(f("files"), "%v", err)
+		}
 		iccids[p.ICCID], aids[strings.ToLower(p.AID)] = true, true
 		if p.Enabled {
 			enabled++
@@ -296,6 +324,38 @@ func (img *nvmFile) check(eid string) error {
 		seqs[n.Seq] = true
 	}
 	return nil
+}
+
+// decodeFiles reads an image's written files for p: each must be a file
+// of p's USIM that the terminal may update, holding as many bytes as it
+// does.
+func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	usim := buildFS(p).usim
+	out := make(map[uint16][]byte, len(files))
+	for _, k := range slices.Sorted(maps.Keys(files)) {
+		id, err := hex.DecodeString(k)
+		if err != nil || len(id) != 2 {
+			return nil, fmt.Errorf("%q: want a file id, 4 hex digits", k)
+		}
+		fid := uint16(id[0])<<8 | uint16(id[1])
+		n := usim.child(fid)
+		if n == nil || !n.update {
+			return nil, fmt.Errorf("%s: not a USIM file the terminal may update", k)
+		}
+		want := n.content()
+		b, err := hex.DecodeString(files[k])
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%s: %q is not hex", k, files[k])
+		case len(b) != len(want):
+			return nil, fmt.Errorf("%s: %d bytes, the file holds %d", k, len(b), len(want))
+		}
+		out[fid] = b
+	}
+	return out, nil
 }
 
 // notificationEvents are the events a pending notification may be for

@@ -39,6 +39,9 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 			m["notifications"] = []any{n}
 		}
 	}
+	files := func(f map[string]any) func(map[string]any) {
+		return func(m map[string]any) { profiles(m)[0].(map[string]any)["files"] = f }
+	}
 	tests := []struct{ name, nvm, want string }{
 		{"unknown member", bend(func(m map[string]any) { m["flash"] = 1 }), `NVM image: unknown member "flash"`},
 		{"member in another case", strings.Replace(string(img), `"eid"`, `"EID"`, 1), `NVM image: unknown member "EID"; did you mean "eid"?`},
@@ -74,6 +77,21 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"notification ICCID", bend(note(map[string]any{"iccid": "x"})), `notifications[0].iccid: "x" is not an ICCID`},
 		{"enable notification without ICCID", bend(note(map[string]any{"event": "enable", "iccid": ""})), `notifications[0].iccid: missing: only an install result may lack the profile (this is enable)`},
 		{"notification pending not a notification", bend(note(map[string]any{"pending": "AAEC"})), "notifications[0].pending: not one signed notification"},
+		{"operator PLMN not a PLMN", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["operator_plmns"] = []any{"20810", "2081"} }), `profiles[1].operator_plmns[1]: "2081" is not a PLMN`},
+		{"too many operator PLMNs", bend(func(m map[string]any) {
+			l := make([]any, 33)
+			for i := range l {
+				l[i] = "20810"
+			}
+			profiles(m)[1].(map[string]any)["operator_plmns"] = l
+		}), "profiles[1].operator_plmns: 33, at most 32"},
+		{"SMSP of the wrong size", bend(files(map[string]any{"6F42": "FF"})), "profiles[0].files: 6F42: 1 bytes, the file holds 40"},
+		{"UST is the operator's", bend(files(map[string]any{"6F38": "0000000000000000000000000000"})), "profiles[0].files: 6F38: not a USIM file the terminal may update"},
+		{"written file not updatable", bend(files(map[string]any{"6F07": "084906002143658709"})), "profiles[0].files: 6F07: not a USIM file the terminal may update"},
+		{"written file unknown", bend(files(map[string]any{"6F99": "00"})), "profiles[0].files: 6F99: not a USIM file"},
+		{"written file id not hex", bend(files(map[string]any{"LOCI": "00"})), `profiles[0].files: "LOCI": want a file id, 4 hex digits`},
+		{"written file short", bend(files(map[string]any{"6F7E": "FFFF"})), "profiles[0].files: 6F7E: 2 bytes, the file holds 11"},
+		{"written file not hex", bend(files(map[string]any{"6F7B": "zz"})), `profiles[0].files: 6F7B: "zz" is not hex`},
 		{"version", bend(func(m map[string]any) { m["version"] = 2 }), "version: 2, want 1"},
 		{"other card", bend(func(m map[string]any) { m["eid"] = "89049032000001000000000000000947" }), `eid: "89049032000001000000000000000947" is not this card's EID`},
 	}

@@ -6,6 +6,7 @@ package smdp
 import (
 	"crypto/sha256"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/saip"
@@ -61,8 +62,9 @@ func (s *Server) profilePackage(p Profile) ([]byte, error) {
 	if spn == "" {
 		spn = p.Name
 	}
-	if len(spn) > 16 {
-		spn = spn[:16]
+	for len(spn) > 16 { // EF SPN's 16 bytes, at a whole character
+		_, n := utf8.DecodeLastRuneInString(spn)
+		spn = spn[:len(spn)-n]
 	}
 	ki := sha256.Sum256([]byte("esimhil test Ki\x00" + p.ICCID))
 	opc := sha256.Sum256([]byte("esimhil test OPc\x00" + p.ICCID))

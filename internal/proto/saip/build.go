@@ -225,59 +225,23 @@ func puks(value string) tlv.TLV {
 	return tlv.Constructed(TagPUKCodes, peHeader(idPUK, true), tlv.Constructed(0xA1, cfg(keyPUKAppl1), cfg(keySecondPUKAppl1)))
 }
 
-// ustServices are the USIM services EF UST announces (TS 31.102 §4.2.8):
-// SMS (10), SMS parameters (12), SPN (19), user PLMN with access
-// technology (20), operator PLMN with access technology (42), HPLMN with
-// access technology (43), EPS mobility management information (85).
-var ustServices = []int{10, 12, 19, 20, 42, 43, 85}
-
-func ust() []byte {
-	b := make([]byte, 14)
-	for _, n := range ustServices {
-		b[(n-1)/8] |= 1 << ((n - 1) % 8)
-	}
-	return b
-}
-
 func (p Profile) usim(home [3]byte) tlv.TLV {
-	spn := append([]byte{0x01}, bytes.Repeat([]byte{0xFF}, 16)...) // display condition: show the SPN
-	copy(spn[1:], p.SPN)
-	acc := []byte{0x00, 0x00}
-	last := int(p.IMSI[len(p.IMSI)-1] - '0') // access class from the last IMSI digit (TS 22.011 §4.2)
-	acc[1-last/8] = 1 << (last % 8)
 	return tlv.Constructed(TagUSIM, peHeader(idUSIM, true), tlv.New(0x81, oidValue(OIDTemplateUSIM)),
 		file(0xA2, nil, tlv.New(0x83, []byte{0x7F, 0xF1}), tlv.New(0x84, USIMAID), pinStatus(keySecondPINAppl1, keyADM1)),
 		file(0xA3, bcd.IMSI(p.IMSI)),
 		file(0xA4, accessRules()),
-		file(0xA7, []byte{0x0A}), // EF HPPLMN: look for the home network every 10 × 6 min (TS 31.102 §4.2.6)
-		file(0xA8, ust()),
-		file(0xAB, smspRecord()),
-		file(0xAD, spn),
-		file(0xAE, []byte{0x00}),
+		file(0xA7, HPPLMN()),
+		file(0xA8, UST()),
+		file(0xAB, SMSP()),
+		file(0xAD, SPN(p.SPN)),
+		file(0xAE, EST()),
 		file(0xB1, PSLOCI(home)),
-		file(0xB2, acc),
+		file(0xB2, ACC(p.IMSI)),
 		file(0xB3, FPLMN()), // no forbidden network yet
 		file(0xB4, LOCI(home)),
 		file(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
-		file(0xB6, append(eccRecord("112", 0x00), eccRecord("911", 0x00)...)),
+		file(0xB6, bytes.Join(ECC(), nil)),
 		file(0xB8, EPSLOCI(home)))
-}
-
-// plmnList encodes a PLMN with access technology list (TS 31.102 §4.2.5):
-// PLMN then 2 bytes of access technology (4000: E-UTRAN), n entries, empty
-// ones FFFFFF0000.
-func plmnList(plmns []string, n int) []byte {
-	var b []byte
-	for i := range n {
-		if i < len(plmns) {
-			if p, err := bcd.PLMN(plmns[i]); err == nil {
-				b = append(append(b, p[:]...), 0x40, 0x00)
-				continue
-			}
-		}
-		b = append(b, 0xFF, 0xFF, 0xFF, 0x00, 0x00)
-	}
-	return b
 }
 
 func (p Profile) optUSIM(home [3]byte) tlv.TLV {
@@ -286,16 +250,8 @@ func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 	if p.MSISDN != "" {
 		cs = append(cs, file(0xA7, msisdnRecord(p.MSISDN)))
 	}
-	cs = append(cs, file(0xAF, plmnList(nil, 8)), file(0xB0, plmnList(p.OperatorPLMNs, 32)), file(0xB1, plmnList([]string{hplmn}, 4)))
+	cs = append(cs, file(0xAF, PLMNwAcT()), file(0xB0, OPLMNwAcT(p.OperatorPLMNs)), file(0xB1, HPLMNwAcT(hplmn)))
 	return tlv.Constructed(TagOptUSIM, cs...)
-}
-
-// eccRecord is an EF ECC record (TS 31.102 §4.2.21): the number in 3 bytes
-// of swapped BCD, an empty alpha identifier of 16 bytes, the service
-// category.
-func eccRecord(number string, category byte) []byte {
-	r := append(bcd.Swapped(number, 3), bytes.Repeat([]byte{0xFF}, 16)...)
-	return append(r, category)
 }
 
 // securityDomain is the MNO-SD (PE-SecurityDomain, GlobalPlatform Card
@@ -321,15 +277,6 @@ func (p Profile) securityDomain() tlv.TLV {
 		}
 	}
 	return tlv.Constructed(TagSecurityDomain, peHeader(idSD, false), instance, tlv.Constructed(0xA2, keys...))
-}
-
-// smspRecord is an EF SMSP record (TS 31.102 §4.2.27):
-// no alpha identifier, parameter indicators saying only the validity
-// period is present, no destination, no service centre, validity 1 day.
-func smspRecord() []byte {
-	r := append(bytes.Repeat([]byte{0xFF}, 12), 0xEF) // alpha, indicators: b5 = 0 → validity present
-	r = append(r, bytes.Repeat([]byte{0xFF}, 24)...)  // TP-Destination, TS-Service Centre
-	return append(r, 0xFF, 0xFF, 0xA7)                // PID, DCS (absent), validity 1 day (TS 23.040 §9.2.3.12.1)
 }
 
 // msisdnRecord is an EF MSISDN record (TS 31.102 §4.2.26, TS 24.008 BCD

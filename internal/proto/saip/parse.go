@@ -519,9 +519,7 @@ func (r *Parsed) readUSIM(c map[uint32]tlv.TLV, e pe) error {
 			return e.fail(StatusBadValues, "EF AD: MNC length %d", n)
 		}
 	}
-	if spn := files[0xAD]; len(spn) > 1 {
-		r.Profile.SPN = string(bytes.TrimRight(spn[1:], "\xFF"))
-	}
+	r.Profile.SPN = SPNName(files[0xAD])
 	return nil
 }
 

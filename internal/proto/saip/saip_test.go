@@ -3,7 +3,9 @@ package saip
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -202,4 +204,23 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted %X as %+v", b, p)
 		}
 	})
+}
+
+func TestSPN(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"SFR", "01534652FFFFFFFFFFFFFFFFFFFFFFFFFF"},
+		{"", "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"},
+		{"Operator-of-seventeen", "014F70657261746F722D6F662D73657665"},
+		{"中国移动", "0180" + "4E2D56FD79FB52A8" + "FFFFFFFFFFFFFF"},
+		{"Élan Télécom Fra", "0180" + "00C9006C0061006E0020005400E9" + "FF"}, // 7 characters, then cut
+	}
+	for _, tt := range tests {
+		b := SPN(tt.name)
+		if got := fmt.Sprintf("%X", b); got != tt.want {
+			t.Errorf("SPN(%q) = %s, want %s", tt.name, got, tt.want)
+		}
+		if back := SPNName(b); !strings.HasPrefix(tt.name, back) || len(back) == 0 && tt.name != "" {
+			t.Errorf("SPNName(SPN(%q)) = %q", tt.name, back)
+		}
+	}
 }

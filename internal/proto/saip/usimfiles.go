@@ -1,0 +1,142 @@
+package saip
+
+import (
+	"bytes"
+
+	"github.com/esimhil/esimhil/internal/codec/bcd"
+)
+
+// The USIM's other files as a new profile holds them. The package Build
+// writes carries them, and the card's file system answers them so: one
+// definition of each.
+
+// ustServices are the USIM services EF UST announces (TS 31.102 §4.2.8):
+// SMS (10), SMS parameters (12), SPN (19), user PLMN with access
+// technology (20), operator PLMN with access technology (42), HPLMN with
+// access technology (43), EPS mobility management information (85).
+var ustServices = []int{10, 12, 19, 20, 42, 43, 85}
+
+// UST is EF UST (TS 31.102 §4.2.8): one bit a service, 14 bytes.
+func UST() []byte {
+	b := make([]byte, 14)
+	for _, n := range ustServices {
+		b[(n-1)/8] |= 1 << ((n - 1) % 8)
+	}
+	return b
+}
+
+// SPN is EF SPN (TS 31.102 §4.2.12): display condition 01 (show the
+// name), then the name in 16 bytes, FF-padded: as it is when ASCII, else
+// in UCS2 after 80 (TS 31.102 Annex A), cut at whole characters.
+func SPN(name string) []byte {
+	spn := append([]byte{0x01}, bytes.Repeat([]byte{0xFF}, 16)...)
+	ascii := true
+	for i := range len(name) {
+		ascii = ascii && name[i] < 0x80
+	}
+	if ascii {
+		copy(spn[1:], name)
+		return spn
+	}
+	b := []byte{0x80}
+	for _, r := range name {
+		if len(b)+2 > 16 {
+			break
+		}
+		if r > 0xFFFF {
+			r = '?' // outside UCS2
+		}
+		b = append(b, byte(r>>8), byte(r))
+	}
+	copy(spn[1:], b)
+	return spn
+}
+
+// SPNName reads back the name of an EF SPN SPN wrote: FF padding
+// dropped, UCS2 after 80 decoded.
+func SPNName(spn []byte) string {
+	if len(spn) < 2 {
+		return ""
+	}
+	b := bytes.TrimRight(spn[1:], "\xFF")
+	if len(b) == 0 || b[0] != 0x80 {
+		return string(b)
+	}
+	var r []rune
+	for u := spn[2:]; len(u) >= 2 && !(u[0] == 0xFF && u[1] == 0xFF); u = u[2:] {
+		r = append(r, rune(u[0])<<8|rune(u[1]))
+	}
+	return string(r)
+}
+
+// ACC is EF ACC (TS 31.102 §4.2.15): the access class of the IMSI's last
+// digit (TS 22.011 §4.2), one bit of 2 bytes.
+func ACC(imsi string) []byte {
+	acc := []byte{0x00, 0x00}
+	if imsi == "" || imsi[len(imsi)-1] < '0' || imsi[len(imsi)-1] > '9' {
+		return acc
+	}
+	last := int(imsi[len(imsi)-1] - '0')
+	acc[1-last/8] = 1 << (last % 8)
+	return acc
+}
+
+// HPPLMN is EF HPPLMN (TS 31.102 §4.2.6): look for the home network every
+// 10 × 6 minutes.
+func HPPLMN() []byte { return []byte{0x0A} }
+
+// EST is EF EST (TS 31.102 §4.2.47): no service enabled.
+func EST() []byte { return []byte{0x00} }
+
+// ECCRecordLen is the length of an EF ECC record.
+const ECCRecordLen = 20
+
+// ECC is EF ECC (TS 31.102 §4.2.21): 112 and 911, one record each.
+func ECC() [][]byte { return [][]byte{eccRecord("112", 0x00), eccRecord("911", 0x00)} }
+
+// eccRecord is an EF ECC record: the number in 3 bytes of swapped BCD, an
+// empty alpha identifier of 16 bytes, the service category.
+func eccRecord(number string, category byte) []byte {
+	r := append(bcd.Swapped(number, 3), bytes.Repeat([]byte{0xFF}, 16)...)
+	return append(r, category)
+}
+
+// SMSPRecordLen is the length of an EF SMSP record.
+const SMSPRecordLen = 40
+
+// SMSP is the EF SMSP record (TS 31.102 §4.2.27): no alpha identifier,
+// parameter indicators saying only the validity period is present, no
+// destination, no service centre, validity 1 day.
+func SMSP() []byte {
+	r := append(bytes.Repeat([]byte{0xFF}, 12), 0xEF) // alpha, indicators: b5 = 0 → validity present
+	r = append(r, bytes.Repeat([]byte{0xFF}, 24)...)  // TP-Destination, TS-Service Centre
+	return append(r, 0xFF, 0xFF, 0xA7)                // PID, DCS (absent), validity 1 day (TS 23.040 §9.2.3.12.1)
+}
+
+// PLMNwAcT is EF PLMNwAcT (TS 31.102 §4.2.5): eight entries the user may
+// fill, empty.
+func PLMNwAcT() []byte { return plmnList(nil, 8) }
+
+// OPLMNwAcT is EF OPLMNwAcT (TS 31.102 §4.2.53): the operator's preferred
+// networks, E-UTRAN, in 32 entries.
+func OPLMNwAcT(plmns []string) []byte { return plmnList(plmns, 32) }
+
+// HPLMNwAcT is EF HPLMNwAcT (TS 31.102 §4.2.54): the home network,
+// E-UTRAN, in 4 entries.
+func HPLMNwAcT(home string) []byte { return plmnList([]string{home}, 4) }
+
+// plmnList encodes a PLMN with access technology list: PLMN then 2 bytes
+// of access technology (4000: E-UTRAN), n entries, empty ones FFFFFF0000.
+func plmnList(plmns []string, n int) []byte {
+	var b []byte
+	for i := range n {
+		if i < len(plmns) {
+			if p, err := bcd.PLMN(plmns[i]); err == nil {
+				b = append(append(b, p[:]...), 0x40, 0x00)
+				continue
+			}
+		}
+		b = append(b, 0xFF, 0xFF, 0xFF, 0x00, 0x00)
+	}
+	return b
+}
