@@ -130,25 +130,36 @@ func (c *Card) byFID(ch *channel, fid uint16) *node {
 	return nil
 }
 
-// readBinary is READ BINARY (7816-4 §11.2.3): P1 b8 set selects by short
-// file identifier in b5-b1 with the offset in P2, else the offset is P1-P2.
-func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
+// transparent is the file and offset a BINARY command addresses
+// (7816-4 §11.2.3): P1 b8 set selects by short file identifier in b5-b1,
+// which becomes the current EF, with the offset in P2; else the current EF
+// at offset P1-P2. A status word other than 0 is why it addresses none.
+func (ch *channel) transparent(cmd apdu.Command) (*node, int, uint16) {
 	ef, off := ch.ef, int(cmd.P1)<<8|int(cmd.P2)
 	if cmd.P1&0x80 != 0 {
 		if cmd.P1&0x60 != 0 || ch.df == nil {
-			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+			return nil, 0, apdu.SWIncorrectP1P2
 		}
 		ef = ch.df.bySFI(cmd.P1 & 0x1F)
 		if ef == nil {
-			return apdu.Response{SW: apdu.SWFileNotFound}
+			return nil, 0, apdu.SWFileNotFound
 		}
 		ch.ef, off = ef, int(cmd.P2)
 	}
 	if ef == nil || ch.app == appISDR {
-		return apdu.Response{SW: apdu.SWCommandNotAllowed}
+		return nil, 0, apdu.SWCommandNotAllowed
 	}
 	if ef.kind != kindTransparent {
-		return apdu.Response{SW: apdu.SWIncompatibleFile}
+		return nil, 0, apdu.SWIncompatibleFile
+	}
+	return ef, off, 0
+}
+
+// readBinary is READ BINARY (7816-4 §11.2.3).
+func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
+	ef, off, sw := ch.transparent(cmd)
+	if sw != 0 {
+		return apdu.Response{SW: sw}
 	}
 	if off > len(ef.data) {
 		return apdu.Response{SW: apdu.SWWrongP1P2}
@@ -171,22 +182,9 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 // BINARY is. An EF whose update condition is ADM answers 6982, as on a
 // USIM whose ADM key the terminal does not hold.
 func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
-	ef, off := ch.ef, int(cmd.P1)<<8|int(cmd.P2)
-	if cmd.P1&0x80 != 0 {
-		if cmd.P1&0x60 != 0 || ch.df == nil {
-			return apdu.Response{SW: apdu.SWIncorrectP1P2}
-		}
-		ef = ch.df.bySFI(cmd.P1 & 0x1F)
-		if ef == nil {
-			return apdu.Response{SW: apdu.SWFileNotFound}
-		}
-		ch.ef, off = ef, int(cmd.P2)
-	}
-	if ef == nil || ch.app == appISDR {
-		return apdu.Response{SW: apdu.SWCommandNotAllowed}
-	}
-	if ef.kind != kindTransparent {
-		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	ef, off, sw := ch.transparent(cmd)
+	if sw != 0 {
+		return apdu.Response{SW: sw}
 	}
 	if !ef.update {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
@@ -214,17 +212,25 @@ func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
 	return r
 }
 
+// linear is why a RECORD command in absolute mode (P2 04, record P1)
+// cannot address the current EF as a linear fixed one, 0 if it can.
+func (ch *channel) linear(cmd apdu.Command) uint16 {
+	switch {
+	case cmd.P2 != 0x04 || cmd.P1 == 0:
+		return apdu.SWIncorrectP1P2
+	case ch.ef == nil || ch.app == appISDR:
+		return apdu.SWCommandNotAllowed
+	case ch.ef.kind != kindLinear:
+		return apdu.SWIncompatibleFile
+	}
+	return 0
+}
+
 // updateRecord is UPDATE RECORD (TS 102 221 §11.1.6) in absolute mode:
 // the whole record.
 func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
-	if cmd.P2 != 0x04 || cmd.P1 == 0 {
-		return apdu.Response{SW: apdu.SWIncorrectP1P2}
-	}
-	if ch.ef == nil || ch.app == appISDR {
-		return apdu.Response{SW: apdu.SWCommandNotAllowed}
-	}
-	if ch.ef.kind != kindLinear {
-		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	if sw := ch.linear(cmd); sw != 0 {
+		return apdu.Response{SW: sw}
 	}
 	if !ch.ef.update {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
@@ -241,14 +247,8 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 
 // readRecord is READ RECORD (7816-4 §11.3.3) in absolute mode (P2 04).
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
-	if cmd.P2 != 0x04 || cmd.P1 == 0 {
-		return apdu.Response{SW: apdu.SWIncorrectP1P2}
-	}
-	if ch.ef == nil || ch.app == appISDR {
-		return apdu.Response{SW: apdu.SWCommandNotAllowed}
-	}
-	if ch.ef.kind != kindLinear {
-		return apdu.Response{SW: apdu.SWIncompatibleFile}
+	if sw := ch.linear(cmd); sw != 0 {
+		return apdu.Response{SW: sw}
 	}
 	if int(cmd.P1) > len(ch.ef.records) {
 		return apdu.Response{SW: apdu.SWRecordNotFound}
