@@ -141,7 +141,7 @@ func eventItem(e event, fw *faultWindows) Item {
 // toolkitResult finds a toolkit command's result in a card's reason, as
 // the card writes one: "proactive command 26: result 20/04", "POST
 // /list: open channel: result 20/04".
-var toolkitResult = regexp.MustCompile(`(?:^|: )(proactive command ([0-9A-F]{2})|open channel|send data|receive data): result ([0-9A-F]{2}(?:/[0-9A-F]+)?)$`)
+var toolkitResult = regexp.MustCompile(`(?:^|: )(?:proactive command [0-9A-F]{2}|open channel|send data|receive data): result ([0-9A-F]{2}(?:/[0-9A-F]+)?)$`)
 
 // refusal names what an event records when it is a refusal a real device
 // gives in the run's conditions rather than a failure of the run: the
@@ -156,11 +156,15 @@ func refusal(e event) string {
 	if e.Actor != "euicc" {
 		return ""
 	}
-	m := toolkitResult.FindStringSubmatch(e.str("reason"))
+	reason := e.str("reason")
+	if !strings.Contains(reason, "result ") {
+		return "" // most events: no regexp for them
+	}
+	m := toolkitResult.FindStringSubmatch(reason)
 	if m == nil {
 		return ""
 	}
-	r, err := stk.ParseResult(m[3])
+	r, err := stk.ParseResult(m[1])
 	if err != nil {
 		return ""
 	}
@@ -174,7 +178,7 @@ func refusal(e event) string {
 	return refusedRequest + ": " + why
 }
 
-// The kinds of refusal, as one row is named; refusalsText counts them.
+// The kinds of refusal, as one row is named; refusals counts them.
 const (
 	refusedAttach  = "attach without service"
 	refusedToolkit = "toolkit command refused"
