@@ -155,11 +155,49 @@ func Load(path string) (*Template, error) {
 	if t.Base, err = scenario.Parse(sp, base); err != nil {
 		return nil, fmt.Errorf("fleet template %s: %w", path, err)
 	}
+	if err := unapplied(sp, base, t.Base); err != nil {
+		return nil, err // one line a field, each naming the base scenario's file and line
+	}
 	t.baseSum = sha256.Sum256(base)
 	if t.Name == "" {
 		t.Name = t.Base.Name
 	}
 	return t, nil
+}
+
+// unapplied refuses a base scenario with a signal plan or a fault plan:
+// the fleet builds each device's world and card from the base scenario's
+// network, platform and device alone, so those entries would be dropped
+// without a word, and a storm would pass that `esimhil run` fails.
+func unapplied(file string, data []byte, s *scenario.Scenario) error {
+	if len(s.Signal) == 0 && len(s.Faults) == 0 {
+		return nil
+	}
+	top, _, err := yamlnode.OneDocument(data)
+	if err != nil || top == nil || top.Kind != yaml.MappingNode {
+		// Parse read it; this cannot happen, but say what is refused anyway.
+		return &yamlnode.Error{File: file, Msg: "the fleet does not apply a base scenario's signal or faults"}
+	}
+	why := map[string]string{
+		"signal": "the fleet does not apply a base scenario's signal plan (%s): each device keeps network.cells' rsrp; remove signal from the base scenario",
+		"faults": "the fleet does not apply a base scenario's faults (%s): remove them from the base scenario; inject per device with the template's mix (card_fault, attach_reject)",
+	}
+	count := map[string]int{"signal": len(s.Signal), "faults": len(s.Faults)}
+	var errs []error
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k := top.Content[i]
+		if format, ok := why[k.Value]; ok && count[k.Value] > 0 {
+			errs = append(errs, &yamlnode.Error{File: file, Line: k.Line, Col: k.Column, Path: k.Value, Msg: fmt.Sprintf(format, entries(count[k.Value]))})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func entries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
 
 // parse decodes a template's fields node by node: each must have its

@@ -1,8 +1,10 @@
 package fleet
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -175,3 +177,52 @@ func TestOverride(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A base scenario's signal plan and faults are refused, each at its line
+// in the base scenario and saying the fleet does not apply it: dropped
+// without a word, a storm would pass that `esimhil run` of the same
+// scenario fails.
+func TestBaseSignalAndFaultsRefused(t *testing.T) {
+	base, err := os.ReadFile("../../fixtures/scenarios/roam-fr-preinstalled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(string(base), "\n")
+	signal := "signal:\n  - {at: 1h10m, area: FR-Paris, operator: sfr, rsrp: -70}\n"
+	faults := "faults:\n  - {attach_reject: 13, operator: sfr, subscriber: sfr}\n  - {attach_reject: 13, operator: orange-fr}\n"
+	signalErr := func(line int) string {
+		return fmt.Sprintf("base.yaml:%d:1: signal: the fleet does not apply a base scenario's signal plan (1 entry): each device keeps network.cells' rsrp; remove signal from the base scenario", line)
+	}
+	faultsErr := func(line int) string {
+		return fmt.Sprintf("base.yaml:%d:1: faults: the fleet does not apply a base scenario's faults (2 entries): remove them from the base scenario; inject per device with the template's mix (card_fault, attach_reject)", line)
+	}
+	tests := []struct {
+		name, add string
+		want      []string
+	}{
+		{"neither", "", nil},
+		{"signal", signal, []string{signalErr(lines + 1)}},
+		{"faults", faults, []string{faultsErr(lines + 1)}},
+		{"both", signal + faults, []string{signalErr(lines + 1), faultsErr(lines + 3)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "base.yaml"), append(base[:len(base):len(base)], tc.add...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, "storm.yaml")
+			if err := os.WriteFile(p, []byte("scenario: base.yaml\ndevices: 2\narrive_within: 1m\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(p)
+			var got []string
+			if err != nil {
+				got = strings.Split(strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), ""), "\n")
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("error\n %q\nwant\n %q", got, tc.want)
+			}
+		})
+	}
+}

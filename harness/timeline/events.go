@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // event is one line of events.jsonl.
@@ -129,7 +132,101 @@ func eventItem(e event, fw *faultWindows) Item {
 		it.From = fw.add(e)
 		it.Failed = false
 	}
+	if r := refusal(e); r != "" {
+		it.Refused, it.Failed = r, false
+	}
 	return it
+}
+
+// toolkitResult finds a toolkit command's result in a card's reason, as
+// the card writes one: "proactive command 26: result 20/04", "POST
+// /list: open channel: result 20/04".
+var toolkitResult = regexp.MustCompile(`(?:^|: )(?:proactive command [0-9A-F]{2}|open channel|send data|receive data): result ([0-9A-F]{2}(?:/[0-9A-F]+)?)$`)
+
+// refusal names what an event records when it is a refusal a real device
+// gives in the run's conditions rather than a failure of the run: the
+// terminal answering a toolkit command "currently unable to process"
+// (TS 102 223 §8.12: without coverage, "no service"), a card request not
+// sent for that reason, an attach that found no network. Rows of one
+// name are counted together on the page. "" when it is none.
+func refusal(e event) string {
+	if e.Actor == "world" && e.Kind == "no_service" {
+		return refusedAttach
+	}
+	if e.Actor != "euicc" {
+		return ""
+	}
+	reason := e.str("reason")
+	if !strings.Contains(reason, "result ") {
+		return "" // most events: no regexp for them
+	}
+	m := toolkitResult.FindStringSubmatch(reason)
+	if m == nil {
+		return ""
+	}
+	r, err := stk.ParseResult(m[1])
+	if err != nil {
+		return ""
+	}
+	why, ok := r.Refusal()
+	switch {
+	case !ok:
+		return ""
+	case e.Kind == "stk_error" || e.Kind == "bip_error":
+		return refusedToolkit + ": " + why
+	}
+	return refusedRequest + ": " + why
+}
+
+// The kinds of refusal, as one row is named; refusals counts them.
+const (
+	refusedAttach  = "attach without service"
+	refusedToolkit = "toolkit command refused"
+	refusedRequest = "card request not sent"
+)
+
+// refusedMany are those names for more than one row.
+var refusedMany = map[string]string{
+	refusedAttach:  "attaches without service",
+	refusedToolkit: "toolkit commands refused",
+	refusedRequest: "card requests not sent",
+}
+
+// refusalCount is one kind of refusal and how many rows it has.
+type refusalCount struct {
+	N    int
+	What string // "toolkit commands refused: no service"
+}
+
+// refusals counts the refused rows by name, in the order each first
+// appears.
+func refusals(items []Item) []refusalCount {
+	var out []refusalCount
+	at := map[string]int{}
+	for _, it := range items {
+		if it.Refused == "" {
+			continue
+		}
+		i, ok := at[it.Refused]
+		if !ok {
+			i, at[it.Refused] = len(out), len(out)
+			out = append(out, refusalCount{What: it.Refused})
+		}
+		out[i].N++
+	}
+	for i, c := range out {
+		if c.N == 1 {
+			continue
+		}
+		kind, why, _ := strings.Cut(c.What, ": ")
+		if many, ok := refusedMany[kind]; ok {
+			out[i].What = many
+			if why != "" {
+				out[i].What += ": " + why
+			}
+		}
+	}
+	return out
 }
 
 // actorOf accepts an arrow for the actor that logs it (the world logs

@@ -38,16 +38,18 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 // pageItem is an item as the page's script reads it: short keys, time as
 // milliseconds since the run's start, lanes as indexes (-1: none).
 type pageItem struct {
-	T      float64  `json:"t"`
-	From   int      `json:"f"`
-	To     int      `json:"o"`
-	Kind   Kind     `json:"k"`
-	Label  string   `json:"l"`
-	Detail string   `json:"d,omitempty"`
-	Failed bool     `json:"x,omitempty"`
-	Reply  bool     `json:"r,omitempty"`
-	Faults []string `json:"z,omitempty"`
-	Source string   `json:"s,omitempty"`
+	T      float64 `json:"t"`
+	From   int     `json:"f"`
+	To     int     `json:"o"`
+	Kind   Kind    `json:"k"`
+	Label  string  `json:"l"`
+	Detail string  `json:"d,omitempty"`
+	Failed bool    `json:"x,omitempty"`
+	// Refused names an expected refusal (Item.Refused): drawn plainly.
+	Refused string   `json:"n,omitempty"`
+	Reply   bool     `json:"r,omitempty"`
+	Faults  []string `json:"z,omitempty"`
+	Source  string   `json:"s,omitempty"`
 }
 
 type pageData struct {
@@ -179,7 +181,7 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 	for i, it := range rows {
 		d.Items[i] = pageItem{
 			T: float64(it.T.Sub(t.Start)) / float64(time.Millisecond), From: lane(it.From), To: lane(it.To),
-			Kind: it.Kind, Label: it.Label, Detail: it.Detail, Failed: it.Failed, Reply: it.Reply,
+			Kind: it.Kind, Label: it.Label, Detail: it.Detail, Failed: it.Failed, Refused: it.Refused, Reply: it.Reply,
 			Faults: it.Faults, Source: it.Source,
 		}
 	}
@@ -213,6 +215,7 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Verdict   string
 		Rows      int
 		Failed    int
+		Refusals  []refusalCount
 		Pager     *pager
 		Artifacts []string
 		Notes     []string
@@ -220,7 +223,7 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		CSS       template.CSS
 		JS        template.JS
 		Data      template.JS
-	}{t.Run, verdict, len(t.Items), failed, pg, t.Artifacts, t.Notes, d.Start,
+	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes, d.Start,
 		template.CSS(pageCSS), template.JS(pageJS), template.JS(data)})
 }
 

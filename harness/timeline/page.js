@@ -110,7 +110,7 @@
     }
     var it = items[r.i];
     var color = it.x ? "var(--bad)" : "var(--" + it.k + ")";
-    var cls = "row" + (it.x ? " failed" : "") + (r.i === selected ? " selected" : "");
+    var cls = "row" + (it.x ? " failed" : "") + (it.n ? " refused" : "") + (r.i === selected ? " selected" : "");
     var tip = it.l + (it.z ? "  [fault: " + it.z.join(", ") + "]" : "");
     var s = '<g class="' + cls + '" data-i="' + r.i + '"><title>' + esc(tip) + '</title>' +
       '<rect class="bg" x="0" y="' + y + '" width="100%" height="' + RH + '"></rect>' +
@@ -172,7 +172,8 @@
     document.getElementById("d-label").textContent = it.l;
     document.getElementById("d-meta").textContent = fmtT(it.t) + " (" + abs.toISOString() + ") · " + it.k + " · " +
       lanes[it.f].title + (it.o >= 0 ? " → " + lanes[it.o].title : "") + (it.s ? " · " + it.s : "") +
-      (it.z ? " · injected fault: " + it.z.join(", ") : "") + (it.x ? " · FAILED" : "");
+      (it.z ? " · injected fault: " + it.z.join(", ") : "") + (it.x ? " · FAILED" : "") +
+      (it.n ? " · " + it.n + " (expected in the run's conditions, not a failure)" : "");
     document.getElementById("d-text").textContent = it.d || it.l;
     document.getElementById("detail").hidden = false;
     render();

@@ -85,7 +85,11 @@ type Item struct {
 	Label    string // one line, shown on the row
 	Detail   string // shown when the row is opened
 	Failed   bool   // a failure: highlighted
-	Reply    bool   // an answer (drawn dashed)
+	// Refused names an expected protocol-level refusal (a toolkit command
+	// the terminal could not process without service): not a failure,
+	// shown plainly and counted by name.
+	Refused  string
+	Reply    bool // an answer (drawn dashed)
 	Faults   []string
 	Source   string // artifact and line ("at.log:12")
 	seq      int    // order within the source, for a stable sort

@@ -64,7 +64,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	t, err := fleet.Load(*tmpl)
 	if err != nil {
-		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		}
 		return 2
 	}
 	// A flag given replaces the template's value, even with its default.

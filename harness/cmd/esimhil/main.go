@@ -134,7 +134,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 0, "seed for every random choice (0: the scenario's own seed)")
@@ -148,24 +148,36 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil run: no scenario files\n%s", usage)
 		return 2
 	}
-	code := 0
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	var results []report.Entry
 	// The results are written however the run ends, an interrupted one
 	// too, and before each scenario with that one as not finished: a
 	// process killed outright (a CI job's timeout) leaves the verdicts so
 	// far and names the scenario it was in.
-	write := func(es []report.Entry) {
-		if err := report.WriteScenarios(filepath.Join(*out, report.ScenariosFile), es); err != nil {
-			fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+	// They are written many times: a file that cannot be is reported once
+	// (until it can be again), not at every scenario.
+	resultsFile := filepath.Join(*out, report.ScenariosFile)
+	failing := map[string]bool{}
+	save := func(path string, err error) bool {
+		if err != nil && !failing[path] {
+			fmt.Fprintf(stderr, "esimhil run: results not saved (the verdicts are only in this output): %v\n", err)
 		}
-		if *junit != "" {
-			if err := report.WriteJUnit(*junit, "esimhil scenarios", es); err != nil {
-				fmt.Fprintf(stderr, "esimhil run: %v\n", err)
-			}
-		}
+		failing[path] = err != nil
+		return err == nil
 	}
-	defer func() { write(results) }()
+	write := func(es []report.Entry) bool {
+		ok := save(resultsFile, report.WriteScenarios(resultsFile, es))
+		if *junit != "" {
+			ok = save(*junit, report.WriteJUnit(*junit, "esimhil scenarios", es)) && ok
+		}
+		return ok
+	}
+	defer func() {
+		// Results that were not written fail the run: CI reads them.
+		if !write(results) && code == 0 {
+			code = 1
+		}
+	}()
 	// A scenario's name names its artifacts directory: a second file of
 	// the same name would overwrite the first one's evidence.
 	named := map[string]string{}

@@ -97,6 +97,43 @@ func TestRunRefusesASecondScenarioOfTheSameName(t *testing.T) {
 	}
 }
 
+// A results file that cannot be written (results.json a directory, a
+// JUnit file under a plain file: as root, a mode bit would not stop it)
+// is reported once each, however many times the run tries, and fails the
+// run: CI reads those files.
+func TestRunReportsAnUnwritableResultOnce(t *testing.T) {
+	out := t.TempDir()
+	if err := os.Mkdir(filepath.Join(out, "results.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios")
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", filepath.Join(plain, "j.xml"),
+		filepath.Join(scen, "home-no-request.yaml"), filepath.Join(scen, "no-coverage-start.yaml")}, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1: %s%s", code, stdout.String(), stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "PASS  "); n != 2 {
+		t.Errorf("%d scenarios passed, want 2: %s", n, stdout.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, file := range []string{filepath.Join(out, "results.json"), plain} {
+		n := 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, "esimhil run: results not saved (the verdicts are only in this output): ") && strings.Contains(l, file) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s reported %d times, want once:\n%s", file, n, stderr.String())
+		}
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := cli(context.Background(), nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage:") {

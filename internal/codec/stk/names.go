@@ -85,3 +85,36 @@ func EnvelopeName(tag byte) string {
 	}
 	return fmt.Sprintf("envelope %02X", tag)
 }
+
+// unableCauses are the additional information of "terminal currently
+// unable to process command" (TS 102 223 §8.12.2).
+var unableCauses = map[byte]string{
+	UnableNoCause: "no specific cause", 0x01: "screen busy", UnableBusy: "busy on call",
+	0x03: "busy on SS transaction", UnableNoService: "no service", 0x05: "access control class bar",
+	0x06: "radio resource not granted", 0x07: "not in speech call", 0x08: "busy on USSD transaction",
+	0x09: "busy on SEND DTMF", 0x0A: "no NAA active",
+}
+
+// Refusal reports whether r is a terminal's or network's "currently
+// unable to process command" (20, 21: TS 102 223 §8.12, a temporary
+// problem a real terminal gives, without coverage for one), and names its
+// cause ("no service").
+func (r Result) Refusal() (string, bool) {
+	switch r.General {
+	case ResultTerminalUnable:
+		if len(r.Additional) == 0 {
+			return "terminal currently unable", true
+		}
+		if n, ok := unableCauses[r.Additional[0]]; ok {
+			return n, true
+		}
+		return fmt.Sprintf("terminal currently unable, cause %02X", r.Additional[0]), true
+	case ResultNetworkUnable:
+		if len(r.Additional) == 0 || r.Additional[0] == 0 {
+			return "network currently unable", true
+		}
+		// The network's own cause, bit 8 set (TS 102 223 §8.12).
+		return fmt.Sprintf("network currently unable, cause %02X", r.Additional[0]&0x7F), true
+	}
+	return "", false
+}

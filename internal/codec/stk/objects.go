@@ -1,9 +1,11 @@
 package stk
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
@@ -352,4 +354,20 @@ func DecodeOtherAddress(v []byte) (netip.Addr, error) {
 // AccessTechnologyObject encodes data object 3F (TS 102 223 §8.62).
 func AccessTechnologyObject(t byte) SimpleTLV {
 	return SimpleTLV{Tag: TagAccessTechnology, Value: []byte{t}}
+}
+
+// ParseResult reads a result as String writes it ("20/04", "00").
+func ParseResult(s string) (Result, error) {
+	gen, add, _ := strings.Cut(s, "/")
+	g, err := hex.DecodeString(gen)
+	if err != nil || len(g) != 1 {
+		return Result{}, fmt.Errorf("result %q: want a general result of two hex digits", s)
+	}
+	r := Result{General: g[0]}
+	if add != "" {
+		if r.Additional, err = hex.DecodeString(add); err != nil {
+			return Result{}, fmt.Errorf("result %q: additional information: %w", s, err)
+		}
+	}
+	return r, nil
 }

@@ -436,3 +436,46 @@ func TestTerminalProfile(t *testing.T) {
 		t.Fatalf("PLI facilities: profile % X", []byte(p))
 	}
 }
+
+// A result read back from its text is the result written, and the
+// "currently unable" results are named by their cause.
+func TestResultTextAndRefusal(t *testing.T) {
+	tests := []struct {
+		text    string
+		refusal string // "" when it is none
+		bad     bool
+	}{
+		{text: "20/04", refusal: "no service"},
+		{text: "20/02", refusal: "busy on call"},
+		{text: "20", refusal: "terminal currently unable"},
+		{text: "20/7F", refusal: "terminal currently unable, cause 7F"},
+		{text: "21/00", refusal: "network currently unable"},
+		{text: "21/91", refusal: "network currently unable, cause 11"},
+		{text: "00"},
+		{text: "3A/07"},
+		{text: "24"},
+		{text: "", bad: true},
+		{text: "2", bad: true},
+		{text: "200", bad: true},
+		{text: "20/0", bad: true},
+		{text: "zz/04", bad: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			r, err := ParseResult(tc.text)
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("ParseResult(%q) = %v, want an error", tc.text, r)
+				}
+				return
+			}
+			if err != nil || r.String() != tc.text {
+				t.Fatalf("ParseResult(%q) = %v (%v), want it back", tc.text, r, err)
+			}
+			got, ok := r.Refusal()
+			if got != tc.refusal || ok != (tc.refusal != "") {
+				t.Errorf("%s.Refusal() = %q %v, want %q", tc.text, got, ok, tc.refusal)
+			}
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package timeline
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A run without coverage: the terminal answers the card's toolkit
+// commands "unable to process: no service" (TS 102 223 §8.12, 20/04), its
+// attaches find no network. That is what a real device does there, not a
+// failure of the run: the rows are drawn plainly, counted by what they
+// are, and the page counts no failure — while a real failure on the same
+// page still is one.
+func TestRefusalsAreNotFailures(t *testing.T) {
+	events := `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}
+{"t":"2026-01-01T00:00:02Z","actor":"world","event":"no_service","area":"","operator":"cmcc"}
+{"t":"2026-01-01T00:05:00Z","actor":"euicc","event":"stk_error","reason":"proactive command 26: result 20/04"}
+{"t":"2026-01-01T00:10:00Z","actor":"euicc","event":"stk_error","reason":"proactive command 26: result 20/04"}
+{"t":"2026-01-01T00:15:00Z","actor":"euicc","event":"bip_error","reason":"POST /gsma/rsp2/list: open channel: result 20/04"}
+{"t":"2026-01-01T00:15:00Z","actor":"euicc","event":"preferred_list_failed","reason":"open channel: result 20/04"}
+{"t":"2026-01-01T00:20:00Z","actor":"euicc","event":"stk_error","reason":"proactive command 26: result 20/02"}
+`
+	tests := []struct {
+		name, extra string
+		failed      int
+		header      []string // the refusals as the header counts them
+	}{
+		{"no coverage", "", 0, []string{
+			"1 attach without service",
+			"3 toolkit commands refused: no service",
+			"1 card request not sent: no service",
+			"1 toolkit command refused: busy on call",
+		}},
+		// Not refusals: a permanent toolkit problem, a BIP error, a request
+		// that failed for another reason.
+		{"real failures beside them", `{"t":"2026-01-01T00:30:00Z","actor":"euicc","event":"bip_error","reason":"POST /gsma/rsp2/list: send data: result 3A/07"}
+{"t":"2026-01-01T00:30:00Z","actor":"euicc","event":"preferred_list_failed","reason":"http 500"}
+{"t":"2026-01-01T00:31:00Z","actor":"euicc","event":"stk_error","reason":"proactive command 26: result 20/04 and more"}
+{"t":"2026-01-01T00:32:00Z","actor":"modem","event":"stk_error","reason":"proactive command 26: result 20/04","ok":false}
+`, 3, []string{
+			"1 attach without service",
+			"3 toolkit commands refused: no service",
+			"1 card request not sent: no service",
+			"1 toolkit command refused: busy on call",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": events + tc.extra})
+			path, err := Write(dir, Run{Name: "x", Verdict: "pass"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _ := pageRows(t, path)
+			failed, refused := 0, 0
+			for _, it := range d.Items {
+				if it.Failed {
+					failed++
+				}
+				if it.Refused != "" {
+					refused++
+					if it.Failed {
+						t.Errorf("row %q both failed and refused", it.Label)
+					}
+				}
+			}
+			if failed != tc.failed || refused != 6 {
+				t.Errorf("%d rows failed, %d refused; want %d and 6", failed, refused, tc.failed)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta := regexp.MustCompile(`<span class="meta">(.*)</span>`).FindSubmatch(b)
+			if meta == nil {
+				t.Fatal("no header")
+			}
+			var got []string
+			for _, m := range regexp.MustCompile(`<span class="refused"[^>]*>([^<]*)</span>`).FindAllSubmatch(meta[1], -1) {
+				got = append(got, string(m[1]))
+			}
+			if !reflect.DeepEqual(got, tc.header) {
+				t.Errorf("header counts\n %q\nwant\n %q", got, tc.header)
+			}
+			if n := strings.Contains(string(meta[1]), "failed"); n != (tc.failed > 0) {
+				t.Errorf("header %q: says failed %v, want %v", meta[1], n, tc.failed > 0)
+			}
+		})
+	}
+}
