@@ -206,8 +206,8 @@ func (k *toleratedIssues) save(t testing.TB) {
 
 // caseWorkers is how many cases run at once: two per core. A case's loop
 // waits on its servers' goroutines for every exchange, so with one case a
-// core the two cores were busy 170 % of the time; with two a core, ~190 %
-// and 8–12 % more cases a second (docs/performance.md).
+// core the two cores were busy 170 % of the time; with two a core, 178 %
+// and 0–6 % more cases a second (docs/performance.md).
 func caseWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // explorationGC lets the heap grow to 5× the live data between
