@@ -3,7 +3,10 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -106,5 +109,74 @@ func TestTapWritesAStandInForATakenPort(t *testing.T) {
 		if uint16(c) != want || s != 40000 {
 			t.Errorf("frame %d: ports %d → %d, want the client as %d", i, tcp.SrcPort, tcp.DstPort, want)
 		}
+	}
+}
+
+// A server that aborts a connection (SetLinger(0), then Close: an SM-DP+'s
+// connection_reset fault) resets the socket and the tap draws the RST it
+// sends; an ordinary Close draws the FIN exchange.
+func TestTapDrawsAnAbort(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		abort bool
+		last  string // the frames after the handshake: sender and flags
+	}{
+		{"close", false, "server FIN,ACK · client FIN,ACK · server ACK"},
+		{"abort", true, "server RST,ACK"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var frames [][]byte
+			tp := newTap(clock.NewVirtual(clock.Epoch), nil, func(_ gopacket.CaptureInfo, b []byte, _ Mark) error {
+				frames = append(frames, bytes.Clone(b))
+				return nil
+			})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			client, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			server, err := (&tapListener{Listener: ln, tap: tp}).Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.abort {
+				if err := server.(interface{ SetLinger(int) error }).SetLinger(0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := server.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, b := range frames[3:] { // after the handshake
+				tcp := gopacket.NewPacket(b, layers.LayerTypeEthernet, gopacket.Default).Layer(layers.LayerTypeTCP).(*layers.TCP)
+				side := "client"
+				if int(tcp.SrcPort) == ln.Addr().(*net.TCPAddr).Port {
+					side = "server"
+				}
+				var flags []string
+				for _, f := range []struct {
+					on   bool
+					name string
+				}{{tcp.FIN, "FIN"}, {tcp.RST, "RST"}, {tcp.ACK, "ACK"}} {
+					if f.on {
+						flags = append(flags, f.name)
+					}
+				}
+				got = append(got, side+" "+strings.Join(flags, ","))
+			}
+			if s := strings.Join(got, " · "); s != tc.last {
+				t.Errorf("the tap draws %q, want %q", s, tc.last)
+			}
+			_, err = client.Read(make([]byte, 1))
+			if reset := errors.Is(err, syscall.ECONNRESET); reset != tc.abort {
+				t.Errorf("client read: %v, want a reset: %v (the socket must get the option)", err, tc.abort)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -314,7 +315,34 @@ type tapConn struct {
 	net.Conn
 	flow *flow
 	once sync.Once
+	// abort is set by SetLinger(0): the server aborts the connection, and
+	// Close sends an RST (RFC 9293 §3.10.5) rather than a FIN.
+	abort atomic.Bool
 }
+
+// SetLinger passes the option to the socket beneath and, for 0, makes
+// Close draw the RST the kernel then sends (an SM-DP+'s connection_reset
+// fault), so the file shows the reset the wire does.
+func (c *tapConn) SetLinger(sec int) error {
+	var inner net.Conn = c.Conn
+	for {
+		if l, ok := inner.(interface{ SetLinger(int) error }); ok {
+			if err := l.SetLinger(sec); err != nil {
+				return fmt.Errorf("capture tap: %w", err)
+			}
+			c.abort.Store(sec == 0)
+			return nil
+		}
+		u, ok := inner.(interface{ NetConn() net.Conn })
+		if !ok {
+			return fmt.Errorf("capture tap: SetLinger: %w", errors.ErrUnsupported)
+		}
+		inner = u.NetConn()
+	}
+}
+
+// NetConn is the connection the tap wraps.
+func (c *tapConn) NetConn() net.Conn { return c.Conn }
 
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
@@ -346,9 +374,16 @@ func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// Close records the FIN exchange before closing, so the client cannot see
-// EOF (and open its next connection) before the frames are written.
+// Close records the FIN exchange (or an abort's RST) before closing, so
+// the client cannot see EOF (and open its next connection) before the
+// frames are written.
 func (c *tapConn) Close() error {
-	c.once.Do(c.flow.close)
+	c.once.Do(func() {
+		if c.abort.Load() {
+			c.flow.reset(false)
+		} else {
+			c.flow.close()
+		}
+	})
 	return c.Conn.Close()
 }

@@ -47,6 +47,10 @@ type flowConn struct {
 	active  bool  // net/http is reading or serving a request (StateActive)
 }
 
+// NetConn is the counted connection (the socket), for a server that
+// aborts it (SO_LINGER 0).
+func (c *flowConn) NetConn() net.Conn { return c.Conn }
+
 func (c *flowConn) Read(p []byte) (int, error) {
 	c.f.mu.Lock()
 	c.reading = true

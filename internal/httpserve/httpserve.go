@@ -18,8 +18,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/netutil"
 )
 
 // Limits bound what one client can make a server hold. Times are wall
@@ -108,7 +106,7 @@ func Serve(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listene
 // serveFollowed is Serve; fl, if not nil, follows the connections' states.
 func serveFollowed(ln net.Listener, h http.Handler, limits Limits, wrap func(net.Listener) net.Listener, fl *flows) *Server {
 	l := limits.orDefault()
-	var capped net.Listener = netutil.LimitListener(ln, l.MaxConns)
+	var capped net.Listener = newCapListener(ln, l.MaxConns)
 	if wrap != nil {
 		capped = wrap(capped)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -115,6 +116,35 @@ func TestLimits(t *testing.T) {
 		third.SetReadDeadline(time.Now().Add(5 * time.Second))
 		if resp, err := http.ReadResponse(bufio.NewReader(third), nil); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("third connection once one closed: %v %v", resp, err)
+		}
+	})
+	t.Run("a hijacked connection reaches the socket beneath the cap to abort it", func(t *testing.T) {
+		addr, _ := serve(t, Limits{}, func(w http.ResponseWriter, _ *http.Request) {
+			c, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var raw net.Conn = c
+			for {
+				if l, ok := raw.(interface{ SetLinger(int) error }); ok {
+					l.SetLinger(0)
+					break
+				}
+				u, ok := raw.(interface{ NetConn() net.Conn })
+				if !ok {
+					t.Errorf("%T hides the socket", raw)
+					break
+				}
+				raw = u.NetConn()
+			}
+			c.Close()
+		})
+		c := dial(t, addr)
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("read after the abort: %v, want a reset", err)
 		}
 	})
 }

@@ -1,0 +1,117 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/capture"
+)
+
+// Wireshark's expert severities (epan/proto.h, PI_SEVERITY_MASK).
+const (
+	expertChat    = 0x00200000
+	expertWarning = 0x00600000
+)
+
+// TestCaptureInWireshark opens the traffic.pcapng of an emulated download
+// run and of a preinstalled one with tshark, as an outside judge would,
+// and holds every frame against Wireshark's own analysis: TCP sequence and
+// acknowledgement tracking (ACKed unseen segment, previous segment not
+// captured, retransmissions, resets), IPv4, TCP and UDP checksums
+// (validated, which Wireshark does not by default), HTTP bodies against
+// their Content-Length, the HTTPS decrypted with the file's embedded
+// secrets, and the GSMTAP SIM lane. Any expert item of severity warning or
+// error, or any malformed frame, fails with the frames listed; and the
+// requests tshark decrypts must be the ones the rig's own decoder reads.
+func TestCaptureInWireshark(t *testing.T) {
+	for _, tc := range []struct {
+		fixture string
+		smdp    bool // the run downloads: ES9+ over TLS
+	}{
+		{"roam-fr-download.yaml", true},
+		{"roam-fr-preinstalled.yaml", false},
+	} {
+		t.Run(strings.TrimSuffix(tc.fixture, ".yaml"), func(t *testing.T) {
+			dir := t.TempDir()
+			r, err := NewRig(loadFixture(t, tc.fixture), Options{Dir: dir, Capture: capture.Tap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.AdvanceTo(2 * time.Hour); err != nil {
+				r.Close()
+				t.Fatal(err)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, TrafficFile)
+			checksums := []string{"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"}
+
+			out := tshark(t, append(append([]string{"-r", file}, checksums...), "-T", "fields", "-E", "separator=|",
+				"-e", "frame.number", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "_ws.expert.message", "-e", "_ws.col.Info")...)
+			var frames, chats int
+			var bad []string
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				f := strings.SplitN(l, "|", 5)
+				if len(f) != 5 {
+					t.Fatalf("tshark line %q", l)
+				}
+				frames++
+				worst := 0
+				for _, s := range strings.Split(f[2], ",") {
+					if s == "" {
+						continue
+					}
+					sev, err := strconv.Atoi(s)
+					if err != nil {
+						t.Fatalf("frame %s: expert severity %q", f[0], s)
+					}
+					worst = max(worst, sev)
+					if sev == expertChat {
+						chats++
+					}
+				}
+				if f[1] != "" || worst >= expertWarning {
+					bad = append(bad, fmt.Sprintf("frame %s: %s [%s]", f[0], f[3], f[4]))
+				}
+			}
+			if len(bad) > 0 {
+				t.Errorf("Wireshark finds %d of %d frames malformed or with a warning or error:\n%s", len(bad), frames, strings.Join(bad, "\n"))
+			}
+			// Every connection's SYN is a chat: none means the analysis did
+			// not run, and the check above would pass on nothing.
+			if chats == 0 {
+				t.Errorf("no expert chat in %d frames: tshark's TCP analysis did not run", frames)
+			}
+
+			// The requests tshark decrypts, against the rig's own decoder.
+			ex, err := capture.ReadHTTP(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			tls := 0
+			for _, e := range ex {
+				want = append(want, e.Method+" "+e.Path)
+				if e.TLS {
+					tls++
+				}
+			}
+			if tc.smdp && tls == 0 {
+				t.Error("the download run's capture holds no HTTPS exchange")
+			}
+			reqs := tshark(t, "-r", file, "-Y", "http.request", "-T", "fields", "-E", "separator= ", "-e", "http.request.method", "-e", "http.request.uri")
+			got := strings.Split(strings.TrimSpace(reqs), "\n")
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("tshark shows the requests\n%s\nthe decoder reads\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}

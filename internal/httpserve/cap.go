@@ -1,0 +1,59 @@
+package httpserve
+
+import (
+	"net"
+	"sync"
+)
+
+// capListener accepts at most n connections at a time, as x/net's
+// netutil.LimitListener does; its connections also hand over the one they
+// wrap (NetConn), so a handler that hijacks one can reach the socket
+// beneath every wrapper and abort it with an RST (SO_LINGER 0: the
+// SM-DP+'s connection_reset fault). netutil's hides it, and the fault's
+// close ended in a FIN.
+type capListener struct {
+	net.Listener
+	sem  chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func newCapListener(ln net.Listener, n int) *capListener {
+	return &capListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &capConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close also ends an Accept waiting for a free slot.
+func (l *capListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { close(l.done) })
+	return err
+}
+
+type capConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *capConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// NetConn is the connection beneath the cap.
+func (c *capConn) NetConn() net.Conn { return c.Conn }
