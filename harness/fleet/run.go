@@ -133,6 +133,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wall := time.Now()
 	err := s.drive(ctx, plans)
 	s.res.Wall = time.Since(wall)
+	// A server that stopped serving (out of file descriptors, say) made
+	// its devices fail; the storm says why as well.
+	if cerr := s.inproc.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("emulated servers: %w", cerr))
+	}
 	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
 	if s.ext != nil {
 		s.ext.finish(s.res)

@@ -1,8 +1,11 @@
 package httpserve
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"sync"
+	"syscall"
 )
 
 // capListener accepts at most n connections at a time, as x/net's
@@ -31,6 +34,9 @@ func (l *capListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		<-l.sem
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			return nil, outOfFiles{err}
+		}
 		return nil, err
 	}
 	return &capConn{Conn: c, release: func() { <-l.sem }}, nil
@@ -57,3 +63,22 @@ func (c *capConn) Close() error {
 
 // NetConn is the connection beneath the cap.
 func (c *capConn) NetConn() net.Conn { return c.Conn }
+
+// outOfFiles ends serving when the process (EMFILE) or the system
+// (ENFILE) has no descriptor left for a connection. net/http would retry
+// such an accept once a second for ever, with its log discarded, while the
+// connections in the backlog waited as long — and an emulated run's clock
+// with them, since it does not move while an exchange is in flight. Being
+// no net.Error, it stops Serve, which closes the listener: the waiting
+// clients are refused at once, and Close returns this error.
+type outOfFiles struct{ err error }
+
+func (e outOfFiles) Error() string {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		return fmt.Sprintf("%v: out of file descriptors", e.err)
+	}
+	return fmt.Sprintf("%v: out of file descriptors (this process may hold %d; raise ulimit -n)", e.err, lim.Cur)
+}
+
+func (e outOfFiles) Unwrap() error { return e.err }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -306,5 +307,35 @@ func TestAnswerAfterBodyTimeout(t *testing.T) {
 				t.Fatalf("answer %q, want the handler's 408", got)
 			}
 		})
+	}
+}
+
+// emfileListener fails every Accept as a process out of descriptors does.
+type emfileListener struct{ net.Listener }
+
+func (l emfileListener) Accept() (net.Conn, error) {
+	return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+}
+
+// Out of file descriptors, a server stops and says so, rather than
+// retrying for ever (net/http's way) while its clients wait in the
+// backlog: they are refused at once.
+func TestOutOfFilesStopsServing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Serve(emfileListener{ln}, http.NotFoundHandler(), Limits{}, nil)
+	// The dial itself is refused if the server has already stopped.
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Error("a client waited in the backlog of a server out of descriptors")
+		}
+		c.Close()
+	}
+	err = s.Close()
+	if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "out of file descriptors (this process may hold") {
+		t.Errorf("Close: %v, want the accept's EMFILE and the limit", err)
 	}
 }
