@@ -334,6 +334,11 @@ func TestOutOfFilesStopsServing(t *testing.T) {
 		}
 		c.Close()
 	}
+	select { // serving ends by itself, before any Close
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server still serves, out of descriptors")
+	}
 	err = s.Close()
 	if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "out of file descriptors (this process may hold") {
 		t.Errorf("Close: %v, want the accept's EMFILE and the limit", err)
