@@ -156,14 +156,15 @@ func TestWallWaitWakesOnURCs(t *testing.T) {
 	if ok, err := w.Wait(300*time.Millisecond, take); ok || err != nil || asks != 2 {
 		t.Errorf("quiet line: %v %v after %d asks, want false, nil, 2", ok, err, asks)
 	}
-	// Another URC wakes it to ask, then the awaited one ends the wait.
+	// Another URC wakes it to ask, then the awaited one ends the wait (or
+	// both are in before the first ask, which then finds RDY).
 	asks = 0
 	go func() {
 		io.WriteString(b, "\r\n+QIND: SMS DONE\r\n")
 		io.WriteString(b, "\r\nRDY\r\n")
 	}()
 	start := time.Now()
-	if ok, err := w.Wait(10*time.Second, take); !ok || err != nil || asks < 2 || asks > 3 || time.Since(start) > 5*time.Second {
+	if ok, err := w.Wait(10*time.Second, take); !ok || err != nil || asks < 1 || asks > 3 || time.Since(start) > 5*time.Second {
 		t.Errorf("RDY: %v %v after %d asks in %v", ok, err, asks, time.Since(start))
 	}
 	// The port gone: the waiter wakes to the client's error.
