@@ -18,14 +18,7 @@ import (
 // every run. Before, nobody advanced the clock: the wait could not be
 // written, and the next command timed out on the wall clock.
 func TestPlaybackRestart(t *testing.T) {
-	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", "lab-home.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := record.LoadScript(filepath.Join("..", "fixtures", "scripts", "restart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, script := labHomeWith(t, "restart.yaml")
 	for _, name := range []string{"generic", "quectel-eg25", "sierra-em7511"} {
 		t.Run(name, func(t *testing.T) {
 			p, err := personality.Load(name)
@@ -94,14 +87,7 @@ func mustAwait(t *testing.T, pattern string) record.Step {
 // Before, the script had no such step: nothing to await, and the
 // commands after the restart were lost.
 func TestPlaybackReady(t *testing.T) {
-	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", "lab-home.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := record.LoadScript(filepath.Join("..", "fixtures", "scripts", "restart-ready.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, script := labHomeWith(t, "restart-ready.yaml")
 	for name, want := range map[string]string{
 		// The first whole second after the restart delay.
 		"fibocom-l850":  "# step 3: ready after 16s (16 polls)",
@@ -141,4 +127,18 @@ func TestPlaybackReady(t *testing.T) {
 			}
 		})
 	}
+}
+
+// labHomeWith loads the lab-home scenario and the lab script named.
+func labHomeWith(t *testing.T, script string) (*scenario.Scenario, *record.Script) {
+	t.Helper()
+	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", "lab-home.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := record.LoadScript(filepath.Join("..", "fixtures", "scripts", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, sc
 }
