@@ -70,6 +70,16 @@ func TestGolden(t *testing.T) {
 		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps
 		{"terminal-picocom.log", Terminal},   // picocom's banner, and its lines as it quits
 		{"terminal-arduino.log", Terminal},   // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
+		// Tera Term's local-time stamps over +CGLA and +CSIM, a URC between.
+		{"terminal-teraterm-cgla.log", Terminal},
+		// PuTTY's "All session output" of a serial session: its header
+		// line, then the modem's bytes as they came (echo, CR CR LF).
+		{"terminal-putty.log", Terminal},
+		// Docklight's log file of one session in each of its text
+		// displays: ASCII (control characters by name) and HEX; the
+		// date day first (a Windows locale's), the lines CR LF.
+		{"docklight-ascii.log", Docklight},
+		{"docklight-hex.log", Docklight},
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

@@ -138,6 +138,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readStrace(file, ls)
 	case Jpnevulator:
 		t, err = readJpnevulator(file, ls)
+	case Docklight:
+		t, err = readDocklight(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

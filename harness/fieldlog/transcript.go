@@ -1,6 +1,7 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
-// socat, strace and jpnevulator traces of the port, terminal sessions,
+// socat, strace and jpnevulator traces of the port, Docklight's log
+// files, terminal sessions (PuTTY, Tera Term, minicom, …),
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
 // who sent each line, when (absolute, relative to the tool's start, or
@@ -52,11 +53,16 @@ const (
 	// with or without --timing-print, --ascii, --byte-count): a header
 	// naming the source, then its bytes in hex.
 	Jpnevulator Format = "jpnevulator"
+	// Docklight is Docklight's log file (plain text) of its HEX or ASCII
+	// display: "01/12/2026 10:15:03.123 [TX] - AT<CR>", control
+	// characters by name, or "[RX] - 0D 0A 4F 4B 0D 0A".
+	Docklight Format = "docklight"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
-	// Terminal is a terminal session with the modem (minicom, picocom or
-	// screen capture, a copy of the window): typed commands show as the
-	// modem's echo, optionally timestamped.
+	// Terminal is a terminal session with the modem (a minicom, picocom,
+	// screen, PuTTY, Tera Term, CoolTerm or RealTerm capture, a copy of
+	// the window): typed commands show as the modem's echo, optionally
+	// timestamped (Tera Term's "[Tue Dec 01 10:15:03.123 2026] ").
 	Terminal Format = "terminal"
 	// Platform is the management platform's request log: the pages of
 	// GET /v1/inspect/received (docs/platform-api.md), or its entries one
@@ -68,7 +74,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

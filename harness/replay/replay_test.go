@@ -363,7 +363,8 @@ func TestFieldModuleIdentity(t *testing.T) {
 // capture (banner, CR CR LF, commands seen as their echo, no times) and an
 // Arduino serial monitor with TinyGSM's dump (stamps, each command dumped
 // then echoed until ATE0, the IoT bring-up commands) — and the minicom
-// session as socat -v saw it between host and modem; an answer the
+// session as socat -v saw it between host and modem, as Docklight logged
+// it and as PuTTY did; an answer the
 // emulated modem would not give diverges at its line.
 func TestTerminalSessions(t *testing.T) {
 	minicom := "Welcome to minicom 2.8\r\n\r\nAT\r\r\nOK\r\nATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n" +
@@ -385,6 +386,21 @@ func TestTerminalSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The minicom session as Docklight logs it (ASCII display, a stamp
+	// where the direction changes), and as PuTTY logs all session output.
+	ctl := strings.NewReplacer("\r", "<CR>", "\n", "<LF>")
+	docklight := "Docklight Log File (ASCII) - Started 01/12/2026 10:15:01.002\r\n"
+	for i, ex := range [][2]string{
+		{"AT\r", "AT\r\r\nOK\r\n"},
+		{"ATI\r", "ATI\r\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n"},
+		{"AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r", "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\r\r\n+CCHO: 1\r\n\r\nOK\r\n"},
+		{"AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\r", "AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\r\r\n+CGLA: 46,\"BF3E125A10890490320038400000000000021864179000\"\r\n\r\nOK\r\n"},
+		{"AT+CCHC=1\r", "AT+CCHC=1\r\r\nOK\r\n"},
+	} {
+		docklight += fmt.Sprintf("01/12/2026 10:15:%02d.100 [TX] - %s\r\n01/12/2026 10:15:%02d.140 [RX] - %s\r\n", 3+i, ctl.Replace(ex[0]), 3+i, ctl.Replace(ex[1]))
+	}
+	putty := "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2026.12.01 10:15:03 =~=~=~=~=~=~=~=~=~=~=~=\r\n" +
+		strings.TrimPrefix(minicom, "Welcome to minicom 2.8\r\n\r\n")
 	for _, tc := range []struct {
 		name, log, personality string
 		failure                int
@@ -395,6 +411,8 @@ func TestTerminalSessions(t *testing.T) {
 		{"minicom-geteid", minicom, "quectel-eg25", 15, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 14},
 		{"socat-geteid", string(socat), "quectel-eg25", 20, 5, [2]string{"+CCHO: 1", "+CCHO: 3"}, 14}, // a change of the same length
 		{"arduino-bringup", arduino, "simcom-a7600", 15, 7, [2]string{"+CGATT: 1", "+CGATT: 0"}, 20},
+		{"docklight-geteid", docklight, "quectel-eg25", 9, 5, [2]string{"+CCHO: 1<CR><LF><CR><LF>OK", "+CCHO: 1<CR><LF><CR><LF>ERROR"}, 7},
+		{"putty-geteid", putty, "quectel-eg25", 14, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 13},
 	} {
 		for _, altered := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/altered=%v", tc.name, altered), func(t *testing.T) {
