@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -98,6 +99,11 @@ type Client struct {
 	err     error         // terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
+
+	// unanswered is the last command line sent when it timed out and
+	// nothing answered it since, nor was another line sent: what a
+	// transcript ending now leaves without a final result. Guarded by mu.
+	unanswered string
 
 	ctx      context.Context // ends with Close: stops a reconnect
 	cancel   context.CancelFunc
@@ -187,6 +193,23 @@ func (c *Client) tracef(dir, line string) {
 // is returned in every case that got a final line.
 func (c *Client) Command(cmd string) (*Response, error) { return c.CommandAnswer(cmd) }
 
+// NoteUnanswered ends the trace of a run whose last command line timed
+// out with no final result since (the modem went silent) with the note
+// that says so (fieldlog.NoAnswerNote), as a replay's host log ends: the
+// transcript then reads as whole, the command unanswered, not as one cut
+// off. A run calls it as it ends; it returns the command ("" when the
+// last one was answered), and notes it once.
+func (c *Client) NoteUnanswered() string {
+	c.mu.Lock()
+	cmd := c.unanswered
+	c.unanswered = ""
+	c.mu.Unlock()
+	if cmd != "" {
+		c.tracef("#", fieldlog.NoAnswerNote(cmd))
+	}
+	return cmd
+}
+
 // answerNames are the information responses modems give under another
 // name than the command's; while such a command is pending, lines of
 // these names are its answer, not URCs.
@@ -232,6 +255,7 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 	}
 	c.mu.Lock()
 	c.pending = p
+	c.unanswered = ""
 	reopens := c.reopens
 	c.mu.Unlock()
 	c.tracef(">", cmd)
@@ -256,6 +280,9 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 		return rsp, finalErr(final)
 	case timedOut:
 		c.clearPending(p)
+		c.mu.Lock()
+		c.unanswered = cmd
+		c.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 	default:
 		c.clearPending(p)

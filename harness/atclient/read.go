@@ -76,7 +76,8 @@ func (c *Client) route(line string) {
 	final := at.Classify(line).Kind.IsFinal()
 	switch {
 	case p == nil && final:
-		return // the late answer of a command that timed out
+		c.unanswered = "" // the late answer of a command that timed out: the transcript shows it
+		return
 	case p == nil || !final && isURC(line, p.names):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)

@@ -268,6 +268,9 @@ func (r *Rig) Close() error {
 	}
 	r.mu.Unlock()
 	var errs []error
+	// A modem silent to the run's last command: at.log says so, or it
+	// would read as cut off.
+	r.AT.NoteUnanswered()
 	errs = append(errs, r.AT.Close())
 	r.note("lab run closed")
 	r.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -129,6 +131,114 @@ func TestSilentModemNamesTheCommand(t *testing.T) {
 	if !strings.Contains(string(b), `> AT+CGLA=1,10,"80CA005A00"`) || !strings.Contains(string(b), "> ATE0") {
 		t.Errorf("transcript:\n%s", b)
 	}
+}
+
+// TestSilentLastCommandReadsAsUnanswered: a lab run whose modem never
+// answers its last command leaves an at.log that says so (the replay's
+// note, fieldlog.NoAnswerNote): read back, the command is unanswered and
+// the log whole. A command answered late, or one the modem went silent to
+// before a command it answered, leaves no such note.
+func TestSilentLastCommandReadsAsUnanswered(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cmds []string
+		// answer is the modem's: "" is silence.
+		answer func(line string) string
+		// late is what the modem sends once the client gave up on the
+		// last command (its answer, late); "" nothing.
+		late string
+		want string // the command noted unanswered; "" none
+	}{
+		{"silent to the last", []string{"AT+CPIN?", `AT+CGLA=1,10,"80CA005A00"`}, func(l string) string {
+			if strings.HasPrefix(l, "AT+CGLA") {
+				return ""
+			}
+			return "\r\nOK\r\n"
+		}, "", `AT+CGLA=1,10,"80CA005A00"`},
+		{"silent, then answering", []string{`AT+CGLA=1,10,"80CA005A00"`, "AT+CPIN?"}, func(l string) string {
+			if strings.HasPrefix(l, "AT+CGLA") {
+				return ""
+			}
+			return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
+		}, "", ""},
+		{"answered", []string{"AT+CPIN?"}, func(string) string { return "\r\n+CPIN: READY\r\n\r\nOK\r\n" }, "", ""},
+		{"answered late", []string{"AT+CPIN?", "AT+COPS=?"}, func(l string) string {
+			if strings.HasPrefix(l, "AT+COPS") {
+				return ""
+			}
+			return "\r\nOK\r\n"
+		}, "\r\n+COPS: (2,\"Orange F\",\"Orange\",\"20801\",7),,(0-4),(0-2)\r\n\r\nOK\r\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			late := make(chan struct{})
+			port := fakeModem(t, func(l string) string {
+				if tc.late != "" && l == tc.cmds[len(tc.cmds)-1] {
+					<-late // until the client has given up
+					return tc.late
+				}
+				return tc.answer(l)
+			})
+			dir := t.TempDir()
+			r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(100 * time.Millisecond), Slack: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range tc.cmds {
+				r.AT.Command(c) // silence is the finding, not the test's error
+			}
+			if tc.late != "" {
+				// The late answer reaches the client before the run
+				// ends: at.log shows it, and the log needs no note.
+				close(late)
+				last := "> " + tc.cmds[len(tc.cmds)-1]
+				waitFor(t, filepath.Join(dir, TranscriptFile), func(log string) bool {
+					_, after, _ := strings.Cut(log, last)
+					return strings.Contains(after, " < OK\n")
+				})
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tr, err := fieldlog.ReadFile(filepath.Join(dir, TranscriptFile), "")
+			if err != nil {
+				t.Fatalf("at.log does not read: %v", err)
+			}
+			if tr.Format != fieldlog.ATLog {
+				t.Errorf("format %s, want atlog", tr.Format)
+			}
+			var noted []string
+			for _, e := range tr.Entries {
+				if e.Role == fieldlog.Note && strings.HasPrefix(e.Text, fieldlog.NoAnswerNote("")) {
+					noted = append(noted, strings.TrimPrefix(e.Text, fieldlog.NoAnswerNote("")))
+				}
+			}
+			if want := []string{tc.want}; tc.want == "" && len(noted) > 0 || tc.want != "" && !slices.Equal(noted, want) {
+				t.Fatalf("noted unanswered %q, want %q", noted, tc.want)
+			}
+			cmds := tr.Commands()
+			last := cmds[len(cmds)-1]
+			if tr.Entries[last].Text != tc.cmds[len(tc.cmds)-1] {
+				t.Fatalf("last command %q, want %q", tr.Entries[last].Text, tc.cmds[len(tc.cmds)-1])
+			}
+			answered := slices.ContainsFunc(tr.Answer(last), func(e fieldlog.Entry) bool { return e.Role == fieldlog.Final })
+			if answered == (tc.want != "") {
+				t.Errorf("last command answered = %v, want %v", answered, tc.want == "")
+			}
+		})
+	}
+}
+
+// waitFor polls the file at path (a real modem's run: wall-clock time)
+// until done says its text is there, for up to 5 s.
+func waitFor(t *testing.T, path string, done func(string) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && done(string(b)) {
+			return
+		}
+	}
+	b, _ := os.ReadFile(path)
+	t.Fatalf("%s never showed what the test waits for:\n%s", path, b)
 }
 
 func TestScale(t *testing.T) {

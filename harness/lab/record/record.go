@@ -221,6 +221,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 			log.Note(clk.Now(), "step %d: %v", i+1, err)
 		}
 	}
+	// The last step's command timed out: the log says the modem never
+	// answered it, or it would read as cut off.
+	c.NoteUnanswered()
 	return nil
 }
 

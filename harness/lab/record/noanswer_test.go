@@ -1,0 +1,105 @@
+package record
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// TestRecordingEndingOnSilence: a recording whose modem never answers the
+// script's last command says so at its end (fieldlog.NoAnswerNote), and
+// reads back with that command unanswered, not as cut off; one whose
+// silent command is followed by an answered one has no such note.
+func TestRecordingEndingOnSilence(t *testing.T) {
+	for _, tc := range []struct {
+		name, script string
+		want         string // the command noted unanswered; "" none
+	}{
+		{"silent to the last step", "name: x\nsteps:\n  - AT+CPIN?\n  - 'AT+CSIM=10,\"0070000001\"'\n", `AT+CSIM=10,"0070000001"`},
+		{"silent, then answering", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseScript("s.yaml", []byte(tc.script))
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := scriptedModem(t, func(l string) string {
+				if strings.HasPrefix(l, "AT+CSIM") {
+					return "" // the modem hangs on the card
+				}
+				return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
+			})
+			var log Log
+			c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(100*time.Millisecond))
+			defer c.Close()
+			if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(log.Lines(), "\n") + "\n"
+			tr, err := fieldlog.Read(LogFile, []byte(text), fieldlog.ATLog)
+			if err != nil {
+				t.Fatalf("the recording does not read: %v\n%s", err, text)
+			}
+			var noted []string
+			for _, e := range tr.Entries {
+				if e.Role == fieldlog.Note && strings.HasPrefix(e.Text, fieldlog.NoAnswerNote("")) {
+					noted = append(noted, strings.TrimPrefix(e.Text, fieldlog.NoAnswerNote("")))
+				}
+			}
+			if tc.want == "" && len(noted) > 0 || tc.want != "" && !slices.Equal(noted, []string{tc.want}) {
+				t.Errorf("noted unanswered %q, want %q:\n%s", noted, tc.want, text)
+			}
+		})
+	}
+}
+
+// scriptedModem is a pty whose master answers each line with answer(line)
+// ("" says nothing); it returns the port on the other side.
+func scriptedModem(t *testing.T, answer func(line string) string) transport.Port {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := syscall.Dup(int(m.Fd()))
+	m.Close()
+	syscall.SetNonblock(fd, true)
+	master := os.NewFile(uintptr(fd), "ptmx")
+	t.Cleanup(func() { master.Close(); s.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				if a := answer(string(line)); a != "" {
+					master.Write([]byte(a))
+				}
+				line = line[:0]
+			}
+		}
+	}()
+	p, err := transport.Open(context.Background(), s.Name(), transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

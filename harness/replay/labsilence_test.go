@@ -1,0 +1,117 @@
+package replay
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/esimhil/esimhil/harness/field"
+	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// TestLabRunEndingSilentReplays: a lab run on a modem that goes silent as
+// it restarts (AT+CFUN=1,1 answered, then nothing) leaves an at.log whose
+// last command reads as unanswered, not cut off; made a fixture, it
+// replays to the same silence, the emulated modem restarting too.
+func TestLabRunEndingSilentReplays(t *testing.T) {
+	restarting := false // the modem's own state: only its reader touches it
+	port := silentAfterRestart(t, func(l string) string {
+		switch {
+		case restarting:
+			return ""
+		case l == "AT+CFUN=1,1":
+			restarting = true
+			return "\r\nOK\r\n"
+		case l == "AT+CPIN?":
+			return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	dir := t.TempDir()
+	p := personality.Generic()
+	p.Timeouts = personality.Timeouts{Command: 100 * time.Millisecond, Restart: 100 * time.Millisecond, Reattach: time.Second, Download: time.Second}
+	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"AT+CPIN?", "AT+CFUN=1,1", "AT+CSQ"} {
+		r.AT.Command(c) // the silence is what is recorded
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, lab.TranscriptFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := fieldlog.Read(lab.TranscriptFile, log, "")
+	if err != nil {
+		t.Fatalf("the lab's at.log does not read: %v\n%s", err, log)
+	}
+	cmds := tr.Commands()
+	last := cmds[len(cmds)-1]
+	if e := tr.Entries[last]; e.Text != "AT+CSQ" || len(tr.Answer(last)) != 0 {
+		t.Fatalf("last command %q answered by %d lines, want AT+CSQ unanswered:\n%s", e.Text, len(tr.Answer(last)), log)
+	}
+	line := tr.Entries[last].Line
+
+	fixture := newFixture(t, "lab-silent-restart", map[string]string{
+		lab.TranscriptFile: string(log),
+		field.ManifestFile: orangeFixture("lab-silent-restart", "generic", lab.TranscriptFile, "atlog", line),
+	})
+	res := replay(t, fixture)
+	n := res.NoAnswer
+	if n == nil || n.Command != "AT+CSQ" || n.Src != (field.Src{File: lab.TranscriptFile, Line: line}) {
+		t.Fatalf("replay's unanswered command %+v, want AT+CSQ of at.log:%d: %s", n, line, Report(res))
+	}
+	if !res.OK {
+		t.Errorf("the fixture does not reproduce: %s", res.Why)
+	}
+	if !strings.Contains(n.Why, "restarting") {
+		t.Errorf("why %q, want the emulated modem restarting", n.Why)
+	}
+}
+
+// silentAfterRestart is a pty whose master answers each line with
+// answer(line) ("" says nothing); it returns the path of the other side.
+func silentAfterRestart(t *testing.T, answer func(line string) string) string {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := syscall.Dup(int(m.Fd()))
+	m.Close()
+	syscall.SetNonblock(fd, true)
+	master := os.NewFile(uintptr(fd), "ptmx")
+	t.Cleanup(func() { master.Close(); s.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				if a := answer(string(line)); a != "" {
+					master.Write([]byte(a))
+				}
+				line = line[:0]
+			}
+		}
+	}()
+	return s.Name()
+}
