@@ -73,12 +73,15 @@ func FuzzStrace(f *testing.F) {
 func FuzzJpnevulator(f *testing.F) {
 	fuzzReader(f, Jpnevulator, "jpnevulator-timed-ascii.log", "jpnevulator-plain.log", "jpnevulator-alias-count.log")
 }
+func FuzzDocklight(f *testing.F) {
+	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
+}
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
-	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log")
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log")
 }
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "platform.json")
 }
