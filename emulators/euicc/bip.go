@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/netip"
@@ -46,13 +47,13 @@ const (
 // the terminal's buffer is empty; CLOSE CHANNEL at the end. Toolkit timer
 // BIPTimer, armed after the first flight, bounds the whole exchange and is
 // deactivated at the end. Any failure closes the channel; the outcome is
-// handed to result, which makes the event for the applet.
+// the applet's HTTPResult for request reqID.
 type bipOp struct {
-	r      *runtime
-	what   string // "POST /v1/download", for logs
-	addr   netip.AddrPort
-	co     *coroutine
-	result func(rep httpReply, err string) applet.Event
+	r     *runtime
+	what  string // "POST /v1/download", for logs
+	addr  netip.AddrPort
+	co    *coroutine
+	reqID int
 
 	state    bipState
 	channel  byte
@@ -67,9 +68,10 @@ type bipOp struct {
 	ev       applet.Event
 }
 
-// newBIPOp prepares an exchange to addr running req, with TLS when tp is set.
-func newBIPOp(r *runtime, addr netip.AddrPort, req httpRequest, tp *tlsParams, result func(httpReply, string) applet.Event) *bipOp {
-	o := &bipOp{r: r, what: "POST " + req.Path, addr: addr, bufSize: bipBufferSize, result: result, reply: &httpReply{}}
+// newBIPOp prepares an exchange to addr running req, with TLS when tp is
+// set, for the applet's request reqID.
+func newBIPOp(r *runtime, addr netip.AddrPort, req httpRequest, tp *tlsParams, reqID int) *bipOp {
+	o := &bipOp{r: r, what: "POST " + req.Path, addr: addr, bufSize: bipBufferSize, reqID: reqID, reply: &httpReply{}}
 	o.co = newCoroutine(roundTrip(req, tp, o.reply))
 	return o
 }
@@ -86,7 +88,7 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 	case bipOpening:
 		if !tr.Result.OK() || tr.ChannelStatus == nil || tr.ChannelStatus.Channel == 0 {
 			// No channel was opened: nothing to close.
-			return o.fail(false, "open channel: result %s", tr.Result)
+			return o.failResult(false, "open channel", tr.Result)
 		}
 		o.channel = tr.ChannelStatus.Channel
 		if tr.BufferSize != nil && int(*tr.BufferSize) < o.bufSize {
@@ -98,7 +100,7 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		return o.run(nil, false)
 	case bipSending:
 		if !tr.Result.OK() {
-			return o.fail(true, "send data: result %s", tr.Result)
+			return o.failResult(true, "send data", tr.Result)
 		}
 		if len(o.out) > 0 {
 			return o.send()
@@ -111,7 +113,7 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		return nil, false, nil
 	case bipReceiving:
 		if !tr.Result.OK() {
-			return o.fail(true, "receive data: result %s", tr.Result)
+			return o.failResult(true, "receive data", tr.Result)
 		}
 		o.in = append(o.in, tr.ChannelData...)
 		if len(o.in) > maxRxBatch {
@@ -185,7 +187,7 @@ func (o *bipOp) run(in []byte, eof bool) (*stk.Command, bool, applet.Event) {
 // flightSent follows the protocol once its output is all sent.
 func (o *bipOp) flightSent() (*stk.Command, bool, applet.Event) {
 	if o.co.done {
-		o.ev = o.result(*o.reply, "")
+		o.ev = applet.HTTPResult{ReqID: o.reqID, Status: o.reply.Status, Body: o.reply.Body}
 		return o.close()
 	}
 	if !o.armTried {
@@ -225,13 +227,29 @@ func (o *bipOp) close() (*stk.Command, bool, applet.Event) {
 	return &cmd, false, nil
 }
 
-// fail logs the error, stops the protocol and closes the channel if one is
-// open; the applet gets the failure as its event.
+// failResult ends the exchange on the terminal's answer res to cmd ("open
+// channel"): the reason quotes the result, and bip_error and the applet's
+// event carry it as a field too.
+func (o *bipOp) failResult(open bool, cmd string, res stk.Result) (*stk.Command, bool, applet.Event) {
+	res.Additional = bytes.Clone(res.Additional) // not the terminal response's buffer
+	return o.end(open, fmt.Sprintf("%s: result %s", cmd, res), &res)
+}
+
+// fail ends the exchange for a reason other than a terminal's result.
 func (o *bipOp) fail(open bool, format string, a ...any) (*stk.Command, bool, applet.Event) {
-	reason := fmt.Sprintf(format, a...)
+	return o.end(open, fmt.Sprintf(format, a...), nil)
+}
+
+// end logs the error, stops the protocol and closes the channel if one is
+// open; the applet gets the failure as its event.
+func (o *bipOp) end(open bool, reason string, res *stk.Result) (*stk.Command, bool, applet.Event) {
 	o.co.abort()
-	o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
-	o.ev = o.result(httpReply{}, reason)
+	if res != nil {
+		o.r.resultErrorf(KindBIPError, *res, "%s: %s", o.what, reason)
+	} else {
+		o.r.errorf(KindBIPError, "%s: %s", o.what, reason)
+	}
+	o.ev = applet.HTTPResult{ReqID: o.reqID, Err: reason, TerminalResult: res}
 	if open {
 		return o.close()
 	}

@@ -3,14 +3,16 @@ package euicc
 import "github.com/esimhil/esimhil/emulators/eventlog"
 
 // Event kinds the card itself logs (the hosted applet registers its own,
-// applet.Kind*, under the same actor).
+// applet.Kind*, under the same actor). result is the terminal's result
+// (TS 102 223 §8.12, stk.Result's "20/04") when the terminal's answer to a
+// toolkit command is the failure; other failures have none.
 const (
 	KindMutualAuth          eventlog.Kind = "mutual_auth"          // {operator, ok, reason}: the ISD-R judged the SM-DP+
 	KindProfileInstalled    eventlog.Kind = "profile_installed"    // {iccid, operator}
 	KindNotificationDropped eventlog.Kind = "notification_dropped" // {seq, event}: the oldest pending notification made room
 	KindCardError           eventlog.Kind = "card_error"           // {reason, apdu}: a recovered panic (a bug)
-	KindSTKError            eventlog.Kind = "stk_error"            // {reason}: a proactive command failed
-	KindBIPError            eventlog.Kind = "bip_error"            // {reason}: a BIP exchange could not start
+	KindSTKError            eventlog.Kind = "stk_error"            // {reason, result?}: a proactive command failed
+	KindBIPError            eventlog.Kind = "bip_error"            // {reason, result?}: a BIP exchange failed
 )
 
 var _ = eventlog.Register(eventlog.EUICC, KindMutualAuth, KindProfileInstalled, KindNotificationDropped,

@@ -21,10 +21,5 @@ func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
 	h.Set("Content-Type", es9.ContentType)
 	h.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	req := httpRequest{Host: host, Path: es9.PathPrefix + e.Function, Header: h, Body: e.Body}
-	return newBIPOp(r, ap, req, r.c.tlsParams(), func(rep httpReply, err string) applet.Event {
-		if err != "" {
-			return applet.HTTPResult{ReqID: e.ReqID, Err: err}
-		}
-		return applet.HTTPResult{ReqID: e.ReqID, Status: rep.Status, Body: rep.Body}
-	}), nil
+	return newBIPOp(r, ap, req, r.c.tlsParams(), e.ReqID), nil
 }

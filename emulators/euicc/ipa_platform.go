@@ -22,10 +22,5 @@ func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 	if c.PlatformTLS {
 		tp = r.c.tlsParams()
 	}
-	return newBIPOp(r, c.PlatformAddr, req, tp, func(rep httpReply, err string) applet.Event {
-		if err != "" {
-			return applet.HTTPResult{ReqID: e.ReqID, Err: err}
-		}
-		return applet.HTTPResult{ReqID: e.ReqID, Status: rep.Status, Body: rep.Body}
-	}), nil
+	return newBIPOp(r, c.PlatformAddr, req, tp, e.ReqID), nil
 }

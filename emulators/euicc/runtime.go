@@ -217,6 +217,14 @@ func (r *runtime) errorf(kind eventlog.Kind, format string, a ...any) {
 	r.c.cfg.Log.Emit(eventlog.EUICC, kind, eventlog.F{"reason": fmt.Sprintf(format, a...)})
 }
 
+// resultErrorf logs an error event for a toolkit command the terminal
+// answered with res (TS 102 223 §8.12): the reason in words for people,
+// res as the "result" field, written by the codec ("20/04") for readers
+// to parse back with stk.ParseResult rather than out of the words.
+func (r *runtime) resultErrorf(kind eventlog.Kind, res stk.Result, format string, a ...any) {
+	r.c.cfg.Log.Emit(eventlog.EUICC, kind, eventlog.F{"reason": fmt.Sprintf(format, a...), "result": res.String()})
+}
+
 // appletProfiles is the profile list as the applet sees it.
 func (c *Card) appletProfiles() []applet.Profile {
 	out := make([]applet.Profile, 0, len(c.profiles))

@@ -59,7 +59,7 @@ func (r *runtime) terminalResponse(data []byte) apdu.Response {
 	}
 	r.pending, r.fetched = nil, false
 	if !tr.Result.OK() && !isBIP(sent.Type) {
-		r.errorf(KindSTKError, "proactive command %02X: result %s", sent.Type, tr.Result)
+		r.resultErrorf(KindSTKError, tr.Result, "proactive command %02X: result %s", sent.Type, tr.Result)
 	}
 	if r.cur != nil {
 		r.advance(r.cur.response(tr))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -138,17 +137,19 @@ func eventItem(e event, fw *faultWindows) Item {
 	return it
 }
 
-// toolkitResult finds a toolkit command's result in a card's reason, as
-// the card writes one: "proactive command 26: result 20/04", "POST
-// /list: open channel: result 20/04".
-var toolkitResult = regexp.MustCompile(`(?:^|: )(?:proactive command [0-9A-F]{2}|open channel|send data|receive data): result ([0-9A-F]{2}(?:/[0-9A-F]+)?)$`)
-
 // refusal names what an event records when it is a refusal a real device
 // gives in the run's conditions rather than a failure of the run: the
 // terminal answering a toolkit command "currently unable to process"
 // (TS 102 223 §8.12: without coverage, "no service"), a card request not
 // sent for that reason, an attach that found no network. Rows of one
 // name are counted together on the page. "" when it is none.
+//
+// The card says what the terminal answered in the "result" field of
+// stk_error, bip_error and the failures that follow from one ("20/04",
+// written by the toolkit codec); the reason's words are for people and
+// are not read. profile_enable_failed's result is ES10c's, a number: not
+// a toolkit result, so not read either. A result that does not parse is
+// no refusal: the row stays what its kind makes it.
 func refusal(e event) string {
 	if e.Actor == "world" && e.Kind == "no_service" {
 		return refusedAttach
@@ -156,15 +157,11 @@ func refusal(e event) string {
 	if e.Actor != "euicc" {
 		return ""
 	}
-	reason := e.str("reason")
-	if !strings.Contains(reason, "result ") {
-		return "" // most events: no regexp for them
-	}
-	m := toolkitResult.FindStringSubmatch(reason)
-	if m == nil {
+	s, ok := e.Fields["result"].(string)
+	if !ok {
 		return ""
 	}
-	r, err := stk.ParseResult(m[1])
+	r, err := stk.ParseResult(s)
 	if err != nil {
 		return ""
 	}

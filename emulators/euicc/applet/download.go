@@ -109,7 +109,8 @@ func (a *Applet) downloadHTTP(e HTTPResult) {
 		a.downloadOver(dl)
 	}
 	if err != nil {
-		a.dlFail(dl, err.Error())
+		// With e.Err set, err is e.Err prefixed: its terminal result goes along.
+		a.dlFail(dl, err.Error(), resultField(e)...)
 	}
 }
 
@@ -320,7 +321,7 @@ func (a *Applet) dlLoadAnswer(dl *Download, e ES10Result) error {
 // the card and is sent again after the next Boot.
 func (a *Applet) dlHandleNotifAnswer(dl *Download, e HTTPResult) {
 	if reason := notifFailure(e); reason != "" {
-		a.log(KindNotificationFailed, "kind", "install", "to", dl.Operator, "seq", dl.Seq, "reason", reason)
+		a.log(KindNotificationFailed, append([]any{"kind", "install", "to", dl.Operator, "seq", dl.Seq, "reason", reason}, resultField(e)...)...)
 		a.dlNotified(dl)
 		return
 	}
@@ -376,9 +377,10 @@ func (a *Applet) installed(p Profile, seq int) {
 
 // dlFail ends a download that failed: the reason is logged, the current
 // profile stays, and an open session is cancelled on the card and then on
-// the SM-DP+ (SGP.22 §3.1.3.4 / §5.7.14); then the list goes on.
-func (a *Applet) dlFail(dl *Download, reason string) {
-	a.log(KindDownloadResult, "operator", dl.Operator, "ok", false, "reason", reason)
+// the SM-DP+ (SGP.22 §3.1.3.4 / §5.7.14); then the list goes on. kv are
+// more fields of its download_result (resultField).
+func (a *Applet) dlFail(dl *Download, reason string, kv ...any) {
+	a.log(KindDownloadResult, append([]any{"operator", dl.Operator, "ok", false, "reason", reason}, kv...)...)
 	dl.Failed = reason
 	if dl.TxID == "" || dl.Step == dlCancelCard || dl.Step == dlCancelServer {
 		a.downloadOver(dl)

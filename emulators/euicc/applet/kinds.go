@@ -4,6 +4,8 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 
 // The kinds of event the applet logs (actor euicc). README's event table
 // lists them with their fields; a test in harness checks the two agree.
+// result is HTTPResult.TerminalResult on the failure of a request whose
+// exchange the terminal ended (resultField).
 const (
 	// The method's stages.
 	KindMode                    eventlog.Kind = "mode"                      // {mode, operator?}: the applet entered a mode
@@ -11,7 +13,7 @@ const (
 	KindRoamingDetected         eventlog.Kind = "roaming_detected"          // {serving_plmn}
 	KindPreferredListRequested  eventlog.Kind = "preferred_list_requested"  // {serving_plmn}
 	KindPreferredListReceived   eventlog.Kind = "preferred_list_received"   // {operators}
-	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason}
+	KindPreferredListFailed     eventlog.Kind = "preferred_list_failed"     // {reason, result?}
 	KindPreferredListEmpty      eventlog.Kind = "preferred_list_empty"      // {}
 	KindPreferredAlreadyEnabled eventlog.Kind = "preferred_already_enabled" // {operator}: the walk reached the serving profile
 	KindReturningHome           eventlog.Kind = "returning_home"            // {operator, plmn}: the home profile's network is visible
@@ -22,7 +24,7 @@ const (
 	KindAttemptSkipped          eventlog.Kind = "attempt_skipped"           // {operator, reason}
 	KindProfileNotPreinstalled  eventlog.Kind = "profile_not_preinstalled"  // {operator}
 	KindDownloadRequested       eventlog.Kind = "download_requested"        // {operator}
-	KindDownloadResult          eventlog.Kind = "download_result"           // {operator, ok, reason}
+	KindDownloadResult          eventlog.Kind = "download_result"           // {operator, ok, reason, result?}
 	KindProfileEnabled          eventlog.Kind = "profile_enabled"           // {iccid, operator, original, role: attempt|fallback}
 	KindProfileEnableFailed     eventlog.Kind = "profile_enable_failed"     // {iccid, result}
 	KindAttachPending           eventlog.Kind = "attach_pending"            // {iccid, service, plmn}
@@ -35,7 +37,7 @@ const (
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?}
-	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, report?|seq?}
+	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?}
 	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report}: the outbox was full, the oldest note went
 	// Bad input.
 	KindIgnored eventlog.Kind = "ignored" // {event, mode, reason}

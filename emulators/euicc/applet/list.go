@@ -15,13 +15,13 @@ const maxListOperators = platformapi.MaxListOperators
 // the one already serving (nothing to attempt).
 func (a *Applet) listAnswer(e HTTPResult) {
 	c := a.st.Cycle
-	fail := func(reason string) {
-		a.log(KindPreferredListFailed, "reason", reason)
+	fail := func(reason string, kv ...any) {
+		a.log(KindPreferredListFailed, append([]any{"reason", reason}, kv...)...)
 		a.st.Cycle = nil
 		a.become(ModeIdle)
 	}
 	if reason := httpFailure(e); reason != "" {
-		fail(reason)
+		fail(reason, resultField(e)...)
 		return
 	}
 	l, err := DecodePreferredList(e.Body)
@@ -68,6 +68,16 @@ func httpFailure(e HTTPResult) string {
 		return fmt.Sprintf("http status %d", e.Status)
 	}
 	return ""
+}
+
+// resultField is the "result" field of an event whose reason is e.Err: the
+// terminal's result (TS 102 223 §8.12) as the toolkit codec writes it,
+// "20/04", when a toolkit command ended the exchange; none otherwise.
+func resultField(e HTTPResult) []any {
+	if e.Err == "" || e.TerminalResult == nil {
+		return nil
+	}
+	return []any{"result", e.TerminalResult.String()}
 }
 
 // refusal is the reason in a platform's 4xx answer ({"error": "..."}),

@@ -66,7 +66,7 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 		}
 	}
 	if reason != "" {
-		a.log(KindNotificationFailed, append(kv, "reason", reason)...)
+		a.log(KindNotificationFailed, append(append(kv, "reason", reason), resultField(e)...)...)
 		if refused(e.Status) { // (never a 200: a bad acknowledgement is kept)
 			// The platform will never take this note as it is: resending
 			// it would block every note behind it.

@@ -88,7 +88,7 @@ func (a *Applet) retryHTTP(r *NotifRetry, e HTTPResult) {
 	seq := r.Seqs[0]
 	to := a.operatorOf(r.ICCID, r.Address)
 	if reason := notifFailure(e); reason != "" {
-		a.log(KindNotificationFailed, "kind", r.Kind, "to", to, "seq", seq, "reason", reason)
+		a.log(KindNotificationFailed, append([]any{"kind", r.Kind, "to", to, "seq", seq, "reason", reason}, resultField(e)...)...)
 		a.st.RetryDue = true // kept by the card; sent again with the next bearer
 		r.Seqs = r.Seqs[1:]
 		a.retryNext()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // TestScripts runs testdata/*.txt (datadriven_test.go) against a thin
@@ -22,7 +24,8 @@ import (
 //	check | attach-timer | timer <id>
 //	info <normal|limited|none> [plmn] [tac=3a9b] [cell=c33d] [cells=plmn:rsrp,...]
 //	location <normal|limited|none> [plmn]
-//	http <id> <status> [list=op,op | body=<json>] | http <id> err=<text>
+//	http <id> <status> [list=op,op | body=<json>] | http <id> [result=20/04] err=<text>
+//	                              (result: the terminal's, TS 102 223 §8.12)
 //	es10 <id> [sw=9000] [notifications=none]
 //	enabled <profile> [result=N]
 //	state                         the state, summarised
@@ -160,6 +163,14 @@ func (r *scriptRun) do(t *testing.T, c scriptCase) string {
 	case "http":
 		e := HTTPResult{ReqID: atoi(t, pos[0])}
 		if i := strings.Index(c.Cmd, "err="); i >= 0 {
+			// result=, before err=: the terminal's result that ended it.
+			if v, ok := args["result"]; ok && strings.Index(c.Cmd, "result=") < i {
+				res, err := stk.ParseResult(v)
+				if err != nil {
+					return bad("%v", err)
+				}
+				e.TerminalResult = &res
+			}
 			e.Err = c.Cmd[i+len("err="):]
 			return r.step(t, e)
 		}

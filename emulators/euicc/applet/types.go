@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -75,12 +76,16 @@ type LocationStatus struct {
 
 // HTTPResult answers an HTTPPost or ES9Call with the same ReqID. Err is set
 // when no HTTP answer came (channel could not open, connection refused or
-// reset).
+// reset). TerminalResult, only with Err, is the terminal's result when its
+// answer to a toolkit command (OPEN CHANNEL, SEND DATA, RECEIVE DATA) is
+// what ended the exchange: the applet's events for the failure carry it
+// as their "result", so a reader need not find it in Err's words.
 type HTTPResult struct {
-	ReqID  int
-	Status int
-	Body   []byte
-	Err    string
+	ReqID          int
+	Status         int
+	Body           []byte
+	Err            string
+	TerminalResult *stk.Result
 }
 
 // ProfileEnabled answers EnableProfile.
