@@ -54,6 +54,11 @@ func fakeModem(t *testing.T, answer func(line string) string) string {
 	return s.Name()
 }
 
+// silence is how long these tests' modems are given to answer: what a
+// silent one costs a test, and long enough that one answering is never
+// taken for silent on a loaded machine (100–200 ms were, under make test).
+const silence = time.Second
+
 func timeouts(d time.Duration) personality.Personality {
 	p := personality.Generic()
 	p.Timeouts = personality.Timeouts{Command: d, Restart: d, Reattach: d, Download: d}
@@ -87,7 +92,7 @@ func TestCheckRestoresVerboseResults(t *testing.T) {
 		}
 		return "0\r"
 	})
-	r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(200 * time.Millisecond), Slack: time.Millisecond})
+	r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(silence), Slack: time.Millisecond})
 	if err != nil {
 		t.Fatalf("a modem in ATV0: %v", err)
 	}
@@ -105,13 +110,13 @@ func TestSilentModemNamesTheCommand(t *testing.T) {
 		return "\r\nOK\r\n"
 	})
 	dir := t.TempDir()
-	r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(150 * time.Millisecond), Slack: 50 * time.Millisecond})
+	r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(silence), Slack: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	_, err = r.AT.Command(`AT+CGLA=1,10,"80CA005A00"`)
-	if !errors.Is(err, atclient.ErrTimeout) || !strings.Contains(err.Error(), `AT+CGLA=1,10,"80CA005A00": at: timeout after 200ms: no final result from `+port) {
+	if !errors.Is(err, atclient.ErrTimeout) || !strings.Contains(err.Error(), `AT+CGLA=1,10,"80CA005A00": at: timeout after 1.05s: no final result from `+port) {
 		t.Fatalf("%v", err)
 	}
 	if time.Since(start) > 5*time.Second {
@@ -179,7 +184,7 @@ func TestSilentLastCommandReadsAsUnanswered(t *testing.T) {
 				return tc.answer(l)
 			})
 			dir := t.TempDir()
-			r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(100 * time.Millisecond), Slack: 50 * time.Millisecond})
+			r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(silence), Slack: 50 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,7 +37,9 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 	})
 	dir := t.TempDir()
 	p := personality.Generic()
-	p.Timeouts = personality.Timeouts{Command: 100 * time.Millisecond, Restart: 100 * time.Millisecond, Reattach: time.Second, Download: time.Second}
+	// A second for each: what the silence costs, and no answer taken for
+	// silence on a loaded machine.
+	p.Timeouts = personality.Timeouts{Command: time.Second, Restart: time.Second, Reattach: time.Second, Download: time.Second}
 	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 				return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
 			})
 			var log Log
-			c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(100*time.Millisecond))
+			c := atclient.New(port, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(time.Second)) // an answering modem is never taken for silent under load
 			defer c.Close()
 			if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
 				t.Fatal(err)
