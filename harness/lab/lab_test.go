@@ -8,51 +8,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
-
-// fakeModem is a pty whose master answers each line with answer(line).
-func fakeModem(t *testing.T, answer func(line string) string) string {
-	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, _ := syscall.Dup(int(m.Fd()))
-	m.Close()
-	syscall.SetNonblock(fd, true)
-	master := os.NewFile(uintptr(fd), "ptmx")
-	t.Cleanup(func() { master.Close(); s.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		var line []byte
-		for {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				if b != '\r' {
-					line = append(line, b)
-					continue
-				}
-				if a := answer(string(line)); a != "" {
-					master.Write([]byte(a))
-				}
-				line = line[:0]
-			}
-		}
-	}()
-	return s.Name()
-}
 
 // silence is how long these tests' modems are given to answer: what a
 // silent one costs a test, and long enough that one answering is never
@@ -66,7 +29,7 @@ func timeouts(d time.Duration) personality.Personality {
 }
 
 func TestOpenRefusesNonModem(t *testing.T) {
-	port := fakeModem(t, func(string) string { return "$GPGSV,3,1,11,03,03,111,00*74\r\n" })
+	port := answerpty.Open(t, func(string) string { return "$GPGSV,3,1,11,03,03,111,00*74\r\n" })
 	_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
 	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), port+": not a modem's AT port: no OK to AT, nor after ATV1") {
 		t.Fatalf("%v", err)
@@ -81,7 +44,7 @@ func TestOpenRefusesNonModem(t *testing.T) {
 func TestCheckRestoresVerboseResults(t *testing.T) {
 	var mu sync.Mutex
 	verbose := false
-	port := fakeModem(t, func(l string) string {
+	port := answerpty.Open(t, func(l string) string {
 		mu.Lock()
 		defer mu.Unlock()
 		if strings.EqualFold(l, "ATV1") {
@@ -103,7 +66,7 @@ func TestCheckRestoresVerboseResults(t *testing.T) {
 // the port within the personality's command timeout, and the transcript
 // has every line with wall-clock time.
 func TestSilentModemNamesTheCommand(t *testing.T) {
-	port := fakeModem(t, func(l string) string {
+	port := answerpty.Open(t, func(l string) string {
 		if strings.HasPrefix(l, "AT+CGLA") {
 			return ""
 		}
@@ -176,7 +139,7 @@ func TestSilentLastCommandReadsAsUnanswered(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			late := make(chan struct{})
-			port := fakeModem(t, func(l string) string {
+			port := answerpty.Open(t, func(l string) string {
 				if tc.late != "" && l == tc.cmds[len(tc.cmds)-1] {
 					<-late // until the client has given up
 					return tc.late

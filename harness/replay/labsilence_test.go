@@ -5,15 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -23,7 +21,7 @@ import (
 // replays to the same silence, the emulated modem restarting too.
 func TestLabRunEndingSilentReplays(t *testing.T) {
 	restarting := false // the modem's own state: only its reader touches it
-	port := silentAfterRestart(t, func(l string) string {
+	port := answerpty.Open(t, func(l string) string {
 		switch {
 		case restarting:
 			return ""
@@ -80,40 +78,4 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 	if !strings.Contains(n.Why, "restarting") {
 		t.Errorf("why %q, want the emulated modem restarting", n.Why)
 	}
-}
-
-// silentAfterRestart is a pty whose master answers each line with
-// answer(line) ("" says nothing); it returns the path of the other side.
-func silentAfterRestart(t *testing.T, answer func(line string) string) string {
-	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, _ := syscall.Dup(int(m.Fd()))
-	m.Close()
-	syscall.SetNonblock(fd, true)
-	master := os.NewFile(uintptr(fd), "ptmx")
-	t.Cleanup(func() { master.Close(); s.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		var line []byte
-		for {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				if b != '\r' {
-					line = append(line, b)
-					continue
-				}
-				if a := answer(string(line)); a != "" {
-					master.Write([]byte(a))
-				}
-				line = line[:0]
-			}
-		}
-	}()
-	return s.Name()
 }

@@ -4,17 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -118,16 +116,7 @@ func TestProbeEveryPersonality(t *testing.T) {
 
 // A GPS port streaming NMEA sentences is refused, saying why.
 func TestProbeRefusesNonModem(t *testing.T) {
-	m, sl, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, _ := syscall.Dup(int(m.Fd()))
-	m.Close()
-	syscall.SetNonblock(fd, true)
-	master := os.NewFile(uintptr(fd), "ptmx")
-	defer master.Close()
-	defer sl.Close()
+	master, port := answerpty.Master(t)
 	go func() {
 		for range 100 {
 			if _, err := master.Write([]byte("$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n")); err != nil {
@@ -136,13 +125,13 @@ func TestProbeRefusesNonModem(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	c, err := atclient.Open(sl.Name(), atclient.WithTimeout(200*time.Millisecond))
+	c, err := atclient.Open(port, atclient.WithTimeout(200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	_, err = Probe(c)
-	if err == nil || !strings.Contains(err.Error(), lab.ErrNotAModem.Error()) || !strings.Contains(err.Error(), "refusing "+sl.Name()) {
+	if err == nil || !strings.Contains(err.Error(), lab.ErrNotAModem.Error()) || !strings.Contains(err.Error(), "refusing "+port) {
 		t.Errorf("%v", err)
 	}
 }

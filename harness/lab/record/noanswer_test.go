@@ -2,18 +2,15 @@ package record
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -68,36 +65,7 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 // ("" says nothing); it returns the port on the other side.
 func scriptedModem(t *testing.T, answer func(line string) string) transport.Port {
 	t.Helper()
-	m, s, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, _ := syscall.Dup(int(m.Fd()))
-	m.Close()
-	syscall.SetNonblock(fd, true)
-	master := os.NewFile(uintptr(fd), "ptmx")
-	t.Cleanup(func() { master.Close(); s.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		var line []byte
-		for {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				if b != '\r' {
-					line = append(line, b)
-					continue
-				}
-				if a := answer(string(line)); a != "" {
-					master.Write([]byte(a))
-				}
-				line = line[:0]
-			}
-		}
-	}()
-	p, err := transport.Open(context.Background(), s.Name(), transport.Config{})
+	p, err := transport.Open(context.Background(), answerpty.Open(t, answer), transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

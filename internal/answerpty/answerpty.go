@@ -1,0 +1,68 @@
+// Package answerpty is a modem in a test's own terms: a pseudo-terminal
+// whose master side answers each command line with what a function
+// says. Host-side tests (lab, record, replay) use it where the emulator
+// would be too much: a modem that goes silent, that answers late, that is
+// no modem.
+package answerpty
+
+import (
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/creack/pty"
+)
+
+// Open starts a pty whose master reads lines ended by CR and writes
+// answer(line) back ("" says nothing); it returns the path of the other
+// side, for the client under test to open. Both ends close when the test
+// ends, which ends the answering goroutine.
+func Open(t testing.TB, answer func(line string) string) string {
+	t.Helper()
+	master, name := Master(t)
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				if a := answer(string(line)); a != "" {
+					master.Write([]byte(a))
+				}
+				line = line[:0]
+			}
+		}
+	}()
+	return name
+}
+
+// Master opens a pty and returns its master side, for a test that writes
+// on its own, and the path of the other side. The master is a
+// non-blocking duplicate of pty's descriptor, so that closing it wakes a
+// goroutine reading it.
+func Master(t testing.TB) (*os.File, string) {
+	t.Helper()
+	m, s, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Dup(int(m.Fd()))
+	m.Close()
+	if err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	master := os.NewFile(uintptr(fd), "ptmx")
+	t.Cleanup(func() { master.Close(); s.Close() })
+	return master, s.Name()
+}
