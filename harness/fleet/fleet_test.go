@@ -8,7 +8,6 @@ import (
 	"io"
 	"log"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
 func loadTemplate(t *testing.T, devices, ptys int) *Template {
@@ -260,14 +260,9 @@ func TestTemplateFile(t *testing.T) {
 // why.
 func TestBadExternalPlatform(t *testing.T) {
 	t.Run("refusing", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := refusedport.Addr(t)
 		start := time.Now()
-		_, err = Run(context.Background(), Config{Template: loadTemplate(t, 5, 0), Platform: "http://" + addr})
+		_, err := Run(context.Background(), Config{Template: loadTemplate(t, 5, 0), Platform: "http://" + addr})
 		if err == nil || !strings.Contains(err.Error(), "not reachable") {
 			t.Fatalf("error %v, want 'not reachable'", err)
 		}
@@ -355,14 +350,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return ln.Addr().String()
-	}
+	closed := func() string { return refusedport.Addr(t) }
 	serve := func(h http.HandlerFunc, cert *rsp.Cert) *httptest.Server {
 		srv := httptest.NewUnstartedServer(h)
 		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes refused on purpose
@@ -735,12 +723,7 @@ func TestPercentileNearestRank(t *testing.T) {
 // user's to mend; the fleet's own failure (here its test PKI, which
 // cannot certify an SM-DP+ name that is not ASCII) is not.
 func TestNotStartedSaysWhy(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := refusedport.Addr(t)
 	badPKI := func() *Template {
 		tp := loadTemplate(t, 2, 0)
 		base := *tp.Base

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
 // server is a real loopback TCP peer: for each connection it reads the
@@ -139,12 +140,7 @@ func TestBIPExchange(t *testing.T) {
 }
 
 func TestOpenChannelErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := netip.MustParseAddrPort(ln.Addr().String())
-	ln.Close()
+	refused := netip.MustParseAddrPort(refusedport.Addr(t))
 	hang := newServer(t, nil, true)
 	udp := stk.NewOpenChannel(1, hang.addr, 1000)
 	udp.Transport.Protocol = stk.TransportUDPClientRemote

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fleet"
+	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
 var fleetTemplate = filepath.Join("..", "..", "..", "fixtures", "fleet", "storm-fr.yaml")
@@ -202,12 +203,7 @@ func TestFleetFailedDevicesFailTheRun(t *testing.T) {
 // A dead external server is refused before any device starts, with exit
 // status 2 and the URL and what failed; the storm never begins.
 func TestFleetRefusesDeadServers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := refusedport.Addr(t)
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusMethodNotAllowed)
