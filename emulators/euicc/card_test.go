@@ -393,6 +393,17 @@ func TestUSIMFiles(t *testing.T) {
 			{"00B2030414", "6A83"},
 			{"00B0000000", "6981"}, // a USIM's ECC has records; +CRSM=176 gets 105,129
 		}},
+		// P2 b8-b4 name the EF by short file identifier, which becomes the
+		// current EF; only absolute mode (b3-b1 100) is served.
+		{"READ RECORD by SFI", []step{{usim, "9000"},
+			{"00B2020C14", "19F1FF" + strings.Repeat("FF", 16) + "00 9000"}, // ECC, SFI 01
+			{"00B2010414", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"}, // ECC is now current
+			{"00B2010C36", "6C14"}, // ECC's records are 20 bytes
+			{"00B201F414", "6981"}, // SFI 1E: EPSLOCI is transparent
+			{"00B201EC14", "6A82"}, // SFI 1D: none
+			{"00B201FC14", "6A86"}, // SFI 1F: RFU
+			{"00B2010D14", "6A86"}, // b3-b1 101: not absolute
+		}},
 		{"the ADM files refuse updates", []step{{usim, "9000"}, {"00A4000C026F46", "9000"},
 			{"00D6000001 00", "6982"},
 			{"00D6840001 FF", "6982"},

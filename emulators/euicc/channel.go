@@ -212,12 +212,26 @@ func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
 	return r
 }
 
-// linear is why a RECORD command in absolute mode (P2 04, record P1)
-// cannot address the current EF as a linear fixed one, 0 if it can.
+// linear is why a RECORD command in absolute mode (P2 b3-b1 100, record
+// P1) cannot address a linear fixed EF, 0 if it can: the current EF, or
+// with P2 b8-b4 the one of that short file identifier, which becomes the
+// current EF (TS 102 221 §11.1.5, 7816-4 §11.3.1), as terminals read EF
+// ECC or EF EPSNSC without a SELECT.
 func (ch *channel) linear(cmd apdu.Command) uint16 {
-	switch {
-	case cmd.P2 != 0x04 || cmd.P1 == 0:
+	if cmd.P2&0x07 != 0x04 || cmd.P1 == 0 {
 		return apdu.SWIncorrectP1P2
+	}
+	if sfi := cmd.P2 >> 3; sfi != 0 {
+		if sfi == 0x1F || ch.df == nil { // 11111 is RFU
+			return apdu.SWIncorrectP1P2
+		}
+		ef := ch.df.bySFI(sfi)
+		if ef == nil {
+			return apdu.SWFileNotFound
+		}
+		ch.ef = ef
+	}
+	switch {
 	case ch.ef == nil || ch.app == appISDR:
 		return apdu.SWCommandNotAllowed
 	case ch.ef.kind != kindLinear:

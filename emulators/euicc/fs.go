@@ -71,6 +71,20 @@ const (
 	fidHPLMNwAcT = 0x6F62
 	fidECC       = 0x6FB7
 	fidSMSP      = 0x6F42
+	// The files every USIM holds for the terminal's own use: languages,
+	// keys and their lifetime, cell frequencies, the EPS security context
+	// (TS 31.102 §4.2.1-4.2.92), and the access rules.
+	fidLI        = 0x6F05
+	fidARR       = 0x6F06
+	fidKeys      = 0x6F08
+	fidKeysPS    = 0x6F09
+	fidStartHFN  = 0x6F5B
+	fidThreshold = 0x6F5C
+	fidNETPAR    = 0x6FC4
+	fidEPSNSC    = 0x6FE4
+	// Short messages and their status (USIM service 10).
+	fidSMS  = 0x6F3C
+	fidSMSS = 0x6F43
 )
 
 type nodeKind int
@@ -128,12 +142,14 @@ type fileSystem struct {
 }
 
 // buildFS lays out MF, EF ICCID, EF DIR and ADF USIM for p, with no
-// enabled profile only the MF. The USIM holds the files TS 31.102 makes
-// mandatory or a terminal commonly reads, as the profile package holds
-// them (saip, one definition): EF IMSI, AD, UST, EST, SPN (the profile's
-// service provider name, else its operator), ACC, HPPLMN, ECC, SMSP,
-// PLMNwAcT, OPLMNwAcT, HPLMNwAcT, and the files a terminal writes as it
-// registers, LOCI, PSLOCI, EPSLOCI and FPLMN. The ones the terminal may
+// enabled profile only the MF. The USIM holds every file TS 31.102 §4.2
+// makes mandatory, every file a service EF UST announces needs, and the
+// ones a terminal commonly reads, as the profile package holds them
+// (saip, one definition): EF LI, IMSI, ARR, Keys, KeysPS, AD, UST, EST,
+// SPN (the profile's service provider name, else its operator), ACC,
+// HPPLMN, START-HFN, THRESHOLD, NETPAR, ECC, SMS, SMSP, SMSS, PLMNwAcT,
+// OPLMNwAcT, HPLMNwAcT, and the files a terminal writes as it registers,
+// LOCI, PSLOCI, EPSLOCI, EPSNSC and FPLMN. The ones the terminal may
 // update (PIN; the others are ADM's, or PIN2's for EST) read as it last
 // wrote them to this profile (profile.Files).
 func buildFS(p *profile) *fileSystem {
@@ -162,7 +178,10 @@ func buildFS(p *profile) *fileSystem {
 		data   []byte
 		update bool
 	}{
+		{fidLI, 0x02, saip.LI(), true},
 		{fidIMSI, 0x07, bcd.IMSI(p.IMSI), false},
+		{fidKeys, 0x08, saip.Keys(), true},
+		{fidKeysPS, 0x09, saip.Keys(), true},
 		// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no
 		// additional information, then the MNC length of the IMSI.
 		{fidAD, 0x03, []byte{0x00, 0x00, 0x00, byte(p.mncLen())}, false},
@@ -171,6 +190,10 @@ func buildFS(p *profile) *fileSystem {
 		{fidSPN, 0, saip.SPN(or(p.SPN, p.Operator)), false},
 		{fidACC, 0x06, saip.ACC(p.IMSI), false},
 		{fidHPPLMN, 0x12, saip.HPPLMN(), false},
+		{fidStartHFN, 0x0F, saip.StartHFN(), true},
+		{fidThreshold, 0x10, saip.Threshold(), false},
+		{fidNETPAR, 0, saip.NETPAR(), true},
+		{fidSMSS, 0, saip.SMSS(), true},
 		{fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), true},
 		{fidOPLMNwAcT, 0x11, saip.OPLMNwAcT(oplmns), false},
 		{fidHPLMNwAcT, 0x13, saip.HPLMNwAcT(hplmn), false},
@@ -191,8 +214,11 @@ func buildFS(p *profile) *fileSystem {
 		records [][]byte
 		update  bool
 	}{
+		{fidARR, 0x17, saip.ARRRecordLen, saip.ARR(), false},
 		{fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), false},
+		{fidSMS, 0, saip.SMSRecordLen, saip.SMS(), true},
 		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, true},
+		{fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, true},
 	} {
 		if w, ok := p.Files[f.fid]; ok && f.update && len(w) == f.recLen*len(f.records) {
 			for i := range f.records {

@@ -62,11 +62,13 @@ const (
 
 // Build returns the DER profile package for p: ProfileHeader, PE-MF (EF
 // ICCID, EF DIR, EF ARR), PE-PUKCodes, PE-PINCodes, PE-TELECOM (DF
-// TELECOM, its EF ARR), PE-USIM (EF IMSI, EF ARR, EF UST, EF SMSP, EF SPN,
-// EF EST, EF ACC, EF AD, EF ECC and the location files), PE-OPT-USIM (EF
-// MSISDN, EF PLMNwAcT, EF OPLMNwAcT, EF HPLMNwAcT), the USIM's
-// local PIN, PE-AKAParameter (Milenage), the MNO security domain with its
-// SCP80 keys, and PE-End: about 2 KiB.
+// TELECOM, its EF ARR), PE-USIM (EF IMSI, EF ARR, EF Keys, EF KeysPS, EF
+// HPPLMN, EF UST, EF SMS, EF SMSP, EF SMSS, EF SPN, EF EST, EF START-HFN,
+// EF THRESHOLD, EF ACC, EF AD, EF ECC, EF NETPAR, EF EPSNSC and the
+// location files), PE-OPT-USIM (EF LI, EF MSISDN, EF PLMNwAcT, EF
+// OPLMNwAcT, EF HPLMNwAcT), the USIM's local PIN, PE-AKAParameter
+// (Milenage), the MNO security domain with its SCP80 keys, and PE-End:
+// about 2.5 KiB.
 func Build(p Profile) ([]byte, error) {
 	if err := p.check(); err != nil {
 		return nil, fmt.Errorf("saip: build: %w", err)
@@ -165,18 +167,24 @@ func (p Profile) mf() tlv.TLV {
 		file(0xA4, bcd.Swapped(p.ICCID, 10)), dir, file(0xA6, accessRules()))
 }
 
-// accessRules is an EF ARR (TS 102 221 §9.5) with the usual records:
-// read always / update ADM1; read PIN1 / update ADM1; read and update
-// PIN1; everything ADM1; read always / update PIN1; read always, nothing
-// else; read PIN1 / update and increase PIN1; read ADM1 / update ADM1.
-func accessRules() []byte {
-	var arr []byte
+// ARRRecordLen is the length of an EF ARR record.
+const ARRRecordLen = 40
+
+// ARR is an EF ARR (TS 102 221 §9.5) with the usual records: read always
+// / update ADM1; read PIN1 / update ADM1; read and update PIN1;
+// everything ADM1; read always / update PIN1; read always, nothing else;
+// read PIN1 / update and increase PIN1; read ADM1 / update ADM1.
+func ARR() [][]byte {
+	var arr [][]byte
 	for _, r := range [][4]byte{{0x01, 0x00, 0x02, 0x0A}, {0x01, 0x01, 0x02, 0x0A}, {0x03, 0x01, 0, 0}, {0x03, 0x0A, 0, 0},
 		{0x01, 0x00, 0x02, 0x01}, {0x01, 0x00, 0, 0}, {0x01, 0x01, 0x32, 0x01}, {0x01, 0x0A, 0x02, 0x0A}} {
-		arr = append(arr, arrRecord(r[0], r[1], r[2], r[3])...)
+		arr = append(arr, arrRecord(r[0], r[1], r[2], r[3]))
 	}
 	return arr
 }
+
+// accessRules is ARR's records one after the other, as a File fills them.
+func accessRules() []byte { return bytes.Join(ARR(), nil) }
 
 // telecom is PE-TELECOM: DF TELECOM of the template, with its own EF ARR.
 func telecom() tlv.TLV {
@@ -184,9 +192,9 @@ func telecom() tlv.TLV {
 		file(0xA2, nil, pinStatus(keyPINAppl1, keyADM1)), file(0xA3, accessRules()))
 }
 
-// arrRecord is one expanded access rule record (TS 102 221 §9.2.4) of 40
-// bytes: AM_DO 80 with access mode a1 under key k1 (00 = always), then a2
-// under k2; FF filled.
+// arrRecord is one expanded access rule record (TS 102 221 §9.2.4) of
+// ARRRecordLen bytes: AM_DO 80 with access mode a1 under key k1 (00 =
+// always), then a2 under k2; FF filled.
 func arrRecord(a1, k1, a2, k2 byte) []byte {
 	rule := func(am, key byte) []byte {
 		if key == 0 {
@@ -199,7 +207,7 @@ func arrRecord(a1, k1, a2, k2 byte) []byte {
 	if a2 != 0 {
 		r = append(r, rule(a2, k2)...)
 	}
-	return append(r, bytes.Repeat([]byte{0xFF}, 40-len(r))...)
+	return append(r, bytes.Repeat([]byte{0xFF}, ARRRecordLen-len(r))...)
 }
 
 // pinConfig is one PINConfiguration: keyReference [0], pinValue [1] (ASCII
@@ -230,23 +238,67 @@ func (p Profile) usim(home [3]byte) tlv.TLV {
 		file(0xA2, nil, tlv.New(0x83, []byte{0x7F, 0xF1}), tlv.New(0x84, USIMAID), pinStatus(keySecondPINAppl1, keyADM1)),
 		file(0xA3, bcd.IMSI(p.IMSI)),
 		file(0xA4, accessRules()),
+		file(0xA5, Keys()),
+		file(0xA6, Keys()), // ef-keysPS
 		file(0xA7, HPPLMN()),
 		file(0xA8, UST()),
+		sparseFile(0xAA, bytes.Join(SMS(), nil)),
 		file(0xAB, SMSP()),
+		file(0xAC, SMSS()),
 		file(0xAD, SPN(p.SPN)),
 		file(0xAE, EST()),
+		file(0xAF, StartHFN()),
+		file(0xB0, Threshold()),
 		file(0xB1, PSLOCI(home)),
 		file(0xB2, ACC(p.IMSI)),
 		file(0xB3, FPLMN()), // no forbidden network yet
 		file(0xB4, LOCI(home)),
 		file(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
 		file(0xB6, bytes.Join(ECC(), nil)),
-		file(0xB8, EPSLOCI(home)))
+		file(0xB7, NETPAR()),
+		file(0xB8, EPSLOCI(home)),
+		file(0xB9, EPSNSC()))
+}
+
+// sparseFile is file(tag, content) for content mostly FF where the file
+// as created (the template's default) holds FF too: fillFileContent for
+// the rest, fillFileOffset over each longer run of FF, none over the last.
+// Ten free EF SMS records so take about 70 bytes instead of 1760.
+func sparseFile(tag uint32, content []byte) tlv.TLV {
+	const minRun = 8 // shorter runs cost more to skip than to write
+	var cs []tlv.TLV
+	start := 0 // of the bytes not yet written
+	for i := 0; i < len(content); {
+		if content[i] != 0xFF {
+			i++
+			continue
+		}
+		j := i
+		for j < len(content) && content[j] == 0xFF {
+			j++
+		}
+		if j-i < minRun {
+			i = j
+			continue
+		}
+		if i > start {
+			cs = append(cs, tlv.New(0x83, content[start:i]))
+		}
+		if j < len(content) {
+			cs = append(cs, tlv.Uint(0x82, j-i))
+		}
+		start, i = j, j
+	}
+	if start < len(content) {
+		cs = append(cs, tlv.New(0x83, content[start:]))
+	}
+	return tlv.Constructed(tag, cs...)
 }
 
 func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 	hplmn, _ := bcd.ParsePLMN(home[:])
 	cs := []tlv.TLV{peHeader(idOptUSIM, false), tlv.New(0x81, oidValue(OIDTemplateOptUSIM))}
+	cs = append(cs, file(0xA2, LI()))
 	if p.MSISDN != "" {
 		cs = append(cs, file(0xA7, msisdnRecord(p.MSISDN)))
 	}

@@ -224,3 +224,109 @@ func TestSPN(t *testing.T) {
 		}
 	}
 }
+
+// The package carries each USIM file as the builders make it (the card
+// serves the same builders): read back the way the card's parser reads a
+// File, the bytes a sparse File skips being the FF the file holds.
+func TestPackageFiles(t *testing.T) {
+	home := [3]byte{0x02, 0xF8, 0x01} // 20810
+	tests := []struct {
+		pe   uint32 // profile element
+		tag  uint32 // its File component
+		name string
+		want []byte
+	}{
+		{TagUSIM, 0xA4, "ARR", bytes.Join(ARR(), nil)},
+		{TagUSIM, 0xA5, "Keys", Keys()},
+		{TagUSIM, 0xA6, "KeysPS", Keys()},
+		{TagUSIM, 0xA8, "UST", UST()},
+		{TagUSIM, 0xAA, "SMS", bytes.Join(SMS(), nil)},
+		{TagUSIM, 0xAB, "SMSP", SMSP()},
+		{TagUSIM, 0xAC, "SMSS", SMSS()},
+		{TagUSIM, 0xAF, "START-HFN", StartHFN()},
+		{TagUSIM, 0xB0, "THRESHOLD", Threshold()},
+		{TagUSIM, 0xB4, "LOCI", LOCI(home)},
+		{TagUSIM, 0xB7, "NETPAR", NETPAR()},
+		{TagUSIM, 0xB8, "EPSLOCI", EPSLOCI(home)},
+		{TagUSIM, 0xB9, "EPSNSC", EPSNSC()},
+		{TagOptUSIM, 0xA2, "LI", LI()},
+	}
+	pes, err := tlv.Parse(build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[uint32]map[uint32][]byte{}
+	for _, pe := range pes {
+		if pe.Tag != TagUSIM && pe.Tag != TagOptUSIM {
+			continue
+		}
+		c, err := children(pe, peAt(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files[pe.Tag], err = content(c, peAt(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := files[tc.pe][tc.tag]
+			if !ok {
+				t.Fatalf("element %X has no file %X", tc.pe, tc.tag)
+			}
+			if len(got) > len(tc.want) {
+				t.Fatalf("%d bytes, the file holds %d", len(got), len(tc.want))
+			}
+			got = append(got, bytes.Repeat([]byte{0xFF}, len(tc.want)-len(got))...)
+			if !bytes.Equal(got, tc.want) {
+				t.Errorf("%X\nwant %X", got, tc.want)
+			}
+		})
+	}
+}
+
+func peAt(off int) pe { return pe{id: -1, off: off} }
+
+// sparseFile skips only long runs of FF, and never writes past the end.
+func TestSparseFile(t *testing.T) {
+	tests := []struct{ content, want string }{
+		{"", "AA00"},
+		{"00" + strings.Repeat("FF", 175) + "00" + strings.Repeat("FF", 175), "AA0A 830100 820200AF 830100"},
+		{"0102FFFF03", "AA07 83050102FFFF03"},
+		{strings.Repeat("FF", 8) + "01", "AA06 820108 830101"},
+		{"07" + strings.Repeat("FF", 7), "AA0A 830807" + strings.Repeat("FF", 7)},
+	}
+	for _, tc := range tests {
+		got := sparseFile(0xAA, hexdump.Bytes(t, tc.content)).Bytes()
+		if want := hexdump.Bytes(t, tc.want); !bytes.Equal(got, want) {
+			t.Errorf("sparseFile(%s) = %X, want %X", tc.content, got, want)
+		}
+	}
+}
+
+// The default contents TS 31.102 gives these files, byte by byte.
+func TestUSIMFileVectors(t *testing.T) {
+	tests := []struct {
+		name string
+		got  []byte
+		want string
+	}{
+		{"LI: en, two unused", LI(), "656E FFFF FFFF"},
+		{"Keys: KSI 07, no CK, no IK", Keys(), "07" + strings.Repeat("FF", 32)},
+		{"START-HFN: START-CS 0, START-PS 0", StartHFN(), "F00000 F00000"},
+		{"THRESHOLD", Threshold(), "FFFFFF"},
+		{"SMSS", SMSS(), "FFFF"},
+		{"NETPAR", NETPAR(), strings.Repeat("FF", 128)},
+		{"SMS record: free", SMS()[9], "00" + strings.Repeat("FF", 175)},
+		{"EPSNSC: KSI 07", EPSNSC(), "A034 800107 8120" + strings.Repeat("FF", 32) + " 820400000000 830400000000 840100" +
+			strings.Repeat("FF", 80-54)},
+	}
+	for _, tc := range tests {
+		if want := hexdump.Bytes(t, tc.want); !bytes.Equal(tc.got, want) {
+			t.Errorf("%s: %X\nwant %X", tc.name, tc.got, want)
+		}
+	}
+	if n := len(SMS()); n != SMSRecords {
+		t.Errorf("EF SMS: %d records", n)
+	}
+}

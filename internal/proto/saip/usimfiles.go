@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // The USIM's other files as a new profile holds them. The package Build
@@ -139,4 +140,68 @@ func plmnList(plmns []string, n int) []byte {
 		b = append(b, 0xFF, 0xFF, 0xFF, 0x00, 0x00)
 	}
 	return b
+}
+
+// The files every USIM holds for the terminal's own use (TS 31.102 §4.2),
+// as a new profile holds them: no key, no stored message, no network
+// parameters. Their sizes are the SAIP template's (ADF USIM by default),
+// so the package fills them without an Fcp.
+
+// LI is EF LI (TS 31.102 §4.2.1): language codes of two GSM 7-bit
+// characters (ISO 639), most preferred first, unused ones FFFF: English,
+// then two free entries.
+func LI() []byte { return []byte{'e', 'n', 0xFF, 0xFF, 0xFF, 0xFF} }
+
+// Keys is EF Keys or EF KeysPS (TS 31.102 §4.2.3, 4.2.4): key set
+// identifier 07 (no key available, TS 24.008 §10.5.1.2), then CK and IK.
+func Keys() []byte { return append([]byte{0x07}, bytes.Repeat([]byte{0xFF}, 32)...) }
+
+// StartHFN is EF START-HFN (TS 31.102 §4.2.51): START-CS and START-PS,
+// 20 bits each in 3 bytes with the unused nibble F, both 0.
+func StartHFN() []byte { return []byte{0xF0, 0x00, 0x00, 0xF0, 0x00, 0x00} }
+
+// Threshold is EF THRESHOLD (TS 31.102 §4.2.52): the largest START the
+// keys may reach, here the largest there is.
+func Threshold() []byte { return []byte{0xFF, 0xFF, 0xFF} }
+
+// NETPARLen is EF NETPAR's size: the template's, above the 46 bytes TS
+// 31.102 §4.2.57 asks for.
+const NETPARLen = 128
+
+// NETPAR is EF NETPAR (TS 31.102 §4.2.57): no cell information object.
+func NETPAR() []byte { return bytes.Repeat([]byte{0xFF}, NETPARLen) }
+
+// SMSRecordLen and SMSRecords are EF SMS's record length (TS 31.102
+// §4.2.25) and count (the template's).
+const (
+	SMSRecordLen = 176
+	SMSRecords   = 10
+)
+
+// SMS is EF SMS (TS 31.102 §4.2.25): every record free (status 00), the
+// rest FF.
+func SMS() [][]byte {
+	recs := make([][]byte, SMSRecords)
+	for i := range recs {
+		recs[i] = append([]byte{0x00}, bytes.Repeat([]byte{0xFF}, SMSRecordLen-1)...)
+	}
+	return recs
+}
+
+// SMSS is EF SMSS (TS 31.102 §4.2.28): no message reference used yet, and
+// the memory-capacity-exceeded flag clear (b1 = 1: memory available).
+func SMSS() []byte { return []byte{0xFF, 0xFF} }
+
+// EPSNSCRecordLen is EF EPSNSC's record length: the template's, above the
+// 54 bytes a full context takes.
+const EPSNSCRecordLen = 80
+
+// EPSNSC is EF EPSNSC's one record (TS 31.102 §4.2.92): the EPS NAS
+// security context A0 with KSI_ASME 07 (no key available, so the terminal
+// treats K_ASME as invalid), K_ASME FF, NAS counts 0, algorithms 00 (EIA0,
+// EEA0); FF after it.
+func EPSNSC() []byte {
+	ctx := tlv.Constructed(0xA0, tlv.New(0x80, []byte{0x07}), tlv.New(0x81, bytes.Repeat([]byte{0xFF}, 32)),
+		tlv.New(0x82, make([]byte, 4)), tlv.New(0x83, make([]byte, 4)), tlv.New(0x84, []byte{0x00})).Bytes()
+	return append(ctx, bytes.Repeat([]byte{0xFF}, EPSNSCRecordLen-len(ctx))...)
 }

@@ -1,0 +1,158 @@
+package specs
+
+import (
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+)
+
+// strictEF is a USIM file as a strict reader (pySim-read, a modem at
+// power-up) knows it from TS 31.102 §4.2.
+type strictEF struct {
+	name      string
+	fid       int
+	mandatory bool  // for every USIM, or read at power-up (EF LI)
+	services  []int // EF UST services that make it present
+	want      string
+}
+
+var strictEFs = []strictEF{
+	{name: "LI", fid: 0x6F05, mandatory: true},
+	{name: "IMSI", fid: 0x6F07, mandatory: true},
+	{name: "ARR", fid: 0x6F06, mandatory: true},
+	{name: "Keys", fid: 0x6F08, mandatory: true, want: "07" + strings.Repeat("FF", 32)},
+	{name: "KeysPS", fid: 0x6F09, mandatory: true, want: "07" + strings.Repeat("FF", 32)},
+	{name: "HPPLMN", fid: 0x6F31, mandatory: true},
+	{name: "UST", fid: 0x6F38, mandatory: true},
+	{name: "START-HFN", fid: 0x6F5B, mandatory: true, want: "F00000F00000"},
+	{name: "THRESHOLD", fid: 0x6F5C, mandatory: true, want: "FFFFFF"},
+	{name: "PSLOCI", fid: 0x6F73, mandatory: true},
+	{name: "ACC", fid: 0x6F78, mandatory: true},
+	{name: "FPLMN", fid: 0x6F7B, mandatory: true},
+	{name: "LOCI", fid: 0x6F7E, mandatory: true},
+	{name: "AD", fid: 0x6FAD, mandatory: true},
+	{name: "ECC", fid: 0x6FB7, mandatory: true},
+	{name: "NETPAR", fid: 0x6FC4, mandatory: true},
+	{name: "SMS", fid: 0x6F3C, services: []int{10}},
+	{name: "SMSS", fid: 0x6F43, services: []int{10}},
+	{name: "SMSP", fid: 0x6F42, services: []int{12}},
+	{name: "SPN", fid: 0x6F46, services: []int{19}},
+	{name: "PLMNwAcT", fid: 0x6F60, services: []int{20}},
+	{name: "OPLMNwAcT", fid: 0x6F61, services: []int{42}},
+	{name: "HPLMNwAcT", fid: 0x6F62, services: []int{43}},
+	{name: "EPSLOCI", fid: 0x6FE3, services: []int{85}},
+	{name: "EPSNSC", fid: 0x6FE4, services: []int{85}},
+}
+
+var crsmLine = regexp.MustCompile(`^\+CRSM: (\d+),(\d+)(?:,"([0-9A-F]*)")?$`)
+
+// crsm runs one +CRSM command that must succeed (144,0) and returns its
+// response bytes.
+func crsm(r *harness.Rig, cmd string) []byte {
+	GinkgoHelper()
+	line := one(r, cmd)
+	m := crsmLine.FindStringSubmatch(line)
+	Expect(m).NotTo(BeNil(), "%s answered %q", cmd, line)
+	Expect(m[1]+","+m[2]).To(Equal("144,0"), "%s answered %q", cmd, line)
+	b, err := hex.DecodeString(m[3])
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}
+
+// readAll reads a USIM file whole the way a host tool does: GET RESPONSE
+// for its FCP, then READ BINARY of its size or READ RECORD of each record.
+func readAll(r *harness.Rig, fid int) []byte {
+	GinkgoHelper()
+	fcp, _, err := tlv.ParseOne(crsm(r, fmt.Sprintf("AT+CRSM=192,%d", fid)))
+	Expect(err).NotTo(HaveOccurred())
+	desc, _ := fcp.Find(0x82)
+	size, _ := fcp.Find(0x80)
+	Expect(size.Value).To(HaveLen(2), "FCP of %04X", fid)
+	n := int(size.Value[0])<<8 | int(size.Value[1])
+	switch {
+	case len(desc.Value) == 2 && desc.Value[0] == 0x41: // transparent
+		b := crsm(r, fmt.Sprintf("AT+CRSM=176,%d,0,0,%d", fid, n))
+		Expect(b).To(HaveLen(n))
+		return b
+	case len(desc.Value) == 5 && desc.Value[0] == 0x42: // linear fixed
+		recLen, recs := int(desc.Value[3]), int(desc.Value[4])
+		Expect(recLen * recs).To(Equal(n))
+		var all []byte
+		for i := 1; i <= recs; i++ {
+			b := crsm(r, fmt.Sprintf("AT+CRSM=178,%d,%d,4,%d", fid, i, recLen))
+			Expect(b).To(HaveLen(recLen))
+			all = append(all, b...)
+		}
+		return all
+	}
+	Fail(fmt.Sprintf("file %04X: descriptor %X", fid, desc.Value))
+	return nil
+}
+
+var _ = Describe("The enabled profile's USIM", framework.Emulated, func() {
+	It("answers +CRSM for every file TS 31.102 makes mandatory and every file a service of its EF UST needs", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		ust := readAll(r, 0x6F38)
+		announced := map[int]bool{}
+		for n := 1; n <= 8*len(ust); n++ {
+			announced[n] = ust[(n-1)/8]&(1<<((n-1)%8)) != 0
+		}
+		tied := map[int]bool{}
+		for _, f := range strictEFs {
+			for _, s := range f.services {
+				tied[s] = true
+			}
+		}
+		for n, on := range announced {
+			Expect(!on || tied[n]).To(BeTrue(), "EF UST announces service %d, which the table does not know", n)
+		}
+		// The read pySim-read and a modem at power-up make of EF Keys.
+		Expect(one(r, "AT+CRSM=176,28424,0,0,33")).To(Equal(`+CRSM: 144,0,"07` + strings.Repeat("FF", 32) + `"`))
+		for _, f := range strictEFs {
+			needed := f.mandatory
+			for _, s := range f.services {
+				needed = needed || announced[s]
+			}
+			if !needed {
+				continue
+			}
+			By(fmt.Sprintf("EF %s (%04X)", f.name, f.fid))
+			b := readAll(r, f.fid)
+			if f.want != "" {
+				Expect(fmt.Sprintf("%X", b)).To(Equal(f.want))
+			}
+		}
+	})
+
+	It("keeps what the host writes to EF Keys, START-HFN, SMS, SMSS and EPSNSC through a modem restart", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		writes := []struct{ write, read, data string }{
+			{"AT+CRSM=214,28424,0,0,33", "AT+CRSM=176,28424,0,0,33", "02" + strings.Repeat("11", 32)},
+			{"AT+CRSM=214,28507,0,0,6", "AT+CRSM=176,28507,0,0,6", "F00123F00456"},
+			{"AT+CRSM=220,28476,2,4,176", "AT+CRSM=178,28476,2,4,176", "01" + strings.Repeat("5A", 175)},
+			{"AT+CRSM=214,28483,0,0,2", "AT+CRSM=176,28483,0,0,2", "2AFE"},
+			{"AT+CRSM=220,28644,1,4,80", "AT+CRSM=178,28644,1,4,80", "A0348001018120" + strings.Repeat("AB", 32) +
+				"820400000005830400000007840112" + strings.Repeat("FF", 26)},
+		}
+		for _, w := range writes {
+			Expect(one(r, w.write+`,"`+w.data+`"`)).To(Equal("+CRSM: 144,0"), w.write)
+		}
+		Expect(one(r, `AT+CRSM=214,28508,0,0,3,"F00100"`)).To(Equal("+CRSM: 105,130"), "EF THRESHOLD is the operator's (ADM)")
+		send(r, "AT+CFUN=1,1")
+		advance(r, 30*time.Second)
+		send(r, "AT") // takes the boot URCs the restart left
+		for _, w := range writes {
+			Expect(one(r, w.read)).To(Equal(`+CRSM: 144,0,"`+w.data+`"`), w.read)
+		}
+		Expect(one(r, "AT+CRSM=176,28508,0,0,3")).To(Equal(`+CRSM: 144,0,"FFFFFF"`))
+	})
+})
