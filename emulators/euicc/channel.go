@@ -5,6 +5,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 type app int
@@ -161,6 +162,9 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
+	if !ef.allows(saip.AMRead) {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
+	}
 	if off > len(ef.data) {
 		return apdu.Response{SW: apdu.SWWrongP1P2}
 	}
@@ -186,7 +190,7 @@ func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if !ef.update {
+	if !ef.allows(saip.AMUpdate) {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if off > len(ef.data) {
@@ -246,7 +250,7 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 	if sw := ch.linear(cmd); sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if !ch.ef.update {
+	if !ch.ef.allows(saip.AMUpdate) {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if int(cmd.P1) > len(ch.ef.records) {
@@ -263,6 +267,9 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
 	if sw := ch.linear(cmd); sw != 0 {
 		return apdu.Response{SW: sw}
+	}
+	if !ch.ef.allows(saip.AMRead) {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if int(cmd.P1) > len(ch.ef.records) {
 		return apdu.Response{SW: apdu.SWRecordNotFound}
