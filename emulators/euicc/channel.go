@@ -183,8 +183,9 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 }
 
 // updateBinary is UPDATE BINARY (TS 102 221 §11.1.4), addressed as READ
-// BINARY is. An EF whose update condition is ADM answers 6982, as on a
-// USIM whose ADM key the terminal does not hold.
+// BINARY is. An EF whose access rule (its EF ARR record) does not grant
+// UPDATE with the keys met answers 6982, as an ADM file does on a USIM
+// whose ADM key the terminal does not hold.
 func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	ef, off, sw := ch.transparent(cmd)
 	if sw != 0 {

@@ -147,7 +147,7 @@ type fileSystem struct {
 	prof     *profile // the profile whose files these are, nil with none
 }
 
-// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM for p, with no
+// buildFS lays out MF, EF ICCID, EF DIR, EF ARR and ADF USIM for p, with no
 // enabled profile only the MF. The USIM holds every file TS 31.102 §4.2
 // makes mandatory, every file a service EF UST announces needs, and the
 // ones a terminal commonly reads, as the profile package holds them
