@@ -12,6 +12,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
@@ -154,5 +155,79 @@ var _ = Describe("The enabled profile's USIM", framework.Emulated, func() {
 			Expect(one(r, w.read)).To(Equal(`+CRSM: 144,0,"`+w.data+`"`), w.read)
 		}
 		Expect(one(r, "AT+CRSM=176,28508,0,0,3")).To(Equal(`+CRSM: 144,0,"FFFFFF"`))
+	})
+})
+
+// csimAPDU sends one APDU through +CSIM, which is transparent (no GET
+// RESPONSE), and returns the response: data, then the status word.
+func csimAPDU(r *harness.Rig, x string) (data []byte, sw string) {
+	GinkgoHelper()
+	line := one(r, fmt.Sprintf(`AT+CSIM=%d,"%s"`, len(x), x))
+	a, ok, err := at.ParseHexAnswer(line, "+CSIM")
+	Expect(ok).To(BeTrue(), "%s answered %q", x, line)
+	Expect(err).NotTo(HaveOccurred(), line)
+	Expect(a.LengthOK()).To(BeTrue(), line)
+	n := len(a.Data)
+	return a.Data[:n-2], fmt.Sprintf("%X", a.Data[n-2:])
+}
+
+// csimSelect selects as pySim does over a modem: SELECT with P2 04 (return
+// the FCP) and no Le, answered 61xx, then GET RESPONSE of those bytes.
+func csimSelect(r *harness.Rig, sel string) tlv.TLV {
+	GinkgoHelper()
+	_, sw := csimAPDU(r, sel)
+	Expect(sw).To(HavePrefix("61"), sel)
+	data, sw := csimAPDU(r, "00C00000"+sw[2:])
+	Expect(sw).To(Equal("9000"))
+	fcp, rest, err := tlv.ParseOne(data)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(rest).To(BeEmpty())
+	Expect(fcp.Tag).To(Equal(uint32(0x62)), "%X", data)
+	return fcp
+}
+
+var _ = Describe("The USIM's file control parameters", framework.Emulated, func() {
+	It("tell a host reading EF LOCI over +CSIM as pySim does its SFI, size and access rule, and the rule is in EF ARR", func() {
+		r := framework.NewRig(framework.Load("home-no-request.yaml"))
+		// The USIM's AID from EF DIR, then ADF USIM by it, then EF LOCI.
+		csimSelect(r, "00A40004023F00")
+		dir := csimSelect(r, "00A40004022F00")
+		desc, _ := dir.Find(0x82)
+		Expect(desc.Value).To(HaveLen(5))
+		rec, sw := csimAPDU(r, fmt.Sprintf("00B20104%02X", desc.Value[3]))
+		Expect(sw).To(Equal("9000"))
+		app, _, err := tlv.ParseOne(rec)
+		Expect(err).NotTo(HaveOccurred())
+		aid, ok := app.Find(0x4F)
+		Expect(ok).To(BeTrue(), "EF DIR record %X", rec)
+		adf := csimSelect(r, fmt.Sprintf("00A4040410%X", aid.Value))
+		pins, ok := adf.Find(0xC6)
+		Expect(ok).To(BeTrue(), "ADF USIM FCP without a PIN status template")
+		Expect(fmt.Sprintf("%X", pins.Value)).To(Equal("90016083010183018183010A"), "PIN1 disabled, PIN2 and ADM1 enabled")
+
+		loci := csimSelect(r, "00A40004026F7E")
+		want := map[uint32]string{
+			0x82: "4121",   // transparent
+			0x83: "6F7E",   //
+			0x8A: "05",     // operational, activated
+			0x8B: "6F0605", // EF ARR 6F06, record 5
+			0x80: "000B",   // 11 bytes
+			0x88: "58",     // SFI 0B in b8-b4
+		}
+		for tag, v := range want {
+			got, ok := loci.Find(tag)
+			Expect(ok).To(BeTrue(), "EF LOCI FCP without %X", tag)
+			Expect(fmt.Sprintf("%X", got.Value)).To(Equal(v), "EF LOCI FCP's %X", tag)
+		}
+		// Record 5 of the EF ARR beside it: read and update PIN1 (disabled).
+		csimSelect(r, "00A40004026F06")
+		rule, sw := csimAPDU(r, "00B2050428")
+		Expect(sw).To(Equal("9000"))
+		Expect(fmt.Sprintf("%X", rule)).To(HavePrefix("800103A406830101950108FF"))
+		// EF SPN has no SFI, which an empty 88 says (absent, it would be 06).
+		spn := csimSelect(r, "00A40004026F46")
+		sfi, ok := spn.Find(0x88)
+		Expect(ok).To(BeTrue())
+		Expect(sfi.Value).To(BeEmpty())
 	})
 })

@@ -5,6 +5,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 type app int
@@ -161,6 +162,9 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
+	if !ef.allows(saip.AMRead) {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
+	}
 	if off > len(ef.data) {
 		return apdu.Response{SW: apdu.SWWrongP1P2}
 	}
@@ -179,14 +183,15 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 }
 
 // updateBinary is UPDATE BINARY (TS 102 221 §11.1.4), addressed as READ
-// BINARY is. An EF whose update condition is ADM answers 6982, as on a
-// USIM whose ADM key the terminal does not hold.
+// BINARY is. An EF whose access rule (its EF ARR record) does not grant
+// UPDATE with the keys met answers 6982, as an ADM file does on a USIM
+// whose ADM key the terminal does not hold.
 func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	ef, off, sw := ch.transparent(cmd)
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if !ef.update {
+	if !ef.allows(saip.AMUpdate) {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if off > len(ef.data) {
@@ -246,7 +251,7 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 	if sw := ch.linear(cmd); sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if !ch.ef.update {
+	if !ch.ef.allows(saip.AMUpdate) {
 		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if int(cmd.P1) > len(ch.ef.records) {
@@ -263,6 +268,9 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
 	if sw := ch.linear(cmd); sw != 0 {
 		return apdu.Response{SW: sw}
+	}
+	if !ch.ef.allows(saip.AMRead) {
+		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
 	}
 	if int(cmd.P1) > len(ch.ef.records) {
 		return apdu.Response{SW: apdu.SWRecordNotFound}

@@ -50,6 +50,7 @@ const (
 	fidADF   = 0x7FFF // the current ADF
 	fidICCID = 0x2FE2
 	fidDIR   = 0x2F00
+	fidMFARR = 0x2F06 // the MF's EF ARR (TS 102 221 §13.4)
 	fidIMSI  = 0x6F07
 	fidAD    = 0x6FAD
 	// The location files a terminal updates as it registers, and the
@@ -104,9 +105,14 @@ type node struct {
 	data    []byte // transparent EF
 	recLen  int    // linear fixed EF
 	records [][]byte
-	// update is the EF's UPDATE access condition: PIN (disabled on these
-	// profiles, so met) when set, ADM (never met here) when not.
-	update   bool
+	// arr is the record of the file's EF ARR (arrEF) that states its
+	// access rule: what its FCP announces (8B) and what READ and UPDATE
+	// check (allows), one decision.
+	arr byte
+	// pins are a DF's PIN and ADM keys and whether each is enabled, what
+	// its FCP's PIN status template announces (C6) and what its files'
+	// access rules are checked against.
+	pins     []saip.PINState
 	parent   *node
 	children []*node
 }
@@ -141,7 +147,7 @@ type fileSystem struct {
 	prof     *profile // the profile whose files these are, nil with none
 }
 
-// buildFS lays out MF, EF ICCID, EF DIR and ADF USIM for p, with no
+// buildFS lays out MF, EF ICCID, EF DIR, EF ARR and ADF USIM for p, with no
 // enabled profile only the MF. The USIM holds every file TS 31.102 §4.2
 // makes mandatory, every file a service EF UST announces needs, and the
 // ones a terminal commonly reads, as the profile package holds them
@@ -153,82 +159,92 @@ type fileSystem struct {
 // update (PIN; the others are ADM's, or PIN2's for EST) read as it last
 // wrote them to this profile (profile.Files).
 func buildFS(p *profile) *fileSystem {
-	mf := &node{fid: fidMF, kind: kindDF}
+	mf := &node{fid: fidMF, kind: kindDF, arr: saip.ARRDF, pins: saip.MFPINs}
 	fs := &fileSystem{mf: mf, prof: p}
 	if p == nil {
 		return fs
 	}
-	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10)})
-	// EF DIR record (TS 102 221 §13.1): application template 61 with the AID
-	// (4F) and a label (50), padded with FF to the record length.
-	rec := tlv.Constructed(0x61, tlv.New(0x4F, aidUSIM), tlv.New(0x50, []byte("USIM"))).Bytes()
-	const dirRecLen = 32
-	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
-	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: dirRecLen, records: [][]byte{rec}})
-	usim := mf.add(&node{fid: fidADF, kind: kindDF, aid: aidUSIM})
+	// The MF's files: EF ICCID (TS 102 221 §13.2, SFI 02), EF DIR (§13.1,
+	// SFI 1E) and EF ARR (§13.4, SFI 06), the rules of the MF's files and
+	// of the DFs themselves.
+	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10), arr: saip.ARRReadAlwaysUpdateNever})
+	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: saip.DIRRecordLen, records: saip.DIR(), arr: saip.ARRReadAlwaysUpdateADM})
+	mf.add(&node{fid: fidMFARR, sfi: 0x06, kind: kindLinear, recLen: saip.ARRRecordLen, records: saip.ARR(), arr: saip.ARRReadAlwaysUpdateADM})
+	usim := mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF, pins: saip.USIMPINs})
 	hplmn := p.HomePLMN()
 	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
 	oplmns := p.OperatorPLMNs
 	if oplmns == nil {
 		oplmns = []string{hplmn} // as the SM-DP+ builds its packages
 	}
+	// Each file's SFI (TS 31.102 §4.2; 0: none) and access rule (the
+	// record the SAIP template gives it, saip.Template).
 	for _, f := range []struct {
-		fid    uint16
-		sfi    byte
-		data   []byte
-		update bool
+		fid  uint16
+		sfi  byte
+		data []byte
+		arr  byte
 	}{
-		{fidLI, 0x02, saip.LI(), true},
-		{fidIMSI, 0x07, bcd.IMSI(p.IMSI), false},
-		{fidKeys, 0x08, saip.Keys(), true},
-		{fidKeysPS, 0x09, saip.Keys(), true},
+		{fidLI, 0x02, saip.LI(), saip.ARRReadAlwaysUpdatePIN},
+		{fidIMSI, 0x07, bcd.IMSI(p.IMSI), saip.ARRReadPINUpdateADM},
+		{fidKeys, 0x08, saip.Keys(), saip.ARRReadPINUpdatePIN},
+		{fidKeysPS, 0x09, saip.Keys(), saip.ARRReadPINUpdatePIN},
 		// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no
 		// additional information, then the MNC length of the IMSI.
-		{fidAD, 0x03, []byte{0x00, 0x00, 0x00, byte(p.mncLen())}, false},
-		{fidUST, 0x04, saip.UST(), false},
-		{fidEST, 0x05, saip.EST(), false},
-		{fidSPN, 0, saip.SPN(or(p.SPN, p.Operator)), false},
-		{fidACC, 0x06, saip.ACC(p.IMSI), false},
-		{fidHPPLMN, 0x12, saip.HPPLMN(), false},
-		{fidStartHFN, 0x0F, saip.StartHFN(), true},
-		{fidThreshold, 0x10, saip.Threshold(), false},
-		{fidNETPAR, 0, saip.NETPAR(), true},
-		{fidSMSS, 0, saip.SMSS(), true},
-		{fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), true},
-		{fidOPLMNwAcT, 0x11, saip.OPLMNwAcT(oplmns), false},
-		{fidHPLMNwAcT, 0x13, saip.HPLMNwAcT(hplmn), false},
-		{fidLOCI, 0x0B, saip.LOCI(home), true},
-		{fidPSLOCI, 0x0C, saip.PSLOCI(home), true},
-		{fidFPLMN, 0x0D, saip.FPLMN(), true},
-		{fidEPSLOCI, 0x1E, saip.EPSLOCI(home), true},
+		{fidAD, 0x03, []byte{0x00, 0x00, 0x00, byte(p.mncLen())}, saip.ARRReadAlwaysUpdateADM},
+		{fidUST, 0x04, saip.UST(), saip.ARRReadPINUpdateADM},
+		{fidEST, 0x05, saip.EST(), saip.ARRReadPINUpdatePIN2},
+		{fidSPN, 0, saip.SPN(or(p.SPN, p.Operator)), saip.ARRReadAlwaysUpdateADM},
+		{fidACC, 0x06, saip.ACC(p.IMSI), saip.ARRReadPINUpdateADM},
+		{fidHPPLMN, 0x12, saip.HPPLMN(), saip.ARRReadPINUpdateADM},
+		{fidStartHFN, 0x0F, saip.StartHFN(), saip.ARRReadPINUpdatePIN},
+		{fidThreshold, 0x10, saip.Threshold(), saip.ARRReadPINUpdateADM},
+		{fidNETPAR, 0, saip.NETPAR(), saip.ARRReadPINUpdatePIN},
+		{fidSMSS, 0, saip.SMSS(), saip.ARRReadPINUpdatePIN},
+		{fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), saip.ARRReadPINUpdatePIN},
+		{fidOPLMNwAcT, 0x11, saip.OPLMNwAcT(oplmns), saip.ARRReadPINUpdateADM},
+		{fidHPLMNwAcT, 0x13, saip.HPLMNwAcT(hplmn), saip.ARRReadPINUpdateADM},
+		{fidLOCI, 0x0B, saip.LOCI(home), saip.ARRReadPINUpdatePIN},
+		{fidPSLOCI, 0x0C, saip.PSLOCI(home), saip.ARRReadPINUpdatePIN},
+		{fidFPLMN, 0x0D, saip.FPLMN(), saip.ARRReadPINUpdatePIN},
+		{fidEPSLOCI, 0x1E, saip.EPSLOCI(home), saip.ARRReadPINUpdatePIN},
 	} {
-		if w, ok := p.Files[f.fid]; ok && f.update && len(w) == len(f.data) {
-			f.data = bytes.Clone(w)
-		}
-		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, update: f.update})
+		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, arr: f.arr})
 	}
 	for _, f := range []struct {
 		fid     uint16
 		sfi     byte
 		recLen  int
 		records [][]byte
-		update  bool
+		arr     byte
 	}{
-		{fidARR, 0x17, saip.ARRRecordLen, saip.ARR(), false},
-		{fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), false},
-		{fidSMS, 0, saip.SMSRecordLen, saip.SMS(), true},
-		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, true},
-		{fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, true},
+		{fidARR, 0x17, saip.ARRRecordLen, saip.ARR(), saip.ARRReadAlwaysUpdateADM},
+		{fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), saip.ARRReadAlwaysUpdateADM},
+		{fidSMS, 0, saip.SMSRecordLen, saip.SMS(), saip.ARRReadPINUpdatePIN},
+		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, saip.ARRReadPINUpdatePIN},
+		{fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, saip.ARRReadPINUpdatePIN},
 	} {
-		if w, ok := p.Files[f.fid]; ok && f.update && len(w) == f.recLen*len(f.records) {
-			for i := range f.records {
-				f.records[i] = bytes.Clone(w[i*f.recLen : (i+1)*f.recLen])
-			}
+		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindLinear, recLen: f.recLen, records: f.records, arr: f.arr})
+	}
+	// What the terminal wrote to the files it may update.
+	for _, n := range usim.children {
+		if w, ok := p.Files[n.fid]; ok && n.allows(saip.AMUpdate) && len(w) == len(n.content()) {
+			n.setContent(w)
 		}
-		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindLinear, recLen: f.recLen, records: f.records, update: f.update})
 	}
 	fs.usim = usim
 	return fs
+}
+
+// setContent replaces an EF's content with b, as long as it is.
+func (n *node) setContent(b []byte) {
+	if n.kind != kindLinear {
+		n.data = bytes.Clone(b)
+		return
+	}
+	for i := range n.records {
+		n.records[i] = bytes.Clone(b[i*n.recLen : (i+1)*n.recLen])
+	}
 }
 
 // content is an EF's whole content: its bytes, or its records one after
@@ -240,7 +256,121 @@ func (n *node) content() []byte {
 	return bytes.Clone(n.data)
 }
 
-// fcp returns the file control parameters template 62 (TS 102 221 §11.1.1.3).
+// dir is the DF a file is in, the DF itself for a DF.
+func (n *node) dir() *node {
+	if n.kind == kindDF || n.parent == nil {
+		return n
+	}
+	return n.parent
+}
+
+// arrFID is the file identifier of the EF ARR holding n's access rule:
+// for an EF the one of its DF (6F06 in ADF USIM, TS 31.102 §4.2.55; 2F06
+// in the MF), for the MF and an ADF the MF's, as commercial UICCs
+// reference it.
+func (n *node) arrFID() uint16 {
+	if n.kind == kindDF || n.parent.parent == nil {
+		return fidMFARR
+	}
+	return fidARR
+}
+
+// arrEF is the EF ARR holding n's access rule, nil if there is none.
+func (n *node) arrEF() *node {
+	d := n.dir()
+	if n.kind == kindDF {
+		for d.parent != nil {
+			d = d.parent
+		}
+	}
+	return d.child(n.arrFID())
+}
+
+// allows reports whether n's access rule grants the access mode am
+// (saip.AMRead, saip.AMUpdate) with the keys its DF's PIN status states
+// met: a disabled PIN is, an enabled key is not, as no terminal here
+// verifies one. No rule, as when the EF ARR or its record is missing,
+// grants nothing (TS 31.102 §4.2.55).
+func (n *node) allows(am byte) bool {
+	arr := n.arrEF()
+	if arr == nil || n.arr == 0 || int(n.arr) > len(arr.records) {
+		return false
+	}
+	pins := n.dir().pins
+	met := func(key byte) bool {
+		for _, p := range pins {
+			if p.Key == key {
+				return !p.Enabled
+			}
+		}
+		return false
+	}
+	return ruleGrants(arr.records[n.arr-1], am, met)
+}
+
+// ruleGrants reads an access rule record in expanded format (TS 102 221
+// §9.2.4, ISO/IEC 7816-4 §9.3.3): access mode DOs (80) each followed by
+// the security condition DOs that grant those modes, any one of them
+// sufficing; FF padding ends it. A mode no AM_DO names is never granted.
+func ruleGrants(rec []byte, am byte, met func(byte) bool) bool {
+	covered := false
+	for len(rec) > 0 && rec[0] != 0xFF && rec[0] != 0x00 {
+		t, rest, err := tlv.ParseOne(rec)
+		if err != nil {
+			return false
+		}
+		rec = rest
+		switch {
+		case t.Tag == 0x80:
+			covered = len(t.Value) == 1 && t.Value[0]&0x80 == 0 && t.Value[0]&am == am
+		case covered && scGrants(t, met):
+			return true
+		}
+	}
+	return false
+}
+
+// scGrants reports whether a security condition DO is met: 90 always, 97
+// never, A4 a control reference template naming a key (83) that is met,
+// A0 any of its conditions, AF all of them.
+func scGrants(sc tlv.TLV, met func(byte) bool) bool {
+	switch sc.Tag {
+	case 0x90:
+		return true
+	case 0xA4:
+		k, ok := sc.Find(0x83)
+		return ok && len(k.Value) == 1 && met(k.Value[0])
+	case 0xA0, 0xAF:
+		cs, err := sc.Children()
+		if err != nil || len(cs) == 0 {
+			return false
+		}
+		for _, c := range cs {
+			if scGrants(c, met) == (sc.Tag == 0xA0) {
+				return sc.Tag == 0xA0
+			}
+		}
+		return sc.Tag == 0xAF
+	}
+	return false
+}
+
+// uiccCharacteristics is the MF's UICC characteristics (TS 102 221
+// §11.1.1.4.6.1): clock stop allowed with no preferred level, supply
+// voltage classes A, B and C, as the ATR's TA for T=15 (C7) says.
+const uiccCharacteristics = 0x71
+
+// fcp returns the file control parameters template 62 (TS 102 221
+// §11.1.1.3): for an EF its descriptor (82), identifier (83), life cycle
+// status (8A, operational and activated), security attributes referenced
+// to its EF ARR record (8B), size (80) and short file identifier (88: its
+// SFI in b8-b4, empty for none, as an absent 88 would mean the FID's five
+// low bits); for a DF its descriptor, identifier, AID (84, an ADF's),
+// proprietary information (A5, mandatory for the MF only: the UICC
+// characteristics), life cycle status, security attributes and PIN status
+// template (C6). The total file size (81) is optional and left out: it
+// counts the memory a DF's files take, which the card does not model, and
+// terminals and pySim read it only when present.
 func (n *node) fcp() []byte {
 	var items []tlv.TLV
 	switch n.kind {
@@ -251,20 +381,25 @@ func (n *node) fcp() []byte {
 	case kindLinear:
 		items = append(items, tlv.New(0x82, []byte{0x42, 0x21, 0x00, byte(n.recLen), byte(len(n.records))}))
 	}
-	fid := n.fid
-	if n.aid != nil {
-		fid = fidADF
-	}
-	items = append(items, tlv.New(0x83, []byte{byte(fid >> 8), byte(fid)}))
+	items = append(items, tlv.New(0x83, u16(int(n.fid))))
 	if n.aid != nil {
 		items = append(items, tlv.New(0x84, n.aid))
 	}
-	items = append(items, tlv.New(0x8A, []byte{0x05})) // operational, activated
+	if n.kind == kindDF && n.parent == nil {
+		items = append(items, tlv.Constructed(0xA5, tlv.New(0x80, []byte{uiccCharacteristics})))
+	}
+	items = append(items, tlv.New(0x8A, []byte{0x05}), // operational, activated
+		tlv.New(0x8B, append(u16(int(n.arrFID())), n.arr)))
 	switch n.kind {
-	case kindTransparent:
-		items = append(items, tlv.New(0x80, u16(len(n.data))))
-	case kindLinear:
-		items = append(items, tlv.New(0x80, u16(n.recLen*len(n.records))))
+	case kindDF:
+		items = append(items, tlv.New(0xC6, saip.PINStatusTemplate(n.pins)))
+	default:
+		items = append(items, tlv.New(0x80, u16(len(n.content()))))
+		sfi := []byte{}
+		if n.sfi != 0 {
+			sfi = []byte{n.sfi << 3}
+		}
+		items = append(items, tlv.New(0x88, sfi))
 	}
 	return tlv.Constructed(0x62, items...).Bytes()
 }

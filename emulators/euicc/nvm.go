@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // nvmVersion is bumped when the image's meaning changes.
@@ -342,7 +343,7 @@ func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error)
 		}
 		fid := uint16(id[0])<<8 | uint16(id[1])
 		n := usim.child(fid)
-		if n == nil || !n.update {
+		if n == nil || !n.allows(saip.AMUpdate) {
 			return nil, fmt.Errorf("%s: not a USIM file the terminal may update", k)
 		}
 		want := n.content()

@@ -32,7 +32,7 @@ var usimEFs = []usimEF{
 	// for the language of their menus.
 	{name: "LI", fid: fidLI, sfi: 0x02, size: 6, mandatory: true, want: "656EFFFFFFFF"},
 	{name: "IMSI", fid: fidIMSI, sfi: 0x07, size: 9, mandatory: true},
-	{name: "ARR", fid: fidARR, sfi: 0x17, recLen: 40, size: 8, mandatory: true},
+	{name: "ARR", fid: fidARR, sfi: 0x17, recLen: 40, size: 14, mandatory: true},
 	{name: "Keys", fid: fidKeys, sfi: 0x08, size: 33, mandatory: true, want: "07" + strings.Repeat("FF", 32)},
 	{name: "KeysPS", fid: fidKeysPS, sfi: 0x09, size: 33, mandatory: true, want: "07" + strings.Repeat("FF", 32)},
 	{name: "HPPLMN", fid: fidHPPLMN, sfi: 0x12, size: 1, mandatory: true, want: "0A"},

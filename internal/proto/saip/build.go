@@ -136,15 +136,40 @@ func file(tag uint32, content []byte, fcp ...tlv.TLV) tlv.TLV {
 	return tlv.Constructed(tag, cs...)
 }
 
-// pinStatus is a PIN status template DO (TS 102 221 §11.1.1.4.10): PS_DO
-// bitmap (here: PIN disabled), then the key references.
-func pinStatus(keys ...byte) tlv.TLV {
-	v := tlv.New(0x90, []byte{0x00}).Bytes()
-	for _, k := range keys {
-		v = append(v, tlv.New(0x83, []byte{k}).Bytes()...)
-	}
-	return tlv.New(0xC6, v)
+// PINState is a PIN or ADM key of a PIN status template DO: its key
+// reference and whether its verification is enabled.
+type PINState struct {
+	Key     byte
+	Enabled bool
 }
+
+// The keys the MF's and ADF USIM's PIN status templates list, as the
+// profiles here set them: PIN Appl 1 (01) disabled, so met without a
+// VERIFY; the second PIN of the application (81, PIN2) and ADM1 (0A)
+// enabled, never verified by a terminal here, so not met.
+var (
+	MFPINs   = []PINState{{keyPINAppl1, false}, {keyADM1, true}}
+	USIMPINs = []PINState{{keyPINAppl1, false}, {keySecondPINAppl1, true}, {keyADM1, true}}
+)
+
+// PINStatusTemplate is the value of a PIN status template DO C6 (TS 102
+// 221 §11.1.1.4.10): the PS_DO 90, whose bits from b8 of its first byte
+// down say for each key reference in order whether it is enabled (1),
+// then a key reference 83 for each key.
+func PINStatusTemplate(pins []PINState) []byte {
+	ps := make([]byte, (len(pins)+7)/8)
+	var keys []byte
+	for i, p := range pins {
+		if p.Enabled {
+			ps[i/8] |= 0x80 >> (i % 8)
+		}
+		keys = tlv.New(0x83, []byte{p.Key}).AppendTo(keys)
+	}
+	return append(tlv.New(0x90, ps).Bytes(), keys...)
+}
+
+// pinStatus is the Fcp's pinStatusTemplateDO (C6) for pins.
+func pinStatus(pins []PINState) tlv.TLV { return tlv.New(0xC6, PINStatusTemplate(pins)) }
 
 func (p Profile) header() tlv.TLV {
 	services := tlv.Constructed(0xA5, tlv.Null(0x81), tlv.Null(0x84)) // usim [1], milenage [4]
@@ -153,32 +178,76 @@ func (p Profile) header() tlv.TLV {
 		tlv.New(0x82, []byte(p.ProfileType)), tlv.New(0x83, bcd.Swapped(p.ICCID, 10)), services, gfste)
 }
 
-// dirRecLen is EF DIR's record length here.
-const dirRecLen = 32
+// DIRRecordLen is the length of an EF DIR record.
+const DIRRecordLen = 32
+
+// DIR is EF DIR (TS 102 221 §13.1): one record, the application template
+// 61 of the USIM with its AID (4F) and a label (50), FF-padded.
+func DIR() [][]byte {
+	rec := tlv.Constructed(0x61, tlv.New(0x4F, USIMAID), tlv.New(0x50, []byte("USIM"))).Bytes()
+	return [][]byte{append(rec, bytes.Repeat([]byte{0xFF}, DIRRecordLen-len(rec))...)}
+}
 
 func (p Profile) mf() tlv.TLV {
-	rec := tlv.Constructed(0x61, tlv.New(0x4F, USIMAID), tlv.New(0x50, []byte("USIM"))).Bytes()
-	rec = append(rec, bytes.Repeat([]byte{0xFF}, dirRecLen-len(rec))...)
-	dir := file(0xA5, rec,
-		tlv.New(0x82, []byte{0x42, 0x21, 0x00, dirRecLen}), // linear fixed, records of 32 bytes
-		tlv.New(0x80, []byte{4 * dirRecLen}))
 	return tlv.Constructed(TagMF, peHeader(idMF, true), tlv.New(0x81, oidValue(OIDTemplateMF)),
-		file(0xA2, nil, pinStatus(keyPINAppl1, keyADM1)),
-		file(0xA4, bcd.Swapped(p.ICCID, 10)), dir, file(0xA6, accessRules()))
+		file(0xA2, nil, pinStatus(MFPINs)),
+		ef(TagMF, 0xA4, bcd.Swapped(p.ICCID, 10), 0),
+		ef(TagMF, 0xA5, bytes.Join(DIR(), nil), DIRRecordLen),
+		ef(TagMF, 0xA6, accessRules(), ARRRecordLen))
 }
 
 // ARRRecordLen is the length of an EF ARR record.
 const ARRRecordLen = 40
 
-// ARR is an EF ARR (TS 102 221 §9.5) with the usual records: read always
-// / update ADM1; read PIN1 / update ADM1; read and update PIN1;
-// everything ADM1; read always / update PIN1; read always, nothing else;
-// read PIN1 / update and increase PIN1; read ADM1 / update ADM1.
+// The EF ARR records the templates' files refer to (Annex A's ARR
+// column), each holding the rule TS 31.102 and TS 102 221 give those
+// files.
+const (
+	ARRReadAlwaysUpdatePIN   = 1  // EF LI
+	ARRReadPINUpdateADM      = 2  // EF IMSI, UST, ACC, HPPLMN, THRESHOLD, OPLMNwAcT, ...
+	ARRReadPINUpdatePIN      = 5  // EF Keys, LOCI, FPLMN, SMS, SMSP, ...
+	ARRReadPINUpdatePIN2     = 8  // EF EST
+	ARRReadAlwaysUpdateADM   = 10 // EF DIR, ARR, SPN, AD, ECC
+	ARRReadAlwaysUpdateNever = 11 // EF ICCID
+	ARRDF                    = 14 // the MF, DF TELECOM, ADF USIM
+	// ARRRecords is how many records an EF ARR here holds.
+	ARRRecords = 14
+)
+
+// Access modes of an AM_DO byte (ISO/IEC 7816-4 §7.4.3): for an EF, b1
+// READ, b2 UPDATE; for a DF, b1 DELETE FILE (child), b2 CREATE FILE (EF),
+// b3 CREATE FILE (DF), b4 DEACTIVATE, b5 ACTIVATE, b6 TERMINATE.
+const (
+	AMRead   = 0x01
+	AMUpdate = 0x02
+	amDF     = 0x3F
+)
+
+// Security conditions of arrRecord: always, never, else a key reference.
+const (
+	scAlways = 0x00
+	scNever  = 0xFF
+)
+
+// ARR is an EF ARR (TS 102 221 §9.2.4, expanded format): ARRRecords
+// records, each the rule of the files that refer to its number (the ARR*
+// constants); the records no file here refers to hold the strictest rule,
+// read and update ADM1.
 func ARR() [][]byte {
-	var arr [][]byte
-	for _, r := range [][4]byte{{0x01, 0x00, 0x02, 0x0A}, {0x01, 0x01, 0x02, 0x0A}, {0x03, 0x01, 0, 0}, {0x03, 0x0A, 0, 0},
-		{0x01, 0x00, 0x02, 0x01}, {0x01, 0x00, 0, 0}, {0x01, 0x01, 0x32, 0x01}, {0x01, 0x0A, 0x02, 0x0A}} {
-		arr = append(arr, arrRecord(r[0], r[1], r[2], r[3]))
+	rules := map[int][]byte{
+		ARRReadAlwaysUpdatePIN:   arrRecord(AMRead, scAlways, AMUpdate, keyPINAppl1),
+		ARRReadPINUpdateADM:      arrRecord(AMRead, keyPINAppl1, AMUpdate, keyADM1),
+		ARRReadPINUpdatePIN:      arrRecord(AMRead|AMUpdate, keyPINAppl1),
+		ARRReadPINUpdatePIN2:     arrRecord(AMRead, keyPINAppl1, AMUpdate, keySecondPINAppl1),
+		ARRReadAlwaysUpdateADM:   arrRecord(AMRead, scAlways, AMUpdate, keyADM1),
+		ARRReadAlwaysUpdateNever: arrRecord(AMRead, scAlways, AMUpdate, scNever),
+		ARRDF:                    arrRecord(amDF, keyADM1),
+	}
+	arr := make([][]byte, ARRRecords)
+	for i := range arr {
+		if arr[i] = rules[i+1]; arr[i] == nil {
+			arr[i] = arrRecord(AMRead|AMUpdate, keyADM1)
+		}
 	}
 	return arr
 }
@@ -189,23 +258,26 @@ func accessRules() []byte { return bytes.Join(ARR(), nil) }
 // telecom is PE-TELECOM: DF TELECOM of the template, with its own EF ARR.
 func telecom() tlv.TLV {
 	return tlv.Constructed(TagTelecom, peHeader(idTelecom, false), tlv.New(0x81, oidValue(OIDTemplateTelecom)),
-		file(0xA2, nil, pinStatus(keyPINAppl1, keyADM1)), file(0xA3, accessRules()))
+		file(0xA2, nil, pinStatus(MFPINs)), ef(TagTelecom, 0xA3, accessRules(), ARRRecordLen))
 }
 
-// arrRecord is one expanded access rule record (TS 102 221 §9.2.4) of
-// ARRRecordLen bytes: AM_DO 80 with access mode a1 under key k1 (00 =
-// always), then a2 under k2; FF filled.
-func arrRecord(a1, k1, a2, k2 byte) []byte {
-	rule := func(am, key byte) []byte {
-		if key == 0 {
-			return append(tlv.New(0x80, []byte{am}).Bytes(), tlv.New(0x90, nil).Bytes()...)
+// arrRecord is one access rule record of ARRRecordLen bytes: for each
+// pair of access mode and security condition, an AM_DO 80 then its SC_DO:
+// 90 (always), 97 (never), or the control reference template A4 with the
+// key reference (83) and usage qualifier 08 (user authentication, knowledge
+// based: a PIN); FF filled.
+func arrRecord(pairs ...byte) []byte {
+	var r []byte
+	for i := 0; i+1 < len(pairs); i += 2 {
+		r = tlv.New(0x80, []byte{pairs[i]}).AppendTo(r)
+		switch key := pairs[i+1]; key {
+		case scAlways:
+			r = tlv.New(0x90, nil).AppendTo(r)
+		case scNever:
+			r = tlv.New(0x97, nil).AppendTo(r)
+		default:
+			r = tlv.Constructed(0xA4, tlv.New(0x83, []byte{key}), tlv.New(0x95, []byte{0x08})).AppendTo(r)
 		}
-		crt := tlv.Constructed(0xA4, tlv.New(0x83, []byte{key}), tlv.New(0x95, []byte{0x08}))
-		return append(tlv.New(0x80, []byte{am}).Bytes(), crt.Bytes()...)
-	}
-	r := rule(a1, k1)
-	if a2 != 0 {
-		r = append(r, rule(a2, k2)...)
 	}
 	return append(r, bytes.Repeat([]byte{0xFF}, ARRRecordLen-len(r))...)
 }
@@ -234,30 +306,31 @@ func puks(value string) tlv.TLV {
 }
 
 func (p Profile) usim(home [3]byte) tlv.TLV {
+	u := func(tag uint32, content []byte) tlv.TLV { return ef(TagUSIM, tag, content, 0) }
 	return tlv.Constructed(TagUSIM, peHeader(idUSIM, true), tlv.New(0x81, oidValue(OIDTemplateUSIM)),
-		file(0xA2, nil, tlv.New(0x83, []byte{0x7F, 0xF1}), tlv.New(0x84, USIMAID), pinStatus(keySecondPINAppl1, keyADM1)),
-		file(0xA3, bcd.IMSI(p.IMSI)),
-		file(0xA4, accessRules()),
-		file(0xA5, Keys()),
-		file(0xA6, Keys()), // ef-keysPS
-		file(0xA7, HPPLMN()),
-		file(0xA8, UST()),
-		sparseFile(0xAA, bytes.Join(SMS(), nil)),
-		file(0xAB, SMSP()),
-		file(0xAC, SMSS()),
-		file(0xAD, SPN(p.SPN)),
-		file(0xAE, EST()),
-		file(0xAF, StartHFN()),
-		file(0xB0, Threshold()),
-		file(0xB1, PSLOCI(home)),
-		file(0xB2, ACC(p.IMSI)),
-		file(0xB3, FPLMN()), // no forbidden network yet
-		file(0xB4, LOCI(home)),
-		file(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
-		file(0xB6, bytes.Join(ECC(), nil)),
-		file(0xB7, NETPAR()),
-		file(0xB8, EPSLOCI(home)),
-		file(0xB9, EPSNSC()))
+		file(0xA2, nil, tlv.New(0x83, []byte{USIMFID >> 8, USIMFID & 0xFF}), tlv.New(0x84, USIMAID), pinStatus(USIMPINs)),
+		u(0xA3, bcd.IMSI(p.IMSI)),
+		ef(TagUSIM, 0xA4, accessRules(), ARRRecordLen),
+		u(0xA5, Keys()),
+		u(0xA6, Keys()), // ef-keysPS
+		u(0xA7, HPPLMN()),
+		u(0xA8, UST()),
+		sparseFile(0xAA, bytes.Join(SMS(), nil)), // the template's size: no Fcp
+		ef(TagUSIM, 0xAB, SMSP(), SMSPRecordLen),
+		u(0xAC, SMSS()),
+		u(0xAD, SPN(p.SPN)),
+		u(0xAE, EST()),
+		u(0xAF, StartHFN()),
+		u(0xB0, Threshold()),
+		u(0xB1, PSLOCI(home)),
+		u(0xB2, ACC(p.IMSI)),
+		u(0xB3, FPLMN()), // no forbidden network yet
+		u(0xB4, LOCI(home)),
+		u(0xB5, []byte{0x00, 0x00, 0x00, byte(p.MNCLen)}),
+		ef(TagUSIM, 0xB6, bytes.Join(ECC(), nil), ECCRecordLen),
+		u(0xB7, NETPAR()),
+		u(0xB8, EPSLOCI(home)),
+		ef(TagUSIM, 0xB9, EPSNSC(), EPSNSCRecordLen))
 }
 
 // sparseFile is file(tag, content) for content mostly FF where the file
@@ -298,11 +371,13 @@ func sparseFile(tag uint32, content []byte) tlv.TLV {
 func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 	hplmn, _ := bcd.ParsePLMN(home[:])
 	cs := []tlv.TLV{peHeader(idOptUSIM, false), tlv.New(0x81, oidValue(OIDTemplateOptUSIM))}
-	cs = append(cs, file(0xA2, LI()))
+	cs = append(cs, ef(TagOptUSIM, 0xA2, LI(), 0))
 	if p.MSISDN != "" {
-		cs = append(cs, file(0xA7, msisdnRecord(p.MSISDN)))
+		rec := msisdnRecord(p.MSISDN)
+		cs = append(cs, ef(TagOptUSIM, 0xA7, rec, len(rec)))
 	}
-	cs = append(cs, file(0xAF, PLMNwAcT()), file(0xB0, OPLMNwAcT(p.OperatorPLMNs)), file(0xB1, HPLMNwAcT(hplmn)))
+	cs = append(cs, ef(TagOptUSIM, 0xAF, PLMNwAcT(), 0), ef(TagOptUSIM, 0xB0, OPLMNwAcT(p.OperatorPLMNs), 0),
+		ef(TagOptUSIM, 0xB1, HPLMNwAcT(hplmn), 0))
 	return tlv.Constructed(TagOptUSIM, cs...)
 }
 
