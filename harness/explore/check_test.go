@@ -42,6 +42,12 @@ func attached(op, reg string) eventlog.Event {
 func failed(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "attach_failed", "operator", op, "reason", "registration denied (limited service)")
 }
+func denied(op, plmn string) eventlog.Event {
+	return ev(eventlog.World, "attach_result", "operator", op, "plmn", plmn, "ok", false, "registration", "denied")
+}
+func backoff(op, area string) eventlog.Event {
+	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
+}
 func fallback(from, to string) eventlog.Event {
 	return ev(eventlog.EUICC, "fallback", "from_operator", from, "to_operator", to)
 }
@@ -217,6 +223,15 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")},
 			Traffic: []capture.Message{{Kind: capture.KindNotification,
 				Notification: &platformapi.Notification{Kind: "attach-success", Operator: "fr2"}}}}, "differ"},
+		{"backed off where it was refused", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("fr1", "20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"backed off in the list's area, refused across the border", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("fr1", "46001"), failed("fr1"), backoff("fr1", "208")}}, "network of another country"},
+		{"a refusal before the switch does not count", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			denied("cn1", "46001"), enable(fr1, "fr1", false), failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"a download failure's back-off", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("fr1", "46001"), failed("fr1"),
+			ev(eventlog.EUICC, "download_result", "operator", "fr1", "ok", false), backoff("fr1", "208")}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.claim+"/"+tc.name, func(t *testing.T) {
