@@ -680,23 +680,29 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 }
 
 // checkBackoffArea: a back-off in a list's area (its MCC) follows a
-// failure there. When the attach that failed was answered by a network
-// (the world's last attach result since the switch to the profile), that
-// network is of the area: a device that crossed a border before the
-// profile attached, and was refused by the next country's network, did
-// not fail where the list is for (DESIGN.md §1, back-off: "not retried in
-// the same area"; found by the fast itineraries).
+// failure there. When the terminal, since the switch to the failed
+// profile, last reported a network (+CEREG: registered, or denied with
+// the PLMN it camps on; TS 27.007 §10.1.22), that network is of the
+// area: a device that crossed a border before the profile attached, and
+// was refused by the next country's network, did not fail where the list
+// is for (DESIGN.md §1, back-off: "not retried in the same area"; found by
+// the fast itineraries). A terminal left searching (no network answered,
+// or one never answered the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6)
+// names no network, and the card cannot place the failure: not judged.
 func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	var v []string
-	lastPLMN := "" // the network that last answered an attach since the last switch
+	lastPLMN := "" // the network the terminal last reported since the last switch
 	var failure *eventlog.Event
 	failPLMN := ""
 	for i, e := range o.Events {
 		switch {
 		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
 			lastPLMN = ""
-		case is(e, eventlog.World, world.KindAttachResult) && e.Str("registration") != "none":
-			lastPLMN = e.Str("plmn")
+		case is(e, eventlog.Modem, modem.KindRegistration):
+			lastPLMN = ""
+			if st := intField(e, "stat"); st == 1 || st == 3 || st == 5 {
+				lastPLMN = e.Str("plmn")
+			}
 		case is(e, eventlog.EUICC, applet.KindAttachFailed), is(e, eventlog.EUICC, applet.KindFallbackFailed):
 			failure, failPLMN = &o.Events[i], lastPLMN
 		case is(e, eventlog.EUICC, applet.KindDownloadResult), is(e, eventlog.EUICC, applet.KindCycleEnded):
@@ -711,4 +717,16 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		}
 	}
 	return v
+}
+
+// intField reads a number field (an int in a live log, a float64 in one
+// read back from JSON).
+func intField(e eventlog.Event, k string) int {
+	switch x := e.Get(k).(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	}
+	return -1
 }

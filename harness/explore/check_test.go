@@ -42,8 +42,8 @@ func attached(op, reg string) eventlog.Event {
 func failed(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "attach_failed", "operator", op, "reason", "registration denied (limited service)")
 }
-func denied(op, plmn string) eventlog.Event {
-	return ev(eventlog.World, "attach_result", "operator", op, "plmn", plmn, "ok", false, "registration", "denied")
+func denied(plmn string) eventlog.Event {
+	return ev(eventlog.Modem, "registration", "plmn", plmn, "stat", 3)
 }
 func backoff(op, area string) eventlog.Event {
 	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
@@ -224,13 +224,16 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			Traffic: []capture.Message{{Kind: capture.KindNotification,
 				Notification: &platformapi.Notification{Kind: "attach-success", Operator: "fr2"}}}}, "differ"},
 		{"backed off where it was refused", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), denied("fr1", "20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
+			enable(fr1, "fr1", false), denied("20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
 		{"backed off in the list's area, refused across the border", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), denied("fr1", "46001"), failed("fr1"), backoff("fr1", "208")}}, "network of another country"},
+			enable(fr1, "fr1", false), denied("46001"), failed("fr1"), backoff("fr1", "208")}}, "network of another country"},
 		{"a refusal before the switch does not count", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
-			denied("cn1", "46001"), enable(fr1, "fr1", false), failed("fr1"), backoff("fr1", "208")}}, ""},
+			denied("46001"), enable(fr1, "fr1", false), failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"left searching across the border: no network to place it in", "DESIGN.md §1 / TS 24.301 §5.5.1.2.6", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("46001"), ev(eventlog.Modem, "registration", "plmn", "", "stat", 2),
+			failed("fr1"), backoff("fr1", "208")}}, ""},
 		{"a download failure's back-off", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
-			enable(fr1, "fr1", false), denied("fr1", "46001"), failed("fr1"),
+			enable(fr1, "fr1", false), denied("46001"), failed("fr1"),
 			ev(eventlog.EUICC, "download_result", "operator", "fr1", "ok", false), backoff("fr1", "208")}}, ""},
 	}
 	for _, tc := range tests {
