@@ -36,6 +36,7 @@ var Invariants = []Invariant{
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
+	{"backoff-where-failed", "DESIGN.md §1 (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
 // Check runs every invariant on one run and returns the violations, each
@@ -676,4 +677,56 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 		}
 	}
 	return extra, missing
+}
+
+// checkBackoffArea: a back-off in a list's area (its MCC) follows a
+// failure there. When the terminal, since the switch to the failed
+// profile, last reported a network (+CEREG: registered, or denied with
+// the PLMN it camps on; TS 27.007 §10.1.22), that network is of the
+// area: a device that crossed a border before the profile attached, and
+// was refused by the next country's network, did not fail where the list
+// is for (DESIGN.md §1, back-off: "not retried in the same area"; found by
+// the fast itineraries). A terminal left searching (no network answered,
+// or one never answered the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6)
+// names no network, and the card cannot place the failure: not judged.
+func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	lastPLMN := "" // the network the terminal last reported since the last switch
+	var failure *eventlog.Event
+	failPLMN := ""
+	for i, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
+			lastPLMN = ""
+		case is(e, eventlog.Modem, modem.KindRegistration):
+			lastPLMN = ""
+			if st := intField(e, "stat"); st == 1 || st == 3 || st == 5 {
+				lastPLMN = e.Str("plmn")
+			}
+		case is(e, eventlog.EUICC, applet.KindAttachFailed), is(e, eventlog.EUICC, applet.KindFallbackFailed):
+			failure, failPLMN = &o.Events[i], lastPLMN
+		case is(e, eventlog.EUICC, applet.KindDownloadResult), is(e, eventlog.EUICC, applet.KindCycleEnded):
+			failure = nil
+		case is(e, eventlog.EUICC, applet.KindBackoff):
+			area := e.Str("area")
+			if failure != nil && failure.Str("operator") == e.Str("operator") && area != "" && len(failPLMN) >= 3 && failPLMN[:3] != area {
+				v = append(v, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
+					at(e), e.Str("operator"), area, failPLMN, at(*failure), failure.Str("reason")))
+			}
+			failure = nil
+		}
+	}
+	return v
+}
+
+// intField reads a number field (an int in a live log, a float64 in one
+// read back from JSON).
+func intField(e eventlog.Event, k string) int {
+	switch x := e.Get(k).(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	}
+	return -1
 }

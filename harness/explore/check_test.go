@@ -42,6 +42,12 @@ func attached(op, reg string) eventlog.Event {
 func failed(op string) eventlog.Event {
 	return ev(eventlog.EUICC, "attach_failed", "operator", op, "reason", "registration denied (limited service)")
 }
+func denied(plmn string) eventlog.Event {
+	return ev(eventlog.Modem, "registration", "plmn", plmn, "stat", 3)
+}
+func backoff(op, area string) eventlog.Event {
+	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
+}
 func fallback(from, to string) eventlog.Event {
 	return ev(eventlog.EUICC, "fallback", "from_operator", from, "to_operator", to)
 }
@@ -217,6 +223,18 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")},
 			Traffic: []capture.Message{{Kind: capture.KindNotification,
 				Notification: &platformapi.Notification{Kind: "attach-success", Operator: "fr2"}}}}, "differ"},
+		{"backed off where it was refused", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"backed off in the list's area, refused across the border", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("46001"), failed("fr1"), backoff("fr1", "208")}}, "network of another country"},
+		{"a refusal before the switch does not count", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			denied("46001"), enable(fr1, "fr1", false), failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"left searching across the border: no network to place it in", "DESIGN.md §1 / TS 24.301 §5.5.1.2.6", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("46001"), ev(eventlog.Modem, "registration", "plmn", "", "stat", 2),
+			failed("fr1"), backoff("fr1", "208")}}, ""},
+		{"a download failure's back-off", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), denied("46001"), failed("fr1"),
+			ev(eventlog.EUICC, "download_result", "operator", "fr1", "ok", false), backoff("fr1", "208")}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.claim+"/"+tc.name, func(t *testing.T) {

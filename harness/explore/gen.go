@@ -21,14 +21,20 @@ package explore
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"pgregory.net/rapid"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
 )
+
+// flightArea is the area of a flight leg: one cell, the home operator's,
+// silent for the leg (Generator).
+const flightArea = "AIR"
 
 // country is one country the generator may use: its code and MCC.
 type country struct{ Code, MCC string }
@@ -101,9 +107,15 @@ type op struct {
 
 // Generator draws a Case. Sizes follow the plan's exploration contract:
 // 2–4 countries, 2–5 operators each, 1–4 preinstalled profiles, 1–4 trips
-// (random, a tour of foreign countries, or a tour that comes home), lists
-// with the home or a profile's operator, repeats or many entries, up to 4
-// faults, check interval 5–30 min, attach wait and back-off varied.
+// (random, a tour of foreign countries, or a tour that comes home) 30 to
+// 90 min apart, lists with the home or a profile's operator, repeats or
+// many entries, up to 4 faults, check interval 5–30 min, attach wait and
+// back-off varied. A third of the cases travel at the speed of real travel
+// instead (fastStop): 2–6 border crossings (or a ping-pong across one
+// border), each stop from 10 s to less than the check interval, at a
+// periodic check's instant or seconds either side of it, or inside the
+// cycle a check starts (the attach after a switch, the attach wait); a
+// third of those fly one leg, with no coverage until the next stop.
 func Generator(f Features) *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
 		var b strings.Builder
@@ -169,7 +181,17 @@ func Generator(f Features) *rapid.Generator[Case] {
 		if len(roaming) > 0 {
 			b.WriteString("  roaming:\n" + strings.Join(roaming, ""))
 		}
+		// A third of the cases travel fast (see the itinerary below), and a
+		// third of those take a flight: a leg in an area whose only cell,
+		// the home operator's, does not answer while the device is there
+		// (an attach: no_service fault for the leg), so the card meets no
+		// coverage at all between two stops.
+		fast := rapid.IntRange(0, 2).Draw(t, "fast") == 0
+		flight := fast && f.AttachKinds && rapid.IntRange(0, 2).Draw(t, "flight") == 0
 		b.WriteString("  cells:\n")
+		if flight {
+			fmt.Fprintf(&b, "    - {area: %s, operator: %s, rsrp: -110}\n", flightArea, home.ID)
+		}
 		for _, o := range ops {
 			if o.RSRP != 0 {
 				fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d}\n", o.Country, o.ID, o.RSRP)
@@ -181,8 +203,10 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// with their Luhn digit.
 		eid, _ := ident.MakeEID(fmt.Sprintf("8904903200000100000000000%05d", rapid.IntRange(0, 99999).Draw(t, "eid")))
 		fmt.Fprintf(&b, "device:\n  eid: %q\n  check_interval: %s\n", eid, shortDur(interval))
+		wait := applet.DefaultAttachWait
 		if rapid.IntRange(0, 2).Draw(t, "attach_wait_set") == 0 {
-			fmt.Fprintf(&b, "  attach_wait: %s\n", shortDur(time.Duration(rapid.IntRange(1, 5).Draw(t, "attach_wait"))*time.Minute))
+			wait = time.Duration(rapid.IntRange(1, 5).Draw(t, "attach_wait")) * time.Minute
+			fmt.Fprintf(&b, "  attach_wait: %s\n", shortDur(wait))
 		}
 		if rapid.IntRange(0, 2).Draw(t, "backoff_set") == 0 {
 			first := rapid.IntRange(1, 2).Draw(t, "backoff_first")
@@ -238,14 +262,32 @@ func Generator(f Features) *rapid.Generator[Case] {
 		// Itinerary: start at home, then 1–4 trips, 30 to 90 min apart (longer
 		// stays only repeat periodic checks and cost time): random
 		// countries, a tour of several foreign countries in a row, or a
-		// tour that comes back home (issue 8's itineraries).
+		// tour that comes back home (issue 8's itineraries). A third of
+		// the cases travel fast instead (fastStop): stops shorter than the
+		// check interval, at its instants, or inside the cycle a check
+		// starts, with more stops, a ping-pong across one border and
+		// sometimes a flight (an AIR stop: no coverage until the next).
 		b.WriteString("itinerary:\n  - {at: 0s, area: " + home.Country + "-A}\n")
+		shapes := []string{"random", "tour", "home_again"}
+		if fast {
+			shapes = append(shapes, "ping_pong")
+		}
 		at := time.Duration(0)
 		var stops []country
-		switch rapid.SampledFrom([]string{"random", "tour", "home_again"}).Draw(t, "itinerary") {
+		switch rapid.SampledFrom(shapes).Draw(t, "itinerary") {
 		case "random":
-			for range rapid.IntRange(1, 4).Draw(t, "trips") {
-				stops = append(stops, rapid.SampledFrom(cs).Draw(t, "trip"))
+			trips := rapid.IntRange(1, 4)
+			if fast {
+				trips = rapid.IntRange(2, 6)
+			}
+			prev := cs[0]
+			for range trips.Draw(t, "trips") {
+				pool := cs
+				if fast { // every fast stop crosses a border
+					pool = slices.DeleteFunc(slices.Clone(cs), func(c country) bool { return c == prev })
+				}
+				prev = rapid.SampledFrom(pool).Draw(t, "trip")
+				stops = append(stops, prev)
 			}
 		case "tour":
 			for _, i := range rapid.Permutation(indexes(len(cs)-1)).Draw(t, "tour") {
@@ -256,10 +298,35 @@ func Generator(f Features) *rapid.Generator[Case] {
 				stops = append(stops, cs[i+1])
 			}
 			stops = append(stops[:rapid.IntRange(1, len(stops)).Draw(t, "tour_len")], cs[0])
+		case "ping_pong":
+			// Across one border and back, again and again (a device near
+			// a border, a train along it).
+			away := cs[1+rapid.IntRange(0, len(cs)-2).Draw(t, "pong")]
+			for i := range rapid.IntRange(2, 6).Draw(t, "pings") {
+				stops = append(stops, []country{away, cs[0]}[i%2])
+			}
 		}
+		areas := make([]string, 0, len(stops)+1)
 		for _, c := range stops {
-			at += time.Duration(rapid.IntRange(1, 3).Draw(t, "gap")) * 30 * time.Minute
-			fmt.Fprintf(&b, "  - {at: %s, area: %s-A}\n", shortDur(at), c.Code)
+			areas = append(areas, c.Code+"-A")
+		}
+		if flight { // takes off before one of the stops, lands there
+			areas = insertAt(areas, rapid.IntRange(0, len(areas)-1).Draw(t, "takeoff"), flightArea)
+		}
+		var legs [][2]time.Duration // flights: takeoff, landing
+		for _, area := range areas {
+			if fast {
+				at = fastStop(t, at, interval, wait)
+			} else {
+				at += time.Duration(rapid.IntRange(1, 3).Draw(t, "gap")) * 30 * time.Minute
+			}
+			if n := len(legs); n > 0 && legs[n-1][1] == 0 {
+				legs[n-1][1] = at
+			}
+			if area == flightArea {
+				legs = append(legs, [2]time.Duration{at, 0})
+			}
+			fmt.Fprintf(&b, "  - {at: %s, area: %s}\n", shortDur(at), area)
 		}
 		last := at
 
@@ -283,6 +350,12 @@ func Generator(f Features) *rapid.Generator[Case] {
 		cutUsed := map[string]bool{}
 		for _, o := range ops {
 			anySMDP = anySMDP || o.SMDP
+		}
+		for _, l := range legs {
+			// No coverage in flight; the loader refuses a second attach
+			// fault on the operator that could overlap it.
+			attachUsed[home.ID] = true
+			faults = append(faults, fmt.Sprintf("{attach: no_service, operator: %s, from: %s, until: %s}", home.ID, shortDur(l[0]), shortDur(l[1])))
 		}
 		for range rapid.IntRange(0, 4).Draw(t, "faults") {
 			o := rapid.SampledFrom(ops).Draw(t, "fault_op")
@@ -374,6 +447,44 @@ func Generator(f Features) *rapid.Generator[Case] {
 		}
 		return Case{Seed: seed, YAML: text, Scenario: s}
 	})
+}
+
+// fastStop draws the time of a fast itinerary's next stop after prev, on
+// a card checking every interval that waits wait for an attach: a stop
+// shorter than the interval (from 10 s, so often shorter than the attach
+// wait too); one at a periodic check (the next or the one after), either
+// at its very instant (the rig then orders the move and the check) or a
+// few seconds before or after it; or one inside the cycle such a check
+// starts. On the virtual clock the list request, a download and an enable
+// take no time (the loop stands still while a request is in flight), so
+// "inside" is the check's instant or the 1.5–2 s of the attach that
+// follows a switch, drawn to the millisecond, or later, while the card
+// waits (up to wait) for an attach that does not come. The card's check
+// timer starts at its first boot, at the start of the run, and again at
+// every reset, which a switch's REFRESH does at the check's instant: the
+// instants stay on multiples of the interval until a power cut moves them,
+// after which the draw meets them as real travel does, by chance.
+func fastStop(t *rapid.T, prev, interval, wait time.Duration) time.Duration {
+	const minStay = 10 * time.Second
+	secs := func(n int) time.Duration { return time.Duration(n) * time.Second }
+	check := (prev/interval + 1 + time.Duration(rapid.IntRange(0, 1).Draw(t, "check_k"))) * interval
+	var at time.Duration
+	switch rapid.SampledFrom([]string{"short", "check", "cycle", "cycle"}).Draw(t, "fast_gap") {
+	case "short":
+		at = prev + secs(rapid.IntRange(int(minStay/time.Second), int((interval-time.Second)/time.Second)).Draw(t, "stay"))
+	case "check":
+		at = check
+		if rapid.Bool().Draw(t, "check_near") {
+			at += secs(rapid.IntRange(-20, 20).Draw(t, "check_offset"))
+		}
+	case "cycle":
+		if rapid.Bool().Draw(t, "in_flight") {
+			at = check + time.Duration(rapid.IntRange(1, 2500).Draw(t, "cycle_offset_ms"))*time.Millisecond
+		} else {
+			at = check + secs(rapid.IntRange(3, int((wait+time.Minute)/time.Second)).Draw(t, "cycle_offset"))
+		}
+	}
+	return max(at, prev+minStay)
 }
 
 // insertAt returns ids with id inserted at i.

@@ -10,7 +10,9 @@ import (
 // service on that operator's own network (a rescue attempt: on any
 // network); a fallback succeeds on normal service anywhere (it may roam:
 // it is the channel to the platform). Limited service (registration
-// denied) fails at once; no service waits for the attach timer. Reports
+// denied) fails at once; no service waits for the attach timer. A failure
+// on a network of another country than the list's (the device crossed a
+// border before the profile attached) spares the back-off. Reports
 // before the Boot on the new profile are about the old one.
 func (a *Applet) judge(svc Service, plmn string) {
 	c := a.st.Cycle
@@ -35,13 +37,23 @@ func (a *Applet) judge(svc Service, plmn string) {
 		pending()
 	case svc == LimitedService && plmn == "":
 		a.attachFailedNow("registration denied (limited service)")
+	case c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area:
+		// The device crossed a border before the profile attached: served
+		// or refused by a network of another country, it did not fail in
+		// the list's area, so it is not backed off there (DESIGN.md §1:
+		// "not retried in the same area"; a fallback that attaches then
+		// ends the cycle: the device left the area).
+		reason := "normal service on another network " + plmn
+		if svc == LimitedService {
+			reason = fmt.Sprintf("registration denied (limited service on %s)", plmn)
+		}
+		if fallback {
+			a.fallbackFailedAs(reason, false)
+			return
+		}
+		a.failAttemptAs(reason, true, false)
 	case svc == LimitedService:
 		a.attachFailedNow(fmt.Sprintf("registration denied (limited service on %s)", plmn))
-	case c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area:
-		// The device crossed a border before the operator attached: it
-		// did not fail in the list's area, so it is not backed off there
-		// (the fallback then ends the cycle: the device left the area).
-		a.failAttemptAs("normal service on another network "+plmn, true, false)
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}
@@ -132,12 +144,18 @@ func (a *Applet) enableFallback(iccid string) {
 }
 
 // fallbackFailed: the candidate did not attach either; the next one.
-func (a *Applet) fallbackFailed(reason string) {
+func (a *Applet) fallbackFailed(reason string) { a.fallbackFailedAs(reason, true) }
+
+// fallbackFailedAs is fallbackFailed; backoff false spares the operator
+// the back-off (it did not fail in the cycle's area).
+func (a *Applet) fallbackFailedAs(reason string, backoff bool) {
 	c := a.st.Cycle
 	p, _ := a.profileByICCID(c.Target)
 	a.log(KindFallbackFailed, "operator", p.Operator, "reason", reason)
 	a.stopAttachTimer()
-	a.backoffFailed(p.Operator, c.Area)
+	if backoff {
+		a.backoffFailed(p.Operator, c.Area)
+	}
 	c.Failed = append(c.Failed, c.Target)
 	a.fallbackNext(p.Operator)
 }

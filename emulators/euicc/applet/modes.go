@@ -107,6 +107,14 @@ func stepDownloading(a *Applet, ev Event) string {
 func stepAwaitAttach(a *Applet, ev Event) string {
 	switch e := ev.(type) {
 	case LocationStatus:
+		if e.Service == LimitedService && e.PLMN == "" && a.st.Cycle.Booted && a.st.Cycle.Area != "" {
+			// The event names no network in limited service (TS 102 223
+			// §7.5.4); PROVIDE LOCAL INFORMATION names the one the device
+			// camps on (§6.4.15), so the judge knows whether the refusal
+			// came from the list's country or the next one.
+			a.emit(ReadLocation{})
+			return ""
+		}
 		a.judge(e.Service, e.PLMN)
 		return ""
 	case LocalInfo:

@@ -1,0 +1,93 @@
+package explore
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// TestGeneratorItineraries: about a third of the cases travel fast, and
+// their stops meet the card where the brief of fast travel asks (stays
+// shorter than the check interval, the check's very instant, seconds
+// around it, the attach after a switch, a flight without coverage); the
+// others keep stops 30, 60 or 90 min apart; the same seed draws the same
+// case.
+func TestGeneratorItineraries(t *testing.T) {
+	const n = 600
+	gen := Generator(Probe())
+	kinds := map[string]int{}
+	fast := 0
+	for i := 1; i <= n; i++ {
+		c := gen.Example(i)
+		if again := gen.Example(i); again.YAML != c.YAML {
+			t.Fatalf("example %d drawn twice differs:\n%s\n---\n%s", i, c.YAML, again.YAML)
+		}
+		s := c.Scenario
+		interval := s.Device.CheckInterval
+		slow := true
+		for k := 1; k < len(s.Itinerary); k++ {
+			gap := s.Itinerary[k].At - s.Itinerary[k-1].At
+			slow = slow && gap%(30*time.Minute) == 0 && gap <= 90*time.Minute
+		}
+		if slow {
+			continue
+		}
+		fast++
+		for k := 1; k < len(s.Itinerary); k++ {
+			st, prev := s.Itinerary[k], s.Itinerary[k-1]
+			if gap := st.At - prev.At; gap < 10*time.Second {
+				t.Errorf("case %d: stop %d only %v after the previous one\n%s", i, k, gap, c.YAML)
+			}
+			if st.Area == prev.Area {
+				t.Errorf("case %d: fast stop %d stays in %s\n%s", i, k, st.Area, c.YAML)
+			}
+			off := st.At % interval
+			if st.At-prev.At < interval {
+				kinds["shorter than the interval"]++
+			}
+			switch {
+			case off == 0:
+				kinds["at a check"]++
+			case off > 0 && off <= 2500*time.Millisecond:
+				kinds["in the attach after a check"]++
+			case off <= 20*time.Second || interval-off <= 20*time.Second:
+				kinds["seconds around a check"]++
+			}
+			if prev.Area == flightArea {
+				kinds["flight"]++
+				if !hasFlightFault(s, prev.At, st.At) {
+					t.Errorf("case %d: flight %v–%v without its no-service fault\n%s", i, prev.At, st.At, c.YAML)
+				}
+			}
+		}
+		if last := s.Itinerary[len(s.Itinerary)-1]; last.Area == flightArea {
+			t.Errorf("case %d: the run ends in flight\n%s", i, c.YAML)
+		}
+	}
+	if fast < n/4 || fast > n*9/20 {
+		t.Errorf("%d of %d cases travel fast, want about a third", fast, n)
+	}
+	for _, k := range []string{"shorter than the interval", "at a check", "in the attach after a check", "seconds around a check", "flight"} {
+		if kinds[k] < 10 {
+			t.Errorf("only %d fast stops %s in %d cases (all: %v)", kinds[k], k, n, kinds)
+		}
+	}
+	t.Logf("%d fast cases of %d; stops: %s", fast, n, fmt.Sprint(kinds))
+}
+
+// hasFlightFault reports whether s silences the flight area's operator
+// exactly from takeoff to landing.
+func hasFlightFault(s *scenario.Scenario, takeoff, landing time.Duration) bool {
+	var op string
+	for _, c := range s.Network.Cells {
+		if c.Area == flightArea {
+			op = c.Operator
+		}
+	}
+	return op != "" && slices.ContainsFunc(s.Faults, func(f scenario.Fault) bool {
+		return f.Kind == scenario.AttachNoService && f.Operator == op && f.From == takeoff && f.Until == landing && f.Attempt == 0
+	})
+}
