@@ -134,8 +134,10 @@ func (c *Card) byFID(ch *channel, fid uint16) *node {
 // transparent is the file and offset a BINARY command addresses
 // (7816-4 §11.2.3): P1 b8 set selects by short file identifier in b5-b1,
 // which becomes the current EF, with the offset in P2; else the current EF
-// at offset P1-P2. A status word other than 0 is why it addresses none.
-func (ch *channel) transparent(cmd apdu.Command) (*node, int, uint16) {
+// at offset P1-P2. A status word other than 0 is why it addresses none,
+// or why the file's access rule (its EF ARR record) refuses am there:
+// 6982, as an ADM file does on a USIM whose ADM key the terminal lacks.
+func (ch *channel) transparent(cmd apdu.Command, am byte) (*node, int, uint16) {
 	ef, off := ch.ef, int(cmd.P1)<<8|int(cmd.P2)
 	if cmd.P1&0x80 != 0 {
 		if cmd.P1&0x60 != 0 || ch.df == nil {
@@ -153,20 +155,20 @@ func (ch *channel) transparent(cmd apdu.Command) (*node, int, uint16) {
 	if ef.kind != kindTransparent {
 		return nil, 0, apdu.SWIncompatibleFile
 	}
+	if !ef.allows(am) {
+		return nil, 0, apdu.SWSecurityNotSatisfied
+	}
+	if off > len(ef.data) {
+		return nil, 0, apdu.SWWrongP1P2
+	}
 	return ef, off, 0
 }
 
 // readBinary is READ BINARY (7816-4 §11.2.3).
 func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
-	ef, off, sw := ch.transparent(cmd)
+	ef, off, sw := ch.transparent(cmd, saip.AMRead)
 	if sw != 0 {
 		return apdu.Response{SW: sw}
-	}
-	if !ef.allows(saip.AMRead) {
-		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
-	}
-	if off > len(ef.data) {
-		return apdu.Response{SW: apdu.SWWrongP1P2}
 	}
 	le := 256
 	if cmd.HasLe {
@@ -183,19 +185,11 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 }
 
 // updateBinary is UPDATE BINARY (TS 102 221 §11.1.4), addressed as READ
-// BINARY is. An EF whose access rule (its EF ARR record) does not grant
-// UPDATE with the keys met answers 6982, as an ADM file does on a USIM
-// whose ADM key the terminal does not hold.
+// BINARY is.
 func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
-	ef, off, sw := ch.transparent(cmd)
+	ef, off, sw := ch.transparent(cmd, saip.AMUpdate)
 	if sw != 0 {
 		return apdu.Response{SW: sw}
-	}
-	if !ef.allows(saip.AMUpdate) {
-		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
-	}
-	if off > len(ef.data) {
-		return apdu.Response{SW: apdu.SWWrongP1P2}
 	}
 	if len(cmd.Data) == 0 || off+len(cmd.Data) > len(ef.data) {
 		return apdu.Response{SW: apdu.SWWrongLength}
@@ -221,8 +215,9 @@ func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
 // P1) cannot address a linear fixed EF, 0 if it can: the current EF, or
 // with P2 b8-b4 the one of that short file identifier, which becomes the
 // current EF (TS 102 221 §11.1.5, 7816-4 §11.3.1), as terminals read EF
-// ECC or EF EPSNSC without a SELECT.
-func (ch *channel) linear(cmd apdu.Command) uint16 {
+// ECC or EF EPSNSC without a SELECT; or 6982 when the EF's access rule
+// refuses am, or 6A83 when it has no record P1.
+func (ch *channel) linear(cmd apdu.Command, am byte) uint16 {
 	if cmd.P2&0x07 != 0x04 || cmd.P1 == 0 {
 		return apdu.SWIncorrectP1P2
 	}
@@ -241,6 +236,10 @@ func (ch *channel) linear(cmd apdu.Command) uint16 {
 		return apdu.SWCommandNotAllowed
 	case ch.ef.kind != kindLinear:
 		return apdu.SWIncompatibleFile
+	case !ch.ef.allows(am):
+		return apdu.SWSecurityNotSatisfied
+	case int(cmd.P1) > len(ch.ef.records):
+		return apdu.SWRecordNotFound
 	}
 	return 0
 }
@@ -248,14 +247,8 @@ func (ch *channel) linear(cmd apdu.Command) uint16 {
 // updateRecord is UPDATE RECORD (TS 102 221 §11.1.6) in absolute mode:
 // the whole record.
 func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
-	if sw := ch.linear(cmd); sw != 0 {
+	if sw := ch.linear(cmd, saip.AMUpdate); sw != 0 {
 		return apdu.Response{SW: sw}
-	}
-	if !ch.ef.allows(saip.AMUpdate) {
-		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
-	}
-	if int(cmd.P1) > len(ch.ef.records) {
-		return apdu.Response{SW: apdu.SWRecordNotFound}
 	}
 	if len(cmd.Data) != ch.ef.recLen {
 		return apdu.Response{SW: apdu.SWWrongLength}
@@ -266,14 +259,8 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 
 // readRecord is READ RECORD (7816-4 §11.3.3) in absolute mode (P2 04).
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
-	if sw := ch.linear(cmd); sw != 0 {
+	if sw := ch.linear(cmd, saip.AMRead); sw != 0 {
 		return apdu.Response{SW: sw}
-	}
-	if !ch.ef.allows(saip.AMRead) {
-		return apdu.Response{SW: apdu.SWSecurityNotSatisfied}
-	}
-	if int(cmd.P1) > len(ch.ef.records) {
-		return apdu.Response{SW: apdu.SWRecordNotFound}
 	}
 	rec := ch.ef.records[cmd.P1-1]
 	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(rec) {
