@@ -7,10 +7,11 @@ package answerpty
 
 import (
 	"os"
-	"syscall"
 	"testing"
 
 	"github.com/creack/pty"
+
+	"github.com/esimhil/esimhil/internal/pollfile"
 )
 
 // Open starts a pty whose master reads lines ended by CR and writes
@@ -44,25 +45,20 @@ func Open(t testing.TB, answer func(line string) string) string {
 }
 
 // Master opens a pty and returns its master side, for a test that writes
-// on its own, and the path of the other side. The master is a
-// non-blocking duplicate of pty's descriptor, so that closing it wakes a
-// goroutine reading it.
+// on its own, and the path of the other side. The master is under the
+// runtime poller (pollfile), so that closing it wakes a goroutine reading
+// it.
 func Master(t testing.TB) (*os.File, string) {
 	t.Helper()
 	m, s, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fd, err := syscall.Dup(int(m.Fd()))
-	m.Close()
+	master, err := pollfile.Of(m)
 	if err != nil {
 		s.Close()
 		t.Fatal(err)
 	}
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		t.Fatal(err)
-	}
-	master := os.NewFile(uintptr(fd), "ptmx")
 	t.Cleanup(func() { master.Close(); s.Close() })
 	return master, s.Name()
 }
