@@ -1,7 +1,6 @@
 package fieldlog
 
 import (
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -161,7 +160,7 @@ func readDocklight(file string, lines []string) (*Transcript, error) {
 			r := &chunks[ci].rows[ri]
 			var err error
 			if mode == "HEX" {
-				r.data, err = docklightHexBytes(datas[k])
+				r.data, err = spacedHex(datas[k])
 			} else {
 				r.data, err = docklightASCII(datas[k], cols[k])
 			}
@@ -233,26 +232,6 @@ func docklightTime(y, mo, d int, clock, ampm string) (time.Time, bool) {
 		return time.Time{}, false // 31/02
 	}
 	return t, true
-}
-
-// docklightHexBytes reads HEX data: two-digit bytes separated by spaces.
-func docklightHexBytes(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	out := make([]byte, 0, len(s)/3+1)
-	for i, f := range strings.Fields(s) {
-		if len(f) != 2 {
-			return nil, fmt.Errorf("byte %d is %q, not two hex digits", i+1, f)
-		}
-		b, err := hex.DecodeString(f)
-		if err != nil {
-			return nil, fmt.Errorf("byte %d is %q, not two hex digits", i+1, f)
-		}
-		out = append(out, b[0])
-	}
-	return out, nil
 }
 
 // docklightASCII reads ASCII data: text, control characters by name; col

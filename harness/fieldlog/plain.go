@@ -15,7 +15,6 @@ import (
 func readPlain(file string, lines []string) (*Transcript, error) {
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
-	var last time.Time
 	var dir Dir
 	var dirTime time.Time
 	for i, l := range lines {
@@ -28,10 +27,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			return nil, err
 		}
 		if c != NoTime {
-			if c == Absolute && t.Year() == 0 && !last.IsZero() && t.Before(last) && last.Sub(t) > 12*time.Hour {
-				t = t.Add(24 * time.Hour * time.Duration(1+int(last.Sub(t)/(24*time.Hour)))) // past midnight
-			}
-			last = t
+			t = clock.onward(t)
 		}
 		if rest == "" {
 			continue
@@ -91,8 +87,23 @@ func plainMarker(rest string) (Dir, string, bool) {
 }
 
 // logClock holds the kind of time a log's stamps are: the first stamped
-// line sets it, and a line stamped otherwise is an error.
-type logClock struct{ c Clock }
+// line sets it, and a line stamped otherwise is an error. It holds the
+// last time too, to carry times of day past midnight (onward).
+type logClock struct {
+	c    Clock
+	last time.Time
+}
+
+// onward places a time of day (year 0) on the day after when it is more
+// than 12 hours before the last one: the log ran past midnight, and a
+// step back that far is no reordering a tool makes.
+func (k *logClock) onward(t time.Time) time.Time {
+	if t.Year() == 0 && !k.last.IsZero() && t.Before(k.last) && k.last.Sub(t) > 12*time.Hour {
+		t = t.Add(24 * time.Hour * time.Duration(1+int(k.last.Sub(t)/(24*time.Hour))))
+	}
+	k.last = t
+	return t
+}
 
 // stamp takes a leading timestamp off line n (splitStamp), checking its kind.
 func (k *logClock) stamp(file string, n int, l string) (time.Time, Clock, string, error) {
