@@ -37,8 +37,8 @@ func Detect(file string, data []byte) (Format, error) {
 	return f, err
 }
 
-// detect looks at the first lines: lpac's and ModemManager's own markers
-// decide at once; the harness's at.log and a plain transcript need most
+// detect looks at the first lines: lpac's, ModemManager's and the serial
+// tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
 	var nonblank, atlog, plain, mmLines int
@@ -57,6 +57,10 @@ func detect(file string, lines []string) (Format, error) {
 		switch {
 		case looksLikeDocklight(l):
 			return Docklight, nil
+		case looksLikeSSCOM(l):
+			return SSCOM, nil
+		case looksLikeQCOM(l):
+			return QCOM, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
 			return LPAC, nil
 		case mmIO.MatchString(l):
@@ -94,7 +98,7 @@ func detect(file string, lines []string) (Format, error) {
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight log file, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

@@ -80,6 +80,21 @@ func TestGolden(t *testing.T) {
 		// date day first (a Windows locale's), the lines CR LF.
 		{"docklight-ascii.log", Docklight},
 		{"docklight-hex.log", Docklight},
+		// SSCOM with "show time" on, as its users paste it: an EG25
+		// session with the echo on, a user's "//" note after a command,
+		// a URC between exchanges and a +CGLA answer split over two
+		// reads; the echo off over midnight; a CR-only save; the HEX
+		// display both ways; the first log saved in GBK (TestSSCOMGBK
+		// writes it from the UTF-8 one).
+		{"sscom-echo.log", SSCOM},
+		{"sscom-echo-off-midnight.log", SSCOM},
+		{"sscom-cr.log", SSCOM},
+		{"sscom-hex.log", SSCOM},
+		{"sscom-gbk.log", SSCOM},
+		// QCOM: empty "_R:]" lines and blank lines between, a URC, ATE0,
+		// +CGLA, the modem status line; and the hex display.
+		{"qcom.log", QCOM},
+		{"qcom-hex.log", QCOM},
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

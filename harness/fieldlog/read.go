@@ -140,6 +140,10 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readJpnevulator(file, ls)
 	case Docklight:
 		t, err = readDocklight(file, ls)
+	case SSCOM:
+		t, err = readSSCOM(file, ls)
+	case QCOM:
+		t, err = readQCOM(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:
@@ -279,12 +283,13 @@ func textLine(l []byte) (string, error) {
 }
 
 // LogText is a log's text as the readers number its lines: without its
-// byte order mark (unmarked) and, when no line ends with LF, with its CRs
-// made LF — a CR-only file (classic Mac OS, some serial tools' saves).
-// Where lines end with LF, a CR inside one is where a modem's output ran
-// on, and stays.
+// byte order mark (unmarked), as UTF-8 when it is an SSCOM log saved in
+// GBK (gbkText) and, when no line ends with LF, with its CRs made LF — a
+// CR-only file (classic Mac OS, some serial tools' saves). Where lines
+// end with LF, a CR inside one is where a modem's output ran on, and
+// stays.
 func LogText(data []byte) []byte {
-	data = unmarked(data)
+	data = gbkText(unmarked(data))
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		return bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}

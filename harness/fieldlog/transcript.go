@@ -1,7 +1,7 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
-// socat, strace and jpnevulator traces of the port, Docklight's log
-// files, terminal sessions (PuTTY, Tera Term, minicom, …),
+// socat, strace and jpnevulator traces of the port, Docklight's, SSCOM's
+// and QCOM's log files, terminal sessions (PuTTY, Tera Term, minicom, …),
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
 // who sent each line, when (absolute, relative to the tool's start, or
@@ -57,6 +57,15 @@ const (
 	// display: "01/12/2026 10:15:03.123 [TX] - AT<CR>", control
 	// characters by name, or "[RX] - 0D 0A 4F 4B 0D 0A".
 	Docklight Format = "docklight"
+	// SSCOM is a log of SSCOM (串口调试助手), the Chinese serial
+	// assistant, with "show time" on: "[14:34:12.900]发→◇AT+CPIN?" sent,
+	// "[14:34:12.904]收←◆" and the lines received, text or HEX, UTF-8 or
+	// GBK.
+	SSCOM Format = "sscom"
+	// QCOM is a log of QCOM, Quectel's serial tool: "[2019-01-31
+	// 03:12:05:246_S:] AT+CPIN?" sent, "_R:]" received, a stamp a line,
+	// text or hex.
+	QCOM Format = "qcom"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -74,7 +83,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
