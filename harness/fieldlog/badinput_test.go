@@ -118,6 +118,39 @@ func TestBadInput(t *testing.T) {
 			`bad.log:1: expected a Docklight header ("Docklight Log File (HEX) - Started …") or a stamped line`},
 		{"docklight: out of order", "01/12/2026 10:15:03.123 [TX] - AT<CR>\r\n01/12/2026 10:15:02.000 [RX] - <CR><LF>OK<CR><LF>\r\n", Docklight,
 			"bad.log:2: time 2026-12-01T10:15:02Z is before the 2026-12-01T10:15:03.123Z of line 1"},
+		{"sscom: a stamp without milliseconds", "[14:34:12]发→◇AT\r\n□\r\n", SSCOM,
+			`bad.log:1: SSCOM time "14:34:12": want the time of day as [14:34:12.900]`},
+		{"sscom: no time of day", "[25:34:12.900]发→◇AT\r\n□\r\n", SSCOM, `bad.log:1: SSCOM time "25:34:12.900" is no time of day`},
+		{"sscom: a marker cut off", "[14:34:12.900]发→◇AT\r\n□\r\n[14:34:12.904]收←\r\nOK\r\n", SSCOM,
+			`bad.log:3: an SSCOM line cut off or malformed: want "[14:34:12.900]发→◇data" or "[14:34:12.904]收←◆data", found "[14:34:12.904]收←"`},
+		{"sscom: a stamp cut off", "[14:34:12.900]发→◇AT\r\n□\r\n[14:34:12.9", SSCOM, `bad.log:3: an SSCOM line cut off or malformed`},
+		{"sscom: a marker without its time", "[14:34:12.900]发→◇AT\r\n□\r\n收←◆OK\r\n", SSCOM,
+			`bad.log:3: an SSCOM marker without its time: log with "show time" on`},
+		{"sscom: not hex", "[14:34:12.900]发→◇41 54 0D 0A\r\n[14:34:12.904]收←◆0D 0A 4G 4B 0D 0A\r\n", SSCOM,
+			`bad.log:2: SSCOM HEX data: byte 3 is "4G", not two hex digits`},
+		{"sscom: a hex byte cut", "[14:34:12.900]发→◇41 54 0D 0A\r\n[14:34:12.904]收←◆0D 0A 4F 4\r\n", SSCOM,
+			`bad.log:2: SSCOM HEX data: byte 4 is "4", not two hex digits`},
+		{"sscom: text before the first stamp", "SSCOM V5.13.1\r\n[14:34:12.900]发→◇AT\r\n", SSCOM,
+			`bad.log:1: expected an SSCOM line ("[14:34:12.900]发→◇AT"), found "SSCOM V5.13.1"`},
+		{"sscom: truncated answer", "[14:34:12.900]发→◇AT+CSQ\r\n□\r\n[14:34:12.904]收←◆AT+CSQ\r\n\r\n+CSQ: 2", SSCOM,
+			"bad.log:1: the log ends before the final result of AT+CSQ"},
+		// Less than 12 hours back is no midnight: a step back.
+		{"sscom: out of order", "[14:34:12.900]发→◇AT\r\n□\r\n[14:34:11.904]收←◆\r\nOK\r\n", SSCOM,
+			"bad.log:4: time Jan 01 14:34:11.904000 is before the Jan 01 14:34:12.900000 of line 1: timestamps out of order"},
+		{"qcom: the milliseconds after a point", "[2019-01-31 03:12:05.246_S:] AT\r\n", QCOM,
+			`bad.log:1: QCOM time "2019-01-31 03:12:05.246": want the date and time as [2019-01-31 03:12:05:246_S:]`},
+		{"qcom: no such date", "[2019-02-30 03:12:05:246_S:] AT\r\n", QCOM, `bad.log:1: QCOM time "2019-02-30 03:12:05:246" is no date and time`},
+		{"qcom: a line cut in its stamp", "[2019-01-31 03:12:05:246_S:] AT\r\n[2019-01-31 03:12:05:2", QCOM,
+			`bad.log:2: a QCOM line cut off or malformed: want "[2019-01-31 03:12:05:246_S:] data", found "[2019-01-31 03:12:05:2"`},
+		{"qcom: a direction cut", "[2019-01-31 03:12:05:246_S:] AT\r\n[2019-01-31 03:12:05:277_R\r\n", QCOM, `bad.log:2: a QCOM line cut off or malformed`},
+		{"qcom: not hex", "[2015-09-14 15:09:23:100_S:] 41 54 0D 0A\r\n[2015-09-14 15:09:23:156_R:] 0D 0A 4F 4 0D 0A\r\n", QCOM,
+			`bad.log:2: QCOM hex data: byte 4 is "4", not two hex digits`},
+		{"qcom: text before the first stamp", "QCOM_V1.6\r\n[2019-01-31 03:12:05:246_S:] AT\r\n", QCOM,
+			`bad.log:1: expected a QCOM line ("[2019-01-31 03:12:05:246_S:] AT"), found "QCOM_V1.6"`},
+		{"qcom: truncated", "[2019-01-31 03:12:05:246_S:] AT+CSQ\r\n[2019-01-31 03:12:05:277_R:] +CSQ: 24,99\r\n", QCOM,
+			"bad.log:1: the log ends before the final result of AT+CSQ"},
+		{"qcom: out of order", "[2019-01-31 03:12:05:246_S:] AT\r\n[2019-01-31 03:12:04:277_R:] OK\r\n", QCOM,
+			"bad.log:2: time 2019-01-31T03:12:04.277Z is before the 2019-01-31T03:12:05.246Z of line 1"},
 		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,
 			"the log is cut off inside a JSON value that starts on line 1"},
 		{"platform: unknown field", "{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200,\"colour\":1}\n", Platform,
@@ -296,7 +329,7 @@ func TestLPACModemSilent(t *testing.T) {
 // lines numbered as in the file. (A ModemManager log reads indented as it
 // is: its markers are found anywhere in a line.)
 func TestIndentedLog(t *testing.T) {
-	for _, name := range []string{"lpac-txrx.log", "plain-ts.log", "terminal-minicom.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log"} {
+	for _, name := range []string{"lpac-txrx.log", "plain-ts.log", "terminal-minicom.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "sscom-echo.log", "qcom.log"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)

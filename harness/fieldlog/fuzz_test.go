@@ -76,6 +76,10 @@ func FuzzJpnevulator(f *testing.F) {
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }
+func FuzzSSCOM(f *testing.F) {
+	fuzzReader(f, SSCOM, "sscom-echo.log", "sscom-echo-off-midnight.log", "sscom-cr.log", "sscom-hex.log", "sscom-gbk.log")
+}
+func FuzzQCOM(f *testing.F)  { fuzzReader(f, QCOM, "qcom.log", "qcom-hex.log") }
 func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
 func FuzzTerminal(f *testing.F) {
 	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log")
@@ -83,5 +87,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "platform.json")
 }

@@ -18,9 +18,10 @@ var (
 
 // hexDisplay reports rows (of one direction: the tools set the display
 // of each on its own) shown as hex: every non-blank row runs of one or two
-// letters and digits, and one of them hex bytes alone. A text row has a
-// longer word — any AT command, "+CPIN:" — so a row of hex that went
-// wrong is told apart, and spacedHex says what is wrong in it.
+// letters and digits, and one of them hex bytes alone or several such
+// runs. A text row has a longer word — any AT command, "+CPIN:" — and a
+// lone "OK" is text, so a row of hex that went wrong ("0D 0A 4G") is told
+// apart, and spacedHex says what is wrong in it.
 func hexDisplay(rows []string) bool {
 	some := false
 	for _, r := range rows {
@@ -31,7 +32,7 @@ func hexDisplay(rows []string) bool {
 		if !shortTokens.MatchString(r) {
 			return false
 		}
-		some = some || hexRow.MatchString(r)
+		some = some || hexRow.MatchString(r) || strings.Contains(r, " ")
 	}
 	return some
 }
