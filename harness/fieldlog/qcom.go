@@ -45,6 +45,7 @@ func readQCOM(file string, lines []string) (*Transcript, error) {
 	}
 	var rows []row
 	var notes []record
+	shown := map[Dir][]string{} // each direction's rows, to tell its display
 	for i, l := range lines {
 		n := i + 1
 		if m := qcomLine.FindStringSubmatch(l); m != nil {
@@ -66,6 +67,7 @@ func readQCOM(file string, lines []string) (*Transcript, error) {
 				continue
 			}
 			rows = append(rows, row{n, t, dir, text})
+			shown[dir] = append(shown[dir], text)
 			if len(rows) > MaxEntries {
 				return nil, errAt(file, n, "more than %d stamped lines", MaxEntries)
 			}
@@ -89,20 +91,12 @@ func readQCOM(file string, lines []string) (*Transcript, error) {
 		}
 		last := rows[len(rows)-1]
 		rows = append(rows, row{n, last.t, last.dir, l})
+		shown[last.dir] = append(shown[last.dir], l)
 	}
 	if len(rows) == 0 && len(notes) == 0 {
 		return nil, errAt(file, firstLine(lines), "no QCOM line (\"[2019-01-31 03:12:05:246_S:] AT\") in the log")
 	}
-	hexed := map[Dir]bool{}
-	for _, d := range []Dir{Host, Modem} {
-		var texts []string
-		for _, r := range rows {
-			if r.dir == d {
-				texts = append(texts, r.text)
-			}
-		}
-		hexed[d] = hexDisplay(texts)
-	}
+	hexed := map[Dir]bool{Host: hexDisplay(shown[Host]), Modem: hexDisplay(shown[Modem])}
 	var recs []record
 	streams := serialLines{}
 	for _, r := range rows {

@@ -99,6 +99,7 @@ func readSSCOM(file string, lines []string) (*Transcript, error) {
 	var chunks []ssChunk
 	var notes []record
 	var clock logClock
+	shown := map[Dir][]string{} // each direction's rows, to tell its display
 	for i, l := range lines {
 		n := i + 1
 		if m := sscomLine.FindStringSubmatch(l); m != nil {
@@ -122,6 +123,7 @@ func readSSCOM(file string, lines []string) (*Transcript, error) {
 			}
 			c.rows = []ssRow{{n, text}}
 			chunks = append(chunks, c)
+			shown[c.dir] = append(shown[c.dir], text)
 			if len(chunks) > MaxEntries {
 				return nil, errAt(file, n, "more than %d stamped lines", MaxEntries)
 			}
@@ -141,22 +143,12 @@ func readSSCOM(file string, lines []string) (*Transcript, error) {
 		}
 		c := &chunks[len(chunks)-1]
 		c.rows = append(c.rows, ssRow{n, l})
+		shown[c.dir] = append(shown[c.dir], l)
 	}
 	if len(chunks) == 0 {
 		return nil, errAt(file, firstLine(lines), "no SSCOM line (\"[14:34:12.900]%sAT\") in the log", sscomSent)
 	}
-	hexed := map[Dir]bool{}
-	for _, d := range []Dir{Host, Modem} {
-		var rows []string
-		for _, c := range chunks {
-			if c.dir == d {
-				for _, r := range c.rows {
-					rows = append(rows, r.text)
-				}
-			}
-		}
-		hexed[d] = hexDisplay(rows)
-	}
+	hexed := map[Dir]bool{Host: hexDisplay(shown[Host]), Modem: hexDisplay(shown[Modem])}
 	var recs []record
 	streams := serialLines{}
 	for _, c := range chunks {
