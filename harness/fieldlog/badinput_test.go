@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // TestBadInput: every kind of bad log gets an error naming the file and
@@ -197,16 +199,26 @@ func TestLimits(t *testing.T) {
 // step would take minutes on these).
 func TestScale(t *testing.T) {
 	const n = 40000
-	var plain, mm, platform strings.Builder
+	var plain, mm, platform, sscom, qcom strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
 		fmt.Fprintf(&platform, "{\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200}\n")
+		// Over a day: the times of day pass midnight.
+		at := time.Duration(i) * 3 * time.Second
+		fmt.Fprintf(&sscom, "[%s]发→◇AT+CSQ  //信号\r\n□\r\n[%s]收←◆AT+CSQ\r\n\r\n+CSQ: 20,\r\n[%s]收←◆99\r\n\r\nOK\r\n\r\n",
+			time.Time{}.Add(at).Format("15:04:05.000"), time.Time{}.Add(at+time.Millisecond).Format("15:04:05.000"), time.Time{}.Add(at+2*time.Millisecond).Format("15:04:05.000"))
+		q := time.Date(2019, 1, 31, 3, 12, 5, 0, time.UTC).Add(at)
+		fmt.Fprintf(&qcom, "[%s:000_S:] AT+CSQ\r\n[%s:031_R:] +CSQ: 20,99\r\n\r\n[%s:032_R:] OK\r\n", q.Format(time.DateTime), q.Format(time.DateTime), q.Format(time.DateTime))
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)
@@ -242,6 +254,7 @@ func TestByteOrderMarks(t *testing.T) {
 		"> AT+CSQ\r\n< +CSQ: 20,99\r\n< OK\r\n",
 		"AT_DEBUG: AT+CCHO=?\nAT_DEBUG: \nAT_DEBUG: OK\n",
 		"AT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n",
+		"[2019-01-31 03:12:05:246_S:] AT+CSQ\r\n[2019-01-31 03:12:05:277_R:] +CSQ: 20,99\r\n[2019-01-31 03:12:05:277_R:] OK\r\n",
 	} {
 		want := render(t, log)
 		for name, data := range map[string]string{
@@ -264,9 +277,11 @@ func TestByteOrderMarks(t *testing.T) {
 // some serial tools) reads, numbered, as the same log with LF or CR LF.
 func TestCROnlyLineEnds(t *testing.T) {
 	for _, lines := range [][]string{
-		{"AT+CPIN?", "+CPIN: READY", "", "OK", "AT+CSQ", "+CSQ: 20,99", "", "OK"},             // terminal
-		{"[12.001] > AT+CSQ", "[12.010] < +CSQ: 20,99", "[12.011] < OK"},                      // plain
-		{"AT_DEBUG_TX(0.1): AT+CSQ", "AT_DEBUG_RX(0.2): +CSQ: 20,99", "AT_DEBUG_RX(0.3): OK"}, // lpac
+		{"AT+CPIN?", "+CPIN: READY", "", "OK", "AT+CSQ", "+CSQ: 20,99", "", "OK"},                                                  // terminal
+		{"[12.001] > AT+CSQ", "[12.010] < +CSQ: 20,99", "[12.011] < OK"},                                                           // plain
+		{"AT_DEBUG_TX(0.1): AT+CSQ", "AT_DEBUG_RX(0.2): +CSQ: 20,99", "AT_DEBUG_RX(0.3): OK"},                                      // lpac
+		{"[2019-01-31 03:12:05:246_S:] AT+CSQ", "[2019-01-31 03:12:05:277_R:] +CSQ: 20,99", "", "[2019-01-31 03:12:05:277_R:] OK"}, // qcom
+		{"[10:00:00.000]发→◇AT+CSQ", "□", "[10:00:00.010]收←◆AT+CSQ", "", "+CSQ: 20,99", "", "OK", ""},                               // sscom
 	} {
 		want := render(t, strings.Join(lines, "\n")+"\n")
 		for _, end := range []string{"\r\n", "\r"} {
