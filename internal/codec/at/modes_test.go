@@ -1,0 +1,53 @@
+package at
+
+import "testing"
+
+func TestModesAfter(t *testing.T) {
+	v0 := Modes{Echo: true}
+	for _, tc := range []struct {
+		from Modes
+		line string
+		want Modes
+	}{
+		{DefaultModes(), "ATV0", v0},
+		{DefaultModes(), "ATE0V0", Modes{}},
+		{DefaultModes(), "AT&FE0V0", Modes{}},
+		{DefaultModes(), "ATV0+CMEE=1", v0},
+		{DefaultModes(), "AT+CMEE=1;V0", v0},
+		{DefaultModes(), "atv0", v0},
+		{DefaultModes(), "ATE0 V 0", Modes{}},
+		{DefaultModes(), "ATV", v0}, // a missing value is 0 (V.250 §5.3.1)
+		{DefaultModes(), "ATE", Modes{Verbose: true}},
+		{Modes{}, "ATV1", Modes{Verbose: true}},
+		{Modes{}, "ATZ", DefaultModes()},
+		{Modes{}, "AT&F", DefaultModes()},
+		{Modes{}, "ATZ0", DefaultModes()},
+		{Modes{}, "AT&FV0", Modes{Echo: true}},
+		{Modes{}, "ATV?", Modes{}},
+		{Modes{}, "ATV2", Modes{}},             // refused
+		{Modes{}, "ATE1V7", Modes{Echo: true}}, // E1 ran, V7 is refused
+		{Modes{}, "AT+CGLA=1,10,\"80E2", Modes{}},
+		{Modes{}, "AT+CSQ", Modes{}},
+		{DefaultModes(), "ATS0?", DefaultModes()},
+	} {
+		if got := tc.from.After(tc.line); got != tc.want {
+			t.Errorf("%+v.After(%q) = %+v, want %+v", tc.from, tc.line, got, tc.want)
+		}
+	}
+}
+
+func TestNumericResult(t *testing.T) {
+	for _, tc := range []struct {
+		line, want string
+		ok         bool
+	}{
+		{"0", "OK", true}, {"1", "CONNECT", true}, {"2", "RING", true}, {"3", "NO CARRIER", true},
+		{"4", "ERROR", true}, {"6", "NO DIALTONE", true}, {"7", "BUSY", true}, {"8", "NO ANSWER", true},
+		{"5", "", false}, {"9", "", false}, {"00", "", false}, {"000", "", false}, {"", "", false}, {"OK", "", false}, {" 0", "", false},
+	} {
+		got, ok := NumericResult(tc.line)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("NumericResult(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
+		}
+	}
+}
