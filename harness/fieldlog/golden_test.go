@@ -95,6 +95,14 @@ func TestGolden(t *testing.T) {
 		// +CGLA, the modem status line; and the hex display.
 		{"qcom.log", QCOM},
 		{"qcom-hex.log", QCOM},
+		// Numeric result codes (ATV0, in an init string's ATE0V0): a
+		// plain transcript and a serial monitor with a URC, ERROR as 4, a
+		// +CME ERROR, RING as 2 and ATV1 back; socat's dump of "0\r"
+		// finals; QCOM's hex "30 0D".
+		{"plain-v0.log", Plain},
+		{"terminal-v0.log", Terminal},
+		{"socat-v0.log", Socat},
+		{"qcom-v0-hex.log", QCOM},
 		{"platform.json", Platform},
 		{"events.jsonl", Events},
 	} {

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -41,19 +42,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	t := &Transcript{File: file, Clock: clock, ShowsEcho: showsEcho, Entries: make([]Entry, 0, len(recs))}
 	var lastT time.Time
 	lastLine := 0 // 0: no timed line yet
-	type conv struct {
-		cmd               int // index of the command awaiting its final result, -1 none
-		echoed, answering bool
-		// prev is the command before cmd when its final result had not
-		// come yet: a modem that ends a final result without a line feed
-		// shows it at the start of the next command's echo.
-		prev int
-	}
-	ports := map[string]*conv{}
-	portOf := func(p string) *conv {
+	ports := map[string]*portConv{}
+	portOf := func(p string) *portConv {
 		c := ports[p]
 		if c == nil {
-			c = &conv{cmd: -1, prev: -1}
+			c = &portConv{cmd: -1, prev: -1, setsV: -1}
 			ports[p] = c
 		}
 		return c
@@ -61,7 +54,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	add := func(e Entry) {
 		t.Entries = append(t.Entries, e)
 	}
-	for _, r := range recs {
+	for ri, r := range recs {
 		if !r.t.IsZero() {
 			if lastLine > 0 && r.t.Before(lastT) {
 				return nil, errAt(file, r.line, "time %s is before the %s of line %d: timestamps out of order",
@@ -89,6 +82,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			add(e)
 			c.prev = c.cmd
 			c.cmd, c.echoed, c.answering = len(t.Entries)-1, false, false
+			c.setsV = vSetting(r.text)
 			if strings.Contains(r.text, " (ignored: ") {
 				c.cmd = -1 // the emulated modem logs a line it dropped
 			}
@@ -110,17 +104,31 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				cmd.Dir, cmd.Role, cmd.Joined = Host, Command, false
 				add(cmd)
 				c.cmd, c.echoed, c.answering = len(t.Entries)-1, true, false
+				c.setsV = vSetting(piece)
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
 			default:
 				res := at.Classify(piece)
+				if v, ok := at.NumericResult(piece); ok && c.numeric() {
+					switch vr := at.Classify(v); {
+					case c.cmd < 0 && (v == "RING" || c.form == numericForm):
+						res, e.Result = vr, v
+					case c.cmd >= 0 && vr.Kind.IsFinal() && !finalNext(recs[ri+1:], r.port, pieces[k+1:]):
+						// A bare digit before the final result is
+						// information text (a bare +CCHO channel).
+						res, e.Result = vr, v
+					}
+				}
 				switch {
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
+					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
 					c.cmd, c.prev = -1, -1
 				case res.Kind.IsFinal():
 					e.Role = Final // a final result nobody asked for
+				case e.Result != "":
+					e.Role = URC // RING in numeric form
 				case c.cmd >= 0 && !unsolicited(piece, t.Entries[c.cmd].Text):
 					e.Role, e.Cmd, c.answering = Info, c.cmd, true
 				default:
@@ -140,7 +148,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			if cut {
 				what = "the log is cut off (its last line has no line ending)"
 			}
-			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?", what, e.Text)
+			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s", what, e.Text, c.digitHint(t.Answer(c.cmd)))
 		}
 	}
 	if len(t.Entries) == 0 {
@@ -149,6 +157,113 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	skipOpenAnswer(t)
 	decodeAPDUs(t)
 	return t, nil
+}
+
+// portConv is where the conversation on one port stands.
+type portConv struct {
+	cmd               int // index of the command awaiting its final result, -1 none
+	echoed, answering bool
+	// prev is the command before cmd when its final result had not
+	// come yet: a modem that ends a final result without a line feed
+	// shows it at the start of the next command's echo.
+	prev int
+	form resultForm
+	// setsV is what cmd sets V to (ATV0: 0; ATV1, ATZ, AT&F: 1), -1
+	// when it leaves V alone.
+	setsV int
+	// formLine is the line of the final result that showed form.
+	formLine int
+}
+
+// resultForm is the form of a modem's result codes as the log shows it:
+// not known until a command's final result or an ATV, ATZ or AT&F says.
+type resultForm int
+
+const (
+	unknownForm resultForm = iota
+	verboseForm            // ATV1, the default: OK, ERROR
+	numericForm            // ATV0: 0, 4 (V.250 §5.7.1 table 1)
+)
+
+// numeric reports whether a bare result digit may be a result code now:
+// in numeric mode, before the log has shown either form (the ATV0 may
+// have come before it began), and for a command that sets V, whose own
+// result may come in either.
+func (c *portConv) numeric() bool {
+	return c.form != verboseForm || c.cmd >= 0 && c.setsV >= 0
+}
+
+// finalIn notes the form of final result text that came at line: a
+// command that set V and succeeded leaves the form it set (a modem may
+// still answer ATV0 in words); any other basic result code shows the form
+// itself. +CME ERROR and +CMS ERROR have no numeric form: they show none.
+func (c *portConv) finalIn(text string, numeric, ok bool, line int) {
+	form := verboseForm
+	switch {
+	case ok && c.setsV == 0:
+		form = numericForm
+	case ok && c.setsV == 1:
+	case numeric:
+		form = numericForm
+	case strings.HasPrefix(text, "+"):
+		return
+	}
+	c.form, c.formLine = form, line
+}
+
+// digitHint says why a command whose answer ends in a bare digit got no
+// final result: a numeric result code where the log has the modem verbose
+// (an ATV0 it does not show), or a digit that is no result code.
+func (c *portConv) digitHint(answer []Entry) string {
+	if len(answer) == 0 {
+		return ""
+	}
+	last := answer[len(answer)-1].Text
+	if len(last) != 1 || last[0] < '0' || last[0] > '9' {
+		return ""
+	}
+	if v, ok := at.NumericResult(last); ok && at.Classify(v).Kind.IsFinal() {
+		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)
+	}
+	return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
+}
+
+// vSetting is what a command line sets V to: 0 for ATV0 (ATE0V0, ATV), 1
+// for ATV1, ATZ and AT&F; -1 when it leaves V alone.
+func vSetting(line string) int {
+	from1, from0 := at.Modes{Verbose: true}.After(line).Verbose, at.Modes{}.After(line).Verbose
+	switch {
+	case from1 != from0:
+		return -1
+	case from1:
+		return 1
+	}
+	return 0
+}
+
+// finalNext reports whether the modem's next line on port, before the
+// host's next line there, is a final result (verbose or numeric): the
+// pieces left of the line being read first, then the records after it.
+func finalNext(recs []record, port string, pieces []string) bool {
+	isFinal := func(s string) bool {
+		v, ok := at.NumericResult(s)
+		return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal()
+	}
+	if len(pieces) > 0 {
+		return isFinal(pieces[0])
+	}
+	for _, r := range recs {
+		switch {
+		case r.port != port || r.dir == Tool || r.isAPD:
+		case r.dir == Host:
+			return false
+		default:
+			if p := splitJoined(r.text); len(p) > 0 {
+				return isFinal(p[0])
+			}
+		}
+	}
+	return false
 }
 
 // skipOpenAnswer turns into notes the answers a log begins inside: on

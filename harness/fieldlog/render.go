@@ -35,6 +35,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.Cmd >= 0 && e.Role != Echo && e.Role != Command {
 			fmt.Fprintf(&b, "  (to line %d)", t.Entries[e.Cmd].Line)
 		}
+		if e.Result != "" {
+			fmt.Fprintf(&b, "  [%s]", e.Result)
+		}
 		if e.OpenAnswer {
 			b.WriteString("  (the answer the log begins inside: skipped)")
 		}

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
 // atCommandLine is a line a user typed to a modem: "AT" and what follows
@@ -42,7 +44,7 @@ var unaskedResult = regexp.MustCompile(`^(?:OK|ERROR|\+CM[ES] ERROR: ?.+)$`)
 func readTerminal(file string, lines []string) (*Transcript, error) {
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
 	var clock logClock
-	started, echo := false, true
+	started, mode := false, at.DefaultModes()
 	type line struct {
 		n    int
 		t    time.Time
@@ -70,10 +72,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	echoOff := 0      // the line of the ATE0 that turned the echo off
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
-		if started && !echo && !awaiting && i < end && unaskedResult.MatchString(l.text) {
+		if started && !mode.Echo && !awaiting && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
 			// A result nobody asked for: the command was typed with the
 			// echo off, and the screen never showed it.
-			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", l.text, echoOff)
+			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", resultText(l.text, mode), echoOff)
 		}
 		switch {
 		case i >= end:
@@ -81,7 +83,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		case atCommandLine.MatchString(l.text):
 			started = true
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
-			if echo {
+			if mode.Echo {
 				e := l
 				if i+1 < len(ls) && ls[i+1].text == l.text {
 					i++
@@ -89,15 +91,18 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				}
 				recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
 			}
-			if was := echo; !echoAfter(l.text, echo) && was {
+			next := mode.After(l.text)
+			if mode.Echo && !next.Echo {
 				echoOff = l.n
 			}
-			echo, awaiting = echoAfter(l.text, echo), true
+			// V applies to this line's own result code already (V.250
+			// §6.2.6), E to the next line's echo.
+			mode, awaiting = next, true
 		case !started && !unaskedLine.MatchString(l.text):
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
-			if resultLine.MatchString(l.text) {
+			if resultLine.MatchString(verboseResult(l.text, mode)) {
 				awaiting = false
 			}
 		}
@@ -119,23 +124,22 @@ func terminalText(rest string) string {
 	return rest
 }
 
-// echoAfter is whether the modem echoes after a command line: E0 turns it
-// off, E or E1 on, Z and &F back to the default (on). Only the basic
-// commands before any extended one count.
-func echoAfter(cmd string, echo bool) bool {
-	u := strings.ToUpper(cmd)[2:]
-	if i := strings.IndexAny(u, "+;"); i >= 0 {
-		u = u[:i]
+// verboseResult is a line as its verbose result code when the modem is
+// in numeric mode (ATV0) and the line one of its digits ("0": "OK"), the
+// line itself else.
+func verboseResult(line string, m at.Modes) string {
+	if v, ok := at.NumericResult(line); ok && !m.Verbose {
+		return v
 	}
-	for i := 0; i < len(u); i++ {
-		switch {
-		case u[i] == 'E':
-			echo = i+1 >= len(u) || u[i+1] != '0'
-		case u[i] == 'Z', u[i] == 'F' && i > 0 && u[i-1] == '&':
-			echo = true
-		}
+	return line
+}
+
+// resultText names a result code for a message: "0 (OK)" in numeric mode.
+func resultText(line string, m at.Modes) string {
+	if v := verboseResult(line, m); v != line {
+		return line + " (" + v + ")"
 	}
-	return echo
+	return line
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's

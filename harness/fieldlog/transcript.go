@@ -174,6 +174,10 @@ type Entry struct {
 	APDU *APDU
 	// Event is set on lpac's JSON lines.
 	Event *Event
+	// Result is the verbose form of a result code the modem sent in
+	// numeric form (ATV0): "OK" for a final 0, "RING" for a 2 nobody
+	// asked for; "" else.
+	Result string
 	// OpenAnswer marks a modem line of an answer the log begins inside
 	// (its command cut off before the log): a Note now, not the
 	// conversation's.
