@@ -228,14 +228,13 @@ func (c *portConv) digitHint(answer []Entry) string {
 	return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
 }
 
-// vSetting is what a command line sets V to: 0 for ATV0 (ATE0V0, ATV), 1
-// for ATV1, ATZ and AT&F; -1 when it leaves V alone.
+// vSetting is what a command line sets V to: 0 numeric, 1 verbose, -1
+// when it leaves V alone.
 func vSetting(line string) int {
-	from1, from0 := at.Modes{Verbose: true}.After(line).Verbose, at.Modes{}.After(line).Verbose
-	switch {
-	case from1 != from0:
+	switch v, ok := at.SetsVerbose(line); {
+	case !ok:
 		return -1
-	case from1:
+	case v:
 		return 1
 	}
 	return 0

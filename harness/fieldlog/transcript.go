@@ -184,6 +184,15 @@ type Entry struct {
 	OpenAnswer bool
 }
 
+// Verbose is the line's text, a result code the modem sent in numeric
+// form (ATV0) as its words: "OK" for a final 0.
+func (e Entry) Verbose() string {
+	if e.Result != "" {
+		return e.Result
+	}
+	return e.Text
+}
+
 // Event is one of lpac's JSON output lines ({"type":…,"payload":{…}}).
 type Event struct {
 	Type    string // progress, lpa, driver

@@ -59,3 +59,11 @@ func (m Modes) After(line string) Modes {
 	}
 	return m
 }
+
+// SetsVerbose reports what command line sets V to: ATV1, ATZ and AT&F
+// verbose, ATV0 (ATE0V0, ATV) numeric; ok is false for a line that leaves
+// V alone.
+func SetsVerbose(line string) (verbose, ok bool) {
+	from1, from0 := Modes{Verbose: true}.After(line).Verbose, Modes{}.After(line).Verbose
+	return from1, from1 == from0
+}

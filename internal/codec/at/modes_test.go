@@ -51,3 +51,18 @@ func TestNumericResult(t *testing.T) {
 		}
 	}
 }
+
+func TestSetsVerbose(t *testing.T) {
+	for _, tc := range []struct {
+		line        string
+		verbose, ok bool
+	}{
+		{"ATV0", false, true}, {"ATE0V0", false, true}, {"ATV", false, true}, {"ATV1", true, true},
+		{"ATZ", true, true}, {"AT&F", true, true}, {"AT&FV0", false, true},
+		{"ATE0", true, false}, {"AT+CSQ", true, false}, {"ATV?", true, false},
+	} {
+		if v, ok := SetsVerbose(tc.line); v != tc.verbose || ok != tc.ok {
+			t.Errorf("SetsVerbose(%q) = %v, %v; want %v, %v", tc.line, v, ok, tc.verbose, tc.ok)
+		}
+	}
+}
