@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -131,8 +132,12 @@ type HostState struct {
 	// StoredCEREG is a registration URC after a restart the host did not
 	// ask for with +CEREG=: the module had the URCs stored (AT&W).
 	StoredCEREG *Src
-	CMEE        int // -1: unknown
-	CEREG       int // -1: unknown
+	// Numeric is the first numeric result code (ATV0) of a log that sets
+	// no V before it: the host had set it before the log began. Nil when
+	// the logs show none.
+	Numeric *Src
+	CMEE    int // -1: unknown
+	CEREG   int // -1: unknown
 	// COPS is +COPS?'s <format> (0 long, 1 short, 2 numeric); -1 unknown.
 	COPS     int
 	EchoSrc  Src
@@ -231,7 +236,7 @@ func testFormVerdicts(f *Fixture) map[entryAt]personality.TestFormVerdict {
 func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, testForms map[entryAt]personality.TestFormVerdict) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
-	var cceregSet, cmeeSet, echoSet, copsSet bool
+	var cceregSet, cmeeSet, echoSet, copsSet, vSet bool
 	ceregSinceRestart := false // the host set +CEREG= after the last restart
 	afterBoot := false         // a restart or an RDY since the last command
 	// bootList is what the modem sent after the log's first restart, the
@@ -268,6 +273,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if copsFormatSet.MatchString(u) {
 				copsSet = true
 			}
+			if _, ok := atcodec.SetsVerbose(u); ok {
+				vSet = true
+			}
 			echoed := false
 			for _, a := range t.Answer(k) {
 				echoed = echoed || a.Role == fieldlog.Echo
@@ -280,10 +288,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 			afterBoot = false
 			answer := t.Answer(k)
-			final := ""
-			if n := len(answer); n > 0 && answer[n-1].Role == fieldlog.Final {
-				final = answer[n-1].Text
-			}
+			final := FinalOf(t, k)
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
@@ -457,6 +462,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Rebooted = append(fs.Rebooted, obs)
 			}
 		case fieldlog.Final:
+			if e.Result != "" && !vSet && fs.Host.Numeric == nil {
+				fs.Host.Numeric = &obs.Src
+			}
 			if strings.HasPrefix(e.Text, "+CME ERROR:") && !cmeeSet && fs.Host.CMEE < 0 {
 				fs.Host.CMEE, fs.Host.CMEESrc = 2, obs.Src
 				if _, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(e.Text, "+CME ERROR:"))); err == nil {
@@ -600,7 +608,7 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 func FinalOf(t *fieldlog.Transcript, k int) string {
 	ans := t.Answer(k)
 	if n := len(ans); n > 0 && ans[n-1].Role == fieldlog.Final {
-		return ans[n-1].Text
+		return ans[n-1].Verbose()
 	}
 	return ""
 }

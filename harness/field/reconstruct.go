@@ -529,6 +529,10 @@ func (p *Plan) hostState() {
 		p.Preamble = append(p.Preamble, "ATE0")
 		p.assume("echo was off when the logs begin (%s shows no echo): the replay sends ATE0 first", h.EchoSrc)
 	}
+	if h.Numeric != nil {
+		p.Preamble = append(p.Preamble, "ATV0")
+		p.assume("result codes were numeric (ATV0) when the logs begin (%s answers in digits and no ATV comes before it): the replay sends ATV0 first", *h.Numeric)
+	}
 	if h.CMEE > 0 {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CMEE=%d", h.CMEE))
 		p.assume("+CMEE was %d when the logs begin (the error form at %s): the replay sets it first", h.CMEE, h.CMEESrc)
@@ -633,7 +637,7 @@ func (p *Plan) steps(o Options) {
 // finalOK reports that command k of t was answered OK.
 func finalOK(t *fieldlog.Transcript, k int) bool {
 	a := t.Answer(k)
-	return len(a) > 0 && a[len(a)-1].Role == fieldlog.Final && a[len(a)-1].Text == "OK"
+	return len(a) > 0 && a[len(a)-1].Role == fieldlog.Final && a[len(a)-1].Verbose() == "OK"
 }
 
 func clipList(s []string, n int) []string {
