@@ -173,6 +173,9 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			}
 			if j < len(b) {
 				d.Replayed, d.Line = b[j].Text, b[j].Line
+				if j < len(a) {
+					d.Context += formNote(a[j], b[j])
+				}
 			} else {
 				d.Line = rp.host.Entries[k].Line
 			}
@@ -184,6 +187,22 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	return nil
+}
+
+// formNote says when two final results differ in form alone, digits on
+// one side (ATV0) and words on the other: the modem's V setting is what
+// differs, not its answer.
+func formNote(rec, rep fieldlog.Entry) string {
+	if rec.Role != fieldlog.Final || rep.Role != fieldlog.Final || rec.Verbose() != rep.Verbose() {
+		return ""
+	}
+	switch {
+	case rec.Result != "" && rep.Result == "":
+		return fmt.Sprintf("; the same result (%s), numeric (ATV0) in the recording and in words in the replay: the replay's modem is not in ATV0", rec.Result)
+	case rec.Result == "" && rep.Result != "":
+		return fmt.Sprintf("; the same result (%s), in words in the recording and numeric (ATV0) in the replay: the replay's modem is in ATV0", rep.Result)
+	}
+	return ""
 }
 
 func indexOf(t *fieldlog.Transcript, e fieldlog.Entry) int {

@@ -42,6 +42,9 @@ type host struct {
 	lines int // lines written to out
 	// open is the last command sent while it awaits its final result.
 	open *openCommand
+	// modes are the modem's echo and result-code form after the lines
+	// sent: under ATV0 a result code ends with a CR alone.
+	modes at.Modes
 }
 
 // openCommand is a command sent that has no final result yet.
@@ -56,7 +59,7 @@ func newHost(r *harness.Rig, out io.Writer) (*host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay host: %w", err)
 	}
-	h := &host{r: r, tty: tty, out: out, done: make(chan struct{})}
+	h := &host{r: r, tty: tty, out: out, done: make(chan struct{}), modes: at.DefaultModes()}
 	h.cond = sync.NewCond(&h.mu)
 	go h.read()
 	return h, nil
@@ -106,6 +109,9 @@ func (h *host) drain() ([]string, error) {
 	var complete []string
 	for {
 		i := bytes.IndexByte(h.buf, '\n')
+		if j := bytes.IndexByte(h.buf, '\r'); !h.modes.Verbose && j >= 0 && (i < 0 || j < i) {
+			i = j // a numeric result code's lone CR ends it (V.250 §5.7.1)
+		}
 		if i < 0 {
 			break
 		}
@@ -150,9 +156,18 @@ func (h *host) flush() {
 // answered takes a line the modem sent: a final result ends the command
 // that awaited one, as the log readers pair them.
 func (h *host) answered(l string) {
-	if h.open != nil && at.Classify(l).Kind.IsFinal() {
+	if h.open != nil && finalResult(l, h.modes) {
 		h.open = nil
 	}
+}
+
+// finalResult reports a final result code, in words or, under ATV0, a
+// digit.
+func finalResult(l string, m at.Modes) bool {
+	if v, ok := at.NumericResult(l); ok && !m.Verbose {
+		l = v
+	}
+	return at.Classify(l).Kind.IsFinal()
 }
 
 func (h *host) write(dir, text string) {
@@ -175,6 +190,7 @@ func (h *host) send(line string) ([]string, error) {
 	in := h.r.Modem.LinesIn()
 	h.write(">", line)
 	h.open = &openCommand{line: line, at: h.lines}
+	h.modes = h.modes.After(line) // V applies to the line's own result already
 	if _, err := io.WriteString(h.tty, line+"\r"); err != nil {
 		return nil, fmt.Errorf("replay host: write %q: %w", line, err)
 	}

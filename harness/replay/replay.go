@@ -288,6 +288,11 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 		// modem off or restarting answers nothing: a registration of
 		// none, without waiting out the host's timeouts).
 		if r.AT, err = atclient.Open(r.Modem.Path()); err == nil {
+			if !h.modes.Verbose {
+				// The host reads results in words: the recording left
+				// the modem answering in digits (ATV0).
+				_, _ = r.AT.Command("ATV1")
+			}
 			out.end, _ = r.Report()
 		}
 	}

@@ -1,0 +1,70 @@
+package replay
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/esimhil/esimhil/harness/field"
+)
+
+// v0Log is a device's session under numeric result codes (ATE0V0 in its
+// init string), as a sniffer on its UART saw it: GetEID over +CGLA, a
+// channel closed twice (the second ERROR, "4").
+var v0Log = strings.Join([]string{
+	"10:00:00.000 > AT", "10:00:00.004 < AT", "10:00:00.005 < OK",
+	"10:00:00.100 > ATE0V0", "10:00:00.104 < ATE0V0", "10:00:00.105 < 0",
+	`10:00:00.200 > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "10:00:00.210 < +CCHO: 1", "10:00:00.211 < 0",
+	`10:00:00.300 > AT+CGLA=1,22,"81E2910006BF3E035C015A"`, `10:00:00.320 < +CGLA: 46,"BF3E125A10890490320038400000000000021864179000"`, "10:00:00.321 < 0",
+	"10:00:00.400 > AT+CCHC=1", "10:00:00.404 < 0",
+	"10:00:00.500 > AT+CCHC=1", "10:00:00.504 < 4",
+}, "\n") + "\n"
+
+// TestNumericResultCodes: a log recorded under ATV0 replays — the device's
+// ATE0V0 is played, the emulated modem answers in digits too, and its "0"
+// is the recording's; one whose ATV0 came before the log began replays
+// with ATV0 in the preamble; and a replay whose modem answers in words
+// where the recording has digits (that ATV0 left out) diverges at the
+// first final result, saying so.
+func TestNumericResultCodes(t *testing.T) {
+	withoutV0 := strings.Replace(v0Log, "10:00:00.000 > AT\n10:00:00.004 < AT\n10:00:00.005 < OK\n10:00:00.100 > ATE0V0\n10:00:00.104 < ATE0V0\n10:00:00.105 < 0\n", "", 1)
+	fixture := func(t *testing.T, log string, failure int) string {
+		return newFixture(t, "v0", map[string]string{"session.log": log, field.ManifestFile: orangeFixture("v0", "quectel-eg25", "session.log", "plain", failure)})
+	}
+	t.Run("ATE0V0 in the log", func(t *testing.T) {
+		res := replay(t, fixture(t, v0Log, 16))
+		if !res.OK {
+			t.Fatalf("OK = false: %s\n%s", res.Why, Report(res))
+		}
+		if res.Compared[Exchanges] != 6 {
+			t.Errorf("%d exchanges compared, want 6", res.Compared[Exchanges])
+		}
+	})
+	t.Run("ATV0 before the log", func(t *testing.T) {
+		res := replay(t, fixture(t, withoutV0, 10))
+		if !res.OK {
+			t.Fatalf("OK = false: %s\n%s", res.Why, Report(res))
+		}
+		if !slices.Contains(res.Plan.Preamble, "ATV0") || !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "ATV0") }) {
+			t.Errorf("preamble %q, assumptions %q: want ATV0 sent first, and said", res.Plan.Preamble, res.Plan.Assumptions)
+		}
+	})
+	t.Run("the replay answers in words", func(t *testing.T) {
+		plan, err := Plan(fixture(t, withoutV0, 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan.Preamble = slices.DeleteFunc(plan.Preamble, func(l string) bool { return l == "ATV0" })
+		res, err := Replay(plan, Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Divergence
+		if res.OK || d == nil {
+			t.Fatalf("OK = %v, divergence %+v: the replay answered in words\n%s", res.OK, d, Report(res))
+		}
+		if d.Src.Line != 3 || d.Recorded != "0" || d.Replayed != "OK" || !strings.Contains(d.Context, "numeric (ATV0) in the recording and in words in the replay") {
+			t.Errorf("divergence %+v, want session.log:3 recorded 0, replayed OK, the context saying the forms differ", d)
+		}
+	})
+}
