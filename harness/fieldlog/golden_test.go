@@ -101,6 +101,7 @@ func TestGolden(t *testing.T) {
 		// finals; QCOM's hex "30 0D".
 		{"plain-v0.log", Plain},
 		{"terminal-v0.log", Terminal},
+		{"terminal-v0-putty.log", Terminal}, // PuTTY's bytes: a result's lone CR, the next echo after it
 		{"socat-v0.log", Socat},
 		{"qcom-v0-hex.log", QCOM},
 		{"platform.json", Platform},

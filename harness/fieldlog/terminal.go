@@ -60,8 +60,13 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rest = terminalText(rest); rest != "" {
-			ls = append(ls, line{n, t, rest})
+		// A CR inside a line is where the modem's output went on without
+		// a line feed, as a capture of its bytes keeps it: a numeric
+		// result code ends with a lone CR (ATV0), the next echo after it.
+		for piece := range strings.SplitSeq(strings.TrimRight(rest, "\r"), "\r") {
+			if piece = terminalText(piece); piece != "" {
+				ls = append(ls, line{n, t, piece})
+			}
 		}
 	}
 	end := len(ls) // where the program's lines as it quits start
