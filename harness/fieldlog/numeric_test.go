@@ -109,3 +109,12 @@ func TestNumericResultsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestNumericTerminalDetected: a terminal session that answers in digits
+// from its first command on (ATE0V0 typed first) reads as one.
+func TestNumericTerminalDetected(t *testing.T) {
+	log := "ATE0V0\r\nATE0V0\r\n0\r\nAT+CSQ\r\n+CSQ: 24,99\r\n0\r\n"
+	if f, err := Detect("v.log", []byte(log)); err != nil || f != Terminal {
+		t.Errorf("Detect = %q, %v; want %q", f, err, Terminal)
+	}
+}

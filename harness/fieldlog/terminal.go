@@ -152,6 +152,7 @@ func resultText(line string, m at.Modes) string {
 // another format.
 func looksLikeTerminal(lines []string) bool {
 	var cmds, results int
+	mode := at.DefaultModes()
 	for i, l := range lines {
 		if i >= sniffLines {
 			break
@@ -161,7 +162,8 @@ func looksLikeTerminal(lines []string) bool {
 		switch {
 		case atCommandLine.MatchString(rest):
 			cmds++
-		case resultLine.MatchString(rest):
+			mode = mode.After(rest)
+		case resultLine.MatchString(verboseResult(rest, mode)):
 			results++
 		}
 	}
