@@ -163,12 +163,16 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fieldlog.Clip(e.Text, commandWidth) + " got no final result", true
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
-			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Text != "OK" && !closingNotOpen(t, e):
+			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !closingNotOpen(t, e):
 				cmd := "a command"
 				if e.Cmd >= 0 {
 					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
 				}
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, e.Text), true
+				answer := e.Text
+				if e.Result != "" {
+					answer += " (" + e.Result + ")" // a numeric result code (ATV0)
+				}
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, answer), true
 			case e.Event != nil && e.Event.Code != 0:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
 			case e.Dir == fieldlog.Modem && registrationDenied(e):

@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -67,4 +69,27 @@ func TestNumericResultCodes(t *testing.T) {
 			t.Errorf("divergence %+v, want session.log:3 recorded 0, replayed OK, the context saying the forms differ", d)
 		}
 	})
+}
+
+// TestNumericDraft: a drafted fixture of a log under ATV0 names its first
+// failure at the "4" (ERROR), not at the first "0" (OK).
+func TestNumericDraft(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "session.log")
+	if err := os.WriteFile(log, []byte(v0Log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "tracker", "a tracker's UART", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Failure.String() != "session.log:16" || !d.Found {
+		t.Errorf("failure %s (found %v), want the 4 of session.log:16", d.Failure, d.Found)
+	}
+	manifest, err := os.ReadFile(filepath.Join(d.Dir, field.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifest), "answered 4 (ERROR)") {
+		t.Errorf("the manifest does not name the failure as 4 (ERROR):\n%s", manifest)
+	}
 }
