@@ -222,10 +222,14 @@ func (c *portConv) digitHint(answer []Entry) string {
 	if len(last) != 1 || last[0] < '0' || last[0] > '9' {
 		return ""
 	}
-	if v, ok := at.NumericResult(last); ok && at.Classify(v).Kind.IsFinal() {
+	v, ok := at.NumericResult(last)
+	switch {
+	case !ok:
+		return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
+	case at.Classify(v).Kind.IsFinal() && c.form == verboseForm:
 		return fmt.Sprintf(" (its last line, %s, is %s in numeric form, but the modem answers in words since line %d: an ATV0 the log does not show?)", last, v, c.formLine)
 	}
-	return fmt.Sprintf(" (its last line, %s, is a bare digit but no V.250 result code)", last)
+	return "" // CONNECT, RING: no final result in either form
 }
 
 // vSetting is what a command line sets V to: 0 numeric, 1 verbose, -1
