@@ -65,7 +65,7 @@ func FuzzMM(f *testing.F) {
 	fuzzReader(f, MM, "mm.log", "mm-legacy.log", "mm-sms.log", "mm-srcloc.log")
 }
 func FuzzSocat(f *testing.F) {
-	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log")
+	fuzzReader(f, Socat, "socat-v.log", "socat-v-control.log", "socat-x.log", "socat-vx.log", "socat-swapped.log", "socat-v0.log")
 }
 func FuzzStrace(f *testing.F) {
 	fuzzReader(f, Strace, "strace-f.log", "strace-ttt-x.log", "strace-r-pid.log")
@@ -79,10 +79,12 @@ func FuzzDocklight(f *testing.F) {
 func FuzzSSCOM(f *testing.F) {
 	fuzzReader(f, SSCOM, "sscom-echo.log", "sscom-echo-off-midnight.log", "sscom-cr.log", "sscom-hex.log", "sscom-gbk.log")
 }
-func FuzzQCOM(f *testing.F)  { fuzzReader(f, QCOM, "qcom.log", "qcom-hex.log") }
-func FuzzPlain(f *testing.F) { fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log") }
+func FuzzQCOM(f *testing.F) { fuzzReader(f, QCOM, "qcom.log", "qcom-hex.log", "qcom-v0-hex.log") }
+func FuzzPlain(f *testing.F) {
+	fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log", "plain-v0.log")
+}
 func FuzzTerminal(f *testing.F) {
-	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log")
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log", "terminal-v0.log", "terminal-v0-putty.log")
 }
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
