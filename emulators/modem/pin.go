@@ -7,6 +7,7 @@ package modem
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -161,6 +162,24 @@ func (m *Modem) pinURC(u string) string {
 		return "+CPIN: " + m.st.pin
 	}
 	return u
+}
+
+// refreshURCs are the personality's URCs after a REFRESH as the card
+// stands: its "+CPIN: READY" says the PIN state, and a modem that reports
+// the card's state at boot ("+CPIN: READY" there) but not after a
+// refresh (an EG25: "+QUSIM: 1" alone) still says a PIN-locked card is
+// one, first, as its SIM state changed.
+func (m *Modem) refreshURCs() []string {
+	p := &m.o.Personality
+	var out []string
+	if m.st.pin != "" && m.st.pin != pinReady && slices.Contains(p.BootURCs, "+CPIN: "+pinReady) &&
+		!slices.Contains(p.RefreshURCs, "+CPIN: "+pinReady) {
+		out = append(out, "+CPIN: "+m.st.pin)
+	}
+	for _, u := range p.RefreshURCs {
+		out = append(out, m.pinURC(u))
+	}
+	return out
 }
 
 // pinErr is the +CME ERROR a PIN command's status word means: 63CX a

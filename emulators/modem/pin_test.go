@@ -250,3 +250,27 @@ func TestPINURCs(t *testing.T) {
 		})
 	}
 }
+
+// After a REFRESH to a PIN-locked profile the personalities say so: an
+// A7600's refresh URC "+CPIN: READY" becomes "+CPIN: SIM PIN", an EG25
+// adds it before its "+QUSIM: 1"; generic, which reports no card state,
+// says nothing.
+func TestPINRefreshURCs(t *testing.T) {
+	for _, tc := range []struct {
+		pers string
+		want []string
+	}{
+		{"simcom-a7600", []string{"+CPIN: SIM PIN"}},
+		{"quectel-eg25", []string{"+CPIN: SIM PIN", "+QUSIM: 1"}},
+		{"", nil},
+	} {
+		t.Run(tc.pers, func(t *testing.T) {
+			r, _ := pinRig(t, true, tc.pers)
+			var got []string
+			r.loop.Do(func() { got = r.m.refreshURCs() })
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("refresh URCs %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -279,8 +279,8 @@ func (m *Modem) Refresh(qualifier byte) {
 		if m.st.fun != 0 {
 			m.boot()
 			if m.st.cardOn {
-				for _, u := range m.o.Personality.RefreshURCs {
-					m.urc(m.pinURC(u))
+				for _, u := range m.refreshURCs() {
+					m.urc(u)
 				}
 			}
 		}
