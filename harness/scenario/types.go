@@ -364,6 +364,9 @@ type EndRegistration struct {
 	Registration string
 	PLMN         string
 	IMSI         string
+	// PIN is "SIM PIN" or "SIM PUK" when the card wanted PIN1 (or the
+	// PUK) at the end: +CIMI answered no IMSI; the host enters none.
+	PIN string
 }
 
 // PlatformDown reports whether a platform_unreachable fault is in force at
