@@ -372,3 +372,21 @@ func TestES10WithPINLocked(t *testing.T) {
 	}
 	runScript(t, c, enableSteps(iccidSFR))
 }
+
+// A downloaded profile takes its keys from its package: enabled there
+// (pinAttributes), SIM PIN once it is enabled and the card reset.
+func TestDownloadedProfilePIN(t *testing.T) {
+	cfg, _ := rspConfig(t)
+	c := newTestCard(t, cfg)
+	l := newLPA(t, c)
+	l.pkg.PIN1, l.pkg.PIN1Enabled = "4321", true
+	l.authenticate()
+	l.prepare()
+	if res := l.pir(l.load(l.bpp())); !res.Data.OK {
+		t.Fatalf("install: %+v", res.Data)
+	}
+	runScript(t, c, enableSteps("98330100000000000073")) // 89331000000000000037 swapped
+	c.Reset()
+	runSW(t, c, []sws{{status, 0x63C3}, {selectUSIM, 0x9000}, {selIMSI, 0x9000}, {readIMSI, 0x6982},
+		{verify + pin1234, 0x63C2}, {verify + "34333231FFFFFFFF", 0x9000}, {readIMSI, 0x9000}})
+}
