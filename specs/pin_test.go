@@ -99,6 +99,7 @@ var _ = Describe("A PIN-locked profile", framework.Emulated, func() {
 		Expect(one(r, `AT+CPINR="SIM PIN"`)).To(Equal("+CPINR: SIM PIN,2,3"))
 		send(r, `AT+CPIN="1234"`)
 		advance(r, 10*time.Second)
+		send(r, "AT") // a personality's "+CPIN: READY" URC read before the question
 		Expect(one(r, "AT+CPIN?")).To(Equal("+CPIN: READY"))
 		Expect(one(r, "AT+CEREG?")).To(Equal("+CEREG: 1,1"), "home on SFR")
 		Expect(servingPLMN(r)).To(Equal("20810"))
