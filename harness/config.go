@@ -59,11 +59,15 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		// A preinstalled profile carries the names its factory
 		// personalisation gave it, as a downloaded one carries its
 		// metadata's.
-		c.Profiles = append(c.Profiles, euicc.ProfileSpec{
+		spec := euicc.ProfileSpec{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI,
 			SPN: spn(op), Name: profileName(op, "preinstalled profile"),
 			Enabled: p.Enabled, MNCLen: len(op.PLMN) - 3,
-		})
+		}
+		if op.PIN1 != nil {
+			spec.PIN1, spec.PIN1Enabled = op.PIN1.Code, op.PIN1.Enabled
+		}
+		c.Profiles = append(c.Profiles, spec)
 	}
 	return c
 }

@@ -130,19 +130,25 @@ func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 
 // deliveredProfile is the seq-th profile an operator's SM-DP+ delivers:
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
-// operator's PLMN + serial, the operator's name on the handset, and the
-// profile policy rules the operator sets (its ppr).
+// operator's PLMN + serial, the operator's name on the handset, the
+// profile policy rules the operator sets (its ppr) and its PIN1.
 func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
+	var pin1 scenario.PIN1
+	if o.PIN1 != nil {
+		pin1 = *o.PIN1
+	}
 	return smdp.Profile{
-		ICCID:    iccid,
-		IMSI:     fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
-		MNCLen:   len(o.PLMN) - 3,
-		Operator: o.ID,
-		Name:     profileName(o, fmt.Sprintf("test profile %d", seq)),
-		SPN:      spn(o),
-		PPR:      pprBits(o.PPR),
-		Icon:     operatorIcon(o.ID),
+		PIN1:        pin1.Code,
+		PIN1Enabled: pin1.Enabled,
+		ICCID:       iccid,
+		IMSI:        fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
+		MNCLen:      len(o.PLMN) - 3,
+		Operator:    o.ID,
+		Name:        profileName(o, fmt.Sprintf("test profile %d", seq)),
+		SPN:         spn(o),
+		PPR:         pprBits(o.PPR),
+		Icon:        operatorIcon(o.ID),
 	}
 }
 

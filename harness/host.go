@@ -16,7 +16,9 @@ import (
 // CLI runs it so that at.log shows the device's story on its own.
 var HostInit = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2", "AT+CPIN?", "AT+CCID", "AT+CIMI"}
 
-// HostReport is what the CLI asks at the end of a run.
+// HostReport is what the CLI asks at the end of a run. The host never
+// enters a PIN: a card that wants one at the end answers +CIMI with SIM
+// PIN required (or SIM PUK), which the report says instead of an IMSI.
 var HostReport = []string{"AT+CEREG?", "AT+COPS?", "AT+CSQ", "AT+CCID", "AT+CIMI"}
 
 // Script sends AT commands in order through the rig's host connection and
@@ -60,10 +62,29 @@ func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 // (+CIMI), which expect.final is checked against (scenario.Check).
 func (r *Rig) Report() (scenario.EndRegistration, error) {
 	answers, err := r.script(HostReport)
-	if err != nil {
+	pin := pinLocked(err)
+	if err != nil && pin == "" {
 		return scenario.EndRegistration{}, err
 	}
-	return parseReport(answers)
+	// With +CIMI refused, the last question, the answers before it are in.
+	return parseReport(answers, pin)
+}
+
+// pinLocked reads a +CIMI refused for PIN1 (TS 27.007 §9.2: 11 SIM PIN
+// required, 12 SIM PUK required) out of a script's error: "SIM PIN" or
+// "SIM PUK", else "".
+func pinLocked(err error) string {
+	var cme *atclient.CMEError
+	if err == nil || !strings.HasPrefix(err.Error(), "AT+CIMI:") {
+		return ""
+	}
+	switch msg := err.Error(); {
+	case errors.As(err, &cme) && cme.Code == 11, strings.HasSuffix(msg, "+CME ERROR: 11"), strings.HasSuffix(msg, "SIM PIN required"):
+		return "SIM PIN"
+	case errors.As(err, &cme) && cme.Code == 12, strings.HasSuffix(msg, "+CME ERROR: 12"), strings.HasSuffix(msg, "SIM PUK required"):
+		return "SIM PUK"
+	}
+	return ""
 }
 
 var (
@@ -73,9 +94,10 @@ var (
 )
 
 // parseReport reads the answers to AT+CEREG?, AT+COPS? and AT+CIMI (TS
-// 27.007 §10.1.22, §7.3, §7.1).
-func parseReport(answers map[string]*atclient.Response) (scenario.EndRegistration, error) {
-	var end scenario.EndRegistration
+// 27.007 §10.1.22, §7.3, §7.1); pin, when +CIMI was refused for PIN1,
+// stands for the IMSI.
+func parseReport(answers map[string]*atclient.Response, pin string) (scenario.EndRegistration, error) {
+	end := scenario.EndRegistration{PIN: pin}
 	one := func(cmd string, re *regexp.Regexp) ([]string, error) {
 		resp := answers[cmd]
 		if resp == nil {
@@ -99,6 +121,9 @@ func parseReport(answers map[string]*atclient.Response) (scenario.EndRegistratio
 	}
 	if end.Registration == "home" || end.Registration == "roaming" {
 		end.PLMN = m[2]
+	}
+	if pin != "" {
+		return end, nil
 	}
 	if m, err = one("AT+CIMI", imsiLine); err != nil {
 		return end, err

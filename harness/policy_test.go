@@ -39,3 +39,25 @@ func TestPolicyRulesFromScenario(t *testing.T) {
 		t.Fatalf("RAT %+v without device.rat", rat)
 	}
 }
+
+// An operator's pin1 goes to its preinstalled profiles and to the
+// profiles its SM-DP+ delivers; the others keep the default (0000,
+// disabled).
+func TestPIN1FromScenario(t *testing.T) {
+	s := loadFixture(t, "pin-locked-profile.yaml")
+	for _, p := range cardConfig(s, netip.AddrPort{}, nil).Profiles {
+		wantPIN, wantOn := "", false
+		if p.Operator == "sfr" {
+			wantPIN, wantOn = "1234", true
+		}
+		if p.PIN1 != wantPIN || p.PIN1Enabled != wantOn {
+			t.Errorf("%s: PIN1 %q enabled %v, want %q %v", p.Operator, p.PIN1, p.PIN1Enabled, wantPIN, wantOn)
+		}
+	}
+	for _, o := range s.Network.Operators {
+		p := deliveredProfile(o, 1)
+		if on := o.ID == "sfr"; p.PIN1Enabled != on || on && p.PIN1 != "1234" || !on && p.PIN1 != "" {
+			t.Errorf("%s delivers PIN1 %q enabled %v", o.ID, p.PIN1, p.PIN1Enabled)
+		}
+	}
+}

@@ -28,6 +28,9 @@ type profile struct {
 	// OperatorPLMNs is a downloaded profile's EF OPLMNwAcT as its package
 	// carried it; nil for a preinstalled one, which lists its home network.
 	OperatorPLMNs []string
+	// pins are the profile's keys: codes, attempts left, PIN1 enabled or
+	// not (pin.go), kept in NVM with the profile.
+	pins pinState
 	// Files holds what the terminal wrote to the profile's USIM files
 	// (file id → whole content), nil until it writes: a USIM keeps them in
 	// its NVM, so LOCI or FPLMN written before a power cycle read back
@@ -127,7 +130,8 @@ func New(cfg Config) (*Card, error) {
 	c := newCard(cfg)
 	c.defaultDP = cfg.DefaultSMDP
 	for i, p := range cfg.Profiles {
-		c.profiles = append(c.profiles, &profile{ProfileSpec: p, AID: isdpAID(i), Original: p.Enabled})
+		c.profiles = append(c.profiles, &profile{ProfileSpec: p, AID: isdpAID(i), Original: p.Enabled,
+			pins: newPINState(p.PIN1, p.PIN1Enabled)})
 	}
 	return c, nil
 }
@@ -269,6 +273,11 @@ var insClasses = map[byte]insClass{
 	0xD6: interindustry, // UPDATE BINARY
 	0xDC: interindustry, // UPDATE RECORD
 	0x70: interindustry, // MANAGE CHANNEL
+	0x20: interindustry, // VERIFY PIN
+	0x24: interindustry, // CHANGE PIN
+	0x26: interindustry, // DISABLE PIN
+	0x28: interindustry, // ENABLE PIN
+	0x2C: interindustry, // UNBLOCK PIN
 	0xC0: either,        // GET RESPONSE
 	0xF2: proprietary,   // STATUS
 	0x10: proprietary,   // TERMINAL PROFILE
@@ -316,6 +325,8 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return ch.status(cmd)
 	case 0xE2:
 		return c.storeData(ch, cmd)
+	case insVerify, insChange, insDisable, insEnable, insUnblock:
+		return c.pinCommand(cmd)
 	default:
 		return c.toolkit(ch, cmd)
 	}

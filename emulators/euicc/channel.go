@@ -18,6 +18,7 @@ const (
 
 // channel is the state of one logical channel (7816-4 §7.1.2).
 type channel struct {
+	fs  *fileSystem
 	df  *node // current DF: MF or ADF USIM
 	ef  *node // current EF, nil if none
 	app app
@@ -28,7 +29,7 @@ type channel struct {
 	storeNext int
 }
 
-func newChannel(fs *fileSystem) *channel { return &channel{df: fs.mf} }
+func newChannel(fs *fileSystem) *channel { return &channel{fs: fs, df: fs.mf} }
 
 // selectFile is SELECT (TS 102 221 §11.1.1): P1 00 by file identifier,
 // 04 by DF name (AID, partial allowed), 08 by path from the MF; P2 04
@@ -155,7 +156,7 @@ func (ch *channel) transparent(cmd apdu.Command, am byte) (*node, int, uint16) {
 	if ef.kind != kindTransparent {
 		return nil, 0, apdu.SWIncompatibleFile
 	}
-	if !ef.allows(am) {
+	if !ef.allows(am, ch.fs.met) {
 		return nil, 0, apdu.SWSecurityNotSatisfied
 	}
 	if off > len(ef.data) {
@@ -236,7 +237,7 @@ func (ch *channel) linear(cmd apdu.Command, am byte) uint16 {
 		return apdu.SWCommandNotAllowed
 	case ch.ef.kind != kindLinear:
 		return apdu.SWIncompatibleFile
-	case !ch.ef.allows(am):
+	case !ch.ef.allows(am, ch.fs.met):
 		return apdu.SWSecurityNotSatisfied
 	case int(cmd.P1) > len(ch.ef.records):
 		return apdu.SWRecordNotFound

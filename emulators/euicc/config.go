@@ -26,6 +26,11 @@ type ProfileSpec struct {
 	// HomePLMN and EF AD byte 4 (TS 31.102 §4.2.18).
 	MNCLen  int
 	Enabled bool
+	// PIN1 is the profile's PIN1 (4-8 digits; "" is DefaultPIN1) and
+	// PIN1Enabled whether its verification is enabled (default: not, so
+	// the USIM's files that need PIN1 read without a VERIFY).
+	PIN1        string
+	PIN1Enabled bool
 }
 
 // HomePLMN returns MCC+MNC of the profile's IMSI.
@@ -171,6 +176,9 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 		}
 		if p.Operator == "" {
 			return fmt.Errorf("euicc: profile %s: empty operator", p.ICCID)
+		}
+		if p.PIN1 != "" && !ident.Digits(p.PIN1, 4, 8) {
+			return fmt.Errorf("euicc: profile %s: PIN1 %q: want 4 to 8 digits", p.ICCID, p.PIN1)
 		}
 		if p.Enabled {
 			enabled++

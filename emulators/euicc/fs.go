@@ -145,6 +145,27 @@ func (n *node) add(c *node) *node {
 type fileSystem struct {
 	mf, usim *node    // usim is nil when no profile is enabled
 	prof     *profile // the profile whose files these are, nil with none
+	// verified holds the keys a VERIFY (or CHANGE, ENABLE, UNBLOCK)
+	// satisfied: volatile, so a reset, a power cut and the REFRESH of a
+	// profile switch, which rebuild the file system, lose it.
+	verified map[byte]bool
+}
+
+// met reports whether key's security condition is met now.
+func (fs *fileSystem) met(key byte) bool {
+	if fs.prof == nil {
+		return false
+	}
+	return fs.prof.pins.met(fs.verified, key)
+}
+
+// setPIN1Enabled states PIN1's enabled state in the MF's and the USIM's
+// PIN status templates (their FCPs' C6).
+func (fs *fileSystem) setPIN1Enabled(on bool) {
+	fs.mf.pins = saip.MFPINStates(on)
+	if fs.usim != nil {
+		fs.usim.pins = saip.USIMPINStates(on)
+	}
 }
 
 // buildFS lays out MF, EF ICCID, EF DIR, EF ARR and ADF USIM for p, with no
@@ -160,7 +181,7 @@ type fileSystem struct {
 // wrote them to this profile (profile.Files).
 func buildFS(p *profile) *fileSystem {
 	mf := &node{fid: fidMF, kind: kindDF, arr: saip.ARRDF, pins: saip.MFPINs}
-	fs := &fileSystem{mf: mf, prof: p}
+	fs := &fileSystem{mf: mf, prof: p, verified: map[byte]bool{}}
 	if p == nil {
 		return fs
 	}
@@ -170,7 +191,7 @@ func buildFS(p *profile) *fileSystem {
 	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10), arr: saip.ARRReadAlwaysUpdateNever})
 	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: saip.DIRRecordLen, records: saip.DIR(), arr: saip.ARRReadAlwaysUpdateADM})
 	mf.add(&node{fid: fidMFARR, sfi: 0x06, kind: kindLinear, recLen: saip.ARRRecordLen, records: saip.ARR(), arr: saip.ARRReadAlwaysUpdateADM})
-	usim := mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF, pins: saip.USIMPINs})
+	usim := mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF})
 	hplmn := p.HomePLMN()
 	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
 	oplmns := p.OperatorPLMNs
@@ -226,13 +247,14 @@ func buildFS(p *profile) *fileSystem {
 	} {
 		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindLinear, recLen: f.recLen, records: f.records, arr: f.arr})
 	}
+	fs.usim = usim
+	fs.setPIN1Enabled(p.pins.PIN1Enabled)
 	// What the terminal wrote to the files it may update.
 	for _, n := range usim.children {
-		if w, ok := p.Files[n.fid]; ok && n.allows(saip.AMUpdate) && len(w) == len(n.content()) {
+		if w, ok := p.Files[n.fid]; ok && n.allows(saip.AMUpdate, terminalMet) && len(w) == len(n.content()) {
 			n.setContent(w)
 		}
 	}
-	fs.usim = usim
 	return fs
 }
 
@@ -287,25 +309,26 @@ func (n *node) arrEF() *node {
 }
 
 // allows reports whether n's access rule grants the access mode am
-// (saip.AMRead, saip.AMUpdate) with the keys its DF's PIN status states
-// met: a disabled PIN is, an enabled key is not, as no terminal here
-// verifies one. No rule, as when the EF ARR or its record is missing,
-// grants nothing (TS 31.102 §4.2.55).
-func (n *node) allows(am byte) bool {
+// (saip.AMRead, saip.AMUpdate) with the keys met says are met (the file
+// system's met: a disabled PIN1 is, an enabled one once verified, ADM1
+// never) among those its DF's PIN status template lists. No rule, as when
+// the EF ARR or its record is missing, grants nothing (TS 31.102
+// §4.2.55).
+func (n *node) allows(am byte, met func(key byte) bool) bool {
 	arr := n.arrEF()
 	if arr == nil || n.arr == 0 || int(n.arr) > len(arr.records) {
 		return false
 	}
 	pins := n.dir().pins
-	met := func(key byte) bool {
+	listed := func(key byte) bool {
 		for _, p := range pins {
 			if p.Key == key {
-				return !p.Enabled
+				return met(key)
 			}
 		}
 		return false
 	}
-	return ruleGrants(arr.records[n.arr-1], am, met)
+	return ruleGrants(arr.records[n.arr-1], am, listed)
 }
 
 // ruleGrants reads an access rule record in expanded format (TS 102 221

@@ -62,6 +62,9 @@ type nvmProfile struct {
 	// Files are the USIM files the terminal wrote (profile.Files): file
 	// id to content, both in hex ("6F7E": "…").
 	Files map[string]string `json:"files,omitempty"`
+	// PIN is the profile's keys (codes, attempts left, PIN1 enabled),
+	// left out while they are the defaults (newPINState("", false)).
+	PIN *pinState `json:"pin,omitempty"`
 }
 
 // Notification is a pending ES10b notification (sequence number, event
@@ -103,6 +106,10 @@ func (c *Card) nvmLocked() ([]byte, error) {
 		}
 		if p.Meta != nil {
 			np.Metadata = p.Meta.Encode()
+		}
+		if p.pins != newPINState("", false) {
+			pins := p.pins
+			np.PIN = &pins
 		}
 		for fid, b := range p.Files {
 			if np.Files == nil {
@@ -201,6 +208,10 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 			}
 			q.Meta = &m
 		}
+		q.pins = newPINState("", false)
+		if p.PIN != nil {
+			q.pins = *p.PIN
+		}
 		q.Files, _ = decodeFiles(q, p.Files) // check took them
 		c.profiles = append(c.profiles, q)
 	}
@@ -269,6 +280,11 @@ func (img *nvmFile) check(eid string) error {
 		}
 		if _, err := decodeFiles(&profile{ProfileSpec: spec}, p.Files); err != nil {
 			return fail(f("files"), "%v", err)
+		}
+		if p.PIN != nil {
+			if err := p.PIN.check(); err != nil {
+				return fmt.Errorf("%s.%w", f("pin"), err)
+			}
 		}
 		iccids[p.ICCID], aids[strings.ToLower(p.AID)] = true, true
 		if p.Enabled {
@@ -343,7 +359,7 @@ func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error)
 		}
 		fid := uint16(id[0])<<8 | uint16(id[1])
 		n := usim.child(fid)
-		if n == nil || !n.allows(saip.AMUpdate) {
+		if n == nil || !n.allows(saip.AMUpdate, terminalMet) {
 			return nil, fmt.Errorf("%s: not a USIM file the terminal may update", k)
 		}
 		want := n.content()

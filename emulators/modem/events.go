@@ -4,7 +4,7 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 
 // Event kinds the modem logs (README, "The event log").
 const (
-	KindCard          eventlog.Kind = "card"           // {present, iccid, imsi}: the card as read after a reset
+	KindCard          eventlog.Kind = "card"           // {present, iccid, imsi, pin?}: the card as read after a reset (pin: SIM PIN or SIM PUK while PIN1 keeps the IMSI unread), or once the PIN is entered
 	KindCardError     eventlog.Kind = "card-error"     // {error}: the card did not answer a read
 	KindSTKError      eventlog.Kind = "stk-error"      // {error}: the toolkit terminal failed to start
 	KindRegistration  eventlog.Kind = "registration"   // {stat, plmn, cause}: a +CEREG change

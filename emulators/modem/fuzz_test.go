@@ -20,6 +20,9 @@ func FuzzInterpreter(f *testing.F) {
 		"AT+CGDCONT=2\r", `AT+CGDCONT=1,"IP","apn` + "\r", "AT+CGATT?;+CGATT=0;+CGATT=1;+CGATT=?\r",
 		`AT+CCLK="26/02/28,23:59:59-14";+CCLK?;+CCLK=?` + "\r", "AT&FE0V1X1&C1&D2S0=0;S3?;S0=?\r", `AT+COPS=1,2,"20801",7;+COPS?;+COPS=4,0,"Orange F";+COPS=0` + "\r", `AT+CPSMS=1,,,"00100100","00000001";+CPSMS?;+CEDRXS=2,5,"0101";+CEDRXS?;+CEDRXRDP` + "\r", `AT+CSCS="GSM";+CSCS?;+CNUM` + "\r", `AT+CCLK="26/02/30,00:00:00+97"` + "\r",
 		"AT+CGACT=1,1,2;+CGACT?;+CGACT=0;+CGACT=?\r", "AT+CFUN=4;+CGACT=1\r", "AT+CGACT=1,x,\r",
+		`AT+CPIN="1234";+CPIN?;+CPIN="12345678","0000";+CPINR;+CPINR="SIM*"` + "\r",
+		`AT+CLCK="SC",2;+CLCK="SC",1,"0000";+CLCK="SC",0,"0000";+CPWD="SC","0000","1234";+CPWD="P2",1,2` + "\r",
+		`AT+CSIM=10,"0020000100";+CSIM=26,"002000010831323334FFFFFFFF"` + "\r",
 	} {
 		f.Add([]byte(s))
 	}

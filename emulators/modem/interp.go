@@ -28,7 +28,7 @@ func init() {
 		"S6": cmdSRegister, "S7": cmdSRegister, "S8": cmdSRegister, "S10": cmdSRegister,
 		"+CSCS": cmdCSCS, "+CNUM": cmdCNUM,
 		"+CPSMS": cmdCPSMS, "+CEDRXS": cmdCEDRXS, "+CEDRXRDP": cmdCEDRXRDP,
-		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
+		"+CMEE": cmdCMEE, "+CFUN": cmdCFUN, "+CPIN": cmdCPIN, "+CPINR": cmdCPINR, "+CLCK": cmdCLCK, "+CPWD": cmdCPWD, "+CIMI": cmdCIMI, "+CCID": cmdCCID,
 		"+COPS": cmdCOPS, "+CREG": cmdReg, "+CGREG": cmdReg, "+CEREG": cmdReg,
 		"+CSQ": cmdCSQ, "+CESQ": cmdCESQ, "+CCLK": cmdCCLK,
 		"+CGDCONT": cmdCGDCONT, "+CGATT": cmdCGATT, "+CGACT": cmdCGACT,

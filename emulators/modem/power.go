@@ -17,7 +17,7 @@ func (m *Modem) boot() {
 	m.st.channels = map[int]bool{}
 	atr := m.resetCard()
 	m.st.cardOn = len(atr) > 0
-	m.st.iccid, m.st.imsi = "", ""
+	m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
 		return
@@ -31,12 +31,28 @@ func (m *Modem) boot() {
 	if err != nil {
 		m.emit(KindCardError, eventlog.F{"error": err.Error()})
 	}
-	imsi, err := m.readIMSI()
+	m.st.iccid = iccid
+	// The user verification comes before the USIM's files (TS 31.102
+	// §5.1.1): while PIN1 is required EF IMSI does not read, so there is
+	// no subscriber to attach until the host enters the PIN.
+	pin, err := m.pinState()
 	if err != nil {
 		m.emit(KindCardError, eventlog.F{"error": err.Error()})
+		pin = pinReady
 	}
-	m.st.iccid, m.st.imsi = iccid, imsi
-	m.emit(KindCard, eventlog.F{"present": true, "iccid": iccid, "imsi": imsi})
+	m.st.pin = pin
+	f := eventlog.F{"present": true, "iccid": iccid, "imsi": ""}
+	if pin == pinReady {
+		imsi, err := m.readIMSI()
+		if err != nil {
+			m.emit(KindCardError, eventlog.F{"error": err.Error()})
+		}
+		m.st.imsi = imsi
+		f["imsi"] = imsi
+	} else {
+		f["pin"] = pin
+	}
+	m.emit(KindCard, f)
 	m.scheduleAttach()
 }
 
@@ -179,7 +195,7 @@ func (m *Modem) PowerOff() {
 	}
 	m.o.Card.PowerOff()
 	m.st.cardOn = false
-	m.st.iccid, m.st.imsi = "", ""
+	m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
 	m.st.channels = map[int]bool{}
 	m.emit(KindPower, eventlog.F{"on": false})
 }
@@ -263,7 +279,7 @@ func (m *Modem) Refresh(qualifier byte) {
 		if m.st.fun != 0 {
 			m.boot()
 			if m.st.cardOn {
-				for _, u := range m.o.Personality.RefreshURCs {
+				for _, u := range m.refreshURCs() {
 					m.urc(u)
 				}
 			}
@@ -351,27 +367,13 @@ func (m *Modem) bootWithURCs() {
 	m.boot()
 	for _, u := range urcs[first:] {
 		if !cardURC(u) || m.st.cardOn {
-			m.urc(u)
+			m.urc(m.pinURC(u))
 		}
 	}
 }
 
 // cardURC reports a URC that tells the card's state.
 func cardURC(u string) bool { return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:") }
-
-func cmdCPIN(m *Modem, c at.Command) error {
-	switch c.Form {
-	case at.Read:
-		if !m.st.cardOn {
-			return at.CMESIMNotInserted
-		}
-		m.info("+CPIN: READY")
-		return nil
-	case at.Test:
-		return nil
-	}
-	return fmt.Errorf("+CPIN %v: %w", c.Form, at.CMENotSupported)
-}
 
 func cmdCIMI(m *Modem, c at.Command) error {
 	if c.Form == at.Test {
@@ -381,6 +383,9 @@ func cmdCIMI(m *Modem, c at.Command) error {
 		return errUnknown
 	}
 	if err := m.cardReady(); err != nil {
+		return err
+	}
+	if err := m.pinRequired(); err != nil {
 		return err
 	}
 	if m.st.imsi == "" {

@@ -26,7 +26,21 @@ type Profile struct {
 	// Icon is the operator's icon its metadata carries (iconType 93 and
 	// icon 94, at most 1,024 bytes), as an LPA shows it; nil: none.
 	Icon *es10.Icon
+	// PIN1 is the package's PIN1 (4-8 digits; "": DefaultPIN1) and
+	// PIN1Enabled whether its verification is enabled (PE-PINCodes
+	// pinAttributes; default: disabled).
+	PIN1        string
+	PIN1Enabled bool
 }
+
+// The keys of every package this SM-DP+ builds (test values): PIN1 unless
+// the order names one, PUK1 and ADM1; the USIM's PIN2 and PUK2 take PIN1's
+// and PUK1's.
+const (
+	DefaultPIN1 = "0000"
+	DefaultPUK1 = "12345678"
+	DefaultADM1 = "88888888"
+)
 
 func (p Profile) mncLen() int {
 	if p.MNCLen == 0 {
@@ -68,8 +82,12 @@ func (s *Server) profilePackage(p Profile) ([]byte, error) {
 	}
 	ki := sha256.Sum256([]byte("esimhil test Ki\x00" + p.ICCID))
 	opc := sha256.Sum256([]byte("esimhil test OPc\x00" + p.ICCID))
+	pin1 := p.PIN1
+	if pin1 == "" {
+		pin1 = DefaultPIN1
+	}
 	pkg, err := saip.Build(saip.Profile{ICCID: p.ICCID, ProfileType: p.Name, IMSI: p.IMSI, MNCLen: p.mncLen(), SPN: spn,
-		OperatorPLMNs: []string{p.homePLMN()}, PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
+		OperatorPLMNs: []string{p.homePLMN()}, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
 		Ki: ki[:16], OPc: opc[:16]})
 	if err != nil {
 		return nil, fmt.Errorf("profile package for %s: %w", p.ICCID, err)

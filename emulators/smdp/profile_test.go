@@ -3,6 +3,7 @@ package smdp
 import (
 	"testing"
 
+	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
@@ -30,5 +31,32 @@ func TestPackageSPN(t *testing.T) {
 				t.Errorf("EF SPN %q, want %q", p.Profile.SPN, tt.want)
 			}
 		})
+	}
+}
+
+// The order's PIN1 reaches the package both ways (saip, the codec the card
+// reads it with): code and enabled state; an order without one gets the
+// defaults, which are the card's for a profile that names none.
+func TestPackagePIN1(t *testing.T) {
+	for _, tc := range []struct {
+		pin1    string
+		enabled bool
+		want    string
+	}{{"", false, DefaultPIN1}, {"1234", true, "1234"}, {"87654321", false, "87654321"}} {
+		pkg, err := (&Server{}).profilePackage(Profile{ICCID: "89331000000000000029", IMSI: "208101234567890", Name: "SFR",
+			PIN1: tc.pin1, PIN1Enabled: tc.enabled})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := saip.Parse(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Profile.PIN1 != tc.want || p.Profile.PIN1Enabled != tc.enabled || p.Profile.PUK1 != DefaultPUK1 || p.Profile.ADM1 != DefaultADM1 {
+			t.Errorf("PIN1 %q %v: package says %+v", tc.pin1, tc.enabled, p.Profile)
+		}
+	}
+	if DefaultPIN1 != euicc.DefaultPIN1 || DefaultPUK1 != euicc.DefaultPUK1 || DefaultADM1 != euicc.DefaultADM1 {
+		t.Error("the SM-DP+'s default keys are not the card's")
 	}
 }

@@ -47,6 +47,9 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 		if end.PLMN != "" {
 			got += " on " + end.PLMN
 		}
+		if end.PIN != "" {
+			got += "; the card wants its " + end.PIN + ", which the host does not enter"
+		}
 		got += ")"
 		if end.Registration == RegistrationOff {
 			got = "off (the modem had no power at the end of the run; nothing to read)"

@@ -105,7 +105,13 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					yamlnode.Optional("name", d.Str(&o.Name)),
 					yamlnode.Optional("tariff", d.float(&o.Tariff)),
 					yamlnode.Optional("smdp", d.Str(&o.SMDP)),
-					yamlnode.Optional("ppr", d.strings(&o.PPR)))
+					yamlnode.Optional("ppr", d.strings(&o.PPR)),
+					yamlnode.Optional("pin1", func(n *yaml.Node, p string) error {
+						o.PIN1 = &PIN1{}
+						return d.Mapping(n, p,
+							yamlnode.Required("code", d.Str(&o.PIN1.Code)),
+							yamlnode.Optional("enabled", d.bool(&o.PIN1.Enabled)))
+					}))
 				nw.Operators = append(nw.Operators, o)
 				return err
 			})

@@ -52,6 +52,17 @@ type Operator struct {
 	// delivers set in their metadata, of PPRNames (SGP.22 §2.9); needs
 	// SMDP. Empty: none.
 	PPR []string
+	// PIN1 is the PIN1 of the operator's profiles, preinstalled and
+	// downloaded; nil: the default, code 0000, verification disabled.
+	PIN1 *PIN1
+}
+
+// PIN1 is an operator's PIN1: its code (4 to 8 digits) and whether its
+// verification is enabled (then the modem reports SIM PIN after every
+// reset and reads no IMSI until the host enters the code).
+type PIN1 struct {
+	Code    string
+	Enabled bool
 }
 
 // PPRNames are the profile policy rules a scenario may name, with their
@@ -353,6 +364,9 @@ type EndRegistration struct {
 	Registration string
 	PLMN         string
 	IMSI         string
+	// PIN is "SIM PIN" or "SIM PUK" when the card wanted PIN1 (or the
+	// PUK) at the end: +CIMI answered no IMSI; the host enters none.
+	PIN string
 }
 
 // PlatformDown reports whether a platform_unreachable fault is in force at

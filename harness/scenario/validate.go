@@ -45,6 +45,9 @@ func (d *decoder) validate(s *Scenario) error {
 		if len(o.PPR) > 0 && o.SMDP == "" {
 			return d.ErrPath(p+".ppr", "sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too")
 		}
+		if o.PIN1 != nil && !ident.Digits(o.PIN1.Code, 4, 8) {
+			return d.ErrPath(p+".pin1.code", "%q is not a PIN (4 to 8 digits, TS 102 221 §9.5.2)", o.PIN1.Code)
+		}
 		ops[o.ID] = o
 		plmns[o.PLMN] = o.ID
 	}

@@ -15,9 +15,13 @@ const (
 	CMENotSupported        CMEError = 4
 	CMESIMNotInserted      CMEError = 10
 	CMESIMPINRequired      CMEError = 11
+	CMESIMPUKRequired      CMEError = 12
 	CMESIMFailure          CMEError = 13
 	CMESIMBusy             CMEError = 14
 	CMESIMWrong            CMEError = 15
+	CMEIncorrectPassword   CMEError = 16
+	CMESIMPIN2Required     CMEError = 17
+	CMESIMPUK2Required     CMEError = 18
 	CMEMemoryFull          CMEError = 20
 	CMEInvalidIndex        CMEError = 21
 	CMENotFound            CMEError = 22
@@ -38,9 +42,13 @@ var cmeText = map[CMEError]string{
 	CMENotSupported:        "operation not supported",
 	CMESIMNotInserted:      "SIM not inserted",
 	CMESIMPINRequired:      "SIM PIN required",
+	CMESIMPUKRequired:      "SIM PUK required",
 	CMESIMFailure:          "SIM failure",
 	CMESIMBusy:             "SIM busy",
 	CMESIMWrong:            "SIM wrong",
+	CMEIncorrectPassword:   "incorrect password",
+	CMESIMPIN2Required:     "SIM PIN2 required",
+	CMESIMPUK2Required:     "SIM PUK2 required",
 	CMEMemoryFull:          "memory full",
 	CMEInvalidIndex:        "invalid index",
 	CMENotFound:            "not found",

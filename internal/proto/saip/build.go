@@ -31,8 +31,14 @@ type Profile struct {
 	// OperatorPLMNs is EF OPLMNwAcT: networks the operator prefers when
 	// roaming, E-UTRAN access, first most preferred.
 	OperatorPLMNs []string
-	// PIN1, PUK1 and ADM1 are decimal digit strings (4-8 digits).
+	// PIN1, PUK1 and ADM1 are decimal digit strings (PIN1 4-8 digits,
+	// PUK1 and ADM1 8). PIN2 and PUK2 are the USIM's local PIN (key 81)
+	// and its PUK; "" builds them with PIN1's and PUK1's values.
 	PIN1, PUK1, ADM1 string
+	PIN2, PUK2       string
+	// PIN1Enabled says whether PIN1's verification is enabled: its
+	// pinAttributes (PINAttributes).
+	PIN1Enabled bool
 	// Ki and OPc are the Milenage key and operator constant (16 bytes).
 	Ki, OPc []byte
 }
@@ -75,8 +81,10 @@ func Build(p Profile) ([]byte, error) {
 	}
 	home, _ := bcd.PLMN(p.IMSI[:3+p.MNCLen])
 	var out []byte
-	for _, pe := range []tlv.TLV{p.header(), p.mf(), puks(p.PUK1), pins(idPIN, pinConfig(keyPINAppl1, p.PIN1, keyPUKAppl1), pinConfig(keyADM1, p.ADM1, -1)),
-		telecom(), p.usim(home), p.optUSIM(home), pins(idUSIMPIN, pinConfig(keySecondPINAppl1, p.PIN1, keySecondPUKAppl1)), p.aka(),
+	pin1 := pinConfig(keyPINAppl1, p.PIN1, keyPUKAppl1, PINAttributes(p.PIN1Enabled, true))
+	pin2 := pinConfig(keySecondPINAppl1, or(p.PIN2, p.PIN1), keySecondPUKAppl1, pinAttrDefault)
+	for _, pe := range []tlv.TLV{p.header(), p.mf(), puks(p.PUK1, or(p.PUK2, p.PUK1)), pins(idPIN, pin1, pinConfig(keyADM1, p.ADM1, -1, pinAttrDefault)),
+		p.telecom(), p.usim(home), p.optUSIM(home), pins(idUSIMPIN, pin2), p.aka(),
 		p.securityDomain(), tlv.Constructed(TagEnd, peHeader(idEnd, true))} {
 		out = pe.AppendTo(out)
 	}
@@ -95,6 +103,8 @@ func (p Profile) check() error {
 		return fmt.Errorf("Ki and OPc must be 16 bytes")
 	case !ident.Digits(p.PIN1, 4, 8) || !ident.Digits(p.PUK1, 8, 8) || !ident.Digits(p.ADM1, 8, 8):
 		return fmt.Errorf("PIN1 (4-8 digits), PUK1 and ADM1 (8 digits)")
+	case p.PIN2 != "" && !ident.Digits(p.PIN2, 4, 8) || p.PUK2 != "" && !ident.Digits(p.PUK2, 8, 8):
+		return fmt.Errorf("PIN2 (4-8 digits) and PUK2 (8 digits)")
 	case p.MSISDN != "" && !ident.Digits(p.MSISDN, 1, 20):
 		return fmt.Errorf("MSISDN %q", p.MSISDN)
 	}
@@ -143,14 +153,32 @@ type PINState struct {
 	Enabled bool
 }
 
-// The keys the MF's and ADF USIM's PIN status templates list, as the
-// profiles here set them: PIN Appl 1 (01) disabled, so met without a
-// VERIFY; the second PIN of the application (81, PIN2) and ADM1 (0A)
-// enabled, never verified by a terminal here, so not met.
-var (
-	MFPINs   = []PINState{{keyPINAppl1, false}, {keyADM1, true}}
-	USIMPINs = []PINState{{keyPINAppl1, false}, {keySecondPINAppl1, true}, {keyADM1, true}}
+// Key references of the PIN status templates (TS 102 221 §9.5.1, table
+// 9.3): PIN Appl 1, the USIM's second PIN (PIN2) and ADM1.
+const (
+	KeyPIN1 byte = keyPINAppl1
+	KeyPIN2 byte = keySecondPINAppl1
+	KeyADM1 byte = keyADM1
 )
+
+// The keys the MF's and ADF USIM's PIN status templates list with PIN
+// Appl 1 (01) disabled, as profiles are by default: met without a VERIFY;
+// the second PIN of the application (81, PIN2) and ADM1 (0A) are always
+// enabled. MFPINStates and USIMPINStates give them for either PIN1 state.
+var (
+	MFPINs   = MFPINStates(false)
+	USIMPINs = USIMPINStates(false)
+)
+
+// MFPINStates are the MF's keys, PIN1 enabled or not.
+func MFPINStates(pin1Enabled bool) []PINState {
+	return []PINState{{keyPINAppl1, pin1Enabled}, {keyADM1, true}}
+}
+
+// USIMPINStates are the ADF USIM's keys, PIN1 enabled or not.
+func USIMPINStates(pin1Enabled bool) []PINState {
+	return []PINState{{keyPINAppl1, pin1Enabled}, {keySecondPINAppl1, true}, {keyADM1, true}}
+}
 
 // PINStatusTemplate is the value of a PIN status template DO C6 (TS 102
 // 221 §11.1.1.4.10): the PS_DO 90, whose bits from b8 of its first byte
@@ -190,7 +218,7 @@ func DIR() [][]byte {
 
 func (p Profile) mf() tlv.TLV {
 	return tlv.Constructed(TagMF, peHeader(idMF, true), tlv.New(0x81, oidValue(OIDTemplateMF)),
-		file(0xA2, nil, pinStatus(MFPINs)),
+		file(0xA2, nil, pinStatus(MFPINStates(p.PIN1Enabled))),
 		ef(TagMF, 0xA4, bcd.Swapped(p.ICCID, 10), 0),
 		ef(TagMF, 0xA5, bytes.Join(DIR(), nil), DIRRecordLen),
 		ef(TagMF, 0xA6, accessRules(), ARRRecordLen))
@@ -256,9 +284,9 @@ func ARR() [][]byte {
 func accessRules() []byte { return bytes.Join(ARR(), nil) }
 
 // telecom is PE-TELECOM: DF TELECOM of the template, with its own EF ARR.
-func telecom() tlv.TLV {
+func (p Profile) telecom() tlv.TLV {
 	return tlv.Constructed(TagTelecom, peHeader(idTelecom, false), tlv.New(0x81, oidValue(OIDTemplateTelecom)),
-		file(0xA2, nil, pinStatus(MFPINs)), ef(TagTelecom, 0xA3, accessRules(), ARRRecordLen))
+		file(0xA2, nil, pinStatus(MFPINStates(p.PIN1Enabled))), ef(TagTelecom, 0xA3, accessRules(), ARRRecordLen))
 }
 
 // arrRecord is one access rule record of ARRRecordLen bytes: for each
@@ -282,33 +310,75 @@ func arrRecord(pairs ...byte) []byte {
 	return append(r, bytes.Repeat([]byte{0xFF}, ARRRecordLen-len(r))...)
 }
 
+// PINAttributes is a PINConfiguration's pinAttributes (PEDefinitions
+// UInt8 DEFAULT 7). Its bits are read here as: b1 the PIN's verification
+// enabled, b3 the PIN may be disabled, b2 set in every example. The
+// interoperable format's own table of these bits was not at hand: this
+// reading is inferred from the values the published examples give, the
+// GSMA generic eUICC test profile's PE-PINCodes in ASN.1 value notation
+// (PIN1, disabled there, 6; ADM1, ADM2 and the USIM's PIN2, all enabled
+// and not disablable, 3) and pySim's profile builder (PIN1 6, ADM 3,
+// DEFAULT 7 for others): only b1 decides anything here.
+func PINAttributes(enabled, disablable bool) int {
+	a := pinAttrChangeable
+	if enabled {
+		a |= pinAttrEnabled
+	}
+	if disablable {
+		a |= pinAttrDisablable
+	}
+	return a
+}
+
+// pinAttributes bits (PINAttributes) and the DEFAULT, which DER leaves out.
+const (
+	pinAttrEnabled    = 0x01
+	pinAttrChangeable = 0x02
+	pinAttrDisablable = 0x04
+	pinAttrDefault    = 7
+)
+
 // pinConfig is one PINConfiguration: keyReference [0], pinValue [1] (ASCII
-// digits F-padded to 8, TS 102 221 §9.5.2), unblockingPINReference [2];
-// pinAttributes and the attempt counters keep their DEFAULTs (7, 51) and
-// so are absent in DER. puk < 0 means no PUK.
-func pinConfig(key int, value string, puk int) tlv.TLV {
+// digits F-padded to 8, TS 102 221 §9.5.2), unblockingPINReference [2],
+// pinAttributes [3] unless it is the DEFAULT (7), which DER leaves out;
+// the attempt counters keep their DEFAULT (51: 3 attempts, 3 left). puk <
+// 0 means no PUK.
+func pinConfig(key int, value string, puk, attrs int) tlv.TLV {
 	v := bytes.Repeat([]byte{0xFF}, 8)
 	copy(v, value)
 	cs := []tlv.TLV{tlv.Uint(0x80, key), tlv.New(0x81, v)}
 	if puk >= 0 {
 		cs = append(cs, tlv.Uint(0x82, puk))
 	}
+	if attrs != pinAttrDefault {
+		cs = append(cs, tlv.Uint(0x83, attrs))
+	}
 	return tlv.Constructed(0x30, cs...)
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
 }
 
 func pins(id int, cfgs ...tlv.TLV) tlv.TLV {
 	return tlv.Constructed(TagPINCodes, peHeader(id, true), tlv.Constructed(0xA1, tlv.Constructed(0xA0, cfgs...)))
 }
 
-func puks(value string) tlv.TLV {
-	cfg := func(key int) tlv.TLV { return tlv.Constructed(0x30, tlv.Uint(0x80, key), tlv.New(0x81, []byte(value))) }
-	return tlv.Constructed(TagPUKCodes, peHeader(idPUK, true), tlv.Constructed(0xA1, cfg(keyPUKAppl1), cfg(keySecondPUKAppl1)))
+func puks(puk1, puk2 string) tlv.TLV {
+	cfg := func(key int, value string) tlv.TLV {
+		return tlv.Constructed(0x30, tlv.Uint(0x80, key), tlv.New(0x81, []byte(value)))
+	}
+	return tlv.Constructed(TagPUKCodes, peHeader(idPUK, true), tlv.Constructed(0xA1, cfg(keyPUKAppl1, puk1), cfg(keySecondPUKAppl1, puk2)))
 }
 
 func (p Profile) usim(home [3]byte) tlv.TLV {
 	u := func(tag uint32, content []byte) tlv.TLV { return ef(TagUSIM, tag, content, 0) }
 	return tlv.Constructed(TagUSIM, peHeader(idUSIM, true), tlv.New(0x81, oidValue(OIDTemplateUSIM)),
-		file(0xA2, nil, tlv.New(0x83, []byte{USIMFID >> 8, USIMFID & 0xFF}), tlv.New(0x84, USIMAID), pinStatus(USIMPINs)),
+		file(0xA2, nil, tlv.New(0x83, []byte{USIMFID >> 8, USIMFID & 0xFF}), tlv.New(0x84, USIMAID), pinStatus(USIMPINStates(p.PIN1Enabled))),
 		u(0xA3, bcd.IMSI(p.IMSI)),
 		ef(TagUSIM, 0xA4, accessRules(), ARRRecordLen),
 		u(0xA5, Keys()),

@@ -45,7 +45,7 @@ func Parse(b []byte) (Parsed, error) {
 	var (
 		r    Parsed
 		seen = map[uint32]bool{}
-		puk  = map[int]bool{}
+		puk  = map[int]string{}
 		ids  = map[int]bool{}
 		off  int
 	)
@@ -163,7 +163,7 @@ func children(obj tlv.TLV, e pe) (map[uint32]tlv.TLV, error) {
 	return m, nil
 }
 
-func (r *Parsed) read(obj tlv.TLV, e pe, puk map[int]bool) error {
+func (r *Parsed) read(obj tlv.TLV, e pe, puk map[int]string) error {
 	c, err := children(obj, e)
 	if err != nil {
 		return err
@@ -174,9 +174,13 @@ func (r *Parsed) read(obj tlv.TLV, e pe, puk map[int]bool) error {
 	case TagMF:
 		return r.readMF(c, e)
 	case TagPUKCodes:
-		return readPUKs(c, e, puk)
+		if err := readPUKs(c, e, puk); err != nil {
+			return err
+		}
+		r.Profile.PUK1, r.Profile.PUK2 = puk[keyPUKAppl1], puk[keySecondPUKAppl1]
+		return nil
 	case TagPINCodes:
-		return readPINs(c, e, puk)
+		return r.readPINs(c, e, puk)
 	case TagUSIM:
 		return r.readUSIM(c, e)
 	case TagOptUSIM:
@@ -413,14 +417,29 @@ func (r *Parsed) readMF(c map[uint32]tlv.TLV, e pe) error {
 
 // pinValue checks a PIN or PUK value: 8 bytes of ASCII digits, F-padded.
 func pinValue(v []byte, minDigits int) bool {
-	if len(v) != 8 {
-		return false
-	}
-	s := string(bytes.TrimRight(v, "\xFF"))
-	return ident.Digits(s, minDigits, 8)
+	_, ok := PINDigits(v, minDigits)
+	return ok
 }
 
-func readPUKs(c map[uint32]tlv.TLV, e pe, puk map[int]bool) error {
+// PINDigits reads a PIN block (TS 102 221 §9.5.2, the pinValue of the
+// interoperable format): 8 bytes, ASCII digits (at least minDigits) then
+// FF padding to the end.
+func PINDigits(v []byte, minDigits int) (string, bool) {
+	if len(v) != 8 {
+		return "", false
+	}
+	s := string(bytes.TrimRight(v, "\xFF"))
+	return s, ident.Digits(s, minDigits, 8)
+}
+
+// PINBlock is the 8-byte block of digits (PINDigits' inverse).
+func PINBlock(digits string) []byte {
+	v := bytes.Repeat([]byte{0xFF}, 8)
+	copy(v, digits)
+	return v
+}
+
+func readPUKs(c map[uint32]tlv.TLV, e pe, puk map[int]string) error {
 	list, ok := c[0xA1]
 	if !ok {
 		return e.fail(StatusInvalidRequestFormat, "PUKCodes: list missing")
@@ -435,18 +454,36 @@ func readPUKs(c map[uint32]tlv.TLV, e pe, puk map[int]bool) error {
 			return err
 		}
 		key, err := uintOf(f, 0x80)
-		if err != nil || !(key >= 1 && key <= 8 || key >= 129 && key <= 136) || puk[key] {
+		if _, dup := puk[key]; err != nil || !(key >= 1 && key <= 8 || key >= 129 && key <= 136) || dup {
 			return e.fail(StatusBadValues, "PUKCodes: key reference %d", key)
 		}
-		if v, ok := f[0x81]; !ok || !pinValue(v.Value, 8) {
+		v, ok := f[0x81]
+		if !ok || !pinValue(v.Value, 8) {
 			return e.fail(StatusBadValues, "PUKCodes: value of key %d", key)
 		}
-		puk[key] = true
+		if err := uint8Of(f, 0x82); err != nil {
+			return e.fail(StatusBadValues, "PUKCodes: key %d: maxNumOfAttemps-retryNumLeft %v", key, err)
+		}
+		puk[key], _ = PINDigits(v.Value, 8)
 	}
 	return nil
 }
 
-func readPINs(c map[uint32]tlv.TLV, e pe, puk map[int]bool) error {
+// uint8Of checks an optional UInt8 component.
+func uint8Of(c map[uint32]tlv.TLV, tag uint32) error {
+	if _, ok := c[tag]; !ok {
+		return nil
+	}
+	if n, err := uintOf(c, tag); err != nil || n > 255 {
+		return fmt.Errorf("not a UInt8")
+	}
+	return nil
+}
+
+// readPINs reads a PE-PINCodes: each PINConfiguration's key, value, PUK
+// and pinAttributes; the values of PIN1, ADM1 and the USIM's PIN2, and
+// PIN1's enabled state (PINAttributes' b1), go to the profile.
+func (r *Parsed) readPINs(c map[uint32]tlv.TLV, e pe, puk map[int]string) error {
 	choice, ok := c[0xA1]
 	if !ok {
 		return e.fail(StatusInvalidRequestFormat, "PINCodes: pinCodes missing")
@@ -477,14 +514,33 @@ func readPINs(c map[uint32]tlv.TLV, e pe, puk map[int]bool) error {
 			return e.fail(StatusBadValues, "PINCodes: key reference %d", key)
 		}
 		keys[key] = true
-		if v, ok := f[0x81]; !ok || !pinValue(v.Value, 4) {
+		v, ok := f[0x81]
+		if !ok || !pinValue(v.Value, 4) {
 			return e.fail(StatusBadValues, "PINCodes: value of key %d", key)
 		}
 		if u, ok := f[0x82]; ok {
 			n, err := tlv.ParseUint(u.Value)
-			if err != nil || !puk[n] {
+			if _, defined := puk[n]; err != nil || !defined {
 				return e.fail(StatusBadValues, "PINCodes: key %d unblocked by PUK %X, which no PUKCodes element defines", key, u.Value)
 			}
+		}
+		attrs := pinAttrDefault
+		if a, ok := f[0x83]; ok {
+			if attrs, err = tlv.ParseUint(a.Value); err != nil || attrs > 255 {
+				return e.fail(StatusBadValues, "PINCodes: key %d: pinAttributes %X", key, a.Value)
+			}
+		}
+		if err := uint8Of(f, 0x84); err != nil {
+			return e.fail(StatusBadValues, "PINCodes: key %d: maxNumOfAttemps-retryNumLeft %v", key, err)
+		}
+		digits, _ := PINDigits(v.Value, 4)
+		switch key {
+		case keyPINAppl1:
+			r.Profile.PIN1, r.Profile.PIN1Enabled = digits, attrs&pinAttrEnabled != 0
+		case keyADM1:
+			r.Profile.ADM1 = digits
+		case keySecondPINAppl1:
+			r.Profile.PIN2 = digits
 		}
 	}
 	return nil
