@@ -67,6 +67,11 @@ type Config struct {
 	// KeysPath is the NSS key-log file; default Path without ".pcapng"
 	// plus ".keys".
 	KeysPath string
+	// NoKeysFile keeps the secrets for the file's Decryption Secrets
+	// Block only, with no key-log file beside it: for a run whose
+	// directory is deleted when it ends (an exploration case), which has
+	// no use for secrets that survive a kill.
+	NoKeysFile bool
 
 	// ring geometry (live mode); zero: ringBlockSize, ringBlocks. Tests
 	// shrink it to make the kernel drop.
@@ -164,6 +169,9 @@ func Start(cfg Config) (*Session, error) {
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
 	if cfg.KeyLog {
+		s.keys = &keyLog{}
+	}
+	if cfg.KeyLog && !cfg.NoKeysFile {
 		keysTo := cfg.KeysPath
 		if keysTo == "" {
 			keysTo = KeysPathFor(cfg.Path)
@@ -176,7 +184,7 @@ func Start(cfg Config) (*Session, error) {
 			}
 			return nil, fmt.Errorf("capture: key log: %w", err)
 		}
-		s.keys = &keyLog{file: kf}
+		s.keys.file = kf
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv

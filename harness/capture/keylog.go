@@ -17,7 +17,7 @@ const maxKeyLog = 4 << 20
 // decrypt what its capture holds.
 type keyLog struct {
 	mu     sync.Mutex
-	file   *os.File
+	file   *os.File // nil with Config.NoKeysFile
 	buf    []byte
 	closed bool
 	err    error
@@ -36,9 +36,11 @@ func (k *keyLog) Write(p []byte) (int, error) {
 		k.err = fmt.Errorf("capture: key log larger than %d bytes", maxKeyLog)
 		return 0, k.err
 	}
-	if _, err := k.file.Write(p); err != nil {
-		k.err = fmt.Errorf("capture: key log: %w", err)
-		return 0, k.err
+	if k.file != nil {
+		if _, err := k.file.Write(p); err != nil {
+			k.err = fmt.Errorf("capture: key log: %w", err)
+			return 0, k.err
+		}
 	}
 	k.buf = append(k.buf, p...)
 	return len(p), nil
@@ -69,8 +71,10 @@ func (s *Session) writeSecrets() error {
 	s.keys.closed = true
 	kerr := s.keys.err
 	s.keys.mu.Unlock()
-	if err := s.keys.file.Close(); err != nil && kerr == nil {
-		kerr = fmt.Errorf("capture: key log: %w", err)
+	if s.keys.file != nil {
+		if err := s.keys.file.Close(); err != nil && kerr == nil {
+			kerr = fmt.Errorf("capture: key log: %w", err)
+		}
 	}
 	if kerr != nil {
 		return kerr
