@@ -87,15 +87,14 @@ func (s *Session) writeSecrets() error {
 	if err != nil {
 		return fmt.Errorf("capture: secrets: %w", err)
 	}
-	packets := make([]byte, end-s.hdrEnd)
-	if _, err := f.ReadAt(packets, s.hdrEnd); err != nil {
+	// The block and the packets behind it, in one buffer for one write.
+	block := dsbBlock(dsbTypeTLS, secrets)
+	buf := make([]byte, len(block)+int(end-s.hdrEnd))
+	copy(buf, block)
+	if _, err := f.ReadAt(buf[len(block):], s.hdrEnd); err != nil {
 		return fmt.Errorf("capture: secrets: re-read packets: %w", err)
 	}
-	if err := f.Truncate(s.hdrEnd); err != nil {
-		return fmt.Errorf("capture: secrets: %w", err)
-	}
-	block := dsbBlock(dsbTypeTLS, secrets)
-	if _, err := f.WriteAt(append(block, packets...), s.hdrEnd); err != nil {
+	if _, err := f.WriteAt(buf, s.hdrEnd); err != nil {
 		return fmt.Errorf("capture: write secrets block: %w", err)
 	}
 	return nil
