@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -19,10 +18,6 @@ type Applet struct {
 	// saved is the JSON of the last persisted state: Step persists what
 	// changed before any effect that leaves the card, and at its end.
 	saved []byte
-	// compared is a copy of the durable state last held against saved:
-	// a state deeply equal to it marshals to the same JSON, so most steps,
-	// which change nothing durable, are told without marshalling.
-	compared State
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -34,8 +29,7 @@ func New(cfg Config, st State) *Applet {
 		a.st.Mode = ModeIdle
 	}
 	a.st.Version = StateVersion
-	a.compared = a.st.durable().clone()
-	a.saved = mustJSON(a.compared)
+	a.saved = mustJSON(a.st.durable())
 	return a
 }
 
@@ -244,14 +238,9 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 // then restarts the back-off clock a little early in time, which only
 // lengthens a pause, and the bearer is gone after a reset anyway.
 func (a *Applet) persistIfChanged() {
-	d := a.st.durable()
-	if reflect.DeepEqual(d, a.compared) {
-		return
-	}
-	a.compared = d.clone()
-	b := mustJSON(d)
+	b := mustJSON(a.st.durable())
 	if bytes.Equal(b, a.saved) {
-		return // equal as JSON (an empty list for a nil one, say)
+		return
 	}
 	a.saved = b
 	a.out = append(a.out, Persist{State: a.st.clone()})
