@@ -99,7 +99,9 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 	defer f.Close()
 	// One reader for both passes, 64 KiB at a time: a run's capture is
 	// hundreds of KiB, which bufio's default 4 KiB reads a syscall each.
-	br := bufio.NewReaderSize(f, readBuffer)
+	br := fileReaders.Get().(*bufio.Reader)
+	br.Reset(f)
+	defer func() { br.Reset(nil); fileReaders.Put(br) }()
 	if keyLog == nil {
 		if keyLog, err = readSecrets(br); err != nil {
 			return nil, fmt.Errorf("read capture %s: %w", path, err)
@@ -129,6 +131,9 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 
 // readBuffer is the size of a capture reader's buffer.
 const readBuffer = 64 << 10
+
+// fileReaders keeps readTLS's readers from one decode to the next.
+var fileReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBuffer) }}
 
 // packetSource is what pcapgo's readers have in common, and each frame's
 // mark where the format has room for one.
