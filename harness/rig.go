@@ -56,7 +56,8 @@ type Options struct {
 	Dir string
 	// Scratch says Dir is thrown away after the run (exploration's
 	// passing cases): Close does not fsync events.jsonl, which would hold
-	// a worker a millisecond for a file about to be deleted.
+	// a worker a millisecond for a file about to be deleted, and the TLS
+	// secrets go into traffic.pcapng's DSB only, without traffic.keys.
 	Scratch bool
 	// pageAfter says the caller writes the run's timeline page after
 	// Close (RunScenario): Close leaves IncompleteFile saying so, and the
@@ -318,7 +319,8 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}
 	if r.Capture, err = capture.Start(capture.Config{
 		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: capClock, KeyLog: true,
-		Events: r.Log.Count, // each frame's place among events.jsonl's lines
+		NoKeysFile: o.Scratch,   // the secrets still go into the file's DSB
+		Events:     r.Log.Count, // each frame's place among events.jsonl's lines
 	}); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}

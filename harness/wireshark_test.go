@@ -105,6 +105,16 @@ func TestCaptureInWireshark(t *testing.T) {
 			if tc.smdp && tls == 0 {
 				t.Error("the download run's capture holds no HTTPS exchange")
 			}
+			if tc.smdp {
+				// The card resumes its TLS sessions within a power cycle:
+				// the requests below include resumed ones, which tshark
+				// decrypts with the key-log line the card writes for them.
+				hellos := strings.Count(tshark(t, "-r", file, "-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "frame.number"), "\n")
+				certs := strings.Count(tshark(t, "-r", file, "-Y", "tls.handshake.type == 11", "-T", "fields", "-e", "frame.number"), "\n")
+				if certs == 0 || certs >= hellos {
+					t.Errorf("%d ClientHellos, %d Certificates: want full handshakes and resumed ones", hellos, certs)
+				}
+			}
 			reqs := tshark(t, "-r", file, "-Y", "http.request", "-T", "fields", "-E", "separator= ", "-e", "http.request.method", "-e", "http.request.uri")
 			got := strings.Split(strings.TrimSpace(reqs), "\n")
 			slices.Sort(got)

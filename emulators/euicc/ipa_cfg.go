@@ -12,13 +12,14 @@ import (
 
 // tlsParams is the card's TLS client configuration for ES9+: only the test
 // CI is trusted, and validity is judged at Config.Now (the rig's virtual
-// clock; without it crypto/tls falls back to the wall clock).
-func (c *Card) tlsParams() *tlsParams {
+// clock; without it crypto/tls falls back to the wall clock). Sessions
+// are cached in sessions (the runtime's, lost at reset).
+func (c *Card) tlsParams(sessions *tlsSessions) *tlsParams {
 	roots := x509.NewCertPool()
 	if c.cfg.CI != nil {
 		roots.AddCert(c.cfg.CI)
 	}
-	return &tlsParams{Roots: roots, Now: c.cfg.Now, KeyLog: c.cfg.KeyLog}
+	return &tlsParams{Roots: roots, Now: c.cfg.Now, KeyLog: c.cfg.KeyLog, Sessions: sessions}
 }
 
 // signPlatform adds the platform API's authentication headers to h

@@ -21,5 +21,5 @@ func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
 	h.Set("Content-Type", es9.ContentType)
 	h.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	req := httpRequest{Host: host, Path: es9.PathPrefix + e.Function, Header: h, Body: e.Body}
-	return newBIPOp(r, ap, req, r.c.tlsParams(), e.ReqID), nil
+	return newBIPOp(r, ap, req, r.c.tlsParams(&r.tls), e.ReqID), nil
 }

@@ -20,7 +20,7 @@ func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 	req := httpRequest{Host: c.PlatformHost, Path: e.Path, Header: h, Body: e.Body}
 	var tp *tlsParams
 	if c.PlatformTLS {
-		tp = r.c.tlsParams()
+		tp = r.c.tlsParams(&r.tls)
 	}
 	return newBIPOp(r, c.PlatformAddr, req, tp, e.ReqID), nil
 }

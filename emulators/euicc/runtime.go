@@ -30,6 +30,9 @@ type runtime struct {
 	pendingCmd stk.Command
 	fetched    bool
 	stopped    bool
+	// tls is the TLS session cache, in RAM: lost with the runtime at a
+	// reset or power off.
+	tls tlsSessions
 }
 
 // op is an effect being carried out through proactive commands.

@@ -39,10 +39,16 @@ type tlsParams struct {
 	Roots  *x509.CertPool
 	Now    func() time.Time
 	KeyLog io.Writer
+	// Sessions, if set, is the card's TLS session cache: later
+	// connections to a server resume the session (RFC 5077 ticket, an
+	// abbreviated handshake) instead of a full handshake.
+	Sessions *tlsSessions
 }
 
-func (p *tlsParams) config(host string) *tls.Config {
-	return &tls.Config{
+// config is the client configuration of one connection; sess its view of
+// the session cache (nil without one).
+func (p *tlsParams) config(host string, sess *connSessions) *tls.Config {
+	cfg := &tls.Config{
 		ServerName:   host,
 		RootCAs:      p.Roots,
 		Time:         p.Now,
@@ -53,6 +59,11 @@ func (p *tlsParams) config(host string) *tls.Config {
 		// SGP.22 §2.6.6 names secp256r1 (and brainpoolP256r1, which Go lacks).
 		CurvePreferences: []tls.CurveID{tls.CurveP256},
 	}
+	if sess != nil {
+		cfg.ClientSessionCache = sess
+		cfg.KeyLogWriter = sess // learns the master secret, passes the line on
+	}
+	return cfg
 }
 
 // roundTrip returns the protocol a coroutine runs for req: optional TLS
@@ -61,11 +72,21 @@ func (p *tlsParams) config(host string) *tls.Config {
 func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) error {
 	return func(conn net.Conn) error {
 		if tp != nil {
-			tc := tls.Client(conn, tp.config(req.Host))
+			var sess *connSessions
+			if tp.Sessions != nil {
+				sess = &connSessions{all: tp.Sessions, keyLog: tp.KeyLog}
+				conn = &helloTap{Conn: conn}
+			}
+			tc := tls.Client(conn, tp.config(req.Host, sess))
 			if err := tc.Handshake(); err != nil {
 				return fmt.Errorf("tls handshake: %w", err)
 			}
 			defer tc.Close() // close_notify, sent before the channel closes
+			if sess != nil && tc.ConnectionState().DidResume {
+				if err := sess.logResumed(conn.(*helloTap)); err != nil {
+					return err
+				}
+			}
 			conn = tc
 		}
 		r, err := writeRequest(conn, req)

@@ -23,10 +23,11 @@ var testNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // testTLSServer is a real loopback HTTPS server whose certificate is issued
 // by a CI made here; its handler echoes the request body reversed.
 type testTLSServer struct {
-	addr  string
-	ci    *x509.Certificate
-	roots *x509.CertPool
-	suite chan uint16
+	addr    string
+	ci      *x509.Certificate
+	roots   *x509.CertPool
+	suite   chan uint16
+	resumed chan bool // each request's connection: a resumed session?
 }
 
 func newTestTLSServer(t *testing.T, host string) *testTLSServer {
@@ -56,10 +57,14 @@ func newTestTLSServer(t *testing.T, host string) *testTLSServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testTLSServer{addr: ln.Addr().String(), ci: ci, roots: x509.NewCertPool(), suite: make(chan uint16, 8)}
+	s := &testTLSServer{addr: ln.Addr().String(), ci: ci, roots: x509.NewCertPool(), suite: make(chan uint16, 8), resumed: make(chan bool, 8)}
 	s.roots.AddCert(ci)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.suite <- r.TLS.CipherSuite
+		select {
+		case s.resumed <- r.TLS.DidResume:
+		default: // a test that does not ask
+		}
 		body, _ := io.ReadAll(r.Body)
 		for i, j := 0, len(body)-1; i < j; i, j = i+1, j-1 {
 			body[i], body[j] = body[j], body[i]
@@ -135,6 +140,48 @@ func TestTransportHTTPSOverChunks(t *testing.T) {
 		if !strings.HasPrefix(keylog.String(), "CLIENT_RANDOM ") {
 			t.Fatalf("key log %q", keylog.String())
 		}
+	}
+}
+
+// The card resumes a session from its cache (RFC 5077 ticket) and logs
+// the resumed connection's client random with the session's master
+// secret, which crypto/tls logs for full handshakes only; a cache lost
+// (a reset) means a full handshake again.
+func TestTransportResumesSessions(t *testing.T) {
+	const host = "smdp.sfr.test"
+	srv := newTestTLSServer(t, host)
+	var keylog bytes.Buffer
+	connect := func(cache *tlsSessions) (resumed bool, line []string) {
+		t.Helper()
+		keylog.Reset()
+		var rep httpReply
+		req := httpRequest{Host: host, Path: "/x", Body: []byte("abc")}
+		co := newCoroutine(roundTrip(req, &tlsParams{Roots: srv.roots, Now: func() time.Time { return testNow }, KeyLog: &keylog, Sessions: cache}, &rep))
+		pump(t, srv.addr, co, []int{4096})
+		if co.err != nil || rep.Status != 200 || string(rep.Body) != "cba" {
+			t.Fatalf("exchange: %v, reply %d %q", co.err, rep.Status, rep.Body)
+		}
+		<-srv.suite
+		f := strings.Fields(keylog.String())
+		if len(f) != 3 || f[0] != "CLIENT_RANDOM" {
+			t.Fatalf("key log %q: want one CLIENT_RANDOM line", keylog.String())
+		}
+		return <-srv.resumed, f
+	}
+	var cache tlsSessions
+	full, first := connect(&cache)
+	again, second := connect(&cache)
+	if full || !again {
+		t.Fatalf("resumed: first connection %v, second %v; want false, true", full, again)
+	}
+	if second[1] == first[1] || second[2] != first[2] {
+		t.Errorf("resumed session's key log line %q: want a new client random with the master secret of %q", second, first)
+	}
+	if resumed, _ := connect(&tlsSessions{}); resumed {
+		t.Error("a card reset (cache lost) resumed a session")
+	}
+	if resumed, _ := connect(nil); resumed {
+		t.Error("a card without a cache resumed a session")
 	}
 }
 

@@ -5,11 +5,11 @@
 package eventlog
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -47,16 +47,13 @@ func (e Event) Str(key string) string {
 
 // MarshalJSON writes t, actor and event first, then the fields sorted by key.
 func (e Event) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"t":`)
-	ts, _ := json.Marshal(e.T.UTC().Format(time.RFC3339Nano))
-	b.Write(ts)
-	b.WriteString(`,"actor":`)
-	a, _ := json.Marshal(e.Actor)
-	b.Write(a)
-	b.WriteString(`,"event":`)
-	k, _ := json.Marshal(e.Kind)
-	b.Write(k)
+	b := make([]byte, 0, 128)
+	b = append(b, `{"t":`...)
+	b = e.T.UTC().AppendFormat(append(b, '"'), time.RFC3339Nano) // digits and signs only
+	b = append(b, `","actor":`...)
+	b = appendString(b, e.Actor)
+	b = append(b, `,"event":`...)
+	b = appendString(b, string(e.Kind))
 	keys := make([]string, 0, len(e.Fields))
 	for key := range e.Fields {
 		if key == "t" || key == "actor" || key == "event" {
@@ -66,18 +63,49 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		v, err := json.Marshal(e.Fields[key])
-		if err != nil {
+		b = appendString(append(b, ','), key)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, e.Fields[key]); err != nil {
 			return nil, fmt.Errorf("event %s field %s: %w", e.Kind, key, err)
 		}
-		kb, _ := json.Marshal(key)
-		b.WriteByte(',')
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+// appendValue appends v as json.Marshal writes it: strings, booleans and
+// integers here, anything else through json.Marshal.
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return appendString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, j...), nil
+}
+
+// appendString appends s quoted as json.Marshal quotes it. A string of
+// printable ASCII that json.Marshal leaves alone (no quote, backslash or
+// HTML character) is copied; any other goes through json.Marshal.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			j, _ := json.Marshal(s) // a string always marshals
+			return append(b, j...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // String renders the event as its JSON line.

@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -178,4 +179,23 @@ func TestCount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An event's line is json.Marshal's for every value, whichever path
+// writes it.
+func FuzzValueAsJSON(f *testing.F) {
+	for _, s := range []string{"", "abc", `a"b`, `a\b`, "<&>", "é", "\u2028", "\xff", "tab\there", "~\x7f"} {
+		f.Add(s, int64(-3))
+	}
+	f.Fuzz(func(t *testing.T, s string, n int64) {
+		for _, v := range []any{s, n, int(n), uint64(n), n > 0, []string{s}, Kind(s), map[string]any{s: n}} {
+			want, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := appendValue([]byte("x"), v); err != nil || string(got[1:]) != string(want) {
+				t.Fatalf("%#v: %s, %v; json.Marshal %s", v, got[1:], err, want)
+			}
+		}
+	})
 }

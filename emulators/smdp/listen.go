@@ -38,8 +38,11 @@ func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error 
 
 // tlsConfig is TLS 1.2 only with the one SGP.22 cipher suite, the virtual
 // clock, and the certificate chosen per handshake (the TLSUntrusted fault).
+// A client may resume a session (RFC 5077 tickets, keyed by this
+// listener's config) unless the handshake is to show the rogue
+// certificate: the fault must reach a card that holds a session too.
 func (s *Server) tlsConfig() *tls.Config {
-	return &tls.Config{
+	base := &tls.Config{
 		MinVersion:       tls.VersionTLS12,
 		MaxVersion:       tls.VersionTLS12,
 		CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
@@ -47,11 +50,16 @@ func (s *Server) tlsConfig() *tls.Config {
 		NextProtos:       []string{"http/1.1"},
 		Time:             s.cfg.Now,
 		KeyLogWriter:     s.cfg.KeyLog,
-		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			c := s.tlsCertNow()
-			return &tls.Certificate{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}, nil
-		},
 	}
+	cfg := base.Clone()
+	cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		c := s.tlsCertNow() // once per handshake, resumed or not
+		hc := base.Clone()
+		hc.Certificates = []tls.Certificate{{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}}
+		hc.SessionTicketsDisabled = c != s.cfg.Certs.TLS // a rogue one (TLSUntrusted)
+		return hc, nil
+	}
+	return cfg
 }
 
 // Consumed reports, waiting at most limit, when the SM-DP+ has handled

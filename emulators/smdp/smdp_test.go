@@ -2,6 +2,7 @@ package smdp
 
 import (
 	"bytes"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -511,5 +512,34 @@ func TestProfilePolicyRules(t *testing.T) {
 	}
 	if stored.PPR == nil || *stored.PPR != rules || stored.Owner == nil || stored.Owner.PLMN != "20810" {
 		t.Fatalf("StoreMetadata %+v", stored)
+	}
+}
+
+// A client may resume its session (a card's cache), but not past the
+// TLSUntrusted fault: while it is in force every handshake is a full one
+// with the rogue certificate, which a client holding a session meets too.
+func TestTLSSessionsMeetTheRogueCertificate(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.MaxVersion = tls.VersionTLS12
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	dial := func() (bool, error) {
+		c, err := tls.Dial("tcp", e.srv.Addr().String(), cfg)
+		if err != nil {
+			return false, err
+		}
+		defer c.Close()
+		return c.ConnectionState().DidResume, nil
+	}
+	if resumed, err := dial(); err != nil || resumed {
+		t.Fatalf("first connection: resumed %v, %v; want a full handshake", resumed, err)
+	}
+	if resumed, err := dial(); err != nil || !resumed {
+		t.Fatalf("second connection: resumed %v, %v; want the session resumed", resumed, err)
+	}
+	e.srv.SetFaults(Faults{TLSUntrusted: true})
+	var ua x509.UnknownAuthorityError
+	if _, err := dial(); !errors.As(err, &ua) {
+		t.Fatalf("a client holding a session, under TLSUntrusted: %v; want the rogue certificate refused", err)
 	}
 }

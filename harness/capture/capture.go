@@ -67,6 +67,11 @@ type Config struct {
 	// KeysPath is the NSS key-log file; default Path without ".pcapng"
 	// plus ".keys".
 	KeysPath string
+	// NoKeysFile keeps the secrets for the file's Decryption Secrets
+	// Block only, with no key-log file beside it: for a run whose
+	// directory is deleted when it ends (an exploration case), which has
+	// no use for secrets that survive a kill.
+	NoKeysFile bool
 
 	// ring geometry (live mode); zero: ringBlockSize, ringBlocks. Tests
 	// shrink it to make the kernel drop.
@@ -80,6 +85,8 @@ type Session struct {
 
 	mu     sync.Mutex
 	w      *pcapgo.NgWriter
+	bw     *bufio.Writer // w's own buffer, which writePacket fills directly
+	epb    []byte        // writePacket's block, reused
 	closed bool
 
 	hdrEnd int64   // file offset after the section header and interface
@@ -142,7 +149,8 @@ func Start(cfg Config) (*Session, error) {
 	}
 	// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
 	// hundreds of KiB, written one small frame after another.
-	s.w, err = newNgWriter(bufio.NewWriterSize(f, 64<<10), name)
+	s.bw = bufio.NewWriterSize(f, 64<<10)
+	s.w, err = newNgWriter(s.bw, name) // writes through s.bw (bufio.NewWriter returns it as is)
 	if err != nil {
 		f.Close()
 		if lv != nil {
@@ -161,6 +169,9 @@ func Start(cfg Config) (*Session, error) {
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
 	if cfg.KeyLog {
+		s.keys = &keyLog{}
+	}
+	if cfg.KeyLog && !cfg.NoKeysFile {
 		keysTo := cfg.KeysPath
 		if keysTo == "" {
 			keysTo = KeysPathFor(cfg.Path)
@@ -173,7 +184,7 @@ func Start(cfg Config) (*Session, error) {
 			}
 			return nil, fmt.Errorf("capture: key log: %w", err)
 		}
-		s.keys = &keyLog{file: kf}
+		s.keys.file = kf
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv
@@ -216,18 +227,21 @@ func (s *Session) Wrap(l net.Listener) net.Listener {
 }
 
 // writePacket appends one frame, with its mark as the Enhanced Packet
-// Block's comment; frames after Close are dropped.
+// Block's comment; frames after Close are dropped. The block is the one
+// pcapgo's WritePacketWithOptions writes (TestEPBAsPcapgo), encoded here
+// into one reused buffer: pcapgo allocates every option of every frame,
+// which cost more than the rest of the write.
 func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
-	var opts pcapgo.NgPacketOptions
-	if m.OK {
-		opts.Comments = markComments(m)
+	if ci.InterfaceIndex != 0 || ci.CaptureLength != len(data) || ci.CaptureLength > ci.Length {
+		return fmt.Errorf("capture: write packet: bad capture info %+v for %d bytes", ci, len(data))
 	}
-	if err := s.w.WritePacketWithOptions(ci, data, opts); err != nil {
+	s.epb = appendEPB(s.epb[:0], ci, data, m)
+	if _, err := s.bw.Write(s.epb); err != nil {
 		return fmt.Errorf("capture: write packet: %w", err)
 	}
 	return nil

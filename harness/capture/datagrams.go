@@ -88,6 +88,21 @@ type datagramReader struct {
 	decoded []gopacket.LayerType
 	out     []Datagram
 	total   int
+	slab    []byte // where keep copies payloads
+}
+
+// keep copies a payload (the frame's bytes are the reader's, reused) into
+// the slab, 64 KiB at a time: a run's capture holds thousands of APDUs.
+func (d *datagramReader) keep(p []byte) []byte {
+	if len(p) == 0 {
+		return nil // as a copy of nothing
+	}
+	if cap(d.slab)-len(d.slab) < len(p) {
+		d.slab = make([]byte, 0, max(64<<10, len(p)))
+	}
+	d.slab = append(d.slab, p...)
+	n := len(d.slab)
+	return d.slab[n-len(p) : n : n]
 }
 
 func newDatagramReader(port uint16) *datagramReader {
@@ -139,7 +154,7 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byt
 		Frame: n, Time: ci.Timestamp, Mark: m,
 		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
 		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
-		Payload:   append([]byte(nil), udp.Payload...),
+		Payload:   d.keep(udp.Payload),
 		Truncated: ci.CaptureLength < ci.Length,
 	})
 	return nil

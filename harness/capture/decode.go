@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -96,8 +97,13 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 		return nil, fmt.Errorf("read capture: %w", err)
 	}
 	defer f.Close()
+	// One reader for both passes, 64 KiB at a time: a run's capture is
+	// hundreds of KiB, which bufio's default 4 KiB reads a syscall each.
+	br := fileReaders.Get().(*bufio.Reader)
+	br.Reset(f)
+	defer func() { br.Reset(nil); fileReaders.Put(br) }()
 	if keyLog == nil {
-		if keyLog, err = readSecrets(f); err != nil {
+		if keyLog, err = readSecrets(br); err != nil {
 			return nil, fmt.Errorf("read capture %s: %w", path, err)
 		}
 		if len(keyLog) == 0 {
@@ -110,22 +116,31 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("read capture: %w", err)
 		}
+		br.Reset(f)
 	}
 	keys, err := ParseKeyLog(keyLog)
 	if err != nil {
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
 	}
-	ex, err := readHTTP(f, keys, dg)
+	ex, err := readHTTP(br, keys, dg)
 	if err != nil {
 		return ex, fmt.Errorf("read capture %s: %w", path, err)
 	}
 	return ex, nil
 }
 
+// readBuffer is the size of a capture reader's buffer.
+const readBuffer = 64 << 10
+
+// fileReaders keeps readTLS's readers from one decode to the next.
+var fileReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBuffer) }}
+
 // packetSource is what pcapgo's readers have in common, and each frame's
 // mark where the format has room for one.
 type packetSource interface {
 	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	// readMarked's data is only valid until the next call (the readers
+	// reuse one buffer): a caller keeps a copy of what it keeps.
 	readMarked() ([]byte, gopacket.CaptureInfo, Mark, error)
 }
 
@@ -133,7 +148,7 @@ type packetSource interface {
 type ngSource struct{ *pcapgo.NgReader }
 
 func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
-	data, ci, opts, err := s.ReadPacketDataWithOptions()
+	data, ci, opts, err := s.ZeroCopyReadPacketDataWithOptions()
 	return data, ci, markOf(opts.Comments), err
 }
 
@@ -141,14 +156,14 @@ func (s ngSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
 type pcapSource struct{ *pcapgo.Reader }
 
 func (s pcapSource) readMarked() ([]byte, gopacket.CaptureInfo, Mark, error) {
-	data, ci, err := s.ReadPacketData()
+	data, ci, err := s.ZeroCopyReadPacketData()
 	return data, ci, Mark{}, err
 }
 
 // openSource sniffs the magic number: pcapng's Section Header Block type
 // 0x0A0D0D0A, or one of pcap's four magics (µs/ns, either byte order).
 func openSource(r io.Reader) (packetSource, func(ci gopacket.CaptureInfo) layers.LinkType, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReaderSize(r, readBuffer) // r itself if it is one of that size
 	magic, err := br.Peek(4)
 	if err != nil {
 		return nil, nil, fmt.Errorf("not a capture file: %w", err)
@@ -187,16 +202,9 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	// with a new initial sequence number or one after the last connection
 	// ended (both FINs, or an RST), is reassembled apart, by an assembler
 	// of its own generation.
-	var asms []*reassembly.Assembler
-	assembler := func(gen int) *reassembly.Assembler {
-		for len(asms) <= gen {
-			a := reassembly.NewAssembler(reassembly.NewStreamPool(fac))
-			a.MaxBufferedPagesPerConnection = 1024
-			a.MaxBufferedPagesTotal = 8192
-			asms = append(asms, a)
-		}
-		return asms[gen]
-	}
+	set := assemblerSets.Get().(*assemblerSet)
+	set.fac.f = fac
+	assembler := set.assembler
 	type use struct {
 		gen      int
 		isn      uint32
@@ -205,6 +213,7 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		ended    bool  // both FINs, or an RST
 	}
 	tuples := map[[2]gopacket.Flow]use{}
+	seg := newSegmentDecoder()
 	cutAt := 0 // the packet at which the file is cut short
 	for n := 1; ; n++ {
 		if n > maxPackets {
@@ -230,10 +239,8 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 		if lt == layers.LinkTypeEthernet && !ethernetTCP(data) {
 			continue // a datagram (the card's APDU lane): nothing to reassemble
 		}
-		pkt := gopacket.NewPacket(data, linkType(ci), gopacket.Default)
-		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
-		nl := pkt.NetworkLayer()
-		if tcp == nil || nl == nil || pkt.ErrorLayer() != nil {
+		tcp, nl := seg.decode(data, lt)
+		if tcp == nil {
 			continue // not TCP, or truncated: nothing to reassemble
 		}
 		nf, tf := nl.NetworkFlow(), tcp.TransportFlow()
@@ -273,9 +280,10 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 			return nil, fac.err
 		}
 	}
-	for _, a := range asms {
+	for _, a := range set.asms {
 		a.FlushAll()
 	}
+	set.release() // every connection closed: the assemblers are as new
 	if fac.err != nil {
 		return nil, fac.err
 	}
@@ -327,6 +335,89 @@ func ethernetTCP(frame []byte) bool {
 	return true // IPv6 (extension headers), VLAN tags, …: the decoder walks them
 }
 
+// segmentDecoder finds a frame's TCP header. Ethernet frames with an IP
+// header and TCP right behind it (every tap frame) go through a
+// DecodingLayerParser, which allocates nothing and copies nothing (the
+// reassembler copies the bytes it keeps); any other frame takes gopacket's
+// full decoder.
+type segmentDecoder struct {
+	eth     layers.Ethernet
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	tcp     layers.TCP
+	parser  *gopacket.DecodingLayerParser
+	decoded []gopacket.LayerType
+}
+
+func newSegmentDecoder() *segmentDecoder {
+	d := &segmentDecoder{}
+	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &d.eth, &d.ip4, &d.ip6, &d.tcp)
+	d.parser.IgnoreUnsupported = true // the TCP payload
+	return d
+}
+
+// decode returns the frame's TCP header and network layer, or nil for a
+// frame that is not TCP or is truncated. They are valid until the next call.
+func (d *segmentDecoder) decode(data []byte, lt layers.LinkType) (*layers.TCP, gopacket.NetworkLayer) {
+	if lt == layers.LinkTypeEthernet {
+		err := d.parser.DecodeLayers(data, &d.decoded)
+		if err == nil && len(d.decoded) == 3 && d.decoded[2] == layers.LayerTypeTCP {
+			switch d.decoded[1] {
+			case layers.LayerTypeIPv4:
+				return &d.tcp, &d.ip4
+			case layers.LayerTypeIPv6:
+				return &d.tcp, &d.ip6
+			}
+		}
+	}
+	pkt := gopacket.NewPacket(data, lt, gopacket.Default)
+	tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	nl := pkt.NetworkLayer()
+	if tcp == nil || nl == nil || pkt.ErrorLayer() != nil {
+		return nil, nil
+	}
+	return tcp, nl
+}
+
+// assemblerSet is a decode's assemblers, one per generation, kept for the
+// next decode once FlushAll has closed all their connections: a new
+// StreamPool allocates room for 1,024 connections, which cost more than
+// reassembling a rig's capture.
+type assemblerSet struct {
+	fac  factoryRef
+	asms []*reassembly.Assembler
+}
+
+var assemblerSets = sync.Pool{New: func() any { return new(assemblerSet) }}
+
+func (s *assemblerSet) assembler(gen int) *reassembly.Assembler {
+	for len(s.asms) <= gen {
+		a := reassembly.NewAssembler(reassembly.NewStreamPool(&s.fac))
+		a.MaxBufferedPagesPerConnection = 1024
+		a.MaxBufferedPagesTotal = 8192
+		s.asms = append(s.asms, a)
+	}
+	return s.asms[gen]
+}
+
+// release returns the set to the pool; only a set whose connections are
+// all closed may go back (a decode that stops early drops its set).
+func (s *assemblerSet) release() {
+	s.fac.f = nil
+	if len(s.asms) > 4 {
+		return // a long run's: not worth keeping
+	}
+	assemblerSets.Put(s)
+}
+
+// factoryRef hands a pooled StreamPool's new streams to the factory of
+// the decode that uses it.
+type factoryRef struct{ f *factory }
+
+func (r *factoryRef) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
+	return r.f.New(netFlow, tcpFlow, tcp, ac)
+}
+
 type asmContext struct{ ci gopacket.CaptureInfo }
 
 func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
@@ -337,6 +428,19 @@ type factory struct {
 	streams []*stream
 	total   int
 	err     error
+	br      *bufio.Reader // reader, the streams' in turn
+}
+
+// reader returns a buffered reader of r, the one the factory's streams
+// share: they parse one after the other, and each message is read whole
+// (headers copied, body read) before the reader moves on.
+func (f *factory) reader(r io.Reader) *bufio.Reader {
+	if f.br == nil {
+		f.br = bufio.NewReader(r)
+	} else {
+		f.br.Reset(r)
+	}
+	return f.br
 }
 
 func (f *factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
@@ -488,7 +592,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 	var reqs []*http.Request
 	headCut := -1 // offset of a request whose headers the client cut short
 	cr := &countingReader{r: bytes.NewReader(c2s.data)}
-	br := bufio.NewReader(cr)
+	br := s.f.reader(cr)
 	for {
 		if _, err := br.Peek(1); err != nil {
 			break
@@ -518,7 +622,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 		}
 	}
 	cr = &countingReader{r: bytes.NewReader(s2c.data)}
-	br = bufio.NewReader(cr)
+	br = s.f.reader(cr)
 	for i := 0; ; {
 		if _, err := br.Peek(1); err != nil {
 			break

@@ -39,7 +39,7 @@ func dsbBlock(secretsType uint32, secrets []byte) []byte {
 // logs of every Decryption Secrets Block, concatenated in file order. A
 // pcap (not pcapng) stream has none.
 func readSecrets(r io.Reader) ([]byte, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReaderSize(r, readBuffer) // r itself if it is one of that size
 	var order binary.ByteOrder = binary.LittleEndian
 	var out []byte
 	hdr := make([]byte, 8)
@@ -76,15 +76,22 @@ func readSecrets(r io.Reader) ([]byte, error) {
 		if total < 12 || total%4 != 0 || total > maxBlockLen {
 			return nil, fmt.Errorf("pcapng block %d: bad length %d", n, total)
 		}
+		if typ != blockTypeDSB {
+			// Only secrets are kept: the packets are passed over unread.
+			if _, err := br.Discard(int(total - 8)); err != nil {
+				if errors.Is(err, io.EOF) {
+					return out, nil // cut short: the packet reader says so
+				}
+				return nil, fmt.Errorf("pcapng block %d: %w", n, err)
+			}
+			continue
+		}
 		body := make([]byte, total-8)
 		if _, err := io.ReadFull(br, body); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return out, nil // cut short: the packet reader says so
 			}
 			return nil, fmt.Errorf("pcapng block %d: %w", n, err)
-		}
-		if typ != blockTypeDSB {
-			continue
 		}
 		if len(body) < 12 {
 			return nil, fmt.Errorf("pcapng block %d: decryption secrets block too short", n)

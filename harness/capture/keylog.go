@@ -17,7 +17,7 @@ const maxKeyLog = 4 << 20
 // decrypt what its capture holds.
 type keyLog struct {
 	mu     sync.Mutex
-	file   *os.File
+	file   *os.File // nil with Config.NoKeysFile
 	buf    []byte
 	closed bool
 	err    error
@@ -36,9 +36,11 @@ func (k *keyLog) Write(p []byte) (int, error) {
 		k.err = fmt.Errorf("capture: key log larger than %d bytes", maxKeyLog)
 		return 0, k.err
 	}
-	if _, err := k.file.Write(p); err != nil {
-		k.err = fmt.Errorf("capture: key log: %w", err)
-		return 0, k.err
+	if k.file != nil {
+		if _, err := k.file.Write(p); err != nil {
+			k.err = fmt.Errorf("capture: key log: %w", err)
+			return 0, k.err
+		}
 	}
 	k.buf = append(k.buf, p...)
 	return len(p), nil
@@ -69,8 +71,10 @@ func (s *Session) writeSecrets() error {
 	s.keys.closed = true
 	kerr := s.keys.err
 	s.keys.mu.Unlock()
-	if err := s.keys.file.Close(); err != nil && kerr == nil {
-		kerr = fmt.Errorf("capture: key log: %w", err)
+	if s.keys.file != nil {
+		if err := s.keys.file.Close(); err != nil && kerr == nil {
+			kerr = fmt.Errorf("capture: key log: %w", err)
+		}
 	}
 	if kerr != nil {
 		return kerr
@@ -83,15 +87,14 @@ func (s *Session) writeSecrets() error {
 	if err != nil {
 		return fmt.Errorf("capture: secrets: %w", err)
 	}
-	packets := make([]byte, end-s.hdrEnd)
-	if _, err := f.ReadAt(packets, s.hdrEnd); err != nil {
+	// The block and the packets behind it, in one buffer for one write.
+	block := dsbBlock(dsbTypeTLS, secrets)
+	buf := make([]byte, len(block)+int(end-s.hdrEnd))
+	copy(buf, block)
+	if _, err := f.ReadAt(buf[len(block):], s.hdrEnd); err != nil {
 		return fmt.Errorf("capture: secrets: re-read packets: %w", err)
 	}
-	if err := f.Truncate(s.hdrEnd); err != nil {
-		return fmt.Errorf("capture: secrets: %w", err)
-	}
-	block := dsbBlock(dsbTypeTLS, secrets)
-	if _, err := f.WriteAt(append(block, packets...), s.hdrEnd); err != nil {
+	if _, err := f.WriteAt(buf, s.hdrEnd); err != nil {
 		return fmt.Errorf("capture: write secrets block: %w", err)
 	}
 	return nil

@@ -1,8 +1,11 @@
 package capture
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
+
+	"github.com/gopacket/gopacket"
 )
 
 // Mark places a frame in the run's event log: Events is how many events
@@ -60,6 +63,61 @@ func markComments(m Mark) []string {
 		c = append(c, commandPrefix+strconv.Itoa(m.Command))
 	}
 	return c
+}
+
+// pcapng codes (pcapng spec: Enhanced Packet Block, options).
+const (
+	blockTypeEPB    = 0x00000006
+	optEndOfOptions = 0
+	optComment      = 1
+	optionHeaderLen = 4 // code, length
+	blockTrailerLen = 4 // the block's length again
+)
+
+// appendEPB appends a little-endian Enhanced Packet Block of interface 0
+// (nanosecond timestamps) holding data, with m's comments (markComments)
+// as its options: byte for byte what pcapgo.NgWriter writes for them.
+func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
+	le := binary.LittleEndian
+	start := len(b)
+	ts := uint64(ci.Timestamp.UnixNano())
+	b = le.AppendUint32(b, blockTypeEPB)
+	b = le.AppendUint32(b, 0) // total length, set below
+	b = le.AppendUint32(b, 0) // interface
+	b = le.AppendUint32(b, uint32(ts>>32))
+	b = le.AppendUint32(b, uint32(ts))
+	b = le.AppendUint32(b, uint32(ci.CaptureLength))
+	b = le.AppendUint32(b, uint32(ci.Length))
+	b = append(b, data...)
+	b = pad4(b, len(data))
+	if m.OK {
+		b = appendComment(b, markPrefix, m.Events)
+		if m.CommandOK {
+			b = appendComment(b, commandPrefix, m.Command)
+		}
+		b = le.AppendUint16(b, optEndOfOptions)
+		b = le.AppendUint16(b, 0)
+	}
+	total := len(b) - start + blockTrailerLen
+	le.PutUint32(b[start+4:], uint32(total))
+	return le.AppendUint32(b, uint32(total))
+}
+
+// appendComment appends an opt_comment "<prefix><n>", padded to 32 bits.
+func appendComment(b []byte, prefix string, n int) []byte {
+	at := len(b)
+	b = binary.LittleEndian.AppendUint16(b, optComment)
+	b = binary.LittleEndian.AppendUint16(b, 0) // length, set below
+	b = append(b, prefix...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	l := len(b) - at - optionHeaderLen
+	binary.LittleEndian.PutUint16(b[at+2:], uint16(l))
+	return pad4(b, l)
+}
+
+// pad4 appends the zeros that bring n bytes to a multiple of 4.
+func pad4(b []byte, n int) []byte {
+	return append(b, make([]byte, (4-n&3)&3)...)
 }
 
 // ParseMark reads a mark from a frame's comment; any other comment (a

@@ -1,10 +1,13 @@
 package capture
 
 import (
+	"bytes"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
@@ -172,5 +175,40 @@ func TestEventCountMark(t *testing.T) {
 	}
 	if m := withCommand(eventCount(nil).mark(), Mark{Events: 1, OK: true}); m != (Mark{}) {
 		t.Errorf("command without a log: %+v", m)
+	}
+}
+
+// The tap's blocks are pcapgo's: appendEPB encodes what
+// NgWriter.WritePacketWithOptions writes for a frame and its mark.
+func TestEPBAsPcapgo(t *testing.T) {
+	marks := []Mark{{}, {Events: 0, OK: true}, {Events: 12345, OK: true}, {Events: 7, OK: true, Command: 3, CommandOK: true},
+		{Events: 1 << 40, OK: true, Command: 99999, CommandOK: true}}
+	for size := range 9 {
+		for _, m := range marks {
+			data := bytes.Repeat([]byte{0xa5}, size)
+			ci := gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 123456789).Add(time.Duration(size)), CaptureLength: size, Length: size + 3}
+			var want bytes.Buffer
+			w, err := newNgWriter(&want, "tap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			head := want.Len()
+			var opts pcapgo.NgPacketOptions
+			if m.OK {
+				opts.Comments = markComments(m)
+			}
+			if err := w.WritePacketWithOptions(ci, data, opts); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got := appendEPB([]byte("x"), ci, data, m)[1:]; !bytes.Equal(got, want.Bytes()[head:]) {
+				t.Errorf("%d bytes, mark %+v:\n got %x\nwant %x", size, m, got, want.Bytes()[head:])
+			}
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,9 @@ import (
 // mss is the largest TCP payload per synthesized segment (Ethernet MTU 1500
 // minus 20 bytes IPv4 and 20 bytes TCP headers).
 const mss = 1460
+
+// mssOption is the value of the SYNs' MSS option: mss, big-endian.
+var mssOption = []byte{mss >> 8, mss & 0xff}
 
 // Fixed, locally administered MACs: the tap has no real link layer.
 var (
@@ -42,6 +44,14 @@ type tap struct {
 	conns uint32
 	open  []*flow // flows not yet closed, in creation order
 	err   error   // first write error, reported by Close
+
+	// segment's layers and buffer, reused under mu: a run's connections
+	// make thousands of frames, and write copies each.
+	buf gopacket.SerializeBuffer
+	eth layers.Ethernet
+	ip4 layers.IPv4
+	ip6 layers.IPv6
+	tcp layers.TCP
 }
 
 // finish closes, in creation order, every flow still open when the session
@@ -58,7 +68,7 @@ func (t *tap) finish() {
 }
 
 func newTap(clk clock.Clock, events eventCount, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
-	return &tap{clk: clk, events: events, write: write}
+	return &tap{clk: clk, events: events, write: write, buf: gopacket.NewSerializeBuffer()}
 }
 
 // stamp returns the clock's time, moved 1 µs past the previous frame when
@@ -221,48 +231,47 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 	if fromClient {
 		from, to = &f.c, &f.s
 	}
-	tcp := &layers.TCP{
+	t := f.tap
+	t.tcp = layers.TCP{
 		SrcPort: layers.TCPPort(from.port), DstPort: layers.TCPPort(to.port),
 		Seq: from.seq, Window: 65535,
 		FIN: flags&flagFIN != 0, SYN: flags&flagSYN != 0, RST: flags&flagRST != 0,
 		PSH: flags&flagPSH != 0, ACK: flags&flagACK != 0,
 	}
+	tcp := &t.tcp
 	if tcp.ACK {
 		tcp.Ack = to.seq
 	}
 	if tcp.SYN {
 		// MSS option (RFC 9293 §3.7.1) so analyzers know the segment size.
-		opt := make([]byte, 2)
-		binary.BigEndian.PutUint16(opt, mss)
-		tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: opt}}
+		tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: mssOption}}
 	}
-	eth := &layers.Ethernet{SrcMAC: from.mac, DstMAC: to.mac}
+	t.eth = layers.Ethernet{SrcMAC: from.mac, DstMAC: to.mac}
 	var netLayer gopacket.SerializableLayer
 	if ip4 := from.ip.To4(); ip4 != nil && to.ip.To4() != nil {
-		eth.EthernetType = layers.EthernetTypeIPv4
-		ip := &layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Id: from.ipID,
+		t.eth.EthernetType = layers.EthernetTypeIPv4
+		t.ip4 = layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Id: from.ipID,
 			Protocol: layers.IPProtocolTCP, SrcIP: ip4, DstIP: to.ip.To4()}
-		_ = tcp.SetNetworkLayerForChecksum(ip)
-		netLayer = ip
+		_ = tcp.SetNetworkLayerForChecksum(&t.ip4)
+		netLayer = &t.ip4
 	} else {
-		eth.EthernetType = layers.EthernetTypeIPv6
-		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
+		t.eth.EthernetType = layers.EthernetTypeIPv6
+		t.ip6 = layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
 			SrcIP: from.ip.To16(), DstIP: to.ip.To16()}
-		_ = tcp.SetNetworkLayerForChecksum(ip)
-		netLayer = ip
+		_ = tcp.SetNetworkLayerForChecksum(&t.ip6)
+		netLayer = &t.ip6
 	}
 	from.ipID++
 	from.seq += uint32(len(payload))
 	if tcp.SYN || tcp.FIN {
 		from.seq++ // SYN and FIN each take one sequence number
 	}
-	buf := gopacket.NewSerializeBuffer()
 	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, eth, netLayer, tcp, gopacket.Payload(payload)); err != nil {
+	if err := gopacket.SerializeLayers(t.buf, opts, &t.eth, netLayer, tcp, gopacket.Payload(payload)); err != nil {
 		f.tap.fail(fmt.Errorf("capture tap: serialize: %w", err))
 		return
 	}
-	frame := buf.Bytes()
+	frame := t.buf.Bytes() // valid until the next segment; write copies it
 	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
 	// Marked under mu: frames are counted in file order.
 	if err := f.tap.write(ci, frame, f.tap.events.mark()); err != nil {

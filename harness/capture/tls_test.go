@@ -105,13 +105,19 @@ func es9Call(t *testing.T, addr string, roots *x509.CertPool, clk clock.Clock, f
 // httpsScenario records a platform download request over plain HTTP and
 // five ES9+ calls over HTTPS through two wrapped listeners.
 func httpsScenario(t *testing.T, mode Mode) (string, *Session) {
+	return httpsScenarioWith(t, Config{Mode: mode, KeyLog: true})
+}
+
+// httpsScenarioWith is httpsScenario with cfg (its Path and Clock set here).
+func httpsScenarioWith(t *testing.T, cfg Config) (string, *Session) {
 	t.Helper()
 	clk := clock.NewVirtual(clock.Epoch)
 	loop := clock.NewLoop(clk)
 	path := filepath.Join(t.TempDir(), "dl.pcapng")
-	sess, err := Start(Config{Path: path, Mode: mode, Clock: clk, KeyLog: true})
+	cfg.Path, cfg.Clock = path, clk
+	sess, err := Start(cfg)
 	if err != nil {
-		t.Fatalf("Start %s: %v", mode, err)
+		t.Fatalf("Start %s: %v", cfg.Mode, err)
 	}
 	p := newPlatform(t, clk)
 	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
@@ -251,6 +257,23 @@ func TestHTTPSTap(t *testing.T) {
 	checkSecrets(t, path)
 	checkHTTPS(t, path)
 	checkFramesN(t, path, 6)
+}
+
+// NoKeysFile: the secrets go into the capture's DSB only, and it decodes.
+func TestHTTPSNoKeysFile(t *testing.T) {
+	path, _ := httpsScenarioWith(t, Config{Mode: Tap, KeyLog: true, NoKeysFile: true})
+	if _, err := os.Stat(KeysPathFor(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("key-log file beside the capture: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if kl, err := readSecrets(f); err != nil || strings.Count(string(kl), "CLIENT_RANDOM ") != 4 {
+		t.Fatalf("DSB secrets %q, %v; want 4 sessions", kl, err)
+	}
+	checkHTTPS(t, path)
 }
 
 func TestHTTPSLive(t *testing.T) {

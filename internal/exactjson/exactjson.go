@@ -72,8 +72,28 @@ func Decode(b []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	c := &checker{d: json.NewDecoder(bytes.NewReader(b)), src: b}
-	c.d.UseNumber() // numbers as written, to check integers and ranges
+	// The check reads the document with plainTokens, which takes only
+	// plain JSON (no escapes in strings) and refuses anything else without
+	// saying why; the check is then done again with encoding/json's
+	// tokenizer, which takes all JSON and words every refusal. Both give a
+	// plain document the same tokens.
+	if err := check(&plainTokens{src: b}, b, p); err != nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber() // numbers as written, to check integers and ranges
+		if err := check(d, b, p); err != nil {
+			return err
+		}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		// Not expected after the check; said without Go's type names.
+		return &Error{Msg: "malformed JSON: does not decode as checked"}
+	}
+	return nil
+}
+
+// check checks the document src, read by d, against p.
+func check(d tokenizer, src []byte, p *plan) error {
+	c := &checker{d: d, src: src}
 	tok, err := c.token()
 	switch {
 	case errors.Is(err, io.EOF):
@@ -91,15 +111,19 @@ func Decode(b []byte, v any) error {
 		}
 		return &Error{Msg: "malformed JSON: data after the " + after}
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		// Not expected after the check; said without Go's type names.
-		return &Error{Msg: "malformed JSON: does not decode as checked"}
-	}
 	return nil
 }
 
+// tokenizer is what the check reads a document with: json.Decoder (with
+// UseNumber), or plainTokens.
+type tokenizer interface {
+	Token() (json.Token, error)
+	More() bool
+	InputOffset() int64
+}
+
 type checker struct {
-	d     *json.Decoder
+	d     tokenizer
 	src   []byte
 	start int64 // where the text before the last token read starts
 }

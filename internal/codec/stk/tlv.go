@@ -40,6 +40,9 @@ func ParseTLVs(b []byte) ([]SimpleTLV, error) {
 		if err != nil {
 			return out, fmt.Errorf("object %d at offset %d: %w", len(out), off, err)
 		}
+		if out == nil {
+			out = make([]SimpleTLV, 0, 8) // a command or response has a handful
+		}
 		out = append(out, t)
 		off += n
 	}
@@ -135,7 +138,14 @@ func (t SimpleTLV) Encode(dst []byte) ([]byte, error) {
 
 // EncodeTLVs encodes objects in order.
 func EncodeTLVs(objs []SimpleTLV) ([]byte, error) {
-	var out []byte
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	n := 0
+	for _, o := range objs {
+		n += 5 + len(o.Value) // at most a three-byte tag and a two-byte length
+	}
+	out := make([]byte, 0, n)
 	for _, o := range objs {
 		var err error
 		if out, err = o.Encode(out); err != nil {

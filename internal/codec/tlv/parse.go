@@ -14,7 +14,7 @@ func ParseOne(b []byte) (TLV, []byte, error) {
 		return TLV{}, nil, err
 	}
 	if t.IsConstructed() {
-		if _, err := parseLevel(t.Value, 1); err != nil {
+		if err := checkLevel(t.Value, 1, nil); err != nil {
 			return TLV{}, nil, fmt.Errorf("in %X: %w", t.Tag, err)
 		}
 	}
@@ -22,24 +22,36 @@ func ParseOne(b []byte) (TLV, []byte, error) {
 }
 
 func parseLevel(b []byte, depth int) ([]TLV, error) {
-	if depth >= MaxDepth {
-		return nil, fmt.Errorf("nesting deeper than %d: %w", MaxDepth, ErrMalformed)
-	}
 	var out []TLV
+	if err := checkLevel(b, depth, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkLevel decodes the objects that fill b, checking constructed ones
+// recursively, and appends them to *out when out is set: the levels below
+// are only checked, not kept.
+func checkLevel(b []byte, depth int, out *[]TLV) error {
+	if depth >= MaxDepth {
+		return fmt.Errorf("nesting deeper than %d: %w", MaxDepth, ErrMalformed)
+	}
 	for off := 0; off < len(b); {
 		t, rest, err := next(b[off:])
 		if err != nil {
-			return nil, fmt.Errorf("offset %d: %w", off, err)
+			return fmt.Errorf("offset %d: %w", off, err)
 		}
 		if t.IsConstructed() {
-			if _, err := parseLevel(t.Value, depth+1); err != nil {
-				return nil, fmt.Errorf("in %X at offset %d: %w", t.Tag, off, err)
+			if err := checkLevel(t.Value, depth+1, nil); err != nil {
+				return fmt.Errorf("in %X at offset %d: %w", t.Tag, off, err)
 			}
 		}
-		out = append(out, t)
+		if out != nil {
+			*out = append(*out, t)
+		}
 		off = len(b) - len(rest)
 	}
-	return out, nil
+	return nil
 }
 
 // next decodes one object header and slices its value out of b.
