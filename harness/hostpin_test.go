@@ -39,3 +39,21 @@ func TestReportPINLocked(t *testing.T) {
 		t.Fatal("no +CIMI answer and no PIN: want an error")
 	}
 }
+
+// A card whose original profile wants its PIN at power on: the host's
+// opening script sees +CIMI refused and the run goes on to its horizon
+// (found by harness/explore), the end report saying SIM PIN.
+func TestRunWithAPINLockedOriginal(t *testing.T) {
+	s := loadFixture(t, "pin-locked-profile.yaml")
+	for i, o := range s.Network.Operators {
+		if o.ID == "cmcc" {
+			s.Network.Operators[i].PIN1 = &scenario.PIN1{Code: "4321", Enabled: true}
+		}
+	}
+	s.Itinerary = s.Itinerary[:1] // stays at home: nothing attaches
+	s.Expect = scenario.Expect{}
+	res := RunScenario(s, Options{Dir: t.TempDir()})
+	if res.Err != nil || res.Incomplete != "" {
+		t.Fatalf("run: %v (incomplete: %q)", res.Err, res.Incomplete)
+	}
+}

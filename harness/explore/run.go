@@ -46,7 +46,7 @@ func run(s *scenario.Scenario, dir string, scratch bool) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}
-	err = r.Script(harness.HostInit)
+	err = r.Init()
 	if err == nil {
 		err = r.AdvanceTo(harness.Horizon(s))
 	}
