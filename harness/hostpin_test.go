@@ -27,6 +27,20 @@ func TestReportPINLocked(t *testing.T) {
 			t.Errorf("pinLocked(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		resp *atclient.Response
+		want string
+	}{
+		{&atclient.Response{Lines: []string{"+CPIN: SIM PIN"}, Final: "OK"}, "SIM PIN"},
+		{&atclient.Response{Lines: []string{"+CPIN: SIM PUK"}, Final: "OK"}, "SIM PUK"},
+		{&atclient.Response{Lines: []string{"+CPIN: READY"}, Final: "OK"}, ""},
+		{&atclient.Response{Final: "ERROR"}, ""},
+		{nil, ""},
+	} {
+		if got := cpinLocked(tc.resp); got != tc.want {
+			t.Errorf("cpinLocked(%+v) = %q, want %q", tc.resp, got, tc.want)
+		}
+	}
 	answers := map[string]*atclient.Response{
 		"AT+CEREG?": {Lines: []string{"+CEREG: 2,0"}, Final: "OK"},
 		"AT+COPS?":  {Lines: []string{"+COPS: 0"}, Final: "OK"},
