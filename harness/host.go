@@ -16,6 +16,19 @@ import (
 // CLI runs it so that at.log shows the device's story on its own.
 var HostInit = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2", "AT+CPIN?", "AT+CCID", "AT+CIMI"}
 
+// Init runs HostInit. The host never enters a PIN: a card whose enabled
+// profile wants one at power on answers +CIMI, the script's last command,
+// with SIM PIN required (or SIM PUK), which is the device's state and not
+// a failure of the rig (found by harness/explore with a PIN-locked
+// original profile).
+func (r *Rig) Init() error {
+	_, err := r.script(HostInit)
+	if pinLocked(err) != "" {
+		return nil
+	}
+	return err
+}
+
 // HostReport is what the CLI asks at the end of a run. The host never
 // enters a PIN: a card that wants one at the end answers +CIMI with SIM
 // PIN required (or SIM PUK), which the report says instead of an IMSI.
@@ -63,6 +76,14 @@ func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 func (r *Rig) Report() (scenario.EndRegistration, error) {
 	answers, err := r.script(HostReport)
 	pin := pinLocked(err)
+	if err != nil && pin == "" && strings.HasPrefix(err.Error(), "AT+CIMI:") {
+		// A restart (a power cut) resets +CMEE, so the refusal may be a
+		// bare ERROR: ask the card's PIN state as a host does (+CPIN?,
+		// TS 27.007 §8.3; found by harness/explore).
+		if resp, cerr := r.AT.Command("AT+CPIN?"); cerr == nil {
+			pin = cpinLocked(resp)
+		}
+	}
 	if err != nil && pin == "" {
 		return scenario.EndRegistration{}, err
 	}
@@ -83,6 +104,23 @@ func pinLocked(err error) string {
 		return "SIM PIN"
 	case errors.As(err, &cme) && cme.Code == 12, strings.HasSuffix(msg, "+CME ERROR: 12"), strings.HasSuffix(msg, "SIM PUK required"):
 		return "SIM PUK"
+	}
+	return ""
+}
+
+// cpinLocked reads an answer to AT+CPIN?: "SIM PIN" or "SIM PUK" when
+// PIN1 stands in the way, else "".
+func cpinLocked(resp *atclient.Response) string {
+	if resp == nil || resp.Final != "OK" {
+		return ""
+	}
+	for _, l := range resp.Lines {
+		switch l {
+		case "+CPIN: SIM PIN":
+			return "SIM PIN"
+		case "+CPIN: SIM PUK":
+			return "SIM PUK"
+		}
 	}
 	return ""
 }

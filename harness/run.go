@@ -62,7 +62,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		return res
 	}
 	res.Seed, res.Dir = r.Seed, r.Dir()
-	runErr := r.Script(HostInit)
+	runErr := r.Init()
 	every := o.ProgressInterval
 	if every <= 0 {
 		every = ProgressEvery

@@ -135,10 +135,18 @@ func cmdCOPS(m *Modem, c at.Command) error {
 		}
 		switch mode {
 		case 0:
+			// No network selection while PIN1 keeps the IMSI unread:
+			// modules answer SIM PIN (PUK) required, not OK.
+			if err := m.pinRequired(); err != nil {
+				return fmt.Errorf("+COPS=0: %w", err)
+			}
 			m.attachNow()
 		case 1, 4:
 			if len(c.Args) < 3 || format < 0 {
 				return fmt.Errorf("+COPS=%d wants <format>,\"<oper>\": %w", mode, at.CMEIncorrectParameters)
+			}
+			if err := m.pinRequired(); err != nil {
+				return fmt.Errorf("+COPS=%d: %w", mode, err)
 			}
 			if len(c.Args) == 4 && !c.Args[3].Empty {
 				if act, err := c.Args[3].Int(); err != nil || act != 7 && act != 9 {

@@ -61,13 +61,17 @@ func (p *pdpState) attached(on bool) {
 func (m *Modem) pdpActive(cid int) bool { return m.st.reg.Registered() && m.st.pdp.active[cid] }
 
 // attachBlocked says why an attach the host asks for cannot start: the
-// radio is off (+CFUN=0 or 4), or there is no subscriber to attach.
+// radio is off (+CFUN=0 or 4), PIN1 stands in the way, or there is no
+// subscriber to attach.
 func (m *Modem) attachBlocked() error {
 	switch {
 	case m.st.fun != 1:
 		return fmt.Errorf("attach with +CFUN=%d: %w", m.st.fun, at.CMENoNetworkService)
 	case !m.st.cardOn:
 		return at.CMESIMNotInserted
+	case m.pinRequired() != nil:
+		// PIN1 keeps the IMSI unread: say so (11, 12), not SIM failure.
+		return fmt.Errorf("attach: %w", m.pinRequired())
 	case m.st.imsi == "":
 		return fmt.Errorf("attach without an IMSI: %w", at.CMESIMFailure)
 	}

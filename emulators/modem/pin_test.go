@@ -274,3 +274,49 @@ func TestPINRefreshURCs(t *testing.T) {
 		})
 	}
 }
+
+// While PIN1 is required the modem refuses network selection and the PS
+// attach with SIM PIN required (11), SIM PUK required (12) once PIN1 is
+// blocked, as modules do; +COPS? still answers (the mode only) and
+// +COPS=3 only sets the format. Nothing reaches the network.
+func TestPINRefusesNetworkCommands(t *testing.T) {
+	tests := []struct {
+		name    string
+		enabled bool
+		steps   []pinStep
+	}{
+		{"SIM PIN", true, []pinStep{
+			{"AT+COPS=0", "+CME ERROR: SIM PIN required"},
+			{`AT+COPS=1,2,"20801"`, "+CME ERROR: SIM PIN required"},
+			{`AT+COPS=4,2,"20801"`, "+CME ERROR: SIM PIN required"},
+			{"AT+CGATT=1", "+CME ERROR: SIM PIN required"},
+			{"AT+CGACT=1,1", "+CME ERROR: SIM PIN required"},
+			{"AT+COPS?", "+COPS: 0|OK"},
+			{"AT+COPS=3,2", "OK"},
+			{`AT+COPS=1,2`, "+CME ERROR: incorrect parameters"}, // a malformed command is still one
+		}},
+		{"SIM PUK", true, []pinStep{
+			{`AT+CPIN="1111"`, "+CME ERROR: incorrect password"},
+			{`AT+CPIN="1111"`, "+CME ERROR: incorrect password"},
+			{`AT+CPIN="1111"`, "+CME ERROR: incorrect password"},
+			{"AT+CPIN?", "+CPIN: SIM PUK|OK"},
+			{"AT+COPS=0", "+CME ERROR: SIM PUK required"},
+			{`AT+COPS=1,2,"20801"`, "+CME ERROR: SIM PUK required"},
+			{"AT+CGATT=1", "+CME ERROR: SIM PUK required"},
+			{"AT+COPS?", "+COPS: 0|OK"},
+		}},
+		{"PIN1 disabled: as before", false, []pinStep{
+			{"AT+COPS=0", "OK"},
+			{"AT+CGATT=1", "OK"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := pinRig(t, tt.enabled, "")
+			r.steps(t, tt.steps)
+			if tt.enabled && len(r.net.attaches) != 0 {
+				t.Fatalf("attached while PIN1 was required: %v", r.net.attaches)
+			}
+		})
+	}
+}

@@ -28,7 +28,7 @@ func BenchmarkExploreCases(b *testing.B) {
 				if i > int64(b.N*batch) {
 					return
 				}
-				if v := runCase(gen.Example(int(i)), base); len(v) > 0 {
+				if v := runCase(gen.Example(int(i)), base, nil); len(v) > 0 {
 					failed.Add(1)
 				}
 			}

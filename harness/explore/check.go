@@ -36,6 +36,8 @@ var Invariants = []Invariant{
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
 	{"capture-matches-platform", "issue 4 §4: the pcap and the platform's own log agree", checkCapture},
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
+	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
+	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
 	{"backoff-where-failed", "DESIGN.md §1 (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/progress"
 
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -96,6 +98,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		failures int
 		tolerate = &toleratedIssues{}
 		wg       sync.WaitGroup
+		tally    = &pinTally{}
 	)
 	for range caseWorkers() {
 		wg.Go(func() {
@@ -106,7 +109,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 				}
 				s := rapidSeed(seed, k)
 				c := gen.Example(int(s))
-				v := runCase(c, base)
+				v := runCase(c, base, tally)
 				meter.Done(len(v) == 0)
 				if !strict {
 					v = tolerate.split(c, v)
@@ -126,6 +129,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		})
 	}
 	wg.Wait()
+	t.Logf("%d cases, %d failed; PIN1: %v", n, failures, tally)
 	tolerate.save(t)
 	if firstK < 0 {
 		return
@@ -150,7 +154,7 @@ func rapidSeed(seed uint64, k int) uint64 { return seed + uint64(k)*uint64(k+1)/
 
 // runCase runs c in a directory of its own under base and returns the
 // violated invariants (a rig error is one).
-func runCase(c Case, base string) []string {
+func runCase(c Case, base string, tally *pinTally) []string {
 	dir, err := os.MkdirTemp(base, "case-")
 	if err != nil {
 		return []string{"case directory: " + err.Error()}
@@ -160,7 +164,41 @@ func runCase(c Case, base string) []string {
 	if err != nil {
 		return []string{"rig: " + err.Error()}
 	}
+	tally.add(c.Scenario, o)
 	return Check(c.Scenario, o)
+}
+
+// pinTally counts, over a sweep, the cases with a PIN-locked profile, those
+// where the card switched to one, and the switches to one judged failed.
+type pinTally struct{ cases, switched, judged atomic.Int64 }
+
+func (p *pinTally) add(s *scenario.Scenario, o Outcome) {
+	if p == nil {
+		return
+	}
+	locked := lockedOperators(s)
+	if len(locked) == 0 {
+		return
+	}
+	p.cases.Add(1)
+	switched := false
+	for _, e := range o.Events {
+		switch {
+		case e.Actor != eventlog.EUICC || !locked[e.Str("operator")]:
+		case e.Kind == applet.KindProfileEnabled:
+			switched = true
+		case e.Kind == applet.KindAttachFailed, e.Kind == applet.KindFallbackFailed:
+			p.judged.Add(1)
+		}
+	}
+	if switched {
+		p.switched.Add(1)
+	}
+}
+
+func (p *pinTally) String() string {
+	return fmt.Sprintf("%d cases with a PIN-locked profile, %d switched to one, %d switches to one judged failed",
+		p.cases.Load(), p.switched.Load(), p.judged.Load())
 }
 
 // toleratedIssues keeps, in lenient runs, one example case per kind of
@@ -256,7 +294,7 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 		last = nil // a generator failure must not save an older case
 		mu.Unlock()
 		c := Generator(feats).Draw(rt, "case")
-		v := runCase(c, base)
+		v := runCase(c, base, nil)
 		meter.Done(len(v) == 0)
 		if !strict {
 			// Bugs already reported (see KnownIssue): logged and saved,

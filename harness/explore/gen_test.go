@@ -91,3 +91,50 @@ func hasFlightFault(s *scenario.Scenario, takeoff, landing time.Duration) bool {
 		return f.Kind == scenario.AttachNoService && f.Operator == op && f.From == takeoff && f.Until == landing && f.Attempt == 0
 	})
 }
+
+// TestGeneratorPINLocked: a modest share of the cases have a PIN-locked
+// profile the card holds or can download, some the original too, some a
+// PIN1 left disabled; a loader without pin1 gets none.
+func TestGeneratorPINLocked(t *testing.T) {
+	const n = 600
+	count := func(f Features) (locked, home, disabled int) {
+		gen := Generator(f)
+		for i := 1; i <= n; i++ {
+			s := gen.Example(i).Scenario
+			has := false
+			for k, o := range s.Network.Operators {
+				switch {
+				case o.PIN1 == nil:
+				case !o.PIN1.Enabled:
+					disabled++
+				case k == 0:
+					home++
+					has = true
+				default:
+					has = true
+					held := slices.ContainsFunc(s.Device.Profiles, func(p scenario.Profile) bool { return p.Operator == o.ID })
+					if !held && o.SMDP == "" {
+						t.Errorf("case %d: locked %s can never be enabled (no profile, no SM-DP+)", i, o.ID)
+					}
+				}
+			}
+			if has {
+				locked++
+			}
+		}
+		return locked, home, disabled
+	}
+	f := Probe()
+	if !f.PIN1 {
+		t.Fatal("the loader in this tree takes pin1: Probe says it does not")
+	}
+	locked, home, disabled := count(f)
+	if locked < n/12 || locked > n/4 || home < 5 || disabled < 5 {
+		t.Errorf("%d of %d cases PIN-locked (%d with the original), %d disabled PIN1s: want about one in eight", locked, n, home, disabled)
+	}
+	t.Logf("%d of %d cases PIN-locked, %d with the original locked, %d disabled PIN1s", locked, n, home, disabled)
+	f.PIN1 = false
+	if locked, _, disabled := count(f); locked+disabled != 0 {
+		t.Errorf("without pin1 in the loader: %d locked cases, %d disabled PIN1s", locked, disabled)
+	}
+}
