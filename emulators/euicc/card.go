@@ -325,7 +325,7 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 		return ch.status(cmd)
 	case 0xE2:
 		return c.storeData(ch, cmd)
-	case insVerify, insChange, insDisable, insEnable, insUnblock:
+	case apdu.InsVerifyPIN, apdu.InsChangePIN, apdu.InsDisablePIN, apdu.InsEnablePIN, apdu.InsUnblockPIN:
 		return c.pinCommand(cmd)
 	default:
 		return c.toolkit(ch, cmd)

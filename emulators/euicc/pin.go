@@ -15,15 +15,6 @@ import (
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
-// Instructions of the PIN commands (TS 102 221 §10.1.2).
-const (
-	insVerify  = 0x20
-	insChange  = 0x24
-	insDisable = 0x26
-	insEnable  = 0x28
-	insUnblock = 0x2C
-)
-
 // Attempts a PIN and a PUK start with: the interoperable format's
 // DEFAULTs (maxNumOfAttemps-retryNumLeft 51 and 170: 3 and 10), which the
 // SM-DP+'s packages keep.
@@ -38,13 +29,6 @@ const (
 	DefaultPIN1 = "0000"
 	DefaultPUK1 = "12345678"
 	DefaultADM1 = "88888888"
-)
-
-// Status words of user verification (TS 102 221 §10.2.1.5).
-const (
-	swPINBlocked       uint16 = 0x6983 // authentication/PIN method blocked
-	swPINInvalidated   uint16 = 0x6984 // referenced data invalidated: the PIN is disabled
-	swVerifyFailedBase uint16 = 0x63C0 // 63CX: verification failed, X attempts left
 )
 
 // secret is a PIN or PUK: its digits and the attempts left.
@@ -162,37 +146,37 @@ func (st *pinState) command(verified map[byte]bool, ins, p1, p2 byte, data []byt
 	}
 	if len(data) == 0 {
 		switch ins {
-		case insVerify: // §11.1.9.1.2: the status of the PIN
+		case apdu.InsVerifyPIN: // §11.1.9.1.2: the status of the PIN
 			switch {
 			case pin.Left == 0:
-				return swPINBlocked
+				return apdu.SWPINBlocked
 			case !enabled || verified[p2]:
 				return apdu.SWOK
 			}
 			return tries(pin.Left)
-		case insUnblock: // §11.1.13.1.2: the PUK's attempts left
+		case apdu.InsUnblockPIN: // §11.1.13.1.2: the PUK's attempts left
 			if puk.Left == 0 {
-				return swPINBlocked
+				return apdu.SWPINBlocked
 			}
 			return tries(puk.Left)
 		}
 		return apdu.SWWrongLength
 	}
 	want := 8
-	if ins == insChange || ins == insUnblock {
+	if ins == apdu.InsChangePIN || ins == apdu.InsUnblockPIN {
 		want = 16
 	}
 	if len(data) != want {
 		return apdu.SWWrongLength
 	}
-	if ins == insUnblock {
-		code, ok := saip.PINDigits(data[:8], 8)
-		newPIN, ok2 := saip.PINDigits(data[8:], 4)
+	if ins == apdu.InsUnblockPIN {
+		code, ok := apdu.PINDigits(data[:8], 8)
+		newPIN, ok2 := apdu.PINDigits(data[8:], 4)
 		switch {
 		case !ok || !ok2:
 			return apdu.SWIncorrectData
 		case puk.Left == 0:
-			return swPINBlocked
+			return apdu.SWPINBlocked
 		case code != puk.Code:
 			puk.Left--
 			return tries(puk.Left)
@@ -203,34 +187,34 @@ func (st *pinState) command(verified map[byte]bool, ins, p1, p2 byte, data []byt
 		verified[p2] = true
 		return apdu.SWOK
 	}
-	code, ok := saip.PINDigits(data[:8], 4)
+	code, ok := apdu.PINDigits(data[:8], 4)
 	newPIN, ok2 := "", true
-	if ins == insChange {
-		newPIN, ok2 = saip.PINDigits(data[8:], 4)
+	if ins == apdu.InsChangePIN {
+		newPIN, ok2 = apdu.PINDigits(data[8:], 4)
 	}
 	switch {
 	case !ok || !ok2:
 		return apdu.SWIncorrectData
-	case (ins == insDisable || ins == insEnable) && p2 != saip.KeyPIN1:
+	case (ins == apdu.InsDisablePIN || ins == apdu.InsEnablePIN) && p2 != saip.KeyPIN1:
 		return apdu.SWConditionsNotSatisfied // PIN2 may not be disabled
 	case pin.Left == 0:
-		return swPINBlocked
-	case !enabled && (ins == insVerify || ins == insChange):
-		return swPINInvalidated
+		return apdu.SWPINBlocked
+	case !enabled && (ins == apdu.InsVerifyPIN || ins == apdu.InsChangePIN):
+		return apdu.SWPINInvalidated
 	case code != pin.Code:
 		pin.Left--
 		return tries(pin.Left)
 	}
 	pin.Left = PINAttempts
 	switch ins {
-	case insVerify:
+	case apdu.InsVerifyPIN:
 		verified[p2] = true
-	case insChange:
+	case apdu.InsChangePIN:
 		pin.Code = newPIN
 		verified[p2] = true
-	case insDisable:
+	case apdu.InsDisablePIN:
 		st.PIN1Enabled = false
-	case insEnable:
+	case apdu.InsEnablePIN:
 		st.PIN1Enabled = true
 		verified[p2] = true
 	}
@@ -238,7 +222,7 @@ func (st *pinState) command(verified map[byte]bool, ins, p1, p2 byte, data []byt
 }
 
 // tries is 63CX for n attempts left.
-func tries(n int) uint16 { return swVerifyFailedBase | uint16(min(n, 15)) }
+func tries(n int) uint16 { return apdu.SWVerifyFailed | uint16(min(n, 15)) }
 
 // keyReference reports a key reference of TS 102 221 table 9.3 (global
 // PINs 01-08, ADM 0A-0E, local PINs 81-88, ADM 8A-8E).

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -30,15 +31,6 @@ const (
 	keyPIN2 byte = 0x81
 )
 
-// PIN command instructions (TS 102 221 §10.1.2).
-const (
-	insVerify  = 0x20
-	insChange  = 0x24
-	insDisable = 0x26
-	insEnable  = 0x28
-	insUnblock = 0x2C
-)
-
 // Default attempts a PIN and a PUK have (+CPINR's <default_retries>): the
 // UICC's 3 and 10.
 const (
@@ -46,32 +38,22 @@ const (
 	defaultPUKRetries = 10
 )
 
-// Status words of user verification (TS 102 221 §10.2.1.5).
+// Status words of user verification (TS 102 221 §10.2.1.5), as the int
+// status words this package compares.
 const (
-	swBlocked     = 0x6983
-	swInvalidated = 0x6984 // the PIN is disabled
-	swConditions  = 0x6985
+	swBlocked      = int(apdu.SWPINBlocked)
+	swInvalidated  = int(apdu.SWPINInvalidated) // the PIN is disabled
+	swConditions   = int(apdu.SWConditionsNotSatisfied)
+	swVerifyFailed = int(apdu.SWVerifyFailed)
 )
-
-// pinBlock is a PIN as the card takes it: ASCII digits padded with FF to
-// 8 bytes (TS 102 221 §9.5.2).
-func pinBlock(digits string) []byte {
-	b := []byte{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
-	copy(b, digits)
-	return b
-}
 
 // pinAPDU builds a PIN command on key: no data asks for the status.
 func pinAPDU(ins, key byte, blocks ...string) []byte {
-	a := []byte{0x00, ins, 0x00, key}
 	var data []byte
 	for _, d := range blocks {
-		data = append(data, pinBlock(d)...)
+		data = append(data, apdu.PINBlock(d)...)
 	}
-	if len(data) > 0 {
-		a = append(append(a, byte(len(data))), data...)
-	}
-	return a
+	return apdu.Command{INS: ins, P2: key, Data: data}.Bytes()
 }
 
 // pinSW runs a PIN command and returns its status word.
@@ -89,7 +71,7 @@ func (m *Modem) pinSW(ins, key byte, blocks ...string) (int, error) {
 
 // retriesLeft reads the X of 63CX.
 func retriesLeft(s int) (int, bool) {
-	if s&0xFFF0 == 0x63C0 {
+	if s&0xFFF0 == swVerifyFailed {
 		return s & 0x0F, true
 	}
 	return 0, false
@@ -100,7 +82,7 @@ func retriesLeft(s int) (int, bool) {
 // PIN1 the PUK (UNBLOCK without data). A card without user verification
 // (no VERIFY: 6D00 and the like) is READY.
 func (m *Modem) pinState() (string, error) {
-	s, err := m.pinSW(insVerify, keyPIN1)
+	s, err := m.pinSW(apdu.InsVerifyPIN, keyPIN1)
 	if err != nil {
 		return "", err
 	}
@@ -253,12 +235,12 @@ func cmdCPIN(m *Modem, c at.Command) error {
 	var s int
 	switch {
 	case st == pinSIMPIN && newPIN == "":
-		s, err = m.pinSW(insVerify, keyPIN1, pin)
+		s, err = m.pinSW(apdu.InsVerifyPIN, keyPIN1, pin)
 	case st == pinSIMPUK && newPIN != "":
 		if !ident.Digits(pin, 8, 8) {
 			return fmt.Errorf("PUK %q: want 8 digits: %w", pin, at.CMEIncorrectParameters)
 		}
-		s, err = m.pinSW(insUnblock, keyPIN1, pin, newPIN)
+		s, err = m.pinSW(apdu.InsUnblockPIN, keyPIN1, pin, newPIN)
 	case st == pinSIMPUK:
 		return at.CMESIMPUKRequired
 	default:
@@ -323,9 +305,9 @@ func cmdCPINR(m *Modem, c at.Command) error {
 		if err := m.cardReady(); err != nil {
 			return err
 		}
-		ins, def := byte(insVerify), defaultPINRetries
+		ins, def := byte(apdu.InsVerifyPIN), defaultPINRetries
 		if k.puk {
-			ins, def = insUnblock, defaultPUKRetries
+			ins, def = apdu.InsUnblockPIN, defaultPUKRetries
 		}
 		s, err := m.pinSW(ins, k.key)
 		if err != nil {
@@ -432,9 +414,9 @@ func cmdCLCK(m *Modem, c at.Command) error {
 		m.info(fmt.Sprintf("+CLCK: %d", st))
 		return nil
 	}
-	ins := byte(insDisable)
+	ins := byte(apdu.InsDisablePIN)
 	if mode == 1 {
-		ins = insEnable
+		ins = apdu.InsEnablePIN
 	}
 	s, err := m.pinSW(ins, keyPIN1, pin)
 	if err != nil {
@@ -480,7 +462,7 @@ func cmdCPWD(m *Modem, c at.Command) error {
 	if err := m.cardReady(); err != nil {
 		return err
 	}
-	s, err := m.pinSW(insChange, key, old, newPIN)
+	s, err := m.pinSW(apdu.InsChangePIN, key, old, newPIN)
 	if err != nil {
 		return m.cardErr(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -344,9 +345,7 @@ const (
 // the attempt counters keep their DEFAULT (51: 3 attempts, 3 left). puk <
 // 0 means no PUK.
 func pinConfig(key int, value string, puk, attrs int) tlv.TLV {
-	v := bytes.Repeat([]byte{0xFF}, 8)
-	copy(v, value)
-	cs := []tlv.TLV{tlv.Uint(0x80, key), tlv.New(0x81, v)}
+	cs := []tlv.TLV{tlv.Uint(0x80, key), tlv.New(0x81, apdu.PINBlock(value))}
 	if puk >= 0 {
 		cs = append(cs, tlv.Uint(0x82, puk))
 	}

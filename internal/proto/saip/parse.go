@@ -9,6 +9,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -417,26 +418,8 @@ func (r *Parsed) readMF(c map[uint32]tlv.TLV, e pe) error {
 
 // pinValue checks a PIN or PUK value: 8 bytes of ASCII digits, F-padded.
 func pinValue(v []byte, minDigits int) bool {
-	_, ok := PINDigits(v, minDigits)
+	_, ok := apdu.PINDigits(v, minDigits)
 	return ok
-}
-
-// PINDigits reads a PIN block (TS 102 221 §9.5.2, the pinValue of the
-// interoperable format): 8 bytes, ASCII digits (at least minDigits) then
-// FF padding to the end.
-func PINDigits(v []byte, minDigits int) (string, bool) {
-	if len(v) != 8 {
-		return "", false
-	}
-	s := string(bytes.TrimRight(v, "\xFF"))
-	return s, ident.Digits(s, minDigits, 8)
-}
-
-// PINBlock is the 8-byte block of digits (PINDigits' inverse).
-func PINBlock(digits string) []byte {
-	v := bytes.Repeat([]byte{0xFF}, 8)
-	copy(v, digits)
-	return v
 }
 
 func readPUKs(c map[uint32]tlv.TLV, e pe, puk map[int]string) error {
@@ -464,7 +447,7 @@ func readPUKs(c map[uint32]tlv.TLV, e pe, puk map[int]string) error {
 		if err := uint8Of(f, 0x82); err != nil {
 			return e.fail(StatusBadValues, "PUKCodes: key %d: maxNumOfAttemps-retryNumLeft %v", key, err)
 		}
-		puk[key], _ = PINDigits(v.Value, 8)
+		puk[key], _ = apdu.PINDigits(v.Value, 8)
 	}
 	return nil
 }
@@ -533,7 +516,7 @@ func (r *Parsed) readPINs(c map[uint32]tlv.TLV, e pe, puk map[int]string) error 
 		if err := uint8Of(f, 0x84); err != nil {
 			return e.fail(StatusBadValues, "PINCodes: key %d: maxNumOfAttemps-retryNumLeft %v", key, err)
 		}
-		digits, _ := PINDigits(v.Value, 4)
+		digits, _ := apdu.PINDigits(v.Value, 4)
 		switch key {
 		case keyPINAppl1:
 			r.Profile.PIN1, r.Profile.PIN1Enabled = digits, attrs&pinAttrEnabled != 0
