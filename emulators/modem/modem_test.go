@@ -42,12 +42,23 @@ func newRigWith(t *testing.T, p personality.Personality) *rig {
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
 	r := &rig{loop: loop, log: eventlog.New(loop.Now), card: newFakeCard(), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
 	r.stk = &fakeSTK{card: r.card}
+	r.start(t, r.card, p)
+	return r
+}
+
+// start starts r's modem on card, and r.stk's toolkit terminal when it
+// has one, on a real pty, and a client on its link; the test's end
+// closes both and checks the link is gone.
+func (r *rig) start(t *testing.T, card Card, p personality.Personality) {
+	t.Helper()
 	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: loop, Log: r.log, Card: r.card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
+	m, err := New(Options{Loop: r.loop, Log: r.log, Card: card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.SetSTK(r.stk)
+	if r.stk != nil {
+		m.SetSTK(r.stk)
+	}
 	if err := m.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +78,6 @@ func newRigWith(t *testing.T, p personality.Personality) *rig {
 			t.Errorf("link %s left behind: %v", r.link, err)
 		}
 	})
-	return r
 }
 
 // cmd runs a command that must succeed and returns its information lines.

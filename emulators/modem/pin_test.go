@@ -1,9 +1,6 @@
 package modem
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +8,6 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/euicc"
 	"github.com/esimhil/esimhil/emulators/eventlog"
-	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -36,30 +32,7 @@ func pinRig(t *testing.T, enabled bool, pers string) (*rig, *euicc.Card) {
 	}
 	loop := clock.NewLoop(clock.NewVirtual(clock.Epoch))
 	r := &rig{loop: loop, log: eventlog.New(loop.Now), net: &fakeNet{reg: roaming()}, atlog: &syncBuf{}}
-	r.link = filepath.Join(t.TempDir(), "ttyMODEM")
-	m, err := New(Options{Loop: loop, Log: r.log, Card: card, Network: r.net, Link: r.link, ATLog: r.atlog, Personality: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r.m = m
-	c, err := atclient.Open(m.Path(), atclient.WithTimeout(3*time.Second))
-	if err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	r.c = c
-	t.Cleanup(func() {
-		c.Close()
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		if _, err := os.Lstat(r.link); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("link %s left behind: %v", r.link, err)
-		}
-	})
+	r.start(t, card, p)
 	r.cmd(t, "ATE0")
 	r.cmd(t, "AT+CMEE=1")
 	return r, card
