@@ -29,7 +29,7 @@ var (
 	bigNotify = `{"eid":"` + testEID + `","kind":"list-exhausted","iccid":"89860000000000000019"` + strings.Repeat(" ", 4000) + `}`
 )
 
-func newPlatform(t *testing.T, clk clock.Clock) *platform.Server {
+func newPlatform(t testing.TB, clk clock.Clock) *platform.Server {
 	t.Helper()
 	p, err := platform.New(platform.Config{
 		Operators: []platform.Operator{
@@ -47,11 +47,11 @@ func newPlatform(t *testing.T, clk clock.Clock) *platform.Server {
 }
 
 // client sends one POST with Connection: close.
-type client func(t *testing.T, server string, localPort int, path, body string)
+type client func(t testing.TB, server string, localPort int, path, body string)
 
 // goClient uses net/http's client, which closes once it has read
 // Content-Length bytes, racing the server's own close.
-func goClient(t *testing.T, server string, localPort int, path, body string) {
+func goClient(t testing.TB, server string, localPort int, path, body string) {
 	t.Helper()
 	d := &net.Dialer{}
 	if localPort != 0 {
@@ -77,7 +77,7 @@ func goClient(t *testing.T, server string, localPort int, path, body string) {
 // eofClient writes the request on a raw socket and reads until the server
 // closes, as the emulated modem's BIP channel does; the exchange is then
 // over on both sides, so captures are reproducible.
-func eofClient(t *testing.T, server string, localPort int, path, body string) {
+func eofClient(t testing.TB, server string, localPort int, path, body string) {
 	t.Helper()
 	d := &net.Dialer{}
 	if localPort != 0 {

@@ -1,0 +1,55 @@
+package capture
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/hexdump"
+)
+
+// BenchmarkReadEvidence decodes what Rig.Close's evidence check decodes: a
+// marked capture of a run, its card's APDUs beside the platform's HTTP.
+func BenchmarkReadEvidence(b *testing.B) {
+	const apdus = 200 // per exchange
+	clk := clock.NewVirtual(clock.Epoch)
+	loop := clock.NewLoop(clk)
+	log := eventlog.New(clk.Now)
+	path := filepath.Join(b.TempDir(), "run.pcapng")
+	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newPlatform(b, clk)
+	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
+		b.Fatal(err)
+	}
+	sim := sess.SIM()
+	sim.SniffATR(hexdump.Bytes(b, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
+	cmd, resp := hexdump.Bytes(b, "80 12 00 00 0B"), hexdump.Bytes(b, "D0 09 81 03 01 01 09 82 02 81 82 90 00")
+	for _, body := range []string{listReq, badNotify, bigNotify, attachOK} {
+		for range apdus {
+			sim.SniffCommand(cmd)
+			log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)
+			sim.SniffAPDU(cmd, resp)
+		}
+		eofClient(b, p.Addr().String(), 0, "/v1/preferred-list", body)
+		if err := loop.Advance(time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p.Close()
+	if err := sess.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ex, dgs, err := ReadEvidence(path, gsmtap.Port)
+		if err != nil || len(ex) != 4 || len(dgs) != 4*apdus+1 {
+			b.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
+		}
+	}
+}
