@@ -17,13 +17,13 @@ import (
 var HostInit = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2", "AT+CPIN?", "AT+CCID", "AT+CIMI"}
 
 // Init runs HostInit. The host never enters a PIN: a card whose enabled
-// profile wants one at power on answers +CIMI, the script's last command,
-// with SIM PIN required (or SIM PUK), which is the device's state and not
+// profile wants one at power on refuses +CIMI, the script's last command,
+// after +CPIN? said SIM PIN (or SIM PUK); that is the device's state, not
 // a failure of the rig (found by harness/explore with a PIN-locked
 // original profile).
 func (r *Rig) Init() error {
-	_, err := r.script(HostInit)
-	if pinLocked(err) != "" {
+	answers, err := r.script(HostInit)
+	if err != nil && failedAt(HostInit, answers) == "AT+CIMI" && cpinLocked(answers["AT+CPIN?"]) != "" {
 		return nil
 	}
 	return err
@@ -75,11 +75,12 @@ func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 // (+CIMI), which expect.final is checked against (scenario.Check).
 func (r *Rig) Report() (scenario.EndRegistration, error) {
 	answers, err := r.script(HostReport)
-	pin := pinLocked(err)
-	if err != nil && pin == "" && strings.HasPrefix(err.Error(), "AT+CIMI:") {
-		// A restart (a power cut) resets +CMEE, so the refusal may be a
-		// bare ERROR: ask the card's PIN state as a host does (+CPIN?,
-		// TS 27.007 §8.3; found by harness/explore).
+	pin := ""
+	if err != nil && failedAt(HostReport, answers) == "AT+CIMI" {
+		// +CIMI refused: ask the card's PIN state as a host does (+CPIN?,
+		// TS 27.007 §8.3). The refusal's own words cannot say it: a
+		// restart (a power cut) resets +CMEE to a bare ERROR (found by
+		// harness/explore).
 		if resp, cerr := r.AT.Command("AT+CPIN?"); cerr == nil {
 			pin = cpinLocked(resp)
 		}
@@ -91,19 +92,14 @@ func (r *Rig) Report() (scenario.EndRegistration, error) {
 	return parseReport(answers, pin)
 }
 
-// pinLocked reads a +CIMI refused for PIN1 (TS 27.007 §9.2: 11 SIM PIN
-// required, 12 SIM PUK required) out of a script's error: "SIM PIN" or
-// "SIM PUK", else "".
-func pinLocked(err error) string {
-	var cme *atclient.CMEError
-	if err == nil || !strings.HasPrefix(err.Error(), "AT+CIMI:") {
-		return ""
-	}
-	switch msg := err.Error(); {
-	case errors.As(err, &cme) && cme.Code == 11, strings.HasSuffix(msg, "+CME ERROR: 11"), strings.HasSuffix(msg, "SIM PIN required"):
-		return "SIM PIN"
-	case errors.As(err, &cme) && cme.Code == 12, strings.HasSuffix(msg, "+CME ERROR: 12"), strings.HasSuffix(msg, "SIM PUK required"):
-		return "SIM PUK"
+// failedAt is the command a script stopped at: the script answers the
+// commands in order and stops at the first refused, so it is the first
+// without an answer ("" when all have one).
+func failedAt(cmds []string, answers map[string]*atclient.Response) string {
+	for _, c := range cmds {
+		if answers[c] == nil {
+			return c
+		}
 	}
 	return ""
 }

@@ -1,32 +1,16 @@
 package harness
 
 import (
-	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/scenario"
 )
 
-// A +CIMI refused for PIN1 at the end of a run is reported as such, not
-// as a failed report; the host enters no PIN. Any other failure stays one.
+// A +CIMI refused for PIN1 at the end of a run (+CPIN? says so) is
+// reported as such, not as a failed report; the host enters no PIN. Any
+// other failure stays one.
 func TestReportPINLocked(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want string
-	}{
-		{fmt.Errorf("AT+CIMI: %w", &atclient.CMEError{Code: 11, Text: "SIM PIN required"}), "SIM PIN"},
-		{fmt.Errorf("AT+CIMI: %w", &atclient.CMEError{Code: 12, Text: "SIM PUK required"}), "SIM PUK"},
-		{errors.New("AT+CIMI: +CME ERROR: SIM PIN required"), "SIM PIN"},
-		{fmt.Errorf("AT+CIMI: %w", &atclient.CMEError{Code: 13, Text: "SIM failure"}), ""},
-		{fmt.Errorf("AT+COPS?: %w", &atclient.CMEError{Code: 11, Text: "SIM PIN required"}), ""},
-		{nil, ""},
-	} {
-		if got := pinLocked(tc.err); got != tc.want {
-			t.Errorf("pinLocked(%v) = %q, want %q", tc.err, got, tc.want)
-		}
-	}
 	for _, tc := range []struct {
 		resp *atclient.Response
 		want string
@@ -69,5 +53,22 @@ func TestRunWithAPINLockedOriginal(t *testing.T) {
 	res := RunScenario(s, Options{Dir: t.TempDir()})
 	if res.Err != nil || res.Incomplete != "" {
 		t.Fatalf("run: %v (incomplete: %q)", res.Err, res.Incomplete)
+	}
+}
+
+// A script stops at its first refused command: the first without an answer.
+func TestFailedAt(t *testing.T) {
+	ok := &atclient.Response{Final: "OK"}
+	for _, tc := range []struct {
+		answers map[string]*atclient.Response
+		want    string
+	}{
+		{map[string]*atclient.Response{"AT+CEREG?": ok, "AT+COPS?": ok, "AT+CSQ": ok, "AT+CCID": ok}, "AT+CIMI"},
+		{map[string]*atclient.Response{"AT+CEREG?": ok}, "AT+COPS?"},
+		{map[string]*atclient.Response{"AT+CEREG?": ok, "AT+COPS?": ok, "AT+CSQ": ok, "AT+CCID": ok, "AT+CIMI": ok}, ""},
+	} {
+		if got := failedAt(HostReport, tc.answers); got != tc.want {
+			t.Errorf("failedAt(%v) = %q, want %q", tc.answers, got, tc.want)
+		}
 	}
 }
