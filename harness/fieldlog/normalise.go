@@ -46,7 +46,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	portOf := func(p string) *portConv {
 		c := ports[p]
 		if c == nil {
-			c = &portConv{cmd: -1, prev: -1, setsV: -1}
+			c = &portConv{cmd: -1, prev: -1, setsV: -1, modes: at.DefaultModes()}
 			ports[p] = c
 		}
 		return c
@@ -82,7 +82,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			add(e)
 			c.prev = c.cmd
 			c.cmd, c.echoed, c.answering = len(t.Entries)-1, false, false
-			c.setsV = vSetting(r.text)
+			c.setsV = c.vSetting(r.text)
 			if strings.Contains(r.text, " (ignored: ") {
 				c.cmd = -1 // the emulated modem logs a line it dropped
 			}
@@ -104,7 +104,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				cmd.Dir, cmd.Role, cmd.Joined = Host, Command, false
 				add(cmd)
 				c.cmd, c.echoed, c.answering = len(t.Entries)-1, true, false
-				c.setsV = vSetting(piece)
+				c.setsV = c.vSetting(piece)
 				e.Role, e.Cmd = Echo, c.cmd
 			case c.cmd >= 0 && !c.echoed && !c.answering && piece == t.Entries[c.cmd].Text:
 				e.Role, e.Cmd, c.echoed = Echo, c.cmd, true
@@ -168,9 +168,11 @@ type portConv struct {
 	// shows it at the start of the next command's echo.
 	prev int
 	form resultForm
-	// setsV is what cmd sets V to (ATV0: 0; ATV1, ATZ, AT&F: 1), -1
-	// when it leaves V alone.
+	// setsV is what cmd sets V to (ATV0: 0; ATV1, AT&F: 1; ATZ: what
+	// an AT&W the log showed stored, else 1), -1 when it leaves V alone.
 	setsV int
+	// modes are E, V and the AT&W profile as the host's lines set them.
+	modes at.Modes
 	// formLine is the line of the final result that showed form.
 	formLine int
 }
@@ -233,9 +235,11 @@ func (c *portConv) digitHint(answer []Entry) string {
 }
 
 // vSetting is what a command line sets V to: 0 numeric, 1 verbose, -1
-// when it leaves V alone.
-func vSetting(line string) int {
-	switch v, ok := at.SetsVerbose(line); {
+// when it leaves V alone; the line then counts as sent.
+func (c *portConv) vSetting(line string) int {
+	v, ok := c.modes.SetsVerbose(line)
+	c.modes = c.modes.After(line)
+	switch {
 	case !ok:
 		return -1
 	case v:

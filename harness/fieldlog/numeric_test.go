@@ -7,7 +7,7 @@ import (
 )
 
 // TestNumericResults: the modem's result-code form is tracked over a
-// transcript (ATV0 in a compound line, ATV, ATZ, AT&F, ATV1), and a bare
+// transcript (ATV0 in a compound line, ATV, ATZ and AT&W's profile, AT&F, ATV1), and a bare
 // result digit is a command's final result only while it is numeric (or
 // before the log shows either form), unless a final result follows it.
 // Each case is a plain transcript; want is the role of each modem line,
@@ -35,6 +35,11 @@ func TestNumericResults(t *testing.T) {
 		{"ATV1 back", []string{"> ATV0", "< 0", "> ATV1", "< OK", "> ATS0?", "< 0", "< OK"},
 			[]string{"final [OK]", "final", "info", "final"}},
 		{"ATZ restores words", []string{"> ATE0V0", "< 0", "> ATZ", "< OK", "> ATS0?", "< 0", "< OK"},
+			[]string{"final [OK]", "final", "info", "final"}},
+		// ATZ loads what AT&W stored: numeric stays numeric.
+		{"ATZ loads a stored ATV0", []string{"> ATV0&W", "< 0", "> ATV1", "< OK", "> ATZ", "< 0", "> ATS0?", "< 000", "< 0"},
+			[]string{"final [OK]", "final", "final [OK]", "info", "final [OK]"}},
+		{"AT&F after a stored ATV0 is words", []string{"> ATV0&W", "< 0", "> AT&F", "< OK", "> ATS0?", "< 0", "< OK"},
 			[]string{"final [OK]", "final", "info", "final"}},
 		{"AT&F restores words", []string{"> ATV0", "< 0", "> AT&F", "< OK", "> ATS0?", "< 0", "< OK"},
 			[]string{"final [OK]", "final", "info", "final"}},

@@ -16,18 +16,27 @@ func NumericResult(line string) (verbose string, ok bool) {
 }
 
 // Modes are the settings that shape what a modem writes back: whether it
-// echoes command lines (E) and whether its result codes are verbose (V).
+// echoes command lines (E) and whether its result codes are verbose (V),
+// and the profile AT&W stored, which ATZ loads.
 type Modes struct {
 	Echo    bool // E1: command lines echoed
 	Verbose bool // V1: result codes as text framed by CR LF
+
+	// stored says AT&W saved a profile in this log: storedEcho and
+	// storedVerbose are then what ATZ loads (V.250 §6.1.1); without one ATZ
+	// loads the factory settings, as AT&F does. A log that starts after an
+	// AT&W of an earlier session cannot know it: it reads as factory.
+	stored                    bool
+	storedEcho, storedVerbose bool
 }
 
-// DefaultModes are E1 V1, the factory settings ATZ and AT&F restore
-// (V.250 §6.2.4, §6.2.6).
+// DefaultModes are E1 V1, the factory settings AT&F restores (V.250
+// §6.2.4, §6.2.6), and ATZ while no AT&W has stored others.
 func DefaultModes() Modes { return Modes{Echo: true, Verbose: true} }
 
 // After is m once command line has run: E and V take their value (a
-// missing one is 0, V.250 §5.3.1), Z and &F restore DefaultModes. A line
+// missing one is 0, V.250 §5.3.1), &W stores them, Z loads what &W stored
+// (the factory settings if nothing was), &F the factory settings. A line
 // Parse refuses leaves m as it was; a value other than 0 and 1 stops the
 // line there, as a modem stops at the command it refuses.
 func (m Modes) After(line string) Modes {
@@ -37,8 +46,15 @@ func (m Modes) After(line string) Modes {
 	}
 	for _, c := range cmds {
 		switch c.Name {
-		case "Z", "&F":
-			m = DefaultModes()
+		case "&F":
+			m.Echo, m.Verbose = true, true
+		case "Z":
+			m.Echo, m.Verbose = true, true
+			if m.stored {
+				m.Echo, m.Verbose = m.storedEcho, m.storedVerbose
+			}
+		case "&W":
+			m.stored, m.storedEcho, m.storedVerbose = true, m.Echo, m.Verbose
 		case "E", "V":
 			v := 0
 			switch c.Form {
@@ -60,10 +76,16 @@ func (m Modes) After(line string) Modes {
 	return m
 }
 
-// SetsVerbose reports what command line sets V to: ATV1, ATZ and AT&F
-// verbose, ATV0 (ATE0V0, ATV) numeric; ok is false for a line that leaves
-// V alone.
-func SetsVerbose(line string) (verbose, ok bool) {
-	from1, from0 := Modes{Verbose: true}.After(line).Verbose, Modes{}.After(line).Verbose
+// SetsVerbose reports what command line sets V to: ATV1, AT&F and ATZ
+// (with no stored profile) verbose, ATV0 (ATE0V0, ATV) numeric; ok is
+// false for a line that leaves V alone.
+func SetsVerbose(line string) (verbose, ok bool) { return DefaultModes().SetsVerbose(line) }
+
+// SetsVerbose is the package's SetsVerbose for a modem in m: ATZ sets V to
+// what m's AT&W stored.
+func (m Modes) SetsVerbose(line string) (verbose, ok bool) {
+	on, off := m, m
+	on.Verbose, off.Verbose = true, false
+	from1, from0 := on.After(line).Verbose, off.After(line).Verbose
 	return from1, from1 == from0
 }

@@ -36,6 +36,49 @@ func TestModesAfter(t *testing.T) {
 	}
 }
 
+// A log's lines in order: AT&W stores E and V, ATZ loads them, AT&F the
+// factory's; ATZ with nothing stored loads the factory's too.
+func TestModesStoredProfile(t *testing.T) {
+	for _, tc := range []struct {
+		lines         []string
+		echo, verbose bool
+	}{
+		{[]string{"ATV0&W", "ATV1", "ATZ"}, true, false},
+		{[]string{"ATE0V0", "AT&W", "AT&F", "ATZ"}, false, false},
+		{[]string{"ATE0V0", "AT&W0", "AT&F"}, true, true},
+		{[]string{"ATV0", "ATZ"}, true, true},
+		{[]string{"ATV0&W", "ATV1&W", "ATV0", "ATZ"}, true, true},
+		{[]string{"ATV0&W", "AT&FZ"}, true, false}, // Z after &F still loads the stored profile
+		{[]string{"ATE0&W", "ATE1Z"}, false, true},
+		{[]string{"ATV0", "AT&W;V2", "ATV1", "ATZ"}, true, false}, // &W ran before V2 was refused
+	} {
+		m := DefaultModes()
+		for _, l := range tc.lines {
+			m = m.After(l)
+		}
+		if m.Echo != tc.echo || m.Verbose != tc.verbose {
+			t.Errorf("%q: E%d V%d, want E%d V%d", tc.lines, b2i(m.Echo), b2i(m.Verbose), b2i(tc.echo), b2i(tc.verbose))
+		}
+	}
+	stored := DefaultModes().After("ATV0&W")
+	if v, ok := stored.SetsVerbose("ATZ"); !ok || v {
+		t.Errorf("after ATV0&W, ATZ sets V to %v (ok %v), want numeric", v, ok)
+	}
+	if v, ok := stored.SetsVerbose("AT&F"); !ok || !v {
+		t.Errorf("after ATV0&W, AT&F sets V to %v (ok %v), want verbose", v, ok)
+	}
+	if _, ok := stored.SetsVerbose("AT&W"); ok {
+		t.Error("AT&W said to set V")
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func TestNumericResult(t *testing.T) {
 	for _, tc := range []struct {
 		line, want string
