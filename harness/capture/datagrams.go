@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -114,6 +115,19 @@ func newDatagramReader(port uint16) *datagramReader {
 
 // take looks at frame n; it fails only past the bound on datagram bytes.
 func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
+	if lt == layers.LinkTypeEthernet {
+		if payload, src, dst, ok, done := plainUDP4(data); done {
+			if !ok || (src.Port() != d.port && dst.Port() != d.port) {
+				return nil
+			}
+			return d.add(n, ci, m, src, dst, payload)
+		}
+	}
+	return d.takeParsed(n, ci, m, data, lt)
+}
+
+// takeParsed is take by gopacket's decoders.
+func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
 	var udp *layers.UDP
 	var netLayer gopacket.NetworkLayer
 	if lt == layers.LinkTypeEthernet {
@@ -147,15 +161,55 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byt
 	default:
 		return nil
 	}
-	if d.total += len(udp.Payload); d.total > maxTotalBytes {
+	return d.add(n, ci, m, netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)), netip.AddrPortFrom(dstIP, uint16(udp.DstPort)), udp.Payload)
+}
+
+// add keeps frame n's datagram.
+func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst netip.AddrPort, payload []byte) error {
+	if d.total += len(payload); d.total > maxTotalBytes {
 		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
 	}
 	d.out = append(d.out, Datagram{
-		Frame: n, Time: ci.Timestamp, Mark: m,
-		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
-		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
-		Payload:   d.keep(udp.Payload),
+		Frame: n, Time: ci.Timestamp, Mark: m, Src: src, Dst: dst,
+		Payload:   d.keep(payload),
 		Truncated: ci.CaptureLength < ci.Length,
 	})
 	return nil
+}
+
+// plainUDP4 reads the frames every capture of the rig is made of, without
+// the parser: Ethernet, then an IPv4 header without options that is whole
+// in the frame and not a fragment, carrying UDP whose length fits (ok,
+// with its payload and addresses) or TCP (not ok). done is
+// false for any other frame, which the parser reads (a datagram's fields
+// are then the same: TestPlainUDP4AsParser, FuzzPlainUDP4).
+func plainUDP4(frame []byte) (payload []byte, src, dst netip.AddrPort, ok, done bool) {
+	be := binary.BigEndian
+	if len(frame) < 14+20 || be.Uint16(frame[12:]) != uint16(layers.EthernetTypeIPv4) || frame[14] != 0x45 {
+		return nil, src, dst, false, false
+	}
+	ip := frame[14:]
+	n := int(be.Uint16(ip[2:]))
+	if n < 20 || n > len(ip) || be.Uint16(ip[6:])&0x3fff != 0 {
+		return nil, src, dst, false, false // TSO's 0, truncated, a fragment
+	}
+	ip = ip[:n]
+	switch ip[9] {
+	case uint8(layers.IPProtocolTCP):
+		return nil, src, dst, false, true
+	case uint8(layers.IPProtocolUDP):
+	default:
+		return nil, src, dst, false, false // IP in IP, say: the parser goes on
+	}
+	udp := ip[20:]
+	if len(udp) < 8 {
+		return nil, src, dst, false, false
+	}
+	ul := int(be.Uint16(udp[4:]))
+	if ul < 8 || ul > len(udp) {
+		return nil, src, dst, false, false // a jumbogram's 0, truncated
+	}
+	src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[12:16])), be.Uint16(udp[0:]))
+	dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[16:20])), be.Uint16(udp[2:]))
+	return udp[8:ul], src, dst, true, true
 }
