@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -88,7 +89,10 @@ func (d *dgramWriter) serialize(src, dst netip.AddrPort, payload []byte) ([]byte
 	binary.BigEndian.PutUint16(udp[0:], src.Port())
 	binary.BigEndian.PutUint16(udp[2:], dst.Port())
 	if !f.fits(len(udp) + len(payload)) {
-		b, err := serializeLayers(&f, udp[:], payload)
+		// Its own frame and header, so that this one's stay on the stack.
+		g := ipFrame{srcMAC: dgramSrcMAC, dstMAC: dgramDstMAC, id: d.id, proto: protoUDP,
+			srcIP: src.Addr().AsSlice(), dstIP: dst.Addr().AsSlice()}
+		b, err := serializeLayers(&g, bytes.Clone(udp[:]), payload)
 		if err != nil {
 			return nil, err
 		}
