@@ -47,7 +47,7 @@ func BenchmarkReadEvidence(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		ex, dgs, err := ReadEvidence(path, gsmtap.Port)
+		ex, dgs, err := ReadEvidence(path, gsmtap.Port, 4*apdus+1)
 		if err != nil || len(ex) != 4 || len(dgs) != 4*apdus+1 {
 			b.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
 		}

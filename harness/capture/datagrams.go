@@ -64,9 +64,12 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 // ReadEvidence reads a capture once for both its HTTP exchanges (as
 // ReadHTTP) and its datagrams to or from port (as ReadDatagrams). Like
 // them, on a file cut short it returns what came before the cut with an
-// error wrapping ErrCutShort.
-func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
+// error wrapping ErrCutShort. datagrams is how many the caller expects,
+// if it knows (0 if not): the list is made that long at once, not grown
+// from nothing a datagram at a time.
+func ReadEvidence(path string, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
 	dg := newDatagramReader(port)
+	dg.expect = min(max(datagrams, 0), 1<<20)
 	ex, err := readTLS(path, nil, dg)
 	if err != nil && !errors.Is(err, ErrCutShort) {
 		return nil, nil, err
@@ -88,6 +91,7 @@ type datagramReader struct {
 	parser  *gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 	out     []Datagram
+	expect  int // out's room when its first datagram comes
 	total   int
 	slab    []byte // where keep copies payloads
 }
@@ -105,6 +109,9 @@ func (d *datagramReader) keep(p []byte) []byte {
 	n := len(d.slab)
 	return d.slab[n-len(p) : n : n]
 }
+
+// reset forgets the datagrams taken, for a second reading of a file.
+func (d *datagramReader) reset() { d.out, d.total = nil, 0 }
 
 func newDatagramReader(port uint16) *datagramReader {
 	d := &datagramReader{port: port}
@@ -168,6 +175,9 @@ func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data
 func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst netip.AddrPort, payload []byte) error {
 	if d.total += len(payload); d.total > maxTotalBytes {
 		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
+	}
+	if d.out == nil && d.expect > 0 {
+		d.out = make([]Datagram, 0, d.expect)
 	}
 	d.out = append(d.out, Datagram{
 		Frame: n, Time: ci.Timestamp, Mark: m, Src: src, Dst: dst,
