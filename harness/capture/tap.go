@@ -349,6 +349,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.flow.data(true, p[:n])
 	switch {
+	case err == nil:
 	case errors.Is(err, io.EOF):
 		c.flow.fin(true)
 	case isReset(err):
@@ -363,7 +364,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 func (c *tapConn) Write(p []byte) (int, error) {
 	c.flow.data(false, p)
 	n, err := c.Conn.Write(p)
-	if isReset(err) {
+	if err != nil && isReset(err) {
 		c.flow.reset(true)
 	}
 	return n, err
