@@ -192,7 +192,7 @@ func Start(cfg Config) (*Session, error) {
 		s.keys.file = kf
 	}
 	if lv == nil && cfg.KeyLog && cfg.NoKeysFile {
-		s.held, s.holding = heldBuffers.Get().(*[]byte), true
+		s.held, s.holding = getHeld(), true
 	} else {
 		// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
 		// hundreds of KiB, written one small frame after another.
@@ -279,8 +279,31 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 // tests.
 var holdLimit = 16 << 20
 
-// heldBuffers keeps held packets' buffers from one session to the next.
-var heldBuffers = sync.Pool{New: func() any { return new([]byte) }}
+// heldBuffers keeps held packets' buffers from one session to the next,
+// across garbage collections (which empty a sync.Pool): grown anew each
+// case, a buffer costs as much again as the packets it holds.
+var heldBuffers = make(chan *[]byte, 8)
+
+func getHeld() *[]byte {
+	select {
+	case b := <-heldBuffers:
+		return b
+	default:
+		return new([]byte)
+	}
+}
+
+// putHeld keeps b unless it is large (a long run's).
+func putHeld(b *[]byte) {
+	if cap(*b) > 4<<20 {
+		return
+	}
+	*b = (*b)[:0]
+	select {
+	case heldBuffers <- b:
+	default:
+	}
+}
 
 // Close stops capturing and completes the file. In live mode it first
 // drains the ring until it stays empty (drainQuiet, at most drainLimit),
@@ -329,10 +352,7 @@ func (s *Session) Close() error {
 				errs = append(errs, fmt.Errorf("capture: write packets: %w", err))
 			}
 		}
-		*s.held = (*s.held)[:0]
-		if cap(*s.held) <= holdLimit+64<<10 {
-			heldBuffers.Put(s.held)
-		}
+		putHeld(s.held)
 		s.held = nil
 	}
 	if err := s.file.Close(); err != nil {
