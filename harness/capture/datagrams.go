@@ -97,13 +97,15 @@ type datagramReader struct {
 }
 
 // keep copies a payload (the frame's bytes are the reader's, reused) into
-// the slab, 64 KiB at a time: a run's capture holds thousands of APDUs.
+// the slab, 4 KiB at first, then twice the last up to 64 KiB at a time: a
+// run's capture holds thousands of APDUs, an exploration case's a few
+// hundred (20 KiB).
 func (d *datagramReader) keep(p []byte) []byte {
 	if len(p) == 0 {
 		return nil // as a copy of nothing
 	}
 	if cap(d.slab)-len(d.slab) < len(p) {
-		d.slab = make([]byte, 0, max(64<<10, len(p)))
+		d.slab = make([]byte, 0, max(min(2*cap(d.slab), 64<<10), 4<<10, len(p)))
 	}
 	d.slab = append(d.slab, p...)
 	n := len(d.slab)
