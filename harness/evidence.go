@@ -30,7 +30,11 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if closeErr != nil {
 		problems = append(problems, closeErr.Error())
 	}
-	ex, dgs, err := capture.ReadEvidence(filepath.Join(r.dir, TrafficFile), gsmtap.Port)
+	expect := 0 // the datagrams the card's contacts handed the capture
+	if r.Capture != nil && r.sniffing {
+		expect = r.Capture.SIM().Packets()
+	}
+	ex, dgs, err := capture.ReadEvidence(filepath.Join(r.dir, TrafficFile), gsmtap.Port, expect)
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {

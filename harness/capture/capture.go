@@ -70,7 +70,11 @@ type Config struct {
 	// NoKeysFile keeps the secrets for the file's Decryption Secrets
 	// Block only, with no key-log file beside it: for a run whose
 	// directory is deleted when it ends (an exploration case), which has
-	// no use for secrets that survive a kill.
+	// no use for secrets that survive a kill. Nor for packets that do: a
+	// tap session then holds its packets in memory (up to holdLimit) and
+	// writes them once, behind the secrets, at Close, rather than write
+	// them as they come and again behind the secrets. The file is the
+	// same either way.
 	NoKeysFile bool
 
 	// ring geometry (live mode); zero: ringBlockSize, ringBlocks. Tests
@@ -84,10 +88,13 @@ type Session struct {
 	file *os.File
 
 	mu     sync.Mutex
-	w      *pcapgo.NgWriter
-	bw     *bufio.Writer // w's own buffer, which writePacket fills directly
+	bw     *bufio.Writer // the packets' buffer on the file (nil while held)
 	epb    []byte        // writePacket's block, reused
 	closed bool
+	// held, while holding (Config.NoKeysFile), is every packet block
+	// so far, not yet written.
+	held    *[]byte
+	holding bool
 
 	hdrEnd int64   // file offset after the section header and interface
 	keys   *keyLog // nil unless Config.KeyLog
@@ -147,10 +154,8 @@ func Start(cfg Config) (*Session, error) {
 	if lv != nil {
 		name = cfg.Interface
 	}
-	// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
-	// hundreds of KiB, written one small frame after another.
-	s.bw = bufio.NewWriterSize(f, 64<<10)
-	s.w, err = newNgWriter(s.bw, name) // writes through s.bw (bufio.NewWriter returns it as is)
+	hw := bufio.NewWriter(f)
+	_, err = newNgWriter(hw, name) // writes through hw (bufio.NewWriter returns it as is)
 	if err != nil {
 		f.Close()
 		if lv != nil {
@@ -158,7 +163,7 @@ func Start(cfg Config) (*Session, error) {
 		}
 		return nil, fmt.Errorf("capture: pcapng header: %w", err)
 	}
-	if err := s.w.Flush(); err == nil {
+	if err = hw.Flush(); err == nil {
 		s.hdrEnd, err = f.Seek(0, io.SeekCurrent)
 	}
 	if err != nil {
@@ -185,6 +190,13 @@ func Start(cfg Config) (*Session, error) {
 			return nil, fmt.Errorf("capture: key log: %w", err)
 		}
 		s.keys.file = kf
+	}
+	if lv == nil && cfg.KeyLog && cfg.NoKeysFile {
+		s.held, s.holding = getHeld(), true
+	} else {
+		// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
+		// hundreds of KiB, written one small frame after another.
+		s.bw = bufio.NewWriterSize(f, 64<<10)
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv
@@ -240,11 +252,57 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 	if ci.InterfaceIndex != 0 || ci.CaptureLength != len(data) || ci.CaptureLength > ci.Length {
 		return fmt.Errorf("capture: write packet: bad capture info %+v for %d bytes", ci, len(data))
 	}
+	if s.holding {
+		*s.held = appendEPB(*s.held, ci, data, m)
+		if len(*s.held) <= holdLimit {
+			return nil
+		}
+		// A long run: on to the file as it comes.
+		s.holding = false
+		s.bw = bufio.NewWriterSize(s.file, 64<<10)
+		_, err := s.file.Write(*s.held)
+		*s.held = (*s.held)[:0]
+		if err != nil {
+			return fmt.Errorf("capture: write packet: %w", err)
+		}
+		return nil
+	}
 	s.epb = appendEPB(s.epb[:0], ci, data, m)
 	if _, err := s.bw.Write(s.epb); err != nil {
 		return fmt.Errorf("capture: write packet: %w", err)
 	}
 	return nil
+}
+
+// holdLimit bounds the packet blocks a session holds (Config.NoKeysFile):
+// an exploration case's capture is a few hundred KiB. A variable for the
+// tests.
+var holdLimit = 16 << 20
+
+// heldBuffers keeps held packets' buffers from one session to the next,
+// across garbage collections (which empty a sync.Pool): grown anew each
+// case, a buffer costs as much again as the packets it holds.
+var heldBuffers = make(chan *[]byte, 8)
+
+func getHeld() *[]byte {
+	select {
+	case b := <-heldBuffers:
+		return b
+	default:
+		return new([]byte)
+	}
+}
+
+// putHeld keeps b unless it is large (a long run's).
+func putHeld(b *[]byte) {
+	if cap(*b) > 4<<20 {
+		return
+	}
+	*b = (*b)[:0]
+	select {
+	case heldBuffers <- b:
+	default:
+	}
 }
 
 // Close stops capturing and completes the file. In live mode it first
@@ -278,12 +336,24 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.w.Flush(); err != nil {
-		errs = append(errs, fmt.Errorf("capture: flush: %w", err))
+	if s.bw != nil {
+		if err := s.bw.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("capture: flush: %w", err))
+		}
 	}
 	s.mu.Unlock()
 	if s.keys != nil {
 		errs = append(errs, s.writeSecrets())
+	}
+	if s.held != nil {
+		if s.holding {
+			// No secrets to put ahead of them (no TLS in the run).
+			if _, err := s.file.WriteAt(*s.held, s.hdrEnd); err != nil {
+				errs = append(errs, fmt.Errorf("capture: write packets: %w", err))
+			}
+		}
+		putHeld(s.held)
+		s.held = nil
 	}
 	if err := s.file.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("capture: close: %w", err))

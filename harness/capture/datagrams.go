@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -63,9 +64,12 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 // ReadEvidence reads a capture once for both its HTTP exchanges (as
 // ReadHTTP) and its datagrams to or from port (as ReadDatagrams). Like
 // them, on a file cut short it returns what came before the cut with an
-// error wrapping ErrCutShort.
-func ReadEvidence(path string, port uint16) ([]Exchange, []Datagram, error) {
+// error wrapping ErrCutShort. datagrams is how many the caller expects,
+// if it knows (0 if not): the list is made that long at once, not grown
+// from nothing a datagram at a time.
+func ReadEvidence(path string, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
 	dg := newDatagramReader(port)
+	dg.expect = min(max(datagrams, 0), 1<<20)
 	ex, err := readTLS(path, nil, dg)
 	if err != nil && !errors.Is(err, ErrCutShort) {
 		return nil, nil, err
@@ -87,23 +91,29 @@ type datagramReader struct {
 	parser  *gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
 	out     []Datagram
+	expect  int // out's room when its first datagram comes
 	total   int
 	slab    []byte // where keep copies payloads
 }
 
 // keep copies a payload (the frame's bytes are the reader's, reused) into
-// the slab, 64 KiB at a time: a run's capture holds thousands of APDUs.
+// the slab, 4 KiB at first, then twice the last up to 64 KiB at a time: a
+// run's capture holds thousands of APDUs, an exploration case's a few
+// hundred (20 KiB).
 func (d *datagramReader) keep(p []byte) []byte {
 	if len(p) == 0 {
 		return nil // as a copy of nothing
 	}
 	if cap(d.slab)-len(d.slab) < len(p) {
-		d.slab = make([]byte, 0, max(64<<10, len(p)))
+		d.slab = make([]byte, 0, max(min(2*cap(d.slab), 64<<10), 4<<10, len(p)))
 	}
 	d.slab = append(d.slab, p...)
 	n := len(d.slab)
 	return d.slab[n-len(p) : n : n]
 }
+
+// reset forgets the datagrams taken, for a second reading of a file.
+func (d *datagramReader) reset() { d.out, d.total = nil, 0 }
 
 func newDatagramReader(port uint16) *datagramReader {
 	d := &datagramReader{port: port}
@@ -114,6 +124,19 @@ func newDatagramReader(port uint16) *datagramReader {
 
 // take looks at frame n; it fails only past the bound on datagram bytes.
 func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
+	if lt == layers.LinkTypeEthernet {
+		if payload, src, dst, ok, done := plainUDP4(data); done {
+			if !ok || (src.Port() != d.port && dst.Port() != d.port) {
+				return nil
+			}
+			return d.add(n, ci, m, src, dst, payload)
+		}
+	}
+	return d.takeParsed(n, ci, m, data, lt)
+}
+
+// takeParsed is take by gopacket's decoders.
+func (d *datagramReader) takeParsed(n int, ci gopacket.CaptureInfo, m Mark, data []byte, lt layers.LinkType) error {
 	var udp *layers.UDP
 	var netLayer gopacket.NetworkLayer
 	if lt == layers.LinkTypeEthernet {
@@ -147,15 +170,58 @@ func (d *datagramReader) take(n int, ci gopacket.CaptureInfo, m Mark, data []byt
 	default:
 		return nil
 	}
-	if d.total += len(udp.Payload); d.total > maxTotalBytes {
+	return d.add(n, ci, m, netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)), netip.AddrPortFrom(dstIP, uint16(udp.DstPort)), udp.Payload)
+}
+
+// add keeps frame n's datagram.
+func (d *datagramReader) add(n int, ci gopacket.CaptureInfo, m Mark, src, dst netip.AddrPort, payload []byte) error {
+	if d.total += len(payload); d.total > maxTotalBytes {
 		return fmt.Errorf("more than %d bytes of datagrams to port %d", maxTotalBytes, d.port)
 	}
+	if d.out == nil && d.expect > 0 {
+		d.out = make([]Datagram, 0, d.expect)
+	}
 	d.out = append(d.out, Datagram{
-		Frame: n, Time: ci.Timestamp, Mark: m,
-		Src:       netip.AddrPortFrom(srcIP, uint16(udp.SrcPort)),
-		Dst:       netip.AddrPortFrom(dstIP, uint16(udp.DstPort)),
-		Payload:   d.keep(udp.Payload),
+		Frame: n, Time: ci.Timestamp, Mark: m, Src: src, Dst: dst,
+		Payload:   d.keep(payload),
 		Truncated: ci.CaptureLength < ci.Length,
 	})
 	return nil
+}
+
+// plainUDP4 reads the frames every capture of the rig is made of, without
+// the parser: Ethernet, then an IPv4 header without options that is whole
+// in the frame and not a fragment, carrying UDP whose length fits (ok,
+// with its payload and addresses) or TCP (not ok). done is
+// false for any other frame, which the parser reads (a datagram's fields
+// are then the same: TestPlainUDP4AsParser, FuzzPlainUDP4).
+func plainUDP4(frame []byte) (payload []byte, src, dst netip.AddrPort, ok, done bool) {
+	be := binary.BigEndian
+	if len(frame) < 14+20 || be.Uint16(frame[12:]) != uint16(layers.EthernetTypeIPv4) || frame[14] != 0x45 {
+		return nil, src, dst, false, false
+	}
+	ip := frame[14:]
+	n := int(be.Uint16(ip[2:]))
+	if n < 20 || n > len(ip) || be.Uint16(ip[6:])&0x3fff != 0 {
+		return nil, src, dst, false, false // TSO's 0, truncated, a fragment
+	}
+	ip = ip[:n]
+	switch ip[9] {
+	case uint8(layers.IPProtocolTCP):
+		return nil, src, dst, false, true
+	case uint8(layers.IPProtocolUDP):
+	default:
+		return nil, src, dst, false, false // IP in IP, say: the parser goes on
+	}
+	udp := ip[20:]
+	if len(udp) < 8 {
+		return nil, src, dst, false, false
+	}
+	ul := int(be.Uint16(udp[4:]))
+	if ul < 8 || ul > len(udp) {
+		return nil, src, dst, false, false // a jumbogram's 0, truncated
+	}
+	src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[12:16])), be.Uint16(udp[0:]))
+	dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[16:20])), be.Uint16(udp[2:]))
+	return udp[8:ul], src, dst, true, true
 }

@@ -102,6 +102,42 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 	br := fileReaders.Get().(*bufio.Reader)
 	br.Reset(f)
 	defer func() { br.Reset(nil); fileReaders.Put(br) }()
+	if ng, ok := newNgFast(br); ok {
+		// A tap file: one pass, its secrets read on the way.
+		keys := func() (KeyLog, error) {
+			kl := keyLog
+			if kl == nil {
+				if kl = ng.secrets; len(kl) == 0 {
+					b, err := os.ReadFile(KeysPathFor(path))
+					if err != nil && !errors.Is(err, os.ErrNotExist) {
+						return nil, err
+					}
+					kl = b
+				}
+			}
+			return ParseKeyLog(kl)
+		}
+		ex, err := decodeHTTP(ng, ethernet, keys, dg)
+		if err == nil {
+			return ex, nil
+		}
+		// Not a file ngFast reads whole, or one that does not decode: the
+		// reading below says what pcapgo and readSecrets make of it.
+		if dg != nil {
+			dg.reset()
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read capture: %w", err)
+		}
+		br.Reset(f)
+	}
+	return readTLSPcapgo(path, f, br, keyLog, dg)
+}
+
+// readTLSPcapgo is readTLS by pcapgo's readers, br reading f from its
+// start: a pass for the secrets (readSecrets), then one for the packets.
+func readTLSPcapgo(path string, f *os.File, br *bufio.Reader, keyLog []byte, dg *datagramReader) ([]Exchange, error) {
+	var err error
 	if keyLog == nil {
 		if keyLog, err = readSecrets(br); err != nil {
 			return nil, fmt.Errorf("read capture %s: %w", path, err)
@@ -196,7 +232,16 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	if err != nil {
 		return nil, err
 	}
-	fac := &factory{keys: keys}
+	return decodeHTTP(src, linkType, func() (KeyLog, error) { return keys, nil }, dg)
+}
+
+// ethernet is the link type of every frame of a tap file.
+func ethernet(gopacket.CaptureInfo) layers.LinkType { return layers.LinkTypeEthernet }
+
+// decodeHTTP is readHTTP on an open source; keys is called once every
+// packet is read, before the streams are decrypted.
+func decodeHTTP(src packetSource, linkType func(gopacket.CaptureInfo) layers.LinkType, keys func() (KeyLog, error), dg *datagramReader) ([]Exchange, error) {
+	fac := &factory{}
 	// A 4-tuple is used again once its connection is over (a long run
 	// reuses ephemeral ports): each new connection on it, told by a SYN
 	// with a new initial sequence number or one after the last connection
@@ -286,6 +331,10 @@ func readHTTP(r io.Reader, keys KeyLog, dg *datagramReader) ([]Exchange, error) 
 	set.release() // every connection closed: the assemblers are as new
 	if fac.err != nil {
 		return nil, fac.err
+	}
+	var err error
+	if fac.keys, err = keys(); err != nil {
+		return nil, err
 	}
 	var out []Exchange
 	var streamErr error

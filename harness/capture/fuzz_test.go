@@ -490,7 +490,7 @@ func TestCutShortFile(t *testing.T) {
 			if _, err := ReadDatagrams(path, 4729); !errors.Is(err, ErrCutShort) {
 				t.Errorf("datagrams: %v", err)
 			}
-			if _, _, err := ReadEvidence(path, 4729); !errors.Is(err, ErrCutShort) {
+			if _, _, err := ReadEvidence(path, 4729, 1); !errors.Is(err, ErrCutShort) {
 				t.Errorf("evidence: %v", err)
 			}
 		})

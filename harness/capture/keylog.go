@@ -83,12 +83,25 @@ func (s *Session) writeSecrets() error {
 		return nil
 	}
 	f := s.file // opened read-write by os.Create, not closed yet
+	block := dsbBlock(dsbTypeTLS, secrets)
+	if s.holding {
+		// The packets were held for this (Config.NoKeysFile): the file
+		// holds the header alone, and the packets go behind the block.
+		// Held is not taken by writePacket once closed.
+		if _, err := f.WriteAt(block, s.hdrEnd); err != nil {
+			return fmt.Errorf("capture: write secrets block: %w", err)
+		}
+		if _, err := f.WriteAt(*s.held, s.hdrEnd+int64(len(block))); err != nil {
+			return fmt.Errorf("capture: write packets: %w", err)
+		}
+		s.holding = false // written
+		return nil
+	}
 	end, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return fmt.Errorf("capture: secrets: %w", err)
 	}
 	// The block and the packets behind it, in one buffer for one write.
-	block := dsbBlock(dsbTypeTLS, secrets)
 	buf := make([]byte, len(block)+int(end-s.hdrEnd))
 	copy(buf, block)
 	if _, err := f.ReadAt(buf[len(block):], s.hdrEnd); err != nil {

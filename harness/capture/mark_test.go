@@ -100,7 +100,7 @@ func TestMarksRoundTrip(t *testing.T) {
 	if evs := log.Events(); len(evs) != 3 || evs[1].Kind != "preferred_list_served" {
 		t.Fatalf("events %v", evs)
 	}
-	ex, dgs, err := ReadEvidence(path, gsmtap.Port)
+	ex, dgs, err := ReadEvidence(path, gsmtap.Port, 0)
 	if err != nil || len(ex) != 1 || len(dgs) != 2 {
 		t.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
 	}

@@ -1,14 +1,13 @@
 package capture
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
 
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
@@ -70,39 +69,38 @@ func withCommand(m, cmd Mark) Mark {
 type dgramWriter struct {
 	mu  sync.Mutex
 	id  uint16 // IPv4 identification of the last datagram
-	buf gopacket.SerializeBuffer
-	eth layers.Ethernet
-	ip4 layers.IPv4
-	ip6 layers.IPv6
-	udp layers.UDP
+	buf []byte
 }
 
 // serialize returns the frame, valid until the next call; callers hold mu.
 func (d *dgramWriter) serialize(src, dst netip.AddrPort, payload []byte) ([]byte, error) {
-	if d.buf == nil {
-		d.buf = gopacket.NewSerializeBuffer()
-	}
 	d.id++
-	d.eth = layers.Ethernet{SrcMAC: dgramSrcMAC, DstMAC: dgramDstMAC, EthernetType: layers.EthernetTypeIPv4}
-	d.udp = layers.UDP{SrcPort: layers.UDPPort(src.Port()), DstPort: layers.UDPPort(dst.Port())}
-	var ip gopacket.SerializableLayer
+	f := ipFrame{srcMAC: dgramSrcMAC, dstMAC: dgramDstMAC, id: d.id, proto: protoUDP}
+	var s4, d4 [4]byte
+	var s6, d6 [16]byte
 	if src.Addr().Is4() {
-		s4, d4 := src.Addr().As4(), dst.Addr().As4()
-		d.ip4 = layers.IPv4{Version: 4, TTL: 64, Id: d.id, Protocol: layers.IPProtocolUDP, SrcIP: s4[:], DstIP: d4[:]}
-		_ = d.udp.SetNetworkLayerForChecksum(&d.ip4)
-		ip = &d.ip4
+		s4, d4 = src.Addr().As4(), dst.Addr().As4()
+		f.srcIP, f.dstIP = s4[:], d4[:]
 	} else {
-		s6, d6 := src.Addr().As16(), dst.Addr().As16()
-		d.eth.EthernetType = layers.EthernetTypeIPv6
-		d.ip6 = layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: s6[:], DstIP: d6[:]}
-		_ = d.udp.SetNetworkLayerForChecksum(&d.ip6)
-		ip = &d.ip6
+		s6, d6 = src.Addr().As16(), dst.Addr().As16()
+		f.srcIP, f.dstIP = s6[:], d6[:]
 	}
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(d.buf, opts, &d.eth, ip, &d.udp, gopacket.Payload(payload)); err != nil {
-		return nil, err
+	var udp [8]byte // length and checksum filled in by appendFrame
+	binary.BigEndian.PutUint16(udp[0:], src.Port())
+	binary.BigEndian.PutUint16(udp[2:], dst.Port())
+	if !f.fits(len(udp) + len(payload)) {
+		// Its own frame and header, so that this one's stay on the stack.
+		g := ipFrame{srcMAC: dgramSrcMAC, dstMAC: dgramDstMAC, id: d.id, proto: protoUDP,
+			srcIP: src.Addr().AsSlice(), dstIP: dst.Addr().AsSlice()}
+		b, err := serializeLayers(&g, bytes.Clone(udp[:]), payload)
+		if err != nil {
+			return nil, err
+		}
+		d.buf = append(d.buf[:0], b...)
+		return d.buf, nil
 	}
-	return d.buf.Bytes(), nil
+	d.buf = appendFrame(d.buf[:0], &f, udp[:], payload)
+	return d.buf, nil
 }
 
 // SIMTap writes what crosses the emulated card's contacts into the capture

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -45,13 +46,9 @@ type tap struct {
 	open  []*flow // flows not yet closed, in creation order
 	err   error   // first write error, reported by Close
 
-	// segment's layers and buffer, reused under mu: a run's connections
-	// make thousands of frames, and write copies each.
-	buf gopacket.SerializeBuffer
-	eth layers.Ethernet
-	ip4 layers.IPv4
-	ip6 layers.IPv6
-	tcp layers.TCP
+	// segment's frame, reused under mu: a run's connections make
+	// thousands of frames, and write copies each.
+	buf []byte
 }
 
 // finish closes, in creation order, every flow still open when the session
@@ -68,7 +65,7 @@ func (t *tap) finish() {
 }
 
 func newTap(clk clock.Clock, events eventCount, write func(gopacket.CaptureInfo, []byte, Mark) error) *tap {
-	return &tap{clk: clk, events: events, write: write, buf: gopacket.NewSerializeBuffer()}
+	return &tap{clk: clk, events: events, write: write}
 }
 
 // stamp returns the clock's time, moved 1 µs past the previous frame when
@@ -137,6 +134,8 @@ func (t *tap) newFlow(client, server *net.TCPAddr) *flow {
 	return f
 }
 
+// TCP flags, in the header's bit order (RFC 9293 §3.1): segment writes
+// them as they are.
 const (
 	flagFIN = 1 << iota
 	flagSYN
@@ -232,46 +231,39 @@ func (f *flow) segment(fromClient bool, flags int, payload []byte) {
 		from, to = &f.c, &f.s
 	}
 	t := f.tap
-	t.tcp = layers.TCP{
-		SrcPort: layers.TCPPort(from.port), DstPort: layers.TCPPort(to.port),
-		Seq: from.seq, Window: 65535,
-		FIN: flags&flagFIN != 0, SYN: flags&flagSYN != 0, RST: flags&flagRST != 0,
-		PSH: flags&flagPSH != 0, ACK: flags&flagACK != 0,
+	// The TCP header (RFC 9293 §3.1): a SYN carries the MSS option
+	// (§3.7.1) so analyzers know the segment size.
+	var hdr [24]byte
+	th := hdr[:20]
+	be := binary.BigEndian
+	be.PutUint16(th[0:], from.port)
+	be.PutUint16(th[2:], to.port)
+	be.PutUint32(th[4:], from.seq)
+	if flags&flagACK != 0 {
+		be.PutUint32(th[8:], to.seq)
 	}
-	tcp := &t.tcp
-	if tcp.ACK {
-		tcp.Ack = to.seq
+	offset := 5
+	if flags&flagSYN != 0 {
+		th = hdr[:24]
+		th[20], th[21], th[22], th[23] = byte(layers.TCPOptionKindMSS), 4, mssOption[0], mssOption[1]
+		offset = 6
 	}
-	if tcp.SYN {
-		// MSS option (RFC 9293 §3.7.1) so analyzers know the segment size.
-		tcp.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: mssOption}}
-	}
-	t.eth = layers.Ethernet{SrcMAC: from.mac, DstMAC: to.mac}
-	var netLayer gopacket.SerializableLayer
+	th[12] = byte(offset << 4)
+	th[13] = byte(flags) // the flag constants are the header's bits
+	be.PutUint16(th[14:], 65535)
+	ipf := ipFrame{srcMAC: from.mac, dstMAC: to.mac, id: from.ipID, dontFragment: true, proto: protoTCP}
 	if ip4 := from.ip.To4(); ip4 != nil && to.ip.To4() != nil {
-		t.eth.EthernetType = layers.EthernetTypeIPv4
-		t.ip4 = layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Id: from.ipID,
-			Protocol: layers.IPProtocolTCP, SrcIP: ip4, DstIP: to.ip.To4()}
-		_ = tcp.SetNetworkLayerForChecksum(&t.ip4)
-		netLayer = &t.ip4
+		ipf.srcIP, ipf.dstIP = ip4, to.ip.To4()
 	} else {
-		t.eth.EthernetType = layers.EthernetTypeIPv6
-		t.ip6 = layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
-			SrcIP: from.ip.To16(), DstIP: to.ip.To16()}
-		_ = tcp.SetNetworkLayerForChecksum(&t.ip6)
-		netLayer = &t.ip6
+		ipf.srcIP, ipf.dstIP = from.ip.To16(), to.ip.To16()
 	}
 	from.ipID++
 	from.seq += uint32(len(payload))
-	if tcp.SYN || tcp.FIN {
+	if flags&(flagSYN|flagFIN) != 0 {
 		from.seq++ // SYN and FIN each take one sequence number
 	}
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(t.buf, opts, &t.eth, netLayer, tcp, gopacket.Payload(payload)); err != nil {
-		f.tap.fail(fmt.Errorf("capture tap: serialize: %w", err))
-		return
-	}
-	frame := t.buf.Bytes() // valid until the next segment; write copies it
+	t.buf = appendFrame(t.buf[:0], &ipf, th, payload)
+	frame := t.buf // valid until the next segment; write copies it
 	ci := gopacket.CaptureInfo{Timestamp: f.tap.stamp(), CaptureLength: len(frame), Length: len(frame)}
 	// Marked under mu: frames are counted in file order.
 	if err := f.tap.write(ci, frame, f.tap.events.mark()); err != nil {
@@ -357,6 +349,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.flow.data(true, p[:n])
 	switch {
+	case err == nil:
 	case errors.Is(err, io.EOF):
 		c.flow.fin(true)
 	case isReset(err):
@@ -371,7 +364,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 func (c *tapConn) Write(p []byte) (int, error) {
 	c.flow.data(false, p)
 	n, err := c.Conn.Write(p)
-	if isReset(err) {
+	if err != nil && isReset(err) {
 		c.flow.reset(true)
 	}
 	return n, err

@@ -1,0 +1,198 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+
+	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+)
+
+// packet is one read of a packet source.
+type packet struct {
+	data []byte
+	ci   any
+	mark Mark
+}
+
+// checkNgFastAsPcapgo holds ngFast to pcapgo and readSecrets on one file:
+// every packet it reads before it says errNotFast is the one pcapgo reads,
+// and when it reads the file to its end, pcapgo ends there too and the
+// secrets are readSecrets'. It reports whether ngFast read the file whole.
+func checkNgFastAsPcapgo(t *testing.T, file []byte) bool {
+	t.Helper()
+	ng, ok := newNgFast(bufio.NewReaderSize(bytes.NewReader(file), readBuffer))
+	if !ok {
+		return false
+	}
+	src, _, err := openSource(bytes.NewReader(file))
+	if err != nil {
+		t.Fatalf("ngFast reads a file pcapgo does not open: %v", err)
+	}
+	for n := 1; ; n++ {
+		data, ci, m, err := ng.readMarked()
+		if errors.Is(err, errNotFast) {
+			return false
+		}
+		pdata, pci, pm, perr := src.readMarked()
+		if errors.Is(err, io.EOF) {
+			if !errors.Is(perr, io.EOF) {
+				t.Fatalf("packet %d: ngFast at the end, pcapgo: %v", n, perr)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatalf("packet %d: ngFast: %v", n, err)
+		}
+		// (An empty packet's data may be nil to one, empty to the other.)
+		if perr != nil || !bytes.Equal(data, pdata) || !reflect.DeepEqual(packet{nil, ci, m}, packet{nil, pci, pm}) {
+			t.Fatalf("packet %d:\nngFast %x %+v %+v\npcapgo %x %+v %+v %v", n, data, ci, m, pdata, pci, pm, perr)
+		}
+	}
+	want, err := readSecrets(bytes.NewReader(file))
+	if err != nil || !bytes.Equal(ng.secrets, want) {
+		t.Fatalf("secrets %q, readSecrets %q, %v", ng.secrets, want, err)
+	}
+	return true
+}
+
+// TestNgFastAsPcapgo: the files the tap writes are read whole by ngFast,
+// as pcapgo reads them, and the evidence decoded from them is the one
+// pcapgo's reading gives.
+func TestNgFastAsPcapgo(t *testing.T) {
+	https, _ := httpsScenario(t, Tap)
+	held := filepath.Join(t.TempDir(), "held.pcapng")
+	if err := os.WriteFile(held, holdRun(t, Config{NoKeysFile: true}, false), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	synth := filepath.Join(t.TempDir(), "synth.pcapng")
+	if err := os.WriteFile(synth, synthCapture(t, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{https, held, synth} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !checkNgFastAsPcapgo(t, b) {
+				t.Fatal("ngFast does not read the tap's file whole")
+			}
+			ex, dgs, err := ReadEvidence(path, gsmtap.Port, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			dg := newDatagramReader(gsmtap.Port)
+			wantEx, err := readTLSPcapgo(path, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
+				t.Errorf("ngFast's evidence differs from pcapgo's:\n%+v\n%+v", ex, wantEx)
+			}
+		})
+	}
+}
+
+// TestNgFastDeclines: what ngFast does not read is left to pcapgo, and
+// the evidence check says what it said (a file cut short, say).
+func TestNgFastDeclines(t *testing.T) {
+	path, _ := httpsScenario(t, Tap)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := len(tapHeader())
+	le := binary.LittleEndian
+	epb := func(file []byte) int { // offset of the first EPB
+		for off := h; off+8 <= len(file); off += int(le.Uint32(file[off+4:])) {
+			if le.Uint32(file[off:]) == blockTypeEPB {
+				return off
+			}
+		}
+		t.Fatal("no EPB")
+		return 0
+	}
+	edit := func(f func([]byte) []byte) []byte { return f(append([]byte(nil), b...)) }
+	for name, file := range map[string][]byte{
+		"cut short":      b[:len(b)-10],
+		"cut at a block": b[:epb(b)+4],
+		"other interface": edit(func(f []byte) []byte {
+			le.PutUint32(f[epb(f)+8:], 1)
+			return f
+		}),
+		"other option": func() []byte {
+			f := holdRun(t, Config{}, false) // marked: its EPBs have comments
+			o := epb(f)
+			n := int(le.Uint32(f[o+20:]))
+			le.PutUint16(f[o+28+n+(4-n&3)&3:], 2) // opt_epb_flags in place of the comment
+			return f
+		}(),
+		"big-endian section": edit(func(f []byte) []byte {
+			f[8], f[9], f[10], f[11] = 0x1A, 0x2B, 0x3C, 0x4D
+			return f
+		}),
+		"an interface statistics block": edit(func(f []byte) []byte {
+			isb := make([]byte, 28)
+			le.PutUint32(isb, 5)
+			le.PutUint32(isb[4:], 28)
+			le.PutUint32(isb[24:], 28)
+			return append(f, isb...)
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if checkNgFastAsPcapgo(t, file) {
+				t.Fatal("ngFast read it whole")
+			}
+			p := filepath.Join(t.TempDir(), "x.pcapng")
+			if err := os.WriteFile(p, file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ex, dgs, err := ReadEvidence(p, gsmtap.Port, 0)
+			f, ferr := os.Open(p)
+			if ferr != nil {
+				t.Fatal(ferr)
+			}
+			defer f.Close()
+			dg := newDatagramReader(gsmtap.Port)
+			wantEx, wantErr := readTLSPcapgo(p, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			if errors.Is(wantErr, ErrCutShort) != errors.Is(err, ErrCutShort) || (err == nil) != (wantErr == nil) ||
+				(err != nil && err.Error() != wantErr.Error()) {
+				t.Fatalf("ReadEvidence: %v\npcapgo's: %v", err, wantErr)
+			}
+			if wantErr == nil || errors.Is(wantErr, ErrCutShort) {
+				if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
+					t.Errorf("evidence differs from pcapgo's")
+				}
+			}
+		})
+	}
+}
+
+// FuzzNgFastAsPcapgo: any blocks behind a tap file's header.
+func FuzzNgFastAsPcapgo(f *testing.F) {
+	ciOf := func(n int) gopacket.CaptureInfo {
+		return gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 123456789), CaptureLength: n, Length: n + 1}
+	}
+	f.Add(synthCapture(f, true)[len(tapHeader()):])
+	f.Add(appendEPB(nil, ciOf(60), make([]byte, 60), Mark{Events: 3, OK: true, Command: 2, CommandOK: true}))
+	f.Add(append(dsbBlock(dsbTypeTLS, []byte("CLIENT_RANDOM 00 11")), appendEPB(nil, ciOf(1), []byte{1}, Mark{})...))
+	f.Add(append(appendEPB(nil, ciOf(3), []byte{1, 2, 3}, Mark{OK: true}), dsbBlock(7, []byte("x"))...))
+	f.Fuzz(func(t *testing.T, blocks []byte) {
+		checkNgFastAsPcapgo(t, append(append([]byte(nil), tapHeader()...), blocks...))
+	})
+}
