@@ -15,9 +15,12 @@ type Applet struct {
 	cfg Config
 	st  State
 	out []Effect
-	// saved is the JSON of the last persisted state: Step persists what
-	// changed before any effect that leaves the card, and at its end.
-	saved []byte
+	// savedJSON is the JSON of the last persisted state: Step persists
+	// what changed before any effect that leaves the card, and at its
+	// end. saved is that state (durable, deep-copied): a state equal to
+	// it needs no encoding to be found unchanged.
+	savedJSON []byte
+	saved     State
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -29,7 +32,8 @@ func New(cfg Config, st State) *Applet {
 		a.st.Mode = ModeIdle
 	}
 	a.st.Version = StateVersion
-	a.saved = mustJSON(a.st.durable())
+	a.saved = a.st.durable().clone()
+	a.savedJSON = mustJSON(a.saved)
 	return a
 }
 
@@ -238,12 +242,15 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 // then restarts the back-off clock a little early in time, which only
 // lengthens a pause, and the bearer is gone after a reset anyway.
 func (a *Applet) persistIfChanged() {
-	b := mustJSON(a.st.durable())
-	if bytes.Equal(b, a.saved) {
-		return
+	d := a.st.durable()
+	if durableEqual(&d, &a.saved) {
+		return // most steps: the JSON would be the same
 	}
-	a.saved = b
-	a.out = append(a.out, Persist{State: a.st.clone()})
+	if b := mustJSON(d); !bytes.Equal(b, a.savedJSON) {
+		a.savedJSON = b
+		a.out = append(a.out, Persist{State: a.st.clone()})
+	}
+	a.saved = d.clone()
 }
 
 // durable is s without the fields whose change alone is not worth a write.
