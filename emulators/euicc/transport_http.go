@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -93,7 +94,11 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 		if err != nil {
 			return err
 		}
-		rep, err := readReply(bufio.NewReader(conn), r)
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(conn)
+		rep, err := readReply(br, r)
+		br.Reset(nil) // the reply keeps nothing of the buffer
+		readers.Put(br)
 		if err != nil {
 			return err
 		}
@@ -113,11 +118,26 @@ func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
 	}
 	r.Header.Set("User-Agent", "esimhil-euicc")
 	r.Close = true // Connection: close: one exchange per channel
-	if err := r.Write(w); err != nil {
+	// r.Write buffers w in a new bufio.Writer of the default size unless
+	// w is one; a pooled one of that size writes the same chunks.
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() { bw.Reset(nil); writers.Put(bw) }()
+	if err := r.Write(bw); err != nil {
+		return nil, fmt.Errorf("http request: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("http request: %w", err)
 	}
 	return r, nil
 }
+
+// readers and writers are the exchanges' HTTP buffers, of bufio's
+// default size, reused: each exchange would otherwise allocate two.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+)
 
 // readReply reads one response and its whole body, at most maxHTTPReply
 // bytes.
