@@ -1,7 +1,6 @@
 package applet
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,12 +14,11 @@ type Applet struct {
 	cfg Config
 	st  State
 	out []Effect
-	// savedJSON is the JSON of the last persisted state: Step persists
-	// what changed before any effect that leaves the card, and at its
-	// end. saved is that state (durable, deep-copied): a state equal to
-	// it needs no encoding to be found unchanged.
-	savedJSON []byte
-	saved     State
+	// saved is the durable part of the state last persisted (a deep
+	// copy): Step persists what changed before any effect that leaves
+	// the card, and at its end. What counts as a change is a change of
+	// its JSON (durableEqual).
+	saved State
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -32,8 +30,7 @@ func New(cfg Config, st State) *Applet {
 		a.st.Mode = ModeIdle
 	}
 	a.st.Version = StateVersion
-	a.saved = a.st.durable().clone()
-	a.savedJSON = mustJSON(a.saved)
+	a.saved = durableCopy(a.st)
 	return a
 }
 
@@ -242,15 +239,11 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 // then restarts the back-off clock a little early in time, which only
 // lengthens a pause, and the bearer is gone after a reset anyway.
 func (a *Applet) persistIfChanged() {
-	d := a.st.durable()
-	if durableEqual(&d, &a.saved) {
-		return // most steps: the JSON would be the same
+	if d := a.st.durable(); !durableChanged(&d, &a.saved) {
+		return
 	}
-	if b := mustJSON(d); !bytes.Equal(b, a.savedJSON) {
-		a.savedJSON = b
-		a.out = append(a.out, Persist{State: a.st.clone()})
-	}
-	a.saved = d.clone()
+	a.saved = durableCopy(a.st)
+	a.out = append(a.out, Persist{State: a.st.clone()})
 }
 
 // durable is s without the fields whose change alone is not worth a write.

@@ -2,15 +2,32 @@ package applet
 
 import (
 	"bytes"
+	"math"
 	"slices"
+	"unicode/utf8"
 )
 
+// durableChanged reports whether the durable state d encodes otherwise
+// than saved, the last one persisted: whether Step is to persist it.
+// Comparing the fields is several times cheaper than encoding.
+func durableChanged(d, saved *State) bool {
+	if durableEqual(d, saved) {
+		return false
+	}
+	// Unequal states encode differently, but for a string that is not
+	// UTF-8 or a float that does not encode: their JSON decides, as it
+	// always did (and Marshal's failure panics as it did).
+	if !plainDurable(d) || !plainDurable(saved) {
+		return !bytes.Equal(mustJSON(*d), mustJSON(*saved))
+	}
+	return true
+}
+
 // durableEqual reports whether the durable states a and b (State.durable)
-// are equal field by field. Equal states have the same JSON, so Step may
-// skip encoding a state equal to the last one persisted; unequal ones are
-// encoded and compared as JSON, which alone decides a write. Every JSON
-// field is compared (TestDurableEqualCoversEveryField), and a slice
-// without omitempty by its nil-ness too (null is not []).
+// have the same JSON, without encoding them: every JSON field is compared
+// (TestDurableCoversEveryField), a slice without omitempty by its
+// nil-ness too (null is not []). Equal fields encode alike; unequal ones
+// differently, as long as both are plainDurable.
 func durableEqual(a, b *State) bool {
 	return a.Version == b.Version &&
 		slices.Equal(a.Profiles, b.Profiles) &&
@@ -89,4 +106,74 @@ func retryEqual(a, b *NotifRetry) bool {
 		a.Address == b.Address &&
 		a.Kind == b.Kind &&
 		a.ICCID == b.ICCID
+}
+
+// durableCopy is s's durable part, deep-copied: Step compares the next
+// state with it. clone makes an empty Operators nil, which encodes as
+// null: the copy keeps it empty, as it encodes.
+func durableCopy(s State) State {
+	c := s.durable().clone()
+	if s.List != nil && s.List.Operators != nil && c.List.Operators == nil {
+		c.List.Operators = []ListOperator{}
+	}
+	return c
+}
+
+// plainDurable reports whether every string of s is UTF-8 and every float
+// finite: then unequal fields make unequal JSON. json.Marshal writes any
+// bad byte of a string as U+FFFD, and refuses NaN and infinities.
+// TestDurableCoversEveryField holds it to State's fields.
+func plainDurable(s *State) bool {
+	ok := utf8.ValidString(s.Home) && utf8.ValidString(string(s.Mode)) && utf8.ValidString(s.Serving)
+	for _, p := range s.Profiles {
+		ok = ok && plainProfile(&p)
+	}
+	if c := s.Cycle; c != nil {
+		ok = ok && utf8.ValidString(c.Trigger) && utf8.ValidString(c.Area) && utf8.ValidString(c.Serving) &&
+			utf8.ValidString(c.Original) && utf8.ValidString(c.ListID) && plainOps(c.Ops) &&
+			plainStrings(c.Tried) && plainStrings(c.Failed) && utf8.ValidString(c.Current) && utf8.ValidString(c.Target)
+		if d := c.Download; d != nil {
+			ok = ok && utf8.ValidString(d.Operator) && utf8.ValidString(d.PLMN) && utf8.ValidString(d.Step) &&
+				utf8.ValidString(d.SMDP) && utf8.ValidString(d.MatchingID) && utf8.ValidString(d.TxID) &&
+				utf8.ValidString(d.Failed) && (d.Profile == nil || plainProfile(d.Profile))
+		}
+	}
+	if l := s.List; l != nil {
+		ok = ok && utf8.ValidString(l.ListID) && utf8.ValidString(l.Country) && utf8.ValidString(l.OrderBy) && plainOps(l.Operators)
+	}
+	for _, r := range s.InFlight {
+		ok = ok && utf8.ValidString(r.Answer) && utf8.ValidString(r.Owner)
+	}
+	for _, b := range s.Backoff {
+		ok = ok && utf8.ValidString(b.Operator) && utf8.ValidString(b.Area)
+	}
+	for _, n := range s.Outbox {
+		ok = ok && utf8.ValidString(n.Kind) && utf8.ValidString(n.Operator) && utf8.ValidString(n.ICCID) && utf8.ValidString(n.PLMN)
+	}
+	if r := s.Retry; r != nil {
+		ok = ok && utf8.ValidString(r.Step) && utf8.ValidString(r.Address) && utf8.ValidString(r.Kind) && utf8.ValidString(r.ICCID)
+	}
+	return ok
+}
+
+func plainProfile(p *Profile) bool {
+	return utf8.ValidString(p.ICCID) && utf8.ValidString(p.Operator) && utf8.ValidString(p.HomePLMN)
+}
+
+func plainOps(ops []ListOperator) bool {
+	for _, o := range ops {
+		if !utf8.ValidString(o.ID) || !utf8.ValidString(o.PLMN) || math.IsNaN(o.Tariff) || math.IsInf(o.Tariff, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func plainStrings(ss []string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package applet
 
 import (
 	"bytes"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,12 +22,17 @@ func (s *byteSource) next() byte {
 
 // fill sets v from src, every field of every type State uses, drawn from
 // a few values each so that two fills are often equal: strings "", "a",
-// "b"; numbers 0, 1, 2; slices nil, empty, one or two elements; pointers
-// nil or set.
-func fill(v reflect.Value, src *byteSource) {
+// "b" (and, with bad, two that are not UTF-8 and encode alike); numbers
+// 0, 1, 2 (and -0); slices nil, empty, one or two elements; pointers nil
+// or set.
+func fill(v reflect.Value, src *byteSource, bad bool) {
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString([]string{"", "a", "b"}[src.next()%3])
+		ss := []string{"", "a", "b", "\xff", "a\xfe"}
+		if !bad {
+			ss = ss[:3]
+		}
+		v.SetString(ss[int(src.next())%len(ss)])
 	case reflect.Bool:
 		v.SetBool(src.next()%2 == 1)
 	case reflect.Int, reflect.Int64:
@@ -34,14 +40,18 @@ func fill(v reflect.Value, src *byteSource) {
 	case reflect.Uint8, reflect.Uint64:
 		v.SetUint(uint64(src.next() % 3))
 	case reflect.Float64:
-		v.SetFloat(float64(src.next()%3) / 2)
+		f := float64(src.next()%4) / 2
+		if f == 1.5 {
+			f = math.Copysign(0, -1)
+		}
+		v.SetFloat(f)
 	case reflect.Pointer:
 		if src.next()%3 == 0 {
 			v.SetZero()
 			return
 		}
 		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem(), src)
+		fill(v.Elem(), src, bad)
 	case reflect.Slice:
 		n := int(src.next() % 4)
 		if n == 0 {
@@ -50,11 +60,11 @@ func fill(v reflect.Value, src *byteSource) {
 		}
 		v.Set(reflect.MakeSlice(v.Type(), n-1, n-1))
 		for i := range n - 1 {
-			fill(v.Index(i), src)
+			fill(v.Index(i), src, bad)
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
-			fill(v.Field(i), src)
+			fill(v.Field(i), src, bad)
 		}
 	default:
 		panic("fill: no case for " + v.Type().String())
@@ -73,8 +83,24 @@ func checkDurableEqual(t *testing.T, a, b State) {
 	}
 }
 
+// checkDurableChanged: Step persists a state exactly when its durable JSON
+// is not the last persisted one's, and what it keeps to compare with
+// encodes as the state did.
+func checkDurableChanged(t *testing.T, a, saved State) {
+	t.Helper()
+	da, ds := a.durable(), durableCopy(saved)
+	if got, want := durableChanged(&da, &ds), !durableJSONEqual(a, saved); got != want {
+		t.Errorf("durableChanged = %v, JSON changed = %v\n a: %s\n saved: %s", got, want, mustJSON(da), mustJSON(ds))
+	}
+	if !bytes.Equal(mustJSON(ds), mustJSON(saved.durable())) {
+		t.Errorf("durableCopy encodes as %s, the state as %s", mustJSON(ds), mustJSON(saved.durable()))
+	}
+}
+
 // FuzzDurableEqual: two states are durableEqual exactly when their
-// durable JSON is the same (Step's persistence hangs on it).
+// durable JSON is the same, strings UTF-8; whatever the strings,
+// durableChanged is whether the JSON changed (Step's persistence hangs on
+// it).
 func FuzzDurableEqual(f *testing.F) {
 	f.Add([]byte{}, []byte{})
 	f.Add([]byte{1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1},
@@ -83,22 +109,28 @@ func FuzzDurableEqual(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{2}, 200), bytes.Repeat([]byte{2}, 199))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		var a, b State
-		fill(reflect.ValueOf(&a).Elem(), &byteSource{x})
-		fill(reflect.ValueOf(&b).Elem(), &byteSource{y})
+		fill(reflect.ValueOf(&a).Elem(), &byteSource{x}, false)
+		fill(reflect.ValueOf(&b).Elem(), &byteSource{y}, false)
 		checkDurableEqual(t, a, b)
 		checkDurableEqual(t, a, a.clone())
+		checkDurableChanged(t, a, b)
+		checkDurableChanged(t, a, a)
+		fill(reflect.ValueOf(&a).Elem(), &byteSource{x}, true)
+		fill(reflect.ValueOf(&b).Elem(), &byteSource{y}, true)
+		checkDurableChanged(t, a, b)
+		checkDurableChanged(t, b, a)
 	})
 }
 
-// TestDurableEqualCoversEveryField changes one leaf of a state with every
+// TestDurableCoversEveryField changes one leaf of a state with every
 // pointer set and every slice of one element, for each leaf in turn, and
 // each slice to nil, empty and two elements: durableEqual must tell the
 // change exactly when the durable JSON does (a field it left out would
 // lose a write).
-func TestDurableEqualCoversEveryField(t *testing.T) {
+func TestDurableCoversEveryField(t *testing.T) {
 	full := func() State {
 		var s State
-		fill(reflect.ValueOf(&s).Elem(), &byteSource{bytes.Repeat([]byte{2}, 1000)})
+		fill(reflect.ValueOf(&s).Elem(), &byteSource{bytes.Repeat([]byte{2}, 1000)}, false)
 		return s
 	}
 	var paths [][]int // field and element indexes from State to a leaf or slice
@@ -184,6 +216,8 @@ func TestDurableEqualCoversEveryField(t *testing.T) {
 			}
 			for _, s := range states {
 				checkDurableEqual(t, base, s)
+				checkDurableChanged(t, base, s)
+				checkDurableChanged(t, s, base)
 			}
 			if len(states) > 1 {
 				checkDurableEqual(t, states[0], states[1]) // nil against empty
@@ -192,5 +226,24 @@ func TestDurableEqualCoversEveryField(t *testing.T) {
 	}
 	if len(paths) < 60 {
 		t.Fatalf("walked %d paths: the walk missed fields", len(paths))
+	}
+	// plainDurable finds a bad string or float in any field.
+	for _, path := range paths {
+		s := full()
+		v := at(&s, path)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("\xff")
+		case reflect.Float64:
+			v.SetFloat(math.NaN())
+		default:
+			continue
+		}
+		if plainDurable(&s) {
+			t.Errorf("plainDurable misses a bad %s in %s", v.Kind(), name(path))
+		}
+	}
+	if s := full(); !plainDurable(&s) {
+		t.Errorf("plainDurable refuses a plain state")
 	}
 }
