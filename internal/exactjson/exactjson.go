@@ -156,7 +156,27 @@ type checker struct {
 	// unsure says the fill met a value json.Unmarshal might fill
 	// otherwise, or refuse: the fill is then discarded for it.
 	unsure bool
+	// steps holds the path to the value being checked, as deep as it
+	// goes, so that naming each member and element costs no allocation.
+	// A step lives until its value is checked (an error has spelt it out
+	// by then); deeper ones are allocated.
+	steps [8]step
+	depth int
 }
+
+// push returns s as a step of the path, to pop once its value is checked.
+func (c *checker) push(s step) *step {
+	c.depth++
+	if c.depth <= len(c.steps) {
+		c.steps[c.depth-1] = s
+		return &c.steps[c.depth-1]
+	}
+	deep := new(step) // only here: &s would put every s on the heap
+	*deep = s
+	return deep
+}
+
+func (c *checker) pop() { c.depth-- }
 
 // token reads the next token, remembering where the text before it starts.
 func (c *checker) token() (json.Token, error) {
@@ -252,7 +272,9 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int, v reflect.
 				}
 				ev = v.Index(n)
 			}
-			if err := c.value(el, p.elem, &step{up: at, index: n}, depth+1, ev); err != nil {
+			err = c.value(el, p.elem, c.push(step{up: at, index: n}), depth+1, ev)
+			c.pop()
+			if err != nil {
 				return err
 			}
 		}
@@ -416,7 +438,9 @@ func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 		if err != nil {
 			return malformed(err)
 		}
-		if err := c.value(val, ep, &step{up: at, key: key, member: true}, depth, ev); err != nil {
+		err = c.value(val, ep, c.push(step{up: at, key: key, member: true}), depth, ev)
+		c.pop()
+		if err != nil {
 			return err
 		}
 		if p.kind == kMap && v.IsValid() {

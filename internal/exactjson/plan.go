@@ -67,9 +67,24 @@ var plans struct {
 	m map[reflect.Type]*plan
 }
 
+// built holds the plans of the types decoded so far, for Decode to find
+// without the lock (plans never change once built).
+var built sync.Map // reflect.Type → *plan
+
 // planFor returns t's plan, or an error naming the first part of t the
 // rules do not cover (a programming error: it fails every document).
 func planFor(t reflect.Type) (*plan, error) {
+	if p, ok := built.Load(t); ok {
+		return p.(*plan), nil
+	}
+	p, err := buildPlan(t)
+	if err == nil {
+		built.Store(t, p)
+	}
+	return p, err
+}
+
+func buildPlan(t reflect.Type) (*plan, error) {
 	plans.Lock()
 	defer plans.Unlock()
 	if plans.m == nil {
