@@ -242,8 +242,9 @@ func (a *Applet) persistIfChanged() {
 	if d := a.st.durable(); !durableChanged(&d, &a.saved) {
 		return
 	}
-	a.saved = durableCopy(a.st)
-	a.out = append(a.out, Persist{State: a.st.clone()})
+	st := a.st.clone()
+	a.saved = durableOf(st, &a.st) // shares st: a Persist's state is not changed
+	a.out = append(a.out, Persist{State: st})
 }
 
 // durable is s without the fields whose change alone is not worth a write.

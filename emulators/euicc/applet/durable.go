@@ -109,14 +109,20 @@ func retryEqual(a, b *NotifRetry) bool {
 }
 
 // durableCopy is s's durable part, deep-copied: Step compares the next
-// state with it. clone makes an empty Operators nil, which encodes as
-// null: the copy keeps it empty, as it encodes.
-func durableCopy(s State) State {
-	c := s.durable().clone()
-	if s.List != nil && s.List.Operators != nil && c.List.Operators == nil {
-		c.List.Operators = []ListOperator{}
+// state with it.
+func durableCopy(s State) State { return durableOf(s.clone(), &s) }
+
+// durableOf is the durable part of c, a clone of s, sharing c's slices.
+// clone makes an empty Operators nil, which encodes as null: the result
+// keeps it empty, as s encodes it.
+func durableOf(c State, s *State) State {
+	d := c.durable()
+	if s.List != nil && s.List.Operators != nil && d.List.Operators == nil {
+		l := *d.List
+		l.Operators = []ListOperator{}
+		d.List = &l
 	}
-	return c
+	return d
 }
 
 // plainDurable reports whether every string of s is UTF-8 and every float
