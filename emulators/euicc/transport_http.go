@@ -10,6 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,8 +110,138 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 	}
 }
 
-// writeRequest writes req as HTTP/1.1 with net/http's own serializer.
+// writeRequest writes req as HTTP/1.1: a plain request (appendRequest)
+// is formatted here, any other by net/http's own serializer; both make
+// the same bytes in the same writes (FuzzWriteRequest).
 func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
+	msg, ok := appendRequest(make([]byte, 0, 512+len(req.Body)), req)
+	if !ok {
+		return writeRequestHTTP(w, req)
+	}
+	// net/http writes through a bufio.Writer of the default size: w gets
+	// the message in writes of that size (no line of a plain request is
+	// longer, which would be written past the buffer).
+	for len(msg) > 0 {
+		n := min(len(msg), bufSize)
+		if _, err := w.Write(msg[:n]); err != nil {
+			return nil, fmt.Errorf("http request: %w", err)
+		}
+		msg = msg[n:]
+	}
+	// What http.ReadResponse needs of the request: its method.
+	return &http.Request{Method: http.MethodPost}, nil
+}
+
+// bufSize is bufio's default buffer size, net/http's for a request.
+const bufSize = 4096
+
+// appendRequest appends req as net/http writes it, if req is plain: a
+// host name (with a port or not) and a path of unreserved characters,
+// header names of token characters other than those net/http writes or
+// leaves out itself, values of printable ASCII not starting or ending
+// with a space, no line longer than bufSize. Anything else is not ok.
+func appendRequest(b []byte, req httpRequest) ([]byte, bool) {
+	if !plainHost(req.Host) || !plainPath(req.Path) || len(req.Path) > bufSize/2 || len(req.Host) > bufSize/2 {
+		return nil, false
+	}
+	var few [8]string
+	keys := few[:0]
+	for k, vs := range req.Header {
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer", "Connection":
+			return nil, false
+		}
+		if !plainName(k) {
+			return nil, false
+		}
+		for _, v := range vs {
+			if !plainValue(v) || len(k)+len(v)+4 > bufSize {
+				return nil, false
+			}
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, "POST "...)
+	b = append(b, req.Path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, req.Host...)
+	b = append(b, "\r\nUser-Agent: esimhil-euicc\r\nConnection: close\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(req.Body)), 10)
+	b = append(b, "\r\n"...)
+	for _, k := range keys {
+		for _, v := range req.Header[k] {
+			b = append(append(append(append(b, k...), ": "...), v...), "\r\n"...)
+		}
+	}
+	b = append(b, "\r\n"...)
+	return append(b, req.Body...), true
+}
+
+// plainHost: a name of letters, digits, dots and hyphens, then perhaps a
+// port of digits.
+func plainHost(h string) bool {
+	name, port, hasPort := strings.Cut(h, ":")
+	if name == "" || hasPort && port == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(isAlnum(c) || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if c := port[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainPath: "/" and unreserved characters (RFC 3986 §2.3), which the
+// URL keeps as they are.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !(isAlnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainName: a header name of token characters (RFC 9110 §5.6.2).
+func plainName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainValue: printable ASCII, which net/http writes as it is once it
+// does not start or end with a space (it trims them).
+func plainValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return v == "" || v[0] != ' ' && v[len(v)-1] != ' '
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// writeRequestHTTP writes req with net/http's own serializer.
+func writeRequestHTTP(w io.Writer, req httpRequest) (*http.Request, error) {
 	r, err := http.NewRequest(http.MethodPost, "http://"+req.Host+req.Path, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fmt.Errorf("http request: %w", err)
