@@ -247,10 +247,10 @@ func ParseCommand(b []byte) (Command, error) {
 }
 
 func (c *Command) decodeBody(objs []SimpleTLV) error {
-	seen := map[byte]bool{}
+	var seen tagSet
 	known := true
 	for _, o := range objs {
-		if seen[o.Tag] || o.Ext != 0 {
+		if seen.has(o.Tag) || o.Ext != 0 {
 			c.Others = append(c.Others, o)
 			continue
 		}
@@ -263,7 +263,7 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 			return notUnderstood("%w", err)
 		}
 		if used {
-			seen[o.Tag] = true
+			seen.add(o.Tag)
 			continue
 		}
 		if known && o.CR && !ignorable[o.Tag] {
@@ -333,7 +333,7 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 	return false, nil
 }
 
-func (c *Command) checkMandatory(seen map[byte]bool) error {
+func (c *Command) checkMandatory(seen tagSet) error {
 	var need []byte
 	switch c.Details.Type {
 	case CmdTimerManagement:
@@ -351,7 +351,7 @@ func (c *Command) checkMandatory(seen map[byte]bool) error {
 		need = []byte{TagChannelDataLength}
 	}
 	for _, t := range need {
-		if !seen[t] {
+		if !seen.has(t) {
 			return missing(fmt.Sprintf("object %02X", t))
 		}
 	}

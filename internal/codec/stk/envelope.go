@@ -111,24 +111,24 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 	if err != nil {
 		return e, fmt.Errorf("envelope %02X: %w", tag, err)
 	}
-	seen := map[byte]bool{}
+	var seen tagSet
 	for _, o := range objs {
-		if o.Ext != 0 || seen[o.Tag] {
+		if o.Ext != 0 || seen.has(o.Tag) {
 			e.Others = append(e.Others, o)
 			continue
 		}
-		seen[o.Tag] = true
+		seen.add(o.Tag)
 		if err := e.decodeObject(o); err != nil {
 			return e, fmt.Errorf("envelope %02X: %w", tag, err)
 		}
 	}
-	if !seen[TagDeviceIdentities] {
+	if !seen.has(TagDeviceIdentities) {
 		return e, fmt.Errorf("envelope %02X: missing device identities", tag)
 	}
-	if tag == TagTimerExpiration && (!seen[TagTimerID] || !seen[TagTimerValue]) {
+	if tag == TagTimerExpiration && (!seen.has(TagTimerID) || !seen.has(TagTimerValue)) {
 		return e, errors.New("timer expiration: missing timer identifier or value")
 	}
-	if tag == TagEventDownload && !seen[TagEventList] {
+	if tag == TagEventDownload && !seen.has(TagEventList) {
 		return e, errors.New("event download: missing event list")
 	}
 	return e, nil

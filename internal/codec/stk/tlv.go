@@ -243,3 +243,10 @@ func UnwrapBER(b []byte) (tag byte, value []byte, err error) {
 // maxObjects is the objects a message's parse or encode holds on the
 // stack; a message with more (none here has) spills to the heap.
 const maxObjects = 16
+
+// tagSet is a set of tag values (0 to 7F: the comprehension-required bit
+// is not part of a tag), where a parser notes the objects it has taken.
+type tagSet [2]uint64
+
+func (s *tagSet) add(t byte)      { s[t>>6&1] |= 1 << (t & 63) }
+func (s *tagSet) has(t byte) bool { return s[t>>6&1]&(1<<(t&63)) != 0 }
