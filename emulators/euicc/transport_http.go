@@ -114,10 +114,13 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 // is formatted here, any other by net/http's own serializer; both make
 // the same bytes in the same writes (FuzzWriteRequest).
 func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
-	msg, ok := appendRequest(make([]byte, 0, 512+len(req.Body)), req)
+	buf := messages.Get().(*[]byte)
+	defer messages.Put(buf)
+	msg, ok := appendRequest((*buf)[:0], req)
 	if !ok {
 		return writeRequestHTTP(w, req)
 	}
+	*buf = msg // w copies what it is given: the buffer is reused
 	// net/http writes through a bufio.Writer of the default size: w gets
 	// the message in writes of that size (no line of a plain request is
 	// longer, which would be written past the buffer).
@@ -128,9 +131,12 @@ func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
 		}
 		msg = msg[n:]
 	}
-	// What http.ReadResponse needs of the request: its method.
-	return &http.Request{Method: http.MethodPost}, nil
+	return plainPost, nil
 }
+
+// plainPost is what http.ReadResponse needs of a plain request: its
+// method. It only reads it.
+var plainPost = &http.Request{Method: http.MethodPost}
 
 // bufSize is bufio's default buffer size, net/http's for a request.
 const bufSize = 4096
@@ -270,6 +276,8 @@ func writeRequestHTTP(w io.Writer, req httpRequest) (*http.Request, error) {
 var (
 	readers = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
 	writers = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+	// messages are the buffers writeRequest formats a request in.
+	messages = sync.Pool{New: func() any { return new([]byte) }}
 )
 
 // readReply reads one response and its whole body, at most maxHTTPReply
