@@ -18,7 +18,8 @@ type Applet struct {
 	// copy): Step persists what changed before any effect that leaves
 	// the card, and at its end. What counts as a change is a change of
 	// its JSON (durableEqual).
-	saved State
+	saved      State
+	savedPlain bool // plainDurable(&saved)
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -31,6 +32,7 @@ func New(cfg Config, st State) *Applet {
 	}
 	a.st.Version = StateVersion
 	a.saved = durableCopy(a.st)
+	a.savedPlain = plainDurable(&a.saved)
 	return a
 }
 
@@ -239,11 +241,13 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 // then restarts the back-off clock a little early in time, which only
 // lengthens a pause, and the bearer is gone after a reset anyway.
 func (a *Applet) persistIfChanged() {
-	if d := a.st.durable(); !durableChanged(&d, &a.saved) {
+	d := a.st.durable()
+	changed, plain := durableChanged(&d, &a.saved, a.savedPlain)
+	if !changed {
 		return
 	}
 	st := a.st.clone()
-	a.saved = durableOf(st, &a.st) // shares st: a Persist's state is not changed
+	a.saved, a.savedPlain = durableOf(st, &a.st), plain // shares st: a Persist's state is not changed
 	a.out = append(a.out, Persist{State: st})
 }
 

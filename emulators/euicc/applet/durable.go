@@ -9,18 +9,21 @@ import (
 
 // durableChanged reports whether the durable state d encodes otherwise
 // than saved, the last one persisted: whether Step is to persist it.
-// Comparing the fields is several times cheaper than encoding.
-func durableChanged(d, saved *State) bool {
+// Comparing the fields is several times cheaper than encoding. savedPlain
+// is plainDurable(saved), which Step keeps; dPlain, if d changed, is
+// plainDurable(d), for Step to keep with it.
+func durableChanged(d, saved *State, savedPlain bool) (changed, dPlain bool) {
 	if durableEqual(d, saved) {
-		return false
+		return false, false
 	}
 	// Unequal states encode differently, but for a string that is not
 	// UTF-8 or a float that does not encode: their JSON decides, as it
 	// always did (and Marshal's failure panics as it did).
-	if !plainDurable(d) || !plainDurable(saved) {
-		return !bytes.Equal(mustJSON(*d), mustJSON(*saved))
+	dPlain = plainDurable(d)
+	if !dPlain || !savedPlain {
+		return !bytes.Equal(mustJSON(*d), mustJSON(*saved)), dPlain
 	}
-	return true
+	return true, dPlain
 }
 
 // durableEqual reports whether the durable states a and b (State.durable)

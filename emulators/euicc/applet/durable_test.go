@@ -89,8 +89,12 @@ func checkDurableEqual(t *testing.T, a, b State) {
 func checkDurableChanged(t *testing.T, a, saved State) {
 	t.Helper()
 	da, ds := a.durable(), durableCopy(saved)
-	if got, want := durableChanged(&da, &ds), !durableJSONEqual(a, saved); got != want {
+	got, plain := durableChanged(&da, &ds, plainDurable(&ds))
+	if want := !durableJSONEqual(a, saved); got != want {
 		t.Errorf("durableChanged = %v, JSON changed = %v\n a: %s\n saved: %s", got, want, mustJSON(da), mustJSON(ds))
+	}
+	if got && plain != plainDurable(&da) {
+		t.Errorf("durableChanged says the state is plain: %v, plainDurable: %v", plain, !plain)
 	}
 	if !bytes.Equal(mustJSON(ds), mustJSON(saved.durable())) {
 		t.Errorf("durableCopy encodes as %s, the state as %s", mustJSON(ds), mustJSON(saved.durable()))
