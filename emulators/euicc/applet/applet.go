@@ -14,10 +14,10 @@ type Applet struct {
 	cfg Config
 	st  State
 	out []Effect
-	// saved is the durable part of the state last persisted (a deep
-	// copy): Step persists what changed before any effect that leaves
-	// the card, and at its end. What counts as a change is a change of
-	// its JSON (durableEqual).
+	// saved is the durable part of the state last persisted (the
+	// Persist effect's copy, never the live state): Step persists what
+	// changed before any effect that leaves the card, and at its end.
+	// What counts as a change is a change of its JSON (durableChanged).
 	saved      State
 	savedPlain bool // plainDurable(&saved)
 }
