@@ -91,7 +91,7 @@ func BenchmarkWriteRequest(b *testing.B) {
 		"X-Esimhil-Seq":          {"12"},
 		"X-Esimhil-Certificates": {strings.Repeat("MIIB", 450) + "," + strings.Repeat("MIIC", 200)},
 		"X-Esimhil-Signature":    {strings.Repeat("A", 88)},
-	}, Body: []byte(`{"eid":"89049032000000000000000000000114","kind":"attach-success","operator":"fr1","iccid":"89990000000000000014","plmn":"20801","report":3}`)}
+	}, Body: []byte(`{"eid":"89049032000001000000000000000171","kind":"attach-success","operator":"fr1","iccid":"89990000000000000014","plmn":"20801","report":3}`)}
 	for _, bc := range []struct {
 		name  string
 		write func(io.Writer, httpRequest) (*http.Request, error)
