@@ -20,3 +20,12 @@ func BenchmarkEmit(b *testing.B) {
 		}
 	}
 }
+
+// Emit asks it of every event.
+func BenchmarkKnown(b *testing.B) {
+	for b.Loop() {
+		if !Known(Harness, KindRunStarted) || Known(Harness, "no_such_kind") {
+			b.Fatal("registry")
+		}
+	}
+}
