@@ -173,7 +173,11 @@ func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 // run resumes the protocol with received bytes and acts on what it did:
 // send its output, wait for more, or end the exchange.
 func (o *bipOp) run(in []byte, eof bool) (*stk.Command, bool, applet.Event) {
-	o.out = append(o.out, o.co.resume(in, eof)...)
+	if out := o.co.resume(in, eof); len(o.out) == 0 {
+		o.out = out // the protocol's to keep: resume hands it over
+	} else {
+		o.out = append(o.out, out...)
+	}
 	if o.co.done && o.co.err != nil {
 		return o.fail(true, "%s", o.co.err)
 	}

@@ -287,11 +287,23 @@ var insClasses = map[byte]insClass{
 	0xE2: proprietary,   // STORE DATA (GlobalPlatform)
 }
 
+// insTable is insClasses by INS, for dispatch to read without a map
+// lookup per APDU.
+var insTable = func() (t [256]struct {
+	class insClass
+	known bool
+}) {
+	for ins, class := range insClasses {
+		t[ins].class, t[ins].known = class, true
+	}
+	return t
+}()
+
 func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	if sw := claError(cmd.CLA); sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	class, known := insClasses[cmd.INS]
+	class, known := insTable[cmd.INS].class, insTable[cmd.INS].known
 	if !known {
 		return apdu.Response{SW: apdu.SWINSNotSupported}
 	}

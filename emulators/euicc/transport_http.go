@@ -10,6 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -93,7 +97,11 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 		if err != nil {
 			return err
 		}
-		rep, err := readReply(bufio.NewReader(conn), r)
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(conn)
+		rep, err := readReply(br, r)
+		br.Reset(nil) // the reply keeps nothing of the buffer
+		readers.Put(br)
 		if err != nil {
 			return err
 		}
@@ -102,8 +110,144 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 	}
 }
 
-// writeRequest writes req as HTTP/1.1 with net/http's own serializer.
+// writeRequest writes req as HTTP/1.1: a plain request (appendRequest)
+// is formatted here, any other by net/http's own serializer; both make
+// the same bytes in the same writes (FuzzWriteRequest).
 func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
+	buf := messages.Get().(*[]byte)
+	defer messages.Put(buf)
+	msg, ok := appendRequest((*buf)[:0], req)
+	if !ok {
+		return writeRequestHTTP(w, req)
+	}
+	*buf = msg // w copies what it is given: the buffer is reused
+	// net/http writes through a bufio.Writer of the default size: w gets
+	// the message in writes of that size (no line of a plain request is
+	// longer, which would be written past the buffer).
+	for len(msg) > 0 {
+		n := min(len(msg), bufSize)
+		if _, err := w.Write(msg[:n]); err != nil {
+			return nil, fmt.Errorf("http request: %w", err)
+		}
+		msg = msg[n:]
+	}
+	return plainPost, nil
+}
+
+// plainPost is what http.ReadResponse needs of a plain request: its
+// method. It only reads it.
+var plainPost = &http.Request{Method: http.MethodPost}
+
+// bufSize is bufio's default buffer size, net/http's for a request.
+const bufSize = 4096
+
+// appendRequest appends req as net/http writes it, if req is plain: a
+// host name (with a port or not) and a path of unreserved characters,
+// header names of token characters other than those net/http writes or
+// leaves out itself, values of printable ASCII not starting or ending
+// with a space, no line longer than bufSize. Anything else is not ok.
+func appendRequest(b []byte, req httpRequest) ([]byte, bool) {
+	if !plainHost(req.Host) || !plainPath(req.Path) || len(req.Path) > bufSize/2 || len(req.Host) > bufSize/2 {
+		return nil, false
+	}
+	var few [8]string
+	keys := few[:0]
+	for k, vs := range req.Header {
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer", "Connection":
+			return nil, false
+		}
+		if !plainName(k) {
+			return nil, false
+		}
+		for _, v := range vs {
+			if !plainValue(v) || len(k)+len(v)+4 > bufSize {
+				return nil, false
+			}
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, "POST "...)
+	b = append(b, req.Path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, req.Host...)
+	b = append(b, "\r\nUser-Agent: esimhil-euicc\r\nConnection: close\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(req.Body)), 10)
+	b = append(b, "\r\n"...)
+	for _, k := range keys {
+		for _, v := range req.Header[k] {
+			b = append(append(append(append(b, k...), ": "...), v...), "\r\n"...)
+		}
+	}
+	b = append(b, "\r\n"...)
+	return append(b, req.Body...), true
+}
+
+// plainHost: a name of letters, digits, dots and hyphens, then perhaps a
+// port of digits.
+func plainHost(h string) bool {
+	name, port, hasPort := strings.Cut(h, ":")
+	if name == "" || hasPort && port == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(isAlnum(c) || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if c := port[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainPath: "/" and unreserved characters (RFC 3986 §2.3), which the
+// URL keeps as they are.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !(isAlnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainName: a header name of token characters (RFC 9110 §5.6.2).
+func plainName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainValue: printable ASCII, which net/http writes as it is once it
+// does not start or end with a space (it trims them).
+func plainValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return v == "" || v[0] != ' ' && v[len(v)-1] != ' '
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// writeRequestHTTP writes req with net/http's own serializer.
+func writeRequestHTTP(w io.Writer, req httpRequest) (*http.Request, error) {
 	r, err := http.NewRequest(http.MethodPost, "http://"+req.Host+req.Path, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fmt.Errorf("http request: %w", err)
@@ -113,11 +257,28 @@ func writeRequest(w io.Writer, req httpRequest) (*http.Request, error) {
 	}
 	r.Header.Set("User-Agent", "esimhil-euicc")
 	r.Close = true // Connection: close: one exchange per channel
-	if err := r.Write(w); err != nil {
+	// r.Write buffers w in a new bufio.Writer of the default size unless
+	// w is one; a pooled one of that size writes the same chunks.
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() { bw.Reset(nil); writers.Put(bw) }()
+	if err := r.Write(bw); err != nil {
+		return nil, fmt.Errorf("http request: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("http request: %w", err)
 	}
 	return r, nil
 }
+
+// readers and writers are the exchanges' HTTP buffers, of bufio's
+// default size, reused: each exchange would otherwise allocate two.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+	// messages are the buffers writeRequest formats a request in.
+	messages = sync.Pool{New: func() any { return new([]byte) }}
+)
 
 // readReply reads one response and its whole body, at most maxHTTPReply
 // bytes.

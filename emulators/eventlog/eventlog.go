@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,21 +49,30 @@ func (e Event) Str(key string) string {
 
 // MarshalJSON writes t, actor and event first, then the fields sorted by key.
 func (e Event) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 128)
+	return e.appendJSON(make([]byte, 0, lineSize))
+}
+
+// lineSize holds an event's line, newline included, but for a rare long
+// one (the longest of the exploration cases' is 242 bytes).
+const lineSize = 256
+
+// appendJSON appends the event's JSON to b.
+func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"t":`...)
 	b = e.T.UTC().AppendFormat(append(b, '"'), time.RFC3339Nano) // digits and signs only
 	b = append(b, `","actor":`...)
 	b = appendString(b, e.Actor)
 	b = append(b, `,"event":`...)
 	b = appendString(b, string(e.Kind))
-	keys := make([]string, 0, len(e.Fields))
+	var few [8]string // an event's fields fit: no allocation
+	keys := few[:0]
 	for key := range e.Fields {
 		if key == "t" || key == "actor" || key == "event" {
 			continue
 		}
 		keys = append(keys, key)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, key := range keys {
 		b = appendString(append(b, ','), key)
 		b = append(b, ':')
@@ -135,8 +146,10 @@ type Log struct {
 	sinkErr error
 	// pass: keep nothing, only hand events on (NewPassing).
 	pass bool
-	// logged counts the events kept or handed on (Count).
-	logged int
+	// logged counts the events kept or handed on (Count). It changes
+	// under mu, last in Emit; Count reads it without taking mu, which a
+	// capture's every frame would contend for.
+	logged atomic.Int64
 }
 
 // LimitKind is the last event a full log keeps: {limit} (SetLimit).
@@ -173,8 +186,8 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		l.unregistered[actor+"/"+string(kind)]++
 	}
 	if l.pass {
-		l.logged++
 		l.streamLocked(e)
+		l.logged.Add(1)
 		subs := l.subs
 		l.mu.Unlock()
 		for _, s := range subs {
@@ -193,8 +206,8 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		l.dropped++
 	}
 	l.evs = append(l.evs, e)
-	l.logged++
 	l.streamLocked(e)
+	l.logged.Add(1)
 	subs := l.subs
 	l.mu.Unlock()
 	for _, s := range subs {
@@ -204,16 +217,15 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 
 // Count is how many events the log has taken (kept, or handed on by a
 // passing log), not counting those a full log dropped: the line of
-// events.jsonl written last, for a log streamed from its start. Taken
-// under the lock that orders the events, it places what another
-// goroutine records (a capture's frames) among them.
+// events.jsonl written last, for a log streamed from its start. Counted
+// once an event is streamed, while Emit holds the lock that orders the
+// events, it places what another goroutine records (a capture's frames)
+// among them.
 func (l *Log) Count() int {
 	if l == nil {
 		return 0
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.logged
+	return int(l.logged.Load())
 }
 
 // SetLimit bounds the log to n events (0: no bound): the n-th is an
@@ -313,7 +325,7 @@ func (l *Log) streamLocked(e Event) {
 	if l.sink == nil || l.sinkErr != nil {
 		return
 	}
-	b, err := e.MarshalJSON()
+	b, err := e.appendJSON(make([]byte, 0, lineSize))
 	if err == nil {
 		_, err = l.sink.Write(append(b, '\n'))
 	}

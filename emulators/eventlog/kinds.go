@@ -2,8 +2,10 @@ package eventlog
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind names what happened ("attach_result", "fallback", …). Every kind an
@@ -34,20 +36,34 @@ func Register(actor string, kinds ...Kind) []Kind {
 		m = map[Kind]bool{}
 		registry.byActor[actor] = m
 	}
+	next := map[actorKind]bool{}
+	if old := known.Load(); old != nil {
+		maps.Copy(next, *old)
+	}
 	for _, k := range kinds {
 		if k == "" {
 			panic(fmt.Sprintf("eventlog: empty kind registered for actor %q", actor))
 		}
 		m[k] = true
+		next[actorKind{actor, k}] = true
 	}
+	known.Store(&next)
 	return kinds
+}
+
+// known is the registry as a set, replaced whole by Register (at init),
+// for Known to read without the registry's lock: every event asks.
+var known atomic.Pointer[map[actorKind]bool]
+
+type actorKind struct {
+	actor string
+	kind  Kind
 }
 
 // Known reports whether kind is registered for actor.
 func Known(actor string, kind Kind) bool {
-	registry.mu.RLock()
-	defer registry.mu.RUnlock()
-	return registry.byActor[actor][kind]
+	m := known.Load()
+	return m != nil && (*m)[actorKind{actor, kind}]
 }
 
 // KnownKind reports whether any actor registered kind.

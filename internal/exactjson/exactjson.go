@@ -14,6 +14,7 @@ package exactjson
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,13 +78,34 @@ func Decode(b []byte, v any) error {
 	// saying why; the check is then done again with encoding/json's
 	// tokenizer, which takes all JSON and words every refusal. Both give a
 	// plain document the same tokens.
-	if err := check(&plainTokens{src: b}, b, p); err != nil {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber() // numbers as written, to check integers and ranges
-		if err := check(d, b, p); err != nil {
-			return err
+	//
+	// Into a zero value (what every caller here decodes into), the check
+	// of a plain document fills it as json.Unmarshal would, saving a
+	// second reading (FuzzDecode holds the two to the same values). What
+	// it does not fill as surely (see fill) is left to json.Unmarshal.
+	if target := rv.Elem(); target.IsZero() {
+		c := &checker{d: &plainTokens{src: b}, src: b}
+		err := c.check(p, target)
+		if err == nil && !c.unsure {
+			return nil
 		}
+		target.SetZero() // as it was: a refusal leaves v alone
+		if err == nil {
+			return unmarshal(b, v)
+		}
+	} else if err := check(&plainTokens{src: b}, b, p); err == nil {
+		return unmarshal(b, v)
 	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // numbers as written, to check integers and ranges
+	if err := check(d, b, p); err != nil {
+		return err
+	}
+	return unmarshal(b, v)
+}
+
+// unmarshal fills v from b, a document the check took.
+func unmarshal(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		// Not expected after the check; said without Go's type names.
 		return &Error{Msg: "malformed JSON: does not decode as checked"}
@@ -94,6 +116,11 @@ func Decode(b []byte, v any) error {
 // check checks the document src, read by d, against p.
 func check(d tokenizer, src []byte, p *plan) error {
 	c := &checker{d: d, src: src}
+	return c.check(p, reflect.Value{})
+}
+
+// check checks the document against p, filling v if valid (see fill).
+func (c *checker) check(p *plan, v reflect.Value) error {
 	tok, err := c.token()
 	switch {
 	case errors.Is(err, io.EOF):
@@ -101,7 +128,7 @@ func check(d tokenizer, src []byte, p *plan) error {
 	case err != nil:
 		return malformed(err)
 	}
-	if err := c.value(tok, p, nil, 0); err != nil {
+	if err := c.value(tok, p, nil, 0, v); err != nil {
 		return err
 	}
 	if _, err := c.d.Token(); !errors.Is(err, io.EOF) {
@@ -126,7 +153,30 @@ type checker struct {
 	d     tokenizer
 	src   []byte
 	start int64 // where the text before the last token read starts
+	// unsure says the fill met a value json.Unmarshal might fill
+	// otherwise, or refuse: the fill is then discarded for it.
+	unsure bool
+	// steps holds the path to the value being checked, as deep as it
+	// goes, so that naming each member and element costs no allocation.
+	// A step lives until its value is checked (an error has spelt it out
+	// by then); deeper ones are allocated.
+	steps [8]step
+	depth int
 }
+
+// push returns s as a step of the path, to pop once its value is checked.
+func (c *checker) push(s step) *step {
+	c.depth++
+	if c.depth <= len(c.steps) {
+		c.steps[c.depth-1] = s
+		return &c.steps[c.depth-1]
+	}
+	deep := new(step) // only here: &s would put every s on the heap
+	*deep = s
+	return deep
+}
+
+func (c *checker) pop() { c.depth-- }
 
 // token reads the next token, remembering where the text before it starts.
 func (c *checker) token() (json.Token, error) {
@@ -149,13 +199,21 @@ func malformed(err error) error {
 
 // value checks the value that starts with tok against p, reading the rest
 // of it. at names the value; depth counts the arrays and objects it is in.
-func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
+//
+// v, if valid, is where the value goes: a zero value, addressable, that
+// value fills as json.Unmarshal does (decode.go's literalStore, array and
+// object), or it sets c.unsure.
+func (c *checker) value(tok json.Token, p *plan, at *step, depth int, v reflect.Value) error {
 	start := c.start
-	if p.kind == kPointer {
+	for p.kind == kPointer { // a pointer to a pointer too (it was left unchecked)
 		if tok == nil {
 			return nil // a nil pointer
 		}
 		p = p.elem
+		if v.IsValid() {
+			v.Set(reflect.New(v.Type().Elem()))
+			v = v.Elem()
+		}
 	}
 	wrong := func(want string) error {
 		if at == nil {
@@ -171,7 +229,7 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 		if tok != json.Delim('{') {
 			return wrong("an object")
 		}
-		return c.object(p, at, depth+1)
+		return c.object(p, at, depth+1, v)
 	case kMap:
 		switch {
 		case tok == nil:
@@ -179,7 +237,10 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 		case tok != json.Delim('{'):
 			return wrong("an object")
 		}
-		return c.object(p, at, depth+1)
+		if v.IsValid() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+		return c.object(p, at, depth+1, v)
 	case kSlice, kArray:
 		switch {
 		case tok == nil && p.kind == kSlice:
@@ -199,17 +260,38 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 			if p.kind == kArray && n >= p.length {
 				return at.errorf("more than %d values", p.length)
 			}
-			if err := c.value(el, p.elem, &step{up: at, index: n}, depth+1); err != nil {
+			var ev reflect.Value
+			if v.IsValid() {
+				if p.kind == kSlice { // grown as encoding/json grows it
+					if n >= v.Cap() {
+						v.Grow(1)
+					}
+					if n >= v.Len() {
+						v.SetLen(n + 1)
+					}
+				}
+				ev = v.Index(n)
+			}
+			err = c.value(el, p.elem, c.push(step{up: at, index: n}), depth+1, ev)
+			c.pop()
+			if err != nil {
 				return err
 			}
 		}
 		if p.kind == kArray && n != p.length {
 			return at.errorf("%d values, want %d", n, p.length)
 		}
+		if v.IsValid() && p.kind == kSlice && n == 0 {
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // [] is empty, not nil
+		}
 		return c.closing()
 	case kString:
-		if _, ok := tok.(string); !ok {
+		s, ok := tok.(string)
+		if !ok {
 			return wrong("a string")
+		}
+		if v.IsValid() {
+			v.SetString(s)
 		}
 	case kBytes:
 		if tok == nil {
@@ -220,8 +302,12 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 			return wrong("a string (base64)")
 		}
 		// What encoding/json accepts for []byte: RFC 4648 §4, padded.
-		if _, err := base64Std.DecodeString(s); err != nil {
+		b, err := base64Std.DecodeString(s)
+		if err != nil {
 			return at.errorf("not base64 (RFC 4648 §4, with padding)")
+		}
+		if v.IsValid() {
+			v.SetBytes(b) // as encoding/json's: DecodedLen made, n used
 		}
 	case kText:
 		s, ok := tok.(string)
@@ -231,6 +317,12 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 		if err := p.unmarshalText([]byte(s)); err != nil {
 			return &Error{Path: at.String(), Msg: err.Error(), Err: err}
 		}
+		if v.IsValid() {
+			// encoding/json hands the method the string's bytes in the
+			// document itself (a plain string needs no unquoting).
+			raw := valueBytes(c.src, start, c.d.InputOffset())
+			c.fillErr(v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(raw[1 : len(raw)-1]))
+		}
 	case kUnmarshaler:
 		if err := c.skip(tok, at, depth); err != nil {
 			return err
@@ -239,47 +331,84 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int) error {
 		if err := p.unmarshalJSON(raw); err != nil {
 			return &Error{Path: at.String(), Msg: err.Error(), Err: err}
 		}
+		if v.IsValid() {
+			c.fillErr(v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw))
+		}
 	case kAny:
-		return c.skip(tok, at, depth)
+		if err := c.skip(tok, at, depth); err != nil {
+			return err
+		}
+		if v.IsValid() {
+			// encoding/json's own any values (float64 numbers, maps).
+			c.fillErr(json.Unmarshal(valueBytes(c.src, start, c.d.InputOffset()), v.Addr().Interface()))
+		}
 	case kBool:
-		if _, ok := tok.(bool); !ok {
+		b, ok := tok.(bool)
+		if !ok {
 			return wrong("true or false")
+		}
+		if v.IsValid() {
+			v.SetBool(b)
 		}
 	case kInt:
 		n, ok := tok.(json.Number)
 		if !ok {
 			return wrong("an integer")
 		}
-		if _, err := strconv.ParseInt(string(n), 10, p.bits); err != nil {
+		i, err := strconv.ParseInt(string(n), 10, p.bits)
+		if err != nil {
 			return numberErr(at, n, err, "an integer")
+		}
+		if v.IsValid() {
+			v.SetInt(i)
 		}
 	case kUint:
 		n, ok := tok.(json.Number)
 		if !ok {
 			return wrong("an integer, 0 or more")
 		}
-		if _, err := strconv.ParseUint(string(n), 10, p.bits); err != nil {
+		u, err := strconv.ParseUint(string(n), 10, p.bits)
+		if err != nil {
 			return numberErr(at, n, err, "an integer, 0 or more")
 		}
+		if v.IsValid() {
+			v.SetUint(u)
+		}
 	case kNumber:
-		if _, ok := tok.(json.Number); !ok {
+		n, ok := tok.(json.Number)
+		if !ok {
 			return wrong("a number")
+		}
+		if v.IsValid() {
+			v.SetString(string(n))
 		}
 	case kFloat:
 		n, ok := tok.(json.Number)
 		if !ok {
 			return wrong("a number")
 		}
-		if _, err := strconv.ParseFloat(string(n), p.bits); err != nil {
+		f, err := strconv.ParseFloat(string(n), p.bits)
+		if err != nil {
 			return numberErr(at, n, err, "a number")
+		}
+		if v.IsValid() {
+			v.SetFloat(f)
 		}
 	}
 	return nil
 }
 
+// fillErr notes a filling method's error: json.Unmarshal is to say what
+// becomes of it.
+func (c *checker) fillErr(err error) {
+	if err != nil {
+		c.unsure = true
+	}
+}
+
 // object checks an object's members against a struct's fields or a map's
-// values, the '{' already read.
-func (c *checker) object(p *plan, at *step, depth int) error {
+// values, the '{' already read, filling v if valid.
+func (c *checker) object(p *plan, at *step, depth int, v reflect.Value) error {
 	seen := map[string]bool{}
 	for c.d.More() {
 		k, err := c.d.Token()
@@ -292,22 +421,55 @@ func (c *checker) object(p *plan, at *step, depth int) error {
 		}
 		seen[key] = true
 		ep := p.elem
+		var ev reflect.Value
 		if p.kind == kStruct {
 			f, known := p.fields[key]
 			if !known {
 				return at.errorf("%s", unknown(key, p.names))
 			}
 			ep = f
+			if v.IsValid() {
+				ev = c.field(v, p.index[key])
+			}
+		} else if v.IsValid() {
+			ev = reflect.New(p.t.Elem()).Elem()
 		}
 		val, err := c.token()
 		if err != nil {
 			return malformed(err)
 		}
-		if err := c.value(val, ep, &step{up: at, key: key, member: true}, depth); err != nil {
+		err = c.value(val, ep, c.push(step{up: at, key: key, member: true}), depth, ev)
+		c.pop()
+		if err != nil {
 			return err
+		}
+		if p.kind == kMap && v.IsValid() {
+			kv := reflect.New(p.t.Key()).Elem()
+			kv.SetString(key)
+			v.SetMapIndex(kv, ev)
 		}
 	}
 	return c.closing()
+}
+
+// field is struct v's field at index, an embedded nil pointer on the way
+// set to a new value as encoding/json sets it. One it cannot set (to an
+// unexported type) leaves the value to json.Unmarshal, invalid.
+func (c *checker) field(v reflect.Value, index []int) reflect.Value {
+	for _, i := range index {
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					c.unsure = true
+					return reflect.Value{}
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(i)
+	}
+	return v
 }
 
 // skip reads the rest of a value of any type, checking only that no

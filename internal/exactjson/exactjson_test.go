@@ -1,9 +1,11 @@
 package exactjson
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -239,6 +241,93 @@ func FuzzDecode(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: got %+v, encoding/json %+v", body, got, want)
+		}
+	})
+}
+
+type inner struct {
+	N *int     `json:"n,omitempty"`
+	S []string `json:"s"`
+}
+
+type hidden struct {
+	Deep string `json:"deep"`
+}
+
+// fillDoc has the shapes the fill handles beyond doc's: pointers to
+// pointers and to decoders, embedded pointers (one to an unexported type,
+// which encoding/json cannot set), nested slices, maps of slices and
+// pointers, named scalars.
+type fillDoc struct {
+	*Embedded
+	*hidden
+	PP     **int                      `json:"pp"`
+	PID    *hexID                     `json:"pid"`
+	PRaw   *json.RawMessage           `json:"praw"`
+	PAt    *time.Time                 `json:"pat"`
+	Inners []inner                    `json:"inners"`
+	Grid   [][]int8                   `json:"grid"`
+	Arr    [2]inner                   `json:"arr"`
+	MS     map[string][]uint16        `json:"ms"`
+	MP     map[string]*inner          `json:"mp"`
+	MA     map[string]any             `json:"ma"`
+	Named  namedString                `json:"named"`
+	F64    float64                    `json:"f64"`
+	Blobs  [][]byte                   `json:"blobs"`
+	Raws   map[string]json.RawMessage `json:"raws"`
+}
+
+type namedString string
+
+// decodeChecked is Decode as it was before the fill: the check, then
+// json.Unmarshal.
+func decodeChecked(b []byte, v any) error {
+	p, err := planFor(reflect.TypeOf(v).Elem())
+	if err != nil {
+		return err
+	}
+	if err := check(&plainTokens{src: b}, b, p); err != nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := check(d, b, p); err != nil {
+			return err
+		}
+	}
+	return unmarshal(b, v)
+}
+
+// FuzzDecodeFill: Decode, filling as it checks, gives the values and
+// errors of the check followed by json.Unmarshal, into zero values of
+// several types and into one already set.
+func FuzzDecodeFill(f *testing.F) {
+	for _, s := range []string{`{"eid":"x","signal":[{"plmn":"1","rsrp":2}],"blob":"AQI=","id":"0a","raw":{"a":[1]},` +
+		`"at":"2026-01-02T03:04:05Z","last_seq":{"a":1},"pair":[1,2],"any":{"b":[null,1e400]},"num":1.5,"inner":"i"}`,
+		`{"inner":"x","deep":"y","pp":1,"pid":"0b","praw":[1],"pat":"2026-01-02T03:04:05Z","inners":[{"n":1,"s":["a"]},{"s":null}],` +
+			`"grid":[[1,2],[],[-128]],"arr":[{"s":[]},{"n":null}],"ms":{"a":[1],"b":null},"mp":{"x":null,"y":{"s":["z"]}},` +
+			`"ma":{"k":{"l":[true,"s",2]}},"named":"n","f64":-0,"blobs":["",null,"AA=="],"raws":{"a":null,"b":"s"}}`,
+		`{"any":1e400}`, `{"pid":"zz"}`, `{"pat":"yesterday"}`, `{"deep":"y"}`, `[]`, `{"arr":[{},{}],"grid":null}`,
+		`{"eid":"\u00e9"}`, ` {"eid":"é"} `, `{"last_seq":{}}`, `{"signal":[]}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		b := []byte(body)
+		for _, mk := range []func() any{
+			func() any { return new(doc) },
+			func() any { return new(fillDoc) },
+			func() any { return new(map[string]json.RawMessage) },
+			func() any { return new(any) },
+			func() any { return new([]inner) },
+			func() any { return new(json.RawMessage) },
+			func() any { return &doc{EID: "set", Seq: map[string]uint64{"z": 9}, Signal: []signal{{PLMN: "p"}}} },
+		} {
+			got, want := mk(), mk()
+			gotErr, wantErr := Decode(b, got), decodeChecked(b, want)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("%q into %T: error %v, checked then unmarshalled %v", body, got, gotErr, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q into %T:\n got %#v\nwant %#v", body, got, got, want)
+			}
 		}
 	})
 }

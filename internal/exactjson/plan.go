@@ -43,6 +43,7 @@ type plan struct {
 	elem   *plan            // kPointer, kSlice, kArray, kMap: the element
 	fields map[string]*plan // kStruct: by JSON name
 	names  []string         // kStruct: the JSON names, sorted
+	index  map[string][]int // kStruct: the field of a JSON name (reflect's FieldByIndex)
 }
 
 var (
@@ -66,9 +67,24 @@ var plans struct {
 	m map[reflect.Type]*plan
 }
 
+// built holds the plans of the types decoded so far, for Decode to find
+// without the lock (plans never change once built).
+var built sync.Map // reflect.Type → *plan
+
 // planFor returns t's plan, or an error naming the first part of t the
 // rules do not cover (a programming error: it fails every document).
 func planFor(t reflect.Type) (*plan, error) {
+	if p, ok := built.Load(t); ok {
+		return p.(*plan), nil
+	}
+	p, err := buildPlan(t)
+	if err == nil {
+		built.Store(t, p)
+	}
+	return p, err
+}
+
+func buildPlan(t reflect.Type) (*plan, error) {
 	plans.Lock()
 	defer plans.Unlock()
 	if plans.m == nil {
@@ -172,14 +188,16 @@ type field struct {
 	t      reflect.Type
 	depth  int
 	tagged bool
+	index  []int
 }
 
 func (p *plan) structFields(t reflect.Type, building map[reflect.Type]*plan, where string) error {
 	cands := map[string][]field{}
-	if err := collect(t, 0, map[reflect.Type]bool{}, cands); err != nil {
+	if err := collect(t, 0, nil, map[reflect.Type]bool{}, cands); err != nil {
 		return fmt.Errorf("%s: %w", orTop(where), err)
 	}
 	p.fields = map[string]*plan{}
+	p.index = map[string][]int{}
 	for name, fs := range cands {
 		best := fs[0].depth
 		for _, f := range fs {
@@ -210,6 +228,7 @@ func (p *plan) structFields(t reflect.Type, building map[reflect.Type]*plan, whe
 			return err
 		}
 		p.fields[name] = fp
+		p.index[name] = top[0].index
 		p.names = append(p.names, name)
 	}
 	slices.Sort(p.names)
@@ -218,7 +237,7 @@ func (p *plan) structFields(t reflect.Type, building map[reflect.Type]*plan, whe
 
 // collect gathers struct t's fields by JSON name, descending into
 // embedded structs as encoding/json does.
-func collect(t reflect.Type, depth int, visiting map[reflect.Type]bool, cands map[string][]field) error {
+func collect(t reflect.Type, depth int, index []int, visiting map[reflect.Type]bool, cands map[string][]field) error {
 	if visiting[t] {
 		return nil
 	}
@@ -241,7 +260,7 @@ func collect(t reflect.Type, depth int, visiting map[reflect.Type]bool, cands ma
 				et = et.Elem()
 			}
 			if et.Kind() == reflect.Struct {
-				if err := collect(et, depth+1, visiting, cands); err != nil {
+				if err := collect(et, depth+1, append(slices.Clip(index), i), visiting, cands); err != nil {
 					return err
 				}
 				continue
@@ -250,7 +269,7 @@ func collect(t reflect.Type, depth int, visiting map[reflect.Type]bool, cands ma
 		if !f.IsExported() {
 			continue
 		}
-		cands[orName(name, f.Name)] = append(cands[orName(name, f.Name)], field{t: ft, depth: depth, tagged: name != ""})
+		cands[orName(name, f.Name)] = append(cands[orName(name, f.Name)], field{t: ft, depth: depth, tagged: name != "", index: append(slices.Clip(index), i)})
 	}
 	return nil
 }

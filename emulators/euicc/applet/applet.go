@@ -1,7 +1,6 @@
 package applet
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,9 +14,12 @@ type Applet struct {
 	cfg Config
 	st  State
 	out []Effect
-	// saved is the JSON of the last persisted state: Step persists what
+	// saved is the durable part of the state last persisted (the
+	// Persist effect's copy, never the live state): Step persists what
 	// changed before any effect that leaves the card, and at its end.
-	saved []byte
+	// What counts as a change is a change of its JSON (durableChanged).
+	saved      State
+	savedPlain bool // plainDurable(&saved)
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -29,7 +31,8 @@ func New(cfg Config, st State) *Applet {
 		a.st.Mode = ModeIdle
 	}
 	a.st.Version = StateVersion
-	a.saved = mustJSON(a.st.durable())
+	a.saved = durableCopy(a.st)
+	a.savedPlain = plainDurable(&a.saved)
 	return a
 }
 
@@ -238,12 +241,14 @@ func (a *Applet) log(kind eventlog.Kind, kv ...any) {
 // then restarts the back-off clock a little early in time, which only
 // lengthens a pause, and the bearer is gone after a reset anyway.
 func (a *Applet) persistIfChanged() {
-	b := mustJSON(a.st.durable())
-	if bytes.Equal(b, a.saved) {
+	d := a.st.durable()
+	changed, plain := durableChanged(&d, &a.saved, a.savedPlain)
+	if !changed {
 		return
 	}
-	a.saved = b
-	a.out = append(a.out, Persist{State: a.st.clone()})
+	st := a.st.clone()
+	a.saved, a.savedPlain = durableOf(st, &a.st), plain // shares st: a Persist's state is not changed
+	a.out = append(a.out, Persist{State: st})
 }
 
 // durable is s without the fields whose change alone is not worth a write.

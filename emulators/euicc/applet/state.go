@@ -1,5 +1,7 @@
 package applet
 
+import "bytes"
+
 // StateVersion is the format of State as persisted (State.Version).
 // Version 1 is the format before the explicit modes (no version field);
 // DecodeState migrates it.
@@ -222,6 +224,7 @@ func (s State) clone() State {
 		if d := s.Cycle.Download; d != nil {
 			dc := *d
 			dc.Segments = append([][]byte(nil), d.Segments...)
+			dc.Challenge = bytes.Clone(d.Challenge)
 			if d.Profile != nil {
 				p := *d.Profile
 				dc.Profile = &p

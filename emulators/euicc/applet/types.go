@@ -186,7 +186,8 @@ type EnableProfile struct{ ICCID string }
 type Refresh struct{}
 
 // Persist asks the runtime to write State to non-volatile memory now, before
-// carrying out the effects that follow it.
+// carrying out the effects that follow it. State is the runtime's to keep
+// and encode, not to change: the applet compares later states with it.
 type Persist struct{ State State }
 
 // Log appends an event (actor "euicc") to the rig's event log.

@@ -166,7 +166,8 @@ func NewRefresh(num, q byte) Command {
 // Encode returns the command in its D0 template, objects in the order of
 // TS 102 223 §6.6.
 func (c Command) Encode() ([]byte, error) {
-	objs := []SimpleTLV{c.Details.Object(), c.Devices.Object()}
+	var buf [maxObjects]SimpleTLV
+	objs := append(buf[:0], c.Details.Object(), c.Devices.Object())
 	switch c.Details.Type {
 	case CmdTimerManagement:
 		objs = append(objs, TimerIDObject(c.TimerID))
@@ -199,12 +200,11 @@ func (c Command) Encode() ([]byte, error) {
 			objs = append(objs, SimpleTLV{Tag: TagMeasurementQualifier, Value: []byte{c.MeasQualifier}})
 		}
 	}
-	objs = append(objs, c.Others...)
-	body, err := EncodeTLVs(objs)
+	out, err := encodeTLVs(berHead, append(objs, c.Others...))
 	if err != nil {
 		return nil, fmt.Errorf("proactive command %02X: %w", c.Details.Type, err)
 	}
-	return WrapBER(TagProactiveCommand, body)
+	return wrapBERHead(TagProactiveCommand, out)
 }
 
 // ignorable are objects the terminal may receive in these commands and
@@ -226,7 +226,8 @@ func ParseCommand(b []byte) (Command, error) {
 	if tag != TagProactiveCommand {
 		return c, notUnderstood("proactive command: tag %02X, want D0", tag)
 	}
-	objs, err := ParseTLVs(body)
+	var buf [maxObjects]SimpleTLV
+	objs, err := appendTLVs(buf[:0], body)
 	if err != nil {
 		return c, notUnderstood("proactive command: %w", err)
 	}
@@ -246,10 +247,10 @@ func ParseCommand(b []byte) (Command, error) {
 }
 
 func (c *Command) decodeBody(objs []SimpleTLV) error {
-	seen := map[byte]bool{}
+	var seen tagSet
 	known := true
 	for _, o := range objs {
-		if seen[o.Tag] || o.Ext != 0 {
+		if seen.has(o.Tag) || o.Ext != 0 {
 			c.Others = append(c.Others, o)
 			continue
 		}
@@ -262,7 +263,7 @@ func (c *Command) decodeBody(objs []SimpleTLV) error {
 			return notUnderstood("%w", err)
 		}
 		if used {
-			seen[o.Tag] = true
+			seen.add(o.Tag)
 			continue
 		}
 		if known && o.CR && !ignorable[o.Tag] {
@@ -332,7 +333,7 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 	return false, nil
 }
 
-func (c *Command) checkMandatory(seen map[byte]bool) error {
+func (c *Command) checkMandatory(seen tagSet) error {
 	var need []byte
 	switch c.Details.Type {
 	case CmdTimerManagement:
@@ -350,7 +351,7 @@ func (c *Command) checkMandatory(seen map[byte]bool) error {
 		need = []byte{TagChannelDataLength}
 	}
 	for _, t := range need {
-		if !seen[t] {
+		if !seen.has(t) {
 			return missing(fmt.Sprintf("object %02X", t))
 		}
 	}

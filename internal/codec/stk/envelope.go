@@ -58,16 +58,17 @@ func NewChannelStatusEvent(cs ChannelStatus) Envelope {
 
 // Encode returns the envelope in its BER template (the ENVELOPE APDU data).
 func (e Envelope) Encode() ([]byte, error) {
-	var objs []SimpleTLV
+	var buf [maxObjects]SimpleTLV
+	objs := buf[:0]
 	switch e.Tag {
 	case TagTimerExpiration:
 		tv, err := TimerValueObject(e.TimerValue)
 		if err != nil {
 			return nil, fmt.Errorf("timer expiration: %w", err)
 		}
-		objs = []SimpleTLV{e.Devices.Object(), TimerIDObject(e.TimerID), tv}
+		objs = append(objs, e.Devices.Object(), TimerIDObject(e.TimerID), tv)
 	case TagEventDownload:
-		objs = []SimpleTLV{EventListObject([]byte{e.Event}), e.Devices.Object()}
+		objs = append(objs, EventListObject([]byte{e.Event}), e.Devices.Object())
 		if e.LocationStatus != nil {
 			objs = append(objs, LocationStatusObject(*e.LocationStatus))
 		}
@@ -87,11 +88,11 @@ func (e Envelope) Encode() ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("envelope: unsupported tag %02X", e.Tag)
 	}
-	body, err := EncodeTLVs(append(objs, e.Others...))
+	out, err := encodeTLVs(berHead, append(objs, e.Others...))
 	if err != nil {
 		return nil, fmt.Errorf("envelope %02X: %w", e.Tag, err)
 	}
-	return WrapBER(e.Tag, body)
+	return wrapBERHead(e.Tag, out)
 }
 
 // ParseEnvelope decodes a timer expiration or event download envelope.
@@ -105,28 +106,29 @@ func ParseEnvelope(b []byte) (Envelope, error) {
 	if tag != TagTimerExpiration && tag != TagEventDownload {
 		return e, fmt.Errorf("envelope: unsupported tag %02X", tag)
 	}
-	objs, err := ParseTLVs(body)
+	var buf [maxObjects]SimpleTLV
+	objs, err := appendTLVs(buf[:0], body)
 	if err != nil {
 		return e, fmt.Errorf("envelope %02X: %w", tag, err)
 	}
-	seen := map[byte]bool{}
+	var seen tagSet
 	for _, o := range objs {
-		if o.Ext != 0 || seen[o.Tag] {
+		if o.Ext != 0 || seen.has(o.Tag) {
 			e.Others = append(e.Others, o)
 			continue
 		}
-		seen[o.Tag] = true
+		seen.add(o.Tag)
 		if err := e.decodeObject(o); err != nil {
 			return e, fmt.Errorf("envelope %02X: %w", tag, err)
 		}
 	}
-	if !seen[TagDeviceIdentities] {
+	if !seen.has(TagDeviceIdentities) {
 		return e, fmt.Errorf("envelope %02X: missing device identities", tag)
 	}
-	if tag == TagTimerExpiration && (!seen[TagTimerID] || !seen[TagTimerValue]) {
+	if tag == TagTimerExpiration && (!seen.has(TagTimerID) || !seen.has(TagTimerValue)) {
 		return e, errors.New("timer expiration: missing timer identifier or value")
 	}
-	if tag == TagEventDownload && !seen[TagEventList] {
+	if tag == TagEventDownload && !seen.has(TagEventList) {
 		return e, errors.New("event download: missing event list")
 	}
 	return e, nil

@@ -56,6 +56,18 @@ func FuzzParseTLVs(f *testing.F) {
 				t.Fatalf("object %d: %+v became %+v", i, objs[i], again[i])
 			}
 		}
+		// The encoders' one-allocation BER template is WrapBER's.
+		if len(b) > 0 {
+			want, wantErr := WrapBER(b[0], enc)
+			head, err := encodeTLVs(berHead, objs)
+			if err != nil {
+				t.Fatalf("encodeTLVs: %v", err)
+			}
+			got, gotErr := wrapBERHead(b[0], head)
+			if !bytes.Equal(got, want) || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+				t.Fatalf("wrapBERHead = % X, %v; WrapBER = % X, %v", got, gotErr, want, wantErr)
+			}
+		}
 	})
 }
 

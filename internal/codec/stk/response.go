@@ -47,7 +47,8 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 	if dev == (DeviceIdentities{}) {
 		dev = DeviceIdentities{Source: DevTerminal, Dest: DevUICC}
 	}
-	objs := []SimpleTLV{r.Details.Object(), dev.Object(), r.Result.Object()}
+	var buf [maxObjects]SimpleTLV
+	objs := append(buf[:0], r.Details.Object(), dev.Object(), r.Result.Object())
 	// encoded appends an object that may fail to encode; the first
 	// failure is the response's.
 	var failed error
@@ -111,7 +112,8 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 // interpret are kept in Others.
 func ParseTerminalResponse(b []byte) (TerminalResponse, error) {
 	var r TerminalResponse
-	objs, err := ParseTLVs(b)
+	var buf [maxObjects]SimpleTLV
+	objs, err := appendTLVs(buf[:0], b)
 	if err != nil {
 		return r, fmt.Errorf("terminal response: %w", err)
 	}

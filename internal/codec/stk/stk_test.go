@@ -479,3 +479,22 @@ func TestResultTextAndRefusal(t *testing.T) {
 		})
 	}
 }
+
+func TestTagSet(t *testing.T) {
+	var s tagSet
+	for _, tag := range []byte{0x00, 0x01, 0x3F, 0x40, 0x7F} {
+		if s.has(tag) {
+			t.Fatalf("%02X in the set before it was added", tag)
+		}
+		s.add(tag)
+		if !s.has(tag) {
+			t.Fatalf("%02X not in the set once added", tag)
+		}
+	}
+	for tag := range byte(0x80) {
+		want := tag == 0x00 || tag == 0x01 || tag == 0x3F || tag == 0x40 || tag == 0x7F
+		if s.has(tag) != want {
+			t.Errorf("has(%02X) = %v", tag, !want)
+		}
+	}
+}

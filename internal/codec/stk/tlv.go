@@ -33,12 +33,16 @@ const maxValue = 0xFF
 
 // ParseTLVs splits b into COMPREHENSION-TLV objects. Values are sub-slices
 // of b, not copies.
-func ParseTLVs(b []byte) ([]SimpleTLV, error) {
-	var out []SimpleTLV
+func ParseTLVs(b []byte) ([]SimpleTLV, error) { return appendTLVs(nil, b) }
+
+// appendTLVs is ParseTLVs appending to out: a parser that keeps none of
+// the objects themselves passes a buffer on its stack.
+func appendTLVs(out []SimpleTLV, b []byte) ([]SimpleTLV, error) {
+	base := len(out)
 	for off := 0; off < len(b); {
 		t, n, err := parseOne(b[off:])
 		if err != nil {
-			return out, fmt.Errorf("object %d at offset %d: %w", len(out), off, err)
+			return out, fmt.Errorf("object %d at offset %d: %w", len(out)-base, off, err)
 		}
 		if out == nil {
 			out = make([]SimpleTLV, 0, 8) // a command or response has a handful
@@ -141,11 +145,17 @@ func EncodeTLVs(objs []SimpleTLV) ([]byte, error) {
 	if len(objs) == 0 {
 		return nil, nil
 	}
-	n := 0
+	return encodeTLVs(0, objs)
+}
+
+// encodeTLVs encodes objs after head bytes left for a header, in one
+// allocation.
+func encodeTLVs(head int, objs []SimpleTLV) ([]byte, error) {
+	n := head
 	for _, o := range objs {
 		n += 5 + len(o.Value) // at most a three-byte tag and a two-byte length
 	}
-	out := make([]byte, 0, n)
+	out := make([]byte, head, n)
 	for _, o := range objs {
 		var err error
 		if out, err = o.Encode(out); err != nil {
@@ -153,6 +163,25 @@ func EncodeTLVs(objs []SimpleTLV) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// berHead is the room to leave before a body for wrapBERHead: a one-byte
+// tag and a length of up to two bytes.
+const berHead = 3
+
+// wrapBERHead is WrapBER(tag, out[berHead:]) without a copy: it writes
+// the tag and length into the room left before the body.
+func wrapBERHead(tag byte, out []byte) ([]byte, error) {
+	n := len(out) - berHead
+	if n > maxValue {
+		return nil, fmt.Errorf("BER tag %02X: body of %d bytes exceeds %d", tag, n, maxValue)
+	}
+	if n > 0x7F {
+		out[0], out[1], out[2] = tag, 0x81, byte(n)
+		return out, nil
+	}
+	out[1], out[2] = tag, byte(n)
+	return out[1:], nil
 }
 
 // appendLen writes a length of at most 255 in the one- or two-byte form
@@ -210,3 +239,14 @@ func UnwrapBER(b []byte) (tag byte, value []byte, err error) {
 	}
 	return tag, b[off : off+n : off+n], nil
 }
+
+// maxObjects is the objects a message's parse or encode holds on the
+// stack; a message with more (none here has) spills to the heap.
+const maxObjects = 16
+
+// tagSet is a set of tag values (0 to 7F: the comprehension-required bit
+// is not part of a tag), where a parser notes the objects it has taken.
+type tagSet [2]uint64
+
+func (s *tagSet) add(t byte)      { s[t>>6&1] |= 1 << (t & 63) }
+func (s *tagSet) has(t byte) bool { return s[t>>6&1]&(1<<(t&63)) != 0 }

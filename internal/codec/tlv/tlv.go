@@ -67,7 +67,12 @@ func Find(list []TLV, tag uint32) (TLV, bool) {
 }
 
 // Bytes returns the encoding of t.
-func (t TLV) Bytes() []byte { return t.AppendTo(nil) }
+func (t TLV) Bytes() []byte { return t.AppendTo(make([]byte, 0, t.size())) }
+
+// size is the length of t's encoding.
+func (t TLV) size() int {
+	return len(tagBytes(t.Tag)) + lengthSize(len(t.Value)) + len(t.Value)
+}
 
 // AppendTo appends the encoding of t to b.
 func (t TLV) AppendTo(b []byte) []byte {
@@ -78,7 +83,14 @@ func (t TLV) AppendTo(b []byte) []byte {
 
 // Encode concatenates the encodings of list.
 func Encode(list ...TLV) []byte {
-	var b []byte
+	n := 0
+	for _, t := range list {
+		n += t.size()
+	}
+	if n == 0 {
+		return nil // as appending nothing to nil
+	}
+	b := make([]byte, 0, n)
 	for _, t := range list {
 		b = t.AppendTo(b)
 	}
@@ -94,6 +106,20 @@ func tagBytes(tag uint32) []byte {
 		return []byte{byte(tag >> 8), byte(tag)}
 	default:
 		return []byte{byte(tag)}
+	}
+}
+
+// lengthSize is the bytes appendLength writes for n.
+func lengthSize(n int) int {
+	switch {
+	case n < 0x80:
+		return 1
+	case n <= 0xFF:
+		return 2
+	case n <= 0xFFFF:
+		return 3
+	default:
+		return 4
 	}
 }
 
