@@ -266,14 +266,11 @@ type outQueue struct {
 	batching bool
 }
 
-// begin starts collecting output, and reports whether it did (false:
-// already collecting); end sends what was collected.
-func (o *outQueue) begin() bool {
+// begin starts collecting output; end sends what was collected.
+func (o *outQueue) begin() {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	started := !o.batching
 	o.batching = true
-	return started
+	o.mu.Unlock()
 }
 
 func (o *outQueue) end() {
