@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
+
+	"github.com/esimhil/esimhil/internal/growstack"
 )
 
 // openPTY opens the pty pair, puts the slave in raw mode (no echo, no CR/LF
@@ -147,6 +149,7 @@ func nonBlockingWriter(f *os.File) func([]byte) (int, error) {
 func (m *Modem) readLoop() {
 	defer m.wg.Done()
 	defer close(m.readEnd)
+	growstack.Grow() // command lines run here, down to the card: deep
 	buf := make([]byte, 4096)
 	for {
 		n, err := m.master.Read(buf)
