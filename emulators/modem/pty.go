@@ -377,6 +377,9 @@ func (o *outQueue) droppedBytes() int64 {
 func (m *Modem) OpenPeer() (*os.File, error) {
 	m.mu.Lock()
 	master, name := m.master, m.path
+	if m.o.Link != "" {
+		name = m.o.Link // as Path: what the host is told it opened
+	}
 	m.mu.Unlock()
 	if master == nil {
 		return nil, errors.New("modem: no pty (not started, or wired in memory)")

@@ -161,7 +161,19 @@ func TestPTYState(t *testing.T) {
 // OpenPeer gives this modem's own pty slave, whatever its path names
 // meanwhile: a host on it talks to this modem.
 func TestOpenPeer(t *testing.T) {
-	m, loop, err := startBare(t, "")
+	for _, tc := range []struct{ name, link string }{
+		{"no link", ""},
+		{"link", filepath.Join(t.TempDir(), "modem")},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOpenPeer(t, tc.link) })
+	}
+}
+
+// testOpenPeer: the peer is named as Path names the pty (its link, if
+// any: a host's messages name what it was told to open) and talks to the
+// modem.
+func testOpenPeer(t *testing.T, link string) {
+	m, loop, err := startBare(t, link)
 	if err != nil {
 		t.Fatal(err)
 	}
