@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -160,7 +161,19 @@ func TestPTYState(t *testing.T) {
 // OpenPeer gives this modem's own pty slave, whatever its path names
 // meanwhile: a host on it talks to this modem.
 func TestOpenPeer(t *testing.T) {
-	m, loop, err := startBare(t, "")
+	for _, tc := range []struct{ name, link string }{
+		{"no link", ""},
+		{"link", filepath.Join(t.TempDir(), "modem")},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOpenPeer(t, tc.link) })
+	}
+}
+
+// testOpenPeer: the peer is named as Path names the pty (its link, if
+// any: a host's messages name what it was told to open) and talks to the
+// modem.
+func testOpenPeer(t *testing.T, link string) {
+	m, loop, err := startBare(t, link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,5 +223,71 @@ func TestLinkNamingTheModemsOwnPty(t *testing.T) {
 	}
 	if err := publishLink("/dev/pts/does-not-exist", link); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("taking over a link to another open pty: %v", err)
+	}
+}
+
+// The pty the modem opens is a real pair: its path names the slave the
+// modem holds (the device of the slave opened by that path is the same),
+// the slave is raw, the master is non-blocking (under the poller, so Close
+// ends the read loop), and a host opening the path talks to the modem.
+func TestOpenPairIsAPtyPair(t *testing.T) {
+	m, loop, err := startBare(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(m.Path(), "/dev/pts/") {
+		t.Fatalf("path %q", m.Path())
+	}
+	var held, byPath syscall.Stat_t
+	if err := syscall.Fstat(int(m.slave.Fd()), &held); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Stat(m.Path(), &byPath); err != nil {
+		t.Fatal(err)
+	}
+	if held.Rdev != byPath.Rdev {
+		t.Errorf("the slave held is device %#x, the path names %#x", held.Rdev, byPath.Rdev)
+	}
+	rc, err := m.master.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fl int
+	rc.Control(func(fd uintptr) { fl, err = unix.FcntlInt(fd, unix.F_GETFL, 0) })
+	if err != nil || fl&unix.O_NONBLOCK == 0 {
+		t.Errorf("master flags %#x (%v), want non-blocking", fl, err)
+	}
+	tio, err := unix.IoctlGetTermios(int(m.slave.Fd()), unix.TCGETS)
+	if err != nil || tio.Lflag&(unix.ECHO|unix.ICANON) != 0 || tio.Oflag&unix.OPOST != 0 {
+		t.Errorf("slave termios %+v (%v), want raw", tio, err)
+	}
+	host, err := os.OpenFile(m.Path(), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	if _, err := host.Write([]byte("AT\r")); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 64)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(string(got), "OK") && time.Now().Before(deadline); {
+		loop.Settle()
+		host.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, _ := host.Read(buf)
+		got = append(got, buf[:n]...)
+	}
+	if !strings.Contains(string(got), "OK") {
+		t.Errorf("a host on %s read %q, want OK", m.Path(), got)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the read loop: the master is not under the poller")
 	}
 }

@@ -36,8 +36,17 @@ func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 // setupTTY is openSerial's work on an open, non-blocking tty fd, which it
 // owns from then on (closed on failure).
 func setupTTY(fd int, path string, cfg Config, speed uint32) (io.ReadWriteCloser, error) {
-	fail := func(what string, err error) (io.ReadWriteCloser, error) {
+	rwc, err := setupTTYFile(fd, path, cfg, speed, nil)
+	if err != nil {
 		unix.Close(fd)
+	}
+	return rwc, err
+}
+
+// setupTTYFile sets the tty fd up; the port reads and writes f, or, if f
+// is nil, a file made of fd. It closes nothing.
+func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io.ReadWriteCloser, error) {
+	fail := func(what string, err error) (io.ReadWriteCloser, error) {
 		return nil, fmt.Errorf("%s: %s: %w", path, what, err)
 	}
 	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
@@ -63,7 +72,10 @@ func setupTTY(fd int, path string, cfg Config, speed uint32) (io.ReadWriteCloser
 	if err := unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH); err != nil {
 		return fail("flush input", err)
 	}
-	return ttyFile{os.NewFile(uintptr(fd), path)}, nil
+	if f == nil {
+		f = os.NewFile(uintptr(fd), path)
+	}
+	return ttyFile{f}, nil
 }
 
 // makeRaw is cfmakeraw(3) plus the line settings.
@@ -191,24 +203,41 @@ func TTY(name string, f *os.File, cfg Config) (Port, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: baud %d not supported", name, cfg.Baud)
 	}
-	// A descriptor of its own (f.Fd would turn f blocking), non-blocking
-	// as the file description is, for setupTTY to own.
-	fd, derr := -1, error(nil)
 	rc, err := f.SyscallConn()
-	if err == nil {
-		err = rc.Control(func(u uintptr) { fd, derr = unix.FcntlInt(u, unix.F_DUPFD_CLOEXEC, 0) })
-	}
-	f.Close()
-	if err = errors.Join(err, derr); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	rwc, err := setupTTY(fd, name, cfg, speed)
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	// A file that is non-blocking is under the poller already (os.OpenFile
+	// and os.NewFile of a non-blocking descriptor put it there): it is set
+	// up and kept as it is. One made blocking (by f.Fd) cannot be turned
+	// back: the port gets a non-blocking descriptor of its own.
+	var rwc io.ReadWriteCloser
+	adopt := false
+	cerr := rc.Control(func(u uintptr) {
+		var fl int
+		if fl, err = unix.FcntlInt(u, unix.F_GETFL, 0); err != nil {
+			return
+		}
+		if adopt = fl&unix.O_NONBLOCK != 0; adopt {
+			rwc, err = setupTTYFile(int(u), name, cfg, speed, f)
+			return
+		}
+		var fd int
+		if fd, err = unix.FcntlInt(u, unix.F_DUPFD_CLOEXEC, 0); err != nil {
+			return
+		}
+		if err = unix.SetNonblock(fd, true); err != nil {
+			unix.Close(fd)
+			return
+		}
+		rwc, err = setupTTY(fd, name, cfg, speed)
+	})
+	if err = errors.Join(cerr, err); err != nil || !adopt {
+		f.Close() // failed, or the port has its own descriptor
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &port{name: name, cur: rwc}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -469,4 +470,74 @@ func TestReopenKeepsTheReadDeadline(t *testing.T) {
 		p.Close()
 		t.Fatal("a read on the reopened port ignored the deadline set before the drop")
 	}
+}
+
+// TTY takes a non-blocking file as it is, and a blocking one (f.Fd was
+// called) through a non-blocking copy of its descriptor; either way the
+// port is set up raw, carries bytes both ways, and its Close ends a Read
+// waiting for data (the descriptor is under the poller).
+func TestTTYTakesBlockingAndNonBlockingFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		prime func(f *os.File)
+	}{
+		{"non-blocking", func(*os.File) {}},
+		{"blocking", func(f *os.File) { f.Fd() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			tc.prime(s)
+			p, err := TTY(s.Name(), s, Config{Shared: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rf := p.(*port).cur.(ttyFile).File
+			settings, err := LineSettings(rf)
+			if err != nil || !strings.HasSuffix(settings, "raw=true") {
+				t.Errorf("line settings %q (%v), want raw", settings, err)
+			}
+			if _, err := p.Write([]byte("AT\r")); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFull(t, m, 3); string(got) != "AT\r" {
+				t.Errorf("master read %q", got)
+			}
+			if _, err := m.Write([]byte("OK\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFull(t, p, 4); string(got) != "OK\r\n" {
+				t.Errorf("port read %q", got)
+			}
+			// A Read with nothing to read waits until Close, under the
+			// poller; a blocking descriptor would hold it in the kernel.
+			done := make(chan error, 1)
+			go func() { _, err := rf.Read(make([]byte, 8)); done <- err }()
+			for limit := time.Now().Add(5 * time.Second); !readWaiting(rf); runtime.Gosched() {
+				if time.Now().After(limit) {
+					t.Fatal("the Read is not waiting under the poller: the descriptor is blocking")
+				}
+			}
+			p.Close()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Error("read after close: no error")
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Close did not end a waiting Read: the descriptor is not under the poller")
+			}
+		})
+	}
+}
+
+// readWaiting reports whether a goroutine is parked in f's Read (the
+// poller's wait, not a blocking read(2)).
+func readWaiting(f *os.File) bool {
+	buf := make([]byte, 1<<16)
+	n := runtime.Stack(buf, true)
+	return strings.Contains(string(buf[:n]), "internal/poll.runtime_pollWait") && strings.Contains(string(buf[:n]), "os.(*File).Read")
 }

@@ -6,6 +6,9 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/growstack"
 )
 
 // capListener accepts at most n connections at a time, as x/net's
@@ -53,6 +56,21 @@ type capConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	grown   bool // SetReadDeadline grew the serving goroutine's stack
+}
+
+// SetReadDeadline is the first call net/http's serve makes on a connection
+// (with the read and header timeouts every Server has), on the
+// connection's new goroutine and a few frames deep, before the TLS
+// handshake or the first request: the first call grows that goroutine's
+// stack there (growstack), rather than by doubling deep in a handshake or
+// a handler's signature check.
+func (c *capConn) SetReadDeadline(t time.Time) error {
+	if !c.grown {
+		c.grown = true
+		growstack.Grow()
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 func (c *capConn) Close() error {

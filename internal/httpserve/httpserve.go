@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/growstack"
 )
 
 // Limits bound what one client can make a server hold. Times are wall
@@ -129,6 +131,7 @@ func serveFollowed(ln net.Listener, h http.Handler, limits Limits, wrap func(net
 	}
 	go func() {
 		defer close(s.done)
+		growstack.Grow() // accepting runs the capture tap's writes: deep
 		err := s.srv.Serve(capped)
 		if err != nil && !errors.Is(err, http.ErrServerClosed) && !s.closing.Load() {
 			s.err = err

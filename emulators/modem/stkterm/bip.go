@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/stk"
@@ -118,7 +119,9 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 		t.tracef("open channel: %v", err)
 		return bipError(c, stk.BIPRemoteNotReachable)
 	}
-	ch := &channel{conn: conn, bufSize: granted, release: t.loop.Hold()}
+	// The transmit buffer at its granted size at once: the card fills it
+	// a chunk (200 bytes) at a time, and appending would reallocate it.
+	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), release: t.loop.Hold()}
 	t.ch = ch
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
@@ -132,7 +135,9 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 // read, and ends the hold with the end of the stream. It runs on its own
 // goroutine and touches only its arguments and the loop.
 func (t *Terminal) readLoop(ch *channel) {
-	buf := make([]byte, readChunk)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	for {
 		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
 		n, err := ch.conn.Read(buf)
@@ -151,6 +156,10 @@ func (t *Terminal) readLoop(ch *channel) {
 		}
 	}
 }
+
+// readBufs holds readLoop's buffers, a channel's for the exchange: the
+// bytes read are copied out of it before they are posted.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
 
 // received runs in the loop for each chunk: it is buffered, and the card
 // told when its buffer was empty (data available, TS 102 223 §7.5.10).
