@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/internal/growstack"
+	"github.com/esimhil/esimhil/internal/pollfile"
 )
 
 // openPTY opens the pty pair, puts the slave in raw mode (no echo, no CR/LF
@@ -22,9 +23,15 @@ import (
 // modem keeps the slave open so that the master never reads EIO when a host
 // closes its side.
 func (m *Modem) openPTY() error {
-	master, slave, err := openPair()
+	master, slave, err := pty.Open()
 	if err != nil {
 		return fmt.Errorf("open pty: %w", err)
+	}
+	// Under the poller, so that Close can interrupt a pending Read (pty
+	// hands the master back in blocking mode).
+	if master, err = pollfile.Of(master); err != nil {
+		slave.Close()
+		return fmt.Errorf("pty master: %w", err)
 	}
 	if err := makeRaw(slave); err != nil {
 		master.Close()
@@ -50,38 +57,8 @@ func (m *Modem) openPTY() error {
 	return nil
 }
 
-// openPair opens a pty as posix_openpt, unlockpt and ptsname do (and
-// creack/pty with them), but the master non-blocking from the start, so it
-// goes under the poller as it is and Close can interrupt a pending Read,
-// and the slave from the master (TIOCGPTPEER), not by its path. pty.Open
-// hands the master back blocking and both ends through os.OpenFile, and
-// turning that master non-blocking again takes a dup: 14 system calls a
-// pty more than these 7 (the slave, which the modem never reads, stays
-// blocking and off the poller).
-func openPair() (master, slave *os.File, err error) {
-	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
-		unix.Close(mfd)
-		return nil, nil, fmt.Errorf("unlockpt: %w", err)
-	}
-	n, err := unix.IoctlGetUint32(mfd, unix.TIOCGPTN)
-	if err != nil {
-		unix.Close(mfd)
-		return nil, nil, fmt.Errorf("ptsname: %w", err)
-	}
-	sfd, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(mfd), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
-	if e != 0 {
-		unix.Close(mfd)
-		return nil, nil, fmt.Errorf("open slave (TIOCGPTPEER): %w", e)
-	}
-	return os.NewFile(uintptr(mfd), "/dev/ptmx"), os.NewFile(sfd, "/dev/pts/"+strconv.FormatUint(uint64(n), 10)), nil
-}
-
-// makeRaw goes through SyscallConn: f.Fd would turn a non-blocking file
-// blocking.
+// makeRaw goes through SyscallConn so the file stays non-blocking and Close
+// can interrupt a pending read.
 func makeRaw(f *os.File) error {
 	rc, err := f.SyscallConn()
 	if err != nil {

@@ -230,7 +230,7 @@ func TestLinkNamingTheModemsOwnPty(t *testing.T) {
 // modem holds (the device of the slave opened by that path is the same),
 // the slave is raw, the master is non-blocking (under the poller, so Close
 // ends the read loop), and a host opening the path talks to the modem.
-func TestOpenPairIsAPtyPair(t *testing.T) {
+func TestPTYIsARealPair(t *testing.T) {
 	m, loop, err := startBare(t, "")
 	if err != nil {
 		t.Fatal(err)
