@@ -3,6 +3,8 @@ package euicc
 import (
 	"bytes"
 	"encoding/hex"
+	"slices"
+	"sync"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -189,8 +191,8 @@ func buildFS(p *profile) *fileSystem {
 	// SFI 1E) and EF ARR (§13.4, SFI 06), the rules of the MF's files and
 	// of the DFs themselves.
 	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10), arr: saip.ARRReadAlwaysUpdateNever})
-	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: saip.DIRRecordLen, records: saip.DIR(), arr: saip.ARRReadAlwaysUpdateADM})
-	mf.add(&node{fid: fidMFARR, sfi: 0x06, kind: kindLinear, recLen: saip.ARRRecordLen, records: saip.ARR(), arr: saip.ARRReadAlwaysUpdateADM})
+	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: saip.DIRRecordLen, records: templateRecords().dir(), arr: saip.ARRReadAlwaysUpdateADM})
+	mf.add(&node{fid: fidMFARR, sfi: 0x06, kind: kindLinear, recLen: saip.ARRRecordLen, records: templateRecords().arr(), arr: saip.ARRReadAlwaysUpdateADM})
 	usim := mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF})
 	hplmn := p.HomePLMN()
 	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
@@ -239,9 +241,9 @@ func buildFS(p *profile) *fileSystem {
 		records [][]byte
 		arr     byte
 	}{
-		{fidARR, 0x17, saip.ARRRecordLen, saip.ARR(), saip.ARRReadAlwaysUpdateADM},
-		{fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), saip.ARRReadAlwaysUpdateADM},
-		{fidSMS, 0, saip.SMSRecordLen, saip.SMS(), saip.ARRReadPINUpdatePIN},
+		{fidARR, 0x17, saip.ARRRecordLen, templateRecords().arr(), saip.ARRReadAlwaysUpdateADM},
+		{fidECC, 0x01, saip.ECCRecordLen, templateRecords().ecc(), saip.ARRReadAlwaysUpdateADM},
+		{fidSMS, 0, saip.SMSRecordLen, templateRecords().sms(), saip.ARRReadPINUpdatePIN},
 		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, saip.ARRReadPINUpdatePIN},
 		{fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, saip.ARRReadPINUpdatePIN},
 	} {
@@ -257,6 +259,29 @@ func buildFS(p *profile) *fileSystem {
 	}
 	return fs
 }
+
+// recordTemplates are the records every profile's linear files start with,
+// made once: a fleet's cards would otherwise each hold their own copies of
+// the same bytes (some 3 KiB a card). Each file gets its own list of
+// them; the records themselves are never written — UPDATE RECORD and
+// setContent put a new slice in the list — and their capacity is their
+// length, so no append can write into them either.
+type recordTemplates struct{ dirRecs, arrRecs, eccRecs, smsRecs [][]byte }
+
+var templateRecords = sync.OnceValue(func() recordTemplates {
+	clip := func(recs [][]byte) [][]byte {
+		for i := range recs {
+			recs[i] = slices.Clip(recs[i])
+		}
+		return recs
+	}
+	return recordTemplates{clip(saip.DIR()), clip(saip.ARR()), clip(saip.ECC()), clip(saip.SMS())}
+})
+
+func (t recordTemplates) dir() [][]byte { return slices.Clone(t.dirRecs) }
+func (t recordTemplates) arr() [][]byte { return slices.Clone(t.arrRecs) }
+func (t recordTemplates) ecc() [][]byte { return slices.Clone(t.eccRecs) }
+func (t recordTemplates) sms() [][]byte { return slices.Clone(t.smsRecs) }
 
 // setContent replaces an EF's content with b, as long as it is.
 func (n *node) setContent(b []byte) {

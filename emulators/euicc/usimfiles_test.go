@@ -216,7 +216,8 @@ func enableSteps(iccid string) []step {
 // their START values, the EPS security context, languages, network
 // parameters, short messages and their status) reads back as written,
 // stays through a reset, a power cut, a profile switch and an NVM image,
-// and belongs to the profile it was written to. The files under ADM
+// and belongs to the profile it was written to (and to the card: cards
+// share initial records). The files under ADM
 // (THRESHOLD, ARR) refuse the write.
 func TestTerminalFilesPersist(t *testing.T) {
 	tests := []struct {
@@ -265,6 +266,11 @@ func TestTerminalFilesPersist(t *testing.T) {
 				}
 			}
 			check("after the update", after)
+			// Cards share their files' initial records (templateRecords):
+			// another card's stay as they were.
+			if got := readEF(t, newTestCard(t, testConfig()), f); !bytes.Equal(got, before) {
+				t.Fatalf("another card's %s: %X\nwant %X", tc.file, got, before)
+			}
 			c.Reset()
 			check("after a reset", after)
 			c.PowerOff()
