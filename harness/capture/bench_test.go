@@ -11,15 +11,18 @@ import (
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
 
-// BenchmarkReadEvidence decodes what Rig.Close's evidence check decodes: a
-// marked capture of a run, its card's APDUs beside the platform's HTTP.
-func BenchmarkReadEvidence(b *testing.B) {
-	const apdus = 200 // per exchange
+// benchAPDUs is how many APDUs a benchmark capture holds per exchange.
+const benchAPDUs = 200
+
+// writeRunCapture writes to cfg.Path what a run's capture holds: the
+// card's APDUs as GSMTAP datagrams, benchAPDUs of them before each of a
+// platform's four HTTP exchanges, every frame marked with the event count.
+func writeRunCapture(b *testing.B, cfg Config) {
 	clk := clock.NewVirtual(clock.Epoch)
 	loop := clock.NewLoop(clk)
 	log := eventlog.New(clk.Now)
-	path := filepath.Join(b.TempDir(), "run.pcapng")
-	sess, err := Start(Config{Path: path, Mode: Tap, Clock: clk, Events: log.Count})
+	cfg.Mode, cfg.Clock, cfg.Events = Tap, clk, log.Count
+	sess, err := Start(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,11 +30,16 @@ func BenchmarkReadEvidence(b *testing.B) {
 	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
 		b.Fatal(err)
 	}
+	if cfg.KeyLog {
+		if _, err := sess.KeyLog().Write([]byte("CLIENT_RANDOM 00 11\n")); err != nil {
+			b.Fatal(err)
+		}
+	}
 	sim := sess.SIM()
 	sim.SniffATR(hexdump.Bytes(b, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
 	cmd, resp := hexdump.Bytes(b, "80 12 00 00 0B"), hexdump.Bytes(b, "D0 09 81 03 01 01 09 82 02 81 82 90 00")
 	for _, body := range []string{listReq, badNotify, bigNotify, attachOK} {
-		for range apdus {
+		for range benchAPDUs {
 			sim.SniffCommand(cmd)
 			log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)
 			sim.SniffAPDU(cmd, resp)
@@ -45,10 +53,17 @@ func BenchmarkReadEvidence(b *testing.B) {
 	if err := sess.Close(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkReadEvidence decodes what Rig.Close's evidence check decodes: a
+// marked capture of a run, its card's APDUs beside the platform's HTTP.
+func BenchmarkReadEvidence(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "run.pcapng")
+	writeRunCapture(b, Config{Path: path})
 	b.ReportAllocs()
 	for b.Loop() {
-		ex, dgs, err := ReadEvidence(path, gsmtap.Port, 4*apdus+1)
-		if err != nil || len(ex) != 4 || len(dgs) != 4*apdus+1 {
+		ex, dgs, err := ReadEvidence(path, gsmtap.Port, 4*benchAPDUs+1)
+		if err != nil || len(ex) != 4 || len(dgs) != 4*benchAPDUs+1 {
 			b.Fatalf("%d exchanges, %d datagrams, %v", len(ex), len(dgs), err)
 		}
 	}
@@ -58,41 +73,9 @@ func BenchmarkReadEvidence(b *testing.B) {
 // a marked session without a key-log file, the card's APDUs as GSMTAP
 // datagrams and a platform's HTTP exchanges, then Close with the secrets.
 func BenchmarkWriteCapture(b *testing.B) {
-	const apdus = 200 // per exchange
-	clk := clock.NewVirtual(clock.Epoch)
-	loop := clock.NewLoop(clk)
-	log := eventlog.New(clk.Now)
-	dir := b.TempDir()
-	cmd, resp := hexdump.Bytes(b, "80 12 00 00 0B"), hexdump.Bytes(b, "D0 09 81 03 01 01 09 82 02 81 82 90 00")
+	path := filepath.Join(b.TempDir(), "run.pcapng")
 	b.ReportAllocs()
 	for b.Loop() {
-		sess, err := Start(Config{Path: filepath.Join(dir, "run.pcapng"), Mode: Tap, Clock: clk, Events: log.Count, KeyLog: true, NoKeysFile: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := newPlatform(b, clk)
-		if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := sess.KeyLog().Write([]byte("CLIENT_RANDOM 00 11\n")); err != nil {
-			b.Fatal(err)
-		}
-		sim := sess.SIM()
-		sim.SniffATR(hexdump.Bytes(b, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
-		for _, body := range []string{listReq, badNotify, bigNotify, attachOK} {
-			for range apdus {
-				sim.SniffCommand(cmd)
-				log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil)
-				sim.SniffAPDU(cmd, resp)
-			}
-			eofClient(b, p.Addr().String(), 0, "/v1/preferred-list", body)
-			if err := loop.Advance(time.Second); err != nil {
-				b.Fatal(err)
-			}
-		}
-		p.Close()
-		if err := sess.Close(); err != nil {
-			b.Fatal(err)
-		}
+		writeRunCapture(b, Config{Path: path, KeyLog: true, NoKeysFile: true})
 	}
 }
