@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -46,11 +45,7 @@ func TestLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("b.yaml", []byte(edit(t, tt.old, tt.new)))
-			var se *Error
-			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
-				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
-			}
+			wantParseError(t, edit(t, tt.old, tt.new), tt.want)
 		})
 	}
 	// Right at the limits loads.

@@ -263,11 +263,7 @@ func TestParseFaultPlanErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("b.yaml", []byte(edit(t, "itinerary:", tt.plan+"\nitinerary:")))
-			var se *Error
-			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
-				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
-			}
+			wantParseError(t, edit(t, "itinerary:", tt.plan+"\nitinerary:"), tt.want)
 		})
 	}
 	// An operator without any cell can never fail an attach.
@@ -488,17 +484,24 @@ func TestParseRATErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("b.yaml", []byte(tt.src))
-			var se *Error
-			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
-				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
-			}
+			wantParseError(t, tt.src, tt.want)
 		})
 	}
 	// More rules than the card's table holds.
 	rules := strings.TrimSuffix(strings.Repeat(`{ppr: [ppr1], operators: ["20810"]}, `, MaxRATRules+1), ", ")
 	want := `b.yaml:12:8: device.rat: 17 rules, at most 16`
 	if _, err := Parse("b.yaml", []byte(rat("["+rules+"]"))); err == nil || err.Error() != want {
+		t.Errorf("error\n got: %v\nwant: %s", err, want)
+	}
+}
+
+// wantParseError parses src as b.yaml and wants a scenario *Error whose
+// text is want.
+func wantParseError(t *testing.T, src, want string) {
+	t.Helper()
+	_, err := Parse("b.yaml", []byte(src))
+	var se *Error
+	if err == nil || !errors.As(err, &se) || err.Error() != want {
 		t.Errorf("error\n got: %v\nwant: %s", err, want)
 	}
 }

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"errors"
 	"testing"
 )
 
@@ -40,11 +39,7 @@ func TestParsePIN1Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("b.yaml", []byte(tt.src))
-			var se *Error
-			if err == nil || !errors.As(err, &se) || err.Error() != tt.want {
-				t.Errorf("error\n got: %v\nwant: %s", err, tt.want)
-			}
+			wantParseError(t, tt.src, tt.want)
 		})
 	}
 }
