@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -56,7 +57,7 @@ type capConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
-	grown   bool // SetReadDeadline grew the serving goroutine's stack
+	grown   atomic.Bool // SetReadDeadline grew the serving goroutine's stack
 }
 
 // SetReadDeadline is the first call net/http's serve makes on a connection
@@ -66,8 +67,9 @@ type capConn struct {
 // stack there (growstack), rather than by doubling deep in a handshake or
 // a handler's signature check.
 func (c *capConn) SetReadDeadline(t time.Time) error {
-	if !c.grown {
-		c.grown = true
+	// Atomic: net/http may also set a deadline from another goroutine
+	// (aborting a background read).
+	if c.grown.CompareAndSwap(false, true) {
 		growstack.Grow()
 	}
 	return c.Conn.SetReadDeadline(t)
