@@ -91,7 +91,7 @@ func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
 			ch.app = appNone
 		}
 	}
-	fcp := target.fcp()
+	fcp := c.fs.fcp(target)
 	return selectAnswer(ch, cmd, fcp, tlv.New(0x6F, fcp[2:]).Bytes())
 }
 
@@ -156,10 +156,10 @@ func (ch *channel) transparent(cmd apdu.Command, am byte) (*node, int, uint16) {
 	if ef.kind != kindTransparent {
 		return nil, 0, apdu.SWIncompatibleFile
 	}
-	if !ef.allows(am, ch.fs.met) {
+	if !ch.fs.allows(ef, am, ch.fs.met) {
 		return nil, 0, apdu.SWSecurityNotSatisfied
 	}
-	if off > len(ef.data) {
+	if off > len(ch.fs.binary(ef)) {
 		return nil, 0, apdu.SWWrongP1P2
 	}
 	return ef, off, 0
@@ -175,7 +175,7 @@ func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 	if cmd.HasLe {
 		le = cmd.Le
 	}
-	data := ef.data[off:]
+	data := ch.fs.binary(ef)[off:]
 	if len(data) >= le {
 		return apdu.Response{Data: data[:le], SW: apdu.SWOK}
 	}
@@ -192,10 +192,10 @@ func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if len(cmd.Data) == 0 || off+len(cmd.Data) > len(ef.data) {
+	if len(cmd.Data) == 0 || off+len(cmd.Data) > len(ch.fs.binary(ef)) {
 		return apdu.Response{SW: apdu.SWWrongLength}
 	}
-	copy(ef.data[off:], cmd.Data)
+	ch.fs.writeBinary(ef, off, cmd.Data)
 	return apdu.Response{SW: apdu.SWOK}
 }
 
@@ -207,7 +207,7 @@ func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
 		if p.Files == nil {
 			p.Files = map[uint16][]byte{}
 		}
-		p.Files[ch.ef.fid] = ch.ef.content()
+		p.Files[ch.ef.fid] = c.fs.content(ch.ef)
 	}
 	return r
 }
@@ -237,9 +237,9 @@ func (ch *channel) linear(cmd apdu.Command, am byte) uint16 {
 		return apdu.SWCommandNotAllowed
 	case ch.ef.kind != kindLinear:
 		return apdu.SWIncompatibleFile
-	case !ch.ef.allows(am, ch.fs.met):
+	case !ch.fs.allows(ch.ef, am, ch.fs.met):
 		return apdu.SWSecurityNotSatisfied
-	case int(cmd.P1) > len(ch.ef.records):
+	case int(cmd.P1) > len(ch.fs.recordList(ch.ef)):
 		return apdu.SWRecordNotFound
 	}
 	return 0
@@ -254,7 +254,7 @@ func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
 	if len(cmd.Data) != ch.ef.recLen {
 		return apdu.Response{SW: apdu.SWWrongLength}
 	}
-	ch.ef.records[cmd.P1-1] = append([]byte(nil), cmd.Data...)
+	ch.fs.setRecord(ch.ef, int(cmd.P1)-1, cmd.Data)
 	return apdu.Response{SW: apdu.SWOK}
 }
 
@@ -263,7 +263,7 @@ func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
 	if sw := ch.linear(cmd, saip.AMRead); sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	rec := ch.ef.records[cmd.P1-1]
+	rec := ch.fs.recordList(ch.ef)[cmd.P1-1]
 	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(rec) {
 		return apdu.Response{SW: apdu.WrongLe(len(rec))}
 	}
@@ -313,7 +313,7 @@ func (ch *channel) status(cmd apdu.Command) apdu.Response {
 		if ch.app == appISDR {
 			return respond(ch, cmd, isdrFCI, apdu.SWOK)
 		}
-		return respond(ch, cmd, ch.df.fcp(), apdu.SWOK)
+		return respond(ch, cmd, ch.fs.fcp(ch.df), apdu.SWOK)
 	case 0x01:
 		if aid == nil {
 			return apdu.Response{SW: apdu.SWOK}

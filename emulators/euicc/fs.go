@@ -90,7 +90,7 @@ const (
 	fidSMSS = 0x6F43
 )
 
-type nodeKind int
+type nodeKind uint8
 
 const (
 	kindDF nodeKind = iota
@@ -98,23 +98,25 @@ const (
 	kindLinear
 )
 
-// node is a file of the UICC file system.
+// node is a file of the UICC file system's layout: where it is, what kind
+// of file, under which access rule. The layout is the same for every
+// profile, so every card shares one (fsLayout); what a card holds of its
+// own is in its fileSystem: the files' contents and its PIN states. A
+// fleet's cards each held their own tree of some 30 nodes before (about
+// 8 KiB a card).
 type node struct {
-	fid     uint16
-	sfi     byte // short file identifier, 0 if none
-	kind    nodeKind
-	aid     []byte // ADF only
-	data    []byte // transparent EF
-	recLen  int    // linear fixed EF
-	records [][]byte
+	fid  uint16
+	sfi  byte // short file identifier, 0 if none
+	kind nodeKind
 	// arr is the record of the file's EF ARR (arrEF) that states its
 	// access rule: what its FCP announces (8B) and what READ and UPDATE
 	// check (allows), one decision.
-	arr byte
-	// pins are a DF's PIN and ADM keys and whether each is enabled, what
-	// its FCP's PIN status template announces (C6) and what its files'
-	// access rules are checked against.
-	pins     []saip.PINState
+	arr    byte
+	recLen int // linear fixed EF
+	// slot is an EF's place in fileSystem.data (transparent) or
+	// fileSystem.records (linear).
+	slot     int
+	aid      []byte // ADF only
 	parent   *node
 	children []*node
 }
@@ -135,172 +137,6 @@ func (n *node) bySFI(sfi byte) *node {
 		}
 	}
 	return nil
-}
-
-func (n *node) add(c *node) *node {
-	c.parent = n
-	n.children = append(n.children, c)
-	return c
-}
-
-// fileSystem is the UICC view of one enabled profile, built at reset.
-type fileSystem struct {
-	mf, usim *node    // usim is nil when no profile is enabled
-	prof     *profile // the profile whose files these are, nil with none
-	// verified holds the keys a VERIFY (or CHANGE, ENABLE, UNBLOCK)
-	// satisfied: volatile, so a reset, a power cut and the REFRESH of a
-	// profile switch, which rebuild the file system, lose it.
-	verified map[byte]bool
-}
-
-// met reports whether key's security condition is met now.
-func (fs *fileSystem) met(key byte) bool {
-	if fs.prof == nil {
-		return false
-	}
-	return fs.prof.pins.met(fs.verified, key)
-}
-
-// setPIN1Enabled states PIN1's enabled state in the MF's and the USIM's
-// PIN status templates (their FCPs' C6).
-func (fs *fileSystem) setPIN1Enabled(on bool) {
-	fs.mf.pins = saip.MFPINStates(on)
-	if fs.usim != nil {
-		fs.usim.pins = saip.USIMPINStates(on)
-	}
-}
-
-// buildFS lays out MF, EF ICCID, EF DIR, EF ARR and ADF USIM for p, with no
-// enabled profile only the MF. The USIM holds every file TS 31.102 §4.2
-// makes mandatory, every file a service EF UST announces needs, and the
-// ones a terminal commonly reads, as the profile package holds them
-// (saip, one definition): EF LI, IMSI, ARR, Keys, KeysPS, AD, UST, EST,
-// SPN (the profile's service provider name, else its operator), ACC,
-// HPPLMN, START-HFN, THRESHOLD, NETPAR, ECC, SMS, SMSP, SMSS, PLMNwAcT,
-// OPLMNwAcT, HPLMNwAcT, and the files a terminal writes as it registers,
-// LOCI, PSLOCI, EPSLOCI, EPSNSC and FPLMN. The ones the terminal may
-// update (PIN; the others are ADM's, or PIN2's for EST) read as it last
-// wrote them to this profile (profile.Files).
-func buildFS(p *profile) *fileSystem {
-	mf := &node{fid: fidMF, kind: kindDF, arr: saip.ARRDF, pins: saip.MFPINs}
-	fs := &fileSystem{mf: mf, prof: p, verified: map[byte]bool{}}
-	if p == nil {
-		return fs
-	}
-	// The MF's files: EF ICCID (TS 102 221 §13.2, SFI 02), EF DIR (§13.1,
-	// SFI 1E) and EF ARR (§13.4, SFI 06), the rules of the MF's files and
-	// of the DFs themselves.
-	mf.add(&node{fid: fidICCID, sfi: 0x02, kind: kindTransparent, data: bcd.Swapped(p.ICCID, 10), arr: saip.ARRReadAlwaysUpdateNever})
-	mf.add(&node{fid: fidDIR, sfi: 0x1E, kind: kindLinear, recLen: saip.DIRRecordLen, records: templateRecords().dir(), arr: saip.ARRReadAlwaysUpdateADM})
-	mf.add(&node{fid: fidMFARR, sfi: 0x06, kind: kindLinear, recLen: saip.ARRRecordLen, records: templateRecords().arr(), arr: saip.ARRReadAlwaysUpdateADM})
-	usim := mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF})
-	hplmn := p.HomePLMN()
-	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
-	oplmns := p.OperatorPLMNs
-	if oplmns == nil {
-		oplmns = []string{hplmn} // as the SM-DP+ builds its packages
-	}
-	// Each file's SFI (TS 31.102 §4.2; 0: none) and access rule (the
-	// record the SAIP template gives it, saip.Template).
-	for _, f := range []struct {
-		fid  uint16
-		sfi  byte
-		data []byte
-		arr  byte
-	}{
-		{fidLI, 0x02, saip.LI(), saip.ARRReadAlwaysUpdatePIN},
-		{fidIMSI, 0x07, bcd.IMSI(p.IMSI), saip.ARRReadPINUpdateADM},
-		{fidKeys, 0x08, saip.Keys(), saip.ARRReadPINUpdatePIN},
-		{fidKeysPS, 0x09, saip.Keys(), saip.ARRReadPINUpdatePIN},
-		// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no
-		// additional information, then the MNC length of the IMSI.
-		{fidAD, 0x03, []byte{0x00, 0x00, 0x00, byte(p.mncLen())}, saip.ARRReadAlwaysUpdateADM},
-		{fidUST, 0x04, saip.UST(), saip.ARRReadPINUpdateADM},
-		{fidEST, 0x05, saip.EST(), saip.ARRReadPINUpdatePIN2},
-		{fidSPN, 0, saip.SPN(or(p.SPN, p.Operator)), saip.ARRReadAlwaysUpdateADM},
-		{fidACC, 0x06, saip.ACC(p.IMSI), saip.ARRReadPINUpdateADM},
-		{fidHPPLMN, 0x12, saip.HPPLMN(), saip.ARRReadPINUpdateADM},
-		{fidStartHFN, 0x0F, saip.StartHFN(), saip.ARRReadPINUpdatePIN},
-		{fidThreshold, 0x10, saip.Threshold(), saip.ARRReadPINUpdateADM},
-		{fidNETPAR, 0, saip.NETPAR(), saip.ARRReadPINUpdatePIN},
-		{fidSMSS, 0, saip.SMSS(), saip.ARRReadPINUpdatePIN},
-		{fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), saip.ARRReadPINUpdatePIN},
-		{fidOPLMNwAcT, 0x11, saip.OPLMNwAcT(oplmns), saip.ARRReadPINUpdateADM},
-		{fidHPLMNwAcT, 0x13, saip.HPLMNwAcT(hplmn), saip.ARRReadPINUpdateADM},
-		{fidLOCI, 0x0B, saip.LOCI(home), saip.ARRReadPINUpdatePIN},
-		{fidPSLOCI, 0x0C, saip.PSLOCI(home), saip.ARRReadPINUpdatePIN},
-		{fidFPLMN, 0x0D, saip.FPLMN(), saip.ARRReadPINUpdatePIN},
-		{fidEPSLOCI, 0x1E, saip.EPSLOCI(home), saip.ARRReadPINUpdatePIN},
-	} {
-		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindTransparent, data: f.data, arr: f.arr})
-	}
-	for _, f := range []struct {
-		fid     uint16
-		sfi     byte
-		recLen  int
-		records [][]byte
-		arr     byte
-	}{
-		{fidARR, 0x17, saip.ARRRecordLen, templateRecords().arr(), saip.ARRReadAlwaysUpdateADM},
-		{fidECC, 0x01, saip.ECCRecordLen, templateRecords().ecc(), saip.ARRReadAlwaysUpdateADM},
-		{fidSMS, 0, saip.SMSRecordLen, templateRecords().sms(), saip.ARRReadPINUpdatePIN},
-		{fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, saip.ARRReadPINUpdatePIN},
-		{fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, saip.ARRReadPINUpdatePIN},
-	} {
-		usim.add(&node{fid: f.fid, sfi: f.sfi, kind: kindLinear, recLen: f.recLen, records: f.records, arr: f.arr})
-	}
-	fs.usim = usim
-	fs.setPIN1Enabled(p.pins.PIN1Enabled)
-	// What the terminal wrote to the files it may update.
-	for _, n := range usim.children {
-		if w, ok := p.Files[n.fid]; ok && n.allows(saip.AMUpdate, terminalMet) && len(w) == len(n.content()) {
-			n.setContent(w)
-		}
-	}
-	return fs
-}
-
-// recordTemplates are the records every profile's linear files start with,
-// made once: a fleet's cards would otherwise each hold their own copies of
-// the same bytes (some 3 KiB a card). Each file gets its own list of
-// them; the records themselves are never written — UPDATE RECORD and
-// setContent put a new slice in the list — and their capacity is their
-// length, so no append can write into them either.
-type recordTemplates struct{ dirRecs, arrRecs, eccRecs, smsRecs [][]byte }
-
-var templateRecords = sync.OnceValue(func() recordTemplates {
-	clip := func(recs [][]byte) [][]byte {
-		for i := range recs {
-			recs[i] = slices.Clip(recs[i])
-		}
-		return recs
-	}
-	return recordTemplates{clip(saip.DIR()), clip(saip.ARR()), clip(saip.ECC()), clip(saip.SMS())}
-})
-
-func (t recordTemplates) dir() [][]byte { return slices.Clone(t.dirRecs) }
-func (t recordTemplates) arr() [][]byte { return slices.Clone(t.arrRecs) }
-func (t recordTemplates) ecc() [][]byte { return slices.Clone(t.eccRecs) }
-func (t recordTemplates) sms() [][]byte { return slices.Clone(t.smsRecs) }
-
-// setContent replaces an EF's content with b, as long as it is.
-func (n *node) setContent(b []byte) {
-	if n.kind != kindLinear {
-		n.data = bytes.Clone(b)
-		return
-	}
-	for i := range n.records {
-		n.records[i] = bytes.Clone(b[i*n.recLen : (i+1)*n.recLen])
-	}
-}
-
-// content is an EF's whole content: its bytes, or its records one after
-// the other.
-func (n *node) content() []byte {
-	if n.kind == kindLinear {
-		return bytes.Join(n.records, nil)
-	}
-	return bytes.Clone(n.data)
 }
 
 // dir is the DF a file is in, the DF itself for a DF.
@@ -333,18 +169,248 @@ func (n *node) arrEF() *node {
 	return d.child(n.arrFID())
 }
 
+// layout is the file system of every card: bare is the MF of a card with
+// no enabled profile (no files), mf and usim those of one with a profile.
+// data and records hold the EFs' contents that are the same in every
+// profile by slot, nil where each profile has its own. Nothing here is
+// ever written: a card writes into its own copy (fileSystem's owned bits).
+type layout struct {
+	bare, mf, usim *node
+	data           [][]byte
+	records        [][][]byte
+}
+
+// fsLayout lays out MF, EF ICCID, EF DIR, EF ARR and ADF USIM, once. The
+// USIM holds every file TS 31.102 §4.2 makes mandatory, every file a
+// service EF UST announces needs, and the ones a terminal commonly reads,
+// as the profile package holds them (saip, one definition): EF LI, IMSI,
+// ARR, Keys, KeysPS, AD, UST, EST, SPN, ACC, HPPLMN, START-HFN,
+// THRESHOLD, NETPAR, ECC, SMS, SMSP, SMSS, PLMNwAcT, OPLMNwAcT,
+// HPLMNwAcT, and the files a terminal writes as it registers, LOCI,
+// PSLOCI, EPSLOCI, EPSNSC and FPLMN. A nil content is the profile's own
+// (profileFiles).
+var fsLayout = sync.OnceValue(func() *layout {
+	l := &layout{bare: &node{fid: fidMF, kind: kindDF, arr: saip.ARRDF}}
+	l.mf = &node{fid: fidMF, kind: kindDF, arr: saip.ARRDF}
+	// Contents are clipped so that no append can write into them.
+	ef := func(df *node, fid uint16, sfi byte, data []byte, arr byte) {
+		df.add(&node{fid: fid, sfi: sfi, kind: kindTransparent, arr: arr, slot: len(l.data)})
+		l.data = append(l.data, slices.Clip(data))
+	}
+	linear := func(df *node, fid uint16, sfi byte, recLen int, records [][]byte, arr byte) {
+		df.add(&node{fid: fid, sfi: sfi, kind: kindLinear, recLen: recLen, arr: arr, slot: len(l.records)})
+		for i := range records {
+			records[i] = slices.Clip(records[i])
+		}
+		l.records = append(l.records, slices.Clip(records))
+	}
+	// The MF's files: EF ICCID (TS 102 221 §13.2, SFI 02), EF DIR (§13.1,
+	// SFI 1E) and EF ARR (§13.4, SFI 06), the rules of the MF's files and
+	// of the DFs themselves.
+	ef(l.mf, fidICCID, 0x02, nil, saip.ARRReadAlwaysUpdateNever)
+	linear(l.mf, fidDIR, 0x1E, saip.DIRRecordLen, saip.DIR(), saip.ARRReadAlwaysUpdateADM)
+	linear(l.mf, fidMFARR, 0x06, saip.ARRRecordLen, saip.ARR(), saip.ARRReadAlwaysUpdateADM)
+	u := l.mf.add(&node{fid: saip.USIMFID, kind: kindDF, aid: aidUSIM, arr: saip.ARRDF})
+	l.usim = u
+	// Each file's SFI (TS 31.102 §4.2; 0: none) and access rule (the
+	// record the SAIP template gives it, saip.Template).
+	ef(u, fidLI, 0x02, saip.LI(), saip.ARRReadAlwaysUpdatePIN)
+	ef(u, fidIMSI, 0x07, nil, saip.ARRReadPINUpdateADM)
+	ef(u, fidKeys, 0x08, saip.Keys(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidKeysPS, 0x09, saip.Keys(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidAD, 0x03, nil, saip.ARRReadAlwaysUpdateADM)
+	ef(u, fidUST, 0x04, saip.UST(), saip.ARRReadPINUpdateADM)
+	ef(u, fidEST, 0x05, saip.EST(), saip.ARRReadPINUpdatePIN2)
+	ef(u, fidSPN, 0, nil, saip.ARRReadAlwaysUpdateADM)
+	ef(u, fidACC, 0x06, nil, saip.ARRReadPINUpdateADM)
+	ef(u, fidHPPLMN, 0x12, saip.HPPLMN(), saip.ARRReadPINUpdateADM)
+	ef(u, fidStartHFN, 0x0F, saip.StartHFN(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidThreshold, 0x10, saip.Threshold(), saip.ARRReadPINUpdateADM)
+	ef(u, fidNETPAR, 0, saip.NETPAR(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidSMSS, 0, saip.SMSS(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidPLMNwAcT, 0x0A, saip.PLMNwAcT(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidOPLMNwAcT, 0x11, nil, saip.ARRReadPINUpdateADM)
+	ef(u, fidHPLMNwAcT, 0x13, nil, saip.ARRReadPINUpdateADM)
+	ef(u, fidLOCI, 0x0B, nil, saip.ARRReadPINUpdatePIN)
+	ef(u, fidPSLOCI, 0x0C, nil, saip.ARRReadPINUpdatePIN)
+	ef(u, fidFPLMN, 0x0D, saip.FPLMN(), saip.ARRReadPINUpdatePIN)
+	ef(u, fidEPSLOCI, 0x1E, nil, saip.ARRReadPINUpdatePIN)
+	linear(u, fidARR, 0x17, saip.ARRRecordLen, saip.ARR(), saip.ARRReadAlwaysUpdateADM)
+	linear(u, fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), saip.ARRReadAlwaysUpdateADM)
+	linear(u, fidSMS, 0, saip.SMSRecordLen, saip.SMS(), saip.ARRReadPINUpdatePIN)
+	linear(u, fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, saip.ARRReadPINUpdatePIN)
+	linear(u, fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, saip.ARRReadPINUpdatePIN)
+	if len(l.data) > 64 || len(l.records) > 64 {
+		panic("euicc: more EFs than fileSystem's owned bits")
+	}
+	return l
+})
+
+func (n *node) add(c *node) *node {
+	c.parent = n
+	n.children = append(n.children, c)
+	return c
+}
+
+// The MF's and ADF USIM's PIN states for either state of PIN1, made once
+// (indexed by PIN1 enabled) and never written.
+var (
+	mfPINs   = [2][]saip.PINState{saip.MFPINStates(false), saip.MFPINStates(true)}
+	usimPINs = [2][]saip.PINState{saip.USIMPINStates(false), saip.USIMPINStates(true)}
+)
+
+// fileSystem is the UICC view of one enabled profile, built at reset: the
+// shared layout and this card's contents and PIN states.
+type fileSystem struct {
+	mf, usim *node    // usim is nil when no profile is enabled
+	prof     *profile // the profile whose files these are, nil with none
+	// data and records are the EFs' contents by slot. They start as the
+	// layout's (shared by every card, never written) or the profile's
+	// own; owned has a slot's bit once the slice is this file system's
+	// own, and a write to one that is not copies it first.
+	data                    [][]byte
+	records                 [][][]byte
+	ownedData, ownedRecords uint64
+	pin1Enabled             bool
+	// verified holds the keys a VERIFY (or CHANGE, ENABLE, UNBLOCK)
+	// satisfied: volatile, so a reset, a power cut and the REFRESH of a
+	// profile switch, which rebuild the file system, lose it.
+	verified map[byte]bool
+}
+
+// met reports whether key's security condition is met now.
+func (fs *fileSystem) met(key byte) bool {
+	if fs.prof == nil {
+		return false
+	}
+	return fs.prof.pins.met(fs.verified, key)
+}
+
+// setPIN1Enabled states PIN1's enabled state in the MF's and the USIM's
+// PIN status templates (their FCPs' C6).
+func (fs *fileSystem) setPIN1Enabled(on bool) { fs.pin1Enabled = on }
+
+// pins are a DF's PIN and ADM keys and whether each is enabled, what its
+// FCP's PIN status template announces (C6) and what its files' access
+// rules are checked against.
+func (fs *fileSystem) pins(df *node) []saip.PINState {
+	on := 0
+	if fs.pin1Enabled {
+		on = 1
+	}
+	if df == fs.usim {
+		return usimPINs[on]
+	}
+	return mfPINs[on]
+}
+
+// buildFS is the file system of p, with no enabled profile only the MF:
+// the layout (fsLayout), the profile's own files, and what the terminal
+// wrote to the files it may update (PIN; the others are ADM's, or PIN2's
+// for EST), which read as it last wrote them to this profile
+// (profile.Files).
+func buildFS(p *profile) *fileSystem {
+	l := fsLayout()
+	fs := &fileSystem{mf: l.bare, prof: p, verified: map[byte]bool{}}
+	if p == nil {
+		return fs
+	}
+	fs.mf, fs.usim = l.mf, l.usim
+	fs.data, fs.records = slices.Clone(l.data), slices.Clone(l.records)
+	hplmn := p.HomePLMN()
+	home, _ := bcd.PLMN(hplmn) // the IMSI was checked at load
+	oplmns := p.OperatorPLMNs
+	if oplmns == nil {
+		oplmns = []string{hplmn} // as the SM-DP+ builds its packages
+	}
+	for _, f := range []struct {
+		n    *node
+		data []byte
+	}{
+		{l.mf.child(fidICCID), bcd.Swapped(p.ICCID, 10)},
+		{l.usim.child(fidIMSI), bcd.IMSI(p.IMSI)},
+		// EF AD (TS 31.102 §4.2.18): UE operation mode normal, no
+		// additional information, then the MNC length of the IMSI.
+		{l.usim.child(fidAD), []byte{0x00, 0x00, 0x00, byte(p.mncLen())}},
+		{l.usim.child(fidSPN), saip.SPN(or(p.SPN, p.Operator))},
+		{l.usim.child(fidACC), saip.ACC(p.IMSI)},
+		{l.usim.child(fidOPLMNwAcT), saip.OPLMNwAcT(oplmns)},
+		{l.usim.child(fidHPLMNwAcT), saip.HPLMNwAcT(hplmn)},
+		{l.usim.child(fidLOCI), saip.LOCI(home)},
+		{l.usim.child(fidPSLOCI), saip.PSLOCI(home)},
+		{l.usim.child(fidEPSLOCI), saip.EPSLOCI(home)},
+	} {
+		fs.data[f.n.slot] = f.data
+		fs.ownedData |= 1 << f.n.slot
+	}
+	fs.setPIN1Enabled(p.pins.PIN1Enabled)
+	// What the terminal wrote to the files it may update.
+	for _, n := range l.usim.children {
+		if w, ok := p.Files[n.fid]; ok && fs.allows(n, saip.AMUpdate, terminalMet) && len(w) == len(fs.content(n)) {
+			fs.setContent(n, w)
+		}
+	}
+	return fs
+}
+
+// binary is a transparent EF's content, not to be written (writeBinary).
+func (fs *fileSystem) binary(n *node) []byte { return fs.data[n.slot] }
+
+// recordList is a linear fixed EF's records, not to be written
+// (setRecord).
+func (fs *fileSystem) recordList(n *node) [][]byte { return fs.records[n.slot] }
+
+// writeBinary writes b into a transparent EF at off (in range).
+func (fs *fileSystem) writeBinary(n *node, off int, b []byte) {
+	if fs.ownedData&(1<<n.slot) == 0 {
+		fs.data[n.slot] = bytes.Clone(fs.data[n.slot])
+		fs.ownedData |= 1 << n.slot
+	}
+	copy(fs.data[n.slot][off:], b)
+}
+
+// setRecord replaces record i (from 0, in range) of a linear fixed EF.
+func (fs *fileSystem) setRecord(n *node, i int, rec []byte) {
+	if fs.ownedRecords&(1<<n.slot) == 0 {
+		fs.records[n.slot] = slices.Clone(fs.records[n.slot])
+		fs.ownedRecords |= 1 << n.slot
+	}
+	fs.records[n.slot][i] = bytes.Clone(rec)
+}
+
+// setContent replaces an EF's content with b, as long as it is.
+func (fs *fileSystem) setContent(n *node, b []byte) {
+	if n.kind != kindLinear {
+		fs.data[n.slot] = bytes.Clone(b)
+		fs.ownedData |= 1 << n.slot
+		return
+	}
+	for i := range fs.records[n.slot] {
+		fs.setRecord(n, i, b[i*n.recLen:(i+1)*n.recLen])
+	}
+}
+
+// content is an EF's whole content: its bytes, or its records one after
+// the other.
+func (fs *fileSystem) content(n *node) []byte {
+	if n.kind == kindLinear {
+		return bytes.Join(fs.records[n.slot], nil)
+	}
+	return bytes.Clone(fs.data[n.slot])
+}
+
 // allows reports whether n's access rule grants the access mode am
 // (saip.AMRead, saip.AMUpdate) with the keys met says are met (the file
 // system's met: a disabled PIN1 is, an enabled one once verified, ADM1
 // never) among those its DF's PIN status template lists. No rule, as when
 // the EF ARR or its record is missing, grants nothing (TS 31.102
 // §4.2.55).
-func (n *node) allows(am byte, met func(key byte) bool) bool {
+func (fs *fileSystem) allows(n *node, am byte, met func(key byte) bool) bool {
 	arr := n.arrEF()
-	if arr == nil || n.arr == 0 || int(n.arr) > len(arr.records) {
+	if arr == nil || n.arr == 0 || int(n.arr) > len(fs.recordList(arr)) {
 		return false
 	}
-	pins := n.dir().pins
+	pins := fs.pins(n.dir())
 	listed := func(key byte) bool {
 		for _, p := range pins {
 			if p.Key == key {
@@ -353,7 +419,7 @@ func (n *node) allows(am byte, met func(key byte) bool) bool {
 		}
 		return false
 	}
-	return ruleGrants(arr.records[n.arr-1], am, listed)
+	return ruleGrants(fs.recordList(arr)[n.arr-1], am, listed)
 }
 
 // ruleGrants reads an access rule record in expanded format (TS 102 221
@@ -408,7 +474,7 @@ func scGrants(sc tlv.TLV, met func(byte) bool) bool {
 // voltage classes A, B and C, as the ATR's TA for T=15 (C7) says.
 const uiccCharacteristics = 0x71
 
-// fcp returns the file control parameters template 62 (TS 102 221
+// fcp returns n's file control parameters template 62 (TS 102 221
 // §11.1.1.3): for an EF its descriptor (82), identifier (83), life cycle
 // status (8A, operational and activated), security attributes referenced
 // to its EF ARR record (8B), size (80) and short file identifier (88: its
@@ -419,7 +485,7 @@ const uiccCharacteristics = 0x71
 // template (C6). The total file size (81) is optional and left out: it
 // counts the memory a DF's files take, which the card does not model, and
 // terminals and pySim read it only when present.
-func (n *node) fcp() []byte {
+func (fs *fileSystem) fcp(n *node) []byte {
 	var items []tlv.TLV
 	switch n.kind {
 	case kindDF:
@@ -427,7 +493,7 @@ func (n *node) fcp() []byte {
 	case kindTransparent:
 		items = append(items, tlv.New(0x82, []byte{0x41, 0x21}))
 	case kindLinear:
-		items = append(items, tlv.New(0x82, []byte{0x42, 0x21, 0x00, byte(n.recLen), byte(len(n.records))}))
+		items = append(items, tlv.New(0x82, []byte{0x42, 0x21, 0x00, byte(n.recLen), byte(len(fs.recordList(n)))}))
 	}
 	items = append(items, tlv.New(0x83, u16(int(n.fid))))
 	if n.aid != nil {
@@ -440,9 +506,9 @@ func (n *node) fcp() []byte {
 		tlv.New(0x8B, append(u16(int(n.arrFID())), n.arr)))
 	switch n.kind {
 	case kindDF:
-		items = append(items, tlv.New(0xC6, saip.PINStatusTemplate(n.pins)))
+		items = append(items, tlv.New(0xC6, saip.PINStatusTemplate(fs.pins(n))))
 	default:
-		items = append(items, tlv.New(0x80, u16(len(n.content()))))
+		items = append(items, tlv.New(0x80, u16(fs.size(n))))
 		sfi := []byte{}
 		if n.sfi != 0 {
 			sfi = []byte{n.sfi << 3}
@@ -453,3 +519,15 @@ func (n *node) fcp() []byte {
 }
 
 func u16(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
+
+// size is an EF's size in bytes.
+func (fs *fileSystem) size(n *node) int {
+	size := len(fs.data[n.slot])
+	if n.kind == kindLinear {
+		size = 0
+		for _, r := range fs.records[n.slot] {
+			size += len(r)
+		}
+	}
+	return size
+}

@@ -350,7 +350,7 @@ func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error)
 	if len(files) == 0 {
 		return nil, nil
 	}
-	usim := buildFS(p).usim
+	fs := buildFS(p)
 	out := make(map[uint16][]byte, len(files))
 	for _, k := range slices.Sorted(maps.Keys(files)) {
 		id, err := hex.DecodeString(k)
@@ -358,11 +358,11 @@ func decodeFiles(p *profile, files map[string]string) (map[uint16][]byte, error)
 			return nil, fmt.Errorf("%q: want a file id, 4 hex digits", k)
 		}
 		fid := uint16(id[0])<<8 | uint16(id[1])
-		n := usim.child(fid)
-		if n == nil || !n.allows(saip.AMUpdate, terminalMet) {
+		n := fs.usim.child(fid)
+		if n == nil || !fs.allows(n, saip.AMUpdate, terminalMet) {
 			return nil, fmt.Errorf("%s: not a USIM file the terminal may update", k)
 		}
-		want := n.content()
+		want := fs.content(n)
 		b, err := hex.DecodeString(files[k])
 		switch {
 		case err != nil:

@@ -266,7 +266,7 @@ func TestTerminalFilesPersist(t *testing.T) {
 				}
 			}
 			check("after the update", after)
-			// Cards share their files' initial records (templateRecords):
+			// Cards share their files' initial contents (fsLayout):
 			// another card's stay as they were.
 			if got := readEF(t, newTestCard(t, testConfig()), f); !bytes.Equal(got, before) {
 				t.Fatalf("another card's %s: %X\nwant %X", tc.file, got, before)
