@@ -56,7 +56,8 @@ func (w *World) AttachTo(imsi, plmn string) Attachment { return w.attach(imsi, p
 
 func (w *World) attach(imsi, only string) Attachment {
 	home, _ := w.HomePLMN(imsi)
-	sub := w.byPLMN[home].ID
+	o, _ := w.OperatorByPLMN(home)
+	sub := o.ID
 
 	order := w.Cells()
 	if only != "" {
@@ -105,6 +106,9 @@ func (w *World) try(sub string, c Cell) Attachment {
 	net := c.Operator
 	w.log.Emit(eventlog.World, KindAttachAttempt, eventlog.F{"operator": sub, "plmn": c.PLMN})
 	w.mu.Lock()
+	if w.attempts == nil {
+		w.attempts = map[string]int{}
+	}
 	w.attempts[net]++
 	n := w.attempts[net]
 	w.mu.Unlock()
@@ -127,7 +131,7 @@ func (w *World) try(sub string, c Cell) Attachment {
 		res.Cause = f.Cause
 	case sub != "" && sub == net:
 		res.OK, res.Stat, res.Registration = true, StatHome, "home"
-	case w.roaming[Agreement{Home: sub, Visited: net}]:
+	case slices.Contains(w.roaming, Agreement{Home: sub, Visited: net}):
 		res.OK, res.Stat, res.Registration = true, StatRoaming, "roaming"
 	default:
 		res.Cause = CausePLMNNotAllowed

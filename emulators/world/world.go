@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,16 +16,16 @@ type World struct {
 	clk clock.Clock
 	log *eventlog.Log
 
+	// ops and roaming are looked up by a scan, not through maps: a world
+	// has a handful of operators, and a fleet holds a world per device
+	// (maps of them took 2–3 KiB a device).
 	ops      []Operator
-	byID     map[string]Operator
-	byPLMN   map[string]Operator
-	roaming  map[Agreement]bool
-	areas    map[string]bool
+	roaming  []Agreement
 	faults   []Fault
 	mu       sync.Mutex
 	cells    []Cell // guarded by mu: SetRSRP changes signals during a run
 	area     string
-	attempts map[string]int // attach attempts per network operator id
+	attempts map[string]int // attach attempts per network operator id; made at the first
 	attached *Attachment
 }
 
@@ -36,20 +37,10 @@ func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
 	}
 	w := &World{
 		clk: clk, log: log,
-		ops:      append([]Operator(nil), cfg.Operators...),
-		byID:     map[string]Operator{},
-		byPLMN:   map[string]Operator{},
-		roaming:  map[Agreement]bool{},
-		areas:    map[string]bool{},
-		faults:   append([]Fault(nil), cfg.Faults...),
-		attempts: map[string]int{},
-	}
-	for _, o := range cfg.Operators {
-		w.byID[o.ID] = o
-		w.byPLMN[o.PLMN] = o
-	}
-	for _, a := range cfg.Roaming {
-		w.roaming[a] = true
+		ops:     slices.Clone(cfg.Operators),
+		roaming: slices.Clone(cfg.Roaming),
+		faults:  slices.Clone(cfg.Faults),
+		cells:   make([]Cell, 0, len(cfg.Cells)),
 	}
 	areaIdx := map[string]int{}
 	for i, c := range cfg.Cells {
@@ -57,7 +48,8 @@ func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
 			areaIdx[c.Area] = len(areaIdx)
 		}
 		if c.PLMN == "" {
-			c.PLMN = w.byID[c.Operator].PLMN
+			o, _ := w.Operator(c.Operator) // validate checked it
+			c.PLMN = o.PLMN
 		}
 		if c.TAC == 0 {
 			c.TAC = uint16(0x1000 + areaIdx[c.Area])
@@ -65,7 +57,6 @@ func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
 		if c.CellID == 0 {
 			c.CellID = uint32(areaIdx[c.Area]+1)<<16 | uint32(i+1)
 		}
-		w.areas[c.Area] = true
 		w.cells = append(w.cells, c)
 	}
 	return w, nil
@@ -73,12 +64,15 @@ func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
 
 // SetArea moves the device to area, which must hold at least one cell.
 func (w *World) SetArea(area string) error {
-	if !w.areas[area] {
+	w.mu.Lock()
+	known := slices.ContainsFunc(w.cells, func(c Cell) bool { return c.Area == area })
+	if known {
+		w.area = area
+	}
+	w.mu.Unlock()
+	if !known {
 		return fmt.Errorf("set area: unknown area %q", area)
 	}
-	w.mu.Lock()
-	w.area = area
-	w.mu.Unlock()
 	w.log.Emit(eventlog.World, KindAreaChanged, eventlog.F{"area": area})
 	return nil
 }
@@ -149,22 +143,30 @@ func (w *World) Operators() []Operator { return append([]Operator(nil), w.ops...
 
 // Operator returns the operator with id.
 func (w *World) Operator(id string) (Operator, bool) {
-	o, ok := w.byID[id]
-	return o, ok
+	for _, o := range w.ops {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return Operator{}, false
 }
 
 // OperatorByPLMN returns the operator owning plmn.
 func (w *World) OperatorByPLMN(plmn string) (Operator, bool) {
-	o, ok := w.byPLMN[plmn]
-	return o, ok
+	for _, o := range w.ops {
+		if o.PLMN == plmn {
+			return o, true
+		}
+	}
+	return Operator{}, false
 }
 
 // HomePLMN returns the longest operator PLMN that prefixes imsi: an IMSI
 // starts with MCC+MNC (TS 23.003 §2.2), and MNCs are 2 or 3 digits.
 func (w *World) HomePLMN(imsi string) (string, bool) {
 	best := ""
-	for p := range w.byPLMN {
-		if len(p) > len(best) && strings.HasPrefix(imsi, p) {
+	for _, o := range w.ops {
+		if p := o.PLMN; len(p) > len(best) && strings.HasPrefix(imsi, p) {
 			best = p
 		}
 	}
