@@ -143,7 +143,7 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 // result sends a line's final result code, unless ATQ1 suppresses result
 // codes (V.250 §6.2.5); information text and URCs still go.
 func (m *Modem) result(b []byte) {
-	if m.st.v250["Q"] == 1 {
+	if m.st.v250["Q"] == 1 { // Q defaults to 0
 		return
 	}
 	m.send(b)

@@ -382,7 +382,7 @@ func (m *Modem) factorySettings() {
 	// care set it with AT+COPS=3,<format> first (27.007 leaves the
 	// default to the manufacturer).
 	m.st.copsFormat = 2
-	m.st.v250 = v250Defaults()
+	m.st.v250 = nil // every setting at its default (setV250)
 	m.st.charset = "IRA"
 	m.lineChars()
 }

@@ -38,7 +38,7 @@ func cmdV250Setting(m *Modem, c at.Command) error {
 	if err != nil || v > v250Settings[c.Name].max {
 		return errUnknown
 	}
-	m.st.v250[c.Name] = v
+	m.setV250(c.Name, v)
 	return nil
 }
 
@@ -59,7 +59,7 @@ func cmdSRegister(m *Modem, c at.Command) error {
 		if err != nil || v < r.min || v > r.max {
 			return errUnknown
 		}
-		m.st.v250[c.Name] = v
+		m.setV250(c.Name, v)
 		m.lineChars() // this line's result code already goes with them (§6.2.1)
 	default:
 		return errUnknown
@@ -80,13 +80,15 @@ func (m *Modem) lineChars() {
 	m.st.enc.S3, m.st.enc.S4 = byte(m.sRegister("S3")), byte(m.sRegister("S4"))
 }
 
-// v250Defaults is the state ATZ and AT&F return to.
-func v250Defaults() map[string]int {
-	d := map[string]int{}
-	for name, s := range v250Settings {
-		d[name] = s.def
+// setV250 keeps a V.250 setting or S-register's value. The map holds
+// only values a host set: a value not in it is its default (a fleet's
+// modems each held a map of every default, half a KiB a device), so ATZ
+// and AT&F return to the defaults by emptying it.
+func (m *Modem) setV250(name string, v int) {
+	if m.st.v250 == nil {
+		m.st.v250 = map[string]int{}
 	}
-	return d
+	m.st.v250[name] = v
 }
 
 // charsets are the TE character sets +CSCS takes (TS 27.007 §5.5). The
