@@ -101,9 +101,9 @@ const (
 // node is a file of the UICC file system's layout: where it is, what kind
 // of file, under which access rule. The layout is the same for every
 // profile, so every card shares one (fsLayout); what a card holds of its
-// own is in its fileSystem: the files' contents and its PIN states. A
-// fleet's cards each held their own tree of some 30 nodes before (about
-// 8 KiB a card).
+// own is in its fileSystem: the files' contents and its PIN states, so
+// that a fleet's cards do not each hold a tree of some 30 nodes and the
+// same contents (about 8 KiB a card).
 type node struct {
 	fid  uint16
 	sfi  byte // short file identifier, 0 if none

@@ -217,7 +217,7 @@ func enableSteps(iccid string) []step {
 // parameters, short messages and their status) reads back as written,
 // stays through a reset, a power cut, a profile switch and an NVM image,
 // and belongs to the profile it was written to (and to the card: cards
-// share initial records). The files under ADM
+// share initial contents). The files under ADM
 // (THRESHOLD, ARR) refuse the write.
 func TestTerminalFilesPersist(t *testing.T) {
 	tests := []struct {
