@@ -97,7 +97,7 @@ func TestNgFastAsPcapgo(t *testing.T) {
 			}
 			defer f.Close()
 			dg := newDatagramReader(gsmtap.Port)
-			wantEx, err := readTLSPcapgo(path, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			wantEx, err := readTLSPcapgo(fileSource(f), bufio.NewReaderSize(f, readBuffer), nil, dg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestNgFastDeclines(t *testing.T) {
 			}
 			defer f.Close()
 			dg := newDatagramReader(gsmtap.Port)
-			wantEx, wantErr := readTLSPcapgo(p, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			wantEx, wantErr := readTLSPcapgo(fileSource(f), bufio.NewReaderSize(f, readBuffer), nil, dg)
 			if errors.Is(wantErr, ErrCutShort) != errors.Is(err, ErrCutShort) || (err == nil) != (wantErr == nil) ||
 				(err != nil && err.Error() != wantErr.Error()) {
 				t.Fatalf("ReadEvidence: %v\npcapgo's: %v", err, wantErr)
@@ -195,4 +195,23 @@ func FuzzNgFastAsPcapgo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, blocks []byte) {
 		checkNgFastAsPcapgo(t, append(append([]byte(nil), tapHeader()...), blocks...))
 	})
+}
+
+// fileSource reads f for readTLSPcapgo as readTLS does: named by its
+// path, with the key-log file beside it.
+func fileSource(f *os.File) captureSource {
+	return captureSource{
+		name: f.Name(),
+		rewind: func() (io.Reader, error) {
+			_, err := f.Seek(0, io.SeekStart)
+			return f, err
+		},
+		keysBeside: func() ([]byte, error) {
+			b, err := os.ReadFile(KeysPathFor(f.Name()))
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, nil
+			}
+			return b, err
+		},
+	}
 }
