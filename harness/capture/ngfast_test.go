@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -178,6 +179,13 @@ func TestNgFastDeclines(t *testing.T) {
 				if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
 					t.Errorf("evidence differs from pcapgo's")
 				}
+			}
+			// The same bytes in memory (an in-memory session's) read the
+			// same, by the same second pass.
+			mem := captureSource{name: p, rewind: func() (io.Reader, error) { return bytes.NewReader(file), nil }}
+			mex, mdgs, merr := readEvidence(mem, gsmtap.Port, 0)
+			if fmt.Sprint(merr) != fmt.Sprint(err) || !reflect.DeepEqual(mex, ex) || !reflect.DeepEqual(mdgs, dgs) {
+				t.Errorf("in memory: %d exchanges, %d datagrams, %v; from the file: %d, %d, %v", len(mex), len(mdgs), merr, len(ex), len(dgs), err)
 			}
 		})
 	}
