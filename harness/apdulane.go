@@ -20,9 +20,12 @@ func (r *Rig) APDULane() (*simtrace.Lane, error) {
 		return r.lane, nil
 	}
 	var tr *simtrace.Trace
-	if r.evidenceRead {
+	switch {
+	case r.evidenceRead:
 		tr = simtrace.Decode(r.datagrams) // the evidence check's one pass read them
-	} else {
+	case r.dir == "":
+		return nil, errNoCapture
+	default:
 		var err error
 		if tr, err = simtrace.Read(filepath.Join(r.dir, TrafficFile)); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -16,6 +17,9 @@ const CIFile = "ci.pem"
 // WriteCI writes the run's test CI certificate (PEM) into the artifacts
 // directory and returns its path.
 func (r *Rig) WriteCI() (string, error) {
+	if r.dir == "" {
+		return "", errors.New("write test CI: the rig keeps no artifacts (a scratch rig without a directory)")
+	}
 	path := filepath.Join(r.dir, CIFile)
 	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.PKI.CI.DER})
 	if err := os.WriteFile(path, b, 0o644); err != nil {

@@ -20,9 +20,10 @@ import (
 const CaptureIncompleteFile = "traffic.INCOMPLETE"
 
 // checkEvidence runs once the capture is closed: it decodes traffic.pcapng
-// and holds every HTTP request in it against the platform's and each
-// SM-DP+'s own log, and the card's APDU lane against what the modem's
-// contacts handed the capture (checkLane). Any difference — or a live capture whose kernel
+// (a rig without artifacts: the capture in memory) and holds every HTTP
+// request in it against the platform's and each SM-DP+'s own log, and the
+// card's APDU lane against what the modem's contacts handed the capture
+// (checkLane). Any difference — or a live capture whose kernel
 // counters show loss — fails the run with the requests listed and writes
 // them to CaptureIncompleteFile: evidence is complete or says it is not.
 func (r *Rig) checkEvidence(closeErr error) error {
@@ -34,7 +35,7 @@ func (r *Rig) checkEvidence(closeErr error) error {
 	if r.Capture != nil && r.sniffing {
 		expect = r.Capture.SIM().Packets()
 	}
-	ex, dgs, err := capture.ReadEvidence(filepath.Join(r.dir, TrafficFile), gsmtap.Port, expect)
+	ex, dgs, err := r.Capture.ReadEvidence(gsmtap.Port, expect)
 	if err != nil {
 		problems = append(problems, "the capture does not decode: "+err.Error())
 	} else {
@@ -46,8 +47,11 @@ func (r *Rig) checkEvidence(closeErr error) error {
 		return nil
 	}
 	report := strings.Join(problems, "\n")
-	if err := os.WriteFile(filepath.Join(r.dir, CaptureIncompleteFile), []byte(report+"\n"), 0o644); err != nil {
-		problems = append(problems, err.Error())
+	// A rig without artifacts has no file for it: the error is the report.
+	if r.dir != "" {
+		if err := os.WriteFile(filepath.Join(r.dir, CaptureIncompleteFile), []byte(report+"\n"), 0o644); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	return fmt.Errorf("%w (%s capture): %d problem(s) against the servers' own logs, the card's contacts and the kernel's counters:\n  %s",
 		capture.ErrIncomplete, r.Capture.Mode(), len(problems), strings.Join(problems, "\n  "))

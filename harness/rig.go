@@ -52,12 +52,24 @@ type Options struct {
 	// log), so runs that vary everything else can share one (exploration).
 	PKISeed int64
 	// Dir receives events.jsonl, at.log and traffic.pcapng. Empty: a fresh
-	// temporary directory (see Rig.Dir).
+	// temporary directory (see Rig.Dir), except with Scratch.
 	Dir string
 	// Scratch says Dir is thrown away after the run (exploration's
 	// passing cases): Close does not fsync events.jsonl, which would hold
 	// a worker a millisecond for a file about to be deleted, and the TLS
 	// secrets go into traffic.pcapng's DSB only, without traffic.keys.
+	//
+	// Scratch with an empty Dir is a rig with no artifacts at all: no
+	// directory, no file. The event log streams its JSON lines as
+	// always (a line that does not encode still fails the run) into
+	// io.Discard, and the modem its AT lines; the capture is held in
+	// memory (capture.Config.InMemory), decoded there for the evidence
+	// check, PlatformTraffic and APDULane, and freed at Close; only a
+	// capture past what a session holds in memory (16 MiB) goes on in a
+	// temporary file, removed at Close. What a run shows — Log.Events, the card over AT,
+	// the decoded capture, Close's error — is the same either way; Dir
+	// is then "", and what needs a directory (a timeline page, WriteCI)
+	// says it has none.
 	Scratch bool
 	// pageAfter says the caller writes the run's timeline page after
 	// Close (RunScenario): Close leaves IncompleteFile saying so, and the
@@ -240,12 +252,17 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		seed = s.Seed
 	}
 	dir := o.Dir
-	if dir == "" {
+	switch {
+	case dir == "" && o.Scratch:
+		// No artifacts (see Options.Scratch).
+	case dir == "":
 		if dir, err = os.MkdirTemp("", "esimhil-"+safeName(s.Name)+"-"); err != nil {
 			return nil, fmt.Errorf("artifacts dir: %w", err)
 		}
-	} else if err = os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("artifacts dir: %w", err)
+	default:
+		if err = os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("artifacts dir: %w", err)
+		}
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
 	r = &Rig{Scenario: s, Seed: seed, Loop: clock.NewLoop(vclk), dir: dir, scratch: o.Scratch, pageAfter: o.pageAfter, start: clock.Epoch, ctx: o.Context}
@@ -263,11 +280,14 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	}()
 	// events.jsonl is written as the run goes, like at.log: whatever
 	// happens to the process, what was logged is on disk.
-	if r.events, err = os.Create(filepath.Join(dir, EventsFile)); err != nil {
-		return r, fmt.Errorf("events: %w", err)
+	var sink io.Writer = io.Discard // no artifacts: the lines are encoded all the same
+	if dir != "" {
+		if r.events, err = os.Create(filepath.Join(dir, EventsFile)); err != nil {
+			return r, fmt.Errorf("events: %w", err)
+		}
+		sink = r.events
 	}
-	var sink io.Writer = r.events
-	if r.scratch {
+	if r.events != nil && r.scratch {
 		// A write a line cost an exploration case 2-3 % of its CPU.
 		r.eventsBuf = bufio.NewWriterSize(r.events, 64<<10)
 		sink = r.eventsBuf
@@ -317,11 +337,17 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if o.NoDevice {
 		capClock = clock.Wall{}
 	}
-	if r.Capture, err = capture.Start(capture.Config{
-		Path: filepath.Join(dir, TrafficFile), Mode: mode, Clock: capClock, KeyLog: true,
+	capCfg := capture.Config{
+		Mode: mode, Clock: capClock, KeyLog: true,
 		NoKeysFile: o.Scratch,   // the secrets still go into the file's DSB
 		Events:     r.Log.Count, // each frame's place among events.jsonl's lines
-	}); err != nil {
+	}
+	if dir == "" {
+		capCfg.InMemory = true
+	} else {
+		capCfg.Path = filepath.Join(dir, TrafficFile)
+	}
+	if r.Capture, err = capture.Start(capCfg); err != nil {
 		return r, fmt.Errorf("capture: %w", err)
 	}
 	platformAddr, smdpAddr := o.listen()
@@ -367,14 +393,17 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	if err != nil {
 		return r, fmt.Errorf("card: %w", err)
 	}
-	if r.atLog, err = os.Create(filepath.Join(dir, ATLogFile)); err != nil {
-		return r, fmt.Errorf("at log: %w", err)
+	var atLog io.Writer = io.Discard // no artifacts: the lines are formatted all the same
+	if dir != "" {
+		if r.atLog, err = os.Create(filepath.Join(dir, ATLogFile)); err != nil {
+			return r, fmt.Errorf("at log: %w", err)
+		}
+		// One write per AT line would cost a system call each, as much as
+		// the pty's own: buffered, but on disk at most atLogLag after it was
+		// logged, so that a killed run leaves its AT traffic behind.
+		r.atBuf = lagwrite.New(r.atLog, 64<<10, atLogLag)
+		atLog = r.atBuf
 	}
-	// One write per AT line would cost a system call each, as much as
-	// the pty's own: buffered, but on disk at most atLogLag after it was
-	// logged, so that a killed run leaves its AT traffic behind.
-	r.atBuf = lagwrite.New(r.atLog, 64<<10, atLogLag)
-	var atLog io.Writer = r.atBuf
 	if !o.Scratch { // nobody draws a scratch run's timeline
 		if r.atMarks, err = os.Create(filepath.Join(dir, ATMarksFile)); err != nil {
 			return r, fmt.Errorf("at log: %w", err)
@@ -480,7 +509,8 @@ func (r *Rig) schedule() error {
 // with NoHost).
 func (r *Rig) Host() dialect.Host { return dialect.Host{AT: r.AT, P: r.Personality} }
 
-// Dir is where the rig writes its artifacts.
+// Dir is where the rig writes its artifacts; "" for a rig that writes
+// none (Options.Scratch without Dir).
 func (r *Rig) Dir() string { return r.dir }
 
 // Now is the simulated time since the run started.
@@ -597,6 +627,8 @@ func (r *Rig) Close() error {
 	}
 	if r.Capture != nil {
 		errs = append(errs, r.checkEvidence(r.Capture.Close()))
+		// An in-memory capture is decoded now, and freed (a file stays).
+		errs = append(errs, r.Capture.Release())
 	}
 	if r.atLog != nil {
 		errs = append(errs, r.atBuf.Close())
@@ -621,6 +653,13 @@ var syncEvents = (*os.File).Sync
 // closeEvents ends events.jsonl (with run_incomplete when the run did not
 // finish) and writes IncompleteFile beside it.
 func (r *Rig) closeEvents() error {
+	if r.dir == "" {
+		// No artifacts: the log alone says the run did not finish.
+		if r.incomplete != "" {
+			r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
+		}
+		return r.Log.StreamErr()
+	}
 	if r.events == nil {
 		return nil
 	}
@@ -660,11 +699,18 @@ func (r *Rig) closeEvents() error {
 // (HTTPS decrypted with the capture's key log), in request order. The rig
 // must be closed first, so that the capture is complete.
 func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
-	if r.exchanges != nil {
+	switch {
+	case r.evidenceRead:
 		return capture.DecodeExchanges(r.exchanges)
+	case r.dir == "":
+		return nil, errNoCapture
 	}
 	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
 }
+
+// errNoCapture is what a rig without artifacts says of its capture when
+// Close did not decode it: it is gone, and no file holds it.
+var errNoCapture = errors.New("no capture to decode: the rig keeps no artifacts, and Close did not decode its in-memory capture (not closed yet, or Close failed)")
 
 func safeName(s string) string {
 	b := []byte(s)

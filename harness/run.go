@@ -110,6 +110,10 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Wall = time.Since(wall)
 	stage("writing the timeline")
+	if res.Dir == "" {
+		res.TimelineErr = errors.New("no timeline page: the run keeps no artifacts (a scratch run without a directory)")
+		return res
+	}
 	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
 	if res.Incomplete == "" && res.TimelineErr == nil && !o.Scratch {
 		// The page is written: the run's directory is whole.

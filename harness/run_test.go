@@ -389,3 +389,61 @@ func TestRigThatCannotStartNamesSeedAndDir(t *testing.T) {
 		}
 	}
 }
+
+// A scratch rig without a directory (Options.Scratch, Dir empty) keeps no
+// artifacts: no directory, no file, not even a temporary one, and none
+// beside the working directory as a "" directory would; yet its capture
+// is checked and decoded from memory (platform and ES9+ traffic, the APDU
+// lane), and what needs a directory says it has none.
+func TestScratchRigWithoutDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	s := loadFixture(t, "roam-fr-download.yaml")
+	r, err := NewRig(s, Options{Scratch: true, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = r.Init(); err == nil {
+		err = r.AdvanceTo(Horizon(s))
+	}
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Dir() != "" {
+		t.Errorf("Dir() = %q, want none", r.Dir())
+	}
+	msgs, err := r.PlatformTraffic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	es9 := 0
+	for _, m := range msgs {
+		if m.Kind == capture.KindES9 {
+			es9++
+		}
+	}
+	if len(msgs) == es9 || es9 == 0 {
+		t.Errorf("%d messages decoded, %d of them ES9+: want both platform and ES9+ traffic", len(msgs), es9)
+	}
+	if l, err := r.APDULane(); err != nil || len(l.APDUs) == 0 {
+		t.Errorf("APDU lane: %v", err)
+	}
+	if p, err := r.WriteCI(); err == nil {
+		t.Errorf("WriteCI wrote %s", p)
+	}
+	res := RunScenario(s, Options{Scratch: true, Capture: capture.Tap})
+	if !res.OK() || res.Dir != "" || res.Timeline != "" || res.TimelineErr == nil {
+		t.Errorf("RunScenario: ok %v (%v %v), dir %q, timeline %q (%v)", res.OK(), res.Err, res.Mismatches, res.Dir, res.Timeline, res.TimelineErr)
+	}
+	if ents, err := os.ReadDir(tmp); err != nil || len(ents) > 0 {
+		t.Errorf("%d entries in $TMPDIR (%v)", len(ents), err)
+	}
+	for _, f := range []string{EventsFile, ATLogFile, TrafficFile, IncompleteFile, CaptureIncompleteFile, timeline.FileName} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s in the working directory: %v", f, err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +48,17 @@ const (
 
 // Config sets up a capture session.
 type Config struct {
-	Path      string // pcapng file to write
+	Path string // pcapng file to write; empty with InMemory
+	// InMemory keeps the capture in memory, with no file (Path empty):
+	// for a run that leaves no artifacts (an exploration case), whose
+	// capture is only decoded for the evidence check. The packets are
+	// held as with NoKeysFile, and the secrets beside them; Close
+	// completes the capture there and ReadEvidence decodes it; Release
+	// frees it. Past holdLimit the session moves on to a temporary file,
+	// created then, which Release removes: a long run's capture is still
+	// complete, only no longer free of the file system. No key-log file
+	// is written.
+	InMemory  bool
 	Mode      Mode   // "" means Default
 	Interface string // live mode; default "lo"
 	// Clock stamps tap frames (virtual time); nil means the wall clock.
@@ -82,19 +93,33 @@ type Config struct {
 	ringBlockSize, ringBlocks int
 }
 
-// Session is one capture being written to a pcapng file.
+// Session is one capture being written to a pcapng file, or held in
+// memory (Config.InMemory).
 type Session struct {
 	mode Mode
-	file *os.File
+	file *os.File // nil while an in-memory session holds its capture
+	// path is the capture's file: Config.Path, or the temporary file an
+	// in-memory session moved to (spilled); "" while it holds in memory.
+	path    string
+	memory  bool   // Config.InMemory
+	spilled bool   // an in-memory session that moved to a temporary file
+	header  []byte // an in-memory session's section header and interface
+	// dsb is an in-memory session's Decryption Secrets Block, once
+	// closed (nil if there were no secrets).
+	dsb      []byte
+	released bool
 
 	mu     sync.Mutex
 	bw     *bufio.Writer // the packets' buffer on the file (nil while held)
 	epb    []byte        // writePacket's block, reused
 	closed bool
-	// held, while holding (Config.NoKeysFile), is every packet block
-	// so far, not yet written.
+	// held, while holding (Config.NoKeysFile, Config.InMemory), is every
+	// packet block so far, not yet written.
 	held    *[]byte
 	holding bool
+	// spillErr is why an in-memory session could not move on to a
+	// temporary file: it then holds on, past holdLimit.
+	spillErr error
 
 	hdrEnd int64   // file offset after the section header and interface
 	keys   *keyLog // nil unless Config.KeyLog
@@ -111,9 +136,14 @@ type Session struct {
 // ErrIncomplete is wrapped by the error of a capture that lost packets.
 var ErrIncomplete = errors.New("capture incomplete")
 
-// Start opens the output file and starts capturing.
+// Start opens the output file (none in memory) and starts capturing.
 func Start(cfg Config) (*Session, error) {
-	if cfg.Path == "" {
+	switch {
+	case cfg.InMemory && cfg.Path != "":
+		return nil, fmt.Errorf("capture: in memory, yet to be written to %s", cfg.Path)
+	case cfg.InMemory && cfg.KeysPath != "":
+		return nil, fmt.Errorf("capture: in memory, yet with a key-log file %s", cfg.KeysPath)
+	case cfg.Path == "" && !cfg.InMemory:
 		return nil, errors.New("capture: no output path")
 	}
 	if cfg.Interface == "" {
@@ -122,7 +152,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Wall{}
 	}
-	s := &Session{events: cfg.Events}
+	s := &Session{events: cfg.Events, path: cfg.Path, memory: cfg.InMemory}
 	var lv *live
 	if cfg.Mode == "" {
 		cfg.Mode = Default
@@ -142,48 +172,27 @@ func Start(cfg Config) (*Session, error) {
 	default:
 		return nil, fmt.Errorf("capture: unknown mode %q (want auto, live or tap)", cfg.Mode)
 	}
-	f, err := os.Create(cfg.Path)
-	if err != nil {
-		if lv != nil {
-			lv.ring.close()
-		}
-		return nil, fmt.Errorf("capture: %w", err)
-	}
-	s.file = f
 	name := "tap"
 	if lv != nil {
 		name = cfg.Interface
 	}
-	hw := bufio.NewWriter(f)
-	_, err = newNgWriter(hw, name) // writes through hw (bufio.NewWriter returns it as is)
-	if err != nil {
-		f.Close()
+	if err := s.open(cfg, name); err != nil {
 		if lv != nil {
 			lv.ring.close()
 		}
-		return nil, fmt.Errorf("capture: pcapng header: %w", err)
-	}
-	if err = hw.Flush(); err == nil {
-		s.hdrEnd, err = f.Seek(0, io.SeekCurrent)
-	}
-	if err != nil {
-		f.Close()
-		if lv != nil {
-			lv.ring.close()
-		}
-		return nil, fmt.Errorf("capture: pcapng header: %w", err)
+		return nil, err
 	}
 	if cfg.KeyLog {
 		s.keys = &keyLog{}
 	}
-	if cfg.KeyLog && !cfg.NoKeysFile {
+	if cfg.KeyLog && !cfg.NoKeysFile && !cfg.InMemory {
 		keysTo := cfg.KeysPath
 		if keysTo == "" {
 			keysTo = KeysPathFor(cfg.Path)
 		}
 		kf, err := os.OpenFile(keysTo, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
-			f.Close()
+			s.file.Close()
 			if lv != nil {
 				lv.ring.close()
 			}
@@ -191,12 +200,12 @@ func Start(cfg Config) (*Session, error) {
 		}
 		s.keys.file = kf
 	}
-	if lv == nil && cfg.KeyLog && cfg.NoKeysFile {
+	if cfg.InMemory || lv == nil && cfg.KeyLog && cfg.NoKeysFile {
 		s.held, s.holding = getHeld(), true
 	} else {
 		// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
 		// hundreds of KiB, written one small frame after another.
-		s.bw = bufio.NewWriterSize(f, 64<<10)
+		s.bw = bufio.NewWriterSize(s.file, 64<<10)
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv
@@ -206,6 +215,46 @@ func Start(cfg Config) (*Session, error) {
 		s.tap = newTap(cfg.Clock, s.events, s.writePacket)
 	}
 	return s, nil
+}
+
+// open writes the section header and interface: to Config.Path, or, in
+// memory, to s.header.
+func (s *Session) open(cfg Config, name string) error {
+	if cfg.InMemory && name == "tap" {
+		s.header = tapHeader() // the same bytes every time, built once; never written to
+		return nil
+	}
+	if cfg.InMemory {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		_, err := newNgWriter(w, name)
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			return fmt.Errorf("capture: pcapng header: %w", err)
+		}
+		s.header = b.Bytes()
+		return nil
+	}
+	f, err := os.Create(cfg.Path)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	hw := bufio.NewWriter(f)
+	_, err = newNgWriter(hw, name) // writes through hw (bufio.NewWriter returns it as is)
+	if err == nil {
+		err = hw.Flush()
+	}
+	if err == nil {
+		s.hdrEnd, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("capture: pcapng header: %w", err)
+	}
+	s.file = f
+	return nil
 }
 
 // newNgWriter writes a section header and one Ethernet interface with fixed
@@ -257,6 +306,14 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 		if len(*s.held) <= holdLimit {
 			return nil
 		}
+		if s.memory && s.file == nil {
+			if s.spillErr != nil {
+				return nil // held on in memory: nothing lost, the error told once
+			}
+			if s.spillErr = s.spill(); s.spillErr != nil {
+				return s.spillErr
+			}
+		}
 		// A long run: on to the file as it comes.
 		s.holding = false
 		s.bw = bufio.NewWriterSize(s.file, 64<<10)
@@ -271,6 +328,22 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 	if _, err := s.bw.Write(s.epb); err != nil {
 		return fmt.Errorf("capture: write packet: %w", err)
 	}
+	return nil
+}
+
+// spill moves an in-memory session past holdLimit on to a temporary
+// file (Release removes it); callers hold mu.
+func (s *Session) spill() error {
+	f, err := os.CreateTemp("", "esimhil-capture-*.pcapng")
+	if err != nil {
+		return fmt.Errorf("capture: %d bytes held, more than an in-memory capture holds, and no temporary file to go on in: %w", len(*s.held), err)
+	}
+	if _, err := f.Write(s.header); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return fmt.Errorf("capture: %d bytes held, more than an in-memory capture holds, and the temporary file fails: %w", len(*s.held), err)
+	}
+	s.file, s.path, s.spilled, s.hdrEnd = f, f.Name(), true, int64(len(s.header))
 	return nil
 }
 
@@ -345,6 +418,11 @@ func (s *Session) Close() error {
 	if s.keys != nil {
 		errs = append(errs, s.writeSecrets())
 	}
+	if s.file == nil {
+		// In memory: the capture is the header, s.dsb and the held
+		// packets, read from there (ReadEvidence) until Release.
+		return errors.Join(errs...)
+	}
 	if s.held != nil {
 		if s.holding {
 			// No secrets to put ahead of them (no TLS in the run).
@@ -359,4 +437,64 @@ func (s *Session) Close() error {
 		errs = append(errs, fmt.Errorf("capture: close: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// Path is the capture's file once closed: Config.Path, the temporary file
+// of an in-memory session that outgrew memory (until Release), or "" for
+// one that did not.
+func (s *Session) Path() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return ""
+	}
+	return s.path
+}
+
+// ReadEvidence is the package's ReadEvidence on the closed session's
+// capture, from its file or, in memory, from what the session holds.
+func (s *Session) ReadEvidence(port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+	s.mu.Lock()
+	closed, released, path := s.closed, s.released, s.path
+	s.mu.Unlock()
+	switch {
+	case !closed:
+		return nil, nil, errors.New("capture: read before Close: the capture is not complete")
+	case released:
+		return nil, nil, errors.New("capture: read after Release: the in-memory capture is gone")
+	case path != "":
+		return ReadEvidence(path, port, datagrams)
+	}
+	return readEvidence(s.memorySource(), port, datagrams)
+}
+
+// memorySource reads a closed in-memory session's capture: the bytes a
+// file of it would hold, in its order.
+func (s *Session) memorySource() captureSource {
+	rd := func() (io.Reader, error) {
+		return io.MultiReader(bytes.NewReader(s.header), bytes.NewReader(s.dsb), bytes.NewReader(*s.held)), nil
+	}
+	return captureSource{name: "in-memory capture", rewind: rd}
+}
+
+// Release frees a closed in-memory session's capture: its packets' buffer
+// goes back for the next session and its temporary file, if it outgrew
+// memory, is removed. A file session's file is its caller's, and stays.
+func (s *Session) Release() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.memory || s.released || !s.closed {
+		return nil
+	}
+	s.released = true
+	if s.held != nil {
+		putHeld(s.held)
+		s.held = nil
+	}
+	if s.spilled {
+		if err := os.Remove(s.path); err != nil {
+			return fmt.Errorf("capture: remove the temporary file: %w", err)
+		}
+	}
+	return nil
 }

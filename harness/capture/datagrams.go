@@ -68,9 +68,19 @@ func ReadDatagrams(path string, port uint16) ([]Datagram, error) {
 // if it knows (0 if not): the list is made that long at once, not grown
 // from nothing a datagram at a time.
 func ReadEvidence(path string, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+	return evidence(port, datagrams, func(dg *datagramReader) ([]Exchange, error) { return readTLS(path, nil, dg) })
+}
+
+// readEvidence is ReadEvidence on any source.
+func readEvidence(src captureSource, port uint16, datagrams int) ([]Exchange, []Datagram, error) {
+	return evidence(port, datagrams, func(dg *datagramReader) ([]Exchange, error) { return readCapture(src, nil, dg) })
+}
+
+// evidence is ReadEvidence by read.
+func evidence(port uint16, datagrams int, read func(*datagramReader) ([]Exchange, error)) ([]Exchange, []Datagram, error) {
 	dg := newDatagramReader(port)
 	dg.expect = min(max(datagrams, 0), 1<<20)
-	ex, err := readTLS(path, nil, dg)
+	ex, err := read(dg)
 	if err != nil && !errors.Is(err, ErrCutShort) {
 		return nil, nil, err
 	}

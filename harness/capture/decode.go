@@ -97,10 +97,59 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 		return nil, fmt.Errorf("read capture: %w", err)
 	}
 	defer f.Close()
+	src := captureSource{
+		name:  path,
+		first: f,
+		rewind: func() (io.Reader, error) {
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("read capture: %w", err)
+			}
+			return f, nil
+		},
+		keysBeside: func() ([]byte, error) {
+			b, err := os.ReadFile(KeysPathFor(path))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+			return b, nil
+		},
+	}
+	return readCapture(src, keyLog, dg)
+}
+
+// captureSource is a capture to read: a file, or an in-memory session's.
+type captureSource struct {
+	name string // for errors: the file's path
+	// first is the capture from its start; nil: rewind gives it.
+	first io.Reader
+	// rewind gives the capture from its start again, for a second pass.
+	rewind func() (io.Reader, error)
+	// keysBeside reads the key-log file beside the capture, nil if there
+	// is none; nil: there is never one.
+	keysBeside func() ([]byte, error)
+}
+
+// keyFile is the key log beside src, if any.
+func (src captureSource) keyFile() ([]byte, error) {
+	if src.keysBeside == nil {
+		return nil, nil
+	}
+	return src.keysBeside()
+}
+
+// readCapture is readTLS on any source.
+func readCapture(src captureSource, keyLog []byte, dg *datagramReader) ([]Exchange, error) {
+	r := src.first
+	if r == nil {
+		var err error
+		if r, err = src.rewind(); err != nil {
+			return nil, err
+		}
+	}
 	// One reader for both passes, 64 KiB at a time: a run's capture is
 	// hundreds of KiB, which bufio's default 4 KiB reads a syscall each.
 	br := fileReaders.Get().(*bufio.Reader)
-	br.Reset(f)
+	br.Reset(r)
 	defer func() { br.Reset(nil); fileReaders.Put(br) }()
 	if ng, ok := newNgFast(br); ok {
 		// A tap file: one pass, its secrets read on the way.
@@ -108,8 +157,8 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 			kl := keyLog
 			if kl == nil {
 				if kl = ng.secrets; len(kl) == 0 {
-					b, err := os.ReadFile(KeysPathFor(path))
-					if err != nil && !errors.Is(err, os.ErrNotExist) {
+					b, err := src.keyFile()
+					if err != nil {
 						return nil, err
 					}
 					kl = b
@@ -126,41 +175,43 @@ func readTLS(path string, keyLog []byte, dg *datagramReader) ([]Exchange, error)
 		if dg != nil {
 			dg.reset()
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("read capture: %w", err)
+		if r, err = src.rewind(); err != nil {
+			return nil, err
 		}
-		br.Reset(f)
+		br.Reset(r)
 	}
-	return readTLSPcapgo(path, f, br, keyLog, dg)
+	return readTLSPcapgo(src, br, keyLog, dg)
 }
 
-// readTLSPcapgo is readTLS by pcapgo's readers, br reading f from its
-// start: a pass for the secrets (readSecrets), then one for the packets.
-func readTLSPcapgo(path string, f *os.File, br *bufio.Reader, keyLog []byte, dg *datagramReader) ([]Exchange, error) {
+// readTLSPcapgo is readCapture by pcapgo's readers, br reading src from
+// its start: a pass for the secrets (readSecrets), then one for the
+// packets.
+func readTLSPcapgo(src captureSource, br *bufio.Reader, keyLog []byte, dg *datagramReader) ([]Exchange, error) {
 	var err error
 	if keyLog == nil {
 		if keyLog, err = readSecrets(br); err != nil {
-			return nil, fmt.Errorf("read capture %s: %w", path, err)
+			return nil, fmt.Errorf("read capture %s: %w", src.name, err)
 		}
 		if len(keyLog) == 0 {
-			b, err := os.ReadFile(KeysPathFor(path))
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
+			b, err := src.keyFile()
+			if err != nil {
 				return nil, fmt.Errorf("read capture key log: %w", err)
 			}
 			keyLog = b
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("read capture: %w", err)
+		r, err := src.rewind()
+		if err != nil {
+			return nil, err
 		}
-		br.Reset(f)
+		br.Reset(r)
 	}
 	keys, err := ParseKeyLog(keyLog)
 	if err != nil {
-		return nil, fmt.Errorf("read capture %s: %w", path, err)
+		return nil, fmt.Errorf("read capture %s: %w", src.name, err)
 	}
 	ex, err := readHTTP(br, keys, dg)
 	if err != nil {
-		return ex, fmt.Errorf("read capture %s: %w", path, err)
+		return ex, fmt.Errorf("read capture %s: %w", src.name, err)
 	}
 	return ex, nil
 }

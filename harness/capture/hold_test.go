@@ -2,9 +2,12 @@ package capture
 
 import (
 	"bytes"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +18,24 @@ import (
 // returns the file.
 func holdRun(t *testing.T, cfg Config, secrets bool) []byte {
 	t.Helper()
+	cfg.Path = filepath.Join(t.TempDir(), "run.pcapng")
+	holdSession(t, cfg, secrets)
+	b, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// secretLine is an NSS key-log line, well formed for the decoder.
+var secretLine = []byte("CLIENT_RANDOM " + strings.Repeat("01", 32) + " " + strings.Repeat("02", 48) + "\n")
+
+// holdSession writes the same frames and secrets through a session of
+// cfg and returns it closed.
+func holdSession(t *testing.T, cfg Config, secrets bool) *Session {
+	t.Helper()
 	clk := clock.NewVirtual(clock.Epoch)
-	cfg.Path, cfg.Mode, cfg.Clock, cfg.KeyLog = filepath.Join(t.TempDir(), "run.pcapng"), Tap, clk, true
+	cfg.Mode, cfg.Clock, cfg.KeyLog = Tap, clk, true
 	n := 0
 	cfg.Events = func() int { n++; return n }
 	sess, err := Start(cfg)
@@ -29,7 +48,7 @@ func holdRun(t *testing.T, cfg Config, secrets bool) []byte {
 		sim.SniffCommand([]byte{0x80, 0xf2})
 		sim.SniffAPDU([]byte{0x80, 0xf2, 0, byte(i)}, numbered(i%200))
 		if i%50 == 0 && secrets {
-			if _, err := sess.KeyLog().Write([]byte("CLIENT_RANDOM 00 11\n")); err != nil {
+			if _, err := sess.KeyLog().Write(secretLine); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -40,11 +59,7 @@ func holdRun(t *testing.T, cfg Config, secrets bool) []byte {
 	if err := sess.Close(); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sess
 }
 
 // TestHeldPacketsSameFile: a session that holds its packets until Close
@@ -74,5 +89,103 @@ func TestHeldPacketsSameFile(t *testing.T) {
 				t.Errorf("%d bytes: too few to cross a write buffer", len(want))
 			}
 		})
+	}
+}
+
+// memoryBytes is what a closed in-memory session holds: the bytes of its
+// temporary file if it outgrew memory, else those it would write.
+func memoryBytes(t *testing.T, s *Session) []byte {
+	t.Helper()
+	if p := s.Path(); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	r, err := s.memorySource().rewind()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestInMemorySameCapture: an in-memory session (Config.InMemory) holds
+// the bytes a file session writes, with secrets or without; past
+// holdLimit it goes on in a temporary file, which Release removes, and
+// it creates no file otherwise. Its evidence reads as the file's.
+func TestInMemorySameCapture(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		secrets bool
+		limit   int
+		spills  bool
+	}{
+		{"secrets", true, holdLimit, false},
+		{"no secrets", false, holdLimit, false},
+		{"over the limit", true, 10 << 10, true},
+		{"over the limit, no secrets", false, 10 << 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := holdLimit
+			holdLimit = tc.limit
+			t.Cleanup(func() { holdLimit = old })
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp) // where a spilling session's file goes
+			want := holdRun(t, Config{}, tc.secrets)
+			sess := holdSession(t, Config{InMemory: true}, tc.secrets)
+			if got := memoryBytes(t, sess); !bytes.Equal(got, want) {
+				t.Errorf("in memory: %d bytes, file: %d bytes, not the same", len(got), len(want))
+			}
+			if spilled := sess.Path() != ""; spilled != tc.spills {
+				t.Errorf("went on in a temporary file: %v, want %v", spilled, tc.spills)
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != map[bool]int{false: 0, true: 1}[tc.spills] {
+				t.Errorf("%d files in the temporary directory before Release", len(ents))
+			}
+			path := filepath.Join(t.TempDir(), "want.pcapng")
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			wantEx, wantDg, err := ReadEvidence(path, 4729, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex, dg, err := sess.ReadEvidence(4729, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dg, wantDg) || len(wantDg) == 0 {
+				t.Errorf("in-memory evidence: %d exchanges, %d datagrams; the file's: %d, %d", len(ex), len(dg), len(wantEx), len(wantDg))
+			}
+			if err := sess.Release(); err != nil {
+				t.Fatal(err)
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+				t.Errorf("%d files left in the temporary directory after Release", len(ents))
+			}
+			if _, _, err := sess.ReadEvidence(4729, 0); err == nil {
+				t.Error("read after Release: no error")
+			}
+		})
+	}
+}
+
+// TestInMemoryBadConfig: an in-memory session with a file to write is
+// refused, not half-honoured.
+func TestInMemoryBadConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{InMemory: true, Path: filepath.Join(t.TempDir(), "x.pcapng")},
+		{InMemory: true, KeysPath: filepath.Join(t.TempDir(), "x.keys")},
+		{},
+	} {
+		if s, err := Start(cfg); err == nil {
+			s.Close()
+			t.Errorf("Start(%+v): no error", cfg)
+		}
 	}
 }

@@ -82,8 +82,12 @@ func (s *Session) writeSecrets() error {
 	if len(secrets) == 0 {
 		return nil
 	}
-	f := s.file // opened read-write by os.Create, not closed yet
 	block := dsbBlock(dsbTypeTLS, secrets)
+	if s.file == nil {
+		s.dsb = block // in memory: read between the header and the packets
+		return nil
+	}
+	f := s.file // opened read-write by os.Create, not closed yet
 	if s.holding {
 		// The packets were held for this (Config.NoKeysFile): the file
 		// holds the header alone, and the packets go behind the block.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func TestNgFastAsPcapgo(t *testing.T) {
 			}
 			defer f.Close()
 			dg := newDatagramReader(gsmtap.Port)
-			wantEx, err := readTLSPcapgo(path, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			wantEx, err := readTLSPcapgo(fileSource(f), bufio.NewReaderSize(f, readBuffer), nil, dg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestNgFastDeclines(t *testing.T) {
 			}
 			defer f.Close()
 			dg := newDatagramReader(gsmtap.Port)
-			wantEx, wantErr := readTLSPcapgo(p, f, bufio.NewReaderSize(f, readBuffer), nil, dg)
+			wantEx, wantErr := readTLSPcapgo(fileSource(f), bufio.NewReaderSize(f, readBuffer), nil, dg)
 			if errors.Is(wantErr, ErrCutShort) != errors.Is(err, ErrCutShort) || (err == nil) != (wantErr == nil) ||
 				(err != nil && err.Error() != wantErr.Error()) {
 				t.Fatalf("ReadEvidence: %v\npcapgo's: %v", err, wantErr)
@@ -178,6 +179,13 @@ func TestNgFastDeclines(t *testing.T) {
 				if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dgs, dg.out) {
 					t.Errorf("evidence differs from pcapgo's")
 				}
+			}
+			// The same bytes in memory (an in-memory session's) read the
+			// same, by the same second pass.
+			mem := captureSource{name: p, rewind: func() (io.Reader, error) { return bytes.NewReader(file), nil }}
+			mex, mdgs, merr := readEvidence(mem, gsmtap.Port, 0)
+			if fmt.Sprint(merr) != fmt.Sprint(err) || !reflect.DeepEqual(mex, ex) || !reflect.DeepEqual(mdgs, dgs) {
+				t.Errorf("in memory: %d exchanges, %d datagrams, %v; from the file: %d, %d, %v", len(mex), len(mdgs), merr, len(ex), len(dgs), err)
 			}
 		})
 	}
@@ -195,4 +203,23 @@ func FuzzNgFastAsPcapgo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, blocks []byte) {
 		checkNgFastAsPcapgo(t, append(append([]byte(nil), tapHeader()...), blocks...))
 	})
+}
+
+// fileSource reads f for readTLSPcapgo as readTLS does: named by its
+// path, with the key-log file beside it.
+func fileSource(f *os.File) captureSource {
+	return captureSource{
+		name: f.Name(),
+		rewind: func() (io.Reader, error) {
+			_, err := f.Seek(0, io.SeekStart)
+			return f, err
+		},
+		keysBeside: func() ([]byte, error) {
+			b, err := os.ReadFile(KeysPathFor(f.Name()))
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, nil
+			}
+			return b, err
+		},
+	}
 }

@@ -15,7 +15,6 @@ func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
 	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
-	base := b.TempDir()
 	var next, failed atomic.Int64
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -28,7 +27,7 @@ func BenchmarkExploreCases(b *testing.B) {
 				if i > int64(b.N*batch) {
 					return
 				}
-				if v := runCase(gen.Example(int(i)), base, nil); len(v) > 0 {
+				if v := runCase(gen.Example(int(i)), nil); len(v) > 0 {
 					failed.Add(1)
 				}
 			}

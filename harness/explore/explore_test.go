@@ -88,7 +88,6 @@ func TestExplore(t *testing.T) {
 func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Meter) {
 	gen := Generator(feats)
 	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
-	base := t.TempDir()
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -109,7 +108,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 				}
 				s := rapidSeed(seed, k)
 				c := gen.Example(int(s))
-				v := runCase(c, base, tally)
+				v := runCase(c, tally)
 				meter.Done(len(v) == 0)
 				if !strict {
 					v = tolerate.split(c, v)
@@ -152,15 +151,10 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 // that case).
 func rapidSeed(seed uint64, k int) uint64 { return seed + uint64(k)*uint64(k+1)/2 }
 
-// runCase runs c in a directory of its own under base and returns the
-// violated invariants (a rig error is one).
-func runCase(c Case, base string, tally *pinTally) []string {
-	dir, err := os.MkdirTemp(base, "case-")
-	if err != nil {
-		return []string{"case directory: " + err.Error()}
-	}
-	defer os.RemoveAll(dir)
-	o, err := run(c.Scenario, dir, true)
+// runCase runs c on a rig that keeps no artifacts (runScratch) and returns
+// the violated invariants (a rig error is one).
+func runCase(c Case, tally *pinTally) []string {
+	o, err := runScratch(c.Scenario)
 	if err != nil {
 		return []string{"rig: " + err.Error()}
 	}
@@ -269,7 +263,6 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 	// Every invariant fails the run; ESIMHIL_EXPLORE_LENIENT=1 only logs the
 	// violations tagged KnownIssue (for exploring past a reported bug).
 	strict := os.Getenv("ESIMHIL_EXPLORE_LENIENT") == ""
-	base := t.TempDir()
 	// rapid ends the test with t.Fatal, so the save runs deferred. Its last
 	// failing call is the shrunk case it reports; when rapid cannot
 	// reproduce a failure (a flaky run), the first failing case is saved.
@@ -294,7 +287,7 @@ func explore(t *testing.T, feats Features, meter *progress.Meter) {
 		last = nil // a generator failure must not save an older case
 		mu.Unlock()
 		c := Generator(feats).Draw(rt, "case")
-		v := runCase(c, base, nil)
+		v := runCase(c, nil)
 		meter.Done(len(v) == 0)
 		if !strict {
 			// Bugs already reported (see KnownIssue): logged and saved,

@@ -37,12 +37,19 @@ const PKISeed = 1
 // reads the card's profile list before closing, and decodes the capture.
 // dir receives the artifacts. An error means the rig itself failed, which
 // is a finding too; a capture that does not decode is kept in the Outcome.
-func Run(s *scenario.Scenario, dir string) (Outcome, error) { return run(s, dir, false) }
+func Run(s *scenario.Scenario, dir string) (Outcome, error) { return run(s, harness.Options{Dir: dir}) }
 
-// run is Run; scratch says dir is deleted afterwards (harness.Options.Scratch).
-func run(s *scenario.Scenario, dir string, scratch bool) (Outcome, error) {
+// runScratch is Run on a rig that keeps no artifacts, no directory
+// (harness.Options.Scratch without Dir): an exploration case, whose
+// Outcome is all that is looked at (a failing one is run again into a
+// fixture, WriteFixture).
+func runScratch(s *scenario.Scenario) (Outcome, error) { return run(s, harness.Options{Scratch: true}) }
+
+// run is Run with o's directory and scratch setting.
+func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 	var out Outcome
-	r, err := harness.NewRig(s, harness.Options{Dir: dir, Scratch: scratch, Capture: capture.Tap, PKISeed: PKISeed})
+	o.Capture, o.PKISeed = capture.Tap, PKISeed
+	r, err := harness.NewRig(s, o)
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}

@@ -1,0 +1,133 @@
+package explore
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+)
+
+// TestScratchSameOutcome: a case on a rig that keeps no artifacts
+// (runCase's runScratch) has the Outcome it has on a rig with a
+// directory (Run): the same events, as the JSON lines events.jsonl holds,
+// the same profiles, the same decoded traffic (but for what differs
+// between any two runs, trafficDiff), the same capture error — and it
+// leaves no file behind, not even a temporary one.
+func TestScratchSameOutcome(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 2×30 generated cases")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where a rig would make its directory or a capture its file
+	gen := Generator(Probe())
+	traffic := 0
+	for i := 1; i <= 30; i++ {
+		c := gen.Example(i)
+		scratch, serr := runScratch(c.Scenario)
+		if ents, err := os.ReadDir(tmp); err != nil || len(ents) != 0 {
+			t.Fatalf("example %d: the scratch run left %d entries in $TMPDIR (%v)", i, len(ents), err)
+		}
+		dir := t.TempDir()
+		full, ferr := Run(c.Scenario, dir)
+		if (serr == nil) != (ferr == nil) {
+			t.Fatalf("example %d (seed %d): scratch run: %v; run with a directory: %v", i, c.Seed, serr, ferr)
+		}
+		file, err := os.ReadFile(filepath.Join(dir, harness.EventsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonLines(t, scratch.Events); !bytes.Equal(got, file) || !bytes.Equal(jsonLines(t, full.Events), file) {
+			t.Errorf("example %d (seed %d): the scratch run's events (%d bytes as JSON lines) differ from events.jsonl (%d bytes)",
+				i, c.Seed, len(got), len(file))
+		}
+		if !reflect.DeepEqual(scratch.Profiles, full.Profiles) {
+			t.Errorf("example %d (seed %d): profiles %+v, with a directory %+v", i, c.Seed, scratch.Profiles, full.Profiles)
+		}
+		if d := trafficDiff(scratch.Traffic, full.Traffic); d != "" {
+			t.Errorf("example %d (seed %d): the scratch run's traffic differs from the run's with a directory: %s", i, c.Seed, d)
+		}
+		if fmt.Sprint(scratch.CaptureErr) != fmt.Sprint(full.CaptureErr) {
+			t.Errorf("example %d (seed %d): capture error %v, with a directory %v", i, c.Seed, scratch.CaptureErr, full.CaptureErr)
+		}
+		traffic += len(full.Traffic)
+	}
+	if traffic == 0 {
+		t.Fatal("no case had any traffic: nothing compared")
+	}
+}
+
+// jsonLines is events as the event log streams them into events.jsonl.
+func jsonLines(t *testing.T, events []eventlog.Event) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for _, e := range events {
+		line, err := e.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(append(line, '\n'))
+	}
+	return b.Bytes()
+}
+
+// stampJitter is how far a message's time may move from run to run,
+// directory or not: the tap stamps the frames of one simulated instant
+// 1 µs apart (its stampAt), and how many frames a connection's bytes take
+// depends on how its reads split.
+const stampJitter = time.Millisecond
+
+// trafficDiff says how a differs from b, "" if it does not: message by
+// message, each field, with the times within stampJitter and each client
+// address ("ip:port") by its IP: the port is the kernel's ephemeral one,
+// drawn anew each run and sometimes drawn again for a later connection.
+func trafficDiff(a, b []capture.Message) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d messages, against %d", len(a), len(b))
+	}
+	for i := range a {
+		ma, mb := a[i], b[i]
+		if d := ma.Time.Sub(mb.Time).Abs(); d > stampJitter {
+			return fmt.Sprintf("message %d at %v, against %v", i+1, ma.Time, mb.Time)
+		}
+		ma.Time, mb.Time = time.Time{}, time.Time{}
+		ma.Client, mb.Client = clientIP(ma.Client), clientIP(mb.Client)
+		if ma.ES9 != nil && mb.ES9 != nil {
+			ea, eb := *ma.ES9, *mb.ES9
+			if d := ea.Time.Sub(eb.Time).Abs(); d > stampJitter {
+				return fmt.Sprintf("message %d (ES9+) at %v, against %v", i+1, ea.Time, eb.Time)
+			}
+			ea.Time, eb.Time = time.Time{}, time.Time{}
+			ea.Client, eb.Client = clientIP(ea.Client), clientIP(eb.Client)
+			// The bodies carry the run's fresh challenges, transaction
+			// ids and signatures (crypto/rand: no two runs share them,
+			// and the event log holds none): their types are compared.
+			ta := fmt.Sprintf("%T %T", ea.Request, ea.Response)
+			if tb := fmt.Sprintf("%T %T", eb.Request, eb.Response); ta != tb {
+				return fmt.Sprintf("message %d (ES9+): bodies %s, against %s", i+1, ta, tb)
+			}
+			ea.Request, eb.Request, ea.Response, eb.Response = nil, nil, nil, nil
+			ma.ES9, mb.ES9 = &ea, &eb
+		}
+		if !reflect.DeepEqual(ma, mb) {
+			return fmt.Sprintf("message %d:\n  %+v\nagainst\n  %+v", i+1, ma, mb)
+		}
+	}
+	return ""
+}
+
+// clientIP is an "ip:port" address's IP, the address itself if it has
+// no port.
+func clientIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
