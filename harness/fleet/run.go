@@ -284,8 +284,19 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	epoch := s.loop.Now()
 	var active retireHeap
 	next := 0
+	// The storm ends when its last device retires: its span in simulated
+	// time is how far along it is (devices finish only after their
+	// dwell, so their count says little until late).
+	var span time.Duration
+	for _, p := range plans {
+		span = max(span, p.Arrive+time.Duration(s.t.Dwell))
+	}
 	tick := func() {
-		s.meter.Tick(fmt.Sprintf("%d on, %v simulated", len(active), s.loop.Now().Sub(epoch).Truncate(time.Second)))
+		sim := s.loop.Now().Sub(epoch)
+		if span > 0 {
+			s.meter.SetFraction(float64(sim) / float64(span))
+		}
+		s.meter.Tick(fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second)))
 	}
 	for next < len(plans) || len(active) > 0 {
 		if err := ctx.Err(); err != nil {

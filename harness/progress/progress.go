@@ -41,6 +41,9 @@ type Meter struct {
 	drawn  bool // a live line is on the screen
 	now    func() time.Time
 	note   string
+	// frac is how far the run is by a measure of its own (SetFraction),
+	// 0 while unknown.
+	frac float64
 }
 
 // Option configures a Meter.
@@ -98,6 +101,20 @@ func (m *Meter) Add(n, failed int) {
 	m.done += n
 	m.failed += failed
 	m.showLocked()
+}
+
+// SetFraction says how far the run is by a measure of its own, 0 to 1:
+// a storm's simulated time against its whole span. Its items (devices)
+// all finish in the run's later part, so a rate of finished items says
+// nothing for a long while ("ETA unknown") and then too little; the ETA
+// comes from the fraction instead once one is set.
+func (m *Meter) SetFraction(f float64) {
+	if m == nil || !(f >= 0) { // NaN too
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.frac = min(f, 1)
 }
 
 // Tick shows the line if it is due, though nothing finished: for runs
@@ -194,7 +211,12 @@ func (m *Meter) lineLocked(now time.Time) string {
 	}
 	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
 	if m.total > 0 && m.done < m.total {
-		if rate > 0 {
+		if m.frac > 0 {
+			left := float64(el) * (1 - m.frac) / m.frac
+			// "~": time measured by the run's own yardstick does not cost
+			// the same wall time everywhere (a storm's quiet start runs fast).
+			fmt.Fprintf(&b, ", ETA ~%s", round(time.Duration(left)))
+		} else if rate > 0 {
 			fmt.Fprintf(&b, ", ETA %s", round(time.Duration(float64(m.total-m.done)/rate*float64(time.Second))))
 		} else {
 			b.WriteString(", ETA unknown")

@@ -1,6 +1,8 @@
 package progress
 
 import (
+	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,36 @@ func TestPlainLinesArePeriodic(t *testing.T) {
 	want := "explore 30/100 cases (30.0%), 3 failed, 1.0/s, 31s elapsed, ETA 1m12s"
 	if lines[3] != want {
 		t.Errorf("last line\n %q, want\n %q", lines[3], want)
+	}
+}
+
+// A run whose items finish late (a storm's devices, at the end of their
+// dwell) gives its ETA from its own measure of how far it is, set or not
+// yet set, and from the finished items without one.
+func TestETAFromFraction(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		frac float64 // < 0: not set
+		done int
+		want string
+	}{
+		{"nothing done, no fraction", -1, 0, "fleet 0/100 devices (0.0%), 0 failed, 0.0/s, 10s elapsed, ETA unknown"},
+		{"nothing done, a quarter of the span", 0.25, 0, "fleet 0/100 devices (0.0%), 0 failed, 0.0/s, 10s elapsed, ETA ~30s"},
+		{"items done, the fraction rules", 0.5, 10, "fleet 10/100 devices (10.0%), 0 failed, 1.0/s, 10s elapsed, ETA ~10s"},
+		{"items done, no fraction", -1, 10, "fleet 10/100 devices (10.0%), 0 failed, 1.0/s, 10s elapsed, ETA 1m30s"},
+		{"not a number is ignored", math.NaN(), 0, "fleet 0/100 devices (0.0%), 0 failed, 0.0/s, 10s elapsed, ETA unknown"},
+	} {
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		now := start
+		m := New(io.Discard, "fleet", 100, Clock(func() time.Time { return now }), Unit("devices"))
+		m.Add(tc.done, 0)
+		if tc.frac >= 0 || math.IsNaN(tc.frac) {
+			m.SetFraction(tc.frac)
+		}
+		now = start.Add(10 * time.Second)
+		if got := m.Line(); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
 	}
 }
 
