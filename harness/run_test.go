@@ -396,12 +396,29 @@ func TestRigThatCannotStartNamesSeedAndDir(t *testing.T) {
 // is checked and decoded from memory (platform and ES9+ traffic, the APDU
 // lane), and what needs a directory says it has none.
 func TestScratchRigWithoutDir(t *testing.T) {
+	for _, mode := range []capture.Mode{capture.Tap, capture.Live} {
+		t.Run(string(mode), func(t *testing.T) { scratchRigWithoutDir(t, mode) })
+	}
+}
+
+func scratchRigWithoutDir(t *testing.T, mode capture.Mode) {
+	if mode == capture.Live {
+		probe, err := capture.Start(capture.Config{InMemory: true, Mode: capture.Live})
+		if err != nil {
+			t.Skipf("no live capture here (it needs CAP_NET_RAW): %v", err)
+		}
+		probe.Close()
+		probe.Release()
+	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	s := loadFixture(t, "roam-fr-download.yaml")
-	r, err := NewRig(s, Options{Scratch: true, Capture: capture.Tap})
+	r, err := NewRig(s, Options{Scratch: true, Capture: mode})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r.Capture.Mode() != mode {
+		t.Fatalf("capture mode %s, want %s", r.Capture.Mode(), mode)
 	}
 	if err = r.Init(); err == nil {
 		err = r.AdvanceTo(Horizon(s))
@@ -434,7 +451,7 @@ func TestScratchRigWithoutDir(t *testing.T) {
 	if p, err := r.WriteCI(); err == nil {
 		t.Errorf("WriteCI wrote %s", p)
 	}
-	res := RunScenario(s, Options{Scratch: true, Capture: capture.Tap})
+	res := RunScenario(s, Options{Scratch: true, Capture: mode})
 	if !res.OK() || res.Dir != "" || res.Timeline != "" || res.TimelineErr == nil {
 		t.Errorf("RunScenario: ok %v (%v %v), dir %q, timeline %q (%v)", res.OK(), res.Err, res.Mismatches, res.Dir, res.Timeline, res.TimelineErr)
 	}
