@@ -88,8 +88,14 @@ func (b *LabBackend) Platform() string {
 	return fmt.Sprintf("%s://%s", scheme, b.Rig.Platform.Addr())
 }
 
-// CaptureFile is the rig's traffic.pcapng.
-func (b *LabBackend) CaptureFile() string { return filepath.Join(b.Rig.Dir(), TrafficFile) }
+// CaptureFile is the rig's traffic.pcapng, "" for a rig that keeps no
+// artifacts (Options.Scratch without Dir), whose capture is no file.
+func (b *LabBackend) CaptureFile() string {
+	if b.Rig.Dir() == "" {
+		return ""
+	}
+	return filepath.Join(b.Rig.Dir(), TrafficFile)
+}
 
 // Close stops the clock and the rig; the capture is complete afterwards.
 func (b *LabBackend) Close() error {

@@ -451,6 +451,9 @@ func scratchRigWithoutDir(t *testing.T, mode capture.Mode) {
 	if p, err := r.WriteCI(); err == nil {
 		t.Errorf("WriteCI wrote %s", p)
 	}
+	if f := NewLabBackend(r, 1).CaptureFile(); f != "" {
+		t.Errorf("a lab backend on it names a capture file %q", f)
+	}
 	res := RunScenario(s, Options{Scratch: true, Capture: mode})
 	if !res.OK() || res.Dir != "" || res.Timeline != "" || res.TimelineErr == nil {
 		t.Errorf("RunScenario: ok %v (%v %v), dir %q, timeline %q (%v)", res.OK(), res.Err, res.Mismatches, res.Dir, res.Timeline, res.TimelineErr)

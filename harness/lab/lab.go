@@ -38,7 +38,8 @@ type Backend interface {
 	Describe() []string
 	// Close stops the servers; the capture file is complete afterwards.
 	Close() error
-	// CaptureFile is the pcapng file of the platform and SM-DP+ traffic.
+	// CaptureFile is the pcapng file of the platform and SM-DP+ traffic,
+	// "" if the backend keeps none.
 	CaptureFile() string
 	// Platform is the platform's base URL (http://host:port), whose
 	// GET /v1/inspect/received lists what it received so far.
@@ -287,7 +288,9 @@ func (r *Rig) Close() error {
 func (r *Rig) Artifacts() []string {
 	out := []string{filepath.Join(r.Dir, TranscriptFile)}
 	if r.Backend != nil {
-		out = append(out, r.Backend.CaptureFile())
+		if f := r.Backend.CaptureFile(); f != "" {
+			out = append(out, f)
+		}
 	}
 	return out
 }
