@@ -271,7 +271,6 @@ type fileSystem struct {
 	data                    [][]byte
 	records                 [][][]byte
 	ownedData, ownedRecords uint64
-	pin1Enabled             bool
 	// verified holds the keys a VERIFY (or CHANGE, ENABLE, UNBLOCK)
 	// satisfied: volatile, so a reset, a power cut and the REFRESH of a
 	// profile switch, which rebuild the file system, lose it.
@@ -286,16 +285,13 @@ func (fs *fileSystem) met(key byte) bool {
 	return fs.prof.pins.met(fs.verified, key)
 }
 
-// setPIN1Enabled states PIN1's enabled state in the MF's and the USIM's
-// PIN status templates (their FCPs' C6).
-func (fs *fileSystem) setPIN1Enabled(on bool) { fs.pin1Enabled = on }
-
 // pins are a DF's PIN and ADM keys and whether each is enabled, what its
 // FCP's PIN status template announces (C6) and what its files' access
-// rules are checked against.
+// rules are checked against. PIN1's state is the profile's: a PIN
+// command changes it there, and the FCPs say so at once.
 func (fs *fileSystem) pins(df *node) []saip.PINState {
 	on := 0
-	if fs.pin1Enabled {
+	if fs.prof != nil && fs.prof.pins.PIN1Enabled {
 		on = 1
 	}
 	if df == fs.usim {
@@ -343,7 +339,6 @@ func buildFS(p *profile) *fileSystem {
 		fs.data[f.n.slot] = f.data
 		fs.ownedData |= 1 << f.n.slot
 	}
-	fs.setPIN1Enabled(p.pins.PIN1Enabled)
 	// What the terminal wrote to the files it may update.
 	for _, n := range l.usim.children {
 		if w, ok := p.Files[n.fid]; ok && fs.allows(n, saip.AMUpdate, terminalMet) && len(w) == len(fs.content(n)) {

@@ -239,6 +239,5 @@ func (c *Card) pinCommand(cmd apdu.Command) apdu.Response {
 		return apdu.Response{SW: apdu.SWReferencedDataNotFound}
 	}
 	sw := p.pins.command(c.fs.verified, cmd.INS, cmd.P1, cmd.P2, cmd.Data)
-	c.fs.setPIN1Enabled(p.pins.PIN1Enabled)
 	return apdu.Response{SW: sw}
 }
