@@ -62,36 +62,6 @@ func holdSession(t *testing.T, cfg Config, secrets bool) *Session {
 	return sess
 }
 
-// TestHeldPacketsSameFile: a session that holds its packets until Close
-// (NoKeysFile) writes the file a streaming one does, with secrets or
-// without, and past holdLimit.
-func TestHeldPacketsSameFile(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		secrets bool
-		limit   int
-	}{
-		{"secrets", true, holdLimit},
-		{"no secrets", false, holdLimit},
-		{"over the limit", true, 10 << 10},
-		{"over the limit, no secrets", false, 10 << 10},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old := holdLimit
-			holdLimit = tc.limit
-			t.Cleanup(func() { holdLimit = old })
-			want := holdRun(t, Config{}, tc.secrets)
-			got := holdRun(t, Config{NoKeysFile: true}, tc.secrets)
-			if !bytes.Equal(got, want) {
-				t.Errorf("held: %d bytes, streamed: %d bytes, not the same", len(got), len(want))
-			}
-			if len(want) < 64<<10 {
-				t.Errorf("%d bytes: too few to cross a write buffer", len(want))
-			}
-		})
-	}
-}
-
 // memoryBytes is what a closed in-memory session holds: the bytes of its
 // temporary file if it outgrew memory, else those it would write.
 func memoryBytes(t *testing.T, s *Session) []byte {
@@ -114,11 +84,13 @@ func memoryBytes(t *testing.T, s *Session) []byte {
 	return b
 }
 
-// TestInMemorySameCapture: an in-memory session (Config.InMemory) holds
-// the bytes a file session writes, with secrets or without; past
-// holdLimit it goes on in a temporary file, which Release removes, and
-// it creates no file otherwise. Its evidence reads as the file's.
-func TestInMemorySameCapture(t *testing.T) {
+// TestHeldAndInMemorySameFile: a session that holds its packets until
+// Close (NoKeysFile) writes the file a streaming one does, and an
+// in-memory one (InMemory) holds those bytes, with secrets or without and
+// past holdLimit — where the in-memory one goes on in a temporary file,
+// which Release removes; it creates no file otherwise. Its evidence reads
+// as the file's.
+func TestHeldAndInMemorySameFile(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		secrets bool
@@ -134,9 +106,16 @@ func TestInMemorySameCapture(t *testing.T) {
 			old := holdLimit
 			holdLimit = tc.limit
 			t.Cleanup(func() { holdLimit = old })
+			want := holdRun(t, Config{}, tc.secrets)
+			if len(want) < 64<<10 {
+				t.Errorf("%d bytes: too few to cross a write buffer", len(want))
+			}
+			if got := holdRun(t, Config{NoKeysFile: true}, tc.secrets); !bytes.Equal(got, want) {
+				t.Errorf("held: %d bytes, streamed: %d bytes, not the same", len(got), len(want))
+			}
+
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp) // where a spilling session's file goes
-			want := holdRun(t, Config{}, tc.secrets)
 			sess := holdSession(t, Config{InMemory: true}, tc.secrets)
 			if got := memoryBytes(t, sess); !bytes.Equal(got, want) {
 				t.Errorf("in memory: %d bytes, file: %d bytes, not the same", len(got), len(want))
