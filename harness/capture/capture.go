@@ -439,18 +439,6 @@ func (s *Session) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the capture's file once closed: Config.Path, the temporary file
-// of an in-memory session that outgrew memory (until Release), or "" for
-// one that did not.
-func (s *Session) Path() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.released {
-		return ""
-	}
-	return s.path
-}
-
 // ReadEvidence is the package's ReadEvidence on the closed session's
 // capture, from its file or, in memory, from what the session holds.
 func (s *Session) ReadEvidence(port uint16, datagrams int) ([]Exchange, []Datagram, error) {

@@ -66,8 +66,8 @@ func holdSession(t *testing.T, cfg Config, secrets bool) *Session {
 // temporary file if it outgrew memory, else those it would write.
 func memoryBytes(t *testing.T, s *Session) []byte {
 	t.Helper()
-	if p := s.Path(); p != "" {
-		b, err := os.ReadFile(p)
+	if s.spilled {
+		b, err := os.ReadFile(s.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestHeldAndInMemorySameFile(t *testing.T) {
 			if got := memoryBytes(t, sess); !bytes.Equal(got, want) {
 				t.Errorf("in memory: %d bytes, file: %d bytes, not the same", len(got), len(want))
 			}
-			if spilled := sess.Path() != ""; spilled != tc.spills {
+			if spilled := sess.spilled; spilled != tc.spills {
 				t.Errorf("went on in a temporary file: %v, want %v", spilled, tc.spills)
 			}
 			if ents, _ := os.ReadDir(tmp); len(ents) != map[bool]int{false: 0, true: 1}[tc.spills] {
