@@ -653,19 +653,17 @@ var syncEvents = (*os.File).Sync
 // closeEvents ends events.jsonl (with run_incomplete when the run did not
 // finish) and writes IncompleteFile beside it.
 func (r *Rig) closeEvents() error {
-	if r.dir == "" {
-		// No artifacts: the log alone says the run did not finish.
-		if r.incomplete != "" {
-			r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
-		}
-		return r.Log.StreamErr()
+	if r.events == nil && r.dir != "" {
+		return nil // NewRig failed before it made events.jsonl
 	}
-	if r.events == nil {
-		return nil
+	if r.incomplete != "" {
+		r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
+	}
+	if r.dir == "" {
+		return r.Log.StreamErr() // no artifacts: the log alone says whether it finished
 	}
 	var errs []error
 	if r.incomplete != "" {
-		r.Log.Emit(eventlog.Harness, eventlog.KindRunIncomplete, eventlog.F{"reason": r.incomplete})
 		if err := os.WriteFile(filepath.Join(r.dir, IncompleteFile), []byte(r.incomplete+"\n"), 0o644); err != nil {
 			errs = append(errs, fmt.Errorf("mark incomplete: %w", err))
 		}
