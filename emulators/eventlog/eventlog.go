@@ -335,8 +335,12 @@ func (l *Log) streamLocked(e Event) {
 }
 
 // WriteJSONL writes every event as one JSON line.
-func (l *Log) WriteJSONL(w io.Writer) error {
-	for _, e := range l.Events() {
+func (l *Log) WriteJSONL(w io.Writer) error { return WriteLines(w, l.Events()) }
+
+// WriteLines writes events as JSON lines, as a log streams them into
+// events.jsonl.
+func WriteLines(w io.Writer, events []Event) error {
+	for _, e := range events {
 		b, err := e.MarshalJSON()
 		if err != nil {
 			return err

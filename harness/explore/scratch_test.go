@@ -68,12 +68,8 @@ func TestScratchSameOutcome(t *testing.T) {
 func jsonLines(t *testing.T, events []eventlog.Event) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	for _, e := range events {
-		line, err := e.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Write(append(line, '\n'))
+	if err := eventlog.WriteLines(&b, events); err != nil {
+		t.Fatal(err)
 	}
 	return b.Bytes()
 }
