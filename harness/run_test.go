@@ -467,3 +467,22 @@ func scratchRigWithoutDir(t *testing.T, mode capture.Mode) {
 		}
 	}
 }
+
+// A rig whose modem is linked to its host in memory (Options.InMemory)
+// has no tty: one that asks for a symlink to it, or for a host other
+// than its own, is refused before anything starts.
+func TestRigInMemoryRefusesATTY(t *testing.T) {
+	s := loadFixture(t, "two-trips.yaml")
+	for _, o := range []Options{
+		{InMemory: true, Scratch: true, Link: filepath.Join(t.TempDir(), "tty")},
+		{InMemory: true, Scratch: true, NoHost: true},
+	} {
+		r, err := NewRig(s, o)
+		if err == nil {
+			r.Close()
+			t.Errorf("%+v: a rig started", o)
+		} else if !strings.Contains(err.Error(), "in-memory link has no tty") {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}
