@@ -10,9 +10,15 @@ import (
 // invariants as TestExplore, cases drawn from fixed seeds), as many at
 // once as TestExplore runs (caseWorkers), and reports cases per second and
 // the wall time 10,000 cases would take. Target: 10,000 cases in at most
-// 60 s on 2 cores. One op is a batch of 100 cases.
+// 60 s on 2 cores. One op is a batch of 100 cases. The cases' modems
+// are linked to their hosts in memory, as in TestExplore;
+// ESIMHIL_EXPLORE_LINK=pty measures them over ptys.
 func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
+	if err := CheckLinkEnv(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("host-modem link: %s ($%s)", caseLink(), LinkEnv)
 	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
 	var next, failed atomic.Int64

@@ -36,6 +36,9 @@ func TestExplore(t *testing.T) {
 		t.Skip("exploration skipped in -short mode")
 	}
 	total, err := requestedChecks()
+	if err == nil {
+		err = CheckLinkEnv()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +65,7 @@ func TestExplore(t *testing.T) {
 	if os.Getenv("ESIMHIL_EXPLORE_POWER") == "0" {
 		feats.PowerCuts = false
 	}
-	t.Logf("features: %+v; %d cases", feats, total)
+	t.Logf("features: %+v; %d cases, host-modem link: %s", feats, total, caseLink())
 	// Progress for long explorations (make explore): a live line on a
 	// terminal, a plain line every 10 s in CI logs.
 	meter := progress.New(os.Stdout, "explore", total, progress.Unit("cases"))

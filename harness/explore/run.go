@@ -40,10 +40,43 @@ const PKISeed = 1
 func Run(s *scenario.Scenario, dir string) (Outcome, error) { return run(s, harness.Options{Dir: dir}) }
 
 // runScratch is Run on a rig that keeps no artifacts, no directory
-// (harness.Options.Scratch without Dir): an exploration case, whose
-// Outcome is all that is looked at (a failing one is run again into a
-// fixture, WriteFixture).
-func runScratch(s *scenario.Scenario) (Outcome, error) { return run(s, harness.Options{Scratch: true}) }
+// (harness.Options.Scratch without Dir), its modem linked to the host in
+// memory unless $ESIMHIL_EXPLORE_LINK says pty (LinkEnv): an exploration
+// case, whose Outcome is all that is looked at (a failing one is run
+// again, over a pty, into a fixture: WriteFixture).
+func runScratch(s *scenario.Scenario) (Outcome, error) {
+	return run(s, harness.Options{Scratch: true, InMemory: !casesOnPTY()})
+}
+
+// LinkEnv chooses how an exploration case's host reaches its modem:
+// "memory" (the default; harness.Options.InMemory) or "pty". The cases
+// explore the card's decisions, which the link does not change (the
+// same events and AT bytes either way: TestScratchSameOutcome); the pty
+// costs a quarter of a case's time in the kernel's tty layer, and the
+// specs, `esimhil run` and the fixtures drive every modem through one.
+const LinkEnv = "ESIMHIL_EXPLORE_LINK"
+
+// casesOnPTY says whether $ESIMHIL_EXPLORE_LINK puts the cases on ptys.
+func casesOnPTY() bool { return os.Getenv(LinkEnv) == "pty" }
+
+// caseLink names the cases' link, for logs.
+func caseLink() string {
+	if casesOnPTY() {
+		return "pty"
+	}
+	return "memory"
+}
+
+// CheckLinkEnv refuses a $ESIMHIL_EXPLORE_LINK that names no link, so a
+// typo does not silently leave the cases in memory.
+func CheckLinkEnv() error {
+	switch v := os.Getenv(LinkEnv); v {
+	case "", "memory", "pty":
+		return nil
+	default:
+		return fmt.Errorf("%s=%q: want memory or pty", LinkEnv, v)
+	}
+}
 
 // run is Run with o's directory and scratch setting.
 func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {

@@ -15,16 +15,20 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 )
 
-// TestScratchSameOutcome: a case on a rig that keeps no artifacts
-// (runCase's runScratch) has the Outcome it has on a rig with a
-// directory (Run): the same events, as the JSON lines events.jsonl holds,
-// the same profiles, the same decoded traffic (but for what differs
-// between any two runs, trafficDiff), the same capture error — and it
-// leaves no file behind, not even a temporary one.
+// TestScratchSameOutcome: a case as the exploration runs it (runCase's
+// runScratch: no artifacts, the modem linked to its host in memory) has
+// the Outcome it has on a rig with a directory and a pty (Run): the same
+// events, as the JSON lines events.jsonl holds, the same profiles, the
+// same decoded traffic (but for what differs between any two runs,
+// trafficDiff), the same capture error — and it leaves no file behind,
+// not even a temporary one. The link changes no byte of the record
+// either: the case with a directory in memory writes the events.jsonl
+// and at.log it writes over the pty.
 func TestScratchSameOutcome(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 2×30 generated cases")
+		t.Skip("runs 3×30 generated cases")
 	}
+	t.Setenv(LinkEnv, "") // the default: in memory
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where a rig would make its directory or a capture its file
 	gen := Generator(Probe())
@@ -56,6 +60,20 @@ func TestScratchSameOutcome(t *testing.T) {
 		}
 		if fmt.Sprint(scratch.CaptureErr) != fmt.Sprint(full.CaptureErr) {
 			t.Errorf("example %d (seed %d): capture error %v, with a directory %v", i, c.Seed, scratch.CaptureErr, full.CaptureErr)
+		}
+		memDir := t.TempDir()
+		if _, err := run(c.Scenario, harness.Options{Dir: memDir, InMemory: true}); (err == nil) != (ferr == nil) {
+			t.Fatalf("example %d (seed %d): in memory: %v; over a pty: %v", i, c.Seed, err, ferr)
+		}
+		for _, name := range []string{harness.EventsFile, harness.ATLogFile} {
+			pty, err1 := os.ReadFile(filepath.Join(dir, name))
+			mem, err2 := os.ReadFile(filepath.Join(memDir, name))
+			if err1 != nil || err2 != nil {
+				t.Fatalf("example %d: %v; %v", i, err1, err2)
+			}
+			if !bytes.Equal(pty, mem) {
+				t.Errorf("example %d (seed %d): %s in memory (%d bytes) differs from over a pty (%d bytes)", i, c.Seed, name, len(mem), len(pty))
+			}
 		}
 		traffic += len(full.Traffic)
 	}
