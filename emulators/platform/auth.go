@@ -1,12 +1,9 @@
 package platform
 
 import (
-	"crypto/ecdsa"
-	"crypto/x509"
 	"fmt"
 	"maps"
 	"net/http"
-	"time"
 
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -18,10 +15,6 @@ import (
 // bytes, that the certificate's EID is the body's eid, and that the
 // sequence number is strictly greater than the last one accepted for that
 // EID, so a recorded request cannot be replayed.
-
-// chainVerifier is rsp.VerifyEUICC's shape; a variable so the package's own
-// tests can count calls without a second PKI implementation.
-type chainVerifier func(ci *x509.Certificate, eumDER, euiccDER []byte, now time.Time) (string, *ecdsa.PublicKey, error)
 
 // authenticate checks a card request whose body, already decoded and
 // validated, names bodyEID. It returns a 401 answer when the request is
@@ -37,13 +30,13 @@ func (s *Server) authenticate(r *http.Request, body []byte, bodyEID string) (ans
 	if err != nil {
 		return fail("%v", err)
 	}
-	eid, pub, err := s.verify(s.ci, h.EUM, h.EUICC, s.clk.Now())
+	eid, pub, err := rsp.Chains.VerifyEUICC(s.ci, h.EUM, h.EUICC, s.clk.Now())
 	for _, ci := range s.moreCIs {
 		if err == nil {
 			break
 		}
 		var err2 error
-		if eid, pub, err2 = s.verify(ci, h.EUM, h.EUICC, s.clk.Now()); err2 == nil {
+		if eid, pub, err2 = rsp.Chains.VerifyEUICC(ci, h.EUM, h.EUICC, s.clk.Now()); err2 == nil {
 			err = nil
 		}
 	}

@@ -75,7 +75,6 @@ type Server struct {
 	ci       *x509.Certificate
 	moreCIs  []*x509.Certificate
 	tls      *tls.Config
-	verify   chainVerifier
 	elig     Eligibility
 	inject   func(fault, operator string) bool
 	limits   httpserve.Limits
@@ -124,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 		lastSeq = map[string]uint64{}
 	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, verify: newChainCache(verifyEUICC).check, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[platformapi.Received](MaxReceived),
 		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
 	}, nil

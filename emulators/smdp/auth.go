@@ -110,7 +110,7 @@ func (s *Server) authenticateClientLocked(t *transaction, raw []byte) (es9.Messa
 	if resp.ErrorCode != 0 {
 		return nil, fail(subjEUICC, reasonRefused, "eUICC refused the server: authenticateErrorCode %d", resp.ErrorCode)
 	}
-	eid, pub, err := rsp.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
+	eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, resp.EUMCertificate, resp.EuiccCertificate, s.cfg.Now())
 	switch {
 	case errors.Is(err, rsp.ErrUnknownCI):
 		return nil, fail(subjCIKey, reasonUnknown, "eUICC certificate chain: unknown CI")

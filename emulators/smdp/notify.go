@@ -48,7 +48,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 			reason = d.ErrorReason
 		}
 	} else {
-		eid, pub, err := rsp.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
+		eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
 			return nil, fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err)
 		}
