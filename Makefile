@@ -104,7 +104,7 @@ vet:
 specs:
 	$(GINKGO) --label-filter='env:emulated' --procs=2 ./specs/...
 
-# Seeded exploration beyond the 1,000 cases of make test: random worlds,
+# Seeded exploration beyond the 2,000 cases of make test: random worlds,
 # itineraries, lists and fault plans checked against the method's invariants.
 # A failing case is shrunk and written to out/explore/explore-<seed>.yaml.
 SEEDS ?= 5000

@@ -7,7 +7,7 @@
 // it with harness/scenario, so a failing case can be saved and replayed with
 // `esimhil run` (the invariants are in its comments) or with TestReplay.
 //
-//	go test ./harness/explore                            # 1,000 cases (TestExplore, DefaultChecks)
+//	go test ./harness/explore                            # 2,000 cases (TestExplore, DefaultChecks)
 //	go test ./harness/explore -run TestExplore -rapid.checks=5000
 //	go test ./harness/explore -run TestExplore -rapid.seed=N   # replay a rapid run
 //	ESIMHIL_EXPLORE_REPLAY=out/explore/explore-7.yaml go test ./harness/explore -run TestReplay
