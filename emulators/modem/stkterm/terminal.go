@@ -205,7 +205,9 @@ func (t *Terminal) session(le byte) {
 
 func (t *Terminal) exchange(apdu []byte) []byte {
 	resp := t.card.Transmit(apdu)
-	t.tracef("> % X\n< % X", apdu, resp)
+	if t.trace != nil { // asked first: the two slices would be boxed for nothing on every APDU
+		t.tracef("> % X\n< % X", apdu, resp)
+	}
 	return resp
 }
 
