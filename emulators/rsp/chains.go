@@ -11,8 +11,8 @@ import (
 // Chains remembers the eUICC chains VerifyEUICC accepted in this process:
 // every emulated platform and SM-DP+ asks it. A card presents the same two
 // certificates with every platform request, every authenticateClient and
-// every notification, and checking their signatures again was a tenth of
-// an exploration case; the answer depends on nothing but the three
+// every notification, and checking their signatures again was 4 % of an
+// exploration case's CPU; the answer depends on nothing but the three
 // certificates and the time, so servers (of any rig in the process) share
 // it the way a platform's nodes would share a verified-chain cache.
 var Chains = NewChainCache(VerifyEUICC)
