@@ -14,7 +14,9 @@
 //
 // Environment: ESIMHIL_EXPLORE_OUT (where failing cases go, default
 // out/explore), ESIMHIL_EXPLORE_LENIENT=1 (violations tagged as known issues are logged, not failed),
-// ESIMHIL_EXPLORE_POWER=0|1 (power-cut faults off/on; default on).
+// ESIMHIL_EXPLORE_POWER=0|1 (power-cut faults off/on; default on),
+// ESIMHIL_EXPLORE_LINK=memory|pty (how a case's host reaches its modem;
+// default memory, LinkEnv).
 // Fault kinds the loader does not know yet are probed and
 // left out (Probe).
 package explore
