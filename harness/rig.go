@@ -84,7 +84,7 @@ type Options struct {
 	// fleet's link, memlink.go) instead of through a pty: the same modem
 	// code and the same bytes each way, without the kernel's tty layer,
 	// whose flip-buffer work a pty pays on every line (exploration's
-	// cases: about a quarter of a case's time). No tty exists (Modem.Path
+	// cases: about a fifth of a case's time). No tty exists (Modem.Path
 	// is the link's name, mem:<EID>), so Link and NoHost are refused.
 	InMemory bool
 	// NoHost leaves the tty to somebody else (esimhil emulate): the rig opens

@@ -52,7 +52,7 @@ func runScratch(s *scenario.Scenario) (Outcome, error) {
 // "memory" (the default; harness.Options.InMemory) or "pty". The cases
 // explore the card's decisions, which the link does not change (the
 // same events and AT bytes either way: TestScratchSameOutcome); the pty
-// costs a quarter of a case's time in the kernel's tty layer, and the
+// costs about a fifth of a case's time in the kernel's tty layer, and the
 // specs, `esimhil run` and the fixtures drive every modem through one.
 const LinkEnv = "ESIMHIL_EXPLORE_LINK"
 
