@@ -15,10 +15,11 @@ import (
 // ESIMHIL_EXPLORE_LINK=pty measures them over ptys.
 func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
-	if err := CheckLinkEnv(); err != nil {
+	link, err := caseLink()
+	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("host-modem link: %s ($%s)", caseLink(), LinkEnv)
+	b.Logf("host-modem link: %s ($%s)", link, LinkEnv)
 	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
 	var next, failed atomic.Int64

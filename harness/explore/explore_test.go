@@ -36,9 +36,10 @@ func TestExplore(t *testing.T) {
 		t.Skip("exploration skipped in -short mode")
 	}
 	total, err := requestedChecks()
-	if err == nil {
-		err = CheckLinkEnv()
+	if err != nil {
+		t.Fatal(err)
 	}
+	link, err := caseLink() // refused once here, not in every case
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestExplore(t *testing.T) {
 	if os.Getenv("ESIMHIL_EXPLORE_POWER") == "0" {
 		feats.PowerCuts = false
 	}
-	t.Logf("features: %+v; %d cases, host-modem link: %s", feats, total, caseLink())
+	t.Logf("features: %+v; %d cases, host-modem link: %s", feats, total, link)
 	// Progress for long explorations (make explore): a live line on a
 	// terminal, a plain line every 10 s in CI logs.
 	meter := progress.New(os.Stdout, "explore", total, progress.Unit("cases"))

@@ -41,11 +41,15 @@ func Run(s *scenario.Scenario, dir string) (Outcome, error) { return run(s, harn
 
 // runScratch is Run on a rig that keeps no artifacts, no directory
 // (harness.Options.Scratch without Dir), its modem linked to the host in
-// memory unless $ESIMHIL_EXPLORE_LINK says pty (LinkEnv): an exploration
-// case, whose Outcome is all that is looked at (a failing one is run
-// again, over a pty, into a fixture: WriteFixture).
+// memory unless $ESIMHIL_EXPLORE_LINK says pty (caseLink): an
+// exploration case, whose Outcome is all that is looked at (a failing one
+// is run again, over a pty, into a fixture: WriteFixture).
 func runScratch(s *scenario.Scenario) (Outcome, error) {
-	return run(s, harness.Options{Scratch: true, InMemory: !casesOnPTY()})
+	link, err := caseLink()
+	if err != nil {
+		return Outcome{}, err
+	}
+	return run(s, harness.Options{Scratch: true, InMemory: link == "memory"})
 }
 
 // LinkEnv chooses how an exploration case's host reaches its modem:
@@ -56,25 +60,17 @@ func runScratch(s *scenario.Scenario) (Outcome, error) {
 // specs, `esimhil run` and the fixtures drive every modem through one.
 const LinkEnv = "ESIMHIL_EXPLORE_LINK"
 
-// casesOnPTY says whether $ESIMHIL_EXPLORE_LINK puts the cases on ptys.
-func casesOnPTY() bool { return os.Getenv(LinkEnv) == "pty" }
-
-// caseLink names the cases' link, for logs.
-func caseLink() string {
-	if casesOnPTY() {
-		return "pty"
-	}
-	return "memory"
-}
-
-// CheckLinkEnv refuses a $ESIMHIL_EXPLORE_LINK that names no link, so a
-// typo does not silently leave the cases in memory.
-func CheckLinkEnv() error {
+// caseLink is the cases' link as $ESIMHIL_EXPLORE_LINK names it, "memory"
+// when unset. Any other value is refused, so a typo does not silently
+// leave the cases in memory.
+func caseLink() (string, error) {
 	switch v := os.Getenv(LinkEnv); v {
-	case "", "memory", "pty":
-		return nil
+	case "", "memory":
+		return "memory", nil
+	case "pty":
+		return v, nil
 	default:
-		return fmt.Errorf("%s=%q: want memory or pty", LinkEnv, v)
+		return "", fmt.Errorf("%s=%q: want memory or pty", LinkEnv, v)
 	}
 }
 

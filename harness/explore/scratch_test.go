@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,4 +145,23 @@ func clientIP(addr string) string {
 		return host
 	}
 	return addr
+}
+
+// $ESIMHIL_EXPLORE_LINK names the cases' link; a value that names none is
+// refused, by TestExplore before the sweep and by every case run anyway.
+func TestCaseLink(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"", "memory"}, {"memory", "memory"}, {"pty", "pty"}, {"PTY", ""}, {"tty", ""},
+	} {
+		t.Setenv(LinkEnv, tc.env)
+		got, err := caseLink()
+		if got != tc.want || (err == nil) != (tc.want != "") {
+			t.Errorf("%s=%q: %q, %v; want %q", LinkEnv, tc.env, got, err, tc.want)
+		}
+		if tc.want == "" {
+			if _, err := runScratch(nil); err == nil || !strings.Contains(err.Error(), LinkEnv) {
+				t.Errorf("%s=%q: a case ran: %v", LinkEnv, tc.env, err)
+			}
+		}
+	}
 }
