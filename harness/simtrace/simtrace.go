@@ -110,6 +110,10 @@ type Trace struct {
 	// The trace's own warnings are about datagrams no lane took: not
 	// GSMTAP SIM at all, from whatever source (CountAll adds the lanes').
 	warnings
+	// sizeHint is how many APDUs Decode expects at most: the first lane
+	// is made that large (an APDU is ~300 bytes; growing the slice was
+	// half of the lane's decoding).
+	sizeHint int
 }
 
 // Lane is the ATRs and APDUs of one card, in time order.
@@ -144,7 +148,7 @@ func Read(path string) (*Trace, error) {
 func Decode(dgs []capture.Datagram) *Trace {
 	sorted := append([]capture.Datagram(nil), dgs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time.Before(sorted[j].Time) })
-	tr := &Trace{}
+	tr := &Trace{sizeHint: len(sorted)}
 	for _, d := range sorted {
 		tr.Add(d)
 	}
@@ -219,6 +223,9 @@ func (tr *Trace) Add(d capture.Datagram) {
 	l := tr.Lane(d.Src)
 	if l == nil {
 		l = &Lane{Source: d.Src}
+		if len(tr.Lanes) == 0 {
+			l.APDUs = make([]APDU, 0, tr.sizeHint)
+		}
 		tr.Lanes = append(tr.Lanes, l)
 	}
 	if g.SubType == gsmtap.SubATR {
