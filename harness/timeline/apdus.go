@@ -58,8 +58,9 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 	addSplit := func(a simtrace.APDU, lane string, m capture.Mark) {
 		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
 		sw := fmt.Sprintf(" %04X", a.SW)
-		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: a.Detail(), Source: src}, a.Time, a.Frame)
-		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: a.Detail(),
+		detail := a.Detail()
+		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: detail, Source: src}, a.Time, a.Frame)
+		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: detail,
 			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame)
 	}
 	for i, l := range tr.Lanes {

@@ -2,13 +2,13 @@ package timeline
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
@@ -26,14 +26,29 @@ var (
 	pageJS string
 )
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"dur": func(d time.Duration) string {
-		if d >= time.Second {
-			return d.Round(time.Millisecond).String()
-		}
-		return d.Round(time.Microsecond).String()
-	},
-}).Parse(pageHTML))
+// dataScript is where page.html holds the page's data. The page is
+// written as the template before it, the data (appended straight to the
+// file: appendItems), and the template after it: through the template the
+// data was marshalled, copied to a string and scanned again, a quarter of
+// a download scenario's page.
+const dataScript = `<script id="data" type="application/json">{{.Data}}</script>`
+
+var pageHead, pageTail = func() (*template.Template, *template.Template) {
+	head, tail, ok := strings.Cut(pageHTML, dataScript)
+	if !ok {
+		panic("timeline: page.html has no " + dataScript)
+	}
+	funcs := template.FuncMap{
+		"dur": func(d time.Duration) string {
+			if d >= time.Second {
+				return d.Round(time.Millisecond).String()
+			}
+			return d.Round(time.Microsecond).String()
+		},
+	}
+	return template.Must(template.New("head").Funcs(funcs).Parse(head)),
+		template.Must(template.New("tail").Funcs(funcs).Parse(tail))
+}()
 
 // pageItem is an item as the page's script reads it: short keys, time as
 // milliseconds since the run's start, lanes as indexes (-1: none).
@@ -158,38 +173,10 @@ func (t *Timeline) WriteHTML(w io.Writer) error {
 
 // writePage writes page n of pages.
 func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
-	idx := map[string]int{}
-	for i, l := range t.Lanes {
-		idx[l.ID] = i
-	}
-	lane := func(id string) int {
-		if id == "" {
-			return -1
-		}
-		return idx[id]
-	}
 	cur := pages[n-1]
-	rows := t.Items[cur.From-1 : cur.To]
-	d := pageData{Start: t.Start.UTC().Format(time.RFC3339Nano), Lanes: t.Lanes, Items: make([]pageItem, len(rows))}
-	if len(pages) > 1 {
-		d.Page, d.Pages = n, pages
-	}
 	failed := 0
 	for _, p := range pages {
 		failed += p.Failed
-	}
-	for i, it := range rows {
-		d.Items[i] = pageItem{
-			T: float64(it.T.Sub(t.Start)) / float64(time.Millisecond), From: lane(it.From), To: lane(it.To),
-			Kind: it.Kind, Label: it.Label, Detail: it.Detail, Failed: it.Failed, Refused: it.Refused, Reply: it.Reply,
-			Faults: it.Faults, Source: it.Source,
-		}
-	}
-	// json.Marshal escapes <, > and &, so the data cannot close its
-	// script element.
-	data, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("timeline data: %w", err)
 	}
 	verdict := t.Run.Verdict
 	if verdict == "" {
@@ -210,7 +197,12 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 			}
 		}
 	}
-	return pageTemplate.Execute(w, struct {
+	// The data is what the rows cost, ~400 bytes a row.
+	data, err := t.appendData(make([]byte, 0, 1024+400*(cur.To-cur.From+1)), pages, n)
+	if err != nil {
+		return err
+	}
+	head := struct {
 		Run       Run
 		Verdict   string
 		Rows      int
@@ -221,10 +213,20 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Notes     []string
 		Start     string
 		CSS       template.CSS
-		JS        template.JS
-		Data      template.JS
-	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes, d.Start,
-		template.CSS(pageCSS), template.JS(pageJS), template.JS(data)})
+	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
+		t.Start.UTC().Format(time.RFC3339Nano), template.CSS(pageCSS)}
+	if err := pageHead.Execute(w, head); err != nil {
+		return err
+	}
+	// appendJSONString escapes <, > and &, so the data cannot close its
+	// script element.
+	pre, post, _ := strings.Cut(dataScript, "{{.Data}}")
+	for _, part := range [][]byte{[]byte(pre), data, []byte(post)} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+	}
+	return pageTail.Execute(w, struct{ JS template.JS }{template.JS(pageJS)})
 }
 
 // Write builds the timeline of the run in dir and writes its pages to dir
