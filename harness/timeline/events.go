@@ -100,6 +100,10 @@ func readEvents(path string, b *Builder) error {
 	evs, err := readEventLog(path)
 	b.events = evs
 	b.eventsSorted = slices.IsSortedFunc(evs, func(x, y event) int { return x.T.Compare(y.T) })
+	// Sized once: growing 100,000 rows by appends was a fifth of a long
+	// run's page (each growth copies and faults in fresh pages).
+	b.t.Items = slices.Grow(b.t.Items, len(evs))
+	b.evSeq = slices.Grow(b.evSeq, len(evs))
 	for _, e := range evs {
 		if !e.T.IsZero() && (b.t.Start.IsZero() || e.T.Before(b.t.Start)) {
 			b.t.Start = e.T
