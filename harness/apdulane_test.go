@@ -12,6 +12,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
@@ -194,6 +195,70 @@ func TestLocalInfoInWireshark(t *testing.T) {
 		if !strings.Contains(tree, want) {
 			t.Errorf("Wireshark's date-time tree lacks %q:\n%s", want, tree)
 		}
+	}
+}
+
+// TestRefusedReadInWireshark pins what Wireshark 4.0 makes of a read the
+// card refuses. A T=0 card answers a refused READ BINARY or READ RECORD
+// with its status word straight after the header, no data, and a
+// SIMtrace2 records just that: header and SW. Wireshark's GSM SIM
+// dissector takes P3 bytes of response data after those headers whatever
+// the status word, so it marks such a packet "Malformed" — in a capture
+// of the emulator and in one of a real card alike (a host reading a file
+// it may not read: ModemManager's +CRSM reads, a PIN-locked profile).
+// The packet is right; the lane decodes it (status word, no data). The
+// test fails when a newer Wireshark reads these packets cleanly, so that
+// docs/conformance.md can stop naming the exception.
+func TestRefusedReadInWireshark(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "refused.pcapng")
+	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for i, x := range []struct{ cmd, rsp []byte }{
+		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x09}, []byte{0x69, 0x82}},                                             // refused: security status
+		{[]byte{0x00, 0xB2, 0x01, 0x04, 0x1C}, []byte{0x6A, 0x83}},                                             // refused: no such record
+		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x03}, []byte{0x02, 0xF8, 0x01, 0x90, 0x00}},                           // read: 3 bytes
+		{[]byte{0x00, 0xB2, 0x01, 0x04, 0x04}, []byte{0x01, 0x02, 0x03, 0x04, 0x90, 0x00}},                     // read: one record
+		{[]byte{0x00, 0xA4, 0x00, 0x04, 0x02, 0x6F, 0x07}, []byte{0x6A, 0x82}},                                 // SELECT refused: not found
+		{[]byte{0x00, 0x20, 0x00, 0x01, 0x08, '1', '2', '3', '4', 0xFF, 0xFF, 0xFF, 0xFF}, []byte{0x63, 0xC2}}, // VERIFY refused
+	} {
+		dg := gsmtap.SIMHeader(gsmtap.SubAPDU).Append(nil)
+		dg = append(dg, gsmtap.FromExchange(x.cmd, x.rsp)...)
+		if err := sess.WriteDatagram(at.Add(time.Duration(i)*time.Second), capture.SIMTapAddr, capture.SIMTapAddr, dg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := tshark(t, "-r", file, "-Y", "gsm_sim", "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "gsm_sim.apdu.sw", "-e", "_ws.malformed")
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(l, "|")
+		if len(f) != 3 {
+			t.Fatalf("tshark line %q", l)
+		}
+		if f[2] != "" {
+			got = append(got, f[0])
+		}
+	}
+	if fmt.Sprint(got) != "[1 2]" {
+		t.Errorf("Wireshark marks frames %v malformed, want [1 2] (the two refused reads, only): if none, this Wireshark reads a refused read cleanly and docs/conformance.md's exception can go\n%s", got, out)
+	}
+	// The lane itself reads all six as they are.
+	tr, err := simtrace.Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lane, err := tr.Only()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lane.APDUs) != 6 || lane.APDUs[0].SW != 0x6982 || len(lane.APDUs[0].Response) != 0 || lane.APDUs[2].SW != 0x9000 || len(lane.APDUs[2].Response) != 3 {
+		t.Errorf("lane %v, want six APDUs, the first refused with 6982 and no data, the third read with 3 bytes", lane.APDUs)
 	}
 }
 
