@@ -141,11 +141,7 @@ func TestLaneInWireshark(t *testing.T) {
 // and the language. The terminal responses are encoded by stk, as the
 // toolkit terminal sends them, into a capture of their own.
 func TestLocalInfoInWireshark(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "pli.pcapng")
-	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap, Clock: clock.NewVirtual(clock.Epoch)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, sess := tapFile(t, "pli.pcapng")
 	at := time.Date(2026, 11, 30, 17, 20, 44, 0, time.UTC)
 	for _, pli := range []struct {
 		q   byte
@@ -210,11 +206,7 @@ func TestLocalInfoInWireshark(t *testing.T) {
 // test fails when a newer Wireshark reads these packets cleanly, so that
 // docs/conformance.md can stop naming the exception.
 func TestRefusedReadInWireshark(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "refused.pcapng")
-	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap, Clock: clock.NewVirtual(clock.Epoch)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, sess := tapFile(t, "refused.pcapng")
 	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	for i, x := range []struct{ cmd, rsp []byte }{
 		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x09}, []byte{0x69, 0x82}},                                             // refused: security status
@@ -260,6 +252,18 @@ func TestRefusedReadInWireshark(t *testing.T) {
 	if len(lane.APDUs) != 6 || lane.APDUs[0].SW != 0x6982 || len(lane.APDUs[0].Response) != 0 || lane.APDUs[2].SW != 0x9000 || len(lane.APDUs[2].Response) != 3 {
 		t.Errorf("lane %v, want six APDUs, the first refused with 6982 and no data, the third read with 3 bytes", lane.APDUs)
 	}
+}
+
+// tapFile starts a tap capture of its own in a temporary file, for
+// datagrams a test writes itself.
+func tapFile(t *testing.T, name string) (string, *capture.Session) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	sess, err := capture.Start(capture.Config{Path: file, Mode: capture.Tap, Clock: clock.NewVirtual(clock.Epoch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, sess
 }
 
 func keys(m map[string]bool) []string {

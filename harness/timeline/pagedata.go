@@ -18,16 +18,7 @@ func (t *Timeline) appendData(b []byte, pages []pageLink, n int) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("timeline data: %w", err)
 	}
-	idx := make(map[string]int, len(t.Lanes))
-	for i, l := range t.Lanes {
-		idx[l.ID] = i
-	}
-	lane := func(id string) int {
-		if id == "" {
-			return -1
-		}
-		return idx[id]
-	}
+	lane := t.laneIndex()
 	b = append(b, `{"start":`...)
 	b = appendJSONString(b, t.Start.UTC().Format(time.RFC3339Nano))
 	b = append(b, `,"lanes":`...)
@@ -53,6 +44,20 @@ func (t *Timeline) appendData(b []byte, pages []pageLink, n int) ([]byte, error)
 		b = append(b, ps...)
 	}
 	return append(b, '}'), nil
+}
+
+// laneIndex maps a lane ID to its index in t.Lanes, "" to -1 (no lane).
+func (t *Timeline) laneIndex() func(id string) int {
+	idx := make(map[string]int, len(t.Lanes))
+	for i, l := range t.Lanes {
+		idx[l.ID] = i
+	}
+	return func(id string) int {
+		if id == "" {
+			return -1
+		}
+		return idx[id]
+	}
 }
 
 // appendItem appends a row as pageItem marshals: the same keys, order and

@@ -10,16 +10,7 @@ import (
 // marshalled is page n's data as json.Marshal writes pageData: what the
 // page held before appendData wrote it by hand, and must still hold.
 func marshalled(t *Timeline, pages []pageLink, n int) ([]byte, error) {
-	idx := map[string]int{}
-	for i, l := range t.Lanes {
-		idx[l.ID] = i
-	}
-	lane := func(id string) int {
-		if id == "" {
-			return -1
-		}
-		return idx[id]
-	}
+	lane := t.laneIndex()
 	cur := pages[n-1]
 	d := pageData{Start: t.Start.UTC().Format(time.RFC3339Nano), Lanes: t.Lanes}
 	for _, it := range t.Items[cur.From-1 : cur.To] {
