@@ -153,6 +153,20 @@ func TestBadInput(t *testing.T) {
 			"bad.log:1: the log ends before the final result of AT+CSQ"},
 		{"qcom: out of order", "[2019-01-31 03:12:05:246_S:] AT\r\n[2019-01-31 03:12:04:277_R:] OK\r\n", QCOM,
 			"bad.log:2: time 2019-01-31T03:12:04.277Z is before the 2019-01-31T03:12:05.246Z of line 1"},
+		{"logcat: no AT lines", "--------- beginning of radio\n12-02 10:00:00.000  2811  2811 D RILJ    : [0001]> RADIO_POWER on: true [PHONE0]\n", Logcat,
+			`bad.log:1: an Android log without a RIL's AT lines ("AT> …", "AT< …")`},
+		{"logcat: detected, no AT lines", "--------- beginning of radio\n12-02 10:00:00.000  2811  2811 D RILJ    : [0001]> RADIO_POWER on: true [PHONE0]\n", "",
+			`bad.log:1: an Android log without a RIL's AT lines`},
+		{"logcat: text before the first line", "adb server started\n12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n", Logcat,
+			`bad.log:1: expected a logcat line ("12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?"), found "adb server started"`},
+		{"logcat: two kinds of time", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n   812.103  1520  1545 D AT      : AT< OK\n", Logcat,
+			"bad.log:2: a relative time among absolute ones"},
+		{"logcat: truncated", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CSQ\n12-02 10:00:00.130  1520  1545 D AT      : AT< +CSQ: 20,99\n", Logcat,
+			"bad.log:1: the log ends before the final result of AT+CSQ"},
+		{"logcat: out of order", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n12-02 10:00:00.050  1520  1545 D AT      : AT< OK\n", Logcat,
+			"bad.log:2: time Dec 02 10:00:00.050000 is before the Dec 02 10:00:00.100000 of line 1"},
+		{"logcat: no such date", "02-30 10:00:00.100  1520  1544 D AT      : AT> AT\n", Logcat,
+			`bad.log:1: expected a logcat line`},
 		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,
 			"the log is cut off inside a JSON value that starts on line 1"},
 		{"platform: unknown field", "{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200,\"colour\":1}\n", Platform,
@@ -199,7 +213,7 @@ func TestLimits(t *testing.T) {
 // step would take minutes on these).
 func TestScale(t *testing.T) {
 	const n = 40000
-	var plain, mm, platform, sscom, qcom strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -210,6 +224,8 @@ func TestScale(t *testing.T) {
 			time.Time{}.Add(at).Format("15:04:05.000"), time.Time{}.Add(at+time.Millisecond).Format("15:04:05.000"), time.Time{}.Add(at+2*time.Millisecond).Format("15:04:05.000"))
 		q := time.Date(2019, 1, 31, 3, 12, 5, 0, time.UTC).Add(at)
 		fmt.Fprintf(&qcom, "[%s:000_S:] AT+CSQ\r\n[%s:031_R:] +CSQ: 20,99\r\n\r\n[%s:032_R:] OK\r\n", q.Format(time.DateTime), q.Format(time.DateTime), q.Format(time.DateTime))
+		l := q.Format("01-02 15:04:05")
+		fmt.Fprintf(&logcat, "%s.000  1520  1544 D AT      : AT> AT+CSQ\n%s.031  1520  1545 D AT      : AT< +CSQ: 20,99\n%s.032  2811  2851 D RILJ    : [%04d]< SIGNAL_STRENGTH\n%s.033  1520  1545 D AT      : AT< OK\n", l, l, l, i%10000, l)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
 	if err != nil {
@@ -218,7 +234,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

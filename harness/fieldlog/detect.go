@@ -41,7 +41,7 @@ func Detect(file string, data []byte) (Format, error) {
 // tools' own markers decide at once; the harness's at.log and a plain transcript need most
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
-	var nonblank, atlog, plain, mmLines int
+	var nonblank, atlog, plain, mmLines, logcat int
 	first := ""
 	for i, l := range lines {
 		if i >= sniffLines {
@@ -61,6 +61,8 @@ func detect(file string, lines []string) (Format, error) {
 			return SSCOM, nil
 		case looksLikeQCOM(l):
 			return QCOM, nil
+		case looksLikeLogcat(l):
+			return Logcat, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
 			return LPAC, nil
 		case mmIO.MatchString(l):
@@ -73,6 +75,9 @@ func detect(file string, lines []string) (Format, error) {
 			return Events, nil
 		case atLogLine.MatchString(l):
 			atlog++
+		}
+		if _, ok := parseLogcat(l); ok {
+			logcat++
 		}
 		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {
 			mmLines++
@@ -95,10 +100,12 @@ func detect(file string, lines []string) (Format, error) {
 		return Plain, nil
 	case looksLikeTerminal(lines):
 		return Terminal, nil
+	case logcat*2 >= nonblank:
+		return Logcat, nil // the reader says it holds no AT lines
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

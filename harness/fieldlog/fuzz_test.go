@@ -73,6 +73,9 @@ func FuzzStrace(f *testing.F) {
 func FuzzJpnevulator(f *testing.F) {
 	fuzzReader(f, Jpnevulator, "jpnevulator-timed-ascii.log", "jpnevulator-plain.log", "jpnevulator-alias-count.log")
 }
+func FuzzLogcat(f *testing.F) {
+	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")
+}
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }

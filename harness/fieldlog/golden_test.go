@@ -93,6 +93,13 @@ func TestGolden(t *testing.T) {
 		{"sscom-gbk.log", SSCOM},
 		// QCOM: empty "_R:]" lines and blank lines between, a URC, ATE0,
 		// +CGLA, the modem status line; and the hex display.
+		// Android radio logs of RILs speaking AT: threadtime with the
+		// radio buffer's other tags (an SMS sent after the "> " prompt,
+		// the atchannel's EOF); -v time with year and zone and two
+		// named channels over New Year; brief, without times.
+		{"logcat-threadtime.log", Logcat},
+		{"logcat-time-channels.log", Logcat},
+		{"logcat-brief.log", Logcat},
 		{"qcom.log", QCOM},
 		{"qcom-hex.log", QCOM},
 		// Numeric result codes (ATV0, in an init string's ATE0V0): a

@@ -144,6 +144,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readSSCOM(file, ls)
 	case QCOM:
 		t, err = readQCOM(file, ls)
+	case Logcat:
+		t, err = readLogcat(file, ls, cut)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

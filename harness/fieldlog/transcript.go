@@ -1,7 +1,8 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
 // socat, strace and jpnevulator traces of the port, Docklight's, SSCOM's
-// and QCOM's log files, terminal sessions (PuTTY, Tera Term, minicom, …),
+// and QCOM's log files, Android radio logs of a RIL speaking AT, terminal
+// sessions (PuTTY, Tera Term, minicom, …),
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
 // who sent each line, when (absolute, relative to the tool's start, or
@@ -66,6 +67,10 @@ const (
 	// 03:12:05:246_S:] AT+CPIN?" sent, "_R:]" received, a stamp a line,
 	// text or hex.
 	QCOM Format = "qcom"
+	// Logcat is an Android radio log (adb logcat -b radio) of a RIL that
+	// speaks AT: its "AT> line" and "AT< line" records, in any of
+	// logcat's formats, each AT channel a port.
+	Logcat Format = "logcat"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -83,7 +88,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

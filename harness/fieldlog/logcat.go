@@ -1,0 +1,191 @@
+package fieldlog
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// An Android radio log (adb logcat -b radio) of a RIL that speaks AT to
+// the modem: AOSP's reference RIL and the vendor RILs built on its
+// atchannel (Quectel's, SIMCom's, Fibocom's, MediaTek's) log each line
+// they write as "AT> line" and each non-empty line they read as
+// "AT< line", under their tag ("AT" up to Android 7, "use-Rlog/RLOG-AT"
+// since), and a PDU typed after the "> " prompt as "AT> pdu^Z". A RIL
+// with several AT channels names each ("ATCI: AT> AT+CSQ"): they are
+// read as ports. In any of logcat's formats:
+//
+//	12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?        threadtime (the default)
+//	12-02 10:00:00.120 D/AT      ( 1520): AT< +CPIN: READY         time
+//	D/AT      ( 1520): AT< OK                                      brief
+//
+// with -v year (2026-12-02 …), zone (… +0100), epoch (1764669600.100)
+// or monotonic (seconds since boot) stamps. The radio buffer's other
+// lines (RILJ, RILC, the vendor's own) are left out; the atchannel's
+// "EOF reached" and "read error" become notes, as they say the port went
+// away.
+var (
+	// logcatStamped is a threadtime or time line: the stamp, then the rest.
+	logcatStamped = regexp.MustCompile(`^\s*(?:(\d{4}-)?(\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9})(?: ([+-]\d{4}))?|(\d+\.\d{1,9}))\s+(.*)$`)
+	// logcatThread is threadtime's rest: pid, tid, priority, tag, message.
+	logcatThread = regexp.MustCompile(`^\d+\s+\d+\s+[VDIWEFAS]\s(.*?)\s*: (.*)$`)
+	// logcatBrief is time's and brief's rest: priority/tag(pid): message.
+	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)\(\s*\d+\): (.*)$`)
+	// logcatAT is a RIL's AT line, with its channel's name if it gives one.
+	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): )?AT([<>]) (.*)$`)
+	// logcatBanner is logcat's "--------- beginning of radio".
+	logcatBanner = regexp.MustCompile(`^-{9} (?:beginning of|switch to) \w+$`)
+)
+
+// logcatLine is one line of logcat output.
+type logcatLine struct {
+	t   time.Time
+	c   Clock
+	tag string
+	msg string
+}
+
+// parseLogcat reads a line in one of logcat's formats; ok is false for
+// anything else (a banner, a line of another tool).
+func parseLogcat(l string) (logcatLine, bool) {
+	l = strings.TrimSuffix(l, "\r")
+	rest := l
+	var out logcatLine
+	if m := logcatStamped.FindStringSubmatch(l); m != nil {
+		var ok bool
+		switch {
+		case m[4] != "": // epoch or monotonic seconds
+			out.t, out.c, ok = logcatSeconds(m[4])
+		default:
+			out.t, out.c, ok = logcatDate(m[1], m[2], m[3])
+		}
+		if !ok {
+			return logcatLine{}, false
+		}
+		rest = m[5]
+		if t := logcatThread.FindStringSubmatch(rest); t != nil {
+			out.tag, out.msg = t[1], t[2]
+			return out, true
+		}
+	}
+	if b := logcatBrief.FindStringSubmatch(rest); b != nil {
+		out.tag, out.msg = strings.TrimSpace(b[1]), b[2]
+		return out, true
+	}
+	return logcatLine{}, false
+}
+
+// logcatDate reads a date stamp: year 0 when logcat gave none (yearless
+// places it), in the zone -v zone printed, else as written.
+func logcatDate(year, date, zone string) (time.Time, Clock, bool) {
+	layout, s := "01-02 15:04:05.999999999", date
+	if year != "" {
+		layout, s = "2006-"+layout, year+date
+	}
+	if zone != "" {
+		layout, s = layout+" -0700", s+" "+zone
+	}
+	t, err := time.Parse(layout, s)
+	return t, Absolute, err == nil
+}
+
+// logcatSeconds reads -v epoch (seconds since 1970: Absolute) or -v
+// monotonic (seconds since boot: Relative); a boot is never 30 years old.
+func logcatSeconds(s string) (time.Time, Clock, bool) {
+	secs, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil || n > 1<<40 {
+		return time.Time{}, NoTime, false
+	}
+	ns, err := fracNanos(frac)
+	if err != nil {
+		return time.Time{}, NoTime, false
+	}
+	if n >= 1e9 {
+		return time.Unix(n, int64(ns)).UTC(), Absolute, true
+	}
+	return RelativeEpoch.Add(time.Duration(n)*time.Second + ns), Relative, true
+}
+
+// readLogcat reads a RIL's AT traffic out of an Android radio log.
+func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
+	var recs []record
+	var clock logClock
+	var years yearless
+	sawLogcat := false
+	for i, l := range lines {
+		n := i + 1
+		if strings.TrimSpace(l) == "" || logcatBanner.MatchString(strings.TrimSpace(l)) {
+			continue
+		}
+		ll, ok := parseLogcat(l)
+		if !ok {
+			if !sawLogcat {
+				return nil, errAt(file, n, "expected a logcat line (\"12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?\"), found %q", clip(l))
+			}
+			// A message logcat printed over several lines goes on here;
+			// only the RIL's one-line AT records matter.
+			continue
+		}
+		sawLogcat = true
+		if ll.c != NoTime {
+			switch {
+			case clock.c == NoTime:
+				clock.c = ll.c
+			case clock.c != ll.c:
+				return nil, errAt(file, n, "a %s time among %s ones", ll.c, clock.c)
+			}
+			if ll.t.Year() == 0 {
+				ll.t = years.place(ll.t)
+			}
+		}
+		if m := logcatAT.FindStringSubmatch(ll.msg); m != nil {
+			text := m[3]
+			if m[2] == ">" {
+				// writeCtrlZ logs what follows the "> " prompt with a
+				// caret: the modem was sent the Ctrl-Z itself.
+				if pdu, ok := strings.CutSuffix(text, "^Z"); ok {
+					text = pdu + "\x1a"
+				}
+			}
+			recs = append(recs, record{line: n, dir: Dir(m[2][0]), t: ll.t, text: text, port: m[1]})
+		} else if strings.HasPrefix(ll.msg, "atchannel: ") {
+			recs = append(recs, record{line: n, dir: Tool, t: ll.t, text: ll.tag + ": " + ll.msg})
+		}
+		if len(recs) > MaxEntries {
+			return nil, errAt(file, n, "more than %d AT lines", MaxEntries)
+		}
+	}
+	if !sawLogcat {
+		return nil, errAt(file, firstLine(lines), "no logcat line in the log")
+	}
+	if !hasTraffic(recs) {
+		return nil, errAt(file, firstLine(lines), "an Android log without a RIL's AT lines (\"AT> …\", \"AT< …\"): a RIL that speaks QMI, MBIM or a vendor protocol logs none, and only the radio buffer (adb logcat -b radio) holds them: nothing to replay")
+	}
+	t, err := finish(file, clock.c, recs, cut)
+	if err == nil {
+		t.ShowsEcho = true // the RIL logs every line it reads, an echo too
+	}
+	return t, err
+}
+
+// hasTraffic reports a record that is a line of the conversation.
+func hasTraffic(recs []record) bool {
+	for _, r := range recs {
+		if r.dir != Tool {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeLogcat reports a logcat line that is a RIL's AT line, or
+// logcat's banner: an Android log either way.
+func looksLikeLogcat(l string) bool {
+	if logcatBanner.MatchString(strings.TrimSpace(l)) {
+		return true
+	}
+	ll, ok := parseLogcat(l)
+	return ok && logcatAT.MatchString(ll.msg)
+}

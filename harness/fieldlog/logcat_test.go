@@ -1,0 +1,73 @@
+package fieldlog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLogcat: a RIL's AT lines out of an Android radio log, in logcat's
+// formats, and what Detect makes of each.
+func TestLogcat(t *testing.T) {
+	show := func(e Entry) string {
+		s := e.Role.String() + " " + e.Text
+		if e.Port != "" {
+			s += " (" + e.Port + ")"
+		}
+		if !e.Time.IsZero() {
+			s = e.Time.Format("01-02 15:04:05.000 ") + s
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"threadtime, AOSP 7's tag", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CSQ\n12-02 10:00:00.130  1520  1545 D AT      : AT< +CSQ: 20,99\n12-02 10:00:00.131  1520  1545 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT+CSQ", "12-02 10:00:00.130 info +CSQ: 20,99", "12-02 10:00:00.131 final OK"}},
+		// The radio buffer's other tags are left out; a CR line end too.
+		{"other tags", "12-02 10:00:00.000  2811  2811 D RILJ    : [0001]> SIGNAL_STRENGTH [PHONE0]\r\n12-02 10:00:00.100  1520  1544 D use-Rlog/RLOG-AT: AT> AT\r\n12-02 10:00:00.101  1520  1545 D use-Rlog/RLOG-AT: AT< OK\r\n",
+			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
+		{"-v monotonic", "   812.100  1520  1544 D AT      : AT> AT\n   812.103  1520  1545 D AT      : AT< OK\n",
+			[]string{"01-01 00:13:32.100 command AT", "01-01 00:13:32.103 final OK"}},
+		{"-v epoch", "1764669600.100  1520  1544 D AT      : AT> AT\n1764669600.103  1520  1545 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.103 final OK"}},
+		// A year-less log over New Year: December, then January.
+		{"over New Year", "12-31 23:59:59.990  1520  1544 D AT      : AT> AT\n01-01 00:00:00.010  1520  1545 D AT      : AT< OK\n",
+			[]string{"12-31 23:59:59.990 command AT", "01-01 00:00:00.010 final OK"}},
+		// A message logcat printed over lines goes on without a header.
+		{"a message over lines", "12-02 10:00:00.000  2811  2811 D RILJ    : first line\nsecond line of RILJ's\n12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n12-02 10:00:00.101  1520  1545 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
+		{"a PDU after the prompt", "D/AT( 1520): AT> AT+CMGS=18\nD/AT( 1520): AT< > \nD/AT( 1520): AT> 0001000B91^Z\nD/AT( 1520): AT< +CMGS: 7\nD/AT( 1520): AT< OK\n",
+			[]string{"command AT+CMGS=18", "info > ", "command 0001000B91\x1a", "info +CMGS: 7", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.log, Logcat, show, tc.want)
+			if f, err := Detect("test.log", []byte(tc.log)); err != nil || f != Logcat {
+				t.Errorf("Detect = %q, %v", f, err)
+			}
+		})
+	}
+}
+
+// TestLogcatDetectedLate: a radio log whose first AT line comes after the
+// lines Detect looks at is still an Android log, and reads.
+func TestLogcatDetectedLate(t *testing.T) {
+	var b strings.Builder
+	t0 := time.Date(0, 12, 2, 10, 0, 0, 0, time.UTC)
+	for i := range 2 * sniffLines {
+		fmt.Fprintf(&b, "%s  2811  2851 D RILJ    : [%04d]< SIGNAL_STRENGTH {…} [PHONE0]\n", t0.Add(time.Duration(i)*time.Millisecond).Format("01-02 15:04:05.000"), i)
+	}
+	b.WriteString("12-02 10:00:01.000  1520  1544 D AT      : AT> AT+CSQ\n12-02 10:00:01.030  1520  1545 D AT      : AT< +CSQ: 20,99\n12-02 10:00:01.031  1520  1545 D AT      : AT< OK\n")
+	if f, err := Detect("radio.log", []byte(b.String())); err != nil || f != Logcat {
+		t.Fatalf("Detect = %q, %v", f, err)
+	}
+	tr, err := Read("radio.log", []byte(b.String()), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.Commands()); n != 1 {
+		t.Errorf("%d commands, want 1", n)
+	}
+}
