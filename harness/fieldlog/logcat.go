@@ -9,11 +9,10 @@ import (
 
 // An Android radio log (adb logcat -b radio) of a RIL that speaks AT to
 // the modem: AOSP's reference RIL and the vendor RILs built on its
-// atchannel (Quectel's, SIMCom's, Fibocom's, MediaTek's) log each line
-// they write as "AT> line" and each non-empty line they read as
+// atchannel log each line they write as "AT> line" and each non-empty line they read as
 // "AT< line", under their tag ("AT" up to Android 7, "use-Rlog/RLOG-AT"
-// since), and a PDU typed after the "> " prompt as "AT> pdu^Z". A RIL
-// with several AT channels names each ("ATCI: AT> AT+CSQ"): they are
+// since), and a PDU typed after the "> " prompt as "AT> pdu^Z". Some
+// RILs with several AT channels name each ("ATCI: AT> AT+CSQ"): they are
 // read as ports. In any of logcat's formats:
 //
 //	12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?        threadtime (the default)
@@ -28,10 +27,12 @@ import (
 var (
 	// logcatStamped is a threadtime or time line: the stamp, then the rest.
 	logcatStamped = regexp.MustCompile(`^\s*(?:(\d{4}-)?(\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9})(?: ([+-]\d{4}))?|(\d+\.\d{1,9}))\s+(.*)$`)
-	// logcatThread is threadtime's rest: pid, tid, priority, tag, message.
-	logcatThread = regexp.MustCompile(`^\d+\s+\d+\s+[VDIWEFAS]\s(.*?)\s*: (.*)$`)
-	// logcatBrief is time's and brief's rest: priority/tag(pid): message.
-	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)\(\s*\d+\): (.*)$`)
+	// logcatThread is threadtime's rest: pid, tid, priority, tag, message
+	// (-v uid puts the uid, a name or a number, first).
+	logcatThread = regexp.MustCompile(`^(?:(?:[A-Za-z_][\w.]*|\d+)\s+)?\d+\s+\d+\s+[VDIWEFAS]\s(.*?)\s*: (.*)$`)
+	// logcatBrief is time's, brief's and tag's rest: priority/tag(pid):
+	// message, the pid missing in tag.
+	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)(?:\(\s*\d+\))?: (.*)$`)
 	// logcatAT is a RIL's AT line, with its channel's name if it gives one.
 	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): )?AT([<>]) (.*)$`)
 	// logcatBanner is logcat's "--------- beginning of radio".

@@ -29,6 +29,10 @@ func TestLogcat(t *testing.T) {
 		// The radio buffer's other tags are left out; a CR line end too.
 		{"other tags", "12-02 10:00:00.000  2811  2811 D RILJ    : [0001]> SIGNAL_STRENGTH [PHONE0]\r\n12-02 10:00:00.100  1520  1544 D use-Rlog/RLOG-AT: AT> AT\r\n12-02 10:00:00.101  1520  1545 D use-Rlog/RLOG-AT: AT< OK\r\n",
 			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
+		{"-v uid", "12-02 10:00:00.100  radio  1520  1544 D AT      : AT> AT\n12-02 10:00:00.101  1001  1520  1545 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
+		{"-v tag", "D/AT      : AT> AT+CSQ\nD/AT      : AT< +CSQ: 20,99\nD/AT      : AT< OK\n",
+			[]string{"command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
 		{"-v monotonic", "   812.100  1520  1544 D AT      : AT> AT\n   812.103  1520  1545 D AT      : AT< OK\n",
 			[]string{"01-01 00:13:32.100 command AT", "01-01 00:13:32.103 final OK"}},
 		{"-v epoch", "1764669600.100  1520  1544 D AT      : AT> AT\n1764669600.103  1520  1545 D AT      : AT< OK\n",
