@@ -29,10 +29,10 @@ var (
 	logcatStamped = regexp.MustCompile(`^\s*(?:(\d{4}-)?(\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9})(?: ([+-]\d{4}))?|(\d+\.\d{1,9}))\s+(.*)$`)
 	// logcatThread is threadtime's rest: pid, tid, priority, tag, message
 	// (-v uid puts the uid, a name or a number, first).
-	logcatThread = regexp.MustCompile(`^(?:(?:[A-Za-z_][\w.]*|\d+)\s+)?\d+\s+\d+\s+[VDIWEFAS]\s(.*?)\s*: (.*)$`)
+	logcatThread = regexp.MustCompile(`^(?:(?:[A-Za-z_][\w.]*|\d+)\s+)?(\d+)\s+\d+\s+[VDIWEFAS]\s(.*?)\s*: (.*)$`)
 	// logcatBrief is time's, brief's and tag's rest: priority/tag(pid):
 	// message, the pid missing in tag.
-	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)(?:\(\s*\d+\))?: (.*)$`)
+	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)(?:\(\s*(\d+)\))?: (.*)$`)
 	// logcatAT is a RIL's AT line, with its channel's name if it gives one.
 	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): )?AT([<>]) (.*)$`)
 	// logcatBanner is logcat's "--------- beginning of radio".
@@ -43,6 +43,7 @@ var (
 type logcatLine struct {
 	t   time.Time
 	c   Clock
+	pid string // "" in -v tag
 	tag string
 	msg string
 }
@@ -66,12 +67,12 @@ func parseLogcat(l string) (logcatLine, bool) {
 		}
 		rest = m[5]
 		if t := logcatThread.FindStringSubmatch(rest); t != nil {
-			out.tag, out.msg = t[1], t[2]
+			out.pid, out.tag, out.msg = t[1], t[2], t[3]
 			return out, true
 		}
 	}
 	if b := logcatBrief.FindStringSubmatch(rest); b != nil {
-		out.tag, out.msg = strings.TrimSpace(b[1]), b[2]
+		out.tag, out.pid, out.msg = strings.TrimSpace(b[1]), b[2], b[3]
 		return out, true
 	}
 	return logcatLine{}, false
@@ -112,6 +113,7 @@ func logcatSeconds(s string) (time.Time, Clock, bool) {
 // readLogcat reads a RIL's AT traffic out of an Android radio log.
 func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 	var recs []record
+	var pids []string // each record's process
 	var clock logClock
 	var years yearless
 	sawLogcat := false
@@ -151,8 +153,10 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 				}
 			}
 			recs = append(recs, record{line: n, dir: Dir(m[2][0]), t: ll.t, text: text, port: m[1]})
+			pids = append(pids, ll.pid)
 		} else if strings.HasPrefix(ll.msg, "atchannel: ") {
 			recs = append(recs, record{line: n, dir: Tool, t: ll.t, text: ll.tag + ": " + ll.msg})
+			pids = append(pids, ll.pid)
 		}
 		if len(recs) > MaxEntries {
 			return nil, errAt(file, n, "more than %d AT lines", MaxEntries)
@@ -164,11 +168,53 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 	if !hasTraffic(recs) {
 		return nil, errAt(file, firstLine(lines), "an Android log without a RIL's AT lines (\"AT> …\", \"AT< …\"): a RIL that speaks QMI, MBIM or a vendor protocol logs none, and only the radio buffer (adb logcat -b radio) holds them: nothing to replay")
 	}
+	portsByProcess(recs, pids)
 	t, err := finish(file, clock.c, recs, cut)
 	if err == nil {
 		t.ShowsEcho = true // the RIL logs every line it reads, an echo too
 	}
 	return t, err
+}
+
+// portsByProcess names each record's port after its process when AT
+// lines of two processes interleave: a dual-SIM device runs a RIL daemon
+// a SIM, each on its own AT port. One after the other is a RIL
+// restarted on the same port: its conversation goes on there (the new
+// RIL's first command ends the wait of the one that died).
+func portsByProcess(recs []record, pids []string) {
+	type span struct{ first, last int }
+	spans := map[string]*span{}
+	for i, r := range recs {
+		if r.dir == Tool || pids[i] == "" {
+			continue
+		}
+		if sp := spans[pids[i]]; sp != nil {
+			sp.last = i
+		} else {
+			spans[pids[i]] = &span{i, i}
+		}
+	}
+	interleaved := false
+	for p, a := range spans {
+		for q, b := range spans {
+			if p < q && a.first < b.last && b.first < a.last {
+				interleaved = true
+			}
+		}
+	}
+	if !interleaved {
+		return
+	}
+	for i := range recs {
+		if pids[i] == "" {
+			continue
+		}
+		p := "pid " + pids[i]
+		if recs[i].port != "" {
+			p += " " + recs[i].port
+		}
+		recs[i].port = p
+	}
 }
 
 // hasTraffic reports a record that is a line of the conversation.

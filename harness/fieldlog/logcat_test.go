@@ -43,6 +43,15 @@ func TestLogcat(t *testing.T) {
 		// A message logcat printed over lines goes on without a header.
 		{"a message over lines", "12-02 10:00:00.000  2811  2811 D RILJ    : first line\nsecond line of RILJ's\n12-02 10:00:00.100  1520  1544 D AT      : AT> AT\n12-02 10:00:00.101  1520  1545 D AT      : AT< OK\n",
 			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
+		// Two RIL daemons (a dual-SIM device), each on its AT port: their
+		// lines interleave, so each process is a port.
+		{"two RILs at once", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CSQ\n12-02 10:00:00.110  1521  1566 D AT      : AT> AT+CSQ\n12-02 10:00:00.130  1520  1545 D AT      : AT< +CSQ: 20,99\n12-02 10:00:00.131  1520  1545 D AT      : AT< OK\n12-02 10:00:00.140  1521  1567 D AT      : AT< +CSQ: 31,99\n12-02 10:00:00.141  1521  1567 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT+CSQ (pid 1520)", "12-02 10:00:00.110 command AT+CSQ (pid 1521)", "12-02 10:00:00.130 info +CSQ: 20,99 (pid 1520)",
+				"12-02 10:00:00.131 final OK (pid 1520)", "12-02 10:00:00.140 info +CSQ: 31,99 (pid 1521)", "12-02 10:00:00.141 final OK (pid 1521)"}},
+		// A RIL that died in the middle of a command and its restart: one
+		// port, the new RIL's first command ends the dead one's wait.
+		{"a RIL restarted", "12-02 10:00:00.100  1520  1544 D AT      : AT> AT+COPS=?\n12-02 10:00:09.000  1520  1545 D AT      : atchannel: EOF reached\n12-02 10:00:12.000  1733  1750 D AT      : AT> ATE0Q0V1\n12-02 10:00:12.003  1733  1751 D AT      : AT< OK\n",
+			[]string{"12-02 10:00:00.100 command AT+COPS=?", "12-02 10:00:09.000 note AT: atchannel: EOF reached", "12-02 10:00:12.000 command ATE0Q0V1", "12-02 10:00:12.003 final OK"}},
 		{"a PDU after the prompt", "D/AT( 1520): AT> AT+CMGS=18\nD/AT( 1520): AT< > \nD/AT( 1520): AT> 0001000B91^Z\nD/AT( 1520): AT< +CMGS: 7\nD/AT( 1520): AT< OK\n",
 			[]string{"command AT+CMGS=18", "info > ", "command 0001000B91\x1a", "info +CMGS: 7", "final OK"}},
 	} {
