@@ -111,7 +111,7 @@ type Trace struct {
 	// GSMTAP SIM at all, from whatever source (CountAll adds the lanes').
 	warnings
 	// sizeHint is how many APDUs Decode expects at most: the first lane
-	// is made that large (an APDU is ~300 bytes; growing the slice was
+	// is made that large (an APDU is 248 bytes; growing the slice was
 	// half of the lane's decoding).
 	sizeHint int
 }

@@ -28,7 +28,7 @@ var (
 
 // dataScript is where page.html holds the page's data. The page is
 // written as the template before it, the data (appended straight to the
-// file: appendItems), and the template after it: through the template the
+// file: appendData), and the template after it: through the template the
 // data was marshalled, copied to a string and scanned again, a quarter of
 // a download scenario's page.
 const dataScript = `<script id="data" type="application/json">{{.Data}}</script>`
@@ -52,6 +52,8 @@ var pageHead, pageTail = func() (*template.Template, *template.Template) {
 
 // pageItem is an item as the page's script reads it: short keys, time as
 // milliseconds since the run's start, lanes as indexes (-1: none).
+// appendItem writes it by hand; TestAppendDataAsMarshalled holds that to
+// json.Marshal of this type.
 type pageItem struct {
 	T      float64 `json:"t"`
 	From   int     `json:"f"`
