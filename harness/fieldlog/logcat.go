@@ -9,21 +9,22 @@ import (
 
 // An Android radio log (adb logcat -b radio) of a RIL that speaks AT to
 // the modem: AOSP's reference RIL and the vendor RILs built on its
-// atchannel log each line they write as "AT> line" and each non-empty line they read as
-// "AT< line", under their tag ("AT" up to Android 7, "use-Rlog/RLOG-AT"
-// since), and a PDU typed after the "> " prompt as "AT> pdu^Z". Some
-// RILs with several AT channels name each ("ATCI: AT> AT+CSQ"): they are
-// read as ports. In any of logcat's formats:
+// atchannel log each line they write as "AT> line" and each non-empty
+// line they read as "AT< line", under their tag ("AT" up to Android 7,
+// "use-Rlog/RLOG-AT" since), and a PDU typed after the "> " prompt as
+// "AT> pdu^Z". Some RILs with several AT channels name each ("ATCI: AT>
+// AT+CSQ"): they are read as ports. In any of logcat's formats:
 //
 //	12-02 10:00:00.100  1520  1544 D AT      : AT> AT+CPIN?        threadtime (the default)
 //	12-02 10:00:00.120 D/AT      ( 1520): AT< +CPIN: READY         time
 //	D/AT      ( 1520): AT< OK                                      brief
+//	D/AT      : AT< OK                                             tag
 //
-// with -v year (2026-12-02 …), zone (… +0100), epoch (1764669600.100)
-// or monotonic (seconds since boot) stamps. The radio buffer's other
-// lines (RILJ, RILC, the vendor's own) are left out; the atchannel's
-// "EOF reached" and "read error" become notes, as they say the port went
-// away.
+// with -v uid (a uid before the pid), year (2026-12-02 …), zone (…
+// +0100), epoch (1764669600.100) or monotonic (seconds since boot). The
+// radio buffer's other lines (RILJ, RILC, the vendor's own) are left
+// out; the atchannel's "EOF reached" and "read error" become notes, as
+// they say the port went away.
 var (
 	// logcatStamped is a threadtime or time line: the stamp, then the rest.
 	logcatStamped = regexp.MustCompile(`^\s*(?:(\d{4}-)?(\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9})(?: ([+-]\d{4}))?|(\d+\.\d{1,9}))\s+(.*)$`)
