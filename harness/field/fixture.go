@@ -111,7 +111,8 @@ func (f *Fixture) complete() (*Fixture, error) {
 	return f, nil
 }
 
-// selectPort keeps one AT port of a ModemManager log: the manifest's, or
+// selectPort keeps one AT port of a log with several (ModemManager, a
+// dual-SIM radio log): the manifest's, or
 // the only one.
 func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcript, error) {
 	ports := map[string]bool{}

@@ -79,7 +79,7 @@ type Manifest struct {
 type LogRef struct {
 	File   string          // relative to the fixture directory
 	Format fieldlog.Format // "" detects
-	Port   string          // the AT port of a ModemManager log with several
+	Port   string          // the AT port of a log with several (ModemManager, logcat)
 	node   *yaml.Node
 }
 
