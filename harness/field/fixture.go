@@ -112,8 +112,7 @@ func (f *Fixture) complete() (*Fixture, error) {
 }
 
 // selectPort keeps one AT port of a log with several (ModemManager, a
-// dual-SIM radio log): the manifest's, or
-// the only one.
+// dual-SIM radio log): the manifest's, or the only one.
 func selectPort(m *Manifest, i int, t *fieldlog.Transcript) (*fieldlog.Transcript, error) {
 	ports := map[string]bool{}
 	for _, e := range t.Entries {
