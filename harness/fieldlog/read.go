@@ -22,6 +22,9 @@ const (
 	MaxEntries = 1 << 20
 )
 
+// tooBigHint says how to cut a log down to what a replay needs.
+const tooBigHint = ": keep the part around the failure (an Android radio log: the RIL's lines alone, grep 'AT[<>] ')"
+
 // ReadFile reads the log at path in format f ("" detects it).
 func ReadFile(path string, f Format) (*Transcript, error) {
 	data, err := ReadBytes(path)
@@ -42,7 +45,7 @@ func ReadBytes(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if fi.Size() > MaxFile {
-		return nil, errAt(path, 0, "%d bytes, more than the %d a log may have", fi.Size(), MaxFile)
+		return nil, errAt(path, 0, "%d bytes, more than the %d a log may have%s", fi.Size(), MaxFile, tooBigHint)
 	}
 	return os.ReadFile(path)
 }
@@ -51,7 +54,7 @@ func ReadBytes(path string) ([]byte, error) {
 // empty format is detected from the content (Detect).
 func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
-		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have", len(data), MaxFile)
+		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have%s", len(data), MaxFile, tooBigHint)
 	}
 	data = LogText(data)
 	t, err := read(file, data, f)
