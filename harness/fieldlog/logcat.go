@@ -20,7 +20,7 @@ import (
 //	D/AT      ( 1520): AT< OK                                      brief
 //	D/AT      : AT< OK                                             tag
 //
-// with -v uid (a uid before the pid), year (2026-12-02 …), zone (…
+// with -v color (its colours dropped), uid (a uid before the pid), year (2026-12-02 …), zone (…
 // +0100), epoch (1764669600.100) or monotonic (seconds since boot). The
 // radio buffer's other lines (RILJ, RILC, the vendor's own) are left
 // out; the atchannel's "EOF reached" and "read error" become notes, as
@@ -36,6 +36,8 @@ var (
 	logcatBrief = regexp.MustCompile(`^[VDIWEFAS]/(.*?)(?:\(\s*(\d+)\))?: (.*)$`)
 	// logcatAT is a RIL's AT line, with its channel's name if it gives one.
 	logcatAT = regexp.MustCompile(`^(?:([^\s:]{1,40}): )?AT([<>]) (.*)$`)
+	// logcatColour is an SGR sequence -v color wraps a line in.
+	logcatColour = regexp.MustCompile("\x1b\\[[0-9;]*m")
 	// logcatBanner is logcat's "--------- beginning of radio".
 	logcatBanner = regexp.MustCompile(`^-{9} (?:beginning of|switch to) \w+$`)
 )
@@ -53,6 +55,9 @@ type logcatLine struct {
 // anything else (a banner, a line of another tool).
 func parseLogcat(l string) (logcatLine, bool) {
 	l = strings.TrimSuffix(l, "\r")
+	if strings.Contains(l, "\x1b[") {
+		l = logcatColour.ReplaceAllString(l, "")
+	}
 	rest := l
 	var out logcatLine
 	if m := logcatStamped.FindStringSubmatch(l); m != nil {

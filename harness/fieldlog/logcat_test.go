@@ -33,6 +33,8 @@ func TestLogcat(t *testing.T) {
 			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
 		{"-v tag", "D/AT      : AT> AT+CSQ\nD/AT      : AT< +CSQ: 20,99\nD/AT      : AT< OK\n",
 			[]string{"command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"-v color", "\x1b[38;5;75m12-02 10:00:00.100  1520  1544 D AT      : AT> AT\x1b[0m\n\x1b[38;5;75m12-02 10:00:00.101  1520  1545 D AT      : AT< OK\x1b[0m\n",
+			[]string{"12-02 10:00:00.100 command AT", "12-02 10:00:00.101 final OK"}},
 		{"-v monotonic", "   812.100  1520  1544 D AT      : AT> AT\n   812.103  1520  1545 D AT      : AT< OK\n",
 			[]string{"01-01 00:13:32.100 command AT", "01-01 00:13:32.103 final OK"}},
 		{"-v epoch", "1764669600.100  1520  1544 D AT      : AT> AT\n1764669600.103  1520  1545 D AT      : AT< OK\n",
