@@ -54,6 +54,7 @@ func detect(file string, lines []string) (Format, error) {
 			first = l
 		}
 		nonblank++
+		ll, isLogcat := parseLogcat(l)
 		switch {
 		case looksLikeDocklight(l):
 			return Docklight, nil
@@ -61,7 +62,7 @@ func detect(file string, lines []string) (Format, error) {
 			return SSCOM, nil
 		case looksLikeQCOM(l):
 			return QCOM, nil
-		case looksLikeLogcat(l):
+		case looksLikeLogcat(l, ll, isLogcat):
 			return Logcat, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
 			return LPAC, nil
@@ -76,7 +77,7 @@ func detect(file string, lines []string) (Format, error) {
 		case atLogLine.MatchString(l):
 			atlog++
 		}
-		if _, ok := parseLogcat(l); ok {
+		if isLogcat {
 			logcat++
 		}
 		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {

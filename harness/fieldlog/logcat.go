@@ -2,7 +2,6 @@ package fieldlog
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -99,21 +98,17 @@ func logcatDate(year, date, zone string) (time.Time, Clock, bool) {
 }
 
 // logcatSeconds reads -v epoch (seconds since 1970: Absolute) or -v
-// monotonic (seconds since boot: Relative); a boot is never 30 years old.
+// monotonic (seconds since boot: Relative) as parseStamp reads seconds; a
+// boot is never 30 years old.
 func logcatSeconds(s string) (time.Time, Clock, bool) {
-	secs, frac, _ := strings.Cut(s, ".")
-	n, err := strconv.ParseInt(secs, 10, 64)
-	if err != nil || n > 1<<40 {
+	t, c, ok := parseStamp(s)
+	if !ok || c != Relative {
 		return time.Time{}, NoTime, false
 	}
-	ns, err := fracNanos(frac)
-	if err != nil {
-		return time.Time{}, NoTime, false
+	if since := t.Sub(RelativeEpoch); since >= 1e9*time.Second {
+		return time.Unix(0, 0).UTC().Add(since), Absolute, true
 	}
-	if n >= 1e9 {
-		return time.Unix(n, int64(ns)).UTC(), Absolute, true
-	}
-	return RelativeEpoch.Add(time.Duration(n)*time.Second + ns), Relative, true
+	return t, Relative, true
 }
 
 // readLogcat reads a RIL's AT traffic out of an Android radio log.
@@ -234,11 +229,8 @@ func hasTraffic(recs []record) bool {
 }
 
 // looksLikeLogcat reports a logcat line that is a RIL's AT line, or
-// logcat's banner: an Android log either way.
-func looksLikeLogcat(l string) bool {
-	if logcatBanner.MatchString(strings.TrimSpace(l)) {
-		return true
-	}
-	ll, ok := parseLogcat(l)
-	return ok && logcatAT.MatchString(ll.msg)
+// logcat's banner: an Android log either way. ll and parsed are the
+// line as parseLogcat read it.
+func looksLikeLogcat(l string, ll logcatLine, parsed bool) bool {
+	return parsed && logcatAT.MatchString(ll.msg) || logcatBanner.MatchString(strings.TrimSpace(l))
 }
