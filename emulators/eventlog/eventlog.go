@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/jsonappend"
 )
 
 // Actors that emit events.
@@ -61,9 +63,9 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"t":`...)
 	b = e.T.UTC().AppendFormat(append(b, '"'), time.RFC3339Nano) // digits and signs only
 	b = append(b, `","actor":`...)
-	b = appendString(b, e.Actor)
+	b = jsonappend.String(b, e.Actor)
 	b = append(b, `,"event":`...)
-	b = appendString(b, string(e.Kind))
+	b = jsonappend.String(b, string(e.Kind))
 	var few [8]string // an event's fields fit: no allocation
 	keys := few[:0]
 	for key := range e.Fields {
@@ -74,7 +76,7 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 	}
 	slices.Sort(keys)
 	for _, key := range keys {
-		b = appendString(append(b, ','), key)
+		b = jsonappend.String(append(b, ','), key)
 		b = append(b, ':')
 		var err error
 		if b, err = appendValue(b, e.Fields[key]); err != nil {
@@ -89,7 +91,7 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 func appendValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
-		return appendString(b, x), nil
+		return jsonappend.String(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:
@@ -104,19 +106,6 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return b, err
 	}
 	return append(b, j...), nil
-}
-
-// appendString appends s quoted as json.Marshal quotes it. A string of
-// printable ASCII that json.Marshal leaves alone (no quote, backslash or
-// HTML character) is copied; any other goes through json.Marshal.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			j, _ := json.Marshal(s) // a string always marshals
-			return append(b, j...)
-		}
-	}
-	return append(append(append(b, '"'), s...), '"')
 }
 
 // String renders the event as its JSON line.

@@ -220,7 +220,7 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 	if err := pageHead.Execute(w, head); err != nil {
 		return err
 	}
-	// appendJSONString escapes <, > and &, so the data cannot close its
+	// jsonappend.String escapes <, > and &, so the data cannot close its
 	// script element.
 	pre, post, _ := strings.Cut(dataScript, "{{.Data}}")
 	for _, part := range [][]byte{[]byte(pre), data, []byte(post)} {

@@ -3,10 +3,10 @@ package timeline
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/esimhil/esimhil/internal/jsonappend"
 )
 
 // appendData appends page n's data (pageData as JSON, the bytes
@@ -20,7 +20,7 @@ func (t *Timeline) appendData(b []byte, pages []pageLink, n int) ([]byte, error)
 	}
 	lane := t.laneIndex()
 	b = append(b, `{"start":`...)
-	b = appendJSONString(b, t.Start.UTC().Format(time.RFC3339Nano))
+	b = jsonappend.String(b, t.Start.UTC().Format(time.RFC3339Nano))
 	b = append(b, `,"lanes":`...)
 	b = append(b, lanes...)
 	b = append(b, `,"items":[`...)
@@ -64,28 +64,28 @@ func (t *Timeline) laneIndex() func(id string) int {
 // omissions.
 func appendItem(b []byte, ms float64, from, to int, it Item) ([]byte, error) {
 	b = append(b, `{"t":`...)
-	b, err := appendJSONFloat(b, ms)
+	b, err := jsonappend.Float(b, ms)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("timeline data: %w", err)
 	}
 	b = append(b, `,"f":`...)
 	b = strconv.AppendInt(b, int64(from), 10)
 	b = append(b, `,"o":`...)
 	b = strconv.AppendInt(b, int64(to), 10)
 	b = append(b, `,"k":`...)
-	b = appendJSONString(b, string(it.Kind))
+	b = jsonappend.String(b, string(it.Kind))
 	b = append(b, `,"l":`...)
-	b = appendJSONString(b, it.Label)
+	b = jsonappend.String(b, it.Label)
 	if it.Detail != "" {
 		b = append(b, `,"d":`...)
-		b = appendJSONString(b, it.Detail)
+		b = jsonappend.String(b, it.Detail)
 	}
 	if it.Failed {
 		b = append(b, `,"x":true`...)
 	}
 	if it.Refused != "" {
 		b = append(b, `,"n":`...)
-		b = appendJSONString(b, it.Refused)
+		b = jsonappend.String(b, it.Refused)
 	}
 	if it.Reply {
 		b = append(b, `,"r":true`...)
@@ -96,88 +96,13 @@ func appendItem(b []byte, ms float64, from, to int, it Item) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, f)
+			b = jsonappend.String(b, f)
 		}
 		b = append(b, ']')
 	}
 	if it.Source != "" {
 		b = append(b, `,"s":`...)
-		b = appendJSONString(b, it.Source)
+		b = jsonappend.String(b, it.Source)
 	}
 	return append(b, '}'), nil
-}
-
-// appendJSONFloat appends f as encoding/json writes a float64.
-func appendJSONFloat(b []byte, f float64) ([]byte, error) {
-	if a := math.Abs(f); a == 0 || a >= 1e-6 && a < 1e21 {
-		return strconv.AppendFloat(b, f, 'f', -1, 64), nil
-	}
-	// Exponent form, NaN and infinities: rare enough to ask the library.
-	j, err := json.Marshal(f)
-	if err != nil {
-		return nil, fmt.Errorf("timeline data: %w", err)
-	}
-	return append(b, j...), nil
-}
-
-// jsonSafe holds the ASCII bytes appendJSONString copies as they are.
-var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		safe[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return safe
-}()
-
-// appendJSONString appends s quoted as encoding/json quotes it with HTML
-// escaping: <, > and & as \u003c, \u003e, \u0026 (the data cannot close
-// its script element), U+2028 and U+2029 escaped, invalid UTF-8 as
-// U+FFFD. FuzzAppendJSONString holds it to json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, `\b`...)
-			case '\f':
-				b = append(b, `\f`...)
-			case '\n':
-				b = append(b, `\n`...)
-			case '\r':
-				b = append(b, `\r`...)
-			case '\t':
-				b = append(b, `\t`...)
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
