@@ -120,7 +120,7 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 	sawLogcat := false
 	for i, l := range lines {
 		n := i + 1
-		if strings.TrimSpace(l) == "" || logcatBanner.MatchString(strings.TrimSpace(l)) {
+		if t := strings.TrimSpace(l); t == "" || logcatBanner.MatchString(t) {
 			continue
 		}
 		ll, ok := parseLogcat(l)
@@ -133,16 +133,11 @@ func readLogcat(file string, lines []string, cut bool) (*Transcript, error) {
 			continue
 		}
 		sawLogcat = true
-		if ll.c != NoTime {
-			switch {
-			case clock.c == NoTime:
-				clock.c = ll.c
-			case clock.c != ll.c:
-				return nil, errAt(file, n, "a %s time among %s ones", ll.c, clock.c)
-			}
-			if ll.t.Year() == 0 {
-				ll.t = years.place(ll.t)
-			}
+		if err := clock.kind(file, n, ll.c); err != nil {
+			return nil, err
+		}
+		if ll.c != NoTime && ll.t.Year() == 0 {
+			ll.t = years.place(ll.t)
 		}
 		if m := logcatAT.FindStringSubmatch(ll.msg); m != nil {
 			text := m[3]

@@ -108,14 +108,20 @@ func (k *logClock) onward(t time.Time) time.Time {
 // stamp takes a leading timestamp off line n (splitStamp), checking its kind.
 func (k *logClock) stamp(file string, n int, l string) (time.Time, Clock, string, error) {
 	t, c, rest := splitStamp(l)
+	return t, c, rest, k.kind(file, n, c)
+}
+
+// kind takes line n's kind of time: the first stamped line sets the
+// log's, and another kind later is an error.
+func (k *logClock) kind(file string, n int, c Clock) error {
 	switch {
 	case c == NoTime:
 	case k.c == NoTime:
 		k.c = c
 	case k.c != c:
-		return t, c, rest, errAt(file, n, "a %s time among %s ones", c, k.c)
+		return errAt(file, n, "a %s time among %s ones", c, k.c)
 	}
-	return t, c, rest, nil
+	return nil
 }
 
 // splitStamp takes a leading timestamp off a line.
