@@ -24,10 +24,12 @@ func (t *Timeline) appendData(b []byte, pages []pageLink, n int) ([]byte, error)
 	b = append(b, `,"lanes":`...)
 	b = append(b, lanes...)
 	b = append(b, `,"items":[`...)
-	for i, it := range t.Items[cur.From-1 : cur.To] {
+	rows := t.Items[cur.From-1 : cur.To]
+	for i := range rows {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		it := &rows[i] // not a copy: an Item is ~200 bytes
 		if b, err = appendItem(b, float64(it.T.Sub(t.Start))/float64(time.Millisecond), lane(it.From), lane(it.To), it); err != nil {
 			return nil, err
 		}
@@ -62,7 +64,7 @@ func (t *Timeline) laneIndex() func(id string) int {
 
 // appendItem appends a row as pageItem marshals: the same keys, order and
 // omissions.
-func appendItem(b []byte, ms float64, from, to int, it Item) ([]byte, error) {
+func appendItem(b []byte, ms float64, from, to int, it *Item) ([]byte, error) {
 	b = append(b, `{"t":`...)
 	b, err := jsonappend.Float(b, ms)
 	if err != nil {
