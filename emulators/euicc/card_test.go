@@ -379,8 +379,8 @@ func TestUSIMFiles(t *testing.T) {
 	}{
 		{"SPN is the operator's name", []step{{usim, "9000"}, {"00A4000C026F46", "9000"},
 			{"00B0000011", "01 636D6363 " + strings.Repeat("FF", 12) + "9000"}}},
-		{"UST: SMS, SMSP, SPN, PLMNwAcT, OPLMNwAcT, HPLMNwAcT, EPS", []step{{usim, "9000"},
-			{"00B0840000", "000A0C0000060000000010000000 9000"}}},
+		{"UST: SMS, SMSP, SPN, PLMNwAcT, MSISDN, OPLMNwAcT, HPLMNwAcT, EPS", []step{{usim, "9000"},
+			{"00B0840000", "000A1C0000060000000010000000 9000"}}},
 		{"EST, ACC, HPPLMN", []step{{usim, "9000"},
 			{"00B0850000", "00 9000"}, {"00B0860000", "0001 9000"}, {"00B0920000", "0A 9000"}}},
 		{"HPLMNwAcT lists the home network on E-UTRAN", []step{{usim, "9000"},

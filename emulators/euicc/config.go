@@ -31,6 +31,10 @@ type ProfileSpec struct {
 	// the USIM's files that need PIN1 read without a VERIFY).
 	PIN1        string
 	PIN1Enabled bool
+	// MSISDN is the subscriber number EF MSISDN holds (ident.IsMSISDN:
+	// digits, "+" first for an international one); "" leaves its record
+	// empty.
+	MSISDN string
 }
 
 // HomePLMN returns MCC+MNC of the profile's IMSI.
@@ -179,6 +183,9 @@ func validateProfiles(ps []ProfileSpec, minEnabled int) error {
 		}
 		if p.PIN1 != "" && !ident.Digits(p.PIN1, 4, 8) {
 			return fmt.Errorf("euicc: profile %s: PIN1 %q: want 4 to 8 digits", p.ICCID, p.PIN1)
+		}
+		if p.MSISDN != "" && !ident.IsMSISDN(p.MSISDN) {
+			return fmt.Errorf("euicc: profile %s: MSISDN %q: want 1 to 20 digits, \"+\" first for an international number", p.ICCID, p.MSISDN)
 		}
 		if p.Enabled {
 			enabled++

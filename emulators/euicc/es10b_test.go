@@ -481,15 +481,16 @@ func TestOperationsNotListedAreNotNotified(t *testing.T) {
 	}
 }
 
-// A downloaded profile's USIM shows what its package carries: EF SPN and
-// EF OPLMNwAcT are the package's (not the metadata's service provider
-// name), and stay so across an NVM image.
+// A downloaded profile's USIM shows what its package carries: EF SPN, EF
+// OPLMNwAcT and EF MSISDN are the package's (not the metadata's service
+// provider name), and stay so across an NVM image.
 func TestDownloadedProfileFiles(t *testing.T) {
 	cfg, _ := rspConfig(t)
 	c := newTestCard(t, cfg)
 	l := newLPA(t, c)
 	l.pkg.SPN = "SFR Pro"
 	l.pkg.OperatorPLMNs = []string{"20810", "20820"}
+	l.pkg.MSISDN = "+33612340001"
 	if ar := l.authenticate(); ar.ErrorCode != 0 {
 		t.Fatalf("AuthenticateServer error %d", ar.ErrorCode)
 	}
@@ -509,6 +510,8 @@ func TestDownloadedProfileFiles(t *testing.T) {
 		{"00A4000C026F46", "9000"},
 		{"00B0000011", "01 53465220 50726F" + strings.Repeat("FF", 9) + "9000"},
 		{"00B0910000", "02F801 4000 02F802 4000" + empty + "9000"},
+		{"00A4000C026F40", "9000"},
+		{"00B201041C", strings.Repeat("FF", 14) + "0791 3316320400F1 FFFFFFFF FFFF 9000"},
 	}
 	c.Reset()
 	runScript(t, c, steps)

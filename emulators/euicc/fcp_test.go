@@ -60,7 +60,7 @@ func accessFiles(t *testing.T) []accessFile {
 		"HPPLMN": {2, false}, "UST": {2, false}, "START-HFN": {5, true}, "THRESHOLD": {2, false},
 		"PSLOCI": {5, true}, "ACC": {2, false}, "FPLMN": {5, true}, "LOCI": {5, true}, "AD": {10, false},
 		"ECC": {10, false}, "NETPAR": {5, true}, "EST": {8, false}, "SMS": {5, true}, "SMSS": {5, true},
-		"SMSP": {5, true}, "SPN": {10, false}, "PLMNwAcT": {5, true}, "OPLMNwAcT": {2, false},
+		"SMSP": {5, true}, "SPN": {10, false}, "MSISDN": {2, false}, "PLMNwAcT": {5, true}, "OPLMNwAcT": {2, false},
 		"HPLMNwAcT": {2, false}, "EPSLOCI": {5, true}, "EPSNSC": {5, true},
 	}
 	for _, f := range usimEFs {
@@ -188,8 +188,8 @@ func TestPackageFilesAsServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What the card does not serve: DF TELECOM (the package names its
-	// template, the card has no phonebook), and EF MSISDN.
-	notServed := map[string]bool{"TELECOM": true, "TELECOM/ARR": true, "MSISDN": true}
+	// template, the card has no phonebook).
+	notServed := map[string]bool{"TELECOM": true, "TELECOM/ARR": true}
 	c := newTestCard(t, testConfig())
 	for _, f := range created {
 		name, path := f.Name, fmt.Sprintf("%04X", f.FID)

@@ -88,6 +88,8 @@ const (
 	// Short messages and their status (USIM service 10).
 	fidSMS  = 0x6F3C
 	fidSMSS = 0x6F43
+	// The subscriber's number (USIM service 21, TS 31.102 §4.2.26).
+	fidMSISDN = 0x6F40
 )
 
 type nodeKind uint8
@@ -185,7 +187,7 @@ type layout struct {
 // service EF UST announces needs, and the ones a terminal commonly reads,
 // as the profile package holds them (saip, one definition): EF LI, IMSI,
 // ARR, Keys, KeysPS, AD, UST, EST, SPN, ACC, HPPLMN, START-HFN,
-// THRESHOLD, NETPAR, ECC, SMS, SMSP, SMSS, PLMNwAcT, OPLMNwAcT,
+// THRESHOLD, NETPAR, ECC, SMS, SMSP, SMSS, MSISDN, PLMNwAcT, OPLMNwAcT,
 // HPLMNwAcT, and the files a terminal writes as it registers, LOCI,
 // PSLOCI, EPSLOCI, EPSNSC and FPLMN. A nil content is the profile's own
 // (profileFiles).
@@ -239,6 +241,7 @@ var fsLayout = sync.OnceValue(func() *layout {
 	linear(u, fidECC, 0x01, saip.ECCRecordLen, saip.ECC(), saip.ARRReadAlwaysUpdateADM)
 	linear(u, fidSMS, 0, saip.SMSRecordLen, saip.SMS(), saip.ARRReadPINUpdatePIN)
 	linear(u, fidSMSP, 0, saip.SMSPRecordLen, [][]byte{saip.SMSP()}, saip.ARRReadPINUpdatePIN)
+	linear(u, fidMSISDN, 0, saip.MSISDNRecordLen, [][]byte{nil}, saip.ARRReadPINUpdateADM)
 	linear(u, fidEPSNSC, 0x18, saip.EPSNSCRecordLen, [][]byte{saip.EPSNSC()}, saip.ARRReadPINUpdatePIN)
 	if len(l.data) > 64 || len(l.records) > 64 {
 		panic("euicc: more EFs than fileSystem's owned bits")
@@ -339,6 +342,9 @@ func buildFS(p *profile) *fileSystem {
 		fs.data[f.n.slot] = f.data
 		fs.ownedData |= 1 << f.n.slot
 	}
+	msisdn := l.usim.child(fidMSISDN)
+	fs.records[msisdn.slot] = [][]byte{saip.MSISDN(p.MSISDN)}
+	fs.ownedRecords |= 1 << msisdn.slot
 	// What the terminal wrote to the files it may update.
 	for _, n := range l.usim.children {
 		if w, ok := p.Files[n.fid]; ok && fs.allows(n, saip.AMUpdate, terminalMet) && len(w) == len(fs.content(n)) {

@@ -54,6 +54,7 @@ type nvmProfile struct {
 	SPN      string `json:"spn,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
+	MSISDN   string `json:"msisdn,omitempty"`
 	// Metadata is the StoreMetadataRequest (BF25) a downloaded profile
 	// came with.
 	Metadata []byte `json:"metadata,omitempty"`
@@ -101,7 +102,7 @@ func (c *Card) nvmLocked() ([]byte, error) {
 		np := nvmProfile{
 			ICCID: p.ICCID, Operator: p.Operator, IMSI: p.IMSI, MNCLen: p.MNCLen,
 			AID: hex.EncodeToString(p.AID), Enabled: p.Enabled, Original: p.Original,
-			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname,
+			SMDP: p.SMDP, Size: p.Size, SPN: p.SPN, Name: p.Name, Nickname: p.Nickname, MSISDN: p.MSISDN,
 			OperatorPLMNs: p.OperatorPLMNs,
 		}
 		if p.Meta != nil {
@@ -198,7 +199,8 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 	for i, p := range img.Profiles {
 		aid, _ := hex.DecodeString(p.AID)
 		q := &profile{
-			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, Enabled: p.Enabled},
+			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen,
+				MSISDN: p.MSISDN, Enabled: p.Enabled},
 			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
 			OperatorPLMNs: p.OperatorPLMNs}
 		if p.Metadata != nil {
@@ -251,7 +253,7 @@ func (img *nvmFile) check(eid string) error {
 	enabled, originals := 0, 0
 	for i, p := range img.Profiles {
 		f := func(name string) string { return fmt.Sprintf("profiles[%d].%s", i, name) }
-		spec := ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen}
+		spec := ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen, MSISDN: p.MSISDN}
 		if err := validateProfiles([]ProfileSpec{spec}, 0); err != nil {
 			return fail(fmt.Sprintf("profiles[%d]", i), "%v", strings.TrimPrefix(err.Error(), "euicc: "))
 		}

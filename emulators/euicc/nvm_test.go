@@ -69,6 +69,7 @@ func TestRestoreRefusesInconsistentImages(t *testing.T) {
 		{"duplicate AID", bend(func(m map[string]any) {
 			profiles(m)[1].(map[string]any)["isdp_aid"] = profiles(m)[0].(map[string]any)["isdp_aid"]
 		}), "profiles[1].isdp_aid:"},
+		{"bad MSISDN", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["msisdn"] = "+33 6" }), `profiles[1]: profile 89331000000000000029: MSISDN "+33 6"`},
 		{"bad SM-DP+", bend(func(m map[string]any) { profiles(m)[1].(map[string]any)["smdp"] = "not a host" }), `profiles[1].smdp: "not a host"`},
 		{"notification event explode", bend(note(map[string]any{"event": "explode"})), `notifications[0].event: "explode": want one of install, enable, disable, delete`},
 		{"notification seq -1", bend(note(map[string]any{"seq": -1})), "notifications[0].seq: -1: want 1..1"},

@@ -2,6 +2,7 @@ package euicc
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // usimEF is a file of ADF USIM as TS 31.102 §4.2 describes it.
@@ -52,6 +54,7 @@ var usimEFs = []usimEF{
 	{name: "SMSS", fid: fidSMSS, size: 2, services: []int{10}, want: "FFFF"},
 	{name: "SMSP", fid: fidSMSP, recLen: 40, size: 1, services: []int{12}},
 	{name: "SPN", fid: fidSPN, size: 17, services: []int{19}},
+	{name: "MSISDN", fid: fidMSISDN, recLen: 28, size: 1, services: []int{21}},
 	{name: "PLMNwAcT", fid: fidPLMNwAcT, sfi: 0x0A, size: 40, services: []int{20}, want: strings.Repeat("FFFFFF0000", 8)},
 	{name: "OPLMNwAcT", fid: fidOPLMNwAcT, sfi: 0x11, size: 160, services: []int{42}},
 	{name: "HPLMNwAcT", fid: fidHPLMNwAcT, sfi: 0x13, size: 20, services: []int{43}},
@@ -237,6 +240,7 @@ func TestTerminalFilesPersist(t *testing.T) {
 			strings.Repeat("FF", 26), sw: "9000"},
 		{file: "THRESHOLD", data: "F00100", sw: "6982"},
 		{file: "ARR", rec: 1, data: strings.Repeat("FF", 40), sw: "6982"},
+		{file: "MSISDN", rec: 1, data: hex.EncodeToString(saip.MSISDN("+33612345678")), sw: "6982"}, // the operator's
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -290,5 +294,44 @@ func TestTerminalFilesPersist(t *testing.T) {
 			c = r
 			check("restored from the NVM image", after)
 		})
+	}
+}
+
+// Each profile's EF MSISDN holds its own number (ProfileSpec.MSISDN, an
+// empty record without one): the enabled profile's reads after a reset,
+// the other's after a switch, and both survive an NVM image. A number
+// that is not one is refused when the card is made.
+func TestProfileMSISDN(t *testing.T) {
+	f := efNamed(t, "MSISDN")
+	var img []byte
+	cfg := testConfig()
+	cfg.Profiles[0].MSISDN = "+8613800138000"
+	cfg.Profiles[1].MSISDN = "0612345678"
+	cfg.OnNVMWrite = func(b []byte) error { img = bytes.Clone(b); return nil }
+	c := newTestCard(t, cfg)
+	check := func(when string, c *Card, number string) {
+		t.Helper()
+		if got, want := readEF(t, c, f), saip.MSISDN(number); !bytes.Equal(got, want) {
+			t.Fatalf("%s: %X\nwant %X", when, got, want)
+		}
+	}
+	check("the enabled profile", c, "+8613800138000")
+	runScript(t, c, enableSteps(iccidSFR))
+	c.Reset()
+	check("after the switch", c, "0612345678")
+	r, err := Restore(testConfig(), img)
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	r.Reset()
+	check("restored from the NVM image", r, "0612345678")
+	check("a card without numbers", newTestCard(t, testConfig()), "")
+
+	for _, bad := range []string{"+", "06 12", "123456789012345678901", "+33+6"} {
+		cfg := testConfig()
+		cfg.Profiles[1].MSISDN = bad
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "MSISDN") {
+			t.Errorf("MSISDN %q: %v, want it refused", bad, err)
+		}
 	}
 }

@@ -2,13 +2,15 @@
 // written as decimal digit strings: PLMN and IMSI (TS 23.003 §2.2), ICCID
 // (ITU-T E.118, Luhn check digit of ISO/IEC 7812-1), EID (GSMA SGP.29: 32
 // digits whose last two are ISO/IEC 7064 MOD 97-10 check digits) and IMEI
-// (TS 23.003 §6.2.1: TAC, serial number and Luhn check digit). Host and
+// (TS 23.003 §6.2.1: TAC, serial number and Luhn check digit), and the
+// subscriber number of EF MSISDN. Host and
 // emulators use the same checks, so a value one side makes the other accepts.
 package ident
 
 import (
 	"fmt"
 	"math/big"
+	"strings"
 )
 
 // Digits reports whether s is between min and max decimal digits long and
@@ -24,6 +26,11 @@ func Digits(s string, min, max int) bool {
 	}
 	return true
 }
+
+// IsMSISDN: a subscriber number as EF MSISDN holds it (TS 31.102
+// §4.2.26): 1 to 20 digits (its 10 bytes of BCD, no extension record), a
+// leading "+" for an international number (E.164, TON international).
+func IsMSISDN(s string) bool { return Digits(strings.TrimPrefix(s, "+"), 1, 20) }
 
 // IsPLMN: MCC (3 digits) + MNC (2 or 3 digits).
 func IsPLMN(s string) bool { return Digits(s, 5, 6) }

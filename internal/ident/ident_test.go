@@ -31,6 +31,14 @@ func TestShapes(t *testing.T) {
 		// TS 23.003 Annex B example: IMEI 35 209900 176148 1.
 		{"imei", IsIMEI, "352099001761481", true},
 		{"imei bad luhn", IsIMEI, "352099001761482", false},
+		{"msisdn international", IsMSISDN, "+33612345678", true},
+		{"msisdn national", IsMSISDN, "0612345678", true},
+		{"msisdn 20 digits", IsMSISDN, "12345678901234567890", true},
+		{"msisdn 21 digits", IsMSISDN, "123456789012345678901", false},
+		{"msisdn plus alone", IsMSISDN, "+", false},
+		{"msisdn two plus", IsMSISDN, "++336", false},
+		{"msisdn space", IsMSISDN, "+33 612", false},
+		{"msisdn empty", IsMSISDN, "", false},
 	}
 	for _, tc := range tests {
 		if got := tc.f(tc.in); got != tc.want {

@@ -28,7 +28,7 @@ type Profile struct {
 	IMSI        string // EF IMSI
 	MNCLen      int    // EF AD byte 4: 2 or 3
 	SPN         string // EF SPN: the name the terminal shows (≤ 16)
-	MSISDN      string // EF MSISDN (digits), "" = none
+	MSISDN      string // EF MSISDN: ident.IsMSISDN ("+" and digits), "" = none
 	// OperatorPLMNs is EF OPLMNwAcT: networks the operator prefers when
 	// roaming, E-UTRAN access, first most preferred.
 	OperatorPLMNs []string
@@ -106,7 +106,7 @@ func (p Profile) check() error {
 		return fmt.Errorf("PIN1 (4-8 digits), PUK1 and ADM1 (8 digits)")
 	case p.PIN2 != "" && !ident.Digits(p.PIN2, 4, 8) || p.PUK2 != "" && !ident.Digits(p.PUK2, 8, 8):
 		return fmt.Errorf("PIN2 (4-8 digits) and PUK2 (8 digits)")
-	case p.MSISDN != "" && !ident.Digits(p.MSISDN, 1, 20):
+	case p.MSISDN != "" && !ident.IsMSISDN(p.MSISDN):
 		return fmt.Errorf("MSISDN %q", p.MSISDN)
 	}
 	for _, o := range p.OperatorPLMNs {
@@ -441,10 +441,9 @@ func (p Profile) optUSIM(home [3]byte) tlv.TLV {
 	hplmn, _ := bcd.ParsePLMN(home[:])
 	cs := []tlv.TLV{peHeader(idOptUSIM, false), tlv.New(0x81, oidValue(OIDTemplateOptUSIM))}
 	cs = append(cs, ef(TagOptUSIM, 0xA2, LI(), 0))
-	if p.MSISDN != "" {
-		rec := msisdnRecord(p.MSISDN)
-		cs = append(cs, ef(TagOptUSIM, 0xA7, rec, len(rec)))
-	}
+	// EF MSISDN even without a number (an empty record), as the card lays
+	// out every profile's USIM and UST announces it (service 21).
+	cs = append(cs, ef(TagOptUSIM, 0xA7, MSISDN(p.MSISDN), MSISDNRecordLen))
 	cs = append(cs, ef(TagOptUSIM, 0xAF, PLMNwAcT(), 0), ef(TagOptUSIM, 0xB0, OPLMNwAcT(p.OperatorPLMNs), 0),
 		ef(TagOptUSIM, 0xB1, HPLMNwAcT(hplmn), 0))
 	return tlv.Constructed(TagOptUSIM, cs...)
@@ -473,16 +472,6 @@ func (p Profile) securityDomain() tlv.TLV {
 		}
 	}
 	return tlv.Constructed(TagSecurityDomain, peHeader(idSD, false), instance, tlv.Constructed(0xA2, keys...))
-}
-
-// msisdnRecord is an EF MSISDN record (TS 31.102 §4.2.26, TS 24.008 BCD
-// number): 14 bytes of alpha identifier (FF), length, TON/NPI, 10 bytes of
-// swapped BCD, capability and extension identifiers FF.
-func msisdnRecord(msisdn string) []byte {
-	r := bytes.Repeat([]byte{0xFF}, 14)
-	num := bcd.Swapped(msisdn, 10)
-	r = append(r, byte(1+(len(msisdn)+1)/2), 0x91)
-	return append(append(r, num...), 0xFF, 0xFF)
 }
 
 func (p Profile) aka() tlv.TLV {

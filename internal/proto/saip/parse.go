@@ -570,6 +570,15 @@ func (r *Parsed) readOptUSIM(c map[uint32]tlv.TLV, e pe) error {
 	if err != nil {
 		return err
 	}
+	if comp, ok := c[0xA7]; ok { // ef-msisdn: its first record
+		t, _ := templateFile(TagOptUSIM, 0xA7)
+		f, created := createdAs(t, comp)
+		if rec := files[0xA7]; created && f.RecLen > 0 && len(rec) >= f.RecLen {
+			if r.Profile.MSISDN, _, err = ParseMSISDN(rec[:f.RecLen]); err != nil {
+				return e.fail(StatusBadValues, "%v", err)
+			}
+		}
+	}
 	list := files[0xB0] // ef-oplmnwact
 	if len(list)%5 != 0 {
 		return e.fail(StatusBadValues, "EF OPLMNwAcT of %d bytes", len(list))

@@ -2,6 +2,7 @@ package saip
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,7 +14,7 @@ import (
 )
 
 var testProfile = Profile{ICCID: "89331000000000000037", ProfileType: "SFR test profile 1", IMSI: "208100000009001",
-	MNCLen: 2, SPN: "SFR", MSISDN: "33612345678", OperatorPLMNs: []string{"20810", "20801"},
+	MNCLen: 2, SPN: "SFR", MSISDN: "+33612345678", OperatorPLMNs: []string{"20810", "20801"},
 	PIN1: "0000", PUK1: "12345678", ADM1: "88888888",
 	Ki: bytes.Repeat([]byte{0x11}, 16), OPc: bytes.Repeat([]byte{0x22}, 16)}
 
@@ -33,7 +34,6 @@ func TestBuildParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := testProfile
-	want.MSISDN = ""                                          // not read back
 	want.PIN2, want.PUK2 = testProfile.PIN1, testProfile.PUK1 // built from PIN1's and PUK1's
 	if !reflect.DeepEqual(got.Profile, want) || got.EndID != idEnd || got.Size != len(b) {
 		t.Fatalf("parsed %+v\nwant   %+v", got, want)
@@ -329,5 +329,56 @@ func TestUSIMFileVectors(t *testing.T) {
 	}
 	if n := len(SMS()); n != SMSRecords {
 		t.Errorf("EF SMS: %d records", n)
+	}
+}
+
+// EF MSISDN records both ways (TS 31.102 §4.2.26, TS 24.008 §10.5.4.7):
+// what MSISDN writes reads back, and records other cards write (another
+// alpha identifier length, an odd digit count) read as their number.
+func TestMSISDN(t *testing.T) {
+	ff := func(n int) string { return strings.Repeat("FF", n) }
+	tests := []struct {
+		name, number string
+		record       string // hex; "" when MSISDN writes it
+		tonNPI       byte
+		err          string
+	}{
+		{name: "international", number: "+33612345678", tonNPI: 0x91},
+		{name: "national, odd digits", number: "0612345678", tonNPI: 0x81},
+		{name: "odd digits", number: "+861380013800", tonNPI: 0x91},
+		{name: "20 digits", number: "12345678901234567890", tonNPI: 0x81},
+		{name: "one digit", number: "1", tonNPI: 0x81},
+		{name: "empty", number: ""},
+		{name: "alpha of 10 bytes", number: "+4915112345678", tonNPI: 0x91,
+			record: "4D79206E756D626572FF" + "0891" + "945111325476F8" + ff(3) + "FFFF"},
+		{name: "TON international, other NPI", number: "+123", tonNPI: 0x99, record: ff(14) + "0399" + "21F3" + ff(8) + "FFFF"},
+		{name: "short record", record: ff(13), err: "13 bytes"},
+		{name: "length 12", record: ff(14) + "0C91" + ff(12), err: "number length 12"},
+		{name: "length 1: no digits", record: ff(14) + "0191" + ff(12), err: "number length 1"},
+		{name: "all filler", record: ff(14) + "0291" + ff(12), err: "no digits"},
+		{name: "hex digit", record: ff(14) + "0281" + "A1" + ff(11), err: "EF MSISDN number A1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := MSISDN(tc.number)
+			if tc.record != "" {
+				var err error
+				if rec, err = hex.DecodeString(tc.record); err != nil {
+					t.Fatal(err)
+				}
+			} else if len(rec) != MSISDNRecordLen {
+				t.Fatalf("record of %d bytes", len(rec))
+			}
+			got, ton, err := ParseMSISDN(rec)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("%X: err %v, want %q", rec, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.number || ton != tc.tonNPI {
+				t.Fatalf("%X reads %q %02X %v, want %q %02X", rec, got, ton, err, tc.number, tc.tonNPI)
+			}
+		})
 	}
 }

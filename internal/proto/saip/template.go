@@ -145,36 +145,11 @@ func Created(pkg []byte) ([]CreatedFile, error) {
 			if !ok {
 				return nil, fmt.Errorf("saip: element %X: file %X is none the templates here know", p.Tag, tag)
 			}
-			f := CreatedFile{TemplateFile: t, Content: files[tag]}
-			parts, _ := c[tag].Children() // content read them already
-			for _, part := range parts {
-				if part.Tag == 0x80 { // doNotCreate
-					f.Name = ""
-				}
-				if part.Tag != 0xA1 {
-					continue
-				}
-				fcp, _ := part.Children()
-				if d, ok := tlv.Find(fcp, 0x82); ok && !t.DF {
-					f.RecLen = 0
-					if len(d.Value) == 4 && d.Value[0]&0x07 == 0x02 {
-						f.RecLen = int(d.Value[2])<<8 | int(d.Value[3])
-					}
-				}
-				if s, ok := tlv.Find(fcp, 0x80); ok {
-					n := 0
-					for _, b := range s.Value {
-						n = n<<8 | int(b)
-					}
-					f.Size = n
-					if f.RecLen > 0 {
-						f.Size = n / f.RecLen
-					}
-				}
-			}
-			if f.Name == "" {
+			f, created := createdAs(t, c[tag])
+			if !created {
 				continue
 			}
+			f.Content = files[tag]
 			if !t.DF {
 				bytesOf := f.Size
 				if f.RecLen > 0 {
@@ -188,6 +163,41 @@ func Created(pkg []byte) ([]CreatedFile, error) {
 		}
 	}
 	return out, nil
+}
+
+// createdAs is the file a File component of template file t creates:
+// the template's structure and size unless its Fcp gives a file
+// descriptor or a size; false when it says doNotCreate. The component's
+// parts were read (content) before.
+func createdAs(t TemplateFile, comp tlv.TLV) (CreatedFile, bool) {
+	f := CreatedFile{TemplateFile: t}
+	parts, _ := comp.Children()
+	for _, part := range parts {
+		if part.Tag == 0x80 { // doNotCreate
+			return f, false
+		}
+		if part.Tag != 0xA1 {
+			continue
+		}
+		fcp, _ := part.Children()
+		if d, ok := tlv.Find(fcp, 0x82); ok && !t.DF {
+			f.RecLen = 0
+			if len(d.Value) == 4 && d.Value[0]&0x07 == 0x02 {
+				f.RecLen = int(d.Value[2])<<8 | int(d.Value[3])
+			}
+		}
+		if s, ok := tlv.Find(fcp, 0x80); ok {
+			n := 0
+			for _, b := range s.Value {
+				n = n<<8 | int(b)
+			}
+			f.Size = n
+			if f.RecLen > 0 {
+				f.Size = n / f.RecLen
+			}
+		}
+	}
+	return f, true
 }
 
 // componentTags are the File components (A2 and up) of an element, in

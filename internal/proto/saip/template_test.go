@@ -51,7 +51,7 @@ func TestCreated(t *testing.T) {
 		{TagUSIM, "EPSLOCI", 0, EPSLOCI(home), false},
 		{TagUSIM, "EPSNSC", EPSNSCRecordLen, EPSNSC(), false},
 		{TagOptUSIM, "LI", 0, LI(), false},
-		{TagOptUSIM, "MSISDN", 28, msisdnRecord("33612345678"), true}, // the template's 24
+		{TagOptUSIM, "MSISDN", MSISDNRecordLen, MSISDN("+33612345678"), true}, // the template's 24
 		{TagOptUSIM, "PLMNwAcT", 0, PLMNwAcT(), false},
 		{TagOptUSIM, "OPLMNwAcT", 0, OPLMNwAcT(nil), true},     // 32 entries, the template's 8
 		{TagOptUSIM, "HPLMNwAcT", 0, HPLMNwAcT("20810"), true}, // 4 entries, the template's 1

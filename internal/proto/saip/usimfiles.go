@@ -2,6 +2,9 @@ package saip
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -13,9 +16,10 @@ import (
 
 // ustServices are the USIM services EF UST announces (TS 31.102 §4.2.8):
 // SMS (10), SMS parameters (12), SPN (19), user PLMN with access
-// technology (20), operator PLMN with access technology (42), HPLMN with
-// access technology (43), EPS mobility management information (85).
-var ustServices = []int{10, 12, 19, 20, 42, 43, 85}
+// technology (20), MSISDN (21), operator PLMN with access technology
+// (42), HPLMN with access technology (43), EPS mobility management
+// information (85).
+var ustServices = []int{10, 12, 19, 20, 21, 42, 43, 85}
 
 // UST is EF UST (TS 31.102 §4.2.8): one bit a service, 14 bytes.
 func UST() []byte {
@@ -204,4 +208,72 @@ func EPSNSC() []byte {
 	ctx := tlv.Constructed(0xA0, tlv.New(0x80, []byte{0x07}), tlv.New(0x81, bytes.Repeat([]byte{0xFF}, 32)),
 		tlv.New(0x82, make([]byte, 4)), tlv.New(0x83, make([]byte, 4)), tlv.New(0x84, []byte{0x00})).Bytes()
 	return append(ctx, bytes.Repeat([]byte{0xFF}, EPSNSCRecordLen-len(ctx))...)
+}
+
+// MSISDNRecordLen is the length of an EF MSISDN record as Build writes it
+// and the card lays it out: 14 bytes of alpha identifier, then the 14 of
+// the number (TS 31.102 §4.2.26).
+const MSISDNRecordLen = 28
+
+// msisdnTail is the part of an EF MSISDN record after the alpha
+// identifier: length, TON/NPI, 10 bytes of number, capability/
+// configuration and extension record identifiers.
+const msisdnTail = 14
+
+// TON/NPI of a dialling number (TS 24.008 §10.5.4.7): international or
+// unknown type of number, ISDN/telephony numbering plan (E.164). As
+// +CNUM's <type> (TS 27.007 §7.1) they read 145 and 129.
+const (
+	TONInternational byte = 0x91
+	TONUnknown       byte = 0x81
+)
+
+// MSISDN is the EF MSISDN record of msisdn (ident.IsMSISDN): no alpha
+// identifier, the length of the number's BCD with its TON/NPI, TON/NPI
+// international after a "+" and unknown otherwise, the digits in swapped
+// BCD (TS 24.008 §10.5.4.7), no capability/configuration or extension
+// record. "" is an empty record (all FF), as a profile without a number
+// has it.
+func MSISDN(msisdn string) []byte {
+	r := bytes.Repeat([]byte{0xFF}, MSISDNRecordLen)
+	if msisdn == "" {
+		return r
+	}
+	ton, digits := TONUnknown, msisdn
+	if rest, ok := strings.CutPrefix(msisdn, "+"); ok {
+		ton, digits = TONInternational, rest
+	}
+	num := r[MSISDNRecordLen-msisdnTail:]
+	num[0], num[1] = byte(1+(len(digits)+1)/2), ton
+	copy(num[2:12], bcd.Swapped(digits, 10))
+	return r
+}
+
+// ParseMSISDN reads an EF MSISDN record (of any length from 14 bytes:
+// the alpha identifier is what comes before the last 14) into its
+// number, "+" first when its type is international; an empty record
+// reads as "". TON/NPI is returned as it is.
+func ParseMSISDN(rec []byte) (number string, tonNPI byte, err error) {
+	if len(rec) < msisdnTail {
+		return "", 0, fmt.Errorf("EF MSISDN record of %d bytes, at least %d", len(rec), msisdnTail)
+	}
+	tail := rec[len(rec)-msisdnTail:]
+	n := int(tail[0])
+	if n == 0xFF {
+		return "", 0, nil
+	}
+	if n < 2 || n > 11 {
+		return "", 0, fmt.Errorf("EF MSISDN number length %d, want 2..11 (TON/NPI and 1..10 bytes)", n)
+	}
+	digits, err := bcd.Unswapped(tail[2 : 1+n])
+	if err == nil && digits == "" {
+		err = errors.New("no digits")
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("EF MSISDN number %X: %w", tail[2:1+n], err)
+	}
+	if tail[1]&0x70 == TONInternational&0x70 {
+		digits = "+" + digits
+	}
+	return digits, tail[1], nil
 }
