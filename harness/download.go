@@ -131,7 +131,8 @@ func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 // deliveredProfile is the seq-th profile an operator's SM-DP+ delivers:
 // ICCID 89 + PLMN + serial + Luhn digit (20 digits, ITU-T E.118), IMSI the
 // operator's PLMN + serial, the operator's name on the handset, the
-// profile policy rules the operator sets (its ppr) and its PIN1.
+// profile policy rules the operator sets (its ppr), its PIN1 and the
+// number its msisdn_prefix gives.
 func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 	iccid, _ := ident.MakeICCID(fmt.Sprintf("89%s%0*d", o.PLMN, 17-len(o.PLMN), seq))
 	var pin1 scenario.PIN1
@@ -141,6 +142,7 @@ func deliveredProfile(o scenario.Operator, seq int) smdp.Profile {
 	return smdp.Profile{
 		PIN1:        pin1.Code,
 		PIN1Enabled: pin1.Enabled,
+		MSISDN:      o.DeliveredMSISDN(seq),
 		ICCID:       iccid,
 		IMSI:        fmt.Sprintf("%s%0*d", o.PLMN, 15-len(o.PLMN), 9000+seq),
 		MNCLen:      len(o.PLMN) - 3,

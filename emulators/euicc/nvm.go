@@ -201,7 +201,7 @@ func Restore(cfg Config, nvm []byte) (*Card, error) {
 		q := &profile{
 			ProfileSpec: ProfileSpec{ICCID: p.ICCID, Operator: p.Operator, SPN: p.SPN, Name: p.Name, IMSI: p.IMSI, MNCLen: p.MNCLen,
 				MSISDN: p.MSISDN, Enabled: p.Enabled},
-			AID:         aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
+			AID: aid, Original: p.Original, SMDP: p.SMDP, Size: p.Size, Nickname: p.Nickname,
 			OperatorPLMNs: p.OperatorPLMNs}
 		if p.Metadata != nil {
 			m, err := es10.DecodeProfileMetadata(p.Metadata)

@@ -7,6 +7,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
 // Status words used by the modem (ISO 7816-4 §5.6, ETSI TS 102 221 §10.2).
@@ -81,20 +82,83 @@ func (m *Modem) readFile(path []uint16, n byte) ([]byte, error) {
 
 // selectPath selects each file id in turn on the basic channel.
 func (m *Modem) selectPath(path []uint16) error {
+	_, err := m.selectFCP(path)
+	return err
+}
+
+// errNoFile is a SELECT the card answered 6A82: the file is not there.
+var errNoFile = errors.New("file not found")
+
+// selectFCP selects each file id in turn on the basic channel and returns
+// the FCP template of the last; a file the card lacks is errNoFile.
+func (m *Modem) selectFCP(path []uint16) ([]byte, error) {
+	var rsp []byte
 	for _, id := range path {
 		a := selectAPDU(0x00, 0x00, []byte{byte(id >> 8), byte(id)})
 		if id == 0x7FFF {
 			a = selectAPDU(0x00, 0x04, usimAIDPrefix)
 		}
-		rsp, err := m.exchange(a)
-		if err != nil {
-			return fmt.Errorf("SELECT %04X: %w", id, err)
+		var err error
+		if rsp, err = m.exchange(a); err != nil {
+			return nil, fmt.Errorf("SELECT %04X: %w", id, err)
+		}
+		if sw(rsp) == 0x6A82 {
+			return nil, fmt.Errorf("SELECT %04X: %w", id, errNoFile)
 		}
 		if !selectOK(rsp) {
-			return fmt.Errorf("SELECT %04X: SW %04X", id, sw(rsp))
+			return nil, fmt.Errorf("SELECT %04X: SW %04X", id, sw(rsp))
 		}
 	}
-	return nil
+	return rsp[:len(rsp)-2], nil
+}
+
+// maxRecords bounds what readRecords reads of one file (TS 102 221 §8.2:
+// a linear fixed EF has at most 254 records).
+const maxRecords = 254
+
+// readRecords selects a linear fixed EF by path (as readFile) and reads
+// each of its records with READ RECORD (absolute mode), their length and
+// count from the file descriptor of its FCP (TS 102 221 §11.1.1.4.3).
+func (m *Modem) readRecords(path []uint16) ([][]byte, error) {
+	fcp, err := m.selectFCP(path)
+	if err != nil {
+		return nil, err
+	}
+	id := path[len(path)-1]
+	recLen, n, err := linearShape(fcp)
+	if err != nil {
+		return nil, fmt.Errorf("EF %04X: %w", id, err)
+	}
+	recs := make([][]byte, 0, n)
+	for i := 1; i <= n; i++ {
+		rsp, err := m.exchange([]byte{0x00, 0xB2, byte(i), 0x04, byte(recLen)})
+		if err != nil {
+			return nil, fmt.Errorf("READ RECORD %d of %04X: %w", i, id, err)
+		}
+		if sw(rsp) != swOK || len(rsp)-2 != recLen {
+			return nil, fmt.Errorf("READ RECORD %d of %04X: %d bytes, SW %04X", i, id, len(rsp)-2, sw(rsp))
+		}
+		recs = append(recs, rsp[:len(rsp)-2])
+	}
+	return recs, nil
+}
+
+// linearShape reads a linear fixed EF's record length and count from the
+// file descriptor (82) of its FCP template (62).
+func linearShape(fcp []byte) (recLen, n int, err error) {
+	t, _, err := tlv.ParseOne(fcp)
+	if err != nil || t.Tag != 0x62 {
+		return 0, 0, fmt.Errorf("FCP %X: not an FCP template", fcp)
+	}
+	d, ok := t.Find(0x82)
+	if !ok || len(d.Value) != 5 || d.Value[0]&0x07 != 0x02 {
+		return 0, 0, fmt.Errorf("FCP %X: not a linear fixed EF", fcp)
+	}
+	recLen, n = int(d.Value[2])<<8|int(d.Value[3]), int(d.Value[4])
+	if recLen == 0 || recLen > 255 || n == 0 || n > maxRecords {
+		return 0, 0, fmt.Errorf("FCP %X: %d records of %d bytes", fcp, n, recLen)
+	}
+	return recLen, n, nil
 }
 
 // readICCID reads EF ICCID (2FE2 under the MF, TS 102 221 §13.2).

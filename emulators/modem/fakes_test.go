@@ -17,6 +17,7 @@ type fakeCard struct {
 	on       bool
 	resets   int
 	files    map[uint16][]byte
+	records  map[uint16][][]byte // linear fixed EFs in the USIM, records of one length
 	cur      [20]uint16 // selected file per channel
 	app      [20]string // selected application per channel
 	open     [20]bool
@@ -121,6 +122,11 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 			return []byte{0x6A, 0x86}
 		}
 		id := uint16(data[0])<<8 | uint16(data[1])
+		if recs, ok := c.records[id]; ok && c.app[ch] == usimAID {
+			c.cur[ch] = id
+			c.pendingR = []byte{0x62, 0x07, 0x82, 0x05, 0x42, 0x21, 0x00, byte(len(recs[0])), byte(len(recs))}
+			return []byte{0x61, byte(len(c.pendingR))}
+		}
 		if _, ok := c.files[id]; !ok && id != 0x3F00 {
 			return []byte{0x6A, 0x82}
 		}
@@ -148,6 +154,17 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 			return []byte{0x6B, 0x00}
 		}
 		return append(append([]byte(nil), f[off:off+le]...), 0x90, 0x00)
+	case 0xB2: // READ RECORD, absolute mode
+		recs, ok := c.records[c.cur[ch]]
+		switch {
+		case !ok:
+			return []byte{0x69, 0x81}
+		case p2 != 0x04 || p1 == 0 || int(p1) > len(recs):
+			return []byte{0x6A, 0x83}
+		case int(apdu[4]) != len(recs[p1-1]):
+			return []byte{0x6C, byte(len(recs[p1-1]))}
+		}
+		return append(append([]byte(nil), recs[p1-1]...), 0x90, 0x00)
 	case 0xD6: // UPDATE BINARY
 		f, ok := c.files[c.cur[ch]]
 		off := int(p1)<<8 | int(p2)

@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // The settings of a host's init string ("AT&FE0V1X4&C1&D2S0=0") that
@@ -131,11 +133,47 @@ func cmdCSCS(m *Modem, c at.Command) error {
 	return nil
 }
 
-// cmdCNUM is +CNUM (§7.1): the subscriber's numbers, which the emulated
-// profiles do not carry (no EF MSISDN), so the list is empty.
+// cmdCNUM is +CNUM (§7.1): the subscriber's numbers, read from the
+// enabled profile's EF MSISDN at each call (as modules do: a REFRESH or a
+// switch changes them), one line a record that holds a number:
+// +CNUM: [<alpha>],<number>,<type>, <type> 145 for an international
+// number ("+" first) and 129 otherwise. <alpha> is left empty: the
+// profiles' records carry no alpha identifier. No EF MSISDN, or only
+// empty records, answers OK alone, as modules do for a SIM without a
+// number.
 func cmdCNUM(m *Modem, c at.Command) error {
-	if c.Form != at.Exec && c.Form != at.Test {
+	if c.Form == at.Test {
+		return nil
+	}
+	if c.Form != at.Exec {
 		return errUnknown
+	}
+	if err := m.cardReady(); err != nil {
+		return err
+	}
+	if err := m.pinRequired(); err != nil {
+		return err
+	}
+	recs, err := m.readRecords([]uint16{0x3F00, 0x7FFF, 0x6F40})
+	if errors.Is(err, errNoFile) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("+CNUM: read EF MSISDN: %w: %w", err, at.CMESIMFailure)
+	}
+	for _, rec := range recs {
+		number, ton, err := saip.ParseMSISDN(rec)
+		if err != nil {
+			return fmt.Errorf("+CNUM: %w: %w", err, at.CMESIMFailure)
+		}
+		if number == "" {
+			continue
+		}
+		typ := 129 // unknown type of number, ISDN/telephony plan (TS 24.008 §10.5.4.7)
+		if ton&0x70 == saip.TONInternational&0x70 {
+			typ = 145
+		}
+		m.info(fmt.Sprintf(`+CNUM: ,"%s",%d`, number, typ))
 	}
 	return nil
 }

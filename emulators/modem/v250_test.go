@@ -1,8 +1,12 @@
 package modem
 
 import (
+	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
 // ucs2OrangeF is "Orange F" as +CSCS="UCS2" sends it.
@@ -50,7 +54,7 @@ func TestInitStrings(t *testing.T) {
 		{`AT+CSCS="UCS2";+COPS=3,0;+COPS?`, `+COPS: 0,0,"` + ucs2OrangeF + `",7|OK`},
 		{"AT+COPS=3,2;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 		{`AT+CSCS="IRA";+COPS=3,0;+COPS?`, `+COPS: 0,0,"Orange F",7|OK`},
-		// No subscriber number on the emulated profiles.
+		// The fake card has no EF MSISDN (TestCNUM).
 		{"AT+CNUM", "OK"},
 		// ATZ restores the defaults.
 		{"ATS0=5", "OK"},
@@ -98,4 +102,45 @@ func TestStoredProfile(t *testing.T) {
 	r.powerCycle(t)
 	echo(false)
 	r.exchanges(t, []exchange{{"AT+CMEE?", "+CMEE: 1|OK"}})
+}
+
+// TestCNUM: +CNUM reads EF MSISDN at each call, one line a record that
+// holds a number, its type 145 when international and 129 otherwise; a
+// card without the file, or with empty records, answers OK alone, and
+// one whose record is not a number a SIM failure.
+func TestCNUM(t *testing.T) {
+	empty := strings.Repeat("FF", 28)
+	rec := func(number string) string { return hex.EncodeToString(saip.MSISDN(number)) }
+	tests := []struct {
+		name    string
+		records []string // nil: no EF MSISDN
+		want    string
+	}{
+		{"no EF MSISDN", nil, "OK"},
+		{"an empty record", []string{empty}, "OK"},
+		{"international", []string{rec("+33612345678")}, `+CNUM: ,"+33612345678",145|OK`},
+		{"national after an empty record", []string{empty, rec("0612345678")}, `+CNUM: ,"0612345678",129|OK`},
+		{"two numbers", []string{rec("+8613800138000"), rec("+8613900139000")},
+			`+CNUM: ,"+8613800138000",145|+CNUM: ,"+8613900139000",145|OK`},
+		{"a record that is no number", []string{strings.Repeat("FF", 14) + "0C91" + strings.Repeat("11", 12)}, "+CME ERROR: 13"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			if tc.records != nil {
+				var recs [][]byte
+				for _, h := range tc.records {
+					recs = append(recs, mustHex(h))
+				}
+				r.card.mu.Lock()
+				r.card.records = map[uint16][][]byte{0x6F40: recs}
+				r.card.mu.Unlock()
+			}
+			r.cmd(t, "ATE0")
+			r.exchanges(t, []exchange{{"AT+CMEE=1", "OK"}, {"AT+CNUM=?", "OK"}, {"AT+CNUM", tc.want}, {"AT+CNUM?", "ERROR"}})
+		})
+	}
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.exchanges(t, []exchange{{"AT+CMEE=1;+CFUN=0", "OK"}, {"AT+CNUM", "+CME ERROR: 10"}})
 }

@@ -31,6 +31,9 @@ type Profile struct {
 	// pinAttributes; default: disabled).
 	PIN1        string
 	PIN1Enabled bool
+	// MSISDN is the subscriber number the package's EF MSISDN holds
+	// (ident.IsMSISDN); "": an empty record.
+	MSISDN string
 }
 
 // The keys of every package this SM-DP+ builds (test values): PIN1 unless
@@ -87,7 +90,7 @@ func (s *Server) profilePackage(p Profile) ([]byte, error) {
 		pin1 = DefaultPIN1
 	}
 	pkg, err := saip.Build(saip.Profile{ICCID: p.ICCID, ProfileType: p.Name, IMSI: p.IMSI, MNCLen: p.mncLen(), SPN: spn,
-		OperatorPLMNs: []string{p.homePLMN()}, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
+		OperatorPLMNs: []string{p.homePLMN()}, MSISDN: p.MSISDN, PIN1: pin1, PIN1Enabled: p.PIN1Enabled, PUK1: DefaultPUK1, ADM1: DefaultADM1,
 		Ki: ki[:16], OPc: opc[:16]})
 	if err != nil {
 		return nil, fmt.Errorf("profile package for %s: %w", p.ICCID, err)

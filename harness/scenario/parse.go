@@ -106,6 +106,7 @@ func (d *decoder) network(n *yaml.Node, path string, nw *Network) error {
 					yamlnode.Optional("tariff", d.float(&o.Tariff)),
 					yamlnode.Optional("smdp", d.Str(&o.SMDP)),
 					yamlnode.Optional("ppr", d.strings(&o.PPR)),
+					yamlnode.Optional("msisdn_prefix", d.Str(&o.MSISDNPrefix)),
 					yamlnode.Optional("pin1", func(n *yaml.Node, p string) error {
 						o.PIN1 = &PIN1{}
 						return d.Mapping(n, p,
@@ -182,6 +183,7 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 					yamlnode.Required("iccid", d.Str(&pr.ICCID)),
 					yamlnode.Required("operator", d.Str(&pr.Operator)),
 					yamlnode.Optional("imsi", d.Str(&pr.IMSI)),
+					yamlnode.Optional("msisdn", d.Str(&pr.MSISDN)),
 					yamlnode.Optional("enabled", d.bool(&pr.Enabled)))
 				dv.Profiles = append(dv.Profiles, pr)
 				return err

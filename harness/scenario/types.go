@@ -8,7 +8,10 @@
 // The schema is documented field by field in fixtures/scenarios/README.md.
 package scenario
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Scenario is one parsed and validated scenario file.
 type Scenario struct {
@@ -55,6 +58,20 @@ type Operator struct {
 	// PIN1 is the PIN1 of the operator's profiles, preinstalled and
 	// downloaded; nil: the default, code 0000, verification disabled.
 	PIN1 *PIN1
+	// MSISDNPrefix starts the subscriber number (EF MSISDN) of each
+	// profile its SM-DP+ delivers: the prefix, then the delivery's serial
+	// in 6 digits (DeliveredMSISDN); needs SMDP. Empty: delivered profiles
+	// carry no number.
+	MSISDNPrefix string
+}
+
+// DeliveredMSISDN is the number of the seq-th profile (from 1) the
+// operator's SM-DP+ delivers, "" when it gives none.
+func (o Operator) DeliveredMSISDN(seq int) string {
+	if o.MSISDNPrefix == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s%06d", o.MSISDNPrefix, seq)
 }
 
 // PIN1 is an operator's PIN1: its code (4 to 8 digits) and whether its
@@ -134,6 +151,9 @@ type Profile struct {
 	// ICCID, 15 digits in all (TS 23.003 §2.2).
 	IMSI    string
 	Enabled bool
+	// MSISDN is the subscriber number its EF MSISDN holds (digits, "+"
+	// first for an international one); empty: none.
+	MSISDN string
 }
 
 // Platform configures the management platform emulator.

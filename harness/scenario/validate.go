@@ -45,6 +45,12 @@ func (d *decoder) validate(s *Scenario) error {
 		if len(o.PPR) > 0 && o.SMDP == "" {
 			return d.ErrPath(p+".ppr", "sets the rules of the profiles the operator's SM-DP+ delivers: give smdp too")
 		}
+		switch {
+		case o.MSISDNPrefix != "" && !ident.IsMSISDN(o.DeliveredMSISDN(0)):
+			return d.ErrPath(p+".msisdn_prefix", "%q is not the start of a number (\"+\" for an international one, then at most 14 digits: the 6 of each delivery's serial follow, TS 31.102 §4.2.26)", o.MSISDNPrefix)
+		case o.MSISDNPrefix != "" && o.SMDP == "":
+			return d.ErrPath(p+".msisdn_prefix", "numbers the profiles the operator's SM-DP+ delivers: give smdp too")
+		}
 		if o.PIN1 != nil && !ident.Digits(o.PIN1.Code, 4, 8) {
 			return d.ErrPath(p+".pin1.code", "%q is not a PIN (4 to 8 digits, TS 102 221 §9.5.2)", o.PIN1.Code)
 		}
@@ -283,6 +289,9 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 			return d.ErrPath(p+".imsi", "duplicate IMSI %s", pr.IMSI)
 		}
 		imsis[pr.IMSI] = true
+		if pr.MSISDN != "" && !ident.IsMSISDN(pr.MSISDN) {
+			return d.ErrPath(p+".msisdn", "%q is not a subscriber number (1 to 20 digits, \"+\" first for an international one, TS 31.102 §4.2.26)", pr.MSISDN)
+		}
 		if pr.Enabled {
 			enabled++
 		}
