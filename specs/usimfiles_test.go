@@ -47,6 +47,7 @@ var strictEFs = []strictEF{
 	{name: "SMSS", fid: 0x6F43, services: []int{10}},
 	{name: "SMSP", fid: 0x6F42, services: []int{12}},
 	{name: "SPN", fid: 0x6F46, services: []int{19}},
+	{name: "MSISDN", fid: 0x6F40, services: []int{21}, want: strings.Repeat("FF", 28)},
 	{name: "PLMNwAcT", fid: 0x6F60, services: []int{20}},
 	{name: "OPLMNwAcT", fid: 0x6F61, services: []int{42}},
 	{name: "HPLMNwAcT", fid: 0x6F62, services: []int{43}},

@@ -809,7 +809,7 @@ identity:
 		{"+CGACT: ", "which PDP contexts a field module has active follows its network's contexts: +CGACT? lines are not compared"},
 		{"+CCLK: ", "a field module's clock is not the replay's virtual clock: +CCLK? lines are not compared"},
 		{"+COPS: (", "the networks a field module's scan found, by the names its own table gives them, are its radio environment's: +COPS=? lists are not compared"},
-		{"+CNUM: ", "the subscriber numbers a field card holds (EF MSISDN) are not the emulated card's, which holds none: +CNUM lines are not compared"},
+		{"+CNUM: ", "the subscriber numbers a field card holds (EF MSISDN) are its operators', not the reconstructed profiles', which carry none: +CNUM lines are not compared"},
 		{"+CEDRXRDP: ", "the eDRX a field network granted is not the emulated network's, which grants none: +CEDRXRDP lines are not compared"},
 		{"+CPSMS: ", "the power saving a field module had stored may predate the logs: +CPSMS? lines are not compared"},
 		{"+CEDRXS: ", "the eDRX a field module had stored may predate the logs: +CEDRXS? lines are not compared"},
