@@ -38,7 +38,7 @@ var _ = Describe("The subscriber number", framework.Emulated, func() {
 		advanceTo(r, 2*time.Hour)
 		Expect(iccid(r)).To(Equal("89331000000000000029"))
 		Expect(send(r, "AT+CNUM")).To(Equal([]string{`+CNUM: ,"0612345678",129`}))
-		Expect(efMSISDN(r)).To(HaveSuffix("06" + "81" + "6021436587" + strings.Repeat("FF", 5) + "FFFF"),
+		Expect(efMSISDN(r)).To(HaveSuffix("06"+"81"+"6021436587"+strings.Repeat("FF", 5)+"FFFF"),
 			"length 6, TON/NPI unknown/E.164, 10 digits of swapped BCD, then filler")
 
 		By("in Berlin, on the profile Vodafone's SM-DP+ delivered: the first number of its prefix")
