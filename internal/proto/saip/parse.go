@@ -573,8 +573,10 @@ func (r *Parsed) readOptUSIM(c map[uint32]tlv.TLV, e pe) error {
 	if comp, ok := c[0xA7]; ok { // ef-msisdn: its first record
 		t, _ := templateFile(TagOptUSIM, 0xA7)
 		f, created := createdAs(t, comp)
-		if rec := files[0xA7]; created && f.RecLen > 0 && len(rec) >= f.RecLen {
-			if r.Profile.MSISDN, _, err = ParseMSISDN(rec[:f.RecLen]); err != nil {
+		if created && f.RecLen > 0 {
+			// What the content leaves of the record is filler (FF).
+			rec := append(bytes.Clone(files[0xA7][:min(len(files[0xA7]), f.RecLen)]), bytes.Repeat([]byte{0xFF}, f.RecLen)...)[:f.RecLen]
+			if r.Profile.MSISDN, _, err = ParseMSISDN(rec); err != nil {
 				return e.fail(StatusBadValues, "%v", err)
 			}
 		}

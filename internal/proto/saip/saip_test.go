@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -378,6 +379,48 @@ func TestMSISDN(t *testing.T) {
 			}
 			if err != nil || got != tc.number || ton != tc.tonNPI {
 				t.Fatalf("%X reads %q %02X %v, want %q %02X", rec, got, ton, err, tc.number, tc.tonNPI)
+			}
+		})
+	}
+}
+
+// EF MSISDN as other SM-DP+s write it reads back: the template's record
+// of 24 bytes without an Fcp, content that stops before the record's end
+// (the rest is filler), no EF MSISDN at all; a number that is none is
+// refused with bad values.
+func TestParseMSISDNForms(t *testing.T) {
+	tail := append(bytes.Repeat([]byte{0xFF}, 10), MSISDN("+33612345678")[14:]...) // 24-byte record
+	file := func(parts ...tlv.TLV) []byte {
+		return edit(t, TagOptUSIM, replace(0xA7, tlv.Constructed(0xA7, parts...)))
+	}
+	tests := []struct {
+		name, want string
+		pkg        []byte
+		status     int // 0: accepted
+	}{
+		{"as built", "+33612345678", build(t), 0},
+		{"template's 24-byte record, no Fcp", "+33612345678", file(tlv.New(0x83, tail)), 0},
+		{"content cut after the number", "+33612345678", file(tlv.New(0x83, tail[:18])), 0},
+		{"content cut inside the number: the rest is filler", "+3361", file(tlv.New(0x83, tail[:14])), 0},
+		{"empty record", "", file(tlv.New(0x83, bytes.Repeat([]byte{0xFF}, 24))), 0},
+		{"not created", "", file(tlv.Null(0x80)), 0},
+		{"no EF MSISDN", "", edit(t, TagOptUSIM, func(cs []tlv.TLV) []tlv.TLV {
+			return slices.DeleteFunc(cs, func(c tlv.TLV) bool { return c.Tag == 0xA7 })
+		}), 0},
+		{"number length 12", "", file(tlv.New(0x83, append(bytes.Repeat([]byte{0xFF}, 10), 0x0C, 0x91))), StatusBadValues},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Parse(tc.pkg)
+			var pe *PEError
+			switch {
+			case tc.status != 0 && (!errors.As(err, &pe) || pe.Status != tc.status):
+				t.Fatalf("got %v, want status %d", err, tc.status)
+			case tc.status != 0:
+			case err != nil:
+				t.Fatalf("refused: %v", err)
+			case got.Profile.MSISDN != tc.want:
+				t.Fatalf("MSISDN %q, want %q", got.Profile.MSISDN, tc.want)
 			}
 		})
 	}
