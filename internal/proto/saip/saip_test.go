@@ -12,6 +12,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 var testProfile = Profile{ICCID: "89331000000000000037", ProfileType: "SFR test profile 1", IMSI: "208100000009001",
@@ -195,14 +196,14 @@ func TestParseRefusals(t *testing.T) {
 }
 
 // FuzzParse: no input panics Parse, and what it accepts names a valid
-// ICCID and IMSI.
+// ICCID and IMSI, and a number, if any, a card can hold.
 func FuzzParse(f *testing.F) {
 	b, _ := Build(testProfile)
 	f.Add(b)
 	f.Add(b[:100])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)
-		if err == nil && (p.Profile.ICCID == "" || p.Profile.IMSI == "") {
+		if err == nil && (p.Profile.ICCID == "" || p.Profile.IMSI == "" || p.Profile.MSISDN != "" && !ident.IsMSISDN(p.Profile.MSISDN)) {
 			t.Fatalf("accepted %X as %+v", b, p)
 		}
 	})
