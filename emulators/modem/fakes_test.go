@@ -18,8 +18,8 @@ type fakeCard struct {
 	resets   int
 	files    map[uint16][]byte
 	records  map[uint16][][]byte // linear fixed EFs in the USIM, records of one length
-	cur      [20]uint16 // selected file per channel
-	app      [20]string // selected application per channel
+	cur      [20]uint16          // selected file per channel
+	app      [20]string          // selected application per channel
 	open     [20]bool
 	pendingR []byte // data waiting for GET RESPONSE
 	apdus    []string
