@@ -167,6 +167,21 @@ func TestBadInput(t *testing.T) {
 			"bad.log:2: time Dec 02 10:00:00.050000 is before the Dec 02 10:00:00.100000 of line 1"},
 		{"logcat: no such date", "02-30 10:00:00.100  1520  1544 D AT      : AT> AT\n", Logcat,
 			`bad.log:1: expected a logcat line`},
+		{"gammu: another protocol's frame", "SENDING frame type 0x7F/length 0x02/2\n1E |00                                                         ..\n", Gammu,
+			"bad.log:1: gammu frame type 0x7F: not the AT driver's (0x00), a log of another phone protocol"},
+		{"gammu: the dump cut short", "SENDING frame type 0x00/length 0x03/3\n41A|54T\nEnabling echo\n", Gammu,
+			`bad.log:2: expected the dump of the SENDING frame of line 1 (0 of its 3 bytes read), found "41A|54T"`},
+		{"gammu: a message where the dump goes on", "RECEIVED frame type 0x00/length 0x12/18\n41A|54T|2B+|43C|53S|51Q|0D |0D |0A |2B+|43C|53S|51Q|3A:|20 |32 AT+CSQ...+CSQ: 2\nChecking line: OK\n", Gammu,
+			`bad.log:3: expected the dump of the RECEIVED frame of line 1 (16 of its 18 bytes read), found "Checking line: OK"`},
+		{"gammu: a dump's character not its byte", "SENDING frame type 0x00/length 0x03/3\n41B|54T|0D                                                     AT.\n", Gammu,
+			`bad.log:2: expected the dump of the SENDING frame of line 1`},
+		{"gammu: ends inside a dump", "SENDING frame type 0x00/length 0x03/3\n", Gammu,
+			"bad.log:1: the log ends inside the dump of the SENDING frame of line 1 (0 of its 3 bytes read)"},
+		{"gammu: a frame too big", "RECEIVED frame type 0x00/length 0xFFFFFF/16777215\n", Gammu, "bad.log:1: a frame of 16777215 bytes: at most"},
+		{"gammu: messages, no frame", "[Gammu            - 1.42.0]\nSetting speed to 115200\n", Gammu,
+			`bad.log:1: gammu's messages, but no frame it sent or read`},
+		{"gammu: truncated", "SENDING frame type 0x00/length 0x07/7\n41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.\n", Gammu,
+			"bad.log:2: the log ends before the final result of AT+CSQ"},
 		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,
 			"the log is cut off inside a JSON value that starts on line 1"},
 		{"platform: unknown field", "{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200,\"colour\":1}\n", Platform,
@@ -213,7 +228,7 @@ func TestLimits(t *testing.T) {
 // step would take minutes on these).
 func TestScale(t *testing.T) {
 	const n = 40000
-	var plain, mm, platform, sscom, qcom, logcat strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat, gammu strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -226,6 +241,10 @@ func TestScale(t *testing.T) {
 		fmt.Fprintf(&qcom, "[%s:000_S:] AT+CSQ\r\n[%s:031_R:] +CSQ: 20,99\r\n\r\n[%s:032_R:] OK\r\n", q.Format(time.DateTime), q.Format(time.DateTime), q.Format(time.DateTime))
 		l := q.Format("01-02 15:04:05")
 		fmt.Fprintf(&logcat, "%s.000  1520  1544 D AT      : AT> AT+CSQ\n%s.031  1520  1545 D AT      : AT< +CSQ: 20,99\n%s.032  2811  2851 D RILJ    : [%04d]< SIGNAL_STRENGTH\n%s.033  1520  1545 D AT      : AT< OK\n", l, l, l, i%10000, l)
+		g := q.Format("Mon 2006/01/02 15:04:05: ")
+		fmt.Fprintf(&gammu, "%sSENDING frame type 0x00/length 0x07/7\n%s41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.\n%s1 \"AT+CSQ\"\n"+
+			"%sRECEIVED frame type 0x00/length 0x1C/28\n%s41A|54T|2B+|43C|53S|51Q|0D |0D |0A |2B+|43C|53S|51Q|3A:|20 |32 AT+CSQ...+CSQ: 2\n"+
+			"%s300|2C,|399|399|0D |0A |0D |0A |4FO|4BK|0D |0A                 0,99....OK..\n%sSignal quality info received\n", g, g, g, g, g, g, g)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
 	if err != nil {
@@ -234,7 +253,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

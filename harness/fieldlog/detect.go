@@ -64,6 +64,8 @@ func detect(file string, lines []string) (Format, error) {
 			return QCOM, nil
 		case looksLikeLogcat(l, ll, isLogcat):
 			return Logcat, nil
+		case looksLikeGammu(l):
+			return Gammu, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
 			return LPAC, nil
 		case mmIO.MatchString(l):
@@ -106,7 +108,7 @@ func detect(file string, lines []string) (Format, error) {
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

@@ -76,6 +76,9 @@ func FuzzJpnevulator(f *testing.F) {
 func FuzzLogcat(f *testing.F) {
 	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")
 }
+func FuzzGammu(f *testing.F) {
+	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log")
+}
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }
@@ -92,5 +95,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "platform.json")
 }

@@ -102,6 +102,16 @@ func TestGolden(t *testing.T) {
 		{"logcat-brief.log", Logcat},
 		{"qcom.log", QCOM},
 		{"qcom-hex.log", QCOM},
+		// gammu's debug log of its AT driver: --debug textall (no time)
+		// with an ESC sent alone, a URC read alone, a resend without an
+		// answer, a URC before an echo and gammu's UNKNOWN frame report
+		// (its LAST SENT and RECEIVED repeats left out); textalldate with
+		// the old "frametype" header and a REFRESH's URCs between two
+		// ICCIDs; gammu-smsd through the journal, other daemons' lines
+		// among its own.
+		{"gammu-textall.log", Gammu},
+		{"gammu-textalldate.log", Gammu},
+		{"gammu-smsd-journal.log", Gammu},
 		// Numeric result codes (ATV0, in an init string's ATE0V0): a
 		// plain transcript and a serial monitor with a URC, ERROR as 4, a
 		// +CME ERROR, RING as 2 and ATV1 back; socat's dump of "0\r"

@@ -149,6 +149,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readQCOM(file, ls)
 	case Logcat:
 		t, err = readLogcat(file, ls, cut)
+	case Gammu:
+		t, err = readGammu(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

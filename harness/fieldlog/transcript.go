@@ -71,6 +71,10 @@ const (
 	// speaks AT: its "AT> line" and "AT< line" records, in any of
 	// logcat's formats, each AT channel a port.
 	Logcat Format = "logcat"
+	// Gammu is gammu's debug log of its AT driver (--debug textall or
+	// textalldate, gammu-smsd's debuglevel): "SENDING frame type
+	// 0x00/length 0x09/9" or "RECEIVED …" and the frame's bytes in hex.
+	Gammu Format = "gammu"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -88,7 +92,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

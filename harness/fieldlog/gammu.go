@@ -1,0 +1,196 @@
+package fieldlog
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// gammu's debug log of its AT driver (gammu --debug textall, textalldate
+// with the date first; gammu-smsd with debuglevel set, in its logfile
+// or through syslog): every frame the driver writes and reads is logged
+// as a header and a dump of its bytes,
+//
+//	SENDING frame type 0x00/length 0x09/9
+//	41A|54T|2B+|43C|53S|43C|41A|3F?|0D                              AT+CSCA?.
+//
+// ("frametype" in old releases; RECEIVED for what it read, the echo
+// included), 16 bytes a line, each as two hex digits, itself (a space
+// when not printable) and "|", then the bytes as text from the 64th
+// column. Between them gammu's own messages, and the lines it parsed
+// out of an answer, numbered (`1 "AT+CSCA?"`, `2 "+CSCA: …"`), which
+// repeat the RECEIVED frame. When it cannot make sense of an answer it
+// reports "UNKNOWN frame." and dumps the LAST SENT frame and the
+// RECEIVED one again: repeats too.
+var (
+	// gammuDate is textalldate's and gammu-smsd's stamp, local time.
+	gammuDate = regexp.MustCompile(`^[A-Z][a-z]{2} (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d):? `)
+	// gammuDaemon is what gammu-smsd (and syslog before it, its host)
+	// puts before the library's message.
+	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?[\w./-]+\[\d+\]: (?:gammu: )?`)
+	gammuFrame  = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
+	// gammuParsed is a line gammu parsed out of an answer.
+	gammuParsed = regexp.MustCompile(`^\d+ ".*"\s*$`)
+)
+
+// gammuRowBytes is how many bytes a dump line holds.
+const gammuRowBytes = 16
+
+// gammuLine is a log line without its prefix: the time it gives (zero
+// without one) and the library's message.
+func gammuLine(l string) (time.Time, Clock, string) {
+	l = strings.TrimRight(l, "\r")
+	t, c := time.Time{}, NoTime
+	if m := gammuDate.FindStringSubmatch(l); m != nil {
+		if d, err := time.Parse("2006/01/02 15:04:05", m[1]); err == nil {
+			t, c = d, Absolute
+			l = l[len(m[0]):]
+		}
+	} else if d, dc := mmTime(l); dc == Absolute {
+		// A syslog or journal line: its time, then host and daemon.
+		t, c = d, dc
+		if m := mmJournal.FindString(l); m != "" {
+			l = l[len(m):]
+		} else if m := mmLogread.FindString(l); m != "" {
+			l = l[len(m):]
+		} else if m := mmISO.FindString(l); m != "" {
+			l = l[len(m):]
+		}
+	}
+	if m := gammuDaemon.FindString(l); m != "" {
+		l = l[len(m):]
+	}
+	return t, c, strings.TrimPrefix(l, "gammu: ")
+}
+
+// gammuRow reads up to n bytes of a dump line: each byte's two hex
+// digits, then itself or a space, then "|" but after the line's last.
+func gammuRow(s string, n int) ([]byte, bool) {
+	n = min(n, gammuRowBytes)
+	out := make([]byte, 0, n)
+	for i := range n {
+		p := 4 * i
+		if p+2 > len(s) {
+			return nil, false
+		}
+		v, err := strconv.ParseUint(s[p:p+2], 16, 8)
+		if err != nil {
+			return nil, false
+		}
+		b := byte(v)
+		if i < gammuRowBytes-1 { // the last byte of a full line has no character: the text starts there
+			if p+2 < len(s) && s[p+2] != b && s[p+2] != ' ' {
+				return nil, false
+			}
+			if i < n-1 && (p+3 >= len(s) || s[p+3] != '|') {
+				return nil, false
+			}
+		}
+		out = append(out, b)
+	}
+	return out, true
+}
+
+// gammuDump is a frame being read.
+type gammuDump struct {
+	line   int // the header's
+	kind   string
+	need   int
+	got    int
+	repeat bool // LAST SENT, or the RECEIVED after it: already read
+}
+
+// readGammu reads gammu's debug log: what it sent is the host's, what it
+// read the modem's, cut into lines at CR and LF; its own messages are
+// notes, but for the numbered lines it parsed out of an answer and the
+// frames an UNKNOWN frame report repeats.
+func readGammu(file string, lines []string) (*Transcript, error) {
+	var (
+		recs    []record
+		streams = serialLines{}
+		cur     *gammuDump
+		clock   = NoTime
+		last    time.Time
+		report  bool // LAST SENT was dumped: the RECEIVED after it repeats
+		frames  int
+		years   yearless // a syslog prefix's time has no year
+	)
+	for i, raw := range lines {
+		n := i + 1
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		t, c, body := gammuLine(raw)
+		if c == Absolute {
+			if t.Year() == 0 {
+				t = years.place(t)
+			}
+			clock, last = Absolute, t
+		} else {
+			t = last // a line without a stamp takes the one before it
+		}
+		if cur != nil {
+			row, ok := gammuRow(body, cur.need-cur.got)
+			if !ok {
+				return nil, errAt(file, n, "expected the dump of the %s frame of line %d (%d of its %d bytes read), found %q", cur.kind, cur.line, cur.got, cur.need, clip(body))
+			}
+			cur.got += len(row)
+			if !cur.repeat {
+				dir := Modem
+				if cur.kind == "SENDING" {
+					dir = Host
+				}
+				recs = append(recs, streams.feed("", dir, string(row), n, t)...)
+			}
+			if cur.got == cur.need {
+				cur = nil
+			}
+			continue
+		}
+		if m := gammuFrame.FindStringSubmatch(body); m != nil {
+			size, err := strconv.Atoi(m[3])
+			switch {
+			case err != nil || size > MaxLine*4:
+				return nil, errAt(file, n, "a frame of %s bytes: at most %d", m[3], MaxLine*4)
+			case m[2] != "00":
+				return nil, errAt(file, n, "gammu frame type 0x%s: not the AT driver's (0x00), a log of another phone protocol", m[2])
+			}
+			d := &gammuDump{line: n, kind: m[1], need: size}
+			switch m[1] {
+			case "LAST SENT":
+				d.repeat, report = true, true
+			case "RECEIVED":
+				d.repeat, report = report, false
+			default:
+				report = false
+			}
+			if !d.repeat {
+				if frames++; frames > MaxEntries {
+					return nil, errAt(file, n, "more than %d frames", MaxEntries)
+				}
+			}
+			if size > 0 {
+				cur = d
+			}
+			continue
+		}
+		if gammuParsed.MatchString(body) {
+			continue // repeats the RECEIVED frame
+		}
+		recs = append(recs, record{line: n, dir: Tool, t: t, text: body})
+	}
+	if cur != nil {
+		return nil, errAt(file, len(lines), "the log ends inside the dump of the %s frame of line %d (%d of its %d bytes read)", cur.kind, cur.line, cur.got, cur.need)
+	}
+	if frames == 0 {
+		return nil, errAt(file, firstLine(lines), "gammu's messages, but no frame it sent or read (\"SENDING frame type 0x00/length 0x09/9\" and its dump, logged with --debug textall or textalldate): nothing to replay")
+	}
+	return streams.wire(file, clock, recs, false)
+}
+
+// looksLikeGammu reports a gammu frame header.
+func looksLikeGammu(l string) bool {
+	_, _, body := gammuLine(l)
+	return gammuFrame.MatchString(body)
+}
