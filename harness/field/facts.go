@@ -280,7 +280,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			for _, a := range t.Answer(k) {
 				echoed = echoed || a.Role == fieldlog.Echo
 			}
-			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho {
+			// Only a command line tells: what a host sends outside one
+			// (gammu's ESC to leave an SMS prompt) no modem echoes.
+			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho && strings.HasPrefix(u, "AT") {
 				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
 			}
 			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && fs.Host.StoredNoEcho == nil {

@@ -615,6 +615,12 @@ func (p *Plan) steps(o Options) {
 					// the command before it: without that command the
 					// modem would read it as a command line of its own.
 					s.Skip = "the text of " + prev.Line + ", which is not played"
+				case !isCommand && controlOnly(line) && len(t.Answer(k)) == 0:
+					// No command line at all, left unanswered: gammu's
+					// ESC CR to leave an SMS prompt it may have left
+					// open. What a modem does with one outside a prompt
+					// is not the failure anybody replays.
+					s.Skip = unansweredNoCommand
 				}
 			}
 			p.Steps = append(p.Steps, s)
@@ -622,14 +628,20 @@ func (p *Plan) steps(o Options) {
 		}
 	}
 	slices.SortStableFunc(p.Steps, func(a, b Step) int { return int(a.At - b.At) })
-	var skipped []string
+	var skipped, noCommand []string
 	for _, s := range p.Steps {
-		if s.Skip != "" {
+		switch {
+		case s.Skip == unansweredNoCommand:
+			noCommand = append(noCommand, s.Src.String())
+		case s.Skip != "":
 			skipped = append(skipped, s.Src.String())
 		}
 	}
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
+	}
+	if len(noCommand) > 0 {
+		p.assume("%d line(s) of control characters alone (gammu's ESC to leave an SMS prompt), no command line, which the field modem left unanswered, are not played (%s)", len(noCommand), strings.Join(clipList(noCommand, 6), ", "))
 	}
 	p.End = last + tail
 }
@@ -645,6 +657,20 @@ func clipList(s []string, n int) []string {
 		return s
 	}
 	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// unansweredNoCommand is why a line of control characters the field
+// modem left unanswered is not played.
+const unansweredNoCommand = "no command line, and the field modem left it unanswered"
+
+// controlOnly reports a line of control characters alone.
+func controlOnly(line string) bool {
+	for i := range len(line) {
+		if line[i] >= 0x20 && line[i] != 0x7F {
+			return false
+		}
+	}
+	return line != ""
 }
 
 // notEmulated names the first command of a line the rig's modem lacks.

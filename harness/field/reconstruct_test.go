@@ -692,3 +692,34 @@ failure: {log: %[2]s, line: 1, what: "none"}
 expect: reproduces
 `, name, log, format)
 }
+
+// TestUnansweredControlLineNotPlayed: gammu's ESC CR before its first
+// command ("Escaping SMS mode") is no command line and its modem left it
+// unanswered: it is not played, and the echo of the command after it,
+// not its own lack of one, tells that echo was on.
+func TestUnansweredControlLineNotPlayed(t *testing.T) {
+	manifest := orangeManifest("esc", "gammu.log", "gammu")
+	log := `SENDING frame type 0x00/length 0x02/2
+1B |0D                                                         ..
+SENDING frame type 0x00/length 0x03/3
+41A|54T|0D                                                     AT.
+1 "AT"
+2 "OK"
+RECEIVED frame type 0x00/length 0x09/9
+41A|54T|0D |0D |0A |4FO|4BK|0D |0A                             AT...OK..
+`
+	p := reconstruct(t, writeFixture(t, "esc", map[string]string{ManifestFile: manifest, "gammu.log": log}), Options{
+		Emulated: func(string) bool { return true },
+	})
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, fmt.Sprintf("%q: %q", s.Line, s.Skip))
+	}
+	want := []string{`"\x1b": "no command line, and the field modem left it unanswered"`, `"AT": ""`}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps\n got %q\nwant %q", got, want)
+	}
+	if slices.Contains(p.Preamble, "ATE0") || !assumed(p, "1 line(s) of control characters alone", "gammu.log:2") {
+		t.Errorf("preamble %q, assumptions:\n%s", p.Preamble, strings.Join(p.Assumptions, "\n"))
+	}
+}
