@@ -28,6 +28,9 @@ func (s Src) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 type Facts struct {
 	EID    string
 	EIDSrc Src
+	// ceregShown: the logs show +CEREG lines, so +CREG's and +CGREG's
+	// are not read as registrations (showsCEREG).
+	ceregShown bool
 	// Profiles seen in GetProfilesInfo answers, in order of first sight;
 	// Enabled is the state at the first sight.
 	Profiles []ProfileFact
@@ -149,7 +152,12 @@ type HostState struct {
 var (
 	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
 	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
-	copsRead  = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
+	// cregURC and cregRead are the circuit and packet domains' forms
+	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
+	// <tac>: the registrations of a log whose host never asks +CEREG.
+	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
+	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
+	copsRead = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
 	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
 	// manual modes): the host chose it, the log's start did not.
 	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
@@ -183,6 +191,7 @@ func swappedICCID(hex string) string {
 // personality's (a REFRESH's trace on the AT port).
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1}}
+	fs.ceregShown = showsCEREG(f)
 	testForms := testFormVerdicts(f)
 	for i, t := range f.Logs {
 		switch t.Format {
@@ -203,6 +212,20 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
 	return fs
+}
+
+// showsCEREG reports whether the fixture's AT logs show any +CEREG line:
+// then the EPS registrations are the log's, and +CREG's and +CGREG's
+// (the same registration in other domains) are left aside.
+func showsCEREG(f *Fixture) bool {
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			if e.Dir == fieldlog.Modem && strings.HasPrefix(e.Text, "+CEREG: ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // entryAt names an entry of a fixture's logs: the log's and the entry's
@@ -282,7 +305,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 			// Only a command line tells: what a host sends outside one
 			// (gammu's ESC to leave an SMS prompt) no modem echoes.
-			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho && strings.HasPrefix(u, "AT") {
+			if fieldlog.ControlOnly(e.Text) {
+				continue
+			}
+			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho {
 				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
 			}
 			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && fs.Host.StoredNoEcho == nil {
@@ -367,6 +393,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
 					}
 				}
+			case !fs.ceregShown && (strings.Contains(cmd, "+CREG?") || strings.Contains(cmd, "+CGREG?")):
+				if m := cregRead.FindStringSubmatch(e.Text); m != nil {
+					fs.addReg(obs, m[2], m[3], m[4], "", "", false)
+				}
 			case strings.Contains(cmd, "+COPS?"):
 				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {
 					format := int(m[2][0] - '0')
@@ -414,6 +444,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.es10Answer(a, obs)
 			}
 		case fieldlog.URC:
+			if m := cregURC.FindStringSubmatch(e.Text); m != nil && !fs.ceregShown {
+				fs.addReg(obs, m[1], m[2], m[3], "", "", true)
+				continue
+			}
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
 				if len(fs.Restarts) > 0 && !ceregSinceRestart && fs.Host.StoredCEREG == nil {

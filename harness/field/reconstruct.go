@@ -615,7 +615,7 @@ func (p *Plan) steps(o Options) {
 					// the command before it: without that command the
 					// modem would read it as a command line of its own.
 					s.Skip = "the text of " + prev.Line + ", which is not played"
-				case !isCommand && controlOnly(line) && len(t.Answer(k)) == 0:
+				case !isCommand && fieldlog.ControlOnly(line) && len(t.Answer(k)) == 0:
 					// No command line at all, left unanswered: gammu's
 					// ESC CR to leave an SMS prompt it may have left
 					// open. What a modem does with one outside a prompt
@@ -662,16 +662,6 @@ func clipList(s []string, n int) []string {
 // unansweredNoCommand is why a line of control characters the field
 // modem left unanswered is not played.
 const unansweredNoCommand = "no command line, and the field modem left it unanswered"
-
-// controlOnly reports a line of control characters alone.
-func controlOnly(line string) bool {
-	for i := range len(line) {
-		if line[i] >= 0x20 && line[i] != 0x7F {
-			return false
-		}
-	}
-	return line != ""
-}
 
 // notEmulated names the first command of a line the rig's modem lacks.
 func notEmulated(line string, emulated func(string) bool, d personality.Personality) string {
@@ -804,6 +794,11 @@ func (p *Plan) unmodelled() {
 			key := name
 			switch {
 			case slices.Contains(registrationURCs, name) || slices.Contains(own, e.Text):
+				continue
+			case name == "+CPIN" && slices.Contains(own, "+CPIN: READY"):
+				// A dialect that reports the card's state says the state
+				// the card is in: +CPIN: SIM PIN after a switch to a
+				// profile whose PIN1 is enabled.
 				continue
 			case slices.ContainsFunc(own, func(u string) bool { return urcName(u) == name }):
 				// The dialect sends this name with other words (an EG25's

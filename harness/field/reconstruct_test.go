@@ -723,3 +723,32 @@ RECEIVED frame type 0x00/length 0x09/9
 		t.Errorf("preamble %q, assumptions:\n%s", p.Preamble, strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestCREGRegistrations: a host that never asks +CEREG (gammu, older
+// stacks) shows the registrations in +CREG's and +CGREG's forms: they
+// are the world's then; a log with +CEREG lines keeps to those.
+func TestCREGRegistrations(t *testing.T) {
+	const creg = `> AT+CREG?
+< +CREG: 1,1
+< OK
+< +CREG: 5
+> AT+CGREG?
+< +CGREG: 0,5
+< OK
+`
+	stats := func(log string) []int {
+		t.Helper()
+		p := reconstruct(t, writeFixture(t, "creg", map[string]string{ManifestFile: orangeManifest("creg", "plain.log", "plain"), "plain.log": log}), Options{})
+		var out []int
+		for _, r := range p.Facts.Regs {
+			out = append(out, r.Stat)
+		}
+		return out
+	}
+	if got := stats(creg); !slices.Equal(got, []int{1, 5, 5}) {
+		t.Errorf("+CREG/+CGREG registrations %v, want [1 5 5]", got)
+	}
+	if got := stats(creg + "> AT+CEREG?\n< +CEREG: 0,1\n< OK\n"); !slices.Equal(got, []int{1}) {
+		t.Errorf("with +CEREG: registrations %v, want [1] (+CEREG's alone)", got)
+	}
+}

@@ -315,3 +315,15 @@ func (e *Error) Error() string {
 func errAt(file string, line int, format string, args ...any) *Error {
 	return &Error{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
+
+// ControlOnly reports a line of control characters alone (gammu's ESC
+// before its first command): no command line, which a modem outside a
+// "> " prompt leaves unanswered.
+func ControlOnly(line string) bool {
+	for i := range len(line) {
+		if line[i] >= 0x20 && line[i] != 0x7F {
+			return false
+		}
+	}
+	return line != ""
+}

@@ -190,10 +190,11 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 // host went on, or before the log's end when its writer noted that the
 // modem never answered (fieldlog.NoAnswerNote; without it, it would read
 // as cut off), other than one answered by the "> " prompt for the text
-// that follows and a line the emulated modem logs it dropped
-// (" (ignored: …)").
+// that follows, a line the emulated modem logs it dropped
+// (" (ignored: …)") and a line of control characters alone (gammu's ESC
+// before its first command, no command line).
 func unanswered(t *fieldlog.Transcript, k int) bool {
-	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") {
+	if t.Entries[k].Role != fieldlog.Command || strings.Contains(t.Entries[k].Text, " (ignored: ") || fieldlog.ControlOnly(t.Entries[k].Text) {
 		return false
 	}
 	answer := t.Answer(k)

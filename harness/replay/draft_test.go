@@ -50,6 +50,15 @@ func TestDraft(t *testing.T) {
 			t.Fatalf("the draft does not replay its log:\n%s", Report(res))
 		}
 	})
+	t.Run("gammu-smsd log: the failure is the module's, not gammu's unanswered ESC", func(t *testing.T) {
+		d, err := Draft(t.TempDir(), "gw-3", "", []string{filepath.Join(corpus, "eg25-gammu-pin-locked", "gammu-smsd.log")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.Line != 536 || d.Personality != "quectel-eg25" {
+			t.Errorf("failure %v (found %v), personality %q; want gammu-smsd.log:536 (+CME ERROR: 11), quectel-eg25", d.Failure, d.Found, d.Personality)
+		}
+	})
 	t.Run("lab at.log and platform log: operators as the platform names them", func(t *testing.T) {
 		dir := filepath.Join(corpus, "platform-timeout-keeps-roaming")
 		d, err := Draft(t.TempDir(), "lab-7", "", []string{filepath.Join(dir, "at.log"), filepath.Join(dir, "platform.jsonl")})
