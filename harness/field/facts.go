@@ -147,6 +147,15 @@ type HostState struct {
 	CMEESrc  Src
 	CEREGSrc Src
 	COPSSrc  Src
+	// RegN is the <n> of +CREG and +CGREG (by command name) the logs show
+	// in force before the host sets it, and where.
+	RegN map[string]RegSetting
+}
+
+// RegSetting is a registration command's <n> and the line that shows it.
+type RegSetting struct {
+	N   int
+	Src Src
 }
 
 var (
@@ -260,6 +269,20 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
 	var cceregSet, cmeeSet, echoSet, copsSet, vSet bool
+	regSet := map[string]bool{} // the host set +CREG= or +CGREG= in this log
+	// regN notes a registration command's <n> the logs show before the
+	// host sets it: a read's, or what a camped URC's form tells.
+	regN := func(name string, n int, o Obs) {
+		if regSet[name] {
+			return
+		}
+		if _, ok := fs.Host.RegN[name]; !ok {
+			if fs.Host.RegN == nil {
+				fs.Host.RegN = map[string]RegSetting{}
+			}
+			fs.Host.RegN[name] = RegSetting{n, o.Src}
+		}
+	}
 	ceregSinceRestart := false // the host set +CEREG= after the last restart
 	afterBoot := false         // a restart or an RDY since the last command
 	// bootList is what the modem sent after the log's first restart, the
@@ -292,6 +315,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 				ceregSinceRestart = true
+			case strings.Contains(u, "+CREG="):
+				regSet["+CREG"] = true
+			case strings.Contains(u, "+CGREG="):
+				regSet["+CGREG"] = true
 			}
 			if copsFormatSet.MatchString(u) {
 				copsSet = true
@@ -393,9 +420,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
 					}
 				}
-			case !fs.ceregShown && (strings.Contains(cmd, "+CREG?") || strings.Contains(cmd, "+CGREG?")):
+			case strings.Contains(cmd, "+CREG?") || strings.Contains(cmd, "+CGREG?"):
 				if m := cregRead.FindStringSubmatch(e.Text); m != nil {
-					fs.addReg(obs, m[2], m[3], m[4], "", "", false)
+					regN(e.Text[:strings.IndexByte(e.Text, ':')], int(m[1][0]-'0'), obs)
+					if !fs.ceregShown {
+						fs.addReg(obs, m[2], m[3], m[4], "", "", false)
+					}
 				}
 			case strings.Contains(cmd, "+COPS?"):
 				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {
@@ -444,8 +474,17 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.es10Answer(a, obs)
 			}
 		case fieldlog.URC:
-			if m := cregURC.FindStringSubmatch(e.Text); m != nil && !fs.ceregShown {
-				fs.addReg(obs, m[1], m[2], m[3], "", "", true)
+			if m := cregURC.FindStringSubmatch(e.Text); m != nil {
+				if m[1] == "1" || m[1] == "5" { // only a camped registration's form tells n
+					n := 1
+					if m[2] != "" {
+						n = 2
+					}
+					regN(e.Text[:strings.IndexByte(e.Text, ':')], n, obs)
+				}
+				if !fs.ceregShown {
+					fs.addReg(obs, m[1], m[2], m[3], "", "", true)
+				}
 				continue
 			}
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {

@@ -547,6 +547,12 @@ func (p *Plan) hostState() {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
 		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
 	}
+	for _, name := range []string{"+CREG", "+CGREG"} {
+		if s, ok := h.RegN[name]; ok && s.N > 0 {
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT%s=%d", name, s.N))
+			p.assume("%s URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", name, s.N, s.Src)
+		}
+	}
 }
 
 // copsFormats names +COPS's <format>s (TS 27.007 §7.3).

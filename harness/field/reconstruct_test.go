@@ -726,8 +726,26 @@ RECEIVED frame type 0x00/length 0x09/9
 
 // TestCREGRegistrations: a host that never asks +CEREG (gammu, older
 // stacks) shows the registrations in +CREG's and +CGREG's forms: they
-// are the world's then; a log with +CEREG lines keeps to those.
+// are the world's then; a log with +CEREG lines keeps to those. Their
+// URCs on before the log begins are set first (n from a read, or from a
+// camped URC's form), unless the host sets them itself.
 func TestCREGRegistrations(t *testing.T) {
+	preamble := func(log string) []string {
+		t.Helper()
+		return reconstruct(t, writeFixture(t, "creg", map[string]string{ManifestFile: orangeManifest("creg", "plain.log", "plain"), "plain.log": log}), Options{}).Preamble
+	}
+	for _, tc := range []struct {
+		log  string
+		want []string
+	}{
+		{"> AT+CREG?\n< +CREG: 1,1\n< OK\n> AT+CGREG?\n< +CGREG: 0,1\n< OK\n", []string{"AT+CREG=1"}},
+		{"< +CGREG: 5,\"1A2B\",\"00C3D4E5\",7\n> AT\n< OK\n", []string{"AT+CGREG=2"}},
+		{"> AT+CREG=2\n< OK\n< +CREG: 5,\"1A2B\",\"00C3D4E5\",7\n", nil},
+	} {
+		if got := slices.DeleteFunc(preamble(tc.log), func(l string) bool { return !strings.Contains(l, "REG=") }); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: preamble %q, want %q", tc.log, got, tc.want)
+		}
+	}
 	const creg = `> AT+CREG?
 < +CREG: 1,1
 < OK
