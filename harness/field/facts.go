@@ -315,10 +315,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 				ceregSinceRestart = true
-			case strings.Contains(u, "+CREG="):
-				regSet["+CREG"] = true
-			case strings.Contains(u, "+CGREG="):
-				regSet["+CGREG"] = true
+			}
+			for _, name := range []string{"+CREG", "+CGREG"} {
+				if strings.Contains(u, name+"=") { // "AT+CREG=2;+CGREG=2" sets both
+					regSet[name] = true
+				}
 			}
 			if copsFormatSet.MatchString(u) {
 				copsSet = true
