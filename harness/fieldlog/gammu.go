@@ -27,8 +27,8 @@ var (
 	// gammuDate is textalldate's and gammu-smsd's stamp, local time.
 	gammuDate = regexp.MustCompile(`^[A-Z][a-z]{2} (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d):? `)
 	// gammuDaemon is what gammu-smsd (and syslog before it, its host)
-	// puts before the library's message.
-	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?[\w./-]+\[\d+\]: (?:gammu: )?`)
+	// puts before the library's message: the daemon and its pid.
+	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?([\w./-]+\[\d+\]): (?:gammu: )?`)
 	gammuFrame  = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
 	// gammuParsed is a line gammu parsed out of an answer.
 	gammuParsed = regexp.MustCompile(`^\d+ ".*"\s*$`)
@@ -38,8 +38,9 @@ var (
 const gammuRowBytes = 16
 
 // gammuLine is a log line without its prefix: the time it gives (zero
-// without one) and the library's message.
-func gammuLine(l string) (time.Time, Clock, string) {
+// without one), the daemon and pid that logged it ("" without a
+// prefix naming one) and the library's message.
+func gammuLine(l string) (time.Time, Clock, string, string) {
 	l = strings.TrimRight(l, "\r")
 	t, c := time.Time{}, NoTime
 	if m := gammuDate.FindStringSubmatch(l); m != nil {
@@ -58,10 +59,11 @@ func gammuLine(l string) (time.Time, Clock, string) {
 			l = l[len(m):]
 		}
 	}
-	if m := gammuDaemon.FindString(l); m != "" {
-		l = l[len(m):]
+	daemon := ""
+	if m := gammuDaemon.FindStringSubmatch(l); m != nil {
+		l, daemon = l[len(m[0]):], m[1]
 	}
-	return t, c, strings.TrimPrefix(l, "gammu: ")
+	return t, c, daemon, strings.TrimPrefix(l, "gammu: ")
 }
 
 // gammuRow reads up to n bytes of a dump line: each byte's two hex
@@ -95,6 +97,7 @@ func gammuRow(s string, n int) ([]byte, bool) {
 // gammuDump is a frame being read.
 type gammuDump struct {
 	line   int // the header's
+	daemon string // the header's daemon[pid], "" without one
 	kind   string
 	need   int
 	got    int
@@ -121,7 +124,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		if strings.TrimSpace(raw) == "" {
 			continue
 		}
-		t, c, body := gammuLine(raw)
+		t, c, daemon, body := gammuLine(raw)
 		if c == Absolute {
 			if t.Year() == 0 {
 				t = years.place(t)
@@ -129,6 +132,12 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 			clock, last = Absolute, t
 		} else {
 			t = last // a line without a stamp takes the one before it
+		}
+		if cur != nil && daemon != cur.daemon {
+			// Another daemon's line in a journal, between two lines of
+			// the dump: a note.
+			recs = append(recs, record{line: n, dir: Tool, t: t, text: body})
+			continue
 		}
 		if cur != nil {
 			row, ok := gammuRow(body, cur.need-cur.got)
@@ -156,7 +165,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 			case m[2] != "00":
 				return nil, errAt(file, n, "gammu frame type 0x%s: not the AT driver's (0x00), a log of another phone protocol", m[2])
 			}
-			d := &gammuDump{line: n, kind: m[1], need: size}
+			d := &gammuDump{line: n, daemon: daemon, kind: m[1], need: size}
 			switch m[1] {
 			case "LAST SENT":
 				d.repeat, report = true, true
@@ -191,6 +200,6 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 
 // looksLikeGammu reports a gammu frame header.
 func looksLikeGammu(l string) bool {
-	_, _, body := gammuLine(l)
+	_, _, _, body := gammuLine(l)
 	return gammuFrame.MatchString(body)
 }

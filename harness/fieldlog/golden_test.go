@@ -108,7 +108,7 @@ func TestGolden(t *testing.T) {
 		// (its LAST SENT and RECEIVED repeats left out); textalldate with
 		// the old "frametype" header and a REFRESH's URCs between two
 		// ICCIDs; gammu-smsd through the journal, other daemons' lines
-		// among its own.
+		// among its own, one inside a frame's dump.
 		{"gammu-textall.log", Gammu},
 		{"gammu-textalldate.log", Gammu},
 		{"gammu-smsd-journal.log", Gammu},
