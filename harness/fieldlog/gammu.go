@@ -96,7 +96,7 @@ func gammuRow(s string, n int) ([]byte, bool) {
 
 // gammuDump is a frame being read.
 type gammuDump struct {
-	line   int // the header's
+	line   int    // the header's
 	daemon string // the header's daemon[pid], "" without one
 	kind   string
 	need   int
