@@ -64,6 +64,9 @@ func TestEchoPerByte(t *testing.T) {
 		{"A/ runs the previous line at its slash", keys(
 			[]keystroke{{in: "AT+CGMI\r", out: "AT+CGMI\r" + cgmi}}, typing("A"),
 			[]keystroke{{in: "/", out: "/" + cgmi}})},
+		{"control bytes alone (gammu's ESC CR) are no line: no echo, no answer", keys(
+			[]keystroke{{in: "\x1b"}, {in: "\r"}, {in: "\x1a\r"}}, typing("AT"),
+			[]keystroke{{in: "\r", out: "\r\r\nOK\r\n"}})},
 		{"a control byte is echoed and spoils the line", keys(typing("AT"),
 			[]keystroke{{in: "\x01", out: "\x01"}, {in: "\r", out: "\r\r\nERROR\r\n"}})},
 		// A/ repeats the previous command line, the refused one too: ERROR

@@ -225,7 +225,9 @@ type typed struct {
 // terminator of an empty line are not echoed (no line to end). A line
 // written whole, "A/" included, is echoed as it was written; one with a
 // control byte too (V.250 lets a DCE leave invalid characters out, and a
-// host that finds its line echoed whole knows where the ERROR belongs).
+// host that finds its line echoed whole knows where the ERROR belongs);
+// a control byte before anything typed is not echoed, and a line of
+// nothing else is none (at.Splitter).
 func frameTyped(sp *at.Splitter, p []byte) []typed {
 	var out []typed
 	var echo []byte
@@ -243,6 +245,9 @@ func frameTyped(sp *at.Splitter, p []byte) []typed {
 			if sp.Len() < before {
 				echo = append(echo, edit, ' ', edit)
 			}
+		case c < 0x20 && before == 0:
+			// A control byte before anything is typed (gammu's ESC) is
+			// no part of a command line: not echoed.
 		default:
 			echo = append(echo, c)
 		}

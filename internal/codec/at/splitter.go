@@ -27,7 +27,10 @@ type Line struct {
 // Splitter frames a byte stream into command lines. Lines end with CR, LF or
 // CR LF (the pair counts once); backspace (BS or DEL) deletes the previous
 // character, as a person at minicom expects; "A/" at the start of a line is
-// a line of its own at once (Line.Repeat); empty lines are dropped. Memory
+// a line of its own at once (Line.Repeat); empty lines are dropped, and so
+// are lines of control characters alone: no command line, as what comes
+// before "AT" is none (gammu starts with ESC CR, to leave an SMS prompt
+// it may have left open, and modems answer nothing to it). Memory
 // is bounded by MaxLine whatever the input. S3 and S5, when set, stand for
 // CR and BS (V.250 §6.2.1, §6.2.3); a lone LF still ends a line.
 type Splitter struct {
@@ -99,6 +102,8 @@ func (s *Splitter) finish() (Line, bool) {
 	switch {
 	case s.overflow:
 		return Line{Err: fmt.Errorf("%w: more than %d bytes", ErrLineTooLong, MaxLine)}, true
+	case s.badSeen && len(s.buf) == 0 && s.bad < 0x20:
+		return Line{}, false // control characters alone
 	case s.badSeen:
 		return Line{Err: fmt.Errorf("%w: control or non-ASCII byte 0x%02x", ErrMalformed, s.bad)}, true
 	case len(s.buf) == 0:
