@@ -129,6 +129,10 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					e.Role = Final // a final result nobody asked for
 				case e.Result != "":
 					e.Role = URC // RING in numeric form
+				case c.cmd >= 0 && !c.echoed && !c.answering && echoNext(recs[ri+1:], r.port, pieces[k+1:], t.Entries[c.cmd].Text):
+					// The modem's line came before the command's echo: it
+					// is no answer to it (a URC sent as the host typed).
+					e.Role = URC
 				case c.cmd >= 0 && !unsolicited(piece, t.Entries[c.cmd].Text):
 					e.Role, e.Cmd, c.answering = Info, c.cmd, true
 				default:
@@ -267,6 +271,41 @@ func finalNext(recs []record, port string, pieces []string) bool {
 		default:
 			if p := splitJoined(r.text); len(p) > 0 {
 				return isFinal(p[0])
+			}
+		}
+	}
+	return false
+}
+
+// echoNext reports whether the echo of cmd is among the modem's next
+// lines on port, before its next final result and the host's next line:
+// the rest of this record's pieces, then the records after it.
+func echoNext(recs []record, port string, pieces []string, cmd string) bool {
+	check := func(ps []string) (found, stop bool) {
+		for _, p := range ps {
+			if p == cmd {
+				return true, true
+			}
+			if at.Classify(p).Kind.IsFinal() {
+				return false, true
+			}
+		}
+		return false, false
+	}
+	if found, stop := check(pieces); stop {
+		return found
+	}
+	for i, r := range recs {
+		if i >= 64 { // a command's echo comes within a few lines, or never
+			return false
+		}
+		switch {
+		case r.port != port || r.dir == Tool || r.isAPD:
+		case r.dir == Host:
+			return false
+		default:
+			if found, stop := check(splitJoined(r.text)); stop {
+				return found
 			}
 		}
 	}

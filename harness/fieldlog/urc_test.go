@@ -34,3 +34,39 @@ func TestVendorURCs(t *testing.T) {
 		}
 	}
 }
+
+// TestLineBeforeTheEcho: a line the modem sent before the command's echo
+// (a vendor's notification of no known name, as a Motorola's +MBAN: at
+// gammu's AT+CBC) is no answer to the command: a URC; a line after the
+// echo is its answer, and a log without echo keeps taking the first line
+// as the answer.
+func TestLineBeforeTheEcho(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []Role
+	}{
+		{"before the echo", "> AT+CBC\n< +MBAN: Copyright 2000-2002 Motorola, Inc.\n< AT+CBC\n< +CBC: 0,60\n< OK\n",
+			[]Role{Command, URC, Echo, Info, Final}},
+		{"after the echo", "> AT+CBC\n< AT+CBC\n< +MBAN: Copyright\n< OK\n", []Role{Command, Echo, Info, Final}},
+		{"no echo", "> AT+CBC\n< +CBC: 0,60\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", []Role{Command, Info, Final, Command, Info, Final}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("echo.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Role
+			for _, e := range tr.Entries {
+				got = append(got, e.Role)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("roles %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("roles %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
