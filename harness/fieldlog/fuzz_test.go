@@ -77,7 +77,7 @@ func FuzzLogcat(f *testing.F) {
 	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")
 }
 func FuzzGammu(f *testing.F) {
-	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log")
+	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log", "gammu-text.log")
 }
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")

@@ -30,8 +30,12 @@ var (
 	// puts before the library's message: the daemon and its pid.
 	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?([\w./-]+\[\d+\]): (?:gammu: )?`)
 	gammuFrame  = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
-	// gammuParsed is a line gammu parsed out of an answer.
-	gammuParsed = regexp.MustCompile(`^\d+ ".*"\s*$`)
+	// gammuParsed is a line gammu parsed out of an answer: its number
+	// in the answer and the line between quotes.
+	gammuParsed = regexp.MustCompile(`^(\d+) "(.*)"\s*$`)
+	// gammuMarker is a message only gammu logs: its banner, and the state
+	// its AT parser reached.
+	gammuMarker = regexp.MustCompile(`^(?:\[Gammu +- |AT reply state: \d+\s*$)`)
 )
 
 // gammuRowBytes is how many bytes a dump line holds.
@@ -107,8 +111,18 @@ type gammuDump struct {
 // readGammu reads gammu's debug log: what it sent is the host's, what it
 // read the modem's, cut into lines at CR and LF; its own messages are
 // notes, but for the numbered lines it parsed out of an answer and the
-// frames an UNKNOWN frame report repeats.
+// frames an UNKNOWN frame report repeats. A log of gammu's messages alone
+// (--debug text: no frame dumps) is read from the lines it parsed out of
+// each answer: the modem's lines, the command shown only by its echo
+// (the first of them while echo is on), as lpac's old AT_DEBUG lines.
 func readGammu(file string, lines []string) (*Transcript, error) {
+	framed := false
+	for _, l := range lines {
+		if _, _, _, body := gammuLine(l); gammuFrame.MatchString(body) {
+			framed = true
+			break
+		}
+	}
 	var (
 		recs    []record
 		streams = serialLines{}
@@ -184,8 +198,14 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 			}
 			continue
 		}
-		if gammuParsed.MatchString(body) {
-			continue // repeats the RECEIVED frame
+		if m := gammuParsed.FindStringSubmatch(body); m != nil {
+			if !framed && m[2] != "" {
+				if frames++; frames > MaxEntries {
+					return nil, errAt(file, n, "more than %d answer lines", MaxEntries)
+				}
+				recs = append(recs, record{line: n, dir: Modem, t: t, text: m[2], echoOnly: true})
+			}
+			continue // else it repeats the RECEIVED frame
 		}
 		recs = append(recs, record{line: n, dir: Tool, t: t, text: body})
 	}
@@ -193,13 +213,17 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		return nil, errAt(file, len(lines), "the log ends inside the dump of the %s frame of line %d (%d of its %d bytes read)", cur.kind, cur.line, cur.got, cur.need)
 	}
 	if frames == 0 {
-		return nil, errAt(file, firstLine(lines), "gammu's messages, but no frame it sent or read (\"SENDING frame type 0x00/length 0x09/9\" and its dump, logged with --debug textall or textalldate): nothing to replay")
+		return nil, errAt(file, firstLine(lines), "gammu's messages, but no frame it sent or read (\"SENDING frame type 0x00/length 0x09/9\" and its dump, logged with --debug textall or textalldate) and no line it parsed out of an answer (`1 \"AT+CSQ\"`): nothing to replay")
+	}
+	if !framed {
+		return finish(file, clock, recs, false)
 	}
 	return streams.wire(file, clock, recs, false)
 }
 
-// looksLikeGammu reports a gammu frame header.
+// looksLikeGammu reports a gammu frame header, its banner or its AT
+// parser's state.
 func looksLikeGammu(l string) bool {
 	_, _, _, body := gammuLine(l)
-	return gammuFrame.MatchString(body)
+	return gammuFrame.MatchString(body) || gammuMarker.MatchString(body)
 }

@@ -112,6 +112,9 @@ func TestGolden(t *testing.T) {
 		{"gammu-textall.log", Gammu},
 		{"gammu-textalldate.log", Gammu},
 		{"gammu-smsd-journal.log", Gammu},
+		// --debug text: gammu's messages and the lines it parsed out of
+		// each answer, no frame dumps; a URC before an echo.
+		{"gammu-text.log", Gammu},
 		// Numeric result codes (ATV0, in an init string's ATE0V0): a
 		// plain transcript and a serial monitor with a URC, ERROR as 4, a
 		// +CME ERROR, RING as 2 and ATV1 back; socat's dump of "0\r"

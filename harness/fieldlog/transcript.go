@@ -73,7 +73,9 @@ const (
 	Logcat Format = "logcat"
 	// Gammu is gammu's debug log of its AT driver (--debug textall or
 	// textalldate, gammu-smsd's debuglevel): "SENDING frame type
-	// 0x00/length 0x09/9" or "RECEIVED …" and the frame's bytes in hex.
+	// 0x00/length 0x09/9" or "RECEIVED …" and the frame's bytes in hex;
+	// or, logged with --debug text, the lines it parsed out of each
+	// answer (`2 "+CSQ: 20,99"`).
 	Gammu Format = "gammu"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
