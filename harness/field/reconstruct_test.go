@@ -770,3 +770,37 @@ func TestCREGRegistrations(t *testing.T) {
 		t.Errorf("with +CEREG: registrations %v, want [1] (+CEREG's alone)", got)
 	}
 }
+
+// TestProfilesFromIMSIs: logs that name the subscriber by IMSI alone (a
+// host that never reads the ICCID) give a profile per IMSI, its ICCID
+// made up from it and said so; the first one read is enabled.
+func TestProfilesFromIMSIs(t *testing.T) {
+	manifest := `name: imsi
+source: "a hand-written log"
+logs:
+  - {file: plain.log, format: plain}
+device:
+  personality: generic
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "what the log shows"
+failure: {log: plain.log, line: 1, what: "none"}
+expect: reproduces
+`
+	log := "> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 208019876543210\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "imsi", map[string]string{ManifestFile: manifest, "plain.log": log}), Options{})
+	y := string(p.ScenarioYAML)
+	for _, want := range []string{
+		`{iccid: "89004600012345678903", operator: cmcc, imsi: "460001234567890", enabled: true}`,
+		`{iccid: "89002080198765432104", operator: orange-fr, imsi: "208019876543210"}`,
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("scenario lacks %s:\n%s", want, y)
+		}
+	}
+	if !assumed(p, "the logs read no ICCID: profile 89004600012345678903", "IMSI 460001234567890", "plain.log:2") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
 // operator is one operator of the reconstructed world.
@@ -954,7 +955,24 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID or profile list and the manifest lists none")
+		// The logs name the subscribers by IMSI alone (a host that never
+		// reads the ICCID: gammu, most SMS gateways): a profile each,
+		// its ICCID made up from the IMSI.
+		for _, idn := range ids {
+			if idn.IMSI == "" || slices.ContainsFunc(out, func(pr profile) bool { return pr.IMSI == idn.IMSI }) {
+				continue
+			}
+			op := opOfPLMN(homePLMN(idn.IMSI, known))
+			iccid, err := ident.MakeICCID("89" + strings.Repeat("0", 17-len(idn.IMSI)) + idn.IMSI)
+			if op == "" || err != nil {
+				continue
+			}
+			out = append(out, profile{ICCID: iccid, Operator: op, IMSI: idn.IMSI, origin: idn.Src.String()})
+			p.assume("the logs read no ICCID: profile %s (a made-up ICCID) stands for the subscriber of IMSI %s, %s's, which %s reads", iccid, idn.IMSI, op, idn.Src)
+		}
+	}
+	if len(out) == 0 {
+		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none")
 	}
 	// Which profile is enabled when the logs begin.
 	logEnabled, src := "", Src{}
