@@ -162,15 +162,17 @@ func cmdCNUM(m *Modem, c at.Command) error {
 		return fmt.Errorf("+CNUM: read EF MSISDN: %w: %w", err, at.CMESIMFailure)
 	}
 	for _, rec := range recs {
-		number, ton, err := saip.ParseMSISDN(rec)
+		number, _, err := saip.ParseMSISDN(rec)
 		if err != nil {
 			return fmt.Errorf("+CNUM: %w: %w", err, at.CMESIMFailure)
 		}
 		if number == "" {
 			continue
 		}
-		typ := 129 // unknown type of number, ISDN/telephony plan (TS 24.008 §10.5.4.7)
-		if ton&0x70 == saip.TONInternational&0x70 {
+		// <type> (TS 24.008 §10.5.4.7): 145 international, the "+"
+		// ParseMSISDN puts first; 129 unknown type, ISDN/telephony plan.
+		typ := 129
+		if strings.HasPrefix(number, "+") {
 			typ = 145
 		}
 		m.info(fmt.Sprintf(`+CNUM: ,"%s",%d`, number, typ))

@@ -624,8 +624,9 @@ func (p *Plan) steps(o Options) {
 				case !isCommand && fieldlog.ControlOnly(line) && len(t.Answer(k)) == 0:
 					// No command line at all, left unanswered: gammu's
 					// ESC CR to leave an SMS prompt it may have left
-					// open. What a modem does with one outside a prompt
-					// is not the failure anybody replays.
+					// open. The emulated modem takes no line in from it
+					// (at.Splitter drops it, as modules ignore it), so
+					// playing it would leave the replay waiting.
 					s.Skip = unansweredNoCommand
 				}
 			}

@@ -252,64 +252,50 @@ func (c *portConv) vSetting(line string) int {
 	return 0
 }
 
-// finalNext reports whether the modem's next line on port, before the
-// host's next line there, is a final result (verbose or numeric): the
-// pieces left of the line being read first, then the records after it.
-func finalNext(recs []record, port string, pieces []string) bool {
-	isFinal := func(s string) bool {
-		v, ok := at.NumericResult(s)
-		return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal()
+// modemAhead walks the modem's next lines on port, before the host's next
+// line there: the pieces left of the line being read first, then the
+// records after it (at most maxAhead of the modem's), until visit says it
+// has its answer.
+func modemAhead(recs []record, port string, pieces []string, visit func(piece string) (answer, done bool)) bool {
+	const maxAhead = 64 // what is looked for comes within a few lines, or never
+	for _, p := range pieces {
+		if answer, done := visit(p); done {
+			return answer
+		}
 	}
-	if len(pieces) > 0 {
-		return isFinal(pieces[0])
-	}
+	seen := 0
 	for _, r := range recs {
 		switch {
 		case r.port != port || r.dir == Tool || r.isAPD:
-		case r.dir == Host:
+		case r.dir == Host || seen >= maxAhead:
 			return false
 		default:
-			if p := splitJoined(r.text); len(p) > 0 {
-				return isFinal(p[0])
+			seen++
+			for _, p := range splitJoined(r.text) {
+				if answer, done := visit(p); done {
+					return answer
+				}
 			}
 		}
 	}
 	return false
 }
 
+// finalNext reports whether the modem's next line on port, before the
+// host's next line there, is a final result (verbose or numeric).
+func finalNext(recs []record, port string, pieces []string) bool {
+	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
+		v, ok := at.NumericResult(s)
+		return at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal(), true
+	})
+}
+
 // echoNext reports whether the echo of cmd is among the modem's next
-// lines on port, before its next final result and the host's next line:
-// the rest of this record's pieces, then the records after it.
+// lines on port, before its next final result and the host's next line.
 func echoNext(recs []record, port string, pieces []string, cmd string) bool {
-	check := func(ps []string) (found, stop bool) {
-		for _, p := range ps {
-			if p == cmd {
-				return true, true
-			}
-			if at.Classify(p).Kind.IsFinal() {
-				return false, true
-			}
-		}
-		return false, false
-	}
-	if found, stop := check(pieces); stop {
-		return found
-	}
-	for i, r := range recs {
-		if i >= 64 { // a command's echo comes within a few lines, or never
-			return false
-		}
-		switch {
-		case r.port != port || r.dir == Tool || r.isAPD:
-		case r.dir == Host:
-			return false
-		default:
-			if found, stop := check(splitJoined(r.text)); stop {
-				return found
-			}
-		}
-	}
-	return false
+	return modemAhead(recs, port, pieces, func(p string) (bool, bool) {
+		return p == cmd, p == cmd || at.Classify(p).Kind.IsFinal()
+	})
 }
 
 // skipOpenAnswer turns into notes the answers a log begins inside: on
