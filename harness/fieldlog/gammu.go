@@ -52,16 +52,9 @@ func gammuLine(l string) (time.Time, Clock, string, string) {
 			t, c = d, Absolute
 			l = l[len(m[0]):]
 		}
-	} else if d, dc := mmTime(l); dc == Absolute {
+	} else if d, dc, n := syslogPrefix(l); dc == Absolute {
 		// A syslog or journal line: its time, then host and daemon.
-		t, c = d, dc
-		if m := mmJournal.FindString(l); m != "" {
-			l = l[len(m):]
-		} else if m := mmLogread.FindString(l); m != "" {
-			l = l[len(m):]
-		} else if m := mmISO.FindString(l); m != "" {
-			l = l[len(m):]
-		}
+		t, c, l = d, dc, l[n:]
 	}
 	daemon := ""
 	if m := gammuDaemon.FindStringSubmatch(l); m != nil {

@@ -118,25 +118,33 @@ func mergeClock(have, c Clock) Clock {
 
 // mmTime reads the time a syslog, journal or logread prefix gives.
 func mmTime(l string) (time.Time, Clock) {
+	t, c, _ := syslogPrefix(l)
+	return t, c
+}
+
+// syslogPrefix reads the time a syslog, journal or logread prefix gives
+// and how long the prefix is (what a reader after the host and daemon
+// skips); 0 and NoTime without one.
+func syslogPrefix(l string) (time.Time, Clock, int) {
 	if m := mmISO.FindStringSubmatch(l); m != nil {
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
 			if t, err := time.Parse(layout, m[1]); err == nil {
-				return t, Absolute
+				return t, Absolute, len(m[0])
 			}
 		}
 	}
 	if m := mmLogread.FindStringSubmatch(l); m != nil {
 		if t, err := time.Parse("Jan 2 15:04:05 2006", m[1]+" "+m[2]+" "+m[3]+" "+m[4]); err == nil {
-			return t, Absolute
+			return t, Absolute, len(m[0])
 		}
 	}
 	if m := mmJournal.FindStringSubmatch(l); m != nil {
 		mon := strings.ToUpper(m[1][:1]) + strings.ToLower(m[1][1:])
 		if t, err := time.Parse("Jan 2 15:04:05.999999999", mon+" "+m[2]+" "+m[3]); err == nil {
-			return t, Absolute // year 0: the journal's short form has none
+			return t, Absolute, len(m[0]) // year 0: the journal's short form has none
 		}
 	}
-	return time.Time{}, NoTime
+	return time.Time{}, NoTime, 0
 }
 
 // unescapeMM undoes debug_log's escapes: <CR>, <LF>, and \<decimal> for
