@@ -122,8 +122,8 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		cur     *gammuDump
 		clock   = NoTime
 		last    time.Time
-		report  bool // LAST SENT was dumped: the RECEIVED after it repeats
-		frames  int
+		report  bool     // LAST SENT was dumped: the RECEIVED after it repeats
+		traffic int      // frames read, or answer lines in a log without frames
 		years   yearless // a syslog prefix's time has no year
 	)
 	for i, raw := range lines {
@@ -182,7 +182,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 				report = false
 			}
 			if !d.repeat {
-				if frames++; frames > MaxEntries {
+				if traffic++; traffic > MaxEntries {
 					return nil, errAt(file, n, "more than %d frames", MaxEntries)
 				}
 			}
@@ -193,7 +193,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 		}
 		if m := gammuParsed.FindStringSubmatch(body); m != nil {
 			if !framed && m[2] != "" {
-				if frames++; frames > MaxEntries {
+				if traffic++; traffic > MaxEntries {
 					return nil, errAt(file, n, "more than %d answer lines", MaxEntries)
 				}
 				recs = append(recs, record{line: n, dir: Modem, t: t, text: m[2], echoOnly: true})
@@ -205,7 +205,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 	if cur != nil {
 		return nil, errAt(file, len(lines), "the log ends inside the dump of the %s frame of line %d (%d of its %d bytes read)", cur.kind, cur.line, cur.got, cur.need)
 	}
-	if frames == 0 {
+	if traffic == 0 {
 		return nil, errAt(file, firstLine(lines), "gammu's messages, but no frame it sent or read (\"SENDING frame type 0x00/length 0x09/9\" and its dump, logged with --debug textall or textalldate) and no line it parsed out of an answer (`1 \"AT+CSQ\"`): nothing to replay")
 	}
 	if !framed {
