@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
@@ -74,29 +75,25 @@ func crsm(r *harness.Rig, cmd string) []byte {
 // for its FCP, then READ BINARY of its size or READ RECORD of each record.
 func readAll(r *harness.Rig, fid int) []byte {
 	GinkgoHelper()
-	fcp, _, err := tlv.ParseOne(crsm(r, fmt.Sprintf("AT+CRSM=192,%d", fid)))
+	params, err := fcp.Parse(crsm(r, fmt.Sprintf("AT+CRSM=192,%d", fid)))
 	Expect(err).NotTo(HaveOccurred())
-	desc, _ := fcp.Find(0x82)
-	size, _ := fcp.Find(0x80)
-	Expect(size.Value).To(HaveLen(2), "FCP of %04X", fid)
-	n := int(size.Value[0])<<8 | int(size.Value[1])
-	switch {
-	case len(desc.Value) == 2 && desc.Value[0] == 0x41: // transparent
+	n, desc := params.Size, params.Descriptor
+	switch desc.Structure {
+	case fcp.Transparent:
 		b := crsm(r, fmt.Sprintf("AT+CRSM=176,%d,0,0,%d", fid, n))
 		Expect(b).To(HaveLen(n))
 		return b
-	case len(desc.Value) == 5 && desc.Value[0] == 0x42: // linear fixed
-		recLen, recs := int(desc.Value[3]), int(desc.Value[4])
-		Expect(recLen * recs).To(Equal(n))
+	case fcp.LinearFixed:
+		Expect(desc.RecLen * desc.Records).To(Equal(n))
 		var all []byte
-		for i := 1; i <= recs; i++ {
-			b := crsm(r, fmt.Sprintf("AT+CRSM=178,%d,%d,4,%d", fid, i, recLen))
-			Expect(b).To(HaveLen(recLen))
+		for i := 1; i <= desc.Records; i++ {
+			b := crsm(r, fmt.Sprintf("AT+CRSM=178,%d,%d,4,%d", fid, i, desc.RecLen))
+			Expect(b).To(HaveLen(desc.RecLen))
 			all = append(all, b...)
 		}
 		return all
 	}
-	Fail(fmt.Sprintf("file %04X: descriptor %X", fid, desc.Value))
+	Fail(fmt.Sprintf("file %04X: a %s", fid, desc.Structure))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -447,32 +448,25 @@ func TestUSIMFileSizes(t *testing.T) {
 				t.Fatalf("SELECT: SW %04X, want 61xx", r.SW)
 			}
 			r = tx(t, fmt.Sprintf("00C00000%02X", r.SW&0xFF))
-			fcp, _, err := tlv.ParseOne(r.Data)
+			params, err := fcp.Parse(r.Data)
 			if err != nil || r.SW != apdu.SWOK {
 				t.Fatalf("GET RESPONSE %X %04X: %v", r.Data, r.SW, err)
 			}
-			desc, _ := fcp.Find(0x82)
-			size, _ := fcp.Find(0x80)
-			if len(size.Value) != 2 {
-				t.Fatalf("FCP %X without a file size", r.Data)
-			}
-			want := int(size.Value[0])<<8 | int(size.Value[1])
-			got := 0
-			switch {
-			case len(desc.Value) == 2 && desc.Value[0] == 0x41: // transparent
+			want, got := params.Size, 0
+			switch d := params.Descriptor; d.Structure {
+			case fcp.Transparent:
 				r = tx(t, "00B0000000")
 				got = len(r.Data)
-			case len(desc.Value) == 5 && desc.Value[0] == 0x42: // linear fixed
-				recLen, n := int(desc.Value[3]), int(desc.Value[4])
-				for i := 1; i <= n; i++ {
-					r = tx(t, fmt.Sprintf("00B2%02X04%02X", i, recLen))
+			case fcp.LinearFixed:
+				for i := 1; i <= d.Records; i++ {
+					r = tx(t, fmt.Sprintf("00B2%02X04%02X", i, d.RecLen))
 					if r.SW != apdu.SWOK {
 						t.Fatalf("record %d: SW %04X", i, r.SW)
 					}
 					got += len(r.Data)
 				}
 			default:
-				t.Fatalf("file descriptor %X", desc.Value)
+				t.Fatalf("FCP %X: a %s", r.Data, d.Structure)
 			}
 			if got != want {
 				t.Errorf("FCP says %d bytes, the file holds %d", want, got)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/saip"
@@ -258,8 +259,8 @@ func (n *node) add(c *node) *node {
 // The MF's and ADF USIM's PIN states for either state of PIN1, made once
 // (indexed by PIN1 enabled) and never written.
 var (
-	mfPINs   = [2][]saip.PINState{saip.MFPINStates(false), saip.MFPINStates(true)}
-	usimPINs = [2][]saip.PINState{saip.USIMPINStates(false), saip.USIMPINStates(true)}
+	mfPINs   = [2][]fcp.PINState{saip.MFPINStates(false), saip.MFPINStates(true)}
+	usimPINs = [2][]fcp.PINState{saip.USIMPINStates(false), saip.USIMPINStates(true)}
 )
 
 // fileSystem is the UICC view of one enabled profile, built at reset: the
@@ -292,7 +293,7 @@ func (fs *fileSystem) met(key byte) bool {
 // FCP's PIN status template announces (C6) and what its files' access
 // rules are checked against. PIN1's state is the profile's: a PIN
 // command changes it there, and the FCPs say so at once.
-func (fs *fileSystem) pins(df *node) []saip.PINState {
+func (fs *fileSystem) pins(df *node) []fcp.PINState {
 	on := 0
 	if fs.prof != nil && fs.prof.pins.PIN1Enabled {
 		on = 1
@@ -487,39 +488,25 @@ const uiccCharacteristics = 0x71
 // counts the memory a DF's files take, which the card does not model, and
 // terminals and pySim read it only when present.
 func (fs *fileSystem) fcp(n *node) []byte {
-	var items []tlv.TLV
+	t := fcp.Template{FID: n.fid, AID: n.aid, LifeCycle: 0x05, // operational, activated
+		ARRFile: n.arrFID(), ARRRecord: n.arr}
 	switch n.kind {
 	case kindDF:
-		items = append(items, tlv.New(0x82, []byte{0x78, 0x21}))
-	case kindTransparent:
-		items = append(items, tlv.New(0x82, []byte{0x41, 0x21}))
-	case kindLinear:
-		items = append(items, tlv.New(0x82, []byte{0x42, 0x21, 0x00, byte(n.recLen), byte(len(fs.recordList(n)))}))
-	}
-	items = append(items, tlv.New(0x83, u16(int(n.fid))))
-	if n.aid != nil {
-		items = append(items, tlv.New(0x84, n.aid))
-	}
-	if n.kind == kindDF && n.parent == nil {
-		items = append(items, tlv.Constructed(0xA5, tlv.New(0x80, []byte{uiccCharacteristics})))
-	}
-	items = append(items, tlv.New(0x8A, []byte{0x05}), // operational, activated
-		tlv.New(0x8B, append(u16(int(n.arrFID())), n.arr)))
-	switch n.kind {
-	case kindDF:
-		items = append(items, tlv.New(0xC6, saip.PINStatusTemplate(fs.pins(n))))
-	default:
-		items = append(items, tlv.New(0x80, u16(fs.size(n))))
-		sfi := []byte{}
-		if n.sfi != 0 {
-			sfi = []byte{n.sfi << 3}
+		t.Descriptor = fcp.Descriptor{Structure: fcp.DF, Shareable: true}
+		t.PINs = fs.pins(n)
+		if n.parent == nil {
+			t.UICC = []byte{uiccCharacteristics}
 		}
-		items = append(items, tlv.New(0x88, sfi))
+	case kindTransparent:
+		t.Descriptor = fcp.Descriptor{Structure: fcp.Transparent, Shareable: true}
+	case kindLinear:
+		t.Descriptor = fcp.Descriptor{Structure: fcp.LinearFixed, Shareable: true, RecLen: n.recLen, Records: len(fs.recordList(n))}
 	}
-	return tlv.Constructed(0x62, items...).Bytes()
+	if n.kind != kindDF {
+		t.Size, t.SFI = fs.size(n), n.sfi
+	}
+	return t.Bytes()
 }
-
-func u16(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
 
 // size is an EF's size in bytes.
 func (fs *fileSystem) size(n *node) int {

@@ -7,7 +7,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
-	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 )
 
 // Status words used by the modem (ISO 7816-4 §5.6, ETSI TS 102 221 §10.2).
@@ -144,21 +144,20 @@ func (m *Modem) readRecords(path []uint16) ([][]byte, error) {
 }
 
 // linearShape reads a linear fixed EF's record length and count from the
-// file descriptor (82) of its FCP template (62).
-func linearShape(fcp []byte) (recLen, n int, err error) {
-	t, _, err := tlv.ParseOne(fcp)
-	if err != nil || t.Tag != 0x62 {
-		return 0, 0, fmt.Errorf("FCP %X: not an FCP template", fcp)
+// file descriptor of its FCP template.
+func linearShape(b []byte) (recLen, n int, err error) {
+	t, err := fcp.Parse(b)
+	if err != nil {
+		return 0, 0, err
 	}
-	d, ok := t.Find(0x82)
-	if !ok || len(d.Value) != 5 || d.Value[0]&0x07 != 0x02 {
-		return 0, 0, fmt.Errorf("FCP %X: not a linear fixed EF", fcp)
+	d := t.Descriptor
+	if d.Structure != fcp.LinearFixed || d.Records == 0 {
+		return 0, 0, fmt.Errorf("FCP %X: a %s, not a linear fixed EF with a record count", b, d.Structure)
 	}
-	recLen, n = int(d.Value[2])<<8|int(d.Value[3]), int(d.Value[4])
-	if recLen == 0 || recLen > 255 || n == 0 || n > maxRecords {
-		return 0, 0, fmt.Errorf("FCP %X: %d records of %d bytes", fcp, n, recLen)
+	if d.RecLen > 255 || d.Records > maxRecords {
+		return 0, 0, fmt.Errorf("FCP %X: %d records of %d bytes", b, d.Records, d.RecLen)
 	}
-	return recLen, n, nil
+	return d.RecLen, d.Records, nil
 }
 
 // readICCID reads EF ICCID (2FE2 under the MF, TS 102 221 §13.2).

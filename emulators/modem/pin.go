@@ -13,7 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
-	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -346,22 +346,13 @@ func (m *Modem) pin1Enabled() (bool, error) {
 	if !selectOK(rsp) {
 		return false, fmt.Errorf("SELECT MF: SW %04X", sw(rsp))
 	}
-	fcp, _, err := tlv.ParseOne(rsp[:len(rsp)-2])
+	mf, err := fcp.Parse(rsp[:len(rsp)-2])
 	if err != nil {
-		return false, fmt.Errorf("MF FCP: %w", err)
+		return false, fmt.Errorf("MF: %w", err)
 	}
-	c6, ok := fcp.Find(0xC6)
-	if !ok {
-		return false, nil // no PIN status: no PIN to enable
-	}
-	dos, err := tlv.Parse(c6.Value)
-	if err != nil || len(dos) == 0 || dos[0].Tag != 0x90 {
-		return false, fmt.Errorf("MF PIN status template %X", c6.Value)
-	}
-	ps, keys := dos[0].Value, dos[1:]
-	for i, k := range keys {
-		if k.Tag == 0x83 && len(k.Value) == 1 && k.Value[0] == keyPIN1 {
-			return i/8 < len(ps) && ps[i/8]&(0x80>>(i%8)) != 0, nil
+	for _, p := range mf.PINs { // none: no PIN to enable
+		if p.Key == keyPIN1 {
+			return p.Enabled, nil
 		}
 	}
 	return false, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/bcd"
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
 )
@@ -136,22 +137,15 @@ func oidValue(o asn1.ObjectIdentifier) []byte {
 
 // File is a SEQUENCE OF CHOICE {doNotCreate [0], fileDescriptor [1] Fcp,
 // fillFileOffset [2], fillFileContent [3]}; content fills from offset 0.
-func file(tag uint32, content []byte, fcp ...tlv.TLV) tlv.TLV {
+func file(tag uint32, content []byte, params ...tlv.TLV) tlv.TLV {
 	var cs []tlv.TLV
-	if len(fcp) > 0 {
-		cs = append(cs, tlv.Constructed(0xA1, fcp...))
+	if len(params) > 0 {
+		cs = append(cs, tlv.Constructed(0xA1, params...))
 	}
 	if content != nil {
 		cs = append(cs, tlv.New(0x83, content))
 	}
 	return tlv.Constructed(tag, cs...)
-}
-
-// PINState is a PIN or ADM key of a PIN status template DO: its key
-// reference and whether its verification is enabled.
-type PINState struct {
-	Key     byte
-	Enabled bool
 }
 
 // Key references of the PIN status templates (TS 102 221 §9.5.1, table
@@ -172,33 +166,17 @@ var (
 )
 
 // MFPINStates are the MF's keys, PIN1 enabled or not.
-func MFPINStates(pin1Enabled bool) []PINState {
-	return []PINState{{keyPINAppl1, pin1Enabled}, {keyADM1, true}}
+func MFPINStates(pin1Enabled bool) []fcp.PINState {
+	return []fcp.PINState{{Key: keyPINAppl1, Enabled: pin1Enabled}, {Key: keyADM1, Enabled: true}}
 }
 
 // USIMPINStates are the ADF USIM's keys, PIN1 enabled or not.
-func USIMPINStates(pin1Enabled bool) []PINState {
-	return []PINState{{keyPINAppl1, pin1Enabled}, {keySecondPINAppl1, true}, {keyADM1, true}}
-}
-
-// PINStatusTemplate is the value of a PIN status template DO C6 (TS 102
-// 221 §11.1.1.4.10): the PS_DO 90, whose bits from b8 of its first byte
-// down say for each key reference in order whether it is enabled (1),
-// then a key reference 83 for each key.
-func PINStatusTemplate(pins []PINState) []byte {
-	ps := make([]byte, (len(pins)+7)/8)
-	var keys []byte
-	for i, p := range pins {
-		if p.Enabled {
-			ps[i/8] |= 0x80 >> (i % 8)
-		}
-		keys = tlv.New(0x83, []byte{p.Key}).AppendTo(keys)
-	}
-	return append(tlv.New(0x90, ps).Bytes(), keys...)
+func USIMPINStates(pin1Enabled bool) []fcp.PINState {
+	return []fcp.PINState{{Key: keyPINAppl1, Enabled: pin1Enabled}, {Key: keySecondPINAppl1, Enabled: true}, {Key: keyADM1, Enabled: true}}
 }
 
 // pinStatus is the Fcp's pinStatusTemplateDO (C6) for pins.
-func pinStatus(pins []PINState) tlv.TLV { return tlv.New(0xC6, PINStatusTemplate(pins)) }
+func pinStatus(pins []fcp.PINState) tlv.TLV { return tlv.New(0xC6, fcp.PINStatusTemplate(pins)) }
 
 func (p Profile) header() tlv.TLV {
 	services := tlv.Constructed(0xA5, tlv.Null(0x81), tlv.Null(0x84)) // usim [1], milenage [4]

@@ -3,6 +3,7 @@ package saip
 import (
 	"fmt"
 
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 )
 
@@ -102,11 +103,11 @@ func ef(pe, tag uint32, content []byte, recLen int) tlv.TLV {
 	if t.RecLen == recLen && t.Size == size {
 		return file(tag, content)
 	}
-	desc := []byte{0x41, 0x21}
+	desc := fcp.Descriptor{Structure: fcp.Transparent, Shareable: true}
 	if recLen > 0 {
-		desc = []byte{0x42, 0x21, byte(recLen >> 8), byte(recLen)}
+		desc = fcp.Descriptor{Structure: fcp.LinearFixed, Shareable: true, RecLen: recLen}
 	}
-	return file(tag, content, tlv.New(0x82, desc), tlv.New(0x80, []byte{byte(len(content) >> 8), byte(len(content))}))
+	return file(tag, content, tlv.New(0x82, desc.Bytes()), tlv.New(0x80, []byte{byte(len(content) >> 8), byte(len(content))}))
 }
 
 // CreatedFile is a file as an installer creates it from a package: the
@@ -179,14 +180,15 @@ func createdAs(t TemplateFile, comp tlv.TLV) (CreatedFile, bool) {
 		if part.Tag != 0xA1 {
 			continue
 		}
-		fcp, _ := part.Children()
-		if d, ok := tlv.Find(fcp, 0x82); ok && !t.DF {
+		params, _ := part.Children()
+		if d, ok := tlv.Find(params, 0x82); ok && !t.DF {
+			desc, err := fcp.ParseDescriptor(d.Value)
 			f.RecLen = 0
-			if len(d.Value) == 4 && d.Value[0]&0x07 == 0x02 {
-				f.RecLen = int(d.Value[2])<<8 | int(d.Value[3])
+			if err == nil && desc.Structure == fcp.LinearFixed {
+				f.RecLen = desc.RecLen
 			}
 		}
-		if s, ok := tlv.Find(fcp, 0x80); ok {
+		if s, ok := tlv.Find(params, 0x80); ok {
 			n := 0
 			for _, b := range s.Value {
 				n = n<<8 | int(b)

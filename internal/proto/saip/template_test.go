@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhil/esimhil/internal/codec/fcp"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/hexdump"
 )
@@ -145,8 +146,8 @@ func TestAccessVectors(t *testing.T) {
 		{"11: read always, update never", rec(ARRReadAlwaysUpdateNever), "800101 9000 800102 9700"},
 		{"14: a DF's administration ADM1", rec(ARRDF), "80013F A40683010A950108"},
 		{"3: unused, ADM1", rec(3), "800103 A40683010A950108"},
-		{"MF: PIN1 disabled, ADM1 enabled", PINStatusTemplate(MFPINs), "900140 830101 83010A"},
-		{"USIM: PIN1 disabled, PIN2 and ADM1 enabled", PINStatusTemplate(USIMPINs), "900160 830101 830181 83010A"},
+		{"MF: PIN1 disabled, ADM1 enabled", fcp.PINStatusTemplate(MFPINs), "900140 830101 83010A"},
+		{"USIM: PIN1 disabled, PIN2 and ADM1 enabled", fcp.PINStatusTemplate(USIMPINs), "900160 830101 830181 83010A"},
 	}
 	for _, tc := range tests {
 		if want := hexdump.Bytes(t, tc.want); !bytes.Equal(tc.got, want) {
