@@ -12,7 +12,7 @@ PERSONALITIES := $(basename $(notdir $(wildcard fixtures/personalities/*.yaml)))
 all: build
 
 # What the tests need beyond Go: Debian packages (ser2net, tshark, asn1c,
-# openssl, gcc) and the pinned modules. ci/install.sh installs only what is
+# openssl, gcc, chromium) and the pinned modules. ci/install.sh installs only what is
 # missing (apt-get, as root or through sudo), so on a fresh machine `make
 # run` and `make test` set everything up themselves; afterwards this is a
 # few seconds of version checks.
