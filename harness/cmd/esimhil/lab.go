@@ -22,7 +22,7 @@ import (
 const labUsage = `usage:
   esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N]
   esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
-                     [--scenario FILE] [--baud N] [--timeout D] [--simtrace udp://HOST:PORT|off]
+                     [--scenario FILE] [--baud N] [--timeout D] [--restart D] [--simtrace udp://HOST:PORT|off]
   esimhil lab sniff [--simtrace udp://HOST:PORT] [--out FILE.pcapng] [--for D]
   esimhil lab diff DIR [--personality NAME] [--scenario FILE]
   esimhil lab personality DIR [--name NAME]
@@ -49,6 +49,9 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return labPersonality(args[1:], stdout, stderr)
 	case "sniff":
 		return labSniff(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, labUsage)
+		return 0
 	}
 	fmt.Fprintf(stderr, "esimhil lab: unknown command %q\n%s", args[0], labUsage)
 	return 2
@@ -113,7 +116,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", "", "recording directory to write")
 	scriptFile := fs.String("script", "", "AT script (default: the built-in fixtures/scripts/probe-es10.yaml)")
 	pers := fs.String("personality", "auto", "the modem's dialect, or auto to probe it")
-	scen := fs.String("scenario", "", "emulator scenario that `lab diff` plays the script against (default: the built-in lab-home)")
+	scen := fs.String("scenario", "", "emulator scenario that lab diff plays the script against (default: the built-in lab-home)")
 	baud := fs.Int("baud", 115200, "baud rate")
 	timeout := fs.Duration("timeout", 5*time.Second, "time one command may take")
 	restart := fs.Duration("restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")

@@ -31,6 +31,9 @@ func TestLabCommands(t *testing.T) {
 		{[]string{"lab", "diff", t.TempDir()}, 2, "", "manifest.yaml"},
 		{[]string{"lab", "personality", filepath.Join(fixtures, "recordings", "emulator-quectel-eg25"), "--name", "x"}, 0, "name: x\nbase: quectel-eg25\n", ""},
 		{[]string{"lab", "frobnicate"}, 2, "", "unknown command"},
+		{[]string{"lab", "--help"}, 0, "esimhil lab record --modem PORT", ""},
+		{[]string{"lab", "help"}, 0, "[--restart D]", ""},
+		{[]string{"lab", "record", "--help"}, 2, "", "-scenario string\n"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
