@@ -56,7 +56,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() != 0 || *tmpl == "" {
 		fmt.Fprintf(stderr, "esimhil fleet: --scenario-template is required\n%s", fleetUsage)
@@ -206,7 +206,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil fleet merge: no result files\n%s", fleetUsage)
@@ -252,7 +252,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if *file == "" || fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)

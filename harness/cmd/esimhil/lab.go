@@ -65,7 +65,7 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	baud := fs.Int("baud", 115200, "baud rate for --probe")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
-		return 2
+		return usageExit(err)
 	}
 	if *probe != "" {
 		c, err := openAT(ctx, *probe, *baud, 2*time.Second)
@@ -122,7 +122,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	restart := fs.Duration("restart", personality.DefaultTimeouts.Restart, "how long a port that dropped (a modem resetting, ser2net restarted) may take to come back")
 	sniff := fs.String("simtrace", simtrace.Off, "where a SIMtrace2 sends GSMTAP (udp://host:port): its APDUs go into DIR/traffic.pcapng")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
@@ -232,7 +232,7 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
-		return 2
+		return usageExit(err)
 	}
 	ds, rec, err := harness.DiffRecording(dir, *pers, *scen)
 	if err != nil {
@@ -258,7 +258,7 @@ func labPersonality(args []string, stdout, stderr io.Writer) int {
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
-		return 2
+		return usageExit(err)
 	}
 	rec, err := record.Load(dir)
 	if err != nil {

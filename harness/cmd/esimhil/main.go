@@ -69,6 +69,17 @@ func main() {
 	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// usageExit is the exit status after a subcommand's flags failed to
+// parse (err) or left it without what it needs (nil): 0 for -h/--help,
+// whose usage the flag set has printed, as Go's own flag handling exits;
+// 2 otherwise.
+func usageExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
 // stopSignal is the cause of the command's context when a signal ends it.
 type stopSignal struct{ sig os.Signal }
 
@@ -142,7 +153,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil run: no scenario files\n%s", usage)
@@ -268,7 +279,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "out", "the run's output directory (report.json, scenarios/)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	entries, notes, err := report.Gather(*out)
 	if err != nil {
@@ -293,7 +304,7 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "name shown on the page (default: the directory's name)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil timeline: no run directories\n%s", usage)
@@ -339,7 +350,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+" (default: the scenario's)")
 	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "esimhil emulate: unexpected arguments %q\n%s", fs.Args(), usage)

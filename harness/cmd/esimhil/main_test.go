@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,6 +145,25 @@ func TestUsage(t *testing.T) {
 	}
 	if code := cli(context.Background(), []string{"run"}, &stdout, &stderr); code != 2 {
 		t.Fatalf("run without files: exit %d", code)
+	}
+	if code := cli(context.Background(), []string{"run", "--frobnicate"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("run with an unknown flag: exit %d", code)
+	}
+}
+
+// Every subcommand's -h and --help print its flags and exit 0, as Go's own
+// flag handling does; they run nothing.
+func TestSubcommandHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"run"}, {"report"}, {"timeline"}, {"fleet"}, {"fleet", "merge"}, {"serve"},
+		{"emulate"}, {"replay"}, {"log"}, {"fixture"}, {"lab", "discover"}, {"lab", "record"}, {"lab", "diff", t.TempDir()},
+		{"lab", "personality", t.TempDir()}, {"lab", "sniff"}} {
+		for _, h := range []string{"-h", "--help"} {
+			var stdout, stderr bytes.Buffer
+			args := append(slices.Clone(cmd), h)
+			if code := cli(context.Background(), args, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "Usage of") {
+				t.Errorf("%q: exit %d\nstdout %s\nstderr %s", args, code, stdout.String(), stderr.String())
+			}
+		}
 	}
 }
 

@@ -29,7 +29,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", filepath.Join("out", "replay"), "directory for per-fixture artifacts")
 	verbose := fs.Bool("v", false, "print what the reconstruction assumed")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil replay: no fixture directories\n%s", replayUsage)
@@ -80,7 +80,7 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "", "the log's format: "+fieldlog.FormatNames()+" (default: detected)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil log: no log files\n%s", replayUsage)
@@ -112,7 +112,7 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", filepath.Join("fixtures", "field"), "where the fixture's directory is made")
 	source := fs.String("source", "", "where the logs come from, for the manifest")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if *name == "" || fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil fixture: want --name and at least one log\n%s", replayUsage)

@@ -26,7 +26,7 @@ func labSniff(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dur := fs.Duration("for", 0, "stop after this long (default: at Ctrl-C or SIGTERM)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
-		return 2
+		return usageExit(err)
 	}
 	sess, err := capture.Start(capture.Config{Path: *out, Mode: capture.Tap})
 	if err != nil {
