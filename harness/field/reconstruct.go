@@ -209,7 +209,30 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p.steps(o)
+	if o.Emulated != nil && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Skip == "" }) && !p.hasURCs() {
+		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
+	}
 	return p, nil
+}
+
+// hasURCs reports whether the logs show a URC, which a replay compares
+// even when it plays none of their commands.
+func (p *Plan) hasURCs() bool {
+	return slices.ContainsFunc(p.Fixture.Logs, func(t *fieldlog.Transcript) bool {
+		return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Role == fieldlog.URC })
+	})
+}
+
+// unplayed is why the steps not played are not, once each: the commands
+// the emulated modem lacks ("+CMGL is not emulated"), in log order.
+func (p *Plan) unplayed() []string {
+	var why []string
+	for _, s := range p.Steps {
+		if s.Skip != "" && !slices.Contains(why, s.Skip) {
+			why = append(why, s.Skip)
+		}
+	}
+	return clipList(why, 6)
 }
 
 // leftOpen finds the logical channels open when the logs begin: a

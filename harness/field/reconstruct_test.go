@@ -226,6 +226,34 @@ func TestNotEmulated(t *testing.T) {
 	}
 }
 
+// TestNothingPlayed: logs whose every command the emulated modem lacks
+// (an SMS gateway's +CPMS and +CMGL) are refused, naming what it lacks,
+// rather than replayed with nothing compared; one command it has is enough.
+func TestNothingPlayed(t *testing.T) {
+	emulated := func(name string) bool { return name != "+CPMS" && name != "+CMGL" }
+	for _, tc := range []struct{ name, log, err string }{
+		{"none emulated", "> AT+CPMS=\"SM\"\n< +CPMS: 0,30,0,30,0,30\n< OK\n> AT+CMGL=4\n< OK\n> AT+CMGL=4\n< OK\n",
+			"manifest.yaml:4:3: logs: nothing to replay: the emulated modem implements none of the logs' commands (+CPMS is not emulated, +CMGL is not emulated), and the logs show no URC"},
+		{"none emulated, a URC", "> AT+CMGL=4\n< OK\n< +CEREG: 5\n", ""},
+		{"one emulated", "> AT+CPMS=\"SM\"\n< +CPMS: 0,30,0,30,0,30\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "sms", map[string]string{"host.log": tc.log, ManifestFile: "name: sms\nsource: \"a hand-written transcript\"\n" +
+				"logs:\n  - {file: host.log, format: plain}\ndevice:\n  personality: generic\n" +
+				"  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n" +
+				"network:\n  operators:\n    - {id: orange-fr, plmn: \"20801\", country: FR, name: Orange}\n" +
+				"expected: \"x\"\nfailure: {log: host.log, line: 1, what: \"x\"}\nexpect: reproduces\n"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Reconstruct(f, Options{Emulated: emulated})
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("error %v, want %q", err, tc.err)
+			}
+		})
+	}
+}
+
 // TestNoTestForms: a refused test form is the modem's lack of test forms
 // only when the command itself works somewhere in the logs
 // (personality.TestFormVerdicts, the lab draft's rule too); a modem that

@@ -36,6 +36,12 @@ var (
 	// gammuMarker is a message only gammu logs: its banner, and the state
 	// its AT parser reached.
 	gammuMarker = regexp.MustCompile(`^(?:\[Gammu +- |AT reply state: \d+\s*$)`)
+	// gammuTimeout is gammu giving up on an answer: it sends the frame
+	// again ("[Retrying 1 type 0x00]") or, out of tries, reports
+	// ERR_TIMEOUT ("No response in specified timeout. Probably phone not
+	// connected.", alone or after the call that failed, or in
+	// gammu-smsd's own words around it).
+	gammuTimeout = regexp.MustCompile(`^\[Retrying \d+ type 0x00\]\s*$|No response in specified timeout`)
 )
 
 // gammuRowBytes is how many bytes a dump line holds.
@@ -200,7 +206,7 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 			}
 			continue // else it repeats the RECEIVED frame
 		}
-		recs = append(recs, record{line: n, dir: Tool, t: t, text: body})
+		recs = append(recs, record{line: n, dir: Tool, t: t, text: body, timeout: gammuTimeout.MatchString(body)})
 	}
 	if cur != nil {
 		return nil, errAt(file, len(lines), "the log ends inside the dump of the %s frame of line %d (%d of its %d bytes read)", cur.kind, cur.line, cur.got, cur.need)

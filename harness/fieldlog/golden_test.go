@@ -37,6 +37,11 @@ func TestGolden(t *testing.T) {
 		// journalctl --since cut inside ttyUSB3's answer, before ttyUSB2's
 		// first command: that answer's lines alone are skipped.
 		{"mm-open-two-ports.log", MM},
+		// Timeouts: a "Serial command timed out" while two ports have a
+		// command pending (which one is not said: none is taken), then a
+		// port's count of its timeouts, each after a command left
+		// unanswered; the log ends on one.
+		{"mm-timeout.log", MM},
 		// socat 1.7.4.4 as a sniffer between a host and the emulator
 		// (socat -v PTY,link=… <modem>): its nine-digit microseconds,
 		// headers glued to data without a line feed, control bytes as '.'.
@@ -112,6 +117,9 @@ func TestGolden(t *testing.T) {
 		{"gammu-textall.log", Gammu},
 		{"gammu-textalldate.log", Gammu},
 		{"gammu-smsd-journal.log", Gammu},
+		// A modem that stopped answering: gammu-smsd retries AT+CMGL=4
+		// twice, then gives up with ERR_TIMEOUT, and the log ends.
+		{"gammu-smsd-hang.log", Gammu},
 		// --debug text: gammu's messages and the lines it parsed out of
 		// each answer, no frame dumps; a URC before an echo.
 		{"gammu-text.log", Gammu},

@@ -17,7 +17,12 @@ import (
 // ("[mm-at-serial-port.c:298] debug_log(): (ttyACM0): --> '…'"); and
 // whatever syslog, the journal or OpenWrt's logread put in front.
 var (
-	mmIO = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)(?:\.(\d+))?\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
+	// mmTimeout is ModemManager giving up on an answer: the error a
+	// command's caller logs ("… failed: 'Serial command timed out'"),
+	// which names no port, and from the second timeout in a row the
+	// port's count ("port ttyUSB2 timed out 2 consecutive times").
+	mmTimeout = regexp.MustCompile(`Serial command timed out|port (\S+) timed out \d+ consecutive times`)
+	mmIO      = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)(?:\.(\d+))?\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
 	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
 	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
 	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
@@ -66,7 +71,11 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 			t = years.place(t) // a journal's date: over New Year
 		}
 		if m == nil {
-			recs = append(recs, record{line: n, dir: Tool, t: t, text: l})
+			r := record{line: n, dir: Tool, t: t, text: l}
+			if to := mmTimeout.FindStringSubmatch(l); to != nil {
+				r.timeout, r.port = true, to[1]
+			}
+			recs = append(recs, r)
 			clock = mergeClock(clock, c)
 			continue
 		}

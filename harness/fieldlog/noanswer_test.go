@@ -41,3 +41,58 @@ func TestNoAnswerNote(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterTimeouts: a log whose writer says it gave up waiting for an
+// answer (gammu's retries and ERR_TIMEOUT, ModemManager's "Serial command
+// timed out" and its count of a port's timeouts) leaves that command
+// unanswered and reads to its end; without such a note, or with one that
+// could be any of several pending commands, a last command without its
+// answer is still a log cut off.
+func TestWriterTimeouts(t *testing.T) {
+	const (
+		gammuHead = "SENDING frame type 0x00/length 0x07/7\n" +
+			"41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.         \n"
+		mmHead = "<dbg> [1772524801.100211] [modem0/ttyUSB2/at] --> 'AT+CSQ<CR>'\n"
+		mmTwo  = "<dbg> [1772524801.100211] [modem0/ttyUSB2/at] --> 'AT+CSQ<CR>'\n" +
+			"<dbg> [1772524801.200211] [modem0/ttyUSB3/at] --> 'AT+CEREG?<CR>'\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		format    Format
+		gaveUp    int    // the line of the command a note gave up on
+		err       string // "" reads
+	}{
+		{"gammu retries", gammuHead + "[Retrying 1 type 0x00]\n" + gammuHead + "Leaving GSM_GetSignalQuality\n" +
+			"GSM_GetSignalQuality failed with error TIMEOUT[14]: No response in specified timeout. Probably phone not connected.\n", Gammu, 5, ""},
+		{"gammu-smsd's own words", gammuHead + "Error getting signal: No response in specified timeout. Probably phone not connected. (TIMEOUT[14])\n", Gammu, 2, ""},
+		{"gammu without a timeout", gammuHead + "Leaving GSM_GetSignalQuality\n", Gammu, 0, "the log ends before the final result of AT+CSQ: truncated?"},
+		{"gammu's retry of another type", gammuHead + "[Retrying 1 type 0x02]\n", Gammu, 0, "truncated?"},
+		{"MM's error", mmHead + "<dbg> [1772524804.2] [modem0] couldn't load signal quality: 'Serial command timed out'\n", MM, 1, ""},
+		{"MM's count names the port", mmTwo + "<wrn> [1772524804.2] [modem0] port ttyUSB3 timed out 2 consecutive times\n" +
+			"<dbg> [1772524804.3] [modem0/ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", MM, 2, ""},
+		{"MM's error with two commands pending", mmTwo + "<dbg> [1772524804.2] [modem0] couldn't load signal quality: 'Serial command timed out'\n", MM, 0, "truncated?"},
+		{"MM's count of another port", mmHead + "<wrn> [1772524804.2] [modem0] port ttyUSB3 timed out 2 consecutive times\n", MM, 0, "truncated?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("x.log", []byte(tc.log), tc.format)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gaveUp []int
+			for _, e := range tr.Entries {
+				if e.GaveUpOn > 0 {
+					gaveUp = append(gaveUp, e.GaveUpOn)
+				}
+			}
+			if len(gaveUp) == 0 || gaveUp[len(gaveUp)-1] != tc.gaveUp {
+				t.Errorf("notes gave up on lines %v, want the last on %d", gaveUp, tc.gaveUp)
+			}
+		})
+	}
+}

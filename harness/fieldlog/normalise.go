@@ -25,10 +25,38 @@ type record struct {
 	// noAnswer marks an at.log note that the modem never answered the
 	// command it names (NoAnswerNote).
 	noAnswer bool
+	// timeout marks a note of the log's writer that it gave up waiting
+	// for an answer (gammu's "[Retrying 1 type 0x00]", ModemManager's
+	// "Serial command timed out"): the command pending on port, or the
+	// only one pending anywhere when port is "", went unanswered.
+	timeout bool
 	// echoOnly marks a modem line of a log that shows commands only
 	// through their echo (lpac's old "AT_DEBUG: " lines): a line that
 	// reads as a command is both the command and its echo.
 	echoOnly bool
+}
+
+// timedOut is the conversation whose pending command a writer's timeout
+// note ends: port's, or with no port named the only one with a command
+// pending; nil when none is pending or the note could be any of several.
+func timedOut(ports map[string]*portConv, port string) *portConv {
+	if port != "" {
+		if c := ports[port]; c != nil && c.cmd >= 0 {
+			return c
+		}
+		return nil
+	}
+	var found *portConv
+	for _, c := range ports {
+		if c.cmd < 0 {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = c
+	}
+	return found
 }
 
 // normalise puts the records of one log together: pairs every command
@@ -70,6 +98,12 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				c.cmd, c.prev = -1, -1 // the log is whole: the command went unanswered
 			}
 			e := base
+			if r.timeout {
+				if p := timedOut(ports, r.port); p != nil {
+					e.GaveUpOn = t.Entries[p.cmd].Line
+					p.cmd, p.prev = -1, -1 // the writer stopped waiting: no answer came
+				}
+			}
 			e.Role, e.Text = Note, r.text
 			if r.isAPD {
 				e.APDU = &APDU{Raw: r.apdu, Response: r.dir == Modem}

@@ -193,6 +193,11 @@ type Entry struct {
 	// (its command cut off before the log): a Note now, not the
 	// conversation's.
 	OpenAnswer bool
+	// GaveUpOn is, on a note of the log's writer giving up waiting for an
+	// answer (gammu's "[Retrying 1 type 0x00]", ModemManager's "Serial
+	// command timed out"), the line of the command it gave up on, which
+	// the modem left unanswered; 0 else.
+	GaveUpOn int
 }
 
 // Verbose is the line's text, a result code the modem sent in numeric
