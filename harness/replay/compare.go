@@ -170,6 +170,14 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 					last = a[len(a)-1]
 				}
 				d.Src, d.At = field.Src{File: rec.File, Line: last.Line}, f.EntryTime(s.Log, s.Entry)
+				if gaveUp, ok := gaveUpOn(rec, s.Entry); ok && len(a) == 0 {
+					writer := string(rec.Format)
+					if rec.Format == fieldlog.MM {
+						writer = "ModemManager"
+					}
+					d.Context += fmt.Sprintf(", which the field modem never gave (%s gave up waiting at %s:%d); the emulated modem does not stop answering",
+						writer, baseName(rec.File), gaveUp.Line)
+				}
 			}
 			if j < len(b) {
 				d.Replayed, d.Line = b[j].Text, b[j].Line
@@ -187,6 +195,17 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	return nil
+}
+
+// gaveUpOn finds the note by which the log's writer gave up waiting for
+// command k's answer (fieldlog.Entry.GaveUpOn).
+func gaveUpOn(t *fieldlog.Transcript, k int) (fieldlog.Entry, bool) {
+	for _, e := range t.Entries[k+1:] {
+		if e.GaveUpOn == t.Entries[k].Line && e.Role == fieldlog.Note {
+			return e, true
+		}
+	}
+	return fieldlog.Entry{}, false
 }
 
 // formNote says when two final results differ in form alone, digits on

@@ -1143,3 +1143,22 @@ func TestLastCommandUnanswered(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldModemGaveNoAnswer: a command the field host gave up waiting
+// for (ModemManager's "Serial command timed out") and the emulated modem
+// answers is the divergence, and the report says the field modem never
+// answered and the emulated one does not stop answering.
+func TestFieldModemGaveNoAnswer(t *testing.T) {
+	prefix := "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.%d00000] [modem0/ttyUSB2/at] "
+	log := fmt.Sprintf(prefix, 1) + `--> 'AT+CPIN?<CR>'` + "\n" +
+		fmt.Sprintf(prefix, 2) + `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'` + "\n" +
+		fmt.Sprintf(prefix, 3) + `--> 'AT+CSQ<CR>'` + "\n" +
+		"Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.900000] [modem0] couldn't load signal quality: 'Serial command timed out'\n"
+	res := replay(t, newFixture(t, "no-answer", map[string]string{"mm.log": log,
+		field.ManifestFile: orangeFixture("no-answer", "quectel-eg25", "mm.log", "mm", 3)}))
+	d := res.Divergence
+	want := "the answer to AT+CSQ (mm.log:3), which the field modem never gave (ModemManager gave up waiting at mm.log:4); the emulated modem does not stop answering"
+	if d == nil || d.Track != Exchanges || d.Context != want || d.Recorded != "" || d.Replayed == "" {
+		t.Fatalf("divergence %+v, want %q:\n%s", d, want, Report(res))
+	}
+}
