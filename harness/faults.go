@@ -39,11 +39,12 @@ type faultPlan struct {
 	// event that switches it on again names that entry too.
 	unreachable  map[string]int
 	platformDown int // -1: reachable
+	atHung       int // the at_port: hang entry in force, -1: none
 }
 
 func newFaultPlan(r *Rig) *faultPlan {
 	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
-		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1}
+		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1}
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			p.hostOp[o.SMDP] = o.ID
@@ -204,6 +205,11 @@ func (p *faultPlan) schedule() {
 			if f.Until > 0 {
 				at(f.Until, p.syncPlatform)
 			}
+		case f.Kind == scenario.ATPortHang:
+			at(f.From, p.syncATPort)
+			if f.Until > 0 {
+				at(f.Until, p.syncATPort)
+			}
 		case f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable:
 			at(f.From, func() { p.syncSMDP(f.Operator) })
 			if f.Until > 0 {
@@ -211,6 +217,31 @@ func (p *faultPlan) schedule() {
 			}
 		}
 	}
+}
+
+// syncATPort hangs the modem's AT port exactly while one of the at_port
+// entries is in force, and logs each change as a fault event of the
+// entry that starts or ends it. It runs inside loop work (a timer).
+func (p *faultPlan) syncATPort() {
+	t := p.elapsed()
+	entry := -1
+	for i, f := range p.faults {
+		if f.Kind == scenario.ATPortHang && f.Active(t) {
+			entry = i
+			break
+		}
+	}
+	was := p.atHung
+	if (was >= 0) == (entry >= 0) {
+		return
+	}
+	p.atHung = entry
+	on := entry >= 0
+	if !on {
+		entry = was
+	}
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.ATPortHang), "target": "device", "at": "modem", "on": on, "entry": entry})
+	p.r.Modem.SetATHung(on)
 }
 
 // syncPlatform makes the platform refuse connections exactly while one of

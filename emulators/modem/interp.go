@@ -65,7 +65,7 @@ func (m *Modem) take(p typed) {
 	switch {
 	case p.ends:
 		m.handleLine(p.line, p.echo)
-	case m.st.echo && !m.st.off && !m.st.restarting:
+	case m.st.echo && !m.st.off && !m.st.restarting && !m.st.hung:
 		m.out.push(p.echo)
 	}
 }
@@ -83,6 +83,10 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	if m.st.restarting {
 		// A rebooting modem does not answer; the host waits for RDY.
 		m.logIn(l.Text + " (ignored: restarting)")
+		return
+	}
+	if m.st.hung {
+		m.logIn(l.Text + " (ignored: AT port hung)")
 		return
 	}
 	// The end of the line's echo and its answer leave in one write.

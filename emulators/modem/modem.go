@@ -150,9 +150,12 @@ type state struct {
 	typing     at.Splitter
 	fun        int
 	restarting bool
-	cardOn     bool
-	iccid      string
-	imsi       string
+	// hung is an AT port whose firmware task has stopped (SetATHung): the
+	// radio, the toolkit and the card go on, the host hears nothing.
+	hung   bool
+	cardOn bool
+	iccid  string
+	imsi   string
 	// pin is the card's PIN1 state as +CPIN? reports it (READY, SIM PIN,
 	// SIM PUK), "" without a card: the USIM is read only once READY.
 	pin        string
@@ -277,9 +280,24 @@ func (m *Modem) Path() string {
 // everything said so far. Replay synchronises on it.
 func (m *Modem) Written() int64 { return m.out.totalBytes() }
 
-// Listening reports whether the modem takes command lines: neither
-// restarting nor powered off. Call it from inside loop work.
-func (m *Modem) Listening() bool { return !m.st.off && !m.st.restarting }
+// Listening reports whether the modem answers command lines: neither
+// restarting, nor powered off, nor its AT port hung. Call it from inside
+// loop work.
+func (m *Modem) Listening() bool { return !m.st.off && !m.st.restarting && !m.st.hung }
+
+// SetATHung hangs the AT port (true) or brings it back (false), as a
+// module's AT task that stops answering does while the rest of the
+// firmware runs: lines typed are taken in but neither echoed nor
+// answered (at.log marks them "(ignored: AT port hung)"), and nothing
+// else reaches the host — URCs, a late answer — until it is back. The
+// radio, the SIM Toolkit terminal and the card go on. A power cut does
+// not end it: whoever hangs it brings it back. Call it from inside loop
+// work.
+func (m *Modem) SetATHung(hung bool) { m.st.hung = hung }
+
+// Hung reports whether the AT port is hung (SetATHung). Call it from
+// inside loop work.
+func (m *Modem) Hung() bool { return m.st.hung }
 
 // LinesIn reports how many command lines the modem has taken in,
 // answered or not (ignored while restarting or off).

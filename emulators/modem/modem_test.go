@@ -420,3 +420,33 @@ func TestVerboseOff(t *testing.T) {
 		t.Errorf("no numeric OK in log:\n%s", log)
 	}
 }
+
+// TestATPortHung: a hung AT port takes lines in and says nothing — no
+// echo, no answer, no URC — while the radio goes on (the attach happens,
+// its event is logged); back, it answers again, and what it did not say
+// while hung is lost, as on a module whose AT task stalled.
+func TestATPortHung(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "AT+CEREG=1")
+	r.loop.Do(func() { r.m.SetATHung(true) })
+	if _, err := atclientCommand(r, "AT+CSQ", 200*time.Millisecond); !errors.Is(err, atclient.ErrTimeout) {
+		t.Fatalf("AT+CSQ while hung: %v, want no answer", err)
+	}
+	r.advance(t, 2*time.Second) // the attach: a +CEREG URC the host never gets
+	var listening bool
+	r.loop.Do(func() { listening = r.m.Listening() })
+	if listening {
+		t.Error("Listening while hung")
+	}
+	if evs := r.log.Kind("registration"); len(evs) != 1 {
+		t.Errorf("registration events %v: the radio stops with the AT port", evs)
+	}
+	r.loop.Do(func() { r.m.SetATHung(false) })
+	if got := r.cmd(t, "AT+CEREG?"); got[0] != "+CEREG: 1,5" {
+		t.Errorf("after the hang: %q", got)
+	}
+	log := r.atlog.String()
+	if !strings.Contains(log, "> AT+CSQ (ignored: AT port hung)") || strings.Contains(log, "< +CEREG: 5") {
+		t.Errorf("at.log:\n%s", log)
+	}
+}

@@ -210,6 +210,9 @@ func (m *Modem) writeLoop() {
 
 // send queues encoded response bytes and logs them as lines.
 func (m *Modem) send(b []byte) {
+	if m.st.hung {
+		return // a hung AT port says nothing: not sent, not in at.log
+	}
 	if m.o.ATLog != nil {
 		if t := strings.TrimSpace(string(b)); t != "" {
 			fmt.Fprintf(m.o.ATLog, "%s < %s\n", m.loop.Now().Format(time.RFC3339Nano), t)

@@ -832,3 +832,59 @@ expect: reproduces
 		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestHangs: commands the field host gave up waiting for become a hung
+// AT port from the first of them to the next command answered, halfway
+// between lines; in a log without times (gammu --debug textall) no hang
+// can be placed, and the plan says so.
+func TestHangs(t *testing.T) {
+	const (
+		csq    = "SENDING frame type 0x00/length 0x07/7\n41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.         \n"
+		answer = "RECEIVED frame type 0x00/length 0x1C/28\n" +
+			"41A|54T|2B+|43C|53S|51Q|0D |0D |0A |2B+|43C|53S|51Q|3A:|20 |31 AT+CSQ...+CSQ: 1\n" +
+			"388|2C,|399|399|0D |0A |0D |0A |4FO|4BK|0D |0A                 8,99....OK..    \n"
+	)
+	stamp := func(s string, at string) string {
+		var b strings.Builder
+		for _, l := range strings.SplitAfter(s, "\n") {
+			if l != "" {
+				b.WriteString("Wed 2026/11/25 09:" + at + ": " + l)
+			}
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, log string
+		fault     string // the scenario's fault line, "" none
+		assume    string
+	}{
+		{"timed", stamp(csq+answer, "14:00") + stamp(csq, "14:10") + stamp("[Retrying 1 type 0x00]\n"+csq, "14:40") +
+			stamp("[Retrying 2 type 0x00]\n", "15:10") + stamp(csq+answer, "15:20"),
+			"{at_port: hang, from: 19s, until: 1m29s}",
+			"the field modem's AT port stopped answering at gw.log:7 (the host gave up waiting: gw.log:8): the emulated one hangs until gw.log:13, the next command it answered"},
+		{"untimed", csq + answer + csq + "[Retrying 1 type 0x00]\n" + csq + answer, "",
+			"gw.log shows the field modem answering no more (gw.log:8) but has no times: the replay cannot place the hang and its modem answers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "hang", map[string]string{"gw.log": tc.log, ManifestFile: "name: hang\nsource: \"a hand-written gammu log\"\n" +
+				"logs:\n  - {file: gw.log, format: gammu}\ndevice:\n  personality: generic\n" +
+				"  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n" +
+				"network:\n  operators:\n    - {id: orange-fr, plmn: \"20801\", country: FR, name: Orange}\n" +
+				"expected: \"x\"\nfailure: {log: gw.log, line: 1, what: \"x\"}\nexpect: reproduces\n"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Reconstruct(f, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !assumed(p, tc.assume) {
+				t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+			}
+			y := string(p.ScenarioYAML)
+			if tc.fault != "" && !strings.Contains(y, "  - "+tc.fault+"  # gw.log:7") || tc.fault == "" && strings.Contains(y, "at_port") {
+				t.Errorf("scenario, want %q:\n%s", tc.fault, y)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
 )
@@ -777,6 +778,10 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		if m.Faults.Kind != yaml.SequenceNode {
 			return m.errAt(m.Faults, "faults", "want a list of faults")
 		}
+		if len(m.Faults.Content) == 0 {
+			e.line(m.pos(m.Faults), "faults: []") // none, and none derived from the logs
+			return nil
+		}
 		e.line("", "faults:")
 		for _, it := range m.Faults.Content {
 			e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "from", "until")))
@@ -832,6 +837,18 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	if down != nil {
 		add(down.Src.String(), "{platform: unreachable, from: %s}", durString(p.Start+down.At-time.Second))
 	}
+	for _, h := range p.hangs() {
+		w := fmt.Sprintf("{at_port: hang, from: %s", durString(p.Start+h.from))
+		if h.until > 0 {
+			w += ", until: " + durString(p.Start+h.until)
+		}
+		add(h.src.String(), "%s}", w)
+		ends := "to the end of the logs"
+		if h.until > 0 {
+			ends = "until " + h.next.String() + ", the next command it answered"
+		}
+		p.assume("the field modem's AT port stopped answering at %s (the host gave up waiting: %s): the emulated one hangs %s, its radio, toolkit and card going on", h.src, h.gaveUp, ends)
+	}
 	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "{platform") }) {
 		p.assume("the platform's failed answers (%s and on) are modelled as the platform refusing connections: the card's request fails either way; they are left out of the requests compared", firstFailed(reqs))
 	}
@@ -843,6 +860,85 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		e.line(origins[i], "  - %s", l)
 	}
 	return nil
+}
+
+// hang is a stretch of a log in which the field modem answered nothing
+// its host sent, from the first command the host gave up waiting for.
+type hang struct {
+	from, until time.Duration // fixture time; until 0: to the end
+	src, gaveUp Src           // the first unanswered command, the note giving up on it
+	next        Src           // the command answered after it
+}
+
+// hangs finds where the field modem's AT port stopped answering: a command
+// whose host gave up waiting (fieldlog.Entry.GaveUpOn: gammu's retries
+// and ERR_TIMEOUT, ModemManager's timeouts), and the commands after it on
+// that port up to the next one answered. The window starts and ends
+// halfway between those commands and the lines before them (a second at
+// most), so that it holds the unanswered commands and nothing else.
+// Logs without times cannot place one.
+func (p *Plan) hangs() []hang {
+	f := p.Fixture
+	var out []hang
+	for li, t := range f.Logs {
+		var cur *hang
+		for k, e := range t.Entries {
+			if e.GaveUpOn == 0 {
+				continue
+			}
+			c := commandAtLine(t, k, e.GaveUpOn)
+			if c < 0 {
+				continue
+			}
+			if t.Clock == fieldlog.NoTime {
+				p.assume("%s shows the field modem answering no more (%s:%d) but has no times: the replay cannot place the hang and its modem answers", t.File, t.File, e.Line)
+				break
+			}
+			if cur != nil && cur.until == 0 {
+				continue // still inside the hang
+			}
+			at := f.EntryTime(li, c)
+			h := hang{from: at - halfGap(at, f, li, c), src: Src{t.File, t.Entries[c].Line}, gaveUp: Src{t.File, e.Line}}
+			for j := c + 1; j < len(t.Entries); j++ {
+				n := t.Entries[j]
+				if n.Role == fieldlog.Command && n.Port == t.Entries[c].Port && answered(t, j) {
+					next := f.EntryTime(li, j)
+					h.until, h.next = next-halfGap(next, f, li, j), Src{t.File, n.Line}
+					break
+				}
+			}
+			if cur != nil && h.from < cur.until {
+				continue
+			}
+			out = append(out, h)
+			cur = &out[len(out)-1]
+		}
+	}
+	return out
+}
+
+// commandAtLine is the index of the command on line at or before k.
+func commandAtLine(t *fieldlog.Transcript, k, line int) int {
+	for j := k; j >= 0; j-- {
+		if t.Entries[j].Role == fieldlog.Command && t.Entries[j].Line == line {
+			return j
+		}
+	}
+	return -1
+}
+
+// answered reports whether command k got its final result.
+func answered(t *fieldlog.Transcript, k int) bool {
+	return slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final })
+}
+
+// halfGap is half the time between entry k of log li, at fixture time at,
+// and the entry before it, a second at most.
+func halfGap(at time.Duration, f *Fixture, li, k int) time.Duration {
+	if k == 0 {
+		return time.Second
+	}
+	return min(time.Second, (at-f.EntryTime(li, k-1))/2)
 }
 
 func firstFailed(reqs []Request) string {

@@ -50,8 +50,10 @@ type host struct {
 // openCommand is a command sent that has no final result yet.
 type openCommand struct {
 	line string
-	at   int    // its line in host.log
-	off  string // why the modem could not answer when it took it in ("" it could)
+	at   int // its line in host.log
+	// off is why the modem could not answer when it took it in, as it
+	// follows "the emulated modem" (" was powered off"); "" it could.
+	off string
 }
 
 func newHost(r *harness.Rig, out io.Writer) (*host, error) {
@@ -202,9 +204,11 @@ func (h *host) send(line string) ([]string, error) {
 	h.r.Loop.Do(func() {
 		switch {
 		case !h.r.Modem.Powered():
-			h.open.off = "powered off"
+			h.open.off = " was powered off"
+		case h.r.Modem.Hung():
+			h.open.off = "'s AT port was hung"
 		case !h.r.Modem.Listening():
-			h.open.off = "restarting"
+			h.open.off = " was restarting"
 		}
 	})
 	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {

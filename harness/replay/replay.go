@@ -271,7 +271,7 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			// as whole, not cut off.
 			out.noAnswer = &NoAnswer{Command: c.line, Line: c.at}
 			if c.off != "" {
-				out.noAnswer.Why = "the emulated modem was " + c.off + " when it took the line in"
+				out.noAnswer.Why = "the emulated modem" + c.off + " when it took the line in"
 				h.note(out.noAnswer.Why)
 			}
 			h.note(fieldlog.NoAnswerNote(c.line))

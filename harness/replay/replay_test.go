@@ -1144,21 +1144,53 @@ func TestLastCommandUnanswered(t *testing.T) {
 	}
 }
 
-// TestFieldModemGaveNoAnswer: a command the field host gave up waiting
-// for (ModemManager's "Serial command timed out") and the emulated modem
-// answers is the divergence, and the report says the field modem never
-// answered and the emulated one does not stop answering.
+// TestFieldModemGaveNoAnswer: commands the field host gave up waiting
+// for (ModemManager's "Serial command timed out" and its count of a
+// port's timeouts) are a hung AT port in the reconstruction, from the
+// first of them to the next command answered: the replay's modem leaves
+// them unanswered too, answers the one after, and the replay reproduces.
+// With the manifest's own faults (none here) the port never hangs, and
+// the first of them is the divergence, which says why.
 func TestFieldModemGaveNoAnswer(t *testing.T) {
-	prefix := "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.%d00000] [modem0/ttyUSB2/at] "
-	log := fmt.Sprintf(prefix, 1) + `--> 'AT+CPIN?<CR>'` + "\n" +
-		fmt.Sprintf(prefix, 2) + `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'` + "\n" +
-		fmt.Sprintf(prefix, 3) + `--> 'AT+CSQ<CR>'` + "\n" +
-		"Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.900000] [modem0] couldn't load signal quality: 'Serial command timed out'\n"
-	res := replay(t, newFixture(t, "no-answer", map[string]string{"mm.log": log,
-		field.ManifestFile: orangeFixture("no-answer", "quectel-eg25", "mm.log", "mm", 3)}))
-	d := res.Divergence
-	want := "the answer to AT+CSQ (mm.log:3), which the field modem never gave (ModemManager gave up waiting at mm.log:4); the emulated modem does not stop answering"
-	if d == nil || d.Track != Exchanges || d.Context != want || d.Recorded != "" || d.Replayed == "" {
-		t.Fatalf("divergence %+v, want %q:\n%s", d, want, Report(res))
+	prefix := "Mar 02 23:59:%02d gw ModemManager[812]: <dbg> [17724959%02d.100000] [modem0/ttyUSB2/at] "
+	at := func(s int, rest string) string { return fmt.Sprintf(prefix, s, s) + rest + "\n" }
+	log := at(1, `--> 'AT+CPIN?<CR>'`) + at(1, `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`) +
+		at(10, `--> 'AT+CSQ<CR>'`) +
+		"Mar 02 23:59:13 gw ModemManager[812]: <dbg> [1772495913.200000] [modem0] couldn't load signal quality: 'Serial command timed out'\n" +
+		at(20, `--> 'AT+CSQ<CR>'`) +
+		"Mar 02 23:59:23 gw ModemManager[812]: <wrn> [1772495923.200000] [modem0] port ttyUSB2 timed out 2 consecutive times\n" +
+		at(30, `--> 'AT+CPIN?<CR>'`) + at(30, `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`)
+	for _, tc := range []struct {
+		name, faults, context string
+	}{
+		{"a hang", "", ""},
+		{"the manifest's faults", "faults: []\n",
+			"the answer to AT+CSQ (mm.log:3), which the field modem never gave (ModemManager gave up waiting at mm.log:4); the emulated modem does not stop answering"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := replay(t, newFixture(t, "no-answer", map[string]string{"mm.log": log,
+				field.ManifestFile: orangeFixture("no-answer", "quectel-eg25", "mm.log", "mm", 3) + tc.faults}))
+			d := res.Divergence
+			if tc.context != "" {
+				if d == nil || d.Track != Exchanges || d.Context != tc.context || d.Recorded != "" || d.Replayed == "" {
+					t.Fatalf("divergence %+v, want %q:\n%s", d, tc.context, Report(res))
+				}
+				return
+			}
+			if !res.OK || d != nil || res.Compared[Exchanges] != 4 || res.NoAnswer != nil {
+				t.Fatalf("OK %v, divergence %+v, compared %v, unanswered %v:\n%s", res.OK, d, res.Compared, res.NoAnswer, Report(res))
+			}
+			if !slices.Contains(res.Plan.Assumptions, "the field modem's AT port stopped answering at mm.log:3 (the host gave up waiting: mm.log:4): "+
+				"the emulated one hangs until mm.log:7, the next command it answered, its radio, toolkit and card going on") {
+				t.Errorf("assumptions: %q", res.Plan.Assumptions)
+			}
+			host, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(host), "> AT+CSQ\n"); n != 2 || strings.Contains(string(host), "+CSQ:") {
+				t.Errorf("host.log: %d AT+CSQ sent, want 2 and no answer:\n%s", n, host)
+			}
+		})
 	}
 }

@@ -243,12 +243,12 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>"
+const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>, at_port: hang"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
-	var platform, download, attach, cut string
+	var platform, download, attach, cut, port string
 	cause := -1
 	err := d.Mapping(n, path,
 		yamlnode.Optional("platform", d.Str(&platform)),
@@ -256,6 +256,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		yamlnode.Optional("attach_reject", d.int(&cause, 1, 255)),
 		yamlnode.Optional("attach", d.Str(&attach)),
 		yamlnode.Optional("power_cut", d.Str(&cut)),
+		yamlnode.Optional("at_port", d.Str(&port)),
 		yamlnode.Optional("operator", d.Str(&f.Operator)),
 		yamlnode.Optional("subscriber", d.Str(&f.Subscriber)),
 		yamlnode.Optional("attempt", d.attempt(&f.Attempt)),
@@ -272,7 +273,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	// value is still that kind, and only some kinds take some keys.
 	given := func(key string) bool { return d.Node(yamlnode.Join(path, key)) != nil }
 	kinds := 0
-	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut"} {
+	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut", "at_port"} {
 		if given(k) {
 			kinds++
 		}
@@ -287,7 +288,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	}
 	switch {
 	case kinds > 1:
-		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut")
+		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port")
 	case given("platform"):
 		switch platform {
 		case "unreachable":
@@ -362,6 +363,14 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.ErrPath(yamlnode.Join(path, "off"), "%v: want more than 0s and at most %v", f.Off, MaxPowerOff)
 		}
 		if err := refuse("power_cut", "operator", "attempt", "from", "until", "subscriber"); err != nil {
+			return f, err
+		}
+	case given("at_port"):
+		if port != "hang" {
+			return f, d.ErrPath(yamlnode.Join(path, "at_port"), "unknown AT port fault %q (known: hang)", port)
+		}
+		f.Kind = ATPortHang
+		if err := refuse("at_port", "operator", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	default:

@@ -183,7 +183,7 @@ type FaultKind string
 
 // Fault kinds. Each is written in YAML by its own key (platform: unreachable,
 // attach_reject: <cause>, attach: no_service|timeout, download: <name>,
-// power_cut: <event kind>).
+// power_cut: <event kind>, at_port: hang).
 const (
 	PlatformUnreachable FaultKind = "platform_unreachable"
 	PlatformNoAck       FaultKind = "platform_no_ack"
@@ -198,6 +198,10 @@ const (
 	// PowerCut cuts the power of the modem and the card right after the
 	// Nth event of kind Event (by Actor, if given) for Off.
 	PowerCut FaultKind = "power_cut"
+	// ATPortHang hangs the modem's AT port in the window (at_port: hang):
+	// lines are taken in and nothing is said; the radio, the toolkit and
+	// the card go on.
+	ATPortHang FaultKind = "at_port_hang"
 )
 
 // IsAttach reports whether k is one of the attach faults, which the radio
