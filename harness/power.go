@@ -138,3 +138,10 @@ func (r *Rig) powered() bool {
 	r.Loop.Do(func() { on = r.Modem.Powered() })
 	return on
 }
+
+// atHung reports whether the modem's AT port is hung now (at_port: hang).
+func (r *Rig) atHung() bool {
+	var hung bool
+	r.Loop.Do(func() { hung = r.Modem.Hung() })
+	return hung
+}

@@ -75,14 +75,17 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 			shown = time.Now()
 		}
 	}
-	// The run ends at its horizon, power or not: a modem without power at
-	// that moment is the end state (a host would read nothing from it), and
-	// running on until it is back would judge what the scenario never asked.
+	// The run ends at its horizon, power or not: a modem without power (or
+	// with its AT port hung) at that moment is the end state (a host would
+	// read nothing from it), and running on until it is back would judge
+	// what the scenario never asked.
 	var end scenario.EndRegistration
 	switch {
 	case runErr != nil:
 	case !r.powered():
 		end.Registration = scenario.RegistrationOff
+	case r.atHung():
+		end.Registration = scenario.RegistrationHung // nothing answers: nothing to read
 	default:
 		end, runErr = r.Report()
 	}

@@ -268,6 +268,40 @@ func TestPowerOffAtTheHorizon(t *testing.T) {
 	}
 }
 
+// A run ends at its horizon even when its modem's AT port is hung then:
+// the end state is "hung" (nothing to read, no wait for an answer that
+// never comes), and expecting it holds.
+func TestATPortHungAtTheHorizon(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "at-port-hung.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, final, mismatch string }{
+		{"expects hung", "final: {registration: hung}", ""},
+		{"expects home", "final: {operator: sfr, registration: home}", "final: got hung (the modem's AT port was hung at the end of the run; nothing to read), want home (subscriber sfr)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := strings.Replace(string(base), "{at_port: hang, from: 50m, until: 3h}", "{at_port: hang, from: 50m}", 1)
+			text = strings.Replace(text, "  final: {operator: sfr, registration: home}\n", "  "+tt.final+"\n", 1)
+			s, err := scenario.Parse("hung-at-horizon.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := RunScenario(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
+			if res.Err != nil {
+				t.Fatalf("run: %v", res.Err)
+			}
+			var want []string
+			if tt.mismatch != "" {
+				want = []string{tt.mismatch}
+			}
+			if !slices.Equal(res.Mismatches, want) {
+				t.Errorf("mismatches %q, want %q", res.Mismatches, want)
+			}
+		})
+	}
+}
+
 // A power cut that lands while the card's attach-success report is on its
 // way (written to the platform's socket, not yet answered) gives the same
 // events.jsonl, byte for byte, every run: the platform handles what was

@@ -51,8 +51,11 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			got += "; the card wants its " + end.PIN + ", which the host does not enter"
 		}
 		got += ")"
-		if end.Registration == RegistrationOff {
+		switch end.Registration {
+		case RegistrationOff:
 			got = "off (the modem had no power at the end of the run; nothing to read)"
+		case RegistrationHung:
+			got = "hung (the modem's AT port was hung at the end of the run; nothing to read)"
 		}
 		if end.Registration != f.Registration || f.Operator != "" && op != f.Operator || f.PLMN != "" && end.PLMN != f.PLMN {
 			want := f.Registration

@@ -367,12 +367,16 @@ type Final struct {
 
 // Registrations are the values Final.Registration takes, in +CEREG <stat>
 // order of meaning, and RegistrationOff.
-var Registrations = []string{"home", "roaming", "denied", "searching", "none", RegistrationOff}
+var Registrations = []string{"home", "roaming", "denied", "searching", "none", RegistrationOff, RegistrationHung}
 
 // RegistrationOff is the end of a run whose modem is powered off at its
 // horizon (a power cut in progress): the host reads nothing, as a real
 // host reads nothing from a modem without power.
 const RegistrationOff = "off"
+
+// RegistrationHung is the end of a run whose modem's AT port is hung at
+// its horizon (an at_port: hang in force): the host reads nothing.
+const RegistrationHung = "hung"
 
 // LastAttach is the last successful attach of a run.
 type LastAttach struct {
@@ -383,7 +387,8 @@ type LastAttach struct {
 // EndRegistration is what a host read at the end of a run: the +CEREG
 // <stat> (as a Registrations value, or "unknown"), the serving PLMN from
 // +COPS? ("" unless registered) and the IMSI from +CIMI; Registration is
-// RegistrationOff, and the rest empty, when the modem had no power.
+// RegistrationOff, and the rest empty, when the modem had no power, and
+// RegistrationHung when its AT port was hung.
 type EndRegistration struct {
 	Registration string
 	PLMN         string
