@@ -188,7 +188,7 @@ func TestParseErrors(t *testing.T) {
 		{"fault window", "itinerary:", "faults: [{platform: unreachable, from: 2h, until: 1h}]\nitinerary:", "b.yaml:15:51: faults[0].until: 1h0m0s is not after from 2h0m0s"},
 		{"reject needs operator", "itinerary:", "faults: [{attach_reject: 15}]\nitinerary:", "b.yaml:15:10: faults[0].operator: required field missing"},
 		{"reject operator ref", "itinerary:", "faults: [{attach_reject: 15, operator: dt}]\nitinerary:", `b.yaml:15:40: faults[0].operator: unknown operator "dt"`},
-		{"expect registration", "itinerary:", "expect: {final: {operator: sfr, registration: guest}}\nitinerary:", `b.yaml:15:47: expect.final.registration: "guest": want one of home, roaming, denied, searching, none, off`},
+		{"expect registration", "itinerary:", "expect: {final: {operator: sfr, registration: guest}}\nitinerary:", `b.yaml:15:47: expect.final.registration: "guest": want one of home, roaming, denied, searching, none, off, hung`},
 		{"expect final plmn when denied", "itinerary:", "expect: {final: {registration: denied, plmn: \"20810\"}}\nitinerary:", `b.yaml:15:46: expect.final.plmn: a denied device has no serving network`},
 		{"expect last attach registration", "itinerary:", "expect: {last_attach: {operator: sfr, registration: denied}}\nitinerary:", `b.yaml:15:53: expect.last_attach.registration: "denied": want home or roaming`},
 		{"backoff max below first", "  check_interval: 5m", "  check_interval: 5m\n  backoff: {first: 4, max: 2}", `b.yaml:12:28: device.backoff.max: 2 is below first (4)`},
