@@ -881,7 +881,7 @@ func (p *Plan) hangs() []hang {
 	f := p.Fixture
 	var out []hang
 	for li, t := range f.Logs {
-		var cur *hang
+		cur := -1 // the log's last hang in out
 		for k, e := range t.Entries {
 			if e.GaveUpOn == 0 {
 				continue
@@ -894,8 +894,8 @@ func (p *Plan) hangs() []hang {
 				p.assume("%s shows the field modem answering no more (%s:%d) but has no times: the replay cannot place the hang and its modem answers", t.File, t.File, e.Line)
 				break
 			}
-			if cur != nil && cur.until == 0 {
-				continue // still inside the hang
+			if cur >= 0 && out[cur].until == 0 {
+				continue // inside a hang to the end
 			}
 			at := f.EntryTime(li, c)
 			h := hang{from: at - halfGap(at, f, li, c), src: Src{t.File, t.Entries[c].Line}, gaveUp: Src{t.File, e.Line}}
@@ -907,11 +907,11 @@ func (p *Plan) hangs() []hang {
 					break
 				}
 			}
-			if cur != nil && h.from < cur.until {
-				continue
+			if cur >= 0 && h.from < out[cur].until {
+				continue // a command given up on inside the last hang
 			}
 			out = append(out, h)
-			cur = &out[len(out)-1]
+			cur = len(out) - 1
 		}
 	}
 	return out
