@@ -171,12 +171,8 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 				}
 				d.Src, d.At = field.Src{File: rec.File, Line: last.Line}, f.EntryTime(s.Log, s.Entry)
 				if gaveUp, ok := gaveUpOn(rec, s.Entry); ok && len(a) == 0 {
-					writer := string(rec.Format)
-					if rec.Format == fieldlog.MM {
-						writer = "ModemManager"
-					}
 					d.Context += fmt.Sprintf(", which the field modem never gave (%s gave up waiting at %s:%d); the emulated modem does not stop answering",
-						writer, baseName(rec.File), gaveUp.Line)
+						writerName(rec.Format), baseName(rec.File), gaveUp.Line)
 				}
 			}
 			if j < len(b) {
@@ -206,6 +202,14 @@ func gaveUpOn(t *fieldlog.Transcript, k int) (fieldlog.Entry, bool) {
 		}
 	}
 	return fieldlog.Entry{}, false
+}
+
+// writerName is who wrote a log of format f, as a person names it.
+func writerName(f fieldlog.Format) string {
+	if f == fieldlog.MM {
+		return "ModemManager"
+	}
+	return string(f)
 }
 
 // formNote says when two final results differ in form alone, digits on

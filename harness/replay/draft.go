@@ -160,7 +160,11 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		for k, e := range t.Entries {
 			switch {
 			case unanswered(t, k):
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fieldlog.Clip(e.Text, commandWidth) + " got no final result", true
+				what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
+				if n, ok := gaveUpOn(t, k); ok {
+					what += fmt.Sprintf(" (%s gave up waiting at line %d)", writerName(t.Format), n.Line)
+				}
+				return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
 			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !closingNotOpen(t, e):

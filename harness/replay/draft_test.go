@@ -59,6 +59,22 @@ func TestDraft(t *testing.T) {
 			t.Errorf("failure %v (found %v), personality %q; want gammu-smsd.log:536 (+CME ERROR: 11), quectel-eg25", d.Failure, d.Found, d.Personality)
 		}
 	})
+	t.Run("gammu-smsd log of a hung AT port: the failure is the first command gammu gave up on", func(t *testing.T) {
+		d, err := Draft(t.TempDir(), "gw-7", "", []string{filepath.Join(corpus, "eg25-gammu-at-port-hung", "gammu-smsd.log")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Found || d.Failure.Line != 522 {
+			t.Fatalf("failure %v (found %v), want gammu-smsd.log:522", d.Failure, d.Found)
+		}
+		manifest, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `what: "AT+CPIN? got no final result (gammu gave up waiting at line 523)"`; !strings.Contains(string(manifest), want) {
+			t.Errorf("manifest lacks %s:\n%s", want, manifest)
+		}
+	})
 	t.Run("lab at.log and platform log: operators as the platform names them", func(t *testing.T) {
 		dir := filepath.Join(corpus, "platform-timeout-keeps-roaming")
 		d, err := Draft(t.TempDir(), "lab-7", "", []string{filepath.Join(dir, "at.log"), filepath.Join(dir, "platform.jsonl")})
