@@ -35,8 +35,8 @@ func TestNoAnswerNote(t *testing.T) {
 			if n := len(tr.Answer(3)); n != 0 {
 				t.Errorf("AT+CSQ has %d answer lines, want none", n)
 			}
-			if last := tr.Entries[len(tr.Entries)-1]; last.Role != Note || last.Text != NoAnswerNote("AT+CSQ") {
-				t.Errorf("last entry %v %q, want the note", last.Role, last.Text)
+			if last := tr.Entries[len(tr.Entries)-1]; last.Role != Note || last.Text != NoAnswerNote("AT+CSQ") || last.GaveUpOn != 4 {
+				t.Errorf("last entry %v %q (gave up on %d), want the note giving up on line 4", last.Role, last.Text, last.GaveUpOn)
 			}
 		})
 	}

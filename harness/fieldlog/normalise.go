@@ -94,10 +94,11 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		c := portOf(r.port)
 		switch {
 		case r.dir == Tool || r.isAPD:
+			e := base
 			if r.noAnswer && c.cmd >= 0 && r.text == NoAnswerNote(t.Entries[c.cmd].Text) {
+				e.GaveUpOn = t.Entries[c.cmd].Line
 				c.cmd, c.prev = -1, -1 // the log is whole: the command went unanswered
 			}
-			e := base
 			if r.timeout {
 				if p := timedOut(ports, r.port); p != nil {
 					e.GaveUpOn = t.Entries[p.cmd].Line

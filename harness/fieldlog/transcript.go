@@ -195,8 +195,9 @@ type Entry struct {
 	OpenAnswer bool
 	// GaveUpOn is, on a note of the log's writer giving up waiting for an
 	// answer (gammu's "[Retrying 1 type 0x00]", ModemManager's "Serial
-	// command timed out"), the line of the command it gave up on, which
-	// the modem left unanswered; 0 else.
+	// command timed out", the harness's "# no answer: AT+CSQ"), the line
+	// of the command it gave up on, which the modem left unanswered; 0
+	// else.
 	GaveUpOn int
 }
 
