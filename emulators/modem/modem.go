@@ -299,6 +299,10 @@ func (m *Modem) SetATHung(hung bool) { m.st.hung = hung }
 // inside loop work.
 func (m *Modem) Hung() bool { return m.st.hung }
 
+// Restarting reports whether the modem is rebooting (+CFUN=1,1) and not
+// back yet. Call it from inside loop work.
+func (m *Modem) Restarting() bool { return m.st.restarting }
+
 // LinesIn reports how many command lines the modem has taken in,
 // answered or not (ignored while restarting or off).
 func (m *Modem) LinesIn() int64 {

@@ -78,6 +78,9 @@ type Plan struct {
 	Preamble []string
 	// Steps are the host's commands, in order.
 	Steps []Step
+	// hangTies are the hangs whose first command shares its time with
+	// commands before it (world, hangs): steps plays it a nanosecond late.
+	hangTies []hangTie
 	// Assumptions says what the reconstruction had to assume, and what it
 	// took from where.
 	Assumptions []string
@@ -628,6 +631,9 @@ func (p *Plan) steps(o Options) {
 				line = line[:i]
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			if p.inHangTie(li, k, f.EntryTime(li, k)) {
+				s.At += time.Nanosecond
+			}
 			last = max(last, s.At)
 			if t.Clock == fieldlog.NoTime && strings.EqualFold(line, "AT+CFUN=1,1") && finalOK(t, k) {
 				restarted += p.Dialect.RestartDelay + warmUp

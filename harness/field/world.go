@@ -838,9 +838,12 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		add(down.Src.String(), "{platform: unreachable, from: %s}", durString(p.Start+down.At-time.Second))
 	}
 	for _, h := range p.hangs() {
-		w := fmt.Sprintf("{at_port: hang, from: %s", durString(p.Start+h.from))
+		// Exact times, not rounded to the millisecond as elsewhere: the
+		// window falls between two lines microseconds apart as often as
+		// seconds.
+		w := fmt.Sprintf("{at_port: hang, from: %s", p.Start+h.from)
 		if h.until > 0 {
-			w += ", until: " + durString(p.Start+h.until)
+			w += fmt.Sprintf(", until: %s", p.Start+h.until)
 		}
 		add(h.src.String(), "%s}", w)
 		ends := "to the end of the logs"
@@ -899,6 +902,15 @@ func (p *Plan) hangs() []hang {
 			}
 			at := f.EntryTime(li, c)
 			h := hang{from: at - halfGap(at, f, li, c), src: Src{t.File, t.Entries[c].Line}, gaveUp: Src{t.File, e.Line}}
+			if h.from == at {
+				// The line before has the same time (a log stamped to
+				// the second): this command, and those after it at that
+				// time, are played a nanosecond later, and the hang
+				// starts then, so that it takes them and not the ones
+				// before.
+				h.from += time.Nanosecond
+				p.hangTies = append(p.hangTies, hangTie{log: li, entry: c, at: at})
+			}
 			for j := c + 1; j < len(t.Entries); j++ {
 				n := t.Entries[j]
 				if n.Role == fieldlog.Command && n.Port == t.Entries[c].Port && answered(t, j) {
@@ -915,6 +927,21 @@ func (p *Plan) hangs() []hang {
 		}
 	}
 	return out
+}
+
+// hangTie is a hang's first command sharing its time with commands
+// before it in its log (hangs): it is played, and the hang starts, a
+// nanosecond after that time.
+type hangTie struct {
+	log, entry int
+	at         time.Duration // fixture time
+}
+
+// inHangTie reports whether command k of log li, at fixture time at, is
+// played a nanosecond late: it is a hang's first command that shares its
+// time with commands before it, or comes after it at that time.
+func (p *Plan) inHangTie(li, k int, at time.Duration) bool {
+	return slices.ContainsFunc(p.hangTies, func(h hangTie) bool { return h.log == li && k >= h.entry && at == h.at })
 }
 
 // commandAtLine is the index of the command on line at or before k.

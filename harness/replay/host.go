@@ -205,10 +205,10 @@ func (h *host) send(line string) ([]string, error) {
 		switch {
 		case !h.r.Modem.Powered():
 			h.open.off = " was powered off"
+		case h.r.Modem.Restarting(): // its own state first: a hang is an assumption
+			h.open.off = " was restarting"
 		case h.r.Modem.Hung():
 			h.open.off = "'s AT port was hung"
-		case !h.r.Modem.Listening():
-			h.open.off = " was restarting"
 		}
 	})
 	if _, err := h.r.AdvanceUntil(h.r.Now(), nil); err != nil {

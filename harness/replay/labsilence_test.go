@@ -73,7 +73,7 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 		t.Fatalf("replay's unanswered command %+v, want AT+CSQ of at.log:%d: %s", n, line, Report(res))
 	}
 	if !res.OK {
-		t.Errorf("the fixture does not reproduce: %s", res.Why)
+		t.Errorf("the fixture does not reproduce: %s\n%s\n%s", res.Why, log, Report(res))
 	}
 	if !strings.Contains(n.Why, "restarting") {
 		t.Errorf("why %q, want the emulated modem restarting", n.Why)

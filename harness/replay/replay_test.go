@@ -1194,3 +1194,57 @@ func TestFieldModemGaveNoAnswer(t *testing.T) {
 		})
 	}
 }
+
+// gammuDump writes one frame as gammu's debug log does: a header, then
+// 16 bytes a line, each as two hex digits, itself or a space, and "|",
+// the line's text from the 65th column.
+func gammuDump(stamp, kind, data string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s gammu-smsd[2731]: gammu: %s frame type 0x00/length 0x%02X/%d\n", stamp, kind, len(data), len(data))
+	for i := 0; i < len(data); i += 16 {
+		chunk := data[i:min(i+16, len(data))]
+		var cells []string
+		text := ""
+		for _, c := range []byte(chunk) {
+			ch, t := byte(' '), byte('.')
+			if c >= 32 && c < 127 {
+				ch, t = c, c
+			}
+			cells = append(cells, fmt.Sprintf("%02X%c", c, ch))
+			text += string(t)
+		}
+		fmt.Fprintf(&b, "%s gammu-smsd[2731]: gammu: %-64s%s\n", stamp, strings.Join(cells, "|"), text)
+	}
+	return b.String()
+}
+
+// TestHangInTheSameSecond: in a log stamped to the second, the command
+// the host gave up on shares its second with the one answered before it;
+// the replay plays that one a nanosecond early, so the hang takes the
+// right command, and the replay reproduces.
+func TestHangInTheSameSecond(t *testing.T) {
+	const day = "Thu 2026/11/26 07:10:"
+	log := gammuDump(day+"00", "SENDING", "AT+CPIN?\r") +
+		gammuDump(day+"00", "RECEIVED", "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n") +
+		gammuDump(day+"00", "SENDING", "AT+CSQ\r") +
+		day + "05 gammu-smsd[2731]: gammu: [Retrying 1 type 0x00]\n" +
+		gammuDump(day+"05", "SENDING", "AT+CSQ\r") +
+		day + "10 gammu-smsd[2731]: gammu: GSM_GetSignalQuality failed with error TIMEOUT[14]: No response in specified timeout. Probably phone not connected.\n" +
+		gammuDump(day+"40", "SENDING", "AT+CPIN?\r") +
+		gammuDump(day+"40", "RECEIVED", "AT+CPIN?\r\r\n+CPIN: READY\r\n\r\nOK\r\n")
+	res := replay(t, newFixture(t, "same-second", map[string]string{"gw.log": log,
+		field.ManifestFile: orangeFixture("same-second", "quectel-eg25", "gw.log", "gammu", 6)}))
+	if !res.OK || res.Compared[Exchanges] != 4 {
+		t.Fatalf("OK %v, compared %v:\n%s", res.OK, res.Compared, Report(res))
+	}
+	host, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(host), "< +CPIN: READY\n"); n != 2 || strings.Contains(string(host), "+CSQ:") {
+		t.Errorf("host.log: %d +CPIN answers, want 2 and no +CSQ:\n%s", n, host)
+	}
+	if !strings.Contains(string(res.Plan.ScenarioYAML), "{at_port: hang, from: 10.000000001s, until: 49s}") {
+		t.Errorf("scenario:\n%s", res.Plan.ScenarioYAML)
+	}
+}
