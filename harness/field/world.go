@@ -875,11 +875,13 @@ type hang struct {
 
 // hangs finds where the field modem's AT port stopped answering: a command
 // whose host gave up waiting (fieldlog.Entry.GaveUpOn: gammu's retries
-// and ERR_TIMEOUT, ModemManager's timeouts), and the commands after it on
-// that port up to the next one answered. The window starts and ends
-// halfway between those commands and the lines before them (a second at
-// most), so that it holds the unanswered commands and nothing else.
-// Logs without times cannot place one.
+// and ERR_TIMEOUT, ModemManager's timeouts, the harness's "# no answer:"),
+// and the commands after it on that port up to the next one answered. The
+// window starts and ends halfway between those commands and the lines
+// before them (a second at most), so that it holds the unanswered commands
+// and nothing else; a first command with the time of the line before it
+// starts it a nanosecond later (hangTie). Logs without times cannot place
+// one.
 func (p *Plan) hangs() []hang {
 	f := p.Fixture
 	var out []hang
@@ -902,14 +904,14 @@ func (p *Plan) hangs() []hang {
 			}
 			at := f.EntryTime(li, c)
 			h := hang{from: at - halfGap(at, f, li, c), src: Src{t.File, t.Entries[c].Line}, gaveUp: Src{t.File, e.Line}}
-			if h.from == at {
+			tie := h.from == at
+			if tie {
 				// The line before has the same time (a log stamped to
 				// the second): this command, and those after it at that
 				// time, are played a nanosecond later, and the hang
 				// starts then, so that it takes them and not the ones
 				// before.
 				h.from += time.Nanosecond
-				p.hangTies = append(p.hangTies, hangTie{log: li, entry: c, at: at})
 			}
 			for j := c + 1; j < len(t.Entries); j++ {
 				n := t.Entries[j]
@@ -921,6 +923,9 @@ func (p *Plan) hangs() []hang {
 			}
 			if cur >= 0 && h.from < out[cur].until {
 				continue // a command given up on inside the last hang
+			}
+			if tie {
+				p.hangTies = append(p.hangTies, hangTie{log: li, entry: c, at: at})
 			}
 			out = append(out, h)
 			cur = len(out) - 1
