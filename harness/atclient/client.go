@@ -198,7 +198,8 @@ func (c *Client) Command(cmd string) (*Response, error) { return c.CommandAnswer
 // that says so (fieldlog.NoAnswerNote), as a replay's host log ends: the
 // transcript then reads as whole, the command unanswered, not as one cut
 // off. A run calls it as it ends; it returns the command ("" when the
-// last one was answered), and notes it once.
+// last one was answered), and notes it once. A command that timed out
+// before another is sent gets its note there, unless a late answer came.
 func (c *Client) NoteUnanswered() string {
 	c.mu.Lock()
 	cmd := c.unanswered
@@ -255,9 +256,15 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 	}
 	c.mu.Lock()
 	c.pending = p
+	prev := c.unanswered
 	c.unanswered = ""
 	reopens := c.reopens
 	c.mu.Unlock()
+	if prev != "" {
+		// The command before timed out and no late answer came: the host
+		// moves on without one, and the trace says so where it does.
+		c.tracef("#", fieldlog.NoAnswerNote(prev))
+	}
 	c.tracef(">", cmd)
 	if err := c.write(cmd, p, reopens, t.C); err != nil {
 		c.clearPending(p)

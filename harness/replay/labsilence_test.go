@@ -79,3 +79,72 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 		t.Errorf("why %q, want the emulated modem restarting", n.Why)
 	}
 }
+
+// TestLabRunWithSilentStretchReplays: a lab run on a modem whose AT port
+// goes silent for a while (two commands unanswered, then it answers
+// again) leaves an at.log with a "# no answer:" note after each; made a
+// fixture, it replays as a hung AT port over that stretch: the same two
+// commands unanswered, the rest answered, reproduced.
+func TestLabRunWithSilentStretchReplays(t *testing.T) {
+	silent := false // the modem's own state: only its reader touches it
+	port := answerpty.Open(t, func(l string) string {
+		switch {
+		case l == "AT+CSQ" && !silent:
+			silent = true // its AT task stalls from here
+			return ""
+		case silent && l == "AT+CEREG?":
+			silent = false
+			return "\r\n+CEREG: 0,1\r\n\r\nOK\r\n"
+		case silent:
+			return ""
+		case l == "AT+CPIN?":
+			return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	dir := t.TempDir()
+	p := personality.Generic()
+	p.Timeouts = personality.Timeouts{Command: time.Second, Restart: time.Second, Reattach: time.Second, Download: time.Second}
+	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"AT+CPIN?", "AT+CSQ", "AT+CPIN?", "AT+CEREG?", "AT+CPIN?"} {
+		r.AT.Command(c) // the silence is what is recorded
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, lab.TranscriptFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(log), "# no answer: "); n != 2 {
+		t.Fatalf("%d no-answer notes, want 2 (AT+CSQ, AT+CPIN?):\n%s", n, log)
+	}
+	tr, err := fieldlog.Read(lab.TranscriptFile, log, "")
+	if err != nil {
+		t.Fatalf("the lab's at.log does not read: %v\n%s", err, log)
+	}
+	var csq int
+	for _, k := range tr.Commands() {
+		if tr.Entries[k].Text == "AT+CSQ" {
+			csq = tr.Entries[k].Line
+		}
+	}
+	fixture := newFixture(t, "lab-silent-stretch", map[string]string{
+		lab.TranscriptFile: string(log),
+		field.ManifestFile: orangeFixture("lab-silent-stretch", "generic", lab.TranscriptFile, "atlog", csq),
+	})
+	res := replay(t, fixture)
+	if !res.OK || res.NoAnswer != nil {
+		t.Fatalf("the fixture does not reproduce: %s\n%s\n%s", res.Why, log, Report(res))
+	}
+	host, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(host), "< +CPIN: READY"); n != 2 || strings.Contains(string(host), "+CSQ:") || !strings.Contains(string(host), "< +CEREG: 0,1") {
+		t.Errorf("host.log: %d +CPIN answers (want 2: before and after the stretch), no +CSQ, the +CEREG? answered:\n%s", n, host)
+	}
+}

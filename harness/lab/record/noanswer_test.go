@@ -16,15 +16,16 @@ import (
 
 // TestRecordingEndingOnSilence: a recording whose modem never answers the
 // script's last command says so at its end (fieldlog.NoAnswerNote), and
-// reads back with that command unanswered, not as cut off; one whose
-// silent command is followed by an answered one has no such note.
+// reads back with that command unanswered, not as cut off; a silent
+// command followed by another gets its note where the host moves on,
+// before the next command, and the next one is answered.
 func TestRecordingEndingOnSilence(t *testing.T) {
 	for _, tc := range []struct {
 		name, script string
 		want         string // the command noted unanswered; "" none
 	}{
 		{"silent to the last step", "name: x\nsteps:\n  - AT+CPIN?\n  - 'AT+CSIM=10,\"0070000001\"'\n", `AT+CSIM=10,"0070000001"`},
-		{"silent, then answering", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", ""},
+		{"silent, then answering", "name: x\nsteps:\n  - 'AT+CSIM=10,\"0070000001\"'\n  - AT+CPIN?\n", `AT+CSIM=10,"0070000001"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseScript("s.yaml", []byte(tc.script))
@@ -56,6 +57,11 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 			}
 			if tc.want == "" && len(noted) > 0 || tc.want != "" && !slices.Equal(noted, []string{tc.want}) {
 				t.Errorf("noted unanswered %q, want %q:\n%s", noted, tc.want, text)
+			}
+			for _, k := range tr.Commands() {
+				if tr.Entries[k].Text == "AT+CPIN?" && !slices.ContainsFunc(tr.Answer(k), func(e fieldlog.Entry) bool { return e.Role == fieldlog.Final }) {
+					t.Errorf("AT+CPIN? (line %d) unanswered:\n%s", tr.Entries[k].Line, text)
+				}
 			}
 		})
 	}
