@@ -219,26 +219,38 @@ func (p *faultPlan) schedule() {
 	}
 }
 
+// edge moves *state, the entry of kind last in force (-1: none), to the
+// one in force now. changed is false when nothing switched; else on says
+// whether the fault starts and entry is the entry that starts or ends it.
+func (p *faultPlan) edge(kind scenario.FaultKind, state *int) (on bool, entry int, changed bool) {
+	t := p.elapsed()
+	now := -1
+	for i, f := range p.faults {
+		if f.Kind == kind && f.Active(t) {
+			now = i
+			break
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	was := *state
+	if (was >= 0) == (now >= 0) {
+		return false, 0, false
+	}
+	*state = now
+	if now >= 0 {
+		return true, now, true
+	}
+	return false, was, true
+}
+
 // syncATPort hangs the modem's AT port exactly while one of the at_port
 // entries is in force, and logs each change as a fault event of the
 // entry that starts or ends it. It runs inside loop work (a timer).
 func (p *faultPlan) syncATPort() {
-	t := p.elapsed()
-	entry := -1
-	for i, f := range p.faults {
-		if f.Kind == scenario.ATPortHang && f.Active(t) {
-			entry = i
-			break
-		}
-	}
-	was := p.atHung
-	if (was >= 0) == (entry >= 0) {
+	on, entry, changed := p.edge(scenario.ATPortHang, &p.atHung)
+	if !changed {
 		return
-	}
-	p.atHung = entry
-	on := entry >= 0
-	if !on {
-		entry = was
 	}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.ATPortHang), "target": "device", "at": "modem", "on": on, "entry": entry})
 	p.r.Modem.SetATHung(on)
@@ -247,26 +259,9 @@ func (p *faultPlan) syncATPort() {
 // syncPlatform makes the platform refuse connections exactly while one of
 // the platform_unreachable entries is in force.
 func (p *faultPlan) syncPlatform() {
-	t := p.elapsed()
-	entry := -1
-	for i, f := range p.faults {
-		if f.Kind == scenario.PlatformUnreachable && f.Active(t) {
-			entry = i
-			break
-		}
-	}
-	down := entry >= 0
-	p.mu.Lock()
-	was := p.platformDown
-	if (was >= 0) != down {
-		p.platformDown = entry
-	}
-	p.mu.Unlock()
-	if (was >= 0) == down {
+	down, entry, changed := p.edge(scenario.PlatformUnreachable, &p.platformDown)
+	if !changed {
 		return
-	}
-	if !down {
-		entry = was
 	}
 	fields := eventlog.F{"fault": string(scenario.PlatformUnreachable), "target": "platform", "at": "platform", "on": down, "entry": entry}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, fields)
