@@ -439,7 +439,7 @@ func TestATPortHung(t *testing.T) {
 		t.Error("Listening while hung")
 	}
 	if evs := r.log.Kind("registration"); len(evs) != 1 {
-		t.Errorf("registration events %v: the radio stops with the AT port", evs)
+		t.Errorf("registration events %v, want one: the radio goes on while the AT port is hung", evs)
 	}
 	r.loop.Do(func() { r.m.SetATHung(false) })
 	if got := r.cmd(t, "AT+CEREG?"); got[0] != "+CEREG: 1,5" {
