@@ -213,16 +213,17 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	}
 	p.steps(o)
 	if o.Emulated != nil && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Skip == "" }) && !p.hasURCs() {
-		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
+		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC it sends: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
 	}
 	return p, nil
 }
 
-// hasURCs reports whether the logs show a URC, which a replay compares
-// even when it plays none of their commands.
+// hasURCs reports whether the logs show a URC the replay compares (one
+// the emulated modem sends), as it does even when it plays none of their
+// commands.
 func (p *Plan) hasURCs() bool {
 	return slices.ContainsFunc(p.Fixture.Logs, func(t *fieldlog.Transcript) bool {
-		return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Role == fieldlog.URC })
+		return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Role == fieldlog.URC && !p.URCUncompared(e.Text) })
 	})
 }
 

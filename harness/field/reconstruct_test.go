@@ -233,7 +233,9 @@ func TestNothingPlayed(t *testing.T) {
 	emulated := func(name string) bool { return name != "+CPMS" && name != "+CMGL" }
 	for _, tc := range []struct{ name, log, err string }{
 		{"none emulated", "> AT+CPMS=\"SM\"\n< +CPMS: 0,30,0,30,0,30\n< OK\n> AT+CMGL=4\n< OK\n> AT+CMGL=4\n< OK\n",
-			"manifest.yaml:4:3: logs: nothing to replay: the emulated modem implements none of the logs' commands (+CPMS is not emulated, +CMGL is not emulated), and the logs show no URC"},
+			"manifest.yaml:4:3: logs: nothing to replay: the emulated modem implements none of the logs' commands (+CPMS is not emulated, +CMGL is not emulated), and the logs show no URC it sends"},
+		{"none emulated, a URC never sent", "> AT+CMGL=4\n< OK\n< +CGEV: ME PDN ACT 1\n",
+			"manifest.yaml:4:3: logs: nothing to replay: the emulated modem implements none of the logs' commands (+CMGL is not emulated), and the logs show no URC it sends"},
 		{"none emulated, a URC", "> AT+CMGL=4\n< OK\n< +CEREG: 5\n", ""},
 		{"one emulated", "> AT+CPMS=\"SM\"\n< +CPMS: 0,30,0,30,0,30\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", ""},
 	} {
