@@ -30,7 +30,15 @@ func judge(res *Result, rp *replayed) {
 	if n := res.Compared[Decisions]; n > 0 {
 		counts += fmt.Sprintf(", %d card decisions", n)
 	}
+	res.OK = false
+	compared := 0
+	for _, n := range res.Compared {
+		compared += n
+	}
 	switch {
+	case m.Expect == field.Reproduces && d == nil && compared == 0:
+		// A replay that matched nothing shows nothing: no verdict to pass.
+		res.Why = fmt.Sprintf("nothing was compared (no exchange, URC, platform request or card decision of the logs could be matched), so the replay cannot show the failure at %s", failSrc)
 	case m.Expect == field.Reproduces && d == nil:
 		res.OK = true
 		res.Why = fmt.Sprintf("reproduces: %s as recorded, through the failure at %s", counts, failSrc)

@@ -1248,3 +1248,20 @@ func TestHangInTheSameSecond(t *testing.T) {
 		t.Errorf("scenario:\n%s", res.Plan.ScenarioYAML)
 	}
 }
+
+// TestNothingComparedIsNoVerdict: a replay that reproduces with nothing
+// compared — no exchange, URC, request or decision — shows nothing, and
+// does not pass.
+func TestNothingComparedIsNoVerdict(t *testing.T) {
+	res := replay(t, filepath.Join(corpus, "fg132-no-test-forms"))
+	if !res.OK {
+		t.Fatalf("the fixture does not reproduce: %s", res.Why)
+	}
+	for k := range res.Compared {
+		res.Compared[k] = 0
+	}
+	judge(res, &replayed{})
+	if res.OK || !strings.HasPrefix(res.Why, "nothing was compared") {
+		t.Errorf("OK %v: %s", res.OK, res.Why)
+	}
+}
