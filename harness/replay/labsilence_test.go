@@ -33,25 +33,7 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 		}
 		return "\r\nOK\r\n"
 	})
-	dir := t.TempDir()
-	p := personality.Generic()
-	// A second for each: what the silence costs, and no answer taken for
-	// silence on a loaded machine.
-	p.Timeouts = personality.Timeouts{Command: time.Second, Restart: time.Second, Reattach: time.Second, Download: time.Second}
-	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []string{"AT+CPIN?", "AT+CFUN=1,1", "AT+CSQ"} {
-		r.AT.Command(c) // the silence is what is recorded
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	log, err := os.ReadFile(filepath.Join(dir, lab.TranscriptFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := labRun(t, port, "AT+CPIN?", "AT+CFUN=1,1", "AT+CSQ")
 	tr, err := fieldlog.Read(lab.TranscriptFile, log, "")
 	if err != nil {
 		t.Fatalf("the lab's at.log does not read: %v\n%s", err, log)
@@ -102,23 +84,7 @@ func TestLabRunWithSilentStretchReplays(t *testing.T) {
 		}
 		return "\r\nOK\r\n"
 	})
-	dir := t.TempDir()
-	p := personality.Generic()
-	p.Timeouts = personality.Timeouts{Command: time.Second, Restart: time.Second, Reattach: time.Second, Download: time.Second}
-	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []string{"AT+CPIN?", "AT+CSQ", "AT+CPIN?", "AT+CEREG?", "AT+CPIN?"} {
-		r.AT.Command(c) // the silence is what is recorded
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	log, err := os.ReadFile(filepath.Join(dir, lab.TranscriptFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := labRun(t, port, "AT+CPIN?", "AT+CSQ", "AT+CPIN?", "AT+CEREG?", "AT+CPIN?")
 	if n := strings.Count(string(log), "# no answer: "); n != 2 {
 		t.Fatalf("%d no-answer notes, want 2 (AT+CSQ, AT+CPIN?):\n%s", n, log)
 	}
@@ -147,4 +113,29 @@ func TestLabRunWithSilentStretchReplays(t *testing.T) {
 	if n := strings.Count(string(host), "< +CPIN: READY"); n != 2 || strings.Contains(string(host), "+CSQ:") || !strings.Contains(string(host), "< +CEREG: 0,1") {
 		t.Errorf("host.log: %d +CPIN answers (want 2: before and after the stretch), no +CSQ, the +CEREG? answered:\n%s", n, host)
 	}
+}
+
+// labRun runs a lab session on port that sends cmds, whatever the modem
+// answers, and returns its at.log. A second for each timeout: what the
+// silence costs, and no answer taken for silence on a loaded machine.
+func labRun(t *testing.T, port string, cmds ...string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	p := personality.Generic()
+	p.Timeouts = personality.Timeouts{Command: time.Second, Restart: time.Second, Reattach: time.Second, Download: time.Second}
+	r, err := lab.Open(context.Background(), lab.Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cmds {
+		r.AT.Command(c) // the silence is what is recorded
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, lab.TranscriptFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
