@@ -29,14 +29,17 @@ func readATLog(file string, lines []string) (*Transcript, error) {
 			text = rest[2:]
 		}
 		r := record{line: n, dir: Dir(rest[0]), t: t, text: text}
-		r.noAnswer = r.dir == Tool && strings.HasPrefix(text, noAnswerPrefix)
+		if cmd, ok := strings.CutPrefix(text, noAnswerPrefix); ok && r.dir == Tool {
+			r.timeout, r.gaveUpOn = true, cmd
+		}
 		recs = append(recs, r)
 	}
 	return finish(file, Absolute, recs, false)
 }
 
 // noAnswerPrefix starts the note a harness writes after a command the
-// modem left without a final result when its log ends (NoAnswerNote).
+// modem left without a final result, where its host moved on or its log
+// ends (NoAnswerNote).
 const noAnswerPrefix = "no answer: "
 
 // NoAnswerNote is the at.log note ("# no answer: AT+CSQ") by which the

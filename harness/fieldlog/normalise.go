@@ -22,14 +22,13 @@ type record struct {
 	apdu  []byte
 	isAPD bool
 	event *Event
-	// noAnswer marks an at.log note that the modem never answered the
-	// command it names (NoAnswerNote).
-	noAnswer bool
 	// timeout marks a note of the log's writer that it gave up waiting
 	// for an answer (gammu's "[Retrying 1 type 0x00]", ModemManager's
-	// "Serial command timed out"): the command pending on port, or the
-	// only one pending anywhere when port is "", went unanswered.
-	timeout bool
+	// "Serial command timed out", the harness's NoAnswerNote): the
+	// command pending on port, or the only one pending anywhere when port
+	// is "", went unanswered — if it is gaveUpOn, when the note names one.
+	timeout  bool
+	gaveUpOn string
 	// echoOnly marks a modem line of a log that shows commands only
 	// through their echo (lpac's old "AT_DEBUG: " lines): a line that
 	// reads as a command is both the command and its echo.
@@ -95,12 +94,8 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		switch {
 		case r.dir == Tool || r.isAPD:
 			e := base
-			if r.noAnswer && c.cmd >= 0 && r.text == NoAnswerNote(t.Entries[c.cmd].Text) {
-				e.GaveUpOn = t.Entries[c.cmd].Line
-				c.cmd, c.prev = -1, -1 // the log is whole: the command went unanswered
-			}
 			if r.timeout {
-				if p := timedOut(ports, r.port); p != nil {
+				if p := timedOut(ports, r.port); p != nil && (r.gaveUpOn == "" || r.gaveUpOn == t.Entries[p.cmd].Text) {
 					e.GaveUpOn = t.Entries[p.cmd].Line
 					p.cmd, p.prev = -1, -1 // the writer stopped waiting: no answer came
 				}
