@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,13 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/pprof/profile"
-
 	"github.com/creack/pty"
 	"golang.org/x/term"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/cryptoshare"
 	"github.com/esimhil/esimhil/internal/pollfile"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -203,67 +200,14 @@ func BenchmarkPreinstalledSwitchScenario(b *testing.B) {
 func BenchmarkDownloadSwitchScenario(b *testing.B) {
 	s := loadFixture(b, "roam-fr-download.yaml")
 	dir := b.TempDir()
-	var prof bytes.Buffer
-	if err := pprof.StartCPUProfile(&prof); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	run := func() {
-		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
-		if !res.OK() {
-			pprof.StopCPUProfile()
-			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
-		}
-	}
-	runs := 0
-	for b.Loop() {
-		run()
-		runs++
-	}
-	b.StopTimer()
-	// A second of runs is ~200 profile samples, and the share moved by
-	// ±10 points between runs of make bench: it is taken over at least
-	// minProfiled runs (untimed past b.N).
-	const minProfiled = 200
-	for ; b.N > 1 && runs < minProfiled; runs++ {
-		run()
-	}
-	pprof.StopCPUProfile()
 	// The crypto is the floor here: the rest of the work should cost at
 	// most half of it (non-crypto/crypto ≤ 0.5).
-	if share, n, err := cryptoShare(&prof); err == nil && n > 0 {
-		b.ReportMetric(100*share, "%crypto")
-		b.ReportMetric((1-share)/share, "non-crypto/crypto")
-		b.ReportMetric(float64(n), "profile-samples")
-	}
-}
-
-// cryptoShare is the fraction of CPU time in samples with a crypto/...
-// frame, and the number of samples.
-func cryptoShare(r io.Reader) (float64, int64, error) {
-	p, err := profile.Parse(r)
-	if err != nil {
-		return 0, 0, err
-	}
-	var total, crypto, samples int64
-	for _, s := range p.Sample {
-		v := s.Value[len(s.Value)-1]
-		total += v
-		samples += s.Value[0]
-	sample:
-		for _, loc := range s.Location {
-			for _, ln := range loc.Line {
-				if ln.Function != nil && strings.HasPrefix(ln.Function.Name, "crypto/") {
-					crypto += v
-					break sample
-				}
-			}
+	cryptoshare.Loop(b, 200, func() {
+		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+		if !res.OK() {
+			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)
 		}
-	}
-	if total == 0 {
-		return 0, 0, nil
-	}
-	return float64(crypto) / float64(total), samples, nil
+	})
 }
 
 // BenchmarkAPDULaneCost: the preinstalled switch with the card's APDU lane

@@ -28,7 +28,7 @@ type e2ePlatform struct {
 	ordered chan string
 }
 
-func newE2EPlatform(t *testing.T, dp *smdp.Server) *e2ePlatform {
+func newE2EPlatform(t testing.TB, dp *smdp.Server) *e2ePlatform {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,45 +74,60 @@ type e2eRig struct {
 	plat *e2ePlatform
 }
 
-func newE2ERig(t *testing.T, faults smdp.Faults) *e2eRig {
-	t.Helper()
-	const host = "smdp.orange.test"
+// e2eServers are what a card's download reaches: the test PKI, one
+// SM-DP+ (orange-fr) and the platform, all on loopback.
+type e2eServers struct {
+	pki  *rsp.PKI
+	log  *eventlog.Log
+	dp   *smdp.Server
+	plat *e2ePlatform
+}
+
+const e2eHost = "smdp.orange.test"
+
+func newE2EServers(tb testing.TB, faults smdp.Faults) *e2eServers {
+	tb.Helper()
 	now := func() time.Time { return testNow }
-	pki, err := rsp.GeneratePKI(rsp.PKIConfig{Seed: 1, EIDs: []string{testEID}, SMDPs: map[string]string{"orange-fr": host}})
+	pki, err := rsp.GeneratePKI(rsp.PKIConfig{Seed: 1, EIDs: []string{testEID}, SMDPs: map[string]string{"orange-fr": e2eHost}})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	log := eventlog.New(func() time.Time { return time.Unix(0, 0) })
-	dp, err := smdp.New(smdp.Config{Operator: "orange-fr", Host: host, CI: pki.CI.X509, Certs: pki.SMDP["orange-fr"], Now: now, Log: log,
+	dp, err := smdp.New(smdp.Config{Operator: "orange-fr", Host: e2eHost, CI: pki.CI.X509, Certs: pki.SMDP["orange-fr"], Now: now, Log: log,
 		NewProfile: func(int) smdp.Profile {
 			return smdp.Profile{ICCID: "89330100000000000012", IMSI: "208011234567890", Operator: "orange-fr", Name: "Orange"}
 		}})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := dp.Start("127.0.0.1:0", nil); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { _ = dp.Close() })
+	tb.Cleanup(func() { _ = dp.Close() })
 	dp.SetFaults(faults)
-	plat := newE2EPlatform(t, dp)
+	return &e2eServers{pki: pki, log: log, dp: dp, plat: newE2EPlatform(tb, dp)}
+}
 
+// card makes a new card that trusts the servers' CI, boots it and has its
+// periodic check find it roaming in France (claim 1): it is about to ask
+// the platform for its preferred list.
+func (s *e2eServers) card(tb testing.TB) *e2eRig {
+	tb.Helper()
 	cfg := testConfig()
-	cfg.Log = log
-	cfg.PlatformAddr = plat.addr
-	cfg.Resolve = map[string]netip.AddrPort{host: dp.Addr()}
-	cfg.Now = now
-	cfg.CI = pki.CI.X509
-	cfg.EUICCCert, cfg.EUMCert, cfg.EUICCKey = pki.EUICC[testEID].DER, pki.EUM.DER, pki.EUICC[testEID].Key
+	cfg.Log = s.log
+	cfg.PlatformAddr = s.plat.addr
+	cfg.Resolve = map[string]netip.AddrPort{e2eHost: s.dp.Addr()}
+	cfg.Now = func() time.Time { return testNow }
+	cfg.CI = s.pki.CI.X509
+	cfg.EUICCCert, cfg.EUMCert, cfg.EUICCKey = s.pki.EUICC[testEID].DER, s.pki.EUM.DER, s.pki.EUICC[testEID].Key
 	c, err := New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	c.Reset()
-	tm := &term{t: t, c: c}
+	tm := &term{t: tb, c: c}
 	tm.boot()
 	tm.ok(tm.fetch(stk.CmdTimerManagement))
-	// claim 1: the periodic check finds the card roaming in France.
 	tm.envelope(stk.NewTimerExpiration(1, 5*time.Minute))
 	pli := tm.fetch(stk.CmdProvideLocalInfo)
 	tr := stk.Respond(pli, stk.Result{General: stk.ResultOK})
@@ -120,7 +135,12 @@ func newE2ERig(t *testing.T, faults smdp.Faults) *e2eRig {
 	tm.respond(tr)
 	tm.respond(stk.Respond(tm.fetch(stk.CmdProvideLocalInfo), stk.Result{General: stk.ResultOK}))
 	tm.ok(tm.fetch(stk.CmdTimerManagement))
-	return &e2eRig{tm: tm, c: c, log: log, dp: dp, plat: plat}
+	return &e2eRig{tm: tm, c: c, log: s.log, dp: s.dp, plat: s.plat}
+}
+
+func newE2ERig(t *testing.T, faults smdp.Faults) *e2eRig {
+	t.Helper()
+	return newE2EServers(t, faults).card(t)
 }
 
 // kinds lists the event kinds of actor in order.

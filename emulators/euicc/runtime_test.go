@@ -40,7 +40,7 @@ func (f *fakeMethod) last() applet.Event {
 
 // term plays the terminal by hand with codec/stk.
 type term struct {
-	t      *testing.T
+	t      testing.TB
 	c      *Card
 	lastSW uint16
 	held   *stk.Command // fetched by deliver, answered by closeChannel

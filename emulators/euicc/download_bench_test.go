@@ -1,0 +1,39 @@
+package euicc
+
+import (
+	"testing"
+
+	"github.com/esimhil/esimhil/emulators/smdp"
+	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/cryptoshare"
+)
+
+// BenchmarkDownloadOverBIP is the download alone: a new card, already
+// roaming, asks the platform for its list and a download, runs ES9+ with
+// the SM-DP+ (mutual authentication over TLS, the bound profile package
+// loaded and installed) and sends both notifications — each exchange a
+// BIP channel the test terminal relays over real TCP on loopback. No
+// modem, no AT, no capture, no artifacts, no scenario: what is left is the
+// card, the servers, TLS, HTTP and the toolkit. Like
+// harness.BenchmarkDownloadSwitchScenario it reports the share of CPU in
+// Go's crypto packages and non-crypto/crypto, so that the two say how much
+// of that scenario's non-crypto work is the download's own.
+func BenchmarkDownloadOverBIP(b *testing.B) {
+	srv := newE2EServers(b, smdp.Faults{})
+	cryptoshare.Loop(b, 300, func() {
+		r := srv.card(b)
+		// The list, the download request, four ES9+ calls,
+		// handleNotification and the platform's notification.
+		for range 7 {
+			r.tm.relay(1000)
+		}
+		<-srv.plat.ordered
+		<-srv.plat.notes
+		if ref := r.tm.fetch(stk.CmdRefresh); ref.Details.Qualifier != stk.RefreshUICCReset {
+			b.Fatalf("REFRESH %+v", ref)
+		}
+		if p := r.c.findICCID("89330100000000000012"); p == nil || !p.Enabled {
+			b.Fatal("the downloaded profile is not installed and enabled")
+		}
+	})
+}
