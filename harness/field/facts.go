@@ -46,6 +46,9 @@ type Facts struct {
 	Names []OperName
 	// Refreshes are the personality's refresh URCs (+QUSIM: 1 …).
 	Refreshes []Obs
+	// refreshAsked are the enables and disables the card answered with a
+	// REFRESH pending.
+	refreshAsked []Obs
 	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
@@ -69,6 +72,14 @@ type Facts struct {
 type Obs struct {
 	At  time.Duration
 	Src Src
+}
+
+// After says whether o comes after b in the logs: later, or at the same
+// time further down the same file (logs stamped to the second hold many
+// lines a second, e.g. an IMSI read, the REFRESH after it and the ICCID
+// read after that).
+func (o Obs) After(b Obs) bool {
+	return o.At > b.At || o.At == b.At && o.Src.File == b.Src.File && o.Src.Line > b.Src.Line
 }
 
 // ProfileFact is a profile a GetProfilesInfo answer lists.
@@ -512,7 +523,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
-			afterRestart := len(fs.Restarts) > 0 && within(fs.Restarts[:1], at, bootURCWindow)
+			afterRestart := len(fs.Restarts) > 0 && fs.inBoot(fs.Restarts[:1], obs)
 			if !opened && fs.PowerOn == nil && openList == nil && (e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]) {
 				fs.PowerOn, openSrc = &obs, obs.Src
 			}
@@ -526,7 +537,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				bootList = append(bootList, e.Text)
 			}
-			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && within(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), at, bootURCWindow)) {
+			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && fs.inBoot(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), obs)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
 			if e.Text == "RDY" {
@@ -603,6 +614,17 @@ func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
 const bootURCWindow = 30 * time.Second
 
 // within reports an observation in obs at most d before at.
+// inBoot says whether a URC at o falls in the boot of one of starts:
+// within bootURCWindow of it, and with no REFRESH the card asked for (an
+// enable or disable answered 91xx) between — after one, the URCs are the
+// REFRESH's, whatever the clock says.
+func (fs *Facts) inBoot(starts []Obs, o Obs) bool {
+	return slices.ContainsFunc(starts, func(st Obs) bool {
+		return st.At <= o.At && o.At-st.At < bootURCWindow &&
+			!slices.ContainsFunc(fs.refreshAsked, func(r Obs) bool { return r.After(st) && !r.After(o) })
+	})
+}
+
 func within(obs []Obs, at, d time.Duration) bool {
 	return slices.ContainsFunc(obs, func(o Obs) bool { return o.At <= at && at-o.At < d })
 }
@@ -655,9 +677,15 @@ func (fs *Facts) fillPLMNs() {
 	}
 }
 
-// es10Answer takes the EID and the profile list out of ES10 answers.
+// es10Answer takes the EID and the profile list out of ES10 answers, and
+// notes an enable or disable the card answered with a proactive command
+// pending (91xx): the REFRESH that puts the change into effect.
 func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 	switch a.ES10 {
+	case es10.FunctionName(es10.TagEnableProfile), es10.FunctionName(es10.TagDisableProfile):
+		if a.SW>>8 == 0x91 {
+			fs.refreshAsked = append(fs.refreshAsked, o)
+		}
 	case es10.FunctionName(es10.TagGetEuiccData):
 		if eid, err := es10.DecodeEID(a.Answer); err == nil && fs.EID == "" {
 			fs.EID, fs.EIDSrc = eid, o.Src

@@ -890,3 +890,57 @@ func TestHangs(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitchInTheSecondOfItsReads: a log stamped to the second, whose
+// host reads the ICCID and IMSI, enables another profile (answered 910B:
+// a REFRESH pending) and sees the REFRESH's +QUSIM: 1 all in one second,
+// 18 s after it restarted the modem. The IMSI belongs to the profile read
+// before the REFRESH, not to the one read after it, and the +QUSIM: 1 is
+// the REFRESH's although it falls in the restart's boot window: the card
+// asked for it.
+func TestSwitchInTheSecondOfItsReads(t *testing.T) {
+	const at = "2026-01-01T00:00:"
+	lines := []string{
+		"00Z > AT+CFUN=1,1", "00Z < OK",
+		"12Z < RDY", "12Z < +CPIN: READY", "12Z < +QUSIM: 1",
+		"18Z > AT+QCCID", "18Z < +QCCID: 89330100000000000012", "18Z < OK",
+		"18Z > AT+CIMI", "18Z < 208010000000012", "18Z < OK",
+		`18Z > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "18Z < +CCHO: 1", "18Z < OK",
+		`18Z > AT+CGLA=1,50,"80E2910014BF3111A00C5A0A983301000000000000928101FF"`, `18Z < +CGLA: 16,"BF3103800100910B"`, "18Z < OK",
+		"18Z < +QUSIM: 1",
+		"23Z > AT+QCCID", "23Z < +QCCID: 89331000000000000029", "23Z < OK",
+	}
+	var log strings.Builder
+	for _, l := range lines {
+		log.WriteString(at + l + "\n")
+	}
+	dir := writeFixture(t, "switch-one-second", map[string]string{
+		ManifestFile: `name: switch-one-second
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: atlog}
+device:
+  personality: quectel-eg25
+  profiles:
+    - {iccid: "89331000000000000029", operator: sfr, imsi: "208100000000029"}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+    - {id: sfr, plmn: "20810", country: FR, name: SFR}
+expected: "SFR's profile after the switch"
+failure: {log: host.log, line: 20, what: "SFR's ICCID"}
+expect: reproduces
+`,
+		"host.log": log.String(),
+	})
+	p := reconstruct(t, dir, Options{})
+	if got := p.Facts.Refreshes; len(got) != 1 || got[0].Src.Line != 18 {
+		t.Errorf("refreshes %+v, want the +QUSIM: 1 of host.log:18 alone (not the boot's, line 5)", got)
+	}
+	y := string(p.ScenarioYAML)
+	for _, want := range []string{`iccid: "89330100000000000012"`, `imsi: "208010000000012"`, `imsi: "208100000000029"`} {
+		if !strings.Contains(y, want) {
+			t.Errorf("scenario lacks %s:\n%s", want, y)
+		}
+	}
+}

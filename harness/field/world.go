@@ -1041,9 +1041,12 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 	// restart or power-on between).
 	ids := fs.Identities
 	changes := append(append(append([]Obs(nil), fs.Refreshes...), fs.Restarts...), fs.Boots...)
-	between := func(a, b time.Duration) bool {
+	between := func(a, b Obs) bool {
+		if b.After(a) {
+			a, b = b, a
+		}
 		for _, c := range changes {
-			if c.At > min(a, b) && c.At <= max(a, b) {
+			if c.After(b) && !c.After(a) {
 				return true
 			}
 		}
@@ -1055,7 +1058,7 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 		imsi := ""
 		for j := range ids {
-			if ids[j].IMSI != "" && !between(idn.At, ids[j].At) && (imsi == "" || absDur(ids[j].At-idn.At) < 2*time.Minute) {
+			if ids[j].IMSI != "" && !between(idn.Obs, ids[j].Obs) && (imsi == "" || absDur(ids[j].At-idn.At) < 2*time.Minute) {
 				imsi = ids[j].IMSI
 				if j > i {
 					break
@@ -1110,14 +1113,14 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			break
 		}
 	}
-	firstChange := time.Duration(-1)
-	for _, c := range changes {
-		if firstChange < 0 || c.At < firstChange {
-			firstChange = c.At
+	var firstChange *Obs
+	for i, c := range changes {
+		if firstChange == nil || firstChange.After(c) {
+			firstChange = &changes[i]
 		}
 	}
 	for _, idn := range ids {
-		if firstChange >= 0 && idn.At > firstChange {
+		if firstChange != nil && idn.After(*firstChange) {
 			break // read after a REFRESH, a restart or a power-on: not the start's
 		}
 		if idn.ICCID != "" && (logEnabled == "" || src.File == idn.Src.File && idn.Src.Line < src.Line) {
@@ -1137,7 +1140,7 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			"%s is enabled here, but %s shows %s enabled when the logs begin", out[manifestEnabled].ICCID, src, logEnabled)
 	case manifestEnabled < 0 && logEnabled != "":
 		find(logEnabled).Enabled = true
-	case manifestEnabled < 0 && len(out) > 1 && firstChange >= 0 && readFirstAfter(ids, out[0].ICCID, firstChange):
+	case manifestEnabled < 0 && len(out) > 1 && firstChange != nil && readFirstAfter(ids, out[0].ICCID, *firstChange):
 		// The first profile read came after a switch: it is the one
 		// switched to, so the device began on another.
 		out[1].Enabled = true
@@ -1151,11 +1154,11 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 }
 
 // readFirstAfter says whether the first ICCID the logs read is iccid, read
-// after the change at t.
-func readFirstAfter(ids []Identity, iccid string, t time.Duration) bool {
+// after the change.
+func readFirstAfter(ids []Identity, iccid string, change Obs) bool {
 	for _, idn := range ids {
 		if idn.ICCID != "" {
-			return idn.ICCID == iccid && idn.At > t
+			return idn.ICCID == iccid && idn.After(change)
 		}
 	}
 	return false
