@@ -49,6 +49,9 @@ type Facts struct {
 	// refreshAsked are the enables and disables the card answered with a
 	// REFRESH pending.
 	refreshAsked []Obs
+	// copsPLMNs are the numeric +COPS? answers, applied to the
+	// registrations once all are read (setPLMN).
+	copsPLMNs []plmnAt
 	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
@@ -227,6 +230,9 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		fs.extractAT(f, i, refreshURCs, bootURCs, testForms)
 	}
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
+	for _, c := range fs.copsPLMNs {
+		fs.setPLMN(c)
+	}
 	fs.fillPLMNs()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
@@ -446,7 +452,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 						fs.Host.COPS, fs.Host.COPSSrc = format, obs.Src
 					}
 					if format == 2 {
-						fs.setPLMN(at, m[3])
+						fs.copsPLMNs = append(fs.copsPLMNs, plmnAt{obs, m[3]})
 					} else if m[3] != "" {
 						fs.Names = append(fs.Names, OperName{obs, format, m[3]})
 					}
@@ -645,18 +651,46 @@ func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool)
 	fs.Regs = append(fs.Regs, r)
 }
 
+// plmnAt is a numeric +COPS? answer: the network the device is registered
+// on when it is read.
+type plmnAt struct {
+	Obs
+	PLMN string
+}
+
+// copsWindow is how soon after a +COPS? answer a registration it names
+// may be reported: the URC can trail the read (ModemManager logs show a
+// +CEREG URC inside the very answer that named the network).
+const copsWindow = 2 * time.Second
+
 // setPLMN names the network of the registration in force at a +COPS?
-// answer: the last one before it, when the device was registered.
-func (fs *Facts) setPLMN(at time.Duration, plmn string) {
-	for i := len(fs.Regs) - 1; i >= 0; i-- {
-		r := &fs.Regs[i]
-		if r.At > at {
-			continue
+// answer: the last one up to it, when the device was registered then;
+// else (none yet, or one not registered) the first registered one
+// reported within copsWindow after it.
+func (fs *Facts) setPLMN(c plmnAt) {
+	name := func(r *Reg) bool {
+		if r.Stat != 1 && r.Stat != 5 {
+			return false
 		}
-		if (r.Stat == 1 || r.Stat == 5) && r.PLMN == "" {
-			r.PLMN = plmn
+		if r.PLMN == "" {
+			r.PLMN = c.PLMN
 		}
+		return true
+	}
+	last := -1
+	for i := range fs.Regs {
+		if fs.Regs[i].After(c.Obs) {
+			break
+		}
+		last = i
+	}
+	if last >= 0 && name(&fs.Regs[last]) {
 		return
+	}
+	for i := last + 1; i < len(fs.Regs) && fs.Regs[i].At-c.At <= copsWindow; i++ {
+		if name(&fs.Regs[i]) {
+			return
+		}
 	}
 }
 

@@ -944,3 +944,51 @@ expect: reproduces
 		}
 	}
 }
+
+// TestCOPSNamesTheRegistrationItAnswersBefore: a +COPS? answer names the
+// network the device is registered on when it is read, though the
+// registration's URC may come after it (ModemManager logs show the URC
+// inside the very answer): the first registration reported within
+// copsWindow after an answer no registration preceded gets its PLMN. One
+// reported later does not.
+func TestCOPSNamesTheRegistrationItAnswersBefore(t *testing.T) {
+	for _, tc := range []struct {
+		name, urcAt, want string
+	}{
+		{"the URC right after the answer", "0.036", "20801"},
+		{"a second later", "1.100", "20801"},
+		{"five seconds later: another registration", "5.100", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "cops-first", map[string]string{
+				ManifestFile: `name: cops-first
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "roaming in France"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`,
+				"host.log": `[0.000] > AT+CEREG=2
+[0.004] < OK
+[0.028] > AT+COPS=3,2;+COPS?
+[0.031] < +COPS: 0,2,"20801",7
+[0.035] < OK
+[` + tc.urcAt + `] < +CEREG: 5,"3A9B","0000C33D",7
+`,
+			})
+			p := reconstruct(t, dir, Options{})
+			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].PLMN != tc.want {
+				t.Errorf("registrations %+v, want one named %q", p.Facts.Regs, tc.want)
+			}
+		})
+	}
+}

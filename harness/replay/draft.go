@@ -86,7 +86,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 	d := &Drafted{Dir: dir, Failure: failure, Found: found}
 	var last error
 	var f *field.Fixture
-	for _, p := range candidates(raw) {
+	for _, p := range candidates(raw, ts) {
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
@@ -120,9 +120,10 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 }
 
 // candidates orders the known personalities: those whose maker the logs
-// name (a +CGMI answer, a model in a ModemManager line) first, generic
+// name (a +CGMI answer, a model in a ModemManager line) first, then those
+// whose own markers the transcripts hold (markers; most first), generic
 // next, the others after.
-func candidates(raw [][]byte) []string {
+func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	makers := []struct{ maker, personality string }{
 		{"quectel", "quectel-eg25"}, {"sierra", "sierra-em7511"}, {"simcom", "simcom-a7600"},
 		{"fibocom", "fibocom-l850"}, {"u-blox", "ublox-sara-r5"},
@@ -137,6 +138,22 @@ func candidates(raw [][]byte) []string {
 			}
 		}
 	}
+	seen := map[string]int{}
+	for name, ms := range markers(names) {
+		for _, m := range ms {
+			if slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return shows(t, m) }) {
+				seen[name]++
+			}
+		}
+	}
+	var marked []string
+	for _, n := range names {
+		if seen[n] > 0 && !slices.Contains(out, n) {
+			marked = append(marked, n)
+		}
+	}
+	slices.SortStableFunc(marked, func(a, b string) int { return seen[b] - seen[a] })
+	out = append(out, marked...)
 	if !slices.Contains(out, "generic") {
 		out = append(out, "generic")
 	}
@@ -146,6 +163,56 @@ func candidates(raw [][]byte) []string {
 		}
 	}
 	return out
+}
+
+// markers are, by personality, what it alone of the known ones sends or
+// is sent: its ICCID command ("AT+QCCID" is Quectel's, "AT+CICCID"
+// SIMCom's) and its boot and REFRESH URCs ("+QUSIM: 1"), so that a log
+// that holds them drafts with that personality even when it names no
+// maker.
+func markers(names []string) map[string][]string {
+	owners := map[string][]string{}
+	add := func(m, n string) {
+		if m != "" && !slices.Contains(owners[m], n) {
+			owners[m] = append(owners[m], n)
+		}
+	}
+	for _, n := range names {
+		p, err := personality.Load(n)
+		if err != nil {
+			continue
+		}
+		if p.ICCIDCommand != "" {
+			add("AT"+p.ICCIDCommand, n)
+		}
+		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
+			add(u, n)
+		}
+	}
+	out := map[string][]string{}
+	for m, ns := range owners {
+		if len(ns) == 1 {
+			out[ns[0]] = append(out[ns[0]], m)
+		}
+	}
+	return out
+}
+
+// shows reports a marker in t: a command line that is the marker (with
+// or without its parameters, any case), or a URC that is it exactly —
+// not an information line, which a read command of 27.007 may give
+// ("+CFUN: 1" answers AT+CFUN? on any modem).
+func shows(t *fieldlog.Transcript, m string) bool {
+	return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool {
+		switch e.Role {
+		case fieldlog.Command:
+			c := strings.ToUpper(e.Text)
+			return c == m || strings.HasPrefix(c, m+"=") || strings.HasPrefix(c, m+"?")
+		case fieldlog.URC:
+			return e.Text == m
+		}
+		return false
+	})
 }
 
 // firstFailure finds the first line of the AT logs where something went

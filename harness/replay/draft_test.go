@@ -23,10 +23,10 @@ func TestDraft(t *testing.T) {
 		if d.Problem != nil || d.Personality != "quectel-eg25" {
 			t.Fatalf("personality %q, problem %v", d.Personality, d.Problem)
 		}
-		// The Quectel answer form (+QCCID) rules out the personalities
-		// tried before, and the draft says so.
-		if len(d.Tried) == 0 || !strings.Contains(strings.Join(d.Tried, "\n"), "+QCCID") {
-			t.Errorf("tried %q", d.Tried)
+		// The log sends AT+QCCID, Quectel's alone of the known
+		// personalities: quectel-eg25 is tried first, and fits.
+		if len(d.Tried) != 0 {
+			t.Errorf("tried %q before quectel-eg25", d.Tried)
 		}
 		// What the logs show becomes the world: the card's attach wait,
 		// the platform's list, the cell searched on.
@@ -292,5 +292,51 @@ func TestRegistrationDenied(t *testing.T) {
 		if got := registrationDenied(fieldlog.Entry{Text: tc.text, Role: tc.role}); got != tc.want {
 			t.Errorf("%q (%s) = %v, want %v", tc.text, tc.role, got, tc.want)
 		}
+	}
+}
+
+// TestCandidatesFromMarkers: a log that names no maker drafts first with
+// the personality whose own commands and URCs it holds, the one holding
+// most first; an information line that a 27.007 read gives on any modem
+// ("+CFUN: 1" answering AT+CFUN?) is not a marker.
+func TestCandidatesFromMarkers(t *testing.T) {
+	read := func(t *testing.T, log string) []*fieldlog.Transcript {
+		t.Helper()
+		tr, err := fieldlog.Read("host.log", []byte(log), fieldlog.Plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []*fieldlog.Transcript{tr}
+	}
+	for _, tc := range []struct {
+		name, log, first string
+	}{
+		{"Quectel's REFRESH URC", "> AT+CIMI\n< 208010000000012\n< OK\n< +QUSIM: 1\n", "quectel-eg25"},
+		{"SIMCom's ICCID command", "> AT+CICCID\n< +ICCID: 89330100000000000012\n< OK\n", "simcom-a7600"},
+		{"Sierra's, in lower case", "> at!iccid?\n< !ICCID: 89330100000000000012\n< OK\n", "sierra-em7511"},
+		{"two of SIMCom's against one of Quectel's", "> AT+QCCID\n< OK\n< SMS DONE\n< PB DONE\n", "simcom-a7600"},
+		{"a read's answer is no marker", "> AT+CFUN?\n< +CFUN: 1\n< OK\n", "generic"},
+		{"nothing of anyone's", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n", "generic"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := candidates(nil, read(t, tc.log)); len(got) == 0 || got[0] != tc.first {
+				t.Errorf("candidates %v, want %s first", got, tc.first)
+			}
+		})
+	}
+	// A marked personality the logs then contradict is tried and set
+	// aside: SIMCom's boot URCs, but Quectel's ICCID answer form.
+	dir := t.TempDir()
+	log := filepath.Join(dir, "host.log")
+	text := "> AT+QCCID\n< +QCCID: 89330100000000000012\n< OK\n< SMS DONE\n< PB DONE\n> AT+CIMI\n< 208010000000012\n< OK\n"
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "marked", "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Tried) == 0 || !strings.HasPrefix(d.Tried[0], "simcom-a7600") || d.Personality != "quectel-eg25" {
+		t.Errorf("tried %q, chose %q; want simcom-a7600 tried and set aside, then quectel-eg25", d.Tried, d.Personality)
 	}
 }
