@@ -146,8 +146,9 @@ type HostState struct {
 	// was not echoed though the host had not sent ATE: the module had
 	// echo off stored (AT&W). Nil when the logs show no such command.
 	StoredNoEcho *Src
-	// StoredCEREG is a registration URC after a restart the host did not
-	// ask for with +CEREG=: the module had the URCs stored (AT&W).
+	// StoredCEREG is a registration URC after a restart or an ATZ the
+	// host did not ask for with +CEREG=: the module had the URCs stored
+	// (AT&W).
 	StoredCEREG *Src
 	// Numeric is the first numeric result code (ATV0) of a log that sets
 	// no V before it: the host had set it before the log began. Nil when
@@ -170,6 +171,9 @@ type HostState struct {
 type RegSetting struct {
 	N   int
 	Src Src
+	// Stored: the form comes after an ATZ or a restart the host did not
+	// set it again after, so the module had it stored (AT&W).
+	Stored bool
 }
 
 var (
@@ -289,18 +293,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	regSet := map[string]bool{} // the host set +CREG= or +CGREG= in this log
 	// regN notes a registration command's <n> the logs show before the
 	// host sets it: a read's, or what a camped URC's form tells.
+	// reset: an ATZ (the stored profile) or a restart came before, and
+	// regSinceReset says which of +CREG and +CGREG the host set after it.
+	reset, regSinceReset := false, map[string]bool{}
 	regN := func(name string, n int, o Obs) {
-		if regSet[name] {
+		if regSet[name] && !(reset && !regSinceReset[name]) {
 			return
 		}
 		if _, ok := fs.Host.RegN[name]; !ok {
 			if fs.Host.RegN == nil {
 				fs.Host.RegN = map[string]RegSetting{}
 			}
-			fs.Host.RegN[name] = RegSetting{n, o.Src}
+			fs.Host.RegN[name] = RegSetting{n, o.Src, reset && !regSinceReset[name]}
 		}
 	}
-	ceregSinceRestart := false // the host set +CEREG= after the last restart
+	ceregSinceRestart := false // the host set +CEREG= after the last restart or ATZ
 	afterBoot := false         // a restart or an RDY since the last command
 	// bootList is what the modem sent after the log's first restart, the
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
@@ -335,7 +342,20 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 			for _, name := range []string{"+CREG", "+CGREG"} {
 				if strings.Contains(u, name+"=") { // "AT+CREG=2;+CGREG=2" sets both
-					regSet[name] = true
+					regSet[name], regSinceReset[name] = true, true
+				}
+			}
+			// ATZ loads the stored profile (V.250 §6.1.1): what the
+			// module shows after it that the host does not set again
+			// was stored. (The host's settings on the line after the Z
+			// were set above.)
+			if names, _ := commandNames(e.Text); slices.Contains(names, "Z") && FinalOf(t, k) == "OK" {
+				reset = true
+				if !strings.Contains(u, "+CEREG=") {
+					ceregSinceRestart = false
+				}
+				for _, name := range []string{"+CREG", "+CGREG"} {
+					regSinceReset[name] = strings.Contains(u, name+"=")
 				}
 			}
 			if copsFormatSet.MatchString(u) {
@@ -366,6 +386,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
+				reset, regSinceReset = true, map[string]bool{}
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
 				cglaSeen = true
 				if final == "OK" && !cglaWorks {
@@ -507,7 +528,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
-				if len(fs.Restarts) > 0 && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
+				if (len(fs.Restarts) > 0 || reset) && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
 					fs.Host.StoredCEREG = &obs.Src
 				}
 				if !cceregSet && m[1] == "3" && m[6] != "" && fs.Host.CEREG < 3 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -538,7 +539,13 @@ func (p *Plan) hostState() {
 	// What the module kept across a restart the logs show, it had stored
 	// with AT&W: the replay stores the same first.
 	storedCEREG := h.StoredCEREG != nil && h.CEREG > 0
-	if h.StoredNoEcho != nil || storedCEREG {
+	var storedReg []string // +CREG, +CGREG
+	for _, name := range []string{"+CREG", "+CGREG"} {
+		if s, ok := h.RegN[name]; ok && s.N > 0 && s.Stored {
+			storedReg = append(storedReg, name)
+		}
+	}
+	if h.StoredNoEcho != nil || storedCEREG || len(storedReg) > 0 {
 		if h.StoredNoEcho != nil {
 			p.Preamble = append(p.Preamble, "ATE0")
 			p.assume("the module had echo off stored (AT&W): %s, the first command after a restart, shows no echo; the replay stores it first", *h.StoredNoEcho)
@@ -546,6 +553,11 @@ func (p *Plan) hostState() {
 		if storedCEREG {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
 			p.assume("the module had its +CEREG URCs stored (AT&W): %s follows a restart the host did not set +CEREG after; the replay stores n=%d first", *h.StoredCEREG, h.CEREG)
+		}
+		for _, name := range storedReg {
+			s := h.RegN[name]
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT%s=%d", name, s.N))
+			p.assume("the module had its %s URCs stored (AT&W): %s shows n=%d after an ATZ or a restart the host did not set %s after; the replay stores it first", name, s.Src, s.N, name)
 		}
 		p.Preamble = append(p.Preamble, "AT&W")
 		if h.StoredNoEcho != nil && h.Echo != nil && *h.Echo {
@@ -575,7 +587,7 @@ func (p *Plan) hostState() {
 		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
 	}
 	for _, name := range []string{"+CREG", "+CGREG"} {
-		if s, ok := h.RegN[name]; ok && s.N > 0 {
+		if s, ok := h.RegN[name]; ok && s.N > 0 && !s.Stored {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT%s=%d", name, s.N))
 			p.assume("%s URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", name, s.N, s.Src)
 		}
@@ -717,46 +729,23 @@ func notEmulated(line string, emulated func(string) bool, d personality.Personal
 	return ""
 }
 
-// commandNames lists the command names of an AT line ("AT+COPS=3,2;+COPS?"
-// → +COPS, +COPS; "ATE0" → E).
-func commandNames(line string) ([]string, bool) {
-	u := strings.ToUpper(strings.TrimSpace(line))
-	if !strings.HasPrefix(u, "AT") {
+// commandNames lists the command names of an AT line as the AT codec
+// reads it ("AT+COPS=3,2;+COPS?" → +COPS, +COPS; "ATZ E0 V1" → Z, E, V:
+// V.250 ignores the spaces). ok is false for a line that does not start
+// with AT; a line the codec refuses (the modem answers ERROR) has none.
+func commandNames(line string) (names []string, ok bool) {
+	line = strings.TrimSpace(line)
+	if len(line) < 2 || !strings.EqualFold(line[:2], "AT") {
 		return nil, false
 	}
-	u = u[2:]
-	var out []string
-	for _, part := range strings.Split(u, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		switch {
-		case strings.ContainsAny(part[:1], "+!$%#^"):
-			end := strings.IndexAny(part, "=?")
-			if end < 0 {
-				end = len(part)
-			}
-			out = append(out, part[:end])
-		default:
-			// Basic commands: a letter (or &letter) and a number.
-			for len(part) > 0 {
-				n := 1
-				switch {
-				case part[0] == '&' && len(part) > 1:
-					n = 2
-				case part[0] == 'S':
-					// An S-register is named with its number: S0, S10.
-					for n < len(part) && part[n] >= '0' && part[n] <= '9' {
-						n++
-					}
-				}
-				out = append(out, part[:n])
-				part = strings.TrimLeft(part[n:], "0123456789=?")
-			}
-		}
+	cmds, err := at.Parse(line)
+	if err != nil {
+		return nil, true
 	}
-	return out, true
+	for _, c := range cmds {
+		names = append(names, c.Name)
+	}
+	return names, true
 }
 
 // ScenarioErr maps the scenario loader's error on the reconstructed text

@@ -563,6 +563,13 @@ func TestCommandNames(t *testing.T) {
 		{"AT&D2", []string{"&D"}},
 		{"at+cgdcont=?", []string{"+CGDCONT"}},
 		{"AT", nil},
+		// V.250 §5.2.1: spaces are ignored (ModemManager 0.x sent this).
+		{"ATZ E0 V1", []string{"Z", "E", "V"}},
+		{"AT +CSQ", []string{"+CSQ"}},
+		// A ';' inside a string constant does not end a command.
+		{`AT+CGLA=1,10,"81;F2000000";+CSQ`, []string{"+CGLA", "+CSQ"}},
+		// A line the modem answers ERROR to names no command.
+		{"AT+CSQ;;+CREG?", nil},
 	} {
 		got, ok := commandNames(tc.line)
 		if !ok || !slices.Equal(got, tc.want) {
@@ -988,6 +995,52 @@ expect: reproduces
 			p := reconstruct(t, dir, Options{})
 			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].PLMN != tc.want {
 				t.Errorf("registrations %+v, want one named %q", p.Facts.Regs, tc.want)
+			}
+		})
+	}
+}
+
+// TestATZKeepsWhatWasStored: ATZ loads the module's stored profile
+// (V.250 §6.1.1). A +CREG form with n=2 after an ATZ the host set no
+// +CREG after shows that n=2 was stored (AT&W): the replay stores it
+// first, so that its own ATZ keeps it. Set on the ATZ line itself, after
+// the Z, it is the host's setting, not the stored one.
+func TestATZKeepsWhatWasStored(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		want       []string
+	}{
+		{"spaces, as ModemManager 0.x sent it", "ATZ E0 V1", []string{"AT+CREG=2", "AT&W"}},
+		{"set after the Z", "ATZ+CREG=2", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "atz", map[string]string{
+				ManifestFile: `name: atz
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89860000000000000019", operator: op26201, enabled: true}
+network:
+  operators:
+    - {id: op26201, plmn: "26201", country: DE}
+expected: "registered"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`,
+				"host.log": "> " + tc.line + "\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\",7\n< OK\n",
+			})
+			p := reconstruct(t, dir, Options{})
+			var got []string
+			for _, l := range p.Preamble {
+				if strings.Contains(l, "CREG") || l == "AT&W" {
+					got = append(got, l)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("preamble %q, want %q among it", p.Preamble, tc.want)
 			}
 		})
 	}
