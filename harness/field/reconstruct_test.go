@@ -1045,3 +1045,31 @@ expect: reproduces
 		})
 	}
 }
+
+// TestUnnamedRoamingSaysWhatToGive: a roaming registration on a network
+// nothing names cannot be replayed; the plan says so, and what the
+// manifest must give, instead of claiming the logs show none.
+func TestUnnamedRoamingSaysWhatToGive(t *testing.T) {
+	dir := writeFixture(t, "unnamed", map[string]string{
+		ManifestFile: `name: unnamed
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100000000000012", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "roaming"
+failure: {log: host.log, line: 3, what: "none"}
+expect: reproduces
+`,
+		"host.log": "> AT+CSQ\n< +CSQ: 20,99\n< OK\n< +CEREG: 5,\"3A9B\",\"0000C33D\",7\n",
+	})
+	p := reconstruct(t, dir, Options{})
+	if !assumed(p, "the registration of host.log:4 (roaming) is on a network the logs do not name", "network.cells") || assumed(p, "the logs show no registration") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}

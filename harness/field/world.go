@@ -150,7 +150,8 @@ func (p *Plan) world() error {
 	// registered in.
 	var stops []stop
 	if m.Itinerary == nil {
-		for _, r := range fs.Regs {
+		var unnamed *Reg // the first registration on a network the logs do not name
+		for i, r := range fs.Regs {
 			if r.Stat != 1 && r.Stat != 5 {
 				continue
 			}
@@ -160,6 +161,9 @@ func (p *Plan) world() error {
 			}
 			o := byPLMN(plmn)
 			if o == nil {
+				if unnamed == nil {
+					unnamed = &fs.Regs[i]
+				}
 				continue
 			}
 			if len(stops) == 0 || stops[len(stops)-1].Area != o.Country {
@@ -173,7 +177,13 @@ func (p *Plan) world() error {
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed"}}
-			p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
+			if unnamed != nil {
+				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
+				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
+					unnamed.Src, how, home.Country, home.ID)
+			} else {
+				p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
+			}
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
 		}
