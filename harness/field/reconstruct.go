@@ -79,6 +79,9 @@ type Plan struct {
 	Preamble []string
 	// Steps are the host's commands, in order.
 	Steps []Step
+	// standIns are the emulated card's ICCIDs for field ones without
+	// their check digit (standInFor).
+	standIns map[string]string
 	// hangTies are the hangs whose first command shares its time with
 	// commands before it (world, hangs): steps plays it a nanosecond late.
 	hangTies []hangTie
@@ -643,7 +646,7 @@ func (p *Plan) steps(o Options) {
 			if i := strings.Index(line, " (ignored: "); i >= 0 {
 				line = line[:i]
 			}
-			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: line, Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}
 			if p.inHangTie(li, k, f.EntryTime(li, k)) {
 				s.At += time.Nanosecond
 			}

@@ -347,6 +347,9 @@ func (p *Plan) world() error {
 	}
 	e.line("", "  profiles:")
 	for _, pr := range profiles {
+		p.standInFor(pr.ICCID, pr.origin)
+	}
+	for _, pr := range profiles {
 		extra := ""
 		if pr.IMSI != "" {
 			extra = fmt.Sprintf(`, imsi: "%s"`, pr.IMSI)
@@ -354,7 +357,7 @@ func (p *Plan) world() error {
 		if pr.Enabled {
 			extra += ", enabled: true"
 		}
-		e.line(pr.origin, `    - {iccid: "%s", operator: %s%s}`, pr.ICCID, pr.Operator, extra)
+		e.line(pr.origin, `    - {iccid: "%s", operator: %s%s}`, p.emulatedICCID(pr.ICCID), pr.Operator, extra)
 	}
 	if m.Platform != nil {
 		e.line("", "platform:")

@@ -1265,3 +1265,56 @@ func TestNothingComparedIsNoVerdict(t *testing.T) {
 		t.Errorf("OK %v: %s", res.OK, res.Why)
 	}
 }
+
+// TestICCIDWithoutCheckDigit: a field card whose ICCID lacks the E.118
+// check digit (20 digits of its operator's own, 8986…) replays: the
+// emulated card holds a stand-in, the host's EnableProfile names the
+// stand-in in its swapped digits, and the +QCCID answers, the echo and
+// the card's answer compare as recorded. Without the stand-in the card
+// would not know the ICCID (EnableProfile result 1, not 2).
+func TestICCIDWithoutCheckDigit(t *testing.T) {
+	const iccid = "89860439101880931012" // no E.118 check digit
+	const log = `> AT+QCCID
+< AT+QCCID
+< +QCCID: ` + iccid + `
+< OK
+> AT+CIMI
+< AT+CIMI
+< 460001234567890
+< OK
+> AT+CCHO="A0000005591010FFFFFFFF8900000100"
+< AT+CCHO="A0000005591010FFFFFFFF8900000100"
+< +CCHO: 1
+< OK
+> AT+CGLA=1,50,"80E2910014BF3111A00C5A0A986840930181083901218101FF"
+< AT+CGLA=1,50,"80E2910014BF3111A00C5A0A986840930181083901218101FF"
+< +CGLA: 16,"BF31038001029000"
+< OK
+`
+	dir := newFixture(t, "no-check-digit", map[string]string{
+		"manifest.yaml": `name: no-check-digit
+source: "a hand-written transcript of an 8986 card"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: quectel-eg25
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN, name: China Mobile}
+expected: "the enabled profile cannot be enabled again"
+failure: {log: host.log, line: 15, what: "EnableProfile result 2"}
+expect: reproduces
+`,
+		"host.log": log,
+	})
+	res := replay(t, dir)
+	if !res.OK {
+		t.Fatalf("does not replay:\n%s", Report(res))
+	}
+	if !strings.Contains(strings.Join(res.Plan.Assumptions, "\n"), "ICCID "+iccid+" (host.log:3) has no E.118 check digit") {
+		t.Errorf("assumptions:\n%s", strings.Join(res.Plan.Assumptions, "\n"))
+	}
+	if !strings.Contains(string(res.Plan.ScenarioYAML), `iccid: "89860439101880931017"`) {
+		t.Errorf("the scenario does not give the card the stand-in:\n%s", res.Plan.ScenarioYAML)
+	}
+}

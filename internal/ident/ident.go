@@ -54,6 +54,22 @@ func ExplainICCID(s string) string {
 	return ""
 }
 
+// ICCIDStandIn is, for an ICCID as a field card reports it without the
+// E.118 check digit — 18 to 20 digits whose last is not the Luhn digit of
+// the others; GSM 11.11's 10 bytes hold 20 operator-specific digits, the
+// 20th written over the check digit, and field cards (many 8986… ones)
+// carry such numbers — the same digits with the last replaced by the
+// check digit: an ICCID the emulators, which check, accept. ok is false
+// for an ICCID (nothing to stand in for) and for what is not 18 to 20
+// digits.
+func ICCIDStandIn(s string) (standIn string, ok bool) {
+	if !Digits(s, 18, 20) || luhnOK(s) {
+		return "", false
+	}
+	body := s[:len(s)-1]
+	return body + string(Luhn(body)), true
+}
+
 // MakeICCID appends the Luhn check digit to 17 to 19 digits.
 func MakeICCID(body string) (string, error) {
 	if !Digits(body, 17, 19) {

@@ -102,3 +102,29 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestICCIDStandIn(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		// 20 digits whose last is not the Luhn digit (a field card's):
+		// the same 19, then theirs.
+		{"89860439101880931012", "89860439101880931017", true}, // no check digit
+		{"8986000000000000001", "8986000000000000002", true},   // no check digit
+		{"89330100000000000012", "", false},                    // an ICCID already
+		{"89860000000000000019", "", false},
+		{"898604071118C0501150", "", false},                  // letters: not digits
+		{"8986043910188093101", "8986043910188093109", true}, // no check digit
+		{"89860", "", false},
+		{"898604391018809310123", "", false}, // 21 digits
+	} {
+		got, ok := ICCIDStandIn(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ICCIDStandIn(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+		if ok && !IsICCID(got) {
+			t.Errorf("ICCIDStandIn(%q) = %q, which is not an ICCID", tc.in, got)
+		}
+	}
+}
