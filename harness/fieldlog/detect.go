@@ -66,6 +66,10 @@ func detect(file string, lines []string) (Format, error) {
 			return Logcat, nil
 		case looksLikeGammu(l):
 			return Gammu, nil
+		case looksLikeOfono(l):
+			return Ofono, nil
+		case looksLikeChat(l):
+			return Chat, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
 			return LPAC, nil
 		case mmIO.MatchString(l):
@@ -95,6 +99,8 @@ func detect(file string, lines []string) (Format, error) {
 		return "", errAt(file, 0, "no lines to read")
 	case looksLikeJpnevulator(lines):
 		return Jpnevulator, nil
+	case looksLikeBareChat(lines):
+		return Chat, nil
 	case atlog*10 >= nonblank*8:
 		return ATLog, nil
 	case strings.HasPrefix(t, "{") || jsonArray(t):
@@ -108,7 +114,7 @@ func detect(file string, lines []string) (Format, error) {
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
 }
 
 // firstLine is the 1-based number of the first non-blank line.

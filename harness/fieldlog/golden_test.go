@@ -123,6 +123,23 @@ func TestGolden(t *testing.T) {
 		// --debug text: gammu's messages and the lines it parsed out of
 		// each answer, no frame dumps; a URC before an echo.
 		{"gammu-text.log", Gammu},
+		// oFono's AT debug output (OFONO_AT_DEBUG=1): through the
+		// journal, a Quectel's Aux and Modem channels interleaved, DBG
+		// traces left out, another daemon's line, a +CEREG URC alone and
+		// one after an answer in the same read, a +CGLA answer split over
+		// two reads, +CME ERROR; ofonod -n on stderr through ts -s (time
+		// since start), a SIM900's one channel, a read cut between CR and
+		// LF, +CSIM, an SMS PDU ended by <CtrlZ>.
+		{"ofono-journal.log", Ofono},
+		{"ofono-ts.log", Ofono},
+		// pppd's chat -v: to syslog, with pppd's lines, a URC read before
+		// an echo, an expected READY whose OK the next expect reads,
+		// +CCHO/+CGLA/+CCHC, the script giving up on AT+CGATT=1 (alarm,
+		// Failed); -s on stderr (no prefix, " -- got it" followed by a
+		// blank line), +CSIM, a +CME ERROR the script did not expect
+		// (alarm, then the OK-AT-OK branch), a \d pause.
+		{"chat-syslog.log", Chat},
+		{"chat-stderr.log", Chat},
 		// Numeric result codes (ATV0, in an init string's ATE0V0): a
 		// plain transcript and a serial monitor with a URC, ERROR as 4, a
 		// +CME ERROR, RING as 2 and ATV1 back; socat's dump of "0\r"

@@ -223,6 +223,19 @@ func (sl serialLines) rest() []record {
 	return out
 }
 
+// flush ends the line port's direction dir is inside of, as a line of
+// its own: what a writer sent in one go that no CR ended (chat's "+++"
+// between its pauses).
+func (sl serialLines) flush(port string, dir Dir) []record {
+	c := sl[port+string(dir)]
+	if c == nil || len(c.buf) == 0 {
+		return nil
+	}
+	r := record{line: c.line, dir: c.dir, t: c.t, text: string(c.buf), port: c.port}
+	c.buf = c.buf[:0]
+	return []record{r}
+}
+
 // wire ends a log of the bytes on the wire, both ways (a ModemManager
 // log's serial I/O, a sniffer's dump, a trace of the host's calls): recs
 // and the lines the log ends inside of, in line order, normalised. Such a

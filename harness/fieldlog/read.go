@@ -151,6 +151,10 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readLogcat(file, ls, cut)
 	case Gammu:
 		t, err = readGammu(file, ls)
+	case Ofono:
+		t, err = readOfono(file, ls)
+	case Chat:
+		t, err = readChat(file, ls)
 	case Plain:
 		t, err = readPlain(file, ls)
 	case Terminal:

@@ -1,7 +1,8 @@
 // Package fieldlog reads the logs people have of a modem conversation —
 // the harness's own at.log, lpac's debug output, ModemManager debug logs,
 // socat, strace and jpnevulator traces of the port, Docklight's, SSCOM's
-// and QCOM's log files, Android radio logs of a RIL speaking AT, terminal
+// and QCOM's log files, Android radio logs of a RIL speaking AT, gammu's,
+// oFono's and pppd chat's debug logs, terminal
 // sessions (PuTTY, Tera Term, minicom, …),
 // plain ">"/"<" transcripts with or without timestamps, and the
 // management platform's request log — into one normalised transcript:
@@ -77,6 +78,13 @@ const (
 	// or, logged with --debug text, the lines it parsed out of each
 	// answer (`2 "+CSQ: 20,99"`).
 	Gammu Format = "gammu"
+	// Ofono is oFono's AT debug output (ofonod -d, OFONO_AT_DEBUG=1):
+	// "ofonod[4140]: Aux: > AT+CGMI\r" and "Aux: < \r\nOK\r\n", each
+	// channel a port, to stderr, syslog or the journal.
+	Ofono Format = "ofono"
+	// Chat is pppd's chat -v log (syslog, or stderr with -s): "send
+	// (AT^M)", "expect (OK)", what it received, " -- got it", "alarm".
+	Chat Format = "chat"
 	// Plain is a ">"/"<" transcript, optionally timestamped.
 	Plain Format = "plain"
 	// Terminal is a terminal session with the modem (a minicom, picocom,
@@ -94,7 +102,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Chat, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {
