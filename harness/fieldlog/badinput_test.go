@@ -182,6 +182,26 @@ func TestBadInput(t *testing.T) {
 			`bad.log:1: gammu's messages, but no frame it sent or read`},
 		{"gammu: truncated", "SENDING frame type 0x00/length 0x07/7\n41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.\n", Gammu,
 			"bad.log:2: the log ends before the final result of AT+CSQ"},
+		{"ofono: malformed escape", "ofonod[1]: Aux: > AT\\r\nofonod[1]: Aux: < \\r\\nOK\\09\\r\\n\n", Ofono,
+			`bad.log:2: Aux's read: malformed escape "\\09\\": gatutil writes a byte as three octal digits`},
+		{"ofono: escape past a byte", "ofonod[1]: Aux: > AT\\477\\r\n", Ofono, "bad.log:1: Aux's write: malformed escape"},
+		{"ofono: truncated", "ofonod[1]: Aux: > AT+CSQ\\r\nofonod[1]: Aux: < \\r\\n+CSQ: 2", Ofono,
+			"bad.log:1: the log ends before the final result of AT+CSQ"},
+		{"ofono: no AT traffic", "ofonod[1]: oFono version 1.34\nofonod[1]: src/modem.c:ofono_modem_register() 0x1\n", Ofono,
+			"bad.log:1: oFono's lines, but no AT channel's traffic"},
+		{"ofono: mixed clocks", "00:00:01 ofonod[1]: Aux: > AT\\r\nMar 02 10:00:01 h ofonod[1]: Aux: < \\r\\nOK\\r\\n\n", Ofono,
+			"bad.log:2: a absolute time among relative ones"},
+		{"ofono: out of order", "Mar 02 10:00:05 h ofonod[1]: Aux: > AT\\r\nMar 02 10:00:01 h ofonod[1]: Aux: < \\r\\nOK\\r\\n\n", Ofono,
+			"bad.log:2: time Mar 02 10:00:01.000000 is before the Mar 02 10:00:05.000000 of line 1: timestamps out of order"},
+		{"chat: send without its parenthesis", "chat[1]: send (AT+CGLA=1,16,\"81E2\nchat[1]: expect (OK)\n", Chat,
+			"bad.log:1: send without its closing parenthesis"},
+		{"chat: send ending in a backslash", "chat[1]: send (AT\\)\nchat[1]: expect (OK)\n", Chat, "bad.log:1: send: malformed escape"},
+		{"chat: expect without its parenthesis", "chat[1]: send (AT^M)\nchat[1]: expect (OK\n", Chat, "bad.log:2: expect without its closing parenthesis"},
+		{"chat: truncated", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\nchat[1]: ^M\n", Chat,
+			"bad.log:1: the log ends before the final result of AT+CSQ"},
+		{"chat: nothing sent", "chat[1]: timeout set to 5 seconds\nchat[1]: abort on (BUSY)\n", Chat, "bad.log:1: chat's lines, but nothing it sent"},
+		{"chat: out of order", "Dec  2 10:15:05 gw chat[1]: send (AT^M)\nDec  2 10:15:02 gw chat[1]: expect (OK)\n", Chat,
+			"bad.log:2: time Dec 02 10:15:02.000000 is before"},
 		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,
 			"the log is cut off inside a JSON value that starts on line 1"},
 		{"platform: unknown field", "{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"method\":\"POST\",\"path\":\"/v1/x\",\"status\":200,\"colour\":1}\n", Platform,
@@ -218,6 +238,15 @@ func TestLimits(t *testing.T) {
 	if _, err := Read("big.log", []byte(long), Plain); err == nil || !strings.Contains(err.Error(), "big.log:1: line of") {
 		t.Errorf("overlong line: %v", err)
 	}
+	for _, f := range []struct {
+		format Format
+		line   string
+	}{{Ofono, "ofonod[1]: Aux: > AT"}, {Chat, "chat[1]: send (AT"}} {
+		long := f.line + strings.Repeat("A", MaxLine) + "\n"
+		if _, err := Read("big.log", []byte(long), f.format); err == nil || !strings.Contains(err.Error(), "big.log:1: line of") {
+			t.Errorf("%s: overlong line: %v", f.format, err)
+		}
+	}
 	huge := make([]byte, MaxFile+1)
 	if _, err := Read("huge.log", huge, Plain); err == nil || !strings.Contains(err.Error(), "more than the") {
 		t.Errorf("oversized log: %v", err)
@@ -228,7 +257,7 @@ func TestLimits(t *testing.T) {
 // step would take minutes on these).
 func TestScale(t *testing.T) {
 	const n = 40000
-	var plain, mm, platform, sscom, qcom, logcat, gammu strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, chat strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -245,6 +274,9 @@ func TestScale(t *testing.T) {
 		fmt.Fprintf(&gammu, "%sSENDING frame type 0x00/length 0x07/7\n%s41A|54T|2B+|43C|53S|51Q|0D                                     AT+CSQ.\n%s1 \"AT+CSQ\"\n"+
 			"%sRECEIVED frame type 0x00/length 0x1C/28\n%s41A|54T|2B+|43C|53S|51Q|0D |0D |0A |2B+|43C|53S|51Q|3A:|20 |32 AT+CSQ...+CSQ: 2\n"+
 			"%s300|2C,|399|399|0D |0A |0D |0A |4FO|4BK|0D |0A                 0,99....OK..\n%sSignal quality info received\n", g, g, g, g, g, g, g)
+		j := q.Format(time.Stamp)
+		fmt.Fprintf(&ofono, "%s gw ofonod[4140]: Aux: > AT+CSQ\\r\n%s gw ofonod[4140]: drivers/atmodem/network-registration.c:csq_cb() ok\n%s gw ofonod[4140]: Aux: < \\r\\n+CSQ: 20,99\\r\\n\\r\\nOK\\r\\n\n", j, j, j)
+		fmt.Fprintf(&chat, "%s gw chat[6514]: send (AT+CSQ^M)\n%s gw chat[6514]: expect (OK)\n%s gw chat[6514]: ^M\n%s gw chat[6514]: AT+CSQ^M^M\n%s gw chat[6514]: +CSQ: 20,99^M\n%s gw chat[6514]: ^M\n%s gw chat[6514]: OK\n%s gw chat[6514]:  -- got it\n", j, j, j, j, j, j, j, j)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
 	if err != nil {
@@ -253,7 +285,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Chat, chat.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

@@ -79,6 +79,8 @@ func FuzzLogcat(f *testing.F) {
 func FuzzGammu(f *testing.F) {
 	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log", "gammu-text.log")
 }
+func FuzzOfono(f *testing.F) { fuzzReader(f, Ofono, "ofono-journal.log", "ofono-ts.log") }
+func FuzzChat(f *testing.F)  { fuzzReader(f, Chat, "chat-syslog.log", "chat-stderr.log") }
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
 }
@@ -95,5 +97,5 @@ func FuzzTerminal(f *testing.F) {
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "platform.json")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json")
 }

@@ -67,6 +67,11 @@ func TestWriterTimeouts(t *testing.T) {
 		{"gammu-smsd's own words", gammuHead + "Error getting signal: No response in specified timeout. Probably phone not connected. (TIMEOUT[14])\n", Gammu, 2, ""},
 		{"gammu without a timeout", gammuHead + "Leaving GSM_GetSignalQuality\n", Gammu, 0, "the log ends before the final result of AT+CSQ: truncated?"},
 		{"gammu's retry of another type", gammuHead + "[Retrying 1 type 0x02]\n", Gammu, 0, "truncated?"},
+		{"chat's alarm", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\nchat[1]: ^M\nchat[1]: alarm\nchat[1]: Failed\n", Chat, 1, ""},
+		{"chat's alarm after the answer, then its next branch", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\nchat[1]: AT+CSQ^M^M\nchat[1]: ERROR^M\nchat[1]: alarm\n" +
+			"chat[1]: send (AT^M)\nchat[1]: expect (OK)\nchat[1]: alarm\nchat[1]: Failed\n", Chat, 6, ""},
+		{"chat without an alarm", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\n", Chat, 0, "truncated?"},
+		{"oFono never gives up", "ofonod[1]: Aux: > AT+CSQ\\r\nofonod[1]: drivers/atmodem/network-registration.c:csq_cb() x\n", Ofono, 0, "truncated?"},
 		{"MM's error", mmHead + "<dbg> [1772524804.2] [modem0] couldn't load signal quality: 'Serial command timed out'\n", MM, 1, ""},
 		{"MM's count names the port", mmTwo + "<wrn> [1772524804.2] [modem0] port ttyUSB3 timed out 2 consecutive times\n" +
 			"<dbg> [1772524804.3] [modem0/ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", MM, 2, ""},
