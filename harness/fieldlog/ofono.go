@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// oFono's AT debug output (ofonod -d with OFONO_AT_DEBUG=1 in its
-// environment; the plugins only install GAtChat's debug hook when that
-// variable is set). The hook hands each read and write to the plugin's
-// callback, which logs it at info level behind the prefix it chose for
-// the channel:
+// oFono's AT debug output (OFONO_AT_DEBUG=1 in ofonod's environment:
+// the plugins install GAtChat's debug hook only when it is set; -d adds
+// oFono's own traces, not these). The hook hands each read and write to
+// the plugin's callback, which logs it at info level behind the prefix
+// it chose for the channel:
 //
 //	ofonod[4140]: Aux: > AT+CGMI\r
 //	ofonod[4140]: Aux: < \r\nQuectel\r\n\r\nOK\r\n
