@@ -29,11 +29,14 @@ import (
 // logged by the next expect, after the next send. On timeout chat logs
 // "alarm" — it gave up waiting — and tries the expect's next branch
 // ("OK-AT-OK") or ends ("Failed"); what it read since the last LF is
-// then not logged at all. A "^" before a capital and a letter or digit
-// is a vendor's command or URC (Huawei's ^SYSCFG, ^RSSI:), not a control
-// character; bytes above 0x7F (chat's "M-") are kept as chat wrote them.
+// then not logged at all. chat writes "^" itself as it is: after AT, or
+// starting a line read, a "^" before a capital and a letter or digit is
+// a vendor's command or URC (Huawei's AT^SYSCFG, ^RSSI:), not a control
+// character. Bytes above 0x7F (chat's "M-") are kept as chat wrote them,
+// as a literal "M-" cannot be told from one. A line read that is one of
+// chat's own words ("alarm", " -- got it") reads as chat's.
 var (
-	chatNote    = regexp.MustCompile(`^(?:timeout set to \d+ seconds|(?:clear )?abort on \(.*\)|(?:clear )?report \(.*\)|got it|Failed(?: \(.*\))?|\s*-- (?:read|write) (?:timed out|failed.*)|warning: .*|expect string is too long|Can't .*|SIG(?:INT|TERM|HUP)|.*: Success)\s*$`)
+	chatNote    = regexp.MustCompile(`^(?:timeout set to \d+ seconds|(?:clear )?abort on \(.*\)|(?:clear )?report \(.*\)|got it|Failed(?: \(.*\))?|\s*-- (?:read|write) (?:timed out|failed.*)|warning: .*|expect string is too long|Can't .*|SIG(?:INT|TERM|HUP))\s*$`)
 	chatMatched = regexp.MustCompile(`^\s*-- (got it|failed)\s*$`)
 	// chatMarker is a line only chat logs: what detection looks for.
 	chatMarker = regexp.MustCompile(`^(?:send \(.*\)|expect \(.*\)|abort on \(.*\)|report \(.*\)|timeout set to \d+ seconds|\s*-- got it)\s*$`)
@@ -52,8 +55,12 @@ func unChat(s string, send bool) (string, error) {
 		switch {
 		case c == '^' && i+1 < len(s):
 			d := s[i+1]
-			if d >= 'A' && d <= 'Z' && i+2 < len(s) && (s[i+2] >= 'A' && s[i+2] <= 'Z' || s[i+2] >= '0' && s[i+2] <= '9') {
-				b.WriteByte(c) // ^SYSCFG, ^RSSI: a vendor's name
+			// A vendor's name (Huawei's AT^SYSCFG, its ^RSSI: URC) is a
+			// capital and a letter or digit after AT or, read, at the
+			// start of a line; ^M then AT is a CR.
+			named := i >= 2 && strings.EqualFold(s[i-2:i], "AT") || i == 0 && !send
+			if named && d >= 'A' && d <= 'Z' && i+2 < len(s) && (s[i+2] >= 'A' && s[i+2] <= 'Z' || s[i+2] >= '0' && s[i+2] <= '9') {
+				b.WriteByte(c)
 				continue
 			}
 			switch {

@@ -6,7 +6,8 @@ import (
 )
 
 // TestChatRendering: chat's ^X read back to control characters, but for
-// a vendor's ^NAME (Huawei's ^SYSCFG, ^RSSI:); in a send, its \d and \p
+// a vendor's ^NAME after AT or starting a line read (Huawei's AT^SYSCFG,
+// ^RSSI:); in a send, its \d and \p
 // pauses and \K break write nothing and \X writes X.
 func TestChatRendering(t *testing.T) {
 	for _, tc := range []struct {
@@ -19,6 +20,10 @@ func TestChatRendering(t *testing.T) {
 		{"^RSSI:17^M", false, "^RSSI:17\r"},
 		{"AT^SYSCFG=2,2,3FFFFFFF,1,2^M", true, "AT^SYSCFG=2,2,3FFFFFFF,1,2\r"},
 		{"^MODE:5,4", false, "^MODE:5,4"},
+		{"^MAT^M", true, "\rAT\r"},
+		{"AT^SYSINFO^M", true, "AT^SYSINFO\r"},
+		{"AT^SYSINFO^M^M", false, "AT^SYSINFO\r\r"},
+		{"OK^MOK", false, "OK\rOK"},
 		{"^?^@^[", false, "\x7f\x00\x1b"},
 		{"a^b", false, "a^b"},
 		{"^", false, "^"},
