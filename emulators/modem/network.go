@@ -60,15 +60,22 @@ func (m *Modem) regFields(name string, n int, read bool) string {
 	}
 	fmt.Fprintf(&b, "%d", r.Stat)
 	if n >= 2 && r.PLMN != "" && (r.Registered() || r.Stat == 3) {
-		format := ",\"%04x\",\"%08x\",%d"
+		format := ",\"%04x\",\"%08x\""
 		if m.o.Personality.LocationHex == personality.HexUpper {
-			format = ",\"%04X\",\"%08X\",%d"
+			format = ",\"%04X\",\"%08X\""
 		}
-		fmt.Fprintf(&b, format, r.TAC, r.CellID, r.AcT)
+		fmt.Fprintf(&b, format, r.TAC, r.CellID)
+		cause := (n == 3 || n == 5) && r.Stat == 3 && r.Cause != 0
+		switch {
+		case !m.o.Personality.RegNoAcT:
+			fmt.Fprintf(&b, ",%d", r.AcT)
+		case cause:
+			b.WriteByte(',') // the cause keeps its place after an empty <AcT>
+		}
 		// n=3 and 5 add why the registration was denied: <cause_type>
 		// 0, an EMM cause (TS 24.301 annex A). n=4 and 5 would add PSM
 		// timers, which this modem does not negotiate: nothing to show.
-		if (n == 3 || n == 5) && r.Stat == 3 && r.Cause != 0 {
+		if cause {
 			if name == "+CGREG" {
 				b.WriteByte(',')
 			}

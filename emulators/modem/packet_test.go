@@ -480,3 +480,38 @@ func TestRegistrationRejectCause(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrationWithoutAcT: a modem of 27.007 before Release 7
+// (reg_no_act) shows the location without <AcT>; a reject cause keeps
+// its place after the empty field.
+func TestRegistrationWithoutAcT(t *testing.T) {
+	for _, tc := range []struct {
+		set       string
+		reg       Registration
+		urc, read string
+	}{
+		{"AT+CREG=2", Registration{Stat: 1, PLMN: "26201", TAC: 0x0b5a, CellID: 0xc3f21e, AcT: 7},
+			`+CREG: 1,"0b5a","00c3f21e"`, `+CREG: 2,1,"0b5a","00c3f21e"`},
+		{"AT+CEREG=2", Registration{Stat: 5, PLMN: "26201", TAC: 0x0b5a, CellID: 0xc3f21e, AcT: 7},
+			`+CEREG: 5,"0b5a","00c3f21e"`, `+CEREG: 2,5,"0b5a","00c3f21e"`},
+		{"AT+CEREG=3", Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 15},
+			`+CEREG: 3,"3a9b","0000c33d",,0,15`, `+CEREG: 3,3,"3a9b","0000c33d",,0,15`},
+		{"AT+CGREG=3", Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 15},
+			`+CGREG: 3,"3a9b","0000c33d",,,0,15`, `+CGREG: 3,3,"3a9b","0000c33d",,,0,15`},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			p := personality.Generic()
+			p.RegNoAcT = true
+			r := newRigWith(t, p)
+			r.net.reg = tc.reg
+			r.cmd(t, "ATE0")
+			r.cmd(t, tc.set)
+			r.advance(t, 2*time.Second)
+			name := tc.urc[:strings.Index(tc.urc, ":")]
+			if u, err := r.c.WaitURC(name+":", 2*time.Second); err != nil || u != tc.urc {
+				t.Errorf("URC %q, %v; want %q", u, err, tc.urc)
+			}
+			r.exchanges(t, []exchange{{"AT" + name + "?", tc.read + "|OK"}})
+		})
+	}
+}

@@ -16,11 +16,14 @@ import (
 var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true}
 
 // regURCs are the registration commands whose URC and read answer share a
-// prefix; they are told apart by field count (TS 27.007 §7.2, §10.1.20,
-// §10.1.22): the URC has <stat>, <stat>,<tac>,<ci>,<AcT>, or that and
-// <cause_type>,<reject_cause> (+CGREG with its <rac> between), then the
-// PSM timers (n=4 and 5: two for +CEREG, three for +CGREG); the read
-// answer has <n> first, one field more.
+// prefix (TS 27.007 §7.2, §10.1.20, §10.1.22). The read answer has <n>
+// first: its second field is <stat>, a bare number, where the URC's is the
+// quoted <lac>/<tac> — which tells a modem's read answer without <AcT>
+// (27.007 before Release 7) from another's URC with it, both four fields.
+// Without a location they go by field count: the URC has <stat>, or the
+// location fields empty and <cause_type>,<reject_cause> (+CGREG with its
+// <rac> between), then the PSM timers (n=4 and 5: two for +CEREG, three
+// for +CGREG); the read answer one field more.
 var regURCs = map[string][]int{"+CREG": {1, 4, 6}, "+CGREG": {1, 4, 7, 10}, "+CEREG": {1, 4, 6, 8}}
 
 // reopen marks the port down, fails the command in flight (naming it), and
@@ -111,8 +114,19 @@ func isURC(line string, names map[string]bool) bool {
 	}
 	if counts, ok := regURCs[name]; ok {
 		fields := strings.Split(rest, ",")
-		if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err == nil && slices.Contains(counts, len(fields)) {
-			return true
+		if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err == nil {
+			if len(fields) >= 3 {
+				second := strings.TrimSpace(fields[1])
+				if strings.HasPrefix(second, `"`) {
+					return true
+				}
+				if _, err := strconv.Atoi(second); err == nil {
+					return !names[name]
+				}
+			}
+			if slices.Contains(counts, len(fields)) {
+				return true
+			}
 		}
 	}
 	return !names[name]

@@ -177,8 +177,10 @@ type RegSetting struct {
 }
 
 var (
-	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
-	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?(?:,(\d+),(\d+))?)?$`)
+	// The <AcT> after the location may be left out, or empty before a
+	// reject cause (a modem of 27.007 before Release 7: reg_no_act).
+	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
+	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
 	// cregURC and cregRead are the circuit and packet domains' forms
 	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
 	// <tac>: the registrations of a log whose host never asks +CEREG.
@@ -454,7 +456,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			switch {
 			case strings.Contains(cmd, "+CEREG?"):
 				if m := ceregRead.FindStringSubmatch(e.Text); m != nil {
-					fs.addReg(obs, m[2], m[3], m[4], m[6], m[7], false)
+					fs.addReg(obs, m[2], m[3], m[4], m[5], m[6], m[7], false)
 					if !cceregSet && fs.Host.CEREG < 0 {
 						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
 					}
@@ -463,7 +465,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				if m := cregRead.FindStringSubmatch(e.Text); m != nil {
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], int(m[1][0]-'0'), obs)
 					if !fs.ceregShown {
-						fs.addReg(obs, m[2], m[3], m[4], "", "", false)
+						fs.addReg(obs, m[2], m[3], m[4], m[5], "", "", false)
 					}
 				}
 			case strings.Contains(cmd, "+COPS?"):
@@ -522,12 +524,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], n, obs)
 				}
 				if !fs.ceregShown {
-					fs.addReg(obs, m[1], m[2], m[3], "", "", true)
+					fs.addReg(obs, m[1], m[2], m[3], m[4], "", "", true)
 				}
 				continue
 			}
 			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
-				fs.addReg(obs, m[1], m[2], m[3], m[5], m[6], true)
+				fs.addReg(obs, m[1], m[2], m[3], m[4], m[5], m[6], true)
 				if (len(fs.Restarts) > 0 || reset) && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
 					fs.Host.StoredCEREG = &obs.Src
 				}
@@ -656,9 +658,17 @@ func within(obs []Obs, at, d time.Duration) bool {
 	return slices.ContainsFunc(obs, func(o Obs) bool { return o.At <= at && at-o.At < d })
 }
 
-// addReg records a registration state; stat, tac, ci as the URC or read
-// answer gives them, causeType and cause from the n=3 form.
-func (fs *Facts) addReg(o Obs, stat, tac, ci, causeType, cause string, urc bool) {
+// addReg records a registration state; stat, tac, ci and act as the URC
+// or read answer gives them, causeType and cause from the n=3 form. A
+// location with or without <AcT> is evidence of the dialect.
+func (fs *Facts) addReg(o Obs, stat, tac, ci, act, causeType, cause string, urc bool) {
+	if tac != "" {
+		if act == "" {
+			fs.Dialect = append(fs.Dialect, Evidence{"reg_no_act", "true", o.Src, "the location without <AcT>: " + tac + "/" + ci, 0})
+		} else {
+			fs.Dialect = append(fs.Dialect, Evidence{"reg_no_act", "false", o.Src, "the location with <AcT> " + act, 0})
+		}
+	}
 	if hex := tac + ci; strings.ContainsAny(hex, "abcdef") {
 		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "lower", o.Src, "the location in lower-case hex: " + tac + "/" + ci, 0})
 	} else if strings.ContainsAny(hex, "ABCDEF") {

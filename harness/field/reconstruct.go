@@ -362,7 +362,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
-	"no_cchc": true, "csim_only": true,
+	"no_cchc": true, "csim_only": true, "reg_no_act": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -495,6 +495,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 			return "cgla_refused true", false
 		}
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
+	case "reg_no_act":
+		return "reg_no_act " + strconv.FormatBool(d.RegNoAcT), strconv.FormatBool(d.RegNoAcT) == ev.Value
 	case "location_hex":
 		have := d.LocationHex
 		if have == "" {

@@ -1073,3 +1073,38 @@ expect: reproduces
 		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestRegistrationWithoutAcTIsAQuirk: a registration form whose location
+// has no <AcT> (27.007 before Release 7) adds reg_no_act to the dialect;
+// a manifest that says otherwise is contradicted at its line.
+func TestRegistrationWithoutAcTIsAQuirk(t *testing.T) {
+	manifest := func(quirks string) string {
+		return `name: no-act
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+` + quirks + `  profiles:
+    - {iccid: "89860000000000000019", operator: op26201, enabled: true}
+network:
+  operators:
+    - {id: op26201, plmn: "26201", country: DE}
+expected: "registered"
+failure: {log: host.log, line: 1, what: "none"}
+expect: reproduces
+`
+	}
+	const log = "> AT+CREG=2\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0b5a\",\"00c3f21e\"\n< OK\n"
+	p := reconstruct(t, writeFixture(t, "no-act", map[string]string{ManifestFile: manifest(""), "host.log": log}), Options{})
+	if !p.Dialect.RegNoAcT || !assumed(p, "device.quirks.reg_no_act: true", "host.log:4") {
+		t.Errorf("dialect RegNoAcT %v; assumptions:\n%s", p.Dialect.RegNoAcT, strings.Join(p.Assumptions, "\n"))
+	}
+	f, err := Load(writeFixture(t, "no-act", map[string]string{ManifestFile: manifest("  quirks: {reg_no_act: false}\n"), "host.log": log}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "device.quirks.reg_no_act") {
+		t.Errorf("a manifest the log contradicts: %v", err)
+	}
+}

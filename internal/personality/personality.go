@@ -92,6 +92,11 @@ type Personality struct {
 	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
 	// own examples, most Quectel and SIMCom firmwares).
 	LocationHex string
+	// RegNoAcT leaves <AcT> out of the +CREG/+CGREG/+CEREG forms that
+	// show a location ("+CREG: 2,1,\"0B5A\",\"00C3F21E\""), as modems
+	// built to 27.007 before Release 7 (which added it) answer: older
+	// 2G/3G modules. With a reject cause after it, the field stays, empty.
+	RegNoAcT bool
 }
 
 // Hex digit cases (LocationHex).
@@ -339,6 +344,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.APDUAnswerNoSpace, err = boolValue(v)
 		case "cgla_passes_61xx":
 			p.CGLAPasses61xx, err = boolValue(v)
+		case "reg_no_act":
+			p.RegNoAcT, err = boolValue(v)
 		case "location_hex":
 			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
