@@ -235,6 +235,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		}
 		fs.extractAT(f, i, refreshURCs, bootURCs, testForms)
 	}
+	fs.refusedTestForms(f) // after what the logs show outright, which speaks first
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	for _, c := range fs.copsPLMNs {
 		fs.setPLMN(c)
@@ -286,6 +287,68 @@ func testFormVerdicts(f *Fixture) map[entryAt]personality.TestFormVerdict {
 		out[places[v.Index]] = v
 	}
 	return out
+}
+
+// refusedTestForms reads the test forms the logs show refused, of
+// commands the logs show neither working nor refused in another form:
+// personality.TestFormVerdicts
+// gives those no verdict (the modem may lack the command, or its test
+// forms), but a replay has to answer them as the field modem did. When no
+// test form in the logs is answered, the modem is taken to have none
+// (no_test_forms); when one is, it has test forms, so it lacks the
+// command: for the logical channel commands, csim_only. The assumption
+// says which, and what else the logs allow.
+func (fs *Facts) refusedTestForms(f *Fixture) {
+	type refusal struct {
+		name string
+		src  Src
+		line string
+	}
+	var refusals []refusal
+	works, refused, answered := map[string]bool{}, map[string]bool{}, false
+	for _, t := range f.Logs {
+		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
+			continue
+		}
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Command {
+				continue
+			}
+			cmds, err := atcodec.Parse(e.Text)
+			final := atcodec.Classify(FinalOf(t, k)).Kind
+			if err != nil || FinalOf(t, k) == "" || !final.IsFinal() {
+				continue
+			}
+			for _, c := range cmds {
+				switch {
+				case c.Form == atcodec.Test && final == atcodec.FinalOK:
+					answered = true
+				case c.Form == atcodec.Test && len(cmds) == 1:
+					ans := t.Answer(k)
+					refusals = append(refusals, refusal{c.Name, Src{t.File, ans[len(ans)-1].Line}, e.Text})
+				case final == atcodec.FinalOK:
+					works[c.Name] = true
+				case c.Form != atcodec.Test && len(cmds) == 1:
+					refused[c.Name] = true
+				}
+			}
+		}
+	}
+	for _, r := range refusals {
+		switch {
+		case works[r.name]:
+			// TestFormVerdicts' case: a verdict already.
+		case refused[r.name]:
+			// The command itself refused too: the modem lacks it, and
+			// says nothing of its test forms.
+		case !answered:
+			fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + r.name, "true", r.src,
+				r.line + " is refused, and the logs show neither " + r.name + " otherwise nor any test form answered: taken for a modem without test forms; if it lacks " + r.name + " instead, say so in the manifest (csim_only: true for the logical channel commands)", 0})
+		case (r.name == "+CCHO" || r.name == "+CGLA" || r.name == "+CCHC") && !works["+CCHO"] && !works["+CGLA"] && !works["+CCHC"]:
+			fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "true", r.src,
+				r.line + " is refused where other test forms are answered, and the logs show " + r.name + " no otherwise: the modem lacks the logical channel commands", 0})
+		}
+	}
 }
 
 func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, testForms map[entryAt]personality.TestFormVerdict) {
@@ -426,6 +489,16 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					map[bool]string{true: "+CCHC answers a bare \"+CCHC\" line", false: "+CCHC answers without a \"+CCHC\" line"}[bare], 0})
 			case strings.HasSuffix(u, "=?") && strings.HasPrefix(u, "AT+"):
 				name := strings.TrimSuffix(u[2:], "=?")
+				if final == "OK" {
+					// A test form answered: the modem has the command.
+					switch name {
+					case "+CCHC":
+						fs.Dialect = append(fs.Dialect, Evidence{"no_cchc", "false", obs.Src, e.Text + " answers OK", 0})
+						fallthrough
+					case "+CCHO", "+CGLA":
+						fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "false", obs.Src, e.Text + " answers OK", 0})
+					}
+				}
 				info := false
 				for _, a := range answer {
 					if a.Role == fieldlog.Info {

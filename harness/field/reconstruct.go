@@ -469,7 +469,12 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return fmt.Sprintf("%s=? answering %q", key, have), have == ev.Value
 	case "no_test_forms":
 		// The evidence is the modem's (personality.TestFormVerdicts), not
-		// one command's: whether d has the command is another field's.
+		// one command's: whether d has the command is another field's. A
+		// refusal of a command the logs show no otherwise
+		// (Facts.refusedTestForms) agrees with a d that lacks it.
+		if ev.Value == "true" && !d.NoTestForms && !d.Supports(key) {
+			return key + " not emulated", true
+		}
 		return "no_test_forms " + strconv.FormatBool(d.NoTestForms), strconv.FormatBool(d.NoTestForms) == ev.Value
 	case "echo_joins_previous":
 		return "echo_joins_previous " + strconv.FormatBool(d.EchoJoinsPrevious), d.EchoJoinsPrevious

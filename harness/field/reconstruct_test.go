@@ -133,8 +133,8 @@ func TestDerivedQuirks(t *testing.T) {
 			"AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG:\nAT_DEBUG: 1\nAT_DEBUG:\nAT_DEBUG: OK\n" +
 			"AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\nAT_DEBUG: +CGLA: 44,\"BF3E125A10890490320010000000000000000001239000\"\nAT_DEBUG:\nAT_DEBUG: OK\n"
 		for _, c := range []struct{ personality, quirk, line string }{
-			{"fibocom-l850", "device.quirks.no_cchc: false", "lpac.log:4"},
-			{"simcom-a7600", "device.quirks.csim_only: false", "lpac.log:4"},
+			{"fibocom-l850", "device.quirks.no_cchc: false", "lpac.log:1"},
+			{"simcom-a7600", "device.quirks.csim_only: false", "lpac.log:1"},
 		} {
 			quirks := ""
 			if c.personality == "simcom-a7600" {
@@ -273,8 +273,11 @@ func TestNoTestForms(t *testing.T) {
 	}{
 		{"a command the modem lacks", "",
 			map[string]string{"host.log": "> AT+FOO=?\n< ERROR\n> AT+FOO\n< ERROR\n"}, false, ""},
+		// lpac issue 300: the replay must refuse it too, and the modem
+		// has +CCHO (Facts.refusedTestForms).
 		{"a command never seen working", "",
-			map[string]string{"host.log": "> AT+CCHO=?\n< ERROR\n"}, false, ""},
+			map[string]string{"host.log": "> AT+CCHO=?\n< ERROR\n"}, true,
+			"device.quirks.no_test_forms: true — AT+CCHO=? is refused, and the logs show neither +CCHO otherwise nor any test form answered"},
 		{"a command that works", "", map[string]string{"host.log": cgla}, true,
 			"device.quirks.no_test_forms: true — AT+CGLA=? answers ERROR, +CGLA itself answers OK (host.log:5)"},
 		{"a command that works in another log", "", map[string]string{
@@ -1106,5 +1109,47 @@ expect: reproduces
 	}
 	if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "device.quirks.reg_no_act") {
 		t.Errorf("a manifest the log contradicts: %v", err)
+	}
+}
+
+// TestTestFormsTheLogsShow: a refused test form of a command the logs
+// show no otherwise gets no verdict of personality.TestFormVerdicts, but
+// the replay must refuse it too: without any test form answered, the
+// modem is taken to have none; with one answered, a refused channel
+// command's test form means the modem lacks the channel commands. A test
+// form answered OK shows its command exists (no_cchc: false over a
+// personality without +CCHC).
+func TestTestFormsTheLogsShow(t *testing.T) {
+	for _, tc := range []struct {
+		name, personality, log, quirk string
+	}{
+		{"only a refusal (lpac issue 300)", "generic", "> AT+CCHO=?\n< ERROR\n", "device.quirks.no_test_forms: true"},
+		{"a refusal among answered test forms", "generic", "> AT+CSIM=?\n< OK\n> AT+CCHO=?\n< ERROR\n", "device.quirks.csim_only: true"},
+		{"+CCHC=? answered", "fibocom-l850", "> AT+CCHC=?\n< OK\n", "device.quirks.no_cchc: false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "tests", map[string]string{
+				ManifestFile: `name: tests
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: ` + tc.personality + `
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "the test forms"
+failure: {log: host.log, line: 2, what: "the answer"}
+expect: reproduces
+`,
+				"host.log": tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			if !assumed(p, tc.quirk) {
+				t.Errorf("no %q among the assumptions:\n%s", tc.quirk, strings.Join(p.Assumptions, "\n"))
+			}
+		})
 	}
 }
