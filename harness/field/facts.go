@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -59,6 +60,8 @@ type Facts struct {
 	// PowerOn is the boot URC a log opens with (RDY, or the personality's
 	// first boot URC, before any command): the logs begin at power-on.
 	PowerOn *Obs
+	// PIN is what the logs show of the card's PIN1: nil when nothing.
+	PIN *PINFact
 	// Dialect is the modem behaviour the conversation shows.
 	Dialect []Evidence
 	// Host is the state the host had put the modem in before the logs
@@ -137,6 +140,18 @@ type Evidence struct {
 	// Below, for cgla_max_apdu, is the smallest size refused: the limit
 	// lies from Value up to Below-1.
 	Below int
+}
+
+// PINFact is what the logs show of the card's PIN1 (TS 27.007 §8.3,
+// §7.4): that the card wanted it — "+CPIN: SIM PIN", "+CME ERROR: 11"
+// (or its text), "+CLCK: 1" to AT+CLCK="SC",2 — and the code a host's
+// AT+CPIN="<pin>" unlocked it with.
+type PINFact struct {
+	Wanted  *Obs // the first sign; nil when only a code was entered
+	Code    string
+	CodeSrc Src
+	// Refused are the codes the card refused (AT+CPIN answered an error).
+	Refused []string
 }
 
 // HostState is the host's settings in force when the logs begin.
@@ -287,6 +302,51 @@ func testFormVerdicts(f *Fixture) map[entryAt]personality.TestFormVerdict {
 		out[places[v.Index]] = v
 	}
 	return out
+}
+
+// pinAnswers reads what a command and its answer show of PIN1.
+func (fs *Facts) pinAnswers(line string, answer []fieldlog.Entry, final string, o Obs, src Src) {
+	pin := func() *PINFact {
+		if fs.PIN == nil {
+			fs.PIN = &PINFact{}
+		}
+		return fs.PIN
+	}
+	wanted := func(line int) { // the answer's line that shows it
+		if p := pin(); p.Wanted == nil {
+			p.Wanted = &Obs{o.At, Src{src.File, line}}
+		}
+	}
+	cmds, err := atcodec.Parse(line)
+	if err != nil || len(cmds) != 1 {
+		return
+	}
+	c := cmds[0]
+	switch {
+	case c.Name == "+CPIN" && c.Form == atcodec.Read:
+		for _, a := range answer {
+			if a.Role == fieldlog.Info && strings.TrimSpace(strings.TrimPrefix(a.Text, "+CPIN:")) == "SIM PIN" {
+				wanted(a.Line)
+			}
+		}
+	case c.Name == "+CPIN" && c.Form == atcodec.Set && len(c.Args) == 1 && ident.Digits(c.Args[0].Raw, 4, 8):
+		// One argument: the PIN (two would be the PUK and a new PIN).
+		switch kind := atcodec.Classify(final).Kind; {
+		case kind == atcodec.FinalOK && pin().Code == "":
+			fs.PIN.Code, fs.PIN.CodeSrc = c.Args[0].Raw, src
+		case kind.IsFinal() && kind != atcodec.FinalOK:
+			pin().Refused = append(fs.PIN.Refused, c.Args[0].Raw)
+		}
+	case c.Name == "+CLCK" && len(c.Args) >= 2 && strings.EqualFold(strings.Trim(c.Args[0].Raw, `"`), "SC") && c.Args[1].Raw == "2":
+		for _, a := range answer {
+			if a.Role == fieldlog.Info && strings.TrimSpace(strings.TrimPrefix(a.Text, "+CLCK:")) == "1" {
+				wanted(a.Line)
+			}
+		}
+	}
+	if f := strings.TrimSpace(strings.TrimPrefix(final, "+CME ERROR:")); f != final && (f == "11" || strings.EqualFold(f, "SIM PIN required")) && len(answer) > 0 {
+		wanted(answer[len(answer)-1].Line)
+	}
 }
 
 // refusedTestForms reads the test forms the logs show refused, of
@@ -447,6 +507,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			afterBoot = false
 			answer := t.Answer(k)
 			final := FinalOf(t, k)
+			fs.pinAnswers(e.Text, answer, final, obs, Src{t.File, e.Line})
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)

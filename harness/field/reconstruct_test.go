@@ -1153,3 +1153,50 @@ expect: reproduces
 		})
 	}
 }
+
+// TestPINTheLogsShow: a card that wants its PIN1 (+CPIN: SIM PIN, +CME
+// ERROR: 11) has it enabled in the replay's world, with the code the host
+// unlocked it with, or else one the logs do not show refused.
+func TestPINTheLogsShow(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want, why string
+	}{
+		{"asked and entered", "> AT+CPIN?\n< +CPIN: SIM PIN\n< OK\n> AT+CPIN=\"11111\"\n< OK\n",
+			`pin1: {code: "11111", enabled: true}`, "code 11111: host.log:2 shows the card wanting its PIN, and host.log:4 enters it"},
+		{"refused, then a wrong code", "> AT+CIMI\n< +CME ERROR: SIM PIN required\n> AT+CPIN=\"0000\"\n< +CME ERROR: 16\n",
+			`pin1: {code: "1234", enabled: true}`, "the logs enter no code it takes, so the card's is 1234"},
+		{"no PIN", "> AT+CPIN?\n< +CPIN: READY\n< OK\n", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "pin", map[string]string{
+				ManifestFile: `name: pin
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "the PIN"
+failure: {log: host.log, line: 2, what: "the answer"}
+expect: reproduces
+`,
+				"host.log": tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			y := string(p.ScenarioYAML)
+			if tc.want == "" {
+				if strings.Contains(y, "pin1") {
+					t.Errorf("a PIN the logs do not show:\n%s", y)
+				}
+				return
+			}
+			if !strings.Contains(y, tc.want) || !assumed(p, tc.why) {
+				t.Errorf("want %s and %q; scenario:\n%s\nassumptions:\n%s", tc.want, tc.why, y, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

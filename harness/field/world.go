@@ -278,18 +278,29 @@ func (p *Plan) world() error {
 	e.line("", "seed: %d", p.seed())
 	e.line("", "network:")
 	e.line("", "  operators:")
+	pinOp, pinCode := p.pin1(ops, subscriberAt, enabled.Operator)
 	for _, o := range ops {
+		pin := ""
+		if o.ID == pinOp {
+			pin = fmt.Sprintf(`, pin1: {code: "%s", enabled: true}`, pinCode)
+		}
 		switch {
-		case o.node != nil && o.NameSrc != "":
+		case o.node != nil && (o.NameSrc != "" || pin != ""):
 			n := deepCopy(o.node)
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"}, &yaml.Node{Kind: yaml.ScalarNode, Value: o.Name})
-			e.line(m.pos(o.node), "    - %s", flow(n)) // the assumptions say where the name comes from
+			if o.NameSrc != "" {
+				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"}, &yaml.Node{Kind: yaml.ScalarNode, Value: o.Name})
+			}
+			text := flow(n)
+			if pin != "" {
+				text = strings.TrimSuffix(text, "}") + pin + "}"
+			}
+			e.line(m.pos(o.node), "    - %s", text) // the assumptions say where the name and PIN come from
 		case o.node != nil:
 			e.line(m.pos(o.node), "    - %s", flow(o.node))
 		case o.NameSrc != "":
-			e.line(o.origin+"; its name "+o.NameSrc, `    - {id: %s, plmn: "%s", country: %s, name: %s}`, o.ID, o.PLMN, o.Country, strconv.Quote(o.Name))
+			e.line(o.origin+"; its name "+o.NameSrc, `    - {id: %s, plmn: "%s", country: %s, name: %s%s}`, o.ID, o.PLMN, o.Country, strconv.Quote(o.Name), pin)
 		default:
-			e.line(o.origin, `    - {id: %s, plmn: "%s", country: %s}`, o.ID, o.PLMN, o.Country)
+			e.line(o.origin, `    - {id: %s, plmn: "%s", country: %s%s}`, o.ID, o.PLMN, o.Country, pin)
 		}
 	}
 	if rn, ok := mapValue(m.Network, "roaming"); ok || len(roaming) > 0 {
@@ -1230,4 +1241,41 @@ func (p *Plan) attachWaitShown(subscriberAt func(time.Duration) string, original
 		}
 	}
 	return 0, ""
+}
+
+// pin1 is the operator whose profile the logs show wanting its PIN1
+// (Facts.PIN), and the code to give it: the one a host entered, else one
+// the logs do not show refused. "" when the logs show no PIN, or the
+// manifest gives that operator its own pin1.
+func (p *Plan) pin1(ops []operator, subscriberAt func(time.Duration) string, enabled string) (op, code string) {
+	pf := p.Facts.PIN
+	if pf == nil || pf.Wanted == nil && pf.Code == "" {
+		return "", ""
+	}
+	at, src := time.Duration(0), pf.CodeSrc
+	if pf.Wanted != nil {
+		at, src = pf.Wanted.At, pf.Wanted.Src
+	}
+	if op = subscriberAt(at); op == "" {
+		op = enabled
+	}
+	for _, o := range ops {
+		if o.ID == op && o.node != nil {
+			if _, ok := mapValue(o.node, "pin1"); ok {
+				return "", ""
+			}
+		}
+	}
+	if code = pf.Code; code != "" {
+		p.assume("%s's profile has PIN1 enabled, code %s: %s shows the card wanting its PIN, and %s enters it", op, code, src, pf.CodeSrc)
+		return op, code
+	}
+	for _, c := range []string{"0000", "1234", "9999", "5678"} {
+		if !slices.Contains(pf.Refused, c) {
+			code = c
+			break
+		}
+	}
+	p.assume("%s's profile has PIN1 enabled: %s shows the card wanting its PIN; the logs enter no code it takes, so the card's is %s", op, src, code)
+	return op, code
 }
