@@ -1166,6 +1166,12 @@ func TestPINTheLogsShow(t *testing.T) {
 		{"refused, then a wrong code", "> AT+CIMI\n< +CME ERROR: SIM PIN required\n> AT+CPIN=\"0000\"\n< +CME ERROR: 16\n",
 			`pin1: {code: "1234", enabled: true}`, "the logs enter no code it takes, so the card's is 1234"},
 		{"no PIN", "> AT+CPIN?\n< +CPIN: READY\n< OK\n", "", ""},
+		// After a switch (an enable answered 910B) a card locked by its
+		// PIN shows no IMSI to tell whose profile it is.
+		{"after a switch", "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"80E2910014BF3111A00C5A0A983301000000000000928101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n" +
+			"> AT+CPIN?\n< +CPIN: SIM PIN\n< OK\n",
+			"", "the card wants its PIN1 at host.log:8, after the switch of host.log:5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "pin", map[string]string{
@@ -1189,8 +1195,8 @@ expect: reproduces
 			p := reconstruct(t, dir, Options{})
 			y := string(p.ScenarioYAML)
 			if tc.want == "" {
-				if strings.Contains(y, "pin1") {
-					t.Errorf("a PIN the logs do not show:\n%s", y)
+				if strings.Contains(y, "pin1") || tc.why != "" && !assumed(p, tc.why) {
+					t.Errorf("a PIN the logs do not show, or no %q:\n%s\n%s", tc.why, y, strings.Join(p.Assumptions, "\n"))
 				}
 				return
 			}

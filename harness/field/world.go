@@ -1256,15 +1256,23 @@ func (p *Plan) pin1(ops []operator, subscriberAt func(time.Duration) string, ena
 	if pf.Wanted != nil {
 		at, src = pf.Wanted.At, pf.Wanted.Src
 	}
-	if op = subscriberAt(at); op == "" {
-		op = enabled
-	}
 	for _, o := range ops {
-		if o.ID == op && o.node != nil {
+		if o.node != nil {
 			if _, ok := mapValue(o.node, "pin1"); ok {
-				return "", ""
+				return "", "" // the manifest speaks of PINs
 			}
 		}
+	}
+	// After a switch, whose profile wants its PIN the logs do not say: a
+	// card locked by its PIN gives the host no IMSI to tell it by.
+	for _, r := range slices.Concat(p.Facts.Refreshes, p.Facts.refreshAsked) {
+		if !r.After(Obs{at, src}) {
+			p.assume("the card wants its PIN1 at %s, after the switch of %s: the logs do not show whose profile that is; give its operator pin1 in the manifest", src, r.Src)
+			return "", ""
+		}
+	}
+	if op = subscriberAt(at); op == "" {
+		op = enabled
 	}
 	if code = pf.Code; code != "" {
 		p.assume("%s's profile has PIN1 enabled, code %s: %s shows the card wanting its PIN, and %s enters it", op, code, src, pf.CodeSrc)
