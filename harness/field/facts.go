@@ -60,6 +60,9 @@ type Facts struct {
 	// PowerOn is the boot URC a log opens with (RDY, or the personality's
 	// first boot URC, before any command): the logs begin at power-on.
 	PowerOn *Obs
+	// Redacted is the first ICCID or IMSI answer whose digits are
+	// partly hidden ("23210xxxxxxxxxx"), as logs pasted in public are.
+	Redacted *Src
 	// PIN is what the logs show of the card's PIN1: nil when nothing.
 	PIN *PINFact
 	// Dialect is the modem behaviour the conversation shows.
@@ -209,6 +212,10 @@ var (
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
 	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
 	imsiLine      = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
+	// redactedID is an identity answer with digits hidden by x or *,
+	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
+	// status words).
+	redactedID = regexp.MustCompile(`(?:^|[ ,"])\d{2,}[\dxX*]*[xX*]{3,}[\dxX*]*"?$`)
 	// regURCLine is a registration URC of any domain.
 	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
@@ -631,14 +638,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case cmd == "AT+CIMI":
 				if m := imsiLine.FindStringSubmatch(e.Text); m != nil {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: m[1]})
+				} else if redactedID.MatchString(e.Text) && fs.Redacted == nil {
+					fs.Redacted = &obs.Src
 				}
 			case crsmICCIDCmd.MatchString(cmd):
 				if m := crsmICCID.FindStringSubmatch(e.Text); m != nil {
 					if iccid := swappedICCID(m[1]); iccid != "" {
 						fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: iccid})
 					}
+				} else if redactedID.MatchString(e.Text) && fs.Redacted == nil {
+					fs.Redacted = &obs.Src
 				}
 			case strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID"):
+				if redactedID.MatchString(e.Text) && !iccidLine.MatchString(e.Text) && fs.Redacted == nil {
+					fs.Redacted = &obs.Src
+				}
 				if m := iccidLine.FindStringSubmatch(e.Text); m != nil {
 					fs.Identities = append(fs.Identities, Identity{Obs: obs, ICCID: m[1]})
 					prefix := strings.TrimSuffix(e.Text[:strings.Index(e.Text, m[1])], `"`)

@@ -1206,3 +1206,26 @@ expect: reproduces
 		})
 	}
 }
+
+// TestRedactedIdentities: logs whose IMSI and ICCID are redacted, as logs
+// pasted in public are, give no profile; the error says so and what to
+// give, instead of claiming the logs read none.
+func TestRedactedIdentities(t *testing.T) {
+	for _, log := range []string{
+		"> AT+CIMI\n< 23210xxxxxxxxxx\n< OK\n",
+		"> AT+QCCID\n< +QCCID: 8943xxxxxxxxxxxxxxxx\n< OK\n",
+		"> AT+CRSM=176,12258,0,0,10\n< +CRSM: 144,0,\"98340XXXXXXXXXXXXXXX\"\n< OK\n",
+	} {
+		f, err := Load(writeFixture(t, "redacted", map[string]string{
+			ManifestFile: "name: redacted\nsource: \"a forum post\"\nlogs:\n  - {file: host.log, format: plain}\ndevice:\n  personality: generic\n" +
+				"expected: \"x\"\nfailure: {log: host.log, line: 2, what: \"x\"}\nexpect: reproduces\n",
+			"host.log": log,
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "the logs' identities are redacted (host.log:2)") {
+			t.Errorf("%q: %v", log, err)
+		}
+	}
+}

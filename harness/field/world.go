@@ -1127,6 +1127,9 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 	}
 	if len(out) == 0 {
+		if r := fs.Redacted; r != nil {
+			return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs' identities are redacted (%s) and the manifest lists none: list the profile, with the IMSI and ICCID the card had if you know them, and mask the hidden digits (volatile: {name, pattern}, e.g. '23210[0-9x]{10}')", r)
+		}
 		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none")
 	}
 	// Which profile is enabled when the logs begin.

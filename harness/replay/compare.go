@@ -54,9 +54,19 @@ type Divergence struct {
 // compare runs every track and keeps the first divergence.
 func compare(res *Result, rp *replayed) {
 	p := res.Plan
+	// Each side is masked on its own, mask by mask: a value two masks
+	// fit on one side and one on the other (a redacted IMSI the
+	// manifest's own pattern fits, the replay's real one the built-in
+	// imsi too) would read differently. The more specific masks — the
+	// manifest's own patterns, the reconstruction's for one value — go
+	// first, the built-in classes last.
 	masks := align.Masks{}
-	for _, m := range p.Masks {
-		masks = append(masks, m.Mask)
+	for _, builtin := range []bool{false, true} {
+		for _, m := range p.Masks {
+			if slices.Contains(field.BuiltinMasks(), m.Name) == builtin {
+				masks = append(masks, m.Mask)
+			}
+		}
 	}
 	var all []*Divergence
 	add := func(d *Divergence) {

@@ -1318,3 +1318,32 @@ expect: reproduces
 		t.Errorf("the scenario does not give the card the stand-in:\n%s", res.Plan.ScenarioYAML)
 	}
 }
+
+// TestMasksOfTheManifestFirst: a redacted IMSI in the log is matched by
+// the manifest's own pattern only, the replay's real one by the built-in
+// imsi mask too; listed after imsi, the manifest's pattern still wins on
+// both sides, so the two compare as one.
+func TestMasksOfTheManifestFirst(t *testing.T) {
+	dir := newFixture(t, "redacted", map[string]string{
+		"manifest.yaml": `name: redacted
+source: "a log pasted into a forum, the IMSI redacted"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true, imsi: "208011234567890"}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR, name: Orange}
+volatile: [imsi, {name: redacted, pattern: '20801[0-9x]{10}'}]
+expected: "the IMSI"
+failure: {log: host.log, line: 3, what: "the redacted IMSI"}
+expect: reproduces
+`,
+		"host.log": "> AT+CIMI\n< AT+CIMI\n< 20801xxxxxxxxxx\n< OK\n",
+	})
+	if res := replay(t, dir); !res.OK {
+		t.Fatalf("does not replay:\n%s", Report(res))
+	}
+}
