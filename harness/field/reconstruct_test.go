@@ -1229,3 +1229,35 @@ func TestRedactedIdentities(t *testing.T) {
 		}
 	}
 }
+
+// TestNeverRegistered: logs that show the device unregistered and never
+// registered do not put it on a cell where it attached: it is out of
+// coverage through them, and the plan says what stat 0 or 3 would need.
+func TestNeverRegistered(t *testing.T) {
+	dir := writeFixture(t, "never", map[string]string{
+		ManifestFile: `name: never
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "registered"
+failure: {log: host.log, line: 2, what: "not registered"}
+expect: reproduces
+`,
+		"host.log": "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 99,99\n[30.011] < OK\n",
+	})
+	p := reconstruct(t, dir, Options{})
+	if !assumed(p, "the logs never show the device registered (host.log:2: +CEREG stat 2)", "out of coverage throughout the replay") ||
+		assumed(p, "the device attached somewhere") {
+		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+	if strings.Contains(string(p.ScenarioYAML), "{at: 0s, area: FR}") {
+		t.Errorf("the device is in FR from the start:\n%s", p.ScenarioYAML)
+	}
+}

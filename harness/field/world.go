@@ -46,6 +46,9 @@ type stop struct {
 	At     time.Duration
 	Area   string
 	origin string
+	// late: a first stop after the logs' start, the device out of
+	// coverage until then (emitted at its time, not at 0s).
+	late bool
 }
 
 // world reconstructs the scenario from the manifest's facts and the logs'.
@@ -171,17 +174,33 @@ func (p *Plan) world() error {
 				if len(stops) == 0 {
 					at = 0
 				}
-				stops = append(stops, stop{at, o.Country, r.Src.String()})
+				stops = append(stops, stop{at, o.Country, r.Src.String(), false})
+			}
+		}
+		// The first state the logs show unregistered, when none shows
+		// the device registered at all.
+		var never *Reg
+		for i, r := range fs.Regs {
+			if r.Stat == 0 || r.Stat == 2 || r.Stat == 3 {
+				never = &fs.Regs[i]
+				break
 			}
 		}
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
-			stops = []stop{{0, home.Country, "assumed"}}
-			if unnamed != nil {
+			stops = []stop{{0, home.Country, "assumed", false}}
+			switch {
+			case unnamed == nil && never != nil:
+				// Out of coverage throughout: the area is reached an hour
+				// after the logs end.
+				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
+				p.assume("the logs never show the device registered (%s: +%s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only under the manifest's faults (attach: reject, timeout or no_service)",
+					never.Src, map[bool]string{true: "CEREG", false: "CREG"}[fs.ceregShown], never.Stat, home.Country)
+			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
 					unnamed.Src, how, home.Country, home.ID)
-			} else {
+			default:
 				p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
 			}
 		} else if len(stops) > 1 {
@@ -259,10 +278,16 @@ func (p *Plan) world() error {
 	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
 		home := opByID(enabled.Operator)
 		c := cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"}
-		if rsrp, src, ok := p.signalBefore(); ok {
+		switch rsrp, src, ok := p.signalBefore(); {
+		case len(stops) > 0 && stops[0].late:
+			// Out of coverage through the logs: the area's cell, which
+			// an area must have, is reached only after them.
+			c.Area = stops[0].Area
+			p.assume("a cell of %s in %s at %d dBm, which the device reaches only after the logs", home.ID, c.Area, defaultRSRP)
+		case ok:
 			c.RSRP = rsrp
 			p.assume("a cell of %s in %s at %d dBm, the signal %s reads: the device attached somewhere, the logs do not say where, and a modem measures the cell it camps on", home.ID, c.Area, rsrp, src)
-		} else {
+		default:
 			p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, c.Area, defaultRSRP)
 		}
 		cells = append(cells, c)
@@ -403,7 +428,7 @@ func (p *Plan) world() error {
 	} else {
 		for i, s := range stops {
 			at := s.At + p.Start
-			if i == 0 {
+			if i == 0 && !s.late {
 				at = 0
 			}
 			e.line(s.origin, "  - {at: %s, area: %s}", durString(at), s.Area)
