@@ -58,8 +58,12 @@ type Facts struct {
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
 	// PowerOn is the boot URC a log opens with (RDY, or the personality's
-	// first boot URC, before any command): the logs begin at power-on.
+	// first boot URC, before any command the modem answered): the logs
+	// begin at power-on. PreBoot are the commands the modem left
+	// unanswered before it was up (before its boot, or within it before
+	// it answered one).
 	PowerOn *Obs
+	PreBoot []entryAt
 	// Redacted is the first ICCID or IMSI answer whose digits are
 	// partly hidden ("23210xxxxxxxxxx"), as logs pasted in public are.
 	Redacted *Src
@@ -450,14 +454,30 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	// first command.
 	var openList []string
 	var openSrc Src
-	opened := false               // a command or an answer seen: no opening boot now
+	opened := false // a command answered, or an answer, seen: no opening boot now
+	// quiet are the commands before that, which the modem left
+	// unanswered: sent while it was off or booting, when a boot follows.
+	var quiet []entryAt
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen, cglaWorks := false, false
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
-		if e.Role != fieldlog.URC && e.Role != fieldlog.Note {
+		// A command the modem gave no answer to does not open the log: a
+		// host polling a module still off or booting (TinyGSM's AT, AT,
+		// AT…; a terminal shows the echo of what was typed, which a
+		// booting module may give before it answers) before its boot
+		// URCs.
+		switch e.Role {
+		case fieldlog.URC, fieldlog.Note, fieldlog.Echo:
+		case fieldlog.Command:
+			answered := slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role != fieldlog.Echo })
+			if !opened && !answered {
+				quiet = append(quiet, entryAt{li, k})
+			}
+			opened = opened || answered
+		default:
 			opened = true
 		}
 		switch e.Role {
@@ -714,7 +734,11 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				bootList = append(bootList, e.Text)
 			}
-			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && fs.inBoot(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), obs)) {
+			starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted)
+			if fs.PowerOn != nil {
+				starts = append(starts, *fs.PowerOn)
+			}
+			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && fs.inBoot(starts, obs)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
 			if e.Text == "RDY" {
@@ -740,6 +764,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.es10Answer(a, obs)
 			}
 		}
+	}
+	if fs.PowerOn != nil && fs.PowerOn.Src.File == t.File && fs.PreBoot == nil {
+		fs.PreBoot = quiet
 	}
 	switch {
 	case refused < 1<<30 && accepted == 0:

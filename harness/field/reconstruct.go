@@ -189,9 +189,13 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.Node("logs"), "logs", "%s", NoCommands)
 	}
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
-	if on := p.Facts.PowerOn; on != nil && on.At == 0 {
+	if on := p.Facts.PowerOn; on != nil && (on.At == 0 || len(p.Facts.PreBoot) > 0) {
 		p.PowerOn = true
-		p.assume("the logs begin at the device's power-on (%s opens with its boot): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src)
+		if n := len(p.Facts.PreBoot); n > 0 {
+			p.assume("the logs begin as the device powers on (%s is its boot; the host's %d command(s) sent before the module was up got no answer, and the replay does not play them): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src, n)
+		} else {
+			p.assume("the logs begin at the device's power-on (%s opens with its boot): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src)
+		}
 	}
 	if err := p.dialect(base); err != nil {
 		return nil, err
@@ -635,6 +639,10 @@ func (p *Plan) attachDelay() time.Duration {
 	return d
 }
 
+// preBootSkip starts the reason a command sent before the module was up
+// is not played.
+const preBootSkip = "sent before the modem was up"
+
 // steps lays the host's commands on the run's clock.
 func (p *Plan) steps(o Options) {
 	f := p.Fixture
@@ -654,6 +662,11 @@ func (p *Plan) steps(o Options) {
 				line = line[:i]
 			}
 			s := Step{At: p.Start + f.EntryTime(li, k) + restarted, Line: p.withStandIns(line), Log: li, Entry: k, Src: Src{t.File, e.Line}}
+			if p.PowerOn && slices.Contains(p.Facts.PreBoot, entryAt{li, k}) {
+				s.Skip = fmt.Sprintf("%s (its boot: %s), left unanswered", preBootSkip, p.Facts.PowerOn.Src)
+				p.Steps = append(p.Steps, s)
+				continue
+			}
 			if p.inHangTie(li, k, f.EntryTime(li, k)) {
 				s.At += time.Nanosecond
 			}
@@ -692,6 +705,8 @@ func (p *Plan) steps(o Options) {
 		switch {
 		case s.Skip == unansweredNoCommand:
 			noCommand = append(noCommand, s.Src.String())
+		case strings.HasPrefix(s.Skip, preBootSkip):
+			// Said with the power-on.
 		case s.Skip != "":
 			skipped = append(skipped, s.Src.String())
 		}

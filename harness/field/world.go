@@ -718,6 +718,12 @@ func (p *Plan) alignChecks(check time.Duration) time.Duration {
 		// The card's checks count from its boot, which the logs show.
 		p.PowerOnAt = warmUp
 		p.assume("the card checks every %v from the power-on the logs begin with", check)
+		if on.At > 0 {
+			// The host polled the module before it booted: the logs
+			// begin before the power-on.
+			p.PowerOnAt = warmUp + on.At
+			return warmUp
+		}
 		if p.Fixture.Logs[p.Fixture.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
 			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
 			return p.PowerOnAt + warmUp

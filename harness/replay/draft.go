@@ -226,6 +226,8 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 		}
 		for k, e := range t.Entries {
 			switch {
+			case unanswered(t, k) && beforeBoot(t, k):
+				// A host polling a module not up yet: no failure.
 			case unanswered(t, k):
 				what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
 				if n, ok := gaveUpOn(t, k); ok {
@@ -272,6 +274,31 @@ func unanswered(t *fieldlog.Transcript, k int) bool {
 	return !slices.ContainsFunc(answer, func(a fieldlog.Entry) bool {
 		return a.Role == fieldlog.Final || strings.TrimSpace(a.Text) == ">"
 	})
+}
+
+// beforeBoot reports a command sent before the module was up: no command
+// before it got more than its echo, and a boot URC of a known
+// personality (RDY, *ATREADY: 1, …) comes before any that does — as
+// field.Facts reads the power-on such a log opens with.
+func beforeBoot(t *fieldlog.Transcript, k int) bool {
+	boots := map[string]bool{"RDY": true}
+	for _, n := range personality.Names() {
+		if p, err := personality.Load(n); err == nil && len(p.BootURCs) > 0 {
+			boots[p.BootURCs[0]] = true
+		}
+	}
+	answered := func(j int) bool {
+		return slices.ContainsFunc(t.Answer(j), func(a fieldlog.Entry) bool { return a.Role != fieldlog.Echo })
+	}
+	for j, e := range t.Entries {
+		switch {
+		case e.Role == fieldlog.Command && answered(j):
+			return false
+		case j > k && e.Role == fieldlog.URC && boots[e.Text]:
+			return true
+		}
+	}
+	return false
 }
 
 // closingNotOpen reports the refusal of a +CCHC before the log's first

@@ -1347,3 +1347,55 @@ expect: reproduces
 		t.Fatalf("does not replay:\n%s", Report(res))
 	}
 }
+
+// TestHostPollsBeforeTheBoot: a host that polls a module before it is up
+// (TinyGSM's AT, AT…; the terminal shows them echoed, no OK) and only
+// then gets the boot URCs: the logs begin as it powers on, the polls are
+// not played (the emulated modem, up, would answer them), and the boot's
+// +CPIN: READY is the boot's, not a REFRESH. Timed, the power-on falls
+// where the log puts the boot.
+func TestHostPollsBeforeTheBoot(t *testing.T) {
+	terminal := "AT\r\nAT\r\nRDY\r\nAT\r\n+CFUN: 1\r\n+CPIN: READY\r\n+QUSIM: 1\r\n+QIND: SMS DONE\r\n" +
+		"AT\r\nOK\r\nAT+QCCID\r\n+QCCID: 89330100005021044451\r\n\r\nOK\r\n"
+	timed := `[0.000] > AT
+[1.000] > AT
+[3.000] < RDY
+[4.700] < +CFUN: 1
+[4.800] < +CPIN: READY
+[4.900] < +QUSIM: 1
+[7.600] < +QIND: SMS DONE
+[8.200] < +QIND: PB DONE
+[15.000] > AT+QCCID
+[15.010] < +QCCID: 89330100005021044451
+[15.011] < OK
+`
+	for _, tc := range []struct {
+		name, log string
+		polls     int
+		failure   int
+	}{
+		// The terminal reads the first two ATs as one and its echo.
+		{"terminal", terminal, 2, 12},
+		{"timed", timed, 2, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newFixture(t, "polls", map[string]string{"session.log": tc.log, field.ManifestFile: orangeFixture("polls", "quectel-eg25", "session.log", "", tc.failure)})
+			res := replay(t, dir)
+			if !res.OK {
+				t.Fatalf("does not replay:\n%s", Report(res))
+			}
+			want := fmt.Sprintf("the host's %d command(s) sent before the module was up got no answer", tc.polls)
+			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, want) }) ||
+				slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "REFRESH") || strings.Contains(a, "does not implement") }) {
+				t.Errorf("want %q and no REFRESH among the assumptions: %q", want, res.Plan.Assumptions)
+			}
+			d, err := Draft(t.TempDir(), "polls", "", []string{filepath.Join(dir, "session.log")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Found {
+				t.Errorf("the draft takes %v for a failure; the polls before the boot are none", d.Failure)
+			}
+		})
+	}
+}
