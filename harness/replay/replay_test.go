@@ -1386,7 +1386,9 @@ func TestHostPollsBeforeTheBoot(t *testing.T) {
 			}
 			want := fmt.Sprintf("the host's %d command(s) sent before the module was up got no answer", tc.polls)
 			if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, want) }) ||
-				slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "REFRESH") || strings.Contains(a, "does not implement") }) {
+				slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+					return strings.Contains(a, "REFRESH") || strings.Contains(a, "does not implement")
+				}) {
 				t.Errorf("want %q and no REFRESH among the assumptions: %q", want, res.Plan.Assumptions)
 			}
 			d, err := Draft(t.TempDir(), "polls", "", []string{filepath.Join(dir, "session.log")})
