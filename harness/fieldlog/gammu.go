@@ -29,7 +29,13 @@ var (
 	// gammuDaemon is what gammu-smsd (and syslog before it, its host)
 	// puts before the library's message: the daemon and its pid.
 	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?([\w./-]+\[\d+\]): (?:gammu: )?`)
-	gammuFrame  = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
+	// gammuNoPid is the daemon's name alone, as gammu-smsd built without
+	// getpid (on Windows) writes it ("%s: " in SMSD_Log): taken before
+	// the library's "gammu: ", or when the name is gammu-smsd's (it
+	// holds "smsd"), as gammu's own messages have colons too
+	// ("Checking line: OK").
+	gammuNoPid = regexp.MustCompile(`^(?:\S+ )?([\w./-]+): gammu: |^(?:\S+ )?((?i:[\w./-]*smsd[\w./-]*)): (?:gammu: )?`)
+	gammuFrame = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
 	// gammuParsed is a line gammu parsed out of an answer: its number
 	// in the answer and the line between quotes.
 	gammuParsed = regexp.MustCompile(`^(\d+) "(.*)"\s*$`)
@@ -65,6 +71,8 @@ func gammuLine(l string) (time.Time, Clock, string, string) {
 	daemon := ""
 	if m := gammuDaemon.FindStringSubmatch(l); m != nil {
 		l, daemon = l[len(m[0]):], m[1]
+	} else if m := gammuNoPid.FindStringSubmatch(l); m != nil {
+		l, daemon = l[len(m[0]):], m[1]+m[2]
 	}
 	return t, c, daemon, strings.TrimPrefix(l, "gammu: ")
 }

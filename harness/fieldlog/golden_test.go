@@ -120,6 +120,9 @@ func TestGolden(t *testing.T) {
 		// A modem that stopped answering: gammu-smsd retries AT+CMGL=4
 		// twice, then gives up with ERR_TIMEOUT, and the log ends.
 		{"gammu-smsd-hang.log", Gammu},
+		// gammu-smsd on Windows, built without getpid: "gammu-smsd: "
+		// with no "[pid]" before each line, CR LF line ends.
+		{"gammu-smsd-win.log", Gammu},
 		// --debug text: gammu's messages and the lines it parsed out of
 		// each answer, no frame dumps; a URC before an echo.
 		{"gammu-text.log", Gammu},
