@@ -29,6 +29,8 @@ func TestBadInput(t *testing.T) {
 		{"unfinished colour code", "> AT\n< \x1b[31OK\n", Plain, "bad.log:2: binary data (escape sequence at column 3)"},
 		{"ModemManager without AT traffic", "<info>  [1772445601.102811] [modem0] state changed (disabled -> enabling)\n<dbg> [1772445601.2] [cdc-wdm0/qmi] sent message...\n", "",
 			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
+		{"arrows that do not say the host's", "--> AT\n<-- AT\n", Plain, `bad.log:1: arrow lines ("-->", "<--"), but which arrow is the host's the lines do not say`},
+		{"a line before any marker", "AT\n> AT\n< OK\n", Plain, `bad.log:1: a line before any direction marker (">", "<", "-->", "<--", "TX:", "[RX]"): "AT"`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
 		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
 			"bad.log:3: the log ends before the final result of AT+CGLA"},

@@ -42,6 +42,7 @@ func Detect(file string, data []byte) (Format, error) {
 // lines to fit; JSON that is not lpac's is the platform's log.
 func detect(file string, lines []string) (Format, error) {
 	var nonblank, atlog, plain, mmLines, logcat int
+	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
 	for i, l := range lines {
 		if i >= sniffLines {
@@ -89,9 +90,20 @@ func detect(file string, lines []string) (Format, error) {
 		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {
 			mmLines++
 		}
-		if _, _, rest := splitStamp(l); plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
+		_, _, rest := splitStamp(l)
+		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
 			plain++
 		}
+		if m := arrowMarker.FindStringSubmatch(rest); m != nil && m[1] != "" {
+			arrows[0]++
+		} else if m != nil {
+			arrows[1]++
+		}
+	}
+	if arrows[1] > 0 {
+		// Arrows both ways: a program's debug prints. "->" alone is a
+		// serial monitor's stamp (Arduino's "12:00:01.250 -> ").
+		plain += arrows[0]
 	}
 	t := strings.TrimSpace(first)
 	switch {

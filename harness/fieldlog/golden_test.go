@@ -69,7 +69,12 @@ func TestGolden(t *testing.T) {
 		{"plain.log", Plain},
 		{"plain-ts.log", Plain},
 		{"plain-midnight.log", Plain},
-		{"plain-txrx.log", Plain},            // serial tools' TX:/RX:, [TX]/[RX] and doubled arrows
+		{"plain-txrx.log", Plain}, // serial tools' TX:/RX:, [TX]/[RX] and doubled arrows
+		// Debug prints' arrows, both conventions: "-->" the host's (the
+		// program's writes), and a library's "<-" for what it sends, "->"
+		// for what it reads, a blank read, a URC before the first command.
+		{"plain-arrows.log", Plain},
+		{"plain-arrows-lib.log", Plain},
 		{"terminal-minicom.log", Terminal},   // minicom's capture: banner, URCs, typed commands as echo, CR CR LF
 		{"terminal-backspace.log", Terminal}, // typing mistakes taken back with backspace
 		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps

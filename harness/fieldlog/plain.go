@@ -17,6 +17,10 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	var clock logClock
 	var dir Dir
 	var dirTime time.Time
+	right, err := arrowHost(file, lines)
+	if err != nil {
+		return nil, err
+	}
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -32,6 +36,13 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		if rest == "" {
 			continue
 		}
+		if d, text, ok := plainArrowMarker(rest, right); ok {
+			dir, dirTime = d, t
+			if text != "" {
+				recs = append(recs, record{line: n, dir: dir, t: t, text: text})
+			}
+			continue
+		}
 		if d, text, ok := plainMarker(rest); ok {
 			dir, dirTime = d, t
 			if text == "" {
@@ -45,7 +56,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimSpace(rest[1:])})
 		default:
 			if dir == 0 {
-				return nil, errAt(file, n, "a line before any \">\" or \"<\" line: %q", clip(l))
+				return nil, errAt(file, n, "a line before any direction marker (\">\", \"<\", \"-->\", \"<--\", \"TX:\", \"[RX]\"): %q", clip(l))
 			}
 			if c == NoTime {
 				t = dirTime
@@ -58,6 +69,72 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
 	}
 	return t, err
+}
+
+// arrowMarker is a debug print's arrow ("-->"/"->" or "<--"/"<-", then
+// a space or nothing): a program's log of what it wrote and read, whose
+// arrows point from the program's side or to it — the two conventions
+// both in use (NetworkManager's lists: "--> AT+ICCID"; Wio LTE's
+// library: "<- AT+CEREG?"), so that the lines say which is the host's.
+var arrowMarker = regexp.MustCompile(`^(?:(--?>)|(<--?))(?: |$)`)
+
+// arrowHost tells which arrow is the host's in a log of arrow lines: the
+// one whose lines are all command lines (AT…, A/), the other's not all.
+// right is Host when "-->" is the host's, Modem when "<--" is, 0 when the
+// log has no arrows; a log whose arrows do not say is an error naming
+// its first arrow line.
+func arrowHost(file string, lines []string) (right Dir, err error) {
+	var first int
+	var cmds, other [2]int // by arrow: 0 pointing right, 1 left
+	for i, l := range lines {
+		_, _, rest := splitStamp(l)
+		m := arrowMarker.FindStringSubmatch(rest)
+		if m == nil {
+			continue
+		}
+		if first == 0 {
+			first = i + 1
+		}
+		side := 0
+		if m[2] != "" {
+			side = 1
+		}
+		switch text := strings.TrimSpace(rest[len(m[0]):]); {
+		case text == "":
+		case looksLikeCommand(text) || strings.EqualFold(text, "A/"):
+			cmds[side]++
+		default:
+			other[side]++
+		}
+	}
+	switch {
+	case first == 0 || cmds[0]+other[0] == 0 || cmds[1]+other[1] == 0:
+		// No arrows, or one way only: a serial monitor's "-> " stamp
+		// (Arduino's), or a "<-" that is text.
+		return 0, nil
+	case cmds[0] > 0 && other[0] == 0 && other[1] > 0:
+		return Host, nil
+	case cmds[1] > 0 && other[1] == 0 && other[0] > 0:
+		return Modem, nil
+	}
+	return 0, errAt(file, first, "arrow lines (\"-->\", \"<--\"), but which arrow is the host's the lines do not say: those of one arrow should be all AT commands, and the other's not; mark them \"> \" (host) and \"< \" (modem)")
+}
+
+// plainArrowMarker reads a line's arrow (arrowMarker) as right says:
+// "-->" is the host's when right is Host, the modem's when it is Modem.
+func plainArrowMarker(rest string, right Dir) (Dir, string, bool) {
+	if right == 0 {
+		return 0, "", false
+	}
+	m := arrowMarker.FindStringSubmatch(rest)
+	if m == nil {
+		return 0, "", false
+	}
+	d := right
+	if m[2] != "" {
+		d = Host + Modem - right
+	}
+	return d, strings.TrimPrefix(rest[len(m[0]):], " "), true
 }
 
 // txrxMarker is a serial tool's direction marker ("TX:", "[RX]", "[TX] -").
