@@ -21,6 +21,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"atlog.log", ATLog},
 		{"lpac-old.log", LPAC},
+		// lpac's old AT_DEBUG: lines, a +CCHO the modem left unanswered
+		// before the driver's next command (AT+CCHC=2).
+		{"lpac-old-pending.log", LPAC},
 		{"lpac-txrx.log", LPAC},
 		{"lpac-vendors.log", LPAC},
 		{"lpac-two-runs.log", LPAC}, // two runs pasted one after the other: the driver's clock starts again

@@ -79,7 +79,7 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 			}
 		case m.re == lpacATOld:
 			if text := strings.TrimRight(m.sub[1], "\r"); text != "" {
-				recs = append(recs, record{line: n, dir: Modem, text: text, echoOnly: !hasTX})
+				recs = append(recs, record{line: n, dir: Modem, text: text, echoOnly: !hasTX, writes: !hasTX})
 			}
 		case m.re == lpacAPDUTX:
 			raw, err := hexField(strings.Join(m.sub[1:6], "") + m.sub[6])

@@ -33,6 +33,11 @@ type record struct {
 	// through their echo (lpac's old "AT_DEBUG: " lines): a line that
 	// reads as a command is both the command and its echo.
 	echoOnly bool
+	// writes marks an echoOnly line of a log whose writer logs its own
+	// writes the same way (lpac's old "AT_DEBUG: " lines): a line that
+	// reads as a command while another awaits its final result is the
+	// host's next command, not information text.
+	writes bool
 }
 
 // timedOut is the conversation whose pending command a writer's timeout
@@ -128,11 +133,12 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				// The last command's final result, run into this one's echo.
 				e.Role, e.Cmd = Final, c.prev
 				c.prev = -1
-			case r.echoOnly && c.cmd < 0 && looksLikeCommand(piece):
+			case r.echoOnly && (c.cmd < 0 || r.writes && (c.answering || piece != t.Entries[c.cmd].Text)) && looksLikeCommand(piece):
 				// The echo is all the log shows of the command.
 				cmd := e
 				cmd.Dir, cmd.Role, cmd.Joined = Host, Command, false
 				add(cmd)
+				c.prev = c.cmd // left without its final result, or given it run into this echo
 				c.cmd, c.echoed, c.answering = len(t.Entries)-1, true, false
 				c.setsV = c.vSetting(piece)
 				e.Role, e.Cmd = Echo, c.cmd
