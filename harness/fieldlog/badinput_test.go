@@ -42,6 +42,8 @@ func TestBadInput(t *testing.T) {
 		{"terminal: truncated", "AT+CGMM\r\nEG25\r\n\r\nOK\r\nAT+CSQ\r\n+CSQ: 2", Terminal, "bad.log:5: the log ends before the final result of AT+CSQ"},
 		{"terminal: commands typed with the echo off", "AT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\n+CSQ: 20,99\r\n\r\nOK\r\n", Terminal,
 			"bad.log:8: OK with no command before it: the echo is off since line 3"},
+		{"terminal: a second OK, the commands dumped with the echo off", "AT\r\r\nOK\r\nATE0\r\r\nOK\r\nAT+CPIN?\r\n\r\nOK\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n", Terminal,
+			"bad.log:11: OK with no command before it: AT+CPIN? (line 5) had its final result at line 7 already; a second final result, or the result of a command the capture does not show"},
 		{"terminal: mixed clocks", "[1.5] AT\n2026-03-02 10:00:01.000 OK\n", Terminal, "bad.log:2: a absolute time among relative ones"},
 		{"atlog: not a line", "2026-01-01T00:00:00Z > AT\ngarbage\n", ATLog, `bad.log:2: want "<RFC 3339 time> > line"`},
 		{"atlog: bad direction", "2026-01-01T00:00:00Z > AT\n2026-01-01T00:00:01Z ! OK\n", ATLog, `bad.log:2: after the time, want ">"`},

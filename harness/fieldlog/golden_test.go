@@ -83,6 +83,9 @@ func TestGolden(t *testing.T) {
 		{"terminal-teraterm.log", Terminal},  // Tera Term's "[Mon Mar 02 10:00:01.120 2026]" stamps
 		{"terminal-picocom.log", Terminal},   // picocom's banner, and its lines as it quits
 		{"terminal-arduino.log", Terminal},   // a serial monitor: "-> " stamps, TinyGSM's dump of each command then its echo, ATE0
+		// TinyGSM's dump of a command, boot URCs (SMS DONE, PB DONE),
+		// then the modem's echo of it.
+		{"terminal-arduino-urc.log", Terminal},
 		// Tera Term's local-time stamps over +CGLA and +CSIM, a URC between.
 		{"terminal-teraterm-cgla.log", Terminal},
 		// PuTTY's "All session output" of a serial session: its header

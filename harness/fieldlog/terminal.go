@@ -75,9 +75,17 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	}
 	awaiting := false // a command shown has not had its final result yet
 	echoOff := 0      // the line of the ATE0 that turned the echo off
+	var lastCmd line  // the last command shown
+	lastFinal := 0    // the line of its final result
+	shownOff := false // a command shown while the echo is off (a library's dump)
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
 		if started && !mode.Echo && !awaiting && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
+			if shownOff {
+				// The capture shows the commands (a library dumps
+				// them): this result is one too many for the last.
+				return nil, errAt(file, l.n, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a command the capture does not show", resultText(l.text, mode), clip(lastCmd.text), lastCmd.n, lastFinal)
+			}
 			// A result nobody asked for: the command was typed with the
 			// echo off, and the screen never showed it.
 			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", resultText(l.text, mode), echoOff)
@@ -86,12 +94,22 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		case i >= end:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
-			started = true
+			started, lastCmd = true, l
+			shownOff = shownOff || !mode.Echo
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
 			if mode.Echo {
 				e := l
-				if i+1 < len(ls) && ls[i+1].text == l.text {
-					i++
+				// A library's dump of the command, then the modem's
+				// echo: URCs (PB DONE) may come between the two.
+				j := i + 1
+				for j < len(ls) && j-i <= maxDumpURCs && ls[j].text != l.text && unsolicited(ls[j].text, l.text) {
+					j++
+				}
+				if j < len(ls) && j-i <= maxDumpURCs && ls[j].text == l.text {
+					for _, u := range ls[i+1 : j] {
+						recs = append(recs, record{line: u.n, dir: Modem, t: u.t, text: u.text})
+					}
+					i = j
 					e = ls[i]
 				}
 				recs = append(recs, record{line: e.n, dir: Modem, t: e.t, text: e.text})
@@ -108,6 +126,9 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
 			if resultLine.MatchString(verboseResult(l.text, mode)) {
+				if awaiting {
+					lastFinal = l.n
+				}
 				awaiting = false
 			}
 		}
@@ -117,6 +138,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	}
 	return finish(file, clock.c, recs, false)
 }
+
+// maxDumpURCs is how many URCs a library's dump of a command and the
+// modem's echo of it may have between them.
+const maxDumpURCs = 4
 
 // terminalText is a line's text after its timestamp: without a serial
 // monitor's "-> " and the trailing CRs ("AT\r\r\n": the echo ends with
