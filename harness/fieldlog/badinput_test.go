@@ -31,6 +31,8 @@ func TestBadInput(t *testing.T) {
 			`bad.log:1: ModemManager's lines, but none of an AT port's traffic`},
 		{"arrows that do not say the host's", "--> AT\n<-- AT\n", Plain, `bad.log:1: arrow lines ("-->", "<--"), but which arrow is the host's the lines do not say`},
 		{"a line before any marker", "AT\n> AT\n< OK\n", Plain, `bad.log:1: a line before any direction marker (">", "<", "-->", "<--", "TX:", "[RX]"): "AT"`},
+		{"quoted, no format", "> hello\n>\n> world\n", "", `bad.log:1: no known log format (`},
+		{"quoted, plain: the host's lines alone", "> > AT+CSQ\n", "", `bad.log:1: the log ends before the final result of AT+CSQ`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},
 		{"plain: truncated", "> AT+CGMM\n< EG25\n> AT+CGLA=1,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"61", Plain,
 			"bad.log:3: the log ends before the final result of AT+CGLA"},
@@ -474,6 +476,34 @@ func TestIndentedModemManagerTimes(t *testing.T) {
 	for i := range want.Entries {
 		if !got.Entries[i].Time.Equal(want.Entries[i].Time) {
 			t.Errorf("entry %d (line %d): time %v, want %v", i, want.Entries[i].Line, got.Entries[i].Time, want.Entries[i].Time)
+		}
+	}
+}
+
+// TestQuotedLog: a log quoted in a reply — GitHub's "Quote reply", a
+// mail's "> " or ">> ", a blank line quoted as ">" — reads as the same
+// log without its quote marks, its lines numbered as in the file: read
+// as a plain transcript it would be the host's lines alone.
+func TestQuotedLog(t *testing.T) {
+	for _, name := range []string{"lpac-old.log", "lpac-txrx.log", "plain.log", "plain-ts.log", "terminal-minicom.log", "socat-v.log", "chat-stderr.log", "gammu-text.log"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := render(t, string(data))
+		for _, q := range []string{"> ", ">> ", ">"} {
+			var b strings.Builder
+			for l := range strings.Lines(string(data)) {
+				if strings.TrimSpace(l) == "" {
+					b.WriteString(strings.TrimSpace(q)) // a blank line, quoted
+				} else {
+					b.WriteString(q)
+				}
+				b.WriteString(l)
+			}
+			if got := render(t, b.String()); got != want {
+				t.Errorf("%s quoted with %q reads\n%s\nwant\n%s", name, q, got, want)
+			}
 		}
 	}
 }

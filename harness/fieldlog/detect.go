@@ -25,6 +25,15 @@ func Detect(file string, data []byte) (Format, error) {
 		return "", err
 	}
 	f, err := detect(file, ls)
+	if q, ok := unquoted(data); ok && (err != nil || f == Plain) {
+		// As Read takes a quoted log: its lines all start with ">", read
+		// as plain they would all be the host's.
+		if qs, _, qerr := splitLines(file, q); qerr == nil {
+			if qf, qerr := detect(file, qs); qerr == nil {
+				return qf, nil
+			}
+		}
+	}
 	if err != nil {
 		if flush, ok := dedented(data); ok { // as Read takes an indented log
 			if ls, _, ferr := splitLines(file, flush); ferr == nil {

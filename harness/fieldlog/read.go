@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -58,6 +59,12 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 	}
 	data = LogText(data)
 	t, err := read(file, data, f)
+	if q, ok := unquoted(data); ok && quoteNoSense(file, data, q, f, t, err) {
+		// A log quoted in a reply (GitHub's "Quote reply", a mail):
+		// read without the "> " its lines share.
+		data = q
+		t, err = read(file, data, f)
+	}
 	if err != nil {
 		// A log pasted indented (a Markdown code block, a quoted mail)
 		// reads as its text without the indentation its lines share:
@@ -73,6 +80,99 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// quoteNoSense reports whether a log whose lines all start with a quote
+// mark (data, q without it: unquoted) is to be read without it: read as
+// it is, it is a plain transcript of the host's lines alone — no modem
+// line, which no conversation is — or no format at all (t, err: that
+// reading of data in format f); or, in a format given other than plain,
+// q reads as that format and data does not.
+func quoteNoSense(file string, data, q []byte, f Format, t *Transcript, err error) bool {
+	if f != "" && f != Plain {
+		return err != nil && recognised(file, q, f) && !recognised(file, data, f)
+	}
+	if t != nil && t.Format != Plain {
+		return false
+	}
+	if t != nil {
+		for _, e := range t.Entries {
+			if e.Dir == Modem {
+				return false
+			}
+		}
+	}
+	ls, _, lerr := splitLines(file, data)
+	if lerr != nil {
+		return false
+	}
+	d, derr := detect(file, ls)
+	return derr != nil || d == Plain
+}
+
+// quoteLead is the quote marks a line of a quoted reply starts with:
+// "> ", ">> ", "> > ", ">".
+var quoteLead = regexp.MustCompile(`^(?:>[ \t]?)+`)
+
+// unquoted is text without the quote marks (quoteLead) every non-blank
+// line starts with, a line of quote marks alone (a quoted blank line)
+// made blank; ok is false when some line does not start with ">". The
+// lines keep their numbers.
+func unquoted(data []byte) ([]byte, bool) {
+	var lead []byte
+	first := true
+	for l := range bytes.Lines(data) {
+		body := bytes.TrimRight(l, "\r\n")
+		switch {
+		case len(bytes.TrimSpace(body)) == 0:
+			continue
+		case body[0] != '>':
+			return nil, false
+		case len(bytes.Trim(body, "> \t")) == 0:
+			continue // a quoted blank line
+		}
+		ql := quoteLead.Find(body)
+		if first {
+			lead, first = ql, false
+			continue
+		}
+		n := 0
+		for n < len(lead) && n < len(ql) && lead[n] == ql[n] {
+			n++
+		}
+		lead = lead[:n]
+	}
+	if len(lead) == 0 {
+		return nil, false
+	}
+	out := stripQuote(data, lead)
+	lvl := 1 // the first quote mark and its space
+	if len(lead) > 1 && (lead[1] == ' ' || lead[1] == '\t') {
+		lvl = 2
+	}
+	if lvl < len(lead) && !recognised("", out, "") {
+		// Quote marks within the quote ("> > AT", a quoted transcript
+		// of the host's lines alone): the first may be the quote alone.
+		if o := stripQuote(data, lead[:lvl]); recognised("", o, "") {
+			return o, true
+		}
+	}
+	return out, true
+}
+
+// stripQuote is data without lead at the start of its lines, a line of
+// quote marks alone made blank.
+func stripQuote(data, lead []byte) []byte {
+	out := make([]byte, 0, len(data))
+	for l := range bytes.Lines(data) {
+		body := bytes.TrimRight(l, "\r\n")
+		if len(bytes.Trim(body, "> \t")) == 0 {
+			out = append(out, l[len(body):]...) // the line ending alone
+			continue
+		}
+		out = append(out, bytes.TrimPrefix(l, lead)...)
+	}
+	return out
 }
 
 // recognised reports text whose lines read as format f at all (detected
