@@ -146,17 +146,6 @@ func unquoted(data []byte) ([]byte, bool) {
 		return nil, false
 	}
 	out := stripQuote(data, lead)
-	lvl := 1 // the first quote mark and its space
-	if len(lead) > 1 && (lead[1] == ' ' || lead[1] == '\t') {
-		lvl = 2
-	}
-	if lvl < len(lead) && !recognised("", out, "") {
-		// Quote marks within the quote ("> > AT", a quoted transcript
-		// of the host's lines alone): the first may be the quote alone.
-		if o := stripQuote(data, lead[:lvl]); recognised("", o, "") {
-			return o, true
-		}
-	}
 	return out, true
 }
 
