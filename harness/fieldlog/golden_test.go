@@ -154,6 +154,12 @@ func TestGolden(t *testing.T) {
 		// (alarm, then the OK-AT-OK branch), a \d pause.
 		{"chat-syslog.log", Chat},
 		{"chat-stderr.log", Chat},
+		// A data call: ATD*99# answered by CONNECT (its final result),
+		// then pppd's lines.
+		{"chat-connect.log", Chat},
+		// A data call in a plain transcript: CONNECT, PPP frames both
+		// ways (data mode), NO CARRIER, then AT commands again.
+		{"plain-connect.log", Plain},
 		// Numeric result codes (ATV0, in an init string's ATE0V0): a
 		// plain transcript and a serial monitor with a URC, ERROR as 4, a
 		// +CME ERROR, RING as 2 and ATV1 back; socat's dump of "0\r"

@@ -2,6 +2,7 @@ package fieldlog
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -96,6 +97,16 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		}
 		base := Entry{File: file, Line: r.line, Dir: r.dir, Time: r.t, Port: r.port, Cmd: -1, Event: r.event}
 		c := portOf(r.port)
+		if c.data > 0 && r.dir != Tool && !r.isAPD {
+			if !leavesDataMode(r, c) {
+				e := base
+				e.Dir, e.Role, e.Text = Tool, Note, r.text
+				e.DataMode = fmt.Sprintf("data mode since line %d", c.data)
+				add(e)
+				continue
+			}
+			c.data = 0
+		}
 		switch {
 		case r.dir == Tool || r.isAPD:
 			e := base
@@ -127,6 +138,27 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 		for k, piece := range pieces {
 			e := base
 			e.Text, e.Joined = piece, k > 0
+			if c.data > 0 {
+				// The rest of the line after CONNECT: data mode.
+				e.Dir, e.Role, e.Joined = Tool, Note, false
+				e.DataMode = fmt.Sprintf("data mode since line %d", c.data)
+				add(e)
+				continue
+			}
+			if c.cmd >= 0 && dataCall.MatchString(t.Entries[c.cmd].Text) && (c.echoed || !c.answering) {
+				if v, ok := connectResult(piece, c); ok {
+					// A data call's CONNECT: its final result (V.250
+					// §5.7.1), and the modem goes into data mode.
+					e.Role, e.Cmd = Final, c.cmd
+					if v != piece {
+						e.Result = v
+					}
+					c.finalIn(piece, v != piece, false, r.line)
+					c.cmd, c.prev, c.data = -1, -1, r.line
+					add(e)
+					continue
+				}
+			}
 			switch {
 			case k == 0 && len(pieces) > 1 && c.prev >= 0 && c.cmd >= 0 && !c.echoed && pieces[1] == t.Entries[c.cmd].Text &&
 				at.Classify(piece).Kind.IsFinal():
@@ -215,6 +247,46 @@ type portConv struct {
 	modes at.Modes
 	// formLine is the line of the final result that showed form.
 	formLine int
+	// data is the line of the CONNECT that put the port in data mode, 0
+	// while it is in command mode.
+	data int
+}
+
+// dataCall is a command a modem answers with CONNECT when it goes into
+// data mode (V.250 §6.3: D dials, A answers, O returns online; 27.007's
+// +CGDATA): ATD without the ";" of a voice call.
+var dataCall = regexp.MustCompile(`^(?i:AT(?:D[^;]*|A|O0?|\+CGDATA(?:=.*)?))$`)
+
+// connectLine is CONNECT, with the text some modems add ("CONNECT
+// 115200", "CONNECT 150000000").
+var connectLine = regexp.MustCompile(`^CONNECT(?: .*)?$`)
+
+// connectResult reads line as CONNECT in the form the port answers in:
+// its words, or 1 in numeric form (ATV0). v is the verbose form.
+func connectResult(line string, c *portConv) (v string, ok bool) {
+	if connectLine.MatchString(line) {
+		return line, true
+	}
+	if n, isNum := at.NumericResult(line); isNum && n == "CONNECT" && c.numeric() {
+		return n, true
+	}
+	return "", false
+}
+
+// leavesDataMode reports a line that ends data mode on its port: the
+// modem's NO CARRIER (the call dropped), or the host's escape (+++) or a
+// command line (the host dropped DTR, which no log shows).
+func leavesDataMode(r record, c *portConv) bool {
+	if r.dir == Host {
+		s := strings.TrimSpace(r.text)
+		return s == "+++" || looksLikeCommand(s)
+	}
+	for _, p := range splitJoined(r.text) {
+		if v, ok := at.NumericResult(p); p == "NO CARRIER" || ok && v == "NO CARRIER" && c.form != verboseForm {
+			return true
+		}
+	}
+	return false
 }
 
 // resultForm is the form of a modem's result codes as the log shows it:

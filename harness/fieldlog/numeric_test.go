@@ -53,6 +53,10 @@ func TestNumericResults(t *testing.T) {
 			[]string{"info", "final"}},
 		{"1 is CONNECT, no final", []string{"> ATV0", "< 0", "> AT+CCHC=1", "< 1", "< 0"},
 			[]string{"final [OK]", "info", "final [OK]"}},
+		// To a data call, CONNECT (1) is the final result: data mode
+		// follows, up to NO CARRIER (3).
+		{"1 is CONNECT to ATD", []string{"> ATV0", "< 0", "> ATD*99#", "< 1", "< 0", "< 3", "> AT", "< 0"},
+			[]string{"final [OK]", "final [CONNECT]", "final [NO CARRIER]", "final [OK]"}},
 		// The log begins after the device's ATV0: its form shows in the
 		// first final result.
 		{"ATV0 before the log", []string{"> AT+CSQ", "< +CSQ: 24,99", "< 0", "> AT+CGLA=1,10,\"80E2910003BF3E00\"", "< 4"},

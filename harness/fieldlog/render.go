@@ -41,6 +41,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.OpenAnswer {
 			b.WriteString("  (the answer the log begins inside: skipped)")
 		}
+		if e.DataMode != "" {
+			fmt.Fprintf(&b, "  (%s)", e.DataMode)
+		}
 		if e.GaveUpOn > 0 {
 			fmt.Fprintf(&b, "  (gave up on line %d: no answer)", e.GaveUpOn)
 		}

@@ -201,6 +201,11 @@ type Entry struct {
 	// (its command cut off before the log): a Note now, not the
 	// conversation's.
 	OpenAnswer bool
+	// DataMode is, on a note of a line that went while the modem was in
+	// data mode (after a data call's CONNECT, or PPP's frames), what
+	// says so: "data mode since line 21", "PPP frames: the modem is in
+	// data mode"; "" else. Such a line is no AT.
+	DataMode string
 	// GaveUpOn is, on a note of the log's writer giving up waiting for an
 	// answer (gammu's "[Retrying 1 type 0x00]", ModemManager's "Serial
 	// command timed out", the harness's "# no answer: AT+CSQ"), the line
