@@ -22,6 +22,14 @@ func TestConnectEndsDataCall(t *testing.T) {
 			"command AT|echo AT|final OK|command ATD*99***1#|echo ATD*99***1#|final CONNECT 150000000|note data|final NO CARRIER|command AT|echo AT|final OK"},
 		{"socat", Socat, "> 2026/12/01 08:41:11.000345018  length=8 from=0 to=7\nATD*99#\\r< 2026/12/01 08:41:11.000345178  length=30 from=0 to=29\nATD*99#\\r\\r\nCONNECT\\r\n~}#@!}!}~\\r\n",
 			"command ATD*99#|echo ATD*99#|final CONNECT|note data"},
+		// PPP's frames with no CONNECT before them (the modem was left in
+		// data mode): notes, not information text.
+		{"PPP frames in a terminal", Terminal, "AT\r\nOK\r\n~\u00ff}#\u00c0!}!}!} }4}\"}&} } } } }%}&~\r\nAT\r\nOK\r\n",
+			"command AT|echo AT|final OK|note data|command AT|echo AT|final OK"},
+		{"PPP frames in a plain transcript", Plain, "> ATZ\n< ~}#@!}!}!} }4}\"}&} } } } }%}&~\n< OK\n",
+			"command ATZ|note data|final OK"},
+		{"JSON is no PPP frame", Plain, "> AT+QMTRECV?\n< +QMTRECV: 0,1,\"t\",\"{\"a\":{},\"b\":{},\"c\":{} }\"\n< OK\n",
+			"command AT+QMTRECV?|info +QMTRECV: 0,1,\"t\",\"{\"a\":{},\"b\":{},\"c\":{} }\"|final OK"},
 		{"not a data call", Plain, "> AT+QHTTPURL=20,80\n< CONNECT\n> http://example.com/\n< OK\n",
 			"command AT+QHTTPURL=20,80|info CONNECT|command http://example.com/|final OK"},
 	} {

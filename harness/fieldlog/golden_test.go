@@ -157,6 +157,9 @@ func TestGolden(t *testing.T) {
 		// A data call: ATD*99# answered by CONNECT (its final result),
 		// then pppd's lines.
 		{"chat-connect.log", Chat},
+		// A modem left in data mode: chat's ATZ read back PPP's frames
+		// (notes), then alarm.
+		{"chat-ppp.log", Chat},
 		// A data call in a plain transcript: CONNECT, PPP frames both
 		// ways (data mode), NO CARRIER, then AT commands again.
 		{"plain-connect.log", Plain},

@@ -107,6 +107,14 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 			}
 			c.data = 0
 		}
+		if r.dir != Tool && !r.isAPD && pppFrames(r.text) {
+			// PPP's frames where AT was expected: the modem was in data
+			// mode already (pppd started on a modem left online).
+			e := base
+			e.Dir, e.Role, e.Text, e.DataMode = Tool, Note, r.text, pppNote
+			add(e)
+			continue
+		}
 		switch {
 		case r.dir == Tool || r.isAPD:
 			e := base
@@ -271,6 +279,30 @@ func connectResult(line string, c *portConv) (v string, ok bool) {
 		return n, true
 	}
 	return "", false
+}
+
+// pppNote marks the notes of lines that are PPP's frames.
+const pppNote = "PPP frames: the modem is in data mode"
+
+// pppFrames reports a line that is PPP's HDLC-like framing (RFC 1662
+// §4): a 0x7E flag and bytes escaped with 0x7D — each control character
+// (the default ACCM), the flag and the escape itself sent as 0x7D and
+// the byte XOR 0x20, so "}" before a character in 0x20–0x3F, "]" or
+// "^". Three such escapes and a flag, or, in a piece of a frame cut
+// where a log cut its line, eight making up two fifths of it: AT text
+// (JSON's "},") has neither.
+func pppFrames(s string) bool {
+	esc := 0
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != 0x7D {
+			continue
+		}
+		if d := s[i+1]; d >= 0x20 && d <= 0x3F || d == 0x5D || d == 0x5E {
+			esc++
+			i++
+		}
+	}
+	return esc >= 3 && strings.IndexByte(s, 0x7E) >= 0 || esc >= 8 && esc*2*5 >= len(s)*2
 }
 
 // leavesDataMode reports a line that ends data mode on its port: the
