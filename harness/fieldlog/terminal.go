@@ -78,6 +78,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	var lastCmd line  // the last command shown
 	lastFinal := 0    // the line of its final result
 	shownOff := false // a command shown while the echo is off (a library's dump)
+	dumped := false   // a command was shown twice, dumped then echoed
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
 		if started && !mode.Echo && !awaiting && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
@@ -100,10 +101,17 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			if mode.Echo {
 				e := l
 				// A library's dump of the command, then the modem's
-				// echo: URCs (PB DONE) may come between the two.
+				// echo: URCs (PB DONE) may come between the two, once
+				// the capture has shown a dump (a command other than a
+				// bare AT right before its echo) — in a session typed
+				// by hand each AT line is a command of its own, the
+				// user's while the modem boots among them.
 				j := i + 1
-				for j < len(ls) && j-i <= maxDumpURCs && ls[j].text != l.text && unsolicited(ls[j].text, l.text) {
+				for dumped && j < len(ls) && j-i <= maxDumpURCs && ls[j].text != l.text && unsolicited(ls[j].text, l.text) {
 					j++
+				}
+				if j == i+1 && j < len(ls) && ls[j].text == l.text && !strings.EqualFold(l.text, "AT") {
+					dumped = true
 				}
 				if j < len(ls) && j-i <= maxDumpURCs && ls[j].text == l.text {
 					for _, u := range ls[i+1 : j] {

@@ -26,3 +26,22 @@ func TestTerminalProgramQuits(t *testing.T) {
 		})
 	}
 }
+
+// TestTerminalDumpAcrossURCs: a library's dump of a command and the
+// modem's echo pair across URCs once the capture has shown a dump; AT
+// typed by hand while the modem boots is a command each time.
+func TestTerminalDumpAcrossURCs(t *testing.T) {
+	for _, tc := range []struct {
+		name, capture string
+		want          []string
+	}{
+		{"dumped", "AT+CPIN?\r\nAT+CPIN?\r\n+CPIN: READY\r\nOK\r\nAT+CNMP=2\r\nPB DONE\r\nAT+CNMP=2\r\nOK\r\n",
+			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK", "command AT+CNMP=2", "urc PB DONE", "echo AT+CNMP=2", "final OK"}},
+		{"typed while booting", "AT\r\nRDY\r\n+CPIN: READY\r\nAT\r\nOK\r\n",
+			[]string{"command AT", "echo AT", "urc RDY", "urc +CPIN: READY", "command AT", "echo AT", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.capture, Terminal, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
+		})
+	}
+}
