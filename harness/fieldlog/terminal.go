@@ -133,7 +133,9 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
-			if resultLine.MatchString(verboseResult(l.text, mode)) {
+			if v := verboseResult(l.text, mode); resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text)) {
+				// CONNECT ends a data call's command only (as in
+				// normalise): to AT+QHTTPURL it asks for the URL.
 				if awaiting {
 					lastFinal = l.n
 				}

@@ -29,7 +29,8 @@ func TestTerminalProgramQuits(t *testing.T) {
 
 // TestTerminalDumpAcrossURCs: a library's dump of a command and the
 // modem's echo pair across URCs once the capture has shown a dump; AT
-// typed by hand while the modem boots is a command each time.
+// typed by hand while the modem boots is a command each time. (And
+// CONNECT ends a data call's command alone, as in every reader.)
 func TestTerminalDumpAcrossURCs(t *testing.T) {
 	for _, tc := range []struct {
 		name, capture string
@@ -37,6 +38,8 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 	}{
 		{"dumped", "AT+CPIN?\r\nAT+CPIN?\r\n+CPIN: READY\r\nOK\r\nAT+CNMP=2\r\nPB DONE\r\nAT+CNMP=2\r\nOK\r\n",
 			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK", "command AT+CNMP=2", "urc PB DONE", "echo AT+CNMP=2", "final OK"}},
+		{"CONNECT to another command, the echo off", "ATE0\r\r\nOK\r\nAT+QHTTPURL=20,80\r\nCONNECT\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+QHTTPURL=20,80", "info CONNECT", "final OK"}},
 		{"typed while booting", "AT\r\nRDY\r\n+CPIN: READY\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc RDY", "urc +CPIN: READY", "command AT", "echo AT", "final OK"}},
 	} {
