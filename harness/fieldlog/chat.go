@@ -248,7 +248,18 @@ type chatOrder struct {
 	sends    int    // commands held
 	cmd      string // the first held command, whose echo ends the holding
 	at       time.Time
-	pending  bool // the last command in recs has had no final result
+	pending  bool   // the last command in recs has had no final result
+	last     string // the last command in recs
+}
+
+// add puts r in recs, noting the last command.
+func (o *chatOrder) add(rs ...record) {
+	for _, r := range rs {
+		if r.dir == Host {
+			o.last = r.text
+		}
+	}
+	o.recs = append(o.recs, rs...)
 }
 
 // hold starts holding with r, waiting for the line the modem is inside.
@@ -273,7 +284,7 @@ func (o *chatOrder) send(host []record, t time.Time) {
 		return
 	}
 	if !o.holding && !o.pending {
-		o.recs = append(o.recs, host...)
+		o.add(host...)
 		o.pending = true
 		return
 	}
@@ -297,8 +308,8 @@ func (o *chatOrder) modem(rs []record) {
 		}
 		o.recs = append(o.recs, r)
 		o.waitLine = false
-		if at.Classify(r.text).Kind.IsFinal() {
-			o.pending = false
+		if at.Classify(r.text).Kind.IsFinal() || connectLine.MatchString(r.text) && dataCall.MatchString(o.last) {
+			o.pending = false // a data call's CONNECT is its final result too
 		}
 		if o.holding && !o.pending {
 			o.release() // the answer before the held send is complete
@@ -307,7 +318,7 @@ func (o *chatOrder) modem(rs []record) {
 }
 
 func (o *chatOrder) release() {
-	o.recs = append(o.recs, o.held...)
+	o.add(o.held...)
 	if o.sends > 0 {
 		o.pending = true
 	}

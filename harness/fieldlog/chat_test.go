@@ -64,3 +64,17 @@ func TestChatLongLines(t *testing.T) {
 		t.Errorf("entries\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestChatAfterConnect: a data call's CONNECT ends chat's wait for its
+// command, so what the script sends after it (the +++ escape) goes in
+// order with what the modem answers to it.
+func TestChatAfterConnect(t *testing.T) {
+	log := "send (ATD*99#^M)\nexpect (CONNECT)\nATD*99#^M^M\nCONNECT\n -- got it\n\nsend (\\d+++\\d)\nexpect (OK)\n^M\nOK\n -- got it\n\nsend (ATH^M)\nexpect (OK)\n^M\nATH^M^M\nOK\n -- got it\n"
+	checkEntries(t, log, Chat, func(e Entry) string {
+		if e.DataMode != "" {
+			return "data " + e.Text
+		}
+		return strings.ToLower(e.Role.String()) + " " + e.Text
+	}, []string{"command ATD*99#", "note expect (CONNECT)", "echo ATD*99#", "final CONNECT", "note  -- got it",
+		"command +++", "note expect (OK)", "final OK", "note  -- got it", "command ATH", "note expect (OK)", "echo ATH", "final OK", "note  -- got it"})
+}
