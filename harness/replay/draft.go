@@ -236,7 +236,7 @@ func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found 
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
 			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
-			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !closingNotOpen(t, e):
+			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !dataCall(e) && !closingNotOpen(t, e):
 				cmd := "a command"
 				if e.Cmd >= 0 {
 					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
@@ -274,6 +274,14 @@ func unanswered(t *fieldlog.Transcript, k int) bool {
 	return !slices.ContainsFunc(answer, func(a fieldlog.Entry) bool {
 		return a.Role == fieldlog.Final || strings.TrimSpace(a.Text) == ">"
 	})
+}
+
+// dataCall reports a final result that opened a data call (CONNECT, with
+// its rate or not; the transcript makes it the final result only of a
+// command that starts one): a success, no failure.
+func dataCall(e fieldlog.Entry) bool {
+	v := e.Verbose()
+	return v == "CONNECT" || strings.HasPrefix(v, "CONNECT ")
 }
 
 // beforeBoot reports a command sent before the module was up: no command

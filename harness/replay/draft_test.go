@@ -340,3 +340,21 @@ func TestCandidatesFromMarkers(t *testing.T) {
 		t.Errorf("tried %q, chose %q; want simcom-a7600 tried and set aside, then quectel-eg25", d.Tried, d.Personality)
 	}
 }
+
+// TestDraftDataCallIsNoFailure: a data call's CONNECT is its success:
+// the draft does not take it for the failure.
+func TestDraftDataCallIsNoFailure(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "host.log")
+	text := "> AT+CGDCONT=1,\"IP\",\"internet\"\n< OK\n> ATD*99#\n< CONNECT 150000000\n> AT+CPIN?\n< +CPIN: READY\n< OK\n"
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "data-call", "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Found {
+		t.Errorf("the draft takes %v for the failure", d.Failure)
+	}
+}
