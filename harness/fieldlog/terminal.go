@@ -14,6 +14,11 @@ var atCommandLine = regexp.MustCompile(`^(?i:at)(?:$|[^A-Za-z]|[A-Za-z](?:$|[^a-
 
 // unaskedLine is what a modem says unasked (a URC, RDY after boot), which
 // a capture may hold before the first command among the program's banner.
+// libraryDebug is a line a host library prints of itself, not the
+// modem's: TinyGSM's DBG() ("[10922] ### Unhandled: *ATREADY: 1", its
+// millis() then "###").
+var libraryDebug = regexp.MustCompile(`^\[\d+\] ###`)
+
 var unaskedLine = regexp.MustCompile(`^(?:\+[A-Z][A-Z0-9]*: ?.*|RDY|\^[A-Z]+:.*)$`)
 
 // programExit is what a terminal program prints as it quits, which a copy
@@ -129,7 +134,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
 			mode, awaiting = next, true
-		case !started && !unaskedLine.MatchString(l.text):
+		case !started && !unaskedLine.MatchString(l.text), libraryDebug.MatchString(l.text):
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})

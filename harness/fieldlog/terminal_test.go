@@ -42,6 +42,10 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+QHTTPURL=20,80", "info CONNECT", "final OK"}},
 		{"typed while booting", "AT\r\nRDY\r\n+CPIN: READY\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc RDY", "urc +CPIN: READY", "command AT", "echo AT", "final OK"}},
+		// TinyGSM's DBG() lines are the library's own, not the modem's:
+		// no answer to the AT before them.
+		{"TinyGSM's debug line", "AT\r\nAT\r\n*ATREADY: 1\r\n[10922] ### Unhandled: *ATREADY: 1\r\nAT\r\nAT\r\nOK\r\n",
+			[]string{"command AT", "echo AT", "urc *ATREADY: 1", "note [10922] ### Unhandled: *ATREADY: 1", "command AT", "echo AT", "final OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkEntries(t, tc.capture, Terminal, func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
