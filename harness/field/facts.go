@@ -177,6 +177,10 @@ type HostState struct {
 	// the logs show none.
 	Numeric *Src
 	CMEE    int // -1: unknown
+	// Fun is +CFUN?'s <fun> when the logs begin (4: the radio off, 0:
+	// the minimum), read before the host sets it; -1 unknown.
+	Fun    int
+	FunSrc Src
 	CEREG   int // -1: unknown
 	// COPS is +COPS?'s <format> (0 long, 1 short, 2 numeric); -1 unknown.
 	COPS     int
@@ -208,6 +212,7 @@ var (
 	// <tac>: the registrations of a log whose host never asks +CEREG.
 	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
+	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
 	copsRead = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
 	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
 	// manual modes): the host chose it, the log's start did not.
@@ -245,7 +250,7 @@ func swappedICCID(hex string) string {
 // Extract reads the facts out of a fixture's logs. refreshURCs are the
 // personality's (a REFRESH's trace on the AT port).
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
-	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1}}
+	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1, Fun: -1}}
 	fs.ceregShown = showsCEREG(f)
 	testForms := testFormVerdicts(f)
 	for i, t := range f.Logs {
@@ -425,7 +430,7 @@ func (fs *Facts) refusedTestForms(f *Fixture) {
 func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, testForms map[entryAt]personality.TestFormVerdict) {
 	t := f.Logs[li]
 	src := func(e fieldlog.Entry) Src { return Src{t.File, e.Line} }
-	var cceregSet, cmeeSet, echoSet, copsSet, vSet bool
+	var cceregSet, cmeeSet, echoSet, copsSet, vSet, funSet bool
 	regSet := map[string]bool{} // the host set +CREG= or +CGREG= in this log
 	// regN notes a registration command's <n> the logs show before the
 	// host sets it: a read's, or what a camped URC's form tells.
@@ -491,6 +496,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			case strings.Contains(u, "+CEREG="):
 				cceregSet = true
 				ceregSinceRestart = true
+			case strings.Contains(u, "+CFUN="):
+				funSet = true
 			}
 			for _, name := range []string{"+CREG", "+CGREG"} {
 				if strings.Contains(u, name+"=") { // "AT+CREG=2;+CGREG=2" sets both
@@ -628,6 +635,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					if !fs.ceregShown {
 						fs.addReg(obs, m[2], m[3], m[4], m[5], "", "", false)
 					}
+				}
+			case strings.Contains(cmd, "+CFUN?"):
+				if m := cfunRead.FindStringSubmatch(e.Text); m != nil && !funSet && fs.Host.Fun < 0 {
+					fs.Host.Fun, fs.Host.FunSrc = int(m[1][0]-'0'), obs.Src
 				}
 			case strings.Contains(cmd, "+COPS?"):
 				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {

@@ -600,6 +600,13 @@ func (p *Plan) hostState() {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CEREG=%d", h.CEREG))
 		p.assume("+CEREG URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", h.CEREG, h.CEREGSrc)
 	}
+	if h.Fun == 0 || h.Fun == 4 {
+		// Last: the radio goes off with the host's settings made.
+		defer func() {
+			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CFUN=%d", h.Fun))
+			p.assume("the modem was at +CFUN: %d when the logs begin (%s): the replay sets it first", h.Fun, h.FunSrc)
+		}()
+	}
 	for _, name := range []string{"+CREG", "+CGREG"} {
 		if s, ok := h.RegN[name]; ok && s.N > 0 && !s.Stored {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT%s=%d", name, s.N))

@@ -1261,3 +1261,48 @@ expect: reproduces
 		t.Errorf("the device is in FR from the start:\n%s", p.ScenarioYAML)
 	}
 }
+
+// TestRadioOffWhenTheLogsBegin: a +CFUN: 4 (or 0) the logs read before
+// the host sets +CFUN is the modem's state when they begin: the replay
+// sets it last in its preamble, after the host's other settings. One the
+// host set first says nothing of the start.
+func TestRadioOffWhenTheLogsBegin(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"read", "> AT+CFUN?\n< +CFUN: 4\n< OK\n> AT+CFUN=1\n< OK\n", "AT+CFUN=4"},
+		{"minimum", "> AT+CFUN?\n< +CFUN: 0\n< OK\n", "AT+CFUN=0"},
+		{"set first", "> AT+CFUN=4\n< OK\n> AT+CFUN?\n< +CFUN: 4\n< OK\n", ""},
+		{"on", "> AT+CFUN?\n< +CFUN: 1\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "cfun", map[string]string{
+				ManifestFile: `name: cfun
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "x"
+failure: {log: host.log, line: 2, what: "x"}
+expect: reproduces
+`,
+				"host.log": tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			last := ""
+			if n := len(p.Preamble); n > 0 {
+				last = p.Preamble[n-1]
+			}
+			has := slices.ContainsFunc(p.Preamble, func(l string) bool { return strings.HasPrefix(l, "AT+CFUN") })
+			if tc.want == "" && has || tc.want != "" && last != tc.want {
+				t.Errorf("preamble %q, want %q last", p.Preamble, tc.want)
+			}
+		})
+	}
+}
