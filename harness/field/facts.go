@@ -181,7 +181,7 @@ type HostState struct {
 	// the minimum), read before the host sets it; -1 unknown.
 	Fun    int
 	FunSrc Src
-	CEREG   int // -1: unknown
+	CEREG  int // -1: unknown
 	// COPS is +COPS?'s <format> (0 long, 1 short, 2 numeric); -1 unknown.
 	COPS     int
 	EchoSrc  Src
