@@ -19,7 +19,7 @@ func FuzzReconstruct(f *testing.F) {
 	}
 	for _, s := range []string{
 		"> AT+CPIN?\n< +CPIN: SIM PIN\n< OK\n> AT+CPIN=\"11111\"\n< OK\n",
-		"> AT+QCCID\n< +QCCID: 89860439101880931012\n< OK\n> AT+CIMI\n< 460001234567890\n< OK\n",
+		"> AT+QCCID\n< +QCCID: 89860439101880931012\n< OK\n> AT+CIMI\n< 460001234567890\n< OK\n", // an ICCID without its check digit
 		"[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.011] < OK\n",
 		"> ATZ E0 V1\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\"\n< OK\n",
 		"> AT+CFUN?\n< +CFUN: 4\n< OK\n> AT+CCHO=?\n< ERROR\n",
