@@ -467,18 +467,24 @@ func TestRegistrationRejectCause(t *testing.T) {
 		{"AT+CGREG=2", `+CGREG: 3,"3a9b","0000c33d",7`, `+CGREG: 2,3,"3a9b","0000c33d",7`},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
-			r := newRig(t)
-			r.net.reg = Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 15}
-			r.cmd(t, "ATE0")
-			r.cmd(t, tc.set)
-			r.advance(t, 2*time.Second)
-			name := tc.urc[:strings.Index(tc.urc, ":")]
-			if u, err := r.c.WaitURC(name+":", 2*time.Second); err != nil || u != tc.urc {
-				t.Errorf("URC %q, %v; want %q", u, err, tc.urc)
-			}
-			r.exchanges(t, []exchange{{"AT" + name + "?", tc.read + "|OK"}})
+			checkRegistration(t, newRig(t), Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, AcT: 7, Cause: 15}, tc.set, tc.urc, tc.read)
 		})
 	}
+}
+
+// checkRegistration puts r's network in reg, sets the URCs with set and
+// checks the URC and the read answer that follow.
+func checkRegistration(t *testing.T, r *rig, reg Registration, set, urc, read string) {
+	t.Helper()
+	r.net.reg = reg
+	r.cmd(t, "ATE0")
+	r.cmd(t, set)
+	r.advance(t, 2*time.Second)
+	name := urc[:strings.Index(urc, ":")]
+	if u, err := r.c.WaitURC(name+":", 2*time.Second); err != nil || u != urc {
+		t.Errorf("URC %q, %v; want %q", u, err, urc)
+	}
+	r.exchanges(t, []exchange{{"AT" + name + "?", read + "|OK"}})
 }
 
 // TestRegistrationWithoutAcT: a modem of 27.007 before Release 7
@@ -502,16 +508,7 @@ func TestRegistrationWithoutAcT(t *testing.T) {
 		t.Run(tc.set, func(t *testing.T) {
 			p := personality.Generic()
 			p.RegNoAcT = true
-			r := newRigWith(t, p)
-			r.net.reg = tc.reg
-			r.cmd(t, "ATE0")
-			r.cmd(t, tc.set)
-			r.advance(t, 2*time.Second)
-			name := tc.urc[:strings.Index(tc.urc, ":")]
-			if u, err := r.c.WaitURC(name+":", 2*time.Second); err != nil || u != tc.urc {
-				t.Errorf("URC %q, %v; want %q", u, err, tc.urc)
-			}
-			r.exchanges(t, []exchange{{"AT" + name + "?", tc.read + "|OK"}})
+			checkRegistration(t, newRigWith(t, p), tc.reg, tc.set, tc.urc, tc.read)
 		})
 	}
 }

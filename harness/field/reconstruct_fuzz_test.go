@@ -27,21 +27,7 @@ func FuzzReconstruct(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	const manifest = `name: fuzz
-source: "fuzzed"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: quectel-eg25
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "x"
-failure: {log: host.log, line: 1, what: "x"}
-expect: reproduces
-`
+	manifest := orangePlain("fuzz", "quectel-eg25")
 	f.Fuzz(func(t *testing.T, log []byte) {
 		if len(log) > 4096 {
 			return

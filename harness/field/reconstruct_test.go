@@ -1054,22 +1054,8 @@ expect: reproduces
 // manifest must give, instead of claiming the logs show none.
 func TestUnnamedRoamingSaysWhatToGive(t *testing.T) {
 	dir := writeFixture(t, "unnamed", map[string]string{
-		ManifestFile: `name: unnamed
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100000000000012", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "roaming"
-failure: {log: host.log, line: 3, what: "none"}
-expect: reproduces
-`,
-		"host.log": "> AT+CSQ\n< +CSQ: 20,99\n< OK\n< +CEREG: 5,\"3A9B\",\"0000C33D\",7\n",
+		ManifestFile: orangePlain("unnamed", "generic"),
+		"host.log":   "> AT+CSQ\n< +CSQ: 20,99\n< OK\n< +CEREG: 5,\"3A9B\",\"0000C33D\",7\n",
 	})
 	p := reconstruct(t, dir, Options{})
 	if !assumed(p, "the registration of host.log:4 (roaming) is on a network the logs do not name", "network.cells") || assumed(p, "the logs show no registration") {
@@ -1129,22 +1115,8 @@ func TestTestFormsTheLogsShow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "tests", map[string]string{
-				ManifestFile: `name: tests
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: ` + tc.personality + `
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "the test forms"
-failure: {log: host.log, line: 2, what: "the answer"}
-expect: reproduces
-`,
-				"host.log": tc.log,
+				ManifestFile: orangePlain("tests", tc.personality),
+				"host.log":   tc.log,
 			})
 			p := reconstruct(t, dir, Options{})
 			if !assumed(p, tc.quirk) {
@@ -1175,22 +1147,8 @@ func TestPINTheLogsShow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "pin", map[string]string{
-				ManifestFile: `name: pin
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "the PIN"
-failure: {log: host.log, line: 2, what: "the answer"}
-expect: reproduces
-`,
-				"host.log": tc.log,
+				ManifestFile: orangePlain("pin", "generic"),
+				"host.log":   tc.log,
 			})
 			p := reconstruct(t, dir, Options{})
 			y := string(p.ScenarioYAML)
@@ -1235,22 +1193,8 @@ func TestRedactedIdentities(t *testing.T) {
 // coverage through them, and the plan says what stat 0 or 3 would need.
 func TestNeverRegistered(t *testing.T) {
 	dir := writeFixture(t, "never", map[string]string{
-		ManifestFile: `name: never
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "registered"
-failure: {log: host.log, line: 2, what: "not registered"}
-expect: reproduces
-`,
-		"host.log": "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 99,99\n[30.011] < OK\n",
+		ManifestFile: orangePlain("never", "generic"),
+		"host.log":   "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 99,99\n[30.011] < OK\n",
 	})
 	p := reconstruct(t, dir, Options{})
 	if !assumed(p, "the logs never show the device registered (host.log:2: +CEREG stat 2)", "out of coverage throughout the replay") ||
@@ -1277,22 +1221,8 @@ func TestRadioOffWhenTheLogsBegin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "cfun", map[string]string{
-				ManifestFile: `name: cfun
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "x"
-failure: {log: host.log, line: 2, what: "x"}
-expect: reproduces
-`,
-				"host.log": tc.log,
+				ManifestFile: orangePlain("cfun", "generic"),
+				"host.log":   tc.log,
 			})
 			p := reconstruct(t, dir, Options{})
 			last := ""
@@ -1305,4 +1235,25 @@ expect: reproduces
 			}
 		})
 	}
+}
+
+// orangePlain is the manifest of a one-log fixture (host.log, a plain
+// transcript) of a device of personality pers with Orange France's
+// profile enabled: what the tests of one reconstruction rule need.
+func orangePlain(name, pers string) string {
+	return `name: ` + name + `
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: ` + pers + `
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "what the log shows"
+failure: {log: host.log, line: 1, what: "the line to look at"}
+expect: reproduces
+`
 }
