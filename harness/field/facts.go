@@ -252,7 +252,7 @@ func swappedICCID(hex string) string {
 func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs := &Facts{Host: HostState{CMEE: -1, CEREG: -1, COPS: -1, Fun: -1}}
 	fs.ceregShown = showsCEREG(f)
-	testForms := testFormVerdicts(f)
+	testForms, conv := testFormVerdicts(f)
 	for i, t := range f.Logs {
 		switch t.Format {
 		case fieldlog.Platform:
@@ -266,7 +266,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		}
 		fs.extractAT(f, i, refreshURCs, bootURCs, testForms)
 	}
-	fs.refusedTestForms(f) // after what the logs show outright, which speaks first
+	fs.refusedTestForms(f, conv) // after what the logs show outright, which speaks first
 	slices.SortStableFunc(fs.Regs, func(a, b Reg) int { return int(a.At - b.At) })
 	for _, c := range fs.copsPLMNs {
 		fs.setPLMN(c)
@@ -299,25 +299,31 @@ type entryAt struct{ log, entry int }
 // testFormVerdicts reads the test forms of the fixture's AT logs, all of
 // one modem, together: a test form refused in one log is the modem's lack
 // of test forms when its command works in another.
-func testFormVerdicts(f *Fixture) map[entryAt]personality.TestFormVerdict {
-	var conv []personality.Exchange
-	var places []entryAt
+func testFormVerdicts(f *Fixture) (map[entryAt]personality.TestFormVerdict, conversation) {
+	var c conversation
 	for li, t := range f.Logs {
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
 			continue
 		}
 		for k, e := range t.Entries {
 			if e.Role == fieldlog.Command {
-				conv = append(conv, personality.Exchange{Command: e.Text, Final: FinalOf(t, k)})
-				places = append(places, entryAt{li, k})
+				c.exchanges = append(c.exchanges, personality.Exchange{Command: e.Text, Final: FinalOf(t, k)})
+				c.places = append(c.places, entryAt{li, k})
 			}
 		}
 	}
 	out := map[entryAt]personality.TestFormVerdict{}
-	for _, v := range personality.TestFormVerdicts(conv) {
-		out[places[v.Index]] = v
+	for _, v := range personality.TestFormVerdicts(c.exchanges) {
+		out[c.places[v.Index]] = v
 	}
-	return out
+	return out, c
+}
+
+// conversation is the fixture's AT commands with their final results,
+// and where each is.
+type conversation struct {
+	exchanges []personality.Exchange
+	places    []entryAt
 }
 
 // pinAnswers reads what a command and its answer show of PIN1.
@@ -366,63 +372,28 @@ func (fs *Facts) pinAnswers(line string, answer []fieldlog.Entry, final string, 
 }
 
 // refusedTestForms reads the test forms the logs show refused, of
-// commands the logs show neither working nor refused in another form:
-// personality.TestFormVerdicts
-// gives those no verdict (the modem may lack the command, or its test
-// forms), but a replay has to answer them as the field modem did. When no
+// commands they show no otherwise (personality.UnseenRefusals):
+// TestFormVerdicts gives those no verdict (the modem may lack the
+// command, or its test forms), but a replay has to answer them as the
+// field modem did. When no
 // test form in the logs is answered, the modem is taken to have none
 // (no_test_forms); when one is, it has test forms, so it lacks the
 // command: for the logical channel commands, csim_only. The assumption
 // says which, and what else the logs allow.
-func (fs *Facts) refusedTestForms(f *Fixture) {
-	type refusal struct {
-		name string
-		src  Src
-		line string
-	}
-	var refusals []refusal
-	works, refused, answered := map[string]bool{}, map[string]bool{}, false
-	for _, t := range f.Logs {
-		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
-			continue
-		}
-		for k, e := range t.Entries {
-			if e.Role != fieldlog.Command {
-				continue
-			}
-			cmds, err := atcodec.Parse(e.Text)
-			final := atcodec.Classify(FinalOf(t, k)).Kind
-			if err != nil || FinalOf(t, k) == "" || !final.IsFinal() {
-				continue
-			}
-			for _, c := range cmds {
-				switch {
-				case c.Form == atcodec.Test && final == atcodec.FinalOK:
-					answered = true
-				case c.Form == atcodec.Test && len(cmds) == 1:
-					ans := t.Answer(k)
-					refusals = append(refusals, refusal{c.Name, Src{t.File, ans[len(ans)-1].Line}, e.Text})
-				case final == atcodec.FinalOK:
-					works[c.Name] = true
-				case c.Form != atcodec.Test && len(cmds) == 1:
-					refused[c.Name] = true
-				}
-			}
-		}
-	}
+func (fs *Facts) refusedTestForms(f *Fixture, c conversation) {
+	refusals, answered, works := personality.UnseenRefusals(c.exchanges)
 	for _, r := range refusals {
+		at := c.places[r.Index]
+		t := f.Logs[at.log]
+		ans := t.Answer(at.entry)
+		src, line := Src{t.File, ans[len(ans)-1].Line}, t.Entries[at.entry].Text
 		switch {
-		case works[r.name]:
-			// TestFormVerdicts' case: a verdict already.
-		case refused[r.name]:
-			// The command itself refused too: the modem lacks it, and
-			// says nothing of its test forms.
 		case !answered:
-			fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + r.name, "true", r.src,
-				r.line + " is refused, and the logs show neither " + r.name + " otherwise nor any test form answered: taken for a modem without test forms; if it lacks " + r.name + " instead, say so in the manifest (csim_only: true for the logical channel commands)", 0})
-		case (r.name == "+CCHO" || r.name == "+CGLA" || r.name == "+CCHC") && !works["+CCHO"] && !works["+CGLA"] && !works["+CCHC"]:
-			fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "true", r.src,
-				r.line + " is refused where other test forms are answered, and the logs show " + r.name + " no otherwise: the modem lacks the logical channel commands", 0})
+			fs.Dialect = append(fs.Dialect, Evidence{"no_test_forms." + r.Name, "true", src,
+				line + " is refused, and the logs show neither " + r.Name + " otherwise nor any test form answered: taken for a modem without test forms; if it lacks " + r.Name + " instead, say so in the manifest (csim_only: true for the logical channel commands)", 0})
+		case (r.Name == "+CCHO" || r.Name == "+CGLA" || r.Name == "+CCHC") && !works["+CCHO"] && !works["+CGLA"] && !works["+CCHC"]:
+			fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "true", src,
+				line + " is refused where other test forms are answered, and the logs show " + r.Name + " no otherwise: the modem lacks the logical channel commands", 0})
 		}
 	}
 }

@@ -27,25 +27,9 @@ type TestFormVerdict struct {
 // a final result, and one on a line of several commands that failed (which
 // of them failed?) give no verdict.
 func TestFormVerdicts(conv []Exchange) []TestFormVerdict {
-	parsed := make([][]at.Command, len(conv))
-	works := map[string]bool{}
-	for i, e := range conv {
-		cmds, err := at.Parse(e.Command)
-		if err != nil {
-			continue
-		}
-		parsed[i] = cmds
-		if at.Classify(e.Final).Kind != at.FinalOK {
-			continue
-		}
-		for _, c := range cmds {
-			if c.Form != at.Test {
-				works[c.Name] = true
-			}
-		}
-	}
+	r := readTestForms(conv)
 	var out []TestFormVerdict
-	for i, cmds := range parsed {
+	for i, cmds := range r.parsed {
 		kind := at.Classify(conv[i].Final).Kind
 		if conv[i].Final == "" || !kind.IsFinal() {
 			continue
@@ -55,10 +39,72 @@ func TestFormVerdicts(conv []Exchange) []TestFormVerdict {
 			case c.Form != at.Test:
 			case kind == at.FinalOK:
 				out = append(out, TestFormVerdict{i, c.Name, false})
-			case len(cmds) == 1 && works[c.Name]:
+			case len(cmds) == 1 && r.works[c.Name]:
 				out = append(out, TestFormVerdict{i, c.Name, true})
 			}
 		}
 	}
 	return out
+}
+
+// UnseenRefusal is a refused test form (alone on its line) of a command
+// the conversation shows neither working nor refused in another form:
+// TestFormVerdicts gives it no verdict, since the modem may lack the
+// command or its test forms.
+type UnseenRefusal struct {
+	Index int    // its place in the conversation
+	Name  string // its command: "+CCHO"
+}
+
+// UnseenRefusals lists those refusals, and says whether any test form in
+// the conversation was answered (then the modem has test forms, and
+// lacks the command) and which commands it shows working.
+func UnseenRefusals(conv []Exchange) (refusals []UnseenRefusal, answered bool, works map[string]bool) {
+	r := readTestForms(conv)
+	for i, cmds := range r.parsed {
+		kind := at.Classify(conv[i].Final).Kind
+		if conv[i].Final == "" || !kind.IsFinal() {
+			continue
+		}
+		for _, c := range cmds {
+			switch {
+			case c.Form != at.Test:
+			case kind == at.FinalOK:
+				answered = true
+			case len(cmds) == 1 && !r.works[c.Name] && !r.refused[c.Name]:
+				refusals = append(refusals, UnseenRefusal{i, c.Name})
+			}
+		}
+	}
+	return refusals, answered, r.works
+}
+
+// testForms is a conversation's lines parsed, with the commands it shows
+// answering OK and refused in a form other than the test form (alone on
+// their line).
+type testForms struct {
+	parsed         [][]at.Command
+	works, refused map[string]bool
+}
+
+func readTestForms(conv []Exchange) testForms {
+	r := testForms{parsed: make([][]at.Command, len(conv)), works: map[string]bool{}, refused: map[string]bool{}}
+	for i, e := range conv {
+		cmds, err := at.Parse(e.Command)
+		if err != nil {
+			continue
+		}
+		r.parsed[i] = cmds
+		kind := at.Classify(e.Final).Kind
+		for _, c := range cmds {
+			switch {
+			case c.Form == at.Test:
+			case kind == at.FinalOK:
+				r.works[c.Name] = true
+			case e.Final != "" && kind.IsFinal() && len(cmds) == 1:
+				r.refused[c.Name] = true
+			}
+		}
+	}
+	return r
 }

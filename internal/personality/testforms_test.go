@@ -2,6 +2,7 @@ package personality
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -44,6 +45,33 @@ func TestTestFormVerdicts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := TestFormVerdicts(tc.conv); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnseenRefusals: a refused test form of a command the conversation
+// shows neither working nor refused in another form is listed; one whose
+// command works has its verdict instead, one whose command is refused
+// says the modem lacks it.
+func TestUnseenRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		conv     []Exchange
+		want     []UnseenRefusal
+		answered bool
+	}{
+		{"alone (lpac issue 300)", []Exchange{{"AT+CCHO=?", "ERROR"}}, []UnseenRefusal{{0, "+CCHO"}}, false},
+		{"among answered test forms", []Exchange{{"AT+CSIM=?", "OK"}, {"AT+CCHO=?", "ERROR"}}, []UnseenRefusal{{1, "+CCHO"}}, true},
+		{"its command works", []Exchange{{"AT+CGLA=?", "ERROR"}, {"AT+CGLA=1,10,\"80CA005A00\"", "OK"}}, nil, false},
+		{"its command refused", []Exchange{{"AT+FOO=?", "ERROR"}, {"AT+FOO", "ERROR"}}, nil, false},
+		{"on a line of several", []Exchange{{"AT+CCHO=?;+CGLA=?", "ERROR"}}, nil, false},
+		{"no final result", []Exchange{{"AT+CCHO=?", ""}}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, answered, _ := UnseenRefusals(tc.conv)
+			if !slices.Equal(got, tc.want) || answered != tc.answered {
+				t.Errorf("UnseenRefusals = %v, %v; want %v, %v", got, answered, tc.want, tc.answered)
 			}
 		})
 	}
