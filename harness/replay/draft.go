@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
@@ -139,7 +140,7 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 		}
 	}
 	seen := map[string]int{}
-	for name, ms := range markers(names) {
+	for name, ms := range markers() {
 		for _, m := range ms {
 			if slices.ContainsFunc(ts, func(t *fieldlog.Transcript) bool { return shows(t, m) }) {
 				seen[name]++
@@ -170,23 +171,19 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 // SIMCom's) and its boot and REFRESH URCs ("+QUSIM: 1"), so that a log
 // that holds them drafts with that personality even when it names no
 // maker.
-func markers(names []string) map[string][]string {
+func markers() map[string][]string {
 	owners := map[string][]string{}
 	add := func(m, n string) {
 		if m != "" && !slices.Contains(owners[m], n) {
 			owners[m] = append(owners[m], n)
 		}
 	}
-	for _, n := range names {
-		p, err := personality.Load(n)
-		if err != nil {
-			continue
-		}
+	for _, p := range known() {
 		if p.ICCIDCommand != "" {
-			add("AT"+p.ICCIDCommand, n)
+			add("AT"+p.ICCIDCommand, p.Name)
 		}
 		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
-			add(u, n)
+			add(u, p.Name)
 		}
 	}
 	out := map[string][]string{}
@@ -284,14 +281,25 @@ func dataCall(e fieldlog.Entry) bool {
 	return v == "CONNECT" || strings.HasPrefix(v, "CONNECT ")
 }
 
+// known are the known personalities, read once.
+var known = sync.OnceValue(func() []personality.Personality {
+	var out []personality.Personality
+	for _, n := range personality.Names() {
+		if p, err := personality.Load(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+})
+
 // beforeBoot reports a command sent before the module was up: no command
 // before it got more than its echo, and a boot URC of a known
 // personality (RDY, *ATREADY: 1, …) comes before any that does — as
 // field.Facts reads the power-on such a log opens with.
 func beforeBoot(t *fieldlog.Transcript, k int) bool {
 	boots := map[string]bool{"RDY": true}
-	for _, n := range personality.Names() {
-		if p, err := personality.Load(n); err == nil && len(p.BootURCs) > 0 {
+	for _, p := range known() {
+		if len(p.BootURCs) > 0 {
 			boots[p.BootURCs[0]] = true
 		}
 	}
