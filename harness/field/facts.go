@@ -327,7 +327,7 @@ type conversation struct {
 }
 
 // pinAnswers reads what a command and its answer show of PIN1.
-func (fs *Facts) pinAnswers(line string, answer []fieldlog.Entry, final string, o Obs, src Src) {
+func (fs *Facts) pinAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, final string, o Obs, src Src) {
 	pin := func() *PINFact {
 		if fs.PIN == nil {
 			fs.PIN = &PINFact{}
@@ -339,8 +339,7 @@ func (fs *Facts) pinAnswers(line string, answer []fieldlog.Entry, final string, 
 			p.Wanted = &Obs{o.At, Src{src.File, line}}
 		}
 	}
-	cmds, err := atcodec.Parse(line)
-	if err != nil || len(cmds) != 1 {
+	if len(cmds) != 1 {
 		return
 	}
 	c := cmds[0]
@@ -479,7 +478,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// module shows after it that the host does not set again
 			// was stored. (The host's settings on the line after the Z
 			// were set above.)
-			if names, _ := commandNames(e.Text); slices.Contains(names, "Z") && FinalOf(t, k) == "OK" {
+			cmds, _ := atcodec.Parse(e.Text) // none: a line the modem refused
+			if slices.ContainsFunc(cmds, func(c atcodec.Command) bool { return c.Name == "Z" }) && FinalOf(t, k) == "OK" {
 				reset = true
 				if !strings.Contains(u, "+CEREG=") {
 					ceregSinceRestart = false
@@ -512,7 +512,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			afterBoot = false
 			answer := t.Answer(k)
 			final := FinalOf(t, k)
-			fs.pinAnswers(e.Text, answer, final, obs, Src{t.File, e.Line})
+			fs.pinAnswers(cmds, answer, final, obs, Src{t.File, e.Line})
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)

@@ -1018,22 +1018,8 @@ func TestATZKeepsWhatWasStored(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "atz", map[string]string{
-				ManifestFile: `name: atz
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89860000000000000019", operator: op26201, enabled: true}
-network:
-  operators:
-    - {id: op26201, plmn: "26201", country: DE}
-expected: "registered"
-failure: {log: host.log, line: 1, what: "none"}
-expect: reproduces
-`,
-				"host.log": "> " + tc.line + "\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\",7\n< OK\n",
+				ManifestFile: orangePlain("atz", "generic"),
+				"host.log":   "> " + tc.line + "\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0B5A\",\"00C3F21E\",7\n< OK\n",
 			})
 			p := reconstruct(t, dir, Options{})
 			var got []string
@@ -1068,21 +1054,7 @@ func TestUnnamedRoamingSaysWhatToGive(t *testing.T) {
 // a manifest that says otherwise is contradicted at its line.
 func TestRegistrationWithoutAcTIsAQuirk(t *testing.T) {
 	manifest := func(quirks string) string {
-		return `name: no-act
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-` + quirks + `  profiles:
-    - {iccid: "89860000000000000019", operator: op26201, enabled: true}
-network:
-  operators:
-    - {id: op26201, plmn: "26201", country: DE}
-expected: "registered"
-failure: {log: host.log, line: 1, what: "none"}
-expect: reproduces
-`
+		return strings.Replace(orangePlain("no-act", "generic"), "  profiles:\n", quirks+"  profiles:\n", 1)
 	}
 	const log = "> AT+CREG=2\n< OK\n> AT+CREG?\n< +CREG: 2,1,\"0b5a\",\"00c3f21e\"\n< OK\n"
 	p := reconstruct(t, writeFixture(t, "no-act", map[string]string{ManifestFile: manifest(""), "host.log": log}), Options{})
