@@ -685,7 +685,7 @@ func (p *Plan) steps(o Options) {
 			}
 			if o.Emulated != nil {
 				_, isCommand := commandNames(line)
-				switch missing := notEmulated(line, o.Emulated, p.Dialect); {
+				switch missing := NotEmulated(line, o.Emulated, p.Dialect); {
 				case missing != "":
 					s.Skip = missing + " is not emulated"
 				case !isCommand && prev != nil && prev.Skip != "":
@@ -727,6 +727,25 @@ func (p *Plan) steps(o Options) {
 	p.End = last + tail
 }
 
+// Unplayed is the step not played whose exchange holds src (its command
+// line, or a line of its answer): nothing of it is compared, so a
+// failure there can be neither reproduced nor shown fixed.
+func (p *Plan) Unplayed(src Src) (Step, bool) {
+	for _, s := range p.Steps {
+		if s.Skip == "" || s.Src.File != src.File {
+			continue
+		}
+		if s.Src.Line == src.Line {
+			return s, true
+		}
+		t := p.Fixture.Logs[s.Log]
+		if slices.ContainsFunc(t.Answer(s.Entry), func(e fieldlog.Entry) bool { return e.Line == src.Line }) {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
+
 // finalOK reports that command k of t was answered OK.
 func finalOK(t *fieldlog.Transcript, k int) bool {
 	a := t.Answer(k)
@@ -744,8 +763,9 @@ func clipList(s []string, n int) []string {
 // modem left unanswered is not played.
 const unansweredNoCommand = "no command line, and the field modem left it unanswered"
 
-// notEmulated names the first command of a line the rig's modem lacks.
-func notEmulated(line string, emulated func(string) bool, d personality.Personality) string {
+// NotEmulated names the first command of a line the rig's modem lacks
+// under dialect d (its ICCID command is the dialect's own), or "".
+func NotEmulated(line string, emulated func(string) bool, d personality.Personality) string {
 	names, ok := commandNames(line)
 	if !ok {
 		return "" // not a command line (an SMS PDU): sent as recorded

@@ -25,6 +25,11 @@ type Drafted struct {
 	// it was found (false: the last line, for the user to correct).
 	Failure field.Src
 	Found   bool
+	// PassedOver says which failure came before Failure, in the exchange
+	// of a command the replay does not play; Unplayed, that Failure
+	// itself is in one (no other was found), so the replay cannot show
+	// it until the manifest names another.
+	PassedOver, Unplayed string
 	// Plan is the reconstruction of the draft; nil when Problem says
 	// what the manifest must give before the fixture replays.
 	Plan    *field.Plan
@@ -75,7 +80,6 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 	if !slices.ContainsFunc(ts, (*fieldlog.Transcript).Replayable) {
 		return nil, errors.New(field.NoCommands)
 	}
-	failure, what, found := firstFailure(ts)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -84,10 +88,14 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
 	}
-	d := &Drafted{Dir: dir, Failure: failure, Found: found}
+	d := &Drafted{Dir: dir}
 	var last error
 	var f *field.Fixture
 	for _, p := range candidates(raw, ts) {
+		// What the replay plays depends on the dialect (its ICCID
+		// command), and so does the failure it can compare.
+		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p))
+		d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, passed, unplayed
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
@@ -215,45 +223,85 @@ func shows(t *fieldlog.Transcript, m string) bool {
 // firstFailure finds the first line of the AT logs where something went
 // wrong; found is false when nothing did, and the line is then the last
 // of the first AT log.
-func firstFailure(ts []*fieldlog.Transcript) (src field.Src, what string, found bool) {
-	var lastSrc field.Src
+//
+// A failure in the exchange of a command the replay does not play
+// (notPlayed names why: the emulated modem lacks it) cannot be compared:
+// the first such is passed over for the next that can, and said in
+// passed; when no other is found it stays the failure, and unplayed
+// says why the replay cannot show it.
+func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string) (src field.Src, what string, found bool, passed, unplayed string) {
+	var lastSrc, firstSrc field.Src
+	var firstWhat string
 	for _, t := range ts {
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
 			continue
 		}
 		for k, e := range t.Entries {
+			cmd := -1 // the command whose exchange the line is in
 			switch {
-			case unanswered(t, k) && beforeBoot(t, k):
-				// A host polling a module not up yet: no failure.
-			case unanswered(t, k):
-				what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
-				if n, ok := gaveUpOn(t, k); ok {
-					what += fmt.Sprintf(" (%s gave up waiting at line %d)", writerName(t.Format), n.Line)
-				}
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
-			case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
-			case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !dataCall(e) && !closingNotOpen(t, e):
-				cmd := "a command"
-				if e.Cmd >= 0 {
-					cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
-				}
-				answer := e.Text
-				if e.Result != "" {
-					answer += " (" + e.Result + ")" // a numeric result code (ATV0)
-				}
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, answer), true
-			case e.Event != nil && e.Event.Code != 0:
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
-			case e.Dir == fieldlog.Modem && registrationDenied(e):
-				return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
+			case e.Role == fieldlog.Command:
+				cmd = k
+			case e.Role == fieldlog.Final:
+				cmd = e.Cmd
+			}
+			why := ""
+			if cmd >= 0 {
+				why = notPlayed(t.Entries[cmd].Text)
+			}
+			s, w, ok := failureAt(t, k)
+			switch {
+			case !ok:
+			case why != "" && firstSrc.File == "":
+				firstSrc, firstWhat = s, w
+				unplayed = fmt.Sprintf("%s (%s) is in the exchange of %s, which the replay does not play (%s)", s, w, fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
+			case why != "":
+			case firstSrc.File != "":
+				return s, w, true, unplayed + ": it comes first", ""
+			default:
+				return s, w, true, "", ""
 			}
 		}
 		if lastSrc.File == "" && len(t.Entries) > 0 {
 			lastSrc = field.Src{File: filepath.Base(t.File), Line: t.Entries[len(t.Entries)-1].Line}
 		}
 	}
-	return lastSrc, "", false
+	if firstSrc.File != "" {
+		return firstSrc, firstWhat, true, "", unplayed
+	}
+	return lastSrc, "", false, "", ""
+}
+
+// failureAt reports whether entry k of t shows something gone wrong, and
+// what.
+func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
+	e := t.Entries[k]
+	switch {
+	case unanswered(t, k) && beforeBoot(t, k):
+		// A host polling a module not up yet: no failure.
+	case unanswered(t, k):
+		what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
+		if n, ok := gaveUpOn(t, k); ok {
+			what += fmt.Sprintf(" (%s gave up waiting at line %d)", writerName(t.Format), n.Line)
+		}
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
+	case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
+	case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !dataCall(e) && !closingNotOpen(t, e):
+		cmd := "a command"
+		if e.Cmd >= 0 {
+			cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
+		}
+		answer := e.Text
+		if e.Result != "" {
+			answer += " (" + e.Result + ")" // a numeric result code (ATV0)
+		}
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, answer), true
+	case e.Event != nil && e.Event.Code != 0:
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
+	case e.Dir == fieldlog.Modem && registrationDenied(e):
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
+	}
+	return field.Src{}, "", false
 }
 
 // unanswered reports a command the modem gave no final result before the
@@ -279,6 +327,22 @@ func unanswered(t *fieldlog.Transcript, k int) bool {
 func dataCall(e fieldlog.Entry) bool {
 	v := e.Verbose()
 	return v == "CONNECT" || strings.HasPrefix(v, "CONNECT ")
+}
+
+// notPlayedUnder says why the replay would not play a command line under
+// the named personality ("!USBSPEED is not emulated"), or "".
+func notPlayedUnder(name string) func(string) string {
+	i := slices.IndexFunc(known(), func(p personality.Personality) bool { return p.Name == name })
+	return func(line string) string {
+		if i < 0 {
+			return ""
+		}
+		line, _, _ = strings.Cut(line, " (ignored: ")
+		if missing := field.NotEmulated(line, emulated, known()[i]); missing != "" {
+			return missing + " is not emulated"
+		}
+		return ""
+	}
 }
 
 // known are the known personalities, read once.

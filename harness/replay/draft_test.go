@@ -358,3 +358,75 @@ func TestDraftDataCallIsNoFailure(t *testing.T) {
 		t.Errorf("the draft takes %v for the failure", d.Failure)
 	}
 }
+
+// TestDraftFailureThePlayedOne: a failure in the exchange of a command
+// the emulated modem lacks is not compared by the replay: the draft names
+// the first failure it compares, and says which it passed over; when there
+// is no other, it keeps that one and says the replay cannot show it.
+func TestDraftFailureThePlayedOne(t *testing.T) {
+	for _, tc := range []struct {
+		name, log        string
+		line             int
+		passed, unplayed bool
+	}{
+		{"a played failure first", "> AT+CPIN?\n< +CME ERROR: 10\n> AT!USBSPEED?\n< ERROR\n", 2, false, false},
+		{"an unplayed failure, then a played one", "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n> AT+CPIN?\n< +CME ERROR: 10\n", 6, true, false},
+		{"an unplayed failure alone", "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n", 4, false, true},
+		{"an unplayed command left unanswered", "> AT\n< OK\n> AT+QBOGUS?\n> AT+CPIN?\n< +CME ERROR: 10\n", 5, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "host.log")
+			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Draft(t.TempDir(), "r", "", []string{log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.Found || d.Failure.Line != tc.line || (d.PassedOver != "") != tc.passed || (d.Unplayed != "") != tc.unplayed {
+				t.Errorf("failure %v (found %v), passed over %q, unplayed %q; want line %d, passed over %v, unplayed %v",
+					d.Failure, d.Found, d.PassedOver, d.Unplayed, tc.line, tc.passed, tc.unplayed)
+			}
+			if tc.unplayed && !strings.Contains(d.Unplayed, "!USBSPEED is not emulated") {
+				t.Errorf("unplayed %q does not say why", d.Unplayed)
+			}
+		})
+	}
+}
+
+// TestFailureNotPlayed: a manifest that names as the failure a line in
+// the exchange of a command the replay does not play passes neither as
+// reproduced nor as fixed: nothing was compared there.
+func TestFailureNotPlayed(t *testing.T) {
+	for _, expect := range []string{"reproduces", "fixed"} {
+		t.Run(expect, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "unplayed")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			manifest := `name: unplayed
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: generic
+  profiles:
+    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
+network:
+  operators:
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "the modem answers"
+failure: {log: host.log, line: 4, what: "AT!USBSPEED? answered ERROR"}
+expect: ` + expect + "\n"
+			for name, text := range map[string]string{"manifest.yaml": manifest, "host.log": "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n"} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := replay(t, dir)
+			if res.OK || !strings.Contains(res.Why, "which the replay does not play (!USBSPEED is not emulated)") {
+				t.Errorf("ok %v: %s", res.OK, res.Why)
+			}
+		})
+	}
+}

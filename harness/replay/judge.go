@@ -35,7 +35,13 @@ func judge(res *Result, rp *replayed) {
 	for _, n := range res.Compared {
 		compared += n
 	}
+	unplayed, notPlayed := p.Unplayed(failSrc)
 	switch {
+	case notPlayed && (d == nil || !after(d, failAt, failSrc) && d.Src != failSrc):
+		// The replay never got to a comparison there (a divergence before
+		// the failure is a verdict of its own, below).
+		res.Why = fmt.Sprintf("the failure at %s is in the exchange of %s (%s), which the replay does not play (%s): nothing is compared there, so the replay can show neither that it reproduces nor that it is fixed; name as the failure a line the replay compares",
+			failSrc, fieldlog.Clip(unplayed.Line, 40), unplayed.Src, unplayed.Skip)
 	case m.Expect == field.Reproduces && d == nil && compared == 0:
 		// A replay that matched nothing shows nothing: no verdict to pass.
 		res.Why = fmt.Sprintf("nothing was compared (no exchange, URC, platform request or card decision of the logs could be matched), so the replay cannot show the failure at %s", failSrc)

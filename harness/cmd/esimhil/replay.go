@@ -131,9 +131,16 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 	for _, t := range d.Tried {
 		fmt.Fprintf(stdout, "  not %s\n", t)
 	}
-	if d.Found {
+	switch {
+	case d.Unplayed != "":
 		fmt.Fprintf(stdout, "failure   %s (the first line where something went wrong: check it)\n", d.Failure)
-	} else {
+		fmt.Fprintf(stdout, "to do     %s: nothing is compared there; name as the failure a line the replay compares\n", d.Unplayed)
+	case d.PassedOver != "":
+		fmt.Fprintf(stdout, "failure   %s (the first line the replay compares where something went wrong: check it)\n", d.Failure)
+		fmt.Fprintf(stdout, "          %s\n", d.PassedOver)
+	case d.Found:
+		fmt.Fprintf(stdout, "failure   %s (the first line where something went wrong: check it)\n", d.Failure)
+	default:
 		fmt.Fprintf(stdout, "failure   none found: name the line that shows it (now %s)\n", d.Failure)
 	}
 	if d.Problem != nil {
@@ -142,6 +149,10 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "assumed   %d things the logs do not say (esimhil replay -v lists them)\n", len(d.Plan.Assumptions))
+	if d.Unplayed != "" {
+		fmt.Fprintf(stdout, "next      name the failure in %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
+		return 1
+	}
 	fmt.Fprintf(stdout, "next      edit \"expected\", then: esimhil replay -v %s\n", d.Dir)
 	return 0
 }
