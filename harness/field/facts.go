@@ -176,7 +176,10 @@ type HostState struct {
 	// no V before it: the host had set it before the log began. Nil when
 	// the logs show none.
 	Numeric *Src
-	CMEE    int // -1: unknown
+	// CMEE is the +CMEE <n> in force when the logs begin, from a read
+	// (CMEERead) or the form of an error; -1 unknown.
+	CMEE     int
+	CMEERead bool
 	// Fun is +CFUN?'s <fun> when the logs begin (4: the radio off, 0:
 	// the minimum), read before the host sets it; -1 unknown.
 	Fun    int
@@ -213,6 +216,7 @@ var (
 	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
+	cmeeRead = regexp.MustCompile(`^\+CMEE: ?([012])$`)
 	copsRead = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
 	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
 	// manual modes): the host chose it, the log's start did not.
@@ -606,6 +610,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					if !fs.ceregShown {
 						fs.addReg(obs, m[2], m[3], m[4], m[5], "", "", false)
 					}
+				}
+			case strings.Contains(cmd, "+CMEE?"):
+				if m := cmeeRead.FindStringSubmatch(e.Text); m != nil && !cmeeSet && fs.Host.CMEE < 0 {
+					fs.Host.CMEE, fs.Host.CMEESrc, fs.Host.CMEERead = int(m[1][0]-'0'), obs.Src, true
 				}
 			case strings.Contains(cmd, "+CFUN?"):
 				if m := cfunRead.FindStringSubmatch(e.Text); m != nil && !funSet && fs.Host.Fun < 0 {

@@ -588,7 +588,11 @@ func (p *Plan) hostState() {
 	}
 	if h.CMEE > 0 {
 		p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CMEE=%d", h.CMEE))
-		p.assume("+CMEE was %d when the logs begin (the error form at %s): the replay sets it first", h.CMEE, h.CMEESrc)
+		by := "the error form"
+		if h.CMEERead {
+			by = "the read"
+		}
+		p.assume("+CMEE was %d when the logs begin (%s at %s): the replay sets it first", h.CMEE, by, h.CMEESrc)
 	}
 	// The emulated modem names the operator by number until told
 	// otherwise; real ones mostly by name (27.007 leaves it to them).

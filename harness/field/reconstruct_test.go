@@ -1209,6 +1209,38 @@ func TestRadioOffWhenTheLogsBegin(t *testing.T) {
 	}
 }
 
+// TestCMEEWhenTheLogsBegin: the +CMEE in force when the logs begin is
+// read from a +CMEE? answer, or from the form of an error, unless the
+// host set it first.
+func TestCMEEWhenTheLogsBegin(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"read", "> AT+CMEE?\n< +CMEE: 2\n< OK\n", "AT+CMEE=2"},
+		{"read without the space", "> AT+CMEE?\n< +CMEE:1\n< OK\n", "AT+CMEE=1"},
+		{"read as the default", "> AT+CMEE?\n< +CMEE: 0\n< OK\n> AT+CPIN?\n< ERROR\n", ""},
+		{"error form", "> AT+CPIN?\n< +CME ERROR: SIM busy\n", "AT+CMEE=2"},
+		{"set first", "> AT+CMEE=2\n< OK\n> AT+CMEE?\n< +CMEE: 2\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "cmee", map[string]string{
+				ManifestFile: orangePlain("cmee", "generic"),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			got := ""
+			for _, l := range p.Preamble {
+				if strings.HasPrefix(l, "AT+CMEE") {
+					got = l
+				}
+			}
+			if got != tc.want {
+				t.Errorf("preamble %q, want %q", p.Preamble, tc.want)
+			}
+		})
+	}
+}
+
 // orangePlain is the manifest of a one-log fixture (host.log, a plain
 // transcript) of a device of personality pers with Orange France's
 // profile enabled: what the tests of one reconstruction rule need.
