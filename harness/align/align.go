@@ -115,6 +115,9 @@ func Lines(a, b []string) ([]Step, error) {
 type Mask struct {
 	Name    string
 	Pattern *regexp.Regexp
+	// Keep keeps the pattern's first group of a match before <name>: what
+	// of the match is compared.
+	Keep bool
 }
 
 // Masks applies its masks in order.
@@ -123,7 +126,11 @@ type Masks []Mask
 // Apply replaces every mask's matches in line by <name>.
 func (ms Masks) Apply(line string) string {
 	for _, m := range ms {
-		line = m.Pattern.ReplaceAllString(line, "<"+m.Name+">")
+		repl := "<" + m.Name + ">"
+		if m.Keep {
+			repl = "${1}" + repl
+		}
+		line = m.Pattern.ReplaceAllString(line, repl)
 	}
 	return line
 }

@@ -109,6 +109,11 @@ func TestMasks(t *testing.T) {
 	if want := "EID <eid> seen <n> times"; got != want {
 		t.Errorf("Apply = %q, want %q", got, want)
 	}
+	// Keep: the first group stays before the name.
+	keep := Masks{{Name: "location", Pattern: regexp.MustCompile(`^(\+CREG: \d,\d),.+$`), Keep: true}}
+	if got, want := keep.Apply("+CREG: 2,1, 550014, 676"), "+CREG: 2,1<location>"; got != want {
+		t.Errorf("Apply = %q, want %q", got, want)
+	}
 }
 
 func FuzzLines(f *testing.F) {

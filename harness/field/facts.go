@@ -37,6 +37,11 @@ type Facts struct {
 	Profiles []ProfileFact
 	// Identities are the ICCID and IMSI answers, in time order.
 	Identities []Identity
+	// OddLocation is the first registration line whose location is in
+	// a form no personality gives (not quoted hex: gammu shows modems
+	// answering "+CREG: 2,1, 550014, 676"): its stat and <n> are read,
+	// and the replay compares registration lines without the location.
+	OddLocation *Evidence
 	// Regs are the registration states the modem reported (+CEREG URCs
 	// and read answers), in time order; PLMN is filled from +COPS?.
 	Regs []Reg
@@ -229,6 +234,11 @@ var (
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
 	redactedID = regexp.MustCompile(`(?:^|[ ,"])\d{2,}[\dxX*]*[xX*]{3,}[\dxX*]*"?$`)
+	// oddLocation is a registration line, read answer (<n>,<stat>) or
+	// URC, whose location is not the quoted hex of 27.007: unquoted,
+	// decimal, spaced. Group 1 is what stays of it without the location.
+	oddLocationRead = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d,\d),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
+	oddLocationURC  = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
 	// regURCLine is a registration URC of any domain.
 	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
@@ -596,16 +606,17 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 		case fieldlog.Info:
 			cmd := strings.ToUpper(t.Entries[e.Cmd].Text)
+			text := fs.oddLocation(e.Text, oddLocationRead, obs.Src)
 			switch {
 			case strings.Contains(cmd, "+CEREG?"):
-				if m := ceregRead.FindStringSubmatch(e.Text); m != nil {
+				if m := ceregRead.FindStringSubmatch(text); m != nil {
 					fs.addReg(obs, m[2], m[3], m[4], m[5], m[6], m[7], false)
 					if !cceregSet && fs.Host.CEREG < 0 {
 						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
 					}
 				}
 			case strings.Contains(cmd, "+CREG?") || strings.Contains(cmd, "+CGREG?"):
-				if m := cregRead.FindStringSubmatch(e.Text); m != nil {
+				if m := cregRead.FindStringSubmatch(text); m != nil {
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], int(m[1][0]-'0'), obs)
 					if !fs.ceregShown {
 						fs.addReg(obs, m[2], m[3], m[4], m[5], "", "", false)
@@ -673,10 +684,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.es10Answer(a, obs)
 			}
 		case fieldlog.URC:
-			if m := cregURC.FindStringSubmatch(e.Text); m != nil {
+			text := fs.oddLocation(e.Text, oddLocationURC, obs.Src)
+			located := text != e.Text // a location, in a form of its own
+			if m := cregURC.FindStringSubmatch(text); m != nil {
 				if m[1] == "1" || m[1] == "5" { // only a camped registration's form tells n
 					n := 1
-					if m[2] != "" {
+					if m[2] != "" || located {
 						n = 2
 					}
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], n, obs)
@@ -686,7 +699,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				continue
 			}
-			if m := ceregURC.FindStringSubmatch(e.Text); m != nil {
+			if m := ceregURC.FindStringSubmatch(text); m != nil {
 				fs.addReg(obs, m[1], m[2], m[3], m[4], m[5], m[6], true)
 				if (len(fs.Restarts) > 0 || reset) && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
 					fs.Host.StoredCEREG = &obs.Src
@@ -701,7 +714,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					continue // only a camped registration's form tells n
 				}
 				fs.Host.CEREG, fs.Host.CEREGSrc = 1, obs.Src
-				if m[2] != "" {
+				if m[2] != "" || located {
 					fs.Host.CEREG = 2
 				}
 				continue
@@ -826,6 +839,20 @@ func within(obs []Obs, at, d time.Duration) bool {
 // addReg records a registration state; stat, tac, ci and act as the URC
 // or read answer gives them, causeType and cause from the n=3 form. A
 // location with or without <AcT> is evidence of the dialect.
+// oddLocation is a registration line of re's form (oddLocationRead or
+// oddLocationURC) without its location, noted as OddLocation; any other
+// line as it is.
+func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
+	m := re.FindStringSubmatch(text)
+	if m == nil || ceregRead.MatchString(text) || ceregURC.MatchString(text) || cregRead.MatchString(text) || cregURC.MatchString(text) {
+		return text
+	}
+	if fs.OddLocation == nil {
+		fs.OddLocation = &Evidence{Field: "location", Value: strings.TrimPrefix(text, m[1]), Src: src, Why: fmt.Sprintf("%q", text)}
+	}
+	return m[1]
+}
+
 func (fs *Facts) addReg(o Obs, stat, tac, ci, act, causeType, cause string, urc bool) {
 	if tac != "" {
 		if act == "" {

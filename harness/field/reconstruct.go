@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/codec/at"
@@ -119,6 +121,11 @@ func urcName(text string) string {
 	name, _, _ := strings.Cut(strings.TrimSpace(text), ":")
 	return name
 }
+
+// registrationLocation is the location of a registration line, read
+// answer or URC, after what stays compared (group 1: the name, <n> and
+// <stat>), when the logs give it in a form of their own (OddLocation).
+var registrationLocation = regexp.MustCompile(`^(\+C(?:E|G|5G)?REG: ?\d(?:,\d)?),.+,.+$`)
 
 // registrationURCs are the URCs the emulated modem sends as its network
 // registration changes, whatever their words; the others it sends are its
@@ -864,6 +871,10 @@ func (p *Plan) unmodelled() {
 				}
 			}
 		}
+	}
+	if o := p.Facts.OddLocation; o != nil {
+		p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "location", Pattern: registrationLocation, Keep: true}})
+		p.assume("%s gives the location in a form no known modem does (%s, not the quoted hex of TS 27.007 §7.2): the stat and <n> are read from it, and registration lines are compared without their location", o.Src, o.Why)
 	}
 	var unsent []string
 	for _, t := range p.Fixture.Logs {

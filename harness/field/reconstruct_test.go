@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/align"
 )
 
 var corpus = filepath.Join("..", "..", "fixtures", "field")
@@ -1236,6 +1238,65 @@ func TestCMEEWhenTheLogsBegin(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("preamble %q, want %q", p.Preamble, tc.want)
+			}
+		})
+	}
+}
+
+// TestOddLocation: a registration line whose location is not 27.007's
+// quoted hex (gammu shows "+CREG: 2,1, 550014, 676") still gives its stat
+// and <n>, and the replay compares registration lines without the
+// location; the 27.007 form is read as before, with no such mask.
+func TestOddLocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		stat, n   int
+		odd       bool
+	}{
+		{"read, decimal with spaces", "> AT+CREG?\n< +CREG: 2,1, 550014, 676\n< OK\n", 1, 2, true},
+		{"read, unquoted hex", "> AT+CGREG?\n< +CGREG: 2,5,86A6,0001C33D\n< OK\n", 5, 2, true},
+		{"URC, decimal with spaces", "> AT\n< OK\n< +CREG: 5, 550014, 676\n", 5, 2, true},
+		{"read, 27.007", "> AT+CREG?\n< +CREG: 2,1,\"86A6\",\"0001C33D\",7\n< OK\n", 1, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "loc", map[string]string{
+				ManifestFile: orangePlain("loc", "generic"),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			if len(p.Facts.Regs) != 1 || p.Facts.Regs[0].Stat != tc.stat {
+				t.Errorf("registrations %+v, want one of stat %d", p.Facts.Regs, tc.stat)
+			}
+			name := "+CREG"
+			if strings.Contains(tc.log, "CGREG") {
+				name = "+CGREG"
+			}
+			if got := p.Facts.Host.RegN[name].N; got != tc.n {
+				t.Errorf("%s n %d, want %d", name, got, tc.n)
+			}
+			masked := slices.ContainsFunc(p.Masks, func(m Mask) bool { return m.Name == "location" })
+			if masked != tc.odd || (p.Facts.OddLocation != nil) != tc.odd {
+				t.Errorf("location masked %v, odd %v; want %v", masked, p.Facts.OddLocation, tc.odd)
+			}
+			if !tc.odd {
+				return
+			}
+			// What the replay compares of the field line and of the
+			// emulated modem's: the name, <n> and <stat>.
+			var ms align.Masks
+			for _, m := range p.Masks {
+				ms = append(ms, m.Mask)
+			}
+			for field, emulated := range map[string]string{
+				"+CREG: 2,1, 550014, 676": `+CREG: 2,1,"86A6","0001C33D",7`,
+				"+CREG: 5, 550014, 676":   `+CREG: 5,"86A6","0001C33D",7`,
+			} {
+				if a, b := ms.Apply(field), ms.Apply(emulated); a != b {
+					t.Errorf("masked %q and %q differ", a, b)
+				}
+			}
+			if a, b := ms.Apply("+CREG: 2,1, 550014, 676"), ms.Apply(`+CREG: 2,5,"86A6","0001C33D",7`); a == b {
+				t.Errorf("a stat 1 and a stat 5 compare equal: %q", a)
 			}
 		})
 	}
