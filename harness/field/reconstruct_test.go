@@ -1180,6 +1180,45 @@ func TestNeverRegistered(t *testing.T) {
 	}
 }
 
+// TestNeverRegisteredDenied: a denial (or a stat 0) the logs show
+// without ever showing the device registered is what the emulated modem
+// shows by meeting an attach fault: with one (the manifest's, or one the
+// logs derive from the reject cause) the device is in coverage from the
+// start; without, it is out of coverage, and the plan says which fault to
+// give.
+func TestNeverRegisteredDenied(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, faults string
+		covered           bool
+		want              string // in the scenario
+	}{
+		{"denied, the manifest's fault", "> AT+CEREG?\n< +CEREG: 2,3\n< OK\n", "faults:\n  - {attach_reject: 11, operator: orange-fr}\n", true, ""},
+		// The state the logs begin in: the reject acts from the power-on.
+		{"denied with its cause", "> AT+CEREG?\n< +CEREG: 3,3,\"1000\",\"00010001\",7,0,11\n< OK\n", "", true,
+			"{attach_reject: 11, operator: orange-fr, subscriber: orange-fr, from: 0s, until: 11s}"},
+		{"denied, no fault", "> AT+CEREG?\n< +CEREG: 2,3\n< OK\n", "", false, ""},
+		{"searching, a fault", "> AT+CEREG?\n< +CEREG: 2,2\n< OK\n", "faults:\n  - {attach_reject: 11, operator: orange-fr}\n", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "denied", map[string]string{
+				ManifestFile: orangePlain("denied", "generic") + tc.faults,
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			covered := strings.Contains(string(p.ScenarioYAML), "{at: 0s, area: FR}")
+			if covered != tc.covered {
+				t.Errorf("in FR from the start %v, want %v:\n%s\n%s", covered, tc.covered, p.ScenarioYAML, strings.Join(p.Assumptions, "\n"))
+			}
+			if !strings.Contains(string(p.ScenarioYAML), tc.want) {
+				t.Errorf("scenario lacks %s:\n%s", tc.want, p.ScenarioYAML)
+			}
+			if !tc.covered && !assumed(p, "give the manifest's faults one for orange-fr") {
+				t.Errorf("no advice:\n%s", strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
 // TestRadioOffWhenTheLogsBegin: a +CFUN: 4 (or 0) the logs read before
 // the host sets +CFUN is the modem's state when they begin: the replay
 // sets it last in its preamble, after the host's other settings. One the

@@ -189,13 +189,21 @@ func (p *Plan) world() error {
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed", false}}
+			domain := map[bool]string{true: "CEREG", false: "CREG"}[fs.ceregShown]
+			faulted := m.Faults != nil && len(m.Faults.Content) > 0 || m.Faults == nil && p.derivesAttachFault()
 			switch {
+			case unnamed == nil && never != nil && faulted && never.Stat != 2:
+				// A denial or a network that never answered: the
+				// emulated modem shows it only by meeting the faults, in
+				// coverage.
+				p.assume("the logs never show the device registered (%s: +%s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
+					never.Src, domain, never.Stat, home.Country)
 			case unnamed == nil && never != nil:
 				// Out of coverage throughout: the area is reached an hour
 				// after the logs end.
 				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
-				p.assume("the logs never show the device registered (%s: +%s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only under the manifest's faults (attach: reject, timeout or no_service)",
-					never.Src, map[bool]string{true: "CEREG", false: "CREG"}[fs.ceregShown], never.Stat, home.Country)
+				p.assume("the logs never show the device registered (%s: +%s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only by meeting an attach fault: give the manifest's faults one for %s (attach_reject: <cause>, attach: timeout or no_service) and the device is placed in coverage from the start",
+					never.Src, domain, never.Stat, home.Country, home.ID)
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
@@ -824,6 +832,31 @@ func (p *Plan) signalBefore() (int, Src, bool) {
 // clampRSRP keeps a reading within what a cell may have (dBm).
 func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
 
+// derivesAttachFault reports an attach fault the logs show (faults
+// derives it): a denial with its cause, or a search that ended not
+// registered when T3410 ran out.
+func (p *Plan) derivesAttachFault() bool {
+	regs := p.Facts.Regs
+	for i, r := range regs {
+		if r.Stat == 3 && r.Cause != 0 {
+			return true
+		}
+		if r.Stat != 2 || !r.URC {
+			continue
+		}
+		for _, n := range regs[i+1:] {
+			if n.Stat == 2 {
+				continue
+			}
+			if d := n.At - r.At; n.Stat == 0 && d >= 14*time.Second && d <= 16*time.Second {
+				return true
+			}
+			break
+		}
+	}
+	return false
+}
+
 // faults are the manifest's; without any, the ones the logs show: an
 // attach no network answered (T3410: searching, then not registered 15 s
 // later), an attach rejected with a cause, the platform failing requests.
@@ -870,8 +903,14 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			p.assume("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log)", r.Src)
 		case r.Stat == 3:
 			op := subscriberAt(r.At)
+			from := p.Start + r.At - p.AttachDelay - time.Second
+			if i == 0 && !r.URC {
+				// A read of the state the logs begin in: the attach
+				// was denied before them, at the power-on's.
+				from = 0
+			}
 			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, op,
-				durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
+				durString(from), durString(p.Start+r.At+time.Second))
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
 	}
