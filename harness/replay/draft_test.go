@@ -317,9 +317,16 @@ func TestCandidatesFromMarkers(t *testing.T) {
 		{"two of SIMCom's against one of Quectel's", "> AT+QCCID\n< OK\n< SMS DONE\n< PB DONE\n", "simcom-a7600"},
 		{"a read's answer is no marker", "> AT+CFUN?\n< +CFUN: 1\n< OK\n", "generic"},
 		{"nothing of anyone's", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n", "generic"},
+		// The model an ATI answers names the maker, ahead of another's
+		// marker (+CFUN: 1 after RDY, which only Quectel's sends of ours).
+		{"SIMCom's model", "< RDY\n< +CFUN: 1\n> ATI\n< SIM808 R14.18\n< OK\n", "simcom-a7600"},
+		{"Sierra's model", "> AT+CGMM\n< EM7455\n< OK\n", "sierra-em7511"},
+		{"u-blox's model", "> ATI\n< SARA-R410M-02B\n< OK\n", "ublox-sara-r5"},
+		{"Quectel's model", "> AT+CGMM\n< EC25\n< OK\n", "quectel-eg25"},
+		{"a model name inside a word is none", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n# see XSIM808X\n", "generic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := candidates(nil, read(t, tc.log)); len(got) == 0 || got[0] != tc.first {
+			if got := candidates([][]byte{[]byte(tc.log)}, read(t, tc.log)); len(got) == 0 || got[0] != tc.first {
 				t.Errorf("candidates %v, want %s first", got, tc.first)
 			}
 		})
