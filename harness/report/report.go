@@ -218,7 +218,8 @@ func verdictOf(s types.SpecState) string {
 }
 
 // Gather reads what `make run` wrote under out: report.json (the suite)
-// and scenarios/results.json. A missing file is reported in the returned
+// and scenarios/results.json (or results.json: out is then the directory
+// of `esimhil run --out` itself). A missing file is reported in the returned
 // notes, not as an error: the index says what it lacks.
 func Gather(out string) (entries []Entry, notes []string, err error) {
 	specs, err := ReadGinkgo(filepath.Join(out, "report.json"))
@@ -242,9 +243,14 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		return nil, nil, err
 	}
 	scen, err := ReadScenarios(filepath.Join(out, "scenarios", ScenariosFile))
+	if errors.Is(err, os.ErrNotExist) {
+		// The directory of `esimhil run --out DIR` itself, not make
+		// run's parent of it.
+		scen, err = ReadScenarios(filepath.Join(out, ScenariosFile))
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		notes = append(notes, "no scenario results (scenarios/"+ScenariosFile+"): esimhil run did not run")
+		notes = append(notes, "no scenario results (scenarios/"+ScenariosFile+", or "+ScenariosFile+" where esimhil run --out wrote it): no esimhil run wrote here")
 	case err != nil:
 		return nil, nil, err
 	}

@@ -286,6 +286,14 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
 		return 1
 	}
+	if len(entries) == 0 {
+		// An index of nothing would replace one that listed runs.
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "esimhil report: %s\n", n)
+		}
+		fmt.Fprintf(stderr, "esimhil report: nothing to report under %s: want the directory make run writes (report.json, scenarios/) or one esimhil run --out wrote; no index written\n", *out)
+		return 1
+	}
 	path, err := report.WriteIndex(*out, entries, notes)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil report: %v\n", err)

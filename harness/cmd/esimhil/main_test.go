@@ -49,6 +49,32 @@ func TestRunWritesArtifactsAndIsDeterministic(t *testing.T) {
 	}
 }
 
+// esimhil report reads the directory esimhil run --out wrote as well as
+// make run's parent of it; over a directory with nothing to report it
+// writes no index and fails.
+func TestReportOnRunOut(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	out := filepath.Join(t.TempDir(), "o")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--seed", "1", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d: %s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 || !strings.HasSuffix(stdout.String(), ": 1 runs\n") {
+		t.Errorf("report on run's --out: exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
+	}
+	empty := t.TempDir()
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"report", "--out", empty}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "nothing to report") {
+		t.Errorf("report on an empty directory: exit %d\nstderr %s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(empty, "index.html")); err == nil {
+		t.Error("an index of nothing was written")
+	}
+}
+
 func TestRunFailsOnBadScenarioAndUnmetExpectations(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
