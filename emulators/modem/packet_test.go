@@ -512,3 +512,45 @@ func TestRegistrationWithoutAcT(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchingURC: a modem with searching_urc reports <stat> 2 as it
+// starts to scan (at boot, and after +CFUN=4 → 1), then the outcome
+// AttachDelay later; without it, not registered goes straight to the
+// outcome.
+func TestSearchingURC(t *testing.T) {
+	for _, tc := range []struct {
+		on        bool
+		boot      string
+		afterFun1 []string
+	}{
+		{false, "+CEREG: 0,0", []string{"+CEREG: 0", "+CEREG: 5"}},
+		{true, "+CEREG: 0,2", []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
+	} {
+		t.Run(fmt.Sprint(tc.on), func(t *testing.T) {
+			p := personality.Generic()
+			p.SearchingURC = tc.on
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.exchanges(t, []exchange{{"AT+CEREG?", tc.boot + "|OK"}})
+			r.cmd(t, "AT+CEREG=1")
+			r.advance(t, 2*time.Second)
+			if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			mark := len(r.atlog.String())
+			r.cmd(t, "AT+CFUN=4")
+			r.cmd(t, "AT+CFUN=1")
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT") // the URCs before it are out
+			var got []string
+			for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
+				if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
+					got = append(got, text)
+				}
+			}
+			if !slices.Equal(got, tc.afterFun1) {
+				t.Errorf("URCs %q, want %q", got, tc.afterFun1)
+			}
+		})
+	}
+}

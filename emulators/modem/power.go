@@ -65,6 +65,11 @@ func (m *Modem) scheduleAttach() {
 	if m.st.fun != 1 || m.st.copsOff {
 		return
 	}
+	if m.o.Personality.SearchingURC && m.st.cardOn && m.st.imsi != "" && !m.st.reg.Registered() {
+		// The scan starts now; the attach's outcome comes AttachDelay
+		// later.
+		m.setReg(Registration{Stat: 2})
+	}
 	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
 		m.st.attachT = nil
 		m.attach()

@@ -286,10 +286,29 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 		fs.setPLMN(c)
 	}
 	fs.fillPLMNs()
+	fs.searching()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
 	return fs
+}
+
+// searching notes a modem that reports searching before a registration
+// it ends in (searching_urc): a stat 2 URC whose next registration URC is
+// home or roaming. One followed by not registered is an attach no network
+// answered, which every modem shows.
+func (fs *Facts) searching() {
+	var prev *Reg
+	for i, r := range fs.Regs {
+		if !r.URC {
+			continue
+		}
+		if prev != nil && prev.Stat == 2 && (r.Stat == 1 || r.Stat == 5) {
+			fs.Dialect = append(fs.Dialect, Evidence{"searching_urc", "true", prev.Src, fmt.Sprintf("searching before the registration at %s", r.Src), 0})
+			return
+		}
+		prev = &fs.Regs[i]
+	}
 }
 
 // showsCEREG reports whether the fixture's AT logs show any +CEREG line:

@@ -373,7 +373,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
-	"no_cchc": true, "csim_only": true, "reg_no_act": true,
+	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -513,6 +513,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return fmt.Sprintf("cgla_max_apdu %d", d.CGLAMaxAPDU), d.CGLAMaxAPDU == 0 || d.CGLAMaxAPDU >= n
 	case "reg_no_act":
 		return "reg_no_act " + strconv.FormatBool(d.RegNoAcT), strconv.FormatBool(d.RegNoAcT) == ev.Value
+	case "searching_urc":
+		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
 	case "location_hex":
 		have := d.LocationHex
 		if have == "" {
@@ -639,10 +641,12 @@ func (p *Plan) attachDelay() time.Duration {
 	starts := append(append(append([]Obs(nil), fs.Refreshes...), fs.Boots...), fs.Rebooted...)
 	for _, st := range starts {
 		for _, r := range fs.Regs {
-			if r.At < st.At || !r.URC || r.Stat == 0 {
+			if r.At < st.At || !r.URC || r.Stat == 0 || r.Stat == 2 && p.Dialect.SearchingURC {
+				// A modem that shows its scan (searching_urc) attaches
+				// when the outcome shows.
 				continue
 			}
-			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 2) && d > 0 && d < 30*time.Second {
+			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 2) && d > 0 && d < maxAttachDelay {
 				ds = append(ds, d)
 			}
 			break

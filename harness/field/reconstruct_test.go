@@ -1072,6 +1072,40 @@ func TestRegistrationWithoutAcTIsAQuirk(t *testing.T) {
 	}
 }
 
+// TestSearchingURCIsAQuirk: a stat 2 URC the registration follows adds
+// searching_urc to the dialect (a manifest that says otherwise is
+// contradicted); a T3410 expiry is then read with the scan before the
+// attach, and a search ending not registered alone is no evidence.
+func TestSearchingURCIsAQuirk(t *testing.T) {
+	manifest := func(quirks string) string {
+		return strings.Replace(orangePlain("scan", "generic"), "  profiles:\n", quirks+"  profiles:\n", 1)
+	}
+	const scan = "[0.000] > AT+CEREG=1\n[0.010] < OK\n[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[7.200] < +CEREG: 1\n"
+	p := reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": scan}), Options{})
+	if !p.Dialect.SearchingURC || !assumed(p, "device.quirks.searching_urc: true", "host.log:5") {
+		t.Errorf("dialect SearchingURC %v; assumptions:\n%s", p.Dialect.SearchingURC, strings.Join(p.Assumptions, "\n"))
+	}
+	f, err := Load(writeFixture(t, "scan", map[string]string{ManifestFile: manifest("  quirks: {searching_urc: false}\n"), "host.log": scan}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "device.quirks.searching_urc") {
+		t.Errorf("a manifest the log contradicts: %v", err)
+	}
+	// The scan, then an attach no network answers: not registered 15 s
+	// after the attach, which came after the scan.
+	timeout := scan + "[60.000] > AT+CFUN=4\n[60.100] < OK\n[60.200] < +CEREG: 0\n[70.000] > AT+CFUN=1\n[70.100] < OK\n[70.300] < +CEREG: 2\n[87.200] < +CEREG: 0\n"
+	p = reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": timeout}), Options{})
+	if !strings.Contains(string(p.ScenarioYAML), "attach: timeout") {
+		t.Errorf("no T3410 expiry read:\n%s\n%s", p.ScenarioYAML, strings.Join(p.Assumptions, "\n"))
+	}
+	only := "[0.000] > AT+CEREG=1\n[0.010] < OK\n[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[20.300] < +CEREG: 0\n"
+	p = reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": only}), Options{})
+	if p.Dialect.SearchingURC {
+		t.Error("searching that ends not registered taken for searching_urc")
+	}
+}
+
 // TestTestFormsTheLogsShow: a refused test form of a command the logs
 // show no otherwise gets no verdict of personality.TestFormVerdicts, but
 // the replay must refuse it too: without any test form answered, the

@@ -836,26 +836,52 @@ func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
 // derives it): a denial with its cause, or a search that ended not
 // registered when T3410 ran out.
 func (p *Plan) derivesAttachFault() bool {
-	regs := p.Facts.Regs
-	for i, r := range regs {
+	for i, r := range p.Facts.Regs {
 		if r.Stat == 3 && r.Cause != 0 {
 			return true
 		}
-		if r.Stat != 2 || !r.URC {
-			continue
-		}
-		for _, n := range regs[i+1:] {
-			if n.Stat == 2 {
-				continue
-			}
-			if d := n.At - r.At; n.Stat == 0 && d >= 14*time.Second && d <= 16*time.Second {
-				return true
-			}
-			break
+		if _, _, ok := p.timedOut(i); r.Stat == 2 && r.URC && ok {
+			return true
 		}
 	}
 	return false
 }
+
+// timedOut reports the searching URC Regs[i] ending not registered when
+// T3410 (15 s) ran out: the not registered, and when the attach began —
+// at the search's start, or, for a modem that shows its scan before the
+// attach (searching_urc), T3410 before the end (the scan took the attach
+// time, which the logs may not show).
+func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
+	regs := p.Facts.Regs
+	r := regs[i]
+	scan := time.Duration(0)
+	if p.Dialect.SearchingURC {
+		scan = p.AttachDelay
+		if scan == 0 {
+			scan = maxAttachDelay
+		}
+	}
+	for _, n := range regs[i+1:] {
+		if n.Stat == 2 {
+			continue
+		}
+		d := n.At - r.At
+		if n.Stat != 0 || d < 14*time.Second || d > 16*time.Second+scan {
+			break
+		}
+		if scan == 0 {
+			return n, r.At, true
+		}
+		return n, max(n.At-15*time.Second, r.At), true
+	}
+	return Reg{}, 0, false
+}
+
+// maxAttachDelay bounds the attach times the logs are read with: the
+// attachDelay it measures, and the scan before an attach of a modem that
+// shows it.
+const maxAttachDelay = 30 * time.Second
 
 // faults are the manifest's; without any, the ones the logs show: an
 // attach no network answered (T3410: searching, then not registered 15 s
@@ -886,18 +912,11 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	for i, r := range regs {
 		switch {
 		case r.Stat == 2 && r.URC:
-			for j := i + 1; j < len(regs); j++ {
-				n := regs[j]
-				if n.Stat == 2 {
-					continue
-				}
-				if n.Stat == 0 && n.At-r.At >= 14*time.Second && n.At-r.At <= 16*time.Second {
-					op := subscriberAt(r.At)
-					add(n.Src.String(), "{attach: timeout, operator: %s, from: %s, until: %s}", op,
-						durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
-					p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410)", op, r.Src, n.Src)
-				}
-				break
+			if n, attach, ok := p.timedOut(i); ok {
+				op := subscriberAt(r.At)
+				add(n.Src.String(), "{attach: timeout, operator: %s, from: %s, until: %s}", op,
+					durString(p.Start+attach-p.AttachDelay-time.Second), durString(p.Start+attach+time.Second))
+				p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410)", op, r.Src, n.Src)
 			}
 		case r.Stat == 3 && r.Cause == 0:
 			p.assume("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log)", r.Src)

@@ -407,11 +407,24 @@ func TestDraftFailureThePlayedOne(t *testing.T) {
 func TestFailureNotPlayed(t *testing.T) {
 	for _, expect := range []string{"reproduces", "fixed"} {
 		t.Run(expect, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "unplayed")
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				t.Fatal(err)
+			dir := plainFixture(t, "unplayed", "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n", 4, expect)
+			res := replay(t, dir)
+			if res.OK || !strings.Contains(res.Why, "which the replay does not play (!USBSPEED is not emulated)") {
+				t.Errorf("ok %v: %s", res.OK, res.Why)
 			}
-			manifest := `name: unplayed
+		})
+	}
+}
+
+// plainFixture writes a fixture of one plain transcript, host.log, of a
+// device with Orange France's profile enabled, the failure at line.
+func plainFixture(t *testing.T, name, log string, line int, expect string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := fmt.Sprintf(`name: %s
 source: "a hand-written transcript"
 logs:
   - {file: host.log, format: plain}
@@ -422,17 +435,33 @@ device:
 network:
   operators:
     - {id: orange-fr, plmn: "20801", country: FR}
-expected: "the modem answers"
-failure: {log: host.log, line: 4, what: "AT!USBSPEED? answered ERROR"}
-expect: ` + expect + "\n"
-			for name, text := range map[string]string{"manifest.yaml": manifest, "host.log": "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n"} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			res := replay(t, dir)
-			if res.OK || !strings.Contains(res.Why, "which the replay does not play (!USBSPEED is not emulated)") {
-				t.Errorf("ok %v: %s", res.OK, res.Why)
+expected: "what the log shows"
+failure: {log: host.log, line: %d, what: "the line to look at"}
+expect: %s
+`, name, line, expect)
+	for file, text := range map[string]string{"manifest.yaml": manifest, "host.log": log} {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestReplayShowsTheScan: a modem that reports searching before it
+// registers (searching_urc, read from the logs) replays as recorded; so
+// does a denial the logs begin in, with its cause.
+func TestReplayShowsTheScan(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		line      int
+	}{
+		{"scan", "[0.000] > AT+CEREG=1\n[0.010] < OK\n[1.000] > AT+CFUN=4\n[1.100] < OK\n[1.200] < +CEREG: 0\n" +
+			"[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[7.200] < +CEREG: 1\n[10.000] > AT+CEREG?\n[10.010] < +CEREG: 1,1\n[10.020] < OK\n", 11},
+		{"denied", "> AT+CEREG?\n< +CEREG: 3,3,\"1000\",\"00010001\",7,0,11\n< OK\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if res := replay(t, plainFixture(t, tc.name, tc.log, tc.line, "reproduces")); !res.OK {
+				t.Errorf("%s", Report(res))
 			}
 		})
 	}

@@ -97,6 +97,12 @@ type Personality struct {
 	// built to 27.007 before Release 7 (which added it) answer: older
 	// 2G/3G modules. With a reject cause after it, the field stays, empty.
 	RegNoAcT bool
+	// SearchingURC reports <stat> 2 (searching) as soon as the modem
+	// scans for a network after a power-on, a restart, a REFRESH or
+	// +CFUN=1, before the registration it ends in ("+CEREG: 2", then
+	// "+CEREG: 5,…"), as most modules do; without it the emulated modem
+	// goes from not registered straight to the outcome.
+	SearchingURC bool
 }
 
 // Hex digit cases (LocationHex).
@@ -346,6 +352,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.CGLAPasses61xx, err = boolValue(v)
 		case "reg_no_act":
 			p.RegNoAcT, err = boolValue(v)
+		case "searching_urc":
+			p.SearchingURC, err = boolValue(v)
 		case "location_hex":
 			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)

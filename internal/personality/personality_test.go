@@ -118,11 +118,11 @@ func TestOverride(t *testing.T) {
 		t.Errorf("original changed: %+v", g)
 	}
 	// The quirks of one field device, on its dialect (fixtures/field).
-	bg, err := g.Override("manifest.yaml", []byte("cchc_bare_line: true\ntest_answers: {\"+CCHO\": \"+CCHO: <dfname>\"}\ncgla_max_apdu: 64\necho_joins_previous: true\nrefresh_ignored: true\ncgla_refused: true\n"))
+	bg, err := g.Override("manifest.yaml", []byte("cchc_bare_line: true\ntest_answers: {\"+CCHO\": \"+CCHO: <dfname>\"}\ncgla_max_apdu: 64\necho_joins_previous: true\nrefresh_ignored: true\ncgla_refused: true\nsearching_urc: true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bg.CCHCBareLine || bg.TestAnswers["+CCHO"] != "+CCHO: <dfname>" || bg.CGLAMaxAPDU != 64 || !bg.EchoJoinsPrevious || !bg.RefreshIgnored || !bg.CGLARefused {
+	if !bg.CCHCBareLine || bg.TestAnswers["+CCHO"] != "+CCHO: <dfname>" || bg.CGLAMaxAPDU != 64 || !bg.EchoJoinsPrevious || !bg.RefreshIgnored || !bg.CGLARefused || !bg.SearchingURC {
 		t.Errorf("quirks: %+v", bg)
 	}
 	more, err := bg.Override("m2.yaml", []byte("test_answers: {\"+CCHC\": \"+CCHC: <sessionid>\"}\n"))
