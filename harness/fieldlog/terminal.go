@@ -159,10 +159,12 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 const maxDumpURCs = 4
 
 // terminalText is a line's text after its timestamp: without a serial
-// monitor's "-> " and the trailing CRs ("AT\r\r\n": the echo ends with
-// the CR that was typed).
+// monitor's "-> ", the trailing CRs ("AT\r\r\n": the echo ends with the
+// CR that was typed) and the trailing blanks, which a copy of a minicom or
+// screen window pads each row with — no part of a command typed, which
+// the replay would send.
 func terminalText(rest string) string {
-	rest = strings.TrimPrefix(strings.TrimRight(rest, "\r"), "-> ")
+	rest = strings.TrimPrefix(strings.TrimRight(rest, " \t\r"), "-> ")
 	if rest == "->" {
 		return ""
 	}

@@ -6,7 +6,8 @@ import (
 )
 
 // TestTerminalProgramQuits: the lines a terminal program prints as it
-// quits are its notes at the end of a capture, the modem's anywhere else.
+// quits are its notes at the end of a capture, the modem's anywhere else;
+// the blanks a window copy pads its rows with are no part of any line.
 func TestTerminalProgramQuits(t *testing.T) {
 	for _, tc := range []struct {
 		name, capture string
@@ -18,6 +19,9 @@ func TestTerminalProgramQuits(t *testing.T) {
 			[]string{"command AT", "echo AT", "final OK", "note Terminating...", "note Skipping tty reset...", "note Thanks for using picocom"}},
 		{"screen", "AT\r\nOK\r\n[screen is terminating]\r\n",
 			[]string{"command AT", "echo AT", "final OK", "note [screen is terminating]"}},
+		// A copy of the window: each row padded with blanks to its width.
+		{"window copy", "AT+CSIM=10,\"0070000001\"      \r\n+CSIM: 4,\"9000\"   \r\nOK      \r\n",
+			[]string{"command AT+CSIM=10,\"0070000001\"", "echo AT+CSIM=10,\"0070000001\"", "info +CSIM: 4,\"9000\"", "final OK"}},
 		{"not at the end", "AT\r\nOK\r\nTerminating...\r\n+CPIN: NOT READY\r\n",
 			[]string{"command AT", "echo AT", "final OK", "urc Terminating...", "urc +CPIN: NOT READY"}},
 	} {
