@@ -22,6 +22,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty", "", "", "bad.log: empty log"},
 		{"no known format", "\nhello\nworld\n", "", `bad.log:2: no known log format (`},
+		{"stamps of a form not read", "01.02.2024 10:00:00.123 AT\n01.02.2024 10:00:00.150 OK\n", "",
+			`it starts "01.02.2024 10:00:00.123 AT", and its lines all start with a time stamp of a form not read (`},
 		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},
 		{"binary junk", "> AT\n< O\x00K\n", "", "bad.log:2: binary data (byte 0x00 at column 4)"},
 		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
