@@ -549,11 +549,11 @@ var urcPrefixes = []string{
 }
 
 // unsolicited reports whether line, arriving while cmd awaits its final
-// result, is a URC rather than cmd's answer: RDY, or a URC prefix that is
-// not cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?).
+// result, is a URC rather than cmd's answer: a boot URC without a name
+// (RDY, SMS DONE), or a URC prefix that is not cmd's own (+CEREG: during
+// AT+CGLA; not during AT+CEREG?, but for the URC's shape).
 func unsolicited(line, cmd string) bool {
-	switch line {
-	case "RDY", "SMS DONE", "PB DONE", "*ATREADY: 1": // boot URCs (Quectel, SIMCom)
+	if bareURC(line) { // boot URCs (Quectel's RDY, SIMCom's PB DONE)
 		return true
 	}
 	for _, p := range urcPrefixes {

@@ -134,7 +134,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
 			mode, awaiting = next, true
-		case !started && !unaskedLine.MatchString(l.text), libraryDebug.MatchString(l.text):
+		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text), libraryDebug.MatchString(l.text):
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})

@@ -56,3 +56,26 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 		})
 	}
 }
+
+// TestTerminalBootURCs: before the first command, what a modem sends as
+// it boots — the built-in personalities' boot and REFRESH URCs, known
+// notifications, SIM800's — is the modem's; the program's banner stays
+// notes.
+func TestTerminalBootURCs(t *testing.T) {
+	show := func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }
+	for _, tc := range []struct {
+		name, capture string
+		want          []string
+	}{
+		{"SIMCom A7600", "RDY\r\n\r\n+CPIN: READY\r\n\r\nSMS DONE\r\n\r\nPB DONE\r\nAT\r\nOK\r\n",
+			[]string{"urc RDY", "urc +CPIN: READY", "urc SMS DONE", "urc PB DONE", "command AT", "echo AT", "final OK"}},
+		{"SIMCom, *ATREADY", "*ATREADY: 1\r\nAT\r\nOK\r\n", []string{"urc *ATREADY: 1", "command AT", "echo AT", "final OK"}},
+		{"Quectel EG25", "Welcome to minicom 2.8\r\nRDY\r\n+CFUN: 1\r\n+QUSIM: 1\r\n+QIND: SMS DONE\r\nAT\r\nOK\r\n",
+			[]string{"note Welcome to minicom 2.8", "urc RDY", "urc +CFUN: 1", "urc +QUSIM: 1", "urc +QIND: SMS DONE", "command AT", "echo AT", "final OK"}},
+		{"SIM800", "Starting...\r\nRDY\r\nCall Ready\r\nSMS Ready\r\nAT\r\nOK\r\n",
+			[]string{"note Starting...", "urc RDY", "urc Call Ready", "urc SMS Ready", "command AT", "echo AT", "final OK"}},
+		{"Telit's SIM Toolkit", "#STN: 37\r\nAT\r\nOK\r\n", []string{"urc #STN: 37", "command AT", "echo AT", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkEntries(t, tc.capture, Terminal, show, tc.want) })
+	}
+}
