@@ -31,6 +31,19 @@ var modemURCs = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
+// powerOnURCs are the lines only a modem's boot sends: RDY and each
+// personality's first boot URC that has no 27.007 name (*ATREADY: 1; not
+// +CPIN: READY, which a SIM sends again whenever it is ready).
+var powerOnURCs = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{"RDY": true}
+	for _, p := range loadPersonalities() {
+		if len(p.BootURCs) > 0 && !strings.HasPrefix(p.BootURCs[0], "+") {
+			out[p.BootURCs[0]] = true
+		}
+	}
+	return out
+})
+
 // loadPersonalities are the built-in personalities that load.
 func loadPersonalities() []personality.Personality {
 	var out []personality.Personality

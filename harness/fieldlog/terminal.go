@@ -79,6 +79,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		end--
 	}
 	awaiting := false // a command shown has not had its final result yet
+	restart := false  // the command awaiting its final result restarts the modem
 	echoOff := 0      // the line of the ATE0 that turned the echo off
 	var lastCmd line  // the last command shown
 	lastFinal := 0    // the line of its final result
@@ -133,18 +134,27 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
-			mode, awaiting = next, true
+			mode, awaiting, restart = next, true, restartCommand.MatchString(l.text)
 		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text), libraryDebug.MatchString(l.text):
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
-			if v := verboseResult(l.text, mode); resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text)) {
-				// CONNECT ends a data call's command only (as in
-				// normalise): to AT+QHTTPURL it asks for the URL.
-				if awaiting {
-					lastFinal = l.n
-				}
-				awaiting = false
+			v := verboseResult(l.text, mode)
+			// CONNECT ends a data call's command only (as in normalise):
+			// to AT+QHTTPURL it asks for the URL.
+			final := resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text))
+			if final && awaiting {
+				lastFinal = l.n
+			}
+			if final && awaiting && restart && v == "OK" || powerOnURCs()[l.text] {
+				// The modem restarts (AT+CFUN=1,1 done) or has booted
+				// (RDY after a power cut): it comes up with the profile
+				// AT&W stored, as after ATZ — the factory's, echo on,
+				// unless the log showed an AT&W.
+				mode = mode.After("ATZ")
+			}
+			if final {
+				awaiting, restart = false, false
 			}
 		}
 	}
@@ -153,6 +163,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	}
 	return finish(file, clock.c, recs, false)
 }
+
+// restartCommand restarts the modem: +CFUN with <rst> 1 (TS 27.007
+// §8.2), which resets it before setting <fun>.
+var restartCommand = regexp.MustCompile(`^(?i:AT\+CFUN=\s*\d+\s*,\s*1\s*)$`)
 
 // maxDumpURCs is how many URCs a library's dump of a command and the
 // modem's echo of it may have between them.

@@ -79,3 +79,30 @@ func TestTerminalBootURCs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkEntries(t, tc.capture, Terminal, show, tc.want) })
 	}
 }
+
+// TestTerminalRestartEcho: a modem that restarts (AT+CFUN=1,1 answered)
+// or boots (RDY after a power cut) comes up with the profile AT&W stored:
+// echo on after an ATE0 the log did not store, so a library's dump and
+// the echo after it are one command; off after ATE0 and AT&W.
+func TestTerminalRestartEcho(t *testing.T) {
+	show := func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }
+	for _, tc := range []struct {
+		name, capture string
+		want          []string
+	}{
+		{"AT+CFUN=1,1, a dump then the echo", "ATE0\r\nATE0\r\n\r\nOK\r\nAT+CFUN=1,1\r\n\r\nOK\r\n\r\nRDY\r\nAT+CPIN?\r\nAT+CPIN?\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CFUN=1,1", "final OK", "urc RDY", "command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK"}},
+		{"AT+CFUN=1,1, no RDY", "ATE0\r\nOK\r\nAT+CFUN=1,1\r\nOK\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CFUN=1,1", "final OK", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"a power cut: RDY", "ATE0\r\nOK\r\nRDY\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "urc RDY", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"SIMCom's power-on URC", "ATE0\r\nOK\r\n*ATREADY: 1\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "urc *ATREADY: 1", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"echo off stored", "ATE0\r\nOK\r\nAT&W\r\nOK\r\nAT+CFUN=1,1\r\nOK\r\nRDY\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT&W", "final OK", "command AT+CFUN=1,1", "final OK", "urc RDY", "command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"a restart refused", "ATE0\r\nOK\r\nAT+CFUN=1,1\r\nERROR\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\n",
+			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+CFUN=1,1", "final ERROR", "command AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkEntries(t, tc.capture, Terminal, show, tc.want) })
+	}
+}
