@@ -135,7 +135,12 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
 			mode, awaiting, restart = next, true, restartCommand.MatchString(l.text)
-		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text), libraryDebug.MatchString(l.text):
+		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text) && !unaskedResult.MatchString(verboseResult(l.text, mode)),
+			libraryDebug.MatchString(l.text):
+			// Before the first command, a final result is the end of
+			// the answer the capture begins inside: the modem's, which
+			// normalise skips (skipOpenAnswer) with the URC-shaped
+			// lines before it; other lines are the program's banner.
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
