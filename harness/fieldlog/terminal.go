@@ -54,6 +54,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		n    int
 		t    time.Time
 		text string
+		note bool // the program's text a command ran on after
 	}
 	var ls []line
 	for i, l := range lines {
@@ -69,8 +70,11 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		// a line feed, as a capture of its bytes keeps it: a numeric
 		// result code ends with a lone CR (ATV0), the next echo after it.
 		for piece := range strings.SplitSeq(strings.TrimRight(rest, "\r"), "\r") {
-			if piece = terminalText(piece); piece != "" {
-				ls = append(ls, line{n, t, piece})
+			piece = terminalText(piece)
+			if note, cmd, ok := trailingCommand(piece); ok {
+				ls = append(ls, line{n, t, note, true}, line{n, t, cmd, false})
+			} else if piece != "" {
+				ls = append(ls, line{n, t, piece, false})
 			}
 		}
 	}
@@ -85,12 +89,14 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	lastFinal := 0    // the line of its final result
 	shownOff := false // a command shown while the echo is off (a library's dump)
 	dumped := false   // a command was shown twice, dumped then echoed
+	online := false   // a data call's CONNECT came: the modem is in data mode
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
-		if started && !mode.Echo && !awaiting && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
-			if shownOff {
-				// The capture shows the commands (a library dumps
-				// them): this result is one too many for the last.
+		if started && !awaiting && !online && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
+			if shownOff || mode.Echo {
+				// The capture shows the commands (echoed, or a
+				// library dumps them): this result is one too many
+				// for the last.
 				return nil, errAt(file, l.n, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a command the capture does not show", resultText(l.text, mode), clip(lastCmd.text), lastCmd.n, lastFinal)
 			}
 			// A result nobody asked for: the command was typed with the
@@ -98,10 +104,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", resultText(l.text, mode), echoOff)
 		}
 		switch {
-		case i >= end:
+		case i >= end, l.note:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
-			started, lastCmd = true, l
+			started, lastCmd, online = true, l, false
 			shownOff = shownOff || !mode.Echo
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
 			if mode.Echo {
@@ -159,7 +165,11 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 				mode = mode.After("ATZ")
 			}
 			if final {
+				online = awaiting && connectLine.MatchString(v)
 				awaiting, restart = false, false
+			}
+			if v == "NO CARRIER" {
+				online = false
 			}
 		}
 	}
@@ -167,6 +177,52 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		return nil, errAt(file, firstLine(lines), "no line starting with AT: not a terminal session with a modem")
 	}
 	return finish(file, clock.c, recs, false)
+}
+
+// trailingCommand finds a command that ran on after a program's text
+// on one line, as a sketch's print without a newline leaves its modem
+// library's dump of the next command ("Waiting for network...AT+CEREG?",
+// TinyGSM's): note is the text, cmd the command. Conservatively: the AT
+// (upper case, as libraries send it) follows a character that is not a
+// letter, digit, blank or quote, and the rest is a whole command line
+// without blanks outside its quotes — "Modem: ATI  SIM808 R14.18" and
+// "OKAT+CPIN?" (a final result run into an echo) are not.
+func trailingCommand(s string) (note, cmd string, ok bool) {
+	if atCommandLine.MatchString(s) {
+		return "", "", false
+	}
+	for i := 1; i+1 < len(s); i++ {
+		if s[i] != 'A' || s[i+1] != 'T' {
+			continue
+		}
+		switch c := s[i-1]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == ' ', c == '\t', c == '"', c == '\'':
+			continue
+		}
+		rest := s[i:]
+		if !atCommandLine.MatchString(rest) || blankOutsideQuotes(rest) {
+			continue
+		}
+		if _, err := at.Parse(rest); err != nil {
+			continue
+		}
+		return s[:i], rest, true
+	}
+	return "", "", false
+}
+
+// blankOutsideQuotes reports a blank in s outside double quotes.
+func blankOutsideQuotes(s string) bool {
+	quoted := false
+	for _, c := range s {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ' ' || c == '\t'):
+			return true
+		}
+	}
+	return false
 }
 
 // restartCommand restarts the modem: +CFUN with <rst> 1 (TS 27.007

@@ -106,3 +106,34 @@ func TestTerminalRestartEcho(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkEntries(t, tc.capture, Terminal, show, tc.want) })
 	}
 }
+
+// TestTrailingCommand: a library's dump of a command that ran on after
+// the sketch's text on the same line is the command, the text a note;
+// text that only looks like it is left whole.
+func TestTrailingCommand(t *testing.T) {
+	for _, tc := range []struct {
+		line, note, cmd string // cmd "": not split
+	}{
+		{"Waiting for network...AT+CEREG?", "Waiting for network...", "AT+CEREG?"},
+		{"Initializing modem...AT", "Initializing modem...", "AT"},
+		{`Connecting to APN:AT+CGDCONT=1,"IP","my apn"`, "Connecting to APN:", `AT+CGDCONT=1,"IP","my apn"`},
+		{"Modem: ATI  SIM808 R14.18", "", ""}, // a blank before the AT, blanks after
+		{"OKAT+CPIN?", "", ""},                // a final result run into an echo: normalise's
+		{"STATUS", "", ""},
+		{`Sending "AT" to Modem`, "", ""},
+		{"...at+cpin?", "", ""},     // libraries send upper case
+		{`PIN:AT+CPIN="12`, "", ""}, // no command line: its string is not closed
+		{"AT+CPIN?", "", ""},        // a command line already
+	} {
+		note, cmd, ok := trailingCommand(tc.line)
+		if ok != (tc.cmd != "") || note != tc.note || cmd != tc.cmd {
+			t.Errorf("%q: %q, %q, %v; want %q, %q", tc.line, note, cmd, ok, tc.note, tc.cmd)
+		}
+	}
+	show := func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }
+	checkEntries(t, "AT+CEREG=1\r\nOK\r\nWaiting for network...AT+CEREG?\r\n+CEREG: 1,4\r\nOK\r\n", Terminal, show,
+		[]string{"command AT+CEREG=1", "echo AT+CEREG=1", "final OK", "note Waiting for network...", "command AT+CEREG?", "echo AT+CEREG?", "info +CEREG: 1,4", "final OK"})
+	// The dump on the sketch's line, the modem's echo on the next.
+	checkEntries(t, "ATI\r\nATI\r\nSIM808 R14.18\r\nOK\r\nWaiting for network...AT+CREG?\r\nAT+CREG?\r\n+CREG: 0,2\r\nOK\r\n", Terminal, show,
+		[]string{"command ATI", "echo ATI", "info SIM808 R14.18", "final OK", "note Waiting for network...", "command AT+CREG?", "echo AT+CREG?", "info +CREG: 0,2", "final OK"})
+}
