@@ -44,6 +44,10 @@ func TestTerminalDumpAcrossURCs(t *testing.T) {
 			[]string{"command AT+CPIN?", "echo AT+CPIN?", "info +CPIN: READY", "final OK", "command AT+CNMP=2", "urc PB DONE", "echo AT+CNMP=2", "final OK"}},
 		{"CONNECT to another command, the echo off", "ATE0\r\r\nOK\r\nAT+QHTTPURL=20,80\r\nCONNECT\r\nOK\r\n",
 			[]string{"command ATE0", "echo ATE0", "final OK", "command AT+QHTTPURL=20,80", "info CONNECT", "final OK"}},
+		// The OK to the +++ that no capture shows (data mode echoes
+		// nothing): no result one too many.
+		{"a data call left with +++", "ATD*99#\r\nCONNECT 150000000\r\nOK\r\nAT\r\nOK\r\n",
+			[]string{"command ATD*99#", "echo ATD*99#", "final CONNECT 150000000", "note OK", "command AT", "echo AT", "final OK"}},
 		{"typed while booting", "AT\r\nRDY\r\n+CPIN: READY\r\nAT\r\nOK\r\n",
 			[]string{"command AT", "echo AT", "urc RDY", "urc +CPIN: READY", "command AT", "echo AT", "final OK"}},
 		// TinyGSM's DBG() lines are the library's own, not the modem's:
