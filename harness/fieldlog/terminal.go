@@ -2,6 +2,7 @@ package fieldlog
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,7 +174,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 		}
 	}
-	if !started {
+	if !started && !slices.ContainsFunc(recs, func(r record) bool { return r.dir == Modem && (unaskedLine.MatchString(r.text) || knownURC(r.text)) }) {
+		// URCs alone are a capture of the modem's notifications, which
+		// later stages refuse as nothing to replay; without them this
+		// is no session with a modem at all.
 		return nil, errAt(file, firstLine(lines), "no line starting with AT: not a terminal session with a modem")
 	}
 	return finish(file, clock.c, recs, false)
@@ -262,6 +266,30 @@ func resultText(line string, m at.Modes) string {
 		return line + " (" + v + ")"
 	}
 	return line
+}
+
+// looksLikeURCCapture reports a terminal capture of a modem's URCs alone
+// (a serial monitor left open while the SIM comes and goes: "+CPIN: SIM
+// REMOVED", "+CPIN: READY"): no command line, and from its first URC on
+// nothing but URCs — the program's banner may come before it.
+func looksLikeURCCapture(lines []string) bool {
+	urcs := 0
+	for i, l := range lines {
+		if i >= sniffLines {
+			break
+		}
+		_, _, rest := splitStamp(l)
+		switch rest = terminalText(rest); {
+		case rest == "":
+		case atCommandLine.MatchString(rest):
+			return false
+		case unaskedLine.MatchString(rest) || knownURC(rest):
+			urcs++
+		case urcs > 0:
+			return false
+		}
+	}
+	return urcs > 0
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's

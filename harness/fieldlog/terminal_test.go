@@ -141,3 +141,35 @@ func TestTrailingCommand(t *testing.T) {
 	checkEntries(t, "ATI\r\nATI\r\nSIM808 R14.18\r\nOK\r\nWaiting for network...AT+CREG?\r\nAT+CREG?\r\n+CREG: 0,2\r\nOK\r\n", Terminal, show,
 		[]string{"command ATI", "echo ATI", "info SIM808 R14.18", "final OK", "note Waiting for network...", "command AT+CREG?", "echo AT+CREG?", "info +CREG: 0,2", "final OK"})
 }
+
+// TestTerminalURCsAlone: a serial monitor left open while the SIM comes
+// and goes holds the modem's URCs alone, perhaps after the sketch's
+// banner: a terminal capture of URCs (replay refuses it as nothing to
+// replay), not a log of no known format. Text after the URCs, or no URC
+// at all, is no such capture.
+func TestTerminalURCsAlone(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string // nil: no known format
+	}{
+		{"URCs", "+CPIN: SIM REMOVED\r\n\r\n+CPIN: READY\r\n", []string{"urc +CPIN: SIM REMOVED", "urc +CPIN: READY"}},
+		{"after a banner", "You can now send AT commands\r\n****\r\n\r\nRDY\r\n+CPIN: SIM CRASH\r\nSMS DONE\r\n",
+			[]string{"note You can now send AT commands", "note ****", "urc RDY", "urc +CPIN: SIM CRASH", "urc SMS DONE"}},
+		{"text after the URCs", "+CPIN: READY\r\nhello\r\n", nil},
+		{"no URC", "hello\r\nworld\r\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Detect("u.log", []byte(tc.log))
+			if tc.want == nil {
+				if err == nil || !strings.Contains(err.Error(), "no known log format") {
+					t.Errorf("detected %q, %v; want no known log format", f, err)
+				}
+				return
+			}
+			if err != nil || f != Terminal {
+				t.Fatalf("detected %q, %v; want terminal", f, err)
+			}
+			checkEntries(t, tc.log, "", func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }, tc.want)
+		})
+	}
+}
