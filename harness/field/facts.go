@@ -453,6 +453,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	}
 	ceregSinceRestart := false // the host set +CEREG= after the last restart or ATZ
 	afterBoot := false         // a restart or an RDY since the last command
+	storedHere := false        // the log showed an AT&W (OK): the profile a restart loads is its
 	// bootList is what the modem sent after the log's first restart, the
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
@@ -491,6 +492,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		switch e.Role {
 		case fieldlog.Command:
 			u := strings.ToUpper(e.Text)
+			// An ATE line is echoed, or not, as the echo was before it
+			// (the modem echoes the line as it comes, then runs it).
+			echoKnown := echoSet
 			switch {
 			case strings.HasPrefix(u, "ATE"):
 				echoSet = true
@@ -512,6 +516,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// was stored. (The host's settings on the line after the Z
 			// were set above.)
 			cmds, _ := atcodec.Parse(e.Text) // none: a line the modem refused
+			if slices.ContainsFunc(cmds, func(c atcodec.Command) bool { return c.Name == "&W" }) && FinalOf(t, k) == "OK" {
+				storedHere = true
+			}
 			if slices.ContainsFunc(cmds, func(c atcodec.Command) bool { return c.Name == "Z" }) && FinalOf(t, k) == "OK" {
 				reset = true
 				if !strings.Contains(u, "+CEREG=") {
@@ -536,10 +543,13 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if fieldlog.ControlOnly(e.Text) {
 				continue
 			}
-			if fs.Host.Echo == nil && !echoSet && t.ShowsEcho {
+			if fs.Host.Echo == nil && !echoKnown && t.ShowsEcho {
 				fs.Host.Echo, fs.Host.EchoSrc = &echoed, obs.Src
 			}
-			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && fs.Host.StoredNoEcho == nil {
+			// After a restart the module echoes as its stored profile
+			// says: one the log stored itself (AT&W) is no setting from
+			// before the log.
+			if afterBoot && t.ShowsEcho && !echoed && !strings.HasPrefix(u, "ATE") && !storedHere && fs.Host.StoredNoEcho == nil {
 				fs.Host.StoredNoEcho = &obs.Src
 			}
 			afterBoot = false

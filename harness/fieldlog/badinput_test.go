@@ -22,6 +22,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty", "", "", "bad.log: empty log"},
 		{"no known format", "\nhello\nworld\n", "", `bad.log:2: no known log format (`},
+		{"stamps of a form not read", "01.02.2024 10:00:00.123 AT\n01.02.2024 10:00:00.150 OK\n", "",
+			`it starts "01.02.2024 10:00:00.123 AT", and its lines all start with a time stamp of a form not read (`},
 		{"not the format given", "> AT\n< OK\n", MM, `bad.log:1: no line reads as mm (it starts "> AT"); it reads as plain`},
 		{"binary junk", "> AT\n< O\x00K\n", "", "bad.log:2: binary data (byte 0x00 at column 4)"},
 		{"not UTF-8", "> AT\n< \xff\xfeOK\n", Plain, "bad.log:2: binary data (byte 0xff at column 3, not UTF-8)"},
@@ -47,6 +49,11 @@ func TestBadInput(t *testing.T) {
 			"bad.log:8: OK with no command before it: the echo is off since line 3"},
 		{"terminal: a second OK, the commands dumped with the echo off", "AT\r\r\nOK\r\nATE0\r\r\nOK\r\nAT+CPIN?\r\n\r\nOK\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n", Terminal,
 			"bad.log:11: OK with no command before it: AT+CPIN? (line 5) had its final result at line 7 already; a second final result, or the result of a command the capture does not show"},
+		// With the echo on every command shows: a result with none
+		// pending is one too many (the command lost in the program's
+		// text, or a result twice).
+		{"terminal: a second OK, the echo on", "AT+CPIN?\r\n+CPIN: READY\r\nOK\r\nWaiting...\r\n+CREG: 0,1\r\nOK\r\n", Terminal,
+			"bad.log:6: OK with no command before it: AT+CPIN? (line 1) had its final result at line 3 already; a second final result, or the result of a command the capture does not show"},
 		{"terminal: mixed clocks", "[1.5] AT\n2026-03-02 10:00:01.000 OK\n", Terminal, "bad.log:2: a absolute time among relative ones"},
 		{"atlog: not a line", "2026-01-01T00:00:00Z > AT\ngarbage\n", ATLog, `bad.log:2: want "<RFC 3339 time> > line"`},
 		{"atlog: bad direction", "2026-01-01T00:00:00Z > AT\n2026-01-01T00:00:01Z ! OK\n", ATLog, `bad.log:2: after the time, want ">"`},

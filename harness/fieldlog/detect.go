@@ -134,8 +134,39 @@ func detect(file string, lines []string) (Format, error) {
 		return Logcat, nil // the reader says it holds no AT lines
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
+	case looksLikeURCCapture(lines):
+		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q", clip(first))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))
+}
+
+// stampLike is what starts a line with a time stamp of some form: a time
+// of day, perhaps after a date, perhaps bracketed.
+var stampLike = regexp.MustCompile(`^\[?(?:\d{1,4}[-/.]\d\d?[-/.]\d{1,4}[ T_,-]*)?\d\d?:\d\d`)
+
+// unknownStamps says, for the error of a log of no known format, that its
+// lines all start with a time stamp no reader takes (stampLayouts): the
+// stamp is what to change, not the rest.
+func unknownStamps(lines []string) string {
+	n := 0
+	for i, l := range lines {
+		if i >= sniffLines {
+			break
+		}
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		// A stamp read in part ("01.02" of "01.02.2024 10:00:00") leaves
+		// the rest of it.
+		if _, c, rest := splitStamp(l); c != NoTime && !strings.ContainsAny(rest[:min(1, len(rest))], "0123456789.:/-") || !stampLike.MatchString(l) {
+			return ""
+		}
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	return ", and its lines all start with a time stamp of a form not read (those read: RFC 3339, \"2006-01-02 15:04:05.000\", \"2006/01/02 15:04:05.000\", a time of day, \"[12.345]\" seconds since start, Tera Term's; bracketed or not)"
 }
 
 // firstLine is the 1-based number of the first non-blank line.

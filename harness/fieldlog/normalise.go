@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -548,18 +549,44 @@ var urcPrefixes = []string{
 }
 
 // unsolicited reports whether line, arriving while cmd awaits its final
-// result, is a URC rather than cmd's answer: RDY, or a URC prefix that is
-// not cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?).
+// result, is a URC rather than cmd's answer: a boot URC without a name
+// (RDY, SMS DONE), or a URC prefix that is not cmd's own (+CEREG: during
+// AT+CGLA; not during AT+CEREG?, but for the URC's shape).
 func unsolicited(line, cmd string) bool {
-	switch line {
-	case "RDY", "SMS DONE", "PB DONE", "*ATREADY: 1": // boot URCs (Quectel, SIMCom)
+	if bareURC(line) { // boot URCs (Quectel's RDY, SIMCom's PB DONE)
 		return true
 	}
 	for _, p := range urcPrefixes {
 		if strings.HasPrefix(line, p) {
 			name := strings.TrimSuffix(p, ":")
-			return !strings.HasPrefix(strings.ToUpper(cmd), "AT"+name)
+			if !strings.HasPrefix(strings.ToUpper(cmd), "AT"+name) {
+				return true
+			}
+			return regNames[name] && regURCShape(line[len(p):])
 		}
 	}
 	return false
+}
+
+// regNames are the registration notifications whose read answer has the
+// same name: +CREG (TS 27.007 §7.2), +CGREG (§10.1.20), +CEREG (§10.1.22)
+// and +C5GREG.
+var regNames = map[string]bool{"+CREG": true, "+CGREG": true, "+CEREG": true, "+C5GREG": true}
+
+// regURCShape reports registration fields (after "+CEREG:") that only the
+// URC can have: the read answer is <n>,<stat>[,…], its second field a
+// bare <stat> (0–11), where the URC is <stat>[,<tac>,…] — one field, or a
+// quoted (or empty) location second. So "+CEREG: 2" during AT+CEREG? is
+// the notification, "+CEREG: 1,2" the answer. A first field that is no
+// number is the test form's answer ("(0-5)").
+func regURCShape(rest string) bool {
+	fields := strings.Split(rest, ",")
+	if _, err := strconv.Atoi(strings.TrimSpace(fields[0])); err != nil {
+		return false
+	}
+	if len(fields) == 1 {
+		return true
+	}
+	stat, err := strconv.Atoi(strings.TrimSpace(fields[1]))
+	return err != nil || stat < 0 || stat > 11
 }

@@ -30,6 +30,11 @@ func TestOpenAnswer(t *testing.T) {
 			Plain, []int{1, 2, 3}, []Role{Note, Note, Note, Command, Final}},
 		{"plain, a command first", "> AT\n< OK\n< OK\n",
 			Plain, nil, []Role{Command, Final, Final}},
+		{"terminal, over lines", "+COPS: 0,0,\"Orange F\",7\r\n\r\nOK\r\nAT+CIMI\r\n208150000000001\r\n\r\nOK\r\n",
+			Terminal, []int{1, 3}, []Role{Note, Note, Command, Echo, Info, Final}},
+		// The banner is the program's, no part of the answer.
+		{"terminal, after a banner", "Welcome to minicom 2.8\r\n+CPIN: READY\r\nOK\r\nAT\r\r\nOK\r\n",
+			Terminal, []int{2, 3}, []Role{Note, Note, Note, Command, Echo, Final}},
 		{"terminal, a boot first", "RDY\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n",
 			Terminal, nil, []Role{URC, URC, Command, Echo, Final}},
 		// ModemManager's own line inside the answer is no part of it.

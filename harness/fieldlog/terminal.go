@@ -2,6 +2,7 @@ package fieldlog
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		n    int
 		t    time.Time
 		text string
+		note bool // the program's text a command ran on after
 	}
 	var ls []line
 	for i, l := range lines {
@@ -69,8 +71,11 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		// a line feed, as a capture of its bytes keeps it: a numeric
 		// result code ends with a lone CR (ATV0), the next echo after it.
 		for piece := range strings.SplitSeq(strings.TrimRight(rest, "\r"), "\r") {
-			if piece = terminalText(piece); piece != "" {
-				ls = append(ls, line{n, t, piece})
+			piece = terminalText(piece)
+			if note, cmd, ok := trailingCommand(piece); ok {
+				ls = append(ls, line{n, t, note, true}, line{n, t, cmd, false})
+			} else if piece != "" {
+				ls = append(ls, line{n, t, piece, false})
 			}
 		}
 	}
@@ -79,17 +84,20 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		end--
 	}
 	awaiting := false // a command shown has not had its final result yet
+	restart := false  // the command awaiting its final result restarts the modem
 	echoOff := 0      // the line of the ATE0 that turned the echo off
 	var lastCmd line  // the last command shown
 	lastFinal := 0    // the line of its final result
 	shownOff := false // a command shown while the echo is off (a library's dump)
 	dumped := false   // a command was shown twice, dumped then echoed
+	online := false   // a data call's CONNECT came: the modem is in data mode
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
-		if started && !mode.Echo && !awaiting && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
-			if shownOff {
-				// The capture shows the commands (a library dumps
-				// them): this result is one too many for the last.
+		if started && !awaiting && !online && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
+			if shownOff || mode.Echo {
+				// The capture shows the commands (echoed, or a
+				// library dumps them): this result is one too many
+				// for the last.
 				return nil, errAt(file, l.n, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a command the capture does not show", resultText(l.text, mode), clip(lastCmd.text), lastCmd.n, lastFinal)
 			}
 			// A result nobody asked for: the command was typed with the
@@ -97,10 +105,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", resultText(l.text, mode), echoOff)
 		}
 		switch {
-		case i >= end:
+		case i >= end, l.note:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
-			started, lastCmd = true, l
+			started, lastCmd, online = true, l, false
 			shownOff = shownOff || !mode.Echo
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
 			if mode.Echo {
@@ -133,36 +141,109 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 			// V applies to this line's own result code already (V.250
 			// §6.2.6), E to the next line's echo.
-			mode, awaiting = next, true
-		case !started && !unaskedLine.MatchString(l.text), libraryDebug.MatchString(l.text):
+			mode, awaiting, restart = next, true, restartCommand.MatchString(l.text)
+		case !started && !unaskedLine.MatchString(l.text) && !knownURC(l.text) && !unaskedResult.MatchString(verboseResult(l.text, mode)),
+			libraryDebug.MatchString(l.text):
+			// Before the first command, a final result is the end of
+			// the answer the capture begins inside: the modem's, which
+			// normalise skips (skipOpenAnswer) with the URC-shaped
+			// lines before it; other lines are the program's banner.
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		default:
 			recs = append(recs, record{line: l.n, dir: Modem, t: l.t, text: l.text})
-			if v := verboseResult(l.text, mode); resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text)) {
-				// CONNECT ends a data call's command only (as in
-				// normalise): to AT+QHTTPURL it asks for the URL.
-				if awaiting {
-					lastFinal = l.n
-				}
-				awaiting = false
+			v := verboseResult(l.text, mode)
+			// CONNECT ends a data call's command only (as in normalise):
+			// to AT+QHTTPURL it asks for the URL.
+			final := resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text))
+			if final && awaiting {
+				lastFinal = l.n
+			}
+			if final && awaiting && restart && v == "OK" || powerOnURCs()[l.text] {
+				// The modem restarts (AT+CFUN=1,1 done) or has booted
+				// (RDY after a power cut): it comes up with the profile
+				// AT&W stored, as after ATZ — the factory's, echo on,
+				// unless the log showed an AT&W.
+				mode = mode.After("ATZ")
+			}
+			if final {
+				online = awaiting && connectLine.MatchString(v)
+				awaiting, restart = false, false
+			}
+			if v == "NO CARRIER" {
+				online = false
 			}
 		}
 	}
-	if !started {
+	if !started && !slices.ContainsFunc(recs, func(r record) bool { return r.dir == Modem && (unaskedLine.MatchString(r.text) || knownURC(r.text)) }) {
+		// URCs alone are a capture of the modem's notifications, which
+		// later stages refuse as nothing to replay; without them this
+		// is no session with a modem at all.
 		return nil, errAt(file, firstLine(lines), "no line starting with AT: not a terminal session with a modem")
 	}
 	return finish(file, clock.c, recs, false)
 }
+
+// trailingCommand finds a command that ran on after a program's text
+// on one line, as a sketch's print without a newline leaves its modem
+// library's dump of the next command ("Waiting for network...AT+CEREG?",
+// TinyGSM's): note is the text, cmd the command. Conservatively: the AT
+// (upper case, as libraries send it) follows a character that is not a
+// letter, digit, blank or quote, and the rest is a whole command line
+// without blanks outside its quotes — "Modem: ATI  SIM808 R14.18" and
+// "OKAT+CPIN?" (a final result run into an echo) are not.
+func trailingCommand(s string) (note, cmd string, ok bool) {
+	if atCommandLine.MatchString(s) {
+		return "", "", false
+	}
+	for i := 1; i+1 < len(s); i++ {
+		if s[i] != 'A' || s[i+1] != 'T' {
+			continue
+		}
+		switch c := s[i-1]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == ' ', c == '\t', c == '"', c == '\'':
+			continue
+		}
+		rest := s[i:]
+		if !atCommandLine.MatchString(rest) || blankOutsideQuotes(rest) {
+			continue
+		}
+		if _, err := at.Parse(rest); err != nil {
+			continue
+		}
+		return s[:i], rest, true
+	}
+	return "", "", false
+}
+
+// blankOutsideQuotes reports a blank in s outside double quotes.
+func blankOutsideQuotes(s string) bool {
+	quoted := false
+	for _, c := range s {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ' ' || c == '\t'):
+			return true
+		}
+	}
+	return false
+}
+
+// restartCommand restarts the modem: +CFUN with <rst> 1 (TS 27.007
+// §8.2), which resets it before setting <fun>.
+var restartCommand = regexp.MustCompile(`^(?i:AT\+CFUN=\s*\d+\s*,\s*1\s*)$`)
 
 // maxDumpURCs is how many URCs a library's dump of a command and the
 // modem's echo of it may have between them.
 const maxDumpURCs = 4
 
 // terminalText is a line's text after its timestamp: without a serial
-// monitor's "-> " and the trailing CRs ("AT\r\r\n": the echo ends with
-// the CR that was typed).
+// monitor's "-> ", the trailing CRs ("AT\r\r\n": the echo ends with the
+// CR that was typed) and the trailing blanks, which a copy of a minicom or
+// screen window pads each row with — no part of a command typed, which
+// the replay would send.
 func terminalText(rest string) string {
-	rest = strings.TrimPrefix(strings.TrimRight(rest, "\r"), "-> ")
+	rest = strings.TrimPrefix(strings.TrimRight(rest, " \t\r"), "-> ")
 	if rest == "->" {
 		return ""
 	}
@@ -185,6 +266,30 @@ func resultText(line string, m at.Modes) string {
 		return line + " (" + v + ")"
 	}
 	return line
+}
+
+// looksLikeURCCapture reports a terminal capture of a modem's URCs alone
+// (a serial monitor left open while the SIM comes and goes: "+CPIN: SIM
+// REMOVED", "+CPIN: READY"): no command line, and from its first URC on
+// nothing but URCs — the program's banner may come before it.
+func looksLikeURCCapture(lines []string) bool {
+	urcs := 0
+	for i, l := range lines {
+		if i >= sniffLines {
+			break
+		}
+		_, _, rest := splitStamp(l)
+		switch rest = terminalText(rest); {
+		case rest == "":
+		case atCommandLine.MatchString(rest):
+			return false
+		case unaskedLine.MatchString(rest) || knownURC(rest):
+			urcs++
+		case urcs > 0:
+			return false
+		}
+	}
+	return urcs > 0
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's

@@ -23,12 +23,16 @@ var stampLayouts = []string{
 
 var (
 	// leadingStamp matches a timestamp at the start of a line, bracketed
-	// or not, and what follows.
-	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})\]?\s*(.*)$`)
+	// or not, perhaps with a colon after it (ubxlib's and socat's
+	// "2024/01/01 00:13:32.020: "), and what follows.
+	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})\]?(?::(?:\s|$))?\s*(.*)$`)
 )
 
 // parseStamp reads one leading timestamp: a wall-clock time (a time of day
-// has year 0) or, for "12.345", seconds since the tool started.
+// has year 0) or, for "12.345", seconds since the tool started. A date in
+// year 0000 is a device's clock never set (a module's RTC after power-on,
+// "0000/01/01 00:13:31.860"): no date known, read as the time of day
+// alone, which year 0 already means.
 func parseStamp(s string) (time.Time, Clock, bool) {
 	if strings.Count(s, ":") == 0 {
 		secs, frac, ok := strings.Cut(s, ".")

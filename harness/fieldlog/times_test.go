@@ -41,3 +41,36 @@ func TestYearless(t *testing.T) {
 		})
 	}
 }
+
+// TestStampForms: the leading stamps a line may have, what they read as
+// and what is left of the line.
+func TestStampForms(t *testing.T) {
+	for _, tc := range []struct {
+		line, want, rest string // want: the time as RFC 3339, "" for none
+	}{
+		{"2024/01/01 00:13:32.020: AT+CGREG?", "2024-01-01T00:13:32.02Z", "AT+CGREG?"}, // ubxlib's logger
+		{"2024/01/01 00:13:32.020 AT+CGREG?", "2024-01-01T00:13:32.02Z", "AT+CGREG?"},
+		{"2024/01/01 00:13:32.020: ", "2024-01-01T00:13:32.02Z", ""},
+		// An RTC never set: no date, the time of day (year 0) alone.
+		{"0000/01/01 00:13:31.860: +CREG: 2", "0000-01-01T00:13:31.86Z", "+CREG: 2"},
+		{"[2024-01-01 00:13:32.020] OK", "2024-01-01T00:13:32.02Z", "OK"},
+		{"10:00:01.120: OK", "0000-01-01T10:00:01.12Z", "OK"},
+		{"10:00:01.120 OK", "0000-01-01T10:00:01.12Z", "OK"},
+		// A colon that is no stamp's: the line as it is.
+		{"10:00:01.120:OK", "0000-01-01T10:00:01.12Z", ":OK"},
+		{"AT+CCLK?", "", "AT+CCLK?"},
+	} {
+		tm, c, rest := splitStamp(tc.line)
+		got := ""
+		if c != NoTime {
+			got = tm.Format(time.RFC3339Nano)
+		}
+		if got != tc.want || rest != tc.rest {
+			t.Errorf("%q: time %q, rest %q; want %q, %q", tc.line, got, rest, tc.want, tc.rest)
+		}
+	}
+	// A log of such stamps reads as a terminal capture.
+	checkEntries(t, "0000/01/01 00:13:32.020: AT+CGREG?\n0000/01/01 00:13:32.060: \n0000/01/01 00:13:32.060: +CGREG: 2,4\n0000/01/01 00:13:32.060: OK\n", "",
+		func(e Entry) string { return e.Role.String() + " " + e.Text + " " + e.Time.Format("15:04:05.000") },
+		[]string{"command AT+CGREG? 00:13:32.020", "echo AT+CGREG? 00:13:32.020", "info +CGREG: 2,4 00:13:32.060", "final OK 00:13:32.060"})
+}

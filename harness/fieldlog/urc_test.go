@@ -1,6 +1,9 @@
 package fieldlog
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestVendorURCs: the SIM Toolkit and other notifications each vendor's
 // modem sends may arrive inside another command's answer; they are URCs
@@ -69,4 +72,40 @@ func TestLineBeforeTheEcho(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRegistrationURCDuringRead: while AT+CEREG? (or +CREG?, +CGREG?,
+// +C5GREG?) is pending, a line of its name is the read answer only in the
+// answer's shape, <n>,<stat>; the URC's shape (<stat> alone, or a quoted
+// or empty location second) is a notification that arrived meanwhile.
+func TestRegistrationURCDuringRead(t *testing.T) {
+	for _, tc := range []struct {
+		line, cmd string
+		want      bool
+	}{
+		{"+CEREG: 2", "AT+CEREG?", true},
+		{"+CEREG: 1,2", "AT+CEREG?", false},
+		{`+CEREG: 5,"1000","00010002",7`, "AT+CEREG?", true},
+		{`+CEREG: 2,5,"1000","00010002",7`, "AT+CEREG?", false},
+		{"+CEREG: 2,,,,,,,,", "AT+CEREG?", true}, // u-blox's URC, empty location fields
+		{"+CEREG: (0-5)", "AT+CEREG=?", false},
+		{"+CEREG: 1", "AT+CEREG=1", true},
+		{"+CREG: 5", "AT+CREG?", true},
+		{"+CREG: 2,1, 550014, 676", "AT+CREG?", false}, // the read answer, decimal location
+		{"+CREG: 1, 550014, 676", "AT+CREG?", true},    // no <stat> is that big
+		{"+CGREG: 1", "AT+CGREG?", true},
+		{"+CGREG: 0,1", "AT+CGREG?", false},
+		{"+C5GREG: 1", "AT+C5GREG?", true},
+		{"+C5GREG: 2,1", "AT+C5GREG?", false},
+		// Other commands' own answers stay answers, whatever their shape.
+		{"+CPIN: READY", "AT+CPIN?", false},
+	} {
+		if got := unsolicited(tc.line, tc.cmd); got != tc.want {
+			t.Errorf("%q during %s: unsolicited %v, want %v", tc.line, tc.cmd, got, tc.want)
+		}
+	}
+	// The same through a reader: the URC keeps its place in the answer.
+	checkEntries(t, "> AT+CEREG=1\n< OK\n> AT+CEREG?\n< +CEREG: 2\n< +CEREG: 1,2\n< OK\n", Plain,
+		func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text },
+		[]string{"command AT+CEREG=1", "final OK", "command AT+CEREG?", "urc +CEREG: 2", "info +CEREG: 1,2", "final OK"})
 }

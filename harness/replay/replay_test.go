@@ -499,6 +499,55 @@ func TestEG25Restart(t *testing.T) {
 	}
 }
 
+// TestEchoAfterRestart: after a restart the module echoes as its stored
+// profile says. An AT&W the log shows stores the profile itself, which
+// the replay plays: no stored echo is assumed from before the log. One it
+// does not show was made before it: the replay stores the echo off first,
+// and turns it on again for the log's start when the log's first line, an
+// ATE0 itself, is echoed (the echo as it was before that line).
+func TestEchoAfterRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name, log  string
+		failure    int
+		wantStored bool
+	}{
+		{"stored in the log", `> ATE0
+< ATE0
+< OK
+> AT&W
+< OK
+> AT+CFUN=1,1
+< OK
+< RDY
+> AT+CPIN?
+< +CPIN: READY
+< OK
+`, 11, false},
+		{"stored before the log", `> ATE0
+< ATE0
+< OK
+> AT+CFUN=1,1
+< OK
+< RDY
+> AT+CPIN?
+< +CPIN: READY
+< OK
+`, 9, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("echo-restart", "generic", "host.log", "plain", tc.failure)
+			res := replay(t, newFixture(t, "echo-restart", map[string]string{"host.log": tc.log, field.ManifestFile: manifest}))
+			if !res.OK {
+				t.Fatalf("%s\n%s", res.Why, Report(res))
+			}
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			if got := strings.Contains(all, "echo off stored"); got != tc.wantStored {
+				t.Errorf("echo off stored assumed: %v, want %v:\n%s", got, tc.wantStored, all)
+			}
+		})
+	}
+}
+
 // TestBootURCsFromTheLog: a module whose boot says other than its
 // personality's (an A7600's *ATREADY: 1, +CPIN: READY, SMS DONE, PB DONE
 // under the generic personality, which says RDY) replays its restart: the

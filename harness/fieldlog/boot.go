@@ -1,0 +1,77 @@
+package fieldlog
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/esimhil/esimhil/internal/personality"
+)
+
+// bareBootURCs are what modems send unasked as they boot, or when their
+// SIM is ready, with no "+NAME:" to tell them by: Quectel's and SIMCom's
+// RDY, SIMCom's SMS DONE, PB DONE and *ATREADY: 1, SIM800's Call Ready
+// and SMS Ready.
+var bareBootURCs = []string{"RDY", "SMS DONE", "PB DONE", "*ATREADY: 1", "Call Ready", "SMS Ready"}
+
+// modemURCs are the boot and REFRESH URCs the built-in personalities
+// send (fixtures/personalities, boot_urcs and refresh_urcs) and
+// bareBootURCs, read once. The personalities are data any side may read;
+// the emulator is not involved.
+var modemURCs = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, u := range bareBootURCs {
+		out[u] = true
+	}
+	for _, p := range loadPersonalities() {
+		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
+			out[u] = true
+		}
+	}
+	return out
+})
+
+// powerOnURCs are the lines only a modem's boot sends: RDY and each
+// personality's first boot URC that has no 27.007 name (*ATREADY: 1; not
+// +CPIN: READY, which a SIM sends again whenever it is ready).
+var powerOnURCs = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{"RDY": true}
+	for _, p := range loadPersonalities() {
+		if len(p.BootURCs) > 0 && !strings.HasPrefix(p.BootURCs[0], "+") {
+			out[p.BootURCs[0]] = true
+		}
+	}
+	return out
+})
+
+// loadPersonalities are the built-in personalities that load.
+func loadPersonalities() []personality.Personality {
+	var out []personality.Personality
+	for _, n := range personality.Names() {
+		if p, err := personality.Load(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// knownURC reports a line that is a modem's unsolicited result code by
+// its text alone: a boot or REFRESH URC of a known modem, or one that
+// starts with a known notification's name (urcPrefixes).
+func knownURC(line string) bool {
+	if modemURCs()[line] {
+		return true
+	}
+	for _, p := range urcPrefixes {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// bareURC reports a known URC without a name ("+CPIN: READY" is one only
+// by its name's rules: during AT+CPIN? it is the answer).
+func bareURC(line string) bool {
+	return modemURCs()[line] && !strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "^")
+}
