@@ -23,7 +23,7 @@ var modemURCs = sync.OnceValue(func() map[string]bool {
 	for _, u := range bareBootURCs {
 		out[u] = true
 	}
-	for _, p := range loadPersonalities() {
+	for _, p := range personality.Builtin() {
 		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
 			out[u] = true
 		}
@@ -36,24 +36,13 @@ var modemURCs = sync.OnceValue(func() map[string]bool {
 // +CPIN: READY, which a SIM sends again whenever it is ready).
 var powerOnURCs = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{"RDY": true}
-	for _, p := range loadPersonalities() {
+	for _, p := range personality.Builtin() {
 		if len(p.BootURCs) > 0 && !strings.HasPrefix(p.BootURCs[0], "+") {
 			out[p.BootURCs[0]] = true
 		}
 	}
 	return out
 })
-
-// loadPersonalities are the built-in personalities that load.
-func loadPersonalities() []personality.Personality {
-	var out []personality.Personality
-	for _, n := range personality.Names() {
-		if p, err := personality.Load(n); err == nil {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // knownURC reports a line that is a modem's unsolicited result code by
 // its text alone: a boot or REFRESH URC of a known modem, or one that

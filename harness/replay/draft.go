@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
@@ -198,7 +197,7 @@ func markers() map[string][]string {
 			owners[m] = append(owners[m], n)
 		}
 	}
-	for _, p := range known() {
+	for _, p := range personality.Builtin() {
 		if p.ICCIDCommand != "" {
 			add("AT"+p.ICCIDCommand, p.Name)
 		}
@@ -344,29 +343,18 @@ func dataCall(e fieldlog.Entry) bool {
 // notPlayedUnder says why the replay would not play a command line under
 // the named personality ("!USBSPEED is not emulated"), or "".
 func notPlayedUnder(name string) func(string) string {
-	i := slices.IndexFunc(known(), func(p personality.Personality) bool { return p.Name == name })
+	i := slices.IndexFunc(personality.Builtin(), func(p personality.Personality) bool { return p.Name == name })
 	return func(line string) string {
 		if i < 0 {
 			return ""
 		}
 		line, _, _ = strings.Cut(line, " (ignored: ")
-		if missing := field.NotEmulated(line, emulated, known()[i]); missing != "" {
+		if missing := field.NotEmulated(line, emulated, personality.Builtin()[i]); missing != "" {
 			return missing + " is not emulated"
 		}
 		return ""
 	}
 }
-
-// known are the known personalities, read once.
-var known = sync.OnceValue(func() []personality.Personality {
-	var out []personality.Personality
-	for _, n := range personality.Names() {
-		if p, err := personality.Load(n); err == nil {
-			out = append(out, p)
-		}
-	}
-	return out
-})
 
 // beforeBoot reports a command sent before the module was up: no command
 // before it got more than its echo, and a boot URC of a known
@@ -374,7 +362,7 @@ var known = sync.OnceValue(func() []personality.Personality {
 // field.Facts reads the power-on such a log opens with.
 func beforeBoot(t *fieldlog.Transcript, k int) bool {
 	boots := map[string]bool{"RDY": true}
-	for _, p := range known() {
+	for _, p := range personality.Builtin() {
 		if len(p.BootURCs) > 0 {
 			boots[p.BootURCs[0]] = true
 		}

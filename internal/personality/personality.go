@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -154,6 +155,19 @@ func Generic() Personality {
 
 // Names returns the names of the known personalities, sorted.
 func Names() []string { return fixtures.PersonalityNames() }
+
+// Builtin are the known personalities that load, in Names' order, read
+// once: for what the log readers and the draft take from them (boot URCs,
+// markers). Shared: the caller must not change them.
+var Builtin = sync.OnceValue(func() []Personality {
+	var out []Personality
+	for _, n := range Names() {
+		if p, err := Load(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+})
 
 // maxBaseDepth bounds a chain of bases (and so a cycle).
 const maxBaseDepth = 8
