@@ -40,11 +40,12 @@ type faultPlan struct {
 	unreachable  map[string]int
 	platformDown int // -1: reachable
 	atHung       int // the at_port: hang entry in force, -1: none
+	cardOut      int // the card: absent entry in force, -1: none
 }
 
 func newFaultPlan(r *Rig) *faultPlan {
 	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
-		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1}
+		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1, cardOut: -1}
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			p.hostOp[o.SMDP] = o.ID
@@ -210,6 +211,11 @@ func (p *faultPlan) schedule() {
 			if f.Until > 0 {
 				at(f.Until, p.syncATPort)
 			}
+		case f.Kind == scenario.CardAbsent:
+			at(f.From, p.syncCard)
+			if f.Until > 0 {
+				at(f.Until, p.syncCard)
+			}
 		case f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable:
 			at(f.From, func() { p.syncSMDP(f.Operator) })
 			if f.Until > 0 {
@@ -254,6 +260,18 @@ func (p *faultPlan) syncATPort() {
 	}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.ATPortHang), "target": "device", "at": "modem", "on": on, "entry": entry})
 	p.r.Modem.SetATHung(on)
+}
+
+// syncCard keeps the card out of the modem's reach exactly while one of
+// the card: absent entries is in force. It runs inside loop work (a
+// timer), or before the modem starts for a window from the start.
+func (p *faultPlan) syncCard() {
+	out, entry, changed := p.edge(scenario.CardAbsent, &p.cardOut)
+	if !changed {
+		return
+	}
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CardAbsent), "target": "device", "at": "card", "on": out, "entry": entry})
+	p.r.Modem.SetCardPresent(!out)
 }
 
 // syncPlatform makes the platform refuse connections exactly while one of

@@ -44,6 +44,9 @@ func (c contacts) Transmit(cmd []byte) []byte {
 
 // resetCard resets the card and shows the sniffer its ATR.
 func (m *Modem) resetCard() []byte {
+	if m.st.absent {
+		return nil // nothing in the holder answers
+	}
 	atr := m.o.Card.Reset()
 	if s := m.o.Sniffer; s != nil && len(atr) > 0 {
 		s.SniffATR(atr)

@@ -152,7 +152,10 @@ type state struct {
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the
 	// radio, the toolkit and the card go on, the host hears nothing.
-	hung   bool
+	hung bool
+	// absent is a card the modem cannot detect (SetCardPresent): no
+	// answer to a reset, as an empty holder gives.
+	absent bool
 	cardOn bool
 	iccid  string
 	imsi   string

@@ -377,6 +377,37 @@ func (m *Modem) bootWithURCs() {
 	}
 }
 
+// SetCardPresent takes the card out of the modem's reach, or gives it
+// back, as a contact failure or a SIM-detect line the card never asserts
+// does: taken out, the modem detaches and the toolkit stops, the card
+// loses its power, and the card's commands answer +CME ERROR: 10 (SIM not
+// inserted) with no subscriber to attach; given back, the modem reads it
+// as at boot (the toolkit starts, ICCID and IMSI, the card's boot URCs,
+// the attach). A modem off or at +CFUN=0 reads the holder when it boots.
+// Call it from inside loop work, or before Start.
+func (m *Modem) SetCardPresent(present bool) {
+	if m.st.absent == !present {
+		return
+	}
+	m.st.absent = !present
+	if m.st.off || m.st.fun == 0 || m.st.restarting {
+		return
+	}
+	if !present {
+		m.detach()
+		m.powerDown(false)
+		m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
+		m.emit(KindCard, eventlog.F{"present": false})
+		return
+	}
+	m.boot()
+	for _, u := range m.o.Personality.BootURCs {
+		if cardURC(u) && m.st.cardOn {
+			m.urc(m.pinURC(u))
+		}
+	}
+}
+
 // cardURC reports a URC that tells the card's state.
 func cardURC(u string) bool { return strings.HasPrefix(u, "+CPIN:") || strings.HasPrefix(u, "+QUSIM:") }
 

@@ -2,6 +2,7 @@ package modem
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -216,5 +217,47 @@ func TestLocationService(t *testing.T) {
 				t.Errorf("%s: service %v, want %v", tt.name, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCardAbsent: a card the modem cannot detect answers nothing: the
+// modem detaches, the card's commands answer SIM not inserted, and there
+// is no subscriber to attach; given back, it is read as at boot and the
+// device attaches.
+func TestCardAbsent(t *testing.T) {
+	r := newRig(t)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CMEE=1")
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 2*time.Second)
+	if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.loop.Do(func() { r.m.SetCardPresent(false) })
+	if _, err := r.c.WaitURC("+CEREG: 0", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(t, time.Hour)
+	r.exchanges(t, []exchange{
+		{"AT+CPIN?", "+CME ERROR: 10"},
+		{"AT+CIMI", "+CME ERROR: 10"},
+		{"AT+CCID", "+CME ERROR: 10"},
+		{`AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "+CME ERROR: 10"},
+		{"AT+CEREG?", "+CEREG: 1,0|OK"},
+	})
+	r.loop.Do(func() { r.m.SetCardPresent(true) })
+	r.exchanges(t, []exchange{{"AT+CPIN?", "+CPIN: READY|OK"}})
+	r.advance(t, 2*time.Second)
+	if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var present []any
+	for _, e := range r.log.Events() {
+		if e.Kind == KindCard {
+			present = append(present, e.Fields["present"])
+		}
+	}
+	if fmt.Sprint(present) != "[true false true]" {
+		t.Errorf("card events present %v, want [true false true]", present)
 	}
 }

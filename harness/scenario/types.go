@@ -183,7 +183,7 @@ type FaultKind string
 
 // Fault kinds. Each is written in YAML by its own key (platform: unreachable,
 // attach_reject: <cause>, attach: no_service|timeout, download: <name>,
-// power_cut: <event kind>, at_port: hang).
+// power_cut: <event kind>, at_port: hang, card: absent).
 const (
 	PlatformUnreachable FaultKind = "platform_unreachable"
 	PlatformNoAck       FaultKind = "platform_no_ack"
@@ -202,6 +202,10 @@ const (
 	// lines are taken in and nothing is said; the radio, the toolkit and
 	// the card go on.
 	ATPortHang FaultKind = "at_port_hang"
+	// CardAbsent keeps the card out of the modem's reach in the window
+	// (card: absent): a contact failure, or a SIM-detect line the card
+	// never asserts. The modem finds no card; the card is unpowered.
+	CardAbsent FaultKind = "card_absent"
 )
 
 // IsAttach reports whether k is one of the attach faults, which the radio
