@@ -74,6 +74,11 @@ type Facts struct {
 	Redacted *Src
 	// PIN is what the logs show of the card's PIN1: nil when nothing.
 	PIN *PINFact
+	// Card is what the logs show of the card being there or not, in
+	// time order: a card command answered (or refused for a PIN), +CPIN:
+	// READY; SIM not inserted (+CME ERROR: 10), +CPIN: NOT INSERTED or
+	// SIM REMOVED.
+	Card []CardFact
 	// Dialect is the modem behaviour the conversation shows.
 	Dialect []Evidence
 	// Host is the state the host had put the modem in before the logs
@@ -288,6 +293,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.fillPLMNs()
 	fs.searching()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
+	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
 	return fs
@@ -357,6 +363,48 @@ func testFormVerdicts(f *Fixture) (map[entryAt]personality.TestFormVerdict, conv
 type conversation struct {
 	exchanges []personality.Exchange
 	places    []entryAt
+}
+
+// CardFact is one sight of the card, or of its absence.
+type CardFact struct {
+	Obs
+	Present bool
+	// URC: the modem said it unasked, as the card came or went.
+	URC bool
+}
+
+// cardCommands reach the card: their answers show it there or not.
+var cardCommands = []string{"+CPIN", "+CIMI", "+CCID", "+QCCID", "+ICCID", "!ICCID", "+CICCID", "+CRSM", "+CSIM", "+CGLA", "+CCHO", "+CNUM"}
+
+// cardAnswers reads whether a card command's answer shows the card: an
+// answer, or a PIN it wants, does; SIM not inserted (+CME ERROR: 10)
+// does not.
+func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, final string, o Obs) {
+	if len(cmds) != 1 || cmds[0].Form == atcodec.Test || !slices.Contains(cardCommands, cmds[0].Name) || len(answer) == 0 {
+		return
+	}
+	o.Src.Line = answer[len(answer)-1].Line // the final result says it
+	cme := strings.TrimSpace(strings.TrimPrefix(final, "+CME ERROR:"))
+	switch {
+	case final == "OK", cme != final && (cme == "11" || cme == "12" || strings.EqualFold(cme, "SIM PIN required") || strings.EqualFold(cme, "SIM PUK required")):
+		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true})
+	case cme != final && (cme == "10" || strings.EqualFold(cme, "SIM not inserted")):
+		fs.Card = append(fs.Card, CardFact{Obs: o})
+	}
+}
+
+// cardURC reads a +CPIN URC: the card ready or wanting a PIN, or gone.
+func (fs *Facts) cardURC(text string, o Obs) {
+	v, ok := strings.CutPrefix(text, "+CPIN:")
+	if !ok {
+		return
+	}
+	switch v = strings.ToUpper(strings.TrimSpace(v)); v {
+	case "READY", "SIM PIN", "SIM PUK":
+		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true, URC: true})
+	case "NOT INSERTED", "SIM REMOVED":
+		fs.Card = append(fs.Card, CardFact{Obs: o, URC: true})
+	}
 }
 
 // pinAnswers reads what a command and its answer show of PIN1.
@@ -556,6 +604,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			answer := t.Answer(k)
 			final := FinalOf(t, k)
 			fs.pinAnswers(cmds, answer, final, obs, Src{t.File, e.Line})
+			fs.cardAnswers(cmds, answer, final, obs)
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
@@ -713,6 +762,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.es10Answer(a, obs)
 			}
 		case fieldlog.URC:
+			fs.cardURC(e.Text, obs)
 			text := fs.oddLocation(e.Text, oddLocationURC, obs.Src)
 			located := text != e.Text // a location, in a form of its own
 			if m := cregURC.FindStringSubmatch(text); m != nil {

@@ -1106,6 +1106,41 @@ func TestSearchingURCIsAQuirk(t *testing.T) {
 	}
 }
 
+// TestCardAbsentTheLogsShow: SIM not inserted (+CME ERROR: 10 to a card
+// command, +CPIN: NOT INSERTED or SIM REMOVED) keeps the card out of the
+// modem's reach in the replay (card: absent) from before it shows — from
+// the power-on when the card was not seen before — until before the card
+// is seen again.
+func TestCardAbsentTheLogsShow(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"throughout", "> AT+CIMI\n< +CME ERROR: SIM not inserted\n> AT+CPIN?\n< +CME ERROR: 10\n", "{card: absent, from: 0s}  # host.log:2"},
+		{"gone, then back by a URC", "[0.000] > AT+CIMI\n[0.010] < 208010000000012\n[0.011] < OK\n[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[20.000] < +CPIN: READY\n",
+			"{card: absent, from: 19s, until: 30s}  # host.log:5"},
+		{"gone by a URC, back at a read", "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[5.000] < +CPIN: SIM REMOVED\n[60.000] > AT+CIMI\n[60.010] < 208010000000012\n[60.011] < OK\n",
+			"{card: absent, from: 15s, until: 1m9s}  # host.log:4"},
+		{"a PIN the card wants is the card", "> AT+CPIN?\n< +CME ERROR: 11\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "nosim", map[string]string{ManifestFile: orangePlain("nosim", "generic"), "host.log": tc.log}), Options{})
+			got := string(p.ScenarioYAML)
+			if tc.want == "" && strings.Contains(got, "card: absent") || !strings.Contains(got, tc.want) {
+				t.Errorf("scenario, want %q:\n%s", tc.want, got)
+			}
+		})
+	}
+	// Without a profile in the manifest, the error says why none is read.
+	manifest := strings.Replace(orangePlain("nosim", "generic"), "  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n", "", 1)
+	f, err := Load(writeFixture(t, "nosim", map[string]string{ManifestFile: manifest, "host.log": "> AT+CIMI\n< +CME ERROR: 10\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "the logs never show the card (SIM not inserted at host.log:2)") {
+		t.Errorf("error %v", err)
+	}
+}
+
 // TestTestFormsTheLogsShow: a refused test form of a command the logs
 // show no otherwise gets no verdict of personality.TestFormVerdicts, but
 // the replay must refuse it too: without any test form answered, the

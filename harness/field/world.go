@@ -832,6 +832,50 @@ func (p *Plan) signalBefore() (int, Src, bool) {
 // clampRSRP keeps a reading within what a cell may have (dBm).
 func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
 
+// cardWindow is a stretch the logs show the modem without its card: from
+// before the first sight of its absence (gone) to before the card is
+// seen again (back; nil: to the end of the logs).
+type cardWindow struct {
+	from, until time.Duration
+	seen        bool // the card was seen before: from is when it went
+	gone        CardFact
+	back        *CardFact
+}
+
+// cardWindows are the stretches the logs show the card absent. One
+// begins at the start of the logs unless the card was seen before; else
+// a second before the absence shows (or half way from the sight before,
+// if that is nearer), at once for a URC that says the card went. It ends
+// as the card is seen again: at once for a URC, a second (or half the
+// way) before the command that reads it.
+func (p *Plan) cardWindows() []cardWindow {
+	var out []cardWindow
+	var last *CardFact // the previous sight
+	var open *cardWindow
+	edge := func(c CardFact, from time.Duration) time.Duration {
+		if c.URC {
+			return c.At
+		}
+		return c.At - min(time.Second, (c.At-from)/2)
+	}
+	for i, c := range p.Facts.Card {
+		switch {
+		case !c.Present && open == nil:
+			w := cardWindow{gone: c, seen: last != nil}
+			if last != nil {
+				w.from = edge(c, last.At)
+			}
+			out = append(out, w)
+			open = &out[len(out)-1]
+		case c.Present && open != nil:
+			open.until, open.back = edge(c, last.At), &p.Facts.Card[i]
+			open = nil
+		}
+		last = &p.Facts.Card[i]
+	}
+	return out
+}
+
 // derivesAttachFault reports an attach fault the logs show (faults
 // derives it): a denial with its cause, or a search that ended not
 // registered when T3410 ran out.
@@ -932,6 +976,20 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				durString(from), durString(p.Start+r.At+time.Second))
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
+	}
+	for _, w := range p.cardWindows() {
+		// Not seen before its absence: out of reach since the power-on.
+		from, since := time.Duration(0), "from the power-on"
+		if w.seen {
+			from, since = p.Start+w.from, "from "+w.gone.Src.String()
+		}
+		line, until := fmt.Sprintf("{card: absent, from: %s}", durString(from)), "to the end"
+		if w.back != nil {
+			line = fmt.Sprintf("{card: absent, from: %s, until: %s}", durString(from), durString(p.Start+w.until))
+			until = "until " + w.back.Src.String()
+		}
+		add(w.gone.Src.String(), "%s", line)
+		p.assume("the modem found no card %s %s (SIM not inserted at %s): the replay keeps the card out of its reach (card: absent)", since, until, w.gone.Src)
 	}
 	// The platform failing: from the first failed request to the next
 	// one served.
@@ -1218,6 +1276,9 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 	if len(out) == 0 {
 		if r := fs.Redacted; r != nil {
 			return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs' identities are redacted (%s) and the manifest lists none: list the profile, with the IMSI and ICCID the card had if you know them, and mask the hidden digits (volatile: {name, pattern}, e.g. '23210[0-9x]{10}')", r)
+		}
+		if ws := p.cardWindows(); len(ws) == 1 && ws[0].back == nil && !ws[0].seen {
+			return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs never show the card (SIM not inserted at %s) and the manifest lists none; the replay keeps the card out of the modem's reach throughout (card: absent), but the emulated device still holds one: list the profile the card would have, any operator of the network will do", ws[0].gone.Src)
 		}
 		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none")
 	}

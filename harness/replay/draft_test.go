@@ -449,7 +449,8 @@ expect: %s
 
 // TestReplayShowsTheScan: a modem that reports searching before it
 // registers (searching_urc, read from the logs) replays as recorded; so
-// does a denial the logs begin in, with its cause.
+// do a denial the logs begin in, with its cause, and a card the modem
+// does not find (card: absent).
 func TestReplayShowsTheScan(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
@@ -458,6 +459,9 @@ func TestReplayShowsTheScan(t *testing.T) {
 		{"scan", "[0.000] > AT+CEREG=1\n[0.010] < OK\n[1.000] > AT+CFUN=4\n[1.100] < OK\n[1.200] < +CEREG: 0\n" +
 			"[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[7.200] < +CEREG: 1\n[10.000] > AT+CEREG?\n[10.010] < +CEREG: 1,1\n[10.020] < OK\n", 11},
 		{"denied", "> AT+CEREG?\n< +CEREG: 3,3,\"1000\",\"00010001\",7,0,11\n< OK\n", 2},
+		{"no-card", "> AT+CMEE=1\n< OK\n> AT+CPIN?\n< +CME ERROR: 10\n> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", 4},
+		{"card-gone-and-back", "[0.000] > AT+CMEE=1\n[0.010] < OK\n[1.000] > AT+CPIN?\n[1.010] < +CPIN: READY\n[1.011] < OK\n" +
+			"[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[30.000] > AT+CPIN?\n[30.010] < +CPIN: READY\n[30.011] < OK\n", 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if res := replay(t, plainFixture(t, tc.name, tc.log, tc.line, "reproduces")); !res.OK {

@@ -994,7 +994,7 @@ func TestLogBeginsInsideAnAnswer(t *testing.T) {
 // TestFirstDivergenceInLogOrder: the divergence reported is the earliest
 // in the log, whatever its track — in a log without times too, where
 // every line is at the same time (a URC the replay lacks before an answer
-// it gives otherwise).
+// it gives otherwise: SIM failure, where the emulated card answers).
 func TestFirstDivergenceInLogOrder(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
@@ -1002,9 +1002,9 @@ func TestFirstDivergenceInLogOrder(t *testing.T) {
 		want      int
 		track     Track
 	}{
-		{"untimed, the URC first", "AT\r\nOK\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\nAT+CPIN?\r\n+CME ERROR: 10\r\n", 5, 3, URCs},
-		{"untimed, the answer first", "AT+CPIN?\r\n+CME ERROR: 10\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\n", 2, 2, Exchanges},
-		{"timed, the URC first", "[0.000] > AT\n[0.010] < OK\n[0.500] < +CEREG: 1,\"2B0C\",\"000A1D04\",7\n[1.000] > AT+CPIN?\n[1.010] < +CME ERROR: 10\n", 5, 3, URCs},
+		{"untimed, the URC first", "AT\r\nOK\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\nAT+CPIN?\r\n+CME ERROR: 13\r\n", 5, 3, URCs},
+		{"untimed, the answer first", "AT+CPIN?\r\n+CME ERROR: 13\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\n", 2, 2, Exchanges},
+		{"timed, the URC first", "[0.000] > AT\n[0.010] < OK\n[0.500] < +CEREG: 1,\"2B0C\",\"000A1D04\",7\n[1.000] > AT+CPIN?\n[1.010] < +CME ERROR: 13\n", 5, 3, URCs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			manifest := orangeFixture("order", "generic", "session.log", "", tc.failure)
