@@ -349,7 +349,9 @@ func (t *Template) Validate(ptyLimit int) error {
 		if p.CardFault != "" && !slices.Contains(cardFaults, p.CardFault) {
 			bad(at("card_fault"), "%q: want one of %s", p.CardFault, strings.Join(cardFaults, ", "))
 		}
-		if p.AttachReject < 0 || p.AttachReject > 255 {
+		// 0 is the field left out, unless the file gives it: a part asked
+		// to reject with cause 0 is refused, not run as a plain one.
+		if p.AttachReject < 0 || p.AttachReject > 255 || (p.AttachReject == 0 && t.node(at("attach_reject")) != nil) {
 			bad(at("attach_reject"), "%d: an EMM cause is 1..255", p.AttachReject)
 		}
 	}

@@ -88,6 +88,10 @@ func TestTemplateErrors(t *testing.T) {
 			`storm.yaml:5:22: mix[0].kind: "teleport": want preinstalled or download`},
 		{"an impossible cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: 300}\n", true,
 			"storm.yaml:5:51: mix[0].attach_reject: 300: an EMM cause is 1..255"},
+		{"cause 0 (given, not left out)", head + "mix:\n  - {share: 1, kind: preinstalled}\n  - {share: 1, kind: preinstalled, attach_reject: 0}\n", true,
+			"storm.yaml:6:51: mix[1].attach_reject: 0: an EMM cause is 1..255"},
+		{"a negative cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: -1}\n", true,
+			"storm.yaml:5:51: mix[0].attach_reject: -1: an EMM cause is 1..255"},
 	}
 	dir := t.TempDir()
 	for _, tc := range tests {
