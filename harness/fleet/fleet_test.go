@@ -210,6 +210,8 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		{"negative devices", func(t *Template) { t.Override(Flags{Devices: ptr(-5)}) }, -1, "--devices -5"},
 		{"too many", func(t *Template) { t.Override(Flags{Devices: ptr(MaxDevices + 1)}) }, -1, "at most 1000000"},
 		{"no window", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(time.Duration(0))}) }, -1, "--arrive-within 0s"},
+		{"a window of years", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(99999 * time.Hour)}) }, -1, "--arrive-within 99999h0m0s: at most 744h0m0s"},
+		{"a window just too long", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(MaxArriveWithin + time.Second)}) }, -1, "--arrive-within 744h0m1s: at most 744h0m0s"},
 		{"ptys beyond devices", func(t *Template) { t.Override(Flags{PTYs: ptr(300)}) }, -1, "--ptys 300: more than the 200 devices"},
 		{"ptys beyond the system", func(t *Template) { t.Override(Flags{PTYs: ptr(50)}) }, 10, "this system allows 10 more pseudo-terminals"},
 		{"empty share", func(t *Template) { t.Mix[0].Share = 0 }, -1, "mix[0].share: 0"},
@@ -232,6 +234,24 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 				t.Errorf("error %v, want it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The longest storm a template may ask for — the widest window, the
+// longest dwell — ends inside the test PKI's validity, so no device fails
+// on the harness's own expired certificates; and that window is taken.
+func TestLongestStormFitsThePKI(t *testing.T) {
+	end := clock.Epoch.Add(MaxArriveWithin + MaxDwell)
+	if !end.Before(rsp.ValidUntil) {
+		t.Errorf("a storm may run until %v, the test PKI expires %v", end, rsp.ValidUntil)
+	}
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Override(Flags{ArriveWithin: ptr(MaxArriveWithin), Dwell: ptr(MaxDwell)})
+	if err := tp.Validate(-1); err != nil {
+		t.Errorf("the longest storm refused: %v", err)
 	}
 }
 

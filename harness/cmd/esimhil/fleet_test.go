@@ -147,6 +147,7 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 	}{
 		{[]string{"--devices", "0"}, "--devices 0: a fleet needs at least one device"},
 		{[]string{"--arrive-within", "0s"}, "--arrive-within 0s"},
+		{[]string{"--arrive-within", "99999h"}, "--arrive-within 99999h0m0s: at most 744h0m0s"},
 		{[]string{"--ptys", "1000000"}, "--ptys 1000000"},
 		{[]string{"--shard", "3/2"}, `--shard "3/2": want i/n with 0 ≤ i < n`},
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
