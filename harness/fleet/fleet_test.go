@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,6 +358,86 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// syncLines is a writer for the meter's wall-clock heartbeat and the
+// storm's loop at once.
+type syncLines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLines) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buf.Len() == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(l.buf.String(), "\n"), "\n")
+}
+
+// While the storm waits on an external platform that does not answer,
+// no loop step ticks the meter; the progress line still comes every
+// period (ESIMHIL_PROGRESS_EVERY) by the wall clock, with the counts so
+// far, the rate and the ETA — what a CI log needs to tell a slow
+// platform from a hung harness.
+func TestProgressWhileThePlatformIsSilent(t *testing.T) {
+	t.Setenv("ESIMHIL_PROGRESS_EVERY", "200ms")
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			select { // silent until the test has seen its lines
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
+	}))
+	defer srv.Close()
+	tp := loadTemplate(t, 1, 0)
+	tp.ArriveWithin = Duration(time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncLines
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err = Run(ctx, Config{Template: tp, Platform: srv.URL, Progress: &out})
+	}()
+	// Generous: the lines come every 200 ms; only their absence waits it out.
+	deadline := time.Now().Add(time.Minute)
+	var seen []string
+	for len(seen) < 2 && time.Now().Before(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("the storm ended (%v) before two progress lines: %q", err, out.lines())
+		case <-time.After(20 * time.Millisecond):
+		}
+		seen = out.lines()
+	}
+	cancel()
+	close(release)
+	<-done
+	if len(seen) < 2 {
+		t.Fatalf("progress while the platform is silent: %q, want at least 2 lines", seen)
+	}
+	for _, l := range seen {
+		if !strings.HasPrefix(l, "fleet 0/1 devices (0.0%), 0 failed, 0.0/s, ") ||
+			!strings.Contains(l, " elapsed, ETA ") || !strings.Contains(l, ", 1 on, ") {
+			t.Errorf("progress line %q", l)
+		}
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("storm ended with %v, want it stopped", err)
 	}
 }
 
