@@ -305,6 +305,7 @@ func TestBadExternalPlatform(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 		dwell   time.Duration
+		want    string // the card's failure, after "preferred list: "
 	}{
 		{"an error object for its log", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -313,7 +314,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				return
 			}
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute},
+		}, 30 * time.Minute, "operators: "},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).
@@ -324,7 +325,7 @@ func TestBadExternalPlatform(t *testing.T) {
 			}
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
-		}, 6 * time.Minute},
+		}, 6 * time.Minute, "no answer within the 10 s BIP limit (the card read: reply: connection closed without a reply)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -343,7 +344,7 @@ func TestBadExternalPlatform(t *testing.T) {
 			// card's own failure with the platform.
 			for why, g := range r.Failures {
 				if g.Devices != 2 || !slices.Equal(g.First, []int{0, 1}) ||
-					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") ||
+					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: "+tc.want) ||
 					strings.Contains(why, "preferred list: preferred list") {
 					t.Errorf("failures %q: %+v", why, g)
 				}
@@ -619,8 +620,29 @@ func TestCardFailure(t *testing.T) {
 		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
 		{"not a failure", ev("preferred_list_received", "operators", []string{"sfr"}), ""},
 	} {
-		got, ok := cardFailure(tc.e)
+		got, ok := cardFailure(tc.e, "")
 		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	// An exchange the terminal dropped at its 10 s limit is named by the
+	// limit wherever the card's reason ends with what it read of it.
+	const closed = "reply: connection closed without a reply"
+	for _, tc := range []struct {
+		name string
+		e    eventlog.Event
+		want string
+	}{
+		{"list", ev("preferred_list_failed", "reason", closed),
+			"preferred list: no answer within the 10 s BIP limit (the card read: " + closed + ")"},
+		{"download, the platform's part", ev("download_result", "ok", false, "reason", "platform: "+closed),
+			"download: platform: no answer within the 10 s BIP limit (the card read: " + closed + ")"},
+		{"list, another failure after it", ev("preferred_list_failed", "reason", "http status 500"),
+			"preferred list: http status 500"},
+		{"attach, never an exchange", ev("attach_failed", "reason", closed), "attach: " + closed},
+	} {
+		got, ok := cardFailure(tc.e, closed)
+		if got != tc.want || !ok {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}
 	}
