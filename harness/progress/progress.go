@@ -141,9 +141,10 @@ func (m *Meter) Heartbeat() (stop func()) {
 		return func() {}
 	}
 	m.mu.Lock()
-	// A fraction of the period, so a line comes at most a quarter period
-	// late after one Add or Tick wrote.
-	period := max(min(m.every/4, time.Second), redraw)
+	// A tenth of the period (at most a second), so that a line comes at
+	// most that late after the period: the ticker does not start with the
+	// last line.
+	period := max(min(m.every/10, time.Second), redraw)
 	m.mu.Unlock()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
