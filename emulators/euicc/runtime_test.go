@@ -415,6 +415,12 @@ func TestHTTPFailures(t *testing.T) {
 			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
 			tm.closeChannel()
 		}, "reply", 0},
+		{"link dropped before any reply", func(tm *term) {
+			tm.openChannel()
+			tm.sendAll()
+			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
+			tm.closeChannel()
+		}, "reply: connection closed without a reply", 0},
 		{"malformed reply", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()

@@ -283,11 +283,13 @@ var (
 // readReply reads one response and its whole body, at most maxHTTPReply
 // bytes.
 func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
+	// Asked first: ReadResponse reports a stream that ends before its
+	// first byte as a malformed response (io.ErrUnexpectedEOF).
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return httpReply{}, errors.New("reply: connection closed without a reply")
+	}
 	resp, err := http.ReadResponse(br, r)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return httpReply{}, errors.New("reply: connection closed without a reply")
-		}
 		return httpReply{}, fmt.Errorf("reply: malformed HTTP response: %w", err)
 	}
 	// The body is not closed: net/http would drain it, and the connection

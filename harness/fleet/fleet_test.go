@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,6 +211,8 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 		{"negative devices", func(t *Template) { t.Override(Flags{Devices: ptr(-5)}) }, -1, "--devices -5"},
 		{"too many", func(t *Template) { t.Override(Flags{Devices: ptr(MaxDevices + 1)}) }, -1, "at most 1000000"},
 		{"no window", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(time.Duration(0))}) }, -1, "--arrive-within 0s"},
+		{"a window of years", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(99999 * time.Hour)}) }, -1, "--arrive-within 99999h0m0s: at most 744h0m0s"},
+		{"a window just too long", func(t *Template) { t.Override(Flags{ArriveWithin: ptr(MaxArriveWithin + time.Second)}) }, -1, "--arrive-within 744h0m1s: at most 744h0m0s"},
 		{"ptys beyond devices", func(t *Template) { t.Override(Flags{PTYs: ptr(300)}) }, -1, "--ptys 300: more than the 200 devices"},
 		{"ptys beyond the system", func(t *Template) { t.Override(Flags{PTYs: ptr(50)}) }, 10, "this system allows 10 more pseudo-terminals"},
 		{"empty share", func(t *Template) { t.Mix[0].Share = 0 }, -1, "mix[0].share: 0"},
@@ -232,6 +235,24 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 				t.Errorf("error %v, want it to say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The longest storm a template may ask for — the widest window, the
+// longest dwell — ends inside the test PKI's validity, so no device fails
+// on the harness's own expired certificates; and that window is taken.
+func TestLongestStormFitsThePKI(t *testing.T) {
+	end := clock.Epoch.Add(MaxArriveWithin + MaxDwell)
+	if !end.Before(rsp.ValidUntil) {
+		t.Errorf("a storm may run until %v, the test PKI expires %v", end, rsp.ValidUntil)
+	}
+	tp, err := Load("../../fixtures/fleet/storm-fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Override(Flags{ArriveWithin: ptr(MaxArriveWithin), Dwell: ptr(MaxDwell)})
+	if err := tp.Validate(-1); err != nil {
+		t.Errorf("the longest storm refused: %v", err)
 	}
 }
 
@@ -284,6 +305,7 @@ func TestBadExternalPlatform(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 		dwell   time.Duration
+		want    string // the card's failure, after "preferred list: "
 	}{
 		{"an error object for its log", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -292,7 +314,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				return
 			}
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute},
+		}, 30 * time.Minute, "operators: "},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).
@@ -303,7 +325,7 @@ func TestBadExternalPlatform(t *testing.T) {
 			}
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
-		}, 6 * time.Minute},
+		}, 6 * time.Minute, "no answer within the 10 s BIP limit (the card read: reply: connection closed without a reply)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -322,7 +344,7 @@ func TestBadExternalPlatform(t *testing.T) {
 			// card's own failure with the platform.
 			for why, g := range r.Failures {
 				if g.Devices != 2 || !slices.Equal(g.First, []int{0, 1}) ||
-					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: ") ||
+					!strings.HasPrefix(why, "stayed on its original profile, nothing injected: preferred list: "+tc.want) ||
 					strings.Contains(why, "preferred list: preferred list") {
 					t.Errorf("failures %q: %+v", why, g)
 				}
@@ -337,6 +359,86 @@ func TestBadExternalPlatform(t *testing.T) {
 				t.Error("a platform without a readable log was read")
 			}
 		})
+	}
+}
+
+// syncLines is a writer for the meter's wall-clock heartbeat and the
+// storm's loop at once.
+type syncLines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLines) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buf.Len() == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(l.buf.String(), "\n"), "\n")
+}
+
+// While the storm waits on an external platform that does not answer,
+// no loop step ticks the meter; the progress line still comes every
+// period (ESIMHIL_PROGRESS_EVERY) by the wall clock, with the counts so
+// far, the rate and the ETA — what a CI log needs to tell a slow
+// platform from a hung harness.
+func TestProgressWhileThePlatformIsSilent(t *testing.T) {
+	t.Setenv("ESIMHIL_PROGRESS_EVERY", "200ms")
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			select { // silent until the test has seen its lines
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
+	}))
+	defer srv.Close()
+	tp := loadTemplate(t, 1, 0)
+	tp.ArriveWithin = Duration(time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncLines
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err = Run(ctx, Config{Template: tp, Platform: srv.URL, Progress: &out})
+	}()
+	// Generous: the lines come every 200 ms; only their absence waits it out.
+	deadline := time.Now().Add(time.Minute)
+	var seen []string
+	for len(seen) < 2 && time.Now().Before(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("the storm ended (%v) before two progress lines: %q", err, out.lines())
+		case <-time.After(20 * time.Millisecond):
+		}
+		seen = out.lines()
+	}
+	cancel()
+	close(release)
+	<-done
+	if len(seen) < 2 {
+		t.Fatalf("progress while the platform is silent: %q, want at least 2 lines", seen)
+	}
+	for _, l := range seen {
+		if !strings.HasPrefix(l, "fleet 0/1 devices (0.0%), 0 failed, 0.0/s, ") ||
+			!strings.Contains(l, " elapsed, ETA ") || !strings.Contains(l, ", 1 on, ") {
+			t.Errorf("progress line %q", l)
+		}
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("storm ended with %v, want it stopped", err)
 	}
 }
 
@@ -518,8 +620,29 @@ func TestCardFailure(t *testing.T) {
 		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
 		{"not a failure", ev("preferred_list_received", "operators", []string{"sfr"}), ""},
 	} {
-		got, ok := cardFailure(tc.e)
+		got, ok := cardFailure(tc.e, "")
 		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	// An exchange the terminal dropped at its 10 s limit is named by the
+	// limit wherever the card's reason ends with what it read of it.
+	const closed = "reply: connection closed without a reply"
+	for _, tc := range []struct {
+		name string
+		e    eventlog.Event
+		want string
+	}{
+		{"list", ev("preferred_list_failed", "reason", closed),
+			"preferred list: no answer within the 10 s BIP limit (the card read: " + closed + ")"},
+		{"download, the platform's part", ev("download_result", "ok", false, "reason", "platform: "+closed),
+			"download: platform: no answer within the 10 s BIP limit (the card read: " + closed + ")"},
+		{"list, another failure after it", ev("preferred_list_failed", "reason", "http status 500"),
+			"preferred list: http status 500"},
+		{"attach, never an exchange", ev("attach_failed", "reason", closed), "attach: " + closed},
+	} {
+		got, ok := cardFailure(tc.e, closed)
+		if got != tc.want || !ok {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}
 	}

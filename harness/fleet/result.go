@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,12 +183,25 @@ const (
 // otherReasons is where reasons go once maxWhyKeys different ones are kept.
 const otherReasons = "(other reasons)"
 
+// timestamp is a date and time as Go's errors print them (RFC 3339, as
+// x509's "current time … is after …", or with a space).
+var timestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?`)
+
+// groupKey is the reason devices are grouped under: its timestamps are
+// "<time>", so that devices failing alike at different moments make one
+// group (each device's error line keeps the time). Other numbers are
+// kept: an HTTP status, an EMM cause or a PLMN tells reasons apart.
+func groupKey(reason string) string {
+	return timestamp.ReplaceAllLiteralString(reason, "<time>")
+}
+
 // stayedBecause counts a reason, bounded in length and in how many
 // different ones are kept.
 func (r *Result) stayedBecause(why string) {
 	if why == "" {
 		why = "(no failure logged)"
 	}
+	why = groupKey(why)
 	if len(why) > maxWhy {
 		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
 	}
@@ -208,6 +222,7 @@ func (r *Result) failedBecause(reason string, first ...int) {
 }
 
 func (r *Result) addFailures(reason string, n int, first []int) {
+	reason = groupKey(reason)
 	if len(reason) > maxReason {
 		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,45 @@ func TestMergeOnePass(t *testing.T) {
 	}
 	if got := strings.Join(m.Shards, " "); got != "0/12 1/12 2/12 3/12 4/12 5/12 6/12 7/12 8/12 9/12 10/12 11/12" {
 		t.Errorf("shards in order %s", got)
+	}
+}
+
+// Reasons that differ only by a timestamp make one group; reasons that
+// differ by any other number (a status, a cause, a PLMN) stay apart.
+func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
+	const expired = "preferred list: http status 401: x509: certificate has expired or is not yet valid: current time %s is after 2036-01-01T00:00:00Z"
+	tests := []struct {
+		name    string
+		reasons []string
+		want    map[string]int // group → devices
+	}{
+		{"timestamps", []string{
+			fmt.Sprintf(expired, "2036-01-01T19:02:11Z"),
+			fmt.Sprintf(expired, "2036-02-06T00:41:09Z"),
+			fmt.Sprintf(expired, "2036-03-01T07:00:00.25+01:00"),
+		}, map[string]int{"preferred list: http status 401: x509: certificate has expired or is not yet valid: current time <time> is after <time>": 3}},
+		{"a time with a space", []string{"stopped at 2026-01-01 10:00:00", "stopped at 2026-01-01 11:30:00"},
+			map[string]int{"stopped at <time>": 2}},
+		{"statuses", []string{"preferred list: http status 500", "preferred list: http status 503"},
+			map[string]int{"preferred list: http status 500": 1, "preferred list: http status 503": 1}},
+		{"PLMNs", []string{"attach: registration denied (limited service on 20801)", "attach: registration denied (limited service on 20810)"},
+			map[string]int{"attach: registration denied (limited service on 20801)": 1, "attach: registration denied (limited service on 20810)": 1}},
+		{"a date alone", []string{"certificate not before 2025-01-01", "certificate not before 2026-01-01"},
+			map[string]int{"certificate not before 2025-01-01": 1, "certificate not before 2026-01-01": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newResult()
+			for i, why := range tc.reasons {
+				r.failedBecause(why, i)
+			}
+			got := map[string]int{}
+			for k, g := range r.Failures {
+				got[k] = g.Devices
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("groups %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

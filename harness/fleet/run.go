@@ -19,6 +19,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/progress"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -71,6 +72,10 @@ type live struct {
 	// why is the last failure the device's log gave (a download refused,
 	// an attach rejected), for the report of devices that stayed.
 	why string
+	// silent is what the card read of the last exchange it failed
+	// ("reply: connection closed without a reply") when the terminal had
+	// dropped that link at its 10 s limit, "" otherwise.
+	silent string
 }
 
 // ErrRefused is in the error Run returns (errors.Is) when it would not
@@ -129,6 +134,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer s.inproc.Close()
 	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
+	// The loop ticks the meter between its steps; while it waits on an
+	// external server's answers (up to the 10 s BIP limit an exchange)
+	// it takes none, so the line goes on by the wall clock. The emulated
+	// servers answer at once: their storm needs no wall-clock timer.
+	stopBeat := func() {}
+	if cfg.Platform != "" {
+		stopBeat = s.meter.Heartbeat()
+	}
 	resetPeakRSS()
 	wall := time.Now()
 	err := s.drive(ctx, plans)
@@ -151,6 +164,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Shard: s.res.Shards[0], Start: start, End: start.Add(s.res.Wall), Wall: s.res.Wall,
 		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests,
 	}}
+	stopBeat()
 	s.meter.Finish()
 	return s.res, err
 }
@@ -390,11 +404,18 @@ func (s *storm) start(p plan, epoch time.Time) *live {
 // deviceEvent reads what a device's log says (in loop work, or from its
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
-	if why, ok := cardFailure(e); ok {
+	if why, ok := cardFailure(e, l.silent); ok {
 		l.why = why
 		return
 	}
 	switch {
+	case e.Actor == eventlog.EUICC && e.Kind == "bip_error":
+		// Logged as the exchange fails, before its channel is closed:
+		// the terminal's LinkError is this exchange's.
+		l.silent = ""
+		if l.d != nil && errors.Is(l.d.Terminal.LinkError(), stkterm.ErrIdleLimit) {
+			_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
+		}
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
 		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
 			l.switched = e.T.Sub(l.arrive)
@@ -426,8 +447,10 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 // reasons name it ("download: …", "attach: …", "preferred list: …"), and
 // whether it reports one. A reason that already names its step (a card
 // whose applet predates the fix said "preferred list: …" itself) keeps
-// its one prefix.
-func cardFailure(e eventlog.Event) (string, bool) {
+// its one prefix. silent is what the card read of an exchange the
+// terminal dropped at its 10 s limit: the card cannot tell a silent peer
+// from one that closed, so a reason holding it is named by the limit.
+func cardFailure(e eventlog.Event, silent string) (string, bool) {
 	if e.Actor != eventlog.EUICC {
 		return "", false
 	}
@@ -443,6 +466,11 @@ func cardFailure(e eventlog.Event) (string, bool) {
 		return "", false
 	}
 	reason := e.Str("reason")
+	if silent != "" && step != "attach" {
+		if before, ok := strings.CutSuffix(reason, silent); ok {
+			reason = before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
+		}
+	}
 	if strings.HasPrefix(reason, step+": ") {
 		return reason, true
 	}

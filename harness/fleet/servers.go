@@ -185,6 +185,10 @@ func ParseEndpoint(raw string) (netip.AddrPort, bool, error) {
 		return netip.AddrPort{}, false, fmt.Errorf("%q: no path please: the API's routes are fixed (docs/platform-api.md)", raw)
 	}
 	host, portStr := u.Hostname(), u.Port()
+	if host == "" {
+		// Caught here: the resolver would say "lookup : no such host".
+		return netip.AddrPort{}, false, fmt.Errorf("%q: no host: want http://host:port or https://host:port", raw)
+	}
 	if portStr == "" {
 		portStr = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}

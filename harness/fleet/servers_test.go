@@ -50,3 +50,31 @@ func TestStartServersFixedPort(t *testing.T) {
 		t.Fatalf("error %v, want the platform's listen error", err)
 	}
 }
+
+// A URL without a host is refused by its shape, as one of another
+// scheme is, not by what the resolver makes of an empty name.
+func TestParseEndpoint(t *testing.T) {
+	tests := []struct {
+		raw, want string // want: the error's text, "" for none
+	}{
+		{"http://127.0.0.1:8080", ""},
+		{"https://127.0.0.1", ""},
+		{"http://", `"http://": no host: want http://host:port or https://host:port`},
+		{"https://", `"https://": no host: want http://host:port or https://host:port`},
+		{"http://:8080", `"http://:8080": no host: want http://host:port or https://host:port`},
+		{"ftp://x", `"ftp://x": want http://host:port or https://host:port`},
+		{"http://127.0.0.1:0", `"http://127.0.0.1:0": bad port "0"`},
+		{"http://127.0.0.1/api", "no path please"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.raw, func(t *testing.T) {
+			_, _, err := ParseEndpoint(tc.raw)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

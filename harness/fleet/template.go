@@ -41,6 +41,11 @@ const (
 const (
 	MaxDevices = 1_000_000
 	MaxDwell   = 7 * 24 * time.Hour
+	// MaxArriveWithin bounds the arrival window as a scenario's run is
+	// bounded: a storm (window plus dwell, 38 days at most) stays far
+	// inside the test PKI's validity, whose expiry would otherwise fail
+	// late devices as if the platform had refused them.
+	MaxArriveWithin = scenario.MaxHorizon
 	// DefaultDwell is how long a device is followed after it arrives.
 	DefaultDwell = 30 * time.Minute
 )
@@ -319,6 +324,8 @@ func (t *Template) Validate(ptyLimit int) error {
 	switch {
 	case t.ArriveWithin <= 0:
 		bad("arrive_within", "%v: the devices arrive within a window longer than 0 (an instant storm is arrive_within: 1s)", time.Duration(t.ArriveWithin))
+	case time.Duration(t.ArriveWithin) > MaxArriveWithin:
+		bad("arrive_within", "%v: at most %v (31 days, as a scenario's run)", time.Duration(t.ArriveWithin), MaxArriveWithin)
 	case time.Duration(t.ArriveWithin)%time.Second != 0:
 		bad("arrive_within", "%v: whole seconds (arrivals fall on whole seconds)", time.Duration(t.ArriveWithin))
 	}
@@ -349,7 +356,9 @@ func (t *Template) Validate(ptyLimit int) error {
 		if p.CardFault != "" && !slices.Contains(cardFaults, p.CardFault) {
 			bad(at("card_fault"), "%q: want one of %s", p.CardFault, strings.Join(cardFaults, ", "))
 		}
-		if p.AttachReject < 0 || p.AttachReject > 255 {
+		// 0 is the field left out, unless the file gives it: a part asked
+		// to reject with cause 0 is refused, not run as a plain one.
+		if p.AttachReject < 0 || p.AttachReject > 255 || (p.AttachReject == 0 && t.node(at("attach_reject")) != nil) {
 			bad(at("attach_reject"), "%d: an EMM cause is 1..255", p.AttachReject)
 		}
 	}

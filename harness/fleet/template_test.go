@@ -84,10 +84,16 @@ func TestTemplateErrors(t *testing.T) {
 			"storm.yaml:2:10: devices: 0: a fleet needs at least one device"},
 		{"dwell 0", head + "dwell: 0s\n", true,
 			"storm.yaml:4:8: dwell: 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)"},
+		{"a window of years", "scenario: " + base + "\ndevices: 2\narrive_within: 100000h\n", true,
+			"storm.yaml:3:16: arrive_within: 100000h0m0s: at most 744h0m0s (31 days, as a scenario's run)"},
 		{"an unknown kind", head + "mix:\n  - {share: 1, kind: teleport}\n", true,
 			`storm.yaml:5:22: mix[0].kind: "teleport": want preinstalled or download`},
 		{"an impossible cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: 300}\n", true,
 			"storm.yaml:5:51: mix[0].attach_reject: 300: an EMM cause is 1..255"},
+		{"cause 0 (given, not left out)", head + "mix:\n  - {share: 1, kind: preinstalled}\n  - {share: 1, kind: preinstalled, attach_reject: 0}\n", true,
+			"storm.yaml:6:51: mix[1].attach_reject: 0: an EMM cause is 1..255"},
+		{"a negative cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: -1}\n", true,
+			"storm.yaml:5:51: mix[0].attach_reject: -1: an EMM cause is 1..255"},
 	}
 	dir := t.TempDir()
 	for _, tc := range tests {

@@ -130,6 +130,42 @@ func (m *Meter) Tick(note string) {
 	m.showLocked()
 }
 
+// Heartbeat shows the line on the wall clock, as Tick would, though
+// nobody calls Tick: for a run that waits on real I/O (a fleet whose
+// external platform is slow to answer or does not answer), whose line
+// would otherwise stop for as long as it waits — when a CI log most needs
+// it to tell a slow peer from a hung run. Call stop before Finish; it
+// returns once no line can follow.
+func (m *Meter) Heartbeat() (stop func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.mu.Lock()
+	// A tenth of the period (at most a second), so that a line comes at
+	// most that late after the period: the ticker does not start with the
+	// last line.
+	period := max(min(m.every/10, time.Second), redraw)
+	m.mu.Unlock()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				m.mu.Lock()
+				m.showLocked()
+				m.mu.Unlock()
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
 func (m *Meter) showLocked() {
 	now := m.now()
 	switch {

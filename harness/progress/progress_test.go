@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,4 +113,54 @@ func TestNilMeterIsSilent(t *testing.T) {
 	m.Done(true)
 	m.Printf("x")
 	m.Finish()
+}
+
+// lines is a writer safe for a heartbeat's goroutine that counts lines.
+type lines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lines) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Split(strings.TrimSpace(l.buf.String()), "\n")
+}
+
+// With nothing finished and nobody ticking — a run waiting on a peer —
+// the heartbeat still writes a plain line every period, with the counts,
+// the rate and the ETA; after stop, none.
+func TestHeartbeatWritesWhileNothingHappens(t *testing.T) {
+	var out lines
+	m := New(&out, "fleet", 4, Every(20*time.Millisecond), Live(false), Unit("devices"))
+	m.Done(false)
+	m.Tick("1 on, 5s of 10m0s simulated")
+	stop := m.Heartbeat()
+	deadline := time.Now().Add(30 * time.Second) // generous: only a hung heartbeat reaches it
+	for len(out.get()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	got := out.get()
+	if len(got) < 2 {
+		t.Fatalf("lines %q, want at least 2", got)
+	}
+	for _, l := range got {
+		if !strings.HasPrefix(l, "fleet 1/4 devices (25.0%), 1 failed, ") || !strings.Contains(l, "/s, ") ||
+			!strings.Contains(l, " elapsed, ETA ") || !strings.HasSuffix(l, ", 1 on, 5s of 10m0s simulated") {
+			t.Errorf("line %q", l)
+		}
+	}
+	n := len(got)
+	time.Sleep(100 * time.Millisecond) // five periods: a line here would be the stopped heartbeat's
+	if len(out.get()) != n {
+		t.Errorf("lines after stop: %q", out.get()[n:])
+	}
+	stop() // a second stop is harmless
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -23,10 +24,18 @@ const (
 	readChunk    = 4096
 	dialTimeout  = 3 * time.Second
 	writeTimeout = 3 * time.Second
-	// idleLimit drops a peer that stays silent this long while the channel
-	// is open: the loop is held meanwhile, so virtual time cannot move.
-	idleLimit = 10 * time.Second
 )
+
+// idleLimit drops a peer that stays silent this long while the channel is
+// open: the loop is held meanwhile, so virtual time cannot move. A
+// variable only so that tests need not wait 10 s.
+var idleLimit = 10 * time.Second
+
+// ErrIdleLimit is in LinkError (errors.Is) when the terminal dropped the
+// link because its peer stayed silent for idleLimit. The card is told only
+// "link dropped" (TS 102 223 has no cause for it) and sees a reply that
+// ends before it began, as if the peer had closed.
+var ErrIdleLimit = errors.New("no answer within the 10 s BIP limit")
 
 var errRxOverflow = fmt.Errorf("receive buffer exceeds %d bytes", maxRxBuffer)
 
@@ -122,7 +131,7 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
 	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), release: t.loop.Hold()}
-	t.ch = ch
+	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
 	r.ChannelStatus = &stk.ChannelStatus{Channel: channelID, Established: true}
@@ -146,6 +155,9 @@ func (t *Terminal) readLoop(ch *channel) {
 			t.loop.Post(func() { t.received(ch, data) })
 		}
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%w: %w", ErrIdleLimit, err)
+			}
 			ch.release(func() {
 				if ch.abandoned {
 					_ = ch.conn.Close() // the card is gone: nobody else will
@@ -156,6 +168,13 @@ func (t *Terminal) readLoop(ch *channel) {
 		}
 	}
 }
+
+// LinkError is why the last channel's link failed (ErrIdleLimit: its peer
+// stayed silent), nil if its peer closed it or it is still up; it stays
+// until the next OPEN CHANNEL, so the card's failure, logged after the
+// channel is closed, can be told apart from a peer's close. Call it from
+// inside simulated work.
+func (t *Terminal) LinkError() error { return t.linkErr }
 
 // readBufs holds readLoop's buffers, a channel's for the exchange: the
 // bytes read are copied out of it before they are posted.
@@ -188,6 +207,7 @@ func (t *Terminal) peerEnded(ch *channel, err error) {
 	}
 	if !errors.Is(err, io.EOF) {
 		t.tracef("channel %d: link failed: %v", channelID, err)
+		t.linkErr = err
 	}
 	ch.eof = true
 	if len(ch.rx) == 0 {

@@ -2,6 +2,7 @@ package stkterm
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -305,5 +306,48 @@ func TestRxOverflowDropsLink(t *testing.T) {
 	r.poke(t)
 	if got := r.card.lastTR().Result.String(); got != "3A/02" {
 		t.Fatalf("RECEIVE DATA after drop: %s, want 3A/02 channel closed", got)
+	}
+}
+
+// A peer silent past the idle limit is dropped as one that closed is —
+// the card hears "link dropped" either way — but LinkError tells the
+// two apart, until the next OPEN CHANNEL.
+func TestLinkError(t *testing.T) {
+	defer func(d time.Duration) { idleLimit = d }(idleLimit)
+	idleLimit = 100 * time.Millisecond // not a measure: only how long the test waits
+	closing := newServer(t, nil, false)
+	tests := []struct {
+		name string
+		srv  *server
+		idle bool // want ErrIdleLimit
+	}{
+		{"silent peer", newServer(t, nil, true), true},
+		{"peer closes without a reply", closing, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus),
+				stk.NewOpenChannel(2, tc.srv.addr, 100),
+				stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+			r.start(t) // settles once the link is down
+			if len(r.card.envs) != 1 || r.card.envs[0].ChannelStatus.Info != stk.ChannelLinkDropped {
+				t.Fatalf("envelopes %+v, want link dropped", r.card.envs)
+			}
+			r.card.push(stk.NewCloseChannel(4, 1))
+			r.poke(t)
+			var err error
+			r.loop.Do(func() { err = r.term.LinkError() })
+			if got := errors.Is(err, ErrIdleLimit); got != tc.idle {
+				t.Fatalf("LinkError %v after the channel closed, want idle limit %v", err, tc.idle)
+			}
+			// The next channel starts afresh (its peer closes at once).
+			r.card.push(stk.NewOpenChannel(5, closing.addr, 100))
+			r.poke(t)
+			r.loop.Do(func() { err = r.term.LinkError() })
+			if err != nil {
+				t.Fatalf("LinkError %v on a new channel", err)
+			}
+		})
 	}
 }

@@ -40,6 +40,8 @@ type Terminal struct {
 	lastLS *lsKey
 
 	ch *channel
+	// linkErr is why the last channel's link failed (LinkError).
+	linkErr error
 
 	pending    []stk.Envelope // envelopes the card answered 9300 to
 	retryTimer clock.Timer

@@ -147,15 +147,18 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 	}{
 		{[]string{"--devices", "0"}, "--devices 0: a fleet needs at least one device"},
 		{[]string{"--arrive-within", "0s"}, "--arrive-within 0s"},
+		{[]string{"--arrive-within", "99999h"}, "--arrive-within 99999h0m0s: at most 744h0m0s"},
 		{[]string{"--ptys", "1000000"}, "--ptys 1000000"},
 		{[]string{"--shard", "3/2"}, `--shard "3/2": want i/n with 0 ≤ i < n`},
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
+		{[]string{"--platform", "http://"}, `--platform "http://": no host: want http://host:port or https://host:port`},
+		{[]string{"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://"}, `--smdp sfr: "https://": no host: want http://host:port or https://host:port`},
 	} {
 		out.Reset()
 		errOut.Reset()
 		start := time.Now()
 		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.args...), &out, &errOut)
-		if code == 0 || !strings.Contains(errOut.String(), tc.want) {
+		if code != 2 || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want it to say %q", tc.args, code, errOut.String(), tc.want)
 		}
 		if d := time.Since(start); d > 30*time.Second {
