@@ -48,7 +48,7 @@ func TestChatLongLines(t *testing.T) {
 		`4F08A000000559101002E30F5A0A98920904000000007102004F08A0000005591010039000"`
 	log := "chat[1]: send (AT+CGLA=1,16,\"81E2910003BF2D00\"^M)\nchat[1]: expect (OK)\nchat[1]: " + answer[:80] + "\nchat[1]: " + answer[80:] + "^M\nchat[1]: ^M\nchat[1]: OK\nchat[1]:  -- got it\n" +
 		"chat[1]: send (\\d+++\\d)\nchat[1]: expect (OK)\nchat[1]: ^M\nchat[1]: OK\nchat[1]:  -- got it\n" +
-		"chat[1]: send (AT^M)\nchat[1]: expect (OK)\nchat[1]: ^M\nchat[1]: " + strings.Repeat("x", 80) + "\nchat[1]: \nchat[1]: OK\nchat[1]:  -- got it\n"
+		"chat[1]: send (ATI^M)\nchat[1]: expect (OK)\nchat[1]: ^M\nchat[1]: " + strings.Repeat("x", 80) + "\nchat[1]: \nchat[1]: OK\nchat[1]:  -- got it\n"
 	tr, err := Read("long.log", []byte(log), "")
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestChatLongLines(t *testing.T) {
 			got = append(got, e.Role.String()+" "+e.Text)
 		}
 	}
-	want := []string{"command AT+CGLA=1,16,\"81E2910003BF2D00\"", "info " + answer, "final OK", "command +++", "final OK", "command AT", "info " + strings.Repeat("x", 80), "final OK"}
+	want := []string{"command AT+CGLA=1,16,\"81E2910003BF2D00\"", "info " + answer, "final OK", "command +++", "final OK", "command ATI", "info " + strings.Repeat("x", 80), "final OK"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries\n got %q\nwant %q", got, want)
 	}

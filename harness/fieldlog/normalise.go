@@ -550,10 +550,16 @@ var urcPrefixes = []string{
 
 // unsolicited reports whether line, arriving while cmd awaits its final
 // result, is a URC rather than cmd's answer: a boot URC without a name
-// (RDY, SMS DONE), or a URC prefix that is not cmd's own (+CEREG: during
-// AT+CGLA; not during AT+CEREG?, but for the URC's shape).
+// (RDY, SMS DONE), any line during a bare AT, or a URC prefix that is not
+// cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?, but for the
+// URC's shape).
 func unsolicited(line, cmd string) bool {
 	if bareURC(line) { // boot URCs (Quectel's RDY, SIMCom's PB DONE)
+		return true
+	}
+	if strings.EqualFold(strings.TrimSpace(cmd), "AT") {
+		// A bare AT answers nothing but its final result: a line before
+		// it is the modem's own (the nRF9160 SLM's Ready at boot).
 		return true
 	}
 	for _, p := range urcPrefixes {

@@ -99,6 +99,9 @@ func TestRegistrationURCDuringRead(t *testing.T) {
 		{"+C5GREG: 2,1", "AT+C5GREG?", false},
 		// Other commands' own answers stay answers, whatever their shape.
 		{"+CPIN: READY", "AT+CPIN?", false},
+		// A bare AT answers nothing but OK.
+		{"Ready", "AT", true},
+		{"Ready", "ATI", false},
 	} {
 		if got := unsolicited(tc.line, tc.cmd); got != tc.want {
 			t.Errorf("%q during %s: unsolicited %v, want %v", tc.line, tc.cmd, got, tc.want)
