@@ -1141,6 +1141,22 @@ func TestCardAbsentTheLogsShow(t *testing.T) {
 	}
 }
 
+// TestICCIDStandInWording: a 20-digit ICCID without its check digit is
+// the operator's own digits; a shorter one has room for the digit, and
+// the plan says it may be mistyped.
+func TestICCIDStandInWording(t *testing.T) {
+	for _, tc := range []struct{ iccid, want string }{
+		{"89330100005021044452", "20 digits of the operator's own"}, // a wrong check digit
+		{"8944110068520000004", "19 digits whose last is not the check digit, 6: mistyped or altered? check it"},
+	} {
+		manifest := strings.Replace(orangePlain("standin", "generic"), "89330100005021044451", tc.iccid, 1)
+		p := reconstruct(t, writeFixture(t, "standin", map[string]string{ManifestFile: manifest, "host.log": "> AT\n< OK\n"}), Options{})
+		if !assumed(p, "ICCID "+tc.iccid, tc.want) {
+			t.Errorf("%s: assumptions:\n%s", tc.iccid, strings.Join(p.Assumptions, "\n"))
+		}
+	}
+}
+
 // TestTestFormsTheLogsShow: a refused test form of a command the logs
 // show no otherwise gets no verdict of personality.TestFormVerdicts, but
 // the replay must refuse it too: without any test form answered, the

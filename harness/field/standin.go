@@ -2,6 +2,7 @@ package field
 
 import (
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -38,8 +39,14 @@ func (p *Plan) standInFor(iccid, origin string) {
 	}
 	p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "iccid " + iccid,
 		Pattern: regexp.MustCompile(`\b(?:` + strings.Join(forms, "|") + `)F?\b|(?i:` + strings.Join(hexForms, "|") + `)`)}})
-	p.assume("ICCID %s (%s) has no E.118 check digit (20 digits of the operator's own, as GSM 11.11 allows): the emulated card, which checks it, holds %s instead; the replay sends %s where a command names %s, and compares the two as one",
-		iccid, origin, s, s, iccid)
+	// Only 20 digits leave no room for the check digit; a shorter ICCID
+	// with a wrong one is more likely mistyped or altered.
+	why := "20 digits of the operator's own, as GSM 11.11 allows"
+	if len(iccid) < 20 {
+		why = fmt.Sprintf("%d digits whose last is not the check digit, %c: mistyped or altered? check it", len(iccid), s[len(s)-1])
+	}
+	p.assume("ICCID %s (%s) has no E.118 check digit (%s): the emulated card, which checks it, holds %s instead; the replay sends %s where a command names %s, and compares the two as one",
+		iccid, origin, why, s, s, iccid)
 }
 
 // emulatedICCID is the ICCID the emulated card holds for a field one.
