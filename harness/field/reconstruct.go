@@ -807,6 +807,11 @@ func commandNames(line string) (names []string, ok bool) {
 	}
 	cmds, err := at.Parse(line)
 	if err != nil {
+		// The modem refuses the line whole; its first command still says
+		// what it was meant to be (AT+CMGL="ALL" with a note after it).
+		if m := leadingCommand.FindStringSubmatch(line); m != nil {
+			return []string{strings.ToUpper(m[1])}, true
+		}
 		return nil, true
 	}
 	for _, c := range cmds {
@@ -814,6 +819,10 @@ func commandNames(line string) (names []string, ok bool) {
 	}
 	return names, true
 }
+
+// leadingCommand is the first command name of an AT line: an extended
+// one (+CMGL, !ICCID, #XRESET, $QCSIMSTAT, ^SYSINFO) or a basic one.
+var leadingCommand = regexp.MustCompile(`^(?i:AT)\s*([+!#$%^*@][A-Za-z][A-Za-z0-9_]*|&?[A-Za-z])`)
 
 // ScenarioErr maps the scenario loader's error on the reconstructed text
 // back to where the offending line came from.

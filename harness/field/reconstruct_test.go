@@ -573,8 +573,12 @@ func TestCommandNames(t *testing.T) {
 		{"AT +CSQ", []string{"+CSQ"}},
 		// A ';' inside a string constant does not end a command.
 		{`AT+CGLA=1,10,"81;F2000000";+CSQ`, []string{"+CGLA", "+CSQ"}},
-		// A line the modem answers ERROR to names no command.
-		{"AT+CSQ;;+CREG?", nil},
+		// A line the modem answers ERROR to names its first command: what
+		// it was meant to be (a note typed after it, a stray character).
+		{"AT+CSQ;;+CREG?", []string{"+CSQ"}},
+		{`AT+CMGL="ALL" x`, []string{"+CMGL"}},
+		{"AT+CNMI=1,1\t\t// Enable \"new message indication\"", []string{"+CNMI"}},
+		{"AT#XRESET junk\"", []string{"#XRESET"}},
 	} {
 		got, ok := commandNames(tc.line)
 		if !ok || !slices.Equal(got, tc.want) {
