@@ -376,20 +376,25 @@ type CardFact struct {
 // cardCommands reach the card: their answers show it there or not.
 var cardCommands = []string{"+CPIN", "+CIMI", "+CCID", "+QCCID", "+ICCID", "!ICCID", "+CICCID", "+CRSM", "+CSIM", "+CGLA", "+CCHO", "+CNUM"}
 
-// cardAnswers reads whether a card command's answer shows the card: an
-// answer, or a PIN it wants, does; SIM not inserted (+CME ERROR: 10)
-// does not.
+// cardAnswers reads whether a command's answer shows the card: a card
+// command's answer, or a PIN it wants, does; SIM not inserted (+CME
+// ERROR: 10) to any command does not.
 func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, final string, o Obs) {
-	if len(cmds) != 1 || cmds[0].Form == atcodec.Test || !slices.Contains(cardCommands, cmds[0].Name) || len(answer) == 0 {
+	if len(cmds) == 0 || len(answer) == 0 {
 		return
 	}
 	o.Src.Line = answer[len(answer)-1].Line // the final result says it
 	cme := strings.TrimSpace(strings.TrimPrefix(final, "+CME ERROR:"))
-	switch {
-	case final == "OK", cme != final && (cme == "11" || cme == "12" || strings.EqualFold(cme, "SIM PIN required") || strings.EqualFold(cme, "SIM PUK required")):
-		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true})
-	case cme != final && (cme == "10" || strings.EqualFold(cme, "SIM not inserted")):
+	if cme != final && (cme == "10" || strings.EqualFold(cme, "SIM not inserted")) {
+		// Whatever the command (+CGATT, +COPS too): the modem found no card.
 		fs.Card = append(fs.Card, CardFact{Obs: o})
+		return
+	}
+	if len(cmds) != 1 || cmds[0].Form == atcodec.Test || !slices.Contains(cardCommands, cmds[0].Name) {
+		return
+	}
+	if final == "OK" || cme != final && (cme == "11" || cme == "12" || strings.EqualFold(cme, "SIM PIN required") || strings.EqualFold(cme, "SIM PUK required")) {
+		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true})
 	}
 }
 

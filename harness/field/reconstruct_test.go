@@ -1125,6 +1125,7 @@ func TestCardAbsentTheLogsShow(t *testing.T) {
 		{"gone by a URC, back at a read", "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[5.000] < +CPIN: SIM REMOVED\n[60.000] > AT+CIMI\n[60.010] < 208010000000012\n[60.011] < OK\n",
 			"{card: absent, from: 15s, until: 1m9s}  # host.log:4"},
 		{"a PIN the card wants is the card", "> AT+CPIN?\n< +CME ERROR: 11\n", ""},
+		{"SIM not inserted to another command", "> AT+CGATT=1\n< +CME ERROR: SIM not inserted\n", "{card: absent, from: 0s}  # host.log:2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := reconstruct(t, writeFixture(t, "nosim", map[string]string{ManifestFile: orangePlain("nosim", "generic"), "host.log": tc.log}), Options{})
