@@ -318,11 +318,11 @@ func cmdCFUN(m *Modem, c at.Command) error {
 	}
 	switch {
 	case fun == m.st.fun:
-	case fun == 0:
+	case fun == 0 && !m.o.Personality.CFUN0KeepsCard:
 		m.powerDown(true)
-	case fun == 4:
+	case fun == 0 || fun == 4: // the radio off, the card on
 		m.detach()
-	case m.st.fun == 0: // 0 → 1: card back on
+	case !m.st.cardOn: // 0 → 1: card back on
 		m.st.fun = fun
 		m.boot()
 	default: // 4 → 1
@@ -390,14 +390,16 @@ func (m *Modem) SetCardPresent(present bool) {
 		return
 	}
 	m.st.absent = !present
-	if m.st.off || m.st.fun == 0 || m.st.restarting {
+	if !present {
+		if m.st.cardOn {
+			m.detach()
+			m.powerDown(false)
+			m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
+			m.emit(KindCard, eventlog.F{"present": false})
+		}
 		return
 	}
-	if !present {
-		m.detach()
-		m.powerDown(false)
-		m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
-		m.emit(KindCard, eventlog.F{"present": false})
+	if m.st.off || m.st.fun == 0 && !m.o.Personality.CFUN0KeepsCard || m.st.restarting {
 		return
 	}
 	m.boot()

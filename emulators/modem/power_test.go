@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // regStats lists the <stat> of every registration event, in order.
@@ -259,5 +260,47 @@ func TestCardAbsent(t *testing.T) {
 	}
 	if fmt.Sprint(present) != "[true false true]" {
 		t.Errorf("card events present %v, want [true false true]", present)
+	}
+}
+
+// TestCFUN0KeepsCard: with cfun0_keeps_card (SARA-R4) +CFUN=0 only turns
+// the radio off, as +CFUN=4 does: the card stays readable, and +CFUN=1
+// attaches without reading it again; without it the card goes down.
+func TestCFUN0KeepsCard(t *testing.T) {
+	for _, tc := range []struct {
+		keeps bool
+		cpin  string
+	}{
+		{false, "+CME ERROR: 10"},
+		{true, "+CPIN: READY|OK"},
+	} {
+		t.Run(fmt.Sprint(tc.keeps), func(t *testing.T) {
+			p := personality.Generic()
+			p.CFUN0KeepsCard = tc.keeps
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0")
+			r.cmd(t, "AT+CMEE=1")
+			r.advance(t, 2*time.Second)
+			r.cmd(t, "AT+CFUN=0")
+			r.exchanges(t, []exchange{{"AT+CPIN?", tc.cpin}, {"AT+CEREG?", "+CEREG: 0,0|OK"}})
+			cards := 0
+			for _, e := range r.log.Events() {
+				if e.Kind == KindCard {
+					cards++
+				}
+			}
+			r.cmd(t, "AT+CFUN=1")
+			r.advance(t, 2*time.Second)
+			r.exchanges(t, []exchange{{"AT+CPIN?", "+CPIN: READY|OK"}, {"AT+CEREG?", "+CEREG: 0,5|OK"}})
+			read := 0
+			for _, e := range r.log.Events() {
+				if e.Kind == KindCard {
+					read++
+				}
+			}
+			if again := read - cards; again != map[bool]int{false: 1, true: 0}[tc.keeps] {
+				t.Errorf("the card read %d times at +CFUN=1", again)
+			}
+		})
 	}
 }

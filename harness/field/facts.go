@@ -505,6 +505,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		}
 	}
 	ceregSinceRestart := false // the host set +CEREG= after the last restart or ATZ
+	var fun0 *Src              // the +CFUN=0 in force, while the card has not answered under it
 	afterBoot := false         // a restart or an RDY since the last command
 	storedHere := false        // the log showed an AT&W (OK): the profile a restart loads is its
 	// bootList is what the modem sent after the log's first restart, the
@@ -609,7 +610,19 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			answer := t.Answer(k)
 			final := FinalOf(t, k)
 			fs.pinAnswers(cmds, answer, final, obs, Src{t.File, e.Line})
+			seen := len(fs.Card)
 			fs.cardAnswers(cmds, answer, final, obs)
+			if fun0 != nil && len(fs.Card) > seen && fs.Card[seen].Present {
+				fs.Dialect = append(fs.Dialect, Evidence{"cfun0_keeps_card", "true", fs.Card[seen].Src,
+					fmt.Sprintf("the card answers %s at +CFUN=0 (set at %s)", e.Text, *fun0), 0})
+				fun0 = nil // said once
+			}
+			switch {
+			case u == "AT+CFUN=0" && final == "OK":
+				fun0 = &obs.Src
+			case strings.HasPrefix(u, "AT+CFUN="):
+				fun0 = nil
+			}
 			switch {
 			case u == "AT+CFUN=1,1" && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)

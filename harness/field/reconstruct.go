@@ -374,6 +374,7 @@ var quirkFields = map[string]bool{
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true,
+	"cfun0_keeps_card": true,
 }
 
 // dialect lays the manifest's quirks over the personality, then holds it
@@ -515,6 +516,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "reg_no_act " + strconv.FormatBool(d.RegNoAcT), strconv.FormatBool(d.RegNoAcT) == ev.Value
 	case "searching_urc":
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
+	case "cfun0_keeps_card":
+		return "cfun0_keeps_card " + strconv.FormatBool(d.CFUN0KeepsCard), strconv.FormatBool(d.CFUN0KeepsCard) == ev.Value
 	case "location_hex":
 		have := d.LocationHex
 		if have == "" {

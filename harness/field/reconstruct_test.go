@@ -1162,6 +1162,25 @@ func TestICCIDStandInWording(t *testing.T) {
 	}
 }
 
+// TestCFUN0KeepsCardIsAQuirk: a card that answers at +CFUN=0 (a SARA-R4
+// keeps it powered) adds cfun0_keeps_card; one that answers only after
+// +CFUN=1 says nothing.
+func TestCFUN0KeepsCardIsAQuirk(t *testing.T) {
+	for _, tc := range []struct {
+		log  string
+		want bool
+	}{
+		{"> AT+CFUN=0\n< OK\n> AT+CPIN?\n< +CPIN: READY\n< OK\n> AT+CFUN=1\n< OK\n", true},
+		{"> AT+CFUN=0\n< OK\n> AT+CFUN=1\n< OK\n> AT+CPIN?\n< +CPIN: READY\n< OK\n", false},
+		{"> AT+CFUN=4\n< OK\n> AT+CPIN?\n< +CPIN: READY\n< OK\n", false},
+	} {
+		p := reconstruct(t, writeFixture(t, "cfun0", map[string]string{ManifestFile: orangePlain("cfun0", "generic"), "host.log": tc.log}), Options{})
+		if p.Dialect.CFUN0KeepsCard != tc.want || tc.want && !assumed(p, "device.quirks.cfun0_keeps_card: true", "(host.log:5)") {
+			t.Errorf("%q: cfun0_keeps_card %v, want %v:\n%s", tc.log, p.Dialect.CFUN0KeepsCard, tc.want, strings.Join(p.Assumptions, "\n"))
+		}
+	}
+}
+
 // TestTestFormsTheLogsShow: a refused test form of a command the logs
 // show no otherwise gets no verdict of personality.TestFormVerdicts, but
 // the replay must refuse it too: without any test form answered, the

@@ -104,6 +104,10 @@ type Personality struct {
 	// "+CEREG: 5,…"), as most modules do; without it the emulated modem
 	// goes from not registered straight to the outcome.
 	SearchingURC bool
+	// CFUN0KeepsCard leaves the card powered and readable at +CFUN=0, as
+	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
+	// answers READY; without it +CFUN=0 powers the card down.
+	CFUN0KeepsCard bool
 }
 
 // Hex digit cases (LocationHex).
@@ -368,6 +372,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.RegNoAcT, err = boolValue(v)
 		case "searching_urc":
 			p.SearchingURC, err = boolValue(v)
+		case "cfun0_keeps_card":
+			p.CFUN0KeepsCard, err = boolValue(v)
 		case "location_hex":
 			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)
