@@ -129,9 +129,10 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 }
 
 // candidates orders the known personalities: those whose maker the logs
-// name (a +CGMI answer, a model in a ModemManager line) first, then those
-// whose own markers the transcripts hold (markers; most first), generic
-// next, the others after.
+// name (a +CGMI answer, a model in a ModemManager line) or whose model,
+// then those whose own markers the transcripts hold (markers; most
+// first), then those whose maker's own commands they send
+// (vendorCommands), generic next, the others after.
 func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	makers := []struct{ maker, personality string }{
 		{"quectel", "quectel-eg25"}, {"sierra", "sierra-em7511"}, {"simcom", "simcom-a7600"},
@@ -163,6 +164,16 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	}
 	slices.SortStableFunc(marked, func(a, b string) int { return seen[b] - seen[a] })
 	out = append(out, marked...)
+	for _, m := range makers {
+		sends := func(t *fieldlog.Transcript) bool {
+			return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool {
+				return e.Role == fieldlog.Command && vendorCommands[m.maker].MatchString(e.Text)
+			})
+		}
+		if slices.Contains(names, m.personality) && !slices.Contains(out, m.personality) && slices.ContainsFunc(ts, sends) {
+			out = append(out, m.personality)
+		}
+	}
 	if !slices.Contains(out, "generic") {
 		out = append(out, "generic")
 	}
@@ -183,6 +194,18 @@ var modelFamilies = map[string]*regexp.Regexp{
 	"sierra":  regexp.MustCompile(`\b(?:EM[79]\d{3}|MC7\d{3}|WP7\d{3}|AR7\d{3})\b`),
 	"fibocom": regexp.MustCompile(`\b(?:L8[56]0(?:-GL)?|FM1[35]0|FM350|FG1[35]0|NL668)\b`),
 	"u-blox":  regexp.MustCompile(`\b(?:SARA|LARA|TOBY|LISA|LENA)-[A-Z]\d`),
+}
+
+// vendorCommands are, by maker, the command prefixes of its own AT
+// commands (Quectel's +QCFG, u-blox's +UDCONF, Sierra's !ENTERCND,
+// Fibocom's +GTUSBMODE, SIMCom's +CPSI), for logs that name neither maker
+// nor model.
+var vendorCommands = map[string]*regexp.Regexp{
+	"quectel": regexp.MustCompile(`^(?i:AT)\+Q[A-Z]`),
+	"u-blox":  regexp.MustCompile(`^(?i:AT)\+U[A-Z]`),
+	"sierra":  regexp.MustCompile(`^(?i:AT)![A-Z]`),
+	"fibocom": regexp.MustCompile(`^(?i:AT)\+GT[A-Z]`),
+	"simcom":  regexp.MustCompile(`^(?i:AT)\+(?:CPSI|CNMP|CNSMOD|CICCID|CGNSPWR|CSCLK|SIMEI)\b`),
 }
 
 // markers are, by personality, what it alone of the known ones sends or

@@ -323,6 +323,8 @@ func TestCandidatesFromMarkers(t *testing.T) {
 		{"Sierra's model", "> AT+CGMM\n< EM7455\n< OK\n", "sierra-em7511"},
 		{"u-blox's model", "> ATI\n< SARA-R410M-02B\n< OK\n", "ublox-sara-r5"},
 		{"Quectel's model", "> AT+CGMM\n< EC25\n< OK\n", "quectel-eg25"},
+		{"u-blox's own commands", "> AT+UDCONF=1,1\n< OK\n> AT+UAUTHREQ=1,0\n< OK\n", "ublox-sara-r5"},
+		{"Quectel's own commands", "> AT+QCFG=\"nwscanmode\",3\n< OK\n", "quectel-eg25"},
 		{"a model name inside a word is none", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n# see XSIM808X\n", "generic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
