@@ -3,6 +3,7 @@ package fieldlog
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,16 @@ func BenchmarkAnswerLongLog(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/command")
+}
+
+// TestLPACFinalNoCommandAwaited: an lpac log shows every line its driver
+// wrote; a final result no command awaited (the OK to lpac issue 179's
+// "T+CCHC=1", its A lost) is refused naming it, not kept with its command
+// lost from the replay.
+func TestLPACFinalNoCommandAwaited(t *testing.T) {
+	log := "AT_DEBUG: AT+CCHO=?\nAT_DEBUG:\nAT_DEBUG: OK\nAT_DEBUG: T+CCHC=1\nAT_DEBUG:\nAT_DEBUG: OK\nAT_DEBUG: AT+CCHC=2\nAT_DEBUG:\nAT_DEBUG: OK\n"
+	_, err := Read("lpac.log", []byte(log), LPAC)
+	if err == nil || !strings.Contains(err.Error(), "lpac.log:6: OK with no command before it: AT+CCHO=? (line 1) had its final result at line 3 already") {
+		t.Errorf("error %v", err)
+	}
 }

@@ -117,7 +117,30 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 		return nil, err
 	}
 	t.ShowsEcho = true // the driver logs every line it reads, the echo too
+	if err := oneFinalEach(file, t); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// oneFinalEach refuses a final result no command awaited, in a log that
+// shows every command the driver wrote: one too many for the last, or
+// the result of a line the log garbled (lpac issue 179's "T+CCHC=1",
+// its "A" lost), which would leave that command out of the replay.
+func oneFinalEach(file string, t *Transcript) error {
+	var last *Entry // the last command
+	lastFinal := 0  // the line of its final result
+	for i, e := range t.Entries {
+		switch {
+		case e.Role == Command:
+			last, lastFinal = &t.Entries[i], 0
+		case e.Role == Final && e.Cmd >= 0:
+			lastFinal = e.Line
+		case e.Role == Final && last != nil:
+			return errAt(file, e.Line, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a line the log does not show as a command", e.Text, clip(last.Text), last.Line, lastFinal)
+		}
+	}
+	return nil
 }
 
 type matched struct {
