@@ -442,7 +442,8 @@ func echoNext(recs []record, port string, pieces []string, cmd string) bool {
 // skipOpenAnswer turns into notes the answers a log begins inside: on
 // each port, the modem's lines up to the first final result nobody asked
 // for, all before the log's first command — the answer to a command the
-// log cut off (journalctl --since), which no replay can give again. It
+// log cut off (journalctl --since), which no replay can give again, or
+// from the echo of a command the log does not show. It
 // looks no further than the first command on any port: past it, a final
 // result nobody asked for is a stray one, not the start's, and the lines
 // before it on a quiet port are the conversation's. Each line skipped has
@@ -452,6 +453,7 @@ func skipOpenAnswer(t *Transcript) {
 	if first := slices.IndexFunc(head, func(e Entry) bool { return e.Role == Command }); first >= 0 {
 		head = head[:first]
 	}
+	skip := func(a *Entry) { a.Dir, a.Role, a.Joined, a.OpenAnswer = Tool, Note, false, true }
 	done := map[string]bool{} // ports whose open answer ended
 	for i, e := range head {
 		if e.Dir != Modem || e.Role != Final || e.Cmd >= 0 || done[e.Port] {
@@ -460,7 +462,22 @@ func skipOpenAnswer(t *Transcript) {
 		done[e.Port] = true
 		for j := range head[:i+1] {
 			if a := &head[j]; a.Dir == Modem && a.Port == e.Port {
-				a.Dir, a.Role, a.Joined, a.OpenAnswer = Tool, Note, false, true
+				skip(a)
+			}
+		}
+	}
+	// The echo of a command the log does not show (its frame sent before
+	// the log began, as in a gammu log cut mid-exchange) opens an answer
+	// too, final result or not: it and what follows it on its port are
+	// that answer, no URC.
+	for i, e := range head {
+		if e.Dir != Modem || e.Role == Final || done[e.Port] || !looksLikeCommand(e.Text) {
+			continue
+		}
+		done[e.Port] = true
+		for j := i; j < len(head); j++ {
+			if a := &head[j]; a.Dir == Modem && a.Port == e.Port {
+				skip(a)
 			}
 		}
 	}

@@ -49,6 +49,10 @@ func TestOpenAnswer(t *testing.T) {
 				mm("ttyUSB2", `<-- '<CR><LF>+CPIN: READY<CR><LF><CR><LF>OK<CR><LF>'`) + note +
 				mm("ttyUSB3", `<-- '<CR><LF>+CEREG: 1<CR><LF>'`) + mm("ttyUSB3", `<-- '<CR><LF>NO CARRIER<CR><LF>'`),
 			MM, nil, []Role{URC, Command, Info, Final, Note, URC, Final}},
+		// The echo of a command the log does not show opens the answer,
+		// its final result or not in the log.
+		{"mm, an echo with no command", mm("ttyUSB2", `<-- 'AT+CPIN?<CR><CR><LF>+CPIN: READY<CR><LF>'`) + mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`),
+			MM, []int{1}, []Role{Note, Note, Command, Final}},
 		{"two ports, an answer on each",
 			mm("ttyUSB3", `<-- '<CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `<-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'`) +
 				mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`),
