@@ -560,29 +560,39 @@ func TestJudge(t *testing.T) {
 	plain := Part{Kind: KindPreinstalled}
 	sig := Part{Kind: KindDownload, CardFault: "bad_euicc_signature"}
 	reject := Part{Kind: KindPreinstalled, AttachReject: 15}
+	quota := "download: eligibility: daily quota of 10 downloads reached"
 	for _, tc := range []struct {
 		name     string
 		p        Part
 		switched bool
 		why      string
 		want     string // "" as planned, else a part of the reason
+		first    string // the first failure, when not why
 	}{
-		{"nothing injected, switched", plain, true, "", ""},
-		{"nothing injected, switched after a failure it got over", plain, true, listFails, ""},
-		{"nothing injected, stayed by the platform", plain, false, listFails, "nothing injected: preferred list: reply"},
-		{"nothing injected, stayed silently", plain, false, "", "no failure logged"},
-		{"card fault, refused by the SM-DP+", sig, false, badSig, ""},
-		{"card fault, refused for another reason", sig, false, otherSig, "not by its injected card fault bad_euicc_signature: download"},
-		{"card fault, never got to download", sig, false, listFails, "not by its injected card fault"},
-		{"card fault, switched", sig, true, "", "switched despite its injected card fault bad_euicc_signature"},
-		{"card fault on a preinstalled card never acts", Part{Kind: KindPreinstalled, CardFault: "bad_euicc_signature"}, true, "", ""},
-		{"attach reject, fell back", reject, false, rejected, ""},
-		{"attach reject, switched", reject, true, rejected, "switched despite its injected attach reject #15"},
-		{"attach reject, stayed by the platform", reject, false, listFails, "not by its injected attach reject #15: preferred list"},
-		{"attach reject, stayed silently", reject, false, "", "no failure logged, not by its injected attach reject #15"},
-		{"both faults, the download's shows", Part{Kind: KindDownload, CardFault: "bad_euicc_signature", AttachReject: 15}, false, badSig, ""},
+		{"nothing injected, switched", plain, true, "", "", ""},
+		{"nothing injected, switched after a failure it got over", plain, true, listFails, "", ""},
+		{"nothing injected, stayed by the platform", plain, false, listFails, "nothing injected: preferred list: reply", ""},
+		{"nothing injected, stayed silently", plain, false, "", "no failure logged", ""},
+		{"card fault, refused by the SM-DP+", sig, false, badSig, "", ""},
+		{"card fault, refused for another reason", sig, false, otherSig, "not by its injected card fault bad_euicc_signature: download", ""},
+		{"card fault, never got to download", sig, false, listFails, "not by its injected card fault", ""},
+		{"card fault, switched", sig, true, "", "switched despite its injected card fault bad_euicc_signature", ""},
+		{"card fault on a preinstalled card never acts", Part{Kind: KindPreinstalled, CardFault: "bad_euicc_signature"}, true, "", "", ""},
+		{"attach reject, fell back", reject, false, rejected, "", ""},
+		{"attach reject, switched", reject, true, rejected, "switched despite its injected attach reject #15", ""},
+		{"attach reject, stayed by the platform", reject, false, listFails, "not by its injected attach reject #15: preferred list", ""},
+		{"attach reject, stayed silently", reject, false, "", "no failure logged, not by its injected attach reject #15", ""},
+		{"both faults, the download's shows", Part{Kind: KindDownload, CardFault: "bad_euicc_signature", AttachReject: 15}, false, badSig, "", ""},
+		// A long dwell's retries end on the platform's quota: the first
+		// failure was the injected one.
+		{"card fault, retried up to the quota", sig, false, quota, "", badSig},
+		{"card fault, neither first nor last", sig, false, otherSig, "not by its injected", quota},
 	} {
-		got := judge(tc.p, tc.switched, tc.why)
+		first := tc.first
+		if first == "" {
+			first = tc.why
+		}
+		got := judge(tc.p, tc.switched, first, tc.why)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: judged %q, want %q", tc.name, got, tc.want)
 		}

@@ -70,8 +70,10 @@ type live struct {
 	switched time.Duration
 	home     string
 	// why is the last failure the device's log gave (a download refused,
-	// an attach rejected), for the report of devices that stayed.
-	why string
+	// an attach rejected), for the report of devices that stayed; first
+	// is the first: the injected fault, which later retries may meet in
+	// another form (the platform's daily quota on a download retried).
+	why, first string
 	// silent is what the card read of the last exchange it failed
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
@@ -406,6 +408,9 @@ func (s *storm) start(p plan, epoch time.Time) *live {
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	if why, ok := cardFailure(e, l.silent); ok {
 		l.why = why
+		if l.first == "" {
+			l.first = why
+		}
 		return
 	}
 	switch {
@@ -498,7 +503,7 @@ func (s *storm) retire(l *live, stopped string) {
 		return
 	}
 	switched := !strings.HasPrefix(imsi, s.t.HomeOp.PLMN) && l.switched > 0
-	if reason := judge(l.p.Part, switched, l.why); reason != "" {
+	if reason := judge(l.p.Part, switched, l.first, l.why); reason != "" {
 		s.failBecause(l, reason, reason)
 		return
 	}
@@ -542,10 +547,12 @@ func (p Part) injections() []injection {
 
 // judge holds a device that ran its dwell to what its part of the mix set
 // it up for: with nothing injected it switches; with a fault it stays on
-// its original profile, the last failure its card logged being the
-// injected one (the method's fallback, not a harness failure). Anything
-// else is a failed device; judge says why, or "" when it did as planned.
-func judge(p Part, switched bool, why string) string {
+// its original profile, the first or the last failure its card logged
+// being the injected one (the method's fallback, not a harness failure;
+// a long dwell's retries may end on what they cause, as the platform's
+// daily quota). Anything else is a failed device; judge says why, or ""
+// when it did as planned.
+func judge(p Part, switched bool, first, why string) string {
 	in := p.injections()
 	names := make([]string, len(in))
 	for i, j := range in {
@@ -563,7 +570,7 @@ func judge(p Part, switched bool, why string) string {
 		return "switched despite its injected " + injected
 	}
 	for _, j := range in {
-		if j.shows(why) {
+		if j.shows(why) || j.shows(first) {
 			return ""
 		}
 	}
