@@ -398,6 +398,19 @@ func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fi
 	}
 }
 
+// cardReturns are the sights of the card that follow one of its absence:
+// the modem reads it again as at boot, and its boot URCs (an EG25's
+// +QUSIM: 1) are no REFRESH's.
+func (fs *Facts) cardReturns() []Obs {
+	var out []Obs
+	for i, c := range fs.Card {
+		if c.Present && i > 0 && !fs.Card[i-1].Present {
+			out = append(out, c.Obs)
+		}
+	}
+	return out
+}
+
 // cardURC reads a +CPIN URC: the card ready or wanting a PIN, or gone.
 func (fs *Facts) cardURC(text string, o Obs) {
 	v, ok := strings.CutPrefix(text, "+CPIN:")
@@ -834,7 +847,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 				bootList = append(bootList, e.Text)
 			}
-			starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted)
+			starts := slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted, fs.cardReturns())
 			if fs.PowerOn != nil {
 				starts = append(starts, *fs.PowerOn)
 			}

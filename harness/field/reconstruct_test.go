@@ -1135,6 +1135,13 @@ func TestCardAbsentTheLogsShow(t *testing.T) {
 			}
 		})
 	}
+	// The card's boot URCs when it comes back are no REFRESH's.
+	back := "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[20.000] < +CPIN: READY\n[20.001] < +QUSIM: 1\n"
+	manifestEG25 := strings.Replace(orangePlain("nosim", "quectel-eg25"), "personality: quectel-eg25", "personality: quectel-eg25\n  check_interval: 1h", 1)
+	p := reconstruct(t, writeFixture(t, "nosim", map[string]string{ManifestFile: manifestEG25, "host.log": back}), Options{})
+	if len(p.Facts.Refreshes) != 0 || assumed(p, "REFRESH") {
+		t.Errorf("the card's return taken for a REFRESH: %v\n%s", p.Facts.Refreshes, strings.Join(p.Assumptions, "\n"))
+	}
 	// Without a profile in the manifest, the error says why none is read.
 	manifest := strings.Replace(orangePlain("nosim", "generic"), "  profiles:\n    - {iccid: \"89330100005021044451\", operator: orange-fr, enabled: true}\n", "", 1)
 	f, err := Load(writeFixture(t, "nosim", map[string]string{ManifestFile: manifest, "host.log": "> AT+CIMI\n< +CME ERROR: 10\n"}))
