@@ -160,7 +160,7 @@ func (m *Modem) handler(c at.Command) handler {
 	switch {
 	case p.NoTestForms && c.Form == at.Test:
 		return nil
-	case c.Name == p.ICCIDCommand:
+	case c.Name == p.ICCIDName():
 		return cmdCCID
 	case c.Name == "+CCID", !p.Supports(c.Name):
 		return nil

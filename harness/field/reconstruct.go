@@ -789,7 +789,7 @@ func NotEmulated(line string, emulated func(string) bool, d personality.Personal
 		return "" // not a command line (an SMS PDU): sent as recorded
 	}
 	for _, n := range names {
-		if n == d.ICCIDCommand {
+		if n == d.ICCIDName() {
 			continue
 		}
 		if !emulated(n) {

@@ -222,7 +222,7 @@ func markers() map[string][]string {
 	}
 	for _, p := range personality.Builtin() {
 		if p.ICCIDCommand != "" {
-			add("AT"+p.ICCIDCommand, p.Name)
+			add("AT"+p.ICCIDName(), p.Name)
 		}
 		for _, u := range slices.Concat(p.BootURCs, p.RefreshURCs) {
 			add(u, p.Name)

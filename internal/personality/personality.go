@@ -34,7 +34,7 @@ type Personality struct {
 	Name         string
 	Base         string         // the personality this one was composed on, "" if none
 	Model        string         // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
-	ICCIDCommand string         // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID"
+	ICCIDCommand string         // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID?" (a read form keeps its "?")
 	ICCIDPrefix  string         // its answer prefix: "+CCID: ", "+QCCID: ", "+ICCID: ", "!ICCID: "
 	CCHOForm     string         // "prefixed" (+CCHO: 1), "bare" (1), "long" (a session id, not the channel)
 	NoCCHC       bool           // +CCHC answers ERROR; close with MANAGE CHANNEL over +CSIM
@@ -156,6 +156,10 @@ func Generic() Personality {
 		Timeouts: DefaultTimeouts,
 	}
 }
+
+// ICCIDName is the ICCID command's name, without the "?" of a read form
+// ("!ICCID?" is sent, "!ICCID" is the command).
+func (p Personality) ICCIDName() string { return strings.TrimSuffix(p.ICCIDCommand, "?") }
 
 // Names returns the names of the known personalities, sorted.
 func Names() []string { return fixtures.PersonalityNames() }

@@ -3,6 +3,7 @@ package record
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,6 +67,15 @@ func Draft(rec *Recording, name string) (string, error) {
 			places = append(places, i)
 		}
 	}
+	// The base's own ICCID command that read the ICCID leaves nothing to
+	// draft: the script tries the others too, and some answer as well.
+	baseReads := false
+	for i, e := range ex {
+		if e.raw[0] == '>' && strings.EqualFold(text(e), "AT"+base.ICCIDCommand) {
+			info, final := answer(i)
+			baseReads = baseReads || text(final) == "OK" && slices.ContainsFunc(info, func(l exchange) bool { return iccidLine.MatchString(text(l)) })
+		}
+	}
 	testForm := -1 // in ex
 	var verdict personality.TestFormVerdict
 	if v := personality.TestFormVerdicts(conv); len(v) > 0 {
@@ -105,13 +115,14 @@ func Draft(rec *Recording, name string) (string, error) {
 			if !ok && text(final) == "ERROR" && !base.NoCCHC {
 				set(final.line, "no_cchc", "true", "+CCHC answers ERROR")
 			}
-		case "AT"+strings.ToUpper(base.ICCIDCommand) == upper || isICCIDCommand(upper):
+		case !baseReads && isICCIDCommand(upper):
 			for _, l := range info {
 				m := iccidLine.FindStringSubmatch(text(l))
 				if m == nil || !ok {
 					continue
 				}
-				if c := strings.TrimSuffix(strings.TrimPrefix(cmd, "AT"), "?"); c != base.ICCIDCommand {
+				// As sent: a read form keeps its "?" (AT!ICCID?).
+				if c := strings.ToUpper(strings.TrimPrefix(cmd, cmd[:2])); c != base.ICCIDCommand {
 					set(e.line, "iccid_command", strconv.Quote(c), "the command that read the ICCID")
 				}
 				if m[1] != base.ICCIDPrefix {

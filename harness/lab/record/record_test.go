@@ -252,12 +252,31 @@ func TestDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Base != "generic" || p.Model != "EM7511" || p.ICCIDCommand != "!ICCID" || p.ICCIDPrefix != "!ICCID: " ||
+	if p.Base != "generic" || p.Model != "EM7511" || p.ICCIDCommand != "!ICCID?" || p.ICCIDPrefix != "!ICCID: " ||
 		p.CCHOForm != personality.CCHOLong || !p.NoCCHC || !p.NoTestForms || !p.Identifies("Model: EM7511") {
 		t.Errorf("draft:\n%s\n%+v", y, p)
 	}
 	if !strings.Contains(y, "# - ccho_form: the +CCHO answer \"+CCHO: 00000000038aa32f\" (at.log:12)") {
 		t.Errorf("draft does not cite its lines:\n%s", y)
+	}
+}
+
+// The base's own ICCID command reads the ICCID: the draft keeps it, though
+// another the script tries answers too (an EG25 answers AT+CCID as well as
+// AT+QCCID).
+func TestDraftKeepsTheBaseICCIDCommand(t *testing.T) {
+	r := rec(t,
+		"T > AT+QCCID", "T < +QCCID: 89330100000000000012", "T < OK",
+		"T > AT+CCID", "T < +CCID: 89330100000000000012", "T < OK",
+	)
+	r.Manifest.Personality = "quectel-eg25"
+	r.Dir = "rec"
+	y, err := Draft(r, "eg25-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(y, "iccid_command") || strings.Contains(y, "iccid_prefix") {
+		t.Errorf("draft replaces the base's ICCID command:\n%s", y)
 	}
 }
 
