@@ -188,12 +188,25 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		r.transcript.Close()
 		return nil, err
 	}
-	for _, cmd := range []string{"ATE0", "AT+CMEE=2"} {
-		if _, err := r.AT.Command(cmd); err != nil {
-			r.AT.Close()
-			r.transcript.Close()
-			return nil, fmt.Errorf("lab: %s on %s: %w", cmd, c.Modem, err)
+	if _, err := r.AT.Command("ATE0"); err != nil {
+		r.AT.Close()
+		r.transcript.Close()
+		return nil, fmt.Errorf("lab: ATE0 on %s: %w", c.Modem, err)
+	}
+	// Verbose errors where the modem has them; some (an nRF9160's SLM)
+	// refuse +CMEE=2 and give numbers, which the client reads as well, or
+	// a bare ERROR.
+	if _, err := r.AT.Command("AT+CMEE=2"); err != nil {
+		r.note("AT+CMEE=2 refused (%v): numeric errors", err)
+		if _, err := r.AT.Command("AT+CMEE=1"); err != nil {
+			r.note("AT+CMEE=1 refused too (%v): errors are a bare ERROR", err)
 		}
+	}
+	// The operator by number, as the specs read it: 27.007 leaves the
+	// default format to the maker, and most modules name it (+COPS:
+	// 0,0,"Orange F",7) until told.
+	if _, err := r.AT.Command("AT+COPS=3,2"); err != nil {
+		r.note("AT+COPS=3,2 refused (%v): +COPS? names the operator in the modem's own format", err)
 	}
 	if c.Backend != nil {
 		c.Backend.Start()

@@ -62,6 +62,45 @@ func TestCheckRestoresVerboseResults(t *testing.T) {
 	r.Close()
 }
 
+// TestOpenSetsUpTheHost: lab.Open sets echo off, verbose errors and the
+// numeric operator format; a modem that refuses +CMEE=2 (an nRF9160's
+// SLM) gets +CMEE=1 and the run goes on, the transcript saying so.
+func TestOpenSetsUpTheHost(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		refuse  []string
+		sent    []string
+		noteHas string
+	}{
+		{"all answered", nil, []string{"> ATE0", "> AT+CMEE=2", "> AT+COPS=3,2"}, ""},
+		{"+CMEE=2 refused", []string{"AT+CMEE=2"}, []string{"> AT+CMEE=2", "> AT+CMEE=1", "> AT+COPS=3,2"}, "AT+CMEE=2 refused"},
+		{"+CMEE refused", []string{"AT+CMEE=2", "AT+CMEE=1"}, []string{"> AT+CMEE=1"}, "errors are a bare ERROR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				if slices.Contains(tc.refuse, strings.TrimSpace(l)) {
+					return "\r\nERROR\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			dir := t.TempDir()
+			r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: timeouts(silence), Slack: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, TranscriptFile))
+			for _, want := range append(tc.sent, tc.noteHas) {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("transcript lacks %q:\n%s", want, b)
+				}
+			}
+		})
+	}
+}
+
 // A modem that goes silent mid-run: the command fails naming itself and
 // the port within the personality's command timeout, and the transcript
 // has every line with wall-clock time.
@@ -131,7 +170,7 @@ func TestSilentLastCommandReadsAsUnanswered(t *testing.T) {
 		}, "", `AT+CGLA=1,10,"80CA005A00"`}, // noted as the host moves on
 		{"answered", []string{"AT+CPIN?"}, func(string) string { return "\r\n+CPIN: READY\r\n\r\nOK\r\n" }, "", ""},
 		{"answered late", []string{"AT+CPIN?", "AT+COPS=?"}, func(l string) string {
-			if strings.HasPrefix(l, "AT+COPS") {
+			if l == "AT+COPS=?" {
 				return ""
 			}
 			return "\r\nOK\r\n"

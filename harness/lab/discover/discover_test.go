@@ -114,6 +114,34 @@ func TestProbeEveryPersonality(t *testing.T) {
 	}
 }
 
+// A modem that finds no card says so once a command, and the proposal
+// says the card is missing, not only that no ICCID command answered.
+func TestProbeNoCard(t *testing.T) {
+	s, err := scenario.Load("../../../fixtures/scenarios/lab-home.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Faults = append(s.Faults, scenario.Fault{Kind: scenario.CardAbsent})
+	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: "generic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := atclient.Open(r.Modem.Path(), atclient.WithTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pr, err := Probe(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pr.String()
+	if strings.Count(text, "AT+CCID: SIM not inserted") != 1 || !strings.Contains(text, "the modem finds no card") {
+		t.Errorf("proposal:\n%s", text)
+	}
+}
+
 // A GPS port streaming NMEA sentences is refused, saying why.
 func TestProbeRefusesNonModem(t *testing.T) {
 	master, port := answerpty.Master(t)

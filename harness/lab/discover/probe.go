@@ -40,7 +40,8 @@ func (p Proposal) String() string {
 }
 
 // Probe asks a port what it is and proposes a personality: a port that
-// does not answer AT with OK is refused (lab.ErrNotAModem); then ATI,
+// does not answer AT with OK is refused (lab.ErrNotAModem); then (with
+// +CMEE=2, or 1, so a missing card says so) ATI,
 // AT+CGMI and AT+CGMM are matched against each personality's identify
 // patterns, and the ICCID commands settle it (the personality whose
 // command reads the ICCID, preferring one the identity matched).
@@ -50,6 +51,12 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		return pr, fmt.Errorf("%w; refusing %s (a GPS/NMEA, diagnostics or console port answers like this)", err, c.Port())
 	}
 	c.Command("ATE0") // an echo would only be noise; a modem without ATE0 still answers
+	// Errors with their cause, so that a modem without its card says so
+	// (+CME ERROR: 10) instead of a bare ERROR; numeric where verbose is
+	// refused.
+	if _, err := c.Command("AT+CMEE=2"); err != nil {
+		c.Command("AT+CMEE=1")
+	}
 	for _, cmd := range []string{"ATI", "AT+CGMI", "AT+CGMM"} {
 		if rsp, err := c.Command(cmd); err == nil {
 			for _, l := range rsp.Lines {
@@ -85,6 +92,7 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		}
 	}
 	tried := map[string]error{}
+	noCard := false // an ICCID command answered SIM not inserted
 	for _, p := range order {
 		err, done := tried[p.ICCIDCommand]
 		if !done {
@@ -95,12 +103,14 @@ func Probe(c *atclient.Client) (Proposal, error) {
 			if err == nil {
 				pr.ICCID = id
 			}
-		}
-		if err != nil {
 			var cme *atclient.CMEError
 			if errors.As(err, &cme) && cme.Code == 10 {
+				// Said once a command, not once a personality that has it.
+				noCard = true
 				pr.Reasons = append(pr.Reasons, fmt.Sprintf("AT%s: SIM not inserted; the ICCID command cannot confirm the dialect", p.ICCIDCommand))
 			}
+		}
+		if err != nil {
 			continue
 		}
 		pr.Personality = p.Name
@@ -112,12 +122,16 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		pr.Reasons = append(pr.Reasons, fmt.Sprintf("AT%s reads the ICCID (answer %q)", p.ICCIDCommand, strings.TrimSpace(p.ICCIDPrefix)))
 		return pr, nil
 	}
+	none := "no ICCID command answered"
+	if noCard {
+		none = "no ICCID command answered, the modem finds no card: insert (or power) the card and probe again to confirm the dialect"
+	}
 	if len(matched) > 0 {
 		pr.Personality = matched[0].Name
-		pr.Reasons = append(pr.Reasons, fmt.Sprintf("the identity matches %q; no ICCID command answered", matched[0].Identify))
+		pr.Reasons = append(pr.Reasons, fmt.Sprintf("the identity matches %q; %s", matched[0].Identify, none))
 		return pr, nil
 	}
 	pr.Personality = "generic"
-	pr.Reasons = append(pr.Reasons, "no vendor pattern matches and no ICCID command answered: start from generic and record a session (esimhil lab record)")
+	pr.Reasons = append(pr.Reasons, "no vendor pattern matches and "+none+"; start from generic and record a session (esimhil lab record)")
 	return pr, nil
 }
