@@ -76,6 +76,24 @@ func Draft(rec *Recording, name string) (string, error) {
 			baseReads = baseReads || text(final) == "OK" && slices.ContainsFunc(info, func(l exchange) bool { return iccidLine.MatchString(text(l)) })
 		}
 	}
+	// Every +CGLA refused while +CCHO opened a channel: the modem takes
+	// the card only through +CSIM (cgla_refused, an FM350's).
+	cglaRefused, cglaSeen, firstRefusal := true, false, exchange{}
+	for i, e := range ex {
+		if u := strings.ToUpper(text(e)); e.raw[0] == '>' && strings.HasPrefix(u, "AT+CGLA=") && !strings.HasSuffix(u, "=?") {
+			_, final := answer(i)
+			cglaSeen = true
+			switch {
+			case text(final) == "OK":
+				cglaRefused = false
+			case firstRefusal.raw == "":
+				firstRefusal = final
+			}
+		}
+	}
+	if cglaSeen && cglaRefused && firstRefusal.raw != "" && text(firstRefusal) == "ERROR" && !base.CGLARefused {
+		set(firstRefusal.line, "cgla_refused", "true", "every +CGLA answers ERROR")
+	}
 	testForm := -1 // in ex
 	var verdict personality.TestFormVerdict
 	if v := personality.TestFormVerdicts(conv); len(v) > 0 {

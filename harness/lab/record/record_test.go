@@ -280,6 +280,29 @@ func TestDraftKeepsTheBaseICCIDCommand(t *testing.T) {
 	}
 }
 
+// Every +CGLA refused with a bare ERROR, the channel opened: the draft
+// says cgla_refused (only +CSIM reaches the card, an FM350's); one +CGLA
+// answered says nothing.
+func TestDraftCGLARefused(t *testing.T) {
+	for _, tc := range []struct {
+		lines []string
+		want  bool
+	}{
+		{[]string{`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1", "T < OK", `T > AT+CGLA=1,10,"81E2910003BF3E00"`, "T < ERROR"}, true},
+		{[]string{`T > AT+CCHO="A0000005591010FFFFFFFF8900000100"`, "T < +CCHO: 1", "T < OK", `T > AT+CGLA=1,10,"81E2910003BF3E00"`, `T < +CGLA: 4,"6115"`, "T < OK"}, false},
+	} {
+		r := rec(t, tc.lines...)
+		r.Dir = "rec"
+		y, err := Draft(r, "fm-x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(y, "cgla_refused: true"); got != tc.want {
+			t.Errorf("cgla_refused %v, want %v:\n%s", got, tc.want, y)
+		}
+	}
+}
+
 // no_test_forms by personality.TestFormVerdicts: a refused test form
 // speaks for the modem only when the command itself works; the first test
 // form that speaks decides.
