@@ -167,6 +167,7 @@ type pending struct {
 	sent    time.Time
 	timeout time.Duration
 	late    bool
+	poll    bool // Poll's: not waited for once late, nor resynced after
 	// timeout is p's index in Client.timeouts once it timed out; -1
 	// before, or when it is not kept.
 	timeoutAt int
@@ -268,21 +269,31 @@ var answerNames = map[string][]string{
 // lines of those names are its answer while it is pending, where a
 // generic client would take them for URCs.
 func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error) {
-	return c.command(cmd, c.timeout, answers)
+	return c.command(cmd, c.timeout, answers, false)
 }
 
 // CommandWithin is Command with its own timeout instead of the client's
 // (WithTimeout): a poll of a restarting modem gives up sooner than a
 // command that must be answered.
 func (c *Client) CommandWithin(cmd string, timeout time.Duration) (*Response, error) {
-	return c.command(cmd, timeout, nil)
+	return c.command(cmd, timeout, nil, false)
 }
 
-func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*Response, error) {
+// Poll is CommandWithin for a poll of a modem expected to be silent for a
+// while (restarting): if it times out, the next command line goes out
+// without waiting for its late answer and without a resync, since the
+// polls are their own (AT until OK). An answer that comes before the next
+// line is still filed under it.
+func (c *Client) Poll(cmd string, timeout time.Duration) (*Response, error) {
+	return c.command(cmd, timeout, nil, true)
+}
+
+func (c *Client) command(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
 	c.settleLate(true)
 	p := newPending(cmd)
+	p.poll = poll
 	if cmds, err := at.Parse(cmd); err == nil {
 		for _, x := range cmds {
 			p.names[x.Name] = true
@@ -400,15 +411,15 @@ func (c *Client) settleLate(resync bool) string {
 	if c.grace > 0 {
 		grace = c.grace
 	}
-	if silent || failed {
-		grace = 0 // a silent modem's commands go out at once, as before the first resync
+	if silent || failed || lp.poll {
+		grace = 0 // a silent modem's commands go out at once, as a poll's next
 	}
 	if c.awaitLate(lp, grace) {
 		return ""
 	}
 	c.clearPending(lp)
 	c.tracef("#", fieldlog.NoAnswerNote(lp.line))
-	if resync && !silent && !failed {
+	if resync && !silent && !failed && !lp.poll {
 		c.resync(lp)
 	}
 	return lp.line

@@ -138,3 +138,20 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A poll that times out (a restarting modem) is not waited for, nor
+// followed by a resync: the next poll goes out at once.
+func TestPollNotWaitedFor(t *testing.T) { onBothPorts(t, testPollNotWaitedFor) }
+
+func testPollNotWaitedFor(t *testing.T, kind string) {
+	c, s := newScriptOn(t, kind, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(time.Minute), WithLateGrace(time.Minute))
+	if _, err := c.Poll("AT+SLOW", 50*time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	if rsp, err := c.Poll("AT", 30*time.Second); err != nil || rsp.Final != "OK" {
+		t.Fatalf("AT: %v %v", rsp, err)
+	}
+	if got := s.lines(); got != "AT+SLOW|AT" {
+		t.Errorf("the modem got %q, want no resync", got)
+	}
+}
