@@ -66,6 +66,11 @@ func WithTimestamps(now func() time.Time) Option { return func(c *Client) { c.no
 // down wait for it within their own timeout.
 func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnect = d } }
 
+// WithLateGrace sets how long the next command waits, before it is sent,
+// for the late answer of one that timed out (default: as long as that
+// command was given). Zero: the client's default.
+func WithLateGrace(d time.Duration) Option { return func(c *Client) { c.grace = d } }
+
 // Limits on what a misbehaving modem can make the client hold.
 const (
 	// MaxURCs is how many unsolicited lines are kept; a flood drops the
@@ -73,7 +78,35 @@ const (
 	MaxURCs = 1024
 	// MaxLines is how many information lines one command collects.
 	MaxLines = 4096
+	// MaxTimeouts is how many timed-out commands Timeouts keeps.
+	MaxTimeouts = 256
 )
+
+// Timeout is a command that got no final result within its time, and
+// what became of it.
+type Timeout struct {
+	Command string
+	Within  time.Duration // the time it was given
+	// Late is when its final result came after all, from its sending;
+	// 0: it never came (the client gave up on it).
+	Late time.Duration
+}
+
+func (t Timeout) String() string {
+	s := fmt.Sprintf("the modem did not answer %s within %v", t.Command, t.Within)
+	if t.Late > 0 {
+		s += fmt.Sprintf(" (late answer after %.1fs)", t.Late.Seconds())
+	}
+	return s
+}
+
+// Timeouts returns the commands that timed out so far, oldest first (the
+// first MaxTimeouts).
+func (c *Client) Timeouts() []Timeout {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Timeout(nil), c.timeouts...)
+}
 
 // ErrPortDown is wrapped by the error of a command whose port dropped.
 var ErrPortDown = errors.New("at: port dropped")
@@ -100,10 +133,16 @@ type Client struct {
 	done    chan struct{}
 	traceMu sync.Mutex
 
-	// unanswered is the last command line sent when it timed out and
-	// nothing answered it since, nor was another line sent: what a
-	// transcript ending now leaves without a final result. Guarded by mu.
-	unanswered string
+	// late is the last command that timed out, still awaited: its
+	// answer, if it comes, is filed under it (and noted as late), never
+	// taken as the next command's. The next command first waits for it
+	// (settleLate). silent: the modem answered nothing since a resync
+	// went unanswered; commands then go out without waiting. Guarded by mu.
+	late     *pending
+	silent   bool
+	grace    time.Duration
+	timeouts []Timeout
+	strays   int // final results that came with no command pending
 
 	ctx      context.Context // ends with Close: stops a reconnect
 	cancel   context.CancelFunc
@@ -123,6 +162,18 @@ type pending struct {
 	// under the command.
 	truncated, overlong int
 	err                 error
+	// sent is when the line went out and timeout what it was given;
+	// late marks it timed out and still awaited (Client.late).
+	sent    time.Time
+	timeout time.Duration
+	late    bool
+	poll    bool // Poll's: not waited for once late, nor resynced after
+	// timeout is p's index in Client.timeouts once it timed out; -1
+	// before, or when it is not kept.
+	timeoutAt int
+	// strays is Client.strays when p was sent: a resync counts the
+	// final results that come after its AT's with nothing pending.
+	strays int
 }
 
 // Open opens the tty at path shared (the emulator's pty, which people and
@@ -194,21 +245,16 @@ func (c *Client) tracef(dir, line string) {
 func (c *Client) Command(cmd string) (*Response, error) { return c.CommandAnswer(cmd) }
 
 // NoteUnanswered ends the trace of a run whose last command line timed
-// out with no final result since (the modem went silent) with the note
-// that says so (fieldlog.NoAnswerNote), as a replay's host log ends: the
-// transcript then reads as whole, the command unanswered, not as one cut
-// off. A run calls it as it ends; it returns the command ("" when the
-// last one was answered), and notes it once. A command that timed out
-// before another is sent gets its note there, unless a late answer came.
+// out: it waits for that command's late answer as the next command would
+// (settleLate, without resynchronising: nothing follows), and if none
+// comes notes that the modem never answered it (fieldlog.NoAnswerNote),
+// as a replay's host log ends: the transcript then reads as whole, the
+// command unanswered, not as one cut off. A run calls it as it ends; it
+// returns the command ("" when it was answered, late or not).
 func (c *Client) NoteUnanswered() string {
-	c.mu.Lock()
-	cmd := c.unanswered
-	c.unanswered = ""
-	c.mu.Unlock()
-	if cmd != "" {
-		c.tracef("#", fieldlog.NoAnswerNote(cmd))
-	}
-	return cmd
+	c.cmdMu.Lock()
+	defer c.cmdMu.Unlock()
+	return c.settleLate(false)
 }
 
 // answerNames are the information responses modems give under another
@@ -223,20 +269,31 @@ var answerNames = map[string][]string{
 // lines of those names are its answer while it is pending, where a
 // generic client would take them for URCs.
 func (c *Client) CommandAnswer(cmd string, answers ...string) (*Response, error) {
-	return c.command(cmd, c.timeout, answers)
+	return c.command(cmd, c.timeout, answers, false)
 }
 
 // CommandWithin is Command with its own timeout instead of the client's
 // (WithTimeout): a poll of a restarting modem gives up sooner than a
 // command that must be answered.
 func (c *Client) CommandWithin(cmd string, timeout time.Duration) (*Response, error) {
-	return c.command(cmd, timeout, nil)
+	return c.command(cmd, timeout, nil, false)
 }
 
-func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*Response, error) {
+// Poll is CommandWithin for a poll of a modem expected to be silent for a
+// while (restarting): if it times out, the next command line goes out
+// without waiting for its late answer and without a resync, since the
+// polls are their own (AT until OK). An answer that comes before the next
+// line is still filed under it.
+func (c *Client) Poll(cmd string, timeout time.Duration) (*Response, error) {
+	return c.command(cmd, timeout, nil, true)
+}
+
+func (c *Client) command(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
-	p := &pending{line: strings.TrimSpace(cmd), names: map[string]bool{}, echoOK: true, final: make(chan string, 1)}
+	c.settleLate(true)
+	p := newPending(cmd)
+	p.poll = poll
 	if cmds, err := at.Parse(cmd); err == nil {
 		for _, x := range cmds {
 			p.names[x.Name] = true
@@ -251,30 +308,34 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 	deadline := time.Now().Add(timeout)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	if err := c.awaitUp(t.C, timeout); err != nil {
-		return nil, fmt.Errorf("%s: %w", cmd, err)
+	if err := c.send(p, cmd, timeout, t.C); err != nil {
+		return nil, err
 	}
-	c.mu.Lock()
-	c.pending = p
-	prev := c.unanswered
-	c.unanswered = ""
-	reopens := c.reopens
-	c.mu.Unlock()
-	if prev != "" {
-		// The command before timed out and no late answer came: the host
-		// moves on without one, and the trace says so where it does.
-		c.tracef("#", fieldlog.NoAnswerNote(prev))
+	final, how := c.await(p, t.C, deadline)
+	if how == timedOut {
+		c.mu.Lock()
+		if c.pending == p {
+			// Its answer may still come: it stays p's (settleLate).
+			p.late, c.late = true, p
+			if len(c.timeouts) < MaxTimeouts {
+				p.timeoutAt = len(c.timeouts)
+				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout})
+			}
+			c.mu.Unlock()
+			return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
+		}
+		c.mu.Unlock()
+		// The final came as the timer fired.
+		final, how = <-p.final, answered
 	}
-	c.tracef(">", cmd)
-	if err := c.write(cmd, p, reopens, t.C); err != nil {
-		c.clearPending(p)
-		return nil, fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
-	}
-	switch final, how := c.await(p, t.C, deadline); how {
+	switch how {
 	case answered:
 		c.mu.Lock()
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
+		if perr == nil {
+			c.silent = false
+		}
 		c.mu.Unlock()
 		switch {
 		case perr != nil:
@@ -285,12 +346,6 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 			return rsp, fmt.Errorf("%s: %d information lines past the %d kept (a flood?)", cmd, trunc, MaxLines)
 		}
 		return rsp, finalErr(final)
-	case timedOut:
-		c.clearPending(p)
-		c.mu.Lock()
-		c.unanswered = cmd
-		c.mu.Unlock()
-		return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 	default:
 		c.clearPending(p)
 		c.mu.Lock()
@@ -298,6 +353,199 @@ func (c *Client) command(cmd string, timeout time.Duration, answers []string) (*
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
+}
+
+func newPending(line string) *pending {
+	return &pending{line: strings.TrimSpace(line), names: map[string]bool{}, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+}
+
+// send makes p the pending command and writes its line, once the port is
+// up (within timer).
+func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-chan time.Time) error {
+	if err := c.awaitUp(timer, timeout); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	c.mu.Lock()
+	c.pending = p
+	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
+	reopens := c.reopens
+	c.mu.Unlock()
+	c.tracef(">", cmd)
+	if err := c.write(cmd, p, reopens, timer); err != nil {
+		c.clearPending(p)
+		return fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
+	}
+	return nil
+}
+
+// A late answer is waited for as long again as its command was given
+// (the grace), and a resync's AT the client's timeout, at most
+// resyncWait (a command given less, a poll, may come from a host that
+// expects the modem to be busy for longer); a lone OK to it is
+// then watched resyncQuiet for a second final result, which would show
+// the first was the late answer (a lone OK too) and this one the AT's.
+const (
+	resyncWait  = 5 * time.Second
+	resyncQuiet = 300 * time.Millisecond
+)
+
+// settleLate runs before a command line goes out while the last one that
+// timed out is still awaited, so that its late answer is never taken for
+// the next command's: modems answer in order, and many finish a slow
+// command (+CCHO on a busy card) before reading the next line. It waits
+// for that answer up to the late command's own timeout again; the answer
+// is filed under it and noted as late (route). When none comes, the trace
+// notes that the modem did not answer (fieldlog.NoAnswerNote) and, with
+// resync, the client sends AT until a lone OK shows the modem's answers
+// and the client's commands in step again (resync). It returns the
+// command left unanswered, "" if none.
+func (c *Client) settleLate(resync bool) string {
+	c.mu.Lock()
+	lp, silent, failed := c.late, c.silent, c.err != nil
+	c.late = nil
+	c.mu.Unlock()
+	if lp == nil {
+		return ""
+	}
+	grace := lp.timeout
+	if c.grace > 0 {
+		grace = c.grace
+	}
+	if silent || failed || lp.poll {
+		grace = 0 // a silent modem's commands go out at once, as a poll's next
+	}
+	if c.awaitLate(lp, grace) {
+		return ""
+	}
+	c.clearPending(lp)
+	c.tracef("#", fieldlog.NoAnswerNote(lp.line))
+	if resync && !silent && !failed && !lp.poll {
+		c.resync(lp)
+	}
+	return lp.line
+}
+
+// awaitLate waits up to grace for the final result of p, a command that
+// timed out: true when it came (false when the port dropped under it).
+func (c *Client) awaitLate(p *pending, grace time.Duration) bool {
+	final, ok := "", false
+	select {
+	case final = <-p.final:
+		ok = true
+	default:
+	}
+	if !ok && grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		var how int
+		final, how = c.await(p, t.C, time.Now().Add(grace))
+		ok = how == answered
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ok && p.err == nil && final != ""
+}
+
+// resync sends AT after the client gave up on lp, and reads final results
+// until a lone OK: the AT's. One that comes with information lines, or is
+// not OK, is lp's answer after all (noted late). A lone OK followed by
+// another within resyncQuiet was lp's answer too. If AT gets no answer the
+// modem is taken as silent: commands go out without waiting for late
+// answers until one is answered.
+func (c *Client) resync(lp *pending) {
+	wait := min(c.timeout, resyncWait)
+	c.tracef("#", fmt.Sprintf("resynchronising after %s: AT until a lone OK", lp.line))
+	p := newPending("AT")
+	for n := range lp.names {
+		p.names[n] = true // lp's late lines are its answer, not URCs
+	}
+	deadline := time.Now().Add(wait)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	if err := c.send(p, "AT", wait, t.C); err != nil {
+		c.tracef("#", fmt.Sprintf("resync: %v", err))
+		return
+	}
+	for {
+		final, how := c.await(p, t.C, deadline)
+		c.mu.Lock()
+		lines, perr := len(p.lines), p.err
+		c.mu.Unlock()
+		switch {
+		case how == timedOut:
+			c.clearPending(p)
+			c.mu.Lock()
+			c.silent = true
+			c.mu.Unlock()
+			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: commands go out without waiting for late answers", wait))
+			return
+		case how != answered || perr != nil:
+			return // the port dropped or the client closed: the next command says so
+		case lines > 0 || final != "OK":
+			c.mu.Lock()
+			note := c.lateAnswer(lp, time.Now())
+			c.mu.Unlock()
+			c.tracef("#", note)
+			if c.rearm(p) {
+				continue
+			}
+			c.mu.Lock()
+			c.silent = false
+			c.mu.Unlock()
+			return
+		}
+		// A lone OK: the AT's, unless another follows at once.
+		first := time.Now()
+		q := newPending("AT")
+		q.names = p.names
+		c.mu.Lock()
+		another := c.strays > p.strays // it came right behind, before q
+		if !another {
+			c.pending = q
+		}
+		c.mu.Unlock()
+		if !another {
+			qt := time.NewTimer(resyncQuiet)
+			_, how = c.await(q, qt.C, time.Now().Add(resyncQuiet))
+			qt.Stop()
+			c.clearPending(q)
+			another = how == answered
+		}
+		c.mu.Lock()
+		note := ""
+		if another {
+			note = c.lateAnswer(lp, first) + " (a lone final result: the AT's came after it)"
+		}
+		c.silent = false
+		c.mu.Unlock()
+		if note != "" {
+			c.tracef("#", note)
+		}
+		return
+	}
+}
+
+// rearm makes p pending again, without sending it, for its next final;
+// false when that came meanwhile, with nothing pending (a stray).
+func (c *Client) rearm(p *pending) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.strays > p.strays {
+		return false
+	}
+	p.lines, p.truncated, p.overlong, p.echoOK = nil, 0, 0, false
+	c.pending = p
+	return true
+}
+
+// lateAnswer records that the final result of p, which timed out, came
+// at now, and returns the trace's note on it. Call with c.mu held.
+func (c *Client) lateAnswer(p *pending, now time.Time) string {
+	d := now.Sub(p.sent)
+	if p.timeoutAt >= 0 {
+		c.timeouts[p.timeoutAt].Late = d
+	}
+	return fmt.Sprintf("late answer to %s after %.1fs", p.line, d.Seconds())
 }
 
 // write sends the command line of p. A write that fails before sending a byte,

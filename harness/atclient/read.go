@@ -67,20 +67,22 @@ func (c *Client) fail(err error) {
 	}
 }
 
-// route hands a line to the pending command or to the URC list.
-func (c *Client) route(line string) {
+// route hands a line to the pending command (or the one that timed out
+// and is still awaited) or to the URC list. It returns a note for the
+// trace: the final result of a command that timed out is its late answer.
+func (c *Client) route(line string) (note string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.pending
 	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
 		p.echoOK = false // ATE1 echoes the line once
-		return
+		return ""
 	}
 	final := at.Classify(line).Kind.IsFinal()
 	switch {
 	case p == nil && final:
-		c.unanswered = "" // the late answer of a command that timed out: the transcript shows it
-		return
+		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
+		return ""
 	case p == nil || !final && isURC(line, p.names):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
@@ -92,11 +94,15 @@ func (c *Client) route(line string) {
 	case final:
 		c.pending = nil
 		p.final <- line
+		if p.late {
+			return c.lateAnswer(p, time.Now())
+		}
 	case len(p.lines) >= MaxLines:
 		p.truncated++
 	default:
 		p.lines = append(p.lines, line)
 	}
+	return ""
 }
 
 // isURC decides, while a command is pending, whether an information line is

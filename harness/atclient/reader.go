@@ -157,7 +157,9 @@ func (c *Client) readLine() error {
 	switch {
 	case err == nil:
 		c.tracef("<", line)
-		c.route(line)
+		if note := c.route(line); note != "" {
+			c.tracef("#", note)
+		}
 	case errors.Is(err, at.ErrLineTooLong):
 		c.tracef("<", "<overlong line dropped>")
 		c.mu.Lock()

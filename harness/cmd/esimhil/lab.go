@@ -221,6 +221,17 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s\n", len(log.Lines()), *modem, p.Name, *out)
+	// A command the modem did not answer in time makes the recording
+	// unlike the modem's usual conversation (and, with an answer that
+	// came late, slower than --timeout allows): never a silent success.
+	if to := log.TimedOut(); len(to) > 0 {
+		for _, s := range to {
+			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
+		}
+		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out; their late answers are filed under them in %s, and the steps after went on in step (see the # notes); record again with a longer --timeout\n",
+			len(to), filepath.Join(*out, record.LogFile))
+		return 1
+	}
 	return 0
 }
 

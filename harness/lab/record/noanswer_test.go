@@ -58,6 +58,10 @@ func TestRecordingEndingOnSilence(t *testing.T) {
 			if tc.want == "" && len(noted) > 0 || tc.want != "" && !slices.Equal(noted, []string{tc.want}) {
 				t.Errorf("noted unanswered %q, want %q:\n%s", noted, tc.want, text)
 			}
+			// lab record exits 1 naming the step.
+			if to := log.TimedOut(); len(to) != 1 || !strings.Contains(to[0], "the modem did not answer "+tc.want+" within 1s") || strings.Contains(to[0], "late answer") {
+				t.Errorf("TimedOut() = %q, want the step of %s, never answered", to, tc.want)
+			}
 			for _, k := range tr.Commands() {
 				if tr.Entries[k].Text == "AT+CPIN?" && !slices.ContainsFunc(tr.Answer(k), func(e fieldlog.Entry) bool { return e.Role == fieldlog.Final }) {
 					t.Errorf("AT+CPIN? (line %d) unanswered:\n%s", tr.Entries[k].Line, text)

@@ -40,6 +40,20 @@ type Log struct {
 	// polling: a ready step is polling, and its AT lines, their echo and
 	// their final results are written as "# poll" notes (pollNote).
 	polling bool
+	// timedOut are the steps whose command the modem did not answer in
+	// time (Run): the recording holds them, and says so.
+	timedOut []string
+}
+
+// TimedOut returns the steps of the last Run whose command the modem did
+// not answer within the client's timeout, each with what became of the
+// command (answered late, or never): "step 18 (es10 BF3E035C015A): the
+// modem did not answer AT+CCHO=… within 5s (late answer after 8.0s)".
+// A ready step's polls are not among them: they expect silence.
+func (l *Log) TimedOut() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.timedOut...)
 }
 
 func (l *Log) Write(p []byte) (int, error) {
@@ -97,7 +111,7 @@ func (l *Log) setPolling(on bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines, l.part = nil, nil
+	l.lines, l.part, l.timedOut = nil, nil, nil
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -196,6 +210,10 @@ func (Wall) Poll(d, every time.Duration, try func(time.Duration) (bool, error)) 
 // being answered), so every other step forgets the older ones.
 func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk Clock) error {
 	h := dialect.Host{AT: c, P: p}
+	// stepOf is the step each timed-out command (by its index in
+	// c.Timeouts) was sent in; ready steps' polls are left out.
+	before := len(c.Timeouts())
+	stepOf := map[int]string{}
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
 		if st.Await == "" {
@@ -220,10 +238,27 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
 			log.Note(clk.Now(), "step %d: %v", i+1, err)
 		}
+		n := len(c.Timeouts())
+		for k := before; k < n; k++ {
+			if st.Ready == 0 {
+				stepOf[k] = fmt.Sprintf("step %d (%s)", i+1, st)
+			}
+		}
+		before = n
 	}
-	// The last step's command timed out: the log says the modem never
-	// answered it, or it would read as cut off.
+	// The last step's command timed out: its late answer goes into the
+	// log, or the log says the modem never answered it, or it would read
+	// as cut off.
 	c.NoteUnanswered()
+	var timedOut []string
+	for k, to := range c.Timeouts() {
+		if step, ok := stepOf[k]; ok {
+			timedOut = append(timedOut, step+": "+to.String())
+		}
+	}
+	log.mu.Lock()
+	log.timedOut = timedOut
+	log.mu.Unlock()
 	return nil
 }
 
@@ -256,7 +291,7 @@ func ready(c *atclient.Client, st Step, log *Log, clk Clock, n int) error {
 	start := clk.Now()
 	log.setPolling(true)
 	polls, ok, err := clk.Poll(st.Ready, readyEvery, func(timeout time.Duration) (bool, error) {
-		rsp, err := c.CommandWithin(readyPoll, timeout)
+		rsp, err := c.Poll(readyPoll, timeout)
 		if errors.Is(err, atclient.ErrClosed) {
 			return false, err
 		}

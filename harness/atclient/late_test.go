@@ -1,0 +1,157 @@
+package atclient
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A command that times out and whose answer comes later: the answer is
+// filed under it and noted as late, never taken for the next command's,
+// and the next command gets its own answer.
+func TestLateAnswer(t *testing.T) { onBothPorts(t, testLateAnswer) }
+
+func testLateAnswer(t *testing.T, kind string) {
+	const ccho = `AT+CCHO="A0000005591010FFFFFFFF8900000100"`
+	tests := []struct {
+		name string
+		// grace: how long the next command waits for the late answer.
+		grace time.Duration
+		// late is the slow command's answer; lone: the test sends it
+		// itself with the resync AT's OK, in one write.
+		late string
+		lone bool
+		// wantLines is what the modem received; wantNotes the trace's
+		// notes, in order.
+		wantLines string
+		wantNotes []string
+		wantLone  bool // the last note says the late answer was a lone OK
+	}{
+		{
+			name: "answered within the grace", grace: time.Minute,
+			late:      "\r\n+CCHO: 1\r\n\r\nOK\r\n",
+			wantLines: ccho + "|AT+CIMI",
+			wantNotes: []string{"late answer to " + ccho + " after"},
+		},
+		{
+			name: "answered after the grace, during the resync", grace: time.Millisecond,
+			late:      "\r\n+CCHO: 1\r\n\r\nOK\r\n",
+			wantLines: ccho + "|AT|AT+CIMI",
+			wantNotes: []string{"no answer: " + ccho, "resynchronising after " + ccho, "late answer to " + ccho + " after"},
+		},
+		{
+			name: "a lone OK after the grace, before the resync's", grace: time.Millisecond,
+			late: "\r\nOK\r\n\r\nOK\r\n", lone: true,
+			wantLines: ccho + "|AT|AT+CIMI",
+			wantNotes: []string{"no answer: " + ccho, "resynchronising after " + ccho, "late answer to " + ccho + " after"},
+			wantLone:  true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			trace := lockedWriter{w: &strings.Builder{}}
+			answers := map[string]string{"AT+CIMI": "\r\n208011234567890\r\n\r\nOK\r\n", ccho: tc.late}
+			if tc.lone {
+				answers = map[string]string{"AT+CIMI": "\r\n208011234567890\r\n\r\nOK\r\n"}
+			} else {
+				answers["AT"] = "\r\nOK\r\n"
+			}
+			c, s := newScriptOn(t, kind, answers, WithTimeout(time.Minute), WithLateGrace(tc.grace), WithTrace(&trace))
+			release := s.gate(ccho) // the modem is busy with the card
+			t.Cleanup(release)
+			_, err := c.CommandWithin(ccho, 50*time.Millisecond)
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("%s: %v, want a timeout", ccho, err)
+			}
+			type result struct {
+				rsp *Response
+				err error
+			}
+			next := make(chan result, 1)
+			go func() {
+				rsp, err := c.Command("AT+CIMI")
+				next <- result{rsp, err}
+			}()
+			if tc.grace < time.Second {
+				// The client gives up on the late answer and resyncs: the
+				// answer comes as the AT goes out.
+				waitFor(t, func() bool { return strings.Contains(trace.String(), "# resynchronising") })
+			}
+			release()
+			if tc.lone {
+				s.send(t, tc.late)
+			}
+			var r result
+			select {
+			case r = <-next:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("AT+CIMI never returned; trace:\n%s", trace.String())
+			}
+			if r.err != nil || strings.Join(r.rsp.Lines, "|") != "208011234567890" {
+				t.Fatalf("AT+CIMI got %+v, %v; want its own answer; trace:\n%s", r.rsp, r.err, trace.String())
+			}
+			if got := s.lines(); got != tc.wantLines {
+				t.Errorf("the modem got %q, want %q", got, tc.wantLines)
+			}
+			var notes []string
+			for l := range strings.Lines(trace.String()) {
+				if n, ok := strings.CutPrefix(strings.TrimSpace(l), "# "); ok {
+					notes = append(notes, n)
+				}
+			}
+			if !notesMatch(notes, tc.wantNotes) || tc.wantLone && !strings.Contains(notes[len(notes)-1], "a lone final result") {
+				t.Errorf("notes %q, want %q", notes, tc.wantNotes)
+			}
+			to := c.Timeouts()
+			if len(to) != 1 || to[0].Command != ccho || to[0].Late <= 0 || !strings.Contains(to[0].String(), "late answer after") {
+				t.Errorf("Timeouts() = %+v, want %s answered late", to, ccho)
+			}
+			if urcs := c.URCs(); len(urcs) != 0 {
+				t.Errorf("URCs %q: the late answer is its command's", urcs)
+			}
+		})
+	}
+}
+
+// notesMatch reports whether each note starts with the wanted text, in
+// order, no more no fewer.
+func notesMatch(notes, want []string) bool {
+	if len(notes) != len(want) {
+		return false
+	}
+	for i, n := range notes {
+		if !strings.HasPrefix(n, want[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A poll that times out (a restarting modem) is not waited for, nor
+// followed by a resync: the next poll goes out at once.
+func TestPollNotWaitedFor(t *testing.T) { onBothPorts(t, testPollNotWaitedFor) }
+
+func testPollNotWaitedFor(t *testing.T, kind string) {
+	c, s := newScriptOn(t, kind, map[string]string{"AT+SLOW": "", "AT": "\r\nOK\r\n"}, WithTimeout(time.Minute), WithLateGrace(time.Minute))
+	if _, err := c.Poll("AT+SLOW", 50*time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	if rsp, err := c.Poll("AT", 30*time.Second); err != nil || rsp.Final != "OK" {
+		t.Fatalf("AT: %v %v", rsp, err)
+	}
+	if got := s.lines(); got != "AT+SLOW|AT" {
+		t.Errorf("the modem got %q, want no resync", got)
+	}
+}
