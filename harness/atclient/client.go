@@ -88,8 +88,11 @@ type Timeout struct {
 	Command string
 	Within  time.Duration // the time it was given
 	// Late is when its final result came after all, from its sending;
-	// 0: it never came (the client gave up on it).
-	Late time.Duration
+	// 0: it never came (the client gave up on it). Lines is that late
+	// answer's information text.
+	Late  time.Duration
+	Lines []string
+	taken bool // handed out by TakeLate
 }
 
 func (t Timeout) String() string {
@@ -98,6 +101,23 @@ func (t Timeout) String() string {
 		s += fmt.Sprintf(" (late answer after %.1fs)", t.Late.Seconds())
 	}
 	return s
+}
+
+// TakeLate returns, once each, the timed-out commands whose line starts
+// with prefix and whose answer came late after all: what a late answer
+// did that its caller never saw (a +CCHO's channel, left open).
+func (c *Client) TakeLate(prefix string) []Timeout {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Timeout
+	for i := range c.timeouts {
+		t := &c.timeouts[i]
+		if !t.taken && t.Late > 0 && strings.HasPrefix(t.Command, prefix) {
+			t.taken = true
+			out = append(out, *t)
+		}
+	}
+	return out
 }
 
 // Timeouts returns the commands that timed out so far, oldest first (the
@@ -483,7 +503,7 @@ func (c *Client) resync(lp *pending) {
 			return // the port dropped or the client closed: the next command says so
 		case lines > 0 || final != "OK":
 			c.mu.Lock()
-			note := c.lateAnswer(lp, time.Now())
+			note := c.lateAnswer(lp, p.lines, time.Now()) // the AT's pending gathered them
 			c.mu.Unlock()
 			c.tracef("#", note)
 			if c.rearm(p) {
@@ -514,7 +534,7 @@ func (c *Client) resync(lp *pending) {
 		c.mu.Lock()
 		note := ""
 		if another {
-			note = c.lateAnswer(lp, first) + " (a lone final result: the AT's came after it)"
+			note = c.lateAnswer(lp, nil, first) + " (a lone final result: the AT's came after it)"
 		}
 		c.silent = false
 		c.mu.Unlock()
@@ -539,11 +559,13 @@ func (c *Client) rearm(p *pending) bool {
 }
 
 // lateAnswer records that the final result of p, which timed out, came
-// at now, and returns the trace's note on it. Call with c.mu held.
-func (c *Client) lateAnswer(p *pending, now time.Time) string {
+// at now with lines, and returns the trace's note on it. Call with c.mu
+// held.
+func (c *Client) lateAnswer(p *pending, lines []string, now time.Time) string {
 	d := now.Sub(p.sent)
 	if p.timeoutAt >= 0 {
-		c.timeouts[p.timeoutAt].Late = d
+		t := &c.timeouts[p.timeoutAt]
+		t.Late, t.Lines = d, append([]string(nil), lines...)
 	}
 	return fmt.Sprintf("late answer to %s after %.1fs", p.line, d.Seconds())
 }

@@ -107,6 +107,19 @@ func testLateAnswer(t *testing.T, kind string) {
 			if len(to) != 1 || to[0].Command != ccho || to[0].Late <= 0 || !strings.Contains(to[0].String(), "late answer after") {
 				t.Errorf("Timeouts() = %+v, want %s answered late", to, ccho)
 			}
+			// What the late answer said, handed out once (a +CCHO's
+			// channel, which its caller never saw).
+			wantLate := "+CCHO: 1"
+			if tc.lone {
+				wantLate = ""
+			}
+			taken := c.TakeLate("AT+CCHO=")
+			if len(taken) != 1 || strings.Join(taken[0].Lines, "|") != wantLate {
+				t.Errorf("TakeLate = %+v, want the late answer %q", taken, wantLate)
+			}
+			if again := c.TakeLate("AT+CCHO="); len(again) != 0 {
+				t.Errorf("TakeLate again = %+v, want none", again)
+			}
 			if urcs := c.URCs(); len(urcs) != 0 {
 				t.Errorf("URCs %q: the late answer is its command's", urcs)
 			}

@@ -95,7 +95,7 @@ func (c *Client) route(line string) (note string) {
 		c.pending = nil
 		p.final <- line
 		if p.late {
-			return c.lateAnswer(p, time.Now())
+			return c.lateAnswer(p, p.lines, time.Now())
 		}
 	case len(p.lines) >= MaxLines:
 		p.truncated++

@@ -90,7 +90,9 @@ func (h Host) Open(aid string) (Channel, error) {
 	if h.P.CSIMOnly {
 		return h.openCSIM(aid)
 	}
+	h.closeLate()
 	resp, err := h.AT.Command(`AT+CCHO="` + aid + `"`)
+	h.closeLate() // the one before's late answer, which this command waited for
 	if err != nil {
 		return Channel{}, fmt.Errorf("AT+CCHO: %w", err)
 	}
@@ -106,6 +108,25 @@ func (h Host) Open(aid string) (Channel, error) {
 		return ch, nil
 	}
 	return Channel{}, fmt.Errorf("AT+CCHO: no session id in %q", resp.Lines)
+}
+
+// closeLate closes the channels +CCHO opened after the host gave up on
+// it (its answer came late): a modem has few (three or four), and one
+// left open per slow +CCHO would soon refuse the next. Best effort: the
+// modem may have closed it already.
+func (h Host) closeLate() {
+	for _, t := range h.AT.TakeLate("AT+CCHO=") {
+		for _, l := range t.Lines { // an id: the channel opened
+			if id, form, ok := personality.ParseCCHO(l); ok {
+				ch := Channel{h: &h, Session: id}
+				if form != personality.CCHOLong {
+					ch.Number, _ = strconv.Atoi(id)
+				}
+				_ = ch.Close() // a refusal says the channel is gone
+				break
+			}
+		}
+	}
 }
 
 // openCSIM does what +CCHO does inside the modem: MANAGE CHANNEL open on

@@ -3,13 +3,19 @@ package dialect_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -152,4 +158,51 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// A +CCHO the host gave up on opens its channel all the same when its
+// answer comes late: the next Open closes it (a modem has few channels),
+// and gets its own.
+func TestLateCCHOClosed(t *testing.T) {
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	var got []string
+	first := true
+	port := answerpty.Open(t, func(l string) string {
+		mu.Lock()
+		got = append(got, l)
+		late := first && strings.HasPrefix(l, "AT+CCHO=")
+		if late {
+			first = false
+		}
+		n := len(got)
+		mu.Unlock()
+		switch {
+		case late:
+			<-gate // the card is slow to open the channel
+			return "\r\n+CCHO: 1\r\n\r\nOK\r\n"
+		case strings.HasPrefix(l, "AT+CCHO="):
+			return fmt.Sprintf("\r\n+CCHO: %d\r\n\r\nOK\r\n", n)
+		}
+		return "\r\nOK\r\n"
+	})
+	c, err := atclient.Open(port, atclient.WithTimeout(100*time.Millisecond), atclient.WithLateGrace(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := dialect.Host{AT: c, P: personality.Generic()}
+	if _, err := h.OpenISDR(); !errors.Is(err, atclient.ErrTimeout) {
+		t.Fatalf("first +CCHO: %v, want a timeout", err)
+	}
+	close(gate)
+	ch, err := h.OpenISDR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if ch.Session == "1" || len(got) != 3 || got[2] != "AT+CCHC=1" {
+		t.Errorf("session %s; the modem got %q, want the late channel 1 closed after the second +CCHO", ch.Session, got)
+	}
 }
