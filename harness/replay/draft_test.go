@@ -409,44 +409,13 @@ func TestDraftFailureThePlayedOne(t *testing.T) {
 func TestFailureNotPlayed(t *testing.T) {
 	for _, expect := range []string{"reproduces", "fixed"} {
 		t.Run(expect, func(t *testing.T) {
-			dir := plainFixture(t, "unplayed", "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n", 4, expect)
-			res := replay(t, dir)
+			manifest := strings.Replace(orangeFixture("unplayed", "generic", "host.log", "plain", 4), "expect: reproduces", "expect: "+expect, 1)
+			res := replay(t, newFixture(t, "unplayed", map[string]string{"host.log": "> AT\n< OK\n> AT!USBSPEED?\n< ERROR\n", "manifest.yaml": manifest}))
 			if res.OK || !strings.Contains(res.Why, "which the replay does not play (!USBSPEED is not emulated)") {
 				t.Errorf("ok %v: %s", res.OK, res.Why)
 			}
 		})
 	}
-}
-
-// plainFixture writes a fixture of one plain transcript, host.log, of a
-// device with Orange France's profile enabled, the failure at line.
-func plainFixture(t *testing.T, name, log string, line int, expect string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), name)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	manifest := fmt.Sprintf(`name: %s
-source: "a hand-written transcript"
-logs:
-  - {file: host.log, format: plain}
-device:
-  personality: generic
-  profiles:
-    - {iccid: "89330100005021044451", operator: orange-fr, enabled: true}
-network:
-  operators:
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "what the log shows"
-failure: {log: host.log, line: %d, what: "the line to look at"}
-expect: %s
-`, name, line, expect)
-	for file, text := range map[string]string{"manifest.yaml": manifest, "host.log": log} {
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // TestReplayShowsTheScan: a modem that reports searching before it
@@ -466,7 +435,8 @@ func TestReplayShowsTheScan(t *testing.T) {
 			"[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[30.000] > AT+CPIN?\n[30.010] < +CPIN: READY\n[30.011] < OK\n", 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if res := replay(t, plainFixture(t, tc.name, tc.log, tc.line, "reproduces")); !res.OK {
+			manifest := orangeFixture(tc.name, "generic", "host.log", "plain", tc.line)
+			if res := replay(t, newFixture(t, tc.name, map[string]string{"host.log": tc.log, "manifest.yaml": manifest})); !res.OK {
 				t.Errorf("%s", Report(res))
 			}
 		})

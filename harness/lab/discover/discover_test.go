@@ -93,20 +93,7 @@ func TestProbeEveryPersonality(t *testing.T) {
 	}
 	for _, name := range personality.Names() {
 		t.Run(name, func(t *testing.T) {
-			r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: name})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			c, err := atclient.Open(r.Modem.Path(), atclient.WithTimeout(2*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			pr, err := Probe(c)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pr := probeEmulated(t, s, name)
 			if pr.Personality != name || pr.ICCID != "89330100000000000012" {
 				t.Errorf("proposal:\n%s", pr)
 			}
@@ -114,15 +101,11 @@ func TestProbeEveryPersonality(t *testing.T) {
 	}
 }
 
-// A modem that finds no card says so once a command, and the proposal
-// says the card is missing, not only that no ICCID command answered.
-func TestProbeNoCard(t *testing.T) {
-	s, err := scenario.Load("../../../fixtures/scenarios/lab-home.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Faults = append(s.Faults, scenario.Fault{Kind: scenario.CardAbsent})
-	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: "generic"})
+// probeEmulated probes the emulated device of scenario s under the named
+// personality, as lab discover --probe does a real one.
+func probeEmulated(t *testing.T, s *scenario.Scenario, name string) Proposal {
+	t.Helper()
+	r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: t.TempDir(), Capture: capture.Tap, NoHost: true, Personality: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +119,18 @@ func TestProbeNoCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := pr.String()
+	return pr
+}
+
+// A modem that finds no card says so once a command, and the proposal
+// says the card is missing, not only that no ICCID command answered.
+func TestProbeNoCard(t *testing.T) {
+	s, err := scenario.Load("../../../fixtures/scenarios/lab-home.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Faults = append(s.Faults, scenario.Fault{Kind: scenario.CardAbsent})
+	text := probeEmulated(t, s, "generic").String()
 	if strings.Count(text, "AT+CCID: SIM not inserted") != 1 || !strings.Contains(text, "the modem finds no card") {
 		t.Errorf("proposal:\n%s", text)
 	}
