@@ -374,7 +374,7 @@ type CardFact struct {
 }
 
 // cardCommands reach the card: their answers show it there or not.
-var cardCommands = []string{"+CPIN", "+CIMI", "+CCID", "+QCCID", "+ICCID", "!ICCID", "+CICCID", "+CRSM", "+CSIM", "+CGLA", "+CCHO", "+CNUM"}
+var cardCommands = append([]string{"+CPIN", "+CIMI", "+CRSM", "+CSIM", "+CGLA", "+CCHO", "+CNUM"}, personality.ICCIDCommands...)
 
 // cardAnswers reads whether a command's answer shows the card: a card
 // command's answer, or a PIN it wants, does; SIM not inserted (+CME
@@ -384,8 +384,11 @@ func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fi
 		return
 	}
 	o.Src.Line = answer[len(answer)-1].Line // the final result says it
-	cme := strings.TrimSpace(strings.TrimPrefix(final, "+CME ERROR:"))
-	if cme != final && (cme == "10" || strings.EqualFold(cme, "SIM not inserted")) {
+	r := atcodec.Classify(final)            // a code whatever the +CMEE form
+	cme := func(codes ...atcodec.CMEError) bool {
+		return r.Kind == atcodec.FinalCME && slices.Contains(codes, atcodec.CMEError(r.Code))
+	}
+	if cme(atcodec.CMESIMNotInserted) {
 		// Whatever the command (+CGATT, +COPS too): the modem found no card.
 		fs.Card = append(fs.Card, CardFact{Obs: o})
 		return
@@ -393,7 +396,7 @@ func (fs *Facts) cardAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fi
 	if len(cmds) != 1 || cmds[0].Form == atcodec.Test || !slices.Contains(cardCommands, cmds[0].Name) {
 		return
 	}
-	if final == "OK" || cme != final && (cme == "11" || cme == "12" || strings.EqualFold(cme, "SIM PIN required") || strings.EqualFold(cme, "SIM PUK required")) {
+	if r.Kind == atcodec.FinalOK || cme(atcodec.CMESIMPINRequired, atcodec.CMESIMPUKRequired) {
 		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true})
 	}
 }
@@ -464,7 +467,7 @@ func (fs *Facts) pinAnswers(cmds []atcodec.Command, answer []fieldlog.Entry, fin
 			}
 		}
 	}
-	if f := strings.TrimSpace(strings.TrimPrefix(final, "+CME ERROR:")); f != final && (f == "11" || strings.EqualFold(f, "SIM PIN required")) && len(answer) > 0 {
+	if r := atcodec.Classify(final); r.Kind == atcodec.FinalCME && r.Code == int(atcodec.CMESIMPINRequired) && len(answer) > 0 {
 		wanted(answer[len(answer)-1].Line)
 	}
 }

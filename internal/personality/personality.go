@@ -157,6 +157,11 @@ func Generic() Personality {
 	}
 }
 
+// ICCIDCommands are the commands modules read the ICCID with (the
+// personalities' and other makers': Huawei's ^ICCID, Telit's #CCID…),
+// by name: what a recording or a log shows reading the card's identity.
+var ICCIDCommands = []string{"+CCID", "+QCCID", "+CICCID", "!ICCID", "+ICCID", "^ICCID", "%CCID", "#CCID"}
+
 // ICCIDName is the ICCID command's name, without the "?" of a read form
 // ("!ICCID?" is sent, "!ICCID" is the command).
 func (p Personality) ICCIDName() string { return strings.TrimSuffix(p.ICCIDCommand, "?") }

@@ -171,9 +171,6 @@ func Draft(rec *Recording, name string) (string, error) {
 }
 
 func isICCIDCommand(upper string) bool {
-	switch strings.TrimSuffix(upper, "?") {
-	case "AT+CCID", "AT+QCCID", "AT+CICCID", "AT!ICCID", "AT+ICCID", "AT^ICCID", "AT%CCID", "AT#CCID":
-		return true
-	}
-	return false
+	name, ok := strings.CutPrefix(strings.TrimSuffix(upper, "?"), "AT")
+	return ok && slices.Contains(personality.ICCIDCommands, name)
 }
