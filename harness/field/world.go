@@ -884,8 +884,10 @@ func (p *Plan) derivesAttachFault() bool {
 		if r.Stat == 3 && r.Cause != 0 {
 			return true
 		}
-		if _, _, ok := p.timedOut(i); r.Stat == 2 && r.URC && ok {
-			return true
+		if r.Stat == 2 && r.URC {
+			if _, _, ok := p.timedOut(i); ok {
+				return true
+			}
 		}
 	}
 	return false

@@ -143,8 +143,16 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	for _, b := range raw {
 		low := strings.ToLower(string(b))
 		for _, m := range makers {
-			if (strings.Contains(low, m.maker) || modelFamilies[m.maker].Match(b)) && slices.Contains(names, m.personality) && !slices.Contains(out, m.personality) {
+			if strings.Contains(low, m.maker) && slices.Contains(names, m.personality) && !slices.Contains(out, m.personality) {
 				out = append(out, m.personality)
+			}
+		}
+		// The models a personality's identify patterns name (its ATI or
+		// +CGMM answer: "SIM808 R14.18", "EM7455"), as lab discover
+		// reads them.
+		for _, p := range personality.Builtin() {
+			if p.Identifies(string(b)) && !slices.Contains(out, p.Name) {
+				out = append(out, p.Name)
 			}
 		}
 	}
@@ -183,17 +191,6 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 		}
 	}
 	return out
-}
-
-// modelFamilies are, by maker, the model names its modules answer ATI
-// or +CGMM with ("SIM808 R14.18", "EC25", "EM7455"), for logs that never
-// name the maker. Whole words: an APDU's hex may hold the same letters.
-var modelFamilies = map[string]*regexp.Regexp{
-	"quectel": regexp.MustCompile(`\b(?:E[CG]2[015]|EG9[15]|EG91\d|BG9[56]|BG77|RM5\d\dQ|RG5\d\dQ|EM0[56]|EM1[26]0R|EP06|UC20|M95|MC60)[A-Z]*\b`),
-	"simcom":  regexp.MustCompile(`\b(?:SIM[5-8]\d{2,3}[A-Z]*|A76\d\d[A-Z]*|A79\d\d[A-Z]*)\b`),
-	"sierra":  regexp.MustCompile(`\b(?:EM[79]\d{3}|MC7\d{3}|WP7\d{3}|AR7\d{3})\b`),
-	"fibocom": regexp.MustCompile(`\b(?:L8[56]0(?:-GL)?|FM1[35]0|FM350|FG1[35]0|NL668)\b`),
-	"u-blox":  regexp.MustCompile(`\b(?:SARA|LARA|TOBY|LISA|LENA)-[A-Z]\d`),
 }
 
 // vendorCommands are, by maker, the command prefixes of its own AT

@@ -149,6 +149,12 @@ func TestDialectHelpers(t *testing.T) {
 	if c.Supports("+CCHO") || !c.Supports("+CSIM") {
 		t.Error("CSIM only")
 	}
+	for text, want := range map[string]bool{"SIMCOM_A7600E-H": true, "SIM808 R14.18": true, "SIMCOM_SIM7600E": true,
+		`+CGLA: 12,"81E2A76001900000"`: false, "EG25": false} {
+		if c.Identifies(text) != want {
+			t.Errorf("simcom-a7600 identifies %q: %v, want %v", text, !want, want)
+		}
+	}
 	q, _ := Load("quectel-eg25")
 	if !q.Identifies("Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G") || q.Identifies("SIMCOM_A7600E-H") {
 		t.Errorf("identify %q", q.Identify)
