@@ -149,10 +149,15 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 		}
 		// The models a personality's identify patterns name (its ATI or
 		// +CGMM answer: "SIM808 R14.18", "EM7455"), as lab discover
-		// reads them.
-		for _, p := range personality.Builtin() {
-			if p.Identifies(string(b)) && !slices.Contains(out, p.Name) {
-				out = append(out, p.Name)
+		// reads them; never in an APDU's hex ("A7600…" would name SIMCom).
+		for line := range strings.Lines(string(b)) {
+			if apduLine.MatchString(line) {
+				continue
+			}
+			for _, p := range personality.Builtin() {
+				if p.Identifies(line) && !slices.Contains(out, p.Name) {
+					out = append(out, p.Name)
+				}
 			}
 		}
 	}
@@ -192,6 +197,10 @@ func candidates(raw [][]byte, ts []*fieldlog.Transcript) []string {
 	}
 	return out
 }
+
+// apduLine is a line that carries an APDU or a card file's bytes in hex
+// (+CGLA, +CSIM, +CRSM and their answers, lpac's and ModemManager's).
+var apduLine = regexp.MustCompile(`(?i)\+(?:CGLA|CSIM|CRSM)\b`)
 
 // vendorCommands are, by maker, the command prefixes of its own AT
 // commands (Quectel's +QCFG, u-blox's +UDCONF, Sierra's !ENTERCND,

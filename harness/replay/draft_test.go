@@ -325,6 +325,7 @@ func TestCandidatesFromMarkers(t *testing.T) {
 		{"Quectel's model", "> AT+CGMM\n< EC25\n< OK\n", "quectel-eg25"},
 		{"u-blox's own commands", "> AT+UDCONF=1,1\n< OK\n> AT+UAUTHREQ=1,0\n< OK\n", "ublox-sara-r5"},
 		{"Quectel's own commands", "> AT+QCFG=\"nwscanmode\",3\n< OK\n", "quectel-eg25"},
+		{"an APDU's hex names no model", "> AT+CGLA=1,10,\"A7600000FF\"\n< +CGLA: 4,\"9000\"\n< OK\n", "generic"},
 		{"a model name inside a word is none", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n# see XSIM808X\n", "generic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

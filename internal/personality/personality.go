@@ -628,9 +628,22 @@ func (p Personality) Supports(c string) bool {
 // matches one of the personality's patterns.
 func (p Personality) Identifies(text string) bool {
 	for _, s := range p.Identify {
-		if re, err := regexp.Compile(s); err == nil && re.MatchString(text) {
+		if re := compiled(s); re != nil && re.MatchString(text) {
 			return true
 		}
 	}
 	return false
+}
+
+// identifyRes holds the identify patterns compiled once: a fixture draft
+// matches them against every line of a log.
+var identifyRes sync.Map // pattern → *regexp.Regexp, nil when it does not compile
+
+func compiled(s string) *regexp.Regexp {
+	if re, ok := identifyRes.Load(s); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, _ := regexp.Compile(s) // patterns() refused a bad one when it was loaded
+	identifyRes.Store(s, re)
+	return re
 }
