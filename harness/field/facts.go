@@ -58,7 +58,8 @@ type Facts struct {
 	// copsPLMNs are the numeric +COPS? answers, applied to the
 	// registrations once all are read (setPLMN).
 	copsPLMNs []plmnAt
-	// Restarts are AT+CFUN=1,1 commands answered OK; Boots are boot URCs
+	// Restarts are restart commands answered OK (AT+CFUN=1,1, any
+	// <fun> with <rst> 1: fieldlog.Restarts); Boots are boot URCs
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
@@ -640,7 +641,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fun0 = nil
 			}
 			switch {
-			case u == "AT+CFUN=1,1" && final == "OK":
+			case fieldlog.Restarts(e.Text) && final == "OK":
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
 				reset, regSinceReset = true, map[string]bool{}

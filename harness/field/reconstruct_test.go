@@ -1477,3 +1477,29 @@ failure: {log: host.log, line: 1, what: "the line to look at"}
 expect: reproduces
 `
 }
+
+// TestRestartWithAnyFun: +CFUN with <rst> 1 restarts the modem whatever
+// <fun> it names (TS 27.007 §8.2), so the RDY after AT+CFUN=4,1 is its
+// reboot, not a power cut.
+func TestRestartWithAnyFun(t *testing.T) {
+	for _, tc := range []struct {
+		name, cmd       string
+		restarts, boots int
+	}{
+		{"full function", "AT+CFUN=1,1", 1, 0},
+		{"flight mode", "AT+CFUN=4,1", 1, 0},
+		{"spaced", "AT+CFUN=1, 1", 1, 0},
+		{"no reset", "AT+CFUN=4", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "rst", map[string]string{
+				ManifestFile: orangePlain("rst", "generic"),
+				"host.log":   "> " + tc.cmd + "\n< OK\n< RDY\n> AT+CFUN?\n< +CFUN: 4\n< OK\n",
+			})
+			p := reconstruct(t, dir, Options{})
+			if len(p.Facts.Restarts) != tc.restarts || len(p.Facts.Boots) != tc.boots {
+				t.Errorf("restarts %v, boots %v; want %d and %d", p.Facts.Restarts, p.Facts.Boots, tc.restarts, tc.boots)
+			}
+		})
+	}
+}
