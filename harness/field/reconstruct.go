@@ -115,6 +115,25 @@ func (p *Plan) URCUncompared(text string) bool {
 	return slices.Contains(p.UncomparedURCs, urcName(text)) || slices.Contains(p.UncomparedURCs, strings.TrimSpace(text))
 }
 
+// InfoUncompared reports whether an information line is left out of the
+// comparison: it begins with one of Uncompared, read with one blank after
+// its name's colon whatever the module put there (u-blox answers
+// "+CPSMS:0,…" and a bare "+CEDRXS:").
+func (p *Plan) InfoUncompared(text string) bool {
+	t := infoForm(text)
+	return slices.ContainsFunc(p.Uncompared, func(pre string) bool { return strings.HasPrefix(t, pre) })
+}
+
+// infoForm writes an information line "+NAME: value", as Uncompared's
+// prefixes are written.
+func infoForm(text string) string {
+	name, rest, ok := strings.Cut(text, ":")
+	if !ok || !strings.HasPrefix(name, "+") || strings.ContainsAny(name, " ,\"") {
+		return text
+	}
+	return name + ": " + strings.TrimLeft(rest, " ")
+}
+
 // urcName is a URC's name: its text up to the colon ("+CEREG"), or all
 // of it ("RDY", "+STKEND").
 func urcName(text string) string {
@@ -947,7 +966,7 @@ identity:
 	scan:
 		for _, t := range p.Fixture.Logs {
 			for _, e := range t.Entries {
-				if e.Role == fieldlog.Info && strings.HasPrefix(e.Text, u.prefix) {
+				if e.Role == fieldlog.Info && strings.HasPrefix(infoForm(e.Text), u.prefix) {
 					p.assume("%s (%s:%d)", u.why, t.File, e.Line)
 					p.Uncompared = append(p.Uncompared, u.prefix)
 					break scan

@@ -1503,3 +1503,27 @@ func TestRestartWithAnyFun(t *testing.T) {
 		})
 	}
 }
+
+// TestInfoUncomparedWhateverTheBlank: an uncompared information line is
+// left out whether or not the module put a blank after the colon, and
+// with no value at all (u-blox's "+CPSMS:0,…" and bare "+CEDRXS:").
+func TestInfoUncomparedWhateverTheBlank(t *testing.T) {
+	p := &Plan{Uncompared: []string{"+CPSMS: ", "+CEDRXS: ", "+COPS: ("}}
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{`+CPSMS: 0,,,"01100000","00000000"`, true},
+		{`+CPSMS:0,,,"01100000","00000000"`, true},
+		{"+CEDRXS:", true},
+		{`+CEDRXS:  4,"0101"`, true},
+		{`+COPS:(2,"Orange F","Orange","20801",7),,(0-4),(0-2)`, true},
+		{`+COPS: 0,0,"Orange F",7`, false},
+		{"+CPSMSX: 1", false},
+		{"CPSMS: 1", false},
+	} {
+		if got := p.InfoUncompared(tc.text); got != tc.want {
+			t.Errorf("InfoUncompared(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

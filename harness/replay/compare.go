@@ -138,9 +138,9 @@ func answerLines(t *fieldlog.Transcript, k int, echo bool) []fieldlog.Entry {
 
 // compared drops the information lines the plan does not compare: those
 // with an uncompared prefix, or all of them (noText).
-func compared(lines []fieldlog.Entry, uncompared []string, noText bool) []fieldlog.Entry {
+func compared(lines []fieldlog.Entry, p *field.Plan, noText bool) []fieldlog.Entry {
 	return slices.DeleteFunc(lines, func(e fieldlog.Entry) bool {
-		return e.Role == fieldlog.Info && (noText || slices.ContainsFunc(uncompared, func(p string) bool { return strings.HasPrefix(e.Text, p) }))
+		return e.Role == fieldlog.Info && (noText || p.InfoUncompared(e.Text))
 	})
 }
 
@@ -155,8 +155,8 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		rec := f.Logs[s.Log]
 		echo := rec.ShowsEcho // the replay's host log always shows it
 		noText := p.TextUncompared(s.Line)
-		a := compared(answerLines(rec, s.Entry, echo), p.Uncompared, noText)
-		b := compared(answerLines(rp.host, k, echo), p.Uncompared, noText)
+		a := compared(answerLines(rec, s.Entry, echo), p, noText)
+		b := compared(answerLines(rp.host, k, echo), p, noText)
 		res.Compared[Exchanges]++
 		for j := 0; j < max(len(a), len(b)); j++ {
 			var ca, cb string
