@@ -101,3 +101,20 @@ func TestWriterTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// TestATLogOfNotesAlone: the harness's at.log of a replay that played
+// nothing holds notes alone; it is read as such (the at.log reader refuses
+// any line it cannot read), while a log of another format read as at.log
+// is still refused.
+func TestATLogOfNotesAlone(t *testing.T) {
+	tr, err := Read("host.log", []byte("2026-01-01T00:00:10Z # not played: AT+QBOGUS (d1.log:1): +QBOGUS is not emulated\n"), ATLog)
+	if err != nil {
+		t.Fatalf("notes alone: %v", err)
+	}
+	if len(tr.Entries) != 1 || tr.Entries[0].Role != Note {
+		t.Errorf("entries %+v, want one note", tr.Entries)
+	}
+	if _, err := Read("host.log", []byte("> AT\n< OK\n"), ATLog); err == nil {
+		t.Error("a plain transcript read as at.log: no error")
+	}
+}

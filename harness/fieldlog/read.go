@@ -258,7 +258,9 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	if given && !t.readSome() {
+	// The harness's at.log refuses any line it cannot read, so one of
+	// notes alone (a replay that played nothing) is read as such.
+	if given && f != ATLog && !t.readSome() {
 		return nil, wrongFormat(file, ls, f)
 	}
 	t.File, t.Format = file, f
