@@ -74,6 +74,10 @@ type Plan struct {
 	// the boot and the first attach, how long after it does not say).
 	PowerOn   bool
 	PowerOnAt time.Duration
+	// HostBeforeBoot are the lines the capture shows as unasked before
+	// the boot it opens with (a sketch's "." between its AT polls): the
+	// module was off, so they are the host's and not compared as URCs.
+	HostBeforeBoot []Src
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
 	// Preamble puts the modem in the host's state before the logs begin;
@@ -113,6 +117,15 @@ type Plan struct {
 // comparison: its name or its text is one of UncomparedURCs.
 func (p *Plan) URCUncompared(text string) bool {
 	return slices.Contains(p.UncomparedURCs, urcName(text)) || slices.Contains(p.UncomparedURCs, strings.TrimSpace(text))
+}
+
+// srcList names lines: "d9.log:4, d9.log:6".
+func srcList(srcs []Src) string {
+	out := make([]string, len(srcs))
+	for i, s := range srcs {
+		out[i] = s.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // InfoUncompared reports whether an information line is left out of the
@@ -217,6 +230,19 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	p.Facts = Extract(f, base.RefreshURCs, base.BootURCs)
 	if on := p.Facts.PowerOn; on != nil && (on.At == 0 || len(p.Facts.PreBoot) > 0) {
 		p.PowerOn = true
+		for _, t := range f.Logs {
+			if t.File != on.Src.File {
+				continue
+			}
+			for _, e := range t.Entries {
+				if e.Role == fieldlog.URC && e.Line < on.Src.Line {
+					p.HostBeforeBoot = append(p.HostBeforeBoot, Src{t.File, e.Line})
+				}
+			}
+		}
+		if len(p.HostBeforeBoot) > 0 {
+			p.assume("the lines the logs show unasked before the boot at %s (%s) are the host's, the module being off: they are not compared as its URCs", on.Src, srcList(p.HostBeforeBoot))
+		}
 		if n := len(p.Facts.PreBoot); n > 0 {
 			p.assume("the logs begin as the device powers on (%s is its boot; the host's %d command(s) sent before the module was up got no answer, and the replay does not play them): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src, n)
 		} else {

@@ -1527,3 +1527,28 @@ func TestInfoUncomparedWhateverTheBlank(t *testing.T) {
 		}
 	}
 }
+
+// TestHostLinesBeforeTheBoot: in a capture that opens before the module is
+// up (the host polling AT, a sketch printing "." between polls), what it
+// shows unasked before the boot is the host's, not compared as a URC.
+func TestHostLinesBeforeTheBoot(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []Src
+	}{
+		{"dots between polls", "> AT\n< .\n> AT\n< RDY\n> AT\n< OK\n", []Src{{"host.log", 2}}},
+		{"opens with the boot", "< RDY\n> AT\n< OK\n< .\n", nil},
+		{"no boot", "< .\n> AT\n< OK\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "preboot", map[string]string{
+				ManifestFile: orangePlain("preboot", "generic"),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			if !slices.Equal(p.HostBeforeBoot, tc.want) {
+				t.Errorf("host lines before the boot %v, want %v", p.HostBeforeBoot, tc.want)
+			}
+		})
+	}
+}

@@ -1450,3 +1450,24 @@ func TestHostPollsBeforeTheBoot(t *testing.T) {
 		})
 	}
 }
+
+// TestHostPrintsBeforeTheBootNotCompared: a sketch's "." between its AT
+// polls before the module is up is the host's; the replay reaches the
+// failure the log shows instead of diverging at the dot.
+func TestHostPrintsBeforeTheBootNotCompared(t *testing.T) {
+	// The "." after the boot is taken for a boot URC (the log cannot
+	// tell), so the dialect sends "." and the one before would compare.
+	log := "Start modem...\nAT\nAT\n.\nAT\n\nRDY\n.\nAT\nOK\nAT+CPIN?\n+CPIN: READY\n\nOK\nAT+CSQ\n+CSQ: 20,99\n\nOK\n"
+	res := replay(t, newFixture(t, "preboot", map[string]string{
+		"host.log":         log,
+		field.ManifestFile: orangeFixture("preboot", "generic", "host.log", "terminal", 15),
+	}))
+	if !res.OK {
+		t.Fatalf("%s\n%s", res.Why, Report(res))
+	}
+	if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "before the boot at host.log:7 (host.log:4) are the host's")
+	}) {
+		t.Errorf("no assumption names the host's line 4: %q", res.Plan.Assumptions)
+	}
+}
