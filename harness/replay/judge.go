@@ -36,8 +36,12 @@ func judge(res *Result, rp *replayed) {
 		compared += n
 	}
 	unplayed, notPlayed := p.Unplayed(failSrc)
+	where := ""
+	if d != nil {
+		where = place(p, d, failAt, failSrc)
+	}
 	switch {
-	case notPlayed && (d == nil || !after(d, failAt, failSrc) && d.Src != failSrc):
+	case notPlayed && (d == nil || where == "before"):
 		// The replay never got to a comparison there (a divergence before
 		// the failure is a verdict of its own, below).
 		res.Why = fmt.Sprintf("the failure at %s is in the exchange of %s (%s), which the replay does not play (%s): nothing is compared there, so the replay can show neither that it reproduces nor that it is fixed; name as the failure a line the replay compares",
@@ -50,19 +54,19 @@ func judge(res *Result, rp *replayed) {
 		res.Why = fmt.Sprintf("reproduces: %s as recorded, through the failure at %s", counts, failSrc)
 	case m.Expect == field.Reproduces:
 		res.Why = fmt.Sprintf("expected to reproduce, but the replay leaves the recording at %s (%s), %s the failure at %s",
-			d.Src, d.Track, beforeAfter(d, failAt, failSrc), failSrc)
+			d.Src, d.Track, where, failSrc)
 	case d == nil:
 		res.Why = fmt.Sprintf("expected fixed, but the replay still follows the recording through the failure at %s (%s)", failSrc, counts)
 		res.Failure = atFailure(p, rp, failSrc)
-	case after(d, failAt, failSrc):
+	case where == "after":
 		res.Why = fmt.Sprintf("expected fixed, but the replay follows the recording through the failure at %s and leaves it only at %s", failSrc, d.Src)
 		res.Failure = atFailure(p, rp, failSrc)
 	case len(res.Mismatches) > 0:
 		res.Why = fmt.Sprintf("the replay leaves the recording at %s, %s the failure at %s, but what was expected does not happen: %s",
-			d.Src, beforeAfter(d, failAt, failSrc), failSrc, strings.Join(res.Mismatches, "; "))
+			d.Src, where, failSrc, strings.Join(res.Mismatches, "; "))
 	default:
 		res.OK = true
-		res.Why = fmt.Sprintf("fixed: the replay leaves the recording at %s (%s), %s the failure at %s", d.Src, d.Track, beforeAfter(d, failAt, failSrc), failSrc)
+		res.Why = fmt.Sprintf("fixed: the replay leaves the recording at %s (%s), %s the failure at %s", d.Src, d.Track, where, failSrc)
 		if m.Check != nil {
 			res.Why += ", and what was expected happens"
 		}
@@ -124,23 +128,39 @@ func failure(p *field.Plan) (time.Duration, field.Src) {
 	return f.End(), src
 }
 
-// after reports a divergence later than the failure: in the same log by
-// line, else by time.
-func after(d *Divergence, at time.Duration, src field.Src) bool {
-	if d.Src.File == src.File && d.Src.Line > 0 {
-		return d.Src.Line > src.Line
-	}
-	return d.At > at
-}
-
-func beforeAfter(d *Divergence, at time.Duration, src field.Src) string {
+// place says where a divergence is against the failure: "at" its line or
+// in the exchange that line belongs to (a failure named by its command
+// line, a divergence in the answer), else "after" or "before" it: in the
+// same log by line, else by time.
+func place(p *field.Plan, d *Divergence, at time.Duration, src field.Src) string {
 	switch {
-	case d.Src == src:
+	case d.Src == src || d.Src.File == src.File && exchangeOf(p, d.Src) >= 0 && exchangeOf(p, d.Src) == exchangeOf(p, src):
 		return "at"
-	case after(d, at, src):
+	case d.Src.File == src.File && d.Src.Line > 0 && d.Src.Line > src.Line, (d.Src.File != src.File || d.Src.Line <= 0) && d.At > at:
 		return "after"
 	}
 	return "before"
+}
+
+// exchangeOf is the index of the command whose exchange a line of the
+// recording is in (the command's own line, its echo, its answer); -1 for
+// a URC, a note or a line the logs do not have.
+func exchangeOf(p *field.Plan, src field.Src) int {
+	f := p.Fixture
+	li := f.LogIndex(src.File)
+	if li < 0 {
+		return -1
+	}
+	for k, e := range f.Logs[li].Entries {
+		switch {
+		case e.Line != src.Line:
+		case e.Role == fieldlog.Command:
+			return k
+		case e.Cmd >= 0:
+			return e.Cmd
+		}
+	}
+	return -1
 }
 
 // Report renders a result: the verdict, the first divergence with the

@@ -1471,3 +1471,26 @@ func TestHostPrintsBeforeTheBootNotCompared(t *testing.T) {
 		t.Errorf("no assumption names the host's line 4: %q", res.Plan.Assumptions)
 	}
 }
+
+// TestDivergenceInTheFailuresExchange: a failure named by its command's
+// line is at that exchange: a replay that answers the command otherwise
+// leaves the recording at the failure (fixed), not after it.
+func TestDivergenceInTheFailuresExchange(t *testing.T) {
+	log := "AT\nOK\nAT+CFUN=1\n+CME ERROR: 3\n"
+	for _, tc := range []struct {
+		expect string
+		ok     bool
+		why    string
+	}{
+		{"fixed", true, "fixed: the replay leaves the recording at host.log:4 (exchange), at the failure at host.log:3"},
+		{"reproduces", false, "leaves the recording at host.log:4 (exchange), at the failure at host.log:3"},
+	} {
+		t.Run(tc.expect, func(t *testing.T) {
+			manifest := strings.Replace(orangeFixture("pin", "generic", "host.log", "terminal", 3), "expect: reproduces", "expect: "+tc.expect, 1)
+			res := replay(t, newFixture(t, "pin", map[string]string{"host.log": log, field.ManifestFile: manifest}))
+			if res.OK != tc.ok || !strings.Contains(res.Why, tc.why) {
+				t.Errorf("OK %v, %s; want %v and %q", res.OK, res.Why, tc.ok, tc.why)
+			}
+		})
+	}
+}
