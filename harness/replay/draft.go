@@ -269,6 +269,26 @@ func shows(t *fieldlog.Transcript, m string) bool {
 // the first such is passed over for the next that can, and said in
 // passed; when no other is found it stays the failure, and unplayed
 // says why the replay cannot show it.
+// lastCompared is the last line of t a replay compares (a URC, or a line
+// of an exchange it plays), for the failure the user is to name when no
+// line shows one; the last line when there is none.
+func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) int {
+	for k := len(t.Entries) - 1; k >= 0; k-- {
+		e := t.Entries[k]
+		cmd := e.Cmd
+		if e.Role == fieldlog.Command {
+			cmd = k
+		}
+		switch {
+		case e.Role == fieldlog.Note:
+		case cmd >= 0 && notPlayed(t.Entries[cmd].Text) != "":
+		default:
+			return e.Line
+		}
+	}
+	return t.Entries[len(t.Entries)-1].Line
+}
+
 func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string) (src field.Src, what string, found bool, passed, unplayed string) {
 	var lastSrc, firstSrc field.Src
 	var firstWhat string
@@ -302,7 +322,7 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 			}
 		}
 		if lastSrc.File == "" && len(t.Entries) > 0 {
-			lastSrc = field.Src{File: filepath.Base(t.File), Line: t.Entries[len(t.Entries)-1].Line}
+			lastSrc = field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed)}
 		}
 	}
 	if firstSrc.File != "" {

@@ -369,6 +369,23 @@ func TestDraftDataCallIsNoFailure(t *testing.T) {
 	}
 }
 
+// TestDraftNoFailureNamesACompared: when no line shows an error, the line
+// the draft leaves for the user to replace is the last one the replay
+// compares, not a line of an exchange it does not play.
+func TestDraftNoFailureNamesACompared(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "host.log")
+	if err := os.WriteFile(log, []byte("> AT+CSQ\n< +CSQ: 20,99\n< OK\n> AT+UGPRF?\n< +UGPRF: 2,0,\"\"\n< OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "r", "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Found || d.Failure.Line != 3 {
+		t.Errorf("failure %v (found %v), want line 3 left to name", d.Failure, d.Found)
+	}
+}
+
 // TestDraftFailureThePlayedOne: a failure in the exchange of a command
 // the emulated modem lacks is not compared by the replay: the draft names
 // the first failure it compares, and says which it passed over; when there
