@@ -1227,6 +1227,8 @@ func TestPINTheLogsShow(t *testing.T) {
 			`pin1: {code: "11111", enabled: true}`, "code 11111: host.log:2 shows the card wanting its PIN, and host.log:4 enters it"},
 		{"refused, then a wrong code", "> AT+CIMI\n< +CME ERROR: SIM PIN required\n> AT+CPIN=\"0000\"\n< +CME ERROR: 16\n",
 			`pin1: {code: "1234", enabled: true}`, "the logs enter no code it takes, so the card's is 1234"},
+		{"entered, never asked", "> AT+CPIN=\"0000\"\n< OK\n",
+			`pin1: {code: "0000", enabled: true}`, "code 0000: the card takes it at host.log:1, which a card wanting no PIN would refuse"},
 		{"no PIN", "> AT+CPIN?\n< +CPIN: READY\n< OK\n", "", ""},
 		// After a switch (an enable answered 910B) a card locked by its
 		// PIN shows no IMSI to tell whose profile it is.

@@ -1429,7 +1429,13 @@ func (p *Plan) pin1(ops []operator, subscriberAt func(time.Duration) string, ena
 	if op = subscriberAt(at); op == "" {
 		op = enabled
 	}
-	if code = pf.Code; code != "" {
+	if code = pf.Code; code != "" && pf.Wanted == nil {
+		// The card took the code: a card that wants none answers
+		// +CPIN=<pin> with an error (27.007 §8.3).
+		p.assume("%s's profile has PIN1 enabled, code %s: the card takes it at %s, which a card wanting no PIN would refuse", op, code, pf.CodeSrc)
+		return op, code
+	}
+	if code != "" {
 		p.assume("%s's profile has PIN1 enabled, code %s: %s shows the card wanting its PIN, and %s enters it", op, code, src, pf.CodeSrc)
 		return op, code
 	}
