@@ -70,6 +70,11 @@ type Facts struct {
 	// it answered one).
 	PowerOn *Obs
 	PreBoot []entryAt
+	// Unready are the commands a log opens with that the modem left
+	// unanswered, when it shows no boot but answers later (ubxlib's AT,
+	// AT, … while it powers the module on): not a hang, as no host gave
+	// up on them.
+	Unready []entryAt
 	// Redacted is the first ICCID or IMSI answer whose digits are
 	// partly hidden ("23210xxxxxxxxxx"), as logs pasted in public are.
 	Redacted *Src
@@ -884,6 +889,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	}
 	if fs.PowerOn != nil && fs.PowerOn.Src.File == t.File && fs.PreBoot == nil {
 		fs.PreBoot = quiet
+	}
+	givenUp := func(q entryAt) bool {
+		return slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.GaveUpOn > 0 && e.GaveUpOn == t.Entries[q.entry].Line })
+	}
+	if fs.PowerOn == nil && opened && fs.Unready == nil && !slices.ContainsFunc(quiet, givenUp) {
+		fs.Unready = quiet
 	}
 	switch {
 	case refused < 1<<30 && accepted == 0:

@@ -737,6 +737,11 @@ func (p *Plan) steps(o Options) {
 				p.Steps = append(p.Steps, s)
 				continue
 			}
+			if slices.Contains(p.Facts.Unready, entryAt{li, k}) && !fieldlog.ControlOnly(line) {
+				s.Skip = unreadySkip
+				p.Steps = append(p.Steps, s)
+				continue
+			}
 			if p.inHangTie(li, k, f.EntryTime(li, k)) {
 				s.At += time.Nanosecond
 			}
@@ -770,11 +775,13 @@ func (p *Plan) steps(o Options) {
 		}
 	}
 	slices.SortStableFunc(p.Steps, func(a, b Step) int { return int(a.At - b.At) })
-	var skipped, noCommand []string
+	var skipped, noCommand, unready []string
 	for _, s := range p.Steps {
 		switch {
 		case s.Skip == unansweredNoCommand:
 			noCommand = append(noCommand, s.Src.String())
+		case s.Skip == unreadySkip:
+			unready = append(unready, s.Src.String())
 		case strings.HasPrefix(s.Skip, preBootSkip):
 			// Said with the power-on.
 		case s.Skip != "":
@@ -783,6 +790,9 @@ func (p *Plan) steps(o Options) {
 	}
 	if len(skipped) > 0 {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
+	}
+	if len(unready) > 0 {
+		p.assume("the logs open with %d command(s) the field modem left unanswered before it answered any (%s): it was still powering on, and the logs show no boot URC to say when it came up; the replay does not play them", len(unready), strings.Join(clipList(unready, 6), ", "))
 	}
 	if len(noCommand) > 0 {
 		p.assume("%d line(s) of control characters alone (gammu's ESC to leave an SMS prompt), no command line, which the field modem left unanswered, are not played (%s)", len(noCommand), strings.Join(clipList(noCommand, 6), ", "))
@@ -821,6 +831,10 @@ func clipList(s []string, n int) []string {
 	}
 	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
 }
+
+// unreadySkip is why a command a log opens with, which the field modem
+// left unanswered before it answered any, is not played (Facts.Unready).
+const unreadySkip = "sent before the modem answered anything"
 
 // unansweredNoCommand is why a line of control characters the field
 // modem left unanswered is not played.

@@ -1554,3 +1554,34 @@ func TestHostLinesBeforeTheBoot(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadyOpening: commands a log opens with that the modem left
+// unanswered before it answered any, with no boot URC (ubxlib powering a
+// SARA on), are not played; not when a host gave up on them (a hang).
+func TestUnreadyOpening(t *testing.T) {
+	for _, tc := range []struct {
+		name, format, log string
+		skipped           []int // the lines of the commands not played
+	}{
+		{"polled while powering on", "plain", "> AT\n> AT\n< [00]U_CELL_PWR: powering on.\n> AT\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", []int{1, 2}},
+		{"answered from the start", "plain", "> AT\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", nil},
+		{"a host gave up", "atlog", "2026-01-01T00:00:10Z > AT\n2026-01-01T00:00:15Z # no answer: AT\n2026-01-01T00:00:20Z > AT\n2026-01-01T00:00:20.1Z < OK\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFixture(t, "unready", map[string]string{
+				ManifestFile: strings.Replace(orangePlain("unready", "generic"), "format: plain", "format: "+tc.format, 1),
+				"host.log":   tc.log,
+			})
+			p := reconstruct(t, dir, Options{})
+			var got []int
+			for _, s := range p.Steps {
+				if s.Skip == unreadySkip {
+					got = append(got, s.Src.Line)
+				}
+			}
+			if !slices.Equal(got, tc.skipped) {
+				t.Errorf("not played %v, want %v\n%s", got, tc.skipped, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

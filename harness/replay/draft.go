@@ -336,7 +336,7 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 	e := t.Entries[k]
 	switch {
-	case unanswered(t, k) && beforeBoot(t, k):
+	case unanswered(t, k) && beforeReady(t, k):
 		// A host polling a module not up yet: no failure.
 	case unanswered(t, k):
 		what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
@@ -405,11 +405,12 @@ func notPlayedUnder(name string) func(string) string {
 	}
 }
 
-// beforeBoot reports a command sent before the module was up: no command
-// before it got more than its echo, and a boot URC of a known
-// personality (RDY, *ATREADY: 1, …) comes before any that does — as
-// field.Facts reads the power-on such a log opens with.
-func beforeBoot(t *fieldlog.Transcript, k int) bool {
+// beforeReady reports a command sent before the module was up: no
+// command before it got more than its echo, and either a boot URC of a
+// known personality (RDY, *ATREADY: 1, …) comes before any that does, or
+// one does later and no host gave up on this one — as field.Facts reads
+// the power-on such a log opens with (PreBoot, Unready).
+func beforeReady(t *fieldlog.Transcript, k int) bool {
 	boots := map[string]bool{"RDY": true}
 	for _, p := range personality.Builtin() {
 		if len(p.BootURCs) > 0 {
@@ -422,7 +423,8 @@ func beforeBoot(t *fieldlog.Transcript, k int) bool {
 	for j, e := range t.Entries {
 		switch {
 		case e.Role == fieldlog.Command && answered(j):
-			return false
+			_, gaveUp := gaveUpOn(t, k)
+			return j > k && !gaveUp
 		case j > k && e.Role == fieldlog.URC && boots[e.Text]:
 			return true
 		}
