@@ -239,8 +239,8 @@ func parseManifest(file string, data []byte, dir string) (m *Manifest, err error
 }
 
 func yamlErr(file string, err error) error {
-	line, msg := yamlnode.Syntax(err)
-	return &Error{File: file, Line: line, Msg: "YAML syntax: " + msg}
+	line, col, msg := yamlnode.Syntax(err)
+	return &Error{File: file, Line: line, Col: col, Msg: "YAML syntax: " + msg}
 }
 
 // newDecoder walks a manifest; a wrong key gets the sorted list of right ones.

@@ -268,8 +268,8 @@ func parse(file string, b []byte) (*Template, error) {
 
 // syntaxErr locates a YAML parser error by its line.
 func syntaxErr(file string, err error) error {
-	line, msg := yamlnode.Syntax(err)
-	return &yamlnode.Error{File: file, Line: max(line, 1), Col: 1, Msg: "YAML syntax: " + msg}
+	line, col, msg := yamlnode.Syntax(err)
+	return &yamlnode.Error{File: file, Line: max(line, 1), Col: max(col, 1), Msg: "YAML syntax: " + msg}
 }
 
 // integer reads an integer scalar as YAML writes one (1000, 1_000,

@@ -54,8 +54,8 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 
 // syntaxError turns a YAML parser error into an *Error with its line.
 func (d *decoder) syntaxError(err error) error {
-	line, msg := yamlnode.Syntax(err)
-	return &Error{File: d.File, Line: max(line, 1), Col: 1, Msg: "YAML syntax: " + msg}
+	line, col, msg := yamlnode.Syntax(err)
+	return &Error{File: d.File, Line: max(line, 1), Col: max(col, 1), Msg: "YAML syntax: " + msg}
 }
 
 func (d *decoder) scenario(n *yaml.Node, s *Scenario) error {

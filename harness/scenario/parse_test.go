@@ -197,7 +197,7 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", "name: t", "name: [t", "b.yaml:1:1: YAML syntax: did not find expected ',' or ']'"},
 		{"syntax later line", "{at: 1h, area: FR}", "{at: 1h, area: FR", "b.yaml:16:1: YAML syntax: did not find expected ',' or '}'"},
 		{"tab indent", "name: t", "name: t\n\tseed: 1", "b.yaml:2:1: YAML syntax: found a tab character that violates indentation"},
-		{"not UTF-8 on a later line", "{at: 1h, area: FR}", "{at: 1h, area: F\xe9}", "b.yaml:17:1: YAML syntax: byte 0xe9 at column 21 is not UTF-8 (the file must be UTF-8 text)"},
+		{"not UTF-8 on a later line", "{at: 1h, area: FR}", "{at: 1h, area: F\xe9}", "b.yaml:17:21: YAML syntax: byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
 		{"alias", "itinerary:", "x: &a 1\nitinerary:", "b.yaml:15:1: x: unknown field"},
 		{"alias value", "name: t", "name: *a", "b.yaml:1:1: YAML syntax: unknown anchor 'a' referenced"},
 		{"alias use", "name: t", "name: &n t\nseed: *n", "b.yaml:2:7: seed: YAML aliases are not supported"},

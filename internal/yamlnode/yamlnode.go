@@ -350,22 +350,28 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 	return top, nil, nil
 }
 
-// checkUTF8 refuses a file that is not UTF-8 with the line and column of
-// its first bad byte: the parser names line 1 whatever the byte's place.
-// A file starting with a UTF-16 byte order mark is left to the parser,
-// which reads UTF-16 as YAML allows.
+// checkUTF8 refuses a file that is not UTF-8, or holds a character YAML
+// does not allow (a NUL, an ESC from a terminal paste), with the line and
+// column of the first: the parser names line 1 whatever the place. A file
+// starting with a UTF-16 byte order mark is left to the parser, which
+// reads UTF-16 as YAML allows; one without reads as NULs, so it is named.
 func checkUTF8(data []byte) error {
-	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || utf8.Valid(data) {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) {
 		return nil
+	}
+	if utf16NoBOM(data) {
+		return &textError{1, 1, "every other byte is 0: the file looks like UTF-16 without a byte order mark (save it as UTF-8)"}
 	}
 	line, col := 1, 1
 	for len(data) > 0 {
 		r, n := utf8.DecodeRune(data)
 		switch {
 		case r == utf8.RuneError && n <= 1:
-			return fmt.Errorf("yaml: line %d: byte 0x%02x at column %d is not UTF-8 (the file must be UTF-8 text)", line, data[0], col)
+			return &textError{line, col, fmt.Sprintf("byte 0x%02x is not UTF-8 (the file must be UTF-8 text)", data[0])}
 		case r == '\n':
 			line, col = line+1, 1
+		case !printable(r) && !(r == 0xfeff && line == 1 && col == 1):
+			return &textError{line, col, fmt.Sprintf("control character U+%04X is not allowed (YAML takes tabs, line breaks and printable characters)", r)}
 		default:
 			col++
 		}
@@ -374,12 +380,58 @@ func checkUTF8(data []byte) error {
 	return nil
 }
 
+// textError is a file that is no YAML text, at the character that says so.
+type textError struct {
+	line, col int
+	msg       string
+}
+
+func (e *textError) Error() string {
+	return fmt.Sprintf("yaml: line %d: column %d: %s", e.line, e.col, e.msg)
+}
+
+// printable is YAML 1.2's c-printable (§5.1), which a stream may hold.
+func printable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\r' || r == '\n' || r == 0x85:
+		return true
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		return false
+	case r >= 0xd800 && r <= 0xdfff || r == 0xfffe || r == 0xffff:
+		return false
+	}
+	return true
+}
+
+// utf16NoBOM reports text in UTF-16 without its byte order mark: ASCII
+// in it puts a 0 in every other byte of its first line.
+func utf16NoBOM(data []byte) bool {
+	n := min(len(data), 64) &^ 1
+	if n < 4 {
+		return false
+	}
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		if data[i] == 0 {
+			even++
+		}
+		if data[i+1] == 0 {
+			odd++
+		}
+	}
+	return even == n/2 && odd == 0 || odd == n/2 && even == 0
+}
+
 // yamlLine matches the parser's "yaml: line N: message" errors.
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// Syntax splits a YAML parser error into the line it names (0 if none)
-// and its message without the library's "yaml: " prefix.
-func Syntax(err error) (line int, msg string) {
+// Syntax splits a YAML parser error into the line and column it names
+// (0 if none) and its message without the library's "yaml: " prefix.
+func Syntax(err error) (line, col int, msg string) {
+	var xe *textError
+	if errors.As(err, &xe) {
+		return xe.line, xe.col, xe.msg
+	}
 	msg = err.Error()
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -387,7 +439,7 @@ func Syntax(err error) (line int, msg string) {
 	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
-		return line, m[2]
+		return line, 0, m[2]
 	}
-	return 0, strings.TrimPrefix(msg, "yaml: ")
+	return 0, 0, strings.TrimPrefix(msg, "yaml: ")
 }

@@ -166,12 +166,12 @@ func TestSyntax(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%q parsed", tc.in)
 		}
-		if line, msg := Syntax(err); line != tc.line || msg != tc.msg {
-			t.Errorf("%q: got %d %q, want %d %q", tc.in, line, msg, tc.line, tc.msg)
+		if line, col, msg := Syntax(err); line != tc.line || col != 0 || msg != tc.msg {
+			t.Errorf("%q: got %d:%d %q, want %d %q", tc.in, line, col, msg, tc.line, tc.msg)
 		}
 	}
-	if line, msg := Syntax(errors.New("yaml: something")); line != 0 || msg != "something" {
-		t.Errorf("no line: got %d %q", line, msg)
+	if line, col, msg := Syntax(errors.New("yaml: something")); line != 0 || col != 0 || msg != "something" {
+		t.Errorf("no line: got %d:%d %q", line, col, msg)
 	}
 }
 
@@ -214,19 +214,26 @@ func TestDuration(t *testing.T) {
 	}
 }
 
-// The parser says line 1 for a bad byte anywhere; OneDocument finds it.
-func TestOneDocumentNotUTF8(t *testing.T) {
+// The parser says line 1 for a bad byte or a control character anywhere;
+// OneDocument finds it, with its column.
+func TestOneDocumentNotText(t *testing.T) {
+	const ctl = " is not allowed (YAML takes tabs, line breaks and printable characters)"
 	for _, tc := range []struct {
-		in   string
-		line int
-		msg  string // "" for a file that parses
+		in        string
+		line, col int
+		msg       string // "" for a file that parses
 	}{
-		{"a: caf\xe9\n", 1, "byte 0xe9 at column 7 is not UTF-8 (the file must be UTF-8 text)"},
-		{"a: b\nc: d\nareas: [Berl\xe9n]\n", 3, "byte 0xe9 at column 13 is not UTF-8 (the file must be UTF-8 text)"},
-		{"a: \u00e9\xff\n", 1, "byte 0xff at column 5 is not UTF-8 (the file must be UTF-8 text)"},
-		{"a: caf\u00e9\n", 0, ""},
+		{"a: caf\xe9\n", 1, 7, "byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: b\nc: d\nareas: [Berl\xe9n]\n", 3, 13, "byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: \u00e9\xff\n", 1, 5, "byte 0xff is not UTF-8 (the file must be UTF-8 text)"},
+		{"a: b\n# a comment \x00\n", 2, 13, "control character U+0000" + ctl},
+		{"a: b\nareas: [\x1b[0mDE]\n", 2, 9, "control character U+001B" + ctl},
+		{"a: \u0090\n", 1, 4, "control character U+0090" + ctl},
+		{"a\x00:\x00 \x00b\x00\n\x00", 1, 1, "every other byte is 0: the file looks like UTF-16 without a byte order mark (save it as UTF-8)"},
+		{"a: caf\u00e9\tb\r\n", 0, 0, ""},
+		{"\ufeffa: b\n", 0, 0, ""},
 		// UTF-16 with its byte order mark is YAML too: left to the parser.
-		{"\xff\xfea\x00:\x00 \x00b\x00\n\x00", 0, ""},
+		{"\xff\xfea\x00:\x00 \x00b\x00\n\x00", 0, 0, ""},
 	} {
 		_, _, err := OneDocument([]byte(tc.in))
 		if tc.msg == "" {
@@ -239,8 +246,8 @@ func TestOneDocumentNotUTF8(t *testing.T) {
 			t.Errorf("%q parsed", tc.in)
 			continue
 		}
-		if line, msg := Syntax(err); line != tc.line || msg != tc.msg {
-			t.Errorf("%q: got %d %q, want %d %q", tc.in, line, msg, tc.line, tc.msg)
+		if line, col, msg := Syntax(err); line != tc.line || col != tc.col || msg != tc.msg {
+			t.Errorf("%q: got %d:%d %q, want %d:%d %q", tc.in, line, col, msg, tc.line, tc.col, tc.msg)
 		}
 	}
 }

@@ -30,8 +30,8 @@ func (f yamlFile) root(data []byte) (*yaml.Node, error) {
 	top, second, err := yamlnode.OneDocument(data)
 	switch {
 	case err != nil:
-		line, msg := yamlnode.Syntax(err)
-		return nil, &yamlnode.Error{File: f.File, Line: line, Msg: "not YAML: " + msg}
+		line, col, msg := yamlnode.Syntax(err)
+		return nil, &yamlnode.Error{File: f.File, Line: line, Col: col, Msg: "not YAML: " + msg}
 	case top == nil:
 		return nil, &yamlnode.Error{File: f.File, Msg: "empty: want a mapping of fields"}
 	case second != nil:
