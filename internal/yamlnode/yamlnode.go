@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -303,7 +304,18 @@ func Parse(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 // *Error naming the file and the limit (its size too when it is a regular
 // file).
 func ReadFile(path string, limit int) ([]byte, error) {
-	f, err := os.Open(path)
+	// A named pipe is opened without waiting for a writer (mkfifo with
+	// none would block the open, out of reach of a signal); one that
+	// has a writer (a shell's <(…)) is then read to its end as usual.
+	fifo := false
+	if fi, err := os.Stat(path); err == nil {
+		fifo = fi.Mode()&os.ModeNamedPipe != 0
+	}
+	flag := os.O_RDONLY
+	if fifo {
+		flag |= syscall.O_NONBLOCK
+	}
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -311,6 +323,9 @@ func ReadFile(path string, limit int) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
+	}
+	if fifo && len(data) == 0 {
+		return nil, &Error{File: path, Line: 1, Col: 1, Msg: "a named pipe that no program writes to: nothing to read"}
 	}
 	if len(data) <= limit {
 		return data, nil
