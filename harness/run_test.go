@@ -33,8 +33,11 @@ func TestEventLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) != 40 || !strings.Contains(lines[39], `"event":"event_limit"`) {
-		t.Errorf("%d events, last %s", len(lines), lines[len(lines)-1])
+	// The limit's event_limit, then run_incomplete saying why the run
+	// stopped, as every run that did not finish ends.
+	if len(lines) != 41 || !strings.Contains(lines[39], `"event":"event_limit"`) ||
+		!strings.Contains(lines[40], `"event":"run_incomplete"`) || !strings.Contains(lines[40], "event limit reached") {
+		t.Errorf("%d events, the last two %s", len(lines), lines[max(len(lines)-2, 0):])
 	}
 	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); err != nil {
 		t.Errorf("no %s: %v", IncompleteFile, err)

@@ -184,12 +184,15 @@ func (l *Log) Emit(actor string, kind Kind, f F) {
 		}
 		return
 	}
-	if l.limit > 0 && len(l.evs) >= l.limit {
+	// run_incomplete says why the run stopped, the limit among the
+	// reasons: a full log takes it past its bound.
+	closing := actor == Harness && kind == KindRunIncomplete
+	if l.limit > 0 && len(l.evs) >= l.limit && !closing {
 		l.dropped++
 		l.mu.Unlock()
 		return
 	}
-	if l.limit > 0 && len(l.evs) == l.limit-1 {
+	if l.limit > 0 && len(l.evs) == l.limit-1 && !closing {
 		// The last slot says why the log ends here.
 		e = Event{T: e.T, Actor: Harness, Kind: LimitKind, Fields: F{"limit": l.limit}}
 		l.dropped++
@@ -219,7 +222,8 @@ func (l *Log) Count() int {
 
 // SetLimit bounds the log to n events (0: no bound): the n-th is an
 // event_limit event and later ones are dropped, so a runaway run cannot
-// take the machine's memory.
+// take the machine's memory; a run_incomplete, which ends a log, is kept
+// past it.
 func (l *Log) SetLimit(n int) {
 	l.mu.Lock()
 	l.limit = n

@@ -113,6 +113,11 @@ func TestLimit(t *testing.T) {
 	if full, dropped := l.Full(); !full || dropped != 3 {
 		t.Errorf("Full() = %v, %d; want true, 3", full, dropped)
 	}
+	// The run_incomplete that ends a stopped run is kept past the limit.
+	l.Emit(Harness, KindRunIncomplete, F{"reason": "event limit reached"})
+	if evs := l.Events(); len(evs) != 4 || evs[3].Kind != KindRunIncomplete {
+		t.Errorf("after run_incomplete: %v", evs)
+	}
 }
 
 // Stream writes what was logged before it started, then each event as it
