@@ -237,8 +237,8 @@ type PowerCutPoint struct {
 // may name (fixtures/scenarios/README.md documents each).
 var PowerCutPointList = []PowerCutPoint{
 	{"preferred_list_served", []string{"platform"}, "the platform answered the list request, before the card stored it", ""},
-	{"preferred_list_received", []string{"euicc"}, "list stored, before the switch or the download", ""},
-	{"profile_not_preinstalled", []string{"euicc"}, "before the download request", ""},
+	{"preferred_list_received", []string{"euicc"}, "list stored and acted on in the same step: after the switch (as profile_enabled) or with the download request sent (as download_requested)", ""},
+	{"profile_not_preinstalled", []string{"euicc"}, "in the same step, the download request sent (as download_requested)", ""},
 	{"download_requested", []string{"euicc", "platform"}, "download asked for: the platform orders the profile at that instant, the card never hears back", ""},
 	{"mutual_auth", []string{"euicc", "smdp"}, "mid-download: after mutual authentication", "smdp"},
 	{"bpp_sent", []string{"smdp"}, "mid-download: the bound profile package is on its way", "smdp"},
