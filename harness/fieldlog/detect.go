@@ -9,7 +9,8 @@ var (
 	atLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) [<>#]( |$)`)
 	lpacJSONl = regexp.MustCompile(`^\{"type":"(progress|lpa|driver)"`)
 	eventLine = regexp.MustCompile(`^\{"t":"[^"]+","actor":"[a-z]+","event":"`)
-	// mmLevel is a ModemManager line's level, not a "<" modem line.
+	// mmLevel is a ModemManager line's level, not a "<" modem line (nor
+	// is a syslog priority, "<6>": syslogPRI).
 	mmLevel   = regexp.MustCompile(`^\s*<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>`)
 	plainLine = regexp.MustCompile(`^\s*(?:[<>]|(?i:\[(?:TX|RX)\]|(?:TX|RX):))`)
 )
@@ -100,7 +101,7 @@ func detect(file string, lines []string) (Format, error) {
 			mmLines++
 		}
 		_, _, rest := splitStamp(l)
-		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) {
+		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) && !syslogPRI.MatchString(strings.TrimLeft(rest, " \t")) {
 			plain++
 		}
 		if m := arrowMarker.FindStringSubmatch(rest); m != nil && m[1] != "" {

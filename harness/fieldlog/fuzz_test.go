@@ -79,11 +79,11 @@ func FuzzLogcat(f *testing.F) {
 	fuzzReader(f, Logcat, "logcat-threadtime.log", "logcat-time-channels.log", "logcat-brief.log")
 }
 func FuzzGammu(f *testing.F) {
-	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log", "gammu-text.log", "gammu-smsd-win.log")
+	fuzzReader(f, Gammu, "gammu-textall.log", "gammu-textalldate.log", "gammu-smsd-journal.log", "gammu-text.log", "gammu-smsd-win.log", "gammu-esc-end.log")
 }
 func FuzzOfono(f *testing.F) { fuzzReader(f, Ofono, "ofono-journal.log", "ofono-ts.log") }
 func FuzzChat(f *testing.F) {
-	fuzzReader(f, Chat, "chat-syslog.log", "chat-stderr.log", "chat-connect.log", "chat-ppp.log")
+	fuzzReader(f, Chat, "chat-syslog.log", "chat-stderr.log", "chat-connect.log", "chat-ppp.log", "chat-busybox-pri.log")
 }
 func FuzzDocklight(f *testing.F) {
 	fuzzReader(f, Docklight, "docklight-ascii.log", "docklight-hex.log")
@@ -96,10 +96,10 @@ func FuzzPlain(f *testing.F) {
 	fuzzReader(f, Plain, "plain.log", "plain-ts.log", "plain-midnight.log", "plain-v0.log", "plain-arrows.log", "plain-arrows-lib.log", "plain-connect.log")
 }
 func FuzzTerminal(f *testing.F) {
-	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log", "terminal-v0.log", "terminal-v0-putty.log", "terminal-arduino-urc.log")
+	fuzzReader(f, Terminal, "terminal-minicom.log", "terminal-arduino.log", "terminal-picocom.log", "terminal-putty.log", "terminal-v0.log", "terminal-v0-putty.log", "terminal-arduino-urc.log", "terminal-ublox-versions.log")
 }
 func FuzzPlatform(f *testing.F) { fuzzReader(f, Platform, "platform.json") }
 func FuzzEvents(f *testing.F)   { fuzzReader(f, Events, "events.jsonl") }
 func FuzzDetect(f *testing.F) {
-	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log")
+	fuzzReader(f, "", "atlog.log", "lpac-old.log", "mm.log", "socat-v.log", "strace-f.log", "jpnevulator-plain.log", "plain.log", "terminal-minicom.log", "docklight-hex.log", "sscom-gbk.log", "qcom.log", "logcat-threadtime.log", "gammu-textalldate.log", "ofono-journal.log", "chat-syslog.log", "chat-stderr.log", "platform.json", "gammu-smsd-win.log", "plain-arrows-lib.log", "chat-busybox-pri.log", "terminal-ublox-versions.log")
 }

@@ -28,13 +28,13 @@ var (
 	gammuDate = regexp.MustCompile(`^[A-Z][a-z]{2} (\d{4}/\d\d/\d\d \d\d:\d\d:\d\d):? `)
 	// gammuDaemon is what gammu-smsd (and syslog before it, its host)
 	// puts before the library's message: the daemon and its pid.
-	gammuDaemon = regexp.MustCompile(`^(?:\S+ )?([\w./-]+\[\d+\]): (?:gammu: )?`)
+	gammuDaemon = regexp.MustCompile(`^` + syslogSource + `([\w./-]+\[\d+\]): (?:gammu: )?`)
 	// gammuNoPid is the daemon's name alone, as gammu-smsd built without
 	// getpid (on Windows) writes it ("%s: " in SMSD_Log): taken before
 	// the library's "gammu: ", or when the name is gammu-smsd's (it
 	// holds "smsd"), as gammu's own messages have colons too
 	// ("Checking line: OK").
-	gammuNoPid = regexp.MustCompile(`^(?:\S+ )?([\w./-]+): gammu: |^(?:\S+ )?((?i:[\w./-]*smsd[\w./-]*)): (?:gammu: )?`)
+	gammuNoPid = regexp.MustCompile(`^` + syslogSource + `([\w./-]+): gammu: |^` + syslogSource + `((?i:[\w./-]*smsd[\w./-]*)): (?:gammu: )?`)
 	gammuFrame = regexp.MustCompile(`^(SENDING|RECEIVED|LAST SENT) frame ?type 0x([0-9A-Fa-f]{2})/length (?:0x[0-9A-Fa-f]+/)?(\d+)\s*$`)
 	// gammuParsed is a line gammu parsed out of an answer: its number
 	// in the answer and the line between quotes.
@@ -64,7 +64,7 @@ func gammuLine(l string) (time.Time, Clock, string, string) {
 			t, c = d, Absolute
 			l = l[len(m[0]):]
 		}
-	} else if d, dc, n := syslogPrefix(l); dc == Absolute {
+	} else if d, dc, n := syslogPrefix(l); n > 0 {
 		// A syslog or journal line: its time, then host and daemon.
 		t, c, l = d, dc, l[n:]
 	}

@@ -34,3 +34,48 @@ func TestGammuRowLayouts(t *testing.T) {
 		})
 	}
 }
+
+// TestControlLineEnd: a line of control characters alone (gammu's ESC CR
+// to leave an SMS prompt) is no command line (V.250 §5.2.1): a log that
+// ends on it is read to its end, as one that goes on after it is. A log
+// cut before another command's final result names that command with its
+// control characters shown, never as an empty name.
+func TestControlLineEnd(t *testing.T) {
+	const (
+		at = "SENDING frame type 0x00/length 0x03/3\n" +
+			"41A|54T|0D                                                      AT.\n" +
+			"RECEIVED frame type 0x00/length 0x09/9\n" +
+			"41A|54T|0D |0D |0A |4FO|4BK|0D |0A                              AT...OK..\n"
+		escape = "Escaping SMS mode\n" +
+			"SENDING frame type 0x00/length 0x02/2\n" +
+			"1B |0D                                                          ..\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		format    Format
+		err       string // "" reads
+	}{
+		{"gammu's ESC ends the log", at + escape, Gammu, ""},
+		{"gammu's ESC mid-log", at + escape + at, Gammu, ""},
+		{"a PDU sent with Ctrl-Z, unanswered", "<dbg> [ttyUSB2/at] --> 'AT+CMGS=2<CR>'\n<dbg> [ttyUSB2/at] <-- '<CR><LF>> '\n" +
+			"<dbg> [ttyUSB2/at] --> '0011\\26'\n", MM, `x.log:3: the log ends before the final result of 0011<^Z>: truncated?`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("x.log", []byte(tc.log), tc.format)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range tr.Entries {
+				if e.Role == Command && ControlOnly(e.Text) && len(tr.Answer(i)) > 0 {
+					t.Errorf("line %d: the ESC has an answer", e.Line)
+				}
+			}
+		})
+	}
+}

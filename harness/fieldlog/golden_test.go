@@ -137,6 +137,9 @@ func TestGolden(t *testing.T) {
 		// --debug text: gammu's messages and the lines it parsed out of
 		// each answer, no frame dumps; a URC before an echo.
 		{"gammu-text.log", Gammu},
+		// A paste that ends on gammu's ESC CR (leaving SMS mode): no
+		// command line, read to its end (gammu#438).
+		{"gammu-esc-end.log", Gammu},
 		// oFono's AT debug output (OFONO_AT_DEBUG=1): through the
 		// journal, a Quectel's Aux and Modem channels interleaved, DBG
 		// traces left out, another daemon's line, a +CEREG URC alone and
@@ -160,6 +163,12 @@ func TestGolden(t *testing.T) {
 		// A modem left in data mode: chat's ATZ read back PPP's frames
 		// (notes), then alarm.
 		{"chat-ppp.log", Chat},
+		// BusyBox syslogd behind a raw stream's priority: "<150>… piksi
+		// local2.info chat[3810]: " (piksi_buildroot PR 510, pppd#347).
+		{"chat-busybox-pri.log", Chat},
+		// u-blox's ATI9 and AT+CGMR answers ("03.15,A00.01", falling):
+		// text, not time stamps; the log has no times (ubxlib#201).
+		{"terminal-ublox-versions.log", Terminal},
 		// A data call in a plain transcript: CONNECT, PPP frames both
 		// ways (data mode), NO CARRIER, then AT commands again.
 		{"plain-connect.log", Plain},

@@ -23,13 +23,7 @@ var (
 	// port's count ("port ttyUSB2 timed out 2 consecutive times").
 	mmTimeout = regexp.MustCompile(`Serial command timed out|port (\S+) timed out \d+ consecutive times`)
 	mmIO      = regexp.MustCompile(`<(?:debug|dbg)>\s*(?:\[(\d+)(?:\.(\d+))?\]\s*)?(?:\[[\w.-]+\.c:\d+\]\s*\w+\(\):\s*)?(?:\(([^)\s]+)\):|\[([^\]\s]+)\])\s*(-->|<--) '(.*)$`)
-	// Prefixes that carry a time: the journal ("Mar 02 10:00:01 host
-	// ModemManager[812]: ", also "-o short-iso"), OpenWrt's logread ("Sat
-	// Apr  3 16:13:16 2021 daemon.debug ModemManager[6358]: ").
-	mmJournal = regexp.MustCompile(`^([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) `)
 	mmStamp   = regexp.MustCompile(`<(?:debug|dbg|info|inf|msg|message|warn|wrn|err|error|crit)>\s*\[(\d+)(?:\.(\d+))?\]`)
-	mmISO     = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) `)
-	mmLogread = regexp.MustCompile(`^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) `)
 )
 
 // readMM reads a ModemManager debug log. Every serial read is logged as it
@@ -129,31 +123,6 @@ func mergeClock(have, c Clock) Clock {
 func mmTime(l string) (time.Time, Clock) {
 	t, c, _ := syslogPrefix(l)
 	return t, c
-}
-
-// syslogPrefix reads the time a syslog, journal or logread prefix gives
-// and how long the prefix is (what a reader after the host and daemon
-// skips); 0 and NoTime without one.
-func syslogPrefix(l string) (time.Time, Clock, int) {
-	if m := mmISO.FindStringSubmatch(l); m != nil {
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
-			if t, err := time.Parse(layout, m[1]); err == nil {
-				return t, Absolute, len(m[0])
-			}
-		}
-	}
-	if m := mmLogread.FindStringSubmatch(l); m != nil {
-		if t, err := time.Parse("Jan 2 15:04:05 2006", m[1]+" "+m[2]+" "+m[3]+" "+m[4]); err == nil {
-			return t, Absolute, len(m[0])
-		}
-	}
-	if m := mmJournal.FindStringSubmatch(l); m != nil {
-		mon := strings.ToUpper(m[1][:1]) + strings.ToLower(m[1][1:])
-		if t, err := time.Parse("Jan 2 15:04:05.999999999", mon+" "+m[2]+" "+m[3]); err == nil {
-			return t, Absolute, len(m[0]) // year 0: the journal's short form has none
-		}
-	}
-	return time.Time{}, NoTime, 0
 }
 
 // unescapeMM undoes debug_log's escapes: <CR>, <LF>, and \<decimal> for

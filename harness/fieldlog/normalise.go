@@ -225,11 +225,14 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	for _, c := range ports {
 		if c.cmd >= 0 {
 			e := t.Entries[c.cmd]
+			if ControlOnly(e.Text) && len(t.Answer(c.cmd)) == 0 {
+				continue // gammu's ESC: no command line, so no answer is owed
+			}
 			what := "the log ends"
 			if cut {
 				what = "the log is cut off (its last line has no line ending)"
 			}
-			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s", what, e.Text, c.digitHint(t.Answer(c.cmd)))
+			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)))
 		}
 	}
 	if len(t.Entries) == 0 {

@@ -3,7 +3,6 @@ package fieldlog
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -30,9 +29,6 @@ import (
 // time since start). Its other debug lines (DBG's "src/modem.c:func()"
 // traces) are left out; its other messages are notes.
 var (
-	// daemonTag is the "name[pid]: " syslog puts before a message, after
-	// the host (or OpenWrt's facility.level); group 1 the name.
-	daemonTag = regexp.MustCompile(`^(?:\S+ )?([\w.@-]+)\[\d+\]:(?: |$)`)
 	// ofonoIO is one read or write of a channel: the plugin's prefix
 	// (one word), the direction, the escaped bytes.
 	ofonoIO = regexp.MustCompile(`^([A-Za-z][\w-]{0,31}): ([<>]) (.+)$`)
@@ -44,31 +40,6 @@ var (
 	// tsElapsed is moreutils' `ts -s` stamp: time since ts started.
 	tsElapsed = regexp.MustCompile(`^(\d{1,3}):(\d\d):(\d\d)(?:\.(\d{1,9}))? `)
 )
-
-// daemonLine splits a syslog, journal or stderr line of a daemon into
-// the time its prefix gives (a syslog or journal time; `ts -s`'s
-// elapsed time, Relative), the daemon that logged it ("" without a
-// tag: a bare stderr line, or `journalctl -o cat`) and its message.
-func daemonLine(l string) (time.Time, Clock, string, string) {
-	l = strings.TrimRight(l, "\r")
-	t, c, n := syslogPrefix(l)
-	if c != NoTime {
-		l = l[n:]
-	} else if m := tsElapsed.FindStringSubmatch(l); m != nil {
-		h, _ := strconv.Atoi(m[1])
-		mi, _ := strconv.Atoi(m[2])
-		s, _ := strconv.Atoi(m[3])
-		ns, _ := fracNanos(m[4])
-		if mi < 60 && s < 60 {
-			t = RelativeEpoch.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + ns)
-			c, l = Relative, l[len(m[0]):]
-		}
-	}
-	if m := daemonTag.FindStringSubmatch(l); m != nil {
-		return t, c, m[1], l[len(m[0]):]
-	}
-	return t, c, "", l
-}
 
 // unescapeOfono undoes gatutil's escapes. A backslash and a digit that
 // are not a three-digit octal escape are none gatutil writes: an error.

@@ -14,7 +14,7 @@ import (
 // time of day, or seconds since the start ("[12.345]"), bracketed or not.
 func readPlain(file string, lines []string) (*Transcript, error) {
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
-	var clock logClock
+	clock := logClock{none: !stampedLog(lines)}
 	var dir Dir
 	var dirTime time.Time
 	right, err := arrowHost(file, lines)
@@ -169,6 +169,36 @@ func plainMarker(rest string) (Dir, string, bool) {
 type logClock struct {
 	c    Clock
 	last time.Time
+	none bool // the log has no stamps (stampedLog): a line's text is all its own
+}
+
+// stampedLog reports whether a log's stamps hold over it: from its first
+// stamped line on, half its lines or more are stamped, and no command or
+// final result comes before that line (a banner may). A line among
+// unstamped ones that only starts like a stamp (u-blox's ATI9 answer
+// "03.15 A00.01") is the modem's text, not a clock.
+func stampedLog(lines []string) bool {
+	stamped, after := 0, 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		_, c, rest := splitStamp(l)
+		if stamped == 0 && c == NoTime {
+			if _, text, ok := plainMarker(strings.TrimSpace(rest)); ok {
+				rest = text
+			}
+			if text := strings.TrimSpace(rest); atCommandLine.MatchString(text) || resultLine.MatchString(text) {
+				return false
+			}
+			continue
+		}
+		after++
+		if c != NoTime {
+			stamped++
+		}
+	}
+	return stamped > 0 && stamped*2 >= after
 }
 
 // onward places a time of day (year 0) on the day after when it is more
@@ -184,6 +214,9 @@ func (k *logClock) onward(t time.Time) time.Time {
 
 // stamp takes a leading timestamp off line n (splitStamp), checking its kind.
 func (k *logClock) stamp(file string, n int, l string) (time.Time, Clock, string, error) {
+	if k.none {
+		return time.Time{}, NoTime, l, nil
+	}
 	t, c, rest := splitStamp(l)
 	return t, c, rest, k.kind(file, n, c)
 }
@@ -203,13 +236,14 @@ func (k *logClock) kind(file string, n int, c Clock) error {
 
 // splitStamp takes a leading timestamp off a line.
 func splitStamp(l string) (time.Time, Clock, string) {
-	m := leadingStamp.FindStringSubmatch(l)
+	m := leadingStamp.FindStringSubmatchIndex(l)
 	if m == nil {
 		return time.Time{}, NoTime, l
 	}
-	t, c, ok := parseStamp(m[1])
+	t, c, ok := parseStamp(l[m[2]:m[3]])
 	if !ok {
 		return time.Time{}, NoTime, l
 	}
-	return t, c, m[2]
+	rest := l[m[3]:]
+	return t, c, rest[len(stampEnd.FindString(rest)):]
 }

@@ -49,7 +49,7 @@ var unaskedResult = regexp.MustCompile(`^(?:OK|ERROR|\+CM[ES] ERROR: ?.+)$`)
 // transcript.
 func readTerminal(file string, lines []string) (*Transcript, error) {
 	recs := make([]record, 0, len(lines)) // about one a line: no doubling series
-	var clock logClock
+	clock := logClock{none: !stampedLog(lines)}
 	started, mode := false, at.DefaultModes()
 	type line struct {
 		n    int

@@ -23,9 +23,13 @@ var stampLayouts = []string{
 
 var (
 	// leadingStamp matches a timestamp at the start of a line, bracketed
-	// or not, perhaps with a colon after it (ubxlib's and socat's
-	// "2024/01/01 00:13:32.020: "), and what follows.
-	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})\]?(?::(?:\s|$))?\s*(.*)$`)
+	// or not. It ends at a bracket, a blank, a colon (ubxlib's and
+	// socat's "2024/01/01 00:13:32.020: ") or the line's end: a number
+	// run into text ("03.15,A00.01", u-blox's ATI9 answer) is the text.
+	leadingStamp = regexp.MustCompile(`^\[?(\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:[.,]\d+)?|\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:[.,]\d+)? \d{4})(?:[\]\s:]|$)`)
+	// stampEnd is what a stamp's text starts after: its bracket, a
+	// colon and a blank, blanks.
+	stampEnd = regexp.MustCompile(`^\]?(?::(?:\s|$))?\s*`)
 )
 
 // parseStamp reads one leading timestamp: a wall-clock time (a time of day

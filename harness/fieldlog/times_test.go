@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,6 +60,12 @@ func TestStampForms(t *testing.T) {
 		// A colon that is no stamp's: the line as it is.
 		{"10:00:01.120:OK", "0000-01-01T10:00:01.12Z", ":OK"},
 		{"AT+CCLK?", "", "AT+CCLK?"},
+		// A number run into the line's text is the text (u-blox's ATI9
+		// answer, "<modem version>,<application version>").
+		{"03.15,A00.01", "", "03.15,A00.01"},
+		{"10:00:01.120,OK", "", "10:00:01.120,OK"},
+		{"12.345AT", "", "12.345AT"},
+		{"[12.345]AT", "1970-01-01T00:00:12.345Z", "AT"},
 	} {
 		tm, c, rest := splitStamp(tc.line)
 		got := ""
@@ -73,4 +80,42 @@ func TestStampForms(t *testing.T) {
 	checkEntries(t, "0000/01/01 00:13:32.020: AT+CGREG?\n0000/01/01 00:13:32.060: \n0000/01/01 00:13:32.060: +CGREG: 2,4\n0000/01/01 00:13:32.060: OK\n", "",
 		func(e Entry) string { return e.Role.String() + " " + e.Text + " " + e.Time.Format("15:04:05.000") },
 		[]string{"command AT+CGREG? 00:13:32.020", "echo AT+CGREG? 00:13:32.020", "info +CGREG: 2,4 00:13:32.060", "final OK 00:13:32.060"})
+}
+
+// TestStampsHoldOverTheLog: a log is stamped when its stamps hold over
+// it: a line that only starts like a stamp among unstamped ones (u-blox's
+// "03.15,A00.01" or "03.15 A00.01" answer to ATI9) is the modem's text,
+// and gives the log no times; two such lines are no clock going back.
+func TestStampsHoldOverTheLog(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string // role and text of each entry
+	}{
+		{"ATI9", "ATI9\n03.15,A00.01\nOK\n", []string{"command ATI9", "echo ATI9", "info 03.15,A00.01", "final OK"}},
+		{"AT+CGMR, then more", "AT+CGMR\n10.20,A01.01\nOK\nAT+CSQ\n+CSQ: 20,99\nOK\n",
+			[]string{"command AT+CGMR", "echo AT+CGMR", "info 10.20,A01.01", "final OK", "command AT+CSQ", "echo AT+CSQ", "info +CSQ: 20,99", "final OK"}},
+		{"two versions falling", "ATI9\n03.15,A00.01\nOK\nAT+CGMR\n02.06,A00.01\nOK\n",
+			[]string{"command ATI9", "echo ATI9", "info 03.15,A00.01", "final OK", "command AT+CGMR", "echo AT+CGMR", "info 02.06,A00.01", "final OK"}},
+		{"a version with a blank", "ATI9\n03.15 A00.01\nOK\n", []string{"command ATI9", "echo ATI9", "info 03.15 A00.01", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("d5.log", []byte(tc.log), Terminal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Clock != NoTime {
+				t.Errorf("clock %v, want none", tr.Clock)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				got = append(got, strings.ToLower(e.Role.String())+" "+e.Text)
+				if !e.Time.IsZero() {
+					t.Errorf("line %d has a time, %v", e.Line, e.Time)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("entries %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
