@@ -856,6 +856,41 @@ func scenarioErr(e *emitter, file string, err error) error {
 // validEID reports an EID the test EUM may issue (README, PKI).
 func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
 
+// unmodelledStats names the registration lines whose <stat> the emulated
+// modem does not model, once per command and stat: what it is read as, so
+// that a replay diverging there is not taken for a world wrongly built.
+func (p *Plan) unmodelledStats() {
+	type key struct {
+		name string
+		stat int
+	}
+	var order []key
+	lines := map[key][]Src{}
+	for _, r := range slices.Concat(p.Facts.Regs, p.Facts.UnreadStats) {
+		if r.Shown == r.Stat {
+			continue
+		}
+		k := key{r.Name, r.Shown}
+		if lines[k] == nil {
+			order = append(order, k)
+		}
+		lines[k] = append(lines[k], r.Src)
+	}
+	for _, k := range order {
+		more := ""
+		if n := len(lines[k]) - 1; n > 0 {
+			more = fmt.Sprintf(" (and %d line(s) more)", n)
+		}
+		u, ok := unmodelledStat(k.name, k.stat)
+		if !ok {
+			p.assume("%s: %s stat %d%s, which TS 27.007 does not define for %s: not read as a registration state; the replay's modem answers one of its own (0 to 5) there", lines[k][0], k.name, k.stat, more, k.name)
+			continue
+		}
+		p.assume("%s: %s stat %d%s, %s: the emulated modem has %s (it models stat 0 to 5): read as stat %d, the closest it has, and its answer shows %d where the log shows %d",
+			lines[k][0], k.name, k.stat, more, u.what, u.lacks, u.closest, u.closest, k.stat)
+	}
+}
+
 // unmodelled masks what no replay can give again: the eUICC challenge
 // the card draws at random, the RSRQ of a +CESQ answer (the world models
 // RSRP only), and a +CCHO handle (each modem makes its own up).
@@ -888,6 +923,7 @@ func (p *Plan) unmodelled() {
 			}
 		}
 	}
+	p.unmodelledStats()
 	if o := p.Facts.OddLocation; o != nil {
 		p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "location", Pattern: registrationLocation, Keep: true}})
 		p.assume("%s gives the location in a form no known modem does (%s, not the quoted hex of TS 27.007 §7.2): the stat and <n> are read from it, and registration lines are compared without their location", o.Src, o.Why)

@@ -1503,3 +1503,45 @@ func TestRestartWithAnyFun(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmodelledStat: a registration <stat> the emulated modem does not
+// model (27.007's 6 to 10: SMS only, emergency only, CSFB not preferred;
+// 11, RLOS, for +CEREG) is read as the closest state it has, and the plan
+// names the line and what the emulated modem lacks, never saying the logs
+// show no registration.
+func TestUnmodelledStat(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string // in one assumption
+		covered   bool     // in FR from the start
+	}{
+		{"sms only", "> AT+CEREG?\n< +CEREG: 0,6\n< OK\n",
+			[]string{"host.log:2", "+CEREG stat 6", "registered for SMS only", "no SMS-only registration", "stat 1"}, true},
+		{"sms only, then searching", "> AT+CEREG?\n< +CEREG: 0,6\n< OK\n> AT+CEREG?\n< +CEREG: 0,2\n< OK\n",
+			[]string{"host.log:2", "+CEREG stat 6"}, true},
+		{"sms only roaming", "> AT+CEREG=1\n< OK\n< +CEREG: 7\n",
+			[]string{"host.log:3", "+CEREG stat 7", "roaming", "stat 5"}, true},
+		{"csfb not preferred", "> AT+CEREG=1\n< OK\n< +CEREG: 9\n",
+			[]string{"host.log:3", "+CEREG stat 9", "CSFB not preferred", "stat 1"}, true},
+		{"csfb not preferred roaming", "> AT+CEREG?\n< +CEREG: 0,10\n< OK\n",
+			[]string{"host.log:2", "+CEREG stat 10", "CSFB not preferred", "stat 5"}, true},
+		{"emergency only", "> AT+CEREG?\n< +CEREG: 0,8\n< OK\n",
+			[]string{"host.log:2", "+CEREG stat 8", "emergency", "stat 0"}, false},
+		{"creg sms only", "> AT+CREG?\n< +CREG: 0,6\n< OK\n",
+			[]string{"host.log:2", "+CREG stat 6", "registered for SMS only"}, true},
+		{"rlos", "> AT+CEREG?\n< +CEREG: 0,11\n< OK\n",
+			[]string{"host.log:2", "+CEREG stat 11", "RLOS", "stat 0"}, false},
+		{"undefined", "> AT+CREG?\n< +CREG: 0,11\n< OK\n",
+			[]string{"host.log:2", "+CREG stat 11", "does not define", "not read"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "stat", map[string]string{ManifestFile: orangePlain("stat", "generic"), "host.log": tc.log}), Options{})
+			if !assumed(p, tc.want...) || tc.covered && (assumed(p, "the logs show no registration:") || assumed(p, "never show the device registered")) {
+				t.Errorf("want an assumption with %q; assumptions:\n%s", tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+			if covered := strings.Contains(string(p.ScenarioYAML), "{at: 0s, area: FR}"); covered != tc.covered {
+				t.Errorf("in FR from the start %v, want %v:\n%s", covered, tc.covered, p.ScenarioYAML)
+			}
+		})
+	}
+}

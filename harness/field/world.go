@@ -189,27 +189,30 @@ func (p *Plan) world() error {
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed", false}}
-			domain := map[bool]string{true: "CEREG", false: "CREG"}[fs.ceregShown]
+			unread := ""
+			if len(fs.UnreadStats) > 0 {
+				unread = " the reconstruction can read"
+			}
 			faulted := m.Faults != nil && len(m.Faults.Content) > 0 || m.Faults == nil && p.derivesAttachFault()
 			switch {
 			case unnamed == nil && never != nil && faulted && never.Stat != 2:
 				// A denial or a network that never answered: the
 				// emulated modem shows it only by meeting the faults, in
 				// coverage.
-				p.assume("the logs never show the device registered (%s: +%s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
-					never.Src, domain, never.Stat, home.Country)
+				p.assume("the logs never show the device registered (%s: %s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
+					never.Src, never.Name, never.Shown, home.Country)
 			case unnamed == nil && never != nil:
 				// Out of coverage throughout: the area is reached an hour
 				// after the logs end.
 				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
-				p.assume("the logs never show the device registered (%s: +%s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only by meeting an attach fault: give the manifest's faults one for %s (attach_reject: <cause>, attach: timeout or no_service) and the device is placed in coverage from the start",
-					never.Src, domain, never.Stat, home.Country, home.ID)
+				p.assume("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only by meeting an attach fault: give the manifest's faults one for %s (attach_reject: <cause>, attach: timeout or no_service) and the device is placed in coverage from the start",
+					never.Src, never.Name, never.Shown, home.Country, home.ID)
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
 					unnamed.Src, how, home.Country, home.ID)
 			default:
-				p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
+				p.assume("the logs show no registration%s: the device stays in %s, the country of its enabled profile's operator %s", unread, home.Country, home.ID)
 			}
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
