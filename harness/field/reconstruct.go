@@ -76,6 +76,9 @@ type Plan struct {
 	PowerOnAt time.Duration
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
+	// detached: the replay detaches the device first, the host's attach
+	// command being the logs' first registration (detachedAtStart).
+	detached bool
 	// Preamble puts the modem in the host's state before the logs begin;
 	// its exchanges are not compared.
 	Preamble []string
@@ -629,6 +632,59 @@ func (p *Plan) hostState() {
 			p.assume("%s URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", name, s.N, s.Src)
 		}
 	}
+	p.detachedAtStart()
+}
+
+// hostAttach is a command that starts an attach the emulated modem makes
+// at once (+COPS=0, +CGATT=1, +CGACT=1), and the one that undoes it.
+var hostAttach = regexp.MustCompile(`(?i)^AT\+(?:(COPS)=0|CGATT=1|CGACT=1)(?:,|$)`)
+
+// detachedAtStart: when the first registration line the logs show is the
+// outcome of the host's attach command (a URC after it, searching or
+// registered, on the way to a registration), the device was not attached
+// when the logs begin. The emulated modem attaches at power-on by itself
+// and, attached, answers such a command with nothing, so the replay
+// detaches it first and the host's command makes the attach, whose URCs
+// it then sends (the scan first under searching_urc).
+func (p *Plan) detachedAtStart() {
+	regs := p.Facts.Regs
+	if len(regs) == 0 || !regs[0].URC {
+		return
+	}
+	r := regs[0]
+	reg := slices.IndexFunc(regs, func(n Reg) bool { return n.Stat == 1 || n.Stat == 5 })
+	if reg < 0 || slices.ContainsFunc(regs[:reg], func(n Reg) bool { return n.Stat != 2 }) {
+		return // not a search that ends registered
+	}
+	f := p.Fixture
+	li := f.LogIndex(r.Src.File)
+	if li < 0 {
+		return
+	}
+	t := f.Logs[li]
+	at := slices.IndexFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line == r.Src.Line })
+	cmd := -1
+	for k := at - 1; k >= 0; k-- {
+		if t.Entries[k].Role == fieldlog.Command {
+			cmd = k
+			break
+		}
+	}
+	if at < 0 || cmd < 0 || !finalOK(t, cmd) || r.At-f.EntryTime(li, cmd) > maxAttachDelay {
+		return
+	}
+	m := hostAttach.FindStringSubmatch(t.Entries[cmd].Text)
+	if m == nil {
+		return
+	}
+	detach := "AT+CGATT=0"
+	if m[1] != "" {
+		detach = "AT+COPS=2"
+	}
+	p.Preamble = append(p.Preamble, detach)
+	p.detached = true
+	p.assume("the device was not attached when the logs begin: the first registration they show (%s) comes of the host's %s (%s:%d), on the way to the registration at %s; the emulated modem attaches at power-on by itself, so the replay detaches it first (%s) and the host's command makes the attach",
+		r.Src, t.Entries[cmd].Text, t.File, t.Entries[cmd].Line, regs[reg].Src, detach)
 }
 
 // copsFormats names +COPS's <format>s (TS 27.007 §7.3).

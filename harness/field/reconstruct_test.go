@@ -1591,3 +1591,54 @@ func TestNotRegisteredNeedsTheTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestDetachedAtStart: a first registration line that comes of the
+// host's attach (+CGATT=1, +COPS=0 answered OK, then searching or
+// registered) shows the device not attached when the logs begin: the
+// replay detaches it first. A registration read before, or a search
+// after another command, does not.
+func TestDetachedAtStart(t *testing.T) {
+	const attach = "[0.000] > AT+CGREG=2\n[0.010] < OK\n[1.000] > AT+CGATT=1\n[1.500] < +CGREG: 2\n[3.000] < +CGREG: 1,\"0166\",\"1808\",7\n[3.100] < OK\n"
+	for _, tc := range []struct {
+		name, log, detach string
+	}{
+		{"cgatt", attach, "AT+CGATT=0"},
+		{"cops", "[0.000] > AT+CEREG=2\n[0.010] < OK\n[1.000] > AT+COPS=0\n[2.000] < +CEREG: 1,\"0166\",\"00001808\",7\n[2.100] < OK\n", "AT+COPS=2"},
+		{"registered before", "[0.000] > AT+CGREG?\n[0.001] < +CGREG: 0,1\n[0.002] < OK\n" + strings.Replace(strings.Replace(attach, "[0.000]", "[0.003]", 1), "[0.010]", "[0.013]", 1), ""},
+		{"after a +CFUN=1", strings.Replace(attach, "AT+CGATT=1", "AT+CFUN=1", 1), ""},
+		{"ends not registered", strings.Replace(attach, "+CGREG: 1,", "+CGREG: 3,", 1), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "attach", map[string]string{ManifestFile: orangePlain("attach", "generic"), "host.log": tc.log}), Options{})
+			got := ""
+			if slices.Contains(p.Preamble, "AT+CGATT=0") {
+				got = "AT+CGATT=0"
+			} else if slices.Contains(p.Preamble, "AT+COPS=2") {
+				got = "AT+COPS=2"
+			}
+			if got != tc.detach || tc.detach != "" && !assumed(p, "not attached when the logs begin", "host.log:3") {
+				t.Errorf("preamble %q, want %q detaching:\n%s", p.Preamble, tc.detach, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
+
+// TestUnpromptedSearch: logs that open with a search and a registration
+// nothing started say that the replay has the device registered before
+// them, and sends neither; after a +CFUN=1 the emulated modem scans too.
+func TestUnpromptedSearch(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		says      bool
+	}{
+		{"unprompted", "[0.000] > AT+CEREG=1\n[0.010] < OK\n[5.000] < +CEREG: 2\n[7.000] < +CEREG: 1\n", true},
+		{"radio on", "[0.000] > AT+CEREG=1\n[0.010] < OK\n[4.000] > AT+CFUN=1\n[4.010] < OK\n[5.000] < +CEREG: 2\n[7.000] < +CEREG: 1\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "search", map[string]string{ManifestFile: orangePlain("search", "generic"), "host.log": tc.log}), Options{})
+			if says := assumed(p, "host.log:3", "host.log:4", "sends neither URC"); says != tc.says {
+				t.Errorf("says %v, want %v:\n%s", says, tc.says, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package field
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -223,6 +224,7 @@ func (p *Plan) world() error {
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
 		}
+		p.unpromptedSearch()
 	}
 	areaAt := func(t time.Duration) string {
 		if m.Itinerary != nil {
@@ -883,6 +885,43 @@ func (p *Plan) cardWindows() []cardWindow {
 		last = &p.Facts.Card[i]
 	}
 	return out
+}
+
+// attachStart is a command after which the emulated modem starts an
+// attach, showing its scan under searching_urc: +CFUN (the radio back on,
+// a restart) and the host's own attach.
+var attachStart = regexp.MustCompile(`(?i)^AT\+(?:CFUN|COPS|CGATT|CGACT)=`)
+
+// unpromptedSearch says when the logs open with the device searching and
+// then registering with nothing before that starts an attach in the
+// emulated modem: the reconstruction has the device in coverage from the
+// power-on, registered before the logs, and the replay sends neither URC.
+// (Out of coverage until then would not do: the emulated modem is
+// already searching from its boot attach, and a cell coming into reach
+// gives the registration alone.)
+func (p *Plan) unpromptedSearch() {
+	fs := p.Facts
+	if p.detached || len(fs.Regs) < 2 || !fs.Regs[0].URC || fs.Regs[0].Stat != 2 || fs.Host.Fun == 0 || fs.Host.Fun == 4 {
+		return
+	}
+	r := fs.Regs[0]
+	reg := slices.IndexFunc(fs.Regs, func(n Reg) bool { return n.Stat == 1 || n.Stat == 5 })
+	if reg < 0 || slices.ContainsFunc(fs.Regs[:reg], func(n Reg) bool { return n.Stat != 2 }) {
+		return
+	}
+	before := func(o Obs) bool { return !o.After(r.Obs) }
+	if slices.ContainsFunc(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), before) || fs.PowerOn != nil && before(*fs.PowerOn) {
+		return
+	}
+	for li, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command && attachStart.MatchString(e.Text) && before(Obs{p.Fixture.EntryTime(li, k), Src{t.File, e.Line}}) {
+				return
+			}
+		}
+	}
+	p.assume("the logs show the device searching (%s) and then registered (%s) with no command before that starts an attach: the replay has it registered at the power-on, before the logs, and sends neither URC; the emulated modem shows a search only as it starts an attach (power-on, +CFUN=1, a restart, the host's +COPS=0 or +CGATT=1), and a cell coming into reach gives it the registration alone",
+		r.Src, fs.Regs[reg].Src)
 }
 
 // faultGives reports an attach fault on op that gives registration stat

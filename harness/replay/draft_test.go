@@ -420,8 +420,9 @@ func TestFailureNotPlayed(t *testing.T) {
 }
 
 // TestReplayShowsTheScan: a modem that reports searching before it
-// registers (searching_urc, read from the logs) replays as recorded; so
-// do a denial the logs begin in, with its cause, and a card the modem
+// registers (searching_urc, read from the logs) replays as recorded, at a
+// +CFUN=1 or the host's own attach; so do a denial the logs begin in,
+// with its cause, a not registered under a timeout, and a card the modem
 // does not find (card: absent).
 func TestReplayShowsTheScan(t *testing.T) {
 	for _, tc := range []struct {
@@ -438,6 +439,12 @@ func TestReplayShowsTheScan(t *testing.T) {
 		// Not registered when the logs begin: T3410 ran out on the
 		// power-on's attach before them.
 		{"not-registered", "> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", 2, "faults: [{attach: timeout, operator: orange-fr}]\n"},
+		// The host's attach the logs show (searching, then registered):
+		// the device was not attached when they begin.
+		{"host-attach", "[0.000] > AT+CGREG=2\n[0.010] < OK\n[1.000] > AT+CGATT=1\n[1.500] < +CGREG: 2\n" +
+			"[3.000] < +CGREG: 1,\"0166\",\"00001808\",7\n[3.100] < OK\n", 5, ""},
+		{"host-attach-no-scan", "[0.000] > AT+CEREG=2\n[0.010] < OK\n[1.000] > AT+COPS=0\n" +
+			"[3.000] < +CEREG: 1,\"0166\",\"00001808\",7\n[3.100] < OK\n", 4, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			manifest := orangeFixture(tc.name, "generic", "host.log", "plain", tc.line) + tc.faults
