@@ -1623,6 +1623,19 @@ func TestDetachedAtStart(t *testing.T) {
 	}
 }
 
+// TestLateFirstStop: the manifest's itinerary is the scenario's, on the
+// logs' clock: a first stop after 0s leaves the device out of coverage
+// from the power-on until then, as a scenario's does.
+func TestLateFirstStop(t *testing.T) {
+	manifest := orangePlain("late", "generic") + "itinerary: [{at: 2s, area: FR}]\n"
+	manifest = strings.Replace(manifest, "    - {id: orange-fr, plmn: \"20801\", country: FR}\n", "    - {id: orange-fr, plmn: \"20801\", country: FR}\n  cells:\n    - {area: FR, operator: orange-fr, rsrp: -90}\n", 1)
+	p := reconstruct(t, writeFixture(t, "late", map[string]string{ManifestFile: manifest, "host.log": "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.020] < OK\n"}), Options{})
+	want := fmt.Sprintf("{at: %s, area: FR}", durString(p.Start+2*time.Second))
+	if !strings.Contains(string(p.ScenarioYAML), want) || !assumed(p, "out of coverage", "until") {
+		t.Errorf("scenario lacks %s:\n%s\n%s", want, p.ScenarioYAML, strings.Join(p.Assumptions, "\n"))
+	}
+}
+
 // TestUnpromptedSearch: logs that open with a search and a registration
 // nothing started say that the replay has the device registered before
 // them, and sends neither; after a +CFUN=1 the emulated modem scans too.

@@ -436,11 +436,17 @@ func (p *Plan) world() error {
 		}
 		for i, it := range m.Itinerary.Content {
 			item := shifted(it, p.Start, "at")
-			if i == 0 {
-				if at, ok := mapValue(it, "at"); ok && at.Value != "0s" && at.Value != "0" {
-					return m.errAt(at, "itinerary[0].at", "the first stop is where the device is when the logs begin: want 0s")
+			if at, ok := mapValue(it, "at"); i == 0 && ok {
+				if d, err := time.ParseDuration(at.Value); at.Value == "0" || err == nil && d == 0 {
+					// Where the device is when the logs begin: there
+					// from the power-on, its boot attach there.
+					item = deepCopy(it)
+				} else if err == nil && d > 0 {
+					// On the logs' clock like every stop: before it the
+					// device is in no area, as a scenario's later first
+					// stop leaves it.
+					p.assume("the manifest's first stop (%s) is %v after the logs begin: the device is out of coverage (searching) from the power-on until then", m.pos(it), d)
 				}
-				item = deepCopy(it)
 			}
 			e.line(m.pos(it), "  - %s", flow(item))
 		}
