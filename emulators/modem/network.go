@@ -264,6 +264,7 @@ func (m *Modem) attachNow() {
 	if m.st.copsOff || m.st.copsMode != 0 || !m.st.reg.Registered() {
 		m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, 0, ""
 		m.cancelAttach()
+		m.scanning()
 		m.attach()
 	}
 }

@@ -515,16 +515,17 @@ func TestRegistrationWithoutAcT(t *testing.T) {
 
 // TestSearchingURC: a modem with searching_urc reports <stat> 2 as it
 // starts to scan (at boot, and after +CFUN=4 → 1), then the outcome
-// AttachDelay later; without it, not registered goes straight to the
-// outcome.
+// AttachDelay later, and before the outcome of the host's attach
+// (+CGATT=1 after +CGATT=0, which has it at once); without it, not
+// registered goes straight to the outcome.
 func TestSearchingURC(t *testing.T) {
 	for _, tc := range []struct {
-		on        bool
-		boot      string
-		afterFun1 []string
+		on                  bool
+		boot                string
+		afterFun1, afterAtt []string
 	}{
-		{false, "+CEREG: 0,0", []string{"+CEREG: 0", "+CEREG: 5"}},
-		{true, "+CEREG: 0,2", []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
+		{false, "+CEREG: 0,0", []string{"+CEREG: 0", "+CEREG: 5"}, []string{"+CEREG: 0", "+CEREG: 5"}},
+		{true, "+CEREG: 0,2", []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}, []string{"+CEREG: 0", "+CEREG: 2", "+CEREG: 5"}},
 	} {
 		t.Run(fmt.Sprint(tc.on), func(t *testing.T) {
 			p := personality.Generic()
@@ -550,6 +551,18 @@ func TestSearchingURC(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.afterFun1) {
 				t.Errorf("URCs %q, want %q", got, tc.afterFun1)
+			}
+			mark = len(r.atlog.String())
+			r.cmd(t, "AT+CGATT=0")
+			r.cmd(t, "AT+CGATT=1")
+			got = nil
+			for _, l := range strings.Split(r.atlog.String()[mark:], "\n") {
+				if _, text, ok := strings.Cut(l, " < "); ok && strings.HasPrefix(text, "+CEREG: ") {
+					got = append(got, text)
+				}
+			}
+			if !slices.Equal(got, tc.afterAtt) {
+				t.Errorf("URCs of the host's attach %q, want %q", got, tc.afterAtt)
 			}
 		})
 	}

@@ -65,15 +65,21 @@ func (m *Modem) scheduleAttach() {
 	if m.st.fun != 1 || m.st.copsOff {
 		return
 	}
-	if m.o.Personality.SearchingURC && m.st.cardOn && m.st.imsi != "" && !m.st.reg.Registered() {
-		// The scan starts now; the attach's outcome comes AttachDelay
-		// later.
-		m.setReg(Registration{Stat: 2})
-	}
+	// The scan starts now; the attach's outcome comes AttachDelay later.
+	m.scanning()
 	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
 		m.st.attachT = nil
 		m.attach()
 	})
+}
+
+// scanning is the start of an attach from not registered: a modem that
+// reports its scan (searching_urc) shows searching before the outcome,
+// whether the attach is its own or the host's (+COPS=0, +CGATT=1).
+func (m *Modem) scanning() {
+	if m.o.Personality.SearchingURC && m.st.cardOn && m.st.imsi != "" && m.st.fun == 1 && !m.st.reg.Registered() {
+		m.setReg(Registration{Stat: 2})
+	}
 }
 
 // afterFunc runs f after d unless the power has been cut meanwhile: a timer

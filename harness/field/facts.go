@@ -42,6 +42,9 @@ type Facts struct {
 	// answering "+CREG: 2,1, 550014, 676"): its stat and <n> are read,
 	// and the replay compares registration lines without the location.
 	OddLocation *Evidence
+	// UnreadStats are registration lines whose <stat> no release of
+	// 27.007 gives their command: left out of Regs.
+	UnreadStats []Reg
 	// Regs are the registration states the modem reported (+CEREG URCs
 	// and read answers), in time order; PLMN is filled from +COPS?.
 	Regs []Reg
@@ -127,7 +130,11 @@ type Identity struct {
 // Reg is a registration state.
 type Reg struct {
 	Obs
-	Stat     int // 27.007 <stat>
+	Stat int // 27.007 <stat>, one the emulated modem models (0..5)
+	// Shown is the <stat> as the log shows it: Stat but for the ones the
+	// emulated modem does not model (unmodelledStat), read as Stat.
+	Shown    int
+	Name     string // +CEREG, +CREG or +CGREG
 	TAC, CI  string
 	PLMN     string // from +COPS?, "" unknown
 	Cause    int    // reject cause (<cause_type>,<reject_cause> of +CEREG n=3), 0 none
@@ -224,13 +231,13 @@ type RegSetting struct {
 var (
 	// The <AcT> after the location may be left out, or empty before a
 	// reject cause (a modem of 27.007 before Release 7: reg_no_act).
-	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
-	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
+	ceregURC  = regexp.MustCompile(`^\+CEREG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
+	ceregRead = regexp.MustCompile(`^\+CEREG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d*))?(?:,(\d+),(\d+))?)?$`)
 	// cregURC and cregRead are the circuit and packet domains' forms
 	// (+CREG, +CGREG: TS 27.007 §7.2, §10.1.20), <lac> where +CEREG has
 	// <tac>: the registrations of a log whose host never asks +CEREG.
-	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
-	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d)(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
+	cregURC  = regexp.MustCompile(`^\+CG?REG: (\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
+	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
 	cmeeRead = regexp.MustCompile(`^\+CMEE: ?([012])$`)
 	copsRead = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
@@ -248,8 +255,8 @@ var (
 	// oddLocation is a registration line, read answer (<n>,<stat>) or
 	// URC, whose location is not the quoted hex of 27.007: unquoted,
 	// decimal, spaced. Group 1 is what stays of it without the location.
-	oddLocationRead = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d,\d),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
-	oddLocationURC  = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
+	oddLocationRead = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d,\d{1,2}),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
+	oddLocationURC  = regexp.MustCompile(`^(\+C(?:E|G)?REG: \d{1,2}),(?: *"?[0-9A-Fa-f]+"? *,){1,2} *"?[0-9A-Fa-f]+"?(?: *, *\d*)*$`)
 	// regURCLine is a registration URC of any domain.
 	regURCLine = regexp.MustCompile(`^\+C(?:E|G|5G)?REG: `)
 	// READ BINARY of EF ICCID (2FE2 = 12258) through +CRSM, how
@@ -728,7 +735,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			switch {
 			case strings.Contains(cmd, "+CEREG?"):
 				if m := ceregRead.FindStringSubmatch(text); m != nil {
-					fs.addReg(obs, m[2], m[3], m[4], m[5], m[6], m[7], false)
+					fs.addReg(obs, "+CEREG", m[2], m[3], m[4], m[5], m[6], m[7], false)
 					if !cceregSet && fs.Host.CEREG < 0 {
 						fs.Host.CEREG, fs.Host.CEREGSrc = int(m[1][0]-'0'), obs.Src
 					}
@@ -737,7 +744,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				if m := cregRead.FindStringSubmatch(text); m != nil {
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], int(m[1][0]-'0'), obs)
 					if !fs.ceregShown {
-						fs.addReg(obs, m[2], m[3], m[4], m[5], "", "", false)
+						fs.addReg(obs, e.Text[:strings.IndexByte(e.Text, ':')], m[2], m[3], m[4], m[5], "", "", false)
 					}
 				}
 			case strings.Contains(cmd, "+CMEE?"):
@@ -814,12 +821,12 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					regN(e.Text[:strings.IndexByte(e.Text, ':')], n, obs)
 				}
 				if !fs.ceregShown {
-					fs.addReg(obs, m[1], m[2], m[3], m[4], "", "", true)
+					fs.addReg(obs, e.Text[:strings.IndexByte(e.Text, ':')], m[1], m[2], m[3], m[4], "", "", true)
 				}
 				continue
 			}
 			if m := ceregURC.FindStringSubmatch(text); m != nil {
-				fs.addReg(obs, m[1], m[2], m[3], m[4], m[5], m[6], true)
+				fs.addReg(obs, "+CEREG", m[1], m[2], m[3], m[4], m[5], m[6], true)
 				if (len(fs.Restarts) > 0 || reset) && !ceregSinceRestart && fs.Host.StoredCEREG == nil {
 					fs.Host.StoredCEREG = &obs.Src
 				}
@@ -978,7 +985,7 @@ func (fs *Facts) oddLocation(text string, re *regexp.Regexp, src Src) string {
 	return m[1]
 }
 
-func (fs *Facts) addReg(o Obs, stat, tac, ci, act, causeType, cause string, urc bool) {
+func (fs *Facts) addReg(o Obs, name, stat, tac, ci, act, causeType, cause string, urc bool) {
 	if tac != "" {
 		if act == "" {
 			fs.Dialect = append(fs.Dialect, Evidence{"reg_no_act", "true", o.Src, "the location without <AcT>: " + tac + "/" + ci, 0})
@@ -992,11 +999,55 @@ func (fs *Facts) addReg(o Obs, stat, tac, ci, act, causeType, cause string, urc 
 		fs.Dialect = append(fs.Dialect, Evidence{"location_hex", "upper", o.Src, "the location in upper-case hex: " + tac + "/" + ci, 0})
 	}
 	s, _ := strconv.Atoi(stat)
-	r := Reg{Obs: o, Stat: s, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}
+	r := Reg{Obs: o, Stat: s, Shown: s, Name: name, TAC: strings.ToUpper(tac), CI: strings.ToUpper(ci), URC: urc, HasCells: tac != ""}
+	if s > 5 {
+		u, ok := unmodelledStat(name, s)
+		if !ok {
+			// Not a state 27.007 gives this command: no closest to read
+			// it as (Facts.UnreadStats says so).
+			r.Stat = -1
+			fs.UnreadStats = append(fs.UnreadStats, r)
+			return
+		}
+		r.Stat = u.closest
+	}
 	if causeType == "0" {
 		r.Cause, _ = strconv.Atoi(cause)
 	}
 	fs.Regs = append(fs.Regs, r)
+}
+
+// statMeaning is a registration <stat> the emulated modem does not model
+// (it has 0 to 5), as 27.007 defines it, and the one it has closest.
+type statMeaning struct {
+	what, lacks string
+	closest     int
+}
+
+// unmodelledStat is what <stat> s (6 and up) of a registration command
+// means (TS 27.007 §7.2, §10.1.20, §10.1.22): the registrations limited
+// to SMS or to a domain are registrations on the same network, read as
+// registered (home or roaming); an emergency-only attach (or one for
+// RLOS) is no normal service, read as not registered. ok false: none
+// the command defines.
+func unmodelledStat(name string, s int) (statMeaning, bool) {
+	switch s {
+	case 6:
+		return statMeaning{"registered for SMS only, home network", "no SMS-only registration", 1}, true
+	case 7:
+		return statMeaning{"registered for SMS only, roaming", "no SMS-only registration", 5}, true
+	case 8:
+		return statMeaning{"attached for emergency bearer services only", "no emergency-only attach", 0}, true
+	case 9:
+		return statMeaning{"registered for CSFB not preferred, home network", "no CSFB preference", 1}, true
+	case 10:
+		return statMeaning{"registered for CSFB not preferred, roaming", "no CSFB preference", 5}, true
+	case 11:
+		if name == "+CEREG" {
+			return statMeaning{"attached for access to RLOS", "no RLOS attach", 0}, true
+		}
+	}
+	return statMeaning{}, false
 }
 
 // plmnAt is a numeric +COPS? answer: the network the device is registered

@@ -80,6 +80,9 @@ type Plan struct {
 	HostBeforeBoot []Src
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
+	// detached: the replay detaches the device first, the host's attach
+	// command being the logs' first registration (detachedAtStart).
+	detached bool
 	// Preamble puts the modem in the host's state before the logs begin;
 	// its exchanges are not compared.
 	Preamble []string
@@ -674,6 +677,59 @@ func (p *Plan) hostState() {
 			p.assume("%s URCs were on (n=%d, the form at %s) when the logs begin: the replay sets them first", name, s.N, s.Src)
 		}
 	}
+	p.detachedAtStart()
+}
+
+// hostAttach is a command that starts an attach the emulated modem makes
+// at once (+COPS=0, +CGATT=1, +CGACT=1), and the one that undoes it.
+var hostAttach = regexp.MustCompile(`(?i)^AT\+(?:(COPS)=0|CGATT=1|CGACT=1)(?:,|$)`)
+
+// detachedAtStart: when the first registration line the logs show is the
+// outcome of the host's attach command (a URC after it, searching or
+// registered, on the way to a registration), the device was not attached
+// when the logs begin. The emulated modem attaches at power-on by itself
+// and, attached, answers such a command with nothing, so the replay
+// detaches it first and the host's command makes the attach, whose URCs
+// it then sends (the scan first under searching_urc).
+func (p *Plan) detachedAtStart() {
+	regs := p.Facts.Regs
+	if len(regs) == 0 || !regs[0].URC {
+		return
+	}
+	r := regs[0]
+	reg := slices.IndexFunc(regs, func(n Reg) bool { return n.Stat == 1 || n.Stat == 5 })
+	if reg < 0 || slices.ContainsFunc(regs[:reg], func(n Reg) bool { return n.Stat != 2 }) {
+		return // not a search that ends registered
+	}
+	f := p.Fixture
+	li := f.LogIndex(r.Src.File)
+	if li < 0 {
+		return
+	}
+	t := f.Logs[li]
+	at := slices.IndexFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line == r.Src.Line })
+	cmd := -1
+	for k := at - 1; k >= 0; k-- {
+		if t.Entries[k].Role == fieldlog.Command {
+			cmd = k
+			break
+		}
+	}
+	if at < 0 || cmd < 0 || !finalOK(t, cmd) || r.At-f.EntryTime(li, cmd) > maxAttachDelay {
+		return
+	}
+	m := hostAttach.FindStringSubmatch(t.Entries[cmd].Text)
+	if m == nil {
+		return
+	}
+	detach := "AT+CGATT=0"
+	if m[1] != "" {
+		detach = "AT+COPS=2"
+	}
+	p.Preamble = append(p.Preamble, detach)
+	p.detached = true
+	p.assume("the device was not attached when the logs begin: the first registration they show (%s) comes of the host's %s (%s:%d), on the way to the registration at %s; the emulated modem attaches at power-on by itself, so the replay detaches it first (%s) and the host's command makes the attach",
+		r.Src, t.Entries[cmd].Text, t.File, t.Entries[cmd].Line, regs[reg].Src, detach)
 }
 
 // copsFormats names +COPS's <format>s (TS 27.007 §7.3).
@@ -915,6 +971,41 @@ func scenarioErr(e *emitter, file string, err error) error {
 // validEID reports an EID the test EUM may issue (README, PKI).
 func validEID(eid string) bool { return ident.IsEID(eid) && strings.HasPrefix(eid, "89049032") }
 
+// unmodelledStats names the registration lines whose <stat> the emulated
+// modem does not model, once per command and stat: what it is read as, so
+// that a replay diverging there is not taken for a world wrongly built.
+func (p *Plan) unmodelledStats() {
+	type key struct {
+		name string
+		stat int
+	}
+	var order []key
+	lines := map[key][]Src{}
+	for _, r := range slices.Concat(p.Facts.Regs, p.Facts.UnreadStats) {
+		if r.Shown == r.Stat {
+			continue
+		}
+		k := key{r.Name, r.Shown}
+		if lines[k] == nil {
+			order = append(order, k)
+		}
+		lines[k] = append(lines[k], r.Src)
+	}
+	for _, k := range order {
+		more := ""
+		if n := len(lines[k]) - 1; n > 0 {
+			more = fmt.Sprintf(" (and %d line(s) more)", n)
+		}
+		u, ok := unmodelledStat(k.name, k.stat)
+		if !ok {
+			p.assume("%s: %s stat %d%s, which TS 27.007 does not define for %s: not read as a registration state; the replay's modem answers one of its own (0 to 5) there", lines[k][0], k.name, k.stat, more, k.name)
+			continue
+		}
+		p.assume("%s: %s stat %d%s, %s: the emulated modem has %s (it models stat 0 to 5): read as stat %d, the closest it has, and its answer shows %d where the log shows %d",
+			lines[k][0], k.name, k.stat, more, u.what, u.lacks, u.closest, u.closest, k.stat)
+	}
+}
+
 // unmodelled masks what no replay can give again: the eUICC challenge
 // the card draws at random, the RSRQ of a +CESQ answer (the world models
 // RSRP only), and a +CCHO handle (each modem makes its own up).
@@ -947,6 +1038,7 @@ func (p *Plan) unmodelled() {
 			}
 		}
 	}
+	p.unmodelledStats()
 	if o := p.Facts.OddLocation; o != nil {
 		p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "location", Pattern: registrationLocation, Keep: true}})
 		p.assume("%s gives the location in a form no known modem does (%s, not the quoted hex of TS 27.007 §7.2): the stat and <n> are read from it, and registration lines are compared without their location", o.Src, o.Why)

@@ -3,6 +3,7 @@ package field
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -83,8 +84,6 @@ func (p *Plan) world() error {
 	if check == 0 {
 		check = p.checkInterval()
 	}
-	p.Start = p.alignChecks(check)
-
 	// The subscriber's home network over time: the enabled profile's at
 	// the start, then each IMSI the host read.
 	var enabled profile
@@ -93,6 +92,7 @@ func (p *Plan) world() error {
 			enabled = pr
 		}
 	}
+	p.Start = p.alignChecks(check, p.leastStart(enabled.Operator))
 	opByID := func(id string) *operator {
 		for i := range ops {
 			if ops[i].ID == id {
@@ -189,31 +189,42 @@ func (p *Plan) world() error {
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed", false}}
-			domain := map[bool]string{true: "CEREG", false: "CREG"}[fs.ceregShown]
-			faulted := m.Faults != nil && len(m.Faults.Content) > 0 || m.Faults == nil && p.derivesAttachFault()
+			unread := ""
+			if len(fs.UnreadStats) > 0 {
+				unread = " the reconstruction can read"
+			}
 			switch {
-			case unnamed == nil && never != nil && faulted && never.Stat != 2:
+			case unnamed == nil && never != nil && never.Stat != 2 && p.faultGives(never.Stat, home.ID, false):
 				// A denial or a network that never answered: the
 				// emulated modem shows it only by meeting the faults, in
 				// coverage.
-				p.assume("the logs never show the device registered (%s: +%s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
-					never.Src, domain, never.Stat, home.Country)
+				p.assume("the logs never show the device registered (%s: %s stat %d), which the emulated modem shows only by meeting an attach fault (the manifest's, or the one the logs show): the device is in %s from the start, where its attach meets it",
+					never.Src, never.Name, never.Shown, home.Country)
 			case unnamed == nil && never != nil:
 				// Out of coverage throughout: the area is reached an hour
 				// after the logs end.
 				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
-				p.assume("the logs never show the device registered (%s: +%s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end; a stat 0 (not searching) or 3 (denied) the emulated modem shows only by meeting an attach fault: give the manifest's faults one for %s (attach_reject: <cause>, attach: timeout or no_service) and the device is placed in coverage from the start",
-					never.Src, domain, never.Stat, home.Country, home.ID)
+				how := ""
+				switch never.Stat {
+				case 0:
+					// attach: no_service leaves it searching (stat 2).
+					how = "; a stat 0 (not searching) the emulated modem shows only once T3410 has run out on an attach no network answers: give the manifest's faults one for " + home.ID + " (attach: timeout) and the device is placed in coverage from the start"
+				case 3:
+					how = "; a stat 3 (denied) the emulated modem shows only by meeting a reject: give the manifest's faults one for " + home.ID + " (attach_reject: <cause>) and the device is placed in coverage from the start"
+				}
+				p.assume("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end%s",
+					never.Src, never.Name, never.Shown, home.Country, how)
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
 				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
 					unnamed.Src, how, home.Country, home.ID)
 			default:
-				p.assume("the logs show no registration: the device stays in %s, the country of its enabled profile's operator %s", home.Country, home.ID)
+				p.assume("the logs show no registration%s: the device stays in %s, the country of its enabled profile's operator %s", unread, home.Country, home.ID)
 			}
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
 		}
+		p.unpromptedSearch()
 	}
 	areaAt := func(t time.Duration) string {
 		if m.Itinerary != nil {
@@ -425,11 +436,17 @@ func (p *Plan) world() error {
 		}
 		for i, it := range m.Itinerary.Content {
 			item := shifted(it, p.Start, "at")
-			if i == 0 {
-				if at, ok := mapValue(it, "at"); ok && at.Value != "0s" && at.Value != "0" {
-					return m.errAt(at, "itinerary[0].at", "the first stop is where the device is when the logs begin: want 0s")
+			if at, ok := mapValue(it, "at"); i == 0 && ok {
+				if d, err := time.ParseDuration(at.Value); at.Value == "0" || err == nil && d == 0 {
+					// Where the device is when the logs begin: there
+					// from the power-on, its boot attach there.
+					item = deepCopy(it)
+				} else if err == nil && d > 0 {
+					// On the logs' clock like every stop: before it the
+					// device is in no area, as a scenario's later first
+					// stop leaves it.
+					p.assume("the manifest's first stop (%s) is %v after the logs begin: the device is out of coverage (searching) from the power-on until then", m.pos(it), d)
 				}
-				item = deepCopy(it)
 			}
 			e.line(m.pos(it), "  - %s", flow(item))
 		}
@@ -721,7 +738,7 @@ func (p *Plan) checkOrigin() string {
 // card's periodic check falls when the field card's first visible action
 // did (a list request in the platform's log, a REFRESH, a new IMSI): the
 // emulated card checks at every check interval from its boot.
-func (p *Plan) alignChecks(check time.Duration) time.Duration {
+func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
 	if on := p.Facts.PowerOn; p.PowerOn {
 		// The card's checks count from its boot, which the logs show.
 		p.PowerOnAt = warmUp
@@ -740,10 +757,10 @@ func (p *Plan) alignChecks(check time.Duration) time.Duration {
 	}
 	act, what, ok := p.firstCardAction()
 	if !ok {
-		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", warmUp)
-		return warmUp
+		p.assume("the logs begin %v after the device powered on (boot and first attach); nothing shows when the card checks", least)
+		return least
 	}
-	k := (act + warmUp + check - 1) / check
+	k := (act + least + check - 1) / check
 	start := k*check - act
 	p.assume("the logs begin %v after power-on, so that the card's periodic check falls at %s (%s): when the field card checked is not in the logs", durString(start), what, fieldlogOffset(act))
 	return start
@@ -876,15 +893,95 @@ func (p *Plan) cardWindows() []cardWindow {
 	return out
 }
 
+// attachStart is a command after which the emulated modem starts an
+// attach, showing its scan under searching_urc: +CFUN (the radio back on,
+// a restart) and the host's own attach.
+var attachStart = regexp.MustCompile(`(?i)^AT\+(?:CFUN|COPS|CGATT|CGACT)=`)
+
+// unpromptedSearch says when the logs open with the device searching and
+// then registering with nothing before that starts an attach in the
+// emulated modem: the reconstruction has the device in coverage from the
+// power-on, registered before the logs, and the replay sends neither URC.
+// (Out of coverage until then would not do: the emulated modem is
+// already searching from its boot attach, and a cell coming into reach
+// gives the registration alone.)
+func (p *Plan) unpromptedSearch() {
+	fs := p.Facts
+	if p.detached || len(fs.Regs) < 2 || !fs.Regs[0].URC || fs.Regs[0].Stat != 2 || fs.Host.Fun == 0 || fs.Host.Fun == 4 {
+		return
+	}
+	r := fs.Regs[0]
+	reg := slices.IndexFunc(fs.Regs, func(n Reg) bool { return n.Stat == 1 || n.Stat == 5 })
+	if reg < 0 || slices.ContainsFunc(fs.Regs[:reg], func(n Reg) bool { return n.Stat != 2 }) {
+		return
+	}
+	before := func(o Obs) bool { return !o.After(r.Obs) }
+	if slices.ContainsFunc(slices.Concat(fs.Restarts, fs.Boots, fs.Rebooted), before) || fs.PowerOn != nil && before(*fs.PowerOn) {
+		return
+	}
+	for li, t := range p.Fixture.Logs {
+		for k, e := range t.Entries {
+			if e.Role == fieldlog.Command && attachStart.MatchString(e.Text) && before(Obs{p.Fixture.EntryTime(li, k), Src{t.File, e.Line}}) {
+				return
+			}
+		}
+	}
+	p.assume("the logs show the device searching (%s) and then registered (%s) with no command before that starts an attach: the replay has it registered at the power-on, before the logs, and sends neither URC; the emulated modem shows a search only as it starts an attach (power-on, +CFUN=1, a restart, the host's +COPS=0 or +CGATT=1), and a cell coming into reach gives it the registration alone",
+		r.Src, fs.Regs[reg].Src)
+}
+
+// faultGives reports an attach fault on op that gives registration stat
+// (0: attach: timeout, T3410 running out; 3: attach_reject) — the
+// manifest's, or, when it gives none, one the logs show; atBoot: a
+// manifest's that acts at the power-on's attach (no from: its window
+// starts with the run; a from is the logs' time).
+func (p *Plan) faultGives(stat int, op string, atBoot bool) bool {
+	m := p.Fixture.Manifest
+	if m.Faults == nil {
+		return !atBoot && p.derivesAttachFault(stat)
+	}
+	return slices.ContainsFunc(m.Faults.Content, func(it *yaml.Node) bool {
+		o, _ := mapValue(it, "operator")
+		a, _ := mapValue(it, "attach")
+		_, reject := mapValue(it, "attach_reject")
+		_, from := mapValue(it, "from")
+		return o != nil && o.Value == op && !(atBoot && from) &&
+			(stat == 0 && a != nil && a.Value == "timeout" || stat == 3 && reject)
+	})
+}
+
+// leastStart is how late into the run the logs may begin: after the boot
+// and the first attach (warmUp), and, when the first registration state
+// they show is not registered (stat 0) and a manifest's attach: timeout
+// meets the power-on's attach, after T3410 runs out on it, so that the
+// emulated modem shows that state too.
+func (p *Plan) leastStart(op string) time.Duration {
+	regs := p.Facts.Regs
+	if len(regs) == 0 || regs[0].Stat != 0 || !p.faultGives(0, op, true) {
+		return warmUp
+	}
+	if p.PowerOn {
+		p.assume("%s shows the device not registered (%s stat %d), but the logs begin at the power-on, before the emulated attach's T3410 (%v) can run out on the manifest's attach: timeout: the replay shows it searching (stat 2) there",
+			regs[0].Src, regs[0].Name, regs[0].Shown, t3410)
+		return warmUp
+	}
+	p.assume("the logs begin once T3410 (%v) has run out on the power-on's attach (the manifest's attach: timeout on %s): %s shows the device not registered (%s stat %d) first",
+		t3410, op, regs[0].Src, regs[0].Name, regs[0].Shown)
+	return warmUp + t3410
+}
+
+// t3410 is the emulated modem's attach timer (TS 24.301 §10.2).
+const t3410 = 15 * time.Second
+
 // derivesAttachFault reports an attach fault the logs show (faults
-// derives it): a denial with its cause, or a search that ended not
-// registered when T3410 ran out.
-func (p *Plan) derivesAttachFault() bool {
+// derives it) that gives registration stat: a denial with its cause (3),
+// or a search that ended not registered when T3410 ran out (0).
+func (p *Plan) derivesAttachFault(stat int) bool {
 	for i, r := range p.Facts.Regs {
-		if r.Stat == 3 && r.Cause != 0 {
+		if stat == 3 && r.Stat == 3 && r.Cause != 0 {
 			return true
 		}
-		if r.Stat == 2 && r.URC {
+		if stat == 0 && r.Stat == 2 && r.URC {
 			if _, _, ok := p.timedOut(i); ok {
 				return true
 			}

@@ -437,23 +437,34 @@ func TestFailureNotPlayed(t *testing.T) {
 }
 
 // TestReplayShowsTheScan: a modem that reports searching before it
-// registers (searching_urc, read from the logs) replays as recorded; so
-// do a denial the logs begin in, with its cause, and a card the modem
+// registers (searching_urc, read from the logs) replays as recorded, at a
+// +CFUN=1 or the host's own attach; so do a denial the logs begin in,
+// with its cause, a not registered under a timeout, and a card the modem
 // does not find (card: absent).
 func TestReplayShowsTheScan(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
 		line      int
+		faults    string // the manifest's
 	}{
 		{"scan", "[0.000] > AT+CEREG=1\n[0.010] < OK\n[1.000] > AT+CFUN=4\n[1.100] < OK\n[1.200] < +CEREG: 0\n" +
-			"[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[7.200] < +CEREG: 1\n[10.000] > AT+CEREG?\n[10.010] < +CEREG: 1,1\n[10.020] < OK\n", 11},
-		{"denied", "> AT+CEREG?\n< +CEREG: 3,3,\"1000\",\"00010001\",7,0,11\n< OK\n", 2},
-		{"no-card", "> AT+CMEE=1\n< OK\n> AT+CPIN?\n< +CME ERROR: 10\n> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", 4},
+			"[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[7.200] < +CEREG: 1\n[10.000] > AT+CEREG?\n[10.010] < +CEREG: 1,1\n[10.020] < OK\n", 11, ""},
+		{"denied", "> AT+CEREG?\n< +CEREG: 3,3,\"1000\",\"00010001\",7,0,11\n< OK\n", 2, ""},
+		{"no-card", "> AT+CMEE=1\n< OK\n> AT+CPIN?\n< +CME ERROR: 10\n> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", 4, ""},
 		{"card-gone-and-back", "[0.000] > AT+CMEE=1\n[0.010] < OK\n[1.000] > AT+CPIN?\n[1.010] < +CPIN: READY\n[1.011] < OK\n" +
-			"[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[30.000] > AT+CPIN?\n[30.010] < +CPIN: READY\n[30.011] < OK\n", 7},
+			"[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[30.000] > AT+CPIN?\n[30.010] < +CPIN: READY\n[30.011] < OK\n", 7, ""},
+		// Not registered when the logs begin: T3410 ran out on the
+		// power-on's attach before them.
+		{"not-registered", "> AT+CEREG?\n< +CEREG: 0,0\n< OK\n", 2, "faults: [{attach: timeout, operator: orange-fr}]\n"},
+		// The host's attach the logs show (searching, then registered):
+		// the device was not attached when they begin.
+		{"host-attach", "[0.000] > AT+CGREG=2\n[0.010] < OK\n[1.000] > AT+CGATT=1\n[1.500] < +CGREG: 2\n" +
+			"[3.000] < +CGREG: 1,\"0166\",\"00001808\",7\n[3.100] < OK\n", 5, ""},
+		{"host-attach-no-scan", "[0.000] > AT+CEREG=2\n[0.010] < OK\n[1.000] > AT+COPS=0\n" +
+			"[3.000] < +CEREG: 1,\"0166\",\"00001808\",7\n[3.100] < OK\n", 4, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			manifest := orangeFixture(tc.name, "generic", "host.log", "plain", tc.line)
+			manifest := orangeFixture(tc.name, "generic", "host.log", "plain", tc.line) + tc.faults
 			if res := replay(t, newFixture(t, tc.name, map[string]string{"host.log": tc.log, "manifest.yaml": manifest})); !res.OK {
 				t.Errorf("%s", Report(res))
 			}
