@@ -268,7 +268,7 @@ type item struct {
 // and returns where they first part (nil if they do not). A line only the
 // replay has is placed after the recorded line it follows; file is the
 // replay's log, lacks says what such a line is.
-func firstDivergence(track Track, a, b []item, file, lacks string) *Divergence {
+func firstDivergence(place func(item) field.Src, track Track, a, b []item, file, lacks string) *Divergence {
 	ta, tb := make([]string, len(a)), make([]string, len(b))
 	for i := range a {
 		ta[i] = a[i].text
@@ -287,6 +287,9 @@ func firstDivergence(track Track, a, b []item, file, lacks string) *Divergence {
 			last = a[st.A]
 			continue
 		case align.OnlyB:
+			if last.src.File == "" {
+				last.src = place(b[st.B])
+			}
 			return &Divergence{Track: track, Src: last.src, At: b[st.B].at,
 				Replayed: b[st.B].text, File: file, Line: b[st.B].line, Context: lacks}
 		}
@@ -297,6 +300,35 @@ func firstDivergence(track Track, a, b []item, file, lacks string) *Divergence {
 		return d
 	}
 	return nil
+}
+
+// playedBefore names the recording's place for what the replay alone has
+// when nothing of its track matched before it: the command the replay
+// played last before it — by host.log line for a URC (its times may tie),
+// by fixture time for the rest.
+func playedBefore(p *field.Plan, rp *replayed, byLine bool) func(item) field.Src {
+	return func(it item) field.Src {
+		var src field.Src
+		for i, s := range p.Steps {
+			k := rp.steps[i]
+			if s.Skip != "" || k < 0 {
+				continue
+			}
+			later := s.At-p.Start > it.at
+			if byLine {
+				later = rp.host.Entries[k].Line > it.line
+			}
+			if later && src.File != "" {
+				break
+			}
+			src = s.Src // the first played, when all come later
+			if later {
+				break
+			}
+		}
+		src.File = baseName(src.File)
+		return src
+	}
 }
 
 // urcs compares the URCs of the logs' window: the recording's, and the
@@ -323,7 +355,7 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	res.Compared[URCs] = len(a)
-	return firstDivergence(URCs, a, b, HostLog, "a URC the recording lacks")
+	return firstDivergence(playedBefore(p, rp, true), URCs, a, b, HostLog, "a URC the recording lacks")
 }
 
 // requestKey is how a card request is compared: route and what it is
@@ -370,7 +402,7 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		ib[i] = item{masks.Apply(requestKey(r)), field.Src{}, r.Time.Sub(start), r.Line}
 	}
 	res.Compared[Requests] = len(a)
-	return firstDivergence(Requests, ia, ib, PlatformLog, "a request the recording lacks")
+	return firstDivergence(playedBefore(res.Plan, rp, false), Requests, ia, ib, PlatformLog, "a request the recording lacks")
 }
 
 // decisionKinds are the card's events that are its decisions; a replay
@@ -421,5 +453,5 @@ func decisions(res *Result, rp *replayed) *Divergence {
 		ib = append(ib, item{decisionKey(e), field.Src{}, e.Time.Sub(start), e.Line})
 	}
 	res.Compared[Decisions] = len(ia)
-	return firstDivergence(Decisions, ia, ib, "events.jsonl", "a decision the recorded run lacks")
+	return firstDivergence(playedBefore(res.Plan, rp, false), Decisions, ia, ib, "events.jsonl", "a decision the recorded run lacks")
 }

@@ -1494,3 +1494,15 @@ func TestDivergenceInTheFailuresExchange(t *testing.T) {
 		})
 	}
 }
+
+// TestURCBeforeAnyMatchedNamesALine: a URC the replay alone sends before
+// any of the recording's matched is placed after the command played by
+// then, not at no line of no file.
+func TestURCBeforeAnyMatchedNamesALine(t *testing.T) {
+	log := "AT+CEREG=2\nOK\nAT+CFUN=0\nOK\nAT+CSQ\n+CSQ: 99,99\n\nOK\n"
+	res := replay(t, newFixture(t, "urc", map[string]string{"host.log": log, field.ManifestFile: orangeFixture("urc", "generic", "host.log", "terminal", 6)}))
+	d := res.Divergence
+	if d == nil || d.Track != URCs || d.Src != (field.Src{File: "host.log", Line: 3}) || d.Replayed == "" {
+		t.Fatalf("divergence %+v, want the replay's URC after host.log:3\n%s", d, Report(res))
+	}
+}
