@@ -31,7 +31,7 @@
 // list-exhausted, owed to the platform once.
 // A cycle that ends on a profile whose attach it reported failed (nothing
 // left to fall back to) leaves it stranded (stranded.go): its later attach
-// is reported attach-success.
+// is reported attach-success, and its failure is not counted twice.
 //
 // Beside the mode run small background duties, each with its own state: the
 // outbox (outbox.go) delivers the notes owed to the platform, in order, at

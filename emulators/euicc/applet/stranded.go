@@ -4,13 +4,17 @@ package applet
 // fall back to, ends with the card still on that profile (never stranded
 // tries the others, but one of them is enabled when they all fail). The
 // card remembers it (State.Stranded) until it switches away or the
-// profile has normal service. When its failure was reported to the
-// platform (an attempt's attach-failure, then the cycle's list-exhausted)
-// and it attaches later — the modem's own retry, the networks coming back —
-// the card owes the platform attach-success, as the attempt would have
-// sent it (claim 7): the same note, the same outbox. It is no cycle
-// outcome: the cycle ended and its report stands; it is logged
-// `late_attach`.
+// profile has normal service:
+//
+//   - its failure is counted in the back-off once: the rescue that begins
+//     on it (two checks without service, the same outage) does not count
+//     it again (backoff.go);
+//   - when its failure was reported to the platform (an attempt's
+//     attach-failure, then the cycle's list-exhausted) and it attaches
+//     later — the modem's own retry, the networks coming back — the card
+//     owes the platform attach-success, as the attempt would have sent it
+//     (claim 7): the same note, the same outbox. It is no cycle outcome:
+//     the cycle ended and its report stands; it is logged `late_attach`.
 //
 // What counts as the attach is what the attempt's judge counted: normal
 // service on the operator's own network, on any network for a rescue
@@ -43,6 +47,13 @@ func (a *Applet) strand(p Profile, area string, counted, reported, anyNetwork bo
 	}
 	a.st.Stranded = &Stranded{ICCID: p.ICCID, Operator: p.Operator, Area: area, Counted: counted,
 		Reported: reported, AnyNetwork: anyNetwork}
+}
+
+// strandedCounted reports whether p's failure in area is counted already:
+// it is the profile a cycle left stranded there.
+func (a *Applet) strandedCounted(p Profile, area string) bool {
+	s := a.st.Stranded
+	return s != nil && s.ICCID == p.ICCID && s.Area == area && s.Counted
 }
 
 // unstrandUnlessEnabled forgets the stranded profile once another is
