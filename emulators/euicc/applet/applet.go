@@ -131,6 +131,7 @@ func (a *Applet) location(svc Service, plmn string, ev Event) {
 	a.st.Serving = ""
 	if a.st.Online {
 		a.st.Serving = plmn
+		a.strandedService(plmn)
 	}
 	if a.st.Online && !was {
 		// A bearer again: what waited for one goes out.
@@ -303,6 +304,7 @@ func (a *Applet) setEnabled(iccid string) {
 	for i := range a.st.Profiles {
 		a.st.Profiles[i].Enabled = a.st.Profiles[i].ICCID == iccid
 	}
+	a.unstrandUnlessEnabled()
 }
 
 // newProfileOf finds a profile of operator in now that was not in before.

@@ -9,6 +9,7 @@ func (a *Applet) boot(e Boot) {
 	prev := a.st.Profiles
 	a.st.Profiles = append([]Profile(nil), e.Profiles...)
 	a.markHome()
+	a.unstrandUnlessEnabled()
 	a.st.InFlight = nil
 	a.st.Retry, a.st.RetryDue = nil, false
 	a.st.Online, a.st.Serving = false, ""

@@ -199,6 +199,9 @@ func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 	}
 	target, _ := a.profileByICCID(c.Target)
 	c.Failed = append(c.Failed, c.Target)
+	if cur, ok := a.enabled(); ok && cur.ICCID == target.ICCID {
+		a.strand(target, c.Area, backoff, true, c.Trigger == TriggerRescue)
+	}
 	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
 	if c.Trigger == TriggerRescue {
 		// No profile is known to work: the next candidate is the fallback.

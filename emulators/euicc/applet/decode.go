@@ -108,6 +108,18 @@ func (s *State) Validate() error {
 			return fmt.Errorf("backoff[%d].until: check %d is more than %d checks after check %d", i, b.Until, MaxBackoffPeriods, s.Checks)
 		}
 	}
+	if t := s.Stranded; t != nil {
+		switch {
+		case !ident.IsICCID(t.ICCID):
+			return fmt.Errorf("stranded.iccid: %q is not 18-20 digits", t.ICCID)
+		case len(s.Profiles) > 0 && !has(t.ICCID):
+			return fmt.Errorf("stranded.iccid: ICCID %s is not in profiles", t.ICCID)
+		case t.Operator == "":
+			return errors.New("stranded.operator: missing")
+		case t.Area != "" && !ident.Digits(t.Area, 3, 3):
+			return fmt.Errorf("stranded.area: %q is not an MCC", t.Area)
+		}
+	}
 	if len(s.Outbox) > maxOutbox {
 		return fmt.Errorf("outbox: %d notes, at most %d", len(s.Outbox), maxOutbox)
 	}

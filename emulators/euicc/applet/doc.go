@@ -29,6 +29,9 @@
 // card's other profiles (fallback.go); then it goes on. Each cycle that
 // attempted an operator ends with one outcome, attach-success or
 // list-exhausted, owed to the platform once.
+// A cycle that ends on a profile whose attach it reported failed (nothing
+// left to fall back to) leaves it stranded (stranded.go): its later attach
+// is reported attach-success, and its failure is not counted twice.
 //
 // Beside the mode run small background duties, each with its own state: the
 // outbox (outbox.go) delivers the notes owed to the platform, in order, at

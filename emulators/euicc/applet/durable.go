@@ -45,6 +45,7 @@ func durableEqual(a, b *State) bool {
 		a.Checks == b.Checks &&
 		a.NoService == b.NoService &&
 		slices.Equal(a.Backoff, b.Backoff) &&
+		ptrEqual(a.Stranded, b.Stranded, func(a, b *Stranded) bool { return *a == *b }) &&
 		slices.Equal(a.Outbox, b.Outbox) &&
 		a.OutboxRetry == b.OutboxRetry &&
 		ptrEqual(a.Retry, b.Retry, retryEqual) &&
@@ -155,6 +156,9 @@ func plainDurable(s *State) bool {
 	}
 	for _, b := range s.Backoff {
 		ok = ok && utf8.ValidString(b.Operator) && utf8.ValidString(b.Area)
+	}
+	if t := s.Stranded; t != nil {
+		ok = ok && utf8.ValidString(t.ICCID) && utf8.ValidString(t.Operator) && utf8.ValidString(t.Area)
 	}
 	for _, n := range s.Outbox {
 		ok = ok && utf8.ValidString(n.Kind) && utf8.ValidString(n.Operator) && utf8.ValidString(n.ICCID) && utf8.ValidString(n.PLMN)

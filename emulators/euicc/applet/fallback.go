@@ -156,6 +156,9 @@ func (a *Applet) fallbackFailedAs(reason string, backoff bool) {
 	if backoff {
 		a.backoffFailed(p.Operator, c.Area)
 	}
+	if cur, ok := a.enabled(); ok && cur.ICCID == p.ICCID {
+		a.strand(p, c.Area, backoff, false, false)
+	}
 	c.Failed = append(c.Failed, c.Target)
 	a.fallbackNext(p.Operator)
 }

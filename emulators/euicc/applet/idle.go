@@ -47,8 +47,13 @@ func (a *Applet) idleCheck(e LocalInfo) {
 	if e.Service != NormalService {
 		if a.st.NoService >= rescueAfter {
 			if ops := a.rescueOps(cur, area); len(ops) > 0 {
-				// The enabled profile failed here as surely as an attempt.
-				a.backoffFailed(cur.Operator, area)
+				// The enabled profile failed here as surely as an attempt,
+				// unless that failure is counted already: a cycle left it
+				// here after it failed, and this is the same outage.
+				if !a.strandedCounted(cur, area) {
+					a.backoffFailed(cur.Operator, area)
+					a.strand(cur, area, true, false, false)
+				}
 				a.startCycle(&Cycle{Trigger: TriggerRescue, Area: area, Original: cur.ICCID, Ops: ops})
 				return
 			}

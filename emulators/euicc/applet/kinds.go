@@ -35,6 +35,7 @@ const (
 	KindFallbackExhausted       eventlog.Kind = "fallback_exhausted"        // {operators}: no profile on the card attached
 	KindListExhausted           eventlog.Kind = "list_exhausted"            // {operators}
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
+	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7)
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?}
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?}
@@ -50,7 +51,7 @@ var Kinds = eventlog.Register(eventlog.EUICC,
 	KindCycleStarted, KindCycleEnded, KindCycleResumed, KindAttempt, KindAttemptSkipped,
 	KindProfileNotPreinstalled, KindDownloadRequested, KindDownloadResult, KindProfileEnabled,
 	KindProfileEnableFailed, KindAttachPending, KindAttachFailed, KindFallback, KindFallbackAttached,
-	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff,
+	KindFallbackFailed, KindFallbackExhausted, KindListExhausted, KindBackoff, KindLateAttach,
 	KindNotificationSent, KindNotificationFailed, KindNoteDropped, KindIgnored)
 
 // Cycle triggers (cycle_started.trigger).

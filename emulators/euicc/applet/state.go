@@ -92,6 +92,10 @@ type State struct {
 	NoService int `json:"no_service,omitempty"`
 	// Backoff holds the operators that failed, per area.
 	Backoff []BackoffEntry `json:"backoff,omitempty"`
+	// Stranded is the enabled profile when a cycle left the card on it
+	// after it failed (stranded.go): its failure is counted, and maybe
+	// reported, until it has normal service or the card switches away.
+	Stranded *Stranded `json:"stranded,omitempty"`
 	// Outbox holds the notes owed to the platform, oldest first.
 	Outbox []Note `json:"outbox,omitempty"`
 	// OutboxRetry says the head of the outbox failed: the next periodic
@@ -235,6 +239,10 @@ func (s State) clone() State {
 	}
 	c.InFlight = append([]Request(nil), s.InFlight...)
 	c.Backoff = append([]BackoffEntry(nil), s.Backoff...)
+	if s.Stranded != nil {
+		st := *s.Stranded
+		c.Stranded = &st
+	}
 	c.Outbox = append([]Note(nil), s.Outbox...)
 	if s.Retry != nil {
 		r := *s.Retry
