@@ -4,29 +4,136 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
-// HostInit is what a host does when it opens a modem: echo off, verbose
-// errors, registration URCs with location, and the card's identities. The
-// CLI runs it so that at.log shows the device's story on its own.
-var HostInit = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2", "AT+CPIN?", "AT+CCID", "AT+CIMI"}
+// HostSetUp is how a host sets a modem up when it opens it and after
+// every boot (RDY, the personality's boot URCs; a power cut, a restart
+// bring the settings back to their defaults): echo off, verbose errors,
+// registration URCs with location.
+var HostSetUp = []string{"ATE0", "AT+CMEE=2", "AT+CEREG=2"}
 
-// Init runs HostInit. The host never enters a PIN: a card whose enabled
-// profile wants one at power on refuses +CIMI, the script's last command,
-// after +CPIN? said SIM PIN (or SIM PUK); that is the device's state, not
-// a failure of the rig (found by harness/explore with a PIN-locked
-// original profile).
+// HostCard is how a host reads the card's identities: its PIN state, the
+// ICCID and the IMSI. It reads them after its set-up, and again once the
+// card is there when it found none (SIM not inserted).
+var HostCard = []string{"AT+CPIN?", "AT+CCID", "AT+CIMI"}
+
+// HostInit is what a host does when it opens a modem: HostSetUp, then
+// HostCard. The CLI runs it so that at.log shows the device's story on
+// its own.
+var HostInit = append(slices.Clone(HostSetUp), HostCard...)
+
+// hostState is what the CLI's host knows of the device it follows.
+type hostState struct {
+	set   bool // the host has set the modem up at least once
+	boots int  // the modem's boots (Modem.Boots) at the host's last set-up
+	// noCard says the host's last look at the card found none (SIM not
+	// inserted): it reads the card's identities once the card is there.
+	noCard bool
+}
+
+// Init runs HostInit now if the AT port answers (the modem powered, not
+// restarting, its port not hung); else the host sets the modem up once it
+// does, when Follow runs the rig on (a hung port simply gets nothing: in
+// simulated time the host waits for it, and no wall-clock timeout runs
+// out). The host never enters a PIN: a card whose enabled profile wants
+// one at power on refuses +CIMI, the script's last command, after +CPIN?
+// said SIM PIN (or SIM PUK); that is the device's state, not a failure of
+// the rig (found by harness/explore with a PIN-locked original profile).
+// A device without its card answers +CPIN? SIM not inserted: the host
+// reads no identities then, and reads them once the card is there.
 func (r *Rig) Init() error {
-	answers, err := r.script(HostInit)
-	if err != nil && failedAt(HostInit, answers) == "AT+CIMI" && cpinLocked(answers["AT+CPIN?"]) != "" {
+	if r.AT == nil {
+		return fmt.Errorf("rig has no host connection")
+	}
+	if !r.hostDue() {
+		return nil
+	}
+	return r.hostStep()
+}
+
+// Follow runs the rig until simulated time t since the start with the
+// CLI's host following the device, as `esimhil run` does: whenever the
+// modem has booted since the host's last set-up (after a power cut, a
+// restart) or the host never set it up, it runs HostInit again as soon as
+// the AT port answers, so that the registration URCs and the verbose
+// errors are back and at.log goes on telling the story; and a card the
+// host found missing is read (HostCard) once the modem reads it again. The
+// host acts at the simulated instant that makes it due, after that
+// instant's piece of work: the same instant in every run.
+func (r *Rig) Follow(t time.Duration) error {
+	if r.AT == nil {
+		return r.AdvanceTo(t)
+	}
+	for {
+		if r.hostDue() {
+			if err := r.hostStep(); err != nil {
+				return err
+			}
+		}
+		if r.Now() >= t {
+			return nil
+		}
+		if _, err := r.AdvanceUntil(t, r.hostDue); err != nil {
+			return err
+		}
+	}
+}
+
+// hostDue reports whether the CLI's host has something to do now: the AT
+// port answers, and the host never set the modem up, the modem booted
+// since, or the card the host found missing is there.
+func (r *Rig) hostDue() bool {
+	if r.AT == nil || r.Modem == nil {
+		return false
+	}
+	var due bool
+	r.Loop.Do(func() {
+		m, h := r.Modem, &r.host
+		due = m.Listening() && (!h.set || m.Boots() != h.boots || h.noCard && m.CardOn())
+	})
+	return due
+}
+
+// hostStep does what hostDue found due: the whole HostInit after a boot
+// (or at the start), HostCard when only the card came back.
+func (r *Rig) hostStep() error {
+	var boots int
+	r.Loop.Do(func() { boots = r.Modem.Boots() })
+	cmds := HostCard
+	if !r.host.set || boots != r.host.boots {
+		cmds = HostInit
+	}
+	r.host.set, r.host.boots = true, boots
+	answers, refused, err := r.script(cmds)
+	r.host.noCard = false
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(cmds, answers) == "AT+CPIN?" && simNotInserted(refused):
+		r.host.noCard = true // the card's identities when it is there
+		return nil
+	case failedAt(cmds, answers) == "AT+CIMI" && cpinLocked(answers["AT+CPIN?"]) != "":
 		return nil
 	}
 	return err
+}
+
+// simNotInserted reports whether a refused command's answer is +CME ERROR:
+// 10, SIM not inserted (TS 27.007 §9.2), in numbers or words.
+func simNotInserted(resp *atclient.Response) bool {
+	if resp == nil {
+		return false
+	}
+	c := at.Classify(resp.Final)
+	return c.Kind == at.FinalCME && c.Code == 10
 }
 
 // HostReport is what the CLI asks at the end of a run. The host never
@@ -38,14 +145,15 @@ var HostReport = []string{"AT+CEREG?", "AT+COPS?", "AT+CSQ", "AT+CCID", "AT+CIMI
 // stops at the first one that fails. AT+CCID is sent as the personality's
 // ICCID command.
 func (r *Rig) Script(cmds []string) error {
-	_, err := r.script(cmds)
+	_, _, err := r.script(cmds)
 	return err
 }
 
-// script is Script returning each command's answer, by command as given.
-func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
+// script is Script returning each command's answer, by command as given,
+// and the answer of the command refused (nil if none was).
+func (r *Rig) script(cmds []string) (map[string]*atclient.Response, *atclient.Response, error) {
 	if r.AT == nil {
-		return nil, fmt.Errorf("rig has no host connection")
+		return nil, nil, fmt.Errorf("rig has no host connection")
 	}
 	out := map[string]*atclient.Response{}
 	for _, c := range cmds {
@@ -57,24 +165,30 @@ func (r *Rig) script(cmds []string) (map[string]*atclient.Response, error) {
 		if errors.Is(err, atclient.ErrClosed) && r.Modem != nil {
 			// The tty ended under the host: say what the modem's side
 			// knows of it (a rare hang-up under load is being chased).
-			return out, fmt.Errorf("%s: %w [%s]", sent, err, r.Modem.PTYState())
+			return out, nil, fmt.Errorf("%s: %w [%s]", sent, err, r.Modem.PTYState())
 		}
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", sent, err)
+			return out, resp, fmt.Errorf("%s: %w", sent, err)
 		}
 		if resp.Final != "OK" {
-			return out, fmt.Errorf("%s: %s", sent, strings.Join(append(resp.Lines, resp.Final), " | "))
+			return out, resp, fmt.Errorf("%s: %s", sent, strings.Join(append(resp.Lines, resp.Final), " | "))
 		}
 		out[c] = resp
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // Report runs HostReport and returns the registration it read: the
 // +CEREG <stat>, the serving PLMN (+COPS?, when registered) and the IMSI
-// (+CIMI), which expect.final is checked against (scenario.Check).
+// (+CIMI), which expect.final is checked against (scenario.Check). A
+// device whose card is absent answers +CCID (or +CIMI) SIM not inserted:
+// the end state is then scenario.RegistrationAbsent, with the answers the
+// modem gave before in at.log.
 func (r *Rig) Report() (scenario.EndRegistration, error) {
-	answers, err := r.script(HostReport)
+	answers, refused, err := r.script(HostReport)
+	if f := failedAt(HostReport, answers); err != nil && (f == "AT+CCID" || f == "AT+CIMI") && simNotInserted(refused) {
+		return scenario.EndRegistration{Registration: scenario.RegistrationAbsent}, nil
+	}
 	pin := ""
 	if err != nil && failedAt(HostReport, answers) == "AT+CIMI" {
 		// +CIMI refused: ask the card's PIN state as a host does (+CPIN?,

@@ -213,7 +213,8 @@ type Rig struct {
 	AT *atclient.Client
 
 	faults    *faultPlan
-	pkiSeed   int64 // Options.PKISeed, else Seed
+	host      hostState // the CLI's host (Init, Follow)
+	pkiSeed   int64     // Options.PKISeed, else Seed
 	ctx       context.Context
 	dir       string
 	scratch   bool // Options.Scratch

@@ -69,7 +69,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	horizon, shown := Horizon(s), time.Now()
 	for runErr == nil && r.Now() < horizon {
-		runErr = r.AdvanceTo(min(horizon, r.Now()+progressStep))
+		runErr = r.Follow(min(horizon, r.Now()+progressStep))
 		if o.Progress != nil && time.Since(shown) >= every {
 			o.Progress(r.Now(), horizon)
 			shown = time.Now()

@@ -183,6 +183,9 @@ type state struct {
 	// before a power cut (a posted REFRESH, a timer) finds it stale.
 	off   bool
 	epoch uint64
+	// boots counts the boots after power on and restarts (bootWithURCs),
+	// each with the settings back to their defaults.
+	boots int
 }
 
 // New checks the options and returns a modem that is not yet started.
@@ -301,6 +304,17 @@ func (m *Modem) SetATHung(hung bool) { m.st.hung = hung }
 // Hung reports whether the AT port is hung (SetATHung). Call it from
 // inside loop work.
 func (m *Modem) Hung() bool { return m.st.hung }
+
+// Boots reports how many times the modem has booted since Start, after a
+// power cut or a restart (+CFUN=1,1), its settings back to their defaults
+// (echo on, +CMEE=0, no registration URCs) and its boot URCs sent: a host
+// that saw RDY sets the modem up again. Call it from inside loop work.
+func (m *Modem) Boots() int { return m.st.boots }
+
+// CardOn reports whether the modem has a card it reads (present, powered,
+// answering its reset): +CPIN? answers no SIM not inserted. Call it from
+// inside loop work.
+func (m *Modem) CardOn() bool { return m.st.cardOn }
 
 // Restarting reports whether the modem is rebooting (+CFUN=1,1) and not
 // back yet. Call it from inside loop work.

@@ -367,6 +367,7 @@ func (m *Modem) restart() {
 // it (an EG25's +QIND: SMS DONE follows its +QUSIM: 1), the card-state
 // ones only with a card.
 func (m *Modem) bootWithURCs() {
+	m.st.boots++
 	urcs := m.o.Personality.BootURCs
 	first := slices.IndexFunc(urcs, cardURC)
 	if first < 0 {

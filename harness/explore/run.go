@@ -82,12 +82,17 @@ func run(s *scenario.Scenario, o harness.Options) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("rig: %w", err)
 	}
+	// The host follows the device as the CLI's does (Rig.Follow): set up
+	// again after every boot, the card read once it is there.
 	err = r.Init()
 	if err == nil {
-		err = r.AdvanceTo(harness.Horizon(s))
+		err = r.Follow(harness.Horizon(s))
 	}
 	if err == nil {
 		err = r.AwaitPower()
+	}
+	if err == nil {
+		err = r.Follow(r.Now()) // a boot while awaiting the power
 	}
 	if err == nil {
 		out.Profiles, err = r.Profiles()

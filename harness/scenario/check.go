@@ -56,6 +56,8 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			got = "off (the modem had no power at the end of the run; nothing to read)"
 		case RegistrationHung:
 			got = "hung (the modem's AT port was hung at the end of the run; nothing to read)"
+		case RegistrationAbsent:
+			got = "absent (the device's card was absent at the end of the run; no subscriber to read)"
 		}
 		if end.Registration != f.Registration || f.Operator != "" && op != f.Operator || f.PLMN != "" && end.PLMN != f.PLMN {
 			want := f.Registration

@@ -370,8 +370,9 @@ type Final struct {
 }
 
 // Registrations are the values Final.Registration takes, in +CEREG <stat>
-// order of meaning, and RegistrationOff.
-var Registrations = []string{"home", "roaming", "denied", "searching", "none", RegistrationOff, RegistrationHung}
+// order of meaning, and the end states with nothing registered to read:
+// RegistrationOff, RegistrationHung and RegistrationAbsent.
+var Registrations = []string{"home", "roaming", "denied", "searching", "none", RegistrationOff, RegistrationHung, RegistrationAbsent}
 
 // RegistrationOff is the end of a run whose modem is powered off at its
 // horizon (a power cut in progress): the host reads nothing, as a real
@@ -382,6 +383,12 @@ const RegistrationOff = "off"
 // its horizon (an at_port: hang in force): the host reads nothing.
 const RegistrationHung = "hung"
 
+// RegistrationAbsent is the end of a run whose device has no card at its
+// horizon (a card: absent window in force): the modem answers, but the
+// card's commands answer SIM not inserted, so there is no subscriber to
+// read and nothing to register with.
+const RegistrationAbsent = "absent"
+
 // LastAttach is the last successful attach of a run.
 type LastAttach struct {
 	Operator     string // the subscriber's operator
@@ -391,8 +398,9 @@ type LastAttach struct {
 // EndRegistration is what a host read at the end of a run: the +CEREG
 // <stat> (as a Registrations value, or "unknown"), the serving PLMN from
 // +COPS? ("" unless registered) and the IMSI from +CIMI; Registration is
-// RegistrationOff, and the rest empty, when the modem had no power, and
-// RegistrationHung when its AT port was hung.
+// RegistrationOff, and the rest empty, when the modem had no power,
+// RegistrationHung when its AT port was hung and RegistrationAbsent when
+// its card was absent (the card's commands answered SIM not inserted).
 type EndRegistration struct {
 	Registration string
 	PLMN         string

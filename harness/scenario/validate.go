@@ -440,6 +440,9 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 		if f.Operator != "" && f.Registration == RegistrationHung {
 			return d.ErrPath("expect.final.operator", "a hung AT port answers no AT+CIMI: leave the operator out")
 		}
+		if f.Operator != "" && f.Registration == RegistrationAbsent {
+			return d.ErrPath("expect.final.operator", "a device without its card has no subscriber (AT+CIMI answers SIM not inserted): leave the operator out")
+		}
 	}
 	if l := e.LastAttach; l != nil {
 		if err := opRef("expect.last_attach.operator", l.Operator); err != nil {
