@@ -1284,17 +1284,19 @@ func TestRedactedIdentities(t *testing.T) {
 // registered do not put it on a cell where it attached: it is out of
 // coverage through them, and the plan says what stat 0 or 3 would need.
 func TestNeverRegistered(t *testing.T) {
-	dir := writeFixture(t, "never", map[string]string{
-		ManifestFile: orangePlain("never", "generic"),
-		"host.log":   "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,2\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 99,99\n[30.011] < OK\n",
-	})
-	p := reconstruct(t, dir, Options{})
-	if !assumed(p, "the logs never show the device registered (host.log:2: +CEREG stat 2)", "out of coverage throughout the replay") ||
-		assumed(p, "the device attached somewhere") {
-		t.Errorf("assumptions:\n%s", strings.Join(p.Assumptions, "\n"))
-	}
-	if strings.Contains(string(p.ScenarioYAML), "{at: 0s, area: FR}") {
-		t.Errorf("the device is in FR from the start:\n%s", p.ScenarioYAML)
+	for _, stat := range []string{"2", "4"} {
+		dir := writeFixture(t, "never", map[string]string{
+			ManifestFile: orangePlain("never", "generic"),
+			"host.log":   "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0," + stat + "\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 99,99\n[30.011] < OK\n",
+		})
+		p := reconstruct(t, dir, Options{})
+		if !assumed(p, "the logs never show the device registered (host.log:2: +CEREG stat "+stat+")", "out of coverage throughout the replay") ||
+			assumed(p, "the device attached somewhere") || assumed(p, "the logs show no registration") {
+			t.Errorf("stat %s, assumptions:\n%s", stat, strings.Join(p.Assumptions, "\n"))
+		}
+		if strings.Contains(string(p.ScenarioYAML), "{at: 0s, area: FR}") {
+			t.Errorf("stat %s: the device is in FR from the start:\n%s", stat, p.ScenarioYAML)
+		}
 	}
 }
 

@@ -181,7 +181,7 @@ func (p *Plan) world() error {
 		// the device registered at all.
 		var never *Reg
 		for i, r := range fs.Regs {
-			if r.Stat == 0 || r.Stat == 2 || r.Stat == 3 {
+			if r.Stat == 0 || r.Stat == 2 || r.Stat == 3 || r.Stat == 4 {
 				never = &fs.Regs[i]
 				break
 			}
@@ -211,6 +211,8 @@ func (p *Plan) world() error {
 					how = "; a stat 0 (not searching) the emulated modem shows only once T3410 has run out on an attach no network answers: give the manifest's faults one for " + home.ID + " (attach: timeout) and the device is placed in coverage from the start"
 				case 3:
 					how = "; a stat 3 (denied) the emulated modem shows only by meeting a reject: give the manifest's faults one for " + home.ID + " (attach_reject: <cause>) and the device is placed in coverage from the start"
+				case 4:
+					how = "; a stat 4 (unknown: 27.007 gives out of E-UTRAN coverage as an example) the emulated modem never shows: out of coverage it shows 2"
 				}
 				p.assume("the logs never show the device registered (%s: %s stat %d): it is out of coverage throughout the replay (searching, +CEREG: 2), in %s an hour after the logs end%s",
 					never.Src, never.Name, never.Shown, home.Country, how)
