@@ -66,6 +66,17 @@ func WithTimestamps(now func() time.Time) Option { return func(c *Client) { c.no
 // down wait for it within their own timeout.
 func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnect = d } }
 
+// WithSetUp has the client run setUp again, before its next command,
+// whenever the modem may be back to its defaults (echo on, +CMEE 0, no
+// registration URCs): the port came back after a drop (a USB modem
+// re-enumerates as it restarts) or the modem sent one of boot as a URC
+// (RDY, the personality's first boot URC) after a restart or a power cut.
+// setUp sends its commands with do, which runs them as the client's own;
+// an error it returns is noted in the trace, not the next command's.
+func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ...string) Option {
+	return func(c *Client) { c.setUp, c.boot = setUp, boot }
+}
+
 // WithLateGrace sets how long the next command waits, before it is sent,
 // for the late answer of one that timed out (default: as long as that
 // command was given). Zero: the client's default.
@@ -163,6 +174,15 @@ type Client struct {
 	grace    time.Duration
 	timeouts []Timeout
 	strays   int // final results that came with no command pending
+
+	// setUp runs again before the next command once the port came back
+	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
+	// it last ran after, booted the last boot URC. Guarded by mu.
+	setUp                    func(do func(string) (*Response, error)) error
+	boot                     []string
+	boots                    int
+	booted                   string
+	setUpReopens, setUpBoots int
 
 	ctx      context.Context // ends with Close: stops a reconnect
 	cancel   context.CancelFunc
@@ -311,6 +331,43 @@ func (c *Client) Poll(cmd string, timeout time.Duration) (*Response, error) {
 func (c *Client) command(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
+	c.setUpAgain(timeout)
+	return c.do(cmd, timeout, answers, poll)
+}
+
+// setUpAgain runs the set-up (WithSetUp) when the port came back or the
+// modem booted since it last ran, so that the command after it finds the
+// modem as the host left it. A port on its way back is waited for first.
+func (c *Client) setUpAgain(timeout time.Duration) {
+	if c.setUp == nil {
+		return
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	if c.awaitUp(t.C, timeout) != nil {
+		return // the command's own send says why
+	}
+	c.mu.Lock()
+	why := ""
+	switch {
+	case c.reopens != c.setUpReopens:
+		why = "the port came back"
+	case c.boots != c.setUpBoots:
+		why = "the modem booted (" + c.booted + ")"
+	}
+	c.setUpReopens, c.setUpBoots = c.reopens, c.boots
+	c.mu.Unlock()
+	if why == "" {
+		return
+	}
+	c.tracef("#", why+": its settings may be the defaults again; setting it up again")
+	if err := c.setUp(func(line string) (*Response, error) { return c.do(line, c.timeout, nil, false) }); err != nil {
+		c.tracef("#", fmt.Sprintf("setting up again: %v", err))
+	}
+}
+
+// do sends one command line and waits for its answer; cmdMu held.
+func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	c.settleLate(true)
 	p := newPending(cmd)
 	p.poll = poll

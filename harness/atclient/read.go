@@ -89,6 +89,9 @@ func (c *Client) route(line string) (note string) {
 			c.dropped++
 		}
 		c.urcs = append(c.urcs, line)
+		if slices.Contains(c.boot, strings.TrimSpace(line)) {
+			c.boots, c.booted = c.boots+1, strings.TrimSpace(line)
+		}
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:

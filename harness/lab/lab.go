@@ -181,37 +181,54 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		r.transcript.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
+	// A modem that restarts (AT+CFUN=1,1, a power cut) comes back with
+	// its defaults, and a USB one on a new tty: the client sets it up
+	// again before the next command, as Open does here.
+	boot := []string{"RDY"}
+	if b := c.Personality.BootURCs; len(b) > 0 && b[0] != "RDY" {
+		boot = append(boot, b[0])
+	}
 	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
-		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart))
+		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart),
+		atclient.WithSetUp(r.setUp, boot...))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
 		return nil, err
 	}
-	if _, err := r.AT.Command("ATE0"); err != nil {
+	if err := r.setUp(r.AT.Command); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
-		return nil, fmt.Errorf("lab: ATE0 on %s: %w", c.Modem, err)
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if c.Backend != nil {
+		c.Backend.Start()
+	}
+	return r, nil
+}
+
+// setUp puts the modem in the state the specs read it in: no echo,
+// errors with their codes, the operator by number. Only ATE0 is needed.
+func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
+	if _, err := do("ATE0"); err != nil {
+		return fmt.Errorf("ATE0 on %s: %w", r.Modem, err)
 	}
 	// Verbose errors where the modem has them; some (an nRF9160's SLM)
 	// refuse +CMEE=2 and give numbers, which the client reads as well, or
 	// a bare ERROR.
-	if _, err := r.AT.Command("AT+CMEE=2"); err != nil {
+	if _, err := do("AT+CMEE=2"); err != nil {
 		r.note("AT+CMEE=2 refused (%v): numeric errors", err)
-		if _, err := r.AT.Command("AT+CMEE=1"); err != nil {
+		if _, err := do("AT+CMEE=1"); err != nil {
 			r.note("AT+CMEE=1 refused too (%v): errors are a bare ERROR", err)
 		}
 	}
 	// The operator by number, as the specs read it: 27.007 leaves the
 	// default format to the maker, and most modules name it (+COPS:
 	// 0,0,"Orange F",7) until told.
-	if _, err := r.AT.Command("AT+COPS=3,2"); err != nil {
+	if _, err := do("AT+COPS=3,2"); err != nil {
 		r.note("AT+COPS=3,2 refused (%v): +COPS? names the operator in the modem's own format", err)
 	}
-	if c.Backend != nil {
-		c.Backend.Start()
-	}
-	return r, nil
+	return nil
 }
 
 // Check sends AT (twice: the first may meet a half-typed line) and wants

@@ -1,0 +1,78 @@
+package atclient
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/transport"
+)
+
+// A modem that restarts says RDY and is back to its defaults: the client
+// sets it up again before the next command, once.
+func TestSetUpAfterBoot(t *testing.T) { onBothPorts(t, testSetUpAfterBoot) }
+
+func testSetUpAfterBoot(t *testing.T, kind string) {
+	ok := "\r\nOK\r\n"
+	c, s := newScriptOn(t, kind, map[string]string{
+		"AT": ok, "ATE0": ok, "AT+CMEE=2": ok,
+		"AT+CFUN=1,1": ok + "\r\nRDY\r\n",
+		"AT+CSQ":      "\r\n+CSQ: 20,99\r\n" + ok,
+	}, WithTimeout(2*time.Second), WithSetUp(func(do func(string) (*Response, error)) error {
+		for _, l := range []string{"ATE0", "AT+CMEE=2"} {
+			if _, err := do(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, "RDY"))
+	for _, l := range []string{"AT", "AT+CFUN=1,1"} {
+		if _, err := c.Command(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.WaitURC("RDY", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"AT+CSQ", "AT+CSQ"} {
+		if _, err := c.Command(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := s.lines(), "AT|AT+CFUN=1,1|ATE0|AT+CMEE=2|AT+CSQ|AT+CSQ"; got != want {
+		t.Errorf("the modem got %s, want %s", got, want)
+	}
+}
+
+// A USB modem re-enumerates as it restarts: once its port is back, the
+// set-up goes out before the next command, and the trace says why.
+func TestSetUpAfterPortBack(t *testing.T) {
+	m := newPTYModem(t, t.TempDir())
+	p, err := transport.Open(context.Background(), m.link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(5*time.Second), WithTrace(tw),
+		WithSetUp(func(do func(string) (*Response, error)) error { _, err := do("ATE0"); return err }, "RDY"))
+	defer c.Close()
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	m.unplug()
+	time.Sleep(200 * time.Millisecond)
+	m.plugIn()
+	if _, err := c.Command("AT+CFUN?"); err != nil {
+		t.Fatalf("after the port came back: %v", err)
+	}
+	got := tw.String()
+	back := strings.Index(got, "# port back")
+	why := strings.Index(got, "the port came back: its settings may be the defaults again")
+	ate0 := strings.Index(got, "> ATE0")
+	cfun := strings.Index(got, "> AT+CFUN?")
+	if back < 0 || why < back || ate0 < why || cfun < ate0 {
+		t.Errorf("trace, want the port back, the set-up, then the command:\n%s", got)
+	}
+}
