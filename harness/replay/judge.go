@@ -52,6 +52,11 @@ func judge(res *Result, rp *replayed) {
 	case m.Expect == field.Reproduces && d == nil:
 		res.OK = true
 		res.Why = fmt.Sprintf("reproduces: %s as recorded, through the failure at %s", counts, failSrc)
+	case m.Expect == field.Reproduces && where == "after":
+		// The whole recording is the fixture: what it shows after the
+		// failure must replay too, or be cut or masked.
+		res.Why = fmt.Sprintf("expected to reproduce, but the replay leaves the recording at %s (%s), after the failure at %s: it follows it through the failure, and a fixture replays the whole recording; cut the logs after the failure, or mask what differs, if the rest is not the bug's",
+			d.Src, d.Track, failSrc)
 	case m.Expect == field.Reproduces:
 		res.Why = fmt.Sprintf("expected to reproduce, but the replay leaves the recording at %s (%s), %s the failure at %s",
 			d.Src, d.Track, where, failSrc)
