@@ -305,7 +305,8 @@ func (p *Plan) unplayed() []string {
 // leftOpen finds the logical channels open when the logs begin: a
 // +CCHC that closes one (OK) before the logs' first +CCHO, as when lpac's
 // AT driver starts by closing channels 1 to 4 and one a run before left
-// open answers OK. The preamble opens them (on the ISD-R, as lpac does;
+// open answers OK, or a +CGLA on one the card answers (a paste that
+// begins inside lpac's session). The preamble opens them (on the ISD-R, as lpac does;
 // the emulated modem numbers channels from 1, so those below that are
 // not open are closed again). A modem whose +CCHC answers OK for any
 // channel (cchc_bare_line) and a log that opens at power-on show none.
@@ -313,7 +314,11 @@ func (p *Plan) leftOpen() {
 	if p.PowerOn || p.Dialect.CCHCBareLine {
 		return
 	}
-	open := map[int]Src{}
+	type shown struct {
+		src Src
+		how string
+	}
+	open := map[int]shown{}
 	top := 0
 scan:
 	for _, t := range p.Fixture.Logs {
@@ -334,7 +339,19 @@ scan:
 					continue
 				}
 				if _, ok := open[ch]; !ok {
-					open[ch] = Src{t.File, answer[len(answer)-1].Line}
+					open[ch] = shown{Src{t.File, answer[len(answer)-1].Line}, fmt.Sprintf("AT+CCHC=%d answers OK", ch)}
+				}
+				top = max(top, ch)
+			case strings.HasPrefix(u, "AT+CGLA=") && finalOK(t, k):
+				// 27.007 §8.43: the card answers only on a session
+				// +CCHO opened.
+				session, _, _ := strings.Cut(u[len("AT+CGLA="):], ",")
+				ch, err := strconv.Atoi(strings.Trim(session, `" `))
+				if err != nil || ch < 1 || ch > 19 {
+					continue
+				}
+				if _, ok := open[ch]; !ok {
+					open[ch] = shown{Src{t.File, e.Line}, "the card answers AT+CGLA on it"}
 				}
 				top = max(top, ch)
 			}
@@ -344,12 +361,12 @@ scan:
 		p.Preamble = append(p.Preamble, fmt.Sprintf(`AT+CCHO="%s"`, es10.ISDRAID))
 	}
 	for ch := 1; ch <= top; ch++ {
-		src, ok := open[ch]
+		o, ok := open[ch]
 		if !ok {
 			p.Preamble = append(p.Preamble, fmt.Sprintf("AT+CCHC=%d", ch))
 			continue
 		}
-		p.assume("channel %d open when the logs begin: AT+CCHC=%d answers OK (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, ch, src)
+		p.assume("channel %d open when the logs begin: %s (%s) before the logs open one; the replay opens the ISD-R on it first, not compared", ch, o.how, o.src)
 	}
 }
 

@@ -1068,6 +1068,22 @@ func TestChannelOpenBeforeTheLog(t *testing.T) {
 	}
 }
 
+// TestSessionOpenBeforeTheLog: a paste that begins inside lpac's session
+// shows a +CGLA the card answers on a channel no +CCHO of the log opened
+// (27.007 §8.43: only an open session reaches the card); the replay
+// opens it first, not compared, instead of blaming the modem's ERROR.
+func TestSessionOpenBeforeTheLog(t *testing.T) {
+	log := "AT_DEBUG: AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n" +
+		"AT_DEBUG: +CGLA: 46,\"BF3E125A10890490320000010000000000000001719000\"\nAT_DEBUG: OK\n"
+	dir := newFixture(t, "mid-session", map[string]string{"lpac.log": log, field.ManifestFile: orangeFixture("mid-session", "generic", "lpac.log", "", 2)})
+	res := replay(t, dir)
+	if !res.OK || !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "channel 1 open when the logs begin: the card answers AT+CGLA on it (lpac.log:1)")
+	}) {
+		t.Errorf("%s\n%s", Report(res), strings.Join(res.Plan.Assumptions, "\n"))
+	}
+}
+
 // TestURCsNeverSent: a field modem's URCs that the emulated one never
 // sends — a vendor's SIM Toolkit notification, a PDP context event — are
 // left out of the comparison, and the plan names each with its first
