@@ -188,7 +188,15 @@ func command(c *chain, a *APDU) {
 	switch cmd.INS {
 	case 0xE2: // STORE DATA, GlobalPlatform §11.11: the ES10 request (SGP.22 §5.7.2)
 		a.Block, a.Last = int(cmd.P2), cmd.P1&0x80 != 0
-		if a.Block == 0 || c.fn == "" {
+		if a.Block > 0 && c.fn == "" {
+			// Only block 0 begins with the function's tag: a later
+			// block whose block 0 the log does not hold (it begins
+			// mid-command) is the middle of an encoding.
+			c.tag, c.req, c.resp = 0, nil, nil
+			a.Summary = fmt.Sprintf("STORE DATA block %d (its block 0 is not in the log)", a.Block)
+			return
+		}
+		if a.Block == 0 {
 			c.fn, c.tag, c.req, c.resp = "", 0, nil, nil
 			if tag, ok := tlv.FirstTag(cmd.Data); ok && es10.IsFunction(tag) {
 				c.fn, c.tag = es10.FunctionName(tag), tag

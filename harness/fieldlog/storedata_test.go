@@ -1,0 +1,47 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestStoreDataBlocks: only block 0 of an ES10 command over STORE DATA
+// begins with the function's tag (SGP.22 §5.7.2); a log that begins
+// mid-command shows later blocks, which are not named after their first
+// data byte, while a chain whose block 0 the log holds names every block.
+func TestStoreDataBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []string // the summaries of the command lines, in order
+	}{
+		{"a middle block alone", "> AT+CGLA=1,26,\"81E2110308A1A2A3A4A5A6A7A8\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA block 3 (its block 0 is not in the log)"}},
+		{"a last block alone, its data a function's tag", "> AT+CGLA=1,26,\"81E2910308BF3E035C015A0000\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA block 3 (its block 0 is not in the log)"}},
+		{"a chain from block 0", "> AT+CGLA=1,18,\"81E2110004BF380102\"\n< +CGLA: 4,\"9000\"\n< OK\n" +
+			"> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"STORE DATA AuthenticateServer block 0", "STORE DATA AuthenticateServer block 1 (last)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("lpa.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				if e.Role == Command && e.APDU != nil {
+					got = append(got, e.APDU.Summary)
+				}
+			}
+			// A last block's summary goes on with what the request is about.
+			if len(got) != len(tc.want) {
+				t.Fatalf("summaries %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("summary %d %q, want %q", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
