@@ -97,7 +97,9 @@ func detect(file string, lines []string) (Format, error) {
 		if isLogcat {
 			logcat++
 		}
-		if mmStamp.MatchString(l) || mmLevel.MatchString(l) {
+		// ModemManager's own lines, behind a syslog, journal or logread
+		// prefix or not: at info level they hold no AT traffic.
+		if _, _, _, msg := daemonLine(l); mmStamp.MatchString(l) || mmLevel.MatchString(l) || mmLevel.MatchString(msg) {
 			mmLines++
 		}
 		_, _, rest := splitStamp(l)

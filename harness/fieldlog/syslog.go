@@ -28,8 +28,9 @@ var (
 	// app (the daemon).
 	syslog5424 = regexp.MustCompile(`^<\d{1,3}>1 (\S+) \S+ (\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: |$)`)
 	// daemonTag is the "name[pid]: " before a message, after the
-	// source (syslogSource); group 1 the name.
-	daemonTag = regexp.MustCompile(`^` + syslogSource + `([\w.@-]+)\[\d+\]:(?: |$)`)
+	// source (syslogSource); group 1 the name, which OpenWrt's logread
+	// leaves out for some daemons ("daemon.info [5840]: ").
+	daemonTag = regexp.MustCompile(`^` + syslogSource + `([\w.@-]*)\[\d+\]:(?: |$)`)
 )
 
 // syslogSource is what comes between a line's time and its tag: the
