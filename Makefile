@@ -95,7 +95,7 @@ lab:
 	@mkdir -p $(OUT)/lab
 	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(PERSONALITY) ESIMHIL_LAB_LISTEN=$(LISTEN) \
 		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
-		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) \
+		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) $(if $(PORT_DROP),ESIMHIL_LAB_PORT_DROP='$(PORT_DROP)') \
 		ESIMHIL_ARTIFACTS=$(abspath $(OUT))/lab/specs $(GINKGO) --label-filter='env:lab' \
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(OUT)/lab ./specs/
 

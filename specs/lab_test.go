@@ -140,6 +140,7 @@ var _ = Describe("A lab modem's port", framework.Lab, func() {
 		awaitRegistered(r)
 		before, err := r.Host().ICCID()
 		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Port).NotTo(BeNil(), "port-control offered, but the lab gives no way to drop the port")
 		Expect(r.Port.Drop()).To(Succeed())
 		Eventually(func() error { _, err := r.AT.Command("AT"); return err }).
 			WithTimeout(r.Timeouts.Restart).WithPolling(100*time.Millisecond).Should(Succeed(), "the port is back within the restart timeout")

@@ -49,6 +49,10 @@ const (
 	// LabSpeedEnv is the emulated device's clock rate behind a
 	// transport (default 60: a 2-minute check period lasts 2 s).
 	LabSpeedEnv = "ESIMHIL_LAB_SPEED"
+	// LabPortDropEnv is the shell command that drops a real modem's port
+	// and brings it back (a ser2net restart, a USB hub's power cycle),
+	// which port-control asks of a real lab.
+	LabPortDropEnv = "ESIMHIL_LAB_PORT_DROP"
 	// LabSIMTraceEnv is where the run listens for a SIMtrace2's GSMTAP
 	// (udp://host:port, or off); its SIM datagrams join the run's
 	// capture. Default: simtrace.DefaultListen for a real modem, off for
@@ -263,6 +267,15 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 	})
 	if err != nil {
 		return fmt.Errorf("platform and SM-DP+s: %w", err)
+	}
+	if slices.Contains(cfg.Has, lab.PortControl) {
+		cmd := os.Getenv(LabPortDropEnv)
+		if cmd == "" {
+			r.Close()
+			return fmt.Errorf("%s lists %s, but nothing says how to drop the port: %s (make lab PORT_DROP=…) is the command that takes it away and brings it back, e.g. 'ssh labhost systemctl restart ser2net' or 'uhubctl -l 1-1 -p 2 -a cycle'",
+				LabHasEnv, lab.PortControl, LabPortDropEnv)
+		}
+		cfg.Port = lab.CommandPort{Command: cmd}
 	}
 	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.NewLabBackend(r, 1)
 	cfg.CheckInterval = checkInterval(s)

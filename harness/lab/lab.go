@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -67,6 +68,19 @@ type Port interface {
 	// Drop takes the port away and brings it back, as a modem reset or a
 	// restarted ser2net does: every connection to it breaks.
 	Drop() error
+}
+
+// CommandPort drops a real lab's port with a command of its own (a
+// ser2net restart on the lab host, a USB hub's power cycle), run by sh.
+type CommandPort struct{ Command string }
+
+// Drop runs the command; its output says why when it fails.
+func (c CommandPort) Drop() error {
+	out, err := exec.Command("sh", "-c", c.Command).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("port drop %q: %w: %s", c.Command, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // Radio is the control a callbox gives: the lab's networks as the device

@@ -255,3 +255,15 @@ func TestScale(t *testing.T) {
 		t.Errorf("%+v, want %+v", got, want)
 	}
 }
+
+// A real lab's port-control is a command of its own: it succeeds, or its
+// output says why not.
+func TestCommandPort(t *testing.T) {
+	if err := (CommandPort{Command: "true"}).Drop(); err != nil {
+		t.Errorf("a command that works: %v", err)
+	}
+	err := CommandPort{Command: "echo no such hub >&2; exit 3"}.Drop()
+	if err == nil || !strings.Contains(err.Error(), "exit status 3: no such hub") {
+		t.Errorf("a command that fails: %v", err)
+	}
+}
