@@ -222,7 +222,8 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 }
 
 // setUp puts the modem in the state the specs read it in: no echo,
-// errors with their codes, the operator by number. Only ATE0 is needed.
+// errors with their codes, the operator by number, registration URCs.
+// Only ATE0 is needed.
 func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
 	if _, err := do("ATE0"); err != nil {
 		return fmt.Errorf("ATE0 on %s: %w", r.Modem, err)
@@ -241,6 +242,12 @@ func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
 	// 0,0,"Orange F",7) until told.
 	if _, err := do("AT+COPS=3,2"); err != nil {
 		r.note("AT+COPS=3,2 refused (%v): +COPS? names the operator in the modem's own format", err)
+	}
+	// Registration URCs with the location, which the specs await (a
+	// detach and a re-attach after a switch): a restarted modem is back
+	// to +CEREG=0 and would send none.
+	if _, err := do("AT+CEREG=2"); err != nil {
+		r.note("AT+CEREG=2 refused (%v): no registration URCs", err)
 	}
 	return nil
 }
