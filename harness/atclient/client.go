@@ -183,6 +183,7 @@ type Client struct {
 	boots                    int
 	booted                   string
 	setUpReopens, setUpBoots int
+	kicks                    sync.WaitGroup // set-ups started by a boot or a reopen
 
 	ctx      context.Context // ends with Close: stops a reconnect
 	cancel   context.CancelFunc
@@ -255,6 +256,7 @@ func (c *Client) Close() error {
 	case <-time.After(readerStop):
 		err = errors.Join(err, fmt.Errorf("reader still blocked %v after closing %s", readerStop, c.port.Name()))
 	}
+	c.kicks.Wait() // each fails at once on the closed client
 	if err != nil {
 		return fmt.Errorf("atclient close: %w", err)
 	}
@@ -364,6 +366,26 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 	if err := c.setUp(func(line string) (*Response, error) { return c.do(line, c.timeout, nil, false) }); err != nil {
 		c.tracef("#", fmt.Sprintf("setting up again: %v", err))
 	}
+}
+
+// kickSetUp sets the modem up again at once, on a goroutine of its own,
+// after a boot URC or a reopen: a host that only awaits URCs (the
+// re-attach after a switch) sends no command that would.
+func (c *Client) kickSetUp() {
+	if c.setUp == nil {
+		return
+	}
+	c.kicks.Add(1)
+	go func() {
+		defer c.kicks.Done()
+		c.cmdMu.Lock()
+		defer c.cmdMu.Unlock()
+		select {
+		case <-c.done:
+		default:
+			c.setUpAgain(c.timeout)
+		}
+	}()
 }
 
 // do sends one command line and waits for its answer; cmdMu held.

@@ -52,6 +52,7 @@ func (c *Client) reopen(cause error) error {
 	close(c.upSig)
 	c.upSig = make(chan struct{})
 	c.mu.Unlock()
+	c.kickSetUp()
 	return nil
 }
 
@@ -91,6 +92,7 @@ func (c *Client) route(line string) (note string) {
 		c.urcs = append(c.urcs, line)
 		if slices.Contains(c.boot, strings.TrimSpace(line)) {
 			c.boots, c.booted = c.boots+1, strings.TrimSpace(line)
+			c.kickSetUp()
 		}
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})

@@ -10,7 +10,7 @@ import (
 )
 
 // A modem that restarts says RDY and is back to its defaults: the client
-// sets it up again before the next command, once.
+// sets it up again at once, whether or not a command follows, and once.
 func TestSetUpAfterBoot(t *testing.T) { onBothPorts(t, testSetUpAfterBoot) }
 
 func testSetUpAfterBoot(t *testing.T, kind string) {
@@ -34,6 +34,13 @@ func testSetUpAfterBoot(t *testing.T, kind string) {
 	}
 	if _, err := c.WaitURC("RDY", 2*time.Second); err != nil {
 		t.Fatal(err)
+	}
+	// A host that only awaits URCs sends nothing: the set-up goes out
+	// by itself.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(s.lines(), "AT+CMEE=2"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no set-up after RDY with no command sent: the modem got %s", s.lines())
+		}
 	}
 	for _, l := range []string{"AT+CSQ", "AT+CSQ"} {
 		if _, err := c.Command(l); err != nil {
