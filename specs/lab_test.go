@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -189,10 +188,15 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 	Eventually(func() string {
 		detached := false
 		for _, u := range r.AT.URCs() {
+			// A +CEREG URC's <stat> comes first, with or without the
+			// location after it (27.007 §10.1.22: "+CEREG: 0,"","""
+			// from modules that always give the fields).
+			m := ceregURC.FindStringSubmatch(u)
 			switch {
-			case u == "+CEREG: 0":
+			case m == nil:
+			case m[1] == "0":
 				detached = true
-			case detached && (strings.HasPrefix(u, "+CEREG: 1,") || strings.HasPrefix(u, "+CEREG: 5,")):
+			case detached && (m[1] == "1" || m[1] == "5"):
 				return "re-attached"
 			}
 		}
