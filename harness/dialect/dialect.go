@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
@@ -25,6 +26,34 @@ const maxBlock = 255
 type Host struct {
 	AT *atclient.Client
 	P  personality.Personality
+	// BusyWait is how long to wait before sending a card command again
+	// after SIM busy (+CME ERROR: 14); 0: busyWait.
+	BusyWait time.Duration
+}
+
+// busyWait and BusyTries (how many times a card command is sent again):
+// a card busy with its own work (a proactive session, a REFRESH) answers
+// SIM busy for a moment; ModemManager sends the command again every 2 s,
+// three times.
+const (
+	busyWait  = 2 * time.Second
+	BusyTries = 3
+)
+
+// card sends a command that reaches the card, again after SIM busy.
+func (h Host) card(line string) (*atclient.Response, error) {
+	wait := h.BusyWait
+	if wait <= 0 {
+		wait = busyWait
+	}
+	for try := 1; ; try++ {
+		resp, err := h.AT.Command(line)
+		var cme *atclient.CMEError
+		if try > BusyTries || !errors.As(err, &cme) || cme.Code != int(at.CMESIMBusy) {
+			return resp, err
+		}
+		<-time.After(wait)
+	}
 }
 
 // Channel is an open logical channel to an application on the card.
@@ -91,7 +120,7 @@ func (h Host) Open(aid string) (Channel, error) {
 		return h.openCSIM(aid)
 	}
 	h.closeLate()
-	resp, err := h.AT.Command(`AT+CCHO="` + aid + `"`)
+	resp, err := h.card(`AT+CCHO="` + aid + `"`)
 	h.closeLate() // the one before's late answer, which this command waited for
 	if err != nil {
 		return Channel{}, fmt.Errorf("AT+CCHO: %w", err)
@@ -159,7 +188,7 @@ func (h Host) openCSIM(aid string) (Channel, error) {
 
 // csim sends one APDU through +CSIM and returns data and status word.
 func (h Host) csim(cmd []byte) ([]byte, error) {
-	resp, err := h.AT.Command(at.CSIM(cmd))
+	resp, err := h.card(at.CSIM(cmd))
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
@@ -214,7 +243,7 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 
 // cgla sends one APDU through +CGLA and returns data and status word.
 func (c Channel) cgla(cmd []byte) ([]byte, error) {
-	resp, err := c.h.AT.Command(at.CGLA(c.Session, cmd))
+	resp, err := c.h.card(at.CGLA(c.Session, cmd))
 	if err != nil {
 		return nil, fmt.Errorf("AT+CGLA: %w", err)
 	}

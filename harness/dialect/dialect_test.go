@@ -206,3 +206,50 @@ func TestLateCCHOClosed(t *testing.T) {
 		t.Errorf("session %s; the modem got %q, want the late channel 1 closed after the second +CCHO", ch.Session, got)
 	}
 }
+
+// A card busy with its own work answers SIM busy for a moment: the host
+// sends the command again, and gives up after dialect.BusyTries more.
+func TestSIMBusyRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		busy  int // how many times the modem answers SIM busy
+		fails bool
+	}{
+		{"once", 1, false},
+		{"as often as retried", dialect.BusyTries, false},
+		{"for good", dialect.BusyTries + 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			busy := tc.busy
+			port := answerpty.Open(t, func(l string) string {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case strings.HasPrefix(l, "AT+CGLA=") && busy > 0:
+					busy--
+					return "\r\n+CME ERROR: SIM busy\r\n"
+				case strings.HasPrefix(l, "AT+CGLA="):
+					return "\r\n+CGLA: 4,\"9000\"\r\n\r\nOK\r\n"
+				case strings.HasPrefix(l, "AT+CCHO="):
+					return "\r\n+CCHO: 1\r\n\r\nOK\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
+			ch, err := h.OpenISDR()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ch.Transmit([]byte{0x80, 0xCA, 0x00, 0x5A, 0x00})
+			if (err != nil) != tc.fails {
+				t.Errorf("error %v, want one: %v", err, tc.fails)
+			}
+		})
+	}
+}
