@@ -17,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // The env:lab specs talk to a modem only as a host can: AT over a
@@ -74,9 +75,15 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 		for _, to := range []string{other, orig} {
 			By("enabling " + to)
 			r.AT.ClearURCs()
-			res, err := h.Enable(to)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(res).To(Equal(0), "enableResult ok")
+			// catBusy: a proactive session (the last REFRESH) still
+			// runs; the card takes the enable once it ends.
+			var res int
+			Eventually(func() (string, error) {
+				var err error
+				res, err = h.Enable(to)
+				return resultText(res), err
+			}).WithTimeout(r.Timeouts.Reattach).WithPolling(time.Second).ShouldNot(Equal(resultText(es10.ResultCatBusy)), "catBusy for longer than the re-attach timeout")
+			Expect(resultText(res)).To(Equal(resultText(es10.ResultOK)), "enableResult")
 			awaitReattach(r, r.Timeouts.Reattach)
 			Expect(h.ICCID()).To(Equal(to))
 			profiles, err = h.Profiles()
@@ -205,6 +212,9 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 		"a detach (+CEREG: 0) and a registration after it within %v", detachWithin+r.Timeouts.Reattach)
 	r.AT.ClearURCs()
 }
+
+// resultText is an ES10 result with SGP.22's name: "5 (catBusy)".
+func resultText(r int) string { return fmt.Sprintf("%d (%s)", r, es10.ResultName(r)) }
 
 var copsRead = regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})"`)
 

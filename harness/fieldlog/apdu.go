@@ -302,13 +302,6 @@ func profileID(p es10.ProfileID) string {
 	return fmt.Sprintf("ISD-P %X", p.AID)
 }
 
-// resultNames are the Enable/Disable/Delete results (SGP.22 §5.7.16-18).
-var resultNames = map[int]string{
-	es10.ResultOK: "ok", es10.ResultNotFound: "iccidOrAidNotFound", es10.ResultWrongState: "profileNotInExpectedState",
-	es10.ResultDisallowedByPolicy: "disallowedByPolicy", es10.ResultWrongProfileReenabling: "wrongProfileReenabling",
-	es10.ResultCatBusy: "catBusy", es10.ResultUndefined: "undefinedError",
-}
-
 // answerDetail says what a whole ES10 answer says; values that change
 // from run to run (challenges, signatures) are named, not shown.
 func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) {
@@ -345,7 +338,7 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 		if err != nil {
 			return undecodable(err), true
 		}
-		if n, ok := resultNames[r]; ok && tag != es10.TagNotificationSent {
+		if n := es10.ResultName(r); n != "" && tag != es10.TagNotificationSent {
 			return fmt.Sprintf("result %d (%s)", r, n), r != es10.ResultOK
 		}
 		return fmt.Sprintf("result %d", r), r != es10.ResultOK
