@@ -160,6 +160,8 @@ type Client struct {
 	down    error         // the port dropped and is being reopened
 	upSig   chan struct{} // closed and replaced when the port is back
 	reopens int           // times the port came back
+	heard   int           // lines read since the port last came back
+	backoff time.Duration // the last wait before a reopen (reader's own)
 	err     error         // terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
