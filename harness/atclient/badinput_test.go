@@ -435,3 +435,61 @@ func TestSer2netDeviceGone(t *testing.T) {
 		t.Errorf("trace:\n%.3000s", got)
 	}
 }
+
+// A port that drops while the modem is in the middle of a line: the line
+// is traced as cut, never handed to the command as a whole answer line,
+// and the command's error says its answer was cut (ErrAnswerCut).
+func TestDropMidLine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer l.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 1; ; n++ {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				buf := make([]byte, 256)
+				for {
+					k, err := conn.Read(buf)
+					if err != nil {
+						return
+					}
+					if n == 1 && strings.Contains(string(buf[:k]), "AT+QCCID") {
+						conn.Write([]byte("\r\n+QCCID: 89444765"))
+						return // gone mid-line
+					}
+					conn.Write([]byte("\r\nOK\r\n"))
+				}
+			}()
+		}
+	}()
+	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+	defer c.Close()
+	rsp, err := c.Command("AT+QCCID")
+	if !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrAnswerCut) || rsp != nil {
+		t.Fatalf("%v %v", rsp, err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+	}
+	if got := tw.String(); !strings.Contains(got, "< +QCCID: 89444765\n# line cut by the port drop") {
+		t.Errorf("trace:\n%s", got)
+	}
+}

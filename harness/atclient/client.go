@@ -142,6 +142,11 @@ func (c *Client) Timeouts() []Timeout {
 // ErrPortDown is wrapped by the error of a command whose port dropped.
 var ErrPortDown = errors.New("at: port dropped")
 
+// ErrAnswerCut is wrapped, with ErrPortDown, by the error of a command
+// whose answer the port drop cut: part of it came (a line, or part of
+// one), its final result did not.
+var ErrAnswerCut = errors.New("its answer was cut")
+
 // Client talks to one modem. Commands are sent one at a time.
 type Client struct {
 	port      transport.Port
@@ -204,6 +209,7 @@ type pending struct {
 	// under the command.
 	truncated, overlong int
 	err                 error
+	cut                 string // a line of its answer the port drop cut
 	// sent is when the line went out and timeout what it was given;
 	// late marks it timed out and still awaited (Client.late).
 	sent    time.Time
@@ -648,7 +654,7 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 	}
 	c.mu.Lock()
 	// reopen may have failed p before it was withdrawn.
-	p.err, p.lines, p.truncated, p.echoOK = nil, nil, 0, true
+	p.err, p.lines, p.truncated, p.echoOK, p.cut = nil, nil, 0, true, ""
 	select {
 	case <-p.final:
 	default:

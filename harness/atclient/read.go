@@ -41,6 +41,12 @@ func (c *Client) reopen(cause error) error {
 	if p := c.pending; p != nil {
 		c.pending = nil
 		p.err = down
+		switch {
+		case p.cut != "":
+			p.err = fmt.Errorf("%w; %w at %q", down, ErrAnswerCut, p.cut)
+		case len(p.lines) > 0:
+			p.err = fmt.Errorf("%w; %w after %q", down, ErrAnswerCut, p.lines[len(p.lines)-1])
+		}
 		p.final <- ""
 	}
 	// A port that drops again before it said a line since it came back

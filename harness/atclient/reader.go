@@ -155,6 +155,8 @@ func (c *Client) handOver() bool {
 func (c *Client) readLine() error {
 	line, err := c.lr.Next()
 	switch {
+	case err == nil && c.lr.Cut():
+		c.cutLine(line)
 	case err == nil:
 		c.tracef("<", line)
 		if note := c.route(line); note != "" {
@@ -173,12 +175,28 @@ func (c *Client) readLine() error {
 	return nil
 }
 
+// cutLine traces a line the port's end cut short (the end of the stream,
+// or a read error, came before its CR or LF) as cut, and keeps it from the
+// pending command: not a whole line of its answer, which the drop cut.
+func (c *Client) cutLine(line string) {
+	c.tracef("<", line)
+	c.tracef("#", "line cut by the port drop")
+	c.mu.Lock()
+	if c.pending != nil {
+		c.pending.cut = line
+	}
+	c.mu.Unlock()
+}
+
 // readFailed handles a read error for readLoop, which holds the reader:
 // true when the client is over (closed, or failed for good), false when
 // the port came back and a new line reader is in place.
 func (c *Client) readFailed(err error) bool {
 	if c.ctx.Err() != nil {
 		return true // closed
+	}
+	if line := c.lr.Unfinished(); line != "" {
+		c.cutLine(line)
 	}
 	if c.reconnect <= 0 {
 		c.fail(fmt.Errorf("%w: read %s: %w", ErrClosed, c.port.Name(), err))
