@@ -82,6 +82,11 @@ func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ..
 // command was given). Zero: the client's default.
 func WithLateGrace(d time.Duration) Option { return func(c *Client) { c.grace = d } }
 
+// streamCap bounds how long a command whose answer keeps arriving is
+// waited for, in its timeouts: past its timeout each byte gives it the
+// timeout again after it, up to this many in all.
+const streamCap = 4
+
 // Limits on what a misbehaving modem can make the client hold.
 const (
 	// MaxURCs is how many unsolicited lines are kept; a flood drops the
@@ -397,6 +402,21 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		return nil, err
 	}
 	final, how := c.await(p, t.C, deadline)
+	for how == timedOut {
+		// A modem still sending its answer is not silent: the wait goes
+		// on while bytes keep coming, each giving it the timeout again
+		// after the last, up to streamCap times the timeout in all.
+		last := time.Unix(0, c.lastByte.Load())
+		until := last.Add(timeout)
+		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
+			until = limit
+		}
+		if p.poll || !last.After(p.sent) || !time.Now().Before(until) {
+			break
+		}
+		t.Reset(time.Until(until))
+		final, how = c.await(p, t.C, until)
+	}
 	if how == timedOut {
 		c.mu.Lock()
 		if c.pending == p {
