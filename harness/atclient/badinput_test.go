@@ -372,3 +372,124 @@ func (l *lockedWriter) String() string {
 	defer l.mu.Unlock()
 	return l.w.String()
 }
+
+// Behind ser2net's raw TCP port, a modem whose tty vanishes (a USB modem
+// re-enumerating) leaves ser2net accepting each connection only to write
+// "Device open failure: ..." and close. Those connections are not the port
+// back and their text is not the modem's: the trace notes the refusal
+// once and counts it, and the port is back once, when the modem is.
+func TestSer2netDeviceGone(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer l.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 1; ; n++ {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			if n > 1 && n <= 4 {
+				conn.Write([]byte("Device open failure: Value or file not found\r\n"))
+				conn.Close()
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				buf := make([]byte, 256)
+				for {
+					k, err := conn.Read(buf)
+					if err != nil || strings.Contains(string(buf[:k]), "AT+CFUN=1,1") {
+						return // the modem restarts: its tty is gone
+					}
+					conn.Write([]byte("\r\nOK\r\n"))
+				}
+			}()
+		}
+	}()
+	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+	defer c.Close()
+	if _, err := c.Command("AT+CFUN=1,1"); !errors.Is(err, ErrPortDown) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatalf("after the modem came back: %v\n%s", err, tw.String())
+	}
+	got := tw.String()
+	if strings.Count(got, "# port back") != 1 || strings.Contains(got, "< Device open failure") ||
+		strings.Count(got, "# ser2net: Device open failure: Value or file not found") != 1 ||
+		!strings.Contains(got, "refused 3 times") {
+		t.Errorf("trace:\n%.3000s", got)
+	}
+}
+
+// A port that drops while the modem is in the middle of a line: the line
+// is traced as cut, never handed to the command as a whole answer line,
+// and the command's error says its answer was cut (ErrAnswerCut).
+func TestDropMidLine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer l.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 1; ; n++ {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				buf := make([]byte, 256)
+				for {
+					k, err := conn.Read(buf)
+					if err != nil {
+						return
+					}
+					if n == 1 && strings.Contains(string(buf[:k]), "AT+QCCID") {
+						conn.Write([]byte("\r\n+QCCID: 89444765"))
+						return // gone mid-line
+					}
+					conn.Write([]byte("\r\nOK\r\n"))
+				}
+			}()
+		}
+	}()
+	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+	defer c.Close()
+	rsp, err := c.Command("AT+QCCID")
+	if !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrAnswerCut) || rsp != nil {
+		t.Fatalf("%v %v", rsp, err)
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatalf("after the port came back: %v\n%s", err, tw.String())
+	}
+	if got := tw.String(); !strings.Contains(got, "< +QCCID: 89444765\n# line cut by the port drop") {
+		t.Errorf("trace:\n%s", got)
+	}
+}

@@ -82,6 +82,11 @@ func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ..
 // command was given). Zero: the client's default.
 func WithLateGrace(d time.Duration) Option { return func(c *Client) { c.grace = d } }
 
+// streamCap bounds how long a command whose answer keeps arriving is
+// waited for, in its timeouts: past its timeout each byte gives it the
+// timeout again after it, up to this many in all.
+const streamCap = 4
+
 // Limits on what a misbehaving modem can make the client hold.
 const (
 	// MaxURCs is how many unsolicited lines are kept; a flood drops the
@@ -142,6 +147,11 @@ func (c *Client) Timeouts() []Timeout {
 // ErrPortDown is wrapped by the error of a command whose port dropped.
 var ErrPortDown = errors.New("at: port dropped")
 
+// ErrAnswerCut is wrapped, with ErrPortDown, by the error of a command
+// whose answer the port drop cut: part of it came (a line, or part of
+// one), its final result did not.
+var ErrAnswerCut = errors.New("its answer was cut")
+
 // Client talks to one modem. Commands are sent one at a time.
 type Client struct {
 	port      transport.Port
@@ -160,6 +170,8 @@ type Client struct {
 	down    error         // the port dropped and is being reopened
 	upSig   chan struct{} // closed and replaced when the port is back
 	reopens int           // times the port came back
+	heard   int           // lines read since the port last came back
+	backoff time.Duration // the last wait before a reopen (reader's own)
 	err     error         // terminal error
 	done    chan struct{}
 	traceMu sync.Mutex
@@ -203,6 +215,7 @@ type pending struct {
 	// under the command.
 	truncated, overlong int
 	err                 error
+	cut                 string // a line of its answer the port drop cut
 	// sent is when the line went out and timeout what it was given;
 	// late marks it timed out and still awaited (Client.late).
 	sent    time.Time
@@ -411,6 +424,21 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		return nil, err
 	}
 	final, how := c.await(p, t.C, deadline)
+	for how == timedOut {
+		// A modem still sending its answer is not silent: the wait goes
+		// on while bytes keep coming, each giving it the timeout again
+		// after the last, up to streamCap times the timeout in all.
+		last := time.Unix(0, c.lastByte.Load())
+		until := last.Add(timeout)
+		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
+			until = limit
+		}
+		if p.poll || !last.After(p.sent) || !time.Now().Before(until) {
+			break
+		}
+		t.Reset(time.Until(until))
+		final, how = c.await(p, t.C, until)
+	}
 	if how == timedOut {
 		c.mu.Lock()
 		if c.pending == p {
@@ -668,7 +696,7 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 	}
 	c.mu.Lock()
 	// reopen may have failed p before it was withdrawn.
-	p.err, p.lines, p.truncated, p.echoOK = nil, nil, 0, true
+	p.err, p.lines, p.truncated, p.echoOK, p.cut = nil, nil, 0, true, ""
 	select {
 	case <-p.final:
 	default:

@@ -2,6 +2,7 @@ package atclient
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,46 @@ func testPollNotWaitedFor(t *testing.T, kind string) {
 	}
 	if got := s.lines(); got != "AT+SLOW|AT" {
 		t.Errorf("the modem got %q, want no resync", got)
+	}
+}
+
+// A slow modem still sending a long answer when the command's time is up
+// is answering, not silent: the wait goes on while its bytes keep coming
+// (up to 4× the timeout), so no "no answer" is noted and no resync AT is
+// written into the middle of the answer.
+func TestStreamingAnswer(t *testing.T) { onBothPorts(t, testStreamingAnswer) }
+
+func testStreamingAnswer(t *testing.T, kind string) {
+	var trace strings.Builder
+	tw := &lockedWriter{w: &trace}
+	c, s := newScriptOn(t, kind, map[string]string{"AT": "\r\nOK\r\n"}, WithTimeout(500*time.Millisecond), WithTrace(tw))
+	data := strings.Repeat("BF2F", 10)
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		for !strings.Contains(s.lines(), "AT+CGLA") {
+			time.Sleep(time.Millisecond)
+		}
+		send := func(text string) bool { _, err := io.WriteString(s.conn, text); return err == nil }
+		send("\r\n+CGLA: 84,\"")
+		for i := range len(data) / 4 {
+			time.Sleep(100 * time.Millisecond) // 1 s in all, twice the timeout
+			if !send(data[4*i : 4*i+4]) {
+				return
+			}
+		}
+		send("9000\"\r\n\r\nOK\r\n")
+	}()
+	rsp, err := c.Command(`AT+CGLA=1,10,"80E2910003BF2800"`)
+	if err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != `+CGLA: 84,"`+data+`9000"` {
+		s.conn.Close()
+		t.Fatalf("%v %v\n%s", rsp, err, tw.String())
+	}
+	if _, err := c.Command("AT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := tw.String(); strings.Contains(got, "# no answer") || strings.Contains(got, "resynchronising") || s.lines() != `AT+CGLA=1,10,"80E2910003BF2800"|AT` {
+		t.Errorf("trace:\n%s\nmodem got %s", got, s.lines())
 	}
 }

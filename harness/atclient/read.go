@@ -2,12 +2,14 @@ package atclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
@@ -24,6 +26,10 @@ var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true,
 // location fields empty and <cause_type>,<reject_cause> (+CGREG with its
 // <rac> between), then the PSM timers (n=4 and 5: two for +CEREG, three
 // for +CGREG); the read answer one field more.
+// reopenBackoff is the first wait before reopening a port that dropped
+// again before it said a line.
+const reopenBackoff = 50 * time.Millisecond
+
 var regURCs = map[string][]int{"+CREG": {1, 4, 6}, "+CGREG": {1, 4, 7, 10}, "+CEREG": {1, 4, 6, 8}}
 
 // reopen marks the port down, fails the command in flight (naming it), and
@@ -35,20 +41,62 @@ func (c *Client) reopen(cause error) error {
 	if p := c.pending; p != nil {
 		c.pending = nil
 		p.err = down
+		switch {
+		case p.cut != "":
+			p.err = fmt.Errorf("%w; %w at %q", down, ErrAnswerCut, p.cut)
+		case len(p.lines) > 0:
+			p.err = fmt.Errorf("%w; %w after %q", down, ErrAnswerCut, p.lines[len(p.lines)-1])
+		}
 		p.final <- ""
 	}
+	// A port that drops again before it said a line since it came back
+	// (a server that accepts and hangs up) is not reopened at once: the
+	// client backs off, 50 ms doubling to 1 s, within the window.
+	quick := c.reopens > 0 && c.heard == 0
 	c.mu.Unlock()
 	c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
 	ctx, cancel := context.WithTimeout(c.ctx, c.reconnect)
 	defer cancel()
-	if err := c.port.Reopen(ctx); err != nil {
-		c.tracef("#", fmt.Sprintf("port did not come back: %v", err))
+	if quick {
+		c.backoff = min(max(2*c.backoff, reopenBackoff), time.Second)
+		t := time.NewTimer(c.backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	} else {
+		c.backoff = 0
+	}
+	// ser2net's raw TCP port refuses while its device is gone (a USB
+	// modem re-enumerating): each refusal is a failed attempt, noted once
+	// per text and counted.
+	refused, texts := 0, map[string]bool{}
+	ctx = transport.OnRetry(ctx, func(err error) {
+		var r *transport.RefusedError
+		if !errors.As(err, &r) {
+			return
+		}
+		refused++
+		if !texts[r.Text] {
+			texts[r.Text] = true
+			c.tracef("#", r.Error()+" (the device behind it is not there: not the port back; trying again)")
+		}
+	})
+	err := c.port.Reopen(ctx)
+	count := ""
+	if refused > 0 {
+		count = fmt.Sprintf(" (ser2net refused %d times)", refused)
+	}
+	if err != nil {
+		c.tracef("#", fmt.Sprintf("port did not come back: %v%s", err, count))
 		return err
 	}
-	c.tracef("#", "port back")
+	c.tracef("#", "port back"+count)
 	c.mu.Lock()
 	c.down = nil
 	c.reopens++
+	c.heard = 0
 	close(c.upSig)
 	c.upSig = make(chan struct{})
 	c.mu.Unlock()
@@ -74,6 +122,7 @@ func (c *Client) fail(err error) {
 func (c *Client) route(line string) (note string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.heard++
 	p := c.pending
 	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
 		p.echoOK = false // ATE1 echoes the line once

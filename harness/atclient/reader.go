@@ -3,7 +3,9 @@ package atclient
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/transport"
@@ -39,6 +41,7 @@ type reader struct {
 	deadline interface{ SetReadDeadline(time.Time) error } // nil: the port has none
 	toCmd    chan struct{}                                 // readLoop hands the reader over (cap 1)
 	kick     chan struct{}                                 // wakes readLoop early (cap 1)
+	lastByte *atomic.Int64                                 // when bytes last came (activity)
 
 	// under Client.mu
 	holder  int
@@ -48,8 +51,25 @@ type reader struct {
 	readErr error     // a read error a command left for readLoop to handle
 }
 
+// activity is a port's reads, noting when bytes last came (UnixNano), so
+// that a command whose answer is still arriving is not taken for
+// unanswered.
+type activity struct {
+	io.Reader
+	last *atomic.Int64
+}
+
+func (a activity) Read(b []byte) (int, error) {
+	n, err := a.Reader.Read(b)
+	if n > 0 {
+		a.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
 func newReader(p transport.Port) reader {
-	r := reader{lr: at.NewLineReader(p), toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), lastByte: new(atomic.Int64)}
+	r.lr = at.NewLineReader(activity{p, r.lastByte})
 	if d, ok := p.(interface{ SetReadDeadline(time.Time) error }); ok {
 		r.deadline = d
 	}
@@ -155,6 +175,8 @@ func (c *Client) handOver() bool {
 func (c *Client) readLine() error {
 	line, err := c.lr.Next()
 	switch {
+	case err == nil && c.lr.Cut():
+		c.cutLine(line)
 	case err == nil:
 		c.tracef("<", line)
 		if note := c.route(line); note != "" {
@@ -173,12 +195,28 @@ func (c *Client) readLine() error {
 	return nil
 }
 
+// cutLine traces a line the port's end cut short (the end of the stream,
+// or a read error, came before its CR or LF) as cut, and keeps it from the
+// pending command: not a whole line of its answer, which the drop cut.
+func (c *Client) cutLine(line string) {
+	c.tracef("<", line)
+	c.tracef("#", "line cut by the port drop")
+	c.mu.Lock()
+	if c.pending != nil {
+		c.pending.cut = line
+	}
+	c.mu.Unlock()
+}
+
 // readFailed handles a read error for readLoop, which holds the reader:
 // true when the client is over (closed, or failed for good), false when
 // the port came back and a new line reader is in place.
 func (c *Client) readFailed(err error) bool {
 	if c.ctx.Err() != nil {
 		return true // closed
+	}
+	if line := c.lr.Unfinished(); line != "" {
+		c.cutLine(line)
 	}
 	if c.reconnect <= 0 {
 		c.fail(fmt.Errorf("%w: read %s: %w", ErrClosed, c.port.Name(), err))
@@ -188,7 +226,7 @@ func (c *Client) readFailed(err error) bool {
 		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
 		return true
 	}
-	c.lr = at.NewLineReader(c.port)
+	c.lr = at.NewLineReader(activity{c.port, c.lastByte})
 	return false
 }
 

@@ -1,9 +1,14 @@
 package transport
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -24,3 +29,72 @@ func dialTCP(ctx context.Context, hostport string, cfg Config) (net.Conn, error)
 	}
 	return c, nil
 }
+
+// ErrRefused is wrapped by the error of a raw TCP connection that ser2net
+// accepted only to say it cannot open the device and close (RefusedError).
+var ErrRefused = errors.New("refused by ser2net")
+
+// RefusedError is ser2net's refusal: its text, e.g. "Device open failure:
+// Value or file not found" while a USB modem re-enumerates.
+type RefusedError struct{ Text string }
+
+func (e *RefusedError) Error() string { return "ser2net: " + e.Text }
+func (e *RefusedError) Unwrap() error { return ErrRefused }
+
+// ser2netRefusals begin the texts ser2net 4 writes on a raw TCP connection
+// it then closes, the device not being its to give (gensio's ser2net
+// dataxfer.c).
+var ser2netRefusals = []string{"Device open failure", "Port's device already in use", "Port disabled", "Port already in use"}
+
+// refusalWait is how long a new raw TCP connection is watched for
+// ser2net's refusal, which it writes as it accepts: a modem says nothing
+// unasked, so most connections wait this long once.
+var refusalWait = 150 * time.Millisecond
+
+// checkRefusal watches a new raw TCP connection for refusalWait: one on
+// which ser2net writes a refusal, or that closes at once, is no port
+// (an error wrapping ErrRefused, or the read error); otherwise what it
+// read (a modem's boot URC) is kept for the first Read.
+func checkRefusal(c net.Conn, name string) (net.Conn, error) {
+	if err := c.SetReadDeadline(time.Now().Add(refusalWait)); err != nil {
+		return c, nil
+	}
+	var got []byte
+	buf := make([]byte, 256)
+	for {
+		n, err := c.Read(buf)
+		got = append(got, buf[:n]...)
+		text := strings.TrimLeft(string(got), "\r\n")
+		line, whole := text, false
+		if i := strings.IndexAny(text, "\r\n"); i >= 0 {
+			line, whole = text[:i], true
+		}
+		refusal, maybe := false, text == ""
+		for _, r := range ser2netRefusals {
+			refusal = refusal || strings.HasPrefix(line, r)
+			maybe = maybe || strings.HasPrefix(r, line)
+		}
+		switch {
+		case refusal && (whole || err != nil):
+			c.Close()
+			return nil, fmt.Errorf("%s: %w", name, &RefusedError{Text: line})
+		case err != nil && errors.Is(err, os.ErrDeadlineExceeded), err == nil && !refusal && !maybe:
+			if err := c.SetReadDeadline(time.Time{}); err != nil {
+				c.Close()
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(got), c)}, nil
+		case err != nil:
+			c.Close()
+			return nil, fmt.Errorf("%s: closed as it was opened: %w", name, err)
+		}
+	}
+}
+
+// prefixConn is a connection whose first bytes were read already.
+type prefixConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }

@@ -110,7 +110,13 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	switch {
 	case strings.HasPrefix(addr, "tcp://"):
 		host := strings.TrimPrefix(addr, "tcp://")
-		dial = func(ctx context.Context) (io.ReadWriteCloser, error) { return dialTCP(ctx, host, cfg) }
+		dial = func(ctx context.Context) (io.ReadWriteCloser, error) {
+			c, err := dialTCP(ctx, host, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return checkRefusal(c, addr)
+		}
 	case strings.HasPrefix(addr, "rfc2217://"):
 		host := strings.TrimPrefix(addr, "rfc2217://")
 		dial = func(ctx context.Context) (io.ReadWriteCloser, error) { return dialRFC2217(ctx, host, cfg) }
@@ -210,8 +216,17 @@ func (p *port) Close() error {
 	return p.cur.Close()
 }
 
+type onRetryKey struct{}
+
+// OnRetry returns a context under which Reopen tells f why each attempt
+// failed before it tries again (a ser2net refusal wraps ErrRefused).
+func OnRetry(ctx context.Context, f func(err error)) context.Context {
+	return context.WithValue(ctx, onRetryKey{}, f)
+}
+
 // Reopen backs off from 50 ms to 1 s between attempts.
 func (p *port) Reopen(ctx context.Context) error {
+	onRetry, _ := ctx.Value(onRetryKey{}).(func(error))
 	if p.dial == nil {
 		return fmt.Errorf("%s: cannot be reopened", p.name)
 	}
@@ -244,6 +259,9 @@ func (p *port) Reopen(ctx context.Context) error {
 			}
 			p.cur = c
 			return nil
+		}
+		if onRetry != nil && ctx.Err() == nil {
+			onRetry(err)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -541,3 +541,66 @@ func readWaiting(f *os.File) bool {
 	n := runtime.Stack(buf, true)
 	return strings.Contains(string(buf[:n]), "internal/poll.runtime_pollWait") && strings.Contains(string(buf[:n]), "os.(*File).Read")
 }
+
+// ser2net's raw TCP port accepts while the device behind it is gone (a USB
+// modem re-enumerating), writes its failure text and closes. That is not
+// the port back, and the text is not the modem's: Reopen takes it as a
+// failed attempt (backing off, reported to OnRetry) and comes back only
+// with a connection that stays; the refusals never reach Read.
+func TestSer2netRefusal(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	drop := make(chan struct{}, 1)
+	addr := fakeServer(t, func(c net.Conn) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		switch {
+		case k == 1:
+			c.Write([]byte("hello\r\n"))
+			select {
+			case <-drop:
+			case <-waitClosed(c):
+			}
+		case k <= 4:
+			c.Write([]byte("Device open failure: Value or file not found\r\n"))
+		default:
+			c.Write([]byte("RDY\r\n"))
+			<-waitClosed(c)
+		}
+	})
+	p, err := Open(context.Background(), "tcp://"+addr, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	readFull(t, p, 7)
+	drop <- struct{}{}
+	if _, err := p.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read after the drop")
+	}
+	var retries []error
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Reopen(OnRetry(ctx, func(err error) { retries = append(retries, err) })); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFull(t, p, 5); string(got) != "RDY\r\n" {
+		t.Errorf("read %q after the refusals", got)
+	}
+	if len(retries) != 3 {
+		t.Fatalf("retries %v, want the 3 refusals", retries)
+	}
+	var r *RefusedError
+	if !errors.Is(retries[0], ErrRefused) || !errors.As(retries[0], &r) || r.Text != "Device open failure: Value or file not found" {
+		t.Errorf("retry: %v", retries[0])
+	}
+	// A port ser2net refuses from the start is not opened.
+	mu.Lock()
+	n = 1
+	mu.Unlock()
+	if _, err := Open(context.Background(), "tcp://"+addr, Config{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "ser2net: Device open failure: Value or file not found") {
+		t.Errorf("open: %v", err)
+	}
+}

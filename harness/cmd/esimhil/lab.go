@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/fixtures"
@@ -201,7 +202,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	identity, recErr := record.Record(c, p, script, &log)
 	stopOnSignal()
 	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity,
-		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel}
+		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(log.Cut(), "; ")}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
 		m.Incomplete = recErr.Error()
@@ -224,12 +225,24 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// A command the modem did not answer in time makes the recording
 	// unlike the modem's usual conversation (and, with an answer that
 	// came late, slower than --timeout allows): never a silent success.
+	// An answer a port drop cut is not the modem's answer either: the
+	// manifest names its step, which diff and personality then refuse.
+	if cut := log.Cut(); len(cut) > 0 {
+		for _, s := range cut {
+			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
+		}
+		fmt.Fprintf(stderr, "esimhil lab record: the port dropped in the middle of %d answer(s) (# line cut by the port drop in %s; cut: in the manifest); record again\n",
+			len(cut), filepath.Join(*out, record.LogFile))
+	}
 	if to := log.TimedOut(); len(to) > 0 {
 		for _, s := range to {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
 		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out; their late answers are filed under them in %s, and the steps after went on in step (see the # notes); record again with a longer --timeout\n",
 			len(to), filepath.Join(*out, record.LogFile))
+		return 1
+	}
+	if len(log.Cut()) > 0 {
 		return 1
 	}
 	return 0

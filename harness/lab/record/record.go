@@ -43,6 +43,19 @@ type Log struct {
 	// timedOut are the steps whose command the modem did not answer in
 	// time (Run): the recording holds them, and says so.
 	timedOut []string
+	// cut are the steps whose answer a port drop cut (Run).
+	cut []string
+}
+
+// Cut returns the steps of the last Run whose answer a port drop cut
+// (atclient.ErrAnswerCut): part of it came, its final result never did.
+// The recording holds the cut answer, marked (# line cut by the port
+// drop), but it is not the modem's conversation: lab record says so, as
+// for a timed-out step.
+func (l *Log) Cut() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.cut...)
 }
 
 // TimedOut returns the steps of the last Run whose command the modem did
@@ -111,7 +124,7 @@ func (l *Log) setPolling(on bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines, l.part, l.timedOut = nil, nil, nil
+	l.lines, l.part, l.timedOut, l.cut = nil, nil, nil, nil
 }
 
 // Prepare puts a modem in the state every recording starts from: it
@@ -214,6 +227,7 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	// c.Timeouts) was sent in; ready steps' polls are left out.
 	before := len(c.Timeouts())
 	stepOf := map[int]string{}
+	var cut []string
 	for i, st := range s.Steps {
 		log.Note(clk.Now(), "step %d: %s", i+1, st)
 		if st.Await == "" {
@@ -238,6 +252,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
 			log.Note(clk.Now(), "step %d: %v", i+1, err)
 		}
+		if errors.Is(err, atclient.ErrAnswerCut) {
+			cut = append(cut, fmt.Sprintf("step %d (%s): %v", i+1, st, err))
+		}
 		n := len(c.Timeouts())
 		for k := before; k < n; k++ {
 			if st.Ready == 0 {
@@ -257,7 +274,7 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		}
 	}
 	log.mu.Lock()
-	log.timedOut = timedOut
+	log.timedOut, log.cut = timedOut, cut
 	log.mu.Unlock()
 	return nil
 }
@@ -370,6 +387,9 @@ type Manifest struct {
 	// Load refuses such a recording: diffed or drafted from, it would
 	// pass for the modem's whole conversation.
 	Incomplete string `yaml:"incomplete,omitempty"`
+	// Cut names the steps whose answer a port drop cut (Log.Cut): at.log
+	// holds the part that came, marked. Load refuses it too.
+	Cut string `yaml:"cut,omitempty"`
 }
 
 // Accept is one accepted difference, with the reason.
@@ -388,13 +408,13 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"))
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"))
 	if err != nil {
 		return m, err
 	}
 	for k, dst := range map[string]*string{
 		"script": &m.Script, "modem": &m.Modem, "personality": &m.Personality, "identity": &m.Identity,
-		"scenario": &m.Scenario, "note": &m.Note, "incomplete": &m.Incomplete,
+		"scenario": &m.Scenario, "note": &m.Note, "incomplete": &m.Incomplete, "cut": &m.Cut,
 	} {
 		if n := fields[k]; n != nil {
 			if *dst, err = f.str(n, k); err != nil {
@@ -514,6 +534,9 @@ func Load(dir string) (*Recording, error) {
 	}
 	if r.Manifest.Incomplete != "" {
 		return nil, fmt.Errorf("%s: the recording stopped before the script's end (%s): record it again", filepath.Join(dir, ManifestFile), r.Manifest.Incomplete)
+	}
+	if r.Manifest.Cut != "" {
+		return nil, fmt.Errorf("%s: a port drop cut the answer of %s: record it again", filepath.Join(dir, ManifestFile), r.Manifest.Cut)
 	}
 	sb, err := read(ScriptFile)
 	if err != nil {

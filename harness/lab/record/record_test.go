@@ -147,7 +147,7 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
 		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
 		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
-		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete)"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete, cut)"},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
 		{"script: [\n", "manifest.yaml:1: not YAML: did not find expected node content"},
 	} {

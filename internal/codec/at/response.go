@@ -26,6 +26,7 @@ type LineReader struct {
 	// goes on with it.
 	buf  []byte
 	over bool
+	cut  bool // the last line Next returned ended with the stream
 }
 
 // NewLineReader returns a LineReader over r.
@@ -36,11 +37,14 @@ func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewRea
 // an error other than the end of the stream the bytes of an unfinished line are kept, and
 // the next call goes on with them.
 func (l *LineReader) Next() (string, error) {
+	l.cut = false
 	for {
 		c, err := l.r.ReadByte()
 		if err != nil {
 			if len(l.buf) > 0 && errors.Is(err, io.EOF) {
-				return l.take(), nil
+				s := l.take()
+				l.cut = true
+				return s, nil
 			}
 			return "", err
 		}
@@ -60,6 +64,21 @@ func (l *LineReader) Next() (string, error) {
 		}
 		l.buf = append(l.buf, c)
 	}
+}
+
+// Cut reports whether the line Next last returned ended with the stream,
+// not with a CR or LF: a line the end of the stream may have cut short.
+func (l *LineReader) Cut() bool { return l.cut }
+
+// Unfinished returns and forgets the bytes of a line Next has not finished
+// framing (kept after a read error other than the end of the stream): a
+// line cut short when the stream is given up.
+func (l *LineReader) Unfinished() string {
+	if l.over {
+		l.take()
+		return ""
+	}
+	return l.take()
 }
 
 // take ends the line being framed and returns it.
