@@ -75,8 +75,8 @@ func TestLabRunWithSilentStretchReplays(t *testing.T) {
 			silent = true // its AT task stalls from here
 			return ""
 		case silent && l == "AT+CEREG?":
-			silent = false
-			return "\r\n+CEREG: 0,1\r\n\r\nOK\r\n"
+			silent = false // +CEREG=2, as the lab set it up
+			return "\r\n+CEREG: 2,1,\"1A2B\",\"00C0FFEE\",7\r\n\r\nOK\r\n"
 		case silent:
 			return ""
 		case l == "AT+CPIN?":
@@ -110,7 +110,7 @@ func TestLabRunWithSilentStretchReplays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(host), "< +CPIN: READY"); n != 2 || strings.Contains(string(host), "+CSQ:") || !strings.Contains(string(host), "< +CEREG: 0,1") {
+	if n := strings.Count(string(host), "< +CPIN: READY"); n != 2 || strings.Contains(string(host), "+CSQ:") || !strings.Contains(string(host), `< +CEREG: 2,1,"1A2B","00C0FFEE",7`) {
 		t.Errorf("host.log: %d +CPIN answers (want 2: before and after the stretch), no +CSQ, the +CEREG? answered:\n%s", n, host)
 	}
 }
