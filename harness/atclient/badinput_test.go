@@ -17,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/ser2net"
 	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/answertcp"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
 
@@ -379,42 +380,18 @@ func (l *lockedWriter) String() string {
 // back and their text is not the modem's: the trace notes the refusal
 // once and counts it, and the port is back once, when the modem is.
 func TestSer2netDeviceGone(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 1; ; n++ {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			if n > 1 && n <= 4 {
-				conn.Write([]byte("Device open failure: Value or file not found\r\n"))
-				conn.Close()
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				buf := make([]byte, 256)
-				for {
-					k, err := conn.Read(buf)
-					if err != nil || strings.Contains(string(buf[:k]), "AT+CFUN=1,1") {
-						return // the modem restarts: its tty is gone
-					}
-					conn.Write([]byte("\r\nOK\r\n"))
-				}
-			}()
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n > 1 && n <= 4:
+			return "Device open failure: Value or file not found\r\n", true
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CFUN=1,1"):
+			return "", true // the modem restarts: its tty is gone
 		}
-	}()
-	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,41 +417,16 @@ func TestSer2netDeviceGone(t *testing.T) {
 // is traced as cut, never handed to the command as a whole answer line,
 // and the command's error says its answer was cut (ErrAnswerCut).
 func TestDropMidLine(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 1; ; n++ {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				buf := make([]byte, 256)
-				for {
-					k, err := conn.Read(buf)
-					if err != nil {
-						return
-					}
-					if n == 1 && strings.Contains(string(buf[:k]), "AT+QCCID") {
-						conn.Write([]byte("\r\n+QCCID: 89444765"))
-						return // gone mid-line
-					}
-					conn.Write([]byte("\r\nOK\r\n"))
-				}
-			}()
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case n == 1 && strings.Contains(in, "AT+QCCID"):
+			return "\r\n+QCCID: 89444765", true // gone mid-line
 		}
-	}()
-	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

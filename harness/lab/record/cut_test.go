@@ -2,15 +2,14 @@ package record
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/transport"
+	"github.com/esimhil/esimhil/internal/answertcp"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -20,41 +19,16 @@ import (
 // (Manifest.Cut) is refused by Load, so diff and personality never take
 // the cut answer for the modem's.
 func TestAnswerCutByADrop(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for n := 1; ; n++ {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				buf := make([]byte, 256)
-				for {
-					k, err := conn.Read(buf)
-					if err != nil {
-						return
-					}
-					if n == 1 && strings.Contains(string(buf[:k]), "AT+QCCID") {
-						conn.Write([]byte("\r\n+QCCID: 89444765"))
-						return
-					}
-					conn.Write([]byte("\r\n+CPIN: READY\r\n\r\nOK\r\n"))
-				}
-			}()
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case n == 1 && strings.Contains(in, "AT+QCCID"):
+			return "\r\n+QCCID: 89444765", true
 		}
-	}()
-	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+		return "\r\n+CPIN: READY\r\n\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
