@@ -80,7 +80,16 @@ func Start(t testing.TB) *Browser {
 		acancel()
 		t.Fatalf("starting %s: %v", path, err)
 	}
-	b := &Browser{ctx: ctx, cancel: func() { cancel(); acancel() }}
+	// Closed gracefully: a killed Chromium leaves its singleton socket's
+	// directory (/tmp/org.chromium.Chromium.*) behind, four per test run.
+	closeBrowser := func() {
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		_ = chromedp.Cancel(cctx)
+		cancel()
+		acancel()
+	}
+	b := &Browser{ctx: ctx, cancel: closeBrowser}
 	t.Cleanup(b.cancel)
 	return b
 }
