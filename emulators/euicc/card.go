@@ -346,11 +346,23 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 
 // respond returns data directly when the command's Le covers it, else keeps
 // it for GET RESPONSE and answers 61xx (the T=0 convention of 7816-3
-// §10.3.5, which every terminal handles).
+// §10.3.5, which every terminal handles). On the contacts a command with
+// data never has an Le (the modem sends it over T=0, apdu.OverT0); the
+// direct answer serves callers that hand the card whole APDUs.
 func respond(ch *channel, cmd apdu.Command, data []byte, sw uint16) apdu.Response {
 	if len(data) == 0 || (cmd.HasLe && len(data) <= cmd.Le) {
 		return apdu.Response{Data: data, SW: sw}
 	}
 	ch.out = data
 	return apdu.Response{SW: apdu.BytesAvailable(min(len(data), 256))}
+}
+
+// exactly answers a case-2 command on T=0, where P3 is the number of bytes
+// the card must send: data when it is that long, else 6Cxx with the length
+// to ask for (TS 102 221 §7.3.1.1.2).
+func exactly(cmd apdu.Command, data []byte) apdu.Response {
+	if p3(cmd) != len(data) {
+		return apdu.Response{SW: apdu.WrongLe(len(data))}
+	}
+	return apdu.Response{Data: data, SW: apdu.SWOK}
 }

@@ -44,10 +44,28 @@ func newTestCard(t testing.TB, cfg Config) *Card {
 // step is one APDU and the exact response expected (data then SW, hex).
 type step struct{ cmd, resp string }
 
+// overT0 sends cmd to c as a terminal does over T=0 (TestT0Wire has the
+// card's own answers): a command with an Le gets the answer it asks for —
+// a case-4 command goes without Le and its answer comes through GET
+// RESPONSE, a case-2 command the card answers 6Cxx goes again with P3 xx
+// (apdu.Exchange) —, any other command the card's answer as it is.
+func overT0(c *Card, cmd []byte) []byte {
+	if parsed, err := apdu.Parse(cmd); err != nil || !parsed.HasLe {
+		return c.Transmit(cmd)
+	}
+	rsp, err := apdu.Exchange(func(b []byte) ([]byte, error) { return c.Transmit(apdu.TPDU(b)), nil }, cmd)
+	if err != nil {
+		return nil
+	}
+	return rsp
+}
+
+// runScript sends each step's APDU as a terminal does over T=0 (overT0)
+// and checks the response APDU.
 func runScript(t *testing.T, c *Card, steps []step) {
 	t.Helper()
 	for i, s := range steps {
-		got := c.Transmit(hexdump.Bytes(t, s.cmd))
+		got := overT0(c, hexdump.Bytes(t, s.cmd))
 		if want := hexdump.Bytes(t, s.resp); !bytes.Equal(got, want) {
 			t.Fatalf("step %d: %s → %X, want %X", i, s.cmd, got, want)
 		}
@@ -64,6 +82,54 @@ const (
 	// Opens channel 1 and selects the ISD-R on it without response data.
 	openISDR = "0070000001"
 )
+
+// TestT0Wire checks what the card answers on its contacts, where it speaks
+// T=0 (its ATR offers nothing else): P3 is the number of bytes a case-2
+// command gets, so any other length is answered 6Cxx with nothing done;
+// response data to a command that carried data waits for GET RESPONSE.
+func TestT0Wire(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	wire := func(hexCmd string) apdu.Response {
+		t.Helper()
+		r, err := apdu.ParseResponse(c.Transmit(hexdump.Bytes(t, hexCmd)))
+		if err != nil {
+			t.Fatalf("%s: %v", hexCmd, err)
+		}
+		return r
+	}
+	expect := func(hexCmd string, sw uint16, n int) apdu.Response {
+		t.Helper()
+		r := wire(hexCmd)
+		if r.SW != sw || len(r.Data) != n {
+			t.Fatalf("%s → %d bytes %04X, want %d bytes %04X", hexCmd, len(r.Data), r.SW, n, sw)
+		}
+		return r
+	}
+	expect("00C0000000", apdu.SWUnknown, 0) // GET RESPONSE out of sequence
+	sel := wire("00A40004023F00")           // case 3: the FCP waits
+	if sel.SW>>8 != 0x61 {
+		t.Fatalf("SELECT MF: SW %04X, want 61xx", sel.SW)
+	}
+	n := int(sel.SW & 0xFF)
+	expect(fmt.Sprintf("00C00000%02X", n+1), apdu.WrongLe(n), 0)          // more than there is: nothing taken
+	expect(fmt.Sprintf("00C00000%02X", n-2), apdu.BytesAvailable(2), n-2) // part of it
+	expect("00C0000000", apdu.WrongLe(2), 0)                              // P3 00 asks for 256
+	expect("00C0000002", apdu.SWOK, 2)                                    // the rest
+	expect("00C0000002", apdu.SWUnknown, 0)                               // nothing pending now
+	expect("80F2000000", apdu.WrongLe(n), 0)                              // STATUS: the MF's FCP
+	expect(fmt.Sprintf("80F20000%02X", n), apdu.SWOK, n)
+	expect("00B0820004", apdu.SWOK, 4)          // EF ICCID by SFI: 10 bytes
+	expect("00B0000804", apdu.WrongLe(2), 0)    // 2 left from offset 8
+	expect("00B0000A04", apdu.SWWarningEOF, 0)  // none left
+	expect("00A4000C022F00", apdu.SWOK, 0)      // EF DIR
+	expect("00B2010400", apdu.WrongLe(0x20), 0) // records are 32 bytes
+	expect("00B2010420", apdu.SWOK, 0x20)
+	expect("0070000000", apdu.WrongLe(1), 0)        // MANAGE CHANNEL sends one byte
+	expect("0070000001", apdu.SWOK, 1)              // channel 1
+	if r := wire("0070800100"); r.SW != apdu.SWOK { // close it (case 1)
+		t.Fatalf("close channel 1: SW %04X", r.SW)
+	}
+}
 
 func TestFileSystem(t *testing.T) {
 	tests := []struct {
@@ -84,7 +150,7 @@ func TestFileSystem(t *testing.T) {
 		}},
 		{"READ BINARY by SFI, partial and past the end", []step{
 			{"00B0820004", "98680000 9000"},
-			{"00B0000804", "0091 6282"},
+			{"00B0000804", "0091 9000"}, // 6C02 on the wire, asked again (TestT0Wire)
 			{"00B0000B01", "6B00"},
 		}},
 		{"IMSI after partial-AID select", []step{
@@ -141,7 +207,7 @@ func TestFileSystem(t *testing.T) {
 			{"00A4000C022F00", "9000"},
 			{"00B2010420", "6118 4F10A0000000871002FFFFFFFF8903020000 50045553494D" + strings.Repeat("FF", 6) + "9000"},
 			{"00B2020420", "6A83"},
-			{"00B2010410", "6C20"},
+			{"00B2010410", "6118 4F10A0000000871002FFFFFFFF8903020000 50045553494D" + strings.Repeat("FF", 6) + "9000"}, // after 6C20
 		}},
 		{"errors", []step{
 			{"00", "6700"},
@@ -160,7 +226,7 @@ func TestFileSystem(t *testing.T) {
 			{"00B0000001", "6986"},
 			{"00A4000C023F00", "9000"},
 			{"00B2010400", "6986"},
-			{"00C0000000", "6985"},
+			{"00C0000000", "6F00"}, // out of sequence: TS 102 221 §12.1.1.1
 			{"80E2910003BF2D00", "6D00"},
 			{"8012000000", "6985"},
 			{"8014000003010100", "6985"},
@@ -399,7 +465,7 @@ func TestUSIMFiles(t *testing.T) {
 		{"READ RECORD by SFI", []step{{usim, "9000"},
 			{"00B2020C14", "19F1FF" + strings.Repeat("FF", 16) + "00 9000"}, // ECC, SFI 01
 			{"00B2010414", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"}, // ECC is now current
-			{"00B2010C36", "6C14"}, // ECC's records are 20 bytes
+			{"00B2010C36", "11F2FF" + strings.Repeat("FF", 16) + "00 9000"}, // after 6C14: ECC's records are 20 bytes
 			{"00B201F414", "6981"}, // SFI 1E: EPSLOCI is transparent
 			{"00B201EC14", "6A82"}, // SFI 1D: none
 			{"00B201FC14", "6A86"}, // SFI 1F: RFU
@@ -434,7 +500,7 @@ func TestUSIMFileSizes(t *testing.T) {
 		fidHPLMNwAcT, fidLOCI, fidPSLOCI, fidFPLMN, fidEPSLOCI, fidECC, fidSMSP}
 	tx := func(t *testing.T, hexCmd string) apdu.Response {
 		t.Helper()
-		r, err := apdu.ParseResponse(c.Transmit(hexdump.Bytes(t, hexCmd)))
+		r, err := apdu.ParseResponse(overT0(c, hexdump.Bytes(t, hexCmd)))
 		if err != nil {
 			t.Fatal(err)
 		}

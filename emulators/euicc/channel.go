@@ -165,24 +165,32 @@ func (ch *channel) transparent(cmd apdu.Command, am byte) (*node, int, uint16) {
 	return ef, off, 0
 }
 
-// readBinary is READ BINARY (7816-4 §11.2.3).
+// readBinary is READ BINARY (7816-4 §11.2.3). The card speaks T=0, where
+// P3 is the length it must send: fewer bytes than P3 asks for are
+// announced with 6Cxx (TS 102 221 §7.3.1.1.2), P3 00 asking for 256.
 func (ch *channel) readBinary(cmd apdu.Command) apdu.Response {
 	ef, off, sw := ch.transparent(cmd, saip.AMRead)
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	le := 256
-	if cmd.HasLe {
-		le = cmd.Le
-	}
 	data := ch.fs.binary(ef)[off:]
-	if len(data) >= le {
+	le := p3(cmd)
+	switch {
+	case len(data) >= le:
 		return apdu.Response{Data: data[:le], SW: apdu.SWOK}
+	case len(data) == 0:
+		return apdu.Response{SW: apdu.SWWarningEOF}
 	}
-	if le == 256 { // Le 00: everything up to the end of the file
-		return apdu.Response{Data: data, SW: apdu.SWOK}
+	return apdu.Response{SW: apdu.WrongLe(len(data))}
+}
+
+// p3 is the length a case-2 command asks for on T=0: P3, where 00 is 256
+// and a command without it (case 1, sent with P3 00) asks for 256 too.
+func p3(cmd apdu.Command) int {
+	if cmd.HasLe {
+		return cmd.Le
 	}
-	return apdu.Response{Data: data, SW: apdu.SWWarningEOF}
+	return 256
 }
 
 // updateBinary is UPDATE BINARY (TS 102 221 §11.1.4), addressed as READ
@@ -264,28 +272,30 @@ func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
 		return apdu.Response{SW: sw}
 	}
 	rec := ch.fs.recordList(ch.ef)[cmd.P1-1]
-	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(rec) {
+	if p3(cmd) != len(rec) {
 		return apdu.Response{SW: apdu.WrongLe(len(rec))}
 	}
 	return apdu.Response{Data: rec, SW: apdu.SWOK}
 }
 
-// getResponse is GET RESPONSE (7816-4 §11.5.4): up to Le bytes of the
-// pending response, 61xx while more remain.
+// getResponse is GET RESPONSE (7816-4 §11.5.4, TS 102 221 §12.1.1): P3
+// bytes of the pending response, 61xx while more remain; more than is
+// pending gets 6Cxx with what is (nothing consumed). Out of sequence —
+// nothing pending — it is "technical problem, no precise diagnosis"
+// (§12.1.1.1).
 func (ch *channel) getResponse(cmd apdu.Command) apdu.Response {
 	if cmd.P1 != 0 || cmd.P2 != 0 {
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}
 	}
 	if len(ch.out) == 0 {
-		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+		return apdu.Response{SW: apdu.SWUnknown}
 	}
-	le := 256
-	if cmd.HasLe {
-		le = cmd.Le
+	le := p3(cmd)
+	if le > len(ch.out) {
+		return apdu.Response{SW: apdu.WrongLe(len(ch.out))}
 	}
-	n := min(le, len(ch.out))
-	data := ch.out[:n]
-	ch.out = ch.out[n:]
+	data := ch.out[:le]
+	ch.out = ch.out[le:]
 	if len(ch.out) > 0 {
 		return apdu.Response{Data: data, SW: apdu.BytesAvailable(min(len(ch.out), 256))}
 	}
@@ -311,14 +321,14 @@ func (ch *channel) status(cmd apdu.Command) apdu.Response {
 		return apdu.Response{SW: apdu.SWOK}
 	case 0x00:
 		if ch.app == appISDR {
-			return respond(ch, cmd, isdrFCI, apdu.SWOK)
+			return exactly(cmd, isdrFCI)
 		}
-		return respond(ch, cmd, ch.fs.fcp(ch.df), apdu.SWOK)
+		return exactly(cmd, ch.fs.fcp(ch.df))
 	case 0x01:
 		if aid == nil {
 			return apdu.Response{SW: apdu.SWOK}
 		}
-		return respond(ch, cmd, tlv.New(0x84, aid).Bytes(), apdu.SWOK)
+		return exactly(cmd, tlv.New(0x84, aid).Bytes())
 	}
 	return apdu.Response{SW: apdu.SWIncorrectP1P2}
 }
@@ -341,6 +351,9 @@ func (c *Card) manageChannel(cmd apdu.Command) apdu.Response {
 			}
 		} else if n >= maxChannels || c.chans[n] != nil {
 			return apdu.Response{SW: apdu.SWIncorrectP1P2}
+		}
+		if cmd.P2 == 0 && p3(cmd) != 1 { // T=0: the one byte of the number is all it sends
+			return apdu.Response{SW: apdu.WrongLe(1)}
 		}
 		c.chans[n] = newChannel(c.fs)
 		if cmd.P2 == 0 {

@@ -34,7 +34,7 @@ func (r *runtime) fetch(cmd apdu.Command) apdu.Response {
 	if r.pending == nil {
 		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
 	}
-	if cmd.HasLe && cmd.Le != 256 && cmd.Le != len(r.pending) {
+	if p3(cmd) != len(r.pending) { // T=0: P3 is the length sent, 00 256
 		return apdu.Response{SW: apdu.WrongLe(len(r.pending))}
 	}
 	r.fetched = true

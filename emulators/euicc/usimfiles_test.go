@@ -65,10 +65,11 @@ var usimEFs = []usimEF{
 
 const selectUSIM = "00A4040C07A0000000871002"
 
-// tx sends one APDU to c and parses the answer.
+// tx sends one APDU to c as a terminal does over T=0 (overT0) and parses
+// the answer.
 func tx(t *testing.T, c *Card, hexCmd string) apdu.Response {
 	t.Helper()
-	r, err := apdu.ParseResponse(c.Transmit(hexdump.Bytes(t, hexCmd)))
+	r, err := apdu.ParseResponse(overT0(c, hexdump.Bytes(t, hexCmd)))
 	if err != nil {
 		t.Fatalf("%s: %v", hexCmd, err)
 	}

@@ -1,6 +1,9 @@
 package modem
 
-import "github.com/esimhil/esimhil/emulators/modem/stkterm"
+import (
+	"github.com/esimhil/esimhil/emulators/modem/stkterm"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
+)
 
 // Sniffer sees what crosses the card's contacts, as a SIMtrace2 between
 // modem and card would: the ATR at every reset and each APDU with the
@@ -18,7 +21,10 @@ type Sniffer interface {
 }
 
 // contacts is the modem's side of the card interface: every APDU the
-// toolkit terminal and the AT commands send passes here.
+// toolkit terminal and the AT commands send passes here, as a T=0 TPDU
+// (the only protocol the card's ATR offers): a case-4 command without its
+// Le, its answer left for GET RESPONSE (apdu.TPDU; the modem's exchange
+// fetches it, +CSIM hands the 61xx to the host).
 type contacts struct{ m *Modem }
 
 // Contacts is the card as the modem's toolkit terminal must reach it
@@ -31,13 +37,14 @@ func (c contacts) Transmit(cmd []byte) []byte {
 	if !ok {
 		return nil // no APDU path: the modem reports it as no status word
 	}
+	tpdu := apdu.TPDU(cmd)
 	s := c.m.o.Sniffer
 	if s != nil {
-		s.SniffCommand(cmd)
+		s.SniffCommand(tpdu)
 	}
-	rsp := card.Transmit(cmd)
+	rsp := card.Transmit(tpdu)
 	if s != nil {
-		s.SniffAPDU(cmd, rsp)
+		s.SniffAPDU(tpdu, rsp)
 	}
 	return rsp
 }
