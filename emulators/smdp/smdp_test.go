@@ -410,6 +410,39 @@ func TestDateHeaderIsSimulated(t *testing.T) {
 	}
 }
 
+// X-Admin-Protocol names the version the SM-DP+ implements (SGP.22
+// §6.5.1): its own on every answer, never the client's echoed back, not
+// even in the 400 that refuses the client's.
+func TestAdminProtocolAnswered(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		sent   string // "" sends no header
+		status int
+	}{
+		{es9.AdminProtocol, http.StatusOK},
+		{"gsma/rsp/v2.5.0", http.StatusOK},
+		{"gsma/rsp/v3.0.0", http.StatusBadRequest},
+		{"foo", http.StatusBadRequest},
+		{"", http.StatusBadRequest},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader(`{}`))
+		if tc.sent != "" {
+			req.Header.Set(es9.AdminProtocolHeader, tc.sent)
+		}
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("sent %q: status %d, want %d", tc.sent, resp.StatusCode, tc.status)
+		}
+		if got := resp.Header.Values(es9.AdminProtocolHeader); len(got) != 1 || got[0] != es9.AdminProtocol {
+			t.Errorf("sent %q: answered X-Admin-Protocol %q, want %q", tc.sent, got, es9.AdminProtocol)
+		}
+	}
+}
+
 // SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install
 // result is taken (204, logged with ok false) and puts the order in error;
 // the card's cancelSession with loadBppExecutionError then closes the
