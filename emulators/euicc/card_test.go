@@ -600,6 +600,46 @@ func TestATRAndPower(t *testing.T) {
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
 }
 
+// The ATR's card capabilities (7816-4 third software function table)
+// say what MANAGE CHANNEL does: channels assigned by the card (b5) and by
+// the terminal (b4), 8 or more of them (b3-b1 111).
+func TestATRLogicalChannels(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	atr := c.Reset()
+	// The historical bytes end before TCK; K is T0's low nibble.
+	hist := atr[len(atr)-1-int(atr[1]&0x0F) : len(atr)-1]
+	if hist[0] != 0x80 {
+		t.Fatalf("historical bytes %X: not compact-TLV (category 80)", hist)
+	}
+	var caps []byte
+	for i := 1; i < len(hist); i += 1 + int(hist[i]&0x0F) {
+		if hist[i]>>4 == 7 {
+			caps = hist[i+1 : i+1+int(hist[i]&0x0F)]
+		}
+	}
+	if len(caps) != 3 {
+		t.Fatalf("historical bytes %X: card capabilities %X, want 3 bytes", hist, caps)
+	}
+	if got := caps[2]; got != 0x1F {
+		t.Errorf("card capabilities third byte %02X, want 1F", got)
+	}
+	if maxChannels-1 < 8 {
+		t.Errorf("%d channels beside the basic one, the ATR says 8 or more", maxChannels-1)
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"assigned by the card", []step{{"0070000001", "01 9000"}}},
+		{"assigned by the terminal", []step{{"00700005", "9000"}, {"00700013", "9000"}, {"00700014", "6A86"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Reset()
+			runScript(t, c, tc.steps)
+		})
+	}
+}
+
 func mustICCID(t testing.TB, body string) string {
 	t.Helper()
 	iccid, err := ident.MakeICCID(body)
