@@ -268,6 +268,14 @@ func TestES10(t *testing.T) {
 		{"malformed TLV", es10Steps("BF2D05", "6A80")},
 		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
 		{"primitive top level", es10Steps("5A0100", "6A80")},
+		// Lengths not in DER form (X.690 §10.1; the sw6 report's requests).
+		{"GetEID outer length 81 03", es10Steps("BF3E81035C015A", "6A80")},
+		{"GetEID outer length 82 00 03", es10Steps("BF3E8200035C015A", "6A80")},
+		{"GetEID inner length 81 01", es10Steps("BF3E045C81015A", "6A80")},
+		{"GetEUICCInfo2 length 81 00", es10Steps("BF228100", "6A80")},
+		// The nickname is not set: no profile has one.
+		{"SetNickname outer length 81 1A", append(es10Steps("BF29811A5A0A98680000000000000091900C6D79206E69636B6E616D6521", "6A80"),
+			es10Steps("BF2D03 5C0190", "BF2D06A004E300E300 9000")...)},
 		{"unknown ES10 function", es10Steps("BF7F00", "6A88")},
 		{"chained STORE DATA", []step{{"81E2110003BF3E03", "9000"}, {"81E2910103 5C015A 00", "BF3E125A10" + testEID + "9000"}}},
 		{"block out of order", []step{{"81E2110003BF3E03", "9000"}, {"81E2910203 5C015A", "6A86"}, {"81E2910103 5C015A", "6A86"}}},

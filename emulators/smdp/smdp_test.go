@@ -214,6 +214,15 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
 		}, subjEUICC, reasonRefused},
 		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
+		// The card's own answer with its length in a BER form DER forbids
+		// (X.690 §10.1): 83 00 05 7F for 82 05 7F, as in the sw6 report.
+		{"BF38 length with a leading zero octet", testEID, same, func(c *card) []byte {
+			b := c.authServerResponse(nil)
+			if b[2] != 0x82 {
+				t.Fatalf("authenticateServerResponse %X…: not a length 82", b[:4])
+			}
+			return append([]byte{0xBF, 0x38, 0x83, 0x00}, b[3:]...)
+		}, subjFunction, reasonInvalidFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
