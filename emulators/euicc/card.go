@@ -151,10 +151,13 @@ func isdpAID(i int) []byte {
 // §6.3.3; commercial eUICCs answer 3F C7 82 there, and it is the byte
 // Android reads to treat a card as one), ten historical bytes in
 // compact-TLV (category 80, card service data, card capabilities, status
-// 9000) and TCK.
+// 9000) and TCK. The capabilities' third byte (7816-4 third software
+// function table) is 1F: logical channels assigned by the card (b5,
+// MANAGE CHANNEL P2 00) and by the interface device (b4, P2 the number),
+// 8 or more of them (b3-b1 111; the card has maxChannels).
 var atr = func() []byte {
 	b := []byte{0x3B, 0x9A, 0x96, 0x80, 0x3F, 0xC7, 0x82,
-		0x80, 0x31, 0xE0, 0x73, 0xFE, 0x21, 0x00, 0x82, 0x90, 0x00}
+		0x80, 0x31, 0xE0, 0x73, 0xFE, 0x21, 0x1F, 0x82, 0x90, 0x00}
 	var tck byte
 	for _, x := range b[1:] {
 		tck ^= x

@@ -334,6 +334,14 @@ func TestES10(t *testing.T) {
 		{"malformed TLV", es10Steps("BF2D05", "6A80")},
 		{"trailing bytes", es10Steps("BF2D00 00", "6A80")},
 		{"primitive top level", es10Steps("5A0100", "6A80")},
+		// Lengths not in DER form (X.690 §10.1; the sw6 report's requests).
+		{"GetEID outer length 81 03", es10Steps("BF3E81035C015A", "6A80")},
+		{"GetEID outer length 82 00 03", es10Steps("BF3E8200035C015A", "6A80")},
+		{"GetEID inner length 81 01", es10Steps("BF3E045C81015A", "6A80")},
+		{"GetEUICCInfo2 length 81 00", es10Steps("BF228100", "6A80")},
+		// The nickname is not set: no profile has one.
+		{"SetNickname outer length 81 1A", append(es10Steps("BF29811A5A0A98680000000000000091900C6D79206E69636B6E616D6521", "6A80"),
+			es10Steps("BF2D03 5C0190", "BF2D06A004E300E300 9000")...)},
 		{"unknown ES10 function", es10Steps("BF7F00", "6A88")},
 		{"chained STORE DATA", []step{{"81E2110003BF3E03", "9000"}, {"81E2910103 5C015A 00", "BF3E125A10" + testEID + "9000"}}},
 		{"block out of order", []step{{"81E2110003BF3E03", "9000"}, {"81E2910203 5C015A", "6A86"}, {"81E2910103 5C015A", "6A86"}}},
@@ -664,6 +672,46 @@ func TestATRAndPower(t *testing.T) {
 	runScript(t, c, []step{{"00A4000C023F00", "6F00"}})
 	c.Reset()
 	runScript(t, c, []step{{"00A4000C023F00", "9000"}})
+}
+
+// The ATR's card capabilities (7816-4 third software function table)
+// say what MANAGE CHANNEL does: channels assigned by the card (b5) and by
+// the terminal (b4), 8 or more of them (b3-b1 111).
+func TestATRLogicalChannels(t *testing.T) {
+	c := newTestCard(t, testConfig())
+	atr := c.Reset()
+	// The historical bytes end before TCK; K is T0's low nibble.
+	hist := atr[len(atr)-1-int(atr[1]&0x0F) : len(atr)-1]
+	if hist[0] != 0x80 {
+		t.Fatalf("historical bytes %X: not compact-TLV (category 80)", hist)
+	}
+	var caps []byte
+	for i := 1; i < len(hist); i += 1 + int(hist[i]&0x0F) {
+		if hist[i]>>4 == 7 {
+			caps = hist[i+1 : i+1+int(hist[i]&0x0F)]
+		}
+	}
+	if len(caps) != 3 {
+		t.Fatalf("historical bytes %X: card capabilities %X, want 3 bytes", hist, caps)
+	}
+	if got := caps[2]; got != 0x1F {
+		t.Errorf("card capabilities third byte %02X, want 1F", got)
+	}
+	if maxChannels-1 < 8 {
+		t.Errorf("%d channels beside the basic one, the ATR says 8 or more", maxChannels-1)
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"assigned by the card", []step{{"0070000001", "01 9000"}}},
+		{"assigned by the terminal", []step{{"00700005", "9000"}, {"00700013", "9000"}, {"00700014", "6A86"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Reset()
+			runScript(t, c, tc.steps)
+		})
+	}
 }
 
 func mustICCID(t testing.TB, body string) string {

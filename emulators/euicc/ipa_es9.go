@@ -17,9 +17,14 @@ func (r *runtime) es9Op(e applet.ES9Call) (*bipOp, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newBIPOp(r, ap, es9Request(host, e.Function, e.Body), r.c.tlsParams(&r.tls), e.ReqID), nil
+}
+
+// es9Request is the POST of one ES9+ function to host.
+func es9Request(host, function string, body []byte) httpRequest {
 	h := http.Header{}
 	h.Set("Content-Type", es9.ContentType)
 	h.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	req := httpRequest{Host: host, Path: es9.PathPrefix + e.Function, Header: h, Body: e.Body}
-	return newBIPOp(r, ap, req, r.c.tlsParams(&r.tls), e.ReqID), nil
+	// The card runs the LPA functions itself: an LPAe (SGP.22 §6.5.1).
+	return httpRequest{Host: host, Path: es9.PathPrefix + function, Header: h, Body: body, Agent: es9.UserAgentLPAe}
 }

@@ -26,6 +26,19 @@ type httpRequest struct {
 	Path   string
 	Header http.Header
 	Body   []byte
+	// Agent is the User-Agent; empty means the card's own (cardAgent),
+	// as on the platform's requests.
+	Agent string
+}
+
+// cardAgent is the User-Agent of a request that names no other.
+const cardAgent = "esimhil-euicc"
+
+func (r httpRequest) agent() string {
+	if r.Agent == "" {
+		return cardAgent
+	}
+	return r.Agent
 }
 
 // httpReply is the answer to an httpRequest.
@@ -147,7 +160,8 @@ const bufSize = 4096
 // leaves out itself, values of printable ASCII not starting or ending
 // with a space, no line longer than bufSize. Anything else is not ok.
 func appendRequest(b []byte, req httpRequest) ([]byte, bool) {
-	if !plainHost(req.Host) || !plainPath(req.Path) || len(req.Path) > bufSize/2 || len(req.Host) > bufSize/2 {
+	if !plainHost(req.Host) || !plainPath(req.Path) || len(req.Path) > bufSize/2 || len(req.Host) > bufSize/2 ||
+		!plainValue(req.agent()) || len(req.agent()) > bufSize/2 {
 		return nil, false
 	}
 	var few [8]string
@@ -172,7 +186,9 @@ func appendRequest(b []byte, req httpRequest) ([]byte, bool) {
 	b = append(b, req.Path...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, req.Host...)
-	b = append(b, "\r\nUser-Agent: esimhil-euicc\r\nConnection: close\r\nContent-Length: "...)
+	b = append(b, "\r\nUser-Agent: "...)
+	b = append(b, req.agent()...)
+	b = append(b, "\r\nConnection: close\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(req.Body)), 10)
 	b = append(b, "\r\n"...)
 	for _, k := range keys {
@@ -255,7 +271,7 @@ func writeRequestHTTP(w io.Writer, req httpRequest) (*http.Request, error) {
 	for k, vs := range req.Header {
 		r.Header[k] = vs
 	}
-	r.Header.Set("User-Agent", "esimhil-euicc")
+	r.Header.Set("User-Agent", req.agent())
 	r.Close = true // Connection: close: one exchange per channel
 	// r.Write buffers w in a new bufio.Writer of the default size unless
 	// w is one; a pooled one of that size writes the same chunks.

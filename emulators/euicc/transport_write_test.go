@@ -1,6 +1,7 @@
 package euicc
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
 // writes records each Write, as a BIP channel's SEND DATA would see them;
@@ -32,13 +35,13 @@ func (w *writes) Write(p []byte) (int, error) {
 // FuzzWriteRequest: writeRequest writes what net/http's serializer
 // writes, in the same writes, with the same error, plain request or not.
 func FuzzWriteRequest(f *testing.F) {
-	f.Add("127.0.0.1:8443", "/v1/preferred-list", "Content-Type", "application/json", "X-Esimhil-Seq", "3", []byte(`{"eid":"89"}`), 0, 0)
-	f.Add("smdp.example", "/gsma/rsp2/es9plus/initiateAuthentication", "X-Admin-Protocol", "gsma/rsp/v2.5.0", "Content-Type", "application/json;charset=UTF-8", []byte("{}"), 3000, 0)
-	f.Add("h", "/p", "K", "", "k", " v ", []byte{}, 0, 0)
-	f.Add("h:", "/p", "Connection", "keep-alive", "Host", "x", []byte("b"), 4090, 0)
-	f.Add("[::1]:80", "/a b?c#d", "Bad Name", "v\r\nInjected: 1", "User-Agent", "u", []byte("b"), 8200, 100)
-	f.Add("h:1:2", "p", "X", "\x7f", "Y", "\xff", []byte("b"), 12288, 5000)
-	f.Fuzz(func(t *testing.T, host, path, k1, v1, k2, v2 string, body []byte, pad, failAt int) {
+	f.Add("127.0.0.1:8443", "/v1/preferred-list", "Content-Type", "application/json", "X-Esimhil-Seq", "3", []byte(`{"eid":"89"}`), 0, 0, "")
+	f.Add("smdp.example", "/gsma/rsp2/es9plus/initiateAuthentication", "X-Admin-Protocol", "gsma/rsp/v2.5.0", "Content-Type", "application/json;charset=UTF-8", []byte("{}"), 3000, 0, "gsma-rsp-lpae")
+	f.Add("h", "/p", "K", "", "k", " v ", []byte{}, 0, 0, "")
+	f.Add("h:", "/p", "Connection", "keep-alive", "Host", "x", []byte("b"), 4090, 0, " x")
+	f.Add("[::1]:80", "/a b?c#d", "Bad Name", "v\r\nInjected: 1", "User-Agent", "u", []byte("b"), 8200, 100, "a\r\nb")
+	f.Add("h:1:2", "p", "X", "\x7f", "Y", "\xff", []byte("b"), 12288, 5000, "\xff")
+	f.Fuzz(func(t *testing.T, host, path, k1, v1, k2, v2 string, body []byte, pad, failAt int, agent string) {
 		if pad < 0 || pad > 20000 || failAt < 0 {
 			return
 		}
@@ -50,7 +53,7 @@ func FuzzWriteRequest(f *testing.F) {
 		if k2 != "" {
 			h[k2] = append(h[k2], v2, v1)
 		}
-		req := httpRequest{Host: host, Path: path, Header: h, Body: body}
+		req := httpRequest{Host: host, Path: path, Header: h, Body: body, Agent: agent}
 		want, got := &writes{failAt: failAt}, &writes{failAt: failAt}
 		wr, wantErr := writeRequestHTTP(want, req)
 		gr, gotErr := writeRequest(got, req)
@@ -69,6 +72,36 @@ func FuzzWriteRequest(f *testing.F) {
 			t.Fatalf("request %v, net/http %v", gr, wr)
 		}
 	})
+}
+
+// ES9+ requests carry the LPAe's User-Agent (SGP.22 §6.5.1), the
+// platform's the card's own, through either writer.
+func TestRequestAgent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  httpRequest
+		want string
+	}{
+		{"es9", es9Request("smdp.example", es9.FnInitiateAuthentication, []byte("{}")), "gsma-rsp-lpae"},
+		{"platform", httpRequest{Host: "127.0.0.1:8443", Path: "/v1/notifications", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte("{}")}, "esimhil-euicc"},
+	} {
+		for _, w := range []struct {
+			name  string
+			write func(io.Writer, httpRequest) (*http.Request, error)
+		}{{"net-http", writeRequestHTTP}, {"plain", writeRequest}} {
+			var b bytes.Buffer
+			if _, err := w.write(&b, tc.req); err != nil {
+				t.Fatalf("%s, %s: %v", tc.name, w.name, err)
+			}
+			r, err := http.ReadRequest(bufio.NewReader(&b))
+			if err != nil {
+				t.Fatalf("%s, %s: %v", tc.name, w.name, err)
+			}
+			if got := r.Header.Values("User-Agent"); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("%s, %s: User-Agent %q, want %q", tc.name, w.name, got, tc.want)
+			}
+		}
+	}
 }
 
 // The platform's and ES9+'s requests take the plain path.

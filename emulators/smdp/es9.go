@@ -63,12 +63,10 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	// Date is the virtual clock's (RFC 9110 §6.6.1): the rig's time, so a
 	// run's traffic is the same whatever the wall clock says.
 	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
+	// The header names the version the sender implements (SGP.22
+	// §6.5.1): ours, whatever the client named, even when refusing it.
+	w.Header().Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	proto := r.Header.Get(es9.AdminProtocolHeader)
-	if proto != "" {
-		w.Header().Set(es9.AdminProtocolHeader, proto)
-	} else {
-		w.Header().Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	}
 	h, known := s.handlers()[fn]
 	switch {
 	case !strings.HasPrefix(r.URL.Path, es9.PathPrefix) || !known:

@@ -214,6 +214,15 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			return es10.AuthenticateServerResponse{TransactionID: c.txBytes, ErrorCode: es10.AuthErrInvalidSignature}.Encode()
 		}, subjEUICC, reasonRefused},
 		{"malformed BF38", testEID, same, func(c *card) []byte { return []byte{0xBF, 0x38, 0x01, 0x00} }, subjFunction, reasonInvalidFormat},
+		// The card's own answer with its length in a BER form DER forbids
+		// (X.690 §10.1): 83 00 05 7F for 82 05 7F, as in the sw6 report.
+		{"BF38 length with a leading zero octet", testEID, same, func(c *card) []byte {
+			b := c.authServerResponse(nil)
+			if b[2] != 0x82 {
+				t.Fatalf("authenticateServerResponse %X…: not a length 82", b[:4])
+			}
+			return append([]byte{0xBF, 0x38, 0x83, 0x00}, b[3:]...)
+		}, subjFunction, reasonInvalidFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -406,6 +415,39 @@ func TestDateHeaderIsSimulated(t *testing.T) {
 		resp.Body.Close()
 		if got := resp.Header.Get("Date"); got != "Fri, 02 Jan 2026 12:00:07 GMT" {
 			t.Errorf("Date %q", got)
+		}
+	}
+}
+
+// X-Admin-Protocol names the version the SM-DP+ implements (SGP.22
+// §6.5.1): its own on every answer, never the client's echoed back, not
+// even in the 400 that refuses the client's.
+func TestAdminProtocolAnswered(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		sent   string // "" sends no header
+		status int
+	}{
+		{es9.AdminProtocol, http.StatusOK},
+		{"gsma/rsp/v2.5.0", http.StatusOK},
+		{"gsma/rsp/v3.0.0", http.StatusBadRequest},
+		{"foo", http.StatusBadRequest},
+		{"", http.StatusBadRequest},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader(`{}`))
+		if tc.sent != "" {
+			req.Header.Set(es9.AdminProtocolHeader, tc.sent)
+		}
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("sent %q: status %d, want %d", tc.sent, resp.StatusCode, tc.status)
+		}
+		if got := resp.Header.Values(es9.AdminProtocolHeader); len(got) != 1 || got[0] != es9.AdminProtocol {
+			t.Errorf("sent %q: answered X-Admin-Protocol %q, want %q", tc.sent, got, es9.AdminProtocol)
 		}
 	}
 }

@@ -36,7 +36,7 @@ func writeRunCapture(b *testing.B, cfg Config) {
 		}
 	}
 	sim := sess.SIM()
-	sim.SniffATR(hexdump.Bytes(b, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
+	sim.SniffATR(hexdump.Bytes(b, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"))
 	cmd, resp := hexdump.Bytes(b, "80 12 00 00 0B"), hexdump.Bytes(b, "D0 09 81 03 01 01 09 82 02 81 82 90 00")
 	for _, body := range []string{listReq, badNotify, bigNotify, attachOK} {
 		for range benchAPDUs {

@@ -86,7 +86,7 @@ func TestMarksRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.Emit(eventlog.Harness, eventlog.KindRunStarted, nil) // line 1
-	sess.SIM().SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
+	sess.SIM().SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"))
 	eofClient(t, p.Addr().String(), 0, "/v1/preferred-list", listReq) // line 2: preferred_list_served
 	// The card logs line 3 while it handles the command: the datagram,
 	// written with the answer, says where the command came.

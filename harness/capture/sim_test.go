@@ -51,7 +51,7 @@ func TestSIMTapInterleaved(t *testing.T) {
 	if err := p.Start("127.0.0.1:0", sess.Wrap); err != nil {
 		t.Fatal(err)
 	}
-	sim.SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"))
+	sim.SniffATR(hexdump.Bytes(t, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"))
 	sim.SniffAPDU(hexdump.Bytes(t, "80 C2 00 00 03 D7 01 00"), hexdump.Bytes(t, "91 0B"))
 	eofClient(t, p.Addr().String(), 0, "/v1/preferred-list", listReq)
 	if err := loop.Advance(time.Second); err != nil {

@@ -3,6 +3,7 @@ package dialect
 import (
 	"fmt"
 
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -52,8 +53,9 @@ func (h Host) Enable(iccid string) (int, error) {
 }
 
 // es10 runs one ES10 request on its own ISD-R channel and returns the
-// answer's data; resets says the request may reset the card, so that
-// closing the channel may fail.
+// answer's data, its lengths made DER (a real card may send BER ones,
+// which the strict decoders refuse); resets says the request may reset
+// the card, so that closing the channel may fail.
 func (h Host) es10(req []byte, resets bool) ([]byte, error) {
 	ch, err := h.OpenISDR()
 	if err != nil {
@@ -63,5 +65,5 @@ func (h Host) es10(req []byte, resets bool) ([]byte, error) {
 	if cerr := ch.Close(); cerr != nil && err == nil && !resets {
 		err = fmt.Errorf("close channel: %w", cerr)
 	}
-	return data, err
+	return tlv.Canonical(data), err
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -45,7 +46,9 @@ func ParseProfiles(raw []byte) ([]Profile, error) {
 	if s := sw(raw); s != 0x9000 {
 		return nil, fmt.Errorf("GetProfilesInfo: %w", &StatusError{SW: s})
 	}
-	list, code, err := es10.DecodeProfileInfoList(raw[:len(raw)-2])
+	// A real card's BER lengths are taken (tlv.Canonical); the rest is
+	// held to the module.
+	list, code, err := es10.DecodeProfileInfoList(tlv.Canonical(raw[:len(raw)-2]))
 	if err != nil {
 		return nil, fmt.Errorf("GetProfilesInfo: %w", err)
 	}

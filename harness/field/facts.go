@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -1120,11 +1121,12 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 			fs.refreshAsked = append(fs.refreshAsked, o)
 		}
 	case es10.FunctionName(es10.TagGetEuiccData):
-		if eid, err := es10.DecodeEID(a.Answer); err == nil && fs.EID == "" {
+		// A field log holds a real card's answers: BER lengths taken.
+		if eid, err := es10.DecodeEID(tlv.Canonical(a.Answer)); err == nil && fs.EID == "" {
 			fs.EID, fs.EIDSrc = eid, o.Src
 		}
 	case es10.FunctionName(es10.TagProfileInfoList):
-		list, _, err := es10.DecodeProfileInfoList(a.Answer)
+		list, _, err := es10.DecodeProfileInfoList(tlv.Canonical(a.Answer))
 		if err != nil {
 			return
 		}

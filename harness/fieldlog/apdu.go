@@ -280,8 +280,10 @@ func swText(sw uint16) string {
 }
 
 // requestDetail names what an ES10 request is about, when it names a
-// profile.
+// profile. A field log's requests and answers are real ones: their BER
+// lengths are made DER (tlv.Canonical) for the strict decoders.
 func requestDetail(tag uint32, req []byte) string {
+	req = tlv.Canonical(req)
 	switch tag {
 	case es10.TagEnableProfile, es10.TagDisableProfile:
 		if r, err := es10.DecodeSwitchRequest(req); err == nil {
@@ -308,6 +310,7 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 	if len(b) == 0 {
 		return "no data", false
 	}
+	b = tlv.Canonical(b)
 	switch tag {
 	case es10.TagGetEuiccData:
 		eid, err := es10.DecodeEID(b)

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,37 @@ func TestStoreDataBlocks(t *testing.T) {
 				if !strings.HasPrefix(got[i], tc.want[i]) {
 					t.Errorf("summary %d %q, want %q", i, got[i], tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+// A real card's answer may use BER lengths (long form where the short
+// fits, leading zero octets); the log reader takes them, though the
+// strict ES10 decoders the card and SM-DP+ use refuse them.
+func TestBERLengthAnswer(t *testing.T) {
+	const eid = "89049032000001000000000000000171"
+	for _, tc := range []struct{ name, answer string }{
+		{"DER", "BF3E125A10" + eid},
+		{"outer 81 12", "BF3E81125A10" + eid},
+		{"outer 82 00 13, inner 81 10", "BF3E820013" + "5A8110" + eid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ans := tc.answer + "9000"
+			log := "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: " +
+				fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
+			tr, err := Read("lpa.log", []byte(log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				if e.APDU != nil && e.APDU.Done {
+					got = append(got, e.APDU.Summary)
+				}
+			}
+			if len(got) != 1 || !strings.Contains(got[0], "EID "+eid) {
+				t.Errorf("answers %q, want one naming EID %s", got, eid)
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func stream(payloads ...[]byte) []capture.Datagram {
 // comes through GET RESPONSE.
 func TestDecodeTyped(t *testing.T) {
 	tr := Decode(stream(
-		sim(t, gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 00 82 90 00 BB"),
+		sim(t, gsmtap.SubATR, "3B 9A 96 80 1F C7 80 31 E0 73 FE 21 1F 82 90 00 A4"),
 		sim(t, gsmtap.SubAPDU, "80 10 00 00 03 FF FF FF 91 10"),
 		sim(t, gsmtap.SubAPDU, "80 12 00 00 0B D0 09 81 03 01 01 09 82 02 81 82 90 00"),
 		sim(t, gsmtap.SubAPDU, "80 14 00 00 0C 81 03 01 01 09 82 02 82 81 83 01 00 90 00"),

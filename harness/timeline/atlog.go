@@ -267,7 +267,8 @@ func describeCommand(c apdu.Command, hexText string) (label, detail string) {
 		if c.P2 != 0 {
 			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail
 		}
-		tag, _, err := tlv.ParseOne(c.Data)
+		// A log may be a real card's: BER lengths taken.
+		tag, _, err := tlv.ParseOne(tlv.Canonical(c.Data))
 		if err != nil {
 			if tags, terr := tlv.ParseTags(c.Data); terr == nil && len(tags) > 0 {
 				return "ES10 " + es10.FunctionName(tags[0]) + " (first block)", detail
@@ -302,6 +303,7 @@ func describeResponse(c apdu.Command, data []byte) string {
 	if c.INS != 0xE2 || len(data) == 0 {
 		return ""
 	}
+	data = tlv.Canonical(data)
 	top, _, err := tlv.ParseOne(data)
 	if err != nil {
 		return ""

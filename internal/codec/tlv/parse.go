@@ -5,25 +5,69 @@ import "fmt"
 // Parse decodes a sequence of objects that fills b exactly. Constructed
 // objects are checked recursively, up to MaxDepth levels, so a successful
 // Parse guarantees Children succeeds on every constructed object it returns.
+// Lengths must be DER's (X.690 §10.1: the fewest octets); Canonical
+// rewrites BER lengths for a reader that takes them.
 func Parse(b []byte) ([]TLV, error) { return parseLevel(b, 0) }
 
-// ParseOne decodes the first object of b and returns the bytes after it.
+// ParseOne decodes the first object of b and returns the bytes after it,
+// with Parse's checks.
 func ParseOne(b []byte) (TLV, []byte, error) {
-	t, rest, err := next(b)
+	t, rest, err := next(b, true)
 	if err != nil {
 		return TLV{}, nil, err
 	}
 	if t.IsConstructed() {
-		if err := checkLevel(t.Value, 1, nil); err != nil {
+		if err := checkLevel(t.Value, 1, nil, true); err != nil {
 			return TLV{}, nil, fmt.Errorf("in %X: %w", t.Tag, err)
 		}
 	}
 	return t, rest, nil
 }
 
+// Canonical returns b with every length in DER form (X.690 §10.1), for
+// host-side readers of what real cards and logs hold: BER allows a long
+// form where the short one fits and leading zero length octets, which
+// the strict decoders refuse. b itself is returned when its lengths are
+// DER already, or when it is not a sequence of definite-length objects
+// (the strict decoder then says what is wrong).
+func Canonical(b []byte) []byte {
+	if checkLevel(b, 0, nil, true) == nil {
+		return b
+	}
+	out, err := appendCanonical(make([]byte, 0, len(b)), b, 0)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// appendCanonical appends the objects that fill b with their lengths
+// rewritten minimally, constructed ones recursively.
+func appendCanonical(dst, b []byte, depth int) ([]byte, error) {
+	if depth >= MaxDepth {
+		return nil, fmt.Errorf("nesting deeper than %d: %w", MaxDepth, ErrMalformed)
+	}
+	for len(b) > 0 {
+		t, rest, err := next(b, false)
+		if err != nil {
+			return nil, err
+		}
+		if t.IsConstructed() {
+			v, err := appendCanonical(nil, t.Value, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			t.Value = v
+		}
+		dst = t.AppendTo(dst)
+		b = rest
+	}
+	return dst, nil
+}
+
 func parseLevel(b []byte, depth int) ([]TLV, error) {
 	var out []TLV
-	if err := checkLevel(b, depth, &out); err != nil {
+	if err := checkLevel(b, depth, &out, true); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -31,18 +75,18 @@ func parseLevel(b []byte, depth int) ([]TLV, error) {
 
 // checkLevel decodes the objects that fill b, checking constructed ones
 // recursively, and appends them to *out when out is set: the levels below
-// are only checked, not kept.
-func checkLevel(b []byte, depth int, out *[]TLV) error {
+// are only checked, not kept. der refuses lengths not in DER form.
+func checkLevel(b []byte, depth int, out *[]TLV, der bool) error {
 	if depth >= MaxDepth {
 		return fmt.Errorf("nesting deeper than %d: %w", MaxDepth, ErrMalformed)
 	}
 	for off := 0; off < len(b); {
-		t, rest, err := next(b[off:])
+		t, rest, err := next(b[off:], der)
 		if err != nil {
 			return fmt.Errorf("offset %d: %w", off, err)
 		}
 		if t.IsConstructed() {
-			if err := checkLevel(t.Value, depth+1, nil); err != nil {
+			if err := checkLevel(t.Value, depth+1, nil, der); err != nil {
 				return fmt.Errorf("in %X at offset %d: %w", t.Tag, off, err)
 			}
 		}
@@ -54,13 +98,14 @@ func checkLevel(b []byte, depth int, out *[]TLV) error {
 	return nil
 }
 
-// next decodes one object header and slices its value out of b.
-func next(b []byte) (TLV, []byte, error) {
+// next decodes one object header and slices its value out of b; der
+// refuses a length not in DER form.
+func next(b []byte, der bool) (TLV, []byte, error) {
 	tag, n, err := readTag(b)
 	if err != nil {
 		return TLV{}, nil, err
 	}
-	l, m, err := readLength(b[n:])
+	l, m, err := readLength(b[n:], der)
 	if err != nil {
 		return TLV{}, nil, fmt.Errorf("tag %X: %w", tag, err)
 	}
@@ -99,8 +144,10 @@ func readTag(b []byte) (uint32, int, error) {
 }
 
 // readLength decodes a definite length (X.690 §8.1.3); the indefinite form
-// (0x80) is not allowed in the DER that SGP.22 mandates.
-func readLength(b []byte) (int, int, error) {
+// (0x80) is not allowed in the DER that SGP.22 mandates. With der, the
+// length must take the fewest octets (X.690 §10.1): the short form below
+// 128, else no leading zero octet.
+func readLength(b []byte, der bool) (int, int, error) {
 	if len(b) == 0 {
 		return 0, 0, fmt.Errorf("missing length: %w", ErrMalformed)
 	}
@@ -120,6 +167,9 @@ func readLength(b []byte) (int, int, error) {
 	n := 0
 	for _, c := range b[1 : 1+k] {
 		n = n<<8 | int(c)
+	}
+	if der && lengthSize(n) != 1+k {
+		return 0, 0, fmt.Errorf("length %X not DER (X.690 §10.1: %d takes %d octets): %w", b[:1+k], n, lengthSize(n), ErrMalformed)
 	}
 	return n, 1 + k, nil
 }

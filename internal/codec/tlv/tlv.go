@@ -2,8 +2,12 @@
 // §8.1 define it, restricted to what GSMA SGP.22 uses: tags of one to three
 // bytes and definite lengths of at most three length bytes (0x83).
 //
-// Decoding keeps sub-slices of the input instead of copying, and bounds both
-// the nesting depth and every length by the buffer it comes from.
+// Decoding is strict: lengths in DER form (X.690 §10.1), as SGP.22's
+// structures must be, for the card, the SM-DP+ and the profile package.
+// A host-side reader of real cards' answers and field logs, where BER
+// lengths may occur, passes them through Canonical first. Decoding keeps
+// sub-slices of the input instead of copying, and bounds both the nesting
+// depth and every length by the buffer it comes from.
 package tlv
 
 import (

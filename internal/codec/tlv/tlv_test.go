@@ -24,9 +24,10 @@ func TestParseVectors(t *testing.T) {
 		{"context A0 empty", "A0 00", 0xA0, true, ""},
 		{"E3 with ICCID", "E3 0C 5A0A 98001032547698103214", 0xE3, true, "5A0A98001032547698103214"},
 		{"three-byte tag", "BF8101 02 8000", 0xBF8101, true, "8000"},
-		{"length 81", "80 81 02 0102", 0x80, false, "0102"},
-		{"length 82", "80 82 0001 07", 0x80, false, "07"},
-		{"length 83", "80 83 000001 07", 0x80, false, "07"},
+		{"length 7F short", "80 7F" + strings.Repeat("07", 0x7F), 0x80, false, strings.Repeat("07", 0x7F)},
+		{"length 81", "80 81 80" + strings.Repeat("07", 0x80), 0x80, false, strings.Repeat("07", 0x80)},
+		{"length 82", "80 82 0100" + strings.Repeat("07", 0x100), 0x80, false, strings.Repeat("07", 0x100)},
+		{"length 83", "80 83 010000" + strings.Repeat("07", 0x10000), 0x80, false, strings.Repeat("07", 0x10000)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,12 +59,66 @@ func TestParseErrors(t *testing.T) {
 		{"value beyond buffer", "5A 05 0102"},
 		{"bad child", "A0 02 5A 05"},
 		{"trailing garbage", "5A 01 00 BF"},
+		// Lengths not in DER form (X.690 §10.1), the sw6 report's
+		// requests among them.
+		{"GetEID outer length 81 03", "BF3E 81 03 5C015A"},
+		{"GetEID outer length 82 00 03", "BF3E 82 0003 5C015A"},
+		{"GetEID inner length 81 01", "BF3E 04 5C 81 01 5A"},
+		{"GetEUICCInfo2 length 81 00", "BF22 81 00"},
+		{"SetNickname outer length 81 1A", "BF29 81 1A 5A0A98680000000000000091 900C 6D79206E69636B6E616D6521"},
+		{"AuthenticateServerResponse 83 00 05 7F", "BF38 83 00057F" + strings.Repeat("00", 0x57F)},
+		{"length 81 7F", "80 81 7F" + strings.Repeat("00", 0x7F)},
+		{"length 82 00 80", "80 82 0080" + strings.Repeat("00", 0x80)},
+		{"length 82 00 FF", "80 82 00FF" + strings.Repeat("00", 0xFF)},
+		{"length 83 00 01 00", "80 83 000100" + strings.Repeat("00", 0x100)},
+		{"length 83 00 FF FF", "80 83 00FFFF" + strings.Repeat("00", 0xFFFF)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(hexdump.Bytes(t, tc.hex))
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("Parse(%s) error = %v, want ErrMalformed", tc.hex, err)
+			}
+		})
+	}
+}
+
+// ParseOne and Children hold lengths to DER as Parse does.
+func TestNonDERLengthEverywhere(t *testing.T) {
+	if _, _, err := ParseOne(hexdump.Bytes(t, "5A 81 01 00 9000")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ParseOne of 5A 81 01: %v", err)
+	}
+	if _, _, err := ParseOne(hexdump.Bytes(t, "A0 04 5A 81 01 00")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ParseOne of a child 5A 81 01: %v", err)
+	}
+	if _, err := (TLV{Tag: 0xA0, Value: hexdump.Bytes(t, "5A 82 0001 00")}).Children(); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Children of 5A 82 00 01: %v", err)
+	}
+}
+
+// Canonical rewrites BER lengths as DER's for the host-side readers, and
+// leaves DER and what is not BER-TLV as it is.
+func TestCanonical(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"DER already", "BF3E 03 5C015A", "BF3E035C015A"},
+		{"outer 81 03", "BF3E 81 03 5C015A", "BF3E035C015A"},
+		{"outer 82 00 03", "BF3E 82 0003 5C015A", "BF3E035C015A"},
+		{"inner 81 01, outer shrinks", "BF3E 04 5C 81 01 5A", "BF3E035C015A"},
+		{"empty 81 00", "BF22 81 00", "BF2200"},
+		{"two objects", "5A 81 01 01 5A 82 0001 02", "5A01015A0102"},
+		{"83 00 00 80 stays long", "80 83 000080" + strings.Repeat("00", 0x80), "80 81 80" + strings.Repeat("00", 0x80)},
+		{"not BER-TLV", "BF3E 05 5C", "BF3E055C"},
+		{"indefinite", "A0 80 0000", "A0800000"},
+		{"empty", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := hexdump.Bytes(t, tc.in)
+			got := Canonical(in)
+			if want := hexdump.Bytes(t, tc.want); !bytes.Equal(got, want) {
+				t.Errorf("Canonical(%s) = %X, want %X", tc.in, got, want)
+			}
+			if bytes.Equal(got, in) && len(in) > 0 && &got[0] != &in[0] {
+				t.Errorf("Canonical(%s) copied an unchanged input", tc.in)
 			}
 		})
 	}
@@ -163,6 +218,29 @@ func FuzzParse(f *testing.F) {
 			if list[i].Tag != again[i].Tag || !bytes.Equal(list[i].Value, again[i].Value) {
 				t.Fatalf("object %d changed: %X %X → %X %X", i, list[i].Tag, list[i].Value, again[i].Tag, again[i].Value)
 			}
+		}
+	})
+}
+
+// FuzzCanonical checks that whatever Canonical changes parses strictly
+// to the same tags, and that it changes nothing Parse accepts.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"BF3E035C015A", "BF3E81035C015A", "BF3E045C81015A", "A0 80 0000", "80830000800000", "A0 81 03 5A 81 00"} {
+		f.Add(hexdump.Bytes(f, s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := Canonical(b)
+		if _, err := Parse(b); err == nil {
+			if !bytes.Equal(got, b) {
+				t.Fatalf("DER input %X rewritten as %X", b, got)
+			}
+			return
+		}
+		if bytes.Equal(got, b) {
+			return // not BER-TLV: left for the strict decoder to refuse
+		}
+		if _, err := Parse(got); err != nil {
+			t.Fatalf("Canonical(%X) = %X, which Parse refuses: %v", b, got, err)
 		}
 	})
 }

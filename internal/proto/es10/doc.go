@@ -5,7 +5,9 @@
 // StoreMetadataRequest, the bound profile package's framing, notifications)
 // and the ISD-R's AID. Each structure has one encoder and one strict decoder
 // that the card, the SM-DP+, the card's IPA and every host-side reader
-// (the LPA spec, the capture decoder, the rig's profile list) share.
+// (the LPA spec, the capture decoder, the rig's profile list) share; a
+// reader of real cards' answers passes them through tlv.Canonical first,
+// since the decoders refuse BER lengths DER forbids.
 //
 // The module uses AUTOMATIC TAGS, so within a SEQUENCE whose components
 // carry no tag of their own the n-th component is context tag [n]

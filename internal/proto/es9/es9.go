@@ -33,6 +33,9 @@ const (
 	AdminProtocolHeader = "X-Admin-Protocol"
 	AdminProtocol       = "gsma/rsp/v2.2.0"
 	ContentType         = "application/json;charset=UTF-8"
+	// UserAgentLPAe is the User-Agent of an LPA in the eUICC, as the
+	// emulated card is (an LPA in the device sends gsma-rsp-lpad).
+	UserAgentLPAe = "gsma-rsp-lpae"
 	// Port is the SM-DP+ port when an address names none.
 	Port = 443
 	// MaxBody bounds a request or response body.
