@@ -14,7 +14,6 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/cardwire"
 	"github.com/esimhil/esimhil/harness/simtrace"
-	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 )
 
@@ -76,10 +75,10 @@ func TestSIMTraceFixture(t *testing.T) {
 }
 
 // writeSIMTraceFixture runs the preinstalled switch (generic modem, seed
-// 1, an LPA reading the EID) and writes its lane as a SIMtrace2 on a T=0
-// link sends it: case 4 answers split into 61xx and GET RESPONSE, from
-// one sniffer socket to 127.0.0.1:4729, stamped as if recorded from
-// 2026-11-30 10:00 UTC.
+// 1, an LPA reading the EID) and writes its lane as a SIMtrace2 sends it
+// (the emulated contacts are T=0 already: case 4 answers come through
+// 61xx and GET RESPONSE), from one sniffer socket to 127.0.0.1:4729,
+// stamped as if recorded from 2026-11-30 10:00 UTC.
 func writeSIMTraceFixture(t *testing.T) {
 	r := laneRun(t, "generic")
 	src := filepath.Join(r.Dir(), TrafficFile)
@@ -96,12 +95,10 @@ func writeSIMTraceFixture(t *testing.T) {
 	n := 0
 	for _, d := range dgs {
 		ts := recorded.Add(d.Time.Sub(clock.Epoch))
-		for _, dg := range t0Datagrams(t, d.Payload) {
-			if err := sess.WriteDatagram(ts, fixtureSniffer, dst, dg); err != nil {
-				t.Fatal(err)
-			}
-			n++
+		if err := sess.WriteDatagram(ts, fixtureSniffer, dst, d.Payload); err != nil {
+			t.Fatal(err)
 		}
+		n++
 	}
 	if err := sess.Close(); err != nil {
 		t.Fatal(err)
@@ -116,35 +113,4 @@ func writeSIMTraceFixture(t *testing.T) {
 	if err := os.WriteFile(simtraceFixture+".yaml", append([]byte(head), b...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// t0Datagrams splits one GSMTAP SIM datagram of the emulated contacts into
-// what crosses a T=0 link: a command that sent data gets its answer's
-// data through GET RESPONSE (61xx, ISO/IEC 7816-3 §10.3.5), at most 256
-// bytes each.
-func t0Datagrams(t *testing.T, dg []byte) [][]byte {
-	hdr := dg[:gsmtap.HeaderLen]
-	if dg[12] != gsmtap.SubAPDU {
-		return [][]byte{dg}
-	}
-	a, err := gsmtap.ParseAPDU(dg[gsmtap.HeaderLen:])
-	if err != nil {
-		t.Fatalf("emulated lane: %v", err)
-	}
-	if len(a.Data) == 0 || len(a.Response) == 0 {
-		return [][]byte{dg}
-	}
-	cla := apdu.WithChannel(0x00, a.Channel())
-	first, rest := a, a.Response
-	first.Response, first.SW = nil, 0x6100|uint16(byte(min(len(rest), 256)))
-	out := [][]byte{append(append([]byte(nil), hdr...), first.Bytes()...)}
-	for len(rest) > 0 {
-		n := min(len(rest), 256)
-		gr := gsmtap.APDU{CLA: cla, INS: 0xC0, P3: byte(n), Response: rest[:n], SW: a.SW}
-		if rest = rest[n:]; len(rest) > 0 {
-			gr.SW = 0x6100 | uint16(byte(min(len(rest), 256)))
-		}
-		out = append(out, append(append([]byte(nil), hdr...), gr.Bytes()...))
-	}
-	return out
 }
