@@ -167,6 +167,15 @@ func fmtSim(d time.Duration) string {
 	return fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, s)
 }
 
+// reached is how far the rows go in simulated time ("" without rows):
+// what a page can say of a run whose simulated time was not recorded.
+func (t *Timeline) reached() string {
+	if len(t.Items) == 0 {
+		return ""
+	}
+	return fmtSim(t.Items[len(t.Items)-1].T.Sub(t.Start))
+}
+
 // WriteHTML writes the timeline's first page (the whole timeline when it
 // fits on one; see DefaultPageRows).
 func (t *Timeline) WriteHTML(w io.Writer) error {
@@ -214,9 +223,10 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Artifacts []string
 		Notes     []string
 		Start     string
+		Reached   string
 		CSS       template.CSS
 	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
-		t.Start.UTC().Format(time.RFC3339Nano), template.CSS(pageCSS)}
+		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), template.CSS(pageCSS)}
 	if err := pageHead.Execute(w, head); err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,7 +29,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -220,8 +218,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if runSeed == 0 {
 			runSeed = s.Seed
 		}
-		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: runSeed, Dir: filepath.Join(*out, s.Name),
-			Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
+		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
+			Unfinished: true, Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
@@ -229,7 +227,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			},
 			Stage: func(what string) { fmt.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
-		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
+		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
@@ -474,7 +472,13 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 	}
 	note := ""
 	if entry != nil {
-		run.Kind, run.Verdict, run.Seed, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Seed, entry.Simulated, entry.Wall
+		// What the directory holds now: the record may predate its end.
+		report.Reconcile(entry)
+		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
+		run.TimesUnknown = entry.Unfinished
+		if entry.Seed != nil {
+			run.Seed = *entry.Seed
+		}
 		switch entry.Verdict {
 		case "fail":
 			run.Mismatches = strings.Split(entry.Message, "\n")
@@ -483,31 +487,11 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		}
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
+		run.TimesUnknown = true
 	}
-	if run.Seed == 0 {
-		run.Seed = startedSeed(filepath.Join(dir, harness.EventsFile))
+	if entry == nil || entry.Seed == nil {
+		ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
+		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
 	return run, note
-}
-
-// startedSeed reads the seed of an events.jsonl's run_started event (0 if
-// there is none).
-func startedSeed(path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for i := 0; sc.Scan() && i < 100; i++ {
-		var e struct {
-			Event string `json:"event"`
-			Seed  int64  `json:"seed"`
-		}
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == string(eventlog.KindRunStarted) {
-			return e.Seed
-		}
-	}
-	return 0
 }
