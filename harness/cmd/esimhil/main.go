@@ -332,9 +332,16 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		// The page a killed run left pending is written now.
+		// The page a killed run left pending is written now; any other
+		// INCOMPLETE says more than that, and stays. So does a pending
+		// one over an event log cut mid-line, which is not whole.
 		if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil && strings.HasPrefix(string(b), timeline.PagePending) {
-			os.Remove(filepath.Join(dir, harness.IncompleteFile))
+			if ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile)); err == nil && ends.Cut {
+				fmt.Fprintf(stderr, "esimhil timeline: %s: %s kept: events.jsonl ends in the middle of a line\n", dir, harness.IncompleteFile)
+			} else if err := os.Remove(filepath.Join(dir, harness.IncompleteFile)); err != nil {
+				fmt.Fprintf(stderr, "esimhil timeline: %v\n", err)
+				code = 1
+			}
 		}
 		if n := timeline.Pages(dir); n > 1 {
 			fmt.Fprintf(stdout, "%s (and %d more pages beside it)\n", path, n-1)
