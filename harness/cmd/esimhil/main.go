@@ -158,6 +158,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return 2
 	}
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
+	// The plain line comes every period during a long scenario too, not
+	// only as scenarios end (a CI log then shows the run is alive).
+	stopBeat := meter.Heartbeat()
+	defer stopBeat()
 	var results []report.Entry
 	// The results are written however the run ends, an interrupted one
 	// too, and before each scenario with that one as not finished: a
@@ -223,9 +227,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
-				fmt.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
+				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
-			Stage: func(what string) { fmt.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
@@ -264,6 +268,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		meter.Done(res.OK())
 		results = append(results, e)
 	}
+	stopBeat()
 	meter.Finish()
 	if ctx.Err() != nil {
 		return interruptedCode(ctx) // it came during the last scenario's closing
