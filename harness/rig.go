@@ -648,18 +648,41 @@ func (r *Rig) Close() error {
 	for _, id := range slices.Sorted(maps.Keys(r.SMDP)) {
 		errs = append(errs, r.SMDP[id].Close())
 	}
+	// unwritten names each artifact a write failed on (a full disk):
+	// the run did not leave whole evidence, whatever the simulation did.
+	var unwritten []string
+	failed := func(artifact string, err error) error {
+		if err != nil {
+			unwritten = append(unwritten, artifact+": "+err.Error())
+		}
+		return err
+	}
 	if r.Capture != nil {
-		errs = append(errs, r.checkEvidence(r.Capture.Close()))
+		cerr := r.Capture.Close()
+		if r.dir != "" {
+			failed("traffic.pcapng", cerr)
+		}
+		errs = append(errs, r.checkEvidence(cerr))
 		// An in-memory capture is decoded now, and freed (a file stays).
 		errs = append(errs, r.Capture.Release())
 	}
 	if r.atLog != nil {
-		errs = append(errs, r.atBuf.Close())
-		errs = append(errs, r.atLog.Close())
+		errs = append(errs, failed("at.log", errors.Join(r.atBuf.Close(), r.atLog.Close())))
 	}
 	if r.atMarks != nil {
-		errs = append(errs, r.atMarkBuf.Close())
-		errs = append(errs, r.atMarks.Close())
+		errs = append(errs, failed(ATMarksFile, errors.Join(r.atMarkBuf.Close(), r.atMarks.Close())))
+	}
+	if r.dir != "" && failed(EventsFile, r.Log.StreamErr()) != nil {
+		unwritten[len(unwritten)-1] += " (it ends where that write failed, maybe mid-line, without run_incomplete)"
+	}
+	if len(unwritten) > 0 {
+		// Said in INCOMPLETE, which then is no "page pending" that
+		// esimhil timeline may remove.
+		why := "artifacts not written whole (the run is an error): " + strings.Join(unwritten, "; ")
+		if r.incomplete != "" {
+			why = r.incomplete + "; " + why
+		}
+		r.incomplete = why
 	}
 	errs = append(errs, r.closeEvents())
 	if u := r.Log.Unregistered(); len(u) > 0 {

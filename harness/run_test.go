@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -521,5 +522,41 @@ func TestRigInMemoryRefusesATTY(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "in-memory link has no tty") {
 			t.Errorf("%+v: %v", o, err)
 		}
+	}
+}
+
+// fullDisk fails every write as a full disk does.
+type fullDisk struct{}
+
+func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// A write that failed on an artifact leaves INCOMPLETE naming it, not the
+// "page pending" of a whole run that esimhil timeline would remove, and
+// fails the run.
+func TestWriteFailureIsRecorded(t *testing.T) {
+	s := loadFixture(t, "roam-fr-preinstalled.yaml")
+	dir := t.TempDir()
+	r, err := NewRig(s, Options{Dir: dir, Capture: capture.Tap, pageAfter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(Horizon(s)); err != nil {
+		t.Fatal(err)
+	}
+	r.Log.Stream(fullDisk{}) // the event log's next write fails
+	if err := r.Close(); err == nil || !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Close: %v, want the write's error", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if strings.HasPrefix(text, timeline.PagePending) || !strings.Contains(text, "artifacts not written whole") ||
+		!strings.Contains(text, EventsFile+": ") || !strings.Contains(text, "no space left on device") {
+		t.Errorf("INCOMPLETE after a failed write: %q", text)
+	}
+	if r.Incomplete() == "" {
+		t.Error("the rig says the run is complete")
 	}
 }

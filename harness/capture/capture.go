@@ -2,8 +2,10 @@
 // with the platform, its HTTPS ES9+ calls to the SM-DP+ servers) to a pcapng
 // file that Wireshark opens, and decodes such files back into HTTP exchanges,
 // typed platform messages and ES9+ messages (DESIGN.md §6). TLS secrets
-// (Config.KeyLog) go into the file as a Decryption Secrets Block, so both
-// Wireshark and this package decrypt the TLS 1.2 streams.
+// (Config.KeyLog) go into the file as Decryption Secrets Blocks, written
+// as they are logged (ahead of the records they decrypt), so both
+// Wireshark and this package decrypt the TLS 1.2 streams, of a file cut
+// short too.
 //
 // Two ways to record: live, with a pure-Go AF_PACKET socket on an interface
 // (needs CAP_NET_RAW), or a software tap that wraps the server's listener and
@@ -71,8 +73,9 @@ type Config struct {
 	// they are read from the ring later.
 	Events func() int
 	// KeyLog keeps TLS session secrets: Session.KeyLog is then a writer for
-	// tls.Config.KeyLogWriter, and Close stores what it got in the pcapng as
-	// a Decryption Secrets Block ahead of the packets and beside it in
+	// tls.Config.KeyLogWriter, and each secret goes into the pcapng as a
+	// Decryption Secrets Block as it comes (a session that holds its
+	// packets: one block ahead of them at Close) and beside it in
 	// KeysPath, so Wireshark and this package's decoder read the HTTPS.
 	KeyLog bool
 	// KeysPath is the NSS key-log file; default Path without ".pcapng"
@@ -206,6 +209,9 @@ func Start(cfg Config) (*Session, error) {
 		// 64 KiB at a time instead of pcapgo's 4 KiB: a run's capture is
 		// hundreds of KiB, written one small frame after another.
 		s.bw = bufio.NewWriterSize(s.file, 64<<10)
+		if s.keys != nil {
+			s.keys.inline = s.writeDSB
+		}
 	}
 	if lv != nil {
 		s.mode, s.live = Live, lv

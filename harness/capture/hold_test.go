@@ -85,8 +85,10 @@ func memoryBytes(t *testing.T, s *Session) []byte {
 }
 
 // TestHeldAndInMemorySameFile: a session that holds its packets until
-// Close (NoKeysFile) writes the file a streaming one does, and an
-// in-memory one (InMemory) holds those bytes, with secrets or without and
+// Close (NoKeysFile) writes a file with the evidence and secrets a
+// streaming one does (which puts its secrets among the packets as they
+// come, the held one all ahead of them), and an in-memory one (InMemory)
+// holds the held file's bytes, with secrets or without and
 // past holdLimit — where the in-memory one goes on in a temporary file,
 // which Release removes; it creates no file otherwise. Its evidence reads
 // as the file's.
@@ -106,12 +108,22 @@ func TestHeldAndInMemorySameFile(t *testing.T) {
 			old := holdLimit
 			holdLimit = tc.limit
 			t.Cleanup(func() { holdLimit = old })
-			want := holdRun(t, Config{}, tc.secrets)
-			if len(want) < 64<<10 {
-				t.Errorf("%d bytes: too few to cross a write buffer", len(want))
+			streamed := holdRun(t, Config{}, tc.secrets)
+			if len(streamed) < 64<<10 {
+				t.Errorf("%d bytes: too few to cross a write buffer", len(streamed))
 			}
-			if got := holdRun(t, Config{NoKeysFile: true}, tc.secrets); !bytes.Equal(got, want) {
-				t.Errorf("held: %d bytes, streamed: %d bytes, not the same", len(got), len(want))
+			want := holdRun(t, Config{NoKeysFile: true}, tc.secrets)
+			if !tc.secrets && !bytes.Equal(streamed, want) {
+				t.Errorf("held: %d bytes, streamed: %d bytes, not the same", len(want), len(streamed))
+			}
+			ws, werr := readSecrets(bytes.NewReader(want))
+			ss, serr := readSecrets(bytes.NewReader(streamed))
+			if werr != nil || serr != nil || !bytes.Equal(ws, ss) || tc.secrets != (len(ws) > 0) {
+				t.Errorf("secrets held %d bytes (%v), streamed %d bytes (%v)", len(ws), werr, len(ss), serr)
+			}
+			streamedPath := filepath.Join(t.TempDir(), "streamed.pcapng")
+			if err := os.WriteFile(streamedPath, streamed, 0o644); err != nil {
+				t.Fatal(err)
 			}
 
 			tmp := t.TempDir()
@@ -141,6 +153,10 @@ func TestHeldAndInMemorySameFile(t *testing.T) {
 			if !reflect.DeepEqual(ex, wantEx) || !reflect.DeepEqual(dg, wantDg) || len(wantDg) == 0 {
 				t.Errorf("in-memory evidence: %d exchanges, %d datagrams; the file's: %d, %d", len(ex), len(dg), len(wantEx), len(wantDg))
 			}
+			sex, sdg, err := ReadEvidence(streamedPath, 4729, 0)
+			if err != nil || !reflect.DeepEqual(sex, wantEx) || !reflect.DeepEqual(sdg, wantDg) {
+				t.Errorf("streamed evidence: %d exchanges, %d datagrams (%v); the held file's: %d, %d", len(sex), len(sdg), err, len(wantEx), len(wantDg))
+			}
 			if err := sess.Release(); err != nil {
 				t.Fatal(err)
 			}
@@ -165,6 +181,41 @@ func TestInMemoryBadConfig(t *testing.T) {
 		if s, err := Start(cfg); err == nil {
 			s.Close()
 			t.Errorf("Start(%+v): no error", cfg)
+		}
+	}
+}
+
+// TestSecretsInlineBeforeClose: a file session puts each secret in the
+// file as it is logged, so a capture cut before Close (a kill) holds the
+// secrets of what it holds; Close adds no second copy.
+func TestSecretsInlineBeforeClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.pcapng")
+	s, err := Start(Config{Path: path, Mode: Tap, KeyLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "CLIENT_RANDOM 00 11\n"
+	if _, err := io.WriteString(s.KeyLog(), line); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	err = s.bw.Flush() // as the buffer reaches the disk during a long run
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, when := range []string{"before Close", "after Close"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readSecrets(bytes.NewReader(b)); err != nil || string(got) != line {
+			t.Errorf("%s: secrets %q (%v), want %q once", when, got, err, line)
+		}
+		if when == "before Close" {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

@@ -21,6 +21,10 @@ type keyLog struct {
 	buf    []byte
 	closed bool
 	err    error
+	// inline, when set, puts each secret in the capture at once as its
+	// own Decryption Secrets Block (Session.writeDSB): a capture cut by a
+	// kill then decrypts on its own up to where it stops.
+	inline func([]byte) error
 }
 
 func (k *keyLog) Write(p []byte) (int, error) {
@@ -42,8 +46,31 @@ func (k *keyLog) Write(p []byte) (int, error) {
 			return 0, k.err
 		}
 	}
+	if k.inline != nil {
+		if err := k.inline(p); err != nil {
+			k.err = err
+			return 0, k.err
+		}
+	}
 	k.buf = append(k.buf, p...)
 	return len(p), nil
+}
+
+// writeDSB writes secrets as a Decryption Secrets Block among the packets,
+// ahead of every packet written after it: the handshake logs its secrets
+// before any record they decrypt is sent, so the block precedes those
+// records in the file (pcapng allows any number of DSBs, each applying to
+// the packets after it).
+func (s *Session) writeDSB(secrets []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	if _, err := s.bw.Write(dsbBlock(dsbTypeTLS, secrets)); err != nil {
+		return fmt.Errorf("capture: write secrets block: %w", err)
+	}
+	return nil
 }
 
 // KeyLog returns the writer to set as tls.Config.KeyLogWriter on every TLS
@@ -62,14 +89,17 @@ func KeysPathFor(pcapng string) string {
 }
 
 // writeSecrets runs at Close, after the last packet: it closes the key
-// log file and moves the packet blocks behind a Decryption Secrets Block, since
-// readers (Wireshark) need the secrets before the packets they decrypt.
-// The packets are re-read into memory; captures of the rig are small.
+// log file and, unless the secrets went into the file as they came
+// (keyLog.inline), moves the packet blocks behind a Decryption Secrets
+// Block, since readers (Wireshark) need the secrets before the packets
+// they decrypt. The packets are re-read into memory; captures of the rig
+// are small.
 func (s *Session) writeSecrets() error {
 	s.keys.mu.Lock()
 	secrets := append([]byte(nil), s.keys.buf...)
 	s.keys.closed = true
 	kerr := s.keys.err
+	inline := s.keys.inline != nil
 	s.keys.mu.Unlock()
 	if s.keys.file != nil {
 		if err := s.keys.file.Close(); err != nil && kerr == nil {
@@ -79,7 +109,7 @@ func (s *Session) writeSecrets() error {
 	if kerr != nil {
 		return kerr
 	}
-	if len(secrets) == 0 {
+	if len(secrets) == 0 || inline {
 		return nil
 	}
 	block := dsbBlock(dsbTypeTLS, secrets)

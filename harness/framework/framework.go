@@ -124,7 +124,7 @@ func NewRig(s *scenario.Scenario, opts ...func(*harness.Options)) *harness.Rig {
 // (report.SpecFile): what the suite's report says of it, there even when
 // the suite is killed before it writes its report. why is its failure.
 func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string) {
-	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: r.Seed, Simulated: r.Now(),
+	e := report.Entry{Kind: "spec", Name: rep.FullText(), Verdict: "pass", Seed: new(r.Seed), Simulated: r.Now(),
 		Wall: time.Since(rep.StartTime), Dir: r.Dir(), Timeline: page, Message: why}
 	if why != "" {
 		e.Verdict = "fail"

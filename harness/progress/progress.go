@@ -195,6 +195,25 @@ func (m *Meter) Printf(format string, args ...any) {
 	}
 }
 
+// Fprintf prints a line of other output to w — another stream on the
+// same terminal, such as standard error — without running it into the
+// live line: the live line is cleared first and drawn again after.
+func (m *Meter) Fprintf(w io.Writer, format string, args ...any) {
+	if m == nil {
+		fmt.Fprintf(w, format, args...)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.drawn {
+		fmt.Fprint(m.w, "\r\033[K")
+	}
+	fmt.Fprintf(w, format, args...)
+	if m.drawn {
+		m.drawLocked(m.now())
+	}
+}
+
 // Finish writes the last line and ends the live line.
 func (m *Meter) Finish() {
 	if m == nil {

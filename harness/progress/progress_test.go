@@ -164,3 +164,24 @@ func TestHeartbeatWritesWhileNothingHappens(t *testing.T) {
 	}
 	stop() // a second stop is harmless
 }
+
+// A line to another stream of the same terminal (standard error) clears
+// the live line first and draws it again after, instead of running into
+// it.
+func TestOtherStreamClearsTheLiveLine(t *testing.T) {
+	var tty strings.Builder // both streams, as a terminal shows them
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+	m := New(&tty, "run", 2, Live(true), Clock(clk.now), Unit("scenarios"))
+	m.Done(true)
+	m.Fprintf(&tty, "...   long: %s simulated\n", "52h0m0s")
+	m.Finish()
+	if s := tty.String(); !strings.Contains(s, "\r\033[K...   long: 52h0m0s simulated\n\r\033[Krun 1/2") {
+		t.Errorf("the other stream's line is not on its own: %q", s)
+	}
+	var plain, other strings.Builder
+	p := New(&plain, "run", 2, Live(false))
+	p.Fprintf(&other, "x\n")
+	if plain.Len() != 0 || other.String() != "x\n" {
+		t.Errorf("without a live line: %q / %q", plain.String(), other.String())
+	}
+}

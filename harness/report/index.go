@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/harness/timeline"
 )
 
 // IndexFile is the index page's name in the output directory.
@@ -49,8 +51,7 @@ a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-l
 `))
 
 type indexRow struct {
-	Verdict, Name, Link, Message, DirLink, Simulated, Wall string
-	Seed                                                   int64
+	Verdict, Name, Link, Message, DirLink, Simulated, Wall, Seed string
 }
 
 type section struct {
@@ -82,9 +83,23 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			fail++
 		}
-		r := indexRow{Verdict: e.Verdict, Name: e.Name, Seed: e.Seed, Message: firstLines(e.Message, indexLines),
+		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(e.Message, indexLines),
 			Wall: e.Wall.Round(time.Millisecond).String()}
-		if e.Simulated > 0 {
+		// What nobody recorded is said so, never shown as a zero.
+		switch {
+		case e.Seed != nil:
+			r.Seed = strconv.FormatInt(*e.Seed, 10)
+		case e.Kind == "scenario" && e.Dir == "":
+			r.Seed, r.Wall = "none (did not run)", "" // it never loaded
+		default:
+			r.Seed = "not recorded"
+		}
+		switch {
+		case e.Unfinished && e.Simulated > 0:
+			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
+		case e.Unfinished:
+			r.Simulated, r.Wall = "not recorded", "not recorded"
+		case e.Simulated > 0:
 			r.Simulated = e.Simulated.String()
 		}
 		r.Link = rel(dir, e.Timeline)
@@ -201,16 +216,25 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 	s := junitSuite{Name: suite}
 	for _, e := range entries {
 		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict, Time: junitSeconds(e.Wall.Seconds())}
-		if e.Seed != 0 || e.Dir != "" {
+		if e.Seed != nil {
 			// (a scenario that did not load never ran: it has no seed)
-			c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(e.Seed, 10)}}
+			c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(*e.Seed, 10)}}
 		}
-		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, e.Timeline}} {
+		page := e.Timeline
+		if page == "" && e.Unfinished && e.Dir != "" {
+			// Where its page goes: `esimhil timeline DIR` writes it
+			// there for a run the process did not finish.
+			page = filepath.Join(e.Dir, timeline.FileName)
+		}
+		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, page}} {
 			if p.Value != "" {
 				c.Properties.Properties = append(c.Properties.Properties, p)
 			}
 		}
-		if e.Simulated > 0 {
+		switch {
+		case e.Unfinished && e.Dir != "":
+			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
+		case e.Simulated > 0:
 			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, e.Simulated.String()})
 		}
 		switch e.Verdict {

@@ -27,10 +27,18 @@ type Entry struct {
 	Kind    string `json:"kind"` // "spec" or "scenario"
 	Name    string `json:"name"`
 	Verdict string `json:"verdict"` // pass, fail, error, skipped
-	Seed    int64  `json:"seed"`
-	// Simulated is the simulated time the run covered (0 when unknown).
+	// Seed is nil (absent from the JSON) when none was recorded: a
+	// scenario that did not load never ran. 0 is a seed like any other.
+	Seed *int64 `json:"seed,omitempty"`
+	// Simulated is the simulated time the run covered; Wall how long it
+	// took. When Unfinished they were never recorded: Simulated is then
+	// at most how far the run's events.jsonl reached (Reconcile), and
+	// Wall is 0.
 	Simulated time.Duration `json:"simulated_ns"`
 	Wall      time.Duration `json:"wall_ns"`
+	// Unfinished says the process ended during the run (killed, crashed):
+	// the entry is what was known before it started.
+	Unfinished bool `json:"unfinished,omitempty"`
 	// Dir holds the run's artifacts; Timeline is its page. Both are as
 	// written (absolute or relative to the working directory).
 	Dir      string `json:"dir,omitempty"`
@@ -86,7 +94,7 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 			return nil, 0, err
 		}
 		unfinished++
-		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d,
+		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d, Unfinished: true,
 			Message: "did not finish: the suite stopped during this spec"}
 		if why, err := os.ReadFile(filepath.Join(d, incompleteFile)); err == nil {
 			e.Message += " (" + firstLine(string(why)) + ")"
@@ -176,7 +184,7 @@ func ReadGinkgo(path string) ([]Entry, error) {
 				continue
 			}
 			e := Entry{
-				Kind: "spec", Name: sp.FullText(), Seed: s.SuiteConfig.RandomSeed,
+				Kind: "spec", Name: sp.FullText(), Seed: new(s.SuiteConfig.RandomSeed),
 				Wall: sp.RunTime, Verdict: verdictOf(sp.State),
 			}
 			if sp.State.Is(types.SpecStateFailureStates) {
@@ -191,7 +199,7 @@ func ReadGinkgo(path string) ([]Entry, error) {
 					e.Timeline, _ = v.(string)
 				case EntrySeed:
 					if f, ok := v.(float64); ok {
-						e.Seed = int64(f)
+						e.Seed = new(int64(f))
 					}
 				case EntrySimulated:
 					if s, ok := v.(string); ok {
@@ -254,12 +262,90 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	case err != nil:
 		return nil, nil, err
 	}
-	for _, e := range append(specs, scen...) {
+	all := append(specs, scen...)
+	for i := range all {
+		e := &all[i]
+		notes = append(notes, Reconcile(e)...)
 		if e.Dir != "" && e.Timeline == "" && e.Verdict != "skipped" {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
 	}
-	return append(specs, scen...), notes, nil
+	return all, notes, nil
+}
+
+// DirState is what a run's directory holds now, which may be more than
+// its recorded entry knew: a page `esimhil timeline` wrote after a kill,
+// an event log that reached its end while the page was being written.
+type DirState struct {
+	Page string // the first page's path, "" when there is none
+	// Marker is INCOMPLETE's text ("" when there is none).
+	Marker string
+	Ends   timeline.LogEnds
+	// EndsErr says why the event log could not be read.
+	EndsErr error
+}
+
+// ReadDirState reads dir's page, INCOMPLETE and event log ends.
+func ReadDirState(dir string) DirState {
+	var st DirState
+	if _, err := os.Stat(filepath.Join(dir, timeline.FileName)); err == nil {
+		st.Page = filepath.Join(dir, timeline.FileName)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, incompleteFile)); err == nil {
+		st.Marker = strings.TrimSpace(string(b))
+		if st.Marker == "" {
+			st.Marker = "(empty)"
+		}
+	}
+	st.Ends, st.EndsErr = timeline.ReadLogEnds(filepath.Join(dir, eventsFile))
+	return st
+}
+
+// SimulationFinished reports whether the directory says its simulation
+// ran to its end: no INCOMPLETE, or one that says only that the page is
+// pending, and an event log that is whole (its last line not cut) and
+// does not end with run_incomplete.
+func (st DirState) SimulationFinished() bool {
+	return (st.Marker == "" || strings.HasPrefix(st.Marker, timeline.PagePending)) &&
+		st.EndsErr == nil && !st.Ends.Last.IsZero() && !st.Ends.Incomplete && !st.Ends.Cut
+}
+
+// eventsFile is harness.EventsFile.
+const eventsFile = "events.jsonl"
+
+// Reconcile brings a recorded entry up to what its directory holds now:
+// a page written since (linked), and for an entry recorded before its run
+// ended (Unfinished) the seed and how far the events reached. Where the
+// record and the directory disagree it says so, in the entry's message
+// and in the returned notes, rather than pick one silently.
+func Reconcile(e *Entry) (notes []string) {
+	if e.Dir == "" {
+		return nil
+	}
+	page := filepath.Join(e.Dir, timeline.FileName)
+	_, err := os.Stat(page)
+	switch {
+	case e.Timeline == "" && err == nil:
+		e.Timeline = page
+	case e.Timeline != "" && err != nil:
+		e.Timeline = "" // gone since: the index says it has none
+	}
+	if !e.Unfinished {
+		return nil
+	}
+	st := ReadDirState(e.Dir)
+	if e.Seed == nil && st.Ends.HasSeed {
+		e.Seed = new(st.Ends.Seed)
+	}
+	e.Simulated = st.Ends.Reached()
+	if st.SimulationFinished() {
+		e.Message = fmt.Sprintf("recorded as not finished (the process ended during this run), but its directory says the simulation finished: "+
+			"events.jsonl is whole to %s without run_incomplete and INCOMPLETE %s; the process ended while closing it or writing its page, "+
+			"so its expectations were never checked and it has no verdict: run it again for one",
+			timeline.FormatSim(e.Simulated), map[bool]string{true: "is gone", false: "says only page pending"}[st.Marker == ""])
+		notes = append(notes, fmt.Sprintf("%s %q: its recorded result and its directory disagree (see its row): the record says not finished, the directory says the simulation finished", e.Kind, e.Name))
+	}
+	return notes
 }
 
 // writeAtomic replaces path, making its directory if need be.

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,17 +49,33 @@ func ginkgoReport(t *testing.T, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	writePages(t, filepath.Join(dir, "specs", "roaming-switches"), filepath.Join(dir, "specs", "roaming-falls-back"))
+}
+
+// writePages puts a page in each run directory: the index links only
+// pages that exist.
+func writePages(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "timeline.html"), []byte("<!DOCTYPE html>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestGatherAndIndex(t *testing.T) {
 	out := t.TempDir()
 	ginkgoReport(t, out)
-	scen := []Entry{{Kind: "scenario", Name: "roam-fr-download", Verdict: "pass", Seed: 1, Simulated: 2 * time.Hour,
+	scen := []Entry{{Kind: "scenario", Name: "roam-fr-download", Verdict: "pass", Seed: new(int64(1)), Simulated: 2 * time.Hour,
 		Wall: 35 * time.Millisecond, Dir: filepath.Join(out, "scenarios", "roam-fr-download"),
 		Timeline: filepath.Join(out, "scenarios", "roam-fr-download", "timeline.html")}}
 	if err := WriteScenarios(filepath.Join(out, "scenarios", ScenariosFile), scen); err != nil {
 		t.Fatal(err)
 	}
+	writePages(t, scen[0].Dir)
 	entries, notes, err := Gather(out)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +86,7 @@ func TestGatherAndIndex(t *testing.T) {
 	if len(entries) != 3 {
 		t.Fatalf("%d entries, want 2 specs (the BeforeSuite is no spec) and 1 scenario: %+v", len(entries), entries)
 	}
-	if e := entries[0]; e.Name != "roaming switches" || e.Verdict != "pass" || e.Seed != 42 || e.Simulated != 2*time.Hour ||
+	if e := entries[0]; e.Name != "roaming switches" || e.Verdict != "pass" || e.Seed == nil || *e.Seed != 42 || e.Simulated != 2*time.Hour ||
 		!strings.HasSuffix(e.Timeline, "roaming-switches/timeline.html") {
 		t.Errorf("spec entry %+v", e)
 	}
@@ -138,11 +155,12 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	done := Entry{Kind: "spec", Name: "roaming switches", Verdict: "fail", Seed: 7, Simulated: time.Hour, Wall: time.Second,
+	done := Entry{Kind: "spec", Name: "roaming switches", Verdict: "fail", Seed: new(int64(7)), Simulated: time.Hour, Wall: time.Second,
 		Dir: filepath.Join(out, "specs", "roaming-switches"), Timeline: filepath.Join(out, "specs", "roaming-switches", "timeline.html"),
 		Message: "Expected sfr"}
 	b, _ := json.Marshal(done)
 	write("specs/roaming-switches/"+SpecFile, string(b))
+	write("specs/roaming-switches/timeline.html", "<!DOCTYPE html>")
 	write("specs/roaming-falls-back/events.jsonl", "{}\n")
 	write("specs/roaming-falls-back/INCOMPLETE", "the rig was not closed (killed?)\n")
 	write("specs/not-a-dir.txt", "x")
@@ -157,7 +175,7 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 		entries[0].Message != "did not finish: the suite stopped during this spec (the rig was not closed (killed?))" || entries[0].Timeline != "" {
 		t.Errorf("unfinished spec %+v", entries[0])
 	}
-	if entries[1] != done {
+	if !reflect.DeepEqual(entries[1], done) {
 		t.Errorf("finished spec %+v, want %+v", entries[1], done)
 	}
 	if len(notes) < 1 || !strings.Contains(notes[0], "the suite did not finish") || !strings.Contains(notes[0], "2 spec directories") ||
@@ -168,8 +186,8 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 
 func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	b, err := JUnit("esimhil scenarios", []Entry{
-		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: 7, Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second},
-		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: 8, Message: "attempts: got [], want [sfr]\nmore"},
+		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second},
+		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: new(int64(8)), Message: "attempts: got [], want [sfr]\nmore"},
 		{Kind: "scenario", Name: "c.yaml", Verdict: "error", Message: "c.yaml:3:3: network.cells: required field missing"},
 	})
 	if err != nil {
@@ -249,5 +267,107 @@ func TestIndexListsTheFailedExpectations(t *testing.T) {
 	}
 	if got := firstLines("1\n2\n3\n4\n5\n6\n7", 5); got != "1\n2\n3\n4\n5\n… and 2 more (on its page)" {
 		t.Errorf("firstLines = %q", got)
+	}
+}
+
+// An entry recorded before its run ended is described by what its
+// directory holds now: the page written since, the seed and reach of its
+// events, and a simulation that finished after all is said to disagree
+// with the record, not silently taken for either.
+func TestReconcileWithTheDirectory(t *testing.T) {
+	const (
+		started  = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","seed":0}` + "\n"
+		later    = `{"t":"2026-01-02T15:44:00Z","actor":"card","event":"check"}` + "\n"
+		stopped  = `{"t":"2026-01-02T15:44:00Z","actor":"harness","event":"run_incomplete","reason":"stopped"}` + "\n"
+		pending  = "page pending: run finished and its artifacts closed\n"
+		killed   = "run not finished: started by process 1\n"
+		reached  = 39*time.Hour + 44*time.Minute
+		disagree = "its directory says the simulation finished"
+	)
+	for _, tc := range []struct {
+		name             string
+		events, marker   string
+		page, unfinished bool
+		wantSim          time.Duration
+		wantDisagree     bool
+	}{
+		{name: "killed mid-run", events: started + later, marker: killed, page: true, unfinished: true, wantSim: reached},
+		{name: "killed, no page yet", events: started + later, marker: killed, unfinished: true, wantSim: reached},
+		{name: "page pending", events: started + later, marker: pending, unfinished: true, wantSim: reached, wantDisagree: true},
+		{name: "page rebuilt, marker gone", events: started + later, page: true, unfinished: true, wantSim: reached, wantDisagree: true},
+		{name: "stopped by a signal", events: started + stopped, marker: "stopped", unfinished: true, wantSim: reached},
+		{name: "last line cut", events: started + later + `{"t":"2026-01-0`, unfinished: true, wantSim: reached},
+		{name: "finished, page written later", events: started + later, page: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"events.jsonl": tc.events}
+			if tc.marker != "" {
+				files["INCOMPLETE"] = tc.marker
+			}
+			if tc.page {
+				files["timeline.html"] = "<!DOCTYPE html>"
+			}
+			for name, text := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := Entry{Kind: "scenario", Name: "long", Verdict: "error", Dir: dir, Unfinished: tc.unfinished, Message: "not finished"}
+			notes := Reconcile(&e)
+			if got := e.Timeline != ""; got != tc.page {
+				t.Errorf("page linked: %v, want %v", got, tc.page)
+			}
+			if e.Simulated != tc.wantSim {
+				t.Errorf("simulated %v, want %v", e.Simulated, tc.wantSim)
+			}
+			if tc.unfinished && (e.Seed == nil || *e.Seed != 0) {
+				t.Errorf("seed %v, want run_started's 0", e.Seed)
+			}
+			if got := strings.Contains(e.Message, disagree); got != tc.wantDisagree || (len(notes) > 0) != tc.wantDisagree {
+				t.Errorf("disagreement said: %v in %q, notes %q; want %v", got, e.Message, notes, tc.wantDisagree)
+			}
+		})
+	}
+}
+
+// What nobody recorded is said so on the index and in JUnit, never shown
+// as a zero.
+func TestUnrecordedIsNotZero(t *testing.T) {
+	es := []Entry{
+		{Kind: "scenario", Name: "bad.yaml", Verdict: "error", Message: "did not load"},
+		{Kind: "scenario", Name: "long", Verdict: "error", Seed: new(int64(0)), Dir: "out/long", Unfinished: true,
+			Simulated: 39 * time.Hour, Message: "not finished"},
+	}
+	b, err := Index(t.TempDir(), es, nil, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := string(b)
+	for _, want := range []string{"none (did not run)", "not recorded; its events reach ≥ 39h0m0s", `<td class="num">0</td>`} {
+		if !strings.Contains(x, want) {
+			t.Errorf("index lacks %q", want)
+		}
+	}
+	if strings.Contains(x, ">0s<") {
+		t.Errorf("index shows a 0s nobody measured:\n%s", x)
+	}
+	j, err := JUnit("s", es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(j, &got); err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{}
+	for _, p := range got.Suites[0].Cases[1].Properties.Properties {
+		props[p.Name] = p.Value
+	}
+	if props["seed"] != "0" || props["timeline"] != filepath.Join("out/long", "timeline.html") || !strings.HasPrefix(props["simulated"], "not recorded") {
+		t.Errorf("killed scenario's properties %v", props)
+	}
+	if b, _ := json.Marshal(es[0]); strings.Contains(string(b), `"seed"`) {
+		t.Errorf("results.json records a seed for a scenario that never ran: %s", b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -31,8 +32,15 @@ func (e event) str(k string) string {
 // maxLineBytes bounds one line of an artifact the page reads.
 const maxLineBytes = 1 << 20
 
+// maxBadLines is how many unreadable lines of events.jsonl the page skips
+// before it stops reading: a few are damage (a write cut by a full disk,
+// a hand edit) worth reading past, thousands are not an event log.
+const maxBadLines = 100
+
 // readEventLog parses events.jsonl: one JSON object per line with t, actor
-// and event first.
+// and event first. An unreadable line is skipped and the rest read; the
+// error names the lines left out (and a last line cut short, which a
+// write that stopped mid-line leaves).
 func readEventLog(path string) ([]event, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -40,36 +48,108 @@ func readEventLog(path string) ([]event, error) {
 	}
 	defer f.Close()
 	var out []event
+	var bad []int
+	var firstErr error
+	stopped := 0
+	n := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
-	for n := 1; sc.Scan(); n++ {
+	for sc.Scan() {
+		n++
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber()
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			return out, fmt.Errorf("line %d: %w", n, err)
-		}
-		ts, _ := m["t"].(string)
-		t, err := time.Parse(time.RFC3339Nano, ts)
+		e, err := parseEvent(line, n)
 		if err != nil {
-			return out, fmt.Errorf("line %d: t: %w", n, err)
+			bad = append(bad, n)
+			if firstErr == nil {
+				firstErr = err
+			}
+			if len(bad) >= maxBadLines {
+				stopped = n
+				break
+			}
+			continue
 		}
-		e := event{T: t, Line: n, Fields: m}
-		e.Actor, _ = m["actor"].(string)
-		e.Kind, _ = m["event"].(string)
-		delete(m, "t")
-		delete(m, "actor")
-		delete(m, "event")
 		out = append(out, e)
 	}
+	var errs []string
+	if len(bad) > 0 {
+		what := fmt.Sprintf("line %d unreadable (%v)", bad[0], firstErr)
+		if len(bad) > 1 {
+			what = fmt.Sprintf("%d lines unreadable (%s; the first: %v)", len(bad), lineList(bad), firstErr)
+		}
+		switch {
+		case stopped > 0:
+			errs = append(errs, what+fmt.Sprintf("; stopped reading at line %d: the events after it are not shown", stopped))
+		case len(bad) == 1 && bad[0] == n && cutShort(f):
+			errs = append(errs, fmt.Sprintf("line %d, the last, is cut short (no newline): the log stops in the middle of a write", n))
+		default:
+			errs = append(errs, what+"; left out, the rest of the file was read")
+		}
+	} else if n > 0 && stopped == 0 && cutShort(f) {
+		errs = append(errs, fmt.Sprintf("line %d, the last, has no newline: the log may stop in the middle of a write", n))
+	}
 	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("line %d: %w", len(out)+1, err)
+		errs = append(errs, fmt.Sprintf("line %d: %v; the events after it are not shown", n+1, err))
+	}
+	if len(errs) > 0 {
+		return out, errors.New(strings.Join(errs, "; "))
 	}
 	return out, nil
+}
+
+// parseEvent reads line n of events.jsonl.
+func parseEvent(line []byte, n int) (event, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return event{}, err
+	}
+	ts, _ := m["t"].(string)
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return event{}, fmt.Errorf("t: %w", err)
+	}
+	e := event{T: t, Line: n, Fields: m}
+	e.Actor, _ = m["actor"].(string)
+	e.Kind, _ = m["event"].(string)
+	delete(m, "t")
+	delete(m, "actor")
+	delete(m, "event")
+	return e, nil
+}
+
+// lineList names line numbers, the first ten of them.
+func lineList(ns []int) string {
+	var b strings.Builder
+	b.WriteString("lines ")
+	for i, n := range ns {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(ns)-10)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, n)
+	}
+	return b.String()
+}
+
+// cutShort reports whether f's last byte is not a newline.
+func cutShort(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return false
+	}
+	return last[0] != '\n'
 }
 
 // failureKinds are events that report something going wrong, whatever

@@ -167,6 +167,15 @@ func fmtSim(d time.Duration) string {
 	return fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, s)
 }
 
+// reached is how far the rows go in simulated time ("" without rows):
+// what a page can say of a run whose simulated time was not recorded.
+func (t *Timeline) reached() string {
+	if len(t.Items) == 0 {
+		return ""
+	}
+	return fmtSim(t.Items[len(t.Items)-1].T.Sub(t.Start))
+}
+
 // WriteHTML writes the timeline's first page (the whole timeline when it
 // fits on one; see DefaultPageRows).
 func (t *Timeline) WriteHTML(w io.Writer) error {
@@ -214,9 +223,10 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		Artifacts []string
 		Notes     []string
 		Start     string
+		Reached   string
 		CSS       template.CSS
 	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
-		t.Start.UTC().Format(time.RFC3339Nano), template.CSS(pageCSS)}
+		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), template.CSS(pageCSS)}
 	if err := pageHead.Execute(w, head); err != nil {
 		return err
 	}
@@ -244,16 +254,38 @@ func Write(dir string, run Run) (string, error) {
 }
 
 // Write writes the timeline's pages to dir and returns the first page's
-// path.
+// path. Every page goes to a temporary file first, and only once all are
+// written are they renamed over the old ones, the first page last: a
+// process killed while writing (seconds for a long run) leaves the old
+// set whole, and the renames are an instant. Temporary files a killed
+// writer left are removed.
 func (t *Timeline) Write(dir string) (string, error) {
+	removeStaleTemps(dir)
 	pages := t.pages()
-	for _, p := range pages {
-		// A reader never sees half a page.
-		if err := atomicfile.Write(filepath.Join(dir, p.File), 0o644, false, func(w io.Writer) error { return t.writePage(w, pages, p.N) }); err != nil {
-			return "", fmt.Errorf("timeline: %w", err)
+	tmps := make([]string, len(pages))
+	fail := func(err error) (string, error) {
+		for _, tmp := range tmps {
+			if tmp != "" {
+				os.Remove(tmp)
+			}
 		}
+		return "", fmt.Errorf("timeline: %w", err)
 	}
-	// Pages an earlier, longer timeline of this directory left.
+	for i, p := range pages {
+		tmp, err := atomicfile.Temp(filepath.Join(dir, p.File), 0o644, false, func(w io.Writer) error { return t.writePage(w, pages, p.N) })
+		if err != nil {
+			return fail(fmt.Errorf("write %s: %w", p.File, err))
+		}
+		tmps[i] = tmp
+	}
+	for i := len(pages) - 1; i >= 0; i-- {
+		if err := os.Rename(tmps[i], filepath.Join(dir, pages[i].File)); err != nil {
+			return fail(err)
+		}
+		tmps[i] = ""
+	}
+	// Pages an earlier, longer timeline of this directory left: the new
+	// set does not link them.
 	for n := len(pages) + 1; ; n++ {
 		if err := os.Remove(filepath.Join(dir, PageFile(n))); err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
@@ -263,4 +295,13 @@ func (t *Timeline) Write(dir string) (string, error) {
 		}
 	}
 	return filepath.Join(dir, FileName), nil
+}
+
+// removeStaleTemps removes the temporary pages a writer killed before its
+// renames left in dir.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".timeline*.html.tmp-*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }

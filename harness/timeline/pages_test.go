@@ -162,3 +162,27 @@ func TestFmtSim(t *testing.T) {
 		}
 	}
 }
+
+// Write leaves no temporary page behind, and removes those a writer
+// killed before its renames left.
+func TestPagesWriteLeavesNoTemporaries(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": stepEvents(30, func(int) bool { return false })})
+	stale := filepath.Join(dir, ".timeline-3.html.tmp-123")
+	if err := os.WriteFile(stale, []byte("half a page"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := Build(dir, Run{Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.PageRows = 7
+	if _, err := tl.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".timeline*")); len(left) != 0 {
+		t.Errorf("temporary files left: %q", left)
+	}
+	if n := Pages(dir); n != 5 {
+		t.Errorf("%d pages, want 5", n)
+	}
+}

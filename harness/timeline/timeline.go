@@ -34,11 +34,18 @@ type Run struct {
 	// Kind says what ran: "scenario" or "spec".
 	Kind string
 	Seed int64
+	// NoSeed says no seed was recorded (no run_started, no result):
+	// the page says so instead of showing Seed.
+	NoSeed bool
 	// Verdict is "pass", "fail" or "error".
 	Verdict string
 	// Simulated is the simulated time the run covered; Wall how long it
 	// took.
 	Simulated, Wall time.Duration
+	// TimesUnknown says Simulated and Wall were never recorded (the
+	// process ended during the run): the page shows how far its rows
+	// reach instead, never a zero that looks measured.
+	TimesUnknown bool
 	// Mismatches are the expectations that did not hold (a scenario's
 	// expect, a spec's failure message).
 	Mismatches []string

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,7 +178,7 @@ func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	notes := strings.Join(tl.Notes, "\n")
-	for _, want := range []string{"events.jsonl: line 10:", "at.log: line 1:", "traffic.pcapng:"} {
+	for _, want := range []string{"events.jsonl: line 10 unreadable", "at.log: line 1:", "traffic.pcapng:"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
@@ -267,6 +268,75 @@ func TestCutExchangeLabels(t *testing.T) {
 		_, req, resp := b.exchangeItems(tc.e)
 		if req.Label != tc.req || !strings.HasPrefix(resp.Label, tc.resp) || !resp.Failed {
 			t.Errorf("%+v: request %q, answer %q (failed %v); want %q, %q", tc.e, req.Label, resp.Label, resp.Failed, tc.req, tc.resp)
+		}
+	}
+}
+
+// A damaged line of events.jsonl is skipped and the rest read; the note
+// names the lines left out, a last line cut mid-write, or where reading
+// stopped after too many bad lines.
+func TestEventLogReadsPastBadLines(t *testing.T) {
+	good := func(min int) string {
+		return fmt.Sprintf(`{"t":"2026-01-01T00:%02d:00Z","actor":"card","event":"check"}`+"\n", min)
+	}
+	many := good(0)
+	for range maxBadLines + 5 {
+		many += "{bad\n"
+	}
+	many += good(1)
+	tests := []struct {
+		name, log string
+		events    int
+		note      string // "" for none
+	}{
+		{"whole", good(0) + good(1), 2, ""},
+		{"bad middle line", good(0) + `{"t":"garbage` + "\n" + good(1) + good(2), 3, "line 2 unreadable (unexpected EOF); left out, the rest of the file was read"},
+		{"two bad lines", good(0) + "x\n" + good(1) + "y\n" + good(2), 3, "2 lines unreadable (lines 2, 4;"},
+		{"last line cut", good(0) + good(1) + `{"t":"2026-01-01T00:0`, 2, "line 3, the last, is cut short (no newline)"},
+		{"last line without newline", good(0) + strings.TrimSuffix(good(1), "\n"), 2, "line 2, the last, has no newline"},
+		{"too many bad lines", many, 1, fmt.Sprintf("stopped reading at line %d: the events after it are not shown", maxBadLines+1)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "events.jsonl")
+			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			evs, err := readEventLog(path)
+			if len(evs) != tc.events {
+				t.Errorf("%d events, want %d", len(evs), tc.events)
+			}
+			switch {
+			case tc.note == "" && err != nil:
+				t.Errorf("note %q, want none", err)
+			case tc.note != "" && (err == nil || !strings.Contains(err.Error(), tc.note)):
+				t.Errorf("note %v, want one containing %q", err, tc.note)
+			}
+		})
+	}
+}
+
+// A page whose run recorded no seed and no times says so instead of
+// showing zeros that look measured.
+func TestPageSaysWhatWasNotRecorded(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents})
+	tl, err := Build(dir, Run{Name: "killed", NoSeed: true, TimesUnknown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := tl.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	head := page.String()
+	for _, want := range []string{"no seed recorded", "simulated time not recorded (rows reach ≥ ", "wall time not recorded"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"seed 0", "0s simulated", "0s wall"} {
+		if strings.Contains(head, bad) {
+			t.Errorf("page shows %q, which nobody recorded", bad)
 		}
 	}
 }

@@ -16,13 +16,47 @@ import (
 // perm. With sync the new contents and the rename are made durable: the
 // file and then its directory are synced (state a restart must find).
 func Write(path string, perm os.FileMode, sync bool, fill func(io.Writer) error) error {
+	dir, _ := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := Temp(path, perm, sync, fill)
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if !sync {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	err = d.Sync()
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("write %s: sync directory: %w", path, err)
+	}
+	return nil
+}
+
+// Temp writes what fill writes to a new temporary file beside path (the
+// name RemoveStale finds) and returns its name, for a caller that renames
+// several such files over their targets once all are written. On error
+// the temporary file is removed and the name is "".
+func Temp(path string, perm os.FileMode, sync bool, fill func(io.Writer) error) (string, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", err
 	}
 	tmp := f.Name()
 	bw := bufio.NewWriterSize(f, 64<<10)
@@ -39,26 +73,11 @@ func Write(path string, perm os.FileMode, sync bool, fill func(io.Writer) error)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", err
 	}
-	if !sync {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = d.Sync()
-	d.Close()
-	if err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	return nil
+	return tmp, nil
 }
 
 // WriteFile is Write of data.

@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,7 +29,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
@@ -160,6 +158,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return 2
 	}
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
+	// The plain line comes every period during a long scenario too, not
+	// only as scenarios end (a CI log then shows the run is alive).
+	stopBeat := meter.Heartbeat()
+	defer stopBeat()
 	var results []report.Entry
 	// The results are written however the run ends, an interrupted one
 	// too, and before each scenario with that one as not finished: a
@@ -220,16 +222,16 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if runSeed == 0 {
 			runSeed = s.Seed
 		}
-		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: runSeed, Dir: filepath.Join(*out, s.Name),
-			Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
+		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
+			Unfinished: true, Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
-				fmt.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
+				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
-			Stage: func(what string) { fmt.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
-		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: res.Seed,
+		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
@@ -266,6 +268,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		meter.Done(res.OK())
 		results = append(results, e)
 	}
+	stopBeat()
 	meter.Finish()
 	if ctx.Err() != nil {
 		return interruptedCode(ctx) // it came during the last scenario's closing
@@ -334,9 +337,16 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		// The page a killed run left pending is written now.
+		// The page a killed run left pending is written now; any other
+		// INCOMPLETE says more than that, and stays. So does a pending
+		// one over an event log cut mid-line, which is not whole.
 		if b, err := os.ReadFile(filepath.Join(dir, harness.IncompleteFile)); err == nil && strings.HasPrefix(string(b), timeline.PagePending) {
-			os.Remove(filepath.Join(dir, harness.IncompleteFile))
+			if ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile)); err == nil && ends.Cut {
+				fmt.Fprintf(stderr, "esimhil timeline: %s: %s kept: events.jsonl ends in the middle of a line\n", dir, harness.IncompleteFile)
+			} else if err := os.Remove(filepath.Join(dir, harness.IncompleteFile)); err != nil {
+				fmt.Fprintf(stderr, "esimhil timeline: %v\n", err)
+				code = 1
+			}
 		}
 		if n := timeline.Pages(dir); n > 1 {
 			fmt.Fprintf(stdout, "%s (and %d more pages beside it)\n", path, n-1)
@@ -474,7 +484,13 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 	}
 	note := ""
 	if entry != nil {
-		run.Kind, run.Verdict, run.Seed, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Seed, entry.Simulated, entry.Wall
+		// What the directory holds now: the record may predate its end.
+		report.Reconcile(entry)
+		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
+		run.TimesUnknown = entry.Unfinished
+		if entry.Seed != nil {
+			run.Seed = *entry.Seed
+		}
 		switch entry.Verdict {
 		case "fail":
 			run.Mismatches = strings.Split(entry.Message, "\n")
@@ -483,31 +499,11 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		}
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
+		run.TimesUnknown = true
 	}
-	if run.Seed == 0 {
-		run.Seed = startedSeed(filepath.Join(dir, harness.EventsFile))
+	if entry == nil || entry.Seed == nil {
+		ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
+		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
 	return run, note
-}
-
-// startedSeed reads the seed of an events.jsonl's run_started event (0 if
-// there is none).
-func startedSeed(path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for i := 0; sc.Scan() && i < 100; i++ {
-		var e struct {
-			Event string `json:"event"`
-			Seed  int64  `json:"seed"`
-		}
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == string(eventlog.KindRunStarted) {
-			return e.Seed
-		}
-	}
-	return 0
 }

@@ -1,0 +1,99 @@
+package timeline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"time"
+)
+
+// LogEnds is what the two ends of an events.jsonl say of its run, read
+// without parsing the whole log (a long run's is tens of megabytes): for
+// an index or a page written after the run, whose own record may be
+// missing or stale.
+type LogEnds struct {
+	// Seed is run_started's seed; HasSeed says there was one.
+	Seed    int64
+	HasSeed bool
+	// Start and Last are the first and last readable lines' times.
+	Start, Last time.Time
+	// Incomplete says the last readable line is run_incomplete.
+	Incomplete bool
+	// Cut says the file does not end with a newline: a write stopped in
+	// the middle of a line.
+	Cut bool
+}
+
+// Reached is how far the log goes in simulated time (0 when it has no
+// readable line).
+func (l LogEnds) Reached() time.Duration {
+	if l.Start.IsZero() || l.Last.IsZero() {
+		return 0
+	}
+	return l.Last.Sub(l.Start)
+}
+
+// FormatSim writes a simulated offset as the page's time column does
+// (+[Dd ]hh:mm:ss).
+func FormatSim(d time.Duration) string { return fmtSim(d) }
+
+// tailBytes is how much of the log's end ReadLogEnds reads for its last
+// lines.
+const tailBytes = 256 << 10
+
+// ReadLogEnds reads the first hundred lines of the event log at path (for
+// run_started) and its last whole lines.
+func ReadLogEnds(path string) (LogEnds, error) {
+	var l LogEnds
+	f, err := os.Open(path)
+	if err != nil {
+		return l, err
+	}
+	defer f.Close()
+	type line struct {
+		T     string `json:"t"`
+		Event string `json:"event"`
+		Seed  *int64 `json:"seed"`
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	for i := 0; sc.Scan() && i < 100; i++ {
+		var e line
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, e.T)
+		if err == nil && l.Start.IsZero() {
+			l.Start = t
+		}
+		if e.Event == "run_started" && e.Seed != nil && !l.HasSeed {
+			l.Seed, l.HasSeed = *e.Seed, true
+		}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return l, err
+	}
+	off := max(0, fi.Size()-tailBytes)
+	tail := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(tail, off); err != nil && err != io.EOF {
+		return l, err
+	}
+	l.Cut = len(tail) > 0 && tail[len(tail)-1] != '\n'
+	lines := bytes.Split(bytes.TrimRight(tail, "\n"), []byte("\n"))
+	for i := len(lines) - 1; i >= 0; i-- {
+		var e line
+		if json.Unmarshal(lines[i], &e) != nil {
+			continue // a cut or damaged line: the one before says how far the run got
+		}
+		t, err := time.Parse(time.RFC3339Nano, e.T)
+		if err != nil {
+			continue
+		}
+		l.Last, l.Incomplete = t, e.Event == "run_incomplete"
+		break
+	}
+	return l, nil
+}
