@@ -38,6 +38,8 @@ func TestBadInput(t *testing.T) {
 		{"arrows that do not say the host's", "--> AT\n<-- AT\n", Plain, `bad.log:1: arrow lines ("-->", "<--"), but which arrow is the host's the lines do not say`},
 		{"a line before any marker", "AT\n> AT\n< OK\n", Plain, `bad.log:1: a line before any direction marker (">", "<", "-->", "<--", "TX:", "[RX]"): "AT"`},
 		{"quoted, no format", "> hello\n>\n> world\n", "", `bad.log:1: no known log format (`},
+		{"a terminal capture cut before any final result", "Welcome to minicom 2.1\n\nAT+CPIN?\n+CPIN: SIM REMOVED\n", "",
+			"bad.log:3: the log ends before the final result of AT+CPIN?: truncated?"},
 		{"quoted, plain: the host's lines alone", "> > AT+CSQ\n", "", `bad.log:1: no known log format (`},
 		{"quoted twice, a log of no format", ">> hello\n>>> AT\n>> world\n", "", `bad.log:1: no known log format (`},
 		{"unknown format name", "> AT\n", "nokia", `bad.log: unknown log format "nokia"`},

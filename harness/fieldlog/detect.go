@@ -137,7 +137,7 @@ func detect(file string, lines []string) (Format, error) {
 		return Logcat, nil // the reader says it holds no AT lines
 	case mmLines*2 >= nonblank:
 		return "", errAt(file, firstLine(lines), "ModemManager's lines, but none of an AT port's traffic (\"[ttyUSB2/at] --> '…'\", logged with --debug) in the first %d: nothing to replay", sniffLines)
-	case looksLikeURCCapture(lines):
+	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
 	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))

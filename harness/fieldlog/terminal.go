@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -188,7 +190,8 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 // library's dump of the next command ("Waiting for network...AT+CEREG?",
 // TinyGSM's): note is the text, cmd the command. Conservatively: the AT
 // (upper case, as libraries send it) follows a character that is not a
-// letter, digit, blank or quote, and the rest is a whole command line
+// letter, digit, blank or quote (backticks and typographic quotes too),
+// and the rest is a whole command line
 // without blanks outside its quotes — "Modem: ATI  SIM808 R14.18" and
 // "OKAT+CPIN?" (a final result run into an echo) are not.
 func trailingCommand(s string) (note, cmd string, ok bool) {
@@ -200,7 +203,12 @@ func trailingCommand(s string) (note, cmd string, ok bool) {
 			continue
 		}
 		switch c := s[i-1]; {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == ' ', c == '\t', c == '"', c == '\'':
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == ' ', c == '\t', c == '"', c == '\'', c == '`':
+			continue
+		}
+		// A note quoting a command in typographic quotes (“AT+X=1”, as a
+		// forum turns "…" into them, ‘…’, «…», 「…」) quotes it too.
+		if r, _ := utf8.DecodeLastRuneInString(s[:i]); unicode.Is(unicode.Quotation_Mark, r) {
 			continue
 		}
 		rest := s[i:]
@@ -294,6 +302,33 @@ func looksLikeURCCapture(lines []string) bool {
 		}
 	}
 	return urcs > 0
+}
+
+// looksLikeCutTerminal reports a terminal session cut before any final
+// result: after the program's banner, command lines and the modem's
+// information lines or URCs ("AT+CPIN?" then "+CPIN: SIM REMOVED"), at
+// least one of each and nothing else, so that the terminal reader can say
+// where it was cut rather than the log be taken for no format at all.
+func looksLikeCutTerminal(lines []string) bool {
+	var cmds, answers int
+	for i, l := range lines {
+		if i >= sniffLines {
+			break
+		}
+		_, _, rest := splitStamp(l)
+		switch rest = terminalText(rest); {
+		case rest == "":
+		case atCommandLine.MatchString(rest):
+			cmds++
+		case cmds == 0:
+			// the program's banner
+		case unaskedLine.MatchString(rest) || knownURC(rest):
+			answers++
+		default:
+			return false
+		}
+	}
+	return cmds > 0 && answers > 0
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's

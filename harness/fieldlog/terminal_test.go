@@ -128,6 +128,13 @@ func TestTrailingCommand(t *testing.T) {
 		{"...at+cpin?", "", ""},     // libraries send upper case
 		{`PIN:AT+CPIN="12`, "", ""}, // no command line: its string is not closed
 		{"AT+CPIN?", "", ""},        // a command line already
+		// A note quoting a command: in typographic quotes, as a forum
+		// turns "…" into them, or in backticks, it stays a note.
+		{"// before I decided to send “AT+QSIMDET=1,0”.", "", ""},
+		{"// then I sent `AT+CFUN=1,1`.", "", ""},
+		{"«AT+CPIN?»", "", ""},
+		{"「AT+CSQ」", "", ""},
+		{"发送：AT+CPIN?", "发送：", "AT+CPIN?"}, // a note in Chinese, then the command
 	} {
 		note, cmd, ok := trailingCommand(tc.line)
 		if ok != (tc.cmd != "") || note != tc.note || cmd != tc.cmd {
