@@ -385,6 +385,9 @@ type CardFact struct {
 	Present bool
 	// URC: the modem said it unasked, as the card came or went.
 	URC bool
+	// Went: the URC says the card was removed (+CPIN: SIM REMOVED), so
+	// it was there until then, whatever the logs showed before.
+	Went bool
 }
 
 // cardCommands reach the card: their answers show it there or not.
@@ -437,8 +440,10 @@ func (fs *Facts) cardURC(text string, o Obs) {
 	switch v = strings.ToUpper(strings.TrimSpace(v)); v {
 	case "READY", "SIM PIN", "SIM PUK":
 		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true, URC: true})
-	case "NOT INSERTED", "SIM REMOVED":
+	case "NOT INSERTED":
 		fs.Card = append(fs.Card, CardFact{Obs: o, URC: true})
+	case "SIM REMOVED":
+		fs.Card = append(fs.Card, CardFact{Obs: o, URC: true, Went: true})
 	}
 }
 

@@ -1124,6 +1124,13 @@ func TestCardAbsentTheLogsShow(t *testing.T) {
 			"{card: absent, from: 19s, until: 30s}  # host.log:5"},
 		{"gone by a URC, back at a read", "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[5.000] < +CPIN: SIM REMOVED\n[60.000] > AT+CIMI\n[60.010] < 208010000000012\n[60.011] < OK\n",
 			"{card: absent, from: 15s, until: 1m9s}  # host.log:4"},
+		// A removal says the card was there until it, though nothing
+		// showed it before (sweep 6, D3); NOT INSERTED says nothing of
+		// before.
+		{"removed by a URC, nothing before", "[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[60.000] < +CPIN: SIM REMOVED\n[72.000] < +CPIN: READY\n",
+			"{card: absent, from: 1m10s, until: 1m22s}  # host.log:4"},
+		{"not inserted by a URC, nothing before", "[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[5.000] < +CPIN: NOT INSERTED\n[72.000] < +CPIN: READY\n",
+			"{card: absent, from: 0s, until: 1m22s}  # host.log:4"},
 		{"a PIN the card wants is the card", "> AT+CPIN?\n< +CME ERROR: 11\n", ""},
 		{"SIM not inserted to another command", "> AT+CGATT=1\n< +CME ERROR: SIM not inserted\n", "{card: absent, from: 0s}  # host.log:2"},
 	} {

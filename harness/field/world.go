@@ -880,9 +880,14 @@ func (p *Plan) cardWindows() []cardWindow {
 	for i, c := range p.Facts.Card {
 		switch {
 		case !c.Present && open == nil:
-			w := cardWindow{gone: c, seen: last != nil}
-			if last != nil {
-				w.from = edge(c, last.At)
+			// A removal URC says the card was there until it: seen.
+			w := cardWindow{gone: c, seen: last != nil || c.Went}
+			if w.seen {
+				before := time.Duration(0)
+				if last != nil {
+					before = last.At
+				}
+				w.from = edge(c, before)
 			}
 			out = append(out, w)
 			open = &out[len(out)-1]
@@ -1090,7 +1095,11 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			until = "until " + w.back.Src.String()
 		}
 		add(w.gone.Src.String(), "%s", line)
-		p.assume("the modem found no card %s %s (SIM not inserted at %s): the replay keeps the card out of its reach (card: absent)", since, until, w.gone.Src)
+		why := "SIM not inserted"
+		if w.gone.Went {
+			why = "SIM removed"
+		}
+		p.assume("the modem found no card %s %s (%s at %s): the replay keeps the card out of its reach (card: absent)", since, until, why, w.gone.Src)
 	}
 	// The platform failing: from the first failed request to the next
 	// one served.
