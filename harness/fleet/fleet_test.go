@@ -97,8 +97,8 @@ func TestStorm(t *testing.T) {
 		t.Errorf("switch p50 %v p99 %v", p50, p99)
 	}
 	lost, unconfirmed := r.Lost()
-	if lost != 0 || unconfirmed != 0 || len(r.Unchecked) != 0 {
-		t.Errorf("lost %d, unconfirmed %d, unchecked %q", lost, unconfirmed, r.Unchecked)
+	if lost != 0 || unconfirmed != 0 || len(r.Unchecked) != 0 || r.UndeliveredPlatform != 0 || r.UndeliveredSMDP != 0 {
+		t.Errorf("lost %d, unconfirmed %d, unchecked %q, undelivered %d and %d", lost, unconfirmed, r.Unchecked, r.UndeliveredPlatform, r.UndeliveredSMDP)
 	}
 	if !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) || !reflect.DeepEqual(r.CardToSMDP, r.SMDPLog) {
 		t.Errorf("cards and logs differ:\n card→platform %v\n platform log %v\n card→SM-DP+ %v\n SM-DP+ log %v",
@@ -897,6 +897,62 @@ func TestNotStartedSaysWhy(t *testing.T) {
 			res, err := Run(context.Background(), tc.cfg)
 			if res != nil || err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrRefused) != tc.refused {
 				t.Errorf("result %v, error %v (refused %v); want none, %q, refused %v", res != nil, err, errors.Is(err, ErrRefused), tc.want, tc.refused)
+			}
+		})
+	}
+}
+
+// A platform that answers its cards' lists but acknowledges no
+// notification (503, the doc's NoAck, or a 400 the card gives up on)
+// fails the storm: the notes the cards tried and could not deliver are
+// counted, while the same storm against the platform itself ends with
+// none undelivered.
+func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		status int // for POST /v1/notifications; 0: the platform answers
+		want   bool
+	}{
+		{"acknowledged", 0, true},
+		{"503", http.StatusServiceUnavailable, false},
+		{"400", http.StatusBadRequest, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A fresh platform each: the cards' counters start again.
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.status != 0 && r.URL.Path == "/v1/notifications" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, `{"error":"not now"}`)
+					return
+				}
+				sv.Platform.Handler().ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			if r.Outcomes[Switched] != 4 || r.OK() != tc.want {
+				t.Errorf("outcomes %v, OK %v, want %v:\n%s", r.Outcomes, r.OK(), tc.want, out.String())
+			}
+			undelivered := strings.Contains(out.String(), "UNDELIVERED")
+			if tc.want != (r.UndeliveredPlatform == 0) || undelivered == tc.want ||
+				tc.want != !strings.Contains(r.Verdict(), "undelivered") {
+				t.Errorf("undelivered %d, verdict %q:\n%s", r.UndeliveredPlatform, r.Verdict(), out.String())
 			}
 		})
 	}

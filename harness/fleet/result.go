@@ -82,6 +82,15 @@ type Result struct {
 	// NotificationFailures counts deliveries the cards saw fail (they
 	// stay in the card and are sent again).
 	NotificationFailures int `json:"notification_failures"`
+	// Undelivered counts the notifications whose delivery a card tried,
+	// saw fail and had not seen acknowledged when its device retired:
+	// notes to the platform (UndeliveredPlatform) and SGP.22 pending
+	// notifications to an SM-DP+ (UndeliveredSMDP). One made just before
+	// retirement and never tried (no bearer yet) is not counted: a
+	// healthy storm ends with none, as a failed one is retried at the
+	// next periodic check, well inside a dwell. Any fail the storm.
+	UndeliveredPlatform int `json:"undelivered_platform"`
+	UndeliveredSMDP     int `json:"undelivered_smdp"`
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
@@ -376,6 +385,8 @@ func Merge(rs []*Result) (*Result, error) {
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
+		m.UndeliveredPlatform += r.UndeliveredPlatform
+		m.UndeliveredSMDP += r.UndeliveredSMDP
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
 				pair[0][k] += n
@@ -452,6 +463,14 @@ type shardID struct {
 func (r *Result) consistent() ([]shardID, error) {
 	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 {
 		return nil, fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
+	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}} {
+		if c.n < 0 {
+			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
+		}
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
@@ -561,7 +580,7 @@ func ReadResult(path string) (*Result, error) {
 // (none failed) and no notification was lost.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.Outcomes[Failed] == 0
+	return lost == 0 && r.Outcomes[Failed] == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0
 }
 
 // Verdict says in one line why the storm failed, "" when it did not.
@@ -573,6 +592,9 @@ func (r *Result) Verdict() string {
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
+		why = append(why, fmt.Sprintf("%d notifications undelivered (their deliveries failed until the devices retired)", n))
 	}
 	return strings.Join(why, ", ")
 }
@@ -646,6 +668,10 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	default:
 		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+	}
+	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
+		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards tried to deliver, failed and still held when their devices retired (%d to the platform, %d to SM-DP+s)\n",
+			n, r.UndeliveredPlatform, r.UndeliveredSMDP)
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

@@ -78,6 +78,12 @@ type live struct {
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
 	silent string
+	// failing holds, by addressee ("platform" or an operator), the
+	// notifications (by number) whose last delivery failed and that no
+	// acknowledgement has followed: at retirement they are undelivered. A
+	// note made just before retirement, never tried (the card had no
+	// bearer yet), is not among them.
+	failing map[string]map[string]bool
 }
 
 // ErrRefused is in the error Run returns (errors.Is) when it would not
@@ -426,6 +432,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			l.switched = e.T.Sub(l.arrive)
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
+		if id, ok := noteID(e); ok {
+			delete(l.failing[e.Str("to")], id)
+		}
 		s.mu.Lock()
 		if to := e.Str("to"); to == "platform" {
 			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
@@ -435,6 +444,16 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_failed":
+		if id, ok := noteID(e); ok {
+			to := e.Str("to")
+			if l.failing[to] == nil {
+				if l.failing == nil {
+					l.failing = map[string]map[string]bool{}
+				}
+				l.failing[to] = map[string]bool{}
+			}
+			l.failing[to][id] = true
+		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
 		if e.Str("to") == "platform" || e.Str("to") == "" {
@@ -446,6 +465,20 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.PlatformRequests++
 		s.mu.Unlock()
 	}
+}
+
+// noteID names the notification a notification_sent or _failed event is
+// about by its number: a platform note's report or an SGP.22
+// notification's seq. An event with neither (a card that could not list
+// its notifications) names none. Both numbers are the card's own, unique
+// per card, so the kind (which a resend may name differently) is left out.
+func noteID(e eventlog.Event) (string, bool) {
+	for _, k := range []string{"report", "seq"} {
+		if v := e.Get(k); v != nil {
+			return fmt.Sprintf("%s %v", k, v), true
+		}
+	}
+	return "", false
 }
 
 // cardFailure is the failure a card's event reports, as the fleet's
@@ -487,6 +520,12 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 // powers it off.
 func (s *storm) retire(l *live, stopped string) {
 	defer func() { l.d = nil }()
+	s.res.UndeliveredPlatform += len(l.failing["platform"])
+	for to, keys := range l.failing {
+		if to != "platform" {
+			s.res.UndeliveredSMDP += len(keys)
+		}
+	}
 	if stopped != "" {
 		s.fail(l, fmt.Errorf("%s", stopped))
 		l.d.Close()

@@ -144,7 +144,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1
 	case !res.OK():
-		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED and LOST lines say why)\n", res.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED, LOST and UNDELIVERED lines say why)\n", res.Verdict())
 		return 1
 	}
 	return 0
@@ -236,7 +236,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !m.OK() {
-		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED and LOST lines say why)\n", m.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED, LOST and UNDELIVERED lines say why)\n", m.Verdict())
 		return 1
 	}
 	return 0
