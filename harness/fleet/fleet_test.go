@@ -957,3 +957,56 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 		})
 	}
 }
+
+// An HTTPS platform as esimhil serve runs it (platform: {tls: true}) and
+// prints it (https://127.0.0.1:port) works end to end: the fleet reads
+// its log with the cards' trust (the test CI, platform.esimhil.test),
+// not the URL's host against the system roots. A platform whose
+// certificate the cards would refuse is refused by a certificate error,
+// not as unreachable.
+func TestExternalHTTPSPlatform(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	base := *tp.Base
+	base.Platform.TLS = true
+	tp.Base = &base
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: "https://" + sv.Platform.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !r.OK() || r.PlatformUnread || len(r.PlatformLog) == 0 || !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) {
+		t.Errorf("verdict %q, unchecked %q:\n%s", r.Verdict(), r.Unchecked, out.String())
+	}
+
+	// The log route alone with another CI's certificate (the cards' own
+	// routes pass the probe): a certificate error.
+	rogue, err := NewPKI(tp.Base, tp.Seed+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueCert, err := rsp.IssueSMDP(rogue.CI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInspector("https://"+sv.Platform.Addr().String(), cardTrust(pki.CI.X509, harness.PlatformHost, func() time.Time { return clock.Epoch }))
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{rogueCert.DER}, PrivateKey: rogueCert.Key}}}
+	srv.StartTLS()
+	defer srv.Close()
+	in.base = srv.URL
+	if err := in.probe(harness.PlatformHost, tp.Seed); err == nil || !strings.Contains(err.Error(), "certificate") || strings.Contains(err.Error(), "not reachable") {
+		t.Errorf("probe of a rogue certificate: %v", err)
+	}
+}

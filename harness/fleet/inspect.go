@@ -1,6 +1,9 @@
 package fleet
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,17 +34,41 @@ const (
 	inspectEvery = 200 * time.Millisecond
 )
 
-func newInspector(base string) *inspector {
-	return &inspector{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: inspectTimeout}, seen: map[string]bool{}}
+// newInspector reads the platform at base. With tc (an https:// base)
+// the fleet trusts what its cards trust — the test CI, the name they ask
+// for, validity at the storm's clock — not the URL's host against the
+// system roots: a platform the cards accept is read too.
+func newInspector(base string, tc *tls.Config) *inspector {
+	client := &http.Client{Timeout: inspectTimeout}
+	if tc != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tc
+		client.Transport = tr
+	}
+	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, seen: map[string]bool{}}
 }
 
-// probe checks the platform answers at all, and where its log starts.
-func (in *inspector) probe() error {
+// cardTrust is the TLS the cards speak to the platform (emulators/euicc:
+// the test CI as the only root, harness.PlatformHost as the server name,
+// the certificate checked at the storm's virtual now).
+func cardTrust(ci *x509.Certificate, name string, now func() time.Time) *tls.Config {
+	roots := x509.NewCertPool()
+	roots.AddCert(ci)
+	return &tls.Config{RootCAs: roots, ServerName: name, Time: now, MinVersion: tls.VersionTLS12}
+}
+
+// probe checks the platform answers at all, and where its log starts;
+// name and seed are for a certificate's error.
+func (in *inspector) probe(name string, seed int64) error {
 	p, err := in.page(0, 1)
 	if err != nil {
-		if strings.Contains(err.Error(), "answered") {
+		var verify *tls.CertificateVerificationError
+		switch {
+		case strings.Contains(err.Error(), "answered"):
 			in.problem = err.Error()
 			return nil // it answers, but has no log to read
+		case errors.As(err, &verify):
+			return fmt.Errorf("GET %s: certificate refused: %w", platformapi.PathInspect, tlsProblem(err, name, seed))
 		}
 		return fmt.Errorf("not reachable: %w", err)
 	}

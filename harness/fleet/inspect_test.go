@@ -27,7 +27,7 @@ func TestInspectPage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.body) }))
 			defer srv.Close()
-			p, err := newInspector(srv.URL).page(0, 10)
+			p, err := newInspector(srv.URL, nil).page(0, 10)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)

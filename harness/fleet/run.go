@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/heap"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -263,8 +264,12 @@ func (s *storm) servers() error {
 	}
 	// Where the platform's log starts (requests before the storm are not
 	// the storm's), or why it cannot be read.
-	s.ext = newInspector(s.cfg.Platform)
-	if err := s.ext.probe(); err != nil {
+	var tc *tls.Config
+	if tlsOn {
+		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
+	}
+	s.ext = newInspector(s.cfg.Platform, tc)
+	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		return refused("--platform %s: %w", s.cfg.Platform, err)
 	}
 	return nil
