@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
@@ -349,7 +351,7 @@ func TestBadExternalPlatform(t *testing.T) {
 					t.Errorf("failures %q: %+v", why, g)
 				}
 			}
-			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed" {
+			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed, platform log NOT CHECKED (--accept-unchecked passes such a run)" {
 				t.Errorf("failures %v, errors %q, verdict %q", r.Failures, r.Errors, r.Verdict())
 			}
 			for k, n := range r.CardToPlatform {
@@ -1008,5 +1010,79 @@ func TestExternalHTTPSPlatform(t *testing.T) {
 	in.base = srv.URL
 	if err := in.probe(harness.PlatformHost, tp.Seed); err == nil || !strings.Contains(err.Error(), "certificate") || strings.Contains(err.Error(), "not reachable") {
 		t.Errorf("probe of a rogue certificate: %v", err)
+	}
+}
+
+// keepFew is the emulated platform behind a log that keeps only its
+// newest n requests, as a platform with a small retention would.
+func keepFew(t *testing.T, platform http.Handler, n int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathInspect {
+			platform.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		platform.ServeHTTP(rec, r)
+		p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+		if err != nil {
+			t.Errorf("the emulated platform's page: %v", err)
+			return
+		}
+		p.Dropped = max(p.Dropped, *p.Total-n)
+		p.Entries = slices.DeleteFunc(p.Entries, func(e platformapi.Received) bool { return e.Index < p.Dropped })
+		w.Header().Set("Content-Type", "application/json")
+		if err := json.NewEncoder(w).Encode(p); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// Against a platform that keeps few requests, the storm's clock waits
+// for the log's reader once the cards are maxUnread requests ahead of
+// it, so every notification is checked; without that wait (a bound past
+// the retention) the same storm reports its log NOT CHECKED and fails.
+func TestLogReaderKeepsUp(t *testing.T) {
+	tp := loadTemplate(t, 20, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	tp.ArriveWithin = Duration(time.Second) // all at once, then a long dwell
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { maxUnread = old }(maxUnread)
+	for _, tc := range []struct {
+		name     string
+		behind   int
+		complete bool
+	}{
+		{"waits for the reader", 8, true},
+		{"outruns the reader", 1 << 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			maxUnread = tc.behind
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			srv := httptest.NewServer(keepFew(t, sv.Platform.Handler(), 16))
+			defer srv.Close()
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			if r.PlatformRequests <= 16 || r.PlatformUnread == tc.complete || r.OK() != tc.complete {
+				t.Errorf("%d requests, unread %v, OK %v:\n%s", r.PlatformRequests, r.PlatformUnread, r.OK(), out.String())
+			}
+			if tc.complete && !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) {
+				t.Errorf("cards %v, log %v", r.CardToPlatform, r.PlatformLog)
+			}
+			// --accept-unchecked passes it on its other figures.
+			if r.AcceptUnchecked(); !r.OK() || r.Verdict() != "" {
+				t.Errorf("accepted unchecked: OK %v, verdict %q", r.OK(), r.Verdict())
+			}
+		})
 	}
 }

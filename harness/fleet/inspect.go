@@ -25,6 +25,13 @@ type inspector struct {
 	// problem, once set, says why the log could not be read whole.
 	problem string
 	last    time.Time
+	// sentAtRead is how many requests the cards had sent when the log was
+	// last read to its end with no exchange in flight: everything up to
+	// it is read, so the cards' count less it bounds what is unread.
+	sentAtRead int
+	// maxBehind is that bound: past it the storm's clock waits for the
+	// reader (maxUnread).
+	maxBehind int
 }
 
 const (
@@ -33,6 +40,13 @@ const (
 	// inspectEvery bounds how often (wall clock) the log is read.
 	inspectEvery = 200 * time.Millisecond
 )
+
+// maxUnread is how many of the cards' requests the log's reader may be
+// behind before virtual time waits for it: half of the newest 10,000 the
+// emulated platform keeps (platform.MaxReceived, docs/platform-api.md),
+// so none leaves such a log unread however fast the storm sends. A var:
+// tests lower it against a platform that keeps a few.
+var maxUnread = 5000
 
 // newInspector reads the platform at base. With tc (an https:// base)
 // the fleet trusts what its cards trust — the test CI, the name they ask
@@ -45,7 +59,7 @@ func newInspector(base string, tc *tls.Config) *inspector {
 		tr.TLSClientConfig = tc
 		client.Transport = tr
 	}
-	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, seen: map[string]bool{}}
+	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, seen: map[string]bool{}, maxBehind: maxUnread}
 }
 
 // cardTrust is the TLS the cards speak to the platform (emulators/euicc:
@@ -100,8 +114,24 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	return &p, nil
 }
 
+// keepUp is called between the storm's steps, with no exchange in flight
+// (the loop settled) and virtual time standing still, sent being the
+// cards' requests so far. It reads the log every inspectEvery of wall
+// time and, whatever the time, once the cards have sent maxBehind since
+// the last complete read: virtual time moves on only once the reader has
+// caught up, so a storm outrunning the reader slows to its pace instead
+// of leaving requests to drop out of the platform's log unread.
+func (in *inspector) keepUp(r *Result, sent int) {
+	if in.problem != "" || (sent-in.sentAtRead < in.maxBehind && time.Since(in.last) < inspectEvery) {
+		return
+	}
+	in.last = time.Time{}
+	in.poll(r)
+	in.sentAtRead = sent
+}
+
 // poll reads what arrived since the last read (at most every
-// inspectEvery).
+// inspectEvery), page after page of the most the API gives.
 func (in *inspector) poll(r *Result) {
 	if in.problem != "" || time.Since(in.last) < inspectEvery {
 		return

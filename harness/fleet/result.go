@@ -48,6 +48,9 @@ type Result struct {
 	SMDP     map[string]string `json:"smdp,omitempty"`
 	// file is where ReadResult read it, for Merge's errors.
 	file string
+	// uncheckedOK says a platform log that could not be read whole does
+	// not fail the run (AcceptUnchecked, --accept-unchecked).
+	uncheckedOK bool
 
 	// Wall is a run's wall time. For merged shards it is the union of
 	// their wall-clock spans (Runs), or — when a shard's result carries
@@ -576,11 +579,19 @@ func ReadResult(path string) (*Result, error) {
 	return r, nil
 }
 
+// AcceptUnchecked lets a run whose platform log could not be read whole
+// pass (OK) on its other figures; it is still reported NOT CHECKED.
+func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
+
 // OK reports whether every device did what the template set it up for
-// (none failed) and no notification was lost.
+// (none failed), no notification was lost or left undelivered, and the
+// platform's log was read whole (or AcceptUnchecked): a check that could
+// not be made is no pass. An external SM-DP+'s log, which no route gives,
+// is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.Outcomes[Failed] == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0
+	return lost == 0 && r.Outcomes[Failed] == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+		(!r.PlatformUnread || r.uncheckedOK)
 }
 
 // Verdict says in one line why the storm failed, "" when it did not.
@@ -595,6 +606,9 @@ func (r *Result) Verdict() string {
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		why = append(why, fmt.Sprintf("%d notifications undelivered (their deliveries failed until the devices retired)", n))
+	}
+	if r.PlatformUnread && !r.uncheckedOK {
+		why = append(why, "platform log NOT CHECKED (--accept-unchecked passes such a run)")
 	}
 	return strings.Join(why, ", ")
 }

@@ -349,6 +349,15 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				if steps++; steps%1024 == 0 {
 					tick()
 				}
+				if s.ext != nil {
+					// Between arrivals and retirements lie long spans
+					// (the dwell after the last arrival) whose periodic
+					// checks fill the log: it is read as they go.
+					s.mu.Lock()
+					sent := s.res.PlatformRequests
+					s.mu.Unlock()
+					s.ext.keepUp(s.res, sent)
+				}
 				return ctx.Err() != nil
 			}
 			if _, err := s.loop.RunUntil(at, step); err != nil {

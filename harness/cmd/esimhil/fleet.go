@@ -24,9 +24,12 @@ import (
 const fleetUsage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
-  esimhil fleet merge [--out FILE] RESULT.json...
+                [--accept-unchecked]
+  esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
 `
+
+const uncheckedUsage = "pass a storm whose external platform's log could not be read whole (reported NOT CHECKED) on its other figures"
 
 // fleetMemoryLimit keeps a storm's heap (and so its resident memory)
 // under 2 GiB: the garbage collector works harder as it nears it.
@@ -55,6 +58,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var smdps repeated
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
+	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
@@ -128,6 +132,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return notStartedCode(err)
 	}
+	if *acceptUnchecked {
+		res.AcceptUnchecked()
+	}
 	res.Print(stdout)
 	if *out != "" {
 		if werr := res.Write(*out); werr != nil {
@@ -144,7 +151,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1
 	case !res.OK():
-		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED, LOST and UNDELIVERED lines say why)\n", res.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", res.Verdict())
 		return 1
 	}
 	return 0
@@ -205,6 +212,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fleet merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
+	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
@@ -228,6 +236,9 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
 		return 2
 	}
+	if *acceptUnchecked {
+		m.AcceptUnchecked()
+	}
 	m.Print(stdout)
 	if *out != "" {
 		if err := m.Write(*out); err != nil {
@@ -236,7 +247,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !m.OK() {
-		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED, LOST and UNDELIVERED lines say why)\n", m.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", m.Verdict())
 		return 1
 	}
 	return 0
