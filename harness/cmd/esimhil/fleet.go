@@ -121,8 +121,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *out != "" {
 		// Before the storm, not after it: a shard of a Kubernetes job
 		// would lose its whole run to a mistyped path.
-		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
-			fmt.Fprintf(stderr, "esimhil fleet: --out %s: its directory %s does not exist\n", *out, filepath.Dir(*out))
+		if err := checkWritable(*out); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet: --out %v\n", err)
 			return 2
 		}
 	}
@@ -220,6 +220,12 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil fleet merge: no result files\n%s", fleetUsage)
 		return 2
 	}
+	if *out != "" {
+		if err := checkWritable(*out); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet merge: --out %v\n", err)
+			return 2
+		}
+	}
 	var rs []*fleet.Result
 	for _, p := range fs.Args() {
 		r, err := fleet.ReadResult(p)
@@ -274,6 +280,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 2
 	}
+	if *ciFile != "" {
+		// Before the servers start and print their flags.
+		if err := checkWritable(*ciFile); err != nil {
+			fmt.Fprintf(stderr, "esimhil serve: --ci %v\n", err)
+			return 2
+		}
+	}
 	pki, err := fleet.NewPKI(s, *seed)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
@@ -309,4 +322,28 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	return interruptedCode(ctx)
+}
+
+// checkWritable says, before any work, why a file could not be written
+// at path: its directory missing, path a directory, or a directory (or
+// file) this process may not write. It creates and removes a temporary
+// file beside path, as the result's own atomic write will.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: its directory %s does not exist", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: is a directory; name a file in it", path)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write in %s: %w", path, dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("%s: the file is read-only", path)
+	}
+	return nil
 }

@@ -256,6 +256,10 @@ func TestFleetBadFiles(t *testing.T) {
 	}
 	tmpl := write("storm.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\nmix:\n  - {share: lots, kind: download}\n")
 	res := write("shard.json", `{"devices": "many"}`)
+	readOnly := write("kept.json", "{}")
+	if err := os.Chmod(readOnly, 0o444); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -263,11 +267,20 @@ func TestFleetBadFiles(t *testing.T) {
 	}{
 		{[]string{"fleet", "--scenario-template", tmpl}, 2, tmpl + `:5:13: mix[0].share: want a whole number, got "lots"`},
 		{[]string{"fleet", "merge", res}, 2, "fleet result " + res + ": devices: want an integer, got a string"},
+		// Output that cannot be written is refused before the work.
+		{[]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2", "--out", dir}, 2, "--out " + dir + ": is a directory; name a file in it"},
+		{[]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2", "--out", readOnly}, 2, "--out " + readOnly + ": the file is read-only"},
+		{[]string{"fleet", "merge", "--out", dir, res}, 2, "--out " + dir + ": is a directory"},
+		{[]string{"fleet", "merge", "--out", "/nonexistent/x.json", res}, 2, "--out /nonexistent/x.json: its directory /nonexistent does not exist"},
+		{[]string{"serve", "--scenario", base, "--ci", "/nonexistent/ci.pem"}, 2, "--ci /nonexistent/ci.pem: its directory /nonexistent does not exist"},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli(context.Background(), tc.args, &out, &errOut)
 		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
+		}
+		if code == 2 && out.Len() != 0 { // no storm, no merged figures, no servers
+			t.Errorf("%v: refused, but wrote %q", tc.args, out.String())
 		}
 		for _, leak := range []string{"Go struct", "!!", "unmarshal", "map["} {
 			if strings.Contains(errOut.String(), leak) {
