@@ -706,9 +706,10 @@ func TestMergeRates(t *testing.T) {
 	shard := func(s string, from, wall time.Duration) *Result {
 		r := newResult()
 		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
-		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		r.Devices, r.PlatformRequests, r.Wall = 100, 400, wall
 		r.Simulated = time.Hour
 		for i := range 100 {
+			r.count(KindPreinstalled, Switched)
 			r.SwitchTimes = append(r.SwitchTimes, time.Duration(i+1)*time.Second)
 		}
 		r.Runs = []ShardRun{{Shard: s, Start: t0.Add(from), End: t0.Add(from + wall), Wall: wall, Devices: 100, PlatformRequests: 400}}

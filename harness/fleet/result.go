@@ -485,6 +485,38 @@ func (r *Result) consistent() ([]shardID, error) {
 	if sum != r.Devices {
 		return nil, fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
+	// by_kind splits the outcomes: per outcome, the kinds add up to it.
+	byOutcome := map[string]int{}
+	for _, kind := range slices.Sorted(maps.Keys(r.ByKind)) {
+		for _, k := range slices.Sorted(maps.Keys(r.ByKind[kind])) {
+			n := r.ByKind[kind][k]
+			if n < 0 {
+				return nil, fmt.Errorf("by_kind[%q].%s: %d devices", kind, k, n)
+			}
+			byOutcome[k] += n
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(byOutcome)) {
+		if byOutcome[k] != r.Outcomes[k] {
+			return nil, fmt.Errorf("by_kind: its %s devices add up to %d, not outcomes.%s %d", k, byOutcome[k], k, r.Outcomes[k])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Outcomes)) {
+		if r.Outcomes[k] != byOutcome[k] {
+			return nil, fmt.Errorf("by_kind: its %s devices add up to %d, not outcomes.%s %d", k, byOutcome[k], k, r.Outcomes[k])
+		}
+	}
+	// A negative notification count would cancel a lost one.
+	for _, m := range []struct {
+		name   string
+		counts map[string]int
+	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}} {
+		for _, k := range slices.Sorted(maps.Keys(m.counts)) {
+			if n := m.counts[k]; n < 0 {
+				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
+			}
+		}
+	}
 	if r.Wall < 0 || r.Simulated < 0 {
 		return nil, fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
 	}

@@ -182,6 +182,14 @@ func TestMergeChecksCounts(t *testing.T) {
 		{"sound", func(*Result) {}, ""},
 		{"negative undelivered", func(r *Result) { r.UndeliveredPlatform = -1 }, "undelivered_platform: -1: not a count"},
 		{"negative failures", func(r *Result) { r.NotificationFailures = -3 }, "notification_failures: -3: not a count"},
+		{"by_kind short of outcomes", func(r *Result) { r.ByKind["preinstalled"][Switched] = 1 }, "by_kind: its switched devices add up to 1, not outcomes.switched 2"},
+		{"by_kind with an outcome outcomes lack", func(r *Result) {
+			r.ByKind["preinstalled"][Switched] = 1
+			r.ByKind["preinstalled"][Stayed] = 1
+		}, "by_kind: its stayed devices add up to 1, not outcomes.stayed 0"},
+		{"by_kind negative", func(r *Result) { r.ByKind["download"] = map[string]int{Switched: -1} }, `by_kind["download"].switched: -1 devices`},
+		{"negative acknowledged", func(r *Result) { r.CardToPlatform["e|attach-success"] = -1 }, `card_to_platform["e|attach-success"]: -1: not a count`},
+		{"negative log", func(r *Result) { r.SMDPLog["sfr|install"] = -2 }, `smdp_log["sfr|install"]: -2: not a count`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := shard("1/2", tc.edit)
