@@ -1,8 +1,10 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +27,9 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/refusedport"
 )
@@ -627,6 +631,8 @@ func TestCardFailure(t *testing.T) {
 		{"download refused", ev("download_result", "ok", false, "reason", "authenticateClient: status Failed"),
 			"download: authenticateClient: status Failed"},
 		{"download done", ev("download_result", "ok", true, "reason", ""), ""},
+		{"a matching ID never ordered", ev("download_result", "ok", false, "reason", "authenticateClient: status Failed subject 8.2.6 reason 3.8: unknown matching ID"),
+			"download: authenticateClient: status Failed subject 8.2.6 reason 3.8: unknown matching ID (the SM-DP+ holds no order for the matching ID the platform answered: did the platform order it? ES2+ DownloadOrder/ConfirmOrder, docs/platform-api.md)"},
 		{"attach", ev("attach_failed", "operator", "sfr", "reason", "registration denied"), "attach: registration denied"},
 		{"attach, named already", ev("attach_failed", "reason", "attach: timeout"), "attach: timeout"},
 		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
@@ -1083,6 +1089,111 @@ func TestLogReaderKeepsUp(t *testing.T) {
 			// --accept-unchecked passes it on its other figures.
 			if r.AcceptUnchecked(); !r.OK() || r.Verdict() != "" {
 				t.Errorf("accepted unchecked: OK %v, verdict %q", r.OK(), r.Verdict())
+			}
+		})
+	}
+}
+
+// es2Order orders a profile for eid at an SM-DP+ over ES2+ (HTTPS with
+// the test CI, as a platform in another process would) and returns the
+// matching ID and the SM-DP+'s address.
+func es2Order(ctx context.Context, addr, host string, ci *x509.Certificate, eid string) (mid, address string, err error) {
+	roots := x509.NewCertPool()
+	roots.AddCert(ci)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: host, Time: func() time.Time { return clock.Epoch }}}}
+	defer client.CloseIdleConnections()
+	call := func(fn string, req, resp any) error {
+		b, _ := json.Marshal(req)
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+smdp.ES2PathPrefix+fn, bytes.NewReader(b))
+		r.Header.Set("Content-Type", es9.ContentType)
+		r.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+		res, err := client.Do(r)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if err := json.Unmarshal(body, resp); err != nil {
+			return fmt.Errorf("%s: %s", fn, body)
+		}
+		return nil
+	}
+	h := smdp.ES2RequestHeader{FunctionRequesterIdentifier: "test-platform", FunctionCallIdentifier: eid}
+	var dl smdp.DownloadOrderResponse
+	if err := call(smdp.FnDownloadOrder, smdp.DownloadOrderRequest{Header: h, EID: eid}, &dl); err != nil || dl.Header.Err() != nil {
+		return "", "", fmt.Errorf("downloadOrder: %v %v", err, dl.Header.Err())
+	}
+	var co smdp.ConfirmOrderResponse
+	if err := call(smdp.FnConfirmOrder, smdp.ConfirmOrderRequest{Header: h, ICCID: dl.ICCID, EID: eid, ReleaseFlag: true}, &co); err != nil || co.Header.Err() != nil {
+		return "", "", fmt.Errorf("confirmOrder: %v %v", err, co.Header.Err())
+	}
+	return co.MatchingID, co.SMDPAddress, nil
+}
+
+// Bring your own platform with esimhil serve's SM-DP+s: a platform in
+// another process (here a handler that answers /v1/download itself)
+// orders over ES2+ DownloadOrder/ConfirmOrder and its download devices
+// switch; one that answers a matching ID it never ordered fails them
+// with a reason that names the missing order.
+func TestOwnPlatformOrdersOverES2(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		order   bool
+		failing string
+	}{
+		{"ordered", true, ""},
+		{"never ordered", false, "did the platform order it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != platformapi.PathDownload {
+					sv.Platform.Handler().ServeHTTP(w, r)
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				req, err := platformapi.DecodeDownloadRequest(b)
+				if err != nil {
+					http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+					return
+				}
+				o, _ := tp.operator(req.Operator)
+				mid, address := "MID-NEVER-ORDERED", o.SMDP
+				if tc.order {
+					if mid, address, err = es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID); err != nil {
+						t.Error(err)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
+					ActivationCode: "LPA:1$" + address + "$" + mid})
+			}))
+			defer platform.Close()
+			smdps := map[string]string{}
+			for op, srv := range sv.SMDP {
+				smdps[op] = "https://" + srv.Addr().String()
+			}
+			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			switch {
+			case tc.order && (r.Outcomes[Switched] != 4 || !r.OK()):
+				t.Errorf("ordered over ES2+: %v\n%s", r.Outcomes, out.String())
+			case !tc.order && (r.Outcomes[Failed] != 4 || !strings.Contains(out.String(), tc.failing)):
+				t.Errorf("never ordered: %v\n%s", r.Outcomes, out.String())
 			}
 		})
 	}

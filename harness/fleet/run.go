@@ -523,11 +523,20 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 			reason = before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
 		}
 	}
+	if step == "download" && strings.HasSuffix(reason, unknownMatchingID) {
+		// What a platform's card sees when the platform answered a
+		// matching ID it never ordered: the cause, not only the code.
+		reason += " (the SM-DP+ holds no order for the matching ID the platform answered: did the platform order it? ES2+ DownloadOrder/ConfirmOrder, docs/platform-api.md)"
+	}
 	if strings.HasPrefix(reason, step+": ") {
 		return reason, true
 	}
 	return step + ": " + reason, true
 }
+
+// unknownMatchingID ends an SM-DP+'s refusal of a matching ID it holds no
+// order for (SGP.22 §5.6.3: matching ID 8.2.6, refused 3.8).
+const unknownMatchingID = "subject 8.2.6 reason 3.8: unknown matching ID"
 
 // retire reads the device's final state from its host, as a person
 // would (the registration and the subscriber), records its outcome and
