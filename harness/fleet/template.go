@@ -137,8 +137,8 @@ var flagKeys = []string{"devices", "arrive_within", "dwell", "ptys", "seed"}
 // requiredKeys are the template's keys without a default: left out of
 // the file and not given by their flag, they are named as missing.
 var requiredKeys = map[string]string{
-	"devices":       "how many devices, such as devices: 200; or --devices",
-	"arrive_within": "the window the devices arrive within, such as arrive_within: 10m, or 1s for an instant storm; or --arrive-within",
+	"devices":       "how many devices, such as devices: 200, or give it on the command line",
+	"arrive_within": "the window the devices arrive within, such as arrive_within: 10m (1s for an instant storm), or give it on the command line",
 }
 
 // cardFaults are the download faults a card injects on its own.
