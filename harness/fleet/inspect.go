@@ -121,13 +121,30 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 // the last complete read: virtual time moves on only once the reader has
 // caught up, so a storm outrunning the reader slows to its pace instead
 // of leaving requests to drop out of the platform's log unread.
+//
+// Others may write to the same log (the other shards of a storm against
+// one platform): then it fills faster than this storm's cards alone fill
+// it, and the bound shrinks by the share of the log that is theirs, as
+// the last read measured it.
 func (in *inspector) keepUp(r *Result, sent int) {
 	if in.problem != "" || (sent-in.sentAtRead < in.maxBehind && time.Since(in.last) < inspectEvery) {
 		return
 	}
 	in.last = time.Time{}
+	before := in.offset
 	in.poll(r)
+	in.maxBehind = behindBound(sent-in.sentAtRead, in.offset-before)
 	in.sentAtRead = sent
+}
+
+// behindBound is how far the reader may fall behind the cards when they
+// sent sent requests while the log grew by logged: maxUnread, less in
+// the ratio of the two when the log grows faster than the cards send.
+func behindBound(sent, logged int) int {
+	if sent <= 0 || logged <= sent {
+		return maxUnread
+	}
+	return max(1, maxUnread*sent/logged)
 }
 
 // poll reads what arrived since the last read (at most every

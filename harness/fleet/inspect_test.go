@@ -39,3 +39,20 @@ func TestInspectPage(t *testing.T) {
 		})
 	}
 }
+
+// The reader's bound shrinks when others write to the log too (the
+// other shards of a storm against one platform), so the log holds the
+// whole bound's worth of every writer's requests, not only this one's.
+func TestBehindBound(t *testing.T) {
+	for _, tc := range []struct{ sent, logged, want int }{
+		{0, 0, maxUnread},
+		{100, 100, maxUnread},
+		{100, 90, maxUnread}, // requests the platform did not log
+		{100, 800, maxUnread / 8},
+		{1, 1 << 30, 1},
+	} {
+		if got := behindBound(tc.sent, tc.logged); got != tc.want {
+			t.Errorf("sent %d, logged %d: %d, want %d", tc.sent, tc.logged, got, tc.want)
+		}
+	}
+}

@@ -377,7 +377,10 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			next++
 		}
 		if s.ext != nil {
-			s.ext.poll(s.res)
+			s.mu.Lock()
+			sent := s.res.PlatformRequests
+			s.mu.Unlock()
+			s.ext.keepUp(s.res, sent)
 		}
 		tick()
 	}
