@@ -22,6 +22,11 @@ type inspector struct {
 	client *http.Client
 	offset int
 	seen   map[string]bool // eid|kind|report of numbered reports counted
+	// ours holds the EIDs of this storm's devices (nil: all): the other
+	// shards of a storm against one platform write to the same log, and
+	// each shard counts only its own cards' notifications, so that their
+	// merge counts each once.
+	ours map[string]bool
 	// problem, once set, says why the log could not be read whole.
 	problem string
 	last    time.Time
@@ -179,7 +184,7 @@ func (in *inspector) count(r *Result, path string, status int, body string) {
 		return
 	}
 	n, err := platformapi.DecodeNotification([]byte(body))
-	if err != nil {
+	if err != nil || (in.ours != nil && !in.ours[n.EID]) {
 		return
 	}
 	key := n.EID + "|" + n.Kind

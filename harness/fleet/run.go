@@ -141,6 +141,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := s.servers(); err != nil {
 		return nil, err
 	}
+	if s.ext != nil {
+		s.ext.ours = make(map[string]bool, len(plans))
+		for _, p := range plans {
+			s.ext.ours[p.EID] = true
+		}
+	}
 	defer s.inproc.Close()
 	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
 	// The loop ticks the meter between its steps; while it waits on an
