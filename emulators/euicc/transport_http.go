@@ -296,6 +296,31 @@ var (
 	messages = sync.Pool{New: func() any { return new([]byte) }}
 )
 
+// maxInterim bounds the interim (1xx) responses taken before the final
+// one: a peer sending them without end must not hold the card.
+const maxInterim = 8
+
+// readFinal reads the final response, skipping the interim ones before
+// it (RFC 9110 §15.2: a client must parse one or more 1xx responses even
+// if it expects none; a proxy's or a server's 100 Continue ahead of its
+// answer). A 101 Switching Protocols is refused: the card asks for no
+// upgrade, and after it the bytes would be another protocol's.
+func readFinal(br *bufio.Reader, r *http.Request) (*http.Response, error) {
+	for n := 0; ; n++ {
+		resp, err := http.ReadResponse(br, r)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("reply: malformed HTTP response: %w", err)
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			return nil, fmt.Errorf("reply: 101 Switching Protocols, but the card asked for no upgrade")
+		case resp.StatusCode >= 200 || resp.StatusCode < 100:
+			return resp, nil
+		case n == maxInterim:
+			return nil, fmt.Errorf("reply: more than %d interim (1xx) responses before the final one", maxInterim)
+		}
+	}
+}
+
 // readReply reads one response and its whole body, at most maxHTTPReply
 // bytes.
 func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
@@ -304,9 +329,9 @@ func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
 	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
 		return httpReply{}, errors.New("reply: connection closed without a reply")
 	}
-	resp, err := http.ReadResponse(br, r)
+	resp, err := readFinal(br, r)
 	if err != nil {
-		return httpReply{}, fmt.Errorf("reply: malformed HTTP response: %w", err)
+		return httpReply{}, err
 	}
 	// The body is not closed: net/http would drain it, and the connection
 	// ends with this exchange anyway (Connection: close).

@@ -53,13 +53,26 @@ const (
 
 var errNoContent = errors.New("no content") // handleNotification answers 204
 
-// serveHTTP routes /gsma/rsp2/es9plus/<function> and wraps every answer in
+// serveHTTP routes /gsma/rsp2/es9plus/<function> (and ES2+'s
+// /gsma/rsp2/es2plus/<function>) and wraps every answer in
 // the ES9+ envelope; nothing a client sends can panic it.
 func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw}
 	var body []byte
 	defer func() { s.logRequest(r, w.status, body) }()
-	fn := strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
+	var (
+		fn    string
+		h     handler
+		known bool
+	)
+	switch {
+	case strings.HasPrefix(r.URL.Path, es9.PathPrefix):
+		fn = strings.TrimPrefix(r.URL.Path, es9.PathPrefix)
+		h, known = s.handlers()[fn]
+	case strings.HasPrefix(r.URL.Path, ES2PathPrefix):
+		fn = strings.TrimPrefix(r.URL.Path, ES2PathPrefix)
+		h, known = s.es2Handlers()[fn]
+	}
 	// Date is the virtual clock's (RFC 9110 §6.6.1): the rig's time, so a
 	// run's traffic is the same whatever the wall clock says.
 	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
@@ -67,9 +80,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	// §6.5.1): ours, whatever the client named, even when refusing it.
 	w.Header().Set(es9.AdminProtocolHeader, es9.AdminProtocol)
 	proto := r.Header.Get(es9.AdminProtocolHeader)
-	h, known := s.handlers()[fn]
 	switch {
-	case !strings.HasPrefix(r.URL.Path, es9.PathPrefix) || !known:
+	case !known:
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnknown, msg: "unknown function " + r.URL.Path, http: http.StatusNotFound})
 		return
 	case r.Method != http.MethodPost:

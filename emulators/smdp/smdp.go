@@ -3,7 +3,9 @@
 // getBoundProfilePackage, handleNotification and cancelSession over HTTPS
 // (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, SGP.22 §2.6.6) at
 // /gsma/rsp2/es9plus/<function>, plus the order interface the platform uses
-// to forward a download (in place of ES2+ DownloadOrder/ConfirmOrder).
+// to forward a download: a Go call (Order) for the emulated platform, and
+// ES2+ DownloadOrder/ConfirmOrder at /gsma/rsp2/es2plus/<function> (es2.go)
+// for one in another process.
 //
 // The bodies are package es9's, the structures inside them package es10's,
 // and the profile it delivers is a TCA profile package (package saip) built
@@ -106,6 +108,9 @@ type Server struct {
 	faults Faults
 	tx     map[string]*transaction // by upper-case hex transactionId
 	orders map[string]*order       // by matching ID
+	// allocated holds the orders ES2+ DownloadOrder reserved and
+	// ConfirmOrder has not released yet, by ICCID.
+	allocated map[string]*order
 	// outstanding counts the orders released or downloaded (setState).
 	outstanding int
 	nOrders     int
@@ -158,15 +163,16 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return &Server{
-		cfg:      cfg,
-		tx:       map[string]*transaction{},
-		orders:   map[string]*order{},
-		euicc:    map[string]*ecdsa.PublicKey{},
-		sent:     map[string]string{},
-		notified: map[string]bool{},
-		authCert: cfg.Certs.Auth,
-		tlsCert:  cfg.Certs.TLS,
-		requests: httpserve.NewRing[httpserve.Request](MaxRequests),
+		cfg:       cfg,
+		tx:        map[string]*transaction{},
+		orders:    map[string]*order{},
+		allocated: map[string]*order{},
+		euicc:     map[string]*ecdsa.PublicKey{},
+		sent:      map[string]string{},
+		notified:  map[string]bool{},
+		authCert:  cfg.Certs.Auth,
+		tlsCert:   cfg.Certs.TLS,
+		requests:  httpserve.NewRing[httpserve.Request](MaxRequests),
 	}, nil
 }
 

@@ -126,19 +126,12 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 		return "", "", fmt.Errorf("smdp %s: order: %q is not an EID", s.cfg.Operator, eid)
 	}
 	s.mu.Lock()
-	limit := s.cfg.MaxOrders
-	if limit <= 0 {
-		limit = DefaultMaxOrders
-	}
-	if s.outstanding >= limit {
+	if err := s.roomLocked(); err != nil {
 		s.mu.Unlock()
-		return "", "", errors.New("smdp: too many outstanding orders")
+		return "", "", err
 	}
-	s.nOrders++
-	seq := s.nOrders
-	// Deterministic, so the event log does not depend on randomness.
-	o := &order{matchingID: fmt.Sprintf("MID-%s-%04d", eid[len(eid)-6:], seq), eid: eid, seq: seq,
-		profile: s.cfg.NewProfile(seq)}
+	o := s.newOrderLocked(eid)
+	o.matchingID = orderMatchingID(eid, o.seq)
 	s.setState(o, "released")
 	s.orders[o.matchingID] = o
 	s.mu.Unlock()
@@ -147,6 +140,26 @@ func (s *Server) Order(eid string) (smdpAddress, matchingID string, err error) {
 	// implied, as in activation codes); the rig resolves it to the loopback
 	// port, so the address never varies from run to run.
 	return s.cfg.Host, o.matchingID, nil
+}
+
+// roomLocked refuses an order past the bound on outstanding ones (those
+// reserved by ES2+ DownloadOrder and not yet confirmed count too).
+func (s *Server) roomLocked() error {
+	limit := s.cfg.MaxOrders
+	if limit <= 0 {
+		limit = DefaultMaxOrders
+	}
+	if s.outstanding+len(s.allocated) >= limit {
+		return errors.New("smdp: too many outstanding orders")
+	}
+	return nil
+}
+
+// newOrderLocked reserves the next profile for eid ("" until ES2+
+// ConfirmOrder names it).
+func (s *Server) newOrderLocked(eid string) *order {
+	s.nOrders++
+	return &order{eid: eid, seq: s.nOrders, profile: s.cfg.NewProfile(s.nOrders)}
 }
 
 // findOrder returns the released order for matchingID (or, with an empty

@@ -1,8 +1,11 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +27,10 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/emulators/smdp"
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/proto/es9"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
@@ -97,8 +103,8 @@ func TestStorm(t *testing.T) {
 		t.Errorf("switch p50 %v p99 %v", p50, p99)
 	}
 	lost, unconfirmed := r.Lost()
-	if lost != 0 || unconfirmed != 0 || len(r.Unchecked) != 0 {
-		t.Errorf("lost %d, unconfirmed %d, unchecked %q", lost, unconfirmed, r.Unchecked)
+	if lost != 0 || unconfirmed != 0 || len(r.Unchecked) != 0 || r.UndeliveredPlatform != 0 || r.UndeliveredSMDP != 0 {
+		t.Errorf("lost %d, unconfirmed %d, unchecked %q, undelivered %d and %d", lost, unconfirmed, r.Unchecked, r.UndeliveredPlatform, r.UndeliveredSMDP)
 	}
 	if !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) || !reflect.DeepEqual(r.CardToSMDP, r.SMDPLog) {
 		t.Errorf("cards and logs differ:\n card→platform %v\n platform log %v\n card→SM-DP+ %v\n SM-DP+ log %v",
@@ -349,7 +355,7 @@ func TestBadExternalPlatform(t *testing.T) {
 					t.Errorf("failures %q: %+v", why, g)
 				}
 			}
-			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed" {
+			if len(r.Failures) != 1 || len(r.Errors) != 2 || r.Verdict() != "2 of 2 devices failed, platform log NOT CHECKED (--accept-unchecked passes such a run)" {
 				t.Errorf("failures %v, errors %q, verdict %q", r.Failures, r.Errors, r.Verdict())
 			}
 			for k, n := range r.CardToPlatform {
@@ -625,6 +631,8 @@ func TestCardFailure(t *testing.T) {
 		{"download refused", ev("download_result", "ok", false, "reason", "authenticateClient: status Failed"),
 			"download: authenticateClient: status Failed"},
 		{"download done", ev("download_result", "ok", true, "reason", ""), ""},
+		{"a matching ID never ordered", ev("download_result", "ok", false, "reason", "authenticateClient: status Failed subject 8.2.6 reason 3.8: unknown matching ID"),
+			"download: authenticateClient: status Failed subject 8.2.6 reason 3.8: unknown matching ID (the SM-DP+ holds no order for the matching ID the platform answered: did the platform order it? ES2+ DownloadOrder/ConfirmOrder, docs/platform-api.md)"},
 		{"attach", ev("attach_failed", "operator", "sfr", "reason", "registration denied"), "attach: registration denied"},
 		{"attach, named already", ev("attach_failed", "reason", "attach: timeout"), "attach: timeout"},
 		{"another actor's", eventlog.Event{Actor: eventlog.World, Kind: "attach_failed", Fields: eventlog.F{"reason": "x"}}, ""},
@@ -704,9 +712,10 @@ func TestMergeRates(t *testing.T) {
 	shard := func(s string, from, wall time.Duration) *Result {
 		r := newResult()
 		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated", []string{s}
-		r.Devices, r.PlatformRequests, r.Outcomes[Switched], r.Wall = 100, 400, 100, wall
+		r.Devices, r.PlatformRequests, r.Wall = 100, 400, wall
 		r.Simulated = time.Hour
 		for i := range 100 {
+			r.count(KindPreinstalled, Switched)
 			r.SwitchTimes = append(r.SwitchTimes, time.Duration(i+1)*time.Second)
 		}
 		r.Runs = []ShardRun{{Shard: s, Start: t0.Add(from), End: t0.Add(from + wall), Wall: wall, Devices: 100, PlatformRequests: 400}}
@@ -897,6 +906,294 @@ func TestNotStartedSaysWhy(t *testing.T) {
 			res, err := Run(context.Background(), tc.cfg)
 			if res != nil || err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrRefused) != tc.refused {
 				t.Errorf("result %v, error %v (refused %v); want none, %q, refused %v", res != nil, err, errors.Is(err, ErrRefused), tc.want, tc.refused)
+			}
+		})
+	}
+}
+
+// A platform that answers its cards' lists but acknowledges no
+// notification (503, the doc's NoAck, or a 400 the card gives up on)
+// fails the storm: the notes the cards tried and could not deliver are
+// counted, while the same storm against the platform itself ends with
+// none undelivered.
+func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		status int // for POST /v1/notifications; 0: the platform answers
+		want   bool
+	}{
+		{"acknowledged", 0, true},
+		{"503", http.StatusServiceUnavailable, false},
+		{"400", http.StatusBadRequest, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A fresh platform each: the cards' counters start again.
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.status != 0 && r.URL.Path == "/v1/notifications" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, `{"error":"not now"}`)
+					return
+				}
+				sv.Platform.Handler().ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			if r.Outcomes[Switched] != 4 || r.OK() != tc.want {
+				t.Errorf("outcomes %v, OK %v, want %v:\n%s", r.Outcomes, r.OK(), tc.want, out.String())
+			}
+			undelivered := strings.Contains(out.String(), "UNDELIVERED")
+			if tc.want != (r.UndeliveredPlatform == 0) || undelivered == tc.want ||
+				tc.want != !strings.Contains(r.Verdict(), "undelivered") {
+				t.Errorf("undelivered %d, verdict %q:\n%s", r.UndeliveredPlatform, r.Verdict(), out.String())
+			}
+		})
+	}
+}
+
+// An HTTPS platform as esimhil serve runs it (platform: {tls: true}) and
+// prints it (https://127.0.0.1:port) works end to end: the fleet reads
+// its log with the cards' trust (the test CI, platform.esimhil.test),
+// not the URL's host against the system roots. A platform whose
+// certificate the cards would refuse is refused by a certificate error,
+// not as unreachable.
+func TestExternalHTTPSPlatform(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	base := *tp.Base
+	base.Platform.TLS = true
+	tp.Base = &base
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: "https://" + sv.Platform.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !r.OK() || r.PlatformUnread || len(r.PlatformLog) == 0 || !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) {
+		t.Errorf("verdict %q, unchecked %q:\n%s", r.Verdict(), r.Unchecked, out.String())
+	}
+
+	// The log route alone with another CI's certificate (the cards' own
+	// routes pass the probe): a certificate error.
+	rogue, err := NewPKI(tp.Base, tp.Seed+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueCert, err := rsp.IssueSMDP(rogue.CI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, rsp.ValidUntil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInspector("https://"+sv.Platform.Addr().String(), cardTrust(pki.CI.X509, harness.PlatformHost, func() time.Time { return clock.Epoch }))
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{rogueCert.DER}, PrivateKey: rogueCert.Key}}}
+	srv.StartTLS()
+	defer srv.Close()
+	in.base = srv.URL
+	if err := in.probe(harness.PlatformHost, tp.Seed); err == nil || !strings.Contains(err.Error(), "certificate") || strings.Contains(err.Error(), "not reachable") {
+		t.Errorf("probe of a rogue certificate: %v", err)
+	}
+}
+
+// keepFew is the emulated platform behind a log that keeps only its
+// newest n requests, as a platform with a small retention would.
+func keepFew(t *testing.T, platform http.Handler, n int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathInspect {
+			platform.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		platform.ServeHTTP(rec, r)
+		p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+		if err != nil {
+			t.Errorf("the emulated platform's page: %v", err)
+			return
+		}
+		p.Dropped = max(p.Dropped, *p.Total-n)
+		p.Entries = slices.DeleteFunc(p.Entries, func(e platformapi.Received) bool { return e.Index < p.Dropped })
+		w.Header().Set("Content-Type", "application/json")
+		if err := json.NewEncoder(w).Encode(p); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// Against a platform that keeps few requests, the storm's clock waits
+// for the log's reader once the cards are maxUnread requests ahead of
+// it, so every notification is checked; without that wait (a bound past
+// the retention) the same storm reports its log NOT CHECKED and fails.
+func TestLogReaderKeepsUp(t *testing.T) {
+	tp := loadTemplate(t, 20, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	tp.ArriveWithin = Duration(time.Second) // all at once, then a long dwell
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { maxUnread = old }(maxUnread)
+	for _, tc := range []struct {
+		name     string
+		behind   int
+		complete bool
+	}{
+		{"waits for the reader", 8, true},
+		{"outruns the reader", 1 << 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			maxUnread = tc.behind
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			srv := httptest.NewServer(keepFew(t, sv.Platform.Handler(), 16))
+			defer srv.Close()
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			if r.PlatformRequests <= 16 || r.PlatformUnread == tc.complete || r.OK() != tc.complete {
+				t.Errorf("%d requests, unread %v, OK %v:\n%s", r.PlatformRequests, r.PlatformUnread, r.OK(), out.String())
+			}
+			if tc.complete && !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) {
+				t.Errorf("cards %v, log %v", r.CardToPlatform, r.PlatformLog)
+			}
+			// --accept-unchecked passes it on its other figures.
+			if r.AcceptUnchecked(); !r.OK() || r.Verdict() != "" {
+				t.Errorf("accepted unchecked: OK %v, verdict %q", r.OK(), r.Verdict())
+			}
+		})
+	}
+}
+
+// es2Order orders a profile for eid at an SM-DP+ over ES2+ (HTTPS with
+// the test CI, as a platform in another process would) and returns the
+// matching ID and the SM-DP+'s address.
+func es2Order(ctx context.Context, addr, host string, ci *x509.Certificate, eid string) (mid, address string, err error) {
+	roots := x509.NewCertPool()
+	roots.AddCert(ci)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: host, Time: func() time.Time { return clock.Epoch }}}}
+	defer client.CloseIdleConnections()
+	call := func(fn string, req, resp any) error {
+		b, _ := json.Marshal(req)
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+smdp.ES2PathPrefix+fn, bytes.NewReader(b))
+		r.Header.Set("Content-Type", es9.ContentType)
+		r.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+		res, err := client.Do(r)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if err := json.Unmarshal(body, resp); err != nil {
+			return fmt.Errorf("%s: %s", fn, body)
+		}
+		return nil
+	}
+	h := smdp.ES2RequestHeader{FunctionRequesterIdentifier: "test-platform", FunctionCallIdentifier: eid}
+	var dl smdp.DownloadOrderResponse
+	if err := call(smdp.FnDownloadOrder, smdp.DownloadOrderRequest{Header: h, EID: eid}, &dl); err != nil || dl.Header.Err() != nil {
+		return "", "", fmt.Errorf("downloadOrder: %v %v", err, dl.Header.Err())
+	}
+	var co smdp.ConfirmOrderResponse
+	if err := call(smdp.FnConfirmOrder, smdp.ConfirmOrderRequest{Header: h, ICCID: dl.ICCID, EID: eid, ReleaseFlag: true}, &co); err != nil || co.Header.Err() != nil {
+		return "", "", fmt.Errorf("confirmOrder: %v %v", err, co.Header.Err())
+	}
+	return co.MatchingID, co.SMDPAddress, nil
+}
+
+// Bring your own platform with esimhil serve's SM-DP+s: a platform in
+// another process (here a handler that answers /v1/download itself)
+// orders over ES2+ DownloadOrder/ConfirmOrder and its download devices
+// switch; one that answers a matching ID it never ordered fails them
+// with a reason that names the missing order.
+func TestOwnPlatformOrdersOverES2(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		order   bool
+		failing string
+	}{
+		{"ordered", true, ""},
+		{"never ordered", false, "did the platform order it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sv.Close()
+			platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != platformapi.PathDownload {
+					sv.Platform.Handler().ServeHTTP(w, r)
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				req, err := platformapi.DecodeDownloadRequest(b)
+				if err != nil {
+					http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+					return
+				}
+				o, _ := tp.operator(req.Operator)
+				mid, address := "MID-NEVER-ORDERED", o.SMDP
+				if tc.order {
+					if mid, address, err = es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID); err != nil {
+						t.Error(err)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
+					ActivationCode: "LPA:1$" + address + "$" + mid})
+			}))
+			defer platform.Close()
+			smdps := map[string]string{}
+			for op, srv := range sv.SMDP {
+				smdps[op] = "https://" + srv.Addr().String()
+			}
+			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			r.Print(&out)
+			switch {
+			case tc.order && (r.Outcomes[Switched] != 4 || !r.OK()):
+				t.Errorf("ordered over ES2+: %v\n%s", r.Outcomes, out.String())
+			case !tc.order && (r.Outcomes[Failed] != 4 || !strings.Contains(out.String(), tc.failing)):
+				t.Errorf("never ordered: %v\n%s", r.Outcomes, out.String())
 			}
 		})
 	}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // A page of the platform's log is read in one decoding, which also tells
@@ -27,7 +30,7 @@ func TestInspectPage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tc.body) }))
 			defer srv.Close()
-			p, err := newInspector(srv.URL).page(0, 10)
+			p, err := newInspector(srv.URL, nil).page(0, 10)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)
@@ -37,5 +40,38 @@ func TestInspectPage(t *testing.T) {
 				t.Errorf("page %+v", p)
 			}
 		})
+	}
+}
+
+// The reader's bound shrinks when others write to the log too (the
+// other shards of a storm against one platform), so the log holds the
+// whole bound's worth of every writer's requests, not only this one's.
+func TestBehindBound(t *testing.T) {
+	for _, tc := range []struct{ sent, logged, want int }{
+		{0, 0, maxUnread},
+		{100, 100, maxUnread},
+		{100, 90, maxUnread}, // requests the platform did not log
+		{100, 800, maxUnread / 8},
+		{1, 1 << 30, 1},
+	} {
+		if got := behindBound(tc.sent, tc.logged); got != tc.want {
+			t.Errorf("sent %d, logged %d: %d, want %d", tc.sent, tc.logged, got, tc.want)
+		}
+	}
+}
+
+// A shard counts only its own cards' notifications in a log the other
+// shards of its storm write to as well: merged, each is counted once.
+func TestInspectorCountsItsOwnCards(t *testing.T) {
+	const mine, theirs = "89049032000000000000010000000017", "89049032000000000000010000000114"
+	in := newInspector("http://127.0.0.1:1", nil)
+	in.ours = map[string]bool{mine: true}
+	r := newResult()
+	for _, eid := range []string{mine, theirs, mine} {
+		body := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
+		in.count(r, platformapi.PathNotifications, http.StatusOK, body)
+	}
+	if want := map[string]int{mine + "|attach-success": 2}; !reflect.DeepEqual(r.PlatformLog, want) {
+		t.Errorf("platform log %v, want %v", r.PlatformLog, want)
 	}
 }

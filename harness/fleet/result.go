@@ -48,6 +48,9 @@ type Result struct {
 	SMDP     map[string]string `json:"smdp,omitempty"`
 	// file is where ReadResult read it, for Merge's errors.
 	file string
+	// uncheckedOK says a platform log that could not be read whole does
+	// not fail the run (AcceptUnchecked, --accept-unchecked).
+	uncheckedOK bool
 
 	// Wall is a run's wall time. For merged shards it is the union of
 	// their wall-clock spans (Runs), or — when a shard's result carries
@@ -82,6 +85,15 @@ type Result struct {
 	// NotificationFailures counts deliveries the cards saw fail (they
 	// stay in the card and are sent again).
 	NotificationFailures int `json:"notification_failures"`
+	// Undelivered counts the notifications whose delivery a card tried,
+	// saw fail and had not seen acknowledged when its device retired:
+	// notes to the platform (UndeliveredPlatform) and SGP.22 pending
+	// notifications to an SM-DP+ (UndeliveredSMDP). One made just before
+	// retirement and never tried (no bearer yet) is not counted: a
+	// healthy storm ends with none, as a failed one is retried at the
+	// next periodic check, well inside a dwell. Any fail the storm.
+	UndeliveredPlatform int `json:"undelivered_platform"`
+	UndeliveredSMDP     int `json:"undelivered_smdp"`
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
@@ -376,6 +388,8 @@ func Merge(rs []*Result) (*Result, error) {
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
+		m.UndeliveredPlatform += r.UndeliveredPlatform
+		m.UndeliveredSMDP += r.UndeliveredSMDP
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
 				pair[0][k] += n
@@ -453,6 +467,14 @@ func (r *Result) consistent() ([]shardID, error) {
 	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 {
 		return nil, fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
 	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}} {
+		if c.n < 0 {
+			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
+		}
+	}
 	sum := 0
 	for k, n := range r.Outcomes {
 		if n < 0 {
@@ -462,6 +484,38 @@ func (r *Result) consistent() ([]shardID, error) {
 	}
 	if sum != r.Devices {
 		return nil, fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
+	}
+	// by_kind splits the outcomes: per outcome, the kinds add up to it.
+	byOutcome := map[string]int{}
+	for _, kind := range slices.Sorted(maps.Keys(r.ByKind)) {
+		for _, k := range slices.Sorted(maps.Keys(r.ByKind[kind])) {
+			n := r.ByKind[kind][k]
+			if n < 0 {
+				return nil, fmt.Errorf("by_kind[%q].%s: %d devices", kind, k, n)
+			}
+			byOutcome[k] += n
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(byOutcome)) {
+		if byOutcome[k] != r.Outcomes[k] {
+			return nil, fmt.Errorf("by_kind: its %s devices add up to %d, not outcomes.%s %d", k, byOutcome[k], k, r.Outcomes[k])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Outcomes)) {
+		if r.Outcomes[k] != byOutcome[k] {
+			return nil, fmt.Errorf("by_kind: its %s devices add up to %d, not outcomes.%s %d", k, byOutcome[k], k, r.Outcomes[k])
+		}
+	}
+	// A negative notification count would cancel a lost one.
+	for _, m := range []struct {
+		name   string
+		counts map[string]int
+	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}} {
+		for _, k := range slices.Sorted(maps.Keys(m.counts)) {
+			if n := m.counts[k]; n < 0 {
+				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
+			}
+		}
 	}
 	if r.Wall < 0 || r.Simulated < 0 {
 		return nil, fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)
@@ -557,11 +611,19 @@ func ReadResult(path string) (*Result, error) {
 	return r, nil
 }
 
+// AcceptUnchecked lets a run whose platform log could not be read whole
+// pass (OK) on its other figures; it is still reported NOT CHECKED.
+func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
+
 // OK reports whether every device did what the template set it up for
-// (none failed) and no notification was lost.
+// (none failed), no notification was lost or left undelivered, and the
+// platform's log was read whole (or AcceptUnchecked): a check that could
+// not be made is no pass. An external SM-DP+'s log, which no route gives,
+// is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.Outcomes[Failed] == 0
+	return lost == 0 && r.Outcomes[Failed] == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+		(!r.PlatformUnread || r.uncheckedOK)
 }
 
 // Verdict says in one line why the storm failed, "" when it did not.
@@ -573,6 +635,12 @@ func (r *Result) Verdict() string {
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
+		why = append(why, fmt.Sprintf("%d notifications undelivered (their deliveries failed until the devices retired)", n))
+	}
+	if r.PlatformUnread && !r.uncheckedOK {
+		why = append(why, "platform log NOT CHECKED (--accept-unchecked passes such a run)")
 	}
 	return strings.Join(why, ", ")
 }
@@ -646,6 +714,10 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	default:
 		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+	}
+	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
+		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards tried to deliver, failed and still held when their devices retired (%d to the platform, %d to SM-DP+s)\n",
+			n, r.UndeliveredPlatform, r.UndeliveredSMDP)
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A result file fleet merge cannot take is refused by the value's JSON
@@ -146,5 +147,69 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 				t.Errorf("groups %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// Merge refuses a shard whose counts contradict themselves, naming the
+// file and the member, and sums the undelivered notifications.
+func TestMergeChecksCounts(t *testing.T) {
+	dir := t.TempDir()
+	shard := func(s string, edit func(*Result)) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards = "storm", "f", "emulated 127.0.0.1:1", []string{s}
+		r.Devices = 2
+		r.count("preinstalled", Switched)
+		r.count("preinstalled", Switched)
+		r.SwitchTimes = []time.Duration{0, 0}
+		r.CardToPlatform["e|attach-success"] = 2
+		r.PlatformLog["e|attach-success"] = 2
+		edit(r)
+		p := filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json")
+		if err := r.Write(p); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ReadResult(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Result)
+		want string // "" merges
+	}{
+		{"sound", func(*Result) {}, ""},
+		{"negative undelivered", func(r *Result) { r.UndeliveredPlatform = -1 }, "undelivered_platform: -1: not a count"},
+		{"negative failures", func(r *Result) { r.NotificationFailures = -3 }, "notification_failures: -3: not a count"},
+		{"by_kind short of outcomes", func(r *Result) { r.ByKind["preinstalled"][Switched] = 1 }, "by_kind: its switched devices add up to 1, not outcomes.switched 2"},
+		{"by_kind with an outcome outcomes lack", func(r *Result) {
+			r.ByKind["preinstalled"][Switched] = 1
+			r.ByKind["preinstalled"][Stayed] = 1
+		}, "by_kind: its stayed devices add up to 1, not outcomes.stayed 0"},
+		{"by_kind negative", func(r *Result) { r.ByKind["download"] = map[string]int{Switched: -1} }, `by_kind["download"].switched: -1 devices`},
+		{"negative acknowledged", func(r *Result) { r.CardToPlatform["e|attach-success"] = -1 }, `card_to_platform["e|attach-success"]: -1: not a count`},
+		{"negative log", func(r *Result) { r.SMDPLog["sfr|install"] = -2 }, `smdp_log["sfr|install"]: -2: not a count`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := shard("1/2", tc.edit)
+			_, err := Merge([]*Result{shard("0/2", func(r *Result) { r.UndeliveredPlatform, r.UndeliveredSMDP = 1, 2 }), bad})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want != "" && (err == nil || err.Error() != "fleet result "+bad.file+": "+tc.want):
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	m, err := Merge([]*Result{
+		shard("0/2", func(r *Result) { r.UndeliveredPlatform, r.UndeliveredSMDP = 1, 2 }),
+		shard("1/2", func(r *Result) { r.UndeliveredPlatform = 3 }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.UndeliveredPlatform != 4 || m.UndeliveredSMDP != 2 || m.OK() || !strings.Contains(m.Verdict(), "6 notifications undelivered") {
+		t.Errorf("merged undelivered %d and %d, verdict %q", m.UndeliveredPlatform, m.UndeliveredSMDP, m.Verdict())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/heap"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +79,12 @@ type live struct {
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
 	silent string
+	// failing holds, by addressee ("platform" or an operator), the
+	// notifications (by number) whose last delivery failed and that no
+	// acknowledgement has followed: at retirement they are undelivered. A
+	// note made just before retirement, never tried (the card had no
+	// bearer yet), is not among them.
+	failing map[string]map[string]bool
 }
 
 // ErrRefused is in the error Run returns (errors.Is) when it would not
@@ -133,6 +140,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
 	if err := s.servers(); err != nil {
 		return nil, err
+	}
+	if s.ext != nil {
+		s.ext.ours = make(map[string]bool, len(plans))
+		for _, p := range plans {
+			s.ext.ours[p.EID] = true
+		}
 	}
 	defer s.inproc.Close()
 	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
@@ -257,8 +270,12 @@ func (s *storm) servers() error {
 	}
 	// Where the platform's log starts (requests before the storm are not
 	// the storm's), or why it cannot be read.
-	s.ext = newInspector(s.cfg.Platform)
-	if err := s.ext.probe(); err != nil {
+	var tc *tls.Config
+	if tlsOn {
+		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
+	}
+	s.ext = newInspector(s.cfg.Platform, tc)
+	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		return refused("--platform %s: %w", s.cfg.Platform, err)
 	}
 	return nil
@@ -338,6 +355,15 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				if steps++; steps%1024 == 0 {
 					tick()
 				}
+				if s.ext != nil {
+					// Between arrivals and retirements lie long spans
+					// (the dwell after the last arrival) whose periodic
+					// checks fill the log: it is read as they go.
+					s.mu.Lock()
+					sent := s.res.PlatformRequests
+					s.mu.Unlock()
+					s.ext.keepUp(s.res, sent)
+				}
 				return ctx.Err() != nil
 			}
 			if _, err := s.loop.RunUntil(at, step); err != nil {
@@ -357,7 +383,10 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			next++
 		}
 		if s.ext != nil {
-			s.ext.poll(s.res)
+			s.mu.Lock()
+			sent := s.res.PlatformRequests
+			s.mu.Unlock()
+			s.ext.keepUp(s.res, sent)
 		}
 		tick()
 	}
@@ -426,6 +455,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			l.switched = e.T.Sub(l.arrive)
 		}
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
+		if id, ok := noteID(e); ok {
+			delete(l.failing[e.Str("to")], id)
+		}
 		s.mu.Lock()
 		if to := e.Str("to"); to == "platform" {
 			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
@@ -435,6 +467,16 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "notification_failed":
+		if id, ok := noteID(e); ok {
+			to := e.Str("to")
+			if l.failing[to] == nil {
+				if l.failing == nil {
+					l.failing = map[string]map[string]bool{}
+				}
+				l.failing[to] = map[string]bool{}
+			}
+			l.failing[to][id] = true
+		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
 		if e.Str("to") == "platform" || e.Str("to") == "" {
@@ -446,6 +488,20 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.PlatformRequests++
 		s.mu.Unlock()
 	}
+}
+
+// noteID names the notification a notification_sent or _failed event is
+// about by its number: a platform note's report or an SGP.22
+// notification's seq. An event with neither (a card that could not list
+// its notifications) names none. Both numbers are the card's own, unique
+// per card, so the kind (which a resend may name differently) is left out.
+func noteID(e eventlog.Event) (string, bool) {
+	for _, k := range []string{"report", "seq"} {
+		if v := e.Get(k); v != nil {
+			return fmt.Sprintf("%s %v", k, v), true
+		}
+	}
+	return "", false
 }
 
 // cardFailure is the failure a card's event reports, as the fleet's
@@ -476,17 +532,32 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 			reason = before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
 		}
 	}
+	if step == "download" && strings.HasSuffix(reason, unknownMatchingID) {
+		// What a platform's card sees when the platform answered a
+		// matching ID it never ordered: the cause, not only the code.
+		reason += " (the SM-DP+ holds no order for the matching ID the platform answered: did the platform order it? ES2+ DownloadOrder/ConfirmOrder, docs/platform-api.md)"
+	}
 	if strings.HasPrefix(reason, step+": ") {
 		return reason, true
 	}
 	return step + ": " + reason, true
 }
 
+// unknownMatchingID ends an SM-DP+'s refusal of a matching ID it holds no
+// order for (SGP.22 §5.6.3: matching ID 8.2.6, refused 3.8).
+const unknownMatchingID = "subject 8.2.6 reason 3.8: unknown matching ID"
+
 // retire reads the device's final state from its host, as a person
 // would (the registration and the subscriber), records its outcome and
 // powers it off.
 func (s *storm) retire(l *live, stopped string) {
 	defer func() { l.d = nil }()
+	s.res.UndeliveredPlatform += len(l.failing["platform"])
+	for to, keys := range l.failing {
+		if to != "platform" {
+			s.res.UndeliveredSMDP += len(keys)
+		}
+	}
 	if stopped != "" {
 		s.fail(l, fmt.Errorf("%s", stopped))
 		l.d.Close()

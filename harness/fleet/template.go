@@ -76,8 +76,10 @@ type Template struct {
 
 	// d remembers where the file gave each field, so that Validate
 	// points at the line of a value no flag replaced; flagged holds the
-	// keys a flag replaced.
+	// keys a flag replaced; root is the file's mapping, where a missing
+	// field is reported.
 	d       *yamlnode.Decoder
+	root    *yaml.Node
 	flagged map[string]bool
 }
 
@@ -131,6 +133,13 @@ type Duration time.Duration
 // flagKeys are the template's keys a command-line flag of the same name
 // (--arrive-within for arrive_within) overrides.
 var flagKeys = []string{"devices", "arrive_within", "dwell", "ptys", "seed"}
+
+// requiredKeys are the template's keys without a default: left out of
+// the file and not given by their flag, they are named as missing.
+var requiredKeys = map[string]string{
+	"devices":       "how many devices, such as devices: 200, or give it on the command line",
+	"arrive_within": "the window the devices arrive within, such as arrive_within: 10m (1s for an instant storm), or give it on the command line",
+}
 
 // cardFaults are the download faults a card injects on its own.
 var cardFaults = []string{scenario.BadEUICCSignature}
@@ -223,7 +232,7 @@ func parse(file string, b []byte) (*Template, error) {
 	case second != nil:
 		return nil, d.ErrAt(second, "", "a second YAML document starts here: one template per file")
 	}
-	t := &Template{d: d}
+	t := &Template{d: d, root: root}
 	part := func(n *yaml.Node, p string) error {
 		var pt Part
 		err := d.Mapping(n, p,
@@ -304,8 +313,15 @@ func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 func (t *Template) Validate(ptyLimit int) error {
 	var errs []error
 	bad := func(path string, format string, a ...any) {
-		if n := t.node(path); n != nil && !t.flagged[path] {
+		n := t.node(path)
+		if n != nil && !t.flagged[path] {
 			errs = append(errs, t.d.ErrAt(n, path, format, a...))
+			return
+		}
+		if why, ok := requiredKeys[path]; ok && n == nil && !t.flagged[path] && t.d != nil {
+			// Left out of the file, no flag given: the field is missing,
+			// not a flag's zero the user never typed.
+			errs = append(errs, t.d.ErrAt(t.root, path, "required (%s)", why))
 			return
 		}
 		if slices.Contains(flagKeys, path) {

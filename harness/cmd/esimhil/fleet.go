@@ -24,9 +24,12 @@ import (
 const fleetUsage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
-  esimhil fleet merge [--out FILE] RESULT.json...
+                [--accept-unchecked]
+  esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
 `
+
+const uncheckedUsage = "pass a storm whose external platform's log could not be read whole (reported NOT CHECKED) on its other figures"
 
 // fleetMemoryLimit keeps a storm's heap (and so its resident memory)
 // under 2 GiB: the garbage collector works harder as it nears it.
@@ -55,6 +58,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var smdps repeated
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
+	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
@@ -117,8 +121,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *out != "" {
 		// Before the storm, not after it: a shard of a Kubernetes job
 		// would lose its whole run to a mistyped path.
-		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
-			fmt.Fprintf(stderr, "esimhil fleet: --out %s: its directory %s does not exist\n", *out, filepath.Dir(*out))
+		if err := checkWritable(*out); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet: --out %v\n", err)
 			return 2
 		}
 	}
@@ -127,6 +131,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if res == nil {
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return notStartedCode(err)
+	}
+	if *acceptUnchecked {
+		res.AcceptUnchecked()
 	}
 	res.Print(stdout)
 	if *out != "" {
@@ -144,7 +151,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1
 	case !res.OK():
-		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED and LOST lines say why)\n", res.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", res.Verdict())
 		return 1
 	}
 	return 0
@@ -205,12 +212,19 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fleet merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
+	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "esimhil fleet merge: no result files\n%s", fleetUsage)
 		return 2
+	}
+	if *out != "" {
+		if err := checkWritable(*out); err != nil {
+			fmt.Fprintf(stderr, "esimhil fleet merge: --out %v\n", err)
+			return 2
+		}
 	}
 	var rs []*fleet.Result
 	for _, p := range fs.Args() {
@@ -228,6 +242,9 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil fleet merge: %v\n", err)
 		return 2
 	}
+	if *acceptUnchecked {
+		m.AcceptUnchecked()
+	}
 	m.Print(stdout)
 	if *out != "" {
 		if err := m.Write(*out); err != nil {
@@ -236,7 +253,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !m.OK() {
-		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED and LOST lines say why)\n", m.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", m.Verdict())
 		return 1
 	}
 	return 0
@@ -262,6 +279,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 2
+	}
+	if *ciFile != "" {
+		// Before the servers start and print their flags.
+		if err := checkWritable(*ciFile); err != nil {
+			fmt.Fprintf(stderr, "esimhil serve: --ci %v\n", err)
+			return 2
+		}
 	}
 	pki, err := fleet.NewPKI(s, *seed)
 	if err != nil {
@@ -298,4 +322,28 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	return interruptedCode(ctx)
+}
+
+// checkWritable says, before any work, why a file could not be written
+// at path: its directory missing, path a directory, or a directory (or
+// file) this process may not write. It creates and removes a temporary
+// file beside path, as the result's own atomic write will.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: its directory %s does not exist", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: is a directory; name a file in it", path)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write in %s: %w", path, dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("%s: the file is read-only", path)
+	}
+	return nil
 }

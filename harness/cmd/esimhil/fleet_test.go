@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/fleet"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/refusedport"
 )
 
@@ -256,6 +259,10 @@ func TestFleetBadFiles(t *testing.T) {
 	}
 	tmpl := write("storm.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\nmix:\n  - {share: lots, kind: download}\n")
 	res := write("shard.json", `{"devices": "many"}`)
+	readOnly := write("kept.json", "{}")
+	if err := os.Chmod(readOnly, 0o444); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -263,11 +270,20 @@ func TestFleetBadFiles(t *testing.T) {
 	}{
 		{[]string{"fleet", "--scenario-template", tmpl}, 2, tmpl + `:5:13: mix[0].share: want a whole number, got "lots"`},
 		{[]string{"fleet", "merge", res}, 2, "fleet result " + res + ": devices: want an integer, got a string"},
+		// Output that cannot be written is refused before the work.
+		{[]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2", "--out", dir}, 2, "--out " + dir + ": is a directory; name a file in it"},
+		{[]string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2", "--out", readOnly}, 2, "--out " + readOnly + ": the file is read-only"},
+		{[]string{"fleet", "merge", "--out", dir, res}, 2, "--out " + dir + ": is a directory"},
+		{[]string{"fleet", "merge", "--out", "/nonexistent/x.json", res}, 2, "--out /nonexistent/x.json: its directory /nonexistent does not exist"},
+		{[]string{"serve", "--scenario", base, "--ci", "/nonexistent/ci.pem"}, 2, "--ci /nonexistent/ci.pem: its directory /nonexistent does not exist"},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli(context.Background(), tc.args, &out, &errOut)
 		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
+		}
+		if code == 2 && out.Len() != 0 { // no storm, no merged figures, no servers
+			t.Errorf("%v: refused, but wrote %q", tc.args, out.String())
 		}
 		for _, leak := range []string{"Go struct", "!!", "unmarshal", "map["} {
 			if strings.Contains(errOut.String(), leak) {
@@ -322,6 +338,58 @@ func TestFleetNotStartedCode(t *testing.T) {
 	} {
 		if got := notStartedCode(tc.err); got != tc.want {
 			t.Errorf("%v: exit %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// A platform whose log cannot be read (no inspect route) leaves the
+// storm's notifications NOT CHECKED: the run fails (exit 1, saying why)
+// unless --accept-unchecked passes it on its other figures.
+func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
+	dir := t.TempDir()
+	base, err := filepath.Abs(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := filepath.Join(dir, "pre.yaml")
+	if err := os.WriteFile(tmpl, []byte("scenario: "+base+"\ndevices: 2\narrive_within: 1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tp, err := fleet.Load(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 1, "FAIL: platform log NOT CHECKED (--accept-unchecked passes such a run)"},
+		{[]string{"--accept-unchecked"}, 0, ""},
+	} {
+		pki, err := fleet.NewPKI(tp.Base, tp.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == platformapi.PathInspect {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, `{"error":"no route"}`)
+				return
+			}
+			sv.Platform.Handler().ServeHTTP(w, r)
+		}))
+		var out, errOut bytes.Buffer
+		code := cli(context.Background(), append([]string{"fleet", "--scenario-template", tmpl, "--platform", srv.URL}, tc.args...), &out, &errOut)
+		srv.Close()
+		sv.Close()
+		if code != tc.code || !strings.Contains(errOut.String(), tc.want) || !strings.Contains(out.String(), "NOT CHECKED: platform log: GET /v1/inspect/received answered 404") {
+			t.Errorf("%v: exit %d, want %d and %q:\n%s%s", tc.args, code, tc.code, tc.want, out.String(), errOut.String())
 		}
 	}
 }

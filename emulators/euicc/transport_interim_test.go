@@ -1,0 +1,45 @@
+package euicc
+
+import (
+	"bufio"
+	"strings"
+	"testing"
+)
+
+// Interim (1xx) responses before the final one are skipped, any number
+// up to maxInterim (RFC 9110 §15.2); a 101 and an endless run of them
+// are refused, not taken as the answer.
+func TestReadReplyInterim(t *testing.T) {
+	const final = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"ack\":true}"
+	cont := "HTTP/1.1 100 Continue\r\n\r\n"
+	for _, tc := range []struct {
+		name, raw string
+		status    int
+		body      string
+		err       string
+	}{
+		{"no interim", final, 200, `{"ack":true}`, ""},
+		{"100 Continue", cont + final, 200, `{"ack":true}`, ""},
+		{"102 and 103 with headers", "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n" + final, 200, `{"ack":true}`, ""},
+		{"an error after a 100", cont + "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}", 503, "{}", ""},
+		{"LF-only interim", "HTTP/1.1 100 Continue\n\n" + final, 200, `{"ack":true}`, ""},
+		{"eight interim", strings.Repeat(cont, maxInterim) + final, 200, `{"ack":true}`, ""},
+		{"nine interim", strings.Repeat(cont, maxInterim+1) + final, 0, "", "reply: more than 8 interim (1xx) responses before the final one"},
+		{"101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n" + final, 0, "", "reply: 101 Switching Protocols, but the card asked for no upgrade"},
+		{"only a 100", cont, 0, "", "reply: malformed HTTP response: unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := readReply(bufio.NewReader(strings.NewReader(tc.raw)), plainPost)
+			switch {
+			case tc.err != "":
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case rep.Status != tc.status || string(rep.Body) != tc.body:
+				t.Errorf("status %d body %q, want %d %q", rep.Status, rep.Body, tc.status, tc.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,85 @@
+package smdp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/proto/es9"
+)
+
+// ES2+ DownloadOrder then ConfirmOrder (SGP.22 §5.3.1–5.3.2, JSON
+// binding §6.5.2) release an order the card then finds by its matching
+// ID, as Order does in one call; what is not emulated is refused with
+// its subject and reason codes.
+func TestES2Order(t *testing.T) {
+	p := thePKI(t)
+	srv, err := New(Config{Operator: testOp, Host: testHost, CI: p.CI.X509, Certs: p.SMDP[testOp],
+		Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const eid = "89049032000001000000000000000171"
+	const hdr = `"header":{"functionRequesterIdentifier":"platform","functionCallIdentifier":"1"}`
+	call := func(fn, body string) (map[string]any, string) {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, ES2PathPrefix+fn, strings.NewReader(body))
+		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+		req.Header.Set("Content-Type", es9.ContentType)
+		rec := httptest.NewRecorder()
+		srv.serveHTTP(rec, req)
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatalf("%s: %v: %s", fn, err, rec.Body.String())
+		}
+		st, subj, reason := status(m)
+		if st == es9.StatusSuccess {
+			return m, ""
+		}
+		return m, subj + "/" + reason
+	}
+	dl, code := call(FnDownloadOrder, `{`+hdr+`,"eid":"`+eid+`"}`)
+	iccid, _ := dl["iccid"].(string)
+	if code != "" || iccid == "" {
+		t.Fatalf("downloadOrder: %s %v", code, dl)
+	}
+	for _, tc := range []struct{ name, fn, body, want string }{
+		{"no header", FnDownloadOrder, `{"eid":"` + eid + `"}`, subjFunction + "/" + reasonMissing},
+		{"a misspelt member", FnDownloadOrder, `{` + hdr + `,"EID":"` + eid + `"}`, subjFunction + "/" + reasonInvalidFormat},
+		{"a bad EID", FnDownloadOrder, `{` + hdr + `,"eid":"8904"}`, subjEID + "/" + reasonInvalidFormat},
+		{"a chosen ICCID", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000019"}`, subjICCID + "/" + reasonUnsupported},
+		{"an unknown ICCID", FnConfirmOrder, `{` + hdr + `,"iccid":"1","releaseFlag":true}`, subjICCID + "/" + reasonUnknown},
+		{"another EID", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","eid":"89049032000001000000000000000268","releaseFlag":true}`, subjEID + "/" + reasonRefused},
+		{"not released", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","releaseFlag":false}`, subjFunction + "/" + reasonUnsupported},
+		{"an unknown function", "releaseProfile", `{` + hdr + `}`, subjFunction + "/" + reasonUnknown},
+	} {
+		if _, code := call(tc.fn, tc.body); code != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, code, tc.want)
+		}
+	}
+	co, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`)
+	mid, _ := co["matchingId"].(string)
+	if code != "" || mid == "" || co["smdpAddress"] != testHost || co["eid"] != eid {
+		t.Fatalf("confirmOrder: %s %v", code, co)
+	}
+	srv.mu.Lock()
+	o, err := srv.findOrder(mid, eid)
+	srv.mu.Unlock()
+	if err != nil || o.profile.ICCID != iccid {
+		t.Errorf("the card's matching ID %s: %v", mid, err)
+	}
+	// Confirmed once: the ICCID is no longer reserved.
+	if _, code := call(FnConfirmOrder, `{`+hdr+`,"iccid":"`+iccid+`","releaseFlag":true}`); code != subjICCID+"/"+reasonUnknown {
+		t.Errorf("a second confirmOrder: %s", code)
+	}
+	// A matching ID of the caller's, and an EID given only at confirmation.
+	dl, _ = call(FnDownloadOrder, `{`+hdr+`}`)
+	co, code = call(FnConfirmOrder, fmt.Sprintf(`{%s,"iccid":%q,"eid":%q,"matchingId":"MINE-1","releaseFlag":true}`, hdr, dl["iccid"], eid))
+	if code != "" || co["matchingId"] != "MINE-1" {
+		t.Errorf("confirmOrder with a matchingId: %s %v", code, co)
+	}
+}
