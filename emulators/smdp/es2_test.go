@@ -51,7 +51,7 @@ func TestES2Order(t *testing.T) {
 		{"no header", FnDownloadOrder, `{"eid":"` + eid + `"}`, subjFunction + "/" + reasonMissing},
 		{"a misspelt member", FnDownloadOrder, `{` + hdr + `,"EID":"` + eid + `"}`, subjFunction + "/" + reasonInvalidFormat},
 		{"a bad EID", FnDownloadOrder, `{` + hdr + `,"eid":"8904"}`, subjEID + "/" + reasonInvalidFormat},
-		{"a chosen ICCID", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000019"}`, subjICCID + "/" + reasonUnsupported},
+		{"a chosen ICCID", FnDownloadOrder, `{` + hdr + `,"iccid":"8933019000000000011"}`, subjICCID + "/" + reasonUnsupported},
 		{"an unknown ICCID", FnConfirmOrder, `{` + hdr + `,"iccid":"1","releaseFlag":true}`, subjICCID + "/" + reasonUnknown},
 		{"another EID", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","eid":"89049032000001000000000000000268","releaseFlag":true}`, subjEID + "/" + reasonRefused},
 		{"not released", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","releaseFlag":false}`, subjFunction + "/" + reasonUnsupported},
