@@ -280,28 +280,39 @@ func resultText(line string, m at.Modes) string {
 	return line
 }
 
+// sniffTerminal calls visit with the text of each non-blank line of the
+// sniffed head of a terminal capture (stamp and serial monitor's arrow
+// taken off), until visit returns false.
+func sniffTerminal(lines []string, visit func(text string) bool) {
+	for i, l := range lines {
+		if i >= sniffLines {
+			return
+		}
+		_, _, rest := splitStamp(l)
+		if rest = terminalText(rest); rest != "" && !visit(rest) {
+			return
+		}
+	}
+}
+
 // looksLikeURCCapture reports a terminal capture of a modem's URCs alone
 // (a serial monitor left open while the SIM comes and goes: "+CPIN: SIM
 // REMOVED", "+CPIN: READY"): no command line, and from its first URC on
 // nothing but URCs — the program's banner may come before it.
 func looksLikeURCCapture(lines []string) bool {
-	urcs := 0
-	for i, l := range lines {
-		if i >= sniffLines {
-			break
-		}
-		_, _, rest := splitStamp(l)
-		switch rest = terminalText(rest); {
-		case rest == "":
-		case atCommandLine.MatchString(rest):
-			return false
-		case unaskedLine.MatchString(rest) || knownURC(rest):
+	urcs, ok := 0, true
+	sniffTerminal(lines, func(text string) bool {
+		switch {
+		case atCommandLine.MatchString(text):
+			ok = false
+		case unaskedLine.MatchString(text) || knownURC(text):
 			urcs++
 		case urcs > 0:
-			return false
+			ok = false
 		}
-	}
-	return urcs > 0
+		return ok
+	})
+	return ok && urcs > 0
 }
 
 // looksLikeCutTerminal reports a terminal session cut before any final
@@ -310,25 +321,21 @@ func looksLikeURCCapture(lines []string) bool {
 // least one of each and nothing else, so that the terminal reader can say
 // where it was cut rather than the log be taken for no format at all.
 func looksLikeCutTerminal(lines []string) bool {
-	var cmds, answers int
-	for i, l := range lines {
-		if i >= sniffLines {
-			break
-		}
-		_, _, rest := splitStamp(l)
-		switch rest = terminalText(rest); {
-		case rest == "":
-		case atCommandLine.MatchString(rest):
+	cmds, answers, ok := 0, 0, true
+	sniffTerminal(lines, func(text string) bool {
+		switch {
+		case atCommandLine.MatchString(text):
 			cmds++
 		case cmds == 0:
 			// the program's banner
-		case unaskedLine.MatchString(rest) || knownURC(rest):
+		case unaskedLine.MatchString(text) || knownURC(text):
 			answers++
 		default:
-			return false
+			ok = false
 		}
-	}
-	return cmds > 0 && answers > 0
+		return ok
+	})
+	return ok && cmds > 0 && answers > 0
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's
