@@ -958,6 +958,10 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 			if r.Outcomes[Switched] != 4 || r.OK() != tc.want {
 				t.Errorf("outcomes %v, OK %v, want %v:\n%s", r.Outcomes, r.OK(), tc.want, out.String())
 			}
+			// Preinstalled devices reach no SM-DP+: none given is nothing unchecked.
+			if slices.ContainsFunc(r.Unchecked, func(u string) bool { return strings.HasPrefix(u, "SM-DP+") }) || r.SMDPUnread {
+				t.Errorf("a storm without downloads notes SM-DP+ logs unread: %q", r.Unchecked)
+			}
 			undelivered := strings.Contains(out.String(), "UNDELIVERED")
 			if tc.want != (r.UndeliveredPlatform == 0) || undelivered == tc.want ||
 				tc.want != !strings.Contains(r.Verdict(), "undelivered") {

@@ -236,11 +236,17 @@ func (s *storm) servers() error {
 	}
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
+	// Only download devices reach an SM-DP+: a storm without them has no
+	// SM-DP+ log to leave unread.
+	downloads := slices.ContainsFunc(t.Mix, func(p Part) bool { return p.Kind == KindDownload && p.Share > 0 })
 	for _, o := range t.Base.Network.Operators {
 		if o.SMDP == "" {
 			continue
 		}
 		raw, ok := s.cfg.SMDP[o.ID]
+		if !ok && !downloads {
+			continue
+		}
 		if !ok {
 			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s: not given (--smdp %s=URL); its downloads fail", o.ID, o.ID))
 			s.res.SMDPUnread = true
