@@ -51,6 +51,10 @@ type Run struct {
 	Mismatches []string
 	// Err says why the rig itself failed.
 	Err string
+	// ErrTitle heads Err on the page when it is not the rig's failure
+	// ("Not finished", a record its directory contradicts); empty: "The
+	// rig failed".
+	ErrTitle string
 	// Incomplete says why the run stopped before its horizon.
 	Incomplete string
 	// SMDP maps each SM-DP+ host name to its operator, so ES9+ messages

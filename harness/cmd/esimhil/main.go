@@ -485,7 +485,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 	note := ""
 	if entry != nil {
 		// What the directory holds now: the record may predate its end.
-		report.Reconcile(entry)
+		disagree := report.Reconcile(entry)
 		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
@@ -496,6 +496,12 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 			run.Mismatches = strings.Split(entry.Message, "\n")
 		case "error":
 			run.Err = entry.Message
+		}
+		switch {
+		case len(disagree) > 0:
+			run.ErrTitle = "Its record and its directory disagree"
+		case entry.Unfinished:
+			run.ErrTitle = "Not finished"
 		}
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"

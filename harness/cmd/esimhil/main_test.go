@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
 
@@ -363,5 +365,48 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	}
 	if _, err := os.Stat(pending); !os.IsNotExist(err) {
 		t.Errorf("the page-pending marker stays after the page is written: %v", err)
+	}
+}
+
+// A scenario recorded as not finished whose directory shows the
+// simulation finished (the process was killed while writing the page):
+// the page written again heads the message with the disagreement, not as
+// a failure of the rig.
+func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(out, "roam-fr-preinstalled")
+	results := filepath.Join(out, report.ScenariosFile)
+	es, err := report.ReadScenarios(results)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("results: %v %v", es, err)
+	}
+	// As esimhil run records a scenario before it ends.
+	es[0].Verdict, es[0].Unfinished, es[0].Message = "error", true, "not finished: esimhil run ended during this scenario"
+	b, err := json.Marshal(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(results, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, harness.IncompleteFile), []byte(timeline.PagePending+": …\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<b>Its record and its directory disagree:</b>") || strings.Contains(string(page), "The rig failed") {
+		t.Error("the page does not head the message with the disagreement")
 	}
 }
