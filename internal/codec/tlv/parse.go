@@ -117,7 +117,9 @@ func next(b []byte, der bool) (TLV, []byte, error) {
 }
 
 // readTag decodes a tag of one to three bytes (X.690 §8.1.2.4: low five bits
-// all set means subsequent bytes follow, each with b8 set except the last).
+// all set means subsequent bytes follow, each with b8 set except the last),
+// in its one encoding: a number below 31 in the first byte (§8.1.2.3), and
+// no leading zero bits in the subsequent ones (§8.1.2.4.2 c).
 func readTag(b []byte) (uint32, int, error) {
 	if len(b) == 0 {
 		return 0, 0, fmt.Errorf("missing tag: %w", ErrMalformed)
@@ -137,6 +139,12 @@ func readTag(b []byte) (uint32, int, error) {
 			return 0, 0, fmt.Errorf("truncated tag: %w", ErrMalformed)
 		}
 		tag = tag<<8 | uint32(b[i])
+		switch {
+		case i == 1 && b[1] == 0x80:
+			return 0, 0, fmt.Errorf("tag %X: a leading zero octet in its number (X.690 §8.1.2.4.2 c): %w", b[:2], ErrMalformed)
+		case i == 1 && b[1] < 0x1F:
+			return 0, 0, fmt.Errorf("tag %X: number %d in the long form, which is for 31 and up (X.690 §8.1.2.3): %w", b[:2], b[1], ErrMalformed)
+		}
 		if b[i]&0x80 == 0 {
 			return tag, i + 1, nil
 		}

@@ -72,6 +72,11 @@ func TestParseErrors(t *testing.T) {
 		{"length 82 00 FF", "80 82 00FF" + strings.Repeat("00", 0xFF)},
 		{"length 83 00 01 00", "80 83 000100" + strings.Repeat("00", 0x100)},
 		{"length 83 00 FF FF", "80 83 00FFFF" + strings.Repeat("00", 0xFFFF)},
+		// Tags not in their one encoding (X.690 §8.1.2.3, §8.1.2.4.2 c),
+		// the sw9 report's among them.
+		{"tag 2 in the long form", "A0 04 9F02 01 00"},
+		{"tag number with a leading zero octet", "A0 05 9F8040 01 00"},
+		{"tag 30 in the long form", "9F1E 00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
