@@ -3,6 +3,7 @@ package smdp
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/exactjson"
@@ -63,7 +64,8 @@ type ConfirmOrderRequest struct {
 	MatchingID       string           `json:"matchingId,omitempty"`
 	ConfirmationCode string           `json:"confirmationCode,omitempty"`
 	SMDSAddress      string           `json:"smdsAddress,omitempty"`
-	ReleaseFlag      bool             `json:"releaseFlag"`
+	// ReleaseFlag is mandatory: absent and false are not the same answer.
+	ReleaseFlag *bool `json:"releaseFlag"`
 }
 
 // ConfirmOrderResponse is its output: what the activation code carries
@@ -131,8 +133,12 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 		return nil, fail(subjICCID, reasonMissing, "iccid is required")
 	case req.EID != "" && !ident.IsEID(req.EID):
 		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", req.EID)
-	case !req.ReleaseFlag:
+	case req.ReleaseFlag == nil:
+		return nil, fail(subjFunction, reasonMissing, "releaseFlag is required")
+	case !*req.ReleaseFlag:
 		return nil, fail(subjFunction, reasonUnsupported, "releaseFlag false: ReleaseProfile is not emulated; confirm with releaseFlag true")
+	case req.MatchingID != "" && !matchingIDForm.MatchString(req.MatchingID):
+		return nil, fail(subjMatchingID, reasonInvalidFormat, "matchingId %q: an activation code carries only 0-9, A-Z and '-' (SGP.22 §4.1)", req.MatchingID)
 	case req.ConfirmationCode != "":
 		return nil, fail(subjFunction, reasonUnsupported, "confirmationCode: not emulated")
 	case req.SMDSAddress != "":
@@ -169,6 +175,11 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 	s.emit(KindOrder, eventlog.F{"operator": s.cfg.Operator, "matching_id": o.matchingID})
 	return ConfirmOrderResponse{Header: es9.Success(), EID: o.eid, MatchingID: o.matchingID, SMDPAddress: s.cfg.Host}, nil
 }
+
+// matchingIDForm is what a Matching ID may hold: the activation code
+// separates its fields with '$', and SGP.22 §4.1 allows upper-case
+// letters, digits and '-'.
+var matchingIDForm = regexp.MustCompile(`^[0-9A-Z-]+$`)
 
 // orderMatchingID is the SM-DP+'s own matching ID for an order: deterministic,
 // so the event log does not depend on randomness.

@@ -55,6 +55,9 @@ func TestES2Order(t *testing.T) {
 		{"an unknown ICCID", FnConfirmOrder, `{` + hdr + `,"iccid":"1","releaseFlag":true}`, subjICCID + "/" + reasonUnknown},
 		{"another EID", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","eid":"89049032000001000000000000000268","releaseFlag":true}`, subjEID + "/" + reasonRefused},
 		{"not released", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","releaseFlag":false}`, subjFunction + "/" + reasonUnsupported},
+		{"no releaseFlag", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `"}`, subjFunction + "/" + reasonMissing},
+		{"a matchingId no activation code carries", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"a$b c","releaseFlag":true}`, subjMatchingID + "/" + reasonInvalidFormat},
+		{"a lower-case matchingId", FnConfirmOrder, `{` + hdr + `,"iccid":"` + iccid + `","matchingId":"abc-1","releaseFlag":true}`, subjMatchingID + "/" + reasonInvalidFormat},
 		{"an unknown function", "releaseProfile", `{` + hdr + `}`, subjFunction + "/" + reasonUnknown},
 	} {
 		if _, code := call(tc.fn, tc.body); code != tc.want {

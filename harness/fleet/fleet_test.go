@@ -1128,7 +1128,7 @@ func es2Order(ctx context.Context, addr, host string, ci *x509.Certificate, eid 
 		return "", "", fmt.Errorf("downloadOrder: %v %v", err, dl.Header.Err())
 	}
 	var co smdp.ConfirmOrderResponse
-	if err := call(smdp.FnConfirmOrder, smdp.ConfirmOrderRequest{Header: h, ICCID: dl.ICCID, EID: eid, ReleaseFlag: true}, &co); err != nil || co.Header.Err() != nil {
+	if err := call(smdp.FnConfirmOrder, smdp.ConfirmOrderRequest{Header: h, ICCID: dl.ICCID, EID: eid, ReleaseFlag: new(true)}, &co); err != nil || co.Header.Err() != nil {
 		return "", "", fmt.Errorf("confirmOrder: %v %v", err, co.Header.Err())
 	}
 	return co.MatchingID, co.SMDPAddress, nil
