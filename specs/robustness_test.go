@@ -111,8 +111,23 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 		},
 		Entry("unknown instruction", "00FF000000", "6D00"),
 		Entry("unknown class", "F0A4000000", "6E00"),
-		Entry("Lc longer than the data", "00A40004053F00", "6700"),
 		Entry("file not found", "00A40004023F01", "6A82"),
+	)
+
+	// T=0 carries the four short cases only (ISO/IEC 7816-3 §12.2): bytes
+	// whose Lc the data contradicts have no TPDU, so the modem refuses
+	// them itself and the card (and its lane) never sees them.
+	DescribeTable("refuses bytes that are no APDU with +CME ERROR: 50",
+		func(apdu string) {
+			r := framework.NewRig(framework.Load("home-no-request.yaml"))
+			Expect(send(r, "AT+CMEE=1")).To(BeEmpty())
+			_, final := answer(r, `AT+CSIM=`+strconv.Itoa(len(apdu))+`,"`+apdu+`"`)
+			Expect(final).To(Equal("+CME ERROR: 50"))
+			Expect(send(r, "AT")).To(BeEmpty())
+		},
+		Entry("Lc longer than the data", "00A40004053F00"),
+		Entry("Lc shorter than the data", "81E2910004BF3E035C015A"),
+		Entry("extended length", "00B000000000FF"),
 	)
 })
 

@@ -34,9 +34,9 @@ func TestQuirks(t *testing.T) {
 		{"cgla_max_apdu: a longer APDU gets a bare ERROR, the card never sees it", "cgla_max_apdu: 10\n", []step{
 			{"AT+CMEE=2", "OK"},
 			{openISDR, "+CCHO: 1|OK"},
-			{`AT+CGLA=1,20,"80CA005A00AABBCCDDEE"`, `+CGLA: 4,"6D00"|OK`},
-			{`AT+CGLA=1,22,"80CA005A00AABBCCDDEEFF"`, "ERROR"},
-			{`AT+CGLA=7,22,"80CA005A00AABBCCDDEEFF"`, "ERROR"},
+			{`AT+CGLA=1,20,"80CA005A05AABBCCDDEE"`, `+CGLA: 4,"6D00"|OK`},
+			{`AT+CGLA=1,22,"80CA005A05AABBCCDDEEFF"`, "ERROR"},
+			{`AT+CGLA=7,22,"80CA005A05AABBCCDDEEFF"`, "ERROR"},
 			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
 		}},
 		{"cgla_refused: only +CSIM reaches the card", "ccho_form: bare\ncgla_refused: true\n", []step{

@@ -26,6 +26,12 @@ func hexAPDU(lenArg, dataArg at.Arg) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apdu: %w: %w", err, at.CMEIncorrectParameters)
 	}
+	// T=0 carries one of the four short cases (7816-3 §12.2): bytes that
+	// fit none (an Lc the data contradicts, extended lengths) have no
+	// TPDU to send, and no wire would carry them to the card.
+	if _, err := apdu.Parse(b); err != nil {
+		return nil, fmt.Errorf("apdu %X: %w: %w", b, err, at.CMEIncorrectParameters)
+	}
 	return b, nil
 }
 
