@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -97,9 +98,11 @@ type Result struct {
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
-	Unchecked      []string `json:"unchecked,omitempty"`
-	PlatformUnread bool     `json:"platform_unread,omitempty"`
-	SMDPUnread     bool     `json:"smdp_unread,omitempty"`
+	// Always written, even when empty: merge requires them, so a result
+	// without them (older, or cut by hand) is not read as "all logs read".
+	Unchecked      []string `json:"unchecked"`
+	PlatformUnread bool     `json:"platform_unread"`
+	SMDPUnread     bool     `json:"smdp_unread"`
 
 	// Why counts the devices that stayed on their original profile by the
 	// last failure their card logged (cut to maxWhy characters).
@@ -264,6 +267,7 @@ func newResult() *Result {
 		Outcomes: map[string]int{}, ByKind: map[string]map[string]int{},
 		CardToPlatform: map[string]int{}, PlatformLog: map[string]int{},
 		CardToSMDP: map[string]int{}, SMDPLog: map[string]int{}, SMDP: map[string]string{},
+		Unchecked: []string{},
 	}
 }
 
@@ -607,9 +611,39 @@ func ReadResult(path string) (*Result, error) {
 	if err := exactjson.Decode(b, r); err != nil {
 		return nil, fmt.Errorf("fleet result %s: %w", path, err)
 	}
+	// A member Write always writes and the file lacks would decode as
+	// zero — "0 undelivered", "every log read" — and pass a storm that
+	// failed, so it is refused (only omitempty members may be absent).
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return nil, fmt.Errorf("fleet result %s: %w", path, err)
+	}
+	for _, name := range requiredMembers {
+		if _, ok := members[name]; !ok {
+			return nil, fmt.Errorf("fleet result %s: member %q missing (a result this esimhil writes always has it)", path, name)
+		}
+	}
 	r.file = path
 	return r, nil
 }
+
+// requiredMembers are Result's JSON members without omitempty, in field
+// order: the ones every result Write saves carries.
+var requiredMembers = func() []string {
+	var names []string
+	t := reflect.TypeFor[Result]()
+	for i := range t.NumField() {
+		tag, ok := t.Field(i).Tag.Lookup("json")
+		if !ok || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if !strings.Contains(opts, "omitempty") {
+			names = append(names, name)
+		}
+	}
+	return names
+}()
 
 // AcceptUnchecked lets a run whose platform log could not be read whole
 // pass (OK) on its other figures; it is still reported NOT CHECKED.

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,6 +42,48 @@ func TestReadResultErrors(t *testing.T) {
 				if strings.Contains(got, leak) {
 					t.Errorf("error %q speaks of Go (%q)", got, leak)
 				}
+			}
+		})
+	}
+}
+
+// A result without a member every result carries is refused naming the
+// member, not read as zero: no undelivered_* would pass a storm whose
+// cards held undelivered notes, no unchecked one whose logs went unread.
+func TestReadResultMissingMember(t *testing.T) {
+	dir := t.TempDir()
+	full := newResult()
+	full.Shards = []string{"0/1"}
+	b, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "whole.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadResult(p); err != nil {
+		t.Fatalf("a result as written: %v", err)
+	}
+	for _, member := range []string{"undelivered_platform", "undelivered_smdp", "unchecked", "platform_unread", "smdp_unread", "card_to_platform", "notification_failures"} {
+		t.Run(member, func(t *testing.T) {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, member)
+			cut, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, "shard.json")
+			if err := os.WriteFile(p, cut, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadResult(p)
+			want := fmt.Sprintf("fleet result %s: member %q missing", p, member)
+			if err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %v, want %q…", err, want)
 			}
 		})
 	}
