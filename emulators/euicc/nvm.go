@@ -80,6 +80,19 @@ type Notification struct {
 	Pending []byte `json:"pending,omitempty"`
 }
 
+// HeldNotes returns the report numbers of the notes the card's applet
+// still owes the platform, oldest first, as it last persisted its outbox:
+// what a fleet counts at retirement as never delivered.
+func (c *Card) HeldNotes() []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var rs []uint64
+	for _, n := range c.appletState.Outbox {
+		rs = append(rs, n.Report)
+	}
+	return rs
+}
+
 // NVM returns the card's non-volatile memory image.
 func (c *Card) NVM() ([]byte, error) {
 	c.mu.Lock()

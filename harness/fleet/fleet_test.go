@@ -911,45 +911,112 @@ func TestNotStartedSaysWhy(t *testing.T) {
 	}
 }
 
-// A platform that answers its cards' lists but acknowledges no
-// notification (503, the doc's NoAck, or a 400 the card gives up on)
-// fails the storm: the notes the cards tried and could not deliver are
-// counted, while the same storm against the platform itself ends with
-// none undelivered.
+// A platform that answers its cards' lists but refuses one card's
+// notifications (503, the doc's NoAck, or a 400 the card gives up on)
+// fails the storm, and every note of that card the platform never got
+// is counted undelivered: the ones tried and refused, and — behind a 503
+// or a NoAck, which the card keeps sending — the ones it holds queued
+// behind it, never tried. Acknowledged plus undelivered is every note
+// the same storm makes against the platform itself, which ends with none
+// undelivered.
 func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 	tp := loadTemplate(t, 4, 0)
-	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	// A download device makes two notes (download-success, then
+	// attach-success): the second waits behind the first.
+	tp.Mix = []Part{{Share: 1, Kind: KindDownload}}
 	pki, err := NewPKI(tp.Base, tp.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sum := func(m map[string]int, eid string) int {
+		n := 0
+		for k, v := range m {
+			if eid == "" || strings.HasPrefix(k, eid+"|") {
+				n += v
+			}
+		}
+		return n
+	}
+	var made map[string]int // by "eid|kind", from the acknowledged run
 	for _, tc := range []struct {
-		name   string
-		status int // for POST /v1/notifications; 0: the platform answers
+		name string
+		// status answers POST /v1/notifications of the first card that
+		// posts one; 0: the platform answers every card; -1: a 200
+		// without an acknowledgement (ack: false).
+		status int
 		want   bool
 	}{
 		{"acknowledged", 0, true},
 		{"503", http.StatusServiceUnavailable, false},
+		{"no ack", -1, false},
 		{"400", http.StatusBadRequest, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.status != 0 && made == nil {
+				t.Skip("needs the acknowledged run's notes")
+			}
 			// A fresh platform each: the cards' counters start again.
 			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer sv.Close()
+			var mu sync.Mutex
+			refused := "" // the EID whose notes are refused
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tc.status != 0 && r.URL.Path == "/v1/notifications" {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(tc.status)
-					fmt.Fprint(w, `{"error":"not now"}`)
+					body, err := io.ReadAll(r.Body)
+					if err != nil {
+						http.Error(w, err.Error(), http.StatusBadRequest)
+						return
+					}
+					var n struct{ EID string }
+					_ = json.Unmarshal(body, &n)
+					mu.Lock()
+					if refused == "" {
+						refused = n.EID
+					}
+					refuse := n.EID == refused
+					mu.Unlock()
+					if refuse {
+						w.Header().Set("Content-Type", "application/json")
+						if tc.status < 0 {
+							fmt.Fprint(w, `{"ack":false}`)
+							return
+						}
+						w.WriteHeader(tc.status)
+						fmt.Fprint(w, `{"error":"not now"}`)
+						return
+					}
+					r.Body = io.NopCloser(bytes.NewReader(body))
+				}
+				if r.URL.Path != platformapi.PathDownload {
+					sv.Platform.Handler().ServeHTTP(w, r)
 					return
 				}
-				sv.Platform.Handler().ServeHTTP(w, r)
+				// An external platform orders the profile over ES2+ (the
+				// emulated one's orders go to its own SM-DP+s).
+				b, _ := io.ReadAll(r.Body)
+				req, err := platformapi.DecodeDownloadRequest(b)
+				if err != nil {
+					http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+					return
+				}
+				o, _ := tp.operator(req.Operator)
+				mid, address, err := es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID)
+				if err != nil {
+					t.Error(err)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
+					ActivationCode: "LPA:1$" + address + "$" + mid})
 			}))
 			defer srv.Close()
-			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+			smdps := map[string]string{}
+			for op, srv := range sv.SMDP {
+				smdps[op] = "https://" + srv.Addr().String()
+			}
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, SMDP: smdps})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -958,16 +1025,58 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 			if r.Outcomes[Switched] != 4 || r.OK() != tc.want {
 				t.Errorf("outcomes %v, OK %v, want %v:\n%s", r.Outcomes, r.OK(), tc.want, out.String())
 			}
-			// Preinstalled devices reach no SM-DP+: none given is nothing unchecked.
-			if slices.ContainsFunc(r.Unchecked, func(u string) bool { return strings.HasPrefix(u, "SM-DP+") }) || r.SMDPUnread {
-				t.Errorf("a storm without downloads notes SM-DP+ logs unread: %q", r.Unchecked)
-			}
 			undelivered := strings.Contains(out.String(), "UNDELIVERED")
 			if tc.want != (r.UndeliveredPlatform == 0) || undelivered == tc.want ||
 				tc.want != !strings.Contains(r.Verdict(), "undelivered") {
 				t.Errorf("undelivered %d, verdict %q:\n%s", r.UndeliveredPlatform, r.Verdict(), out.String())
 			}
+			if tc.status == 0 {
+				made = r.CardToPlatform
+				return
+			}
+			mine := sum(made, refused)
+			if mine < 2 {
+				t.Fatalf("the refused card made %d notes; the test needs one queued behind another", mine)
+			}
+			// Only a note the card keeps (a 503, a NoAck) holds the ones
+			// behind it; one dropped on a 400 lets the next go.
+			queued := mine - 1
+			if tc.status == http.StatusBadRequest {
+				queued = 0
+			}
+			if r.QueuedPlatform != queued || !strings.Contains(out.String(), fmt.Sprintf("%d queued behind one of those, never tried", queued)) {
+				t.Errorf("queued %d, want %d:\n%s", r.QueuedPlatform, queued, out.String())
+			}
+			if got := sum(r.CardToPlatform, "") + r.UndeliveredPlatform; r.UndeliveredPlatform != mine || got != sum(made, "") {
+				t.Errorf("undelivered %d, want the refused card's %d notes; acknowledged + undelivered %d, want the %d made:\n%s",
+					r.UndeliveredPlatform, mine, got, sum(made, ""), out.String())
+			}
 		})
+	}
+}
+
+// Preinstalled devices reach no SM-DP+: a storm of them against an
+// external platform without --smdp notes no SM-DP+ log unread.
+func TestPreinstalledStormNotesNoSMDPUnread(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	srv := httptest.NewServer(sv.Platform.Handler())
+	defer srv.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(r.Unchecked, func(u string) bool { return strings.HasPrefix(u, "SM-DP+") }) || r.SMDPUnread || !r.OK() {
+		t.Errorf("a storm without downloads: unchecked %q, OK %v", r.Unchecked, r.OK())
 	}
 }
 

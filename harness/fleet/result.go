@@ -89,12 +89,16 @@ type Result struct {
 	// Undelivered counts the notifications whose delivery a card tried,
 	// saw fail and had not seen acknowledged when its device retired:
 	// notes to the platform (UndeliveredPlatform) and SGP.22 pending
-	// notifications to an SM-DP+ (UndeliveredSMDP). One made just before
-	// retirement and never tried (no bearer yet) is not counted: a
-	// healthy storm ends with none, as a failed one is retried at the
+	// notifications to an SM-DP+ (UndeliveredSMDP). UndeliveredPlatform
+	// also holds the notes the card still held queued behind such a one
+	// (it sends them in order, so none behind a refused head is tried):
+	// QueuedPlatform of them. A note made just before retirement and never
+	// tried with no failed one ahead of it (no bearer yet) is not counted:
+	// a healthy storm ends with none, as a failed one is retried at the
 	// next periodic check, well inside a dwell. Any fail the storm.
 	UndeliveredPlatform int `json:"undelivered_platform"`
 	UndeliveredSMDP     int `json:"undelivered_smdp"`
+	QueuedPlatform      int `json:"queued_platform"`
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
@@ -394,6 +398,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.NotificationFailures += r.NotificationFailures
 		m.UndeliveredPlatform += r.UndeliveredPlatform
 		m.UndeliveredSMDP += r.UndeliveredSMDP
+		m.QueuedPlatform += r.QueuedPlatform
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
 				pair[0][k] += n
@@ -474,10 +479,13 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
+	}
+	if r.QueuedPlatform > r.UndeliveredPlatform {
+		return nil, fmt.Errorf("queued_platform %d: more than its undelivered_platform %d, of which they are a part", r.QueuedPlatform, r.UndeliveredPlatform)
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
@@ -750,8 +758,8 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
-		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards tried to deliver, failed and still held when their devices retired (%d to the platform, %d to SM-DP+s)\n",
-			n, r.UndeliveredPlatform, r.UndeliveredSMDP)
+		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried and failed with no acknowledgement after, %d queued behind one of those, never tried\n",
+			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform, r.QueuedPlatform)
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

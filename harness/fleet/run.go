@@ -81,8 +81,9 @@ type live struct {
 	silent string
 	// failing holds, by addressee ("platform" or an operator), the
 	// notifications (by number) whose last delivery failed and that no
-	// acknowledgement has followed: at retirement they are undelivered. A
-	// note made just before retirement, never tried (the card had no
+	// acknowledgement has followed: at retirement they are undelivered,
+	// and so are the notes the card holds behind such a one (heldBehind).
+	// A note made just before retirement, never tried (the card had no
 	// bearer yet), is not among them.
 	failing map[string]map[string]bool
 }
@@ -496,6 +497,30 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	}
 }
 
+// heldBehind is what the card still holds for the platform behind a note
+// whose last delivery failed: the card sends its notes one at a time, in
+// order, so while the platform refuses the head (a 503 it keeps
+// answering) every note after it waits, never tried. They are as
+// undelivered as the head. Without a failed head nothing is: a note made
+// just before retirement and not yet tried is not counted (a healthy storm
+// ends with none).
+func (s *storm) heldBehind(l *live) []string {
+	if l.d == nil || len(l.failing["platform"]) == 0 {
+		return nil
+	}
+	held := l.d.Card.HeldNotes()
+	if len(held) == 0 || !l.failing["platform"][fmt.Sprintf("report %d", held[0])] {
+		return nil
+	}
+	var ids []string
+	for _, r := range held[1:] {
+		if id := fmt.Sprintf("report %d", r); !l.failing["platform"][id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // noteID names the notification a notification_sent or _failed event is
 // about by its number: a platform note's report or an SGP.22
 // notification's seq. An event with neither (a card that could not list
@@ -558,7 +583,9 @@ const unknownMatchingID = "subject 8.2.6 reason 3.8: unknown matching ID"
 // powers it off.
 func (s *storm) retire(l *live, stopped string) {
 	defer func() { l.d = nil }()
-	s.res.UndeliveredPlatform += len(l.failing["platform"])
+	queued := len(s.heldBehind(l))
+	s.res.UndeliveredPlatform += len(l.failing["platform"]) + queued
+	s.res.QueuedPlatform += queued
 	for to, keys := range l.failing {
 		if to != "platform" {
 			s.res.UndeliveredSMDP += len(keys)
