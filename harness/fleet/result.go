@@ -83,9 +83,12 @@ type Result struct {
 	PlatformLog    map[string]int `json:"platform_log"`
 	CardToSMDP     map[string]int `json:"card_to_smdp"`
 	SMDPLog        map[string]int `json:"smdp_log"`
-	// NotificationFailures counts deliveries the cards saw fail (they
-	// stay in the card and are sent again).
+	// NotificationFailures counts deliveries the cards saw fail. The
+	// card keeps the note and sends it again, except after a final 4xx
+	// from the platform: then it drops the note (DroppedPlatform of them,
+	// each also undelivered) so as not to block the ones behind it.
 	NotificationFailures int `json:"notification_failures"`
+	DroppedPlatform      int `json:"dropped_platform"`
 	// Undelivered counts the notifications whose delivery a card tried,
 	// saw fail and had not seen acknowledged when its device retired:
 	// notes to the platform (UndeliveredPlatform) and SGP.22 pending
@@ -399,6 +402,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.UndeliveredPlatform += r.UndeliveredPlatform
 		m.UndeliveredSMDP += r.UndeliveredSMDP
 		m.QueuedPlatform += r.QueuedPlatform
+		m.DroppedPlatform += r.DroppedPlatform
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
 				pair[0][k] += n
@@ -479,13 +483,14 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
 	}
-	if r.QueuedPlatform > r.UndeliveredPlatform {
-		return nil, fmt.Errorf("queued_platform %d: more than its undelivered_platform %d, of which they are a part", r.QueuedPlatform, r.UndeliveredPlatform)
+	if r.QueuedPlatform+r.DroppedPlatform > r.UndeliveredPlatform || r.DroppedPlatform > r.NotificationFailures {
+		return nil, fmt.Errorf("queued_platform %d and dropped_platform %d: more than its undelivered_platform %d or notification_failures %d, of which they are a part",
+			r.QueuedPlatform, r.DroppedPlatform, r.UndeliveredPlatform, r.NotificationFailures)
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
@@ -747,8 +752,8 @@ func (r *Result) Print(w io.Writer) {
 		}
 		return n
 	}
-	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %d and %d; %d deliveries failed and were kept for later\n",
-		sum(r.CardToPlatform), sum(r.CardToSMDP), sum(r.PlatformLog), sum(r.SMDPLog), r.NotificationFailures)
+	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %d and %d; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
+		sum(r.CardToPlatform), sum(r.CardToSMDP), sum(r.PlatformLog), sum(r.SMDPLog), r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
 		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log\n", lost)
@@ -758,8 +763,8 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
-		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried and failed with no acknowledgement after, %d queued behind one of those, never tried\n",
-			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform, r.QueuedPlatform)
+		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",
+			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform-r.DroppedPlatform, r.DroppedPlatform, r.QueuedPlatform)
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

@@ -65,7 +65,7 @@ func TestReadResultMissingMember(t *testing.T) {
 	if _, err := ReadResult(p); err != nil {
 		t.Fatalf("a result as written: %v", err)
 	}
-	for _, member := range []string{"undelivered_platform", "undelivered_smdp", "queued_platform", "unchecked", "platform_unread", "smdp_unread", "card_to_platform", "notification_failures"} {
+	for _, member := range []string{"undelivered_platform", "undelivered_smdp", "queued_platform", "dropped_platform", "unchecked", "platform_unread", "smdp_unread", "card_to_platform", "notification_failures"} {
 		t.Run(member, func(t *testing.T) {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(b, &m); err != nil {
@@ -226,7 +226,9 @@ func TestMergeChecksCounts(t *testing.T) {
 		{"negative undelivered", func(r *Result) { r.UndeliveredPlatform = -1 }, "undelivered_platform: -1: not a count"},
 		{"negative failures", func(r *Result) { r.NotificationFailures = -3 }, "notification_failures: -3: not a count"},
 		{"more queued than undelivered", func(r *Result) { r.UndeliveredPlatform, r.QueuedPlatform = 1, 2 },
-			"queued_platform 2: more than its undelivered_platform 1, of which they are a part"},
+			"queued_platform 2 and dropped_platform 0: more than its undelivered_platform 1 or notification_failures 0, of which they are a part"},
+		{"more dropped than failed", func(r *Result) { r.UndeliveredPlatform, r.DroppedPlatform = 2, 1 },
+			"queued_platform 0 and dropped_platform 1: more than its undelivered_platform 2 or notification_failures 0, of which they are a part"},
 		{"by_kind short of outcomes", func(r *Result) { r.ByKind["preinstalled"][Switched] = 1 }, "by_kind: its switched devices add up to 1, not outcomes.switched 2"},
 		{"by_kind with an outcome outcomes lack", func(r *Result) {
 			r.ByKind["preinstalled"][Switched] = 1

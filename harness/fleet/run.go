@@ -490,6 +490,12 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.res.PlatformRequests++
 		}
 		s.mu.Unlock()
+	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && e.Get("reason") != nil:
+		// Dropped on a final 4xx (the note has failed, so it is already
+		// undelivered); one dropped for room in a full outbox has no reason.
+		s.mu.Lock()
+		s.res.DroppedPlatform++
+		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && (e.Kind == "preferred_list_requested" || e.Kind == "download_requested"):
 		s.mu.Lock()
 		s.res.PlatformRequests++
