@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -83,4 +84,16 @@ func (t *Template) scenarioFor(p plan) (*scenario.Scenario, error) {
 		}
 	}
 	return s, nil
+}
+
+// End is a bound on the storm's virtual clock at its last retirement:
+// arrivals fall within the window after two check intervals of devices
+// powered on at home (planFor), and each is followed for its dwell.
+// A certificate the cards rely on must be valid until then.
+func (t *Template) End() time.Time {
+	ci := t.Base.Device.CheckInterval
+	if ci <= 0 {
+		ci = harness.DefaultCheckInterval
+	}
+	return clock.Epoch.Add(2*ci + time.Duration(t.ArriveWithin) + time.Duration(t.Dwell))
 }

@@ -470,6 +470,19 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Test-CI certificates for the right names, valid at the storm's start
+	// but not to its end (2026-01-01T00:20Z, inside the first dwell).
+	midStorm := clock.Epoch.Add(20 * time.Minute)
+	expiringPlatform, err := rsp.IssueSMDP(pki.CI, "platform", harness.PlatformHost, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, midStorm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sfrTLS, _ := tp.operator("sfr")
+	expiringSFR, err := rsp.IssueSMDP(pki.CI, "sfr", sfrTLS.SMDP, rsp.RoleTLS, tp.Seed, rsp.ValidFrom, midStorm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stormEnd := tp.End().Format(time.RFC3339)
 	closed := func() string { return refusedport.Addr(t) }
 	serve := func(h http.HandlerFunc, cert *rsp.Cert) *httptest.Server {
 		srv := httptest.NewUnstartedServer(h)
@@ -510,6 +523,10 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must be ECDSA"}},
 		{"platform: an answer that is not JSON", serve(garbage, nil).URL, nil, []string{`GET /v1/preferred-list answered 200 with "{\"operators\"`, "not JSON"}},
 		{"platform: an HTTPS platform's certificate for another name", serve(jsonError, pki.SMDP["sfr"].TLS).URL, nil, []string{"not for platform.esimhil.test"}},
+		{"platform: a certificate that expires mid-storm", serve(jsonError, expiringPlatform).URL, nil,
+			[]string{"not valid for the whole storm: notAfter 2026-01-01T00:20:00Z, before the storm's end " + stormEnd}},
+		{"SM-DP+: a certificate that expires mid-storm", platform, map[string]string{"sfr": serve(jsonError, expiringSFR).URL},
+			[]string{"--smdp sfr=", "not valid for the whole storm: notAfter 2026-01-01T00:20:00Z, before the storm's end " + stormEnd}},
 		{"SM-DP+: a closed port", platform, map[string]string{"sfr": "https://" + closed()}, []string{"--smdp sfr=https://127.0.0.1:", "not reachable: connection refused"}},
 		{"SM-DP+: a plain-HTTP server", platform, map[string]string{"sfr": sfrHTTPS(serve(jsonError, nil))}, []string{"--smdp sfr=", "does not speak TLS"}},
 		{"SM-DP+: http://", platform, map[string]string{"sfr": "http://" + closed()}, []string{"ES9+ is HTTPS"}},
@@ -522,8 +539,8 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var progress strings.Builder
 			r, err := Run(context.Background(), Config{Template: tp, Platform: tc.platform, SMDP: tc.smdp, Progress: &progress})
-			if r != nil || err == nil {
-				t.Fatalf("ran a storm (%v, %v)", r, err)
+			if r != nil || err == nil || !errors.Is(err, ErrRefused) {
+				t.Fatalf("ran a storm or failed otherwise (%v, %v)", r, err)
 			}
 			t.Log(err)
 			for _, want := range tc.want {
@@ -542,12 +559,12 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sv.Close()
-	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed); err != nil {
+	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed, tp.End()); err != nil {
 		t.Errorf("emulated platform: %v", err)
 	}
 	for op, srv := range sv.SMDP {
 		o, _ := tp.operator(op)
-		if err := probeSMDP(srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed); err != nil {
+		if err := probeSMDP(srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed, tp.End()); err != nil {
 			t.Errorf("emulated SM-DP+ %s: %v", op, err)
 		}
 	}

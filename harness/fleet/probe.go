@@ -34,8 +34,10 @@ const probeMaxBody = 64 << 10
 type probe struct {
 	addr netip.AddrPort
 	// tls, if set, is the server name the certificate must carry; the
-	// chain must lead to ci, valid at the storm's virtual start.
+	// chain must lead to ci, valid from the storm's virtual start to end
+	// (Template.End): the cards check it at every handshake.
 	tls  string
+	end  time.Time
 	ci   *x509.Certificate
 	seed int64 // the test PKI's, for the error
 	req  *http.Request
@@ -46,12 +48,12 @@ type probe struct {
 // the wrong method: every implementation of docs/platform-api.md answers
 // that first check (405, a JSON error) before reading a body or checking
 // a signature, so it changes nothing and consumes no card's counter.
-func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed int64) error {
+func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed int64, end time.Time) error {
 	req, err := http.NewRequest(http.MethodGet, "http://"+harness.PlatformHost+platformapi.PathPreferredList, nil)
 	if err != nil {
 		return err
 	}
-	p := probe{addr: addr, ci: ci, seed: seed, req: req, want: func(status int, body []byte) error {
+	p := probe{addr: addr, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
 		var v map[string]json.RawMessage
 		if err := json.Unmarshal(body, &v); err != nil {
 			return fmt.Errorf("GET %s answered %d with %s, not JSON (docs/platform-api.md: every answer is a JSON object)", platformapi.PathPreferredList, status, quoteBody(body))
@@ -69,14 +71,14 @@ func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed i
 // initiateAuthentication with an empty request: SGP.22 §6.5 answers it
 // with a function execution status Failed (a mandatory element missing)
 // and opens no transaction.
-func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int64) error {
+func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int64, end time.Time) error {
 	req, err := http.NewRequest(http.MethodPost, "https://"+host+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", es9.ContentType)
 	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	p := probe{addr: addr, tls: host, ci: ci, seed: seed, req: req, want: func(status int, body []byte) error {
+	p := probe{addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
 		if !json.Valid(body) {
 			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
 		}
@@ -114,6 +116,16 @@ func (p probe) run() error {
 		})
 		if err := tc.Handshake(); err != nil {
 			return tlsProblem(err, p.tls, p.seed)
+		}
+		// Valid at the start is not enough: a certificate that expires
+		// mid-storm fails the cards that connect after it, device by device.
+		for _, chain := range tc.ConnectionState().VerifiedChains {
+			for _, c := range chain {
+				if c.NotAfter.Before(p.end) {
+					return fmt.Errorf("TLS: its certificate (%s) is not valid for the whole storm: notAfter %s, before the storm's end %s (%s plus two check intervals, the arrival window and the dwell); the cards would refuse it from then on",
+						c.Subject, c.NotAfter.UTC().Format(time.RFC3339), p.end.UTC().Format(time.RFC3339), clock.Epoch.Format(time.RFC3339))
+				}
+			}
 		}
 		conn = tc
 	}

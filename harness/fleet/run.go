@@ -232,7 +232,7 @@ func (s *storm) servers() error {
 	// all that fail are named: a dead one would otherwise fail the storm
 	// device by device.
 	var probs []error
-	if err := probePlatform(addr, tlsOn, pki.CI.X509, t.Seed); err != nil {
+	if err := probePlatform(addr, tlsOn, pki.CI.X509, t.Seed, t.End()); err != nil {
 		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
 	}
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
@@ -260,7 +260,7 @@ func (s *storm) servers() error {
 		case !tlsOn:
 			return refused("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
 		}
-		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed); err != nil {
+		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
 			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
 		}
 		s.sh.Resolve[o.SMDP] = a
