@@ -158,21 +158,21 @@ func rel(base, target string) string {
 // JUnit: the subset of the format CI servers read (testsuite, testcase,
 // failure, properties), as Ginkgo writes it for the specs.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     junitSeconds `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName  xml.Name      `xml:"testsuites"`
+	Tests    int           `xml:"tests,attr"`
+	Failures int           `xml:"failures,attr"`
+	Errors   int           `xml:"errors,attr"`
+	Time     *junitSeconds `xml:"time,attr,omitempty"`
+	Suites   []junitSuite  `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     junitSeconds `xml:"time,attr"`
-	Cases    []junitCase  `xml:"testcase"`
+	Name     string        `xml:"name,attr"`
+	Tests    int           `xml:"tests,attr"`
+	Failures int           `xml:"failures,attr"`
+	Errors   int           `xml:"errors,attr"`
+	Time     *junitSeconds `xml:"time,attr,omitempty"`
+	Cases    []junitCase   `xml:"testcase"`
 }
 
 // junitCase's properties come first: the schemas that allow them in a
@@ -181,14 +181,16 @@ type junitCase struct {
 	Name       string          `xml:"name,attr"`
 	Classname  string          `xml:"classname,attr"`
 	Status     string          `xml:"status,attr"`
-	Time       junitSeconds    `xml:"time,attr"`
+	Time       *junitSeconds   `xml:"time,attr,omitempty"`
 	Properties junitProperties `xml:"properties"`
 	Failure    *junitFailure   `xml:"failure,omitempty"`
 	Error      *junitFailure   `xml:"error,omitempty"`
 }
 
 // junitSeconds is a duration in seconds, to the millisecond ("0.455", not
-// float64's "0.45504028999999996").
+// float64's "0.45504028999999996"). The time attribute is optional in
+// the JUnit schemas: a wall time nobody measured (a run killed mid-way)
+// is left out (nil) rather than claimed as 0.
 type junitSeconds float64
 
 func (s junitSeconds) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
@@ -214,8 +216,17 @@ type junitProperty struct {
 // its seed, artifacts directory and timeline as properties.
 func JUnit(suite string, entries []Entry) ([]byte, error) {
 	s := junitSuite{Name: suite}
+	var total junitSeconds
+	measured := true // every case's wall time, so their sum is the suite's
 	for _, e := range entries {
-		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict, Time: junitSeconds(e.Wall.Seconds())}
+		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict}
+		if e.Unfinished {
+			measured = false
+		} else {
+			t := junitSeconds(e.Wall.Seconds())
+			c.Time = &t
+			total += t
+		}
 		if e.Seed != nil {
 			// (a scenario that did not load never ran: it has no seed)
 			c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(*e.Seed, 10)}}
@@ -246,8 +257,10 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 			s.Errors++
 		}
 		s.Tests++
-		s.Time += c.Time
 		s.Cases = append(s.Cases, c)
+	}
+	if measured {
+		s.Time = &total
 	}
 	all := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
 	b, err := xml.MarshalIndent(all, "", "  ")

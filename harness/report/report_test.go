@@ -367,6 +367,14 @@ func TestUnrecordedIsNotZero(t *testing.T) {
 	if props["seed"] != "0" || props["timeline"] != filepath.Join("out/long", "timeline.html") || !strings.HasPrefix(props["simulated"], "not recorded") {
 		t.Errorf("killed scenario's properties %v", props)
 	}
+	// Its wall time was never measured: no time attribute (optional in
+	// JUnit), not time="0.000"; nor a suite total that leaves it out.
+	if got.Suites[0].Cases[1].Time != nil || got.Suites[0].Time != nil || got.Time != nil {
+		t.Errorf("a time nobody measured:\n%s", j)
+	}
+	if c := string(j)[strings.Index(string(j), `<testcase name="long"`):]; strings.Contains(c[:strings.Index(c, ">")], "time=") {
+		t.Errorf("killed scenario's test case has a time:\n%s", j)
+	}
 	if b, _ := json.Marshal(es[0]); strings.Contains(string(b), `"seed"`) {
 		t.Errorf("results.json records a seed for a scenario that never ran: %s", b)
 	}
