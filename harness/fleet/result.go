@@ -684,7 +684,7 @@ func (r *Result) Verdict() string {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
-		why = append(why, fmt.Sprintf("%d notifications undelivered (their deliveries failed until the devices retired)", n))
+		why = append(why, fmt.Sprintf("%d notifications undelivered (failing, dropped after a 4xx, or queued behind a failing one when their devices retired)", n))
 	}
 	if r.PlatformUnread && !r.uncheckedOK {
 		why = append(why, "platform log NOT CHECKED (--accept-unchecked passes such a run)")
