@@ -1007,33 +1007,10 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 					}
 					r.Body = io.NopCloser(bytes.NewReader(body))
 				}
-				if r.URL.Path != platformapi.PathDownload {
-					sv.Platform.Handler().ServeHTTP(w, r)
-					return
-				}
-				// An external platform orders the profile over ES2+ (the
-				// emulated one's orders go to its own SM-DP+s).
-				b, _ := io.ReadAll(r.Body)
-				req, err := platformapi.DecodeDownloadRequest(b)
-				if err != nil {
-					http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
-					return
-				}
-				o, _ := tp.operator(req.Operator)
-				mid, address, err := es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID)
-				if err != nil {
-					t.Error(err)
-				}
-				w.Header().Set("Content-Type", "application/json")
-				json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
-					ActivationCode: "LPA:1$" + address + "$" + mid})
+				ownDownload(t, tp, pki, sv, true).ServeHTTP(w, r)
 			}))
 			defer srv.Close()
-			smdps := map[string]string{}
-			for op, srv := range sv.SMDP {
-				smdps[op] = "https://" + srv.Addr().String()
-			}
-			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, SMDP: smdps})
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, SMDP: smdpURLs(sv)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1295,34 +1272,9 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sv.Close()
-			platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != platformapi.PathDownload {
-					sv.Platform.Handler().ServeHTTP(w, r)
-					return
-				}
-				b, _ := io.ReadAll(r.Body)
-				req, err := platformapi.DecodeDownloadRequest(b)
-				if err != nil {
-					http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
-					return
-				}
-				o, _ := tp.operator(req.Operator)
-				mid, address := "MID-NEVER-ORDERED", o.SMDP
-				if tc.order {
-					if mid, address, err = es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID); err != nil {
-						t.Error(err)
-					}
-				}
-				w.Header().Set("Content-Type", "application/json")
-				json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
-					ActivationCode: "LPA:1$" + address + "$" + mid})
-			}))
+			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, tc.order))
 			defer platform.Close()
-			smdps := map[string]string{}
-			for op, srv := range sv.SMDP {
-				smdps[op] = "https://" + srv.Addr().String()
-			}
-			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdps})
+			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1336,4 +1288,42 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ownDownload is a platform of one's own: it answers /v1/download itself,
+// having ordered the profile at the operator's SM-DP+ over ES2+ (order
+// false: with a matching ID it never ordered), and hands every other
+// route to the emulated platform.
+func ownDownload(t *testing.T, tp *Template, pki *rsp.PKI, sv *Servers, order bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathDownload {
+			sv.Platform.Handler().ServeHTTP(w, r)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		req, err := platformapi.DecodeDownloadRequest(b)
+		if err != nil {
+			http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+			return
+		}
+		o, _ := tp.operator(req.Operator)
+		mid, address := "MID-NEVER-ORDERED", o.SMDP
+		if order {
+			if mid, address, err = es2Order(r.Context(), sv.SMDP[req.Operator].Addr().String(), o.SMDP, pki.CI.X509, req.EID); err != nil {
+				t.Error(err)
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(platformapi.DownloadResponse{Operator: req.Operator, SMDPAddress: address, MatchingID: mid,
+			ActivationCode: "LPA:1$" + address + "$" + mid})
+	})
+}
+
+// smdpURLs are the --smdp URLs of the servers' SM-DP+s.
+func smdpURLs(sv *Servers) map[string]string {
+	urls := map[string]string{}
+	for op, srv := range sv.SMDP {
+		urls[op] = "https://" + srv.Addr().String()
+	}
+	return urls
 }
