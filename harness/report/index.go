@@ -162,6 +162,7 @@ type junitSuites struct {
 	Tests    int           `xml:"tests,attr"`
 	Failures int           `xml:"failures,attr"`
 	Errors   int           `xml:"errors,attr"`
+	Skipped  int           `xml:"skipped,attr"`
 	Time     *junitSeconds `xml:"time,attr,omitempty"`
 	Suites   []junitSuite  `xml:"testsuite"`
 }
@@ -171,6 +172,7 @@ type junitSuite struct {
 	Tests    int           `xml:"tests,attr"`
 	Failures int           `xml:"failures,attr"`
 	Errors   int           `xml:"errors,attr"`
+	Skipped  int           `xml:"skipped,attr"`
 	Time     *junitSeconds `xml:"time,attr,omitempty"`
 	Cases    []junitCase   `xml:"testcase"`
 }
@@ -185,6 +187,12 @@ type junitCase struct {
 	Properties junitProperties `xml:"properties"`
 	Failure    *junitFailure   `xml:"failure,omitempty"`
 	Error      *junitFailure   `xml:"error,omitempty"`
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+}
+
+// junitSkipped marks a case that did not run, and says why.
+type junitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
 }
 
 // junitSeconds is a duration in seconds, to the millisecond ("0.455", not
@@ -255,6 +263,9 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 		case "error":
 			c.Error = &junitFailure{Message: firstLine(e.Message), Type: "error", Text: e.Message}
 			s.Errors++
+		case "skipped":
+			c.Skipped = &junitSkipped{Message: firstLine(e.Message)}
+			s.Skipped++
 		}
 		s.Tests++
 		s.Cases = append(s.Cases, c)
@@ -262,7 +273,7 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 	if measured {
 		s.Time = &total
 	}
-	all := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
+	all := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
 	b, err := xml.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return nil, err

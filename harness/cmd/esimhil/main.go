@@ -196,7 +196,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	named := map[string]string{}
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
-			meter.Printf("SKIP  %d scenario(s) not run: %v\n", fs.NArg()-i, context.Cause(ctx))
+			results = notRun(ctx, meter, results, fs.Args()[i:])
 			return interruptedCode(ctx)
 		}
 		s, err := scenario.Load(path)
@@ -241,10 +241,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
 			e.Verdict, e.Message = "error", "stopped: "+context.Cause(ctx).Error()
-			results = append(results, e)
-			if n := fs.NArg() - i - 1; n > 0 {
-				meter.Printf("SKIP  %d scenario(s) not run: %v\n", n, context.Cause(ctx))
-			}
+			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
 			return interruptedCode(ctx)
 		case res.Err != nil:
 			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
@@ -274,6 +271,22 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return interruptedCode(ctx) // it came during the last scenario's closing
 	}
 	return code
+}
+
+// notRun records the scenario files a signal left unrun as skipped, each
+// under its path (it was not loaded), so that results.json and JUnit list
+// every scenario the run was given, not only those it reached.
+func notRun(ctx context.Context, meter *progress.Meter, results []report.Entry, paths []string) []report.Entry {
+	if len(paths) == 0 {
+		return results
+	}
+	why := "not run: " + context.Cause(ctx).Error()
+	meter.Printf("SKIP  %d scenario(s) not run: %v\n", len(paths), context.Cause(ctx))
+	for _, p := range paths {
+		meter.Printf("      - %s\n", p)
+		results = append(results, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: why})
+	}
+	return results
 }
 
 // reportCmd writes DIR/index.html from what make run left in DIR.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -408,5 +409,87 @@ func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "<b>Its record and its directory disagree:</b>") || strings.Contains(string(page), "The rig failed") {
 		t.Error("the page does not head the message with the disagreement")
+	}
+}
+
+// cancelOn is stdout that stops the command (as SIGTERM would) once a
+// line starting with prefix has been written.
+type cancelOn struct {
+	prefix string
+	stop   func()
+	buf    bytes.Buffer
+}
+
+func (w *cancelOn) Write(b []byte) (int, error) {
+	w.buf.Write(b)
+	if strings.Contains("\n"+w.buf.String(), "\n"+w.prefix) {
+		w.stop()
+	}
+	return len(b), nil
+}
+
+// A run a signal stops lists the scenarios it never reached as skipped,
+// in results.json and in JUnit, not only on the terminal: a CI reading
+// the results sees every scenario it was given.
+func TestRunStoppedListsUnrunScenarios(t *testing.T) {
+	scen := func(name string) string { return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml") }
+	files := []string{scen("home-no-request"), scen("roam-fr-preinstalled"), scen("return-home")}
+	for _, tc := range []struct {
+		name     string
+		stopAt   string // the stdout line that brings the signal ("": before the run)
+		verdicts []string
+	}{
+		{"before the first scenario", "", []string{"skipped", "skipped", "skipped"}},
+		{"after the first scenario", "PASS  home-no-request", []string{"pass", "skipped", "skipped"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, stop := context.WithCancelCause(context.Background())
+			defer stop(nil)
+			sigterm := func() { stop(stopSignal{syscall.SIGTERM}) }
+			if tc.stopAt == "" {
+				sigterm()
+			}
+			out := t.TempDir()
+			junit := filepath.Join(out, "junit.xml")
+			stdout := &cancelOn{prefix: tc.stopAt, stop: sigterm}
+			if tc.stopAt == "" {
+				stdout.prefix = "\x00never"
+			}
+			var stderr bytes.Buffer
+			code := cli(ctx, append([]string{"run", "--capture", "tap", "--out", out, "--junit", junit}, files...), stdout, &stderr)
+			if code != 143 {
+				t.Fatalf("exit %d, want 143 (SIGTERM):\n%s%s", code, stdout.buf.String(), stderr.String())
+			}
+			entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, e := range entries {
+				got = append(got, e.Verdict)
+				if e.Verdict == "skipped" && (e.Name != files[i] || e.Message != "not run: stopped by SIGTERM") {
+					t.Errorf("entry %d: %+v, want %s not run: stopped by SIGTERM", i, e, files[i])
+				}
+			}
+			if !slices.Equal(got, tc.verdicts) {
+				t.Fatalf("verdicts %v, want %v:\n%s", got, tc.verdicts, stdout.buf.String())
+			}
+			x, err := os.ReadFile(junit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			skipped := len(slices.DeleteFunc(slices.Clone(got), func(v string) bool { return v != "skipped" }))
+			for _, want := range []string{
+				`tests="3"`, fmt.Sprintf(`skipped="%d"`, skipped),
+				`<skipped message="not run: stopped by SIGTERM"></skipped>`,
+			} {
+				if n := strings.Count(string(x), want); n == 0 || (strings.HasPrefix(want, "<skipped") && n != skipped) {
+					t.Errorf("junit has %q %d times:\n%s", want, n, x)
+				}
+			}
+			if !strings.Contains(stdout.buf.String(), fmt.Sprintf("SKIP  %d scenario(s) not run: stopped by SIGTERM\n", skipped)) {
+				t.Errorf("no SKIP line in\n%s", stdout.buf.String())
+			}
+		})
 	}
 }
