@@ -432,7 +432,9 @@ func (w *cancelOn) Write(b []byte) (int, error) {
 // in results.json and in JUnit, not only on the terminal: a CI reading
 // the results sees every scenario it was given.
 func TestRunStoppedListsUnrunScenarios(t *testing.T) {
-	scen := func(name string) string { return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml") }
+	scen := func(name string) string {
+		return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml")
+	}
 	files := []string{scen("home-no-request"), scen("roam-fr-preinstalled"), scen("return-home")}
 	for _, tc := range []struct {
 		name     string
