@@ -162,6 +162,7 @@ type state struct {
 	// pin is the card's PIN1 state as +CPIN? reports it (READY, SIM PIN,
 	// SIM PUK), "" without a card: the USIM is read only once READY.
 	pin        string
+	tries      pinTries // the card's attempts left, as its last PIN commands said
 	reg        Registration
 	regN       map[string]int // "+CREG", "+CGREG", "+CEREG" → <n>
 	copsOff    bool           // AT+COPS=2 or +CGATT=0: deregistered until +COPS=0, +CGATT=1 or +CGACT=1

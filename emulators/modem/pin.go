@@ -66,7 +66,56 @@ func (m *Modem) pinSW(ins, key byte, blocks ...string) (int, error) {
 	if s>>8 == 0x91 {
 		s = swOK // a proactive command waits: the command itself went through
 	}
+	if len(blocks) > 0 {
+		m.st.tries.saw(ins, key, s)
+	}
 	return s, nil
+}
+
+// pinCounter names a retry counter: a key's PIN (puk false) or its PUK.
+type pinCounter struct {
+	key byte
+	puk bool
+}
+
+// pinTries are the attempts left the card last reported for its counters
+// when the modem presented a PIN or PUK. A VERIFY without data tells them
+// only while the PIN stands unverified and enabled (63CX); for a verified
+// or disabled one the card answers 9000, and a wrong PIN given to ENABLE,
+// DISABLE or CHANGE has still spent an attempt: what a terminal then shows
+// is what the card said at that attempt (TS 102 221 §11.1.9-11.1.13).
+// Forgotten at every boot, as a module's are: the card is read afresh.
+type pinTries map[pinCounter]int
+
+// saw notes the status word s of PIN command ins with data on key: 63CX
+// leaves X attempts, 6983 none, and success gives the counter back its
+// default — an UNBLOCK both the PUK's and the PIN's.
+func (t *pinTries) saw(ins, key byte, s int) {
+	c := pinCounter{key, ins == apdu.InsUnblockPIN}
+	if *t == nil {
+		*t = pinTries{}
+	}
+	if n, ok := retriesLeft(s); ok {
+		(*t)[c] = n
+		return
+	}
+	switch s {
+	case swBlocked:
+		(*t)[c] = 0
+	case swOK:
+		delete(*t, c)
+		if c.puk {
+			delete(*t, pinCounter{key, false})
+		}
+	}
+}
+
+// left is what the modem last heard of counter c, else its default def.
+func (t pinTries) left(c pinCounter, def int) int {
+	if n, ok := t[c]; ok {
+		return n
+	}
+	return def
 }
 
 // retriesLeft reads the X of 63CX.
@@ -275,8 +324,9 @@ var cpinrCodes = []struct {
 // cmdCPINR is +CPINR[=<sel_code>] (TS 27.007 §8.65): +CPINR:
 // <code>,<retries>,<default_retries> for each code that <sel_code>
 // matches (exactly, or a prefix before "*"; none given: all). A PIN the
-// card reports verified or disabled (9000) has its attempts full: a
-// successful VERIFY or DISABLE resets them.
+// card reports verified or disabled (9000) has the attempts the card
+// reported at the modem's last PIN command on it (pinTries), full if it
+// succeeded or there was none.
 func cmdCPINR(m *Modem, c at.Command) error {
 	sel := "*"
 	switch c.Form {
@@ -319,7 +369,9 @@ func cmdCPINR(m *Modem, c at.Command) error {
 		case s == swBlocked:
 			n = 0
 		case s == swOK:
-			n = def
+			// Verified or disabled: the card does not say; the last
+			// attempt the modem made does.
+			n = m.st.tries.left(pinCounter{k.key, k.puk}, def)
 		default:
 			continue // a key the card does not have
 		}

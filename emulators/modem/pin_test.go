@@ -67,6 +67,18 @@ func TestPINCommands(t *testing.T) {
 			{"AT+CLCK=\"SC\",2", "+CLCK: 0|OK"},
 			{"AT+CPINR", "+CPINR: SIM PIN,3,3|+CPINR: SIM PUK,10,10|+CPINR: SIM PIN2,3,3|+CPINR: SIM PUK2,10,10|OK"},
 			{`AT+CPWD="SC","1234","5678"`, "+CME ERROR: operation not allowed"}, // a disabled PIN does not change
+			// A wrong PIN spends an attempt though the card, the PIN
+			// disabled or verified, answers an empty VERIFY with 9000.
+			{`AT+CLCK="SC",1,"1111"`, "+CME ERROR: incorrect password"},
+			{`AT+CPINR="SIM PIN"`, "+CPINR: SIM PIN,2,3|OK"},
+			{`AT+CLCK="SC",1,"1111"`, "+CME ERROR: incorrect password"},
+			{`AT+CPINR="SIM PIN"`, "+CPINR: SIM PIN,1,3|OK"},
+			{`AT+CLCK="SC",1,"1234"`, "OK"},
+			{`AT+CPINR="SIM PIN"`, "+CPINR: SIM PIN,3,3|OK"},
+			{`AT+CPWD="SC","1111","5678"`, "+CME ERROR: incorrect password"},
+			{`AT+CPINR="SIM PIN"`, "+CPINR: SIM PIN,2,3|OK"},
+			{`AT+CPWD="SC","1234","5678"`, "OK"},
+			{`AT+CPINR="SIM PIN"`, "+CPINR: SIM PIN,3,3|OK"},
 		}},
 		{"enabled: SIM PIN until entered, then registered", true, []pinStep{
 			{"AT+CPIN?", "+CPIN: SIM PIN|OK"},

@@ -17,7 +17,7 @@ func (m *Modem) boot() {
 	m.st.channels = map[int]bool{}
 	atr := m.resetCard()
 	m.st.cardOn = len(atr) > 0
-	m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
+	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
 		return
@@ -206,7 +206,7 @@ func (m *Modem) PowerOff() {
 	}
 	m.o.Card.PowerOff()
 	m.st.cardOn = false
-	m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
+	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	m.st.channels = map[int]bool{}
 	m.emit(KindPower, eventlog.F{"on": false})
 }
@@ -401,7 +401,7 @@ func (m *Modem) SetCardPresent(present bool) {
 		if m.st.cardOn {
 			m.detach()
 			m.powerDown(false)
-			m.st.iccid, m.st.imsi, m.st.pin = "", "", ""
+			m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 			m.emit(KindCard, eventlog.F{"present": false})
 		}
 		return
