@@ -108,6 +108,8 @@ func (s *Server) downloadOrder(_ http.ResponseWriter, body []byte) (es9.Message,
 	switch {
 	case req.EID != "" && !ident.IsEID(req.EID):
 		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", req.EID)
+	case req.ICCID != "" && !ident.IsICCID(req.ICCID):
+		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.ICCID != "":
 		return nil, fail(subjICCID, reasonUnsupported, "iccid: this SM-DP+ picks the profile; give profileType or nothing")
 	}
@@ -131,6 +133,9 @@ func (s *Server) confirmOrder(_ http.ResponseWriter, body []byte) (es9.Message, 
 	switch {
 	case req.ICCID == "":
 		return nil, fail(subjICCID, reasonMissing, "iccid is required")
+	case !ident.IsICCID(req.ICCID):
+		// Malformed is not unknown: no order could ever have it.
+		return nil, fail(subjICCID, reasonInvalidFormat, "iccid %s", ident.ExplainICCID(req.ICCID))
 	case req.EID != "" && !ident.IsEID(req.EID):
 		return nil, fail(subjEID, reasonInvalidFormat, "eid %q is not an EID (32 digits, MOD 97-10)", req.EID)
 	case req.ReleaseFlag == nil:
