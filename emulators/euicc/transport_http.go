@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/rsp"
 )
 
 // maxHTTPReply bounds a reply body; a longer one fails the exchange.
@@ -75,6 +77,7 @@ func (p *tlsParams) config(host string, sess *connSessions) *tls.Config {
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
 		// SGP.22 §2.6.6 names secp256r1 (and brainpoolP256r1, which Go lacks).
 		CurvePreferences: []tls.CurveID{tls.CurveP256},
+		VerifyConnection: rsp.CheckTLSKey,
 	}
 	if sess != nil {
 		cfg.ClientSessionCache = sess

@@ -32,6 +32,13 @@ type testTLSServer struct {
 
 func newTestTLSServer(t *testing.T, host string) *testTLSServer {
 	t.Helper()
+	return newTestTLSServerOn(t, host, elliptic.P256())
+}
+
+// newTestTLSServerOn is newTestTLSServer with its certificate's key on
+// curve (the CI's stays on P-256).
+func newTestTLSServerOn(t *testing.T, host string, curve elliptic.Curve) *testTLSServer {
+	t.Helper()
 	ciKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ciTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CI", Organization: []string{"esimhil TEST ONLY"}},
@@ -43,7 +50,7 @@ func newTestTLSServer(t *testing.T, host string) *testTLSServer {
 		t.Fatal(err)
 	}
 	ci, _ := x509.ParseCertificate(ciDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, _ := ecdsa.GenerateKey(curve, rand.Reader)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host},
 		NotBefore: ciTmpl.NotBefore, NotAfter: ciTmpl.NotAfter, DNSNames: []string{host},
@@ -189,23 +196,32 @@ func TestTransportTLSRefusals(t *testing.T) {
 	const host = "smdp.sfr.test"
 	srv := newTestTLSServer(t, host)
 	other := newTestTLSServer(t, host) // same name, another CI
+	p384 := newTestTLSServerOn(t, host, elliptic.P384())
 	tests := []struct {
 		name  string
+		at    *testTLSServer // nil: srv
 		host  string
 		roots *x509.CertPool
 		now   time.Time
 		want  string
 	}{
-		{"wrong host name", "smdp.other.test", srv.roots, testNow, "not smdp.other.test"},
-		{"unknown CI", host, other.roots, testNow, "unknown authority"},
-		{"expired at virtual now", host, srv.roots, time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC), "expired"},
+		{"wrong host name", nil, "smdp.other.test", srv.roots, testNow, "not smdp.other.test"},
+		{"unknown CI", nil, host, other.roots, testNow, "unknown authority"},
+		{"expired at virtual now", nil, host, srv.roots, time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC), "expired"},
+		// SGP.22 §2.6.6: the card's TLS is on P-256, whatever Go's
+		// client would otherwise accept.
+		{"a server key on P-384", p384, host, p384.roots, testNow, "server certificate CN=smdp.sfr.test has an ECDSA key on P-384"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var rep httpReply
 			req := httpRequest{Host: tt.host, Path: "/x", Body: []byte("{}")}
 			co := newCoroutine(roundTrip(req, &tlsParams{Roots: tt.roots, Now: func() time.Time { return tt.now }}, &rep))
-			pump(t, srv.addr, co, []int{512})
+			at := srv
+			if tt.at != nil {
+				at = tt.at
+			}
+			pump(t, at.addr, co, []int{512})
 			if co.err == nil || !strings.Contains(co.err.Error(), tt.want) || !strings.HasPrefix(co.err.Error(), "tls handshake: ") {
 				t.Fatalf("error %v, want %q", co.err, tt.want)
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -239,4 +240,29 @@ func p256Key(c *x509.Certificate) (*ecdsa.PublicKey, error) {
 // sameTBS reports whether two certificates differ at most in their signature.
 func sameTBS(a, b *x509.Certificate) bool {
 	return a != nil && b != nil && bytes.Equal(a.RawTBSCertificate, b.RawTBSCertificate)
+}
+
+// ErrTLSKey is a TLS server certificate whose key an eUICC cannot use.
+var ErrTLSKey = errors.New("TLS certificate key is not ECDSA on NIST P-256")
+
+// CheckTLSKey is a card's check of the server certificate a handshake
+// presented (crypto/tls's VerifyConnection): its key must be ECDSA on
+// P-256, the curve SGP.22 §2.6.6 names for TLS (brainpoolP256r1, its
+// other, Go lacks). A card's ClientHello offers only ecdsa_secp256r1_sha256
+// signatures; Go's client offers more and cannot be told otherwise, so a
+// P-384 or RSA server would complete a handshake a real card refuses.
+func CheckTLSKey(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return fmt.Errorf("no server certificate: %w", ErrTLSKey)
+	}
+	leaf := cs.PeerCertificates[0]
+	switch k := leaf.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return fmt.Errorf("server certificate %s has an ECDSA key on %s: %w", leaf.Subject, k.Curve.Params().Name, ErrTLSKey)
+		}
+	default:
+		return fmt.Errorf("server certificate %s has a %s key: %w", leaf.Subject, leaf.PublicKeyAlgorithm, ErrTLSKey)
+	}
+	return nil
 }

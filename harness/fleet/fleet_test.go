@@ -3,14 +3,19 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -511,6 +516,27 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	rsaServer.StartTLS()
 	t.Cleanup(rsaServer.Close)
 	sfrHTTPS := func(srv *httptest.Server) string { return strings.Replace(srv.URL, "http://", "https://", 1) }
+	p384Server := httptest.NewUnstartedServer(http.HandlerFunc(jsonError))
+	p384Server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	p384Server.TLS = &tls.Config{Certificates: []tls.Certificate{issued(t, elliptic.P384(), pki.CI, harness.PlatformHost)}}
+	p384Server.StartTLS()
+	t.Cleanup(p384Server.Close)
+	// A TLS server that closes a connection whose handshake fails, as
+	// servers that are not Go's net/http do with a plain-HTTP request.
+	tlsOnly, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{issued(t, elliptic.P256(), nil, "127.0.0.1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tlsOnly.Close() })
+	go func() {
+		for {
+			c, err := tlsOnly.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _ = c.(*tls.Conn).Handshake(); c.Close() }()
+		}
+	}()
 	for _, tc := range []struct {
 		name     string
 		platform string
@@ -520,7 +546,12 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"platform: a closed port", "http://" + closed(), nil, []string{"--platform http://127.0.0.1:", "not reachable: connection refused"}},
 		{"platform: https to a plain-HTTP server", sfrHTTPS(serve(jsonError, nil)), nil, []string{"--platform https://127.0.0.1:", "does not speak TLS"}},
 		{"platform: a certificate not from the test CI", serve(jsonError, roguePlatform).URL, nil, []string{"not from the test CI of seed 1"}},
-		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must be ECDSA"}},
+		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must hold an ECDSA key on P-256"}},
+		{"platform: a test-CI certificate on P-384", p384Server.URL, nil, []string{"TLS: the cards would refuse its certificate: server certificate CN=platform.esimhil.test has an ECDSA key on P-384"}},
+		{"platform: http:// to Go's HTTPS server", "http://" + rsaServer.Listener.Addr().String(), nil,
+			[]string{"answered 400", "the server speaks TLS there: is it an HTTPS server (give https://)?"}},
+		{"platform: http:// to an HTTPS server that closes", "http://" + tlsOnly.Addr().String(), nil,
+			[]string{"the connection closed without an answer; the server speaks TLS there: is it an HTTPS server (give https://)?"}},
 		{"platform: an answer that is not JSON", serve(garbage, nil).URL, nil, []string{`GET /v1/preferred-list answered 200 with "{\"operators\"`, "not JSON"}},
 		{"platform: an HTTPS platform's certificate for another name", serve(jsonError, pki.SMDP["sfr"].TLS).URL, nil, []string{"not for platform.esimhil.test"}},
 		{"platform: a certificate that expires mid-storm", serve(jsonError, expiringPlatform).URL, nil,
@@ -1326,4 +1357,26 @@ func smdpURLs(sv *Servers) map[string]string {
 		urls[op] = "https://" + srv.Addr().String()
 	}
 	return urls
+}
+
+// issued is a certificate for name with a key on curve, signed by parent
+// (nil: by itself, a certificate no card trusts).
+func issued(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: rsp.ValidFrom, NotAfter: rsp.ValidUntil, DNSNames: []string{name},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	signer, signKey := tmpl, any(key)
+	if parent != nil {
+		signer, signKey = parent.X509, parent.Key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

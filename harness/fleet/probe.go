@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -93,9 +94,35 @@ func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int6
 }
 
 func (p probe) run() error {
+	err := p.ask()
+	if err != nil && p.tls == "" && !errors.Is(err, errUnreachable) && speaksTLS(p.addr) {
+		// A plain-HTTP request to an HTTPS server gets a close or a
+		// 400 in plain text: say what the server is.
+		return fmt.Errorf("%w; the server speaks TLS there: is it an HTTPS server (give https://)?", err)
+	}
+	return err
+}
+
+// errUnreachable marks a probe that found nothing to talk to.
+var errUnreachable = errors.New("not reachable")
+
+// speaksTLS says whether a TLS handshake, any version, suite and
+// certificate, completes at addr.
+func speaksTLS(addr netip.AddrPort) bool {
+	conn, err := net.DialTimeout("tcp", addr.String(), probeTimeout)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+	return tls.Client(conn, &tls.Config{InsecureSkipVerify: true}).Handshake() == nil // only to tell the protocol
+}
+
+// ask makes the probe's request and checks its answer.
+func (p probe) ask() error {
 	conn, err := net.DialTimeout("tcp", p.addr.String(), probeTimeout)
 	if err != nil {
-		return fmt.Errorf("not reachable: %w", dialProblem(err))
+		return fmt.Errorf("%w: %w", errUnreachable, dialProblem(err))
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
@@ -113,6 +140,7 @@ func (p probe) run() error {
 			MaxVersion:       tls.VersionTLS12,
 			CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
 			CurvePreferences: []tls.CurveID{tls.CurveP256},
+			VerifyConnection: rsp.CheckTLSKey,
 		})
 		if err := tc.Handshake(); err != nil {
 			return tlsProblem(err, p.tls, p.seed)
@@ -175,6 +203,8 @@ func tlsProblem(err error, name string, seed int64) error {
 		op       *net.OpError
 	)
 	switch {
+	case errors.Is(err, rsp.ErrTLSKey):
+		return fmt.Errorf("TLS: the cards would refuse its certificate: %w (SGP.22 §2.6.6: the cards speak only TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256)", err)
 	case errors.As(err, &unknown):
 		return fmt.Errorf("TLS: its certificate is not from the test CI of seed %d, which the cards trust (esimhil-pki --seed %d writes it): %w", seed, seed, err)
 	case errors.As(err, &hostname):
@@ -184,7 +214,7 @@ func tlsProblem(err error, name string, seed int64) error {
 	case errors.As(err, &record):
 		return fmt.Errorf("TLS: the server does not speak TLS (it answered in plain text): %w", err)
 	case errors.As(err, &op) && op.Op == "remote error": // crypto/tls's word for the server's alert
-		return fmt.Errorf("TLS: the server refused the handshake (%w): the cards speak only TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256 (SGP.22 §2.6.6), so its certificate must be ECDSA", err)
+		return fmt.Errorf("TLS: the server refused the handshake (%w): the cards speak only TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256 (SGP.22 §2.6.6), so its certificate must hold an ECDSA key on P-256 (not RSA, not P-384 or another curve)", err)
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("TLS: the server closed the connection during the handshake (no TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256, SGP.22 §2.6.6?)")
 	}
