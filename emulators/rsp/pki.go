@@ -341,15 +341,18 @@ func issueSMDP(ci *Cert, operator, host string, role Role, seed int64, notBefore
 	return issue(tmpl, ci.X509, key, ci.Key)
 }
 
-// rspExtensions adds the critical certificate policy naming the RSP role
-// and, when id is set, a subjectAltName holding the DNS names and the
-// registeredID (SGP.22 §4.5.2.1.0).
+// rspExtensions adds the certificate policy naming the RSP role and, when
+// id is set, a subjectAltName holding the DNS names and the registeredID
+// (SGP.22 §4.5.2.1.0). The policy is critical but on CERT.DP.TLS, as in
+// SGP.26's test certificates: a TLS certificate goes to general-purpose
+// TLS stacks, some of which (rustls' webpki) refuse any critical
+// certificatePolicies.
 func rspExtensions(tmpl *x509.Certificate, role, id asn1.ObjectIdentifier, dnsNames ...string) error {
 	pol, err := asn1.Marshal([]struct{ Policy asn1.ObjectIdentifier }{{role}})
 	if err != nil {
 		return fmt.Errorf("encode certificate policy: %w", err)
 	}
-	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidCertPolicies, Critical: true, Value: pol})
+	tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidCertPolicies, Critical: !role.Equal(OIDRoleDPTLS), Value: pol})
 	if id == nil {
 		return nil
 	}

@@ -299,8 +299,9 @@ func TestVerifyEUICCNameConstraints(t *testing.T) {
 }
 
 // The certificates carry SGP.22 §4.5.2's profile: the role policy marked
-// critical, registeredIDs, CRL distribution points on what a CRL revokes,
-// and a critical extended key usage on TLS.
+// critical (not on TLS, as SGP.26's CERT.DP.TLS), registeredIDs, CRL
+// distribution points on what a CRL revokes, and a critical extended key
+// usage on TLS.
 func TestCertificateProfiles(t *testing.T) {
 	p := testPKI(t)
 	s := p.SMDP["sfr"]
@@ -313,8 +314,8 @@ func TestCertificateProfiles(t *testing.T) {
 		return false
 	}
 	for name, c := range map[string]*Cert{"CI": p.CI, "EUM": p.EUM, "eUICC": p.EUICC[testEID], "auth": s.Auth, "pb": s.PB, "tls": s.TLS} {
-		if !critical(c, oidCertPolicies) {
-			t.Errorf("%s: certificate policy not critical", name)
+		if critical(c, oidCertPolicies) != (name != "tls") {
+			t.Errorf("%s: certificate policy critical %v", name, critical(c, oidCertPolicies))
 		}
 		if (name == "eUICC") != (len(c.X509.CRLDistributionPoints) == 0) {
 			t.Errorf("%s: CRL distribution points %v", name, c.X509.CRLDistributionPoints)
