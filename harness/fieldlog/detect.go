@@ -35,6 +35,14 @@ func Detect(file string, data []byte) (Format, error) {
 			}
 		}
 	}
+	if u, ok := unprompted(data); ok && (err != nil || f == Plain) {
+		// As Read takes a serial monitor's "12:56:21.319> " lines.
+		if us, _, uerr := splitLines(file, u); uerr == nil {
+			if uf, uerr := detect(file, us); uerr == nil && uf != Plain {
+				return uf, nil
+			}
+		}
+	}
 	if err != nil {
 		if flush, ok := dedented(data); ok { // as Read takes an indented log
 			if ls, _, ferr := splitLines(file, flush); ferr == nil {

@@ -179,6 +179,13 @@ func TestGolden(t *testing.T) {
 		{"plain-v0.log", Plain},
 		{"terminal-v0.log", Terminal},
 		{"terminal-v0-putty.log", Terminal}, // PuTTY's bytes: a result's lone CR, the next echo after it
+		// A serial monitor stamping both sides "09:14:02.101> ": its
+		// ">" is no direction. AT+CGATT=0 goes out on AT+CGATT?'s
+		// information text: the first 0 is AT+CGATT?'s.
+		{"monitor-prompt.log", Terminal},
+		// The same with the echo off, verbose: AT+CREG? has its answer
+		// cut (one result before the next command): lost, as before.
+		{"terminal-pipelined.log", Terminal},
 		{"socat-v0.log", Socat},
 		{"qcom-v0-hex.log", QCOM},
 		{"platform.json", Platform},

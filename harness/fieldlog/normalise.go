@@ -40,6 +40,11 @@ type record struct {
 	// reads as a command while another awaits its final result is the
 	// host's next command, not information text.
 	writes bool
+	// earlier marks a final result that is the command before the
+	// pending one's: the host sent its next command before this result
+	// came, and the modem answers in order (the terminal reader sees two
+	// results follow).
+	earlier bool
 }
 
 // timedOut is the conversation whose pending command a writer's timeout
@@ -189,6 +194,8 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				res := at.Classify(piece)
 				if v, ok := at.NumericResult(piece); ok && c.numeric() {
 					switch vr := at.Classify(v); {
+					case r.earlier && vr.Kind.IsFinal():
+						res, e.Result = vr, v
 					case c.cmd < 0 && (v == "RING" || c.form == numericForm):
 						res, e.Result = vr, v
 					case c.cmd >= 0 && vr.Kind.IsFinal() && !finalNext(recs[ri+1:], r.port, pieces[k+1:]):
@@ -198,6 +205,10 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					}
 				}
 				switch {
+				case res.Kind.IsFinal() && r.earlier && c.prev >= 0:
+					e.Role, e.Cmd = Final, c.prev
+					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
+					c.prev = -1 // cmd still awaits its own
 				case res.Kind.IsFinal() && c.cmd >= 0:
 					e.Role, e.Cmd = Final, c.cmd
 					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)

@@ -65,6 +65,13 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		data = q
 		t, err = read(file, data, f)
 	}
+	if u, ok := unprompted(data); ok && (err != nil || hostOnly(t)) {
+		// A serial monitor that stamps every line "12:56:21.319> ": its
+		// ">" is its prompt, not the host's side (both sides have it).
+		if ut, uerr := read(file, u, f); uerr == nil {
+			return ut, nil
+		}
+	}
 	if err != nil {
 		// A log pasted indented (a Markdown code block, a quoted mail)
 		// reads as its text without the indentation its lines share:
@@ -108,6 +115,50 @@ func quoteNoSense(file string, data, q []byte, f Format, t *Transcript, err erro
 	}
 	d, derr := detect(file, ls)
 	return derr != nil || d == Plain
+}
+
+// hostOnly reports a transcript with no modem line: no conversation.
+func hostOnly(t *Transcript) bool {
+	if t == nil {
+		return false
+	}
+	for _, e := range t.Entries {
+		if e.Dir == Modem {
+			return false
+		}
+	}
+	return true
+}
+
+// unprompted is text whose every non-blank line is a time stamp, then ">"
+// (a serial monitor's "12:56:21.319> ^SYSSTART", blanks or none between),
+// with the ">" and one blank after it taken out; ok is false when some
+// line is not so. A ">"/"<" transcript marks its modem's lines "<": one
+// whose lines all say ">" shows both sides with the same mark, which is
+// then the monitor's, not a direction.
+func unprompted(data []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(data))
+	n := 0
+	for l := range bytes.Lines(data) {
+		body := string(bytes.TrimRight(l, "\r\n"))
+		if strings.TrimSpace(body) == "" {
+			out = append(out, l...)
+			continue
+		}
+		i := strings.IndexByte(body, '>')
+		if i <= 0 {
+			return nil, false
+		}
+		stamp := strings.TrimRight(body[:i], " \t")
+		if _, c, rest := splitStamp(stamp + " "); c == NoTime || rest != "" {
+			return nil, false
+		}
+		text := strings.TrimPrefix(strings.TrimPrefix(body[i+1:], " "), "\t")
+		out = append(append(append(out, stamp...), ' '), text...)
+		out = append(out, l[len(body):]...) // the line ending
+		n++
+	}
+	return out, n > 1
 }
 
 // quoteLead is the quote marks a line of a quoted reply starts with:

@@ -93,6 +93,26 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 	shownOff := false // a command shown while the echo is off (a library's dump)
 	dumped := false   // a command was shown twice, dumped then echoed
 	online := false   // a data call's CONNECT came: the modem is in data mode
+	// earlier: a command came while the last awaited its final result,
+	// and two results follow before the next command: the next result
+	// is the last command's (modems answer in order), the other this
+	// one's — a host that sends on its information text. One result
+	// alone is the new command's, the last one's answer lost.
+	earlier := false
+	// resultsAhead counts the final results from ls[from] up to the next
+	// command line or the program's closing lines.
+	resultsAhead := func(from int, mode at.Modes) int {
+		n := 0
+		for _, l := range ls[from:end] {
+			if atCommandLine.MatchString(l.text) {
+				break
+			}
+			if resultLine.MatchString(verboseResult(l.text, mode)) {
+				n++
+			}
+		}
+		return n
+	}
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
 		if started && !awaiting && !online && i < end && unaskedResult.MatchString(verboseResult(l.text, mode)) {
@@ -110,6 +130,7 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 		case i >= end, l.note:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
+			earlier = awaiting && !online && i < end && resultsAhead(i+1, mode) >= 2
 			started, lastCmd, online = true, l, false
 			shownOff = shownOff || !mode.Echo
 			recs = append(recs, record{line: l.n, dir: Host, t: l.t, text: l.text})
@@ -157,6 +178,10 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			// CONNECT ends a data call's command only (as in normalise):
 			// to AT+QHTTPURL it asks for the URL.
 			final := resultLine.MatchString(v) && (!connectLine.MatchString(v) || dataCall.MatchString(lastCmd.text))
+			if final && earlier {
+				recs[len(recs)-1].earlier, earlier = true, false
+				continue // the last command's: this one still awaits its own
+			}
 			if final && awaiting {
 				lastFinal = l.n
 			}
