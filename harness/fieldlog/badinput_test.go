@@ -282,7 +282,7 @@ func TestScale(t *testing.T) {
 		t.Skip("a single goroutine's work at scale: make test runs it without -race")
 	}
 	const n = 40000
-	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, chat strings.Builder
+	var plain, mm, platform, sscom, qcom, logcat, gammu, ofono, luat, chat strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&plain, "> AT+CGLA=%d,16,\"81E2910003BF2D00\"\n< +CGLA: 4,\"6A88\"\n< OK\n", i%4000)
 		fmt.Fprintf(&mm, "<dbg> [%d.000001] [ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [%d.000002] [ttyUSB2/at] <-- '<CR><LF>+CSQ: 20,99<CR><LF><CR><LF>OK<CR><LF>'\n", 1772445601+i, 1772445601+i)
@@ -301,6 +301,8 @@ func TestScale(t *testing.T) {
 			"%s300|2C,|399|399|0D |0A |0D |0A |4FO|4BK|0D |0A                 0,99....OK..\n%sSignal quality info received\n", g, g, g, g, g, g, g)
 		j := q.Format(time.Stamp)
 		fmt.Fprintf(&ofono, "%s gw ofonod[4140]: Aux: > AT+CSQ\\r\n%s gw ofonod[4140]: drivers/atmodem/network-registration.c:csq_cb() ok\n%s gw ofonod[4140]: Aux: < \\r\\n+CSQ: 20,99\\r\\n\\r\\nOK\\r\\n\n", j, j, j)
+		s := q.Format("[2006-01-02 15:04:05")
+		fmt.Fprintf(&luat, "%s.000] [I]-[ril.sendat] AT+CSQ\n%s.031] [I]-[ril.proatc] +CSQ: 20,99\n%s.032] [I]-[net.csq] 20\n%s.033] [I]-[ril.proatc] OK\n", s, s, s, s)
 		fmt.Fprintf(&chat, "%s gw chat[6514]: send (AT+CSQ^M)\n%s gw chat[6514]: expect (OK)\n%s gw chat[6514]: ^M\n%s gw chat[6514]: AT+CSQ^M^M\n%s gw chat[6514]: +CSQ: 20,99^M\n%s gw chat[6514]: ^M\n%s gw chat[6514]: OK\n%s gw chat[6514]:  -- got it\n", j, j, j, j, j, j, j, j)
 	}
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(sscom.String())
@@ -310,7 +312,7 @@ func TestScale(t *testing.T) {
 	for _, tc := range []struct {
 		f    Format
 		data string
-	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Chat, chat.String()}} {
+	}{{Plain, plain.String()}, {MM, mm.String()}, {Platform, platform.String()}, {SSCOM, gbk}, {QCOM, qcom.String()}, {Logcat, logcat.String()}, {Gammu, gammu.String()}, {Ofono, ofono.String()}, {Luat, luat.String()}, {Chat, chat.String()}} {
 		tr, err := Read("big.log", []byte(tc.data), tc.f)
 		if err != nil {
 			t.Fatal(err)

@@ -87,6 +87,8 @@ func detect(file string, lines []string) (Format, error) {
 			return Gammu, nil
 		case looksLikeOfono(l):
 			return Ofono, nil
+		case looksLikeLuat(l):
+			return Luat, nil
 		case looksLikeChat(l):
 			return Chat, nil
 		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
@@ -148,7 +150,7 @@ func detect(file string, lines []string) (Format, error) {
 	case looksLikeURCCapture(lines), looksLikeCutTerminal(lines):
 		return Terminal, nil
 	}
-	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))
+	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))
 }
 
 // stampLike is what starts a line with a time stamp of some form: a time

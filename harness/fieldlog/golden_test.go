@@ -183,6 +183,9 @@ func TestGolden(t *testing.T) {
 		// ">" is no direction. AT+CGATT=0 goes out on AT+CGATT?'s
 		// information text: the first 0 is AT+CGATT?'s.
 		{"monitor-prompt.log", Terminal},
+		// LuatTools' trace: the ril's lines are the conversation, the
+		// script's others notes, a dispatched URC's repeat left out.
+		{"luat.log", Luat},
 		// The same with the echo off, verbose: AT+CREG? has its answer
 		// cut (one result before the next command): lost, as before.
 		{"terminal-pipelined.log", Terminal},

@@ -293,6 +293,8 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		t, err = readGammu(file, ls)
 	case Ofono:
 		t, err = readOfono(file, ls)
+	case Luat:
+		t, err = readLuat(file, ls, cut)
 	case Chat:
 		t, err = readChat(file, ls)
 	case Plain:

@@ -82,6 +82,10 @@ const (
 	// "ofonod[4140]: Aux: > AT+CGMI\r" and "Aux: < \r\nOK\r\n", each
 	// channel a port, to stderr, syslog or the journal.
 	Ofono Format = "ofono"
+	// Luat is a LuatOS trace (LuatTools; Air720, Air724, Air780
+	// modules): the ril's "[I]-[ril.sendat] AT+CSQ" commands and
+	// "[I]-[ril.proatc] OK" lines read, the rest notes.
+	Luat Format = "luat"
 	// Chat is pppd's chat -v log (syslog, or stderr with -s): "send
 	// (AT^M)", "expect (OK)", what it received, " -- got it", "alarm".
 	Chat Format = "chat"
@@ -102,7 +106,7 @@ const (
 )
 
 // Formats lists the formats.
-var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Chat, Plain, Terminal, Platform, Events}
+var Formats = []Format{ATLog, LPAC, MM, Socat, Strace, Jpnevulator, Docklight, SSCOM, QCOM, Logcat, Gammu, Ofono, Luat, Chat, Plain, Terminal, Platform, Events}
 
 // FormatNames lists the formats for a message: "atlog, lpac, …".
 func FormatNames() string {

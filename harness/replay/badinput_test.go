@@ -66,7 +66,7 @@ func TestBadFixtures(t *testing.T) {
 			"lpac-chip-info.log:31: binary data (byte 0x00 at column 18): not a text log"},
 		{"an unknown format", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "format: lpac", "format: minicom", 1) },
-			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, sscom, qcom, logcat, gammu, ofono, chat, plain, terminal, platform, events`},
+			`manifest.yaml:9:40: logs[0].format: "minicom": want one of atlog, lpac, mm, socat, strace, jpnevulator, docklight, sscom, qcom, logcat, gammu, ofono, luat, chat, plain, terminal, platform, events`},
 		{"a manifest naming another directory", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "name: bg95-bare-cchc", "name: bg96", 1) },
 			`manifest.yaml:6:7: name: "bg96", but the fixture's directory is "bg95-bare-cchc"`},
