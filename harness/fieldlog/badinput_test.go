@@ -220,6 +220,9 @@ func TestBadInput(t *testing.T) {
 		{"chat: truncated", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\nchat[1]: ^M\n", Chat,
 			"bad.log:1: the log ends before the final result of AT+CSQ"},
 		{"chat: nothing sent", "chat[1]: timeout set to 5 seconds\nchat[1]: abort on (BUSY)\n", Chat, "bad.log:1: chat's lines, but nothing it sent"},
+		// Only what it read, in syslog: chat's by its caret notation.
+		{"chat: what it read alone", "Sep  6 08:02:58 pi chat[1]: AT+CREG?^M^M\nSep  6 08:02:58 pi chat[1]: ERROR^M\n", "",
+			"bad.log:1: chat's lines, but nothing it sent"},
 		{"chat: out of order", "Dec  2 10:15:05 gw chat[1]: send (AT^M)\nDec  2 10:15:02 gw chat[1]: expect (OK)\n", Chat,
 			"bad.log:2: time Dec 02 10:15:02.000000 is before"},
 		{"platform: cut", "{\"total\":1,\"entries\":[{\"index\":0,\"t\":\"2026-03-02T10:00:00Z\",\"meth", Platform,

@@ -343,7 +343,10 @@ func matchedNext(ls []chatLine, i int) bool {
 // looksLikeChat reports one of chat's own messages under its syslog tag.
 func looksLikeChat(l string) bool {
 	_, _, d, msg := daemonLine(l)
-	return d == "chat" && chatMarker.MatchString(strings.TrimRight(msg, "\r"))
+	msg = strings.TrimRight(msg, "\r")
+	// What it read, in its caret notation ("AT+CREG?^M^M"), is chat's
+	// too: an excerpt may show nothing else.
+	return d == "chat" && (chatMarker.MatchString(msg) || strings.Contains(msg, "^M"))
 }
 
 // looksLikeBareChat reports a log of chat's messages without a prefix
