@@ -132,7 +132,7 @@ func (n *network) AttachTo(imsi, plmn string) modem.Registration {
 func registration(a world.Attachment) modem.Registration {
 	return modem.Registration{
 		Stat: a.Stat, PLMN: a.PLMN, TAC: a.Cell.TAC, CellID: a.Cell.CellID,
-		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause, Timeout: a.Timeout,
+		AcT: 7, RSRP: a.Cell.RSRP, Cause: a.Cause, Timeout: a.Timeout, Interrupted: a.Interrupted,
 	}
 }
 

@@ -198,7 +198,7 @@ func TestATLogPageOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(string(yaml), "faults:\n", "faults:\n  - {power_cut: attach_result, actor: world, nth: 2, off: 30s}\n", 1)
+	text := strings.Replace(string(yaml), "faults:\n", "faults:\n  - {power_cut: attach_failed, nth: 1, off: 30s}\n", 1)
 	s, err := scenario.Parse("at-log-page-order", []byte(text))
 	if err != nil {
 		t.Fatal(err)

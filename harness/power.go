@@ -39,6 +39,7 @@ func (r *Rig) scheduleSignal() error {
 // schedulePowerCuts arms the power cuts.
 func (r *Rig) schedulePowerCuts() {
 	clk := r.Loop.Clock()
+	r.World.SetInterrupt(r.cutting.Load)
 	for i, pc := range r.Scenario.Faults {
 		if pc.Kind != scenario.PowerCut {
 			continue
@@ -55,12 +56,20 @@ func (r *Rig) schedulePowerCuts() {
 			}
 			// Events are emitted in the middle of an APDU or a callback:
 			// the cut happens once that piece of work is over, and the
-			// power comes back Off later on the virtual clock.
+			// power comes back Off later on the virtual clock. The
+			// world's attach is such a piece of work for each network it
+			// tries: it stops at the event's attempt, and the modem does
+			// nothing with it (the world's events come from loop work,
+			// so where the attach stops is the same in every run).
+			if e.Actor == eventlog.World {
+				r.cutting.Store(true)
+			}
 			r.Loop.Post(func() {
 				r.awaitPeer()
 				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
 					"at": "modem", "entry": i, "nth": pc.Nth, "off": pc.Off.String()})
 				r.Modem.PowerOff()
+				r.cutting.Store(false)
 				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
 			})
 		})

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -193,6 +194,10 @@ func personalityName(s *scenario.Scenario, o Options) string {
 
 // Rig is one emulated device with everything around it.
 type Rig struct {
+	// cutting is set from a power cut's world event until the cut is
+	// done: the world's attach stops there (World.SetInterrupt).
+	cutting atomic.Bool
+
 	Scenario *scenario.Scenario
 	Seed     int64
 	Loop     *clock.Loop

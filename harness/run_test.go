@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -320,7 +321,7 @@ func TestPowerCutWithARequestInFlightIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(base), "expect:\n", "faults:\n"+
-		"  - {power_cut: attach_result, actor: world, nth: 3, off: 95s}\n"+
+		"  - {power_cut: cycle_ended, nth: 1, off: 95s}\n"+
 		"expect:\n", 1)
 	text = strings.Replace(text, "  notifications: [attach-success@platform]\n", "", 1)
 	s, err := scenario.Parse("cut-in-flight.yaml", []byte(text))
@@ -558,5 +559,87 @@ func TestWriteFailureIsRecorded(t *testing.T) {
 	}
 	if r.Incomplete() == "" {
 		t.Error("the rig says the run is complete")
+	}
+}
+
+// A power cut at an attach attempt or its answer lands there: the world's
+// attach stops at that network, the modem does nothing with it, and the
+// card never hears of it — not after the modem took the denial, the card
+// judged it and fell back, as when the cut waited for the whole instant's
+// work. Here the third attach is the device's first on SFR, which
+// rejects it.
+func TestPowerCutLandsInTheAttach(t *testing.T) {
+	const base = `name: cut-in-attach
+seed: 1
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+    - {id: sfr, plmn: "20810", country: FR}
+  roaming:
+    - {home: cmcc, visited: orange-fr}
+  cells:
+    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
+    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
+    - {area: FR-Paris, operator: sfr, rsrp: -101}
+device:
+  eid: "89049032000001000000000000000171"
+  check_interval: 5m
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+    - {iccid: "89331000000000000029", operator: sfr}
+platform:
+  preferred: {FR: [sfr]}
+itinerary:
+  - {at: 0s, area: CN-Beijing}
+  - {at: 1h, area: FR-Paris}
+faults:
+  - {attach_reject: 15, operator: sfr, subscriber: sfr, attempt: 1}
+  - {power_cut: POINT, nth: 3, off: 1m}
+expect:
+  within: 2h
+`
+	for _, tc := range []struct {
+		point string
+		// want: the events from the third attach attempt to the cut.
+		want []string
+	}{
+		{"attach_attempt", []string{"world attach_attempt", "harness fault", "modem power"}},
+		{"attach_result", []string{"world attach_attempt", "world fault", "world attach_result", "harness fault", "modem power"}},
+	} {
+		t.Run(tc.point, func(t *testing.T) {
+			s, err := scenario.Parse(tc.point+".yaml", []byte(strings.Replace(base, "POINT", tc.point, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil || len(res.Mismatches) > 0 {
+				t.Fatalf("%v %q", res.Err, res.Mismatches)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			attempts := 0
+			for l := range strings.Lines(string(b)) {
+				var e struct{ Actor, Event string }
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Event == "attach_attempt" {
+					attempts++
+				}
+				if attempts >= 3 {
+					got = append(got, e.Actor+" "+e.Event)
+				}
+				if e.Event == "power" {
+					break
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("from the third attach attempt to the cut: %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

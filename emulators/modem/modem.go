@@ -75,6 +75,9 @@ type Registration struct {
 	// modem shows searching (<stat> 2) while T3410 runs and not registered
 	// (<stat> 0) when it expires.
 	Timeout bool
+	// Interrupted reports an attach the power was cut in: the modem does
+	// nothing more with it (its power goes next).
+	Interrupted bool
 }
 
 // Registered reports home or roaming registration.

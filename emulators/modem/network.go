@@ -193,7 +193,7 @@ func (m *Modem) selectAndAttach() Registration {
 		return m.o.Network.Attach(m.st.imsi)
 	}
 	r := m.o.Network.AttachTo(m.st.imsi, m.st.copsPLMN)
-	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout {
+	if m.st.copsMode == 4 && !r.Registered() && !r.Timeout && !r.Interrupted {
 		m.st.copsMode, m.st.copsPLMN = 0, ""
 		r = m.o.Network.Attach(m.st.imsi)
 	}

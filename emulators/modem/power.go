@@ -115,6 +115,9 @@ func (m *Modem) attach() {
 		return
 	}
 	r := m.selectAndAttach()
+	if r.Interrupted {
+		return
+	}
 	if !r.Timeout {
 		m.setReg(r)
 		if !r.Registered() {

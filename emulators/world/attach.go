@@ -35,6 +35,9 @@ type Attachment struct {
 	// Timeout reports an ATTACH REQUEST left unanswered: the terminal runs
 	// T3410 and reports no service when it expires.
 	Timeout bool
+	// Interrupted reports an attach the device lost its power in
+	// (SetInterrupt): its outcome is no longer the device's to act on.
+	Interrupted bool
 }
 
 // Attach registers the subscriber imsi in the current area, in automatic
@@ -79,6 +82,13 @@ func (w *World) attach(imsi, only string) Attachment {
 		}
 		tried[c.PLMN] = true
 		r := w.try(sub, c)
+		if r.Interrupted || w.interrupted() {
+			// The power went with this attempt: no other network is
+			// tried, and nothing more is said of it.
+			r.Interrupted = true
+			res, answered = r, true
+			break
+		}
 		if r.Registration == "none" {
 			continue // its cells stayed silent: a denial seen before stands
 		}
@@ -112,6 +122,11 @@ func (w *World) try(sub string, c Cell) Attachment {
 	w.attempts[net]++
 	n := w.attempts[net]
 	w.mu.Unlock()
+	if w.interrupted() {
+		// The power went as the attempt started: the network's answer
+		// never comes.
+		return Attachment{Stat: StatSearching, Registration: "none", Operator: sub, Network: net, PLMN: c.PLMN, Interrupted: true}
+	}
 
 	res := Attachment{Operator: sub, Network: net, PLMN: c.PLMN}
 	f, faulty := w.activeFault(net, sub, n)
@@ -149,6 +164,16 @@ func (w *World) try(sub string, c Cell) Attachment {
 	})
 	return res
 }
+
+// SetInterrupt gives the world a check of whether the device's power is
+// being cut (a power cut triggered by one of the world's own events): an
+// attach then stops where it is — before the network answers when the
+// cut came with the attempt, before the next network when it came with
+// an answer — and returns Interrupted, as a UE that lost its power
+// mid-attach says nothing more. Set it before the device starts.
+func (w *World) SetInterrupt(cut func() bool) { w.interrupt = cut }
+
+func (w *World) interrupted() bool { return w.interrupt != nil && w.interrupt() }
 
 // activeFault returns the first fault that applies to attempt n on network
 // net now.

@@ -27,6 +27,8 @@ type World struct {
 	area     string
 	attempts map[string]int // attach attempts per network operator id; made at the first
 	attached *Attachment
+	// interrupt, if set, says a power cut is under way (SetInterrupt).
+	interrupt func() bool
 }
 
 // New validates cfg and builds the world; cells without TAC or cell id get

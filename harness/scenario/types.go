@@ -248,13 +248,14 @@ var PowerCutPointList = []PowerCutPoint{
 	{"notification_sent", []string{"euicc"}, "a notification acknowledged", ""},
 	{"profile_enabled", []string{"euicc"}, "after enable, before the REFRESH", ""},
 	{"refresh", []string{"modem"}, "the modem runs the REFRESH", ""},
-	{"attach_attempt", []string{"world"}, "an attach attempt started", ""},
-	{"attach_result", []string{"world"}, "an attach attempt answered", ""},
+	{"attach_attempt", []string{"world"}, "an attach attempt started, before the network answers", ""},
+	{"attach_result", []string{"world"}, "an attach attempt answered, before the modem acts on it", ""},
 	{"attach_timeout", []string{"modem"}, "T3410 expired", "attach_timeout"},
 	{"attach_failed", []string{"euicc"}, "the card judged the attach failed (claim 3)", ""},
 	{"fallback", []string{"euicc"}, "switching back to the original profile", ""},
 	{"fallback_attached", []string{"euicc"}, "back on the original, before the next operator", ""},
 	{"list_exhausted", []string{"euicc"}, "every operator of the list failed", ""},
+	{"cycle_ended", []string{"euicc"}, "the cycle over, its report to the platform on its way", ""},
 }
 
 // PowerCutPoints lists the event kinds a power_cut fault may name, in
