@@ -290,6 +290,10 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	r.Log.SetLimit(max)
 	defer func() {
 		if err != nil {
+			// Said in INCOMPLETE and events.jsonl's run_incomplete: a
+			// directory the run never started in is no finished run
+			// whose page is pending.
+			r.MarkIncomplete("the rig could not start: " + err.Error())
 			r.Close()
 			r = nil
 		}

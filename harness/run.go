@@ -55,7 +55,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if err != nil {
 		// The seed and directory the run would have had: the report names
 		// them even when the rig never started.
-		res.Err, res.Seed, res.Dir = err, o.Seed, o.Dir
+		res.Err, res.Seed, res.Dir, res.Wall = err, o.Seed, o.Dir, time.Since(wall)
 		if res.Seed == 0 {
 			res.Seed = s.Seed
 		}

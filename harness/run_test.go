@@ -643,3 +643,23 @@ expect:
 		})
 	}
 }
+
+// A rig that cannot start leaves a directory that says so: INCOMPLETE
+// names why, events.jsonl ends with run_incomplete — not the "page
+// pending" of a finished run whose page a killed process did not write.
+func TestRigThatCannotStart(t *testing.T) {
+	s := loadFixture(t, "home-no-request.yaml")
+	dir := t.TempDir()
+	res := RunScenario(s, Options{Dir: dir, Capture: "foo"})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `unknown capture mode "foo"`) || strings.Contains(res.Err.Error(), "capture: capture:") {
+		t.Fatalf("error %v", res.Err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
+	if err != nil || !strings.HasPrefix(string(b), "the rig could not start: capture: unknown capture mode") {
+		t.Errorf("INCOMPLETE %q, %v", b, err)
+	}
+	ev, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil || !strings.Contains(string(ev), `"event":"run_incomplete","reason":"the rig could not start: `) {
+		t.Errorf("events.jsonl %s, %v: want it to end with run_incomplete", ev, err)
+	}
+}

@@ -173,7 +173,8 @@ func Start(cfg Config) (*Session, error) {
 		}
 	case Tap:
 	default:
-		return nil, fmt.Errorf("capture: unknown mode %q (want auto, live or tap)", cfg.Mode)
+		_, err := ParseMode(string(cfg.Mode))
+		return nil, err
 	}
 	name := "tap"
 	if lv != nil {
@@ -275,6 +276,15 @@ func newNgWriter(w io.Writer, ifname string) (*pcapgo.NgWriter, error) {
 
 // Mode reports what the session actually uses (Live or Tap).
 func (s *Session) Mode() Mode { return s.mode }
+
+// ParseMode reads a capture mode as a flag gives it.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case Auto, Live, Tap:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown capture mode %q (want auto, live or tap)", s)
+}
 
 // Stats are the kernel's counters of a live capture, valid after Close
 // (zero for the tap, which cannot lose what it records).

@@ -157,6 +157,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		fmt.Fprintf(stderr, "esimhil run: no scenario files\n%s", usage)
 		return 2
 	}
+	if _, err := capture.ParseMode(*mode); err != nil {
+		fmt.Fprintf(stderr, "esimhil run: --capture: %v\n", err)
+		return 2
+	}
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	// The plain line comes every period during a long scenario too, not
 	// only as scenarios end (a CI log then shows the run is alive).
@@ -389,6 +393,10 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if !(*speed > 0) || math.IsInf(*speed, 0) {
 		fmt.Fprintf(stderr, "esimhil emulate: --speed %v: want simulated seconds per wall second, more than 0 (1: real time, 60: a minute a second)\n", *speed)
+		return 2
+	}
+	if _, err := capture.ParseMode(*mode); err != nil {
+		fmt.Fprintf(stderr, "esimhil emulate: --capture: %v\n", err)
 		return 2
 	}
 	var s *scenario.Scenario

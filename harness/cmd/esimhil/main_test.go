@@ -495,3 +495,21 @@ func TestRunStoppedListsUnrunScenarios(t *testing.T) {
 		})
 	}
 }
+
+// A capture mode that does not exist is a usage error, said once, before
+// any scenario runs or any directory is made.
+func TestRunRefusesAnUnknownCaptureMode(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	for _, cmd := range [][]string{{"run", "--capture", "foo", "--out", out, scen}, {"emulate", "--capture", "foo", "--out", out}} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), cmd, &stdout, &stderr)
+		want := "esimhil " + cmd[0] + `: --capture: unknown capture mode "foo" (want auto, live or tap)` + "\n"
+		if code != 2 || stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q", cmd[0], code, stdout.String(), stderr.String(), want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: %s made (%v)", cmd[0], out, err)
+		}
+	}
+}
