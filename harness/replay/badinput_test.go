@@ -55,7 +55,7 @@ func TestBadFixtures(t *testing.T) {
 			""},
 		{"a log in no known format", "ec20f-long-cgla", "lpac-download.log",
 			func(s string) string { return "Hi, here is what lpac printed:\n\nthe download fails with ERROR\n" },
-			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), pppd's chat -v log, a platform request log, a ">"/"<" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts "Hi, here is what lpac printed:"`},
+			`lpac-download.log:1: no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a ">"/"<" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts "Hi, here is what lpac printed:"`},
 		{"a log in another format than stated", "eg25-echo-runs-on", "manifest.yaml", // the log is a plain transcript
 			func(s string) string {
 				return strings.Replace(s, "{file: sniffer.log, format: plain}", "{file: sniffer.log, format: mm}", 1)
