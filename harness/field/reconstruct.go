@@ -77,7 +77,11 @@ type Plan struct {
 	// HostBeforeBoot are the lines the capture shows as unasked before
 	// the boot it opens with (a sketch's "." between its AT polls): the
 	// module was off, so they are the host's and not compared as URCs.
-	HostBeforeBoot []Src
+	// EarlierBoot are those among them that are a modem's URCs by their
+	// text, as the log readers take them (+CPIN: READY, SMS DONE): the
+	// module's, from a boot before the one the replay powers on at, and
+	// not compared either.
+	HostBeforeBoot, EarlierBoot []Src
 	// AttachDelay is the attach time the logs show (0: the seed's).
 	AttachDelay time.Duration
 	// detached: the replay detaches the device first, the host's attach
@@ -120,6 +124,13 @@ type Plan struct {
 // comparison: its name or its text is one of UncomparedURCs.
 func (p *Plan) URCUncompared(text string) bool {
 	return slices.Contains(p.UncomparedURCs, urcName(text)) || slices.Contains(p.UncomparedURCs, strings.TrimSpace(text))
+}
+
+// BeforePowerOn reports a line the capture shows unasked before the
+// power-on the replay starts at (HostBeforeBoot, EarlierBoot): left out of
+// the comparison.
+func (p *Plan) BeforePowerOn(src Src) bool {
+	return slices.Contains(p.HostBeforeBoot, src) || slices.Contains(p.EarlierBoot, src)
 }
 
 // srcList names lines: "d9.log:4, d9.log:6".
@@ -238,10 +249,19 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 				continue
 			}
 			for _, e := range t.Entries {
-				if e.Role == fieldlog.URC && e.Line < on.Src.Line {
+				switch {
+				case e.Role != fieldlog.URC || e.Line >= on.Src.Line:
+				case fieldlog.ModemURC(e.Text):
+					// The module was on before it powered on here: a
+					// reboot the capture shows only by its boot URCs.
+					p.EarlierBoot = append(p.EarlierBoot, Src{t.File, e.Line})
+				default:
 					p.HostBeforeBoot = append(p.HostBeforeBoot, Src{t.File, e.Line})
 				}
 			}
+		}
+		if len(p.EarlierBoot) > 0 {
+			p.assume("lines from before the power-on at %s (%s): an earlier boot of the module (its URCs, the boot before this one), not compared", on.Src, srcList(p.EarlierBoot))
 		}
 		if len(p.HostBeforeBoot) > 0 {
 			p.assume("the lines the logs show unasked before the boot at %s (%s) are the host's, the module being off: they are not compared as its URCs", on.Src, srcList(p.HostBeforeBoot))
@@ -1063,7 +1083,7 @@ func (p *Plan) unmodelled() {
 	var unsent []string
 	for _, t := range p.Fixture.Logs {
 		for _, e := range t.Entries {
-			if e.Role != fieldlog.URC || p.URCUncompared(e.Text) {
+			if e.Role != fieldlog.URC || p.URCUncompared(e.Text) || p.BeforePowerOn(Src{t.File, e.Line}) {
 				continue
 			}
 			name := urcName(e.Text)

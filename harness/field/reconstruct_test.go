@@ -1693,24 +1693,41 @@ func TestInfoUncomparedWhateverTheBlank(t *testing.T) {
 
 // TestHostLinesBeforeTheBoot: in a capture that opens before the module is
 // up (the host polling AT, a sketch printing "." between polls), what it
-// shows unasked before the boot is the host's, not compared as a URC.
+// shows unasked before the boot is the host's, not compared as a URC; a
+// modem's URC there (+CPIN: READY, SMS DONE, as the log readers take it)
+// is the module's, from a boot before this one, and not compared either.
 func TestHostLinesBeforeTheBoot(t *testing.T) {
 	for _, tc := range []struct {
-		name, log string
-		want      []Src
+		name, pers, format, log string
+		host, earlier           []Src
+		says                    string // an assumption says it
 	}{
-		{"dots between polls", "> AT\n< .\n> AT\n< RDY\n> AT\n< OK\n", []Src{{"host.log", 2}}},
-		{"opens with the boot", "< RDY\n> AT\n< OK\n< .\n", nil},
-		{"no boot", "< .\n> AT\n< OK\n", nil},
+		{"dots between polls", "generic", "plain", "> AT\n< .\n> AT\n< RDY\n> AT\n< OK\n", []Src{{"host.log", 2}}, nil,
+			"before the boot at host.log:4 (host.log:2) are the host's"},
+		{"opens with the boot", "generic", "plain", "< RDY\n> AT\n< OK\n< .\n", nil, nil, ""},
+		{"no boot", "generic", "plain", "< .\n> AT\n< OK\n", nil, nil, ""},
+		// The sweep's D1: an A7670's boot URCs, then its boot again.
+		{"an earlier boot", "simcom-a7600", "terminal",
+			"+CPIN: READY\n\nSMS DONE\n\nPB DONE\n\n*ATREADY: 1\n\n+CPIN: READY\n\nSMS DONE\n\nPB DONE\nAT+CPIN?\nAT+CPIN?\n+CPIN: READY\n\nOK\n",
+			nil, []Src{{"host.log", 1}, {"host.log", 3}, {"host.log", 5}},
+			"lines from before the power-on at host.log:7 (host.log:1, host.log:3, host.log:5): an earlier boot of the module"},
+		{"both", "generic", "plain", "< +CPIN: READY\n> AT\n< .\n< RDY\n> AT\n< OK\n", []Src{{"host.log", 3}}, []Src{{"host.log", 1}},
+			"(host.log:1): an earlier boot of the module"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFixture(t, "preboot", map[string]string{
-				ManifestFile: orangePlain("preboot", "generic"),
+				ManifestFile: strings.Replace(orangePlain("preboot", tc.pers), "format: plain", "format: "+tc.format, 1),
 				"host.log":   tc.log,
 			})
 			p := reconstruct(t, dir, Options{})
-			if !slices.Equal(p.HostBeforeBoot, tc.want) {
-				t.Errorf("host lines before the boot %v, want %v", p.HostBeforeBoot, tc.want)
+			if !slices.Equal(p.HostBeforeBoot, tc.host) || !slices.Equal(p.EarlierBoot, tc.earlier) {
+				t.Errorf("host lines before the boot %v, an earlier boot's %v; want %v and %v", p.HostBeforeBoot, p.EarlierBoot, tc.host, tc.earlier)
+			}
+			if tc.says != "" && !assumed(p, tc.says) {
+				t.Errorf("no assumption says %q:\n%s", tc.says, strings.Join(p.Assumptions, "\n"))
+			}
+			if assumed(p, "are the host's") && tc.host == nil {
+				t.Errorf("an assumption calls lines the host's:\n%s", strings.Join(p.Assumptions, "\n"))
 			}
 		})
 	}

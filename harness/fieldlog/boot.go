@@ -59,6 +59,13 @@ func knownURC(line string) bool {
 	return false
 }
 
+// ModemURC reports a line that is a modem's unsolicited result code by its
+// text alone, as the terminal reader takes one before any command: a
+// "+NAME:" or "^NAME:" line, RDY, a boot or REFRESH URC of a known modem,
+// a known notification. The reconstruction tells a module's lines from a
+// host's print by it where the log cannot (before a power-on).
+func ModemURC(line string) bool { return unaskedLine.MatchString(line) || knownURC(line) }
+
 // bareURC reports a known URC without a name ("+CPIN: READY" is one only
 // by its name's rules: during AT+CPIN? it is the answer).
 func bareURC(line string) bool {
