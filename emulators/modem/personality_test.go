@@ -192,3 +192,50 @@ func TestSIMComICCID(t *testing.T) {
 		t.Errorf("AT log:\n%s", r.atlog.String())
 	}
 }
+
+// TestBootURCDelays: boot_urc_delays spread a personality's boot URCs
+// over its boot, each that long after the power-on or the restart's end,
+// so that a command the host sends meanwhile is answered between them (an
+// A7670's +CPIN: READY, SMS DONE and PB DONE come seconds after its
+// *ATREADY: 1); a restart or a power cut during the boot drops the rest
+// of that boot's.
+func TestBootURCDelays(t *testing.T) {
+	base, err := personality.Load("simcom-a7600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := base.Override("test.yaml", []byte("boot_urc_delays: [0s, 2s, 4s, 9s]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"}
+	for _, tc := range []struct {
+		name   string
+		during func(r *rig) // 1 s into the boot
+		wait   time.Duration
+		want   []string // the boot URCs from the power-on on
+	}{
+		{"left alone", func(*rig) {}, 8 * time.Second, all},
+		{"before the last", func(*rig) {}, 8*time.Second - time.Millisecond, all[:3]},
+		{"restarted", func(r *rig) { r.cmd(t, "AT+CFUN=1,1") }, base.RestartDelay + 9*time.Second, append(all[:1:1], all...)},
+		{"power cut", func(r *rig) { r.loop.Do(r.m.PowerOff) }, time.Minute, all[:1]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRigWith(t, p)
+			r.advance(t, 2*time.Second)
+			mark := len(r.atlog.String())
+			r.loop.Do(func() { r.m.PowerOff(); r.m.PowerOn() })
+			r.advance(t, time.Second)
+			r.cmd(t, "AT")
+			log := r.atlog.String()[mark:]
+			if got := urcsIn(log); !slices.Equal(got, all[:1]) || !strings.Contains(log, "> AT\n") {
+				t.Fatalf("1 s into the boot: URCs %q, want %q before the host's AT:\n%s", got, all[:1], log)
+			}
+			tc.during(r)
+			r.advance(t, tc.wait)
+			if got := urcsIn(r.atlog.String()[mark:]); !slices.Equal(got, tc.want) {
+				t.Errorf("boot URCs %q, want %q:\n%s", got, tc.want, r.atlog.String()[mark:])
+			}
+		})
+	}
+}

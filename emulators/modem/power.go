@@ -368,7 +368,9 @@ func (m *Modem) restart() {
 // personality's boot URCs in their order: those before the first
 // card-state one (+CPIN:, +QUSIM:) before the card is read, the rest after
 // it (an EG25's +QIND: SMS DONE follows its +QUSIM: 1), the card-state
-// ones only with a card.
+// ones only with a card. Under boot_urc_delays each comes that long after
+// the boot; the card is read at once all the same (what a host asks
+// meanwhile finds it ready, as the emulated modem has no busy SIM state).
 func (m *Modem) bootWithURCs() {
 	m.st.boots++
 	urcs := m.o.Personality.BootURCs
@@ -376,12 +378,39 @@ func (m *Modem) bootWithURCs() {
 	if first < 0 {
 		first = len(urcs)
 	}
-	for _, u := range urcs[:first] {
-		m.urc(u)
+	i := 0
+	for ; i < first && m.bootURCDelay(i) == 0; i++ {
+		m.urc(urcs[i])
 	}
 	m.boot()
-	for _, u := range urcs[first:] {
-		if !cardURC(u) || m.st.cardOn {
+	m.bootURCsFrom(i, 0)
+}
+
+// bootURCDelay is how long after the boot boot URC i comes.
+func (m *Modem) bootURCDelay(i int) time.Duration {
+	if d := m.o.Personality.BootURCDelays; i < len(d) {
+		return d[i]
+	}
+	return 0
+}
+
+// bootURCsFrom sends the boot URCs from i on that are due at elapsed
+// (the time since the boot), and schedules the rest, one timer at a time
+// so that their order holds. A restart or a power cut meanwhile ends the
+// boot they belong to.
+func (m *Modem) bootURCsFrom(i int, elapsed time.Duration) {
+	urcs := m.o.Personality.BootURCs
+	for ; i < len(urcs); i++ {
+		if d := m.bootURCDelay(i); d > elapsed {
+			boots := m.st.boots
+			m.afterFunc(d-elapsed, func() {
+				if m.st.boots == boots && !m.st.restarting {
+					m.bootURCsFrom(i, d)
+				}
+			})
+			return
+		}
+		if u := urcs[i]; !cardURC(u) || m.st.cardOn {
 			m.urc(m.pinURC(u))
 		}
 	}

@@ -44,6 +44,11 @@ type Personality struct {
 	RefreshURCs  []string       // after a SIM REFRESH reset the card
 	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs (the emulator's figure)
 	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
+	// BootURCDelays, when given, is how long after the boot each of
+	// BootURCs comes, one for each, in their order: a real module's boot
+	// goes on for seconds (an A7670's PB DONE comes well after its
+	// *ATREADY: 1), and a host talks to it meanwhile. None: all at once.
+	BootURCDelays []time.Duration
 	// Identify holds patterns (Go regexps) that a real modem's ATI or
 	// +CGMM answer matches when it speaks this dialect; lab discovery
 	// proposes the personality from them.
@@ -281,6 +286,7 @@ func (p Personality) OverrideNode(file string, root *yaml.Node) (Personality, er
 func (p Personality) clone() Personality {
 	q := p
 	q.BootURCs = slices.Clone(p.BootURCs)
+	q.BootURCDelays = slices.Clone(p.BootURCDelays)
 	q.RefreshURCs = slices.Clone(p.RefreshURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.CMEText = maps.Clone(p.CMEText)
@@ -343,6 +349,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.NoTestForms, err = boolValue(v)
 		case "boot_urcs":
 			p.BootURCs, err = strList(d, v, k.Value)
+		case "boot_urc_delays":
+			p.BootURCDelays, err = delays(d, v, k.Value)
 		case "refresh_urcs":
 			p.RefreshURCs, err = strList(d, v, k.Value)
 		case "identify":
@@ -398,6 +406,9 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			return nil, d.ErrAt(v, k.Value, "%v", err)
 		}
 	}
+	if seen["boot_urcs"] && !seen["boot_urc_delays"] {
+		p.BootURCDelays = nil // the old delays were another list's
+	}
 	return seen, nil
 }
 
@@ -405,6 +416,13 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 func (p Personality) check(d *yamlnode.Decoder, root *yaml.Node) error {
 	if !slices.Contains([]string{CCHOPrefixed, CCHOBare, CCHOLong}, p.CCHOForm) {
 		return d.ErrAt(root, "", "ccho_form %q: want prefixed, bare or long", p.CCHOForm)
+	}
+	if n := len(p.BootURCDelays); n > 0 && n != len(p.BootURCs) {
+		v, _ := field(root, "boot_urc_delays")
+		if v == nil {
+			v = root
+		}
+		return d.ErrAt(v, "boot_urc_delays", "%d delay(s) for %d boot_urcs: want one for each", n, len(p.BootURCs))
 	}
 	if c := p.ICCIDCommand; len(c) < 2 || !strings.ContainsRune("+!$%#^", rune(c[0])) || strings.ToUpper(c) != c {
 		return d.ErrAt(root, "", "iccid_command %q: want an upper-case extended command such as +CCID", c)
@@ -460,6 +478,29 @@ func strList(d *yamlnode.Decoder, n *yaml.Node, path string) ([]string, error) {
 			return nil, err
 		}
 		out = append(out, s)
+	}
+	return out, nil
+}
+
+// delays reads boot_urc_delays: durations of 0 or more, none before the
+// one before it.
+func delays(d *yamlnode.Decoder, n *yaml.Node, path string) ([]time.Duration, error) {
+	if err := d.Kind(n, path, yaml.SequenceNode, "a list of durations"); err != nil {
+		return nil, err
+	}
+	var out []time.Duration
+	for i, c := range n.Content {
+		at := yamlnode.Index(path, i)
+		w, err := yamlnode.Duration(c)
+		switch {
+		case err != nil:
+			return nil, d.ErrAt(c, at, "%v", err)
+		case w < 0:
+			return nil, d.ErrAt(c, at, "want a duration of 0 or more, got %q", c.Value)
+		case i > 0 && w < out[i-1]:
+			return nil, d.ErrAt(c, at, "%v, before the one before it (%v): want them in the order of boot_urcs", w, out[i-1])
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

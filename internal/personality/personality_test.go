@@ -66,6 +66,10 @@ func TestErrors(t *testing.T) {
 		{base + "test_answers: {\"+CCHC\": \"\"}\n", `p.yaml:7:25: test_answers.+CCHC: want a one-line answer, got ""`},
 		{base + "test_answers: [+CCHC]\n", "p.yaml:7:15: test_answers: want a mapping"},
 		{base + "refresh_ignored: sometimes\n", "p.yaml:7:18: refresh_ignored:"},
+		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [0s]\n", "p.yaml:8:18: boot_urc_delays: 1 delay(s) for 2 boot_urcs: want one for each"},
+		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [2s, 1s]\n", "p.yaml:8:23: boot_urc_delays[1]: 1s, before the one before it (2s): want them in the order of boot_urcs"},
+		{base + "boot_urcs: [RDY]\nboot_urc_delays: [-1s]\n", "p.yaml:8:19: boot_urc_delays[0]: want a duration of 0 or more"},
+		{base + "boot_urc_delays: 2s\n", "p.yaml:7:18: boot_urc_delays: want a list of durations"},
 	}
 	for _, tc := range tests {
 		_, err := Parse("p.yaml", []byte(tc.yaml))
@@ -129,7 +133,16 @@ func TestOverride(t *testing.T) {
 	if err != nil || len(more.TestAnswers) != 2 || len(bg.TestAnswers) != 1 {
 		t.Errorf("test_answers merge by command, the original kept: %v %v %v", more.TestAnswers, bg.TestAnswers, err)
 	}
-	for _, bad := range []string{"name: other\n", "base: generic\n", "ccho_form: weird\n", "quirk: 1\n"} {
+	// Boot URCs' delays go with their list: a new list without its own
+	// drops the old delays.
+	timed, err := g.Override("m.yaml", []byte("boot_urcs: [RDY, \"+CPIN: READY\"]\nboot_urc_delays: [0s, 2.5s]\n"))
+	if err != nil || !slices.Equal(timed.BootURCDelays, []time.Duration{0, 2500 * time.Millisecond}) {
+		t.Errorf("boot_urc_delays: %v, %v", timed.BootURCDelays, err)
+	}
+	if relisted, err := timed.Override("m.yaml", []byte("boot_urcs: [RDY]\n")); err != nil || relisted.BootURCDelays != nil {
+		t.Errorf("boot_urcs without delays over timed ones: %v, %v", relisted.BootURCDelays, err)
+	}
+	for _, bad := range []string{"name: other\n", "base: generic\n", "ccho_form: weird\n", "quirk: 1\n", "boot_urc_delays: [0s, 1s]\n"} {
 		if _, err := g.Override("m.yaml", []byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
