@@ -74,6 +74,14 @@ type Facts struct {
 	// it answered one).
 	PowerOn *Obs
 	PreBoot []entryAt
+	// OpenBoot are the URCs of the boot PowerOn opens, in order (the
+	// registration's aside): those within bootURCWindow of it or, in a
+	// log without times, those before the host's first answered command
+	// and then the personality's boot URCs that follow in their order —
+	// a real module's boot goes on for seconds, the host's commands
+	// answered meanwhile (TinyGSM's AT, OK, then an A7670's +CPIN: READY,
+	// SMS DONE, PB DONE).
+	OpenBoot []BootURC
 	// Unready are the commands a log opens with that the modem left
 	// unanswered, when it shows no boot but answers later (ubxlib's AT,
 	// AT, … while it powers the module on): not a hang, as no host gave
@@ -99,6 +107,13 @@ type Facts struct {
 	// Events are a run's events (an exploration case's events.jsonl).
 	Events     []fieldlog.RunEvent
 	EventsFile string
+}
+
+// BootURC is a URC of the boot a log opens with, and its entry there.
+type BootURC struct {
+	Obs
+	Text  string
+	Entry int
 }
 
 // Obs is something seen at a time.
@@ -547,11 +562,15 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
 	var bootSrc Src
-	// openList is what the modem sent in the boot the log opens with: in
-	// the boot's window, or in a log without times before the host's
-	// first command.
+	// openList is what the modem sent in the boot the log opens with
+	// (OpenBoot); bootAt is the last of bootURCs it matched, and
+	// openEnds says what ends that boot in a log without times: a
+	// restart, a REFRESH the card asked for, a boot again.
 	var openList []string
 	var openSrc Src
+	bootAt := -1
+	openEnds := func() int { return len(fs.Restarts) + len(fs.refreshAsked) }
+	openEnded := -1
 	opened := false // a command answered, or an answer, seen: no opening boot now
 	// quiet are the commands before that, which the modem left
 	// unanswered: sent while it was off or booting, when a boot follows.
@@ -856,12 +875,26 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
 			afterRestart := len(fs.Restarts) > 0 && fs.inBoot(fs.Restarts[:1], obs)
-			if !opened && fs.PowerOn == nil && openList == nil && (e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]) {
+			powerOn := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]
+			if !opened && fs.PowerOn == nil && openList == nil && powerOn {
 				fs.PowerOn, openSrc = &obs, obs.Src
+				openEnded = openEnds()
+			} else if powerOn && fs.PowerOn != nil {
+				openEnded = -1 // booted again: what follows is that boot's
 			}
-			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) &&
-				(e.Time.IsZero() && !opened || !e.Time.IsZero() && within([]Obs{*p}, at, bootURCWindow)) {
-				openList = append(openList, e.Text)
+			if p := fs.PowerOn; p != nil && p.Src.File == t.File && !regURCLine.MatchString(e.Text) {
+				// After the host's first answer only the personality's
+				// boot URCs, in their order, go on with the boot.
+				next := -1
+				if i := slices.Index(bootURCs[bootAt+1:], e.Text); i >= 0 {
+					next = bootAt + 1 + i
+				}
+				if e.Time.IsZero() && (!opened || next >= 0 && openEnded == openEnds()) ||
+					!e.Time.IsZero() && within([]Obs{*p}, at, bootURCWindow) {
+					openList = append(openList, e.Text)
+					fs.OpenBoot = append(fs.OpenBoot, BootURC{obs, e.Text, k})
+					bootAt = max(bootAt, next)
+				}
 			}
 			if afterRestart && !regURCLine.MatchString(e.Text) {
 				if bootList == nil {

@@ -37,7 +37,7 @@ func (p *Plan) given() error {
 		p.PowerOnAt = p.Start + on.At
 		if f.Logs[f.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
 			p.Start = p.PowerOnAt + warmUp
-			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
+			p.assumeNoTimes(on.Src.File)
 		}
 	}
 	return nil

@@ -74,6 +74,9 @@ type Plan struct {
 	// the boot and the first attach, how long after it does not say).
 	PowerOn   bool
 	PowerOnAt time.Duration
+	// bootNotes is where the assumptions say the power-on:
+	// bootAmongCommands adds what it assumed of that boot there.
+	bootNotes int
 	// HostBeforeBoot are the lines the capture shows as unasked before
 	// the boot it opens with (a sketch's "." between its AT polls): the
 	// module was off, so they are the host's and not compared as URCs.
@@ -271,6 +274,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		} else {
 			p.assume("the logs begin at the device's power-on (%s opens with its boot): the replay powers the emulated device off and on there, and it boots and sends its boot URCs; the host's settings are set after it", on.Src)
 		}
+		p.bootNotes = len(p.Assumptions)
 	}
 	if err := p.dialect(base); err != nil {
 		return nil, err
@@ -295,6 +299,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, err
 	}
 	p.steps(o)
+	p.bootAmongCommands()
 	if o.Emulated != nil && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Skip == "" }) && !p.hasURCs() {
 		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC it sends: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
 	}

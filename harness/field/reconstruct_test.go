@@ -1763,3 +1763,71 @@ func TestUnreadyOpening(t *testing.T) {
 		})
 	}
 }
+
+// TestBootAmongCommands: the boot a log opens with goes on after the
+// host's first commands are answered (TinyGSM polling an A7670: *ATREADY:
+// 1, AT/OK, then +CPIN: READY, SMS DONE, PB DONE; the sweep's D2). Its URCs
+// are the personality's boot URCs that follow the power-on in their
+// order, not only those before the first answer; the emulated modem sends
+// them with delays that keep the host's commands where the log has them
+// among them: the log's own when it has times, else the personality's, else
+// the boot spread over the warm-up, the commands midway.
+func TestBootAmongCommands(t *testing.T) {
+	const d2 = "AT\nAT\n\n*ATREADY: 1\nAT\nAT\n\nOK\n\n+CPIN: READY\n\nSMS DONE\n\nPB DONE\nAT+CPIN?\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n"
+	const timed = "[10:00:00.000] AT\n[10:00:00.000] AT\n[10:00:01.000] *ATREADY: 1\n[10:00:01.500] AT\n[10:00:01.500] AT\n[10:00:01.510] OK\n" +
+		"[10:00:03.200] +CPIN: READY\n[10:00:05.800] SMS DONE\n[10:00:12.400] PB DONE\n[10:00:13.000] AT+CPIN?\n[10:00:13.000] AT+CPIN?\n[10:00:13.010] +CPIN: READY\n[10:00:13.020] OK\n"
+	s := time.Second
+	all := []string{"*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"}
+	for _, tc := range []struct {
+		name, quirks, log string
+		boot              []string              // the dialect's boot URCs
+		delays            []time.Duration       // and their delays
+		at                map[int]time.Duration // step times after the power-on, by line
+		says              string
+	}{
+		{"untimed", "", d2, all, []time.Duration{0, 5 * s, 5 * s, 5 * s},
+			map[int]time.Duration{1: 0, 5: 2500 * time.Millisecond, 15: 10 * s},
+			"device.quirks.boot_urc_delays: [0s, 5s, 5s, 5s] — host.log has no times"},
+		{"timed", "", timed, all, []time.Duration{0, 2200 * time.Millisecond, 4800 * time.Millisecond, 11400 * time.Millisecond},
+			map[int]time.Duration{1: -s, 4: 500 * time.Millisecond, 10: 12 * s},
+			"device.quirks.boot_urc_delays: [0s, 2.2s, 4.8s, 11.4s] — as long after the power-on as host.log shows"},
+		{"the personality's delays", "boot_urc_delays: [0s, 2s, 4s, 12s]", d2, all, []time.Duration{0, 2 * s, 4 * s, 12 * s},
+			map[int]time.Duration{5: s, 15: 17 * s}, "as simcom-a7600 gives them"},
+		{"runs of commands between", "",
+			"*ATREADY: 1\nAT\nOK\n+CPIN: READY\nAT+CSQ\n+CSQ: 20,99\nOK\nAT+CREG?\n+CREG: 0,1\nOK\nSMS DONE\nPB DONE\nAT\nOK\n", all,
+			[]time.Duration{0, 3330 * time.Millisecond, 6660 * time.Millisecond, 6660 * time.Millisecond},
+			map[int]time.Duration{2: 1665 * time.Millisecond, 5: 4995 * time.Millisecond, 8: 4995 * time.Millisecond, 13: 10 * s}, "host.log:2, host.log:5, host.log:8"},
+		{"the boot before the first command", "", "*ATREADY: 1\n+CPIN: READY\nSMS DONE\nPB DONE\nAT\nOK\n", all, nil,
+			map[int]time.Duration{5: 10 * s}, ""},
+		// What the log shows of the boot is its boot_urcs: a log that
+		// ends before PB DONE does not show it.
+		{"the boot cut short", "", "*ATREADY: 1\nAT\nOK\n+CPIN: READY\nAT+CSQ\n+CSQ: 20,99\nOK\n", all[:2], []time.Duration{0, 5 * s},
+			map[int]time.Duration{2: 2500 * time.Millisecond, 5: 10 * s}, ""},
+		// A second boot ends the first: its URCs are not the first's.
+		{"booted again", "", "*ATREADY: 1\nAT\nOK\n*ATREADY: 1\n+CPIN: READY\nAT\nOK\n", all[:1], nil,
+			map[int]time.Duration{2: 10 * s, 6: 10 * s}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := strings.Replace(orangePlain("boot", "simcom-a7600"), "format: plain", "format: terminal", 1)
+			if tc.quirks != "" {
+				manifest = strings.Replace(manifest, "  profiles:", "  quirks: {"+tc.quirks+"}\n  profiles:", 1)
+			}
+			p := reconstruct(t, writeFixture(t, "boot", map[string]string{ManifestFile: manifest, "host.log": tc.log}), Options{})
+			explain := strings.Join(p.Assumptions, "\n")
+			if !slices.Equal(p.Dialect.BootURCs, tc.boot) || !slices.Equal(p.Dialect.BootURCDelays, tc.delays) {
+				t.Errorf("boot URCs %q at %v, want %q at %v\n%s", p.Dialect.BootURCs, p.Dialect.BootURCDelays, tc.boot, tc.delays, explain)
+			}
+			for _, st := range p.Steps {
+				if want, ok := tc.at[st.Src.Line]; ok && st.At-p.PowerOnAt != want {
+					t.Errorf("%s played %v after the power-on, want %v", st.Src, st.At-p.PowerOnAt, want)
+				}
+			}
+			if tc.says != "" && !assumed(p, tc.says) {
+				t.Errorf("no assumption says %q:\n%s", tc.says, explain)
+			}
+			if assumed(p, "never sends", "DONE") {
+				t.Errorf("the personality's own boot URCs taken for ones it never sends:\n%s", explain)
+			}
+		})
+	}
+}

@@ -752,7 +752,7 @@ func (p *Plan) alignChecks(check, least time.Duration) time.Duration {
 			return warmUp
 		}
 		if p.Fixture.Logs[p.Fixture.LogIndex(on.Src.File)].Entries[0].Time.IsZero() {
-			p.assume("%s has no times: its first command comes %v after the power-on (boot and first attach)", on.Src.File, warmUp)
+			p.assumeNoTimes(on.Src.File)
 			return p.PowerOnAt + warmUp
 		}
 		return p.PowerOnAt

@@ -243,7 +243,13 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 			}
 			out.preamble++
 		}
-		if err := h.until(p.Start); err != nil {
+		// The logs begin at Start, but commands among the URCs of the
+		// boot they open with come before (field.Plan.bootAmongCommands).
+		begin := p.Start
+		if len(p.Steps) > 0 {
+			begin = min(begin, p.Steps[0].At)
+		}
+		if err := h.until(begin); err != nil {
 			return err
 		}
 		for i, s := range p.Steps {

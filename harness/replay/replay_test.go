@@ -1488,6 +1488,43 @@ func TestHostPrintsBeforeTheBootNotCompared(t *testing.T) {
 	}
 }
 
+// TestBootURCsAmongCommands: a capture whose boot URCs go on after the
+// host's first AT got OK (TinyGSM and an A7670, the sweep's D2) replays:
+// the emulated modem sends the personality's boot URCs, and in the order
+// the log shows them around the host's commands, with times or without.
+func TestBootURCsAmongCommands(t *testing.T) {
+	for _, tc := range []struct{ name, log string }{
+		{"untimed", "AT\nAT\n\n*ATREADY: 1\nAT\nAT\n\nOK\n\n+CPIN: READY\n\nSMS DONE\n\nPB DONE\nAT+CPIN?\nAT+CPIN?\n\n+CPIN: READY\n\nOK\n"},
+		{"timed", "[10:00:00.000] AT\n[10:00:00.000] AT\n[10:00:01.000] *ATREADY: 1\n[10:00:01.500] AT\n[10:00:01.500] AT\n[10:00:01.510] OK\n" +
+			"[10:00:03.200] +CPIN: READY\n[10:00:05.800] SMS DONE\n[10:00:12.400] PB DONE\n[10:00:13.000] AT+CPIN?\n[10:00:13.000] AT+CPIN?\n[10:00:13.010] +CPIN: READY\n[10:00:13.020] OK\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			last := strings.Count(tc.log, "\n")
+			res := replay(t, newFixture(t, "boot", map[string]string{
+				"host.log":         tc.log,
+				field.ManifestFile: orangeFixture("boot", "simcom-a7600", "host.log", "terminal", last),
+			}))
+			if !res.OK || res.Compared[URCs] != 4 {
+				t.Fatalf("%s, %d URCs compared, want 4\n%s", res.Why, res.Compared[URCs], Report(res))
+			}
+			b, err := os.ReadFile(filepath.Join(res.Dir, HostLog))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if f := strings.SplitN(l, " ", 3); len(f) == 3 && f[1] != "#" {
+					got = append(got, f[1]+" "+f[2])
+				}
+			}
+			want := []string{"< *ATREADY: 1", "> AT", "< AT", "< OK", "< +CPIN: READY", "< SMS DONE", "< PB DONE", "> AT+CPIN?", "< AT+CPIN?", "< +CPIN: READY", "< OK"}
+			if !slices.Equal(got, want) {
+				t.Errorf("host.log:\n%s\nwant the lines\n%s", b, strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
 // TestDivergenceInTheFailuresExchange: a failure named by its command's
 // line is at that exchange: a replay that answers the command otherwise
 // leaves the recording at the failure (fixed), not after it.
