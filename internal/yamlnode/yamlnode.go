@@ -356,6 +356,15 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 	if len(doc.Content) > 0 {
 		top = doc.Content[0]
 	}
+	if n := anchored(top); n != nil {
+		// Refused where they stand, not where a field happens to be
+		// decoded (an anchor alone would pass unseen).
+		what := "anchor &" + n.Anchor
+		if n.Kind == yaml.AliasNode {
+			what = "alias *" + n.Value
+		}
+		return nil, nil, &textError{n.Line, n.Column, what + ": anchors and aliases are not supported (write each value out)"}
+	}
 	switch err := Parse(dec, &next); {
 	case err == nil:
 		return top, &next, nil
@@ -363,6 +372,23 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 		return top, nil, err
 	}
 	return top, nil, nil
+}
+
+// anchored is the first node under n, in document order, that carries an
+// anchor or is an alias; nil if none does.
+func anchored(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := anchored(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 // checkUTF8 refuses a file that is not UTF-8, or holds a character YAML

@@ -63,7 +63,7 @@ func TestParseScriptErrors(t *testing.T) {
 		{"name: x\nmask: [a]\nsteps: [AT]\n", `s.yaml:2:8: mask[0]: want a mapping, got "a"`},
 		{"name: x\ncolour: red\nsteps: [AT]\n", "s.yaml:2:1: colour: unknown field (the fields: name, mask, steps)"},
 		{"name: x\nname: y\nsteps: [AT]\n", "s.yaml:2:1: name: given twice"},
-		{"name: &n x\nsteps: [*n]\n", "s.yaml:2:9: steps[0]: YAML aliases are not supported"},
+		{"name: &n x\nsteps: [*n]\n", "s.yaml:1:7: not YAML: anchor &n: anchors and aliases are not supported (write each value out)"},
 		{"- AT\n", "s.yaml:1:1: want a mapping of fields, got a list"},
 		{"", "s.yaml: empty: want a mapping of fields"},
 		{"name: x\nsteps: [AT\n", "s.yaml:1: not YAML: did not find expected ',' or ']'"},
