@@ -564,7 +564,7 @@ func (p *Plan) operators() ([]operator, error) {
 		if plmn == "" || slices.ContainsFunc(ops, func(o operator) bool { return o.PLMN == plmn }) {
 			return nil
 		}
-		cc, ok := countries[plmn[:min(3, len(plmn))]]
+		cc, ok := ident.CountryOfMCC(plmn[:min(3, len(plmn))])
 		if !ok {
 			return &Error{File: src.File, Line: src.Line, Msg: fmt.Sprintf("%s %s: the country of MCC %s is not known; add its operator to the manifest's network.operators", why, plmn, plmn[:min(3, len(plmn))])}
 		}
