@@ -33,6 +33,9 @@ func (d *decoder) integer(n *yaml.Node, path string, lo, hi int64) (int64, error
 		base = 0
 	}
 	i, perr := strconv.ParseInt(v, base, 64)
+	if errors.Is(perr, strconv.ErrRange) {
+		return 0, d.ErrAt(n, path, "%s out of range %d..%d", v, lo, hi)
+	}
 	if perr != nil || n.ShortTag() != "!!int" {
 		return 0, d.ErrAt(n, path, "want an integer, got %q", v)
 	}
