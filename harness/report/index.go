@@ -228,9 +228,13 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 	measured := true // every case's wall time, so their sum is the suite's
 	for _, e := range entries {
 		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict}
-		if e.Unfinished {
+		switch {
+		case e.Unfinished:
 			measured = false
-		} else {
+		case e.Kind == "scenario" && e.Seed == nil:
+			// Never ran (did not load, or a signal came first): no time
+			// to give, and none to add to the suite's.
+		default:
 			t := junitSeconds(e.Wall.Seconds())
 			c.Time = &t
 			total += t

@@ -213,6 +213,12 @@ func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	if n := len(got.Suites[0].Cases[2].Properties.Properties); n != 0 {
 		t.Errorf("a scenario that never loaded has %d properties (a seed it never had)", n)
 	}
+	if tm := got.Suites[0].Cases[2].Time; tm != nil {
+		t.Errorf("a scenario that never loaded has a time (%v): nothing was measured", *tm)
+	}
+	if got.Time == nil {
+		t.Error("no suite time: a scenario that never ran leaves nothing unmeasured")
+	}
 	x := string(b)
 	caseB := x[strings.Index(x, `name="b"`):]
 	if !strings.Contains(x, `time="1.000"`) || strings.Index(caseB, "<properties>") > strings.Index(caseB, "<failure") {
