@@ -213,7 +213,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {

@@ -150,7 +150,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
@@ -331,7 +331,7 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "name shown on the page (default: the directory's name)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {

@@ -28,7 +28,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	out := fs.String("out", filepath.Join("out", "replay"), "directory for per-fixture artifacts")
 	verbose := fs.Bool("v", false, "print what the reconstruction assumed")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
@@ -79,7 +79,7 @@ func logCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "", "the log's format: "+fieldlog.FormatNames()+" (default: detected)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if fs.NArg() == 0 {
@@ -111,7 +111,7 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "the fixture's name (its directory's)")
 	dir := fs.String("dir", filepath.Join("fixtures", "field"), "where the fixture's directory is made")
 	source := fs.String("source", "", "where the logs come from, for the manifest")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
 	if *name == "" || fs.NArg() == 0 {

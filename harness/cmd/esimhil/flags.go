@@ -1,0 +1,42 @@
+package main
+
+import (
+	"flag"
+	"strings"
+)
+
+// parseInterleaved parses args with flags before, among or after the
+// command's operands ("esimhil run a.yaml --out D", as GNU tools take
+// them): Go's flag package stops at the first operand and would take the
+// flags after it for files. A "--" ends the flags; what follows is
+// operands all.
+func parseInterleaved(fs *flag.FlagSet, args []string) error {
+	var flags, operands []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			operands = append(operands, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			operands = append(operands, a)
+			continue
+		}
+		flags = append(flags, a)
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if f := fs.Lookup(name); f != nil && !hasValue && !isBool(f) {
+			if i+1 == len(args) {
+				return fs.Parse([]string{a}) // its value missing: flag's own error
+			}
+			i++
+			flags = append(flags, args[i]) // its value
+		}
+	}
+	return fs.Parse(append(append(flags, "--"), operands...))
+}
+
+// isBool reports a flag that takes no value (-v).
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
