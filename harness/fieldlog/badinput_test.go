@@ -38,6 +38,15 @@ func TestBadInput(t *testing.T) {
 		{"arrows that do not say the host's", "--> AT\n<-- AT\n", Plain, `bad.log:1: arrow lines ("-->", "<--"), but which arrow is the host's the lines do not say`},
 		{"a line before any marker", "AT\n> AT\n< OK\n", Plain, `bad.log:1: a line before any direction marker (">", "<", "-->", "<--", "TX:", "[RX]"): "AT"`},
 		{"quoted, no format", "> hello\n>\n> world\n", "", `bad.log:1: no known log format (`},
+		// Cut where the answer is any text: a serial monitor's.
+		{"a terminal capture cut in a text answer", "22:26:59.414 -> AT+CGMI\n22:26:59.446 -> Manufacturer: SIMCOM INCORPORATED\n", "",
+			"bad.log:1: the log ends before the final result of AT+CGMI: truncated?"},
+		// An earlier command with a whole text answer and no result is
+		// no cut session.
+		{"text answers and no result", "AT+CGMI\nhello\nAT+CGMM\nworld\n", "", `bad.log:1: no known log format (`},
+		// The bare-line formats take any text: a tool's markers refuse them.
+		{"a LuatOS trace given as terminal", "[I]-[ril.sendat] AT+CSQ\n[I]-[ril.proatc] +CSQ: 20,99\n[I]-[ril.proatc] OK\n", Terminal,
+			"bad.log:1: given as terminal, but it reads as luat, whose lines it has: give format luat (or none: it is detected)"},
 		{"a terminal capture cut before any final result", "Welcome to minicom 2.1\n\nAT+CPIN?\n+CPIN: SIM REMOVED\n", "",
 			"bad.log:3: the log ends before the final result of AT+CPIN?: truncated?"},
 		{"quoted, plain: the host's lines alone", "> > AT+CSQ\n", "", `bad.log:1: no known log format (`},

@@ -183,6 +183,8 @@ func TestGolden(t *testing.T) {
 		// ">" is no direction. AT+CGATT=0 goes out on AT+CGATT?'s
 		// information text: the first 0 is AT+CGATT?'s.
 		{"monitor-prompt.log", Terminal},
+		// Answers in digits from the start: an ATV0 before the capture.
+		{"terminal-v0-from-start.log", Terminal},
 		// LuatTools' trace: the ril's lines are the conversation, the
 		// script's others notes, a dispatched URC's repeat left out.
 		{"luat.log", Luat},

@@ -266,6 +266,13 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		if f, err = detect(file, ls); err != nil {
 			return nil, err
 		}
+	} else if f == Terminal || f == Plain {
+		// The two formats of bare lines read any text: a log with a
+		// tool's own markers named one of them would be misread (a
+		// LuatOS trace's ril lines taken for URCs), not refused.
+		if d, derr := detect(file, ls); derr == nil && d != Terminal && d != Plain {
+			return nil, errAt(file, firstLine(ls), "given as %s, but it reads as %s, whose lines it has: give format %s (or none: it is detected)", f, d, d)
+		}
 	}
 	var t *Transcript
 	switch f {

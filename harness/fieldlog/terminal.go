@@ -81,6 +81,13 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			}
 		}
 	}
+	texts := make([]string, len(ls))
+	for i, l := range ls {
+		texts[i] = l.text
+	}
+	if numericAtStart(texts) {
+		mode.Verbose = false // an ATV0 before the capture began
+	}
 	end := len(ls) // where the program's lines as it quits start
 	for end > 0 && programExit.MatchString(strings.TrimSpace(ls[end-1].text)) {
 		end--
@@ -305,6 +312,32 @@ func resultText(line string, m at.Modes) string {
 	return line
 }
 
+// numericAtStart reports a capture that begins with the modem answering
+// in digits (ATV0, V.250 §6.2.6) though it shows no ATV0: before any
+// command that sets V, the first answer to end in a result code ends in a
+// bare digit that is one (0 OK, 4 ERROR …), the next line a command or
+// nothing — not OK or ERROR in words.
+func numericAtStart(texts []string) bool {
+	afterCmd := false
+	for i, t := range texts {
+		switch {
+		case atCommandLine.MatchString(t):
+			if _, sets := at.DefaultModes().SetsVerbose(t); sets {
+				return false // the log shows the form it sets
+			}
+			afterCmd = true
+		case resultLine.MatchString(t):
+			return false
+		case afterCmd:
+			v, ok := at.NumericResult(t)
+			if ok && at.Classify(v).Kind.IsFinal() && (i+1 == len(texts) || atCommandLine.MatchString(texts[i+1])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // sniffTerminal calls visit with the text of each non-blank line of the
 // sniffed head of a terminal capture (stamp and serial monitor's arrow
 // taken off), until visit returns false.
@@ -343,24 +376,28 @@ func looksLikeURCCapture(lines []string) bool {
 // looksLikeCutTerminal reports a terminal session cut before any final
 // result: after the program's banner, command lines and the modem's
 // information lines or URCs ("AT+CPIN?" then "+CPIN: SIM REMOVED"), at
-// least one of each and nothing else, so that the terminal reader can say
-// where it was cut rather than the log be taken for no format at all.
+// least one of each, so that the terminal reader can say where it was cut
+// rather than the log be taken for no format at all. The last command's
+// answer, where the cut is, may be any text ("Manufacturer: SIMCOM
+// INCORPORATED"); an earlier one's only such lines: a command after free
+// text with no result between is no cut session.
 func looksLikeCutTerminal(lines []string) bool {
-	cmds, answers, ok := 0, 0, true
+	cmds, answers, free, ok := 0, 0, 0, true
 	sniffTerminal(lines, func(text string) bool {
 		switch {
 		case atCommandLine.MatchString(text):
+			ok = free == 0
 			cmds++
 		case cmds == 0:
 			// the program's banner
 		case unaskedLine.MatchString(text) || knownURC(text):
 			answers++
 		default:
-			ok = false
+			free++
 		}
 		return ok
 	})
-	return ok && cmds > 0 && answers > 0
+	return ok && cmds > 0 && answers+free > 0
 }
 
 // looksLikeTerminal reports a session of typed AT commands and a modem's
@@ -369,12 +406,20 @@ func looksLikeCutTerminal(lines []string) bool {
 func looksLikeTerminal(lines []string) bool {
 	var cmds, results int
 	mode := at.DefaultModes()
+	var texts []string
 	for i, l := range lines {
 		if i >= sniffLines {
 			break
 		}
 		_, _, rest := splitStamp(l)
-		rest = terminalText(rest)
+		if t := terminalText(rest); t != "" {
+			texts = append(texts, t)
+		}
+	}
+	if numericAtStart(texts) {
+		mode.Verbose = false
+	}
+	for _, rest := range texts {
 		switch {
 		case atCommandLine.MatchString(rest):
 			cmds++
