@@ -663,3 +663,65 @@ func TestRigThatCannotStart(t *testing.T) {
 		t.Errorf("events.jsonl %s, %v: want it to end with run_incomplete", ev, err)
 	}
 }
+
+// A failed install's result, kept by the card through a power cut and
+// sent after the boot, names its operator, as before the cut: the card
+// never had that profile, so it knows the operator by the SM-DP+ it was
+// sent to (not "smdp.sfr.test", which no expectation can name).
+func TestFailedInstallNotedAfterACutNamesTheOperator(t *testing.T) {
+	const text = `name: failed-install-cut
+seed: 1
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+    - {id: sfr, plmn: "20810", country: FR, smdp: smdp.sfr.test}
+  roaming:
+    - {home: cmcc, visited: orange-fr}
+  cells:
+    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
+    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
+    - {area: FR-Paris, operator: sfr, rsrp: -101}
+device:
+  eid: "89049032000001000000000000000171"
+  check_interval: 5m
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+platform:
+  preferred: {FR: [sfr]}
+itinerary:
+  - {at: 0s, area: CN-Beijing}
+  - {at: 1h, area: FR-Paris}
+faults:
+  - {download: tampered_bpp, operator: sfr, attempt: 1}
+  - {power_cut: download_result, nth: 1, off: 1m}
+expect:
+  final: {operator: sfr, registration: home}
+  within: 2h
+`
+	s, err := scenario.Parse("failed-install-cut.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil || len(res.Mismatches) > 0 {
+		t.Fatalf("%v %q", res.Err, res.Mismatches)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var installs []string
+	for l := range strings.Lines(string(b)) {
+		var e struct{ Event, Kind, To string }
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Event == "notification_sent" && e.Kind == "install" {
+			installs = append(installs, e.To)
+		}
+	}
+	if !slices.Equal(installs, []string{"sfr", "sfr"}) {
+		t.Errorf("install notifications sent to %q, want the failed one and the success both to sfr", installs)
+	}
+}

@@ -174,6 +174,7 @@ func (a *Applet) dlPlatformAnswer(dl *Download, e HTTPResult) error {
 		return fmt.Errorf("platform: download answer for operator %q, asked for %q", ans.Operator, dl.Operator)
 	}
 	dl.SMDP, dl.MatchingID = ans.SMDPAddress, ans.MatchingID
+	a.st.noteSMDP(dl.SMDP, dl.Operator)
 	a.es10(dl, dlChallenge, es10.GetEuiccChallengeRequest())
 	return nil
 }

@@ -52,7 +52,8 @@ func durableEqual(a, b *State) bool {
 		a.RetryDue == b.RetryDue &&
 		a.Online == b.Online &&
 		a.Serving == b.Serving &&
-		a.AttachArmed == b.AttachArmed
+		a.AttachArmed == b.AttachArmed &&
+		slices.Equal(a.SMDPs, b.SMDPs)
 }
 
 func ptrEqual[T any](a, b *T, eq func(a, b *T) bool) bool {
@@ -165,6 +166,9 @@ func plainDurable(s *State) bool {
 	}
 	if r := s.Retry; r != nil {
 		ok = ok && utf8.ValidString(r.Step) && utf8.ValidString(r.Address) && utf8.ValidString(r.Kind) && utf8.ValidString(r.ICCID)
+	}
+	for _, e := range s.SMDPs {
+		ok = ok && utf8.ValidString(e.Address) && utf8.ValidString(e.Operator)
 	}
 	return ok
 }

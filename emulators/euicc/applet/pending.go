@@ -116,10 +116,14 @@ func (a *Applet) retryNext() {
 }
 
 // operatorOf names a notification's recipient: the operator of its profile
-// when the applet knows it, else the SM-DP+ address.
+// when the applet knows it, or of its SM-DP+ (State.SMDPs), else the
+// SM-DP+ address.
 func (a *Applet) operatorOf(iccid, address string) string {
 	if p, ok := a.profileByICCID(iccid); ok && p.Operator != "" {
 		return p.Operator
+	}
+	if op := a.st.smdpOperator(address); op != "" {
+		return op // a profile the card never had: a failed install's
 	}
 	return address
 }

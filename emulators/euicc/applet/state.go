@@ -112,6 +112,44 @@ type State struct {
 	Serving string `json:"serving,omitempty"`
 	// AttachArmed says the attach timer runs.
 	AttachArmed bool `json:"attach_armed,omitempty"`
+	// SMDPs names the operator of each SM-DP+ address the card was sent
+	// to download from, so that a notification the ISD-R kept through a
+	// reset — a failed install's, whose profile the card never had —
+	// names its operator, not the address. At most maxSMDPs: a card
+	// meets few SM-DP+s, and NVM is bounded.
+	SMDPs []SMDPOperator `json:"smdps,omitempty"`
+}
+
+// SMDPOperator is an SM-DP+ address and the operator it delivers for.
+type SMDPOperator struct {
+	Address  string `json:"address"`
+	Operator string `json:"operator"`
+}
+
+// maxSMDPs bounds State.SMDPs.
+const maxSMDPs = 32
+
+// noteSMDP remembers that address delivers operator's profiles.
+func (s *State) noteSMDP(address, operator string) {
+	for i, e := range s.SMDPs {
+		if e.Address == address {
+			s.SMDPs[i].Operator = operator
+			return
+		}
+	}
+	if len(s.SMDPs) < maxSMDPs {
+		s.SMDPs = append(s.SMDPs, SMDPOperator{address, operator})
+	}
+}
+
+// smdpOperator is the operator address delivers for, "" if unknown.
+func (s *State) smdpOperator(address string) string {
+	for _, e := range s.SMDPs {
+		if e.Address == address {
+			return e.Operator
+		}
+	}
+	return ""
 }
 
 // Request is one entry of the in-flight table.
@@ -244,6 +282,7 @@ func (s State) clone() State {
 		c.Stranded = &st
 	}
 	c.Outbox = append([]Note(nil), s.Outbox...)
+	c.SMDPs = append([]SMDPOperator(nil), s.SMDPs...)
 	if s.Retry != nil {
 		r := *s.Retry
 		r.Seqs = append([]int(nil), s.Retry.Seqs...)
