@@ -351,6 +351,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if !ok {
 			return f, d.ErrPath(yamlnode.Join(path, "power_cut"), "unknown power-cut point %q (known: %s)", cut, strings.Join(PowerCutPoints, ", "))
 		}
+		if given("actor") && f.Actor == "" {
+			return f, d.ErrPath(yamlnode.Join(path, "actor"), "empty: give one of %s, or leave actor out (any of them)", strings.Join(pt.Actors, ", "))
+		}
 		if f.Actor != "" && !contains(pt.Actors, f.Actor) {
 			return f, d.ErrPath(yamlnode.Join(path, "actor"), "%q never logs %s (logged by: %s)", f.Actor, cut, strings.Join(pt.Actors, ", "))
 		}

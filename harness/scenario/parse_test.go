@@ -263,6 +263,8 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`card absent ending before it starts`, `faults: [{card: absent, from: 2h, until: 1h}]`, `b.yaml:15:42: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`AT port hang and a power cut`, `faults: [{at_port: hang, power_cut: refresh}]`, `b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card`},
 		{`duplicate power cut`, `faults: [{power_cut: refresh}, {power_cut: refresh, nth: 1, off: 1m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
+		{`duplicate power cut, its only actor named`, `faults: [{power_cut: refresh}, {power_cut: refresh, actor: modem, off: 5m}]`, `b.yaml:15:32: faults[1]: faults[0] already cuts the power after that event`},
+		{`power cut of an empty actor`, `faults: [{power_cut: refresh, actor: ""}]`, `b.yaml:15:38: faults[0].actor: empty: give one of modem, or leave actor out (any of them)`},
 		{`signal operator`, `signal: [{at: 2h, area: FR, operator: dt, rsrp: -90}]`, `b.yaml:15:39: signal[0].operator: unknown operator "dt"`},
 		{`signal area`, `signal: [{at: 2h, area: DE, operator: sfr, rsrp: -90}]`, `b.yaml:15:25: signal[0].area: unknown area "DE" (no cell there)`},
 		{`signal cell`, `signal: [{at: 2h, area: FR, operator: cmcc, rsrp: -90}]`, `b.yaml:15:39: signal[0].operator: operator "cmcc" has no cell in area "FR"`},

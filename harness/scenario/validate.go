@@ -216,8 +216,15 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			case pt.Needs == "attach_timeout" && !hasTimeout:
 				return d.ErrPath(p+".power_cut", "%s never happens without an attach: timeout fault", f.Event)
 			}
+			// No actor is the event's only actor, when it has one.
+			actor := func(f Fault) string {
+				if f.Actor == "" && len(pt.Actors) == 1 {
+					return pt.Actors[0]
+				}
+				return f.Actor
+			}
 			for j, g := range s.Faults[:i] {
-				if g.Kind == PowerCut && g.Event == f.Event && g.Nth == f.Nth && g.Actor == f.Actor {
+				if g.Kind == PowerCut && g.Event == f.Event && g.Nth == f.Nth && actor(g) == actor(f) {
 					return d.ErrPath(p, "faults[%d] already cuts the power after that event", j)
 				}
 			}
