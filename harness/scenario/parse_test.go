@@ -202,7 +202,7 @@ func TestParseErrors(t *testing.T) {
 		{"tab indent", "name: t", "name: t\n\tseed: 1", "b.yaml:2:1: YAML syntax: found a tab character that violates indentation"},
 		{"not UTF-8 on a later line", "{at: 1h, area: FR}", "{at: 1h, area: F\xe9}", "b.yaml:17:21: YAML syntax: byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
 		{"anchor", "itinerary:", "x: &a 1\nitinerary:", "b.yaml:15:4: YAML syntax: anchor &a: anchors and aliases are not supported (write each value out)"},
-		{"alias value", "name: t", "name: *a", "b.yaml:1:1: YAML syntax: unknown anchor 'a' referenced"},
+		{"alias value", "name: t", "name: *a", "b.yaml:1:7: YAML syntax: alias *a: anchors and aliases are not supported (write each value out; no anchor &a is defined either)"},
 		{"alias use", "name: t", "name: &n t\nseed: *n", "b.yaml:1:7: YAML syntax: anchor &n: anchors and aliases are not supported (write each value out)"},
 		{"null value", "name: t", "name:", "b.yaml:1:6: name: want a string, got nothing"},
 	}

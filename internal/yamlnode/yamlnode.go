@@ -351,6 +351,12 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 	if err := Parse(dec, &doc); errors.Is(err, io.EOF) {
 		return nil, nil, nil
 	} else if err != nil {
+		if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+			// The parser names no line for it: find the alias.
+			if line, col, ok := findAlias(data, m[1]); ok {
+				return nil, nil, &textError{line, col, "alias *" + m[1] + ": anchors and aliases are not supported (write each value out; no anchor &" + m[1] + " is defined either)"}
+			}
+		}
 		return nil, nil, err
 	}
 	if len(doc.Content) > 0 {
@@ -372,6 +378,21 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 		return top, nil, err
 	}
 	return top, nil, nil
+}
+
+// unknownAnchor is the parser's error for an alias of no anchor.
+var unknownAnchor = regexp.MustCompile(`unknown anchor '([^']+)' referenced`)
+
+// findAlias is the line and column of the first "*name" that stands as
+// an alias: at a line's start, or after a blank, "[", "{", "," or ":".
+func findAlias(data []byte, name string) (line, col int, ok bool) {
+	re := regexp.MustCompile(`(?:^|[\s\[{,:])(\*` + regexp.QuoteMeta(name) + `)(?:$|[\s\]},])`)
+	for i, l := range strings.Split(string(data), "\n") {
+		if m := re.FindStringSubmatchIndex(l); m != nil {
+			return i + 1, utf8.RuneCountInString(l[:m[2]]) + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 // anchored is the first node under n, in document order, that carries an
