@@ -34,6 +34,9 @@ type Result struct {
 	// Incomplete says why the run stopped before its horizon ("" if it
 	// did not): its artifacts hold what happened until then.
 	Incomplete string
+	// Unfired lists the fault plan's entries that never fired in a run
+	// that reached its horizon (scenario.Unfired).
+	Unfired []string
 }
 
 // OK reports whether the run worked and every expectation held.
@@ -110,6 +113,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		// An unfinished run is not held against expect: the host never
 		// read its end, and its log stops short (the error says why).
 		res.Mismatches = scenario.Check(s, r.Log.Events(), end)
+		res.Unfired = scenario.Unfired(s, r.Log.Events())
 	}
 	res.Wall = time.Since(wall)
 	stage("writing the timeline")

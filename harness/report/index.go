@@ -83,7 +83,11 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			fail++
 		}
-		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(e.Message, indexLines),
+		msg := e.Message
+		for _, u := range e.Unfired {
+			msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
+		}
+		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(msg, indexLines),
 			Wall: e.Wall.Round(time.Millisecond).String()}
 		// What nobody recorded is said so, never shown as a zero.
 		switch {
@@ -259,6 +263,9 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
 		case e.Simulated > 0:
 			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, e.Simulated.String()})
+		}
+		for _, u := range e.Unfired {
+			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntryUnfired, u})
 		}
 		switch e.Verdict {
 		case "fail":

@@ -45,6 +45,9 @@ type Entry struct {
 	Timeline string `json:"timeline,omitempty"`
 	// Message says why it did not pass.
 	Message string `json:"message,omitempty"`
+	// Unfired lists the fault plan's entries that never fired (a
+	// scenario that reached its horizon).
+	Unfired []string `json:"unfired,omitempty"`
 }
 
 // Report entry names a spec's rig adds (harness/framework), read back here.
@@ -53,6 +56,7 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
+	EntryUnfired   = "unfired" // a fault of the plan that never fired
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.

@@ -129,3 +129,49 @@ func RegistrationOf(stat int) string {
 }
 
 func list(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
+
+// Unfired lists the fault plan's entries that never fired in events (no
+// `fault` event names them): a cut whose nth the run never reached, an
+// attach fault of an attempt never made. Not a mismatch — a plan may
+// allow for what does not happen — but the run must say it, or its
+// author takes the fault for tested.
+func Unfired(s *Scenario, events []eventlog.Event) []string {
+	fired := make([]bool, len(s.Faults))
+	for _, e := range events {
+		if e.Kind != eventlog.KindFault {
+			continue
+		}
+		if i, ok := e.Get("entry").(int); ok && i >= 0 && i < len(fired) {
+			fired[i] = true
+		}
+	}
+	var out []string
+	for i, f := range s.Faults {
+		if !fired[i] {
+			out = append(out, fmt.Sprintf("faults[%d] (%s) never fired", i, f.describe()))
+		}
+	}
+	return out
+}
+
+// describe names a fault as the plan writes it.
+func (f Fault) describe() string {
+	switch f.Kind {
+	case PowerCut:
+		d := fmt.Sprintf("power_cut: %s, nth: %d", f.Event, f.Nth)
+		if f.Actor != "" {
+			d += ", actor: " + f.Actor
+		}
+		return d
+	case Download:
+		return fmt.Sprintf("download: %s, operator: %s", f.Name, f.Operator)
+	}
+	d := string(f.Kind)
+	if f.Operator != "" {
+		d += ", operator: " + f.Operator
+	}
+	if f.Attempt != 0 {
+		d += fmt.Sprintf(", attempt: %d", f.Attempt)
+	}
+	return d
+}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -103,5 +104,23 @@ func TestRegistrationOf(t *testing.T) {
 	s := Scenario{Network: Network{Operators: []Operator{{ID: "a", PLMN: "31041"}, {ID: "b", PLMN: "310410"}}}}
 	if got := s.OperatorOfIMSI("310410123456789"); got != "b" {
 		t.Errorf("3-digit MNC: %s", got)
+	}
+}
+
+// Unfired names the plan's entries no fault event names.
+func TestUnfired(t *testing.T) {
+	s := &Scenario{Faults: []Fault{
+		{Kind: PowerCut, Event: "attach_attempt", Nth: 300},
+		{Kind: AttachReject, Operator: "sfr", Attempt: 2, Cause: 15},
+		{Kind: PowerCut, Event: "refresh", Nth: 1, Actor: "modem"},
+	}}
+	events := []eventlog.Event{
+		{T: clock.Epoch.Add(time.Hour), Actor: eventlog.World, Kind: eventlog.KindFault, Fields: eventlog.F{"fault": "attach_reject", "entry": 1}},
+		{T: clock.Epoch.Add(time.Hour), Actor: eventlog.Harness, Kind: eventlog.KindFault, Fields: eventlog.F{"fault": "power_cut", "entry": 7}}, // no such entry
+	}
+	got := Unfired(s, events)
+	want := []string{"faults[0] (power_cut: attach_attempt, nth: 300) never fired", "faults[2] (power_cut: refresh, nth: 1, actor: modem) never fired"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Unfired %q, want %q", got, want)
 	}
 }

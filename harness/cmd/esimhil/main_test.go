@@ -513,3 +513,35 @@ func TestRunRefusesAnUnknownCaptureMode(t *testing.T) {
 		}
 	}
 }
+
+// A fault of the plan the run never reached is said, on the terminal, in
+// results.json and in JUnit: the verdict stands, but the author must not
+// take the fault for tested.
+func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "never.yaml")
+	text := strings.Replace(string(base), "expect:\n", "faults:\n  - {power_cut: attach_attempt, nth: 300}\nexpect:\n", 1)
+	if err := os.WriteFile(scen, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, junit := filepath.Join(dir, "o"), filepath.Join(dir, "junit.xml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	const note = "faults[0] (power_cut: attach_attempt, nth: 300) never fired"
+	if !strings.Contains(stdout.String(), "\n      note: "+note+"\n") {
+		t.Errorf("no note on the terminal:\n%s", stdout.String())
+	}
+	entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
+	if err != nil || len(entries) != 1 || !slices.Equal(entries[0].Unfired, []string{note}) || entries[0].Verdict != "pass" {
+		t.Errorf("results %+v, %v", entries, err)
+	}
+	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="unfired" value="`+note+`">`) {
+		t.Errorf("junit:\n%s", x)
+	}
+}
