@@ -253,7 +253,7 @@ var PowerCutPointList = []PowerCutPoint{
 	{"attach_timeout", []string{"modem"}, "T3410 expired", "attach_timeout"},
 	{"attach_failed", []string{"euicc"}, "the card judged the attach failed (claim 3)", ""},
 	{"fallback", []string{"euicc"}, "switching back to the original profile", ""},
-	{"fallback_attached", []string{"euicc"}, "back on the original, before the next operator", ""},
+	{"fallback_attached", []string{"euicc"}, "back on the original, the next operator begun in the same step", ""},
 	{"list_exhausted", []string{"euicc"}, "every operator of the list failed", ""},
 	{"cycle_ended", []string{"euicc"}, "the cycle over, its report to the platform on its way", ""},
 }
