@@ -20,6 +20,10 @@ type Applet struct {
 	// What counts as a change is a change of its JSON (durableChanged).
 	saved      State
 	savedPlain bool // plainDurable(&saved)
+	// modeOp is the operator the last mode event named ("" none, or
+	// not since this applet was made): a download that moves on to the
+	// next operator stays in its mode, and says so with another event.
+	modeOp string
 }
 
 // New returns an applet resuming from st (the zero State for a fresh card;
@@ -196,7 +200,21 @@ func (a *Applet) post(owner, path string, body []byte) int {
 // become enters mode m: the requests of the mode left are no longer in
 // flight, and the change is logged.
 func (a *Applet) become(m Mode) {
+	op := ""
+	switch c := a.st.Cycle; {
+	case m == ModeAttemptDownloading:
+		op = c.Current
+	case m.enabling() || m.awaiting():
+		p, _ := a.profileByICCID(c.Target)
+		op = p.Operator
+	}
 	if a.st.Mode == m {
+		if a.modeOp != "" && op != a.modeOp {
+			// The same mode for another operator (the next download):
+			// the log and the timeline follow it.
+			a.modeOp = op
+			a.log(KindMode, "mode", string(m), "operator", op)
+		}
 		return
 	}
 	switch a.st.Mode {
@@ -207,13 +225,10 @@ func (a *Applet) become(m Mode) {
 	}
 	a.st.Mode = m
 	kv := []any{"mode", string(m)}
-	switch c := a.st.Cycle; {
-	case m == ModeAttemptDownloading:
-		kv = append(kv, "operator", c.Current)
-	case m.enabling() || m.awaiting():
-		p, _ := a.profileByICCID(c.Target)
-		kv = append(kv, "operator", p.Operator)
+	if m == ModeAttemptDownloading || m.enabling() || m.awaiting() {
+		kv = append(kv, "operator", op)
 	}
+	a.modeOp = op
 	a.log(KindMode, kv...)
 }
 
