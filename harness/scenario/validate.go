@@ -39,8 +39,8 @@ func (d *decoder) validate(s *Scenario) error {
 		// The platform serves a card the list of its serving network's
 		// country as the scenario says it, the card's areas go by the
 		// MCC: the two must agree. The test networks' 001 may stand in
-		// any country.
-		if cc, ok := ident.CountryOfMCC(o.PLMN[:3]); ok && cc != "ZZ" && cc != o.Country {
+		// any country, a territory for the country whose MCCs it uses.
+		if cc, _ := ident.CountryOfMCC(o.PLMN[:3]); !ident.MCCServes(o.PLMN[:3], o.Country) {
 			return d.ErrPath(p+".country", "%s, but the PLMN %s's MCC %s is %s's (ITU-T E.212): the platform would serve %s's list where the card sees %s",
 				o.Country, o.PLMN, o.PLMN[:3], cc, o.Country, cc)
 		}

@@ -128,3 +128,19 @@ func TestICCIDStandIn(t *testing.T) {
 		}
 	}
 }
+
+// An operator's country against its MCC: the MCC's country, a territory
+// using its MCCs, any for 001 or an MCC the table lacks.
+func TestMCCServes(t *testing.T) {
+	for _, tc := range []struct {
+		mcc, country string
+		want         bool
+	}{
+		{"208", "FR", true}, {"208", "DE", false}, {"310", "US", true}, {"310", "GU", true},
+		{"311", "PR", true}, {"234", "JE", true}, {"234", "FR", false}, {"001", "FR", true}, {"999", "FR", true},
+	} {
+		if got := MCCServes(tc.mcc, tc.country); got != tc.want {
+			t.Errorf("MCCServes(%s, %s) = %v, want %v", tc.mcc, tc.country, got, tc.want)
+		}
+	}
+}

@@ -24,3 +24,29 @@ func CountryOfMCC(mcc string) (string, bool) {
 	c, ok := countries[mcc]
 	return c, ok
 }
+
+// sharedMCC lists the territories whose networks use another country's
+// MCCs (E.212 assigns 310–316 to the United States, which Guam's, the
+// Northern Marianas' and the Virgin Islands' operators use; the Crown
+// Dependencies' use the United Kingdom's 234).
+var sharedMCC = map[string][]string{
+	"US": {"GU", "MP", "VI", "AS", "PR"},
+	"GB": {"GG", "JE", "IM"},
+}
+
+// MCCServes reports whether networks of MCC mcc may serve country: its
+// country in the table, a territory that uses its MCCs, any country for
+// the test networks' 001, and any for an MCC the table does not know.
+func MCCServes(mcc, country string) bool {
+	c, ok := countries[mcc]
+	switch {
+	case !ok, c == "ZZ", c == country:
+		return true
+	}
+	for _, t := range sharedMCC[c] {
+		if t == country {
+			return true
+		}
+	}
+	return false
+}
