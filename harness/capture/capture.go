@@ -169,7 +169,7 @@ func Start(cfg Config) (*Session, error) {
 	case Live:
 		var err error
 		if lv, err = openLive(cfg); err != nil {
-			return nil, fmt.Errorf("capture live on %s: %w", cfg.Interface, err)
+			return nil, fmt.Errorf("live on %s: %w", cfg.Interface, err)
 		}
 	case Tap:
 	default:

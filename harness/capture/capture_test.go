@@ -249,7 +249,7 @@ func TestStartErrors(t *testing.T) {
 		{"no path", Config{Mode: Tap}, "no output path"},
 		{"bad mode", Config{Path: filepath.Join(dir, "x"), Mode: "wifi"}, `unknown capture mode "wifi" (want auto, live or tap)`},
 		{"bad dir", Config{Path: filepath.Join(dir, "no", "such", "x"), Mode: Tap}, "no such file"},
-		{"no interface", Config{Path: filepath.Join(dir, "y"), Mode: Live, Interface: "nosuch0"}, "capture live on nosuch0"},
+		{"no interface", Config{Path: filepath.Join(dir, "y"), Mode: Live, Interface: "nosuch0"}, "live on nosuch0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
