@@ -586,14 +586,21 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 		// AT…; a terminal shows the echo of what was typed, which a
 		// booting module may give before it answers) before its boot
 		// URCs.
+		// Answered is a final result: a module that is up ends every
+		// command with one, and what a terminal shows before it may be
+		// the host program's own print (TinyGSM's "Running modem's
+		// begin function ..." between two unanswered ATs), which the
+		// reader gives the command as information text.
 		switch e.Role {
 		case fieldlog.URC, fieldlog.Note, fieldlog.Echo:
 		case fieldlog.Command:
-			answered := slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role != fieldlog.Echo })
+			answered := hasFinal(t, k)
 			if !opened && !answered {
 				quiet = append(quiet, entryAt{li, k})
 			}
 			opened = opened || answered
+		case fieldlog.Info:
+			opened = opened || e.Cmd < 0 || hasFinal(t, e.Cmd)
 		default:
 			opened = true
 		}
@@ -1188,4 +1195,12 @@ func FinalOf(t *fieldlog.Transcript, k int) string {
 		return ans[n-1].Verbose()
 	}
 	return ""
+}
+
+// hasFinal reports whether command cmd of t has a final result, or the
+// "> " prompt for its text (+CMGS: the final result is the text's).
+func hasFinal(t *fieldlog.Transcript, cmd int) bool {
+	return slices.ContainsFunc(t.Answer(cmd), func(a fieldlog.Entry) bool {
+		return a.Role == fieldlog.Final || a.Role == fieldlog.Info && strings.TrimSpace(a.Text) == ">"
+	})
 }

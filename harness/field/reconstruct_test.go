@@ -1743,6 +1743,10 @@ func TestUnreadyOpening(t *testing.T) {
 	}{
 		{"polled while powering on", "plain", "> AT\n> AT\n< [00]U_CELL_PWR: powering on.\n> AT\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", []int{1, 2}},
 		{"answered from the start", "plain", "> AT\n< OK\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", nil},
+		// A terminal shows the sketch's print between two unanswered
+		// commands; the reader gives it the first as text, but it got
+		// no final result (TinyGSM's autobaud, then AT polling).
+		{"a print after an unanswered command", "terminal", "AT+IPR=9600\nRunning modem's begin function ...\nAT\nAT\nAT\n\nOK\nAT+CPIN?\n+CPIN: READY\nOK\n", []int{1, 3}},
 		{"a host gave up", "atlog", "2026-01-01T00:00:10Z > AT\n2026-01-01T00:00:15Z # no answer: AT\n2026-01-01T00:00:20Z > AT\n2026-01-01T00:00:20.1Z < OK\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
