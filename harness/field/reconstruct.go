@@ -221,6 +221,30 @@ const NoCommands = "no AT command or APDU in the logs, so nothing to replay: a p
 	"and lpac shows its AT exchange under LPAC_APDU=at with LPAC_APDU_AT_DEBUG=1 (AT_DEBUG=1 before 2.1), " +
 	"its APDUs (any backend) with LIBEUICC_DEBUG_APDU=1"
 
+// NoCommandsIn is NoCommands for logs ts, each named with its first line
+// and the format it read as, and with what the log holds instead when it
+// says: an answer it begins inside, whose command is above the excerpt.
+func NoCommandsIn(ts []*fieldlog.Transcript) error {
+	var why []string
+	for _, t := range ts {
+		line, open := 0, 0
+		for _, e := range t.Entries {
+			if line == 0 {
+				line = e.Line
+			}
+			if e.OpenAnswer && open == 0 {
+				open = e.Line
+			}
+		}
+		w := fmt.Sprintf("%s:%d: read as %s, but no AT command or APDU in it", t.File, max(line, 1), t.Format)
+		if open > 0 {
+			w += fmt.Sprintf(" (it begins inside an answer, at line %d: its command is above the excerpt; take the log from the command on)", open)
+		}
+		why = append(why, w)
+	}
+	return fmt.Errorf("%s: nothing to replay (%s)", strings.Join(why, "; "), strings.TrimPrefix(NoCommands, "no AT command or APDU in the logs, so nothing to replay: "))
+}
+
 // Reconstruct turns a fixture into a plan. Errors name the manifest's or
 // a log's line: a manifest that contradicts its logs, a fact the scenario
 // needs that neither gives.

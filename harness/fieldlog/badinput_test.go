@@ -229,6 +229,9 @@ func TestBadInput(t *testing.T) {
 		{"chat: truncated", "chat[1]: send (AT+CSQ^M)\nchat[1]: expect (OK)\nchat[1]: ^M\n", Chat,
 			"bad.log:1: the log ends before the final result of AT+CSQ"},
 		{"chat: nothing sent", "chat[1]: timeout set to 5 seconds\nchat[1]: abort on (BUSY)\n", Chat, "bad.log:1: chat's lines, but nothing it sent"},
+		// gammu-smsd's own messages, no frame: gammu's all the same.
+		{"gammu-smsd without a frame", "Tue 2019/12/17 08:07:14 gammu-smsd[14026]: gammu: Parsing +CPIN: READY with +CPIN: @r\nTue 2019/12/17 08:07:15 gammu-smsd[14026]: gammu: Leaving GSM_GetSecurityStatus\n", "",
+			"bad.log:1: gammu's messages, but no frame it sent or read"},
 		// Only what it read, in syslog: chat's by its caret notation.
 		{"chat: what it read alone", "Sep  6 08:02:58 pi chat[1]: AT+CREG?^M^M\nSep  6 08:02:58 pi chat[1]: ERROR^M\n", "",
 			"bad.log:1: chat's lines, but nothing it sent"},
@@ -538,5 +541,29 @@ func TestQuotedLog(t *testing.T) {
 				t.Errorf("%s quoted with %q reads\n%s\nwant\n%s", name, q, got, want)
 			}
 		}
+	}
+}
+
+// A log named in the format it is detected as reads the same either way,
+// a gammu excerpt that begins inside an answer (notes only) too.
+func TestNamedAsDetected(t *testing.T) {
+	const excerpt = "Mon 2017/01/23 13:42:29: 1 \"AT+CSQ\"\nMon 2017/01/23 13:42:29: 2 \"+CSQ: 24,99\"\nMon 2017/01/23 13:42:29: 3 \"OK\"\nMon 2017/01/23 13:42:29: AT reply state: 1\n"
+	detected, err := Read("e.log", []byte(excerpt), "")
+	if err != nil || detected.Format != Gammu {
+		t.Fatalf("detected: %v, %v", detected, err)
+	}
+	named, err := Read("e.log", []byte(excerpt), Gammu)
+	if err != nil {
+		t.Fatalf("named gammu: %v", err)
+	}
+	var a, b strings.Builder
+	if err := detected.Render(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := named.Render(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("named:\n%s\ndetected:\n%s", b.String(), a.String())
 	}
 }

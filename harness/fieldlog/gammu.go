@@ -231,6 +231,8 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 // looksLikeGammu reports a gammu frame header, its banner or its AT
 // parser's state.
 func looksLikeGammu(l string) bool {
-	_, _, _, body := gammuLine(l)
-	return gammuFrame.MatchString(body) || gammuMarker.MatchString(body)
+	_, _, daemon, body := gammuLine(l)
+	// gammu-smsd's own messages are gammu's too, frames or not: an
+	// excerpt of them alone is then said to hold no frame.
+	return gammuFrame.MatchString(body) || gammuMarker.MatchString(body) || strings.HasPrefix(daemon, "gammu-smsd")
 }

@@ -321,7 +321,11 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 	// The harness's at.log refuses any line it cannot read, so one of
 	// notes alone (a replay that played nothing) is read as such.
 	if given && f != ATLog && !t.readSome() {
-		return nil, wrongFormat(file, ls, f)
+		// Named as it is detected, it reads as detected: its lines
+		// are the format's, and what they hold is said further on.
+		if d, derr := detect(file, ls); derr != nil || d != f {
+			return nil, wrongFormat(file, ls, f)
+		}
 	}
 	t.File, t.Format = file, f
 	return t, nil

@@ -78,7 +78,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		ts, raw = append(ts, t), append(raw, data)
 	}
 	if !slices.ContainsFunc(ts, (*fieldlog.Transcript).Replayable) {
-		return nil, errors.New(field.NoCommands)
+		return nil, field.NoCommandsIn(ts)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -254,7 +254,7 @@ network:
 			want string
 		}{
 			{"junk", []string{junk}, "junk.log:1: no known log format"},
-			{"alone", []string{platform}, "no AT command or APDU in the logs"},
+			{"alone", []string{platform}, "platform.jsonl:1: read as platform, but no AT command or APDU in it: nothing to replay (a platform or events log goes with an AT log"},
 			{"lpac-quiet", []string{jsonOnly}, "LPAC_APDU_AT_DEBUG=1"},
 			{"Bad/Name", []string{mm}, `fixture name "Bad/Name"`},
 			{"with space", []string{mm}, `fixture name "with space"`},
