@@ -547,7 +547,10 @@ func TestQuotedLog(t *testing.T) {
 // A log named in the format it is detected as reads the same either way,
 // a gammu excerpt that begins inside an answer (notes only) too.
 func TestNamedAsDetected(t *testing.T) {
-	const excerpt = "Mon 2017/01/23 13:42:29: 1 \"AT+CSQ\"\nMon 2017/01/23 13:42:29: 2 \"+CSQ: 24,99\"\nMon 2017/01/23 13:42:29: 3 \"OK\"\nMon 2017/01/23 13:42:29: AT reply state: 1\n"
+	const excerpt = "Mon 2017/01/23 13:42:29: 41A|54T|2B+|43C|53S|51Q|0D                                      AT+CSQ.\n" +
+		"Mon 2017/01/23 13:42:29: Checking line: OK\nMon 2017/01/23 13:42:29: AT reply state: 1\n" +
+		"Mon 2017/01/23 13:42:29: RECEIVED frame type 0x00/length 0x06/6\n" +
+		"Mon 2017/01/23 13:42:29: 0D |0A |4FO|4BK|0D |0A                                        ..OK..\n"
 	detected, err := Read("e.log", []byte(excerpt), "")
 	if err != nil || detected.Format != Gammu {
 		t.Fatalf("detected: %v, %v", detected, err)
