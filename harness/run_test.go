@@ -569,31 +569,8 @@ func TestWriteFailureIsRecorded(t *testing.T) {
 // work. Here the third attach is the device's first on SFR, which
 // rejects it.
 func TestPowerCutLandsInTheAttach(t *testing.T) {
-	const base = `name: cut-in-attach
-seed: 1
-network:
-  operators:
-    - {id: cmcc, plmn: "46000", country: CN}
-    - {id: orange-fr, plmn: "20801", country: FR}
-    - {id: sfr, plmn: "20810", country: FR}
-  roaming:
-    - {home: cmcc, visited: orange-fr}
-  cells:
-    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
-    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
-    - {area: FR-Paris, operator: sfr, rsrp: -101}
-device:
-  eid: "89049032000001000000000000000171"
-  check_interval: 5m
-  profiles:
-    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
-    - {iccid: "89331000000000000029", operator: sfr}
-platform:
-  preferred: {FR: [sfr]}
-itinerary:
-  - {at: 0s, area: CN-Beijing}
-  - {at: 1h, area: FR-Paris}
-faults:
+	base := "name: cut-in-attach\nseed: 1\n" + cnToParis("", `    - {iccid: "89331000000000000029", operator: sfr}
+`) + `faults:
   - {attach_reject: 15, operator: sfr, subscriber: sfr, attempt: 1}
   - {power_cut: POINT, nth: 3, off: 1m}
 expect:
@@ -608,18 +585,7 @@ expect:
 		{"attach_result", []string{"world attach_attempt", "world fault", "world attach_result", "harness fault", "modem power"}},
 	} {
 		t.Run(tc.point, func(t *testing.T) {
-			s, err := scenario.Parse(tc.point+".yaml", []byte(strings.Replace(base, "POINT", tc.point, 1)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil || len(res.Mismatches) > 0 {
-				t.Fatalf("%v %q", res.Err, res.Mismatches)
-			}
-			b, err := os.ReadFile(filepath.Join(dir, EventsFile))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := passingEvents(t, tc.point+".yaml", strings.Replace(base, "POINT", tc.point, 1))
 			var got []string
 			attempts := 0
 			for l := range strings.Lines(string(b)) {
@@ -669,48 +635,14 @@ func TestRigThatCannotStart(t *testing.T) {
 // never had that profile, so it knows the operator by the SM-DP+ it was
 // sent to (not "smdp.sfr.test", which no expectation can name).
 func TestFailedInstallNotedAfterACutNamesTheOperator(t *testing.T) {
-	const text = `name: failed-install-cut
-seed: 1
-network:
-  operators:
-    - {id: cmcc, plmn: "46000", country: CN}
-    - {id: orange-fr, plmn: "20801", country: FR}
-    - {id: sfr, plmn: "20810", country: FR, smdp: smdp.sfr.test}
-  roaming:
-    - {home: cmcc, visited: orange-fr}
-  cells:
-    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
-    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
-    - {area: FR-Paris, operator: sfr, rsrp: -101}
-device:
-  eid: "89049032000001000000000000000171"
-  check_interval: 5m
-  profiles:
-    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
-platform:
-  preferred: {FR: [sfr]}
-itinerary:
-  - {at: 0s, area: CN-Beijing}
-  - {at: 1h, area: FR-Paris}
-faults:
+	text := "name: failed-install-cut\nseed: 1\n" + cnToParis(", smdp: smdp.sfr.test", "") + `faults:
   - {download: tampered_bpp, operator: sfr, attempt: 1}
   - {power_cut: download_result, nth: 1, off: 1m}
 expect:
   final: {operator: sfr, registration: home}
   within: 2h
 `
-	s, err := scenario.Parse("failed-install-cut.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil || len(res.Mismatches) > 0 {
-		t.Fatalf("%v %q", res.Err, res.Mismatches)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := passingEvents(t, "failed-install-cut.yaml", text)
 	var installs []string
 	for l := range strings.Lines(string(b)) {
 		var e struct{ Event, Kind, To string }
@@ -724,4 +656,52 @@ expect:
 	if !slices.Equal(installs, []string{"sfr", "sfr"}) {
 		t.Errorf("install notifications sent to %q, want the failed one and the success both to sfr", installs)
 	}
+}
+
+// cnToParis is the network, device and itinerary of a card from China
+// (CMCC) arriving in Paris at 1h, where Orange lets it roam and the
+// platform prefers SFR (sfr adds to SFR's operator entry; profiles to the
+// card's, after its CMCC profile).
+func cnToParis(sfr, profiles string) string {
+	return `network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+    - {id: sfr, plmn: "20810", country: FR` + sfr + `}
+  roaming:
+    - {home: cmcc, visited: orange-fr}
+  cells:
+    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
+    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
+    - {area: FR-Paris, operator: sfr, rsrp: -101}
+device:
+  eid: "89049032000001000000000000000171"
+  check_interval: 5m
+  profiles:
+    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
+` + profiles + `platform:
+  preferred: {FR: [sfr]}
+itinerary:
+  - {at: 0s, area: CN-Beijing}
+  - {at: 1h, area: FR-Paris}
+`
+}
+
+// passingEvents runs the scenario text, which must pass, and returns its
+// events.jsonl.
+func passingEvents(t *testing.T, name, text string) []byte {
+	t.Helper()
+	s, err := scenario.Parse(name, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil || len(res.Mismatches) > 0 {
+		t.Fatalf("%v %q", res.Err, res.Mismatches)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
