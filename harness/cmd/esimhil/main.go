@@ -58,13 +58,36 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		sig := <-sigs
-		// A second signal kills at once (the default action).
+	go onSignals(sigs, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
 		signal.Reset(os.Interrupt, syscall.SIGTERM)
-		cancel(stopSignal{sig})
-	}()
+		if n, ok := sig.(syscall.Signal); ok {
+			_ = syscall.Kill(os.Getpid(), n) // the default action now
+		}
+	})
 	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dupSignal is how soon after the first a signal is taken for the same
+// one delivered twice, not a second one.
+const dupSignal = 500 * time.Millisecond
+
+// onSignals stops the command at the first signal (stop) and kills the
+// process at a second one (kill) — one that comes within dupSignal of the
+// first is that one again: GNU timeout sends its signal to the process
+// and then to its process group, which holds the process too.
+func onSignals(sigs <-chan os.Signal, stop, kill func(os.Signal)) {
+	sig, ok := <-sigs
+	if !ok {
+		return
+	}
+	first := time.Now()
+	stop(sig)
+	for s := range sigs {
+		if time.Since(first) >= dupSignal {
+			kill(s)
+			return
+		}
+	}
 }
 
 // usageExit is the exit status after a subcommand's flags failed to

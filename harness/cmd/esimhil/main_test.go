@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -543,5 +544,37 @@ func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
 	}
 	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="unfired" value="`+note+`">`) {
 		t.Errorf("junit:\n%s", x)
+	}
+}
+
+// The first signal stops the command; the same signal again at once (GNU
+// timeout's second copy, to the process group) does not kill it, a
+// second signal later does.
+func TestSignalsStopThenKill(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		gap   time.Duration
+		kills bool
+	}{
+		{"the same signal delivered twice", time.Millisecond, false},
+		{"a second signal", dupSignal + 100*time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sigs := make(chan os.Signal, 2)
+			var stops, kills atomic.Int32
+			done := make(chan struct{})
+			go func() {
+				onSignals(sigs, func(os.Signal) { stops.Add(1) }, func(os.Signal) { kills.Add(1) })
+				close(done)
+			}()
+			sigs <- syscall.SIGTERM
+			time.Sleep(tc.gap) // wall time between deliveries is what is tested
+			sigs <- syscall.SIGTERM
+			close(sigs)
+			<-done
+			if stops.Load() != 1 || (kills.Load() == 1) != tc.kills {
+				t.Errorf("stops %d kills %d, want 1 and %v", stops.Load(), kills.Load(), tc.kills)
+			}
+		})
 	}
 }
