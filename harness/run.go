@@ -152,6 +152,9 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	}
 	if res.Err != nil {
 		run.Err = res.Err.Error()
+		if errors.Is(res.Err, ErrInterrupted) {
+			run.ErrTitle = timeline.StoppedTitle // asked for, not the rig's failure
+		}
 	}
 	run.Incomplete = res.Incomplete
 	for _, o := range r.Scenario.Network.Operators {

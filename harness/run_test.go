@@ -705,3 +705,22 @@ func passingEvents(t *testing.T, name, text string) []byte {
 	}
 	return b
 }
+
+// A run a signal stopped is headed "Stopped" on its page, not "The rig
+// failed": the stop was asked for.
+func TestStoppedRunPage(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("stopped by SIGINT"))
+	dir := t.TempDir()
+	res := RunScenario(loadFixture(t, "roam-fr-preinstalled.yaml"), Options{Dir: dir, Capture: capture.Tap, Context: ctx})
+	if !errors.Is(res.Err, ErrInterrupted) {
+		t.Fatalf("err %v, want interrupted", res.Err)
+	}
+	page, err := os.ReadFile(res.Timeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<b>Stopped:</b>") || strings.Contains(string(page), "The rig failed") {
+		t.Errorf("the page does not head the stop as one:\n%.2000s", page)
+	}
+}

@@ -52,8 +52,8 @@ type Run struct {
 	// Err says why the rig itself failed.
 	Err string
 	// ErrTitle heads Err on the page when it is not the rig's failure
-	// ("Not finished", a record its directory contradicts); empty: "The
-	// rig failed".
+	// ("Not finished", StoppedTitle, a record its directory
+	// contradicts); empty: "The rig failed".
 	ErrTitle string
 	// Incomplete says why the run stopped before its horizon.
 	Incomplete string
@@ -66,6 +66,9 @@ type Run struct {
 	// the servers' logs); the page is the same as from the file.
 	Traffic *Decoded `json:"-"`
 }
+
+// StoppedTitle heads the error of a run a signal stopped (Run.ErrTitle).
+const StoppedTitle = "Stopped"
 
 // Decoded is a capture as capture.ReadEvidence decodes it: the HTTP
 // exchanges (TLS decrypted) and the GSMTAP datagrams.

@@ -267,7 +267,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		case stopped:
 			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
-			e.Verdict, e.Message = "error", "stopped: "+context.Cause(ctx).Error()
+			e.Verdict, e.Message = "error", context.Cause(ctx).Error()+"; artifacts incomplete"
 			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
 			return interruptedCode(ctx)
 		case res.Err != nil:
@@ -549,6 +549,8 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 			run.ErrTitle = "Its record and its directory disagree"
 		case entry.Unfinished:
 			run.ErrTitle = "Not finished"
+		case entry.Verdict == "error" && strings.HasPrefix(entry.Message, "stopped by "):
+			run.ErrTitle = timeline.StoppedTitle
 		}
 	} else {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
