@@ -16,14 +16,17 @@ import (
 	"log"
 	"maps"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1379,4 +1382,37 @@ func issued(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name string) t
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// A server that takes the connection and never answers is probed once:
+// "no answer", not a second connection to see whether it speaks TLS (a
+// TLS server answers a plain request at once).
+func TestProbeOfASilentServer(t *testing.T) {
+	was := probeTimeout
+	probeTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { probeTimeout = was })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			t.Cleanup(func() { c.Close() }) // held open, silent
+		}
+	}()
+	addr := netip.MustParseAddrPort(ln.Addr().String())
+	err = probePlatform(addr, false, nil, 1, clock.Epoch)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms") || strings.Contains(err.Error(), "speaks TLS") {
+		t.Fatalf("probe: %v", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // probeTimeout bounds one probe: connection, handshake and answer.
-const probeTimeout = 10 * time.Second
+var probeTimeout = 10 * time.Second // a var: the tests shorten it
 
 // probeMaxBody bounds a probe's answer.
 const probeMaxBody = 64 << 10
@@ -95,7 +95,7 @@ func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int6
 
 func (p probe) run() error {
 	err := p.ask()
-	if err != nil && p.tls == "" && !errors.Is(err, errUnreachable) && speaksTLS(p.addr) {
+	if err != nil && p.tls == "" && !errors.Is(err, errUnreachable) && !errors.Is(err, errSilent) && speaksTLS(p.addr) {
 		// A plain-HTTP request to an HTTPS server gets a close or a
 		// 400 in plain text: say what the server is.
 		return fmt.Errorf("%w; the server speaks TLS there: is it an HTTPS server (give https://)?", err)
@@ -103,8 +103,13 @@ func (p probe) run() error {
 	return err
 }
 
-// errUnreachable marks a probe that found nothing to talk to.
-var errUnreachable = errors.New("not reachable")
+// errUnreachable marks a probe that found nothing to talk to; errSilent
+// one whose server never answered (a TLS server answers a plain request
+// at once, with an alert, a close or a 400: not this).
+var (
+	errUnreachable = errors.New("not reachable")
+	errSilent      = errors.New("no answer")
+)
 
 // speaksTLS says whether a TLS handshake, any version, suite and
 // certificate, completes at addr.
@@ -166,7 +171,7 @@ func (p probe) ask() error {
 	var nerr net.Error
 	switch {
 	case errors.As(err, &nerr) && nerr.Timeout():
-		return fmt.Errorf("%s %s: no answer within %v", p.req.Method, p.req.URL.Path, probeTimeout)
+		return fmt.Errorf("%s %s: %w within %v", p.req.Method, p.req.URL.Path, errSilent, probeTimeout)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s %s: the connection closed without an answer", p.req.Method, p.req.URL.Path)
 	case err != nil:
