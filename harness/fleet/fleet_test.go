@@ -588,11 +588,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		})
 	}
 	// The emulated servers, as esimhil serve runs them, pass.
-	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sv.Close()
+	sv := startEmulated(t, tp, pki)
 	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed, tp.End()); err != nil {
 		t.Errorf("emulated platform: %v", err)
 	}
@@ -1007,11 +1003,7 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 				t.Skip("needs the acknowledged run's notes")
 			}
 			// A fresh platform each: the cards' counters start again.
-			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sv.Close()
+			sv := startEmulated(t, tp, pki)
 			var mu sync.Mutex
 			refused := "" // the EID whose notes are refused
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1101,11 +1093,7 @@ func TestPreinstalledStormNotesNoSMDPUnread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sv.Close()
+	sv := startEmulated(t, tp, pki)
 	srv := httptest.NewServer(sv.Platform.Handler())
 	defer srv.Close()
 	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
@@ -1133,11 +1121,7 @@ func TestExternalHTTPSPlatform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sv.Close()
+	sv := startEmulated(t, tp, pki)
 	r, err := Run(context.Background(), Config{Template: tp, Platform: "https://" + sv.Platform.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
@@ -1217,11 +1201,7 @@ func TestLogReaderKeepsUp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			maxUnread = tc.behind
-			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sv.Close()
+			sv := startEmulated(t, tp, pki)
 			srv := httptest.NewServer(keepFew(t, sv.Platform.Handler(), 16))
 			defer srv.Close()
 			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
@@ -1301,11 +1281,7 @@ func TestOwnPlatformOrdersOverES2(t *testing.T) {
 		{"never ordered", false, "did the platform order it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sv.Close()
+			sv := startEmulated(t, tp, pki)
 			platform := httptest.NewServer(ownDownload(t, tp, pki, sv, tc.order))
 			defer platform.Close()
 			r, err := Run(context.Background(), Config{Template: tp, Platform: platform.URL, SMDP: smdpURLs(sv)})
@@ -1415,4 +1391,16 @@ func TestProbeOfASilentServer(t *testing.T) {
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1", n)
 	}
+}
+
+// startEmulated starts the emulated platform and SM-DP+s of tp on
+// loopback, as esimhil serve runs them, for the test's duration.
+func startEmulated(t *testing.T, tp *Template, pki *rsp.PKI) *Servers {
+	t.Helper()
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sv.Close() })
+	return sv
 }
