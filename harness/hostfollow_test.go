@@ -13,32 +13,10 @@ import (
 )
 
 // followBase is the outside tester's scenario (issue D1, D2, D4): home in
-// Beijing, Paris at 1h, where the platform prefers SFR; its faults and
-// expect.final come from each case.
-const followBase = `name: host-follows
-seed: 1
-network:
-  operators:
-    - {id: cmcc, plmn: "46000", country: CN}
-    - {id: orange-fr, plmn: "20801", country: FR, tariff: 0.8}
-    - {id: sfr, plmn: "20810", country: FR, tariff: 0.5}
-  roaming: [{home: cmcc, visited: orange-fr}]
-  cells:
-    - {area: CN-Beijing, operator: cmcc, rsrp: -80}
-    - {area: FR-Paris, operator: orange-fr, rsrp: -85}
-    - {area: FR-Paris, operator: sfr, rsrp: -101}
-device:
-  eid: "89049032000001000000000000000171"
-  check_interval: 5m
-  profiles:
-    - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
-    - {iccid: "89331000000000000029", operator: sfr}
-platform:
-  preferred: {FR: [sfr, orange-fr]}
-itinerary:
-  - {at: 0s, area: CN-Beijing}
-  - {at: 1h, area: FR-Paris}
-faults:
+// Beijing, Paris at 1h, where the platform prefers SFR, then Orange; its
+// faults and expect.final come from each case.
+var followBase = "name: host-follows\nseed: 1\n" + cnToParis("", `    - {iccid: "89331000000000000029", operator: sfr}
+`, "[sfr, orange-fr]") + `faults:
   - FAULT
 expect:
   within: 3h

@@ -570,7 +570,7 @@ func TestWriteFailureIsRecorded(t *testing.T) {
 // rejects it.
 func TestPowerCutLandsInTheAttach(t *testing.T) {
 	base := "name: cut-in-attach\nseed: 1\n" + cnToParis("", `    - {iccid: "89331000000000000029", operator: sfr}
-`) + `faults:
+`, "[sfr]") + `faults:
   - {attach_reject: 15, operator: sfr, subscriber: sfr, attempt: 1}
   - {power_cut: POINT, nth: 3, off: 1m}
 expect:
@@ -635,7 +635,7 @@ func TestRigThatCannotStart(t *testing.T) {
 // never had that profile, so it knows the operator by the SM-DP+ it was
 // sent to (not "smdp.sfr.test", which no expectation can name).
 func TestFailedInstallNotedAfterACutNamesTheOperator(t *testing.T) {
-	text := "name: failed-install-cut\nseed: 1\n" + cnToParis(", smdp: smdp.sfr.test", "") + `faults:
+	text := "name: failed-install-cut\nseed: 1\n" + cnToParis(", smdp: smdp.sfr.test", "", "[sfr]") + `faults:
   - {download: tampered_bpp, operator: sfr, attempt: 1}
   - {power_cut: download_result, nth: 1, off: 1m}
 expect:
@@ -660,9 +660,9 @@ expect:
 
 // cnToParis is the network, device and itinerary of a card from China
 // (CMCC) arriving in Paris at 1h, where Orange lets it roam and the
-// platform prefers SFR (sfr adds to SFR's operator entry; profiles to the
-// card's, after its CMCC profile).
-func cnToParis(sfr, profiles string) string {
+// platform's French list is preferred (sfr adds to SFR's operator entry;
+// profiles to the card's, after its CMCC profile).
+func cnToParis(sfr, profiles, preferred string) string {
 	return `network:
   operators:
     - {id: cmcc, plmn: "46000", country: CN}
@@ -680,7 +680,7 @@ device:
   profiles:
     - {iccid: "89860000000000000019", operator: cmcc, enabled: true}
 ` + profiles + `platform:
-  preferred: {FR: [sfr]}
+  preferred: {FR: ` + preferred + `}
 itinerary:
   - {at: 0s, area: CN-Beijing}
   - {at: 1h, area: FR-Paris}
