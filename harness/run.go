@@ -112,8 +112,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	if runErr == nil {
 		// An unfinished run is not held against expect: the host never
 		// read its end, and its log stops short (the error says why).
-		res.Mismatches = scenario.Check(s, r.Log.Events(), end)
-		res.Unfired = scenario.Unfired(s, r.Log.Events())
+		events := r.Log.Events() // a copy of the whole log: once
+		res.Mismatches = scenario.Check(s, events, end)
+		res.Unfired = scenario.Unfired(s, events)
 	}
 	res.Wall = time.Since(wall)
 	stage("writing the timeline")
