@@ -58,7 +58,7 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go onSignals(sigs, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
+	go onSignals(sigs, time.Now, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
 		signal.Reset(os.Interrupt, syscall.SIGTERM)
 		if n, ok := sig.(syscall.Signal); ok {
 			_ = syscall.Kill(os.Getpid(), n) // the default action now
@@ -75,15 +75,15 @@ const dupSignal = 500 * time.Millisecond
 // process at a second one (kill) — one that comes within dupSignal of the
 // first is that one again: GNU timeout sends its signal to the process
 // and then to its process group, which holds the process too.
-func onSignals(sigs <-chan os.Signal, stop, kill func(os.Signal)) {
+func onSignals(sigs <-chan os.Signal, now func() time.Time, stop, kill func(os.Signal)) {
 	sig, ok := <-sigs
 	if !ok {
 		return
 	}
-	first := time.Now()
+	first := now()
 	stop(sig)
 	for s := range sigs {
-		if time.Since(first) >= dupSignal {
+		if now().Sub(first) >= dupSignal {
 			kill(s)
 			return
 		}
