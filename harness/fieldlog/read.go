@@ -99,15 +99,8 @@ func quoteNoSense(file string, data, q []byte, f Format, t *Transcript, err erro
 	if f != "" && f != Plain {
 		return err != nil && recognised(file, q, f) && !recognised(file, data, f)
 	}
-	if t != nil && t.Format != Plain {
+	if t != nil && (t.Format != Plain || !hostOnly(t)) {
 		return false
-	}
-	if t != nil {
-		for _, e := range t.Entries {
-			if e.Dir == Modem {
-				return false
-			}
-		}
 	}
 	ls, _, lerr := splitLines(file, data)
 	if lerr != nil {
