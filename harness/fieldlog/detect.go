@@ -35,11 +35,13 @@ func Detect(file string, data []byte) (Format, error) {
 			}
 		}
 	}
-	if u, ok := unprompted(data); ok && (err != nil || f == Plain) {
+	if err != nil || f == Plain {
 		// As Read takes a serial monitor's "12:56:21.319> " lines.
-		if us, _, uerr := splitLines(file, u); uerr == nil {
-			if uf, uerr := detect(file, us); uerr == nil && uf != Plain {
-				return uf, nil
+		if u, ok := unprompted(data); ok {
+			if us, _, uerr := splitLines(file, u); uerr == nil {
+				if uf, uerr := detect(file, us); uerr == nil && uf != Plain {
+					return uf, nil
+				}
 			}
 		}
 	}

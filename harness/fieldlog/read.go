@@ -65,11 +65,13 @@ func Read(file string, data []byte, f Format) (*Transcript, error) {
 		data = q
 		t, err = read(file, data, f)
 	}
-	if u, ok := unprompted(data); ok && (err != nil || hostOnly(t)) {
+	if err != nil || hostOnly(t) {
 		// A serial monitor that stamps every line "12:56:21.319> ": its
 		// ">" is its prompt, not the host's side (both sides have it).
-		if ut, uerr := read(file, u, f); uerr == nil {
-			return ut, nil
+		if u, ok := unprompted(data); ok {
+			if ut, uerr := read(file, u, f); uerr == nil {
+				return ut, nil
+			}
 		}
 	}
 	if err != nil {
@@ -130,7 +132,7 @@ func hostOnly(t *Transcript) bool {
 // whose lines all say ">" shows both sides with the same mark, which is
 // then the monitor's, not a direction.
 func unprompted(data []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(data))
+	var out []byte // grown as lines fit: most logs leave at their first
 	n := 0
 	for l := range bytes.Lines(data) {
 		body := string(bytes.TrimRight(l, "\r\n"))
