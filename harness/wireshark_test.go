@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -94,10 +95,13 @@ func TestCaptureInWireshark(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want []string
+			var want, wantRsp []string
 			tls := 0
 			for _, e := range ex {
 				want = append(want, e.Method+" "+e.Path)
+				if e.Status != 0 {
+					wantRsp = append(wantRsp, fmt.Sprintf("%d %s", e.Status, e.Path))
+				}
 				if e.TLS {
 					tls++
 				}
@@ -121,6 +125,24 @@ func TestCaptureInWireshark(t *testing.T) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("tshark shows the requests\n%s\nthe decoder reads\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			// And the answers, in one pass as Wireshark reads a file: a
+			// resumed session's server Finished and answer come before the
+			// card has finished its handshake, so its secret must already
+			// be in the file when the card sends its ClientHello.
+			rsps := tshark(t, "-r", file, "-Y", "http.response", "-T", "fields", "-E", "separator= ", "-e", "http.response.code", "-e", "http.response_for.uri")
+			got = strings.Split(strings.TrimSpace(rsps), "\n")
+			for i, l := range got { // response_for.uri is absolute: keep its path
+				if code, uri, ok := strings.Cut(l, " "); ok {
+					if u, err := url.Parse(uri); err == nil {
+						got[i] = code + " " + u.Path
+					}
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(wantRsp)
+			if !slices.Equal(got, wantRsp) {
+				t.Errorf("tshark shows the answers\n%s\nthe decoder reads\n%s", strings.Join(got, "\n"), strings.Join(wantRsp, "\n"))
 			}
 		})
 	}

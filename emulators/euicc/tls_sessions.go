@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -76,17 +75,18 @@ func (c *connSessions) Write(line []byte) (int, error) {
 	return c.keyLog.Write(line)
 }
 
-// logResumed writes the key-log line of a resumed session, which
-// crypto/tls does not (it logs the master secret where it computes it, in
-// a full handshake): the new client random with the session's master
-// secret, so that the capture's decoder and Wireshark decrypt it as they
-// decrypt any other connection.
-func (c *connSessions) logResumed(h *helloTap) error {
-	random, ok := h.random()
-	if !ok || c.master == nil {
-		return errors.New("tls: resumed session without its ClientHello random or master secret")
-	}
-	if c.keyLog == nil {
+// logOffered writes, as the ClientHello goes out, the key-log line of the
+// session it offers to resume, which crypto/tls never logs (it logs the
+// master secret where it computes it, in a full handshake): the new client
+// random with the session's master secret. It must be in the capture
+// before the server's answer: a resuming server sends its Finished and the
+// ticket in its first flight, encrypted, and Wireshark reads a file in one
+// pass, so a secret that came after the card's handshake would leave that
+// flight and the answer undecrypted. If the server declines and makes a
+// full handshake instead, crypto/tls logs its secret for the same random
+// later, and a key log's later line for a random replaces the earlier.
+func (c *connSessions) logOffered(random []byte) error {
+	if c.keyLog == nil || c.master == nil {
 		return nil
 	}
 	if _, err := fmt.Fprintf(c.keyLog, "CLIENT_RANDOM %x %x\n", random, c.master); err != nil {
@@ -97,9 +97,14 @@ func (c *connSessions) logResumed(h *helloTap) error {
 
 // helloTap keeps the first bytes the TLS client writes: the record that
 // holds its ClientHello, whose random names the session in the key log.
+// Once it has the random it logs the offered session's secret
+// (logOffered) before the hello leaves.
 type helloTap struct {
 	net.Conn
+	sess *connSessions
 	head []byte
+	// offered: the hello offered a session whose secret was logged.
+	offered bool
 }
 
 // helloRandomEnd is where a ClientHello's random ends in its record:
@@ -109,6 +114,12 @@ const helloRandomEnd = 5 + 4 + 2 + 32
 func (h *helloTap) Write(p []byte) (int, error) {
 	if len(h.head) < helloRandomEnd {
 		h.head = append(h.head, p[:min(len(p), helloRandomEnd-len(h.head))]...)
+		if random, ok := h.random(); ok && h.sess.master != nil {
+			if err := h.sess.logOffered(random); err != nil {
+				return 0, err
+			}
+			h.offered = true
+		}
 	}
 	return h.Conn.Write(p)
 }

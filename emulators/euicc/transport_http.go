@@ -95,17 +95,15 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 			var sess *connSessions
 			if tp.Sessions != nil {
 				sess = &connSessions{all: tp.Sessions, keyLog: tp.KeyLog}
-				conn = &helloTap{Conn: conn}
+				conn = &helloTap{Conn: conn, sess: sess}
 			}
 			tc := tls.Client(conn, tp.config(req.Host, sess))
 			if err := tc.Handshake(); err != nil {
 				return fmt.Errorf("tls handshake: %w", err)
 			}
 			defer tc.Close() // close_notify, sent before the channel closes
-			if sess != nil && tc.ConnectionState().DidResume {
-				if err := sess.logResumed(conn.(*helloTap)); err != nil {
-					return err
-				}
+			if sess != nil && tc.ConnectionState().DidResume && !conn.(*helloTap).offered {
+				return errors.New("tls: resumed a session whose secret the ClientHello did not log")
 			}
 			conn = tc
 		}
