@@ -488,6 +488,7 @@ type markedLines struct {
 	mu           sync.Mutex
 	lines, marks io.Writer
 	count        func() int
+	buf          []byte // the marks being written, reused
 }
 
 func (m *markedLines) Write(p []byte) (int, error) {
@@ -497,7 +498,12 @@ func (m *markedLines) Write(p []byte) (int, error) {
 	// cannot be written (its buffer reports the error at Close) never
 	// costs the line.
 	if n := bytes.Count(p, []byte("\n")); n > 0 {
-		_, _ = io.WriteString(m.marks, strings.Repeat(strconv.Itoa(m.count())+"\n", n))
+		m.buf = append(strconv.AppendInt(m.buf[:0], int64(m.count()), 10), '\n')
+		one := len(m.buf)
+		for range n - 1 {
+			m.buf = append(m.buf, m.buf[:one]...)
+		}
+		_, _ = m.marks.Write(m.buf)
 	}
 	return m.lines.Write(p)
 }

@@ -142,6 +142,9 @@ type Modem struct {
 
 // state is what the AT interpreter and the boot sequence own.
 type state struct {
+	// logLine is at.log's line being built: reused, so that logging a
+	// line costs no allocation on the AT path.
+	logLine  []byte
 	enc      at.Encoder
 	echo     bool
 	lastLine string // the previous command line, for A/ (V.250 §6.2.4)

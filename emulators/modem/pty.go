@@ -1,6 +1,7 @@
 package modem
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -214,8 +215,9 @@ func (m *Modem) send(b []byte) {
 		return // a hung AT port says nothing: not sent, not in at.log
 	}
 	if m.o.ATLog != nil {
-		if t := strings.TrimSpace(string(b)); t != "" {
-			fmt.Fprintf(m.o.ATLog, "%s < %s\n", m.loop.Now().Format(time.RFC3339Nano), t)
+		if t := bytes.TrimSpace(b); len(t) > 0 {
+			m.st.logLine = append(m.atLogStamp('<'), t...)
+			m.writeLogLine()
 		}
 	}
 	m.out.push(b)
@@ -223,8 +225,20 @@ func (m *Modem) send(b []byte) {
 
 func (m *Modem) logIn(text string) {
 	if m.o.ATLog != nil {
-		fmt.Fprintf(m.o.ATLog, "%s > %s\n", m.loop.Now().Format(time.RFC3339Nano), text)
+		m.st.logLine = append(m.atLogStamp('>'), text...)
+		m.writeLogLine()
 	}
+}
+
+// atLogStamp starts at.log's next line: simulated time and direction.
+func (m *Modem) atLogStamp(dir byte) []byte {
+	b := m.loop.Now().AppendFormat(m.st.logLine[:0], time.RFC3339Nano)
+	return append(b, ' ', dir, ' ')
+}
+
+func (m *Modem) writeLogLine() {
+	m.st.logLine = append(m.st.logLine, '\n')
+	_, _ = m.o.ATLog.Write(m.st.logLine)
 }
 
 // outQueue holds output until the writer drains it; past max bytes it
