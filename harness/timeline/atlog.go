@@ -197,6 +197,7 @@ func (b *Builder) addAT(n int, it Item) {
 	if n >= 1 && n <= len(b.atMarks) {
 		m = capture.Mark{Events: b.atMarks[n-1], OK: true}
 	}
+	b.onEventClock(it.T)
 	b.addMarked(it, it.T, m, 0)
 }
 

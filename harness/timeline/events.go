@@ -188,6 +188,7 @@ func readEvents(path string, b *Builder) error {
 		if !e.T.IsZero() && (b.t.Start.IsZero() || e.T.Before(b.t.Start)) {
 			b.t.Start = e.T
 		}
+		b.onEventClock(e.T)
 		b.Add(eventItem(e, b.faults))
 		b.evSeq = append(b.evSeq, b.seq)
 	}

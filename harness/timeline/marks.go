@@ -51,12 +51,31 @@ func (b *Builder) addMarked(it Item, stamp time.Time, m capture.Mark, frame int)
 }
 
 // simulatedStamp reports whether a capture stamp can be simulated time:
-// within the event log's span (a run may go on for a while past its last
-// event).
+// within the run's simulated span, give or take — from its first event to
+// the latest of its last event, its horizon (Run.Simulated after Start)
+// and at.log's last line, with an hour's room past them. A run goes on
+// past its last event to its horizon (a quiet journey's last hours, the
+// host's final reads): bounding the span by the last event alone took
+// those stamps for a live capture's wall clock and drew their rows at the
+// last event's time.
 func (b *Builder) simulatedStamp(t time.Time) bool {
 	if len(b.events) == 0 {
 		return true
 	}
-	first, last := b.events[0].T, b.events[len(b.events)-1].T
+	first, last := b.events[0].T, b.lastSim
+	if r := b.t.Run; r.Simulated > 0 && !r.TimesUnknown && !b.t.Start.IsZero() {
+		if end := b.t.Start.Add(r.Simulated); end.After(last) {
+			last = end
+		}
+	}
 	return !t.Before(first.Add(-time.Second)) && !t.After(last.Add(time.Hour))
+}
+
+// onEventClock notes a time known to be on the event log's clock (an
+// event's, an at.log line's: the modem stamps its lines with the loop's
+// time), so that simulatedStamp's span reaches it.
+func (b *Builder) onEventClock(t time.Time) {
+	if t.After(b.lastSim) {
+		b.lastSim = t
+	}
 }

@@ -154,3 +154,39 @@ func TestMarkedFrameKeepsALaterStamp(t *testing.T) {
 		t.Errorf("last row %s at %v, want the ATR at %v", fmt.Sprint(last.Label), last.T, later)
 	}
 }
+
+// TestRowsPastTheLastEventKeepTheirTime: a run goes on past its last
+// event to its horizon (a quiet journey's last hours, the host's final
+// reads). Rows stamped there keep their times — an at.log line two hours
+// after the last event, an APDU between — whether the run's simulated
+// span is recorded or only at.log's lines reach that far.
+func TestRowsPastTheLastEventKeepTheirTime(t *testing.T) {
+	apdu := time.Date(2026, 1, 1, 2, 30, 0, 0, time.UTC)
+	for _, run := range []Run{{Simulated: 3 * time.Hour}, {TimesUnknown: true}} {
+		dir := writeArtifacts(t, map[string]string{
+			"events.jsonl": cutEvents,
+			"at.log":       "2026-01-01T03:00:00Z > AT+CEREG?\n2026-01-01T03:00:00Z < +CEREG: 0,1\n2026-01-01T03:00:00Z < OK\n",
+			ATMarksFile:    "4\n4\n4\n",
+		})
+		if err := os.WriteFile(filepath.Join(dir, "traffic.pcapng"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g := gsmtap.SIMHeader(gsmtap.SubATR)
+		atr := capture.Datagram{Frame: 1, Time: apdu, Mark: capture.Mark{Events: 4, OK: true},
+			Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(g.Append(nil), 0x3B, 0x00)}
+		run.Traffic = &Decoded{Datagrams: []capture.Datagram{atr}}
+		tl, err := Build(dir, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range tl.Items {
+			if it.Kind == KindAT || it.Kind == KindAPDU {
+				got = append(got, fmt.Sprintf("%s %s", it.T.Format("15:04"), it.Kind))
+			}
+		}
+		if want := "02:30 apdu,03:00 at,03:00 at"; strings.Join(got, ",") != want {
+			t.Errorf("run %+v: rows %v, want %s", run.Simulated, got, want)
+		}
+	}
+}

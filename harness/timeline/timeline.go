@@ -165,6 +165,9 @@ type Builder struct {
 	seq          int
 	// atMarks are at.log's lines' marks (ATMarksFile), nil without them.
 	atMarks []int
+	// lastSim is the latest time read on the event log's clock
+	// (onEventClock).
+	lastSim time.Time
 }
 
 // Add puts an item on the timeline, creating its lanes.
