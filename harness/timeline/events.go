@@ -213,7 +213,7 @@ func eventItem(e event, fw *faultWindows) Item {
 	}
 	if e.Kind == "fault" {
 		it.Kind = KindFault
-		it.From = fw.add(e)
+		it.From, it.fault = fw.add(e)
 		it.Failed = false
 	}
 	if r := refusal(e); r != "" {

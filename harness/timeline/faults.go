@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -18,8 +19,10 @@ type window struct {
 	instant     bool      // an injection at one moment (a power cut)
 }
 
-// add records one fault event and returns the lane it belongs on.
-func (f *faultWindows) add(e event) string {
+// add records one fault event and returns the lane it belongs on and,
+// for an injection at one moment, its window's number from 1 (0 for a
+// window's edge).
+func (f *faultWindows) add(e event) (string, int) {
 	lane, name, on, instant := faultOf(e)
 	if !on {
 		for i := len(f.ws) - 1; i >= 0; i-- {
@@ -29,10 +32,13 @@ func (f *faultWindows) add(e event) string {
 				break
 			}
 		}
-		return lane
+		return lane, 0
 	}
 	f.ws = append(f.ws, window{lane: lane, name: name, from: e.T, instant: instant})
-	return lane
+	if !instant {
+		return lane, 0
+	}
+	return lane, len(f.ws)
 }
 
 // faultOf reads a fault event: on which lane, which fault, whether it
@@ -92,20 +98,51 @@ func faultOf(e event) (lane, name string, on, instant bool) {
 	return lane, fmt.Sprint(e.Fields), true, true
 }
 
-// activeOn lists the faults active on lane at t.
+// activeOn lists the fault windows in force on lane at t (not the
+// injections at one moment: tagInstants places those).
 func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 	var out []string
 	for _, w := range f.ws {
-		if w.lane != lane || t.Before(w.from) {
-			continue
-		}
-		switch {
-		case w.instant && !t.Equal(w.from):
-			continue
-		case !w.instant && !w.until.IsZero() && !t.Before(w.until):
+		if w.instant || w.lane != lane || t.Before(w.from) || !w.until.IsZero() && !t.Before(w.until) {
 			continue
 		}
 		out = append(out, w.name)
 	}
 	return out
+}
+
+// tagInstants names each injection at one moment on the message it hit:
+// the first HTTP or ES9+ message to or from the fault's lane after the
+// fault's row, in the same instant. The harness logs such a fault as it
+// applies it — an SM-DP+'s as it builds the answer it spoils (tampered_bpp,
+// wrong_transaction_id), the platform's before its 503 (no_ack), the
+// card's before the request it falsifies (bad_euicc_signature) — and
+// every message of a download shares one simulated instant, so the
+// instant alone would tag every message of it. items are in page order.
+func (f *faultWindows) tagInstants(items []Item) {
+	var pending []int // windows whose message has not come yet
+	for i := range items {
+		it := &items[i]
+		if it.fault > 0 {
+			pending = append(pending, it.fault-1)
+			continue
+		}
+		if it.Kind != KindHTTP && it.Kind != KindES9 {
+			continue
+		}
+		for j := 0; j < len(pending); j++ {
+			w := f.ws[pending[j]]
+			switch {
+			case !it.T.Equal(w.from):
+				// Its message never came (a refused connection, a
+				// handshake that failed): nothing to tag.
+				pending = slices.Delete(pending, j, j+1)
+				j--
+			case it.From == w.lane || it.To == w.lane:
+				it.Faults = append(it.Faults, w.name)
+				pending = slices.Delete(pending, j, j+1)
+				j--
+			}
+		}
+	}
 }

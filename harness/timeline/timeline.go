@@ -109,6 +109,7 @@ type Item struct {
 	seq      int    // order within the source, for a stable sort
 	priority int    // order of sources at the same instant
 	frame    int    // a capture item's frame: file order among those of one place
+	fault    int    // a fault injected at one moment: its window's number from 1
 }
 
 // Timeline is a run's items on their lanes, in time order.
@@ -299,10 +300,11 @@ func (b *Builder) finish() {
 	})
 	for i := range t.Items {
 		it := &t.Items[i]
-		if it.Kind == KindHTTP || it.Kind == KindES9 {
+		if (it.Kind == KindHTTP || it.Kind == KindES9) && !it.Reply {
 			it.Faults = b.faults.activeOn(it.To, it.T)
 		}
 	}
+	b.faults.tagInstants(t.Items)
 	if len(t.Items) > 0 && t.Start.IsZero() {
 		t.Start = t.Items[0].T
 	}

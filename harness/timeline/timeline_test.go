@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,18 +153,61 @@ func TestFaultWindows(t *testing.T) {
 		{LanePlatform, 20, ""},
 		{SMDPLane("sfr"), 29, ""},
 		{SMDPLane("sfr"), 35, "tampered_bpp"},
-		{SMDPLane("sfr"), 40, "tampered_bpp eligibility_refused"},
+		{SMDPLane("sfr"), 40, "tampered_bpp"}, // eligibility_refused: an injection at one moment (tagInstants)
 		{SMDPLane("sfr"), 41, "tampered_bpp"},
 		{SMDPLane("orange"), 35, ""},
 		{LanePlatform, 52, "platform_unreachable"},
 		{LanePlatform, 60, ""},
-		{SMDPLane("sfr"), 55, "tampered_bpp truncated_bpp"},
+		{SMDPLane("sfr"), 55, "tampered_bpp"},
 		{SMDPLane("sfr"), 56, "tampered_bpp"},
 	}
 	for _, tc := range tests {
 		if got := strings.Join(fw.activeOn(tc.lane, at(tc.min)), " "); got != tc.want {
 			t.Errorf("%s at %d min: %q, want %q", tc.lane, tc.min, got, tc.want)
 		}
+	}
+}
+
+// TestFaultTagsTheMessageItHit: a fault injected at one moment names the
+// first message to or from its lane after its row, in its instant — not
+// every message of the instant (a download is one simulated instant), and
+// not a later one when the message it would have spoilt never came.
+func TestFaultTagsTheMessageItHit(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	sfr := SMDPLane("sfr")
+	var fw faultWindows
+	fault := func(tm time.Time, f map[string]any) Item {
+		lane, n := fw.add(event{T: tm, Actor: "harness", Kind: "fault", Fields: f})
+		return Item{T: tm, From: lane, Kind: KindFault, Label: fmt.Sprint(f["name"]), fault: n}
+	}
+	msg := func(tm time.Time, from, to, label string) Item {
+		return Item{T: tm, From: from, To: to, Kind: KindES9, Label: label, Reply: from != LaneCard}
+	}
+	later := t0.Add(10 * time.Minute)
+	items := []Item{
+		msg(t0, LaneCard, sfr, "initiateAuthentication"),
+		msg(t0, sfr, LaneCard, "initiateAuthentication answer"),
+		fault(t0, map[string]any{"at": "card", "fault": "download", "name": "bad_euicc_signature", "target": "sfr"}),
+		msg(t0, LaneCard, sfr, "authenticateClient"),
+		msg(t0, sfr, LaneCard, "authenticateClient answer"),
+		msg(t0, LaneCard, sfr, "getBoundProfilePackage"),
+		fault(t0, map[string]any{"at": "smdp", "fault": "download", "name": "tampered_bpp", "target": "sfr"}),
+		{T: t0, From: LaneCard, Kind: KindEvent, Label: "an event between"},
+		msg(t0, sfr, LaneCard, "getBoundProfilePackage answer"),
+		msg(t0, LaneCard, sfr, "handleNotification"),
+		fault(t0, map[string]any{"at": "smdp", "fault": "download", "name": "tls_failure", "target": "sfr"}),
+		msg(later, LaneCard, sfr, "initiateAuthentication, later"),
+	}
+	fw.tagInstants(items)
+	var got []string
+	for _, it := range items {
+		if len(it.Faults) > 0 {
+			got = append(got, it.Label+": "+strings.Join(it.Faults, " "))
+		}
+	}
+	want := []string{"authenticateClient: bad_euicc_signature", "getBoundProfilePackage answer: tampered_bpp"}
+	if !slices.Equal(got, want) {
+		t.Errorf("tagged %q, want %q", got, want)
 	}
 }
 
