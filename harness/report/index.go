@@ -37,7 +37,7 @@ a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-l
 .note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
 </style></head><body data-ready="true">
 <h1>esimhil run</h1>
-<p class="meta">{{.Pass}} of {{.Total}} passed{{if .Fail}} · <b style="color:#dc2626">{{.Fail}} failed</b>{{end}}{{if .Skipped}} · {{.Skipped}} skipped{{end}} · written {{.Written}}</p>
+<p class="meta">{{.Pass}} of {{.Total}} passed{{if .Fail}} · <b style="color:#dc2626">{{.Fail}} failed</b>{{end}}{{if .Errors}} · <b style="color:#dc2626">{{.Errors}} {{if eq .Errors 1}}error{{else}}errors{{end}}</b>{{end}}{{if .Skipped}} · {{.Skipped}} skipped{{end}} · written {{.Written}}</p>
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
 {{range .Sections}}<h2>{{.Title}} ({{len .Rows}})</h2>
 <table><thead><tr><th>verdict</th><th>name</th><th>seed</th><th>simulated</th><th>wall</th><th>artifacts</th></tr></thead><tbody>
@@ -64,7 +64,7 @@ type section struct {
 func Index(dir string, entries []Entry, notes []string, written time.Time) ([]byte, error) {
 	var specs, scens section
 	specs.Title, scens.Title = "Specs", "Scenarios (esimhil run)"
-	pass, fail, skipped := 0, 0, 0
+	pass, fail, errs, skipped := 0, 0, 0, 0
 	sorted := append([]Entry(nil), entries...)
 	// Failures first, then by name: what a reader opens the page for.
 	sort.SliceStable(sorted, func(i, j int) bool {
@@ -80,8 +80,10 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			pass++
 		case "skipped":
 			skipped++
-		default:
+		case "fail":
 			fail++
+		default:
+			errs++ // a rig that could not run, a run not finished: JUnit's errors
 		}
 		msg := e.Message
 		for _, u := range e.Unfired {
@@ -122,11 +124,11 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 	}
 	var b bytes.Buffer
 	err := indexTemplate.Execute(&b, struct {
-		Pass, Fail, Skipped, Total int
-		Written                    string
-		Notes                      []string
-		Sections                   []section
-	}{pass, fail, skipped, len(entries), written.UTC().Format(time.RFC3339), notes, secs})
+		Pass, Fail, Errors, Skipped, Total int
+		Written                            string
+		Notes                              []string
+		Sections                           []section
+	}{pass, fail, errs, skipped, len(entries), written.UTC().Format(time.RFC3339), notes, secs})
 	return b.Bytes(), err
 }
 

@@ -235,6 +235,7 @@ func verdictOf(s types.SpecState) string {
 // notes, not as an error: the index says what it lacks.
 func Gather(out string) (entries []Entry, notes []string, err error) {
 	specs, err := ReadGinkgo(filepath.Join(out, "report.json"))
+	noSuite := false
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		// A suite killed outright (the OOM killer, a CI job's limit)
@@ -244,7 +245,7 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 			return nil, nil, ferr
 		}
 		if len(found) == 0 {
-			notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
+			noSuite = true // said below, unless out is esimhil run's own --out
 			break
 		}
 		notes = append(notes, fmt.Sprintf("no Ginkgo report (report.json): the suite did not finish (killed, or crashed); "+
@@ -255,10 +256,15 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		return nil, nil, err
 	}
 	scen, err := ReadScenarios(filepath.Join(out, "scenarios", ScenariosFile))
+	runOut := false
 	if errors.Is(err, os.ErrNotExist) {
 		// The directory of `esimhil run --out DIR` itself, not make
-		// run's parent of it.
+		// run's parent of it: no suite is expected there.
 		scen, err = ReadScenarios(filepath.Join(out, ScenariosFile))
+		runOut = err == nil
+	}
+	if noSuite && !runOut {
+		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):

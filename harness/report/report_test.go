@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,39 @@ func TestGatherSaysWhatIsMissing(t *testing.T) {
 	}
 	if len(notes) != 2 || !strings.Contains(notes[0], "report.json") || !strings.Contains(notes[1], "results.json") {
 		t.Errorf("notes %q", notes)
+	}
+}
+
+// The directory `esimhil run --out` wrote holds results.json and no
+// suite: nothing is missing there, so no note says the suite did not run.
+func TestGatherOfEsimhilRunsOut(t *testing.T) {
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, ScenariosFile), []byte(`[]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range notes {
+		if strings.Contains(n, "report.json") {
+			t.Errorf("note %q for esimhil run's own --out", n)
+		}
+	}
+}
+
+// The index tells failures from errors, as JUnit does.
+func TestIndexCountsErrorsApart(t *testing.T) {
+	b, err := Index(t.TempDir(), []Entry{
+		{Kind: "scenario", Name: "a", Verdict: "fail"},
+		{Kind: "scenario", Name: "b", Verdict: "error"},
+		{Kind: "scenario", Name: "c", Verdict: "pass"},
+	}, nil, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "1 failed</b> · <b style=\"color:#dc2626\">1 error</b>") {
+		t.Errorf("index headline: %s", regexp.MustCompile(`<p class="meta">.*</p>`).Find(b))
 	}
 }
 
