@@ -549,6 +549,8 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 			run.ErrTitle = "Its record and its directory disagree"
 		case entry.Unfinished:
 			run.ErrTitle = "Not finished"
+			// The record's message says so in its own first words.
+			run.Err = strings.TrimPrefix(strings.TrimPrefix(run.Err, "not finished: "), "did not finish: ")
 		case entry.Verdict == "error" && strings.HasPrefix(entry.Message, "stopped by "):
 			run.ErrTitle = timeline.StoppedTitle
 		}

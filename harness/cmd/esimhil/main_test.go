@@ -413,6 +413,26 @@ func TestTimelineAgainSaysRecordAndDirectoryDisagree(t *testing.T) {
 	}
 }
 
+// A run recorded as not finished, whose directory agrees: the page heads
+// the record's message "Not finished" without the message repeating it.
+func TestRebuiltUnfinishedRunSaysItOnce(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "s")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"not finished: esimhil run ended during this scenario", "did not finish: the suite stopped during this spec"} {
+		b, _ := json.Marshal([]report.Entry{{Kind: "scenario", Name: "s", Verdict: "error", Unfinished: true, Dir: dir, Message: msg}})
+		if err := os.WriteFile(filepath.Join(out, report.ScenariosFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run, _ := rebuiltRun(dir, "s")
+		if run.ErrTitle != "Not finished" || strings.Contains(strings.ToLower(run.Err), "finish") {
+			t.Errorf("%q: page says %q: %q", msg, run.ErrTitle, run.Err)
+		}
+	}
+}
+
 // cancelOn is stdout that stops the command (as SIGTERM would) once a
 // line starting with prefix has been written.
 type cancelOn struct {
