@@ -147,9 +147,20 @@ var _ = Describe("A lab modem's port", framework.Lab, func() {
 		before, err := r.Host().ICCID()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Port).NotTo(BeNil(), "port-control offered, but the lab gives no way to drop the port")
+		reopens := r.AT.Reopens()
 		Expect(r.Port.Drop()).To(Succeed())
-		Eventually(func() error { _, err := r.AT.Command("AT"); return err }).
-			WithTimeout(r.Timeouts.Restart).WithPolling(100*time.Millisecond).Should(Succeed(), "the port is back within the restart timeout")
+		// A drop command that exits 0 without taking the port away (a
+		// wrong host, a script that does nothing) must not pass: the
+		// client has to have seen the port go and come back.
+		Eventually(func() error {
+			if _, err := r.AT.Command("AT"); err != nil {
+				return err
+			}
+			if r.AT.Reopens() == reopens {
+				return fmt.Errorf("the port answers but never dropped: the drop command (%s) succeeded without taking %s away", framework.LabPortDropEnv, r.Modem)
+			}
+			return nil
+		}).WithTimeout(r.Timeouts.Restart).WithPolling(100*time.Millisecond).Should(Succeed(), "the port dropped and is back within the restart timeout")
 		Expect(r.Host().ICCID()).To(Equal(before))
 		Expect(labOne(r, "AT+CPIN?")).To(Equal("+CPIN: READY"))
 	})

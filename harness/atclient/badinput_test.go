@@ -139,6 +139,9 @@ func TestResetMidCommand(t *testing.T) {
 	if _, err := c.Command("AT+CFUN?"); err != nil {
 		t.Fatalf("after the port came back: %v", err)
 	}
+	if n := c.Reopens(); n != 1 {
+		t.Errorf("Reopens() = %d, want 1", n)
+	}
 	if got := tw.String(); !strings.Contains(got, "# port dropped") || !strings.Contains(got, "# port back") {
 		t.Errorf("trace:\n%s", got)
 	}

@@ -199,6 +199,16 @@ func (c *Client) URCs() []string {
 	return append([]string(nil), c.urcs...)
 }
 
+// Reopens is how many times the port dropped and came back: a check
+// that a port was really taken away (a lab's port-control) reads it
+// before and after, since commands alone cannot tell a drop that never
+// happened from one the client rode out.
+func (c *Client) Reopens() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reopens
+}
+
 // Dropped is how many URCs were dropped because MaxURCs were waiting.
 func (c *Client) Dropped() int {
 	c.mu.Lock()
