@@ -93,6 +93,16 @@ lab:
 		exit 2; \
 	fi
 	@mkdir -p $(OUT)/lab
+	@# One run owns $(OUT)/lab (flock on .lock, released when the run ends,
+	@# however it ends), and starts by removing the last run's reports: a
+	@# run killed before Ginkgo writes its own must leave none that passed.
+	@exec 9>$(OUT)/lab/.lock; \
+	if ! flock -n 9; then \
+		echo "make lab: another make lab is writing $(OUT)/lab (it holds $(OUT)/lab/.lock): wait for it, or give this run its own OUT=..." >&2; \
+		exit 2; \
+	fi; \
+	rm -rf $(OUT)/lab/specs $(OUT)/lab/junit.xml $(OUT)/lab/report.json; \
+	set -x; \
 	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(PERSONALITY) ESIMHIL_LAB_LISTEN=$(LISTEN) \
 		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
 		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) $(if $(PORT_DROP),ESIMHIL_LAB_PORT_DROP='$(PORT_DROP)') \

@@ -27,7 +27,12 @@ func openSerial(path string, cfg Config) (io.ReadWriteCloser, error) {
 		return nil, fmt.Errorf("%s: baud %d not supported (known: 9600 … 4000000)", path, cfg.Baud)
 	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
+	switch {
+	case errors.Is(err, unix.EBUSY):
+		return nil, fmt.Errorf("open %s: in use: another process opened it exclusively (another lab run, ModemManager?): %w", path, err)
+	case errors.Is(err, unix.EACCES):
+		return nil, fmt.Errorf("open %s: %w (join the group that owns it, e.g. dialout, or add a udev rule: README, Permissions and udev)", path, err)
+	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return setupTTY(fd, path, cfg, speed)
@@ -62,6 +67,13 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCEXCL, 0); e != 0 {
 			return fail("exclusive open (TIOCEXCL)", e)
 		}
+		// TIOCEXCL does not hold root back: two lab runs as root would
+		// share the port and take each other's answers. A lock on the
+		// device does (released with the descriptor, however the
+		// process ends).
+		if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); errors.Is(err, unix.EWOULDBLOCK) {
+			return fail("in use", errors.New("another process holds the port's lock (another lab run, an esimhil lab discover?)"))
+		}
 	}
 	makeRaw(t, cfg, speed)
 	if err := unix.IoctlSetTermios(fd, unix.TCSETS, t); err != nil {
@@ -75,7 +87,7 @@ func setupTTYFile(fd int, path string, cfg Config, speed uint32, f *os.File) (io
 	if f == nil {
 		f = os.NewFile(uintptr(fd), path)
 	}
-	return ttyFile{f}, nil
+	return ttyFile{File: f, excl: !cfg.Shared}, nil
 }
 
 // makeRaw is cfmakeraw(3) plus the line settings.
@@ -109,7 +121,23 @@ func makeRaw(t *unix.Termios, cfg Config, speed uint32) {
 // by itself. Its other side hung up (a pty's master closed, a USB modem
 // gone), or its termios make a read without data return nothing (VMIN=0,
 // VTIME=0, set by somebody else sharing the port).
-type ttyFile struct{ *os.File }
+type ttyFile struct {
+	*os.File
+	excl bool // opened with TIOCEXCL
+}
+
+// Close gives up the exclusive open first (TIOCNXCL): the flag belongs to
+// the tty, not to this descriptor, and a tty that outlives the close — a
+// pty whose master an emulator still holds, ser2net's — would refuse
+// every later open but root's with EBUSY.
+func (t ttyFile) Close() error {
+	if t.excl {
+		if rc, err := t.File.SyscallConn(); err == nil {
+			_ = rc.Control(func(fd uintptr) { _, _, _ = unix.Syscall(unix.SYS_IOCTL, fd, unix.TIOCNXCL, 0) })
+		}
+	}
+	return t.File.Close()
+}
 
 func (t ttyFile) Read(p []byte) (int, error) {
 	n, err := t.File.Read(p)

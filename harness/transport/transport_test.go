@@ -94,7 +94,43 @@ func TestSerialSettingsAndExclusive(t *testing.T) {
 			t.Errorf("from the modem: %q", got)
 		}
 		p.Close()
+		// The tty outlives the close (the modem holds its master): the
+		// exclusive flag must go with the harness, or every later open
+		// but root's meets EBUSY.
+		after, err := os.OpenFile(link, os.O_RDWR|unix.O_NOCTTY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		excl, err = unix.IoctlGetInt(int(after.Fd()), unix.TIOCGEXCL)
+		after.Close()
+		if err != nil || excl != 0 {
+			t.Errorf("%+v: TIOCGEXCL %d %v after Close, want 0", tc.cfg, excl, err)
+		}
 	}
+}
+
+// Two openers of one port: the second is refused while the first holds
+// it, root or not (TIOCEXCL does not hold root back; the lock does), and
+// gets it once the first closed it.
+func TestSecondOpenerRefused(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "modem")
+	newPTY(t, link)
+	first, err := Open(context.Background(), link, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Open(context.Background(), link, Config{}); err == nil || !strings.Contains(err.Error(), "in use") {
+		if p != nil {
+			p.Close()
+		}
+		t.Fatalf("second open while the first holds the port: %v", err)
+	}
+	first.Close()
+	second, err := Open(context.Background(), link, Config{})
+	if err != nil {
+		t.Fatalf("after the first closed the port: %v", err)
+	}
+	second.Close()
 }
 
 func TestOpenErrors(t *testing.T) {
