@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/framework"
@@ -203,7 +205,15 @@ func awaitRegistered(r *lab.Rig) int {
 // registration (+CEREG: 1 or 5) among the URCs, and forgets the URCs seen.
 func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 	GinkgoHelper()
-	Eventually(func() string {
+	Eventually(func() (string, error) {
+		// A port that dropped (a modem unplugged) is the failure, not
+		// the network: say so, and stop once the client gave up on it.
+		if err := r.AT.PortErr(); err != nil {
+			if errors.Is(err, atclient.ErrPortDown) {
+				return "", err
+			}
+			return "", StopTrying("the AT port is gone").Wrap(err)
+		}
 		detached := false
 		for _, u := range r.AT.URCs() {
 			// A +CEREG URC's <stat> comes first, with or without the
@@ -215,13 +225,27 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 			case m[1] == "0":
 				detached = true
 			case detached && (m[1] == "1" || m[1] == "5"):
-				return "re-attached"
+				return "re-attached", nil
 			}
 		}
-		return fmt.Sprint(r.AT.URCs())
-	}).WithTimeout(detachWithin+r.Timeouts.Reattach).WithPolling(20*time.Millisecond).Should(Equal("re-attached"),
-		"a detach (+CEREG: 0) and a registration after it within %v", detachWithin+r.Timeouts.Reattach)
+		return fmt.Sprint(r.AT.URCs()), nil
+	}).WithTimeout(detachWithin+r.Timeouts.Reattach).WithPolling(20*time.Millisecond).Should(Equal("re-attached"), func() string {
+		return fmt.Sprintf("a detach (+CEREG: 0) and a registration after it within %v; %s", detachWithin+r.Timeouts.Reattach, portHealth(r))
+	})
 	r.AT.ClearURCs()
+}
+
+// portHealth asks the modem for an AT once a wait on its URCs failed, so
+// that the failure tells a silent AT port (hung, unplugged) from a modem
+// that talks but did not register.
+func portHealth(r *lab.Rig) string {
+	if err := r.AT.PortErr(); err != nil {
+		return "the AT port is not there: " + err.Error()
+	}
+	if _, err := r.AT.CommandWithin("AT", 3*time.Second); err != nil {
+		return "and the modem does not answer AT either (" + err.Error() + "): its AT port went silent, not only the network"
+	}
+	return "the modem answers AT: the network did not re-attach it"
 }
 
 // resultText is an ES10 result with SGP.22's name: "5 (catBusy)".

@@ -157,11 +157,18 @@ func TestGoneForGood(t *testing.T) {
 	}
 	c := New(p, WithTimeout(time.Second), WithReconnect(200*time.Millisecond))
 	defer c.Close()
+	if err := c.PortErr(); err != nil {
+		t.Fatalf("PortErr before the unplug: %v", err)
+	}
 	m.unplug()
 	time.Sleep(500 * time.Millisecond)
 	_, err = c.Command("AT")
 	if !errors.Is(err, ErrClosed) || !strings.Contains(err.Error(), m.link+" did not come back") {
 		t.Fatalf("%v", err)
+	}
+	// A wait on URCs alone would not tell: PortErr does.
+	if err := c.PortErr(); err == nil || !strings.Contains(err.Error(), "did not come back") {
+		t.Errorf("PortErr after the port went for good: %v", err)
 	}
 }
 

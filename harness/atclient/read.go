@@ -55,6 +55,7 @@ func (c *Client) reopen(cause error) error {
 	quick := c.reopens > 0 && c.heard == 0
 	c.mu.Unlock()
 	c.tracef("#", fmt.Sprintf("port dropped (%v); reopening, up to %v", cause, c.reconnect))
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(c.ctx, c.reconnect)
 	defer cancel()
 	if quick {
@@ -89,6 +90,13 @@ func (c *Client) reopen(cause error) error {
 		count = fmt.Sprintf(" (ser2net refused %d times)", refused)
 	}
 	if err != nil {
+		if c.ctx.Err() != nil {
+			// Not the window running out: the client was closed (its
+			// run ended) while the port was still away.
+			c.tracef("#", fmt.Sprintf("port still away when the client closed, %v into the %v window%s",
+				time.Since(start).Round(time.Millisecond), c.reconnect, count))
+			return err
+		}
 		c.tracef("#", fmt.Sprintf("port did not come back: %v%s", err, count))
 		return err
 	}
@@ -197,6 +205,20 @@ func (c *Client) URCs() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.urcs...)
+}
+
+// PortErr says why the port is not there: it dropped and is being
+// reopened (ErrPortDown), or the client gave up on it (it did not come
+// back, or was closed); nil while it is up. A wait on URCs alone cannot
+// tell a modem that stopped talking from one that did not register: it
+// asks this first.
+func (c *Client) PortErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	return c.down
 }
 
 // Reopens is how many times the port dropped and came back: a check
