@@ -66,6 +66,20 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(len(profiles)).To(BeNumerically(">=", 2), "the card needs a second profile to switch to")
 		orig := enabled(profiles)[0].ICCID
+		// A spec that fails or is stopped between the two enables leaves
+		// a real card on another operator's profile: put the original
+		// back, once, and say where the card was left either way.
+		DeferCleanup(func() {
+			now, err := h.ICCID()
+			if err == nil && now == orig {
+				return
+			}
+			res, eerr := h.Enable(orig)
+			back, _ := h.ICCID()
+			note := fmt.Sprintf("the card was on %q (%v) when the spec ended; enabling the original %s again: %s, %v; now on %q", now, err, orig, resultText(res), eerr, back)
+			AddReportEntry("card state", note)
+			GinkgoWriter.Println(note)
+		})
 		var other string
 		for _, p := range profiles {
 			if !p.Enabled {
