@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/codec/telnet"
 )
 
 // dialTCP connects to a serial port that ser2net exports as raw TCP
@@ -75,6 +77,12 @@ func checkRefusal(c net.Conn, name string) (net.Conn, error) {
 			maybe = maybe || strings.HasPrefix(r, line)
 		}
 		switch {
+		case len(got) >= 2 && got[0] == telnet.IAC && got[1] >= telnet.WILL && got[1] <= telnet.DONT:
+			// A telnet server's first words: ser2net's RFC 2217 accepter
+			// (the raw port passes the modem's bytes, and a modem never
+			// sends 0xFF unasked).
+			c.Close()
+			return nil, fmt.Errorf("%s: a telnet port (it opened with telnet option negotiation, % X): is it an RFC 2217 port (use rfc2217://)?", name, got[:min(len(got), 3)])
 		case refusal && (whole || err != nil):
 			c.Close()
 			return nil, fmt.Errorf("%s: %w", name, &RefusedError{Text: line})
@@ -86,7 +94,7 @@ func checkRefusal(c net.Conn, name string) (net.Conn, error) {
 			return &prefixConn{Conn: c, r: io.MultiReader(bytes.NewReader(got), c)}, nil
 		case err != nil:
 			c.Close()
-			return nil, fmt.Errorf("%s: closed as it was opened: %w", name, err)
+			return nil, fmt.Errorf("%s: closed as it was opened: %w (ser2net lets a client in and closes it at once when another client holds the port; with kickolduser, the client that connects last takes it)", name, err)
 		}
 	}
 }

@@ -247,6 +247,20 @@ func TestRFC2217OnARawPort(t *testing.T) {
 	}
 }
 
+// The reverse mistake: tcp:// at ser2net's RFC 2217 port, whose telnet
+// negotiation would otherwise reach the AT client as the modem's words.
+func TestRawOnAnRFC2217Port(t *testing.T) {
+	_, s := startSer2net(t)
+	addr := "tcp://" + strings.TrimPrefix(s.RFC2217Addr(), "rfc2217://")
+	p, err := Open(context.Background(), addr, Config{DialTimeout: 300 * time.Millisecond})
+	if err == nil {
+		p.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "use rfc2217://") {
+		t.Errorf("%v", err)
+	}
+}
+
 // fakeServer runs script against each accepted connection; at the end of
 // the test every connection is closed and every script has returned.
 func fakeServer(t *testing.T, script func(c net.Conn)) string {
