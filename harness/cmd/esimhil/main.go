@@ -7,7 +7,7 @@
 //	esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
 //	esimhil fleet merge RESULT.json...
 //	esimhil serve --scenario F [--seed N]
-//	esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
+//	esimhil emulate [--scenario F] [--personality NAME|FILE.yaml] [--state FILE] [--link PATH] [--speed X] [--capture MODE]
 //	esimhil lab discover|record|diff|personality|sniff ...
 //	esimhil replay [--out DIR] [-v] FIXTURE_DIR...
 //	esimhil log [--format F] LOG...
@@ -46,7 +46,7 @@ const usage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--shard i/n] [--platform URL] ...
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
-  esimhil emulate [--scenario F] [--personality NAME] [--state FILE] [--link PATH] [--speed X]
+  esimhil emulate [--scenario F] [--personality NAME|FILE.yaml] [--state FILE] [--link PATH] [--speed X]
                   [--capture tap|live|auto] [--out DIR]
   esimhil lab discover|record|diff|personality|sniff ...   (esimhil lab for details)
   esimhil replay [--out DIR] [-v] FIXTURE_DIR...
@@ -408,7 +408,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live or auto")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
-	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+" (default: the scenario's)")
+	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+", or a personality file (a .yaml path: quirks, one esimhil lab personality wrote) (default: the scenario's)")
 	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
 	if err := fs.Parse(args); err != nil {
 		return usageExit(err)
@@ -441,12 +441,28 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		_, err := os.Stat(*state)
 		restored = err == nil
 	}
+	// A personality file (its quirks, one a recording made) instead of
+	// a built-in name: a modem's dialect rehearsed on the desk.
+	var dialect *personality.Personality
+	if strings.HasSuffix(*pers, ".yaml") || strings.HasSuffix(*pers, ".yml") || strings.ContainsRune(*pers, '/') {
+		b, err := os.ReadFile(*pers)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil emulate: --personality: %v\n", err)
+			return 1
+		}
+		p, err := personality.Parse(*pers, b)
+		if err != nil {
+			fmt.Fprintf(stderr, "esimhil emulate: --personality: %v\n", err)
+			return 1
+		}
+		dialect, *pers = &p, ""
+	}
 	// A state file that cannot be written stops the emulator: the card
 	// must not go on acknowledging what it does not store.
 	run, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	r, err := harness.NewRig(s, harness.Options{
-		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, State: *state,
+		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, Dialect: dialect, State: *state,
 		OnStateError: func(err error) { stop(fmt.Errorf("state not stored: %w", err)) },
 	})
 	if err != nil {

@@ -308,6 +308,32 @@ func TestEmulatePersonalityStateAndActivationCodes(t *testing.T) {
 	}
 }
 
+// A personality file — a built-in one with a quirk added, as a lab user
+// rehearses a recorded modem on the desk — is taken by --personality.
+func TestEmulatePersonalityFile(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "personalities", "quectel-eg25.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "eg25-short-cgla.yaml")
+	b = []byte(strings.Replace(string(b), "name: quectel-eg25", "name: eg25-short-cgla", 1) + "cgla_max_apdu: 64\n")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := emulateUntilReady(t, "--personality", file)
+	if code != 143 || !strings.Contains(out, "modem     eg25-short-cgla (") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\nnonsense: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"emulate", "--capture", "tap", "--out", t.TempDir(), "--personality", bad}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "bad.yaml") {
+		t.Errorf("a bad personality file: exit %d, %q", code, stderr.String())
+	}
+}
+
 func TestEmulateRejectsBadPersonalityAndState(t *testing.T) {
 	for _, tc := range []struct {
 		name string
