@@ -390,7 +390,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("platform: %w", err)
 	}
 	if err = r.Platform.Start(platformAddr, r.Capture.Wrap); err != nil {
-		return r, fmt.Errorf("platform: %w", err)
+		return r, err // "platform: …" already
 	}
 	if o.NoDevice {
 		return r, nil

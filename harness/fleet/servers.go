@@ -138,7 +138,7 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 	}
 	release()
 	if err := sv.Platform.Start(listen, nil); err != nil {
-		return sv, fmt.Errorf("platform: %w", err)
+		return sv, err // "platform: …" already
 	}
 	return sv, nil
 }

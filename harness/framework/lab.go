@@ -119,6 +119,9 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if err != nil {
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
+	if r.DialectHint != "" {
+		ginkgo.AddReportEntry("dialect", r.DialectHint)
+	}
 	ginkgo.DeferCleanup(func() {
 		err := r.Close()
 		for _, a := range r.Artifacts() {

@@ -139,6 +139,10 @@ type Rig struct {
 	AT *atclient.Client
 	// Timeouts are the personality's, scaled to the device's speed.
 	Timeouts personality.Timeouts
+	// DialectHint, when not empty, says the modem names itself as another
+	// personality identifies (dialectHint): the likely cause of its
+	// commands' bare ERRORs.
+	DialectHint string
 
 	mu         sync.Mutex
 	transcript *os.File
@@ -215,10 +219,42 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		r.transcript.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
+	r.DialectHint = dialectHint(r.AT, c.Personality)
+	if r.DialectHint != "" {
+		r.note("%s", r.DialectHint)
+	}
 	if c.Backend != nil {
 		c.Backend.Start()
 	}
 	return r, nil
+}
+
+// dialectHint reads the modem's model (AT+CGMM, AT+CGMI) and, when the
+// personality given does not identify it but a built-in one does, says
+// which: a wrong PERSONALITY otherwise shows only as a bare ERROR to the
+// ICCID or +CCHO command later.
+func dialectHint(c *atclient.Client, given personality.Personality) string {
+	var ids []string
+	for _, cmd := range []string{"AT+CGMM", "AT+CGMI"} {
+		if rsp, err := c.Command(cmd); err == nil {
+			ids = append(ids, rsp.Lines...)
+		}
+	}
+	text := strings.Join(ids, "\n")
+	if strings.TrimSpace(text) == "" || given.Identifies(text) {
+		return ""
+	}
+	var match []string
+	for _, name := range personality.Names() {
+		if p, err := personality.Load(name); err == nil && p.Name != given.Name && p.Identifies(text) {
+			match = append(match, p.Name)
+		}
+	}
+	if len(match) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the modem names itself %q, which personality %s identifies, not %s, given: if its commands fail, try PERSONALITY=%s (esimhil lab discover --probe proposes one)",
+		strings.Join(strings.Fields(text), " "), strings.Join(match, " or "), given.Name, match[0])
 }
 
 // setUp puts the modem in the state the specs read it in: no echo,

@@ -101,6 +101,39 @@ func TestOpenSetsUpTheHost(t *testing.T) {
 	}
 }
 
+// A modem that names itself as another personality identifies: the run
+// says which (a wrong PERSONALITY otherwise shows only as bare ERRORs);
+// the personality that identifies it, or a model nobody's, says nothing.
+func TestOpenHintsAtTheDialect(t *testing.T) {
+	for _, tc := range []struct {
+		model, given, want string
+	}{
+		{"A7600E-H", "generic", "which personality simcom-a7600 identifies, not generic"},
+		{"A7600E-H", "simcom-a7600", ""},
+		{"Nokia 3310", "generic", ""},
+	} {
+		port := answerpty.Open(t, func(l string) string {
+			if strings.EqualFold(strings.TrimSpace(l), "AT+CGMM") {
+				return "\r\n" + tc.model + "\r\n\r\nOK\r\n"
+			}
+			return "\r\nOK\r\n"
+		})
+		p, err := personality.Load(tc.given)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Timeouts = timeouts(silence).Timeouts
+		r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: p, Slack: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if tc.want == "" && r.DialectHint != "" || !strings.Contains(r.DialectHint, tc.want) {
+			t.Errorf("%s as %s: hint %q, want %q", tc.model, tc.given, r.DialectHint, tc.want)
+		}
+	}
+}
+
 // A modem that goes silent mid-run: the command fails naming itself and
 // the port within the personality's command timeout, and the transcript
 // has every line with wall-clock time.
