@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/esimhil/esimhil/internal/codec/telnet"
@@ -73,7 +76,7 @@ func (r *rfc2217) handshake() error {
 		return append(out, o.Request(telnet.OptSGA, false)...)
 	})
 	if err != nil {
-		return err
+		return r.handshakeErr("telnet negotiation", err)
 	}
 	// Settings go out once the server agreed to COM-PORT-OPTION.
 	comPort := func() (pending, on bool) {
@@ -133,6 +136,16 @@ func (r *rfc2217) handshakeErr(what string, err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("no RFC 2217 answer to the %s within %v: is it a raw TCP port (use tcp://)?", what, r.cfg.DialTimeout)
+	}
+	if line := strings.TrimSpace(string(r.pending)); line != "" {
+		for _, refusal := range ser2netRefusals {
+			if strings.HasPrefix(line, refusal) {
+				return fmt.Errorf("%s: %w", what, &RefusedError{Text: line})
+			}
+		}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return fmt.Errorf("%s: the server closed the connection (%w): ser2net does when it cannot open its device, or another client holds the port", what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -597,6 +597,24 @@ func readWaiting(f *os.File) bool {
 // the port back, and the text is not the modem's: Reopen takes it as a
 // failed attempt (backing off, reported to OnRetry) and comes back only
 // with a connection that stays; the refusals never reach Read.
+// An RFC 2217 port whose server closes at once (ser2net without its
+// device) is refused for what it is, not as a broken pipe.
+func TestRFC2217ClosedAtOnce(t *testing.T) {
+	for _, tc := range []struct{ says, want string }{
+		{"Device open failure: Value or file not found\r\n", "ser2net: Device open failure"},
+		{"", "the server closed the connection"},
+	} {
+		addr := fakeServer(t, func(c net.Conn) {
+			c.Write([]byte(tc.says))
+			c.Close()
+		})
+		_, err := Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 2 * time.Second})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("server saying %q: %v", tc.says, err)
+		}
+	}
+}
+
 func TestSer2netRefusal(t *testing.T) {
 	var mu sync.Mutex
 	n := 0
