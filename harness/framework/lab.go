@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,6 +78,18 @@ var why = map[string]string{
 	lab.SIMTrace:     "no SIMtrace2 between modem and card sending GSMTAP to this run (" + LabSIMTraceEnv + "=udp://host:4729)",
 }
 
+// notModems are the ports this process found not to be a modem
+// (lab.ErrNotAModem): each spec after the first fails at once with the
+// same verdict instead of spending the silent port's waits again.
+var notModems sync.Map
+
+func notAModem(port string) error {
+	if v, ok := notModems.Load(port); ok {
+		return v.(error)
+	}
+	return nil
+}
+
 // NewLabRig opens a lab run for the current spec and registers its
 // teardown: the transcript and the capture are written and attached to
 // the report. A spec whose needs: labels the lab does not offer is
@@ -115,8 +128,17 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		}
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
+	if err := notAModem(cfg.Modem); err != nil {
+		if cfg.Backend != nil {
+			cfg.Backend.Close()
+		}
+		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v (found by an earlier spec of this run; not asked again)", s.Name, err))
+	}
 	r, err := lab.Open(context.Background(), cfg)
 	if err != nil {
+		if errors.Is(err, lab.ErrNotAModem) {
+			notModems.Store(cfg.Modem, err)
+		}
 		ginkgo.Fail(fmt.Sprintf("lab run for %s: %v", s.Name, err))
 	}
 	if r.DialectHint != "" {

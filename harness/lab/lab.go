@@ -294,13 +294,16 @@ func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
 // numeric result codes (ATV0: "0" for OK) gets ATV1 first, then AT again.
 func Check(c *atclient.Client) error {
 	var err error
+	start := time.Now()
 	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
 		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1 (%v)", c.Port(), ErrNotAModem, err)
+	// The whole wait, not only the last command's timeout: a silent port
+	// costs four timeouts and the waits for late answers between them.
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err)
 }
 
 // Scale turns real-hardware timeouts into waits for a device that lives
