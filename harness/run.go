@@ -158,6 +158,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 		}
 	}
 	run.Incomplete = res.Incomplete
+	run.Unfired = res.Unfired
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			run.SMDP[o.SMDP] = o.ID

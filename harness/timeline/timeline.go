@@ -57,6 +57,10 @@ type Run struct {
 	ErrTitle string
 	// Incomplete says why the run stopped before its horizon.
 	Incomplete string
+	// Unfired are the fault plan's entries that never fired
+	// (scenario.Unfired): the page says so, as the CLI and the reports
+	// do, or a reader would take the run for one that met them.
+	Unfired []string
 	// SMDP maps each SM-DP+ host name to its operator, so ES9+ messages
 	// share a lane with the SM-DP+'s log entries (optional: without it a
 	// host is matched to an operator that is one of its labels).
@@ -241,6 +245,9 @@ func Build(dir string, run Run) (*Timeline, error) {
 		if _, err := os.Stat(filepath.Join(dir, extra)); err == nil {
 			t.Artifacts = append(t.Artifacts, extra)
 		}
+	}
+	for _, u := range run.Unfired {
+		b.Note("%s", u)
 	}
 	b.finish()
 	return t, nil

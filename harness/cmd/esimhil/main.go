@@ -550,6 +550,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		// What the directory holds now: the record may predate its end.
 		disagree := report.Reconcile(entry)
 		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
+		run.Unfired = entry.Unfired
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed

@@ -591,6 +591,18 @@ func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
 	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="unfired" value="`+note+`">`) {
 		t.Errorf("junit:\n%s", x)
 	}
+	// The page too, and again when it is written again from the record.
+	page := filepath.Join(entries[0].Dir, "timeline.html")
+	for _, again := range []bool{false, true} {
+		if again {
+			if code := cli(context.Background(), []string{"timeline", entries[0].Dir}, &stdout, &stderr); code != 0 {
+				t.Fatalf("timeline exited %d: %s", code, stderr.String())
+			}
+		}
+		if b, _ := os.ReadFile(page); !strings.Contains(string(b), note) {
+			t.Errorf("the page (written again: %v) does not say %q", again, note)
+		}
+	}
 }
 
 // The first signal stops the command; the same signal again at once (GNU
