@@ -123,7 +123,14 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 	for _, a := range answer {
 		texts = append(texts, a.Text)
 	}
-	if call, ok := apduCall(cmd.Text, texts); ok {
+	if call, ok := apduCall(cmd.Text, texts); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
+		// Refused with no card answer: a command the modem turned down
+		// (bad parameters, a channel not open) never reached the card
+		// — drawn on the modem's lane, not as an arrow to the card
+		// (the card's own lane shows what it did receive).
+		b.addAT(cmd.N, Item{T: cmd.T, From: LaneModem, Kind: KindES10, Label: call.request + " · not answered by the card: the modem said " + final.Text,
+			Detail: call.requestDetail, Source: src, priority: prioCommand})
+	} else if ok {
 		b.addAT(cmd.N, Item{T: cmd.T, From: LaneModem, To: LaneCard, Kind: KindES10, Label: call.request,
 			Detail: call.requestDetail, Source: src, priority: prioCommand})
 		if call.response != "" {
@@ -216,15 +223,28 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 		return call{}, false
 	}
 	c := cmds[0]
-	var hexArg string
+	var hexArg, length string
 	switch {
 	case c.Name == "+CGLA" && c.Form == at.Set && len(c.Args) == 3:
-		hexArg = c.Args[2].Raw
+		hexArg, length = c.Args[2].Raw, c.Args[1].Raw
 	case c.Name == "+CSIM" && c.Form == at.Set && len(c.Args) == 2:
-		hexArg = c.Args[1].Raw
+		hexArg, length = c.Args[1].Raw, c.Args[0].Raw
 	default:
 		return call{}, false
 	}
+	// <length> counts the command's hex characters (27.007 §8.17, §8.43):
+	// a host that says otherwise is named, whatever the modem made of it.
+	mismatch := ""
+	if n, err := strconv.Atoi(length); err != nil || n != len(hexArg) {
+		mismatch = fmt.Sprintf(" · length %s for %d hex digits", length, len(hexArg))
+	}
+	out, ok := decodeCall(c.Name, hexArg, answer)
+	out.request += mismatch
+	return out, ok
+}
+
+// decodeCall is apduCall's decoding of the command's hex and the answer.
+func decodeCall(name, hexArg string, answer []string) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
@@ -236,7 +256,7 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 	var out call
 	out.request, out.requestDetail = describeCommand(cmd, hexArg)
 	for _, a := range answer {
-		h, ok, err := at.ParseHexAnswer(a, c.Name)
+		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
 			continue
 		}

@@ -276,7 +276,8 @@ func TestAPDUCalls(t *testing.T) {
 		{`AT+CSIM=10,"0070000001"`, `+CSIM: 6,"019000"`, "MANAGE CHANNEL open", "SW 9000 · 1 bytes", false},
 		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true},
 		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false},
-		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex)", "", true},
+		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex) · length 3 for 1 hex digits", "", true},
+		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 STORE DATA (undecodable) · length 38 for 44 hex digits", "", false},
 	}
 	for _, tc := range tests {
 		c, ok := apduCall(tc.cmd, []string{tc.answer})
@@ -290,6 +291,29 @@ func TestAPDUCalls(t *testing.T) {
 	}
 	if _, ok := apduCall("AT+CEREG?", nil); ok {
 		t.Error("AT+CEREG? decoded as an APDU")
+	}
+}
+
+// A +CGLA the modem refused, with no answer of the card, is no arrow to
+// the card: it stays on the modem's lane, saying what the modem answered.
+func TestRefusedAPDUStaysOnTheModem(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{
+		"at.log": "2026-01-01T00:00:00Z > AT+CGLA=1,38,\"81E2910011BF3111A00C5A0A98000000000000000000\"\n" +
+			"2026-01-01T00:00:00Z < +CME ERROR: incorrect parameters\n",
+	})
+	tl, err := Build(dir, Run{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es10 []Item
+	for _, it := range tl.Items {
+		if it.Kind == KindES10 {
+			es10 = append(es10, it)
+		}
+	}
+	if len(es10) != 1 || es10[0].To != "" || es10[0].From != LaneModem ||
+		!strings.HasSuffix(es10[0].Label, "not answered by the card: the modem said +CME ERROR: incorrect parameters") {
+		t.Errorf("ES10 rows %+v", es10)
 	}
 }
 
