@@ -211,6 +211,12 @@ func eventItem(e event, fw *faultWindows) Item {
 	if a, ok := arrows[e.Kind]; ok && e.Actor == actorOf(a.from, a.to, e.Actor) {
 		it.From, it.To, it.Reply = a.from, a.to, a.reply
 	}
+	if e.Actor == "world" && e.Kind == "attach_result" && e.str("registration") == "none" {
+		// One network of an attach that found none answering: the
+		// no_service row after them says so, counted apart; the
+		// attempts are no failure either, only not counted twice.
+		it.Failed = false
+	}
 	if e.Kind == "fault" {
 		it.Kind = KindFault
 		it.From, it.fault = fw.add(e)
