@@ -131,7 +131,9 @@ var _ = Describe("Signals", framework.Emulated, func() {
 			"within: 4h": "within: 168h",
 		})
 		out := filepath.Join(dir, "out")
-		s := start("run", "--out", out, scen)
+		next, err := filepath.Abs(filepath.Join("..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		s := start("run", "--out", out, scen, next)
 		Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-kill: .* of 168h0m0s simulated`))
 		art := filepath.Join(out, "long-kill")
 		read := func(name string) func() string {
@@ -148,6 +150,9 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		Expect(err).NotTo(HaveOccurred(), "results.json is written before each scenario")
 		Expect(string(results)).To(And(ContainSubstring(`"name": "long-kill"`), ContainSubstring(`"verdict": "error"`),
 			ContainSubstring("not finished: esimhil run ended during this scenario")))
+		// The scenario it never reached is listed, not missing.
+		Expect(string(results)).To(And(ContainSubstring(`"name": "`+next+`"`), ContainSubstring(`"verdict": "skipped"`),
+			ContainSubstring("not run: esimhil run ended before it (killed or crashed)")))
 
 		tl := start("timeline", art)
 		Eventually(tl, 60*time.Second).Should(gexec.Exit())

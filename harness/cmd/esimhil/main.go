@@ -249,8 +249,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if runSeed == 0 {
 			runSeed = s.Seed
 		}
-		write(append(results, report.Entry{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
-			Unfinished: true, Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}))
+		// The scenarios after this one are recorded as not run until they
+		// are: a process killed outright leaves them listed, not missing
+		// (a CI dashboard would count fewer tests than were asked for).
+		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
+			Unfinished: true, Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}}
+		for _, p := range fs.Args()[i+1:] {
+			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: "not run: esimhil run ended before it (killed or crashed)"})
+		}
+		write(append(results, pending...))
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
