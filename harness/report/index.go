@@ -190,10 +190,21 @@ type junitCase struct {
 	Classname  string          `xml:"classname,attr"`
 	Status     string          `xml:"status,attr"`
 	Time       *junitSeconds   `xml:"time,attr,omitempty"`
-	Properties junitProperties `xml:"properties"`
+	Properties *junitProperties `xml:"properties,omitempty"` // none: no element (the XSDs want one property at least)
 	Failure    *junitFailure   `xml:"failure,omitempty"`
 	Error      *junitFailure   `xml:"error,omitempty"`
 	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+}
+
+// failureMessage is a failure's message attribute: its first expectation,
+// and how many more the element's text holds (a CI page that shows only
+// the attribute must not read one failed expectation where three did).
+func failureMessage(msg string) string {
+	first := firstLine(msg)
+	if n := strings.Count(strings.TrimSpace(msg), "\n"); n > 0 {
+		return fmt.Sprintf("%s (and %d more)", first, n)
+	}
+	return first
 }
 
 // junitSkipped marks a case that did not run, and says why.
@@ -234,6 +245,7 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 	measured := true // every case's wall time, so their sum is the suite's
 	for _, e := range entries {
 		c := junitCase{Name: e.Name, Classname: suite, Status: e.Verdict}
+		var props []junitProperty
 		switch {
 		case e.Unfinished:
 			measured = false
@@ -247,7 +259,7 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 		}
 		if e.Seed != nil {
 			// (a scenario that did not load never ran: it has no seed)
-			c.Properties.Properties = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(*e.Seed, 10)}}
+			props = []junitProperty{{Name: EntrySeed, Value: strconv.FormatInt(*e.Seed, 10)}}
 		}
 		page := e.Timeline
 		if page == "" && e.Unfinished && e.Dir != "" {
@@ -257,21 +269,24 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 		}
 		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, page}} {
 			if p.Value != "" {
-				c.Properties.Properties = append(c.Properties.Properties, p)
+				props = append(props, p)
 			}
 		}
 		switch {
 		case e.Unfinished && e.Dir != "":
-			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
+			props = append(props, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
 		case e.Simulated > 0:
-			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntrySimulated, e.Simulated.String()})
+			props = append(props, junitProperty{EntrySimulated, e.Simulated.String()})
 		}
 		for _, u := range e.Unfired {
-			c.Properties.Properties = append(c.Properties.Properties, junitProperty{EntryUnfired, u})
+			props = append(props, junitProperty{EntryUnfired, u})
+		}
+		if len(props) > 0 {
+			c.Properties = &junitProperties{Properties: props}
 		}
 		switch e.Verdict {
 		case "fail":
-			c.Failure = &junitFailure{Message: firstLine(e.Message), Type: "failed", Text: e.Message}
+			c.Failure = &junitFailure{Message: failureMessage(e.Message), Type: "failed", Text: e.Message}
 			s.Failures++
 		case "error":
 			c.Error = &junitFailure{Message: firstLine(e.Message), Type: "error", Text: e.Message}
