@@ -186,14 +186,14 @@ type junitSuite struct {
 // junitCase's properties come first: the schemas that allow them in a
 // test case (Jenkins', Maven Surefire's) put them before failure and error.
 type junitCase struct {
-	Name       string          `xml:"name,attr"`
-	Classname  string          `xml:"classname,attr"`
-	Status     string          `xml:"status,attr"`
-	Time       *junitSeconds   `xml:"time,attr,omitempty"`
+	Name       string           `xml:"name,attr"`
+	Classname  string           `xml:"classname,attr"`
+	Status     string           `xml:"status,attr"`
+	Time       *junitSeconds    `xml:"time,attr,omitempty"`
 	Properties *junitProperties `xml:"properties,omitempty"` // none: no element (the XSDs want one property at least)
-	Failure    *junitFailure   `xml:"failure,omitempty"`
-	Error      *junitFailure   `xml:"error,omitempty"`
-	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+	Failure    *junitFailure    `xml:"failure,omitempty"`
+	Error      *junitFailure    `xml:"error,omitempty"`
+	Skipped    *junitSkipped    `xml:"skipped,omitempty"`
 }
 
 // failureMessage is a failure's message attribute: its first expectation,
