@@ -91,6 +91,7 @@ func NewDevice(sh *Shared, c DeviceConfig) (*Device, error) {
 	cc.EUICCCert, cc.EUMCert, cc.EUICCKey = cert.DER, sh.EUM.DER, cert.Key
 	cc.CI = sh.CI.X509
 	cc.Now = clk.Now
+	cc.Random = rsp.SeededRandom(c.Seed, "card "+s.Device.EID)
 	cc.Resolve = sh.Resolve
 	cc.PlatformTLS = sh.PlatformTLS
 	if f := c.CardFault; f != "" {

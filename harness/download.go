@@ -113,6 +113,7 @@ func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 			Operator: op.ID, Host: op.SMDP,
 			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
 			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(),
+			Random:     rsp.SeededRandom(r.Seed, "smdp "+op.ID),
 			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(op, seq) },
 			Inject:     func(name string) bool { return r.faults.download(name, op.ID, "smdp") },
 		})

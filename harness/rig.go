@@ -396,6 +396,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, nil
 	}
 	ccfg := cardConfig(s, r.Platform.Addr(), r.Log)
+	ccfg.Random = rsp.SeededRandom(seed, "card "+s.Device.EID)
 	r.cardSecurity(&ccfg, chains, resolve)
 	imei := deviceIMEI(r.Personality, s.Device.EID)
 	ccfg.DeviceInfo = es10.DeviceInfoFor(imei, deviceCapabilities)

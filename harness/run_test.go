@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -722,5 +723,42 @@ func TestStoppedRunPage(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "<b>Stopped:</b>") || strings.Contains(string(page), "The rig failed") {
 		t.Errorf("the page does not head the stop as one:\n%.2000s", page)
+	}
+}
+
+// The same seed gives the same messages, not only the same event log: the
+// card's and the SM-DP+'s challenges, transaction ids and one-time keys
+// come from the seed, and their signatures (and the test PKI's) are RFC
+// 6979's, so every platform and ES9+ body decoded from two runs' captures
+// is the same bytes — what a host that reads them (a replay's at.log, a
+// diff of two captures) sees. Another seed gives other challenges.
+func TestSameSeedSameMessages(t *testing.T) {
+	bodies := func(seed int64) []string {
+		dir := t.TempDir()
+		res := RunScenario(loadFixture(t, "roam-fr-download.yaml"), Options{Dir: dir, Capture: capture.Tap, Seed: seed})
+		if !res.OK() {
+			t.Fatalf("seed %d: %v %v", seed, res.Err, res.Mismatches)
+		}
+		ex, err := capture.ReadHTTP(filepath.Join(dir, TrafficFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range ex {
+			out = append(out, fmt.Sprintf("%s %s %s\n%d %s", e.Method, e.Path, e.RequestBody, e.Status, e.ResponseBody))
+		}
+		return out
+	}
+	a, b, c := bodies(5), bodies(5), bodies(6)
+	if len(a) < 9 {
+		t.Fatalf("%d exchanges: want the list, the download and its ES9+ session", len(a))
+	}
+	for i := range a {
+		if i >= len(b) || a[i] != b[i] {
+			t.Fatalf("same seed, exchange %d differs:\n%s\n---\n%s", i, a[i], b[min(i, len(b)-1)])
+		}
+	}
+	if slices.Equal(a, c) {
+		t.Error("another seed gave the same messages: the seed does not reach the card and the SM-DP+")
 	}
 }

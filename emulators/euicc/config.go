@@ -93,6 +93,10 @@ type Config struct {
 	// §4.2: TAC, capabilities, IMEI), for the card's own IPA to send in
 	// ctxParams1.
 	DeviceInfo es10.DeviceInfo
+	// Random is where the card draws its euiccChallenge and one-time keys
+	// (rsp.SeededRandom: a run and its seed give the same bytes); nil:
+	// crypto/rand.
+	Random io.Reader
 	// Now is the card's notion of time for certificate validity (the
 	// virtual clock); nil means certificates are checked at 2026-01-01.
 	Now    func() time.Time

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"strings"
@@ -205,7 +204,7 @@ func (c *Card) euiccInfo2() es10.EuiccInfo2 {
 // discards any previous session).
 func (c *Card) getEuiccChallenge() []byte {
 	ch := make([]byte, es10.ChallengeLen)
-	rand.Read(ch) // nonce: never reaches the event log
+	_ = rsp.Nonce(c.cfg.Random, ch) // crypto/rand cannot fail; a seeded source does not
 	c.sess = &rspSession{challenge: ch}
 	return es10.EncodeEuiccChallenge(ch)
 }
@@ -314,7 +313,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 	if !bytes.Equal(s2.TransactionID, sess.txID) {
 		return fail(es10.DlErrInvalidTransactionID, "transactionId does not match the session")
 	}
-	otsk, err := rsp.NewOneTimeKey()
+	otsk, err := rsp.NewOneTimeKey(c.cfg.Random)
 	if err != nil {
 		return fail(es10.DlErrUndefined, err.Error())
 	}

@@ -40,7 +40,7 @@ func BuildBPP(p BPPParams) ([]byte, error) {
 	otsk := p.OneTimeKey
 	if otsk == nil {
 		var err error
-		if otsk, err = NewOneTimeKey(); err != nil {
+		if otsk, err = NewOneTimeKey(nil); err != nil {
 			return nil, err
 		}
 	}

@@ -45,7 +45,7 @@ func newBPPFixture(t testing.TB) *bppFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otsk, err := NewOneTimeKey()
+	otsk, err := NewOneTimeKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package rsp
 import (
 	"bytes"
 	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"testing"
 
@@ -71,7 +73,7 @@ func TestDeriveSessionKeys(t *testing.T) {
 }
 
 func TestECDHRoundTrip(t *testing.T) {
-	a, err := NewOneTimeKey()
+	a, err := NewOneTimeKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,5 +116,40 @@ func TestSCP03tChain(t *testing.T) {
 	// The encrypted payload is not the plaintext.
 	if bytes.Contains(segs[0], []byte("first")) {
 		t.Error("payload travels in clear")
+	}
+}
+
+// A seeded source gives the same bytes for the same seed and label and
+// others for another; one-time keys drawn from it follow; signatures are
+// RFC 6979's (the same key and data, the same bytes) and verify.
+func TestSeededRandomnessAndDeterministicSignatures(t *testing.T) {
+	read := func(seed int64, label string) []byte {
+		b := make([]byte, 48)
+		if err := Nonce(SeededRandom(seed, label), b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if !bytes.Equal(read(1, "card"), read(1, "card")) || bytes.Equal(read(1, "card"), read(2, "card")) || bytes.Equal(read(1, "card"), read(1, "smdp")) {
+		t.Error("SeededRandom does not follow its seed and label")
+	}
+	k1, err1 := NewOneTimeKey(SeededRandom(3, "k"))
+	k2, err2 := NewOneTimeKey(SeededRandom(3, "k"))
+	k3, err3 := NewOneTimeKey(nil)
+	if err1 != nil || err2 != nil || err3 != nil || !k1.Equal(k2) || k1.Equal(k3) {
+		t.Errorf("one-time keys: seeded equal %v, crypto/rand's other %v (%v %v %v)", k1.Equal(k2), !k1.Equal(k3), err1, err2, err3)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, err1 := Sign(key, []byte("euiccSigned1"))
+	s2, err2 := Sign(key, []byte("euiccSigned1"))
+	s3, err3 := Sign(key, []byte("euiccSigned2"))
+	if err1 != nil || err2 != nil || err3 != nil || !bytes.Equal(s1, s2) || bytes.Equal(s1, s3) {
+		t.Fatalf("signatures: %x %x %x (%v %v %v)", s1, s2, s3, err1, err2, err3)
+	}
+	if err := Verify(&key.PublicKey, []byte("euiccSigned1"), s1); err != nil {
+		t.Errorf("a deterministic signature does not verify: %v", err)
 	}
 }

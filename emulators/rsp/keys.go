@@ -8,7 +8,6 @@ package rsp
 
 import (
 	"crypto/ecdh"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -49,16 +48,6 @@ func SharedInfo(hostID, eid []byte) []byte {
 func DeriveSessionKeys(shs, hostID, eid []byte) SessionKeys {
 	k := X963KDF(shs, SharedInfo(hostID, eid), 3*es10.KeyLenAES128)
 	return SessionKeys{MCV: k[:16:16], ENC: k[16:32:32], MAC: k[32:48:48]}
-}
-
-// NewOneTimeKey makes an ephemeral ECKA key pair on P-256 (crypto/rand:
-// the nonce never reaches the event log).
-func NewOneTimeKey() (*ecdh.PrivateKey, error) {
-	k, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("rsp: one-time key: %w", err)
-	}
-	return k, nil
 }
 
 // SharedSecret returns ShS for our private key and the peer's uncompressed

@@ -448,7 +448,9 @@ func baseTemplate(seed int64, name, cn string, pub *ecdsa.PublicKey, nb, na time
 
 // issue signs tmpl with signer under parent; key is the subject's own key.
 func issue(tmpl, parent *x509.Certificate, key, signer *ecdsa.PrivateKey) (*Cert, error) {
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	// Deterministic signatures: the keys and serials follow from the
+	// seed, and so, byte for byte, does every certificate.
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, Deterministic{signer})
 	if err != nil {
 		return nil, fmt.Errorf("issue %q: %w", tmpl.Subject.CommonName, err)
 	}

@@ -137,6 +137,11 @@ func TestSameSeedSameKeys(t *testing.T) {
 	if !bytes.Equal(a.EUM.X509.RawTBSCertificate, b.EUM.X509.RawTBSCertificate) {
 		t.Fatal("same seed gave different certificate contents")
 	}
+	// And the same certificates, signatures and all (RFC 6979): a host
+	// that reads the card's certificates reads the same bytes every run.
+	if !bytes.Equal(a.EUM.DER, b.EUM.DER) || !bytes.Equal(a.EUICC[testEID].DER, b.EUICC[testEID].DER) || !bytes.Equal(a.SMDP["sfr"].Auth.DER, b.SMDP["sfr"].Auth.DER) {
+		t.Fatal("same seed gave differently signed certificates")
+	}
 	if a.CI.Key.Equal(c.CI.Key) || a.EUICC[testEID].Key.Equal(c.EUICC[testEID].Key) {
 		t.Fatal("another seed gave the same keys")
 	}

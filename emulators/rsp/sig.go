@@ -8,28 +8,47 @@
 package rsp
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // Sign hashes data with SHA-256 and signs it with key, returning r‖s.
+// The signature is RFC 6979's deterministic one: the same key and data
+// give the same bytes, so a run and its seed do too (a replay's at.log
+// holds the card's signatures), and it verifies as any other.
 func Sign(key *ecdsa.PrivateKey, data []byte) ([]byte, error) {
 	h := sha256.Sum256(data)
-	r, s, err := ecdsa.Sign(rand.Reader, key, h[:])
+	der, err := key.Sign(nil, h[:], crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
+	var rs struct{ R, S *big.Int } // ECDSA-Sig-Value (RFC 5480 §2.2.3)
+	if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) > 0 {
+		return nil, fmt.Errorf("sign: the signature does not parse as ECDSA-Sig-Value: %v", err)
+	}
 	out := make([]byte, es10.SigLen)
-	r.FillBytes(out[:32])
-	s.FillBytes(out[32:])
+	rs.R.FillBytes(out[:32])
+	rs.S.FillBytes(out[32:])
 	return out, nil
+}
+
+// Deterministic signs with RFC 6979's deterministic ECDSA whatever random
+// source it is handed: certificates it issues (x509.CreateCertificate)
+// are the same bytes for the same key and template.
+type Deterministic struct{ *ecdsa.PrivateKey }
+
+// Sign implements crypto.Signer.
+func (d Deterministic) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return d.PrivateKey.Sign(nil, digest, opts)
 }
 
 // ErrBadSignature is returned when a signature does not verify.

@@ -74,7 +74,12 @@ func (s *Server) buildLocked(t *transaction, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	otsk, err := rsp.NewOneTimeKey(s.cfg.Random)
+	if err != nil {
+		return nil, err
+	}
 	pkg, err := rsp.BuildBPP(rsp.BPPParams{
+		OneTimeKey:    otsk,
 		TransactionID: t.id,
 		DPpb:          s.cfg.Certs.PB.Key,
 		EuiccOtpk:     resp.EuiccSigned2.EuiccOtpk,

@@ -303,7 +303,7 @@ func (c *card) prepareDownload(m map[string]any) error {
 
 func (c *card) prepareDownloadResponse(badSig bool) []byte {
 	var err error
-	if c.otk, err = rsp.NewOneTimeKey(); err != nil {
+	if c.otk, err = rsp.NewOneTimeKey(nil); err != nil {
 		c.t.Fatal(err)
 	}
 	s2 := es10.EuiccSigned2{TransactionID: c.txBytes, EuiccOtpk: c.otk.PublicKey().Bytes()}

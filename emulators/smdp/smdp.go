@@ -47,7 +47,11 @@ type Config struct {
 	CIKey *ecdsa.PrivateKey
 	Certs *rsp.SMDPCerts
 	Now   func() time.Time // virtual clock
-	Log   *eventlog.Log
+	// Random is where transaction ids, server challenges and one-time
+	// keys come from (rsp.SeededRandom: a run and its seed give the same
+	// bytes); nil: crypto/rand.
+	Random io.Reader
+	Log    *eventlog.Log
 	// KeyLog receives the TLS secrets in NSS key-log format (may be nil).
 	KeyLog io.Writer
 	// NewProfile says what the seq-th order (1, 2, ...) delivers.

@@ -52,7 +52,7 @@ func TestFullDownload(t *testing.T) {
 	}
 	// Another card's one-time key cannot open the package.
 	other := *c
-	other.otk, _ = rsp.NewOneTimeKey()
+	other.otk, _ = rsp.NewOneTimeKey(nil)
 	if _, err := other.load(field(t, m, "boundProfilePackage")); err == nil {
 		t.Fatal("package opened with another one-time key")
 	}

@@ -2,12 +2,12 @@ package smdp
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/ident"
 )
 
@@ -73,16 +73,17 @@ func (s *Server) lookup(id []byte, want step) (*transaction, error) {
 }
 
 // newTransaction makes a session with a random transactionId and server
-// challenge (crypto/rand: they never reach the event log).
+// challenge (Config.Random: they never reach the event log).
 func (s *Server) newTransaction(euiccChallenge []byte) (*transaction, error) {
 	t := &transaction{id: make([]byte, 16), serverChallenge: make([]byte, 16), euiccChallenge: euiccChallenge,
 		expires: s.cfg.Now().Add(s.cfg.TransactionTTL)}
-	if _, err := rand.Read(t.id); err != nil {
+	if err := rsp.Nonce(s.cfg.Random, t.id); err != nil {
 		return nil, fmt.Errorf("transactionId: %w", err)
 	}
-	if _, err := rand.Read(t.serverChallenge); err != nil {
+	if err := rsp.Nonce(s.cfg.Random, t.serverChallenge); err != nil {
 		return nil, fmt.Errorf("serverChallenge: %w", err)
 	}
+
 	s.gcLocked()
 	s.tx[hexID(t.id)] = t
 	return t, nil

@@ -51,7 +51,7 @@ func testBPP(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ot, err := bpp.NewOneTimeKey()
+	ot, err := bpp.NewOneTimeKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
