@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -39,4 +42,30 @@ func parseInterleaved(fs *flag.FlagSet, args []string) error {
 func isBool(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
+}
+
+// seedFlag is a seed given in decimal, as the CLI prints it: flag.Int64
+// would read "010" as octal 8 and "0x10" as 16, a seed other than the
+// one typed.
+type seedFlag int64
+
+func (s *seedFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("%q out of range (a 64-bit signed integer)", v)
+		}
+		return fmt.Errorf("%q: want a decimal integer", v)
+	}
+	*s = seedFlag(n)
+	return nil
+}
+
+// seedVar defines a decimal seed flag.
+func seedVar(fs *flag.FlagSet, name string, value int64, usage string) *int64 {
+	s := seedFlag(value)
+	fs.Var(&s, name, usage)
+	return (*int64)(&s)
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"flag"
 	"io"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +46,22 @@ func TestParseInterleaved(t *testing.T) {
 				t.Errorf("out %q v %v operands %q; want %q %v %q", *out, *v, fs.Args(), tc.out, tc.verbose, tc.operands)
 			}
 		})
+	}
+}
+
+// A seed is read in decimal, as the CLI prints it: "010" is seed 10, not
+// octal 8; hex, words and numbers past int64 are refused, naming the flag.
+func TestSeedIsDecimal(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--seed", "010", "--out", t.TempDir(), scen}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "(seed 10,") {
+		t.Errorf("--seed 010: exit %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	for _, bad := range []string{"0x10", "ten", "99999999999999999999"} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := cli(context.Background(), []string{"run", "--seed", bad, "--out", t.TempDir(), scen}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-seed") {
+			t.Errorf("--seed %s: exit %d, %q", bad, code, stderr.String())
+		}
 	}
 }

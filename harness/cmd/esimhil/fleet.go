@@ -52,7 +52,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	within := fs.Duration("arrive-within", 0, "arrival window (default: the template's)")
 	dwell := fs.Duration("dwell", 0, "how long each device is followed after it arrives (default: the template's)")
 	ptys := fs.Int("ptys", -1, "devices with a real pty; the others are linked in memory (default: the template's)")
-	seed := fs.Int64("seed", 0, "seed of the whole fleet and of its test PKI (default: the template's)")
+	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's)")
 	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
 	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
 	var smdps repeated
@@ -265,7 +265,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
-	seed := fs.Int64("seed", 1, "seed of the test PKI (the fleet's --seed)")
+	seed := seedVar(fs, "seed", 1, "seed of the test PKI (the fleet's --seed)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	if err := fs.Parse(args); err != nil {

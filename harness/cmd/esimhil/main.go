@@ -169,7 +169,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := fs.Int64("seed", 0, "seed for every random choice (0: the scenario's own seed)")
+	seed := seedVar(fs, "seed", 0, "seed for every random choice (0: the scenario's own seed)")
 	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
 	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
