@@ -15,15 +15,24 @@ const MaxFileSize = 1 << 20
 
 // Load reads, parses and validates the scenario file at path.
 func Load(path string) (*Scenario, error) {
+	s, _, err := LoadSource(path)
+	return s, err
+}
+
+// LoadSource is Load that also returns the file's bytes as they were
+// parsed, for a run to keep beside its artifacts (the scenario it ran,
+// whatever the file says later).
+func LoadSource(path string) (*Scenario, []byte, error) {
 	data, err := yamlnode.ReadFile(path, MaxFileSize)
 	var big *Error
 	switch {
 	case errors.As(err, &big):
-		return nil, big
+		return nil, nil, big
 	case err != nil:
-		return nil, fmt.Errorf("load scenario: %w", err)
+		return nil, nil, fmt.Errorf("load scenario: %w", err)
 	}
-	return Parse(path, data)
+	s, err := Parse(path, data)
+	return s, data, err
 }
 
 // Parse parses and validates a scenario; name is used in error messages.

@@ -226,7 +226,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			results = notRun(ctx, meter, results, fs.Args()[i:])
 			return interruptedCode(ctx)
 		}
-		s, err := scenario.Load(path)
+		s, source, err := scenario.LoadSource(path)
 		if err != nil {
 			meter.Printf("ERROR %s: %v\n", path, err)
 			meter.Done(false)
@@ -265,6 +265,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			},
 			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
+		if res.Dir != "" {
+			// The scenario as it ran, beside its evidence: a rerun on
+			// another machine (or after the file changed) starts from it.
+			if err := os.WriteFile(filepath.Join(res.Dir, ScenarioCopy), source, 0o644); err != nil {
+				meter.Printf("      (scenario not kept beside its artifacts: %v)\n", err)
+			}
+		}
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired}
 		// A signal that came once the simulation was over stops what
@@ -309,6 +316,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	}
 	return code
 }
+
+// ScenarioCopy is the scenario file esimhil run keeps in each run's
+// directory, byte for byte as it ran.
+const ScenarioCopy = "scenario.yaml"
 
 // notRun records the scenario files a signal left unrun as skipped, each
 // under its path (it was not loaded), so that results.json and JUnit list

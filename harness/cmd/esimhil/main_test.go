@@ -43,6 +43,11 @@ func TestRunWritesArtifactsAndIsDeterministic(t *testing.T) {
 		}
 		b, _ := os.ReadFile(filepath.Join(dir, "events.jsonl"))
 		events = append(events, b)
+		// The scenario as it ran, kept beside its evidence.
+		kept, _ := os.ReadFile(filepath.Join(dir, ScenarioCopy))
+		if src, _ := os.ReadFile(scen); !bytes.Equal(kept, src) {
+			t.Errorf("%s is not the scenario file as it ran", ScenarioCopy)
+		}
 		at, _ := os.ReadFile(filepath.Join(dir, "at.log"))
 		if !bytes.Contains(at, []byte(`< +COPS: 0,2,"20810",7`)) {
 			t.Fatalf("at.log does not end on SFR:\n%s", at)
