@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -382,6 +383,16 @@ func TestReplay(t *testing.T) {
 		t.Skip("set ESIMHIL_EXPLORE_REPLAY to scenario files to replay")
 	}
 	for _, f := range files {
+		// go test runs in this package's directory; a path given from the
+		// repository's root (out/explore/…, where TestExplore writes its
+		// cases) is taken from there when it is not here.
+		if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) && !filepath.IsAbs(f) {
+			if root := filepath.Join("..", "..", f); fileExists(root) {
+				f = root
+			}
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) { replay(t, f) })
 	}
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
