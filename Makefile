@@ -121,7 +121,7 @@ specs:
 # A failing case is shrunk and written to out/explore/explore-<seed>.yaml.
 SEEDS ?= 5000
 explore:
-	ESIMHIL_EXPLORE_RANDOM=1 $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
+	ESIMHIL_EXPLORE_RANDOM=1 $(if $(SWEEP),ESIMHIL_EXPLORE_SWEEP=$(SWEEP)) $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
 
 # Benchmarks with their floors measured in the same run (alternating
 # batches), the scenarios, the exploration rate and two storms; written

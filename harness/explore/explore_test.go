@@ -59,6 +59,13 @@ func TestExplore(t *testing.T) {
 	if os.Getenv("ESIMHIL_EXPLORE_RANDOM") != "" {
 		seed = rand.Uint64() >> 1
 	}
+	// ESIMHIL_EXPLORE_SWEEP=<seed> sweeps from the seed a sweep printed:
+	// the same cases again (make explore SWEEP=…).
+	if v := os.Getenv("ESIMHIL_EXPLORE_SWEEP"); v != "" {
+		if seed, err = strconv.ParseUint(v, 10, 63); err != nil {
+			t.Fatalf("ESIMHIL_EXPLORE_SWEEP=%q: want the decimal seed a sweep printed", v)
+		}
+	}
 	feats := Probe()
 	// ESIMHIL_EXPLORE_POWER=0 leaves power cuts out, =1 (the default)
 	// keeps them. (Under -race they were once left out for a data race in
@@ -79,7 +86,7 @@ func TestExplore(t *testing.T) {
 		explore(t, feats, meter)
 		return
 	}
-	t.Logf("sweep from -rapid.seed=%d", seed)
+	t.Logf("sweep from -rapid.seed=%d (the same cases again: make explore SEEDS=%d SWEEP=%d)", seed, total, seed)
 	sweep(t, feats, seed, total, meter)
 }
 
@@ -164,8 +171,17 @@ func runCase(c Case, tally *pinTally) []string {
 		return []string{"rig: " + err.Error()}
 	}
 	tally.add(c.Scenario, o)
-	return Check(c.Scenario, o)
+	v := Check(c.Scenario, o)
+	if demoFail && len(c.Scenario.Faults) > 0 {
+		v = append(v, "demo: the case injects a fault (ESIMHIL_EXPLORE_DEMO_FAIL is set: a failure on purpose, to walk through the failing-case path)")
+	}
+	return v
 }
+
+// demoFail makes every case with a fault fail (ESIMHIL_EXPLORE_DEMO_FAIL=1),
+// so the path a real failure takes — the case logged with its seed, rapid
+// shrinking it, the fixture written — can be walked through on purpose.
+var demoFail = os.Getenv("ESIMHIL_EXPLORE_DEMO_FAIL") != ""
 
 // pinTally counts, over a sweep, the cases with a PIN-locked profile, those
 // where the card switched to one, and the switches to one judged failed.
