@@ -184,6 +184,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		fmt.Fprintf(stderr, "esimhil run: --capture: %v\n", err)
 		return 2
 	}
+	// One run writes DIR's results.json at a time: a second would
+	// overwrite the first's verdicts with its own, each scenario's too.
+	unlock, err := lockDir(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
+		return 2
+	}
+	defer unlock()
 	meter := progress.New(stdout, "run", fs.NArg(), progress.Unit("scenarios"))
 	// The plain line comes every period during a long scenario too, not
 	// only as scenarios end (a CI log then shows the run is alive).
