@@ -49,9 +49,16 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 			marks[d.Frame] = d.Mark
 		}
 	}
+	var earliest time.Time
+	for _, d := range dgs {
+		if !d.Time.IsZero() && (earliest.IsZero() || d.Time.Before(earliest)) {
+			earliest = d.Time
+		}
+	}
+	sim := b.captureOnEventClock(earliest)
 	add := func(it Item, t time.Time, frame int) {
 		it.T, it.priority = t, prioEvent
-		b.addMarked(it, t, marks[frame], frame)
+		b.addMarked(it, t, marks[frame], frame, sim)
 	}
 	// addSplit adds an APDU as its command, where it reached the card,
 	// and the card's answer after the events it logged meanwhile.
@@ -61,7 +68,7 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 		detail := a.Detail()
 		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: detail, Source: src}, a.Time, a.Frame)
 		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: detail,
-			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame)
+			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame, sim)
 	}
 	for i, l := range tr.Lanes {
 		lane := LaneAPDU

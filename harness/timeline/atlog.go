@@ -202,10 +202,13 @@ func readATMarks(path string) []int {
 func (b *Builder) addAT(n int, it Item) {
 	var m capture.Mark
 	if n >= 1 && n <= len(b.atMarks) {
+		// A marked line is the emulated modem's, stamped with the loop's
+		// time: on the event log's clock. (A lab's transcript has no
+		// marks, and the wall clock's time.)
 		m = capture.Mark{Events: b.atMarks[n-1], OK: true}
+		b.onEventClock(it.T)
 	}
-	b.onEventClock(it.T)
-	b.addMarked(it, it.T, m, 0)
+	b.addMarked(it, it.T, m, 0, true)
 }
 
 // call is an APDU a command carried to the card, decoded.

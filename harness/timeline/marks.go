@@ -15,14 +15,18 @@ import (
 // its instant. Frames of one place keep their file order. It reports
 // false, leaving it alone, for a frame without a mark or a run without an
 // event log: it keeps its capture time.
-func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame int) bool {
+//
+// sim says the stamp is on the event log's clock (a tap's simulated time,
+// an at.log line's); a live capture's wall-clock stamp is not, and the
+// item takes the time of the events around its mark.
+func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame int, sim bool) bool {
 	if !m.OK || len(b.events) == 0 {
 		return false
 	}
 	// The first event logged after the frame: the mark counts lines.
 	k := sort.Search(len(b.events), func(i int) bool { return b.events[i].Line > m.Events })
 	t := stamp
-	if !b.simulatedStamp(stamp) {
+	if !sim {
 		t = time.Time{} // a wall-clock stamp (live capture): the events' time
 	}
 	if k > 0 && t.Before(b.events[k-1].T) {
@@ -42,8 +46,8 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 
 // addMarked adds it among the events by m (placeMarked), or at its time
 // when it cannot be placed.
-func (b *Builder) addMarked(it Item, stamp time.Time, m capture.Mark, frame int) {
-	if b.placeMarked(&it, stamp, m, frame) {
+func (b *Builder) addMarked(it Item, stamp time.Time, m capture.Mark, frame int, sim bool) {
+	if b.placeMarked(&it, stamp, m, frame, sim) {
 		b.addPlaced(it)
 		return
 	}
@@ -69,6 +73,17 @@ func (b *Builder) simulatedStamp(t time.Time) bool {
 		}
 	}
 	return !t.Before(first.Add(-time.Second)) && !t.After(last.Add(time.Hour))
+}
+
+// captureOnEventClock reports whether a capture's stamps are on the event
+// log's clock, judged by its earliest stamp: a capture keeps one clock
+// from its first frame to its last, and a tap's first frame comes with the
+// run's first events, where a live capture's (or a lab's) is the wall
+// clock's, months from the simulated epoch. Judging each stamp alone took
+// the frames of a killed run past its last event — a card idle at home
+// goes on with its checks for days without an event — for wall-clock ones.
+func (b *Builder) captureOnEventClock(earliest time.Time) bool {
+	return earliest.IsZero() || b.simulatedStamp(earliest)
 }
 
 // onEventClock notes a time known to be on the event log's clock (an

@@ -190,3 +190,36 @@ func TestRowsPastTheLastEventKeepTheirTime(t *testing.T) {
 		}
 	}
 }
+
+// A killed run whose card went on checking for days after its last event
+// (no horizon recorded, no at.log past it): the capture's frames keep
+// their own times, for its first frame is the run's own; a capture whose
+// first frame is the wall clock's (a live one) is placed by its marks.
+func TestCaptureJudgedByItsFirstFrame(t *testing.T) {
+	atr := func(frame int, at time.Time) capture.Datagram {
+		g := gsmtap.SIMHeader(gsmtap.SubATR)
+		return capture.Datagram{Frame: frame, Time: at, Mark: capture.Mark{Events: 4, OK: true},
+			Src: capture.SIMTapAddr, Dst: capture.SIMTapAddr, Payload: append(g.Append(nil), 0x3B, 0x00)}
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
+	days := time.Date(2026, 1, 3, 2, 0, 0, 0, time.UTC)
+	wall := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		frames []capture.Datagram
+		want   time.Time // the last frame's row
+	}{
+		{"simulated", []capture.Datagram{atr(1, start), atr(2, days)}, days},
+		{"wall clock", []capture.Datagram{atr(1, wall), atr(2, wall.Add(time.Hour))}, time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)},
+	} {
+		dir := writeArtifacts(t, map[string]string{"events.jsonl": cutEvents, "traffic.pcapng": ""})
+		tl, err := Build(dir, Run{TimesUnknown: true, Traffic: &Decoded{Datagrams: tc.frames}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := tl.Items[len(tl.Items)-1]
+		if last.Kind != KindAPDU || !last.T.Equal(tc.want) {
+			t.Errorf("%s: last row %s %s at %v, want %v", tc.name, last.Kind, last.Label, last.T, tc.want)
+		}
+	}
+}

@@ -65,12 +65,12 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 		lanes[i] = lane
 		req.T, resp.T = est, est
 		req.priority, resp.priority = prioEvent, prioEvent
-		if b.placeMarked(&req, e.Time, e.Mark, e.Frame) {
+		if b.placeMarked(&req, e.Time, e.Mark, e.Frame, simStamps) {
 			// The frames say where they fell among the events: no
 			// guessing from the servers' entries. An answer without a
 			// mark of its own (none came) follows its request.
 			anchored[i] = true
-			if !b.placeMarked(&resp, e.Time, e.RespMark, e.RespFrame) {
+			if !b.placeMarked(&resp, e.Time, e.RespMark, e.RespFrame, simStamps) {
 				resp.T, resp.seq, resp.frame = req.T, req.seq, req.frame
 			}
 			rows[i] = placed{req, resp}
@@ -124,15 +124,13 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 // stampsSimulated reports whether the capture's timestamps are simulated
 // time (the software tap): they fall inside the event log's span.
 func (b *Builder) stampsSimulated(ex []capture.Exchange) bool {
-	if len(b.events) == 0 {
-		return true
-	}
+	var earliest time.Time
 	for _, e := range ex {
-		if !b.simulatedStamp(e.Time) {
-			return false
+		if !e.Time.IsZero() && (earliest.IsZero() || e.Time.Before(earliest)) {
+			earliest = e.Time
 		}
 	}
-	return true
+	return b.captureOnEventClock(earliest)
 }
 
 // serverKinds are the log entries a server writes for a request, by
