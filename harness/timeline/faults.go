@@ -119,17 +119,28 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 // card's before the request it falsifies (bad_euicc_signature) — and
 // every message of a download shares one simulated instant, so the
 // instant alone would tag every message of it. items are in page order.
+//
+// A fault that breaks an exchange in flight (connection_reset) is logged
+// after its request and the answer that never came: it names that answer,
+// the last message of its lane, when the row says none came.
 func (f *faultWindows) tagInstants(items []Item) {
-	var pending []int // windows whose message has not come yet
+	var pending []int        // windows whose message has not come yet
+	last := map[string]int{} // each lane's last message so far
 	for i := range items {
 		it := &items[i]
 		if it.fault > 0 {
+			w := f.ws[it.fault-1]
+			if j, ok := last[w.lane]; ok && items[j].unanswered && items[j].T.Equal(w.from) {
+				items[j].Faults = append(items[j].Faults, w.name)
+				continue
+			}
 			pending = append(pending, it.fault-1)
 			continue
 		}
 		if it.Kind != KindHTTP && it.Kind != KindES9 {
 			continue
 		}
+		last[it.From], last[it.To] = i, i
 		for j := 0; j < len(pending); j++ {
 			w := f.ws[pending[j]]
 			switch {

@@ -114,6 +114,9 @@ type Item struct {
 	priority int    // order of sources at the same instant
 	frame    int    // a capture item's frame: file order among those of one place
 	fault    int    // a fault injected at one moment: its window's number from 1
+	// unanswered: an answer row that says none came (no answer, cut
+	// short): a fault logged right after it broke that exchange.
+	unanswered bool
 }
 
 // Timeline is a run's items on their lanes, in time order.

@@ -197,6 +197,11 @@ func TestFaultTagsTheMessageItHit(t *testing.T) {
 		msg(t0, LaneCard, sfr, "handleNotification"),
 		fault(t0, map[string]any{"at": "smdp", "fault": "download", "name": "tls_failure", "target": "sfr"}),
 		msg(later, LaneCard, sfr, "initiateAuthentication, later"),
+		// A reset in flight is logged after the answer that never came.
+		msg(later, LaneCard, sfr, "getBoundProfilePackage, reset"),
+		{T: later, From: sfr, To: LaneCard, Kind: KindES9, Reply: true, Label: "no answer", unanswered: true},
+		fault(later, map[string]any{"at": "smdp", "fault": "download", "name": "connection_reset", "target": "sfr"}),
+		msg(later, LaneCard, sfr, "cancelSession"),
 	}
 	fw.tagInstants(items)
 	var got []string
@@ -205,7 +210,7 @@ func TestFaultTagsTheMessageItHit(t *testing.T) {
 			got = append(got, it.Label+": "+strings.Join(it.Faults, " "))
 		}
 	}
-	want := []string{"authenticateClient: bad_euicc_signature", "getBoundProfilePackage answer: tampered_bpp"}
+	want := []string{"authenticateClient: bad_euicc_signature", "getBoundProfilePackage answer: tampered_bpp", "no answer: connection_reset"}
 	if !slices.Equal(got, want) {
 		t.Errorf("tagged %q, want %q", got, want)
 	}

@@ -221,6 +221,7 @@ func (b *Builder) addPlaced(it Item) {
 
 // exchangeItems renders one exchange as a request and an answer row.
 func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item) {
+	defer func() { resp.unanswered = e.Status == 0 }()
 	src := "traffic.pcapng"
 	meta := fmt.Sprintf("%s → %s (Host %s%s), captured %s", e.Client, e.Server, e.Host, tlsNote(e.TLS), e.Time.Format(time.RFC3339Nano))
 	if strings.HasPrefix(e.Path, es9.PathPrefix) {
