@@ -112,7 +112,7 @@ func (r *rfc2217) handshake() error {
 	}
 	out = append(out, telnet.SetByte(telnet.CPSetModemStateMask, 0xFF)...)
 	if err := r.send(out); err != nil {
-		return err
+		return r.handshakeErr("line settings", err)
 	}
 	for _, w := range want {
 		ack, err := r.awaitAck(w.Cmd)
@@ -136,6 +136,13 @@ func (r *rfc2217) handshakeErr(what string, err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("no RFC 2217 answer to the %s within %v: is it a raw TCP port (use tcp://)?", what, r.cfg.DialTimeout)
+	}
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		// A write met the close: what the server said before it may
+		// still be readable (ser2net writes why, then closes).
+		_ = r.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		for r.readSome() == nil {
+		}
 	}
 	if line := strings.TrimSpace(string(r.pending)); line != "" {
 		for _, refusal := range ser2netRefusals {

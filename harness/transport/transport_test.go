@@ -238,6 +238,25 @@ func TestSer2net(t *testing.T) {
 	}
 }
 
+// ser2net itself, its device absent: both ports say why, in its words.
+func TestSer2netDeviceAbsent(t *testing.T) {
+	dir := t.TempDir()
+	s, err := ser2net.Start(context.Background(), filepath.Join(dir, "no-modem"), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	for _, addr := range []string{s.RawAddr(), s.RFC2217Addr()} {
+		p, err := Open(context.Background(), addr, Config{DialTimeout: 2 * time.Second})
+		if err == nil {
+			p.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "Device open failure") {
+			t.Errorf("%s: %v\nser2net: %s", addr, err, s.Log())
+		}
+	}
+}
+
 func TestRFC2217OnARawPort(t *testing.T) {
 	_, s := startSer2net(t)
 	addr := "rfc2217://" + strings.TrimPrefix(s.RawAddr(), "tcp://")
@@ -603,6 +622,9 @@ func TestRFC2217ClosedAtOnce(t *testing.T) {
 	for _, tc := range []struct{ says, want string }{
 		{"Device open failure: Value or file not found\r\n", "ser2net: Device open failure"},
 		{"", "the server closed the connection"},
+		// ser2net 4.3's RFC 2217 port without its device: its
+		// negotiation first, then why, then the close.
+		{"\xff\xfb\x03\xff\xfd\x03\xff\xfb\x00\xff\xfd\x00\xff\xfd,Device open failure: Value or file not found\r\n", "ser2net: Device open failure"},
 	} {
 		addr := fakeServer(t, func(c net.Conn) {
 			c.Write([]byte(tc.says))
