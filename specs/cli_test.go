@@ -145,6 +145,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		Expect(s.Command.Process.Signal(syscall.SIGKILL)).To(Succeed())
 		Eventually(s, 20*time.Second).Should(gexec.Exit())
 		Expect(read(harness.IncompleteFile)()).To(And(HavePrefix("run not finished: started "), ContainSubstring("if that process is gone")))
+		Expect(read("scenario.yaml")()).To(ContainSubstring("name: long-kill"), "the scenario as it ran, kept from the start")
 		Expect(read(harness.EventsFile)()).To(ContainSubstring(`"event":"run_started"`))
 		results, err := os.ReadFile(filepath.Join(out, report.ScenariosFile))
 		Expect(err).NotTo(HaveOccurred(), "results.json is written before each scenario")

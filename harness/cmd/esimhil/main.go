@@ -266,6 +266,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: "not run: esimhil run ended before it (killed or crashed)"})
 		}
 		write(append(results, pending...))
+		// The scenario as it runs, beside its evidence from the start (a
+		// run killed outright is the one most worth running again): a
+		// rerun elsewhere, or after the file changed, starts from it.
+		runDir := filepath.Join(*out, s.Name)
+		keepErr := os.MkdirAll(runDir, 0o755)
+		if keepErr == nil {
+			keepErr = os.WriteFile(filepath.Join(runDir, ScenarioCopy), source, 0o644)
+		}
+		if keepErr != nil {
+			meter.Printf("      (scenario not kept beside its artifacts: %v)\n", keepErr)
+		}
 		res := harness.RunScenario(s, harness.Options{
 			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
@@ -273,13 +284,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			},
 			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
-		if res.Dir != "" {
-			// The scenario as it ran, beside its evidence: a rerun on
-			// another machine (or after the file changed) starts from it.
-			if err := os.WriteFile(filepath.Join(res.Dir, ScenarioCopy), source, 0o644); err != nil {
-				meter.Printf("      (scenario not kept beside its artifacts: %v)\n", err)
-			}
-		}
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired}
 		// A signal that came once the simulation was over stops what
