@@ -104,6 +104,8 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	closeErr := r.Close()
 	res.Incomplete = r.Incomplete()
 	switch {
+	case errors.Is(runErr, ErrInterrupted):
+		res.Err = runErr // "run interrupted at …" says it already
 	case runErr != nil:
 		res.Err = fmt.Errorf("run: %w", runErr)
 	case closeErr != nil:

@@ -158,7 +158,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		tl := start("timeline", art)
 		Eventually(tl, 60*time.Second).Should(gexec.Exit())
 		page := read("timeline.html")()
-		Expect(page).To(ContainSubstring("INCOMPLETE: run not finished"), "the page says the run did not finish")
+		Expect(page).To(ContainSubstring("its artifacts are incomplete:</b> run not finished"), "the page says the run did not finish")
 		// The capture ends mid-block (unless the kill fell exactly on a
 		// flush at a block's end): the page says so and shows the
 		// exchanges before the cut.

@@ -241,6 +241,11 @@ func Build(dir string, run Run) (*Timeline, error) {
 		if err != nil || strings.HasPrefix(text, PagePending) {
 			continue
 		}
+		if marker == "INCOMPLETE" && text == strings.TrimSpace(run.Incomplete) {
+			// The banner on top says it already; the file is linked.
+			t.Artifacts = append(t.Artifacts, marker)
+			continue
+		}
 		b.Note("%s: %s", marker, text)
 		t.Artifacts = append(t.Artifacts, marker)
 	}
@@ -248,9 +253,6 @@ func Build(dir string, run Run) (*Timeline, error) {
 		if _, err := os.Stat(filepath.Join(dir, extra)); err == nil {
 			t.Artifacts = append(t.Artifacts, extra)
 		}
-	}
-	for _, u := range run.Unfired {
-		b.Note("%s", u)
 	}
 	b.finish()
 	return t, nil
