@@ -21,7 +21,7 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>esimhil run — {{.Pass}}/{{.Total}} passed</title>
+<title>esimhil results — {{.Pass}}/{{.Total}} passed</title>
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 20px 28px; color: #1e293b; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 22px 0 6px; }
@@ -36,7 +36,7 @@ tr.fail td, tr.error td { background: #fef2f2; }
 a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; }
 .note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
 </style></head><body data-ready="true">
-<h1>esimhil run</h1>
+<h1>esimhil results</h1>
 <p class="meta">{{.Pass}} of {{.Total}} passed{{if .Fail}} · <b style="color:#dc2626">{{.Fail}} failed</b>{{end}}{{if .Errors}} · <b style="color:#dc2626">{{.Errors}} {{if eq .Errors 1}}error{{else}}errors{{end}}</b>{{end}}{{if .Skipped}} · {{.Skipped}} skipped{{end}} · written {{.Written}}</p>
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
 {{range .Sections}}<h2>{{.Title}} ({{len .Rows}})</h2>

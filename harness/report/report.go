@@ -217,6 +217,25 @@ func ReadGinkgo(path string) ([]Entry, error) {
 	return out, nil
 }
 
+// labSuite reports whether the Ginkgo report at path is a lab run's (its
+// label filter picks env:lab, as make lab's does).
+func labSuite(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var suites []types.Report
+	if json.Unmarshal(b, &suites) != nil {
+		return false
+	}
+	for _, s := range suites {
+		if strings.Contains(s.SuiteConfig.LabelFilter, "env:lab") && !strings.Contains(s.SuiteConfig.LabelFilter, "!env:lab") {
+			return true
+		}
+	}
+	return false
+}
+
 func verdictOf(s types.SpecState) string {
 	switch {
 	case s == types.SpecStatePassed:
@@ -267,6 +286,8 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
 	}
 	switch {
+	case errors.Is(err, os.ErrNotExist) && labSuite(filepath.Join(out, "report.json")):
+		// make lab's directory: the lab's specs, no scenarios expected.
 	case errors.Is(err, os.ErrNotExist):
 		notes = append(notes, "no scenario results (scenarios/"+ScenariosFile+", or "+ScenariosFile+" where esimhil run --out wrote it): no esimhil run wrote here")
 	case err != nil:

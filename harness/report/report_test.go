@@ -159,6 +159,32 @@ func TestGatherOfEsimhilRunsOut(t *testing.T) {
 	}
 }
 
+// make lab's directory holds the lab's specs and no scenarios, and the
+// index does not say it lacks them; make run's does, when they are missing.
+func TestGatherOfALabRun(t *testing.T) {
+	for _, tc := range []struct {
+		filter string
+		note   bool
+	}{{"env:lab", false}, {"!env:lab", true}} {
+		out := t.TempDir()
+		b, err := json.Marshal([]types.Report{{SuiteConfig: types.SuiteConfig{LabelFilter: tc.filter}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, "report.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, notes, err := Gather(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		said := strings.Contains(strings.Join(notes, "\n"), "no scenario results")
+		if said != tc.note {
+			t.Errorf("label filter %q: notes %q", tc.filter, notes)
+		}
+	}
+}
+
 // The index tells failures from errors, as JUnit does.
 func TestIndexCountsErrorsApart(t *testing.T) {
 	b, err := Index(t.TempDir(), []Entry{
