@@ -244,9 +244,13 @@ func dialectHint(c *atclient.Client, given personality.Personality) string {
 	if strings.TrimSpace(text) == "" || given.Identifies(text) {
 		return ""
 	}
+	all, err := personality.All()
+	if err != nil {
+		return ""
+	}
 	var match []string
-	for _, name := range personality.Names() {
-		if p, err := personality.Load(name); err == nil && p.Name != given.Name && p.Identifies(text) {
+	for _, p := range all {
+		if p.Name != given.Name && p.Identifies(text) {
 			match = append(match, p.Name)
 		}
 	}

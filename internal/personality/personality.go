@@ -187,6 +187,19 @@ var Builtin = sync.OnceValue(func() []Personality {
 	return out
 })
 
+// All loads every built-in personality, in Names' order.
+func All() ([]Personality, error) {
+	var out []Personality
+	for _, name := range Names() {
+		p, err := Load(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // maxBaseDepth bounds a chain of bases (and so a cycle).
 const maxBaseDepth = 8
 

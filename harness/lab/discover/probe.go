@@ -67,13 +67,12 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		}
 	}
 	text := strings.Join(pr.Identity, "\n")
-	var all, matched []personality.Personality
-	for _, name := range personality.Names() {
-		p, err := personality.Load(name)
-		if err != nil {
-			return pr, err
-		}
-		all = append(all, p)
+	all, err := personality.All()
+	if err != nil {
+		return pr, err
+	}
+	var matched []personality.Personality
+	for _, p := range all {
 		if p.Identifies(text) {
 			matched = append(matched, p)
 		}
