@@ -173,6 +173,15 @@ func joinRel(base, stored string) string {
 // per It, with the rig's artifacts, timeline and seed when the spec built
 // a rig, else the suite's seed.
 func ReadGinkgo(path string) ([]Entry, error) {
+	suites, err := readSuites(path)
+	if err != nil {
+		return nil, err
+	}
+	return specEntries(suites), nil
+}
+
+// readSuites reads a Ginkgo JSON report.
+func readSuites(path string) ([]types.Report, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("ginkgo report: %w", err)
@@ -181,6 +190,11 @@ func ReadGinkgo(path string) ([]Entry, error) {
 	if err := json.Unmarshal(b, &suites); err != nil {
 		return nil, fmt.Errorf("ginkgo report %s: %w", path, err)
 	}
+	return suites, nil
+}
+
+// specEntries are a report's Its as entries.
+func specEntries(suites []types.Report) []Entry {
 	var out []Entry
 	for _, s := range suites {
 		for _, sp := range s.SpecReports {
@@ -214,20 +228,12 @@ func ReadGinkgo(path string) ([]Entry, error) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
-// labSuite reports whether the Ginkgo report at path is a lab run's (its
-// label filter picks env:lab, as make lab's does).
-func labSuite(path string) bool {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	var suites []types.Report
-	if json.Unmarshal(b, &suites) != nil {
-		return false
-	}
+// labSuite reports whether a Ginkgo report is a lab run's (its label
+// filter picks env:lab, as make lab's does).
+func labSuite(suites []types.Report) bool {
 	for _, s := range suites {
 		if strings.Contains(s.SuiteConfig.LabelFilter, "env:lab") && !strings.Contains(s.SuiteConfig.LabelFilter, "!env:lab") {
 			return true
@@ -253,7 +259,8 @@ func verdictOf(s types.SpecState) string {
 // of `esimhil run --out` itself). A missing file is reported in the returned
 // notes, not as an error: the index says what it lacks.
 func Gather(out string) (entries []Entry, notes []string, err error) {
-	specs, err := ReadGinkgo(filepath.Join(out, "report.json"))
+	suites, err := readSuites(filepath.Join(out, "report.json"))
+	specs := specEntries(suites)
 	noSuite := false
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -286,7 +293,7 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
 	}
 	switch {
-	case errors.Is(err, os.ErrNotExist) && labSuite(filepath.Join(out, "report.json")):
+	case errors.Is(err, os.ErrNotExist) && labSuite(suites):
 		// make lab's directory: the lab's specs, no scenarios expected.
 	case errors.Is(err, os.ErrNotExist):
 		notes = append(notes, "no scenario results (scenarios/"+ScenariosFile+", or "+ScenariosFile+" where esimhil run --out wrote it): no esimhil run wrote here")
