@@ -3,6 +3,7 @@ package timeline
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,7 @@ type window struct {
 	lane, name  string
 	from, until time.Time // until zero: still active at the end
 	instant     bool      // an injection at one moment (a power cut)
+	powerCut    bool      // the device's power cut: what it was sent, it no longer reads
 }
 
 // add records one fault event and returns the lane it belongs on and,
@@ -34,7 +36,11 @@ func (f *faultWindows) add(e event) (string, int) {
 		}
 		return lane, 0
 	}
-	f.ws = append(f.ws, window{lane: lane, name: name, from: e.T, instant: instant})
+	cut := e.str("fault") == "power_cut" || e.str("power_cut") != ""
+	if cut && name != "" && !strings.HasPrefix(name, "power_cut") {
+		name = "power_cut after " + name
+	}
+	f.ws = append(f.ws, window{lane: lane, name: name, from: e.T, instant: instant, powerCut: cut})
 	if !instant {
 		return lane, 0
 	}
@@ -123,13 +129,28 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 // A fault that breaks an exchange in flight (connection_reset) is logged
 // after its request and the answer that never came: it names that answer,
 // the last message of its lane, when the row says none came.
+//
+// A power cut that comes after a server answered the card, before the
+// card read a byte of the answer (no APDU and no event of the card since),
+// names that answer too, and its arrow ends at the modem: the answer
+// reached the device's TCP endpoint (the capture has it), never the card.
 func (f *faultWindows) tagInstants(items []Item) {
 	var pending []int        // windows whose message has not come yet
 	last := map[string]int{} // each lane's last message so far
+	unread := -1             // the last answer to the card the card has not yet acted on
 	for i := range items {
 		it := &items[i]
 		if it.fault > 0 {
 			w := f.ws[it.fault-1]
+			if w.powerCut && unread >= 0 && items[unread].T.Equal(w.from) {
+				a := &items[unread]
+				a.Faults = append(a.Faults, w.name)
+				a.To = LaneModem
+				a.Label += " · never read by the card: power cut"
+				a.Detail = "The device's power was cut (" + w.name + ") before the card read this answer: " +
+					"it reached the device's TCP endpoint, as the capture shows, but not the card.\n\n" + a.Detail
+				unread = -1
+			}
 			if j, ok := last[w.lane]; ok && items[j].unanswered && items[j].T.Equal(w.from) {
 				items[j].Faults = append(items[j].Faults, w.name)
 				continue
@@ -137,8 +158,14 @@ func (f *faultWindows) tagInstants(items []Item) {
 			pending = append(pending, it.fault-1)
 			continue
 		}
+		if it.Kind == KindAPDU || it.From == LaneCard {
+			unread = -1 // the card is at work: it reads, or has read, what came
+		}
 		if it.Kind != KindHTTP && it.Kind != KindES9 {
 			continue
+		}
+		if it.Reply && it.To == LaneCard && !it.unanswered {
+			unread = i
 		}
 		last[it.From], last[it.To] = i, i
 		for j := 0; j < len(pending); j++ {

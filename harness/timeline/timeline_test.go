@@ -216,6 +216,57 @@ func TestFaultTagsTheMessageItHit(t *testing.T) {
 	}
 }
 
+// TestPowerCutNamesTheAnswerNeverRead: a power cut right after a server
+// answered the card, before the card read the answer (no APDU, no event of
+// the card between), names that answer and ends its arrow at the modem;
+// an answer the card went on to read, or one of another instant, keeps its
+// arrow to the card.
+func TestPowerCutNamesTheAnswerNeverRead(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	sfr := SMDPLane("sfr")
+	req := Item{T: t0, From: LaneCard, To: sfr, Kind: KindES9, Label: "getBoundProfilePackage"}
+	ans := Item{T: t0, From: sfr, To: LaneCard, Kind: KindES9, Reply: true, Label: "answer"}
+	read := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "ENVELOPE event download (data available)"}
+	cardEvent := Item{T: t0, From: LaneCard, Kind: KindEvent, Label: "profile_installed"}
+	smdpEvent := Item{T: t0, From: sfr, Kind: KindEvent, Label: "bpp_sent"}
+	for _, tc := range []struct {
+		name   string
+		fields map[string]any
+		before []Item // between the answer and the cut
+		late   bool   // the cut an instant after the answer
+		unread bool
+	}{
+		{name: "cut at the server's event", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem", "target": "device"}, before: []Item{smdpEvent}, unread: true},
+		{name: "cut in the older form", fields: map[string]any{"power_cut": "bpp_sent"}, unread: true},
+		{name: "the card read it", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{read}},
+		{name: "the card acted on it", fields: map[string]any{"fault": "power_cut", "name": "profile_installed", "at": "modem"}, before: []Item{cardEvent}},
+		{name: "a later instant", fields: map[string]any{"fault": "power_cut", "name": "refresh", "at": "modem"}, late: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var fw faultWindows
+			ct := t0
+			if tc.late {
+				ct = t0.Add(time.Minute)
+			}
+			lane, n := fw.add(event{T: ct, Actor: "harness", Kind: "fault", Fields: tc.fields})
+			items := append([]Item{req, ans}, tc.before...)
+			items = append(items, Item{T: ct, From: lane, Kind: KindFault, fault: n})
+			fw.tagInstants(items)
+			a := items[1]
+			if got := a.To == LaneModem; got != tc.unread {
+				t.Errorf("answer's arrow ends at %s; unread %v, want %v", a.To, got, tc.unread)
+			}
+			if tc.unread {
+				if !slices.Equal(a.Faults, []string{"power_cut after bpp_sent"}) || !strings.Contains(a.Label, "never read by the card") || !strings.Contains(a.Detail, "reached the device") {
+					t.Errorf("unread answer: faults %q, label %q, detail %q", a.Faults, a.Label, a.Detail)
+				}
+			} else if len(a.Faults) > 0 || a.Label != "answer" {
+				t.Errorf("answer tagged %q, label %q", a.Faults, a.Label)
+			}
+		})
+	}
+}
+
 func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 	dir := writeArtifacts(t, map[string]string{
 		"events.jsonl":   sampleEvents + "{not json\n",
