@@ -35,6 +35,7 @@ type Meter struct {
 	total  int
 	done   int
 	failed int
+	errors int // items that could not be judged (a file that did not load, a rig that did not start)
 	start  time.Time
 	last   time.Time // last line written
 	every  time.Duration
@@ -90,6 +91,20 @@ func (m *Meter) SetTotal(n int) {
 
 // Done counts one finished item; ok false counts it as a failure too.
 func (m *Meter) Done(ok bool) { m.Add(1, btoi(!ok)) }
+
+// Errored counts one finished item that ended in an error rather than a
+// verdict (a scenario file that did not load, a rig that could not start):
+// shown apart from the failures, as the reports count it.
+func (m *Meter) Errored() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done++
+	m.errors++
+	m.showLocked()
+}
 
 // Add counts n finished items of which failed failed.
 func (m *Meter) Add(n, failed int) {
@@ -260,6 +275,12 @@ func (m *Meter) lineLocked(now time.Time) string {
 		fmt.Fprintf(&b, " %d %s", m.done, m.unit)
 	}
 	fmt.Fprintf(&b, ", %d failed", m.failed)
+	switch {
+	case m.errors == 1:
+		b.WriteString(", 1 error")
+	case m.errors > 1:
+		fmt.Fprintf(&b, ", %d errors", m.errors)
+	}
 	rate := 0.0
 	if el > 0 {
 		rate = float64(m.done) / el.Seconds()

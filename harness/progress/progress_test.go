@@ -39,6 +39,36 @@ func TestPlainLinesArePeriodic(t *testing.T) {
 	}
 }
 
+// Items that ended in an error (a file that did not load) are counted
+// apart from those that failed, as the reports count them.
+func TestErrorsCountedApart(t *testing.T) {
+	for _, tc := range []struct {
+		errors int
+		want   string
+	}{
+		{0, "run 3/5 scenarios (60.0%), 1 failed, "},
+		{1, "run 4/5 scenarios (80.0%), 1 failed, 1 error, "},
+		{2, "run 5/5 scenarios (100.0%), 1 failed, 2 errors, "},
+	} {
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: time.Second}
+		m := New(io.Discard, "run", 5, Clock(clk.now), Unit("scenarios"))
+		m.Done(true)
+		m.Done(false)
+		m.Done(true)
+		for range tc.errors {
+			m.Errored()
+		}
+		if got := m.Line(); !strings.HasPrefix(got, tc.want) || tc.errors == 0 && strings.Contains(got, "error") {
+			t.Errorf("%d errors: %q, want it to start %q", tc.errors, got, tc.want)
+		}
+		if done, failed := m.Counts(); done != 3+tc.errors || failed != 1 {
+			t.Errorf("%d errors: counts %d done, %d failed", tc.errors, done, failed)
+		}
+	}
+	var m *Meter
+	m.Errored() // a nil meter stays silent
+}
+
 // A run whose items finish late (a storm's devices, at the end of their
 // dwell) gives its ETA from its own measure of how far it is, set or not
 // yet set, and from the finished items without one.

@@ -237,7 +237,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		s, source, err := scenario.LoadSource(path)
 		if err != nil {
 			meter.Printf("ERROR %s: %v\n", path, err)
-			meter.Done(false)
+			meter.Errored()
 			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
 			code = 1
 			continue
@@ -246,7 +246,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			err := fmt.Errorf("scenario name %q is already %s's in this run, and it names the artifacts directory %s: give each scenario its own name",
 				s.Name, first, filepath.Join(*out, s.Name))
 			meter.Printf("ERROR %s: %v\n", path, err)
-			meter.Done(false)
+			meter.Errored()
 			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
 			code = 1
 			continue
@@ -318,7 +318,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		for _, u := range res.Unfired {
 			meter.Printf("      note: %s\n", u)
 		}
-		meter.Done(res.OK())
+		if res.Err != nil {
+			meter.Errored()
+		} else {
+			meter.Done(res.OK())
+		}
 		results = append(results, e)
 	}
 	stopBeat()

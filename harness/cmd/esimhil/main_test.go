@@ -95,6 +95,10 @@ func TestRunFailsOnBadScenarioAndUnmetExpectations(t *testing.T) {
 	if !regexp.MustCompile(`^ERROR .*bad\.yaml:\d+:\d+: `).MatchString(stdout.String()) {
 		t.Fatalf("error does not name file:line:col: %q", stdout.String())
 	}
+	// The progress line counts it as an error, not a failure.
+	if !strings.Contains(stdout.String(), "run 1/1 scenarios (100.0%), 0 failed, 1 error,") {
+		t.Errorf("progress line does not count the file as an error: %q", stdout.String())
+	}
 
 	src, _ := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
 	wrong := filepath.Join(dir, "wrong.yaml")
