@@ -767,5 +767,16 @@ func finalErr(final string) error {
 	case at.FinalCME:
 		return &CMEError{Code: r.Code, Text: r.Text}
 	}
-	return fmt.Errorf("%w: %s", ErrError, final)
+	if final == "ERROR" {
+		return ErrError // not "at: ERROR: ERROR"
+	}
+	return finalError(final)
 }
+
+// finalError is a final result other than OK, ERROR and +CME ERROR (NO
+// CARRIER, +CMS ERROR, a module's own wording): "at: NO CARRIER", and
+// ErrError to errors.Is.
+type finalError string
+
+func (e finalError) Error() string        { return "at: " + string(e) }
+func (e finalError) Is(target error) bool { return target == ErrError }

@@ -130,6 +130,7 @@ func testCommand(t *testing.T, kind string) {
 		lines string
 		final string
 		err   error
+		text  string // the error's text, when it matters
 		code  int
 	}{
 		{cmd: "AT", final: "OK"},
@@ -138,8 +139,8 @@ func testCommand(t *testing.T, kind string) {
 		{cmd: `AT+CCHO="A0"`, lines: "+CCHO: 1", final: "OK"},
 		{cmd: "AT+CEREG=2;+CEREG?", lines: "+CEREG: 2,0", final: "OK"},
 		{cmd: "AT+COPS?", lines: "+COPS: 0", final: "OK"},
-		{cmd: "AT+NOPE", final: "ERROR", err: ErrError},
-		{cmd: "AT+QCCID", final: "COMMAND NOT SUPPORT", err: ErrError}, // a Huawei's unknown command
+		{cmd: "AT+NOPE", final: "ERROR", err: ErrError, text: "at: ERROR"}, // not "at: ERROR: ERROR"
+		{cmd: "AT+QCCID", final: "COMMAND NOT SUPPORT", err: ErrError, text: "at: COMMAND NOT SUPPORT"}, // a Huawei's unknown command
 		{cmd: "AT+CPIN?", final: "+CME ERROR: 10", code: 10},
 		{cmd: "AT+CSIM=1", final: "+CME ERROR: incorrect parameters", code: 50},
 	}
@@ -153,6 +154,8 @@ func testCommand(t *testing.T, kind string) {
 			}
 		case !errors.Is(err, tc.err):
 			t.Errorf("%s: err %v, want %v", tc.cmd, err, tc.err)
+		case tc.text != "" && err.Error() != tc.text:
+			t.Errorf("%s: error reads %q, want %q", tc.cmd, err, tc.text)
 		}
 		if rsp == nil || rsp.Final != tc.final || strings.Join(rsp.Lines, "|") != tc.lines {
 			t.Errorf("%s: got %+v, want lines %q final %q", tc.cmd, rsp, tc.lines, tc.final)
