@@ -165,6 +165,21 @@ var ErrInterrupted = errors.New("run interrupted")
 // atLogLag is how long at.log's lines may wait in memory (wall time).
 const atLogLag = 100 * time.Millisecond
 
+// clearPrevious removes from dir the artifacts an earlier run of a rig
+// wrote there (not the scenario copy esimhil run keeps, not other files).
+func clearPrevious(dir string) error {
+	names := []string{ATLogFile, ATMarksFile, TrafficFile, capture.KeysPathFor(TrafficFile), CaptureIncompleteFile}
+	for _, n := range names {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the previous run's %s: %w", n, err)
+		}
+	}
+	if err := timeline.RemovePages(dir); err != nil {
+		return fmt.Errorf("remove the previous run's timeline: %w", err)
+	}
+	return nil
+}
+
 // IncompleteFile marks an artifacts directory whose run did not finish; it
 // holds the reason. It is written when the rig starts and removed when it
 // closes after a finished run, so a run whose process was killed leaves it
@@ -302,6 +317,12 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 	// happens to the process, what was logged is on disk.
 	var sink io.Writer = io.Discard // no artifacts: the lines are encoded all the same
 	if dir != "" {
+		// What an earlier run left here is not this run's: a page that
+		// said "pass" beside a killed rerun's INCOMPLETE, a capture a run
+		// without one would leave standing as its evidence.
+		if err = clearPrevious(dir); err != nil {
+			return r, err
+		}
 		if r.events, err = os.Create(filepath.Join(dir, EventsFile)); err != nil {
 			return r, fmt.Errorf("events: %w", err)
 		}

@@ -96,6 +96,41 @@ func TestIncompleteUntilClosed(t *testing.T) {
 	}
 }
 
+// A rig in a directory an earlier run used leaves none of that run's
+// artifacts standing beside its own (a killed rerun beside the old run's
+// page, which said "pass"); the scenario copy esimhil run keeps and files
+// that are not a run's stay.
+func TestRigClearsThePreviousRunsArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	old := []string{timeline.FileName, timeline.PageFile(2), timeline.PageFile(3), ATLogFile, ATMarksFile, TrafficFile, "traffic.keys", CaptureIncompleteFile}
+	keep := []string{"scenario.yaml", "notes.txt"}
+	for _, f := range append(old, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("an earlier run's\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := NewRig(loadFixture(t, "home-no-request.yaml"), Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, f := range old {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil && string(b) == "an earlier run's\n" {
+			t.Errorf("%s: the earlier run's is still there", f)
+		}
+	}
+	for _, f := range []string{timeline.PageFile(2), timeline.PageFile(3), CaptureIncompleteFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %v, want it gone", f, err)
+		}
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v, want it kept", f, err)
+		}
+	}
+}
+
 // A cancelled context stops the run in flight: Result says so, the
 // artifacts are complete files marked incomplete.
 func TestInterruptedRun(t *testing.T) {

@@ -297,6 +297,21 @@ func (t *Timeline) Write(dir string) (string, error) {
 	return filepath.Join(dir, FileName), nil
 }
 
+// RemovePages removes every page of a timeline from dir (and the
+// temporary pages a killed writer left): a new run in the directory must
+// not leave the last run's page standing beside its own artifacts.
+func RemovePages(dir string) error {
+	removeStaleTemps(dir)
+	for n := 1; ; n++ {
+		if err := os.Remove(filepath.Join(dir, PageFile(n))); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
 // removeStaleTemps removes the temporary pages a writer killed before its
 // renames left in dir.
 func removeStaleTemps(dir string) {
