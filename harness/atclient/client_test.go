@@ -139,7 +139,7 @@ func testCommand(t *testing.T, kind string) {
 		{cmd: `AT+CCHO="A0"`, lines: "+CCHO: 1", final: "OK"},
 		{cmd: "AT+CEREG=2;+CEREG?", lines: "+CEREG: 2,0", final: "OK"},
 		{cmd: "AT+COPS?", lines: "+COPS: 0", final: "OK"},
-		{cmd: "AT+NOPE", final: "ERROR", err: ErrError, text: "at: ERROR"}, // not "at: ERROR: ERROR"
+		{cmd: "AT+NOPE", final: "ERROR", err: ErrError, text: "at: ERROR"},                              // not "at: ERROR: ERROR"
 		{cmd: "AT+QCCID", final: "COMMAND NOT SUPPORT", err: ErrError, text: "at: COMMAND NOT SUPPORT"}, // a Huawei's unknown command
 		{cmd: "AT+CPIN?", final: "+CME ERROR: 10", code: 10},
 		{cmd: "AT+CSIM=1", final: "+CME ERROR: incorrect parameters", code: 50},
