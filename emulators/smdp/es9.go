@@ -151,7 +151,7 @@ func (s *Server) handlers() map[string]handler {
 }
 
 func (s *Server) writeErr(w http.ResponseWriter, fn string, e *es9Error) {
-	s.emit(KindES9Error, eventlog.F{"function": fn, "subject": e.subject, "reason": e.reason, "message": e.msg})
+	s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": fn, "subject": e.subject, "reason": e.reason, "message": e.msg})
 	code := e.http
 	if code == 0 {
 		code = http.StatusOK // SGP.22 §6.5: function errors travel in a 200 answer

@@ -10,7 +10,7 @@ const (
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {operator, kind, seq, ok?, error_reason?}
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {operator, kind, seq}
 	KindSessionCancelled      eventlog.Kind = "session_cancelled"      // {operator, reason, order}
-	KindES9Error              eventlog.Kind = "es9_error"              // {function, subject, reason, message}
+	KindES9Error              eventlog.Kind = "es9_error"              // {operator, function, subject, reason, message}
 )
 
 var _ = eventlog.Register(eventlog.SMDP, KindOrder, KindMutualAuth, KindBPPSent, KindNotificationReceived,

@@ -191,14 +191,14 @@ func (s *Server) SetFaults(f Faults) {
 		if c, err := s.expiredAuthCert(); err == nil {
 			s.authCert = c
 		} else {
-			s.emit(KindES9Error, eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
 		}
 	}
 	if f.TLSUntrusted {
 		if c, err := s.rogueTLSCert(); err == nil {
 			s.tlsCert = c
 		} else {
-			s.emit(KindES9Error, eventlog.F{"function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": "setFaults", "subject": "", "reason": "", "message": err.Error()})
 		}
 	}
 }
@@ -219,7 +219,7 @@ func (s *Server) authCertLocked() *rsp.Cert {
 	if s.expired == nil {
 		c, err := s.expiredAuthCert()
 		if err != nil {
-			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": "inject", "subject": "", "reason": "", "message": err.Error()})
 			return s.authCert
 		}
 		s.expired = c
@@ -238,7 +238,7 @@ func (s *Server) tlsCertNow() *rsp.Cert {
 	if s.rogue == nil {
 		c, err := s.rogueTLSCert()
 		if err != nil {
-			s.emit("es9_error", eventlog.F{"function": "inject", "subject": "", "reason": "", "message": err.Error()})
+			s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": "inject", "subject": "", "reason": "", "message": err.Error()})
 			return s.tlsCert
 		}
 		s.rogue = c

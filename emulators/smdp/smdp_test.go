@@ -236,7 +236,7 @@ func TestAuthenticateClientChecks(t *testing.T) {
 			}
 			code, m, err = c.authenticateClient(tc.resp(c))
 			mustFail(t, tc.name, code, m, err, 200, tc.subject, tc.reason)
-			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != es9.FnAuthenticateClient {
+			if ev := e.log.Kind("es9_error"); len(ev) != 1 || ev[0].Str("function") != es9.FnAuthenticateClient || ev[0].Str("operator") != e.srv.cfg.Operator || ev[0].Str("operator") == "" {
 				t.Fatalf("es9_error events %v", ev)
 			}
 			if tc.subject != subjFunction {
