@@ -119,7 +119,9 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 
 // tagInstants names each injection at one moment on the message it hit:
 // the first HTTP or ES9+ message to or from the fault's lane after the
-// fault's row, in the same instant. The harness logs such a fault as it
+// fault's row, in the same instant — for the radio world's faults
+// (attach_reject, attach: timeout or no_service), the first arrow to or
+// from the world: the attach_result the network answered with. The harness logs such a fault as it
 // applies it — an SM-DP+'s as it builds the answer it spoils (tampered_bpp,
 // wrong_transaction_id), the platform's before its 503 (no_ack), the
 // card's before the request it falsifies (bad_euicc_signature) — and
@@ -161,13 +163,16 @@ func (f *faultWindows) tagInstants(items []Item) {
 		if it.Kind == KindAPDU || it.From == LaneCard {
 			unread = -1 // the card is at work: it reads, or has read, what came
 		}
-		if it.Kind != KindHTTP && it.Kind != KindES9 {
+		radio := it.Kind == KindEvent && it.To != "" && (it.From == LaneWorld || it.To == LaneWorld)
+		if it.Kind != KindHTTP && it.Kind != KindES9 && !radio {
 			continue
 		}
-		if it.Reply && it.To == LaneCard && !it.unanswered {
+		if it.Reply && it.To == LaneCard && !it.unanswered && !radio {
 			unread = i
 		}
-		last[it.From], last[it.To] = i, i
+		if !radio {
+			last[it.From], last[it.To] = i, i
+		}
 		for j := 0; j < len(pending); j++ {
 			w := f.ws[pending[j]]
 			switch {

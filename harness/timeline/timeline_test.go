@@ -216,6 +216,43 @@ func TestFaultTagsTheMessageItHit(t *testing.T) {
 	}
 }
 
+// TestRadioFaultTagsTheAttachResult: an attach fault (logged by the world
+// between the attempt and the network's answer) names the attach_result
+// arrow it decided, not the attempt before it, not a later attempt's, and
+// a server's fault pending in the same instant still waits for its HTTP
+// message.
+func TestRadioFaultTagsTheAttachResult(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 1, 0, 2, 0, time.UTC)
+	var fw faultWindows
+	fault := func(f map[string]any) Item {
+		lane, n := fw.add(event{T: t0, Actor: "world", Kind: "fault", Fields: f})
+		return Item{T: t0, From: lane, Kind: KindFault, fault: n}
+	}
+	arrow := func(from, to, label string) Item {
+		return Item{T: t0, From: from, To: to, Kind: KindEvent, Label: label, Reply: from == LaneWorld}
+	}
+	items := []Item{
+		fault(map[string]any{"at": "platform", "fault": "no_ack", "target": "platform"}),
+		arrow(LaneModem, LaneWorld, "attach_attempt 20810"),
+		fault(map[string]any{"at": "world", "fault": "attach_reject", "cause": 15, "target": "sfr"}),
+		arrow(LaneWorld, LaneModem, "attach_result 20810 denied"),
+		arrow(LaneModem, LaneWorld, "attach_attempt 20801"),
+		arrow(LaneWorld, LaneModem, "attach_result 20801 denied"),
+		{T: t0, From: LaneCard, To: LanePlatform, Kind: KindHTTP, Label: "POST /v1/notifications"},
+	}
+	fw.tagInstants(items)
+	var got []string
+	for _, it := range items {
+		if len(it.Faults) > 0 {
+			got = append(got, it.Label+": "+strings.Join(it.Faults, " "))
+		}
+	}
+	want := []string{"attach_result 20810 denied: attach_reject", "POST /v1/notifications: no_ack"}
+	if !slices.Equal(got, want) {
+		t.Errorf("tagged %q, want %q", got, want)
+	}
+}
+
 // TestPowerCutNamesTheAnswerNeverRead: a power cut right after a server
 // answered the card, before the card read the answer (no APDU, no event of
 // the card between), names that answer and ends its arrow at the modem;
