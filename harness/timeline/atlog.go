@@ -3,6 +3,7 @@ package timeline
 import (
 	"bufio"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,11 +30,11 @@ type atLine struct {
 func parseATLine(s string, n int) (atLine, error) {
 	ts, rest, ok := strings.Cut(s, " ")
 	if !ok || len(rest) < 1 {
-		return atLine{}, fmt.Errorf("line %d: want \"<time> > text\" or \"<time> < text\"", n)
+		return atLine{}, errors.New(`want "<time> > text" or "<time> < text"`)
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
-		return atLine{}, fmt.Errorf("line %d: %w", n, err)
+		return atLine{}, err
 	}
 	dir, text, _ := strings.Cut(rest, " ")
 	switch dir {
@@ -42,7 +43,7 @@ func parseATLine(s string, n int) (atLine, error) {
 	case "<":
 		return atLine{T: t, Text: text, N: n}, nil
 	}
-	return atLine{}, fmt.Errorf("line %d: direction %q: want > or <", n, dir)
+	return atLine{}, fmt.Errorf("direction %q: want > or <", dir)
 }
 
 // Priorities of rows at one simulated instant: a command first, then what
@@ -63,7 +64,11 @@ func readATLog(path string, b *Builder) error {
 		return err
 	}
 	defer f.Close()
-	b.atMarks = readATMarks(filepath.Join(filepath.Dir(path), ATMarksFile))
+	var marksProblem string
+	b.atMarks, marksProblem = readATMarks(filepath.Join(filepath.Dir(path), ATMarksFile))
+	if marksProblem != "" {
+		b.Note("%s: %s; at.log's rows are at their own time, not placed among the events of their instant", ATMarksFile, marksProblem)
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
 	var open *atLine // the command waiting for its final result
@@ -76,6 +81,7 @@ func readATLog(path string, b *Builder) error {
 		open, answer = nil, nil
 	}
 	n := 0
+	var bad badLines
 	for sc.Scan() {
 		n++
 		if strings.TrimSpace(sc.Text()) == "" {
@@ -83,7 +89,12 @@ func readATLog(path string, b *Builder) error {
 		}
 		l, err := parseATLine(sc.Text(), n)
 		if err != nil {
-			return err
+			// Skipped, the rest read, as events.jsonl's: one damaged
+			// line took every line after it off the page.
+			if bad.add(n, err) {
+				break
+			}
+			continue
 		}
 		switch {
 		case l.In:
@@ -107,8 +118,17 @@ func readATLog(path string, b *Builder) error {
 		}
 	}
 	flush(nil)
+	if len(b.atMarks) > 0 && len(b.atMarks) < n {
+		// The two are written line for line; a process killed between the
+		// two writes leaves one short.
+		b.Note("%s: %d marks for the %d lines of at.log: the last %d rows are at their own time", ATMarksFile, len(b.atMarks), n, n-len(b.atMarks))
+	}
+	errs := bad.report(f, n, "lines")
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("line %d: %w", n+1, err)
+		errs = append(errs, fmt.Sprintf("line %d: %v; the lines after it are not shown", n+1, err))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -168,26 +188,31 @@ const maxATMarks = 4 << 20
 
 // readATMarks reads at.marks; nil when there is none or it does not
 // read as marks (a line that is not a count, or counts that go back):
-// then no at.log row is placed by mark.
-func readATMarks(path string) []int {
+// then no at.log row is placed by mark, and problem says why.
+func readATMarks(path string) (marks []int, problem string) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "" // a lab's, an older run's: placed by time, as documented
+		}
+		return nil, err.Error()
 	}
 	defer f.Close()
-	var marks []int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() && len(marks) < maxATMarks {
 		n, err := strconv.Atoi(sc.Text())
-		if err != nil || n < 0 || len(marks) > 0 && n < marks[len(marks)-1] {
-			return nil
+		switch {
+		case err != nil || n < 0:
+			return nil, fmt.Sprintf("line %d is not a count of events (%.40q)", len(marks)+1, sc.Text())
+		case len(marks) > 0 && n < marks[len(marks)-1]:
+			return nil, fmt.Sprintf("line %d goes back (%d after %d): the counts only grow", len(marks)+1, n, marks[len(marks)-1])
 		}
 		marks = append(marks, n)
 	}
-	if sc.Err() != nil {
-		return nil
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Sprintf("line %d: %v", len(marks)+1, err)
 	}
-	return marks
+	return marks, ""
 }
 
 // addAT adds a row of at.log line n: among the events by the line's mark

@@ -32,7 +32,7 @@ func (e event) str(k string) string {
 // maxLineBytes bounds one line of an artifact the page reads.
 const maxLineBytes = 1 << 20
 
-// maxBadLines is how many unreadable lines of events.jsonl the page skips
+// maxBadLines is how many unreadable lines of a log the page skips
 // before it stops reading: a few are damage (a write cut by a full disk,
 // a hand edit) worth reading past, thousands are not an event log.
 const maxBadLines = 100
@@ -48,9 +48,7 @@ func readEventLog(path string) ([]event, error) {
 	}
 	defer f.Close()
 	var out []event
-	var bad []int
-	var firstErr error
-	stopped := 0
+	var bad badLines
 	n := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
@@ -62,35 +60,14 @@ func readEventLog(path string) ([]event, error) {
 		}
 		e, err := parseEvent(line, n)
 		if err != nil {
-			bad = append(bad, n)
-			if firstErr == nil {
-				firstErr = err
-			}
-			if len(bad) >= maxBadLines {
-				stopped = n
+			if bad.add(n, err) {
 				break
 			}
 			continue
 		}
 		out = append(out, e)
 	}
-	var errs []string
-	if len(bad) > 0 {
-		what := fmt.Sprintf("line %d unreadable (%v)", bad[0], firstErr)
-		if len(bad) > 1 {
-			what = fmt.Sprintf("%d lines unreadable (%s; the first: %v)", len(bad), lineList(bad), firstErr)
-		}
-		switch {
-		case stopped > 0:
-			errs = append(errs, what+fmt.Sprintf("; stopped reading at line %d: the events after it are not shown", stopped))
-		case len(bad) == 1 && bad[0] == n && cutShort(f):
-			errs = append(errs, fmt.Sprintf("line %d, the last, is cut short (no newline): the log stops in the middle of a write", n))
-		default:
-			errs = append(errs, what+"; left out, the rest of the file was read")
-		}
-	} else if n > 0 && stopped == 0 && cutShort(f) {
-		errs = append(errs, fmt.Sprintf("line %d, the last, has no newline: the log may stop in the middle of a write", n))
-	}
+	errs := bad.report(f, n, "events")
 	if err := sc.Err(); err != nil {
 		errs = append(errs, fmt.Sprintf("line %d: %v; the events after it are not shown", n+1, err))
 	}
@@ -98,6 +75,49 @@ func readEventLog(path string) ([]event, error) {
 		return out, errors.New(strings.Join(errs, "; "))
 	}
 	return out, nil
+}
+
+// badLines collects the unreadable lines of a line-oriented artifact
+// (events.jsonl, at.log) that a reader skips to read the rest.
+type badLines struct {
+	lines   []int
+	first   error
+	stopped int // the line reading stopped at (maxBadLines reached), 0 if none
+}
+
+// add notes line n unreadable; true when the reader should stop.
+func (b *badLines) add(n int, err error) bool {
+	b.lines = append(b.lines, n)
+	if b.first == nil {
+		b.first = err
+	}
+	if len(b.lines) >= maxBadLines {
+		b.stopped = n
+		return true
+	}
+	return false
+}
+
+// report says what was left out of f, read to line n; what names the
+// file's entries ("events", "lines").
+func (b *badLines) report(f *os.File, n int, what string) []string {
+	if len(b.lines) == 0 {
+		if n > 0 && cutShort(f) {
+			return []string{fmt.Sprintf("line %d, the last, has no newline: the log may stop in the middle of a write", n)}
+		}
+		return nil
+	}
+	bad := fmt.Sprintf("line %d unreadable (%v)", b.lines[0], b.first)
+	if len(b.lines) > 1 {
+		bad = fmt.Sprintf("%d lines unreadable (%s; the first: %v)", len(b.lines), lineList(b.lines), b.first)
+	}
+	switch {
+	case b.stopped > 0:
+		return []string{bad + fmt.Sprintf("; stopped reading at line %d: the %s after it are not shown", b.stopped, what)}
+	case len(b.lines) == 1 && b.lines[0] == n && cutShort(f):
+		return []string{fmt.Sprintf("line %d, the last, is cut short (no newline): the log stops in the middle of a write", n)}
+	}
+	return []string{bad + "; left out, the rest of the file was read"}
 }
 
 // parseEvent reads line n of events.jsonl.
@@ -191,6 +211,11 @@ func readEvents(path string, b *Builder) error {
 		b.onEventClock(e.T)
 		b.Add(eventItem(e, b.faults))
 		b.evSeq = append(b.evSeq, b.seq)
+	}
+	if err == nil && len(evs) == 0 {
+		// A run logs run_started first: an empty log was cut to nothing
+		// or never written.
+		return errors.New("empty: no event to show (a run logs run_started first; this file was cut to nothing or never written)")
 	}
 	return err
 }

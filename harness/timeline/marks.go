@@ -1,7 +1,11 @@
 package timeline
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/harness/capture"
@@ -28,6 +32,16 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 	t := stamp
 	if !sim {
 		t = time.Time{} // a wall-clock stamp (live capture): the events' time
+	} else if k > 0 && stamp.Before(b.events[k-1].T.Add(-markSlack)) || k < len(b.events) && stamp.After(b.events[k].T.Add(markSlack)) {
+		// The mark puts a row stamped on the events' clock among events
+		// of another time: the mark or the log is damaged (lines added
+		// to events.jsonl, an at.marks that is not this at.log's). The
+		// artifact's own time wins, and the page says how many.
+		if b.misplaced == nil {
+			b.misplaced = map[string]int{}
+		}
+		b.misplaced[sourceFile(it.Source)]++
+		return false
 	}
 	if k > 0 && t.Before(b.events[k-1].T) {
 		t = b.events[k-1].T
@@ -42,6 +56,36 @@ func (b *Builder) placeMarked(it *Item, stamp time.Time, m capture.Mark, frame i
 		it.seq = b.evSeq[k-1] + seqRoom/2
 	}
 	return true
+}
+
+// markSlack is how far a marked row's own simulated time may be from the
+// events around its mark: a tap stamps the frames of one instant 1 µs
+// apart, so a busy instant's last frames run past its time.
+const markSlack = time.Second
+
+// sourceFile is the artifact of an item's Source ("at.log:12",
+// "traffic.pcapng frame 7" → "at.log", "traffic.pcapng").
+func sourceFile(src string) string {
+	f, _, _ := strings.Cut(src, ":")
+	f, _, _ = strings.Cut(f, " ")
+	return f
+}
+
+// noteMisplaced says, for each artifact, how many of its rows their marks
+// could not place (placeMarked).
+func (b *Builder) noteMisplaced() {
+	for _, f := range slices.Sorted(maps.Keys(b.misplaced)) {
+		marks := "their at.marks marks"
+		if f != "at.log" {
+			marks = "their frames' event marks"
+		}
+		rows := fmt.Sprintf("%d rows are", b.misplaced[f])
+		if b.misplaced[f] == 1 {
+			rows = "1 row is"
+		}
+		b.Note("%s: %s at their own time, not where %s put them: the mark names events more than %v from the row's own time (a damaged events.jsonl, or marks that are not this run's)",
+			f, rows, marks, markSlack)
+	}
 }
 
 // addMarked adds it among the events by m (placeMarked), or at its time

@@ -176,6 +176,9 @@ type Builder struct {
 	// lastSim is the latest time read on the event log's clock
 	// (onEventClock).
 	lastSim time.Time
+	// misplaced counts, by artifact, the rows whose marks disagreed with
+	// their own time (placeMarked).
+	misplaced map[string]int
 }
 
 // Add puts an item on the timeline, creating its lanes.
@@ -195,9 +198,12 @@ func (b *Builder) Add(it Item) {
 	b.t.Items = append(b.t.Items, it)
 }
 
-// Note records something the page must say about its own completeness.
+// Note records something the page must say about its own completeness,
+// once (the capture's two readers meet the same damage).
 func (b *Builder) Note(format string, args ...any) {
-	b.t.Notes = append(b.t.Notes, fmt.Sprintf(format, args...))
+	if n := fmt.Sprintf(format, args...); !slices.Contains(b.t.Notes, n) {
+		b.t.Notes = append(b.t.Notes, n)
+	}
 }
 
 // Build reads every source in dir. A missing or unreadable artifact does
@@ -234,6 +240,7 @@ func Build(dir string, run Run) (*Timeline, error) {
 			b.Note("%s: %v", src.File, err)
 		}
 	}
+	b.noteMisplaced()
 	// The run's own word that it, or its capture, is not complete — but
 	// not that this very page is pending: that is over once it is written.
 	for _, marker := range []string{"INCOMPLETE", "traffic.INCOMPLETE"} {

@@ -304,6 +304,91 @@ func TestPowerCutNamesTheAnswerNeverRead(t *testing.T) {
 	}
 }
 
+// TestDamagedLogsKeepRowsAtTheirTime: damage to one log neither takes
+// the rows after it off the page nor moves rows away from their own time,
+// and the page says what it did.
+func TestDamagedLogsKeepRowsAtTheirTime(t *testing.T) {
+	events := strings.SplitAfter(sampleEvents, "\n")
+	events = events[:len(events)-1]
+	lines := func(n int) string { // n lines of marks: every line after all the events
+		return strings.Repeat(fmt.Sprintf("%d\n", len(events)), n)
+	}
+	atLines := strings.Count(sampleAT, "\n")
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		notes  []string // each must be in a note
+		row    string   // a row that must be on the page …
+		rowAt  string   // … at this time
+		absent bool     // events.jsonl empty: no event rows
+	}{
+		{
+			name:  "a bad line in the middle of at.log",
+			files: map[string]string{"events.jsonl": sampleEvents, "at.log": strings.Replace(sampleAT, "2026-01-01T00:00:00Z < +CCHO: 1\n", "\xff\xfe garbage\n2026-01-01T00:00:00Z < +CCHO: 1\n", 1)},
+			notes: []string{"at.log: line 4 unreadable", "left out, the rest of the file was read"},
+			row:   "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
+		},
+		{
+			name:  "marks past every event, and lines added to events.jsonl",
+			files: map[string]string{"events.jsonl": "not json\n" + strings.Join(events[:2], "") + "{\n" + strings.Join(events[2:], ""), "at.log": sampleAT, ATMarksFile: lines(atLines)},
+			notes: []string{"events.jsonl: 2 lines unreadable", "at.log: ", "rows are at their own time, not where their at.marks marks put them"},
+			row:   "ATE0", rowAt: "2026-01-01T00:00:00Z",
+		},
+		{
+			name:  "at.marks that are not counts",
+			files: map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT, ATMarksFile: "hello world\n"},
+			notes: []string{`at.marks: line 1 is not a count of events ("hello world"); at.log's rows are at their own time`},
+			row:   "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
+		},
+		{
+			name:  "at.marks shorter than at.log",
+			files: map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT, ATMarksFile: "0\n0\n"},
+			notes: []string{fmt.Sprintf("at.marks: 2 marks for the %d lines of at.log: the last %d rows are at their own time", atLines, atLines-2)},
+			row:   "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
+		},
+		{
+			name:   "an empty events.jsonl",
+			files:  map[string]string{"events.jsonl": "", "at.log": sampleAT},
+			notes:  []string{"events.jsonl: empty"},
+			row:    "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
+			absent: true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl, err := Build(writeArtifacts(t, tc.files), Run{Name: "damaged"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(tl.Notes, "\n")
+			for _, want := range tc.notes {
+				if !strings.Contains(notes, want) {
+					t.Errorf("notes %q lack %q", notes, want)
+				}
+			}
+			at, _ := time.Parse(time.RFC3339, tc.rowAt)
+			found, evRows := false, 0
+			for _, it := range tl.Items {
+				found = found || it.Label == tc.row && it.T.Equal(at)
+				if it.Kind == KindEvent {
+					evRows++
+				}
+			}
+			if !found {
+				t.Errorf("no row %q at %s", tc.row, tc.rowAt)
+			}
+			if (evRows == 0) != tc.absent {
+				t.Errorf("%d event rows", evRows)
+			}
+			// Every AT row keeps at.log's own time.
+			for _, it := range tl.Items {
+				if it.Kind == KindAT && !strings.HasPrefix(it.Source, "at.log:") {
+					t.Errorf("AT row %q from %s", it.Label, it.Source)
+				}
+			}
+		})
+	}
+}
+
 func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 	dir := writeArtifacts(t, map[string]string{
 		"events.jsonl":   sampleEvents + "{not json\n",
@@ -315,7 +400,7 @@ func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 		t.Fatal(err)
 	}
 	notes := strings.Join(tl.Notes, "\n")
-	for _, want := range []string{"events.jsonl: line 10 unreadable", "at.log: line 1:", "traffic.pcapng:"} {
+	for _, want := range []string{"events.jsonl: line 10 unreadable", "at.log: line 1 unreadable (parsing time", "traffic.pcapng:"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
