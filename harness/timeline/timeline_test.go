@@ -347,10 +347,10 @@ func TestDamagedLogsKeepRowsAtTheirTime(t *testing.T) {
 			row:   "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
 		},
 		{
-			name:   "an empty events.jsonl",
-			files:  map[string]string{"events.jsonl": "", "at.log": sampleAT},
-			notes:  []string{"events.jsonl: empty"},
-			row:    "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
+			name:  "an empty events.jsonl",
+			files: map[string]string{"events.jsonl": "", "at.log": sampleAT},
+			notes: []string{"events.jsonl: empty"},
+			row:   "AT+FOO", rowAt: "2026-01-01T00:00:03Z",
 			absent: true,
 		},
 	} {
