@@ -239,8 +239,9 @@ func eventItem(e event, fw *faultWindows) Item {
 	if e.Actor == "world" && e.Kind == "attach_result" && e.str("registration") == "none" {
 		// One network of an attach that found none answering: the
 		// no_service row after them says so, counted apart; the
-		// attempts are no failure either, only not counted twice.
-		it.Failed = false
+		// attempts are no failure either — drawn as such, only not
+		// counted twice.
+		it.Failed, it.Refused, it.uncounted = false, "a network an attach without service tried", true
 	}
 	if e.Kind == "fault" {
 		it.Kind = KindFault
@@ -317,7 +318,7 @@ func refusals(items []Item) []refusalCount {
 	var out []refusalCount
 	at := map[string]int{}
 	for _, it := range items {
-		if it.Refused == "" {
+		if it.Refused == "" || it.uncounted {
 			continue
 		}
 		i, ok := at[it.Refused]

@@ -41,7 +41,7 @@ func TestRefusalsAreNotFailures(t *testing.T) {
 		// counted again; a network that rejected the attach is one.
 		{"the attempts of an attach without service", `{"t":"2026-01-01T00:40:00Z","actor":"world","event":"attach_result","cause":0,"ok":false,"operator":"cmcc","plmn":"20801","registration":"none"}
 {"t":"2026-01-01T00:40:00Z","actor":"world","event":"attach_result","cause":15,"ok":false,"operator":"cmcc","plmn":"20810","registration":"denied"}
-`, 1, 6, base},
+`, 1, 7, base}, // drawn plainly (refused), not counted in the header again
 		// Not refusals: a permanent toolkit problem, a BIP error, a request
 		// that failed for another reason, a modem's event.
 		{"real failures beside them", `{"t":"2026-01-01T00:30:00Z","actor":"euicc","event":"bip_error","reason":"POST /gsma/rsp2/list: send data: result 3A/07","result":"3A/07"}

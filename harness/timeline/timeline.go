@@ -117,6 +117,9 @@ type Item struct {
 	// unanswered: an answer row that says none came (no answer, cut
 	// short): a fault logged right after it broke that exchange.
 	unanswered bool
+	// uncounted: a Refused row another row already counts (the networks
+	// an attach without service tried, counted by its no_service row).
+	uncounted bool
 }
 
 // Timeline is a run's items on their lanes, in time order.
