@@ -324,7 +324,7 @@ func (c *Card) prepareDownload(raw []byte) ([]byte, uint16) {
 	}
 	sess.otsk = otsk
 	sess.loader = rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: sess.txID, OneTimeKey: otsk, DPpb: pub,
-		EID: c.cfg.EID, CheckMetadata: c.checkMetadata, FreeNVM: c.sessionFreeNVM(sess.serverAddress)})
+		EID: c.cfg.EID, CheckMetadata: c.checkMetadata, FreeNVM: func() int { return c.sessionFreeNVM(sess.serverAddress) }})
 	c.mutualAuthEvent(operator, true, "")
 	return es10.PrepareDownloadResponse{EuiccSigned2: signed, EuiccSignature2: sig}.Encode(), apdu.SWOK
 }

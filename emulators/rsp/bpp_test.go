@@ -58,7 +58,7 @@ func newBPPFixture(t testing.TB) *bppFixture {
 }
 
 func (f *bppFixture) session() LoaderSession {
-	return LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID, FreeNVM: 1 << 20}
+	return LoaderSession{TransactionID: f.txID, OneTimeKey: f.otsk, DPpb: &f.dppb.PublicKey, EID: bppEID, FreeNVM: func() int { return 1 << 20 }}
 }
 
 func (f *bppFixture) segments(t testing.TB, p BPPParams) [][]byte {
@@ -201,15 +201,22 @@ func TestBPPTruncated(t *testing.T) {
 func TestBPPMemoryCheck(t *testing.T) {
 	f := newBPPFixture(t)
 	s := f.session()
-	s.FreeNVM = len(f.params.Package) - 1
+	asked := 0
+	free := func(n int) func() int { return func() int { asked++; return n } }
+	s.FreeNVM = free(len(f.params.Package) - 1)
 	err := load(NewBPPLoader(s), f.segments(t, f.params))
 	var be *BPPError
 	if !errors.As(err, &be) || be.CommandID != es10.BPPCmdLoadProfileElements || be.Reason != es10.ReasonInsufficientMemory {
 		t.Fatalf("got %v", err)
 	}
-	s.FreeNVM = len(f.params.Package)
+	s.FreeNVM = free(len(f.params.Package))
 	if err := load(NewBPPLoader(s), f.segments(t, f.params)); err != nil {
 		t.Fatalf("exactly enough memory: %v", err)
+	}
+	// Asked once a load, when the profile elements come (where an
+	// injected shortage is logged), not for every segment.
+	if asked != 2 {
+		t.Errorf("free memory asked %d times in two loads", asked)
 	}
 }
 

@@ -61,8 +61,11 @@ type LoaderSession struct {
 	// errorReason refuses the package (e.g. ICCID exists).
 	CheckMetadata func(es10.ProfileMetadata) int
 	// FreeNVM is the memory the profile package may take; a package that
-	// grows beyond it is refused while loading (insufficient memory).
-	FreeNVM int
+	// grows beyond it is refused while loading (insufficient memory). It
+	// is asked once, when the first profile element arrives — where a
+	// card runs out of room, and so where an injected shortage is logged.
+	// Nil: no limit but MaxBPP.
+	FreeNVM func() int
 }
 
 type loaderState int
@@ -93,10 +96,11 @@ type BPPLoader struct {
 	meta    es10.ProfileMetadata
 	pkg     saip.Parsed
 	err     *BPPError
+	free    int // FreeNVM's answer, -1 until asked
 }
 
 // NewBPPLoader starts loading for a session.
-func NewBPPLoader(s LoaderSession) *BPPLoader { return &BPPLoader{s: s} }
+func NewBPPLoader(s LoaderSession) *BPPLoader { return &BPPLoader{s: s, free: -1} }
 
 // Done reports whether the whole package was loaded.
 func (l *BPPLoader) Done() bool { return l.st == stDone }
@@ -214,8 +218,13 @@ func (l *BPPLoader) element(seg []byte) *BPPError {
 		}
 		return bppErr(cmd, reason, "%v", err)
 	}
-	if l.seqTag == es10.TagSequenceOf86 && len(l.buf)+len(plain) > l.s.FreeNVM {
-		return bppErr(cmd, es10.ReasonInsufficientMemory, "profile package over %d bytes of free memory", l.s.FreeNVM)
+	if l.seqTag == es10.TagSequenceOf86 && l.s.FreeNVM != nil {
+		if l.free < 0 {
+			l.free = max(l.s.FreeNVM(), 0)
+		}
+		if len(l.buf)+len(plain) > l.free {
+			return bppErr(cmd, es10.ReasonInsufficientMemory, "profile package over %d bytes of free memory", l.free)
+		}
 	}
 	if len(l.buf)+len(plain) > MaxBPP {
 		return bppErr(cmd, es10.ReasonSCP03tStructureError, "sequence too long")

@@ -328,7 +328,7 @@ func (c *card) load(pkg []byte) (saip.Profile, error) {
 	if err != nil {
 		return saip.Profile{}, err
 	}
-	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: 1 << 20})
+	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: func() int { return 1 << 20 }})
 	for _, s := range segs {
 		if _, err := l.Load(s); err != nil {
 			return saip.Profile{}, err

@@ -545,7 +545,7 @@ func TestProfilePolicyRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored es10.ProfileMetadata
-	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: 1 << 20,
+	l := rsp.NewBPPLoader(rsp.LoaderSession{TransactionID: c.txBytes, OneTimeKey: c.otk, DPpb: pubOf(c.pbCert), EID: c.eid, FreeNVM: func() int { return 1 << 20 },
 		CheckMetadata: func(m es10.ProfileMetadata) int { stored = m; return 0 }})
 	for _, s := range segs {
 		if _, err := l.Load(s); err != nil {
