@@ -134,6 +134,63 @@ func TestStorm(t *testing.T) {
 	}
 }
 
+// Every shard gets the storm's mix and its share of the devices, whatever
+// the number of shards — 4 and 8 share factors with storm-fr's cycle of
+// 20, which dealt whole kinds to single shards when device i went to
+// shard i mod n — and the shards split the fleet: each device in one.
+func TestShardsHaveTheStormsMix(t *testing.T) {
+	tp := loadTemplate(t, 40, 0)
+	c := tp.cycle()
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 16, 20, 40} {
+		devices := n * c * 3 // whole rounds: the mix must be exact
+		tp.Devices = devices
+		kinds := make([]map[string]int, n)
+		for s := range kinds {
+			kinds[s] = map[string]int{}
+		}
+		for i := range devices {
+			s := tp.ShardOf(i, n)
+			if s < 0 || s >= n {
+				t.Fatalf("%d shards: device %d in shard %d", n, i, s)
+			}
+			kinds[s][fmt.Sprintf("%+v", tp.part(i))]++
+		}
+		for s := range n {
+			for k, m := range kinds[0] {
+				if kinds[s][k] != m {
+					t.Errorf("%d shards: shard %d has %d of %s, shard 0 %d", n, s, kinds[s][k], k, m)
+				}
+			}
+		}
+	}
+	// Past whole rounds the shards differ by at most one device, and by
+	// at most one of each kind.
+	for _, devices := range []int{1001, 997, 13} {
+		tp.Devices = devices
+		for _, n := range []int{3, 4, 8} {
+			count := make([]int, n)
+			kinds := map[string][]int{}
+			for i := range devices {
+				s := tp.ShardOf(i, n)
+				count[s]++
+				k := fmt.Sprintf("%+v", tp.part(i))
+				if kinds[k] == nil {
+					kinds[k] = make([]int, n)
+				}
+				kinds[k][s]++
+			}
+			if slices.Max(count)-slices.Min(count) > 1 {
+				t.Errorf("%d shards of %d devices: %v", n, devices, count)
+			}
+			for k, per := range kinds {
+				if slices.Max(per)-slices.Min(per) > 1 {
+					t.Errorf("%d shards of %d devices: %s dealt %v", n, devices, k, per)
+				}
+			}
+		}
+	}
+}
+
 // Three shards merged give what one run gives: devices, outcomes, switch
 // times and notifications.
 func TestShardsMergeToOneRun(t *testing.T) {

@@ -29,8 +29,8 @@ import (
 // Config is one storm run.
 type Config struct {
 	Template *Template
-	// Shard and Shards cut the fleet: this run takes the devices i with
-	// i mod Shards == Shard. Shards 0 means 1.
+	// Shard and Shards cut the fleet: this run takes the devices
+	// Template.ShardOf gives it. Shards 0 means 1.
 	Shard, Shards int
 	// Platform, if set, is an external platform (http[s]://host:port)
 	// implementing docs/platform-api.md and trusting the test CI of
@@ -118,7 +118,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, refused("--smdp needs --platform: the emulated platform orders profiles only from the SM-DP+s it runs itself")
 	}
 	var plans []plan
-	for i := cfg.Shard; i < t.Devices; i += cfg.Shards {
+	for i := range t.Devices {
+		if t.ShardOf(i, cfg.Shards) != cfg.Shard {
+			continue
+		}
 		p, err := t.planFor(i)
 		if err != nil {
 			return nil, err
