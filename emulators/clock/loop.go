@@ -94,6 +94,13 @@ func (l *Loop) Hold() (release func(done func())) {
 	}
 }
 
+// InFlight is how many pieces of real I/O are held (Hold) right now.
+func (l *Loop) InFlight() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inflight
+}
+
 // Settle runs posted work until nothing is posted or in flight, without
 // advancing time.
 func (l *Loop) Settle() error {

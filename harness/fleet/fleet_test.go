@@ -508,6 +508,10 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 			t.Errorf("progress line %q", l)
 		}
 	}
+	// The line says what the storm waits on.
+	if !slices.ContainsFunc(seen, func(l string) bool { return strings.HasSuffix(l, ", 1 exchange with a server in flight") }) {
+		t.Errorf("no progress line says an exchange is in flight: %q", seen)
+	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("storm ended with %v, want it stopped", err)
 	}

@@ -152,7 +152,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	defer s.inproc.Close()
-	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"))
+	// While the loop waits on real I/O the line says on how much: a slow
+	// external platform then reads as what it is, not as a hung run.
+	waiting := func() string {
+		switch n := s.loop.InFlight(); n {
+		case 0:
+			return ""
+		case 1:
+			return "1 exchange with a server in flight"
+		default:
+			return fmt.Sprintf("%d exchanges with servers in flight", n)
+		}
+	}
+	s.meter = progress.New(orDiscard(cfg.Progress), "fleet", len(plans), progress.Unit("devices"), progress.Extra(waiting))
 	// The loop ticks the meter between its steps; while it waits on an
 	// external server's answers (up to the 10 s BIP limit an exchange)
 	// it takes none, so the line goes on by the wall clock. The emulated

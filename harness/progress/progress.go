@@ -43,9 +43,19 @@ type Meter struct {
 	now    func() time.Time
 	note   string
 	// frac is how far the run is by a measure of its own (SetFraction),
-	// 0 while unknown.
-	frac float64
+	// 0 while unknown; fracAt is when it last moved.
+	frac   float64
+	fracAt time.Time
+	// extra, if set, adds to every line what only the run knows at the
+	// moment it is drawn (what it waits on).
+	extra func() string
 }
+
+// stalled is how long a run's own measure (SetFraction) may stand still
+// before the line stops giving an ETA from it and says so: a storm waiting
+// on a slow external server makes no simulated progress, and an ETA
+// that grew with every line read as a hung run.
+const stalled = 5 * time.Second
 
 // Option configures a Meter.
 type Option func(*Meter)
@@ -61,6 +71,10 @@ func Unit(u string) Option { return func(m *Meter) { m.unit = u } }
 
 // Clock replaces time.Now (tests).
 func Clock(now func() time.Time) Option { return func(m *Meter) { m.now = now } }
+
+// Extra adds f's text to every line, asked as the line is drawn (a
+// heartbeat's too): what the run waits on while it makes no progress.
+func Extra(f func() string) Option { return func(m *Meter) { m.extra = f } }
 
 // New starts a meter for total items (0: unknown) writing to w. The live
 // line is used when w is a terminal.
@@ -129,7 +143,9 @@ func (m *Meter) SetFraction(f float64) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.frac = min(f, 1)
+	if f = min(f, 1); f != m.frac || m.fracAt.IsZero() {
+		m.frac, m.fracAt = f, m.now()
+	}
 }
 
 // Tick shows the line if it is due, though nothing finished: for runs
@@ -287,7 +303,9 @@ func (m *Meter) lineLocked(now time.Time) string {
 	}
 	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
 	if m.total > 0 && m.done < m.total {
-		if m.frac > 0 {
+		if still := now.Sub(m.fracAt); m.frac > 0 && still >= stalled {
+			fmt.Fprintf(&b, ", ETA unknown: no progress for %s", round(still))
+		} else if m.frac > 0 {
 			left := float64(el) * (1 - m.frac) / m.frac
 			// "~": time measured by the run's own yardstick does not cost
 			// the same wall time everywhere (a storm's quiet start runs fast).
@@ -300,6 +318,11 @@ func (m *Meter) lineLocked(now time.Time) string {
 	}
 	if m.note != "" {
 		b.WriteString(", " + m.note)
+	}
+	if m.extra != nil {
+		if x := m.extra(); x != "" {
+			b.WriteString(", " + x)
+		}
 	}
 	return b.String()
 }

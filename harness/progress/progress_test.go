@@ -89,12 +89,45 @@ func TestETAFromFraction(t *testing.T) {
 		now := start
 		m := New(io.Discard, "fleet", 100, Clock(func() time.Time { return now }), Unit("devices"))
 		m.Add(tc.done, 0)
+		now = start.Add(10 * time.Second)
 		if tc.frac >= 0 || math.IsNaN(tc.frac) {
 			m.SetFraction(tc.frac)
 		}
-		now = start.Add(10 * time.Second)
 		if got := m.Line(); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A run whose own measure stands still (a storm waiting on a slow external
+// server) says so rather than give an ETA that grows with every line, and
+// the run's word on what it waits on is asked as each line is drawn.
+func TestStalledFractionSaysSo(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	waiting := ""
+	m := New(io.Discard, "fleet", 10, Clock(func() time.Time { return now }), Unit("devices"), Extra(func() string { return waiting }))
+	now = start.Add(10 * time.Second)
+	m.SetFraction(0.5)
+	for _, tc := range []struct {
+		at      time.Duration
+		frac    float64 // set at that time, if > 0
+		waiting string
+		want    string
+	}{
+		{at: 12 * time.Second, want: "ETA ~12s"}, // set 2 s ago: the fraction's ETA
+		{at: 16 * time.Second, waiting: "3 exchanges with servers in flight", want: "ETA unknown: no progress for 6s, 3 exchanges with servers in flight"},
+		{at: 40 * time.Second, want: "ETA unknown: no progress for 30s"},
+		{at: 42 * time.Second, frac: 0.6, want: "ETA ~28s"}, // it moved again
+		{at: 44 * time.Second, frac: 0.6, want: "ETA ~29.3s"}, // the same value is no move
+		{at: 48 * time.Second, frac: 0.6, want: "ETA unknown: no progress for 6s"},
+	} {
+		now, waiting = start.Add(tc.at), tc.waiting
+		if tc.frac > 0 {
+			m.SetFraction(tc.frac)
+		}
+		if got := m.Line(); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("at %v: %q, want it to end %q", tc.at, got, tc.want)
 		}
 	}
 }
