@@ -118,7 +118,7 @@ func TestStalledFractionSaysSo(t *testing.T) {
 		{at: 12 * time.Second, want: "ETA ~12s"}, // set 2 s ago: the fraction's ETA
 		{at: 16 * time.Second, waiting: "3 exchanges with servers in flight", want: "ETA unknown: no progress for 6s, 3 exchanges with servers in flight"},
 		{at: 40 * time.Second, want: "ETA unknown: no progress for 30s"},
-		{at: 42 * time.Second, frac: 0.6, want: "ETA ~28s"}, // it moved again
+		{at: 42 * time.Second, frac: 0.6, want: "ETA ~28s"},   // it moved again
 		{at: 44 * time.Second, frac: 0.6, want: "ETA ~29.3s"}, // the same value is no move
 		{at: 48 * time.Second, frac: 0.6, want: "ETA unknown: no progress for 6s"},
 	} {
