@@ -40,7 +40,7 @@ func BenchmarkFleet(b *testing.B) {
 			}
 			tp.ArriveWithin = Duration(time.Hour)
 			tp.Dwell = Duration(20 * time.Minute)
-			if err := tp.Validate(-1); err != nil {
+			if err := tp.Validate(NoPTYLimit); err != nil {
 				b.Fatal(err)
 			}
 			var last *Result

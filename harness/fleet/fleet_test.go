@@ -49,7 +49,7 @@ func loadTemplate(t *testing.T, devices, ptys int) *Template {
 		t.Fatal(err)
 	}
 	tp.Devices, tp.PTYs = devices, ptys
-	if err := tp.Validate(-1); err != nil {
+	if err := tp.Validate(NoPTYLimit); err != nil {
 		t.Fatal(err)
 	}
 	return tp
@@ -301,7 +301,7 @@ func TestTemplateRefusesImpossibleNumbers(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.edit(tp)
-			err = tp.Validate(tc.ptys)
+			err = tp.Validate(PTYRoom{N: tc.ptys, Limit: "kernel.pty.max less those in use"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to say %q", err, tc.want)
 			}
@@ -322,7 +322,7 @@ func TestLongestStormFitsThePKI(t *testing.T) {
 		t.Fatal(err)
 	}
 	tp.Override(Flags{ArriveWithin: ptr(MaxArriveWithin), Dwell: ptr(MaxDwell)})
-	if err := tp.Validate(-1); err != nil {
+	if err := tp.Validate(NoPTYLimit); err != nil {
 		t.Errorf("the longest storm refused: %v", err)
 	}
 }
@@ -352,7 +352,7 @@ func TestTemplateFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tp.Validate(-1); err != nil || time.Duration(tp.Dwell) != DefaultDwell || len(tp.Mix) != 1 {
+	if err := tp.Validate(NoPTYLimit); err != nil || time.Duration(tp.Dwell) != DefaultDwell || len(tp.Mix) != 1 {
 		t.Errorf("defaults: %v, dwell %v, mix %v", err, time.Duration(tp.Dwell), tp.Mix)
 	}
 }

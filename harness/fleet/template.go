@@ -306,11 +306,22 @@ func duration(d *yamlnode.Decoder, dst *Duration) yamlnode.Func {
 	}
 }
 
+// PTYRoom is how many more pseudo-terminals the system allows a fleet
+// (N, negative when unknown) and the limit that sets it, as a refusal
+// names it.
+type PTYRoom struct {
+	N     int
+	Limit string // "kernel.pty.max less those in use", "the open-file limit …"
+}
+
+// NoPTYLimit is a room nobody measured: no pty count is refused for it.
+var NoPTYLimit = PTYRoom{N: -1}
+
 // Validate checks the numbers (after command-line overrides) and derives
-// Home, Visit and Preferred from the base scenario. ptyLimit is how many
-// more ptys the system allows (negative: unknown). A refused value the
+// Home, Visit and Preferred from the base scenario. room is how many
+// more ptys the system allows. A refused value the
 // template file gave (no flag replaced it) is named with its line.
-func (t *Template) Validate(ptyLimit int) error {
+func (t *Template) Validate(room PTYRoom) error {
 	var errs []error
 	bad := func(path string, format string, a ...any) {
 		n := t.node(path)
@@ -353,8 +364,8 @@ func (t *Template) Validate(ptyLimit int) error {
 		bad("ptys", "%d: negative", t.PTYs)
 	case t.PTYs > t.Devices && t.Devices > 0:
 		bad("ptys", "%d: more than the %d devices", t.PTYs, t.Devices)
-	case ptyLimit >= 0 && t.PTYs > ptyLimit:
-		bad("ptys", "%d: this system allows %d more pseudo-terminals (kernel.pty.max less those in use); link the rest in memory", t.PTYs, ptyLimit)
+	case room.N >= 0 && t.PTYs > room.N:
+		bad("ptys", "%d: this system allows %d more pseudo-terminals (%s); link the rest in memory", t.PTYs, room.N, room.Limit)
 	}
 	if len(t.Mix) == 0 {
 		bad("mix", "empty: give at least one part (leave it out for all preinstalled)")

@@ -111,7 +111,7 @@ func TestTemplateErrors(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Load: %v", err)
 				}
-				err = tp.Validate(-1)
+				err = tp.Validate(NoPTYLimit)
 			}
 			if err == nil {
 				t.Fatalf("taken, want %q", tc.want)
@@ -166,7 +166,7 @@ func TestTemplateFlagErrorsAreNotLocated(t *testing.T) {
 				t.Fatal(err)
 			}
 			tp.Override(tc.flags)
-			err = tp.Validate(-1)
+			err = tp.Validate(NoPTYLimit)
 			if err == nil || strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "") != tc.want {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}

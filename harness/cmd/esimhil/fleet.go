@@ -180,10 +180,10 @@ func parseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
-// ptyRoom is how many more pseudo-terminals this process may open: the
-// kernel's pty.max less those in use, and the open-file limit (a device
-// on a pty holds three descriptors). -1 when unknown.
-func ptyRoom() int {
+// ptyRoom is how many more pseudo-terminals this process may open, and
+// which limit says so: the kernel's pty.max less those in use, or the
+// open-file limit (a device on a pty holds three descriptors).
+func ptyRoom() fleet.PTYRoom {
 	read := func(p string) (int, bool) {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -192,17 +192,17 @@ func ptyRoom() int {
 		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 		return n, err == nil
 	}
-	room := -1
+	room := fleet.NoPTYLimit
 	if max, ok := read("/proc/sys/kernel/pty/max"); ok {
 		if nr, ok := read("/proc/sys/kernel/pty/nr"); ok {
-			room = max - nr
+			room = fleet.PTYRoom{N: max - nr, Limit: fmt.Sprintf("kernel.pty.max %d less the %d in use", max, nr)}
 		}
 	}
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
 		fds := (int(lim.Cur) - 64) / 3
-		if room < 0 || fds < room {
-			room = max(fds, 0)
+		if room.N < 0 || fds < room.N {
+			room = fleet.PTYRoom{N: max(fds, 0), Limit: fmt.Sprintf("the open-file limit, ulimit -n %d: three descriptors a device on a pty, 64 kept for the rest", lim.Cur)}
 		}
 	}
 	return room
