@@ -38,6 +38,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append(append(flags, "--"), operands...))
 }
 
+// strayOperands names, for a command that takes only flags, what it was
+// given besides them ("" for nothing): a stray word read as "the
+// required flag is missing" when the flag was there.
+func strayOperands(fs *flag.FlagSet) string {
+	switch n := fs.NArg(); n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("unexpected argument %q: it takes only flags", fs.Arg(0))
+	default:
+		return fmt.Sprintf("unexpected arguments %q and %d more: it takes only flags", fs.Arg(0), n-1)
+	}
+}
+
 // isBool reports a flag that takes no value (-v).
 func isBool(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })

@@ -59,10 +59,14 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
-	if fs.NArg() != 0 || *tmpl == "" {
+	if stray := strayOperands(fs); stray != "" {
+		fmt.Fprintf(stderr, "esimhil fleet: %s\n%s", stray, fleetUsage)
+		return 2
+	}
+	if *tmpl == "" {
 		fmt.Fprintf(stderr, "esimhil fleet: --scenario-template is required\n%s", fleetUsage)
 		return 2
 	}
@@ -268,10 +272,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	seed := seedVar(fs, "seed", 1, "seed of the test PKI (the fleet's --seed)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
-	if *file == "" || fs.NArg() != 0 {
+	if stray := strayOperands(fs); stray != "" {
+		fmt.Fprintf(stderr, "esimhil serve: %s\n%s", stray, fleetUsage)
+		return 2
+	}
+	if *file == "" {
 		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)
 		return 2
 	}

@@ -156,6 +156,9 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
 		{[]string{"--platform", "http://"}, `--platform "http://": no host: want http://host:port or https://host:port`},
 		{[]string{"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://"}, `--smdp sfr: "https://": no host: want http://host:port or https://host:port`},
+		// A stray word is named, not read as the template missing.
+		{[]string{"--devices", "2", "extra-arg"}, `unexpected argument "extra-arg": it takes only flags`},
+		{[]string{"extra", "--devices", "2"}, `unexpected argument "extra": it takes only flags`},
 	} {
 		out.Reset()
 		errOut.Reset()
