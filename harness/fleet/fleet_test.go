@@ -476,14 +476,15 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	defer srv.Close()
 	tp := loadTemplate(t, 1, 0)
 	tp.ArriveWithin = Duration(time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	var out syncLines
 	var err error
+	var res *Result
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, err = Run(ctx, Config{Template: tp, Platform: srv.URL, Progress: &out})
+		res, err = Run(ctx, Config{Template: tp, Platform: srv.URL, Progress: &out})
 	}()
 	// Generous: the lines come every 200 ms; only their absence waits it out.
 	deadline := time.Now().Add(time.Minute)
@@ -496,7 +497,7 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 		}
 		seen = out.lines()
 	}
-	cancel()
+	cancel(errors.New("stopped by SIGTERM"))
 	close(release)
 	<-done
 	if len(seen) < 2 {
@@ -514,6 +515,16 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("storm ended with %v, want it stopped", err)
+	}
+	// The device still on is failed as stopped, by the signal's name, and
+	// not counted as finished.
+	if res == nil || res.Stopped != 1 || res.Outcomes[Failed] != 1 || res.Failures["still on when the storm was stopped by SIGTERM"] == nil || res.Failures["still on when the storm was stopped by SIGTERM"].Devices != 1 {
+		t.Errorf("stopped storm's result: %+v", res)
+	}
+	var fig strings.Builder
+	res.Print(&fig)
+	if !strings.Contains(fig.String(), "rate       0.0 devices/s") || !strings.Contains(fig.String(), "the 1 stopped are not counted") {
+		t.Errorf("stopped storm's figures:\n%s", fig.String())
 	}
 }
 

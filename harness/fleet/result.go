@@ -102,6 +102,10 @@ type Result struct {
 	UndeliveredPlatform int `json:"undelivered_platform"`
 	UndeliveredSMDP     int `json:"undelivered_smdp"`
 	QueuedPlatform      int `json:"queued_platform"`
+	// Stopped counts the devices a signal (or an error of the storm)
+	// stopped before their dwell ended: failed, and not counted in the
+	// rate of devices, which is of devices that finished.
+	Stopped int `json:"stopped,omitempty"`
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
@@ -396,6 +400,7 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 		}
 		m.PlatformRequests += r.PlatformRequests
+		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
 		m.NotificationFailures += r.NotificationFailures
@@ -483,7 +488,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -491,6 +496,9 @@ func (r *Result) consistent() ([]shardID, error) {
 	if r.QueuedPlatform+r.DroppedPlatform > r.UndeliveredPlatform || r.DroppedPlatform > r.NotificationFailures {
 		return nil, fmt.Errorf("queued_platform %d and dropped_platform %d: more than its undelivered_platform %d or notification_failures %d, of which they are a part",
 			r.QueuedPlatform, r.DroppedPlatform, r.UndeliveredPlatform, r.NotificationFailures)
+	}
+	if r.Stopped > r.Outcomes[Failed] {
+		return nil, fmt.Errorf("stopped %d: more than its %d failed devices, of which they are a part", r.Stopped, r.Outcomes[Failed])
 	}
 	sum := 0
 	for k, n := range r.Outcomes {
@@ -709,8 +717,12 @@ func (r *Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "time       %v wall for %v simulated%s\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second), basis)
 	if secs > 0 {
-		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests)\n",
-			float64(r.Devices)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests)
+		stopped := ""
+		if r.Stopped > 0 {
+			stopped = fmt.Sprintf("; devices that finished their dwell: the %d stopped are not counted", r.Stopped)
+		}
+		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests%s)\n",
+			float64(r.Devices-r.Stopped)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests, stopped)
 	}
 	if len(r.Shards) > 1 {
 		for _, run := range r.Runs {

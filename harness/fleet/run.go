@@ -355,8 +355,10 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	}
 	for next < len(plans) || len(active) > 0 {
 		if err := ctx.Err(); err != nil {
+			// The cause names the signal ("stopped by SIGTERM"), not
+			// Go's "context canceled".
 			for len(active) > 0 {
-				s.retire(heap.Pop(&active).(*live), "stopped: "+err.Error())
+				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+context.Cause(ctx).Error())
 			}
 			return err
 		}
@@ -613,7 +615,12 @@ func (s *storm) retire(l *live, stopped string) {
 		}
 	}
 	if stopped != "" {
-		s.fail(l, fmt.Errorf("%s", stopped))
+		// Failed, but not finished: the progress line does not count it
+		// done, nor the rate (Result.Stopped).
+		s.res.Stopped++
+		s.res.count(l.kind, Failed)
+		s.res.failedBecause(stopped, l.p.Index)
+		s.res.addError("device %d (%s, %s): %s", l.p.Index, l.p.EID, l.kind, stopped)
 		l.d.Close()
 		return
 	}

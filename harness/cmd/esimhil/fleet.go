@@ -149,7 +149,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintf(stdout, "STOP       %v: the figures cover the devices retired so far\n", context.Cause(ctx))
+		fmt.Fprintf(stdout, "STOP       %v: the devices still on are failed as stopped (FAILED); the rate counts those that finished their dwell\n", context.Cause(ctx))
 		return interruptedCode(ctx)
 	case err != nil:
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
