@@ -52,24 +52,24 @@ func TestEventsCarryTheTerminalResult(t *testing.T) {
 		{"OPEN CHANNEL without service", func(tm *term) {
 			tm.respond(stk.Respond(tm.fetch(stk.CmdOpenChannel), noService))
 		}, []ev{
-			{"bip_error", "POST /v1/preferred-list: open channel: result 20/04", "20/04"},
-			{"preferred_list_failed", "open channel: result 20/04", "20/04"},
+			{"bip_error", "POST /v1/preferred-list: open channel: result 20/04 (terminal currently unable to process command: no service)", "20/04"},
+			{"preferred_list_failed", "open channel: result 20/04 (terminal currently unable to process command: no service)", "20/04"},
 		}},
 		{"SEND DATA on a closed channel", func(tm *term) {
 			tm.openChannel()
 			tm.respond(stk.Respond(tm.fetch(stk.CmdSendData), stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPChannelClosed}}))
 			tm.closeChannel()
 		}, []ev{
-			{"bip_error", "POST /v1/preferred-list: send data: result 3A/02", "3A/02"},
-			{"preferred_list_failed", "send data: result 3A/02", "3A/02"},
+			{"bip_error", "POST /v1/preferred-list: send data: result 3A/02 (BIP error: channel closed)", "3A/02"},
+			{"preferred_list_failed", "send data: result 3A/02 (BIP error: channel closed)", "3A/02"},
 		}},
 		{"PROVIDE LOCAL INFORMATION without service", func(tm *term) {
 			tm.respond(stk.Respond(tm.fetch(stk.CmdOpenChannel), stk.Result{General: stk.ResultBIPError, Additional: []byte{stk.BIPRemoteNotReachable}}))
 			tm.envelope(stk.NewTimerExpiration(1, 5*time.Minute))
 			tm.respond(stk.Respond(tm.fetch(stk.CmdProvideLocalInfo), noService))
 		}, []ev{
-			{"bip_error", "POST /v1/preferred-list: open channel: result 3A/07", "3A/07"},
-			{"preferred_list_failed", "open channel: result 3A/07", "3A/07"},
+			{"bip_error", "POST /v1/preferred-list: open channel: result 3A/07 (BIP error: remote device is not reachable)", "3A/07"},
+			{"preferred_list_failed", "open channel: result 3A/07 (BIP error: remote device is not reachable)", "3A/07"},
 			{"stk_error", "proactive command 26: result 20/04", "20/04"},
 		}},
 		{"a failure that is no terminal result", func(tm *term) {

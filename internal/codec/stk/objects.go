@@ -72,6 +72,36 @@ func (r Result) String() string {
 	return fmt.Sprintf("%02X/%X", r.General, r.Additional)
 }
 
+// Meaning is a result's words in TS 102 223 §8.12 for the results a
+// terminal gives a card's requests most (unable to process, BIP errors),
+// "" for others: "3A/07" alone told a reader of a fleet's report nothing
+// of a platform that refused the connection.
+func (r Result) Meaning() string {
+	general := map[byte]string{
+		0x20: "terminal currently unable to process command",
+		0x21: "network currently unable to process command",
+		0x30: "command beyond terminal's capabilities",
+		0x32: "command data not understood by terminal",
+		0x3A: "BIP error",
+	}[r.General]
+	if general == "" || len(r.Additional) == 0 {
+		return general
+	}
+	var extra map[byte]string
+	switch r.General {
+	case 0x20:
+		extra = map[byte]string{0x01: "screen is busy", 0x02: "busy on call", 0x04: "no service", 0x05: "access control class bar", 0x06: "radio resource not granted", 0x07: "not in speech call"}
+	case 0x3A:
+		extra = map[byte]string{0x01: "no channel available", 0x02: "channel closed", 0x03: "channel identifier not valid",
+			0x04: "requested buffer size not available", 0x05: "security error", 0x06: "requested transport level not available",
+			0x07: "remote device is not reachable", 0x08: "service error", 0x09: "service identifier unknown", 0x10: "port not available"}
+	}
+	if e := extra[r.Additional[0]]; e != "" {
+		return general + ": " + e
+	}
+	return general
+}
+
 // DecodeResult decodes the value of data object 03.
 func DecodeResult(v []byte) (Result, error) {
 	if len(v) < 1 {
