@@ -764,8 +764,20 @@ func (r *Result) Print(w io.Writer) {
 		}
 		return n
 	}
-	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %d and %d; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
-		sum(r.CardToPlatform), sum(r.CardToSMDP), sum(r.PlatformLog), sum(r.SMDPLog), r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
+	// A log nobody could read holds "not read", never 0 (the NOT CHECKED
+	// line says why).
+	held := func(m map[string]int, unread bool) string {
+		switch n := sum(m); {
+		case unread && n == 0:
+			return "not read"
+		case unread:
+			return fmt.Sprintf("%d in those read", n)
+		default:
+			return strconv.Itoa(n)
+		}
+	}
+	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %s and %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
+		sum(r.CardToPlatform), sum(r.CardToSMDP), held(r.PlatformLog, r.PlatformUnread), held(r.SMDPLog, r.SMDPUnread), r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
 		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log\n", lost)

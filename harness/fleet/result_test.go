@@ -3,6 +3,7 @@ package fleet
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -258,5 +259,37 @@ func TestMergeChecksCounts(t *testing.T) {
 	}
 	if m.UndeliveredPlatform != 4 || m.UndeliveredSMDP != 2 || m.OK() || !strings.Contains(m.Verdict(), "6 notifications undelivered") {
 		t.Errorf("merged undelivered %d and %d, verdict %q", m.UndeliveredPlatform, m.UndeliveredSMDP, m.Verdict())
+	}
+}
+
+// A log nobody could read is "not read" on the notices line, never 0
+// beside the cards' acknowledged count.
+func TestNoticesSayWhatWasNotRead(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		platform, smdp bool // unread
+		smdpLog        map[string]int
+		want           string
+	}{
+		{"both read", false, false, map[string]int{"sfr|install": 2}, "logs hold 3 and 2;"},
+		{"platform unread", true, false, map[string]int{"sfr|install": 2}, "logs hold not read and 2;"},
+		{"SM-DP+s unread", false, true, nil, "logs hold 3 and not read;"},
+		{"some SM-DP+s read", false, true, map[string]int{"sfr|install": 1}, "logs hold 3 and 1 in those read;"},
+	} {
+		r := newResult()
+		r.Devices = 1
+		r.Outcomes[Switched] = 1
+		r.CardToPlatform["e|attach-success"], r.CardToSMDP["sfr|install"] = 3, 2
+		if !tc.platform {
+			r.PlatformLog["e|attach-success"] = 3
+		}
+		r.SMDPLog = map[string]int{}
+		maps.Copy(r.SMDPLog, tc.smdpLog)
+		r.PlatformUnread, r.SMDPUnread = tc.platform, tc.smdp
+		var out strings.Builder
+		r.Print(&out)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s: %s\nwant %q", tc.name, out.String(), tc.want)
+		}
 	}
 }
