@@ -1126,6 +1126,13 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 				made = r.CardToPlatform
 				return
 			}
+			// What the platform answered is said, not only counted.
+			if want := fmt.Sprintf("deliveries: platform: http status %d: not now", tc.status); tc.status > 0 && !strings.Contains(out.String(), want) {
+				t.Errorf("figures do not say %q:\n%s", want, out.String())
+			}
+			if n := sum(r.NotificationWhy, ""); tc.status > 0 && n != r.NotificationFailures {
+				t.Errorf("%d failed deliveries by why, %d failed", n, r.NotificationFailures)
+			}
 			mine := sum(made, refused)
 			if mine < 2 {
 				t.Fatalf("the refused card made %d notes; the test needs one queued behind another", mine)

@@ -118,6 +118,9 @@ type Result struct {
 	// Why counts the devices that stayed on their original profile by the
 	// last failure their card logged (cut to maxWhy characters).
 	Why map[string]int `json:"why_stayed,omitempty"`
+	// NotificationWhy counts the failed deliveries (NotificationFailures)
+	// by destination and what the server answered, as the card logged it.
+	NotificationWhy map[string]int `json:"notification_failures_why,omitempty"`
 
 	// Failures groups the failed devices by why (cut to maxReason
 	// characters), with the lowest device indexes of each group.
@@ -227,17 +230,35 @@ func (r *Result) stayedBecause(why string) {
 	if why == "" {
 		why = "(no failure logged)"
 	}
+	countWhy(&r.Why, why)
+}
+
+// notificationFailedBecause counts a failed delivery under what the
+// server answered, as the card logged it.
+func (r *Result) notificationFailedBecause(to, why string) {
+	if to == "" {
+		to = "platform"
+	}
+	if why == "" {
+		why = "(no reason logged)"
+	}
+	countWhy(&r.NotificationWhy, to+": "+why)
+}
+
+// countWhy counts one under why in *m, grouped (groupKey) and bounded in
+// length and in how many different ones are kept.
+func countWhy(m *map[string]int, why string) {
 	why = groupKey(why)
 	if len(why) > maxWhy {
 		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
 	}
-	if r.Why == nil {
-		r.Why = map[string]int{}
+	if *m == nil {
+		*m = map[string]int{}
 	}
-	if _, ok := r.Why[why]; !ok && len(r.Why) >= maxWhyKeys {
+	if _, ok := (*m)[why]; !ok && len(*m) >= maxWhyKeys {
 		why = otherReasons
 	}
-	r.Why[why]++
+	(*m)[why]++
 }
 
 // failedBecause counts failed devices under a reason, bounded in length
@@ -399,6 +420,11 @@ func Merge(rs []*Result) (*Result, error) {
 				m.stayedBecause(k)
 			}
 		}
+		for k, n := range r.NotificationWhy {
+			for range n {
+				countWhy(&m.NotificationWhy, k)
+			}
+		}
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
@@ -535,7 +561,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, m := range []struct {
 		name   string
 		counts map[string]int
-	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}} {
+	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}, {"notification_failures_why", r.NotificationWhy}} {
 		for _, k := range slices.Sorted(maps.Keys(m.counts)) {
 			if n := m.counts[k]; n < 0 {
 				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
@@ -789,6 +815,12 @@ func (r *Result) Print(w io.Writer) {
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",
 			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform-r.DroppedPlatform, r.DroppedPlatform, r.QueuedPlatform)
+	}
+	// What the servers answered the deliveries that failed, most first.
+	whys := slices.Sorted(maps.Keys(r.NotificationWhy))
+	slices.SortStableFunc(whys, func(a, b string) int { return r.NotificationWhy[b] - r.NotificationWhy[a] })
+	for _, k := range whys {
+		fmt.Fprintf(w, "failed     %6d deliveries: %s\n", r.NotificationWhy[k], k)
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

@@ -503,6 +503,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
+		s.res.notificationFailedBecause(e.Str("to"), e.Str("reason"))
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
 		}
