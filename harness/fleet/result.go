@@ -216,12 +216,30 @@ const otherReasons = "(other reasons)"
 // x509's "current time … is after …", or with a space).
 var timestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?`)
 
+// perDevice are the parts of a reason that name the device rather than
+// the failure: an EID (32 digits), an ICCID (18–20 digits from 89), a
+// platform counter ("seq 6 not above 15, the last accepted").
+var perDevice = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\b89\d{30}\b`), "<eid>"},
+	{regexp.MustCompile(`\b89\d{16,18}[0-9Ff]?\b`), "<iccid>"},
+	{regexp.MustCompile(`\bseq \d+`), "seq <n>"},
+	{regexp.MustCompile(`\babove \d+`), "above <n>"},
+}
+
 // groupKey is the reason devices are grouped under: its timestamps are
-// "<time>", so that devices failing alike at different moments make one
-// group (each device's error line keeps the time). Other numbers are
-// kept: an HTTP status, an EMM cause or a PLMN tells reasons apart.
+// "<time>", and what names the device (perDevice) is masked, so that
+// devices failing alike at different moments make one group (each
+// device's error line keeps the detail). Other numbers are kept: an HTTP
+// status, an EMM cause or a PLMN tells reasons apart.
 func groupKey(reason string) string {
-	return timestamp.ReplaceAllLiteralString(reason, "<time>")
+	reason = timestamp.ReplaceAllLiteralString(reason, "<time>")
+	for _, p := range perDevice {
+		reason = p.re.ReplaceAllLiteralString(reason, p.with)
+	}
+	return reason
 }
 
 // stayedBecause counts a reason, bounded in length and in how many

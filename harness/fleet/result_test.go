@@ -176,6 +176,14 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 			map[string]int{"attach: registration denied (limited service on 20801)": 1, "attach: registration denied (limited service on 20810)": 1}},
 		{"a date alone", []string{"certificate not before 2025-01-01", "certificate not before 2026-01-01"},
 			map[string]int{"certificate not before 2025-01-01": 1, "certificate not before 2026-01-01": 1}},
+		// What names the device, not the failure: a second storm against one
+		// platform is refused per card, each with its own EID and counters.
+		{"EIDs and counters", []string{
+			"preferred list: http status 401: auth: replay: seq 6 not above 15, the last accepted for 89049032000000000000010000001957",
+			"preferred list: http status 401: auth: replay: seq 7 not above 21, the last accepted for 89049032000000000000010000005934",
+		}, map[string]int{"preferred list: http status 401: auth: replay: seq <n> not above <n>, the last accepted for <eid>": 2}},
+		{"ICCIDs", []string{"enable 89208100000000000010: refused", "enable 8920810000000000002F: refused"},
+			map[string]int{"enable <iccid>: refused": 2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
