@@ -174,6 +174,10 @@ type Endpoints struct {
 // ParseEndpoint reads http://host:port or https://host:port; the host
 // must be an IP address or a name this machine resolves.
 func ParseEndpoint(raw string) (netip.AddrPort, bool, error) {
+	if !strings.Contains(raw, "://") {
+		// "127.0.0.1:1" reads to url.Parse as a path with a colon.
+		return netip.AddrPort{}, false, fmt.Errorf("%q: no scheme: want http://host:port or https://host:port", raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return netip.AddrPort{}, false, fmt.Errorf("%q: %w", raw, err)
@@ -182,7 +186,7 @@ func ParseEndpoint(raw string) (netip.AddrPort, bool, error) {
 		return netip.AddrPort{}, false, fmt.Errorf("%q: want http://host:port or https://host:port", raw)
 	}
 	if u.Path != "" && u.Path != "/" {
-		return netip.AddrPort{}, false, fmt.Errorf("%q: no path please: the API's routes are fixed (docs/platform-api.md)", raw)
+		return netip.AddrPort{}, false, fmt.Errorf("%q: no path please: the routes are fixed (the platform's: docs/platform-api.md; an SM-DP+'s: SGP.22's ES9+)", raw)
 	}
 	host, portStr := u.Hostname(), u.Port()
 	if host == "" {

@@ -65,6 +65,7 @@ func TestParseEndpoint(t *testing.T) {
 		{"ftp://x", `"ftp://x": want http://host:port or https://host:port`},
 		{"http://127.0.0.1:0", `"http://127.0.0.1:0": bad port "0"`},
 		{"http://127.0.0.1/api", "no path please"},
+		{"127.0.0.1:1", `"127.0.0.1:1": no scheme: want http://host:port or https://host:port`}, // not url.Parse's "first path segment …"
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
