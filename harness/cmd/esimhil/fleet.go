@@ -51,7 +51,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	devices := fs.Int("devices", 0, "number of devices (default: the template's)")
 	within := fs.Duration("arrive-within", 0, "arrival window (default: the template's)")
 	dwell := fs.Duration("dwell", 0, "how long each device is followed after it arrives (default: the template's)")
-	ptys := fs.Int("ptys", -1, "devices with a real pty; the others are linked in memory (default: the template's)")
+	// Default 0, not a -1 sentinel: only a given flag is read (Visit), and
+	// -h printed "(default -1)" beside a refusal of -1 as negative.
+	ptys := fs.Int("ptys", 0, "devices with a real pty; the others are linked in memory (default: the template's)")
 	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's)")
 	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
 	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
