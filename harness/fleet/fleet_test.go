@@ -251,7 +251,8 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		rs   []*Result
 		want string
 	}{
-		{"a shard missing", parts[:2], "shards 2/3 missing"},
+		{"a shard missing", parts[:2], "shard 2/3 is missing"},
+		{"two shards missing", parts[:1], "shards 1/3, 2/3 are missing"},
 		{"shards of different counts", []*Result{whole, parts[0]}, "is one of 3, the others of 1"},
 		{"another storm's shard", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Fleet = other.Fingerprint() })}, "does not belong with"},
 		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},

@@ -480,7 +480,11 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("shards %s missing: the totals would not be the storm's (a shard that failed must run again)", strings.Join(missing, ", "))
+		what := "shards " + strings.Join(missing, ", ") + " are" // "shards 2/3 missing" read as two of three
+		if len(missing) == 1 {
+			what = "shard " + missing[0] + " is"
+		}
+		return nil, fmt.Errorf("%s missing: the totals would not be the storm's (a shard that failed must run again)", what)
 	}
 	slices.SortFunc(m.Shards, func(a, b string) int { return index[a] - index[b] })
 	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return index[a.Shard] - index[b.Shard] })
