@@ -107,8 +107,45 @@ func (f *Fixture) complete() (*Fixture, error) {
 	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
 	}
+	if note, ok := onlyNotes(f.Logs[fl], m.Failure.Line); ok {
+		// Nothing is compared on a note: "reproduces" would pass on what
+		// the replay never checked there.
+		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is a note of the logging tool (%q), where the replay compares nothing: name the line of the conversation that shows the failure (a command, an answer, a URC)",
+			m.Failure.Log, m.Failure.Line, fieldlog.Clip(note, 60))
+	}
 	f.place()
 	return f, nil
+}
+
+// onlyNotes reports whether line n of t holds the logging tool's notes and
+// nothing else (no AT line, no APDU or event an LPA printed, no platform
+// request, no run event), and the
+// first note's text. A line that holds no entry (the body of a record
+// whose entries sit on its header) is not one.
+func onlyNotes(t *fieldlog.Transcript, n int) (string, bool) {
+	note, seen := "", false
+	for _, e := range t.Entries {
+		if e.Line != n {
+			continue
+		}
+		if e.Role != fieldlog.Note || e.APDU != nil || e.Event != nil {
+			return "", false // an AT line, or an LPA's own APDU or event line
+		}
+		if !seen {
+			note, seen = e.Text, true
+		}
+	}
+	for _, r := range t.Requests {
+		if r.Line == n {
+			return "", false
+		}
+	}
+	for _, r := range t.RunEvents {
+		if r.Line == n {
+			return "", false
+		}
+	}
+	return note, seen
 }
 
 // selectPort keeps one AT port of a log with several (ModemManager, a
