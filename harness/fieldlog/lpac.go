@@ -124,20 +124,37 @@ func readLPAC(file string, lines []string, cut bool) (*Transcript, error) {
 }
 
 // oneFinalEach refuses a final result no command awaited, in a log that
-// shows every command the driver wrote: one too many for the last, or
-// the result of a line the log garbled (lpac issue 179's "T+CCHC=1",
-// its "A" lost), which would leave that command out of the replay.
+// shows every command the host wrote (an LPA's driver, a ModemManager
+// port, a transcript of the wire): one too many for the last, or the
+// result of a line the log garbled (lpac issue 179's "T+CCHC=1", its "A"
+// lost, a line lost from a paste), which would leave that command out of
+// the replay. Before a port's first command a final result is the end of
+// an answer the log began inside (skipOpenAnswer's), not one too many.
 func oneFinalEach(file string, t *Transcript) error {
-	var last *Entry // the last command
-	lastFinal := 0  // the line of its final result
+	type port struct {
+		last      *Entry // the last command
+		lastFinal int    // the line of its final result
+		online    bool   // it answered CONNECT: NO CARRIER may end the call unasked
+	}
+	ports := map[string]*port{}
 	for i, e := range t.Entries {
+		p := ports[e.Port]
+		if p == nil {
+			p = &port{}
+			ports[e.Port] = p
+		}
 		switch {
 		case e.Role == Command:
-			last, lastFinal = &t.Entries[i], 0
+			p.last, p.lastFinal, p.online = &t.Entries[i], 0, false
 		case e.Role == Final && e.Cmd >= 0:
-			lastFinal = e.Line
-		case e.Role == Final && last != nil:
-			return errAt(file, e.Line, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a line the log does not show as a command", e.Text, clip(last.Text), last.Line, lastFinal)
+			p.lastFinal = e.Line
+			p.online = strings.HasPrefix(e.Text, "CONNECT") || e.Result == "1" || strings.HasPrefix(e.Result, "CONNECT")
+		case e.Role == Final && p.online:
+			p.online = false // the end of the data call (NO CARRIER), V.250 §6.4
+		case e.Role == Final && p.last != nil && p.lastFinal > 0:
+			return errAt(file, e.Line, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a line the log does not show as a command", e.Text, clip(p.last.Text), p.last.Line, p.lastFinal)
+		case e.Role == Final && p.last != nil:
+			return errAt(file, e.Line, "%s with no command before it, after %s (line %d): a final result no command awaits, or the result of a line the log does not show as a command", e.Text, clip(p.last.Text), p.last.Line)
 		}
 	}
 	return nil

@@ -93,7 +93,15 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 		recs = append(recs, partial.feed(port, dir, data, n, t)...)
 	}
-	return partial.wire(file, clock, recs, cut) // every byte read is logged
+	t, err := partial.wire(file, clock, recs, cut) // every byte read is logged
+	if err != nil {
+		return nil, err
+	}
+	// ModemManager logs every command it writes to a port.
+	if err := oneFinalEach(file, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // mmClock reads ModemManager's own "[<s>.<µs>]": an epoch time

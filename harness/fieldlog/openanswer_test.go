@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -84,5 +85,29 @@ func TestOpenAnswer(t *testing.T) {
 				t.Errorf("labelled lines %v, want %v:\n%s", labelled, tc.open, b.String())
 			}
 		})
+	}
+}
+
+// ModemManager logs every command it writes to a port: past a port's
+// first command, a final result no command awaits is refused, naming its
+// line — but the NO CARRIER that ends a data call after CONNECT is the
+// modem's to send unasked (V.250 §6.4), and a port's final result before
+// its first command ends an answer the log began inside.
+func TestMMOneFinalEach(t *testing.T) {
+	mm := func(port, line string) string {
+		return "Mar 02 23:59:59 gw ModemManager[812]: <dbg> [1772495999.300000] [modem0/" + port + "/at] " + line + "\n"
+	}
+	for _, tc := range []struct {
+		name, log, want string // want: the error, "" for none
+	}{
+		{"an answer twice", mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`),
+			"x.log:3: OK with no command before it: AT (line 1) had its final result at line 2 already"},
+		{"a data call ended", mm("ttyUSB3", `--> 'ATD*99#<CR>'`) + mm("ttyUSB3", `<-- '<CR><LF>CONNECT 150000000<CR><LF>'`) + mm("ttyUSB3", `<-- '<CR><LF>NO CARRIER<CR><LF>'`), ""},
+		{"two ports", mm("ttyUSB2", `--> 'AT<CR>'`) + mm("ttyUSB3", `<-- '<CR><LF>OK<CR><LF>'`) + mm("ttyUSB2", `<-- '<CR><LF>OK<CR><LF>'`), ""},
+	} {
+		_, err := Read("x.log", []byte(tc.log), MM)
+		if got := fmt.Sprint(err); tc.want == "" && err != nil || tc.want != "" && !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,14 @@ func TestBadFixtures(t *testing.T) {
 		{"a failure line past the log", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "line: 15,", "line: 150,", 1) },
 			"manifest.yaml:24:42: failure.line: 150, but lpac-chip-info.log has 50 lines"},
+		// ModemManager logs every command it writes: an answer logged
+		// twice (a line repeated in a paste) is one final result too many.
+		{"an answer logged twice", "reattach-slower-than-wait", "modemmanager.log",
+			func(s string) string {
+				ls := strings.SplitAfter(s, "\n")
+				return strings.Join(slices.Insert(ls, 5, ls[4]), "")
+			},
+			"modemmanager.log:6: OK with no command before it: AT+COPS=3,2;+COPS? (line 4) had its final result at line 5 already"},
 		// Nothing is compared on a note: "reproduces" passed on it.
 		{"a failure line on a note of the logging tool", "reattach-slower-than-wait", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "line: 40,", "line: 1,", 1) },
