@@ -121,8 +121,8 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 // the first HTTP or ES9+ message to or from the fault's lane after the
 // fault's row, in the same instant — for the radio world's faults
 // (attach_reject, attach: timeout or no_service), the first arrow to or
-// from the world: the attach_result the network answered with. The harness logs such a fault as it
-// applies it — an SM-DP+'s as it builds the answer it spoils (tampered_bpp,
+// from the world: the attach_result the network answered with. The
+// harness logs such a fault as it applies it — an SM-DP+'s as it builds the answer it spoils (tampered_bpp,
 // wrong_transaction_id), the platform's before its 503 (no_ack), the
 // card's before the request it falsifies (bad_euicc_signature) — and
 // every message of a download shares one simulated instant, so the
