@@ -524,7 +524,7 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	}
 	var fig strings.Builder
 	res.Print(&fig)
-	if !strings.Contains(fig.String(), "rate       0.0 devices/s") || !strings.Contains(fig.String(), "the 1 stopped are not counted") {
+	if !strings.Contains(fig.String(), "rate       0.0 devices/s") || !strings.Contains(fig.String(), "not the 1 stopped") {
 		t.Errorf("stopped storm's figures:\n%s", fig.String())
 	}
 }

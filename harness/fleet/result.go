@@ -248,7 +248,7 @@ func (r *Result) stayedBecause(why string) {
 	if why == "" {
 		why = "(no failure logged)"
 	}
-	countWhy(&r.Why, why)
+	countWhy(&r.Why, why, 1)
 }
 
 // notificationFailedBecause counts a failed delivery under what the
@@ -260,12 +260,12 @@ func (r *Result) notificationFailedBecause(to, why string) {
 	if why == "" {
 		why = "(no reason logged)"
 	}
-	countWhy(&r.NotificationWhy, to+": "+why)
+	countWhy(&r.NotificationWhy, to+": "+why, 1)
 }
 
-// countWhy counts one under why in *m, grouped (groupKey) and bounded in
+// countWhy counts n under why in *m, grouped (groupKey) and bounded in
 // length and in how many different ones are kept.
-func countWhy(m *map[string]int, why string) {
+func countWhy(m *map[string]int, why string, n int) {
 	why = groupKey(why)
 	if len(why) > maxWhy {
 		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
@@ -276,7 +276,7 @@ func countWhy(m *map[string]int, why string) {
 	if _, ok := (*m)[why]; !ok && len(*m) >= maxWhyKeys {
 		why = otherReasons
 	}
-	(*m)[why]++
+	(*m)[why] += n
 }
 
 // failedBecause counts failed devices under a reason, bounded in length
@@ -433,15 +433,12 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 		}
 		m.SwitchTimes = append(m.SwitchTimes, r.SwitchTimes...)
+		// Once a key, not once a device: the keys are grouped already.
 		for k, n := range r.Why {
-			for range n {
-				m.stayedBecause(k)
-			}
+			countWhy(&m.Why, k, n)
 		}
 		for k, n := range r.NotificationWhy {
-			for range n {
-				countWhy(&m.NotificationWhy, k)
-			}
+			countWhy(&m.NotificationWhy, k, n)
 		}
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
@@ -767,7 +764,7 @@ func (r *Result) Print(w io.Writer) {
 	if secs > 0 {
 		stopped := ""
 		if r.Stopped > 0 {
-			stopped = fmt.Sprintf("; devices that finished their dwell: the %d stopped are not counted", r.Stopped)
+			stopped = fmt.Sprintf("; devices/s counts those that finished their dwell, not the %d stopped", r.Stopped)
 		}
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests%s)\n",
 			float64(r.Devices-r.Stopped)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests, stopped)

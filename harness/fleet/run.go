@@ -619,9 +619,7 @@ func (s *storm) retire(l *live, stopped string) {
 		// Failed, but not finished: the progress line does not count it
 		// done, nor the rate (Result.Stopped).
 		s.res.Stopped++
-		s.res.count(l.kind, Failed)
-		s.res.failedBecause(stopped, l.p.Index)
-		s.res.addError("device %d (%s, %s): %s", l.p.Index, l.p.EID, l.kind, stopped)
+		s.recordFailure(l, stopped, stopped)
 		l.d.Close()
 		return
 	}
@@ -746,10 +744,16 @@ func (s *storm) fail(l *live, err error) {
 // failBecause records a failed device under reason (grouped in the
 // report) with its own detail.
 func (s *storm) failBecause(l *live, reason, detail string) {
+	s.recordFailure(l, reason, detail)
+	s.meter.Done(false)
+}
+
+// recordFailure counts a failed device in the result (failBecause without
+// the progress line: a stopped device did not finish).
+func (s *storm) recordFailure(l *live, reason, detail string) {
 	s.res.count(l.kind, Failed)
 	s.res.failedBecause(reason, l.p.Index)
 	s.res.addError("device %d (%s, %s): %s", l.p.Index, l.p.EID, l.kind, detail)
-	s.meter.Done(false)
 }
 
 // resetPeakRSS starts the process's peak resident memory afresh (Linux:
