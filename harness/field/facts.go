@@ -30,6 +30,10 @@ func (s Src) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 type Facts struct {
 	EID    string
 	EIDSrc Src
+	// Lost are ES10 answers the logs hold malformed (fieldlog.APDU's
+	// Malformed): what they said (an EID, a profile list) is not known,
+	// and whoever asks for it is told why.
+	Lost []LostAnswer
 	// ceregShown: the logs show +CEREG lines, so +CREG's and +CGREG's
 	// are not read as registrations (showsCEREG).
 	ceregShown bool
@@ -689,7 +693,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
 				reset, regSinceReset = true, map[string]bool{}
-			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil:
+			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
 				cglaSeen = true
 				if final == "OK" && !cglaWorks {
 					cglaWorks = true
@@ -839,6 +843,9 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 			if a := e.APDU; a != nil && a.Done {
 				fs.es10Answer(a, obs)
+			}
+			if a := e.APDU; a != nil && a.Response && a.Malformed != "" && a.ES10 != "" {
+				fs.Lost = append(fs.Lost, LostAnswer{obs, a.ES10, a.Malformed})
 			}
 		case fieldlog.URC:
 			fs.cardURC(e.Text, obs)
@@ -1154,6 +1161,28 @@ func (fs *Facts) fillPLMNs() {
 			r.PLMN = byCell[r.TAC+"/"+r.CI]
 		}
 	}
+}
+
+// LostAnswer is an ES10 function's answer that a log holds malformed.
+type LostAnswer struct {
+	Obs
+	Function string // "GetEID"
+	Why      string // "45 hex digits, not whole bytes"
+}
+
+// lost says which of the logs' answers to fn were malformed ("" for none):
+// why a fact that answer would have given is missing.
+func (fs *Facts) lost(fn string) string {
+	var out []string
+	for _, l := range fs.Lost {
+		if l.Function == fn {
+			out = append(out, fmt.Sprintf("%s at %s is malformed (%s)", fn, l.Src, l.Why))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; the answer to " + strings.Join(out, ", to ")
 }
 
 // es10Answer takes the EID and the profile list out of ES10 answers, and

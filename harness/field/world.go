@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // operator is one operator of the reconstructed world.
@@ -673,7 +674,7 @@ func (p *Plan) eid() (string, error) {
 	case fs.EID != "":
 		return p.testEID(fs.EID, "the one "+fs.EIDSrc.String()+" shows"), nil
 	}
-	p.assume("EID 89049032000001000000000000000171: neither the manifest nor the logs give one")
+	p.assume("EID 89049032000001000000000000000171: neither the manifest nor the logs give one%s", fs.lost(es10.FunctionName(es10.TagGetEuiccData)))
 	return "89049032000001000000000000000171", nil
 }
 
@@ -1390,7 +1391,7 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		if ws := p.cardWindows(); len(ws) == 1 && ws[0].back == nil && !ws[0].seen {
 			return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs never show the card (SIM not inserted at %s) and the manifest lists none; the replay keeps the card out of the modem's reach throughout (card: absent), but the emulated device still holds one: list the profile the card would have, any operator of the network will do", ws[0].gone.Src)
 		}
-		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none")
+		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none%s", p.Facts.lost(es10.FunctionName(es10.TagProfileInfoList)))
 	}
 	// Which profile is enabled when the logs begin.
 	logEnabled, src := "", Src{}

@@ -45,8 +45,16 @@ type APDU struct {
 	Answer []byte
 	// Failed marks a response whose status word is not of normal
 	// processing (apdu.NormalProcessing), or whose ES10 answer is an error (a result other than ok, an
-	// error code, an answer that does not decode).
+	// error code, an answer that does not decode), or that is Malformed.
 	Failed bool
+	// Malformed says why the line's hex is no APDU (odd digits, a
+	// character that is no hex digit, no status word); Raw is then nil.
+	// A modem can write such a line, so the log is not refused for it:
+	// it is said wherever the line is shown or compared.
+	Malformed string
+	// LengthOff says how the +CGLA or +CSIM line's length field disagrees
+	// with its hex, which 27.007 has it count ("" when they agree).
+	LengthOff string
 }
 
 // chain is the state of one logical channel: the ES10 function whose
@@ -87,68 +95,119 @@ func decodeAPDUs(t *Transcript) {
 				response(c, a)
 			}
 		case e.Role == Command:
-			session, raw, ok := commandAPDU(e.Text)
+			c, ok := commandAPDU(e.Text)
 			if !ok {
 				continue
 			}
-			a := &APDU{Raw: raw, Channel: session}
-			key := e.Port + "/cgla/" + strconv.Itoa(session)
-			if session < 0 {
-				if len(raw) > 0 {
-					a.Channel = apdu.ChannelOf(raw[0])
+			a := &APDU{Raw: c.raw, Channel: c.session, Malformed: c.malformed, LengthOff: c.lengthOff}
+			key := e.Port + "/cgla/" + strconv.Itoa(c.session)
+			if c.session < 0 {
+				if len(c.raw) > 0 {
+					a.Channel = apdu.ChannelOf(c.raw[0])
 				}
 				key = e.Port + "/csim/" + strconv.Itoa(a.Channel)
 			}
 			e.APDU = a
-			c := get(key)
-			command(c, a)
-			of[a] = c
+			ch := get(key)
+			if a.Malformed != "" {
+				// What the card got, if anything, is unknown: the
+				// chain's function is lost.
+				a.Ins, a.Summary = "malformed", "malformed command: "+a.Malformed
+				ch.fn, ch.tag, ch.req, ch.resp, ch.lastCmd = "", 0, nil, nil, nil
+				continue
+			}
+			command(ch, a)
+			of[a] = ch
 		case e.Role == Info && e.Cmd >= 0 && t.Entries[e.Cmd].APDU != nil:
-			raw, ok := responseAPDU(e.Text)
+			r, ok := responseAPDU(e.Text)
 			if !ok {
 				continue
 			}
 			cmd := t.Entries[e.Cmd].APDU
-			a := &APDU{Raw: raw, Response: true, Channel: cmd.Channel}
+			a := &APDU{Raw: r.Data, Response: true, Channel: cmd.Channel, LengthOff: r.lengthOff}
 			e.APDU = a
-			if c := of[cmd]; c != nil && c.lastCmd == cmd {
-				response(c, a)
+			c := of[cmd]
+			if c == nil || c.lastCmd != cmd {
+				if r.malformed != "" {
+					a.Malformed, a.Failed, a.Ins = r.malformed, true, "malformed"
+					a.Summary = "malformed answer: " + r.malformed
+				}
+				continue
 			}
+			if r.malformed != "" {
+				a.Malformed, a.Failed, a.Ins, a.ES10 = r.malformed, true, cmd.Ins, cmd.ES10
+				a.Summary = "malformed answer: " + r.malformed
+				if cmd.ES10 != "" {
+					a.Summary = cmd.ES10 + ": " + a.Summary
+				}
+				if cmd.Last || cmd.Ins == "GET RESPONSE" {
+					// The function's answer is lost to the reader; its
+					// chain ends as an answered one would. A middle
+					// block's answer carries no data: the chain goes on.
+					c.fn, c.resp = "", nil
+				}
+				continue
+			}
+			response(c, a)
 		}
 	}
 }
 
+// hexLine is what a +CGLA or +CSIM line carries: the APDU, or why its hex
+// is none, and how its length field disagrees with the hex.
+type hexLine struct {
+	session   int // the command's session (-1 for +CSIM)
+	raw       []byte
+	malformed string
+	lengthOff string
+}
+
 // commandAPDU reads AT+CGLA=<session>,<len>,"<hex>" (session ≥ 0, see
-// sessionID) or
-// AT+CSIM=<len>,"<hex>" (session -1).
-func commandAPDU(line string) (session int, raw []byte, ok bool) {
+// sessionID) or AT+CSIM=<len>,"<hex>" (session -1). ok is false for
+// another command, or one whose parameters are not those; a line with
+// them whose hex is no APDU comes back malformed.
+func commandAPDU(line string) (c hexLine, ok bool) {
 	u := strings.ToUpper(line)
 	var args []string
 	switch {
 	case strings.HasPrefix(u, "AT+CGLA="):
 		args = strings.Split(line[len("AT+CGLA="):], ",")
 		if len(args) != 3 {
-			return 0, nil, false
+			return c, false
 		}
 		n, ok := sessionID(args[0])
 		if !ok {
-			return 0, nil, false
+			return c, false
 		}
-		session, args = n, args[1:]
+		c.session, args = n, args[1:]
 	case strings.HasPrefix(u, "AT+CSIM="):
 		args = strings.Split(line[len("AT+CSIM="):], ",")
 		if len(args) != 2 {
-			return 0, nil, false
+			return c, false
 		}
-		session = -1
+		c.session = -1
 	default:
-		return 0, nil, false
+		return c, false
 	}
-	raw, err := hex.DecodeString(strings.Trim(strings.TrimSpace(args[1]), `"`))
-	if err != nil || len(raw) < 4 {
-		return 0, nil, false
+	h := strings.Trim(strings.TrimSpace(args[1]), `"`)
+	raw, err := hex.DecodeString(h)
+	switch {
+	case err != nil:
+		c.malformed = at.HexProblem(h)
+	case len(raw) < 4:
+		c.malformed = fmt.Sprintf("%d bytes, shorter than an APDU's header", len(raw))
+	default:
+		c.raw = raw
 	}
-	return session, raw, true
+	if n, err := strconv.Atoi(strings.TrimSpace(args[0])); err == nil && n != len(h) {
+		c.lengthOff = lengthOff(n, len(h))
+	}
+	return c, true
+}
+
+// lengthOff says how a length field n disagrees with digits hex digits.
+func lengthOff(n, digits int) string {
+	return fmt.Sprintf("the length field says %d, the hex has %d digits", n, digits)
 }
 
 // sessionID reads a +CCHO session id: decimal as TS 27.007 shows it, or
@@ -165,15 +224,32 @@ func sessionID(s string) (int, bool) {
 	return 0, false
 }
 
-// responseAPDU reads a +CGLA or +CSIM answer (at.ParseHexAnswer; a
-// length field that disagrees is taken as the log shows it).
-func responseAPDU(line string) ([]byte, bool) {
+// hexAnswer is a +CGLA or +CSIM answer as a log shows it.
+type hexAnswer struct {
+	Data      []byte
+	malformed string
+	lengthOff string
+}
+
+// responseAPDU reads a +CGLA or +CSIM answer (at.ParseHexAnswer). One
+// whose hex is no response APDU comes back malformed; a length field that
+// disagrees is taken as the log shows it, and said.
+func responseAPDU(line string) (hexAnswer, bool) {
 	for _, name := range []string{"+CGLA", "+CSIM"} {
-		if a, ok, err := at.ParseHexAnswer(line, name); ok {
-			return a.Data, err == nil
+		a, ok, err := at.ParseHexAnswer(line, name)
+		switch {
+		case !ok:
+			continue
+		case err != nil:
+			return hexAnswer{malformed: strings.TrimPrefix(err.Error(), name+" answer: ")}, true
 		}
+		r := hexAnswer{Data: a.Data}
+		if !a.LengthOK() && a.Length >= 0 {
+			r.lengthOff = lengthOff(a.Length, 2*len(a.Data))
+		}
+		return r, true
 	}
-	return nil, false
+	return hexAnswer{}, false
 }
 
 // command decodes a command APDU on chain c.

@@ -50,6 +50,9 @@ func (t *Transcript) Render(w io.Writer) error {
 		if e.APDU != nil && e.APDU.Summary != "" {
 			fmt.Fprintf(&b, "  [%s]", e.APDU.Summary)
 		}
+		if e.APDU != nil && e.APDU.LengthOff != "" {
+			fmt.Fprintf(&b, "  (%s)", e.APDU.LengthOff)
+		}
 		if e.Event != nil {
 			fmt.Fprintf(&b, "  {%s %s %d}", e.Event.Type, e.Event.Message, e.Event.Code)
 		}

@@ -222,10 +222,14 @@ func writerName(f fieldlog.Format) string {
 	return string(f)
 }
 
-// formNote says when two final results differ in form alone, digits on
+// formNote says why a recorded answer cannot match: its hex is malformed;
+// or when two final results differ in form alone, digits on
 // one side (ATV0) and words on the other: the modem's V setting is what
 // differs, not its answer.
 func formNote(rec, rep fieldlog.Entry) string {
+	if a := rec.APDU; a != nil && a.Response && a.Malformed != "" {
+		return "; the recorded answer is malformed (" + a.Malformed + "): what the card answered was lost on the way to the log, in the field modem or its logger"
+	}
 	if rec.Role != fieldlog.Final || rep.Role != fieldlog.Final || rec.Verbose() != rep.Verbose() {
 		return ""
 	}

@@ -344,6 +344,10 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 			what += fmt.Sprintf(" (%s gave up waiting at line %d)", writerName(t.Format), n.Line)
 		}
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
+	case e.APDU != nil && e.APDU.Response && e.APDU.Malformed != "":
+		// The modem wrote it: what the card answered is not known.
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the modem's answer to %s is malformed: %s",
+			fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth), e.APDU.Malformed), true
 	case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
 	case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !dataCall(e) && !closingNotOpen(t, e):

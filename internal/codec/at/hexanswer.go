@@ -2,7 +2,6 @@ package at
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,14 +45,14 @@ func FormatHexAnswer(name string, rsp []byte, space bool) string {
 // ParseHexAnswer reads line as name's answer ("+CGLA"; the name in any
 // case, the space after the colon or not). ok is false when the line is
 // not one; err says why one is not readable (no length field, a response
-// that is not hex, or shorter than a status word).
+// that is not hex, or shorter than a status word), after "<name> answer: ".
 func ParseHexAnswer(line, name string) (a HexAnswer, ok bool, err error) {
 	if len(line) <= len(name) || !strings.EqualFold(line[:len(name)], name) || line[len(name)] != ':' {
 		return HexAnswer{}, false, nil
 	}
 	n, q, found := strings.Cut(line[len(name)+1:], ",")
 	if !found {
-		return HexAnswer{}, true, fmt.Errorf("%s answer without a length and response: %q", name, line)
+		return HexAnswer{}, true, fmt.Errorf("%s answer: no length and response in %q", name, line)
 	}
 	a.Length = -1
 	if v, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
@@ -61,10 +60,32 @@ func ParseHexAnswer(line, name string) (a HexAnswer, ok bool, err error) {
 	}
 	q = strings.Trim(strings.TrimSpace(q), `"`)
 	if a.Data, err = hex.DecodeString(q); err != nil {
-		return HexAnswer{}, true, fmt.Errorf("%s response %q: not hex", name, q)
+		return HexAnswer{}, true, fmt.Errorf("%s answer: %s", name, HexProblem(q))
 	}
 	if len(a.Data) < 2 {
-		return HexAnswer{}, true, errors.New(name + " response without a status word")
+		return HexAnswer{}, true, fmt.Errorf("%s answer: %d bytes, no status word", name, len(a.Data))
 	}
 	return a, true, nil
+}
+
+// HexProblem says why s, which hex.DecodeString refused, is not an APDU in
+// hex, as a person would look for it: where the first character that is
+// not a hex digit stands, or how many digits there are when they are not
+// whole bytes. It does not repeat s, which can be a kilobyte long.
+func HexProblem(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' {
+			continue
+		}
+		r := s[i:]
+		if len(r) > 8 {
+			r = r[:8]
+		}
+		return fmt.Sprintf("character %d (%q…) is not a hex digit", i+1, r)
+	}
+	if len(s)%2 != 0 {
+		return fmt.Sprintf("%d hex digits, not whole bytes", len(s))
+	}
+	return "not hex"
 }

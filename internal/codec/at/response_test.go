@@ -212,3 +212,20 @@ func TestAPDUCommandLines(t *testing.T) {
 		t.Errorf("CGLA does not parse back: %+v %v", cmds, err)
 	}
 }
+
+// TestHexProblem: a log's malformed APDU is named by what is wrong with
+// it, not repeated whole.
+func TestHexProblem(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`+CGLA: 45,"BF3E125A1089049032003820000000000000640271900"`, `+CGLA answer: 45 hex digits, not whole bytes`},
+		{`+CGLA: 46,"BF3E125A10890490320038200000000000006402ZZ9000"`, `+CGLA answer: character 41 ("ZZ9000"…) is not a hex digit`},
+		{`+CSIM: 6,"90 00"`, `+CSIM answer: character 3 (" 00"…) is not a hex digit`},
+		{`+CGLA: 6,"AB9000XYZXYZXYZ"`, `+CGLA answer: character 7 ("XYZXYZXY"…) is not a hex digit`},
+	} {
+		name, _, _ := strings.Cut(tc.line, ":")
+		_, ok, err := ParseHexAnswer(tc.line, name)
+		if !ok || err == nil || err.Error() != tc.want {
+			t.Errorf("ParseHexAnswer(%q) = %v, %v; want %q", tc.line, ok, err, tc.want)
+		}
+	}
+}

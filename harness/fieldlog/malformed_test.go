@@ -1,0 +1,63 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMalformedHex: a +CGLA or +CSIM line whose hex is no APDU, or whose
+// length field disagrees with its hex, is read (a modem can write it) and
+// said: in the line's summary, in what the log view shows, and the
+// function it belonged to starts again.
+func TestMalformedHex(t *testing.T) {
+	const getEID = "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n"
+	const eid = "BF3E125A1089049032000001000000000000000171"
+	for _, tc := range []struct {
+		name, log string
+		want      []string // each APDU line's "[summary] (length)" in the view, in order
+	}{
+		{"odd answer", getEID + "< +CGLA: 45,\"" + eid + "900\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 45 hex digits, not whole bytes]"}},
+		{"non-hex answer", getEID + "< +CGLA: 46,\"" + eid[:40] + "ZZ9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", `[GetEID: malformed answer: character 41 ("ZZ9000"…) is not a hex digit]`}},
+		{"no status word", "> AT+CSIM=10,\"00A4000400\"\n< +CSIM: 2,\"90\"\n< OK\n",
+			[]string{"[SELECT ]", "[malformed answer: 1 bytes, no status word]"}},
+		{"odd command", "> AT+CGLA=1,21,\"81E2910006BF3E035C015\"\n< +CME ERROR: 50\n",
+			[]string{"[malformed command: 21 hex digits, not whole bytes]"}},
+		{"short command", "> AT+CSIM=4,\"00A4\"\n< +CME ERROR: 50\n",
+			[]string{"[malformed command: 2 bytes, shorter than an APDU's header]"}},
+		{"length off, answer decoded", getEID + "< +CGLA: 23,\"" + eid + "9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: EID 89049032000001000000000000000171, SW 9000]  (the length field says 23, the hex has 46 digits)"}},
+		{"length off in the command", "> AT+CGLA=1,11,\"81E2910006BF3E035C015A\"\n< +CGLA: 46,\"" + eid + "9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]  (the length field says 11, the hex has 22 digits)", "[GetEID: EID 89049032000001000000000000000171, SW 9000]"}},
+		{"a middle block's malformed answer: the chain goes on",
+			"> AT+CGLA=1,18,\"81E2110004BF380102\"\n< +CGLA: 3,\"900\"\n< OK\n" +
+				"> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"[STORE DATA AuthenticateServer block 0]", "[AuthenticateServer: malformed answer: 3 hex digits, not whole bytes]",
+				"[STORE DATA AuthenticateServer block 1 (last)]", "[AuthenticateServer: no data, SW 9000]"}},
+		{"the function's malformed answer ends its chain",
+			getEID + "< +CGLA: 3,\"900\"\n< OK\n> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 3 hex digits, not whole bytes]",
+				"[STORE DATA block 1 (its block 0 is not in the log)]", "[STORE DATA block 1 (its block 0 is not in the log): SW 9000]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("lpa.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := tr.Render(&b); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range strings.Split(b.String(), "\n") {
+				if i := strings.Index(l, "  ["); i >= 0 {
+					got = append(got, l[i+2:])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("the view's APDU lines\n%s\nwant\n%s\nview:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"), b.String())
+			}
+		})
+	}
+}
