@@ -251,6 +251,19 @@ func TestBadInput(t *testing.T) {
 		{"events: out of order", "{\"t\":\"2026-01-01T00:00:05Z\",\"actor\":\"a\",\"event\":\"x\"}\n{\"t\":\"2026-01-01T00:00:01Z\",\"actor\":\"a\",\"event\":\"x\"}\n", Events,
 			"bad.log:2: time 2026-01-01T00:00:01Z is before"},
 		{"platform: not JSON", "{\"t\": nope}\n", Platform, "bad.log:1: not JSON"},
+		// Two logs pasted into one file: the second's traffic is not
+		// left as notes of the first.
+		{"two logs in a file: mm, then logcat", "Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT<CR>'\n" +
+			"Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +
+			"12-02 10:00:01.000  1520  1544 D use-Rlog/RLOG-AT: AT> AT+CPIN?\n12-02 10:00:01.020  1520  1545 D use-Rlog/RLOG-AT: AT< OK\n", "",
+			"bad.log:3: a line of logcat's, in a log read as mm (its lines from line 1): a file of two logs is not read as one; put each in a file of its own"},
+		{"two logs in a file: lpac, then mm", "AT_DEBUG: AT\nAT_DEBUG: OK\n" +
+			"Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT<CR>'\n", "",
+			"bad.log:3: a line of mm's, in a log read as lpac (its lines from line 1)"},
+		{"two logs in a file, the format given", "Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.105911] [ttyUSB2/at] --> 'AT<CR>'\n" +
+			"Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +
+			"12-02 10:00:01.000  1520  1544 D use-Rlog/RLOG-AT: AT> AT+CPIN?\n", MM,
+			"bad.log:3: a line of logcat's, in a log read as mm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("bad.log", []byte(tc.data), tc.format)

@@ -342,6 +342,9 @@ func matchedNext(ls []chatLine, i int) bool {
 
 // looksLikeChat reports one of chat's own messages under its syslog tag.
 func looksLikeChat(l string) bool {
+	if !strings.Contains(l, "chat") { // the daemon's name, found cheaply
+		return false
+	}
 	_, _, d, msg := daemonLine(l)
 	msg = strings.TrimRight(msg, "\r")
 	// What it read, in its caret notation ("AT+CREG?^M^M"), is chat's

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -76,34 +77,10 @@ func detect(file string, lines []string) (Format, error) {
 		}
 		nonblank++
 		ll, isLogcat := parseLogcat(l)
-		switch {
-		case looksLikeDocklight(l):
-			return Docklight, nil
-		case looksLikeSSCOM(l):
-			return SSCOM, nil
-		case looksLikeQCOM(l):
-			return QCOM, nil
-		case looksLikeLogcat(l, ll, isLogcat):
-			return Logcat, nil
-		case looksLikeGammu(l):
-			return Gammu, nil
-		case looksLikeOfono(l):
-			return Ofono, nil
-		case looksLikeLuat(l):
-			return Luat, nil
-		case looksLikeChat(l):
-			return Chat, nil
-		case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
-			return LPAC, nil
-		case mmIO.MatchString(l):
-			return MM, nil
-		case socatHeader.MatchString(strings.TrimSuffix(l, "\r")):
-			return Socat, nil
-		case straceCallLine(l):
-			return Strace, nil
-		case eventLine.MatchString(l):
-			return Events, nil
-		case atLogLine.MatchString(l):
+		if f := ownLine(l, ll, isLogcat); f != "" {
+			return f, nil
+		}
+		if atLogLine.MatchString(l) {
 			atlog++
 		}
 		if isLogcat {
@@ -153,6 +130,69 @@ func detect(file string, lines []string) (Format, error) {
 		return Terminal, nil
 	}
 	return "", errAt(file, firstLine(lines), "no known log format (a harness at.log, lpac debug output, a ModemManager debug log, a socat -v/-x dump, an strace trace of the port, a jpnevulator dump, a Docklight, SSCOM or QCOM log file, an Android radio log of a RIL speaking AT, a gammu debug log, oFono's AT debug output (OFONO_AT_DEBUG=1), a LuatOS trace of the ril, pppd's chat -v log, a platform request log, a \">\"/\"<\" transcript, or a terminal session of AT commands and their answers: minicom, picocom, PuTTY, Tera Term, CoolTerm); it starts %q%s", clip(first), unknownStamps(lines))
+}
+
+// ownLine names the format whose own marker line l carries, one that
+// decides a log's format at once; "" for none. ll and isLogcat are l read
+// as logcat (parseLogcat).
+func ownLine(l string, ll logcatLine, isLogcat bool) Format {
+	switch {
+	case looksLikeDocklight(l):
+		return Docklight
+	case looksLikeSSCOM(l):
+		return SSCOM
+	case looksLikeQCOM(l):
+		return QCOM
+	case looksLikeLogcat(l, ll, isLogcat):
+		return Logcat
+	case looksLikeGammu(l):
+		return Gammu
+	case looksLikeOfono(l):
+		return Ofono
+	case looksLikeLuat(l):
+		return Luat
+	case looksLikeChat(l):
+		return Chat
+	case lpacATOld.MatchString(l) || lpacAT.MatchString(l) || lpacAPDUTX.MatchString(l) || lpacAPDURX.MatchString(l) || lpacJSONl.MatchString(l):
+		return LPAC
+	case mmIO.MatchString(l):
+		return MM
+	case socatHeader.MatchString(strings.TrimSuffix(l, "\r")):
+		return Socat
+	case straceCallLine(l):
+		return Strace
+	case eventLine.MatchString(l):
+		return Events
+	}
+	return ""
+}
+
+// secondFormat finds the first note of t that is another format's own
+// line (ownLine): a file that holds two logs, one after the other (a
+// ModemManager journal and an Android radio log pasted into one ticket
+// attachment). Read as t's format, the other's traffic would be notes,
+// and a replay would play half the file without a word.
+func secondFormat(t *Transcript) error {
+	for _, e := range t.Entries {
+		if e.Role != Note || e.APDU != nil || e.Event != nil {
+			continue
+		}
+		ll, isLogcat := parseLogcat(e.Text)
+		if f := ownLine(e.Text, ll, isLogcat); f != "" && f != t.Format {
+			return errAt(t.File, e.Line, "a line of %s's, in a log read as %s (%s): a file of two logs is not read as one; put each in a file of its own (a fixture names both in logs:)", f, t.Format, firstOf(t))
+		}
+	}
+	return nil
+}
+
+// firstOf says where t's own lines begin.
+func firstOf(t *Transcript) string {
+	for _, e := range t.Entries {
+		if e.Role != Note {
+			return fmt.Sprintf("its lines from line %d", e.Line)
+		}
+	}
+	return "notes only"
 }
 
 // stampLike is what starts a line with a time stamp of some form: a time

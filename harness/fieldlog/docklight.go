@@ -262,6 +262,9 @@ func docklightASCII(s string, col int) ([]byte, error) {
 
 // looksLikeDocklight reports Docklight's header or a stamped line of it.
 func looksLikeDocklight(l string) bool {
+	if !strings.Contains(l, "] -") && !strings.HasPrefix(l, "Docklight") { // what the patterns need, found cheaply
+		return false
+	}
 	l = strings.TrimRight(l, "\r")
 	return docklightHeader.MatchString(l) || docklightLine.MatchString(l)
 }

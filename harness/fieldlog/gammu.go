@@ -231,6 +231,11 @@ func readGammu(file string, lines []string) (*Transcript, error) {
 // looksLikeGammu reports a gammu frame header, its banner or its AT
 // parser's state.
 func looksLikeGammu(l string) bool {
+	// What the patterns below need, found without parsing the line: a
+	// long log's every note is asked whether it is gammu's (secondFormat).
+	if !strings.Contains(l, "frame") && !strings.Contains(l, "[Gammu") && !strings.Contains(l, "AT reply state") && !strings.Contains(l, "gammu-smsd") {
+		return false
+	}
 	_, _, daemon, body := gammuLine(l)
 	// gammu-smsd's own messages are gammu's too, frames or not: an
 	// excerpt of them alone is then said to hold no frame.

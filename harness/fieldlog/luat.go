@@ -35,6 +35,9 @@ func luatRIL(rest string) (tag, text string, ok bool) {
 // looksLikeLuat reports a ril line of a LuatOS trace: a command it sent
 // or a line it read.
 func looksLikeLuat(l string) bool {
+	if !strings.Contains(l, "ril.") { // its tags, found cheaply
+		return false
+	}
 	_, _, rest := splitStamp(l)
 	tag, _, ok := luatRIL(rest)
 	return ok && (tag == "ril.sendat" || tag == "ril.proatc")

@@ -148,6 +148,9 @@ func readOfono(file string, lines []string) (*Transcript, error) {
 // a channel's read or write, or (journalctl -o cat) the read or write
 // alone with gatutil's escapes.
 func looksLikeOfono(l string) bool {
+	if !strings.Contains(l, ": > ") && !strings.Contains(l, ": < ") { // what ofonoIO needs, found cheaply
+		return false
+	}
 	_, _, d, msg := daemonLine(l)
 	m := ofonoIO.FindStringSubmatch(msg)
 	if m == nil || ofonoHexDump.MatchString(m[3]) {

@@ -323,6 +323,9 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		}
 	}
 	t.File, t.Format = file, f
+	if err := secondFormat(t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
