@@ -51,12 +51,37 @@ func (a *Applet) judge(svc Service, plmn string) {
 			a.fallbackFailedAs(reason, false)
 			return
 		}
+		if svc == NormalService {
+			a.leftWithBearer(reason)
+			return
+		}
 		a.failAttemptAs(reason, true, false)
 	case svc == LimitedService:
 		a.attachFailedNow(fmt.Sprintf("registration denied (limited service on %s)", plmn))
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}
+}
+
+// leftWithBearer: the attempted profile has normal service, but in
+// another country than the list's — the device crossed a border in the
+// attach wait. It did not attach in the list's area (attach-failure, no
+// back-off there), yet it is a bearer: falling back to the original,
+// known to attach in the area the device left, would drop it for one
+// that may not attach here at all. The cycle ends as a fallback that
+// attached across the border ends it, on this profile, and the next
+// check asks for the new country's list. Should the profile attach on
+// its own network later, the platform hears attach-success then
+// (stranded, reported).
+func (a *Applet) leftWithBearer(reason string) {
+	c := a.st.Cycle
+	target, _ := a.profileByICCID(c.Target)
+	a.log(KindAttachFailed, "operator", c.Current, "reason", reason)
+	a.stopAttachTimer()
+	c.Failed = append(c.Failed, c.Target)
+	a.strand(target, c.Area, false, true, false)
+	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
+	a.endCycle(OutcomeListExhausted, "the device left the area of the list")
 }
 
 func (a *Applet) attachFailedNow(reason string) {
