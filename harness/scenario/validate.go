@@ -418,6 +418,12 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 		if !isCountry(country) {
 			return d.ErrPath(p, "%q is not an ISO 3166 alpha-2 code such as FR", country)
 		}
+		if !slices.ContainsFunc(s.Network.Operators, func(o Operator) bool { return o.Country == country }) {
+			// The platform serves the list of the serving network's
+			// country: with no network there, a typo ("FI" for "FR")
+			// would leave the country meant without a list, silently.
+			return d.ErrPath(p, "no operator of network.operators is in %s, so no card is ever served this list (the platform serves the serving network's country's)", country)
+		}
 		for i, id := range pl.Preferred[country] {
 			if err := opRef(yamlnode.Index(p, i), id); err != nil {
 				return err
@@ -447,7 +453,7 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 			return d.ErrPath("expect.final.plmn", "%q: want 5 or 6 digits", f.PLMN)
 		}
 		if f.PLMN != "" && f.Registration != "home" && f.Registration != "roaming" {
-			return d.ErrPath("expect.final.plmn", "a %s device has no serving network", f.Registration)
+			return d.ErrPath("expect.final.plmn", "a device whose registration is %s has no serving network", f.Registration)
 		}
 		if f.Operator != "" && f.Registration == RegistrationOff {
 			return d.ErrPath("expect.final.operator", "a modem without power answers no AT+CIMI: leave the operator out")
