@@ -112,6 +112,42 @@ var _ = Describe("Fallback in a second country", framework.Emulated, func() {
 		Expect(notes(traffic(r))).To(Equal([]string{"attach-success:sfr", "attach-failure:telekom-de", "attach-success:vodafone-de"}))
 	})
 
+	It("keeps a profile that roams across a border before it attached, and asks for the new country's list from it", func() {
+		r := framework.NewRig(framework.Load("border-during-attach.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 61*time.Minute)
+		Expect(iccid(r)).To(Equal(sfrICCID), "SFR enabled in Paris, its network silent")
+
+		advanceTo(r, 64*time.Minute)
+		By("the AT interface: still SFR, roaming on Vodafone in Berlin — no REFRESH back to China Mobile")
+		Expect(iccid(r)).To(Equal(sfrICCID))
+		Expect(servingPLMN(r)).To(Equal("26202"))
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
+
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(telekomICCID))
+		Expect(servingPLMN(r)).To(Equal("26201"))
+
+		By("the event log: SFR failed in France, without a fallback and without a back-off there")
+		Expect(cardEvents(r, "attach_failed", "reason")).To(Equal([]string{"normal service on another network 26202"}))
+		Expect(events(r, "fallback")).To(BeEmpty())
+		Expect(events(r, "backoff")).To(BeEmpty())
+		Expect(cardEvents(r, "cycle_started", "area")).To(Equal([]string{"208", "262"}))
+		Expect(cardEvents(r, "cycle_ended", "reason")).To(ContainElement("the device left the area of the list"))
+		Expect(outcomes(r)).To(Equal([]string{"list-exhausted:", "attach-success:telekom-de"}))
+
+		By("the capture: the French cycle's two reports, then Germany's list asked for from SFR's home network")
+		msgs := traffic(r)
+		Expect(notes(msgs)).To(Equal([]string{"attach-failure:sfr", "list-exhausted:", "attach-success:telekom-de"}))
+		var lists []string
+		for _, m := range msgs {
+			if m.Kind == capture.KindPreferredList && m.ListRequest != nil {
+				lists = append(lists, m.ListRequest.HomePLMN+"@"+m.ListRequest.ServingPLMN)
+			}
+		}
+		Expect(lists).To(Equal([]string{"46000@20801", "20810@26202"}))
+	})
+
 	It("ends the cycle with one attach-success when the list reaches the profile already serving", func() {
 		r := framework.NewRig(framework.Load("serving-in-list.yaml"))
 		send(r, "AT+CEREG=2")
