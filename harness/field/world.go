@@ -227,6 +227,7 @@ func (p *Plan) world() error {
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
 		}
+		p.registersLater(stops)
 		p.unpromptedSearch()
 	}
 	areaAt := func(t time.Duration) string {
@@ -301,7 +302,7 @@ func (p *Plan) world() error {
 		home := opByID(enabled.Operator)
 		c := cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"}
 		switch rsrp, src, ok := p.signalBefore(); {
-		case len(stops) > 0 && stops[0].late:
+		case len(stops) > 0 && stops[0].late && stops[0].At > p.Fixture.End():
 			// Out of coverage through the logs: the area's cell, which
 			// an area must have, is reached only after them.
 			c.Area = stops[0].Area
@@ -735,6 +736,48 @@ func (p *Plan) checkOrigin() string {
 		return p.Fixture.Manifest.pos(n)
 	}
 	return "assumed"
+}
+
+// registersLater makes the device's first registration the one the logs
+// show after they begin, when they show it came then: a URC (a modem
+// reports a registration as it changes) with no registered state read
+// before it, or one after the logs read the device searching or not
+// registered. The device is then out of coverage (searching) from its
+// power-on until the first stop, at the registration;
+// otherwise it would be registered from its boot, before the logs, and
+// the replay could show neither the search nor the URC. A log that opens
+// at the power-on, or whose first registration is the host's attach
+// (detachedAtStart) or follows a restart, boot or REFRESH, or a denial
+// first, is left as it is.
+func (p *Plan) registersLater(stops []stop) {
+	fs := p.Facts
+	first := slices.IndexFunc(fs.Regs, func(r Reg) bool { return r.Stat == 1 || r.Stat == 5 })
+	if len(stops) == 0 || stops[0].late || first < 0 || p.PowerOn || p.detached {
+		return
+	}
+	r := fs.Regs[first]
+	if stops[0].origin != r.Src.String() {
+		return // the first stop is not this registration's (a network the logs do not name)
+	}
+	for _, starts := range [][]Obs{fs.Restarts, fs.Boots, fs.Rebooted, fs.Refreshes} {
+		if slices.ContainsFunc(starts, func(o Obs) bool { return o.At <= r.At }) {
+			return // the attach of a restart, boot or REFRESH the replay makes too
+		}
+	}
+	before := fs.Regs[:first]
+	searched := slices.ContainsFunc(before, func(n Reg) bool { return n.Stat == 0 || n.Stat == 2 })
+	if r.At <= 0 || slices.ContainsFunc(before, func(n Reg) bool { return n.Stat != 0 && n.Stat != 2 }) || !r.URC && !searched {
+		return
+	}
+	// A device that enters coverage while searching attaches at once
+	// (the modem's Reselect): the stop is the registration's instant.
+	at := r.At
+	stops[0].At, stops[0].late = at, true
+	why := "a URC, so it came then"
+	if searched {
+		why = "after the logs read it unregistered"
+	}
+	p.assume("the device registered first at %s (%s): it is out of coverage (searching) from its power-on until then, %s on the logs' clock", r.Src, why, fieldlogOffset(at))
 }
 
 // alignChecks picks when the logs begin on the run's clock, so that the

@@ -1016,7 +1016,10 @@ func TestFirstDivergenceInLogOrder(t *testing.T) {
 	}{
 		{"untimed, the URC first", "AT\r\nOK\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\nAT+CPIN?\r\n+CME ERROR: 13\r\n", 5, 3, URCs},
 		{"untimed, the answer first", "AT+CPIN?\r\n+CME ERROR: 13\r\n+CEREG: 1,\"2B0C\",\"000A1D04\",7\r\n", 2, 2, Exchanges},
-		{"timed, the URC first", "[0.000] > AT\n[0.010] < OK\n[0.500] < +CEREG: 1,\"2B0C\",\"000A1D04\",7\n[1.000] > AT+CPIN?\n[1.010] < +CME ERROR: 13\n", 5, 3, URCs},
+		// Timed, a URC after the logs read the device registered is no
+		// first registration the replay places (registersLater): a change
+		// of cell it lacks.
+		{"timed, the URC first", "[0.000] > AT+CEREG?\n[0.005] < +CEREG: 2,1,\"2B0C\",\"000A1D04\",7\n[0.010] < OK\n[0.500] < +CEREG: 1,\"2B0C\",\"000A1D05\",7\n[1.000] > AT+CPIN?\n[1.010] < +CME ERROR: 13\n", 6, 4, URCs},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			manifest := orangeFixture("order", "generic", "session.log", "", tc.failure)
@@ -1569,5 +1572,42 @@ func TestURCBeforeAnyMatchedNamesALine(t *testing.T) {
 	d := res.Divergence
 	if d == nil || d.Track != URCs || d.Src != (field.Src{File: "host.log", Line: 3}) || d.Replayed == "" {
 		t.Fatalf("divergence %+v, want the replay's URC after host.log:3\n%s", d, Report(res))
+	}
+}
+
+// TestRegistersAfterTheLogsBegin: a log whose first registration comes
+// after it begins — read searching first, or a URC with no registered
+// state read before it — replays with the device out of coverage until
+// then, so the search and the URC are the replay's too; a registration
+// read first keeps the device registered from its boot.
+func TestRegistersAfterTheLogsBegin(t *testing.T) {
+	const cell = `"1F41","01A2B3C5",7`
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		assumed   string // "" none
+	}{
+		{"searching, then the URC",
+			"[0.000] > AT+CEREG=2\n[0.010] < OK\n[0.100] > AT+CEREG?\n[0.110] < +CEREG: 2,2\n[0.111] < OK\n" +
+				"[5.000] < +CEREG: 1," + cell + "\n[6.000] > AT+CEREG?\n[6.010] < +CEREG: 2,1," + cell + "\n[6.011] < OK\n", 9,
+			"the device registered first at session.log:6 (after the logs read it unregistered): it is out of coverage (searching) from its power-on until then, +5s on the logs' clock"},
+		{"the URC first, its mode from before the logs",
+			"[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[0.034] < +CEREG: 1," + cell + "\n" +
+				"[1.000] > AT+CEREG?\n[1.010] < +CEREG: 2,1," + cell + "\n[1.011] < OK\n", 7,
+			"the device registered first at session.log:4 (a URC, so it came then): it is out of coverage (searching) from its power-on until then, +34ms on the logs' clock"},
+		{"registered when first read",
+			"[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n[5.000] > AT+CPIN?\n[5.010] < +CPIN: READY\n[5.011] < OK\n", 6, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("later", "generic", "session.log", "plain", tc.failure)
+			res := replay(t, newFixture(t, "later", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			if !res.OK {
+				t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
+			}
+			if got := strings.Contains(all, "registered first at"); got != (tc.assumed != "") || tc.assumed != "" && !strings.Contains(all, tc.assumed) {
+				t.Errorf("assumptions:\n%s\nwant %q", all, tc.assumed)
+			}
+		})
 	}
 }
