@@ -41,11 +41,12 @@ type faultPlan struct {
 	platformDown int // -1: reachable
 	atHung       int // the at_port: hang entry in force, -1: none
 	cardOut      int // the card: absent entry in force, -1: none
+	deadZone     int // the coverage: lost entry in force, -1: none
 }
 
 func newFaultPlan(r *Rig) *faultPlan {
 	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
-		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1, cardOut: -1}
+		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1, cardOut: -1, deadZone: -1}
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			p.hostOp[o.SMDP] = o.ID
@@ -216,6 +217,13 @@ func (p *faultPlan) schedule() {
 			if f.Until > 0 {
 				at(f.Until, p.syncCard)
 			}
+		case f.Kind == scenario.CoverageLost:
+			// From the start, before the modem runs: its boot's attach
+			// finds no cell by itself.
+			at(f.From, func() { p.syncCoverage(f.From > 0) })
+			if f.Until > 0 {
+				at(f.Until, func() { p.syncCoverage(true) })
+			}
 		case f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable:
 			at(f.From, func() { p.syncSMDP(f.Operator) })
 			if f.Until > 0 {
@@ -272,6 +280,23 @@ func (p *faultPlan) syncCard() {
 	}
 	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CardAbsent), "target": "device", "at": "card", "on": out, "entry": entry})
 	p.r.Modem.SetCardPresent(!out)
+}
+
+// syncCoverage keeps the device in a dead zone exactly while one of the
+// coverage: lost entries is in force; the modem looks at the cells again
+// at each edge (reselect) — it loses its cell as the zone begins and,
+// searching, finds one as it ends. It runs inside loop work (a timer), or
+// before the modem starts for a window from the start.
+func (p *faultPlan) syncCoverage(reselect bool) {
+	lost, entry, changed := p.edge(scenario.CoverageLost, &p.deadZone)
+	if !changed {
+		return
+	}
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": "device", "at": "world", "on": lost, "entry": entry})
+	p.r.World.SetCoverage(!lost)
+	if reselect {
+		p.r.Modem.Reselect()
+	}
 }
 
 // syncPlatform makes the platform refuse connections exactly while one of

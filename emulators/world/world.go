@@ -27,6 +27,9 @@ type World struct {
 	area     string
 	attempts map[string]int // attach attempts per network operator id; made at the first
 	attached *Attachment
+	// lost says the device is in a dead zone (SetCoverage): no cell of
+	// any network reaches it.
+	lost bool
 	// interrupt, if set, says a power cut is under way (SetInterrupt).
 	interrupt func() bool
 }
@@ -109,6 +112,21 @@ func (w *World) SetRSRP(area, operator string, rsrp int) error {
 	return nil
 }
 
+// SetCoverage puts the device in a dead zone (ok false) or out of it: in
+// one, no cell of any network reaches it — a tunnel, a basement, a gap
+// between cells — so it has no serving cell and an attach finds none
+// (no service). The registration the device had ends without a detach:
+// the network never heard from it. The modem notices at its next look at
+// the cells (modem.Reselect).
+func (w *World) SetCoverage(ok bool) {
+	w.mu.Lock()
+	w.lost = !ok
+	if !ok {
+		w.attached = nil
+	}
+	w.mu.Unlock()
+}
+
 // Area returns the current area ("" before the first SetArea).
 func (w *World) Area() string {
 	w.mu.Lock()
@@ -122,7 +140,7 @@ func (w *World) Cells() []Cell {
 	w.mu.Lock()
 	var out []Cell
 	for _, c := range w.cells {
-		if c.Area == w.area {
+		if c.Area == w.area && !w.lost {
 			out = append(out, c)
 		}
 	}

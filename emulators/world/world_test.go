@@ -321,6 +321,34 @@ func TestDetachAndArea(t *testing.T) {
 	}
 }
 
+// TestDeadZone: out of coverage the device sees no cell, its registration
+// ends without a detach (the network never heard from it), and an attach
+// finds no service; back in coverage it attaches as before.
+func TestDeadZone(t *testing.T) {
+	r := newRig(t, testConfig())
+	r.w.SetArea("CN-Beijing")
+	if a := r.w.Attach("460001234567890"); !a.OK {
+		t.Fatalf("attach before: %+v", a)
+	}
+	r.w.SetCoverage(false)
+	if c := r.w.Cells(); len(c) != 0 {
+		t.Fatalf("cells in a dead zone: %v", c)
+	}
+	if _, ok := r.w.Attached(); ok {
+		t.Fatal("still attached in a dead zone")
+	}
+	if a := r.w.Attach("460001234567890"); a.OK || a.Stat != StatSearching {
+		t.Fatalf("attach in a dead zone: %+v", a)
+	}
+	if n := len(r.log.Kind("detach")); n != 0 {
+		t.Fatalf("%d detach events: the network heard nothing", n)
+	}
+	r.w.SetCoverage(true)
+	if a := r.w.Attach("460001234567890"); !a.OK || a.PLMN != "46000" {
+		t.Fatalf("attach after: %+v", a)
+	}
+}
+
 func TestLookups(t *testing.T) {
 	r := newRig(t, testConfig())
 	for imsi, want := range map[string]string{

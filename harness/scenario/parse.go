@@ -252,12 +252,12 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>, at_port: hang, card: absent"
+const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>, at_port: hang, card: absent, coverage: lost"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	var f Fault
-	var platform, download, attach, cut, port, card string
+	var platform, download, attach, cut, port, card, coverage string
 	cause := -1
 	err := d.Mapping(n, path,
 		yamlnode.Optional("platform", d.Str(&platform)),
@@ -267,6 +267,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		yamlnode.Optional("power_cut", d.Str(&cut)),
 		yamlnode.Optional("at_port", d.Str(&port)),
 		yamlnode.Optional("card", d.Str(&card)),
+		yamlnode.Optional("coverage", d.Str(&coverage)),
 		yamlnode.Optional("operator", d.Str(&f.Operator)),
 		yamlnode.Optional("subscriber", d.Str(&f.Subscriber)),
 		yamlnode.Optional("attempt", d.attempt(&f.Attempt)),
@@ -283,7 +284,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	// value is still that kind, and only some kinds take some keys.
 	given := func(key string) bool { return d.Node(yamlnode.Join(path, key)) != nil }
 	kinds := 0
-	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut", "at_port", "card"} {
+	for _, k := range []string{"platform", "attach_reject", "attach", "download", "power_cut", "at_port", "card", "coverage"} {
 		if given(k) {
 			kinds++
 		}
@@ -298,7 +299,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 	}
 	switch {
 	case kinds > 1:
-		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card")
+		return f, d.ErrAt(n, path, "one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage")
 	case given("platform"):
 		switch platform {
 		case "unreachable":
@@ -392,6 +393,14 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 		f.Kind = CardAbsent
 		if err := refuse("card", "operator", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
+			return f, err
+		}
+	case given("coverage"):
+		if coverage != "lost" {
+			return f, d.ErrPath(yamlnode.Join(path, "coverage"), "unknown coverage fault %q (known: lost)", coverage)
+		}
+		f.Kind = CoverageLost
+		if err := refuse("coverage", "operator", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	default:

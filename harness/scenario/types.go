@@ -206,6 +206,11 @@ const (
 	// (card: absent): a contact failure, or a SIM-detect line the card
 	// never asserts. The modem finds no card; the card is unpowered.
 	CardAbsent FaultKind = "card_absent"
+	// CoverageLost puts the device in a dead zone in the window (coverage:
+	// lost): no cell of any network reaches it, so it loses its
+	// registration and searches until the window ends, when it attaches
+	// again at once.
+	CoverageLost FaultKind = "coverage_lost"
 )
 
 // IsAttach reports whether k is one of the attach faults, which the radio
