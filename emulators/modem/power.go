@@ -119,6 +119,9 @@ func (m *Modem) attach() {
 		return
 	}
 	if !r.Timeout {
+		if r.Stat == 2 && m.o.Personality.NoServiceStat0 {
+			r.Stat = 0 // no cell found: not searching, for this module
+		}
 		m.setReg(r)
 		if !r.Registered() {
 			m.retryAttach()

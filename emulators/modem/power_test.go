@@ -304,3 +304,41 @@ func TestCFUN0KeepsCard(t *testing.T) {
 		})
 	}
 }
+
+// TestNoServiceStat: a module with no_service_stat 0 shows an attach that
+// finds no cell (out of coverage, a dead zone) as not registered, not
+// searching; the toolkit sees no service either way, and an unanswered
+// attach (T3410 running) still shows searching.
+func TestNoServiceStat(t *testing.T) {
+	for _, tc := range []struct {
+		stat0 bool
+		reg   Registration
+		want  string
+	}{
+		{false, Registration{Stat: 2}, "+CEREG: 2"},
+		{true, Registration{Stat: 2}, "+CEREG: 0"},
+		{true, Registration{Stat: 2, PLMN: "20801", Timeout: true}, "+CEREG: 2"},
+	} {
+		t.Run(fmt.Sprint(tc.stat0, tc.reg.Timeout), func(t *testing.T) {
+			p := personality.Generic()
+			p.NoServiceStat0 = tc.stat0
+			r := newRigWith(t, p)
+			r.net.reg = Registration{Stat: 1, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d}
+			r.cmd(t, "AT+CEREG=1")
+			r.advance(t, 2*time.Second)
+			if _, err := r.c.WaitURC("+CEREG: 1", 2*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			r.net.reg = tc.reg
+			r.loop.Do(r.m.Reselect)
+			if u, err := r.c.WaitURC("+CEREG:", 2*time.Second); err != nil || u != tc.want {
+				t.Fatalf("URC as the cell is lost: %q, %v; want %q", u, err, tc.want)
+			}
+			r.loop.Do(func() {
+				if loc := r.m.Location(); loc.Service != stkterm.NoService {
+					t.Errorf("location: %+v", loc)
+				}
+			})
+		})
+	}
+}

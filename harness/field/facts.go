@@ -71,6 +71,9 @@ type Facts struct {
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
+	// hostDetaches are the host's commands that end the registration
+	// (+COPS=2, +CFUN=0 or 4, +CGATT=0) answered OK.
+	hostDetaches []Obs
 	// PowerOn is the boot URC a log opens with (RDY, or the personality's
 	// first boot URC, before any command the modem answered): the logs
 	// begin at power-on. PreBoot are the commands the modem left
@@ -325,6 +328,7 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	}
 	fs.fillPLMNs()
 	fs.searching()
+	fs.lossStat()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
@@ -332,14 +336,53 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	return fs
 }
 
+// unexplainedLoss reports whether registration i is a registered device
+// going unregistered — a URC of stat 0, 2 or 4 right after a registered
+// state — that nothing the replay does by itself explains: a restart,
+// boot or REFRESH (the modem deregisters for those, and their URCs may
+// trail its stat by a second or two), the card gone, or the host's detach.
+// Such a loss is the device's radio losing its cell.
+func (fs *Facts) unexplainedLoss(i int) bool {
+	if i < 1 || i >= len(fs.Regs) {
+		return false
+	}
+	r, prev := fs.Regs[i], fs.Regs[i-1]
+	if !r.URC || r.Stat != 0 && r.Stat != 2 && r.Stat != 4 || prev.Stat != 1 && prev.Stat != 5 {
+		return false
+	}
+	from, to := prev.At, r.At+2*time.Second
+	near := func(obs []Obs) bool {
+		return slices.ContainsFunc(obs, func(o Obs) bool { return o.At >= from && o.At <= to })
+	}
+	gone := slices.ContainsFunc(fs.Card, func(c CardFact) bool { return !c.Present && c.At >= from && c.At <= to })
+	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone
+}
+
+// lossStat notes a modem that shows a lost cell as not registered (stat
+// 0, no_service_stat 0) rather than searching.
+func (fs *Facts) lossStat() {
+	for i, r := range fs.Regs {
+		if r.Stat == 0 && fs.unexplainedLoss(i) {
+			fs.Dialect = append(fs.Dialect, Evidence{"no_service_stat", "0", r.Src, fmt.Sprintf("not registered (stat 0) as the registration before it (%s) was lost, with no restart, REFRESH or detach", fs.Regs[i-1].Src), 0})
+			return
+		}
+	}
+}
+
 // searching notes a modem that reports searching before a registration
 // it ends in (searching_urc): a stat 2 URC whose next registration URC is
 // home or roaming. One followed by not registered is an attach no network
-// answered, which every modem shows.
+// answered, and one after a registered state a lost cell searched for,
+// which every modem shows.
 func (fs *Facts) searching() {
 	var prev *Reg
 	for i, r := range fs.Regs {
 		if !r.URC {
+			continue
+		}
+		if fs.unexplainedLoss(i) {
+			// A lost cell searched for: every modem shows that.
+			prev = nil
 			continue
 		}
 		if prev != nil && prev.Stat == 2 && (r.Stat == 1 || r.Stat == 5) {
@@ -693,6 +736,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Restarts = append(fs.Restarts, obs)
 				afterBoot, ceregSinceRestart = true, false
 				reset, regSinceReset = true, map[string]bool{}
+			case hostDetach.MatchString(e.Text) && final == "OK": // after Restarts: +CFUN=4,1 restarts
+				fs.hostDetaches = append(fs.hostDetaches, obs)
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
 				cglaSeen = true
 				if final == "OK" && !cglaWorks {

@@ -487,7 +487,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
-	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true,
+	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true,
 	"cfun0_keeps_card": true,
 }
 
@@ -630,6 +630,12 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "reg_no_act " + strconv.FormatBool(d.RegNoAcT), strconv.FormatBool(d.RegNoAcT) == ev.Value
 	case "searching_urc":
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
+	case "no_service_stat":
+		have := "2"
+		if d.NoServiceStat0 {
+			have = "0"
+		}
+		return "no_service_stat " + have, have == ev.Value
 	case "cfun0_keeps_card":
 		return "cfun0_keeps_card " + strconv.FormatBool(d.CFUN0KeepsCard), strconv.FormatBool(d.CFUN0KeepsCard) == ev.Value
 	case "location_hex":

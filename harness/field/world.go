@@ -1046,6 +1046,49 @@ func (p *Plan) derivesAttachFault(stat int) bool {
 // at the search's start, or, for a modem that shows its scan before the
 // attach (searching_urc), T3410 before the end (the scan took the attach
 // time, which the logs may not show).
+// coverageLoss is a registration the logs show lost without a cause the
+// replay makes by itself, and the registration that ends it (nil: none).
+type coverageLoss struct {
+	lost Reg
+	back *Reg
+}
+
+// coverageLosses finds where a registered device went unregistered for
+// no reason the replay gives it by itself (Facts.unexplainedLoss; nor the
+// card out of reach, nor an attach that timed out), so that the world
+// takes its cells away then (coverage: lost) until the next registration.
+func (p *Plan) coverageLosses() []coverageLoss {
+	fs := p.Facts
+	var out []coverageLoss
+	windows := p.cardWindows()
+	for i, r := range fs.Regs {
+		if !fs.unexplainedLoss(i) {
+			continue
+		}
+		if slices.ContainsFunc(windows, func(w cardWindow) bool { return r.At >= w.from && (w.back == nil || r.At <= w.until) }) {
+			continue
+		}
+		if _, _, ok := p.timedOut(i); ok {
+			continue
+		}
+		l := coverageLoss{lost: r}
+		for j := i + 1; j < len(fs.Regs); j++ {
+			if n := fs.Regs[j]; n.Stat == 1 || n.Stat == 5 {
+				l.back = &fs.Regs[j]
+				break
+			} else if n.Stat == 3 {
+				break // a denial ends the search: its reject is the fault
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// hostDetach is a command that ends the registration, which the emulated
+// modem does when the replay sends it: +COPS=2, +CFUN=0 or 4, +CGATT=0.
+var hostDetach = regexp.MustCompile(`(?i)^AT\+(?:COPS=2|CFUN=[04]|CGATT=0)(?:,|$)`)
+
 func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 	regs := p.Facts.Regs
 	r := regs[i]
@@ -1126,6 +1169,15 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				durString(from), durString(p.Start+r.At+time.Second))
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
+	}
+	for _, l := range p.coverageLosses() {
+		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.lost.At)), "to the end"
+		if l.back != nil {
+			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.lost.At), durString(p.Start+l.back.At))
+			until = "until " + l.back.Src.String()
+		}
+		add(l.lost.Src.String(), "%s", line)
+		p.assume("the device lost its registration at %s (%s stat %d) with no reject, restart, REFRESH or host command before it: a dead zone %s (coverage: lost)", l.lost.Src, l.lost.Name, l.lost.Shown, until)
 	}
 	for _, w := range p.cardWindows() {
 		// Not seen before its absence: out of reach since the power-on.

@@ -1611,3 +1611,48 @@ func TestRegistersAfterTheLogsBegin(t *testing.T) {
 		})
 	}
 }
+
+// TestCoverageLostInTheField: a registration the logs show lost with no
+// reject, restart, REFRESH or host command, and found again later, is a
+// dead zone (coverage: lost) from the loss to the registration; a modem
+// that shows the loss as not registered (stat 0) has no_service_stat 0.
+// A loss the host's own detach explains is left to the replay's command.
+func TestCoverageLostInTheField(t *testing.T) {
+	const cell = `"1F41","01A2B3C5",7`
+	head := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n"
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		assumed   []string // each in the plan's assumptions
+		none      string   // in none of them
+	}{
+		{"searching, then back",
+			head + "[9.500] < +CEREG: 2\n[10.000] > AT+CSQ\n[10.010] < +CSQ: 99,99\n[10.011] < OK\n" +
+				"[30.000] < +CEREG: 1," + cell + "\n[31.000] > AT+CEREG?\n[31.010] < +CEREG: 2,1," + cell + "\n[31.011] < OK\n", 11,
+			[]string{"the device lost its registration at session.log:4 (+CEREG stat 2) with no reject, restart, REFRESH or host command before it: a dead zone until session.log:8 (coverage: lost)"},
+			"searching_urc"},
+		{"not registered, to the end",
+			head + "[9.500] < +CEREG: 0\n[10.000] > AT+CSQ\n[10.010] < +CSQ: 99,99\n[10.011] < OK\n", 7,
+			[]string{"a dead zone to the end (coverage: lost)", "device.quirks.no_service_stat: 0"}, ""},
+		{"the host's detach",
+			head + "[5.000] > AT+COPS=2\n[5.010] < OK\n[5.020] < +CEREG: 0\n[6.000] > AT+CSQ\n[6.010] < +CSQ: 99,99\n[6.011] < OK\n", 9,
+			nil, "coverage: lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := orangeFixture("lost", "generic", "session.log", "plain", tc.failure)
+			res := replay(t, newFixture(t, "lost", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
+			all := strings.Join(res.Plan.Assumptions, "\n")
+			if !res.OK {
+				t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
+			}
+			for _, a := range tc.assumed {
+				if !strings.Contains(all, a) {
+					t.Errorf("assumptions lack %q:\n%s", a, all)
+				}
+			}
+			if tc.none != "" && strings.Contains(all, tc.none) {
+				t.Errorf("assumptions hold %q:\n%s", tc.none, all)
+			}
+		})
+	}
+}

@@ -109,6 +109,12 @@ type Personality struct {
 	// "+CEREG: 5,…"), as most modules do; without it the emulated modem
 	// goes from not registered straight to the outcome.
 	SearchingURC bool
+	// NoServiceStat0 shows an attach that finds no cell — out of
+	// coverage, a dead zone — as <stat> 0 (not registered, not
+	// searching) instead of 2, as modules that stop scanning between
+	// their tries do (quirk no_service_stat: 0; 2, the default, is
+	// searching).
+	NoServiceStat0 bool
 	// CFUN0KeepsCard leaves the card powered and readable at +CFUN=0, as
 	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
 	// answers READY; without it +CFUN=0 powers the card down.
@@ -402,6 +408,12 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.RegNoAcT, err = boolValue(v)
 		case "searching_urc":
 			p.SearchingURC, err = boolValue(v)
+		case "no_service_stat":
+			var n int
+			if n, err = intValue(v); err == nil && n != 0 && n != 2 {
+				err = fmt.Errorf("%d: want 0 (not registered) or 2 (searching)", n)
+			}
+			p.NoServiceStat0 = n == 0
 		case "cfun0_keeps_card":
 			p.CFUN0KeepsCard, err = boolValue(v)
 		case "location_hex":
