@@ -105,7 +105,7 @@ var _ = Describe("The enabled profile's USIM", framework.Emulated, func() {
 		for n := 1; n <= 8*len(ust); n++ {
 			announced[n] = ust[(n-1)/8]&(1<<((n-1)%8)) != 0
 		}
-		tied := map[int]bool{}
+		tied := map[int]bool{33: true} // TS 31.102 §4.2.8: set to '1', no files of its own
 		for _, f := range strictEFs {
 			for _, s := range f.services {
 				tied[s] = true

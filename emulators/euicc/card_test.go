@@ -454,8 +454,8 @@ func TestUSIMFiles(t *testing.T) {
 	}{
 		{"SPN is the operator's name", []step{{usim, "9000"}, {"00A4000C026F46", "9000"},
 			{"00B0000011", "01 636D6363 " + strings.Repeat("FF", 12) + "9000"}}},
-		{"UST: SMS, SMSP, SPN, PLMNwAcT, MSISDN, OPLMNwAcT, HPLMNwAcT, EPS", []step{{usim, "9000"},
-			{"00B0840000", "000A1C0000060000000010000000 9000"}}},
+		{"UST: SMS, SMSP, SPN, PLMNwAcT, MSISDN, 33, OPLMNwAcT, HPLMNwAcT, EPS", []step{{usim, "9000"},
+			{"00B0840000", "000A1C0001060000000010000000 9000"}}},
 		{"EST, ACC, HPPLMN", []step{{usim, "9000"},
 			{"00B0850000", "00 9000"}, {"00B0860000", "0001 9000"}, {"00B0920000", "0A 9000"}}},
 		{"HPLMNwAcT lists the home network on E-UTRAN", []step{{usim, "9000"},
@@ -492,6 +492,79 @@ func TestUSIMFiles(t *testing.T) {
 			{"00DC010428" + strings.Repeat("A5", 40), "9000"},
 			{"00B2010428", strings.Repeat("A5", 40) + "9000"},
 		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runScript(t, newTestCard(t, testConfig()), tt.steps)
+		})
+	}
+}
+
+// TestSelectionModes: TS 102 221 §11.1.1's ways to select a file, and the
+// application session that outlives selecting the MF (§8.4.1): its ADF
+// answers 7FFF from anywhere, and STATUS names it, until the session is
+// terminated (P2 b7-b6 10, §8.5.3). A terminal walking 3F00 → 7FFF → 6F07
+// got 6A82 at the USIM.
+func TestSelectionModes(t *testing.T) {
+	const usim = "00A4040C07A0000000871002"
+	const usimName = "8410A0000000871002FFFFFFFF8903020000"
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"7FFF after the MF", []step{{usim, "9000"}, {"00A4000C023F00", "9000"},
+			{"00A4000C027FFF", "9000"}, {"00A4000C026F07", "9000"}, {"00B0000009", "08 4906002143658709 9000"}}},
+		{"STATUS names the application wherever the current DF is", []step{{usim, "9000"}, {"00A4000C023F00", "9000"},
+			{"80F2000112", usimName + "9000"}}},
+		{"7FFF before any application", []step{{"00A4000C027FFF", "6A82"}}},
+		{"no data selects the MF", []step{{usim, "9000"}, {"00A4000C", "9000"}, {"00A4000C026F07", "6A82"}, {"00A4000C022FE2", "9000"}}},
+		{"no data with an FCP asked for", []step{{"00A40004", "6A80"}}},
+		{"a child DF", []step{{usim, "9000"}, {"00A4000C023F00", "9000"}, {"00A4010C027FFF", "9000"}, {"00A4000C026F07", "9000"},
+			{"00A4010C026F07", "6A82"}}}, // an EF is no child DF
+		{"the parent DF", []step{{usim, "9000"}, {"00A4030C", "9000"}, {"00A4000C022FE2", "9000"},
+			{"00A4000C023F00", "9000"}, {"00A4030C", "6A82"}}}, // the MF has none
+		{"a path from the current DF", []step{{usim, "9000"}, {"00A4090C026F07", "9000"}, {"00B0000009", "08 4906002143658709 9000"},
+			{"00A4000C023F00", "9000"}, {"00A4090C047FFF6F07", "9000"}}},
+		{"terminating the session", []step{{usim, "9000"}, {"00A4044C07A0000000871002", "9000"},
+			{"00A4000C027FFF", "6A82"}, {"80F2000100", "9000"}, {"00A4000C022FE2", "9000"}}},
+		{"terminate only by AID", []step{{"00A4004C023F00", "6A86"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runScript(t, newTestCard(t, testConfig()), tt.steps)
+		})
+	}
+}
+
+// TestRecordModes: READ and UPDATE RECORD in next, previous and current
+// mode move and use the record pointer (TS 102 221 §11.1.5, §11.1.6): from
+// none set, next reads the first and previous the last; past either end
+// 6A83 with the pointer where it was; a SELECT clears it, absolute mode
+// leaves it.
+func TestRecordModes(t *testing.T) {
+	const usim = "00A4040C07A0000000871002"
+	ecc1 := "11F2FF" + strings.Repeat("FF", 16) + "00"
+	ecc2 := "19F1FF" + strings.Repeat("FF", 16) + "00"
+	sms := func(b string) string { return strings.Repeat(b, 40) }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"next from none, on to the end", []step{{usim, "9000"}, {"00A4000C026FB7", "9000"},
+			{"00B2000414", "6A83"}, // current: none set
+			{"00B2000214", ecc1 + "9000"}, {"00B2000214", ecc2 + "9000"}, {"00B2000214", "6A83"},
+			{"00B2000414", ecc2 + "9000"}, // still the last
+			{"00B2000314", ecc1 + "9000"}, {"00B2000314", "6A83"}}},
+		{"previous from none reads the last", []step{{usim, "9000"}, {"00A4000C026FB7", "9000"},
+			{"00B2000314", ecc2 + "9000"}, {"00B2010414", ecc1 + "9000"}, {"00B2000414", ecc2 + "9000"}}},
+		{"a SELECT clears the pointer", []step{{usim, "9000"}, {"00A4000C026FB7", "9000"},
+			{"00B2000214", ecc1 + "9000"}, {"00A4000C026FB7", "9000"}, {"00B2000414", "6A83"}}},
+		{"next and previous take no record number", []step{{usim, "9000"}, {"00A4000C026FB7", "9000"}, {"00B2010214", "6A86"}}},
+		{"by SFI, another EF starts afresh", []step{{usim, "9000"}, {"00A4000C026F42", "9000"},
+			{"00B2000228", "FFFFFFFFFFFFFFFFFFFFFFFFEF" + strings.Repeat("FF", 26) + "A7 9000"}, {"00B2000A14", ecc1 + "9000"}}},
+		{"UPDATE RECORD next and current", []step{{usim, "9000"}, {"00A4000C026F42", "9000"},
+			{"00DC000228" + sms("A5"), "9000"}, {"00DC000428" + sms("5A"), "9000"},
+			{"00B2010428", sms("5A") + "9000"}, {"00DC000228" + sms("A5"), "6A83"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,9 +18,12 @@ const (
 
 // channel is the state of one logical channel (7816-4 §7.1.2).
 type channel struct {
-	fs  *fileSystem
-	df  *node // current DF: MF or ADF USIM
-	ef  *node // current EF, nil if none
+	fs *fileSystem
+	df *node // current DF: MF or ADF USIM
+	ef *node // current EF, nil if none
+	// rec is the current EF's record pointer (TS 102 221 §11.1.5), 0
+	// while none is set: a SELECT or another EF clears it.
+	rec int
 	app app
 	out []byte // response data waiting for GET RESPONSE
 
@@ -31,47 +34,77 @@ type channel struct {
 
 func newChannel(fs *fileSystem) *channel { return &channel{fs: fs, df: fs.mf} }
 
-// selectFile is SELECT (TS 102 221 §11.1.1): P1 00 by file identifier,
-// 04 by DF name (AID, partial allowed), 08 by path from the MF; P2 04
-// returns the FCP, 0C nothing, 00 the FCI (6F).
+// selectFile is SELECT (TS 102 221 §11.1.1): P1 00 by file identifier
+// (no data: the MF), 01 a child DF, 03 the parent DF, 04 by DF name (AID,
+// partial allowed), 08 by path from the MF, 09 by path from the current
+// DF; P2 04 returns the FCP, 0C nothing, 00 the FCI (6F), and with an AID
+// b7-b6 10 terminates the application's session (§8.5.3). Selecting a
+// file does not end the session of the application the channel holds
+// (§8.4.1): its ADF answers 7FFF from anywhere until another is selected
+// by AID, the session is terminated or the card reset.
 func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
-	if cmd.P2 != 0x00 && cmd.P2 != 0x04 && cmd.P2 != 0x0C {
+	terminate := cmd.P2&0x60 == 0x40
+	if p2 := cmd.P2 &^ 0x40; p2 != 0x00 && p2 != 0x04 && p2 != 0x0C || terminate && cmd.P1 != 0x04 {
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}
 	}
 	var target *node
 	switch cmd.P1 {
 	case 0x00:
+		switch {
+		case len(cmd.Data) == 0 && cmd.P2 == 0x0C:
+			target = c.fs.mf // §11.1.1.2: no data, no answer, the MF
+		case len(cmd.Data) != 2:
+			return apdu.Response{SW: apdu.SWIncorrectData}
+		default:
+			target = c.byFID(ch, uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]))
+		}
+	case 0x01:
 		if len(cmd.Data) != 2 {
 			return apdu.Response{SW: apdu.SWIncorrectData}
 		}
-		target = c.byFID(ch, uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]))
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		if n := c.childOf(ch, ch.curDF(c.fs), fid); n != nil && n.kind == kindDF {
+			target = n
+		}
+	case 0x03:
+		if len(cmd.Data) != 0 {
+			return apdu.Response{SW: apdu.SWIncorrectData}
+		}
+		if df := ch.curDF(c.fs); df.parent != nil {
+			target = df.parent
+		}
 	case 0x04:
 		if len(cmd.Data) < 5 || len(cmd.Data) > 16 {
 			return apdu.Response{SW: apdu.SWIncorrectData}
 		}
-		if bytes.HasPrefix(aidISDR, cmd.Data) {
-			ch.df, ch.ef, ch.app = c.fs.mf, nil, appISDR
+		if bytes.HasPrefix(aidISDR, cmd.Data) && !terminate {
+			ch.df, ch.ef, ch.app, ch.rec = c.fs.mf, nil, appISDR, 0
 			ch.store, ch.storeNext = nil, 0
 			return selectAnswer(ch, cmd, isdrFCI, isdrFCI)
 		}
 		if c.fs.usim != nil && bytes.HasPrefix(cmd.Data, usimPrefix) && bytes.HasPrefix(aidUSIM, cmd.Data) {
 			target = c.fs.usim
 		}
-	case 0x08:
+		if target != nil && terminate {
+			// The session ends; the MF is the current DF.
+			ch.df, ch.ef, ch.app, ch.rec = c.fs.mf, nil, appNone, 0
+			fcp := c.fs.fcp(target)
+			return selectAnswer(ch, apdu.Command{P2: cmd.P2 &^ 0x40}, fcp, tlv.New(0x6F, fcp[2:]).Bytes())
+		}
+	case 0x08, 0x09:
 		if len(cmd.Data) == 0 || len(cmd.Data)%2 != 0 {
 			return apdu.Response{SW: apdu.SWIncorrectData}
 		}
 		target = c.fs.mf
+		if cmd.P1 == 0x09 {
+			target = ch.curDF(c.fs)
+		}
 		for i := 0; i < len(cmd.Data) && target != nil; i += 2 {
 			fid := uint16(cmd.Data[i])<<8 | uint16(cmd.Data[i+1])
-			if i == 0 && fid == fidMF {
+			if i == 0 && fid == fidMF && cmd.P1 == 0x08 {
 				continue
 			}
-			if fid == fidADF && target == c.fs.mf {
-				target = c.fs.usim
-				continue
-			}
-			target = target.child(fid)
+			target = c.childOf(ch, target, fid)
 		}
 	default:
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}
@@ -81,9 +114,10 @@ func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
 	}
 	if target.kind == kindDF {
 		ch.df, ch.ef = target, nil
-		ch.app = appNone
 		if target == c.fs.usim {
 			ch.app = appUSIM
+		} else if ch.app == appISDR {
+			ch.app = appNone
 		}
 	} else {
 		ch.df, ch.ef = target.parent, target
@@ -91,8 +125,27 @@ func (c *Card) selectFile(ch *channel, cmd apdu.Command) apdu.Response {
 			ch.app = appNone
 		}
 	}
+	ch.rec = 0 // a record pointer is the current EF's
 	fcp := c.fs.fcp(target)
 	return selectAnswer(ch, cmd, fcp, tlv.New(0x6F, fcp[2:]).Bytes())
+}
+
+// curDF is the channel's current DF, the MF when none is.
+func (ch *channel) curDF(fs *fileSystem) *node {
+	if ch.df == nil {
+		return fs.mf
+	}
+	return ch.df
+}
+
+// childOf is the file fid in df, where the MF's 7FFF is the ADF of the
+// channel's application (a path through it, as from the MF, leads into
+// the USIM whether or not its session is open).
+func (c *Card) childOf(ch *channel, df *node, fid uint16) *node {
+	if fid == fidADF && df == c.fs.mf {
+		return c.fs.usim
+	}
+	return df.child(fid)
 }
 
 func selectAnswer(ch *channel, cmd apdu.Command, fcp, fci []byte) apdu.Response {
@@ -200,7 +253,12 @@ func (ch *channel) updateBinary(cmd apdu.Command) apdu.Response {
 	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	if len(cmd.Data) == 0 || off+len(cmd.Data) > len(ch.fs.binary(ef)) {
+	switch {
+	case off == len(ch.fs.binary(ef)):
+		// No byte to write there: the offset is outside the EF (READ
+		// BINARY there answers 6282, the end reached before any byte).
+		return apdu.Response{SW: apdu.SWWrongP1P2}
+	case len(cmd.Data) == 0 || off+len(cmd.Data) > len(ch.fs.binary(ef)):
 		return apdu.Response{SW: apdu.SWWrongLength}
 	}
 	ch.fs.writeBinary(ef, off, cmd.Data)
@@ -220,62 +278,89 @@ func (c *Card) kept(ch *channel, r apdu.Response) apdu.Response {
 	return r
 }
 
-// linear is why a RECORD command in absolute mode (P2 b3-b1 100, record
-// P1) cannot address a linear fixed EF, 0 if it can: the current EF, or
-// with P2 b8-b4 the one of that short file identifier, which becomes the
-// current EF (TS 102 221 §11.1.5, 7816-4 §11.3.1), as terminals read EF
-// ECC or EF EPSNSC without a SELECT; or 6982 when the EF's access rule
-// refuses am, or 6A83 when it has no record P1.
-func (ch *channel) linear(cmd apdu.Command, am byte) uint16 {
-	if cmd.P2&0x07 != 0x04 || cmd.P1 == 0 {
-		return apdu.SWIncorrectP1P2
+// linear resolves the record a RECORD command addresses in a linear fixed
+// EF (TS 102 221 §11.1.5, §11.1.6): the current EF, or with P2 b8-b4 the
+// one of that short file identifier, which becomes the current EF, as
+// terminals read EF ECC or EF EPSNSC without a SELECT (7816-4 §11.3.1);
+// P2 b3-b1 100 with P1 the record (absolute) or P1 00 the current record,
+// 010 the next and 011 the previous one — from none set, the first and the
+// last — which moves the record pointer (absolute and current leave it).
+// sw says why it addresses none: 6A86 a mode or P1 it lacks, 6982 the
+// EF's access rule refusing am, 6A83 no such record (nothing current, past
+// the last or before the first).
+func (ch *channel) linear(cmd apdu.Command, am byte) (rec int, sw uint16) {
+	mode := cmd.P2 & 0x07
+	if mode != 0x02 && mode != 0x03 && mode != 0x04 || mode != 0x04 && cmd.P1 != 0 {
+		return 0, apdu.SWIncorrectP1P2
 	}
 	if sfi := cmd.P2 >> 3; sfi != 0 {
 		if sfi == 0x1F || ch.df == nil { // 11111 is RFU
-			return apdu.SWIncorrectP1P2
+			return 0, apdu.SWIncorrectP1P2
 		}
 		ef := ch.df.bySFI(sfi)
 		if ef == nil {
-			return apdu.SWFileNotFound
+			return 0, apdu.SWFileNotFound
 		}
-		ch.ef = ef
+		if ef != ch.ef {
+			ch.ef, ch.rec = ef, 0
+		}
 	}
 	switch {
 	case ch.ef == nil || ch.app == appISDR:
-		return apdu.SWCommandNotAllowed
+		return 0, apdu.SWCommandNotAllowed
 	case ch.ef.kind != kindLinear:
-		return apdu.SWIncompatibleFile
+		return 0, apdu.SWIncompatibleFile
 	case !ch.fs.allows(ch.ef, am, ch.fs.met):
-		return apdu.SWSecurityNotSatisfied
-	case int(cmd.P1) > len(ch.fs.recordList(ch.ef)):
-		return apdu.SWRecordNotFound
+		return 0, apdu.SWSecurityNotSatisfied
 	}
-	return 0
+	n := len(ch.fs.recordList(ch.ef))
+	switch {
+	case mode == 0x04 && cmd.P1 != 0:
+		rec = int(cmd.P1)
+	case mode == 0x04:
+		rec = ch.rec
+	case mode == 0x02 && ch.rec == 0:
+		rec = 1
+	case mode == 0x02:
+		rec = ch.rec + 1
+	case ch.rec == 0:
+		rec = n
+	default:
+		rec = ch.rec - 1
+	}
+	if rec < 1 || rec > n {
+		return 0, apdu.SWRecordNotFound
+	}
+	if mode != 0x04 {
+		ch.rec = rec
+	}
+	return rec, 0
 }
 
-// updateRecord is UPDATE RECORD (TS 102 221 §11.1.6) in absolute mode:
-// the whole record.
+// updateRecord is UPDATE RECORD (TS 102 221 §11.1.6): the whole record.
 func (ch *channel) updateRecord(cmd apdu.Command) apdu.Response {
-	if sw := ch.linear(cmd, saip.AMUpdate); sw != 0 {
+	rec, sw := ch.linear(cmd, saip.AMUpdate)
+	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
 	if len(cmd.Data) != ch.ef.recLen {
 		return apdu.Response{SW: apdu.SWWrongLength}
 	}
-	ch.fs.setRecord(ch.ef, int(cmd.P1)-1, cmd.Data)
+	ch.fs.setRecord(ch.ef, rec-1, cmd.Data)
 	return apdu.Response{SW: apdu.SWOK}
 }
 
-// readRecord is READ RECORD (7816-4 §11.3.3) in absolute mode (P2 04).
+// readRecord is READ RECORD (TS 102 221 §11.1.5, 7816-4 §11.3.3).
 func (ch *channel) readRecord(cmd apdu.Command) apdu.Response {
-	if sw := ch.linear(cmd, saip.AMRead); sw != 0 {
+	rec, sw := ch.linear(cmd, saip.AMRead)
+	if sw != 0 {
 		return apdu.Response{SW: sw}
 	}
-	rec := ch.fs.recordList(ch.ef)[cmd.P1-1]
-	if p3(cmd) != len(rec) {
-		return apdu.Response{SW: apdu.WrongLe(len(rec))}
+	r := ch.fs.recordList(ch.ef)[rec-1]
+	if p3(cmd) != len(r) {
+		return apdu.Response{SW: apdu.WrongLe(len(r))}
 	}
-	return apdu.Response{Data: rec, SW: apdu.SWOK}
+	return apdu.Response{Data: r, SW: apdu.SWOK}
 }
 
 // getResponse is GET RESPONSE (7816-4 §11.5.4, TS 102 221 §12.1.1): P3
@@ -309,12 +394,12 @@ func (ch *channel) status(cmd apdu.Command) apdu.Response {
 	if cmd.P1 > 0x02 {
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}
 	}
-	aid := []byte(nil)
+	aid := []byte(nil) // the current application's (§11.1.2), wherever the current DF is
 	switch {
 	case ch.app == appISDR:
 		aid = aidISDR
-	case ch.df != nil && ch.df.aid != nil:
-		aid = ch.df.aid
+	case ch.app == appUSIM && ch.fs.usim != nil:
+		aid = ch.fs.usim.aid
 	}
 	switch cmd.P2 {
 	case 0x0C:

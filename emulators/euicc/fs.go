@@ -134,6 +134,9 @@ func (n *node) child(fid uint16) *node {
 }
 
 func (n *node) bySFI(sfi byte) *node {
+	if sfi == 0 {
+		return nil // a file without one (88 00) holds 0: no file has SFI 0
+	}
 	for _, c := range n.children {
 		if c.sfi == sfi && c.kind != kindDF {
 			return c

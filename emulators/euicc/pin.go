@@ -225,8 +225,12 @@ func (st *pinState) command(verified map[byte]bool, ins, p1, p2 byte, data []byt
 func tries(n int) uint16 { return apdu.SWVerifyFailed | uint16(min(n, 15)) }
 
 // keyReference reports a key reference of TS 102 221 table 9.3 (global
-// PINs 01-08, ADM 0A-0E, local PINs 81-88, ADM 8A-8E).
+// PINs 01-08, ADM 0A-0E, the universal PIN 11, local PINs 81-88, ADM
+// 8A-8E).
 func keyReference(k byte) bool {
+	if k == 0x11 {
+		return true
+	}
 	k &^= 0x80
 	return k >= 0x01 && k <= 0x08 || k >= 0x0A && k <= 0x0E
 }

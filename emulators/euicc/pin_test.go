@@ -139,6 +139,7 @@ func TestPINCommands(t *testing.T) {
 			{"00200002", 0x6A88},                             // PIN Appl 2: no such key here
 			{"00200082", 0x6A88},                             // the second PIN of Appl 2
 			{"0020000B", 0x6A88},                             // ADM2
+			{"00200011", 0x6A88},                             // the universal PIN: a card without one
 			{"00200010", 0x6A86},                             // not a key reference
 			{"00200000", 0x6A86},                             // key 00
 			{"0020000A", 0x6985},                             // ADM1: not from the terminal

@@ -158,7 +158,9 @@ func TestUSIMFilesOfTS31102(t *testing.T) {
 			announced[n] = true
 		}
 	}
-	tied := map[int]bool{}
+	// Service 33 has no files of its own: TS 31.102 has it set to '1'
+	// (it was the packet switched domain).
+	tied := map[int]bool{33: true}
 	for _, f := range usimEFs {
 		for _, s := range f.services {
 			tied[s] = true

@@ -16,10 +16,11 @@ import (
 
 // ustServices are the USIM services EF UST announces (TS 31.102 §4.2.8):
 // SMS (10), SMS parameters (12), SPN (19), user PLMN with access
-// technology (20), MSISDN (21), operator PLMN with access technology
-// (42), HPLMN with access technology (43), EPS mobility management
-// information (85).
-var ustServices = []int{10, 12, 19, 20, 21, 42, 43, 85}
+// technology (20), MSISDN (21), 33 (once the packet switched domain, now
+// "shall be set to '1'"), operator PLMN with access technology (42),
+// HPLMN with access technology (43), EPS mobility management information
+// (85).
+var ustServices = []int{10, 12, 19, 20, 21, 33, 42, 43, 85}
 
 // UST is EF UST (TS 31.102 §4.2.8): one bit a service, 14 bytes.
 func UST() []byte {
