@@ -105,6 +105,10 @@ func TestBadInput(t *testing.T) {
 			"bad.log:2: the log ends 13 bytes into a transfer of 41"},
 		{"socat: header without its bytes", "> 2026/12/01 08:41:11.000044587  length=10 from=0 to=9\n", Socat,
 			"bad.log:1: the log ends after a header announcing 10 bytes"},
+		// A length one too many: the transfer takes the next header's ">",
+		// and the error names the transfer, not the header after it.
+		{"socat: a length past its bytes", "> 2026/12/01 08:41:11.000044587  length=5 from=0 to=4\nAT\\r\n> 2026/12/01 08:41:11.000144587  length=4 from=5 to=8\nAT\\r\n", Socat,
+			`bad.log:1: this transfer's length=5 counts 1 byte(s) of the next header (">"): it holds 4`},
 		{"socat: garbage between transfers", "> 2026/12/01 08:41:11.000044587  length=3 from=0 to=2\nAT\\r\nhello\n", Socat,
 			`bad.log:3: expected a socat transfer header ("> 2026/12/01 08:41:11.044587  length=5 from=0 to=4"), found "hello"`},
 		{"socat: hex line short", "> 2026/12/01 08:41:46.000475631  length=4 from=0 to=3\n 41 54\n--\n", Socat,

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -107,6 +108,9 @@ func socatTransfers(file, text string) ([]socatTransfer, error) {
 		}
 		m := socatHeader.FindStringSubmatch(hdr)
 		if m == nil {
+			if err := overrun(file, out, hdr); err != nil {
+				return nil, err
+			}
 			return nil, errAt(file, line, "expected a socat transfer header (\"> 2026/12/01 08:41:11.044587  length=5 from=0 to=4\"), found %q", clip(hdr))
 		}
 		n, err := strconv.Atoi(m[9])
@@ -136,6 +140,22 @@ func socatTransfers(file, text string) ([]socatTransfer, error) {
 		return nil, errAt(file, 0, "no socat transfer in the log")
 	}
 	return out, nil
+}
+
+// overrun names the transfer before a line that is a header without its
+// first characters: that transfer's length counted them as its bytes (a
+// length edited by hand, a dump cut and pasted), and the error belongs
+// to its header, not to the line after it.
+func overrun(file string, out []socatTransfer, hdr string) error {
+	if len(out) == 0 {
+		return nil
+	}
+	prev := out[len(out)-1]
+	tail := prev.data[bytes.LastIndexByte(prev.data, '\n')+1:]
+	if len(tail) == 0 || len(tail) > 2 || !socatHeader.MatchString(string(tail)+hdr) {
+		return nil
+	}
+	return errAt(file, prev.line, "this transfer's length=%d counts %d byte(s) of the next header (%q): it holds %d", len(prev.data), len(tail), tail, len(prev.data)-len(tail))
 }
 
 // socatTextBytes decodes n bytes of -v text: \r and \\ are escapes, a line
