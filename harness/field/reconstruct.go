@@ -1078,6 +1078,26 @@ func (p *Plan) unmodelledStats() {
 	}
 }
 
+// csqBER is a +CSQ answer's <ber>, after its <rssi> (kept).
+var csqBER = regexp.MustCompile(`(\+CSQ: ?\d+,)\d+`)
+
+// berShown masks the <ber> of +CSQ when a field modem gave one other than
+// 99 (not known): the emulated modem, on E-UTRAN, has no bit error rate to
+// give (TS 27.007 §8.5), and the world models none.
+func (p *Plan) berShown() {
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			m := csqBER.FindString(e.Text)
+			if e.Dir != fieldlog.Modem || m == "" || strings.HasSuffix(m, ",99") {
+				continue
+			}
+			p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "ber", Pattern: csqBER, Keep: true}})
+			p.assume("the <ber> of +CSQ is volatile: %s:%d gives %s, the emulated modem 99 (not known: the world models no bit error rate), so +CSQ answers are compared without it", t.File, e.Line, m[strings.IndexByte(m, ',')+1:])
+			return
+		}
+	}
+}
+
 // unmodelled masks what no replay can give again: the eUICC challenge
 // the card draws at random, the RSRQ of a +CESQ answer (the world models
 // RSRP only), and a +CCHO handle (each modem makes its own up).
@@ -1111,6 +1131,7 @@ func (p *Plan) unmodelled() {
 		}
 	}
 	p.unmodelledStats()
+	p.berShown()
 	if o := p.Facts.OddLocation; o != nil {
 		p.Masks = append(p.Masks, Mask{Mask: align.Mask{Name: "location", Pattern: registrationLocation, Keep: true}})
 		p.assume("%s gives the location in a form no known modem does (%s, not the quoted hex of TS 27.007 §7.2): the stat and <n> are read from it, and registration lines are compared without their location", o.Src, o.Why)

@@ -748,7 +748,8 @@ func (p *Plan) checkOrigin() string {
 // the replay could show neither the search nor the URC. A log that opens
 // at the power-on, or whose first registration is the host's attach
 // (detachedAtStart) or follows a restart, boot or REFRESH, or a denial
-// first, is left as it is.
+// first, or after a signal read (the device had a cell then), is left as
+// it is.
 func (p *Plan) registersLater(stops []stop) {
 	fs := p.Facts
 	first := slices.IndexFunc(fs.Regs, func(r Reg) bool { return r.Stat == 1 || r.Stat == 5 })
@@ -763,6 +764,14 @@ func (p *Plan) registersLater(stops []stop) {
 		if slices.ContainsFunc(starts, func(o Obs) bool { return o.At <= r.At }) {
 			return // the attach of a restart, boot or REFRESH the replay makes too
 		}
+	}
+	if i := slices.IndexFunc(fs.Signal, func(sg SignalFact) bool { return sg.At < r.At }); i >= 0 {
+		// A signal read before it: the device had a cell, which the
+		// emulated modem measures only once registered on it.
+		if r.URC {
+			p.assume("the first registration the logs show (%s) is a URC, after a signal read (%s): the emulated modem measures a cell only once registered on it, so the replay registers at its boot, before the logs, and cannot show that URC", r.Src, fs.Signal[i].Src)
+		}
+		return
 	}
 	before := fs.Regs[:first]
 	searched := slices.ContainsFunc(before, func(n Reg) bool { return n.Stat == 0 || n.Stat == 2 })

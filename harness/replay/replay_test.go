@@ -1656,3 +1656,26 @@ func TestCoverageLostInTheField(t *testing.T) {
 		})
 	}
 }
+
+// TestBERMasked: a field modem's +CSQ <ber> other than 99 is compared
+// masked (the emulated modem has none to give on E-UTRAN), and the plan
+// says so; a registration URC after a signal read stays before the logs,
+// which the plan says the replay cannot show.
+func TestBERMasked(t *testing.T) {
+	const cell = `"1F41","01A2B3C5",7`
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n[1.000] > AT+CSQ\n[1.010] < +CSQ: 20,0\n[1.011] < OK\n"
+	res := replay(t, newFixture(t, "ber", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("ber", "generic", "session.log", "plain", 6)}))
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !res.OK || !strings.Contains(all, "the <ber> of +CSQ is volatile: session.log:5 gives 0") {
+		t.Fatalf("OK %v, assumptions:\n%s\n%s", res.OK, all, Report(res))
+	}
+
+	log = "[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[1.500] < +CEREG: 1," + cell + "\n[2.000] > AT+CPIN?\n[2.010] < +CPIN: READY\n[2.011] < OK\n"
+	res = replay(t, newFixture(t, "signal-first", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("signal-first", "generic", "session.log", "plain", 7)}))
+	all = strings.Join(res.Plan.Assumptions, "\n")
+	if want := "the first registration the logs show (session.log:4) is a URC, after a signal read (session.log:2)"; !strings.Contains(all, want) || strings.Contains(all, "registered first at") {
+		t.Errorf("assumptions:\n%s\nwant %q", all, want)
+	}
+}
