@@ -1599,12 +1599,7 @@ func TestRegistersAfterTheLogsBegin(t *testing.T) {
 			"[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n[5.000] > AT+CPIN?\n[5.010] < +CPIN: READY\n[5.011] < OK\n", 6, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			manifest := orangeFixture("later", "generic", "session.log", "plain", tc.failure)
-			res := replay(t, newFixture(t, "later", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
-			all := strings.Join(res.Plan.Assumptions, "\n")
-			if !res.OK {
-				t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
-			}
+			all := reproduces(t, "later", tc.log, tc.failure)
 			if got := strings.Contains(all, "registered first at"); got != (tc.assumed != "") || tc.assumed != "" && !strings.Contains(all, tc.assumed) {
 				t.Errorf("assumptions:\n%s\nwant %q", all, tc.assumed)
 			}
@@ -1639,12 +1634,7 @@ func TestCoverageLostInTheField(t *testing.T) {
 			nil, "coverage: lost"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			manifest := orangeFixture("lost", "generic", "session.log", "plain", tc.failure)
-			res := replay(t, newFixture(t, "lost", map[string]string{"session.log": tc.log, field.ManifestFile: manifest}))
-			all := strings.Join(res.Plan.Assumptions, "\n")
-			if !res.OK {
-				t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
-			}
+			all := reproduces(t, "lost", tc.log, tc.failure)
 			for _, a := range tc.assumed {
 				if !strings.Contains(all, a) {
 					t.Errorf("assumptions lack %q:\n%s", a, all)
@@ -1664,18 +1654,29 @@ func TestCoverageLostInTheField(t *testing.T) {
 func TestBERMasked(t *testing.T) {
 	const cell = `"1F41","01A2B3C5",7`
 	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n[1.000] > AT+CSQ\n[1.010] < +CSQ: 20,0\n[1.011] < OK\n"
-	res := replay(t, newFixture(t, "ber", map[string]string{"session.log": log,
-		field.ManifestFile: orangeFixture("ber", "generic", "session.log", "plain", 6)}))
-	all := strings.Join(res.Plan.Assumptions, "\n")
-	if !res.OK || !strings.Contains(all, "the <ber> of +CSQ is volatile: session.log:5 gives 0") {
-		t.Fatalf("OK %v, assumptions:\n%s\n%s", res.OK, all, Report(res))
+	if all := reproduces(t, "ber", log, 6); !strings.Contains(all, "the <ber> of +CSQ is volatile: session.log:5 gives 0") {
+		t.Fatalf("assumptions:\n%s", all)
 	}
 
 	log = "[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[1.500] < +CEREG: 1," + cell + "\n[2.000] > AT+CPIN?\n[2.010] < +CPIN: READY\n[2.011] < OK\n"
-	res = replay(t, newFixture(t, "signal-first", map[string]string{"session.log": log,
+	res := replay(t, newFixture(t, "signal-first", map[string]string{"session.log": log,
 		field.ManifestFile: orangeFixture("signal-first", "generic", "session.log", "plain", 7)}))
-	all = strings.Join(res.Plan.Assumptions, "\n")
+	all := strings.Join(res.Plan.Assumptions, "\n")
 	if want := "the first registration the logs show (session.log:4) is a URC, after a signal read (session.log:2)"; !strings.Contains(all, want) || strings.Contains(all, "registered first at") {
 		t.Errorf("assumptions:\n%s\nwant %q", all, want)
 	}
+}
+
+// reproduces replays log, a plain transcript, as the one log of an Orange
+// fixture named name whose failure is line failure, fails t unless the
+// replay reproduces it, and returns the plan's assumptions, a line each.
+func reproduces(t *testing.T, name, log string, failure int) string {
+	t.Helper()
+	res := replay(t, newFixture(t, name, map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture(name, "generic", "session.log", "plain", failure)}))
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !res.OK {
+		t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
+	}
+	return all
 }
