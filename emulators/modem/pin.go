@@ -323,7 +323,8 @@ var cpinrCodes = []struct {
 
 // cmdCPINR is +CPINR[=<sel_code>] (TS 27.007 §8.65): +CPINR:
 // <code>,<retries>,<default_retries> for each code that <sel_code>
-// matches (exactly, or a prefix before "*"; none given: all). A PIN the
+// matches (exactly, or with "*" standing for any run of characters, as
+// §8.65 allows anywhere: "*PUK*"; none given: all). A PIN the
 // card reports verified or disabled (9000) has the attempts the card
 // reported at the modem's last PIN command on it (pinTries), full if it
 // succeeded or there was none.
@@ -341,12 +342,7 @@ func cmdCPINR(m *Modem, c at.Command) error {
 	default:
 		return errUnknown
 	}
-	match := func(code string) bool {
-		if p, ok := strings.CutSuffix(sel, "*"); ok {
-			return strings.HasPrefix(code, p)
-		}
-		return code == sel
-	}
+	match := func(code string) bool { return wildcard(sel, code) }
 	var lines []string
 	for _, k := range cpinrCodes {
 		if !match(k.code) {
@@ -525,4 +521,26 @@ func (m *Modem) pinRequired() error {
 		return at.CMESIMPUKRequired
 	}
 	return nil
+}
+
+// wildcard reports whether s matches pattern, in which each "*" stands for
+// any run of characters (none included) and nothing else is special.
+func wildcard(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return s == pattern
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }

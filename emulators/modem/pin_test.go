@@ -66,6 +66,10 @@ func TestPINCommands(t *testing.T) {
 			{`AT+CPIN="1234"`, "+CME ERROR: operation not allowed"},
 			{"AT+CLCK=\"SC\",2", "+CLCK: 0|OK"},
 			{"AT+CPINR", "+CPINR: SIM PIN,3,3|+CPINR: SIM PUK,10,10|+CPINR: SIM PIN2,3,3|+CPINR: SIM PUK2,10,10|OK"},
+			{`AT+CPINR="*PUK*"`, "+CPINR: SIM PUK,10,10|+CPINR: SIM PUK2,10,10|OK"}, // "*" anywhere (§8.65)
+			{`AT+CPINR="SIM P*2"`, "+CPINR: SIM PIN2,3,3|+CPINR: SIM PUK2,10,10|OK"},
+			{`AT+CPINR="*2"`, "+CPINR: SIM PIN2,3,3|+CPINR: SIM PUK2,10,10|OK"},
+			{`AT+CPINR="PH*"`, "+CME ERROR: incorrect parameters"},              // no code of this modem's
 			{`AT+CPWD="SC","1234","5678"`, "+CME ERROR: operation not allowed"}, // a disabled PIN does not change
 			// A wrong PIN spends an attempt though the card, the PIN
 			// disabled or verified, answers an empty VERIFY with 9000.
