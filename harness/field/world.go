@@ -1055,6 +1055,17 @@ func (p *Plan) derivesAttachFault(stat int) bool {
 // at the search's start, or, for a modem that shows its scan before the
 // attach (searching_urc), T3410 before the end (the scan took the attach
 // time, which the logs may not show).
+// LostRegistrations are the lines where the logs show the registration
+// lost with nothing the replay does by itself to explain it (a dead zone,
+// coverageLosses), in order.
+func (p *Plan) LostRegistrations() []Src {
+	var out []Src
+	for _, l := range p.coverageLosses() {
+		out = append(out, l.lost.Src)
+	}
+	return out
+}
+
 // coverageLoss is a registration the logs show lost without a cause the
 // replay makes by itself, and the registration that ends it (nil: none).
 type coverageLoss struct {

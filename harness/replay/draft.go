@@ -112,6 +112,20 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
 		}
 		if err == nil {
+			if lost := plan.LostRegistrations(); len(lost) > 0 && (!found || lost[0].File == failure.File && lost[0].Line < failure.Line) {
+				// A registration lost for no reason the logs show went
+				// wrong before anything else did.
+				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
+				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+					return nil, errors.Join(err, os.RemoveAll(dir))
+				}
+				if f, err = f.Reload(); err == nil {
+					plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
+				}
+			}
+		}
+		if err == nil {
 			d.Personality, d.Plan = p, plan
 			return d, nil
 		}

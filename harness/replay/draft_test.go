@@ -471,3 +471,24 @@ func TestReplayShowsTheScan(t *testing.T) {
 		})
 	}
 }
+
+// TestDraftFailureLostRegistration: a registration lost with nothing to
+// explain it is where a draft puts the failure, when no line before it
+// went wrong; the fixture's replay reproduces it.
+func TestDraftFailureLostRegistration(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "host.log")
+	text := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"1F41\",\"01A2B3C5\",7\n[0.011] < OK\n" +
+		"[0.100] > AT+CIMI\n[0.110] < 208011234567890\n[0.111] < OK\n" +
+		"[9.500] < +CEREG: 2\n[10.000] > AT+CSQ\n[10.010] < +CSQ: 99,99\n[10.011] < OK\n" +
+		"[30.000] < +CEREG: 1,\"1F41\",\"01A2B3C5\",7\n"
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "tunnel", "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Found || d.Failure.Line != 7 {
+		t.Errorf("failure %v (found %v), want host.log:7, the lost registration", d.Failure, d.Found)
+	}
+}
