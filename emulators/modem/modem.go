@@ -83,6 +83,11 @@ type Registration struct {
 // Registered reports home or roaming registration.
 func (r Registration) Registered() bool { return r.Stat == 1 || r.Stat == 5 }
 
+// camped reports a denied registration on a cell: in limited service the
+// UE stays camped on an acceptable cell (TS 23.122 §3.5, for emergency
+// calls), so it measures that cell's signal.
+func (r Registration) camped() bool { return r.Stat == 3 && r.CellID != 0 }
+
 // Options configure a Modem. Loop, Card and Network are required.
 type Options struct {
 	Loop    *clock.Loop

@@ -335,7 +335,7 @@ func cmdCSQ(m *Modem, c at.Command) error {
 	case at.Test:
 		m.info("+CSQ: (0-31,99),(99)")
 	case at.Exec:
-		if r := m.st.reg; r.Registered() {
+		if r := m.st.reg; r.Registered() || r.camped() {
 			m.info(fmt.Sprintf("+CSQ: %d,99", csqFromRSRP(r.RSRP)))
 		} else {
 			m.info("+CSQ: 99,99")
@@ -351,7 +351,7 @@ func cmdCESQ(m *Modem, c at.Command) error {
 	case at.Test:
 		m.info("+CESQ: (99),(99),(255),(255),(0-34,255),(0-97,255)")
 	case at.Exec:
-		if r := m.st.reg; r.Registered() {
+		if r := m.st.reg; r.Registered() || r.camped() {
 			m.info(fmt.Sprintf("+CESQ: 99,99,255,255,%d,%d", nominalRSRQIndex, rsrpIndex(r.RSRP)))
 		} else {
 			m.info("+CESQ: 99,99,255,255,255,255")

@@ -342,3 +342,28 @@ func TestNoServiceStat(t *testing.T) {
 		})
 	}
 }
+
+// TestCampedWhenDenied: a UE denied registration (limited service) stays
+// camped on the cell that refused it (TS 23.122 §3.5), so +CSQ and +CESQ
+// give that cell's signal; with no cell (no service) they give none.
+func TestCampedWhenDenied(t *testing.T) {
+	for _, tc := range []struct {
+		reg       Registration
+		csq, cesq string
+	}{
+		{Registration{Stat: 3, PLMN: "20801", TAC: 0x3a9b, CellID: 0xc33d, RSRP: -101, Cause: 15}, "+CSQ: 20,99", "+CESQ: 99,99,255,255,"},
+		{Registration{Stat: 2}, "+CSQ: 99,99", "+CESQ: 99,99,255,255,255,255"},
+	} {
+		t.Run(fmt.Sprint(tc.reg.Stat), func(t *testing.T) {
+			r := newRig(t)
+			r.net.reg = tc.reg
+			r.advance(t, 3*time.Second)
+			if got := r.cmd(t, "AT+CSQ"); len(got) < 1 || got[0] != tc.csq {
+				t.Errorf("AT+CSQ: %q, want %q", got, tc.csq)
+			}
+			if got := r.cmd(t, "AT+CESQ"); len(got) < 1 || !strings.HasPrefix(got[0], tc.cesq) || tc.reg.Stat == 3 && strings.HasSuffix(got[0], ",255,255") {
+				t.Errorf("AT+CESQ: %q, want %q…", got, tc.cesq)
+			}
+		})
+	}
+}

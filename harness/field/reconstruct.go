@@ -90,6 +90,9 @@ type Plan struct {
 	// detached: the replay detaches the device first, the host's attach
 	// command being the logs' first registration (detachedAtStart).
 	detached bool
+	// unreached says the device is out of coverage through the logs (the
+	// area reached an hour after them): no attach meets a fault.
+	unreached bool
 	// Preamble puts the modem in the host's state before the logs begin;
 	// its exchanges are not compared.
 	Preamble []string

@@ -194,7 +194,13 @@ func (p *Plan) world() error {
 			if len(fs.UnreadStats) > 0 {
 				unread = " the reconstruction can read"
 			}
-			switch {
+			switch d := p.deniedLater(home.ID); {
+			case unnamed == nil && d != nil:
+				// A denial URC is the reject as it happens: the device
+				// reaches the network then, and its attach meets it.
+				stops[0].At, stops[0].late = d.At, true
+				p.assume("the logs never show the device registered, and show it denied first at %s (a URC, so it came then): it is out of coverage (searching) from its power-on until then, in %s, where its attach meets the reject",
+					d.Src, home.Country)
 			case unnamed == nil && never != nil && never.Stat != 2 && p.faultGives(never.Stat, home.ID, false):
 				// A denial or a network that never answered: the
 				// emulated modem shows it only by meeting the faults, in
@@ -205,6 +211,7 @@ func (p *Plan) world() error {
 				// Out of coverage throughout: the area is reached an hour
 				// after the logs end.
 				stops[0].At, stops[0].late = p.Fixture.End()+time.Hour, true
+				p.unreached = true
 				how := ""
 				switch never.Stat {
 				case 0:
@@ -258,12 +265,13 @@ func (p *Plan) world() error {
 	var cells []cell
 	var roaming [][2]string
 	for _, r := range fs.Regs {
-		if r.Stat != 1 && r.Stat != 5 {
+		denied := r.Stat == 3 && r.Cause != 0 && r.HasCells // its subscriber's own network rejects it (faults)
+		if r.Stat != 1 && r.Stat != 5 && !denied {
 			continue
 		}
 		sub := subscriberAt(r.At)
 		plmn := r.PLMN
-		if plmn == "" && r.Stat == 1 {
+		if plmn == "" && (r.Stat == 1 || denied) {
 			plmn = opByID(sub).PLMN
 		}
 		o := byPLMN(plmn)
@@ -738,6 +746,25 @@ func (p *Plan) checkOrigin() string {
 	return "assumed"
 }
 
+// deniedLater is the first denial the logs show, when it is a URC after
+// they begin with no denial read before it and an attach fault gives it
+// (the reject cause the logs show, or the manifest's): the moment the
+// device met the network's reject. nil otherwise.
+func (p *Plan) deniedLater(op string) *Reg {
+	for i, r := range p.Facts.Regs {
+		switch {
+		case r.Stat == 1 || r.Stat == 5:
+			return nil
+		case r.Stat != 3:
+			continue
+		case !r.URC || r.At <= 0 || !p.faultGives(3, op, false):
+			return nil
+		}
+		return &p.Facts.Regs[i]
+	}
+	return nil
+}
+
 // registersLater makes the device's first registration the one the logs
 // show after they begin, when they show it came then: a URC (a modem
 // reports a registration as it changes) with no registered state read
@@ -1050,11 +1077,6 @@ func (p *Plan) derivesAttachFault(stat int) bool {
 	return false
 }
 
-// timedOut reports the searching URC Regs[i] ending not registered when
-// T3410 (15 s) ran out: the not registered, and when the attach began —
-// at the search's start, or, for a modem that shows its scan before the
-// attach (searching_urc), T3410 before the end (the scan took the attach
-// time, which the logs may not show).
 // LostRegistrations are the lines where the logs show the registration
 // lost with nothing the replay does by itself to explain it (a dead zone,
 // coverageLosses), in order.
@@ -1109,6 +1131,11 @@ func (p *Plan) coverageLosses() []coverageLoss {
 // modem does when the replay sends it: +COPS=2, +CFUN=0 or 4, +CGATT=0.
 var hostDetach = regexp.MustCompile(`(?i)^AT\+(?:COPS=2|CFUN=[04]|CGATT=0)(?:,|$)`)
 
+// timedOut reports the searching URC Regs[i] ending not registered when
+// T3410 (15 s) ran out: the not registered, and when the attach began —
+// at the search's start, or, for a modem that shows its scan before the
+// attach (searching_urc), T3410 before the end (the scan took the attach
+// time, which the logs may not show).
 func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 	regs := p.Facts.Regs
 	r := regs[i]
@@ -1177,6 +1204,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			}
 		case r.Stat == 3 && r.Cause == 0:
 			p.assume("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log)", r.Src)
+		case r.Stat == 3 && p.unreached:
+			why := "the device is out of coverage through the logs"
+			if p.Fixture.Logs[p.Fixture.LogIndex(r.Src.File)].Clock == fieldlog.NoTime {
+				why = "the log has no times to place the reject by, so the device is out of coverage through it"
+			}
+			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, which the replay cannot show: %s; give the manifest an attach_reject fault for %s and the device is denied from its power-on",
+				subscriberAt(r.At), r.Cause, r.Src, why, subscriberAt(r.At))
 		case r.Stat == 3:
 			op := subscriberAt(r.At)
 			from := p.Start + r.At - p.AttachDelay - time.Second

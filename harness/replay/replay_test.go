@@ -1680,3 +1680,31 @@ func reproduces(t *testing.T, name, log string, failure int) string {
 	}
 	return all
 }
+
+// TestDenialInTheField: a denial with its reject cause that the logs show
+// as a URC after they begin — after a read of the device searching, or as
+// the first thing they show — replays: the device reaches the network at
+// that instant, where its attach meets the reject, stays camped on the
+// cell (its location and signal as the log reads them); the plan says so.
+func TestDenialInTheField(t *testing.T) {
+	const deny = `"3a9b","0000c33d",7,0,15`
+	tail := "[4.200] < +CEREG: 3," + deny + "\n[10.000] > AT+CEREG?\n[10.010] < +CEREG: 3,3," + deny + "\n[10.020] < OK\n" +
+		"[10.200] > AT+CSQ\n[10.210] < +CSQ: 21,99\n[10.220] < OK\n"
+	head := "[0.000] > AT+CEREG=3\n[0.010] < OK\n[0.400] > AT+CIMI\n[0.410] < 208015021044451\n[0.420] < OK\n"
+	for _, tc := range []struct {
+		name, log string
+		failure   int
+		assumed   string
+	}{
+		{"searching, then denied", head + "[0.600] > AT+CEREG?\n[0.610] < +CEREG: 3,2\n[0.620] < OK\n" + tail, 9,
+			"the logs never show the device registered, and show it denied first at session.log:9 (a URC, so it came then)"},
+		{"denied first", head + tail, 6,
+			"the logs never show the device registered, and show it denied first at session.log:6 (a URC, so it came then)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if all := reproduces(t, "denied", tc.log, tc.failure); !strings.Contains(all, tc.assumed) {
+				t.Errorf("assumptions:\n%s\nwant %q", all, tc.assumed)
+			}
+		})
+	}
+}
