@@ -337,8 +337,9 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 }
 
 // unexplainedLoss reports whether registration i is a registered device
-// going unregistered — a URC of stat 0, 2 or 4 right after a registered
-// state — that nothing the replay does by itself explains: a restart,
+// going unregistered — stat 0, 2 or 4, a URC or a read (a poller with its
+// URCs off sees it only so), right after a registered state — that
+// nothing the replay does by itself explains: a restart,
 // boot or REFRESH (the modem deregisters for those, and their URCs may
 // trail its stat by a second or two), the card gone, or the host's detach.
 // Such a loss is the device's radio losing its cell.
@@ -347,7 +348,7 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 		return false
 	}
 	r, prev := fs.Regs[i], fs.Regs[i-1]
-	if !r.URC || r.Stat != 0 && r.Stat != 2 && r.Stat != 4 || prev.Stat != 1 && prev.Stat != 5 {
+	if r.Stat != 0 && r.Stat != 2 && r.Stat != 4 || prev.Stat != 1 && prev.Stat != 5 {
 		return false
 	}
 	from, to := prev.At, r.At+2*time.Second

@@ -234,8 +234,9 @@ func (p *Plan) world() error {
 		} else if len(stops) > 1 {
 			p.assume("the device crossed into each new country %v before its first registration there", p.AttachDelay+time.Second)
 		}
-		p.registersLater(stops)
-		p.unpromptedSearch()
+		if !p.registersLater(stops) {
+			p.unpromptedSearch()
+		}
 	}
 	areaAt := func(t time.Duration) string {
 		if m.Itinerary != nil {
@@ -777,19 +778,19 @@ func (p *Plan) deniedLater(op string) *Reg {
 // (detachedAtStart) or follows a restart, boot or REFRESH, or a denial
 // first, or after a signal read (the device had a cell then), is left as
 // it is.
-func (p *Plan) registersLater(stops []stop) {
+func (p *Plan) registersLater(stops []stop) (placed bool) {
 	fs := p.Facts
 	first := slices.IndexFunc(fs.Regs, func(r Reg) bool { return r.Stat == 1 || r.Stat == 5 })
 	if len(stops) == 0 || stops[0].late || first < 0 || p.PowerOn || p.detached {
-		return
+		return false
 	}
 	r := fs.Regs[first]
 	if stops[0].origin != r.Src.String() {
-		return // the first stop is not this registration's (a network the logs do not name)
+		return false // the first stop is not this registration's (a network the logs do not name)
 	}
 	for _, starts := range [][]Obs{fs.Restarts, fs.Boots, fs.Rebooted, fs.Refreshes} {
 		if slices.ContainsFunc(starts, func(o Obs) bool { return o.At <= r.At }) {
-			return // the attach of a restart, boot or REFRESH the replay makes too
+			return false // the attach of a restart, boot or REFRESH the replay makes too
 		}
 	}
 	if i := slices.IndexFunc(fs.Signal, func(sg SignalFact) bool { return sg.At < r.At }); i >= 0 {
@@ -798,12 +799,12 @@ func (p *Plan) registersLater(stops []stop) {
 		if r.URC {
 			p.assume("the first registration the logs show (%s) is a URC, after a signal read (%s): the emulated modem measures a cell only once registered on it, so the replay registers at its boot, before the logs, and cannot show that URC", r.Src, fs.Signal[i].Src)
 		}
-		return
+		return false
 	}
 	before := fs.Regs[:first]
 	searched := slices.ContainsFunc(before, func(n Reg) bool { return n.Stat == 0 || n.Stat == 2 })
 	if r.At <= 0 || slices.ContainsFunc(before, func(n Reg) bool { return n.Stat != 0 && n.Stat != 2 }) || !r.URC && !searched {
-		return
+		return false
 	}
 	// A device that enters coverage while searching attaches at once
 	// (the modem's Reselect): the stop is the registration's instant.
@@ -811,9 +812,13 @@ func (p *Plan) registersLater(stops []stop) {
 	stops[0].At, stops[0].late = at, true
 	why := "a URC, so it came then"
 	if searched {
-		why = "after the logs read it unregistered"
+		why = "after the logs show it unregistered"
 	}
 	p.assume("the device registered first at %s (%s): it is out of coverage (searching) from its power-on until then, %s on the logs' clock", r.Src, why, fieldlogOffset(at))
+	if i := slices.IndexFunc(before, func(n Reg) bool { return n.URC && n.Stat == 2 }); i >= 0 {
+		p.assume("the search URC at %s the replay cannot show: the device searches from its power-on, before the logs, and the emulated modem shows a search only as it starts an attach", before[i].Src)
+	}
+	return true
 }
 
 // alignChecks picks when the logs begin on the run's clock, so that the
@@ -1089,10 +1094,14 @@ func (p *Plan) LostRegistrations() []Src {
 }
 
 // coverageLoss is a registration the logs show lost without a cause the
-// replay makes by itself, and the registration that ends it (nil: none).
+// replay makes by itself, and the registration that ends it (nil: none);
+// from and until are the dead zone's edges on the logs' clock: a URC's
+// own time, or, for a state read, halfway back to the state before it (a
+// second at most), as a card's absence is placed.
 type coverageLoss struct {
-	lost Reg
-	back *Reg
+	lost        Reg
+	back        *Reg
+	from, until time.Duration
 }
 
 // coverageLosses finds where a registered device went unregistered for
@@ -1113,10 +1122,16 @@ func (p *Plan) coverageLosses() []coverageLoss {
 		if _, _, ok := p.timedOut(i); ok {
 			continue
 		}
-		l := coverageLoss{lost: r}
+		edge := func(n, before Reg) time.Duration {
+			if n.URC {
+				return n.At
+			}
+			return n.At - min(time.Second, (n.At-before.At)/2)
+		}
+		l := coverageLoss{lost: r, from: edge(r, fs.Regs[i-1])}
 		for j := i + 1; j < len(fs.Regs); j++ {
 			if n := fs.Regs[j]; n.Stat == 1 || n.Stat == 5 {
-				l.back = &fs.Regs[j]
+				l.back, l.until = &fs.Regs[j], edge(n, fs.Regs[j-1])
 				break
 			} else if n.Stat == 3 {
 				break // a denial ends the search: its reject is the fault
@@ -1225,13 +1240,18 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		}
 	}
 	for _, l := range p.coverageLosses() {
-		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.lost.At)), "to the end"
+		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"
 		if l.back != nil {
-			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.lost.At), durString(p.Start+l.back.At))
+			line = fmt.Sprintf("{coverage: lost, from: %s, until: %s}", durString(p.Start+l.from), durString(p.Start+l.until))
 			until = "until " + l.back.Src.String()
 		}
 		add(l.lost.Src.String(), "%s", line)
-		p.assume("the device lost its registration at %s (%s stat %d) with no reject, restart, REFRESH or host command before it: a dead zone %s (coverage: lost)", l.lost.Src, l.lost.Name, l.lost.Shown, until)
+		shows := ""
+		if l.lost.Stat == 4 {
+			// 27.007's unknown, e.g. out of E-UTRAN coverage.
+			shows = "; the emulated modem shows a lost cell as stat 2 (0 under no_service_stat 0), never 4, so its URC differs there"
+		}
+		p.assume("the device lost its registration at %s (%s stat %d) with no reject, restart, REFRESH or host command before it: a dead zone %s (coverage: lost)%s", l.lost.Src, l.lost.Name, l.lost.Shown, until, shows)
 	}
 	for _, w := range p.cardWindows() {
 		// Not seen before its absence: out of reach since the power-on.

@@ -1590,7 +1590,7 @@ func TestRegistersAfterTheLogsBegin(t *testing.T) {
 		{"searching, then the URC",
 			"[0.000] > AT+CEREG=2\n[0.010] < OK\n[0.100] > AT+CEREG?\n[0.110] < +CEREG: 2,2\n[0.111] < OK\n" +
 				"[5.000] < +CEREG: 1," + cell + "\n[6.000] > AT+CEREG?\n[6.010] < +CEREG: 2,1," + cell + "\n[6.011] < OK\n", 9,
-			"the device registered first at session.log:6 (after the logs read it unregistered): it is out of coverage (searching) from its power-on until then, +5s on the logs' clock"},
+			"the device registered first at session.log:6 (after the logs show it unregistered): it is out of coverage (searching) from its power-on until then, +5s on the logs' clock"},
 		{"the URC first, its mode from before the logs",
 			"[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[0.034] < +CEREG: 1," + cell + "\n" +
 				"[1.000] > AT+CEREG?\n[1.010] < +CEREG: 2,1," + cell + "\n[1.011] < OK\n", 7,
@@ -1629,6 +1629,12 @@ func TestCoverageLostInTheField(t *testing.T) {
 		{"not registered, to the end",
 			head + "[9.500] < +CEREG: 0\n[10.000] > AT+CSQ\n[10.010] < +CSQ: 99,99\n[10.011] < OK\n", 7,
 			[]string{"a dead zone to the end (coverage: lost)", "device.quirks.no_service_stat: 0"}, ""},
+		// A poller with its URCs off sees the loss only in its reads: the
+		// zone's edges fall halfway between them (a second at most).
+		{"read only, by a poller",
+			"[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,1\n[0.011] < OK\n[30.000] > AT+CEREG?\n[30.010] < +CEREG: 0,2\n[30.011] < OK\n" +
+				"[60.000] > AT+CEREG?\n[60.010] < +CEREG: 0,2\n[60.011] < OK\n[90.000] > AT+CEREG?\n[90.010] < +CEREG: 0,1\n[90.011] < OK\n", 11,
+			[]string{"the device lost its registration at session.log:5 (+CEREG stat 2) with no reject, restart, REFRESH or host command before it: a dead zone until session.log:11 (coverage: lost)"}, ""},
 		{"the host's detach",
 			head + "[5.000] > AT+COPS=2\n[5.010] < OK\n[5.020] < +CEREG: 0\n[6.000] > AT+CSQ\n[6.010] < +CSQ: 99,99\n[6.011] < OK\n", 9,
 			nil, "coverage: lost"},
