@@ -249,6 +249,9 @@ func (p *faultPlan) edge(kind scenario.FaultKind, state *int) (on bool, entry in
 	defer p.mu.Unlock()
 	was := *state
 	if (was >= 0) == (now >= 0) {
+		// Overlapping entries: the fault goes on under the one in force
+		// now, and the edge that ends it names that one.
+		*state = now
 		return false, 0, false
 	}
 	*state = now
