@@ -41,6 +41,7 @@ type cell struct {
 	RSRP           int
 	TAC, CI        string
 	origin         string
+	measured       bool // RSRP is a read's, not defaultRSRP assumed
 }
 
 // stop is a derived itinerary stop (fixture time).
@@ -283,10 +284,21 @@ func (p *Plan) world() error {
 			roaming = append(roaming, [2]string{sub, o.ID})
 		}
 		area := areaAt(r.At)
-		if area == "" || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
+		if area == "" {
 			continue
 		}
-		c := cell{Area: area, Operator: o.ID, RSRP: p.signalOn(r), origin: r.Src.String()}
+		if k := slices.IndexFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }); k >= 0 {
+			// The cell is known; a signal read while registered on it
+			// again is its signal when none was read the first time.
+			if !cells[k].measured {
+				if rsrp, ok := p.signalOn(r); ok {
+					cells[k].RSRP, cells[k].measured = rsrp, true
+				}
+			}
+			continue
+		}
+		rsrp, measured := p.signalOn(r)
+		c := cell{Area: area, Operator: o.ID, RSRP: rsrp, origin: r.Src.String(), measured: measured}
 		if r.HasCells {
 			c.TAC, c.CI = r.TAC, r.CI
 		}
@@ -324,7 +336,7 @@ func (p *Plan) world() error {
 		}
 		cells = append(cells, c)
 	}
-	if slices.ContainsFunc(cells, func(c cell) bool { return c.RSRP == defaultRSRP && c.origin != "assumed" }) {
+	if slices.ContainsFunc(cells, func(c cell) bool { return !c.measured && c.origin != "assumed" }) {
 		p.assume("%d dBm for the cells whose signal the logs do not show", defaultRSRP)
 	}
 
@@ -896,8 +908,8 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 // logs' first registration line counts for that line's cell when it is a
 // registration: nothing shows the device elsewhere before it, and a modem
 // measures the cell it camps on, which is the one it registers on. The
-// default when no reading fits.
-func (p *Plan) signalOn(r Reg) int {
+// default, read false, when no reading fits.
+func (p *Plan) signalOn(r Reg) (rsrp int, read bool) {
 	regs := p.Facts.Regs
 	from := r.At
 	if len(regs) > 0 && regs[0].Src == r.Src {
@@ -915,10 +927,10 @@ func (p *Plan) signalOn(r Reg) int {
 			if s.At < r.At {
 				p.assume("the signal %s reads, before the first registration line, is taken for the cell %s registers on: a modem measures the cell it camps on", s.Src, r.Src)
 			}
-			return clampRSRP(s.RSRP)
+			return clampRSRP(s.RSRP), true
 		}
 	}
-	return defaultRSRP
+	return defaultRSRP, false
 }
 
 // signalBefore is the first RSRP read before any registration line (all

@@ -1714,3 +1714,15 @@ func TestDenialInTheField(t *testing.T) {
 		})
 	}
 }
+
+// TestSignalReadOnReturn: a +CSQ read after the device registered again on
+// a cell it had no signal read for the first time is that cell's signal.
+func TestSignalReadOnReturn(t *testing.T) {
+	const cell = `"1F41","01A2B3C5",7`
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n" +
+		"[5.000] > AT+CFUN=4\n[5.010] < OK\n[5.020] < +CEREG: 0\n[6.000] > AT+CFUN=1\n[6.010] < OK\n[8.000] < +CEREG: 1," + cell + "\n" +
+		"[9.000] > AT+CSQ\n[9.010] < +CSQ: 20,99\n[9.011] < OK\n"
+	if all := reproduces(t, "csq", log, 11); strings.Contains(all, "for the cells whose signal the logs do not show") {
+		t.Errorf("the read at session.log:11 is not taken:\n%s", all)
+	}
+}
