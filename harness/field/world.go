@@ -489,6 +489,12 @@ func (p *Plan) world() error {
 		for _, it := range m.Signal.Content {
 			e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "at")))
 		}
+	} else if changes := p.signalChanges(cells, areaAt, byPLMN, opByID, subscriberAt); len(changes) > 0 {
+		e.line("", "signal:")
+		for _, c := range changes {
+			e.line(c.origin, "  - {at: %s, area: %s, operator: %s, rsrp: %d}", durString(p.Start+c.at), c.area, c.op, c.rsrp)
+		}
+		p.assume("the serving cell's signal changes %d time(s) as the logs' later reads show it (%s first): a change a little before each read that differs (signal)", len(changes), changes[0].origin)
 	}
 	if err := p.faults(&e, ops, subscriberAt); err != nil {
 		return err
@@ -947,6 +953,66 @@ func (p *Plan) signalBefore() (int, Src, bool) {
 
 // clampRSRP keeps a reading within what a cell may have (dBm).
 func clampRSRP(rsrp int) int { return max(min(rsrp, -44), -140) }
+
+// signalChange is a derived change of a cell's signal (fixture time).
+type signalChange struct {
+	at       time.Duration
+	area, op string
+	rsrp     int
+	origin   string
+}
+
+// signalChanges are the serving cell's signal as the logs read it after
+// the read its cell was given (cells): each read that differs from the
+// cell's value then is a change halfway back to the read before it (a
+// second at most), so the replay's read gives what the log's did; a
+// field modem's signal wanders a step or two between reads.
+func (p *Plan) signalChanges(cells []cell, areaAt func(time.Duration) string, byPLMN, opByID func(string) *operator, subscriberAt func(time.Duration) string) []signalChange {
+	fs := p.Facts
+	now := map[int]int{} // cell index → RSRP in force
+	for k, c := range cells {
+		now[k] = c.RSRP
+	}
+	var out []signalChange
+	prev := time.Duration(-1 << 62)
+	for _, sg := range fs.Signal {
+		var reg *Reg
+		for i := range fs.Regs {
+			if fs.Regs[i].At > sg.At {
+				break
+			}
+			reg = &fs.Regs[i]
+		}
+		at := sg.At - min(time.Second, (sg.At-prev)/2)
+		prev = sg.At
+		if reg == nil || reg.Stat != 1 && reg.Stat != 5 {
+			continue
+		}
+		plmn := reg.PLMN
+		if plmn == "" && reg.Stat == 1 {
+			if sub := opByID(subscriberAt(reg.At)); sub != nil {
+				plmn = sub.PLMN
+			}
+		}
+		o := byPLMN(plmn)
+		area := areaAt(sg.At)
+		if o == nil || area == "" {
+			continue
+		}
+		k := slices.IndexFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID })
+		if k < 0 {
+			continue
+		}
+		if rsrp := clampRSRP(sg.RSRP); rsrp != now[k] {
+			if at <= reg.At {
+				continue // the read of the registration itself: its cell's own
+			}
+			now[k] = rsrp
+			out = append(out, signalChange{at, area, o.ID, rsrp, sg.Src.String()})
+		}
+	}
+	return out
+}
 
 // cardWindow is a stretch the logs show the modem without its card: from
 // before the first sight of its absence (gone) to before the card is

@@ -1726,3 +1726,18 @@ func TestSignalReadOnReturn(t *testing.T) {
 		t.Errorf("the read at session.log:11 is not taken:\n%s", all)
 	}
 }
+
+// TestSignalWanders: a field modem's +CSQ wanders a step between reads
+// on one cell; each read that differs is a signal change just before it,
+// so the replay's reads give what the log's did, unmasked.
+func TestSignalWanders(t *testing.T) {
+	const cell = `"1F41","01A2B3C5",7`
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1," + cell + "\n[0.011] < OK\n" +
+		"[1.000] > AT+CSQ\n[1.010] < +CSQ: 22,99\n[1.011] < OK\n" +
+		"[30.000] > AT+CSQ\n[30.010] < +CSQ: 21,99\n[30.011] < OK\n" +
+		"[60.000] > AT+CSQ\n[60.010] < +CSQ: 21,99\n[60.011] < OK\n" +
+		"[90.000] > AT+CSQ\n[90.010] < +CSQ: 23,99\n[90.011] < OK\n"
+	if all := reproduces(t, "wander", log, 15); !strings.Contains(all, "the serving cell's signal changes 2 time(s) as the logs' later reads show it (session.log:8 first)") {
+		t.Errorf("assumptions:\n%s", all)
+	}
+}
