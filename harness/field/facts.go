@@ -392,6 +392,23 @@ func (fs *Facts) searching() {
 		}
 		prev = &fs.Regs[i]
 	}
+	// A read shows the scan too: searching within a boot's attach time,
+	// before the registration it ends in.
+	starts := slices.Concat(fs.Boots, fs.Rebooted, fs.Restarts)
+	if fs.PowerOn != nil {
+		starts = append(starts, *fs.PowerOn)
+	}
+	for i, r := range fs.Regs {
+		if r.URC || r.Stat != 2 || !slices.ContainsFunc(starts, func(o Obs) bool { return o.At <= r.At && r.At-o.At < 30*time.Second }) {
+			continue
+		}
+		if j := slices.IndexFunc(fs.Regs[i+1:], func(n Reg) bool { return n.Stat != 2 }); j >= 0 {
+			if n := fs.Regs[i+1+j]; n.Stat == 1 || n.Stat == 5 {
+				fs.Dialect = append(fs.Dialect, Evidence{"searching_urc", "true", r.Src, fmt.Sprintf("searching, read within the boot's attach, before the registration at %s", n.Src), 0})
+				return
+			}
+		}
+	}
 }
 
 // showsCEREG reports whether the fixture's AT logs show any +CEREG line:

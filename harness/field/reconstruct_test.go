@@ -1108,6 +1108,13 @@ func TestSearchingURCIsAQuirk(t *testing.T) {
 	if p.Dialect.SearchingURC {
 		t.Error("searching that ends not registered taken for searching_urc")
 	}
+	// A read shows the scan too: searching within a boot's attach time,
+	// before the registration.
+	booted := "[0.000] < RDY\n[1.000] > AT+CEREG?\n[1.010] < +CEREG: 0,2\n[1.011] < OK\n[4.000] > AT+CEREG?\n[4.010] < +CEREG: 0,1\n[4.011] < OK\n"
+	p = reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": booted}), Options{})
+	if !p.Dialect.SearchingURC || !assumed(p, "device.quirks.searching_urc: true", "read within the boot's attach", "host.log:3") {
+		t.Errorf("dialect SearchingURC %v; assumptions:\n%s", p.Dialect.SearchingURC, strings.Join(p.Assumptions, "\n"))
+	}
 }
 
 // TestCardAbsentTheLogsShow: SIM not inserted (+CME ERROR: 10 to a card
