@@ -238,6 +238,7 @@ func (p *Plan) world() error {
 		if !p.registersLater(stops) {
 			p.unpromptedSearch()
 		}
+		p.bothNoServiceStats()
 	}
 	areaAt := func(t time.Duration) string {
 		if m.Itinerary != nil {
@@ -763,6 +764,30 @@ func (p *Plan) checkOrigin() string {
 		return p.Fixture.Manifest.pos(n)
 	}
 	return "assumed"
+}
+
+// bothNoServiceStats says where the logs show a device without a cell
+// both ways, searching (2) and not registered (0, no_service_stat 0): one
+// switch of the emulated modem gives one of them, so its answer differs
+// at the other. A search that a registration ends within an attach's time
+// is a scan, which the modem shows as 2 either way.
+func (p *Plan) bothNoServiceStats() {
+	if !p.Dialect.NoServiceStat0 {
+		return
+	}
+	regs := p.Facts.Regs
+	for i, r := range regs {
+		if r.Stat != 2 {
+			continue
+		}
+		if j := slices.IndexFunc(regs[i+1:], func(n Reg) bool { return n.Stat != 2 }); j >= 0 {
+			if n := regs[i+1+j]; (n.Stat == 1 || n.Stat == 5) && p.Dialect.SearchingURC && n.At-r.At <= maxAttachDelay {
+				continue
+			}
+		}
+		p.assume("the logs show a device without a cell as searching (%s, stat 2) and as not registered (no_service_stat 0): the emulated modem gives one of them, 0, so its answer differs at %s", r.Src, r.Src)
+		return
+	}
 }
 
 // deniedLater is the first denial the logs show, when it is a URC after

@@ -1741,3 +1741,17 @@ func TestSignalWanders(t *testing.T) {
 		t.Errorf("assumptions:\n%s", all)
 	}
 }
+
+// TestBothNoServiceStats: a log that shows a device without a cell both
+// searching (2) and not registered (0) is told the emulated modem gives
+// one of them.
+func TestBothNoServiceStats(t *testing.T) {
+	log := "[0.000] > AT+CREG=1\n[0.010] < OK\n[0.100] > AT+CREG?\n[0.110] < +CREG: 1,2\n[0.111] < OK\n[8.000] < +CREG: 1\n" +
+		"[50.000] < +CREG: 0\n[80.000] < +CREG: 1\n[81.000] > AT+CREG?\n[81.010] < +CREG: 1,1\n[81.011] < OK\n"
+	res := replay(t, newFixture(t, "both", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("both", "generic", "session.log", "plain", 10)}))
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if want := "the logs show a device without a cell as searching (session.log:4, stat 2) and as not registered (no_service_stat 0)"; !strings.Contains(all, want) {
+		t.Errorf("assumptions:\n%s\nwant %q", all, want)
+	}
+}
