@@ -1843,3 +1843,61 @@ func TestBootAmongCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestHostSwitchIsNoCardCheck: a REFRESH the host's own EnableProfile
+// asked for (answered 91xx) is the host's switch, which the replay sends:
+// neither the card's periodic check is aligned to it nor a platform list
+// derived from it.
+func TestHostSwitchIsNoCardCheck(t *testing.T) {
+	manifest := `name: hostswitch
+source: "a hand-written transcript"
+logs:
+  - {file: host.log, format: plain}
+device:
+  personality: quectel-eg25
+volatile: [signal]
+expected: "the device stays registered"
+failure: {log: host.log, line: 22, what: "refresh"}
+expect: reproduces
+`
+	p := reconstruct(t, writeFixture(t, "hostswitch", map[string]string{ManifestFile: manifest, "host.log": `[2026-11-20 09:00:00.000] > AT+CEREG=2
+[2026-11-20 09:00:00.010] < OK
+[2026-11-20 09:00:00.200] > AT+QCCID
+[2026-11-20 09:00:00.210] < +QCCID: 89860000120033188902
+[2026-11-20 09:00:00.220] < OK
+[2026-11-20 09:00:00.400] > AT+CIMI
+[2026-11-20 09:00:00.410] < 460001203318890
+[2026-11-20 09:00:00.420] < OK
+[2026-11-20 09:00:00.600] > AT+CEREG?
+[2026-11-20 09:00:00.610] < +CEREG: 2,5,"3A9B","0000C33D",7
+[2026-11-20 09:00:00.620] < OK
+[2026-11-20 09:00:00.800] > AT+COPS?
+[2026-11-20 09:00:00.810] < +COPS: 0,2,"20801",7
+[2026-11-20 09:00:00.820] < OK
+[2026-11-20 09:00:05.000] > AT+CCHO="A0000005591010FFFFFFFF8900000100"
+[2026-11-20 09:00:05.010] < +CCHO: 1
+[2026-11-20 09:00:05.020] < OK
+[2026-11-20 09:00:05.200] > AT+CGLA=1,22,"81E2910006BF3E035C015A"
+[2026-11-20 09:00:05.210] < +CGLA: 46,"BF3E125A10890490320038800000000000073412209000"
+[2026-11-20 09:00:05.220] < OK
+[2026-11-20 09:00:05.400] > AT+CGLA=1,50,"81E2910014BF3111A00C5A0A983301000006448100618101FF"
+[2026-11-20 09:00:05.410] < +CGLA: 16,"BF3103800100910B"
+[2026-11-20 09:00:05.420] < OK
+[2026-11-20 09:00:05.500] < +CEREG: 0
+[2026-11-20 09:00:06.900] < +CEREG: 2
+[2026-11-20 09:00:07.000] < +QUSIM: 1
+[2026-11-20 09:00:09.500] < +CEREG: 1,"3A9B","0000C33E",7
+[2026-11-20 09:00:12.000] > AT+QCCID
+[2026-11-20 09:00:12.010] < +QCCID: 89331000006044180016
+[2026-11-20 09:00:12.020] < OK
+[2026-11-20 09:00:12.200] > AT+CIMI
+[2026-11-20 09:00:12.210] < 208100604418001
+[2026-11-20 09:00:12.220] < OK
+[2026-11-20 09:00:12.400] > AT+COPS?
+[2026-11-20 09:00:12.410] < +COPS: 0,2,"20810",7
+[2026-11-20 09:00:12.420] < OK
+`}), Options{})
+	if assumed(p, "periodic check falls at") || assumed(p, "the platform lists") {
+		t.Errorf("the host's switch taken for the card's:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}

@@ -909,6 +909,9 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 		}
 	}
 	for _, r := range p.Facts.Refreshes {
+		if p.hostSwitched(r.At) {
+			continue // the host's enable asked for it: the replay sends that
+		}
 		if best < 0 || r.At < best {
 			best, what = r.At, "the REFRESH of "+r.Src.String()
 		}
@@ -924,6 +927,9 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 			continue
 		}
 		if idn.IMSI != first {
+			if p.hostSwitched(idn.At) {
+				break
+			}
 			if best < 0 || idn.At < best {
 				// The switch happened before the host saw the new IMSI.
 				best, what = max(idn.At-5*time.Second, 0), "5 s before the new IMSI of "+idn.Src.String()
@@ -932,6 +938,15 @@ func (p *Plan) firstCardAction() (time.Duration, string, bool) {
 		}
 	}
 	return best, what, best >= 0
+}
+
+// hostSwitched reports a switch at t the host's own enable or disable
+// asked for (an ES10 EnableProfile or DisableProfile the card answered
+// with a REFRESH pending, 91xx, within a minute before t): the replay
+// sends that command, so neither the card's periodic check nor a
+// platform list explains the switch.
+func (p *Plan) hostSwitched(t time.Duration) bool {
+	return slices.ContainsFunc(p.Facts.refreshAsked, func(a Obs) bool { return a.At <= t && t-a.At <= time.Minute })
 }
 
 // signalOn is the RSRP read while the device was on r's cell: the first
@@ -1740,6 +1755,9 @@ func (p *Plan) switchedTo(refreshes []Obs, subscriberAt func(time.Duration) stri
 	areaAt func(time.Duration) string, original string) map[string][]string {
 	pref := map[string][]string{}
 	for _, r := range refreshes {
+		if p.hostSwitched(r.At) {
+			continue // the host's enable switched, not the card's list
+		}
 		before, after := subscriberAt(r.At-time.Nanosecond), subscriberAt(r.At)
 		o := opByID(after)
 		area := areaAt(r.At)
