@@ -124,19 +124,18 @@ func decodeAPDUs(t *Transcript) {
 				continue
 			}
 			cmd := t.Entries[e.Cmd].APDU
-			a := &APDU{Raw: r.Data, Response: true, Channel: cmd.Channel, LengthOff: r.lengthOff}
+			a := &APDU{Raw: r.raw, Response: true, Channel: cmd.Channel, LengthOff: r.lengthOff}
 			e.APDU = a
 			c := of[cmd]
-			if c == nil || c.lastCmd != cmd {
-				if r.malformed != "" {
-					a.Malformed, a.Failed, a.Ins = r.malformed, true, "malformed"
-					a.Summary = "malformed answer: " + r.malformed
-				}
-				continue
-			}
-			if r.malformed != "" {
-				a.Malformed, a.Failed, a.Ins, a.ES10 = r.malformed, true, cmd.Ins, cmd.ES10
+			answers := c != nil && c.lastCmd == cmd
+			switch {
+			case r.malformed != "":
+				a.Malformed, a.Failed, a.Ins = r.malformed, true, "malformed"
 				a.Summary = "malformed answer: " + r.malformed
+				if !answers {
+					continue
+				}
+				a.Ins, a.ES10 = cmd.Ins, cmd.ES10
 				if cmd.ES10 != "" {
 					a.Summary = cmd.ES10 + ": " + a.Summary
 				}
@@ -146,17 +145,18 @@ func decodeAPDUs(t *Transcript) {
 					// block's answer carries no data: the chain goes on.
 					c.fn, c.resp = "", nil
 				}
-				continue
+			case answers:
+				response(c, a)
 			}
-			response(c, a)
 		}
 	}
 }
 
-// hexLine is what a +CGLA or +CSIM line carries: the APDU, or why its hex
-// is none, and how its length field disagrees with the hex.
+// hexLine is what a +CGLA or +CSIM line, command or answer, carries: the
+// APDU, or why its hex is none, and how its length field disagrees with
+// the hex.
 type hexLine struct {
-	session   int // the command's session (-1 for +CSIM)
+	session   int // a command's session (-1 for +CSIM)
 	raw       []byte
 	malformed string
 	lengthOff string
@@ -224,32 +224,25 @@ func sessionID(s string) (int, bool) {
 	return 0, false
 }
 
-// hexAnswer is a +CGLA or +CSIM answer as a log shows it.
-type hexAnswer struct {
-	Data      []byte
-	malformed string
-	lengthOff string
-}
-
 // responseAPDU reads a +CGLA or +CSIM answer (at.ParseHexAnswer). One
 // whose hex is no response APDU comes back malformed; a length field that
 // disagrees is taken as the log shows it, and said.
-func responseAPDU(line string) (hexAnswer, bool) {
+func responseAPDU(line string) (hexLine, bool) {
 	for _, name := range []string{"+CGLA", "+CSIM"} {
 		a, ok, err := at.ParseHexAnswer(line, name)
 		switch {
 		case !ok:
 			continue
 		case err != nil:
-			return hexAnswer{malformed: strings.TrimPrefix(err.Error(), name+" answer: ")}, true
+			return hexLine{malformed: at.HexAnswerWhy(err)}, true
 		}
-		r := hexAnswer{Data: a.Data}
+		r := hexLine{raw: a.Data}
 		if !a.LengthOK() && a.Length >= 0 {
 			r.lengthOff = lengthOff(a.Length, 2*len(a.Data))
 		}
 		return r, true
 	}
-	return hexAnswer{}, false
+	return hexLine{}, false
 }
 
 // command decodes a command APDU on chain c.

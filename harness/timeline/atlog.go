@@ -289,7 +289,7 @@ func decodeCall(name, hexArg string, answer []string) (call, bool) {
 			continue
 		}
 		if err != nil {
-			out.response, out.responseDetail, out.failed = "response undecodable: "+strings.TrimPrefix(err.Error(), name+" answer: "), a, true
+			out.response, out.responseDetail, out.failed = "response undecodable: "+at.HexAnswerWhy(err), a, true
 			break
 		}
 		resp := h.Data

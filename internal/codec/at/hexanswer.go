@@ -2,6 +2,7 @@ package at
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -42,17 +43,35 @@ func FormatHexAnswer(name string, rsp []byte, space bool) string {
 	return fmt.Sprintf("%s%s%d,\"%s\"", name, sep, len(h), h)
 }
 
+// HexAnswerError is why an answer line of name is no response APDU;
+// a log reader shows Why beside the line.
+type HexAnswerError struct {
+	Name string // "+CGLA"
+	Why  string // "45 hex digits, not whole bytes"
+}
+
+func (e *HexAnswerError) Error() string { return e.Name + " answer: " + e.Why }
+
+// HexAnswerWhy is the Why of err when it is a *HexAnswerError, else its
+// whole text.
+func HexAnswerWhy(err error) string {
+	if e, ok := errors.AsType[*HexAnswerError](err); ok {
+		return e.Why
+	}
+	return err.Error()
+}
+
 // ParseHexAnswer reads line as name's answer ("+CGLA"; the name in any
 // case, the space after the colon or not). ok is false when the line is
-// not one; err says why one is not readable (no length field, a response
-// that is not hex, or shorter than a status word), after "<name> answer: ".
+// not one; err, a *HexAnswerError, says why one is not readable (no length
+// field, a response that is not hex, or shorter than a status word).
 func ParseHexAnswer(line, name string) (a HexAnswer, ok bool, err error) {
 	if len(line) <= len(name) || !strings.EqualFold(line[:len(name)], name) || line[len(name)] != ':' {
 		return HexAnswer{}, false, nil
 	}
 	n, q, found := strings.Cut(line[len(name)+1:], ",")
 	if !found {
-		return HexAnswer{}, true, fmt.Errorf("%s answer: no length and response in %q", name, line)
+		return HexAnswer{}, true, &HexAnswerError{name, fmt.Sprintf("no length and response in %q", line)}
 	}
 	a.Length = -1
 	if v, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
@@ -60,10 +79,10 @@ func ParseHexAnswer(line, name string) (a HexAnswer, ok bool, err error) {
 	}
 	q = strings.Trim(strings.TrimSpace(q), `"`)
 	if a.Data, err = hex.DecodeString(q); err != nil {
-		return HexAnswer{}, true, fmt.Errorf("%s answer: %s", name, HexProblem(q))
+		return HexAnswer{}, true, &HexAnswerError{name, HexProblem(q)}
 	}
 	if len(a.Data) < 2 {
-		return HexAnswer{}, true, fmt.Errorf("%s answer: %d bytes, no status word", name, len(a.Data))
+		return HexAnswer{}, true, &HexAnswerError{name, fmt.Sprintf("%d bytes, no status word", len(a.Data))}
 	}
 	return a, true, nil
 }

@@ -226,6 +226,8 @@ func TestHexProblem(t *testing.T) {
 		_, ok, err := ParseHexAnswer(tc.line, name)
 		if !ok || err == nil || err.Error() != tc.want {
 			t.Errorf("ParseHexAnswer(%q) = %v, %v; want %q", tc.line, ok, err, tc.want)
+		} else if why := HexAnswerWhy(err); why != strings.TrimPrefix(tc.want, name+" answer: ") {
+			t.Errorf("HexAnswerWhy = %q", why)
 		}
 	}
 }
