@@ -1023,7 +1023,7 @@ func (p *Plan) signalChanges(cells []cell, areaAt func(time.Duration) string, by
 			}
 			reg = &fs.Regs[i]
 		}
-		at := sg.At - min(time.Second, (sg.At-prev)/2)
+		at := began(sg.At, false, prev)
 		prev = sg.At
 		if reg == nil || reg.Stat != 1 && reg.Stat != 5 {
 			continue
@@ -1074,12 +1074,7 @@ func (p *Plan) cardWindows() []cardWindow {
 	var out []cardWindow
 	var last *CardFact // the previous sight
 	var open *cardWindow
-	edge := func(c CardFact, from time.Duration) time.Duration {
-		if c.URC {
-			return c.At
-		}
-		return c.At - min(time.Second, (c.At-from)/2)
-	}
+	edge := func(c CardFact, from time.Duration) time.Duration { return began(c.At, c.URC, from) }
 	for i, c := range p.Facts.Card {
 		switch {
 		case !c.Present && open == nil:
@@ -1240,12 +1235,7 @@ func (p *Plan) coverageLosses() []coverageLoss {
 		if _, _, ok := p.timedOut(i); ok {
 			continue
 		}
-		edge := func(n, before Reg) time.Duration {
-			if n.URC {
-				return n.At
-			}
-			return n.At - min(time.Second, (n.At-before.At)/2)
-		}
+		edge := func(n, before Reg) time.Duration { return began(n.At, n.URC, before.At) }
 		l := coverageLoss{lost: r, from: edge(r, fs.Regs[i-1])}
 		for j := i + 1; j < len(fs.Regs); j++ {
 			if n := fs.Regs[j]; n.Stat == 1 || n.Stat == 5 {
@@ -1531,6 +1521,17 @@ func commandAtLine(t *fieldlog.Transcript, k, line int) int {
 // answered reports whether command k got its final result.
 func answered(t *fieldlog.Transcript, k int) bool {
 	return slices.ContainsFunc(t.Answer(k), func(a fieldlog.Entry) bool { return a.Role == fieldlog.Final })
+}
+
+// began is when a state a line shows at `at` began: a URC's own time (a
+// modem reports a change as it happens), a read's halfway back to the
+// observation before it at `before`, a second at most (the change came
+// somewhere between them, and the replay's read must see it).
+func began(at time.Duration, urc bool, before time.Duration) time.Duration {
+	if urc {
+		return at
+	}
+	return at - min(time.Second, (at-before)/2)
 }
 
 // halfGap is half the time between entry k of log li, at fixture time at,
