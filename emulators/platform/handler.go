@@ -47,7 +47,7 @@ var routes = map[string]route{
 // depends on the platform's configuration and state.
 func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(*Server, T) answer) func(*Server, *http.Request, []byte) answer {
 	return func(s *Server, r *http.Request, body []byte) answer {
-		if err := platformapi.CheckContentType(r.Header.Values("Content-Type")); err != nil {
+		if err := bodyread.JSONType(r.Header.Values("Content-Type")); err != nil {
 			return reject(http.StatusUnsupportedMediaType, "%v", err)
 		}
 		req, err := decode(body)

@@ -99,6 +99,35 @@ func TestBadInput(t *testing.T) {
 		code, m, err := e.do(req)
 		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, subjFunction, reasonUnsupported)
 	})
+	// SGP.22 §6.5.1 names application/json;charset=UTF-8; lpac sends it
+	// without the charset. Anything else is not read as JSON.
+	for _, ct := range []struct {
+		name string
+		sent []string
+		want int // 0: read as JSON, a function answer
+	}{
+		{"declared as SGP.22 names it", []string{es9.ContentType}, 0},
+		{"declared without a charset", []string{"application/json"}, 0},
+		{"not declared", nil, http.StatusUnsupportedMediaType},
+		{"declared as a form", []string{"application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType},
+		{"declared in another charset", []string{"application/json;charset=ISO-8859-1"}, http.StatusUnsupportedMediaType},
+		{"declared twice", []string{"application/json", "application/json"}, http.StatusUnsupportedMediaType},
+	} {
+		t.Run("Content-Type "+ct.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
+			req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+			for _, v := range ct.sent {
+				req.Header.Add("Content-Type", v)
+			}
+			code, m, err := e.do(req)
+			if ct.want == 0 {
+				// Read as JSON: {} lacks the function's fields (SGP.22 1.2).
+				mustFail(t, ct.name, code, m, err, http.StatusOK, subjFunction, reasonMissing)
+				return
+			}
+			mustFail(t, ct.name, code, m, err, ct.want, subjFunction, reasonUnsupported)
+		})
+	}
 	t.Run("unknown function", func(t *testing.T) {
 		code, m, err := e.post("downloadOrder", []byte("{}"))
 		mustFail(t, "unknown", code, m, err, http.StatusNotFound, subjFunction, reasonUnknown)
@@ -153,6 +182,7 @@ func FuzzES9(f *testing.F) {
 		fn := allFunctions[int(fnIdx)%len(allFunctions)]
 		req := httptest.NewRequest(http.MethodPost, es9.PathPrefix+fn, bytes.NewReader(body))
 		req.Header.Set("X-Admin-Protocol", es9.AdminProtocol)
+		req.Header.Set("Content-Type", es9.ContentType)
 		rec := httptest.NewRecorder()
 		srv.serveHTTP(rec, req)
 		if rec.Code == http.StatusNoContent {

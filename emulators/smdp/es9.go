@@ -95,6 +95,13 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto, http: http.StatusBadRequest})
 		return
 	}
+	// A body declared as anything but JSON is not read as JSON (the
+	// platform's 415 too): a client that sends a form or no type at all is
+	// told so rather than answered as if it had sent JSON.
+	if err := bodyread.JSONType(r.Header.Values("Content-Type")); err != nil {
+		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: err.Error(), http: http.StatusUnsupportedMediaType})
+		return
+	}
 	body, err := httpserve.ReadBody(w, r, es9.MaxBody)
 	if f := bodyread.Classify(err, es9.MaxBody); f != nil {
 		body = nil // not read whole: no hash in the request log

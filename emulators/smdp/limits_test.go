@@ -70,7 +70,7 @@ func TestSlowBodyAnswered(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			fmt.Fprintf(c, "POST %s%s HTTP/1.1\r\nHost: %s\r\nX-Admin-Protocol: %s\r\nContent-Length: 100\r\n\r\n{\"transactionId\":",
+			fmt.Fprintf(c, "POST %s%s HTTP/1.1\r\nHost: %s\r\nX-Admin-Protocol: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"transactionId\":",
 				es9.PathPrefix, es9.FnInitiateAuthentication, testHost, es9.AdminProtocol)
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			b, err := io.ReadAll(c)

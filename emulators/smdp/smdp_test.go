@@ -408,6 +408,7 @@ func TestDateHeaderIsSimulated(t *testing.T) {
 	for _, body := range []string{`{}`, `{"smdpAddress":"` + testHost + `"}`} {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader(body))
 		req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
+		req.Header.Set("Content-Type", es9.ContentType)
 		resp, err := e.client.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -438,6 +439,7 @@ func TestAdminProtocolAnswered(t *testing.T) {
 		if tc.sent != "" {
 			req.Header.Set(es9.AdminProtocolHeader, tc.sent)
 		}
+		req.Header.Set("Content-Type", es9.ContentType)
 		resp, err := e.client.Do(req)
 		if err != nil {
 			t.Fatal(err)

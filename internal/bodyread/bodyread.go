@@ -1,15 +1,18 @@
 // Package bodyread says why a server could not read a request body whole
-// (httpserve.ReadBody's error), in one set of words for the platform and
-// the SM-DP+: each answers with its own status and envelope, but the
-// reason, and how a failure is classed, is the same on both.
+// (httpserve.ReadBody's error) or take it for JSON (JSONType), in one set
+// of words for the platform and the SM-DP+: each answers with its own
+// status and envelope, but the reason, and how a failure is classed, is
+// the same on both.
 package bodyread
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 )
 
@@ -71,4 +74,35 @@ func (f *Failure) Status() int {
 		return http.StatusRequestTimeout
 	}
 	return http.StatusBadRequest
+}
+
+// JSON is the media type both servers take a body as.
+const JSON = "application/json"
+
+// JSONType checks the Content-Type header values of a request with a
+// body: application/json, with no parameter but a charset of utf-8 (JSON
+// is UTF-8, RFC 8259 §8.1; SGP.22 §6.5.1 names
+// "application/json;charset=UTF-8", lpac sends it bare). A body declared
+// as anything else, or not declared, is not taken for JSON.
+func JSONType(values []string) error {
+	switch len(values) {
+	case 0:
+		return fmt.Errorf("Content-Type missing, want %s", JSON)
+	case 1:
+	default:
+		return errors.New("Content-Type given more than once")
+	}
+	mt, params, err := mime.ParseMediaType(values[0])
+	ok := err == nil && mt == JSON
+	for k, v := range params {
+		ok = ok && k == "charset" && strings.EqualFold(v, "utf-8")
+	}
+	if !ok {
+		v := values[0]
+		if len(v) > 100 { // a header can be 32 KiB: the reason names, not echoes
+			v = v[:100] + "…"
+		}
+		return fmt.Errorf("Content-Type %q, want %s", v, JSON)
+	}
+	return nil
 }

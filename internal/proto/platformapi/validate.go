@@ -3,8 +3,6 @@ package platformapi
 import (
 	"errors"
 	"fmt"
-	"mime"
-	"strings"
 
 	"github.com/esimhil/esimhil/internal/exactjson"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -234,31 +232,4 @@ func DecodeDownloadResponse(b []byte) (DownloadResponse, error) {
 // SM-DP+ OID, no confirmation code).
 func ActivationCode(smdpAddress, matchingID string) string {
 	return "LPA:1$" + smdpAddress + "$" + matchingID
-}
-
-// CheckContentType checks the Content-Type header values of a request with
-// a body: application/json, with no parameter but a charset of utf-8 (JSON
-// is UTF-8, RFC 8259 §8.1). A body declared as anything else — or not
-// declared — is not taken for JSON (the platform answers 415).
-func CheckContentType(values []string) error {
-	switch len(values) {
-	case 0:
-		return fmt.Errorf("Content-Type missing, want %s", ContentType)
-	case 1:
-	default:
-		return errors.New("Content-Type given more than once")
-	}
-	mt, params, err := mime.ParseMediaType(values[0])
-	ok := err == nil && mt == ContentType
-	for k, v := range params {
-		ok = ok && k == "charset" && strings.EqualFold(v, "utf-8")
-	}
-	if !ok {
-		v := values[0]
-		if len(v) > 100 { // a header can be 32 KiB: the reason names, not echoes
-			v = v[:100] + "…"
-		}
-		return fmt.Errorf("Content-Type %q, want %s", v, ContentType)
-	}
-	return nil
 }

@@ -47,34 +47,3 @@ func TestValidateIdentifiers(t *testing.T) {
 		})
 	}
 }
-
-// Only a body declared as JSON is taken for JSON.
-func TestCheckContentType(t *testing.T) {
-	tests := []struct {
-		name   string
-		values []string
-		want   string // "" accepted
-	}{
-		{"json", []string{"application/json"}, ""},
-		{"json, utf-8", []string{"application/json; charset=utf-8"}, ""},
-		{"case-insensitive", []string{"Application/JSON;charset=UTF-8"}, ""},
-		{"missing", nil, "Content-Type missing, want application/json"},
-		{"text", []string{"text/plain"}, `Content-Type "text/plain", want application/json`},
-		{"form", []string{"application/x-www-form-urlencoded"}, `Content-Type "application/x-www-form-urlencoded", want application/json`},
-		{"other charset", []string{"application/json; charset=latin1"}, `Content-Type "application/json; charset=latin1", want application/json`},
-		{"other parameter", []string{"application/json; v=2"}, `Content-Type "application/json; v=2", want application/json`},
-		{"malformed", []string{"application/json;;"}, `Content-Type "application/json;;", want application/json`},
-		{"twice", []string{"application/json", "application/json"}, "Content-Type given more than once"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := CheckContentType(tc.values)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.want != "" && (err == nil || err.Error() != tc.want):
-				t.Fatalf("error %v, want %q", err, tc.want)
-			}
-		})
-	}
-}
