@@ -342,6 +342,9 @@ func (t *Template) Validate(room PTYRoom) error {
 		}
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
 	}
+	if why := scenario.NameProblem(t.Name); why != "" {
+		bad("name", "%s", why)
+	}
 	switch {
 	case t.Devices <= 0:
 		bad("devices", "%d: a fleet needs at least one device", t.Devices)

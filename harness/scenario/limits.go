@@ -65,15 +65,25 @@ func (s *Scenario) Horizon() time.Duration {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
 
 func (d *decoder) validateName(s *Scenario) error {
-	switch {
-	case s.Name == "":
-		return d.ErrPath("name", "must not be empty")
-	case len(s.Name) > MaxNameLen:
-		return d.ErrPath("name", "%d characters, at most %d", len(s.Name), MaxNameLen)
-	case !nameRE.MatchString(s.Name):
-		return d.ErrPath("name", "%q: want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)", s.Name)
+	if why := NameProblem(s.Name); why != "" {
+		return d.ErrPath("name", "%s", why)
 	}
 	return nil
+}
+
+// NameProblem says what is wrong with a scenario name, "" when nothing:
+// a fleet template's name, which its devices' scenario names extend, is
+// held to the same rule.
+func NameProblem(name string) string {
+	switch {
+	case name == "":
+		return "must not be empty"
+	case len(name) > MaxNameLen:
+		return fmt.Sprintf("%d characters, at most %d", len(name), MaxNameLen)
+	case !nameRE.MatchString(name):
+		return fmt.Sprintf("%q: want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)", name)
+	}
+	return ""
 }
 
 // timer checks a duration that becomes a SIM Toolkit timer on the card.
