@@ -41,12 +41,14 @@ type faultPlan struct {
 	platformDown int // -1: reachable
 	atHung       int // the at_port: hang entry in force, -1: none
 	cardOut      int // the card: absent entry in force, -1: none
-	deadZone     int // the coverage: lost entry in force, -1: none
+	// lostCover is, by operator ("" for a dead zone, every network), the
+	// coverage: lost entry in force; absent: none.
+	lostCover map[string]int
 }
 
 func newFaultPlan(r *Rig) *faultPlan {
 	p := &faultPlan{r: r, faults: r.Scenario.Faults, hostOp: map[string]string{},
-		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1, cardOut: -1, deadZone: -1}
+		attempts: map[string]int{}, unreachable: map[string]int{}, platformDown: -1, atHung: -1, cardOut: -1, lostCover: map[string]int{}}
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			p.hostOp[o.SMDP] = o.ID
@@ -220,9 +222,9 @@ func (p *faultPlan) schedule() {
 		case f.Kind == scenario.CoverageLost:
 			// From the start, before the modem runs: its boot's attach
 			// finds no cell by itself.
-			at(f.From, func() { p.syncCoverage(f.From > 0) })
+			at(f.From, func() { p.syncCoverage(f.Operator, f.From > 0) })
 			if f.Until > 0 {
-				at(f.Until, func() { p.syncCoverage(true) })
+				at(f.Until, func() { p.syncCoverage(f.Operator, true) })
 			}
 		case f.Kind == scenario.Download && f.Name == scenario.SMDPUnreachable:
 			at(f.From, func() { p.syncSMDP(f.Operator) })
@@ -237,10 +239,15 @@ func (p *faultPlan) schedule() {
 // one in force now. changed is false when nothing switched; else on says
 // whether the fault starts and entry is the entry that starts or ends it.
 func (p *faultPlan) edge(kind scenario.FaultKind, state *int) (on bool, entry int, changed bool) {
+	return p.edgeOf(func(f scenario.Fault) bool { return f.Kind == kind }, state)
+}
+
+// edgeOf is edge over the entries match picks.
+func (p *faultPlan) edgeOf(match func(scenario.Fault) bool, state *int) (on bool, entry int, changed bool) {
 	t := p.elapsed()
 	now := -1
 	for i, f := range p.faults {
-		if f.Kind == kind && f.Active(t) {
+		if match(f) && f.Active(t) {
 			now = i
 			break
 		}
@@ -285,19 +292,43 @@ func (p *faultPlan) syncCard() {
 	p.r.Modem.SetCardPresent(!out)
 }
 
-// syncCoverage keeps the device in a dead zone exactly while one of the
-// coverage: lost entries is in force; the modem looks at the cells again
-// at each edge (reselect) — it loses its cell as the zone begins and,
-// searching, finds one as it ends. It runs inside loop work (a timer), or
-// before the modem starts for a window from the start.
-func (p *faultPlan) syncCoverage(reselect bool) {
-	lost, entry, changed := p.edge(scenario.CoverageLost, &p.deadZone)
+// syncCoverage keeps the device in a dead zone (op "") or op's network
+// down exactly while one of the coverage: lost entries for it is in
+// force; the modem looks at the cells again at each edge (reselect) — it
+// loses its cell as the fault begins and, searching, finds one as it ends
+// (or, in an outage, another network's at once). It runs inside loop work
+// (a timer), or before the modem starts for a window from the start.
+func (p *faultPlan) syncCoverage(op string, reselect bool) {
+	p.mu.Lock()
+	state, ok := p.lostCover[op]
+	p.mu.Unlock()
+	if !ok {
+		state = -1
+	}
+	lost, entry, changed := p.edgeOf(func(f scenario.Fault) bool { return f.Kind == scenario.CoverageLost && f.Operator == op }, &state)
+	p.mu.Lock()
+	p.lostCover[op] = state
+	p.mu.Unlock()
 	if !changed {
 		return
 	}
-	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": "device", "at": "world", "on": lost, "entry": entry})
-	p.r.World.SetCoverage(!lost)
-	if reselect {
+	if op == "" {
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": "device", "at": "world", "on": lost, "entry": entry})
+		p.r.World.SetCoverage(!lost)
+		if reselect {
+			p.r.Modem.Reselect()
+		}
+		return
+	}
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": "network", "operator": op, "at": "world", "on": lost, "entry": entry})
+	dropped, err := p.r.World.SetOutage(op, lost)
+	if err != nil {
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})
+	}
+	// A device on another network notices neither edge; one the outage
+	// dropped searches at once, and one without service finds the
+	// network as it comes back.
+	if reselect && (dropped || !lost && !p.r.Modem.Registration().Registered()) {
 		p.r.Modem.Reselect()
 	}
 }

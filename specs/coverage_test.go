@@ -46,3 +46,73 @@ var _ = Describe("A dead zone", framework.Emulated, func() {
 		Expect(events(r, "detach")).To(HaveLen(2), "the network heard no detach as the zones began: only the two REFRESHes' own")
 	})
 })
+
+// One operator's outage (coverage: lost with an operator): its cells go,
+// the others stay. A device on it loses its registration and looks at once
+// at what is left, where a network that does not take its subscriber
+// denies it; a device on another network notices neither edge. The spec's
+// seed moves the card's check phase, so its attempts are counted, not
+// timed.
+var _ = Describe("One network's outage", framework.Emulated, func() {
+	It("drops the device on it to a denial elsewhere, leaves the device elsewhere alone, and the card returns when the back-off lets it", func() {
+		r := framework.NewRig(framework.Load("operator-outage.yaml"))
+		send(r, "AT+CEREG=3")
+		advanceTo(r, 90*time.Minute)
+		Expect(iccid(r)).To(Equal(sfrICCID))
+		Expect(one(r, "AT+COPS=3,2;+COPS?")).To(Equal(`+COPS: 0,2,"20810",7`))
+
+		advanceTo(r, 92*time.Minute)
+		By("SFR down: Orange alone is there, and denies an SFR subscriber (cause 11)")
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 3,3,"[0-9a-f]{4}","[0-9a-f]{8}",7,0,11$`))
+		Expect(one(r, "AT+COPS=?")).NotTo(ContainSubstring(`"20810"`), "SFR's cells are gone")
+		Expect(events(r, "detach")).To(HaveLen(1), "the outage sends no detach: only the first switch's REFRESH did")
+
+		advanceTo(r, 4*time.Hour)
+		By("the rescue onto China Mobile, then SFR whenever the back-off allows, until it holds")
+		attempts := cardEvents(r, "attempt", "operator")
+		Expect(len(attempts)).To(BeNumerically(">=", 4))
+		Expect(attempts[:2]).To(Equal([]string{"sfr", "cmcc"}))
+		Expect(attempts[2:]).To(HaveEach("sfr"))
+		Expect(iccid(r)).To(Equal(sfrICCID))
+		Expect(servingPLMN(r)).To(Equal("20810"))
+		faults := events(r, "fault")
+		Expect(faults).To(HaveLen(2))
+		for i, f := range faults {
+			Expect(f.Fields).To(HaveKeyWithValue("target", "network"))
+			Expect(f.Fields).To(HaveKeyWithValue("operator", "sfr"))
+			Expect(f.Fields).To(HaveKeyWithValue("on", i == 0))
+		}
+		up := faults[1].T
+		var failed, heldAfter int
+		for _, e := range events(r, "attach_failed") {
+			Expect(e.T.Before(up)).To(BeTrue(), "an attach failed at %v, after SFR came back", e.T)
+			failed++
+		}
+		for _, e := range events(r, "cycle_ended") {
+			if e.Str("outcome") == "attach-success" && e.Str("operator") == "sfr" && e.T.After(up) {
+				heldAfter++
+			}
+		}
+		Expect(failed).To(Equal(len(attempts)-3), "each SFR attempt during the outage failed; the last one held")
+		Expect(heldAfter).To(Equal(1))
+
+		By("as SFR came back, only a device without service looked for it")
+		var lastStat int
+		for _, e := range events(r, "registration") {
+			if !e.T.After(up) {
+				lastStat = int(e.Get("stat").(int))
+			}
+		}
+		var attachesAtUp int
+		for _, e := range events(r, "attach_attempt") {
+			if e.T.Equal(up) {
+				attachesAtUp++
+			}
+		}
+		if lastStat == 1 || lastStat == 5 {
+			Expect(attachesAtUp).To(BeZero(), "registered (stat %d) as SFR came back", lastStat)
+		} else {
+			Expect(attachesAtUp).To(Equal(1), "without service (stat %d) as SFR came back", lastStat)
+		}
+	})
+})

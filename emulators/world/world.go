@@ -30,6 +30,9 @@ type World struct {
 	// lost says the device is in a dead zone (SetCoverage): no cell of
 	// any network reaches it.
 	lost bool
+	// down holds the operators whose networks are out (SetOutage): none
+	// of their cells, anywhere, serves. A slice: rarely more than one.
+	down []string
 	// interrupt, if set, says a power cut is under way (SetInterrupt).
 	interrupt func() bool
 }
@@ -127,6 +130,31 @@ func (w *World) SetCoverage(ok bool) {
 	w.mu.Unlock()
 }
 
+// SetOutage takes operator's network down (out true) or brings it back:
+// while it is down none of its cells serves in any area, the other
+// networks' cells still do. dropped says the device was attached to it
+// and lost its registration, without a detach, as in a dead zone; the
+// modem notices at its next look at the cells (modem.Reselect) and may
+// find another network there. A device on another network notices
+// nothing.
+func (w *World) SetOutage(operator string, out bool) (dropped bool, err error) {
+	if _, ok := w.Operator(operator); !ok {
+		return false, fmt.Errorf("outage: unknown operator %q", operator)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.down = slices.DeleteFunc(w.down, func(id string) bool { return id == operator })
+	if !out {
+		return false, nil
+	}
+	w.down = append(w.down, operator)
+	if w.attached != nil && w.attached.Network == operator {
+		w.attached = nil
+		return true, nil
+	}
+	return false, nil
+}
+
 // Area returns the current area ("" before the first SetArea).
 func (w *World) Area() string {
 	w.mu.Lock()
@@ -140,7 +168,7 @@ func (w *World) Cells() []Cell {
 	w.mu.Lock()
 	var out []Cell
 	for _, c := range w.cells {
-		if c.Area == w.area && !w.lost {
+		if c.Area == w.area && !w.lost && !slices.Contains(w.down, c.Operator) {
 			out = append(out, c)
 		}
 	}

@@ -349,6 +349,53 @@ func TestDeadZone(t *testing.T) {
 	}
 }
 
+// An operator's outage takes its cells away and leaves the others: the
+// roamer loses Orange and, with no agreement with SFR, is denied there
+// until Orange comes back.
+func TestOutage(t *testing.T) {
+	r := newRig(t, testConfig())
+	r.w.SetArea("FR-Paris")
+	const roamer = "460001234567890"
+	if a := r.w.Attach(roamer); !a.OK || a.Network != "orange-fr" {
+		t.Fatalf("attach before: %+v", a)
+	}
+	if dropped, err := r.w.SetOutage("orange-fr", true); err != nil || !dropped {
+		t.Fatalf("Orange's outage: dropped %v, %v; want the device dropped", dropped, err)
+	}
+	if c := r.w.Cells(); len(c) != 1 || c[0].Operator != "sfr" {
+		t.Fatalf("cells with Orange down: %v, want SFR's alone", c)
+	}
+	if _, ok := r.w.Attached(); ok {
+		t.Fatal("still attached to a network that is down")
+	}
+	if a := r.w.Attach(roamer); a.OK || a.Stat != StatDenied || a.Network != "sfr" {
+		t.Fatalf("attach with Orange down: %+v, want SFR's denial", a)
+	}
+	// A second outage overlapping the first; each ends on its own.
+	if dropped, err := r.w.SetOutage("sfr", true); err != nil || dropped {
+		t.Fatalf("SFR's outage: dropped %v, %v; the device was on no network", dropped, err)
+	}
+	if c := r.w.Cells(); len(c) != 0 {
+		t.Fatalf("cells with both down: %v", c)
+	}
+	if _, err := r.w.SetOutage("orange-fr", false); err != nil {
+		t.Fatal(err)
+	}
+	if a := r.w.Attach(roamer); !a.OK || a.Network != "orange-fr" {
+		t.Fatalf("attach after Orange's outage: %+v", a)
+	}
+	// SFR's outage leaves the device on Orange alone.
+	if _, err := r.w.SetOutage("sfr", false); err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := r.w.Attached(); !ok || a.Network != "orange-fr" {
+		t.Fatalf("attached %+v, %v after SFR's outage ended", a, ok)
+	}
+	if _, err := r.w.SetOutage("nope", true); err == nil || err.Error() != `outage: unknown operator "nope"` {
+		t.Fatalf("unknown operator: %v", err)
+	}
+}
+
 func TestLookups(t *testing.T) {
 	r := newRig(t, testConfig())
 	for imsi, want := range map[string]string{

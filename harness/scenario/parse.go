@@ -400,7 +400,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			return f, d.ErrPath(yamlnode.Join(path, "coverage"), "unknown coverage fault %q (known: lost)", coverage)
 		}
 		f.Kind = CoverageLost
-		if err := refuse("coverage", "operator", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
+		// With an operator: that network's outage (its cells gone, the
+		// others still there); without: a dead zone, every network gone.
+		if err := refuse("coverage", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
 	default:

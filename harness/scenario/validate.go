@@ -208,6 +208,13 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			if err := opRef(p+".operator", f.Operator); err != nil {
 				return err
 			}
+		case f.Kind == CoverageLost && f.Operator != "":
+			if err := opRef(p+".operator", f.Operator); err != nil {
+				return err
+			}
+			if !hasCell[f.Operator] {
+				return d.ErrPath(p+".operator", "operator %q has no cell (network.cells): it has no network to lose", f.Operator)
+			}
 		case f.Kind == PowerCut:
 			pt, _ := powerCutPoint(f.Event)
 			switch {
