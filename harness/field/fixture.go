@@ -107,6 +107,10 @@ func (f *Fixture) complete() (*Fixture, error) {
 	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
 	}
+	if step, ok := outcomeLine(f.Logs[fl], m.Failure.Line); ok {
+		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is an outcome line of the LPA (%q), which the replay does not compare: it plays the card and the modem, and a step of the LPA fails there only through an answer of theirs; name that line, or, when none shows the failure (the LPA's own HTTPS, its certificate store), the logs hold nothing a replay can show",
+			m.Failure.Log, m.Failure.Line, step)
+	}
 	if note, ok := onlyNotes(f.Logs[fl], m.Failure.Line); ok {
 		// Nothing is compared on a note: "reproduces" would pass on what
 		// the replay never checked there.
@@ -115,6 +119,17 @@ func (f *Fixture) complete() (*Fixture, error) {
 	}
 	f.place()
 	return f, nil
+}
+
+// outcomeLine reports whether line n of t holds an LPA's outcome or
+// progress line (lpac's JSON), and its step.
+func outcomeLine(t *fieldlog.Transcript, n int) (string, bool) {
+	for _, e := range t.Entries {
+		if e.Line == n && e.Event != nil {
+			return e.Event.Message, true
+		}
+	}
+	return "", false
 }
 
 // onlyNotes reports whether line n of t holds the logging tool's notes and

@@ -52,6 +52,10 @@ func TestBadFixtures(t *testing.T) {
 		{"a failure line on a note of the logging tool", "reattach-slower-than-wait", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "line: 40,", "line: 1,", 1) },
 			`manifest.yaml:30:40: failure.line: modemmanager.log:1 is a note of the logging tool ("Mar 14 09:40:00 gw-1042 ModemManager[731]: <inf> [1773481200…"), where the replay compares nothing: name the line of the conversation`},
+		// lpac's JSON outcome: the replay compares no LPA verdict.
+		{"a failure line on lpac's outcome line", "bg95-bare-cchc", "manifest.yaml",
+			func(s string) string { return strings.Replace(s, "line: 15,", "line: 50,", 1) },
+			`manifest.yaml:24:42: failure.line: lpac-chip-info.log:50 is an outcome line of the LPA ("success"), which the replay does not compare`},
 		{"a log the manifest does not list", "bg95-bare-cchc", "manifest.yaml",
 			func(s string) string { return strings.Replace(s, "{log: lpac-chip-info.log,", "{log: other.log,", 1) },
 			`manifest.yaml:24:10: failure.log: "other.log" is not one of the fixture's logs`},

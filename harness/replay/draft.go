@@ -318,16 +318,23 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 			case e.Role == fieldlog.Final:
 				cmd = e.Cmd
 			}
-			why := ""
-			if cmd >= 0 {
+			why, in := "", ""
+			switch {
+			case cmd >= 0:
 				why = notPlayed(t.Entries[cmd].Text)
+				in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
+			case e.Event != nil:
+				// The LPA's own word on a step: the replay plays the card
+				// and the modem, not the LPA's HTTPS or its verdicts.
+				why = "an outcome line of the LPA"
+				in = "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
 			}
 			s, w, ok := failureAt(t, k)
 			switch {
 			case !ok:
 			case why != "" && firstSrc.File == "":
 				firstSrc, firstWhat = s, w
-				unplayed = fmt.Sprintf("%s (%s) is in the exchange of %s, which the replay does not play (%s)", s, w, fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
+				unplayed = fmt.Sprintf("%s (%s) %s", s, w, in)
 			case why != "":
 			case firstSrc.File != "":
 				return s, w, true, unplayed + ": it comes first", ""
@@ -375,7 +382,11 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 		}
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("%s answered %s", cmd, answer), true
 	case e.Event != nil && e.Event.Code != 0:
-		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code), true
+		what := fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code)
+		if d := strings.TrimSpace(e.Event.Data); d != "" {
+			what += ": " + fieldlog.Clip(d, 80)
+		}
+		return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
 	case e.Dir == fieldlog.Modem && registrationDenied(e):
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
 	}

@@ -145,6 +145,22 @@ network:
 			t.Errorf("problem %v", d.Problem)
 		}
 	})
+	t.Run("lpac's outcome line alone: not a failure the replay compares", func(t *testing.T) {
+		// The ES9+ call failed in lpac's own HTTPS: the card answered
+		// everything, and nothing a replay plays shows the failure.
+		log := filepath.Join(t.TempDir(), "lpac.log")
+		os.WriteFile(log, []byte("[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n"+
+			"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF3E125A1089049032123451234512345678901235\n"+
+			`{"type":"progress","payload":{"code":0,"message":"es9p_initiate_authentication","data":"smdp.sfr.test"}}`+"\n"+
+			`{"type":"lpa","payload":{"code":-1,"message":"es9p_initiate_authentication","data":"SSL certificate problem: unable to get local issuer certificate"}}`+"\n"), 0o644)
+		d, err := Draft(t.TempDir(), "outcome-only", "", []string{log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Failure.Line != 4 || !strings.Contains(d.Unplayed, "the LPA's outcome line, which the replay does not compare") || !strings.Contains(d.Unplayed, "SSL certificate problem") {
+			t.Errorf("failure %v, unplayed %q: want line 4 named as the LPA's outcome line, with its reason", d.Failure, d.Unplayed)
+		}
+	})
 	t.Run("ModemManager log of two ports: the busiest one", func(t *testing.T) {
 		// ttyUSB3 polls the signal and carries a URC; ttyUSB2 holds the
 		// conversation, whose +QCCID only a Quectel personality answers.
