@@ -112,6 +112,11 @@ func (c *Config) validate() error {
 		case plmns[o.PLMN] != "":
 			return fmt.Errorf("operators[%d] %s: plmn %s already belongs to %s", i, o.ID, o.PLMN, plmns[o.PLMN])
 		}
+		for q, id := range plmns {
+			if ident.PLMNsOverlap(o.PLMN, q) {
+				return fmt.Errorf("operators[%d] %s: plmn %s overlaps %s's %s: an IMSI would be a subscriber of both", i, o.ID, o.PLMN, id, q)
+			}
+		}
 		ops[o.ID] = true
 		plmns[o.PLMN] = o.ID
 	}

@@ -427,6 +427,7 @@ func TestConfigErrors(t *testing.T) {
 		{"duplicate id", func(c *Config) { c.Operators[1].ID = "cmcc" }, `operators[1]: duplicate id "cmcc"`},
 		{"bad plmn", func(c *Config) { c.Operators[2].PLMN = "2081" }, `operators[2] sfr: plmn "2081" is not 5 or 6 digits`},
 		{"shared plmn", func(c *Config) { c.Operators[2].PLMN = "20801" }, "operators[2] sfr: plmn 20801 already belongs to orange-fr"},
+		{"overlapping plmns", func(c *Config) { c.Operators[2].PLMN = "208011" }, "operators[2] sfr: plmn 208011 overlaps orange-fr's 20801: an IMSI would be a subscriber of both"},
 		{"roaming home", func(c *Config) { c.Roaming[0].Home = "x" }, `roaming[0]: unknown home operator "x"`},
 		{"roaming visited", func(c *Config) { c.Roaming[0].Visited = "x" }, `roaming[0]: unknown visited operator "x"`},
 		{"cell operator", func(c *Config) { c.Cells[1].Operator = "x" }, `cells[1]: unknown operator "x"`},

@@ -148,6 +148,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"short plmn", `plmn: "20810"`, `plmn: "2081"`, `b.yaml:5:23: network.operators[1].plmn: "2081" is not a PLMN (MCC+MNC, 5 or 6 digits)`},
+		{"plmns overlapping", `plmn: "20810"`, `plmn: "460001"`, `b.yaml:5:23: network.operators[1].plmn: 460001 overlaps cmcc's 46000: an IMSI beginning 460001 would be a subscriber of both (one MCC does not hold the 2-digit MNC 00 and a 3-digit MNC starting with it)`},
 		{"seed beyond 64 bits", "name: t", "name: t\nseed: 99999999999999999999999", "b.yaml:2:7: seed: 99999999999999999999999 out of range -9223372036854775808..9223372036854775807"},
 		{"bad country", "country: FR", "country: France", `b.yaml:5:41: network.operators[1].country: "France" is not an ISO 3166 alpha-2 code such as FR`},
 		{"country not the MCC's", "country: FR", "country: DE", `b.yaml:5:41: network.operators[1].country: DE, but the PLMN 20810's MCC 208 is FR's (ITU-T E.212): the platform would serve DE's list where the card sees FR`},

@@ -33,6 +33,10 @@ func (d *decoder) validate(s *Scenario) error {
 			return d.ErrPath(p+".plmn", "%q is not a PLMN (MCC+MNC, 5 or 6 digits)", o.PLMN)
 		case plmns[o.PLMN] != "":
 			return d.ErrPath(p+".plmn", "%s already belongs to %s", o.PLMN, plmns[o.PLMN])
+		case overlapping(plmns, o.PLMN) != "":
+			q := overlapping(plmns, o.PLMN)
+			return d.ErrPath(p+".plmn", "%s overlaps %s's %s: an IMSI beginning %s would be a subscriber of both (one MCC does not hold the 2-digit MNC %s and a 3-digit MNC starting with it)",
+				o.PLMN, plmns[q], q, max(o.PLMN, q), min(o.PLMN, q)[3:])
 		case !isCountry(o.Country):
 			return d.ErrPath(p+".country", "%q is not an ISO 3166 alpha-2 code such as FR", o.Country)
 		}
@@ -537,4 +541,14 @@ func isHostName(s string) bool {
 
 func isCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// overlapping returns the PLMN of plmns that plmn overlaps, or "".
+func overlapping(plmns map[string]string, plmn string) string {
+	for q := range plmns {
+		if ident.PLMNsOverlap(plmn, q) {
+			return q
+		}
+	}
+	return ""
 }

@@ -35,6 +35,14 @@ func IsMSISDN(s string) bool { return Digits(strings.TrimPrefix(s, "+"), 1, 20) 
 // IsPLMN: MCC (3 digits) + MNC (2 or 3 digits).
 func IsPLMN(s string) bool { return Digits(s, 5, 6) }
 
+// PLMNsOverlap reports two different PLMNs of which one begins the other:
+// a 2-digit MNC and a 3-digit one that starts with it in one MCC (20810
+// and 208101). An IMSI beginning with the longer is both networks'
+// subscriber's, so no numbering plan assigns the pair.
+func PLMNsOverlap(a, b string) bool {
+	return a != b && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a))
+}
+
 // IsIMSI: MCC + MNC + MSIN, at most 15 digits (6 is the shortest we accept).
 func IsIMSI(s string) bool { return Digits(s, 6, 15) }
 

@@ -144,3 +144,17 @@ func TestMCCServes(t *testing.T) {
 		}
 	}
 }
+
+func TestPLMNsOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"20810", "208101", true}, {"208101", "20810", true}, {"20810", "20810", false},
+		{"20810", "20801", false}, {"310410", "310260", false}, {"20810", "208011", false},
+	} {
+		if got := PLMNsOverlap(tc.a, tc.b); got != tc.want {
+			t.Errorf("PLMNsOverlap(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
