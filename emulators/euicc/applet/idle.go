@@ -2,6 +2,7 @@ package applet
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -74,8 +75,13 @@ func (a *Applet) idleCheck(e LocalInfo) {
 		CellID:      fmt.Sprintf("%08x", e.CellID),
 		Signal:      make([]platformapi.SignalReport, 0, len(e.Cells)),
 	}
+	// A network with several cells measured is reported once, by its
+	// strongest (the cells come strongest first): the API takes a PLMN
+	// once, as the list it answers ranks networks, not cells.
 	for _, c := range e.Cells {
-		req.Signal = append(req.Signal, platformapi.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
+		if !slices.ContainsFunc(req.Signal, func(r platformapi.SignalReport) bool { return r.PLMN == c.PLMN }) {
+			req.Signal = append(req.Signal, platformapi.SignalReport{PLMN: c.PLMN, RSRP: c.RSRP})
+		}
 	}
 	a.st.Cycle = &Cycle{Trigger: TriggerList, Area: area, Serving: e.PLMN, Original: cur.ICCID}
 	a.become(ModeAwaitingList)
