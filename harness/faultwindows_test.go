@@ -42,3 +42,37 @@ func TestOverlappingWindows(t *testing.T) {
 		t.Errorf("fault events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRescueCountsAFailureOnce: a list cycle fails on SFR and on China
+// Mobile, its fallback, in a dead zone and leaves China Mobile enabled;
+// the rescue two checks later, seeing no network at all (no country),
+// must not count China Mobile's failure again (it did, under area "").
+func TestRescueCountsAFailureOnce(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "coverage-lost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	text = text[:strings.Index(text, "\nfaults:")] + "\nfaults:\n  - {coverage: lost, from: 1h0m1s, until: 1h20m}\n"
+	s, err := scenario.Parse("rescue-once.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if res := RunScenario(s, Options{Dir: dir, Seed: 24, Capture: capture.Tap}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	events, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmcc []string
+	for _, l := range strings.Split(string(events), "\n") {
+		if strings.Contains(l, `"event":"backoff"`) && strings.Contains(l, `"operator":"cmcc"`) && l < `{"t":"2026-01-01T01:20` {
+			cmcc = append(cmcc, l)
+		}
+	}
+	if len(cmcc) != 1 {
+		t.Fatalf("China Mobile's failure in the dead zone counted %d times, want once:\n%s", len(cmcc), strings.Join(cmcc, "\n"))
+	}
+}

@@ -50,10 +50,13 @@ func (a *Applet) strand(p Profile, area string, counted, reported, anyNetwork bo
 }
 
 // strandedCounted reports whether p's failure in area is counted already:
-// it is the profile a cycle left stranded there.
+// it is the profile a cycle left stranded there. A check that sees no
+// network at all (area "") is in the same outage as the cycle that left
+// it, wherever that was: counting it again under "" counted one failure
+// twice.
 func (a *Applet) strandedCounted(p Profile, area string) bool {
 	s := a.st.Stranded
-	return s != nil && s.ICCID == p.ICCID && s.Area == area && s.Counted
+	return s != nil && s.ICCID == p.ICCID && (s.Area == area || area == "") && s.Counted
 }
 
 // unstrandUnlessEnabled forgets the stranded profile once another is
