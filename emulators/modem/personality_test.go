@@ -239,3 +239,45 @@ func TestBootURCDelays(t *testing.T) {
 		})
 	}
 }
+
+// TestScanAfterTheCardIsReady: a modem that shows its scan
+// (searching_urc) shows it once the card is ready, after the URCs that
+// say so, at a REFRESH and at a restart: the scan needs the IMSI, and a
+// field EG25 logs +CEREG: 0, +QUSIM: 1, then +CEREG: 2.
+func TestScanAfterTheCardIsReady(t *testing.T) {
+	p, err := personality.Load("quectel-eg25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SearchingURC = true
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 2*time.Second)
+	order := func(log string) []string {
+		var out []string
+		for _, l := range strings.Split(log, "\n") {
+			if _, text, ok := strings.Cut(l, " < "); ok && (strings.HasPrefix(text, "+CEREG: ") || strings.HasPrefix(text, "+QUSIM:") || strings.HasPrefix(text, "+QIND:")) {
+				out = append(out, text)
+			}
+		}
+		return out
+	}
+	mark := len(r.atlog.String())
+	r.loop.Do(func() { r.m.Refresh(4) })
+	r.advance(t, 2*time.Second)
+	r.cmd(t, "AT")
+	if got, want := order(r.atlog.String()[mark:]), []string{"+CEREG: 0", "+QUSIM: 1", "+CEREG: 2", "+CEREG: 5"}; !slices.Equal(got, want) {
+		t.Errorf("REFRESH: %q, want %q", got, want)
+	}
+	mark = len(r.atlog.String())
+	r.cmd(t, "AT+CFUN=1,1")
+	r.advance(t, 15*time.Second)
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 2*time.Second)
+	r.cmd(t, "AT")
+	got := order(r.atlog.String()[mark:])
+	if i, j := slices.Index(got, "+QIND: PB DONE"), slices.Index(got, "+CEREG: 2"); i < 0 || j >= 0 && j < i {
+		t.Errorf("restart: %q, want the boot's URCs before any scan", got)
+	}
+}

@@ -13,13 +13,23 @@ import (
 
 // boot powers the card, starts the toolkit terminal, reads the card's
 // identities and schedules the attach. It runs inside loop work.
-func (m *Modem) boot() {
+func (m *Modem) boot() { m.bootThen(nil) }
+
+// bootThen is boot with afterRead run once the card is read (or found
+// absent) and before the attach starts: the URCs that say the card is
+// ready (+QUSIM: 1, +CPIN: READY) come before the scan that needs its
+// IMSI (+CEREG: 2 under searching_urc), as a field EG25 shows them.
+func (m *Modem) bootThen(afterRead func()) {
+	if afterRead == nil {
+		afterRead = func() {}
+	}
 	m.st.channels = map[int]bool{}
 	atr := m.resetCard()
 	m.st.cardOn = len(atr) > 0
 	m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
 	if !m.st.cardOn {
 		m.emit(KindCard, eventlog.F{"present": false})
+		afterRead()
 		return
 	}
 	if s := m.getSTK(); s != nil {
@@ -53,6 +63,7 @@ func (m *Modem) boot() {
 		f["pin"] = pin
 	}
 	m.emit(KindCard, f)
+	afterRead()
 	m.scheduleAttach()
 }
 
@@ -294,12 +305,13 @@ func (m *Modem) Refresh(qualifier byte) {
 			s.Stop()
 		}
 		if m.st.fun != 0 {
-			m.boot()
-			if m.st.cardOn {
-				for _, u := range m.refreshURCs() {
-					m.urc(u)
+			m.bootThen(func() {
+				if m.st.cardOn {
+					for _, u := range m.refreshURCs() {
+						m.urc(u)
+					}
 				}
-			}
+			})
 		}
 	})
 }
@@ -385,8 +397,7 @@ func (m *Modem) bootWithURCs() {
 	for ; i < first && m.bootURCDelay(i) == 0; i++ {
 		m.urc(urcs[i])
 	}
-	m.boot()
-	m.bootURCsFrom(i, 0)
+	m.bootThen(func() { m.bootURCsFrom(i, 0) })
 }
 
 // bootURCDelay is how long after the boot boot URC i comes.
