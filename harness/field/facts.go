@@ -372,9 +372,10 @@ func (fs *Facts) lossStat() {
 
 // searching notes a modem that reports searching before a registration
 // it ends in (searching_urc): a stat 2 URC whose next registration URC is
-// home or roaming. One followed by not registered is an attach no network
-// answered, and one after a registered state a lost cell searched for,
-// which every modem shows.
+// home, roaming or denied (the scan found a network, which refused it).
+// One followed by not registered is an attach no network answered, and
+// one after a registered state a lost cell searched for, which every
+// modem shows.
 func (fs *Facts) searching() {
 	var prev *Reg
 	for i, r := range fs.Regs {
@@ -386,7 +387,7 @@ func (fs *Facts) searching() {
 			prev = nil
 			continue
 		}
-		if prev != nil && prev.Stat == 2 && (r.Stat == 1 || r.Stat == 5) {
+		if prev != nil && prev.Stat == 2 && (r.Stat == 1 || r.Stat == 5 || r.Stat == 3) {
 			fs.Dialect = append(fs.Dialect, Evidence{"searching_urc", "true", prev.Src, fmt.Sprintf("searching before the registration at %s", r.Src), 0})
 			return
 		}

@@ -107,6 +107,10 @@ type Plan struct {
 	// Assumptions says what the reconstruction had to assume, and what it
 	// took from where.
 	Assumptions []string
+	// ToDo are the assumptions that ask the manifest for what the logs
+	// lack and the replay may need (a reject cause, a network's name):
+	// the draft lists them as things to do.
+	ToDo []string
 	// Masks are the volatile values (the manifest's and the ones the
 	// reconstruction had to add).
 	Masks []Mask
@@ -484,6 +488,12 @@ func (p *Plan) assume(format string, args ...any) {
 	p.Assumptions = append(p.Assumptions, fmt.Sprintf(format, args...))
 }
 
+// askFor is assume for what the user should state in the manifest.
+func (p *Plan) askFor(format string, args ...any) {
+	p.assume(format, args...)
+	p.ToDo = append(p.ToDo, p.Assumptions[len(p.Assumptions)-1])
+}
+
 // quirkFields are the personality fields the logs may show that a field
 // device adds to its dialect; the others belong to the dialect itself.
 var quirkFields = map[string]bool{
@@ -812,8 +822,8 @@ var copsFormats = []string{"long alphanumeric", "short alphanumeric", "numeric"}
 
 // attachDelay measures how long attaches took in the logs: from a
 // REFRESH's or power-on's trace (the card read again) to the modem's next
-// registration, or to its "searching" when no network answered; the
-// median of them.
+// registration or denial, or to its "searching" when no network answered;
+// the median of them.
 func (p *Plan) attachDelay() time.Duration {
 	var ds []time.Duration
 	fs := p.Facts
@@ -825,7 +835,7 @@ func (p *Plan) attachDelay() time.Duration {
 				// when the outcome shows.
 				continue
 			}
-			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 2) && d > 0 && d < maxAttachDelay {
+			if d := r.At - st.At; (r.Stat == 1 || r.Stat == 5 || r.Stat == 3 || r.Stat == 2) && d > 0 && d < maxAttachDelay {
 				ds = append(ds, d)
 			}
 			break

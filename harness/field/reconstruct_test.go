@@ -1108,6 +1108,24 @@ func TestSearchingURCIsAQuirk(t *testing.T) {
 	if p.Dialect.SearchingURC {
 		t.Error("searching that ends not registered taken for searching_urc")
 	}
+	// The scan, then a denial: the scan found a network, which refused
+	// the subscriber. The attach took until the denial, not the scan, and
+	// a denial with no cause is asked for.
+	denied := "[0.000] > AT+CEREG=1\n[0.010] < OK\n[5.000] > AT+CFUN=1\n[5.100] < OK\n[5.300] < +CEREG: 2\n[14.500] < +CEREG: 3\n"
+	p = reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": denied}), Options{})
+	if !p.Dialect.SearchingURC || !assumed(p, "device.quirks.searching_urc: true", "host.log:5") {
+		t.Errorf("a scan before a denial: dialect SearchingURC %v; assumptions:\n%s", p.Dialect.SearchingURC, strings.Join(p.Assumptions, "\n"))
+	}
+	if len(p.ToDo) != 1 || !strings.Contains(p.ToDo[0], "host.log:6") || !strings.Contains(p.ToDo[0], "attach_reject: <EMM cause") {
+		t.Errorf("to do %q: want the denial with no cause asked for", p.ToDo)
+	}
+	// After a power-on the attach took until the denial (9.2 s), not the
+	// scan (0.5 s).
+	rebooted := "[0.000] > AT+CEREG=1\n[0.010] < OK\n[100.000] > AT+CFUN=1,1\n[100.010] < OK\n[110.000] < RDY\n[110.500] < +CEREG: 2\n[119.200] < +CEREG: 3\n"
+	p = reconstruct(t, writeFixture(t, "scan", map[string]string{ManifestFile: manifest(""), "host.log": rebooted}), Options{})
+	if p.AttachDelay != 9200*time.Millisecond {
+		t.Errorf("attach delay %v, want the 9.2s from the boot to the denial; assumptions:\n%s", p.AttachDelay, strings.Join(p.Assumptions, "\n"))
+	}
 	// A read shows the scan too: searching within a boot's attach time,
 	// before the registration.
 	booted := "[0.000] < RDY\n[1.000] > AT+CEREG?\n[1.010] < +CEREG: 0,2\n[1.011] < OK\n[4.000] > AT+CEREG?\n[4.010] < +CEREG: 0,1\n[4.011] < OK\n"

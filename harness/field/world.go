@@ -227,7 +227,7 @@ func (p *Plan) world() error {
 					never.Src, never.Name, never.Shown, home.Country, how)
 			case unnamed != nil:
 				how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
-				p.assume("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
+				p.askFor("the registration of %s (%s) is on a network the logs do not name (no numeric +COPS? answer beside it): the device stays in %s, the country of its enabled profile's operator %s, and the replay cannot show that registration; name the network in the manifest (network.operators, and network.cells with its tac and cell_id) to replay it",
 					unnamed.Src, how, home.Country, home.ID)
 			default:
 				p.assume("the logs show no registration%s: the device stays in %s, the country of its enabled profile's operator %s", unread, home.Country, home.ID)
@@ -1325,14 +1325,18 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 					durString(p.Start+attach-p.AttachDelay-time.Second), durString(p.Start+attach+time.Second))
 				p.assume("the attach on %s went unanswered (searching at %s, not registered 15 s later at %s: T3410)", op, r.Src, n.Src)
 			}
+		case r.Stat == 3 && r.Cause == 0 && i > 0 && regs[i-1].Stat == 3:
+			// The same denial read again: asked for at its first line.
 		case r.Stat == 3 && r.Cause == 0:
-			p.assume("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log)", r.Src)
+			op := subscriberAt(r.At)
+			p.askFor("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log): where they would take %s's subscriber (its own network, a partner's) the replay registers instead; if the network turned it away, give the manifest faults: - {attach_reject: <EMM cause, 15 when the log does not say>, operator: <the network>, subscriber: %s, from: %s, until: %s}",
+				r.Src, op, op, durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
 		case r.Stat == 3 && p.unreached:
 			why := "the device is out of coverage through the logs"
 			if p.Fixture.Logs[p.Fixture.LogIndex(r.Src.File)].Clock == fieldlog.NoTime {
 				why = "the log has no times to place the reject by, so the device is out of coverage through it"
 			}
-			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, which the replay cannot show: %s; give the manifest an attach_reject fault for %s and the device is denied from its power-on",
+			p.askFor("%s's network rejected its subscriber with EMM cause #%d at %s, which the replay cannot show: %s; give the manifest an attach_reject fault for %s and the device is denied from its power-on",
 				subscriberAt(r.At), r.Cause, r.Src, why, subscriberAt(r.At))
 		case r.Stat == 3:
 			op := subscriberAt(r.At)
@@ -1822,7 +1826,7 @@ func (p *Plan) pin1(ops []operator, subscriberAt func(time.Duration) string, ena
 	// card locked by its PIN gives the host no IMSI to tell it by.
 	for _, r := range slices.Concat(p.Facts.Refreshes, p.Facts.refreshAsked) {
 		if !r.After(Obs{at, src}) {
-			p.assume("the card wants its PIN1 at %s, after the switch of %s: the logs do not show whose profile that is; give its operator pin1 in the manifest", src, r.Src)
+			p.askFor("the card wants its PIN1 at %s, after the switch of %s: the logs do not show whose profile that is; give its operator pin1 in the manifest", src, r.Src)
 			return "", ""
 		}
 	}

@@ -148,6 +148,9 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "next      edit %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
 		return 1
 	}
+	for _, t := range d.Plan.ToDo {
+		fmt.Fprintf(stdout, "to do     %s\n", t)
+	}
 	fmt.Fprintf(stdout, "assumed   %d things the logs do not say (esimhil replay -v lists them)\n", len(d.Plan.Assumptions))
 	if d.Unplayed != "" {
 		fmt.Fprintf(stdout, "next      name the failure in %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
