@@ -356,7 +356,36 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 		return slices.ContainsFunc(obs, func(o Obs) bool { return o.At >= from && o.At <= to })
 	}
 	gone := slices.ContainsFunc(fs.Card, func(c CardFact) bool { return !c.Present && c.At >= from && c.At <= to })
-	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone
+	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
+}
+
+// switchWindow bounds how soon after a lost registration the card's new
+// identity must be read for the loss to be the switch's detach.
+const switchWindow = time.Minute
+
+// switchedAfter reports a profile switch the modem did not announce (a
+// Sierra shows no REFRESH URC): the first identity read within
+// switchWindow after at names another ICCID or IMSI than the last read
+// before it, so the registration lost at at was the switch's detach, not
+// a lost cell.
+func (fs *Facts) switchedAfter(at time.Duration) bool {
+	// A read may give one identity or both: each is compared with its
+	// own last value.
+	changed := func(get func(Identity) string) bool {
+		before, after := "", ""
+		for _, id := range fs.Identities {
+			v := get(id)
+			switch {
+			case v == "":
+			case id.At <= at:
+				before = v
+			case after == "" && id.At <= at+switchWindow:
+				after = v
+			}
+		}
+		return before != "" && after != "" && before != after
+	}
+	return changed(func(id Identity) string { return id.ICCID }) || changed(func(id Identity) string { return id.IMSI })
 }
 
 // lossStat notes a modem that shows a lost cell as not registered (stat

@@ -1919,3 +1919,26 @@ expect: reproduces
 		t.Errorf("the host's switch taken for the card's:\n%s", strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestSwitchWithoutRefreshURC: a modem that shows no REFRESH (a Sierra)
+// loses its registration as the card switches; the new identity read
+// right after shows the switch, so the loss is its detach, not a dead
+// zone. The same loss with the old identity read after it is one.
+func TestSwitchWithoutRefreshURC(t *testing.T) {
+	head := "[0.000] > AT+CIMI\n[0.010] < 208015021044451\n[0.011] < OK\n[0.100] > AT+CEREG?\n[0.110] < +CEREG: 0,1\n[0.111] < OK\n[60.000] < +CEREG: 0\n"
+	for _, tc := range []struct {
+		name, imsi string
+		lost       bool
+	}{
+		{"another IMSI: the switch's detach", "208100012345678", false},
+		{"the same IMSI: a dead zone", "208015021044451", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := head + "[63.000] > AT+CIMI\n[63.010] < " + tc.imsi + "\n[63.011] < OK\n"
+			p := reconstruct(t, writeFixture(t, "switch", map[string]string{ManifestFile: orangePlain("switch", "generic"), "host.log": log}), Options{})
+			if got := strings.Contains(string(p.ScenarioYAML), "coverage: lost"); got != tc.lost {
+				t.Errorf("coverage: lost %v, want %v:\n%s\n%s", got, tc.lost, p.ScenarioYAML, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}
