@@ -1016,12 +1016,16 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && fs.inBoot(starts, obs)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
-			if e.Text == "RDY" {
+			// The boot's own mark: RDY, or the personality's first boot
+			// URC when it is not the card's state (SIMCom's *ATREADY: 1;
+			// a u-blox's +CPIN: READY is also a PIN entry's).
+			booted := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0] && !strings.HasPrefix(e.Text, "+CPIN:") && !strings.HasPrefix(e.Text, "+QUSIM:")
+			if booted {
 				afterBoot = true
 			}
-			if e.Text == "RDY" && !within(fs.Restarts, at, 2*time.Minute) {
+			if booted && !within(fs.Restarts, at, 2*time.Minute) {
 				fs.Boots = append(fs.Boots, obs)
-			} else if e.Text == "RDY" {
+			} else if booted {
 				fs.Rebooted = append(fs.Rebooted, obs)
 			}
 		case fieldlog.Final:

@@ -1942,3 +1942,14 @@ func TestSwitchWithoutRefreshURC(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnBootMark: a personality's own first boot URC (SIMCom's
+// *ATREADY: 1) marks a boot as RDY does, so the +CPIN: READY of that boot
+// is not read as a REFRESH.
+func TestOwnBootMark(t *testing.T) {
+	log := "[0.000] > AT+CIMI\n[0.010] < 208015021044451\n[0.011] < OK\n[30.000] < *ATREADY: 1\n[31.000] < +CPIN: READY\n[31.500] < SMS DONE\n[40.000] > AT+CSQ\n[40.010] < +CSQ: 20,99\n[40.011] < OK\n"
+	p := reconstruct(t, writeFixture(t, "boot", map[string]string{ManifestFile: orangePlain("boot", "simcom-a7600"), "host.log": log}), Options{})
+	if len(p.Facts.Refreshes) != 0 || len(p.Facts.Boots) != 1 || p.Facts.Boots[0].Src.Line != 4 {
+		t.Errorf("refreshes %v, boots %v: want the boot at host.log:4 and no REFRESH", p.Facts.Refreshes, p.Facts.Boots)
+	}
+}

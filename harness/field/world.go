@@ -1206,6 +1206,19 @@ func (p *Plan) LostRegistrations() []Src {
 	return out
 }
 
+// SelfBoots are the boots the logs show that no restart command asked for
+// and that do not open them: a power cut or a crash, each a failure of its
+// own that the replay does not make.
+func (p *Plan) SelfBoots() []Src {
+	var out []Src
+	for _, b := range p.Facts.Boots {
+		if po := p.Facts.PowerOn; po == nil || po.Src != b.Src {
+			out = append(out, b.Src)
+		}
+	}
+	return out
+}
+
 // coverageLoss is a registration the logs show lost without a cause the
 // replay makes by itself, and the registration that ends it (nil: none);
 // from and until are the dead zone's edges on the logs' clock: a URC's
@@ -1350,6 +1363,12 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				durString(from), durString(p.Start+r.At+time.Second))
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
+	}
+	for _, b := range p.SelfBoots() {
+		// A boot no restart command asked for: the power went, or the
+		// module crashed. The scenario cuts the power only after an
+		// event of the run, not at a time of the logs.
+		p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay does not do: it diverges there; a power_cut fault after the event the field boot followed may stand in for it, or cut the logs before the boot", b)
 	}
 	for _, l := range p.coverageLosses() {
 		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"

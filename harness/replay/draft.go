@@ -112,10 +112,19 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
 		}
 		if err == nil {
-			if lost := plan.LostRegistrations(); len(lost) > 0 && (!found || lost[0].File == failure.File && lost[0].Line < failure.Line) {
-				// A registration lost for no reason the logs show went
-				// wrong before anything else did.
-				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
+			// A registration lost, or a boot, for no reason the logs show
+			// went wrong before anything else did.
+			earlier := func(s field.Src) bool { return !found || s.File == failure.File && s.Line < failure.Line }
+			var why string
+			var at field.Src
+			if lost := plan.LostRegistrations(); len(lost) > 0 && earlier(lost[0]) {
+				at, why = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage"
+			}
+			if boots := plan.SelfBoots(); len(boots) > 0 && earlier(boots[0]) && (why == "" || boots[0].File == at.File && boots[0].Line < at.Line) {
+				at, why = boots[0], "the modem booted by itself (no restart command before it): its power was cut, or it crashed"
+			}
+			if why != "" {
+				failure, what, found = at, why, true
 				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
 				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
