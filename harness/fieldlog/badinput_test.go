@@ -268,6 +268,25 @@ func TestBadInput(t *testing.T) {
 			"Mar 02 10:00:01 gw ModemManager[812]: <dbg> [1772445601.109011] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +
 			"12-02 10:00:01.000  1520  1544 D use-Rlog/RLOG-AT: AT> AT+CPIN?\n", MM,
 			"bad.log:3: a line of logcat's, in a log read as mm"},
+		// A plain transcript has no marker that decides at once: after a
+		// journal it was notes, and before one detection took the journal.
+		{"two logs in a file: mm, then plain", mmTwo + plainTwo, "",
+			"bad.log:3: a line of plain's, in a log read as mm (its lines from line 1): a file of two logs is not read as one"},
+		{"two logs in a file: plain, then mm", plainTwo + mmTwo, "",
+			"bad.log:4: a line of mm's, after plain's lines (from line 1): a file of two logs is not read as one"},
+		{"two logs in a file: plain with TX/RX markers, then mm", "TX: AT+CSQ\nRX: +CSQ: 20,99\nRX: OK\n" + mmTwo, "",
+			"bad.log:4: a line of mm's, after plain's lines (from line 1)"},
+		// The journal cut after a command: not a log that ends there.
+		{"two logs in a file: mm cut after a command, then plain", mmTwo + mmCmd + plainTwo, "",
+			"bad.log:4: a line of plain's, in a log read as mm (its lines from line 1)"},
+		{"two logs in a file: plain, then mm cut after a command", plainTwo + mmTwo + mmCmd, "",
+			"bad.log:4: a line of mm's, after plain's lines (from line 1)"},
+		// Past what detection looks at, the journal went on as the
+		// modem's text.
+		{"two logs in a file: a long plain log, then mm", strings.Repeat(plainTwo, sniffLines) + mmTwo, "",
+			fmt.Sprintf("bad.log:%d: a line of mm's, in a log read as plain (its lines from line 1)", 3*sniffLines+1)},
+		{"two logs in a file: mm, then plain, the format given", mmTwo + plainTwo, MM,
+			"bad.log:3: a line of plain's, in a log read as mm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("bad.log", []byte(tc.data), tc.format)
@@ -279,6 +298,39 @@ func TestBadInput(t *testing.T) {
 			}
 			if tr != nil {
 				t.Errorf("a transcript came with the error")
+			}
+		})
+	}
+}
+
+// Halves of a file of two logs (TestBadInput): a journal's exchange, a
+// command it was cut after, a plain transcript's exchange.
+const (
+	mmTwo    = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.120101] [ttyUSB2/at] --> 'AT+CMEE=1<CR>'\nNov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.124430] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n"
+	mmCmd    = "Nov 21 06:10:02 rtr-11 ModemManager[702]: <debug> [1795241402.140010] [ttyUSB2/at] --> 'AT!ICCID?<CR>'\n"
+	plainTwo = "[2026-11-20 09:14:00.101] > AT+CEREG=2\n[2026-11-20 09:14:00.109] < OK\n[2026-11-20 09:14:00.110] < +CEREG: 2\n"
+)
+
+// TestOneLogNamingCommands: a log whose notes name AT commands, or whose
+// lines look like a transcript's in a format that has them, is one log.
+func TestOneLogNamingCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		format    Format
+	}{
+		{"mm notes naming commands", "Nov 21 06:10:02 rtr-11 ModemManager[702]: <warn>  [modem0] couldn't load IMEI: AT+CGSN failed\n" +
+			"<warn>  [modem0] > AT+CGSN gave no answer\n" + mmTwo, MM},
+		{"lpac after a shell prompt", "root@OpenWrt:~# lpac chip info > AT.txt\nAT_DEBUG: AT\nAT_DEBUG: OK\n", LPAC},
+		{"plain notes of commands", "# > AT+CSQ, typed by hand\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n", Plain},
+		{"at.log", "2026-01-01T00:00:00Z > AT+CSQ\n2026-01-01T00:00:00Z < +CSQ: 20,99\n2026-01-01T00:00:00Z < OK\n2026-01-01T00:00:01Z # > AT+CSQ\n", ATLog},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("one.log", []byte(tc.log), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Format != tc.format {
+				t.Errorf("format %s, want %s", tr.Format, tc.format)
 			}
 		})
 	}

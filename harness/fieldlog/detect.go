@@ -1,7 +1,6 @@
 package fieldlog
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -167,32 +166,141 @@ func ownLine(l string, ll logcatLine, isLogcat bool) Format {
 	return ""
 }
 
-// secondFormat finds the first note of t that is another format's own
-// line (ownLine): a file that holds two logs, one after the other (a
+// secondFormat finds the first note of t that is another format's line
+// (foreignLine): a file that holds two logs, one after the other (a
 // ModemManager journal and an Android radio log pasted into one ticket
 // attachment). Read as t's format, the other's traffic would be notes,
 // and a replay would play half the file without a word.
 func secondFormat(t *Transcript) error {
+	s := twoLogs{file: t.File, f: t.Format}
 	for _, e := range t.Entries {
 		if e.Role != Note || e.APDU != nil || e.Event != nil {
+			if err := s.mine(e.Line); err != nil {
+				return err
+			}
 			continue
 		}
-		ll, isLogcat := parseLogcat(e.Text)
-		if f := ownLine(e.Text, ll, isLogcat); f != "" && f != t.Format {
-			return errAt(t.File, e.Line, "a line of %s's, in a log read as %s (%s): a file of two logs is not read as one; put each in a file of its own (a fixture names both in logs:)", f, t.Format, firstOf(t))
+		if f := foreignLine(e.Text, t.Format); f != "" {
+			if err := s.foreign(e.Line, f); err != nil {
+				return err
+			}
+		}
+	}
+	return s.end()
+}
+
+// secondFormatLines is secondFormat for a log its reader refused: a log
+// cut short with a second one after it (a journal cut after a command,
+// then a transcript) fails as cut, and the two logs are what to say. A
+// line is f's own when it carries f's marker (ownLine).
+func secondFormatLines(file string, lines []string, f Format) error {
+	s := twoLogs{file: file, f: f}
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		ll, isLogcat := parseLogcat(l)
+		var err error
+		if ownLine(l, ll, isLogcat) == f {
+			err = s.mine(i + 1)
+		} else if g := foreignLine(l, f); g != "" {
+			err = s.foreign(i+1, g)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// firstOf says where t's own lines begin.
-func firstOf(t *Transcript) string {
-	for _, e := range t.Entries {
-		if e.Role != Note {
-			return fmt.Sprintf("its lines from line %d", e.Line)
+// twoLogsFix is what to do with a file of two logs.
+const twoLogsFix = "a file of two logs is not read as one; put each in a file of its own (a fixture names both in logs:)"
+
+// twoLogs follows a log of format f for a second log in it: another's
+// line after f's own, or f's own after another's (a plain transcript has
+// no marker that decides at once, so detection takes the log after it).
+// Either is refused at the first line of the second log.
+type twoLogs struct {
+	file  string
+	f     Format
+	own   int    // f's first line, 0 before it
+	other Format // the log before f's first line
+	from  int    // its first line
+}
+
+// mine notes line n as f's own.
+func (s *twoLogs) mine(n int) error {
+	if s.own == 0 {
+		s.own = n
+	}
+	if s.other != "" {
+		return errAt(s.file, n, "a line of %s's, after %s's lines (from line %d): %s", s.f, s.other, s.from, twoLogsFix)
+	}
+	return nil
+}
+
+// foreign notes line n as one of format g.
+func (s *twoLogs) foreign(n int, g Format) error {
+	switch {
+	case s.own > 0:
+		return errAt(s.file, n, "a line of %s's, in a log read as %s (its lines from line %d): %s", g, s.f, s.own, twoLogsFix)
+	case s.other == "":
+		s.other, s.from = g, n
+	}
+	return nil
+}
+
+// end is the error for a log of notes alone, one of them another
+// format's line.
+func (s *twoLogs) end() error {
+	if s.own == 0 && s.other != "" {
+		return errAt(s.file, s.from, "a line of %s's, in a log read as %s (notes only): %s", s.other, s.f, twoLogsFix)
+	}
+	return nil
+}
+
+// foreignLine names the format of another log that line l of a log of
+// format f is a line of: another format's own (ownLine), or a plain
+// transcript's command line (plainCommand), which the bare-line formats
+// take for their own; "" for none.
+func foreignLine(l string, f Format) Format {
+	ll, isLogcat := parseLogcat(l)
+	switch g := ownLine(l, ll, isLogcat); {
+	case g == f:
+	case g != "":
+		return g
+	case f != Plain && f != Terminal && f != ATLog && plainCommand(l):
+		return Plain
+	}
+	return ""
+}
+
+// plainCommand reports a plain transcript's command line, its time stamp
+// or not: "[2026-11-20 09:14:00.101] > AT+CEREG=2", "TX: AT".
+func plainCommand(l string) bool {
+	// What it needs, found without a regexp: "AT" after a marker's last
+	// character (">", ":", "]", "-") and a blank or none. A long log's
+	// every note is asked.
+	found := false
+	for i := 1; i+1 < len(l) && !found; i++ {
+		if (l[i] == 'A' || l[i] == 'a') && (l[i+1] == 'T' || l[i+1] == 't') {
+			j := i - 1
+			if l[j] == ' ' && j > 0 {
+				j--
+			}
+			found = strings.IndexByte(">:]-", l[j]) >= 0
 		}
 	}
-	return "notes only"
+	if !found {
+		return false
+	}
+	_, _, rest := splitStamp(l)
+	rest = strings.TrimLeft(rest, " \t")
+	if rest == "" {
+		return false
+	}
+	d, text, ok := plainMarker(rest)
+	return ok && d == Host && atCommandLine.MatchString(text)
 }
 
 // stampLike is what starts a line with a time stamp of some form: a time

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
+	first := 0 // the first line with a marker
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -38,6 +40,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		}
 		if d, text, ok := plainArrowMarker(rest, right); ok {
 			dir, dirTime = d, t
+			first = cmp.Or(first, n)
 			if text != "" {
 				recs = append(recs, record{line: n, dir: dir, t: t, text: text})
 			}
@@ -45,6 +48,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		}
 		if d, text, ok := plainMarker(rest); ok {
 			dir, dirTime = d, t
+			first = cmp.Or(first, n)
 			if text == "" {
 				continue
 			}
@@ -57,6 +61,13 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		default:
 			if dir == 0 {
 				return nil, errAt(file, n, "a line before any direction marker (\">\", \"<\", \"-->\", \"<--\", \"TX:\", \"[RX]\"): %q", clip(l))
+			}
+			// A second log after this one, past the lines detection
+			// looks at (sniffLines), has no markers: its lines would go
+			// on as the modem's text.
+			if f := foreignLine(l, Plain); f != "" {
+				s := twoLogs{file: file, f: Plain, own: first}
+				return nil, s.foreign(n, f)
 			}
 			if c == NoTime {
 				t = dirTime

@@ -311,6 +311,9 @@ func read(file string, data []byte, f Format) (*Transcript, error) {
 		return nil, errAt(file, 0, "unknown log format %q (known: %s)", f, formatList())
 	}
 	if err != nil {
+		if serr := secondFormatLines(file, ls, f); serr != nil {
+			return nil, serr
+		}
 		return nil, err
 	}
 	// The harness's at.log refuses any line it cannot read, so one of
