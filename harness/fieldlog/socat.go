@@ -37,6 +37,9 @@ type socatTransfer struct {
 	date string // "2006/01/02 15:04:05"
 	frac string // the digits after the seconds' point
 	data []byte
+	// cuts are where in data the dump's lines after the header's next
+	// one begin: an entry is numbered by the line that holds its text.
+	cuts []int
 }
 
 // readSocat reads socat's -v, -x or -v -x dump. The bytes of each
@@ -72,16 +75,28 @@ func readSocat(file string, data []byte) (*Transcript, error) {
 	}
 	var recs []record
 	streams := serialLines{}
+	var last time.Time
+	lastLine := 0
 	for _, x := range ts {
 		t, err := socatTime(x.date, x.frac, micro)
 		if err != nil {
 			return nil, errAt(file, x.line, "socat header time %s.%s: %v", x.date, x.frac, err)
 		}
+		// Checked here, where the times are the headers': an entry's
+		// line is its text's.
+		if lastLine > 0 && t.Before(last) {
+			return nil, errAt(file, x.line, "time %s is before the %s of line %d: timestamps out of order", stamp(Absolute, t), stamp(Absolute, last), lastLine)
+		}
+		last, lastLine = t, x.line
 		dir := Host
 		if x.dir == modemDir {
 			dir = Modem
 		}
-		recs = append(recs, streams.feed("", dir, string(x.data), x.line, t)...)
+		from, line := 0, x.line+1
+		for _, to := range append(x.cuts[:len(x.cuts):len(x.cuts)], len(x.data)) {
+			recs = append(recs, streams.feed("", dir, string(x.data[from:to]), line, t)...)
+			from, line = to, line+1
+		}
 	}
 	return streams.wire(file, Absolute, recs, false)
 }
@@ -124,9 +139,9 @@ func socatTransfers(file, text string) ([]socatTransfer, error) {
 		}
 		first, _, _ := strings.Cut(text, "\n")
 		if hx := socatHex.FindStringSubmatch(strings.TrimSuffix(first, "\r")); hx != nil && len(hx[1])/3 <= n {
-			x.data, text, line, err = socatHexBytes(file, text, line, n)
+			x.data, x.cuts, text, line, err = socatHexBytes(file, text, line, n)
 		} else {
-			x.data, text, line, err = socatTextBytes(file, text, line, n, x.line)
+			x.data, x.cuts, text, line, err = socatTextBytes(file, text, line, n, x.line)
 		}
 		if err != nil {
 			return nil, err
@@ -161,12 +176,13 @@ func overrun(file string, out []socatTransfer, hdr string) error {
 // socatTextBytes decodes n bytes of -v text: \r and \\ are escapes, a line
 // break is LF, anything else stands for itself ('.' may have been any
 // other control byte: socat does not say which).
-// hdr is the header's line, which errors name.
-func socatTextBytes(file, text string, line, n, hdr int) ([]byte, string, int, error) {
-	b := make([]byte, 0, n)
+// hdr is the header's line, which errors name. cuts are where in the
+// bytes each line after the first begins.
+func socatTextBytes(file, text string, line, n, hdr int) (b []byte, cuts []int, _ string, _ int, _ error) {
+	b = make([]byte, 0, n)
 	for len(b) < n {
 		if text == "" {
-			return nil, "", line, errAt(file, hdr, "the log ends %d bytes into a transfer of %d", len(b), n)
+			return nil, nil, "", line, errAt(file, hdr, "the log ends %d bytes into a transfer of %d", len(b), n)
 		}
 		c := text[0]
 		switch {
@@ -176,35 +192,40 @@ func socatTextBytes(file, text string, line, n, hdr int) ([]byte, string, int, e
 			b, text = append(b, '\\'), text[2:]
 		case c == '\n':
 			b, text, line = append(b, '\n'), text[1:], line+1
+			cuts = append(cuts, len(b))
 		default:
 			b, text = append(b, c), text[1:]
 		}
 	}
-	return b, text, line, nil
+	return b, cuts, text, line, nil
 }
 
-// socatHexBytes decodes n bytes of -x hex lines.
-func socatHexBytes(file, text string, line, n int) ([]byte, string, int, error) {
-	b := make([]byte, 0, n)
+// socatHexBytes decodes n bytes of -x hex lines; cuts are where in them
+// each line after the first begins.
+func socatHexBytes(file, text string, line, n int) (b []byte, cuts []int, _ string, _ int, _ error) {
+	b = make([]byte, 0, n)
 	for len(b) < n {
 		l, rest, _ := strings.Cut(text, "\n")
 		hx := socatHex.FindStringSubmatch(strings.TrimSuffix(l, "\r"))
 		if hx == nil {
-			return nil, "", line, errAt(file, line, "a socat hex dump line with %d of %d bytes still to come, found %q", n-len(b), n, clip(l))
+			return nil, nil, "", line, errAt(file, line, "a socat hex dump line with %d of %d bytes still to come, found %q", n-len(b), n, clip(l))
+		}
+		if len(b) > 0 {
+			cuts = append(cuts, len(b))
 		}
 		for _, f := range strings.Fields(hx[1]) {
 			v, err := strconv.ParseUint(f, 16, 8)
 			if err != nil {
-				return nil, "", line, errAt(file, line, "socat hex byte %q: %v", f, err)
+				return nil, nil, "", line, errAt(file, line, "socat hex byte %q: %v", f, err)
 			}
 			b = append(b, byte(v))
 		}
 		if len(b) > n {
-			return nil, "", line, errAt(file, line, "socat hex dump of %d bytes for a transfer of %d", len(b), n)
+			return nil, nil, "", line, errAt(file, line, "socat hex dump of %d bytes for a transfer of %d", len(b), n)
 		}
 		text, line = rest, line+1
 	}
-	return b, text, line, nil
+	return b, cuts, text, line, nil
 }
 
 // socatTime reads a header's local time (socat writes no zone; it is taken

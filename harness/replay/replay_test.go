@@ -421,7 +421,7 @@ func TestTerminalSessions(t *testing.T) {
 		divergesAt             int
 	}{
 		{"minicom-geteid", minicom, "quectel-eg25", 15, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 14},
-		{"socat-geteid", string(socat), "quectel-eg25", 20, 5, [2]string{"+CCHO: 1", "+CCHO: 3"}, 14}, // a change of the same length
+		{"socat-geteid", string(socat), "quectel-eg25", 22, 5, [2]string{"+CCHO: 1", "+CCHO: 3"}, 16}, // a change of the same length
 		{"arduino-bringup", arduino, "simcom-a7600", 15, 7, [2]string{"+CGATT: 1", "+CGATT: 0"}, 20},
 		{"docklight-geteid", docklight, "quectel-eg25", 9, 5, [2]string{"+CCHO: 1<CR><LF><CR><LF>OK", "+CCHO: 1<CR><LF><CR><LF>ERROR"}, 7},
 		{"putty-geteid", putty, "quectel-eg25", 14, 5, [2]string{"+CCHO: 1\r\n\r\nOK", "+CCHO: 1\r\n\r\nERROR"}, 13},
