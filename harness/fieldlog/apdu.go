@@ -225,8 +225,9 @@ func sessionID(s string) (int, bool) {
 }
 
 // responseAPDU reads a +CGLA or +CSIM answer (at.ParseHexAnswer). One
-// whose hex is no response APDU comes back malformed; a length field that
-// disagrees is taken as the log shows it, and said.
+// whose hex is no response APDU, or is shorter than its length field
+// says, comes back malformed; a length field that says less (a modem
+// counting bytes) is taken as the log shows it, and said.
 func responseAPDU(line string) (hexLine, bool) {
 	for _, name := range []string{"+CGLA", "+CSIM"} {
 		a, ok, err := at.ParseHexAnswer(line, name)
@@ -237,8 +238,14 @@ func responseAPDU(line string) (hexLine, bool) {
 			return hexLine{malformed: at.HexAnswerWhy(err)}, true
 		}
 		r := hexLine{raw: a.Data}
-		if !a.LengthOK() && a.Length >= 0 {
-			r.lengthOff = lengthOff(a.Length, 2*len(a.Data))
+		switch digits := 2 * len(a.Data); {
+		case a.Length > digits:
+			// The line lost digits on the way to the log (a modem's
+			// buffer, a logger's line limit): its last four are no
+			// status word.
+			return hexLine{malformed: fmt.Sprintf("%d hex digits of the %d its length field says: cut short", digits, a.Length)}, true
+		case !a.LengthOK() && a.Length >= 0:
+			r.lengthOff = lengthOff(a.Length, digits)
 		}
 		return r, true
 	}

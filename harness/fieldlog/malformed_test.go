@@ -39,6 +39,10 @@ func TestMalformedHex(t *testing.T) {
 			getEID + "< +CGLA: 3,\"900\"\n< OK\n> AT+CGLA=1,16,\"81E2910103A1A2A3\"\n< +CGLA: 4,\"9000\"\n< OK\n",
 			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 3 hex digits, not whole bytes]",
 				"[STORE DATA block 1 (its block 0 is not in the log)]", "[STORE DATA block 1 (its block 0 is not in the log): SW 9000]"}},
+		// The modem's line lost digits: its length field says more,
+		// and its last four digits are no status word.
+		{"answer shorter than its length field", getEID + "< +CGLA: 92,\"" + eid + "9000\"\n< OK\n",
+			[]string{"[STORE DATA GetEID block 0 (last)]", "[GetEID: malformed answer: 46 hex digits of the 92 its length field says: cut short]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("lpa.log", []byte(tc.log), Plain)

@@ -12,7 +12,7 @@ import (
 func TestSocatLines(t *testing.T) {
 	for _, tc := range []struct {
 		name, log string
-		want      []string // each entry's "line text"
+		want      []string // each entry's "line text", and "[summary]" of an APDU
 	}{
 		{"-v, a read of several lines", "> 2026/11/23 10:21:04.000100203  length=9 from=0 to=8\nAT+COPS?\\r\n" +
 			"< 2026/11/23 10:21:04.000180422  length=63 from=0 to=62\n\\r\n+CEREG: 5,\"B21C\",\"0A3F1D03\",7\\r\n\\r\n+COPS: 0,2,\"46000\",7\\r\n\\r\nOK\\r\n",
@@ -28,6 +28,12 @@ func TestSocatLines(t *testing.T) {
 		{"-x, one hex line a transfer", "> 2026/12/01 08:41:46.000976624  length=4 from=0 to=3\n 41 54 49 0d\n" +
 			"< 2026/12/01 08:41:46.000977915  length=12 from=0 to=11\n 41 54 49 0d 0d 0a 4f 4b 0d 0a 0d 0a\n",
 			[]string{"2 ATI", "4 ATI", "4 OK"}},
+		// A +CGLA answer the modem cut (an outside tester's LE910): 40
+		// of the 192 hex digits its length field says.
+		{"-v, a cut answer among a URC", "> 2026/11/23 10:21:04.000100203  length=32 from=0 to=31\nAT+CGLA=1,16,\"81E2910003BF2D00\"\\r\n" +
+			"< 2026/11/23 10:21:04.000180422  length=96 from=0 to=95\n\\r\n+CEREG: 5,\"B21C\",\"0A3F1D03\",7\\r\n\\r\n+CGLA: 192,\"BF2D5BA059E32B5A0A986800002100338198204F\"\\r\n\\r\nOK\\r\n",
+			[]string{"2 AT+CGLA=1,16,\"81E2910003BF2D00\" [STORE DATA GetProfilesInfo block 0 (last)]", "5 +CEREG: 5,\"B21C\",\"0A3F1D03\",7",
+				"7 +CGLA: 192,\"BF2D5BA059E32B5A0A986800002100338198204F\" [GetProfilesInfo: malformed answer: 40 hex digits of the 192 its length field says: cut short]", "9 OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("socat.log", []byte(tc.log), Socat)
@@ -36,7 +42,11 @@ func TestSocatLines(t *testing.T) {
 			}
 			var got []string
 			for _, e := range tr.Entries {
-				got = append(got, fmt.Sprintf("%d %s", e.Line, e.Text))
+				s := fmt.Sprintf("%d %s", e.Line, e.Text)
+				if e.APDU != nil {
+					s += " [" + e.APDU.Summary + "]"
+				}
+				got = append(got, s)
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("entries %q\nwant %q", got, tc.want)
