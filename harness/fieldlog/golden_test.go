@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 		{"mm-newyear.log", MM}, // syslog's dates without a year, over New Year
 		{"mm-sms.log", MM},     // PDUs after the "> " prompt, ended by Ctrl-Z (\26) and ESC (\27)
 		// journalctl -b: other daemons' lines, the journal's local time an
-		// hour ahead of MM's epoch stamps, the last line cut in its stamp.
+		// hour ahead of MM's epoch stamps, the last line without MM's stamp.
 		{"mm-journal-others.log", MM},
 		// journalctl --since cut inside ttyUSB3's answer, before ttyUSB2's
 		// first command: that answer's lines alone are skipped.

@@ -49,6 +49,11 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 			break
 		}
 	}
+	last := len(lines) - 1 // the last line with text
+	for last > 0 && strings.TrimSpace(lines[last]) == "" {
+		last--
+	}
+	io := "" // the last serial I/O line
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -56,6 +61,12 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		}
 		t, c := mmTime(strings.TrimLeft(l, " \t")) // a prefix pasted indented keeps its time
 		m := mmIO.FindStringSubmatch(l)
+		if m == nil && i == last && mmCutPrefix(l, io) {
+			return nil, errAt(file, n, "the log is cut off inside its last line's prefix, before it says whether the line is a serial read or write: %q", clip(l))
+		}
+		if m != nil {
+			io = l
+		}
 		if s := mmStamp.FindStringSubmatch(l); s != nil {
 			t, c = mmClock(s[1], s[2])
 			stamped = t
@@ -102,6 +113,45 @@ func readMM(file string, lines []string, cut bool) (*Transcript, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// mmCutPrefix reports a line l that ends inside the prefix a serial I/O
+// line (io) has before its arrow: a journal cut at "Nov 21", or in MM's
+// own stamp. Runs of digits and of blanks compare as one: times, pids and
+// ports differ from line to line.
+func mmCutPrefix(l, io string) bool {
+	m := mmIO.FindStringSubmatchIndex(io)
+	if m == nil {
+		return false
+	}
+	p := digitsBlanks(strings.TrimRight(l, " \t"))
+	for _, arrow := range []string{"--> '", "<-- '"} {
+		if h := digitsBlanks(io[:m[10]] + arrow); len(p) < len(h) && strings.HasPrefix(h, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// digitsBlanks is s with each run of digits made "0" and each run of
+// blanks one space.
+func digitsBlanks(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if i == 0 || s[i-1] < '0' || s[i-1] > '9' {
+				b.WriteByte('0')
+			}
+		case c == ' ' || c == '\t':
+			if i == 0 || s[i-1] != ' ' && s[i-1] != '\t' {
+				b.WriteByte(' ')
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // mmClock reads ModemManager's own "[<s>.<µs>]": an epoch time
