@@ -357,6 +357,49 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestTooBigHint: a log over MaxFile is refused with a way to cut it
+// that fits its format, read from its head; a general one when the head
+// reads as no format. A file is only stat'ed and its head read: a sparse
+// one will do.
+func TestTooBigHint(t *testing.T) {
+	const keep = "more than the 33554432 a log may have: keep the part around the failure"
+	data := make([]byte, MaxFile+1)
+	for _, tc := range []struct {
+		name, head string
+		format     Format
+		want       string // the end of the error
+	}{
+		{"plain", plainTwo, "", keep + " (plain: its lines from a command to a final result, sed -n 'FROM,TOp')"},
+		{"plain, given as terminal", "AT+CSQ\n+CSQ: 20,99\n\nOK\n", Terminal, keep + " (terminal: its lines from a command to a final result, sed -n 'FROM,TOp')"},
+		{"mm", mmTwo, "", keep + " (a ModemManager log: its lines around the failure, journalctl --since … --until …)"},
+		{"logcat", "12-02 10:00:01.000  1520  1544 D use-Rlog/RLOG-AT: AT> AT+CPIN?\n12-02 10:00:01.020  1520  1545 D use-Rlog/RLOG-AT: AT< OK\n", "",
+			keep + " (an Android radio log: the RIL's lines alone, grep 'AT[<>] ')"},
+		{"lpac", "AT_DEBUG: AT\nAT_DEBUG: OK\n", "", keep + " (lpac's output: one run, without LIBEUICC_DEBUG_HTTP, whose lines carry whole profile packages)"},
+		{"socat", "> 2026/11/23 10:21:04.000100203  length=4 from=0 to=3\nATI\\r\n", "", keep + " (a socat dump: from a transfer's header on; -v alone is a fraction of -v -x)"},
+		{"no known format", "hello\nworld\n", "", keep},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "big.log")
+			if err := os.WriteFile(path, []byte(tc.head), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, MaxFile+1); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadFile(path, tc.format)
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Errorf("ReadFile: error %v\nwant it to end %q", err, tc.want)
+			}
+			clear(data)
+			copy(data, tc.head)
+			_, err = Read("big.log", data, tc.format)
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Errorf("Read: error %v\nwant it to end %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestScale: a big log of every format reads in linear time (a quadratic
 // step would take minutes on these). Nothing in a reader is concurrent, and
 // under -race the 360,000 lines take four minutes instead of fifteen

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -23,12 +24,43 @@ const (
 	MaxEntries = 1 << 20
 )
 
-// tooBigHint says how to cut a log down to what a replay needs.
-const tooBigHint = ": keep the part around the failure (an Android radio log: the RIL's lines alone, grep 'AT[<>] ')"
+// tooBig is the error for a log of size bytes, more than MaxFile: it says
+// how to cut a log of format f ("" not known) down to what a replay needs.
+func tooBig(file string, size int64, f Format) error {
+	how := ""
+	switch f {
+	case "":
+	case Logcat:
+		how = " (an Android radio log: the RIL's lines alone, grep 'AT[<>] ')"
+	case MM:
+		how = " (a ModemManager log: its lines around the failure, journalctl --since … --until …)"
+	case LPAC:
+		how = " (lpac's output: one run, without LIBEUICC_DEBUG_HTTP, whose lines carry whole profile packages)"
+	case Socat:
+		how = " (a socat dump: from a transfer's header on; -v alone is a fraction of -v -x)"
+	case Platform, Events:
+		how = " (whole JSON entries)"
+	default:
+		how = fmt.Sprintf(" (%s: its lines from a command to a final result, sed -n 'FROM,TOp')", f)
+	}
+	return errAt(file, 0, "%d bytes, more than the %d a log may have: keep the part around the failure%s", size, MaxFile, how)
+}
+
+// headFormat is the format a log's head reads as (Detect), "" for none:
+// what a log too big to read is, for tooBig.
+func headFormat(file string, head []byte) Format {
+	head = head[:min(len(head), sniffLines*1024)]
+	head = head[:bytes.LastIndexByte(head, '\n')+1] // whole lines
+	f, err := Detect(file, head)
+	if err != nil {
+		return ""
+	}
+	return f
+}
 
 // ReadFile reads the log at path in format f ("" detects it).
 func ReadFile(path string, f Format) (*Transcript, error) {
-	data, err := ReadBytes(path)
+	data, err := readBytes(path, f)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +69,11 @@ func ReadFile(path string, f Format) (*Transcript, error) {
 
 // ReadBytes reads a log file as it is, refusing what is not a regular file
 // or is larger than MaxFile.
-func ReadBytes(path string) ([]byte, error) {
+func ReadBytes(path string) ([]byte, error) { return readBytes(path, "") }
+
+// readBytes is ReadBytes of a log in format f ("" detects it from its
+// head, when it is too big to read).
+func readBytes(path string, f Format) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -46,16 +82,35 @@ func ReadBytes(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if fi.Size() > MaxFile {
-		return nil, errAt(path, 0, "%d bytes, more than the %d a log may have%s", fi.Size(), MaxFile, tooBigHint)
+		if f == "" {
+			f = headFormat(path, fileHead(path))
+		}
+		return nil, tooBig(path, fi.Size(), f)
 	}
 	return os.ReadFile(path)
+}
+
+// fileHead is the start of the file at path, as much as headFormat
+// looks at; nil when it cannot be read.
+func fileHead(path string) []byte {
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer fd.Close()
+	head := make([]byte, sniffLines*1024)
+	n, _ := io.ReadFull(fd, head)
+	return head[:n]
 }
 
 // Read reads a log held in data; file names it in errors and entries. An
 // empty format is detected from the content (Detect).
 func Read(file string, data []byte, f Format) (*Transcript, error) {
 	if len(data) > MaxFile {
-		return nil, errAt(file, 0, "%d bytes, more than the %d a log may have%s", len(data), MaxFile, tooBigHint)
+		if f == "" {
+			f = headFormat(file, data)
+		}
+		return nil, tooBig(file, int64(len(data)), f)
 	}
 	data = LogText(data)
 	t, err := read(file, data, f)
