@@ -23,16 +23,8 @@ func TestOverlappingWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap}); res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	events, err := os.ReadFile(filepath.Join(dir, EventsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for _, l := range strings.Split(string(events), "\n") {
+	for _, l := range eventLines(t, s, 0) {
 		if strings.Contains(l, `"event":"fault"`) {
 			got = append(got, l[6:26]+" "+l[strings.Index(l, `"entry"`):strings.Index(l, `,"fault"`)]+" "+l[strings.Index(l, `"on"`):strings.Index(l, `,"target"`)])
 		}
@@ -58,16 +50,8 @@ func TestRescueCountsAFailureOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if res := RunScenario(s, Options{Dir: dir, Seed: 24, Capture: capture.Tap}); res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	events, err := os.ReadFile(filepath.Join(dir, EventsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cmcc []string
-	for _, l := range strings.Split(string(events), "\n") {
+	for _, l := range eventLines(t, s, 24) {
 		if strings.Contains(l, `"event":"backoff"`) && strings.Contains(l, `"operator":"cmcc"`) && l < `{"t":"2026-01-01T01:20` {
 			cmcc = append(cmcc, l)
 		}
@@ -75,4 +59,19 @@ func TestRescueCountsAFailureOnce(t *testing.T) {
 	if len(cmcc) != 1 {
 		t.Fatalf("China Mobile's failure in the dead zone counted %d times, want once:\n%s", len(cmcc), strings.Join(cmcc, "\n"))
 	}
+}
+
+// eventLines runs s with seed (0: its own) and returns its event log's
+// lines.
+func eventLines(t *testing.T, s *scenario.Scenario, seed int64) []string {
+	t.Helper()
+	dir := t.TempDir()
+	if res := RunScenario(s, Options{Dir: dir, Seed: seed, Capture: capture.Tap}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	events, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(string(events), "\n")
 }
