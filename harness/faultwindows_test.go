@@ -3,6 +3,7 @@ package harness
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,4 +75,35 @@ func eventLines(t *testing.T, s *scenario.Scenario, seed int64) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(string(events), "\n")
+}
+
+// TestPowerCutAtATime: power_cut: at cuts the power at from, whatever the
+// run is doing, and gives it back off later: the modem is powered off
+// then, boots (its boot URC) as the power comes back, and attaches again.
+func TestPowerCutAtATime(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "home-no-request.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "\nexpect:", "\nfaults:\n  - {power_cut: at, from: 30m, off: 20s}\nexpect:", 1)
+	s, err := scenario.Parse("cut-at.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range eventLines(t, s, 0) {
+		for _, k := range []string{`"event":"fault"`, `"event":"power"`} {
+			if strings.Contains(l, k) {
+				got = append(got, l[6:26]+" "+k[9:len(k)-1]+" "+l[strings.LastIndex(l, ",")+1:])
+			}
+		}
+	}
+	want := []string{
+		`2026-01-01T00:30:00Z fault "target":"device"}`,
+		`2026-01-01T00:30:00Z power "on":false}`,
+		`2026-01-01T00:30:20Z power "on":true}`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

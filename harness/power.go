@@ -45,6 +45,18 @@ func (r *Rig) schedulePowerCuts() {
 			continue
 		}
 		i, pc := i, pc
+		if pc.Event == scenario.PowerCutAt {
+			// At a time: from loop work already (a timer), the card
+			// between two pieces of work as a pulled plug finds it.
+			clk.AfterFunc(pc.From, func() {
+				r.awaitPeer()
+				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
+					"at": "modem", "entry": i, "off": pc.Off.String()})
+				r.Modem.PowerOff()
+				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
+			})
+			continue
+		}
 		// Events come from the loop and from the servers' goroutines.
 		var seen atomic.Int64
 		r.Log.Subscribe(func(e eventlog.Event) {

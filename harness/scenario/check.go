@@ -158,6 +158,9 @@ func Unfired(s *Scenario, events []eventlog.Event) []string {
 func (f Fault) describe() string {
 	switch f.Kind {
 	case PowerCut:
+		if f.Event == PowerCutAt {
+			return fmt.Sprintf("power_cut: at, from: %v, off: %v", f.From, f.Off)
+		}
 		d := fmt.Sprintf("power_cut: %s, nth: %d", f.Event, f.Nth)
 		if f.Actor != "" {
 			d += ", actor: " + f.Actor

@@ -252,7 +252,7 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>, at_port: hang, card: absent, coverage: lost"
+const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
@@ -355,11 +355,29 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if err := refuse("attach", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
+	case given("power_cut") && cut == PowerCutAt:
+		// A cut at a time: from says when, off how long.
+		f.Kind, f.Event = PowerCut, cut
+		if !given("from") {
+			return f, d.Missing(n, yamlnode.Join(path, "from"), "power_cut: at cuts the power at from")
+		}
+		if f.From <= 0 {
+			return f, d.ErrPath(yamlnode.Join(path, "from"), "%v: want a time after the start (the device powers on at 0s)", f.From)
+		}
+		if !given("off") {
+			f.Off = DefaultPowerOff
+		}
+		if f.Off <= 0 || f.Off > MaxPowerOff {
+			return f, d.ErrPath(yamlnode.Join(path, "off"), "%v: want more than 0s and at most %v", f.Off, MaxPowerOff)
+		}
+		if err := refuse("power_cut: at", "operator", "attempt", "until", "subscriber", "nth", "actor"); err != nil {
+			return f, err
+		}
 	case given("power_cut"):
 		f.Kind, f.Event = PowerCut, cut
 		pt, ok := powerCutPoint(cut)
 		if !ok {
-			return f, d.ErrPath(yamlnode.Join(path, "power_cut"), "unknown power-cut point %q (known: %s)", cut, strings.Join(PowerCutPoints, ", "))
+			return f, d.ErrPath(yamlnode.Join(path, "power_cut"), "unknown power-cut point %q (known: %s, or at with from)", cut, strings.Join(PowerCutPoints, ", "))
 		}
 		if given("actor") && f.Actor == "" {
 			return f, d.ErrPath(yamlnode.Join(path, "actor"), "empty: give one of %s, or leave actor out (any of them)", strings.Join(pt.Actors, ", "))

@@ -263,6 +263,11 @@ var PowerCutPointList = []PowerCutPoint{
 	{"cycle_ended", []string{"euicc"}, "the cycle over, its report to the platform on its way", ""},
 }
 
+// PowerCutAt is the power_cut "point" that is a time, not an event: the
+// cut comes at the entry's from (a field log's boot no command asked for
+// is replayed so).
+const PowerCutAt = "at"
+
 // PowerCutPoints lists the event kinds a power_cut fault may name, in
 // method order.
 var PowerCutPoints = func() []string {
