@@ -3,6 +3,7 @@ package field
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -1208,12 +1209,20 @@ func (p *Plan) LostRegistrations() []Src {
 
 // SelfBoots are the boots the logs show that no restart command asked for
 // and that do not open them: a power cut or a crash, each a failure of its
-// own that the replay does not make.
+// own, which the replay makes with a power_cut: at.
 func (p *Plan) SelfBoots() []Src {
 	var out []Src
+	for _, b := range p.selfBoots() {
+		out = append(out, b.Src)
+	}
+	return out
+}
+
+func (p *Plan) selfBoots() []Obs {
+	var out []Obs
 	for _, b := range p.Facts.Boots {
 		if po := p.Facts.PowerOn; po == nil || po.Src != b.Src {
-			out = append(out, b.Src)
+			out = append(out, b)
 		}
 	}
 	return out
@@ -1364,11 +1373,33 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
 		}
 	}
-	for _, b := range p.SelfBoots() {
+	for _, b := range p.selfBoots() {
 		// A boot no restart command asked for: the power went, or the
-		// module crashed. The scenario cuts the power only after an
-		// event of the run, not at a time of the logs.
-		p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay does not do: it diverges there; a power_cut fault after the event the field boot followed may stand in for it, or cut the logs before the boot", b)
+		// module crashed. The replay cuts the power just after the
+		// modem's last line before the boot and gives it back as the
+		// boot shows: when in between the power went, the log cannot say.
+		li := p.Fixture.LogIndex(b.Src.File)
+		if li < 0 || p.Fixture.Logs[li].Clock == fieldlog.NoTime {
+			p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay cannot place: the log has no times; give the manifest a power_cut: at fault (from, off) for it", b.Src)
+			continue
+		}
+		cut, last := time.Duration(0), "the logs' start"
+		t := p.Fixture.Logs[li]
+		for k, e := range t.Entries {
+			if e.Line >= b.Src.Line {
+				break
+			}
+			if e.Dir == fieldlog.Modem && e.Role != fieldlog.Note {
+				cut, last = p.Fixture.EntryTime(li, k)+time.Millisecond, fmt.Sprintf("%s:%d", filepath.Base(t.File), e.Line)
+			}
+		}
+		cut = max(cut, b.At-scenario.MaxPowerOff, time.Millisecond-p.Start)
+		off := b.At - cut
+		if off <= 0 {
+			off, cut = time.Millisecond, b.At-time.Millisecond
+		}
+		add(b.Src.String(), "{power_cut: at, from: %s, off: %s}", durString(p.Start+cut), durString(off))
+		p.assume("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed): the replay cuts the power just after the modem's last line before it (%s) and gives it back as the boot shows, %v later (power_cut: at)", b.Src, last, off)
 	}
 	for _, l := range p.coverageLosses() {
 		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"

@@ -1755,3 +1755,16 @@ func TestBothNoServiceStats(t *testing.T) {
 		t.Errorf("assumptions:\n%s\nwant %q", all, want)
 	}
 }
+
+// TestSelfBootInTheField: a boot no command asked for (the power went,
+// or the module crashed) replays as a power cut from just after the
+// modem's last line before it to the boot, and the replay follows the
+// recording through it; the plan says so.
+func TestSelfBootInTheField(t *testing.T) {
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,1\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 20,99\n[30.011] < OK\n" +
+		"[75.000] < RDY\n[90.000] > AT+CEREG?\n[90.010] < +CEREG: 0,1\n[90.011] < OK\n"
+	all := reproduces(t, "self-boot", log, 7)
+	if want := "the modem booted by itself at session.log:7 (no restart command before it: its power was cut, or it crashed): the replay cuts the power just after the modem's last line before it (session.log:6) and gives it back as the boot shows, 44.988s later (power_cut: at)"; !strings.Contains(all, want) {
+		t.Errorf("assumptions:\n%s\nwant %q", all, want)
+	}
+}
