@@ -320,7 +320,7 @@ func (p *faultPlan) syncCoverage(op string, reselect bool) {
 		}
 		return
 	}
-	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": "network", "operator": op, "at": "world", "on": lost, "entry": entry})
+	p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(scenario.CoverageLost), "target": op, "at": "world", "on": lost, "entry": entry})
 	dropped, err := p.r.World.SetOutage(op, lost)
 	if err != nil {
 		p.r.Log.Emit(eventlog.Harness, eventlog.KindError, eventlog.F{"reason": err.Error()})

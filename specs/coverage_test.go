@@ -83,8 +83,7 @@ var _ = Describe("One network's outage", framework.Emulated, func() {
 		faults := events(r, "fault")
 		Expect(faults).To(HaveLen(2))
 		for i, f := range faults {
-			Expect(f.Fields).To(HaveKeyWithValue("target", "network"))
-			Expect(f.Fields).To(HaveKeyWithValue("operator", "sfr"))
+			Expect(f.Fields).To(HaveKeyWithValue("target", "sfr"))
 			Expect(f.Fields).To(HaveKeyWithValue("on", i == 0))
 		}
 		up := faults[1].T
