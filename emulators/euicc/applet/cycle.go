@@ -5,9 +5,12 @@ import (
 	"slices"
 )
 
-// startCycle logs the new cycle and makes its first attempt.
+// startCycle logs the new cycle and makes its first attempt. The checks
+// without service counted so far were the profile's the cycle leaves or
+// tries again: a rescue after it needs two more, on the profile it ends on.
 func (a *Applet) startCycle(c *Cycle) {
 	a.st.Cycle = c
+	a.st.NoService = 0
 	ids := make([]string, len(c.Ops))
 	for i, o := range c.Ops {
 		ids[i] = o.ID
