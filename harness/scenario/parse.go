@@ -423,6 +423,10 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		if err := refuse("coverage", "subscriber", "attempt", "nth", "actor", "off"); err != nil {
 			return f, err
 		}
+		if given("operator") && f.Operator == "" {
+			// Empty is not "every network": that is leaving it out.
+			return f, d.ErrPath(yamlnode.Join(path, "operator"), "empty: name the operator whose network is out, or leave operator out for a dead zone (every network)")
+		}
 	default:
 		return f, d.ErrAt(n, path, "unknown fault kind: want one of %s", faultKinds)
 	}

@@ -221,10 +221,10 @@ func (d *decoder) validateFaults(s *Scenario, ops map[string]Operator, opRef fun
 			}
 		case f.Kind == PowerCut && f.Event == PowerCutAt:
 			for j, g := range s.Faults[:i] {
-				if g.Kind == PowerCut && g.Event == PowerCutAt && f.From >= g.From && f.From <= g.From+g.Off {
+				if g.Kind == PowerCut && g.Event == PowerCutAt && f.From >= g.From && f.From < g.From+g.Off {
 					return d.ErrPath(p+".from", "%v: faults[%d] has the power off then (from %v for %v)", f.From, j, g.From, g.Off)
 				}
-				if g.Kind == PowerCut && g.Event == PowerCutAt && g.From >= f.From && g.From <= f.From+f.Off {
+				if g.Kind == PowerCut && g.Event == PowerCutAt && g.From >= f.From && g.From < f.From+f.Off {
 					return d.ErrPath(p+".off", "%v: the power would still be off at faults[%d]'s cut (%v)", f.Off, j, g.From)
 				}
 			}
