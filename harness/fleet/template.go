@@ -342,7 +342,9 @@ func (t *Template) Validate(room PTYRoom) error {
 		}
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, a...)))
 	}
-	if why := scenario.NameProblem(t.Name); why != "" {
+	if n := t.node("name"); n != nil && n.Value == "" {
+		bad("name", "must not be empty (leave it out for the base scenario's name)")
+	} else if why := scenario.NameProblem(t.Name); why != "" {
 		bad("name", "%s", why)
 	}
 	switch {

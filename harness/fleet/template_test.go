@@ -86,6 +86,8 @@ func TestTemplateErrors(t *testing.T) {
 			"storm.yaml:1:1: arrive_within: required (the window the devices arrive within, such as arrive_within: 10m (1s for an instant storm), or give it on the command line)"},
 		{"no devices, and a bad share: both named, no flag", "scenario: " + base + "\narrive_within: 1m\nmix:\n  - {share: 0, kind: preinstalled}\n", true,
 			"storm.yaml:1:1: devices: required (how many devices, such as devices: 200, or give it on the command line)\nstorm.yaml:4:13: mix[0].share: 0: want more than 0"},
+		{"an empty name", head + "name: \"\"\n", true,
+			`storm.yaml:4:7: name: must not be empty (leave it out for the base scenario's name)`},
 		{"a name leaving its directory", head + "name: ../evil\n", true,
 			`storm.yaml:4:7: name: "../evil": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"dwell 0", head + "dwell: 0s\n", true,
