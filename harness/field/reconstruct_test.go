@@ -1116,7 +1116,8 @@ func TestSearchingURCIsAQuirk(t *testing.T) {
 	if !p.Dialect.SearchingURC || !assumed(p, "device.quirks.searching_urc: true", "host.log:5") {
 		t.Errorf("a scan before a denial: dialect SearchingURC %v; assumptions:\n%s", p.Dialect.SearchingURC, strings.Join(p.Assumptions, "\n"))
 	}
-	if len(p.ToDo) != 1 || !strings.Contains(p.ToDo[0], "host.log:6") || !strings.Contains(p.ToDo[0], "attach_reject: <EMM cause") {
+	// The times are the manifest's, the logs' clock: the denial at 14.5 s.
+	if len(p.ToDo) != 1 || !strings.Contains(p.ToDo[0], "host.log:6") || !strings.Contains(p.ToDo[0], "attach_reject: <EMM cause") || !strings.Contains(p.ToDo[0], "until: 15.5s}") {
 		t.Errorf("to do %q: want the denial with no cause asked for", p.ToDo)
 	}
 	// After a power-on the attach took until the denial (9.2 s), not the

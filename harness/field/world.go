@@ -1350,9 +1350,10 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		case r.Stat == 3 && r.Cause == 0 && i > 0 && regs[i-1].Stat == 3:
 			// The same denial read again: asked for at its first line.
 		case r.Stat == 3 && r.Cause == 0:
+			// The times asked for are the manifest's: the logs' clock.
 			op := subscriberAt(r.At)
 			p.askFor("the registration denied at %s is left to the world's roaming agreements (no reject cause in the log): where they would take %s's subscriber (its own network, a partner's) the replay registers instead; if the network turned it away, give the manifest faults: - {attach_reject: <EMM cause, 15 when the log does not say>, operator: <the network>, subscriber: %s, from: %s, until: %s}",
-				r.Src, op, op, durString(p.Start+r.At-p.AttachDelay-time.Second), durString(p.Start+r.At+time.Second))
+				r.Src, op, op, durString(max(0, r.At-p.AttachDelay-time.Second)), durString(r.At+time.Second))
 		case r.Stat == 3 && p.unreached:
 			why := "the device is out of coverage through the logs"
 			if p.Fixture.Logs[p.Fixture.LogIndex(r.Src.File)].Clock == fieldlog.NoTime {
@@ -1380,7 +1381,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		// boot shows: when in between the power went, the log cannot say.
 		li := p.Fixture.LogIndex(b.Src.File)
 		if li < 0 || p.Fixture.Logs[li].Clock == fieldlog.NoTime {
-			p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay cannot place: the log has no times; give the manifest a power_cut: at fault (from, off) for it", b.Src)
+			p.askFor("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed), which the replay cannot make: the log has no times, so no cut falls between the lines before and after the boot; cut the log before the boot, or give it times", b.Src)
 			continue
 		}
 		cut, last := time.Duration(0), "the logs' start"
@@ -1393,13 +1394,18 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 				cut, last = p.Fixture.EntryTime(li, k)+time.Millisecond, fmt.Sprintf("%s:%d", filepath.Base(t.File), e.Line)
 			}
 		}
-		cut = max(cut, b.At-scenario.MaxPowerOff, time.Millisecond-p.Start)
+		when := fmt.Sprintf("just after the modem's last line before it (%s)", last)
+		if b.At-cut > scenario.MaxPowerOff {
+			cut = b.At - scenario.MaxPowerOff
+			when = fmt.Sprintf("%v before it, the longest a power cut lasts (the modem was silent from %s on)", scenario.MaxPowerOff, last)
+		}
+		cut = max(cut, time.Millisecond-p.Start)
 		off := b.At - cut
 		if off <= 0 {
 			off, cut = time.Millisecond, b.At-time.Millisecond
 		}
 		add(b.Src.String(), "{power_cut: at, from: %s, off: %s}", durString(p.Start+cut), durString(off))
-		p.assume("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed): the replay cuts the power just after the modem's last line before it (%s) and gives it back as the boot shows, %v later (power_cut: at)", b.Src, last, off)
+		p.assume("the modem booted by itself at %s (no restart command before it: its power was cut, or it crashed): the replay cuts the power %s and gives it back as the boot shows, %v later (power_cut: at)", b.Src, when, off)
 	}
 	for _, l := range p.coverageLosses() {
 		line, until := fmt.Sprintf("{coverage: lost, from: %s}", durString(p.Start+l.from)), "to the end"
