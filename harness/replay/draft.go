@@ -319,7 +319,16 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
 			continue
 		}
+		answered, restart := false, false // a final result seen; a restart asked for since the last boot
 		for k, e := range t.Entries {
+			if s, ok := selfBoot(t, k, &answered, &restart); ok {
+				// The plan says so too (field.Plan.SelfBoots), but a draft
+				// whose manifest is not complete yet has no plan.
+				if firstSrc.File != "" {
+					return s, selfBootWhat, true, unplayed + ": it comes first", ""
+				}
+				return s, selfBootWhat, true, "", ""
+			}
 			cmd := -1 // the command whose exchange the line is in
 			switch {
 			case e.Role == fieldlog.Command:
@@ -400,6 +409,31 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the network denied the registration", true
 	}
 	return field.Src{}, "", false
+}
+
+// selfBootWhat is what a boot no command asked for shows.
+const selfBootWhat = "the modem booted by itself (no restart command before it): its power was cut, or it crashed"
+
+// selfBoot reports entry k of t as a boot mark (RDY, SIMCom's *ATREADY:
+// 1) after the modem had answered something and with no restart command
+// answered OK since its last boot; answered and restart carry what the
+// entries before k showed.
+func selfBoot(t *fieldlog.Transcript, k int, answered, restart *bool) (field.Src, bool) {
+	e := t.Entries[k]
+	switch {
+	case e.Role == fieldlog.Final && e.Dir == fieldlog.Modem:
+		*answered = true
+		if e.Verbose() == "OK" && e.Cmd >= 0 && fieldlog.Restarts(t.Entries[e.Cmd].Text) {
+			*restart = true
+		}
+	case e.Role == fieldlog.URC && (e.Text == "RDY" || e.Text == "*ATREADY: 1"):
+		self := *answered && !*restart
+		*restart = false
+		if self {
+			return field.Src{File: filepath.Base(t.File), Line: e.Line}, true
+		}
+	}
+	return field.Src{}, false
 }
 
 // unanswered reports a command the modem gave no final result before the

@@ -175,6 +175,13 @@ network:
 		if !d.Found || d.Failure.Line != 10 {
 			t.Errorf("failure %v (found %v), want the RDY of host.log:10", d.Failure, d.Found)
 		}
+		// A log the manifest must complete first (no IMSI: no operator)
+		// still has its failure found.
+		bare := filepath.Join(t.TempDir(), "host.log")
+		os.WriteFile(bare, []byte("[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[75.000] < RDY\n[90.000] > AT+CSQ\n[90.010] < +CSQ: 20,99\n[90.011] < OK\n"), 0o644)
+		if d, err := Draft(t.TempDir(), "self-boot-bare", "", []string{bare}); err != nil || !d.Found || d.Failure.Line != 4 {
+			t.Errorf("a draft still to complete: failure %v, %v", d, err)
+		}
 		// Cut just after the modem's last line before it (the OK at
 		// 60.011 s), given back as the boot shows (75 s).
 		if y := string(d.Plan.ScenarioYAML); !strings.Contains(y, "off: 14.988s}  # host.log:10") {
