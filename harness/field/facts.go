@@ -657,6 +657,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	// registration's URCs aside: its boot URCs (a boot_urcs quirk).
 	var bootList []string
 	var bootSrc Src
+	var selfBoot *Obs // the first boot no command asked for, before any restart
 	// openList is what the modem sent in the boot the log opens with
 	// (OpenBoot); bootAt is the last of bootURCs it matched, and
 	// openEnds says what ends that boot in a log without times: a
@@ -981,8 +982,18 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// modems (+QUSIM: 1, +CPIN: READY): shortly after a restart
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
-			afterRestart := len(fs.Restarts) > 0 && fs.inBoot(fs.Restarts[:1], obs)
 			powerOn := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]
+			// The boot's own mark: RDY, or the personality's first boot
+			// URC when it is not the card's state (SIMCom's *ATREADY: 1;
+			// a u-blox's +CPIN: READY is also a PIN entry's).
+			booted := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0] && !strings.HasPrefix(e.Text, "+CPIN:") && !strings.HasPrefix(e.Text, "+QUSIM:")
+			if booted && selfBoot == nil && len(fs.Restarts) == 0 && opened {
+				// The first boot no command asked for, before any restart:
+				// its URCs are the boot's as a restart's would be.
+				selfBoot = &obs
+			}
+			afterRestart := selfBoot == nil && len(fs.Restarts) > 0 && fs.inBoot(fs.Restarts[:1], obs) ||
+				selfBoot != nil && fs.inBoot([]Obs{*selfBoot}, obs)
 			if !opened && fs.PowerOn == nil && openList == nil && powerOn {
 				fs.PowerOn, openSrc = &obs, obs.Src
 				openEnded = openEnds()
@@ -1016,10 +1027,6 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			if slices.Contains(refreshURCs, e.Text) && !afterRestart && !(slices.Contains(bootURCs, e.Text) && fs.inBoot(starts, obs)) {
 				fs.Refreshes = append(fs.Refreshes, obs)
 			}
-			// The boot's own mark: RDY, or the personality's first boot
-			// URC when it is not the card's state (SIMCom's *ATREADY: 1;
-			// a u-blox's +CPIN: READY is also a PIN entry's).
-			booted := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0] && !strings.HasPrefix(e.Text, "+CPIN:") && !strings.HasPrefix(e.Text, "+QUSIM:")
 			if booted {
 				afterBoot = true
 			}
@@ -1070,7 +1077,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	if len(bootList) > 0 {
 		list, _ := json.Marshal(bootList) // a YAML flow sequence too
 		fs.Dialect = append(fs.Dialect, Evidence{"boot_urcs", string(list), bootSrc,
-			fmt.Sprintf("after the restart the modem sends %s", strings.Join(bootList, ", ")), 0})
+			fmt.Sprintf("after a boot the modem sends %s", strings.Join(bootList, ", ")), 0})
 	}
 }
 

@@ -1768,3 +1768,17 @@ func TestSelfBootInTheField(t *testing.T) {
 		t.Errorf("assumptions:\n%s\nwant %q", all, want)
 	}
 }
+
+// TestSelfBootURCs: the boot URCs a boot no command asked for shows are
+// the dialect's, as a restart's are: a log that shows RDY and +CPIN: READY
+// alone replays under a personality that sends more.
+func TestSelfBootURCs(t *testing.T) {
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,1\n[0.011] < OK\n[30.000] > AT+CSQ\n[30.010] < +CSQ: 20,99\n[30.011] < OK\n" +
+		"[75.000] < RDY\n[76.000] < +CPIN: READY\n[90.000] > AT+CEREG?\n[90.010] < +CEREG: 0,1\n[90.011] < OK\n"
+	res := replay(t, newFixture(t, "self-boot-urcs", map[string]string{"session.log": log,
+		field.ManifestFile: orangeFixture("self-boot-urcs", "quectel-eg25", "session.log", "plain", 7)}))
+	all := strings.Join(res.Plan.Assumptions, "\n")
+	if !res.OK || !strings.Contains(all, `device.quirks.boot_urcs: "[\"RDY\",\"+CPIN: READY\"]" — after a boot the modem sends RDY, +CPIN: READY (session.log:7)`) {
+		t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
+	}
+}
