@@ -107,6 +107,15 @@ func (f *Fixture) complete() (*Fixture, error) {
 	if strings.TrimSpace(f.Lines[fl][m.Failure.Line-1]) == "" {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is blank: name the line that shows the failure", m.Failure.Log, m.Failure.Line)
 	}
+	if t := f.Logs[fl]; t.Format == fieldlog.Socat {
+		// A transfer's header ("> 2026/11/23 … length=…") holds no
+		// entry: its text is on the lines after it.
+		held := slices.ContainsFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line == m.Failure.Line })
+		if next := slices.IndexFunc(t.Entries, func(e fieldlog.Entry) bool { return e.Line > m.Failure.Line }); !held && next >= 0 {
+			return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is a socat transfer's header, which holds no line of the conversation: name the line of its text (%s:%d)",
+				m.Failure.Log, m.Failure.Line, m.Failure.Log, t.Entries[next].Line)
+		}
+	}
 	if step, ok := outcomeLine(f.Logs[fl], m.Failure.Line); ok {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is an outcome line of the LPA (%q), which the replay does not compare: it plays the card and the modem, and a step of the LPA fails there only through an answer of theirs; name that line, or, when none shows the failure (the LPA's own HTTPS, its certificate store), the logs hold nothing a replay can show",
 			m.Failure.Log, m.Failure.Line, step)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/harness/field"
 )
 
 // TestBadFixtures: a fixture that cannot be replayed says where and why,
@@ -112,5 +114,21 @@ func TestBadFixtures(t *testing.T) {
 				t.Errorf("error\n  %v\ndoes not contain\n  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestFailureOnSocatHeader: a socat transfer's header holds no line of the
+// conversation; a failure named there is refused, naming the line of its
+// text (the verdict said the replay followed the recording through it).
+func TestFailureOnSocatHeader(t *testing.T) {
+	socat, err := os.ReadFile(filepath.Join("testdata", "socat-geteid.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := newFixture(t, "socat-header", map[string]string{"session.log": string(socat),
+		field.ManifestFile: orangeFixture("socat-header", "quectel-eg25", "session.log", "", 1)})
+	_, err = field.Load(dir)
+	if want := "failure.line: session.log:1 is a socat transfer's header, which holds no line of the conversation: name the line of its text (session.log:2)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 }
