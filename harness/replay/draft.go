@@ -121,7 +121,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				at, why = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage"
 			}
 			if boots := plan.SelfBoots(); len(boots) > 0 && earlier(boots[0]) && (why == "" || boots[0].File == at.File && boots[0].Line < at.Line) {
-				at, why = boots[0], "the modem booted by itself (no restart command before it): its power was cut, or it crashed"
+				at, why = boots[0], selfBootWhat
 			}
 			if why != "" {
 				failure, what, found = at, why, true
@@ -336,22 +336,24 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 			case e.Role == fieldlog.Final:
 				cmd = e.Cmd
 			}
-			why, in := "", ""
+			why := ""
 			switch {
 			case cmd >= 0:
 				why = notPlayed(t.Entries[cmd].Text)
-				in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
 			case e.Event != nil:
 				// The LPA's own word on a step: the replay plays the card
 				// and the modem, not the LPA's HTTPS or its verdicts.
 				why = "an outcome line of the LPA"
-				in = "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
 			}
 			s, w, ok := failureAt(t, k)
 			switch {
 			case !ok:
 			case why != "" && firstSrc.File == "":
 				firstSrc, firstWhat = s, w
+				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
+				if cmd >= 0 {
+					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
+				}
 				unplayed = fmt.Sprintf("%s (%s) %s", s, w, in)
 			case why != "":
 			case firstSrc.File != "":
