@@ -71,7 +71,7 @@ var _ = Describe("A late attach", framework.Emulated, func() {
 
 	It("is still reported after a power cut between the failure and the attach", func() {
 		// Power off after the third round (SFR left enabled, the reports
-		// still owed: no bearer), back on at 2h03, after the networks came
+		// still owed: no bearer), back on 40 min later, after the networks came
 		// back: the card boots on SFR from NVM, which attaches at power-on.
 		r := framework.NewRig(framework.Variant("late-attach.yaml", "late-attach-power-cut", nil,
 			"{power_cut: list_exhausted, actor: euicc, nth: 3, off: 40m}"))
