@@ -15,15 +15,7 @@ import (
 // make one window, from the first's start to the last's end, and the
 // event that ends it names the entry in force then, not the first.
 func TestOverlappingWindows(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "home-no-request.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(b), "\nexpect:", "\nfaults:\n  - {coverage: lost, from: 10m, until: 30m}\n  - {coverage: lost, from: 20m, until: 40m}\nexpect:", 1)
-	s, err := scenario.Parse("overlap.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := withFaults(t, "home-no-request.yaml", "  - {coverage: lost, from: 10m, until: 30m}\n  - {coverage: lost, from: 20m, until: 40m}\n")
 	var got []string
 	for _, l := range eventLines(t, s, 0) {
 		if strings.Contains(l, `"event":"fault"`) {
@@ -41,16 +33,7 @@ func TestOverlappingWindows(t *testing.T) {
 // the rescue two checks later, seeing no network at all (no country),
 // must not count China Mobile's failure again (it did, under area "").
 func TestRescueCountsAFailureOnce(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "coverage-lost.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	text = text[:strings.Index(text, "\nfaults:")] + "\nfaults:\n  - {coverage: lost, from: 1h0m1s, until: 1h20m}\n"
-	s, err := scenario.Parse("rescue-once.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := withFaults(t, "coverage-lost.yaml", "  - {coverage: lost, from: 1h0m1s, until: 1h20m}\n")
 	var cmcc []string
 	for _, l := range eventLines(t, s, 24) {
 		if strings.Contains(l, `"event":"backoff"`) && strings.Contains(l, `"operator":"cmcc"`) && l < `{"t":"2026-01-01T01:20` {
@@ -81,15 +64,7 @@ func eventLines(t *testing.T, s *scenario.Scenario, seed int64) []string {
 // run is doing, and gives it back off later: the modem is powered off
 // then, boots (its boot URC) as the power comes back, and attaches again.
 func TestPowerCutAtATime(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "home-no-request.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(b), "\nexpect:", "\nfaults:\n  - {power_cut: at, from: 30m, off: 20s}\nexpect:", 1)
-	s, err := scenario.Parse("cut-at.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := withFaults(t, "home-no-request.yaml", "  - {power_cut: at, from: 30m, off: 20s}\n")
 	var got []string
 	for _, l := range eventLines(t, s, 0) {
 		for _, k := range []string{`"event":"fault"`, `"event":"power"`} {
@@ -106,4 +81,25 @@ func TestPowerCutAtATime(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// withFaults is the scenario fixture name with faults (YAML list items) as
+// its fault plan, in place of its own.
+func withFaults(t *testing.T, name, faults string) *scenario.Scenario {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	end := strings.Index(text, "\nexpect:")
+	start := strings.Index(text, "\nfaults:")
+	if start < 0 {
+		start = end
+	}
+	s, err := scenario.Parse(name, []byte(text[:start]+"\nfaults:\n"+faults+text[end+1:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
