@@ -346,6 +346,9 @@ func (t *Template) Validate(room PTYRoom) error {
 		bad("name", "must not be empty (leave it out for the base scenario's name)")
 	} else if why := scenario.NameProblem(t.Name); why != "" {
 		bad("name", "%s", why)
+	} else if last := fmt.Sprintf("%s-%d", t.Name, max(t.Devices-1, 0)); len(last) > scenario.MaxNameLen {
+		// Device i's scenario is <name>-<i>: the last must be a name too.
+		bad("name", "%d characters: the last device's scenario, <name>-%d, would have %d, more than a scenario name's %d", len(t.Name), max(t.Devices-1, 0), len(last), scenario.MaxNameLen)
 	}
 	switch {
 	case t.Devices <= 0:

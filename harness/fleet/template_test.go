@@ -86,6 +86,8 @@ func TestTemplateErrors(t *testing.T) {
 			"storm.yaml:1:1: arrive_within: required (the window the devices arrive within, such as arrive_within: 10m (1s for an instant storm), or give it on the command line)"},
 		{"no devices, and a bad share: both named, no flag", "scenario: " + base + "\narrive_within: 1m\nmix:\n  - {share: 0, kind: preinstalled}\n", true,
 			"storm.yaml:1:1: devices: required (how many devices, such as devices: 200, or give it on the command line)\nstorm.yaml:4:13: mix[0].share: 0: want more than 0"},
+		{"a name its devices' scenarios outgrow", head + "name: " + strings.Repeat("n", 99) + "\n", true,
+			`storm.yaml:4:7: name: 99 characters: the last device's scenario, <name>-1, would have 101, more than a scenario name's 100`},
 		{"an empty name", head + "name: \"\"\n", true,
 			`storm.yaml:4:7: name: must not be empty (leave it out for the base scenario's name)`},
 		{"a name leaving its directory", head + "name: ../evil\n", true,
