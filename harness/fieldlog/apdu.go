@@ -428,12 +428,15 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 		}
 		return fmt.Sprintf("challenge %X", c), false
 	case es10.TagGetEUICCInfo1:
-		// The card's own description (versions, CI keys): what it is,
-		// not what it decided.
-		if _, err := es10.DecodeEuiccInfo1(b); err != nil {
+		// The card's own description: its SGP.22 version is compared (a
+		// v3 card is not the emulated v2 one, and a replay must say so),
+		// its CI keys are not (a test card trusts the test CI, never the
+		// field card's: the count of them is what they say).
+		info, err := es10.DecodeEuiccInfo1(b)
+		if err != nil {
 			return undecodable(err), true
 		}
-		return "EUICCInfo1", false
+		return fmt.Sprintf("EUICCInfo1 SVN %s, %d CI keys to verify, %d to sign", info.SVN, len(info.CiPKIDVerify), len(info.CiPKIDSign)), false
 	case es10.TagListNotification:
 		list, err := es10.DecodeListNotificationResponse(b)
 		if err != nil {

@@ -77,3 +77,31 @@ func TestBERLengthAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestEUICCInfo1Summary: an EUICCInfo1 answer says the card's SGP.22
+// version, which the replay compares (a v3 field card is not the emulated
+// v2 one), and how many CI keys it trusts, not which (a test card trusts
+// the test CI, never the field card's).
+func TestEUICCInfo1Summary(t *testing.T) {
+	const key = "0414F54172BDF98A95D65CBEB88A38A1C11D800A85C3"
+	for _, tc := range []struct{ svn, want string }{
+		{"020202", "GetEUICCInfo1: EUICCInfo1 SVN 2.2.2, 1 CI keys to verify, 1 to sign, SW 9000"},
+		{"030100", "GetEUICCInfo1: EUICCInfo1 SVN 3.1.0, 1 CI keys to verify, 1 to sign, SW 9000"},
+	} {
+		ans := "BF2035" + "8203" + tc.svn + "A916" + key + "AA16" + key + "9000"
+		log := "> AT+CGLA=1,16,\"81E2910003BF2000\"\n< +CGLA: " + fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
+		tr, err := Read("lpa.log", []byte(log), Plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range tr.Entries {
+			if e.APDU != nil && e.APDU.Done {
+				got = append(got, e.APDU.Summary)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("SVN %s: answers %q, want %q", tc.svn, got, tc.want)
+		}
+	}
+}
