@@ -359,6 +359,13 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
 }
 
+// BootMark reports a modem line that marks its boot: RDY, or the first of
+// a personality's boot URCs (bootURCs) when it is not the card's state
+// (SIMCom's *ATREADY: 1; a u-blox's +CPIN: READY is also a PIN entry's).
+func BootMark(text string, bootURCs []string) bool {
+	return text == "RDY" || len(bootURCs) > 0 && text == bootURCs[0] && !strings.HasPrefix(text, "+CPIN:") && !strings.HasPrefix(text, "+QUSIM:")
+}
+
 // switchWindow bounds how soon after a lost registration the card's new
 // identity must be read for the loss to be the switch's detach.
 const switchWindow = time.Minute
@@ -983,10 +990,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			// the host asked for it is the boot's, after an RDY when the
 			// personality boots with it.
 			powerOn := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0]
-			// The boot's own mark: RDY, or the personality's first boot
-			// URC when it is not the card's state (SIMCom's *ATREADY: 1;
-			// a u-blox's +CPIN: READY is also a PIN entry's).
-			booted := e.Text == "RDY" || len(bootURCs) > 0 && e.Text == bootURCs[0] && !strings.HasPrefix(e.Text, "+CPIN:") && !strings.HasPrefix(e.Text, "+QUSIM:")
+			booted := BootMark(e.Text, bootURCs)
 			if booted && selfBoot == nil && len(fs.Restarts) == 0 && opened {
 				// The first boot no command asked for, before any restart:
 				// its URCs are the boot's as a restart's would be.

@@ -1207,17 +1207,9 @@ func (p *Plan) LostRegistrations() []Src {
 	return out
 }
 
-// SelfBoots are the boots the logs show that no restart command asked for
+// selfBoots are the boots the logs show that no restart command asked for
 // and that do not open them: a power cut or a crash, each a failure of its
 // own, which the replay makes with a power_cut: at.
-func (p *Plan) SelfBoots() []Src {
-	var out []Src
-	for _, b := range p.selfBoots() {
-		out = append(out, b.Src)
-	}
-	return out
-}
-
 func (p *Plan) selfBoots() []Obs {
 	var out []Obs
 	for _, b := range p.Facts.Boots {

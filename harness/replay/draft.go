@@ -94,7 +94,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 	for _, p := range candidates(raw, ts) {
 		// What the replay plays depends on the dialect (its ICCID
 		// command), and so does the failure it can compare.
-		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p))
+		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p), bootURCsOf(p))
 		d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, passed, unplayed
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
@@ -112,19 +112,10 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
 		}
 		if err == nil {
-			// A registration lost, or a boot, for no reason the logs show
-			// went wrong before anything else did.
-			earlier := func(s field.Src) bool { return !found || s.File == failure.File && s.Line < failure.Line }
-			var why string
-			var at field.Src
-			if lost := plan.LostRegistrations(); len(lost) > 0 && earlier(lost[0]) {
-				at, why = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage"
-			}
-			if boots := plan.SelfBoots(); len(boots) > 0 && earlier(boots[0]) && (why == "" || boots[0].File == at.File && boots[0].Line < at.Line) {
-				at, why = boots[0], selfBootWhat
-			}
-			if why != "" {
-				failure, what, found = at, why, true
+			if lost := plan.LostRegistrations(); len(lost) > 0 && (!found || lost[0].File == failure.File && lost[0].Line < failure.Line) {
+				// A registration lost for no reason the logs show went
+				// wrong before anything else did.
+				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
 				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
 				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
@@ -312,7 +303,7 @@ func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) in
 	return t.Entries[len(t.Entries)-1].Line
 }
 
-func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string) (src field.Src, what string, found bool, passed, unplayed string) {
+func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string, bootURCs []string) (src field.Src, what string, found bool, passed, unplayed string) {
 	var lastSrc, firstSrc field.Src
 	var firstWhat string
 	for _, t := range ts {
@@ -321,9 +312,9 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string)
 		}
 		answered, restart := false, false // a final result seen; a restart asked for since the last boot
 		for k, e := range t.Entries {
-			if s, ok := selfBoot(t, k, &answered, &restart); ok {
-				// The plan says so too (field.Plan.SelfBoots), but a draft
-				// whose manifest is not complete yet has no plan.
+			if s, ok := selfBoot(t, k, bootURCs, &answered, &restart); ok {
+				// Read from the logs, not the plan: a draft whose manifest
+				// is not complete yet has none.
 				if firstSrc.File != "" {
 					return s, selfBootWhat, true, unplayed + ": it comes first", ""
 				}
@@ -416,11 +407,11 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 // selfBootWhat is what a boot no command asked for shows.
 const selfBootWhat = "the modem booted by itself (no restart command before it): its power was cut, or it crashed"
 
-// selfBoot reports entry k of t as a boot mark (RDY, SIMCom's *ATREADY:
-// 1) after the modem had answered something and with no restart command
-// answered OK since its last boot; answered and restart carry what the
-// entries before k showed.
-func selfBoot(t *fieldlog.Transcript, k int, answered, restart *bool) (field.Src, bool) {
+// selfBoot reports entry k of t as a boot mark (field.BootMark under the
+// personality's boot URCs) after the modem had answered something and
+// with no restart command answered OK since its last boot; answered and
+// restart carry what the entries before k showed.
+func selfBoot(t *fieldlog.Transcript, k int, bootURCs []string, answered, restart *bool) (field.Src, bool) {
 	e := t.Entries[k]
 	switch {
 	case e.Role == fieldlog.Final && e.Dir == fieldlog.Modem:
@@ -428,7 +419,7 @@ func selfBoot(t *fieldlog.Transcript, k int, answered, restart *bool) (field.Src
 		if e.Verbose() == "OK" && e.Cmd >= 0 && fieldlog.Restarts(t.Entries[e.Cmd].Text) {
 			*restart = true
 		}
-	case e.Role == fieldlog.URC && (e.Text == "RDY" || e.Text == "*ATREADY: 1"):
+	case e.Role == fieldlog.URC && field.BootMark(e.Text, bootURCs):
 		self := *answered && !*restart
 		*restart = false
 		if self {
@@ -466,17 +457,34 @@ func dataCall(e fieldlog.Entry) bool {
 // notPlayedUnder says why the replay would not play a command line under
 // the named personality ("!USBSPEED is not emulated"), or "".
 func notPlayedUnder(name string) func(string) string {
-	i := slices.IndexFunc(personality.Builtin(), func(p personality.Personality) bool { return p.Name == name })
+	p, ok := builtin(name)
 	return func(line string) string {
-		if i < 0 {
+		if !ok {
 			return ""
 		}
 		line, _, _ = strings.Cut(line, " (ignored: ")
-		if missing := field.NotEmulated(line, emulated, personality.Builtin()[i]); missing != "" {
+		if missing := field.NotEmulated(line, emulated, p); missing != "" {
 			return missing + " is not emulated"
 		}
 		return ""
 	}
+}
+
+// builtin is the built-in personality of that name.
+func builtin(name string) (personality.Personality, bool) {
+	for _, p := range personality.Builtin() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return personality.Personality{}, false
+}
+
+// bootURCsOf is the built-in personality name's boot URCs (none for
+// another name).
+func bootURCsOf(name string) []string {
+	p, _ := builtin(name)
+	return p.BootURCs
 }
 
 // beforeReady reports a command sent before the module was up: no
