@@ -61,16 +61,7 @@ func TestBERLengthAnswer(t *testing.T) {
 			ans := tc.answer + "9000"
 			log := "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n< +CGLA: " +
 				fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
-			tr, err := Read("lpa.log", []byte(log), Plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range tr.Entries {
-				if e.APDU != nil && e.APDU.Done {
-					got = append(got, e.APDU.Summary)
-				}
-			}
+			got := answerSummaries(t, log)
 			if len(got) != 1 || !strings.Contains(got[0], "EID "+eid) {
 				t.Errorf("answers %q, want one naming EID %s", got, eid)
 			}
@@ -90,18 +81,25 @@ func TestEUICCInfo1Summary(t *testing.T) {
 	} {
 		ans := "BF2035" + "8203" + tc.svn + "A916" + key + "AA16" + key + "9000"
 		log := "> AT+CGLA=1,16,\"81E2910003BF2000\"\n< +CGLA: " + fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
-		tr, err := Read("lpa.log", []byte(log), Plain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, e := range tr.Entries {
-			if e.APDU != nil && e.APDU.Done {
-				got = append(got, e.APDU.Summary)
-			}
-		}
-		if len(got) != 1 || got[0] != tc.want {
+		if got := answerSummaries(t, log); len(got) != 1 || got[0] != tc.want {
 			t.Errorf("SVN %s: answers %q, want %q", tc.svn, got, tc.want)
 		}
 	}
+}
+
+// answerSummaries reads log, a plain transcript, and returns the
+// summaries of its APDU answers.
+func answerSummaries(t *testing.T, log string) []string {
+	t.Helper()
+	tr, err := Read("lpa.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range tr.Entries {
+		if e.APDU != nil && e.APDU.Done {
+			out = append(out, e.APDU.Summary)
+		}
+	}
+	return out
 }
