@@ -45,16 +45,19 @@ func (r *Rig) schedulePowerCuts() {
 			continue
 		}
 		i, pc := i, pc
+		// cut runs inside loop work: the power goes, and comes back Off
+		// later on the virtual clock.
+		cut := func(f eventlog.F) {
+			r.awaitPeer()
+			f["fault"], f["name"], f["target"], f["at"], f["entry"], f["off"] = string(pc.Kind), pc.Event, "device", "modem", i, pc.Off.String()
+			r.Log.Emit(eventlog.Harness, eventlog.KindFault, f)
+			r.Modem.PowerOff()
+			clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
+		}
 		if pc.Event == scenario.PowerCutAt {
 			// At a time: from loop work already (a timer), the card
 			// between two pieces of work as a pulled plug finds it.
-			clk.AfterFunc(pc.From, func() {
-				r.awaitPeer()
-				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
-					"at": "modem", "entry": i, "off": pc.Off.String()})
-				r.Modem.PowerOff()
-				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
-			})
+			clk.AfterFunc(pc.From, func() { cut(eventlog.F{}) })
 			continue
 		}
 		// Events come from the loop and from the servers' goroutines.
@@ -77,12 +80,8 @@ func (r *Rig) schedulePowerCuts() {
 				r.cutting.Store(true)
 			}
 			r.Loop.Post(func() {
-				r.awaitPeer()
-				r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(pc.Kind), "name": pc.Event, "target": "device",
-					"at": "modem", "entry": i, "nth": pc.Nth, "off": pc.Off.String()})
-				r.Modem.PowerOff()
+				cut(eventlog.F{"nth": pc.Nth})
 				r.cutting.Store(false)
-				clk.AfterFunc(pc.Off, func() { r.Modem.PowerOn() })
 			})
 		})
 	}
