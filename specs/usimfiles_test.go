@@ -229,3 +229,56 @@ var _ = Describe("The USIM's file control parameters", framework.Emulated, func(
 		Expect(sfi.Value).To(BeEmpty())
 	})
 })
+
+// epsLOCI is EF EPSLOCI's content as TS 31.102 §4.2.91 lays it out:
+// the GUTI's PLMN (its EPS mobile identity: length, type, then the PLMN),
+// the last visited registered TAI and the update status, in hex.
+type epsLOCI struct{ gutiHead, tai, status string }
+
+func parseEPSLOCI(b []byte) epsLOCI {
+	GinkgoHelper()
+	Expect(b).To(HaveLen(18), "EF EPSLOCI %X", b)
+	return epsLOCI{gutiHead: fmt.Sprintf("%X", b[:5]), tai: fmt.Sprintf("%X", b[12:17]), status: fmt.Sprintf("%02X", b[17])}
+}
+
+var _ = Describe("EF EPSLOCI", framework.Emulated, func() {
+	It("is written by the modem as it registers: the network's GUTI and TAI after an attach, roaming not allowed after a reject that says so", func() {
+		r := framework.NewRig(framework.Load("fallback-reject-then-preinstalled.yaml"))
+		// At home on China Mobile (46000: 64F000 in BCD), TAI of its cell.
+		advance(r, time.Minute)
+		send(r, "AT+CEREG=2")
+		tac := regexp.MustCompile(`^\+CEREG: 2,1,"([0-9A-Fa-f]{4})"`).FindStringSubmatch(one(r, "AT+CEREG?"))
+		Expect(tac).NotTo(BeNil())
+		home := parseEPSLOCI(crsm(r, "AT+CRSM=176,28643,0,0,18"))
+		Expect(home).To(Equal(epsLOCI{gutiHead: "0BF664F000", tai: "64F000" + strings.ToUpper(tac[1]), status: "00"}))
+
+		advanceTo(r, 2*time.Hour)
+		// Orange (20801: 02F810) at home, on the Paris cell's TAC 3A9B.
+		Expect(parseEPSLOCI(crsm(r, "AT+CRSM=176,28643,0,0,18"))).To(Equal(epsLOCI{gutiHead: "0BF602F810", tai: "02F8103A9B", status: "00"}))
+
+		// Every write on the wire, in order: China Mobile at home, then
+		// roaming on Orange; the SFR profile's attach ends rejected (SFR
+		// says EMM #15, then Orange #11: no roaming agreement), which
+		// deletes the GUTI and the TAI (TAC FFFE) with EU3; China Mobile
+		// back on Orange; Orange at home.
+		var writes []epsLOCI
+		l := apduLane(r)
+		selected := uint16(0)
+		for _, a := range l.APDUs {
+			switch {
+			case a.Name == "SELECT" && a.P1 == 0x00:
+				selected = a.File
+			case a.Name == "UPDATE BINARY" && selected == 0x6FE3:
+				Expect(a.SW).To(Equal(uint16(0x9000)))
+				writes = append(writes, parseEPSLOCI(a.Data))
+			}
+		}
+		Expect(writes).To(Equal([]epsLOCI{
+			{"0BF664F000", "64F000" + strings.ToUpper(tac[1]), "00"},
+			{"0BF602F810", "02F8103A9B", "00"},
+			{"FFFFFFFFFF", "02F810FFFE", "02"},
+			{"0BF602F810", "02F8103A9B", "00"},
+			{"0BF602F810", "02F8103A9B", "00"},
+		}))
+	})
+})

@@ -181,16 +181,20 @@ type state struct {
 	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
-	channels   map[int]bool   // open logical channels (+CCHO)
-	pdp        pdpState       // +CGDCONT contexts and +CGACT activations
-	rtc        rtc            // +CCLK
-	v250       map[string]int // X, &C, &D and the S-registers set (V.250)
-	stored     *userProfile   // AT&W: loaded by ATZ, a restart and power on
-	saving     powerSaving    // +CPSMS, +CEDRXS: kept through restarts
-	charset    string         // +CSCS
-	attachT    clock.Timer
-	restartT   clock.Timer
-	t3410      clock.Timer
+	// guti is the GUTI the serving network assigned at the last attach
+	// (nil: none), as EF EPSLOCI stores it; gutis counts the attaches.
+	guti     []byte
+	gutis    uint32
+	channels map[int]bool   // open logical channels (+CCHO)
+	pdp      pdpState       // +CGDCONT contexts and +CGACT activations
+	rtc      rtc            // +CCLK
+	v250     map[string]int // X, &C, &D and the S-registers set (V.250)
+	stored   *userProfile   // AT&W: loaded by ATZ, a restart and power on
+	saving   powerSaving    // +CPSMS, +CEDRXS: kept through restarts
+	charset  string         // +CSCS
+	attachT  clock.Timer
+	restartT clock.Timer
+	t3410    clock.Timer
 	// off is set by PowerOff; epoch counts power cycles so that work queued
 	// before a power cut (a posted REFRESH, a timer) finds it stale.
 	off   bool

@@ -35,6 +35,7 @@ func (m *Modem) setReg(r Registration) {
 			m.urc(name + ": " + m.regFields(name, n, false))
 		}
 	}
+	m.storeLocation(old, r)
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
 	if r.Cause != 0 {
 		f["cause"] = r.Cause
