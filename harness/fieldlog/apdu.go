@@ -437,6 +437,15 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 			return undecodable(err), true
 		}
 		return fmt.Sprintf("EUICCInfo1 SVN %s, %d CI keys to verify, %d to sign", info.SVN, len(info.CiPKIDVerify), len(info.CiPKIDSign)), false
+	case es10.TagGetEUICCInfo2:
+		// Compared as EUICCInfo1 is. A description a strict decoder
+		// refuses is said, not taken for the session's failure: what an
+		// LPA then did with it is in the log's next lines.
+		info, err := es10.DecodeEuiccInfo2(b)
+		if err != nil {
+			return undecodable(err), false
+		}
+		return fmt.Sprintf("EUICCInfo2 SVN %s, %d CI keys to verify, %d to sign", info.SVN, len(info.CiPKIDVerify), len(info.CiPKIDSign)), false
 	case es10.TagListNotification:
 		list, err := es10.DecodeListNotificationResponse(b)
 		if err != nil {
@@ -475,7 +484,7 @@ func answerDetail(tag uint32, b []byte, sw uint16) (detail string, failed bool) 
 		r, err := es10.DecodeCancelSessionResponse(b)
 		return signed(err, r.ErrorCode, fmt.Sprintf("cancelled, reason %d (signed)", r.Reason))
 	}
-	// EUICCInfo2, configured addresses, RAT …: the card's description.
+	// Configured addresses, RAT …: the card's description.
 	return "answered", false
 }
 

@@ -1,9 +1,13 @@
 package fieldlog
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/esimhil/esimhil/internal/codec/tlv"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
 // TestStoreDataBlocks: only block 0 of an ES10 command over STORE DATA
@@ -102,4 +106,52 @@ func answerSummaries(t *testing.T, log string) []string {
 		}
 	}
 	return out
+}
+
+// TestEUICCInfo2Summary: EUICCInfo2 is summarised as EUICCInfo1 is; a
+// later release's extra fields are skipped, and an answer a strict decoder
+// refuses is said but not marked failed (it describes the card; what the
+// LPA did next is in the log).
+func TestEUICCInfo2Summary(t *testing.T) {
+	key := bytes.Repeat([]byte{0xF5}, 20)
+	info := es10.EuiccInfo2{ProfileVersion: es10.Version{2, 3, 1}, SVN: es10.Version{2, 2, 2}, FirmwareVer: es10.Version{1, 0, 0},
+		CiPKIDVerify: [][]byte{key, key}, CiPKIDSign: [][]byte{key}, Category: -1, PPVersion: es10.Version{1, 0, 0}}
+	v2 := fmt.Sprintf("%X", info.Encode())
+	info.SVN = es10.Version{3, 1, 0}
+	obj, _, err := tlv.ParseOne(info.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := obj.Children()
+	cs = append(cs, tlv.New(0x93, []byte{3, 1, 0})) // a [19] field only a later release knows
+	v3 := fmt.Sprintf("%X", tlv.Constructed(es10.TagGetEUICCInfo2, cs...).Bytes())
+	for _, tc := range []struct {
+		name, answer, want string
+		failed             bool
+	}{
+		{"v2", v2, "GetEUICCInfo2: EUICCInfo2 SVN 2.2.2, 2 CI keys to verify, 1 to sign, SW 9000", false},
+		{"v3 with a field v2 lacks", v3, "GetEUICCInfo2: EUICCInfo2 SVN 3.1.0, 2 CI keys to verify, 1 to sign, SW 9000", false},
+		{"no SVN", "BF2203810102", "GetEUICCInfo2: undecodable answer", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ans := tc.answer + "9000"
+			log := "> AT+CGLA=1,16,\"81E2910003BF2200\"\n< +CGLA: " + fmt.Sprint(len(ans)) + ",\"" + ans + "\"\n< OK\n"
+			tr, err := Read("lpa.log", []byte(log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []*APDU
+			for _, e := range tr.Entries {
+				if e.APDU != nil && e.APDU.Done {
+					got = append(got, e.APDU)
+				}
+			}
+			if len(got) != 1 || !strings.HasPrefix(got[0].Summary, tc.want) || got[0].Failed != tc.failed {
+				for _, a := range got {
+					t.Logf("%q failed=%v", a.Summary, a.Failed)
+				}
+				t.Errorf("want one answer %q, failed=%v", tc.want, tc.failed)
+			}
+		})
+	}
 }
