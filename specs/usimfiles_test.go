@@ -268,6 +268,10 @@ var _ = Describe("EF EPSLOCI", framework.Emulated, func() {
 			switch {
 			case a.Name == "SELECT" && a.P1 == 0x00:
 				selected = a.File
+			case a.Name == "SELECT" && a.P1 == 0x08: // by path from the MF, as a baseband selects
+				Expect(fmt.Sprintf("%X", a.Data)).To(Equal("7FFF6FE3"))
+				Expect(a.SW).To(Equal(uint16(0x9000)))
+				selected = 0x6FE3
 			case a.Name == "UPDATE BINARY" && selected == 0x6FE3:
 				Expect(a.SW).To(Equal(uint16(0x9000)))
 				writes = append(writes, parseEPSLOCI(a.Data))

@@ -71,13 +71,23 @@ func (m *Modem) newGUTI(plmn [3]byte) []byte {
 	return saip.GUTI(plmn, mmegi, byte(v>>40), uint32(v))
 }
 
-// updateFile selects a transparent EF by path on the basic channel and
-// writes data from its start with UPDATE BINARY (TS 102 221 §11.1.4).
+// updateFile selects a transparent EF of the USIM on the basic channel
+// and writes data from its start with UPDATE BINARY (TS 102 221 §11.1.4).
+// It selects as a baseband does, in one SELECT by path from the MF
+// through the current application (7FFF, §8.4.2) with no FCP asked for.
 func (m *Modem) updateFile(path []uint16, data []byte) error {
-	if err := m.selectPath(path); err != nil {
+	sel := []byte{0x00, 0xA4, 0x08, 0x0C, byte(2 * (len(path) - 1))}
+	for _, id := range path[1:] {
+		sel = append(sel, byte(id>>8), byte(id))
+	}
+	rsp, err := m.exchange(sel)
+	if err != nil {
 		return err
 	}
-	rsp, err := m.exchange(append([]byte{0x00, 0xD6, 0x00, 0x00, byte(len(data))}, data...))
+	if !selectOK(rsp) {
+		return fmt.Errorf("SELECT by path %X: SW %04X", sel[5:], sw(rsp))
+	}
+	rsp, err = m.exchange(append([]byte{0x00, 0xD6, 0x00, 0x00, byte(len(data))}, data...))
 	if err != nil {
 		return err
 	}
