@@ -97,7 +97,13 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	res.Simulated = r.Now()
 	stage := func(string) {}
-	if o.Stage != nil && time.Since(wall) >= every {
+	switch {
+	case o.Stage == nil:
+	case errors.Is(runErr, ErrInterrupted):
+		// Whoever stopped it waits for these: say what takes the time,
+		// and how not to wait.
+		stage = func(what string) { o.Stage("stopped; " + what + " (a second signal kills the process at once)") }
+	case time.Since(wall) >= every:
 		stage = o.Stage
 	}
 	stage("closing the rig and checking the capture against the servers' logs")

@@ -153,6 +153,24 @@ func TestInterruptedRun(t *testing.T) {
 	}
 }
 
+// A stopped run says what it still does, however short it was: whoever
+// stopped it is waiting (a week-long run's page takes seconds).
+func TestInterruptedRunSaysItsStages(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("stopped by SIGINT"))
+	var got []string
+	res := RunScenario(loadFixture(t, "home-no-request.yaml"), Options{Dir: t.TempDir(), Capture: capture.Tap, Context: ctx,
+		ProgressInterval: time.Hour, Stage: func(what string) { got = append(got, what) }})
+	if !errors.Is(res.Err, ErrInterrupted) {
+		t.Fatalf("result %v", res.Err)
+	}
+	const killed = " (a second signal kills the process at once)"
+	want := []string{"stopped; closing the rig and checking the capture against the servers' logs" + killed, "stopped; writing the timeline" + killed}
+	if !slices.Equal(got, want) {
+		t.Errorf("stages %q, want %q", got, want)
+	}
+}
+
 // A run long enough to report progress says what it does after the
 // simulation; a short one says nothing.
 func TestStagesAfterTheSimulation(t *testing.T) {
