@@ -257,6 +257,29 @@ func TestFixtures(t *testing.T) {
 	if !g.CI.Key.Equal(p.CI.Key) || !sameTBS(g.EUICC[testEID].X509, p.EUICC[testEID].X509) {
 		t.Fatal("fixtures are not the seed-1 PKI")
 	}
+	// Byte for byte what the documented command writes now (its
+	// signatures are RFC 6979's): a third-party tool handed ci.pem and
+	// `esimhil serve --ci`'s copy must be handed the same certificate.
+	dir := t.TempDir()
+	g, err = GeneratePKI(PKIConfig{Seed: 1, EIDs: []string{testEID}, SMDPs: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := filepath.Glob(filepath.Join(dir, "*.pem"))
+	committed, _ := filepath.Glob("../../fixtures/pki/*.pem")
+	if len(fresh) != len(committed) {
+		t.Errorf("fixtures/pki holds %d PEM files, the generator writes %d", len(committed), len(fresh))
+	}
+	for _, f := range fresh {
+		a, _ := os.ReadFile(f)
+		b, err := os.ReadFile(filepath.Join("../../fixtures/pki", filepath.Base(f)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("fixtures/pki/%s is not what `go run ./harness/cmd/esimhil-pki --seed 1 --out fixtures/pki` writes (delete it and run that): %v", filepath.Base(f), err)
+		}
+	}
 }
 
 // The SGP.22 v2 way to restrict an EUM: a critical nameConstraints with a
