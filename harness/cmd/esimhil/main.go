@@ -169,9 +169,9 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := seedVar(fs, "seed", 0, "seed for every random choice (0: the scenario's own seed)")
+	seed := seedVar(fs, "seed", 0, "seed for every random choice (default: each scenario's own; --seed 0 is seed 0)")
 	out := fs.String("out", "out", "directory for per-scenario artifacts, timelines and results.json")
-	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
+	mode := captureFlag(fs, "capture mode: tap, live (AF_PACKET, needs CAP_NET_RAW) or auto (live when possible)")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
@@ -180,10 +180,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		fmt.Fprintf(stderr, "esimhil run: no scenario files\n%s", usage)
 		return 2
 	}
-	if _, err := capture.ParseMode(*mode); err != nil {
-		fmt.Fprintf(stderr, "esimhil run: --capture: %v\n", err)
+	if err := checkCapture(fs, *mode); err != nil {
+		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
 		return 2
 	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
 	// One run writes DIR's results.json at a time: a second would
 	// overwrite the first's verdicts with its own, each scenario's too.
 	unlock, err := lockDir(*out)
@@ -253,10 +255,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		}
 		named[s.Name] = path
 		name := s.Name
-		runSeed := *seed
-		if runSeed == 0 {
-			runSeed = s.Seed
+		if seedSet {
+			s.Seed = *seed // the run's seed, 0 included
 		}
+		runSeed := s.Seed
 		// The scenarios after this one are recorded as not run until they
 		// are: a process killed outright leaves them listed, not missing
 		// (a CI dashboard would count fewer tests than were asked for).
@@ -278,7 +280,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("      (scenario not kept beside its artifacts: %v)\n", keepErr)
 		}
 		res := harness.RunScenario(s, harness.Options{
-			Seed: *seed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
+			Seed: runSeed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
@@ -440,7 +442,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	file := fs.String("scenario", "", "scenario file (default: the built-in roaming scenario)")
 	link := fs.String("link", "", "create this symlink to the modem's tty")
 	speed := fs.Float64("speed", 1, "simulated seconds per wall second")
-	mode := fs.String("capture", string(capture.Default), "capture mode: tap, live or auto")
+	mode := captureFlag(fs, "capture mode: tap, live or auto")
 	out := fs.String("out", "", "directory for artifacts (default: a temporary directory)")
 	pers := fs.String("personality", "", "modem dialect: "+strings.Join(personality.Names(), ", ")+", or a personality file (a .yaml path: quirks, one esimhil lab personality wrote) (default: the scenario's)")
 	state := fs.String("state", "", "durable state file: the card's NVM (and the platform's replay counters in FILE"+harness.PlatformStateSuffix+"), loaded at start if present, written at every change")
@@ -455,8 +457,8 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "esimhil emulate: --speed %v: want simulated seconds per wall second, more than 0 (1: real time, 60: a minute a second)\n", *speed)
 		return 2
 	}
-	if _, err := capture.ParseMode(*mode); err != nil {
-		fmt.Fprintf(stderr, "esimhil emulate: --capture: %v\n", err)
+	if err := checkCapture(fs, *mode); err != nil {
+		fmt.Fprintf(stderr, "esimhil emulate: %v\n", err)
 		return 2
 	}
 	var s *scenario.Scenario
@@ -614,4 +616,28 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed
 	}
 	return run, note
+}
+
+// captureFlag is --capture. Unset, it is $ESIMHIL_CAPTURE, which every rig
+// of a suite takes, else the tap: one variable chooses for both.
+func captureFlag(fs *flag.FlagSet, usage string) *string {
+	def := string(capture.Default)
+	if v := os.Getenv(harness.CaptureEnv); v != "" {
+		def = v
+	}
+	return fs.String("capture", def, usage+"; unset: $"+harness.CaptureEnv+", else tap")
+}
+
+// checkCapture checks --capture's mode, naming where it came from.
+func checkCapture(fs *flag.FlagSet, mode string) error {
+	if _, err := capture.ParseMode(mode); err != nil {
+		from := "$" + harness.CaptureEnv
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "capture" {
+				from = "--capture"
+			}
+		})
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	return nil
 }

@@ -570,6 +570,43 @@ func TestRunRefusesAnUnknownCaptureMode(t *testing.T) {
 	}
 }
 
+// ESIMHIL_CAPTURE chooses the CLI's capture as it does a suite's rigs',
+// unless --capture is given; a bad value is named by where it came from.
+func TestCaptureModeFromTheEnvironment(t *testing.T) {
+	t.Setenv(harness.CaptureEnv, "foo")
+	out := filepath.Join(t.TempDir(), "o")
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	var stdout, stderr bytes.Buffer
+	want := `esimhil run: $ESIMHIL_CAPTURE: unknown capture mode "foo" (want auto, live or tap)` + "\n"
+	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 2 || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), want)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Errorf("--capture tap over the variable: exit %d: %s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+// --seed 0 runs seed 0; without --seed a scenario runs its own.
+func TestRunSeedZeroIsASeed(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml") // seed: 3
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "PASS  home-no-request (seed 3,"},
+		{[]string{"--seed", "0"}, "PASS  home-no-request (seed 0,"},
+		{[]string{"--seed", "7"}, "PASS  home-no-request (seed 7,"},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append(append([]string{"run", "--out", filepath.Join(t.TempDir(), "o")}, tc.args...), scen)
+		if code := cli(context.Background(), args, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), tc.want) {
+			t.Errorf("%q: exit %d, %q; want %q", tc.args, code, stdout.String(), tc.want)
+		}
+	}
+}
+
 // A fault of the plan the run never reached is said, on the terminal, in
 // results.json and in JUnit: the verdict stands, but the author must not
 // take the fault for tested.
