@@ -184,6 +184,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		fmt.Fprintf(stderr, "esimhil run: %v\n", err)
 		return 2
 	}
+	if *junit != "" {
+		// A directory is known now, not after every scenario ran.
+		if st, err := os.Stat(*junit); strings.HasSuffix(*junit, "/") || err == nil && st.IsDir() {
+			fmt.Fprintf(stderr, "esimhil run: --junit %s: is a directory; name a file in it\n", *junit)
+			return 2
+		}
+	}
 	seedSet := false
 	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
 	// One run writes DIR's results.json at a time: a second would

@@ -588,6 +588,23 @@ func TestCaptureModeFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// --junit naming a directory is refused before anything runs.
+func TestRunRefusesAJUnitDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	for _, j := range []string{tmp, filepath.Join(tmp, "new") + "/"} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), []string{"run", "--junit", j, "--out", filepath.Join(tmp, "o"), scen}, &stdout, &stderr)
+		want := "esimhil run: --junit " + j + ": is a directory; name a file in it\n"
+		if code != 2 || stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q", j, code, stdout.String(), stderr.String(), want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "o")); !os.IsNotExist(err) {
+		t.Errorf("a refused run made its --out (%v)", err)
+	}
+}
+
 // --seed 0 runs seed 0; without --seed a scenario runs its own.
 func TestRunSeedZeroIsASeed(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml") // seed: 3
