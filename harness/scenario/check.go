@@ -145,6 +145,7 @@ func Unfired(s *Scenario, events []eventlog.Event) []string {
 			fired[i] = true
 		}
 	}
+	mergedWindows(s.Faults, events, fired)
 	var out []string
 	for i, f := range s.Faults {
 		if !fired[i] {
@@ -152,6 +153,48 @@ func Unfired(s *Scenario, events []eventlog.Event) []string {
 		}
 	}
 	return out
+}
+
+// mergedWindows marks as fired the window faults that overlap one that
+// fired: windows of one kind and target that overlap make one window,
+// whose edges name only the entries in force at them (a dead zone inside
+// another logs nothing of its own), yet each was in force. A window that
+// starts after the run's last event was never reached.
+func mergedWindows(fs []Fault, events []eventlog.Event, fired []bool) {
+	if len(events) == 0 {
+		return
+	}
+	start, end := events[0].T, events[len(events)-1].T
+	reached := func(f Fault) bool { return !start.Add(f.From).After(end) }
+	until := func(f Fault) time.Duration {
+		if f.Until == 0 {
+			return time.Duration(1<<63 - 1)
+		}
+		return f.Until
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, a := range fs {
+			if fired[i] || !a.Kind.mergesWindows() || !reached(a) {
+				continue
+			}
+			for j, b := range fs {
+				if fired[j] && b.Kind == a.Kind && b.Operator == a.Operator && a.From < until(b) && b.From < until(a) {
+					fired[i], changed = true, true
+					break
+				}
+			}
+		}
+	}
+}
+
+// mergesWindows reports a fault kind whose overlapping windows make one.
+func (k FaultKind) mergesWindows() bool {
+	switch k {
+	case CoverageLost, ATPortHang, CardAbsent, PlatformUnreachable:
+		return true
+	}
+	return false
 }
 
 // describe names a fault as the plan writes it.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -122,5 +123,41 @@ func TestUnfired(t *testing.T) {
 	want := []string{"faults[0] (power_cut: attach_attempt, nth: 300) never fired", "faults[2] (power_cut: refresh, nth: 1, actor: modem) never fired"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Unfired %q, want %q", got, want)
+	}
+}
+
+// Overlapping windows of one kind and target make one window: an entry
+// inside another's was in force though no edge names it; one in a window
+// of another target, or starting after the run, was not.
+func TestUnfiredMergedWindows(t *testing.T) {
+	s := &Scenario{Faults: []Fault{
+		{Kind: CoverageLost, Operator: "sfr", From: time.Hour},                       // fires (its edge)
+		{Kind: CoverageLost, Operator: "sfr", From: 90 * time.Minute},                // inside 0: in force
+		{Kind: CoverageLost, Operator: "orange-fr", From: 90 * time.Minute},          // another network's: never fired
+		{Kind: CoverageLost, Operator: "sfr", From: 10 * time.Hour},                  // after the run's end
+		{Kind: ATPortHang, From: time.Hour, Until: 2 * time.Hour},                    // fires
+		{Kind: ATPortHang, From: 2 * time.Hour, Until: 3 * time.Hour},                // adjacent, not overlapping
+		{Kind: CardAbsent, From: 30 * time.Minute, Until: 40 * time.Minute},          // alone, never fired
+		{Kind: PlatformUnreachable, From: 20 * time.Minute, Until: 3 * time.Hour},    // fires
+		{Kind: PlatformUnreachable, From: 40 * time.Minute, Until: 50 * time.Minute}, // inside 7
+		{Kind: AttachReject, Operator: "sfr", From: time.Hour, Cause: 15},            // fires
+		{Kind: AttachReject, Operator: "sfr", From: 90 * time.Minute, Cause: 11},     // shadowed: attach faults do not merge
+	}}
+	at := func(d time.Duration, entry int) eventlog.Event {
+		return eventlog.Event{T: clock.Epoch.Add(d), Actor: eventlog.World, Kind: eventlog.KindFault, Fields: eventlog.F{"entry": entry}}
+	}
+	events := []eventlog.Event{
+		{T: clock.Epoch, Actor: eventlog.Harness, Kind: "run_started"},
+		at(20*time.Minute, 7), at(time.Hour, 0), at(time.Hour, 4), at(time.Hour, 9), at(3*time.Hour, 7),
+		{T: clock.Epoch.Add(4 * time.Hour), Actor: eventlog.Harness, Kind: "run_ended"},
+	}
+	var got []int
+	for _, u := range Unfired(s, events) {
+		var i int
+		fmt.Sscanf(u, "faults[%d]", &i)
+		got = append(got, i)
+	}
+	if want := []int{2, 3, 5, 6, 10}; !slices.Equal(got, want) {
+		t.Errorf("never fired: %v, want %v (%q)", got, want, Unfired(s, events))
 	}
 }
