@@ -123,7 +123,7 @@ func TestAuthentication(t *testing.T) {
 		{"string", `"x"`, "malformed JSON: want an object, got a string"},
 		{"cut after a key", `{"eid":`, "malformed JSON: unexpected EOF"},
 		{"short eid", strings.Replace(body, testEID, "8904", 1), `eid: want 32 decimal digits, got "8904"`},
-		{"eid missing", `{"iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"}`, `eid: want 32 decimal digits, got ""`},
+		{"eid missing", `{"iccid":"89860000000000000019","home_plmn":"46000","serving_plmn":"20801"}`, `eid: required`},
 	} {
 		tests = append(tests,
 			struct {

@@ -24,11 +24,11 @@ func (r ListRequest) Validate() error {
 	if err := checkICCID(r.ICCID); err != nil {
 		return err
 	}
-	if !validPLMN(r.HomePLMN) {
-		return fmt.Errorf("home_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.HomePLMN)
+	if err := checkPLMN("home_plmn", r.HomePLMN, ""); err != nil {
+		return err
 	}
-	if !validPLMN(r.ServingPLMN) {
-		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
+	if err := checkPLMN("serving_plmn", r.ServingPLMN, ""); err != nil {
+		return err
 	}
 	// TAC is 16 bits in E-UTRAN, 24 bits in NR (TS 23.003 §19.4.2.3).
 	if r.TAC != "" && (!isHex(r.TAC) || (len(r.TAC) != 4 && len(r.TAC) != 6)) {
@@ -76,8 +76,8 @@ func (n Notification) Validate() error {
 		if n.Operator == "" {
 			return fmt.Errorf("operator: required for kind %s", n.Kind)
 		}
-		if !validPLMN(n.PLMN) {
-			return fmt.Errorf("plmn: want 5 or 6 digits (MCC+MNC), got %q", n.PLMN)
+		if err := checkPLMN("plmn", n.PLMN, " for kind "+n.Kind); err != nil {
+			return err
 		}
 	case KindListExhausted:
 		if n.PLMN != "" && !validPLMN(n.PLMN) {
@@ -105,6 +105,8 @@ func checkEID(s string) error {
 	switch {
 	case ident.IsEID(s):
 		return nil
+	case s == "":
+		return errors.New("eid: required") // absent, or given empty
 	case !ident.Digits(s, 32, 32):
 		return fmt.Errorf("eid: want 32 decimal digits, got %q", s)
 	}
@@ -117,6 +119,8 @@ func checkICCID(s string) error {
 	switch {
 	case ident.IsICCID(s):
 		return nil
+	case s == "":
+		return errors.New("iccid: required")
 	case !ident.Digits(s, 18, 20):
 		return fmt.Errorf("iccid: want 18 to 20 digits, got %q", s)
 	}
@@ -124,6 +128,19 @@ func checkICCID(s string) error {
 }
 
 func validPLMN(s string) bool { return ident.IsPLMN(s) }
+
+// checkPLMN refuses a required PLMN member that is absent or empty as
+// required (why: the kind that needs it), and a malformed one with what
+// it holds.
+func checkPLMN(member, s, why string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%s: required%s", member, why)
+	case !validPLMN(s):
+		return fmt.Errorf("%s: want 5 or 6 digits (MCC+MNC), got %q", member, s)
+	}
+	return nil
+}
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -143,8 +160,8 @@ func (r DownloadRequest) Validate() error {
 	if r.Operator == "" {
 		return errors.New("operator: required")
 	}
-	if !validPLMN(r.ServingPLMN) {
-		return fmt.Errorf("serving_plmn: want 5 or 6 digits (MCC+MNC), got %q", r.ServingPLMN)
+	if err := checkPLMN("serving_plmn", r.ServingPLMN, ""); err != nil {
+		return err
 	}
 	return nil
 }

@@ -34,6 +34,14 @@ func TestValidateIdentifiers(t *testing.T) {
 			`eid: "` + badEID + `" fails the ISO 7064 MOD 97-10 check`},
 		{"download eid check digits", DownloadRequest{EID: badEID, Operator: "sfr", ServingPLMN: "20801"},
 			`eid: "` + badEID + `" fails the ISO 7064 MOD 97-10 check`},
+		// A member left out reads as required, as operator's always did.
+		{"eid missing", list("", "89860000000000000019"), `eid: required`},
+		{"iccid missing", list(testEID, ""), `iccid: required`},
+		{"serving_plmn missing", ListRequest{EID: testEID, ICCID: "89860000000000000019", HomePLMN: "46000"}, `serving_plmn: required`},
+		{"home_plmn missing", ListRequest{EID: testEID, ICCID: "89860000000000000019", ServingPLMN: "20801"}, `home_plmn: required`},
+		{"attach plmn missing", Notification{EID: testEID, Kind: KindAttachSuccess, Operator: "sfr"}, `plmn: required for kind attach-success`},
+		{"attach plmn malformed", Notification{EID: testEID, Kind: KindAttachFailure, Operator: "sfr", PLMN: "2081"}, `plmn: want 5 or 6 digits (MCC+MNC), got "2081"`},
+		{"download serving_plmn missing", DownloadRequest{EID: testEID, Operator: "sfr"}, `serving_plmn: required`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
