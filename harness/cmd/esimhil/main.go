@@ -409,6 +409,14 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	code := 0
 	for _, dir := range fs.Args() {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			if err == nil {
+				err = errors.New("not a directory")
+			}
+			fmt.Fprintf(stderr, "esimhil timeline: %s: %v (want a run's directory, which holds its events.jsonl)\n", dir, err)
+			code = 1
+			continue
+		}
 		n := *name
 		if n == "" {
 			n = filepath.Base(filepath.Clean(dir))

@@ -588,6 +588,17 @@ func TestCaptureModeFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// timeline over what is not a run's directory says only that.
+func TestTimelineOfNoDirectory(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"timeline", missing}, &stdout, &stderr)
+	want := "esimhil timeline: " + missing + ": stat " + missing + ": no such file or directory (want a run's directory, which holds its events.jsonl)\n"
+	if code != 1 || stderr.String() != want || stdout.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout.String(), stderr.String(), want)
+	}
+}
+
 // --junit naming a directory is refused before anything runs.
 func TestRunRefusesAJUnitDirectory(t *testing.T) {
 	tmp := t.TempDir()
