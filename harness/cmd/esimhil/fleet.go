@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -271,7 +273,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
-	seed := seedVar(fs, "seed", 1, "seed of the test PKI (the fleet's --seed)")
+	seed := seedVar(fs, "seed", 0, "seed of the test PKI, the fleet's --seed (default: the scenario's own)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	if err := parseInterleaved(fs, args); err != nil {
@@ -289,6 +291,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 2
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	if !seedSet {
+		*seed = s.Seed // as a fleet of a template on this scenario runs
 	}
 	if *ciFile != "" {
 		// Before the servers start and print their flags.
@@ -313,11 +320,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if s.Platform.TLS {
 		scheme = "https"
 	}
+	flags := fmt.Sprintf("--seed %d --platform %s://%s", *seed, scheme, sv.Platform.Addr())
 	fmt.Fprintf(stdout, "platform  %s://%s\n", scheme, sv.Platform.Addr())
-	for host, op := range sv.Hosts {
+	hosts := slices.Sorted(maps.Keys(sv.Hosts))
+	slices.SortFunc(hosts, func(a, b string) int { return strings.Compare(sv.Hosts[a], sv.Hosts[b]) })
+	for _, host := range hosts {
+		op := sv.Hosts[host]
 		fmt.Fprintf(stdout, "smdp      %s=https://%s (host %s)\n", op, sv.SMDP[op].Addr(), host)
+		flags += fmt.Sprintf(" --smdp %s=https://%s", op, sv.SMDP[op].Addr())
 	}
 	fmt.Fprintf(stdout, "seed      %d (the test CI's keys follow from it)\n", *seed)
+	fmt.Fprintf(stdout, "flags     %s\n", flags)
 	if *ciFile != "" {
 		b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CI.DER})
 		if err := os.WriteFile(*ciFile, b, 0o644); err != nil {

@@ -41,7 +41,8 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 	}
 	port := free.Addr().(*net.TCPAddr).Port
 	free.Close()
-	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--seed", "1", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	// No --seed: the scenario's own, which the flags line hands on.
+	cmd := exec.Command(os.Args[0], "serve", "--scenario", scen, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -64,12 +65,15 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 			if f[1] != fmt.Sprintf("http://127.0.0.1:%d", port) {
 				t.Errorf("platform at %s, want port %d", f[1], port)
 			}
-			args = append(args, "--platform", f[1])
 		case len(f) >= 2 && f[0] == "smdp":
 			if strings.HasSuffix(f[1], fmt.Sprintf(":%d", port)) {
 				t.Errorf("SM-DP+ %s on the platform's port", f[1])
 			}
-			args = append(args, "--smdp", f[1])
+		case len(f) >= 2 && f[0] == "flags": // the fleet's flags, as printed
+			if f[1] != "--seed" || f[2] != "1" {
+				t.Errorf("flags %q: want the scenario's seed 1 first", f[1:])
+			}
+			args = append(args, f[1:]...)
 		}
 		if strings.HasPrefix(sc.Text(), "serving") {
 			break
