@@ -30,7 +30,11 @@ func TestDecodeRefusals(t *testing.T) {
 		{"ICCID with a filler inside", "BF33 0C 5A 0A 98 F3 10 00 00 00 00 00 00 21", func(b []byte) error { _, err := DecodeDeleteProfileRequest(b); return err }},
 		{"ICCID of 9 bytes", "BF33 0B 5A 09 98 33 10 00 00 00 00 00 00", func(b []byte) error { _, err := DecodeDeleteProfileRequest(b); return err }},
 		{"delete with two identifiers", "BF33 0F 5A 0A " + vICCIDHex + " 4F 01 01", func(b []byte) error { _, err := DecodeDeleteProfileRequest(b); return err }},
-		{"nickname over 64 bytes", "BF29 4F 5A 0A " + vICCIDHex + " 90 41 " + long, func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
+		{"nickname over 64 characters", "BF29 4F 5A 0A " + vICCIDHex + " 90 41 " + long, func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
+		{"nickname not UTF-8", "BF29 11 5A 0A " + vICCIDHex + " 90 03 FF FE C3", func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
+		{"nickname cut inside a character", "BF29 10 5A 0A " + vICCIDHex + " 90 02 41 C3", func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
+		{"profile list with a nickname not UTF-8", "BF2D 0D A0 0B E3 09 90 03 FF FE C3 9F 70 01 00",
+			func(b []byte) error { _, _, err := DecodeProfileInfoList(b); return err }},
 		{"BIT STRING with unused bits set", "BF34 04 82 02 05 A1", func(b []byte) error { _, err := DecodeEuiccMemoryResetRequest(b); return err }},
 		{"BIT STRING with 8 unused bits", "BF34 04 82 02 08 00", func(b []byte) error { _, err := DecodeEuiccMemoryResetRequest(b); return err }},
 		{"BIT STRING empty", "BF34 02 82 00", func(b []byte) error { _, err := DecodeEuiccMemoryResetRequest(b); return err }},
@@ -85,6 +89,26 @@ func TestDecodeRefusals(t *testing.T) {
 				t.Fatalf("error %q does not wrap ErrDecode", err)
 			}
 		})
+	}
+}
+
+// A UTF8String's SIZE counts characters (X.680): 64 two-octet or 21
+// three-octet characters are a valid profileNickname, 65 are not.
+func TestNicknameSizeInCharacters(t *testing.T) {
+	for _, c := range []struct {
+		nick string
+		ok   bool
+	}{
+		{strings.Repeat("é", 64), true},
+		{strings.Repeat("€", 64), true},
+		{strings.Repeat("é", 65), false},
+		{strings.Repeat("A", 64), true},
+	} {
+		b := SetNicknameRequest{ICCID: vICCID, Nickname: c.nick}.Encode()
+		r, err := DecodeSetNicknameRequest(b)
+		if c.ok != (err == nil) || c.ok && r.Nickname != c.nick {
+			t.Errorf("%d characters, %d octets: %q, %v", len([]rune(c.nick)), len(c.nick), r.Nickname, err)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ package es10
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -153,19 +154,30 @@ func (f *fields) optInt(tag uint32) int {
 // text decodes a UTF8String field of at most max bytes.
 func (f *fields) text(tag uint32, max int) string {
 	v := f.get(tag)
-	if f.err == nil && len(v) > max {
-		f.err = decodeErr("%X: field %X longer than %d", f.tag, tag, max)
-	}
+	f.checkText(tag, v, max)
 	return string(v)
 }
 
 // optText decodes an optional UTF8String field.
 func (f *fields) optText(tag uint32, max int) (string, bool) {
 	v, ok := f.opt(tag)
-	if ok && len(v) > max && f.err == nil {
-		f.err = decodeErr("%X: field %X longer than %d", f.tag, tag, max)
+	if ok {
+		f.checkText(tag, v, max)
 	}
 	return string(v), ok
+}
+
+// checkText holds a UTF8String to X.680: its octets are UTF-8, and a
+// SIZE constraint counts characters, not octets (64 "é" are 128 octets
+// and a valid profileNickname).
+func (f *fields) checkText(tag uint32, v []byte, max int) {
+	switch {
+	case f.err != nil:
+	case !utf8.Valid(v):
+		f.err = decodeErr("%X: field %X is not UTF-8", f.tag, tag)
+	case utf8.RuneCount(v) > max:
+		f.err = decodeErr("%X: field %X longer than %d characters", f.tag, tag, max)
+	}
 }
 
 // version decodes a VersionType field (3 bytes: major, minor, revision).

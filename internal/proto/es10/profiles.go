@@ -455,8 +455,8 @@ func (r SetNicknameRequest) Encode() []byte {
 	return tlv.Constructed(TagSetNickname, tlv.New(TagICCID, ICCIDBytes(r.ICCID)), tlv.New(TagNickname, []byte(r.Nickname))).Bytes()
 }
 
-// DecodeSetNicknameRequest decodes BF29; a nickname over 64 bytes is a
-// decoding error (the module's size constraint).
+// DecodeSetNicknameRequest decodes BF29; a nickname over 64 characters,
+// or not UTF-8, is a decoding error (the module's UTF8String (SIZE(0..64))).
 func DecodeSetNicknameRequest(b []byte) (SetNicknameRequest, error) {
 	f, err := parseOuter(b, TagSetNickname)
 	if err != nil {
