@@ -320,7 +320,10 @@ func TestES10(t *testing.T) {
 		{"SetNickname over 64 bytes", es10Steps("BF294F 5A0A"+iccidSFR+" 9041"+strings.Repeat("41", 65), "6A80")},
 		// No default SM-DP+ yet; the root SM-DS is GSMA's.
 		{"GetEuiccConfiguredAddresses", es10Steps("BF3C00", "BF3C11 810F6C70612E64732E67736D612E636F6D 9000")},
-		{"GetEuiccConfiguredAddresses with content", es10Steps("BF3C02 8000", "6A80")},
+		// EXTENSIBILITY IMPLIED: a later release's field is skipped, a
+		// malformed one refused.
+		{"GetEuiccConfiguredAddresses with a later field", es10Steps("BF3C04 9F7F0101", "BF3C11810F6C70612E64732E67736D612E636F6D 9000")},
+		{"GetEuiccConfiguredAddresses with malformed content", es10Steps("BF3C02 8005", "6A80")},
 		{"SetDefaultDpAddress then read back", append(es10Steps("BF3F0F 800D736D64702E7366722E74657374", "BF3F03800100 9000"),
 			es10Steps("BF3C00", "BF3C20 800D736D64702E7366722E74657374 810F6C70612E64732E67736D612E636F6D 9000")...)},
 		{"GetRAT: no rules", es10Steps("BF4300", "BF4302A000 9000")},

@@ -151,7 +151,7 @@ func (c *Card) es10b(obj tlv.TLV) (resp []byte, sw uint16, handled bool) {
 }
 
 func (c *Card) emptyRequest(obj tlv.TLV, f func() []byte) ([]byte, uint16) {
-	if len(obj.Value) != 0 {
+	if es10.DecodeEmptyRequest(obj.Bytes(), obj.Tag) != nil {
 		return nil, apdu.SWIncorrectData
 	}
 	return f(), apdu.SWOK

@@ -30,7 +30,12 @@ func TestES10bAPDU(t *testing.T) {
 	}{
 		{"GetEUICCInfo1 via 61xx", []step{{"80E2910003BF2000", fmt.Sprintf("61%02X", len(hexdump.Bytes(t, info1)))},
 			{fmt.Sprintf("00C00000%02X", len(hexdump.Bytes(t, info1))), info1 + "9000"}}},
-		{"GetEUICCInfo1 with content", []step{{"80E2910005BF2002 8000", "6A80"}}},
+		{"GetEUICCInfo1 with malformed content", []step{{"80E2910005BF2002 8005", "6A80"}}},
+		// Fields a later release adds (EXTENSIBILITY IMPLIED) are skipped.
+		{"chained GetEuiccChallenge with a later field", []step{{"80E2910007BF2E04 9F7F0101 00", "BF2E1280 10"}}},
+		{"ListNotification with a later field", []step{{"80E2910007BF2804 9F7F0101 00", "BF2802A000 9000"}}},
+		{"RetrieveNotificationsList with a later field", []step{{"80E2910007BF2B04 9F7F0101 00", "BF2B02A000 9000"}}},
+		{"RetrieveNotificationsList by events and a later field", []step{{"80E291000DBF2B0A A004810204F0 9F7F0101 00", "BF2B02A000 9000"}}},
 		{"ListNotification empty", []step{{"80E2910003BF2800 00", "BF2802A000 9000"}}},
 		{"ListNotification install filter", []step{{"80E2910007BF2804 81020780 00", "BF2802A000 9000"}}},
 		// Android's EuiccCard names the four events as a DER BIT STRING

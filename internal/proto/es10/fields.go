@@ -58,6 +58,15 @@ func parseOuter(b []byte, tag uint32) (*fields, error) {
 	return inner(obj)
 }
 
+// DecodeEmptyRequest decodes a request whose root has no components
+// (GetEUICCInfo1 and 2, GetEuiccChallenge, GetRAT, EuiccConfigured-
+// Addresses: [n] SEQUENCE {}): whatever a later release adds after the
+// root (EXTENSIBILITY IMPLIED) is skipped, as long as it is DER.
+func DecodeEmptyRequest(b []byte, tag uint32) error {
+	_, err := parseOuter(b, tag)
+	return err
+}
+
 // inner returns the children of a constructed object.
 func inner(obj tlv.TLV) (*fields, error) {
 	if !obj.IsConstructed() {

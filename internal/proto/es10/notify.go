@@ -452,9 +452,9 @@ func DecodeListNotificationRequest(b []byte) (ListNotificationRequest, error) {
 	if err != nil {
 		return ListNotificationRequest{}, err
 	}
-	v, ok := f.opt(0x81)
-	if len(f.list) > 1 || (len(f.list) == 1 && !ok) {
-		return ListNotificationRequest{}, decodeErr("BF28: unexpected fields")
+	v, ok := f.opt(0x81) // other fields: a later release's, skipped
+	if f.err != nil {
+		return ListNotificationRequest{}, f.err
 	}
 	if !ok {
 		return ListNotificationRequest{}, nil
@@ -518,13 +518,14 @@ func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsList
 	if err != nil {
 		return RetrieveNotificationsListRequest{}, err
 	}
+	crit, ok := f.find(0xA0) // other fields: a later release's, skipped
 	switch {
-	case len(f.list) == 0:
+	case f.err != nil:
+		return RetrieveNotificationsListRequest{}, f.err
+	case !ok:
 		return RetrieveNotificationsListRequest{}, nil
-	case len(f.list) > 1 || f.list[0].Tag != 0xA0:
-		return RetrieveNotificationsListRequest{}, decodeErr("BF2B: unexpected fields")
 	}
-	c, err := inner(f.list[0])
+	c, err := inner(crit)
 	if err != nil {
 		return RetrieveNotificationsListRequest{}, err
 	}
