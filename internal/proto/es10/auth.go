@@ -90,7 +90,11 @@ func (d DeviceCapabilities) tlv() tlv.TLV {
 type DeviceInfo struct {
 	TAC          string // 8 digits
 	Capabilities DeviceCapabilities
-	IMEI         string // 15 digits, "" = absent
+	IMEI         string // 15 digits, "" = absent or not readable as an IMEI
+	// IMEIOctets is an imei that does not read as 15 digits (16 of an
+	// IMEISV, a vendor's own coding), as received: the module makes it
+	// any Octet8, the card passes it on, the SM-DP+ judges it.
+	IMEIOctets []byte
 }
 
 // DeviceInfoFor fills TAC from an IMEI (its first 8 digits, TS 23.003
@@ -113,8 +117,11 @@ func (d DeviceInfo) tlv() tlv.TLV {
 		tac = unknownTAC
 	}
 	cs := []tlv.TLV{tlv.New(0x80, bcd.Swapped(tac, 4)), d.Capabilities.tlv()}
-	if d.IMEI != "" {
+	switch {
+	case d.IMEI != "":
 		cs = append(cs, tlv.New(0x82, imeiOctets(d.IMEI)))
+	case d.IMEIOctets != nil:
+		cs = append(cs, tlv.New(0x82, d.IMEIOctets))
 	}
 	return tlv.Constructed(0xA1, cs...)
 }
@@ -134,8 +141,11 @@ func deviceInfoFrom(obj tlv.TLV) (DeviceInfo, error) {
 		return DeviceInfo{}, decodeErr("deviceInfo: tac %X: want 8 TBCD digits", tac)
 	}
 	if hasIMEI {
+		if len(imei) != 8 {
+			return DeviceInfo{}, decodeErr("deviceInfo: imei of %d bytes, want 8", len(imei))
+		}
 		if d.IMEI, err = imeiDigits(imei); err != nil {
-			return DeviceInfo{}, err
+			d.IMEIOctets = append([]byte(nil), imei...)
 		}
 	}
 	cf, err := inner(caps)
@@ -158,12 +168,12 @@ func imeiOctets(imei string) []byte {
 	return append(bcd.Swapped(imei[:14], 7), (imei[14]-'0')<<4|0x0F)
 }
 
-// imeiDigits decodes an imei field. Besides SGP.22's own coding (check
-// digit high, F low) it reads the last octet as plain TBCD (digit low,
-// F or 0 filler high), which lpac and devices written to SGP.22 v2.0
-// send. The digits are not checked further: a card passes ctxParams1 on
-// as received, and the Luhn digit is the SM-DP+'s business, not the
-// codec's.
+// imeiDigits reads an imei field as 15 digits. Besides SGP.22's own
+// coding (check digit high, F low) it reads the last octet as plain TBCD
+// (digit low, F or 0 filler high), which lpac and devices written to
+// SGP.22 v2.0 send. The digits are not checked further: a card passes
+// ctxParams1 on as received, and the Luhn digit is the SM-DP+'s business,
+// not the codec's; a field in neither form is kept as octets.
 func imeiDigits(b []byte) (string, error) {
 	if len(b) != 8 {
 		return "", decodeErr("deviceInfo: imei of %d bytes, want 8", len(b))

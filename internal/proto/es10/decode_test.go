@@ -52,10 +52,6 @@ func TestDecodeRefusals(t *testing.T) {
 		{"EUICCInfo1 without svn", "BF20 04 A9 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
 		{"svn of 2 bytes", "BF20 08 82 02 02 02 A9 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
 		{"key id list holding an INTEGER", "BF20 0B 82 03 02 02 02 A9 02 02 00 AA 00", func(b []byte) error { _, err := DecodeEuiccInfo1(b); return err }},
-		{"deviceInfo IMEI whose last octet holds two digits", "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 53 92 60 11 00 00 10 78",
-			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
-		{"deviceInfo IMEI with a filler inside", "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 53 92 F0 11 00 00 10 7F",
-			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
 		{"deviceInfo IMEI of 7 bytes", "A0 18 A1 16 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 07 53 92 60 11 00 00 10",
 			func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
 		{"deviceInfo TAC not digits", "A0 0F A1 0D 80 04 53 92 6A 11 A1 05 85 03 0D 00 00", func(b []byte) error { _, err := DecodeCtxParams1(b); return err }},
@@ -87,6 +83,36 @@ func TestDecodeRefusals(t *testing.T) {
 			}
 			if !errors.Is(err, ErrDecode) {
 				t.Fatalf("error %q does not wrap ErrDecode", err)
+			}
+		})
+	}
+}
+
+// imei is any Octet8 in the module: one that does not read as an IMEI (16
+// digits of an IMEISV, a filler inside, a hex nibble) is kept as octets
+// and encoded back as it came, not refused — the card passes ctxParams1
+// on, the SM-DP+ judges it.
+func TestDeviceInfoIMEIAsReceived(t *testing.T) {
+	for _, c := range []struct{ name, imei, digits string }{
+		{"SGP.22 coding", "00 01 10 10 00 00 10 F3", "001001010000013"},
+		{"plain TBCD", "00 01 10 10 00 00 10 3F", "001001010000013"},
+		{"16 digits (IMEISV)", "00 01 10 10 00 00 10 13", ""},
+		{"two digits in the last octet", "53 92 60 11 00 00 10 78", ""},
+		{"a filler inside", "53 92 F0 11 00 00 10 7F", ""},
+		{"a hex nibble", "00 01 10 10 00 00 1A F3", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := hexdump.Bytes(t, "A0 19 A1 17 80 04 53 92 60 11 A1 05 85 03 0D 00 00 82 08 "+c.imei)
+			p, err := DecodeCtxParams1(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := p.DeviceInfo
+			if d.IMEI != c.digits || (c.digits == "") != (d.IMEIOctets != nil) {
+				t.Errorf("IMEI %q, octets %X; want %q", d.IMEI, d.IMEIOctets, c.digits)
+			}
+			if c.digits == "" && !bytes.Equal(d.tlv().Bytes()[len(d.tlv().Bytes())-8:], hexdump.Bytes(t, c.imei)) {
+				t.Errorf("encoded back as %X", d.tlv().Bytes())
 			}
 		})
 	}
