@@ -3,6 +3,7 @@ package euicc
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"io"
 	"net/netip"
@@ -140,15 +141,16 @@ type Config struct {
 
 // PendingSpec is a pending notification a new card holds (SGP.22 §3.5):
 // its sequence number, the operation, the profile and the SM-DP+ address
-// it goes to. SmdpOID is the DER contents of the SM-DP+'s OID an install
-// result names (smdpOid); nil: the test identity rsp.SMDPOID gives the
-// address.
+// it goes to. SmdpOID is the SM-DP+'s OID an install result names
+// (smdpOid, from the certificate the SM-DP+ authenticated with); nil: the
+// test identity rsp.SMDPOID gives the address, as the card keeps no
+// certificate of a past download to take it from.
 type PendingSpec struct {
 	Seq     int
 	Event   es10.NotificationEvent
 	ICCID   string
 	Address string
-	SmdpOID []byte
+	SmdpOID asn1.ObjectIdentifier
 }
 
 // validate checks cfg apart from its profile list.

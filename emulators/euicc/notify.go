@@ -129,7 +129,7 @@ func (c *Card) finishedInstall(n PendingSpec, md es10.NotificationMetadata) es10
 	h := sha256.Sum256(fmt.Appendf(nil, "esimhil pending install %s %d", c.cfg.EID, n.Seq))
 	oid := n.SmdpOID
 	if oid == nil {
-		oid = oidContents(rsp.SMDPOID(n.Address))
+		oid = rsp.SMDPOID(n.Address)
 	}
 	var aid []byte
 	if p := c.findICCID(n.ICCID); p != nil {
@@ -137,7 +137,7 @@ func (c *Card) finishedInstall(n PendingSpec, md es10.NotificationMetadata) es10
 	} else {
 		aid = c.freeAID()
 	}
-	return es10.ProfileInstallationResultData{TransactionID: h[:16], SmdpOID: oid, Notification: md, OK: true,
+	return es10.ProfileInstallationResultData{TransactionID: h[:16], SmdpOID: oidContents(oid), Notification: md, OK: true,
 		AID: slices.Clone(aid)}
 }
 

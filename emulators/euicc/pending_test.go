@@ -80,6 +80,8 @@ func TestPendingAtStartSigned(t *testing.T) {
 			switch {
 			case !d.OK || len(d.TransactionID) != 16 || len(d.SmdpOID) == 0:
 				t.Errorf("install result %+v: want a success with a 16-byte transactionId and smdpOid", d)
+			case !bytes.Equal(d.SmdpOID, oidContents(rsp.SMDPOID("smdp.example.com"))):
+				t.Errorf("smdpOid %X: want the test identity of the address", d.SmdpOID)
 			case !bytes.Equal(d.AID, isdpAID(2)):
 				// The profile was deleted: the first ISD-P AID not in use.
 				t.Errorf("AID %X, want %X", d.AID, isdpAID(2))
