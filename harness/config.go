@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/modem"
 	"github.com/esimhil/esimhil/emulators/modem/stkterm"
 	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
@@ -69,7 +70,32 @@ func cardConfig(s *scenario.Scenario, platformAddr netip.AddrPort, log *eventlog
 		}
 		c.Profiles = append(c.Profiles, spec)
 	}
+	c.Pending = pendingOf(s)
 	return c
+}
+
+// pendingOf is the card's pending notifications at power-on from the
+// scenario's device.notifications (validated at load). An install result
+// names its SM-DP+'s OID: that of the operator whose SM-DP+ the address
+// is, as the rig's PKI issues it; another address's is the card's own
+// guess.
+func pendingOf(s *scenario.Scenario) []euicc.PendingSpec {
+	var out []euicc.PendingSpec
+	for _, n := range s.Device.Notifications {
+		p := euicc.PendingSpec{Seq: n.Seq, ICCID: n.ICCID, Address: n.Address}
+		for e := es10.EventInstall; e <= es10.EventDelete; e++ {
+			if e.String() == n.Event {
+				p.Event = e
+			}
+		}
+		for _, o := range s.Network.Operators {
+			if o.SMDP != "" && strings.EqualFold(o.SMDP, n.Address) {
+				p.SmdpOID = rsp.SMDPOID(o.ID)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // ratOf is the card's Rules Authorisation Table from the scenario's

@@ -29,6 +29,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/term"
 
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
@@ -682,3 +683,60 @@ func oddOrMismatch(t *ttyClient, data string, n int) (string, string) {
 	_, final := t.cmd(fmt.Sprintf(`AT+CGLA=%s,%d,%s`, c.session, n, data), prefixed("+CGLA"))
 	return "CGLA", final
 }
+
+// heldScenario is lpaScenario with a card that has not delivered three
+// notifications: the install and delete of an SFR profile it no longer
+// holds, and the disable of its CMCC profile (SGP.22 §3.5).
+var heldScenario = strings.Replace(lpaScenario, "  profiles:\n", `  notifications:
+    - {seq: 4, event: install, iccid: "89331000000000000094", address: smdp.sfr.test}
+    - {seq: 5, event: delete, iccid: "89331000000000000094", address: smdp.sfr.test}
+    - {seq: 7, event: disable, iccid: "89860000000000000019", address: smdp.sfr.test}
+  profiles:
+`, 1)
+
+var _ = Describe("A card that starts with pending notifications", framework.Emulated, func() {
+	It("lists them to a host LPA, delivers them itself once attached, and numbers its own above them", func() {
+		r := framework.NewRig(framework.Parse("lpa-host", heldScenario), func(o *harness.Options) { o.NoHost = true })
+		t := openTTY(r.Modem.Path(), r.Personality)
+		_, final := t.cmd("ATE0", nil)
+		Expect(final).To(Equal("OK"))
+		dev := deviceInfo(t)
+
+		By("before the attach, ListNotification over AT+CGLA: the three, as the scenario gives them")
+		c := t.openISDR()
+		notes, err := es10.DecodeListNotificationResponse(c.es10(es10.ListNotificationRequest{}.Encode()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(notes).To(Equal([]es10.NotificationMetadata{
+			{Seq: 4, Event: es10.EventInstall, Address: "smdp.sfr.test", ICCID: "89331000000000000094"},
+			{Seq: 5, Event: es10.EventDelete, Address: "smdp.sfr.test", ICCID: "89331000000000000094"},
+			{Seq: 7, Event: es10.EventDisable, Address: "smdp.sfr.test", ICCID: cmccICCID},
+		}))
+		pending, code, err := es10.DecodeRetrieveNotificationsListResponse(c.es10(es10.RetrieveNotificationsListRequest{}.Encode()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(BeZero())
+		Expect(pending).To(HaveLen(3))
+		Expect(pending[0].Install).NotTo(BeNil(), "an install result (BF37)")
+		c.close()
+
+		By("once attached the card sends them (SGP.22 §3.5): the SM-DP+ takes the delete and the disable")
+		Expect(r.Advance(10 * time.Second)).To(Succeed())
+		var got []string
+		for _, e := range framework.ActorEvents(r, eventlog.SMDP, "notification_received") {
+			got = append(got, fmt.Sprintf("%s %v", e.Str("kind"), e.Get("seq")))
+		}
+		Expect(got).To(Equal([]string{"delete 5", "disable 7"}))
+		// The install result is of a download this SM-DP+ never ran: it
+		// knows no such transactionId, and answers so.
+		errs := framework.ActorEvents(r, eventlog.SMDP, "es9_error")
+		Expect(errs).To(HaveLen(1))
+		Expect(errs[0].Str("message")).To(Equal("install result for an unknown transactionId"))
+
+		By("a download: the card's own install result is numbered 8")
+		c = t.openISDR()
+		ac, err := r.ActivationCode("sfr")
+		Expect(err).NotTo(HaveOccurred())
+		parts := strings.Split(ac, "$")
+		Expect(download(r, c, parts[1], parts[2], dev).Seq).To(Equal(8))
+		c.close()
+	})
+})

@@ -81,6 +81,21 @@ func (c *Card) loadBPP(seg []byte) ([]byte, uint16) {
 	return pir, apdu.SWOK
 }
 
+// freeAID is the first ISD-P AID no profile holds (checkMetadata leaves
+// one free before a profile is installed).
+func (c *Card) freeAID() []byte {
+	used := map[string]bool{}
+	for _, p := range c.profiles {
+		used[string(p.AID)] = true
+	}
+	for i := 0; i < maxProfiles; i++ {
+		if !used[string(isdpAID(i))] {
+			return isdpAID(i)
+		}
+	}
+	return isdpAID(len(c.profiles))
+}
+
 // checkMetadata refuses a profile the card cannot take (SGP.22 §2.5.6): an
 // ICCID already present, no ISD-P left, or profile policy rules the Rules
 // Authorisation Table does not allow for the profile's owner (§2.9:
@@ -104,17 +119,7 @@ func (c *Card) checkMetadata(m es10.ProfileMetadata) int {
 // ISD-P AID: ICCID, IMSI and MNC length from the profile package, names,
 // class and owner from the metadata, its size the package's.
 func (c *Card) installProfile(meta es10.ProfileMetadata, pkg saip.Parsed, smdp string) *profile {
-	used := map[string]bool{}
-	for _, p := range c.profiles {
-		used[string(p.AID)] = true
-	}
-	aid := isdpAID(len(c.profiles))
-	for i := 0; i < maxProfiles; i++ {
-		if !used[string(isdpAID(i))] {
-			aid = isdpAID(i)
-			break
-		}
-	}
+	aid := c.freeAID()
 	m := meta
 	pp := pkg.Profile
 	p := &profile{ProfileSpec: ProfileSpec{ICCID: pp.ICCID, Operator: m.ServiceProviderName, SPN: pp.SPN, Name: m.ProfileName,

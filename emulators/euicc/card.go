@@ -133,6 +133,9 @@ func New(cfg Config) (*Card, error) {
 		c.profiles = append(c.profiles, &profile{ProfileSpec: p, AID: isdpAID(i), Original: p.Enabled,
 			pins: newPINState(p.PIN1, p.PIN1Enabled)})
 	}
+	if err := c.holdPending(cfg.Pending); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package euicc
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"io"
 	"net/netip"
@@ -129,7 +130,27 @@ type Config struct {
 	// operator may set any. The mccMnc of an allowed operator may hold E
 	// wildcard digits ("208EE").
 	RAT []es10.PolicyRule
-	Log *eventlog.Log
+	// Pending are the notifications the card holds when New makes it, as
+	// a field card holds those it has not delivered yet: each is signed
+	// as the card would have signed it when it made it, and later ones
+	// are numbered above the highest. Restore ignores them: an NVM image
+	// holds the card's own.
+	Pending []PendingSpec
+	Log     *eventlog.Log
+}
+
+// PendingSpec is a pending notification a new card holds (SGP.22 §3.5):
+// its sequence number, the operation, the profile and the SM-DP+ address
+// it goes to. SmdpOID is the SM-DP+'s OID an install result names
+// (smdpOid, from the certificate the SM-DP+ authenticated with); nil: the
+// test identity rsp.SMDPOID gives the address, as the card keeps no
+// certificate of a past download to take it from.
+type PendingSpec struct {
+	Seq     int
+	Event   es10.NotificationEvent
+	ICCID   string
+	Address string
+	SmdpOID asn1.ObjectIdentifier
 }
 
 // validate checks cfg apart from its profile list.
@@ -143,6 +164,12 @@ func (cfg Config) validate() error {
 	if cfg.CheckInterval < 0 {
 		return fmt.Errorf("euicc: negative check interval %s", cfg.CheckInterval)
 	}
+	if err := validatePending(cfg.Pending); err != nil {
+		return err
+	}
+	if len(cfg.Pending) > 0 && cfg.EUICCKey == nil {
+		return fmt.Errorf("euicc: %d pending notifications and no eUICC key to sign them", len(cfg.Pending))
+	}
 	for i, r := range cfg.RAT {
 		if len(r.AllowedOperators) == 0 {
 			return fmt.Errorf("euicc: RAT rule %d allows no operator", i)
@@ -152,6 +179,32 @@ func (cfg Config) validate() error {
 				return fmt.Errorf("euicc: RAT rule %d operator %d: %v", i, j, err)
 			}
 		}
+	}
+	return nil
+}
+
+// validatePending checks the notifications a new card holds as an NVM
+// image's are checked: what the card keeps, each seq once and in range,
+// a known operation, an ICCID and an SM-DP+ address.
+func validatePending(ns []PendingSpec) error {
+	if len(ns) > maxPending {
+		return fmt.Errorf("euicc: %d pending notifications, at most %d", len(ns), maxPending)
+	}
+	seqs := map[int]bool{}
+	for i, n := range ns {
+		switch {
+		case n.Seq < 1 || n.Seq > maxNotifSeq:
+			return fmt.Errorf("euicc: pending notification %d: seq %d: want 1..%d", i, n.Seq, maxNotifSeq)
+		case seqs[n.Seq]:
+			return fmt.Errorf("euicc: pending notification %d: seq %d appears twice", i, n.Seq)
+		case n.Event < es10.EventInstall || n.Event > es10.EventDelete:
+			return fmt.Errorf("euicc: pending notification %d: event %d: want install, enable, disable or delete", i, n.Event)
+		case !ident.IsICCID(n.ICCID):
+			return fmt.Errorf("euicc: pending notification %d: ICCID %q: want 18-20 digits with a Luhn check digit", i, n.ICCID)
+		case !isHost(n.Address):
+			return fmt.Errorf("euicc: pending notification %d: address %q is not an SM-DP+ address", i, n.Address)
+		}
+		seqs[n.Seq] = true
 	}
 	return nil
 }

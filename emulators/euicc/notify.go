@@ -6,9 +6,15 @@ package euicc
 // delivered.
 
 import (
+	"crypto/sha256"
+	"encoding/asn1"
+	"fmt"
+	"slices"
+
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/rsp"
 	"github.com/esimhil/esimhil/internal/codec/apdu"
+	"github.com/esimhil/esimhil/internal/codec/tlv"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
 
@@ -37,14 +43,21 @@ func (c *Card) signInstallResult(d es10.ProfileInstallationResultData) ([]byte, 
 		return nil, false
 	}
 	d.Notification.Seq = c.nextSeq()
+	b, err := c.keepInstallResult(d)
+	return b, err == nil
+}
+
+// keepInstallResult signs d, numbered already, and keeps the
+// ProfileInstallationResult (BF37) as a pending notification.
+func (c *Card) keepInstallResult(d es10.ProfileInstallationResultData) ([]byte, error) {
 	sig, err := rsp.Sign(c.cfg.EUICCKey, d.Encode())
 	if err != nil {
-		return nil, false
+		return nil, fmt.Errorf("euicc: sign install result %d: %w", d.Notification.Seq, err)
 	}
 	b := es10.ProfileInstallationResult{Data: d, Signature: sig}.Encode()
 	c.keep(Notification{Seq: d.Notification.Seq, Event: es10.EventInstall.String(), ICCID: d.Notification.ICCID,
 		Address: d.Notification.Address, Pending: b})
-	return b, true
+	return b, nil
 }
 
 // notifyOperation makes the signed OtherSignedNotification for an enable,
@@ -66,13 +79,79 @@ func (c *Card) notifyOperation(ev es10.NotificationEvent, p *profile) {
 	if addr == "" {
 		return
 	}
-	md := es10.NotificationMetadata{Seq: c.nextSeq(), Event: ev, Address: addr, ICCID: p.ICCID}
+	_ = c.keepOther(es10.NotificationMetadata{Seq: c.nextSeq(), Event: ev, Address: addr, ICCID: p.ICCID})
+}
+
+// keepOther signs md, numbered already, and keeps the
+// OtherSignedNotification with the card's certificates.
+func (c *Card) keepOther(md es10.NotificationMetadata) error {
 	sig, err := rsp.Sign(c.cfg.EUICCKey, md.Encode())
 	if err != nil {
-		return
+		return fmt.Errorf("euicc: sign %s notification %d: %w", md.Event, md.Seq, err)
 	}
 	b := es10.OtherSignedNotification{Metadata: md, Signature: sig, EuiccCertificate: c.cfg.EUICCCert, EUMCertificate: c.cfg.EUMCert}.Encode()
-	c.keep(Notification{Seq: md.Seq, Event: ev.String(), ICCID: p.ICCID, Address: addr, Pending: b})
+	c.keep(Notification{Seq: md.Seq, Event: md.Event.String(), ICCID: md.ICCID, Address: md.Address, Pending: b})
+	return nil
+}
+
+// holdPending makes the notifications a new card starts with (Config.
+// Pending), in the order of their seq, each as the card makes its own:
+// signed with its key, an install as the result of a finished download, the
+// others as OtherSignedNotification. The counter goes on above the
+// highest, as SGP.22 §5.7.9 numbers each new notification above the last.
+func (c *Card) holdPending(ns []PendingSpec) error {
+	ns = slices.Clone(ns)
+	slices.SortFunc(ns, func(a, b PendingSpec) int { return a.Seq - b.Seq })
+	for _, n := range ns {
+		md := es10.NotificationMetadata{Seq: n.Seq, Event: n.Event, Address: n.Address, ICCID: n.ICCID}
+		var err error
+		if n.Event == es10.EventInstall {
+			_, err = c.keepInstallResult(c.finishedInstall(n, md))
+		} else {
+			err = c.keepOther(md)
+		}
+		if err != nil {
+			return err
+		}
+		c.notifSeq = max(c.notifSeq, n.Seq)
+	}
+	return nil
+}
+
+// finishedInstall is the ProfileInstallationResultData of a download that
+// went through before the card was made: its transactionId drawn from the
+// EID and the seq (the same card gives the same bytes, and no two of its
+// installs share one), the SM-DP+'s OID, and the ISD-P of the profile —
+// the one it holds, or, when the profile has been deleted since, the
+// first ISD-P AID not in use (the deletion freed the profile's). Its
+// simaResponse is the minimal EUICCResponse: the package is not known.
+func (c *Card) finishedInstall(n PendingSpec, md es10.NotificationMetadata) es10.ProfileInstallationResultData {
+	h := sha256.Sum256(fmt.Appendf(nil, "esimhil pending install %s %d", c.cfg.EID, n.Seq))
+	oid := n.SmdpOID
+	if oid == nil {
+		oid = rsp.SMDPOID(n.Address)
+	}
+	var aid []byte
+	if p := c.findICCID(n.ICCID); p != nil {
+		aid = p.AID
+	} else {
+		aid = c.freeAID()
+	}
+	return es10.ProfileInstallationResultData{TransactionID: h[:16], SmdpOID: oidContents(oid), Notification: md, OK: true,
+		AID: slices.Clone(aid)}
+}
+
+// oidContents is the DER contents (no tag, no length) of an OID.
+func oidContents(oid asn1.ObjectIdentifier) []byte {
+	b, err := asn1.Marshal(oid)
+	if err != nil {
+		return nil
+	}
+	t, _, err := tlv.ParseOne(b)
+	if err != nil {
+		return nil
+	}
+	return t.Value
 }
 
 func (n Notification) metadata() (es10.NotificationMetadata, bool) {

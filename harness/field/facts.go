@@ -42,6 +42,22 @@ type Facts struct {
 	Profiles []ProfileFact
 	// Identities are the ICCID and IMSI answers, in time order.
 	Identities []Identity
+	// Notifications are the pending notifications the card held when
+	// the logs begin: those the first ListNotification answer lists,
+	// less any the logs show the card making before that answer (Made).
+	// A card numbers each notification above the last, so of those an
+	// EnableProfile, DisableProfile or DeleteProfile answered ok may
+	// have made, the one of that operation with the highest seq is the
+	// operation's; an install result names its seq outright.
+	Notifications []NotificationFact
+	// Made are the notifications of the first ListNotification answer
+	// that the logs show the card making before it (left out of
+	// Notifications).
+	Made []NotificationFact
+	// notifListed: the first ListNotification answer is read; made are
+	// what the card did before it that makes a notification.
+	notifListed bool
+	made        []madeNotification
 	// OddLocation is the first registration line whose location is in
 	// a form no personality gives (not quoted hex: gammu shows modems
 	// answering "+CREG: 2,1, 550014, 676"): its stat and <n> are read,
@@ -142,6 +158,22 @@ type ProfileFact struct {
 	ICCID, OwnerPLMN string
 	Enabled          bool
 	Src              Src
+}
+
+// NotificationFact is a pending notification a ListNotification answer
+// lists, and where.
+type NotificationFact struct {
+	es10.NotificationMetadata
+	Src Src
+}
+
+// madeNotification is something the logs show the card doing that makes a
+// notification: an install result (its seq known) or a profile operation
+// answered ok (seq 0: the operation's own is its newest of that event).
+type madeNotification struct {
+	Event es10.NotificationEvent
+	Seq   int
+	Src   Src
 }
 
 // Identity is an ICCID or IMSI answer.
@@ -1302,6 +1334,27 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 		if a.SW>>8 == 0x91 {
 			fs.refreshAsked = append(fs.refreshAsked, o)
 		}
+		ev := es10.EventEnable
+		if a.ES10 == es10.FunctionName(es10.TagDisableProfile) {
+			ev = es10.EventDisable
+		}
+		fs.operated(a, ev, o)
+	case es10.FunctionName(es10.TagDeleteProfile):
+		fs.operated(a, es10.EventDelete, o)
+	case es10.FunctionName(es10.TagBoundProfilePackage):
+		if r, err := es10.DecodeProfileInstallationResult(tlv.Canonical(a.Answer)); err == nil && !fs.notifListed {
+			fs.made = append(fs.made, madeNotification{es10.EventInstall, r.Data.Notification.Seq, o.Src})
+		}
+	case es10.FunctionName(es10.TagListNotification):
+		if fs.notifListed {
+			return
+		}
+		list, err := es10.DecodeListNotificationResponse(tlv.Canonical(a.Answer))
+		if err != nil {
+			return
+		}
+		fs.notifListed = true
+		fs.heldAtStart(list, o.Src)
 	case es10.FunctionName(es10.TagGetEuiccData):
 		// A field log holds a real card's answers: BER lengths taken.
 		if eid, err := es10.DecodeEID(tlv.Canonical(a.Answer)); err == nil && fs.EID == "" {
@@ -1323,6 +1376,43 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 			fs.Profiles = append(fs.Profiles, pf)
 		}
 	}
+}
+
+// operated notes a profile operation the card answered ok before its
+// first ListNotification answer: it may have made a notification.
+func (fs *Facts) operated(a *fieldlog.APDU, ev es10.NotificationEvent, o Obs) {
+	tag := map[es10.NotificationEvent]uint32{es10.EventEnable: es10.TagEnableProfile, es10.EventDisable: es10.TagDisableProfile,
+		es10.EventDelete: es10.TagDeleteProfile}[ev]
+	if r, err := es10.DecodeResult(tag, tlv.Canonical(a.Answer)); err == nil && r == es10.ResultOK && !fs.notifListed {
+		fs.made = append(fs.made, madeNotification{Event: ev, Src: o.Src})
+	}
+}
+
+// heldAtStart splits the first ListNotification answer into the
+// notifications the card held when the logs begin and those it made
+// during them (fs.made): an install result's by its seq, an operation's
+// as the newest of its event not yet accounted for.
+func (fs *Facts) heldAtStart(list []es10.NotificationMetadata, src Src) {
+	held := make([]NotificationFact, len(list))
+	for i, m := range list {
+		held[i] = NotificationFact{m, src}
+	}
+	take := func(i int) {
+		fs.Made = append(fs.Made, held[i])
+		held = slices.Delete(held, i, i+1)
+	}
+	for _, m := range fs.made {
+		i := -1
+		for j, n := range held {
+			if n.Event == m.Event && (m.Seq == 0 && (i < 0 || n.Seq > held[i].Seq) || m.Seq != 0 && n.Seq == m.Seq) {
+				i = j
+			}
+		}
+		if i >= 0 {
+			take(i)
+		}
+	}
+	fs.Notifications = held
 }
 
 // FinalOf returns the final result of the command at entry k.

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -94,6 +96,19 @@ type Device struct {
 	Backoff       *yaml.Node
 	FreeNVM       int
 	Profiles      []Profile
+	// Notifications are the pending notifications the card held when the
+	// logs begin, over what the logs' first ListNotification answer says.
+	Notifications []Notification
+	// notificationsGiven: the manifest has device.notifications, if
+	// empty (the card held none, whatever the logs say).
+	notificationsGiven bool
+}
+
+// Notification is a pending notification on the card.
+type Notification struct {
+	Seq                   int
+	Event, ICCID, Address string
+	node                  *yaml.Node
 }
 
 // Profile is a profile on the card.
@@ -409,6 +424,7 @@ func (m *Manifest) device(v *yaml.Node, path string) error {
 		yamlnode.Optional("backoff", m.node(&d.Backoff)),
 		yamlnode.Optional("free_nvm", m.d.Str(&freeNVM)),
 		yamlnode.Optional("profiles", m.profiles),
+		yamlnode.Optional("notifications", m.notifications),
 	); err != nil {
 		return err
 	}
@@ -495,6 +511,42 @@ func (m *Manifest) profiles(v *yaml.Node, path string) error {
 		}
 		pr.node = n
 		m.Device.Profiles = append(m.Device.Profiles, pr)
+	}
+	return nil
+}
+
+// notifications reads device.notifications: the scenario's form, checked
+// here for what the manifest alone can tell (the reconstructed scenario
+// checks the rest against the profiles, at the manifest's lines).
+func (m *Manifest) notifications(v *yaml.Node, path string) error {
+	if v.Kind != yaml.SequenceNode {
+		return m.errAt(v, path, "want a list of {seq, event, iccid, address}")
+	}
+	m.Device.notificationsGiven = true
+	events := []string{es10.EventInstall.String(), es10.EventEnable.String(), es10.EventDisable.String(), es10.EventDelete.String()}
+	for i, n := range v.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var nt Notification
+		var seq string
+		if err := m.d.Mapping(n, p,
+			yamlnode.Required("seq", m.d.Str(&seq)),
+			yamlnode.Required("event", m.d.Str(&nt.Event)),
+			yamlnode.Required("iccid", m.d.Str(&nt.ICCID)),
+			yamlnode.Required("address", m.d.Str(&nt.Address)),
+		); err != nil {
+			return err
+		}
+		if _, err := fmt.Sscan(seq, &nt.Seq); err != nil || nt.Seq < 1 || nt.Seq > 1<<31-1 || strconv.Itoa(nt.Seq) != seq {
+			return m.errAt(m.Node(p+".seq"), p+".seq", "want the notification's sequence number, 1 to 2147483647, got %q", seq)
+		}
+		if !slices.Contains(events, nt.Event) {
+			return m.errAt(m.Node(p+".event"), p+".event", "%q: want one of %s", nt.Event, strings.Join(events, ", "))
+		}
+		if _, standIn := ident.ICCIDStandIn(nt.ICCID); !ident.IsICCID(nt.ICCID) && !standIn {
+			return m.errAt(m.Node(p+".iccid"), p+".iccid", "%q: want the ICCID as the card reports it, 18-20 digits", nt.ICCID)
+		}
+		nt.node = n
+		m.Device.Notifications = append(m.Device.Notifications, nt)
 	}
 	return nil
 }

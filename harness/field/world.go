@@ -441,6 +441,7 @@ func (p *Plan) world() error {
 		}
 		e.line(pr.origin, `    - {iccid: "%s", operator: %s%s}`, p.emulatedICCID(pr.ICCID), pr.Operator, extra)
 	}
+	p.notifications(&e)
 	if m.Platform != nil {
 		e.line("", "platform:")
 		for i := 0; i+1 < len(m.Platform.Content); i += 2 {
@@ -1779,6 +1780,44 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Enabled && !out[j].Enabled })
 	return out, nil
+}
+
+// notifications writes the card's pending notifications at power-on: the
+// manifest's device.notifications when it gives them (an empty list too:
+// the card held none), else what the logs' first ListNotification answer
+// lists, less those the logs show the card making before it (Facts.
+// Notifications). A notification made during the logs is the card's own
+// doing in the replay, not something it starts with.
+func (p *Plan) notifications(e *emitter) {
+	m := p.Fixture.Manifest
+	type note struct {
+		seq                   int
+		event, iccid, address string
+		origin                string
+	}
+	var ns []note
+	if m.Device.notificationsGiven {
+		for _, n := range m.Device.Notifications {
+			ns = append(ns, note{n.Seq, n.Event, n.ICCID, n.Address, m.pos(n.node)})
+		}
+	} else {
+		for _, n := range p.Facts.Notifications {
+			ns = append(ns, note{n.Seq, n.Event.String(), n.ICCID, n.Address, n.Src.String()})
+		}
+		for _, n := range p.Facts.Made {
+			p.assume("the card made notification %d (%s of %s) during the logs, before %s lists it: it does not start with it", n.Seq, n.Event, n.ICCID, n.Src)
+		}
+	}
+	if len(ns) == 0 {
+		return
+	}
+	e.line("", "  notifications:")
+	for _, n := range ns {
+		p.standInFor(n.iccid, n.origin)
+	}
+	for _, n := range ns {
+		e.line(n.origin, `    - {seq: %d, event: %s, iccid: "%s", address: %s}`, n.seq, n.event, p.emulatedICCID(n.iccid), yamlScalar(n.address))
+	}
 }
 
 // readFirstAfter says whether the first ICCID the logs read is iccid, read

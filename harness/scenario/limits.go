@@ -44,6 +44,12 @@ const (
 	MaxRATOperators = 16
 	// MaxGIDLen bounds a RAT operator's gid1/gid2, in bytes.
 	MaxGIDLen = 16
+	// MaxNotifications is as many pending notifications as the card
+	// keeps (past it, the card drops the oldest).
+	MaxNotifications = 32
+	// MaxNotificationSeq bounds a notification's seq: the card counts in
+	// a signed 32-bit INTEGER.
+	MaxNotificationSeq = 1<<31 - 1
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

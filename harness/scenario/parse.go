@@ -185,6 +185,18 @@ func (d *decoder) device(n *yaml.Node, path string, dv *Device) error {
 				return err
 			})
 		}),
+		yamlnode.Optional("notifications", func(n *yaml.Node, p string) error {
+			return d.Sequence(n, p, func(n *yaml.Node, p string) error {
+				var nt Notification
+				err := d.Mapping(n, p,
+					yamlnode.Required("seq", d.int(&nt.Seq, 1, MaxNotificationSeq)),
+					yamlnode.Required("event", d.Str(&nt.Event)),
+					yamlnode.Required("iccid", d.Str(&nt.ICCID)),
+					yamlnode.Required("address", d.Str(&nt.Address)))
+				dv.Notifications = append(dv.Notifications, nt)
+				return err
+			})
+		}),
 		yamlnode.Required("profiles", func(n *yaml.Node, p string) error {
 			return d.Sequence(n, p, func(n *yaml.Node, p string) error {
 				var pr Profile

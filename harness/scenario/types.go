@@ -120,6 +120,19 @@ type Device struct {
 	// operators may deliver profiles that set which policy rules. Empty
 	// (the default): none may, and a profile that sets one is refused.
 	RAT []RATRule
+	// Notifications are the pending notifications (SGP.22 §3.5) the card
+	// holds at power-on, as a field card that has not delivered them
+	// does. The card signs each as it would have when it made it.
+	Notifications []Notification
+}
+
+// Notification is a pending notification: its sequence number, the
+// operation (install, enable, disable or delete), the profile it is
+// about and the SM-DP+ address it goes to.
+type Notification struct {
+	Seq            int
+	Event          string
+	ICCID, Address string
 }
 
 // RATRule is one ProfilePolicyAuthorisationRule: the rules (PPRNames) it

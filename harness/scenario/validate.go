@@ -337,7 +337,55 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 	if enabled != 1 {
 		return d.ErrPath("device.profiles", "exactly one profile must be enabled, found %d", enabled)
 	}
-	return d.validateRAT(dv.RAT)
+	if err := d.validateRAT(dv.RAT); err != nil {
+		return err
+	}
+	return d.validateNotifications(dv.Notifications, iccids)
+}
+
+// validateNotifications checks the pending notifications the card starts
+// with: at most as many as it keeps, each seq once, a known operation, an
+// ICCID and an SM-DP+ host name. An enable or disable is of a profile the
+// card holds: a card can only switch a profile it has, and the profile
+// stays until deleted — so one no longer on the card needs the delete
+// that removed it, pending with a later seq. An install or a delete may
+// name a profile the card no longer (or again) holds: deleted after its
+// install, reinstalled after its delete, whichever notification was
+// delivered meanwhile.
+func (d *decoder) validateNotifications(ns []Notification, onCard map[string]bool) error {
+	if len(ns) > MaxNotifications {
+		return d.ErrPath("device.notifications", "%s", limitError("pending notifications (what the card keeps)", len(ns), MaxNotifications))
+	}
+	seqs := map[int]int{}
+	for i, n := range ns {
+		p := yamlnode.Index("device.notifications", i)
+		if j, dup := seqs[n.Seq]; dup {
+			return d.ErrPath(p+".seq", "%d is already %s's: a card numbers each notification once", n.Seq, yamlnode.Index("device.notifications", j))
+		}
+		seqs[n.Seq] = i
+		if !slices.Contains(smdpNoteKinds, n.Event) {
+			return d.ErrPath(p+".event", "%q: want one of %s", n.Event, strings.Join(smdpNoteKinds, ", "))
+		}
+		if !ident.IsICCID(n.ICCID) {
+			return d.ErrPath(p+".iccid", "%s", ident.ExplainICCID(n.ICCID))
+		}
+		if !isHostName(n.Address) {
+			return d.ErrPath(p+".address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
+		}
+	}
+	for i, n := range ns {
+		if n.Event != es10.EventEnable.String() && n.Event != es10.EventDisable.String() || onCard[n.ICCID] {
+			continue
+		}
+		deleted := slices.ContainsFunc(ns, func(m Notification) bool {
+			return m.Event == es10.EventDelete.String() && m.ICCID == n.ICCID && m.Seq > n.Seq
+		})
+		if !deleted {
+			return d.ErrPath(yamlnode.Index("device.notifications", i)+".iccid",
+				"%s is not one of device.profiles: a card %ss only a profile it holds (one deleted since needs its delete notification, with a later seq)", n.ICCID, n.Event)
+		}
+	}
+	return nil
 }
 
 // validateRAT checks the card's Rules Authorisation Table: each rule names
