@@ -151,7 +151,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintf(stdout, "STOP       %v: the devices still on are failed as stopped (FAILED); the rate counts those that finished their dwell\n", context.Cause(ctx))
+		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
+			context.Cause(ctx), res.Stopped, res.NotStarted)
 		return interruptedCode(ctx)
 	case err != nil:
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
