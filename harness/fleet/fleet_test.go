@@ -621,6 +621,15 @@ func TestStoppedStorm(t *testing.T) {
 			if _, err := Merge([]*Result{back}); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "run shard 0/1 again") {
 				t.Errorf("merge of a stopped shard: %v, want %q…", err, want)
 			}
+			// As an older esimhil wrote it: no not_started, no stopped_by,
+			// outcomes short of its devices. Named for its stop too.
+			back.NotStarted, back.StoppedBy = 0, ""
+			if tc.wantOn {
+				want := fmt.Sprintf("shard 0/1 was stopped before its storm ended (%d devices still on): ", back.Stopped)
+				if _, err := Merge([]*Result{back}); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("merge of an older stopped shard: %v, want %q", err, want)
+				}
+			}
 		})
 	}
 }

@@ -514,12 +514,14 @@ func (r *Result) unstopped() error {
 	if name == "" {
 		name = fmt.Sprintf("%s seed %d", r.Template, r.Seed)
 	}
-	by := r.StoppedBy
+	by, counts := r.StoppedBy, fmt.Sprintf("%d devices still on, %d never powered on", r.Stopped, r.NotStarted)
 	if by == "" {
-		by = "stopped"
+		// An older esimhil's: it did not count those never powered on.
+		by, counts = "stopped", fmt.Sprintf("%d devices still on", r.Stopped)
 	}
-	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%d devices still on, %d never powered on): merged, a part of the shard would count as all of it; run shard %s again and merge its new result",
-		name, strings.Join(r.Shards, " "), by, r.Stopped, r.NotStarted, strings.Join(r.Shards, " "))
+	shards := strings.Join(r.Shards, " ")
+	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%s): merged, a part of the shard would count as all of it; run shard %s again and merge its new result",
+		name, shards, by, counts, shards)
 }
 
 // Finished counts the devices that ran their dwell to its end (switched,
