@@ -396,3 +396,30 @@ func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
 		}
 	}
 }
+
+// serve's test PKI is of the scenario's seed unless --seed says another
+// (0 included), as a fleet template on that scenario runs at its seed
+// when it names none: serve and fleet --platform then agree on the CI.
+func TestServeSeedIsTheScenarios(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "grand-tour.yaml") // seed: 3
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"left out", nil, "seed      3 "},
+		{"given", []string{"--seed", "5"}, "seed      5 "},
+		{"given as 0", []string{"--seed", "0"}, "seed      0 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Stopped already: serve prints its servers and returns.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out, errOut bytes.Buffer
+			cli(ctx, append([]string{"serve", "--scenario", scen}, tc.args...), &out, &errOut)
+			if !strings.Contains(out.String(), "\n"+tc.want) {
+				t.Errorf("serve printed:\n%s%s\nwant a line %q…", out.String(), errOut.String(), tc.want)
+			}
+		})
+	}
+}
