@@ -72,55 +72,55 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: --scenario-template is required\n%s", fleetUsage)
 		return 2
 	}
+	// Every problem is reported, one line each, before anything runs:
+	// fixing one to meet the next would take as many tries as problems.
+	var probs []string
+	problem := func(err error) {
+		// The template's reader and Validate give one line a problem:
+		// those of the file carry its name and place, a flag's its name.
+		probs = append(probs, strings.Split(err.Error(), "\n")...)
+	}
 	t, err := fleet.Load(*tmpl)
 	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		problem(err)
+	} else {
+		// A flag given replaces the template's value, even with its default.
+		var given fleet.Flags
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "devices":
+				given.Devices = devices
+			case "arrive-within":
+				given.ArriveWithin = within
+			case "dwell":
+				given.Dwell = dwell
+			case "ptys":
+				given.PTYs = ptys
+			case "seed":
+				given.Seed = seed
+			}
+		})
+		t.Override(given)
+		if err := t.Validate(ptyRoom()); err != nil {
+			problem(err)
 		}
-		return 2
-	}
-	// A flag given replaces the template's value, even with its default.
-	var given fleet.Flags
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "devices":
-			given.Devices = devices
-		case "arrive-within":
-			given.ArriveWithin = within
-		case "dwell":
-			given.Dwell = dwell
-		case "ptys":
-			given.PTYs = ptys
-		case "seed":
-			given.Seed = seed
-		}
-	})
-	t.Override(given)
-	if err := t.Validate(ptyRoom()); err != nil {
-		// One line a problem, as the template's reader gives them: those
-		// of the file carry its name and place, those of a flag its name.
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
-		}
-		return 2
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
 	if *shard != "" {
 		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-			return 2
+			problem(err)
 		}
 	}
 	for _, v := range smdps {
 		op, u, err := fleet.ParseSMDPFlag(v)
 		if err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-			return 2
+			problem(err)
+			continue
 		}
 		if prev, ok := cfg.SMDP[op]; ok {
 			// The first would be neither probed nor used.
-			fmt.Fprintf(stderr, "esimhil fleet: --smdp %s given twice (%s and %s): one SM-DP+ an operator\n", op, prev, u)
-			return 2
+			problem(fmt.Errorf("--smdp %s given twice (%s and %s): one SM-DP+ an operator", op, prev, u))
+			continue
 		}
 		cfg.SMDP[op] = u
 	}
@@ -128,9 +128,14 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// Before the storm, not after it: a shard of a Kubernetes job
 		// would lose its whole run to a mistyped path.
 		if err := checkWritable(*out); err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: --out %v\n", err)
-			return 2
+			problem(fmt.Errorf("--out %w", err))
 		}
+	}
+	if len(probs) > 0 {
+		for _, line := range probs {
+			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		}
+		return 2
 	}
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
