@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -567,15 +566,16 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Incomplete = strings.TrimSpace(string(b))
 	}
 	var entry *report.Entry
-	if b, err := os.ReadFile(filepath.Join(dir, report.SpecFile)); err == nil {
-		var e report.Entry
-		if json.Unmarshal(b, &e) == nil {
-			entry = &e
-		}
-	} else if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
-		for i := range es {
-			if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
-				entry = &es[i]
+	spec, err := report.ReadSpecFile(dir)
+	switch {
+	case err == nil:
+		entry = &spec
+	case errors.Is(err, os.ErrNotExist):
+		if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
+			for i := range es {
+				if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
+					entry = &es[i]
+				}
 			}
 		}
 	}
