@@ -215,8 +215,8 @@ func joinRel(base, stored string) string {
 }
 
 // ReadGinkgo reads a Ginkgo JSON report (--json-report) into entries: one
-// per It, with the rig's artifacts, timeline and seed when the spec built
-// a rig, else the suite's seed.
+// per It, with the seed, simulated time, artifacts and timeline the spec
+// recorded (a rig records them all), and none it did not.
 func ReadGinkgo(path string) ([]Entry, error) {
 	suites, err := readSuites(path)
 	if err != nil {
@@ -246,10 +246,11 @@ func specEntries(suites []types.Report) []Entry {
 			if sp.LeafNodeType != types.NodeTypeIt {
 				continue
 			}
-			e := Entry{
-				Kind: "spec", Name: sp.FullText(), Seed: new(s.SuiteConfig.RandomSeed),
-				Wall: sp.RunTime, Verdict: verdictOf(sp.State),
-			}
+			// No seed unless the spec recorded one: the suite's
+			// --seed is not the seed of a run the spec made (a kill -9
+			// child's, a field replay's), and shown as one it would
+			// say what nobody recorded.
+			e := Entry{Kind: "spec", Name: sp.FullText(), Wall: sp.RunTime, Verdict: verdictOf(sp.State)}
 			if sp.State.Is(types.SpecStateFailureStates) {
 				e.Message = sp.Failure.Message
 			}

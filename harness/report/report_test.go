@@ -546,3 +546,49 @@ func TestUnrecordedIsNotZero(t *testing.T) {
 		t.Errorf("results.json records a seed for a scenario that never ran: %s", b)
 	}
 }
+
+// A spec that recorded no seed or simulated time (it built no rig: a
+// kill -9 child's run, a field replay) reads "not recorded" in both
+// cells — not the suite's --seed, not an empty cell — while what a spec
+// did record is shown.
+func TestSpecsWithoutRecordsReadNotRecorded(t *testing.T) {
+	entry := func(name string, v any) types.ReportEntry {
+		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
+	}
+	rep := types.Report{SuiteConfig: types.SuiteConfig{RandomSeed: 1}, SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "survives kill -9", State: types.SpecStatePassed, RunTime: time.Second},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "meets its expectations", State: types.SpecStatePassed, RunTime: time.Second,
+			ReportEntries: types.ReportEntries{entry(EntrySeed, int64(5)), entry(EntrySimulated, "3h0m0s")}},
+	}}
+	// Through JSON, as report.json is read (a seed comes back a float64).
+	path := filepath.Join(t.TempDir(), "report.json")
+	b, err := json.Marshal([]types.Report{rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	es, err := ReadGinkgo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		e               Entry
+		seed, simulated string
+	}{
+		{es[0], "not recorded", "not recorded"},
+		{es[1], "5", "3h0m0s"},
+	} {
+		b, err := Index(t.TempDir(), []Entry{tc.e}, nil, time.Unix(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `<td class="num">` + tc.seed + `</td><td class="num">` + tc.simulated + `</td>`; !strings.Contains(string(b), want) {
+			t.Errorf("%s: row lacks %s:\n%s", tc.e.Name, want, b)
+		}
+	}
+	if es[0].Seed != nil {
+		t.Errorf("a spec that recorded no seed has the suite's: %d", *es[0].Seed)
+	}
+}
