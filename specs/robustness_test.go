@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/harness/report"
 )
 
 const isdR = "A0000005591010FFFFFFFF8900000100"
@@ -192,6 +193,10 @@ var _ = Describe("Scenario fixtures", framework.Emulated, func() {
 		It("meets the expectations of "+filepath.Base(f), func() {
 			s := framework.Load(filepath.Base(f))
 			res := harness.RunScenario(s, harness.Options{Seed: GinkgoRandomSeed(), Dir: GinkgoT().TempDir()})
+			// What the run can say of itself; its artifacts go with
+			// the temporary directory, so it names none.
+			AddReportEntry(report.EntrySeed, res.Seed, ReportEntryVisibilityNever)
+			AddReportEntry(report.EntrySimulated, res.Simulated.String(), ReportEntryVisibilityNever)
 			Expect(res.Err).NotTo(HaveOccurred())
 			Expect(res.Mismatches).To(BeEmpty())
 		})

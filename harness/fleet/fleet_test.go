@@ -524,8 +524,113 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 	}
 	var fig strings.Builder
 	res.Print(&fig)
-	if !strings.Contains(fig.String(), "rate       0.0 devices/s") || !strings.Contains(fig.String(), "not the 1 stopped") {
+	if !strings.Contains(fig.String(), "rate       0.0 devices/s") || !strings.Contains(fig.String(), "not the 1 stopped nor the 0 never powered on") {
 		t.Errorf("stopped storm's figures:\n%s", fig.String())
+	}
+}
+
+// stopAfter is a context a signal stops at its n-th look (ctx.Err), as
+// the storm looks between its steps: a stop at a chosen point of an
+// emulated storm, without a clock. Its cause is the signal's, as
+// esimhil's own signal context gives it.
+type stopAfter struct {
+	context.Context
+	n      atomic.Int64
+	cancel context.CancelCauseFunc
+}
+
+func newStopAfter(n int64) *stopAfter {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := &stopAfter{Context: ctx, cancel: cancel}
+	c.n.Store(n)
+	return c
+}
+
+func (c *stopAfter) Err() error {
+	if c.n.Add(-1) == 0 {
+		c.cancel(errors.New("stopped by SIGTERM"))
+	}
+	return c.Context.Err()
+}
+
+// A storm stopped before all its devices arrived accounts for every one
+// of them: those still on are failed as stopped, those never powered on
+// have no outcome and are counted apart, the rate is of the devices that
+// finished (0 when none did), and its result reads back self-consistent;
+// merge refuses it, naming the stop, rather than pass part of a shard for
+// all of it.
+func TestStoppedStorm(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// at is the look (ctx.Err) the signal comes at.
+		at        int64
+		wantOn    bool // some devices were on when it came
+		wantFresh bool // some had not been powered on
+	}{
+		{"before any device", 1, false, true},
+		{"with devices on and more to come", 300, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := loadTemplate(t, 40, 0)
+			// Arrivals spread over hours: a stop finds devices on, others
+			// not yet powered on.
+			tp.ArriveWithin = Duration(6 * time.Hour)
+			ctx := newStopAfter(tc.at)
+			defer ctx.cancel(nil)
+			res, err := Run(ctx, Config{Template: tp})
+			if !errors.Is(err, context.Canceled) || res == nil {
+				t.Fatalf("storm ended with %v (result %v), want it stopped", err, res != nil)
+			}
+			outcomes := 0
+			for _, n := range res.Outcomes {
+				outcomes += n
+			}
+			switch {
+			case res.StoppedBy != "stopped by SIGTERM":
+				t.Errorf("stopped_by %q", res.StoppedBy)
+			case outcomes+res.NotStarted != res.Devices || res.Devices != 40:
+				t.Errorf("outcomes %v and %d not started for %d devices", res.Outcomes, res.NotStarted, res.Devices)
+			case (res.Stopped > 0) != tc.wantOn || (res.NotStarted > 0) != tc.wantFresh:
+				t.Errorf("%d stopped, %d not started: want some on %v, some not started %v", res.Stopped, res.NotStarted, tc.wantOn, tc.wantFresh)
+			case res.Finished() != outcomes-res.Stopped:
+				t.Errorf("finished %d of %d outcomes with %d stopped", res.Finished(), outcomes, res.Stopped)
+			case res.OK():
+				t.Errorf("a stopped storm passed: %q", res.Verdict())
+			}
+			var fig strings.Builder
+			res.Print(&fig)
+			t.Logf("\n%s", fig.String())
+			if res.Finished() == 0 && res.Wall > 0 && !strings.Contains(fig.String(), "rate       0.0 devices/s") {
+				t.Errorf("no device finished, yet:\n%s", fig.String())
+			}
+			if !strings.Contains(fig.String(), fmt.Sprintf("%d never powered on", res.NotStarted)) {
+				t.Errorf("figures do not say how many never powered on:\n%s", fig.String())
+			}
+			path := filepath.Join(t.TempDir(), "shard.json")
+			if err := res.Write(path); err != nil {
+				t.Fatal(err)
+			}
+			back, err := ReadResult(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := back.consistent(); err != nil {
+				t.Errorf("the stopped storm's own result contradicts itself: %v", err)
+			}
+			want := "fleet result " + path + ": shard 0/1 was stopped by SIGTERM before its storm ended"
+			if _, err := Merge([]*Result{back}); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "run shard 0/1 again") {
+				t.Errorf("merge of a stopped shard: %v, want %q…", err, want)
+			}
+			// As an older esimhil wrote it: no not_started, no stopped_by,
+			// outcomes short of its devices. Named for its stop too.
+			back.NotStarted, back.StoppedBy = 0, ""
+			if tc.wantOn {
+				want := fmt.Sprintf("shard 0/1 was stopped before its storm ended (%d devices still on): ", back.Stopped)
+				if _, err := Merge([]*Result{back}); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("merge of an older stopped shard: %v, want %q", err, want)
+				}
+			}
+		})
 	}
 }
 

@@ -106,6 +106,13 @@ type Result struct {
 	// stopped before their dwell ended: failed, and not counted in the
 	// rate of devices, which is of devices that finished.
 	Stopped int `json:"stopped,omitempty"`
+	// NotStarted counts the devices the stop came before: never powered
+	// on, they have no outcome, so outcomes and NotStarted add up to
+	// Devices. StoppedBy says what stopped the storm ("stopped by
+	// SIGTERM"), "" for a storm that ran to its end. Merge refuses a
+	// stopped result: its figures are of part of its shard.
+	NotStarted int    `json:"not_started,omitempty"`
+	StoppedBy  string `json:"stopped_by,omitempty"`
 	// Unchecked says which logs could not be read (an external server
 	// without a log route), so "zero lost" is not claimed for them;
 	// PlatformUnread and SMDPUnread leave those logs out of Lost.
@@ -390,6 +397,9 @@ func Merge(rs []*Result) (*Result, error) {
 		if d := serversDiffer(rs[0], r); d != "" {
 			return nil, fmt.Errorf("shards %v ran against %s: they do not belong together", r.Shards, d)
 		}
+		if err := r.unstopped(); err != nil {
+			return nil, err
+		}
 		ids, err := r.consistent()
 		if err != nil {
 			if r.file != "" {
@@ -490,6 +500,35 @@ func Merge(rs []*Result) (*Result, error) {
 	return m, nil
 }
 
+// unstopped refuses a result whose storm was stopped before its end (a
+// preempted pod of an Indexed Job, Ctrl-C): merged, its part-run would
+// pass for its whole shard and the totals for the storm's. It is checked
+// before the counts, so that a stopped result an older esimhil wrote
+// (whose outcomes left out the devices never powered on) is named for
+// its stop.
+func (r *Result) unstopped() error {
+	if r.Stopped <= 0 && r.NotStarted <= 0 && r.StoppedBy == "" {
+		return nil
+	}
+	name := r.file
+	if name == "" {
+		name = fmt.Sprintf("%s seed %d", r.Template, r.Seed)
+	}
+	by, counts := r.StoppedBy, fmt.Sprintf("%d devices still on, %d never powered on", r.Stopped, r.NotStarted)
+	if by == "" {
+		// An older esimhil's: it did not count those never powered on.
+		by, counts = "stopped", fmt.Sprintf("%d devices still on", r.Stopped)
+	}
+	shards := strings.Join(r.Shards, " ")
+	return fmt.Errorf("fleet result %s: shard %s was %s before its storm ended (%s): merged, a part of the shard would count as all of it; run shard %s again and merge its new result",
+		name, shards, by, counts, shards)
+}
+
+// Finished counts the devices that ran their dwell to its end (switched,
+// stayed or failed on their own), not those a stop cut short or came
+// before: the devices of the rate.
+func (r *Result) Finished() int { return r.Devices - r.Stopped - r.NotStarted }
+
 // serversDiffer names the servers two shards ran against that differ
 // ("" if none): an external one by its URL, the emulated ones by kind
 // (each shard runs its own, on its own port).
@@ -533,7 +572,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -552,7 +591,10 @@ func (r *Result) consistent() ([]shardID, error) {
 		}
 		sum += n
 	}
-	if sum != r.Devices {
+	switch {
+	case r.NotStarted > 0 && sum+r.NotStarted != r.Devices:
+		return nil, fmt.Errorf("outcomes add up to %d devices and not_started %d to %d, not its %d", sum, r.NotStarted, sum+r.NotStarted, r.Devices)
+	case sum+r.NotStarted != r.Devices:
 		return nil, fmt.Errorf("outcomes add up to %d devices, not its %d", sum, r.Devices)
 	}
 	// by_kind splits the outcomes: per outcome, the kinds add up to it.
@@ -722,7 +764,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.Outcomes[Failed] == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+	return lost == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK)
 }
 
@@ -732,6 +774,9 @@ func (r *Result) Verdict() string {
 	var why []string
 	if n := r.Outcomes[Failed]; n > 0 {
 		why = append(why, fmt.Sprintf("%d of %d devices failed", n, r.Devices))
+	}
+	if r.NotStarted > 0 {
+		why = append(why, fmt.Sprintf("%d of %d devices never powered on (%s)", r.NotStarted, r.Devices, r.StoppedBy))
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
@@ -763,19 +808,23 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "time       %v wall for %v simulated%s\n", r.Wall.Round(time.Millisecond), r.Simulated.Round(time.Second), basis)
 	if secs > 0 {
 		stopped := ""
-		if r.Stopped > 0 {
-			stopped = fmt.Sprintf("; devices/s counts those that finished their dwell, not the %d stopped", r.Stopped)
+		if r.Stopped+r.NotStarted > 0 {
+			stopped = fmt.Sprintf("; devices/s counts the %d that finished their dwell, not the %d stopped nor the %d never powered on", r.Finished(), r.Stopped, r.NotStarted)
 		}
 		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests%s)\n",
-			float64(r.Devices-r.Stopped)/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests, stopped)
+			float64(r.Finished())/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests, stopped)
 	}
 	if len(r.Shards) > 1 {
 		for _, run := range r.Runs {
 			fmt.Fprintf(w, "shard %-4s %s\n", run.Shard, run.describe())
 		}
 	}
-	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed\n",
-		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed])
+	notStarted := ""
+	if r.NotStarted > 0 {
+		notStarted = fmt.Sprintf("; %d never powered on (%s first): no outcome", r.NotStarted, r.StoppedBy)
+	}
+	fmt.Fprintf(w, "outcomes   %d switched, %d stayed on their original profile (as injected), %d failed%s\n",
+		r.Outcomes[Switched], r.Outcomes[Stayed], r.Outcomes[Failed], notStarted)
 	for _, k := range slices.Sorted(maps.Keys(r.ByKind)) {
 		o := r.ByKind[k]
 		fmt.Fprintf(w, "           %-40s %d switched, %d stayed, %d failed\n", k, o[Switched], o[Stayed], o[Failed])

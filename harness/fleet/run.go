@@ -357,9 +357,11 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		if err := ctx.Err(); err != nil {
 			// The cause names the signal ("stopped by SIGTERM"), not
 			// Go's "context canceled".
+			cause := context.Cause(ctx).Error()
 			for len(active) > 0 {
-				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+context.Cause(ctx).Error())
+				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+cause)
 			}
+			s.stopBefore(plans[next:], cause)
 			return err
 		}
 		var at time.Time
@@ -394,6 +396,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				for len(active) > 0 {
 					s.retire(heap.Pop(&active).(*live), "storm stopped: "+err.Error())
 				}
+				s.stopBefore(plans[next:], "stopped by an error of the storm: "+err.Error())
 				return fmt.Errorf("storm: %w", err)
 			}
 		}
@@ -415,6 +418,15 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		tick()
 	}
 	return nil
+}
+
+// stopBefore records why the storm stopped early and the devices it
+// never powered on (rest): they have no outcome — neither finished nor
+// failed — so they are counted apart (Result.NotStarted), which keeps
+// the result's counts adding up to its devices.
+func (s *storm) stopBefore(rest []plan, cause string) {
+	s.res.StoppedBy = cause
+	s.res.NotStarted += len(rest)
 }
 
 // kindName names a part of the mix for the report.

@@ -176,6 +176,13 @@ func Load(path string) (*Template, error) {
 	if t.Name == "" {
 		t.Name = t.Base.Name
 	}
+	if t.d.Node("seed") == nil {
+		// The base scenario's, as `esimhil serve --scenario` of it
+		// defaults to: a seed of 0 here would make the cards trust
+		// another test CI than the served platform's. A seed: 0 the
+		// file gives is kept.
+		t.Seed = t.Base.Seed
+	}
 	return t, nil
 }
 

@@ -194,6 +194,55 @@ func TestOverride(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// A template that gives no seed takes its base scenario's, the seed
+// `esimhil serve --scenario` of that file uses by default too (its test
+// CI, which an external platform must be issued by); one that gives a
+// seed keeps it, 0 included; a --seed flag has the last word.
+func TestSeedDefaultsToTheBaseScenarios(t *testing.T) {
+	orig, err := os.ReadFile("../../fixtures/scenarios/roam-fr-preinstalled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// seed 7: not 1 (a default of its own) nor 0 (Go's zero).
+	based := strings.Replace(string(orig), "\nseed: 1\n", "\nseed: 7\n", 1)
+	if based == string(orig) {
+		t.Fatal("the base scenario has no seed: 1 line to change")
+	}
+	base := filepath.Join(dir, "base.yaml")
+	if err := os.WriteFile(base, []byte(based), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, text string
+		flags      Flags
+		want       int64
+	}{
+		{"left out", "", Flags{}, 7},
+		{"given", "seed: 3\n", Flags{}, 3},
+		{"given as 0", "seed: 0\n", Flags{}, 0},
+		{"left out, a flag given", "", Flags{Seed: ptr(int64(0))}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "storm.yaml")
+			if err := os.WriteFile(p, []byte("scenario: base.yaml\ndevices: 2\narrive_within: 1m\n"+tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tp, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.Override(tc.flags)
+			if err := tp.Validate(NoPTYLimit); err != nil {
+				t.Fatal(err)
+			}
+			if tp.Seed != tc.want {
+				t.Errorf("seed %d, want %d", tp.Seed, tc.want)
+			}
+		})
+	}
+}
+
 // A base scenario's signal plan and faults are refused, each at its line
 // in the base scenario and saying the fleet does not apply it: dropped
 // without a word, a storm would pass that `esimhil run` of the same

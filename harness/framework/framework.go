@@ -5,7 +5,6 @@
 package framework
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -20,7 +19,6 @@ import (
 	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
-	"github.com/esimhil/esimhil/internal/atomicfile"
 )
 
 // ArtifactsEnv names the directory that keeps every spec's artifacts.
@@ -129,11 +127,7 @@ func writeSpecFile(r *harness.Rig, rep ginkgo.SpecReport, page, why string) {
 	if why != "" {
 		e.Verdict = "fail"
 	}
-	b, err := json.Marshal(e)
-	if err == nil {
-		err = atomicfile.WriteFile(filepath.Join(r.Dir(), report.SpecFile), b, 0o644, false)
-	}
-	if err != nil {
+	if err := report.WriteSpecFile(r.Dir(), e); err != nil {
 		fmt.Fprintf(ginkgo.GinkgoWriter, "no %s: %v\n", report.SpecFile, err)
 	}
 }

@@ -1,10 +1,8 @@
 package framework_test
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -34,12 +32,8 @@ func TestCloseFailureFailsTheSpec(t *testing.T) {
 	}
 	dir := m[1]
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	b, err := os.ReadFile(filepath.Join(dir, report.SpecFile))
+	e, err := report.ReadSpecFile(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var e report.Entry
-	if err := json.Unmarshal(b, &e); err != nil {
 		t.Fatal(err)
 	}
 	if e.Verdict != "fail" || !strings.HasPrefix(e.Message, "closing the rig: ") || e.Timeline == "" {

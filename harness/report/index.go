@@ -105,8 +105,14 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
 		case e.Unfinished:
 			r.Simulated, r.Wall = "not recorded", "not recorded"
-		case e.Simulated > 0:
+		case e.Simulated > 0 || e.Dir != "":
+			// A run with artifacts measured its simulated time, 0s
+			// when it never started (its rig did not).
 			r.Simulated = e.Simulated.String()
+		case e.Kind == "scenario" && e.Seed == nil:
+			// Never loaded: nothing to record (its seed cell says so).
+		default:
+			r.Simulated = "not recorded"
 		}
 		r.Link = rel(dir, e.Timeline)
 		r.DirLink = rel(dir, e.Dir)

@@ -39,8 +39,10 @@ type Entry struct {
 	// Unfinished says the process ended during the run (killed, crashed):
 	// the entry is what was known before it started.
 	Unfinished bool `json:"unfinished,omitempty"`
-	// Dir holds the run's artifacts; Timeline is its page. Both are as
-	// written (absolute or relative to the working directory).
+	// Dir holds the run's artifacts; Timeline is its page. In memory they
+	// are paths the reader can open; on disk, results.json and spec.json
+	// store them relative to the file (WriteScenarios, WriteSpecFile), so
+	// a copied out/ still finds them.
 	Dir      string `json:"dir,omitempty"`
 	Timeline string `json:"timeline,omitempty"`
 	// Message says why it did not pass.
@@ -85,13 +87,9 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 			continue
 		}
 		d := filepath.Join(dir, de.Name())
-		b, err := os.ReadFile(filepath.Join(d, SpecFile))
+		found, err := ReadSpecFile(d)
 		if err == nil {
-			var e Entry
-			if err := json.Unmarshal(b, &e); err != nil {
-				return nil, 0, fmt.Errorf("%s: %w", filepath.Join(d, SpecFile), err)
-			}
-			out = append(out, e)
+			out = append(out, found)
 			continue
 		}
 		if !errors.Is(err, os.ErrNotExist) {
@@ -110,6 +108,53 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 		out = append(out, e)
 	}
 	return out, unfinished, nil
+}
+
+// WriteSpecFile writes a spec's entry as dir/SpecFile, dir being the
+// spec's artifacts directory: its Dir and Timeline are stored relative
+// to dir (Dir as "."), so the directory reads the same once moved or
+// copied with out/.
+func WriteSpecFile(dir string, e Entry) error {
+	e.Dir, e.Timeline = relUnder(dir, e.Dir), relUnder(dir, e.Timeline)
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, SpecFile), b, 0o644, false)
+}
+
+// ReadSpecFile reads dir/SpecFile (WriteSpecFile). The spec's artifacts
+// are dir itself, wherever it was written: its Dir is dir, and its page
+// is read relative to dir — or, as an older esimhil stored it, absolute:
+// a page under the directory it was written in is taken from dir, so a
+// copy links its own page, not the original's.
+func ReadSpecFile(dir string) (Entry, error) {
+	path := filepath.Join(dir, SpecFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return Entry{}, fmt.Errorf("%s: %w", path, err)
+	}
+	was := e.Dir
+	e.Dir = dir
+	e.Timeline = moved(joinRel(dir, e.Timeline), joinRel(dir, was), dir)
+	return e, nil
+}
+
+// moved is path, which lay under the directory from, now that from's
+// contents are at to; a path not under from is kept.
+func moved(path, from, to string) string {
+	if path == "" || from == "" {
+		return path
+	}
+	r, err := filepath.Rel(from, path)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) || filepath.IsAbs(r) {
+		return path
+	}
+	return filepath.Join(to, r)
 }
 
 // ReadScenarios reads the results `esimhil run` wrote. Their artifact
@@ -170,8 +215,8 @@ func joinRel(base, stored string) string {
 }
 
 // ReadGinkgo reads a Ginkgo JSON report (--json-report) into entries: one
-// per It, with the rig's artifacts, timeline and seed when the spec built
-// a rig, else the suite's seed.
+// per It, with the seed, simulated time, artifacts and timeline the spec
+// recorded (a rig records them all), and none it did not.
 func ReadGinkgo(path string) ([]Entry, error) {
 	suites, err := readSuites(path)
 	if err != nil {
@@ -201,10 +246,11 @@ func specEntries(suites []types.Report) []Entry {
 			if sp.LeafNodeType != types.NodeTypeIt {
 				continue
 			}
-			e := Entry{
-				Kind: "spec", Name: sp.FullText(), Seed: new(s.SuiteConfig.RandomSeed),
-				Wall: sp.RunTime, Verdict: verdictOf(sp.State),
-			}
+			// No seed unless the spec recorded one: the suite's
+			// --seed is not the seed of a run the spec made (a kill -9
+			// child's, a field replay's), and shown as one it would
+			// say what nobody recorded.
+			e := Entry{Kind: "spec", Name: sp.FullText(), Wall: sp.RunTime, Verdict: verdictOf(sp.State)}
 			if sp.State.Is(types.SpecStateFailureStates) {
 				e.Message = sp.Failure.Message
 			}
@@ -300,6 +346,9 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	case err != nil:
 		return nil, nil, err
 	}
+	for i := range specs {
+		reroot(&specs[i], filepath.Join(out, "specs"))
+	}
 	all := append(specs, scen...)
 	for i := range all {
 		e := &all[i]
@@ -309,6 +358,35 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		}
 	}
 	return all, notes, nil
+}
+
+// reroot points a spec entry of the suite's report at its directory
+// under specs when the report names it elsewhere: the report (Ginkgo's
+// JSON, whose entries the rig made) holds the absolute path the spec
+// wrote to, which in a copy of out/ is the original's — missing, or not
+// this copy's. A directory named so under specs is the spec's own (one
+// directory a spec, by its full name); without one the path is kept
+// (artifacts kept outside out/, ESIMHIL_ARTIFACTS elsewhere).
+func reroot(e *Entry, specs string) {
+	if e.Dir == "" {
+		return
+	}
+	here := filepath.Join(specs, filepath.Base(filepath.Clean(e.Dir)))
+	if same(here, e.Dir) {
+		return
+	}
+	if st, err := os.Stat(here); err != nil || !st.IsDir() {
+		return
+	}
+	e.Timeline = moved(e.Timeline, e.Dir, here)
+	e.Dir = here
+}
+
+// same reports whether a and b name one file (both absolute, cleaned).
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
 }
 
 // DirState is what a run's directory holds now, which may be more than

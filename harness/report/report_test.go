@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -326,6 +327,103 @@ func TestScenarioPathsFollowTheirDirectory(t *testing.T) {
 	}
 }
 
+// A suite's out/ moved or copied elsewhere (a CI artifact downloaded)
+// reports from the copy: its specs' records are read where they are now,
+// whether the suite's report (report.json, absolute paths of where the
+// specs ran) or their spec.json (relative, or absolute as an older
+// esimhil wrote them) names them, and the index links the copy's own
+// pages without a note — even while the original is still there.
+func TestCopiedOutReports(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		suite     bool // report.json written (else only the specs' spec.json)
+		oldSpecs  bool // spec.json with absolute paths, as an older esimhil wrote
+		keepFirst bool // the original stays where it was (a copy, not a move)
+	}{
+		{"moved, with the suite's report", true, false, false},
+		{"copied, with the suite's report", true, false, true},
+		{"moved, spec.json only", false, false, false},
+		{"copied, spec.json only", false, false, true},
+		{"moved, older absolute spec.json", false, true, false},
+		{"copied, older absolute spec.json", false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			out := filepath.Join(tmp, "repo", "out")
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			ginkgoReport(t, out) // the specs' directories and pages too
+			if !tc.suite {
+				os.Remove(filepath.Join(out, "report.json"))
+			}
+			for _, name := range []string{"roaming-switches", "roaming-falls-back"} {
+				dir := filepath.Join(out, "specs", name)
+				e := Entry{Kind: "spec", Name: "roaming " + strings.ReplaceAll(strings.TrimPrefix(name, "roaming-"), "-", " "), Verdict: "pass",
+					Seed: new(int64(42)), Simulated: time.Hour, Wall: time.Second, Dir: dir, Timeline: filepath.Join(dir, "timeline.html")}
+				if tc.oldSpecs {
+					b, _ := json.Marshal(e)
+					if err := os.WriteFile(filepath.Join(dir, SpecFile), b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := WriteSpecFile(dir, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			scen := filepath.Join(out, "scenarios", "roam")
+			writePages(t, scen)
+			if err := WriteScenarios(filepath.Join(out, "scenarios", ScenariosFile), []Entry{{Kind: "scenario", Name: "roam", Verdict: "pass",
+				Seed: new(int64(1)), Dir: scen, Timeline: filepath.Join(scen, "timeline.html")}}); err != nil {
+				t.Fatal(err)
+			}
+			copied := filepath.Join(tmp, "work", "outcopy")
+			if err := os.MkdirAll(filepath.Dir(copied), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if tc.keepFirst {
+				err = exec.Command("cp", "-a", out, copied).Run()
+			} else {
+				err = os.Rename(out, copied)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, notes, err := Gather(copied)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNotes := 0
+			if !tc.suite {
+				wantNotes = 1 // no report.json: listed from the specs' spec.json
+			}
+			if len(notes) != wantNotes {
+				t.Errorf("notes %q", notes)
+			}
+			if len(entries) != 3 {
+				t.Fatalf("entries %+v", entries)
+			}
+			for _, e := range entries {
+				if !strings.HasPrefix(e.Dir, copied+string(filepath.Separator)) || e.Timeline != filepath.Join(e.Dir, "timeline.html") {
+					t.Errorf("%s: dir %q, page %q: not the copy's", e.Name, e.Dir, e.Timeline)
+				}
+			}
+			b, err := Index(copied, entries, notes, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`href="specs/roaming-switches/timeline.html"`, `href="specs/roaming-falls-back/timeline.html"`, `href="scenarios/roam/timeline.html"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("the copy's index lacks %s", want)
+				}
+			}
+			if strings.Contains(string(b), "repo/out") {
+				t.Errorf("the copy's index links the original:\n%s", b)
+			}
+		})
+	}
+}
+
 // The index lists every failed expectation of an entry, up to five, then
 // says how many more its page has.
 func TestIndexListsTheFailedExpectations(t *testing.T) {
@@ -446,5 +544,51 @@ func TestUnrecordedIsNotZero(t *testing.T) {
 	}
 	if b, _ := json.Marshal(es[0]); strings.Contains(string(b), `"seed"`) {
 		t.Errorf("results.json records a seed for a scenario that never ran: %s", b)
+	}
+}
+
+// A spec that recorded no seed or simulated time (it built no rig: a
+// kill -9 child's run, a field replay) reads "not recorded" in both
+// cells — not the suite's --seed, not an empty cell — while what a spec
+// did record is shown.
+func TestSpecsWithoutRecordsReadNotRecorded(t *testing.T) {
+	entry := func(name string, v any) types.ReportEntry {
+		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
+	}
+	rep := types.Report{SuiteConfig: types.SuiteConfig{RandomSeed: 1}, SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "survives kill -9", State: types.SpecStatePassed, RunTime: time.Second},
+		{LeafNodeType: types.NodeTypeIt, LeafNodeText: "meets its expectations", State: types.SpecStatePassed, RunTime: time.Second,
+			ReportEntries: types.ReportEntries{entry(EntrySeed, int64(5)), entry(EntrySimulated, "3h0m0s")}},
+	}}
+	// Through JSON, as report.json is read (a seed comes back a float64).
+	path := filepath.Join(t.TempDir(), "report.json")
+	b, err := json.Marshal([]types.Report{rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	es, err := ReadGinkgo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		e               Entry
+		seed, simulated string
+	}{
+		{es[0], "not recorded", "not recorded"},
+		{es[1], "5", "3h0m0s"},
+	} {
+		b, err := Index(t.TempDir(), []Entry{tc.e}, nil, time.Unix(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `<td class="num">` + tc.seed + `</td><td class="num">` + tc.simulated + `</td>`; !strings.Contains(string(b), want) {
+			t.Errorf("%s: row lacks %s:\n%s", tc.e.Name, want, b)
+		}
+	}
+	if es[0].Seed != nil {
+		t.Errorf("a spec that recorded no seed has the suite's: %d", *es[0].Seed)
 	}
 }

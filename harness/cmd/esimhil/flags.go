@@ -83,3 +83,11 @@ func seedVar(fs *flag.FlagSet, name string, value int64, usage string) *int64 {
 	fs.Var(&s, name, usage)
 	return (*int64)(&s)
 }
+
+// flagGiven reports whether the command line set the flag name (even to
+// its default).
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

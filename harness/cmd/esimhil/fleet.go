@@ -56,7 +56,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// Default 0, not a -1 sentinel: only a given flag is read (Visit), and
 	// -h printed "(default -1)" beside a refusal of -1 as negative.
 	ptys := fs.Int("ptys", 0, "devices with a real pty; the others are linked in memory (default: the template's)")
-	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's)")
+	seed := seedVar(fs, "seed", 0, "seed of the whole fleet and of its test PKI (default: the template's, or else its base scenario's)")
 	shard := fs.String("shard", "", "run one slice i/n of the fleet (0 ≤ i < n)")
 	platformURL := fs.String("platform", "", "external platform http[s]://host:port (default: the emulator, in this process)")
 	var smdps repeated
@@ -74,55 +74,55 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: --scenario-template is required\n%s", fleetUsage)
 		return 2
 	}
+	// Every problem is reported, one line each, before anything runs:
+	// fixing one to meet the next would take as many tries as problems.
+	var probs []string
+	problem := func(err error) {
+		// The template's reader and Validate give one line a problem:
+		// those of the file carry its name and place, a flag's its name.
+		probs = append(probs, strings.Split(err.Error(), "\n")...)
+	}
 	t, err := fleet.Load(*tmpl)
 	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		problem(err)
+	} else {
+		// A flag given replaces the template's value, even with its default.
+		var given fleet.Flags
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "devices":
+				given.Devices = devices
+			case "arrive-within":
+				given.ArriveWithin = within
+			case "dwell":
+				given.Dwell = dwell
+			case "ptys":
+				given.PTYs = ptys
+			case "seed":
+				given.Seed = seed
+			}
+		})
+		t.Override(given)
+		if err := t.Validate(ptyRoom()); err != nil {
+			problem(err)
 		}
-		return 2
-	}
-	// A flag given replaces the template's value, even with its default.
-	var given fleet.Flags
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "devices":
-			given.Devices = devices
-		case "arrive-within":
-			given.ArriveWithin = within
-		case "dwell":
-			given.Dwell = dwell
-		case "ptys":
-			given.PTYs = ptys
-		case "seed":
-			given.Seed = seed
-		}
-	})
-	t.Override(given)
-	if err := t.Validate(ptyRoom()); err != nil {
-		// One line a problem, as the template's reader gives them: those
-		// of the file carry its name and place, those of a flag its name.
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
-		}
-		return 2
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
 	if *shard != "" {
 		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-			return 2
+			problem(err)
 		}
 	}
 	for _, v := range smdps {
 		op, u, err := fleet.ParseSMDPFlag(v)
 		if err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
-			return 2
+			problem(err)
+			continue
 		}
 		if prev, ok := cfg.SMDP[op]; ok {
 			// The first would be neither probed nor used.
-			fmt.Fprintf(stderr, "esimhil fleet: --smdp %s given twice (%s and %s): one SM-DP+ an operator\n", op, prev, u)
-			return 2
+			problem(fmt.Errorf("--smdp %s given twice (%s and %s): one SM-DP+ an operator", op, prev, u))
+			continue
 		}
 		cfg.SMDP[op] = u
 	}
@@ -130,9 +130,14 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// Before the storm, not after it: a shard of a Kubernetes job
 		// would lose its whole run to a mistyped path.
 		if err := checkWritable(*out); err != nil {
-			fmt.Fprintf(stderr, "esimhil fleet: --out %v\n", err)
-			return 2
+			problem(fmt.Errorf("--out %w", err))
 		}
+	}
+	if len(probs) > 0 {
+		for _, line := range probs {
+			fmt.Fprintf(stderr, "esimhil fleet: %s\n", line)
+		}
+		return 2
 	}
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
@@ -153,7 +158,8 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintf(stdout, "STOP       %v: the devices still on are failed as stopped (FAILED); the rate counts those that finished their dwell\n", context.Cause(ctx))
+		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
+			context.Cause(ctx), res.Stopped, res.NotStarted)
 		return interruptedCode(ctx)
 	case err != nil:
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
@@ -273,7 +279,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("scenario", "", "scenario whose operators, lists and SM-DP+s to serve")
-	seed := seedVar(fs, "seed", 0, "seed of the test PKI, the fleet's --seed (default: the scenario's own)")
+	seed := seedVar(fs, "seed", 0, "seed of the test PKI, the fleet's (default: the scenario's seed, as a fleet template on it defaults to)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
 	if err := parseInterleaved(fs, args); err != nil {
@@ -292,10 +298,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 2
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-	if !seedSet {
-		*seed = s.Seed // as a fleet of a template on this scenario runs
+	if !flagGiven(fs, "seed") {
+		// The seed a fleet template on this scenario runs at when it
+		// names none: their test CIs then agree.
+		*seed = s.Seed
 	}
 	if *ciFile != "" {
 		// Before the servers start and print their flags.

@@ -400,3 +400,71 @@ func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
 		}
 	}
 }
+
+// serve's test PKI is of the scenario's seed unless --seed says another
+// (0 included), as a fleet template on that scenario runs at its seed
+// when it names none: serve and fleet --platform then agree on the CI.
+func TestServeSeedIsTheScenarios(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "grand-tour.yaml") // seed: 3
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"left out", nil, "seed      3 "},
+		{"given", []string{"--seed", "5"}, "seed      5 "},
+		{"given as 0", []string{"--seed", "0"}, "seed      0 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Stopped already: serve prints its servers and returns.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out, errOut bytes.Buffer
+			cli(ctx, append([]string{"serve", "--scenario", scen}, tc.args...), &out, &errOut)
+			if !strings.Contains(out.String(), "\n"+tc.want) {
+				t.Errorf("serve printed:\n%s%s\nwant a line %q…", out.String(), errOut.String(), tc.want)
+			}
+		})
+	}
+}
+
+// Every flag problem is reported at once, one line each headed
+// `esimhil fleet:` (fixtures/fleet/README.md), not the first kind only:
+// --shard's was left out while --devices or --dwell was wrong too.
+func TestFleetReportsEveryFlagProblem(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"numbers and a shard", []string{"--devices", "0", "--shard", "3/2", "--dwell", "0s"}, []string{
+			"esimhil fleet: --devices 0: a fleet needs at least one device",
+			"esimhil fleet: --dwell 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)",
+			`esimhil fleet: --shard "3/2": want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)`,
+		}},
+		{"a shard, an SM-DP+ and the output", []string{"--shard", "x", "--smdp", "bogus", "--out", "/nonexistent/x.json"}, []string{
+			`esimhil fleet: --shard "x": want i/n with 0 ≤ i < n (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as i)`,
+			`esimhil fleet: --smdp "bogus": want operator=https://host:port`,
+			"esimhil fleet: --out /nonexistent/x.json: its directory /nonexistent does not exist",
+		}},
+		{"a template that cannot be read and a shard", []string{"--scenario-template", "/nonexistent/storm.yaml", "--shard", "3/2"}, []string{
+			"esimhil fleet: fleet template: ",
+			`esimhil fleet: --shard "3/2": `,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := append([]string{"fleet", "--scenario-template", fleetTemplate}, tc.args...)
+			code := cli(context.Background(), args, &out, &errOut)
+			lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
+			if code != 2 || len(lines) != len(tc.want) || out.Len() != 0 {
+				t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant exit 2 and %d lines", code, out.String(), errOut.String(), len(tc.want))
+			}
+			for i, want := range tc.want {
+				if !strings.HasPrefix(lines[i], want) {
+					t.Errorf("line %d: %q, want %q…", i+1, lines[i], want)
+				}
+			}
+		})
+	}
+}

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -191,8 +190,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			return 2
 		}
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	seedSet := flagGiven(fs, "seed")
 	// One run writes DIR's results.json at a time: a second would
 	// overwrite the first's verdicts with its own, each scenario's too.
 	unlock, err := lockDir(*out)
@@ -584,15 +582,16 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		run.Incomplete = strings.TrimSpace(string(b))
 	}
 	var entry *report.Entry
-	if b, err := os.ReadFile(filepath.Join(dir, report.SpecFile)); err == nil {
-		var e report.Entry
-		if json.Unmarshal(b, &e) == nil {
-			entry = &e
-		}
-	} else if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
-		for i := range es {
-			if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
-				entry = &es[i]
+	spec, err := report.ReadSpecFile(dir)
+	switch {
+	case err == nil:
+		entry = &spec
+	case errors.Is(err, os.ErrNotExist):
+		if es, err := report.ReadScenarios(filepath.Join(dir, "..", report.ScenariosFile)); err == nil {
+			for i := range es {
+				if es[i].Dir != "" && filepath.Base(filepath.Clean(es[i].Dir)) == filepath.Base(filepath.Clean(dir)) {
+					entry = &es[i]
+				}
 			}
 		}
 	}
@@ -647,11 +646,9 @@ func captureFlag(fs *flag.FlagSet, usage string) *string {
 func checkCapture(fs *flag.FlagSet, mode string) error {
 	if _, err := capture.ParseMode(mode); err != nil {
 		from := "$" + harness.CaptureEnv
-		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "capture" {
-				from = "--capture"
-			}
-		})
+		if flagGiven(fs, "capture") {
+			from = "--capture"
+		}
 		return fmt.Errorf("%s: %w", from, err)
 	}
 	return nil
