@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -450,7 +451,7 @@ func TestAuthenticateServerCarriesDeviceInfo(t *testing.T) {
 		t.Fatalf("AuthenticateServer request: %v", err)
 	}
 	want := es10.CtxParams1{MatchingID: "MID-1", DeviceInfo: dev}
-	if got := r.CtxParams1; got.MatchingID != want.MatchingID || got.DeviceInfo != want.DeviceInfo || !bytes.Equal(got.Raw, want.Encode()) {
+	if got := r.CtxParams1; got.MatchingID != want.MatchingID || !reflect.DeepEqual(got.DeviceInfo, want.DeviceInfo) || !bytes.Equal(got.Raw, want.Encode()) {
 		t.Fatalf("ctxParams1 = %+v, want %+v", got, want)
 	}
 }
