@@ -725,6 +725,13 @@ var _ = Describe("A card that starts with pending notifications", framework.Emul
 			got = append(got, fmt.Sprintf("%s %v", e.Str("kind"), e.Get("seq")))
 		}
 		Expect(got).To(Equal([]string{"delete 5", "disable 7"}))
+		// The card names each recipient as it knows it: by the address, an
+		// SM-DP+ it never downloaded from (not the CMCC profile's operator).
+		var sent []string
+		for _, e := range framework.ActorEvents(r, eventlog.EUICC, "notification_sent") {
+			sent = append(sent, fmt.Sprintf("%s@%s %v", e.Str("kind"), e.Str("to"), e.Get("seq")))
+		}
+		Expect(sent).To(ContainElements("delete@smdp.sfr.test 5", "disable@smdp.sfr.test 7"))
 		// The install result is of a download this SM-DP+ never ran: it
 		// knows no such transactionId, and answers so.
 		errs := framework.ActorEvents(r, eventlog.SMDP, "es9_error")

@@ -48,6 +48,11 @@ func TestLimits(t *testing.T) {
 			wantParseError(t, edit(t, tt.old, tt.new), tt.want)
 		})
 	}
+	// A notification to an SM-DP+ the card knows by its address only
+	// (a pending one's) is named by that address.
+	if _, err := Parse("b.yaml", []byte(edit(t, "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:"))); err != nil {
+		t.Errorf("install@smdp.sfr.test: %v", err)
+	}
 	// Right at the limits loads.
 	at := edit(t, "check_interval: 5m", "check_interval: 1m\n  attach_wait: 30s")
 	at = strings.Replace(at, "{at: 1h, area: FR}", "{at: 742h, area: FR}", 1)

@@ -86,7 +86,7 @@ func (a *Applet) retryES10(r *NotifRetry, e ES10Result) {
 
 func (a *Applet) retryHTTP(r *NotifRetry, e HTTPResult) {
 	seq := r.Seqs[0]
-	to := a.operatorOf(r.ICCID, r.Address)
+	to := a.operatorOf(r.Address)
 	if reason := notifFailure(e); reason != "" {
 		a.log(KindNotificationFailed, append([]any{"kind", r.Kind, "to", to, "seq", seq, "reason", reason}, resultField(e)...)...)
 		a.st.RetryDue = true // kept by the card; sent again with the next bearer
@@ -115,15 +115,15 @@ func (a *Applet) retryNext() {
 	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: es10.RetrieveNotificationsListRequest{Seq: &r.Seqs[0]}.Encode()})
 }
 
-// operatorOf names a notification's recipient: the operator of its profile
-// when the applet knows it, or of its SM-DP+ (State.SMDPs), else the
-// SM-DP+ address.
-func (a *Applet) operatorOf(iccid, address string) string {
-	if p, ok := a.profileByICCID(iccid); ok && p.Operator != "" {
-		return p.Operator
-	}
+// operatorOf names a notification's recipient: the operator whose SM-DP+
+// the address is, as the card learnt it downloading from it
+// (State.SMDPs), else the address itself. Not the profile's operator: a
+// notification goes where its address says (a card handed its pending
+// notifications may owe a profile's disable to another operator's
+// SM-DP+), and what the card knows of that SM-DP+ is its address.
+func (a *Applet) operatorOf(address string) string {
 	if op := a.st.smdpOperator(address); op != "" {
-		return op // a profile the card never had: a failed install's
+		return op
 	}
 	return address
 }
