@@ -193,8 +193,8 @@ func validatePending(ns []PendingSpec) error {
 	seqs := map[int]bool{}
 	for i, n := range ns {
 		switch {
-		case n.Seq < 1 || n.Seq > maxNotifSeq:
-			return fmt.Errorf("euicc: pending notification %d: seq %d: want 1..%d", i, n.Seq, maxNotifSeq)
+		case n.Seq < 1 || n.Seq > maxPendingSeq:
+			return fmt.Errorf("euicc: pending notification %d: seq %d: want 1..%d", i, n.Seq, maxPendingSeq)
 		case seqs[n.Seq]:
 			return fmt.Errorf("euicc: pending notification %d: seq %d appears twice", i, n.Seq)
 		case n.Event < es10.EventInstall || n.Event > es10.EventDelete:

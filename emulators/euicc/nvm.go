@@ -164,8 +164,11 @@ func (c *Card) persistLocked() {
 
 // Bounds on an NVM image's fields (Restore refuses anything beyond).
 const (
-	maxProfileSize     = 1 << 30 // bytes of card memory one profile takes
-	maxNotifSeq        = 1<<31 - 1
+	maxProfileSize = 1 << 30 // bytes of card memory one profile takes
+	maxNotifSeq    = 1<<31 - 1
+	// maxPendingSeq bounds the seq of a notification a new card is given
+	// (Config.Pending): half the counter stays for those it makes itself.
+	maxPendingSeq      = maxNotifSeq >> 1
 	maxPendingBytes    = 16 << 10 // one signed notification with its certificates
 	maxNotifAddressLen = 253      // an RFC 1123 host name
 	maxOperatorPLMNs   = 32       // EF OPLMNwAcT's entries (saip.OPLMNwAcT)

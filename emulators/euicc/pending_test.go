@@ -158,7 +158,7 @@ func TestPendingAtStartRefused(t *testing.T) {
 		want    string
 	}{
 		{"seq zero", []PendingSpec{{Seq: 0, Event: es10.EventInstall, ICCID: "89012345678901234563", Address: "a.b"}}, false,
-			"euicc: pending notification 0: seq 0: want 1..2147483647"},
+			"euicc: pending notification 0: seq 0: want 1..1073741823"},
 		{"seq twice", []PendingSpec{{Seq: 3, Event: es10.EventInstall, ICCID: "89012345678901234563", Address: "a.b"},
 			{Seq: 3, Event: es10.EventDelete, ICCID: "89012345678901234563", Address: "a.b"}}, false,
 			"euicc: pending notification 1: seq 3 appears twice"},

@@ -27,6 +27,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -536,8 +537,8 @@ func (m *Manifest) notifications(v *yaml.Node, path string) error {
 		); err != nil {
 			return err
 		}
-		if _, err := fmt.Sscan(seq, &nt.Seq); err != nil || nt.Seq < 1 || nt.Seq > 1<<31-1 || strconv.Itoa(nt.Seq) != seq {
-			return m.errAt(m.Node(p+".seq"), p+".seq", "want the notification's sequence number, 1 to 2147483647, got %q", seq)
+		if _, err := fmt.Sscan(seq, &nt.Seq); err != nil || nt.Seq < 1 || nt.Seq > scenario.MaxNotificationSeq || strconv.Itoa(nt.Seq) != seq {
+			return m.errAt(m.Node(p+".seq"), p+".seq", "want the notification's sequence number, 1 to %d, got %q", scenario.MaxNotificationSeq, seq)
 		}
 		if !slices.Contains(events, nt.Event) {
 			return m.errAt(m.Node(p+".event"), p+".event", "%q: want one of %s", nt.Event, strings.Join(events, ", "))

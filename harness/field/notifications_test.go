@@ -78,7 +78,7 @@ func TestNotificationsFromTheLogs(t *testing.T) {
 func TestManifestNotificationErrors(t *testing.T) {
 	for _, tc := range []struct{ name, item, want string }{
 		{"seq", `{seq: first, event: install, iccid: "89330100005021044451", address: a.b}`,
-			`manifest.yaml:8:13: device.notifications[0].seq: want the notification's sequence number, 1 to 2147483647, got "first"`},
+			`manifest.yaml:8:13: device.notifications[0].seq: want the notification's sequence number, 1 to 1073741823, got "first"`},
 		{"event", `{seq: 1, event: download, iccid: "89330100005021044451", address: a.b}`,
 			`manifest.yaml:8:23: device.notifications[0].event: "download": want one of install, enable, disable, delete`},
 		{"iccid", `{seq: 1, event: install, iccid: "8933", address: a.b}`,

@@ -47,9 +47,11 @@ const (
 	// MaxNotifications is as many pending notifications as the card
 	// keeps (past it, the card drops the oldest).
 	MaxNotifications = 32
-	// MaxNotificationSeq bounds a notification's seq: the card counts in
-	// a signed 32-bit INTEGER.
-	MaxNotificationSeq = 1<<31 - 1
+	// MaxNotificationSeq bounds a pending notification's seq: the card
+	// counts in a signed 32-bit INTEGER, and half of it is left for the
+	// notifications it makes itself above the highest (a card given
+	// 2^31-1 would number its next one past what it can keep).
+	MaxNotificationSeq = 1<<30 - 1
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

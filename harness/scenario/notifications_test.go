@@ -45,8 +45,8 @@ func TestParseNotifications(t *testing.T) {
 			{Seq: 1, Event: "enable", ICCID: "89012345678901234563", Address: "smdp.example.com"},
 			{Seq: 2, Event: "delete", ICCID: "89012345678901234563", Address: "smdp.example.com"},
 		}},
-		{"highest seq", []string{`{seq: 2147483647, event: install, iccid: "89012345678901234563", address: a.b}`},
-			[]Notification{{Seq: 1<<31 - 1, Event: "install", ICCID: "89012345678901234563", Address: "a.b"}}},
+		{"highest seq", []string{`{seq: 1073741823, event: install, iccid: "89012345678901234563", address: a.b}`},
+			[]Notification{{Seq: MaxNotificationSeq, Event: "install", ICCID: "89012345678901234563", Address: "a.b"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,9 +73,11 @@ func TestParseNotificationErrors(t *testing.T) {
 		want  string
 	}{
 		{"seq zero", []string{`{seq: 0, event: install, iccid: "89012345678901234563", address: a.b}`},
-			`n.yaml:13:13: device.notifications[0].seq: 0 out of range 1..2147483647`},
+			`n.yaml:13:13: device.notifications[0].seq: 0 out of range 1..1073741823`},
+		{"seq in the half the card keeps for its own", []string{`{seq: 1073741824, event: install, iccid: "89012345678901234563", address: a.b}`},
+			`n.yaml:13:13: device.notifications[0].seq: 1073741824 out of range 1..1073741823`},
 		{"seq past 32 bits", []string{`{seq: 2147483648, event: install, iccid: "89012345678901234563", address: a.b}`},
-			`n.yaml:13:13: device.notifications[0].seq: 2147483648 out of range 1..2147483647`},
+			`n.yaml:13:13: device.notifications[0].seq: 2147483648 out of range 1..1073741823`},
 		{"seq not a number", []string{`{seq: first, event: install, iccid: "89012345678901234563", address: a.b}`},
 			`n.yaml:13:13: device.notifications[0].seq: want an integer, got "first"`},
 		{"seq twice", []string{ok, `{seq: 1, event: delete, iccid: "89012345678901234563", address: a.b}`},
