@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -371,6 +372,9 @@ func (d *decoder) validateNotifications(ns []Notification, onCard map[string]boo
 		}
 		if !isHostName(n.Address) {
 			return d.ErrPath(p+".address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
+		}
+		if net.ParseIP(n.Address) != nil {
+			return d.ErrPath(p+".address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
 		}
 	}
 	for i, n := range ns {
