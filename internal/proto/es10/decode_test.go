@@ -31,6 +31,8 @@ func TestDecodeRefusals(t *testing.T) {
 		{"ICCID of 9 bytes", "BF33 0B 5A 09 98 33 10 00 00 00 00 00 00", func(b []byte) error { _, err := DecodeDeleteProfileRequest(b); return err }},
 		{"delete with two identifiers", "BF33 0F 5A 0A " + vICCIDHex + " 4F 01 01", func(b []byte) error { _, err := DecodeDeleteProfileRequest(b); return err }},
 		{"nickname over 64 characters", "BF29 4F 5A 0A " + vICCIDHex + " 90 41 " + long, func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
+		{"RetrieveNotificationsList seqNumber outside its criteria", "BF2B 03 80 01 0C", func(b []byte) error { _, err := DecodeRetrieveNotificationsListRequest(b); return err }},
+		{"ListNotification operation constructed", "BF28 04 A1 02 07 80", func(b []byte) error { _, err := DecodeListNotificationRequest(b); return err }},
 		{"nickname not UTF-8", "BF29 11 5A 0A " + vICCIDHex + " 90 03 FF FE C3", func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
 		{"nickname cut inside a character", "BF29 10 5A 0A " + vICCIDHex + " 90 02 41 C3", func(b []byte) error { _, err := DecodeSetNicknameRequest(b); return err }},
 		{"profile list with a nickname not UTF-8", "BF2D 0D A0 0B E3 09 90 03 FF FE C3 9F 70 01 00",

@@ -453,6 +453,9 @@ func DecodeListNotificationRequest(b []byte) (ListNotificationRequest, error) {
 		return ListNotificationRequest{}, err
 	}
 	v, ok := f.opt(0x81) // other fields: a later release's, skipped
+	if _, wrongForm := f.find(0xA1); wrongForm && f.err == nil {
+		f.err = decodeErr("BF28: profileManagementOperation [1] constructed")
+	}
 	if f.err != nil {
 		return ListNotificationRequest{}, f.err
 	}
@@ -519,6 +522,12 @@ func DecodeRetrieveNotificationsListRequest(b []byte) (RetrieveNotificationsList
 		return RetrieveNotificationsListRequest{}, err
 	}
 	crit, ok := f.find(0xA0) // other fields: a later release's, skipped
+	if _, wrongForm := f.find(0x80); wrongForm && f.err == nil {
+		// [0] is searchCriteria, a CHOICE: explicitly tagged, so
+		// constructed; a bare seqNumber is not an extension but a
+		// criterion out of its wrapper.
+		f.err = decodeErr("BF2B: searchCriteria [0] primitive (a seqNumber outside A0?)")
+	}
 	switch {
 	case f.err != nil:
 		return RetrieveNotificationsListRequest{}, f.err
