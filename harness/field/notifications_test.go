@@ -75,6 +75,36 @@ func TestNotificationsFromTheLogs(t *testing.T) {
 	}
 }
 
+// TestNotificationsNoCardCanHold: what a field card's answer lists that no
+// scenario can hold is left out, and the draft asks for the manifest's
+// list, naming the answer's line (it pointed at the reconstructed
+// scenario, a file never written).
+func TestNotificationsNoCardCanHold(t *testing.T) {
+	twice := heldEnable
+	twice.Seq = heldInstall.Seq
+	notHeld := es10.NotificationMetadata{Seq: 6, Event: es10.EventEnable, Address: "smdp.example.com", ICCID: "89330100005021044469"}
+	for _, tc := range []struct {
+		name string
+		list []es10.NotificationMetadata
+		want string
+	}{
+		{"a seq twice", []es10.NotificationMetadata{heldInstall, twice},
+			"host.log:8 lists notification 3 (enable of 89330100005021044451) that no card can start with (3 is already device.notifications[0]'s"},
+		{"an enable of a profile the logs never show", []es10.NotificationMetadata{heldInstall, notHeld},
+			"host.log:8 lists notification 6 (enable of 89330100005021044469) that no card can start with (89330100005021044469 is not one of device.profiles"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "held", map[string]string{"host.log": listNotificationLog("", tc.list...), ManifestFile: orangePlain("held", "generic")}), Options{})
+			if got := p.Scenario.Device.Notifications; !reflect.DeepEqual(got, []scenario.Notification{{Seq: 3, Event: "install", ICCID: "89330100005021044451", Address: "smdp.example.com"}}) {
+				t.Errorf("notifications %+v, want the install alone", got)
+			}
+			if len(p.ToDo) != 1 || !strings.HasPrefix(p.ToDo[0], tc.want) || !strings.Contains(p.ToDo[0], "give device.notifications in the manifest") {
+				t.Errorf("to do %q, want one starting %q", p.ToDo, tc.want)
+			}
+		})
+	}
+}
+
 func TestManifestNotificationErrors(t *testing.T) {
 	for _, tc := range []struct{ name, item, want string }{
 		{"seq", `{seq: first, event: install, iccid: "89330100005021044451", address: a.b}`,

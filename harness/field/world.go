@@ -441,7 +441,11 @@ func (p *Plan) world() error {
 		}
 		e.line(pr.origin, `    - {iccid: "%s", operator: %s%s}`, p.emulatedICCID(pr.ICCID), pr.Operator, extra)
 	}
-	p.notifications(&e)
+	held := map[string]bool{}
+	for _, pr := range profiles {
+		held[p.emulatedICCID(pr.ICCID)] = true
+	}
+	p.notifications(&e, held)
 	if m.Platform != nil {
 		e.line("", "platform:")
 		for i := 0; i+1 < len(m.Platform.Content); i += 2 {
@@ -1788,7 +1792,12 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 // lists, less those the logs show the card making before it (Facts.
 // Notifications). A notification made during the logs is the card's own
 // doing in the replay, not something it starts with.
-func (p *Plan) notifications(e *emitter) {
+//
+// What a field card's answer lists that no scenario can hold — a seq given
+// twice, an enable of a profile the logs never show, an address that is
+// no host name — is left out, and the draft asks for the manifest's list:
+// the replay would answer that ListNotification otherwise.
+func (p *Plan) notifications(e *emitter, held map[string]bool) {
 	m := p.Fixture.Manifest
 	type note struct {
 		seq                   int
@@ -1811,10 +1820,33 @@ func (p *Plan) notifications(e *emitter) {
 	if len(ns) == 0 {
 		return
 	}
-	e.line("", "  notifications:")
 	for _, n := range ns {
 		p.standInFor(n.iccid, n.origin)
 	}
+	if !m.Device.notificationsGiven {
+		// The manifest's own list is checked with the scenario it makes.
+		for {
+			sn := make([]scenario.Notification, len(ns))
+			for i, n := range ns {
+				sn[i] = scenario.Notification{Seq: n.seq, Event: n.event, ICCID: p.emulatedICCID(n.iccid), Address: n.address}
+			}
+			pr := scenario.CheckNotifications(sn, held)
+			if pr == nil {
+				break
+			}
+			i := pr.Index
+			if i < 0 {
+				i = 0 // too many: the card keeps the newest (seq order is the answer's)
+			}
+			p.askFor("%s lists notification %d (%s of %s) that no card can start with (%s): left out, so the replay's answer differs there; give device.notifications in the manifest (the list as the emulated card should hold it, or [] for none) to decide",
+				ns[i].origin, ns[i].seq, ns[i].event, ns[i].iccid, pr.Msg)
+			ns = slices.Delete(ns, i, i+1)
+		}
+		if len(ns) == 0 {
+			return
+		}
+	}
+	e.line("", "  notifications:")
 	for _, n := range ns {
 		e.line(n.origin, `    - {seq: %d, event: %s, iccid: "%s", address: %s}`, n.seq, n.event, p.emulatedICCID(n.iccid), yamlScalar(n.address))
 	}

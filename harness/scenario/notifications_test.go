@@ -75,7 +75,7 @@ func TestParseNotificationErrors(t *testing.T) {
 		{"seq zero", []string{`{seq: 0, event: install, iccid: "89012345678901234563", address: a.b}`},
 			`n.yaml:13:13: device.notifications[0].seq: 0 out of range 1..1073741823`},
 		{"an IP address", []string{`{seq: 1, event: install, iccid: "89012345678901234563", address: 127.0.0.1}`},
-			`n.yaml:13:71: device.notifications[0].address: "127.0.0.1" is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)`},
+			`n.yaml:13:72: device.notifications[0].address: "127.0.0.1" is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)`},
 		{"seq in the half the card keeps for its own", []string{`{seq: 1073741824, event: install, iccid: "89012345678901234563", address: a.b}`},
 			`n.yaml:13:13: device.notifications[0].seq: 1073741824 out of range 1..1073741823`},
 		{"seq past 32 bits", []string{`{seq: 2147483648, event: install, iccid: "89012345678901234563", address: a.b}`},

@@ -354,27 +354,57 @@ func (d *decoder) validateDevice(s *Scenario, ops map[string]Operator, opRef fun
 // install, reinstalled after its delete, whichever notification was
 // delivered meanwhile.
 func (d *decoder) validateNotifications(ns []Notification, onCard map[string]bool) error {
+	if pr := CheckNotifications(ns, onCard); pr != nil {
+		p := "device.notifications"
+		if pr.Index >= 0 {
+			p = yamlnode.Index(p, pr.Index)
+			if pr.Field != "" {
+				p += "." + pr.Field
+			}
+		}
+		return d.ErrPath(p, "%s", pr.Msg)
+	}
+	return nil
+}
+
+// NotificationProblem is the first thing CheckNotifications finds wrong:
+// the entry (-1: the list) and its field, and why.
+type NotificationProblem struct {
+	Index int
+	Field string
+	Msg   string
+}
+
+// CheckNotifications holds pending notifications to the rules
+// validateNotifications states, onCard the ICCIDs of the card's profiles;
+// nil when they hold. A field fixture asks it of what its logs list.
+func CheckNotifications(ns []Notification, onCard map[string]bool) *NotificationProblem {
 	if len(ns) > MaxNotifications {
-		return d.ErrPath("device.notifications", "%s", limitError("pending notifications (what the card keeps)", len(ns), MaxNotifications))
+		return &NotificationProblem{-1, "", limitError("pending notifications (what the card keeps)", len(ns), MaxNotifications)}
 	}
 	seqs := map[int]int{}
 	for i, n := range ns {
-		p := yamlnode.Index("device.notifications", i)
+		bad := func(field, format string, a ...any) *NotificationProblem {
+			return &NotificationProblem{i, field, fmt.Sprintf(format, a...)}
+		}
+		if n.Seq < 1 || n.Seq > MaxNotificationSeq {
+			return bad("seq", "%d out of range 1..%d", n.Seq, MaxNotificationSeq)
+		}
 		if j, dup := seqs[n.Seq]; dup {
-			return d.ErrPath(p+".seq", "%d is already %s's: a card numbers each notification once", n.Seq, yamlnode.Index("device.notifications", j))
+			return bad("seq", "%d is already %s's: a card numbers each notification once", n.Seq, yamlnode.Index("device.notifications", j))
 		}
 		seqs[n.Seq] = i
 		if !slices.Contains(smdpNoteKinds, n.Event) {
-			return d.ErrPath(p+".event", "%q: want one of %s", n.Event, strings.Join(smdpNoteKinds, ", "))
+			return bad("event", "%q: want one of %s", n.Event, strings.Join(smdpNoteKinds, ", "))
 		}
 		if !ident.IsICCID(n.ICCID) {
-			return d.ErrPath(p+".iccid", "%s", ident.ExplainICCID(n.ICCID))
+			return bad("iccid", "%s", ident.ExplainICCID(n.ICCID))
 		}
 		if !isHostName(n.Address) {
-			return d.ErrPath(p+".address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
+			return bad("address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
 		}
 		if net.ParseIP(n.Address) != nil {
-			return d.ErrPath(p+".address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
+			return bad("address", "%q is an IP address: SGP.22 names an SM-DP+ by its FQDN (its TLS certificate's name)", n.Address)
 		}
 	}
 	for i, n := range ns {
@@ -385,8 +415,7 @@ func (d *decoder) validateNotifications(ns []Notification, onCard map[string]boo
 			return m.Event == es10.EventDelete.String() && m.ICCID == n.ICCID && m.Seq > n.Seq
 		})
 		if !deleted {
-			return d.ErrPath(yamlnode.Index("device.notifications", i)+".iccid",
-				"%s is not one of device.profiles: a card %ss only a profile it holds (one deleted since needs its delete notification, with a later seq)", n.ICCID, n.Event)
+			return &NotificationProblem{i, "iccid", fmt.Sprintf("%s is not one of device.profiles: a card %ss only a profile it holds (one deleted since needs its delete notification, with a later seq)", n.ICCID, n.Event)}
 		}
 	}
 	return nil
