@@ -130,13 +130,15 @@ type Modem struct {
 	// masterID is the master's device and inode at open, to tell, when a
 	// host finds the tty hung up, whether the descriptor still is it.
 	masterID [2]uint64
-	lost     error         // the master's read failed while the modem ran (PTYState)
-	readEnd  chan struct{} // closed when readLoop returns
-	path     string
-	out      *outQueue
-	wg       sync.WaitGroup
-	started  bool
-	closed   bool
+	lost     error // the master's read failed while the modem ran (PTYState)
+	// linked is where Options.Link points (linkTarget), "" without one.
+	linked  string
+	readEnd chan struct{} // closed when readLoop returns
+	path    string
+	out     *outQueue
+	wg      sync.WaitGroup
+	started bool
+	closed  bool
 
 	st state // touched only inside loop work
 
@@ -405,7 +407,7 @@ func (m *Modem) Close() error {
 	var errL error
 	// The link goes only if it is still this modem's (not replaced since).
 	if m.o.Link != "" {
-		if target, err := os.Readlink(m.o.Link); err == nil && target == m.slave.Name() {
+		if target, err := os.Readlink(m.o.Link); err == nil && target == m.linked {
 			if err := os.Remove(m.o.Link); err != nil && !errors.Is(err, os.ErrNotExist) {
 				errL = err
 			}

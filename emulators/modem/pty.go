@@ -39,8 +39,10 @@ func (m *Modem) openPTY() error {
 		slave.Close()
 		return err
 	}
+	linked := ""
 	if m.o.Link != "" {
-		if err := publishLink(slave.Name(), m.o.Link); err != nil {
+		linked = linkTarget(slave)
+		if err := publishLink(linked, m.o.Link); err != nil {
 			master.Close()
 			slave.Close()
 			return err
@@ -48,7 +50,7 @@ func (m *Modem) openPTY() error {
 	}
 	id, _, _ := fileID(master)
 	m.mu.Lock()
-	m.master, m.slave, m.path, m.masterID = master, slave, slave.Name(), id
+	m.master, m.slave, m.path, m.masterID, m.linked = master, slave, slave.Name(), id, linked
 	m.mu.Unlock()
 	m.out.setDirect(nonBlockingWriter(master))
 	m.readEnd = make(chan struct{})
@@ -75,6 +77,31 @@ func makeRaw(f *os.File) error {
 	return nil
 }
 
+// linkTarget is what --link points at: the slave through this process's
+// own descriptor (/proc/<pid>/fd/<n>, which opens the same tty), not
+// /dev/pts/<n>. The kernel hands a pty number to the next program that
+// asks as soon as it is free, so a link left by a killed emulator would
+// lead a host, or a ser2net that opens it again, into that program's
+// pty; through /proc it leads nowhere once the process is gone. Where
+// /proc does not give the same tty, the slave's name.
+func linkTarget(slave *os.File) string {
+	rc, err := slave.SyscallConn()
+	if err != nil {
+		return slave.Name()
+	}
+	fd := -1
+	if rc.Control(func(d uintptr) { fd = int(d) }) != nil || fd < 0 {
+		return slave.Name()
+	}
+	via := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), fd)
+	a, err1 := os.Stat(via)
+	b, err2 := slave.Stat()
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		return slave.Name()
+	}
+	return via
+}
+
 // publishLink points link at target, replacing a stale symlink but never a
 // regular file.
 func publishLink(target, link string) error {
@@ -88,7 +115,7 @@ func publishLink(target, link string) error {
 		// number handed to this modem (the kernel gives the lowest free
 		// one, so a restarted emulator often gets its old number back).
 		if old, err := os.Readlink(link); err == nil && old != target {
-			if _, err := os.Stat(old); err == nil && strings.HasPrefix(old, "/dev/pts/") {
+			if inUse(old) {
 				return fmt.Errorf("link %s points to %s, a pseudo-terminal in use (another emulator?): give another --link, or remove it", link, old)
 			}
 		}
@@ -395,4 +422,20 @@ func (m *Modem) OpenPeer() (*os.File, error) {
 		return nil, fmt.Errorf("pty peer of %s: %w", name, perr)
 	}
 	return os.NewFile(uintptr(fd), name), nil
+}
+
+// inUse reports whether a link's old target is a pty someone holds: a
+// /dev/pts node that exists, or a /proc descriptor of a process that
+// still runs and still holds a tty there.
+func inUse(old string) bool {
+	st, err := os.Stat(old)
+	switch {
+	case err != nil:
+		return false
+	case strings.HasPrefix(old, "/dev/pts/"):
+		return true
+	case strings.HasPrefix(old, "/proc/"):
+		return st.Mode()&fs.ModeCharDevice != 0
+	}
+	return false
 }

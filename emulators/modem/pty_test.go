@@ -45,11 +45,47 @@ func TestLinkReplacesStaleSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	target, err := os.Readlink(link)
-	if err != nil || !strings.HasPrefix(target, "/dev/pts/") || target == "/dev/pts/does-not-exist" {
+	if err != nil || !strings.HasPrefix(target, fmt.Sprintf("/proc/%d/fd/", os.Getpid())) {
 		t.Errorf("link -> %q, %v", target, err)
 	}
 	if m.Path() != link {
 		t.Errorf("Path %q, want %q", m.Path(), link)
+	}
+}
+
+// The link leads to the modem's tty through the emulator's own
+// descriptor, so once the emulator is gone it leads nowhere — not into
+// the pty the kernel hands the next program under the same number (a
+// ser2net that opens a killed emulator's link again would talk to it).
+func TestLinkLeadsNowhereOnceTheModemIsGone(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "ttyESIM")
+	m, _, err := startBare(t, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := os.Readlink(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	via, err := os.Stat(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.Stat(m.path)
+	if err != nil || !os.SameFile(via, pts) || !strings.HasPrefix(m.path, "/dev/pts/") {
+		t.Fatalf("the link opens %v, not the modem's tty %s (%v)", via, m.path, err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As a kill -9 leaves it: the link kept, the descriptor gone.
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	// (This process lives on, and may reuse the descriptor's number for
+	// a file of its own; a killed emulator's has no descriptors at all.)
+	if st, err := os.Stat(link); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		t.Fatalf("a stale link still leads to a tty (%s)", target)
 	}
 }
 
