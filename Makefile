@@ -96,6 +96,8 @@ lab:
 	@# One run owns $(OUT)/lab (flock on .lock, released when the run ends,
 	@# however it ends), and starts by removing the last run's reports: a
 	@# run killed before Ginkgo writes its own must leave none that passed.
+	@# The lock stays with this shell: what the run starts (a PORT_DROP
+	@# that restarts ser2net) must not inherit it and hold it after.
 	@exec 9>$(OUT)/lab/.lock; \
 	if ! flock -n 9; then \
 		echo "make lab: another make lab is writing $(OUT)/lab (it holds $(OUT)/lab/.lock): wait for it, or give this run its own OUT=..." >&2; \
@@ -103,11 +105,11 @@ lab:
 	fi; \
 	rm -rf $(OUT)/lab/specs $(OUT)/lab/junit.xml $(OUT)/lab/report.json; \
 	set -x; \
-	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(PERSONALITY) ESIMHIL_LAB_LISTEN=$(LISTEN) \
+	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(if $(wildcard $(PERSONALITY)),$(abspath $(PERSONALITY)),$(PERSONALITY)) ESIMHIL_LAB_LISTEN=$(LISTEN) \
 		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
 		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) $(if $(PORT_DROP),ESIMHIL_LAB_PORT_DROP='$(PORT_DROP)') \
 		ESIMHIL_ARTIFACTS=$(abspath $(OUT))/lab/specs $(GINKGO) --label-filter='env:lab' \
-		--junit-report=junit.xml --json-report=report.json --output-dir=$(OUT)/lab ./specs/
+		--junit-report=junit.xml --json-report=report.json --output-dir=$(OUT)/lab ./specs/ 9>&-
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && exit 1)

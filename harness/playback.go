@@ -30,7 +30,7 @@ func Playback(s *scenario.Scenario, p personality.Personality, script *record.Sc
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	r, err := NewRig(s, Options{Dir: dir, NoHost: true, Personality: p.Name, Capture: capture.Tap})
+	r, err := NewRig(s, Options{Dir: dir, NoHost: true, Dialect: &p, Capture: capture.Tap})
 	if err != nil {
 		return nil, fmt.Errorf("playback: %w", err)
 	}
@@ -186,7 +186,7 @@ func DiffRecording(dir, pers, scen string) ([]record.Difference, *record.Recordi
 	if pers == "" {
 		pers = rec.Manifest.Personality
 	}
-	p, err := personality.Load(pers)
+	p, err := personality.LoadNameOrFile(pers)
 	if err != nil {
 		return nil, rec, err
 	}

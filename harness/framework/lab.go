@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,6 +79,17 @@ var why = map[string]string{
 	lab.SIMTrace:     "no SIMtrace2 between modem and card sending GSMTAP to this run (" + LabSIMTraceEnv + "=udp://host:4729)",
 }
 
+// checkHas refuses what a lab offers that no spec needs: a typo would
+// skip what it meant to turn on, and the run would pass without it.
+func checkHas(has []string) error {
+	for _, h := range has {
+		if _, known := why[h]; !known {
+			return fmt.Errorf("%s names %q, which no spec needs; known: %s (make lab HAS=...)", LabHasEnv, h, strings.Join(slices.Sorted(maps.Keys(why)), ", "))
+		}
+	}
+	return nil
+}
+
 // notModems are the ports this process found not to be a modem
 // (lab.ErrNotAModem): each spec after the first fails at once with the
 // same verdict instead of spending the silent port's waits again.
@@ -99,6 +111,9 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	ginkgo.GinkgoHelper()
 	modem, target := os.Getenv(LabModemEnv), os.Getenv(LabTargetEnv)
 	has := labHas(modem, target)
+	if err := checkHas(has); err != nil {
+		ginkgo.Fail(err.Error())
+	}
 	var lacks []string
 	for _, l := range ginkgo.CurrentSpecReport().Labels() {
 		if n, ok := strings.CutPrefix(l, "needs:"); ok && !slices.Contains(has, n) {
@@ -278,7 +293,7 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 	if name == "" {
 		name = "generic"
 	}
-	p, err := personality.Load(name)
+	p, err := personality.LoadNameOrFile(name)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@
 package personality
 
 import (
+	"os"
 	"errors"
 	"fmt"
 	"maps"
@@ -212,6 +213,26 @@ const maxBaseDepth = 8
 // Load reads fixtures/personalities/<name>.yaml and the bases it names. An
 // unknown name lists the known ones; a bad file is reported as file:line.
 func Load(name string) (Personality, error) { return load(name, 0) }
+
+// IsFile says whether a personality is given as a file (a .yaml path:
+// quirks over a built-in one, one `esimhil lab personality` wrote) rather
+// than by a built-in name.
+func IsFile(nameOrPath string) bool {
+	return strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml") || strings.ContainsRune(nameOrPath, '/')
+}
+
+// LoadNameOrFile is Load for a built-in name and Parse of the file for a
+// path (IsFile): every command that takes a personality takes both.
+func LoadNameOrFile(nameOrPath string) (Personality, error) {
+	if !IsFile(nameOrPath) {
+		return Load(nameOrPath)
+	}
+	b, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return Personality{}, fmt.Errorf("personality file: %w", err)
+	}
+	return Parse(nameOrPath, b)
+}
 
 func load(name string, depth int) (Personality, error) {
 	if depth > maxBaseDepth {

@@ -1,6 +1,8 @@
 package personality
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -239,5 +241,28 @@ func TestChannelOfSession(t *testing.T) {
 		if ch != tc.ch || ok != tc.ok {
 			t.Errorf("%s: Channel(%q) = %d, %v; want %d, %v", tc.p.CCHOForm, tc.session, ch, ok, tc.ch, tc.ok)
 		}
+	}
+}
+
+// A personality is given by a built-in name or as a file, to every command
+// that takes one (emulate, make lab, lab record and diff).
+func TestLoadNameOrFile(t *testing.T) {
+	builtin, err := LoadNameOrFile("quectel-eg25")
+	if err != nil || builtin.Name != "quectel-eg25" {
+		t.Fatalf("built-in: %+v, %v", builtin.Name, err)
+	}
+	file := filepath.Join(t.TempDir(), "eg25-fw07.yaml")
+	if err := os.WriteFile(file, []byte("name: eg25-fw07\nbase: quectel-eg25\nno_test_forms: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadNameOrFile(file)
+	if err != nil || p.Name != "eg25-fw07" || !p.NoTestForms {
+		t.Fatalf("file: %+v, %v", p, err)
+	}
+	if _, err := LoadNameOrFile(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "personality file") {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := LoadNameOrFile("nokia-3310"); err == nil || !strings.Contains(err.Error(), "unknown") {
+		t.Errorf("unknown name: %v", err)
 	}
 }

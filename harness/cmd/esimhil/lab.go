@@ -185,7 +185,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		name = pr.Personality
 		fmt.Fprintf(stdout, "personality %s (probed: %v)\n", name, pr.Reasons)
 	}
-	p, err := personality.Load(name)
+	p, err := personality.LoadNameOrFile(name)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -251,7 +251,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func labDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lab diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pers := fs.String("personality", "", "emulator dialect (default: the recording's)")
+	pers := fs.String("personality", "", "emulator dialect, a built-in name or a personality file (default: the recording's)")
 	scen := fs.String("scenario", "", "emulator scenario (default: the recording's)")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {

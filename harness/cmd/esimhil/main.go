@@ -493,13 +493,8 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	// A personality file (its quirks, one a recording made) instead of
 	// a built-in name: a modem's dialect rehearsed on the desk.
 	var dialect *personality.Personality
-	if strings.HasSuffix(*pers, ".yaml") || strings.HasSuffix(*pers, ".yml") || strings.ContainsRune(*pers, '/') {
-		b, err := os.ReadFile(*pers)
-		if err != nil {
-			fmt.Fprintf(stderr, "esimhil emulate: --personality: %v\n", err)
-			return 1
-		}
-		p, err := personality.Parse(*pers, b)
+	if personality.IsFile(*pers) {
+		p, err := personality.LoadNameOrFile(*pers)
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil emulate: --personality: %v\n", err)
 			return 1
