@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -210,6 +211,14 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			m.Incomplete = fmt.Sprintf("%v (%v)", recErr, context.Cause(ctx))
 		}
 	}
+	// Recording again into a recording (a firmware update) keeps what a
+	// person wrote in its manifest: the accepted differences and their
+	// reasons, the note. lab diff says which no longer apply.
+	kept, err := keepWritten(*out, &m)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
 	if err := record.Save(*out, m, text, log.Lines()); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -221,7 +230,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 1
 	}
-	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s\n", len(log.Lines()), *modem, p.Name, *out)
+	fmt.Fprintf(stdout, "recorded %d lines from %s (%s) into %s%s\n", len(log.Lines()), *modem, p.Name, *out, kept)
 	// A command the modem did not answer in time makes the recording
 	// unlike the modem's usual conversation (and, with an answer that
 	// came late, slower than --timeout allows): never a silent success.
@@ -246,6 +255,29 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// keepWritten carries into m what a person wrote in the manifest of the
+// recording already in dir (the accepted differences with their reasons,
+// the note), and says so ("" when there was none).
+func keepWritten(dir string, m *record.Manifest) (string, error) {
+	file := filepath.Join(dir, record.ManifestFile)
+	b, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	old, err := record.ParseManifest(file, b)
+	if err != nil {
+		return "", fmt.Errorf("%s holds a manifest it cannot read (%w): fix or remove it, or record into another --out", dir, err)
+	}
+	m.Accept, m.Note = old.Accept, old.Note
+	if len(old.Accept) == 0 && old.Note == "" {
+		return "", nil
+	}
+	return fmt.Sprintf(" (kept the earlier manifest's %d accepted difference(s) and its note: esimhil lab diff %s says which still apply)", len(old.Accept), dir), nil
 }
 
 func labDiff(args []string, stdout, stderr io.Writer) int {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
 )
 
@@ -123,5 +125,31 @@ func TestLabSniff(t *testing.T) {
 	}
 	if l := tr.Lane(p.From()); l == nil || len(l.ATRs)+len(l.APDUs) != 40 {
 		t.Errorf("the pcapng holds %v", tr.Lanes)
+	}
+}
+
+// Recording again into a recording keeps what a person wrote in its
+// manifest (accepted differences, the note); an unreadable one is said.
+func TestRecordKeepsWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	var m record.Manifest
+	if kept, err := keepWritten(dir, &m); err != nil || kept != "" {
+		t.Fatalf("no earlier recording: %q, %v", kept, err)
+	}
+	written := "script: probe-es10\nmodem: /dev/ttyUSB2\npersonality: quectel-eg25\nrecorded: 2026-11-30T17:20:37Z\nscenario: lab-home\n" +
+		"accept:\n  - {line: 12, reason: firmware 07 names itself so}\n  - {pattern: '^\\+QCCID', reason: its own ICCID command}\nnote: EG25-G, firmware 07\n"
+	if err := os.WriteFile(filepath.Join(dir, record.ManifestFile), []byte(written), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m = record.Manifest{Script: "probe-es10", Modem: "/dev/ttyUSB2", Personality: "quectel-eg25"}
+	kept, err := keepWritten(dir, &m)
+	if err != nil || len(m.Accept) != 2 || m.Accept[1].Reason != "its own ICCID command" || m.Note != "EG25-G, firmware 07" || !strings.Contains(kept, "2 accepted difference(s)") {
+		t.Fatalf("kept %q, %+v, %v", kept, m, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, record.ManifestFile), []byte("accept: [{line: first}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keepWritten(dir, &m); err == nil || !strings.Contains(err.Error(), "holds a manifest it cannot read") {
+		t.Errorf("unreadable manifest: %v", err)
 	}
 }
