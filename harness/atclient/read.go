@@ -231,6 +231,14 @@ func (c *Client) Reopens() int {
 	return c.reopens
 }
 
+// Boots is how many times the modem said it booted (its boot URC,
+// WithSetUp) since the client opened: a restart that kept the port.
+func (c *Client) Boots() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.boots
+}
+
 // Dropped is how many URCs were dropped because MaxURCs were waiting.
 func (c *Client) Dropped() int {
 	c.mu.Lock()

@@ -23,3 +23,23 @@ func TestCheckHas(t *testing.T) {
 		}
 	}
 }
+
+// A lab spec whose modem went away or booted under it, unasked, does not
+// pass: what it saw may be the restart's. The port-control spec asks.
+func TestUnaskedRestart(t *testing.T) {
+	for _, tc := range []struct {
+		labels         []string
+		reopens, boots int
+		want           string
+	}{
+		{nil, 0, 0, ""},
+		{[]string{"env:lab"}, 1, 0, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
+		{[]string{"env:lab"}, 0, 2, "the modem booted 2 time(s) during this spec"},
+		{[]string{"env:lab", "needs:port-control"}, 1, 1, ""},
+	} {
+		got := unaskedRestart(tc.labels, tc.reopens, tc.boots)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%v, %d reopens, %d boots: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
+		}
+	}
+}

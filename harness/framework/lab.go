@@ -79,6 +79,22 @@ var why = map[string]string{
 	lab.SIMTrace:     "no SIMtrace2 between modem and card sending GSMTAP to this run (" + LabSIMTraceEnv + "=udp://host:4729)",
 }
 
+// unaskedRestart says why a spec's verdict cannot stand when its modem
+// went away or booted under it ("" when it did not, or the spec asked for
+// it: needs:port-control drops the port on purpose).
+func unaskedRestart(labels []string, reopens, boots int) string {
+	if slices.Contains(labels, "needs:"+lab.PortControl) {
+		return ""
+	}
+	switch {
+	case reopens > 0:
+		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it, so what it then saw may be the restart's, not what the spec checks", reopens)
+	case boots > 0:
+		return fmt.Sprintf("the modem booted %d time(s) during this spec (its boot URC), which did not ask for it: what it then saw may be the reboot's, not what the spec checks", boots)
+	}
+	return ""
+}
+
 // checkHas refuses what a lab offers that no spec needs: a typo would
 // skip what it meant to turn on, and the run would pass without it.
 func checkHas(has []string) error {
@@ -159,7 +175,12 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if r.DialectHint != "" {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
 	}
+	reopens0, boots0 := r.AT.Reopens(), r.AT.Boots()
 	ginkgo.DeferCleanup(func() {
+		// A modem that restarted, or whose port went away, under a spec
+		// that did not ask for it: what the spec then saw (a registration,
+		// a profile) may be the reboot's, so its verdict cannot stand.
+		unasked := unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.Boots()-boots0)
 		err := r.Close()
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
@@ -167,13 +188,16 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		if b, rerr := os.ReadFile(filepath.Join(dir, lab.TranscriptFile)); rerr == nil && len(b) < 256<<10 {
 			ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
 		}
-		if ginkgo.CurrentSpecReport().Failed() || keep {
+		if ginkgo.CurrentSpecReport().Failed() || keep || unasked != "" {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", dir)
 		} else {
 			os.RemoveAll(dir)
 		}
 		if err != nil {
 			ginkgo.Fail(fmt.Sprintf("closing the lab run: %v", err))
+		}
+		if unasked != "" && !ginkgo.CurrentSpecReport().Failed() {
+			ginkgo.Fail(unasked + " (the transcript's # lines say when)")
 		}
 	})
 	return r
