@@ -128,7 +128,11 @@ func (l *Log) Reset() {
 }
 
 // Prepare puts a modem in the state every recording starts from: it
-// answers AT, and echo is off.
+// answers AT, echo is off, and the registration reports are the
+// power-on default (+CEREG=0, +CREG=0, +CGREG=0): a host before it (a
+// make lab sets +CEREG=2) would otherwise show in the recording's read
+// forms, and a lab diff against a fresh emulator differ for it. A modem
+// that refuses one keeps it (the recording shows what it has).
 func Prepare(c *atclient.Client) error {
 	if err := lab.Check(c); err != nil {
 		return err
@@ -136,8 +140,17 @@ func Prepare(c *atclient.Client) error {
 	if _, err := c.Command("ATE0"); err != nil {
 		return fmt.Errorf("ATE0: %w", err)
 	}
+	for _, cmd := range []string{"AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0"} {
+		if _, err := c.Command(cmd); err != nil && !isFinalError(err) {
+			return fmt.Errorf("%s: %w", cmd, err)
+		}
+	}
 	return nil
 }
+
+// isFinalError reports a command the modem answered with ERROR or +CME
+// ERROR (refused, not gone).
+func isFinalError(err error) bool { return errors.Is(err, atclient.ErrError) || isCME(err) }
 
 // Lines returns the lines so far.
 func (l *Log) Lines() []string {
