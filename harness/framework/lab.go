@@ -310,7 +310,7 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 	if f := os.Getenv(LabScenarioEnv); f != "" {
 		var err error
 		if s, err = scenario.Load(f); err != nil {
-			return err
+			return fmt.Errorf("%s=%s (make lab SCENARIO=..., in place of the spec's own): %w", LabScenarioEnv, f, err)
 		}
 	}
 	name := os.Getenv(LabPersonalityEnv)

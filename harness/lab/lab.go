@@ -272,24 +272,34 @@ func (r *Rig) setUp(do func(string) (*atclient.Response, error)) error {
 	// refuse +CMEE=2 and give numbers, which the client reads as well, or
 	// a bare ERROR.
 	if _, err := do("AT+CMEE=2"); err != nil {
-		r.note("AT+CMEE=2 refused (%v): numeric errors", err)
+		r.note("AT+CMEE=2 %s (%v): numeric errors", refusedOr(err), err)
 		if _, err := do("AT+CMEE=1"); err != nil {
-			r.note("AT+CMEE=1 refused too (%v): errors are a bare ERROR", err)
+			r.note("AT+CMEE=1 %s too (%v): errors are a bare ERROR", refusedOr(err), err)
 		}
 	}
 	// The operator by number, as the specs read it: 27.007 leaves the
 	// default format to the maker, and most modules name it (+COPS:
 	// 0,0,"Orange F",7) until told.
 	if _, err := do("AT+COPS=3,2"); err != nil {
-		r.note("AT+COPS=3,2 refused (%v): +COPS? names the operator in the modem's own format", err)
+		r.note("AT+COPS=3,2 %s (%v): +COPS? names the operator in the modem's own format", refusedOr(err), err)
 	}
 	// Registration URCs with the location, which the specs await (a
 	// detach and a re-attach after a switch): a restarted modem is back
 	// to +CEREG=0 and would send none.
 	if _, err := do("AT+CEREG=2"); err != nil {
-		r.note("AT+CEREG=2 refused (%v): no registration URCs", err)
+		r.note("AT+CEREG=2 %s (%v): no registration URCs", refusedOr(err), err)
 	}
 	return nil
+}
+
+// refusedOr says what became of a set-up command: refused (ERROR, +CME
+// ERROR), or not answered at all — a timeout is no refusal (another
+// reader on the tty may be taking the answers).
+func refusedOr(err error) string {
+	if errors.Is(err, atclient.ErrTimeout) {
+		return "got no answer"
+	}
+	return "refused"
 }
 
 // Check sends AT (twice: the first may meet a half-typed line) and wants

@@ -145,13 +145,16 @@ func TestOpenErrors(t *testing.T) {
 		{file, Config{}, "not a tty"},
 		{"/dev/null", Config{}, "not a tty"},
 		{filepath.Join(dir, "nothing"), Config{}, "no such file"},
-		{"/dev/null", Config{Baud: 1234}, "baud 1234 not supported"},
+		{"/dev/null", Config{Baud: 1234}, "baud 1234: not a rate a UART is set to"},
 		{"/dev/null", Config{Parity: 'X'}, "parity"},
 		{"/dev/null", Config{DataBits: 9}, "data bits 9"},
 		{"/dev/null", Config{Flow: "dtrdsr"}, "flow"},
 		{"ftp://x:1", Config{}, "unknown scheme"},
 		{"tcp://nohostport", Config{}, "want tcp://host:port"},
 		{"rfc2217://nohostport", Config{}, "want rfc2217://host:port"},
+		// The rate an RFC 2217 server sets on its UART is checked too.
+		{"rfc2217://127.0.0.1:1", Config{Baud: 12345}, "baud 12345: not a rate a UART is set to"},
+		{"/dev/null", Config{Baud: -5}, "baud -5: not a rate a UART is set to"},
 	}
 	for _, tc := range tests {
 		_, err := Open(context.Background(), tc.addr, tc.cfg)
