@@ -10,10 +10,10 @@
 package personality
 
 import (
-	"os"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
