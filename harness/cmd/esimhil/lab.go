@@ -146,6 +146,16 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			rel = abs
 		}
 	}
+	// Recording again into a recording (a firmware update) keeps what a
+	// person wrote in its manifest: the accepted differences and their
+	// reasons, the note; lab diff says which no longer apply. Read before
+	// the modem is: one it cannot read stops the run before the session.
+	var earlier record.Manifest
+	kept, err := keepWritten(*out, &earlier)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
+		return 1
+	}
 	stopSniff, err := recordSniff(*sniff, *out, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
@@ -211,14 +221,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			m.Incomplete = fmt.Sprintf("%v (%v)", recErr, context.Cause(ctx))
 		}
 	}
-	// Recording again into a recording (a firmware update) keeps what a
-	// person wrote in its manifest: the accepted differences and their
-	// reasons, the note. lab diff says which no longer apply.
-	kept, err := keepWritten(*out, &m)
-	if err != nil {
-		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
-		return 1
-	}
+	m.Accept, m.Note = earlier.Accept, earlier.Note
 	if err := record.Save(*out, m, text, log.Lines()); err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1

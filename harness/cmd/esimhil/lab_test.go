@@ -152,4 +152,11 @@ func TestRecordKeepsWhatWasWritten(t *testing.T) {
 	if _, err := keepWritten(dir, &m); err == nil || !strings.Contains(err.Error(), "holds a manifest it cannot read") {
 		t.Errorf("unreadable manifest: %v", err)
 	}
+	// Said before the modem is opened (here a port that is none): no
+	// session is recorded to be thrown away.
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"lab", "record", "--modem", "/dev/null", "--out", dir}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "holds a manifest it cannot read") || strings.Contains(stderr.String(), "not a tty") {
+		t.Errorf("exit %d: %s", code, stderr.String())
+	}
 }
