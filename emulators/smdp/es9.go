@@ -91,8 +91,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	case proto == "":
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonMissing, msg: "missing X-Admin-Protocol header", http: http.StatusBadRequest})
 		return
-	case !strings.HasPrefix(proto, "gsma/rsp/v2."):
-		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto, http: http.StatusBadRequest})
+	case !es9.TakesProtocol(proto):
+		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto + " (taken: gsma/rsp/v2.x.y and v3.x.y)", http: http.StatusBadRequest})
 		return
 	}
 	// A body declared as anything but JSON is not read as JSON (the

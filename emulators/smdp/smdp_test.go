@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -431,7 +432,8 @@ func TestAdminProtocolAnswered(t *testing.T) {
 	}{
 		{es9.AdminProtocol, http.StatusOK},
 		{"gsma/rsp/v2.5.0", http.StatusOK},
-		{"gsma/rsp/v3.0.0", http.StatusBadRequest},
+		{"gsma/rsp/v3.1.0", http.StatusOK}, // a v3 LPA, answered as 2.2
+		{"gsma/rsp/v4.0.0", http.StatusBadRequest},
 		{"foo", http.StatusBadRequest},
 		{"", http.StatusBadRequest},
 	} {
@@ -452,6 +454,35 @@ func TestAdminProtocolAnswered(t *testing.T) {
 			t.Errorf("sent %q: answered X-Admin-Protocol %q, want %q", tc.sent, got, es9.AdminProtocol)
 		}
 	}
+}
+
+// A release 3 LPA names gsma/rsp/v3.x.y and adds lpaRspCapability to
+// initiateAuthentication; a 2.2 server answers it as 2.2, with no
+// rspCapability, which is how the LPA learns to speak 2.x.
+func TestReleaseThreeLPAAnswered(t *testing.T) {
+	e := newEnv(t)
+	c := e.card(testEID, "")
+	body, _ := json.Marshal(map[string]string{"smdpAddress": e.srv.Address(),
+		"euiccChallenge": enc(bytes.Repeat([]byte{0xC1}, 16)), "euiccInfo1": enc(c.info1()),
+		"lpaRspCapability": enc([]byte{0x03, 0x02, 0x05, 0xA0})})
+	req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, bytes.NewReader(body))
+	req.Header.Set(es9.AdminProtocolHeader, "gsma/rsp/v3.1.0")
+	req.Header.Set("Content-Type", es9.ContentType)
+	code, m, err := e.do(req)
+	mustOK(t, "initiateAuthentication from a v3 LPA", code, m, err)
+	if err := c.authenticateServer(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m["rspCapability"]; ok {
+		t.Fatalf("answer carries rspCapability: %v", m)
+	}
+	// A misspelt member is still refused.
+	body = bytes.Replace(body, []byte(`"lpaRspCapability"`), []byte(`"LpaRspCapability"`), 1)
+	req, _ = http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, bytes.NewReader(body))
+	req.Header.Set(es9.AdminProtocolHeader, "gsma/rsp/v3.1.0")
+	req.Header.Set("Content-Type", es9.ContentType)
+	code, m, err = e.do(req)
+	mustFail(t, "wrong-case member", code, m, err, http.StatusOK, subjFunction, reasonInvalidFormat)
 }
 
 // SGP.22 §5.6.4 and §5.6.5 after a refused package: the failed install

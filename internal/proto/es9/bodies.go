@@ -6,11 +6,15 @@ package es9
 
 import "fmt"
 
-// InitiateAuthenticationRequest (§6.5.2.6).
+// InitiateAuthenticationRequest (§6.5.2.6). LpaRspCapability is the
+// member a release 3 LPA adds (v3 §6.5.2.6): taken, so such an LPA is
+// answered, and not acted on — a 2.2 server's answer has no
+// rspCapability, which tells the LPA to speak 2.x.
 type InitiateAuthenticationRequest struct {
-	SMDPAddress    string `json:"smdpAddress"`
-	EuiccChallenge []byte `json:"euiccChallenge"`
-	EuiccInfo1     []byte `json:"euiccInfo1"`
+	SMDPAddress      string `json:"smdpAddress"`
+	EuiccChallenge   []byte `json:"euiccChallenge"`
+	EuiccInfo1       []byte `json:"euiccInfo1"`
+	LpaRspCapability []byte `json:"lpaRspCapability,omitempty"`
 }
 
 // Validate checks the mandatory fields and the challenge length.

@@ -42,6 +42,28 @@ const (
 	MaxBody = 1 << 20
 )
 
+// TakesProtocol reports whether a peer naming proto in X-Admin-Protocol
+// can be served by this release: any 2.x, and 3.x, whose LPAs fall back
+// to the 2.x exchange when the server's answers carry no rspCapability
+// (SGP.22 v3 §3.0.1's version negotiation) — ours never do. It must be
+// gsma/rsp/v<major>.<minor>.<patch> in digits.
+func TakesProtocol(proto string) bool {
+	v, ok := strings.CutPrefix(proto, "gsma/rsp/v")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 || (parts[0] != "2" && parts[0] != "3") {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // header.functionExecutionStatus.status values (SGP.22 §6.5.1.4).
 const (
 	StatusSuccess     = "Executed-Success"

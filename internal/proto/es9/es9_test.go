@@ -24,6 +24,10 @@ func TestGoldenBodies(t *testing.T) {
 		{"initiateAuthentication request", &InitiateAuthenticationRequest{SMDPAddress: "smdp.sfr.test", EuiccChallenge: make([]byte, 16),
 			EuiccInfo1: []byte{0xBF, 0x20, 0x00}},
 			`{"smdpAddress":"smdp.sfr.test","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA"}`},
+		// A release 3 LPA's request: its capability is taken as it is.
+		{"initiateAuthentication request from a v3 LPA", &InitiateAuthenticationRequest{SMDPAddress: "smdp.sfr.test", EuiccChallenge: make([]byte, 16),
+			EuiccInfo1: []byte{0xBF, 0x20, 0x00}, LpaRspCapability: []byte{0x03, 0x02, 0x05, 0xA0}},
+			`{"smdpAddress":"smdp.sfr.test","euiccChallenge":"AAAAAAAAAAAAAAAAAAAAAA==","euiccInfo1":"vyAA","lpaRspCapability":"AwIFoA=="}`},
 		{"initiateAuthentication response", &InitiateAuthenticationResponse{Header: Success(), TransactionID: tid,
 			ServerSigned1: []byte{0x30, 0}, ServerSignature1: []byte{0x5F, 0x37, 0}, EuiccCiPKIdToBeUsed: []byte{0x04, 0},
 			ServerCertificate: []byte{0x30, 0}},
@@ -62,6 +66,29 @@ func TestGoldenBodies(t *testing.T) {
 				t.Fatalf("decoded %+v\nwant    %+v", back, c.msg)
 			}
 		})
+	}
+}
+
+func TestTakesProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		proto string
+		want  bool
+	}{
+		{AdminProtocol, true},
+		{"gsma/rsp/v2.5.0", true},
+		{"gsma/rsp/v3.1.0", true}, // a v3 LPA, answered as 2.2
+		{"gsma/rsp/v1.0.0", false},
+		{"gsma/rsp/v4.0.0", false},
+		{"gsma/rsp/v2.2", false},
+		{"gsma/rsp/v2.2.x", false},
+		{"gsma/rsp/v2..0", false},
+		{"GSMA/RSP/v2.2.0", false},
+		{"gsma/rsp/v22.2.0", false},
+		{"", false},
+	} {
+		if got := TakesProtocol(tc.proto); got != tc.want {
+			t.Errorf("TakesProtocol(%q) = %v, want %v", tc.proto, got, tc.want)
+		}
 	}
 }
 
