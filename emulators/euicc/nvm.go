@@ -406,18 +406,5 @@ func isHost(s string) bool {
 		}
 		host = h
 	}
-	if host == "" || len(host) > maxNotifAddressLen {
-		return false
-	}
-	for _, label := range strings.Split(host, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
+	return ident.IsHostName(host)
 }

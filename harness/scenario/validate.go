@@ -49,7 +49,7 @@ func (d *decoder) validate(s *Scenario) error {
 			return d.ErrPath(p+".country", "%s, but the PLMN %s's MCC %s is %s's (ITU-T E.212): the platform would serve %s's list where the card sees %s",
 				o.Country, o.PLMN, o.PLMN[:3], cc, o.Country, cc)
 		}
-		if o.SMDP != "" && !isHostName(o.SMDP) {
+		if o.SMDP != "" && !ident.IsHostName(o.SMDP) {
 			return d.ErrPath(p+".smdp", "%q is not a host name", o.SMDP)
 		}
 		if err := d.pprs(p+".ppr", o.PPR); err != nil {
@@ -400,7 +400,7 @@ func CheckNotifications(ns []Notification, onCard map[string]bool) *Notification
 		if !ident.IsICCID(n.ICCID) {
 			return bad("iccid", "%s", ident.ExplainICCID(n.ICCID))
 		}
-		if !isHostName(n.Address) {
+		if !ident.IsHostName(n.Address) {
 			return bad("address", "%q is not an SM-DP+ address (a host name, SGP.22 FQDN)", n.Address)
 		}
 		if net.ParseIP(n.Address) != nil {
@@ -592,7 +592,7 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 				n, strings.Join(smdpNoteKinds, ", "), strings.Join(platformNoteKinds, ", "))
 		}
 		if err := opRef(p, to); err != nil {
-			if strings.Contains(to, ".") && isHostName(to) {
+			if strings.Contains(to, ".") && ident.IsHostName(to) {
 				continue // an SM-DP+ the card knows by its address only (a pending notification's)
 			}
 			return err
@@ -612,25 +612,6 @@ var (
 		return ks
 	}()
 )
-
-// isHostName accepts RFC 1123 host names: dot-separated labels of letters,
-// digits and hyphens.
-func isHostName(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 func isCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'

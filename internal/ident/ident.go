@@ -149,3 +149,23 @@ func mod97(s string) int {
 	n, _ := new(big.Int).SetString(s, 10)
 	return int(new(big.Int).Mod(n, big.NewInt(97)).Int64())
 }
+
+// IsHostName accepts an RFC 1123 host name: at most 253 characters of
+// dot-separated labels, each 1-63 letters, digits and hyphens, no hyphen
+// at either end. An SM-DP+ address is one (SGP.22 names it by FQDN).
+func IsHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,6 +1,9 @@
 package ident
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestShapes(t *testing.T) {
 	tests := []struct {
@@ -155,6 +158,32 @@ func TestPLMNsOverlap(t *testing.T) {
 	} {
 		if got := PLMNsOverlap(tc.a, tc.b); got != tc.want {
 			t.Errorf("PLMNsOverlap(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestIsHostName(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"smdp.sfr.test", true},
+		{"localhost", true},
+		{"a-b.c0", true},
+		{strings.Repeat("a", 63) + ".test", true},
+		{strings.Repeat("a", 64) + ".test", false},
+		{strings.Repeat("a.", 126) + "ab", false}, // 254 characters
+		{"", false},
+		{"smdp..test", false},
+		{".smdp.test", false},
+		{"-smdp.test", false},
+		{"smdp-.test", false},
+		{"smdp_1.test", false},
+		{"smdp.test:443", false},
+		{"smdp.tést", false},
+	} {
+		if got := IsHostName(tc.s); got != tc.want {
+			t.Errorf("IsHostName(%q) = %v, want %v", tc.s, got, tc.want)
 		}
 	}
 }
