@@ -8,8 +8,10 @@ import (
 	"github.com/esimhil/esimhil/internal/proto/saip"
 )
 
-// efEPSLOCI is EF EPSLOCI's path: MF, ADF USIM, 6FE3 (TS 31.102 §4.2.91).
-var efEPSLOCI = []uint16{0x3F00, 0x7FFF, 0x6FE3}
+// efEPSLOCI is EF EPSLOCI's path from the MF (TS 31.102 §4.2.91): ADF
+// USIM, 6FE3. SELECT by path from the MF leaves the MF's own 3F00 out
+// (TS 102 221 §8.4.2).
+var efEPSLOCI = []uint16{0x7FFF, 0x6FE3}
 
 // storeLocation keeps the card's EF EPSLOCI as a terminal does (TS 24.301
 // §5.5.1.2.4, §5.5.1.2.5, §5.5.3.2.4): an attach or a tracking area update
@@ -76,8 +78,8 @@ func (m *Modem) newGUTI(plmn [3]byte) []byte {
 // It selects as a baseband does, in one SELECT by path from the MF
 // through the current application (7FFF, §8.4.2) with no FCP asked for.
 func (m *Modem) updateFile(path []uint16, data []byte) error {
-	sel := []byte{0x00, 0xA4, 0x08, 0x0C, byte(2 * (len(path) - 1))}
-	for _, id := range path[1:] {
+	sel := []byte{0x00, 0xA4, 0x08, 0x0C, byte(2 * len(path))}
+	for _, id := range path {
 		sel = append(sel, byte(id>>8), byte(id))
 	}
 	rsp, err := m.exchange(sel)
