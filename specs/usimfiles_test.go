@@ -286,3 +286,37 @@ var _ = Describe("EF EPSLOCI", framework.Emulated, func() {
 		}))
 	})
 })
+
+var _ = Describe("EF FPLMN", framework.Emulated, func() {
+	It("gets the network that rejected the attach with EMM #11 (PLMN not allowed), on the profile it rejected, and nothing for other causes", func() {
+		r := framework.NewRig(framework.Load("fallback-reject-then-preinstalled.yaml"))
+		advanceTo(r, 2*time.Hour)
+		// Orange's own profile, enabled at the end, was never refused.
+		Expect(fmt.Sprintf("%X", crsm(r, "AT+CRSM=176,28539,0,0,12"))).To(Equal(strings.Repeat("FF", 12)))
+
+		// The SFR profile was: SFR said #15 (no suitable cells: no entry),
+		// then Orange #11, with no roaming agreement for SFR's
+		// subscribers: Orange (20801, 02F810 in BCD) into the first entry,
+		// read whole first (its size from the FCP), written once.
+		l := apduLane(r)
+		var reads, writes []string
+		selected := uint16(0)
+		for _, a := range l.APDUs {
+			switch {
+			case a.Name == "SELECT" && a.P1 == 0x00:
+				selected = a.File
+			case a.Name == "SELECT" && a.P1 == 0x08:
+				selected = 0
+			case a.Name == "READ BINARY" && selected == 0x6F7B:
+				Expect(a.SW).To(Equal(uint16(0x9000)))
+				reads = append(reads, fmt.Sprintf("%X", a.Response))
+			case a.Name == "UPDATE BINARY" && selected == 0x6F7B:
+				Expect(a.SW).To(Equal(uint16(0x9000)))
+				writes = append(writes, fmt.Sprintf("%X", a.Data))
+			}
+		}
+		Expect(writes).To(Equal([]string{"02F810" + strings.Repeat("FF", 9)}))
+		Expect(reads).NotTo(BeEmpty())
+		Expect(reads[0]).To(Equal(strings.Repeat("FF", 12)))
+	})
+})

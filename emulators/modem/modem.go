@@ -183,6 +183,9 @@ type state struct {
 	copsPLMN   string         // the network of manual selection
 	copsFormat int            // <format> of +COPS? (AT+COPS=3,<format>): 0 long, 1 short, 2 numeric
 	forbidden  map[string]bool
+	// fplmnWritten holds the PLMNs this modem wrote into the card's EF
+	// FPLMN, so that a registration there later takes them out again.
+	fplmnWritten map[string]bool
 	// guti is the GUTI the serving network assigned at the last attach
 	// (nil: none), as EF EPSLOCI stores it; gutis counts the attaches.
 	guti     []byte
@@ -242,6 +245,7 @@ func New(o Options) (*Modem, error) {
 	m.resetSettings()
 	m.st.pdp.reset()
 	m.st.forbidden = map[string]bool{}
+	m.st.fplmnWritten = map[string]bool{}
 	m.st.channels = map[int]bool{}
 	return m, nil
 }

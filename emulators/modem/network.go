@@ -36,6 +36,7 @@ func (m *Modem) setReg(r Registration) {
 		}
 	}
 	m.storeLocation(old, r)
+	m.storeForbidden(old, r)
 	f := eventlog.F{"stat": r.Stat, "plmn": r.PLMN}
 	if r.Cause != 0 {
 		f["cause"] = r.Cause
