@@ -96,7 +96,15 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		// command), and so does the failure it can compare.
 		failure, what, found, passed, unplayed := firstFailure(ts, notPlayedUnder(p), bootURCsOf(p))
 		d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, passed, unplayed
-		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+		// A failure only in what the replay does not play (the LPA's
+		// outcome line) is refused as the manifest is checked, before the
+		// dialect is: the personality is tried with the failure left to
+		// the user, and the draft names the unplayed line once one fits.
+		tried, triedWhat, triedFound := failure, what, found
+		if unplayed != "" {
+			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p)), "", false
+		}
+		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, tried, triedWhat, triedFound), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
 		}
 		// The logs are read and placed once: the candidates' manifests
@@ -116,6 +124,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				// A registration lost for no reason the logs show went
 				// wrong before anything else did.
 				failure, what, found = lost[0], "the device lost its registration with no reject, restart, REFRESH or detach before it: out of coverage", true
+				unplayed = ""
 				d.Failure, d.Found, d.PassedOver, d.Unplayed = failure, found, "", ""
 				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
 					return nil, errors.Join(err, os.RemoveAll(dir))
@@ -125,11 +134,31 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				}
 			}
 		}
+		var fe *field.Error
+		if (err == nil || !errors.As(err, &fe) || fe.Path != "device.personality") && unplayed != "" {
+			// The personality fits: now the manifest names the line that
+			// went wrong, and says why the replay cannot compare it.
+			if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+				return nil, errors.Join(err, os.RemoveAll(dir))
+			}
+			if f == nil {
+				f, err = field.Load(dir)
+			} else {
+				f, err = f.Reload()
+			}
+			if err == nil {
+				plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
+			}
+			d.Personality, d.Plan, d.Problem = p, plan, err
+			if err != nil {
+				d.Plan = nil
+			}
+			return d, nil
+		}
 		if err == nil {
 			d.Personality, d.Plan = p, plan
 			return d, nil
 		}
-		var fe *field.Error
 		if !errors.As(err, &fe) || fe.Path != "device.personality" {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
@@ -304,7 +333,7 @@ func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) in
 }
 
 func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string, bootURCs []string) (src field.Src, what string, found bool, passed, unplayed string) {
-	var lastSrc, firstSrc field.Src
+	var firstSrc field.Src
 	var firstWhat string
 	for _, t := range ts {
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events {
@@ -353,14 +382,23 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 				return s, w, true, "", ""
 			}
 		}
-		if lastSrc.File == "" && len(t.Entries) > 0 {
-			lastSrc = field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed)}
-		}
 	}
 	if firstSrc.File != "" {
 		return firstSrc, firstWhat, true, "", unplayed
 	}
-	return lastSrc, "", false, "", ""
+	return lastSrcOf(ts, notPlayed), "", false, "", ""
+}
+
+// lastSrcOf is the line a draft names when none shows a failure: the
+// last the replay compares in the first log that has entries.
+func lastSrcOf(ts []*fieldlog.Transcript, notPlayed func(line string) string) field.Src {
+	for _, t := range ts {
+		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events || len(t.Entries) == 0 {
+			continue
+		}
+		return field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed)}
+	}
+	return field.Src{}
 }
 
 // failureAt reports whether entry k of t shows something gone wrong, and

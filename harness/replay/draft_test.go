@@ -535,3 +535,34 @@ func TestDraftFailureLostRegistration(t *testing.T) {
 		t.Errorf("failure %v (found %v), want host.log:7, the lost registration", d.Failure, d.Found)
 	}
 }
+
+// TestDraftPersonalityBeforeAnUnplayedFailure: an lpac log whose only
+// failure is the LPA's outcome line (refused as the failure, for the user
+// to replace) still gets the personality the logs allow: the manifest
+// check refusing that line must not end the search at the first
+// candidate.
+func TestDraftPersonalityBeforeAnUnplayedFailure(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "lpac.log")
+	text := "AT_DEBUG: AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\nAT_DEBUG:\nAT_DEBUG: 1\nAT_DEBUG:\nAT_DEBUG: OK\n" +
+		`{"type":"lpa","payload":{"code":-1,"message":"euicc_init","data":""}}` + "\n"
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(t.TempDir(), "r", "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Personality == "generic" || len(d.Tried) == 0 || !strings.Contains(d.Tried[0], "generic") {
+		t.Errorf("personality %s, tried %q: want one whose +CCHO answers a bare session id", d.Personality, d.Tried)
+	}
+	if !d.Found || d.Failure.Line != 6 || !strings.Contains(d.Unplayed, "outcome line") || d.Problem == nil {
+		t.Errorf("failure %v (found %v), unplayed %q, problem %v: want line 6, the LPA's outcome line, for the user to replace", d.Failure, d.Found, d.Unplayed, d.Problem)
+	}
+	m, err := os.ReadFile(filepath.Join(d.Dir, "manifest.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), "personality: "+d.Personality+" ") || !strings.Contains(string(m), "line: 6,") {
+		t.Errorf("manifest:\n%s", m)
+	}
+}
