@@ -332,6 +332,12 @@ func response(c *chain, a *APDU) {
 			a.Summary = fmt.Sprintf("%s: more to fetch, %s", cmd.ES10, sw)
 			return
 		}
+		if a.SW>>8 == 0x6C {
+			// TS 102 221 §7.3.1.1.4: the host's Le was wrong, the card
+			// has xx bytes for a repeat of the command with that Le.
+			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", cmd.ES10, a.SW&0xFF, sw)
+			return
+		}
 		a.Done, a.Answer = true, c.resp
 		detail, failed := answerDetail(c.tag, c.resp, a.SW)
 		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, detail, sw)

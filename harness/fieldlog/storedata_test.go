@@ -155,3 +155,32 @@ func TestEUICCInfo2Summary(t *testing.T) {
 		})
 	}
 }
+
+// TestGetResponseSummaries: a 61xx says there is more to fetch and a 6Cxx
+// that the host's Le was wrong (TS 102 221 §7.3.1.1.4), with the count
+// the card has; neither is the function's answer, which the GET RESPONSE
+// that follows brings.
+func TestGetResponseSummaries(t *testing.T) {
+	log := "> AT+CGLA=1,16,\"81E2910003BF2000\"\n< +CGLA: 4,\"6164\"\n< OK\n" +
+		"> AT+CGLA=1,10,\"81C0000064\"\n< +CGLA: 4,\"6C05\"\n< OK\n" +
+		"> AT+CGLA=1,10,\"81C0000005\"\n< +CGLA: 14,\"BF20038201029000\"\n< OK\n"
+	tr, err := Read("lpa.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		if e.APDU != nil && e.APDU.Response {
+			got = append(got, e.APDU.Summary)
+		}
+	}
+	want := []string{"GetEUICCInfo1: more to fetch, SW 61xx", "GetEUICCInfo1: wrong Le, 5 bytes waiting, SW 6C05", "GetEUICCInfo1: "}
+	if len(got) != len(want) {
+		t.Fatalf("summaries %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("summary %d %q, want %q", i, got[i], want[i])
+		}
+	}
+}

@@ -230,6 +230,14 @@ func formNote(rec, rep fieldlog.Entry) string {
 	if a := rec.APDU; a != nil && a.Response && a.Malformed != "" {
 		return "; the recorded answer is malformed (" + a.Malformed + "): what the card answered was lost on the way to the log, in the field modem or its logger"
 	}
+	if a, b := rec.APDU, rep.APDU; a != nil && b != nil && a.Response && b.Response && a.Summary != "" && b.Summary != "" && a.Summary != b.Summary {
+		// Compared by what they say: say it, so no one decodes the hex.
+		note := fmt.Sprintf("; the field card's answer says %q, the emulated card's %q", a.Summary, b.Summary)
+		if a.ES10 == "GetEUICCInfo1" || a.ES10 == "GetEUICCInfo2" {
+			note += " (the emulated card is an SGP.22 v2.2.2 card of the test PKI, one CI key: a field card of another version or CI keys answers otherwise, and no manifest field changes that)"
+		}
+		return note
+	}
 	if rec.Role != fieldlog.Final || rep.Role != fieldlog.Final || rec.Verbose() != rep.Verbose() {
 		return ""
 	}

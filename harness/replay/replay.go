@@ -395,19 +395,21 @@ func newSessionMap() *sessionMap {
 
 var (
 	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)"?([0-9A-F]{1,16})"?(,.*)?$`)
-	getResponse = regexp.MustCompile(`(?i)^AT\+CSIM=10,"([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
+	// A GET RESPONSE case 2 in +CSIM or +CGLA (an APDU-only log's, which
+	// the replay carries in +CGLA): the command, its CLA, its Le.
+	getResponse = regexp.MustCompile(`(?i)^(AT\+(?:CSIM=|CGLA=[^,]+,)10,")([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
 )
 
 func (m *sessionMap) outgoing(line string) string {
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
 		if id, ok := m.ids[s[2]]; ok {
-			return s[1] + id + s[3]
+			line = s[1] + id + s[3]
 		}
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
-		cla, _ := strconv.ParseUint(g[1], 16, 8)
+		cla, _ := strconv.ParseUint(g[2], 16, 8)
 		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok {
-			return fmt.Sprintf(`AT+CSIM=10,"%sC00000%02X"`, strings.ToUpper(g[1]), n)
+			return fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
 		}
 	}
 	return line
@@ -415,12 +417,12 @@ func (m *sessionMap) outgoing(line string) string {
 
 // learn takes what the emulated modem answered to a recorded step.
 func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
-	if g := csimCLA.FindStringSubmatch(s.Line); g != nil {
-		cla, _ := strconv.ParseUint(g[1], 16, 8)
+	if g := apduCLA.FindStringSubmatch(s.Line); g != nil {
+		cla, _ := strconv.ParseUint(g[2], 16, 8)
 		ch := apdu.ChannelOf(byte(cla))
 		delete(m.waiting, ch)
 		for _, l := range answer {
-			if a, ok, err := at.ParseHexAnswer(l, "+CSIM"); ok && err == nil && a.Data[len(a.Data)-2] == 0x61 {
+			if a, ok, err := at.ParseHexAnswer(l, "+"+strings.ToUpper(g[1])); ok && err == nil && a.Data[len(a.Data)-2] == 0x61 {
 				m.waiting[ch] = int(a.Data[len(a.Data)-1])
 			}
 		}
@@ -464,7 +466,8 @@ func (m *sessionMap) opened(d personality.Personality, answer []string) {
 // isCCHO reports a +CCHO set command line.
 func isCCHO(line string) bool { return strings.HasPrefix(strings.ToUpper(line), "AT+CCHO=\"") }
 
-var csimCLA = regexp.MustCompile(`(?i)^AT\+CSIM=\d+,"([0-9A-F]{2})`)
+// apduCLA finds the command and CLA of an APDU sent in +CSIM or +CGLA.
+var apduCLA = regexp.MustCompile(`(?i)^AT\+(CSIM|CGLA)=(?:[^,]+,)?\d+,"([0-9A-F]{2})`)
 
 func sessionID(lines []string) string {
 	for _, l := range lines {
