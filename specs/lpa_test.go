@@ -737,6 +737,15 @@ var _ = Describe("A card that starts with pending notifications", framework.Emul
 		errs := framework.ActorEvents(r, eventlog.SMDP, "es9_error")
 		Expect(errs).To(HaveLen(1))
 		Expect(errs[0].Str("message")).To(Equal("install result for an unknown transactionId"))
+		// The card forgets it (sending it again cannot help) and says it
+		// was refused, not taken: the others carry no refusal.
+		refused := map[string]string{}
+		for _, e := range framework.ActorEvents(r, eventlog.EUICC, "notification_sent") {
+			refused[fmt.Sprintf("%s %v", e.Str("kind"), e.Get("seq"))] = e.Str("refused")
+		}
+		Expect(refused).To(HaveKeyWithValue("install 4", ContainSubstring("install result for an unknown transactionId")))
+		Expect(refused).To(HaveKeyWithValue("delete 5", ""))
+		Expect(refused).To(HaveKeyWithValue("disable 7", ""))
 
 		By("a download: the card's own install result is numbered 8")
 		c = t.openISDR()

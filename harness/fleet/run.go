@@ -490,7 +490,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {
 			l.switched = e.T.Sub(l.arrive)
 		}
-	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent":
+	case e.Actor == eventlog.EUICC && e.Kind == "notification_sent" && e.Str("refused") == "":
 		if id, ok := noteID(e); ok {
 			delete(l.failing[e.Str("to")], id)
 		}
@@ -502,7 +502,13 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
 		}
 		s.mu.Unlock()
-	case e.Actor == eventlog.EUICC && e.Kind == "notification_failed":
+	case e.Actor == eventlog.EUICC && (e.Kind == "notification_failed" || e.Kind == "notification_sent"):
+		// Failed, or answered with a refusal (an SM-DP+'s Failed header:
+		// the card forgets it, undelivered, never counted as taken).
+		why := e.Str("reason")
+		if r := e.Str("refused"); r != "" {
+			why = "refused: " + r
+		}
 		if id, ok := noteID(e); ok {
 			to := e.Str("to")
 			if l.failing[to] == nil {
@@ -515,7 +521,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		}
 		s.mu.Lock()
 		s.res.NotificationFailures++
-		s.res.notificationFailedBecause(e.Str("to"), e.Str("reason"))
+		s.res.notificationFailedBecause(e.Str("to"), why)
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
 		}

@@ -18,6 +18,7 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 	var (
 		attempts, notes []string
 		lists           int
+		refusedNotes    []string
 		last            *eventlog.Event
 	)
 	for i, ev := range events {
@@ -26,6 +27,10 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			attempts = append(attempts, ev.Str("operator"))
 		case ev.Actor == eventlog.EUICC && ev.Kind == "preferred_list_requested":
 			lists++
+		case ev.Kind == "notification_sent" && ev.Str("refused") != "":
+			// Answered with a refusal: not delivered, whatever the card
+			// then did with it.
+			refusedNotes = append(refusedNotes, fmt.Sprintf("%s@%s (%s)", ev.Str("kind"), ev.Str("to"), ev.Str("refused")))
 		case ev.Kind == "notification_sent":
 			notes = append(notes, ev.Str("kind")+"@"+ev.Str("to"))
 		case ev.Actor == eventlog.World && ev.Kind == "attach_result" && ev.Get("ok") == true:
@@ -36,7 +41,11 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 		bad = append(bad, fmt.Sprintf("attempts: got %s, want %s", list(attempts), list(e.Attempts)))
 	}
 	if e.Notifications != nil && !slices.Equal(notes, e.Notifications) {
-		bad = append(bad, fmt.Sprintf("notifications: got %s, want %s", list(notes), list(e.Notifications)))
+		m := fmt.Sprintf("notifications: got %s, want %s", list(notes), list(e.Notifications))
+		if len(refusedNotes) > 0 {
+			m += "; refused by their receiver, so not delivered: " + strings.Join(refusedNotes, ", ")
+		}
+		bad = append(bad, m)
 	}
 	if e.ListRequests != nil && lists != *e.ListRequests {
 		bad = append(bad, fmt.Sprintf("list_requests: got %d, want %d", lists, *e.ListRequests))

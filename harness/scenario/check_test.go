@@ -161,3 +161,21 @@ func TestUnfiredMergedWindows(t *testing.T) {
 		t.Errorf("never fired: %v, want %v (%q)", got, want, Unfired(s, events))
 	}
 }
+
+// A notification its receiver answered with a refusal is not delivered:
+// expect.notifications does not count it, and the mismatch says why.
+func TestCheckRefusedNotification(t *testing.T) {
+	log := append(runLog(), eventlog.Event{T: clock.Epoch.Add(time.Hour + 8*time.Minute), Actor: eventlog.EUICC, Kind: "notification_sent",
+		Fields: eventlog.F{"kind": "install", "to": "smdp.sfr.test", "seq": 4, "refused": "handleNotification: Failed 8.10.1/3.9: install result for an unknown transactionId"}})
+	s := scn
+	s.Expect = Expect{Notifications: []string{"attach-success@platform", "install@smdp.sfr.test"}}
+	want := []string{"notifications: got [attach-success@platform], want [attach-success@platform, install@smdp.sfr.test]; refused by their receiver, so not delivered: " +
+		"install@smdp.sfr.test (handleNotification: Failed 8.10.1/3.9: install result for an unknown transactionId)"}
+	if got := Check(&s, log, atHome); !reflect.DeepEqual(got, want) {
+		t.Errorf("Check =\n%q\nwant\n%q", got, want)
+	}
+	s.Expect = Expect{Notifications: []string{"attach-success@platform"}}
+	if got := Check(&s, log, atHome); got != nil {
+		t.Errorf("Check = %q, want nothing: the refused one is not delivered", got)
+	}
+}

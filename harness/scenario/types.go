@@ -263,7 +263,7 @@ var PowerCutPointList = []PowerCutPoint{
 	{"profile_installed", []string{"euicc"}, "after the install, before the notifications", "smdp"},
 	{"download_result", []string{"euicc"}, "download finished (ok or not)", ""},
 	{"notification_received", []string{"platform", "smdp"}, "a notification arrived, before the card saw the acknowledgement", ""},
-	{"notification_sent", []string{"euicc"}, "a notification acknowledged", ""},
+	{"notification_sent", []string{"euicc"}, "a notification acknowledged (refused: answered with a refusal, not delivered)", ""},
 	{"profile_enabled", []string{"euicc"}, "after enable, before the REFRESH", ""},
 	{"refresh", []string{"modem"}, "the modem runs the REFRESH", ""},
 	{"attach_attempt", []string{"world"}, "an attach attempt started, before the network answers", ""},

@@ -326,7 +326,7 @@ func (a *Applet) dlHandleNotifAnswer(dl *Download, e HTTPResult) {
 		a.dlNotified(dl)
 		return
 	}
-	a.log(KindNotificationSent, "kind", "install", "to", dl.Operator, "seq", dl.Seq)
+	a.log(KindNotificationSent, withRefusal([]any{"kind", "install", "to", dl.Operator, "seq", dl.Seq}, e)...)
 	a.es10(dl, dlNotifSent, notificationSent(dl.Seq))
 }
 
@@ -340,6 +340,31 @@ func notifFailure(e HTTPResult) string {
 		return fmt.Sprintf("http status %d", e.Status)
 	}
 	return ""
+}
+
+// smdpRefusal returns why an SM-DP+ refused a notification it answered:
+// a 200 whose body is a failed function's header (SGP.22 §6.5.1.4; an
+// SM-DP+ that does not know the transaction, or the notification's
+// profile), or "". The card forgets it all the same — sending it again
+// cannot help — but the event says it was refused, not taken.
+func smdpRefusal(e HTTPResult) string {
+	if e.Err != "" || e.Status != 200 || len(e.Body) == 0 {
+		return ""
+	}
+	var h es9.HeaderOnly
+	if err := es9Answer(es9.FnHandleNotification, e, &h, &h.Header); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// withRefusal adds to a notification_sent event's fields the SM-DP+'s
+// refusal, when it refused the notification.
+func withRefusal(kv []any, e HTTPResult) []any {
+	if r := smdpRefusal(e); r != "" {
+		return append(kv, "refused", r)
+	}
+	return kv
 }
 
 // notificationSent is the ES10b NotificationSent request BF30 {80 seq}.

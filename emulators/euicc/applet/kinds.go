@@ -37,7 +37,7 @@ const (
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
 	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7)
 	// Background duties.
-	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?}
+	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, refused?}
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?}
 	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report}: the outbox was full, the oldest note went
 	// Bad input.

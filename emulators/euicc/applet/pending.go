@@ -94,7 +94,7 @@ func (a *Applet) retryHTTP(r *NotifRetry, e HTTPResult) {
 		a.retryNext()
 		return
 	}
-	a.log(KindNotificationSent, "kind", r.Kind, "to", to, "seq", seq)
+	a.log(KindNotificationSent, withRefusal([]any{"kind", r.Kind, "to", to, "seq", seq}, e)...)
 	r.Step = rtSent
 	a.emit(ES10{ReqID: a.send(ownerRetry, answerES10), Req: notificationSent(seq)})
 }
