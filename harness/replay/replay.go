@@ -394,7 +394,7 @@ func newSessionMap() *sessionMap {
 }
 
 var (
-	sessionArg  = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)"?([0-9A-F]{1,16})"?(,.*)?$`)
+	sessionArg = regexp.MustCompile(`(?i)^(AT\+(?:CGLA|CCHC)=)"?([0-9A-F]{1,16})"?(,.*)?$`)
 	// A GET RESPONSE case 2 in +CSIM or +CGLA (an APDU-only log's, which
 	// the replay carries in +CGLA): the command, its CLA, its Le.
 	getResponse = regexp.MustCompile(`(?i)^(AT\+(?:CSIM=|CGLA=[^,]+,)10,")([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
