@@ -172,8 +172,8 @@ func TestFailureGroupsIgnoreTimestamps(t *testing.T) {
 			map[string]int{"stopped at <time>": 2}},
 		{"statuses", []string{"preferred list: http status 500", "preferred list: http status 503"},
 			map[string]int{"preferred list: http status 500": 1, "preferred list: http status 503": 1}},
-		{"PLMNs", []string{"attach: registration denied (limited service on 20801)", "attach: registration denied (limited service on 20810)"},
-			map[string]int{"attach: registration denied (limited service on 20801)": 1, "attach: registration denied (limited service on 20810)": 1}},
+		{"PLMNs", []string{"attach: registration denied (limited service, camped on 20801)", "attach: registration denied (limited service, camped on 20810)"},
+			map[string]int{"attach: registration denied (limited service, camped on 20801)": 1, "attach: registration denied (limited service, camped on 20810)": 1}},
 		{"a date alone", []string{"certificate not before 2025-01-01", "certificate not before 2026-01-01"},
 			map[string]int{"certificate not before 2025-01-01": 1, "certificate not before 2026-01-01": 1}},
 		// What names the device, not the failure: a second storm against one

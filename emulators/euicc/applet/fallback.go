@@ -45,7 +45,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 		// ends the cycle: the device left the area).
 		reason := "normal service on another network " + plmn
 		if svc == LimitedService {
-			reason = fmt.Sprintf("registration denied (limited service on %s)", plmn)
+			reason = fmt.Sprintf("registration denied (limited service, camped on %s)", plmn)
 		}
 		if fallback {
 			a.fallbackFailedAs(reason, false)
@@ -57,7 +57,7 @@ func (a *Applet) judge(svc Service, plmn string) {
 		}
 		a.failAttemptAs(reason, true, false)
 	case svc == LimitedService:
-		a.attachFailedNow(fmt.Sprintf("registration denied (limited service on %s)", plmn))
+		a.attachFailedNow(fmt.Sprintf("registration denied (limited service, camped on %s)", plmn))
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}

@@ -112,7 +112,7 @@ func TestAttachFailureReasons(t *testing.T) {
 		oc   outcome
 		want string
 	}{
-		{attachReject, "registration denied (limited service on 20810)"},
+		{attachReject, "registration denied (limited service, camped on 20810)"},
 		{attachTimeout, "no normal service within 3m0s"},
 		{attachOther, "normal service on another network 20899"},
 	}
