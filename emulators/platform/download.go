@@ -77,7 +77,13 @@ func (s *Server) download(req platformapi.DownloadRequest) answer {
 		s.quota[req.EID] = q
 	}
 	s.mu.Unlock()
-	s.log.Emit(eventlog.Platform, KindEligibility, eventlog.F{"ok": reason == "", "reason": reason})
+	f := eventlog.F{"ok": reason == "", "reason": reason}
+	if refused {
+		// The refusal a real platform gives an EID it does not allow,
+		// injected: the evidence says so, where the answer cannot.
+		f["fault"] = FaultEligibilityRefused
+	}
+	s.log.Emit(eventlog.Platform, KindEligibility, f)
 	if reason != "" {
 		return reject(http.StatusForbidden, "eligibility: %s", reason)
 	}

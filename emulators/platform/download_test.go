@@ -123,6 +123,9 @@ func TestDownloadEvents(t *testing.T) {
 	for _, b := range []string{downloadBody(testEID, "sfr"), downloadBody(otherEID, "sfr")} {
 		s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathDownload, b))
 	}
+	// The same refusal injected: the event names the fault.
+	s.inject = func(fault, _ string) bool { return fault == FaultEligibilityRefused }
+	s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathDownload, downloadBody(testEID, "sfr")))
 	var lines []string
 	for _, e := range lg.Events() {
 		lines = append(lines, e.String())
@@ -134,6 +137,9 @@ func TestDownloadEvents(t *testing.T) {
 		pre + `"download_forwarded","operator":"sfr"}`,
 		pre + `"download_requested","eid":"` + otherEID + `","operator":"sfr"}`,
 		pre + `"eligibility","ok":false,"reason":"eid not allowed"}`,
+		pre + `"request_rejected","path":"/v1/download","reason":"eligibility: eid not allowed","status":403}`,
+		pre + `"download_requested","eid":"` + testEID + `","operator":"sfr"}`,
+		pre + `"eligibility","fault":"eligibility_refused","ok":false,"reason":"eid not allowed"}`,
 		pre + `"request_rejected","path":"/v1/download","reason":"eligibility: eid not allowed","status":403}`,
 	}
 	if g, w := strings.Join(lines, "\n"), strings.Join(want, "\n"); g != w {

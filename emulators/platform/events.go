@@ -6,7 +6,7 @@ import "github.com/esimhil/esimhil/emulators/eventlog"
 const (
 	KindPreferredListServed   eventlog.Kind = "preferred_list_served"  // {eid, serving_plmn, country, operators}
 	KindDownloadRequested     eventlog.Kind = "download_requested"     // {eid, operator}
-	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason}
+	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason, fault?}
 	KindDownloadForwarded     eventlog.Kind = "download_forwarded"     // {operator}
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, report?}
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid}
