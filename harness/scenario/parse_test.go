@@ -175,6 +175,7 @@ func TestParseErrors(t *testing.T) {
 		{"itinerary order", "{at: 1h, area: FR}", "{at: 0s, area: FR}", "b.yaml:17:10: itinerary[1].at: 0s is not after the previous stop's 0s"},
 		{"itinerary area", "{at: 1h, area: FR}", "{at: 1h, area: DE}", `b.yaml:17:20: itinerary[1].area: unknown area "DE" (no cell there)`},
 		{"roaming ref", "  cells:", "  roaming: [{home: cmcc, visited: dt}]\n  cells:", `b.yaml:6:35: network.roaming[0].visited: unknown operator "dt"`},
+		{"roaming with itself", "  cells:", "  roaming: [{home: cmcc, visited: cmcc}]\n  cells:", `b.yaml:6:35: network.roaming[0].visited: "cmcc" is its home: a subscriber on its own operator's network is at home, with no agreement (did you mean another operator?)`},
 		{"order_by", "itinerary:", "platform: {order_by: price}\nitinerary:", `b.yaml:15:22: platform.order_by: "price": want tariff or signal`},
 		{"preferred ref", "itinerary:", "platform:\n  preferred: {FR: [sfr, dt]}\nitinerary:", `b.yaml:16:25: platform.preferred.FR[1]: unknown operator "dt"`},
 		{"preferred for a country without networks", "itinerary:", "platform:\n  preferred: {FI: [sfr]}\nitinerary:",

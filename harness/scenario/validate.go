@@ -87,6 +87,9 @@ func (d *decoder) validate(s *Scenario) error {
 		if err := opRef(p+".visited", a.Visited); err != nil {
 			return err
 		}
+		if a.Visited == a.Home {
+			return d.ErrPath(p+".visited", "%q is its home: a subscriber on its own operator's network is at home, with no agreement (did you mean another operator?)", a.Visited)
+		}
 	}
 	areas := map[string]bool{}
 	for i, c := range s.Network.Cells {
