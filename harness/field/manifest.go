@@ -236,7 +236,7 @@ func parseManifest(file string, data []byte, dir string) (m *Manifest, err error
 	if err := yamlnode.Parse(dec, &doc); errors.Is(err, io.EOF) {
 		return nil, &Error{File: file, Msg: "the manifest is empty: want a mapping of manifest fields (fixtures/field/README.md, \"The manifest\")"}
 	} else if err != nil {
-		return nil, yamlErr(file, err)
+		return nil, yamlErr(file, yamlnode.Explain(data, err))
 	}
 	switch err := yamlnode.Parse(dec, &next); {
 	case err == nil:

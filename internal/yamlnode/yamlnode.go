@@ -357,7 +357,7 @@ func OneDocument(data []byte) (top, second *yaml.Node, err error) {
 				return nil, nil, &textError{line, col, "alias *" + m[1] + ": anchors and aliases are not supported (write each value out; no anchor &" + m[1] + " is defined either)"}
 			}
 		}
-		return nil, nil, err
+		return nil, nil, Explain(data, err)
 	}
 	if len(doc.Content) > 0 {
 		top = doc.Content[0]
@@ -417,6 +417,27 @@ func anchored(n *yaml.Node) *yaml.Node {
 // column of the first: the parser names line 1 whatever the place. A file
 // starting with a UTF-16 byte order mark is left to the parser, which
 // reads UTF-16 as YAML allows; one without reads as NULs, so it is named.
+// Explain puts a parser error about data in words the parser does not
+// find: a character that cannot start a token, on a line indented with a
+// tab, is that tab. Any other error is returned as it is.
+func Explain(data []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil || !strings.Contains(m[2], "cannot start any token") && !strings.Contains(m[2], "tab character") {
+		return err
+	}
+	line, _ := strconv.Atoi(m[1])
+	lines := bytes.Split(data, []byte("\n"))
+	// The parser names the tab's line, or for "violates indentation"
+	// the line before it.
+	for l := line; l >= 1 && l <= len(lines) && l <= line+1; l++ {
+		indent := lines[l-1][:len(lines[l-1])-len(bytes.TrimLeft(lines[l-1], " \t"))]
+		if i := bytes.IndexByte(indent, '\t'); i >= 0 {
+			return &textError{l, i + 1, "a tab in the indentation: YAML indents with spaces only"}
+		}
+	}
+	return err
+}
+
 func checkUTF8(data []byte) error {
 	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) {
 		return nil

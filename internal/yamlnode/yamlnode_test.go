@@ -232,6 +232,11 @@ func TestOneDocumentNotText(t *testing.T) {
 		{"a: \u0090\n", 1, 4, "control character U+0090" + ctl},
 		{"a\x00:\x00 \x00b\x00\n\x00", 1, 1, "every other byte is 0: the file looks like UTF-16 without a byte order mark (save it as UTF-8)"},
 		{"a: caf\u00e9\tb\r\n", 0, 0, ""},
+		{"a:\n  b: 1\n\tc: 2\n", 3, 1, "a tab in the indentation: YAML indents with spaces only"},
+		{"device:\n  eid: x\n\tcheck: 5m\n  profiles: y\n", 3, 1, "a tab in the indentation: YAML indents with spaces only"},
+		{"a:\n  b: 1\n \tc: 2\n", 3, 2, "a tab in the indentation: YAML indents with spaces only"},
+		// A tab inside a block scalar is its text, not indentation.
+		{"a: |\n  x\n  \ty\n", 0, 0, ""},
 		{"\ufeffa: b\n", 0, 0, ""},
 		// UTF-16 with its byte order mark is YAML too: left to the parser.
 		{"\xff\xfea\x00:\x00 \x00b\x00\n\x00", 0, 0, ""},
