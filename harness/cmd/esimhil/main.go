@@ -389,7 +389,11 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
 	}
-	fmt.Fprintf(stdout, "%s: %d runs\n", path, len(entries))
+	runs := "runs"
+	if len(entries) == 1 {
+		runs = "run"
+	}
+	fmt.Fprintf(stdout, "%s: %d %s\n", path, len(entries), runs)
 	return 0
 }
 
