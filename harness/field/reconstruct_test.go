@@ -1954,3 +1954,29 @@ func TestOwnBootMark(t *testing.T) {
 		t.Errorf("refreshes %v, boots %v: want the boot at host.log:4 and no REFRESH", p.Facts.Refreshes, p.Facts.Boots)
 	}
 }
+
+// TestNoNetworkResultAsksForCoverage: a modem that answered "no network
+// service" while the logs show no registration makes the plan ask
+// whether there was coverage, rather than leave the assumed cell unsaid;
+// for an automatic +COPS=0 it also says the emulated modem answers OK.
+func TestNoNetworkResultAsksForCoverage(t *testing.T) {
+	for _, tc := range []struct {
+		cmd       string
+		automatic bool
+	}{
+		{"AT+COPS=0", true},
+		{`AT+COPS=1,2,"20801"`, false},
+	} {
+		dir := writeFixture(t, "nonet", map[string]string{
+			ManifestFile: orangePlain("nonet", "generic"),
+			"host.log":   "[0.000] > " + tc.cmd + "\n[0.010] < +CME ERROR: 30\n",
+		})
+		p := reconstruct(t, dir, Options{})
+		asked := slices.ContainsFunc(p.ToDo, func(s string) bool {
+			return strings.Contains(s, "answered +CME ERROR: 30 to "+tc.cmd+" at host.log:2") && strings.Contains(s, "{coverage: lost")
+		})
+		if !asked || slices.ContainsFunc(p.ToDo, func(s string) bool { return strings.Contains(s, "answers an automatic") }) != tc.automatic {
+			t.Errorf("%s: to do:\n%s", tc.cmd, strings.Join(p.ToDo, "\n"))
+		}
+	}
+}

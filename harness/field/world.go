@@ -336,6 +336,18 @@ func (p *Plan) world() error {
 		default:
 			p.assume("a cell of %s in %s at %d dBm: the device attached somewhere and the logs do not say where", home.ID, c.Area, defaultRSRP)
 		}
+		if src, cmd, what, ok := p.noNetworkResult(); ok {
+			// The modem said so, and the assumed cell would answer
+			// otherwise: the user knows whether there was coverage.
+			fault := "if the device had no coverage there, give the manifest faults: - {coverage: lost, from: <when it went>, until: <when it came back>}"
+			if strings.EqualFold(strings.ReplaceAll(cmd, " ", ""), "AT+COPS=0") {
+				// 27.007 §7.3 leaves it to the modem whether +COPS=0
+				// waits for the registration; the emulated one answers OK
+				// at once and registers after.
+				fault = "the emulated modem answers an automatic AT+COPS=0 with OK at once, the registration following, so the replay cannot show this answer; " + fault + " for the registration to fail as well"
+			}
+			p.askFor("the modem answered %s to %s at %s, and the logs show no registration: the replay's assumed cell would let it register; %s", what, cmd, src, fault)
+		}
 		cells = append(cells, c)
 	}
 	if slices.ContainsFunc(cells, func(c cell) bool { return !c.measured && c.origin != "assumed" }) {
@@ -1970,4 +1982,27 @@ func (p *Plan) pin1(ops []operator, subscriberAt func(time.Duration) string, ena
 	}
 	p.assume("%s's profile has PIN1 enabled: %s shows the card wanting its PIN; the logs enter no code it takes, so the card's is %s", op, src, code)
 	return op, code
+}
+
+// noNetworkResult finds the first final result, and its command, by which
+// the modem said it had no network (TS 27.007 §9.2.1: +CME ERROR 30 no network service, 31
+// network timeout; as the number or the words).
+func (p *Plan) noNetworkResult() (src Src, cmd, result string, ok bool) {
+	for _, t := range p.Fixture.Logs {
+		for _, e := range t.Entries {
+			if e.Role != fieldlog.Final || e.Cmd < 0 || e.Cmd >= len(t.Entries) {
+				continue
+			}
+			v := e.Verbose()
+			code, ok := strings.CutPrefix(v, "+CME ERROR: ")
+			if !ok {
+				continue
+			}
+			switch strings.ToLower(strings.TrimSpace(code)) {
+			case "30", "31", "no network service", "network timeout":
+				return Src{filepath.Base(t.File), e.Line}, t.Entries[e.Cmd].Text, v, true
+			}
+		}
+	}
+	return Src{}, "", "", false
 }

@@ -70,7 +70,7 @@ func TestReportOnRunOut(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 || !strings.HasSuffix(stdout.String(), ": 1 runs\n") {
+	if code := cli(context.Background(), []string{"report", "--out", out}, &stdout, &stderr); code != 0 || !strings.HasSuffix(stdout.String(), ": 1 run\n") {
 		t.Errorf("report on run's --out: exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
 	}
 	empty := t.TempDir()
