@@ -119,7 +119,7 @@ func TestManifestErrors(t *testing.T) {
 		// go.yaml.in/yaml/v3 reports these on the line before the one at
 		// fault (the line its context started on, counted from 0).
 		{"bad YAML", "seed: 7", "seed: [7", "demo/manifest.yaml:21: YAML syntax: did not find expected"},
-		{"tabs", "seed: 7", "\tseed: 7", "demo/manifest.yaml:21: YAML syntax: found a tab character"},
+		{"tabs", "seed: 7", "\tseed: 7", "demo/manifest.yaml:22:1: YAML syntax: a tab in the indentation: YAML indents with spaces only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(goodManifest, tc.old, tc.new, 1)

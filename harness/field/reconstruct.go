@@ -933,7 +933,19 @@ func (p *Plan) steps(o Options) {
 		p.assume("%d command(s) the emulated modem does not implement are not played, their exchanges not compared (%s)", len(skipped), strings.Join(clipList(skipped, 6), ", "))
 	}
 	if len(unready) > 0 {
-		p.assume("the logs open with %d command(s) the field modem left unanswered before it answered any (%s): it was still powering on, and the logs show no boot URC to say when it came up; the replay does not play them", len(unready), strings.Join(clipList(unready, 6), ", "))
+		p.assume("the logs open with %d command(s) the field modem left unanswered before it answered any (%s): it was still powering on (the logs show no boot URC to say when it came up), or the paste begins in the middle of an exchange; the replay does not play them", len(unready), strings.Join(clipList(unready, 6), ", "))
+	}
+	// A STORE DATA block whose block 0 the logs do not hold continues a
+	// command that began before them: the card, which never saw its
+	// start, refuses it out of sequence where the field card took it.
+	for _, s := range p.Steps {
+		if s.Skip != "" {
+			continue
+		}
+		if e := p.Fixture.Logs[s.Log].Entries[s.Entry]; e.APDU != nil && e.APDU.Ins == "STORE DATA" && e.APDU.Block > 0 && strings.Contains(e.APDU.Summary, "block 0 is not in the log") {
+			p.askFor("%s is STORE DATA block %d of a command whose block 0 the logs do not hold (they begin in the middle of it): the emulated card, which never saw the start, refuses it where the field card took it; cut the log before the next command that begins with block 0, or paste the logs from its start", s.Src, e.APDU.Block)
+			break
+		}
 	}
 	if len(noCommand) > 0 {
 		p.assume("%d line(s) of control characters alone (gammu's ESC to leave an SMS prompt), no command line, which the field modem left unanswered, are not played (%s)", len(noCommand), strings.Join(clipList(noCommand, 6), ", "))

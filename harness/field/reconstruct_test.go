@@ -1980,3 +1980,19 @@ func TestNoNetworkResultAsksForCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestMidCommandStoreDataAsked: logs that begin in the middle of an ES10
+// command (a later STORE DATA block alone) make the plan say the card will
+// refuse it and what to do, rather than leave the divergence unexplained.
+func TestMidCommandStoreDataAsked(t *testing.T) {
+	dir := writeFixture(t, "midcmd", map[string]string{
+		ManifestFile: orangePlain("midcmd", "generic"),
+		"host.log":   "[0.000] > AT+CGLA=1,26,\"81E2110308A1A2A3A4A5A6A7A8\"\n[0.010] < +CGLA: 4,\"9000\"\n[0.011] < OK\n",
+	})
+	p := reconstruct(t, dir, Options{})
+	if !slices.ContainsFunc(p.ToDo, func(s string) bool {
+		return strings.Contains(s, "host.log:1 is STORE DATA block 3 of a command whose block 0 the logs do not hold")
+	}) {
+		t.Errorf("to do:\n%s", strings.Join(p.ToDo, "\n"))
+	}
+}
