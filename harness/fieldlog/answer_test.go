@@ -91,7 +91,13 @@ func BenchmarkAnswerLongLog(b *testing.B) {
 func TestLPACFinalNoCommandAwaited(t *testing.T) {
 	log := "AT_DEBUG: AT+CCHO=?\nAT_DEBUG:\nAT_DEBUG: OK\nAT_DEBUG: T+CCHC=1\nAT_DEBUG:\nAT_DEBUG: OK\nAT_DEBUG: AT+CCHC=2\nAT_DEBUG:\nAT_DEBUG: OK\n"
 	_, err := Read("lpac.log", []byte(log), LPAC)
-	if err == nil || !strings.Contains(err.Error(), "lpac.log:6: OK with no command before it: AT+CCHO=? (line 1) had its final result at line 3 already") {
+	if err == nil || !strings.Contains(err.Error(), "lpac.log:6: OK with no command before it: AT+CCHO=? (line 1) had its final result at line 3 already") ||
+		!strings.HasSuffix(err.Error(), "; line 4, T+CCHC=1, looks like that command with its first characters lost") {
+		t.Errorf("error %v", err)
+	}
+	// An answer line is no garbled command.
+	log = "AT_DEBUG: AT+CCHO=?\nAT_DEBUG:\nAT_DEBUG: OK\nAT_DEBUG: +CCHC: 1\nAT_DEBUG: OK\n"
+	if _, err := Read("lpac.log", []byte(log), LPAC); err == nil || strings.Contains(err.Error(), "looks like") {
 		t.Errorf("error %v", err)
 	}
 }

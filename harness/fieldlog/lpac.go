@@ -152,12 +152,29 @@ func oneFinalEach(file string, t *Transcript) error {
 		case e.Role == Final && p.online:
 			p.online = false // the end of the data call (NO CARRIER), V.250 §6.4
 		case e.Role == Final && p.last != nil && p.lastFinal > 0:
-			return errAt(file, e.Line, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a line the log does not show as a command", e.Text, clip(p.last.Text), p.last.Line, p.lastFinal)
+			return errAt(file, e.Line, "%s with no command before it: %s (line %d) had its final result at line %d already; a second final result, or the result of a line the log does not show as a command%s", e.Text, clip(p.last.Text), p.last.Line, p.lastFinal, garbledBefore(t, i, p.lastFinal))
 		case e.Role == Final && p.last != nil:
-			return errAt(file, e.Line, "%s with no command before it, after %s (line %d): a final result no command awaits, or the result of a line the log does not show as a command", e.Text, clip(p.last.Text), p.last.Line)
+			return errAt(file, e.Line, "%s with no command before it, after %s (line %d): a final result no command awaits, or the result of a line the log does not show as a command%s", e.Text, clip(p.last.Text), p.last.Line, garbledBefore(t, i, p.last.Line))
 		}
 	}
 	return nil
+}
+
+// garbledCommand is a line that reads as a command whose first
+// characters were lost ("T+CCHC=1", "+CGLA=1,…" echoed without AT):
+// letters short of "AT", then a command name and its = or ?.
+var garbledCommand = regexp.MustCompile(`(?i)^(?:A|T)?\+[A-Z]+[=?]`)
+
+// garbledBefore names the line between line after and entry i of t that
+// looks like the command the final result at i answers, its "AT" lost.
+func garbledBefore(t *Transcript, i, after int) string {
+	for k := i - 1; k >= 0 && t.Entries[k].Line > after; k-- {
+		e := t.Entries[k]
+		if e.Role != Command && e.Port == t.Entries[i].Port && garbledCommand.MatchString(e.Text) && !strings.HasPrefix(e.Text, "+") {
+			return fmt.Sprintf("; line %d, %s, looks like that command with its first characters lost", e.Line, clip(e.Text))
+		}
+	}
+	return ""
 }
 
 type matched struct {
