@@ -230,7 +230,7 @@ func eventItem(e event, fw *faultWindows) Item {
 		Label:    eventLabel(e),
 		Detail:   eventDetail(e),
 		Source:   fmt.Sprintf("events.jsonl:%d", e.Line),
-		Failed:   failureKinds[e.Kind] || e.Fields["ok"] == false,
+		Failed:   failureKinds[e.Kind] || e.Fields["ok"] == false || e.str("refused") != "",
 		priority: prioEvent,
 	}
 	if a, ok := arrows[e.Kind]; ok && e.Actor == actorOf(a.from, a.to, e.Actor) {

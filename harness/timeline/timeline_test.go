@@ -586,3 +586,25 @@ func TestPageSaysWhatWasNotRecorded(t *testing.T) {
 		}
 	}
 }
+
+// A notification its receiver answered with a refusal was not delivered:
+// its row is a failure, a delivered one's is not.
+func TestRefusedNotificationIsAFailure(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"notification_sent","kind":"delete","seq":5,"to":"sfr"}
+{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"notification_sent","kind":"install","refused":"unknown","seq":4,"to":"sfr"}
+`})
+	tl, err := Build(dir, Run{Name: "x", Verdict: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, it := range tl.Items {
+		failed[it.Label] = it.Failed
+	}
+	if f, ok := failed["notification_sent kind=delete seq=5 to=sfr"]; !ok || f {
+		t.Errorf("delivered: %v %v (rows %v)", ok, f, labels(tl))
+	}
+	if f, ok := failed["notification_sent kind=install refused=unknown seq=4 to=sfr"]; !ok || !f {
+		t.Errorf("refused: %v %v (rows %v)", ok, f, labels(tl))
+	}
+}
