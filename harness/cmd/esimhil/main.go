@@ -56,14 +56,33 @@ const usage = `usage:
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
+	// A shell starts a background job (cmd &) with SIGINT ignored; Notify
+	// takes it all the same, but resetting it brings the ignoring back,
+	// so the second signal's default action must be done by hand there.
+	ignored := map[os.Signal]bool{os.Interrupt: signal.Ignored(os.Interrupt), syscall.SIGTERM: signal.Ignored(syscall.SIGTERM)}
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go onSignals(sigs, time.Now, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
-		signal.Reset(os.Interrupt, syscall.SIGTERM)
-		if n, ok := sig.(syscall.Signal); ok {
+		killNow(sig, ignored[sig], os.Exit, func(n syscall.Signal) {
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
 			_ = syscall.Kill(os.Getpid(), n) // the default action now
-		}
+		})
 	})
 	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// killNow ends the process at a second signal: by the signal's default
+// action (raise), or, when the process started with the signal ignored
+// and raising it would be ignored again, by exiting as a shell reports a
+// process the signal killed (128 + its number).
+func killNow(sig os.Signal, ignored bool, exit func(int), raise func(syscall.Signal)) {
+	n, ok := sig.(syscall.Signal)
+	switch {
+	case !ok:
+	case ignored:
+		exit(128 + int(n))
+	default:
+		raise(n)
+	}
 }
 
 // dupSignal is how soon after the first a signal is taken for the same

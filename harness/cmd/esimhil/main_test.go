@@ -709,3 +709,28 @@ func TestSignalsStopThenKill(t *testing.T) {
 		})
 	}
 }
+
+// The second signal kills: by its default action, or, for a process that
+// started with it ignored (a shell's background job has SIGINT ignored),
+// by exiting 128 + its number, since the default action is ignoring it.
+func TestKillNow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sig     os.Signal
+		ignored bool
+		exit    int
+		raised  syscall.Signal
+	}{
+		{"SIGINT", syscall.SIGINT, false, -1, syscall.SIGINT},
+		{"SIGINT started ignored", syscall.SIGINT, true, 130, 0},
+		{"SIGTERM started ignored", syscall.SIGTERM, true, 143, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exit, raised := -1, syscall.Signal(0)
+			killNow(tc.sig, tc.ignored, func(c int) { exit = c }, func(n syscall.Signal) { raised = n })
+			if exit != tc.exit || raised != tc.raised {
+				t.Errorf("exit %d raised %v, want %d and %v", exit, raised, tc.exit, tc.raised)
+			}
+		})
+	}
+}
