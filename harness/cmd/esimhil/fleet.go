@@ -139,6 +139,16 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return 2
 	}
+	if *out != "" {
+		// A result left from an earlier storm would pass for this one's
+		// if this one is killed before it writes its own (a preempted
+		// pod, the OOM killer): gone now, a killed storm leaves none, and
+		// a merge says the shard is missing.
+		if err := os.Remove(*out); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "esimhil fleet: --out %s: the earlier result cannot be removed: %v\n", *out, err)
+			return 2
+		}
+	}
 	debug.SetMemoryLimit(fleetMemoryLimit)
 	res, err := fleet.Run(ctx, cfg)
 	if res == nil {
@@ -238,6 +248,15 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		if err := checkWritable(*out); err != nil {
 			fmt.Fprintf(stderr, "esimhil fleet merge: --out %v\n", err)
 			return 2
+		}
+		if st, err := os.Stat(*out); err == nil {
+			for _, p := range fs.Args() {
+				if in, err := os.Stat(p); err == nil && os.SameFile(st, in) {
+					// The shard's own result would be gone, merged or not.
+					fmt.Fprintf(stderr, "esimhil fleet merge: --out %s is the input %s: name a file of its own\n", *out, p)
+					return 2
+				}
+			}
 		}
 	}
 	var rs []*fleet.Result

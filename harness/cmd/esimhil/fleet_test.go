@@ -148,6 +148,16 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		!strings.Contains(out.String(), "the union of the 2 shards' wall-clock spans (one after another") || !strings.Contains(out.String(), "\nshard 1/2  ") {
 		t.Errorf("merged:\n%s", out.String())
 	}
+	// A merge never writes over one of its inputs.
+	out.Reset()
+	errOut.Reset()
+	if code := cli(context.Background(), append([]string{"fleet", "merge", "--out", files[1]}, files...), &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), "--out "+files[1]+" is the input "+files[1]) {
+		t.Errorf("merge over an input: exit %d: %s", code, errOut.String())
+	}
+	if _, err := fleet.ReadResult(files[1]); err != nil {
+		t.Errorf("the input is damaged: %v", err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -466,5 +476,24 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A storm removes an earlier result at its --out before it starts: killed
+// or refused before it writes its own, it leaves none for a merge to take
+// as this run's.
+func TestFleetRemovesAnEarlierResult(t *testing.T) {
+	res := filepath.Join(t.TempDir(), "shard.json")
+	if err := os.WriteFile(res, []byte(`{"devices": 20}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "2",
+		"--platform", "http://127.0.0.1:1", "--out", res}, &out, &errOut)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (the platform refused before the storm): %s%s", code, out.String(), errOut.String())
+	}
+	if _, err := os.Stat(res); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the earlier result is still there: %v", err)
 	}
 }

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -206,6 +207,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		// A directory is known now, not after every scenario ran.
 		if st, err := os.Stat(*junit); strings.HasSuffix(*junit, "/") || err == nil && st.IsDir() {
 			fmt.Fprintf(stderr, "esimhil run: --junit %s: is a directory; name a file in it\n", *junit)
+			return 2
+		}
+		if err := junitClobbers(*junit, *out); err != nil {
+			fmt.Fprintf(stderr, "esimhil run: --junit %s: %v\n", *junit, err)
 			return 2
 		}
 	}
@@ -668,6 +673,36 @@ func checkCapture(fs *flag.FlagSet, mode string) error {
 			from = "--capture"
 		}
 		return fmt.Errorf("%s: %w", from, err)
+	}
+	return nil
+}
+
+// junitClobbers says why writing the JUnit report at path would destroy
+// evidence: the run's own results.json or index page in out, a file in a
+// scenario's directory there, or an existing file that is no JUnit
+// report (a scenario, a log given by mistake).
+func junitClobbers(path, out string) error {
+	abs, err1 := filepath.Abs(path)
+	absOut, err2 := filepath.Abs(out)
+	if err1 == nil && err2 == nil {
+		switch rel, err := filepath.Rel(absOut, abs); {
+		case err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		case rel == report.ScenariosFile || rel == report.IndexFile:
+			return fmt.Errorf("is the run's own %s in --out; name another file", rel)
+		case strings.ContainsRune(rel, filepath.Separator):
+			return fmt.Errorf("is inside %s, where the run keeps a scenario's artifacts; name a file beside them (e.g. %s)",
+				filepath.Join(out, strings.SplitN(rel, string(filepath.Separator), 2)[0]), filepath.Join(out, "junit.xml"))
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // not there (or unreadable: the write will say)
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if n > 0 && !bytes.Contains(head[:n], []byte("<testsuite")) {
+		return errors.New("exists and is not a JUnit report: refusing to overwrite it")
 	}
 	return nil
 }

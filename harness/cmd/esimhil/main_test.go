@@ -734,3 +734,34 @@ func TestKillNow(t *testing.T) {
 		})
 	}
 }
+
+// --junit never names evidence: the run's own results.json or index, a
+// file in a scenario's directory, or an existing file that is no JUnit
+// report; a file beside them, new or an earlier report, is taken.
+func TestJUnitClobbers(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(out, "roam"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scen := filepath.Join(dir, "roam.yaml")
+	old := filepath.Join(out, "old.xml")
+	os.WriteFile(scen, []byte("name: roam\n"), 0o644)
+	os.WriteFile(old, []byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n<testsuites></testsuites>\n"), 0o644)
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{filepath.Join(out, "results.json"), "is the run's own results.json"},
+		{filepath.Join(out, "index.html"), "is the run's own index.html"},
+		{filepath.Join(out, "roam", "events.jsonl"), "is inside " + filepath.Join(out, "roam")},
+		{scen, "exists and is not a JUnit report"},
+		{filepath.Join(out, "junit.xml"), ""},
+		{old, ""},
+		{filepath.Join(dir, "elsewhere.xml"), ""},
+	} {
+		err := junitClobbers(tc.path, out)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.path, err, tc.want)
+		}
+	}
+}
