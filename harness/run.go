@@ -130,7 +130,23 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		res.TimelineErr = errors.New("no timeline page: the run keeps no artifacts (a scratch run without a directory)")
 		return res
 	}
-	res.Timeline, res.TimelineErr = timeline.Write(res.Dir, r.TimelineRun(res))
+	res.Timeline, res.TimelineErr = writeTimeline(res.Dir, r.TimelineRun(res))
+	if res.TimelineErr != nil && !o.Scratch {
+		// An artifact not written whole (a full disk): INCOMPLETE names
+		// it and the error in place of "page pending", and the run is an
+		// error, as for any other artifact.
+		why := "timeline.html not written (the run is an error): " + res.TimelineErr.Error()
+		if res.Incomplete != "" {
+			why = res.Incomplete + "; " + why
+		}
+		res.Incomplete = why
+		if err := os.WriteFile(filepath.Join(res.Dir, IncompleteFile), []byte(why+"\n"), 0o644); err != nil {
+			res.TimelineErr = errors.Join(res.TimelineErr, fmt.Errorf("mark incomplete: %w", err))
+		}
+		if res.Err == nil {
+			res.Err = fmt.Errorf("timeline: %w", res.TimelineErr)
+		}
+	}
 	if res.Incomplete == "" && res.TimelineErr == nil && !o.Scratch {
 		// The page is written: the run's directory is whole.
 		if err := os.Remove(filepath.Join(res.Dir, IncompleteFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -139,6 +155,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	return res
 }
+
+// writeTimeline is how RunScenario writes the page (a test fails it).
+var writeTimeline = timeline.Write
 
 // Verdict is "pass", "fail" (an expectation did not hold) or "error" (the
 // rig failed).

@@ -815,3 +815,25 @@ func TestSameSeedSameMessages(t *testing.T) {
 		t.Error("another seed gave the same messages: the seed does not reach the card and the SM-DP+")
 	}
 }
+
+// A page that cannot be written (a full disk) is an artifact not written
+// whole: INCOMPLETE names it and the error, not "page pending", and the
+// run is an error, whatever its expectations said.
+func TestTimelineNotWrittenIsAnError(t *testing.T) {
+	s := loadFixture(t, "roam-fr-preinstalled.yaml")
+	dir := t.TempDir()
+	enospc := errors.New("write timeline.html: no space left on device")
+	defer func(w func(string, timeline.Run) (string, error)) { writeTimeline = w }(writeTimeline)
+	writeTimeline = func(string, timeline.Run) (string, error) { return "", enospc }
+	res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+	if res.Verdict() != "error" || !errors.Is(res.Err, enospc) || len(res.Mismatches) > 0 {
+		t.Errorf("verdict %s: %v %v", res.Verdict(), res.Err, res.Mismatches)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, IncompleteFile))
+	if err != nil || strings.HasPrefix(string(b), timeline.PagePending) || !strings.Contains(string(b), "timeline.html not written (the run is an error): write timeline.html: no space left on device") {
+		t.Errorf("INCOMPLETE %q, %v", b, err)
+	}
+	if res.Incomplete == "" {
+		t.Error("the result does not say it is incomplete")
+	}
+}
