@@ -37,6 +37,9 @@ type Result struct {
 	// Unfired lists the fault plan's entries that never fired in a run
 	// that reached its horizon (scenario.Unfired).
 	Unfired []string
+	// Capture is how traffic.pcapng was captured: "tap" or "live" (what
+	// auto chose), "" when the rig never started.
+	Capture string
 }
 
 // OK reports whether the run worked and every expectation held.
@@ -107,6 +110,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		stage = o.Stage
 	}
 	stage("closing the rig and checking the capture against the servers' logs")
+	if r.Capture != nil {
+		res.Capture = string(r.Capture.Mode())
+	}
 	closeErr := r.Close()
 	res.Incomplete = r.Incomplete()
 	switch {

@@ -836,4 +836,7 @@ func TestTimelineNotWrittenIsAnError(t *testing.T) {
 	if res.Incomplete == "" {
 		t.Error("the result does not say it is incomplete")
 	}
+	if res.Capture != "tap" {
+		t.Errorf("capture %q, want tap", res.Capture)
+	}
 }

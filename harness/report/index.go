@@ -287,6 +287,9 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 		for _, u := range e.Unfired {
 			props = append(props, junitProperty{EntryUnfired, u})
 		}
+		if e.Capture != "" {
+			props = append(props, junitProperty{EntryCapture, e.Capture})
+		}
 		if len(props) > 0 {
 			c.Properties = &junitProperties{Properties: props}
 		}

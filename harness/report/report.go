@@ -50,6 +50,9 @@ type Entry struct {
 	// Unfired lists the fault plan's entries that never fired (a
 	// scenario that reached its horizon).
 	Unfired []string `json:"unfired,omitempty"`
+	// Capture is how the run's traffic.pcapng was made: tap or live
+	// (what --capture auto chose).
+	Capture string `json:"capture,omitempty"`
 }
 
 // Report entry names a spec's rig adds (harness/framework), read back here.
@@ -59,6 +62,7 @@ const (
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
 	EntryUnfired   = "unfired" // a fault of the plan that never fired
+	EntryCapture   = "capture" // tap or live
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.

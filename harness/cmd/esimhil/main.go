@@ -316,7 +316,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired}
+			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Capture: res.Capture}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
 		stopped := ctx.Err() != nil && errors.Is(res.Err, harness.ErrInterrupted)
