@@ -1589,3 +1589,18 @@ func startEmulated(t *testing.T, tp *Template, pki *rsp.PKI) *Servers {
 	t.Cleanup(func() { sv.Close() })
 	return sv
 }
+
+// A platform whose log route connects and then says nothing is named so,
+// in the probe's words, not in the HTTP client's.
+func TestProbeOfASilentLog(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	in := newInspector(srv.URL, nil)
+	in.client.Timeout = 100 * time.Millisecond
+	err := in.probe(harness.PlatformHost, 1)
+	if err == nil || err.Error() != "GET "+platformapi.PathInspect+": no answer within 100ms" {
+		t.Errorf("probe: %v", err)
+	}
+}

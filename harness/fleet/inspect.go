@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -88,6 +89,11 @@ func (in *inspector) probe(name string, seed int64) error {
 			return nil // it answers, but has no log to read
 		case errors.As(err, &verify):
 			return fmt.Errorf("GET %s: certificate refused: %w", platformapi.PathInspect, tlsProblem(err, name, seed))
+		}
+		var nerr net.Error
+		if errors.As(err, &nerr) && nerr.Timeout() {
+			// Connected, and then silent: the route hangs.
+			return fmt.Errorf("GET %s: no answer within %v", platformapi.PathInspect, in.client.Timeout)
 		}
 		return fmt.Errorf("not reachable: %w", err)
 	}
