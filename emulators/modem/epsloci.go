@@ -21,11 +21,8 @@ var efEPSLOCI = []uint16{0x7FFF, 0x6FE3}
 // not verified) keeps what it had. Call it from inside loop work, after
 // the registration changed.
 func (m *Modem) storeLocation(old, r Registration) {
-	if !m.st.cardOn || r.PLMN == "" {
-		return
-	}
-	plmn, err := bcd.PLMN(r.PLMN)
-	if err != nil {
+	plmn, ok := m.cardPLMN(r)
+	if !ok {
 		return
 	}
 	var data []byte
@@ -42,6 +39,16 @@ func (m *Modem) storeLocation(old, r Registration) {
 		return
 	}
 	_ = m.updateFile(efEPSLOCI, data)
+}
+
+// cardPLMN is the network of a registration as the USIM's files store
+// it (BCD), when there is a card to store it on.
+func (m *Modem) cardPLMN(r Registration) ([3]byte, bool) {
+	if !m.st.cardOn || r.PLMN == "" {
+		return [3]byte{}, false
+	}
+	plmn, err := bcd.PLMN(r.PLMN)
+	return plmn, err == nil
 }
 
 // setsEU3 reports an EMM reject cause after which the UE deletes its GUTI

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/esimhil/esimhil/internal/codec/bcd"
 	"github.com/esimhil/esimhil/internal/codec/fcp"
 )
 
@@ -22,11 +21,8 @@ const causePLMNNotAllowed = 11
 // selection: the world registering the modem there is that selection).
 // Call it from inside loop work, after the registration changed.
 func (m *Modem) storeForbidden(old, r Registration) {
-	if !m.st.cardOn || r.PLMN == "" {
-		return
-	}
-	plmn, err := bcd.PLMN(r.PLMN)
-	if err != nil {
+	plmn, ok := m.cardPLMN(r)
+	if !ok {
 		return
 	}
 	switch {
