@@ -1131,12 +1131,19 @@ func (fs *Facts) apduAnswers(t *fieldlog.Transcript, answer []fieldlog.Entry) {
 			continue
 		}
 		src := Src{t.File, a.Line}
-		noSpace := !strings.HasPrefix(rest, " ")
-		fs.Dialect = append(fs.Dialect, Evidence{"apdu_answer_no_space", strconv.FormatBool(noSpace), src,
-			map[bool]string{true: name + " answers without a space after the colon", false: name + " answers with a space after the colon"}[noSpace], 0})
+		if !t.Carried {
+			// (A carried log's AT lines are the replay's own spelling.)
+			noSpace := !strings.HasPrefix(rest, " ")
+			fs.Dialect = append(fs.Dialect, Evidence{"apdu_answer_no_space", strconv.FormatBool(noSpace), src,
+				map[bool]string{true: name + " answers without a space after the colon", false: name + " answers with a space after the colon"}[noSpace], 0})
+		}
 		if sw1 := a.APDU.Raw[len(a.APDU.Raw)-2]; name == "+CGLA" && (sw1 == 0x61 || sw1 == 0x6C) {
-			fs.Dialect = append(fs.Dialect, Evidence{"cgla_passes_61xx", "true", src,
-				fmt.Sprintf("+CGLA hands the card's %02X%02X to the host", sw1, a.APDU.Raw[len(a.APDU.Raw)-1]), 0})
+			why := fmt.Sprintf("+CGLA hands the card's %02X%02X to the host", sw1, a.APDU.Raw[len(a.APDU.Raw)-1])
+			if t.Carried {
+				why = fmt.Sprintf("the card answered %02X%02X to the LPA, which fetched the rest with GET RESPONSE (a T=0 reader hands it over); the replay carries those APDUs in +CGLA, which must hand it over too",
+					sw1, a.APDU.Raw[len(a.APDU.Raw)-1])
+			}
+			fs.Dialect = append(fs.Dialect, Evidence{"cgla_passes_61xx", "true", src, why, 0})
 		}
 	}
 }

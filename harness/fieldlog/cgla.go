@@ -55,7 +55,7 @@ func OverCGLA(t *Transcript) (out *Transcript, channels []int, ok bool, err erro
 	if err != nil {
 		return nil, nil, false, err
 	}
-	out.Format = t.Format
+	out.Format, out.Carried = t.Format, true
 	return out, channels, true, nil
 }
 

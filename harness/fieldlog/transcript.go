@@ -247,7 +247,10 @@ type Transcript struct {
 	// harness's emulated at.log is the modem's side: it logs the command
 	// it received, not the echo it sent).
 	ShowsEcho bool
-	Entries   []Entry
+	// Carried marks the AT conversation OverCGLA made of a log of APDUs
+	// alone: its AT lines are the replay's, not a modem's.
+	Carried bool
+	Entries []Entry
 	// Requests holds the platform log's requests (Format Platform).
 	Requests []Request
 	// RunEvents holds a harness run's events (Format Events).

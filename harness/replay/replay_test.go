@@ -1782,3 +1782,26 @@ func TestSelfBootURCs(t *testing.T) {
 		t.Fatalf("%s\n%s\n%s", res.Why, Report(res), all)
 	}
 }
+
+// TestAPDUOnlyLogGetResponse: a log of APDUs alone where the card
+// answered 61xx and the LPA fetched the answer with GET RESPONSE (a T=0
+// reader) replays over +CGLA: the GET RESPONSE asks for what the emulated
+// card announced, whatever Le the field's asked for, and the assumptions
+// say why +CGLA must hand the 61xx over — and nothing of the spacing of
+// +CGLA lines the replay itself wrote.
+func TestAPDUOnlyLogGetResponse(t *testing.T) {
+	log := "[DEBUG] [APDU] [TX] CLA: 81, INS: E2, P1: 91, P2: 00, Lc: 06, Data: BF3E035C015A\n" +
+		"[DEBUG] [APDU] [RX] SW1: 61, SW2: 20, Data: \n" +
+		"[DEBUG] [APDU] [TX] CLA: 81, INS: C0, P1: 00, P2: 00, Lc: 20, Data: \n" +
+		"[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF3E125A1089049032123451234512345678901235\n"
+	manifest := strings.Replace(apduOnlyManifest, "line: 5, what: \"EnableProfile answered ok, a REFRESH pending\"", "line: 4, what: \"GetEID answered\"", 1)
+	res := replay(t, newFixture(t, "apdu-only", map[string]string{"lpac.log": log, field.ManifestFile: manifest}))
+	if !res.OK {
+		t.Fatalf("%s\n%s", res.Why, Report(res))
+	}
+	if !slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool {
+		return strings.Contains(a, "cgla_passes_61xx: true — the card answered 6120 to the LPA") && strings.Contains(a, "the replay carries those APDUs in +CGLA")
+	}) || slices.ContainsFunc(res.Plan.Assumptions, func(a string) bool { return strings.Contains(a, "apdu_answer_no_space") }) {
+		t.Errorf("assumptions: %q", res.Plan.Assumptions)
+	}
+}
