@@ -9,7 +9,7 @@ const (
 	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason, fault?}
 	KindDownloadForwarded     eventlog.Kind = "download_forwarded"     // {operator}
 	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, report?}
-	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid}
+	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid?, report?}
 	KindRequestRejected       eventlog.Kind = "request_rejected"       // {path, status, reason}
 )
 

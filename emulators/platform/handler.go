@@ -167,7 +167,14 @@ func (s *Server) notification(n platformapi.Notification) answer {
 	}
 	if id, dup := s.acked[key]; dup && (n.Kind == platformapi.KindDownloadSuccess || n.Report != 0) {
 		s.mu.Unlock()
-		s.log.Emit(eventlog.Platform, KindNotificationDuplicate, eventlog.F{"kind": n.Kind, "eid": n.EID, "iccid": n.ICCID})
+		f := eventlog.F{"kind": n.Kind, "eid": n.EID}
+		if n.ICCID != "" {
+			f["iccid"] = n.ICCID
+		}
+		if n.Report != 0 {
+			f["report"] = n.Report
+		}
+		s.log.Emit(eventlog.Platform, KindNotificationDuplicate, f)
 		return answer{status: http.StatusOK, body: platformapi.NotificationAck{Ack: true, ID: id}}
 	}
 	s.noteID++
