@@ -4,8 +4,10 @@
 package specs
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/esimhil/esimhil/harness/framework"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -14,3 +16,11 @@ func TestSpecs(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "esimhil emulated rig")
 }
+
+// A spec skipped for a reason (a lab that lacks what it needs) says why
+// on the console, not only under -v.
+var _ = ReportAfterSuite("skip reasons", func(r Report) {
+	if s := framework.SkipSummary(r); s != "" {
+		fmt.Print("\n" + s)
+	}
+})

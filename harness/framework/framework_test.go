@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/harness/report"
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 // A spec whose rig fails to close fails, however its own checks went: the
@@ -42,5 +44,23 @@ func TestCloseFailureFailsTheSpec(t *testing.T) {
 	page, err := os.ReadFile(e.Timeline)
 	if err != nil || !strings.Contains(string(page), "not-a-registered-kind") {
 		t.Errorf("timeline page %s does not say why (%v)", e.Timeline, err)
+	}
+}
+
+// Specs skipped for a reason are listed with it; those a filter left out
+// (no reason) are not.
+func TestSkipSummary(t *testing.T) {
+	r := types.Report{SpecReports: types.SpecReports{
+		{LeafNodeText: "switches abroad", ContainerHierarchyTexts: []string{"A modem in the lab"}, State: types.SpecStateSkipped,
+			Failure: types.Failure{Message: "this lab lacks needs:roaming — a SIM that roams"}},
+		{LeafNodeText: "filtered out", State: types.SpecStateSkipped},
+		{LeafNodeText: "ran", State: types.SpecStatePassed},
+	}}
+	want := "skipped 1 spec(s), each for a reason:\n  A modem in the lab switches abroad\n      this lab lacks needs:roaming — a SIM that roams\n"
+	if got := framework.SkipSummary(r); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := framework.SkipSummary(types.Report{}); got != "" {
+		t.Errorf("no skips: %q", got)
 	}
 }
