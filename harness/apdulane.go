@@ -21,6 +21,8 @@ func (r *Rig) APDULane() (*simtrace.Lane, error) {
 	}
 	var tr *simtrace.Trace
 	switch {
+	case !r.closed:
+		return nil, errNotClosed
 	case r.evidenceRead:
 		tr = simtrace.Decode(r.datagrams) // the evidence check's one pass read them
 	case r.dir == "":

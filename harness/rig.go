@@ -578,16 +578,24 @@ func (r *Rig) Now() time.Duration { return r.Loop.Now().Sub(r.start) }
 
 // Advance runs the rig for d of simulated time.
 func (r *Rig) Advance(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance %v: simulated time does not go back", d)
+	}
 	_, err := r.runUntil(r.Loop.Now().Add(d), nil)
 	return err
 }
 
-// AdvanceTo runs the rig until simulated time t since the start.
+// AdvanceTo runs the rig until simulated time t since the start; a t the
+// rig has passed is an error (a spec whose steps went out of order would
+// otherwise look at a later state than it names), t itself is not.
 func (r *Rig) AdvanceTo(t time.Duration) error {
-	if d := t - r.Now(); d > 0 {
-		return r.Advance(d)
+	switch now := r.Now(); {
+	case t < now:
+		return fmt.Errorf("advance to %v: the rig is at %v already (simulated time does not go back)", t, now)
+	case t == now:
+		return nil
 	}
-	return nil
+	return r.Advance(t - r.Now())
 }
 
 // AdvanceUntil runs the rig until simulated time t since the start, or
@@ -621,6 +629,9 @@ func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (even
 // runUntil is Loop.RunUntil that also stops, with an error, when the run
 // is interrupted or its log is full.
 func (r *Rig) runUntil(deadline time.Time, done func() bool) (bool, error) {
+	if r.closed {
+		return false, errClosed
+	}
 	var stop error
 	ok, err := r.Loop.RunUntil(deadline, func() bool {
 		if stop = r.stopped(); stop != nil {
@@ -781,6 +792,8 @@ func (r *Rig) closeEvents() error {
 // must be closed first, so that the capture is complete.
 func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
 	switch {
+	case !r.closed:
+		return nil, errNotClosed
 	case r.evidenceRead:
 		return capture.DecodeExchanges(r.exchanges)
 	case r.dir == "":
@@ -788,6 +801,14 @@ func (r *Rig) PlatformTraffic() ([]capture.Message, error) {
 	}
 	return capture.DecodeAll(filepath.Join(r.dir, TrafficFile))
 }
+
+// errNotClosed is what the capture's readers say before Close: what the
+// capture holds then is not all of the run (an empty answer would pass
+// for "nothing was sent").
+var errNotClosed = errors.New("the rig is not closed: its capture is read once Close has written it whole (call r.Close() first)")
+
+// errClosed is a closed rig asked to run on.
+var errClosed = errors.New("the rig is closed: it runs no further")
 
 // errNoCapture is what a rig without artifacts says of its capture when
 // Close did not decode it: it is gone, and no file holds it.

@@ -840,3 +840,44 @@ func TestTimelineNotWrittenIsAnError(t *testing.T) {
 		t.Errorf("capture %q, want tap", res.Capture)
 	}
 }
+
+// Misuse is said, not passed over: simulated time does not go back, a
+// closed rig runs no further, and the capture is read only once Close
+// has written it whole (read before, it would hold part of the run, or
+// nothing: "nothing was sent" would pass).
+func TestRigRefusesMisuse(t *testing.T) {
+	s := loadFixture(t, "roam-fr-preinstalled.yaml")
+	r, err := NewRig(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(2 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"back in time":    r.AdvanceTo(time.Hour),
+		"a negative step": r.Advance(-time.Minute),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "simulated time does not go back") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := r.AdvanceTo(2 * time.Hour); err != nil {
+		t.Errorf("to where it is: %v", err)
+	}
+	if m, err := r.PlatformTraffic(); !errors.Is(err, errNotClosed) || m != nil {
+		t.Errorf("platform traffic before Close: %d messages, %v", len(m), err)
+	}
+	if _, err := r.APDULane(); !errors.Is(err, errNotClosed) {
+		t.Errorf("APDU lane before Close: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := r.PlatformTraffic(); err != nil || len(m) == 0 {
+		t.Errorf("platform traffic after Close: %d messages, %v", len(m), err)
+	}
+	if err := r.Advance(time.Minute); !errors.Is(err, errClosed) {
+		t.Errorf("advance after Close: %v", err)
+	}
+}

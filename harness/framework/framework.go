@@ -172,11 +172,12 @@ func specDirName() string {
 	}
 	s := strings.Trim(b.String(), "-")
 	if len(s) > 72 {
-		// Table entries share long prefixes: keep them apart with a hash
-		// of the whole name.
+		// Table entries share long prefixes and differ at the end (the
+		// entry's own text): keep both ends, and a hash of the whole name
+		// to keep apart what still looks alike.
 		h := fnv.New32a()
 		h.Write([]byte(name))
-		s = fmt.Sprintf("%s-%08x", strings.TrimRight(s[:63], "-"), h.Sum32())
+		s = fmt.Sprintf("%s--%s-%08x", strings.TrimRight(s[:30], "-"), strings.TrimLeft(s[len(s)-30:], "-"), h.Sum32())
 	}
 	return s
 }
