@@ -3,7 +3,6 @@ package specs
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,54 +61,33 @@ func advanceTo(r *harness.Rig, t time.Duration) {
 	Expect(r.AdvanceTo(t)).To(Succeed())
 }
 
+// ceregURC is a +CEREG URC: its <stat> first.
 var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
 
-// registrations returns the <stat> of every +CEREG URC seen so far, with
-// consecutive repeats folded. URCs travel through the pty on their own; an
-// AT round trip first makes sure every URC the modem sent before it was read.
+// registrations returns the <stat> of every +CEREG URC seen so far
+// (framework.Registrations).
 func registrations(r *harness.Rig) []int {
 	GinkgoHelper()
-	send(r, "AT")
-	var out []int
-	for _, u := range r.AT.URCs() {
-		m := ceregURC.FindStringSubmatch(u)
-		if m == nil {
-			continue
-		}
-		st, _ := strconv.Atoi(m[1])
-		if len(out) == 0 || out[len(out)-1] != st {
-			out = append(out, st)
-		}
-	}
-	return out
+	return framework.Registrations(r)
 }
 
 // servingPLMN reads +COPS? and returns the numeric operator ("" if none).
 func servingPLMN(r *harness.Rig) string {
 	GinkgoHelper()
-	m := regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})",7$`).FindStringSubmatch(one(r, "AT+COPS?"))
-	if m == nil {
-		return ""
-	}
-	return m[1]
+	return framework.ServingPLMN(r)
 }
 
 // iccid reads the ICCID with the personality's command.
 func iccid(r *harness.Rig) string {
 	GinkgoHelper()
-	id, err := r.Host().ICCID()
-	Expect(err).NotTo(HaveOccurred())
-	return id
+	return framework.ICCID(r)
 }
 
 // traffic closes the rig (flushing the capture) and decodes the platform
 // messages it carried.
 func traffic(r *harness.Rig) []capture.Message {
 	GinkgoHelper()
-	Expect(r.Close()).To(Succeed())
-	msgs, err := r.PlatformTraffic()
-	Expect(err).NotTo(HaveOccurred())
-	return msgs
+	return framework.Traffic(r)
 }
 
 func kinds(evs []eventlog.Event) []string {
