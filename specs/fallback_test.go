@@ -63,6 +63,17 @@ var _ = Describe("Fallback", framework.Emulated, func() {
 			"platform:notification:attach-failure", "platform:notification:attach-success"}))
 		Expect(msgs[1].Notification.Operator).To(Equal("sfr"))
 		Expect(msgs[2].Notification.Operator).To(Equal("orange-fr"))
+
+		By("the attach-failure report went out before the card tried the next operator: its frame's mark in the event log")
+		Expect(msgs[1].Mark.OK).To(BeTrue())
+		var next int
+		for i, e := range r.Log.Events() {
+			if e.Actor == eventlog.EUICC && e.Kind == "attempt" && e.Str("operator") == "orange-fr" {
+				next = i + 1 // the line of events.jsonl
+			}
+		}
+		Expect(next).NotTo(BeZero())
+		Expect(msgs[1].Mark.Events).To(BeNumerically("<", next))
 	})
 
 	It("moves on after a rejection and a failed download, and downloads the third operator's profile", func() {

@@ -136,7 +136,7 @@ func DecodeExchanges(ex []Exchange) ([]Message, error) {
 	for i, e := range ex {
 		if strings.HasPrefix(e.Path, es9.PathPrefix) {
 			m := DecodeES9(e)
-			out = append(out, Message{Time: e.Time, Kind: KindES9, Status: e.Status, Client: e.Client, ES9: &m, Error: m.Error})
+			out = append(out, Message{Time: e.Time, Kind: KindES9, Status: e.Status, Client: e.Client, ES9: &m, Error: m.Error, Frame: e.Frame, Mark: e.Mark})
 			continue
 		}
 		m, err := decodePlatform(e)

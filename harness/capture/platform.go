@@ -32,6 +32,11 @@ type Message struct {
 	DownloadResp *platformapi.DownloadResponse
 	ES9          *ES9Message // Kind "es9" (DecodeAll)
 	Error        string      // platform's {"error"} reason on a 4xx/5xx answer; ES9+ decode problems
+	// Frame and Mark are the request's first frame and its place among
+	// the run's events (Exchange.Frame, Exchange.Mark): where the message
+	// falls in events.jsonl, which its simulated time alone cannot say.
+	Frame int
+	Mark  Mark
 }
 
 // DecodePlatform turns exchanges into typed platform messages. An exchange
@@ -50,7 +55,7 @@ func DecodePlatform(ex []Exchange) ([]Message, error) {
 }
 
 func decodePlatform(e Exchange) (Message, error) {
-	m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client}
+	m := Message{Time: e.Time, Kind: KindOther, Status: e.Status, Client: e.Client, Frame: e.Frame, Mark: e.Mark}
 	ok := e.Status == http.StatusOK
 	if e.Status >= 400 {
 		if er, err := platformapi.DecodeErrorResponse(e.ResponseBody); err == nil {
