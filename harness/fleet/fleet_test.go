@@ -1604,3 +1604,52 @@ func TestProbeOfASilentLog(t *testing.T) {
 		t.Errorf("probe: %v", err)
 	}
 }
+
+// A platform that refuses some list requests under the storm shows it
+// in the result, even when every device switches on its next try: the
+// error rate is what a platform's load test is for.
+func TestRequestFailuresCounted(t *testing.T) {
+	tp := loadTemplate(t, 10, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := startEmulated(t, tp, pki)
+	var mu sync.Mutex
+	lists, refused := 0, 0
+	h := sv.Platform.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathPreferredList {
+			mu.Lock()
+			lists++
+			third := lists%3 == 1
+			if third {
+				refused++
+			}
+			mu.Unlock()
+			if third {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, `{"error":"busy"}`)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	mu.Lock()
+	defer mu.Unlock()
+	if refused == 0 || r.RequestFailures != refused || r.RequestWhy["preferred list: http status 503: busy"] != refused {
+		t.Errorf("platform refused %d list requests; result %d %v:\n%s", refused, r.RequestFailures, r.RequestWhy, out.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("requests   %d preferred-list and download requests failed", refused)) {
+		t.Errorf("report:\n%s", out.String())
+	}
+}

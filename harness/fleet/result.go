@@ -128,6 +128,13 @@ type Result struct {
 	// NotificationWhy counts the failed deliveries (NotificationFailures)
 	// by destination and what the server answered, as the card logged it.
 	NotificationWhy map[string]int `json:"notification_failures_why,omitempty"`
+	// RequestFailures counts the cards' preferred-list and download
+	// requests that failed — the device tried again at a later check, or
+	// gave up — and RequestWhy groups them by what the card logged: a
+	// platform's error rate under the storm, which a device that switched
+	// on its next try would otherwise hide.
+	RequestFailures int            `json:"request_failures"`
+	RequestWhy      map[string]int `json:"request_failures_why,omitempty"`
 
 	// Failures groups the failed devices by why (cut to maxReason
 	// characters), with the lowest device indexes of each group.
@@ -450,6 +457,10 @@ func Merge(rs []*Result) (*Result, error) {
 		for k, n := range r.NotificationWhy {
 			countWhy(&m.NotificationWhy, k, n)
 		}
+		for k, n := range r.RequestWhy {
+			countWhy(&m.RequestWhy, k, n)
+		}
+		m.RequestFailures += r.RequestFailures
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
@@ -572,7 +583,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -622,7 +633,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, m := range []struct {
 		name   string
 		counts map[string]int
-	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}, {"notification_failures_why", r.NotificationWhy}} {
+	}{{"card_to_platform", r.CardToPlatform}, {"platform_log", r.PlatformLog}, {"card_to_smdp", r.CardToSMDP}, {"smdp_log", r.SMDPLog}, {"why_stayed", r.Why}, {"notification_failures_why", r.NotificationWhy}, {"request_failures_why", r.RequestWhy}} {
 		for _, k := range slices.Sorted(maps.Keys(m.counts)) {
 			if n := m.counts[k]; n < 0 {
 				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
@@ -889,6 +900,14 @@ func (r *Result) Print(w io.Writer) {
 	slices.SortStableFunc(whys, func(a, b string) int { return r.NotificationWhy[b] - r.NotificationWhy[a] })
 	for _, k := range whys {
 		fmt.Fprintf(w, "failed     %6d deliveries: %s\n", r.NotificationWhy[k], k)
+	}
+	if r.RequestFailures > 0 {
+		fmt.Fprintf(w, "requests   %d preferred-list and download requests failed (each device tried again at a later check, or gave up):\n", r.RequestFailures)
+		reqs := slices.Sorted(maps.Keys(r.RequestWhy))
+		slices.SortStableFunc(reqs, func(a, b string) int { return r.RequestWhy[b] - r.RequestWhy[a] })
+		for _, k := range reqs {
+			fmt.Fprintf(w, "failed     %6d requests: %s\n", r.RequestWhy[k], k)
+		}
 	}
 	if unconfirmed > 0 {
 		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)

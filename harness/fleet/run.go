@@ -476,6 +476,12 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.first == "" {
 			l.first = why
 		}
+		if e.Kind != "attach_failed" {
+			s.mu.Lock()
+			s.res.RequestFailures++
+			countWhy(&s.res.RequestWhy, why, 1)
+			s.mu.Unlock()
+		}
 		return
 	}
 	switch {
