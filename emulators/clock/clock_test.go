@@ -141,3 +141,22 @@ func TestTogetherPutsAnInstantsIOInFlightAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Released counts the real I/O that has ended, once a Hold, however often
+// its release is called.
+func TestReleasedCounts(t *testing.T) {
+	l := NewLoop(NewVirtual(Epoch))
+	a, b := l.Hold(), l.Hold()
+	if l.Released() != 0 || l.InFlight() != 2 {
+		t.Fatalf("released %d, in flight %d", l.Released(), l.InFlight())
+	}
+	a(nil)
+	a(nil)
+	if l.Released() != 1 || l.InFlight() != 1 {
+		t.Fatalf("released %d, in flight %d", l.Released(), l.InFlight())
+	}
+	b(nil)
+	if l.Released() != 2 || l.InFlight() != 0 {
+		t.Fatalf("released %d, in flight %d", l.Released(), l.InFlight())
+	}
+}

@@ -31,6 +31,7 @@ type Loop struct {
 	cond     *sync.Cond
 	posted   []func()
 	inflight int
+	released uint64 // Holds released so far (Released)
 
 	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
 	Stall time.Duration
@@ -88,6 +89,7 @@ func (l *Loop) Hold() (release func(done func())) {
 				l.posted = append(l.posted, done)
 			}
 			l.inflight--
+			l.released++
 			l.mu.Unlock()
 			l.cond.Broadcast()
 		})
@@ -99,6 +101,15 @@ func (l *Loop) InFlight() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.inflight
+}
+
+// Released is how many pieces of real I/O have ended (their Hold's
+// release called) since the loop began: while simulated time waits on
+// them, what still moves.
+func (l *Loop) Released() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.released
 }
 
 // Settle runs posted work until nothing is posted or in flight, without

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -1651,5 +1652,42 @@ func TestRequestFailuresCounted(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("requests   %d preferred-list and download requests failed", refused)) {
 		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// Against a slow platform the storm takes few steps, each a slow answer:
+// the progress line's simulated time still moves with them, not only
+// every thousand steps (it read as a hung run).
+func TestProgressMovesWithASlowPlatform(t *testing.T) {
+	tp := loadTemplate(t, 4, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := startEmulated(t, tp, pki)
+	h := sv.Platform.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathPreferredList {
+			time.Sleep(400 * time.Millisecond) // a platform under load, in wall time
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("ESIMHIL_PROGRESS_EVERY", "100ms")
+	var out syncLines
+	if _, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	sims := map[string]bool{}
+	re := regexp.MustCompile(`, ([0-9hms.]+) of [0-9hms.]+ simulated`)
+	lines := out.lines()
+	for _, l := range lines[:len(lines)-1] { // before the last, which says the end
+		if m := re.FindStringSubmatch(l); m != nil {
+			sims[m[1]] = true
+		}
+	}
+	if len(sims) < 2 {
+		t.Errorf("the simulated time the lines show did not move: %q", lines)
 	}
 }
