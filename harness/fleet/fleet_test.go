@@ -1691,3 +1691,43 @@ func TestProgressMovesWithASlowPlatform(t *testing.T) {
 		t.Errorf("the simulated time the lines show did not move: %q", lines)
 	}
 }
+
+// A platform whose log leaves requests out without saying it dropped them
+// is a log not read whole (NOT CHECKED), never notifications LOST.
+func TestLogWithUnsaidGapsIsUnchecked(t *testing.T) {
+	tp := loadTemplate(t, 20, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := startEmulated(t, tp, pki)
+	h := sv.Platform.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathInspect {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+		if err != nil {
+			t.Errorf("the emulated platform's page: %v", err)
+			return
+		}
+		// Every other entry left out, dropped not said.
+		p.Entries = slices.DeleteFunc(p.Entries, func(e platformapi.Received) bool { return e.Index%2 == 1 })
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(p)
+	}))
+	defer srv.Close()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !r.PlatformUnread || !strings.Contains(out.String(), "without saying it dropped them") || strings.Contains(out.String(), "LOST") {
+		t.Errorf("report:\n%s", out.String())
+	}
+}

@@ -176,6 +176,16 @@ func (in *inspector) poll(r *Result) {
 			return
 		}
 		for _, e := range p.Entries {
+			switch {
+			case e.Index > in.offset:
+				// Entries missing with no dropped to say so: what they
+				// held is unknown, not lost (docs/platform-api.md).
+				in.problem = fmt.Sprintf("the platform's log skips requests %d…%d without saying it dropped them (its page's dropped is %d)", in.offset, e.Index-1, p.Dropped)
+				return
+			case e.Index < in.offset:
+				in.problem = fmt.Sprintf("the platform's log gave request %d again after %d: entries out of order", e.Index, in.offset-1)
+				return
+			}
 			in.count(r, e.Path, e.Status, e.Body)
 			in.offset = e.Index + 1
 		}
