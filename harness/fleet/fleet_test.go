@@ -1610,17 +1610,9 @@ func TestProbeOfASilentLog(t *testing.T) {
 // in the result, even when every device switches on its next try: the
 // error rate is what a platform's load test is for.
 func TestRequestFailuresCounted(t *testing.T) {
-	tp := loadTemplate(t, 10, 0)
-	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
-	pki, err := NewPKI(tp.Base, tp.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv := startEmulated(t, tp, pki)
 	var mu sync.Mutex
 	lists, refused := 0, 0
-	h := sv.Platform.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tp, srv := behindPlatform(t, 10, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathPreferredList {
 			mu.Lock()
 			lists++
@@ -1637,8 +1629,7 @@ func TestRequestFailuresCounted(t *testing.T) {
 			}
 		}
 		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	})
 	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -1659,21 +1650,12 @@ func TestRequestFailuresCounted(t *testing.T) {
 // the progress line's simulated time still moves with them, not only
 // every thousand steps (it read as a hung run).
 func TestProgressMovesWithASlowPlatform(t *testing.T) {
-	tp := loadTemplate(t, 4, 0)
-	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
-	pki, err := NewPKI(tp.Base, tp.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv := startEmulated(t, tp, pki)
-	h := sv.Platform.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tp, srv := behindPlatform(t, 4, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathPreferredList {
 			time.Sleep(400 * time.Millisecond) // a platform under load, in wall time
 		}
 		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	})
 	t.Setenv("ESIMHIL_PROGRESS_EVERY", "100ms")
 	var out syncLines
 	if _, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, Progress: &out}); err != nil {
@@ -1695,15 +1677,7 @@ func TestProgressMovesWithASlowPlatform(t *testing.T) {
 // A platform whose log leaves requests out without saying it dropped them
 // is a log not read whole (NOT CHECKED), never notifications LOST.
 func TestLogWithUnsaidGapsIsUnchecked(t *testing.T) {
-	tp := loadTemplate(t, 20, 0)
-	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
-	pki, err := NewPKI(tp.Base, tp.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv := startEmulated(t, tp, pki)
-	h := sv.Platform.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tp, srv := behindPlatform(t, 20, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != platformapi.PathInspect {
 			h.ServeHTTP(w, r)
 			return
@@ -1719,8 +1693,7 @@ func TestLogWithUnsaidGapsIsUnchecked(t *testing.T) {
 		p.Entries = slices.DeleteFunc(p.Entries, func(e platformapi.Received) bool { return e.Index%2 == 1 })
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(p)
-	}))
-	defer srv.Close()
+	})
 	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -1730,4 +1703,21 @@ func TestLogWithUnsaidGapsIsUnchecked(t *testing.T) {
 	if !r.PlatformUnread || !strings.Contains(out.String(), "without saying it dropped them") || strings.Contains(out.String(), "LOST") {
 		t.Errorf("report:\n%s", out.String())
 	}
+}
+
+// behindPlatform is a storm of n preinstalled switches against the
+// emulated platform seen through serve, as an external platform: serve
+// gets the platform's handler and bends what it answers.
+func behindPlatform(t *testing.T, n int, serve func(h http.Handler, w http.ResponseWriter, r *http.Request)) (*Template, *httptest.Server) {
+	t.Helper()
+	tp := loadTemplate(t, n, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startEmulated(t, tp, pki).Platform.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(h, w, r) }))
+	t.Cleanup(srv.Close)
+	return tp, srv
 }
