@@ -2,7 +2,6 @@ package specs
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -60,9 +59,6 @@ func advanceTo(r *harness.Rig, t time.Duration) {
 	GinkgoHelper()
 	Expect(r.AdvanceTo(t)).To(Succeed())
 }
-
-// ceregURC is a +CEREG URC: its <stat> first.
-var ceregURC = regexp.MustCompile(`^\+CEREG: (\d)(,|$)`)
 
 // registrations returns the <stat> of every +CEREG URC seen so far
 // (framework.Registrations).

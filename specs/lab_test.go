@@ -233,12 +233,12 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 			// A +CEREG URC's <stat> comes first, with or without the
 			// location after it (27.007 §10.1.22: "+CEREG: 0,"","""
 			// from modules that always give the fields).
-			m := ceregURC.FindStringSubmatch(u)
+			st, ok := framework.CEREGStat(u)
 			switch {
-			case m == nil:
-			case m[1] == "0":
+			case !ok:
+			case st == 0:
 				detached = true
-			case detached && (m[1] == "1" || m[1] == "5"):
+			case detached && (st == 1 || st == 5):
 				return "re-attached", nil
 			}
 		}

@@ -29,16 +29,23 @@ func Registrations(r *harness.Rig) []int {
 	}
 	var out []int
 	for _, u := range r.AT.URCs() {
-		m := ceregURC.FindStringSubmatch(u)
-		if m == nil {
-			continue
-		}
-		st, _ := strconv.Atoi(m[1])
-		if len(out) == 0 || out[len(out)-1] != st {
+		st, ok := CEREGStat(u)
+		if ok && (len(out) == 0 || out[len(out)-1] != st) {
 			out = append(out, st)
 		}
 	}
 	return out
+}
+
+// CEREGStat reads a +CEREG URC's <stat>, which comes first, with or
+// without the location after it (27.007 §10.1.22).
+func CEREGStat(urc string) (int, bool) {
+	m := ceregURC.FindStringSubmatch(urc)
+	if m == nil {
+		return 0, false
+	}
+	st, _ := strconv.Atoi(m[1])
+	return st, true
 }
 
 var copsNumeric = regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})",7$`)
