@@ -599,8 +599,10 @@ func (r *Rig) AdvanceTo(t time.Duration) error {
 }
 
 // AdvanceUntil runs the rig until simulated time t since the start, or
-// until done reports true (it is asked after every step of simulated
-// work), and reports whether done did.
+// until done reports true, and reports whether done did. done is asked
+// between steps of the loop, and a step runs an instant's work until it
+// settles: what the rig does at one instant (an attach, its report, the
+// next enable) happens together, and done sees the state after it.
 func (r *Rig) AdvanceUntil(t time.Duration, done func() bool) (bool, error) {
 	if t < r.Now() {
 		t = r.Now()
