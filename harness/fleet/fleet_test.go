@@ -1721,3 +1721,51 @@ func behindPlatform(t *testing.T, n int, serve func(h http.Handler, w http.Respo
 	t.Cleanup(srv.Close)
 	return tp, srv
 }
+
+// A platform that acknowledges a notification and never logs it loses
+// it: the storm fails with LOST, and the report names each lost
+// notification by EID and kind, so that a platform team can look for it.
+func TestLostNotificationsNamed(t *testing.T) {
+	var mu sync.Mutex
+	swallowed := map[string]bool{} // EIDs whose attach-success was acknowledged, not logged
+	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != platformapi.PathNotifications {
+			h.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		n, err := platformapi.DecodeNotification(body)
+		if err != nil || n.Kind != platformapi.KindAttachSuccess {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			h.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		swallowed[n.EID] = true
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(platformapi.NotificationAck{Ack: true, ID: "swallowed"})
+	})
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	lost, _ := r.Lost()
+	if lost != 3 || len(swallowed) != 3 || r.OK() || !strings.Contains(r.Verdict(), "3 notifications lost") {
+		t.Fatalf("lost %d of %d swallowed, OK %v, verdict %q:\n%s", lost, len(swallowed), r.OK(), r.Verdict(), out.String())
+	}
+	var line string
+	for l := range strings.Lines(out.String()) {
+		if strings.HasPrefix(l, "LOST") {
+			line = l
+		}
+	}
+	t.Log(line)
+	for eid := range swallowed {
+		if !strings.Contains(line, "to platform: "+eid+" attach-success ×1") {
+			t.Errorf("LOST line does not name %s:\n%s", eid, line)
+		}
+	}
+}

@@ -353,18 +353,35 @@ func (r *Result) addError(format string, a ...any) {
 // server's log does not hold; Unconfirmed the other way round (the server
 // has it, the card never saw the answer and will send it again).
 func (r *Result) Lost() (lost, unconfirmed int) {
-	var pairs [][2]map[string]int
+	lost, unconfirmed, _ = r.lost()
+	return lost, unconfirmed
+}
+
+// maxLostNamed bounds the lost notifications the report names.
+const maxLostNamed = 10
+
+// lost counts as Lost does and names the lost notifications (in key
+// order): "to platform: <eid> attach-success ×1", so that a platform team
+// can look for them in its own log.
+func (r *Result) lost() (lost, unconfirmed int, named []string) {
+	type pair struct {
+		to        string
+		card, log map[string]int
+	}
+	var pairs []pair
 	if !r.PlatformUnread {
-		pairs = append(pairs, [2]map[string]int{r.CardToPlatform, r.PlatformLog})
+		pairs = append(pairs, pair{"platform", r.CardToPlatform, r.PlatformLog})
 	}
 	if !r.SMDPUnread {
-		pairs = append(pairs, [2]map[string]int{r.CardToSMDP, r.SMDPLog})
+		pairs = append(pairs, pair{"SM-DP+", r.CardToSMDP, r.SMDPLog})
 	}
-	for _, pair := range pairs {
-		card, log := pair[0], pair[1]
-		for k, n := range card {
-			if d := n - log[k]; d > 0 {
+	for _, p := range pairs {
+		card, log := p.card, p.log
+		for _, k := range slices.Sorted(maps.Keys(card)) {
+			if d := card[k] - log[k]; d > 0 {
 				lost += d
+				who, kind, _ := strings.Cut(k, "|")
+				named = append(named, fmt.Sprintf("to %s: %s %s ×%d", p.to, who, kind, d))
 			}
 		}
 		for k, n := range log {
@@ -373,7 +390,7 @@ func (r *Result) Lost() (lost, unconfirmed int) {
 			}
 		}
 	}
-	return lost, unconfirmed
+	return lost, unconfirmed, named
 }
 
 // Percentile is the p-th percentile (0..100) of the sorted switch times,
@@ -399,10 +416,14 @@ func Merge(rs []*Result) (*Result, error) {
 	of := 0                   // the n of every shard's i/n
 	for _, r := range rs {
 		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
-			return nil, fmt.Errorf("%s seed %d (%s) does not belong with %s seed %d (%s)", r.Template, r.Seed, r.Fleet, m.Template, m.Seed, m.Fleet)
+			return nil, fmt.Errorf("%s%s seed %d (%s) does not belong with %s%s seed %d (%s)", r.named(), r.Template, r.Seed, r.Fleet, rs[0].named(), m.Template, m.Seed, m.Fleet)
 		}
 		if d := serversDiffer(rs[0], r); d != "" {
-			return nil, fmt.Errorf("shards %v ran against %s: they do not belong together", r.Shards, d)
+			with := ""
+			if rs[0].file != "" {
+				with = " (with " + rs[0].file + ")"
+			}
+			return nil, fmt.Errorf("%sshards %v ran against %s: they do not belong together%s", r.named(), r.Shards, d, with)
 		}
 		if err := r.unstopped(); err != nil {
 			return nil, err
@@ -509,6 +530,15 @@ func Merge(rs []*Result) (*Result, error) {
 	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// named is "fleet result <file>: " for a result ReadResult read, "" for
+// one made in this process: the start of Merge's errors.
+func (r *Result) named() string {
+	if r.file == "" {
+		return ""
+	}
+	return "fleet result " + r.file + ": "
 }
 
 // unstopped refuses a result whose storm was stopped before its end (a
@@ -803,7 +833,7 @@ func (r *Result) Verdict() string {
 
 // Print writes the figures for people.
 func (r *Result) Print(w io.Writer) {
-	lost, unconfirmed := r.Lost()
+	lost, unconfirmed, lostNamed := r.lost()
 	secs := r.Wall.Seconds()
 	fmt.Fprintf(w, "fleet      %s (seed %d, shards %s)\n", r.Template, r.Seed, strings.Join(r.Shards, " "))
 	fmt.Fprintf(w, "devices    %d (%d with a pty, %d in memory)\n", r.Devices, r.PTYs, r.Devices-r.PTYs)
@@ -885,7 +915,11 @@ func (r *Result) Print(w io.Writer) {
 		sum(r.CardToPlatform), sum(r.CardToSMDP), held(r.PlatformLog, r.PlatformUnread), held(r.SMDPLog, r.SMDPUnread), r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
-		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log\n", lost)
+		more := ""
+		if len(lostNamed) > maxLostNamed {
+			lostNamed, more = lostNamed[:maxLostNamed], fmt.Sprintf("; … (%d more)", len(lostNamed)-maxLostNamed)
+		}
+		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log: %s%s\n", lost, strings.Join(lostNamed, "; "), more)
 	case len(r.Unchecked) > 0:
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	default:

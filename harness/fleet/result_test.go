@@ -301,3 +301,54 @@ func TestNoticesSayWhatWasNotRead(t *testing.T) {
 		}
 	}
 }
+
+// The LOST line names at most maxLostNamed notifications and counts the rest.
+func TestLostLineIsBounded(t *testing.T) {
+	r := newResult()
+	for i := range 12 {
+		r.CardToPlatform[fmt.Sprintf("e%02d|attach-success", i)] = 1
+	}
+	r.CardToSMDP["sfr|install"] = 2
+	r.SMDPLog["sfr|install"] = 1
+	var out strings.Builder
+	r.Print(&out)
+	want := "LOST       13 notification(s) the cards count as delivered are in no server's log: to platform: e00 attach-success ×1; "
+	if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "to platform: e09 attach-success ×1; … (3 more)\n") {
+		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// Merge's refusal of shards of different storms or servers names the
+// files, so that the stray one among many is found.
+func TestMergeNamesStrayFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, shard string, seed int64, platform string) *Result {
+		r := newResult()
+		r.Template, r.Fleet, r.Platform, r.Shards, r.Seed = "storm", "f", platform, []string{shard}, seed
+		p := filepath.Join(dir, name)
+		if err := r.Write(p); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ReadResult(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a := file("a.json", "0/2", 1, "http://a:1")
+	for _, tc := range []struct {
+		name  string
+		other *Result
+		want  []string
+	}{
+		{"another seed", file("b.json", "1/2", 2, "http://a:1"), []string{"fleet result " + filepath.Join(dir, "b.json") + ": storm seed 2", "does not belong with fleet result " + filepath.Join(dir, "a.json") + ": storm seed 1"}},
+		{"another platform", file("c.json", "1/2", 1, "http://c:1"), []string{"fleet result " + filepath.Join(dir, "c.json") + ": shards [1/2] ran against platform http://c:1", "(with " + filepath.Join(dir, "a.json") + ")"}},
+	} {
+		_, err := Merge([]*Result{a, tc.other})
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v, want %q", tc.name, err, w)
+			}
+		}
+	}
+}
