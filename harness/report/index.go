@@ -200,6 +200,7 @@ type junitCase struct {
 	Failure    *junitFailure    `xml:"failure,omitempty"`
 	Error      *junitFailure    `xml:"error,omitempty"`
 	Skipped    *junitSkipped    `xml:"skipped,omitempty"`
+	SystemErr  string           `xml:"system-err,omitempty"`
 }
 
 // failureMessage is a failure's message attribute: its first expectation,
@@ -244,8 +245,16 @@ type junitProperty struct {
 }
 
 // JUnit renders entries as one JUnit test suite; each test case carries
-// its seed, artifacts directory and timeline as properties.
-func JUnit(suite string, entries []Entry) ([]byte, error) {
+// its seed, artifacts directory and timeline as properties, the paths
+// relative to base — the JUnit file's directory, so that they resolve in
+// a CI server's copy of it — when base is not "".
+func JUnit(suite, base string, entries []Entry) ([]byte, error) {
+	path := func(p string) string {
+		if base == "" || p == "" {
+			return p
+		}
+		return rel(base, p)
+	}
 	s := junitSuite{Name: suite}
 	var total junitSeconds
 	measured := true // every case's wall time, so their sum is the suite's
@@ -273,7 +282,7 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 			// there for a run the process did not finish.
 			page = filepath.Join(e.Dir, timeline.FileName)
 		}
-		for _, p := range []junitProperty{{EntryArtifacts, e.Dir}, {EntryTimeline, page}} {
+		for _, p := range []junitProperty{{EntryArtifacts, path(e.Dir)}, {EntryTimeline, path(page)}} {
 			if p.Value != "" {
 				props = append(props, p)
 			}
@@ -290,6 +299,10 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 		if e.Capture != "" {
 			props = append(props, junitProperty{EntryCapture, e.Capture})
 		}
+		for _, p := range e.Props {
+			props = append(props, junitProperty{p.Name, p.Value})
+		}
+		c.SystemErr = e.Output
 		if len(props) > 0 {
 			c.Properties = &junitProperties{Properties: props}
 		}
@@ -320,7 +333,7 @@ func JUnit(suite string, entries []Entry) ([]byte, error) {
 
 // WriteJUnit writes JUnit(suite, entries) to path.
 func WriteJUnit(path, suite string, entries []Entry) error {
-	b, err := JUnit(suite, entries)
+	b, err := JUnit(suite, filepath.Dir(path), entries)
 	if err != nil {
 		return fmt.Errorf("junit: %w", err)
 	}

@@ -1,9 +1,9 @@
 // Package report gathers what a `make run` produced — the Ginkgo suite's
 // JSON report and the scenario results of `esimhil run` — into one index
 // page (out/index.html) linking every spec's and scenario's timeline with
-// its verdict, seed and durations, and writes JUnit for the scenarios with
-// the same facts as properties, so a CI server shows where the artifacts
-// are and how to replay a run.
+// its verdict, seed and durations, and writes JUnit for the scenarios and
+// for the suite with the same facts as properties, so a CI server shows
+// where the artifacts are and how to replay a run.
 package report
 
 import (
@@ -53,7 +53,16 @@ type Entry struct {
 	// Capture is how the run's traffic.pcapng was made: tap or live
 	// (what --capture auto chose).
 	Capture string `json:"capture,omitempty"`
+	// Props are a spec's other report entries (replay, dialect, a lab
+	// run's transcripts…) as their text, for its JUnit properties;
+	// Output is what a spec that did not pass wrote to GinkgoWriter, its
+	// JUnit system-err. Both only from the suite's Ginkgo report.
+	Props  []Prop `json:"-"`
+	Output string `json:"-"`
 }
+
+// Prop is one named report entry of a spec, as text.
+type Prop struct{ Name, Value string }
 
 // Report entry names a spec's rig adds (harness/framework), read back here.
 const (
@@ -242,12 +251,19 @@ func readSuites(path string) ([]types.Report, error) {
 	return suites, nil
 }
 
-// specEntries are a report's Its as entries.
+// specEntries are a report's Its as entries, and the suite-level nodes
+// (BeforeSuite, AfterSuite, a ReportAfterSuite…) that failed: a suite
+// whose every spec passed and whose AfterSuite failed did not pass.
 func specEntries(suites []types.Report) []Entry {
 	var out []Entry
 	for _, s := range suites {
 		for _, sp := range s.SpecReports {
 			if sp.LeafNodeType != types.NodeTypeIt {
+				if sp.State.Is(types.SpecStateFailureStates) {
+					name := strings.TrimSpace("[" + sp.LeafNodeType.String() + "] " + sp.LeafNodeText)
+					out = append(out, Entry{Kind: "spec", Name: name, Wall: sp.RunTime, Verdict: verdictOf(sp.State),
+						Message: sp.Failure.Message, Output: sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr})
+				}
 				continue
 			}
 			// No seed unless the spec recorded one: the suite's
@@ -257,6 +273,7 @@ func specEntries(suites []types.Report) []Entry {
 			e := Entry{Kind: "spec", Name: sp.FullText(), Wall: sp.RunTime, Verdict: verdictOf(sp.State)}
 			if sp.State.Is(types.SpecStateFailureStates) {
 				e.Message = sp.Failure.Message
+				e.Output = sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr
 			}
 			for _, re := range sp.ReportEntries {
 				v := re.Value.GetRawValue()
@@ -273,6 +290,11 @@ func specEntries(suites []types.Report) []Entry {
 					if s, ok := v.(string); ok {
 						e.Simulated, _ = time.ParseDuration(s)
 					}
+				default:
+					// Its text as the spec gave it (a string's own
+					// characters, a Stringer's String), not Ginkgo's
+					// JSON of it, whose quotes would end up in a path.
+					e.Props = append(e.Props, Prop{re.Name, re.Value.String()})
 				}
 			}
 			out = append(out, e)
@@ -362,6 +384,38 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 		}
 	}
 	return all, notes, nil
+}
+
+// SuiteJUnitFile is the suite's JUnit, beside its Ginkgo report.
+const SuiteJUnitFile = "junit.xml"
+
+// WriteSuiteJUnit writes out/junit.xml from the suite's Ginkgo report
+// (out/report.json) with the writer the scenarios' JUnit uses: each
+// spec's seed, artifacts and timeline as plain text relative to the file
+// (Ginkgo's own JUnit gives a report entry as its JSON, a path in
+// quotes), properties before the failure, times to the millisecond. A
+// suite without its report (killed before it wrote one) gets no JUnit:
+// one made from the spec directories left would list only the specs that
+// kept one, and could pass. It returns the path, "" when there was no
+// report.
+func WriteSuiteJUnit(out string) (string, error) {
+	suites, err := readSuites(filepath.Join(out, "report.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	specs := specEntries(suites)
+	for i := range specs {
+		reroot(&specs[i], filepath.Join(out, "specs"))
+	}
+	var names []string
+	for _, s := range suites {
+		names = append(names, s.SuiteDescription)
+	}
+	path := filepath.Join(out, SuiteJUnitFile)
+	return path, WriteJUnit(path, strings.Join(names, ", "), specs)
 }
 
 // reroot points a spec entry of the suite's report at its directory

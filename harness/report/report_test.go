@@ -246,7 +246,7 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 }
 
 func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
-	b, err := JUnit("esimhil scenarios", []Entry{
+	b, err := JUnit("esimhil scenarios", "", []Entry{
 		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second, Capture: "live"},
 		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: new(int64(8)), Message: "attempts: got [], want [sfr]\nmore"},
 		{Kind: "scenario", Name: "c.yaml", Verdict: "error", Message: "c.yaml:3:3: network.cells: required field missing"},
@@ -519,7 +519,7 @@ func TestUnrecordedIsNotZero(t *testing.T) {
 	if strings.Contains(x, ">0s<") {
 		t.Errorf("index shows a 0s nobody measured:\n%s", x)
 	}
-	j, err := JUnit("s", es)
+	j, err := JUnit("s", "", es)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,5 +590,96 @@ func TestSpecsWithoutRecordsReadNotRecorded(t *testing.T) {
 	}
 	if es[0].Seed != nil {
 		t.Errorf("a spec that recorded no seed has the suite's: %d", *es[0].Seed)
+	}
+}
+
+// The suite's JUnit, written from its Ginkgo report: paths as plain text
+// relative to the file (not Ginkgo's JSON of a string, in quotes), every
+// other report entry as text, properties before the failure and its
+// GinkgoWriter output, times to the millisecond, and a failed suite-level
+// node as a case of its own.
+func TestSuiteJUnit(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "specs", "roaming-falls-back")
+	entry := func(name string, v any) types.ReportEntry {
+		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
+	}
+	rep := types.Report{
+		SuiteDescription: "esimhil emulated rig",
+		SpecReports: types.SpecReports{
+			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "falls back", ContainerHierarchyTexts: []string{"roaming"},
+				State: types.SpecStateFailed, RunTime: 80*time.Millisecond + 123*time.Microsecond,
+				Failure:                    types.Failure{Message: "Expected sfr to equal orange-fr"},
+				CapturedGinkgoWriterOutput: "artifacts kept in " + dir + " (seed 42)\n",
+				ReportEntries: types.ReportEntries{entry(EntrySeed, int64(42)), entry(EntryArtifacts, dir),
+					entry(EntryTimeline, filepath.Join(dir, "timeline.html")), entry(EntrySimulated, "2h0m0s"),
+					entry("replay", "fixtures/field/x")}},
+			{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStateFailed, RunTime: 80764 * time.Nanosecond,
+				Failure: types.Failure{Message: "goroutines leaked"}},
+			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed},
+		},
+	}
+	b, err := json.Marshal([]types.Report{rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "report.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePages(t, dir)
+	path, err := WriteSuiteJUnit(out)
+	if err != nil || path != filepath.Join(out, SuiteJUnitFile) {
+		t.Fatalf("%q, %v", path, err)
+	}
+	x, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Suites []struct {
+			Name     string `xml:"name,attr"`
+			Tests    int    `xml:"tests,attr"`
+			Failures int    `xml:"failures,attr"`
+			Cases    []struct {
+				Name  string `xml:"name,attr"`
+				Time  string `xml:"time,attr"`
+				Inner string `xml:",innerxml"`
+				Props []struct {
+					Name  string `xml:"name,attr"`
+					Value string `xml:"value,attr"`
+				} `xml:"properties>property"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(x, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Suites) != 1 || got.Suites[0].Name != "esimhil emulated rig" || got.Suites[0].Tests != 2 || got.Suites[0].Failures != 2 {
+		t.Fatalf("%s", x)
+	}
+	c := got.Suites[0].Cases
+	props := map[string]string{}
+	for _, p := range c[0].Props {
+		props[p.Name] = p.Value
+	}
+	want := map[string]string{"seed": "42", "artifacts": "specs/roaming-falls-back", "timeline": "specs/roaming-falls-back/timeline.html", "simulated": "2h0m0s", "replay": "fixtures/field/x"}
+	if !reflect.DeepEqual(props, want) || c[0].Name != "roaming falls back" || c[0].Time != "0.080" {
+		t.Errorf("case %q time %s, properties %v, want %v", c[0].Name, c[0].Time, props, want)
+	}
+	for _, v := range props {
+		if _, err := os.Stat(filepath.Join(out, v)); strings.Contains(v, "/") && !strings.HasPrefix(v, "fixtures") && err != nil {
+			t.Errorf("%s does not resolve from the JUnit's directory: %v", v, err)
+		}
+	}
+	inner := c[0].Inner
+	if p, f, e := strings.Index(inner, "<properties>"), strings.Index(inner, "<failure"), strings.Index(inner, "<system-err>"); p < 0 || f < p || e < f || !strings.Contains(inner, "artifacts kept in") {
+		t.Errorf("properties, failure, system-err out of order or missing:\n%s", inner)
+	}
+	if c[1].Name != "[AfterSuite]" || c[1].Time != "0.000" || !strings.Contains(c[1].Inner, "goroutines leaked") {
+		t.Errorf("suite node case %q time %q:\n%s", c[1].Name, c[1].Time, c[1].Inner)
+	}
+	// No report (the suite was killed): no JUnit made from what is left.
+	if p, err := WriteSuiteJUnit(t.TempDir()); p != "" || err != nil {
+		t.Errorf("without a report: %q, %v", p, err)
 	}
 }

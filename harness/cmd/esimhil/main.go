@@ -410,6 +410,11 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
 		return 1
 	}
+	junit, err := report.WriteSuiteJUnit(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "esimhil report: %v\n", err)
+		return 1
+	}
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
 	}
@@ -418,6 +423,9 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		runs = "run"
 	}
 	fmt.Fprintf(stdout, "%s: %d %s\n", path, len(entries), runs)
+	if junit != "" {
+		fmt.Fprintf(stdout, "%s: the suite's JUnit\n", junit)
+	}
 	return 0
 }
 
