@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
@@ -28,6 +29,12 @@ func (d *decoder) validate(s *Scenario) error {
 		switch {
 		case o.ID == "":
 			return d.ErrPath(p+".id", "must not be empty")
+		case utf8.RuneCountInString(o.ID) > es10.MaxServiceProviderName:
+			// The card names a profile's operator by it, and a card
+			// refuses the metadata of a longer one: every download
+			// from the operator would fail inside the harness.
+			return d.ErrPath(p+".id", "%d characters, at most %d: it is the serviceProviderName of the operator's profiles (SGP.22 ProfileInfo, UTF8String SIZE(0..%d)); give the long form as name",
+				utf8.RuneCountInString(o.ID), es10.MaxServiceProviderName, es10.MaxServiceProviderName)
 		case ops[o.ID].ID != "":
 			return d.ErrPath(p+".id", "duplicate operator %q", o.ID)
 		case !ident.IsPLMN(o.PLMN):

@@ -212,7 +212,7 @@ func DecodeProfileMetadata(b []byte) (ProfileMetadata, error) {
 	}
 	m := ProfileMetadata{Class: ClassOperational}
 	iccid := f.get(TagICCID)
-	m.ServiceProviderName = f.text(0x91, 32)
+	m.ServiceProviderName = f.text(TagServiceProvider, MaxServiceProviderName)
 	m.ProfileName = f.text(0x92, 64)
 	if c := f.optInt(0x95); c >= 0 {
 		m.Class = c

@@ -31,6 +31,10 @@ const (
 	TagPPR             = 0x99   // profilePolicyRules [25]
 )
 
+// MaxServiceProviderName is serviceProviderName's SIZE (0..32): in
+// characters, as X.680 counts a UTF8String's.
+const MaxServiceProviderName = 32
+
 // MaxNickname is the longest profileNickname (UTF8String SIZE(0..64)).
 const MaxNickname = 64
 
@@ -115,7 +119,7 @@ func profileInfoFrom(obj tlv.TLV) (ProfileInfo, error) {
 		p.State = st
 	}
 	p.Nickname, _ = f.optText(TagNickname, MaxNickname)
-	p.ServiceProviderName, _ = f.optText(TagServiceProvider, 32)
+	p.ServiceProviderName, _ = f.optText(TagServiceProvider, MaxServiceProviderName)
 	p.ProfileName, _ = f.optText(TagProfileName, 64)
 	if c := f.optInt(TagProfileClass); c >= 0 {
 		p.Class = c
