@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -247,5 +248,35 @@ func TestBPPSimaResponse(t *testing.T) {
 	rs, err := saip.DecodeEUICCResponses(be.SimaResponse)
 	if err != nil || len(rs) != 1 || !rs[0].Aborted || rs[0].Status[0].Status != saip.StatusBadValues || rs[0].Status[0].ID != 8 {
 		t.Fatalf("simaResponse %X: %+v, %v", be.SimaResponse, rs, err)
+	}
+}
+
+// Every STORE DATA sequence of a segmented package is named as its part
+// (what a trace reader shows), in the order SGP.22 §2.5.5 sends them;
+// ordinary ES10 requests and a cut segment are not segments.
+func TestSegmentNames(t *testing.T) {
+	f := newBPPFixture(t)
+	segs := f.segments(t, f.params)
+	var names []string
+	for i, s := range segs {
+		n := es10.SegmentName(s)
+		if n == "" {
+			t.Fatalf("segment %d (%X…) has no name", i, s[:min(len(s), 8)])
+		}
+		if len(names) == 0 || names[len(names)-1] != n {
+			names = append(names, n)
+		}
+	}
+	want := []string{"LoadBoundProfilePackage: InitialiseSecureChannel",
+		"LoadBoundProfilePackage: firstSequenceOf87 with its first 87",
+		"LoadBoundProfilePackage: sequenceOf88, its tag and length", "LoadBoundProfilePackage: an 88 of sequenceOf88",
+		"LoadBoundProfilePackage: sequenceOf86, its tag and length", "LoadBoundProfilePackage: an 86 of sequenceOf86"}
+	if !slices.Equal(names, want) {
+		t.Errorf("segments named\n%q\nwant\n%q", names, want)
+	}
+	for _, b := range [][]byte{es10.ListNotificationRequest{}.Encode(), segs[len(segs)-1][:len(segs[len(segs)-1])-1], {0xBF, 0x36}, nil} {
+		if n := es10.SegmentName(b); n != "" {
+			t.Errorf("%X named %q", b, n)
+		}
 	}
 }

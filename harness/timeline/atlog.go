@@ -143,7 +143,10 @@ func (b *Builder) addExchange(cmd atLine, answer []atLine, final *atLine) {
 	for _, a := range answer {
 		texts = append(texts, a.Text)
 	}
-	if call, ok := apduCall(cmd.Text, texts); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
+	if b.storeData == nil {
+		b.storeData = map[int]string{}
+	}
+	if call, ok := apduCall(cmd.Text, texts, b.storeData); ok && call.response == "" && final != nil && at.Classify(final.Text).Kind != at.FinalOK {
 		// Refused with no card answer: a command the modem turned down
 		// (bad parameters, a channel not open) never reached the card
 		// — drawn on the modem's lane, not as an arrow to the card
@@ -244,8 +247,10 @@ type call struct {
 }
 
 // apduCall decodes the APDU of an AT+CGLA or AT+CSIM command and the
-// card's answer in the command's information line.
-func apduCall(cmdText string, answer []string) (call, bool) {
+// card's answer in the command's information line. open holds, by
+// channel, the ES10 function of a STORE DATA sequence begun and not
+// ended (nil: none kept).
+func apduCall(cmdText string, answer []string, open map[int]string) (call, bool) {
 	cmds, err := at.Parse(cmdText)
 	if err != nil || len(cmds) != 1 {
 		return call{}, false
@@ -266,13 +271,13 @@ func apduCall(cmdText string, answer []string) (call, bool) {
 	if n, err := strconv.Atoi(length); err != nil || n != len(hexArg) {
 		mismatch = fmt.Sprintf(" · length %s for %d hex digits", length, len(hexArg))
 	}
-	out, ok := decodeCall(c.Name, hexArg, answer)
+	out, ok := decodeCall(c.Name, hexArg, answer, open)
 	out.request += mismatch
 	return out, ok
 }
 
 // decodeCall is apduCall's decoding of the command's hex and the answer.
-func decodeCall(name, hexArg string, answer []string) (call, bool) {
+func decodeCall(name, hexArg string, answer []string, open map[int]string) (call, bool) {
 	raw, err := hex.DecodeString(hexArg)
 	if err != nil {
 		return call{request: "APDU (bad hex)", requestDetail: hexArg, failed: true}, true
@@ -282,7 +287,7 @@ func decodeCall(name, hexArg string, answer []string) (call, bool) {
 		return call{request: "APDU " + err.Error(), requestDetail: hexArg}, true
 	}
 	var out call
-	out.request, out.requestDetail = describeCommand(cmd, hexArg)
+	out.request, out.requestDetail = describeCommand(cmd, hexArg, open)
 	for _, a := range answer {
 		h, ok, err := at.ParseHexAnswer(a, name)
 		if !ok {
@@ -308,23 +313,48 @@ func decodeCall(name, hexArg string, answer []string) (call, bool) {
 }
 
 // describeCommand names an APDU: the ES10 function of a STORE DATA
-// (SGP.22 §5.7.2), else the ISO 7816-4 instruction.
-func describeCommand(c apdu.Command, hexText string) (label, detail string) {
+// (SGP.22 §5.7.2), else the ISO 7816-4 instruction. A command too long
+// for one block comes in several (P2 numbers them, P1's bit 8 marks the
+// last): the first names the function by its first tag, and open carries
+// the name over to the blocks that follow on its channel.
+func describeCommand(c apdu.Command, hexText string, open map[int]string) (label, detail string) {
 	detail = fmt.Sprintf("CLA %02X INS %02X P1 %02X P2 %02X (channel %d)\n%s", c.CLA, c.INS, c.P1, c.P2, c.Channel(), hexText)
 	switch c.INS {
 	case 0xE2: // STORE DATA
+		ch, last := c.Channel(), c.P1&0x80 != 0
 		if c.P2 != 0 {
+			fn, ok := open[ch]
+			if last {
+				delete(open, ch)
+			}
+			if ok {
+				return fmt.Sprintf("ES10 %s · block %d", fn, c.P2), detail
+			}
 			return fmt.Sprintf("ES10 STORE DATA block %d", c.P2), detail
 		}
+		delete(open, ch)
 		// A log may be a real card's: BER lengths taken.
-		tag, _, err := tlv.ParseOne(tlv.Canonical(c.Data))
-		if err != nil {
-			if tags, terr := tlv.ParseTags(c.Data); terr == nil && len(tags) > 0 {
-				return "ES10 " + es10.FunctionName(tags[0]) + " (first block)", detail
-			}
-			return "ES10 STORE DATA (undecodable)", detail
+		data := tlv.Canonical(c.Data)
+		tag, _, err := tlv.ParseOne(data)
+		if err == nil && last {
+			return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail
 		}
-		return fmt.Sprintf("ES10 %s (%X)", es10.FunctionName(tag.Tag), tag.Tag), detail
+		first, ok := tlv.FirstTag(c.Data)
+		if seg := es10.SegmentName(data); seg != "" && last {
+			// A segmented package's command: a header, not one TLV.
+			return fmt.Sprintf("ES10 %s (%X)", seg, first), detail
+		}
+		switch {
+		case !ok:
+			return "ES10 STORE DATA (undecodable)", detail
+		case !last:
+			if open != nil {
+				open[ch] = es10.FunctionName(first)
+			}
+			return fmt.Sprintf("ES10 %s (%X, first block)", es10.FunctionName(first), first), detail
+		}
+		// The whole command in one block, and not one TLV.
+		return fmt.Sprintf("ES10 %s (%X) · malformed", es10.FunctionName(first), first), detail + "\n" + err.Error()
 	case 0xA4:
 		if hex.EncodeToString(c.Data) == strings.ToLower(es10.ISDRAID) {
 			return "SELECT ISD-R", detail

@@ -182,6 +182,10 @@ type Builder struct {
 	// misplaced counts, by artifact, the rows whose marks disagreed with
 	// their own time (placeMarked).
 	misplaced map[string]int
+	// storeData names, by logical channel, the ES10 function of the
+	// STORE DATA sequence at.log's host has begun and not ended, for
+	// naming its later blocks.
+	storeData map[int]string
 }
 
 // Add puts an item on the timeline, creating its lanes.

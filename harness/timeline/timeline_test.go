@@ -455,10 +455,11 @@ func TestAPDUCalls(t *testing.T) {
 		{`AT+CSIM=42,"01A4040010A0000005591010FFFFFFFF8900000100"`, `+CSIM: 4,"6A82"`, "SELECT ISD-R", "SW 6A82", true},
 		{`AT+CGLA=1,10,"81E2110100"`, `+CGLA: 4,"9000"`, "ES10 STORE DATA block 1", "SW 9000", false},
 		{`AT+CGLA=1,3,"8"`, ``, "APDU (bad hex) · length 3 for 1 hex digits", "", true},
-		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 STORE DATA (undecodable) · length 38 for 44 hex digits", "", false},
+		{`AT+CGLA=1,38,"81E2910011BF3111A00C5A0A98000000000000000000"`, ``, "ES10 EnableProfile (BF31) · malformed · length 38 for 44 hex digits", "", false},
+		{`AT+CGLA=1,16,"81E2910003FF0000"`, `+CGLA: 4,"6A80"`, "ES10 STORE DATA (undecodable)", "SW 6A80", true},
 	}
 	for _, tc := range tests {
-		c, ok := apduCall(tc.cmd, []string{tc.answer})
+		c, ok := apduCall(tc.cmd, []string{tc.answer}, nil)
 		if !ok {
 			t.Errorf("%s: not decoded", tc.cmd)
 			continue
@@ -467,7 +468,7 @@ func TestAPDUCalls(t *testing.T) {
 			t.Errorf("%s → %q / %q failed=%v, want %q / %q failed=%v", tc.cmd, c.request, c.response, c.failed, tc.req, tc.resp, tc.failed)
 		}
 	}
-	if _, ok := apduCall("AT+CEREG?", nil); ok {
+	if _, ok := apduCall("AT+CEREG?", nil, nil); ok {
 		t.Error("AT+CEREG? decoded as an APDU")
 	}
 }
@@ -606,5 +607,36 @@ func TestRefusedNotificationIsAFailure(t *testing.T) {
 	}
 	if f, ok := failed["notification_sent kind=install refused=unknown seq=4 to=sfr"]; !ok || !f {
 		t.Errorf("refused: %v %v (rows %v)", ok, f, labels(tl))
+	}
+}
+
+// A host's ES10 commands in several STORE DATA blocks, and a segmented
+// LoadBoundProfilePackage's sequences (SGP.22 §2.5.5), are named by their
+// function and part: the first block by its first tag, the blocks after
+// it by the function their channel's sequence began (what an LPA's
+// download over +CGLA sends).
+func TestStoreDataSequencesNamed(t *testing.T) {
+	cgla := func(cla, p1, p2 byte, data string) string {
+		h := fmt.Sprintf("%02XE2%02X%02X%02X%s", cla, p1, p2, len(data)/2, data)
+		return fmt.Sprintf(`AT+CGLA=1,%d,"%s"`, len(h), h)
+	}
+	open := map[int]string{}
+	for _, tc := range []struct{ cmd, want string }{
+		{cgla(0x81, 0x11, 0, "BF21820105"+strings.Repeat("00", 8)), "ES10 PrepareDownload (BF21, first block)"},
+		{cgla(0x81, 0x11, 1, strings.Repeat("00", 8)), "ES10 PrepareDownload · block 1"},
+		{cgla(0x81, 0x91, 2, strings.Repeat("00", 8)), "ES10 PrepareDownload · block 2"},
+		{cgla(0x81, 0x91, 3, "00"), "ES10 STORE DATA block 3"}, // the sequence ended at block 2
+		{cgla(0x81, 0x91, 0, "BF368201F0"+"BF2303800101"), "ES10 LoadBoundProfilePackage: InitialiseSecureChannel (BF36)"},
+		{cgla(0x81, 0x91, 0, "A0058703010203"), "ES10 LoadBoundProfilePackage: firstSequenceOf87 (A0)"},
+		{cgla(0x81, 0x91, 0, "A1820120"), "ES10 LoadBoundProfilePackage: sequenceOf88, its tag and length (A1)"},
+		{cgla(0x81, 0x91, 0, "8803BF2500"), "ES10 LoadBoundProfilePackage: an 88 of sequenceOf88 (88)"},
+		{cgla(0x81, 0x11, 0, "868201F0"+strings.Repeat("AA", 10)), "ES10 LoadBoundProfilePackage: an 86 of sequenceOf86 (86, first block)"},
+		{cgla(0x81, 0x91, 1, strings.Repeat("AA", 10)), "ES10 LoadBoundProfilePackage: an 86 of sequenceOf86 · block 1"},
+		{cgla(0x81, 0x91, 0, "BF2D03"), "ES10 GetProfilesInfo (BF2D) · malformed"},
+	} {
+		c, ok := apduCall(tc.cmd, []string{`+CGLA: 4,"9000"`}, open)
+		if !ok || c.request != tc.want {
+			t.Errorf("%s → %q, want %q", tc.cmd, c.request, tc.want)
+		}
 	}
 }

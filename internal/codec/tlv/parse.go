@@ -204,6 +204,22 @@ func FirstTag(b []byte) (uint32, bool) {
 	return tag, err == nil
 }
 
+// Header reads the tag and the (DER) length an object starts with and
+// returns them and how many octets they took, without needing the value:
+// for what carries an object's header apart from its content (a
+// segmented bound profile package, SGP.22 §2.5.5).
+func Header(b []byte) (tag uint32, length, n int, err error) {
+	tag, tn, err := readTag(b)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	length, ln, err := readLength(b[tn:], true)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return tag, length, tn + ln, nil
+}
+
 // TagBytes returns the encoding of tag, as used in a tag list.
 func TagBytes(tag uint32) []byte { return tagBytes(tag) }
 

@@ -172,6 +172,37 @@ func BPPSegments(b []byte) ([][]byte, error) {
 	return segs, nil
 }
 
+// SegmentName names a STORE DATA sequence's data (the whole of it) that
+// is one of BPPSegments' segments ("" for anything else): the first, BF36's
+// header with InitialiseSecureChannel; a sequence's header, alone (88 and
+// 86) or with its first 87; or one 87, 88 or 86 of a sequence. A reader
+// of a trace names a segmented LoadBoundProfilePackage's commands by it,
+// which, but for the 87, 88 and 86 ones, are not one whole TLV.
+func SegmentName(b []byte) string {
+	tag, length, n, err := tlv.Header(b)
+	if err != nil {
+		return ""
+	}
+	rest := b[n:]
+	whole := func(want uint32) bool {
+		t, after, err := tlv.ParseOne(rest)
+		return err == nil && t.Tag == want && len(after) == 0
+	}
+	switch {
+	case tag == TagBoundProfilePackage && length > len(rest) && whole(TagInitialiseSecureChannel):
+		return "LoadBoundProfilePackage: InitialiseSecureChannel"
+	case (tag == TagFirstSequenceOf87 || tag == TagSecondSequenceOf87) && length >= len(rest) && whole(0x87):
+		return FunctionName(tag) + " with its first 87"
+	case (tag == TagSequenceOf88 || tag == TagSequenceOf86) && len(rest) == 0 && length > 0:
+		return FunctionName(tag) + ", its tag and length"
+	case tag == 0x87 || tag == 0x88 || tag == 0x86:
+		if t, after, err := tlv.ParseOne(b); err == nil && t.Tag == tag && len(after) == 0 {
+			return FunctionName(tag)
+		}
+	}
+	return ""
+}
+
 func tlvValueOf(b []byte) []byte {
 	obj, _, err := tlv.ParseOne(b)
 	if err != nil {

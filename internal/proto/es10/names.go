@@ -32,10 +32,29 @@ var functionNames = map[uint32]string{
 	TagGetRAT:                  "GetRAT",
 }
 
-// FunctionName names the ES10 function whose request starts with tag, or
-// says which tag it is when the tag starts no ES10 function.
+// bppSegments name the STORE DATA sequences a segmented
+// LoadBoundProfilePackage sends after its first (SGP.22 §2.5.5): each
+// sequence of the BoundProfilePackage's, or its tag and length alone and
+// then each of its items. They start with these tags, never an ES10
+// function's.
+var bppSegments = map[uint32]string{
+	0xA0: "LoadBoundProfilePackage: firstSequenceOf87",
+	0xA1: "LoadBoundProfilePackage: sequenceOf88",
+	0xA2: "LoadBoundProfilePackage: secondSequenceOf87",
+	0xA3: "LoadBoundProfilePackage: sequenceOf86",
+	0x87: "LoadBoundProfilePackage: an 87 of a sequenceOf87",
+	0x88: "LoadBoundProfilePackage: an 88 of sequenceOf88",
+	0x86: "LoadBoundProfilePackage: an 86 of sequenceOf86",
+}
+
+// FunctionName names the ES10 function whose request starts with tag (a
+// segment of a LoadBoundProfilePackage by its part), or says which tag
+// it is when the tag starts no ES10 function.
 func FunctionName(tag uint32) string {
 	if n, ok := functionNames[tag]; ok {
+		return n
+	}
+	if n, ok := bppSegments[tag]; ok {
 		return n
 	}
 	return fmt.Sprintf("unknown ES10 tag %X", tag)
