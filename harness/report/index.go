@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/timeline"
+	"github.com/esimhil/esimhil/internal/bidi"
 )
 
 // IndexFile is the index page's name in the output directory.
@@ -135,7 +136,9 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		Notes                              []string
 		Sections                           []section
 	}{pass, fail, errs, skipped, len(entries), written.UTC().Format(time.RFC3339), notes, secs})
-	return b.Bytes(), err
+	// A bidi override in a name or message is shown, not obeyed (the
+	// page has no script: all of it is text and attributes).
+	return bidi.Show(b.Bytes(), false), err
 }
 
 // WriteIndex writes dir/index.html and returns its path.

@@ -432,6 +432,11 @@ func TestIndexListsTheFailedExpectations(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "want [orange-fr]\nlist_requests: got 1, want 2") {
 		t.Errorf("index lacks the second expectation (%v)", err)
 	}
+	// A bidi override in a name or message is shown, not obeyed.
+	b, err = Index(t.TempDir(), []Entry{{Kind: "scenario", Name: "\u202eLMTH.yaml", Verdict: "fail", Message: "attempts: got [sfr\u202e], want [orange-fr]"}}, nil, time.Unix(0, 0))
+	if err != nil || strings.ContainsRune(string(b), '\u202e') || !strings.Contains(string(b), `got [sfr\u202e], want [orange-fr]`) || !strings.Contains(string(b), `\u202eLMTH.yaml`) {
+		t.Errorf("index obeys or loses a bidi override (%v)", err)
+	}
 	if got := firstLines("1\n2\n3\n4\n5\n6\n7", 5); got != "1\n2\n3\n4\n5\n… and 2 more (on its page)" {
 		t.Errorf("firstLines = %q", got)
 	}

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
+	"github.com/esimhil/esimhil/internal/bidi"
 )
 
 // FileName is the page's name in a run's directory.
@@ -227,13 +229,15 @@ func (t *Timeline) writePage(w io.Writer, pages []pageLink, n int) error {
 		CSS       template.CSS
 	}{t.Run, verdict, len(t.Items), failed, refusals(t.Items), pg, t.Artifacts, t.Notes,
 		t.Start.UTC().Format(time.RFC3339Nano), t.reached(), template.CSS(pageCSS)}
-	if err := pageHead.Execute(w, head); err != nil {
+	var hb bytes.Buffer
+	if err := pageHead.Execute(&hb, head); err != nil {
 		return err
 	}
 	// jsonappend.String escapes <, > and &, so the data cannot close its
-	// script element.
+	// script element. A bidi override in a name is shown, not obeyed, in
+	// the banners and in the rows alike.
 	pre, post, _ := strings.Cut(dataScript, "{{.Data}}")
-	for _, part := range [][]byte{[]byte(pre), data, []byte(post)} {
+	for _, part := range [][]byte{bidi.Show(hb.Bytes(), false), []byte(pre), bidi.Show(data, true), []byte(post)} {
 		if _, err := w.Write(part); err != nil {
 			return err
 		}

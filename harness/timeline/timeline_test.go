@@ -418,6 +418,34 @@ func TestBadArtifactsAreNotedNotFatal(t *testing.T) {
 	}
 }
 
+// A bidi override in a run's name, a mismatch, a lane or a row is shown
+// as its escape on the page, never obeyed: it would reverse the text
+// after it, "want [orange-fr]" read as "[rf-egnaro] tnaw".
+func TestPageShowsBidiOverrides(t *testing.T) {
+	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT})
+	tl, err := Build(dir, Run{Name: "\u202eLMTH", Verdict: "fail", Mismatches: []string{"attempts: got [sfr\u202e], want [orange-fr]"},
+		SMDP: map[string]string{"smdp.test": "sfr\u2067"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.Items[0].Label = "row \u202e label"
+	var page bytes.Buffer
+	if err := tl.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	s := page.String()
+	for _, r := range []rune{'\u202e', '\u2067'} {
+		if strings.ContainsRune(s, r) {
+			t.Errorf("page holds %U itself", r)
+		}
+	}
+	for _, want := range []string{`got [sfr\u202e], want [orange-fr]`, `\u202eLMTH`, `row \\u202e label`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
 func TestPageIsSelfContained(t *testing.T) {
 	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents, "at.log": sampleAT})
 	tl, err := Build(dir, Run{Name: `<script>alert("x")</script>`, Verdict: "pass"})

@@ -1,0 +1,80 @@
+// Package bidi shows the Unicode bidirectional formatting characters in
+// text that pages display as their escapes instead of obeying them. A
+// scenario, a log or a hostile peer may put one in a name: a
+// RIGHT-TO-LEFT OVERRIDE (U+202E) reverses everything after it up to the
+// end of its paragraph — "want [orange-fr]" reads "[rf-egnaro] tnaw" —,
+// which no escaping for HTML prevents. Evidence must read as it was.
+package bidi
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+)
+
+// control reports whether r is one of UAX #9's explicit formatting
+// characters or marks: ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI,
+// FSI, PDI.
+func control(r rune) bool {
+	switch {
+	case r == '\u061C', r == '\u200E', r == '\u200F':
+		return true
+	case r >= '\u202A' && r <= '\u202E':
+		return true
+	case r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+// Show returns b with each formatting character written as the text
+// `\u202e` (its escape as Go's %q gives it, as the timeline's rows show
+// event values): for HTML text, or, with inJSON, inside JSON strings,
+// where the backslash itself is escaped so that the string decodes to
+// the six visible characters. b is returned as is when it has none. Only
+// the characters' lead bytes (D8 for ALM, E2 for the others) are looked
+// at, by IndexByte: a page's other text ("…", "→") costs a byte search.
+func Show(b []byte, inJSON bool) []byte {
+	var out []byte
+	last := 0
+	nextE, nextD := -1, -1 // next E2 and D8 at or after i, len(b) when none
+	for i := 0; i < len(b); {
+		if nextE < i {
+			nextE = next(b, i, 0xE2)
+		}
+		if nextD < i {
+			nextD = next(b, i, 0xD8)
+		}
+		i = min(nextE, nextD)
+		if i >= len(b) {
+			break
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if !control(r) {
+			i += n
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+16)
+		}
+		out = append(out, b[last:i]...)
+		if inJSON {
+			out = append(out, '\\')
+		}
+		out = fmt.Appendf(out, `\u%04x`, r)
+		i += n
+		last = i
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// next is the index of the first c in b at or after i, len(b) if none.
+func next(b []byte, i int, c byte) int {
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(b)
+}

@@ -1,0 +1,33 @@
+package bidi
+
+import (
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestShow(t *testing.T) {
+	for _, tc := range []struct{ in, html, jsonText string }{
+		{"plain, é and 中文", "plain, é and 中文", "plain, é and 中文"},
+		{"sfr\u202e], want [orange-fr]", `sfr\u202e], want [orange-fr]`, `sfr\u202e], want [orange-fr]`},
+		{"\u2066a\u2069\u200f\u061c", `\u2066a\u2069\u200f\u061c`, `\u2066a\u2069\u200f\u061c`},
+		{"… → …\u202e·", `… → …\u202e·`, `… → …\u202e·`},
+		{"שלום", "שלום", "שלום"},             // right-to-left letters are text, not controls
+		{"\xe2\x80", "\xe2\x80", "\xe2\x80"}, // a cut rune is left to the writer
+	} {
+		if got := string(Show([]byte(tc.in), false)); got != tc.html {
+			t.Errorf("Show(%q) = %q, want %q", tc.in, got, tc.html)
+		}
+		if !utf8.ValidString(tc.in) {
+			continue
+		}
+		// Inside a JSON string it decodes to the visible escape.
+		enc := Show([]byte(`"`+tc.in+`"`), true)
+		var s string
+		if err := json.Unmarshal(enc, &s); err != nil {
+			t.Errorf("%s: %v", enc, err)
+		} else if s != tc.jsonText {
+			t.Errorf("JSON %s decodes to %q, want %q", enc, s, tc.jsonText)
+		}
+	}
+}
