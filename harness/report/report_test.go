@@ -71,9 +71,12 @@ func writePages(t *testing.T, dirs ...string) {
 func TestGatherAndIndex(t *testing.T) {
 	out := t.TempDir()
 	ginkgoReport(t, out)
-	scen := []Entry{{Kind: "scenario", Name: "roam-fr-download", Verdict: "pass", Seed: new(int64(1)), Simulated: 2 * time.Hour,
-		Wall: 35 * time.Millisecond, Dir: filepath.Join(out, "scenarios", "roam-fr-download"),
-		Timeline: filepath.Join(out, "scenarios", "roam-fr-download", "timeline.html")}}
+	// A name of the most characters a scenario's takes (100), as its
+	// directory's: the page must not grow wider than the window for it.
+	long := "roam-fr-download-" + strings.Repeat("x", 83)
+	scen := []Entry{{Kind: "scenario", Name: long, Verdict: "pass", Seed: new(int64(1)), Simulated: 2 * time.Hour,
+		Wall: 35 * time.Millisecond, Dir: filepath.Join(out, "scenarios", long),
+		Timeline: filepath.Join(out, "scenarios", long, "timeline.html")}}
 	if err := WriteScenarios(filepath.Join(out, "scenarios", ScenariosFile), scen); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestGatherAndIndex(t *testing.T) {
 	b, _ := os.ReadFile(page)
 	html := string(b)
 	for _, want := range []string{
-		`href="specs/roaming-switches/timeline.html"`, `href="scenarios/roam-fr-download/timeline.html"`,
+		`href="specs/roaming-switches/timeline.html"`, `href="scenarios/` + long + `/timeline.html"`,
 		"2 of 3 passed", "1 failed", ">42<", "2h0m0s",
 	} {
 		if !strings.Contains(html, want) {
@@ -129,6 +132,9 @@ func TestGatherAndIndex(t *testing.T) {
 	}
 	if reqs := p.Requests(); len(reqs) != 1 {
 		t.Errorf("requests %q: the index fetches nothing", reqs)
+	}
+	if w, err := browsertest.Eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); err != nil || w[0] > w[1] {
+		t.Errorf("the page is %v px wide for a window of %v (%v): a long name widened it", w[0], w[1], err)
 	}
 }
 

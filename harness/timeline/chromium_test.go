@@ -271,3 +271,52 @@ func TestPagedTimelineInChromium(t *testing.T) {
 		}
 	}
 }
+
+// An SM-DP+ lane of the longest operator id a scenario takes (32
+// characters) keeps its title inside its own box, clipped with "…", and
+// the whole title is the lane's tooltip; the other lanes' titles are whole.
+func TestLongLaneTitlesClippedInChromium(t *testing.T) {
+	b := browsertest.Start(t)
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("s", 32)
+	s, err := scenario.Parse("long-id.yaml", []byte(strings.ReplaceAll(string(src), "sfr", long)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := harness.RunScenario(s, harness.Options{Dir: t.TempDir(), Capture: capture.Tap})
+	if res.Err != nil || res.TimelineErr != nil {
+		t.Fatalf("run: %v, timeline: %v", res.Err, res.TimelineErr)
+	}
+	p := b.Open(t, "file://"+res.Timeline, time.Minute)
+	checkClean(t, p, res.Timeline)
+	type lane struct {
+		Text, Tip           string
+		TextLeft, TextRight float64
+		BoxLeft, BoxRight   float64
+	}
+	lanes := eval[[]lane](t, p, `Array.from(document.querySelectorAll("#lanes text.title")).map(e => {
+		const t = e.getBBox(), r = e.parentNode.querySelector("rect").getBBox();
+		return {Text: e.textContent, Tip: e.parentNode.querySelector("title").textContent,
+			TextLeft: t.x, TextRight: t.x + t.width, BoxLeft: r.x, BoxRight: r.x + r.width};
+	})`)
+	found := false
+	for _, l := range lanes {
+		if l.TextLeft < l.BoxLeft || l.TextRight > l.BoxRight {
+			t.Errorf("lane title %q spans %.0f–%.0f, its box %.0f–%.0f", l.Text, l.TextLeft, l.TextRight, l.BoxLeft, l.BoxRight)
+		}
+		if strings.HasPrefix(l.Tip, "SM-DP+ "+long) {
+			found = true
+			if !strings.HasSuffix(l.Text, "…") {
+				t.Errorf("long title shown whole: %q", l.Text)
+			}
+		} else if !strings.HasPrefix(l.Tip, l.Text) {
+			t.Errorf("title %q clipped (tooltip %q)", l.Text, l.Tip)
+		}
+	}
+	if !found {
+		t.Errorf("no SM-DP+ lane of the long id among %+v", lanes)
+	}
+}

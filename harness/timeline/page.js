@@ -95,11 +95,23 @@
     var h = '<text x="10" y="27" class="sub">simulated time</text>';
     lanes.forEach(function (l, i) {
       var bw = Math.min(laneW - 16, 170);
-      h += '<rect x="' + (laneX[i] - bw / 2) + '" y="4" width="' + bw + '" height="36" rx="7"></rect>' +
+      // Clipped to the lane's box (a long operator id ran over its
+      // neighbours'); the whole title is the group's tooltip.
+      h += '<g><title>' + esc(l.title + (l.sub ? " · " + l.sub : "")) + '</title>' +
+        '<rect x="' + (laneX[i] - bw / 2) + '" y="4" width="' + bw + '" height="36" rx="7"></rect>' +
         '<text class="title" text-anchor="middle" x="' + laneX[i] + '" y="20" data-lane="' + esc(l.id) + '">' + esc(l.title) + '</text>' +
-        '<text class="sub" text-anchor="middle" x="' + laneX[i] + '" y="34">' + esc(l.sub || "") + '</text>';
+        '<text class="sub" text-anchor="middle" x="' + laneX[i] + '" y="34">' + esc(l.sub || "") + '</text></g>';
     });
     laneSvg.innerHTML = h;
+    // Cut each title to its box by its measured width (fonts differ).
+    var room = Math.min(laneW - 16, 170) - 8;
+    laneSvg.querySelectorAll("text").forEach(function (t) {
+      var s = t.textContent;
+      while (s.length > 1 && t.getComputedTextLength() > room) {
+        s = s.slice(0, -1);
+        t.textContent = s + "…";
+      }
+    });
   }
 
   function rowSVG(r, y) {
