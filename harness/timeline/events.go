@@ -107,17 +107,29 @@ func (b *badLines) report(f *os.File, n int, what string) []string {
 		}
 		return nil
 	}
-	bad := fmt.Sprintf("line %d unreadable (%v)", b.lines[0], b.first)
-	if len(b.lines) > 1 {
-		bad = fmt.Sprintf("%d lines unreadable (%s; the first: %v)", len(b.lines), lineList(b.lines), b.first)
+	// A last line cut in the middle of a write is named as such, also
+	// beside other unreadable lines: it says the writer was stopped.
+	lines := b.lines
+	cut := b.stopped == 0 && lines[len(lines)-1] == n && cutShort(f)
+	cutMsg := fmt.Sprintf("line %d, the last, is cut short (no newline): the log stops in the middle of a write", n)
+	if cut {
+		lines = lines[:len(lines)-1]
+		if len(lines) == 0 {
+			return []string{cutMsg}
+		}
 	}
-	switch {
-	case b.stopped > 0:
+	bad := fmt.Sprintf("line %d unreadable (%v)", lines[0], b.first)
+	if len(lines) > 1 {
+		bad = fmt.Sprintf("%d lines unreadable (%s; the first: %v)", len(lines), lineList(lines), b.first)
+	}
+	if b.stopped > 0 {
 		return []string{bad + fmt.Sprintf("; stopped reading at line %d: the %s after it are not shown", b.stopped, what)}
-	case len(b.lines) == 1 && b.lines[0] == n && cutShort(f):
-		return []string{fmt.Sprintf("line %d, the last, is cut short (no newline): the log stops in the middle of a write", n)}
 	}
-	return []string{bad + "; left out, the rest of the file was read"}
+	out := []string{bad + "; left out, the rest of the file was read"}
+	if cut {
+		out = append(out, cutMsg)
+	}
+	return out
 }
 
 // parseEvent reads line n of events.jsonl.

@@ -568,6 +568,8 @@ func TestEventLogReadsPastBadLines(t *testing.T) {
 		{"bad middle line", good(0) + `{"t":"garbage` + "\n" + good(1) + good(2), 3, "line 2 unreadable (unexpected EOF); left out, the rest of the file was read"},
 		{"two bad lines", good(0) + "x\n" + good(1) + "y\n" + good(2), 3, "2 lines unreadable (lines 2, 4;"},
 		{"last line cut", good(0) + good(1) + `{"t":"2026-01-01T00:0`, 2, "line 3, the last, is cut short (no newline)"},
+		{"bad line and last line cut", good(0) + "x\n" + good(1) + `{"t":"2026-01-01T00:0`, 2,
+			"line 2 unreadable (invalid character 'x' looking for beginning of value); left out, the rest of the file was read; line 4, the last, is cut short (no newline)"},
 		{"last line without newline", good(0) + strings.TrimSuffix(good(1), "\n"), 2, "line 2, the last, has no newline"},
 		{"too many bad lines", many, 1, fmt.Sprintf("stopped reading at line %d: the events after it are not shown", maxBadLines+1)},
 	}
