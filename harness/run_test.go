@@ -441,6 +441,12 @@ func TestIncompleteUntilThePageIsWritten(t *testing.T) {
 	if err != nil || strings.Contains(string(page), timeline.PagePending) || strings.Contains(string(page), "INCOMPLETE") {
 		t.Errorf("the finished run's page quotes INCOMPLETE (%v)", err)
 	}
+	// It links the raw artifacts, at.log's marks among them.
+	for _, f := range []string{"events.jsonl", ATLogFile, TrafficFile, ATMarksFile} {
+		if !strings.Contains(string(page), `href="`+f+`"`) {
+			t.Errorf("the page does not link %s", f)
+		}
+	}
 }
 
 // runClosed runs s with the software tap into dir as esimhil run does (host

@@ -263,7 +263,9 @@ func Build(dir string, run Run) (*Timeline, error) {
 		b.Note("%s: %s", marker, text)
 		t.Artifacts = append(t.Artifacts, marker)
 	}
-	for _, extra := range []string{"traffic.keys", "ci.pem"} {
+	// The scenario the run can be run again from, at.log's marks and the
+	// capture's keys and CA, when the run wrote them.
+	for _, extra := range []string{"scenario.yaml", ATMarksFile, "traffic.keys", "ci.pem"} {
 		if _, err := os.Stat(filepath.Join(dir, extra)); err == nil {
 			t.Artifacts = append(t.Artifacts, extra)
 		}

@@ -221,8 +221,16 @@ func (b *Builder) addPlaced(it Item) {
 
 // exchangeItems renders one exchange as a request and an answer row.
 func (b *Builder) exchangeItems(e capture.Exchange) (lane string, req, resp Item) {
-	defer func() { resp.unanswered = e.Status == 0 }()
-	src := "traffic.pcapng"
+	// Each row names the frame its message starts in (Wireshark's
+	// frame.number), as the APDU lane's rows do.
+	src, respSrc := "traffic.pcapng", "traffic.pcapng"
+	if e.Frame > 0 {
+		src = fmt.Sprintf("traffic.pcapng frame %d", e.Frame)
+	}
+	if e.RespFrame > 0 {
+		respSrc = fmt.Sprintf("traffic.pcapng frame %d", e.RespFrame)
+	}
+	defer func() { resp.unanswered, resp.Source = e.Status == 0, respSrc }()
 	meta := fmt.Sprintf("%s → %s (Host %s%s), captured %s", e.Client, e.Server, e.Host, tlsNote(e.TLS), e.Time.Format(time.RFC3339Nano))
 	if strings.HasPrefix(e.Path, es9.PathPrefix) {
 		m := capture.DecodeES9(e)

@@ -48,6 +48,10 @@ func TestRunWritesArtifactsAndIsDeterministic(t *testing.T) {
 		if src, _ := os.ReadFile(scen); !bytes.Equal(kept, src) {
 			t.Errorf("%s is not the scenario file as it ran", ScenarioCopy)
 		}
+		// and linked from the page with the raw artifacts.
+		if page, _ := os.ReadFile(filepath.Join(dir, "timeline.html")); !bytes.Contains(page, []byte(`href="`+ScenarioCopy+`"`)) {
+			t.Errorf("the page does not link %s", ScenarioCopy)
+		}
 		at, _ := os.ReadFile(filepath.Join(dir, "at.log"))
 		if !bytes.Contains(at, []byte(`< +COPS: 0,2,"20810",7`)) {
 			t.Fatalf("at.log does not end on SFR:\n%s", at)
