@@ -216,15 +216,7 @@ func TestMergeChecksCounts(t *testing.T) {
 		r.CardToPlatform["e|attach-success"] = 2
 		r.PlatformLog["e|attach-success"] = 2
 		edit(r)
-		p := filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json")
-		if err := r.Write(p); err != nil {
-			t.Fatal(err)
-		}
-		r, err := ReadResult(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return writeRead(t, r, filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json"))
 	}
 	for _, tc := range []struct {
 		name string
@@ -325,15 +317,7 @@ func TestMergeNamesStrayFiles(t *testing.T) {
 	file := func(name, shard string, seed int64, platform string) *Result {
 		r := newResult()
 		r.Template, r.Fleet, r.Platform, r.Shards, r.Seed = "storm", "f", platform, []string{shard}, seed
-		p := filepath.Join(dir, name)
-		if err := r.Write(p); err != nil {
-			t.Fatal(err)
-		}
-		r, err := ReadResult(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return writeRead(t, r, filepath.Join(dir, name))
 	}
 	a := file("a.json", "0/2", 1, "http://a:1")
 	for _, tc := range []struct {
@@ -351,4 +335,17 @@ func TestMergeNamesStrayFiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeRead writes r to path and reads it back, as merge reads a shard.
+func writeRead(t *testing.T, r *Result, path string) *Result {
+	t.Helper()
+	if err := r.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadResult(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
