@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1767,5 +1768,74 @@ func TestLostNotificationsNamed(t *testing.T) {
 		if !strings.Contains(line, "to platform: "+eid+" attach-success ×1") {
 			t.Errorf("LOST line does not name %s:\n%s", eid, line)
 		}
+	}
+}
+
+// A log route slower than the cards' routes sets no pace: the storm goes
+// on while a read is in flight and waits for the reader only when its
+// cards are maxUnread requests ahead. Here the log answers its reads only
+// once every card has reported its attach — a storm that waited for each
+// read would never get there (the route's 20 s guard would then answer
+// 503 and the log be NOT CHECKED).
+func TestSlowLogRouteSetsNoPace(t *testing.T) {
+	const n = 20
+	var mu sync.Mutex
+	reports := 0
+	allIn := make(chan struct{})
+	tp, srv := behindPlatform(t, n, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == platformapi.PathInspect && r.URL.Query().Get("limit") != "1":
+			select {
+			case <-allIn:
+			case <-time.After(20 * time.Second):
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		case r.Method == http.MethodPost && r.URL.Path == platformapi.PathNotifications:
+			defer func() {
+				mu.Lock()
+				if reports++; reports == n {
+					close(allIn)
+				}
+				mu.Unlock()
+			}()
+		}
+		h.ServeHTTP(w, r)
+	})
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !r.OK() || r.PlatformUnread || !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) || len(r.PlatformLog) != n {
+		t.Errorf("OK %v, unread %v:\n%s", r.OK(), r.PlatformUnread, out.String())
+	}
+}
+
+// A platform whose log starts again mid-storm (a restart: fewer requests
+// than were read from it) has its log reported NOT CHECKED, naming it,
+// never the notifications read before as the only ones, the others LOST.
+func TestRestartedLogIsUnchecked(t *testing.T) {
+	defer func(old int) { maxUnread = old }(maxUnread)
+	maxUnread = 4 // read as the storm goes, not only at its end
+	tp, srv := behindPlatform(t, 20, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		if r.URL.Path != platformapi.PathInspect || off < 5 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		// Restarted: one request since.
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(platformapi.NewInspectPage(1, 0, off, []platformapi.Received{}, nil))
+	})
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !r.PlatformUnread || !strings.Contains(out.String(), "the platform's log went back: it holds 1 requests") || strings.Contains(out.String(), "LOST") {
+		t.Errorf("report:\n%s", out.String())
 	}
 }

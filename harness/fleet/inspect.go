@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -18,11 +19,29 @@ import (
 // /v1/inspect/received, docs/platform-api.md) as the storm goes, page by
 // page, so that a platform keeping only its newest requests still shows
 // each one once.
+//
+// A read runs beside the storm (startRead), so a log route slower than
+// the cards' routes sets no pace: the storm waits for it only when the
+// cards are maxBehind requests ahead of the last complete read, as
+// documented. While a read is in flight only its goroutine touches the
+// fields below it; the storm's goroutine reads them once it has waited
+// for reading to close.
 type inspector struct {
 	base   string
 	client *http.Client
+	// ctx ends a read in flight when the storm is stopped.
+	ctx context.Context
+	// reading is closed when the read in flight ends; nil when none is.
+	// readSent and readFrom are the cards' requests and the log's offset
+	// when it began.
+	reading            chan struct{}
+	readSent, readFrom int
+
 	offset int
-	seen   map[string]bool // eid|kind|report of numbered reports counted
+	// log counts the notifications read, by eid|kind (finish hands them
+	// to the result).
+	log  map[string]int
+	seen map[string]bool // eid|kind|report of numbered reports counted
 	// ours holds the EIDs of this storm's devices (nil: all): the other
 	// shards of a storm against one platform write to the same log, and
 	// each shard counts only its own cards' notifications, so that their
@@ -41,6 +60,8 @@ type inspector struct {
 }
 
 const (
+	// maxInspectBody bounds a page of the log read.
+	maxInspectBody = 16 << 20
 	inspectTimeout = 10 * time.Second
 	inspectPage    = 1000
 	// inspectEvery bounds how often (wall clock) the log is read.
@@ -59,13 +80,17 @@ var maxUnread = 5000
 // for, validity at the storm's clock — not the URL's host against the
 // system roots: a platform the cards accept is read too.
 func newInspector(base string, tc *tls.Config) *inspector {
-	client := &http.Client{Timeout: inspectTimeout}
+	// A redirect is an answer of the platform's, not a log: what another
+	// origin holds is not this platform's (the cards do not follow one
+	// either).
+	client := &http.Client{Timeout: inspectTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if tc != nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = tc
 		client.Transport = tr
 	}
-	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, seen: map[string]bool{}, maxBehind: maxUnread}
+	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background(),
+		log: map[string]int{}, seen: map[string]bool{}, maxBehind: maxUnread}
 }
 
 // cardTrust is the TLS the cards speak to the platform (emulators/euicc:
@@ -83,6 +108,7 @@ func (in *inspector) probe(name string, seed int64) error {
 	p, err := in.page(0, 1)
 	if err != nil {
 		var verify *tls.CertificateVerificationError
+		var op *net.OpError
 		switch {
 		case strings.Contains(err.Error(), "answered"):
 			in.problem = err.Error()
@@ -91,11 +117,15 @@ func (in *inspector) probe(name string, seed int64) error {
 			return fmt.Errorf("GET %s: certificate refused: %w", platformapi.PathInspect, tlsProblem(err, name, seed))
 		}
 		var nerr net.Error
-		if errors.As(err, &nerr) && nerr.Timeout() {
+		switch {
+		case errors.As(err, &nerr) && nerr.Timeout():
 			// Connected, and then silent: the route hangs.
 			return fmt.Errorf("GET %s: no answer within %v", platformapi.PathInspect, in.client.Timeout)
+		case errors.As(err, &op) && op.Op == "dial":
+			return fmt.Errorf("not reachable: %w", err)
 		}
-		return fmt.Errorf("not reachable: %w", err)
+		// It answered, and what it answered could not be read.
+		return fmt.Errorf("GET %s: %w", platformapi.PathInspect, err)
 	}
 	in.offset = *p.Total // requests before the storm are not the storm's
 	return nil
@@ -106,17 +136,30 @@ func (in *inspector) probe(name string, seed int64) error {
 // would call every notification lost.
 func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	u := fmt.Sprintf("%s%s?offset=%d&limit=%d", in.base, platformapi.PathInspect, offset, limit)
-	resp, err := in.client.Get(u)
+	req, err := http.NewRequestWithContext(in.ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := in.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s answered %d", platformapi.PathInspect, resp.StatusCode)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxInspectBody+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("its answer %d was cut short: %w", resp.StatusCode, err)
+	case resp.StatusCode != http.StatusOK:
+		why := ""
+		if er, err := platformapi.DecodeErrorResponse(b); err == nil && er.Error != "" {
+			why = ": " + cutTo(er.Error, maxWhy)
+		}
+		if loc := resp.Header.Get("Location"); loc != "" {
+			why = " (a redirect to " + cutTo(loc, maxWhy) + ", not followed: the log is the platform's own)"
+		}
+		return nil, fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why)
+	case len(b) > maxInspectBody:
+		return nil, fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20)
 	}
 	p, err := platformapi.DecodeInspectPage(b)
 	if err != nil {
@@ -127,25 +170,61 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 
 // keepUp is called between the storm's steps, with no exchange in flight
 // (the loop settled) and virtual time standing still, sent being the
-// cards' requests so far. It reads the log every inspectEvery of wall
-// time and, whatever the time, once the cards have sent maxBehind since
-// the last complete read: virtual time moves on only once the reader has
-// caught up, so a storm outrunning the reader slows to its pace instead
-// of leaving requests to drop out of the platform's log unread.
+// cards' requests so far. Every inspectEvery of wall time it starts a
+// read of the log beside the storm; and once the cards have sent
+// maxBehind since the last complete read, virtual time moves on only
+// when the reader has caught up, so a storm outrunning the reader slows
+// to its pace instead of leaving requests to drop out of the platform's
+// log unread — and only then: a slow log route does not pace a storm the
+// platform's card routes keep up with.
 //
 // Others may write to the same log (the other shards of a storm against
 // one platform): then it fills faster than this storm's cards alone fill
 // it, and the bound shrinks by the share of the log that is theirs, as
 // the last read measured it.
-func (in *inspector) keepUp(r *Result, sent int) {
-	if in.problem != "" || (sent-in.sentAtRead < in.maxBehind && time.Since(in.last) < inspectEvery) {
+func (in *inspector) keepUp(sent int) {
+	if in.reading != nil {
+		select {
+		case <-in.reading:
+		default:
+			if sent-in.sentAtRead < in.maxBehind {
+				return // it reads on while the storm goes on
+			}
+			<-in.reading
+		}
+		in.readDone()
+	}
+	behind := sent-in.sentAtRead >= in.maxBehind
+	if in.problem != "" || (!behind && time.Since(in.last) < inspectEvery) {
 		return
 	}
-	in.last = time.Time{}
-	before := in.offset
-	in.poll(r)
-	in.maxBehind = behindBound(sent-in.sentAtRead, in.offset-before)
-	in.sentAtRead = sent
+	in.startRead(sent)
+	if behind {
+		<-in.reading
+		in.readDone()
+	}
+}
+
+// startRead reads what arrived since the last read, beside the storm.
+// Everything the cards sent up to sent is in the log by then (the loop
+// is settled: each request answered, so logged).
+func (in *inspector) startRead(sent int) {
+	in.last = time.Now()
+	in.readSent, in.readFrom = sent, in.offset
+	done := make(chan struct{})
+	in.reading = done
+	go func() {
+		defer close(done)
+		in.poll()
+	}()
+}
+
+// readDone takes the ended read's measure: the log is read to where it
+// stood when the read began, and how fast it filled against the cards.
+func (in *inspector) readDone() {
+	in.reading = nil
+	in.maxBehind = behindBound(in.readSent-in.sentAtRead, in.offset-in.readFrom)
+	in.sentAtRead = in.readSent
 }
 
 // behindBound is how far the reader may fall behind the cards when they
@@ -158,17 +237,25 @@ func behindBound(sent, logged int) int {
 	return max(1, maxUnread*sent/logged)
 }
 
-// poll reads what arrived since the last read (at most every
-// inspectEvery), page after page of the most the API gives.
-func (in *inspector) poll(r *Result) {
-	if in.problem != "" || time.Since(in.last) < inspectEvery {
+// poll reads what arrived since the last read, page after page of the
+// most the API gives.
+func (in *inspector) poll() {
+	if in.problem != "" {
 		return
 	}
-	in.last = time.Now()
 	for {
 		p, err := in.page(in.offset, inspectPage)
 		if err != nil {
 			in.problem = err.Error()
+			if in.ctx.Err() != nil {
+				in.problem = "not read to its end: the storm was stopped"
+			}
+			return
+		}
+		if *p.Total < in.offset {
+			// Its log starts again (a restarted platform): what it held
+			// since the last read is not known to be read.
+			in.problem = fmt.Sprintf("the platform's log went back: it holds %d requests, and %d had been read from it (restarted, or its log cleared?)", *p.Total, in.offset)
 			return
 		}
 		if p.Dropped > in.offset {
@@ -186,7 +273,7 @@ func (in *inspector) poll(r *Result) {
 				in.problem = fmt.Sprintf("the platform's log gave request %d again after %d: entries out of order", e.Index, in.offset-1)
 				return
 			}
-			in.count(r, e.Path, e.Status, e.Body)
+			in.count(e.Path, e.Status, e.Body)
 			in.offset = e.Index + 1
 		}
 		if p.Next == nil || len(p.Entries) == 0 {
@@ -195,7 +282,7 @@ func (in *inspector) poll(r *Result) {
 	}
 }
 
-func (in *inspector) count(r *Result, path string, status int, body string) {
+func (in *inspector) count(path string, status int, body string) {
 	if path != platformapi.PathNotifications || status != http.StatusOK {
 		return
 	}
@@ -213,13 +300,20 @@ func (in *inspector) count(r *Result, path string, status int, body string) {
 		}
 		in.seen[id] = true
 	}
-	r.PlatformLog[key]++
+	in.log[key]++
 }
 
-// finish reads the rest and records what could not be checked.
+// finish reads the rest and records what was read and what could not
+// be checked.
 func (in *inspector) finish(r *Result) {
-	in.last = time.Time{}
-	in.poll(r)
+	if in.reading != nil {
+		<-in.reading
+		in.reading = nil
+	}
+	in.poll()
+	for k, n := range in.log {
+		r.PlatformLog[k] += n
+	}
 	if in.problem != "" {
 		r.Unchecked = append(r.Unchecked, "platform log: "+in.problem)
 		r.PlatformUnread = true

@@ -69,9 +69,54 @@ func TestInspectorCountsItsOwnCards(t *testing.T) {
 	r := newResult()
 	for _, eid := range []string{mine, theirs, mine} {
 		body := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
-		in.count(r, platformapi.PathNotifications, http.StatusOK, body)
+		in.count(platformapi.PathNotifications, http.StatusOK, body)
 	}
+	in.finish(r)
 	if want := map[string]int{mine + "|attach-success": 2}; !reflect.DeepEqual(r.PlatformLog, want) {
 		t.Errorf("platform log %v, want %v", r.PlatformLog, want)
+	}
+}
+
+// What the log route answers besides a page is named by the route and
+// what it did: a redirect (not followed: another origin's log is not the
+// platform's), an error status with its reason, a body cut short or too
+// large; at the probe, only a connection refused is "not reachable".
+func TestInspectRouteTroubleNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"a redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusMovedPermanently)
+		}, "GET /v1/inspect/received answered 301 (a redirect to http://127.0.0.1:1/elsewhere, not followed: the log is the platform's own)"},
+		{"an error with a reason", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"offset: past the log's total"}`)
+		}, "GET /v1/inspect/received answered 400: offset: past the log's total"},
+		{"a body cut short", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"total": 0,`)
+		}, "GET /v1/inspect/received: its answer 200 was cut short: unexpected EOF"},
+		{"a body too large", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(strings.Repeat(" ", maxInspectBody+10)))
+		}, "GET /v1/inspect/received answered a page of more than 16 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			in := newInspector(srv.URL, nil)
+			err := in.probe("platform.test", 1)
+			if err == nil {
+				err = fmt.Errorf("%s", in.problem) // it answers, with no log to read
+			}
+			if err.Error() != tc.want {
+				t.Errorf("got  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	in := newInspector("http://127.0.0.1:1", nil)
+	if err := in.probe("platform.test", 1); err == nil || !strings.HasPrefix(err.Error(), "not reachable: ") {
+		t.Errorf("a closed port: %v", err)
 	}
 }

@@ -277,13 +277,18 @@ func (r *Result) notificationFailedBecause(to, why string) {
 	countWhy(&r.NotificationWhy, to+": "+why, 1)
 }
 
+// cutTo cuts s to at most n bytes, whole characters, marked "…".
+func cutTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
 // countWhy counts n under why in *m, grouped (groupKey) and bounded in
 // length and in how many different ones are kept.
 func countWhy(m *map[string]int, why string, n int) {
-	why = groupKey(why)
-	if len(why) > maxWhy {
-		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
-	}
+	why = cutTo(groupKey(why), maxWhy)
 	if *m == nil {
 		*m = map[string]int{}
 	}

@@ -190,6 +190,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	resetPeakRSS()
 	wall := time.Now()
+	if s.ext != nil {
+		s.ext.ctx = ctx // a stop ends a read of the log in flight
+	}
 	err := s.drive(ctx, plans)
 	s.res.Wall = time.Since(wall)
 	// A server that stopped serving (out of file descriptors, say) made
@@ -408,7 +411,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 					s.mu.Lock()
 					sent := s.res.PlatformRequests
 					s.mu.Unlock()
-					s.ext.keepUp(s.res, sent)
+					s.ext.keepUp(sent)
 				}
 				return ctx.Err() != nil
 			}
@@ -433,7 +436,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 			s.mu.Lock()
 			sent := s.res.PlatformRequests
 			s.mu.Unlock()
-			s.ext.keepUp(s.res, sent)
+			s.ext.keepUp(sent)
 		}
 		tick()
 	}
