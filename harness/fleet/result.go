@@ -40,6 +40,9 @@ type Result struct {
 	// arrival window, dwell, pseudo-terminals and mix — so that merge
 	// takes only slices of one storm (Template.Fingerprint).
 	Fleet string `json:"fleet"`
+	// FleetDevices is the whole storm's size, which its shards' devices
+	// add up to (absent from results written before it was kept).
+	FleetDevices int `json:"fleet_devices,omitempty"`
 	// Shards lists the shards merged here ("0/4", …).
 	Shards  []string `json:"shards"`
 	Devices int      `json:"devices"`
@@ -417,8 +420,10 @@ func Merge(rs []*Result) (*Result, error) {
 	}
 	m := newResult()
 	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
+	m.FleetDevices = rs[0].FleetDevices
 	index := map[string]int{} // each shard's i, in shard order
 	of := 0                   // the n of every shard's i/n
+	byEID := map[string]*Result{}
 	for _, r := range rs {
 		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
 			return nil, fmt.Errorf("%s%s seed %d (%s) does not belong with %s%s seed %d (%s)", r.named(), r.Template, r.Seed, r.Fleet, rs[0].named(), m.Template, m.Seed, m.Fleet)
@@ -440,17 +445,29 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 			return nil, fmt.Errorf("%s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
 		}
+		if r.FleetDevices != m.FleetDevices {
+			return nil, fmt.Errorf("%sof a storm of %d devices, the others of %d", r.named(), r.FleetDevices, m.FleetDevices)
+		}
 		for _, id := range ids {
 			_, dup := index[id.name]
 			switch {
 			case of != 0 && id.n != of:
-				return nil, fmt.Errorf("shard %s is one of %d, the others of %d", id.name, id.n, of)
+				return nil, fmt.Errorf("%sshard %s is one of %d, the others of %d", r.named(), id.name, id.n, of)
 			case dup:
-				return nil, fmt.Errorf("shard %s given twice", id.name)
+				return nil, fmt.Errorf("%sshard %s given twice", r.named(), id.name)
 			}
 			of = id.n
 			index[id.name] = id.i
 			m.Shards = append(m.Shards, id.name)
+		}
+		// A device runs in one shard: its EID in two results is one
+		// shard's result given under another's name.
+		for _, eid := range r.eids() {
+			if o := byEID[eid]; o != nil {
+				return nil, fmt.Errorf("%sdevice %s is in %s too: a device runs in one shard, so one of them is another shard's result under its name (shards %v and %v)",
+					r.named(), eid, orThis(o.file), r.Shards, o.Shards)
+			}
+			byEID[eid] = r
 		}
 		m.Devices += r.Devices
 		m.PTYs += r.PTYs
@@ -530,11 +547,35 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		return nil, fmt.Errorf("%s missing: the totals would not be the storm's (a shard that failed must run again)", what)
 	}
+	if m.FleetDevices > 0 && m.Devices != m.FleetDevices {
+		return nil, fmt.Errorf("the shards hold %d devices, their storm %d: a result lost or gained devices (edited by hand?)", m.Devices, m.FleetDevices)
+	}
 	slices.SortFunc(m.Shards, func(a, b string) int { return index[a] - index[b] })
 	slices.SortFunc(m.Runs, func(a, b ShardRun) int { return index[a.Shard] - index[b.Shard] })
 	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// eids are the devices a result's notification counts name, sorted.
+func (r *Result) eids() []string {
+	set := map[string]bool{}
+	for _, m := range []map[string]int{r.CardToPlatform, r.PlatformLog} {
+		for k := range m {
+			if eid, _, ok := strings.Cut(k, "|"); ok {
+				set[eid] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// orThis names a result's file, or says it is the one given in memory.
+func orThis(file string) string {
+	if file == "" {
+		return "another result"
+	}
+	return "fleet result " + file
 }
 
 // named is "fleet result <file>: " for a result ReadResult read, "" for
@@ -674,6 +715,26 @@ func (r *Result) consistent() ([]shardID, error) {
 				return nil, fmt.Errorf("%s[%q]: %d: not a count", m.name, k, n)
 			}
 		}
+	}
+	// Each grouping of reasons splits its count.
+	for _, c := range []struct {
+		name   string
+		counts map[string]int
+		of     string
+		want   int
+	}{{"why_stayed", r.Why, "outcomes.stayed", r.Outcomes[Stayed]},
+		{"notification_failures_why", r.NotificationWhy, "notification_failures", r.NotificationFailures},
+		{"request_failures_why", r.RequestWhy, "request_failures", r.RequestFailures}} {
+		sum := 0
+		for _, n := range c.counts {
+			sum += n
+		}
+		if sum != c.want {
+			return nil, fmt.Errorf("%s adds up to %d, not its %s %d", c.name, sum, c.of, c.want)
+		}
+	}
+	if r.FleetDevices < 0 || (r.FleetDevices > 0 && r.Devices > r.FleetDevices) {
+		return nil, fmt.Errorf("devices %d of a storm of fleet_devices %d: not a slice of it", r.Devices, r.FleetDevices)
 	}
 	if r.Wall < 0 || r.Simulated < 0 {
 		return nil, fmt.Errorf("wall %v, simulated %v: not the times of a storm", r.Wall, r.Simulated)

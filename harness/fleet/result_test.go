@@ -213,8 +213,9 @@ func TestMergeChecksCounts(t *testing.T) {
 		r.count("preinstalled", Switched)
 		r.count("preinstalled", Switched)
 		r.SwitchTimes = []time.Duration{0, 0}
-		r.CardToPlatform["e|attach-success"] = 2
-		r.PlatformLog["e|attach-success"] = 2
+		eid := map[string]string{"0/2": "d", "1/2": "e"}[s] // a device per shard
+		r.CardToPlatform[eid+"|attach-success"] = 2
+		r.PlatformLog[eid+"|attach-success"] = 2
 		edit(r)
 		return writeRead(t, r, filepath.Join(dir, strings.ReplaceAll(s, "/", "-")+".json"))
 	}
@@ -238,6 +239,13 @@ func TestMergeChecksCounts(t *testing.T) {
 		{"by_kind negative", func(r *Result) { r.ByKind["download"] = map[string]int{Switched: -1} }, `by_kind["download"].switched: -1 devices`},
 		{"negative acknowledged", func(r *Result) { r.CardToPlatform["e|attach-success"] = -1 }, `card_to_platform["e|attach-success"]: -1: not a count`},
 		{"negative log", func(r *Result) { r.SMDPLog["sfr|install"] = -2 }, `smdp_log["sfr|install"]: -2: not a count`},
+		{"reasons short of their count", func(r *Result) { r.RequestFailures = 3 }, "request_failures_why adds up to 0, not its request_failures 3"},
+		{"delivery reasons short", func(r *Result) { r.NotificationFailures = 2 }, "notification_failures_why adds up to 0, not its notification_failures 2"},
+		{"more devices than its storm", func(r *Result) { r.FleetDevices = 1 }, "devices 2 of a storm of fleet_devices 1: not a slice of it"},
+		{"the other shard's devices", func(r *Result) {
+			r.CardToPlatform = map[string]int{"d|attach-success": 2}
+			r.PlatformLog = map[string]int{"d|attach-success": 2}
+		}, "device d is in fleet result " + filepath.Join(dir, "0-2.json") + " too: a device runs in one shard, so one of them is another shard's result under its name (shards [1/2] and [0/2])"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := shard("1/2", tc.edit)
@@ -259,6 +267,16 @@ func TestMergeChecksCounts(t *testing.T) {
 	}
 	if m.UndeliveredPlatform != 4 || m.UndeliveredSMDP != 2 || m.OK() || !strings.Contains(m.Verdict(), "6 notifications undelivered") {
 		t.Errorf("merged undelivered %d and %d, verdict %q", m.UndeliveredPlatform, m.UndeliveredSMDP, m.Verdict())
+	}
+	// The shards' devices add up to their storm's.
+	for _, tc := range []struct {
+		fleet int
+		want  string
+	}{{4, ""}, {5, "the shards hold 4 devices, their storm 5: a result lost or gained devices (edited by hand?)"}} {
+		_, err := Merge([]*Result{shard("0/2", func(r *Result) { r.FleetDevices = tc.fleet }), shard("1/2", func(r *Result) { r.FleetDevices = tc.fleet })})
+		if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || err.Error() != tc.want)) {
+			t.Errorf("fleet_devices %d: %v, want %q", tc.fleet, err, tc.want)
+		}
 	}
 }
 
