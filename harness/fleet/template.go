@@ -388,10 +388,16 @@ func (t *Template) Validate(room PTYRoom) error {
 	total := 0
 	for i, p := range t.Mix {
 		at := func(field string) string { return yamlnode.Join(yamlnode.Index("mix", i), field) }
-		if p.Share <= 0 {
+		switch {
+		case p.Share <= 0:
 			bad(at("share"), "%d: want more than 0", p.Share)
+		case p.Share > maxShares-total:
+			// The cycle of shares is counted in an int: past this the
+			// sum would wrap and the mix dealt would not be the file's.
+			bad(at("share"), "%d: the shares would add up to more than %d", p.Share, maxShares)
+		default:
+			total += p.Share
 		}
-		total += p.Share
 		if p.Kind != KindPreinstalled && p.Kind != KindDownload {
 			bad(at("kind"), "%q: want %s or %s", p.Kind, KindPreinstalled, KindDownload)
 		}
@@ -488,6 +494,10 @@ func (t *Template) part(i int) Part {
 	}
 	return t.Mix[len(t.Mix)-1]
 }
+
+// maxShares bounds the sum of a mix's shares (a cycle longer than any
+// fleet is of no use, and a sum past an int would wrap).
+const maxShares = 1_000_000_000
 
 // cycle is the sum of the mix's shares: part deals kinds over it.
 func (t *Template) cycle() int {

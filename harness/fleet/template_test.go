@@ -96,6 +96,8 @@ func TestTemplateErrors(t *testing.T) {
 			"storm.yaml:4:8: dwell: 0s: want more than 0 and at most 168h0m0s (leave it out for 30m0s)"},
 		{"a window of years", "scenario: " + base + "\ndevices: 2\narrive_within: 100000h\n", true,
 			"storm.yaml:3:16: arrive_within: 100000h0m0s: at most 744h0m0s (31 days, as a scenario's run)"},
+		{"shares past their bound", head + "mix:\n  - {share: 3, kind: preinstalled}\n  - {share: 9223372036854775805, kind: preinstalled}\n", true,
+			"storm.yaml:6:13: mix[1].share: 9223372036854775805: the shares would add up to more than 1000000000"},
 		{"an unknown kind", head + "mix:\n  - {share: 1, kind: teleport}\n", true,
 			`storm.yaml:5:22: mix[0].kind: "teleport": want preinstalled or download`},
 		{"an impossible cause", head + "mix:\n  - {share: 1, kind: preinstalled, attach_reject: 300}\n", true,
