@@ -166,8 +166,16 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintf(stdout, "result     %s\n", *out)
 	}
+	// The result says whether the stop cut the storm short: a signal that
+	// came once every device had retired (while the report was written)
+	// leaves a whole result, which merge takes, and so does the exit
+	// status (a pod's Job index is not run again for it).
+	stopped := res.StoppedBy != "" || res.Stopped > 0 || res.NotStarted > 0
+	if ctx.Err() != nil && !stopped {
+		fmt.Fprintf(stdout, "signal     %v after the storm ended: the result is whole\n", context.Cause(ctx))
+	}
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && stopped:
 		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
 			context.Cause(ctx), res.Stopped, res.NotStarted)
 		return interruptedCode(ctx)

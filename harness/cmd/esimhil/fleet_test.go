@@ -497,3 +497,23 @@ func TestFleetRemovesAnEarlierResult(t *testing.T) {
 		t.Errorf("the earlier result is still there: %v", err)
 	}
 }
+
+// A signal that comes once the storm has ended (while its report is
+// written: what a pod's SIGTERM may do) leaves a whole result, and the
+// command says so and exits as the storm's verdict says — not 143 with a
+// STOP line saying merge refuses a result it takes.
+func TestFleetSignalAfterTheStorm(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out := &cancelOn{prefix: "outcomes", stop: func() { cancel(stopSignal{syscall.SIGTERM}) }}
+	var errOut bytes.Buffer
+	res := filepath.Join(t.TempDir(), "r.json")
+	code := cli(ctx, []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "10", "--out", res}, out, &errOut)
+	if code != 0 || strings.Contains(out.buf.String(), "STOP") || !strings.Contains(out.buf.String(), "signal     stopped by SIGTERM after the storm ended: the result is whole") {
+		t.Fatalf("exit %d:\n%s%s", code, out.buf.String(), errOut.String())
+	}
+	var mergeOut bytes.Buffer
+	if code := cli(context.Background(), []string{"fleet", "merge", res}, &mergeOut, &errOut); code != 0 {
+		t.Errorf("merge of the whole result: exit %d: %s", code, errOut.String())
+	}
+}
