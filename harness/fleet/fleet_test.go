@@ -1839,3 +1839,26 @@ func TestRestartedLogIsUnchecked(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
+
+// A platform that lists no operator for the visited country keeps its
+// devices home: the report says so, not "no failure logged (a dwell
+// shorter than a check interval?)".
+func TestEmptyListNamed(t *testing.T) {
+	tp, srv := behindPlatform(t, 4, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathPreferredList || r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"list_id":"1","country":"FR","order_by":"tariff","operators":[]}`)
+	})
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if r.Outcomes[Failed] != 4 || !strings.Contains(out.String(), "FAILED          4 stayed on its original profile, nothing injected: "+emptyList) {
+		t.Errorf("report:\n%s", out.String())
+	}
+}

@@ -491,6 +491,9 @@ func (s *storm) start(p plan, epoch time.Time) *live {
 	return l
 }
 
+// emptyList is why a device whose platform listed no operator stays.
+const emptyList = "preferred list: empty (the platform listed no operator for the visited area's country)"
+
 // deviceEvent reads what a device's log says (in loop work, or from its
 // BIP completions, which run in loop work too).
 func (s *storm) deviceEvent(l *live, e eventlog.Event) {
@@ -514,6 +517,13 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		l.silent = ""
 		if l.d != nil && errors.Is(l.d.Terminal.LinkError(), stkterm.ErrIdleLimit) {
 			_, l.silent, _ = strings.Cut(e.Str("reason"), ": ") // after "POST /v1/…: "
+		}
+	case e.Actor == eventlog.EUICC && e.Kind == "preferred_list_empty":
+		// No failure, and yet why the device stays: the platform
+		// answered, with no operator to go to.
+		l.why = emptyList
+		if l.first == "" {
+			l.first = l.why
 		}
 	case e.Actor == eventlog.World && e.Kind == "attach_result" && e.Get("ok") == true:
 		if l.switched == 0 && e.Str("operator") != l.home && !e.T.Before(l.arrive) {

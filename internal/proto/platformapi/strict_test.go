@@ -82,6 +82,12 @@ func TestDecodersExact(t *testing.T) {
 			`{"Ack":true,"id":"1"}`, `unknown member "Ack"; did you mean "ack"?`},
 		{"ack not a boolean", func(b []byte) error { _, err := DecodeNotificationAck(b); return err },
 			`{"ack":"yes","id":"1"}`, `ack: want true or false, got a string`},
+		{"list answer without operators", func(b []byte) error { _, err := DecodeListResponse(b); return err },
+			`{"list_id":"1","country":"FR","order_by":"tariff"}`, `missing member "operators"`},
+		{"list answer with null operators", func(b []byte) error { _, err := DecodeListResponse(b); return err },
+			`{"list_id":"1","country":"FR","order_by":"tariff","operators":null}`, `missing member "operators"`},
+		{"ack without ack", func(b []byte) error { _, err := DecodeNotificationAck(b); return err },
+			`{"id":"1"}`, `missing member "ack"`},
 		{"error answer", func(b []byte) error { _, err := DecodeErrorResponse(b); return err },
 			`{"error":"x","error":"y"}`, `duplicate member "error"`},
 	}

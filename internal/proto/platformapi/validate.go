@@ -1,6 +1,7 @@
 package platformapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -184,10 +185,15 @@ func DecodeNotification(b []byte) (Notification, error) {
 	return n, n.Validate()
 }
 
-// DecodeListResponse parses a preferred-list answer.
+// DecodeListResponse parses a preferred-list answer. An answer without
+// operators (or with null) is no list, where "operators": [] is an empty
+// one.
 func DecodeListResponse(b []byte) (ListResponse, error) {
 	var r ListResponse
 	if err := exactjson.Decode(b, &r); err != nil {
+		return r, err
+	}
+	if err := require(b, "operators"); err != nil {
 		return r, err
 	}
 	switch r.OrderBy {
@@ -209,10 +215,29 @@ func DecodeListResponse(b []byte) (ListResponse, error) {
 	return r, nil
 }
 
-// DecodeNotificationAck parses a notification answer.
+// DecodeNotificationAck parses a notification answer; one without ack
+// is named as such, not taken for "ack": false.
 func DecodeNotificationAck(b []byte) (NotificationAck, error) {
 	var a NotificationAck
-	return a, exactjson.Decode(b, &a)
+	if err := exactjson.Decode(b, &a); err != nil {
+		return a, err
+	}
+	return a, require(b, "ack")
+}
+
+// require names the first of members the JSON object b lacks or gives
+// as null: exactjson takes either as the member's zero value.
+func require(b []byte, members ...string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for _, name := range members {
+		if v, ok := m[name]; !ok || string(v) == "null" {
+			return fmt.Errorf("missing member %q", name)
+		}
+	}
+	return nil
 }
 
 // DecodeErrorResponse parses the body of a 4xx answer.
