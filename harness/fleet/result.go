@@ -989,7 +989,11 @@ func (r *Result) Print(w io.Writer) {
 	case len(r.Unchecked) > 0:
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	default:
-		fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+		if unconfirmed == 0 {
+			fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+		} else {
+			fmt.Fprintf(w, "lost       0 (every notification the cards count as delivered is in its server's log)\n")
+		}
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",
@@ -1010,7 +1014,7 @@ func (r *Result) Print(w io.Writer) {
 		}
 	}
 	if unconfirmed > 0 {
-		fmt.Fprintf(w, "unconfirmed %d logged by a server whose answer the card never got (the card sends them again)\n", unconfirmed)
+		fmt.Fprintf(w, "unconfirmed %d logged by a server and not counted as delivered by any card: an answer the card never got or did not take (ack: false, a 5xx; it sends them again), or a report no card sent\n", unconfirmed)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "error      %s\n", e)

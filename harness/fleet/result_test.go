@@ -367,3 +367,18 @@ func writeRead(t *testing.T, r *Result, path string) *Result {
 	}
 	return r
 }
+
+// A log holding more than the cards count as delivered is "unconfirmed",
+// and the lost line then claims no equality it does not have.
+func TestUnconfirmedWording(t *testing.T) {
+	r := newResult()
+	r.CardToPlatform["e|attach-success"], r.PlatformLog["e|attach-success"] = 1, 3
+	var out strings.Builder
+	r.Print(&out)
+	for _, want := range []string{"lost       0 (every notification the cards count as delivered is in its server's log)\n",
+		"unconfirmed 2 logged by a server and not counted as delivered by any card: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
