@@ -27,6 +27,20 @@ func control(r rune) bool {
 	return false
 }
 
+// maybeControl reports whether b, at a lead byte, may start one: the
+// second byte decides for all but ALM (U+061C is D8 9C; the others are E2
+// 80 8E-8F, E2 80 AA-AE and E2 81 A6-A9), so the page's many "→" and
+// "…" are passed over without decoding them.
+func maybeControl(b []byte) bool {
+	if len(b) < 2 {
+		return false
+	}
+	if b[0] == 0xD8 {
+		return b[1] == 0x9C
+	}
+	return b[1] == 0x80 || b[1] == 0x81
+}
+
 // Show returns b with each formatting character written as the text
 // `\u202e` (its escape as Go's %q gives it, as the timeline's rows show
 // event values): for HTML text, or, with inJSON, inside JSON strings,
@@ -48,6 +62,10 @@ func Show(b []byte, inJSON bool) []byte {
 		i = min(nextE, nextD)
 		if i >= len(b) {
 			break
+		}
+		if !maybeControl(b[i:]) {
+			i++
+			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
 		if !control(r) {
