@@ -1105,6 +1105,19 @@ func TestPercentileNearestRank(t *testing.T) {
 // cannot certify an SM-DP+ name that is not ASCII) is not.
 func TestNotStartedSaysWhy(t *testing.T) {
 	closed := refusedport.Addr(t)
+	// A platform whose card routes answer and whose log route cuts its
+	// body short.
+	cutLog := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == platformapi.PathInspect {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"total": 0,`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, `{"error":"POST only"}`)
+	}))
+	defer cutLog.Close()
 	badPKI := func() *Template {
 		tp := loadTemplate(t, 2, 0)
 		base := *tp.Base
@@ -1128,6 +1141,8 @@ func TestNotStartedSaysWhy(t *testing.T) {
 		{"a platform that is not a URL", Config{Template: loadTemplate(t, 2, 0), Platform: "ftp://x"}, true, "--platform"},
 		{"a dead platform", Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + closed}, true, "refused before the storm:\n  --platform http://" + closed + ": not reachable"},
 		{"the test PKI fails", Config{Template: badPKI()}, false, "test PKI: "},
+		{"a log route that cuts its answer", Config{Template: loadTemplate(t, 2, 0), Platform: cutLog.URL}, true,
+			"refused before the storm:\n  --platform " + cutLog.URL + ": GET /v1/inspect/received: its answer 200 was cut short: unexpected EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(context.Background(), tc.cfg)

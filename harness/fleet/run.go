@@ -316,7 +316,8 @@ func (s *storm) servers() error {
 	}
 	s.ext = newInspector(s.cfg.Platform, tc)
 	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
-		return refused("--platform %s: %w", s.cfg.Platform, err)
+		// Worded as the probes above word theirs.
+		return fmt.Errorf("%w:\n  --platform %s: %w", ErrRefused, s.cfg.Platform, err)
 	}
 	return nil
 }
