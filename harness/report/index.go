@@ -206,6 +206,18 @@ type junitCase struct {
 	SystemErr  string           `xml:"system-err,omitempty"`
 }
 
+// maxJUnitMessage bounds a spec's failure message attribute (the text
+// holds all of it).
+const maxJUnitMessage = 500
+
+// cutTo cuts s to at most n bytes, whole characters, marked "…".
+func cutTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
 // failureMessage is a failure's message attribute: its first expectation,
 // and how many more the element's text holds (a CI page that shows only
 // the attribute must not read one failed expectation where three did).
@@ -252,6 +264,12 @@ type junitProperty struct {
 // relative to base — the JUnit file's directory, so that they resolve in
 // a CI server's copy of it — when base is not "".
 func JUnit(suite, base string, entries []Entry) ([]byte, error) {
+	return junit(suite, base, entries, nil)
+}
+
+// junit is JUnit with the suite's time given (ran) when it is not the sum
+// of its cases'.
+func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, error) {
 	path := func(p string) string {
 		if base == "" || p == "" {
 			return p
@@ -309,12 +327,25 @@ func JUnit(suite, base string, entries []Entry) ([]byte, error) {
 		if len(props) > 0 {
 			c.Properties = &junitProperties{Properties: props}
 		}
+		// A scenario's message is its expectations, one a line; a spec's
+		// is one Gomega message over several lines, and its text says
+		// where it failed.
+		msg, text := failureMessage(e.Message), e.Message
+		if e.Kind == "spec" {
+			msg = cutTo(strings.Join(strings.Fields(e.Message), " "), maxJUnitMessage)
+			if e.Failure != "" {
+				text = e.Failure
+			}
+		}
 		switch e.Verdict {
 		case "fail":
-			c.Failure = &junitFailure{Message: failureMessage(e.Message), Type: "failed", Text: e.Message}
+			c.Failure = &junitFailure{Message: msg, Type: "failed", Text: text}
 			s.Failures++
 		case "error":
-			c.Error = &junitFailure{Message: firstLine(e.Message), Type: "error", Text: e.Message}
+			if e.Kind != "spec" {
+				msg = firstLine(e.Message)
+			}
+			c.Error = &junitFailure{Message: msg, Type: "error", Text: text}
 			s.Errors++
 		case "skipped":
 			c.Skipped = &junitSkipped{Message: firstLine(e.Message)}
@@ -325,6 +356,10 @@ func JUnit(suite, base string, entries []Entry) ([]byte, error) {
 	}
 	if measured {
 		s.Time = &total
+	}
+	if ran != nil {
+		t := junitSeconds(ran.Seconds())
+		s.Time = &t
 	}
 	all := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
 	b, err := xml.MarshalIndent(all, "", "  ")

@@ -59,6 +59,10 @@ type Entry struct {
 	// JUnit system-err. Both only from the suite's Ginkgo report.
 	Props  []Prop `json:"-"`
 	Output string `json:"-"`
+	// Failure is a spec's failure as Ginkgo tells it — the message, where
+	// it failed and, for a panic, its value and stack —, the JUnit
+	// failure's text ("" for a scenario: its Message is that).
+	Failure string `json:"-"`
 }
 
 // Prop is one named report entry of a spec, as text.
@@ -262,7 +266,7 @@ func specEntries(suites []types.Report) []Entry {
 				if sp.State.Is(types.SpecStateFailureStates) {
 					name := strings.TrimSpace("[" + sp.LeafNodeType.String() + "] " + sp.LeafNodeText)
 					out = append(out, Entry{Kind: "spec", Name: name, Wall: sp.RunTime, Verdict: verdictOf(sp.State),
-						Message: sp.Failure.Message, Output: sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr})
+						Message: failureOf(sp), Failure: failureText(sp), Output: sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr})
 				}
 				continue
 			}
@@ -271,9 +275,12 @@ func specEntries(suites []types.Report) []Entry {
 			// child's, a field replay's), and shown as one it would
 			// say what nobody recorded.
 			e := Entry{Kind: "spec", Name: sp.FullText(), Wall: sp.RunTime, Verdict: verdictOf(sp.State)}
-			if sp.State.Is(types.SpecStateFailureStates) {
-				e.Message = sp.Failure.Message
+			switch {
+			case sp.State.Is(types.SpecStateFailureStates):
+				e.Message, e.Failure = failureOf(sp), failureText(sp)
 				e.Output = sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr
+			case sp.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+				e.Message = sp.Failure.Message // Skip's reason
 			}
 			for _, re := range sp.ReportEntries {
 				v := re.Value.GetRawValue()
@@ -301,6 +308,36 @@ func specEntries(suites []types.Report) []Entry {
 		}
 	}
 	return out
+}
+
+// failureOf is a failed node's message: a panic's names its value.
+func failureOf(sp types.SpecReport) string {
+	if sp.State == types.SpecStatePanicked && sp.Failure.ForwardedPanic != "" {
+		return sp.Failure.Message + ": " + sp.Failure.ForwardedPanic
+	}
+	return sp.Failure.Message
+}
+
+// failureText is a failed node's whole story, as Ginkgo's own JUnit
+// gives it: the state and message, the node and where it failed, and a
+// panic's stack.
+func failureText(sp types.SpecReport) string {
+	f := sp.Failure
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s] %s\n", strings.ToUpper(sp.State.String()), failureOf(sp))
+	node := f.FailureNodeType
+	if node == types.NodeTypeInvalid {
+		node = sp.LeafNodeType
+	}
+	if f.Location.FileName != "" {
+		fmt.Fprintf(&b, "In [%s] at: %s\n", node, f.Location)
+	} else {
+		fmt.Fprintf(&b, "In [%s]\n", node)
+	}
+	if f.Location.FullStackTrace != "" && sp.State == types.SpecStatePanicked {
+		b.WriteString("\nFull Stack Trace\n" + f.Location.FullStackTrace)
+	}
+	return b.String()
 }
 
 // labSuite reports whether a Ginkgo report is a lab run's (its label
@@ -414,8 +451,16 @@ func WriteSuiteJUnit(out string) (string, error) {
 	for _, s := range suites {
 		names = append(names, s.SuiteDescription)
 	}
+	var ran time.Duration // side by side with --procs: not the cases' sum
+	for _, s := range suites {
+		ran += s.RunTime
+	}
 	path := filepath.Join(out, SuiteJUnitFile)
-	return path, WriteJUnit(path, strings.Join(names, ", "), specs)
+	b, err := junit(strings.Join(names, ", "), out, specs, &ran)
+	if err != nil {
+		return "", fmt.Errorf("junit: %w", err)
+	}
+	return path, writeAtomic(path, b)
 }
 
 // reroot points a spec entry of the suite's report at its directory

@@ -616,17 +616,23 @@ func TestSuiteJUnit(t *testing.T) {
 		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
 	}
 	rep := types.Report{
-		SuiteDescription: "esimhil emulated rig",
+		SuiteDescription: "esimhil emulated rig", RunTime: 25100 * time.Millisecond,
 		SpecReports: types.SpecReports{
 			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "falls back", ContainerHierarchyTexts: []string{"roaming"},
 				State: types.SpecStateFailed, RunTime: 80*time.Millisecond + 123*time.Microsecond,
-				Failure:                    types.Failure{Message: "Expected sfr to equal orange-fr"},
+				Failure: types.Failure{Message: "Expected\n    <string>: sfr\nto equal\n    <string>: orange-fr", FailureNodeType: types.NodeTypeIt,
+					Location: types.CodeLocation{FileName: "/src/specs/roaming_test.go", LineNumber: 42}},
 				CapturedGinkgoWriterOutput: "artifacts kept in " + dir + " (seed 42)\n",
 				ReportEntries: types.ReportEntries{entry(EntrySeed, int64(42)), entry(EntryArtifacts, dir),
 					entry(EntryTimeline, filepath.Join(dir, "timeline.html")), entry(EntrySimulated, "2h0m0s"),
 					entry("replay", "fixtures/field/x")}},
 			{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStateFailed, RunTime: 80764 * time.Nanosecond,
 				Failure: types.Failure{Message: "goroutines leaked"}},
+			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "panics", State: types.SpecStatePanicked,
+				Failure: types.Failure{Message: "Test Panicked", ForwardedPanic: "runtime error: index out of range [3] with length 0", FailureNodeType: types.NodeTypeIt,
+					Location: types.CodeLocation{FileName: "/src/specs/x_test.go", LineNumber: 30, FullStackTrace: "main.f()\n\t/src/specs/x_test.go:30"}}},
+			{LeafNodeType: types.NodeTypeIt, LeafNodeText: "needs a callbox", State: types.SpecStateSkipped,
+				Failure: types.Failure{Message: "needs:radio-control — no callbox to move the device"}},
 			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed},
 		},
 	}
@@ -651,6 +657,7 @@ func TestSuiteJUnit(t *testing.T) {
 			Name     string `xml:"name,attr"`
 			Tests    int    `xml:"tests,attr"`
 			Failures int    `xml:"failures,attr"`
+			Time     string `xml:"time,attr"`
 			Cases    []struct {
 				Name  string `xml:"name,attr"`
 				Time  string `xml:"time,attr"`
@@ -665,7 +672,7 @@ func TestSuiteJUnit(t *testing.T) {
 	if err := xml.Unmarshal(x, &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Suites) != 1 || got.Suites[0].Name != "esimhil emulated rig" || got.Suites[0].Tests != 2 || got.Suites[0].Failures != 2 {
+	if len(got.Suites) != 1 || got.Suites[0].Name != "esimhil emulated rig" || got.Suites[0].Tests != 4 || got.Suites[0].Failures != 2 || got.Suites[0].Time != "25.100" {
 		t.Fatalf("%s", x)
 	}
 	c := got.Suites[0].Cases
@@ -686,7 +693,27 @@ func TestSuiteJUnit(t *testing.T) {
 	if p, f, e := strings.Index(inner, "<properties>"), strings.Index(inner, "<failure"), strings.Index(inner, "<system-err>"); p < 0 || f < p || e < f || !strings.Contains(inner, "artifacts kept in") {
 		t.Errorf("properties, failure, system-err out of order or missing:\n%s", inner)
 	}
-	if c[1].Name != "[AfterSuite]" || c[1].Time != "0.000" || !strings.Contains(c[1].Inner, "goroutines leaked") {
+	// A spec's failure: its Gomega message on one line, and where it failed.
+	for _, want := range []string{`message="Expected &lt;string&gt;: sfr to equal &lt;string&gt;: orange-fr"`, "In [It] at: /src/specs/roaming_test.go:42"} {
+		if !strings.Contains(inner, want) {
+			t.Errorf("failure lacks %q:\n%s", want, inner)
+		}
+	}
+	for _, tc := range c {
+		switch tc.Name {
+		case "panics":
+			for _, want := range []string{`message="Test Panicked: runtime error: index out of range [3] with length 0"`, "[PANICKED]", "Full Stack Trace", "/src/specs/x_test.go:30"} {
+				if !strings.Contains(tc.Inner, want) {
+					t.Errorf("panic lacks %q:\n%s", want, tc.Inner)
+				}
+			}
+		case "needs a callbox":
+			if !strings.Contains(tc.Inner, `<skipped message="needs:radio-control — no callbox to move the device">`) {
+				t.Errorf("skip reason lost:\n%s", tc.Inner)
+			}
+		}
+	}
+	if c[1].Name != "[AfterSuite]" || c[1].Time != "0.000" || !strings.Contains(c[1].Inner, "goroutines leaked") || !strings.Contains(c[1].Inner, "In [AfterSuite]") {
 		t.Errorf("suite node case %q time %q:\n%s", c[1].Name, c[1].Time, c[1].Inner)
 	}
 	// No report (the suite was killed): no JUnit made from what is left.
