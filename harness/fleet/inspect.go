@@ -109,10 +109,14 @@ func (in *inspector) probe(name string, seed int64) error {
 	if err != nil {
 		var verify *tls.CertificateVerificationError
 		var op *net.OpError
+		var ans answered
 		switch {
-		case strings.Contains(err.Error(), "answered"):
+		case errors.As(err, &ans):
+			// It answers, with no log to read (no route, a redirect,
+			// a body cut short or no page): the storm runs, its
+			// notifications NOT CHECKED.
 			in.problem = err.Error()
-			return nil // it answers, but has no log to read
+			return nil
 		case errors.As(err, &verify):
 			return fmt.Errorf("GET %s: certificate refused: %w", platformapi.PathInspect, tlsProblem(err, name, seed))
 		}
@@ -124,12 +128,21 @@ func (in *inspector) probe(name string, seed int64) error {
 		case errors.As(err, &op) && op.Op == "dial":
 			return fmt.Errorf("not reachable: %w", err)
 		}
-		// It answered, and what it answered could not be read.
 		return fmt.Errorf("GET %s: %w", platformapi.PathInspect, err)
 	}
 	in.offset = *p.Total // requests before the storm are not the storm's
 	return nil
 }
+
+// LogReadStopped is why a platform's log is NOT CHECKED when a signal
+// ended a read of it.
+const LogReadStopped = "not read to its end: a signal stopped the read"
+
+// answered is an error of a log route that answered, with no page of
+// its log: the platform is there, its log is not to be read.
+type answered struct{ error }
+
+func (a answered) Unwrap() error { return a.error }
 
 // page reads one page of the log. A 200 that is no page (an error
 // object, a required member missing) is refused: read as an empty page it
@@ -148,7 +161,7 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxInspectBody+1))
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("its answer %d was cut short: %w", resp.StatusCode, err)
+		return nil, answered{fmt.Errorf("GET %s: its answer %d was cut short: %w", platformapi.PathInspect, resp.StatusCode, err)}
 	case resp.StatusCode != http.StatusOK:
 		why := ""
 		if er, err := platformapi.DecodeErrorResponse(b); err == nil && er.Error != "" {
@@ -157,13 +170,13 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 		if loc := resp.Header.Get("Location"); loc != "" {
 			why = " (a redirect to " + cutTo(loc, maxWhy) + ", not followed: the log is the platform's own)"
 		}
-		return nil, fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why)
+		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why)}
 	case len(b) > maxInspectBody:
-		return nil, fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20)
+		return nil, answered{fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20)}
 	}
 	p, err := platformapi.DecodeInspectPage(b)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err)
+		return nil, answered{fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err)}
 	}
 	return &p, nil
 }
@@ -248,7 +261,7 @@ func (in *inspector) poll() {
 		if err != nil {
 			in.problem = err.Error()
 			if in.ctx.Err() != nil {
-				in.problem = "not read to its end: the storm was stopped"
+				in.problem = LogReadStopped
 			}
 			return
 		}

@@ -85,7 +85,7 @@ func TestDecodersExact(t *testing.T) {
 		{"list answer without operators", func(b []byte) error { _, err := DecodeListResponse(b); return err },
 			`{"list_id":"1","country":"FR","order_by":"tariff"}`, `missing member "operators"`},
 		{"list answer with null operators", func(b []byte) error { _, err := DecodeListResponse(b); return err },
-			`{"list_id":"1","country":"FR","order_by":"tariff","operators":null}`, `missing member "operators"`},
+			`{"list_id":"1","country":"FR","order_by":"tariff","operators":null}`, `member "operators" is null`},
 		{"ack without ack", func(b []byte) error { _, err := DecodeNotificationAck(b); return err },
 			`{"id":"1"}`, `missing member "ack"`},
 		{"error answer", func(b []byte) error { _, err := DecodeErrorResponse(b); return err },

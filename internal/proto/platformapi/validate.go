@@ -233,8 +233,11 @@ func require(b []byte, members ...string) error {
 		return err
 	}
 	for _, name := range members {
-		if v, ok := m[name]; !ok || string(v) == "null" {
+		switch v, ok := m[name]; {
+		case !ok:
 			return fmt.Errorf("missing member %q", name)
+		case string(v) == "null":
+			return fmt.Errorf("member %q is null", name)
 		}
 	}
 	return nil
