@@ -3,6 +3,8 @@ package fleet
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/clock"
@@ -24,6 +26,29 @@ type plan struct {
 	Arrive, Start time.Duration
 }
 
+// A device's EID: the prefix, then its index plus eidBase in 18
+// digits, then the check digits.
+const (
+	eidPrefix = "890490320000"
+	eidBase   = 100_000_000
+)
+
+// deviceIndex is the index of the fleet's device whose EID eid is, false
+// for an EID no fleet device has.
+func deviceIndex(eid string) (int, bool) {
+	if len(eid) != 32 || !strings.HasPrefix(eid, eidPrefix) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(eid[len(eidPrefix):30])
+	if err != nil || n < eidBase {
+		return 0, false
+	}
+	if want, err := ident.MakeEID(eid[:30]); err != nil || want != eid {
+		return 0, false
+	}
+	return n - eidBase, true
+}
+
 // planFor derives device i.
 func (t *Template) planFor(i int) (plan, error) {
 	rng := rand.New(rand.NewPCG(uint64(t.Seed), uint64(i)))
@@ -42,7 +67,7 @@ func (t *Template) planFor(i int) (plan, error) {
 	var err error
 	// 8904903200 00 + 18 digits of serial: inside the test EUM's
 	// permitted prefix (89049032), check digits by ISO 7064 MOD 97-10.
-	if p.EID, err = ident.MakeEID(fmt.Sprintf("890490320000%018d", 100_000_000+i)); err != nil {
+	if p.EID, err = ident.MakeEID(fmt.Sprintf("%s%018d", eidPrefix, eidBase+i)); err != nil {
 		return p, fmt.Errorf("device %d: EID: %w", i, err)
 	}
 	return p, nil

@@ -257,6 +257,15 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		{"two shards missing", parts[:1], "shards 1/3, 2/3 are missing"},
 		{"shards of different counts", []*Result{whole, parts[0]}, "is one of 3, the others of 1"},
 		{"another storm's shard", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Fleet = other.Fingerprint() })}, "does not belong with"},
+		{"a shard's result relabelled as another's", []*Result{parts[0], edited(parts[2], func(r *Result) {
+			r.Shards = []string{"1/3"}
+			r.Runs = slices.Clone(r.Runs)
+			r.Runs[0].Shard = "1/3"
+		})}, "runs in shard 2/3, not in its shards [1/3]: another shard's result under its name?"},
+		{"a device of no storm", []*Result{edited(whole, func(r *Result) {
+			r.CardToPlatform = maps.Clone(r.CardToPlatform)
+			r.CardToPlatform["89049032000000000000999999999999|attach-success"] = 0
+		})}, "device 89049032000000000000999999999999: not one of its storm's"},
 		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},
 		{"negative devices", []*Result{edited(whole, func(r *Result) { r.Devices = -3 })}, "not counts of a storm"},
 		{"a negative switch time", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = append([]time.Duration{-1}, r.SwitchTimes[1:]...) })}, "switch_times_ns[0]: -1ns: a device cannot switch before it arrives"},

@@ -43,6 +43,10 @@ type Result struct {
 	// FleetDevices is the whole storm's size, which its shards' devices
 	// add up to (absent from results written before it was kept).
 	FleetDevices int `json:"fleet_devices,omitempty"`
+	// Cycle is the sum of the mix's shares, which with FleetDevices says
+	// which shard runs each device (Template.ShardOf): merge checks each
+	// result's devices are its shards'. Absent from older results.
+	Cycle int `json:"cycle,omitempty"`
 	// Shards lists the shards merged here ("0/4", …).
 	Shards  []string `json:"shards"`
 	Devices int      `json:"devices"`
@@ -420,7 +424,7 @@ func Merge(rs []*Result) (*Result, error) {
 	}
 	m := newResult()
 	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
-	m.FleetDevices = rs[0].FleetDevices
+	m.FleetDevices, m.Cycle = rs[0].FleetDevices, rs[0].Cycle
 	index := map[string]int{} // each shard's i, in shard order
 	of := 0                   // the n of every shard's i/n
 	byEID := map[string]*Result{}
@@ -445,8 +449,8 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 			return nil, fmt.Errorf("%s seed %d shards %v: %w", r.Template, r.Seed, r.Shards, err)
 		}
-		if r.FleetDevices != m.FleetDevices {
-			return nil, fmt.Errorf("%sof a storm of %d devices, the others of %d", r.named(), r.FleetDevices, m.FleetDevices)
+		if r.FleetDevices != m.FleetDevices || r.Cycle != m.Cycle {
+			return nil, fmt.Errorf("%sof a storm of %d devices dealt over a cycle of %d, the others of %d over %d", r.named(), r.FleetDevices, r.Cycle, m.FleetDevices, m.Cycle)
 		}
 		for _, id := range ids {
 			_, dup := index[id.name]
@@ -459,6 +463,9 @@ func Merge(rs []*Result) (*Result, error) {
 			of = id.n
 			index[id.name] = id.i
 			m.Shards = append(m.Shards, id.name)
+		}
+		if err := r.ownDevices(ids); err != nil {
+			return nil, fmt.Errorf("%s%w", r.named(), err)
 		}
 		// A device runs in one shard: its EID in two results is one
 		// shard's result given under another's name.
@@ -555,6 +562,26 @@ func Merge(rs []*Result) (*Result, error) {
 	m.Wall, m.WallBasis = combinedWall(m.Runs, len(m.Shards), m.Wall)
 	slices.Sort(m.SwitchTimes)
 	return m, nil
+}
+
+// ownDevices checks that every device a result's notification counts
+// name is one of its storm's and runs in one of its shards (ids), when the
+// result says how its storm dealt them.
+func (r *Result) ownDevices(ids []shardID) error {
+	if r.FleetDevices <= 0 || r.Cycle <= 0 {
+		return nil // an older result: it does not say
+	}
+	for _, eid := range r.eids() {
+		i, ok := deviceIndex(eid)
+		if !ok || i >= r.FleetDevices {
+			return fmt.Errorf("device %s: not one of its storm's %d devices", eid, r.FleetDevices)
+		}
+		if !slices.ContainsFunc(ids, func(id shardID) bool { return shardOf(i, id.n, r.FleetDevices, r.Cycle) == id.i }) {
+			return fmt.Errorf("device %s (device %d of the storm) runs in shard %d/%d, not in its shards %v: another shard's result under its name?",
+				eid, i, shardOf(i, ids[0].n, r.FleetDevices, r.Cycle), ids[0].n, r.Shards)
+		}
+	}
+	return nil
 }
 
 // eids are the devices a result's notification counts name, sorted.

@@ -140,7 +140,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
-	s.res.Fleet, s.res.FleetDevices = t.Fingerprint(), t.Devices
+	s.res.Fleet, s.res.FleetDevices, s.res.Cycle = t.Fingerprint(), t.Devices, t.cycle()
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
 	if err := s.servers(); err != nil {
 		return nil, err

@@ -516,12 +516,15 @@ func (t *Template) cycle() int {
 // kind's count and the fleet's, give or take one, whatever n. (Shard
 // i mod n put each kind in the shards of its places: storm-fr's cycle of
 // 20 over 4 shards gave one shard every bad signature and two none.)
-func (t *Template) ShardOf(i, n int) int {
+func (t *Template) ShardOf(i, n int) int { return shardOf(i, n, t.Devices, t.cycle()) }
+
+// shardOf is ShardOf for a fleet of devices whose mix's cycle is c: what
+// merge checks each result's devices against.
+func shardOf(i, n, devices, c int) int {
 	if n <= 1 {
 		return 0
 	}
-	c := t.cycle()
-	rounds, rest := t.Devices/c, t.Devices%c // rest places have one more
+	rounds, rest := devices/c, devices%c // rest places have one more
 	place, round := i%c, i/c
 	return (place*rounds + min(place, rest) + round) % n
 }
