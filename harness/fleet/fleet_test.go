@@ -264,8 +264,8 @@ func TestShardsMergeToOneRun(t *testing.T) {
 		})}, "runs in shard 2/3, not in its shards [1/3]: another shard's result under its name?"},
 		{"a device of no storm", []*Result{edited(whole, func(r *Result) {
 			r.CardToPlatform = maps.Clone(r.CardToPlatform)
-			r.CardToPlatform["89049032000000000000999999999999|attach-success"] = 0
-		})}, "device 89049032000000000000999999999999: not one of its storm's"},
+			r.CardToPlatform["89049032000000000000099999999964|attach-success"] = 0
+		})}, "device 89049032000000000000099999999964: not one of its storm's"},
 		{"outcomes edited by hand", []*Result{parts[0], parts[1], edited(parts[2], func(r *Result) { r.Outcomes["switched"] = 1000000 })}, "outcomes add up to"},
 		{"negative devices", []*Result{edited(whole, func(r *Result) { r.Devices = -3 })}, "not counts of a storm"},
 		{"a negative switch time", []*Result{edited(whole, func(r *Result) { r.SwitchTimes = append([]time.Duration{-1}, r.SwitchTimes[1:]...) })}, "switch_times_ns[0]: -1ns: a device cannot switch before it arrives"},
