@@ -713,6 +713,17 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	p384Server.TLS = &tls.Config{Certificates: []tls.Certificate{issued(t, elliptic.P384(), pki.CI, harness.PlatformHost)}}
 	p384Server.StartTLS()
 	t.Cleanup(p384Server.Close)
+	tlsServer := func(c *tls.Config) string {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(jsonError))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		srv.TLS = c
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	clientAuthOnly := tlsServer(&tls.Config{Certificates: []tls.Certificate{issuedWith(t, elliptic.P256(), pki.CI, harness.PlatformHost,
+		func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} })}})
+	tls13Only := tlsServer(&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{issued(t, elliptic.P256(), pki.CI, harness.PlatformHost)}})
 	// A TLS server that closes a connection whose handshake fails, as
 	// servers that are not Go's net/http do with a plain-HTTP request.
 	tlsOnly, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{issued(t, elliptic.P256(), nil, "127.0.0.1")}})
@@ -738,7 +749,9 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"platform: a closed port", "http://" + closed(), nil, []string{"--platform http://127.0.0.1:", "not reachable: connection refused"}},
 		{"platform: https to a plain-HTTP server", sfrHTTPS(serve(jsonError, nil)), nil, []string{"--platform https://127.0.0.1:", "does not speak TLS"}},
 		{"platform: a certificate not from the test CI", serve(jsonError, roguePlatform).URL, nil, []string{"not from the test CI of seed 1"}},
-		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "must hold an ECDSA key on P-256"}},
+		{"platform: an RSA certificate", rsaServer.URL, nil, []string{"refused the handshake", "hold a certificate with an ECDSA key on P-256"}},
+		{"platform: TLS 1.3 only", tls13Only, nil, []string{"refused the handshake", "must take TLS 1.2 (not only 1.3)"}},
+		{"platform: a certificate for TLS clients only", clientAuthOnly, nil, []string{"not for a TLS server: its extended key usage lacks serverAuth"}},
 		{"platform: a test-CI certificate on P-384", p384Server.URL, nil, []string{"TLS: the cards would refuse its certificate: server certificate CN=platform.esimhil.test has an ECDSA key on P-384"}},
 		{"platform: http:// to Go's HTTPS server", "http://" + rsaServer.Listener.Addr().String(), nil,
 			[]string{"answered 400", "the server speaks TLS there: is it an HTTPS server (give https://)?"}},
@@ -1538,6 +1551,12 @@ func smdpURLs(sv *Servers) map[string]string {
 // (nil: by itself, a certificate no card trusts).
 func issued(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name string) tls.Certificate {
 	t.Helper()
+	return issuedWith(t, curve, parent, name, nil)
+}
+
+// issuedWith is issued with its template changed by edit first.
+func issuedWith(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name string, edit func(*x509.Certificate)) tls.Certificate {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -1545,6 +1564,9 @@ func issued(t *testing.T, curve elliptic.Curve, parent *rsp.Cert, name string) t
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
 		NotBefore: rsp.ValidFrom, NotAfter: rsp.ValidUntil, DNSNames: []string{name},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	if edit != nil {
+		edit(tmpl)
+	}
 	signer, signKey := tmpl, any(key)
 	if parent != nil {
 		signer, signKey = parent.X509, parent.Key

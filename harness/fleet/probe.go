@@ -214,12 +214,18 @@ func tlsProblem(err error, name string, seed int64) error {
 		return fmt.Errorf("TLS: its certificate is not from the test CI of seed %d, which the cards trust (esimhil-pki --seed %d writes it): %w", seed, seed, err)
 	case errors.As(err, &hostname):
 		return fmt.Errorf("TLS: its certificate is not for %s, the name the cards ask for: %w", name, err)
-	case errors.As(err, &invalid):
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		return fmt.Errorf("TLS: its certificate is not valid at the storm's clock (%s): %w", clock.Epoch.Format(time.DateOnly), err)
+	case errors.As(err, &invalid) && invalid.Reason == x509.IncompatibleUsage:
+		return fmt.Errorf("TLS: its certificate is not for a TLS server: its extended key usage lacks serverAuth (id-kp-serverAuth), which the cards require: %w", err)
+	case errors.As(err, &invalid):
+		return fmt.Errorf("TLS: the cards refuse its certificate: %w", err)
 	case errors.As(err, &record):
 		return fmt.Errorf("TLS: the server does not speak TLS (it answered in plain text): %w", err)
 	case errors.As(err, &op) && op.Op == "remote error": // crypto/tls's word for the server's alert
-		return fmt.Errorf("TLS: the server refused the handshake (%w): the cards speak only TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256 (SGP.22 §2.6.6), so its certificate must hold an ECDSA key on P-256 (not RSA, not P-384 or another curve)", err)
+		// The alert does not say which of the cards' offers the server
+		// could not take: all of them are named.
+		return fmt.Errorf("TLS: the server refused the handshake (%w): the cards offer only TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256 and P-256 (SGP.22 §2.6.6), so the server must take TLS 1.2 (not only 1.3) and hold a certificate with an ECDSA key on P-256 (not RSA, not P-384) whose key usage allows digitalSignature", err)
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("TLS: the server closed the connection during the handshake (no TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 on P-256, SGP.22 §2.6.6?)")
 	}
