@@ -1915,3 +1915,24 @@ func TestLogRouteCutShortIsUnchecked(t *testing.T) {
 		t.Errorf("unread %v, unchecked %q", r.PlatformUnread, r.Unchecked)
 	}
 }
+
+// The same storm run again against a platform that keeps its cards'
+// replay counters: every device's first request is refused as a replay,
+// and the devices fail saying so, not "switched" a few refusals later.
+func TestStormRunAgainstTheSamePlatform(t *testing.T) {
+	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })
+	first, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil || !first.OK() {
+		t.Fatalf("first run: %v, %s", err, first.Verdict())
+	}
+	again, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	again.Print(&out)
+	if again.Outcomes[Failed] != 3 || !strings.Contains(out.String(), "the platform refused its request as a replay — it has this card's counters from before: a shard run again against the same platform?") ||
+		!strings.Contains(out.String(), "checks     every card request was signed right and numbered in order: this tests what the platform takes") {
+		t.Errorf("run again:\n%s", out.String())
+	}
+}

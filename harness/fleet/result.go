@@ -935,6 +935,9 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
 	}
 	fmt.Fprintln(w)
+	if r.Platform != "" && serverKind(r.Platform) != "emulated" {
+		fmt.Fprintf(w, "checks     every card request was signed right and numbered in order: this tests what the platform takes, not its refusal of bad signatures or replays\n")
+	}
 	basis := ""
 	if r.WallBasis != "" {
 		basis = ": " + r.WallBasis

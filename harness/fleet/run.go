@@ -75,6 +75,9 @@ type live struct {
 	// is the first: the injected fault, which later retries may meet in
 	// another form (the platform's daily quota on a download retried).
 	why, first string
+	// replayed is the first request of the card's the platform refused
+	// as a replay ("" for none): its counters were ahead of the card's.
+	replayed string
 	// silent is what the card read of the last exchange it failed
 	// ("reply: connection closed without a reply") when the terminal had
 	// dropped that link at its 10 s limit, "" otherwise.
@@ -503,6 +506,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.first == "" {
 			l.first = why
 		}
+		if l.replayed == "" && strings.Contains(why, "replay: seq") {
+			l.replayed = why
+		}
 		if e.Kind != "attach_failed" {
 			s.mu.Lock()
 			s.res.RequestFailures++
@@ -692,6 +698,16 @@ func (s *storm) retire(l *live, stopped string) {
 		return
 	}
 	switched := !strings.HasPrefix(imsi, s.t.HomeOp.PLMN) && l.switched > 0
+	if l.replayed != "" {
+		// The card's counter starts over with each storm; a platform
+		// that refuses it as a replay has seen this card before, and
+		// what the device did after is not what this storm set out to
+		// measure (its counter climbs past the platform's refusal by
+		// refusal).
+		reason := "the platform refused its request as a replay — it has this card's counters from before: a shard run again against the same platform? (a storm runs against a platform that has not seen its cards): " + l.replayed
+		s.failBecause(l, reason, reason)
+		return
+	}
 	if reason := judge(l.p.Part, switched, l.first, l.why); reason != "" {
 		s.failBecause(l, reason, reason)
 		return
