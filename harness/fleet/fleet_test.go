@@ -1662,12 +1662,7 @@ func TestRequestFailuresCounted(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	mu.Lock()
 	defer mu.Unlock()
 	if refused == 0 || r.RequestFailures != refused || r.RequestWhy["preferred list: http status 503: busy"] != refused {
@@ -1726,12 +1721,7 @@ func TestLogWithUnsaidGapsIsUnchecked(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(p)
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	if !r.PlatformUnread || !strings.Contains(out.String(), "without saying it dropped them") || strings.Contains(out.String(), "LOST") {
 		t.Errorf("report:\n%s", out.String())
 	}
@@ -1778,12 +1768,7 @@ func TestLostNotificationsNamed(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(platformapi.NotificationAck{Ack: true, ID: "swallowed"})
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	lost, _ := r.Lost()
 	if lost != 3 || len(swallowed) != 3 || r.OK() || !strings.Contains(r.Verdict(), "3 notifications lost") {
 		t.Fatalf("lost %d of %d swallowed, OK %v, verdict %q:\n%s", lost, len(swallowed), r.OK(), r.Verdict(), out.String())
@@ -1833,12 +1818,7 @@ func TestSlowLogRouteSetsNoPace(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	if !r.OK() || r.PlatformUnread || !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) || len(r.PlatformLog) != n {
 		t.Errorf("OK %v, unread %v:\n%s", r.OK(), r.PlatformUnread, out.String())
 	}
@@ -1860,12 +1840,7 @@ func TestRestartedLogIsUnchecked(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(platformapi.NewInspectPage(1, 0, off, []platformapi.Received{}, nil))
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	if !r.PlatformUnread || !strings.Contains(out.String(), "the platform's log went back: it holds 1 requests") || strings.Contains(out.String(), "LOST") {
 		t.Errorf("report:\n%s", out.String())
 	}
@@ -1883,12 +1858,7 @@ func TestEmptyListNamed(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"list_id":"1","country":"FR","order_by":"tariff","operators":[]}`)
 	})
-	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	r.Print(&out)
+	r, out := stormReport(t, tp, srv.URL)
 	if r.Outcomes[Failed] != 4 || !strings.Contains(out.String(), "FAILED          4 stayed on its original profile, nothing injected: "+emptyList) {
 		t.Errorf("report:\n%s", out.String())
 	}
@@ -1935,4 +1905,17 @@ func TestStormRunAgainstTheSamePlatform(t *testing.T) {
 		!strings.Contains(out.String(), "checks     every card request was signed right and numbered in order: this tests what the platform takes") {
 		t.Errorf("run again:\n%s", out.String())
 	}
+}
+
+// stormReport runs tp's storm against the platform at url and returns
+// its result and report, failing t if the storm cannot run.
+func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {
+	t.Helper()
+	r, err := Run(context.Background(), Config{Template: tp, Platform: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	return r, &out
 }
