@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // inspector reads an external platform's request log (GET
@@ -165,10 +166,10 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	case resp.StatusCode != http.StatusOK:
 		why := ""
 		if er, err := platformapi.DecodeErrorResponse(b); err == nil && er.Error != "" {
-			why = ": " + cutTo(er.Error, maxWhy)
+			why = ": " + textcut.Cut(er.Error, maxWhy)
 		}
 		if loc := resp.Header.Get("Location"); loc != "" {
-			why = " (a redirect to " + cutTo(loc, maxWhy) + ", not followed: the log is the platform's own)"
+			why = " (a redirect to " + textcut.Cut(loc, maxWhy) + ", not followed: the log is the platform's own)"
 		}
 		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why)}
 	case len(b) > maxInspectBody:

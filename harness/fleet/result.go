@@ -17,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/internal/atomicfile"
 	"github.com/esimhil/esimhil/internal/exactjson"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Outcomes of a device at the end of its dwell.
@@ -284,18 +285,10 @@ func (r *Result) notificationFailedBecause(to, why string) {
 	countWhy(&r.NotificationWhy, to+": "+why, 1)
 }
 
-// cutTo cuts s to at most n bytes, whole characters, marked "…".
-func cutTo(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
 // countWhy counts n under why in *m, grouped (groupKey) and bounded in
 // length and in how many different ones are kept.
 func countWhy(m *map[string]int, why string, n int) {
-	why = cutTo(groupKey(why), maxWhy)
+	why = textcut.Cut(groupKey(why), maxWhy)
 	if *m == nil {
 		*m = map[string]int{}
 	}
@@ -313,10 +306,7 @@ func (r *Result) failedBecause(reason string, first ...int) {
 }
 
 func (r *Result) addFailures(reason string, n int, first []int) {
-	reason = groupKey(reason)
-	if len(reason) > maxReason {
-		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
-	}
+	reason = textcut.Cut(groupKey(reason), maxReason)
 	if r.Failures == nil {
 		r.Failures = map[string]*FailureGroup{}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/timeline"
 	"github.com/esimhil/esimhil/internal/bidi"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // IndexFile is the index page's name in the output directory.
@@ -210,14 +211,6 @@ type junitCase struct {
 // holds all of it).
 const maxJUnitMessage = 500
 
-// cutTo cuts s to at most n bytes, whole characters, marked "…".
-func cutTo(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
 // failureMessage is a failure's message attribute: its first expectation,
 // and how many more the element's text holds (a CI page that shows only
 // the attribute must not read one failed expectation where three did).
@@ -332,7 +325,7 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		// where it failed.
 		msg, text := failureMessage(e.Message), e.Message
 		if e.Kind == "spec" {
-			msg = cutTo(strings.Join(strings.Fields(e.Message), " "), maxJUnitMessage)
+			msg = textcut.Cut(strings.Join(strings.Fields(e.Message), " "), maxJUnitMessage)
 			if e.Failure != "" {
 				text = e.Failure
 			}
