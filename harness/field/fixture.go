@@ -10,6 +10,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/textcut"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -124,7 +125,7 @@ func (f *Fixture) complete() (*Fixture, error) {
 		// Nothing is compared on a note: "reproduces" would pass on what
 		// the replay never checked there.
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is a note of the logging tool (%q), where the replay compares nothing: name the line of the conversation that shows the failure (a command, an answer, a URC)",
-			m.Failure.Log, m.Failure.Line, fieldlog.Clip(note, 60))
+			m.Failure.Log, m.Failure.Line, textcut.Cut(note, 60))
 	}
 	f.place()
 	return f, nil

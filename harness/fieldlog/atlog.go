@@ -3,6 +3,8 @@ package fieldlog
 import (
 	"strings"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // readATLog reads the harness's at.log: "<RFC 3339 time> <dir> <text>"
@@ -63,18 +65,5 @@ func finish(file string, c Clock, recs []record, cut bool) (*Transcript, error) 
 	return t, nil
 }
 
-// Clip shortens text quoted in a message to its first n characters
-// (runes: a cut never splits one), "…" marking the cut.
-func Clip(s string, n int) string {
-	i := 0
-	for k := range s {
-		if i == n {
-			return s[:k] + "…"
-		}
-		i++
-	}
-	return s
-}
-
 // clip shortens a log's line quoted in an error.
-func clip(s string) string { return Clip(s, 80) }
+func clip(s string) string { return textcut.Cut(s, 80) }

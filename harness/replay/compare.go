@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Track is one thing a replay compares.
@@ -169,7 +170,7 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 			if ca == cb {
 				continue
 			}
-			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", fieldlog.Clip(s.Line, commandWidth), s.Src)}
+			d := &Divergence{Track: Exchanges, File: HostLog, Context: fmt.Sprintf("the answer to %s (%s)", textcut.Cut(s.Line, commandWidth), s.Src)}
 			switch {
 			case j < len(a):
 				d.Src, d.Recorded = field.Src{File: rec.File, Line: a[j].Line}, a[j].Text

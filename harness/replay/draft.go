@@ -13,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Drafted is a fixture that Draft wrote.
@@ -372,7 +373,7 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 				firstSrc, firstWhat = s, w
 				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
 				if cmd >= 0 {
-					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", fieldlog.Clip(t.Entries[cmd].Text, commandWidth), why)
+					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", textcut.Cut(t.Entries[cmd].Text, commandWidth), why)
 				}
 				unplayed = fmt.Sprintf("%s (%s) %s", s, w, in)
 			case why != "":
@@ -409,7 +410,7 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 	case unanswered(t, k) && beforeReady(t, k):
 		// A host polling a module not up yet: no failure.
 	case unanswered(t, k):
-		what := fieldlog.Clip(e.Text, commandWidth) + " got no final result"
+		what := textcut.Cut(e.Text, commandWidth) + " got no final result"
 		if n, ok := gaveUpOn(t, k); ok {
 			what += fmt.Sprintf(" (%s gave up waiting at line %d)", writerName(t.Format), n.Line)
 		}
@@ -417,13 +418,13 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 	case e.APDU != nil && e.APDU.Response && e.APDU.Malformed != "":
 		// The modem wrote it: what the card answered is not known.
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, fmt.Sprintf("the modem's answer to %s is malformed: %s",
-			fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth), e.APDU.Malformed), true
+			textcut.Cut(t.Entries[e.Cmd].Text, commandWidth), e.APDU.Malformed), true
 	case e.APDU != nil && e.APDU.Response && e.APDU.Failed:
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, "the card answered " + e.APDU.Summary, true
 	case e.Dir == fieldlog.Modem && e.Role == fieldlog.Final && e.Verbose() != "OK" && !dataCall(e) && !closingNotOpen(t, e):
 		cmd := "a command"
 		if e.Cmd >= 0 {
-			cmd = fieldlog.Clip(t.Entries[e.Cmd].Text, commandWidth)
+			cmd = textcut.Cut(t.Entries[e.Cmd].Text, commandWidth)
 		}
 		answer := e.Text
 		if e.Result != "" {
@@ -433,7 +434,7 @@ func failureAt(t *fieldlog.Transcript, k int) (field.Src, string, bool) {
 	case e.Event != nil && e.Event.Code != 0:
 		what := fmt.Sprintf("the LPA's step %s failed (code %d)", e.Event.Message, e.Event.Code)
 		if d := strings.TrimSpace(e.Event.Data); d != "" {
-			what += ": " + fieldlog.Clip(d, 80)
+			what += ": " + textcut.Cut(d, 80)
 		}
 		return field.Src{File: filepath.Base(t.File), Line: e.Line}, what, true
 	case e.Dir == fieldlog.Modem && registrationDenied(e):

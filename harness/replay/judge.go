@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // judge gives the verdict: reproduces — the replay follows the recording
@@ -45,7 +46,7 @@ func judge(res *Result, rp *replayed) {
 		// The replay never got to a comparison there (a divergence before
 		// the failure is a verdict of its own, below).
 		res.Why = fmt.Sprintf("the failure at %s is in the exchange of %s (%s), which the replay does not play (%s): nothing is compared there, so the replay can show neither that it reproduces nor that it is fixed; name as the failure a line the replay compares",
-			failSrc, fieldlog.Clip(unplayed.Line, 40), unplayed.Src, unplayed.Skip)
+			failSrc, textcut.Cut(unplayed.Line, 40), unplayed.Src, unplayed.Skip)
 	case m.Expect == field.Reproduces && d == nil && compared == 0:
 		// A replay that matched nothing shows nothing: no verdict to pass.
 		res.Why = fmt.Sprintf("nothing was compared (no exchange, URC, platform request or card decision of the logs could be matched), so the replay cannot show the failure at %s", failSrc)
@@ -209,7 +210,7 @@ func divergenceText(res *Result, d *Divergence, title string) string {
 	if d.Recorded == "" {
 		fmt.Fprintf(&b, "    recorded %-28s (nothing more: the recording goes on without it)\n", "after "+d.Src.String())
 	} else {
-		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), fieldlog.Clip(fieldlog.Escape(d.Recorded), lineWidth))
+		fmt.Fprintf(&b, "    recorded %-28s %s\n", d.Src.String(), textcut.Cut(fieldlog.Escape(d.Recorded), lineWidth))
 	}
 	rep := "-"
 	if d.Line > 0 {
@@ -233,7 +234,7 @@ func orNothing(s string) string {
 	if s == "" {
 		return "(nothing)"
 	}
-	return fieldlog.Clip(fieldlog.Escape(s), lineWidth)
+	return textcut.Cut(fieldlog.Escape(s), lineWidth)
 }
 
 // Widths a report shortens lines to (with "…"): a 100 KB +CGLA says
@@ -251,7 +252,7 @@ func around(lines []string, n, k int) string {
 		if i == n {
 			mark = ">>"
 		}
-		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, fieldlog.Clip(fieldlog.Escape(lines[i-1]), lineWidth))
+		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, textcut.Cut(fieldlog.Escape(lines[i-1]), lineWidth))
 	}
 	return b.String()
 }

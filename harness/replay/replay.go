@@ -31,6 +31,7 @@ import (
 	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Artifacts a replay writes in its directory, beside the run's own
@@ -100,7 +101,7 @@ func (n *NoAnswer) String() string {
 	if n.Src.File != "" {
 		from = ", played from " + n.Src.String()
 	}
-	s := fmt.Sprintf("%s (%s:%d%s) got no answer by the end of the run", fieldlog.Clip(n.Command, commandWidth), HostLog, n.Line, from)
+	s := fmt.Sprintf("%s (%s:%d%s) got no answer by the end of the run", textcut.Cut(n.Command, commandWidth), HostLog, n.Line, from)
 	if n.Why != "" {
 		s += ": " + n.Why
 	}

@@ -1,13 +1,15 @@
-// Package textcut bounds text shown in reports and messages.
+// Package textcut bounds text quoted in reports and messages.
 package textcut
 
-import "strings"
-
-// Cut cuts s to at most n bytes, whole UTF-8 characters, and marks the
-// cut with "…"; s as it is when it fits.
+// Cut shortens s to its first n characters (runes: a cut never splits
+// one), "…" marking the cut; s as it is when it fits.
 func Cut(s string, n int) string {
-	if len(s) <= n {
-		return s
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
 	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
+	return s
 }
