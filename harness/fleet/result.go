@@ -355,17 +355,17 @@ func (r *Result) addError(format string, a ...any) {
 // server's log does not hold; Unconfirmed the other way round (the server
 // has it, the card never saw the answer and will send it again).
 func (r *Result) Lost() (lost, unconfirmed int) {
-	lost, unconfirmed, _ = r.lost()
+	lost, unconfirmed, _ = r.lost(false)
 	return lost, unconfirmed
 }
 
 // maxLostNamed bounds the lost notifications the report names.
 const maxLostNamed = 10
 
-// lost counts as Lost does and names the lost notifications (in key
-// order): "to platform: <eid> attach-success ×1", so that a platform team
-// can look for them in its own log.
-func (r *Result) lost() (lost, unconfirmed int, named []string) {
+// lost counts as Lost does and, with name, names the lost notifications
+// (in key order): "to platform: <eid> attach-success ×1", so that a
+// platform team can look for them in its own log.
+func (r *Result) lost(name bool) (lost, unconfirmed int, named []string) {
 	type pair struct {
 		to        string
 		card, log map[string]int
@@ -379,13 +379,17 @@ func (r *Result) lost() (lost, unconfirmed int, named []string) {
 	}
 	for _, p := range pairs {
 		card, log := p.card, p.log
-		for _, k := range slices.Sorted(maps.Keys(card)) {
-			if d := card[k] - log[k]; d > 0 {
+		from := len(named)
+		for k, n := range card {
+			if d := n - log[k]; d > 0 {
 				lost += d
-				who, kind, _ := strings.Cut(k, "|")
-				named = append(named, fmt.Sprintf("to %s: %s %s ×%d", p.to, who, kind, d))
+				if name {
+					who, kind, _ := strings.Cut(k, "|")
+					named = append(named, fmt.Sprintf("to %s: %s %s ×%d", p.to, who, kind, d))
+				}
 			}
 		}
+		slices.Sort(named[from:])
 		for k, n := range log {
 			if d := n - card[k]; d > 0 {
 				unconfirmed += d
@@ -916,7 +920,7 @@ func (r *Result) Verdict() string {
 
 // Print writes the figures for people.
 func (r *Result) Print(w io.Writer) {
-	lost, unconfirmed, lostNamed := r.lost()
+	lost, unconfirmed, lostNamed := r.lost(true)
 	secs := r.Wall.Seconds()
 	fmt.Fprintf(w, "fleet      %s (seed %d, shards %s)\n", r.Template, r.Seed, strings.Join(r.Shards, " "))
 	fmt.Fprintf(w, "devices    %d (%d with a pty, %d in memory)\n", r.Devices, r.PTYs, r.Devices-r.PTYs)
