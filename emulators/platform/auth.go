@@ -55,7 +55,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, bodyEID string) (ans
 	last, seen := s.lastSeq[eid]
 	switch {
 	case seen && h.Seq <= last:
-		return fail("replay: seq %d not above %d, the last accepted for %s", h.Seq, last, eid)
+		return reject(http.StatusUnauthorized, platformapi.ReasonReplay+"seq %d not above %d, the last accepted for %s", h.Seq, last, eid), false
 	case h.Seq-last > platformapi.MaxSeqStep:
 		// A jump this large would bring the EID's counter within reach of
 		// MaxSeq, after which no seq would be left for it.

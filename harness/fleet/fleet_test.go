@@ -1907,6 +1907,37 @@ func TestStormRunAgainstTheSamePlatform(t *testing.T) {
 	}
 }
 
+// A platform that refuses a card's request with 401 and the documented
+// reason prefix (platformapi.ReasonReplay) has the device fail as a card
+// whose counters it holds from before; one that words its 401 otherwise
+// has it fail with the platform's own words, never named a replay.
+func TestReplayToldByTheDocumentedReason(t *testing.T) {
+	for _, tc := range []struct {
+		name, reason string
+		replay       bool
+	}{
+		{"documented prefix", platformapi.ReasonReplay + "seq 1 not above 9 (an external platform's own words)", true},
+		{"other words", "auth: stale counter 1, have 9", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodPost || r.URL.Path != platformapi.PathPreferredList {
+					h.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprintf(w, "{\"error\":%q}\n", tc.reason)
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			named := strings.Contains(out.String(), "the platform refused its request as a replay")
+			if r.Outcomes[Failed] != 2 || named != tc.replay || !strings.Contains(out.String(), tc.reason) {
+				t.Errorf("failed %d, replay named %v (want %v), report:\n%s", r.Outcomes[Failed], named, tc.replay, out)
+			}
+		})
+	}
+}
+
 // stormReport runs tp's storm against the platform at url and returns
 // its result and report, failing t if the storm cannot run.
 func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {

@@ -24,6 +24,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/progress"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
 // Config is one storm run.
@@ -506,7 +507,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if l.first == "" {
 			l.first = why
 		}
-		if l.replayed == "" && strings.Contains(why, "replay: seq") {
+		if l.replayed == "" && strings.Contains(why, "http status 401: "+platformapi.ReasonReplay) {
 			l.replayed = why
 		}
 		if e.Kind != "attach_failed" {

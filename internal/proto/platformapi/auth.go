@@ -67,6 +67,13 @@ const (
 	MaxSeqStep = 1 << 32
 )
 
+// ReasonReplay begins the reason of a 401 that refuses a request whose seq
+// is not above the last one accepted for its EID. Clients tell a replay
+// from other refusals by it (the fleet names a card whose counters the
+// platform has from before), so a platform implementing this API words
+// the refusal so; the rest of the reason is free text.
+const ReasonReplay = "auth: replay: "
+
 // CheckReplayCounters checks the last seq a platform accepted per EID, as
 // kept across restarts (the platform's configuration, the rig's state
 // file): every key an EID, every value at most MaxSeq (one kept before the
