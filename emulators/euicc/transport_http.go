@@ -334,6 +334,12 @@ func readReply(br *bufio.Reader, r *http.Request) (httpReply, error) {
 	if err != nil {
 		return httpReply{}, err
 	}
+	// A coded body (gzip, say) would only be "malformed JSON" further on;
+	// the card decodes no content coding, so the answer is refused here,
+	// by its header.
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return httpReply{}, fmt.Errorf("reply: body in Content-Encoding %q, which the card does not decode (it asks for none: answer with no Content-Encoding)", ce)
+	}
 	// The body is not closed: net/http would drain it, and the connection
 	// ends with this exchange anyway (Connection: close).
 	if resp.ContentLength > maxHTTPReply {

@@ -8,7 +8,8 @@ import (
 
 // Interim (1xx) responses before the final one are skipped, any number
 // up to maxInterim (RFC 9110 §15.2); a 101 and an endless run of them
-// are refused, not taken as the answer.
+// are refused, not taken as the answer; so is a body in a content coding
+// (the card decodes none).
 func TestReadReplyInterim(t *testing.T) {
 	const final = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"ack\":true}"
 	cont := "HTTP/1.1 100 Continue\r\n\r\n"
@@ -27,6 +28,9 @@ func TestReadReplyInterim(t *testing.T) {
 		{"nine interim", strings.Repeat(cont, maxInterim+1) + final, 0, "", "reply: more than 8 interim (1xx) responses before the final one"},
 		{"101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n" + final, 0, "", "reply: 101 Switching Protocols, but the card asked for no upgrade"},
 		{"only a 100", cont, 0, "", "reply: malformed HTTP response: unexpected EOF"},
+		{"gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\n\x1f\x8b\x08", 0, "",
+			`reply: body in Content-Encoding "gzip", which the card does not decode (it asks for none: answer with no Content-Encoding)`},
+		{"identity", "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}", 200, "{}", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, err := readReply(bufio.NewReader(strings.NewReader(tc.raw)), plainPost)

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -702,6 +703,14 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
 	}
+	gzipped := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		zw := gzip.NewWriter(w)
+		fmt.Fprint(zw, `{"error":"method GET not allowed on /v1/preferred-list (use POST)"}`)
+		zw.Close()
+	}
 	platform := serve(jsonError, nil).URL // a platform the probe accepts
 	rsaServer := httptest.NewUnstartedServer(http.HandlerFunc(jsonError))
 	rsaServer.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -758,6 +767,7 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 		{"platform: http:// to an HTTPS server that closes", "http://" + tlsOnly.Addr().String(), nil,
 			[]string{"the connection closed without an answer; the server speaks TLS there: is it an HTTPS server (give https://)?"}},
 		{"platform: an answer that is not JSON", serve(garbage, nil).URL, nil, []string{`GET /v1/preferred-list answered 200 with "{\"operators\"`, "not JSON"}},
+		{"platform: a gzip answer", serve(gzipped, nil).URL, nil, []string{`GET /v1/preferred-list answered 405 with its body in Content-Encoding "gzip", which the cards do not decode`}},
 		{"platform: an HTTPS platform's certificate for another name", serve(jsonError, pki.SMDP["sfr"].TLS).URL, nil, []string{"not for platform.esimhil.test"}},
 		{"platform: a certificate that expires mid-storm", serve(jsonError, expiringPlatform).URL, nil,
 			[]string{"not valid for the whole storm: notAfter 2026-01-01T00:20:00Z, before the storm's end " + stormEnd}},
@@ -1935,6 +1945,29 @@ func TestReplayToldByTheDocumentedReason(t *testing.T) {
 				t.Errorf("failed %d, replay named %v (want %v), report:\n%s", r.Outcomes[Failed], named, tc.replay, out)
 			}
 		})
+	}
+}
+
+// A platform that answers the cards' requests in gzip (its probe answer
+// plain) has every device fail saying so, not "malformed JSON".
+func TestGzipAnswersNamed(t *testing.T) {
+	tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != platformapi.PathPreferredList {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(rec.Code)
+		zw := gzip.NewWriter(w)
+		zw.Write(rec.Body.Bytes())
+		zw.Close()
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if r.Outcomes[Failed] != 2 || !strings.Contains(out.String(), `preferred list: reply: body in Content-Encoding "gzip", which the card does not decode`) {
+		t.Errorf("failed %d, report:\n%s", r.Outcomes[Failed], out)
 	}
 }
 

@@ -182,6 +182,11 @@ func (p probe) ask() error {
 	if err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", p.req.Method, p.req.URL.Path, err)
 	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		// Asked for no coding, as the cards ask for none: every card
+		// would fail on it.
+		return fmt.Errorf("%s %s answered %d with its body in Content-Encoding %q, which the cards do not decode: answer them with no Content-Encoding", p.req.Method, p.req.URL.Path, resp.StatusCode, ce)
+	}
 	return p.want(resp.StatusCode, body)
 }
 
