@@ -511,8 +511,17 @@ func TestProgressWhileThePlatformIsSilent(t *testing.T) {
 		seen = out.lines()
 	}
 	cancel(errors.New("stopped by SIGTERM"))
+	// The stop is said at once, while the platform still holds the
+	// exchange, and says what the storm waits on.
+	const stopping = "stopping (stopped by SIGTERM): the devices still on are failed as stopped once the exchange with a server in flight ends (within the cards' 10 s BIP limit); a second signal ends the process at once, with no result"
+	for !slices.Contains(out.lines(), stopping) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	close(release)
 	<-done
+	if !slices.Contains(out.lines(), stopping) {
+		t.Errorf("no stopping line: %q", out.lines())
+	}
 	if len(seen) < 2 {
 		t.Fatalf("progress while the platform is silent: %q, want at least 2 lines", seen)
 	}
@@ -801,12 +810,12 @@ func TestProbeRefusesExternalServers(t *testing.T) {
 	}
 	// The emulated servers, as esimhil serve runs them, pass.
 	sv := startEmulated(t, tp, pki)
-	if err := probePlatform(sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed, tp.End()); err != nil {
+	if err := probePlatform(context.Background(), sv.Platform.Addr(), tp.Base.Platform.TLS, pki.CI.X509, tp.Seed, tp.End()); err != nil {
 		t.Errorf("emulated platform: %v", err)
 	}
 	for op, srv := range sv.SMDP {
 		o, _ := tp.operator(op)
-		if err := probeSMDP(srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed, tp.End()); err != nil {
+		if err := probeSMDP(context.Background(), srv.Addr(), o.SMDP, pki.CI.X509, tp.Seed, tp.End()); err != nil {
 			t.Errorf("emulated SM-DP+ %s: %v", op, err)
 		}
 	}
@@ -922,6 +931,30 @@ func TestCardFailure(t *testing.T) {
 		if got != tc.want || !ok {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, ok, tc.want)
 		}
+	}
+}
+
+// A notification whose exchange the terminal dropped at its 10 s limit
+// is counted as failed by that limit, as a request is: a silent platform
+// is not one that closed the connection.
+func TestSilentNotificationNamed(t *testing.T) {
+	const closed = "reply: connection closed without a reply"
+	for _, tc := range []struct {
+		name, silent, want string
+	}{
+		{"dropped at the limit", closed, "platform: no answer within the 10 s BIP limit (the card read: "}, // the rest cut to the reasons' bound
+		{"closed by the platform", "", "platform: " + closed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &storm{res: newResult()}
+			l := &live{silent: tc.silent}
+			s.deviceEvent(l, eventlog.Event{Actor: eventlog.EUICC, Kind: "notification_failed",
+				Fields: eventlog.F{"to": "platform", "kind": "attach-success", "reason": closed}})
+			keys := slices.Collect(maps.Keys(s.res.NotificationWhy))
+			if s.res.NotificationFailures != 1 || len(keys) != 1 || !strings.HasPrefix(keys[0], tc.want) || s.res.NotificationWhy[keys[0]] != 1 {
+				t.Errorf("failures %d, why %v; want %q", s.res.NotificationFailures, s.res.NotificationWhy, tc.want)
+			}
+		})
 	}
 }
 
@@ -1612,12 +1645,39 @@ func TestProbeOfASilentServer(t *testing.T) {
 		}
 	}()
 	addr := netip.MustParseAddrPort(ln.Addr().String())
-	err = probePlatform(addr, false, nil, 1, clock.Epoch)
+	err = probePlatform(context.Background(), addr, false, nil, 1, clock.Epoch)
 	if err == nil || !strings.Contains(err.Error(), "no answer within 300ms") || strings.Contains(err.Error(), "speaks TLS") {
 		t.Fatalf("probe: %v", err)
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1", n)
+	}
+}
+
+// A signal while a silent platform is being checked stops the command
+// at once, as a stop, not the probe's refusal once its time is out.
+func TestStopDuringTheProbe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // held open, silent
+			accepted <- struct{}{}
+		}
+	}()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() { <-accepted; cancel(errors.New("stopped by SIGINT")) }()
+	r, err := Run(ctx, Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + ln.Addr().String()})
+	if r != nil || err == nil || errors.Is(err, ErrRefused) || err.Error() != "stopped by SIGINT before the storm, while its external servers were being checked" {
+		t.Fatalf("result %v, error %v", r, err)
 	}
 }
 

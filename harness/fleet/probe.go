@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -33,6 +34,9 @@ const probeMaxBody = 64 << 10
 // a server the cards cannot use is refused before any device starts
 // instead of failing them one by one.
 type probe struct {
+	// ctx ends the probe at once (a signal before the storm): a silent
+	// server would otherwise hold the command for probeTimeout.
+	ctx  context.Context
 	addr netip.AddrPort
 	// tls, if set, is the server name the certificate must carry; the
 	// chain must lead to ci, valid from the storm's virtual start to end
@@ -49,12 +53,12 @@ type probe struct {
 // the wrong method: every implementation of docs/platform-api.md answers
 // that first check (405, a JSON error) before reading a body or checking
 // a signature, so it changes nothing and consumes no card's counter.
-func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed int64, end time.Time) error {
+func probePlatform(ctx context.Context, addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed int64, end time.Time) error {
 	req, err := http.NewRequest(http.MethodGet, "http://"+harness.PlatformHost+platformapi.PathPreferredList, nil)
 	if err != nil {
 		return err
 	}
-	p := probe{addr: addr, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
+	p := probe{ctx: ctx, addr: addr, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
 		var v map[string]json.RawMessage
 		if err := json.Unmarshal(body, &v); err != nil {
 			return fmt.Errorf("GET %s answered %d with %s, not JSON (docs/platform-api.md: every answer is a JSON object)", platformapi.PathPreferredList, status, quoteBody(body))
@@ -72,14 +76,14 @@ func probePlatform(addr netip.AddrPort, tlsOn bool, ci *x509.Certificate, seed i
 // initiateAuthentication with an empty request: SGP.22 §6.5 answers it
 // with a function execution status Failed (a mandatory element missing)
 // and opens no transaction.
-func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int64, end time.Time) error {
+func probeSMDP(ctx context.Context, addr netip.AddrPort, host string, ci *x509.Certificate, seed int64, end time.Time) error {
 	req, err := http.NewRequest(http.MethodPost, "https://"+host+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", es9.ContentType)
 	req.Header.Set(es9.AdminProtocolHeader, es9.AdminProtocol)
-	p := probe{addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
+	p := probe{ctx: ctx, addr: addr, tls: host, ci: ci, seed: seed, end: end, req: req, want: func(status int, body []byte) error {
 		if !json.Valid(body) {
 			return fmt.Errorf("ES9+ %s answered %d with %s, not JSON", es9.FnInitiateAuthentication, status, quoteBody(body))
 		}
@@ -95,6 +99,9 @@ func probeSMDP(addr netip.AddrPort, host string, ci *x509.Certificate, seed int6
 
 func (p probe) run() error {
 	err := p.ask()
+	if err != nil && p.ctx.Err() != nil {
+		return context.Cause(p.ctx)
+	}
 	if err != nil && p.tls == "" && !errors.Is(err, errUnreachable) && !errors.Is(err, errSilent) && speaksTLS(p.addr) {
 		// A plain-HTTP request to an HTTPS server gets a close or a
 		// 400 in plain text: say what the server is.
@@ -125,11 +132,13 @@ func speaksTLS(addr netip.AddrPort) bool {
 
 // ask makes the probe's request and checks its answer.
 func (p probe) ask() error {
-	conn, err := net.DialTimeout("tcp", p.addr.String(), probeTimeout)
+	d := net.Dialer{Timeout: probeTimeout}
+	conn, err := d.DialContext(p.ctx, "tcp", p.addr.String())
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUnreachable, dialProblem(err))
 	}
 	defer conn.Close()
+	defer context.AfterFunc(p.ctx, func() { conn.Close() })()
 	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
 	if p.tls != "" {
 		roots := x509.NewCertPool()

@@ -146,7 +146,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
 	s.res.Fleet, s.res.FleetDevices, s.res.Cycle = t.Fingerprint(), t.Devices, t.cycle()
 	s.res.Shards = []string{fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)}
-	if err := s.servers(); err != nil {
+	if err := s.servers(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while a server was being checked: the storm never
+			// started, by the signal's doing, not the input's.
+			return nil, fmt.Errorf("%w before the storm, while its external servers were being checked", context.Cause(ctx))
+		}
 		return nil, err
 	}
 	if s.ext != nil {
@@ -197,7 +202,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if s.ext != nil {
 		s.ext.ctx = ctx // a stop ends a read of the log in flight
 	}
+	// A stop is said at once: the devices still on end only as their
+	// exchanges in flight end, up to the cards' 10 s BIP limit each.
+	stopNote := context.AfterFunc(ctx, func() {
+		when := "now"
+		switch n := s.loop.InFlight(); n {
+		case 0:
+		case 1:
+			when = "once the exchange with a server in flight ends (within the cards' 10 s BIP limit)"
+		default:
+			when = fmt.Sprintf("once the %d exchanges with servers in flight end (each within the cards' 10 s BIP limit)", n)
+		}
+		s.meter.Printf("stopping (%v): the devices still on are failed as stopped %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
+	})
 	err := s.drive(ctx, plans)
+	stopNote()
 	s.res.Wall = time.Since(wall)
 	// A server that stopped serving (out of file descriptors, say) made
 	// its devices fail; the storm says why as well.
@@ -231,7 +250,7 @@ func orDiscard(w io.Writer) io.Writer {
 
 // servers starts the emulated servers or points the cards at external
 // ones, and sets what the devices share.
-func (s *storm) servers() error {
+func (s *storm) servers(ctx context.Context) error {
 	t := s.t
 	pki, err := NewPKI(t.Base, t.Seed)
 	if err != nil {
@@ -269,7 +288,7 @@ func (s *storm) servers() error {
 	// all that fail are named: a dead one would otherwise fail the storm
 	// device by device.
 	var probs []error
-	if err := probePlatform(addr, tlsOn, pki.CI.X509, t.Seed, t.End()); err != nil {
+	if err := probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()); err != nil {
 		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
 	}
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
@@ -297,7 +316,7 @@ func (s *storm) servers() error {
 		case !tlsOn:
 			return refused("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
 		}
-		if err := probeSMDP(a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
+		if err := probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
 			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
 		}
 		s.sh.Resolve[o.SMDP] = a
@@ -319,6 +338,7 @@ func (s *storm) servers() error {
 		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
 	}
 	s.ext = newInspector(s.cfg.Platform, tc)
+	s.ext.ctx = ctx
 	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		// Worded as the probes above word theirs.
 		return fmt.Errorf("%w:\n  --platform %s: %w", ErrRefused, s.cfg.Platform, err)
@@ -552,7 +572,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 	case e.Actor == eventlog.EUICC && (e.Kind == "notification_failed" || e.Kind == "notification_sent"):
 		// Failed, or answered with a refusal (an SM-DP+'s Failed header:
 		// the card forgets it, undelivered, never counted as taken).
-		why := e.Str("reason")
+		why := silentWhy(e.Str("reason"), l.silent)
 		if r := e.Str("refused"); r != "" {
 			why = "refused: " + r
 		}
@@ -647,10 +667,8 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 		return "", false
 	}
 	reason := e.Str("reason")
-	if silent != "" && step != "attach" {
-		if before, ok := strings.CutSuffix(reason, silent); ok {
-			reason = before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
-		}
+	if step != "attach" {
+		reason = silentWhy(reason, silent)
 	}
 	if step == "download" && strings.HasSuffix(reason, unknownMatchingID) {
 		// What a platform's card sees when the platform answered a
@@ -661,6 +679,20 @@ func cardFailure(e eventlog.Event, silent string) (string, bool) {
 		return reason, true
 	}
 	return step + ": " + reason, true
+}
+
+// silentWhy names the terminal's 10 s limit in a reason that ends with
+// what the card read of an exchange the terminal dropped there (silent;
+// "" for none): the card's own words cannot tell a silent peer from one
+// that closed.
+func silentWhy(reason, silent string) string {
+	if silent == "" {
+		return reason
+	}
+	if before, ok := strings.CutSuffix(reason, silent); ok {
+		return before + stkterm.ErrIdleLimit.Error() + " (the card read: " + silent + ")"
+	}
+	return reason
 }
 
 // unknownMatchingID ends an SM-DP+'s refusal of a matching ID it holds no

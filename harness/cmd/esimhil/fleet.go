@@ -153,6 +153,9 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	res, err := fleet.Run(ctx, cfg)
 	if res == nil {
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
+		if ctx.Err() != nil && !errors.Is(err, fleet.ErrRefused) {
+			return interruptedCode(ctx) // stopped before the storm: 130/143, not bad input
+		}
 		return notStartedCode(err)
 	}
 	if *acceptUnchecked {

@@ -63,6 +63,8 @@ func main() {
 	ignored := map[os.Signal]bool{os.Interrupt: signal.Ignored(os.Interrupt), syscall.SIGTERM: signal.Ignored(syscall.SIGTERM)}
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go onSignals(sigs, time.Now, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
+		// Said, so that a process that ends with no result reads as killed.
+		fmt.Fprintf(os.Stderr, "\nesimhil: %v again: ended at once; nothing more is written\n", sig)
 		killNow(sig, ignored[sig], os.Exit, func(n syscall.Signal) {
 			signal.Reset(os.Interrupt, syscall.SIGTERM)
 			_ = syscall.Kill(os.Getpid(), n) // the default action now
