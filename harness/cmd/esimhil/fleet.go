@@ -330,6 +330,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	s, err := scenario.Load(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
+		if t, terr := fleet.Load(*file); terr == nil {
+			// A fleet template: what serve wants is its base scenario.
+			fmt.Fprintf(stderr, "esimhil serve: %s is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario %s\n", *file, t.Base.File)
+		}
 		return 2
 	}
 	if !flagGiven(fs, "seed") {

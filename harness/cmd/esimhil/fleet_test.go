@@ -293,6 +293,8 @@ func TestFleetBadFiles(t *testing.T) {
 		{[]string{"fleet", "merge", "--out", dir, res}, 2, "--out " + dir + ": is a directory"},
 		{[]string{"fleet", "merge", "--out", "/nonexistent/x.json", res}, 2, "--out /nonexistent/x.json: its directory /nonexistent does not exist"},
 		{[]string{"serve", "--scenario", base, "--ci", "/nonexistent/ci.pem"}, 2, "--ci /nonexistent/ci.pem: its directory /nonexistent does not exist"},
+		// A fleet template is not a scenario: serve names its base.
+		{[]string{"serve", "--scenario", fleetTemplate}, 2, fleetTemplate + " is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario "},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli(context.Background(), tc.args, &out, &errOut)
