@@ -980,6 +980,9 @@ func TestMergeFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.Platform != "emulated (each shard its own)" {
+		t.Errorf("merged platform %q: each shard ran its own", m.Platform)
+	}
 	want := map[string]*FailureGroup{"garbage": {Devices: 8, First: []int{0, 1, 2, 3, 4}}, "rig": {Devices: 1, First: []int{12}}}
 	if !reflect.DeepEqual(m.Failures, want) || m.OK() || m.Verdict() != "9 of 9 devices failed" {
 		t.Errorf("merged failures %v, verdict %q", m.Failures, m.Verdict())

@@ -417,7 +417,15 @@ func Merge(rs []*Result) (*Result, error) {
 		return nil, fmt.Errorf("no results")
 	}
 	m := newResult()
-	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, rs[0].SMDP
+	m.Template, m.Seed, m.Fleet, m.Platform, m.SMDP = rs[0].Template, rs[0].Seed, rs[0].Fleet, rs[0].Platform, maps.Clone(rs[0].SMDP)
+	if len(rs) > 1 {
+		// Each shard ran its own emulated servers: one's address would
+		// read as the one server all of them used.
+		m.Platform = mergedServer(m.Platform)
+		for op, srv := range m.SMDP {
+			m.SMDP[op] = mergedServer(srv)
+		}
+	}
 	m.FleetDevices, m.Cycle = rs[0].FleetDevices, rs[0].Cycle
 	index := map[string]int{} // each shard's i, in shard order
 	of := 0                   // the n of every shard's i/n
@@ -1072,6 +1080,15 @@ func ParseShard(s string) (i, n int, err error) {
 		return 0, 0, errors.New("want i/n with 0 ≤ i < n")
 	}
 	return i, n, nil
+}
+
+// mergedServer is how a merged result names a server: an external one by
+// its URL, emulated ones as each shard's own.
+func mergedServer(s string) string {
+	if serverKind(s) == "emulated" {
+		return "emulated (each shard its own)"
+	}
+	return s
 }
 
 // serverKind is what a result says of a server for merging: "emulated"
