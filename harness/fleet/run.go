@@ -311,10 +311,14 @@ func (s *storm) servers(ctx context.Context) error {
 		}
 		a, tlsOn, err := ParseEndpoint(raw)
 		switch {
+		case strings.HasPrefix(strings.ToLower(raw), "http://") || err == nil && !tlsOn:
+			// Said before any failure to resolve its host: the scheme
+			// alone is wrong.
+			probs = append(probs, fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw))
+			continue
 		case err != nil:
-			return refused("--smdp %s: %w", o.ID, err)
-		case !tlsOn:
-			return refused("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw)
+			probs = append(probs, fmt.Errorf("--smdp %s: %w", o.ID, err))
+			continue
 		}
 		if err := probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
 			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))

@@ -244,6 +244,10 @@ func TestFleetRefusesDeadServers(t *testing.T) {
 			"--smdp sfr=https://" + plain.Listener.Addr().String() + ": TLS: the server does not speak TLS"},
 		{"a closed SM-DP+ port", []string{"--platform", plain.URL, "--smdp", "orange-fr=https://" + closed},
 			"--smdp orange-fr=https://" + closed + ": not reachable: connection refused"},
+		// Every server's problem at once, the scheme's before a host that
+		// does not resolve.
+		{"a dead platform and an SM-DP+ on http:// at a name that does not resolve", []string{"--platform", "http://" + closed, "--smdp", "sfr=http://nowhere.invalid"},
+			"  --platform http://" + closed + ": not reachable: connection refused (nothing listens there)\n  --smdp sfr=http://nowhere.invalid: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
