@@ -389,8 +389,17 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "out", "the run's output directory (report.json, scenarios/)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
+	}
+	// A directory typed without --out would otherwise be ignored and
+	// ./out reported in its place.
+	if stray := strayOperands(fs); stray != "" {
+		if st, err := os.Stat(fs.Arg(0)); err == nil && st.IsDir() {
+			stray += " (to report that directory: esimhil report --out " + fs.Arg(0) + ")"
+		}
+		fmt.Fprintf(stderr, "esimhil report: %s\n%s", stray, usage)
+		return 2
 	}
 	entries, notes, err := report.Gather(*out)
 	if err != nil {

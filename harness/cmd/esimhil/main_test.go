@@ -769,3 +769,37 @@ func TestJUnitClobbers(t *testing.T) {
 		}
 	}
 }
+
+// esimhil report takes only flags: a directory given without --out is
+// refused, and --out suggested, rather than ./out reported in its place.
+func TestReportRefusesOperands(t *testing.T) {
+	tmp := t.TempDir()
+	t.Chdir(tmp) // a ./out that would be reported in the argument's place
+	if err := os.MkdirAll(filepath.Join("out", "specs", "s"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "elsewhere")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{dir}, "esimhil report: unexpected argument \"" + dir + "\": it takes only flags (to report that directory: esimhil report --out " + dir + ")\n"},
+		{[]string{"--out", dir, "stray-arg"}, "esimhil report: unexpected argument \"stray-arg\": it takes only flags\n"},
+		{[]string{"stray-arg", "--out", dir}, "esimhil report: unexpected argument \"stray-arg\": it takes only flags\n"},
+		{[]string{dir, "b", "c"}, "esimhil report: unexpected arguments \"" + dir + "\" and 2 more: it takes only flags (to report that directory: esimhil report --out " + dir + ")\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), append([]string{"report"}, tc.args...), &stdout, &stderr)
+		if code != 2 || !strings.HasPrefix(stderr.String(), tc.want) || stdout.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, stdout.String(), stderr.String(), tc.want)
+		}
+	}
+	for _, p := range []string{filepath.Join("out", "index.html"), filepath.Join(dir, "index.html")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("a refused report wrote %s (%v)", p, err)
+		}
+	}
+}
