@@ -721,3 +721,64 @@ func TestSuiteJUnit(t *testing.T) {
 		t.Errorf("without a report: %q, %v", p, err)
 	}
 }
+
+// A directory under specs/ that holds no run of its own (no spec.json,
+// no events.jsonl) but runs below it — the field replays' specs/field/,
+// one directory per fixture — is no spec: a killed suite's index does
+// not list it as the spec it stopped in, while the one it did stop in
+// is still found.
+func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string // under specs/
+		want  []string // the entries' names, unfinished ones with a "!"
+	}{
+		{"field replays beside a killed spec",
+			[]string{"field/a7600-no-ccho/events.jsonl", "field/a7600-no-ccho/at.log", "field/reattach/events.jsonl",
+				"roaming-falls-back/events.jsonl", "roaming-falls-back/INCOMPLETE"},
+			[]string{"!roaming-falls-back"}},
+		{"field replays only", []string{"field/a/events.jsonl", "field/b/events.jsonl"}, nil},
+		// Killed before its event log was made: still the spec it was in.
+		{"a spec killed before its events", []string{"early/INCOMPLETE", "field/a/events.jsonl"}, []string{"!early"}},
+		{"an empty directory", []string{"empty/"}, []string{"!empty"}},
+		// Its own events make it a run, whatever lies below it.
+		{"a spec with a directory of its own below", []string{"s/events.jsonl", "s/sub/events.jsonl"}, []string{"!s"}},
+		// Below it only what no run holds: not a container of runs.
+		{"a directory with no runs below", []string{"x/sub/notes.txt"}, []string{"!x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			specs := filepath.Join(t.TempDir(), "specs")
+			for _, f := range tc.files {
+				p := filepath.Join(specs, f)
+				if strings.HasSuffix(f, "/") {
+					if err := os.MkdirAll(p, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			es, unfinished, err := ReadSpecDirs(specs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			n := 0
+			for _, e := range es {
+				name := e.Name
+				if e.Unfinished {
+					name, n = "!"+name, n+1
+				}
+				got = append(got, name)
+			}
+			if !reflect.DeepEqual(got, tc.want) || n != unfinished {
+				t.Errorf("entries %q (%d unfinished), want %q", got, unfinished, tc.want)
+			}
+		})
+	}
+}
