@@ -438,6 +438,21 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// runsBelow names a few run directories under dir, for one given its
+// parent by mistake ("" when there are none).
+func runsBelow(dir string) string {
+	const few = 3
+	runs := report.RunDirsBelow(dir, few+1)
+	if len(runs) == 0 {
+		return ""
+	}
+	more := ""
+	if len(runs) > few {
+		runs, more = runs[:few], ", …"
+	}
+	return "; runs below it: " + strings.Join(runs, ", ") + more
+}
+
 // timelineCmd (re)builds the timeline page of run directories.
 func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
@@ -457,6 +472,14 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 				err = errors.New("not a directory")
 			}
 			fmt.Fprintf(stderr, "esimhil timeline: %s: %v (want a run's directory, which holds its events.jsonl)\n", dir, err)
+			code = 1
+			continue
+		}
+		// A directory without events.jsonl is no run (a run's --out, make
+		// run's out/): a page there would show nothing, beside the evidence.
+		if st, err := os.Stat(filepath.Join(dir, harness.EventsFile)); err != nil || !st.Mode().IsRegular() {
+			fmt.Fprintf(stderr, "esimhil timeline: %s: no %s in it (want a run's directory, which holds its events.jsonl)%s\n",
+				dir, harness.EventsFile, runsBelow(dir))
 			code = 1
 			continue
 		}
