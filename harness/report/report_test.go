@@ -782,3 +782,52 @@ func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
 		})
 	}
 }
+
+// JUnit's simulated property says what the index's cell does: 0s for a
+// run that recorded it (its artifacts kept), nothing for one that never
+// recorded it.
+func TestJUnitSimulatedAsTheIndexHasIt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		e    Entry
+		want string // "" for no property
+	}{
+		{"a rig spec that simulated 0s", Entry{Kind: "spec", Verdict: "pass", Seed: new(int64(1)), Dir: "specs/s"}, "0s"},
+		{"a rig spec that simulated 2h", Entry{Kind: "spec", Verdict: "pass", Seed: new(int64(1)), Dir: "specs/s", Simulated: 2 * time.Hour}, "2h0m0s"},
+		{"a scenario whose rig did not start", Entry{Kind: "scenario", Verdict: "error", Seed: new(int64(1)), Dir: "scenarios/s"}, "0s"},
+		{"a spec with no rig", Entry{Kind: "spec", Verdict: "pass"}, ""},
+		{"a scenario that did not load", Entry{Kind: "scenario", Verdict: "error", Message: "x.yaml:1:1: bad"}, ""},
+		{"a killed run", Entry{Kind: "scenario", Verdict: "error", Dir: "scenarios/s", Unfinished: true}, "not recorded (the run did not finish)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.e.Name = "x"
+			b, err := JUnit("s", "", []Entry{tc.e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got junitSuites
+			if err := xml.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			sim := ""
+			if p := got.Suites[0].Cases[0].Properties; p != nil {
+				for _, p := range p.Properties {
+					if p.Name == EntrySimulated {
+						sim = p.Value
+					}
+				}
+			}
+			if sim != tc.want {
+				t.Errorf("simulated property %q, want %q", sim, tc.want)
+			}
+			page, err := Index(t.TempDir(), []Entry{tc.e}, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The index's cell agrees where the JUnit gives a time.
+			if strings.HasSuffix(tc.want, "s") && !strings.Contains(string(page), `<td class="num">`+tc.want+`</td>`) {
+				t.Errorf("index lacks %q", tc.want)
+			}
+		})
+	}
+}
