@@ -35,7 +35,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; }
 .badge.pass { background: #16a34a; } .badge.fail { background: #dc2626; } .badge.error { background: #9333ea; }
 tr.fail td, tr.error td { background: #fef2f2; }
-a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; }
+a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; } tr.skipped .msg { color: #64748b; }
 .note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
 </style></head><body data-ready="true">
 <h1>esimhil results</h1>

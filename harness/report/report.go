@@ -324,6 +324,9 @@ func specEntries(suites []types.Report) []Entry {
 				e.Output = sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr
 			case sp.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 				e.Message = sp.Failure.Message // Skip's reason
+				if e.Message == "" && sp.State == types.SpecStateSkipped {
+					e.Message = notSelected(s.SuiteConfig.LabelFilter, sp.Labels())
+				}
 			}
 			for _, re := range sp.ReportEntries {
 				v := re.Value.GetRawValue()
@@ -351,6 +354,24 @@ func specEntries(suites []types.Report) []Entry {
 		}
 	}
 	return out
+}
+
+// notSelected says why a spec skipped without a reason of its own did
+// not run when the suite's label filter rules it out: Ginkgo's report
+// gives filtered-out specs no message. "" when the filter selects it
+// (skipped by --focus, --skip…: the report does not say which).
+func notSelected(filter string, labels []string) string {
+	if filter == "" {
+		return ""
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil || match(labels) {
+		return ""
+	}
+	if len(labels) == 0 {
+		return fmt.Sprintf("not selected: it has no labels, which --label-filter %q does not match", filter)
+	}
+	return fmt.Sprintf("not selected: its labels [%s] do not match --label-filter %q", strings.Join(labels, ", "), filter)
 }
 
 // failureOf is a failed node's message: a panic's names its value.

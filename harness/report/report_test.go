@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"encoding/xml"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -827,6 +828,84 @@ func TestJUnitSimulatedAsTheIndexHasIt(t *testing.T) {
 			// The index's cell agrees where the JUnit gives a time.
 			if strings.HasSuffix(tc.want, "s") && !strings.Contains(string(page), `<td class="num">`+tc.want+`</td>`) {
 				t.Errorf("index lacks %q", tc.want)
+			}
+		})
+	}
+}
+
+// A spec the suite's --label-filter did not select says so, with its
+// labels and the filter, in the JUnit and the index; an explicit
+// Skip("why") keeps its own reason, and nothing is invented for a skip
+// the report gives no reason for.
+func TestSkippedSpecsSayWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		filter         string
+		container, own []string
+		state          types.SpecState
+		skip           string // Skip's message
+		want           string
+	}{
+		{"filtered out by its container's label", "env:emulated", []string{"env:lab"}, nil, types.SpecStateSkipped, "",
+			`not selected: its labels [env:lab] do not match --label-filter "env:emulated"`},
+		{"filtered out, with labels of its own", "env:emulated", []string{"env:lab"}, []string{"needs:simtrace"}, types.SpecStateSkipped, "",
+			`not selected: its labels [env:lab, needs:simtrace] do not match --label-filter "env:emulated"`},
+		{"filtered out, no labels", "env:emulated", nil, nil, types.SpecStateSkipped, "",
+			`not selected: it has no labels, which --label-filter "env:emulated" does not match`},
+		{"an explicit Skip", "env:lab", []string{"env:lab"}, nil, types.SpecStateSkipped, "needs:radio-control — no callbox",
+			"needs:radio-control — no callbox"},
+		{"an explicit Skip of a spec not selected either", "env:emulated", []string{"env:lab"}, nil, types.SpecStateSkipped, "no callbox",
+			"no callbox"},
+		// Selected by its labels, skipped for another reason (--focus):
+		// the report does not say which, nor does the entry.
+		{"selected, skipped without a reason", "env:emulated", []string{"env:emulated"}, nil, types.SpecStateSkipped, "", ""},
+		{"no label filter", "", []string{"env:lab"}, nil, types.SpecStateSkipped, "", ""},
+		{"pending", "env:emulated", []string{"env:lab"}, nil, types.SpecStatePending, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			var hier [][]string
+			if tc.container != nil {
+				hier = [][]string{tc.container}
+			}
+			rep := types.Report{SuiteDescription: "s", SuiteConfig: types.SuiteConfig{LabelFilter: tc.filter},
+				SpecReports: types.SpecReports{{LeafNodeType: types.NodeTypeIt, LeafNodeText: "x", ContainerHierarchyTexts: []string{"lab"},
+					ContainerHierarchyLabels: hier, LeafNodeLabels: tc.own, State: tc.state, Failure: types.Failure{Message: tc.skip}}}}
+			b, err := json.Marshal([]types.Report{rep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "report.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			es, err := ReadGinkgo(filepath.Join(out, "report.json"))
+			if err != nil || len(es) != 1 {
+				t.Fatalf("%v %v", es, err)
+			}
+			if es[0].Verdict != "skipped" || es[0].Message != tc.want {
+				t.Errorf("%s %q, want skipped %q", es[0].Verdict, es[0].Message, tc.want)
+			}
+			path, err := WriteSuiteJUnit(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got junitSuites
+			if err := xml.Unmarshal(x, &got); err != nil {
+				t.Fatal(err)
+			}
+			if s := got.Suites[0].Cases[0].Skipped; s == nil || s.Message != tc.want {
+				t.Errorf("JUnit skipped %+v, want message %q", s, tc.want)
+			}
+			page, err := Index(out, es, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" && !strings.Contains(string(page), template.HTMLEscapeString(tc.want)) {
+				t.Errorf("the index does not say %q", tc.want)
 			}
 		})
 	}
