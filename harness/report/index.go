@@ -32,7 +32,7 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th { text-align: left; color: #64748b; font-weight: 600; border-bottom: 1px solid #cbd5e1; padding: 4px 8px; }
 td { border-bottom: 1px solid #e2e8f0; padding: 4px 8px; vertical-align: top; overflow-wrap: anywhere; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-.badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; }
+.badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; white-space: nowrap; }
 .badge.pass { background: #16a34a; } .badge.fail { background: #dc2626; } .badge.error { background: #9333ea; }
 tr.fail td, tr.error td { background: #fef2f2; }
 a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; } tr.skipped .msg { color: #64748b; }

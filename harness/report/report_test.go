@@ -910,3 +910,36 @@ func TestSkippedSpecsSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// Every verdict badge stays on one line in a 1400 px window, however
+// long the names, messages and directories beside it ("SKIPPE/D" was
+// broken to fit a squeezed column).
+func TestIndexBadgesDoNotWrap(t *testing.T) {
+	out := t.TempDir()
+	long := strings.Repeat("a-host-lpa-over-the-tty-answers-bad-input ", 6)
+	dir := filepath.Join(out, "specs", strings.Repeat("d", 90))
+	var es []Entry
+	for _, v := range []string{"pass", "fail", "error", "skipped"} {
+		es = append(es, Entry{Kind: "spec", Name: v + " " + long, Verdict: v, Dir: dir, Seed: new(int64(1234567890)),
+			Message: `not selected: its labels [env:lab, needs:roaming, needs:radio-control] do not match --label-filter "env:emulated" ` + long})
+	}
+	es = append(es, Entry{Kind: "scenario", Name: strings.Repeat("s", 100), Verdict: "skipped", Message: long})
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page, err := WriteIndex(out, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := browsertest.Start(t).Open(t, "file://"+page, time.Minute)
+	lines, err := browsertest.Eval[[]string](p, `Array.from(document.querySelectorAll(".badge")).filter(b => b.getClientRects().length !== 1).map(b => b.textContent)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 0 {
+		t.Errorf("badges broken over lines: %q", lines)
+	}
+	if w, err := browsertest.Eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); err != nil || w[0] > w[1] {
+		t.Errorf("the page is %v px wide for a window of %v (%v)", w[0], w[1], err)
+	}
+}
