@@ -32,10 +32,10 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th { text-align: left; color: #64748b; font-weight: 600; border-bottom: 1px solid #cbd5e1; padding: 4px 8px; }
 td { border-bottom: 1px solid #e2e8f0; padding: 4px 8px; vertical-align: top; overflow-wrap: anywhere; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-.badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; }
+.badge { text-transform: uppercase; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 9px; color: #fff; background: #64748b; white-space: nowrap; }
 .badge.pass { background: #16a34a; } .badge.fail { background: #dc2626; } .badge.error { background: #9333ea; }
 tr.fail td, tr.error td { background: #fef2f2; }
-a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; }
+a { color: #2563eb; } .msg { color: #991b1b; font-size: 12px; white-space: pre-line; } tr.skipped .msg { color: #64748b; }
 .note { background: #fffbeb; border: 1px solid #fde68a; color: #92400e; padding: 6px 10px; border-radius: 6px; font-size: 13px; }
 </style></head><body data-ready="true">
 <h1>esimhil results</h1>
@@ -107,9 +107,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
 		case e.Unfinished:
 			r.Simulated, r.Wall = "not recorded", "not recorded"
-		case e.Simulated > 0 || e.Dir != "":
-			// A run with artifacts measured its simulated time, 0s
-			// when it never started (its rig did not).
+		case simulatedRecorded(e):
 			r.Simulated = e.Simulated.String()
 		case e.Kind == "scenario" && e.Seed == nil:
 			// Never loaded: nothing to record (its seed cell says so).
@@ -140,6 +138,13 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 	// A bidi override in a name or message is shown, not obeyed (the
 	// page has no script: all of it is text and attributes).
 	return bidi.Show(b.Bytes(), false), err
+}
+
+// simulatedRecorded reports whether a finished run's simulated time was
+// measured, 0 included: a run with artifacts measured it (0s when its rig
+// never started), one without them recorded none unless it is above 0.
+func simulatedRecorded(e Entry) bool {
+	return e.Simulated > 0 || e.Dir != ""
 }
 
 // WriteIndex writes dir/index.html and returns its path.
@@ -304,7 +309,8 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		switch {
 		case e.Unfinished && e.Dir != "":
 			props = append(props, junitProperty{EntrySimulated, "not recorded (the run did not finish)"})
-		case e.Simulated > 0:
+		case simulatedRecorded(e):
+			// 0s too: "nothing simulated" is not "not recorded".
 			props = append(props, junitProperty{EntrySimulated, e.Simulated.String()})
 		}
 		for _, u := range e.Unfired {

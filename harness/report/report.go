@@ -112,6 +112,9 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 		if !errors.Is(err, os.ErrNotExist) {
 			return nil, 0, err
 		}
+		if isContainer(d) {
+			continue // specs/field: the field replays' runs, not a spec
+		}
 		unfinished++
 		e := Entry{Kind: "spec", Name: de.Name(), Verdict: "error", Dir: d, Unfinished: true,
 			Message: "did not finish: the suite stopped during this spec"}
@@ -125,6 +128,46 @@ func ReadSpecDirs(dir string) (out []Entry, unfinished int, err error) {
 		out = append(out, e)
 	}
 	return out, unfinished, nil
+}
+
+// isContainer reports a directory that holds no run of its own (no
+// events.jsonl) but runs below it: where specs keep a directory per run
+// they make (specs/field/<fixture>), not a spec's own artifacts.
+func isContainer(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, eventsFile)); err == nil {
+		return false
+	}
+	return len(RunDirsBelow(dir, 1)) > 0
+}
+
+// RunDirsBelow lists, in name order, up to max directories one or two
+// levels below dir that hold a run's events.jsonl (DIR/<name>, as
+// specs/field/<fixture>; DIR/scenarios/<name>, as make run's out/).
+func RunDirsBelow(dir string, max int) []string {
+	var found []string
+	var walk func(d string, depth int)
+	walk = func(d string, depth int) {
+		des, err := os.ReadDir(d)
+		if err != nil {
+			return
+		}
+		for _, de := range des {
+			if len(found) >= max {
+				return
+			}
+			if !de.IsDir() {
+				continue
+			}
+			sub := filepath.Join(d, de.Name())
+			if _, err := os.Stat(filepath.Join(sub, eventsFile)); err == nil {
+				found = append(found, sub)
+			} else if depth < 2 {
+				walk(sub, depth+1)
+			}
+		}
+	}
+	walk(dir, 1)
+	return found
 }
 
 // WriteSpecFile writes a spec's entry as dir/SpecFile, dir being the
@@ -281,6 +324,9 @@ func specEntries(suites []types.Report) []Entry {
 				e.Output = sp.CapturedGinkgoWriterOutput + sp.CapturedStdOutErr
 			case sp.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 				e.Message = sp.Failure.Message // Skip's reason
+				if e.Message == "" && sp.State == types.SpecStateSkipped {
+					e.Message = notSelected(s.SuiteConfig.LabelFilter, sp.Labels())
+				}
 			}
 			for _, re := range sp.ReportEntries {
 				v := re.Value.GetRawValue()
@@ -308,6 +354,24 @@ func specEntries(suites []types.Report) []Entry {
 		}
 	}
 	return out
+}
+
+// notSelected says why a spec skipped without a reason of its own did
+// not run when the suite's label filter rules it out: Ginkgo's report
+// gives filtered-out specs no message. "" when the filter selects it
+// (skipped by --focus, --skip…: the report does not say which).
+func notSelected(filter string, labels []string) string {
+	if filter == "" {
+		return ""
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil || match(labels) {
+		return ""
+	}
+	if len(labels) == 0 {
+		return fmt.Sprintf("not selected: it has no labels, which --label-filter %q does not match", filter)
+	}
+	return fmt.Sprintf("not selected: its labels [%s] do not match --label-filter %q", strings.Join(labels, ", "), filter)
 }
 
 // failureOf is a failed node's message: a panic's names its value.

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"encoding/xml"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -719,5 +720,226 @@ func TestSuiteJUnit(t *testing.T) {
 	// No report (the suite was killed): no JUnit made from what is left.
 	if p, err := WriteSuiteJUnit(t.TempDir()); p != "" || err != nil {
 		t.Errorf("without a report: %q, %v", p, err)
+	}
+}
+
+// A directory under specs/ that holds no run of its own (no spec.json,
+// no events.jsonl) but runs below it — the field replays' specs/field/,
+// one directory per fixture — is no spec: a killed suite's index does
+// not list it as the spec it stopped in, while the one it did stop in
+// is still found.
+func TestReadSpecDirsSkipsContainersOfRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string // under specs/
+		want  []string // the entries' names, unfinished ones with a "!"
+	}{
+		{"field replays beside a killed spec",
+			[]string{"field/a7600-no-ccho/events.jsonl", "field/a7600-no-ccho/at.log", "field/reattach/events.jsonl",
+				"roaming-falls-back/events.jsonl", "roaming-falls-back/INCOMPLETE"},
+			[]string{"!roaming-falls-back"}},
+		{"field replays only", []string{"field/a/events.jsonl", "field/b/events.jsonl"}, nil},
+		// Killed before its event log was made: still the spec it was in.
+		{"a spec killed before its events", []string{"early/INCOMPLETE", "field/a/events.jsonl"}, []string{"!early"}},
+		{"an empty directory", []string{"empty/"}, []string{"!empty"}},
+		// Its own events make it a run, whatever lies below it.
+		{"a spec with a directory of its own below", []string{"s/events.jsonl", "s/sub/events.jsonl"}, []string{"!s"}},
+		// Below it only what no run holds: not a container of runs.
+		{"a directory with no runs below", []string{"x/sub/notes.txt"}, []string{"!x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			specs := filepath.Join(t.TempDir(), "specs")
+			for _, f := range tc.files {
+				p := filepath.Join(specs, f)
+				if strings.HasSuffix(f, "/") {
+					if err := os.MkdirAll(p, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			es, unfinished, err := ReadSpecDirs(specs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			n := 0
+			for _, e := range es {
+				name := e.Name
+				if e.Unfinished {
+					name, n = "!"+name, n+1
+				}
+				got = append(got, name)
+			}
+			if !reflect.DeepEqual(got, tc.want) || n != unfinished {
+				t.Errorf("entries %q (%d unfinished), want %q", got, unfinished, tc.want)
+			}
+		})
+	}
+}
+
+// JUnit's simulated property says what the index's cell does: 0s for a
+// run that recorded it (its artifacts kept), nothing for one that never
+// recorded it.
+func TestJUnitSimulatedAsTheIndexHasIt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		e    Entry
+		want string // "" for no property
+	}{
+		{"a rig spec that simulated 0s", Entry{Kind: "spec", Verdict: "pass", Seed: new(int64(1)), Dir: "specs/s"}, "0s"},
+		{"a rig spec that simulated 2h", Entry{Kind: "spec", Verdict: "pass", Seed: new(int64(1)), Dir: "specs/s", Simulated: 2 * time.Hour}, "2h0m0s"},
+		{"a scenario whose rig did not start", Entry{Kind: "scenario", Verdict: "error", Seed: new(int64(1)), Dir: "scenarios/s"}, "0s"},
+		{"a spec with no rig", Entry{Kind: "spec", Verdict: "pass"}, ""},
+		{"a scenario that did not load", Entry{Kind: "scenario", Verdict: "error", Message: "x.yaml:1:1: bad"}, ""},
+		{"a killed run", Entry{Kind: "scenario", Verdict: "error", Dir: "scenarios/s", Unfinished: true}, "not recorded (the run did not finish)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.e.Name = "x"
+			b, err := JUnit("s", "", []Entry{tc.e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got junitSuites
+			if err := xml.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			sim := ""
+			if p := got.Suites[0].Cases[0].Properties; p != nil {
+				for _, p := range p.Properties {
+					if p.Name == EntrySimulated {
+						sim = p.Value
+					}
+				}
+			}
+			if sim != tc.want {
+				t.Errorf("simulated property %q, want %q", sim, tc.want)
+			}
+			page, err := Index(t.TempDir(), []Entry{tc.e}, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The index's cell agrees where the JUnit gives a time.
+			if strings.HasSuffix(tc.want, "s") && !strings.Contains(string(page), `<td class="num">`+tc.want+`</td>`) {
+				t.Errorf("index lacks %q", tc.want)
+			}
+		})
+	}
+}
+
+// A spec the suite's --label-filter did not select says so, with its
+// labels and the filter, in the JUnit and the index; an explicit
+// Skip("why") keeps its own reason, and nothing is invented for a skip
+// the report gives no reason for.
+func TestSkippedSpecsSayWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		filter         string
+		container, own []string
+		state          types.SpecState
+		skip           string // Skip's message
+		want           string
+	}{
+		{"filtered out by its container's label", "env:emulated", []string{"env:lab"}, nil, types.SpecStateSkipped, "",
+			`not selected: its labels [env:lab] do not match --label-filter "env:emulated"`},
+		{"filtered out, with labels of its own", "env:emulated", []string{"env:lab"}, []string{"needs:simtrace"}, types.SpecStateSkipped, "",
+			`not selected: its labels [env:lab, needs:simtrace] do not match --label-filter "env:emulated"`},
+		{"filtered out, no labels", "env:emulated", nil, nil, types.SpecStateSkipped, "",
+			`not selected: it has no labels, which --label-filter "env:emulated" does not match`},
+		{"an explicit Skip", "env:lab", []string{"env:lab"}, nil, types.SpecStateSkipped, "needs:radio-control — no callbox",
+			"needs:radio-control — no callbox"},
+		{"an explicit Skip of a spec not selected either", "env:emulated", []string{"env:lab"}, nil, types.SpecStateSkipped, "no callbox",
+			"no callbox"},
+		// Selected by its labels, skipped for another reason (--focus):
+		// the report does not say which, nor does the entry.
+		{"selected, skipped without a reason", "env:emulated", []string{"env:emulated"}, nil, types.SpecStateSkipped, "", ""},
+		{"no label filter", "", []string{"env:lab"}, nil, types.SpecStateSkipped, "", ""},
+		{"pending", "env:emulated", []string{"env:lab"}, nil, types.SpecStatePending, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			var hier [][]string
+			if tc.container != nil {
+				hier = [][]string{tc.container}
+			}
+			rep := types.Report{SuiteDescription: "s", SuiteConfig: types.SuiteConfig{LabelFilter: tc.filter},
+				SpecReports: types.SpecReports{{LeafNodeType: types.NodeTypeIt, LeafNodeText: "x", ContainerHierarchyTexts: []string{"lab"},
+					ContainerHierarchyLabels: hier, LeafNodeLabels: tc.own, State: tc.state, Failure: types.Failure{Message: tc.skip}}}}
+			b, err := json.Marshal([]types.Report{rep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "report.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			es, err := ReadGinkgo(filepath.Join(out, "report.json"))
+			if err != nil || len(es) != 1 {
+				t.Fatalf("%v %v", es, err)
+			}
+			if es[0].Verdict != "skipped" || es[0].Message != tc.want {
+				t.Errorf("%s %q, want skipped %q", es[0].Verdict, es[0].Message, tc.want)
+			}
+			path, err := WriteSuiteJUnit(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got junitSuites
+			if err := xml.Unmarshal(x, &got); err != nil {
+				t.Fatal(err)
+			}
+			if s := got.Suites[0].Cases[0].Skipped; s == nil || s.Message != tc.want {
+				t.Errorf("JUnit skipped %+v, want message %q", s, tc.want)
+			}
+			page, err := Index(out, es, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" && !strings.Contains(string(page), template.HTMLEscapeString(tc.want)) {
+				t.Errorf("the index does not say %q", tc.want)
+			}
+		})
+	}
+}
+
+// Every verdict badge stays on one line in a 1400 px window, however
+// long the names, messages and directories beside it ("SKIPPE/D" was
+// broken to fit a squeezed column).
+func TestIndexBadgesDoNotWrap(t *testing.T) {
+	out := t.TempDir()
+	long := strings.Repeat("a-host-lpa-over-the-tty-answers-bad-input ", 6)
+	dir := filepath.Join(out, "specs", strings.Repeat("d", 90))
+	var es []Entry
+	for _, v := range []string{"pass", "fail", "error", "skipped"} {
+		es = append(es, Entry{Kind: "spec", Name: v + " " + long, Verdict: v, Dir: dir, Seed: new(int64(1234567890)),
+			Message: `not selected: its labels [env:lab, needs:roaming, needs:radio-control] do not match --label-filter "env:emulated" ` + long})
+	}
+	es = append(es, Entry{Kind: "scenario", Name: strings.Repeat("s", 100), Verdict: "skipped", Message: long})
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page, err := WriteIndex(out, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := browsertest.Start(t).Open(t, "file://"+page, time.Minute)
+	lines, err := browsertest.Eval[[]string](p, `Array.from(document.querySelectorAll(".badge")).filter(b => b.getClientRects().length !== 1).map(b => b.textContent)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 0 {
+		t.Errorf("badges broken over lines: %q", lines)
+	}
+	if w, err := browsertest.Eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); err != nil || w[0] > w[1] {
+		t.Errorf("the page is %v px wide for a window of %v (%v)", w[0], w[1], err)
 	}
 }

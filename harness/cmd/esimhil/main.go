@@ -391,8 +391,17 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "out", "the run's output directory (report.json, scenarios/)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
+	}
+	// A directory typed without --out would otherwise be ignored and
+	// ./out reported in its place.
+	if stray := strayOperands(fs); stray != "" {
+		if st, err := os.Stat(fs.Arg(0)); err == nil && st.IsDir() {
+			stray += " (to report that directory: esimhil report --out " + fs.Arg(0) + ")"
+		}
+		fmt.Fprintf(stderr, "esimhil report: %s\n%s", stray, usage)
+		return 2
 	}
 	entries, notes, err := report.Gather(*out)
 	if err != nil {
@@ -431,6 +440,21 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// runsBelow names a few run directories under dir, for one given its
+// parent by mistake ("" when there are none).
+func runsBelow(dir string) string {
+	const few = 3
+	runs := report.RunDirsBelow(dir, few+1)
+	if len(runs) == 0 {
+		return ""
+	}
+	more := ""
+	if len(runs) > few {
+		runs, more = runs[:few], ", …"
+	}
+	return "; runs below it: " + strings.Join(runs, ", ") + more
+}
+
 // timelineCmd (re)builds the timeline page of run directories.
 func timelineCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("timeline", flag.ContinueOnError)
@@ -450,6 +474,14 @@ func timelineCmd(args []string, stdout, stderr io.Writer) int {
 				err = errors.New("not a directory")
 			}
 			fmt.Fprintf(stderr, "esimhil timeline: %s: %v (want a run's directory, which holds its events.jsonl)\n", dir, err)
+			code = 1
+			continue
+		}
+		// A directory without events.jsonl is no run (a run's --out, make
+		// run's out/): a page there would show nothing, beside the evidence.
+		if st, err := os.Stat(filepath.Join(dir, harness.EventsFile)); err != nil || !st.Mode().IsRegular() {
+			fmt.Fprintf(stderr, "esimhil timeline: %s: no %s in it (want a run's directory, which holds its events.jsonl)%s\n",
+				dir, harness.EventsFile, runsBelow(dir))
 			code = 1
 			continue
 		}

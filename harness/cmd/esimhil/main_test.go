@@ -769,3 +769,94 @@ func TestJUnitClobbers(t *testing.T) {
 		}
 	}
 }
+
+// esimhil report takes only flags: a directory given without --out is
+// refused, and --out suggested, rather than ./out reported in its place.
+func TestReportRefusesOperands(t *testing.T) {
+	tmp := t.TempDir()
+	t.Chdir(tmp) // a ./out that would be reported in the argument's place
+	if err := os.MkdirAll(filepath.Join("out", "specs", "s"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "elsewhere")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{dir}, "esimhil report: unexpected argument \"" + dir + "\": it takes only flags (to report that directory: esimhil report --out " + dir + ")\n"},
+		{[]string{"--out", dir, "stray-arg"}, "esimhil report: unexpected argument \"stray-arg\": it takes only flags\n"},
+		{[]string{"stray-arg", "--out", dir}, "esimhil report: unexpected argument \"stray-arg\": it takes only flags\n"},
+		{[]string{dir, "b", "c"}, "esimhil report: unexpected arguments \"" + dir + "\" and 2 more: it takes only flags (to report that directory: esimhil report --out " + dir + ")\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), append([]string{"report"}, tc.args...), &stdout, &stderr)
+		if code != 2 || !strings.HasPrefix(stderr.String(), tc.want) || stdout.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, stdout.String(), stderr.String(), tc.want)
+		}
+	}
+	for _, p := range []string{filepath.Join("out", "index.html"), filepath.Join(dir, "index.html")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("a refused report wrote %s (%v)", p, err)
+		}
+	}
+}
+
+// timeline over a directory that is no run (no events.jsonl: a run's
+// --out, make run's out/, /tmp) is refused as a missing one is, naming
+// runs below it, and writes no page there; a run kill -9 left without a
+// verdict still gets its page.
+func TestTimelineRefusesADirectoryThatIsNoRun(t *testing.T) {
+	const want = "(want a run's directory, which holds its events.jsonl)"
+	for _, tc := range []struct {
+		name  string
+		files []string // under the directory given
+		code  int
+		say   []string // in stderr, "D" for the directory
+		page  bool
+	}{
+		{"esimhil run's --out", []string{"a/events.jsonl", "b/events.jsonl", "results.json"}, 1,
+			[]string{"D: no events.jsonl in it " + want + "; runs below it: D/a, D/b\n"}, false},
+		{"make run's out", []string{"scenarios/x/events.jsonl", "specs/y/events.jsonl", "specs/field/f/events.jsonl", "report.json"}, 1,
+			[]string{"runs below it: D/scenarios/x, D/specs/y\n"}, false},
+		{"many runs below", []string{"a/events.jsonl", "b/events.jsonl", "c/events.jsonl", "d/events.jsonl"}, 1,
+			[]string{"runs below it: D/a, D/b, D/c, …\n"}, false},
+		{"nothing below", []string{"notes.txt"}, 1, []string{"D: no events.jsonl in it " + want + "\n"}, false},
+		{"events.jsonl that is a directory", []string{"events.jsonl/x"}, 1, []string{"D: no events.jsonl in it " + want}, false},
+		// kill -9: its events, no spec.json, no results.json beside it.
+		{"a run killed without a verdict", []string{"events.jsonl", "INCOMPLETE"}, 0, []string{"no verdict recorded for it"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tc.files {
+				p := filepath.Join(dir, f)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				text := "x\n"
+				if filepath.Base(f) == "events.jsonl" {
+					text = `{"t":0,"kind":"run_started","seed":3}` + "\n"
+				}
+				if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %q", code, tc.code, stderr.String())
+			}
+			for _, s := range tc.say {
+				if s = strings.ReplaceAll(s, "D", dir); !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr %q lacks %q", stderr.String(), s)
+				}
+			}
+			_, err := os.Stat(filepath.Join(dir, "timeline.html"))
+			if page := err == nil; page != tc.page {
+				t.Errorf("page written: %v, want %v (stdout %q)", page, tc.page, stdout.String())
+			}
+		})
+	}
+}
