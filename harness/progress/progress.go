@@ -25,6 +25,27 @@ const (
 	redraw = 100 * time.Millisecond
 )
 
+// EnvEvery names the variable that sets the period of plain lines (a Go
+// duration, such as 30s).
+const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
+
+// Warnings about the environment go to warnTo, each variable's value once
+// per process: every meter of a run reads the same variables.
+var (
+	warnMu sync.Mutex
+	warnTo io.Writer = os.Stderr
+	warned           = map[string]bool{}
+)
+
+func warnOnce(name, value, why string) {
+	warnMu.Lock()
+	defer warnMu.Unlock()
+	if key := name + "=" + value; !warned[key] {
+		warned[key] = true
+		fmt.Fprintf(warnTo, "progress: %s=%q %s\n", name, value, why)
+	}
+}
+
 // Meter counts finished items of a run and reports them.
 type Meter struct {
 	mu     sync.Mutex
@@ -86,9 +107,13 @@ func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 	for _, o := range opts {
 		o(m)
 	}
-	if d := os.Getenv("ESIMHIL_PROGRESS_EVERY"); d != "" {
+	if d := os.Getenv(EnvEvery); d != "" {
 		if v, err := time.ParseDuration(d); err == nil && v > 0 {
 			m.every = v
+		} else {
+			// Silently taking the default hid a typo ("1" for "1s") for as
+			// long as nobody counted the lines.
+			warnOnce(EnvEvery, d, fmt.Sprintf("is not a Go duration greater than 0 (such as 30s); using %v", m.every))
 		}
 	}
 	m.start = m.now()

@@ -248,3 +248,58 @@ func TestOtherStreamClearsTheLiveLine(t *testing.T) {
 		t.Errorf("without a live line: %q / %q", plain.String(), other.String())
 	}
 }
+
+// captureWarnings sends the package's warnings to a buffer for the test,
+// each value warned afresh.
+func captureWarnings(t *testing.T) *strings.Builder {
+	t.Helper()
+	var b strings.Builder
+	warnMu.Lock()
+	old := warnTo
+	warnTo, warned = &b, map[string]bool{}
+	warnMu.Unlock()
+	t.Cleanup(func() {
+		warnMu.Lock()
+		warnTo, warned = old, map[string]bool{}
+		warnMu.Unlock()
+	})
+	return &b
+}
+
+// A period that is not a Go duration above zero is not silently replaced
+// by the default: a warning names the variable, the value and the format,
+// once however many meters read it.
+func TestBadPeriodWarns(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		every time.Duration
+		warn  bool
+	}{
+		{"30s", 30 * time.Second, false},
+		{"250ms", 250 * time.Millisecond, false},
+		{"", DefaultEvery, false},
+		{"1", DefaultEvery, true},
+		{"banana", DefaultEvery, true},
+		{"0", DefaultEvery, true},
+		{"-1s", DefaultEvery, true},
+	} {
+		warnings := captureWarnings(t)
+		t.Setenv("ESIMHIL_PROGRESS_EVERY", tc.value)
+		m := New(io.Discard, "run", 1)
+		New(io.Discard, "run", 1) // a second meter: no second warning
+		if m.every != tc.every {
+			t.Errorf("%q: every %v, want %v", tc.value, m.every, tc.every)
+		}
+		got := warnings.String()
+		if !tc.warn {
+			if got != "" {
+				t.Errorf("%q: warned %q", tc.value, got)
+			}
+			continue
+		}
+		want := `ESIMHIL_PROGRESS_EVERY="` + tc.value + `" is not a Go duration greater than 0 (such as 30s); using 10s` + "\n"
+		if !strings.HasSuffix(got, want) || strings.Count(got, "\n") != 1 {
+			t.Errorf("%q: warned %q, want once, ending %q", tc.value, got, want)
+		}
+	}
+}
