@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/term"
+	"golang.org/x/text/width"
 )
 
 // Defaults for how often a line is written.
@@ -70,6 +72,9 @@ type Meter struct {
 	// extra, if set, adds to every line what only the run knows at the
 	// moment it is drawn (what it waits on).
 	extra func() string
+	// size reads the width of w's terminal, asked at every redraw (a
+	// window resized while the run goes on); nil when w is not a file.
+	size func() (int, bool)
 }
 
 // stalled is how long a run's own measure (SetFraction) may stand still
@@ -101,8 +106,13 @@ func Extra(f func() string) Option { return func(m *Meter) { m.extra = f } }
 // line is used when w is a terminal.
 func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 	m := &Meter{w: w, label: label, total: total, every: DefaultEvery, now: time.Now, unit: "done"}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		m.live = true
+	if f, ok := w.(*os.File); ok {
+		fd := int(f.Fd())
+		m.live = term.IsTerminal(fd)
+		m.size = func() (int, bool) {
+			w, _, err := term.GetSize(fd)
+			return w, err == nil
+		}
 	}
 	for _, o := range opts {
 		o(m)
@@ -294,9 +304,73 @@ func (m *Meter) Counts() (done, failed int) {
 }
 
 func (m *Meter) drawLocked(now time.Time) {
-	fmt.Fprintf(m.w, "\r\033[K%s", m.lineLocked(now))
+	// One column short of the width: a line that fills the last column
+	// leaves some terminals' cursor on the next row, and \r would not
+	// reach the start of the line again.
+	fmt.Fprintf(m.w, "\r\033[K%s", fit(m.lineLocked(now), m.widthLocked()-1))
 	m.drawn = true
 	m.last = now
+}
+
+// widthLocked is the width of the terminal the live line is drawn on:
+// w's own, else $COLUMNS (the live line forced on where w is a pipe,
+// ESIMHIL_PROGRESS=live under make explore), else 80.
+func (m *Meter) widthLocked() int {
+	if m.size != nil {
+		if w, ok := m.size(); ok && w > 0 {
+			return w
+		}
+	}
+	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 0 {
+		return c
+	}
+	return 80
+}
+
+// fit shortens line to at most n display cells: whole parts (", "
+// apart) from the end first, where the least needed are (the run's note,
+// what it waits on), marked ", …"; the first part cut by cells, "…"
+// marking the cut, when even it does not fit.
+func fit(line string, n int) string {
+	if cells(line) <= n {
+		return line
+	}
+	parts := strings.Split(line, ", ")
+	for k := len(parts) - 1; k > 0; k-- {
+		if s := strings.Join(parts[:k], ", ") + ", …"; cells(s) <= n {
+			return s
+		}
+	}
+	if n < 1 {
+		return ""
+	}
+	used := 0
+	for i, r := range line {
+		if used+cellsOf(r) > n-1 {
+			return line[:i] + "…"
+		}
+		used += cellsOf(r)
+	}
+	return line
+}
+
+// cells is how many terminal columns s takes.
+func cells(s string) int {
+	n := 0
+	for _, r := range s {
+		n += cellsOf(r)
+	}
+	return n
+}
+
+// cellsOf is the columns r takes: two for East Asian wide and
+// full-width characters, one for the rest.
+func cellsOf(r rune) int {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
 
 // Line renders the current state.

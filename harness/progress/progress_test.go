@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fakeClock advances by step at every reading.
@@ -301,5 +302,89 @@ func TestBadPeriodWarns(t *testing.T) {
 		if !strings.HasSuffix(got, want) || strings.Count(got, "\n") != 1 {
 			t.Errorf("%q: warned %q, want once, ending %q", tc.value, got, want)
 		}
+	}
+}
+
+// The live line is cut to the terminal's width less one column — a line
+// that wraps leaves its first rows behind at every redraw, as \r goes
+// back only to the start of the last — by dropping whole trailing parts
+// first (the counts, rate and ETA stay), and by cells, never inside a
+// UTF-8 sequence, when even its first part is too long. Plain lines and
+// the final line stay whole.
+func TestLiveLineFitsTheTerminal(t *testing.T) {
+	const long = "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 4m5s elapsed, ETA ~8m25s, 44644 on, 29m24s of 1h29m59s simulated"
+	for _, tc := range []struct {
+		name  string
+		line  string
+		cells int
+		want  string
+	}{
+		{"fits", "run 1/2 scenarios (50.0%)", 80, "run 1/2 scenarios (50.0%)"},
+		{"exactly", "abc, def", 8, "abc, def"},
+		{"the tail goes first", long, 79, "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 4m5s elapsed, ETA ~8m25s, …"},
+		{"more of it", long, 50, "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, …"},
+		{"the first part cut", long, 20, "fleet 0/100000 devi…"},
+		{"runes, not bytes", "explore ééééééééé, 3 failed", 13, "explore éééé…"},
+		{"wide runes take two cells", "探索探索探索, 3 failed", 8, "探索探…"},
+		{"no half of a wide rune", "探索探索探索, 3 failed", 7, "探索探…"},
+		{"no room", long, 0, ""},
+	} {
+		got := fit(tc.line, tc.cells)
+		if got != tc.want {
+			t.Errorf("%s: fit(%d)\n got %q\nwant %q", tc.name, tc.cells, got, tc.want)
+		}
+		if !utf8.ValidString(got) || cells(got) > max(tc.cells, 0) {
+			t.Errorf("%s: %q is %d cells or not UTF-8, want at most %d", tc.name, got, cells(got), tc.cells)
+		}
+	}
+}
+
+// The width is read at every redraw (a window resized while the run goes
+// on): from the terminal, else $COLUMNS, else 80.
+func TestLiveLineFollowsTheWidth(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		columns string // $COLUMNS
+		widths  []int  // the terminal's, at each redraw; none: not a terminal
+		want    []int  // longest cells at each redraw
+	}{
+		{"terminal resized", "", []int{40, 60}, []int{39, 59}},
+		{"$COLUMNS without a terminal", "50", nil, []int{49, 49}},
+		{"nothing: 80", "", nil, []int{79, 79}},
+		{"bad $COLUMNS: 80", "wide", nil, []int{79, 79}},
+	} {
+		t.Setenv("COLUMNS", tc.columns)
+		var out strings.Builder
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+		note := strings.TrimSuffix(strings.Repeat("x, ", 60), ", ")
+		m := New(&out, "fleet", 100000, Live(true), Clock(clk.now), Unit("devices"))
+		redraws := 0
+		if tc.widths != nil {
+			m.size = func() (int, bool) { w := tc.widths[min(redraws, len(tc.widths)-1)]; redraws++; return w, true }
+		}
+		for range tc.want {
+			m.Tick(note)
+		}
+		m.Finish()
+		draws := strings.Split(out.String(), "\r\033[K")[1:]
+		if len(draws) != len(tc.want)+1 {
+			t.Fatalf("%s: %d draws, want %d: %q", tc.name, len(draws), len(tc.want)+1, out.String())
+		}
+		for i, w := range tc.want {
+			if got := cells(draws[i]); got > w || got == 0 {
+				t.Errorf("%s: redraw %d is %d cells, want up to %d: %q", tc.name, i, got, w, draws[i])
+			}
+		}
+		if last := draws[len(draws)-1]; !strings.HasSuffix(last, note+"\n") {
+			t.Errorf("%s: the final line is not whole: %q", tc.name, last)
+		}
+	}
+	var plain strings.Builder
+	t.Setenv("COLUMNS", "20")
+	p := New(&plain, "fleet", 10, Live(false))
+	p.Tick(strings.Repeat("x", 100))
+	p.Finish()
+	if got := plain.String(); !strings.HasSuffix(got, strings.Repeat("x", 100)+"\n") {
+		t.Errorf("a plain line was cut: %q", got)
 	}
 }
