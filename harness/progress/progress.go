@@ -31,6 +31,12 @@ const (
 // duration, such as 30s).
 const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
 
+// EnvMode names the variable that chooses the live line ("live") or
+// plain lines ("plain") whatever the stream is: make explore's test
+// writes to go test's pipe, not to the terminal that shows it. Unset or
+// "auto", the stream decides. A Live option of the code still wins.
+const EnvMode = "ESIMHIL_PROGRESS"
+
 // Warnings about the environment go to warnTo, each variable's value once
 // per process: every meter of a run reads the same variables.
 var (
@@ -103,7 +109,7 @@ func Clock(now func() time.Time) Option { return func(m *Meter) { m.now = now } 
 func Extra(f func() string) Option { return func(m *Meter) { m.extra = f } }
 
 // New starts a meter for total items (0: unknown) writing to w. The live
-// line is used when w is a terminal.
+// line is used when w is a terminal, or as ESIMHIL_PROGRESS says.
 func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 	m := &Meter{w: w, label: label, total: total, every: DefaultEvery, now: time.Now, unit: "done"}
 	if f, ok := w.(*os.File); ok {
@@ -113,6 +119,15 @@ func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 			w, _, err := term.GetSize(fd)
 			return w, err == nil
 		}
+	}
+	switch v := os.Getenv(EnvMode); v {
+	case "live":
+		m.live = true
+	case "plain":
+		m.live = false
+	case "", "auto":
+	default:
+		warnOnce(EnvMode, v, "is not live, plain or auto; the stream decides")
 	}
 	for _, o := range opts {
 		o(m)

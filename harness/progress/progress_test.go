@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/creack/pty"
 )
 
 // fakeClock advances by step at every reading.
@@ -386,5 +388,80 @@ func TestLiveLineFollowsTheWidth(t *testing.T) {
 	p.Finish()
 	if got := plain.String(); !strings.HasSuffix(got, strings.Repeat("x", 100)+"\n") {
 		t.Errorf("a plain line was cut: %q", got)
+	}
+}
+
+// ESIMHIL_PROGRESS chooses the live line or plain lines whatever the
+// stream is (make explore: go test's pipe between the test and a
+// terminal); anything else is warned about and the stream decides.
+func TestEnvChoosesTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		live  bool
+		warn  bool
+	}{
+		{"", false, false},
+		{"auto", false, false},
+		{"live", true, false},
+		{"plain", false, false},
+		{"Live", false, true},
+		{"tty", false, true},
+	} {
+		warnings := captureWarnings(t)
+		t.Setenv("ESIMHIL_PROGRESS", tc.value)
+		var out strings.Builder
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+		m := New(&out, "explore", 10, Clock(clk.now), Unit("cases"))
+		m.Done(true)
+		m.Finish()
+		if got := strings.Contains(out.String(), "\r\033[K"); got != tc.live {
+			t.Errorf("%q: live %v, want %v: %q", tc.value, got, tc.live, out.String())
+		}
+		want := ""
+		if tc.warn {
+			want = `progress: ESIMHIL_PROGRESS="` + tc.value + `" is not live, plain or auto; the stream decides` + "\n"
+		}
+		if got := warnings.String(); got != want {
+			t.Errorf("%q: warned %q, want %q", tc.value, got, want)
+		}
+	}
+	// Forced plain on what would be a terminal: the option of the code
+	// (Live) stands for the terminal here.
+	t.Setenv("ESIMHIL_PROGRESS", "plain")
+	var out strings.Builder
+	m := New(&out, "explore", 10, Live(true))
+	if !m.live {
+		t.Error("the code's own Live(true) lost to the environment")
+	}
+}
+
+// On a real terminal (a pty): the live line, cut to the terminal's own
+// width rather than $COLUMNS, unless ESIMHIL_PROGRESS says plain.
+func TestTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		live bool
+	}{
+		{"", true},
+		{"plain", false},
+	} {
+		t.Setenv("ESIMHIL_PROGRESS", tc.env)
+		t.Setenv("COLUMNS", "200")
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Fatalf("pty: %v", err)
+		}
+		if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 30}); err != nil {
+			t.Fatalf("pty size: %v", err)
+		}
+		m := New(tty, "fleet", 10)
+		if m.live != tc.live {
+			t.Errorf("%q: live %v, want %v", tc.env, m.live, tc.live)
+		}
+		if got := m.widthLocked(); got != 30 {
+			t.Errorf("%q: width %d, want the terminal's 30", tc.env, got)
+		}
+		tty.Close()
+		ptmx.Close()
 	}
 }
