@@ -78,6 +78,10 @@ type Meter struct {
 	// extra, if set, adds to every line what only the run knows at the
 	// moment it is drawn (what it waits on).
 	extra func() string
+	// stopped, once set (Stop), ends the line in the ETA's place; ended
+	// says the last line is written (Finish or Stop).
+	stopped string
+	ended   bool
 	// size reads the width of w's terminal, asked at every redraw (a
 	// window resized while the run goes on); nil when w is not a file.
 	size func() (int, bool)
@@ -248,6 +252,9 @@ func (m *Meter) Heartbeat() (stop func()) {
 }
 
 func (m *Meter) showLocked() {
+	if m.ended {
+		return // a line after the last would be drawn below it
+	}
 	now := m.now()
 	switch {
 	case m.live && now.Sub(m.last) >= redraw:
@@ -295,13 +302,38 @@ func (m *Meter) Fprintf(w io.Writer, format string, args ...any) {
 	}
 }
 
-// Finish writes the last line and ends the live line.
+// Finish writes the last line and ends the live line. Only the first of
+// Finish and Stop writes: a caller may end the meter early and still
+// have a deferred Finish.
 func (m *Meter) Finish() {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.endLocked()
+}
+
+// Stop ends the meter of a run stopped before its end: the last line
+// says why (reason, such as "stopped by SIGINT") where the ETA was, as
+// a run that will not go on has none, and drops what the run waited on.
+func (m *Meter) Stop(reason string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.ended {
+		m.stopped = reason
+	}
+	m.endLocked()
+}
+
+func (m *Meter) endLocked() {
+	if m.ended {
+		return
+	}
+	m.ended = true
 	now := m.now()
 	if m.live {
 		fmt.Fprintf(m.w, "\r\033[K%s\n", m.lineLocked(now))
@@ -416,7 +448,10 @@ func (m *Meter) lineLocked(now time.Time) string {
 		rate = float64(m.done) / el.Seconds()
 	}
 	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
-	if m.total > 0 && m.done < m.total {
+	switch {
+	case m.stopped != "":
+		b.WriteString(", " + m.stopped)
+	case m.total > 0 && m.done < m.total:
 		if still := now.Sub(m.fracAt); m.frac > 0 && still >= stalled {
 			fmt.Fprintf(&b, ", ETA unknown: no progress for %s", round(still))
 		} else if m.frac > 0 {
@@ -433,7 +468,7 @@ func (m *Meter) lineLocked(now time.Time) string {
 	if m.note != "" {
 		b.WriteString(", " + m.note)
 	}
-	if m.extra != nil {
+	if m.extra != nil && m.stopped == "" {
 		if x := m.extra(); x != "" {
 			b.WriteString(", " + x)
 		}

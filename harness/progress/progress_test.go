@@ -465,3 +465,38 @@ func TestTerminal(t *testing.T) {
 		ptmx.Close()
 	}
 }
+
+// A run stopped before its end (a signal) ends its line saying so, with
+// no ETA and no word of what it waited on, on a terminal and as a last
+// plain line elsewhere; an end after that writes nothing more.
+func TestStopEndsTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		live   bool
+		failed int // failures counted without an item done (a fleet's devices still on)
+		want   string
+	}{
+		{"plain", false, 0, "run 1/3 scenarios (33.3%), 0 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+		{"live", true, 0, "\r\033[Krun 1/3 scenarios (33.3%), 0 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+		{"failed but not done", false, 2, "run 1/3 scenarios (33.3%), 2 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+	} {
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		now := start
+		var out strings.Builder
+		m := New(&out, "run", 3, Live(tc.live), Clock(func() time.Time { return now }), Unit("scenarios"),
+			Every(time.Hour), Extra(func() string { return "1 exchange with a server in flight" }))
+		m.Done(true)
+		m.Tick("1 on")
+		m.Add(0, tc.failed)
+		now = start.Add(time.Second)
+		out.Reset()
+		m.Stop("stopped by SIGINT")
+		m.Finish()
+		m.Stop("stopped by SIGTERM")
+		if got := out.String(); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+	var m *Meter
+	m.Stop("stopped by SIGINT") // a nil meter stays silent
+}
