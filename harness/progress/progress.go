@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -354,7 +355,7 @@ func (m *Meter) drawLocked(now time.Time) {
 	// One column short of the width: a line that fills the last column
 	// leaves some terminals' cursor on the next row, and \r would not
 	// reach the start of the line again.
-	fmt.Fprintf(m.w, "\r\033[K%s", fit(m.lineLocked(now), m.widthLocked()-1))
+	fmt.Fprintf(m.w, "\r\033[K%s", fit(m.partsLocked(now), m.widthLocked()-1))
 	m.drawn = true
 	m.last = now
 }
@@ -374,17 +375,24 @@ func (m *Meter) widthLocked() int {
 	return 80
 }
 
-// fit shortens line to at most n display cells: whole parts (", "
-// apart) from the end first, where the least needed are (the run's note,
-// what it waits on), marked ", …"; the first part cut by cells, "…"
-// marking the cut, when even it does not fit.
-func fit(line string, n int) string {
-	if cells(line) <= n {
+// fit shortens a line of parts to at most n display cells: whole parts
+// first, the lowest rank and, of equal ones, the last first (the run's
+// note, what it waits on, then the elapsed time), ", …" marking them;
+// the head cut by cells, "…" marking the cut, when even it does not fit.
+func fit(ps []part, n int) string {
+	if line := join(ps); cells(line) <= n {
 		return line
 	}
-	parts := strings.Split(line, ", ")
-	for k := len(parts) - 1; k > 0; k-- {
-		if s := strings.Join(parts[:k], ", ") + ", …"; cells(s) <= n {
+	kept := slices.Clone(ps)
+	for len(kept) > 1 {
+		drop := len(kept) - 1
+		for i := len(kept) - 1; i > 0; i-- {
+			if kept[i].rank < kept[drop].rank {
+				drop = i
+			}
+		}
+		kept = slices.Delete(kept, drop, drop+1)
+		if s := join(kept) + ", …"; cells(s) <= n {
 			return s
 		}
 	}
@@ -392,13 +400,13 @@ func fit(line string, n int) string {
 		return ""
 	}
 	used := 0
-	for i, r := range line {
+	for i, r := range ps[0].text {
 		if used+cellsOf(r) > n-1 {
-			return line[:i] + "…"
+			return ps[0].text[:i] + "…"
 		}
 		used += cellsOf(r)
 	}
-	return line
+	return ps[0].text
 }
 
 // cells is how many terminal columns s takes.
@@ -427,27 +435,67 @@ func (m *Meter) Line() string {
 	return m.lineLocked(m.now())
 }
 
-func (m *Meter) lineLocked(now time.Time) string {
+func (m *Meter) lineLocked(now time.Time) string { return join(m.partsLocked(now)) }
+
+// A part of the line, ranked for a narrow terminal (fit): the lowest
+// rank is dropped first, the head (label and counts) never.
+type part struct {
+	text string
+	rank int
+}
+
+const (
+	rankTail    = iota // the run's note and what it waits on
+	rankElapsed        // also the clock's
+	rankCore           // failed, errors, rate, ETA or why it stopped
+	rankHead
+)
+
+func join(ps []part) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.text)
+	}
+	return b.String()
+}
+
+func (m *Meter) partsLocked(now time.Time) []part {
 	el := now.Sub(m.start)
 	var b strings.Builder
+	ps := []part{}
+	add := func(rank int) {
+		ps = append(ps, part{strings.TrimPrefix(b.String(), ", "), rank})
+		b.Reset()
+	}
 	b.WriteString(m.label)
 	if m.total > 0 {
 		fmt.Fprintf(&b, " %d/%d %s (%.1f%%)", m.done, m.total, m.unit, 100*float64(m.done)/float64(m.total))
 	} else {
 		fmt.Fprintf(&b, " %d %s", m.done, m.unit)
 	}
+	add(rankHead)
 	fmt.Fprintf(&b, ", %d failed", m.failed)
+	add(rankCore)
 	switch {
 	case m.errors == 1:
 		b.WriteString(", 1 error")
 	case m.errors > 1:
 		fmt.Fprintf(&b, ", %d errors", m.errors)
 	}
+	if b.Len() > 0 {
+		add(rankCore)
+	}
 	rate := 0.0
 	if el > 0 {
 		rate = float64(m.done) / el.Seconds()
 	}
-	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
+	fmt.Fprintf(&b, ", %.1f/s", rate)
+	add(rankCore)
+	fmt.Fprintf(&b, ", %s elapsed", round(el))
+	add(rankElapsed)
 	switch {
 	case m.stopped != "":
 		b.WriteString(", " + m.stopped)
@@ -465,15 +513,22 @@ func (m *Meter) lineLocked(now time.Time) string {
 			b.WriteString(", ETA unknown")
 		}
 	}
-	if m.note != "" {
-		b.WriteString(", " + m.note)
+	if b.Len() > 0 {
+		add(rankCore)
 	}
+	tail := []string{m.note}
 	if m.extra != nil && m.stopped == "" {
-		if x := m.extra(); x != "" {
-			b.WriteString(", " + x)
+		tail = append(tail, m.extra())
+	}
+	for _, t := range tail {
+		// Each of its own parts apart: the last go first.
+		for x := range strings.SplitSeq(t, ", ") {
+			if x != "" {
+				ps = append(ps, part{x, rankTail})
+			}
 		}
 	}
-	return b.String()
+	return ps
 }
 
 func round(d time.Duration) time.Duration {

@@ -331,12 +331,46 @@ func TestLiveLineFitsTheTerminal(t *testing.T) {
 		{"no half of a wide rune", "探索探索探索, 3 failed", 7, "探索探…"},
 		{"no room", long, 0, ""},
 	} {
-		got := fit(tc.line, tc.cells)
+		ps := []part{}
+		for i, x := range strings.Split(tc.line, ", ") {
+			ps = append(ps, part{x, rankTail + btoi(i == 0)*rankHead})
+		}
+		got := fit(ps, tc.cells)
 		if got != tc.want {
 			t.Errorf("%s: fit(%d)\n got %q\nwant %q", tc.name, tc.cells, got, tc.want)
 		}
 		if !utf8.ValidString(got) || cells(got) > max(tc.cells, 0) {
 			t.Errorf("%s: %q is %d cells or not UTF-8, want at most %d", tc.name, got, cells(got), tc.cells)
+		}
+	}
+}
+
+// Of the meter's own parts the note and what the run waits on go first,
+// then the elapsed time, before the ETA or why the run stopped.
+func TestFitKeepsTheETA(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	m := New(io.Discard, "fleet", 100000, Clock(func() time.Time { return now }), Unit("devices"),
+		Extra(func() string { return "1 exchange with a server in flight" }))
+	now = start.Add(10 * time.Second)
+	m.SetFraction(0.5)
+	now = start.Add(72 * time.Second)
+	m.Tick("5 on, 6m28s of 41m59s simulated")
+	for _, tc := range []struct {
+		cells int
+		stop  string
+		want  string
+	}{
+		{200, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, ETA unknown: no progress for 1m2s, 5 on, 6m28s of 41m59s simulated, 1 exchange with a server in flight"},
+		{110, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, ETA unknown: no progress for 1m2s, 5 on, …"},
+		{90, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, ETA unknown: no progress for 1m2s, …"},
+		{83, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, stopped by SIGINT, …"},
+		{79, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, stopped by SIGINT, …"},
+		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, …"},
+	} {
+		m.stopped = tc.stop
+		if got := fit(m.partsLocked(now), tc.cells); got != tc.want {
+			t.Errorf("%d cells, %q:\n got %q\nwant %q", tc.cells, tc.stop, got, tc.want)
 		}
 	}
 }
