@@ -126,7 +126,11 @@ specs:
 # itineraries, lists and fault plans checked against the method's invariants.
 # A failing case is shrunk and written to out/explore/explore-<seed>.yaml.
 SEEDS ?= 5000
+# go test pipes the test's output: on a terminal the live line is asked
+# for (ESIMHIL_PROGRESS=live) and given the terminal's width (COLUMNS),
+# which the test cannot read from its pipe; elsewhere plain lines.
 explore:
+	if [ -t 1 ]; then export ESIMHIL_PROGRESS=$${ESIMHIL_PROGRESS:-live} COLUMNS=$$(tput cols 2>/dev/null); fi; \
 	ESIMHIL_EXPLORE_RANDOM=1 $(if $(SWEEP),ESIMHIL_EXPLORE_SWEEP=$(SWEEP)) $(GO) test -count=1 -timeout 0 -run '^TestExplore$$' ./harness/explore/ -rapid.checks=$(SEEDS) -v
 
 # Benchmarks with their floors measured in the same run (alternating

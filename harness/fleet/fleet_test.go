@@ -598,9 +598,18 @@ func TestStoppedStorm(t *testing.T) {
 			tp.ArriveWithin = Duration(6 * time.Hour)
 			ctx := newStopAfter(tc.at)
 			defer ctx.cancel(nil)
-			res, err := Run(ctx, Config{Template: tp})
+			var progress strings.Builder
+			res, err := Run(ctx, Config{Template: tp, Progress: &progress})
 			if !errors.Is(err, context.Canceled) || res == nil {
 				t.Fatalf("storm ended with %v (result %v), want it stopped", err, res != nil)
+			}
+			// The progress line ends as the result does: stopped, no ETA,
+			// the devices failed as stopped among the failed.
+			lines := strings.Split(strings.TrimSuffix(progress.String(), "\n"), "\n")
+			last := lines[len(lines)-1]
+			wantLine := fmt.Sprintf("fleet %d/40 devices (%.1f%%), %d failed, ", res.Finished(), 100*float64(res.Finished())/40, res.Outcomes[Failed])
+			if !strings.HasPrefix(last, wantLine) || !strings.Contains(last, " elapsed, stopped by SIGTERM, 0 on, ") || strings.Contains(last, "ETA") {
+				t.Errorf("last progress line %q, want %q… elapsed, stopped by SIGTERM, 0 on, …", last, wantLine)
 			}
 			outcomes := 0
 			for _, n := range res.Outcomes {

@@ -237,7 +237,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests,
 	}}
 	stopBeat()
-	s.meter.Finish()
+	if s.res.StoppedBy != "" {
+		// Its last line says why in the ETA's place: a stopped storm
+		// has none.
+		s.meter.Stop(s.res.StoppedBy)
+	} else {
+		s.meter.Finish()
+	}
 	return s.res, err
 }
 
@@ -411,6 +417,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+cause)
 			}
 			s.stopBefore(plans[next:], cause)
+			tick() // the last line says none is on any more
 			return err
 		}
 		var at time.Time
@@ -717,10 +724,12 @@ func (s *storm) retire(l *live, stopped string) {
 		}
 	}
 	if stopped != "" {
-		// Failed, but not finished: the progress line does not count it
-		// done, nor the rate (Result.Stopped).
+		// Failed, but not finished: the progress line counts it failed,
+		// as the result does, but not done, nor in the rate
+		// (Result.Stopped).
 		s.res.Stopped++
 		s.recordFailure(l, stopped, stopped)
+		s.meter.Add(0, 1)
 		l.d.Close()
 		return
 	}
@@ -860,7 +869,7 @@ func (s *storm) failBecause(l *live, reason, detail string) {
 }
 
 // recordFailure counts a failed device in the result (failBecause without
-// the progress line: a stopped device did not finish).
+// the progress line's done: a stopped device did not finish).
 func (s *storm) recordFailure(l *live, reason, detail string) {
 	s.res.count(l.kind, Failed)
 	s.res.failedBecause(reason, l.p.Index)

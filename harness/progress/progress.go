@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/term"
+	"golang.org/x/text/width"
 )
 
 // Defaults for how often a line is written.
@@ -24,6 +27,33 @@ const (
 	// redraw bounds how often the live line is redrawn.
 	redraw = 100 * time.Millisecond
 )
+
+// EnvEvery names the variable that sets the period of plain lines (a Go
+// duration, such as 30s).
+const EnvEvery = "ESIMHIL_PROGRESS_EVERY"
+
+// EnvMode names the variable that chooses the live line ("live") or
+// plain lines ("plain") whatever the stream is: make explore's test
+// writes to go test's pipe, not to the terminal that shows it. Unset or
+// "auto", the stream decides. A Live option of the code still wins.
+const EnvMode = "ESIMHIL_PROGRESS"
+
+// Warnings about the environment go to warnTo, each variable's value once
+// per process: every meter of a run reads the same variables.
+var (
+	warnMu sync.Mutex
+	warnTo io.Writer = os.Stderr
+	warned           = map[string]bool{}
+)
+
+func warnOnce(name, value, why string) {
+	warnMu.Lock()
+	defer warnMu.Unlock()
+	if key := name + "=" + value; !warned[key] {
+		warned[key] = true
+		fmt.Fprintf(warnTo, "progress: %s=%q %s\n", name, value, why)
+	}
+}
 
 // Meter counts finished items of a run and reports them.
 type Meter struct {
@@ -49,6 +79,13 @@ type Meter struct {
 	// extra, if set, adds to every line what only the run knows at the
 	// moment it is drawn (what it waits on).
 	extra func() string
+	// stopped, once set (Stop), ends the line in the ETA's place; ended
+	// says the last line is written (Finish or Stop).
+	stopped string
+	ended   bool
+	// size reads the width of w's terminal, asked at every redraw (a
+	// window resized while the run goes on); nil when w is not a file.
+	size func() (int, bool)
 }
 
 // stalled is how long a run's own measure (SetFraction) may stand still
@@ -77,18 +114,36 @@ func Clock(now func() time.Time) Option { return func(m *Meter) { m.now = now } 
 func Extra(f func() string) Option { return func(m *Meter) { m.extra = f } }
 
 // New starts a meter for total items (0: unknown) writing to w. The live
-// line is used when w is a terminal.
+// line is used when w is a terminal, or as ESIMHIL_PROGRESS says.
 func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 	m := &Meter{w: w, label: label, total: total, every: DefaultEvery, now: time.Now, unit: "done"}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(*os.File); ok {
+		fd := int(f.Fd())
+		m.live = term.IsTerminal(fd)
+		m.size = func() (int, bool) {
+			w, _, err := term.GetSize(fd)
+			return w, err == nil
+		}
+	}
+	switch v := os.Getenv(EnvMode); v {
+	case "live":
 		m.live = true
+	case "plain":
+		m.live = false
+	case "", "auto":
+	default:
+		warnOnce(EnvMode, v, "is not live, plain or auto; the stream decides")
 	}
 	for _, o := range opts {
 		o(m)
 	}
-	if d := os.Getenv("ESIMHIL_PROGRESS_EVERY"); d != "" {
+	if d := os.Getenv(EnvEvery); d != "" {
 		if v, err := time.ParseDuration(d); err == nil && v > 0 {
 			m.every = v
+		} else {
+			// Silently taking the default hid a typo ("1" for "1s") for as
+			// long as nobody counted the lines.
+			warnOnce(EnvEvery, d, fmt.Sprintf("is not a Go duration greater than 0 (such as 30s); using %v", m.every))
 		}
 	}
 	m.start = m.now()
@@ -198,6 +253,9 @@ func (m *Meter) Heartbeat() (stop func()) {
 }
 
 func (m *Meter) showLocked() {
+	if m.ended {
+		return // a line after the last would be drawn below it
+	}
 	now := m.now()
 	switch {
 	case m.live && now.Sub(m.last) >= redraw:
@@ -245,13 +303,38 @@ func (m *Meter) Fprintf(w io.Writer, format string, args ...any) {
 	}
 }
 
-// Finish writes the last line and ends the live line.
+// Finish writes the last line and ends the live line. Only the first of
+// Finish and Stop writes: a caller may end the meter early and still
+// have a deferred Finish.
 func (m *Meter) Finish() {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.endLocked()
+}
+
+// Stop ends the meter of a run stopped before its end: the last line
+// says why (reason, such as "stopped by SIGINT") where the ETA was, as
+// a run that will not go on has none, and drops what the run waited on.
+func (m *Meter) Stop(reason string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.ended {
+		m.stopped = reason
+	}
+	m.endLocked()
+}
+
+func (m *Meter) endLocked() {
+	if m.ended {
+		return
+	}
+	m.ended = true
 	now := m.now()
 	if m.live {
 		fmt.Fprintf(m.w, "\r\033[K%s\n", m.lineLocked(now))
@@ -269,9 +352,80 @@ func (m *Meter) Counts() (done, failed int) {
 }
 
 func (m *Meter) drawLocked(now time.Time) {
-	fmt.Fprintf(m.w, "\r\033[K%s", m.lineLocked(now))
+	// One column short of the width: a line that fills the last column
+	// leaves some terminals' cursor on the next row, and \r would not
+	// reach the start of the line again.
+	fmt.Fprintf(m.w, "\r\033[K%s", fit(m.partsLocked(now), m.widthLocked()-1))
 	m.drawn = true
 	m.last = now
+}
+
+// widthLocked is the width of the terminal the live line is drawn on:
+// w's own, else $COLUMNS (the live line forced on where w is a pipe,
+// ESIMHIL_PROGRESS=live under make explore), else 80.
+func (m *Meter) widthLocked() int {
+	if m.size != nil {
+		if w, ok := m.size(); ok && w > 0 {
+			return w
+		}
+	}
+	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 0 {
+		return c
+	}
+	return 80
+}
+
+// fit shortens a line of parts to at most n display cells: whole parts
+// first, the lowest rank and, of equal ones, the last first (the run's
+// note, what it waits on, then the elapsed time), ", …" marking them;
+// the head cut by cells, "…" marking the cut, when even it does not fit.
+func fit(ps []part, n int) string {
+	if line := join(ps); cells(line) <= n {
+		return line
+	}
+	kept := slices.Clone(ps)
+	for len(kept) > 1 {
+		drop := len(kept) - 1
+		for i := len(kept) - 1; i > 0; i-- {
+			if kept[i].rank < kept[drop].rank {
+				drop = i
+			}
+		}
+		kept = slices.Delete(kept, drop, drop+1)
+		if s := join(kept) + ", …"; cells(s) <= n {
+			return s
+		}
+	}
+	if n < 1 {
+		return ""
+	}
+	used := 0
+	for i, r := range ps[0].text {
+		if used+cellsOf(r) > n-1 {
+			return ps[0].text[:i] + "…"
+		}
+		used += cellsOf(r)
+	}
+	return ps[0].text
+}
+
+// cells is how many terminal columns s takes.
+func cells(s string) int {
+	n := 0
+	for _, r := range s {
+		n += cellsOf(r)
+	}
+	return n
+}
+
+// cellsOf is the columns r takes: two for East Asian wide and
+// full-width characters, one for the rest.
+func cellsOf(r rune) int {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
 
 // Line renders the current state.
@@ -281,28 +435,71 @@ func (m *Meter) Line() string {
 	return m.lineLocked(m.now())
 }
 
-func (m *Meter) lineLocked(now time.Time) string {
+func (m *Meter) lineLocked(now time.Time) string { return join(m.partsLocked(now)) }
+
+// A part of the line, ranked for a narrow terminal (fit): the lowest
+// rank is dropped first, the head (label and counts) never.
+type part struct {
+	text string
+	rank int
+}
+
+const (
+	rankTail    = iota // the run's note and what it waits on
+	rankElapsed        // also the clock's
+	rankCore           // failed, errors, rate, ETA or why it stopped
+	rankHead
+)
+
+func join(ps []part) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.text)
+	}
+	return b.String()
+}
+
+func (m *Meter) partsLocked(now time.Time) []part {
 	el := now.Sub(m.start)
 	var b strings.Builder
+	ps := []part{}
+	add := func(rank int) {
+		ps = append(ps, part{strings.TrimPrefix(b.String(), ", "), rank})
+		b.Reset()
+	}
 	b.WriteString(m.label)
 	if m.total > 0 {
 		fmt.Fprintf(&b, " %d/%d %s (%.1f%%)", m.done, m.total, m.unit, 100*float64(m.done)/float64(m.total))
 	} else {
 		fmt.Fprintf(&b, " %d %s", m.done, m.unit)
 	}
+	add(rankHead)
 	fmt.Fprintf(&b, ", %d failed", m.failed)
+	add(rankCore)
 	switch {
 	case m.errors == 1:
 		b.WriteString(", 1 error")
 	case m.errors > 1:
 		fmt.Fprintf(&b, ", %d errors", m.errors)
 	}
+	if b.Len() > 0 {
+		add(rankCore)
+	}
 	rate := 0.0
 	if el > 0 {
 		rate = float64(m.done) / el.Seconds()
 	}
-	fmt.Fprintf(&b, ", %.1f/s, %s elapsed", rate, round(el))
-	if m.total > 0 && m.done < m.total {
+	fmt.Fprintf(&b, ", %.1f/s", rate)
+	add(rankCore)
+	fmt.Fprintf(&b, ", %s elapsed", round(el))
+	add(rankElapsed)
+	switch {
+	case m.stopped != "":
+		b.WriteString(", " + m.stopped)
+	case m.total > 0 && m.done < m.total:
 		if still := now.Sub(m.fracAt); m.frac > 0 && still >= stalled {
 			fmt.Fprintf(&b, ", ETA unknown: no progress for %s", round(still))
 		} else if m.frac > 0 {
@@ -316,15 +513,22 @@ func (m *Meter) lineLocked(now time.Time) string {
 			b.WriteString(", ETA unknown")
 		}
 	}
-	if m.note != "" {
-		b.WriteString(", " + m.note)
+	if b.Len() > 0 {
+		add(rankCore)
 	}
-	if m.extra != nil {
-		if x := m.extra(); x != "" {
-			b.WriteString(", " + x)
+	tail := []string{m.note}
+	if m.extra != nil && m.stopped == "" {
+		tail = append(tail, m.extra())
+	}
+	for _, t := range tail {
+		// Each of its own parts apart: the last go first.
+		for x := range strings.SplitSeq(t, ", ") {
+			if x != "" {
+				ps = append(ps, part{x, rankTail})
+			}
 		}
 	}
-	return b.String()
+	return ps
 }
 
 func round(d time.Duration) time.Duration {

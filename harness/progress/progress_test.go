@@ -7,6 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/creack/pty"
 )
 
 // fakeClock advances by step at every reading.
@@ -247,4 +250,287 @@ func TestOtherStreamClearsTheLiveLine(t *testing.T) {
 	if plain.Len() != 0 || other.String() != "x\n" {
 		t.Errorf("without a live line: %q / %q", plain.String(), other.String())
 	}
+}
+
+// captureWarnings sends the package's warnings to a buffer for the test,
+// each value warned afresh.
+func captureWarnings(t *testing.T) *strings.Builder {
+	t.Helper()
+	var b strings.Builder
+	warnMu.Lock()
+	old := warnTo
+	warnTo, warned = &b, map[string]bool{}
+	warnMu.Unlock()
+	t.Cleanup(func() {
+		warnMu.Lock()
+		warnTo, warned = old, map[string]bool{}
+		warnMu.Unlock()
+	})
+	return &b
+}
+
+// A period that is not a Go duration above zero is not silently replaced
+// by the default: a warning names the variable, the value and the format,
+// once however many meters read it.
+func TestBadPeriodWarns(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		every time.Duration
+		warn  bool
+	}{
+		{"30s", 30 * time.Second, false},
+		{"250ms", 250 * time.Millisecond, false},
+		{"", DefaultEvery, false},
+		{"1", DefaultEvery, true},
+		{"banana", DefaultEvery, true},
+		{"0", DefaultEvery, true},
+		{"-1s", DefaultEvery, true},
+	} {
+		warnings := captureWarnings(t)
+		t.Setenv("ESIMHIL_PROGRESS_EVERY", tc.value)
+		m := New(io.Discard, "run", 1)
+		New(io.Discard, "run", 1) // a second meter: no second warning
+		if m.every != tc.every {
+			t.Errorf("%q: every %v, want %v", tc.value, m.every, tc.every)
+		}
+		got := warnings.String()
+		if !tc.warn {
+			if got != "" {
+				t.Errorf("%q: warned %q", tc.value, got)
+			}
+			continue
+		}
+		want := `ESIMHIL_PROGRESS_EVERY="` + tc.value + `" is not a Go duration greater than 0 (such as 30s); using 10s` + "\n"
+		if !strings.HasSuffix(got, want) || strings.Count(got, "\n") != 1 {
+			t.Errorf("%q: warned %q, want once, ending %q", tc.value, got, want)
+		}
+	}
+}
+
+// The live line is cut to the terminal's width less one column — a line
+// that wraps leaves its first rows behind at every redraw, as \r goes
+// back only to the start of the last — by dropping whole trailing parts
+// first (the counts, rate and ETA stay), and by cells, never inside a
+// UTF-8 sequence, when even its first part is too long. Plain lines and
+// the final line stay whole.
+func TestLiveLineFitsTheTerminal(t *testing.T) {
+	const long = "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 4m5s elapsed, ETA ~8m25s, 44644 on, 29m24s of 1h29m59s simulated"
+	for _, tc := range []struct {
+		name  string
+		line  string
+		cells int
+		want  string
+	}{
+		{"fits", "run 1/2 scenarios (50.0%)", 80, "run 1/2 scenarios (50.0%)"},
+		{"exactly", "abc, def", 8, "abc, def"},
+		{"the tail goes first", long, 79, "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 4m5s elapsed, ETA ~8m25s, …"},
+		{"more of it", long, 50, "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, …"},
+		{"the first part cut", long, 20, "fleet 0/100000 devi…"},
+		{"runes, not bytes", "explore ééééééééé, 3 failed", 13, "explore éééé…"},
+		{"wide runes take two cells", "探索探索探索, 3 failed", 8, "探索探…"},
+		{"no half of a wide rune", "探索探索探索, 3 failed", 7, "探索探…"},
+		{"no room", long, 0, ""},
+	} {
+		ps := []part{}
+		for i, x := range strings.Split(tc.line, ", ") {
+			ps = append(ps, part{x, rankTail + btoi(i == 0)*rankHead})
+		}
+		got := fit(ps, tc.cells)
+		if got != tc.want {
+			t.Errorf("%s: fit(%d)\n got %q\nwant %q", tc.name, tc.cells, got, tc.want)
+		}
+		if !utf8.ValidString(got) || cells(got) > max(tc.cells, 0) {
+			t.Errorf("%s: %q is %d cells or not UTF-8, want at most %d", tc.name, got, cells(got), tc.cells)
+		}
+	}
+}
+
+// Of the meter's own parts the note and what the run waits on go first,
+// then the elapsed time, before the ETA or why the run stopped.
+func TestFitKeepsTheETA(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	m := New(io.Discard, "fleet", 100000, Clock(func() time.Time { return now }), Unit("devices"),
+		Extra(func() string { return "1 exchange with a server in flight" }))
+	now = start.Add(10 * time.Second)
+	m.SetFraction(0.5)
+	now = start.Add(72 * time.Second)
+	m.Tick("5 on, 6m28s of 41m59s simulated")
+	for _, tc := range []struct {
+		cells int
+		stop  string
+		want  string
+	}{
+		{200, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, ETA unknown: no progress for 1m2s, 5 on, 6m28s of 41m59s simulated, 1 exchange with a server in flight"},
+		{110, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, ETA unknown: no progress for 1m2s, 5 on, …"},
+		{90, "", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, ETA unknown: no progress for 1m2s, …"},
+		{83, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, 1m12s elapsed, stopped by SIGINT, …"},
+		{79, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, stopped by SIGINT, …"},
+		{60, "stopped by SIGINT", "fleet 0/100000 devices (0.0%), 0 failed, 0.0/s, …"},
+	} {
+		m.stopped = tc.stop
+		if got := fit(m.partsLocked(now), tc.cells); got != tc.want {
+			t.Errorf("%d cells, %q:\n got %q\nwant %q", tc.cells, tc.stop, got, tc.want)
+		}
+	}
+}
+
+// The width is read at every redraw (a window resized while the run goes
+// on): from the terminal, else $COLUMNS, else 80.
+func TestLiveLineFollowsTheWidth(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		columns string // $COLUMNS
+		widths  []int  // the terminal's, at each redraw; none: not a terminal
+		want    []int  // longest cells at each redraw
+	}{
+		{"terminal resized", "", []int{40, 60}, []int{39, 59}},
+		{"$COLUMNS without a terminal", "50", nil, []int{49, 49}},
+		{"nothing: 80", "", nil, []int{79, 79}},
+		{"bad $COLUMNS: 80", "wide", nil, []int{79, 79}},
+	} {
+		t.Setenv("COLUMNS", tc.columns)
+		var out strings.Builder
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+		note := strings.TrimSuffix(strings.Repeat("x, ", 60), ", ")
+		m := New(&out, "fleet", 100000, Live(true), Clock(clk.now), Unit("devices"))
+		redraws := 0
+		if tc.widths != nil {
+			m.size = func() (int, bool) { w := tc.widths[min(redraws, len(tc.widths)-1)]; redraws++; return w, true }
+		}
+		for range tc.want {
+			m.Tick(note)
+		}
+		m.Finish()
+		draws := strings.Split(out.String(), "\r\033[K")[1:]
+		if len(draws) != len(tc.want)+1 {
+			t.Fatalf("%s: %d draws, want %d: %q", tc.name, len(draws), len(tc.want)+1, out.String())
+		}
+		for i, w := range tc.want {
+			if got := cells(draws[i]); got > w || got == 0 {
+				t.Errorf("%s: redraw %d is %d cells, want up to %d: %q", tc.name, i, got, w, draws[i])
+			}
+		}
+		if last := draws[len(draws)-1]; !strings.HasSuffix(last, note+"\n") {
+			t.Errorf("%s: the final line is not whole: %q", tc.name, last)
+		}
+	}
+	var plain strings.Builder
+	t.Setenv("COLUMNS", "20")
+	p := New(&plain, "fleet", 10, Live(false))
+	p.Tick(strings.Repeat("x", 100))
+	p.Finish()
+	if got := plain.String(); !strings.HasSuffix(got, strings.Repeat("x", 100)+"\n") {
+		t.Errorf("a plain line was cut: %q", got)
+	}
+}
+
+// ESIMHIL_PROGRESS chooses the live line or plain lines whatever the
+// stream is (make explore: go test's pipe between the test and a
+// terminal); anything else is warned about and the stream decides.
+func TestEnvChoosesTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		live  bool
+		warn  bool
+	}{
+		{"", false, false},
+		{"auto", false, false},
+		{"live", true, false},
+		{"plain", false, false},
+		{"Live", false, true},
+		{"tty", false, true},
+	} {
+		warnings := captureWarnings(t)
+		t.Setenv("ESIMHIL_PROGRESS", tc.value)
+		var out strings.Builder
+		clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 200 * time.Millisecond}
+		m := New(&out, "explore", 10, Clock(clk.now), Unit("cases"))
+		m.Done(true)
+		m.Finish()
+		if got := strings.Contains(out.String(), "\r\033[K"); got != tc.live {
+			t.Errorf("%q: live %v, want %v: %q", tc.value, got, tc.live, out.String())
+		}
+		want := ""
+		if tc.warn {
+			want = `progress: ESIMHIL_PROGRESS="` + tc.value + `" is not live, plain or auto; the stream decides` + "\n"
+		}
+		if got := warnings.String(); got != want {
+			t.Errorf("%q: warned %q, want %q", tc.value, got, want)
+		}
+	}
+	// Forced plain on what would be a terminal: the option of the code
+	// (Live) stands for the terminal here.
+	t.Setenv("ESIMHIL_PROGRESS", "plain")
+	var out strings.Builder
+	m := New(&out, "explore", 10, Live(true))
+	if !m.live {
+		t.Error("the code's own Live(true) lost to the environment")
+	}
+}
+
+// On a real terminal (a pty): the live line, cut to the terminal's own
+// width rather than $COLUMNS, unless ESIMHIL_PROGRESS says plain.
+func TestTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		live bool
+	}{
+		{"", true},
+		{"plain", false},
+	} {
+		t.Setenv("ESIMHIL_PROGRESS", tc.env)
+		t.Setenv("COLUMNS", "200")
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Fatalf("pty: %v", err)
+		}
+		if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 30}); err != nil {
+			t.Fatalf("pty size: %v", err)
+		}
+		m := New(tty, "fleet", 10)
+		if m.live != tc.live {
+			t.Errorf("%q: live %v, want %v", tc.env, m.live, tc.live)
+		}
+		if got := m.widthLocked(); got != 30 {
+			t.Errorf("%q: width %d, want the terminal's 30", tc.env, got)
+		}
+		tty.Close()
+		ptmx.Close()
+	}
+}
+
+// A run stopped before its end (a signal) ends its line saying so, with
+// no ETA and no word of what it waited on, on a terminal and as a last
+// plain line elsewhere; an end after that writes nothing more.
+func TestStopEndsTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		live   bool
+		failed int // failures counted without an item done (a fleet's devices still on)
+		want   string
+	}{
+		{"plain", false, 0, "run 1/3 scenarios (33.3%), 0 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+		{"live", true, 0, "\r\033[Krun 1/3 scenarios (33.3%), 0 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+		{"failed but not done", false, 2, "run 1/3 scenarios (33.3%), 2 failed, 1.0/s, 1s elapsed, stopped by SIGINT, 1 on\n"},
+	} {
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		now := start
+		var out strings.Builder
+		m := New(&out, "run", 3, Live(tc.live), Clock(func() time.Time { return now }), Unit("scenarios"),
+			Every(time.Hour), Extra(func() string { return "1 exchange with a server in flight" }))
+		m.Done(true)
+		m.Tick("1 on")
+		m.Add(0, tc.failed)
+		now = start.Add(time.Second)
+		out.Reset()
+		m.Stop("stopped by SIGINT")
+		m.Finish()
+		m.Stop("stopped by SIGTERM")
+		if got := out.String(); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+	var m *Meter
+	m.Stop("stopped by SIGINT") // a nil meter stays silent
 }

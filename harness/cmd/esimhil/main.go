@@ -259,13 +259,20 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			code = 1
 		}
 	}()
+	// A run a signal stopped ends its progress line as stopped (no ETA),
+	// after the SKIP lines; the results are written after it (deferred).
+	interrupted := func() int {
+		stopBeat()
+		meter.Stop(context.Cause(ctx).Error())
+		return interruptedCode(ctx)
+	}
 	// A scenario's name names its artifacts directory: a second file of
 	// the same name would overwrite the first one's evidence.
 	named := map[string]string{}
 	for i, path := range fs.Args() {
 		if ctx.Err() != nil {
 			results = notRun(ctx, meter, results, fs.Args()[i:])
-			return interruptedCode(ctx)
+			return interrupted()
 		}
 		s, source, err := scenario.LoadSource(path)
 		if err != nil {
@@ -328,7 +335,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
 			e.Verdict, e.Message = "error", context.Cause(ctx).Error()+"; artifacts incomplete"
 			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
-			return interruptedCode(ctx)
+			return interrupted()
 		case res.Err != nil:
 			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
 			e.Message = res.Err.Error()

@@ -500,9 +500,12 @@ func TestRunStoppedListsUnrunScenarios(t *testing.T) {
 		name     string
 		stopAt   string // the stdout line that brings the signal ("": before the run)
 		verdicts []string
+		// last is how the progress line ends the output: as stopped,
+		// with no ETA.
+		last string
 	}{
-		{"before the first scenario", "", []string{"skipped", "skipped", "skipped"}},
-		{"after the first scenario", "PASS  home-no-request", []string{"pass", "skipped", "skipped"}},
+		{"before the first scenario", "", []string{"skipped", "skipped", "skipped"}, "run 0/3 scenarios (0.0%), 0 failed, "},
+		{"after the first scenario", "PASS  home-no-request", []string{"pass", "skipped", "skipped"}, "run 1/3 scenarios (33.3%), 0 failed, "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, stop := context.WithCancelCause(context.Background())
@@ -551,6 +554,10 @@ func TestRunStoppedListsUnrunScenarios(t *testing.T) {
 			}
 			if !strings.Contains(stdout.buf.String(), fmt.Sprintf("SKIP  %d scenario(s) not run: stopped by SIGTERM\n", skipped)) {
 				t.Errorf("no SKIP line in\n%s", stdout.buf.String())
+			}
+			lines := strings.Split(strings.TrimSuffix(stdout.buf.String(), "\n"), "\n")
+			if l := lines[len(lines)-1]; !strings.HasPrefix(l, tc.last) || !strings.HasSuffix(l, " elapsed, stopped by SIGTERM") {
+				t.Errorf("last line %q, want %q… elapsed, stopped by SIGTERM", l, tc.last)
 			}
 		})
 	}
