@@ -130,6 +130,13 @@ type Result struct {
 	PlatformUnread bool     `json:"platform_unread"`
 	SMDPUnread     bool     `json:"smdp_unread"`
 
+	// PlatformAuth is what an external platform did with the requests it
+	// must refuse (checkPlatformAuth), by check: "" when it answered as
+	// docs/platform-api.md says, else what it did. Absent for the
+	// emulated platform, whose own tests check it. A check the platform
+	// failed fails the run.
+	PlatformAuth map[string]string `json:"platform_auth,omitempty"`
+
 	// Why counts the devices that stayed on their original profile by the
 	// last failure their card logged (cut to maxWhy characters).
 	Why map[string]int `json:"why_stayed,omitempty"`
@@ -527,6 +534,16 @@ func Merge(rs []*Result) (*Result, error) {
 				pair[0][k] += n
 			}
 		}
+		// Each shard checked the platform with its own card: a check
+		// failed by one shard is failed.
+		for c, why := range r.PlatformAuth {
+			if m.PlatformAuth == nil {
+				m.PlatformAuth = map[string]string{}
+			}
+			if m.PlatformAuth[c] == "" {
+				m.PlatformAuth[c] = why
+			}
+		}
 		for _, u := range r.Unchecked {
 			if !slices.Contains(m.Unchecked, u) {
 				m.Unchecked = append(m.Unchecked, u)
@@ -734,6 +751,20 @@ func (r *Result) consistent() ([]shardID, error) {
 			return nil, fmt.Errorf("by_kind: its %s devices add up to %d, not outcomes.%s %d", k, byOutcome[k], k, r.Outcomes[k])
 		}
 	}
+	// A check the fleet does not make, or one left out, is a result
+	// edited by hand: a failed check could be hidden either way.
+	if r.PlatformAuth != nil {
+		for c := range r.PlatformAuth {
+			if !slices.Contains(AuthChecks, c) {
+				return nil, fmt.Errorf("platform_auth: %q: no such check (%s)", c, strings.Join(AuthChecks, ", "))
+			}
+		}
+		for _, c := range AuthChecks {
+			if _, ok := r.PlatformAuth[c]; !ok {
+				return nil, fmt.Errorf("platform_auth: check %q missing", c)
+			}
+		}
+	}
 	// A negative notification count would cancel a lost one.
 	for _, m := range []struct {
 		name   string
@@ -901,7 +932,20 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
 	return lost == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
-		(!r.PlatformUnread || r.uncheckedOK)
+		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
+}
+
+// authFailed lists the platform's failed authentication checks (those
+// not checked, with unchecked), in the order they are sent, each "check:
+// what the platform did".
+func (r *Result) authFailed(unchecked bool) []string {
+	var bad []string
+	for _, c := range AuthChecks {
+		if why := r.PlatformAuth[c]; why != "" && strings.HasPrefix(why, NotChecked) == unchecked {
+			bad = append(bad, c+": "+strings.TrimPrefix(why, NotChecked))
+		}
+	}
+	return bad
 }
 
 // Verdict says in one line why the storm failed, "" when it did not.
@@ -923,6 +967,12 @@ func (r *Result) Verdict() string {
 	if r.PlatformUnread && !r.uncheckedOK {
 		why = append(why, "platform log NOT CHECKED (--accept-unchecked passes such a run)")
 	}
+	if bad := r.authFailed(false); len(bad) > 0 {
+		why = append(why, fmt.Sprintf("the platform failed %d of %d authentication checks (%s)", len(bad), len(AuthChecks), strings.Join(bad, "; ")))
+	}
+	if bad := r.authFailed(true); len(bad) > 0 && !r.uncheckedOK {
+		why = append(why, fmt.Sprintf("platform authentication NOT CHECKED (%s; --accept-unchecked passes such a run)", strings.Join(bad, "; ")))
+	}
 	return strings.Join(why, ", ")
 }
 
@@ -937,8 +987,26 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])
 	}
 	fmt.Fprintln(w)
-	if r.Platform != "" && serverKind(r.Platform) != "emulated" {
+	switch bad, unchecked := r.authFailed(false), r.authFailed(true); {
+	case r.Platform == "" || serverKind(r.Platform) == "emulated":
+	case r.PlatformAuth == nil:
+		// A result written before the checks were made.
 		fmt.Fprintf(w, "checks     every card request was signed right and numbered in order: this tests what the platform takes, not its refusal of bad signatures or replays\n")
+	case len(bad)+len(unchecked) == 0:
+		fmt.Fprintf(w, "auth       the platform took a request signed right and refused with 401 every one it must (%s)\n", strings.Join(slices.DeleteFunc(slices.Clone(AuthChecks), func(c string) bool { return c == AuthGood }), ", "))
+	default:
+		if len(bad) > 0 {
+			fmt.Fprintf(w, "auth       FAILED %d of %d checks of what the platform must take and refuse (docs/platform-api.md, Request authentication):\n", len(bad), len(AuthChecks))
+			for _, b := range bad {
+				fmt.Fprintf(w, "             %s\n", b)
+			}
+		}
+		if len(unchecked) > 0 {
+			fmt.Fprintf(w, "auth       NOT CHECKED %d of %d checks of what the platform must take and refuse:\n", len(unchecked), len(AuthChecks))
+			for _, b := range unchecked {
+				fmt.Fprintf(w, "             %s\n", b)
+			}
+		}
 	}
 	basis := ""
 	if r.WallBasis != "" {

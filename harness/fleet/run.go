@@ -341,6 +341,11 @@ func (s *storm) servers(ctx context.Context) error {
 		}
 		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(msgs, "\n  "))
 	}
+	// What the platform refuses, before its log's start is taken: the
+	// checks are not the storm's requests.
+	if s.res.PlatformAuth, err = checkPlatformAuth(ctx, t, pki, s.cfg.Shard, addr, tlsOn, time.Now()); err != nil {
+		return err
+	}
 	// Where the platform's log starts (requests before the storm are not
 	// the storm's), or why it cannot be read.
 	var tc *tls.Config

@@ -89,7 +89,8 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 		t.Fatalf("fleet exited %d:\n%s%s", code, out.String(), errOut.String())
 	}
 	t.Log("\n" + out.String())
-	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 in the logs read; NOT CHECKED: SM-DP+ orange-fr log"} {
+	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 in the logs read; NOT CHECKED: SM-DP+ orange-fr log",
+		"auth       the platform took a request signed right and refused with 401 every one it must (unsigned, forged signature, unknown CI, another card's EID, replay)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -1,0 +1,190 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/platform"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// authCheckRequest says whether r is one of the checks' requests (its
+// card is none of the fleet's devices), leaving its body to be read.
+func authCheckRequest(r *http.Request) bool {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var v struct{ EID string }
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	_, device := deviceIndex(v.EID)
+	return !device
+}
+
+// The checks against platforms that get authentication right and wrong
+// in each of the ways a check is there for: each finding names what the
+// platform did, a failed check fails the run, and a platform that only
+// answers 5xx leaves the checks NOT CHECKED.
+func TestPlatformAuthChecks(t *testing.T) {
+	pass := map[string]string{}
+	for _, c := range AuthChecks {
+		pass[c] = ""
+	}
+	with := func(changes map[string]string) map[string]string {
+		m := maps.Clone(pass)
+		maps.Copy(m, changes)
+		return m
+	}
+	tp := loadTemplate(t, 2, 0)
+	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	// A platform with authentication off (Config.CI nil) takes whatever
+	// it is sent.
+	open, err := platform.New(harness.PlatformConfig(tp.Base, clock.Wall{}, eventlog.NewPassing(time.Now)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := `ACCEPTED: answered 200 "{\"list_id\":`
+	for _, tc := range []struct {
+		name string
+		// serve answers a check's request (h is the emulated platform,
+		// which authenticates); nil: h answers it.
+		serve func(h http.Handler, w http.ResponseWriter, r *http.Request)
+		want  map[string]string // a finding, or its start
+		ok    bool
+	}{
+		{"the emulated platform", nil, pass, true},
+		{"no authentication at all", func(_ http.Handler, w http.ResponseWriter, r *http.Request) { open.Handler().ServeHTTP(w, r) },
+			with(map[string]string{AuthUnsigned: accepted, AuthForged: accepted, AuthUnknownCI: accepted, AuthOtherEID: accepted, AuthReplay: accepted}), false},
+		{"a replay refused in other words", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			body := bytes.Replace(rec.Body.Bytes(), []byte(platformapi.ReasonReplay), []byte("auth: seq too low: "), 1)
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+		}, with(map[string]string{AuthReplay: `answered 401 with "{\"error\":\"auth: seq too low: seq`}), false},
+		{"a refusal that is not 401", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get(platformapi.HeaderSignature) == "" {
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `{"error":"who are you"}`)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}, with(map[string]string{AuthUnsigned: `answered 403 "{\"error\":\"who are you\"}", not 401`}), false},
+		{"busy at each check's first send", everyOtherBusy(), pass, true},
+		{"busy always", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error":"busy"}`)
+		}, with(map[string]string{
+			AuthUnsigned: NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
+			AuthGood:     NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
+			AuthForged:   NotChecked + `answered 503`, AuthUnknownCI: NotChecked + `answered 503`, AuthOtherEID: NotChecked + `answered 503`,
+			AuthReplay: NotChecked + "the request signed right was not taken, so there was none to replay"}), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				if tc.serve != nil && r.Method == http.MethodPost && authCheckRequest(r) {
+					tc.serve(h, w, r)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			for _, c := range AuthChecks {
+				got, want := r.PlatformAuth[c], tc.want[c]
+				if want == "" && got != "" || !strings.HasPrefix(got, want) {
+					t.Errorf("%s: %q, want %q", c, got, want)
+				}
+			}
+			if r.OK() != tc.ok || r.Outcomes[Switched] != 2 {
+				t.Errorf("OK %v, outcomes %v, verdict %q", r.OK(), r.Outcomes, r.Verdict())
+			}
+			if !tc.ok && !strings.Contains(r.Verdict(), "authentication") {
+				t.Errorf("verdict %q", r.Verdict())
+			}
+			t.Logf("report:\n%s", out)
+		})
+	}
+}
+
+// everyOtherBusy answers 503 to every other request of the checks, so
+// that each check's first send is refused for load.
+func everyOtherBusy() func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+	var mu sync.Mutex
+	n := 0
+	return func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		busy := n%2 == 1
+		mu.Unlock()
+		if busy {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error":"busy"}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}
+}
+
+// The shards of a storm check one platform side by side, each with its
+// own card, and the merge keeps every shard's findings: one shard's
+// failed check fails the whole.
+func TestPlatformAuthChecksSharded(t *testing.T) {
+	tp, srv := behindPlatform(t, 4, func(h http.Handler, w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })
+	results := make([]*Result, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, Shard: i, Shards: 2})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results[i] = r
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, r := range results {
+		if !r.OK() {
+			t.Errorf("shard %d: %s %v", i, r.Verdict(), r.PlatformAuth)
+		}
+	}
+	m, err := Merge(results)
+	if err != nil || !m.OK() || len(m.PlatformAuth) != len(AuthChecks) {
+		t.Fatalf("merge: %v %+v", err, m)
+	}
+	results[1].PlatformAuth[AuthForged] = "ACCEPTED: answered 200"
+	if m, err = Merge(results); err != nil || m.OK() || !strings.Contains(m.Verdict(), "forged signature: ACCEPTED: answered 200") {
+		t.Errorf("merge with a failed check: %v, %q", err, m.Verdict())
+	}
+	// A result whose findings were edited by hand is refused.
+	for _, edit := range []struct {
+		change func(map[string]string)
+		want   string
+	}{
+		{func(m map[string]string) { delete(m, AuthReplay) }, `platform_auth: check "replay" missing`},
+		{func(m map[string]string) { m["expired"] = "" }, `platform_auth: "expired": no such check`},
+	} {
+		saved := maps.Clone(results[0].PlatformAuth)
+		edit.change(results[0].PlatformAuth)
+		if _, err := Merge(results); err == nil || !strings.Contains(err.Error(), edit.want) {
+			t.Errorf("merge: %v, want %q", err, edit.want)
+		}
+		results[0].PlatformAuth = saved
+	}
+}
