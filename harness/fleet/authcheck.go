@@ -225,6 +225,8 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 		found[AuthGood] = ""
 	case a.err != nil:
 		found[AuthGood] = NotChecked + a.err.Error()
+	case a.status == http.StatusUnauthorized && strings.HasPrefix(a.reason, platformapi.ReasonReplay):
+		found[AuthGood] = fmt.Sprintf("%srefused as a replay each of %d times, %d seqs apart (%s): the platform holds a counter for the checks' card above this clock's seconds", NotChecked, authTries, seqJump, quoteBody(a.body))
 	case a.status == http.StatusUnauthorized:
 		found[AuthGood] = fmt.Sprintf("refused (401 %s): the cards' own requests are signed so", quoteBody(a.body))
 	default:

@@ -83,6 +83,16 @@ func TestPlatformAuthChecks(t *testing.T) {
 			}
 			h.ServeHTTP(w, r)
 		}, with(map[string]string{AuthUnsigned: `answered 403 "{\"error\":\"who are you\"}", not 401`}), false},
+		{"a counter for the checks' card ahead of the clock", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get(platformapi.HeaderSignature) == "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"auth: replay: seq 1 not above 99999999999"}`)
+		}, with(map[string]string{
+			AuthGood:   NotChecked + "refused as a replay each of 3 times, 1000 seqs apart",
+			AuthReplay: NotChecked + "the request signed right was not taken"}), false},
 		{"busy at each check's first send", everyOtherBusy(), pass, true},
 		{"busy always", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
