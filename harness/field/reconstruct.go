@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -1039,9 +1038,12 @@ func commandNames(line string) (names []string, ok bool) {
 // one (+CMGL, !ICCID, #XRESET, $QCSIMSTAT, ^SYSINFO) or a basic one.
 var leadingCommand = regexp.MustCompile(`^(?i:AT)\s*([+!#$%^*@][A-Za-z][A-Za-z0-9_]*|&?[A-Za-z])`)
 
-// ScenarioErr maps the scenario loader's error on the reconstructed text
-// back to where the offending line came from.
-func scenarioErr(e *emitter, file string, err error) error {
+// scenarioErr maps the scenario loader's error on the reconstructed text
+// back to where the offending line came from, worded in the user's files:
+// the manifest's field, or the log line it was reconstructed from (the
+// scenario itself is the replay's, which the user never sees). manifest
+// names the manifest for what neither gave.
+func scenarioErr(e *emitter, manifest string, err error) error {
 	var se *scenario.Error
 	if !errors.As(err, &se) {
 		return err
@@ -1051,6 +1053,7 @@ func scenarioErr(e *emitter, file string, err error) error {
 	if se.Path != "" {
 		msg = se.Path + ": " + msg
 	}
+	field := manifestField(se.Path)
 	switch {
 	case strings.HasPrefix(origin, "manifest "):
 		// The manifest's check is the scenario's expect: name it as the
@@ -1058,11 +1061,34 @@ func scenarioErr(e *emitter, file string, err error) error {
 		if se.Path == "expect" || strings.HasPrefix(se.Path, "expect.") {
 			msg = "check" + strings.TrimPrefix(msg, "expect")
 		}
-		return fmt.Errorf("%s: %s (line %d of the reconstructed %s)", strings.TrimPrefix(origin, "manifest "), msg, se.Line, filepath.Base(file))
+		return fmt.Errorf("%s: %s", strings.TrimPrefix(origin, "manifest "), msg)
+	case logLine.MatchString(origin):
+		return fmt.Errorf("%s: what the replay reconstructs from this line does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")",
+			strings.SplitN(origin, ";", 2)[0], msg, field)
 	case origin != "":
-		return fmt.Errorf("%s: %s (reconstructed from %s)", file, msg, origin)
+		return fmt.Errorf("%s: what the replay %s does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")",
+			manifest, strings.TrimPrefix(origin, "derived "), msg, field)
 	}
-	return err
+	return fmt.Errorf("%s: the replay's reconstruction from it does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")", manifest, msg, field)
+}
+
+// logLine is an origin that is a log's line ("modem.log:12").
+var logLine = regexp.MustCompile(`^[^\s;]+:\d+(?:;|$)`)
+
+// manifestField is the manifest's field that states what a scenario path
+// names: the manifest has the scenario's sections (network and device by
+// their parts), its expect being check.
+func manifestField(path string) string {
+	parts := strings.FieldsFunc(path, func(r rune) bool { return r == '.' || r == '[' })
+	switch {
+	case len(parts) == 0:
+		return "fields"
+	case parts[0] == "expect":
+		return "check"
+	case (parts[0] == "network" || parts[0] == "device") && len(parts) > 1:
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 // validEID reports an EID the test EUM may issue (README, PKI).

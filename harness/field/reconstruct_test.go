@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/align"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 var corpus = filepath.Join("..", "..", "fixtures", "field")
@@ -1994,5 +1995,74 @@ func TestMidCommandStoreDataAsked(t *testing.T) {
 		return strings.Contains(s, "host.log:1 is STORE DATA block 3 of a command whose block 0 the logs do not hold")
 	}) {
 		t.Errorf("to do:\n%s", strings.Join(p.ToDo, "\n"))
+	}
+}
+
+// TestChangeTheTimesCannotPlace: a change of the world between two lines
+// that share their time — every line of a log without times, two lines of
+// a log stamped to the second — is refused at its line, saying what to do,
+// never as a check of the scenario the replay reconstructs; with times
+// between them it is reconstructed.
+func TestChangeTheTimesCannotPlace(t *testing.T) {
+	const reg = "> AT+CEREG?\n< +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n< OK\n> AT+COPS?\n< +COPS: 0,2,\"20801\",7\n< OK\n"
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"a dead zone, no times", reg + "< +CEREG: 2\n> AT+CSQ\n< +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n< +CSQ: 20,99\n< OK\n",
+			"host.log:7: a registration lost (+CEREG stat 2) before the one back (host.log:9) in a log without times: the replay plays such a log's commands at one instant, so it cannot place the change between them; replay a capture with times (minicom's timestamps, Ctrl-A N), or cut the log before line 7"},
+		{"roaming abroad, no times", reg + "> AT+CSQ\n< +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n< +CSQ: 20,99\n< OK\n> AT+COPS?\n< +COPS: 0,2,\"26201\",7\n< OK\n",
+			"host.log:8: a registration in DE (+CEREG stat 5) after one in FR (host.log:2) in a log without times"},
+		{"the card gone and back, no times", reg + "> AT+CPIN?\n< +CME ERROR: 10\n> AT+CPIN?\n< +CPIN: READY\n< OK\n",
+			"host.log:8: the card gone before it is back (host.log:11) in a log without times"},
+		{"a dead zone within one second", "[2026-03-02 10:00:01] > AT+CEREG?\n[2026-03-02 10:00:01] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[2026-03-02 10:00:01] < OK\n" +
+			"[2026-03-02 10:00:05] < +CEREG: 2\n[2026-03-02 10:00:05] < +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n",
+			"host.log:4: a registration lost (+CEREG stat 2) before the one back (host.log:5): the logs' times do not separate the two, so the replay cannot place the change between them; give the manifest's faults with the times you know"},
+		{"a dead zone with times", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 2\n[9.000] < +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := strings.Replace(orangePlain("untimed", "generic"), `country: FR}`, "country: FR}\n    - {id: telekom, plmn: \"26201\", country: DE}", 1)
+			f, err := Load(writeFixture(t, "untimed", map[string]string{ManifestFile: m, "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Reconstruct(f, Options{})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v\nwant %q", err, tc.want)
+			case err != nil && strings.Contains(err.Error(), "scenario"):
+				t.Errorf("error names the reconstructed scenario: %v", err)
+			}
+		})
+	}
+}
+
+// TestScenarioErrorsInTheUsersTerms: a check of the reconstructed scenario
+// that fails is worded in the user's files — the manifest's line, or the
+// log line it came from and the manifest field that would state it —
+// never the scenario the user never sees.
+func TestScenarioErrorsInTheUsersTerms(t *testing.T) {
+	for _, tc := range []struct {
+		name, origin, path, want string
+	}{
+		{"a log line", "host.log:39", "faults[0].until", `host.log:39: what the replay reconstructs from this line does not hold (faults[0].until: 10s is not after from 10s): give the manifest's faults yourself`},
+		{"a log line and more", "host.log:12; its name host.log:14", "network.operators[1].name", `host.log:12: what the replay reconstructs from this line does not hold (network.operators[1].name: 10s is not after from 10s): give the manifest's network.operators yourself`},
+		{"a manifest line", "manifest fx/manifest.yaml:13:7", "network.cells[0].rsrp", "fx/manifest.yaml:13:7: network.cells[0].rsrp: 10s is not after from 10s"},
+		{"the manifest's check", "manifest fx/manifest.yaml:40:3", "expect.attempts", "fx/manifest.yaml:40:3: check.attempts: 10s is not after from 10s"},
+		{"a derivation", "derived from the roaming registrations", "network.roaming[0]", `fx/manifest.yaml: what the replay from the roaming registrations does not hold (network.roaming[0]: 10s is not after from 10s): give the manifest's network.roaming yourself`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e emitter
+			e.line("", "name: x")
+			e.line(tc.origin, "the line")
+			err := scenarioErr(&e, "fx/manifest.yaml", &scenario.Error{File: "x.scenario.yaml", Line: 2, Path: tc.path, Msg: "10s is not after from 10s"})
+			if err == nil || err.Error() != tc.want && !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "scenario") || strings.Contains(err.Error(), "reconstructed") {
+				t.Errorf("error names the reconstructed scenario: %v", err)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/replay"
 )
@@ -144,7 +146,18 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "failure   none found: name the line that shows it (now %s)\n", d.Failure)
 	}
 	if d.Problem != nil {
-		fmt.Fprintf(stdout, "to do     the fixture does not replay until the manifest gives what the logs lack:\n          %v\n", d.Problem)
+		// A problem at a manifest line asks the manifest for what the logs
+		// lack; one at a log line is what the logs cannot give at all.
+		what := "the fixture does not replay until the manifest gives what the logs lack"
+		var fe *field.Error
+		if errors.As(d.Problem, &fe) && fe.File != "" && filepath.Base(fe.File) != field.ManifestFile {
+			what = "the fixture does not replay these logs as they are"
+		}
+		fmt.Fprintf(stdout, "to do     %s:\n          %v\n", what, d.Problem)
+		if fe != nil && filepath.Base(fe.File) != field.ManifestFile {
+			fmt.Fprintf(stdout, "next      deal with the logs in %s as that line says, then: esimhil replay -v %s\n", d.Dir, d.Dir)
+			return 1
+		}
 		fmt.Fprintf(stdout, "next      edit %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
 		return 1
 	}
