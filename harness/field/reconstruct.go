@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
@@ -328,12 +330,46 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range CardLimits(f) {
+		p.askFor("%s", l)
+	}
 	p.steps(o)
 	p.bootAmongCommands()
 	if o.Emulated != nil && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Skip == "" }) && !p.hasURCs() {
 		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC it sends: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
 	}
 	return p, nil
+}
+
+// CardLimits names each ES10 function the logs show the field card
+// answering with an error status word the emulated card cannot be made to
+// give: it answers a well-formed request of a function it has with 9000
+// but for a switch while its REFRESH is due (6985) and a package too big
+// for its free memory (6A84, device.free_nvm), and no manifest field
+// injects a card's status word. A replay then differs there, whatever the
+// manifest says, so a draft says so before anything else is filled in.
+func CardLimits(f *Fixture) []string {
+	if f == nil {
+		return nil // the fixture did not load: nothing read to say it of
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			a := e.APDU
+			if a == nil || !a.Response || !a.Done || a.ES10 == "" || a.Malformed != "" || apdu.NormalProcessing(a.SW) {
+				continue
+			}
+			switch {
+			case a.SW == apdu.SWConditionsNotSatisfied && (a.ES10 == es10.FunctionName(es10.TagEnableProfile) || a.ES10 == es10.FunctionName(es10.TagDisableProfile)):
+				continue
+			case a.SW == apdu.SWNotEnoughMemory:
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with SW %04X, which the emulated card cannot be made to give (it answers a well-formed %s with 9000, and the manifest has no card fault): the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, a.ES10, a.SW, a.ES10))
+		}
+	}
+	return out
 }
 
 // hasURCs reports whether the logs show a URC the replay compares (one

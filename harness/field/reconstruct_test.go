@@ -2066,3 +2066,62 @@ func TestScenarioErrorsInTheUsersTerms(t *testing.T) {
 		})
 	}
 }
+
+// TestCardLimits: a status word of the field card's that the emulated
+// card cannot be made to give is a to-do the draft prints before anything
+// else is filled in; one it gives by itself (a switch while a REFRESH is
+// due, a package too big for its memory) or a normal one is not.
+func TestCardLimits(t *testing.T) {
+	const (
+		profiles = `> AT+CGLA=1,16,"81E2910003BF2D00"` + "\n"
+		enable   = `> AT+CGLA=1,50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"` + "\n"
+	)
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"GetProfilesInfo 6A88", profiles + "< +CGLA: 4,\"6A88\"\n< OK\n", "host.log:2: the field card answered GetProfilesInfo with SW 6A88, which the emulated card cannot be made to give"},
+		{"GetProfilesInfo 6F00", profiles + "< +CGLA: 4,\"6F00\"\n< OK\n", "host.log:2: the field card answered GetProfilesInfo with SW 6F00"},
+		{"EnableProfile 6985", enable + "< +CGLA: 4,\"6985\"\n< OK\n", ""},
+		{"EnableProfile 910B", enable + "< +CGLA: 16,\"BF3103800100910B\"\n< OK\n", ""},
+		{"EnableProfile 9000", enable + "< +CGLA: 16,\"BF31038001009000\"\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "card", map[string]string{ManifestFile: orangePlain("card", "generic"), "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(CardLimits(f), "\n")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("limits %q, want %q", got, tc.want)
+			}
+			p, err := Reconstruct(f, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if todo := strings.Join(p.ToDo, "\n"); tc.want != "" && !strings.Contains(todo, tc.want) {
+				t.Errorf("to do %q, want %q", todo, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnnamedRegistrationAfterAnother: a roaming registration on a network
+// no +COPS? names, after one the world places, is a to-do naming its line
+// and what the manifest must give, not left out in silence.
+func TestUnnamedRegistrationAfterAnother(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"roaming, unnamed", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n",
+			"the registration at host.log:4 (roaming, +CEREG stat 5) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country, tac: 0x0B1C, cell_id: 0x0A2F3301)"},
+		{"roaming, named", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n[6.000] > AT+COPS?\n[6.010] < +COPS: 0,2,\"20810\",7\n[6.011] < OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "roam", map[string]string{ManifestFile: orangePlain("roam", "generic"), "host.log": tc.log}), Options{})
+			todo := strings.Join(p.ToDo, "\n")
+			if tc.want == "" && strings.Contains(todo, "do not name") || !strings.Contains(todo, tc.want) {
+				t.Errorf("to do %q, want %q", todo, tc.want)
+			}
+		})
+	}
+}

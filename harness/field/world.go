@@ -191,6 +191,13 @@ func (p *Plan) world() error {
 		if u := p.firstUnplaced(crossing); u != nil {
 			return p.unplaceable(*u)
 		}
+		if unnamed != nil && len(stops) > 0 {
+			// The device registered elsewhere first: the world has it
+			// there, and this registration's network is nobody's.
+			how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
+			p.askFor("the registration at %s (%s, %s stat %d) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country%s) and an itinerary that takes the device there by then",
+				unnamed.Src, how, unnamed.Name, unnamed.Shown, cellOf(unnamed))
+		}
 		// The first state the logs show unregistered, when none shows
 		// the device registered at all.
 		var never *Reg
@@ -1327,6 +1334,23 @@ func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 	return Reg{}, 0, false
 }
 
+// cellOf says the cell a registration line names, for the manifest's
+// network.cells ("" when it names none).
+func cellOf(r *Reg) string {
+	if !r.HasCells {
+		return ""
+	}
+	return fmt.Sprintf(", tac: 0x%s, cell_id: 0x%s", r.TAC, r.CI)
+}
+
+// LogsCannot is an error at a log line that no manifest field mends: what
+// the logs cannot give (times to place a change by), so the logs must be
+// other ones or cut.
+type LogsCannot struct{ Err *Error }
+
+func (e LogsCannot) Error() string { return e.Err.Error() }
+func (e LogsCannot) Unwrap() error { return e.Err }
+
 // unplaced is a change of the world the logs show at src that their
 // times cannot place after the one at before: in a log without times
 // every line is at one instant (the replay plays its commands together),
@@ -1373,14 +1397,11 @@ func (p *Plan) firstUnplaced(crossing *unplaced) *unplaced {
 
 // unplaceable words u as an error at its line, saying what to do.
 func (p *Plan) unplaceable(u unplaced) error {
-	var msg string
 	if li := p.Fixture.LogIndex(u.src.File); li >= 0 && p.Fixture.Logs[li].Clock == fieldlog.NoTime {
-		msg = fmt.Sprintf("%s (%s) in a log without times: the replay plays such a log's commands at one instant, so it cannot place the change between them; "+
-			"replay a capture with times (minicom's timestamps, Ctrl-A N), or cut the log before line %d to replay what comes before it", u.what, u.before, u.src.Line)
-	} else {
-		msg = fmt.Sprintf("%s (%s): the logs' times do not separate the two, so the replay cannot place the change between them; give the manifest's %s with the times you know (on the logs' clock)", u.what, u.before, u.field)
+		return LogsCannot{Err: &Error{File: u.src.File, Line: u.src.Line, Msg: fmt.Sprintf("%s (%s) in a log without times: the replay plays such a log's commands at one instant, so it cannot place the change between them; "+
+			"replay a capture with times (minicom's timestamps, Ctrl-A N), or cut the log before line %d to replay what comes before it", u.what, u.before, u.src.Line)}}
 	}
-	return &Error{File: u.src.File, Line: u.src.Line, Msg: msg}
+	return &Error{File: u.src.File, Line: u.src.Line, Msg: fmt.Sprintf("%s (%s): the logs' times do not separate the two, so the replay cannot place the change between them; give the manifest's %s with the times you know (on the logs' clock)", u.what, u.before, u.field)}
 }
 
 // maxAttachDelay bounds the attach times the logs are read with: the

@@ -146,15 +146,19 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "failure   none found: name the line that shows it (now %s)\n", d.Failure)
 	}
 	if d.Problem != nil {
-		// A problem at a manifest line asks the manifest for what the logs
-		// lack; one at a log line is what the logs cannot give at all.
+		// Most problems ask the manifest for what the logs lack; some are
+		// what no manifest mends (field.LogsCannot).
 		what := "the fixture does not replay until the manifest gives what the logs lack"
-		var fe *field.Error
-		if errors.As(d.Problem, &fe) && fe.File != "" && filepath.Base(fe.File) != field.ManifestFile {
+		var lc field.LogsCannot
+		logs := errors.As(d.Problem, &lc)
+		if logs {
 			what = "the fixture does not replay these logs as they are"
 		}
 		fmt.Fprintf(stdout, "to do     %s:\n          %v\n", what, d.Problem)
-		if fe != nil && filepath.Base(fe.File) != field.ManifestFile {
+		for _, l := range d.Limits {
+			fmt.Fprintf(stdout, "to do     %s\n", l)
+		}
+		if logs {
 			fmt.Fprintf(stdout, "next      deal with the logs in %s as that line says, then: esimhil replay -v %s\n", d.Dir, d.Dir)
 			return 1
 		}
