@@ -2125,3 +2125,36 @@ func TestUnnamedRegistrationAfterAnother(t *testing.T) {
 		})
 	}
 }
+
+// TestVendorSIMStateURCs: a vendor's report of the card's state starts and
+// ends the card's absence as +CPIN's does, so a card pulled out and put
+// back is no dead zone: the deregistration it brings is the card's.
+func TestVendorSIMStateURCs(t *testing.T) {
+	const (
+		before = "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[0.100] > AT+CEREG?\n[0.110] < +CEREG: 1,1\n[0.111] < OK\n"
+		lost   = "[60.200] < +CEREG: 0\n"
+		back   = "[90.000] < +CEREG: 1\n"
+	)
+	for _, tc := range []struct {
+		name, gone, came, want string
+	}{
+		{"u-blox", "[60.000] < +UUSIMSTAT: 0\n", "[80.000] < +UUSIMSTAT: 1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"u-blox, in use again", "[60.000] < +UUSIMSTAT: 0\n", "[80.000] < +UUSIMSTAT: 6\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"Quectel", "[60.000] < +QSIMSTAT: 1,0\n", "[80.000] < +QSIMSTAT: 1,1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"SIMCom", "[60.000] < +SIMCARD: NOT AVAILABLE\n", "[80.000] < +CPIN: READY\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"+CPIN: NOT READY says nothing", "[60.000] < +CPIN: NOT READY\n", "[80.000] < +CPIN: READY\n", "coverage: lost"},
+		{"u-blox REFRESH outcome says nothing", "[60.000] < +UUSIMSTAT: 9\n", "[80.000] < +UUSIMSTAT: 6\n", "coverage: lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := before + tc.gone + lost + tc.came + back
+			p := reconstruct(t, writeFixture(t, "swap", map[string]string{ManifestFile: orangePlain("swap", "generic"), "host.log": log}), Options{})
+			got := string(p.ScenarioYAML)
+			if !strings.Contains(got, tc.want) {
+				t.Fatalf("scenario, want %q:\n%s", tc.want, got)
+			}
+			if strings.HasPrefix(tc.want, "{card") && strings.Contains(got, "coverage: lost") {
+				t.Errorf("a dead zone beside the card's absence:\n%s", got)
+			}
+		})
+	}
+}

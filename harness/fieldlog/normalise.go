@@ -612,6 +612,8 @@ var urcPrefixes = []string{
 	// (TS 27.007 §7.6 +CLIP, §7.12 +CCWA, §7.17 +CSSU; TS 27.005 §3.4.1
 	// +CBM, +CDSI).
 	"+CLIP:", "+CCWA:", "+CSSU:", "+CBM:", "+CDSI:",
+	// The card's state as vendors report it: u-blox's, Quectel's.
+	"+UUSIMSTAT:", "+QSIMSTAT:",
 }
 
 // unaskedCodes are result codes no command answers: RING (V.250 §5.7.1,
