@@ -247,10 +247,21 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				continue // gammu's ESC: no command line, so no answer is owed
 			}
 			what := "the log ends"
-			if cut {
-				what = "the log is cut off (its last line has no line ending)"
+			last := e.Line // the line the log stops in: the answer's last, else the command's
+			if a := t.Answer(c.cmd); len(a) > 0 {
+				last = a[len(a)-1].Line
 			}
-			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)))
+			if len(recs) > 0 {
+				last = max(last, recs[len(recs)-1].line)
+			}
+			if cut {
+				what = fmt.Sprintf("the log is cut off (its last line, %d, has no line ending)", last)
+			}
+			fix := fmt.Sprintf("; the log stops in line %d: if it was cut there (log rotation, a paste), cut it after line %d, before that command, to replay what comes before it", last, e.Line-1)
+			if e.Line <= 1 {
+				fix = fmt.Sprintf("; the log stops in line %d and holds nothing before that command", last)
+			}
+			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)), fix)
 		}
 	}
 	if len(t.Entries) == 0 {
