@@ -580,19 +580,56 @@ func (fs *Facts) cardReturns() []Obs {
 	return out
 }
 
-// cardURC reads a +CPIN URC: the card ready or wanting a PIN, or gone.
+// cardURC reads a URC that says the card's state: +CPIN's, the card
+// ready or wanting a PIN, or gone; or a vendor's SIM state report, so that
+// a card pulled and put back is the card's absence and not a dead zone.
 func (fs *Facts) cardURC(text string, o Obs) {
-	v, ok := strings.CutPrefix(text, "+CPIN:")
-	if !ok {
-		return
-	}
-	switch v = strings.ToUpper(strings.TrimSpace(v)); v {
-	case "READY", "SIM PIN", "SIM PUK":
-		fs.Card = append(fs.Card, CardFact{Obs: o, Present: true, URC: true})
-	case "NOT INSERTED":
-		fs.Card = append(fs.Card, CardFact{Obs: o, URC: true})
-	case "SIM REMOVED":
-		fs.Card = append(fs.Card, CardFact{Obs: o, URC: true, Went: true})
+	present, absent := CardFact{Obs: o, Present: true, URC: true}, CardFact{Obs: o, URC: true}
+	if name, v, ok := strings.Cut(text, ":"); ok {
+		v = strings.ToUpper(strings.TrimSpace(v))
+		switch name {
+		case "+CPIN":
+			switch v {
+			case "READY", "SIM PIN", "SIM PUK":
+				fs.Card = append(fs.Card, present)
+			case "NOT INSERTED", "SIM NOT INSERTED":
+				fs.Card = append(fs.Card, absent)
+			case "SIM REMOVED":
+				absent.Went = true
+				fs.Card = append(fs.Card, absent)
+			}
+			// NOT READY is no 27.007 code: modems send it as the card
+			// starts, as +CFUN powers it down and as it goes alike.
+		case "+UUSIMSTAT":
+			// u-blox (AT+USIMSTAT): 0 SIM card not present; 1 to 3 it
+			// wants a PIN or PUK, 5 to 8 it is in use. 4 (not
+			// operational) and 9 to 11 (a REFRESH's outcome) say
+			// neither.
+			switch v {
+			case "0":
+				fs.Card = append(fs.Card, absent)
+			case "1", "2", "3", "5", "6", "7", "8":
+				fs.Card = append(fs.Card, present)
+			}
+		case "+QSIMSTAT":
+			// Quectel (AT+QSIMSTAT=1): <enable>,<inserted_status>, 0
+			// removed, 1 inserted (2 unknown).
+			if _, st, ok := strings.Cut(v, ","); ok {
+				switch strings.TrimSpace(st) {
+				case "0":
+					absent.Went = true
+					fs.Card = append(fs.Card, absent)
+				case "1":
+					fs.Card = append(fs.Card, present)
+				}
+			}
+		case "+SIMCARD":
+			// SIMCom's report of the card pulled out.
+			if v == "NOT AVAILABLE" {
+				absent.Went = true
+				fs.Card = append(fs.Card, absent)
+			}
+		}
 	}
 }
 

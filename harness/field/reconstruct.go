@@ -17,6 +17,7 @@ import (
 	"github.com/esimhil/esimhil/harness/align"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/apdu"
 	"github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
@@ -329,12 +330,46 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range CardLimits(f) {
+		p.askFor("%s", l)
+	}
 	p.steps(o)
 	p.bootAmongCommands()
 	if o.Emulated != nil && !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Skip == "" }) && !p.hasURCs() {
 		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC it sends: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
 	}
 	return p, nil
+}
+
+// CardLimits names each ES10 function the logs show the field card
+// answering with an error status word the emulated card cannot be made to
+// give: it answers a well-formed request of a function it has with 9000
+// but for a switch while its REFRESH is due (6985) and a package too big
+// for its free memory (6A84, device.free_nvm), and no manifest field
+// injects a card's status word. A replay then differs there, whatever the
+// manifest says, so a draft says so before anything else is filled in.
+func CardLimits(f *Fixture) []string {
+	if f == nil {
+		return nil // the fixture did not load: nothing read to say it of
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			a := e.APDU
+			if a == nil || !a.Response || !a.Done || a.ES10 == "" || a.Malformed != "" || apdu.NormalProcessing(a.SW) {
+				continue
+			}
+			switch {
+			case a.SW == apdu.SWConditionsNotSatisfied && (a.ES10 == es10.FunctionName(es10.TagEnableProfile) || a.ES10 == es10.FunctionName(es10.TagDisableProfile)):
+				continue
+			case a.SW == apdu.SWNotEnoughMemory:
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s:%d: the field card answered %s with SW %04X, which the emulated card cannot be made to give (it answers a well-formed %s with 9000, and the manifest has no card fault): the replay's answer differs there, so a failure that is this answer does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, a.ES10, a.SW, a.ES10))
+		}
+	}
+	return out
 }
 
 // hasURCs reports whether the logs show a URC the replay compares (one
@@ -1039,9 +1074,12 @@ func commandNames(line string) (names []string, ok bool) {
 // one (+CMGL, !ICCID, #XRESET, $QCSIMSTAT, ^SYSINFO) or a basic one.
 var leadingCommand = regexp.MustCompile(`^(?i:AT)\s*([+!#$%^*@][A-Za-z][A-Za-z0-9_]*|&?[A-Za-z])`)
 
-// ScenarioErr maps the scenario loader's error on the reconstructed text
-// back to where the offending line came from.
-func scenarioErr(e *emitter, file string, err error) error {
+// scenarioErr maps the scenario loader's error on the reconstructed text
+// back to where the offending line came from, worded in the user's files:
+// the manifest's field, or the log line it was reconstructed from (the
+// scenario itself is the replay's, which the user never sees). manifest
+// names the manifest for what neither gave.
+func scenarioErr(e *emitter, manifest string, err error) error {
 	var se *scenario.Error
 	if !errors.As(err, &se) {
 		return err
@@ -1051,6 +1089,7 @@ func scenarioErr(e *emitter, file string, err error) error {
 	if se.Path != "" {
 		msg = se.Path + ": " + msg
 	}
+	field := manifestField(se.Path)
 	switch {
 	case strings.HasPrefix(origin, "manifest "):
 		// The manifest's check is the scenario's expect: name it as the
@@ -1058,11 +1097,34 @@ func scenarioErr(e *emitter, file string, err error) error {
 		if se.Path == "expect" || strings.HasPrefix(se.Path, "expect.") {
 			msg = "check" + strings.TrimPrefix(msg, "expect")
 		}
-		return fmt.Errorf("%s: %s (line %d of the reconstructed %s)", strings.TrimPrefix(origin, "manifest "), msg, se.Line, filepath.Base(file))
+		return fmt.Errorf("%s: %s", strings.TrimPrefix(origin, "manifest "), msg)
+	case logLine.MatchString(origin):
+		return fmt.Errorf("%s: what the replay reconstructs from this line does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")",
+			strings.SplitN(origin, ";", 2)[0], msg, field)
 	case origin != "":
-		return fmt.Errorf("%s: %s (reconstructed from %s)", file, msg, origin)
+		return fmt.Errorf("%s: what the replay %s does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")",
+			manifest, strings.TrimPrefix(origin, "derived "), msg, field)
 	}
-	return err
+	return fmt.Errorf("%s: the replay's reconstruction from it does not hold (%s): give the manifest's %s yourself (fixtures/field/README.md, \"The manifest\")", manifest, msg, field)
+}
+
+// logLine is an origin that is a log's line ("modem.log:12").
+var logLine = regexp.MustCompile(`^[^\s;]+:\d+(?:;|$)`)
+
+// manifestField is the manifest's field that states what a scenario path
+// names: the manifest has the scenario's sections (network and device by
+// their parts), its expect being check.
+func manifestField(path string) string {
+	parts := strings.FieldsFunc(path, func(r rune) bool { return r == '.' || r == '[' })
+	switch {
+	case len(parts) == 0:
+		return "fields"
+	case parts[0] == "expect":
+		return "check"
+	case (parts[0] == "network" || parts[0] == "device") && len(parts) > 1:
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 // validEID reports an EID the test EUM may issue (README, PKI).

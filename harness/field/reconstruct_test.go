@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/harness/align"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 var corpus = filepath.Join("..", "..", "fixtures", "field")
@@ -1994,5 +1995,166 @@ func TestMidCommandStoreDataAsked(t *testing.T) {
 		return strings.Contains(s, "host.log:1 is STORE DATA block 3 of a command whose block 0 the logs do not hold")
 	}) {
 		t.Errorf("to do:\n%s", strings.Join(p.ToDo, "\n"))
+	}
+}
+
+// TestChangeTheTimesCannotPlace: a change of the world between two lines
+// that share their time — every line of a log without times, two lines of
+// a log stamped to the second — is refused at its line, saying what to do,
+// never as a check of the scenario the replay reconstructs; with times
+// between them it is reconstructed.
+func TestChangeTheTimesCannotPlace(t *testing.T) {
+	const reg = "> AT+CEREG?\n< +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n< OK\n> AT+COPS?\n< +COPS: 0,2,\"20801\",7\n< OK\n"
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"a dead zone, no times", reg + "< +CEREG: 2\n> AT+CSQ\n< +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n< +CSQ: 20,99\n< OK\n",
+			"host.log:7: a registration lost (+CEREG stat 2) before the one back (host.log:9) in a log without times: the replay plays such a log's commands at one instant, so it cannot place the change between them; replay a capture with times (minicom's timestamps, Ctrl-A N), or cut the log before line 7"},
+		{"roaming abroad, no times", reg + "> AT+CSQ\n< +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n< +CSQ: 20,99\n< OK\n> AT+COPS?\n< +COPS: 0,2,\"26201\",7\n< OK\n",
+			"host.log:8: a registration in DE (+CEREG stat 5) after one in FR (host.log:2) in a log without times"},
+		{"the card gone and back, no times", reg + "> AT+CPIN?\n< +CME ERROR: 10\n> AT+CPIN?\n< +CPIN: READY\n< OK\n",
+			"host.log:8: the card gone before it is back (host.log:11) in a log without times"},
+		{"a dead zone within one second", "[2026-03-02 10:00:01] > AT+CEREG?\n[2026-03-02 10:00:01] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[2026-03-02 10:00:01] < OK\n" +
+			"[2026-03-02 10:00:05] < +CEREG: 2\n[2026-03-02 10:00:05] < +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n",
+			"host.log:4: a registration lost (+CEREG stat 2) before the one back (host.log:5): the logs' times do not separate the two, so the replay cannot place the change between them; give the manifest's faults with the times you know"},
+		{"a dead zone with times", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 2\n[9.000] < +CEREG: 1,\"A1B2\",\"01C3D4E5\",7\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := strings.Replace(orangePlain("untimed", "generic"), `country: FR}`, "country: FR}\n    - {id: telekom, plmn: \"26201\", country: DE}", 1)
+			f, err := Load(writeFixture(t, "untimed", map[string]string{ManifestFile: m, "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Reconstruct(f, Options{})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v\nwant %q", err, tc.want)
+			case err != nil && strings.Contains(err.Error(), "scenario"):
+				t.Errorf("error names the reconstructed scenario: %v", err)
+			}
+		})
+	}
+}
+
+// TestScenarioErrorsInTheUsersTerms: a check of the reconstructed scenario
+// that fails is worded in the user's files — the manifest's line, or the
+// log line it came from and the manifest field that would state it —
+// never the scenario the user never sees.
+func TestScenarioErrorsInTheUsersTerms(t *testing.T) {
+	for _, tc := range []struct {
+		name, origin, path, want string
+	}{
+		{"a log line", "host.log:39", "faults[0].until", `host.log:39: what the replay reconstructs from this line does not hold (faults[0].until: 10s is not after from 10s): give the manifest's faults yourself`},
+		{"a log line and more", "host.log:12; its name host.log:14", "network.operators[1].name", `host.log:12: what the replay reconstructs from this line does not hold (network.operators[1].name: 10s is not after from 10s): give the manifest's network.operators yourself`},
+		{"a manifest line", "manifest fx/manifest.yaml:13:7", "network.cells[0].rsrp", "fx/manifest.yaml:13:7: network.cells[0].rsrp: 10s is not after from 10s"},
+		{"the manifest's check", "manifest fx/manifest.yaml:40:3", "expect.attempts", "fx/manifest.yaml:40:3: check.attempts: 10s is not after from 10s"},
+		{"a derivation", "derived from the roaming registrations", "network.roaming[0]", `fx/manifest.yaml: what the replay from the roaming registrations does not hold (network.roaming[0]: 10s is not after from 10s): give the manifest's network.roaming yourself`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e emitter
+			e.line("", "name: x")
+			e.line(tc.origin, "the line")
+			err := scenarioErr(&e, "fx/manifest.yaml", &scenario.Error{File: "x.scenario.yaml", Line: 2, Path: tc.path, Msg: "10s is not after from 10s"})
+			if err == nil || err.Error() != tc.want && !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "scenario") || strings.Contains(err.Error(), "reconstructed") {
+				t.Errorf("error names the reconstructed scenario: %v", err)
+			}
+		})
+	}
+}
+
+// TestCardLimits: a status word of the field card's that the emulated
+// card cannot be made to give is a to-do the draft prints before anything
+// else is filled in; one it gives by itself (a switch while a REFRESH is
+// due, a package too big for its memory) or a normal one is not.
+func TestCardLimits(t *testing.T) {
+	const (
+		profiles = `> AT+CGLA=1,16,"81E2910003BF2D00"` + "\n"
+		enable   = `> AT+CGLA=1,50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"` + "\n"
+	)
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"GetProfilesInfo 6A88", profiles + "< +CGLA: 4,\"6A88\"\n< OK\n", "host.log:2: the field card answered GetProfilesInfo with SW 6A88, which the emulated card cannot be made to give"},
+		{"GetProfilesInfo 6F00", profiles + "< +CGLA: 4,\"6F00\"\n< OK\n", "host.log:2: the field card answered GetProfilesInfo with SW 6F00"},
+		{"EnableProfile 6985", enable + "< +CGLA: 4,\"6985\"\n< OK\n", ""},
+		{"EnableProfile 910B", enable + "< +CGLA: 16,\"BF3103800100910B\"\n< OK\n", ""},
+		{"EnableProfile 9000", enable + "< +CGLA: 16,\"BF31038001009000\"\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "card", map[string]string{ManifestFile: orangePlain("card", "generic"), "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(CardLimits(f), "\n")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("limits %q, want %q", got, tc.want)
+			}
+			p, err := Reconstruct(f, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if todo := strings.Join(p.ToDo, "\n"); tc.want != "" && !strings.Contains(todo, tc.want) {
+				t.Errorf("to do %q, want %q", todo, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnnamedRegistrationAfterAnother: a roaming registration on a network
+// no +COPS? names, after one the world places, is a to-do naming its line
+// and what the manifest must give, not left out in silence.
+func TestUnnamedRegistrationAfterAnother(t *testing.T) {
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"roaming, unnamed", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n",
+			"the registration at host.log:4 (roaming, +CEREG stat 5) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country, tac: 0x0B1C, cell_id: 0x0A2F3301)"},
+		{"roaming, named", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"A1B2\",\"01C3D4E5\",7\n[0.011] < OK\n[5.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n[6.000] > AT+COPS?\n[6.010] < +COPS: 0,2,\"20810\",7\n[6.011] < OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "roam", map[string]string{ManifestFile: orangePlain("roam", "generic"), "host.log": tc.log}), Options{})
+			todo := strings.Join(p.ToDo, "\n")
+			if tc.want == "" && strings.Contains(todo, "do not name") || !strings.Contains(todo, tc.want) {
+				t.Errorf("to do %q, want %q", todo, tc.want)
+			}
+		})
+	}
+}
+
+// TestVendorSIMStateURCs: a vendor's report of the card's state starts and
+// ends the card's absence as +CPIN's does, so a card pulled out and put
+// back is no dead zone: the deregistration it brings is the card's.
+func TestVendorSIMStateURCs(t *testing.T) {
+	const (
+		before = "[0.000] > AT+CPIN?\n[0.010] < +CPIN: READY\n[0.011] < OK\n[0.100] > AT+CEREG?\n[0.110] < +CEREG: 1,1\n[0.111] < OK\n"
+		lost   = "[60.200] < +CEREG: 0\n"
+		back   = "[90.000] < +CEREG: 1\n"
+	)
+	for _, tc := range []struct {
+		name, gone, came, want string
+	}{
+		{"u-blox", "[60.000] < +UUSIMSTAT: 0\n", "[80.000] < +UUSIMSTAT: 1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"u-blox, in use again", "[60.000] < +UUSIMSTAT: 0\n", "[80.000] < +UUSIMSTAT: 6\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"Quectel", "[60.000] < +QSIMSTAT: 1,0\n", "[80.000] < +QSIMSTAT: 1,1\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"SIMCom", "[60.000] < +SIMCARD: NOT AVAILABLE\n", "[80.000] < +CPIN: READY\n", "{card: absent, from: 1m10s, until: 1m30s}  # host.log:7"},
+		{"+CPIN: NOT READY says nothing", "[60.000] < +CPIN: NOT READY\n", "[80.000] < +CPIN: READY\n", "coverage: lost"},
+		{"u-blox REFRESH outcome says nothing", "[60.000] < +UUSIMSTAT: 9\n", "[80.000] < +UUSIMSTAT: 6\n", "coverage: lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := before + tc.gone + lost + tc.came + back
+			p := reconstruct(t, writeFixture(t, "swap", map[string]string{ManifestFile: orangePlain("swap", "generic"), "host.log": log}), Options{})
+			got := string(p.ScenarioYAML)
+			if !strings.Contains(got, tc.want) {
+				t.Fatalf("scenario, want %q:\n%s", tc.want, got)
+			}
+			if strings.HasPrefix(tc.want, "{card") && strings.Contains(got, "coverage: lost") {
+				t.Errorf("a dead zone beside the card's absence:\n%s", got)
+			}
+		})
 	}
 }

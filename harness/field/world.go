@@ -157,6 +157,8 @@ func (p *Plan) world() error {
 	var stops []stop
 	if m.Itinerary == nil {
 		var unnamed *Reg // the first registration on a network the logs do not name
+		var lastIn Reg   // the last registration in the current stop's country
+		var crossing *unplaced
 		for i, r := range fs.Regs {
 			if r.Stat != 1 && r.Stat != 5 {
 				continue
@@ -176,9 +178,25 @@ func (p *Plan) world() error {
 				at := max(r.At-p.AttachDelay-time.Second, 0)
 				if len(stops) == 0 {
 					at = 0
+				} else if at <= lastIn.At && crossing == nil {
+					// The crossing would come before the registration the
+					// device still had in the country it left: the world
+					// would put that registration's cell abroad.
+					crossing = &unplaced{r.Src, lastIn.Src, fmt.Sprintf("a registration in %s (%s stat %d) after one in %s", o.Country, r.Name, r.Shown, stops[len(stops)-1].Area), "itinerary"}
 				}
 				stops = append(stops, stop{at, o.Country, r.Src.String(), false})
 			}
+			lastIn = r
+		}
+		if u := p.firstUnplaced(crossing); u != nil {
+			return p.unplaceable(*u)
+		}
+		if unnamed != nil && len(stops) > 0 {
+			// The device registered elsewhere first: the world has it
+			// there, and this registration's network is nobody's.
+			how := map[int]string{1: "home", 5: "roaming"}[unnamed.Stat]
+			p.askFor("the registration at %s (%s, %s stat %d) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country%s) and an itinerary that takes the device there by then",
+				unnamed.Src, how, unnamed.Name, unnamed.Shown, cellOf(unnamed))
 		}
 		// The first state the logs show unregistered, when none shows
 		// the device registered at all.
@@ -565,7 +583,7 @@ func (p *Plan) parse(e *emitter) error {
 	name := p.Fixture.Manifest.Name + ".scenario.yaml"
 	s, err := scenario.Parse(name, []byte(e.b.String()))
 	if err != nil {
-		return scenarioErr(e, name, err)
+		return scenarioErr(e, p.Fixture.Manifest.File, err)
 	}
 	p.ScenarioYAML, p.Scenario = []byte(e.b.String()), s
 	return nil
@@ -1316,6 +1334,76 @@ func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 	return Reg{}, 0, false
 }
 
+// cellOf says the cell a registration line names, for the manifest's
+// network.cells ("" when it names none).
+func cellOf(r *Reg) string {
+	if !r.HasCells {
+		return ""
+	}
+	return fmt.Sprintf(", tac: 0x%s, cell_id: 0x%s", r.TAC, r.CI)
+}
+
+// LogsCannot is an error at a log line that no manifest field mends: what
+// the logs cannot give (times to place a change by), so the logs must be
+// other ones or cut.
+type LogsCannot struct{ Err *Error }
+
+func (e LogsCannot) Error() string { return e.Err.Error() }
+func (e LogsCannot) Unwrap() error { return e.Err }
+
+// unplaced is a change of the world the logs show at src that their
+// times cannot place after the one at before: in a log without times
+// every line is at one instant (the replay plays its commands together),
+// and in a log stamped coarsely two lines may share theirs. field is the
+// manifest's field that would state it instead.
+type unplaced struct {
+	src, before Src
+	what, field string
+}
+
+// firstUnplaced is the earliest change the logs' times cannot place:
+// crossing (a new country's registration, nil when none) or a derived
+// window's end — a registration back after a dead zone, a card back after
+// its absence — that would come no later than its start. Nil when the
+// manifest gives its own faults, which the derived windows yield to.
+func (p *Plan) firstUnplaced(crossing *unplaced) *unplaced {
+	var all []unplaced
+	if crossing != nil {
+		all = append(all, *crossing)
+	}
+	if p.Fixture.Manifest.Faults == nil {
+		for _, l := range p.coverageLosses() {
+			if l.back != nil && (l.until <= l.from || l.back.At <= l.lost.At) {
+				all = append(all, unplaced{l.lost.Src, l.back.Src, fmt.Sprintf("a registration lost (%s stat %d) before the one back", l.lost.Name, l.lost.Shown), "faults"})
+			}
+		}
+		for _, w := range p.cardWindows() {
+			if w.back != nil && (w.seen && w.until <= w.from || w.back.At <= w.gone.At) {
+				all = append(all, unplaced{w.gone.Src, w.back.Src, "the card gone before it is back", "faults"})
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	first := slices.MinFunc(all, func(a, b unplaced) int {
+		if c := p.Fixture.LogIndex(a.src.File) - p.Fixture.LogIndex(b.src.File); c != 0 {
+			return c
+		}
+		return a.src.Line - b.src.Line
+	})
+	return &first
+}
+
+// unplaceable words u as an error at its line, saying what to do.
+func (p *Plan) unplaceable(u unplaced) error {
+	if li := p.Fixture.LogIndex(u.src.File); li >= 0 && p.Fixture.Logs[li].Clock == fieldlog.NoTime {
+		return LogsCannot{Err: &Error{File: u.src.File, Line: u.src.Line, Msg: fmt.Sprintf("%s (%s) in a log without times: the replay plays such a log's commands at one instant, so it cannot place the change between them; "+
+			"replay a capture with times (minicom's timestamps, Ctrl-A N), or cut the log before line %d to replay what comes before it", u.what, u.before, u.src.Line)}}
+	}
+	return &Error{File: u.src.File, Line: u.src.Line, Msg: fmt.Sprintf("%s (%s): the logs' times do not separate the two, so the replay cannot place the change between them; give the manifest's %s with the times you know (on the logs' clock)", u.what, u.before, u.field)}
+}
+
 // maxAttachDelay bounds the attach times the logs are read with: the
 // attachDelay it measures, and the scan before an attach of a modem that
 // shows it.
@@ -1339,6 +1427,13 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			e.line(m.pos(it), "  - %s", flow(shifted(it, p.Start, "from", "until")))
 		}
 		return nil
+	}
+	if m.Itinerary != nil {
+		// The itinerary's check (world) did not run: the derived
+		// windows' still must.
+		if u := p.firstUnplaced(nil); u != nil {
+			return p.unplaceable(*u)
+		}
 	}
 	var lines []string
 	var origins []string

@@ -58,7 +58,7 @@ func TestControlLineEnd(t *testing.T) {
 		{"gammu's ESC ends the log", at + escape, Gammu, ""},
 		{"gammu's ESC mid-log", at + escape + at, Gammu, ""},
 		{"a PDU sent with Ctrl-Z, unanswered", "<dbg> [ttyUSB2/at] --> 'AT+CMGS=2<CR>'\n<dbg> [ttyUSB2/at] <-- '<CR><LF>> '\n" +
-			"<dbg> [ttyUSB2/at] --> '0011\\26'\n", MM, `x.log:3: the log ends before the final result of 0011<^Z>: truncated?`},
+			"<dbg> [ttyUSB2/at] --> '0011\\26'\n", MM, `x.log:3: the log ends before the final result of 0011<^Z>: truncated?; the log stops in line 3: if it was cut there (log rotation, a paste), cut it after line 2, before that command, to replay what comes before it`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := Read("x.log", []byte(tc.log), tc.format)

@@ -205,6 +205,13 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 					}
 				}
 				switch {
+				case c.cmd >= 0 && callEnd(piece, e.Result) && !callCommand(t.Entries[c.cmd].Text) &&
+					finalLater(recs[ri+1:], r.port, pieces[k+1:]):
+					// A call's end the network caused (V.250 §5.7.1: NO
+					// CARRIER, BUSY, NO ANSWER) during a command that
+					// places or answers none: the modem's own news, and
+					// the command's final result is still to come.
+					e.Role = URC
 				case res.Kind.IsFinal() && r.earlier && c.prev >= 0:
 					e.Role, e.Cmd = Final, c.prev
 					c.finalIn(piece, e.Result != "", res.Kind == at.FinalOK, r.line)
@@ -240,10 +247,21 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 				continue // gammu's ESC: no command line, so no answer is owed
 			}
 			what := "the log ends"
-			if cut {
-				what = "the log is cut off (its last line has no line ending)"
+			last := e.Line // the line the log stops in: the answer's last, else the command's
+			if a := t.Answer(c.cmd); len(a) > 0 {
+				last = a[len(a)-1].Line
 			}
-			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)))
+			if len(recs) > 0 {
+				last = max(last, recs[len(recs)-1].line)
+			}
+			if cut {
+				what = fmt.Sprintf("the log is cut off (its last line, %d, has no line ending)", last)
+			}
+			fix := fmt.Sprintf("; the log stops in line %d: if it was cut there (log rotation, a paste), cut it after line %d, before that command, to replay what comes before it", last, e.Line-1)
+			if e.Line <= 1 {
+				fix = fmt.Sprintf("; the log stops in line %d and holds nothing before that command", last)
+			}
+			return nil, errAt(file, e.Line, "%s before the final result of %s: truncated?%s%s", what, Escape(e.Text), c.digitHint(t.Answer(c.cmd)), fix)
 		}
 	}
 	if len(t.Entries) == 0 {
@@ -436,6 +454,30 @@ func modemAhead(recs []record, port string, pieces []string, visit func(piece st
 	return false
 }
 
+// callCommand is a command whose final result may be a call's result
+// code (V.250 §6.3: D dials, A answers, O returns online; TS 27.007
+// §6.1 D and §10.1.12 +CGDATA, §6.26 +CDU dials a URI).
+var callCommand = regexp.MustCompile(`^(?i:AT(?:D.*|A|O0?|\+CGDATA(?:=.*)?|\+CDU=.*))$`).MatchString
+
+// callEnd reports the result codes that end a call attempt or a call
+// (V.250 §5.7.1 table 1), in words or, as v, read from their digit.
+func callEnd(piece, v string) bool {
+	if v == "" {
+		v = piece
+	}
+	return v == "NO CARRIER" || v == "BUSY" || v == "NO ANSWER"
+}
+
+// finalLater reports whether a final result comes among the modem's next
+// lines on port, before the host's next line there.
+func finalLater(recs []record, port string, pieces []string) bool {
+	return modemAhead(recs, port, pieces, func(s string) (bool, bool) {
+		v, ok := at.NumericResult(s)
+		final := at.Classify(s).Kind.IsFinal() || ok && at.Classify(v).Kind.IsFinal()
+		return final, final
+	})
+}
+
 // finalNext reports whether the modem's next line on port, before the
 // host's next line there, is a final result (verbose or numeric).
 func finalNext(recs []record, port string, pieces []string) bool {
@@ -577,7 +619,17 @@ var urcPrefixes = []string{
 	// Telit's.
 	"+STKPCI:", "+UCATPROI:", "+STKPRO:", "+STKCNF:", "+STKEND", "+STKCC:", "^SSTN:", "#STN:",
 	"+CSCON:", "+CUSD:", "+CMT:", "+CDS:", "^RSSI:", "^HCSQ:", "^MODE:", "^BOOT:",
+	// Calls and messages the network brings, whenever it brings them
+	// (TS 27.007 §7.6 +CLIP, §7.12 +CCWA, §7.17 +CSSU; TS 27.005 §3.4.1
+	// +CBM, +CDSI).
+	"+CLIP:", "+CCWA:", "+CSSU:", "+CBM:", "+CDSI:",
+	// The card's state as vendors report it: u-blox's, Quectel's.
+	"+UUSIMSTAT:", "+QSIMSTAT:",
 }
+
+// unaskedCodes are result codes no command answers: RING (V.250 §5.7.1,
+// result code 2) comes whenever a call does.
+var unaskedCodes = map[string]bool{"RING": true}
 
 // unsolicited reports whether line, arriving while cmd awaits its final
 // result, is a URC rather than cmd's answer: a boot URC without a name
@@ -585,7 +637,7 @@ var urcPrefixes = []string{
 // cmd's own (+CEREG: during AT+CGLA; not during AT+CEREG?, but for the
 // URC's shape).
 func unsolicited(line, cmd string) bool {
-	if bareURC(line) { // boot URCs (Quectel's RDY, SIMCom's PB DONE)
+	if bareURC(line) || unaskedCodes[line] { // boot URCs (Quectel's RDY, SIMCom's PB DONE), RING
 		return true
 	}
 	if strings.EqualFold(strings.TrimSpace(cmd), "AT") {

@@ -104,9 +104,9 @@ func TestNumericResultsBadInput(t *testing.T) {
 		want       string
 	}{
 		{"a digit no V.250 code", "> ATV0\n< 0\n> AT+CSQ\n< 9\n", Plain,
-			"v.log:3: the log ends before the final result of AT+CSQ: truncated? (its last line, 9, is a bare digit but no V.250 result code)"},
+			"v.log:3: the log ends before the final result of AT+CSQ: truncated? (its last line, 9, is a bare digit but no V.250 result code); the log stops in line 4: if it was cut there (log rotation, a paste), cut it after line 2, before that command, to replay what comes before it"},
 		{"numeric in a verbose log", "> AT\n< OK\n> AT+CSQ\n< +CSQ: 24,99\n< 0\n", Plain,
-			"v.log:3: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since line 2: an ATV0 the log does not show?)"},
+			"v.log:3: the log ends before the final result of AT+CSQ: truncated? (its last line, 0, is OK in numeric form, but the modem answers in words since line 2: an ATV0 the log does not show?); the log stops in line 5: if it was cut there (log rotation, a paste), cut it after line 2, before that command, to replay what comes before it"},
 		{"terminal: a numeric result with the echo off", "AT\r\nOK\r\nATE0V0\r\nATE0V0\r\n0\r\n0\r\n", Terminal,
 			"v.log:6: 0 (OK) with no command before it: the echo is off since line 3, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)"},
 	} {

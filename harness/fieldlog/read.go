@@ -446,7 +446,7 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 		l = bytes.TrimSuffix(l, []byte{'\r'})
 		s, err := textLine(l)
 		if err != nil {
-			return nil, false, errAt(file, n, "%v: not a text log", err)
+			return nil, false, errAt(file, n, "%v", err)
 		}
 		lines = append(lines, s)
 		if len(lines) > MaxEntries {
@@ -458,23 +458,20 @@ func splitLines(file string, data []byte) (lines []string, cut bool, err error) 
 
 // textLine checks one line is text and strips ANSI SGR sequences (ESC [
 // … m). A CR inside a line is kept: it is where a modem's output ran on
-// without a line feed.
+// without a line feed. The error names the line's first byte that is not
+// text, whichever kind it is.
 func textLine(l []byte) (string, error) {
-	if !utf8.Valid(l) {
-		i := 0
-		for i < len(l) {
-			r, size := utf8.DecodeRune(l[i:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			i += size
-		}
-		return "", fmt.Errorf("binary data (byte 0x%02x at column %d, not UTF-8)", l[i], i+1)
-	}
 	b := make([]byte, 0, len(l))
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		switch {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(l[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", notUTF8(l, i)
+			}
+			b = append(b, l[i:i+size]...)
+			i += size - 1
 		case c == '\b':
 			// A typing mistake corrected in a terminal: the backspace
 			// takes back the character before it, on the screen as in the
@@ -492,16 +489,38 @@ func textLine(l []byte) (string, error) {
 				i = j
 				continue
 			}
-			return "", fmt.Errorf("binary data (escape sequence at column %d)", i+1)
+			return "", fmt.Errorf("binary data (escape sequence at column %d): not a text log", i+1)
 		case c == '\t' || c == '\r':
 			b = append(b, c)
 		case c < 0x20 || c == 0x7f:
-			return "", fmt.Errorf("binary data (byte 0x%02x at column %d)", c, i+1)
+			return "", fmt.Errorf("binary data (byte 0x%02x at column %d): not a text log", c, i+1)
 		default:
 			b = append(b, c)
 		}
 	}
 	return string(b), nil
+}
+
+// notUTF8 says why byte i of l is no UTF-8 and what to do. A log is read
+// as UTF-8 (GBK is told apart for SSCOM's saves); a byte that is none
+// comes, in a text log, from a module's UART toggling as it powers up
+// (0xFF, 0xFE, 0x00 before its first URC) or from text saved in Latin-1 or
+// Windows-1252 (an operator's name under AT+CSCS="8859-1", a European
+// Windows terminal's save), where a letter such as "ó" is one byte.
+func notUTF8(l []byte, i int) error {
+	c := l[i]
+	cause := "text in Latin-1 or Windows-1252 (an operator's name the modem sent under AT+CSCS=\"8859-1\", a terminal's save on a European Windows)? convert the file, iconv -f latin1 -t utf-8 (or -f cp1252), or delete the byte on this line"
+	if noise := c == 0xff || c == 0xfe || c == 0x00; noise || !latin1Letter(l, i) {
+		cause = "noise on the UART as the module powered up (bytes such as 0xff, 0xfe before its first line)? delete those bytes on this line; or text in Latin-1 or Windows-1252: convert the file, iconv -f latin1 -t utf-8"
+	}
+	return fmt.Errorf("byte 0x%02x at column %d is not UTF-8: %s", c, i+1, cause)
+}
+
+// latin1Letter reports a byte that reads as a Latin-1 letter among text:
+// 0xC0–0xFF (not ×, ÷) after a printable ASCII character.
+func latin1Letter(l []byte, i int) bool {
+	c := l[i]
+	return c >= 0xc0 && c != 0xd7 && c != 0xf7 && i > 0 && l[i-1] >= 0x20 && l[i-1] < 0x7f
 }
 
 // LogText is a log's text as the readers number its lines: without its

@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,4 +112,51 @@ func TestRegistrationURCDuringRead(t *testing.T) {
 	checkEntries(t, "> AT+CEREG=1\n< OK\n> AT+CEREG?\n< +CEREG: 2\n< +CEREG: 1,2\n< OK\n", Plain,
 		func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text },
 		[]string{"command AT+CEREG=1", "final OK", "command AT+CEREG?", "urc +CEREG: 2", "info +CEREG: 1,2", "final OK"})
+}
+
+// TestCallURCsWhileCommandPending: RING and the network's call and message
+// notifications answer no command, so they are URCs wherever they arrive;
+// NO CARRIER, BUSY and NO ANSWER are a dial's or an answer's final result
+// (V.250 §5.7.1), and the network's news only during any other command
+// whose own final result still follows.
+func TestCallURCsWhileCommandPending(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		want      []Role
+	}{
+		{"RING during +CSQ", "> AT+CSQ\n< RING\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CRING during +CSQ", "> AT+CSQ\n< +CRING: VOICE\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CLIP during +CPIN?", "> AT+CPIN?\n< RING\n< +CLIP: \"+33612345678\",145\n< +CPIN: READY\n< OK\n",
+			[]Role{Command, URC, URC, Info, Final}},
+		{"+CMTI during +CCID", "> AT+CCID\n< +CMTI: \"SM\",3\n< +CCID: 89330100005021044451\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CDS during +CSQ", "> AT+CSQ\n< +CDS: 25\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CBM during +CSQ", "> AT+CSQ\n< +CBM: 88\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CCWA during +CSQ", "> AT+CSQ\n< +CCWA: \"+33612345678\",145,1\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"+CLIP read answer", "> AT+CLIP?\n< +CLIP: 1,1\n< OK\n", []Role{Command, Info, Final}},
+		{"NO CARRIER during +CSQ", "> AT+CSQ\n< NO CARRIER\n< +CSQ: 17,99\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"BUSY during +COPS?", "> AT+COPS?\n< BUSY\n< +COPS: 0,2,\"20815\",7\n< OK\n", []Role{Command, URC, Info, Final}},
+		{"NO CARRIER answers ATD", "> ATD+33612345678;\n< NO CARRIER\n> AT\n< OK\n", []Role{Command, Final, Command, Final}},
+		{"BUSY answers ATD", "> ATD+33612345678;\n< BUSY\n> AT\n< OK\n", []Role{Command, Final, Command, Final}},
+		{"NO ANSWER answers ATA", "> ATA\n< NO ANSWER\n", []Role{Command, Final}},
+		// Nothing follows: the command's own final result, as a vendor's
+		// socket command may end with it.
+		{"NO CARRIER ends a command", "> AT+QIOPEN=1,0,\"TCP\",\"10.0.0.1\",80\n< NO CARRIER\n> AT\n< OK\n",
+			[]Role{Command, Final, Command, Final}},
+		{"numeric NO CARRIER during +CSQ", "> ATV0\n< 0\n> AT+CSQ\n< 3\n< +CSQ: 17,99\n< 0\n",
+			[]Role{Command, Final, Command, URC, Info, Final}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Read("call.log", []byte(tc.log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Role
+			for _, e := range tr.Entries {
+				got = append(got, e.Role)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("roles %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

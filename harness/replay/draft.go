@@ -35,6 +35,9 @@ type Drafted struct {
 	// what the manifest must give before the fixture replays.
 	Plan    *field.Plan
 	Problem error
+	// Limits are what the replay cannot reproduce whatever the manifest
+	// gives (field.CardLimits), said even while Problem stops the plan.
+	Limits []string
 }
 
 // Draft turns pasted logs into a field fixture in parent/name: the logs
@@ -153,6 +156,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			d.Personality, d.Plan, d.Problem = p, plan, err
 			if err != nil {
 				d.Plan = nil
+				d.Limits = field.CardLimits(f)
 			}
 			return d, nil
 		}
@@ -164,6 +168,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
 			d.Personality, d.Problem = p, err
+			d.Limits = field.CardLimits(f)
 			return d, nil
 		}
 		d.Tried = append(d.Tried, p+": "+fe.Msg)

@@ -566,3 +566,22 @@ func TestDraftPersonalityBeforeAnUnplayedFailure(t *testing.T) {
 		t.Errorf("manifest:\n%s", m)
 	}
 }
+
+// TestAroundShowsNoLineEnd: a CRLF file's own line end is not shown as a
+// <CR> the modem sent; a CR inside a line (a tool's own label aside) is.
+func TestAroundShowsNoLineEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, want string
+	}{
+		{"CRLF line end", "OK\r", ">>     1  OK\n"},
+		{"LF line end", "OK", ">>     1  OK\n"},
+		{"a CR inside", "OK\rAT+CSQ\r", ">>     1  OK<CR>AT+CSQ\n"},
+		{"a Docklight label", "AT+CCHC=1<CR>\r", ">>     1  AT+CCHC=1<CR>\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := around([]string{tc.line}, 1, 0); !strings.HasSuffix(got, tc.want) {
+				t.Errorf("around %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

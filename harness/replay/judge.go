@@ -244,7 +244,9 @@ const (
 	commandWidth = 40  // a command named in a sentence
 )
 
-// around renders lines n-k..n+k of a file, n marked.
+// around renders lines n-k..n+k of a file, n marked. A line's CR before
+// its LF is the file's line end (CRLF), not its text, as the log readers
+// take it: shown, it would read as a <CR> the modem sent.
 func around(lines []string, n, k int) string {
 	var b strings.Builder
 	for i := max(1, n-k); i <= min(len(lines), n+k); i++ {
@@ -252,7 +254,7 @@ func around(lines []string, n, k int) string {
 		if i == n {
 			mark = ">>"
 		}
-		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, textcut.Cut(fieldlog.Escape(lines[i-1]), lineWidth))
+		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, textcut.Cut(fieldlog.Escape(strings.TrimSuffix(lines[i-1], "\r")), lineWidth))
 	}
 	return b.String()
 }

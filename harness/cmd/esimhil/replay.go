@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/esimhil/esimhil/harness/field"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/replay"
 )
@@ -144,7 +146,22 @@ func fixtureCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "failure   none found: name the line that shows it (now %s)\n", d.Failure)
 	}
 	if d.Problem != nil {
-		fmt.Fprintf(stdout, "to do     the fixture does not replay until the manifest gives what the logs lack:\n          %v\n", d.Problem)
+		// Most problems ask the manifest for what the logs lack; some are
+		// what no manifest mends (field.LogsCannot).
+		what := "the fixture does not replay until the manifest gives what the logs lack"
+		var lc field.LogsCannot
+		logs := errors.As(d.Problem, &lc)
+		if logs {
+			what = "the fixture does not replay these logs as they are"
+		}
+		fmt.Fprintf(stdout, "to do     %s:\n          %v\n", what, d.Problem)
+		for _, l := range d.Limits {
+			fmt.Fprintf(stdout, "to do     %s\n", l)
+		}
+		if logs {
+			fmt.Fprintf(stdout, "next      deal with the logs in %s as that line says, then: esimhil replay -v %s\n", d.Dir, d.Dir)
+			return 1
+		}
 		fmt.Fprintf(stdout, "next      edit %s, then: esimhil replay -v %s\n", filepath.Join(d.Dir, "manifest.yaml"), d.Dir)
 		return 1
 	}
