@@ -200,7 +200,10 @@ func (s *fakeSTK) LocationChanged()            { s.locationChgs++ }
 
 // fakeNet is a world with two French operators; the subscriber roams.
 type fakeNet struct {
-	reg      Registration
+	reg Registration
+	// fallback, when set, is Attach's answer (automatic selection) in
+	// place of reg.
+	fallback Registration
 	attaches []string
 	detaches int
 	cells    []stkterm.Cell // nil: the default cells below
@@ -208,6 +211,9 @@ type fakeNet struct {
 
 func (n *fakeNet) Attach(imsi string) Registration {
 	n.attaches = append(n.attaches, imsi)
+	if n.fallback.Stat != 0 {
+		return n.fallback
+	}
 	return n.reg
 }
 

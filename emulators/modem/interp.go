@@ -95,6 +95,16 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 	if m.st.echo {
 		m.out.push(echo)
 	}
+	if pl := m.st.pending; pl != nil {
+		// A command still runs: the line waits for its answer.
+		pl.queued = append(pl.queued, queuedLine{l, echo})
+		return
+	}
+	m.runLine(l)
+}
+
+// runLine runs one command line, its echo sent.
+func (m *Modem) runLine(l at.Line) {
 	if l.Err != nil {
 		m.logIn(fmt.Sprintf("<%v>", l.Err))
 		m.st.lastLine, m.st.lastRefused = "", true
@@ -121,7 +131,19 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 		m.result(m.st.enc.Error())
 		return
 	}
-	for _, c := range cmds {
+	m.runCmds(cmds)
+}
+
+// errPending is a command's answer that comes later: its handler has
+// started work (a manual network selection) that ends the command, and the
+// rest of its line, on the loop's clock (finishLine).
+var errPending = errors.New("answer pending")
+
+// runCmds runs a line's commands in order until one fails or one's answer
+// is pending, then sends the final result code unless it is.
+func (m *Modem) runCmds(cmds []at.Command) {
+	var err error
+	for i, c := range cmds {
 		h := m.handler(c)
 		switch answer, ok := m.o.Personality.TestAnswers[c.Name]; {
 		case h == nil:
@@ -132,10 +154,62 @@ func (m *Modem) handleLine(l at.Line, echo []byte) {
 		default:
 			err = h(m, c)
 		}
+		if err == errPending {
+			m.st.pending = &pendingLine{rest: cmds[i+1:], epoch: m.st.epoch}
+			return
+		}
 		if err != nil {
 			break
 		}
 	}
+	m.lineResult(err)
+}
+
+// pendingLine is a command line whose running command answers later:
+// the commands after it, and the lines the host typed meanwhile, which
+// run once it has answered (a module takes no new line while a command
+// runs, V.250 §5.6; its UART buffers them).
+type pendingLine struct {
+	rest   []at.Command
+	queued []queuedLine
+	epoch  uint64
+}
+
+type queuedLine struct {
+	line at.Line
+	echo []byte
+}
+
+// finishLine ends the pending command with err: the rest of its line
+// runs on success, then its final result code goes, then the lines typed
+// meanwhile run. A power cycle since drops it: nothing is left to answer.
+func (m *Modem) finishLine(err error) {
+	pl := m.st.pending
+	if pl == nil {
+		return
+	}
+	m.st.pending = nil
+	if m.st.off || pl.epoch != m.st.epoch {
+		return
+	}
+	if err == nil && len(pl.rest) > 0 {
+		m.runCmds(pl.rest)
+	} else {
+		m.lineResult(err)
+	}
+	for i, q := range pl.queued {
+		if m.st.pending != nil {
+			// Another answer pending: the rest wait for it.
+			m.st.pending.queued = append(m.st.pending.queued, pl.queued[i:]...)
+			return
+		}
+		m.runLine(q.line)
+	}
+}
+
+// lineResult sends the final result code of a line whose commands ended
+// with err.
+func (m *Modem) lineResult(err error) {
 	final := m.final(err)
 	if m.o.Personality.EchoJoinsPrevious && m.st.echo && m.st.enc.Verbose {
 		// The line feed never comes: the next echo runs on (a quirk).

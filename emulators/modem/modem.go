@@ -199,7 +199,12 @@ type state struct {
 	charset  string         // +CSCS
 	attachT  clock.Timer
 	restartT clock.Timer
-	t3410    clock.Timer
+	// pending is the command line whose running command answers later
+	// (errPending); selecting is that command when it is a manual
+	// network selection, answered as its attempt ends (selectionEnded).
+	pending   *pendingLine
+	selecting *selection
+	t3410     clock.Timer
 	// off is set by PowerOff; epoch counts power cycles so that work queued
 	// before a power cut (a posted REFRESH, a timer) finds it stale.
 	off   bool

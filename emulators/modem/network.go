@@ -246,20 +246,71 @@ func (m *Modem) manualSelection(mode, format int, oper at.Arg) error {
 	}
 	m.st.copsOff, m.st.copsMode, m.st.copsPLMN = false, mode, plmn
 	m.st.copsFormat = format
-	m.cancelAttach()
-	m.attach()
-	r := m.st.reg
-	switch {
-	case r.Registered() || mode == 4:
-		return nil
-	case r.Stat == 3:
-		return fmt.Errorf("+COPS=1 %s: denied: %w", plmn, at.CMENetworkNotAllowed)
-	case m.st.t3410 != nil:
-		// Asked, and T3410 runs: the network does not answer. Searching
-		// for any other reason (no cell of it in service) is 30 below.
-		return fmt.Errorf("+COPS=1 %s: no answer: %w", plmn, at.CMENetworkTimeout)
+	if r := m.st.reg; r.Registered() && r.PLMN == plmn {
+		return nil // registered there already: nothing to select
 	}
-	return fmt.Errorf("+COPS=1 %s: %w", plmn, at.CMENoNetworkService)
+	// 27.007 §7.3: the final result comes once the registration attempt
+	// ends (OK registered, +CME ERROR why not), after the scan AttachDelay
+	// takes; its +CEREG URCs go out before it, as modules send them.
+	m.cancelAttach()
+	if m.st.reg.Registered() {
+		// The modem leaves the network it was on to try the host's:
+		// searching (27.007 <stat> 2) until the outcome, whatever the
+		// modem shows of its own scans.
+		m.o.Network.Detach()
+		m.setReg(Registration{Stat: 2})
+	} else {
+		m.scanning()
+	}
+	m.st.selecting = &selection{mode: mode, plmn: plmn}
+	m.st.attachT = m.afterFunc(m.o.AttachDelay, func() {
+		m.st.attachT = nil
+		m.attach()
+	})
+	return errPending
+}
+
+// selection is a manual network selection (+COPS=1 or 4) waiting for its
+// attempt's outcome to answer.
+type selection struct {
+	mode int
+	plmn string
+	// timedOut: the network did not answer the ATTACH REQUEST; the
+	// answer comes when T3410 runs out.
+	timedOut bool
+}
+
+// selectionEnded answers a pending manual selection, now that its attempt
+// has ended in the registration m.st.reg (the attach's outcome, or a
+// detach that ended it): OK registered, and in mode 1 why not — 31 for a
+// network that never answered, the 27.007 §9.2.2.1 error of the reject
+// cause for a denial (or the personality's cops_reject_error), 30 for no
+// service. Mode 4 fell back to automatic selection, which answers OK.
+func (m *Modem) selectionEnded() {
+	sel := m.st.selecting
+	if sel == nil {
+		return
+	}
+	m.st.selecting = nil
+	r := m.st.reg
+	var err error
+	switch {
+	case r.Registered() || sel.mode == 4:
+	case sel.timedOut:
+		err = fmt.Errorf("+COPS=1 %s: no answer: %w", sel.plmn, at.CMENetworkTimeout)
+	case r.Stat == 3:
+		code := at.CMENetworkNotAllowed
+		if c, ok := at.EMMCause(r.Cause); ok {
+			code = c
+		}
+		if c := m.o.Personality.COPSRejectError; c != 0 {
+			code = at.CMEError(c)
+		}
+		err = fmt.Errorf("+COPS=1 %s: denied (EMM cause #%d): %w", sel.plmn, r.Cause, code)
+	default:
+		err = fmt.Errorf("+COPS=1 %s: %w", sel.plmn, at.CMENoNetworkService)
+	}
+	m.finishLine(err)
 }
 
 func (m *Modem) attachNow() {

@@ -2,14 +2,126 @@ package modem
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
-// TestManualSelection: +COPS=1 attaches on the host's network alone (by
-// number or by a visible network's name) and says why it could not; mode 4
-// falls back to automatic selection; +COPS=0 and a restart return to it.
-func TestManualSelection(t *testing.T) {
+// pending sends line, whose final result comes later on the virtual
+// clock: it advances the clock by each of steps in turn and returns, for
+// each, what the modem sent meanwhile (URCs, information text, the final
+// result), as at.log shows it: "+CEREG: 2|+CME ERROR: 111".
+func (r *rig) pending(t *testing.T, line string, steps ...time.Duration) []string {
+	t.Helper()
+	mark := len(r.atlog.String())
+	in := r.m.LinesIn()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = r.c.Command(line) // read from at.log below
+	}()
+	if !r.m.AwaitLinesIn(in, 2*time.Second) {
+		t.Fatalf("%s: not taken in", line)
+	}
+	var out []string
+	for _, d := range steps {
+		r.advance(t, d)
+		log := r.atlog.String()
+		out = append(out, strings.Join(sent(log[mark:]), "|"))
+		mark = len(log)
+	}
+	<-done
+	return out
+}
+
+// sent is what the modem sent in an at.log excerpt.
+func sent(log string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if _, text, ok := strings.Cut(l, " < "); ok {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// TestManualSelectionAnswersAfterTheAttempt: +COPS=1 on another network
+// answers only once its registration attempt has ended (TS 27.007 §7.3):
+// the modem leaves its network (searching, +CEREG: 2), and AttachDelay
+// later the outcome's URC comes, then the final result — OK registered,
+// the §9.2.2.1 error of the reject cause denied (or the personality's
+// cops_reject_error), 31 for a network that never answers (when T3410
+// runs out), 30 for no cell of it answering. The rest of the line runs
+// after it.
+func TestManualSelectionAnswersAfterTheAttempt(t *testing.T) {
+	denied := func(cause int) Registration {
+		return Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: cause}
+	}
+	sfr := Registration{Stat: 5, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, RSRP: -101}
+	tests := []struct {
+		name  string
+		quirk func(*personality.Personality)
+		reg   Registration // the network's answer to the attempt
+		line  string
+		// want is what the modem sends just before AttachDelay, at it,
+		// and when T3410 would run out after it.
+		want [3]string
+	}{
+		{"registered", nil, sfr, `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 5,"0101","00000202",7|OK`, ""}},
+		{"registered, the line goes on", nil, sfr, `AT+COPS=1,2,"20810";+COPS?`,
+			[3]string{`+CEREG: 2`, `+CEREG: 5,"0101","00000202",7|+COPS: 1,2,"20810",7|OK`, ""}},
+		{"PLMN not allowed", nil, denied(11), `AT+COPS=1,2,"20810",7`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,11|+CME ERROR: 111`, ""}},
+		{"roaming not allowed in this area, by name", nil, denied(13), `AT+COPS=1,0,"SFR"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,13|+CME ERROR: 113`, ""}},
+		{"no suitable cells", nil, denied(15), `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,15|+CME ERROR: 115`, ""}},
+		{"a cause without its own error", nil, denied(22), `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,22|+CME ERROR: 32`, ""}},
+		{"cops_reject_error 30", func(p *personality.Personality) { p.COPSRejectError = 30 }, denied(11), `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,11|+CME ERROR: 30`, ""}},
+		{"the line stops at the error", nil, denied(11), `AT+COPS=1,2,"20810";+COPS?`,
+			[3]string{`+CEREG: 2`, `+CEREG: 3,"0101","00000202",7,0,11|+CME ERROR: 111`, ""}},
+		{"no cell answers", nil, Registration{}, `AT+COPS=1,1,"SFR"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 0|+CME ERROR: 30`, ""}},
+		{"no answer: T3410", nil, Registration{Timeout: true, PLMN: "20810"}, `AT+COPS=1,2,"20810"`,
+			[3]string{`+CEREG: 2`, ``, `+CEREG: 0|+CME ERROR: 31`}},
+		{"mode 4 falls back to automatic", nil, Registration{}, `AT+COPS=4,2,"20810"`,
+			[3]string{`+CEREG: 2`, `+CEREG: 5,"3a9b","0000c33d",7|OK`, ""}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := personality.Generic()
+			if tc.quirk != nil {
+				tc.quirk(&p)
+			}
+			r := newRigWith(t, p)
+			r.cmd(t, "ATE0;+CMEE=1;+CEREG=3")
+			r.advance(t, 2*time.Second) // roaming on 20801
+			r.cmd(t, "AT")              // its URC read
+			r.loop.Do(func() {
+				r.net.reg = tc.reg
+				if tc.reg.Timeout || tc.reg.Stat == 0 {
+					// Automatic selection still finds 20801.
+					r.net.fallback = roaming()
+				}
+			})
+			got := r.pending(t, tc.line, 2*time.Second-time.Millisecond, time.Millisecond, T3410)
+			if want := tc.want[:]; !slices.Equal(got, want) {
+				t.Errorf("%s:\n got %q\nwant %q", tc.line, got, want)
+			}
+		})
+	}
+}
+
+// TestManualSelectionAtOnce: what needs no attempt answers at once —
+// the network the modem is registered on, a network none of whose cells
+// is visible, a malformed command — and +COPS=0 and a restart return to
+// automatic selection.
+func TestManualSelectionAtOnce(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0;+CMEE=1")
 	r.advance(t, 2*time.Second) // roaming on 20801 (the fake's network)
@@ -17,71 +129,58 @@ func TestManualSelection(t *testing.T) {
 		{`AT+COPS=1,2,"20801"`, "OK"},
 		{"AT+COPS?", `+COPS: 1,2,"20801",7|OK`},
 		{`AT+COPS=1,0,"Orange F";+COPS?`, `+COPS: 1,0,"Orange F",7|OK`},
-		{`AT+COPS=1,1,"SFR"`, "+CME ERROR: 30"}, // visible, but the fake finds no cell of it
-		{"AT+COPS?", "+COPS: 1|OK"},
-		{"AT+CEREG?", "+CEREG: 0,0|OK"},
+		{`AT+COPS=1,2,"20801",7`, "OK"},
 		{`AT+COPS=1,2,"99999"`, "+CME ERROR: 30"},
 		{`AT+COPS=1,0,"Nowhere"`, "+CME ERROR: 30"},
-		{`AT+COPS=4,2,"20810"`, "OK"}, // no cell of it: automatic
-		{"AT+COPS=3,2;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 		{`AT+COPS=1,2,20801`, "+CME ERROR: 50"},
 		{`AT+COPS=1,2,"2080"`, "+CME ERROR: 50"},
 		{`AT+COPS=1,2,"20801",2`, "+CME ERROR: 50"},
-		{`AT+COPS=1,2,"20801",7`, "OK"},
-		{"AT+COPS=0;+COPS?", `+COPS: 0,2,"20801",7|OK`},
-		{`AT+COPS=1,2,"20801"`, "OK"},
+		{"AT+COPS=3,2;+COPS=0;+COPS?", `+COPS: 0,2,"20801",7|OK`},
 	})
+	r.loop.Do(func() { r.net.reg = Registration{} })
+	if got := r.pending(t, `AT+COPS=1,1,"SFR"`, 2*time.Second); got[0] != "+CME ERROR: 30" {
+		t.Errorf(`AT+COPS=1,1,"SFR": %q`, got)
+	}
+	r.exchanges(t, []exchange{{"AT+COPS?", "+COPS: 1|OK"}, {"AT+CEREG?", "+CEREG: 0,0|OK"}})
+	r.loop.Do(func() { r.net.reg = roaming() })
 	r.restart(t)
 	r.exchanges(t, []exchange{{"ATE0", "OK"}, {"AT+COPS?", `+COPS: 0,2,"20801",7|OK`}})
 	r.loop.Do(func() {
 		want := "@20810"
-		if !slices.ContainsFunc(r.net.attaches, func(a string) bool { return len(a) > len(want) && a[len(a)-len(want):] == want }) {
+		if !slices.ContainsFunc(r.net.attaches, func(a string) bool { return strings.HasSuffix(a, want) }) {
 			t.Errorf("attaches %q: no manual attach on 20810", r.net.attaches)
 		}
 	})
 }
 
-// TestManualSelectionDenied: a denial answers +CME ERROR 32 in mode 1.
-func TestManualSelectionDenied(t *testing.T) {
-	r := newRig(t)
-	r.net.reg = Registration{Stat: 3, PLMN: "20801", Cause: 15}
-	r.cmd(t, "ATE0;+CMEE=1")
-	r.advance(t, 2*time.Second)
-	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 32"}, {"AT+CEREG?", "+CEREG: 0,3|OK"}})
-}
-
-// TestManualSelectionNoCellVersusNoAnswer: a network with no cell in
-// service answers +CME ERROR 30 (no network service), by number as by
-// name; one whose network never answers the attach (T3410), 31 (timeout).
-func TestManualSelectionNoCellVersusNoAnswer(t *testing.T) {
+// TestLinesWaitForAPendingAnswer: a line typed while +COPS=1 runs is
+// echoed, then runs once the final result has gone (V.250 §5.6: one
+// command line at a time); a power cut drops both, answered by nobody.
+func TestLinesWaitForAPendingAnswer(t *testing.T) {
 	r := newRig(t)
 	r.cmd(t, "ATE0;+CMEE=1")
 	r.advance(t, 2*time.Second)
-	// Searching, as the world answers an attach on a network with no cell
-	// in service here: 30, visible or not.
-	r.net.reg = Registration{Stat: 2, PLMN: "26201"}
-	r.exchanges(t, []exchange{{`AT+COPS=1,2,"26201"`, "+CME ERROR: 30"}})
-	r.net.reg = Registration{Stat: 2, PLMN: "20801"}
-	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 30"}})
-	// A network that never answers the ATTACH REQUEST (T3410 runs): 31.
-	r.net.reg = Registration{Timeout: true, PLMN: "20801"}
-	r.exchanges(t, []exchange{{`AT+COPS=1,2,"20801"`, "+CME ERROR: 31"}})
-}
-
-// TestRepeatLastLine: A/ (V.250 §6.2.4) runs the previous command line
-// again, chains included, without a terminator (a CR after it is an empty
-// line, dropped); with nothing before it, it is an empty line: OK.
-func TestRepeatLastLine(t *testing.T) {
-	r := newRig(t)
-	r.cmd(t, "ATE0")
-	r.exchanges(t, []exchange{
-		{"A/", "OK"}, // repeats ATE0
-		// (plain information text: the client takes a "+CFUN:" line for a
-		// URC unless the command it sent names +CFUN)
-		{"AT+CGMI;+CGMM", "esimhil|esimhil modem emulator|OK"},
-		{"A/", "esimhil|esimhil modem emulator|OK"},
-		{"a/", "esimhil|esimhil modem emulator|OK"},
-		{"AT+NOPE", "ERROR"},
-		{"A/", "ERROR"},
+	r.loop.Do(func() {
+		r.net.reg = Registration{Stat: 3, PLMN: "20810", TAC: 0x0101, CellID: 0x0202, AcT: 7, Cause: 11}
+		mark := len(r.atlog.String())
+		r.m.takeBytes([]byte("AT+COPS=1,2,\"20810\"\rAT+CEREG?\r"))
+		if got := sent(r.atlog.String()[mark:]); len(got) != 0 {
+			t.Errorf("before the attempt ends: %q", got)
+		}
 	})
+	mark := len(r.atlog.String())
+	r.advance(t, 2*time.Second)
+	if got, want := sent(r.atlog.String()[mark:]), []string{"+CME ERROR: 111", "+CEREG: 0,3", "OK"}; !slices.Equal(got, want) {
+		t.Errorf("after it: %q, want %q", got, want)
+	}
+	r.loop.Do(func() {
+		r.m.takeBytes([]byte("AT+COPS=1,2,\"20810\"\rAT\r"))
+		r.m.PowerOff()
+		r.m.PowerOn()
+	})
+	mark = len(r.atlog.String())
+	r.advance(t, time.Minute)
+	if got := sent(r.atlog.String()[mark:]); slices.Contains(got, "+CME ERROR: 111") || slices.Contains(got, "OK") {
+		t.Errorf("after a power cut: %q", got)
+	}
 }

@@ -123,6 +123,7 @@ func (m *Modem) cancelAttach() {
 func (m *Modem) attach() {
 	if m.st.off || !m.st.cardOn || m.st.imsi == "" || m.st.fun != 1 || m.st.copsOff {
 		m.setReg(Registration{})
+		m.selectionEnded()
 		return
 	}
 	r := m.selectAndAttach()
@@ -137,7 +138,11 @@ func (m *Modem) attach() {
 		if !r.Registered() {
 			m.retryAttach()
 		}
+		m.selectionEnded()
 		return
+	}
+	if sel := m.st.selecting; sel != nil {
+		sel.timedOut = true
 	}
 	// The network does not answer: EMM-REGISTERED-INITIATED shows as
 	// searching until T3410 expires; then the modem gives up (the T3411
@@ -150,6 +155,7 @@ func (m *Modem) attach() {
 		m.emit(KindAttachTimeout, eventlog.F{"plmn": plmn, "timer": "T3410"})
 		m.setReg(Registration{})
 		m.retryAttach()
+		m.selectionEnded()
 	})
 }
 
@@ -208,6 +214,8 @@ func (m *Modem) PowerOff() {
 	m.st.off = true
 	m.st.epoch++
 	m.st.typing = at.Splitter{}
+	// A command waiting for its answer gets none, nor the lines after it.
+	m.st.pending, m.st.selecting = nil, nil
 	m.cancelAttach()
 	if m.st.restartT != nil {
 		m.st.restartT.Stop()
@@ -259,6 +267,7 @@ func (m *Modem) detach() {
 		m.o.Network.Detach()
 	}
 	m.setReg(Registration{})
+	m.selectionEnded() // the card gone: the attempt ends, not registered
 }
 
 // powerDown detaches, stops the toolkit and powers the card off; a

@@ -110,6 +110,13 @@ type Personality struct {
 	// "+CEREG: 5,…"), as most modules do; without it the emulated modem
 	// goes from not registered straight to the outcome.
 	SearchingURC bool
+	// COPSRejectError is the +CME ERROR code a manual selection
+	// (AT+COPS=1) the network denied ends in: 0, the default, the
+	// 27.007 §9.2.2.1 error of the EMM reject cause (111 for #11, PLMN
+	// not allowed; 32 for a cause without one), as SIMCom's A76xx answer;
+	// other modules give one code whatever the cause, e.g. 30 (no network
+	// service) (quirk cops_reject_error).
+	COPSRejectError int
 	// NoServiceStat0 shows an attach that finds no cell — out of
 	// coverage, a dead zone — as <stat> 0 (not registered, not
 	// searching) instead of 2, as modules that stop scanning between
@@ -429,6 +436,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.RegNoAcT, err = boolValue(v)
 		case "searching_urc":
 			p.SearchingURC, err = boolValue(v)
+		case "cops_reject_error":
+			if p.COPSRejectError, err = intValue(v); err == nil && (p.COPSRejectError < 0 || p.COPSRejectError > 999) {
+				err = fmt.Errorf("%d: want a +CME ERROR code (0: the reject cause's own)", p.COPSRejectError)
+			}
 		case "no_service_stat":
 			var n int
 			if n, err = intValue(v); err == nil && n != 0 && n != 2 {

@@ -68,6 +68,8 @@ func TestErrors(t *testing.T) {
 		{base + "test_answers: {\"+CCHC\": \"\"}\n", `p.yaml:7:25: test_answers.+CCHC: want a one-line answer, got ""`},
 		{base + "test_answers: [+CCHC]\n", "p.yaml:7:15: test_answers: want a mapping"},
 		{base + "refresh_ignored: sometimes\n", "p.yaml:7:18: refresh_ignored:"},
+		{base + "cops_reject_error: -1\n", "p.yaml:7:20: cops_reject_error: -1: want a +CME ERROR code (0: the reject cause's own)"},
+		{base + "cops_reject_error: often\n", `p.yaml:7:20: cops_reject_error: want a number, got "often"`},
 		{base + "no_service_stat: 1\n", "p.yaml:7:18: no_service_stat: 1: want 0 (not registered) or 2 (searching)"},
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [0s]\n", "p.yaml:8:18: boot_urc_delays: 1 delay(s) for 2 boot_urcs: want one for each"},
 		{base + "boot_urcs: [RDY, x]\nboot_urc_delays: [2s, 1s]\n", "p.yaml:8:23: boot_urc_delays[1]: 1s, before the one before it (2s): want them in the order of boot_urcs"},

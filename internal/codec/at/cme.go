@@ -31,6 +31,9 @@ const (
 	CMENetworkNotAllowed   CMEError = 32 // network not allowed - emergency calls only
 	CMEIncorrectParameters CMEError = 50
 	CMEUnknown             CMEError = 100
+	// CMEPLMNNotAllowed is one of the §9.2.2.1 errors of a failed attach
+	// that carry the EMM/GMM reject cause: 111 is cause #11 (EMMCause).
+	CMEPLMNNotAllowed CMEError = 111
 	// CMELastPDN refuses to disconnect the last PDN connection (§9.2.2.2,
 	// +CGACT §10.1.10); 151 was its value before Rel-11.
 	CMELastPDN CMEError = 171
@@ -58,7 +61,28 @@ var cmeText = map[CMEError]string{
 	CMENetworkNotAllowed:   "network not allowed - emergency calls only",
 	CMEIncorrectParameters: "incorrect parameters",
 	CMEUnknown:             "unknown",
+	103:                    "illegal MS",
+	106:                    "illegal ME",
+	107:                    "GPRS services not allowed",
+	108:                    "GPRS services and non-GPRS services not allowed",
+	CMEPLMNNotAllowed:      "PLMN not allowed",
+	112:                    "location area not allowed",
+	113:                    "roaming not allowed in this location area",
+	114:                    "GPRS services not allowed in this PLMN",
+	115:                    "no suitable cells in location area",
 	CMELastPDN:             "last PDN disconnection not allowed",
+}
+
+// EMMCause is the §9.2.2.1 error of an attach (or registration) the
+// network rejected with EMM cause c (TS 24.301 §9.9.3.9, the GMM numbers
+// kept: 27.007 numbers the error 100+cause), and false for a cause this
+// table has no error of.
+func EMMCause(c int) (CMEError, bool) {
+	switch c {
+	case 3, 6, 7, 8, 11, 12, 13, 14, 15:
+		return CMEError(100 + c), true
+	}
+	return 0, false
 }
 
 // Text returns the verbose text of the code (+CMEE=2).
