@@ -87,6 +87,10 @@ type Facts struct {
 	// (RDY) no restart command asked for: the power was cut; Rebooted
 	// are the boot URCs after a restart.
 	Restarts, Boots, Rebooted []Obs
+	// Selections are the host's network selections answered (+COPS=0,
+	// 1 and 4), in time order: a registration while a manual one is in
+	// force is on the network the host chose.
+	Selections []Selection
 	// hostDetaches are the host's commands that end the registration
 	// (+COPS=2, +CFUN=0 or 4, +CGATT=0) answered OK.
 	hostDetaches []Obs
@@ -131,6 +135,24 @@ type Facts struct {
 	Events     []fieldlog.RunEvent
 	EventsFile string
 }
+
+// Selection is a host's +COPS=<mode>[,<format>,"<oper>"[,<AcT>]]: mode 0
+// automatic, 1 manual, 4 manual then automatic (TS 27.007 §7.3).
+type Selection struct {
+	Obs
+	Mode   int
+	Format int    // <format> of <oper>: 0 long name, 1 short, 2 numeric; -1 none
+	Oper   string // as the host gave it ("20810", "SFR")
+	AcT    int    // -1 none
+	Final  string // the modem's final result
+	// FinalAt is when the final result came, FinalSrc where: a manual
+	// selection's comes once its registration attempt ends.
+	FinalAt  time.Duration
+	FinalSrc Src
+}
+
+// copsSelect is a selection command line (mode 0, 1 or 4).
+var copsSelect = regexp.MustCompile(`(?i)^AT\+COPS=([014])(?:,(\d)?(?:,"([^"]*)"(?:,(\d+))?)?)?\s*$`)
 
 // BootURC is a URC of the boot a log opens with, and its entry there.
 type BootURC struct {
@@ -361,6 +383,8 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	fs.fillPLMNs()
 	fs.searching()
 	fs.lossStat()
+	slices.SortStableFunc(fs.Selections, func(a, b Selection) int { return int(a.At - b.At) })
+	fs.copsRejectError()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
@@ -863,6 +887,24 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				reset, regSinceReset = true, map[string]bool{}
 			case hostDetach.MatchString(e.Text) && final == "OK": // after Restarts: +CFUN=4,1 restarts
 				fs.hostDetaches = append(fs.hostDetaches, obs)
+			case copsSelect.MatchString(e.Text) && final != "":
+				m := copsSelect.FindStringSubmatch(e.Text)
+				sel := Selection{Obs: obs, Mode: int(m[1][0] - '0'), Format: -1, Oper: m[3], AcT: -1, Final: final, FinalAt: obs.At}
+				if m[2] != "" {
+					sel.Format = int(m[2][0] - '0')
+				}
+				if m[4] != "" {
+					sel.AcT, _ = strconv.Atoi(m[4])
+				}
+				last := answer[len(answer)-1].Line
+				sel.FinalSrc = Src{t.File, last}
+				for j := k + 1; j < len(t.Entries); j++ {
+					if t.Entries[j].Line == last {
+						sel.FinalAt = f.EntryTime(li, j)
+						break
+					}
+				}
+				fs.Selections = append(fs.Selections, sel)
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
 				cglaSeen = true
 				if final == "OK" && !cglaWorks {
@@ -1474,4 +1516,76 @@ func hasFinal(t *fieldlog.Transcript, cmd int) bool {
 	return slices.ContainsFunc(t.Answer(cmd), func(a fieldlog.Entry) bool {
 		return a.Role == fieldlog.Final || a.Role == fieldlog.Info && strings.TrimSpace(a.Text) == ">"
 	})
+}
+
+// SelectedAt is the host's manual selection (+COPS=1 or 4) in force at
+// o: the last one before it, with no +COPS=0, restart or boot between.
+// nil in automatic mode.
+func (fs *Facts) SelectedAt(o Obs) *Selection {
+	var sel *Selection
+	for i, s := range fs.Selections {
+		if !o.After(s.Obs) {
+			break
+		}
+		sel = nil
+		if s.Mode != 0 {
+			sel = &fs.Selections[i]
+		}
+	}
+	if sel == nil {
+		return nil
+	}
+	for _, b := range slices.Concat(fs.Restarts, fs.Boots) {
+		if b.After(sel.Obs) && o.After(b) {
+			return nil // a restart comes up in automatic mode
+		}
+	}
+	return sel
+}
+
+// copsRejectError notes the +CME ERROR a denied manual selection ends in
+// (cops_reject_error): the final result of a +COPS=1 whose attempt the
+// logs show denied with a cause before it. The cause's own 27.007
+// §9.2.2.1 error is the default (0).
+func (fs *Facts) copsRejectError() {
+	for _, s := range fs.Selections {
+		code, ok := cmeCode(s.Final)
+		if s.Mode != 1 || !ok {
+			continue
+		}
+		var denial *Reg
+		for i, r := range fs.Regs {
+			if r.At >= s.At && r.At <= s.FinalAt && r.Stat == 3 && r.Cause != 0 {
+				denial = &fs.Regs[i]
+			}
+		}
+		if denial == nil {
+			continue
+		}
+		own, known := atcodec.EMMCause(denial.Cause)
+		if !known {
+			own = atcodec.CMENetworkNotAllowed
+		}
+		v := "0"
+		if code != own {
+			v = strconv.Itoa(int(code))
+		}
+		fs.Dialect = append(fs.Dialect, Evidence{"cops_reject_error", v, s.FinalSrc,
+			fmt.Sprintf("the manual selection %s, denied with EMM cause #%d (%s), answers %s", s.Src, denial.Cause, denial.Src, s.Final), 0})
+		return
+	}
+}
+
+// cmeCode reads a +CME ERROR final result's code, numeric or in 27.007's
+// words.
+func cmeCode(final string) (atcodec.CMEError, bool) {
+	rest, ok := strings.CutPrefix(final, "+CME ERROR:")
+	if !ok {
+		return 0, false
+	}
+	rest = strings.TrimSpace(rest)
+	if n, err := strconv.Atoi(rest); err == nil {
+		return atcodec.CMEError(n), true
+	}
+	return atcodec.CMECode(rest)
 }

@@ -535,7 +535,7 @@ var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
 	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "no_test_forms": true,
-	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true,
+	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true,
 }
 
@@ -678,6 +678,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "reg_no_act " + strconv.FormatBool(d.RegNoAcT), strconv.FormatBool(d.RegNoAcT) == ev.Value
 	case "searching_urc":
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
+	case "cops_reject_error":
+		return fmt.Sprintf("cops_reject_error %d", d.COPSRejectError), strconv.Itoa(d.COPSRejectError) == ev.Value
 	case "no_service_stat":
 		have := "2"
 		if d.NoServiceStat0 {
@@ -926,6 +928,18 @@ func (p *Plan) steps(o Options) {
 				restarted += p.Dialect.RestartDelay + warmUp
 				p.assume("%s has no times: the commands after AT+CFUN=1,1 (%s) are played %v later, once the emulated modem has restarted (%v) and warmed up (%v)",
 					t.File, s.Src, p.Dialect.RestartDelay+warmUp, p.Dialect.RestartDelay, warmUp)
+			}
+			if m := copsSelect.FindStringSubmatch(line); t.Clock == fieldlog.NoTime && m != nil && m[1] != "0" && m[3] != "" && hasFinal(t, k) {
+				// The emulated modem answers a manual selection once its
+				// attempt ends (an attach's time, and T3410 for one the
+				// network left unanswered): the field host waited for it.
+				wait := max(maxAttachTime, p.AttachDelay)
+				if c, ok := cmeCode(FinalOf(t, k)); ok && c == 31 {
+					wait += t3410
+				}
+				restarted += wait
+				p.assume("%s has no times: the commands after the manual selection %s are played %v later, once the emulated modem has answered it (its registration attempt ends first)",
+					t.File, s.Src, wait)
 			}
 			if o.Emulated != nil {
 				_, isCommand := commandNames(line)

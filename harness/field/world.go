@@ -43,6 +43,7 @@ type cell struct {
 	TAC, CI        string
 	origin         string
 	measured       bool // RSRP is a read's, not defaultRSRP assumed
+	selected       bool // the network the host chose by hand (+COPS=1), where it met a denial
 }
 
 // stop is a derived itinerary stop (fixture time).
@@ -202,6 +203,11 @@ func (p *Plan) world() error {
 		// the device registered at all.
 		var never *Reg
 		for i, r := range fs.Regs {
+			if fs.SelectedAt(r.Obs) != nil {
+				// The search and the outcome of the host's manual
+				// selection: the device had its network before it.
+				continue
+			}
 			if r.Stat == 0 || r.Stat == 2 || r.Stat == 3 || r.Stat == 4 {
 				never = &fs.Regs[i]
 				break
@@ -210,6 +216,15 @@ func (p *Plan) world() error {
 		if len(stops) == 0 {
 			home := opByID(enabled.Operator)
 			stops = []stop{{0, home.Country, "assumed", false}}
+			if s, o := p.deniedSelection(ops); o != nil && o.Country != home.Country && unnamed == nil {
+				// Where the network the host chose is: a manual
+				// selection is of a network the modem sees.
+				stops[0].origin = s.Src.String()
+				stops[0].Area = o.Country
+				p.assume("the logs show no registration, and the host selected %s (%s, %s) at %s: the device is in %s from the start",
+					o.ID, o.PLMN, o.Country, s.Src, o.Country)
+				never = nil
+			}
 			unread := ""
 			if len(fs.UnreadStats) > 0 {
 				unread = " the reconstruction can read"
@@ -288,12 +303,22 @@ func (p *Plan) world() error {
 	var roaming [][2]string
 	for _, r := range fs.Regs {
 		denied := r.Stat == 3 && r.Cause != 0 && r.HasCells // its subscriber's own network rejects it (faults)
+		sel := fs.SelectedAt(r.Obs)
+		selOp := p.selectionOperator(ops, sel)
+		if sel != nil && r.Stat == 3 {
+			// The network the host chose denied it (faults): it has a
+			// cell here, or the modem would have said no service at once.
+			denied = selOp != nil
+		}
 		if r.Stat != 1 && r.Stat != 5 && !denied {
 			continue
 		}
 		sub := subscriberAt(r.At)
 		plmn := r.PLMN
-		if plmn == "" && (r.Stat == 1 || denied) {
+		switch {
+		case plmn == "" && selOp != nil:
+			plmn = selOp.PLMN // registered or denied where the host chose
+		case plmn == "" && (r.Stat == 1 || denied):
 			plmn = opByID(sub).PLMN
 		}
 		o := byPLMN(plmn)
@@ -322,6 +347,14 @@ func (p *Plan) world() error {
 		if r.HasCells {
 			c.TAC, c.CI = r.TAC, r.CI
 		}
+		if r.Stat == 3 && sel != nil && o.ID != sub {
+			c.selected = true
+			where := "(the logs do not show its location)"
+			if r.HasCells {
+				where = fmt.Sprintf("(tac %s, cell %s, as %s shows)", r.TAC, r.CI, r.Src)
+			}
+			p.assume("a cell of %s in %s %s: the host selected it (%s) and the device was denied there", o.ID, area, where, sel.Src)
+		}
 		cells = append(cells, c)
 	}
 	// A device searching for its network (stat 2) found a cell of it to
@@ -329,8 +362,8 @@ func (p *Plan) world() error {
 	// (Only a network of the country the device is in: a device abroad
 	// searching for its home network finds none.)
 	for _, r := range fs.Regs {
-		if r.Stat != 2 || !r.URC {
-			continue
+		if r.Stat != 2 || !r.URC || fs.SelectedAt(r.Obs) != nil {
+			continue // (after a manual selection: the network the host chose)
 		}
 		o, area := opByID(subscriberAt(r.At)), areaAt(r.At)
 		if o == nil || area == "" || m.Itinerary == nil && o.Country != area || slices.ContainsFunc(cells, func(c cell) bool { return c.Area == area && c.Operator == o.ID }) {
@@ -339,7 +372,19 @@ func (p *Plan) world() error {
 		cells = append(cells, cell{Area: area, Operator: o.ID, RSRP: defaultRSRP, origin: r.Src.String()})
 		p.assume("a cell of %s in %s: the device searched for its network there (%s)", o.ID, area, r.Src)
 	}
-	if len(cells) == 0 && m.Network == nil || !hasManifestCells(m) && len(cells) == 0 {
+	// The cells of networks the host chose that denied the device do not
+	// say where it was registered before.
+	own := 0
+	for _, c := range cells {
+		if !c.selected {
+			own++
+		}
+	}
+	if home := opByID(enabled.Operator); own < len(cells) && home.Country != areaAt(0) {
+		// Abroad at a network the host chose: no cell of home there.
+		own = len(cells)
+	}
+	if own == 0 && m.Network == nil || !hasManifestCells(m) && own == 0 {
 		home := opByID(enabled.Operator)
 		c := cell{Area: areaAt(0), Operator: home.ID, RSRP: defaultRSRP, origin: "assumed"}
 		switch rsrp, src, ok := p.signalBefore(); {
@@ -678,6 +723,16 @@ func (p *Plan) operators() ([]operator, error) {
 			return nil, err
 		}
 	}
+	for _, s := range fs.Selections {
+		// A network the host chose by number is one the modem saw: its
+		// country is its MCC's (one of none known is left to the to-do
+		// of its reject).
+		if _, ok := ident.CountryOfMCC(s.Oper[:min(3, len(s.Oper))]); s.Mode != 0 && s.Format == 2 && ok {
+			if err := add(s.Oper, s.Src, "the network the host selected"); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return ops, nil
 }
 
@@ -835,7 +890,9 @@ func (p *Plan) deniedLater(op string) *Reg {
 		switch {
 		case r.Stat == 1 || r.Stat == 5:
 			return nil
-		case r.Stat != 3:
+		case r.Stat != 3 || p.Facts.SelectedAt(r.Obs) != nil:
+			// A denial by the network the host chose is no sign of
+			// where the device was before it chose.
 			continue
 		case !r.URC || r.At <= 0 || !p.faultGives(3, op, false):
 			return nil
@@ -843,6 +900,34 @@ func (p *Plan) deniedLater(op string) *Reg {
 		return &p.Facts.Regs[i]
 	}
 	return nil
+}
+
+// selectionOperator is the operator of the network a manual selection
+// names: by number, or by the name (long) or id (the short name the
+// emulated modem gives) of one. nil when none is known.
+func (p *Plan) selectionOperator(ops []operator, s *Selection) *operator {
+	if s == nil || s.Oper == "" {
+		return nil
+	}
+	for i, o := range ops {
+		switch {
+		case s.Format == 2 && o.PLMN == s.Oper,
+			s.Format != 2 && (strings.EqualFold(o.Name, s.Oper) || strings.EqualFold(o.ID, s.Oper)):
+			return &ops[i]
+		}
+	}
+	return nil
+}
+
+// deniedSelection is the first denial the logs show under a manual
+// selection, and the chosen network's operator (nil when unknown).
+func (p *Plan) deniedSelection(ops []operator) (*Selection, *operator) {
+	for _, r := range p.Facts.Regs {
+		if s := p.Facts.SelectedAt(r.Obs); s != nil && r.Stat == 3 {
+			return s, p.selectionOperator(ops, s)
+		}
+	}
+	return nil, nil
 }
 
 // registersLater makes the device's first registration the one the logs
@@ -1409,6 +1494,56 @@ func (p *Plan) unplaceable(u unplaced) error {
 // shows it.
 const maxAttachDelay = 30 * time.Second
 
+// selectionReject places a denial that followed the host's manual
+// selection (+COPS=1) on the network it chose, not on the subscriber's
+// own: EMM causes #11-#15 come from the visited network (TS 24.301
+// §5.5.1.2.5). The fault's window opens at the command, whose attempt
+// the emulated modem makes within an attach's time of it, and closes
+// after the denial. A network no operator stands for, a denial without
+// a cause, or a log without times the draft asks about.
+func (p *Plan) selectionReject(add func(origin, format string, args ...any), ops []operator, sub string, sel *Selection, r Reg) {
+	o := p.selectionOperator(ops, sel)
+	cause := r.Cause
+	causeText := fmt.Sprintf("%d", cause)
+	if cause == 0 {
+		causeText = "<EMM cause, 15 when the log does not say>"
+	}
+	from, until := p.Start+sel.At, p.Start+max(r.At, sel.At+max(maxAttachTime, p.AttachDelay))+time.Second
+	fault := func(op string) string {
+		return fmt.Sprintf("{attach_reject: %s, operator: %s, subscriber: %s, from: %s, until: %s}", causeText, op, sub, durString(from-p.Start), durString(until-p.Start))
+	}
+	switch {
+	case o == nil:
+		what := fmt.Sprintf("PLMN %s", sel.Oper)
+		if sel.Format != 2 {
+			what = fmt.Sprintf("%q", sel.Oper)
+		}
+		p.askFor("the registration denied at %s follows the host's manual selection of %s (%s), a network the manifest does not name: give network.operators an operator for it (id, plmn, country, name), and the manifest faults: - %s",
+			r.Src, what, sel.Src, fault("<its id>"))
+	case o.ID == sub:
+		// The host chose the subscriber's own network: a denial as any.
+		if cause == 0 {
+			p.askFor("the registration denied at %s (the host's manual selection of %s, %s) has no reject cause in the log: if %s turned its own subscriber away, give the manifest faults: - %s",
+				r.Src, o.ID, sel.Src, o.ID, fault(o.ID))
+			return
+		}
+		add(r.Src.String(), "%s", fault(o.ID))
+		p.assume("%s's network rejected its subscriber with EMM cause #%d at %s, after the host selected it (%s)", o.ID, cause, r.Src, sel.Src)
+	case cause == 0:
+		p.askFor("the registration denied at %s follows the host's manual selection of %s (%s) and has no reject cause in the log: the world's roaming agreements decide it; if %s turned %s's subscriber away, give the manifest faults: - %s",
+			r.Src, o.ID, sel.Src, o.ID, sub, fault(o.ID))
+	default:
+		add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", cause, o.ID, sub, durString(from), durString(until))
+		p.assume("%s, the network the host selected at %s, rejected %s's subscriber with EMM cause #%d at %s (the visited network's cause, TS 24.301), from the command on",
+			o.ID, sel.Src, sub, cause, r.Src)
+	}
+}
+
+// maxAttachTime is the longest the emulated modem's attach takes (the
+// rig's seeded AttachDelay, 1.5-3 s): a manual selection's attempt comes
+// that soon after the command.
+const maxAttachTime = 3 * time.Second
+
 // faults are the manifest's; without any, the ones the logs show: an
 // attach no network answered (T3410: searching, then not registered 15 s
 // later), an attach rejected with a cause, the platform failing requests.
@@ -1443,7 +1578,12 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 	}
 	regs := p.Facts.Regs
 	for i, r := range regs {
+		sel := p.Facts.SelectedAt(r.Obs)
 		switch {
+		case sel != nil && r.Stat == 3 && i > 0 && regs[i-1].Stat == 3 && regs[i-1].Cause == r.Cause && p.Facts.SelectedAt(regs[i-1].Obs) == sel:
+			// The same denial read again: its fault is placed already.
+		case sel != nil && r.Stat == 3:
+			p.selectionReject(add, ops, subscriberAt(r.At), sel, r)
 		case r.Stat == 2 && r.URC:
 			if n, attach, ok := p.timedOut(i); ok {
 				op := subscriberAt(r.At)
@@ -2093,11 +2233,29 @@ func (p *Plan) noNetworkResult() (src Src, cmd, result string, ok bool) {
 			if !ok {
 				continue
 			}
+			cmdObs := Obs{p.Fixture.EntryTime(p.Fixture.LogIndex(t.File), e.Cmd), Src{t.File, t.Entries[e.Cmd].Line}}
 			switch strings.ToLower(strings.TrimSpace(code)) {
 			case "30", "31", "no network service", "network timeout":
+				if p.selectionDenied(cmdObs) {
+					continue // a manual selection's denial: the reject answers it
+				}
 				return Src{filepath.Base(t.File), e.Line}, t.Entries[e.Cmd].Text, v, true
 			}
 		}
 	}
 	return Src{}, "", "", false
+}
+
+// selectionDenied reports a manual selection command at o whose attempt
+// the logs show denied: its +CME ERROR is the denial's.
+func (p *Plan) selectionDenied(o Obs) bool {
+	for _, sel := range p.Facts.Selections {
+		if sel.Obs != o {
+			continue
+		}
+		return slices.ContainsFunc(p.Facts.Regs, func(r Reg) bool {
+			return r.Stat == 3 && p.Facts.SelectedAt(r.Obs) != nil && *p.Facts.SelectedAt(r.Obs) == sel && r.At <= sel.FinalAt
+		})
+	}
+	return false
 }

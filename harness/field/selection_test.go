@@ -1,0 +1,121 @@
+package field
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestManualSelectionReject: a denial after the host's AT+COPS=1 is the
+// chosen network's reject (TS 24.301: causes #11-#15 come from the visited
+// network): the fault names it as the operator and the home network as
+// the subscriber, its window opening at the command; the chosen network
+// gets a cell where the reject shows it, the home network its own; the
+// +CME ERROR the modem gave sets cops_reject_error when it is not the
+// cause's own; a network no operator stands for, or a denial without a
+// cause, is a to-do that spells out the fault.
+func TestManualSelectionReject(t *testing.T) {
+	const sfr = "    - {id: sfr, plmn: \"20810\", country: FR, name: SFR}\n"
+	const bouygues = "    - {id: bouygues, plmn: \"20820\", country: FR}\n"
+	const vodafone = "    - {id: vodafone-it, plmn: \"22210\", country: IT}\n"
+	reject := func(cmd, cause, final string) string {
+		return "[1.000] > AT+CEREG=3\n[1.010] < OK\n" +
+			"[2.000] > " + cmd + "\n[4.000] < +CEREG: 2\n" +
+			"[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0," + cause + "\n[9.010] < " + final + "\n" +
+			"[12.000] > AT+CEREG?\n[12.010] < +CEREG: 3,3,\"1A2B\",\"01234567\",7,0," + cause + "\n[12.020] < OK\n"
+	}
+	tests := []struct {
+		name, ops, log string
+		want           []string // in the scenario
+		notWant        []string
+		assumed        []string
+		todo           string
+	}{
+		{"by number, cause #11, its own error", sfr, reject(`AT+COPS=1,2,"20810",7`, "11", "+CME ERROR: 111"),
+			[]string{"{attach_reject: 11, operator: sfr, subscriber: orange-fr, from: 11s, until: 19s}",
+				"{area: FR, operator: sfr, rsrp: -90, tac: 0x1A2B, cell_id: 0x01234567}",
+				"{area: FR, operator: orange-fr, rsrp: -90}", "{at: 0s, area: FR}"},
+			[]string{"operator: orange-fr, subscriber: orange-fr", "cops_reject_error"},
+			[]string{"sfr, the network the host selected at host.log:3, rejected orange-fr's subscriber with EMM cause #11"}, ""},
+		{"by name, cause #15, answered 30", sfr, reject(`AT+COPS=1,0,"SFR"`, "15", "+CME ERROR: 30"),
+			[]string{"{attach_reject: 15, operator: sfr, subscriber: orange-fr,"},
+			nil, []string{"device.quirks.cops_reject_error: 30"}, ""},
+		{"mode 4", sfr, reject(`AT+COPS=4,2,"20810"`, "13", "OK"),
+			[]string{"{attach_reject: 13, operator: sfr, subscriber: orange-fr,"}, nil, nil, ""},
+		{"abroad", vodafone, reject(`AT+COPS=1,2,"22210"`, "11", "+CME ERROR: 111"),
+			[]string{"{attach_reject: 11, operator: vodafone-it, subscriber: orange-fr,", "{at: 0s, area: IT}",
+				"{area: IT, operator: vodafone-it,"},
+			[]string{"operator: orange-fr, rsrp"}, []string{"the host selected vodafone-it (22210, IT) at host.log:3: the device is in IT from the start"}, ""},
+		{"by number, a network the manifest does not name", bouygues, reject(`AT+COPS=1,2,"20810"`, "11", "+CME ERROR: 111"),
+			[]string{"{attach_reject: 11, operator: op20810, subscriber: orange-fr,", "{id: op20810, plmn: \"20810\", country: FR}"}, nil,
+			[]string{"operator op20810 (FR) for PLMN 20810, which host.log shows (the network the host selected)"}, ""},
+		{"by name, a network the manifest does not name", bouygues, reject(`AT+COPS=1,0,"SFR"`, "11", "+CME ERROR: 111"),
+			nil, []string{"attach_reject"}, nil,
+			"follows the host's manual selection of \"SFR\" (host.log:3), a network the manifest does not name: give network.operators an operator for it (id, plmn, country, name), and the manifest faults: - {attach_reject: 11, operator: <its id>, subscriber: orange-fr, from: 1s, until: 9s}"},
+		{"no cause", sfr, "[2.000] > AT+COPS=1,2,\"20810\"\n[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3\n[9.010] < +CME ERROR: 30\n",
+			nil, []string{"attach_reject"}, nil,
+			"the world's roaming agreements decide it; if sfr turned orange-fr's subscriber away, give the manifest faults: - {attach_reject: <EMM cause, 15 when the log does not say>, operator: sfr, subscriber: orange-fr, from: 0s, until: 8s}"},
+		{"automatic again: the home network's own", sfr,
+			"[1.000] > AT+COPS=1,2,\"20810\"\n[1.010] < +CME ERROR: 30\n[2.000] > AT+COPS=0\n[2.010] < OK\n[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0,11\n",
+			[]string{"{attach_reject: 11, operator: orange-fr, subscriber: orange-fr,"}, []string{"operator: sfr"}, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			manifest := strings.Replace(orangePlain("sel", "generic"), "    - {id: orange-fr, plmn: \"20801\", country: FR}\n",
+				"    - {id: orange-fr, plmn: \"20801\", country: FR}\n"+tc.ops, 1)
+			dir := writeFixture(t, "sel", map[string]string{ManifestFile: manifest, "host.log": tc.log})
+			p := reconstruct(t, dir, Options{})
+			sc := string(p.ScenarioYAML)
+			all := strings.Join(p.Assumptions, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(sc, w) {
+					t.Errorf("scenario lacks %s:\n%s\n%s", w, sc, all)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(sc, w) {
+					t.Errorf("scenario has %s:\n%s", w, sc)
+				}
+			}
+			for _, a := range tc.assumed {
+				if !assumed(p, a) {
+					t.Errorf("not assumed %q:\n%s", a, all)
+				}
+			}
+			asked := slices.ContainsFunc(p.ToDo, func(s string) bool { return tc.todo != "" && strings.Contains(s, tc.todo) })
+			if asked != (tc.todo != "") {
+				t.Errorf("to do %q:\n%s", tc.todo, strings.Join(p.ToDo, "\n"))
+			}
+			if tc.todo == "" && slices.ContainsFunc(p.ToDo, func(s string) bool { return strings.Contains(s, "COPS") || strings.Contains(s, "attach_reject") }) {
+				t.Errorf("an unexpected to do:\n%s", strings.Join(p.ToDo, "\n"))
+			}
+		})
+	}
+}
+
+// TestManualSelectionWithoutTimes: in a log without times the commands
+// after a manual selection are played once the emulated modem has
+// answered it, and its reject is still placed on the chosen network.
+func TestManualSelectionWithoutTimes(t *testing.T) {
+	manifest := strings.Replace(orangePlain("sel", "generic"), "format: plain", "format: terminal", 1)
+	manifest = strings.Replace(manifest, "    - {id: orange-fr, plmn: \"20801\", country: FR}\n",
+		"    - {id: orange-fr, plmn: \"20801\", country: FR}\n    - {id: sfr, plmn: \"20810\", country: FR}\n", 1)
+	dir := writeFixture(t, "sel", map[string]string{ManifestFile: manifest,
+		"host.log": "AT+CEREG=3\r\nOK\r\nAT+COPS=1,2,\"20810\"\r\n+CEREG: 2\r\n+CEREG: 3,\"1A2B\",\"01234567\",7,0,15\r\n+CME ERROR: 30\r\nAT+CEREG?\r\n+CEREG: 3,3,\"1A2B\",\"01234567\",7,0,15\r\nOK\r\n"})
+	p := reconstruct(t, dir, Options{})
+	if !strings.Contains(string(p.ScenarioYAML), "{attach_reject: 15, operator: sfr, subscriber: orange-fr,") {
+		t.Errorf("scenario:\n%s\n%s", p.ScenarioYAML, strings.Join(p.Assumptions, "\n"))
+	}
+	var sel, next Step
+	for _, s := range p.Steps {
+		switch s.Line {
+		case `AT+COPS=1,2,"20810"`:
+			sel = s
+		case "AT+CEREG?":
+			next = s
+		}
+	}
+	if next.At-sel.At < maxAttachTime || !assumed(p, "the commands after the manual selection host.log:3 are played 3s later") {
+		t.Errorf("played %v after the selection:\n%s", next.At-sel.At, strings.Join(p.Assumptions, "\n"))
+	}
+}
