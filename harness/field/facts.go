@@ -412,6 +412,9 @@ func (fs *Facts) unexplainedLoss(i int) bool {
 		return slices.ContainsFunc(obs, func(o Obs) bool { return o.At >= from && o.At <= to })
 	}
 	gone := slices.ContainsFunc(fs.Card, func(c CardFact) bool { return !c.Present && c.At >= from && c.At <= to })
+	if fs.SelectedAt(r.Obs) != nil && !fs.SelectedAt(prev.Obs).Same(fs.SelectedAt(r.Obs)) {
+		return false // the host chose another network: the modem left its own for it
+	}
 	return !near(fs.Restarts) && !near(fs.Boots) && !near(fs.Rebooted) && !near(fs.Refreshes) && !near(fs.hostDetaches) && !gone && !fs.switchedAfter(r.At)
 }
 
@@ -1516,6 +1519,11 @@ func hasFinal(t *fieldlog.Transcript, cmd int) bool {
 	return slices.ContainsFunc(t.Answer(cmd), func(a fieldlog.Entry) bool {
 		return a.Role == fieldlog.Final || a.Role == fieldlog.Info && strings.TrimSpace(a.Text) == ">"
 	})
+}
+
+// Same reports whether s and o are one selection (both nil: automatic).
+func (s *Selection) Same(o *Selection) bool {
+	return s == o || s != nil && o != nil && s.Src == o.Src
 }
 
 // SelectedAt is the host's manual selection (+COPS=1 or 4) in force at

@@ -55,6 +55,11 @@ func TestManualSelectionReject(t *testing.T) {
 		{"no cause", sfr, "[2.000] > AT+COPS=1,2,\"20810\"\n[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3\n[9.010] < +CME ERROR: 30\n",
 			nil, []string{"attach_reject"}, nil,
 			"the world's roaming agreements decide it; if sfr turned orange-fr's subscriber away, give the manifest faults: - {attach_reject: <EMM cause, 15 when the log does not say>, operator: sfr, subscriber: orange-fr, from: 0s, until: 8s}"},
+		{"registered before: leaving it is no dead zone", sfr,
+			"[0.500] > AT+CEREG=3\n[0.510] < OK\n[1.000] > AT+CEREG?\n[1.010] < +CEREG: 3,1,\"1A2C\",\"0123ABCD\",7\n[1.020] < OK\n" +
+				"[2.000] > AT+COPS=1,2,\"20810\"\n[4.000] < +CEREG: 2\n[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0,11\n[9.010] < +CME ERROR: 111\n",
+			[]string{"{attach_reject: 11, operator: sfr, subscriber: orange-fr,", "{area: FR, operator: orange-fr, rsrp: -90, tac: 0x1A2C, cell_id: 0x0123ABCD}"},
+			[]string{"coverage: lost"}, nil, ""},
 		{"automatic again: the home network's own", sfr,
 			"[1.000] > AT+COPS=1,2,\"20810\"\n[1.010] < +CME ERROR: 30\n[2.000] > AT+COPS=0\n[2.010] < OK\n[9.000] < +CEREG: 3,\"1A2B\",\"01234567\",7,0,11\n",
 			[]string{"{attach_reject: 11, operator: orange-fr, subscriber: orange-fr,"}, []string{"operator: sfr"}, nil, ""},

@@ -160,6 +160,9 @@ func TestQuirkMatters(t *testing.T) {
 		{"bg95-bare-cchc", func(p *field.Plan) { p.Dialect.CCHCBareLine = false }, 15},
 		{"fm350-csim-only", func(p *field.Plan) { p.Dialect.CGLARefused = false }, 20},
 		{"refresh-ignored-until-reset", func(p *field.Plan) { p.Dialect.RefreshIgnored = false }, 0},
+		// The denied manual selection's error: the cause's own (111)
+		// without it, where the field EG25 said no network service.
+		{"eg25-manual-selection-rejected", func(p *field.Plan) { p.Dialect.COPSRejectError = 0 }, 27},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			plan, err := Plan(filepath.Join(corpus, tc.fixture))
