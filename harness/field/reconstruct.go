@@ -330,7 +330,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range CardLimits(f) {
+	for _, l := range Limits(f) {
 		p.askFor("%s", l)
 	}
 	p.steps(o)
@@ -339,6 +339,68 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 		return nil, m.errAt(m.Node("logs"), "logs", "nothing to replay: the emulated modem implements none of the logs' commands (%s), and the logs show no URC it sends: a replay would compare nothing", strings.Join(p.unplayed(), ", "))
 	}
 	return p, nil
+}
+
+// Limits are what the replay cannot reproduce whatever the manifest
+// gives: the field card's status words (CardLimits) and the radio access
+// technologies the emulated modem lacks (RATLimits).
+func Limits(f *Fixture) []string { return append(CardLimits(f), RATLimits(f)...) }
+
+// regAcT reads the <AcT> of a registration line that shows a location
+// (URC or read form, +CREG/+CGREG/+CEREG).
+var regAcT = regexp.MustCompile(`^\+C(?:E|G)?REG: (?:\d,)?\d,"[0-9A-Fa-f]*","[0-9A-Fa-f]*",(\d+)`)
+
+// copsAcT reads the <AcT> a manual selection asks for.
+var copsAcT = regexp.MustCompile(`(?i)^AT\+COPS=[14],\d,"[^"]*",(\d+)\s*$`)
+
+// actNames names the <AcT>s a field modem may show that the emulated
+// one lacks (TS 27.007 §7.3; 8 is EC-GSM-IoT there, but Quectel's BG95
+// and BG96 give it to eMTC, LTE Cat M1).
+var actNames = map[string]string{
+	"0": "GSM", "2": "UTRAN", "3": "GSM with EGPRS", "8": "eMTC on a Quectel BG95/BG96 (27.007's EC-GSM-IoT)", "9": "NB-IoT, E-UTRAN NB-S1",
+}
+
+// RATLimits names, once each, the access technologies the logs show the
+// field modem on or asked for that the emulated modem does not have: it
+// is E-UTRAN alone, reports <AcT> 7 in every registration line, and
+// takes 7 or 9 in AT+COPS (8, a BG95's eMTC, answers +CME ERROR: 50). A
+// BG95 is drafted as quectel-eg25, whose dialect it shares otherwise.
+func RATLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			var key, what string
+			name := func(act string) string {
+				if n := actNames[act]; n != "" {
+					return act + " (" + n + ")"
+				}
+				return act + " (not E-UTRAN)"
+			}
+			switch {
+			case e.Role == fieldlog.Command:
+				if m := copsAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" && m[1] != "9" {
+					key = "cops " + m[1]
+					what = fmt.Sprintf("the host asks for <AcT> %s in %s, which the emulated modem refuses with +CME ERROR: 50 (it takes 7, E-UTRAN, or 9)", name(m[1]), e.Text)
+				}
+			case e.Role == fieldlog.URC || e.Role == fieldlog.Info:
+				if m := regAcT.FindStringSubmatch(e.Text); m != nil && m[1] != "7" {
+					key = "reg " + m[1]
+					what = fmt.Sprintf("the field modem reports <AcT> %s in %s, where the emulated modem, E-UTRAN alone, reports 7", name(m[1]), e.Text)
+				}
+			}
+			if key == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, fmt.Sprintf("%s:%d: %s: no personality or manifest field gives the emulated modem another access technology, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, what))
+		}
+	}
+	return out
 }
 
 // CardLimits names each ES10 function the logs show the field card

@@ -36,7 +36,7 @@ type Drafted struct {
 	Plan    *field.Plan
 	Problem error
 	// Limits are what the replay cannot reproduce whatever the manifest
-	// gives (field.CardLimits), said even while Problem stops the plan.
+	// gives (field.Limits), said even while Problem stops the plan.
 	Limits []string
 }
 
@@ -156,7 +156,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			d.Personality, d.Plan, d.Problem = p, plan, err
 			if err != nil {
 				d.Plan = nil
-				d.Limits = field.CardLimits(f)
+				d.Limits = field.Limits(f)
 			}
 			return d, nil
 		}
@@ -168,7 +168,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
 			d.Personality, d.Problem = p, err
-			d.Limits = field.CardLimits(f)
+			d.Limits = field.Limits(f)
 			return d, nil
 		}
 		d.Tried = append(d.Tried, p+": "+fe.Msg)
