@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,21 @@ func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnec
 // an error it returns is noted in the trace, not the next command's.
 func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ...string) Option {
 	return func(c *Client) { c.setUp, c.boot = setUp, boot }
+}
+
+// WithURCs declares lines the modem sends unsolicited with no "+NAME:"
+// prefix (a personality's boot and REFRESH URCs, "*ATREADY: 1"): they are
+// URCs even when they come inside a command's answer. Prefixed lines are
+// told by their name already (a "+CPIN: READY" is AT+CPIN?'s answer while
+// it is pending), so they are not taken here.
+func WithURCs(lines ...string) Option {
+	return func(c *Client) {
+		for _, l := range lines {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "+") {
+				c.urcLines[l] = true
+			}
+		}
+	}
 }
 
 // WithLateGrace sets how long the next command waits, before it is sent,
@@ -190,6 +206,7 @@ type Client struct {
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
 	// it last ran after, booted the last boot URC. Guarded by mu.
+	urcLines                 map[string]bool // bareURCs, the WithURCs and the unprefixed boot lines
 	setUp                    func(do func(string) (*Response, error)) error
 	boot                     []string
 	boots                    int
@@ -244,12 +261,14 @@ func Open(path string, opts ...Option) (*Client, error) {
 func New(p transport.Port, opts ...Option) *Client {
 	c := &Client{
 		port: p, timeout: 5 * time.Second, urcSig: make(chan struct{}), upSig: make(chan struct{}),
-		done: make(chan struct{}), readDone: make(chan struct{}),
+		done: make(chan struct{}), readDone: make(chan struct{}), urcLines: maps.Clone(bareURCs),
 	}
 	c.reader = newReader(p)
 	for _, o := range opts {
 		o(c)
 	}
+	// A boot line is a URC wherever it comes (RDY inside an answer).
+	WithURCs(c.boot...)(c)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()
 	return c

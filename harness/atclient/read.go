@@ -14,8 +14,16 @@ import (
 )
 
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
-// at any time (DESIGN.md §8).
-var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true}
+// at any time, even between a command's echo and its final result (27.007
+// §4.1): V.250's RING (§5.7, an incoming call), the boot URCs of Quectel
+// and SIMCom (RDY, *ATREADY: 1, SMS DONE, PB DONE), SIM800's Call Ready
+// and SMS Ready, and Cinterion/Thales's ^SYSSTART. A client adds its
+// modem's own (WithURCs); other unprefixed lines are a basic command's
+// answer, which nothing tells from an unknown URC.
+var bareURCs = map[string]bool{
+	"RING": true, "RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true,
+	"*ATREADY: 1": true, "Call Ready": true, "SMS Ready": true, "^SYSSTART": true,
+}
 
 // regURCs are the registration commands whose URC and read answer share a
 // prefix (TS 27.007 §7.2, §10.1.20, §10.1.22). The read answer has <n>
@@ -141,7 +149,7 @@ func (c *Client) route(line string) (note string) {
 	case p == nil && final:
 		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
 		return ""
-	case p == nil || !final && isURC(line, p.names):
+	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
@@ -170,9 +178,6 @@ func (c *Client) route(line string) (note string) {
 // isURC decides, while a command is pending, whether an information line is
 // unsolicited.
 func isURC(line string, names map[string]bool) bool {
-	if bareURCs[line] {
-		return true
-	}
 	if !strings.HasPrefix(line, "+") {
 		return false
 	}

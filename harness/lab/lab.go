@@ -202,13 +202,10 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	// A modem that restarts (AT+CFUN=1,1, a power cut) comes back with
 	// its defaults, and a USB one on a new tty: the client sets it up
 	// again before the next command, as Open does here.
-	boot := []string{"RDY"}
-	if b := c.Personality.BootURCs; len(b) > 0 && b[0] != "RDY" {
-		boot = append(boot, b[0])
-	}
 	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
 		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart),
-		atclient.WithSetUp(r.setUp, boot...))
+		atclient.WithSetUp(r.setUp, bootLines(c.Personality)...),
+		atclient.WithURCs(ModemURCs(c.Personality)...))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
@@ -227,6 +224,38 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		c.Backend.Start()
 	}
 	return r, nil
+}
+
+// bootLines are the lines that say a modem booted: RDY, Cinterion's
+// ^SYSSTART, and the first boot URC of the personality given and of each
+// built-in one when it has no 27.007 name (SIMCom's *ATREADY: 1; not
+// u-blox's +CPIN: READY, which a SIM sends whenever it is ready): a
+// modem run under the wrong personality still says it booted.
+func bootLines(given personality.Personality) []string {
+	out := []string{"RDY", "^SYSSTART"}
+	add := func(p personality.Personality) {
+		if len(p.BootURCs) > 0 && !slices.Contains(out, p.BootURCs[0]) && (p.Name == given.Name || !strings.HasPrefix(p.BootURCs[0], "+")) {
+			out = append(out, p.BootURCs[0])
+		}
+	}
+	add(given)
+	for _, p := range personality.Builtin() {
+		add(p)
+	}
+	return out
+}
+
+// ModemURCs are the boot and REFRESH URCs of the personality given and of
+// every built-in one: the client takes those without a "+NAME:" prefix
+// out of a command's answer (atclient.WithURCs), so that a modem's
+// identity or IMSI never holds its "SMS DONE".
+func ModemURCs(given personality.Personality) []string {
+	out := slices.Concat(given.BootURCs, given.RefreshURCs)
+	for _, p := range personality.Builtin() {
+		out = append(out, p.BootURCs...)
+		out = append(out, p.RefreshURCs...)
+	}
+	return out
 }
 
 // dialectHint reads the modem's model (AT+CGMM, AT+CGMI) and, when the
