@@ -207,6 +207,8 @@ type Client struct {
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
 	// it last ran after, booted the last boot URC. Guarded by mu.
 	urcLines                 map[string]bool // bareURCs, the WithURCs and the unprefixed boot lines
+	bootSigns                []string        // what told each boot: its URC, or the echo back on
+	echo                     echoState
 	setUp                    func(do func(string) (*Response, error)) error
 	boot                     []string
 	boots                    int
@@ -221,8 +223,23 @@ type Client struct {
 	reader
 }
 
+// echoState is what the client knows of the modem's echo (V.250 §6.2.4):
+// once ATE0 took and a later command came back without its echo, an echo
+// again means the modem is back to its defaults — a reboot that kept its
+// port and sent no boot URC (a UART behind ser2net, a Telit or a Sierra).
+type echoState int
+
+const (
+	echoUnknown  echoState = iota
+	echoOffAsked           // ATE0 answered OK; the next command confirms it
+	echoOff                // a command after ATE0 came back without its echo
+	echoIgnored            // the modem echoes in spite of ATE0: no sign then
+)
+
 type pending struct {
 	line   string          // the command line as sent, for echo detection
+	echoed bool            // its echo came
+	reset  bool            // its echo came after echo was off: the modem reset
 	names  map[string]bool // command names of the line: "+CEREG", "+CSIM"
 	echoOK bool            // the echo may still come
 	lines  []string
@@ -477,6 +494,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	switch how {
 	case answered:
 		c.mu.Lock()
+		c.echoAfter(cmd, p, final)
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
@@ -499,6 +517,49 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
+}
+
+// echoAfter follows the modem's echo once p got its final result; call
+// with c.mu held.
+func (c *Client) echoAfter(cmd string, p *pending, final string) {
+	cmds, err := at.Parse(cmd)
+	if err != nil {
+		return
+	}
+	for _, x := range cmds {
+		switch {
+		case x.Name == "E" && final == "OK" && len(x.Args) == 1 && x.Args[0].Raw == "0":
+			c.echo = echoOffAsked
+			return
+		case x.Name == "E" || x.Name == "Z" || x.Name == "&F":
+			c.echo = echoUnknown // echo on, or the stored or factory profile's
+			return
+		}
+	}
+	switch {
+	case c.echo == echoOffAsked && !p.echoed:
+		c.echo = echoOff
+	case c.echo == echoOffAsked && p.echoed:
+		c.echo = echoIgnored
+	}
+}
+
+// BootSigns says what told each boot of the modem since the client
+// opened, oldest first: its boot URC ("RDY"), or its echo back on after
+// ATE0. Boots is how many.
+func (c *Client) BootSigns() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.bootSigns...)
+}
+
+// booted counts a boot told by sign and has the modem set up again; call
+// with c.mu held.
+func (c *Client) bootedBy(sign string) {
+	c.boots, c.booted = c.boots+1, sign
+	c.bootSigns = append(c.bootSigns, sign)
+	c.echo = echoUnknown // back to the modem's default
+	c.kickSetUp()
 }
 
 func newPending(line string) *pending {

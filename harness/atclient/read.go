@@ -111,6 +111,7 @@ func (c *Client) reopen(cause error) error {
 	c.tracef("#", "port back"+count)
 	c.mu.Lock()
 	c.down = nil
+	c.echo = echoUnknown // a new tty, or the modem back to its defaults
 	c.reopens++
 	c.heard = 0
 	close(c.upSig)
@@ -141,7 +142,12 @@ func (c *Client) route(line string) (note string) {
 	c.heard++
 	p := c.pending
 	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
-		p.echoOK = false // ATE1 echoes the line once
+		p.echoOK, p.echoed = false, true // ATE1 echoes the line once
+		if c.echo == echoOff {
+			p.reset = true
+			c.bootedBy("its echo back on after ATE0")
+			return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC; setting it up again after this command", p.line)
+		}
 		return ""
 	}
 	final := at.Classify(line).Kind.IsFinal()
@@ -156,17 +162,20 @@ func (c *Client) route(line string) (note string) {
 		}
 		c.urcs = append(c.urcs, line)
 		if slices.Contains(c.boot, strings.TrimSpace(line)) {
-			c.boots, c.booted = c.boots+1, strings.TrimSpace(line)
-			c.kickSetUp()
+			c.bootedBy(strings.TrimSpace(line))
 		}
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:
 		c.pending = nil
 		p.final <- line
+		if p.reset && line == "ERROR" {
+			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
+		}
 		if p.late {
 			return c.lateAnswer(p, p.lines, time.Now())
 		}
+		return note
 	case len(p.lines) >= MaxLines:
 		p.truncated++
 	default:

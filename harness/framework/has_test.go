@@ -28,18 +28,20 @@ func TestCheckHas(t *testing.T) {
 // pass: what it saw may be the restart's. The port-control spec asks.
 func TestUnaskedRestart(t *testing.T) {
 	for _, tc := range []struct {
-		labels         []string
-		reopens, boots int
-		want           string
+		labels  []string
+		reopens int
+		boots   []string
+		want    string
 	}{
-		{nil, 0, 0, ""},
-		{[]string{"env:lab"}, 1, 0, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
-		{[]string{"env:lab"}, 0, 2, "the modem booted 2 time(s) during this spec"},
-		{[]string{"env:lab", "needs:port-control"}, 1, 1, ""},
+		{nil, 0, nil, ""},
+		{[]string{"env:lab"}, 1, nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
+		{[]string{"env:lab"}, 0, []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it"},
+		{[]string{"env:lab"}, 0, []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)"},
+		{[]string{"env:lab", "needs:port-control"}, 1, []string{"RDY"}, ""},
 	} {
 		got := unaskedRestart(tc.labels, tc.reopens, tc.boots)
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-			t.Errorf("%v, %d reopens, %d boots: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
+			t.Errorf("%v, %d reopens, boots %q: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
 		}
 	}
 }

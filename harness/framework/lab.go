@@ -82,15 +82,16 @@ var why = map[string]string{
 // unaskedRestart says why a spec's verdict cannot stand when its modem
 // went away or booted under it ("" when it did not, or the spec asked for
 // it: needs:port-control drops the port on purpose).
-func unaskedRestart(labels []string, reopens, boots int) string {
+func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
 	switch {
 	case reopens > 0:
 		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it, so what it then saw may be the restart's, not what the spec checks", reopens)
-	case boots > 0:
-		return fmt.Sprintf("the modem booted %d time(s) during this spec (its boot URC), which did not ask for it: what it then saw may be the reboot's, not what the spec checks", boots)
+	case len(bootSigns) > 0:
+		return fmt.Sprintf("the modem booted %d time(s) during this spec (%s), which did not ask for it: what it then saw may be the reboot's, not what the spec checks",
+			len(bootSigns), strings.Join(slices.Compact(slices.Clone(bootSigns)), "; "))
 	}
 	return ""
 }
@@ -175,12 +176,12 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if r.DialectHint != "" {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
 	}
-	reopens0, boots0 := r.AT.Reopens(), r.AT.Boots()
+	reopens0, boots0 := r.AT.Reopens(), len(r.AT.BootSigns())
 	ginkgo.DeferCleanup(func() {
 		// A modem that restarted, or whose port went away, under a spec
 		// that did not ask for it: what the spec then saw (a registration,
 		// a profile) may be the reboot's, so its verdict cannot stand.
-		unasked := unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.Boots()-boots0)
+		unasked := unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
 		err := r.Close()
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
