@@ -45,3 +45,26 @@ func TestUnaskedRestart(t *testing.T) {
 		}
 	}
 }
+
+// A lab spec whose own assertion failed because its modem reset says so
+// in that failure: Ginkgo shows only the first one.
+func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
+	drop := unaskedRestart([]string{"env:lab"}, 1, nil)
+	for _, tc := range []struct {
+		name    string
+		unasked func() string
+		msg     string
+		want    string
+	}{
+		{"no lab spec", nil, "Timed out", "Timed out"},
+		{"a lab spec, nothing unasked", func() string { return "" }, "Timed out", "Timed out"},
+		{"a drop before the failure", func() string { return drop }, "Timed out", "Timed out\n" + drop + unaskedWhen},
+		{"said once", func() string { return drop }, "Timed out\n" + drop, "Timed out\n" + drop},
+	} {
+		setLabUnasked(tc.unasked)
+		if got := failMessage(tc.msg); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	setLabUnasked(nil)
+}

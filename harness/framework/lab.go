@@ -96,6 +96,49 @@ func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
 	return ""
 }
 
+const unaskedWhen = " (the transcript's # lines say when)"
+
+// labUnasked says, while a lab spec runs, whether its modem went away or
+// booted unasked so far (unaskedRestart), for Fail.
+var labUnasked struct {
+	sync.Mutex
+	now func() string
+}
+
+func setLabUnasked(f func() string) {
+	labUnasked.Lock()
+	defer labUnasked.Unlock()
+	labUnasked.now = f
+}
+
+// Fail is the suites' fail handler (gomega.RegisterFailHandler): Ginkgo's
+// Fail, and in a lab spec whose modem's port dropped or that booted before
+// the failure, the sentence that says so. A spec's own assertion often
+// fails first because of the reset (no re-attach within its time), and
+// Ginkgo shows only a spec's first failure on the console and in the
+// JUnit message: the check as the spec ends would be lost.
+func Fail(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	ginkgo.Fail(failMessage(message), skip)
+}
+
+// failMessage is a failure's message with what the lab spec's modem did
+// unasked so far, if anything.
+func failMessage(message string) string {
+	labUnasked.Lock()
+	now := labUnasked.now
+	labUnasked.Unlock()
+	if now != nil {
+		if u := now(); u != "" && !strings.Contains(message, u) {
+			message += "\n" + u + unaskedWhen
+		}
+	}
+	return message
+}
+
 // checkHas refuses what a lab offers that no spec needs: a typo would
 // skip what it meant to turn on, and the run would pass without it.
 func checkHas(has []string) error {
@@ -177,11 +220,16 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
 	}
 	reopens0, boots0 := r.AT.Reopens(), len(r.AT.BootSigns())
+	unaskedNow := func() string {
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+	}
+	setLabUnasked(unaskedNow)
 	ginkgo.DeferCleanup(func() {
+		setLabUnasked(nil)
 		// A modem that restarted, or whose port went away, under a spec
 		// that did not ask for it: what the spec then saw (a registration,
 		// a profile) may be the reboot's, so its verdict cannot stand.
-		unasked := unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+		unasked := unaskedNow()
 		err := r.Close()
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
@@ -197,8 +245,15 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		if err != nil {
 			ginkgo.Fail(fmt.Sprintf("closing the lab run: %v", err))
 		}
-		if unasked != "" && !ginkgo.CurrentSpecReport().Failed() {
-			ginkgo.Fail(unasked + " (the transcript's # lines say when)")
+		switch rep := ginkgo.CurrentSpecReport(); {
+		case unasked == "":
+		case !rep.Failed():
+			ginkgo.Fail(unasked + unaskedWhen)
+		case !strings.Contains(rep.Failure.Message, unasked):
+			// The spec failed first, through no fail handler of ours (a
+			// ginkgo.Fail): the drop or boot after it goes with it.
+			ginkgo.AddReportEntry("unasked restart", unasked+unaskedWhen)
+			fmt.Fprintf(ginkgo.GinkgoWriter, "%s%s\n", unasked, unaskedWhen)
 		}
 	})
 	return r
