@@ -112,7 +112,7 @@ func setLabUnasked(f func() string) {
 }
 
 // Fail is the suites' fail handler (gomega.RegisterFailHandler): Ginkgo's
-// Fail, and in a lab spec whose modem's port dropped or that booted before
+// Fail, with errors as their message once (RegisterErrorFormat), and in a lab spec whose modem's port dropped or that booted before
 // the failure, the sentence that says so. A spec's own assertion often
 // fails first because of the reset (no re-attach within its time), and
 // Ginkgo shows only a spec's first failure on the console and in the
@@ -122,7 +122,7 @@ func Fail(message string, callerSkip ...int) {
 	if len(callerSkip) > 0 {
 		skip += callerSkip[0]
 	}
-	ginkgo.Fail(failMessage(message), skip)
+	ginkgo.Fail(cleanErrors(failMessage(message)), skip)
 }
 
 // failMessage is a failure's message with what the lab spec's modem did
