@@ -89,8 +89,10 @@ func (h Host) ICCID() (string, error) {
 		cmd, prefix = "+CCID", "+CCID: "
 	}
 	// The answer's name may differ from the command's (+CICCID →
-	// +ICCID:), which a generic client would take for a URC.
-	resp, err := h.AT.CommandAnswer("AT"+cmd, prefix)
+	// +ICCID:), which a generic client would take for a URC; so may a
+	// firmware's (an AT+QCCID answered +CCID:), which the error then
+	// shows as the answer it is, not as a URC.
+	resp, err := h.AT.CommandAnswer("AT"+cmd, append([]string{prefix}, iccidNames...)...)
 	if err != nil {
 		return "", fmt.Errorf("AT%s: %w", cmd, err)
 	}
@@ -104,6 +106,9 @@ func (h Host) ICCID() (string, error) {
 	}
 	return "", fmt.Errorf("AT%s: no %q line in %q", cmd, prefix, resp.Lines)
 }
+
+// iccidNames are the ICCID answers' names modems use.
+var iccidNames = []string{"+CCID", "+ICCID", "+QCCID", "!ICCID", "^ICCID"}
 
 // cleanICCID drops quotes and the padding F some modems print.
 func cleanICCID(s string) string {

@@ -216,9 +216,13 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		r.transcript.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	r.DialectHint = dialectHint(r.AT, c.Personality)
-	if r.DialectHint != "" {
-		r.note("%s", r.DialectHint)
+	hint, why := dialectHint(r.AT, c.Personality)
+	r.DialectHint = hint
+	if hint != "" {
+		r.note("%s", hint)
+	}
+	if why != "" {
+		r.note("%s", why)
 	}
 	if c.Backend != nil {
 		c.Backend.Start()
@@ -258,36 +262,32 @@ func ModemURCs(given personality.Personality) []string {
 	return out
 }
 
-// dialectHint reads the modem's model (AT+CGMM, AT+CGMI) and, when the
-// personality given does not identify it but a built-in one does, says
-// which: a wrong PERSONALITY otherwise shows only as a bare ERROR to the
-// ICCID or +CCHO command later.
-func dialectHint(c *atclient.Client, given personality.Personality) string {
-	var ids []string
-	for _, cmd := range []string{"AT+CGMM", "AT+CGMI"} {
-		if rsp, err := c.Command(cmd); err == nil {
-			ids = append(ids, rsp.Lines...)
-		}
-	}
-	text := strings.Join(ids, "\n")
+// dialectHint applies the rule esimhil lab discover --probe uses
+// (Identify, Propose) when the modem's identity names another
+// personality's family than the one given, and returns the hint when the
+// rule proposes another (a wrong PERSONALITY otherwise shows only as a
+// bare ERROR to the ICCID or +CCHO command later), and a note for the
+// transcript when it keeps the one given after all (why).
+func dialectHint(c *atclient.Client, given personality.Personality) (hint, note string) {
+	identity := Identify(c)
+	text := strings.Join(identity, "\n")
 	if strings.TrimSpace(text) == "" || given.Identifies(text) {
-		return ""
+		return "", ""
 	}
-	all, err := personality.All()
+	if !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool { return p.Name != given.Name && p.Identifies(text) }) {
+		return "", ""
+	}
+	pr, err := Propose(c, identity)
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	var match []string
-	for _, p := range all {
-		if p.Name != given.Name && p.Identifies(text) {
-			match = append(match, p.Name)
-		}
+	name := strings.Join(strings.Fields(text), " ")
+	why := strings.Join(pr.Reasons, "; ")
+	if pr.Personality == given.Name {
+		return "", fmt.Sprintf("the modem names itself %q; the rule of esimhil lab discover --probe keeps %s: %s", name, given.Name, why)
 	}
-	if len(match) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("the modem names itself %q, which personality %s identifies, not %s, given: if its commands fail, try PERSONALITY=%s (esimhil lab discover --probe proposes one)",
-		strings.Join(strings.Fields(text), " "), strings.Join(match, " or "), given.Name, match[0])
+	return fmt.Sprintf("the modem names itself %q, and the rule of esimhil lab discover --probe proposes personality %s, not %s, given (%s): if its commands fail, try PERSONALITY=%s",
+		name, pr.Personality, given.Name, why, pr.Personality), ""
 }
 
 // setUp puts the modem in the state the specs read it in: no echo,
