@@ -214,7 +214,11 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	if err := r.setUp(r.AT.Command); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
-		return nil, fmt.Errorf("lab: %w", err)
+		hint := ""
+		if errors.Is(err, atclient.ErrTimeout) {
+			hint = sharedHint(c.Modem) // it answered AT, then not
+		}
+		return nil, fmt.Errorf("lab: %w%s", err, hint)
 	}
 	hint, why := dialectHint(r.AT, c.Personality)
 	r.DialectHint = hint
@@ -346,7 +350,29 @@ func Check(c *atclient.Client) error {
 	}
 	// The whole wait, not only the last command's timeout: a silent port
 	// costs four timeouts and the waits for late answers between them.
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err)
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err, sharedHint(c.Port()))
+}
+
+// sharedHint names the other processes that have a device path open, for
+// a port whose answers did not come: one that reads the tty (ModemManager
+// probing it, a forgotten cat, a serial console) takes them, and a modem
+// then looks silent. TIOCEXCL and the lock keep out only later openers.
+func sharedHint(port string) string {
+	if strings.Contains(port, "://") {
+		return ""
+	}
+	procs, hidden := transport.Openers(port)
+	var others []string
+	for _, p := range procs {
+		others = append(others, p.String())
+	}
+	switch {
+	case len(others) > 0:
+		return fmt.Sprintf("; other processes have %s open: %s — one that reads it (ModemManager, a cat, a serial console) takes the modem's answers: stop it (a pty's own emulator holds it too)", port, strings.Join(others, ", "))
+	case hidden > 0:
+		return fmt.Sprintf("; another process may be reading %s and taking the modem's answers (ModemManager? this user cannot see other users' open files: sudo fuser -v %s)", port, port)
+	}
+	return ""
 }
 
 // Scale turns real-hardware timeouts into waits for a device that lives

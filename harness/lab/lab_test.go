@@ -3,11 +3,14 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -323,5 +326,45 @@ func TestCommandPort(t *testing.T) {
 	err := CommandPort{Command: "echo no such hub >&2; exit 3"}.Drop()
 	if err == nil || !strings.Contains(err.Error(), "exit status 3: no such hub") {
 		t.Errorf("a command that fails: %v", err)
+	}
+}
+
+// A port whose answers another process takes (ModemManager, a stray cat
+// reading the tty: TIOCEXCL keeps out only later openers) is not only
+// called "not a modem's AT port": the error names the other openers of
+// the device, whatever path they opened it by.
+func TestNotAModemNamesOtherOpeners(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		holder bool
+		want   string
+	}{
+		{"another process holds the tty", true, " open: "},
+		{"nobody else", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(string) string { return "" })
+			if tc.holder {
+				f, err := os.OpenFile(port, os.O_RDWR|syscall.O_NOCTTY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("sleep", "30")
+				cmd.Stdin = f
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+				tc.want = fmt.Sprintf("other processes have %s open: pid %d (sleep)", port, cmd.Process.Pid)
+			}
+			_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
+			if !errors.Is(err, ErrNotAModem) {
+				t.Fatalf("%v", err)
+			}
+			if tc.want != "" && !strings.Contains(err.Error(), tc.want) || tc.want == "" && strings.Contains(err.Error(), "other processes") {
+				t.Errorf("%v, want %q", err, tc.want)
+			}
+		})
 	}
 }
