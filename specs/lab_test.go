@@ -227,7 +227,7 @@ func awaitRegistered(r *lab.Rig) int {
 		}
 		return stat
 	}).WithTimeout(r.Timeouts.Reattach).WithPolling(50*time.Millisecond).Should(BeElementOf(1, 5),
-		"registered within %v (DESIGN.md §9 re-attach figure, scaled to the device)", r.Timeouts.Reattach)
+		"registered within %v (the personality's re-attach timeout, README Lab runs: Timeouts, scaled to the device)", r.Timeouts.Reattach)
 	return stat
 }
 
