@@ -68,3 +68,23 @@ func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
 	}
 	setLabUnasked(nil)
 }
+
+// make lab BAUD=…: a UART modem's line speed, checked before the run.
+func TestLabBaud(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want int
+		err  string
+	}{
+		{"", 0, ""},
+		{"9600", 9600, ""},
+		{"115200", 115200, ""},
+		{"fast", 0, `ESIMHIL_LAB_BAUD="fast" (make lab BAUD=...): want a line speed in baud`},
+		{"-1", 0, "want a line speed"},
+	} {
+		got, err := labBaud(tc.v)
+		if got != tc.want || tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %d, %v; want %d, %q", tc.v, got, err, tc.want, tc.err)
+		}
+	}
+}

@@ -55,6 +55,10 @@ const (
 	// and brings it back (a ser2net restart, a USB hub's power cycle),
 	// which port-control asks of a real lab.
 	LabPortDropEnv = "ESIMHIL_LAB_PORT_DROP"
+	// LabBaudEnv is the real modem's line speed on a serial device or
+	// through RFC 2217 (default 115200; a USB modem ignores it, a UART
+	// does not); raw TCP passes bytes and has none.
+	LabBaudEnv = "ESIMHIL_LAB_BAUD"
 	// LabSIMTraceEnv is where the run listens for a SIMtrace2's GSMTAP
 	// (udp://host:port, or off); its SIM datagrams join the run's
 	// capture. Default: simtrace.DefaultListen for a real modem, off for
@@ -397,9 +401,26 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 		}
 		cfg.Port = lab.CommandPort{Command: cmd}
 	}
+	if cfg.Serial.Baud, err = labBaud(os.Getenv(LabBaudEnv)); err != nil {
+		r.Close()
+		return err
+	}
 	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.NewLabBackend(r, 1)
 	cfg.CheckInterval = checkInterval(s)
 	return nil
+}
+
+// labBaud reads LabBaudEnv: 0 (the transport's 115200) when unset; a
+// rate the transport cannot set fails when the port opens, naming it.
+func labBaud(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	b, err := strconv.Atoi(v)
+	if err != nil || b <= 0 {
+		return 0, fmt.Errorf("%s=%q (make lab BAUD=...): want a line speed in baud, e.g. 9600 or 115200", LabBaudEnv, v)
+	}
+	return b, nil
 }
 
 // emulatedModem starts the scenario's emulated device on the wall clock

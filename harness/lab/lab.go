@@ -183,7 +183,11 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	if r.transcript, err = os.Create(filepath.Join(c.Dir, TranscriptFile)); err != nil {
 		return nil, fmt.Errorf("lab: transcript: %w", err)
 	}
-	r.note("lab run: modem %s, personality %s, speed %gx", c.Modem, c.Personality.Name, c.Speed)
+	baud := ""
+	if c.Serial.Baud != 0 {
+		baud = fmt.Sprintf(" at %d baud", c.Serial.Baud)
+	}
+	r.note("lab run: modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
 	if c.SIMTrace.IsValid() {
 		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
 	}
