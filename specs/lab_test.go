@@ -119,7 +119,10 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 
 	It("lets the card see it roams, ask the platform, switch and report the attach", framework.NeedsRoaming, func() {
 		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
-		Expect(awaitRegistered(r)).To(Equal(5), "roaming when the run starts")
+		if stat := awaitRegistered(r); stat != 5 {
+			framework.Fail(fmt.Sprintf("not roaming when the run starts: +CEREG? says %q (<stat> %d, %s), where HAS=roaming (%s) declares a device that roams (<stat> 5); a standalone esimhil emulate's card runs on its own clock and platform (README, Lab runs: Against esimhil emulate)",
+				labOne(r, "AT+CEREG?"), stat, map[int]string{1: "registered, home"}[stat], framework.LabHasEnv))
+		}
 		labSend(r, "AT+CEREG=2")
 		before, _ := r.Host().ICCID()
 		plmn := servingOn(r)
