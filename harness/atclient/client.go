@@ -519,6 +519,29 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	}
 }
 
+// resets are the commands after which a modem may be back to its
+// defaults, echo on: V.250's Z and &F, +CFUN (27.007 §8.2: a reset with
+// <rst> 1, a vendor's full reset with its own <fun>), and the vendors'
+// reset commands (SIMCom +CRESET, Quectel +QRST, Sierra !RESET, Huawei
+// ^RESET, Telit #REBOOT, u-blox +CPWROFF).
+var resets = map[string]bool{"Z": true, "&F": true, "+CFUN": true, "+CRESET": true, "+QRST": true,
+	"!RESET": true, "^RESET": true, "#REBOOT": true, "+CPWROFF": true}
+
+// echoBefore forgets what the client knew of the echo when cmd may turn
+// it on or restart the modem (the host asked for it: no sign of a
+// reset); call with c.mu held.
+func (c *Client) echoBefore(cmd string) {
+	cmds, err := at.Parse(cmd)
+	if err != nil {
+		return
+	}
+	for _, x := range cmds {
+		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
+			c.echo = echoUnknown
+		}
+	}
+}
+
 // echoAfter follows the modem's echo once p got its final result; call
 // with c.mu held.
 func (c *Client) echoAfter(cmd string, p *pending, final string) {
@@ -531,9 +554,8 @@ func (c *Client) echoAfter(cmd string, p *pending, final string) {
 		case x.Name == "E" && final == "OK" && len(x.Args) == 1 && x.Args[0].Raw == "0":
 			c.echo = echoOffAsked
 			return
-		case x.Name == "E" || x.Name == "Z" || x.Name == "&F":
-			c.echo = echoUnknown // echo on, or the stored or factory profile's
-			return
+		case x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test:
+			return // echoBefore forgot it
 		}
 	}
 	switch {
@@ -574,6 +596,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	}
 	c.mu.Lock()
 	c.pending = p
+	c.echoBefore(cmd)
 	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()

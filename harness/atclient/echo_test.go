@@ -59,6 +59,15 @@ func TestEchoBackOnIsABoot(t *testing.T) {
 		{"ATZ restores the stored profile", map[string]string{
 			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "ATZ": ok, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
 			[]string{"ATE0", "AT+CMEE=2", "ATZ", "AT+CSQ"}, nil, ""},
+		{"AT+CFUN=1,1 asked for the restart", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CFUN=1,1": ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CFUN=1,1", "AT"}, nil, ""},
+		{"a vendor's reset unanswered", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CRESET", "AT"}, nil, ""},
+		{"AT+CFUN? restarts nothing", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CFUN?": "\r\n+CFUN: 1\r\n" + ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CFUN?", "AT"}, []string{"its echo back on after ATE0"}, "the modem echoed AT after ATE0"},
 		{"no echo before ATE0 is confirmed", map[string]string{
 			"ATE0": "ATE0" + echoed, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
 			[]string{"ATE0", "AT+CSQ"}, nil, ""},

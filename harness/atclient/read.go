@@ -146,7 +146,11 @@ func (c *Client) route(line string) (note string) {
 		if c.echo == echoOff {
 			p.reset = true
 			c.bootedBy("its echo back on after ATE0")
-			return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC; setting it up again after this command", p.line)
+			again := ""
+			if c.setUp != nil {
+				again = "; setting it up again after this command"
+			}
+			return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC%s", p.line, again)
 		}
 		return ""
 	}
