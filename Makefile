@@ -110,6 +110,7 @@ lab:
 	ESIMHIL_LAB_MODEM=$(MODEM) ESIMHIL_LAB_PERSONALITY=$(if $(wildcard $(PERSONALITY)),$(abspath $(PERSONALITY)),$(PERSONALITY)) ESIMHIL_LAB_LISTEN=$(LISTEN) \
 		$(if $(HAS),ESIMHIL_LAB_HAS=$(HAS)) $(if $(SCENARIO),ESIMHIL_LAB_SCENARIO=$(abspath $(SCENARIO))) \
 		$(if $(SIMTRACE),ESIMHIL_LAB_SIMTRACE=$(SIMTRACE)) $(if $(PORT_DROP),ESIMHIL_LAB_PORT_DROP='$(PORT_DROP)') \
+		$(if $(BAUD),ESIMHIL_LAB_BAUD=$(BAUD)) \
 		ESIMHIL_ARTIFACTS=$(abspath $(OUT))/lab/specs $(GINKGO) --label-filter='env:lab' \
 		--json-report=report.json --output-dir=$(OUT)/lab ./specs/ 9>&-; rc=$$?; \
 	$(GO) run ./harness/cmd/esimhil report --out $(OUT)/lab 9>&- || rc=1; \

@@ -162,7 +162,7 @@ var _ = Describe("Fallback in a second country", framework.Emulated, func() {
 	})
 })
 
-// Coming home (issue 8, DESIGN.md §1): the home profile's network wins
+// Coming home (issue 8; README "Decisions on the open points"): the home profile's network wins
 // over any list.
 var _ = Describe("Coming home", framework.Emulated, func() {
 	It("enables the home profile when its network is back, without asking the platform", func() {

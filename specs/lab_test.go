@@ -36,11 +36,20 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 		id, err := r.Host().ICCID()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ident.IsICCID(id)).To(BeTrue(), "an ICCID with its Luhn digit (ITU-T E.118): %s", id)
-		Expect(labOne(r, "AT+CIMI")).To(MatchRegexp(`^\d{15}$`))
+		_, err = dialect.ParseIMSI(labOne(r, "AT+CIMI"))
+		Expect(err).NotTo(HaveOccurred())
 		stat := awaitRegistered(r)
 		Expect(stat).To(BeElementOf(1, 5))
-		Expect(labOne(r, "AT+COPS?")).To(MatchRegexp(`^\+COPS: [0-4],2,"\d{5,6}",\d+$`))
-		Expect(labOne(r, "AT+CSQ")).To(MatchRegexp(`^\+CSQ: ([0-9]|[12][0-9]|3[01]|99),([0-7]|99)$`))
+		_, err = dialect.ParsePLMN(labOne(r, "AT+COPS?"))
+		Expect(err).NotTo(HaveOccurred())
+		csq := labOne(r, "AT+CSQ")
+		Expect(csq).To(MatchRegexp(`^\+CSQ: ([0-9]|[12][0-9]|3[01]|99),([0-7]|99)$`))
+		if csq == "+CSQ: 99,99" {
+			// 27.007 §8.5: not known or not detectable. Many LTE modules
+			// say so through +CSQ while registered (their figures are in
+			// +CESQ): no failure, but the transcript should not hide it.
+			r.Note("+CSQ: 99,99 while registered (stat %d): signal not known or not detectable (27.007 §8.5); many LTE modules report LTE signal only in +CESQ", stat)
+		}
 	})
 
 	It("reaches the card's ISD-R: EID, EUICCInfo1, one enabled profile", func() {
@@ -110,7 +119,10 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 
 	It("lets the card see it roams, ask the platform, switch and report the attach", framework.NeedsRoaming, func() {
 		r := framework.NewLabRig(framework.Load("lab-roam.yaml"))
-		Expect(awaitRegistered(r)).To(Equal(5), "roaming when the run starts")
+		if stat := awaitRegistered(r); stat != 5 {
+			framework.Fail(fmt.Sprintf("not roaming when the run starts: +CEREG? says %q (<stat> %d, %s), where HAS=roaming (%s) declares a device that roams (<stat> 5); a standalone esimhil emulate's card runs on its own clock and platform (README, Lab runs: Against esimhil emulate)",
+				labOne(r, "AT+CEREG?"), stat, map[int]string{1: "registered, home"}[stat], framework.LabHasEnv))
+		}
 		labSend(r, "AT+CEREG=2")
 		before, _ := r.Host().ICCID()
 		plmn := servingOn(r)
@@ -190,11 +202,18 @@ func labSend(r *lab.Rig, cmd string) []string {
 	return rsp.Lines
 }
 
+// labOne runs a command whose answer is one line. A second line is most
+// likely a URC the client could not tell from the answer: the failure
+// names it as such (framework.Fail adds a reset, if one came first), not
+// as a wrong answer.
 func labOne(r *lab.Rig, cmd string) string {
 	GinkgoHelper()
 	lines := labSend(r, cmd)
-	Expect(lines).To(HaveLen(1), "answer to %s", cmd)
-	return lines[0]
+	line, err := (&atclient.Response{Lines: lines, Final: "OK"}).One(cmd)
+	if err != nil {
+		framework.Fail(err.Error())
+	}
+	return line
 }
 
 var ceregRead = regexp.MustCompile(`^\+CEREG: \d,(\d)`)
@@ -211,7 +230,7 @@ func awaitRegistered(r *lab.Rig) int {
 		}
 		return stat
 	}).WithTimeout(r.Timeouts.Reattach).WithPolling(50*time.Millisecond).Should(BeElementOf(1, 5),
-		"registered within %v (DESIGN.md §9 re-attach figure, scaled to the device)", r.Timeouts.Reattach)
+		"registered within %v (the personality's re-attach timeout, README Lab runs: Timeouts, scaled to the device)", r.Timeouts.Reattach)
 	return stat
 }
 
@@ -265,13 +284,11 @@ func portHealth(r *lab.Rig) string {
 // resultText is an ES10 result with SGP.22's name: "5 (catBusy)".
 func resultText(r int) string { return fmt.Sprintf("%d (%s)", r, es10.ResultName(r)) }
 
-var copsRead = regexp.MustCompile(`^\+COPS: \d,2,"(\d{5,6})"`)
-
 func servingOn(r *lab.Rig) string {
 	GinkgoHelper()
-	m := copsRead.FindStringSubmatch(labOne(r, "AT+COPS?"))
-	Expect(m).NotTo(BeNil())
-	return m[1]
+	c, err := dialect.ParsePLMN(labOne(r, "AT+COPS?"))
+	Expect(err).NotTo(HaveOccurred())
+	return c.Oper
 }
 
 func enabled(ps []dialect.Profile) []dialect.Profile {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,21 @@ func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnec
 // an error it returns is noted in the trace, not the next command's.
 func WithSetUp(setUp func(do func(cmd string) (*Response, error)) error, boot ...string) Option {
 	return func(c *Client) { c.setUp, c.boot = setUp, boot }
+}
+
+// WithURCs declares lines the modem sends unsolicited with no "+NAME:"
+// prefix (a personality's boot and REFRESH URCs, "*ATREADY: 1"): they are
+// URCs even when they come inside a command's answer. Prefixed lines are
+// told by their name already (a "+CPIN: READY" is AT+CPIN?'s answer while
+// it is pending), so they are not taken here.
+func WithURCs(lines ...string) Option {
+	return func(c *Client) {
+		for _, l := range lines {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "+") {
+				c.urcLines[l] = true
+			}
+		}
+	}
 }
 
 // WithLateGrace sets how long the next command waits, before it is sent,
@@ -190,6 +206,9 @@ type Client struct {
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
 	// it last ran after, booted the last boot URC. Guarded by mu.
+	urcLines                 map[string]bool // bareURCs, the WithURCs and the unprefixed boot lines
+	bootSigns                []string        // what told each boot: its URC, or the echo back on
+	echo                     echoState
 	setUp                    func(do func(string) (*Response, error)) error
 	boot                     []string
 	boots                    int
@@ -204,8 +223,23 @@ type Client struct {
 	reader
 }
 
+// echoState is what the client knows of the modem's echo (V.250 §6.2.4):
+// once ATE0 took and a later command came back without its echo, an echo
+// again means the modem is back to its defaults — a reboot that kept its
+// port and sent no boot URC (a UART behind ser2net, a Telit or a Sierra).
+type echoState int
+
+const (
+	echoUnknown  echoState = iota
+	echoOffAsked           // ATE0 answered OK; the next command confirms it
+	echoOff                // a command after ATE0 came back without its echo
+	echoIgnored            // the modem echoes in spite of ATE0: no sign then
+)
+
 type pending struct {
 	line   string          // the command line as sent, for echo detection
+	echoed bool            // its echo came
+	reset  bool            // its echo came after echo was off: the modem reset
 	names  map[string]bool // command names of the line: "+CEREG", "+CSIM"
 	echoOK bool            // the echo may still come
 	lines  []string
@@ -244,12 +278,14 @@ func Open(path string, opts ...Option) (*Client, error) {
 func New(p transport.Port, opts ...Option) *Client {
 	c := &Client{
 		port: p, timeout: 5 * time.Second, urcSig: make(chan struct{}), upSig: make(chan struct{}),
-		done: make(chan struct{}), readDone: make(chan struct{}),
+		done: make(chan struct{}), readDone: make(chan struct{}), urcLines: maps.Clone(bareURCs),
 	}
 	c.reader = newReader(p)
 	for _, o := range opts {
 		o(c)
 	}
+	// A boot line is a URC wherever it comes (RDY inside an answer).
+	WithURCs(c.boot...)(c)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()
 	return c
@@ -458,6 +494,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	switch how {
 	case answered:
 		c.mu.Lock()
+		c.echoAfter(cmd, p, final)
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
@@ -482,6 +519,71 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	}
 }
 
+// resets are the commands after which a modem may be back to its
+// defaults, echo on: V.250's Z and &F, +CFUN (27.007 §8.2: a reset with
+// <rst> 1, a vendor's full reset with its own <fun>), and the vendors'
+// reset commands (SIMCom +CRESET, Quectel +QRST, Sierra !RESET, Huawei
+// ^RESET, Telit #REBOOT, u-blox +CPWROFF).
+var resets = map[string]bool{"Z": true, "&F": true, "+CFUN": true, "+CRESET": true, "+QRST": true,
+	"!RESET": true, "^RESET": true, "#REBOOT": true, "+CPWROFF": true}
+
+// echoBefore forgets what the client knew of the echo when cmd may turn
+// it on or restart the modem (the host asked for it: no sign of a
+// reset); call with c.mu held.
+func (c *Client) echoBefore(cmd string) {
+	cmds, err := at.Parse(cmd)
+	if err != nil {
+		return
+	}
+	for _, x := range cmds {
+		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
+			c.echo = echoUnknown
+		}
+	}
+}
+
+// echoAfter follows the modem's echo once p got its final result; call
+// with c.mu held.
+func (c *Client) echoAfter(cmd string, p *pending, final string) {
+	cmds, err := at.Parse(cmd)
+	if err != nil {
+		return
+	}
+	for _, x := range cmds {
+		switch {
+		case x.Name == "E" && final == "OK" && len(x.Args) == 1 && x.Args[0].Raw == "0":
+			c.echo = echoOffAsked
+			return
+		case x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test:
+			return // echoBefore forgot it
+		}
+	}
+	switch {
+	case c.echo == echoOffAsked && !p.echoed:
+		c.echo = echoOff
+	case c.echo == echoOffAsked && p.echoed:
+		c.echo = echoIgnored
+	}
+}
+
+// BootSigns says what told each boot of the modem since the client
+// opened, oldest first: its boot URC ("RDY"), or its echo back on after
+// ATE0. Boots is how many.
+func (c *Client) BootSigns() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.bootSigns...)
+}
+
+// booted counts a boot told by sign and has the modem set up again; call
+// with c.mu held.
+func (c *Client) bootedBy(sign string) {
+	c.boots, c.booted = c.boots+1, sign
+	c.bootSigns = append(c.bootSigns, sign)
+	c.echo = echoUnknown // back to the modem's default
+	c.kickSetUp()
+}
+
 func newPending(line string) *pending {
 	return &pending{line: strings.TrimSpace(line), names: map[string]bool{}, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
 }
@@ -494,6 +596,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	}
 	c.mu.Lock()
 	c.pending = p
+	c.echoBefore(cmd)
 	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()

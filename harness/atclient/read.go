@@ -14,8 +14,16 @@ import (
 )
 
 // bareURCs are unsolicited lines without a "+NAME:" prefix that modems send
-// at any time (DESIGN.md §8).
-var bareURCs = map[string]bool{"RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true}
+// at any time, even between a command's echo and its final result (27.007
+// §4.1): V.250's RING (§5.7, an incoming call), the boot URCs of Quectel
+// and SIMCom (RDY, *ATREADY: 1, SMS DONE, PB DONE), SIM800's Call Ready
+// and SMS Ready, and Cinterion/Thales's ^SYSSTART. A client adds its
+// modem's own (WithURCs); other unprefixed lines are a basic command's
+// answer, which nothing tells from an unknown URC.
+var bareURCs = map[string]bool{
+	"RING": true, "RDY": true, "+CUSATEND": true, "SMS DONE": true, "PB DONE": true,
+	"*ATREADY: 1": true, "Call Ready": true, "SMS Ready": true, "^SYSSTART": true,
+}
 
 // regURCs are the registration commands whose URC and read answer share a
 // prefix (TS 27.007 §7.2, §10.1.20, §10.1.22). The read answer has <n>
@@ -103,6 +111,7 @@ func (c *Client) reopen(cause error) error {
 	c.tracef("#", "port back"+count)
 	c.mu.Lock()
 	c.down = nil
+	c.echo = echoUnknown // a new tty, or the modem back to its defaults
 	c.reopens++
 	c.heard = 0
 	close(c.upSig)
@@ -133,7 +142,16 @@ func (c *Client) route(line string) (note string) {
 	c.heard++
 	p := c.pending
 	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
-		p.echoOK = false // ATE1 echoes the line once
+		p.echoOK, p.echoed = false, true // ATE1 echoes the line once
+		if c.echo == echoOff {
+			p.reset = true
+			c.bootedBy("its echo back on after ATE0")
+			again := ""
+			if c.setUp != nil {
+				again = "; setting it up again after this command"
+			}
+			return fmt.Sprintf("the modem echoed %s after ATE0 had turned its echo off: it is back to its defaults, a reset that kept the port and sent no boot URC%s", p.line, again)
+		}
 		return ""
 	}
 	final := at.Classify(line).Kind.IsFinal()
@@ -141,24 +159,27 @@ func (c *Client) route(line string) (note string) {
 	case p == nil && final:
 		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
 		return ""
-	case p == nil || !final && isURC(line, p.names):
+	case p == nil || !final && (c.urcLines[strings.TrimSpace(line)] || isURC(line, p.names)):
 		if len(c.urcs) >= MaxURCs {
 			c.urcs = append(c.urcs[:0], c.urcs[1:]...)
 			c.dropped++
 		}
 		c.urcs = append(c.urcs, line)
 		if slices.Contains(c.boot, strings.TrimSpace(line)) {
-			c.boots, c.booted = c.boots+1, strings.TrimSpace(line)
-			c.kickSetUp()
+			c.bootedBy(strings.TrimSpace(line))
 		}
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:
 		c.pending = nil
 		p.final <- line
+		if p.reset && line == "ERROR" {
+			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
+		}
 		if p.late {
 			return c.lateAnswer(p, p.lines, time.Now())
 		}
+		return note
 	case len(p.lines) >= MaxLines:
 		p.truncated++
 	default:
@@ -170,9 +191,6 @@ func (c *Client) route(line string) (note string) {
 // isURC decides, while a command is pending, whether an information line is
 // unsolicited.
 func isURC(line string, names map[string]bool) bool {
-	if bareURCs[line] {
-		return true
-	}
 	if !strings.HasPrefix(line, "+") {
 		return false
 	}

@@ -1,7 +1,7 @@
 // Package capture records the rig's TCP traffic (the card's HTTP exchanges
 // with the platform, its HTTPS ES9+ calls to the SM-DP+ servers) to a pcapng
 // file that Wireshark opens, and decodes such files back into HTTP exchanges,
-// typed platform messages and ES9+ messages (DESIGN.md §6). TLS secrets
+// typed platform messages and ES9+ messages (README "Capture"). TLS secrets
 // (Config.KeyLog) go into the file as Decryption Secrets Blocks, written
 // as they are logged (ahead of the records they decrypt), so both
 // Wireshark and this package decrypt the TLS 1.2 streams, of a file cut

@@ -89,8 +89,10 @@ func (h Host) ICCID() (string, error) {
 		cmd, prefix = "+CCID", "+CCID: "
 	}
 	// The answer's name may differ from the command's (+CICCID →
-	// +ICCID:), which a generic client would take for a URC.
-	resp, err := h.AT.CommandAnswer("AT"+cmd, prefix)
+	// +ICCID:), which a generic client would take for a URC; so may a
+	// firmware's (an AT+QCCID answered +CCID:), which the error then
+	// shows as the answer it is, not as a URC.
+	resp, err := h.AT.CommandAnswer("AT"+cmd, append([]string{prefix}, iccidNames...)...)
 	if err != nil {
 		return "", fmt.Errorf("AT%s: %w", cmd, err)
 	}
@@ -104,6 +106,9 @@ func (h Host) ICCID() (string, error) {
 	}
 	return "", fmt.Errorf("AT%s: no %q line in %q", cmd, prefix, resp.Lines)
 }
+
+// iccidNames are the ICCID answers' names modems use.
+var iccidNames = []string{"+CCID", "+ICCID", "+QCCID", "!ICCID", "^ICCID"}
 
 // cleanICCID drops quotes and the padding F some modems print.
 func cleanICCID(s string) string {
@@ -123,7 +128,7 @@ func (h Host) Open(aid string) (Channel, error) {
 	resp, err := h.card(`AT+CCHO="` + aid + `"`)
 	h.closeLate() // the one before's late answer, which this command waited for
 	if err != nil {
-		return Channel{}, fmt.Errorf("AT+CCHO: %w", err)
+		return Channel{}, fmt.Errorf("AT+CCHO: %w%s", err, noChannelsHint("+CCHO", err))
 	}
 	for _, l := range resp.Lines {
 		id, form, ok := personality.ParseCCHO(l)
@@ -137,6 +142,25 @@ func (h Host) Open(aid string) (Channel, error) {
 		return ch, nil
 	}
 	return Channel{}, fmt.Errorf("AT+CCHO: no session id in %q", resp.Lines)
+}
+
+// noChannelsHint is what a refused +CCHO or +CGLA may mean: a modem
+// without the logical-channel commands of TS 27.007 §8.45/§8.46 (SIMCom's
+// A76xx reach the card through +CSIM alone) answers them ERROR, or
+// "operation not supported"/"not allowed", or an error of its own wording.
+// An error that names another cause (no SIM, SIM busy, a wrong password)
+// gets no hint, nor does an answer that was never given (a timeout).
+func noChannelsHint(cmd string, err error) string {
+	var cme *atclient.CMEError
+	switch {
+	case errors.As(err, &cme):
+		if cme.Code != int(at.CMENotAllowed) && cme.Code != int(at.CMENotSupported) && cme.Code != int(at.CMEUnknown) && cme.Code != -1 {
+			return ""
+		}
+	case !errors.Is(err, atclient.ErrError):
+		return ""
+	}
+	return fmt.Sprintf(" (the modem refuses %s: if it lacks the 27.007 logical-channel commands +CCHO/+CGLA, a personality with csim_only: true reaches the card through +CSIM — PERSONALITY=simcom-a7600, or one of its own from esimhil lab record and esimhil lab personality)", cmd)
 }
 
 // closeLate closes the channels +CCHO opened after the host gave up on
@@ -245,7 +269,7 @@ func (c Channel) Transmit(cmd []byte) ([]byte, error) {
 func (c Channel) cgla(cmd []byte) ([]byte, error) {
 	resp, err := c.h.card(at.CGLA(c.Session, cmd))
 	if err != nil {
-		return nil, fmt.Errorf("AT+CGLA: %w", err)
+		return nil, fmt.Errorf("AT+CGLA: %w%s", err, noChannelsHint("+CGLA", err))
 	}
 	return HexAnswer(resp, "+CGLA")
 }

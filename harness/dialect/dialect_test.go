@@ -253,3 +253,45 @@ func TestSIMBusyRetried(t *testing.T) {
 		})
 	}
 }
+
+// A modem that refuses +CCHO or +CGLA as unknown (no 27.007 logical
+// channels: a CSIM-only one) is told to use a csim_only personality; a
+// refusal that names another cause (no SIM, application not found) is not.
+func TestChannelRefusedHint(t *testing.T) {
+	const hint = "if it lacks the 27.007 logical-channel commands +CCHO/+CGLA, a personality with csim_only: true reaches the card through +CSIM — PERSONALITY=simcom-a7600"
+	for _, tc := range []struct {
+		name       string
+		ccho, cgla string
+		want       string
+		hint       bool
+	}{
+		{"+CCHO bare ERROR", "\r\nERROR\r\n", "", "AT+CCHO: at: ERROR (the modem refuses +CCHO: ", true},
+		{"+CCHO not supported", "\r\n+CME ERROR: operation not supported\r\n", "", "AT+CCHO: +CME ERROR: 4 (operation not supported) (the modem refuses +CCHO", true},
+		{"+CCHO a vendor's text", "\r\n+CME ERROR: command not support\r\n", "", "the modem refuses +CCHO", true},
+		{"+CGLA bare ERROR", "\r\n+CCHO: 1\r\n\r\nOK\r\n", "\r\nERROR\r\n", "AT+CGLA: at: ERROR (the modem refuses +CGLA", true},
+		{"no SIM", "\r\n+CME ERROR: SIM not inserted\r\n", "", "AT+CCHO: +CME ERROR: 10 (SIM not inserted)", false},
+		{"application not found", "\r\n+CME ERROR: not found\r\n", "", "AT+CCHO: +CME ERROR: 22 (not found)", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				switch {
+				case strings.HasPrefix(l, "AT+CCHO="):
+					return tc.ccho
+				case strings.HasPrefix(l, "AT+CGLA="):
+					return tc.cgla
+				}
+				return "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
+			_, err = h.EID()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), hint) != tc.hint {
+				t.Errorf("%v; want %q, the hint: %v", err, tc.want, tc.hint)
+			}
+		})
+	}
+}

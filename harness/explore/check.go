@@ -21,7 +21,7 @@ import (
 type Invariant struct {
 	Name string
 	// Claim cites what the invariant follows from (the patent's claims,
-	// DESIGN.md §1, issue 4 §4).
+	// the README's decisions on the open points, issue 4 §4).
 	Claim string
 	Check func(s *scenario.Scenario, o Outcome) []string
 }
@@ -30,7 +30,7 @@ type Invariant struct {
 var Invariants = []Invariant{
 	{"one-enabled-profile", "issue 4 §4: at most one profile is enabled, always; power loss: none lost or half-installed", checkFinalProfiles},
 	{"list-order", "claim 3: a cycle's attempts follow its list order, none repeated, none passed over without a logged reason, bounded by the list", checkListOrder},
-	{"fallback-before-next", "claim 3, DESIGN.md §1: after a failed attach the cycle's original (the profile serving when the cycle began) is tried first, and a fallback is attached (or none can be) before the next attempt", checkFallback},
+	{"fallback-before-next", "claim 3, README \"Decisions on the open points\": after a failed attach the cycle's original (the profile serving when the cycle began) is tried first, and a fallback is attached (or none can be) before the next attempt", checkFallback},
 	{"one-outcome-per-cycle", "issue 8: every cycle ends once; one with attempts ends with attach-success or list-exhausted, reported to the platform exactly once", checkOutcomes},
 	{"mode-bounds", "issue 8: no mode of the applet lasts longer than its bound without an event (no wait forever)", checkModeBounds},
 	{"download-notifications", "claim 2: each installed profile yields one download-success notification to its operator and one to the platform", checkDownloadNotifications},
@@ -38,7 +38,7 @@ var Invariants = []Invariant{
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
 	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
-	{"backoff-where-failed", "DESIGN.md §1 (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
+	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
 // Check runs every invariant on one run and returns the violations, each
@@ -687,7 +687,7 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 // the PLMN it camps on; TS 27.007 §10.1.22), that network is of the
 // area: a device that crossed a border before the profile attached, and
 // was refused by the next country's network, did not fail where the list
-// is for (DESIGN.md §1, back-off: "not retried in the same area"; found by
+// is for (the README's decisions on the open points, back-off: "not retried in the same area"; found by
 // the fast itineraries). A terminal left searching (no network answered,
 // or one never answered the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6)
 // names no network, and the card cannot place the failure: not judged.

@@ -124,7 +124,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"no fallback possible: the list goes on", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
 			start("list", "cn1", "fr1", "fr2"), try("fr1"), enable(fr1, "fr1", false), failed("fr1"), fallback("fr1", "cn1"),
 			enable(orig, "cn1", true), ev(eventlog.EUICC, "fallback_failed", "operator", "cn1"), ev(eventlog.EUICC, "fallback_exhausted"), try("fr2")}}, ""},
-		{"first fallback not to the cycle's original", "issue 8 / DESIGN.md §1", checkFallback, Outcome{Events: []eventlog.Event{
+		{"first fallback not to the cycle's original", "issue 8 / README decisions", checkFallback, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), start("list", "fr1", "de1", "de2"), try("de1"), failed("de1"), fallback("de1", "cn1")}},
 			"not the cycle's original fr1"},
 		{"the original failed earlier in the cycle: another fallback first", "issue 8", checkFallback, Outcome{Events: []eventlog.Event{
@@ -223,16 +223,16 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")},
 			Traffic: []capture.Message{{Kind: capture.KindNotification,
 				Notification: &platformapi.Notification{Kind: "attach-success", Operator: "fr2"}}}}, "differ"},
-		{"backed off where it was refused", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+		{"backed off where it was refused", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
-		{"backed off in the list's area, refused across the border", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+		{"backed off in the list's area, refused across the border", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("46001"), failed("fr1"), backoff("fr1", "208")}}, "network of another country"},
-		{"a refusal before the switch does not count", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+		{"a refusal before the switch does not count", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			denied("46001"), enable(fr1, "fr1", false), failed("fr1"), backoff("fr1", "208")}}, ""},
-		{"left searching across the border: no network to place it in", "DESIGN.md §1 / TS 24.301 §5.5.1.2.6", checkBackoffArea, Outcome{Events: []eventlog.Event{
+		{"left searching across the border: no network to place it in", "README decisions / TS 24.301 §5.5.1.2.6", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("46001"), ev(eventlog.Modem, "registration", "plmn", "", "stat", 2),
 			failed("fr1"), backoff("fr1", "208")}}, ""},
-		{"a download failure's back-off", "DESIGN.md §1", checkBackoffArea, Outcome{Events: []eventlog.Event{
+		{"a download failure's back-off", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("46001"), failed("fr1"),
 			ev(eventlog.EUICC, "download_result", "operator", "fr1", "ok", false), backoff("fr1", "208")}}, ""},
 	}

@@ -1,5 +1,5 @@
 // Package explore runs seeded, randomly generated scenarios through the
-// emulated rig and checks the patent's invariants (claims 1–5, DESIGN.md §1,
+// emulated rig and checks the patent's invariants (claims 1–5, the README's decisions on the open points,
 // issue 4 §4) over every run's event log, capture and final card state
 // (the ProfileInfoList read over AT, Rig.Profiles).
 //

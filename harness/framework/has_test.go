@@ -28,18 +28,63 @@ func TestCheckHas(t *testing.T) {
 // pass: what it saw may be the restart's. The port-control spec asks.
 func TestUnaskedRestart(t *testing.T) {
 	for _, tc := range []struct {
-		labels         []string
-		reopens, boots int
-		want           string
+		labels  []string
+		reopens int
+		boots   []string
+		want    string
 	}{
-		{nil, 0, 0, ""},
-		{[]string{"env:lab"}, 1, 0, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
-		{[]string{"env:lab"}, 0, 2, "the modem booted 2 time(s) during this spec"},
-		{[]string{"env:lab", "needs:port-control"}, 1, 1, ""},
+		{nil, 0, nil, ""},
+		{[]string{"env:lab"}, 1, nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
+		{[]string{"env:lab"}, 0, []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it"},
+		{[]string{"env:lab"}, 0, []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)"},
+		{[]string{"env:lab", "needs:port-control"}, 1, []string{"RDY"}, ""},
 	} {
 		got := unaskedRestart(tc.labels, tc.reopens, tc.boots)
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-			t.Errorf("%v, %d reopens, %d boots: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
+			t.Errorf("%v, %d reopens, boots %q: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
+		}
+	}
+}
+
+// A lab spec whose own assertion failed because its modem reset says so
+// in that failure: Ginkgo shows only the first one.
+func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
+	drop := unaskedRestart([]string{"env:lab"}, 1, nil)
+	for _, tc := range []struct {
+		name    string
+		unasked func() string
+		msg     string
+		want    string
+	}{
+		{"no lab spec", nil, "Timed out", "Timed out"},
+		{"a lab spec, nothing unasked", func() string { return "" }, "Timed out", "Timed out"},
+		{"a drop before the failure", func() string { return drop }, "Timed out", "Timed out\n" + drop + unaskedWhen},
+		{"said once", func() string { return drop }, "Timed out\n" + drop, "Timed out\n" + drop},
+	} {
+		setLabUnasked(tc.unasked)
+		if got := failMessage(tc.msg); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	setLabUnasked(nil)
+}
+
+// make lab BAUD=…: a UART modem's line speed, checked before the run.
+func TestLabBaud(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want int
+		err  string
+	}{
+		{"", 0, ""},
+		{"9600", 9600, ""},
+		{"115200", 115200, ""},
+		{"fast", 0, `ESIMHIL_LAB_BAUD="fast" (make lab BAUD=...): want a line speed in baud`},
+		{"-1", 0, "want a line speed"},
+	} {
+		got, err := labBaud(tc.v)
+		if got != tc.want || tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %d, %v; want %d, %q", tc.v, got, err, tc.want, tc.err)
 		}
 	}
 }

@@ -55,6 +55,10 @@ const (
 	// and brings it back (a ser2net restart, a USB hub's power cycle),
 	// which port-control asks of a real lab.
 	LabPortDropEnv = "ESIMHIL_LAB_PORT_DROP"
+	// LabBaudEnv is the real modem's line speed on a serial device or
+	// through RFC 2217 (default 115200; a USB modem ignores it, a UART
+	// does not); raw TCP passes bytes and has none.
+	LabBaudEnv = "ESIMHIL_LAB_BAUD"
 	// LabSIMTraceEnv is where the run listens for a SIMtrace2's GSMTAP
 	// (udp://host:port, or off); its SIM datagrams join the run's
 	// capture. Default: simtrace.DefaultListen for a real modem, off for
@@ -82,17 +86,61 @@ var why = map[string]string{
 // unaskedRestart says why a spec's verdict cannot stand when its modem
 // went away or booted under it ("" when it did not, or the spec asked for
 // it: needs:port-control drops the port on purpose).
-func unaskedRestart(labels []string, reopens, boots int) string {
+func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
 	switch {
 	case reopens > 0:
 		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it, so what it then saw may be the restart's, not what the spec checks", reopens)
-	case boots > 0:
-		return fmt.Sprintf("the modem booted %d time(s) during this spec (its boot URC), which did not ask for it: what it then saw may be the reboot's, not what the spec checks", boots)
+	case len(bootSigns) > 0:
+		return fmt.Sprintf("the modem booted %d time(s) during this spec (%s), which did not ask for it: what it then saw may be the reboot's, not what the spec checks",
+			len(bootSigns), strings.Join(slices.Compact(slices.Clone(bootSigns)), "; "))
 	}
 	return ""
+}
+
+const unaskedWhen = " (the transcript's # lines say when)"
+
+// labUnasked says, while a lab spec runs, whether its modem went away or
+// booted unasked so far (unaskedRestart), for Fail.
+var labUnasked struct {
+	sync.Mutex
+	now func() string
+}
+
+func setLabUnasked(f func() string) {
+	labUnasked.Lock()
+	defer labUnasked.Unlock()
+	labUnasked.now = f
+}
+
+// Fail is the suites' fail handler (gomega.RegisterFailHandler): Ginkgo's
+// Fail, with errors as their message once (RegisterErrorFormat), and in a lab spec whose modem's port dropped or that booted before
+// the failure, the sentence that says so. A spec's own assertion often
+// fails first because of the reset (no re-attach within its time), and
+// Ginkgo shows only a spec's first failure on the console and in the
+// JUnit message: the check as the spec ends would be lost.
+func Fail(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	ginkgo.Fail(cleanErrors(failMessage(message)), skip)
+}
+
+// failMessage is a failure's message with what the lab spec's modem did
+// unasked so far, if anything.
+func failMessage(message string) string {
+	labUnasked.Lock()
+	now := labUnasked.now
+	labUnasked.Unlock()
+	if now != nil {
+		if u := now(); u != "" && !strings.Contains(message, u) {
+			message += "\n" + u + unaskedWhen
+		}
+	}
+	return message
 }
 
 // checkHas refuses what a lab offers that no spec needs: a typo would
@@ -175,12 +223,17 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if r.DialectHint != "" {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
 	}
-	reopens0, boots0 := r.AT.Reopens(), r.AT.Boots()
+	reopens0, boots0 := r.AT.Reopens(), len(r.AT.BootSigns())
+	unaskedNow := func() string {
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+	}
+	setLabUnasked(unaskedNow)
 	ginkgo.DeferCleanup(func() {
+		setLabUnasked(nil)
 		// A modem that restarted, or whose port went away, under a spec
 		// that did not ask for it: what the spec then saw (a registration,
 		// a profile) may be the reboot's, so its verdict cannot stand.
-		unasked := unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.Boots()-boots0)
+		unasked := unaskedNow()
 		err := r.Close()
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
@@ -196,8 +249,15 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		if err != nil {
 			ginkgo.Fail(fmt.Sprintf("closing the lab run: %v", err))
 		}
-		if unasked != "" && !ginkgo.CurrentSpecReport().Failed() {
-			ginkgo.Fail(unasked + " (the transcript's # lines say when)")
+		switch rep := ginkgo.CurrentSpecReport(); {
+		case unasked == "":
+		case !rep.Failed():
+			ginkgo.Fail(unasked + unaskedWhen)
+		case !strings.Contains(rep.Failure.Message, unasked):
+			// The spec failed first, through no fail handler of ours (a
+			// ginkgo.Fail): the drop or boot after it goes with it.
+			ginkgo.AddReportEntry("unasked restart", unasked+unaskedWhen)
+			fmt.Fprintf(ginkgo.GinkgoWriter, "%s%s\n", unasked, unaskedWhen)
 		}
 	})
 	return r
@@ -341,9 +401,26 @@ func realModem(s *scenario.Scenario, modem string, cfg *lab.Config) error {
 		}
 		cfg.Port = lab.CommandPort{Command: cmd}
 	}
+	if cfg.Serial.Baud, err = labBaud(os.Getenv(LabBaudEnv)); err != nil {
+		r.Close()
+		return err
+	}
 	cfg.Modem, cfg.Personality, cfg.Speed, cfg.Backend = modem, p, 1, harness.NewLabBackend(r, 1)
 	cfg.CheckInterval = checkInterval(s)
 	return nil
+}
+
+// labBaud reads LabBaudEnv: 0 (the transport's 115200) when unset; a
+// rate the transport cannot set fails when the port opens, naming it.
+func labBaud(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	b, err := strconv.Atoi(v)
+	if err != nil || b <= 0 {
+		return 0, fmt.Errorf("%s=%q (make lab BAUD=...): want a line speed in baud, e.g. 9600 or 115200", LabBaudEnv, v)
+	}
+	return b, nil
 }
 
 // emulatedModem starts the scenario's emulated device on the wall clock

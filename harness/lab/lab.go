@@ -183,7 +183,11 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	if r.transcript, err = os.Create(filepath.Join(c.Dir, TranscriptFile)); err != nil {
 		return nil, fmt.Errorf("lab: transcript: %w", err)
 	}
-	r.note("lab run: modem %s, personality %s, speed %gx", c.Modem, c.Personality.Name, c.Speed)
+	baud := ""
+	if c.Serial.Baud != 0 {
+		baud = fmt.Sprintf(" at %d baud", c.Serial.Baud)
+	}
+	r.note("lab run: modem %s%s, personality %s, speed %gx", c.Modem, baud, c.Personality.Name, c.Speed)
 	if c.SIMTrace.IsValid() {
 		r.note("SIMtrace receiver on udp://%s (GSMTAP SIM into the capture)", c.SIMTrace)
 	}
@@ -202,13 +206,10 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	// A modem that restarts (AT+CFUN=1,1, a power cut) comes back with
 	// its defaults, and a USB one on a new tty: the client sets it up
 	// again before the next command, as Open does here.
-	boot := []string{"RDY"}
-	if b := c.Personality.BootURCs; len(b) > 0 && b[0] != "RDY" {
-		boot = append(boot, b[0])
-	}
 	r.AT = atclient.New(port, atclient.WithTrace(r), atclient.WithTimestamps(time.Now),
 		atclient.WithTimeout(r.Timeouts.Command), atclient.WithReconnect(r.Timeouts.Restart),
-		atclient.WithSetUp(r.setUp, boot...))
+		atclient.WithSetUp(r.setUp, bootLines(c.Personality)...),
+		atclient.WithURCs(ModemURCs(c.Personality)...))
 	if err := Check(r.AT); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
@@ -217,11 +218,19 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	if err := r.setUp(r.AT.Command); err != nil {
 		r.AT.Close()
 		r.transcript.Close()
-		return nil, fmt.Errorf("lab: %w", err)
+		hint := ""
+		if errors.Is(err, atclient.ErrTimeout) {
+			hint = sharedHint(c.Modem) // it answered AT, then not
+		}
+		return nil, fmt.Errorf("lab: %w%s", err, hint)
 	}
-	r.DialectHint = dialectHint(r.AT, c.Personality)
-	if r.DialectHint != "" {
-		r.note("%s", r.DialectHint)
+	hint, why := dialectHint(r.AT, c.Personality)
+	r.DialectHint = hint
+	if hint != "" {
+		r.note("%s", hint)
+	}
+	if why != "" {
+		r.note("%s", why)
 	}
 	if c.Backend != nil {
 		c.Backend.Start()
@@ -229,36 +238,64 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	return r, nil
 }
 
-// dialectHint reads the modem's model (AT+CGMM, AT+CGMI) and, when the
-// personality given does not identify it but a built-in one does, says
-// which: a wrong PERSONALITY otherwise shows only as a bare ERROR to the
-// ICCID or +CCHO command later.
-func dialectHint(c *atclient.Client, given personality.Personality) string {
-	var ids []string
-	for _, cmd := range []string{"AT+CGMM", "AT+CGMI"} {
-		if rsp, err := c.Command(cmd); err == nil {
-			ids = append(ids, rsp.Lines...)
+// bootLines are the lines that say a modem booted: RDY, Cinterion's
+// ^SYSSTART, and the first boot URC of the personality given and of each
+// built-in one when it has no 27.007 name (SIMCom's *ATREADY: 1; not
+// u-blox's +CPIN: READY, which a SIM sends whenever it is ready): a
+// modem run under the wrong personality still says it booted.
+func bootLines(given personality.Personality) []string {
+	out := []string{"RDY", "^SYSSTART"}
+	add := func(p personality.Personality) {
+		if len(p.BootURCs) > 0 && !slices.Contains(out, p.BootURCs[0]) && (p.Name == given.Name || !strings.HasPrefix(p.BootURCs[0], "+")) {
+			out = append(out, p.BootURCs[0])
 		}
 	}
-	text := strings.Join(ids, "\n")
+	add(given)
+	for _, p := range personality.Builtin() {
+		add(p)
+	}
+	return out
+}
+
+// ModemURCs are the boot and REFRESH URCs of the personality given and of
+// every built-in one: the client takes those without a "+NAME:" prefix
+// out of a command's answer (atclient.WithURCs), so that a modem's
+// identity or IMSI never holds its "SMS DONE".
+func ModemURCs(given personality.Personality) []string {
+	out := slices.Concat(given.BootURCs, given.RefreshURCs)
+	for _, p := range personality.Builtin() {
+		out = append(out, p.BootURCs...)
+		out = append(out, p.RefreshURCs...)
+	}
+	return out
+}
+
+// dialectHint applies the rule esimhil lab discover --probe uses
+// (Identify, Propose) when the modem's identity names another
+// personality's family than the one given, and returns the hint when the
+// rule proposes another (a wrong PERSONALITY otherwise shows only as a
+// bare ERROR to the ICCID or +CCHO command later), and a note for the
+// transcript when it keeps the one given after all (why).
+func dialectHint(c *atclient.Client, given personality.Personality) (hint, note string) {
+	identity := Identify(c)
+	text := strings.Join(identity, "\n")
 	if strings.TrimSpace(text) == "" || given.Identifies(text) {
-		return ""
+		return "", ""
 	}
-	all, err := personality.All()
+	if !slices.ContainsFunc(personality.Builtin(), func(p personality.Personality) bool { return p.Name != given.Name && p.Identifies(text) }) {
+		return "", ""
+	}
+	pr, err := Propose(c, identity)
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	var match []string
-	for _, p := range all {
-		if p.Name != given.Name && p.Identifies(text) {
-			match = append(match, p.Name)
-		}
+	name := strings.Join(strings.Fields(text), " ")
+	why := strings.Join(pr.Reasons, "; ")
+	if pr.Personality == given.Name {
+		return "", fmt.Sprintf("the modem names itself %q; the rule of esimhil lab discover --probe keeps %s: %s", name, given.Name, why)
 	}
-	if len(match) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("the modem names itself %q, which personality %s identifies, not %s, given: if its commands fail, try PERSONALITY=%s (esimhil lab discover --probe proposes one)",
-		strings.Join(strings.Fields(text), " "), strings.Join(match, " or "), given.Name, match[0])
+	return fmt.Sprintf("the modem names itself %q, and the rule of esimhil lab discover --probe proposes personality %s, not %s, given (%s): if its commands fail, try PERSONALITY=%s",
+		name, pr.Personality, given.Name, why, pr.Personality), ""
 }
 
 // setUp puts the modem in the state the specs read it in: no echo,
@@ -317,7 +354,29 @@ func Check(c *atclient.Client) error {
 	}
 	// The whole wait, not only the last command's timeout: a silent port
 	// costs four timeouts and the waits for late answers between them.
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err)
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err, sharedHint(c.Port()))
+}
+
+// sharedHint names the other processes that have a device path open, for
+// a port whose answers did not come: one that reads the tty (ModemManager
+// probing it, a forgotten cat, a serial console) takes them, and a modem
+// then looks silent. TIOCEXCL and the lock keep out only later openers.
+func sharedHint(port string) string {
+	if strings.Contains(port, "://") {
+		return ""
+	}
+	procs, hidden := transport.Openers(port)
+	var others []string
+	for _, p := range procs {
+		others = append(others, p.String())
+	}
+	switch {
+	case len(others) > 0:
+		return fmt.Sprintf("; other processes have %s open: %s — one that reads it (ModemManager, a cat, a serial console) takes the modem's answers: stop it (a pty's own emulator holds it too)", port, strings.Join(others, ", "))
+	case hidden > 0:
+		return fmt.Sprintf("; another process may be reading %s and taking the modem's answers (ModemManager? this user cannot see other users' open files: sudo fuser -v %s)", port, port)
+	}
+	return ""
 }
 
 // Scale turns real-hardware timeouts into waits for a device that lives

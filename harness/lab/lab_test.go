@@ -3,11 +3,14 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,35 +105,60 @@ func TestOpenSetsUpTheHost(t *testing.T) {
 }
 
 // A modem that names itself as another personality identifies: the run
-// says which (a wrong PERSONALITY otherwise shows only as bare ERRORs);
-// the personality that identifies it, or a model nobody's, says nothing.
+// applies the rule lab discover --probe uses (the identity, then the
+// ICCID command) and says which personality it proposes (a wrong
+// PERSONALITY otherwise shows only as bare ERRORs); the personality that
+// identifies it, or a model nobody's, says nothing; a modem whose family
+// the patterns name but whose ICCID command answers in another dialect's
+// form keeps the one given, and the transcript says why.
 func TestOpenHintsAtTheDialect(t *testing.T) {
+	const iccid = "89330100000000000012"
 	for _, tc := range []struct {
-		model, given, want string
+		name, given string
+		answers     map[string]string // after "AT": the answer's lines
+		hint, note  string
 	}{
-		{"A7600E-H", "generic", "which personality simcom-a7600 identifies, not generic"},
-		{"A7600E-H", "simcom-a7600", ""},
-		{"Nokia 3310", "generic", ""},
+		{"SIMCom under generic", "generic", map[string]string{"+CGMM": "A7600E-H"},
+			"the rule of esimhil lab discover --probe proposes personality simcom-a7600, not generic", ""},
+		{"SIMCom under its own", "simcom-a7600", map[string]string{"+CGMM": "A7600E-H"}, "", ""},
+		{"nobody's model", "generic", map[string]string{"+CGMM": "Nokia 3310"}, "", ""},
+		{"an EG25 whose +QCCID answers", "generic", map[string]string{"I": "Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G", "+QCCID": "+QCCID: " + iccid, "+CCID": "+CCID: " + iccid},
+			"proposes personality quectel-eg25, not generic, given (the identity matches quectel-eg25", ""},
+		{"an EG25 whose +QCCID answers +CCID:", "generic", map[string]string{"I": "Quectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G", "+QCCID": "+CCID: " + iccid, "+CCID": "+CCID: " + iccid},
+			"", `keeps generic: the identity matches quectel-eg25 (`},
+		{"an EG25 whose +QCCID answers +CCID:, the reason", "generic", map[string]string{"I": "Quectel\r\nEG25", "+QCCID": "+CCID: " + iccid, "+CCID": "+CCID: " + iccid},
+			"", `but its AT+QCCID did not read the ICCID (AT+QCCID: no "+QCCID: " line in ["+CCID: 89330100000000000012"]); proposing generic, whose ICCID command does`},
 	} {
-		port := answerpty.Open(t, func(l string) string {
-			if strings.EqualFold(strings.TrimSpace(l), "AT+CGMM") {
-				return "\r\n" + tc.model + "\r\n\r\nOK\r\n"
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				cmd := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(l), "AT"))
+				if a, ok := tc.answers[cmd]; ok {
+					return "\r\n" + a + "\r\n\r\nOK\r\n"
+				}
+				if strings.Contains(cmd, "CCID") || strings.Contains(cmd, "ICCID") {
+					return "\r\nERROR\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			p, err := personality.Load(tc.given)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return "\r\nOK\r\n"
+			p.Timeouts = timeouts(silence).Timeouts
+			dir := t.TempDir()
+			r, err := Open(context.Background(), Config{Modem: port, Dir: dir, Personality: p, Slack: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			if tc.hint == "" && r.DialectHint != "" || !strings.Contains(r.DialectHint, tc.hint) {
+				t.Errorf("hint %q, want %q", r.DialectHint, tc.hint)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, TranscriptFile))
+			if tc.note != "" && !strings.Contains(string(b), tc.note) {
+				t.Errorf("transcript lacks %q:\n%s", tc.note, b)
+			}
 		})
-		p, err := personality.Load(tc.given)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Timeouts = timeouts(silence).Timeouts
-		r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: p, Slack: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Close()
-		if tc.want == "" && r.DialectHint != "" || !strings.Contains(r.DialectHint, tc.want) {
-			t.Errorf("%s as %s: hint %q, want %q", tc.model, tc.given, r.DialectHint, tc.want)
-		}
 	}
 }
 
@@ -298,5 +326,45 @@ func TestCommandPort(t *testing.T) {
 	err := CommandPort{Command: "echo no such hub >&2; exit 3"}.Drop()
 	if err == nil || !strings.Contains(err.Error(), "exit status 3: no such hub") {
 		t.Errorf("a command that fails: %v", err)
+	}
+}
+
+// A port whose answers another process takes (ModemManager, a stray cat
+// reading the tty: TIOCEXCL keeps out only later openers) is not only
+// called "not a modem's AT port": the error names the other openers of
+// the device, whatever path they opened it by.
+func TestNotAModemNamesOtherOpeners(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		holder bool
+		want   string
+	}{
+		{"another process holds the tty", true, " open: "},
+		{"nobody else", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(string) string { return "" })
+			if tc.holder {
+				f, err := os.OpenFile(port, os.O_RDWR|syscall.O_NOCTTY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("sleep", "30")
+				cmd.Stdin = f
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+				tc.want = fmt.Sprintf("other processes have %s open: pid %d (sleep)", port, cmd.Process.Pid)
+			}
+			_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
+			if !errors.Is(err, ErrNotAModem) {
+				t.Fatalf("%v", err)
+			}
+			if tc.want != "" && !strings.Contains(err.Error(), tc.want) || tc.want == "" && strings.Contains(err.Error(), "other processes") {
+				t.Errorf("%v, want %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-// Package scenario loads scenario files (DESIGN.md §7): a radio world, a
+// Package scenario loads scenario files (README "Scenario files"): a radio world, a
 // device, the platform's preferred lists, an itinerary, a fault plan and the
 // expected outcome. Files are YAML; every error names file:line:col and the
 // field path, e.g.

@@ -1,4 +1,4 @@
-// Package personality holds the modem dialects (DESIGN.md §8) as data:
+// Package personality holds the modem dialects (README "Modem personalities") as data:
 // fixtures/personalities/<name>.yaml, read through the fixtures embed. The
 // modem emulator turns a Personality into behaviour; the host side (dialects,
 // lab runs, discovery) reads the same data to know what to send and what to
@@ -136,7 +136,7 @@ const (
 )
 
 // Timeouts are how long a host waits for a modem of this personality in a
-// lab run, from DESIGN.md §9's real-hardware figures unless the file says
+// lab run, from real-hardware figures (DefaultTimeouts) unless the file says
 // otherwise.
 type Timeouts struct {
 	Command  time.Duration // one AT command line to its final result
@@ -145,7 +145,7 @@ type Timeouts struct {
 	Download time.Duration // a whole profile download
 }
 
-// DefaultTimeouts are DESIGN.md §9's upper figures: a command answers in
+// DefaultTimeouts are real modules' upper figures: a command answers in
 // milliseconds (5 s leaves room for a slow card), a reset takes up to 40 s,
 // data is back 4–10 s after a switch, a download over AT takes 26–89 s.
 var DefaultTimeouts = Timeouts{Command: 5 * time.Second, Restart: 40 * time.Second, Reattach: 10 * time.Second, Download: 90 * time.Second}

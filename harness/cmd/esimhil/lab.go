@@ -14,6 +14,7 @@ import (
 	"github.com/esimhil/esimhil/fixtures"
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/atclient"
+	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/lab/discover"
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
@@ -108,7 +109,10 @@ func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, o
 	if err != nil {
 		return nil, err
 	}
-	return atclient.New(p, append([]atclient.Option{atclient.WithTimeout(timeout)}, opts...)...), nil
+	// The modems' known unprefixed URCs (SMS DONE, *ATREADY: 1) are no
+	// part of an identity or an answer.
+	urcs := atclient.WithURCs(lab.ModemURCs(personality.Personality{})...)
+	return atclient.New(p, append([]atclient.Option{atclient.WithTimeout(timeout), urcs}, opts...)...), nil
 }
 
 func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {

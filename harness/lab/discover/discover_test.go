@@ -157,3 +157,48 @@ func TestProbeRefusesNonModem(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// The probe and a lab run use one rule (lab.Propose), and the probe says
+// its real reason: an EG25 whose AT+QCCID answers +CCID: is proposed
+// generic because of that answer, not because no pattern matched.
+func TestProbeSaysWhyTheIdentityDidNotDecide(t *testing.T) {
+	const iccid = "89330100000000000012"
+	for _, tc := range []struct {
+		name  string
+		qccid string
+		want  string
+		why   string
+	}{
+		{"+QCCID answers", "+QCCID: " + iccid, "quectel-eg25", "the identity matches quectel-eg25"},
+		{"+QCCID answers +CCID:", "+CCID: " + iccid, "generic", `but its AT+QCCID did not read the ICCID (AT+QCCID: no "+QCCID: " line in ["+CCID: ` + iccid + `"])`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				switch strings.ToUpper(strings.TrimSpace(l)) {
+				case "ATI":
+					return "\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n"
+				case "AT+QCCID":
+					return "\r\n" + tc.qccid + "\r\n\r\nOK\r\n"
+				case "AT+CCID":
+					return "\r\n+CCID: " + iccid + "\r\n\r\nOK\r\n"
+				case "AT+CICCID", "AT!ICCID?":
+					return "\r\nERROR\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			pr, err := Probe(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			why := strings.Join(pr.Reasons, "; ")
+			if pr.Personality != tc.want || !strings.Contains(why, tc.why) || strings.Contains(why, "no vendor pattern matches") {
+				t.Errorf("%s: %s, want %s and %q", tc.name, pr, tc.want, tc.why)
+			}
+		})
+	}
+}

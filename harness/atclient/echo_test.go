@@ -1,0 +1,115 @@
+package atclient
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuf is a trace the test reads while the client writes it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A modem that reboots silently but keeps its port (a UART behind
+// ser2net; Telit and Sierra send no boot URC) comes back echoing: once
+// ATE0 took and a command came back without its echo, an echo again is
+// counted as a boot, noted, and the set-up goes out again. A modem that
+// echoes in spite of ATE0, or was told ATE1, is no reboot; a boot URC and
+// the echo after it are one boot.
+func TestEchoBackOnIsABoot(t *testing.T) {
+	const ok, echoed = "\r\nOK\r\n", "\r\r\nOK\r\n"
+	for _, tc := range []struct {
+		name    string
+		answers map[string]string
+		cmds    []string
+		boots   []string
+		note    string
+	}{
+		{"echo back after ATE0: a reset", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CEREG?": "\r\n+CEREG: 2,1\r\n" + ok,
+			"AT+CCHC=1": "AT+CCHC=1\r\r\nERROR\r\n"},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CCHC=1"}, []string{"its echo back on after ATE0"},
+			"the modem echoed AT+CCHC=1 after ATE0 had turned its echo off"},
+		{"a bare ERROR with it is noted", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CCHC=1": "AT+CCHC=1\r\r\nERROR\r\n"},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CCHC=1"}, []string{"its echo back on after ATE0"},
+			"a bare ERROR: +CMEE is back to 0 as well"},
+		{"echo in spite of ATE0: no sign", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": "AT+CMEE=2" + echoed, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CSQ"}, nil, ""},
+		{"ATE1 asked for it", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "ATE1": ok, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
+			[]string{"ATE0", "AT+CMEE=2", "ATE1", "AT+CSQ"}, nil, ""},
+		{"ATZ restores the stored profile", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "ATZ": ok, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
+			[]string{"ATE0", "AT+CMEE=2", "ATZ", "AT+CSQ"}, nil, ""},
+		{"AT+CFUN=1,1 asked for the restart", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CFUN=1,1": ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CFUN=1,1", "AT"}, nil, ""},
+		{"a vendor's reset unanswered", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CRESET", "AT"}, nil, ""},
+		{"AT+CFUN? restarts nothing", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": ok, "AT+CFUN?": "\r\n+CFUN: 1\r\n" + ok, "AT": "AT" + echoed},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CFUN?", "AT"}, []string{"its echo back on after ATE0"}, "the modem echoed AT after ATE0"},
+		{"no echo before ATE0 is confirmed", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
+			[]string{"ATE0", "AT+CSQ"}, nil, ""},
+		{"a boot URC and the echo after it are one boot", map[string]string{
+			"ATE0": "ATE0" + echoed, "AT+CMEE=2": "\r\nRDY\r\n" + ok, "AT+CSQ": "AT+CSQ\r\r\n+CSQ: 20,99\r\n" + ok},
+			[]string{"ATE0", "AT+CMEE=2", "AT+CSQ"}, []string{"RDY"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var trace syncBuf
+			setUps := make(chan struct{}, 8)
+			setUp := func(do func(string) (*Response, error)) error {
+				setUps <- struct{}{}
+				_, err := do("ATE0")
+				return err
+			}
+			c, s := newScript(t, tc.answers, WithTrace(&trace), WithTimeout(time.Second), WithSetUp(setUp, "RDY"))
+			for _, cmd := range tc.cmds {
+				c.Command(cmd)
+			}
+			if got := c.BootSigns(); !slices.Equal(got, tc.boots) || c.Boots() != len(tc.boots) {
+				t.Errorf("boots %q (%d), want %q", got, c.Boots(), tc.boots)
+			}
+			if tc.note != "" && !strings.Contains(trace.String(), tc.note) {
+				t.Errorf("trace lacks %q:\n%s", tc.note, trace.String())
+			}
+			if len(tc.boots) == 0 {
+				return
+			}
+			// The set-up goes out again at once (ATE0), as after a port
+			// that came back.
+			select {
+			case <-setUps:
+			case <-time.After(3 * time.Second):
+				t.Fatalf("no set-up after the boot; sent %s", s.lines())
+			}
+			deadline := time.Now().Add(3 * time.Second)
+			for strings.Count(s.lines(), "ATE0") < 2 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := strings.Count(s.lines(), "ATE0"); n != 2 {
+				t.Errorf("ATE0 sent %d times, want 2: %s", n, s.lines())
+			}
+		})
+	}
+}
