@@ -132,3 +132,46 @@ func TestFailureOnSocatHeader(t *testing.T) {
 		t.Fatalf("error %v, want %q", err, want)
 	}
 }
+
+// TestFailureOnAnOKAfterTheLPAFailed: once the LPA failed (the SM-DP+
+// refused it in its HTTP), a failure line that holds only an OK shows
+// nothing failing and "reproduces" passed on it; an answer that shows a
+// failure, or an OK in a log whose LPA succeeded, is still taken.
+func TestFailureOnAnOKAfterTheLPAFailed(t *testing.T) {
+	const head = "AT_DEBUG_TX(0.100): AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n" + // 1
+		"AT_DEBUG_RX(0.110): +CCHO: 1\n" + // 2
+		"AT_DEBUG_RX(0.111): OK\n" // 3
+	const refused = `[DEBUG] [HTTP] [RX] rcode: 200, data: {"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.8.1","reasonCode":"3.8"}}}}` + "\n" + // 4
+		"AT_DEBUG_TX(0.900): AT+CCHC=1\n" + // 5
+		"AT_DEBUG_RX(0.910): OK\n" // 6
+	for _, tc := range []struct {
+		name, log string
+		line      int
+		want      string // "" when the fixture loads
+	}{
+		{"the channel closed after the SM-DP+'s refusal", head + refused +
+			`{"type":"lpa","payload":{"code":-1,"message":"es9p_initiate_authentication","data":"8.8.1 3.8"}}` + "\n", 6,
+			"failure.line: lpac.log:6 holds only OK, the plain successful final result of AT+CCHC=1: it shows nothing failing, and a replay that matches it reproduces nothing. The LPA failed at lpac.log:7, where the LPA's step es9p_initiate_authentication failed: 8.8.1 3.8; if no line of the card or the modem shows why"},
+		{"an OK earlier than the LPA's failure", head + refused +
+			`{"type":"lpa","payload":{"code":-1,"message":"es9p_initiate_authentication","data":"8.8.1 3.8"}}` + "\n", 3,
+			"failure.line: lpac.log:3 holds only OK, the plain successful final result of AT+CCHO="},
+		{"an error the modem gave", head +
+			"AT_DEBUG_TX(0.900): AT+CCHC=1\nAT_DEBUG_RX(0.910): +CME ERROR: 21\n" +
+			`{"type":"lpa","payload":{"code":-1,"message":"euicc_fini","data":""}}` + "\n", 5, ""},
+		{"an OK in a log whose LPA succeeded", head +
+			"AT_DEBUG_TX(0.900): AT+CCHC=1\nAT_DEBUG_RX(0.910): OK\n" +
+			`{"type":"lpa","payload":{"code":0,"message":"success","data":null}}` + "\n", 5, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newFixture(t, "ok-after-lpa", map[string]string{"lpac.log": tc.log,
+				field.ManifestFile: orangeFixture("ok-after-lpa", "generic", "lpac.log", "lpac", tc.line)})
+			_, err := field.Load(dir)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v, want the fixture to load", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

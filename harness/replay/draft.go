@@ -106,7 +106,9 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		// the user, and the draft names the unplayed line once one fits.
 		tried, triedWhat, triedFound := failure, what, found
 		if unplayed != "" {
-			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p)), "", false
+			// Not an OK: after the LPA's failure, the fixture refuses
+			// one as the failure line.
+			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p), true), "", false
 		}
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, tried, triedWhat, triedFound), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
@@ -320,8 +322,9 @@ func shows(t *fieldlog.Transcript, m string) bool {
 // says why the replay cannot show it.
 // lastCompared is the last line of t a replay compares (a URC, or a line
 // of an exchange it plays), for the failure the user is to name when no
-// line shows one; the last line when there is none.
-func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) int {
+// line shows one; the last line when there is none. notOK passes over
+// plain OKs, which the fixture refuses as the failure after an LPA's.
+func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string, notOK bool) int {
 	for k := len(t.Entries) - 1; k >= 0; k-- {
 		e := t.Entries[k]
 		cmd := e.Cmd
@@ -331,6 +334,7 @@ func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) in
 		switch {
 		case e.Role == fieldlog.Note:
 		case cmd >= 0 && notPlayed(t.Entries[cmd].Text) != "":
+		case notOK && e.Role == fieldlog.Final && (e.Text == "OK" || e.Result == "OK"):
 		default:
 			return e.Line
 		}
@@ -376,7 +380,7 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 			case !ok:
 			case why != "" && firstSrc.File == "":
 				firstSrc, firstWhat = s, w
-				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
+				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first, and a plain OK shows none: when no answer does, the failure is the SM-DP+'s or the LPA's own and no replay shows it)"
 				if cmd >= 0 {
 					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", textcut.Cut(t.Entries[cmd].Text, commandWidth), why)
 				}
@@ -392,17 +396,17 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 	if firstSrc.File != "" {
 		return firstSrc, firstWhat, true, "", unplayed
 	}
-	return lastSrcOf(ts, notPlayed), "", false, "", ""
+	return lastSrcOf(ts, notPlayed, false), "", false, "", ""
 }
 
 // lastSrcOf is the line a draft names when none shows a failure: the
 // last the replay compares in the first log that has entries.
-func lastSrcOf(ts []*fieldlog.Transcript, notPlayed func(line string) string) field.Src {
+func lastSrcOf(ts []*fieldlog.Transcript, notPlayed func(line string) string, notOK bool) field.Src {
 	for _, t := range ts {
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events || len(t.Entries) == 0 {
 			continue
 		}
-		return field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed)}
+		return field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed, notOK)}
 	}
 	return field.Src{}
 }
