@@ -1421,6 +1421,27 @@ func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 
 // cellOf says the cell a registration line names, for the manifest's
 // network.cells ("" when it names none).
+// UnnamedRoaming is, for a draft that something else stops before its
+// world is built, the to-do the world would print for the first roaming
+// registration on a network the logs do not name (no numeric +COPS?
+// answer beside it, none for its cell elsewhere): "" when there is none,
+// or the manifest's own itinerary places the device.
+func UnnamedRoaming(f *Fixture) string {
+	if f == nil || f.Manifest.Itinerary != nil || f.Manifest.Scenario != "" {
+		return ""
+	}
+	fs := Extract(f, nil, nil)
+	for i := range fs.Regs {
+		r := &fs.Regs[i]
+		if r.Stat != 5 || r.PLMN != "" {
+			continue
+		}
+		return fmt.Sprintf("%s: the registration (roaming, %s stat %d) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country%s) and an itinerary that takes the device there by then",
+			r.Src, r.Name, r.Shown, cellOf(r))
+	}
+	return ""
+}
+
 func cellOf(r *Reg) string {
 	if !r.HasCells {
 		return ""

@@ -158,7 +158,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			d.Personality, d.Plan, d.Problem = p, plan, err
 			if err != nil {
 				d.Plan = nil
-				d.Limits = field.Limits(f)
+				d.Limits = draftLimits(f)
 			}
 			return d, nil
 		}
@@ -170,13 +170,24 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
 			d.Personality, d.Problem = p, err
-			d.Limits = field.Limits(f)
+			d.Limits = draftLimits(f)
 			return d, nil
 		}
 		d.Tried = append(d.Tried, p+": "+fe.Msg)
 		last = err
 	}
 	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last: %w", name, last), os.RemoveAll(dir))
+}
+
+// draftLimits are the to-dos a draft that something else stops prints
+// still: what no manifest mends (field.Limits), and the roaming
+// registration the world would ask about once it is built.
+func draftLimits(f *field.Fixture) []string {
+	out := field.Limits(f)
+	if r := field.UnnamedRoaming(f); r != "" {
+		out = append(out, r)
+	}
+	return out
 }
 
 // candidates orders the known personalities: those whose maker the logs
