@@ -742,6 +742,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
 	case "cops_reject_error":
 		return fmt.Sprintf("cops_reject_error %d", d.COPSRejectError), strconv.Itoa(d.COPSRejectError) == ev.Value
+	case "refresh_ignored":
+		return "refresh_ignored " + strconv.FormatBool(d.RefreshIgnored), strconv.FormatBool(d.RefreshIgnored) == ev.Value
 	case "no_service_stat":
 		have := "2"
 		if d.NoServiceStat0 {

@@ -2158,3 +2158,51 @@ func TestVendorSIMStateURCs(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshIgnoredTheLogsShow: the ICCID or IMSI the card had before an
+// EnableProfile answered ok with a REFRESH due, read again after it with
+// no REFRESH, restart or power-on between, shows a modem that left the
+// REFRESH undone (a host running SIM Toolkit itself, AT+QSTK=1, that never
+// answers it): refresh_ignored. A profile the field card enabled that the
+// manifest does not list is asked for: the emulated card would not find
+// it.
+func TestRefreshIgnoredTheLogsShow(t *testing.T) {
+	const (
+		imsi   = "> AT+CIMI\n< 208011234567890\n< OK\n"
+		enable = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983301000000000000928101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+		listed = "    - {iccid: \"89331000000000000029\", operator: orange-fr}\n"
+		quirk  = "device.quirks.refresh_ignored: true — the host still reads the IMSI 208011234567890 the card had before EnableProfile 89331000000000000029 answered ok with a REFRESH due (host.log:8)"
+		ask    = "the field card enabled profile 89331000000000000029 at host.log:8, which neither the logs' profile list nor the manifest gives the card"
+	)
+	for _, tc := range []struct {
+		name, log, profiles string
+		want, notWant       string
+	}{
+		{"the old IMSI after the switch", imsi + enable + imsi, listed, quirk, ask},
+		{"the profile enabled not listed", imsi + enable + imsi, "", ask, ""},
+		{"the new IMSI after the switch", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", listed, "", "refresh_ignored"},
+		{"a restart between", imsi + enable + "> AT+CFUN=1,1\n< OK\n" + imsi, listed, "", "refresh_ignored"},
+		{"no REFRESH due (9000)", imsi + strings.Replace(enable, "910B", "9000", 1) + imsi, listed, "", "refresh_ignored"},
+		{"timed, read 1 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
+			"\n[1.000] > AT+CIMI\n[1.010] < 208011234567890\n[1.011] < OK\n", listed, "", "refresh_ignored"},
+		{"timed, read 10 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
+			"\n[10.000] > AT+CIMI\n[10.010] < 208011234567890\n[10.011] < OK\n", listed, "device.quirks.refresh_ignored: true", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.Replace(orangePlain("refresh", "generic"), "network:\n", tc.profiles+"network:\n", 1)
+			dir := writeFixture(t, "refresh", map[string]string{ManifestFile: man, "host.log": tc.log})
+			p := reconstruct(t, dir, Options{})
+			all := strings.Join(p.Assumptions, "\n")
+			if tc.want != "" && !strings.Contains(all, tc.want) {
+				t.Errorf("no %q among the assumptions:\n%s", tc.want, all)
+			}
+			if tc.notWant != "" && strings.Contains(all, tc.notWant) {
+				t.Errorf("%q among the assumptions:\n%s", tc.notWant, all)
+			}
+			if tc.want == ask && !slices.ContainsFunc(p.ToDo, func(s string) bool { return strings.Contains(s, ask) }) {
+				t.Errorf("to do %q, want %q", p.ToDo, ask)
+			}
+		})
+	}
+}

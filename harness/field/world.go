@@ -2006,6 +2006,14 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 		}
 		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none%s", p.Facts.lost(es10.FunctionName(es10.TagProfileInfoList)))
 	}
+	for _, en := range fs.Enables {
+		// The emulated card holds only the profiles listed: it would
+		// answer iccidOrAidNotFound where the field card enabled one.
+		if en.OK && en.ICCID != "" && find(en.ICCID) == nil {
+			p.askFor("the field card enabled profile %s at %s, which neither the logs' profile list nor the manifest gives the card: the emulated card answers iccidOrAidNotFound there; list it with its operator (and its IMSI, if you know it) in the manifest's device.profiles",
+				en.ICCID, en.Src)
+		}
+	}
 	// Which profile is enabled when the logs begin.
 	logEnabled, src := "", Src{}
 	for _, pf := range fs.Profiles {
