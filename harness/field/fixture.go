@@ -138,7 +138,36 @@ func (f *Fixture) complete() (*Fixture, error) {
 		}
 	}
 	f.place()
+	if err := f.inOrder(); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// inOrder refuses a conversation log listed after one that its times put
+// it wholly before: the manifest lists the logs in the order they were
+// written, and the replay plays them by their times, so one of the two
+// is wrong, most often a clock stepped back between them (a log split at
+// an NTP step); played by the times, the session would run backwards.
+// Logs that overlap are concurrent (a platform's log beside the modem's)
+// and are left to their times.
+func (f *Fixture) inOrder() error {
+	m := f.Manifest
+	conv := func(i int) bool {
+		t := f.Logs[i]
+		return t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && t.Format != fieldlog.Platform && t.Format != fieldlog.Events
+	}
+	for j := range f.Logs {
+		for i := range j {
+			if !conv(i) || !conv(j) || f.lastTime(j) >= f.origin[i] {
+				continue
+			}
+			gap := f.origin[i] - f.lastTime(j)
+			return LogsCannot{m.errAt(m.Logs[j].node, fmt.Sprintf("logs[%d]", j), "%s is listed after %s, but its times put it wholly before it (it ends %s before %s begins), and the replay plays the logs by their times: list the logs in the order of their times, or, when the clock stepped back between them (an NTP or RTC sync), shift %s's times on by the step so they run on after %s's",
+				m.Logs[j].File, m.Logs[i].File, gap, m.Logs[i].File, m.Logs[j].File, m.Logs[i].File)}
+		}
+	}
+	return nil
 }
 
 // onlyOK reports whether line n of t holds final results and nothing

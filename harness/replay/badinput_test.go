@@ -175,3 +175,37 @@ func TestFailureOnAnOKAfterTheLPAFailed(t *testing.T) {
 		})
 	}
 }
+
+// TestLogsOutOfTheirOrder: a conversation log listed after one its times
+// put it wholly before (a log split at an NTP step) is refused, naming
+// both: the replay plays the logs by their times, and played so, the
+// session ran backwards without a word. Logs that overlap (concurrent)
+// or in the order of their times load.
+func TestLogsOutOfTheirOrder(t *testing.T) {
+	const (
+		at10 = "[2026-03-04 10:00:00.000] > AT+CSQ\n[2026-03-04 10:00:00.010] < +CSQ: 17,99\n[2026-03-04 10:00:00.011] < OK\n"
+		at11 = "[2026-03-04 11:00:00.000] > AT+CSQ\n[2026-03-04 11:00:00.010] < +CSQ: 17,99\n[2026-03-04 11:00:00.011] < OK\n"
+		ov   = "[2026-03-04 10:00:00.005] > AT+CSQ\n[2026-03-04 10:00:00.015] < +CSQ: 17,99\n[2026-03-04 10:00:00.016] < OK\n"
+	)
+	for _, tc := range []struct {
+		name, first, second, want string
+	}{
+		{"in the order of their times", at10, at11, ""},
+		{"the second wholly before the first", at11, at10,
+			"manifest.yaml:5:5: logs[1]: b.log is listed after a.log, but its times put it wholly before it (it ends 59m59.989s before a.log begins), and the replay plays the logs by their times: list the logs in the order of their times, or, when the clock stepped back between them (an NTP or RTC sync), shift b.log's times on by the step so they run on after a.log's"},
+		{"overlapping", at10, ov, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.Replace(orangeFixture("order", "generic", "a.log", "plain", 1),
+				"  - {file: a.log, format: plain}\n", "  - {file: a.log, format: plain}\n  - {file: b.log, format: plain}\n", 1)
+			dir := newFixture(t, "order", map[string]string{"a.log": tc.first, "b.log": tc.second, field.ManifestFile: man})
+			_, err := field.Load(dir)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v, want the fixture to load", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
