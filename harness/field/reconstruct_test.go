@@ -2206,3 +2206,40 @@ func TestRefreshIgnoredTheLogsShow(t *testing.T) {
 		})
 	}
 }
+
+// TestReenumerationLimits: ModemManager's AT port hanging up and the
+// modem removed (and created again) is a module that reset and left the
+// USB bus, which the emulated modem never does: a limit naming the
+// command the vanished port left unanswered. A hang-up alone, or none, is
+// not.
+func TestReenumerationLimits(t *testing.T) {
+	const (
+		before = "<dbg> [1772622007.000000] [modem0/ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [1772622007.010000] [modem0/ttyUSB2/at] <-- '<CR><LF>+CSQ: 17,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772622008.286000] [modem0/ttyUSB2/at] --> 'AT+CEREG?<CR>'\n"
+		hangup  = "<wrn> [1772622008.686000] [modem0/ttyUSB2/at] unexpected port hangup!\n"
+		removed = "<inf> [1772622008.710000] [base-manager] modem for device '/sys/devices/usb1/1-1.3' removed\n"
+		created = "<inf> [1772622026.910000] [device /sys/devices/usb1/1-1.3] creating modem with plugin 'sierra' and '3' ports\n" +
+			"<dbg> [1772622027.210000] [modem1/ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772622027.215000] [modem1/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n"
+	)
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"removed and created again", before + hangup + removed + created,
+			"mm.log:4: ModemManager's AT port hung up and the modem was removed (line 5), and ModemManager creates it again at line 6: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do: it answers AT+CEREG? (line 3), which the vanished port never answered; the replay differs there"},
+		{"a hang-up alone", before + hangup + "<dbg> [1772622027.210000] [modem0/ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772622027.215000] [modem0/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", ""},
+		{"none", strings.Replace(before, "'AT+CEREG?<CR>'", "'AT<CR>'", 1) + "<dbg> [1772622008.296000] [modem0/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.ReplaceAll(orangePlain("mm", "generic"), "host.log", "mm.log")
+			man = strings.Replace(man, "format: plain", "format: mm", 1)
+			f, err := Load(writeFixture(t, "mm", map[string]string{ManifestFile: man, "mm.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(ReenumerationLimits(f), "\n")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("limits %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
