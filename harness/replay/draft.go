@@ -140,6 +140,24 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				}
 			}
 		}
+		if i := -1; err == nil && !found {
+			if plan != nil {
+				i = slices.IndexFunc(plan.Facts.Dialect, func(ev field.Evidence) bool { return ev.Field == "refresh_ignored" })
+			}
+			if i >= 0 {
+				// The old identity read after a switch answered ok is what
+				// went wrong: the REFRESH left undone.
+				ev := plan.Facts.Dialect[i]
+				failure, what, found = ev.Src, "the old identity after the switch: "+ev.Why, true
+				d.Failure, d.Found = failure, found
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+					return nil, errors.Join(err, os.RemoveAll(dir))
+				}
+				if f, err = f.Reload(); err == nil {
+					plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
+				}
+			}
+		}
 		var fe *field.Error
 		if (err == nil || !errors.As(err, &fe) || fe.Path != "device.personality") && unplayed != "" {
 			// The personality fits: now the manifest names the line that

@@ -625,3 +625,37 @@ func TestDraftUnnamedRoaming(t *testing.T) {
 		})
 	}
 }
+
+// TestDraftFailureRefreshIgnored: the old IMSI read after an
+// EnableProfile answered ok with a REFRESH due is the failure a draft
+// names when nothing else went wrong (the refresh_ignored quirk it
+// infers); the new one is no failure.
+func TestDraftFailureRefreshIgnored(t *testing.T) {
+	const (
+		imsi   = "> AT+CIMI\n< 208011234567890\n< OK\n"
+		enable = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983301000000000000928101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		found     bool
+		line      int
+	}{
+		{"the old IMSI", imsi + enable + imsi, true, 11},
+		{"the new IMSI", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "host.log")
+			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Draft(filepath.Join(t.TempDir(), "r"), "r", "", []string{log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Found != tc.found || tc.found && d.Failure.Line != tc.line {
+				t.Errorf("failure %v (found %v, problem %v), want found %v at line %d", d.Failure, d.Found, d.Problem, tc.found, tc.line)
+			}
+		})
+	}
+}
