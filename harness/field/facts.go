@@ -1,6 +1,7 @@
 package field
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -79,6 +80,9 @@ type Facts struct {
 	// refreshAsked are the enables and disables the card answered with a
 	// REFRESH pending.
 	refreshAsked []Obs
+	// Enables are the EnableProfile answers the logs show, with the
+	// profile the request named.
+	Enables []EnableFact
 	// copsPLMNs are the numeric +COPS? answers, applied to the
 	// registrations once all are read (setPLMN).
 	copsPLMNs []plmnAt
@@ -202,6 +206,15 @@ type madeNotification struct {
 type Identity struct {
 	Obs
 	ICCID, IMSI string
+}
+
+// EnableFact is an EnableProfile the card answered: the profile the
+// request named (its ICCID; "" for one named by its ISD-P AID), whether
+// the result was ok, and whether the card asked for a REFRESH (SW 91xx).
+type EnableFact struct {
+	Obs
+	ICCID       string
+	OK, Refresh bool
 }
 
 // Reg is a registration state.
@@ -386,6 +399,10 @@ func Extract(f *Fixture, refreshURCs, bootURCs []string) *Facts {
 	slices.SortStableFunc(fs.Selections, func(a, b Selection) int { return int(a.At - b.At) })
 	fs.copsRejectError()
 	slices.SortStableFunc(fs.Identities, func(a, b Identity) int { return int(a.At - b.At) })
+	fs.refreshIgnored(func(s Src) bool {
+		i := slices.IndexFunc(f.Logs, func(t *fieldlog.Transcript) bool { return t.File == s.File })
+		return i >= 0 && f.Logs[i].Clock == fieldlog.NoTime
+	})
 	slices.SortStableFunc(fs.Card, func(a, b CardFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Signal, func(a, b SignalFact) int { return int(a.At - b.At) })
 	slices.SortStableFunc(fs.Names, func(a, b OperName) int { return int(a.At - b.At) })
@@ -1426,6 +1443,15 @@ func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
 		ev := es10.EventEnable
 		if a.ES10 == es10.FunctionName(es10.TagDisableProfile) {
 			ev = es10.EventDisable
+		} else {
+			en := EnableFact{Obs: o, Refresh: a.SW>>8 == 0x91}
+			if r, err := es10.DecodeSwitchRequest(tlv.Canonical(a.Request)); err == nil {
+				en.ICCID = r.Profile.ICCID
+			}
+			if r, err := es10.DecodeResult(es10.TagEnableProfile, tlv.Canonical(a.Answer)); err == nil {
+				en.OK = r == es10.ResultOK
+			}
+			fs.Enables = append(fs.Enables, en)
 		}
 		fs.operated(a, ev, o)
 	case es10.FunctionName(es10.TagDeleteProfile):
@@ -1596,4 +1622,50 @@ func cmeCode(final string) (atcodec.CMEError, bool) {
 		return atcodec.CMEError(n), true
 	}
 	return atcodec.CMECode(rest)
+}
+
+// refreshIgnored notes a modem that left the card's REFRESH undone
+// (refresh_ignored): after an EnableProfile answered ok with a REFRESH due
+// (SW 91xx), the host still reads the ICCID or IMSI the card had before,
+// with no REFRESH URC, restart or power-on between, as when the host runs
+// SIM Toolkit itself (Quectel's AT+QSTK=1) and never answers the REFRESH.
+// A read within 5 s of the enable may precede a REFRESH still on its way;
+// a log without times has only the order to go by.
+func (fs *Facts) refreshIgnored(untimed func(Src) bool) {
+	changes := slices.Concat(fs.Refreshes, fs.Restarts, fs.Boots)
+	for _, en := range fs.Enables {
+		if !en.OK || !en.Refresh || en.ICCID == "" {
+			continue
+		}
+		var iccid, imsi string // what the card had before the enable
+		for _, idn := range fs.Identities {
+			if idn.After(en.Obs) {
+				break
+			}
+			iccid, imsi = cmp.Or(idn.ICCID, iccid), cmp.Or(idn.IMSI, imsi)
+		}
+		for _, idn := range fs.Identities {
+			if !idn.After(en.Obs) {
+				continue
+			}
+			if slices.ContainsFunc(changes, func(c Obs) bool { return c.After(en.Obs) && !c.After(idn.Obs) }) {
+				break
+			}
+			if !untimed(idn.Src) && idn.At-en.At < 5*time.Second {
+				continue
+			}
+			old, what := "", ""
+			switch {
+			case idn.ICCID != "" && idn.ICCID == iccid && iccid != en.ICCID:
+				old, what = idn.ICCID, "ICCID"
+			case idn.IMSI != "" && idn.IMSI == imsi:
+				old, what = idn.IMSI, "IMSI"
+			default:
+				continue
+			}
+			fs.Dialect = append(fs.Dialect, Evidence{"refresh_ignored", "true", idn.Src,
+				fmt.Sprintf("the host still reads the %s %s the card had before EnableProfile %s answered ok with a REFRESH due (%s), with no REFRESH, restart or power-on between: the modem left the REFRESH undone", what, old, en.ICCID, en.Src), 0})
+			return
+		}
+	}
 }

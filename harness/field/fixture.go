@@ -127,8 +127,84 @@ func (f *Fixture) complete() (*Fixture, error) {
 		return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d is a note of the logging tool (%q), where the replay compares nothing: name the line of the conversation that shows the failure (a command, an answer, a URC)",
 			m.Failure.Log, m.Failure.Line, textcut.Cut(note, 60))
 	}
+	if lpa, failed := lpaFailed(f.Logs); failed {
+		if cmd, ok := onlyOK(f.Logs[fl], m.Failure.Line); ok {
+			// The LPA failed, and the line named shows the card or the
+			// modem answering as it should (an LPA that gave up on the
+			// SM-DP+'s refusal closes its channel with an OK): matching
+			// it, "reproduces" would pass on nothing.
+			return nil, m.errAt(m.Node("failure.line"), "failure.line", "%s:%d holds only OK, the plain successful final result of %s: it shows nothing failing, and a replay that matches it reproduces nothing. The LPA failed at %s; if no line of the card or the modem shows why (an error, a status word, a URC), the failure is the SM-DP+'s or the LPA's own (a refusal in its HTTP, its TLS), which no replay shows: cut the logs before the LPA's failure, or leave them out of the corpus",
+				m.Failure.Log, m.Failure.Line, textcut.Cut(cmd, 40), lpa)
+		}
+	}
 	f.place()
+	if err := f.inOrder(); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// inOrder refuses a conversation log listed after one that its times put
+// it wholly before: the manifest lists the logs in the order they were
+// written, and the replay plays them by their times, so one of the two
+// is wrong, most often a clock stepped back between them (a log split at
+// an NTP step); played by the times, the session would run backwards.
+// Logs that overlap are concurrent (a platform's log beside the modem's)
+// and are left to their times.
+func (f *Fixture) inOrder() error {
+	m := f.Manifest
+	conv := func(i int) bool {
+		t := f.Logs[i]
+		return t.Clock == fieldlog.Absolute && !f.zero[i].IsZero() && t.Format != fieldlog.Platform && t.Format != fieldlog.Events
+	}
+	for j := range f.Logs {
+		for i := range j {
+			if !conv(i) || !conv(j) || f.lastTime(j) >= f.origin[i] {
+				continue
+			}
+			gap := f.origin[i] - f.lastTime(j)
+			return LogsCannot{m.errAt(m.Logs[j].node, fmt.Sprintf("logs[%d]", j), "%s is listed after %s, but its times put it wholly before it (it ends %s before %s begins), and the replay plays the logs by their times: list the logs in the order of their times, or, when the clock stepped back between them (an NTP or RTC sync), shift %s's times on by the step so they run on after %s's",
+				m.Logs[j].File, m.Logs[i].File, gap, m.Logs[i].File, m.Logs[j].File, m.Logs[i].File)}
+		}
+	}
+	return nil
+}
+
+// onlyOK reports whether line n of t holds final results and nothing
+// else, each a plain OK (or its numeric 0), and the command the first
+// answers ("" when the log does not show it).
+func onlyOK(t *fieldlog.Transcript, n int) (string, bool) {
+	cmd, seen := "", false
+	for _, e := range t.Entries {
+		if e.Line != n {
+			continue
+		}
+		if e.Role != fieldlog.Final || (e.Text != "OK" && e.Result != "OK") {
+			return "", false
+		}
+		if !seen && e.Cmd >= 0 && e.Cmd < len(t.Entries) {
+			cmd = t.Entries[e.Cmd].Text
+		}
+		seen = true
+	}
+	if cmd == "" {
+		cmd = "a command"
+	}
+	return cmd, seen
+}
+
+// lpaFailed reports the first outcome line of an LPA that failed in ts
+// (lpac's {"type":"lpa"} with a code other than 0), as "file:line, where
+// the LPA's step … failed: data".
+func lpaFailed(ts []*fieldlog.Transcript) (string, bool) {
+	for _, t := range ts {
+		for _, e := range t.Entries {
+			if e.Event != nil && e.Event.Type == "lpa" && e.Event.Code != 0 {
+				return fmt.Sprintf("%s:%d, where the LPA's step %s failed: %s", filepath.Base(t.File), e.Line, e.Event.Message, textcut.Cut(e.Event.Data, 60)), true
+			}
+		}
+	}
+	return "", false
 }
 
 // outcomeLine reports whether line n of t holds an LPA's outcome or

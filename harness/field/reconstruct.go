@@ -344,7 +344,62 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // Limits are what the replay cannot reproduce whatever the manifest
 // gives: the field card's status words (CardLimits) and the radio access
 // technologies the emulated modem lacks (RATLimits).
-func Limits(f *Fixture) []string { return append(CardLimits(f), RATLimits(f)...) }
+func Limits(f *Fixture) []string {
+	return slices.Concat(CardLimits(f), RATLimits(f), ReenumerationLimits(f))
+}
+
+// ReenumerationLimits names each time a ModemManager log shows the
+// modem's AT port hang up and the modem removed: a module that reset and
+// left the USB bus (on the card's REFRESH, AT+CFUN=1,1, or a crash), most
+// often created again as a new modem object once it is back. The
+// emulated modem does not leave the bus: it answers the command the
+// vanished port never answered and keeps its registration, so the replay
+// differs there.
+func ReenumerationLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Logs {
+		if t.Format != fieldlog.MM {
+			continue
+		}
+		hangup, removed, created := -1, -1, -1
+		for k, e := range t.Entries {
+			if e.Role != fieldlog.Note {
+				continue
+			}
+			switch {
+			case hangup < 0 && strings.Contains(e.Text, "unexpected port hangup"):
+				hangup = k
+			case hangup >= 0 && removed < 0 && strings.Contains(e.Text, "modem for device") && strings.Contains(e.Text, "removed"):
+				removed = k
+			case removed >= 0 && created < 0 && strings.Contains(e.Text, "creating modem"):
+				created = k
+			}
+		}
+		if removed < 0 {
+			continue
+		}
+		what := ""
+		for k := hangup - 1; k >= 0; k-- {
+			if e := t.Entries[k]; e.Role == fieldlog.Command {
+				if !hasFinal(t, k) {
+					what = fmt.Sprintf(": it answers %s (line %d), which the vanished port never answered", e.Text, e.Line)
+				}
+				break
+			}
+		}
+		back := "the logs do not show it back"
+		if created >= 0 {
+			back = fmt.Sprintf("ModemManager creates it again at line %d", t.Entries[created].Line)
+		}
+		file := filepath.Base(t.File)
+		out = append(out, fmt.Sprintf("%s:%d: ModemManager's AT port hung up and the modem was removed (line %d), and %s: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do%s; the replay differs there, so cut the logs before the command the port left unanswered, or start them where the modem is created again",
+			file, t.Entries[hangup].Line, t.Entries[removed].Line, back, what))
+	}
+	return out
+}
 
 // regAcT reads the <AcT> of a registration line that shows a location
 // (URC or read form, +CREG/+CGREG/+CEREG).
@@ -742,6 +797,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
 	case "cops_reject_error":
 		return fmt.Sprintf("cops_reject_error %d", d.COPSRejectError), strconv.Itoa(d.COPSRejectError) == ev.Value
+	case "refresh_ignored":
+		return "refresh_ignored " + strconv.FormatBool(d.RefreshIgnored), strconv.FormatBool(d.RefreshIgnored) == ev.Value
 	case "no_service_stat":
 		have := "2"
 		if d.NoServiceStat0 {

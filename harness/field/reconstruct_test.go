@@ -2158,3 +2158,88 @@ func TestVendorSIMStateURCs(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshIgnoredTheLogsShow: the ICCID or IMSI the card had before an
+// EnableProfile answered ok with a REFRESH due, read again after it with
+// no REFRESH, restart or power-on between, shows a modem that left the
+// REFRESH undone (a host running SIM Toolkit itself, AT+QSTK=1, that never
+// answers it): refresh_ignored. A profile the field card enabled that the
+// manifest does not list is asked for: the emulated card would not find
+// it.
+func TestRefreshIgnoredTheLogsShow(t *testing.T) {
+	const (
+		imsi   = "> AT+CIMI\n< 208011234567890\n< OK\n"
+		enable = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983301000000000000928101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+		listed = "    - {iccid: \"89331000000000000029\", operator: orange-fr}\n"
+		quirk  = "device.quirks.refresh_ignored: true — the host still reads the IMSI 208011234567890 the card had before EnableProfile 89331000000000000029 answered ok with a REFRESH due (host.log:8)"
+		ask    = "the field card enabled profile 89331000000000000029 at host.log:8, which neither the logs' profile list nor the manifest gives the card"
+	)
+	for _, tc := range []struct {
+		name, log, profiles string
+		want, notWant       string
+	}{
+		{"the old IMSI after the switch", imsi + enable + imsi, listed, quirk, ask},
+		{"the profile enabled not listed", imsi + enable + imsi, "", ask, ""},
+		{"the new IMSI after the switch", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", listed, "", "refresh_ignored"},
+		{"a restart between", imsi + enable + "> AT+CFUN=1,1\n< OK\n" + imsi, listed, "", "refresh_ignored"},
+		{"no REFRESH due (9000)", imsi + strings.Replace(enable, "910B", "9000", 1) + imsi, listed, "", "refresh_ignored"},
+		{"timed, read 1 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
+			"\n[1.000] > AT+CIMI\n[1.010] < 208011234567890\n[1.011] < OK\n", listed, "", "refresh_ignored"},
+		{"timed, read 10 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
+			"\n[10.000] > AT+CIMI\n[10.010] < 208011234567890\n[10.011] < OK\n", listed, "device.quirks.refresh_ignored: true", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.Replace(orangePlain("refresh", "generic"), "network:\n", tc.profiles+"network:\n", 1)
+			dir := writeFixture(t, "refresh", map[string]string{ManifestFile: man, "host.log": tc.log})
+			p := reconstruct(t, dir, Options{})
+			all := strings.Join(p.Assumptions, "\n")
+			if tc.want != "" && !strings.Contains(all, tc.want) {
+				t.Errorf("no %q among the assumptions:\n%s", tc.want, all)
+			}
+			if tc.notWant != "" && strings.Contains(all, tc.notWant) {
+				t.Errorf("%q among the assumptions:\n%s", tc.notWant, all)
+			}
+			if tc.want == ask && !slices.ContainsFunc(p.ToDo, func(s string) bool { return strings.Contains(s, ask) }) {
+				t.Errorf("to do %q, want %q", p.ToDo, ask)
+			}
+		})
+	}
+}
+
+// TestReenumerationLimits: ModemManager's AT port hanging up and the
+// modem removed (and created again) is a module that reset and left the
+// USB bus, which the emulated modem never does: a limit naming the
+// command the vanished port left unanswered. A hang-up alone, or none, is
+// not.
+func TestReenumerationLimits(t *testing.T) {
+	const (
+		before = "<dbg> [1772622007.000000] [modem0/ttyUSB2/at] --> 'AT+CSQ<CR>'\n<dbg> [1772622007.010000] [modem0/ttyUSB2/at] <-- '<CR><LF>+CSQ: 17,99<CR><LF><CR><LF>OK<CR><LF>'\n" +
+			"<dbg> [1772622008.286000] [modem0/ttyUSB2/at] --> 'AT+CEREG?<CR>'\n"
+		hangup  = "<wrn> [1772622008.686000] [modem0/ttyUSB2/at] unexpected port hangup!\n"
+		removed = "<inf> [1772622008.710000] [base-manager] modem for device '/sys/devices/usb1/1-1.3' removed\n"
+		created = "<inf> [1772622026.910000] [device /sys/devices/usb1/1-1.3] creating modem with plugin 'sierra' and '3' ports\n" +
+			"<dbg> [1772622027.210000] [modem1/ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772622027.215000] [modem1/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n"
+	)
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"removed and created again", before + hangup + removed + created,
+			"mm.log:4: ModemManager's AT port hung up and the modem was removed (line 5), and ModemManager creates it again at line 6: the module reset and re-enumerated on USB (on the card's REFRESH, a restart, a crash), which the emulated modem does not do: it answers AT+CEREG? (line 3), which the vanished port never answered; the replay differs there"},
+		{"a hang-up alone", before + hangup + "<dbg> [1772622027.210000] [modem0/ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772622027.215000] [modem0/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", ""},
+		{"none", strings.Replace(before, "'AT+CEREG?<CR>'", "'AT<CR>'", 1) + "<dbg> [1772622008.296000] [modem0/ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.ReplaceAll(orangePlain("mm", "generic"), "host.log", "mm.log")
+			man = strings.Replace(man, "format: plain", "format: mm", 1)
+			f, err := Load(writeFixture(t, "mm", map[string]string{ManifestFile: man, "mm.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(ReenumerationLimits(f), "\n")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("limits %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1421,6 +1421,27 @@ func (p *Plan) timedOut(i int) (Reg, time.Duration, bool) {
 
 // cellOf says the cell a registration line names, for the manifest's
 // network.cells ("" when it names none).
+// UnnamedRoaming is, for a draft that something else stops before its
+// world is built, the to-do the world would print for the first roaming
+// registration on a network the logs do not name (no numeric +COPS?
+// answer beside it, none for its cell elsewhere): "" when there is none,
+// or the manifest's own itinerary places the device.
+func UnnamedRoaming(f *Fixture) string {
+	if f == nil || f.Manifest.Itinerary != nil || f.Manifest.Scenario != "" {
+		return ""
+	}
+	fs := Extract(f, nil, nil)
+	for i := range fs.Regs {
+		r := &fs.Regs[i]
+		if r.Stat != 5 || r.PLMN != "" {
+			continue
+		}
+		return fmt.Sprintf("%s: the registration (roaming, %s stat %d) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country%s) and an itinerary that takes the device there by then",
+			r.Src, r.Name, r.Shown, cellOf(r))
+	}
+	return ""
+}
+
 func cellOf(r *Reg) string {
 	if !r.HasCells {
 		return ""
@@ -1984,6 +2005,14 @@ func (p *Plan) profiles(ops []operator, known []string) ([]profile, error) {
 			return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs never show the card (SIM not inserted at %s) and the manifest lists none; the replay keeps the card out of the modem's reach throughout (card: absent), but the emulated device still holds one: list the profile the card would have, any operator of the network will do", ws[0].gone.Src)
 		}
 		return nil, m.errAt(m.Node("device"), "device.profiles", "no profile: the logs show no ICCID, IMSI or profile list and the manifest lists none%s", p.Facts.lost(es10.FunctionName(es10.TagProfileInfoList)))
+	}
+	for _, en := range fs.Enables {
+		// The emulated card holds only the profiles listed: it would
+		// answer iccidOrAidNotFound where the field card enabled one.
+		if en.OK && en.ICCID != "" && find(en.ICCID) == nil {
+			p.askFor("the field card enabled profile %s at %s, which neither the logs' profile list nor the manifest gives the card: the emulated card answers iccidOrAidNotFound there; list it with its operator (and its IMSI, if you know it) in the manifest's device.profiles",
+				en.ICCID, en.Src)
+		}
 	}
 	// Which profile is enabled when the logs begin.
 	logEnabled, src := "", Src{}

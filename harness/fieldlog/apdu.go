@@ -43,6 +43,9 @@ type APDU struct {
 	// Answer then holds the function's whole answer (without SW).
 	Done   bool
 	Answer []byte
+	// Request is, on that response, the function's whole request (its
+	// STORE DATA blocks' data): what a profile operation named.
+	Request []byte
 	// Failed marks a response whose status word is not of normal
 	// processing (apdu.NormalProcessing), or whose ES10 answer is an error (a result other than ok, an
 	// error code, an answer that does not decode), or that is Malformed.
@@ -338,7 +341,7 @@ func response(c *chain, a *APDU) {
 			a.Summary = fmt.Sprintf("%s: wrong Le, %d bytes waiting, %s", cmd.ES10, a.SW&0xFF, sw)
 			return
 		}
-		a.Done, a.Answer = true, c.resp
+		a.Done, a.Answer, a.Request = true, c.resp, c.req
 		detail, failed := answerDetail(c.tag, c.resp, a.SW)
 		a.Summary = fmt.Sprintf("%s: %s, %s", cmd.ES10, detail, sw)
 		a.Failed = a.Failed || failed

@@ -104,6 +104,10 @@ func TestBadInput(t *testing.T) {
 			"bad.log:1: serial data without its closing quote"},
 		{"mm: out of order", "<dbg> [1772445601.5] [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772445600.1] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
 			"bad.log:2: time 2026-03-02T10:00:00.1Z is before the 2026-03-02T10:00:01.5Z of line 1: timestamps out of order"},
+		// A clock stepped back an hour (an NTP sync on a gateway without
+		// an RTC): the error says by how much, and what to do.
+		{"mm: a clock step back", "<dbg> [1772449201.5] [ttyUSB2/at] --> 'AT<CR>'\n<dbg> [1772445601.25] [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
+			"bad.log:2: time 2026-03-02T10:00:01.25Z is before the 2026-03-02T11:00:01.5Z of line 1: timestamps out of order (the clock stepped back 1h0m0.25s: an NTP or RTC sync, a time set?); shift the times before line 2 by -1h0m0.25s, or those from it on by +1h0m0.25s, so that they run on, or cut the log at line 2 and keep one side (split into two files, it still replays by its times)"},
 		{"mm: back over New Year", "Jan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nDec 31 23:59:59 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n", MM,
 			"bad.log:2: time Dec 31 23:59:59.000000 is before the Jan 01 00:00:01.000000 of line 1: timestamps out of order"},
 		{"mm: back after New Year", "Dec 31 23:59:58 gw ModemManager[1]: <debug> [ttyUSB2/at] --> 'AT<CR>'\nJan  1 00:00:01 gw ModemManager[1]: <debug> [ttyUSB2/at] <-- '<CR><LF>OK<CR><LF>'\n" +

@@ -96,8 +96,7 @@ func normalise(file string, clock Clock, showsEcho bool, recs []record, cut bool
 	for ri, r := range recs {
 		if !r.t.IsZero() {
 			if lastLine > 0 && r.t.Before(lastT) {
-				return nil, errAt(file, r.line, "time %s is before the %s of line %d: timestamps out of order",
-					stamp(clock, r.t), stamp(clock, lastT), lastLine)
+				return nil, outOfOrder(file, r.line, clock, r.t, lastT, lastLine)
 			}
 			lastT, lastLine = r.t, r.line
 		}
@@ -537,6 +536,15 @@ func skipOpenAnswer(t *Transcript) {
 			}
 		}
 	}
+}
+
+// outOfOrder is the error for a line timed before the one of line
+// last: most often the device's clock stepped back (an NTP or RTC sync on
+// a gateway without a battery-backed clock, a time set with AT+CCLK), so
+// it says by how much and what to do.
+func outOfOrder(file string, line int, c Clock, t, last time.Time, lastLine int) error {
+	return errAt(file, line, "time %s is before the %s of line %d: timestamps out of order (the clock stepped back %s: an NTP or RTC sync, a time set?); shift the times before line %d by -%s, or those from it on by +%s, so that they run on, or cut the log at line %d and keep one side (split into two files, it still replays by its times)",
+		stamp(c, t), stamp(c, last), lastLine, last.Sub(t), line, last.Sub(t), last.Sub(t), line)
 }
 
 func stamp(c Clock, t time.Time) string {

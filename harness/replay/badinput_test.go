@@ -132,3 +132,80 @@ func TestFailureOnSocatHeader(t *testing.T) {
 		t.Fatalf("error %v, want %q", err, want)
 	}
 }
+
+// TestFailureOnAnOKAfterTheLPAFailed: once the LPA failed (the SM-DP+
+// refused it in its HTTP), a failure line that holds only an OK shows
+// nothing failing and "reproduces" passed on it; an answer that shows a
+// failure, or an OK in a log whose LPA succeeded, is still taken.
+func TestFailureOnAnOKAfterTheLPAFailed(t *testing.T) {
+	const head = "AT_DEBUG_TX(0.100): AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n" + // 1
+		"AT_DEBUG_RX(0.110): +CCHO: 1\n" + // 2
+		"AT_DEBUG_RX(0.111): OK\n" // 3
+	const refused = `[DEBUG] [HTTP] [RX] rcode: 200, data: {"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.8.1","reasonCode":"3.8"}}}}` + "\n" + // 4
+		"AT_DEBUG_TX(0.900): AT+CCHC=1\n" + // 5
+		"AT_DEBUG_RX(0.910): OK\n" // 6
+	for _, tc := range []struct {
+		name, log string
+		line      int
+		want      string // "" when the fixture loads
+	}{
+		{"the channel closed after the SM-DP+'s refusal", head + refused +
+			`{"type":"lpa","payload":{"code":-1,"message":"es9p_initiate_authentication","data":"8.8.1 3.8"}}` + "\n", 6,
+			"failure.line: lpac.log:6 holds only OK, the plain successful final result of AT+CCHC=1: it shows nothing failing, and a replay that matches it reproduces nothing. The LPA failed at lpac.log:7, where the LPA's step es9p_initiate_authentication failed: 8.8.1 3.8; if no line of the card or the modem shows why"},
+		{"an OK earlier than the LPA's failure", head + refused +
+			`{"type":"lpa","payload":{"code":-1,"message":"es9p_initiate_authentication","data":"8.8.1 3.8"}}` + "\n", 3,
+			"failure.line: lpac.log:3 holds only OK, the plain successful final result of AT+CCHO="},
+		{"an error the modem gave", head +
+			"AT_DEBUG_TX(0.900): AT+CCHC=1\nAT_DEBUG_RX(0.910): +CME ERROR: 21\n" +
+			`{"type":"lpa","payload":{"code":-1,"message":"euicc_fini","data":""}}` + "\n", 5, ""},
+		{"an OK in a log whose LPA succeeded", head +
+			"AT_DEBUG_TX(0.900): AT+CCHC=1\nAT_DEBUG_RX(0.910): OK\n" +
+			`{"type":"lpa","payload":{"code":0,"message":"success","data":null}}` + "\n", 5, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newFixture(t, "ok-after-lpa", map[string]string{"lpac.log": tc.log,
+				field.ManifestFile: orangeFixture("ok-after-lpa", "generic", "lpac.log", "lpac", tc.line)})
+			_, err := field.Load(dir)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v, want the fixture to load", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLogsOutOfTheirOrder: a conversation log listed after one its times
+// put it wholly before (a log split at an NTP step) is refused, naming
+// both: the replay plays the logs by their times, and played so, the
+// session ran backwards without a word. Logs that overlap (concurrent)
+// or in the order of their times load.
+func TestLogsOutOfTheirOrder(t *testing.T) {
+	const (
+		at10 = "[2026-03-04 10:00:00.000] > AT+CSQ\n[2026-03-04 10:00:00.010] < +CSQ: 17,99\n[2026-03-04 10:00:00.011] < OK\n"
+		at11 = "[2026-03-04 11:00:00.000] > AT+CSQ\n[2026-03-04 11:00:00.010] < +CSQ: 17,99\n[2026-03-04 11:00:00.011] < OK\n"
+		ov   = "[2026-03-04 10:00:00.005] > AT+CSQ\n[2026-03-04 10:00:00.015] < +CSQ: 17,99\n[2026-03-04 10:00:00.016] < OK\n"
+	)
+	for _, tc := range []struct {
+		name, first, second, want string
+	}{
+		{"in the order of their times", at10, at11, ""},
+		{"the second wholly before the first", at11, at10,
+			"manifest.yaml:5:5: logs[1]: b.log is listed after a.log, but its times put it wholly before it (it ends 59m59.989s before a.log begins), and the replay plays the logs by their times: list the logs in the order of their times, or, when the clock stepped back between them (an NTP or RTC sync), shift b.log's times on by the step so they run on after a.log's"},
+		{"overlapping", at10, ov, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			man := strings.Replace(orangeFixture("order", "generic", "a.log", "plain", 1),
+				"  - {file: a.log, format: plain}\n", "  - {file: a.log, format: plain}\n  - {file: b.log, format: plain}\n", 1)
+			dir := newFixture(t, "order", map[string]string{"a.log": tc.first, "b.log": tc.second, field.ManifestFile: man})
+			_, err := field.Load(dir)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("error %v, want the fixture to load", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

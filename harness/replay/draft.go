@@ -106,7 +106,9 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 		// the user, and the draft names the unplayed line once one fits.
 		tried, triedWhat, triedFound := failure, what, found
 		if unplayed != "" {
-			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p)), "", false
+			// Not an OK: after the LPA's failure, the fixture refuses
+			// one as the failure line.
+			tried, triedWhat, triedFound = lastSrcOf(ts, notPlayedUnder(p), true), "", false
 		}
 		if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, tried, triedWhat, triedFound), 0o644); err != nil {
 			return nil, errors.Join(err, os.RemoveAll(dir))
@@ -138,6 +140,24 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 				}
 			}
 		}
+		if i := -1; err == nil && !found {
+			if plan != nil {
+				i = slices.IndexFunc(plan.Facts.Dialect, func(ev field.Evidence) bool { return ev.Field == "refresh_ignored" })
+			}
+			if i >= 0 {
+				// The old identity read after a switch answered ok is what
+				// went wrong: the REFRESH left undone.
+				ev := plan.Facts.Dialect[i]
+				failure, what, found = ev.Src, "the old identity after the switch: "+ev.Why, true
+				d.Failure, d.Found = failure, found
+				if err := os.WriteFile(filepath.Join(dir, field.ManifestFile), draftManifest(dir, name, source, ts, p, failure, what, found), 0o644); err != nil {
+					return nil, errors.Join(err, os.RemoveAll(dir))
+				}
+				if f, err = f.Reload(); err == nil {
+					plan, err = field.Reconstruct(f, field.Options{Emulated: emulated})
+				}
+			}
+		}
 		var fe *field.Error
 		if (err == nil || !errors.As(err, &fe) || fe.Path != "device.personality") && unplayed != "" {
 			// The personality fits: now the manifest names the line that
@@ -156,7 +176,7 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			d.Personality, d.Plan, d.Problem = p, plan, err
 			if err != nil {
 				d.Plan = nil
-				d.Limits = field.Limits(f)
+				d.Limits = draftLimits(f)
 			}
 			return d, nil
 		}
@@ -168,13 +188,24 @@ func Draft(parent, name, source string, logs []string) (*Drafted, error) {
 			// Not a question of dialect (the dialect is checked first):
 			// the draft stays for the user to complete.
 			d.Personality, d.Problem = p, err
-			d.Limits = field.Limits(f)
+			d.Limits = draftLimits(f)
 			return d, nil
 		}
 		d.Tried = append(d.Tried, p+": "+fe.Msg)
 		last = err
 	}
 	return nil, errors.Join(fmt.Errorf("draft %s: every known personality contradicts the logs; the last: %w", name, last), os.RemoveAll(dir))
+}
+
+// draftLimits are the to-dos a draft that something else stops prints
+// still: what no manifest mends (field.Limits), and the roaming
+// registration the world would ask about once it is built.
+func draftLimits(f *field.Fixture) []string {
+	out := field.Limits(f)
+	if r := field.UnnamedRoaming(f); r != "" {
+		out = append(out, r)
+	}
+	return out
 }
 
 // candidates orders the known personalities: those whose maker the logs
@@ -320,8 +351,9 @@ func shows(t *fieldlog.Transcript, m string) bool {
 // says why the replay cannot show it.
 // lastCompared is the last line of t a replay compares (a URC, or a line
 // of an exchange it plays), for the failure the user is to name when no
-// line shows one; the last line when there is none.
-func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) int {
+// line shows one; the last line when there is none. notOK passes over
+// plain OKs, which the fixture refuses as the failure after an LPA's.
+func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string, notOK bool) int {
 	for k := len(t.Entries) - 1; k >= 0; k-- {
 		e := t.Entries[k]
 		cmd := e.Cmd
@@ -331,6 +363,7 @@ func lastCompared(t *fieldlog.Transcript, notPlayed func(line string) string) in
 		switch {
 		case e.Role == fieldlog.Note:
 		case cmd >= 0 && notPlayed(t.Entries[cmd].Text) != "":
+		case notOK && e.Role == fieldlog.Final && (e.Text == "OK" || e.Result == "OK"):
 		default:
 			return e.Line
 		}
@@ -376,7 +409,7 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 			case !ok:
 			case why != "" && firstSrc.File == "":
 				firstSrc, firstWhat = s, w
-				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first)"
+				in := "is the LPA's outcome line, which the replay does not compare (it plays the card and the modem; an LPA step fails there only through an answer of theirs, which would come first, and a plain OK shows none: when no answer does, the failure is the SM-DP+'s or the LPA's own and no replay shows it)"
 				if cmd >= 0 {
 					in = fmt.Sprintf("is in the exchange of %s, which the replay does not play (%s)", textcut.Cut(t.Entries[cmd].Text, commandWidth), why)
 				}
@@ -392,17 +425,17 @@ func firstFailure(ts []*fieldlog.Transcript, notPlayed func(line string) string,
 	if firstSrc.File != "" {
 		return firstSrc, firstWhat, true, "", unplayed
 	}
-	return lastSrcOf(ts, notPlayed), "", false, "", ""
+	return lastSrcOf(ts, notPlayed, false), "", false, "", ""
 }
 
 // lastSrcOf is the line a draft names when none shows a failure: the
 // last the replay compares in the first log that has entries.
-func lastSrcOf(ts []*fieldlog.Transcript, notPlayed func(line string) string) field.Src {
+func lastSrcOf(ts []*fieldlog.Transcript, notPlayed func(line string) string, notOK bool) field.Src {
 	for _, t := range ts {
 		if t.Format == fieldlog.Platform || t.Format == fieldlog.Events || len(t.Entries) == 0 {
 			continue
 		}
-		return field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed)}
+		return field.Src{File: filepath.Base(t.File), Line: lastCompared(t, notPlayed, notOK)}
 	}
 	return field.Src{}
 }

@@ -585,3 +585,77 @@ func TestAroundShowsNoLineEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestDraftUnnamedRoaming: a roaming registration on a network the logs
+// do not name is a to-do of the draft's even while something else (a
+// profile with no owner PLMN) stops it; the replay asked for it alone.
+func TestDraftUnnamedRoaming(t *testing.T) {
+	const ccid = "[0.100] > AT+CCID\n[0.110] < +CCID: 89331500123456789013\n[0.111] < OK\n"
+	for _, tc := range []struct {
+		name, log string
+		want      string // the to-do's start, "" for none
+	}{
+		{"roaming, no network named", ccid + "[1.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n",
+			"host.log:4: the registration (roaming, +CEREG stat 5) is on a network the logs do not name (no numeric +COPS? answer beside it): the replay cannot show it; to replay it, give the manifest the visited operator (network.operators), its cell (network.cells, in its country, tac: 0x0B1C, cell_id: 0x0A2F3301)"},
+		{"roaming, its network read", ccid + "[1.000] < +CEREG: 5,\"0B1C\",\"0A2F3301\",7\n" +
+			"[1.100] > AT+COPS?\n[1.110] < +COPS: 0,2,\"26201\",7\n[1.111] < OK\n", ""},
+		{"home", ccid + "[1.000] < +CEREG: 1,\"0B1C\",\"0A2F3301\",7\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "host.log")
+			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Draft(filepath.Join(t.TempDir(), "r"), "r", "", []string{log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Problem == nil {
+				t.Fatalf("no problem: want the profile's owner asked for")
+			}
+			got := ""
+			for _, l := range d.Limits {
+				if strings.Contains(l, "roaming") {
+					got = l
+				}
+			}
+			if (tc.want == "") != (got == "") || !strings.HasPrefix(got, tc.want) {
+				t.Errorf("roaming to-do %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDraftFailureRefreshIgnored: the old IMSI read after an
+// EnableProfile answered ok with a REFRESH due is the failure a draft
+// names when nothing else went wrong (the refresh_ignored quirk it
+// infers); the new one is no failure.
+func TestDraftFailureRefreshIgnored(t *testing.T) {
+	const (
+		imsi   = "> AT+CIMI\n< 208011234567890\n< OK\n"
+		enable = "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983301000000000000928101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		found     bool
+		line      int
+	}{
+		{"the old IMSI", imsi + enable + imsi, true, 11},
+		{"the new IMSI", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "host.log")
+			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Draft(filepath.Join(t.TempDir(), "r"), "r", "", []string{log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Found != tc.found || tc.found && d.Failure.Line != tc.line {
+				t.Errorf("failure %v (found %v, problem %v), want found %v at line %d", d.Failure, d.Found, d.Problem, tc.found, tc.line)
+			}
+		})
+	}
+}
