@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,12 +25,15 @@ import (
 // serves a forged or replayed request fails the run as a lost
 // notification does: its figures are of a service nobody should deploy.
 const (
-	AuthUnsigned  = "unsigned"           // no authentication headers at all
-	AuthForged    = "forged signature"   // the chain right, the signature over other bytes
-	AuthUnknownCI = "unknown CI"         // a chain from a CI the platform was not given
-	AuthOtherEID  = "another card's EID" // signed right, for another EID in the body
-	AuthGood      = "signed right"       // the one it must take (any answer but 401)
-	AuthReplay    = "replay"             // that request again, byte for byte
+	AuthUnsigned             = "unsigned"              // a list request with no authentication headers
+	AuthUnsignedDownload     = "unsigned download"     // the same on /v1/download
+	AuthUnsignedNotification = "unsigned notification" // and on /v1/notifications: each route is checked
+	AuthGood                 = "signed right"          // the one it must take (any answer but 401)
+	AuthForged               = "forged signature"      // the chain right, the signature over other bytes
+	AuthUnknownCI            = "unknown CI"            // a chain from a CI the platform was not given
+	AuthOtherEID             = "another card's EID"    // signed right, for another EID in the body
+	AuthLowerSeq             = "lower seq"             // signed right, a seq below the one taken, never sent before
+	AuthReplay               = "replay"                // the request taken again, byte for byte
 )
 
 // AuthChecks are the checks in the order they are sent: the request
@@ -37,31 +41,45 @@ const (
 // above the last one the platform accepted (a platform that checks only
 // its counter would otherwise refuse a forged request as a replay and
 // pass for checking signatures).
-var AuthChecks = []string{AuthUnsigned, AuthGood, AuthForged, AuthUnknownCI, AuthOtherEID, AuthReplay}
+var AuthChecks = []string{AuthUnsigned, AuthUnsignedDownload, AuthUnsignedNotification, AuthGood, AuthForged, AuthUnknownCI, AuthOtherEID, AuthLowerSeq, AuthReplay}
 
 // NotChecked begins the finding of a check the platform's answers left
-// undecided (no answer, or 5xx each time): like an unread log, it fails
-// the run unless --accept-unchecked.
+// undecided (no answer, or 429/5xx each time): like an unread log, it
+// fails the run unless --accept-unchecked.
 const NotChecked = "NOT CHECKED: "
 
-// authTries bounds the sends of one check: a 5xx is the platform's load,
-// not its verdict on the request, and is tried again.
+// authTries bounds the sends of one check: a 429 or 5xx is the
+// platform's load, not its verdict on the request, and is tried again
+// after a pause (authPause, or the answer's Retry-After up to
+// maxAuthPause).
 const authTries = 3
+
+var (
+	authPause    = 250 * time.Millisecond // vars: the tests shorten them
+	maxAuthPause = 2 * time.Second
+)
 
 // seqJump is how far the request signed right moves its seq on when the
 // platform refuses it as a replay: this check card's counter from a storm
 // run in the same second.
 const seqJump = 1000
 
+// replaySends is how often the replay is sent, one right after another:
+// behind a load balancer that deals requests round-robin to instances
+// that do not share their counters, each of up to this many instances
+// gets it once.
+const replaySends = 4
+
 // signedReq is one request of the checks, its bytes fixed once made, so
 // that the replay is the accepted request byte for byte.
 type signedReq struct {
+	path   string
 	body   []byte
 	header http.Header
 }
 
 func (r signedReq) http() *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, "http://"+harness.PlatformHost+platformapi.PathPreferredList, bytes.NewReader(r.body))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+harness.PlatformHost+r.path, bytes.NewReader(r.body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range r.header {
 		req.Header[k] = v
@@ -69,17 +87,17 @@ func (r signedReq) http() *http.Request {
 	return req
 }
 
-// sign makes the request of body, signed over signed (body if nil) at seq
-// by cert under eum; cert nil makes it unsigned.
-func sign(body, signed []byte, seq uint64, cert, eum *rsp.Cert) (signedReq, error) {
-	r := signedReq{body: body}
+// sign makes the request of body to path, signed over signed (body if
+// nil) at seq by cert under eum; cert nil makes it unsigned.
+func sign(path string, body, signed []byte, seq uint64, cert, eum *rsp.Cert) (signedReq, error) {
+	r := signedReq{path: path, body: body}
 	if cert == nil {
 		return r, nil
 	}
 	if signed == nil {
 		signed = body
 	}
-	sig, err := rsp.Sign(cert.Key, platformapi.CanonicalBytes(http.MethodPost, platformapi.PathPreferredList, seq, signed))
+	sig, err := rsp.Sign(cert.Key, platformapi.CanonicalBytes(http.MethodPost, path, seq, signed))
 	if err != nil {
 		return r, err
 	}
@@ -92,8 +110,29 @@ type answer struct {
 	status int
 	body   []byte
 	reason string // the JSON error's, if any
-	err    error  // no HTTP answer
-	silent bool   // none at all within probeTimeout, or nothing there
+	retry  time.Duration
+	err    error // no HTTP answer
+	silent bool  // none at all within probeTimeout, or nothing there
+}
+
+// busy says the answer is the platform's load, not its verdict.
+func (a answer) busy() bool {
+	return a.err == nil && (a.status == http.StatusTooManyRequests || a.status >= 500)
+}
+
+// lowerSeq is a seq below taken that a platform comparing seqs as text
+// takes for a higher one (fewer digits, a leading 9: "999999999" sorts
+// after "1800000000"), so a counter compared as strings, or one that
+// only remembers the seqs it saw, is caught by the same request.
+func lowerSeq(taken uint64) uint64 {
+	p := uint64(1)
+	for p <= taken/10 {
+		p *= 10
+	}
+	if p > 1 {
+		return p - 1
+	}
+	return max(taken-1, 1)
 }
 
 // checkPlatformAuth sends the checks to the platform at addr, each over
@@ -140,12 +179,18 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 	if err != nil {
 		return fail(err)
 	}
+	list := platformapi.PathPreferredList
 	body := func(eid, serving string) []byte {
 		b, _ := json.Marshal(platformapi.ListRequest{EID: eid, ICCID: t.homeICCID(), HomePLMN: t.HomeOp.PLMN, ServingPLMN: serving})
 		return b
 	}
 	serving := t.visitedPLMN()
 	good := body(eid, serving)
+	// Bodies each route takes as well-formed (its 400 comes before
+	// authentication); a platform that took them unsigned would order a
+	// profile or log a notification for a card that never asked.
+	download, _ := json.Marshal(platformapi.DownloadRequest{EID: eid, Operator: t.visitedOperator(), ServingPLMN: serving})
+	note, _ := json.Marshal(platformapi.Notification{EID: eid, Kind: platformapi.KindListExhausted})
 
 	found := map[string]string{}
 	silent := ""
@@ -160,6 +205,10 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 				a.reason = e.Error
 			}
 			return nil
+		}, header: func(h http.Header) {
+			if n, err := strconv.Atoi(h.Get("Retry-After")); err == nil && n >= 0 {
+				a.retry = time.Duration(n) * time.Second
+			}
 		}}
 		if tlsOn {
 			p.tls = harness.PlatformHost
@@ -169,34 +218,59 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 		}
 		return a
 	}
-	// refuse sends a request the platform must refuse, until an answer
-	// that is not a 5xx.
-	refuse := func(name string, mk func() (signedReq, error)) error {
-		r, err := mk()
-		if err != nil {
-			return err
+	// pause waits before a busy check is sent again; false when the
+	// storm is stopped meanwhile.
+	pause := func(a answer, try int) bool {
+		d := authPause * time.Duration(try+1)
+		if a.retry > 0 {
+			d = a.retry
 		}
+		select {
+		case <-time.After(min(d, maxAuthPause)):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// refuse sends a request the platform must refuse until an answer
+	// that is not its load, and judges it.
+	refuse := func(name string, r signedReq, wantReplay bool) (answer, error) {
 		var a answer
-		for range authTries {
-			if a = send(name, r); a.err != nil || a.status < 500 {
+		for try := range authTries {
+			if a = send(name, r); !a.busy() || try == authTries-1 {
+				break
+			}
+			if !pause(a, try) {
 				break
 			}
 		}
-		found[name] = judgeRefusal(name, a)
-		return ctx.Err()
+		if ctx.Err() != nil {
+			return a, context.Cause(ctx)
+		}
+		found[name] = judgeRefusal(a, wantReplay)
+		return a, nil
 	}
-
-	if err := refuse(AuthUnsigned, func() (signedReq, error) { return sign(good, nil, 0, nil, nil) }); err != nil {
-		return nil, context.Cause(ctx)
+	unsigned := []struct {
+		name string
+		req  signedReq
+	}{
+		{AuthUnsigned, signedReq{path: list, body: good}},
+		{AuthUnsignedDownload, signedReq{path: platformapi.PathDownload, body: download}},
+		{AuthUnsignedNotification, signedReq{path: platformapi.PathNotifications, body: note}},
+	}
+	for _, u := range unsigned {
+		if _, err := refuse(u.name, u.req, false); err != nil {
+			return nil, err
+		}
 	}
 	// The request signed right: a replay of an earlier storm's check
-	// card moves its seq on, a 5xx (which may have consumed the seq) on
-	// by one.
+	// card moves its seq on, a 429/5xx (which may have consumed the seq)
+	// on by one.
 	seq := uint64(max(now.Unix(), 1))
 	var taken *signedReq
 	var a answer
-	for range authTries {
-		r, err := sign(good, nil, seq, card, pki.EUM)
+	for try := range authTries {
+		r, err := sign(list, good, nil, seq, card, pki.EUM)
 		if err != nil {
 			return fail(err)
 		}
@@ -211,8 +285,11 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 			seq += seqJump
 			continue
 		}
-		if a.status >= 500 {
+		if a.busy() {
 			seq++
+			if try < authTries-1 && !pause(a, try) {
+				return nil, context.Cause(ctx)
+			}
 			continue
 		}
 		if a.status != http.StatusUnauthorized {
@@ -235,34 +312,60 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 	// Above the seq just taken: each of these would be taken if its
 	// one flaw went unnoticed.
 	for i, c := range []struct {
-		name string
-		mk   func(seq uint64) (signedReq, error)
+		name         string
+		body, signed []byte
+		cert, eum    *rsp.Cert
 	}{
 		// Signed over another serving PLMN: a request altered on its way.
-		{AuthForged, func(seq uint64) (signedReq, error) { return sign(good, body(eid, t.HomeOp.PLMN), seq, card, pki.EUM) }},
-		{AuthUnknownCI, func(seq uint64) (signedReq, error) { return sign(good, nil, seq, rogueCard, rogueEUM) }},
-		{AuthOtherEID, func(seq uint64) (signedReq, error) { return sign(body(other, serving), nil, seq, card, pki.EUM) }},
+		{AuthForged, good, body(eid, t.HomeOp.PLMN), card, pki.EUM},
+		{AuthUnknownCI, good, nil, rogueCard, rogueEUM},
+		{AuthOtherEID, body(other, serving), nil, card, pki.EUM},
 	} {
-		if err := refuse(c.name, func() (signedReq, error) { return c.mk(seq + 1 + uint64(i)) }); err != nil {
-			return nil, context.Cause(ctx)
+		r, err := sign(list, c.body, c.signed, seq+1+uint64(i), c.cert, c.eum)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := refuse(c.name, r, false); err != nil {
+			return nil, err
 		}
 	}
 	if taken == nil {
-		found[AuthReplay] = NotChecked + "the request signed right was not taken, so there was none to replay"
+		why := "the request signed right was not taken"
+		if a.err != nil {
+			why = "the request signed right got no answer"
+		}
+		found[AuthLowerSeq] = NotChecked + why + ", so there is no seq to go below"
+		found[AuthReplay] = NotChecked + why + ", so there was none to replay"
 		return found, nil
 	}
-	if err := refuse(AuthReplay, func() (signedReq, error) { return *taken, nil }); err != nil {
-		return nil, context.Cause(ctx)
+	low, err := sign(list, good, nil, lowerSeq(seq), card, pki.EUM)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := refuse(AuthLowerSeq, low, false); err != nil {
+		return nil, err
+	}
+	for n := range replaySends {
+		a, err := refuse(AuthReplay, *taken, true)
+		if err != nil {
+			return nil, err
+		}
+		if why := found[AuthReplay]; why != "" {
+			if !a.silent && n > 0 {
+				found[AuthReplay] = fmt.Sprintf("%s at its send %d of %d in a row (refused before it: instances behind a load balancer that do not share their counters?)", why, n+1, replaySends)
+			}
+			break
+		}
 	}
 	return found, nil
 }
 
 // judgeRefusal says what the platform did wrong with a request it must
-// refuse: "" for 401 with an "auth: " reason ("auth: replay: " for the
+// refuse: "" for 401 with an "auth: " reason ("auth: replay: " for a
 // replay), NotChecked when its answers decide nothing.
-func judgeRefusal(name string, a answer) string {
+func judgeRefusal(a answer, replay bool) string {
 	want := "auth: "
-	if name == AuthReplay {
+	if replay {
 		want = platformapi.ReasonReplay
 	}
 	switch {
@@ -270,7 +373,7 @@ func judgeRefusal(name string, a answer) string {
 		return NotChecked + a.err.Error()
 	case a.err != nil:
 		return a.err.Error()
-	case a.status >= 500:
+	case a.busy():
 		return fmt.Sprintf("%sanswered %d %s each of %d times", NotChecked, a.status, quoteBody(a.body), authTries)
 	case a.status < 300:
 		return fmt.Sprintf("ACCEPTED: answered %d %s", a.status, quoteBody(a.body))
@@ -290,6 +393,15 @@ func (t *Template) homeICCID() string {
 		}
 	}
 	return ""
+}
+
+// visitedOperator is the first preferred operator where the fleet
+// arrives (the home operator when there is none).
+func (t *Template) visitedOperator() string {
+	if len(t.Preferred) > 0 {
+		return t.Preferred[0]
+	}
+	return t.HomeOp.ID
 }
 
 // visitedPLMN is the PLMN of the first preferred operator where the fleet

@@ -48,8 +48,18 @@ func TestPlatformAuthChecks(t *testing.T) {
 		maps.Copy(m, changes)
 		return m
 	}
+	defer func(p time.Duration) { authPause = p }(authPause)
+	authPause = time.Millisecond
 	tp := loadTemplate(t, 2, 0)
 	tp.Mix = []Part{{Share: 1, Kind: KindPreinstalled}}
+	pki, err := NewPKI(tp.Base, tp.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second instance of the platform, with counters of its own.
+	second := startEmulated(t, tp, pki).Platform.Handler()
+	var turn sync.Mutex
+	n := 0
 	// A platform with authentication off (Config.CI nil) takes whatever
 	// it is sent.
 	open, err := platform.New(harness.PlatformConfig(tp.Base, clock.Wall{}, eventlog.NewPassing(time.Now)))
@@ -57,6 +67,7 @@ func TestPlatformAuthChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	accepted := `ACCEPTED: answered 200 "{\"list_id\":`
+	acked := `ACCEPTED: answered 200 "{\"ack\":true`
 	for _, tc := range []struct {
 		name string
 		// serve answers a check's request (h is the emulated platform,
@@ -67,7 +78,27 @@ func TestPlatformAuthChecks(t *testing.T) {
 	}{
 		{"the emulated platform", nil, pass, true},
 		{"no authentication at all", func(_ http.Handler, w http.ResponseWriter, r *http.Request) { open.Handler().ServeHTTP(w, r) },
-			with(map[string]string{AuthUnsigned: accepted, AuthForged: accepted, AuthUnknownCI: accepted, AuthOtherEID: accepted, AuthReplay: accepted}), false},
+			with(map[string]string{AuthUnsigned: accepted, AuthUnsignedDownload: `answered 403 "{\"error\":\"eligibility: no contract with operator sfr\"}`,
+				AuthUnsignedNotification: acked, AuthForged: accepted, AuthUnknownCI: accepted, AuthOtherEID: accepted, AuthLowerSeq: accepted, AuthReplay: accepted}), false},
+		{"authentication on the list route only", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == platformapi.PathNotifications {
+				open.Handler().ServeHTTP(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}, with(map[string]string{AuthUnsignedNotification: acked}), false},
+		{"two instances round-robin, their counters not shared", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+			turn.Lock()
+			n++
+			odd := n%2 == 1
+			turn.Unlock()
+			if odd {
+				h.ServeHTTP(w, r)
+				return
+			}
+			second.ServeHTTP(w, r)
+		}, with(map[string]string{AuthReplay: accepted}), false},
+		{"rate-limited at each check's first send", everyOtherBusy(http.StatusTooManyRequests), pass, true},
 		{"a replay refused in other words", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
@@ -82,7 +113,7 @@ func TestPlatformAuthChecks(t *testing.T) {
 				return
 			}
 			h.ServeHTTP(w, r)
-		}, with(map[string]string{AuthUnsigned: `answered 403 "{\"error\":\"who are you\"}", not 401`}), false},
+		}, with(map[string]string{AuthUnsigned: `answered 403 "{\"error\":\"who are you\"}", not 401`, AuthUnsignedDownload: "answered 403", AuthUnsignedNotification: "answered 403"}), false},
 		{"a counter for the checks' card ahead of the clock", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get(platformapi.HeaderSignature) == "" {
 				h.ServeHTTP(w, r)
@@ -92,16 +123,18 @@ func TestPlatformAuthChecks(t *testing.T) {
 			fmt.Fprint(w, `{"error":"auth: replay: seq 1 not above 99999999999"}`)
 		}, with(map[string]string{
 			AuthGood:   NotChecked + "refused as a replay each of 3 times, 1000 seqs apart",
-			AuthReplay: NotChecked + "the request signed right was not taken"}), false},
-		{"busy at each check's first send", everyOtherBusy(), pass, true},
+			AuthLowerSeq: NotChecked + "the request signed right was not taken",
+			AuthReplay:   NotChecked + "the request signed right was not taken"}), false},
+		{"busy at each check's first send", everyOtherBusy(http.StatusServiceUnavailable), pass, true},
 		{"busy always", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `{"error":"busy"}`)
 		}, with(map[string]string{
-			AuthUnsigned: NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
+			AuthUnsigned: NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`, AuthUnsignedDownload: NotChecked + `answered 503`, AuthUnsignedNotification: NotChecked + `answered 503`,
 			AuthGood:     NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
 			AuthForged:   NotChecked + `answered 503`, AuthUnknownCI: NotChecked + `answered 503`, AuthOtherEID: NotChecked + `answered 503`,
-			AuthReplay: NotChecked + "the request signed right was not taken, so there was none to replay"}), false},
+			AuthLowerSeq: NotChecked + "the request signed right was not taken, so there is no seq to go below",
+			AuthReplay:   NotChecked + "the request signed right was not taken, so there was none to replay"}), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
@@ -129,9 +162,9 @@ func TestPlatformAuthChecks(t *testing.T) {
 	}
 }
 
-// everyOtherBusy answers 503 to every other request of the checks, so
-// that each check's first send is refused for load.
-func everyOtherBusy() func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+// everyOtherBusy answers status (503, 429) to every other request of the
+// checks, so that each check's first send is refused for load.
+func everyOtherBusy(status int) func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	var mu sync.Mutex
 	n := 0
 	return func(h http.Handler, w http.ResponseWriter, r *http.Request) {
@@ -140,7 +173,8 @@ func everyOtherBusy() func(h http.Handler, w http.ResponseWriter, r *http.Reques
 		busy := n%2 == 1
 		mu.Unlock()
 		if busy {
-			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(status)
 			fmt.Fprint(w, `{"error":"busy"}`)
 			return
 		}
@@ -179,7 +213,7 @@ func TestPlatformAuthChecksSharded(t *testing.T) {
 		t.Fatalf("merge: %v %+v", err, m)
 	}
 	results[1].PlatformAuth[AuthForged] = "ACCEPTED: answered 200"
-	if m, err = Merge(results); err != nil || m.OK() || !strings.Contains(m.Verdict(), "forged signature: ACCEPTED: answered 200") {
+	if m, err = Merge(results); err != nil || m.OK() || !strings.Contains(m.Verdict(), "forged signature: shard 1/2: ACCEPTED: answered 200") {
 		t.Errorf("merge with a failed check: %v, %q", err, m.Verdict())
 	}
 	// A result whose findings were edited by hand is refused.
@@ -196,5 +230,21 @@ func TestPlatformAuthChecksSharded(t *testing.T) {
 			t.Errorf("merge: %v, want %q", err, edit.want)
 		}
 		results[0].PlatformAuth = saved
+	}
+}
+
+func TestLowerSeq(t *testing.T) {
+	for _, tc := range []struct{ taken, want uint64 }{
+		{1_800_000_003, 999_999_999}, {1_000_000_000, 999_999_999}, {10, 9}, {99, 9}, {5, 4}, {1, 1},
+	} {
+		got := lowerSeq(tc.taken)
+		if got != tc.want {
+			t.Errorf("lowerSeq(%d) = %d, want %d", tc.taken, got, tc.want)
+		}
+		// Below it as numbers, above it as text: both kinds of broken
+		// counter take it (none does below a seq that begins with 9).
+		if tc.taken >= 10 && fmt.Sprint(tc.taken)[0] != '9' && (got >= tc.taken || fmt.Sprint(got) <= fmt.Sprint(tc.taken)) {
+			t.Errorf("lowerSeq(%d) = %d: not below as a number and above as text", tc.taken, got)
+		}
 	}
 }

@@ -399,7 +399,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				return
 			}
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute, "operators: ", `, the platform failed 5 of 6 authentication checks (unsigned: ACCEPTED: answered 200 "{\"operators\": \"not a list\", <<garbage>>"; forged signature: ACCEPTED`},
+		}, 30 * time.Minute, "operators: ", `, the platform failed 8 of 9 authentication checks (unsigned: ACCEPTED: answered 200 "{\"operators\": \"not a list\", <<garbage>>"; unsigned download: ACCEPTED`},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).
@@ -411,7 +411,7 @@ func TestBadExternalPlatform(t *testing.T) {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"error":"no route"}`) // quick on the probe's GET
 		}, 6 * time.Minute, "no answer within the 10 s BIP limit (the card read: reply: connection closed without a reply)",
-			", platform authentication NOT CHECKED (unsigned: POST /v1/preferred-list: no answer within 2s; signed right: not sent: the platform did not answer the unsigned request; forged signature: not sent: "},
+			", platform authentication NOT CHECKED (unsigned: POST /v1/preferred-list: no answer within 2s; unsigned download: not sent: the platform did not answer the unsigned request; unsigned notification: not sent: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -1268,7 +1268,7 @@ func TestUndeliveredNotificationsFailTheStorm(t *testing.T) {
 			var mu sync.Mutex
 			refused := "" // the EID whose notes are refused
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if tc.status != 0 && r.URL.Path == "/v1/notifications" {
+				if tc.status != 0 && r.URL.Path == "/v1/notifications" && !authCheckRequest(r) {
 					body, err := io.ReadAll(r.Body)
 					if err != nil {
 						http.Error(w, err.Error(), http.StatusBadRequest)
@@ -1582,6 +1582,13 @@ func ownDownload(t *testing.T, tp *Template, pki *rsp.PKI, sv *Servers, order bo
 		req, err := platformapi.DecodeDownloadRequest(b)
 		if err != nil {
 			http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+			return
+		}
+		if r.Header.Get(platformapi.HeaderSignature) == "" {
+			// Its one check of the cards' signatures, enough for the
+			// fleet's unsigned request to this route.
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"auth: missing header X-Esimhil-Signature"}`)
 			return
 		}
 		o, _ := tp.operator(req.Operator)
@@ -1989,7 +1996,7 @@ func TestStormRunAgainstTheSamePlatform(t *testing.T) {
 	again.Print(&out)
 	// The checks' own card, also seen before, moved its seq on.
 	if again.Outcomes[Failed] != 3 || !strings.Contains(out.String(), "the platform refused its request as a replay — it has this card's counters from before: a shard run again against the same platform?") ||
-		!strings.Contains(out.String(), "auth       the platform took a request signed right and refused with 401 every one it must") {
+		!strings.Contains(out.String(), "auth       the platform took a request signed right and refused with 401 each request sent that it must refuse") {
 		t.Errorf("run again:\n%s", out.String())
 	}
 }

@@ -47,6 +47,8 @@ type probe struct {
 	seed int64 // the test PKI's, for the error
 	req  *http.Request
 	want func(status int, body []byte) error
+	// header, if set, sees the answer's header before want.
+	header func(http.Header)
 }
 
 // probePlatform asks an external platform for its preferred list with
@@ -195,6 +197,9 @@ func (p probe) ask() error {
 		// Asked for no coding, as the cards ask for none: every card
 		// would fail on it.
 		return fmt.Errorf("%s %s answered %d with its body in Content-Encoding %q, which the cards do not decode: answer them with no Content-Encoding", p.req.Method, p.req.URL.Path, resp.StatusCode, ce)
+	}
+	if p.header != nil {
+		p.header(resp.Header)
 	}
 	return p.want(resp.StatusCode, body)
 }

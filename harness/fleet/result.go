@@ -535,14 +535,22 @@ func Merge(rs []*Result) (*Result, error) {
 			}
 		}
 		// Each shard checked the platform with its own card: a check
-		// failed by one shard is failed.
+		// failed by one shard is failed, and says which.
 		for c, why := range r.PlatformAuth {
 			if m.PlatformAuth == nil {
 				m.PlatformAuth = map[string]string{}
 			}
-			if m.PlatformAuth[c] == "" {
-				m.PlatformAuth[c] = why
+			if m.PlatformAuth[c] != "" {
+				continue
 			}
+			if why != "" && len(rs) > 1 {
+				rest, unchecked := strings.CutPrefix(why, NotChecked)
+				why = "shard " + strings.Join(r.Shards, ", ") + ": " + rest
+				if unchecked {
+					why = NotChecked + why
+				}
+			}
+			m.PlatformAuth[c] = why
 		}
 		for _, u := range r.Unchecked {
 			if !slices.Contains(m.Unchecked, u) {
@@ -993,7 +1001,8 @@ func (r *Result) Print(w io.Writer) {
 		// A result written before the checks were made.
 		fmt.Fprintf(w, "checks     every card request was signed right and numbered in order: this tests what the platform takes, not its refusal of bad signatures or replays\n")
 	case len(bad)+len(unchecked) == 0:
-		fmt.Fprintf(w, "auth       the platform took a request signed right and refused with 401 every one it must (%s)\n", strings.Join(slices.DeleteFunc(slices.Clone(AuthChecks), func(c string) bool { return c == AuthGood }), ", "))
+		fmt.Fprintf(w, "auth       the platform took a request signed right and refused with 401 each request sent that it must refuse (%s ×%d); not sent: expired certificates, EIDs outside the EUM's range, malformed headers, seq jumps over 2^32\n",
+			strings.Join(slices.DeleteFunc(slices.Clone(AuthChecks), func(c string) bool { return c == AuthGood }), ", "), replaySends)
 	default:
 		if len(bad) > 0 {
 			fmt.Fprintf(w, "auth       FAILED %d of %d checks of what the platform must take and refuse (docs/platform-api.md, Request authentication):\n", len(bad), len(AuthChecks))
@@ -1065,20 +1074,21 @@ func (r *Result) Print(w io.Writer) {
 		}
 		return n
 	}
-	// A log nobody could read holds "not read", never 0 (the NOT CHECKED
+	// A log nobody could read is "not read", never 0 (the NOT CHECKED
 	// line says why).
-	held := func(m map[string]int, unread bool) string {
+	held := func(whose, verb string, m map[string]int, unread bool) string {
 		switch n := sum(m); {
 		case unread && n == 0:
-			return "not read"
+			return whose + " not read"
 		case unread:
-			return fmt.Sprintf("%d in those read", n)
+			return fmt.Sprintf("%s %s %d in those read", whose, verb, n)
 		default:
-			return strconv.Itoa(n)
+			return fmt.Sprintf("%s %s %d", whose, verb, n)
 		}
 	}
-	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; logs hold %s and %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
-		sum(r.CardToPlatform), sum(r.CardToSMDP), held(r.PlatformLog, r.PlatformUnread), held(r.SMDPLog, r.SMDPUnread), r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
+	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; %s, %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
+		sum(r.CardToPlatform), sum(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), held("the SM-DP+s' logs", "hold", r.SMDPLog, r.SMDPUnread),
+		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
 		more := ""

@@ -289,10 +289,10 @@ func TestNoticesSayWhatWasNotRead(t *testing.T) {
 		smdpLog        map[string]int
 		want           string
 	}{
-		{"both read", false, false, map[string]int{"sfr|install": 2}, "logs hold 3 and 2;"},
-		{"platform unread", true, false, map[string]int{"sfr|install": 2}, "logs hold not read and 2;"},
-		{"SM-DP+s unread", false, true, nil, "logs hold 3 and not read;"},
-		{"some SM-DP+s read", false, true, map[string]int{"sfr|install": 1}, "logs hold 3 and 1 in those read;"},
+		{"both read", false, false, map[string]int{"sfr|install": 2}, "the platform's log holds 3, the SM-DP+s' logs hold 2;"},
+		{"platform unread", true, false, map[string]int{"sfr|install": 2}, "the platform's log not read, the SM-DP+s' logs hold 2;"},
+		{"SM-DP+s unread", false, true, nil, "the platform's log holds 3, the SM-DP+s' logs not read;"},
+		{"some SM-DP+s read", false, true, map[string]int{"sfr|install": 1}, "the platform's log holds 3, the SM-DP+s' logs hold 1 in those read;"},
 	} {
 		r := newResult()
 		r.Devices = 1

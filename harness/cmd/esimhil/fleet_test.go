@@ -90,7 +90,7 @@ func TestFleetAgainstAnotherProcess(t *testing.T) {
 	}
 	t.Log("\n" + out.String())
 	for _, want := range []string{"servers    platform http://127.0.0.1:", "lost       0 in the logs read; NOT CHECKED: SM-DP+ orange-fr log",
-		"auth       the platform took a request signed right and refused with 401 every one it must (unsigned, forged signature, unknown CI, another card's EID, replay)"} {
+		"auth       the platform took a request signed right and refused with 401 each request sent that it must refuse (unsigned, unsigned download, unsigned notification, forged signature, unknown CI, another card's EID, lower seq, replay ×4)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
