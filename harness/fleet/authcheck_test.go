@@ -122,7 +122,7 @@ func TestPlatformAuthChecks(t *testing.T) {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"error":"auth: replay: seq 1 not above 99999999999"}`)
 		}, with(map[string]string{
-			AuthGood:   NotChecked + "refused as a replay each of 3 times, 1000 seqs apart",
+			AuthGood:     NotChecked + "refused as a replay each of 3 times, 1000 seqs apart",
 			AuthLowerSeq: NotChecked + "the request signed right was not taken",
 			AuthReplay:   NotChecked + "the request signed right was not taken"}), false},
 		{"busy at each check's first send", everyOtherBusy(http.StatusServiceUnavailable), pass, true},
@@ -131,8 +131,8 @@ func TestPlatformAuthChecks(t *testing.T) {
 			fmt.Fprint(w, `{"error":"busy"}`)
 		}, with(map[string]string{
 			AuthUnsigned: NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`, AuthUnsignedDownload: NotChecked + `answered 503`, AuthUnsignedNotification: NotChecked + `answered 503`,
-			AuthGood:     NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
-			AuthForged:   NotChecked + `answered 503`, AuthUnknownCI: NotChecked + `answered 503`, AuthOtherEID: NotChecked + `answered 503`,
+			AuthGood:   NotChecked + `answered 503 "{\"error\":\"busy\"}" each of 3 times`,
+			AuthForged: NotChecked + `answered 503`, AuthUnknownCI: NotChecked + `answered 503`, AuthOtherEID: NotChecked + `answered 503`,
 			AuthLowerSeq: NotChecked + "the request signed right was not taken, so there is no seq to go below",
 			AuthReplay:   NotChecked + "the request signed right was not taken, so there was none to replay"}), false},
 	} {
