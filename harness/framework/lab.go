@@ -223,7 +223,7 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	if r.DialectHint != "" {
 		ginkgo.AddReportEntry("dialect", r.DialectHint)
 	}
-	reopens0, boots0 := r.AT.Reopens(), len(r.AT.BootSigns())
+	reopens0, boots0 := r.SetUpReopens, r.SetUpBoots
 	unaskedNow := func() string {
 		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
 	}

@@ -143,6 +143,13 @@ type Rig struct {
 	// personality identifies (dialectHint): the likely cause of its
 	// commands' bare ERRORs.
 	DialectHint string
+	// SetUpReopens and SetUpBoots are the port's reopens and the modem's
+	// boot signs when its set-up was done: the spec's own count starts
+	// there, so a reset while Open reads the identity and the ICCID (a
+	// firmware that falls over on a vendor command, or resets a while
+	// after the previous spec's REFRESH) is the spec's, not lost. Before
+	// it, a modem still booting as the port opens is not.
+	SetUpReopens, SetUpBoots int
 
 	mu         sync.Mutex
 	transcript *os.File
@@ -224,6 +231,7 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		}
 		return nil, fmt.Errorf("lab: %w%s", err, hint)
 	}
+	r.SetUpReopens, r.SetUpBoots = r.AT.Reopens(), len(r.AT.BootSigns())
 	hint, why := dialectHint(r.AT, c.Personality)
 	r.DialectHint = hint
 	if hint != "" {

@@ -368,3 +368,41 @@ func TestNotAModemNamesOtherOpeners(t *testing.T) {
 		})
 	}
 }
+
+// A boot while Open reads the identity (after the set-up) is the spec's
+// to count: a firmware that falls over on a vendor command, or resets a
+// while after the previous spec's REFRESH, lands there. One while the
+// port opens and is set up is a modem still booting: not counted.
+func TestSetUpCountsStartAfterTheSetUp(t *testing.T) {
+	for _, tc := range []struct {
+		name, bootOn string // the command whose answer carries RDY
+		counted      int
+	}{
+		{"boot in the identity", "I", 1},
+		{"boot at the port's first AT", "", 0},
+		{"no boot", "none", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			booted := false
+			port := answerpty.Open(t, func(l string) string {
+				cmd := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(l), "AT"))
+				if cmd == tc.bootOn && !booted {
+					booted = true
+					return "\r\nRDY\r\n\r\nOK\r\n"
+				}
+				if strings.Contains(cmd, "CCID") {
+					return "\r\nERROR\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			r, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(silence), Slack: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if n := len(r.AT.BootSigns()) - r.SetUpBoots; n != tc.counted || r.AT.Reopens() != r.SetUpReopens {
+				t.Errorf("boots after the set-up %d (signs %q), want %d", n, r.AT.BootSigns(), tc.counted)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 // bauds maps a rate to its termios speed constant.
 var bauds = map[int]uint32{
+	1200: unix.B1200, 2400: unix.B2400, 4800: unix.B4800,
 	9600: unix.B9600, 19200: unix.B19200, 38400: unix.B38400, 57600: unix.B57600,
 	115200: unix.B115200, 230400: unix.B230400, 460800: unix.B460800, 921600: unix.B921600,
 	1000000: unix.B1000000, 2000000: unix.B2000000, 3000000: unix.B3000000, 4000000: unix.B4000000,

@@ -87,7 +87,7 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case bauds[c.Baud] == 0:
 		// Over RFC 2217 too: the server sets it on a real UART.
-		return c, fmt.Errorf("baud %d: not a rate a UART is set to (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000 … 4000000)", c.Baud)
+		return c, fmt.Errorf("baud %d: not a rate a UART is set to (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000 … 4000000)", c.Baud)
 	case c.DataBits < 5 || c.DataBits > 8:
 		return c, fmt.Errorf("data bits %d: want 5..8", c.DataBits)
 	case !strings.ContainsRune("NEO", rune(c.Parity)):

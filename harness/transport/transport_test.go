@@ -155,6 +155,10 @@ func TestOpenErrors(t *testing.T) {
 		// The rate an RFC 2217 server sets on its UART is checked too.
 		{"rfc2217://127.0.0.1:1", Config{Baud: 12345}, "baud 12345: not a rate a UART is set to"},
 		{"/dev/null", Config{Baud: -5}, "baud -5: not a rate a UART is set to"},
+		// The low rates V.250's +IPR lists and modules still boot at are
+		// rates: /dev/null fails as no tty, not as a bad rate.
+		{"/dev/null", Config{Baud: 4800}, "not a tty"},
+		{"/dev/null", Config{Baud: 1200}, "not a tty"},
 	}
 	for _, tc := range tests {
 		_, err := Open(context.Background(), tc.addr, tc.cfg)
