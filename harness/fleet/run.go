@@ -204,7 +204,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	// A stop is said at once: the devices still on end only as their
 	// exchanges in flight end, up to the cards' 10 s BIP limit each.
+	noted := make(chan struct{})
 	stopNote := context.AfterFunc(ctx, func() {
+		defer close(noted)
 		when := "now"
 		switch n := s.loop.InFlight(); n {
 		case 0:
@@ -216,7 +218,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		s.meter.Printf("stopping (%v): the devices still on are failed as stopped %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
 	})
 	err := s.drive(ctx, plans)
-	stopNote()
+	if !stopNote() {
+		// The note is being written: Run's caller owns the progress
+		// writer once Run returns, so its line must be out by then.
+		<-noted
+	}
 	s.res.Wall = time.Since(wall)
 	// A server that stopped serving (out of file descriptors, say) made
 	// its devices fail; the storm says why as well.
