@@ -5,22 +5,27 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/esimhil/esimhil/internal/ident"
 )
 
-// imsiDigits is an IMSI: MCC (3 digits), MNC (2 or 3) and MSIN, not
-// more than 15 digits in all (TS 23.003 §2.2), so at least 6.
-var imsiDigits = regexp.MustCompile(`^\d{6,15}$`)
-
-// ParseIMSI reads the IMSI from AT+CIMI's answer line. 27.007 §5.6 gives
-// the bare digits; some module firmwares prefix them ("+CIMI: …") or
-// quote them, as some print the ICCID.
-func ParseIMSI(line string) (string, error) {
+// IMSIOf reads the IMSI from AT+CIMI's answer line, false when it holds
+// none. 27.007 §5.6 gives the bare digits; some module firmwares prefix
+// them ("+CIMI: …") or quote them, as some print the ICCID. The lab specs
+// and the field logs' reader both read it so.
+func IMSIOf(line string) (string, bool) {
 	v := strings.TrimSpace(line)
 	if rest, ok := strings.CutPrefix(v, "+CIMI:"); ok {
 		v = strings.TrimSpace(rest)
 	}
 	v = strings.Trim(v, `"`)
-	if !imsiDigits.MatchString(v) {
+	return v, ident.IsIMSI(v) // MCC, MNC and MSIN: 6 to 15 digits (TS 23.003 §2.2)
+}
+
+// ParseIMSI is IMSIOf with an error that says what was answered.
+func ParseIMSI(line string) (string, error) {
+	v, ok := IMSIOf(line)
+	if !ok {
 		return "", fmt.Errorf("AT+CIMI answered %q: not an IMSI (6 to 15 digits, TS 23.003 §2.2)", line)
 	}
 	return v, nil
@@ -39,24 +44,37 @@ type COPS struct {
 	AcT          int
 }
 
+// ReadCOPS reads a +COPS? answer's fields, whatever its format; false
+// when the line is none. Registered or not is Format's business: -1
+// without an operator.
+func ReadCOPS(line string) (COPS, bool) {
+	m := copsRead.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		return COPS{}, false
+	}
+	c := COPS{Format: -1, AcT: -1}
+	c.Mode, _ = strconv.Atoi(m[1])
+	if m[2] != "" {
+		c.Format, _ = strconv.Atoi(m[2])
+		c.Oper = m[3]
+	}
+	if m[4] != "" {
+		c.AcT, _ = strconv.Atoi(m[4])
+	}
+	return c, true
+}
+
 // ParsePLMN reads +COPS? when the operator is given by number (the
 // format AT+COPS=3,2 asks for) and returns it with the MCC and MNC as
 // digits. A modem that ignored AT+COPS=3,2 and names the operator is told
 // so: the number cannot be read from a name.
 func ParsePLMN(line string) (COPS, error) {
-	m := copsRead.FindStringSubmatch(strings.TrimSpace(line))
-	if m == nil {
+	c, ok := ReadCOPS(line)
+	if !ok {
 		return COPS{}, fmt.Errorf("%q is no +COPS? answer (27.007 §7.3: +COPS: <mode>[,<format>,<oper>[,<AcT>]])", line)
 	}
-	c := COPS{AcT: -1}
-	c.Mode, _ = strconv.Atoi(m[1])
-	if m[2] == "" {
+	if c.Format < 0 {
 		return c, fmt.Errorf("%q: no operator: the modem is not registered", line)
-	}
-	c.Format, _ = strconv.Atoi(m[2])
-	c.Oper = m[3]
-	if m[4] != "" {
-		c.AcT, _ = strconv.Atoi(m[4])
 	}
 	if c.Format != 2 {
 		name := copsFormats[c.Format]

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/dialect"
 	"github.com/esimhil/esimhil/harness/fieldlog"
 	atcodec "github.com/esimhil/esimhil/internal/codec/at"
 	"github.com/esimhil/esimhil/internal/codec/tlv"
@@ -330,14 +331,12 @@ var (
 	cregRead = regexp.MustCompile(`^\+CG?REG: (\d),(\d{1,2})(?:,"([0-9A-Fa-f]+)","([0-9A-Fa-f]+)"(?:,(\d+))?)?$`)
 	cfunRead = regexp.MustCompile(`^\+CFUN: ?(\d)$`)
 	cmeeRead = regexp.MustCompile(`^\+CMEE: ?([012])$`)
-	copsRead = regexp.MustCompile(`^\+COPS: (\d)(?:,(\d),"([^"]*)"(?:,(\d+))?)?$`)
 	// copsFormatSet is a +COPS= that gives a <format> (+COPS=3,0 and the
 	// manual modes): the host chose it, the log's start did not.
 	copsFormatSet = regexp.MustCompile(`\+COPS=\d,\d`)
 	csqRead       = regexp.MustCompile(`^\+CSQ: (\d+),(\d+)$`)
 	cesqRead      = regexp.MustCompile(`^\+CESQ: \d+,\d+,\d+,\d+,(\d+),(\d+)$`)
 	iccidLine     = regexp.MustCompile(`^(?:[+!^%#$]?[A-Z]*CCID: )?"?(89\d{16,18})F?"?$`)
-	imsiLine      = regexp.MustCompile(`^(?:\+CIMI: )?(\d{6,15})$`)
 	// redactedID is an identity answer with digits hidden by x or *,
 	// quoted or not, after its command's prefix (+CIMI:, +QCCID:, +CRSM's
 	// status words).
@@ -1024,15 +1023,15 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					fs.Host.Fun, fs.Host.FunSrc = int(m[1][0]-'0'), obs.Src
 				}
 			case strings.Contains(cmd, "+COPS?"):
-				if m := copsRead.FindStringSubmatch(e.Text); m != nil && m[2] != "" {
-					format := int(m[2][0] - '0')
+				if c, ok := dialect.ReadCOPS(e.Text); ok && c.Format >= 0 {
+					format := c.Format
 					if !copsSet && fs.Host.COPS < 0 {
 						fs.Host.COPS, fs.Host.COPSSrc = format, obs.Src
 					}
 					if format == 2 {
-						fs.copsPLMNs = append(fs.copsPLMNs, plmnAt{obs, m[3]})
-					} else if m[3] != "" {
-						fs.Names = append(fs.Names, OperName{obs, format, m[3]})
+						fs.copsPLMNs = append(fs.copsPLMNs, plmnAt{obs, c.Oper})
+					} else if c.Oper != "" {
+						fs.Names = append(fs.Names, OperName{obs, format, c.Oper})
 					}
 				}
 			case strings.Contains(cmd, "+CSQ"):
@@ -1050,8 +1049,8 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					}
 				}
 			case cmd == "AT+CIMI":
-				if m := imsiLine.FindStringSubmatch(e.Text); m != nil {
-					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: m[1]})
+				if imsi, ok := dialect.IMSIOf(e.Text); ok {
+					fs.Identities = append(fs.Identities, Identity{Obs: obs, IMSI: imsi})
 				} else if redactedID.MatchString(e.Text) && fs.Redacted == nil {
 					fs.Redacted = &obs.Src
 				}

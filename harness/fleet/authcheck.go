@@ -181,7 +181,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 	}
 	list := platformapi.PathPreferredList
 	body := func(eid, serving string) []byte {
-		b, _ := json.Marshal(platformapi.ListRequest{EID: eid, ICCID: t.homeICCID(), HomePLMN: t.HomeOp.PLMN, ServingPLMN: serving})
+		b, _ := json.Marshal(platformapi.ListRequest{EID: eid, ICCID: t.HomeICCID, HomePLMN: t.HomeOp.PLMN, ServingPLMN: serving})
 		return b
 	}
 	serving := t.visitedPLMN()
@@ -381,16 +381,6 @@ func judgeRefusal(a answer, replay bool) string {
 		return fmt.Sprintf("answered %d %s, not 401", a.status, quoteBody(a.body))
 	case !strings.HasPrefix(a.reason, want):
 		return fmt.Sprintf("answered 401 with %s, not a JSON error whose reason begins %q", quoteBody(a.body), want)
-	}
-	return ""
-}
-
-// homeICCID is the ICCID of the base scenario's enabled profile.
-func (t *Template) homeICCID() string {
-	for _, p := range t.Base.Device.Profiles {
-		if p.Enabled {
-			return p.ICCID
-		}
 	}
 	return ""
 }

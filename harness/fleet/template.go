@@ -72,6 +72,7 @@ type Template struct {
 	Home, Visit string
 	Preferred   []string
 	HomeOp      scenario.Operator
+	HomeICCID   string   // the enabled profile's
 	baseSum     [32]byte // of the base scenario's bytes, for Fingerprint
 
 	// d remembers where the file gave each field, so that Validate
@@ -457,6 +458,7 @@ func (t *Template) derive() error {
 		return fmt.Errorf("%s: the device has no enabled profile", s.File)
 	}
 	t.HomeOp, _ = t.operator(home.Operator)
+	t.HomeICCID = home.ICCID
 	country := ""
 	for _, c := range s.Network.Cells {
 		if c.Area == t.Visit {
