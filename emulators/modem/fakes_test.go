@@ -2,6 +2,7 @@ package modem
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"strings"
 	"sync"
@@ -22,7 +23,10 @@ type fakeCard struct {
 	app      [20]string          // selected application per channel
 	open     [20]bool
 	pendingR []byte // data waiting for GET RESPONSE
-	apdus    []string
+	// pendingSW ends pendingR's GET RESPONSE (0: 9000): 910B after an
+	// EnableProfile, whose REFRESH is then pending.
+	pendingSW uint16
+	apdus     []string
 }
 
 const (
@@ -137,12 +141,12 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 		c.pendingR = fcp
 		return []byte{0x61, byte(len(fcp))}
 	case 0xC0: // GET RESPONSE
-		r := c.pendingR
-		c.pendingR = nil
+		r, sw := c.pendingR, cmp.Or(c.pendingSW, 0x9000)
+		c.pendingR, c.pendingSW = nil, 0
 		if r == nil {
 			return []byte{0x69, 0x85}
 		}
-		return append(append([]byte(nil), r...), 0x90, 0x00)
+		return append(append([]byte(nil), r...), byte(sw>>8), byte(sw))
 	case 0xB0: // READ BINARY
 		f, ok := c.files[c.cur[ch]]
 		if !ok {
@@ -182,6 +186,9 @@ func (c *fakeCard) Transmit(apdu []byte) []byte {
 			return []byte{0x6D, 0x00}
 		}
 		c.pendingR = mustHex("BF3E125A1089049032000001000000000000000123")
+		if bytes.HasPrefix(data, []byte{0xBF, 0x31}) { // EnableProfile: ok, REFRESH pending
+			c.pendingR, c.pendingSW = mustHex("BF3103800100"), 0x910B
+		}
 		return []byte{0x61, byte(len(c.pendingR))}
 	}
 	return []byte{0x6D, 0x00}

@@ -63,6 +63,19 @@ func TestQuirks(t *testing.T) {
 			{`AT+CGLA=1,42,"00A4040410A0000005591010FFFFFFFF8900000100"`, `+CGLA: 14,"62038201219000"|OK`},
 			{`AT+CSIM=10,"81CA005A00"`, `+CSIM: 4,"6D00"|OK`},
 		}},
+		{"hides_91xx: the REFRESH's 91xx shows as 9000 through +CGLA and +CSIM", "hides_91xx: true\n", []step{
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"`, `+CGLA: 16,"BF31038001009000"|OK`},
+			{`AT+CSIM=50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"`, `+CSIM: 4,"6106"|OK`},
+			{`AT+CSIM=10,"81C0000006"`, `+CSIM: 16,"BF31038001009000"|OK`},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+		}},
+		{"without it: the host sees 910B", "hides_91xx: false\n", []step{
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"`, `+CGLA: 16,"BF3103800100910B"|OK`},
+			{`AT+CSIM=50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"`, `+CSIM: 4,"6106"|OK`},
+			{`AT+CSIM=10,"81C0000006"`, `+CSIM: 16,"BF3103800100910B"|OK`},
+		}},
 		{"test_answers: the =? forms answer their line", "test_answers: {\"+CCHO\": \"+CCHO: <dfname>\", \"+CGLA\": \"+CGLA: <sessionid>,<length>,<command>\"}\n", []step{
 			{"AT+CCHO=?", "+CCHO: <dfname>|OK"},
 			{"AT+CGLA=?", "+CGLA: <sessionid>,<length>,<command>|OK"},

@@ -37,6 +37,18 @@ func hexAPDU(lenArg, dataArg at.Arg) ([]byte, error) {
 
 func upperHex(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }
 
+// hostSW is the card's answer as the host is shown it: with hides_91xx a
+// pending proactive command's 91xx becomes 9000 (the toolkit terminal has
+// seen the 91xx and fetches the command itself either way).
+func (m *Modem) hostSW(rsp []byte) []byte {
+	if !m.o.Personality.Hides91xx || rsp[len(rsp)-2] != 0x91 {
+		return rsp
+	}
+	out := append([]byte(nil), rsp...)
+	out[len(out)-2], out[len(out)-1] = 0x90, 0x00
+	return out
+}
+
 // cardErr turns a transport failure into the CME error a host expects.
 func (m *Modem) cardErr(err error) error {
 	if !m.st.cardOn {
@@ -64,7 +76,7 @@ func cmdCSIM(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	m.info(at.FormatHexAnswer("+CSIM", rsp, !m.o.Personality.APDUAnswerNoSpace))
+	m.info(at.FormatHexAnswer("+CSIM", m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace))
 	return nil
 }
 
@@ -164,7 +176,7 @@ func cmdCGLA(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	m.info(at.FormatHexAnswer("+CGLA", rsp, !m.o.Personality.APDUAnswerNoSpace))
+	m.info(at.FormatHexAnswer("+CGLA", m.hostSW(rsp), !m.o.Personality.APDUAnswerNoSpace))
 	return nil
 }
 

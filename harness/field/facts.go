@@ -1073,7 +1073,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				}
 			}
 			if a := e.APDU; a != nil && a.Done {
-				fs.es10Answer(a, obs)
+				fs.es10Answer(a, obs, true)
 			}
 			if a := e.APDU; a != nil && a.Response && a.Malformed != "" && a.ES10 != "" {
 				fs.Lost = append(fs.Lost, LostAnswer{obs, a.ES10, a.Malformed})
@@ -1181,7 +1181,7 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 			}
 		case fieldlog.Note:
 			if a := e.APDU; a != nil && a.Done {
-				fs.es10Answer(a, obs)
+				fs.es10Answer(a, obs, false)
 			}
 		}
 	}
@@ -1432,23 +1432,39 @@ func (fs *Facts) lost(fn string) string {
 
 // es10Answer takes the EID and the profile list out of ES10 answers, and
 // notes an enable or disable the card answered with a proactive command
-// pending (91xx): the REFRESH that puts the change into effect.
-func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs) {
+// pending (91xx): the REFRESH that puts the change into effect. viaAT
+// says the answer is a +CGLA or +CSIM line, the SW as the modem showed it.
+func (fs *Facts) es10Answer(a *fieldlog.APDU, o Obs, viaAT bool) {
 	switch a.ES10 {
 	case es10.FunctionName(es10.TagEnableProfile), es10.FunctionName(es10.TagDisableProfile):
-		if a.SW>>8 == 0x91 {
+		tag, ev := uint32(es10.TagEnableProfile), es10.EventEnable
+		if a.ES10 == es10.FunctionName(es10.TagDisableProfile) {
+			tag, ev = es10.TagDisableProfile, es10.EventDisable
+		}
+		req, reqErr := es10.DecodeSwitchRequest(tlv.Canonical(a.Request))
+		res, resErr := es10.DecodeResult(tag, tlv.Canonical(a.Answer))
+		ok := resErr == nil && res == es10.ResultOK
+		refresh := a.SW>>8 == 0x91
+		if viaAT && ok && reqErr == nil && req.Refresh {
+			// A card that switched with refreshFlag set has a REFRESH
+			// pending (SGP.22 §5.7.16): a 9000 the host sees is the
+			// modem's, whose toolkit fetched it without saying.
+			why := fmt.Sprintf("%s with refreshFlag answered ok, SW %04X in the modem's answer: ", a.ES10, a.SW)
+			if refresh {
+				why += "the modem shows the host the card's pending REFRESH"
+			} else {
+				why += "the modem hides the card's pending REFRESH (91xx) from the host"
+			}
+			fs.Dialect = append(fs.Dialect, Evidence{"hides_91xx", strconv.FormatBool(!refresh), o.Src, why, 0})
+			refresh = true
+		}
+		if refresh {
 			fs.refreshAsked = append(fs.refreshAsked, o)
 		}
-		ev := es10.EventEnable
-		if a.ES10 == es10.FunctionName(es10.TagDisableProfile) {
-			ev = es10.EventDisable
-		} else {
-			en := EnableFact{Obs: o, Refresh: a.SW>>8 == 0x91}
-			if r, err := es10.DecodeSwitchRequest(tlv.Canonical(a.Request)); err == nil {
-				en.ICCID = r.Profile.ICCID
-			}
-			if r, err := es10.DecodeResult(es10.TagEnableProfile, tlv.Canonical(a.Answer)); err == nil {
-				en.OK = r == es10.ResultOK
+		if tag == es10.TagEnableProfile {
+			en := EnableFact{Obs: o, Refresh: refresh, OK: ok}
+			if reqErr == nil {
+				en.ICCID = req.Profile.ICCID
 			}
 			fs.Enables = append(fs.Enables, en)
 		}

@@ -2160,7 +2160,8 @@ func TestVendorSIMStateURCs(t *testing.T) {
 }
 
 // TestRefreshIgnoredTheLogsShow: the ICCID or IMSI the card had before an
-// EnableProfile answered ok with a REFRESH due, read again after it with
+// EnableProfile answered ok with a REFRESH due (91xx, or 9000 from a modem
+// that hides it: refreshFlag was set), read again after it with
 // no REFRESH, restart or power-on between, shows a modem that left the
 // REFRESH undone (a host running SIM Toolkit itself, AT+QSTK=1, that never
 // answers it): refresh_ignored. A profile the field card enabled that the
@@ -2183,7 +2184,9 @@ func TestRefreshIgnoredTheLogsShow(t *testing.T) {
 		{"the profile enabled not listed", imsi + enable + imsi, "", ask, ""},
 		{"the new IMSI after the switch", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", listed, "", "refresh_ignored"},
 		{"a restart between", imsi + enable + "> AT+CFUN=1,1\n< OK\n" + imsi, listed, "", "refresh_ignored"},
-		{"no REFRESH due (9000)", imsi + strings.Replace(enable, "910B", "9000", 1) + imsi, listed, "", "refresh_ignored"},
+		{"no REFRESH due (no refreshFlag, 9000)", imsi + strings.NewReplacer("910B", "9000", "8101FF", "810100").Replace(enable) + imsi, listed, "", "refresh_ignored"},
+		{"a REFRESH due that the modem hides (refreshFlag, 9000)", imsi + strings.Replace(enable, "910B", "9000", 1) + imsi, listed, "device.quirks.hides_91xx: true", ""},
+		{"... and leaves undone", imsi + strings.Replace(enable, "910B", "9000", 1) + imsi, listed, "device.quirks.refresh_ignored: true", ""},
 		{"timed, read 1 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
 			"\n[1.000] > AT+CIMI\n[1.010] < 208011234567890\n[1.011] < OK\n", listed, "", "refresh_ignored"},
 		{"timed, read 10 s after", "[0.000] " + strings.ReplaceAll(strings.TrimSuffix(imsi+enable, "\n"), "\n", "\n[0.000] ") +
@@ -2241,5 +2244,46 @@ func TestReenumerationLimits(t *testing.T) {
 				t.Errorf("limits %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHides91xxIsAQuirk: an EnableProfile with refreshFlag the card
+// answered ok shows its pending REFRESH as 91xx; a modem that shows the
+// host 9000 there hides it (hides_91xx), one that shows 910B does not, and
+// an enable without refreshFlag or one refused says nothing either way.
+func TestHides91xxIsAQuirk(t *testing.T) {
+	enable := func(refresh, answer string) string {
+		return "> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n" +
+			"> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101" + refresh + "\"\n" +
+			"< +CGLA: 16,\"" + answer + "\"\n< OK\n"
+	}
+	for _, tc := range []struct {
+		name, log string
+		want      string // the assumption's value, "" for none
+	}{
+		{"ok and 9000: hidden", enable("FF", "BF31038001009000"), "true"},
+		{"ok and 910B: shown", enable("FF", "BF3103800100910B"), "false"},
+		{"no refreshFlag: no REFRESH due", enable("00", "BF31038001009000"), ""},
+		{"refused: no REFRESH due", enable("FF", "BF31038001029000"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "hides", map[string]string{ManifestFile: orangePlain("hides", "generic"), "host.log": tc.log}), Options{})
+			if p.Dialect.Hides91xx != (tc.want == "true") {
+				t.Errorf("hides_91xx %v, want %s", p.Dialect.Hides91xx, tc.want)
+			}
+			got := assumed(p, "device.quirks.hides_91xx", "(host.log:5)")
+			if got != (tc.want == "true") {
+				t.Errorf("assumption of hides_91xx: %v, want %s:\n%s", got, tc.want, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+	// A manifest stating the quirk against a log that shows 910B is told so.
+	manifest := strings.Replace(orangePlain("hides", "generic"), "  profiles:", "  quirks: {hides_91xx: true}\n  profiles:", 1)
+	f, err := Load(writeFixture(t, "hides", map[string]string{ManifestFile: manifest, "host.log": enable("FF", "BF3103800100910B")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Reconstruct(f, Options{}); err == nil || !strings.Contains(err.Error(), "hides_91xx") || !strings.Contains(err.Error(), "host.log:5") {
+		t.Errorf("stated hides_91xx against a log showing 910B: %v", err)
 	}
 }

@@ -95,6 +95,13 @@ type Personality struct {
 	// GET RESPONSE in its own +CGLA (an A7908E answered a STORE DATA with
 	// "+CGLA:4,\"611A\"").
 	CGLAPasses61xx bool
+	// Hides91xx answers a +CGLA or +CSIM whose APDU the card answered
+	// with 91xx (a proactive command pending: after an EnableProfile, the
+	// REFRESH) with 9000: the modem's own toolkit fetches the command and
+	// the host never learns it waited, as lpac logs show
+	// ("+CGLA: 16,\"BF31038001009000\"" for an enable with refreshFlag,
+	// then the REFRESH's URC).
+	Hides91xx bool
 	// LocationHex is the case of the <tac> and <ci> hex digits in
 	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
 	// own examples, most Quectel and SIMCom firmwares).
@@ -432,6 +439,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.APDUAnswerNoSpace, err = boolValue(v)
 		case "cgla_passes_61xx":
 			p.CGLAPasses61xx, err = boolValue(v)
+		case "hides_91xx":
+			p.Hides91xx, err = boolValue(v)
 		case "reg_no_act":
 			p.RegNoAcT, err = boolValue(v)
 		case "searching_urc":
