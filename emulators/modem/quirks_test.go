@@ -76,6 +76,18 @@ func TestQuirks(t *testing.T) {
 			{`AT+CSIM=50,"81E2910014BF3111A00C5A0A989420000021436587098101FF"`, `+CSIM: 4,"6106"|OK`},
 			{`AT+CSIM=10,"81C0000006"`, `+CSIM: 16,"BF3103800100910B"|OK`},
 		}},
+		{"cgla_closed_error: a session never opened, closed, or gone with a REFRESH", "cgla_closed_error: 3\n", []step{
+			{"AT+CMEE=2", "OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: operation not allowed"},
+			{openISDR, "+CCHO: 1|OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, `+CGLA: 4,"6D00"|OK`},
+			{"AT+CCHC=1", "OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: operation not allowed"},
+		}},
+		{"without it: invalid index", "cgla_closed_error: 0\n", []step{
+			{"AT+CMEE=2", "OK"},
+			{`AT+CGLA=1,10,"80CA005A00"`, "+CME ERROR: invalid index"},
+		}},
 		{"test_answers: the =? forms answer their line", "test_answers: {\"+CCHO\": \"+CCHO: <dfname>\", \"+CGLA\": \"+CGLA: <sessionid>,<length>,<command>\"}\n", []step{
 			{"AT+CCHO=?", "+CCHO: <dfname>|OK"},
 			{"AT+CGLA=?", "+CGLA: <sessionid>,<length>,<command>|OK"},

@@ -159,7 +159,11 @@ func cmdCGLA(m *Modem, c at.Command) error {
 		return err
 	}
 	if !m.st.channels[ch] {
-		return fmt.Errorf("session %s not open: %w", session, at.CMEInvalidIndex)
+		code := at.CMEInvalidIndex
+		if q := m.o.Personality.CGLAClosedError; q != 0 {
+			code = at.CMEError(q) // a quirk
+		}
+		return fmt.Errorf("session %s not open: %w", session, code)
 	}
 	if len(cmd) >= 2 && cmd[1] == apdu.InsManageChannel {
 		// +CCHO and +CCHC own the channels: a MANAGE CHANNEL passed

@@ -793,6 +793,14 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 	accepted, refused := 0, 1<<30 // +CGLA APDU sizes
 	var acceptedSrc, refusedSrc Src
 	cglaSeen, cglaWorks := false, false
+	// sessions are the +CCHO sessions of this log, when each was opened
+	// and whether +CCHC closed it since: a +CGLA on one that is gone
+	// shows the modem's error for it (cgla_closed_error).
+	type session struct {
+		opened Obs
+		closed bool
+	}
+	sessions := map[string]*session{}
 	for k, e := range t.Entries {
 		at := f.EntryTime(li, k)
 		obs := Obs{at, src(e)}
@@ -926,6 +934,10 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 				fs.Selections = append(fs.Selections, sel)
 			case strings.HasPrefix(u, "AT+CGLA=") && e.APDU != nil && e.APDU.Malformed == "":
 				cglaSeen = true
+				id, _, _ := strings.Cut(strings.TrimPrefix(u, "AT+CGLA="), ",")
+				if code, ok := cmeCode(final); ok && sessions[id] != nil {
+					fs.cglaClosed(sessions[id].opened, sessions[id].closed, id, code, obs, Src{t.File, answer[len(answer)-1].Line})
+				}
 				if final == "OK" && !cglaWorks {
 					cglaWorks = true
 					fs.Dialect = append(fs.Dialect, Evidence{"csim_only", "false", obs.Src, "+CGLA answers OK", 0})
@@ -943,13 +955,17 @@ func (fs *Facts) extractAT(f *Fixture, li int, refreshURCs, bootURCs []string, t
 					if a.Role != fieldlog.Info {
 						continue
 					}
-					_, form, ok := personality.ParseCCHO(a.Text)
+					id, form, ok := personality.ParseCCHO(a.Text)
 					if !ok {
 						continue
 					}
+					sessions[id] = &session{opened: obs}
 					fs.Dialect = append(fs.Dialect, Evidence{"ccho_form", form, Src{t.File, a.Line}, fmt.Sprintf("+CCHO answers %q", a.Text), 0})
 				}
 			case strings.HasPrefix(u, "AT+CCHC=") && !strings.HasSuffix(u, "=?"):
+				if s := sessions[strings.TrimSpace(strings.TrimPrefix(u, "AT+CCHC="))]; s != nil && final == "OK" {
+					s.closed = true
+				}
 				if final == "OK" {
 					// A channel closed: the modem has +CCHC. Its ERROR
 					// says nothing (the channel may not have been open).
@@ -1623,6 +1639,27 @@ func (fs *Facts) copsRejectError() {
 			fmt.Sprintf("the manual selection %s, denied with EMM cause #%d (%s), answers %s", s.Src, denial.Cause, denial.Src, s.Final), 0})
 		return
 	}
+}
+
+// cglaClosed notes the +CME ERROR a +CGLA on session id got at o
+// (cgla_closed_error) when the session was gone: closed by +CCHC, or
+// opened before a REFRESH, restart or boot that reset the card. 27.007
+// names no code; the emulated modem's default is 21, invalid index.
+func (fs *Facts) cglaClosed(opened Obs, closed bool, id string, code atcodec.CMEError, o Obs, final Src) {
+	why := "closed by +CCHC"
+	if !closed {
+		i := slices.IndexFunc(slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots), func(c Obs) bool { return c.After(opened) && !c.After(o) })
+		if i < 0 {
+			return
+		}
+		why = fmt.Sprintf("gone with the card's reset (%s)", slices.Concat(fs.refreshAsked, fs.Refreshes, fs.Restarts, fs.Boots)[i].Src)
+	}
+	v := "0"
+	if code != atcodec.CMEInvalidIndex {
+		v = strconv.Itoa(int(code))
+	}
+	fs.Dialect = append(fs.Dialect, Evidence{"cgla_closed_error", v, final,
+		fmt.Sprintf("+CGLA on session %s, opened at %s and %s, answers +CME ERROR %d (%s)", id, opened.Src, why, int(code), code.Text()), 0})
 }
 
 // cmeCode reads a +CME ERROR final result's code, numeric or in 27.007's

@@ -651,7 +651,7 @@ func (p *Plan) askFor(format string, args ...any) {
 var quirkFields = map[string]bool{
 	"cgla_max_apdu": true, "cgla_refused": true, "cchc_bare_line": true, "test_answers": true,
 	"echo_joins_previous": true, "refresh_ignored": true, "location_hex": true, "boot_urcs": true,
-	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "no_test_forms": true,
+	"apdu_answer_no_space": true, "cgla_passes_61xx": true, "hides_91xx": true, "cgla_closed_error": true, "no_test_forms": true,
 	"no_cchc": true, "csim_only": true, "reg_no_act": true, "searching_urc": true, "no_service_stat": true, "cops_reject_error": true,
 	"cfun0_keeps_card": true,
 }
@@ -797,6 +797,8 @@ func dialectHas(d personality.Personality, ev Evidence) (string, bool) {
 		return "searching_urc " + strconv.FormatBool(d.SearchingURC), strconv.FormatBool(d.SearchingURC) == ev.Value
 	case "cops_reject_error":
 		return fmt.Sprintf("cops_reject_error %d", d.COPSRejectError), strconv.Itoa(d.COPSRejectError) == ev.Value
+	case "cgla_closed_error":
+		return fmt.Sprintf("cgla_closed_error %d", d.CGLAClosedError), strconv.Itoa(d.CGLAClosedError) == ev.Value
 	case "hides_91xx":
 		return "hides_91xx " + strconv.FormatBool(d.Hides91xx), strconv.FormatBool(d.Hides91xx) == ev.Value
 	case "refresh_ignored":

@@ -2287,3 +2287,36 @@ func TestHides91xxIsAQuirk(t *testing.T) {
 		t.Errorf("stated hides_91xx against a log showing 910B: %v", err)
 	}
 }
+
+// TestCGLAClosedErrorIsAQuirk: a +CGLA on a session +CCHC closed, or one
+// opened before the card's REFRESH, shows the modem's error for a session
+// that is gone (cgla_closed_error); an error on a session still open
+// says nothing of it.
+func TestCGLAClosedErrorIsAQuirk(t *testing.T) {
+	const (
+		open    = "> AT+CMEE=1\n< OK\n> AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"\n< +CCHO: 1\n< OK\n"
+		enable  = "> AT+CGLA=1,50,\"81E2910014BF3111A00C5A0A983310000005124044158101FF\"\n< +CGLA: 16,\"BF3103800100910B\"\n< OK\n"
+		getEID  = "> AT+CGLA=1,22,\"81E2910006BF3E035C015A\"\n"
+		closeIt = "> AT+CCHC=1\n< OK\n"
+	)
+	for _, tc := range []struct {
+		name, log string
+		want      int // the quirk's value
+		line      string
+	}{
+		{"closed by +CCHC: 3", open + closeIt + getEID + "< +CME ERROR: 3\n", 3, "(host.log:9)"},
+		{"gone with the REFRESH: operation not allowed", open + enable + getEID + "< +CME ERROR: operation not allowed\n", 3, "(host.log:10)"},
+		{"gone with the REFRESH: 21 is the default", open + enable + getEID + "< +CME ERROR: 21\n", 0, ""},
+		{"still open: not this error", open + getEID + "< +CME ERROR: 3\n", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := reconstruct(t, writeFixture(t, "closed", map[string]string{ManifestFile: orangePlain("closed", "generic"), "host.log": tc.log}), Options{})
+			if p.Dialect.CGLAClosedError != tc.want {
+				t.Errorf("cgla_closed_error %d, want %d", p.Dialect.CGLAClosedError, tc.want)
+			}
+			if got := assumed(p, "device.quirks.cgla_closed_error"); got != (tc.line != "") || got && !assumed(p, "device.quirks.cgla_closed_error: 3", tc.line) {
+				t.Errorf("assumptions, want cgla_closed_error at %q:\n%s", tc.line, strings.Join(p.Assumptions, "\n"))
+			}
+		})
+	}
+}

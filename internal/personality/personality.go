@@ -102,6 +102,12 @@ type Personality struct {
 	// ("+CGLA: 16,\"BF31038001009000\"" for an enable with refreshFlag,
 	// then the REFRESH's URC).
 	Hides91xx bool
+	// CGLAClosedError is the +CME ERROR code of a +CGLA on a session
+	// that is not open — never opened, closed by +CCHC, or gone with the
+	// card's reset at a REFRESH or restart: 0, the default, is 21 (invalid
+	// index); Telit's LE910 answers 3 (operation not allowed) (quirk
+	// cgla_closed_error).
+	CGLAClosedError int
 	// LocationHex is the case of the <tac> and <ci> hex digits in
 	// +CREG/+CGREG/+CEREG: HexLower (the default) or HexUpper (27.007's
 	// own examples, most Quectel and SIMCom firmwares).
@@ -441,6 +447,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.CGLAPasses61xx, err = boolValue(v)
 		case "hides_91xx":
 			p.Hides91xx, err = boolValue(v)
+		case "cgla_closed_error":
+			if p.CGLAClosedError, err = intValue(v); err == nil && (p.CGLAClosedError < 0 || p.CGLAClosedError > 999) {
+				err = fmt.Errorf("%d: want a +CME ERROR code (0: 21, invalid index)", p.CGLAClosedError)
+			}
 		case "reg_no_act":
 			p.RegNoAcT, err = boolValue(v)
 		case "searching_urc":
