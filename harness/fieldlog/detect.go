@@ -64,6 +64,7 @@ func detect(file string, lines []string) (Format, error) {
 	var nonblank, atlog, plain, mmLines, logcat int
 	var arrows [2]int // debug arrows: "-->" and "<--" (arrowMarker)
 	first := ""
+	logged := loggingLog(lines)
 	for i, l := range lines {
 		if i >= sniffLines {
 			break
@@ -91,6 +92,9 @@ func detect(file string, lines []string) (Format, error) {
 			mmLines++
 		}
 		_, _, rest := splitStamp(l)
+		if logged {
+			rest, _ = loggerMessage(rest)
+		}
 		if plainLine.MatchString(rest) && !mmLevel.MatchString(rest) && !syslogPRI.MatchString(strings.TrimLeft(rest, " \t")) {
 			plain++
 		}

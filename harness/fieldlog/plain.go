@@ -22,6 +22,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
+	logged := loggingLog(lines)
 	first := 0 // the first line with a marker
 	for i, l := range lines {
 		n := i + 1
@@ -34,6 +35,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		}
 		if c != NoTime {
 			t = clock.onward(t)
+		}
+		ownLine := false // a line of the logging program's own
+		if logged {
+			if msg, ok := loggerMessage(rest); ok {
+				rest, ownLine = msg, true
+			}
 		}
 		if rest == "" {
 			continue
@@ -55,9 +62,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 			recs = append(recs, record{line: n, dir: dir, t: t, text: text})
 			continue
 		}
-		switch rest[0] {
-		case '#':
+		switch {
+		case rest[0] == '#':
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: strings.TrimSpace(rest[1:])})
+		case ownLine:
+			// The script's own message ("opening /dev/ttyUSB3"): a note.
+			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
 		default:
 			if dir == 0 {
 				return nil, errAt(file, n, "a line before any direction marker (\">\", \"<\", \"-->\", \"<--\", \"TX:\", \"[RX]\"): %q", clip(l))
@@ -82,6 +92,74 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	return t, err
 }
 
+// loggerPrefix is what a logging library writes between the time and the
+// message: a level, with a logger's name before or after it (Python's
+// logging "%(asctime)s %(levelname)s %(name)s: %(message)s", its
+// "%(asctime)s - %(name)s - %(levelname)s - %(message)s" and its
+// basicConfig's "DEBUG:esim.modem:"; log4j's and logback's "DEBUG
+// [main] c.e.Modem - ").
+var (
+	loggerLevel  = regexp.MustCompile(loggerLead)
+	loggerPrefix = regexp.MustCompile(loggerLead + `(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?`)
+)
+
+// The parts of loggerPrefix: loggerLead runs to the level and the blank
+// after it, a thread's "[main]" and a logger's name maybe before it.
+const (
+	loggerName = `[A-Za-z_][\w.$]*(?:\[[\w.-]+\])?`
+	loggerSep  = `(?:\s*[-:|]\s*|\s+)`
+	loggerLead = `^(?:[-|:]\s*)?(?:\[[^\]]{1,40}\]\s*)?(?:` + loggerName + loggerSep + `)?\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?` + loggerSep
+)
+
+// loggerMessage takes a logging library's prefix (loggerPrefix) off the
+// text after a line's time: the message, and whether there was one.
+func loggerMessage(rest string) (string, bool) {
+	m := loggerPrefix.FindString(rest)
+	if m == "" {
+		return rest, false
+	}
+	msg := rest[len(m):]
+	// The logger's name taken for a message's first word ("DEBUG >
+	// AT" has none): a marker right after the level is the message's.
+	if lvl := loggerLevel.FindString(rest); lvl != "" {
+		if after := rest[len(lvl):]; markedText(after) {
+			return after, true
+		}
+	}
+	return msg, true
+}
+
+// markedText reports text that starts with a direction marker: an arrow,
+// ">"/"<", or a serial tool's TX/RX.
+func markedText(text string) bool {
+	if text == "" {
+		return false
+	}
+	_, _, ok := plainMarker(text)
+	return ok || arrowMarker.MatchString(text)
+}
+
+// loggingLog reports a log a program wrote through a logging library:
+// in its first lines (sniffLines), three lines or more, or all the marked
+// ones, carry a logger's prefix before a direction marker. Only then does
+// a line with a prefix and no marker read as the program's own message,
+// not as text the modem sent.
+func loggingLog(lines []string) bool {
+	prefixed, marked := 0, 0
+	for _, l := range lines[:min(len(lines), sniffLines)] {
+		_, _, rest := splitStamp(l)
+		if markedText(rest) {
+			marked++
+			continue
+		}
+		if msg, ok := loggerMessage(rest); ok && markedText(msg) {
+			prefixed++
+			marked++
+		}
+	}
+	return prefixed > 0 && (prefixed >= 3 || prefixed == marked)
+}
+
 // arrowMarker is a debug print's arrow ("-->"/"->" or "<--"/"<-", then
 // a space or nothing): a program's log of what it wrote and read, whose
 // arrows point from the program's side or to it — the two conventions
@@ -97,8 +175,12 @@ var arrowMarker = regexp.MustCompile(`^(?:(--?>)|(<--?))(?: |$)`)
 func arrowHost(file string, lines []string) (right Dir, err error) {
 	var first int
 	var cmds, other [2]int // by arrow: 0 pointing right, 1 left
+	logged := loggingLog(lines)
 	for i, l := range lines {
 		_, _, rest := splitStamp(l)
+		if logged {
+			rest, _ = loggerMessage(rest)
+		}
 		m := arrowMarker.FindStringSubmatch(rest)
 		if m == nil {
 			continue

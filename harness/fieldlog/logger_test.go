@@ -1,0 +1,49 @@
+package fieldlog
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLoggingLibraryLines: a script's log through a logging library — a
+// level and a logger's name between the time and the arrows, in the
+// shapes Python's logging and log4j/logback write — reads as a plain
+// transcript, the script's own messages as notes; a plain transcript
+// whose modem text only starts with a level word keeps it as the
+// modem's.
+func TestLoggingLibraryLines(t *testing.T) {
+	show := func(e Entry) string { return strings.ToLower(e.Role.String()) + " " + e.Text }
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"python: time level name: message",
+			"2026-03-04 10:00:00,000 INFO esim.switch: opening /dev/ttyUSB3 at 115200\n" +
+				"2026-03-04 10:00:00,050 DEBUG esim.modem: --> AT+CIMI\n" +
+				"2026-03-04 10:00:00,055 DEBUG esim.modem: <-- 208150012345678\n" +
+				"2026-03-04 10:00:00,056 DEBUG esim.modem: <-- OK\n" +
+				"2026-03-04 10:00:00,060 WARNING esim.switch: the card took 5 ms\n" +
+				"2026-03-04 10:00:00,070 DEBUG esim.modem: --> AT\n" +
+				"2026-03-04 10:00:00,071 DEBUG esim.modem: <-- OK\n",
+			[]string{"note opening /dev/ttyUSB3 at 115200", "command AT+CIMI", "info 208150012345678", "final OK", "note the card took 5 ms", "command AT", "final OK"}},
+		{"python: time - name - level - message",
+			"2026-03-04 10:00:00,000 - esim.switch - INFO - start\n" +
+				"2026-03-04 10:00:00,050 - esim.modem - DEBUG - > AT+CSQ\n" +
+				"2026-03-04 10:00:00,055 - esim.modem - DEBUG - < +CSQ: 17,99\n" +
+				"2026-03-04 10:00:00,056 - esim.modem - DEBUG - < OK\n",
+			[]string{"note start", "command AT+CSQ", "info +CSQ: 17,99", "final OK"}},
+		{"python basicConfig: LEVEL:name:message, no time",
+			"INFO:esim:switching\nDEBUG:esim.modem:TX: AT\nDEBUG:esim.modem:RX: OK\nDEBUG:esim.modem:TX: AT+CEREG?\nDEBUG:esim.modem:RX: +CEREG: 0,1\nDEBUG:esim.modem:RX: OK\n",
+			[]string{"note switching", "command AT", "final OK", "command AT+CEREG?", "info +CEREG: 0,1", "final OK"}},
+		{"logback: time [thread] LEVEL logger - message",
+			"10:00:00.000 [main] INFO  c.e.Switch - begin\n10:00:00.050 [main] DEBUG c.e.Modem - > AT\n10:00:00.051 [main] DEBUG c.e.Modem - < OK\n10:00:00.060 [main] DEBUG c.e.Modem - > ATI\n10:00:00.061 [main] DEBUG c.e.Modem - < Quectel\n10:00:00.062 [main] DEBUG c.e.Modem - < OK\n",
+			[]string{"note begin", "command AT", "final OK", "command ATI", "info Quectel", "final OK"}},
+		{"no logger: modem text that starts with a level word stays the modem's",
+			"> AT+CMGR=1\n< +CMGR: \"REC READ\",\"+33612345678\"\nERROR - disk full on site 4\n< OK\n",
+			[]string{"command AT+CMGR=1", "info +CMGR: \"REC READ\",\"+33612345678\"", "info ERROR - disk full on site 4", "final OK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntries(t, tc.log, "", show, tc.want)
+		})
+	}
+}
