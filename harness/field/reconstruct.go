@@ -22,6 +22,7 @@ import (
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // RigEpoch is when every emulated run starts (the virtual clock's epoch,
@@ -345,7 +346,7 @@ func Reconstruct(f *Fixture, o Options) (*Plan, error) {
 // gives: the field card's status words (CardLimits) and the radio access
 // technologies the emulated modem lacks (RATLimits).
 func Limits(f *Fixture) []string {
-	return slices.Concat(CardLimits(f), RATLimits(f), ReenumerationLimits(f))
+	return slices.Concat(CardLimits(f), RATLimits(f), BusyLimits(f), ReenumerationLimits(f))
 }
 
 // ReenumerationLimits names each time a ModemManager log shows the
@@ -453,6 +454,34 @@ func RATLimits(f *Fixture) []string {
 			seen[key] = true
 			out = append(out, fmt.Sprintf("%s:%d: %s: no personality or manifest field gives the emulated modem another access technology, so the replay differs there and a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
 				filepath.Base(t.File), e.Line, what))
+		}
+	}
+	return out
+}
+
+// BusyLimits names each command the field modem answered +CME ERROR: 14,
+// SIM busy: a module's SIM task held by its own toolkit or a REFRESH, for
+// a moment no world or personality field gives the emulated modem, whose
+// card answers at once.
+func BusyLimits(f *Fixture) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range f.Logs {
+		for _, e := range t.Entries {
+			if e.Role != fieldlog.Final {
+				continue
+			}
+			if code, ok := cmeCode(e.Text); !ok || code != at.CMESIMBusy {
+				continue
+			}
+			cmd := "a command"
+			if e.Cmd >= 0 && e.Cmd < len(t.Entries) {
+				cmd = textcut.Cut(t.Entries[e.Cmd].Text, 40)
+			}
+			out = append(out, fmt.Sprintf("%s:%d: the field modem answered %s with %s, which the emulated modem never gives (its card answers at once: no toolkit or SIM task of its own holds it): the replay's answer differs there, so a failure that is this line does not reproduce; cut the logs before it, or keep the fixture as one that shows the limit",
+				filepath.Base(t.File), e.Line, cmd, e.Text))
 		}
 	}
 	return out

@@ -2105,6 +2105,31 @@ func TestCardLimits(t *testing.T) {
 	}
 }
 
+// TestBusyLimits: a modem's +CME ERROR: SIM busy, numeric or in words,
+// is a to-do the draft prints (the emulated modem is never busy); other
+// errors are not this limit.
+func TestBusyLimits(t *testing.T) {
+	const get = `> AT+CSIM=10,"01C0000071"` + "\n"
+	for _, tc := range []struct {
+		name, log, want string
+	}{
+		{"words", "> AT+CMEE=2\n< OK\n" + get + "< +CME ERROR: SIM busy\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: SIM busy, which the emulated modem never gives"},
+		{"numeric", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 14\n", "host.log:4: the field modem answered AT+CSIM=10,\"01C0000071\" with +CME ERROR: 14"},
+		{"another error", "> AT+CMEE=1\n< OK\n" + get + "< +CME ERROR: 13\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "busy", map[string]string{ManifestFile: orangePlain("busy", "simcom-a7600"), "host.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(BusyLimits(f), "\n")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("limits %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestUnnamedRegistrationAfterAnother: a roaming registration on a network
 // no +COPS? names, after one the world places, is a to-do naming its line
 // and what the manifest must give, not left out in silence.
