@@ -76,6 +76,11 @@ type Result struct {
 	// it by the end of the run; nil when every command got its final
 	// result. The verdict's Why names it.
 	NoAnswer *NoAnswer
+	// Adapted are recorded commands the replay sent otherwise, the first
+	// of each kind: a +CGLA naming the session id the emulated modem gave,
+	// a GET RESPONSE asking for the length the emulated card announced.
+	// host.log notes each one beside it.
+	Adapted []string
 	// OK is the verdict: the replay shows what the manifest expects.
 	OK bool
 	// Why says why the verdict is what it is, in one line.
@@ -144,7 +149,7 @@ func Replay(plan *field.Plan, o Options) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("replay %s: %w", f.Manifest.Name, err)
 	}
-	res.NoAnswer = replayed.noAnswer
+	res.NoAnswer, res.Adapted = replayed.noAnswer, replayed.adaptedLines()
 	compare(res, replayed)
 	judge(res, replayed)
 	res.Wall = time.Since(wall)
@@ -187,6 +192,41 @@ type replayed struct {
 	end       scenario.EndRegistration
 	noAnswer  *NoAnswer // the last command, when the modem never answered it
 	dir       string
+	// adapted are the recorded commands sent otherwise (Result.Adapted).
+	adapted []string
+	more    []int          // how many more of each adapted's kind
+	kinds   map[string]int // a kind of change → its index in adapted
+}
+
+// adapt notes a command sent otherwise than recorded: the first of each
+// kind of change (a session id, a GET RESPONSE's length), and how many
+// more of that kind followed.
+func (out *replayed) adapt(what string) {
+	kind := what[strings.LastIndex(what, ": ")+2:]
+	if i := strings.IndexAny(kind, "0123456789"); i > 0 {
+		kind = kind[:i]
+	}
+	if out.kinds == nil {
+		out.kinds = map[string]int{}
+	}
+	if i, ok := out.kinds[kind]; ok {
+		out.more[i]++
+		return
+	}
+	out.kinds[kind] = len(out.adapted)
+	out.adapted = append(out.adapted, what)
+	out.more = append(out.more, 0)
+}
+
+// adaptedLines are the notes of adapt, each with its count of more.
+func (out *replayed) adaptedLines() []string {
+	lines := slices.Clone(out.adapted)
+	for i, n := range out.more {
+		if n > 0 {
+			lines[i] += fmt.Sprintf(" (and %d more like it: host.log notes each)", n)
+		}
+	}
+	return lines
 }
 
 // play runs the rig and plays the host's part.
@@ -262,7 +302,12 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 				h.note(fmt.Sprintf("not played: %s (%s): %s", s.Line, s.Src, s.Skip))
 				continue
 			}
-			answer, err := h.send(sessions.outgoing(s.Line))
+			line, why := sessions.outgoing(s.Line)
+			if why != "" {
+				h.note(fmt.Sprintf("sent for %s (%s): %s", s.Line, s.Src, why))
+				out.adapt(fmt.Sprintf("%s (%s) went out as %s: %s", textcut.Cut(s.Line, commandWidth), s.Src, textcut.Cut(line, commandWidth), why))
+			}
+			answer, err := h.send(line)
 			if err != nil {
 				return err
 			}
@@ -401,20 +446,28 @@ var (
 	getResponse = regexp.MustCompile(`(?i)^(AT\+(?:CSIM=|CGLA=[^,]+,)10,")([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
 )
 
-func (m *sessionMap) outgoing(line string) string {
+// outgoing is the line the replay sends for a recorded one, and why it
+// differs ("" when it does not): the session id the emulated modem gave,
+// the length the emulated card's 61xx announced.
+func (m *sessionMap) outgoing(line string) (string, string) {
+	var why []string
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
-		if id, ok := m.ids[s[2]]; ok {
+		if id, ok := m.ids[s[2]]; ok && id != s[2] {
 			line = s[1] + id + s[3]
+			why = append(why, fmt.Sprintf("session %s is the one the emulated modem's +CCHO gave where the field modem's gave %s", id, s[2]))
 		}
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
-		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok {
-			return fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
+		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok && !strings.EqualFold(fmt.Sprintf("%02X", n), g[3]) {
+			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
+			why = append(why, fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field card's announced %d (Le %s)", n, n, mustHex(g[3]), strings.ToUpper(g[3])))
 		}
 	}
-	return line
+	return line, strings.Join(why, "; ")
 }
+
+func mustHex(s string) uint64 { n, _ := strconv.ParseUint(s, 16, 8); return n }
 
 // learn takes what the emulated modem answered to a recorded step.
 func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {

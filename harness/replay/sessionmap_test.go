@@ -26,8 +26,12 @@ func TestGetResponseAsksWhatTheCardHas(t *testing.T) {
 				m.ids[tc.ids[:1]] = tc.ids[2:]
 			}
 			m.learn(nil, field.Step{Line: tc.sent}, []string{tc.answer, "OK"})
-			if got := m.outgoing(tc.recorded); got != tc.want {
+			got, why := m.outgoing(tc.recorded)
+			if got != tc.want {
 				t.Errorf("%s went out as %s, want %s", tc.recorded, got, tc.want)
+			}
+			if (got != tc.recorded) != (why != "") {
+				t.Errorf("%s went out as %s, and why %q", tc.recorded, got, why)
 			}
 		})
 	}

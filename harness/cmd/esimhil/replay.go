@@ -68,6 +68,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			for _, a := range res.Plan.Assumptions {
 				fmt.Fprintf(stdout, "      assumed: %s\n", a)
 			}
+			for _, a := range res.Adapted {
+				fmt.Fprintf(stdout, "      adapted: %s\n", a)
+			}
 		}
 		if !res.OK {
 			code = 1
