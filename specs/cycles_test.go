@@ -112,40 +112,60 @@ var _ = Describe("Fallback in a second country", framework.Emulated, func() {
 		Expect(notes(traffic(r))).To(Equal([]string{"attach-success:sfr", "attach-failure:telekom-de", "attach-success:vodafone-de"}))
 	})
 
-	It("keeps a profile that roams across a border before it attached, and asks for the new country's list from it", func() {
+	It("falls back when a profile roams across a border before it attached, and ends the cycle where the fallback attaches abroad", func() {
 		r := framework.NewRig(framework.Load("border-during-attach.yaml"))
 		send(r, "AT+CEREG=2")
 		advanceTo(r, 61*time.Minute)
 		Expect(iccid(r)).To(Equal(sfrICCID), "SFR enabled in Paris, its network silent")
 
 		advanceTo(r, 64*time.Minute)
-		By("the AT interface: still SFR, roaming on Vodafone in Berlin — no REFRESH back to China Mobile")
-		Expect(iccid(r)).To(Equal(sfrICCID))
-		Expect(servingPLMN(r)).To(Equal("26202"))
-		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
-
-		advanceTo(r, 2*time.Hour)
+		By("the AT interface: SFR roamed on Vodafone in Berlin; the card fell back, China Mobile was refused there, Telekom attached at home")
 		Expect(iccid(r)).To(Equal(telekomICCID))
 		Expect(servingPLMN(r)).To(Equal("26201"))
 
-		By("the event log: SFR failed in France, without a fallback and without a back-off there")
-		Expect(cardEvents(r, "attach_failed", "reason")).To(Equal([]string{"normal service on another network 26202"}))
-		Expect(events(r, "fallback")).To(BeEmpty())
-		Expect(events(r, "backoff")).To(BeEmpty())
-		Expect(cardEvents(r, "cycle_started", "area")).To(Equal([]string{"208", "262"}))
-		Expect(cardEvents(r, "cycle_ended", "reason")).To(ContainElement("the device left the area of the list"))
-		Expect(outcomes(r)).To(Equal([]string{"list-exhausted:", "attach-success:telekom-de"}))
+		advanceTo(r, 2*time.Hour)
+		Expect(iccid(r)).To(Equal(telekomICCID))
 
-		By("the capture: the French cycle's two reports, then Germany's list asked for from SFR's home network")
+		By("the event log: SFR failed in France, the fallbacks in order, the cycle ended in Germany with nothing backed off")
+		Expect(cardEvents(r, "attach_failed", "reason")).To(Equal([]string{"normal service on another network 26202"}))
+		Expect(cardEvents(r, "fallback", "to_operator")).To(Equal([]string{"cmcc", "telekom-de"}))
+		Expect(cardEvents(r, "fallback_attached", "plmn")).To(Equal([]string{"26201"}))
+		Expect(events(r, "backoff")).To(BeEmpty())
+		Expect(cardEvents(r, "cycle_ended", "reason")).To(Equal([]string{"the device left the area of the list"}))
+		Expect(outcomes(r)).To(Equal([]string{"list-exhausted:"}))
+
+		By("the capture: the French cycle's two reports, and no list asked for at home")
 		msgs := traffic(r)
-		Expect(notes(msgs)).To(Equal([]string{"attach-failure:sfr", "list-exhausted:", "attach-success:telekom-de"}))
+		Expect(notes(msgs)).To(Equal([]string{"attach-failure:sfr", "list-exhausted:"}))
 		var lists []string
 		for _, m := range msgs {
 			if m.Kind == capture.KindPreferredList && m.ListRequest != nil {
 				lists = append(lists, m.ListRequest.HomePLMN+"@"+m.ListRequest.ServingPLMN)
 			}
 		}
-		Expect(lists).To(Equal([]string{"46000@20801", "20810@26202"}))
+		Expect(lists).To(Equal([]string{"46000@20801"}))
+	})
+
+	It("backs off, in a border area, a profile a neighbour's network serves, once the fallback attaches there again", func() {
+		r := framework.NewRig(framework.Load("border-area-static.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 6*time.Hour)
+
+		By("the AT interface: Telekom at home after one detour, and the device never moved")
+		Expect(iccid(r)).To(Equal(telekomICCID))
+		Expect(servingPLMN(r)).To(Equal("26201"))
+		Expect(events(r, "area_changed")).To(HaveLen(2))
+
+		By("the event log: Vodafone failed on Orange, China Mobile attached on Telekom again, Vodafone backed off in Germany, Telekom attached")
+		Expect(cardEvents(r, "attach_failed", "reason")).To(Equal([]string{"normal service on another network 20801"}))
+		Expect(cardEvents(r, "fallback_attached", "plmn")).To(Equal([]string{"26201"}))
+		Expect(cardEvents(r, "backoff", "area")).To(Equal([]string{"262"}))
+		Expect(cardEvents(r, "attempt", "operator")).To(Equal([]string{"vodafone-de", "telekom-de"}))
+		Expect(events(r, "refresh")).To(HaveLen(3), "three switches in six hours: Vodafone, back to China Mobile, Telekom")
+		Expect(outcomes(r)).To(Equal([]string{"attach-success:telekom-de"}))
+
+		By("the capture: one list request, the failure and the success, once each")
+		Expect(notes(traffic(r))).To(Equal([]string{"attach-failure:vodafone-de", "attach-success:telekom-de"}))
 	})
 
 	It("ends the cycle with one attach-success when the list reaches the profile already serving", func() {

@@ -688,15 +688,22 @@ func multisetDiff(a, b []string) (extra, missing []string) {
 // area: a device that crossed a border before the profile attached, and
 // was refused by the next country's network, did not fail where the list
 // is for (the README's decisions on the open points, back-off: "not retried in the same area"; found by
-// the fast itineraries). A terminal left searching (no network answered,
-// or one never answered the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6)
-// names no network, and the card cannot place the failure: not judged.
+// the fast itineraries) — unless a fallback then attached in the area:
+// the device never left it, and the attempt a neighbour's network served
+// or refused failed there (a border area; outside tester sw48). A
+// terminal left searching (no network answered, or one never answered
+// the ATTACH REQUEST: T3410, TS 24.301 §5.5.1.2.6) names no network, and
+// the card cannot place the failure: not judged.
 func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
+	type fail struct {
+		ev   eventlog.Event
+		plmn string // the network the terminal last reported before it
+	}
 	var v []string
-	lastPLMN := "" // the network the terminal last reported since the last switch
-	var failure *eventlog.Event
-	failPLMN := ""
-	for i, e := range o.Events {
+	lastPLMN := ""                // the network the terminal last reported since the last switch
+	failures := map[string]fail{} // by operator: its last failure in this cycle
+	stayed := map[string]bool{}   // the areas a fallback attached in, this cycle
+	for _, e := range o.Events {
 		switch {
 		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
 			lastPLMN = ""
@@ -706,16 +713,25 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 				lastPLMN = e.Str("plmn")
 			}
 		case is(e, eventlog.EUICC, applet.KindAttachFailed), is(e, eventlog.EUICC, applet.KindFallbackFailed):
-			failure, failPLMN = &o.Events[i], lastPLMN
-		case is(e, eventlog.EUICC, applet.KindDownloadResult), is(e, eventlog.EUICC, applet.KindCycleEnded):
-			failure = nil
-		case is(e, eventlog.EUICC, applet.KindBackoff):
-			area := e.Str("area")
-			if failure != nil && failure.Str("operator") == e.Str("operator") && area != "" && len(failPLMN) >= 3 && failPLMN[:3] != area {
-				v = append(v, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
-					at(e), e.Str("operator"), area, failPLMN, at(*failure), failure.Str("reason")))
+			failures[e.Str("operator")] = fail{e, lastPLMN}
+		case is(e, eventlog.EUICC, applet.KindFallbackAttached):
+			if p := e.Str("plmn"); len(p) >= 3 {
+				stayed[p[:3]] = true
 			}
-			failure = nil
+		case is(e, eventlog.EUICC, applet.KindDownloadResult):
+			clear(failures) // a download's failure is no network's
+		case is(e, eventlog.EUICC, applet.KindCycleEnded):
+			clear(failures)
+			clear(stayed)
+		case is(e, eventlog.EUICC, applet.KindBackoff):
+			op, area := e.Str("operator"), e.Str("area")
+			f, ok := failures[op]
+			delete(failures, op)
+			if !ok || area == "" || len(f.plmn) < 3 || f.plmn[:3] == area || stayed[area] {
+				continue
+			}
+			v = append(v, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
+				at(e), op, area, f.plmn, at(f.ev), f.ev.Str("reason")))
 		}
 	}
 	return v

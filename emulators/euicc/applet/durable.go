@@ -77,7 +77,8 @@ func cycleEqual(a, b *Cycle) bool {
 		a.Current == b.Current &&
 		a.Target == b.Target &&
 		a.Booted == b.Booted &&
-		ptrEqual(a.Download, b.Download, downloadEqual)
+		ptrEqual(a.Download, b.Download, downloadEqual) &&
+		slices.Equal(a.Abroad, b.Abroad)
 }
 
 // downloadEqual leaves out Segments, which is not persisted (json:"-").
@@ -143,6 +144,9 @@ func plainDurable(s *State) bool {
 		ok = ok && utf8.ValidString(c.Trigger) && utf8.ValidString(c.Area) && utf8.ValidString(c.Serving) &&
 			utf8.ValidString(c.Original) && utf8.ValidString(c.ListID) && plainOps(c.Ops) &&
 			plainStrings(c.Tried) && plainStrings(c.Failed) && utf8.ValidString(c.Current) && utf8.ValidString(c.Target)
+		for _, ab := range c.Abroad {
+			ok = ok && utf8.ValidString(ab.ICCID) && utf8.ValidString(ab.Operator)
+		}
 		if d := c.Download; d != nil {
 			ok = ok && utf8.ValidString(d.Operator) && utf8.ValidString(d.PLMN) && utf8.ValidString(d.Step) &&
 				utf8.ValidString(d.SMDP) && utf8.ValidString(d.MatchingID) && utf8.ValidString(d.TxID) &&

@@ -10,10 +10,10 @@ import (
 // service on that operator's own network (a rescue attempt: on any
 // network); a fallback succeeds on normal service anywhere (it may roam:
 // it is the channel to the platform). Limited service (registration
-// denied) fails at once; no service waits for the attach timer. A failure
-// on a network of another country than the list's (the device crossed a
-// border before the profile attached) spares the back-off. Reports
-// before the Boot on the new profile are about the old one.
+// denied) fails at once; no service waits for the attach timer. An
+// attempt a network of another country than the list's served or refused
+// fails too, but its back-off waits for the fallback (Cycle.Abroad).
+// Reports before the Boot on the new profile are about the old one.
 func (a *Applet) judge(svc Service, plmn string) {
 	c := a.st.Cycle
 	target, _ := a.profileByICCID(c.Target)
@@ -38,11 +38,15 @@ func (a *Applet) judge(svc Service, plmn string) {
 	case svc == LimitedService && plmn == "":
 		a.attachFailedNow("registration denied (limited service)")
 	case c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area:
-		// The device crossed a border before the profile attached: served
-		// or refused by a network of another country, it did not fail in
-		// the list's area, so it is not backed off there (DESIGN.md §1:
-		// "not retried in the same area"; a fallback that attaches then
-		// ends the cycle: the device left the area).
+		// Served or refused by a network of another country: the device
+		// crossed a border before the profile attached, or it is in a
+		// border area where the profile's network does not reach and a
+		// neighbour's does. The attempt failed either way (claim 3: back
+		// to the original); which it was, the fallback shows — attached
+		// in the list's country, the device is still there and the
+		// attempt is backed off there (fallbackAttached); attached across
+		// the border, the cycle ends, nothing backed off (DESIGN.md §1:
+		// "not retried in the same area").
 		reason := "normal service on another network " + plmn
 		if svc == LimitedService {
 			reason = fmt.Sprintf("registration denied (limited service, camped on %s)", plmn)
@@ -51,37 +55,13 @@ func (a *Applet) judge(svc Service, plmn string) {
 			a.fallbackFailedAs(reason, false)
 			return
 		}
-		if svc == NormalService {
-			a.leftWithBearer(reason)
-			return
-		}
+		c.Abroad = append(c.Abroad, Abroad{ICCID: target.ICCID, Operator: c.Current, Bearer: svc == NormalService})
 		a.failAttemptAs(reason, true, false)
 	case svc == LimitedService:
 		a.attachFailedNow(fmt.Sprintf("registration denied (limited service, camped on %s)", plmn))
 	default:
 		a.attachFailedNow("normal service on another network " + plmn)
 	}
-}
-
-// leftWithBearer: the attempted profile has normal service, but in
-// another country than the list's — the device crossed a border in the
-// attach wait. It did not attach in the list's area (attach-failure, no
-// back-off there), yet it is a bearer: falling back to the original,
-// known to attach in the area the device left, would drop it for one
-// that may not attach here at all. The cycle ends as a fallback that
-// attached across the border ends it, on this profile, and the next
-// check asks for the new country's list. Should the profile attach on
-// its own network later, the platform hears attach-success then
-// (stranded, reported).
-func (a *Applet) leftWithBearer(reason string) {
-	c := a.st.Cycle
-	target, _ := a.profileByICCID(c.Target)
-	a.log(KindAttachFailed, "operator", c.Current, "reason", reason)
-	a.stopAttachTimer()
-	c.Failed = append(c.Failed, c.Target)
-	a.strand(target, c.Area, false, true, false)
-	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
-	a.endCycle(OutcomeListExhausted, "the device left the area of the list")
 }
 
 func (a *Applet) attachFailedNow(reason string) {
@@ -124,6 +104,13 @@ func (a *Applet) fallbackCandidates() []Profile {
 	for _, p := range a.st.Profiles {
 		add(p, true)
 	}
+	// Last, an attempt that had normal service across a border: it failed
+	// here, but it is a bearer, and the device may have crossed.
+	for _, ab := range c.Abroad {
+		if p, ok := a.profileByICCID(ab.ICCID); ok && ab.Bearer && !ab.Tried && !slices.ContainsFunc(out, func(q Profile) bool { return q.ICCID == p.ICCID }) {
+			out = append(out, p)
+		}
+	}
 	return out
 }
 
@@ -146,6 +133,9 @@ func (a *Applet) fallbackNext(from string) {
 	}
 	to := cands[0]
 	a.log(KindFallback, "from_operator", from, "to_operator", to.Operator)
+	if i := slices.IndexFunc(a.st.Cycle.Abroad, func(ab Abroad) bool { return ab.ICCID == to.ICCID }); i >= 0 {
+		a.st.Cycle.Abroad[i].Tried = true
+	}
 	a.enableFallback(to.ICCID)
 }
 
@@ -192,14 +182,28 @@ func (a *Applet) fallbackFailedAs(reason string, backoff bool) {
 // bearer: what it owes the platform goes out (the outbox, on the bearer's
 // return) and the list goes on with the next operator. A device that has
 // meanwhile crossed into another country ends the cycle: the rest of the
-// list is for the old one.
+// list is for the old one. One still in the list's country shows that
+// the attempts a neighbour's network served or refused failed here: they
+// are backed off here, or a border area would switch at every check.
 func (a *Applet) fallbackAttached(plmn string) {
 	c := a.st.Cycle
 	p, _ := a.profileByICCID(c.Target)
 	a.log(KindFallbackAttached, "operator", p.Operator, "plmn", plmn)
 	if c.Area != "" && mcc(plmn) != "" && mcc(plmn) != c.Area {
+		if slices.ContainsFunc(c.Abroad, func(ab Abroad) bool { return ab.ICCID == p.ICCID }) {
+			// The last fallback, an attempt with service across the
+			// border: its attach-failure went out, so its attach on its
+			// own network later owes attach-success.
+			a.strand(p, c.Area, false, true, false)
+		}
 		a.endCycle(OutcomeListExhausted, "the device left the area of the list")
 		return
 	}
+	for _, ab := range c.Abroad {
+		if ab.ICCID != p.ICCID {
+			a.backoffFailed(ab.Operator, c.Area)
+		}
+	}
+	c.Abroad = nil
 	a.next()
 }

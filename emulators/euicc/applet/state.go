@@ -202,6 +202,23 @@ type Cycle struct {
 	// judge the attach.
 	Booted   bool      `json:"booted,omitempty"`
 	Download *Download `json:"download,omitempty"`
+	// Abroad are this cycle's attempts that a network of another country
+	// than Area served or refused. The card cannot tell a border it
+	// crossed from a border area where the profile prefers the
+	// neighbour's network; its fallback tells: one attaching in Area
+	// shows the device is still there, and those attempts are backed
+	// off there.
+	Abroad []Abroad `json:"abroad,omitempty"`
+}
+
+// Abroad is an attempt a network of another country served (Bearer: it
+// had normal service, so it is the last fallback to try) or refused.
+type Abroad struct {
+	ICCID    string `json:"iccid"`
+	Operator string `json:"operator"`
+	Bearer   bool   `json:"bearer,omitempty"`
+	// Tried: it was enabled again as the last fallback.
+	Tried bool `json:"tried,omitempty"`
 }
 
 // PreferredList is the platform's answer to a preferred-list request.
