@@ -38,6 +38,7 @@ var Invariants = []Invariant{
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
 	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
+	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -732,6 +733,46 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			}
 			v = append(v, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
 				at(e), op, area, f.plmn, at(f.ev), f.ev.Str("reason")))
+		}
+	}
+	return v
+}
+
+// checkNoBorderPingPong: two cycles in a row that end because the device
+// left the list's area saw it move between them: the world logged an
+// area change since the first began (a power cut's journey too: the world
+// moves a device that is off). Once can be a network reselection in a
+// border area (the fallback attached on the neighbour's network this
+// time: the card cannot tell); twice in a row, with the device still, is
+// the ping-pong the card fell into before it judged by the fallback
+// (outside tester sw48: a switch at every check, one country's list and
+// the other's, no back-off).
+func checkNoBorderPingPong(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	var left *eventlog.Event // the last cycle's end, when it left the area
+	var started *eventlog.Event
+	moved := false
+	for i, e := range o.Events {
+		switch {
+		case is(e, eventlog.World, world.KindAreaChanged):
+			moved, left = true, nil
+		case is(e, eventlog.EUICC, applet.KindCycleStarted):
+			if started == nil || left == nil {
+				started = &o.Events[i]
+			}
+			moved = false
+		case is(e, eventlog.EUICC, applet.KindCycleEnded):
+			if e.Str("reason") != "the device left the area of the list" {
+				left, started = nil, nil
+				continue
+			}
+			if left != nil && !moved {
+				v = append(v, fmt.Sprintf("%s: a second cycle in a row ended as the device having left the area (the first at %s, begun at %s in %s), and the device did not move",
+					at(e), at(*left), at(*started), started.Str("area")))
+				left, started = nil, nil
+				continue
+			}
+			left = &o.Events[i]
 		}
 	}
 	return v

@@ -45,6 +45,16 @@ func failed(op string) eventlog.Event {
 func denied(plmn string) eventlog.Event {
 	return ev(eventlog.Modem, "registration", "plmn", plmn, "stat", 3)
 }
+func served(plmn string) eventlog.Event {
+	return ev(eventlog.Modem, "registration", "plmn", plmn, "stat", 5)
+}
+func area(a string) eventlog.Event { return ev(eventlog.World, "area_changed", "area", a) }
+func started(area string) eventlog.Event {
+	return ev(eventlog.EUICC, "cycle_started", "trigger", "list", "area", area)
+}
+func leftArea() eventlog.Event {
+	return ev(eventlog.EUICC, "cycle_ended", "outcome", "list-exhausted", "reason", "the device left the area of the list")
+}
 func backoff(op, area string) eventlog.Event {
 	return ev(eventlog.EUICC, "backoff", "operator", op, "area", area)
 }
@@ -235,6 +245,19 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"a download failure's back-off", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("46001"), failed("fr1"),
 			ev(eventlog.EUICC, "download_result", "operator", "fr1", "ok", false), backoff("fr1", "208")}}, ""},
+		{"served across the border, the fallback attached in the area again: a border area", "README decisions (sw48)", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("20801"),
+			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "20801"), backoff("fr1", "208")}}, ""},
+		{"served across the border, the fallback attached there too", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("26201"),
+			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "26201"), backoff("fr1", "208")}}, "network of another country"},
+		{"a device that does not move leaves the area twice in a row", "README decisions (sw48)", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{
+			area("FRDE-B"), started("262"), leftArea(), started("208"), leftArea()}}, "did not move"},
+		{"left the area twice, moving between", "README decisions", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{
+			area("FR-A"), started("262"), leftArea(), area("DE-A"), started("208"), leftArea()}}, ""},
+		{"left the area once, then a cycle that ends otherwise", "README decisions", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{
+			area("FRDE-B"), started("262"), leftArea(), started("208"), ev(eventlog.EUICC, "cycle_ended", "outcome", "attach-success"),
+			started("208"), leftArea()}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.claim+"/"+tc.name, func(t *testing.T) {

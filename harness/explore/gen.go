@@ -247,6 +247,26 @@ func Generator(f Features) *rapid.Generator[Case] {
 				fmt.Fprintf(&b, "    - {area: %s-A, operator: %s, rsrp: %d}\n", o.Country, o.ID, o.RSRP)
 			}
 		}
+		// A quarter of the cases with two foreign countries have a border
+		// area where a celled network of each reaches (Strasbourg: French
+		// and German cells side by side), which one stop of theirs is in
+		// (outside tester sw48: the card took a neighbour's network there
+		// for a border crossed, and switched at every check).
+		border, borderOf := "", [2]string{}
+		if len(cs) >= 3 && rapid.IntRange(0, 3).Draw(t, "border") == 0 {
+			i := 1 + rapid.IntRange(0, len(cs)-2).Draw(t, "border_a")
+			j := 1 + (i+rapid.IntRange(0, len(cs)-3).Draw(t, "border_b"))%(len(cs)-1)
+			borderOf = [2]string{cs[i].Code, cs[j].Code}
+			border = borderOf[0] + borderOf[1] + "-B"
+			for _, c := range borderOf {
+				for _, o := range byCountry[c] {
+					if o.RSRP != 0 {
+						fmt.Fprintf(&b, "    - {area: %s, operator: %s, rsrp: %d}\n", border, o.ID, o.RSRP-5*rapid.IntRange(0, 4).Draw(t, "border_rsrp"))
+						break
+					}
+				}
+			}
+		}
 
 		interval := time.Duration(rapid.IntRange(5, 30).Draw(t, "check_interval")) * time.Minute
 		// Valid identifiers: EID with its MOD 97-10 check digits, ICCIDs
@@ -359,6 +379,17 @@ func Generator(f Features) *rapid.Generator[Case] {
 		areas := make([]string, 0, len(stops)+1)
 		for _, c := range stops {
 			areas = append(areas, c.Code+"-A")
+		}
+		if border != "" {
+			var in []int // the stops in one of the border's countries
+			for i, c := range stops {
+				if i > 0 && (c.Code == borderOf[0] || c.Code == borderOf[1]) {
+					in = append(in, i)
+				}
+			}
+			if len(in) > 0 {
+				areas[rapid.SampledFrom(in).Draw(t, "border_stop")] = border
+			}
 		}
 		if flight { // takes off before one of the stops, lands there
 			areas = insertAt(areas, rapid.IntRange(0, len(areas)-1).Draw(t, "takeoff"), flightArea)
