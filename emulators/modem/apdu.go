@@ -54,8 +54,10 @@ func selectAPDU(cla, p1 byte, id []byte) []byte {
 	return append(a, 0x00)
 }
 
-// selectOK accepts 9000 and the 91xx "proactive command pending" success.
-func selectOK(rsp []byte) bool {
+// done is a normal ending (TS 102 221 §10.2.1.1): 9000, or 91xx — the
+// command went through and a proactive command waits (after an enable,
+// the REFRESH), which the toolkit terminal fetches on its own.
+func done(rsp []byte) bool {
 	s := sw(rsp)
 	return s == swOK || s>>8 == 0x91
 }
@@ -74,7 +76,7 @@ func (m *Modem) readFile(path []uint16, n byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !selectOK(rsp) {
+	if !done(rsp) {
 		return nil, fmt.Errorf("READ BINARY %04X: SW %04X", path[len(path)-1], sw(rsp))
 	}
 	return rsp[:len(rsp)-2], nil
@@ -105,7 +107,7 @@ func (m *Modem) selectFCP(path []uint16) ([]byte, error) {
 		if sw(rsp) == 0x6A82 {
 			return nil, fmt.Errorf("SELECT %04X: %w", id, errNoFile)
 		}
-		if !selectOK(rsp) {
+		if !done(rsp) {
 			return nil, fmt.Errorf("SELECT %04X: SW %04X", id, sw(rsp))
 		}
 	}
@@ -135,7 +137,7 @@ func (m *Modem) readRecords(path []uint16) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("READ RECORD %d of %04X: %w", i, id, err)
 		}
-		if sw(rsp) != swOK || len(rsp)-2 != recLen {
+		if !done(rsp) || len(rsp)-2 != recLen {
 			return nil, fmt.Errorf("READ RECORD %d of %04X: %d bytes, SW %04X", i, id, len(rsp)-2, sw(rsp))
 		}
 		recs = append(recs, rsp[:len(rsp)-2])

@@ -80,7 +80,7 @@ func cmdCRSM(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	if cmd != crsmGetResponse && selectOK(rsp) {
+	if cmd != crsmGetResponse && done(rsp) {
 		if rsp, err = m.exchange(apdu); err != nil {
 			return m.cardErr(err)
 		}
@@ -120,7 +120,7 @@ func (m *Modem) crsmSelect(fid int, path []uint16, want bool) ([]byte, error) {
 		if rsp, err = m.exchange(a); err != nil {
 			return nil, err
 		}
-		if !selectOK(rsp) {
+		if !done(rsp) {
 			return rsp, nil
 		}
 	}

@@ -93,14 +93,14 @@ func (m *Modem) updateFile(path []uint16, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if !selectOK(rsp) {
+	if !done(rsp) {
 		return fmt.Errorf("SELECT by path %X: SW %04X", sel[5:], sw(rsp))
 	}
 	rsp, err = m.exchange(append([]byte{0x00, 0xD6, 0x00, 0x00, byte(len(data))}, data...))
 	if err != nil {
 		return err
 	}
-	if !selectOK(rsp) {
+	if !done(rsp) {
 		return fmt.Errorf("UPDATE BINARY %04X: SW %04X", path[len(path)-1], sw(rsp))
 	}
 	return nil

@@ -26,6 +26,9 @@ type fakeCard struct {
 	// pendingSW ends pendingR's GET RESPONSE (0: 9000): 910B after an
 	// EnableProfile, whose REFRESH is then pending.
 	pendingSW uint16
+	// proactive: a proactive command is pending (a REFRESH the terminal
+	// has yet to fetch): every 9000 is 910B.
+	proactive bool
 	apdus     []string
 }
 
@@ -74,9 +77,19 @@ func channelOf(cla byte) int {
 	return int(cla & 0x03)
 }
 
+// Transmit answers as transmit, with 91xx for 9000 while a proactive
+// command is pending (proactive): a normal ending all the same.
 func (c *fakeCard) Transmit(apdu []byte) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	rsp := c.transmit(apdu)
+	if n := len(rsp); c.proactive && n >= 2 && rsp[n-2] == 0x90 && rsp[n-1] == 0x00 {
+		rsp[n-2], rsp[n-1] = 0x91, 0x0B
+	}
+	return rsp
+}
+
+func (c *fakeCard) transmit(apdu []byte) []byte {
 	c.apdus = append(c.apdus, strings.ToUpper(hex.EncodeToString(apdu)))
 	if !c.on {
 		return []byte{0x6F, 0x00}

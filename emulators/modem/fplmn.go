@@ -59,7 +59,7 @@ func (m *Modem) editFPLMN(edit func([]byte) []byte) error {
 	if err != nil {
 		return err
 	}
-	if sw(rsp) != swOK || len(rsp)-2 != t.Size {
+	if !done(rsp) || len(rsp)-2 != t.Size {
 		return fmt.Errorf("READ BINARY 6F7B: %d bytes, SW %04X", len(rsp)-2, sw(rsp))
 	}
 	list := rsp[:t.Size]
@@ -71,7 +71,7 @@ func (m *Modem) editFPLMN(edit func([]byte) []byte) error {
 	if err != nil {
 		return err
 	}
-	if sw(rsp) != swOK {
+	if !done(rsp) {
 		return fmt.Errorf("UPDATE BINARY 6F7B: SW %04X", sw(rsp))
 	}
 	return nil

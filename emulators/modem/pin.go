@@ -391,7 +391,7 @@ func (m *Modem) pin1Enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if !selectOK(rsp) {
+	if !done(rsp) {
 		return false, fmt.Errorf("SELECT MF: SW %04X", sw(rsp))
 	}
 	mf, err := fcp.Parse(rsp[:len(rsp)-2])

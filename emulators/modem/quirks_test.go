@@ -105,6 +105,29 @@ func TestQuirks(t *testing.T) {
 	}
 }
 
+// TestProactivePendingIsNormal: while the card has a proactive command
+// pending (after an enable, the REFRESH), it ends every command 91xx — a
+// normal ending (TS 102 221 §10.2.1.1): +CCHO, +CCHC and the reads behind
+// +CCID and +CIMI go through, no "SIM failure" (outside tester sw49: a
+// fast host's +CCHC after EnableProfile got +CME ERROR: 13).
+func TestProactivePendingIsNormal(t *testing.T) {
+	r := quirkRig(t, "hides_91xx: false\n")
+	r.cmd(t, "AT+CMEE=2")
+	r.card.mu.Lock()
+	r.card.proactive = true
+	r.card.mu.Unlock()
+	for _, s := range []struct{ line, want string }{
+		{openISDR, "+CCHO: 1|OK"},
+		{"AT+CCHC=1", "OK"},
+		{"AT+CCID", "+CCID: 89330123456789012342|OK"},
+		{`AT+CRSM=176,12258,0,0,10`, `+CRSM: 145,11,"98331032547698103224"|OK`},
+	} {
+		if got := r.answer(s.line); got != s.want {
+			t.Errorf("%s: %q, want %q", s.line, got, s.want)
+		}
+	}
+}
+
 // TestEchoJoinsPrevious reads the wire: with echo on, the final result
 // code ends with CR and no LF, so the next echo runs on; with echo off the
 // answers are framed as usual.

@@ -100,12 +100,12 @@ func cmdCCHO(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	if sw(rsp) != swOK || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
+	if !done(rsp) || len(rsp) != 3 || rsp[0] == 0 || rsp[0] > 19 {
 		return fmt.Errorf("MANAGE CHANNEL open: %X: %w", rsp, at.CMESIMFailure)
 	}
 	ch := int(rsp[0])
 	sel, err := m.exchange(selectAPDU(apdu.WithChannel(0x00, ch), 0x04, aid))
-	if err != nil || !selectOK(sel) {
+	if err != nil || !done(sel) {
 		m.closeChannel(ch)
 		if err != nil {
 			return m.cardErr(err)
@@ -217,7 +217,7 @@ func cmdCCHC(m *Modem, c at.Command) error {
 	if err != nil {
 		return m.cardErr(err)
 	}
-	if sw(rsp) != swOK {
+	if !done(rsp) {
 		return fmt.Errorf("MANAGE CHANNEL close %d: SW %04X: %w", ch, sw(rsp), at.CMESIMFailure)
 	}
 	return nil
