@@ -176,6 +176,20 @@ func parseHello(recs []record, wantType byte) (hello, error) {
 	return h, nil
 }
 
+// refusedBeforeHello reports a server that answered the ClientHello with
+// alerts only (protocol_version, handshake_failure, ...). A client that
+// ends the handshake with its own alert before any answer leaves the
+// server's side empty, read as a handshake never answered. Anything else
+// the server sends before its ServerHello stays a decode failure.
+func refusedBeforeHello(srecs []record) bool {
+	for _, r := range srecs {
+		if r.typ != recAlert {
+			return false
+		}
+	}
+	return len(srecs) > 0
+}
+
 // direction holds one side's record keys (RFC 5246 §6.3) and sequence number.
 type direction struct {
 	aead cipher.AEAD
@@ -297,7 +311,13 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 		return nil, nil, fmt.Errorf("ClientHello: %w", err)
 	}
 	if len(srecs) == 0 {
-		return &half{}, &half{}, nil // handshake never answered
+		return &half{}, &half{}, nil // handshake never answered, or the client's alert ended it
+	}
+	if refusedBeforeHello(srecs) {
+		// A handshake one side ended with an alert before any ServerHello
+		// (a version probe, a scanner, an LPA trying TLS 1.3 first): legit
+		// traffic that carried no HTTP, not a capture defect.
+		return &half{}, &half{}, nil
 	}
 	sh, err := parseHello(srecs, 2)
 	if err != nil {
