@@ -28,9 +28,21 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 	if !s.ownAddress(req.SMDPAddress) {
 		return nil, fail(subjSMDPAddress, reasonRefused, "smdpAddress %q is not this SM-DP+", req.SMDPAddress)
 	}
+	// The two lists answer different questions (SGP.22 v2.2.2 §5.6.1, as
+	// recalled: the clause's text was not at hand when this was written).
+	// ForVerification: the CIs the eUICC verifies server certificates
+	// with, so CERT.DPauth must chain to one of them (8.8.4/3.7).
+	// ForSigning: the CIs of the eUICC's own chain, which this SM-DP+
+	// must be able to verify (8.8.2/3.1). The order of the two checks is
+	// ours: the clause's table does not rank them.
 	ciID := rsp.SubjectKeyID(s.cfg.CI)
 	if !containsID(info.CiPKIDVerify, ciID) {
-		return nil, fail(subjSecurityConf, reasonUnsupported, "the eUICC trusts none of this SM-DP+'s CIs")
+		return nil, fail(subjNoDPauthCert, reasonNoCertForCI,
+			"the SM-DP+ has no CERT.DPauth.ECDSA signed by one of the GSMA CI Public Keys supported by the eUICC")
+	}
+	if !containsID(info.CiPKIDSign, ciID) {
+		return nil, fail(subjSecurityConf, reasonUnsupported,
+			"none of the proposed Public Key Identifiers (euiccCiPKIdListForSigning) is supported by the SM-DP+")
 	}
 
 	s.mu.Lock()

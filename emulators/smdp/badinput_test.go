@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 )
 
@@ -144,12 +146,33 @@ func TestBadInput(t *testing.T) {
 			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(c.info1())})
 		mustFail(t, "address", code, m, err, http.StatusOK, subjSMDPAddress, reasonRefused)
 	})
-	t.Run("card trusts another CI", func(t *testing.T) {
-		info := []byte{0xBF, 0x20, 0x11, 0x82, 0x03, 2, 2, 0, 0xA9, 0x04, 0x04, 0x02, 1, 2, 0xAA, 0x04, 0x04, 0x02, 1, 2}
-		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
-			"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
-		mustFail(t, "CI", code, m, err, http.StatusOK, subjSecurityConf, reasonUnsupported)
-	})
+	// euiccInfo1's two CI lists (SGP.22 §5.6.1): ForVerification must
+	// name a CI CERT.DPauth chains to (8.8.4/3.7), ForSigning a CI this
+	// SM-DP+ can verify the eUICC's chain with (8.8.2/3.1).
+	testCI, otherCI := rsp.SubjectKeyID(thePKI(t).CI.X509), []byte{1, 2}
+	for _, c := range []struct {
+		name            string
+		verify, sign    []byte
+		subject, reason string // "" for success
+	}{
+		{"both lists name the test CI", testCI, testCI, "", ""},
+		{"signing CI unknown", testCI, otherCI, subjSecurityConf, reasonUnsupported},
+		{"verification CI unknown", otherCI, testCI, subjNoDPauthCert, reasonNoCertForCI},
+		{"both unknown", otherCI, otherCI, subjNoDPauthCert, reasonNoCertForCI},
+	} {
+		t.Run("CI lists: "+c.name, func(t *testing.T) {
+			info := es10.EuiccInfo1{SVN: [3]byte{2, 2, 0}, CiPKIDVerify: [][]byte{c.verify}, CiPKIDSign: [][]byte{c.sign}}.Encode()
+			code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+				"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
+			if c.subject != "" {
+				mustFail(t, "CI", code, m, err, http.StatusOK, c.subject, c.reason)
+				return
+			}
+			if st, subj, rsn := status(m); err != nil || code != http.StatusOK || st != es9.StatusSuccess {
+				t.Fatalf("got HTTP %d %s %s/%s (%v), want success", code, st, subj, rsn, err)
+			}
+		})
+	}
 	t.Run("short challenge", func(t *testing.T) {
 		c := e.card(testEID, "")
 		code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,

@@ -34,7 +34,8 @@ const (
 	subjEUICCCert     = "8.1.3"  // eUICC certificate
 	subjMatchingID    = "8.2.6"  // matching ID
 	subjSMDPAddress   = "8.8.1"  // SM-DP+ address
-	subjSecurityConf  = "8.8.2"  // security configuration (CI keys)
+	subjSecurityConf  = "8.8.2"  // security configuration (the eUICC's CIs for signing)
+	subjNoDPauthCert  = "8.8.4"  // CERT.DPauth for a CI the eUICC verifies with
 	subjDownloadOrder = "8.8.5"  // download order
 	subjTransactionID = "8.10.1" // transactionId
 	subjCIKey         = "8.11.1" // CI public key
@@ -42,6 +43,7 @@ const (
 	reasonInvalidFormat = "2.1" // format error: invalid
 	reasonMissing       = "2.2" // mandatory element missing
 	reasonUnsupported   = "3.1" // unsupported
+	reasonNoCertForCI   = "3.7" // unavailable server authentication certificate
 	reasonRefused       = "3.8" // refused / invalid association
 	reasonUnknown       = "3.9" // unknown
 	reasonAlreadyUsed   = "3.3" // already in use

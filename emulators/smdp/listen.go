@@ -36,8 +36,14 @@ func (s *Server) Start(addr string, wrap func(net.Listener) net.Listener) error 
 	return nil
 }
 
-// tlsConfig is TLS 1.2 only with the one SGP.22 cipher suite, the virtual
-// clock, and the certificate chosen per handshake (the TLSUntrusted fault).
+// Suites are the TLS 1.2 cipher suites the SM-DP+ offers, GCM first.
+var Suites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256}
+
+// tlsConfig is TLS 1.2 only with SGP.22 §2.6.6's two cipher suites
+// (ECDHE-ECDSA with AES-128-GCM-SHA256, and AES-128-CBC-SHA256, which Go
+// lists among its insecure suites for Lucky13 but the standard has servers
+// offer), P-256, the virtual clock, and the certificate chosen per
+// handshake (the TLSUntrusted fault).
 // A client may resume a session (RFC 5077 tickets, keyed by this
 // listener's config) unless the handshake is to show the rogue
 // certificate: the fault must reach a card that holds a session too.
@@ -45,7 +51,7 @@ func (s *Server) tlsConfig() *tls.Config {
 	base := &tls.Config{
 		MinVersion:       tls.VersionTLS12,
 		MaxVersion:       tls.VersionTLS12,
-		CipherSuites:     []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		CipherSuites:     Suites,
 		CurvePreferences: []tls.CurveID{tls.CurveP256},
 		NextProtos:       []string{"http/1.1"},
 		Time:             s.cfg.Now,

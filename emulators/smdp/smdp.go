@@ -1,7 +1,7 @@
 // Package smdp emulates one operator's SM-DP+ (GSMA SGP.22): the ES9+
 // functions initiateAuthentication, authenticateClient,
 // getBoundProfilePackage, handleNotification and cancelSession over HTTPS
-// (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, SGP.22 §2.6.6) at
+// (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 or _CBC_SHA256, SGP.22 §2.6.6) at
 // /gsma/rsp2/es9plus/<function>, plus the order interface the platform uses
 // to forward a download: a Go call (Order) for the emulated platform, and
 // ES2+ DownloadOrder/ConfirmOrder at /gsma/rsp2/es2plus/<function> (es2.go)

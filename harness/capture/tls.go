@@ -22,12 +22,19 @@ const (
 	recApplicationData  = 23
 )
 
-// Cipher suites the decoder decrypts: AES-128-GCM with the SHA-256 PRF
-// (RFC 5289). SGP.22 §2.6.6 mandates the ECDSA one for ES9+.
+// Cipher suites the decoder decrypts: AES-128-GCM and AES-128-CBC with
+// HMAC-SHA256, each with the SHA-256 PRF (RFC 5289). SGP.22 §2.6.6 has the
+// ECDSA ones for ES9+, and the emulated SM-DP+ offers both.
 const (
 	suiteECDHEECDSAAES128GCM = 0xC02B
 	suiteECDHERSAAES128GCM   = 0xC02F
+	suiteECDHEECDSAAES128CBC = 0xC023 // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
 )
+
+// opener decrypts one direction's records in order.
+type opener interface {
+	open(r record) ([]byte, error)
+}
 
 // maxRecord is the largest TLSCiphertext fragment (RFC 5246 §6.2.3).
 const maxRecord = 1<<14 + 2048
@@ -169,6 +176,20 @@ func parseHello(recs []record, wantType byte) (hello, error) {
 	return h, nil
 }
 
+// refusedBeforeHello reports a server that answered the ClientHello with
+// alerts only (protocol_version, handshake_failure, ...). A client that
+// ends the handshake with its own alert before any answer leaves the
+// server's side empty, read as a handshake never answered. Anything else
+// the server sends before its ServerHello stays a decode failure.
+func refusedBeforeHello(srecs []record) bool {
+	for _, r := range srecs {
+		if r.typ != recAlert {
+			return false
+		}
+	}
+	return len(srecs) > 0
+}
+
 // direction holds one side's record keys (RFC 5246 §6.3) and sequence number.
 type direction struct {
 	aead cipher.AEAD
@@ -196,11 +217,61 @@ func (d *direction) open(r record) ([]byte, error) {
 	return pt, nil
 }
 
+// cbcDirection is one side's keys for a CBC suite with HMAC-SHA256
+// (RFC 5246 §6.2.3.2, MAC then encrypt; Go's crypto/tls never negotiates
+// encrypt-then-MAC).
+type cbcDirection struct {
+	blk    cipher.Block
+	macKey []byte
+	seq    uint64
+}
+
+// open decrypts one CBC record: explicit IV (16), then the encrypted
+// content ‖ MAC (32) ‖ padding ‖ padding length; the MAC is over seq ‖
+// type ‖ version ‖ content length ‖ content.
+func (d *cbcDirection) open(r record) ([]byte, error) {
+	const bs, macLen = aes.BlockSize, sha256.Size
+	n := len(r.payload)
+	if n < bs+macLen+1 || n%bs != 0 {
+		return nil, fmt.Errorf("encrypted record at byte %d: %d bytes is no CBC record", r.off, n)
+	}
+	pt := make([]byte, n-bs)
+	cipher.NewCBCDecrypter(d.blk, r.payload[:bs]).CryptBlocks(pt, r.payload[bs:])
+	pad := int(pt[len(pt)-1])
+	if pad+1+macLen > len(pt) || !bytes.Equal(pt[len(pt)-1-pad:len(pt)-1], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, fmt.Errorf("encrypted record %d at byte %d: bad padding (wrong key log?)", d.seq, r.off)
+	}
+	content, mac := pt[:len(pt)-1-pad-macLen], pt[len(pt)-1-pad-macLen:len(pt)-1-pad]
+	var hdr [13]byte
+	binary.BigEndian.PutUint64(hdr[0:], d.seq)
+	hdr[8] = r.typ
+	binary.BigEndian.PutUint16(hdr[9:], r.version)
+	binary.BigEndian.PutUint16(hdr[11:], uint16(len(content)))
+	m := hmac.New(sha256.New, d.macKey)
+	m.Write(hdr[:])
+	m.Write(content)
+	if !hmac.Equal(m.Sum(nil), mac) {
+		return nil, fmt.Errorf("encrypted record %d at byte %d: MAC mismatch (wrong key log?)", d.seq, r.off)
+	}
+	d.seq++
+	return content, nil
+}
+
 // tlsKeys derives the two directions' keys from the master secret:
 // key_block = PRF(master, "key expansion", server_random ‖ client_random),
-// cut into client key, server key, client salt, server salt (no MAC keys for
-// AEAD suites).
-func tlsKeys(master []byte, client, server [32]byte) (c, s *direction, err error) {
+// cut into client key, server key, client salt, server salt for GCM (no MAC
+// keys for AEAD suites), and into client MAC key, server MAC key, client
+// key, server key for CBC (its IVs are explicit in TLS 1.2).
+func tlsKeys(master []byte, client, server [32]byte, suite uint16) (c, s opener, err error) {
+	if suite == suiteECDHEECDSAAES128CBC {
+		kb := prf(master, "key expansion", append(server[:], client[:]...), 2*32+2*16)
+		cb, err1 := aes.NewCipher(kb[64:80])
+		sb, err2 := aes.NewCipher(kb[80:96])
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, nil, err
+		}
+		return &cbcDirection{blk: cb, macKey: kb[0:32]}, &cbcDirection{blk: sb, macKey: kb[32:64]}, nil
+	}
 	kb := prf(master, "key expansion", append(server[:], client[:]...), 2*16+2*4)
 	mk := func(key, salt []byte) (*direction, error) {
 		blk, err := aes.NewCipher(key)
@@ -213,13 +284,15 @@ func tlsKeys(master []byte, client, server [32]byte) (c, s *direction, err error
 		}
 		return &direction{aead: g, salt: salt}, nil
 	}
-	if c, err = mk(kb[0:16], kb[32:36]); err != nil {
+	cd, err := mk(kb[0:16], kb[32:36])
+	if err != nil {
 		return nil, nil, err
 	}
-	if s, err = mk(kb[16:32], kb[36:40]); err != nil {
+	sd, err := mk(kb[16:32], kb[36:40])
+	if err != nil {
 		return nil, nil, err
 	}
-	return c, s, nil
+	return cd, sd, nil
 }
 
 // decryptTLS turns the two halves of a TLS 1.2 connection into the
@@ -238,14 +311,20 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 		return nil, nil, fmt.Errorf("ClientHello: %w", err)
 	}
 	if len(srecs) == 0 {
-		return &half{}, &half{}, nil // handshake never answered
+		return &half{}, &half{}, nil // handshake never answered, or the client's alert ended it
+	}
+	if refusedBeforeHello(srecs) {
+		// A handshake one side ended with an alert before any ServerHello
+		// (a version probe, a scanner, an LPA trying TLS 1.3 first): legit
+		// traffic that carried no HTTP, not a capture defect.
+		return &half{}, &half{}, nil
 	}
 	sh, err := parseHello(srecs, 2)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ServerHello: %w", err)
 	}
-	if sh.suite != suiteECDHEECDSAAES128GCM && sh.suite != suiteECDHERSAAES128GCM {
-		return nil, nil, fmt.Errorf("cipher suite 0x%04X: the decoder reads only AES-128-GCM-SHA256 suites", sh.suite)
+	if sh.suite != suiteECDHEECDSAAES128GCM && sh.suite != suiteECDHERSAAES128GCM && sh.suite != suiteECDHEECDSAAES128CBC {
+		return nil, nil, fmt.Errorf("cipher suite 0x%04X: the decoder reads only AES-128-GCM-SHA256 and ECDHE-ECDSA AES-128-CBC-SHA256", sh.suite)
 	}
 	master, ok := keys[ch.random]
 	if !ok {
@@ -256,7 +335,7 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 		}
 		return nil, nil, fmt.Errorf("client random %x…: %w", ch.random[:8], ErrNoKey)
 	}
-	cd, sd, err := tlsKeys(master, ch.random, sh.random)
+	cd, sd, err := tlsKeys(master, ch.random, sh.random, sh.suite)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,7 +351,7 @@ func decryptTLS(c2s, s2c *half, keys KeyLog) (client, server *half, err error) {
 
 // appData decrypts every record after ChangeCipherSpec (the first is
 // Finished, which checks the keys) and keeps the application data.
-func appData(recs []record, h *half, d *direction) (*half, error) {
+func appData(recs []record, h *half, d opener) (*half, error) {
 	out := &half{}
 	encrypted := false
 	for _, r := range recs {

@@ -79,14 +79,14 @@ func es9Handler(clk clock.Clock) http.Handler {
 	})
 }
 
-// es9Call is the card's IPA: TLS 1.2 with the SGP.22 §2.6.6 suite, one POST
+// es9Call is the card's IPA: TLS 1.2 with an SGP.22 §2.6.6 suite, one POST
 // with Connection: close, read until EOF.
-func es9Call(t *testing.T, addr string, roots *x509.CertPool, clk clock.Clock, fn, body string) {
+func es9Call(t *testing.T, addr string, roots *x509.CertPool, clk clock.Clock, suite uint16, fn, body string) {
 	t.Helper()
 	c, err := tls.Dial("tcp", addr, &tls.Config{
 		ServerName: smdpHost, RootCAs: roots, Time: clk.Now,
 		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		CipherSuites: []uint16{suite},
 	})
 	if err != nil {
 		t.Fatalf("TLS dial: %v", err)
@@ -111,6 +111,13 @@ func httpsScenario(t *testing.T, mode Mode) (string, *Session) {
 // httpsScenarioWith is httpsScenario with cfg (its Path and Clock set here).
 func httpsScenarioWith(t *testing.T, cfg Config) (string, *Session) {
 	t.Helper()
+	return httpsScenarioSuite(t, cfg, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+}
+
+// httpsScenarioSuite is httpsScenarioWith with the ES9+ client offering
+// only suite; the server offers both SGP.22 suites, as the SM-DP+ does.
+func httpsScenarioSuite(t *testing.T, cfg Config, suite uint16) (string, *Session) {
+	t.Helper()
 	clk := clock.NewVirtual(clock.Epoch)
 	loop := clock.NewLoop(clk)
 	path := filepath.Join(t.TempDir(), "dl.pcapng")
@@ -132,7 +139,7 @@ func httpsScenarioWith(t *testing.T, cfg Config) (string, *Session) {
 	ln := tls.NewListener(sess.Wrap(raw), &tls.Config{
 		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
 		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256},
 	})
 	srv := &http.Server{Handler: es9Handler(clk)}
 	go srv.Serve(ln)
@@ -148,7 +155,7 @@ func httpsScenarioWith(t *testing.T, cfg Config) (string, *Session) {
 		if err := loop.Advance(time.Second); err != nil {
 			t.Fatal(err)
 		}
-		es9Call(t, raw.Addr().String(), roots, clk, call.fn, call.body)
+		es9Call(t, raw.Addr().String(), roots, clk, suite, call.fn, call.body)
 	}
 	if err := loop.Advance(time.Second); err != nil {
 		t.Fatal(err)
@@ -257,6 +264,14 @@ func TestHTTPSTap(t *testing.T) {
 	checkSecrets(t, path)
 	checkHTTPS(t, path)
 	checkFramesN(t, path, 6)
+}
+
+// TestHTTPSTapCBC: ES9+ over SGP.22's other suite,
+// TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, decrypts like the GCM one.
+func TestHTTPSTapCBC(t *testing.T) {
+	path, _ := httpsScenarioSuite(t, Config{Mode: Tap, KeyLog: true}, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)
+	checkSecrets(t, path)
+	checkHTTPS(t, path)
 }
 
 // NoKeysFile: the secrets go into the capture's DSB only, and it decodes.

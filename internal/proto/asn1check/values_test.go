@@ -146,6 +146,7 @@ func refusals(t *testing.T, d *decoder) {
 		{"BOOLEAN TRUE as 01", "EnableProfileRequest", "BF3111A00C5A0A98331000000000000021810101", "not DER"},
 		{"INTEGER with a leading zero", "EnableProfileResponse", "BF310480020000", "not DER"},
 		{"INTEGER DEFAULT present", "ProfileInfo", "E303950102", "DEFAULT"},
+		{"INTEGER DEFAULT present in the metadata", "StoreMetadataRequest", "BF25135A0A98331000000000000021910092009501" + "02", "DEFAULT"},
 		{"OCTET STRING DEFAULT present (lcsi 05)", "Fcp", "30038A0105", "DEFAULT"},
 		{"BOOLEAN DEFAULT present (critical FALSE)", "Extension", "300A0603551D0F0101000400", "DEFAULT"},
 		{"named bits with a trailing zero bit", "EuiccMemoryResetRequest", "BF340482020480", "named-bit"},
@@ -168,4 +169,25 @@ func hexdump(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestModuleDefaultsTranscribed pins the DEFAULTs of SGP.22 v2.2.2's
+// RSPDefinitions in our transcription of it. The DEFAULT check (asn1c's
+// tables and check.c's own) knows only the DEFAULTs the module declares:
+// StoreMetadataRequest's profileClass, transcribed as OPTIONAL, let the
+// SM-DP+ send 95 01 02 (operational) in every bound profile package
+// unnoticed until a strict peer refused it.
+func TestModuleDefaultsTranscribed(t *testing.T) {
+	got := map[string]string{}
+	for _, d := range moduleDefaults(t) {
+		got[d.typ+"."+d.member] = fmt.Sprintf("%X", d.value)
+	}
+	for _, c := range []struct{ field, value string }{
+		{"ProfileInfo.profileClass", "02"},          // operational
+		{"StoreMetadataRequest.profileClass", "02"}, // operational
+	} {
+		if v, ok := got[c.field]; !ok || v != c.value {
+			t.Errorf("%s: DEFAULT %q in the module, want %s", c.field, v, c.value)
+		}
+	}
 }

@@ -378,3 +378,37 @@ func TestNotificationEvents(t *testing.T) {
 		t.Error("a notification of four events accepted")
 	}
 }
+
+// TestMetadataProfileClassDefault: profileClass is DEFAULT operational in
+// StoreMetadataRequest, so DER leaves 95 01 02 out (X.690 §11.5) and a
+// reader takes its absence as operational; a sender that still encodes the
+// default is read the same.
+func TestMetadataProfileClassDefault(t *testing.T) {
+	base := "5A 0A " + vICCIDHex + " 91 00 92 00"
+	for _, c := range []struct {
+		name  string
+		class int
+		want  string // the BF25 content after the ICCID and names
+	}{
+		{"operational left out", ClassOperational, ""},
+		{"test", ClassTest, "95 01 00"},
+		{"provisioning", ClassProvisioning, "95 01 01"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := ProfileMetadata{ICCID: vICCID, Class: c.class}.Encode()
+			inner := hexdump.Bytes(t, base+" "+c.want)
+			want := append([]byte{0xBF, 0x25, byte(len(inner))}, inner...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("encoded % X, want % X", got, want)
+			}
+			m, err := DecodeProfileMetadata(got)
+			if err != nil || m.Class != c.class {
+				t.Fatalf("decoded class %d, %v; want %d", m.Class, err, c.class)
+			}
+		})
+	}
+	m, err := DecodeProfileMetadata(hexdump.Bytes(t, "BF25 13 "+base+" 95 01 02"))
+	if err != nil || m.Class != ClassOperational {
+		t.Fatalf("explicit default: class %d, %v", m.Class, err)
+	}
+}

@@ -158,7 +158,7 @@ type Icon struct {
 
 // ProfileMetadata is StoreMetadataRequest (BF25): iccid 5A,
 // serviceProviderName 91 (0..32), profileName 92 (0..64), iconType 93 and
-// icon 94 (optional), profileClass 95 (optional, operational when absent),
+// icon 94 (optional), profileClass 95 (DEFAULT operational: absent then),
 // notificationConfigurationInfo B6 (optional), profileOwner B7 (optional),
 // profilePolicyRules 99 (optional). The ICCID, the IMSI and everything
 // else of the profile itself travel in the profile package (package saip).
@@ -188,7 +188,11 @@ func (m ProfileMetadata) tlv() tlv.TLV {
 	if m.Icon != nil {
 		cs = append(cs, tlv.Uint(0x93, m.Icon.Type), tlv.New(0x94, m.Icon.Data))
 	}
-	cs = append(cs, tlv.Uint(0x95, m.Class))
+	// profileClass is DEFAULT operational: DER leaves the default out
+	// (X.690 §11.5), as ProfileInfo does.
+	if m.Class != ClassOperational {
+		cs = append(cs, tlv.Uint(TagProfileClass, m.Class))
+	}
 	if m.NotificationConfig != nil {
 		cs = append(cs, notificationConfigList(m.NotificationConfig))
 	}

@@ -344,16 +344,17 @@ func vectors(t testing.TB) []vector {
 			//   iccid 5A 0A                                               12
 			//   serviceProviderName [17] 91 03 "SFR"                       5
 			//   profileName [18] 92 12                                    20
-			//   profileClass [21] 95 01 02                                 3
+			//   profileClass [21] DEFAULT operational: absent (X.690
+			//     §11.5; the strict peer refused 95 01 02 here)           0
 			//   notificationConfigurationInfo [22] B6 15 { 30 13 {
 			//     profileManagementOperation [0] 80 02 07 80 (install, bit 0),
 			//     notificationAddress [1] 81 0D "smdp.sfr.test" } }         23
 			//   profileOwner [23] B7 05 { 80 03 mccMnc }                   7
-			// 70 = 46.
+			// 67 = 43.
 			name: "StoreMetadataRequest",
 			encode: ProfileMetadata{ICCID: vICCID, ServiceProviderName: "SFR", ProfileName: vName, Class: ClassOperational,
 				NotificationConfig: []NotificationConfig{{Events: Events(EventInstall), Address: vAddr}}, Owner: owner}.Encode,
-			want: `BF25 46 5A 0A ` + vICCIDHex + ` 91 03 53 46 52 92 12 ` + vNameHex + ` 95 01 02
+			want: `BF25 43 5A 0A ` + vICCIDHex + ` 91 03 53 46 52 92 12 ` + vNameHex + `
 				B6 15 30 13 80 02 07 80 81 0D ` + vAddrHex + ` B7 05 80 03 ` + vPLMNHex,
 			decode: func(b []byte) (any, error) { return DecodeProfileMetadata(b) },
 			value: ProfileMetadata{ICCID: vICCID, ServiceProviderName: "SFR", ProfileName: vName, Class: ClassOperational,
