@@ -2,7 +2,6 @@ package capture
 
 import (
 	"crypto/tls"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -77,18 +76,7 @@ func TestRefusedHandshakeCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, roots := tlsServerCert(t)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := tls.NewListener(sess.Wrap(raw), &tls.Config{
-		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
-		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
-	})
-	srv := &http.Server{Handler: es9Handler(clk)}
-	go srv.Serve(ln)
+	raw, roots, srv := serveES9TLS(t, sess, clk, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
 	defer srv.Close()
 	for _, cfg := range []*tls.Config{
 		{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10},

@@ -29,6 +29,25 @@ import (
 const smdpHost = "smdp.sfr.test"
 
 // tlsServerCert makes a test-only self-signed P-256 certificate for smdpHost.
+// serveES9TLS serves es9Handler over TLS 1.2 with suites on a loopback
+// listener the capture session taps; the listener, the roots that trust
+// its certificate, and the server to close.
+func serveES9TLS(t testing.TB, sess *Session, clk *clock.Virtual, suites ...uint16) (net.Listener, *x509.CertPool, *http.Server) {
+	t.Helper()
+	cert, roots := tlsServerCert(t)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := tls.NewListener(sess.Wrap(raw), &tls.Config{
+		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
+		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: suites,
+	})
+	srv := &http.Server{Handler: es9Handler(clk)}
+	go srv.Serve(ln)
+	return raw, roots, srv
+}
+
 func tlsServerCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -131,18 +150,7 @@ func httpsScenarioSuite(t *testing.T, cfg Config, suite uint16) (string, *Sessio
 		t.Fatal(err)
 	}
 	defer p.Close()
-	cert, roots := tlsServerCert(t)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := tls.NewListener(sess.Wrap(raw), &tls.Config{
-		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
-		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
-		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256},
-	})
-	srv := &http.Server{Handler: es9Handler(clk)}
-	go srv.Serve(ln)
+	raw, roots, srv := serveES9TLS(t, sess, clk, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256)
 	defer srv.Close()
 
 	eofClient(t, p.Addr().String(), 0, platformapi.PathDownload, `{"eid":"`+testEID+`","operator":"sfr","serving_plmn":"20801"}`)
