@@ -28,6 +28,12 @@ func (s *Server) initiateAuthentication(_ http.ResponseWriter, body []byte) (es9
 	if !s.ownAddress(req.SMDPAddress) {
 		return nil, fail(subjSMDPAddress, reasonRefused, "smdpAddress %q is not this SM-DP+", req.SMDPAddress)
 	}
+	// An eUICC of another release (its SVN's major version) gets 8.8.3/3.1:
+	// this SM-DP+ serves SGP.22 v2 eUICCs (v2.2.2's ASN.1, its signed
+	// structures), and a peer must be able to see the refusal.
+	if info.SVN[0] != 2 {
+		return nil, fail(subjSVN, reasonUnsupported, "the eUICC's specification version %d.%d.%d: this SM-DP+ serves SGP.22 v2 eUICCs", info.SVN[0], info.SVN[1], info.SVN[2])
+	}
 	// The two lists answer different questions (SGP.22 v2.2.2 §5.6.1, as
 	// recalled: the clause's text was not at hand when this was written).
 	// ForVerification: the CIs the eUICC verifies server certificates

@@ -3,6 +3,7 @@ package smdp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -166,6 +167,25 @@ func TestBadInput(t *testing.T) {
 				"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
 			if c.subject != "" {
 				mustFail(t, "CI", code, m, err, http.StatusOK, c.subject, c.reason)
+				return
+			}
+			if st, subj, rsn := status(m); err != nil || code != http.StatusOK || st != es9.StatusSuccess {
+				t.Fatalf("got HTTP %d %s %s/%s (%v), want success", code, st, subj, rsn, err)
+			}
+		})
+	}
+	// The eUICC's SVN: SGP.22 v2 (any minor and revision) is served;
+	// another release is refused 8.8.3/3.1.
+	for _, c := range []struct {
+		svn  [3]byte
+		fail bool
+	}{{[3]byte{2, 2, 0}, false}, {[3]byte{2, 3, 1}, false}, {[3]byte{1, 0, 0}, true}, {[3]byte{3, 0, 0}, true}} {
+		t.Run(fmt.Sprintf("svn %d.%d.%d", c.svn[0], c.svn[1], c.svn[2]), func(t *testing.T) {
+			info := es10.EuiccInfo1{SVN: c.svn, CiPKIDVerify: [][]byte{testCI}, CiPKIDSign: [][]byte{testCI}}.Encode()
+			code, m, err := e.post(es9.FnInitiateAuthentication, map[string]string{"smdpAddress": testHost,
+				"euiccChallenge": enc(make([]byte, 16)), "euiccInfo1": enc(info)})
+			if c.fail {
+				mustFail(t, "SVN", code, m, err, http.StatusOK, subjSVN, reasonUnsupported)
 				return
 			}
 			if st, subj, rsn := status(m); err != nil || code != http.StatusOK || st != es9.StatusSuccess {

@@ -35,6 +35,7 @@ const (
 	subjMatchingID    = "8.2.6"  // matching ID
 	subjSMDPAddress   = "8.8.1"  // SM-DP+ address
 	subjSecurityConf  = "8.8.2"  // security configuration (the eUICC's CIs for signing)
+	subjSVN           = "8.8.3"  // specification version number
 	subjNoDPauthCert  = "8.8.4"  // CERT.DPauth for a CI the eUICC verifies with
 	subjDownloadOrder = "8.8.5"  // download order
 	subjTransactionID = "8.10.1" // transactionId
