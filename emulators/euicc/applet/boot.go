@@ -1,5 +1,7 @@
 package applet
 
+import "slices"
+
 // boot handles a card reset (a REFRESH the applet asked for, a power cut,
 // a modem restart): requests in flight will never be answered, the
 // terminal's timers are gone and the bearer with them. The periodic check
@@ -84,6 +86,13 @@ func (a *Applet) resume(prev []Profile) {
 		a.resumeDownload(prev)
 	default: // enabling or awaiting an attach, as an attempt or a fallback
 		switch {
+		case m.awaiting() && !m.fallback() && cur.ICCID == c.Target && slices.Contains(c.Failed, c.Target):
+			// The attempt was judged failed before the reset: its
+			// attach-failure is in the outbox (and may have gone out over
+			// the bearer it had abroad), the fallback had not begun. Go on
+			// from the judgment, not judge it again: one failure, one
+			// report, one back-off step (outside tester sw50).
+			a.afterFailedAttempt()
 		case cur.ICCID != c.Target && m.fallback():
 			a.enableFallback(c.Target) // the enable never reached NVM: again
 		case cur.ICCID != c.Target:

@@ -206,6 +206,14 @@ func (a *Applet) failAttemptAs(reason string, switched, backoff bool) {
 		a.strand(target, c.Area, backoff, true, c.Trigger == TriggerRescue)
 	}
 	a.enqueue(Note{Kind: NoteAttachFailure, Operator: c.Current, ICCID: target.ICCID, PLMN: target.HomePLMN})
+	a.afterFailedAttempt()
+}
+
+// afterFailedAttempt goes on from an attempt judged failed (its failure
+// noted, its report queued): the fallback, or for a rescue the next
+// candidate.
+func (a *Applet) afterFailedAttempt() {
+	c := a.st.Cycle
 	if c.Trigger == TriggerRescue {
 		// No profile is known to work: the next candidate is the fallback.
 		a.next()

@@ -179,6 +179,47 @@ func TestPowerCutEveryStep(t *testing.T) {
 	}
 }
 
+// TestPowerCutEveryStepAbroad: in a border area an attempt served by a
+// network of another country fails, the original falls back in the list's
+// country again, the attempt is backed off and the next one attaches —
+// with a power cut at every step: one attach-failure report and one
+// back-off step for the attempt, whatever the cut (outside tester sw50:
+// a cut between its judgment and its fallback judged it twice).
+func TestPowerCutEveryStepAbroad(t *testing.T) {
+	ops := []simOp{
+		{ID: "sfr", PLMN: "20810", ICCID: iccidSFR, Preinstalled: true, Outcomes: []outcome{attachAbroad}},
+		{ID: "orange-fr", PLMN: "20801", ICCID: iccidOrange, Preinstalled: true, Outcomes: []outcome{attachOK}},
+	}
+	base := newSim(ops, nil)
+	base.run(3)
+	backoffs := func(s *sim) (n int) {
+		for _, l := range s.logs {
+			if l.Kind == "backoff" && l.Fields["operator"] == "sfr" {
+				n++
+			}
+		}
+		return n
+	}
+	if len(base.failures) > 0 || base.enabled().Operator != "orange-fr" || backoffs(base) != 1 {
+		t.Fatalf("uncut run: %v, on %s, %d back-offs\n%s", base.failures, base.enabled().Operator, backoffs(base), base.kinds())
+	}
+	for cut := 1; cut <= base.waits; cut++ {
+		s := newSim(ops, nil)
+		s.cuts = []int{cut}
+		s.run(5)
+		switch {
+		case len(s.failures) > 0:
+			t.Fatalf("cut %d: %s\n%s", cut, strings.Join(s.failures, "\n"), s.kinds())
+		case s.enabled().Operator != "orange-fr":
+			t.Fatalf("cut %d: ends on %s\n%s", cut, s.enabled().Operator, s.kinds())
+		case s.count("attach-failure", "sfr") != 1 || s.count("attach-success", "orange-fr") != 1:
+			t.Fatalf("cut %d: reports %v, want one attach-failure for sfr and one attach-success\n%s", cut, s.reports, s.kinds())
+		case backoffs(s) != 1:
+			t.Fatalf("cut %d: %d back-off steps for sfr, want 1\n%s", cut, backoffs(s), s.kinds())
+		}
+	}
+}
+
 // FuzzFallback plays random areas (operators, outcomes, downloads, the
 // original's coverage) and power cuts through the simulator: attempts stay
 // in list order without repeats, at most one EnableProfile per event and
@@ -205,7 +246,7 @@ func FuzzFallback(f *testing.F) {
 			ops = append(ops, simOp{
 				ID: "op" + plmns[i], PLMN: plmns[i], ICCID: "8933" + plmns[i] + "0000000001",
 				Preinstalled: x&0x30 != 0x30 && x&0x30 != 0x20, DownloadOK: x&0x30 == 0x20,
-				Outcomes: []outcome{outcome(x % 4), outcome(x >> 6)},
+				Outcomes: []outcome{[]outcome{attachOK, attachReject, attachTimeout, attachOther, attachAbroad}[x%5], outcome(x >> 6)},
 			})
 		}
 		var orig []outcome

@@ -25,6 +25,7 @@ const (
 	attachTimeout                // no answer: no service until the attach wait expires
 	attachOther                  // normal service on another network
 	attachNone                   // no cell at all (the original's loss of coverage)
+	attachAbroad                 // normal service on a network of another country (a border area)
 )
 
 // visited is the network the original profile roams on.
@@ -160,6 +161,8 @@ func (s *sim) boot(powerCut bool) {
 		s.reg = LocalInfo{Service: LimitedService, PLMN: home}
 	case attachOther:
 		s.reg = LocalInfo{Service: NormalService, PLMN: "20899"}
+	case attachAbroad:
+		s.reg = LocalInfo{Service: NormalService, PLMN: "26299"}
 	}
 	s.netEvs = append(s.netEvs, LocationStatus{Service: s.reg.Service, PLMN: s.reg.PLMN})
 }
