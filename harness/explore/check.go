@@ -38,6 +38,7 @@ var Invariants = []Invariant{
 	{"fault-scope", "issue 9 §1: a fault hits only the operator, subscriber, attempt and window its entry names", checkFaultScope},
 	{"pin-locked-no-service", "TS 31.102 §5.1.1, README (modem): a profile whose PIN1 is enabled reads no IMSI and never attaches (the host never enters a PIN): no attach attempt, no attach reported, no run ending attached on it", checkPINLockedNoService},
 	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
+	{"one-judgment-per-failure", "README \"Decisions on the open points\" (back-off: a failure counts once; one outcome: attach-failure reports say what happened to each attempt): within a cycle an operator's attempt is judged failed once and backed off once per area, a power cut between the judgment and the fallback included", checkOneJudgment},
 	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
@@ -704,6 +705,7 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 	lastPLMN := ""                // the network the terminal last reported since the last switch
 	failures := map[string]fail{} // by operator: its last failure in this cycle
 	stayed := map[string]bool{}   // the areas a fallback attached in, this cycle
+	var pending []string          // this cycle's violations, unless it ends as a border area
 	for _, e := range o.Events {
 		switch {
 		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
@@ -722,6 +724,10 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 		case is(e, eventlog.EUICC, applet.KindDownloadResult):
 			clear(failures) // a download's failure is no network's
 		case is(e, eventlog.EUICC, applet.KindCycleEnded):
+			if e.Str("reason") != applet.ReasonBorderArea {
+				v = append(v, pending...)
+			}
+			pending = nil
 			clear(failures)
 			clear(stayed)
 		case is(e, eventlog.EUICC, applet.KindBackoff):
@@ -731,8 +737,39 @@ func checkBackoffArea(s *scenario.Scenario, o Outcome) []string {
 			if !ok || area == "" || len(f.plmn) < 3 || f.plmn[:3] == area || stayed[area] {
 				continue
 			}
-			v = append(v, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
+			pending = append(pending, fmt.Sprintf("%s: %s backed off in %s for a failure on %s, a network of another country (%s: %s)",
 				at(e), op, area, f.plmn, at(f.ev), f.ev.Str("reason")))
+		}
+	}
+	return append(v, pending...)
+}
+
+// checkOneJudgment: within a cycle, each operator's attach_failed comes
+// once and each (operator, area) back-off once (outside tester sw50: a
+// power cut after an attempt served abroad was judged failed, its report
+// already sent over that bearer, made the card judge it again — two
+// reports and a doubled back-off for one failure).
+func checkOneJudgment(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	judged := map[string]eventlog.Event{}
+	backed := map[string]eventlog.Event{}
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.EUICC, applet.KindCycleStarted), is(e, eventlog.EUICC, applet.KindCycleEnded):
+			clear(judged)
+			clear(backed)
+		case is(e, eventlog.EUICC, applet.KindAttachFailed):
+			op := e.Str("operator")
+			if first, ok := judged[op]; ok {
+				v = append(v, fmt.Sprintf("%s: %s judged failed again in one cycle (first at %s: %s)", at(e), op, at(first), first.Str("reason")))
+			}
+			judged[op] = e
+		case is(e, eventlog.EUICC, applet.KindBackoff):
+			k := e.Str("operator") + " in " + e.Str("area")
+			if first, ok := backed[k]; ok {
+				v = append(v, fmt.Sprintf("%s: %s backed off again in one cycle (first at %s)", at(e), k, at(first)))
+			}
+			backed[k] = e
 		}
 	}
 	return v
@@ -762,7 +799,7 @@ func checkNoBorderPingPong(s *scenario.Scenario, o Outcome) []string {
 			}
 			moved = false
 		case is(e, eventlog.EUICC, applet.KindCycleEnded):
-			if e.Str("reason") != "the device left the area of the list" {
+			if e.Str("reason") != applet.ReasonLeftArea {
 				left, started = nil, nil
 				continue
 			}

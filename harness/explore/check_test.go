@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/dialect"
@@ -251,6 +252,18 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"served across the border, the fallback attached there too", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("26201"),
 			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "26201"), backoff("fr1", "208")}}, "network of another country"},
+		{"served abroad, the fallback back in the last cycle's country: a border area", "README decisions (sw50)", checkBackoffArea, Outcome{Events: []eventlog.Event{
+			started("208"), enable(fr1, "fr1", false), served("26201"), failed("fr1"), enable(orig, "cn1", true), served("26201"),
+			ev(eventlog.EUICC, "fallback_attached", "operator", "cn1", "plmn", "26201"), backoff("fr1", "208"),
+			ev(eventlog.EUICC, "cycle_ended", "outcome", "list-exhausted", "reason", applet.ReasonBorderArea)}}, ""},
+		{"one failure judged once", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{
+			started("208"), failed("fr1"), backoff("fr1", "208"), failed("fr2"), backoff("fr2", "208")}}, ""},
+		{"a failure judged twice in a cycle", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{
+			started("208"), failed("fr1"), ev(eventlog.EUICC, "cycle_resumed", "mode", "attempt.await-attach"), failed("fr1")}}, "judged failed again"},
+		{"backed off twice in a cycle", "README decisions (sw50)", checkOneJudgment, Outcome{Events: []eventlog.Event{
+			started("208"), failed("fr1"), backoff("fr1", "208"), backoff("fr1", "208")}}, "backed off again"},
+		{"the same failure in two cycles", "README decisions", checkOneJudgment, Outcome{Events: []eventlog.Event{
+			started("208"), failed("fr1"), backoff("fr1", "208"), leftArea(), started("208"), failed("fr1"), backoff("fr1", "208")}}, ""},
 		{"a device that does not move leaves the area twice in a row", "README decisions (sw48)", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{
 			area("FRDE-B"), started("262"), leftArea(), started("208"), leftArea()}}, "did not move"},
 		{"left the area twice, moving between", "README decisions", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{

@@ -158,6 +158,9 @@ func (a *Applet) endCycle(outcome, reason string) {
 // recognisable) and goes back to Idle.
 func (a *Applet) endCycleWith(outcome, reason string, n Note, serving string) {
 	c := a.st.Cycle
+	if reason != ReasonLeftArea {
+		a.st.LeftArea = nil // only the very next cycle can go back the way it came
+	}
 	kv := []any{"outcome", outcome, "attempts", c.Attempts}
 	if n.Kind != "" {
 		report := a.owe(n)

@@ -46,6 +46,9 @@ func durableEqual(a, b *State) bool {
 		a.NoService == b.NoService &&
 		slices.Equal(a.Backoff, b.Backoff) &&
 		ptrEqual(a.Stranded, b.Stranded, func(a, b *Stranded) bool { return *a == *b }) &&
+		ptrEqual(a.LeftArea, b.LeftArea, func(a, b *LeftArea) bool {
+			return a.From == b.From && a.To == b.To && slices.Equal(a.Operators, b.Operators)
+		}) &&
 		slices.Equal(a.Outbox, b.Outbox) &&
 		a.OutboxRetry == b.OutboxRetry &&
 		ptrEqual(a.Retry, b.Retry, retryEqual) &&
@@ -164,6 +167,9 @@ func plainDurable(s *State) bool {
 	}
 	if t := s.Stranded; t != nil {
 		ok = ok && utf8.ValidString(t.ICCID) && utf8.ValidString(t.Operator) && utf8.ValidString(t.Area)
+	}
+	if l := s.LeftArea; l != nil {
+		ok = ok && utf8.ValidString(l.From) && utf8.ValidString(l.To) && plainStrings(l.Operators)
 	}
 	for _, n := range s.Outbox {
 		ok = ok && utf8.ValidString(n.Kind) && utf8.ValidString(n.Operator) && utf8.ValidString(n.ICCID) && utf8.ValidString(n.PLMN)

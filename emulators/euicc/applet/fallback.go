@@ -196,7 +196,7 @@ func (a *Applet) fallbackAttached(plmn string) {
 			// own network later owes attach-success.
 			a.strand(p, c.Area, false, true, false)
 		}
-		a.endCycle(OutcomeListExhausted, "the device left the area of the list")
+		a.crossed(p, mcc(plmn))
 		return
 	}
 	for _, ab := range c.Abroad {

@@ -356,6 +356,9 @@ func summary(s State) string {
 	for _, x := range s.Backoff {
 		fmt.Fprintf(&b, "\nbackoff %s area=%s failures=%d until=%d", x.Operator, x.Area, x.Failures, x.Until)
 	}
+	if l := s.LeftArea; l != nil {
+		fmt.Fprintf(&b, "\nleft area from=%s to=%s operators=%s", l.From, l.To, strings.Join(l.Operators, ","))
+	}
 	fmt.Fprintf(&b, "\nchecks=%d online=%v home=%s", s.Checks, s.Online, nameOf(s.Home))
 	return b.String()
 }

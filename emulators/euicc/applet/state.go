@@ -96,6 +96,10 @@ type State struct {
 	// after it failed (stranded.go): its failure is counted, and maybe
 	// reported, until it has normal service or the card switches away.
 	Stranded *Stranded `json:"stranded,omitempty"`
+	// LeftArea is the last cycle's end when it ended as the device having
+	// left the list's area: a cycle that then ends by going back the way
+	// it came is a border area, not two crossings (border.go).
+	LeftArea *LeftArea `json:"left_area,omitempty"`
 	// Outbox holds the notes owed to the platform, oldest first.
 	Outbox []Note `json:"outbox,omitempty"`
 	// OutboxRetry says the head of the outbox failed: the next periodic

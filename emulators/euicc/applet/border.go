@@ -1,0 +1,56 @@
+package applet
+
+// A border area has networks of two countries within reach, and which of
+// them a profile registers on can change with no movement: the profile's
+// own network is missing and a neighbour's serves it, or the signal
+// ranking of the two countries' cells swaps between checks. The card
+// cannot see the device move; it sees the country of the network its
+// fallback attached on. A fallback attached across the border ends the
+// cycle (the device left the list's area, nothing backed off: Cycle.Abroad);
+// the card remembers that end (State.LeftArea), and when the very next
+// cycle ends by attaching back in the country the last one started in,
+// it takes the two for one border area (outside tester sw50: cells whose
+// ranking swapped every check made every cycle "leave", with no back-off,
+// a REFRESH pair every period): the attempts a neighbour's network served
+// in either cycle failed in their list's country and are backed off there.
+
+// LeftArea is a cycle's end across a border: the country of its list, the
+// country its fallback attached in, and the operators of its attempts a
+// network of another country served or refused.
+type LeftArea struct {
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	Operators []string `json:"operators,omitempty"`
+}
+
+// Reasons a cycle ends with (cycle_ended's reason) when its fallback
+// attached across the border.
+const (
+	ReasonLeftArea   = "the device left the area of the list"
+	ReasonBorderArea = "back in the country the last cycle left: a border area"
+)
+
+// crossed ends the cycle whose fallback, p, attached in country to, not
+// the list's: the device left the area — or, back the way the last cycle
+// came, a border area, whose attempts served abroad are backed off.
+func (a *Applet) crossed(p Profile, to string) {
+	c := a.st.Cycle
+	var ops []string
+	for _, ab := range c.Abroad {
+		if ab.ICCID != p.ICCID {
+			ops = append(ops, ab.Operator)
+		}
+	}
+	if prev := a.st.LeftArea; prev != nil && prev.From == to && prev.To == c.Area {
+		for _, op := range ops {
+			a.backoffFailed(op, c.Area)
+		}
+		for _, op := range prev.Operators {
+			a.backoffFailed(op, prev.From)
+		}
+		a.endCycle(OutcomeListExhausted, ReasonBorderArea)
+		return
+	}
+	a.st.LeftArea = &LeftArea{From: c.Area, To: to, Operators: ops}
+	a.endCycle(OutcomeListExhausted, ReasonLeftArea)
+}
