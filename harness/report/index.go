@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,8 +89,10 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			errs++ // a rig that could not run, a run not finished: JUnit's errors
 		}
 		msg := e.Message
-		for _, u := range e.Unfired {
-			msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
+		for _, u := range append(slices.Clip(e.Unfired), e.OpenCycle) {
+			if u != "" {
+				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
+			}
 		}
 		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(msg, indexLines),
 			Wall: e.Wall.Round(time.Millisecond).String()}
@@ -315,6 +318,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		}
 		for _, u := range e.Unfired {
 			props = append(props, junitProperty{EntryUnfired, u})
+		}
+		if e.OpenCycle != "" {
+			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})
 		}
 		if e.Capture != "" {
 			props = append(props, junitProperty{EntryCapture, e.Capture})

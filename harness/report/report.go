@@ -50,6 +50,9 @@ type Entry struct {
 	// Unfired lists the fault plan's entries that never fired (a
 	// scenario that reached its horizon).
 	Unfired []string `json:"unfired,omitempty"`
+	// OpenCycle says the scenario's run ended inside a cycle of the
+	// card's: its end state was read mid-switch.
+	OpenCycle string `json:"open_cycle,omitempty"`
 	// Capture is how the run's traffic.pcapng was made: tap or live
 	// (what --capture auto chose).
 	Capture string `json:"capture,omitempty"`
@@ -74,8 +77,9 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
-	EntryUnfired   = "unfired" // a fault of the plan that never fired
-	EntryCapture   = "capture" // tap or live
+	EntryUnfired   = "unfired"    // a fault of the plan that never fired
+	EntryOpenCycle = "open_cycle" // the run ended inside a cycle of the card's
+	EntryCapture   = "capture"    // tap or live
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.

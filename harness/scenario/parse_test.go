@@ -313,7 +313,7 @@ func TestParseFaultPlan(t *testing.T) {
 	src = strings.Replace(src, "itinerary:", `signal:
   - {at: 2h, area: FR, operator: sfr, rsrp: -100}
   - {at: 2h, area: CN, operator: cmcc, rsrp: -70}
-  - {at: 3h, area: FR, operator: sfr, rsrp: -60}
+  - {at: 2h30m, area: FR, operator: sfr, rsrp: -60}
 faults:
   - {attach_reject: 13, operator: sfr, attempt: 1}
   - {attach: no_service, operator: sfr, attempt: 2}
@@ -331,7 +331,7 @@ itinerary:`, 1)
 	wantSignal := []SignalChange{
 		{At: 2 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -100},
 		{At: 2 * time.Hour, Area: "CN", Operator: "cmcc", RSRP: -70},
-		{At: 3 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -60},
+		{At: 2*time.Hour + 30*time.Minute, Area: "FR", Operator: "sfr", RSRP: -60},
 	}
 	if !reflect.DeepEqual(s.Signal, wantSignal) {
 		t.Errorf("signal %+v", s.Signal)
