@@ -37,6 +37,8 @@ func TestLimits(t *testing.T) {
 		{"a notification nobody sends", "itinerary:", "expect: {notifications: [teleport@platform]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "teleport@platform": the card sends the platform attach-success, attach-failure, download-success, list-exhausted`},
 		{"an SM-DP+ notification to the platform", "itinerary:", "expect: {notifications: [install@platform]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@platform": the card sends the platform attach-success, attach-failure, download-success, list-exhausted`},
 		{"a platform note to an operator", "itinerary:", "expect: {notifications: [attach-success@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success@sfr": the card sends an SM-DP+ the SGP.22 notifications install, enable, disable, delete (or the platform attach-success, attach-failure, download-success, list-exhausted, as kind@platform)`},
+		{"a notification to an operator without an SM-DP+", "itinerary:", "expect: {notifications: [install@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@sfr": operator "sfr" runs no SM-DP+ (network.operators[].smdp): the card sends it no SGP.22 notification`},
+		{"a notification to an address nobody names", "itinerary:", "expect: {notifications: [install@smdp.nowhere.test]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@smdp.nowhere.test": no notification can go to smdp.nowhere.test: no operator runs that SM-DP+ and no device.notifications entry names it`},
 		{"a notification to an unknown operator", "itinerary:", "expect: {notifications: [install@vodafone]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: unknown operator "vodafone"`},
 		{"name escaping --out", "name: t", "name: ../../etc", `b.yaml:1:7: name: "../../etc": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"name with a slash", "name: t", "name: a/b", `b.yaml:1:7: name: "a/b": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
@@ -53,9 +55,15 @@ func TestLimits(t *testing.T) {
 	}
 	// A notification to an SM-DP+ the card knows by its address only
 	// (a pending one's) is named by that address.
-	if _, err := Parse("b.yaml", []byte(edit(t, "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:"))); err != nil {
+	pending := edit(t, "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:")
+	pending = strings.Replace(pending, "    - {iccid: \"89331000000000000029\", operator: sfr}\n",
+		"    - {iccid: \"89331000000000000029\", operator: sfr}\n  notifications: [{seq: 1, event: install, iccid: \"89331000000000000029\", address: smdp.sfr.test}]\n", 1)
+	if _, err := Parse("b.yaml", []byte(pending)); err != nil {
 		t.Errorf("install@smdp.sfr.test: %v", err)
 	}
+	// One the card downloaded from is named by its operator.
+	byOperator := strings.Replace(edit(t, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}"), "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:", 1)
+	wantParseError(t, byOperator, `b.yaml:15:26: expect.notifications[0]: "install@smdp.sfr.test": smdp.sfr.test is sfr's SM-DP+, and a notification to it is named by the operator (install@sfr); an address names only a pending notification of device.notifications`)
 	// Right at the limits loads.
 	at := edit(t, "check_interval: 5m", "check_interval: 1m\n  attach_wait: 30s")
 	at = strings.Replace(at, "{at: 1h, area: FR}", "{at: 742h, area: FR}", 1)

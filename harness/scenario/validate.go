@@ -602,13 +602,37 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 				n, strings.Join(smdpNoteKinds, ", "), strings.Join(platformNoteKinds, ", "))
 		}
 		if err := opRef(p, to); err != nil {
-			if strings.Contains(to, ".") && ident.IsHostName(to) {
-				continue // an SM-DP+ the card knows by its address only (a pending notification's)
+			if !strings.Contains(to, ".") || !ident.IsHostName(to) {
+				return err
 			}
-			return err
+			// An SM-DP+ the card knows by its address only: a pending
+			// notification's (one it downloaded from is named by its
+			// operator, one it never heard of gets nothing).
+			if !slices.ContainsFunc(s.Device.Notifications, func(pn Notification) bool { return pn.Address == to }) {
+				for _, o := range s.Network.Operators {
+					if o.SMDP == to {
+						return d.ErrPath(p, "%q: %s is %s's SM-DP+, and a notification to it is named by the operator (%s@%s); an address names only a pending notification of device.notifications", n, to, o.ID, kind, o.ID)
+					}
+				}
+				return d.ErrPath(p, "%q: no notification can go to %s: no operator runs that SM-DP+ and no device.notifications entry names it", n, to)
+			}
+			continue
+		}
+		if operatorSMDP(s, to) == "" {
+			return d.ErrPath(p, "%q: operator %q runs no SM-DP+ (network.operators[].smdp): the card sends it no SGP.22 notification", n, to)
 		}
 	}
 	return nil
+}
+
+// operatorSMDP is the SM-DP+ address of operator id, "" when it runs none.
+func operatorSMDP(s *Scenario, id string) string {
+	for _, o := range s.Network.Operators {
+		if o.ID == id {
+			return o.SMDP
+		}
+	}
+	return ""
 }
 
 // The kinds a notification_sent event carries: the platform API's notes,
