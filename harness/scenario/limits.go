@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -52,6 +53,11 @@ const (
 	// notifications it makes itself above the highest (a card given
 	// 2^31-1 would number its next one past what it can keep).
 	MaxNotificationSeq = 1<<30 - 1
+	// MaxPreferred bounds a country's preferred list: the card refuses
+	// a longer answer (platformapi.MaxListOperators), and the longest
+	// list's answer fits its 64 KiB reply bound with room to spare
+	// (platformapi's TestLongestListFitsTheCardsReply).
+	MaxPreferred = platformapi.MaxListOperators
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

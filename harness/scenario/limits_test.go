@@ -14,7 +14,9 @@ func TestLimits(t *testing.T) {
 	for i := range MaxProfiles + 1 {
 		fmt.Fprintf(&many, "    - {iccid: \"8986000000000000%04d\", operator: cmcc, enabled: %v}\n", i, i == 0)
 	}
+	longList := "platform: {preferred: {FR: [" + strings.Repeat("sfr, ", MaxPreferred) + "sfr]}}\nitinerary:"
 	tests := []struct{ name, old, new, want string }{
+		{"a preferred list longer than the card takes", "itinerary:", longList, "b.yaml:15:28: platform.preferred.FR: 65 operators, at most 64 (what the card takes in one preferred list)"},
 		{"check_interval 1ns", "check_interval: 5m", "check_interval: 1ns", "b.yaml:11:19: device.check_interval: 1ns is below the minimum 1m0s"},
 		{"check_interval 1ms", "check_interval: 5m", "check_interval: 1ms", "b.yaml:11:19: device.check_interval: 1ms is below the minimum 1m0s"},
 		{"check_interval beyond a SIM Toolkit timer", "check_interval: 5m", "check_interval: 100h", "b.yaml:11:19: device.check_interval: 100h0m0s is above 99h59m59s, the longest SIM Toolkit timer"},

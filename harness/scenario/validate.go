@@ -535,6 +535,11 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 			// would leave the country meant without a list, silently.
 			return d.ErrPath(p, "no operator of network.operators is in %s, so no card is ever served this list (the platform serves the serving network's country's)", country)
 		}
+		if n := len(pl.Preferred[country]); n > MaxPreferred {
+			// The card refuses a longer answer: the list could never
+			// reach it, and every check would fail alike.
+			return d.ErrPath(p, "%s (what the card takes in one preferred list)", limitError("operators", n, MaxPreferred))
+		}
 		for i, id := range pl.Preferred[country] {
 			if err := opRef(yamlnode.Index(p, i), id); err != nil {
 				return err
