@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,6 +98,9 @@ func (d *decoder) validate(s *Scenario) error {
 		if a.Visited == a.Home {
 			return d.ErrPath(p+".visited", "%q is its home: a subscriber on its own operator's network is at home, with no agreement (did you mean another operator?)", a.Visited)
 		}
+		if j := slices.Index(s.Network.Roaming[:i], a); j >= 0 {
+			return d.ErrPath(p, "the same agreement as %s (%s): %s's subscribers roam on %s once", yamlnode.Index("network.roaming", j), d.line(yamlnode.Index("network.roaming", j)), a.Home, a.Visited)
+		}
 	}
 	areas := map[string]bool{}
 	for i, c := range s.Network.Cells {
@@ -106,6 +110,20 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
+		}
+		// Cells without a cell_id get one of their own (emulators/world);
+		// two that give the same identity are one cell given twice, of
+		// which only one would count.
+		same := func(o Cell) bool {
+			return o.Area == c.Area && o.Operator == c.Operator && o.TAC == c.TAC && o.CellID == c.CellID
+		}
+		if j := slices.IndexFunc(s.Network.Cells[:i], same); j >= 0 && c.CellID != 0 {
+			q := yamlnode.Index("network.cells", j)
+			tac := "the area's"
+			if c.TAC != 0 {
+				tac = strconv.Itoa(int(c.TAC))
+			}
+			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, c.CellID)
 		}
 		areas[c.Area] = true
 	}
@@ -664,4 +682,13 @@ func overlapping(plmns map[string]string, plmn string) string {
 		}
 	}
 	return ""
+}
+
+// line says where the file gives path ("line 12"), for an error that
+// names a second place.
+func (d *decoder) line(path string) string {
+	if n := d.Node(path); n != nil {
+		return fmt.Sprintf("line %d", n.Line)
+	}
+	return "not in the file"
 }
