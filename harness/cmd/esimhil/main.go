@@ -439,11 +439,20 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
 	}
+	recorded := 0
+	for _, e := range entries {
+		if e.Verdict != report.NotRecorded {
+			recorded++
+		}
+	}
 	runs := "runs"
-	if len(entries) == 1 {
+	if recorded == 1 {
 		runs = "run"
 	}
-	fmt.Fprintf(stdout, "%s: %d %s\n", path, len(entries), runs)
+	if n := len(entries) - recorded; n > 0 {
+		runs += fmt.Sprintf(" (and %d scenario director%s not in its record, listed apart)", n, map[bool]string{true: "y", false: "ies"}[n == 1])
+	}
+	fmt.Fprintf(stdout, "%s: %d %s\n", path, recorded, runs)
 	if junit != "" {
 		fmt.Fprintf(stdout, "%s: the suite's JUnit\n", junit)
 	}
