@@ -924,6 +924,13 @@ func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
 			if logged := strings.Contains(string(events), `"event":"run_ended_in_cycle"`); logged != (tt.open != "") {
 				t.Errorf("run_ended_in_cycle logged: %v, want %v", logged, tt.open != "")
 			}
+			page, err := os.ReadFile(res.Timeline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if banner := strings.Contains(string(page), "<b>Ended inside a cycle:</b>"); banner != (tt.open != "") {
+				t.Errorf("the page's banner: %v, want %v", banner, tt.open != "")
+			}
 		})
 	}
 }

@@ -255,7 +255,8 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 
 func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	b, err := JUnit("esimhil scenarios", "", []Entry{
-		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second, Capture: "live"},
+		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second, Capture: "live",
+			OpenCycle: "the run ended inside a cycle the card started at 1h55m0s (trigger list) and had not ended: the end state was read mid-switch"},
 		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: new(int64(8)), Message: "attempts: got [], want [sfr]\nmore"},
 		{Kind: "scenario", Name: "c.yaml", Verdict: "error", Message: "c.yaml:3:3: network.cells: required field missing"},
 	})
@@ -273,7 +274,8 @@ func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	for _, p := range got.Suites[0].Cases[0].Properties.Properties {
 		props[p.Name] = p.Value
 	}
-	if props["seed"] != "7" || props["artifacts"] != "out/scenarios/a" || props["timeline"] != "out/scenarios/a/timeline.html" || props["capture"] != "live" {
+	if props["seed"] != "7" || props["artifacts"] != "out/scenarios/a" || props["timeline"] != "out/scenarios/a/timeline.html" || props["capture"] != "live" ||
+		!strings.HasPrefix(props[EntryOpenCycle], "the run ended inside a cycle") {
 		t.Errorf("properties %v", props)
 	}
 	if f := got.Suites[0].Cases[1].Failure; f == nil || f.Message != "attempts: got [], want [sfr] (and 1 more)" {
