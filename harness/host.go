@@ -68,8 +68,17 @@ func (r *Rig) Init() error {
 // host found missing is read (HostCard) once the modem reads it again. The
 // host acts at the simulated instant that makes it due, after that
 // instant's piece of work: the same instant in every run.
-func (r *Rig) Follow(t time.Duration) error {
-	if r.AT == nil {
+func (r *Rig) Follow(t time.Duration) error { return r.follow(t, false) }
+
+// FollowBefore is Follow that stops short of the instant t itself: the
+// clock reads t, but nothing due then (a periodic check, a stop, a
+// fault's edge) has begun. RunScenario ends a run so, at its horizon, so
+// that the end state is read before the horizon's instant starts
+// anything — a check there would switch, and the read land mid-REFRESH.
+func (r *Rig) FollowBefore(t time.Duration) error { return r.follow(t, true) }
+
+func (r *Rig) follow(t time.Duration, before bool) error {
+	if r.AT == nil && !before {
 		return r.AdvanceTo(t)
 	}
 	for {
@@ -81,7 +90,8 @@ func (r *Rig) Follow(t time.Duration) error {
 		if r.Now() >= t {
 			return nil
 		}
-		if _, err := r.AdvanceUntil(t, r.hostDue); err != nil {
+		deadline := r.start.Add(t)
+		if _, err := r.runUntil(deadline, before, r.hostDue); err != nil {
 			return err
 		}
 	}

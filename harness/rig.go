@@ -581,7 +581,7 @@ func (r *Rig) Advance(d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("advance %v: simulated time does not go back", d)
 	}
-	_, err := r.runUntil(r.Loop.Now().Add(d), nil)
+	_, err := r.runUntil(r.Loop.Now().Add(d), false, nil)
 	return err
 }
 
@@ -607,7 +607,7 @@ func (r *Rig) AdvanceUntil(t time.Duration, done func() bool) (bool, error) {
 	if t < r.Now() {
 		t = r.Now()
 	}
-	return r.runUntil(r.start.Add(t), done)
+	return r.runUntil(r.start.Add(t), false, done)
 }
 
 // RunUntil runs the rig until an event satisfies match or max simulated time
@@ -615,7 +615,7 @@ func (r *Rig) AdvanceUntil(t time.Duration, done func() bool) (bool, error) {
 func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (eventlog.Event, bool, error) {
 	seen := 0
 	var hit eventlog.Event
-	ok, err := r.runUntil(r.Loop.Now().Add(max), func() bool {
+	ok, err := r.runUntil(r.Loop.Now().Add(max), false, func() bool {
 		evs := r.Log.Events()
 		for ; seen < len(evs); seen++ {
 			if match(evs[seen]) {
@@ -628,14 +628,18 @@ func (r *Rig) RunUntil(max time.Duration, match func(eventlog.Event) bool) (even
 	return hit, ok, err
 }
 
-// runUntil is Loop.RunUntil that also stops, with an error, when the run
+// runUntil is Loop.RunUntil (Loop.RunBefore when before) that also stops, with an error, when the run
 // is interrupted or its log is full.
-func (r *Rig) runUntil(deadline time.Time, done func() bool) (bool, error) {
+func (r *Rig) runUntil(deadline time.Time, before bool, done func() bool) (bool, error) {
 	if r.closed {
 		return false, errClosed
 	}
 	var stop error
-	ok, err := r.Loop.RunUntil(deadline, func() bool {
+	run := r.Loop.RunUntil
+	if before {
+		run = r.Loop.RunBefore // the deadline's own instant not begun
+	}
+	ok, err := run(deadline, func() bool {
 		if stop = r.stopped(); stop != nil {
 			return true
 		}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
+	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
@@ -37,6 +39,10 @@ type Result struct {
 	// Unfired lists the fault plan's entries that never fired in a run
 	// that reached its horizon (scenario.Unfired).
 	Unfired []string
+	// OpenCycle says that the run ended inside a cycle of the card's
+	// ("" when it did not): the end state was read mid-switch, which
+	// explains a final that does not hold.
+	OpenCycle string
 	// Capture is how traffic.pcapng was captured: "tap" or "live" (what
 	// auto chose), "" when the rig never started.
 	Capture string
@@ -75,7 +81,13 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	}
 	horizon, shown := Horizon(s), time.Now()
 	for runErr == nil && r.Now() < horizon {
-		runErr = r.Follow(min(horizon, r.Now()+progressStep))
+		if next := r.Now() + progressStep; next < horizon {
+			runErr = r.Follow(next)
+		} else {
+			// The run covers [0, horizon): what is due at the horizon
+			// (a check on the grid) does not begin before the end read.
+			runErr = r.FollowBefore(horizon)
+		}
 		if o.Progress != nil && time.Since(shown) >= every {
 			o.Progress(r.Now(), horizon)
 			shown = time.Now()
@@ -85,6 +97,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 	// with its AT port hung) at that moment is the end state (a host would
 	// read nothing from it), and running on until it is back would judge
 	// what the scenario never asked.
+	if runErr == nil {
+		res.OpenCycle = r.noteOpenCycle()
+	}
 	var end scenario.EndRegistration
 	switch {
 	case runErr != nil:
@@ -192,6 +207,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	}
 	run.Incomplete = res.Incomplete
 	run.Unfired = res.Unfired
+	run.OpenCycle = res.OpenCycle
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			run.SMDP[o.SMDP] = o.ID
@@ -203,3 +219,40 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 // ProgressEvery is how often (wall clock) RunScenario reports progress
 // unless Options.ProgressInterval says otherwise.
 const ProgressEvery = 2 * time.Second
+
+// noteOpenCycle logs run_ended_in_cycle when the card's last cycle has
+// not ended at the end of the run, and says so in words for the results;
+// "" when no cycle is open.
+func (r *Rig) noteOpenCycle() string {
+	open, ok := OpenCycle(r.Log.Events())
+	if !ok {
+		return ""
+	}
+	started := open.T.Sub(r.start)
+	r.Loop.Do(func() {
+		r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
+			"started": started.String(), "trigger": open.Str("trigger"), "operators": open.Get("operators")})
+	})
+	return fmt.Sprintf("the run ended inside a cycle the card started at %v (trigger %s) and had not ended: the end state was read mid-switch",
+		started, open.Str("trigger"))
+}
+
+// OpenCycle returns the card's cycle_started that no cycle_ended follows
+// in events, if there is one (a cycle resumed after a power cut is the
+// one it began).
+func OpenCycle(events []eventlog.Event) (eventlog.Event, bool) {
+	var open eventlog.Event
+	ok := false
+	for _, e := range events {
+		if e.Actor != eventlog.EUICC {
+			continue
+		}
+		switch e.Kind {
+		case applet.KindCycleStarted:
+			open, ok = e, true
+		case applet.KindCycleEnded:
+			ok = false
+		}
+	}
+	return open, ok
+}

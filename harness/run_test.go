@@ -887,3 +887,50 @@ func TestRigRefusesMisuse(t *testing.T) {
 		t.Errorf("advance after Close: %v", err)
 	}
 }
+
+// A run covers simulated time up to its horizon, not the horizon's own
+// instant: a periodic check due exactly then starts nothing before the
+// end state is read (it started a switch, and the read landed mid-REFRESH:
+// outside tester sw48, finding 2). A cycle begun before the horizon and
+// not ended by it is said in the result and the event log.
+func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
+	for _, tt := range []struct {
+		name, within, expect, open string
+	}{
+		{"check at the horizon", "1h5m", "  final: {operator: cmcc, registration: roaming}\n  list_requests: 0\n", ""},
+		{"a cycle cut by the horizon", "1h5m1s", "  list_requests: 1\n", "the run ended inside a cycle the card started at 1h5m0s (trigger list)"},
+		{"a cycle over before it", "1h10m", "  final: {operator: sfr, registration: home}\n  list_requests: 1\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := cnToParis("", "    - {iccid: \"89331000000000000029\", operator: sfr}\n", "[sfr]")
+			text = strings.Replace(text, "{at: 1h, area: FR-Paris}", "{at: 1h1m, area: FR-Paris}", 1)
+			text = "name: horizon\n" + text + "expect:\n  within: " + tt.within + "\n" + tt.expect
+			s, err := scenario.Parse("horizon.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
+			if res.Err != nil || len(res.Mismatches) > 0 {
+				t.Fatalf("run: %v %q", res.Err, res.Mismatches)
+			}
+			if !strings.HasPrefix(res.OpenCycle, tt.open) || (tt.open == "") != (res.OpenCycle == "") {
+				t.Errorf("OpenCycle %q, want it to begin %q", res.OpenCycle, tt.open)
+			}
+			events, err := os.ReadFile(filepath.Join(dir, EventsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if logged := strings.Contains(string(events), `"event":"run_ended_in_cycle"`); logged != (tt.open != "") {
+				t.Errorf("run_ended_in_cycle logged: %v, want %v", logged, tt.open != "")
+			}
+			page, err := os.ReadFile(res.Timeline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if banner := strings.Contains(string(page), "<b>Ended inside a cycle:</b>"); banner != (tt.open != "") {
+				t.Errorf("the page's banner: %v, want %v", banner, tt.open != "")
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package clock
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -158,5 +159,44 @@ func TestReleasedCounts(t *testing.T) {
 	b(nil)
 	if l.Released() != 2 || l.InFlight() != 0 {
 		t.Fatalf("released %d, in flight %d", l.Released(), l.InFlight())
+	}
+}
+
+// RunBefore stops short of the deadline's own instant: what is due then
+// stays for whoever runs the clock on, while the clock reads the deadline.
+func TestRunBeforeLeavesTheDeadlinesTimers(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before bool
+		want   []int
+	}{
+		{"RunUntil", false, []int{1, 2, 3}},
+		{"RunBefore", true, []int{1, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewVirtual(Epoch)
+			l := NewLoop(v)
+			var fired []int
+			for i := 1; i <= 4; i++ {
+				v.AfterFunc(time.Duration(i)*time.Minute, func() { fired = append(fired, i) })
+			}
+			run := l.RunUntil
+			if tc.before {
+				run = l.RunBefore
+			}
+			if _, err := run(Epoch.Add(3*time.Minute), nil); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fired, tc.want) || v.Now() != Epoch.Add(3*time.Minute) {
+				t.Fatalf("fired %v, clock at %v; want %v at 3m", fired, v.Now().Sub(Epoch), tc.want)
+			}
+			// Running on fires the instant left behind, once.
+			if _, err := l.RunUntil(Epoch.Add(3*time.Minute), nil); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fired, []int{1, 2, 3}) {
+				t.Fatalf("then fired %v, want [1 2 3]", fired)
+			}
+		})
 	}
 }

@@ -161,6 +161,20 @@ func (l *Loop) Advance(d time.Duration) error {
 // (checked after each step, outside the work lock) reports true. It reports
 // whether done became true. On success without done the clock reads deadline.
 func (l *Loop) RunUntil(deadline time.Time, done func() bool) (bool, error) {
+	return l.run(deadline, deadline, done)
+}
+
+// RunBefore is RunUntil that leaves the timers due at deadline itself
+// unfired: the clock reads deadline, but no work of that instant has
+// begun. A run that ends at a horizon reads the device's end state so,
+// rather than halfway through what the horizon's instant started.
+func (l *Loop) RunBefore(deadline time.Time, done func() bool) (bool, error) {
+	return l.run(deadline, deadline.Add(-time.Nanosecond), done)
+}
+
+// run runs the timers due no later than last, then sets the clock to
+// deadline (last ≤ deadline).
+func (l *Loop) run(deadline, last time.Time, done func() bool) (bool, error) {
 	for {
 		if err := l.Settle(); err != nil {
 			return false, err
@@ -169,7 +183,7 @@ func (l *Loop) RunUntil(deadline time.Time, done func() bool) (bool, error) {
 			return true, nil
 		}
 		l.work.Lock()
-		f, ok := l.clk.popDue(deadline)
+		f, ok := l.clk.popDue(last)
 		if ok {
 			f()
 		}

@@ -110,6 +110,10 @@ const (
 	KindRunIncomplete Kind = "run_incomplete" // {reason}: the run did not finish
 	KindFault         Kind = "fault"          // {fault, target, at, entry, ...}: an injected fault (also the world's)
 	KindError         Kind = "error"
+	// KindEndedInCycle {started, trigger, operators}: the run reached its
+	// horizon inside a cycle the card had not ended; the end state was
+	// read mid-switch.
+	KindEndedInCycle Kind = "run_ended_in_cycle"
 )
 
-var _ = Register(Harness, KindRunStarted, KindRunIncomplete, KindFault, KindError, LimitKind)
+var _ = Register(Harness, KindRunStarted, KindRunIncomplete, KindFault, KindError, KindEndedInCycle, LimitKind)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,8 +65,10 @@ type section struct {
 // Index renders the index page for entries; links are made relative to
 // dir, where the page is written.
 func Index(dir string, entries []Entry, notes []string, written time.Time) ([]byte, error) {
-	var specs, scens section
+	var specs, scens, unrec section
 	specs.Title, scens.Title = "Specs", "Scenarios (esimhil run)"
+	unrec.Title = "Scenario directories not in this run's record (left by earlier esimhil runs into this directory; no verdict)"
+	recorded := 0
 	pass, fail, errs, skipped := 0, 0, 0, 0
 	sorted := append([]Entry(nil), entries...)
 	// Failures first, then by name: what a reader opens the page for.
@@ -78,6 +81,8 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 	})
 	for _, e := range sorted {
 		switch e.Verdict {
+		case NotRecorded:
+			// Shown apart and not counted: results.json does not name it.
 		case "pass":
 			pass++
 		case "skipped":
@@ -87,9 +92,14 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		default:
 			errs++ // a rig that could not run, a run not finished: JUnit's errors
 		}
+		if e.Verdict != NotRecorded {
+			recorded++
+		}
 		msg := e.Message
-		for _, u := range e.Unfired {
-			msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
+		for _, u := range append(slices.Clip(e.Unfired), e.OpenCycle) {
+			if u != "" {
+				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
+			}
 		}
 		r := indexRow{Verdict: e.Verdict, Name: e.Name, Message: firstLines(msg, indexLines),
 			Wall: e.Wall.Round(time.Millisecond).String()}
@@ -116,14 +126,18 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		}
 		r.Link = rel(dir, e.Timeline)
 		r.DirLink = rel(dir, e.Dir)
-		if e.Kind == "scenario" {
+		switch {
+		case e.Verdict == NotRecorded:
+			r.Verdict = "unrecorded"
+			unrec.Rows = append(unrec.Rows, r)
+		case e.Kind == "scenario":
 			scens.Rows = append(scens.Rows, r)
-		} else {
+		default:
 			specs.Rows = append(specs.Rows, r)
 		}
 	}
 	var secs []section
-	for _, s := range []section{specs, scens} {
+	for _, s := range []section{specs, scens, unrec} {
 		if len(s.Rows) > 0 {
 			secs = append(secs, s)
 		}
@@ -134,7 +148,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 		Written                            string
 		Notes                              []string
 		Sections                           []section
-	}{pass, fail, errs, skipped, len(entries), written.UTC().Format(time.RFC3339), notes, secs})
+	}{pass, fail, errs, skipped, recorded, written.UTC().Format(time.RFC3339), notes, secs})
 	// A bidi override in a name or message is shown, not obeyed (the
 	// page has no script: all of it is text and attributes).
 	return bidi.Show(b.Bytes(), false), err
@@ -315,6 +329,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		}
 		for _, u := range e.Unfired {
 			props = append(props, junitProperty{EntryUnfired, u})
+		}
+		if e.OpenCycle != "" {
+			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})
 		}
 		if e.Capture != "" {
 			props = append(props, junitProperty{EntryCapture, e.Capture})

@@ -50,6 +50,9 @@ type Entry struct {
 	// Unfired lists the fault plan's entries that never fired (a
 	// scenario that reached its horizon).
 	Unfired []string `json:"unfired,omitempty"`
+	// OpenCycle says the scenario's run ended inside a cycle of the
+	// card's: its end state was read mid-switch.
+	OpenCycle string `json:"open_cycle,omitempty"`
 	// Capture is how the run's traffic.pcapng was made: tap or live
 	// (what --capture auto chose).
 	Capture string `json:"capture,omitempty"`
@@ -74,8 +77,9 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
-	EntryUnfired   = "unfired" // a fault of the plan that never fired
-	EntryCapture   = "capture" // tap or live
+	EntryUnfired   = "unfired"    // a fault of the plan that never fired
+	EntryOpenCycle = "open_cycle" // the run ended inside a cycle of the card's
+	EntryCapture   = "capture"    // tap or live
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.
@@ -454,13 +458,19 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 	case err != nil:
 		return nil, nil, err
 	}
-	scen, err := ReadScenarios(filepath.Join(out, "scenarios", ScenariosFile))
+	scenDir := filepath.Join(out, "scenarios")
+	scen, err := ReadScenarios(filepath.Join(scenDir, ScenariosFile))
 	runOut := false
 	if errors.Is(err, os.ErrNotExist) {
 		// The directory of `esimhil run --out DIR` itself, not make
 		// run's parent of it: no suite is expected there.
+		scenDir = out
 		scen, err = ReadScenarios(filepath.Join(out, ScenariosFile))
 		runOut = err == nil
+	}
+	var unrecorded []Entry
+	if err == nil {
+		unrecorded = Unrecorded(scenDir, scen)
 	}
 	if noSuite && !runOut {
 		notes = append(notes, "no Ginkgo report (report.json): the suite did not run")
@@ -484,8 +494,56 @@ func Gather(out string) (entries []Entry, notes []string, err error) {
 			notes = append(notes, fmt.Sprintf("%s %q kept artifacts but has no timeline", e.Kind, e.Name))
 		}
 	}
-	return all, notes, nil
+	if len(unrecorded) > 0 {
+		names := make([]string, len(unrecorded))
+		for i, e := range unrecorded {
+			names[i] = e.Name
+		}
+		notes = append(notes, fmt.Sprintf("%d scenario run director%s under %s %s not in %s, which records only the last esimhil run into it: %s — listed apart as %s, with no verdict",
+			len(unrecorded), map[bool]string{true: "y", false: "ies"}[len(unrecorded) == 1], scenDir, map[bool]string{true: "is", false: "are"}[len(unrecorded) == 1],
+			ScenariosFile, strings.Join(names, ", "), NotRecorded))
+	}
+	return append(all, unrecorded...), notes, nil
 }
+
+// NotRecorded is the verdict of a scenario run directory that the
+// results.json beside it does not name (an earlier esimhil run into the
+// same --out): what it holds is shown, but it is no result of the record.
+const NotRecorded = "not in this run's record"
+
+// Unrecorded lists the scenario run directories in dir (one that holds an
+// events.jsonl or a scenario.yaml) that none of recorded names, in name
+// order, as entries with the verdict NotRecorded and what the directory
+// says: its seed, how far its events reached, its page.
+func Unrecorded(dir string, recorded []Entry) []Entry {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []Entry
+	for _, de := range des {
+		d := filepath.Join(dir, de.Name())
+		if !de.IsDir() || slices.ContainsFunc(recorded, func(e Entry) bool { return e.Dir != "" && same(e.Dir, d) }) {
+			continue
+		}
+		_, errEv := os.Stat(filepath.Join(d, eventsFile))
+		_, errSc := os.Stat(filepath.Join(d, scenarioFile))
+		if errEv != nil && errSc != nil {
+			continue // not a scenario's run
+		}
+		st := ReadDirState(d)
+		e := Entry{Kind: "scenario", Name: de.Name(), Verdict: NotRecorded, Dir: d, Timeline: st.Page, Simulated: st.Ends.Reached(),
+			Message: ScenariosFile + " here does not name it: an earlier esimhil run into this directory left it; its verdict was in that run's output"}
+		if st.Ends.HasSeed {
+			e.Seed = new(st.Ends.Seed)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// scenarioFile is the scenario a run's directory keeps (harness's).
+const scenarioFile = "scenario.yaml"
 
 // SuiteJUnitFile is the suite's JUnit, beside its Ginkgo report.
 const SuiteJUnitFile = "junit.xml"

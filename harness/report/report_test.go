@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,7 +255,8 @@ func TestGatherWithoutTheSuitesReport(t *testing.T) {
 
 func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	b, err := JUnit("esimhil scenarios", "", []Entry{
-		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second, Capture: "live"},
+		{Kind: "scenario", Name: "a", Verdict: "pass", Seed: new(int64(7)), Dir: "out/scenarios/a", Timeline: "out/scenarios/a/timeline.html", Wall: time.Second, Capture: "live",
+			OpenCycle: "the run ended inside a cycle the card started at 1h55m0s (trigger list) and had not ended: the end state was read mid-switch"},
 		{Kind: "scenario", Name: "b", Verdict: "fail", Seed: new(int64(8)), Message: "attempts: got [], want [sfr]\nmore"},
 		{Kind: "scenario", Name: "c.yaml", Verdict: "error", Message: "c.yaml:3:3: network.cells: required field missing"},
 	})
@@ -272,7 +274,8 @@ func TestJUnitCarriesSeedAndArtifacts(t *testing.T) {
 	for _, p := range got.Suites[0].Cases[0].Properties.Properties {
 		props[p.Name] = p.Value
 	}
-	if props["seed"] != "7" || props["artifacts"] != "out/scenarios/a" || props["timeline"] != "out/scenarios/a/timeline.html" || props["capture"] != "live" {
+	if props["seed"] != "7" || props["artifacts"] != "out/scenarios/a" || props["timeline"] != "out/scenarios/a/timeline.html" || props["capture"] != "live" ||
+		!strings.HasPrefix(props[EntryOpenCycle], "the run ended inside a cycle") {
 		t.Errorf("properties %v", props)
 	}
 	if f := got.Suites[0].Cases[1].Failure; f == nil || f.Message != "attempts: got [], want [sfr] (and 1 more)" {
@@ -941,5 +944,63 @@ func TestIndexBadgesDoNotWrap(t *testing.T) {
 	}
 	if w, err := browsertest.Eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); err != nil || w[0] > w[1] {
 		t.Errorf("the page is %v px wide for a window of %v (%v)", w[0], w[1], err)
+	}
+}
+
+// Several esimhil runs into one --out leave scenario directories that the
+// last results.json does not name: the index lists them apart, as not in
+// its record, with what their directories say, and a note names them —
+// they were left out in silence (outside tester sw48, finding 5).
+func TestGatherListsScenarioDirsNotInTheRecord(t *testing.T) {
+	out := t.TempDir()
+	scen := []Entry{{Kind: "scenario", Name: "b", Verdict: "pass", Seed: new(int64(1)), Simulated: time.Hour,
+		Dir: filepath.Join(out, "b"), Timeline: filepath.Join(out, "b", "timeline.html")}}
+	if err := WriteScenarios(filepath.Join(out, ScenariosFile), scen); err != nil {
+		t.Fatal(err)
+	}
+	writePages(t, filepath.Join(out, "a"), filepath.Join(out, "b"))
+	files := map[string]string{
+		"a/events.jsonl":  `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"a","seed":7}` + "\n",
+		"b/events.jsonl":  `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"b","seed":1}` + "\n",
+		"c/scenario.yaml": "name: c\n",   // killed before its first event
+		"d/notes.txt":     "not a run\n", // no run's directory
+	}
+	for name, text := range files {
+		p := filepath.Join(out, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, notes, err := Gather(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name+":"+e.Verdict)
+	}
+	want := []string{"b:pass", "a:" + NotRecorded, "c:" + NotRecorded}
+	if !slices.Equal(got, want) {
+		t.Fatalf("entries %q, want %q", got, want)
+	}
+	if a := entries[1]; a.Seed == nil || *a.Seed != 7 || !strings.HasSuffix(a.Timeline, "a/timeline.html") {
+		t.Errorf("a: %+v, want its seed and page read from its directory", a)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "2 scenario run directories") || !strings.Contains(notes[0], ": a, c —") {
+		t.Errorf("notes %q, want one naming a and c", notes)
+	}
+	page, err := WriteIndex(out, entries, notes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(page)
+	html := string(b)
+	for _, want := range []string{"1 of 1 passed", "not in this run&#39;s record", `href="a/timeline.html"`, `<span class="badge unrecorded">unrecorded</span>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index lacks %q", want)
+		}
 	}
 }

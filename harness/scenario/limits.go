@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/fixtures"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
 	"github.com/esimhil/esimhil/internal/yamlnode"
 )
 
@@ -52,6 +53,11 @@ const (
 	// notifications it makes itself above the highest (a card given
 	// 2^31-1 would number its next one past what it can keep).
 	MaxNotificationSeq = 1<<30 - 1
+	// MaxPreferred bounds a country's preferred list: the card refuses
+	// a longer answer (platformapi.MaxListOperators), and the longest
+	// list's answer fits its 64 KiB reply bound with room to spare
+	// (platformapi's TestLongestListFitsTheCardsReply).
+	MaxPreferred = platformapi.MaxListOperators
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,
@@ -108,7 +114,7 @@ func (d *decoder) timer(path string, v, min time.Duration) error {
 }
 
 // validateHorizon bounds every time of the file and the run's length, and
-// refuses what would start after the end of the run (it could never
+// refuses what would start at or after the end of the run (it could never
 // happen: better said than a run that passes without trying it).
 func (d *decoder) validateHorizon(s *Scenario) error {
 	type when struct {
@@ -118,7 +124,10 @@ func (d *decoder) validateHorizon(s *Scenario) error {
 	}
 	var times []when
 	for i, st := range s.Itinerary {
-		times = append(times, when{yamlnode.Index("itinerary", i) + ".at", st.At, true})
+		// A stop in the area the device is in already moves nothing: at
+		// the horizon it only says where the run ends.
+		moves := i == 0 || st.Area != s.Itinerary[i-1].Area
+		times = append(times, when{yamlnode.Index("itinerary", i) + ".at", st.At, moves})
 	}
 	for i, c := range s.Signal {
 		times = append(times, when{yamlnode.Index("signal", i) + ".at", c.At, true})
@@ -142,8 +151,15 @@ func (d *decoder) validateHorizon(s *Scenario) error {
 		end = fmt.Sprintf("the run ends at %v, the last stop + %v", h, DefaultTail)
 	}
 	for _, w := range times {
-		if w.start && w.v > h {
+		switch {
+		case w.v > h && strings.HasPrefix(w.path, "itinerary["):
 			return d.ErrPath(w.path, "%v would never happen: %s", w.v, end)
+		case w.start && w.v > h:
+			return d.ErrPath(w.path, "%v would never happen: %s", w.v, end)
+		case w.start && w.v == h && h > 0:
+			// The run covers [0, horizon): the end state is read before
+			// anything due at the horizon begins (RunScenario).
+			return d.ErrPath(w.path, "%v would never happen: %s, and nothing due at that instant begins before the end state is read", w.v, end)
 		}
 	}
 	return nil

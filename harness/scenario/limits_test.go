@@ -14,7 +14,9 @@ func TestLimits(t *testing.T) {
 	for i := range MaxProfiles + 1 {
 		fmt.Fprintf(&many, "    - {iccid: \"8986000000000000%04d\", operator: cmcc, enabled: %v}\n", i, i == 0)
 	}
+	longList := "platform: {preferred: {FR: [" + strings.Repeat("sfr, ", MaxPreferred) + "sfr]}}\nitinerary:"
 	tests := []struct{ name, old, new, want string }{
+		{"a preferred list longer than the card takes", "itinerary:", longList, "b.yaml:15:28: platform.preferred.FR: 65 operators, at most 64 (what the card takes in one preferred list)"},
 		{"check_interval 1ns", "check_interval: 5m", "check_interval: 1ns", "b.yaml:11:19: device.check_interval: 1ns is below the minimum 1m0s"},
 		{"check_interval 1ms", "check_interval: 5m", "check_interval: 1ms", "b.yaml:11:19: device.check_interval: 1ms is below the minimum 1m0s"},
 		{"check_interval beyond a SIM Toolkit timer", "check_interval: 5m", "check_interval: 100h", "b.yaml:11:19: device.check_interval: 100h0m0s is above 99h59m59s, the longest SIM Toolkit timer"},
@@ -30,10 +32,15 @@ func TestLimits(t *testing.T) {
 		{"expect.within 0", "itinerary:", "expect: {within: 0s}\nitinerary:", `b.yaml:15:18: expect.within: 0 is not a length of time (leave the field out for the default)`},
 		{"a stop after expect.within", "itinerary:", "expect: {within: 30m}\nitinerary:", `b.yaml:18:10: itinerary[1].at: 1h0m0s would never happen: the run ends at expect.within, 30m0s`},
 		{"a signal change after the run", "itinerary:", "signal: [{at: 10h, area: FR, operator: sfr, rsrp: -90}]\nitinerary:", `b.yaml:15:15: signal[0].at: 10h0m0s would never happen: the run ends at 3h0m0s, the last stop + 2h0m0s`},
+		{"a move at expect.within", "itinerary:", "expect: {within: 1h}\nitinerary:", `b.yaml:18:10: itinerary[1].at: 1h0m0s would never happen: the run ends at expect.within, 1h0m0s, and nothing due at that instant begins before the end state is read`},
+		{"a signal change at the end of the run", "itinerary:", "signal: [{at: 3h, area: FR, operator: sfr, rsrp: -90}]\nitinerary:", `b.yaml:15:15: signal[0].at: 3h0m0s would never happen: the run ends at 3h0m0s, the last stop + 2h0m0s, and nothing due at that instant begins before the end state is read`},
+		{"a fault window from the end of the run", "itinerary:", "faults: [{platform: unreachable, from: 3h}]\nitinerary:", `b.yaml:15:40: faults[0].from: 3h0m0s would never happen: the run ends at 3h0m0s, the last stop + 2h0m0s, and nothing due at that instant begins before the end state is read`},
 		{"a fault window after the run", "itinerary:", "faults: [{platform: unreachable, from: 5h}]\nitinerary:", `b.yaml:15:40: faults[0].from: 5h0m0s would never happen: the run ends at 3h0m0s, the last stop + 2h0m0s`},
 		{"a notification nobody sends", "itinerary:", "expect: {notifications: [teleport@platform]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "teleport@platform": the card sends the platform attach-success, attach-failure, download-success, list-exhausted`},
 		{"an SM-DP+ notification to the platform", "itinerary:", "expect: {notifications: [install@platform]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@platform": the card sends the platform attach-success, attach-failure, download-success, list-exhausted`},
 		{"a platform note to an operator", "itinerary:", "expect: {notifications: [attach-success@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success@sfr": the card sends an SM-DP+ the SGP.22 notifications install, enable, disable, delete (or the platform attach-success, attach-failure, download-success, list-exhausted, as kind@platform)`},
+		{"a notification to an operator without an SM-DP+", "itinerary:", "expect: {notifications: [install@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@sfr": operator "sfr" runs no SM-DP+ (network.operators[].smdp): the card sends it no SGP.22 notification`},
+		{"a notification to an address nobody names", "itinerary:", "expect: {notifications: [install@smdp.nowhere.test]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@smdp.nowhere.test": no notification can go to smdp.nowhere.test: no operator runs that SM-DP+ and no device.notifications entry names it`},
 		{"a notification to an unknown operator", "itinerary:", "expect: {notifications: [install@vodafone]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: unknown operator "vodafone"`},
 		{"name escaping --out", "name: t", "name: ../../etc", `b.yaml:1:7: name: "../../etc": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"name with a slash", "name: t", "name: a/b", `b.yaml:1:7: name: "a/b": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
@@ -50,9 +57,15 @@ func TestLimits(t *testing.T) {
 	}
 	// A notification to an SM-DP+ the card knows by its address only
 	// (a pending one's) is named by that address.
-	if _, err := Parse("b.yaml", []byte(edit(t, "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:"))); err != nil {
+	pending := edit(t, "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:")
+	pending = strings.Replace(pending, "    - {iccid: \"89331000000000000029\", operator: sfr}\n",
+		"    - {iccid: \"89331000000000000029\", operator: sfr}\n  notifications: [{seq: 1, event: install, iccid: \"89331000000000000029\", address: smdp.sfr.test}]\n", 1)
+	if _, err := Parse("b.yaml", []byte(pending)); err != nil {
 		t.Errorf("install@smdp.sfr.test: %v", err)
 	}
+	// One the card downloaded from is named by its operator.
+	byOperator := strings.Replace(edit(t, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}"), "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:", 1)
+	wantParseError(t, byOperator, `b.yaml:15:26: expect.notifications[0]: "install@smdp.sfr.test": smdp.sfr.test is sfr's SM-DP+, and a notification to it is named by the operator (install@sfr); an address names only a pending notification of device.notifications`)
 	// Right at the limits loads.
 	at := edit(t, "check_interval: 5m", "check_interval: 1m\n  attach_wait: 30s")
 	at = strings.Replace(at, "{at: 1h, area: FR}", "{at: 742h, area: FR}", 1)

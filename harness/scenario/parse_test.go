@@ -138,6 +138,21 @@ func edit(t *testing.T, old, new string) string {
 	return strings.Replace(base, old, new, 1)
 }
 
+// Cells that differ in any part of their identity are cells of their own.
+func TestCellsOfTheirOwn(t *testing.T) {
+	for _, cells := range []string{
+		"{area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: sfr, rsrp: -60}",
+		"{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, cell_id: 10}",
+		"{area: FR, operator: sfr, rsrp: -90, tac: 7, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 8, cell_id: 9}",
+		"{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR2, operator: sfr, rsrp: -60, cell_id: 9}",
+		"{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: cmcc, rsrp: -60, cell_id: 9}",
+	} {
+		if _, err := Parse("b.yaml", []byte(edit(t, "{area: FR, operator: sfr, rsrp: -90}", cells))); err != nil {
+			t.Errorf("%s: %v", cells, err)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
@@ -145,6 +160,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top field", "name: t", "name: t\nmode: fast", "b.yaml:2:1: mode: unknown field"},
 		{"unknown nested field", "rsrp: -80}", "rsrp: -80, power: 3}", "b.yaml:7:45: network.cells[0].power: unknown field"},
 		{"duplicate field", "name: t", "name: t\nname: u", "b.yaml:2:1: name: duplicate field"},
+		{"a cell given twice", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, tac: 7, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 7, cell_id: 9}", "b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 7, cell_id 9; give one of them another cell_id"},
+		{"a cell given twice, tac the area's", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, cell_id: 9}", "b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac the area's, cell_id 9; give one of them another cell_id"},
+		{"a roaming agreement given twice", "  cells:", "  roaming:\n    - {home: cmcc, visited: sfr}\n    - {home: sfr, visited: cmcc}\n    - {home: cmcc, visited: sfr}\n  cells:", "b.yaml:9:7: network.roaming[2]: the same agreement as network.roaming[0] (line 7): cmcc's subscribers roam on sfr once"},
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},
 		{"operator id past serviceProviderName's 32 characters", `{id: sfr,`, `{id: sfr-operator-with-a-long-identiés,`,
@@ -313,7 +331,7 @@ func TestParseFaultPlan(t *testing.T) {
 	src = strings.Replace(src, "itinerary:", `signal:
   - {at: 2h, area: FR, operator: sfr, rsrp: -100}
   - {at: 2h, area: CN, operator: cmcc, rsrp: -70}
-  - {at: 3h, area: FR, operator: sfr, rsrp: -60}
+  - {at: 2h30m, area: FR, operator: sfr, rsrp: -60}
 faults:
   - {attach_reject: 13, operator: sfr, attempt: 1}
   - {attach: no_service, operator: sfr, attempt: 2}
@@ -331,7 +349,7 @@ itinerary:`, 1)
 	wantSignal := []SignalChange{
 		{At: 2 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -100},
 		{At: 2 * time.Hour, Area: "CN", Operator: "cmcc", RSRP: -70},
-		{At: 3 * time.Hour, Area: "FR", Operator: "sfr", RSRP: -60},
+		{At: 2*time.Hour + 30*time.Minute, Area: "FR", Operator: "sfr", RSRP: -60},
 	}
 	if !reflect.DeepEqual(s.Signal, wantSignal) {
 		t.Errorf("signal %+v", s.Signal)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,6 +98,9 @@ func (d *decoder) validate(s *Scenario) error {
 		if a.Visited == a.Home {
 			return d.ErrPath(p+".visited", "%q is its home: a subscriber on its own operator's network is at home, with no agreement (did you mean another operator?)", a.Visited)
 		}
+		if j := slices.Index(s.Network.Roaming[:i], a); j >= 0 {
+			return d.ErrPath(p, "the same agreement as %s (%s): %s's subscribers roam on %s once", yamlnode.Index("network.roaming", j), d.line(yamlnode.Index("network.roaming", j)), a.Home, a.Visited)
+		}
 	}
 	areas := map[string]bool{}
 	for i, c := range s.Network.Cells {
@@ -106,6 +110,20 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
+		}
+		// Cells without a cell_id get one of their own (emulators/world);
+		// two that give the same identity are one cell given twice, of
+		// which only one would count.
+		same := func(o Cell) bool {
+			return o.Area == c.Area && o.Operator == c.Operator && o.TAC == c.TAC && o.CellID == c.CellID
+		}
+		if j := slices.IndexFunc(s.Network.Cells[:i], same); j >= 0 && c.CellID != 0 {
+			q := yamlnode.Index("network.cells", j)
+			tac := "the area's"
+			if c.TAC != 0 {
+				tac = strconv.Itoa(int(c.TAC))
+			}
+			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, c.CellID)
 		}
 		areas[c.Area] = true
 	}
@@ -535,6 +553,11 @@ func (d *decoder) validatePlatform(s *Scenario, opRef func(string, string) error
 			// would leave the country meant without a list, silently.
 			return d.ErrPath(p, "no operator of network.operators is in %s, so no card is ever served this list (the platform serves the serving network's country's)", country)
 		}
+		if n := len(pl.Preferred[country]); n > MaxPreferred {
+			// The card refuses a longer answer: the list could never
+			// reach it, and every check would fail alike.
+			return d.ErrPath(p, "%s (what the card takes in one preferred list)", limitError("operators", n, MaxPreferred))
+		}
 		for i, id := range pl.Preferred[country] {
 			if err := opRef(yamlnode.Index(p, i), id); err != nil {
 				return err
@@ -602,13 +625,37 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 				n, strings.Join(smdpNoteKinds, ", "), strings.Join(platformNoteKinds, ", "))
 		}
 		if err := opRef(p, to); err != nil {
-			if strings.Contains(to, ".") && ident.IsHostName(to) {
-				continue // an SM-DP+ the card knows by its address only (a pending notification's)
+			if !strings.Contains(to, ".") || !ident.IsHostName(to) {
+				return err
 			}
-			return err
+			// An SM-DP+ the card knows by its address only: a pending
+			// notification's (one it downloaded from is named by its
+			// operator, one it never heard of gets nothing).
+			if !slices.ContainsFunc(s.Device.Notifications, func(pn Notification) bool { return pn.Address == to }) {
+				for _, o := range s.Network.Operators {
+					if o.SMDP == to {
+						return d.ErrPath(p, "%q: %s is %s's SM-DP+, and a notification to it is named by the operator (%s@%s); an address names only a pending notification of device.notifications", n, to, o.ID, kind, o.ID)
+					}
+				}
+				return d.ErrPath(p, "%q: no notification can go to %s: no operator runs that SM-DP+ and no device.notifications entry names it", n, to)
+			}
+			continue
+		}
+		if operatorSMDP(s, to) == "" {
+			return d.ErrPath(p, "%q: operator %q runs no SM-DP+ (network.operators[].smdp): the card sends it no SGP.22 notification", n, to)
 		}
 	}
 	return nil
+}
+
+// operatorSMDP is the SM-DP+ address of operator id, "" when it runs none.
+func operatorSMDP(s *Scenario, id string) string {
+	for _, o := range s.Network.Operators {
+		if o.ID == id {
+			return o.SMDP
+		}
+	}
+	return ""
 }
 
 // The kinds a notification_sent event carries: the platform API's notes,
@@ -635,4 +682,13 @@ func overlapping(plmns map[string]string, plmn string) string {
 		}
 	}
 	return ""
+}
+
+// line says where the file gives path ("line 12"), for an error that
+// names a second place.
+func (d *decoder) line(path string) string {
+	if n := d.Node(path); n != nil {
+		return fmt.Sprintf("line %d", n.Line)
+	}
+	return "not in the file"
 }

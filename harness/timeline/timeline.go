@@ -61,6 +61,9 @@ type Run struct {
 	// (scenario.Unfired): the page says so, as the CLI and the reports
 	// do, or a reader would take the run for one that met them.
 	Unfired []string
+	// OpenCycle says the run ended inside a cycle of the card's (its
+	// end state read mid-switch): the page says so beside the verdict.
+	OpenCycle string `json:",omitempty"`
 	// SMDP maps each SM-DP+ host name to its operator, so ES9+ messages
 	// share a lane with the SM-DP+'s log entries (optional: without it a
 	// host is matched to an operator that is one of its labels).

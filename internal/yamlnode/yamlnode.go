@@ -128,6 +128,10 @@ func (d *Decoder) Mapping(n *yaml.Node, path string, fields ...Field) error {
 			return d.ErrAt(k, path, "want field names, got %s", Describe(k))
 		}
 		p := Join(path, k.Value)
+		if k.Value == "" {
+			// No field is named so; quoted, the path shows the key at all.
+			return d.ErrAt(k, Join(path, `""`), "an empty key: %s", d.unknown(fields))
+		}
 		if seen[k.Value] {
 			return d.ErrAt(k, p, "%s", d.duplicate())
 		}

@@ -55,6 +55,8 @@ func TestMappingErrors(t *testing.T) {
 		{"required", "tags: []\n", Decoder{}, "p.yaml:1:1: name: required field missing"},
 		{"nested required", "name: rex\nowner: {}\n", Decoder{}, "p.yaml:2:8: owner.name: required field missing"},
 		{"unknown", "name: rex\ncolour: red\n", Decoder{}, "p.yaml:2:1: colour: unknown field"},
+		{"empty key", "name: rex\n\"\": red\n", Decoder{}, `p.yaml:2:1: "": an empty key: unknown field`},
+		{"empty key inside", "name: rex\nowner: {'': x}\n", Decoder{}, `p.yaml:2:9: owner."": an empty key: unknown field`},
 		{"unknown listed", "name: rex\nowner: {nom: x}\n", Decoder{Unknown: listed}, "p.yaml:2:9: owner.nom: unknown field (the fields: name)"},
 		{"duplicate", "name: rex\nname: max\n", Decoder{}, "p.yaml:2:1: name: given twice"},
 		{"duplicate worded", "name: rex\nname: max\n", Decoder{Duplicate: "duplicate field"}, "p.yaml:2:1: name: duplicate field"},

@@ -325,7 +325,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
-			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, Capture: res.Capture}
+			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, OpenCycle: res.OpenCycle, Capture: res.Capture}
 		// A signal that came once the simulation was over stops what
 		// follows, not this scenario: its verdict and artifacts are whole.
 		stopped := ctx.Err() != nil && errors.Is(res.Err, harness.ErrInterrupted)
@@ -357,6 +357,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		}
 		for _, u := range res.Unfired {
 			meter.Printf("      note: %s\n", u)
+		}
+		if res.OpenCycle != "" {
+			meter.Printf("      note: %s\n", res.OpenCycle)
 		}
 		if res.Err != nil {
 			meter.Errored()
@@ -436,11 +439,20 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "esimhil report: %s\n", n)
 	}
+	recorded := 0
+	for _, e := range entries {
+		if e.Verdict != report.NotRecorded {
+			recorded++
+		}
+	}
 	runs := "runs"
-	if len(entries) == 1 {
+	if recorded == 1 {
 		runs = "run"
 	}
-	fmt.Fprintf(stdout, "%s: %d %s\n", path, len(entries), runs)
+	if n := len(entries) - recorded; n > 0 {
+		runs += fmt.Sprintf(" (and %d scenario director%s not in its record, listed apart)", n, map[bool]string{true: "y", false: "ies"}[n == 1])
+	}
+	fmt.Fprintf(stdout, "%s: %d %s\n", path, recorded, runs)
 	if junit != "" {
 		fmt.Fprintf(stdout, "%s: the suite's JUnit\n", junit)
 	}
@@ -673,6 +685,7 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		disagree := report.Reconcile(entry)
 		run.Kind, run.Verdict, run.Simulated, run.Wall = entry.Kind, entry.Verdict, entry.Simulated, entry.Wall
 		run.Unfired = entry.Unfired
+		run.OpenCycle = entry.OpenCycle
 		run.TimesUnknown = entry.Unfinished
 		if entry.Seed != nil {
 			run.Seed = *entry.Seed

@@ -691,6 +691,50 @@ func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
 	}
 }
 
+// A run that ends inside a cycle of the card's says so beside its verdict,
+// on the terminal, in results.json, in JUnit and on the page (again when
+// it is written again from the record): its end state was read mid-switch.
+func TestRunSaysItEndedInsideACycle(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "cut.yaml")
+	// The switch of the 1h check is still awaiting its attach at 1h0m1s.
+	text := strings.Replace(string(base), "  within: 2h\n", "  within: 1h0m1s\n", 1)
+	if err := os.WriteFile(scen, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, junit := filepath.Join(dir, "o"), filepath.Join(dir, "junit.xml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1 (the end state read mid-switch):\n%s%s", code, stdout.String(), stderr.String())
+	}
+	const note = "the run ended inside a cycle the card started at 1h0m0s (trigger list) and had not ended: the end state was read mid-switch"
+	if !strings.Contains(stdout.String(), "\n      note: "+note+"\n") {
+		t.Errorf("no note on the terminal:\n%s", stdout.String())
+	}
+	entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
+	if err != nil || len(entries) != 1 || entries[0].OpenCycle != note {
+		t.Fatalf("results %+v, %v", entries, err)
+	}
+	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="open_cycle" value="`+note+`">`) {
+		t.Errorf("junit:\n%s", x)
+	}
+	page := filepath.Join(entries[0].Dir, "timeline.html")
+	for _, again := range []bool{false, true} {
+		if again {
+			if code := cli(context.Background(), []string{"timeline", entries[0].Dir}, &stdout, &stderr); code != 0 {
+				t.Fatalf("timeline exited %d: %s", code, stderr.String())
+			}
+		}
+		if b, _ := os.ReadFile(page); !strings.Contains(string(b), "<b>Ended inside a cycle:</b> "+note) {
+			t.Errorf("the page (written again: %v) does not say %q", again, note)
+		}
+	}
+}
+
 // The first signal stops the command; the same signal again at once (GNU
 // timeout's second copy, to the process group) does not kill it, a
 // second signal later does.

@@ -1,6 +1,7 @@
 package platformapi
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,27 @@ func TestValidateIdentifiers(t *testing.T) {
 				t.Fatalf("Validate: %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The longest preferred list a scenario may give (MaxListOperators, each
+// operator's id at its 32 characters, all escaped by encoding/json, the
+// longest tariff and an RSRP) encodes well within the card's 64 KiB reply
+// bound (emulators/euicc maxHTTPReply), headers and all: a list refused
+// at load for its length is the only one that could not reach the card.
+func TestLongestListFitsTheCardsReply(t *testing.T) {
+	rsrp := -140
+	r := ListResponse{ListID: strings.Repeat("f", 64), Country: "FR", OrderBy: OrderSignal}
+	for range MaxListOperators {
+		r.Operators = append(r.Operators, ListedOperator{
+			ID: strings.Repeat("\u2028", 32), PLMN: "208101", Tariff: -1.7976931348623157e308, RSRP: &rsrp})
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cardReply, headroom = 64 << 10, 8 << 10 // headroom: the HTTP headers, many times over
+	if len(b) > cardReply-headroom {
+		t.Errorf("the longest list encodes to %d bytes, past %d", len(b), cardReply-headroom)
 	}
 }
