@@ -2,6 +2,7 @@ package harness
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -101,18 +102,24 @@ func (p *faultPlan) download(name, operator, at string) bool {
 }
 
 // platform answers the platform's questions: eligibility_refused is a
-// download fault of the operator asked for, no_ack a platform fault
-// (limited to notifications about operator when the entry names one).
+// download fault of the operator asked for, no_ack and garbled platform
+// faults (no_ack limited to notifications about operator when the entry
+// names one; garbled is asked about every card request, operator "").
 func (p *faultPlan) platform(name, operator string) bool {
-	if name == platform.FaultEligibilityRefused {
+	var kind scenario.FaultKind
+	switch name {
+	case platform.FaultEligibilityRefused:
 		return p.download(name, operator, "platform")
-	}
-	if name != platform.FaultNoAck {
+	case platform.FaultNoAck:
+		kind = scenario.PlatformNoAck
+	case platform.FaultGarbled:
+		kind = scenario.PlatformGarbled
+	default:
 		return false
 	}
 	t := p.elapsed()
 	for i, f := range p.faults {
-		if f.Kind != scenario.PlatformNoAck || !f.Active(t) || f.Operator != "" && f.Operator != operator {
+		if f.Kind != kind || !f.Active(t) || f.Operator != "" && f.Operator != operator {
 			continue
 		}
 		target := "platform"
@@ -123,6 +130,55 @@ func (p *faultPlan) platform(name, operator string) bool {
 		return true
 	}
 	return false
+}
+
+// slow is the delay of the platform: slow entry in force now, logged as
+// its injection (with the delay), or 0: the platform asks it for each
+// answer it is about to send.
+func (p *faultPlan) slow() time.Duration {
+	t := p.elapsed()
+	for i, f := range p.faults {
+		if f.Kind != scenario.PlatformSlow || !f.Active(t) {
+			continue
+		}
+		p.r.Log.Emit(eventlog.Harness, eventlog.KindFault, eventlog.F{"fault": string(f.Kind), "target": "platform", "at": "platform", "entry": i, "delay": f.Delay.String()})
+		return f.Delay
+	}
+	return 0
+}
+
+// platformWait is the platform's Config.Wait: it holds an answer for d
+// of simulated time. The card's data channel holds the loop while it is
+// open, so it lets go of it meanwhile (stkterm's Suspend) and takes it
+// again as d ends, the answer then arriving at that instant. Called on
+// the platform's goroutine with the loop held by that channel, after
+// slow was asked (and logged) at the request's instant.
+func (p *faultPlan) platformWait(d time.Duration, client string, stop <-chan struct{}) bool {
+	local, perr := netip.ParseAddrPort(client)
+	done := make(chan bool, 1)
+	p.r.Loop.Post(func() {
+		resume := func() bool { return true } // no card of ours: nothing to hold
+		if p.r.Terminal != nil {
+			res, ok := p.r.Terminal.Suspend(local)
+			if perr != nil || !ok {
+				// The card's channel is gone already (a power cut left it
+				// as the request arrived): nobody waits for the answer.
+				done <- false
+				return
+			}
+			resume = res
+		}
+		// The answer goes only to a card still waiting for it: one that
+		// gave up or lost power meanwhile closed or left its channel, and
+		// its bytes would reach the wire or not as real TCP goes.
+		p.r.Loop.Clock().AfterFunc(d, func() { done <- resume() })
+	})
+	select {
+	case ok := <-done:
+		return ok
+	case <-stop:
+		return false
+	}
 }
 
 // card answers the card's questions about the SM-DP+ at address.

@@ -13,12 +13,18 @@ import (
 )
 
 // answer is what a route decided: a status and a JSON value, or a reason for
-// a 4xx.
+// a 4xx; raw, if set, is sent as the body instead (FaultGarbled).
 type answer struct {
 	status int
 	body   any
 	reason string
+	raw    []byte
 }
+
+// garbled is what a garbled platform answers a card request with: a JSON
+// object cut off mid-way, sent whole (Content-Length says what is sent),
+// so that the HTTP exchange is sound and only the body is not the API's.
+var garbled = []byte(`{"list_id": "1", "country": "F`)
 
 func reject(status int, format string, a ...any) answer {
 	return answer{status: status, reason: fmt.Sprintf(format, a...)}
@@ -57,6 +63,12 @@ func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(
 		if a, ok := s.authenticate(r, body, eid(req)); !ok {
 			return a
 		}
+		// Asked after authentication: a garbled platform still refuses a
+		// malformed or unauthenticated request, and serves nothing (no
+		// list, no order, no notification kept) in place of the garbage.
+		if s.injected(FaultGarbled, "", false) {
+			return answer{status: http.StatusOK, raw: garbled}
+		}
 		return serve(s, req)
 	}
 }
@@ -94,7 +106,63 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("WWW-Authenticate", platformapi.AuthScheme)
 		}
 	}
+	if rt.record && a.status < 400 {
+		if !s.hold(r) {
+			// The client left, or the server closes, while the answer was
+			// held: nothing is sent (net/http drops the connection).
+			panic(http.ErrAbortHandler)
+		}
+	}
+	if a.raw != nil {
+		s.writeRaw(w, a.status, a.raw)
+		return
+	}
 	s.writeJSON(w, a.status, a.body)
+}
+
+// hold keeps a card request's answer for as long as Config.Slow says
+// (FaultSlow); false if the client went away or the server closed first.
+// While held, the client counts as served (Consumed): the request is
+// handled, its delay decided and logged, only its answer waits.
+func (s *Server) hold(r *http.Request) bool {
+	if s.slow == nil {
+		return true
+	}
+	d := s.slow()
+	if d <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	s.parked[r.RemoteAddr]++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.parked[r.RemoteAddr]--; s.parked[r.RemoteAddr] == 0 {
+			delete(s.parked, r.RemoteAddr)
+		}
+		s.mu.Unlock()
+	}()
+	if s.wait != nil {
+		return s.wait(d, r.RemoteAddr, r.Context().Done())
+	}
+	done := make(chan struct{})
+	t := s.clk.AfterFunc(d, func() { close(done) })
+	select {
+	case <-done:
+		return true
+	case <-r.Context().Done():
+		t.Stop()
+		return false
+	}
+}
+
+// writeRaw sends b as it is, declared JSON: a garbled answer.
+func (s *Server) writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", platformapi.ContentType)
+	w.Header().Set("Date", s.clk.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {

@@ -48,6 +48,15 @@ type Config struct {
 	// operators, attempts and windows and logs each one that fires.
 	// Faults set with SetFaults apply as well.
 	Inject func(fault, operator string) bool
+	// Slow, if set, is asked before the answer to each card request the
+	// platform accepted (2xx) is sent: how long to hold it (FaultSlow; 0:
+	// not at all). The caller scopes it to windows and logs each delay.
+	Slow func() time.Duration
+	// Wait holds a slow answer for d of simulated time: it returns true
+	// when d has passed, false if stop closed first (the client went away,
+	// the server closes), and then nothing is sent. Nil waits on Clock; a
+	// rig whose loop the client's channel holds lets go of it meanwhile.
+	Wait func(d time.Duration, client string, stop <-chan struct{}) bool
 	// Limits bound what one client can make the server hold (zero fields:
 	// httpserve.Default).
 	Limits httpserve.Limits
@@ -65,6 +74,11 @@ type Config struct {
 const (
 	FaultEligibilityRefused = "eligibility_refused" // the download is refused: EID not allowed
 	FaultNoAck              = "no_ack"              // notifications answered 503, not recorded
+	// FaultGarbled: card requests are answered 200 with a body that is
+	// not the API's JSON (asked with operator "").
+	FaultGarbled = "garbled"
+	// FaultSlow: answers are held (Config.Slow decides how long).
+	FaultSlow = "slow"
 )
 
 // Server is the management platform emulator. Its zero value is not usable;
@@ -77,6 +91,8 @@ type Server struct {
 	tls      *tls.Config
 	elig     Eligibility
 	inject   func(fault, operator string) bool
+	slow     func() time.Duration
+	wait     func(d time.Duration, client string, stop <-chan struct{}) bool
 	limits   httpserve.Limits
 	onReplay func(map[string]uint64) error
 
@@ -89,6 +105,7 @@ type Server struct {
 	acked    map[string]string   // notification identity → the id it was acknowledged with
 	quota    map[string]dayCount // EID → forwarded downloads today
 	faults   Faults
+	parked   map[string]int // client address → answers held for it (hold)
 
 	// lifecycle, guarded by life
 	life sync.Mutex
@@ -123,9 +140,9 @@ func New(cfg Config) (*Server, error) {
 		lastSeq = map[string]uint64{}
 	}
 	return &Server{
-		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, limits: cfg.Limits, onReplay: cfg.OnReplay,
+		clk: clk, log: cfg.Log, cat: cat, ci: cfg.CI, moreCIs: cfg.MoreCIs, tls: cfg.TLS, elig: elig, inject: cfg.Inject, slow: cfg.Slow, wait: cfg.Wait, limits: cfg.Limits, onReplay: cfg.OnReplay,
 		received: httpserve.NewRing[platformapi.Received](MaxReceived),
-		lastSeq:  lastSeq, acked: map[string]string{}, quota: map[string]dayCount{},
+		lastSeq:  lastSeq, acked: map[string]string{}, parked: map[string]int{}, quota: map[string]dayCount{},
 	}, nil
 }
 
@@ -208,11 +225,43 @@ func (s *Server) Addr() netip.AddrPort {
 // Consumed reports, waiting at most limit, when the platform has handled
 // everything the client at client wrote to it, n bytes in all
 // (httpserve.Endpoint.Consumed).
+// A client whose answer is held (Config.Slow) counts as handled: its
+// request has been served, only the answer waits.
 func (s *Server) Consumed(client netip.AddrPort, n int64, limit time.Duration) bool {
 	s.life.Lock()
 	ep := s.ep
 	s.life.Unlock()
-	return ep == nil || ep.Consumed(client, n, limit)
+	if ep == nil {
+		return true
+	}
+	if s.slow == nil {
+		return ep.Consumed(client, n, limit)
+	}
+	// The handler may park while we wait: look again every step.
+	key := netip.AddrPortFrom(client.Addr().Unmap(), client.Port()).String()
+	deadline := time.Now().Add(limit)
+	for {
+		if s.isParked(key) {
+			return true
+		}
+		step := min(time.Until(deadline), consumedStep)
+		if ep.Consumed(client, n, step) || s.isParked(key) {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+	}
+}
+
+// consumedStep is how often Consumed looks for a parked handler (wall
+// time).
+const consumedStep = 20 * time.Millisecond
+
+func (s *Server) isParked(client string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.parked[client] > 0
 }
 
 // SetReachable(false) closes the listener and open connections, so new

@@ -32,6 +32,11 @@ type Message struct {
 	DownloadResp *platformapi.DownloadResponse
 	ES9          *ES9Message // Kind "es9" (DecodeAll)
 	Error        string      // platform's {"error"} reason on a 4xx/5xx answer; ES9+ decode problems
+	// Malformed is why a 200 answer's body is not the API's (a garbled
+	// platform, or a platform bug): the exchange is whole, only its body
+	// does not decode, so it is a message, not a broken capture. Its
+	// typed answer field is nil.
+	Malformed string
 	// Frame and Mark are the request's first frame and its place among
 	// the run's events (Exchange.Frame, Exchange.Mark): where the message
 	// falls in events.jsonl, which its simulated time alone cannot say.
@@ -39,9 +44,10 @@ type Message struct {
 	Mark  Mark
 }
 
-// DecodePlatform turns exchanges into typed platform messages. An exchange
-// the platform answered 200 must decode on both sides, else it is an error;
-// a rejected one may hold any bytes.
+// DecodePlatform turns exchanges into typed platform messages. The request
+// of an exchange the platform answered 200 must decode, else it is an
+// error; a 200 answer that does not decode is the platform's doing, kept
+// in Message.Malformed; a rejected exchange may hold any bytes.
 func DecodePlatform(ex []Exchange) ([]Message, error) {
 	out := make([]Message, 0, len(ex))
 	for i, e := range ex {
@@ -74,9 +80,10 @@ func decodePlatform(e Exchange) (Message, error) {
 		if ok && err == nil {
 			resp, rerr := platformapi.DecodeListResponse(e.ResponseBody)
 			if rerr != nil {
-				err = fmt.Errorf("response: %w", rerr)
+				m.Malformed = rerr.Error()
+			} else {
+				m.ListResponse = &resp
 			}
-			m.ListResponse = &resp
 		}
 	case e.Method == http.MethodPost && e.Path == platformapi.PathNotifications:
 		m.Kind = KindNotification
@@ -88,9 +95,10 @@ func decodePlatform(e Exchange) (Message, error) {
 		if ok && err == nil {
 			ack, rerr := platformapi.DecodeNotificationAck(e.ResponseBody)
 			if rerr != nil {
-				err = fmt.Errorf("response: %w", rerr)
+				m.Malformed = rerr.Error()
+			} else {
+				m.Ack = &ack
 			}
-			m.Ack = &ack
 		}
 	case e.Method == http.MethodPost && e.Path == platformapi.PathDownload:
 		m.Kind = KindDownload
@@ -102,9 +110,10 @@ func decodePlatform(e Exchange) (Message, error) {
 		if ok && err == nil {
 			resp, rerr := platformapi.DecodeDownloadResponse(e.ResponseBody)
 			if rerr != nil {
-				err = fmt.Errorf("response: %w", rerr)
+				m.Malformed = rerr.Error()
+			} else {
+				m.DownloadResp = &resp
 			}
-			m.DownloadResp = &resp
 		}
 	}
 	return m, err

@@ -24,8 +24,20 @@ func TestDecodePlatform(t *testing.T) {
 		{"other route", Exchange{Method: "GET", Path: "/v1/inspect/received", Status: 200, ResponseBody: []byte(`[]`)}, "",
 			func(m Message) bool { return m.Kind == KindOther }},
 		{"200 with bad request", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(`{}`), Status: 200, ResponseBody: []byte(`{"ack":true,"id":"1"}`)}, "request: eid", nil},
-		{"200 with bad list", Exchange{Method: "POST", Path: "/v1/preferred-list", RequestBody: []byte(listReq), Status: 200, ResponseBody: []byte(`{"order_by":"tariff","operators":[{"id":"x","plmn":"1"}]}`)}, "response: operators[0]", nil},
-		{"200 with bad ack", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(note), Status: 200, ResponseBody: []byte(`nope`)}, "response:", nil},
+		// A 200 answer whose body is not the API's is the platform's (a
+		// garbled platform): a message with the reason, not a decode error.
+		{"200 with bad list", Exchange{Method: "POST", Path: "/v1/preferred-list", RequestBody: []byte(listReq), Status: 200, ResponseBody: []byte(`{"order_by":"tariff","operators":[{"id":"x","plmn":"1"}]}`)}, "",
+			func(m Message) bool {
+				return m.ListRequest != nil && m.ListResponse == nil && strings.Contains(m.Malformed, "operators[0]")
+			}},
+		{"200 with list cut off", Exchange{Method: "POST", Path: "/v1/preferred-list", RequestBody: []byte(listReq), Status: 200, ResponseBody: []byte(`{"list_id": "1", "country": "F`)}, "",
+			func(m Message) bool { return m.ListResponse == nil && m.Malformed != "" }},
+		{"200 with bad ack", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(note), Status: 200, ResponseBody: []byte(`nope`)}, "",
+			func(m Message) bool { return m.Notification != nil && m.Ack == nil && m.Malformed != "" }},
+		{"200 with bad download answer", Exchange{Method: "POST", Path: "/v1/download", RequestBody: []byte(`{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`), Status: 200, ResponseBody: []byte(`{"smdp_address": `)}, "",
+			func(m Message) bool { return m.Download != nil && m.DownloadResp == nil && m.Malformed != "" }},
+		{"200 well formed is not malformed", Exchange{Method: "POST", Path: "/v1/notifications", RequestBody: []byte(note), Status: 200, ResponseBody: []byte(`{"ack":true,"id":"7"}`)}, "",
+			func(m Message) bool { return m.Malformed == "" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

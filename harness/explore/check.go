@@ -617,9 +617,15 @@ func checkCapture(s *scenario.Scenario, o Outcome) []string {
 	// for log entries the answered ones do not; nothing else may.
 	var fromPcap, fromLog, cut []string
 	lists, cutLists := 0, 0
+	malformed := 0 // 200 answers whose body is not the API's
 	acked := map[string]bool{}
 	for _, m := range o.Traffic {
 		switch {
+		case m.Malformed != "":
+			// Neither a list served nor a notification acknowledged: the
+			// card got nothing it could read. Only a garbled platform
+			// answers so (below).
+			malformed++
 		case m.Kind == capture.KindNotification && m.Status == 200 && m.Notification != nil:
 			// Notifications are delivered at least once: the platform
 			// answers a repeat with the acknowledgement id it gave the
@@ -640,14 +646,22 @@ func checkCapture(s *scenario.Scenario, o Outcome) []string {
 			cutLists++
 		}
 	}
-	served := 0
+	served, garbled := 0, 0
 	for _, e := range o.Events {
 		switch {
 		case is(e, eventlog.Platform, "notification_received"):
 			fromLog = append(fromLog, e.Str("kind")+"@"+e.Str("operator"))
 		case is(e, eventlog.Platform, "preferred_list_served"):
 			served++
+		case e.Kind == eventlog.KindFault && e.Str("fault") == string(scenario.PlatformGarbled):
+			garbled++
 		}
+	}
+	// Each garbled injection is one malformed answer in the capture, or
+	// one cut off unanswered; a malformed answer with none is the
+	// platform's own bug.
+	if malformed > garbled || garbled > malformed+cutLists+len(cut) {
+		v = append(v, fmt.Sprintf("capture shows %d platform answers with a malformed body, the log %d garbled-platform injections", malformed, garbled))
 	}
 	sort.Strings(fromPcap)
 	sort.Strings(fromLog)

@@ -234,6 +234,17 @@ func TestInvariantsCatchViolations(t *testing.T) {
 			Events: []eventlog.Event{ev(eventlog.Platform, "notification_received", "kind", "attach-success", "operator", "fr1")},
 			Traffic: []capture.Message{{Kind: capture.KindNotification,
 				Notification: &platformapi.Notification{Kind: "attach-success", Operator: "fr2"}}}}, "differ"},
+		// A garbled platform answers 200 with a body that is not the API's:
+		// the capture shows it malformed, neither a list nor an ack.
+		{"a garbled list answer, injected", "garbled platform", checkCapture, Outcome{
+			Events:  []eventlog.Event{ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 0)},
+			Traffic: []capture.Message{{Kind: capture.KindPreferredList, Status: 200, Malformed: "malformed JSON: unexpected EOF"}}}, ""},
+		{"a malformed answer nobody injected", "garbled platform", checkCapture, Outcome{
+			Events:  []eventlog.Event{ev(eventlog.Platform, "preferred_list_served")},
+			Traffic: []capture.Message{{Kind: capture.KindPreferredList, Status: 200, Malformed: "malformed JSON: unexpected EOF"}}}, "1 platform answers with a malformed body, the log 0 garbled"},
+		{"a garbled injection the capture lacks", "garbled platform", checkCapture, Outcome{
+			Events:  []eventlog.Event{ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 0)},
+			Traffic: []capture.Message{{Kind: capture.KindPreferredList, Status: 200}}}, "0 platform answers with a malformed body, the log 1 garbled"},
 		{"backed off where it was refused", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{
 			enable(fr1, "fr1", false), denied("20801"), failed("fr1"), backoff("fr1", "208")}}, ""},
 		{"backed off in the list's area, refused across the border", "README decisions", checkBackoffArea, Outcome{Events: []eventlog.Event{

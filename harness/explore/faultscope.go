@@ -14,7 +14,8 @@ import (
 // subscriber, attempt and window (counted here from the log, apart from
 // the code that injected it); and a download that fails had something in
 // force against its own operator — a fault that fired on it, the platform
-// or its SM-DP+ unreachable, a power cut, or a refusal that is no fault
+// or its SM-DP+ unreachable, the platform's answers garbled or held, a
+// power cut, or a refusal that is no fault
 // (no contract, quota) — never a fault aimed at another operator or time.
 func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 	if len(o.Events) == 0 {
@@ -65,6 +66,10 @@ func checkFaultScope(s *scenario.Scenario, o Outcome) []string {
 			switch e.Str("fault") {
 			case string(scenario.PlatformUnreachable):
 				platformDown = boolField(e, "on")
+				explainAll()
+			case string(scenario.PlatformGarbled), string(scenario.PlatformSlow):
+				// Per request: the answer to the download request, if
+				// that is what it hit, was garbage or came too late.
 				explainAll()
 			case string(scenario.Download):
 				if e.Str("name") == scenario.SMDPUnreachable {

@@ -18,6 +18,8 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 		{Kind: scenario.Download, Name: scenario.EligibilityRefused, Operator: "de1", Until: 90 * time.Minute},
 		{Kind: scenario.Download, Name: scenario.TLSFailure, Operator: "de2", Attempt: 2},
 		{Kind: scenario.AttachReject, Operator: "de2", Subscriber: "de2", Cause: 15, Attempt: 1},
+		{Kind: scenario.PlatformGarbled, Until: 2 * time.Hour},
+		{Kind: scenario.PlatformSlow, Delay: 45 * time.Second},
 	}
 	at := func(d time.Duration, e eventlog.Event) eventlog.Event {
 		e.T = e.T.Add(d)
@@ -68,6 +70,18 @@ func TestFaultScopeCatchesViolations(t *testing.T) {
 			ev(eventlog.World, "attach_attempt", "operator", "cn1", "plmn", "26202"),
 			ev(eventlog.World, "fault", "fault", "attach_reject", "target", "de2", "subscriber", "cn1", "entry", 2, "attempt", 1),
 		}, "hit subscriber cn1, faults[2] names de2"},
+		{"a download answered with garbage", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 3)), at(time.Hour, dlFail("de2")),
+		}, ""},
+		{"a download answered too late", []eventlog.Event{start,
+			at(time.Hour, dlReq("de2")), at(time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_slow", "target", "platform", "at", "platform", "entry", 4, "delay", "45s")), at(time.Hour+30*time.Second, dlFail("de2")),
+		}, ""},
+		{"a garbled answer outside its window", []eventlog.Event{start,
+			at(3*time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_garbled", "target", "platform", "at", "platform", "entry", 3)),
+		}, "outside faults[3]'s window"},
+		{"a slow answer logged as another entry's kind", []eventlog.Event{start,
+			at(time.Hour, ev(eventlog.Harness, "fault", "fault", "platform_slow", "target", "platform", "at", "platform", "entry", 3)),
+		}, "logged as platform_slow, faults[3] is platform_garbled"},
 		{"a platform refusal that is no fault", []eventlog.Event{start,
 			at(time.Hour, dlReq("de2")),
 			ev(eventlog.EUICC, "download_result", "operator", "de2", "ok", false, "reason", "eligibility: no contract with operator de2"),

@@ -58,6 +58,16 @@ const (
 	// list's answer fits its 64 KiB reply bound with room to spare
 	// (platformapi's TestLongestListFitsTheCardsReply).
 	MaxPreferred = platformapi.MaxListOperators
+	// MaxPlatformDelay bounds a platform: slow fault's delay: far past
+	// the card's reply guard (CardReplyGuard), after which every delay
+	// ends alike, and short of the 30 min a real platform's gateway
+	// would have cut the connection at long before.
+	MaxPlatformDelay = 10 * time.Minute
+	// CardReplyGuard is how long the card waits for a server's answer
+	// (euicc.BIPTimeout, its toolkit timer): a platform: slow delay of
+	// exactly this long is refused, as the answer and the card's timeout
+	// would fall at one instant in an order no standard settles.
+	CardReplyGuard = 30 * time.Second
 )
 
 // Horizon is how long the scenario runs in simulated time: expect.within,

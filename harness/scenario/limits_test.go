@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhil/esimhil/emulators/euicc"
 )
 
 // Every limit of README's table, gone past, is refused at load time with
@@ -74,5 +76,13 @@ func TestLimits(t *testing.T) {
 	}
 	if MaxHorizon != 744*time.Hour {
 		t.Errorf("README says 31 days")
+	}
+}
+
+// CardReplyGuard is the card's own bound on a server's answer: the loader
+// refuses a platform: slow delay of exactly it.
+func TestCardReplyGuardIsTheCards(t *testing.T) {
+	if CardReplyGuard != euicc.BIPTimeout {
+		t.Fatalf("CardReplyGuard %v, the card's BIPTimeout %v", CardReplyGuard, euicc.BIPTimeout)
 	}
 }

@@ -264,7 +264,7 @@ func (d *decoder) platform(n *yaml.Node, path string, pl *Platform) error {
 }
 
 // faultKinds is the one-line summary of the fault keys, for errors.
-const faultKinds = "platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
+const faultKinds = "platform: unreachable|no_ack|garbled|slow, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"
 
 // fault decodes one fault; its kind is given by which kind key it holds.
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
@@ -288,6 +288,7 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		yamlnode.Optional("nth", d.int(&f.Nth, 1, 1000)),
 		yamlnode.Optional("actor", d.Str(&f.Actor)),
 		yamlnode.Optional("off", d.duration(&f.Off)),
+		yamlnode.Optional("delay", d.duration(&f.Delay)),
 	)
 	if err != nil {
 		return f, err
@@ -318,13 +319,31 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 			f.Kind = PlatformUnreachable
 		case "no_ack":
 			f.Kind = PlatformNoAck
+		case "garbled":
+			f.Kind = PlatformGarbled
+		case "slow":
+			f.Kind = PlatformSlow
 		default:
-			return f, d.ErrPath(yamlnode.Join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack)", platform)
+			return f, d.ErrPath(yamlnode.Join(path, "platform"), "unknown platform fault %q (known: unreachable, no_ack, garbled, slow)", platform)
 		}
 		// A refused connection happens before the platform knows what a
 		// request is about: unreachable cannot be limited to an operator.
+		// Nor can garbled and slow: a list request names no operator.
 		if f.Kind == PlatformUnreachable && given("operator") {
 			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)")
+		}
+		if f.Kind != PlatformNoAck && given("operator") {
+			return f, d.ErrPath(yamlnode.Join(path, "operator"), "platform: %s hits every card request and cannot be limited to an operator (a list request names none; no_ack can)", platform)
+		}
+		if f.Kind == PlatformSlow {
+			switch {
+			case !given("delay"):
+				return f, d.Missing(n, yamlnode.Join(path, "delay"), "platform: slow holds each answer for delay")
+			case f.Delay <= 0 || f.Delay > MaxPlatformDelay:
+				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v: want more than 0s and at most %v", f.Delay, MaxPlatformDelay)
+			case f.Delay == CardReplyGuard:
+				return f, d.ErrPath(yamlnode.Join(path, "delay"), "%v is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it", f.Delay)
+			}
 		}
 		if given("attempt") {
 			return f, d.ErrPath(yamlnode.Join(path, "attempt"), "does not apply to platform faults (attempts count attaches and downloads)")
@@ -441,6 +460,9 @@ func (d *decoder) fault(n *yaml.Node, path string) (Fault, error) {
 		}
 	default:
 		return f, d.ErrAt(n, path, "unknown fault kind: want one of %s", faultKinds)
+	}
+	if given("delay") && f.Kind != PlatformSlow {
+		return f, d.ErrPath(yamlnode.Join(path, "delay"), "applies only to platform: slow faults")
 	}
 	if f.Until != 0 && f.Until <= f.From {
 		return f, d.ErrPath(yamlnode.Join(path, "until"), "%v is not after from %v", f.Until, f.From)

@@ -129,6 +129,36 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
+// TestParsePlatformAnswerFaults: platform: garbled and slow load with their
+// windows (and slow its delay, up to MaxPlatformDelay, on either side of
+// the card's reply guard).
+func TestParsePlatformAnswerFaults(t *testing.T) {
+	tests := []struct {
+		name, plan string
+		want       Fault
+	}{
+		{"garbled", "{platform: garbled, from: 50m, until: 1h30m}", Fault{Kind: PlatformGarbled, From: 50 * time.Minute, Until: 90 * time.Minute}},
+		{"garbled open-ended", "{platform: garbled}", Fault{Kind: PlatformGarbled}},
+		{"slow past the guard", "{platform: slow, delay: 45s, from: 1h}", Fault{Kind: PlatformSlow, Delay: 45 * time.Second, From: time.Hour}},
+		{"slow within the guard", "{platform: slow, delay: 29999ms}", Fault{Kind: PlatformSlow, Delay: CardReplyGuard - time.Millisecond}},
+		{"slow at the limit", "{platform: slow, delay: 10m, until: 2h}", Fault{Kind: PlatformSlow, Delay: MaxPlatformDelay, Until: 2 * time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("f.yaml", []byte(base+"faults:\n  - "+tt.plan+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Faults) != 1 || s.Faults[0] != tt.want {
+				t.Fatalf("faults %+v, want %+v", s.Faults, tt.want)
+			}
+			if !s.HasFault(tt.want.Kind) || s.HasFault(PlatformNoAck) {
+				t.Errorf("HasFault wrong for %+v", s.Faults)
+			}
+		})
+	}
+}
+
 // edit replaces the first occurrence of old in base (which must exist).
 func edit(t *testing.T, old, new string) string {
 	t.Helper()
@@ -201,7 +231,7 @@ func TestParseErrors(t *testing.T) {
 		{"preferred for a country without networks", "itinerary:", "platform:\n  preferred: {FI: [sfr]}\nitinerary:",
 			`b.yaml:16:19: platform.preferred.FI: no operator of network.operators is in FI, so no card is ever served this list (the platform serves the serving network's country's)`},
 		{"unknown fault kind", "itinerary:", "faults: [{smdp: down}]\nitinerary:", "b.yaml:15:11: faults[0].smdp: unknown field"},
-		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"},
+		{"fault without kind", "itinerary:", "faults: [{from: 1h}]\nitinerary:", "b.yaml:15:10: faults[0]: unknown fault kind: want one of platform: unreachable|no_ack|garbled|slow, attach_reject: <cause>, attach: no_service|timeout, download: <fault>, power_cut: <event kind>|at, at_port: hang, card: absent, coverage: lost"},
 		{"attach fault subscriber unknown", "itinerary:", "faults: [{attach_reject: 15, operator: sfr, subscriber: nobody}]\nitinerary:", `b.yaml:15:57: faults[0].subscriber: unknown operator "nobody"`},
 		{"subscriber on a download fault", "itinerary:", "faults: [{platform: no_ack, subscriber: sfr}]\nitinerary:", `b.yaml:15:41: faults[0].subscriber: does not apply to platform faults`},
 		{"download fault value", "itinerary:", "faults: [{download: slow, operator: sfr}]\nitinerary:", `b.yaml:15:21: faults[0].download: unknown download fault "slow" (known: smdp_unreachable, tls_failure, unknown_ci, expired_smdp_cert, bad_server_signature, bad_euicc_signature, wrong_transaction_id, eid_out_of_range, eligibility_refused, connection_reset, tampered_bpp, truncated_bpp, out_of_memory)`},
@@ -210,7 +240,7 @@ func TestParseErrors(t *testing.T) {
 		{"two kinds in one fault", "itinerary:", "faults: [{download: tampered_bpp, platform: no_ack, operator: sfr}]\nitinerary:", "b.yaml:15:10: faults[0]: one fault per entry: give one of platform, attach_reject, attach, download, power_cut, at_port, card, coverage"},
 		{"bad SM-DP+ host", "country: FR, tariff: 0.5}", "country: FR, tariff: 0.5, smdp: \"no host\"}", `b.yaml:5:64: network.operators[1].smdp: "no host" is not a host name`},
 		{"allow-list EID", "itinerary:", "platform: {eligibility: {allow_eids: [\"123\"]}}\nitinerary:", `b.yaml:15:39: platform.eligibility.allow_eids[0]: "123" is not an EID (32 digits)`},
-		{"platform fault value", "itinerary:", "faults: [{platform: slow}]\nitinerary:", `b.yaml:15:21: faults[0].platform: unknown platform fault "slow" (known: unreachable, no_ack)`},
+		{"platform fault value", "itinerary:", "faults: [{platform: sluggish}]\nitinerary:", `b.yaml:15:21: faults[0].platform: unknown platform fault "sluggish" (known: unreachable, no_ack, garbled, slow)`},
 		{"fault window", "itinerary:", "faults: [{platform: unreachable, from: 2h, until: 1h}]\nitinerary:", "b.yaml:15:51: faults[0].until: 1h0m0s is not after from 2h0m0s"},
 		{"reject needs operator", "itinerary:", "faults: [{attach_reject: 15}]\nitinerary:", "b.yaml:15:10: faults[0].operator: required field missing"},
 		{"reject operator ref", "itinerary:", "faults: [{attach_reject: 15, operator: dt}]\nitinerary:", `b.yaml:15:40: faults[0].operator: unknown operator "dt"`},
@@ -266,6 +296,20 @@ func TestParseFaultPlanErrors(t *testing.T) {
 		{`download fault attempt zero`, `faults: [{download: eligibility_refused, operator: sfr, attempt: 0}]`, `b.yaml:15:66: faults[0].attempt: attempts count from 1; omit attempt to fail every attempt`},
 		{`platform unreachable for an operator`, `faults: [{platform: unreachable, operator: sfr}]`, `b.yaml:15:44: faults[0].operator: platform: unreachable refuses every connection and cannot be limited to an operator (no_ack can)`},
 		{`platform fault with attempt`, `faults: [{platform: no_ack, attempt: 2}]`, `b.yaml:15:38: faults[0].attempt: does not apply to platform faults (attempts count attaches and downloads)`},
+		{`platform garbled for an operator`, `faults: [{platform: garbled, operator: sfr}]`, `b.yaml:15:40: faults[0].operator: platform: garbled hits every card request and cannot be limited to an operator (a list request names none; no_ack can)`},
+		{`platform slow for an operator`, `faults: [{platform: slow, delay: 45s, operator: sfr}]`, `b.yaml:15:49: faults[0].operator: platform: slow hits every card request and cannot be limited to an operator (a list request names none; no_ack can)`},
+		{`platform garbled with attempt`, `faults: [{platform: garbled, attempt: 1}]`, `b.yaml:15:39: faults[0].attempt: does not apply to platform faults (attempts count attaches and downloads)`},
+		{`platform slow with attempt`, `faults: [{platform: slow, delay: 45s, attempt: 1}]`, `b.yaml:15:48: faults[0].attempt: does not apply to platform faults (attempts count attaches and downloads)`},
+		{`platform garbled with subscriber`, `faults: [{platform: garbled, subscriber: sfr}]`, `b.yaml:15:42: faults[0].subscriber: does not apply to platform faults`},
+		{`platform slow with subscriber`, `faults: [{platform: slow, delay: 45s, subscriber: sfr}]`, `b.yaml:15:51: faults[0].subscriber: does not apply to platform faults`},
+		{`platform slow without delay`, `faults: [{platform: slow}]`, `b.yaml:15:10: faults[0].delay: required field missing (platform: slow holds each answer for delay)`},
+		{`platform slow delay zero`, `faults: [{platform: slow, delay: 0s}]`, `b.yaml:15:34: faults[0].delay: 0s: want more than 0s and at most 10m0s`},
+		{`platform slow delay negative`, `faults: [{platform: slow, delay: -5s}]`, `b.yaml:15:34: faults[0].delay: -5s is negative: times count from the start of the run and lengths are positive`},
+		{`platform slow delay too long`, `faults: [{platform: slow, delay: 11m}]`, `b.yaml:15:34: faults[0].delay: 11m0s: want more than 0s and at most 10m0s`},
+		{`platform slow delay at the card's guard`, `faults: [{platform: slow, delay: 30s}]`, `b.yaml:15:34: faults[0].delay: 30s is the card's reply guard to the instant: whether the answer or the card's timeout comes first is a tie; give a delay on either side of it`},
+		{`delay on a garbled platform`, `faults: [{platform: garbled, delay: 5s}]`, `b.yaml:15:37: faults[0].delay: applies only to platform: slow faults`},
+		{`delay on an attach fault`, `faults: [{attach: timeout, operator: sfr, delay: 5s}]`, `b.yaml:15:50: faults[0].delay: applies only to platform: slow faults`},
+		{`platform slow ending before it starts`, `faults: [{platform: slow, delay: 5s, from: 2h, until: 1h}]`, `b.yaml:15:55: faults[0].until: 1h0m0s is not after from 2h0m0s`},
 		{`no_ack operator ref`, `faults: [{platform: no_ack, operator: dt}]`, `b.yaml:15:39: faults[0].operator: unknown operator "dt"`},
 		{`out_of_memory without SM-DP+`, `faults: [{download: out_of_memory, operator: sfr}]`, `b.yaml:15:46: faults[0].operator: operator "sfr" runs no SM-DP+ (network.operators[].smdp)`},
 		{`power cut point`, `faults: [{power_cut: reboot}]`, `b.yaml:15:22: faults[0].power_cut: unknown power-cut point "reboot" (known: preferred_list_served, preferred_list_received, profile_not_preinstalled, download_requested, mutual_auth, bpp_sent, profile_installed, download_result, notification_received, notification_sent, profile_enabled, refresh, attach_attempt, attach_result, attach_timeout, attach_failed, fallback, fallback_attached, list_exhausted, cycle_ended, or at with from)`},

@@ -200,7 +200,13 @@ type FaultKind string
 const (
 	PlatformUnreachable FaultKind = "platform_unreachable"
 	PlatformNoAck       FaultKind = "platform_no_ack"
-	AttachReject        FaultKind = "attach_reject"
+	// PlatformGarbled: the platform answers card requests 200 with a body
+	// that is not the API's JSON (platform: garbled).
+	PlatformGarbled FaultKind = "platform_garbled"
+	// PlatformSlow: the platform holds each answer for Delay of simulated
+	// time before it sends it (platform: slow).
+	PlatformSlow FaultKind = "platform_slow"
+	AttachReject FaultKind = "attach_reject"
 	// AttachNoService: the operator's cells do not answer the attempt; the
 	// device finds no suitable cell of it (attach: no_service).
 	AttachNoService FaultKind = "attach_no_service"
@@ -354,6 +360,8 @@ type Fault struct {
 	// Off is how long the power stays off (PowerCut; default
 	// DefaultPowerOff).
 	Off time.Duration
+	// Delay is how long the platform holds each answer (PlatformSlow).
+	Delay time.Duration
 }
 
 // Active reports whether f is in force at elapsed time t.
@@ -439,6 +447,16 @@ type EndRegistration struct {
 func (s *Scenario) PlatformDown(t time.Duration) bool {
 	for _, f := range s.Faults {
 		if f.Kind == PlatformUnreachable && f.Active(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasFault reports whether the plan holds a fault of kind k.
+func (s *Scenario) HasFault(k FaultKind) bool {
+	for _, f := range s.Faults {
+		if f.Kind == k {
 			return true
 		}
 	}

@@ -313,6 +313,8 @@ func responseSummary(m capture.Message) []string {
 		out = append(out, "not acknowledged")
 	case m.DownloadResp != nil:
 		out = append(out, m.DownloadResp.SMDPAddress)
+	case m.Malformed != "":
+		out = append(out, "malformed body: "+m.Malformed)
 	}
 	if m.Error != "" {
 		out = append(out, m.Error)

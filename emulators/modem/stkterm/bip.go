@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
@@ -56,8 +57,30 @@ type channel struct {
 	// abandoned: the card left the channel half-closed (abandonChannel);
 	// the reader's end closes it. Loop-owned, like eof and dropped.
 	abandoned bool
-	release   func(done func())
 	sent      int64 // bytes written to the socket so far
+
+	// hold is the channel's hold of the loop. holdMu guards it: readLoop
+	// ends it from its own goroutine.
+	holdMu sync.Mutex
+	hold   func(done func()) // nil while suspended (Suspend) or ended
+	ended  bool
+}
+
+// release ends the channel's hold of the loop, queueing done, once: later
+// calls do nothing (done dropped), as the first one settled the channel.
+// A suspended channel holds nothing: done is only queued.
+func (ch *channel) release(loop *clock.Loop, done func()) {
+	ch.holdMu.Lock()
+	h, was := ch.hold, ch.ended
+	ch.hold, ch.ended = nil, true
+	ch.holdMu.Unlock()
+	switch {
+	case was:
+	case h != nil:
+		h(done)
+	case done != nil:
+		loop.Post(done)
+	}
 }
 
 // Flow is the open data channel's TCP connection as its peer sees it: the
@@ -130,7 +153,7 @@ func (t *Terminal) openChannel(c stk.Command) stk.TerminalResponse {
 	}
 	// The transmit buffer at its granted size at once: the card fills it
 	// a chunk (200 bytes) at a time, and appending would reallocate it.
-	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), release: t.loop.Hold()}
+	ch := &channel{conn: conn, bufSize: granted, tx: make([]byte, 0, granted), hold: t.loop.Hold()}
 	t.ch, t.linkErr = ch, nil
 	go t.readLoop(ch)
 	r := stk.Respond(c, res)
@@ -158,7 +181,7 @@ func (t *Terminal) readLoop(ch *channel) {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %w", ErrIdleLimit, err)
 			}
-			ch.release(func() {
+			ch.release(t.loop, func() {
 				if ch.abandoned {
 					_ = ch.conn.Close() // the card is gone: nobody else will
 				}
@@ -327,7 +350,7 @@ func (t *Terminal) abandonChannel() {
 		}
 	}
 	_ = ch.conn.Close()
-	ch.release(nil)
+	ch.release(t.loop, nil)
 }
 
 // closeChannel closes the socket and ends the loop hold if the stream was
@@ -337,6 +360,50 @@ func (t *Terminal) closeChannel() {
 		return
 	}
 	_ = t.ch.conn.Close()
-	t.ch.release(nil)
+	t.ch.release(t.loop, nil)
 	t.ch = nil
+}
+
+// Suspend is for a peer of the open channel that answers on simulated
+// time (a slow server, on the rig's clock): the channel, whose client end
+// is at local, stops holding the loop, so that time can run to the
+// answer. resume, called as simulated work when the peer is about to
+// answer, holds the loop again and reports true if the channel is still
+// the card's and up, so the answer arrives at that instant; false if the
+// card closed or left it meanwhile (its reply guard, a power cut): the
+// peer must then send nothing, or whether its bytes made the wire would
+// be a race of real TCP. ok is false when no open channel is at local.
+//
+// While suspended the link's idle limit (wall time) is off: the peer's
+// silence is simulated, and the card's own reply guard bounds it.
+func (t *Terminal) Suspend(local netip.AddrPort) (resume func() bool, ok bool) {
+	ch := t.ch
+	if ch == nil || ch.dropped || ch.eof {
+		return nil, false
+	}
+	if a, isTCP := ch.conn.LocalAddr().(*net.TCPAddr); !isTCP || unmapped(a.AddrPort()) != unmapped(local) {
+		return nil, false
+	}
+	ch.holdMu.Lock()
+	h := ch.hold
+	ch.hold = nil
+	ch.holdMu.Unlock()
+	if h == nil {
+		return nil, false // already suspended, or ended
+	}
+	_ = ch.conn.SetReadDeadline(time.Time{})
+	h(nil)
+	return func() bool {
+		if t.ch != ch || ch.abandoned || ch.dropped || ch.eof {
+			return false
+		}
+		ch.holdMu.Lock()
+		defer ch.holdMu.Unlock()
+		if ch.ended || ch.hold != nil {
+			return false
+		}
+		ch.hold = t.loop.Hold()
+		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+		return true
+	}, true
 }

@@ -351,3 +351,91 @@ func TestLinkError(t *testing.T) {
 		})
 	}
 }
+
+// Suspend lets the loop run while the peer answers on simulated time: the
+// channel holds nothing, the link's wall-clock idle limit is off, and
+// resume holds the loop again only while the channel is still up. The
+// hold count never goes below zero, whichever ends first.
+func TestSuspend(t *testing.T) {
+	defer func(d time.Duration) { idleLimit = d }(idleLimit)
+	idleLimit = 100 * time.Millisecond // not a measure: only how long the test waits
+	tests := []struct {
+		name        string
+		closeFirst  bool // the card closes the channel before resume
+		wantHolding int  // holds after resume
+	}{
+		{"resumed while up", false, 1},
+		{"closed while suspended", true, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, nil, true)
+			r := newRig(t)
+			r.card.push(stk.NewSetUpEventList(1, stk.EventChannelStatus),
+				stk.NewOpenChannel(2, srv.addr, 100),
+				stk.NewSendData(3, 1, []byte("GET / HTTP/1.1\r\n\r\n"), true))
+			var err error
+			r.loop.Do(func() { err = r.term.Start() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			settled := make(chan error, 1)
+			go func() { settled <- r.loop.Settle() }() // held by the channel until suspended
+			<-srv.got
+			var resume func() bool
+			var ok, other bool
+			r.loop.Post(func() {
+				f, up := r.term.OpenFlow()
+				if !up {
+					return
+				}
+				_, other = r.term.Suspend(netip.AddrPortFrom(f.Local.Addr(), f.Local.Port()+1))
+				resume, ok = r.term.Suspend(f.Local)
+			})
+			if err := <-settled; err != nil {
+				t.Fatal(err)
+			}
+			if !ok || other {
+				t.Fatalf("Suspend: ok %v, for another address %v", ok, other)
+			}
+			if n := r.loop.InFlight(); n != 0 {
+				t.Fatalf("%d holds while suspended", n)
+			}
+			var again bool
+			r.loop.Do(func() { _, again = r.term.Suspend(mustFlow(t, r).Local) })
+			if again {
+				t.Fatal("suspended twice")
+			}
+			time.Sleep(3 * idleLimit) // past the idle limit, in wall time
+			r.settle(t)
+			if len(r.card.envs) != 0 {
+				t.Fatalf("envelopes %+v: the link dropped while suspended", r.card.envs)
+			}
+			if tc.closeFirst {
+				r.card.push(stk.NewCloseChannel(4, 1))
+				r.poke(t)
+			}
+			var up bool
+			r.loop.Do(func() { up = resume() })
+			if n := r.loop.InFlight(); n != tc.wantHolding || up != (tc.wantHolding == 1) {
+				t.Fatalf("%d holds after resume (up %v), want %d", n, up, tc.wantHolding)
+			}
+			if !tc.closeFirst {
+				r.card.push(stk.NewCloseChannel(4, 1))
+				r.poke(t)
+			}
+			if n := r.loop.InFlight(); n != 0 {
+				t.Fatalf("%d holds after CLOSE CHANNEL", n)
+			}
+		})
+	}
+}
+
+func mustFlow(t *testing.T, r *rig) Flow {
+	t.Helper()
+	f, ok := r.term.OpenFlow()
+	if !ok {
+		t.Fatal("no open channel")
+	}
+	return f
+}

@@ -1,0 +1,154 @@
+package platform
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/emulators/clock"
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/internal/proto/platformapi"
+)
+
+// A garbled platform answers every card route it would serve with 200 and
+// a body that is not the API's (Content-Length true to it) and serves
+// nothing in its place; a malformed or unauthenticated request is still
+// refused as it would be.
+func TestGarbledAnswers(t *testing.T) {
+	listReq := listBody("20801", "")
+	note := `{"eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`
+	dl := `{"eid":"` + testEID + `","operator":"sfr","serving_plmn":"20801"}`
+	tests := []struct {
+		name, path, body string
+		status           int
+		decode           func([]byte) error
+	}{
+		{"preferred list", platformapi.PathPreferredList, listReq, 200, func(b []byte) error { _, err := platformapi.DecodeListResponse(b); return err }},
+		{"notification", platformapi.PathNotifications, note, 200, func(b []byte) error { _, err := platformapi.DecodeNotificationAck(b); return err }},
+		{"download", platformapi.PathDownload, dl, 200, func(b []byte) error { _, err := platformapi.DecodeDownloadResponse(b); return err }},
+		{"malformed request still 400", platformapi.PathPreferredList, `{"eid":"` + testEID + `"}`, 400, nil},
+		// What depends on the platform's state is past the garbling.
+		{"unknown country garbled too", platformapi.PathPreferredList, listBody("99901", ""), 200, func(b []byte) error { _, err := platformapi.DecodeListResponse(b); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked []string
+			s, lg := newTestServer(t, func(c *Config) {
+				c.Inject = func(fault, op string) bool { asked = append(asked, fault+"/"+op); return fault == FaultGarbled }
+			})
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, cardRequest("POST", tc.path, tc.body))
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			if tc.decode == nil {
+				if len(asked) != 0 {
+					t.Errorf("asked %v about a request refused before serving", asked)
+				}
+				return
+			}
+			b := rec.Body.Bytes()
+			if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(b)) {
+				t.Errorf("Content-Length %s for %d bytes", cl, len(b))
+			}
+			if rec.Header().Get("Content-Type") != platformapi.ContentType {
+				t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
+			}
+			if err := tc.decode(b); err == nil {
+				t.Errorf("body %q decodes", b)
+			}
+			for _, k := range []eventlog.Kind{"preferred_list_served", "notification_received", "download_requested", "request_rejected"} {
+				if n := len(lg.Kind(k)); n != 0 {
+					t.Errorf("%d %s events: a garbled platform serves nothing", n, k)
+				}
+			}
+			if r := s.Received(); len(r) != 1 || r[0].Status != 200 {
+				t.Errorf("received %+v", r)
+			}
+		})
+	}
+}
+
+// A slow platform's answer waits for Config.Wait, after the request is
+// served (its events logged) and its delay decided; a client that leaves
+// meanwhile gets nothing; refusals are not held.
+func TestSlowAnswers(t *testing.T) {
+	listReq := listBody("20801", "")
+	release := make(chan bool, 1)
+	var asked int
+	var gotDelay time.Duration
+	var gotClient string
+	s, lg := newTestServer(t, func(c *Config) {
+		c.Slow = func() time.Duration { asked++; return 45 * time.Second }
+		c.Wait = func(d time.Duration, client string, stop <-chan struct{}) bool {
+			gotDelay, gotClient = d, client
+			select {
+			case ok := <-release:
+				return ok
+			case <-stop:
+				return false
+			}
+		}
+	})
+	// Answered once the wait says so.
+	release <- true
+	rec := httptest.NewRecorder()
+	req := cardRequest("POST", platformapi.PathPreferredList, listReq)
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 || gotDelay != 45*time.Second || gotClient != req.RemoteAddr {
+		t.Fatalf("status %d, waited %v for %q", rec.Code, gotDelay, gotClient)
+	}
+	if _, err := platformapi.DecodeListResponse(rec.Body.Bytes()); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	// The client leaves while the answer is held: the handler aborts,
+	// the list was served (logged) all the same.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	aborted := func() (p any) {
+		defer func() { p = recover() }()
+		s.Handler().ServeHTTP(httptest.NewRecorder(), cardRequest("POST", platformapi.PathPreferredList, listReq).WithContext(ctx))
+		return nil
+	}()
+	if aborted != http.ErrAbortHandler {
+		t.Fatalf("client gone: handler ended with %v, want http.ErrAbortHandler", aborted)
+	}
+	if n := len(lg.Kind("preferred_list_served")); n != 2 {
+		t.Errorf("%d lists served, want 2", n)
+	}
+	bad := httptest.NewRecorder()
+	s.Handler().ServeHTTP(bad, cardRequest("POST", platformapi.PathPreferredList, `{}`))
+	if bad.Code != 400 || asked != 2 {
+		t.Errorf("refusal: status %d, delay asked %d times, want 2", bad.Code, asked)
+	}
+}
+
+// Without Config.Wait a slow answer waits on the platform's clock.
+func TestSlowAnswerOnTheClock(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	loop := clock.NewLoop(clk)
+	s, _ := newTestServer(t, func(c *Config) {
+		c.Clock = clk
+		c.Slow = func() time.Duration { return 10 * time.Second }
+	})
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Handler().ServeHTTP(rec, cardRequest("POST", platformapi.PathPreferredList, listBody("20801", "")))
+	}()
+	for clk.Pending() == 0 { // the handler has parked
+		runtime.Gosched()
+	}
+	if err := loop.Advance(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if rec.Code != 200 || rec.Header().Get("Date") != clock.Epoch.Add(10*time.Second).Format(http.TimeFormat) {
+		t.Fatalf("status %d, Date %s", rec.Code, rec.Header().Get("Date"))
+	}
+}

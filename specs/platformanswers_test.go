@@ -1,0 +1,136 @@
+package specs
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/capture"
+	"github.com/esimhil/esimhil/harness/framework"
+)
+
+// sinceStart is when e happened, from the start of the run.
+func sinceStart(r *harness.Rig, e eventlog.Event) time.Duration {
+	GinkgoHelper()
+	return e.T.Sub(events(r, eventlog.KindRunStarted)[0].T)
+}
+
+// listMessages are the captured preferred-list exchanges.
+func listMessages(msgs []capture.Message) []capture.Message {
+	var out []capture.Message
+	for _, m := range msgs {
+		if m.Kind == capture.KindPreferredList {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// The platform answers, but not as the API says: garbage, or late. The
+// card must read either as a failed list, keep its profile and ask again.
+var _ = Describe("Platform answers garbled or late", framework.Emulated, func() {
+	It("reads a garbled preferred-list answer as a failed list, keeps its profile and asks again at the next check", func() {
+		r := framework.NewRig(framework.Load("roam-platform-garbled.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 59*time.Minute)
+		before := profileList(r)
+
+		advanceTo(r, 89*time.Minute)
+		Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
+		Expect(iccid(r)).To(Equal(cmccICCID))
+		Expect(profileList(r)).To(Equal(before), "nothing installed, nothing switched")
+		failed := reasons(r, "preferred_list_failed")
+		Expect(len(failed)).To(BeNumerically(">=", 6), "one failed list per 5-minute period from 1h to 1h25m")
+		Expect(failed).To(HaveEach(HavePrefix("preferred_list_failed: malformed JSON")))
+		faults := events(r, eventlog.KindFault)
+		Expect(faults).To(HaveLen(len(failed)), "each garbled answer is one logged injection")
+		var asked []time.Duration
+		for _, e := range events(r, "preferred_list_requested") {
+			asked = append(asked, sinceStart(r, e))
+		}
+		for i, f := range faults {
+			Expect(f.Str("fault")).To(Equal("platform_garbled"))
+			Expect(f.Str("target")).To(Equal("platform"))
+			Expect(f.Str("at")).To(Equal("platform"))
+			Expect(f.Get("entry")).To(Equal(0))
+			Expect(asked).To(ContainElement(sinceStart(r, f)), "injection %d at a list request's instant", i)
+		}
+		Expect(events(r, "preferred_list_served")).To(BeEmpty(), "a garbled platform serves no list")
+		Expect(events(r, "profile_enabled")).To(BeEmpty())
+
+		advanceTo(r, 2*time.Hour)
+		Expect(servingPLMN(r)).To(Equal("20810"), "switched once the answers were whole again")
+		Expect(iccid(r)).To(Equal(sfrICCID))
+
+		Expect(r.Close()).To(Succeed(), "the garbled answers are evidence: no capture incomplete")
+		msgs, err := r.PlatformTraffic()
+		Expect(err).NotTo(HaveOccurred(), "the capture decodes")
+		lists := listMessages(msgs)
+		Expect(lists).To(HaveLen(len(faults) + 1))
+		for _, m := range lists[:len(faults)] {
+			Expect(m.Status).To(Equal(200))
+			Expect(m.ListRequest).NotTo(BeNil())
+			Expect(m.ListResponse).To(BeNil())
+			Expect(m.Malformed).NotTo(BeEmpty(), "a platform answer with a malformed body")
+		}
+		last := lists[len(faults)]
+		Expect(last.Malformed).To(BeEmpty())
+		Expect(last.ListResponse.Operators[0].ID).To(Equal("sfr"))
+	})
+
+	It("gives up on an answer held past its 30 s reply guard and asks again at the next check, and takes one held 10 s", func() {
+		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"))
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 59*time.Minute)
+		before := profileList(r)
+
+		advanceTo(r, 74*time.Minute)
+		Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
+		Expect(iccid(r)).To(Equal(cmccICCID))
+		Expect(profileList(r)).To(Equal(before))
+		var held, gaveUp, failed []time.Duration
+		for _, e := range events(r, eventlog.KindFault) {
+			Expect(e.Str("fault")).To(Equal("platform_slow"))
+			Expect(e.Str("delay")).To(Equal("45s"))
+			held = append(held, sinceStart(r, e))
+		}
+		for _, e := range events(r, "bip_error") {
+			Expect(e.Str("reason")).To(Equal("POST /v1/preferred-list: no reply within 30s"))
+			gaveUp = append(gaveUp, sinceStart(r, e))
+		}
+		for _, e := range events(r, "preferred_list_failed") {
+			Expect(e.Str("reason")).To(Equal("no reply within 30s"))
+			failed = append(failed, sinceStart(r, e))
+		}
+		Expect(held).To(Equal([]time.Duration{time.Hour, 65 * time.Minute, 70 * time.Minute}), "held at each check's request")
+		want := []time.Duration{time.Hour + 30*time.Second, 65*time.Minute + 30*time.Second, 70*time.Minute + 30*time.Second}
+		Expect(gaveUp).To(Equal(want), "the card's reply guard, 30 s of simulated time")
+		Expect(failed).To(Equal(want))
+		Expect(events(r, "preferred_list_served")).To(HaveLen(3), "served at once, its answer held")
+		Expect(events(r, "profile_enabled")).To(BeEmpty())
+
+		advanceTo(r, 2*time.Hour)
+		received := events(r, "preferred_list_received")
+		Expect(received).To(HaveLen(1))
+		Expect(sinceStart(r, received[0])).To(Equal(75*time.Minute+10*time.Second), "the list held 10 s arrives 10 s late")
+		Expect(servingPLMN(r)).To(Equal("20810"))
+		Expect(iccid(r)).To(Equal(sfrICCID))
+
+		Expect(r.Close()).To(Succeed(), "no capture incomplete")
+		msgs, err := r.PlatformTraffic()
+		Expect(err).NotTo(HaveOccurred())
+		lists := listMessages(msgs)
+		Expect(lists).To(HaveLen(4))
+		for _, m := range lists[:3] {
+			Expect(m.ListRequest).NotTo(BeNil())
+			Expect(m.Status).To(BeZero(), "the card closed its channel first: the platform sent nothing")
+		}
+		Expect(lists[3].Status).To(Equal(200))
+		Expect(lists[3].ListResponse.Operators[0].ID).To(Equal("sfr"))
+	})
+})
