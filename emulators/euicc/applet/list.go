@@ -34,6 +34,14 @@ func (a *Applet) listAnswer(e HTTPResult) {
 		ids[i] = o.ID
 	}
 	a.log(KindPreferredListReceived, "operators", ids)
+	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
+		// The device crossed into another country while the list was on
+		// its way (a slow platform: outside tester sw51): the list is for
+		// the one it left, and acting on it would cost a switch there and
+		// one back. The next check asks for the new country's.
+		fail(fmt.Sprintf("the list is for %s, and the device is now served by %s: the next check asks again", c.Area, a.st.Serving))
+		return
+	}
 	a.st.List = l
 	if len(l.Operators) == 0 {
 		a.log(KindPreferredListEmpty)
