@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
@@ -238,8 +239,7 @@ func (r *Rig) noteOpenCycle() string {
 				"started": started.String(), "trigger": applet.TriggerList,
 				"awaiting": AwaitingList, "serving_plmn": asked.Str("serving_plmn")})
 		})
-		return fmt.Sprintf("the run ended inside a check the card started at %v (trigger %s) that still awaited its preferred list: the end state was read before the card could act on it",
-			started, applet.TriggerList)
+		return report.OpenCycleNote(started.String(), applet.TriggerList, true)
 	}
 	if !ok {
 		return ""
@@ -249,8 +249,7 @@ func (r *Rig) noteOpenCycle() string {
 		r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
 			"started": started.String(), "trigger": open.Str("trigger"), "operators": open.Get("operators")})
 	})
-	return fmt.Sprintf("the run ended inside a cycle the card started at %v (trigger %s) and had not ended: the end state was read mid-switch",
-		started, open.Str("trigger"))
+	return report.OpenCycleNote(started.String(), open.Str("trigger"), false)
 }
 
 // AwaitingList is run_ended_in_cycle's awaiting field when the run ended
