@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -103,6 +104,9 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 	}
 	areas := map[string]bool{}
+	areaIdx := map[string]int{} // as emulators/world numbers them
+	type cellIdent struct{ tac, cellID uint32 }
+	idents := make([]cellIdent, 0, len(s.Network.Cells))
 	for i, c := range s.Network.Cells {
 		p := yamlnode.Index("network.cells", i)
 		if c.Area == "" {
@@ -111,19 +115,35 @@ func (d *decoder) validate(s *Scenario) error {
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
 		}
-		// Cells without a cell_id get one of their own (emulators/world);
-		// two that give the same identity are one cell given twice, of
-		// which only one would count.
-		same := func(o Cell) bool {
-			return o.Area == c.Area && o.Operator == c.Operator && o.TAC == c.TAC && o.CellID == c.CellID
+		if _, ok := areaIdx[c.Area]; !ok {
+			areaIdx[c.Area] = len(areaIdx)
 		}
-		if j := slices.IndexFunc(s.Network.Cells[:i], same); j >= 0 && c.CellID != 0 {
-			q := yamlnode.Index("network.cells", j)
-			tac := "the area's"
-			if c.TAC != 0 {
-				tac = strconv.Itoa(int(c.TAC))
+		// Cells without a TAC or cell_id get them from the world
+		// (world.Identity); two whose identities, given or assigned, are
+		// the same are one cell given twice, of which only one would
+		// count — a default one included (outside tester sw51, F7).
+		tac, cellID := world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
+		idents = append(idents, cellIdent{uint32(tac), cellID})
+		for j := range i {
+			o := s.Network.Cells[j]
+			if o.Area != c.Area || o.Operator != c.Operator || idents[j] != idents[i] {
+				continue
 			}
-			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, c.CellID)
+			q := yamlnode.Index("network.cells", j)
+			tacText := "the area's"
+			if c.TAC != 0 || o.TAC != 0 {
+				tacText = strconv.Itoa(int(tac))
+			}
+			if c.CellID != 0 && o.CellID != 0 {
+				return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tacText, c.CellID)
+			}
+			// One of them left its identity to the default: say which
+			// identity they share, and where it came from.
+			dflt := q
+			if c.CellID == 0 {
+				dflt = p
+			}
+			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %d, cell_id %d — %s's default identity (tac 0x1000 + area index, cell_id (area index + 1) << 16 | (cell index + 1)); give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, cellID, dflt)
 		}
 		areas[c.Area] = true
 	}
