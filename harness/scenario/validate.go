@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/esimhil/esimhil/emulators/world"
@@ -630,8 +631,29 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 	for i, n := range e.Notifications {
 		kind, to, ok := strings.Cut(n, "@")
 		p := yamlnode.Index("expect.notifications", i)
+		if i := strings.IndexFunc(n, unicode.IsSpace); i >= 0 {
+			// Named as such: the kind or target it spoils would
+			// otherwise be refused as unknown (outside tester sw51, F11).
+			return d.ErrPath(p, "%q: a space at byte %d: kind@to has none (e.g. attach-success@platform)", n, i)
+		}
 		if !ok || kind == "" || to == "" || strings.Contains(to, "@") {
 			return d.ErrPath(p, "%q: want kind@to, e.g. attach-success@platform", n)
+		}
+		// Kinds and "platform" are lower case and matched as written; an
+		// operator id is the scenario's own, whatever its case.
+		lk, lt := strings.ToLower(kind), strings.ToLower(to)
+		known := slices.Contains(platformNoteKinds, lk) || slices.Contains(smdpNoteKinds, lk)
+		if fixKind, fixTo := known && lk != kind, lt == "platform" && to != "platform" && opRef(p, to) != nil; fixKind || fixTo {
+			fix := kind
+			if fixKind {
+				fix = lk
+			}
+			if fixTo {
+				fix += "@platform"
+			} else {
+				fix += "@" + to
+			}
+			return d.ErrPath(p, "%q: kinds and platform are matched case-sensitively, in lower case: did you mean %q?", n, fix)
 		}
 		// A name no run can log would only show up as a mismatch later.
 		if to == "platform" {
