@@ -70,6 +70,16 @@ func TestLimits(t *testing.T) {
 	if _, err := Parse("b.yaml", []byte(pending)); err != nil {
 		t.Errorf("install@smdp.sfr.test: %v", err)
 	}
+	// Of another kind than the pending one, it never goes there (outside
+	// tester sw51, F10).
+	otherKind := strings.Replace(pending, "[install@smdp.sfr.test]", "[disable@smdp.sfr.test]", 1)
+	wantParseError(t, otherKind, `b.yaml:16:26: expect.notifications[0]: "disable@smdp.sfr.test": device.notifications holds no disable notification to smdp.sfr.test (only install), and an address names only those`)
+	// A download-success needs an SM-DP+ to download from; with one it loads.
+	dlSuccess := edit(t, "itinerary:", "expect: {notifications: [download-success@platform]}\nitinerary:")
+	wantParseError(t, dlSuccess, `b.yaml:15:26: expect.notifications[0]: "download-success@platform": no operator runs an SM-DP+ (network.operators[].smdp): the card downloads nothing, so it sends no download-success`)
+	if _, err := Parse("b.yaml", []byte(strings.Replace(dlSuccess, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}", 1))); err != nil {
+		t.Errorf("download-success@platform with an SM-DP+: %v", err)
+	}
 	// One the card downloaded from is named by its operator.
 	byOperator := strings.Replace(edit(t, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}"), "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:", 1)
 	wantParseError(t, byOperator, `b.yaml:15:26: expect.notifications[0]: "install@smdp.sfr.test": smdp.sfr.test is sfr's SM-DP+, and a notification to it is named by the operator (install@sfr); an address names only a pending notification of device.notifications`)

@@ -660,6 +660,11 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 			if !slices.Contains(platformNoteKinds, kind) {
 				return d.ErrPath(p, "%q: the card sends the platform %s", n, strings.Join(platformNoteKinds, ", "))
 			}
+			// A target no run can meet is refused like an unknown name
+			// (outside tester sw51, F10).
+			if kind == platformapi.KindDownloadSuccess && !slices.ContainsFunc(s.Network.Operators, func(o Operator) bool { return o.SMDP != "" }) {
+				return d.ErrPath(p, "%q: no operator runs an SM-DP+ (network.operators[].smdp): the card downloads nothing, so it sends no download-success", n)
+			}
 			continue
 		}
 		if !slices.Contains(smdpNoteKinds, kind) {
@@ -680,6 +685,17 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 					}
 				}
 				return d.ErrPath(p, "%q: no notification can go to %s: no operator runs that SM-DP+ and no device.notifications entry names it", n, to)
+			}
+			// An address names only pending notifications: one of
+			// another kind never goes there (outside tester sw51, F10).
+			var kinds []string
+			for _, pn := range s.Device.Notifications {
+				if pn.Address == to && !slices.Contains(kinds, pn.Event) {
+					kinds = append(kinds, pn.Event)
+				}
+			}
+			if !slices.Contains(kinds, kind) {
+				return d.ErrPath(p, "%q: device.notifications holds no %s notification to %s (only %s), and an address names only those", n, kind, to, strings.Join(kinds, ", "))
 			}
 			continue
 		}
