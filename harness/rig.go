@@ -696,6 +696,9 @@ func (r *Rig) Close() error {
 	if r.Terminal != nil {
 		r.Loop.Do(r.Terminal.Stop)
 	}
+	if r.Card != nil {
+		r.Loop.Do(r.Card.Close) // an exchange still awaiting its answer ends with the run
+	}
 	if r.Platform != nil {
 		errs = append(errs, r.Platform.Close())
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/emulators/modem"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/timeline"
 )
@@ -221,10 +223,24 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 const ProgressEvery = 2 * time.Second
 
 // noteOpenCycle logs run_ended_in_cycle when the card's last cycle has
-// not ended at the end of the run, and says so in words for the results;
-// "" when no cycle is open.
+// not ended at the end of the run, or when the check that would begin one
+// still awaits its preferred list (a platform holding its answer: the
+// README counts "a check a few seconds before" the horizon as open, outside
+// tester sw51 F2), and says so in words for the results; "" when nothing
+// is open.
 func (r *Rig) noteOpenCycle() string {
-	open, ok := OpenCycle(r.Log.Events())
+	events := r.Log.Events()
+	open, ok := OpenCycle(events)
+	asked, awaiting := AwaitedList(events)
+	if awaiting && (!ok || asked.T.After(open.T)) {
+		started := asked.T.Sub(r.start)
+		r.Loop.Do(func() {
+			r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
+				"started": started.String(), "trigger": applet.TriggerList,
+				"awaiting": AwaitingList, "serving_plmn": asked.Str("serving_plmn")})
+		})
+		return report.OpenCycleNote(started.String(), applet.TriggerList, true)
+	}
 	if !ok {
 		return ""
 	}
@@ -233,8 +249,37 @@ func (r *Rig) noteOpenCycle() string {
 		r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
 			"started": started.String(), "trigger": open.Str("trigger"), "operators": open.Get("operators")})
 	})
-	return fmt.Sprintf("the run ended inside a cycle the card started at %v (trigger %s) and had not ended: the end state was read mid-switch",
-		started, open.Str("trigger"))
+	return report.OpenCycleNote(started.String(), open.Str("trigger"), false)
+}
+
+// AwaitingList is run_ended_in_cycle's awaiting field when the run ended
+// before the card had its preferred list (no cycle, hence no operators).
+const AwaitingList = "preferred_list"
+
+// AwaitedList returns the card's preferred_list_requested that nothing
+// answered in events, if there is one: no preferred_list_received or
+// preferred_list_failed after it, the card still in awaiting-list mode,
+// and the modem not powered off since (the request dies with the power:
+// the card asks again at its next check).
+func AwaitedList(events []eventlog.Event) (eventlog.Event, bool) {
+	var asked eventlog.Event
+	ok := false
+	for _, e := range events {
+		switch {
+		case e.Actor == eventlog.Modem && e.Kind == modem.KindPower:
+			if on, _ := e.Get("on").(bool); !on {
+				ok = false
+			}
+		case e.Actor != eventlog.EUICC:
+		case e.Kind == applet.KindPreferredListRequested:
+			asked, ok = e, true
+		case e.Kind == applet.KindPreferredListReceived, e.Kind == applet.KindPreferredListFailed:
+			ok = false
+		case e.Kind == applet.KindMode && e.Str("mode") != string(applet.ModeAwaitingList):
+			ok = false
+		}
+	}
+	return asked, ok
 }
 
 // OpenCycle returns the card's cycle_started that no cycle_ended follows

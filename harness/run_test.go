@@ -892,19 +892,27 @@ func TestRigRefusesMisuse(t *testing.T) {
 // instant: a periodic check due exactly then starts nothing before the
 // end state is read (it started a switch, and the read landed mid-REFRESH:
 // outside tester sw48, finding 2). A cycle begun before the horizon and
-// not ended by it is said in the result and the event log.
+// not ended by it is said in the result and the event log, and so is a
+// check still awaiting the list a slow platform holds (outside tester
+// sw51, F2) — not one whose request a power cut ended.
 func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
+	const slow = "faults:\n  - {platform: slow, delay: 10s, from: 50m}\n"
 	for _, tt := range []struct {
-		name, within, expect, open string
+		name, faults, within, expect, open string
 	}{
-		{"check at the horizon", "1h5m", "  final: {operator: cmcc, registration: roaming}\n  list_requests: 0\n", ""},
-		{"a cycle cut by the horizon", "1h5m1s", "  list_requests: 1\n", "the run ended inside a cycle the card started at 1h5m0s (trigger list)"},
-		{"a cycle over before it", "1h10m", "  final: {operator: sfr, registration: home}\n  list_requests: 1\n", ""},
+		{"check at the horizon", "", "1h5m", "  final: {operator: cmcc, registration: roaming}\n  list_requests: 0\n", ""},
+		{"a cycle cut by the horizon", "", "1h5m1s", "  list_requests: 1\n", "the run ended inside a cycle the card started at 1h5m0s (trigger list)"},
+		{"a cycle over before it", "", "1h10m", "  final: {operator: sfr, registration: home}\n  list_requests: 1\n", ""},
+		{"a list held across the horizon", slow, "1h5m5s", "  final: {operator: cmcc, registration: roaming}\n  list_requests: 1\n",
+			"the run ended inside a check the card started at 1h5m0s (trigger list) that still awaited its preferred list"},
+		{"a held list taken before it", slow, "1h5m11s", "  list_requests: 1\n", "the run ended inside a cycle the card started at 1h5m10s (trigger list)"},
+		{"a held list's request ended by a power cut", slow + "  - {power_cut: at, from: 1h5m5s, off: 1m}\n", "1h5m20s",
+			"  final: {registration: off}\n  list_requests: 1\n", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			text := cnToParis("", "    - {iccid: \"89331000000000000029\", operator: sfr}\n", "[sfr]")
 			text = strings.Replace(text, "{at: 1h, area: FR-Paris}", "{at: 1h1m, area: FR-Paris}", 1)
-			text = "name: horizon\n" + text + "expect:\n  within: " + tt.within + "\n" + tt.expect
+			text = "name: horizon\n" + text + tt.faults + "expect:\n  within: " + tt.within + "\n" + tt.expect
 			s, err := scenario.Parse("horizon.yaml", []byte(text))
 			if err != nil {
 				t.Fatal(err)
@@ -923,6 +931,9 @@ func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
 			}
 			if logged := strings.Contains(string(events), `"event":"run_ended_in_cycle"`); logged != (tt.open != "") {
 				t.Errorf("run_ended_in_cycle logged: %v, want %v", logged, tt.open != "")
+			}
+			if awaiting := strings.Contains(string(events), `"awaiting":"`+AwaitingList+`"`); awaiting != strings.Contains(tt.open, "awaited") {
+				t.Errorf("run_ended_in_cycle says it awaited the list: %v, want %v", awaiting, !awaiting)
 			}
 			page, err := os.ReadFile(res.Timeline)
 			if err != nil {

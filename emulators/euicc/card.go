@@ -200,6 +200,19 @@ func (c *Card) PowerOff() {
 	c.rt = nil
 }
 
+// Close ends an exchange the card's toolkit runtime has in progress (its
+// protocol goroutine waits for the rest of an answer that will not come:
+// a run that ends while a platform holds its answer) when the rig is done
+// with the card. Nothing is logged and NVM is untouched; the card is not
+// used after it.
+func (c *Card) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rt != nil {
+		c.rt.stop()
+	}
+}
+
 // ATR returns the answer to reset.
 func ATR() []byte { return append([]byte(nil), atr...) }
 

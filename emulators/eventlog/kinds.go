@@ -112,7 +112,8 @@ const (
 	KindError         Kind = "error"
 	// KindEndedInCycle {started, trigger, operators}: the run reached its
 	// horizon inside a cycle the card had not ended; the end state was
-	// read mid-switch.
+	// read mid-switch. {started, trigger, awaiting, serving_plmn} when it
+	// reached it inside a check still awaiting its preferred list.
 	KindEndedInCycle Kind = "run_ended_in_cycle"
 )
 

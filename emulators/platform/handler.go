@@ -21,10 +21,19 @@ type answer struct {
 	raw    []byte
 }
 
-// garbled is what a garbled platform answers a card request with: a JSON
-// object cut off mid-way, sent whole (Content-Length says what is sent),
-// so that the HTTP exchange is sound and only the body is not the API's.
-var garbled = []byte(`{"list_id": "1", "country": "F`)
+// garbled is what a garbled platform answers each card route with: that
+// route's own answer object (platformapi's ListResponse, DownloadResponse,
+// NotificationAck) cut off mid-way, sent whole (Content-Length says what
+// is sent), so that the HTTP exchange is sound and only the body is not
+// the API's. Each is its route's shape, so the card reads a malformed
+// answer (unexpected EOF), not a list's members in a download's answer —
+// one list fragment for every route read as a platform that mixed up its
+// endpoints (outside tester sw51, F6).
+var garbled = map[string][]byte{
+	platformapi.PathPreferredList: []byte(`{"list_id": "1", "country": "F`),
+	platformapi.PathDownload:      []byte(`{"smdp_address": "smdp.`),
+	platformapi.PathNotifications: []byte(`{"ack": true, "id": "`),
+}
 
 func reject(status int, format string, a ...any) answer {
 	return answer{status: status, reason: fmt.Sprintf(format, a...)}
@@ -67,7 +76,7 @@ func card[T any](decode func([]byte) (T, error), eid func(T) string, serve func(
 		// malformed or unauthenticated request, and serves nothing (no
 		// list, no order, no notification kept) in place of the garbage.
 		if s.injected(FaultGarbled, "", false) {
-			return answer{status: http.StatusOK, raw: garbled}
+			return answer{status: http.StatusOK, raw: garbled[r.URL.Path]}
 		}
 		return serve(s, req)
 	}

@@ -59,15 +59,25 @@ func New(cfg Config, clk clock.Clock, log *eventlog.Log) (*World, error) {
 			o, _ := w.Operator(c.Operator) // validate checked it
 			c.PLMN = o.PLMN
 		}
-		if c.TAC == 0 {
-			c.TAC = uint16(0x1000 + areaIdx[c.Area])
-		}
-		if c.CellID == 0 {
-			c.CellID = uint32(areaIdx[c.Area]+1)<<16 | uint32(i+1)
-		}
+		c.TAC, c.CellID = Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
 		w.cells = append(w.cells, c)
 	}
 	return w, nil
+}
+
+// Identity is the TAC and cell id a cell has in the world: those it was
+// given, and for a zero one the default from its area's order (areaIdx:
+// areas numbered by their first cell) and its own (i) in Config.Cells. The
+// scenario loader uses it too, to see one cell given twice when one of the
+// two gives its identity and the other leaves it to the default.
+func Identity(areaIdx, i int, tac uint16, cellID uint32) (uint16, uint32) {
+	if tac == 0 {
+		tac = uint16(0x1000 + areaIdx)
+	}
+	if cellID == 0 {
+		cellID = uint32(areaIdx+1)<<16 | uint32(i+1)
+	}
+	return tac, cellID
 }
 
 // SetArea moves the device to area, which must hold at least one cell.

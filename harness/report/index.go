@@ -113,6 +113,12 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			r.Seed = "not recorded"
 		}
 		switch {
+		case e.Verdict == NotRecorded && e.Simulated > 0:
+			// Its events' reach, not its horizon: a run goes on past its
+			// last event. Its wall time is in no file.
+			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
+		case e.Verdict == NotRecorded:
+			r.Simulated, r.Wall = "not recorded", "not recorded"
 		case e.Unfinished && e.Simulated > 0:
 			r.Simulated, r.Wall = "not recorded; its events reach ≥ "+e.Simulated.String(), "not recorded"
 		case e.Unfinished:

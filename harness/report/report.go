@@ -537,6 +537,7 @@ func Unrecorded(dir string, recorded []Entry) []Entry {
 		if st.Ends.HasSeed {
 			e.Seed = new(st.Ends.Seed)
 		}
+		e.OpenCycle = readOpenCycle(filepath.Join(d, eventsFile))
 		out = append(out, e)
 	}
 	return out

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"html/template"
 	"os"
 	"os/exec"
@@ -1002,5 +1003,62 @@ func TestGatherListsScenarioDirsNotInTheRecord(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("index lacks %q", want)
 		}
+	}
+}
+
+// A directory the record does not name has no wall time on file and only
+// its events' reach for a simulated time: the index says "not recorded"
+// and "≥ …", never 0s or the last event's time as if it were the run's,
+// and it keeps the note of a run that ended in a cycle (outside tester
+// sw51, F3).
+func TestUnrecordedDirsFigures(t *testing.T) {
+	const start = `{"t":"2026-01-01T00:00:00Z","actor":"harness","event":"run_started","scenario":"x","seed":1}` + "\n"
+	for _, tt := range []struct {
+		name, file, text string
+		sim, open        string // the simulated cell, the note ("" none)
+	}{
+		{"events only", "events.jsonl", start + `{"t":"2026-01-01T01:55:30Z","actor":"euicc","event":"mode","mode":"idle"}` + "\n",
+			"not recorded; its events reach ≥ 1h55m30s", ""},
+		{"an open cycle", "events.jsonl", start +
+			`{"t":"2026-01-01T01:00:02Z","actor":"harness","event":"run_ended_in_cycle","operators":["sfr"],"started":"1h0m1s","trigger":"list"}` + "\n",
+			"not recorded; its events reach ≥ 1h0m2s", OpenCycleNote("1h0m1s", "list", false)},
+		{"a list awaited", "events.jsonl", start +
+			`{"t":"2026-01-01T01:00:05Z","actor":"harness","event":"run_ended_in_cycle","awaiting":"preferred_list","serving_plmn":"20801","started":"1h0m0s","trigger":"list"}` + "\n",
+			"not recorded; its events reach ≥ 1h0m5s", OpenCycleNote("1h0m0s", "list", true)},
+		{"scenario.yaml only", "scenario.yaml", "name: x\n", "not recorded", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			if err := WriteScenarios(filepath.Join(out, ScenariosFile), nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(out, "x"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(out, "x", tt.file), []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			entries, _, err := Gather(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || entries[0].OpenCycle != tt.open {
+				t.Fatalf("entries %+v, want x with open cycle %q", entries, tt.open)
+			}
+			b, err := Index(out, entries, nil, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := html.UnescapeString(string(b))
+			if want := `<td class="num">` + tt.sim + `</td><td class="num">not recorded</td>`; !strings.Contains(x, want) {
+				t.Errorf("index lacks %q", want)
+			}
+			if noted := strings.Contains(x, "note: "+tt.open); noted != (tt.open != "") || (tt.open == "" && strings.Contains(x, "note: ")) {
+				t.Errorf("index's open-cycle note: %v, want %q", noted, tt.open)
+			}
+			if strings.Contains(x, ">0s<") {
+				t.Errorf("index shows a 0s nobody measured")
+			}
+		})
 	}
 }

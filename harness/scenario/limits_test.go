@@ -43,6 +43,11 @@ func TestLimits(t *testing.T) {
 		{"a platform note to an operator", "itinerary:", "expect: {notifications: [attach-success@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success@sfr": the card sends an SM-DP+ the SGP.22 notifications install, enable, disable, delete (or the platform attach-success, attach-failure, download-success, list-exhausted, as kind@platform)`},
 		{"a notification to an operator without an SM-DP+", "itinerary:", "expect: {notifications: [install@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@sfr": operator "sfr" runs no SM-DP+ (network.operators[].smdp): the card sends it no SGP.22 notification`},
 		{"a notification to an address nobody names", "itinerary:", "expect: {notifications: [install@smdp.nowhere.test]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "install@smdp.nowhere.test": no notification can go to smdp.nowhere.test: no operator runs that SM-DP+ and no device.notifications entry names it`},
+		// Outside tester sw51, F11: what spoils a kind or target is named.
+		{"a space in a notification", "itinerary:", "expect: {notifications: [\"attach-success @platform\"]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "attach-success @platform": a space at byte 14: kind@to has none (e.g. attach-success@platform)`},
+		{"a notification in capitals", "itinerary:", "expect: {notifications: [Attach-Success@Platform]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "Attach-Success@Platform": kinds and platform are matched case-sensitively, in lower case: did you mean "attach-success@platform"?`},
+		{"an SM-DP+ notification kind in capitals", "itinerary:", "expect: {notifications: [Install@sfr]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: "Install@sfr": kinds and platform are matched case-sensitively, in lower case: did you mean "install@sfr"?`},
+		{"an empty country key", "itinerary:", "platform:\n  preferred: {\"\": [sfr]}\nitinerary:", `b.yaml:16:19: platform.preferred."": "" is not an ISO 3166 alpha-2 code such as FR`},
 		{"a notification to an unknown operator", "itinerary:", "expect: {notifications: [install@vodafone]}\nitinerary:", `b.yaml:15:26: expect.notifications[0]: unknown operator "vodafone"`},
 		{"name escaping --out", "name: t", "name: ../../etc", `b.yaml:1:7: name: "../../etc": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
 		{"name with a slash", "name: t", "name: a/b", `b.yaml:1:7: name: "a/b": want one path element of letters, digits, '.', '_' and '-', not starting with '.' (it names the artifacts directory)`},
@@ -64,6 +69,16 @@ func TestLimits(t *testing.T) {
 		"    - {iccid: \"89331000000000000029\", operator: sfr}\n  notifications: [{seq: 1, event: install, iccid: \"89331000000000000029\", address: smdp.sfr.test}]\n", 1)
 	if _, err := Parse("b.yaml", []byte(pending)); err != nil {
 		t.Errorf("install@smdp.sfr.test: %v", err)
+	}
+	// Of another kind than the pending one, it never goes there (outside
+	// tester sw51, F10).
+	otherKind := strings.Replace(pending, "[install@smdp.sfr.test]", "[disable@smdp.sfr.test]", 1)
+	wantParseError(t, otherKind, `b.yaml:16:26: expect.notifications[0]: "disable@smdp.sfr.test": device.notifications holds no disable notification to smdp.sfr.test (only install), and an address names only those`)
+	// A download-success needs an SM-DP+ to download from; with one it loads.
+	dlSuccess := edit(t, "itinerary:", "expect: {notifications: [download-success@platform]}\nitinerary:")
+	wantParseError(t, dlSuccess, `b.yaml:15:26: expect.notifications[0]: "download-success@platform": no operator runs an SM-DP+ (network.operators[].smdp): the card downloads nothing, so it sends no download-success`)
+	if _, err := Parse("b.yaml", []byte(strings.Replace(dlSuccess, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}", 1))); err != nil {
+		t.Errorf("download-success@platform with an SM-DP+: %v", err)
 	}
 	// One the card downloaded from is named by its operator.
 	byOperator := strings.Replace(edit(t, "tariff: 0.5}", "tariff: 0.5, smdp: smdp.sfr.test}"), "itinerary:", "expect: {notifications: [install@smdp.sfr.test]}\nitinerary:", 1)

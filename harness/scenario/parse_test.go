@@ -176,6 +176,7 @@ func TestCellsOfTheirOwn(t *testing.T) {
 		"{area: FR, operator: sfr, rsrp: -90, tac: 7, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 8, cell_id: 9}",
 		"{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR2, operator: sfr, rsrp: -60, cell_id: 9}",
 		"{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: cmcc, rsrp: -60, cell_id: 9}",
+		"{area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 0x1001, cell_id: 0x20004}",
 	} {
 		if _, err := Parse("b.yaml", []byte(edit(t, "{area: FR, operator: sfr, rsrp: -90}", cells))); err != nil {
 			t.Errorf("%s: %v", cells, err)
@@ -192,6 +193,16 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate field", "name: t", "name: t\nname: u", "b.yaml:2:1: name: duplicate field"},
 		{"a cell given twice", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, tac: 7, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 7, cell_id: 9}", "b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 7, cell_id 9; give one of them another cell_id"},
 		{"a cell given twice, tac the area's", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, cell_id: 9}", "b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac the area's, cell_id 9; give one of them another cell_id"},
+		// The world gives a cell without an identity TAC 0x1000 + area
+		// index and cell_id (area index + 1) << 16 | (cell index + 1): FR
+		// is area 1, so cells[1] is 0x1001/0x20002 and cells[2] 0x1001/0x20003
+		// (outside tester sw51, F7).
+		{"a cell given by default and then explicitly", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 0x1001, cell_id: 0x20002}",
+			"b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 4097, cell_id 131074 — network.cells[1]'s default identity (tac 0x1000 + area index, cell_id (area index + 1) << 16 | (cell index + 1)); give one of them another cell_id"},
+		{"a cell given explicitly and then by default", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, tac: 0x1001, cell_id: 0x20003}\n    - {area: FR, operator: sfr, rsrp: -60}",
+			"b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 4097, cell_id 131075 — network.cells[2]'s default identity (tac 0x1000 + area index, cell_id (area index + 1) << 16 | (cell index + 1)); give one of them another cell_id"},
+		{"a cell given with the area's tac and then explicitly", "{area: FR, operator: sfr, rsrp: -90}", "{area: FR, operator: sfr, rsrp: -90, cell_id: 9}\n    - {area: FR, operator: sfr, rsrp: -60, tac: 0x1001, cell_id: 9}",
+			"b.yaml:9:7: network.cells[2]: the same cell as network.cells[1] (line 8): area FR, operator sfr, tac 4097, cell_id 9; give one of them another cell_id"},
 		{"a roaming agreement given twice", "  cells:", "  roaming:\n    - {home: cmcc, visited: sfr}\n    - {home: sfr, visited: cmcc}\n    - {home: cmcc, visited: sfr}\n  cells:", "b.yaml:9:7: network.roaming[2]: the same agreement as network.roaming[0] (line 7): cmcc's subscribers roam on sfr once"},
 		{"missing name", "name: t\n", "", "b.yaml:1:1: name: required field missing"},
 		{"missing plmn", `{id: sfr, plmn: "20810", country: FR, tariff: 0.5}`, "{id: sfr, country: FR}", "b.yaml:5:7: network.operators[1].plmn: required field missing"},

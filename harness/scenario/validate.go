@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/internal/ident"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -103,6 +105,9 @@ func (d *decoder) validate(s *Scenario) error {
 		}
 	}
 	areas := map[string]bool{}
+	areaIdx := map[string]int{} // as emulators/world numbers them
+	type cellIdent struct{ tac, cellID uint32 }
+	idents := make([]cellIdent, 0, len(s.Network.Cells))
 	for i, c := range s.Network.Cells {
 		p := yamlnode.Index("network.cells", i)
 		if c.Area == "" {
@@ -111,19 +116,35 @@ func (d *decoder) validate(s *Scenario) error {
 		if err := opRef(p+".operator", c.Operator); err != nil {
 			return err
 		}
-		// Cells without a cell_id get one of their own (emulators/world);
-		// two that give the same identity are one cell given twice, of
-		// which only one would count.
-		same := func(o Cell) bool {
-			return o.Area == c.Area && o.Operator == c.Operator && o.TAC == c.TAC && o.CellID == c.CellID
+		if _, ok := areaIdx[c.Area]; !ok {
+			areaIdx[c.Area] = len(areaIdx)
 		}
-		if j := slices.IndexFunc(s.Network.Cells[:i], same); j >= 0 && c.CellID != 0 {
-			q := yamlnode.Index("network.cells", j)
-			tac := "the area's"
-			if c.TAC != 0 {
-				tac = strconv.Itoa(int(c.TAC))
+		// Cells without a TAC or cell_id get them from the world
+		// (world.Identity); two whose identities, given or assigned, are
+		// the same are one cell given twice, of which only one would
+		// count — a default one included (outside tester sw51, F7).
+		tac, cellID := world.Identity(areaIdx[c.Area], i, c.TAC, c.CellID)
+		idents = append(idents, cellIdent{uint32(tac), cellID})
+		for j := range i {
+			o := s.Network.Cells[j]
+			if o.Area != c.Area || o.Operator != c.Operator || idents[j] != idents[i] {
+				continue
 			}
-			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, c.CellID)
+			q := yamlnode.Index("network.cells", j)
+			tacText := "the area's"
+			if c.TAC != 0 || o.TAC != 0 {
+				tacText = strconv.Itoa(int(tac))
+			}
+			if c.CellID != 0 && o.CellID != 0 {
+				return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %s, cell_id %d; give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tacText, c.CellID)
+			}
+			// One of them left its identity to the default: say which
+			// identity they share, and where it came from.
+			dflt := q
+			if c.CellID == 0 {
+				dflt = p
+			}
+			return d.ErrPath(p, "the same cell as %s (%s): area %s, operator %s, tac %d, cell_id %d — %s's default identity (tac 0x1000 + area index, cell_id (area index + 1) << 16 | (cell index + 1)); give one of them another cell_id", q, d.line(q), c.Area, c.Operator, tac, cellID, dflt)
 		}
 		areas[c.Area] = true
 	}
@@ -610,13 +631,39 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 	for i, n := range e.Notifications {
 		kind, to, ok := strings.Cut(n, "@")
 		p := yamlnode.Index("expect.notifications", i)
+		if i := strings.IndexFunc(n, unicode.IsSpace); i >= 0 {
+			// Named as such: the kind or target it spoils would
+			// otherwise be refused as unknown (outside tester sw51, F11).
+			return d.ErrPath(p, "%q: a space at byte %d: kind@to has none (e.g. attach-success@platform)", n, i)
+		}
 		if !ok || kind == "" || to == "" || strings.Contains(to, "@") {
 			return d.ErrPath(p, "%q: want kind@to, e.g. attach-success@platform", n)
+		}
+		// Kinds and "platform" are lower case and matched as written; an
+		// operator id is the scenario's own, whatever its case.
+		lk, lt := strings.ToLower(kind), strings.ToLower(to)
+		known := slices.Contains(platformNoteKinds, lk) || slices.Contains(smdpNoteKinds, lk)
+		if fixKind, fixTo := known && lk != kind, lt == "platform" && to != "platform" && opRef(p, to) != nil; fixKind || fixTo {
+			fix := kind
+			if fixKind {
+				fix = lk
+			}
+			if fixTo {
+				fix += "@platform"
+			} else {
+				fix += "@" + to
+			}
+			return d.ErrPath(p, "%q: kinds and platform are matched case-sensitively, in lower case: did you mean %q?", n, fix)
 		}
 		// A name no run can log would only show up as a mismatch later.
 		if to == "platform" {
 			if !slices.Contains(platformNoteKinds, kind) {
 				return d.ErrPath(p, "%q: the card sends the platform %s", n, strings.Join(platformNoteKinds, ", "))
+			}
+			// A target no run can meet is refused like an unknown name
+			// (outside tester sw51, F10).
+			if kind == platformapi.KindDownloadSuccess && !slices.ContainsFunc(s.Network.Operators, func(o Operator) bool { return o.SMDP != "" }) {
+				return d.ErrPath(p, "%q: no operator runs an SM-DP+ (network.operators[].smdp): the card downloads nothing, so it sends no download-success", n)
 			}
 			continue
 		}
@@ -638,6 +685,17 @@ func (d *decoder) validateExpect(s *Scenario, opRef func(string, string) error) 
 					}
 				}
 				return d.ErrPath(p, "%q: no notification can go to %s: no operator runs that SM-DP+ and no device.notifications entry names it", n, to)
+			}
+			// An address names only pending notifications: one of
+			// another kind never goes there (outside tester sw51, F10).
+			var kinds []string
+			for _, pn := range s.Device.Notifications {
+				if pn.Address == to && !slices.Contains(kinds, pn.Event) {
+					kinds = append(kinds, pn.Event)
+				}
+			}
+			if !slices.Contains(kinds, kind) {
+				return d.ErrPath(p, "%q: device.notifications holds no %s notification to %s (only %s), and an address names only those", n, kind, to, strings.Join(kinds, ", "))
 			}
 			continue
 		}

@@ -103,8 +103,14 @@ func (d *Decoder) Remember(path string, n *yaml.Node) {
 // Node is the node remembered for path, or nil if the file does not give it.
 func (d *Decoder) Node(path string) *yaml.Node { return d.pos[path] }
 
-// Join is the path of key inside the mapping at path.
+// Join is the path of key inside the mapping at path. An empty key is
+// written "", as the empty-key refusal names it: a path that ends in a
+// bare dot (platform.preferred.) reads as a cut-off message (outside
+// tester sw51, F11).
 func Join(path, key string) string {
+	if key == "" {
+		key = `""`
+	}
 	if path == "" {
 		return key
 	}
