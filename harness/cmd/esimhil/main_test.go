@@ -646,93 +646,87 @@ func TestRunSeedZeroIsASeed(t *testing.T) {
 	}
 }
 
-// A fault of the plan the run never reached is said, on the terminal, in
-// results.json and in JUnit: the verdict stands, but the author must not
-// take the fault for tested.
-func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
+// runVariant runs roam-fr-preinstalled.yaml with old replaced by new in
+// its text through the CLI (tap capture, JUnit), wants exit code want, and
+// returns what it printed and the entries of its results.json.
+func runVariant(t *testing.T, old, new string, want int) (string, []report.Entry, string) {
+	t.Helper()
 	base, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	scen := filepath.Join(dir, "never.yaml")
-	text := strings.Replace(string(base), "expect:\n", "faults:\n  - {power_cut: attach_attempt, nth: 300}\nexpect:\n", 1)
-	if err := os.WriteFile(scen, []byte(text), 0o644); err != nil {
+	scen := filepath.Join(dir, "variant.yaml")
+	if err := os.WriteFile(scen, []byte(strings.Replace(string(base), old, new, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, junit := filepath.Join(dir, "o"), filepath.Join(dir, "junit.xml")
 	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
-	}
-	const note = "faults[0] (power_cut: attach_attempt, nth: 300) never fired"
-	if !strings.Contains(stdout.String(), "\n      note: "+note+"\n") {
-		t.Errorf("no note on the terminal:\n%s", stdout.String())
+	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, &stdout, &stderr); code != want {
+		t.Fatalf("exit %d, want %d:\n%s%s", code, want, stdout.String(), stderr.String())
 	}
 	entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
-	if err != nil || len(entries) != 1 || !slices.Equal(entries[0].Unfired, []string{note}) || entries[0].Verdict != "pass" {
-		t.Errorf("results %+v, %v", entries, err)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("results %+v, %v", entries, err)
 	}
-	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="unfired" value="`+note+`">`) {
-		t.Errorf("junit:\n%s", x)
-	}
-	// The page too, and again when it is written again from the record.
-	page := filepath.Join(entries[0].Dir, "timeline.html")
+	x, _ := os.ReadFile(junit)
+	return stdout.String(), entries, string(x)
+}
+
+// pageSays checks the run's page holds want, as written by the run and
+// again when esimhil timeline writes it from the record.
+func pageSays(t *testing.T, dir string, ok func(page string) bool, what string) {
+	t.Helper()
 	for _, again := range []bool{false, true} {
 		if again {
-			if code := cli(context.Background(), []string{"timeline", entries[0].Dir}, &stdout, &stderr); code != 0 {
+			var stdout, stderr bytes.Buffer
+			if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
 				t.Fatalf("timeline exited %d: %s", code, stderr.String())
 			}
 		}
-		if b, _ := os.ReadFile(page); !strings.Contains(string(b), "Faults of the plan that never fired") || !strings.Contains(string(b), note) ||
-			strings.Contains(string(b), "incomplete or approximate") {
-			t.Errorf("the page (written again: %v) does not say %q under its own heading", again, note)
+		if b, _ := os.ReadFile(filepath.Join(dir, "timeline.html")); !ok(string(b)) {
+			t.Errorf("the page (written again: %v) does not say %s", again, what)
 		}
 	}
+}
+
+// A fault of the plan the run never reached is said, on the terminal, in
+// results.json and in JUnit: the verdict stands, but the author must not
+// take the fault for tested.
+func TestRunSaysWhichFaultsNeverFired(t *testing.T) {
+	stdout, entries, junit := runVariant(t, "expect:\n", "faults:\n  - {power_cut: attach_attempt, nth: 300}\nexpect:\n", 0)
+	const note = "faults[0] (power_cut: attach_attempt, nth: 300) never fired"
+	if !strings.Contains(stdout, "\n      note: "+note+"\n") {
+		t.Errorf("no note on the terminal:\n%s", stdout)
+	}
+	if !slices.Equal(entries[0].Unfired, []string{note}) || entries[0].Verdict != "pass" {
+		t.Errorf("results %+v", entries)
+	}
+	if !strings.Contains(junit, `<property name="unfired" value="`+note+`">`) {
+		t.Errorf("junit:\n%s", junit)
+	}
+	pageSays(t, entries[0].Dir, func(b string) bool {
+		return strings.Contains(b, "Faults of the plan that never fired") && strings.Contains(b, note) && !strings.Contains(b, "incomplete or approximate")
+	}, note+" under its own heading")
 }
 
 // A run that ends inside a cycle of the card's says so beside its verdict,
 // on the terminal, in results.json, in JUnit and on the page (again when
 // it is written again from the record): its end state was read mid-switch.
 func TestRunSaysItEndedInsideACycle(t *testing.T) {
-	base, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	scen := filepath.Join(dir, "cut.yaml")
 	// The switch of the 1h check is still awaiting its attach at 1h0m1s.
-	text := strings.Replace(string(base), "  within: 2h\n", "  within: 1h0m1s\n", 1)
-	if err := os.WriteFile(scen, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, junit := filepath.Join(dir, "o"), filepath.Join(dir, "junit.xml")
-	var stdout, stderr bytes.Buffer
-	if code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, &stdout, &stderr); code != 1 {
-		t.Fatalf("exit %d, want 1 (the end state read mid-switch):\n%s%s", code, stdout.String(), stderr.String())
-	}
+	stdout, entries, junit := runVariant(t, "  within: 2h\n", "  within: 1h0m1s\n", 1)
 	const note = "the run ended inside a cycle the card started at 1h0m0s (trigger list) and had not ended: the end state was read mid-switch"
-	if !strings.Contains(stdout.String(), "\n      note: "+note+"\n") {
-		t.Errorf("no note on the terminal:\n%s", stdout.String())
+	if !strings.Contains(stdout, "\n      note: "+note+"\n") {
+		t.Errorf("no note on the terminal:\n%s", stdout)
 	}
-	entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
-	if err != nil || len(entries) != 1 || entries[0].OpenCycle != note {
-		t.Fatalf("results %+v, %v", entries, err)
+	if entries[0].OpenCycle != note {
+		t.Fatalf("results %+v", entries)
 	}
-	if x, _ := os.ReadFile(junit); !strings.Contains(string(x), `<property name="open_cycle" value="`+note+`">`) {
-		t.Errorf("junit:\n%s", x)
+	if !strings.Contains(junit, `<property name="open_cycle" value="`+note+`">`) {
+		t.Errorf("junit:\n%s", junit)
 	}
-	page := filepath.Join(entries[0].Dir, "timeline.html")
-	for _, again := range []bool{false, true} {
-		if again {
-			if code := cli(context.Background(), []string{"timeline", entries[0].Dir}, &stdout, &stderr); code != 0 {
-				t.Fatalf("timeline exited %d: %s", code, stderr.String())
-			}
-		}
-		if b, _ := os.ReadFile(page); !strings.Contains(string(b), "<b>Ended inside a cycle:</b> "+note) {
-			t.Errorf("the page (written again: %v) does not say %q", again, note)
-		}
-	}
+	pageSays(t, entries[0].Dir, func(b string) bool { return strings.Contains(b, "<b>Ended inside a cycle:</b> "+note) }, note)
 }
 
 // The first signal stops the command; the same signal again at once (GNU
