@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -126,6 +127,19 @@ func TestSlowPlatform(t *testing.T) {
 		}
 		if got := strings.Join(statuses, " "); got != "0 0 0 200" {
 			t.Fatalf("run %d: list answers' statuses %s, want 0 0 0 200", i, got)
+		}
+		// The answer held 10 s carries its own frame's time (the
+		// timeline places it by that, not by the request's).
+		exs, err := capture.ReadHTTP(filepath.Join(dir, TrafficFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exs {
+			if e.Status == 200 && strings.HasSuffix(e.Path, "preferred-list") {
+				if d := e.RespTime.Sub(e.Time); d < 10*time.Second-time.Millisecond || d > 10*time.Second+time.Millisecond {
+					t.Fatalf("run %d: the held list's answer %v after its request, want 10s", i, d)
+				}
+			}
 		}
 		// Each connection the card closed (its reply guard) or left (the
 		// power cut) while its answer was held ends at that instant in

@@ -70,7 +70,16 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 			// guessing from the servers' entries. An answer without a
 			// mark of its own (none came) follows its request.
 			anchored[i] = true
-			if !b.placeMarked(&resp, e.Time, e.RespMark, e.RespFrame, simStamps) {
+			// The answer by its own frame's time, not the request's: a
+			// slow platform's answer comes seconds later, and judged by
+			// the request's time its mark's neighbourhood (the request's
+			// instant up to the answer's) looked right, so it was drawn
+			// at the request's instant and the overruling never fired.
+			respStamp := e.RespTime
+			if respStamp.IsZero() {
+				respStamp = e.Time
+			}
+			if !b.placeMarked(&resp, respStamp, e.RespMark, e.RespFrame, simStamps) {
 				resp.T, resp.seq, resp.frame = req.T, req.seq, req.frame
 			}
 			rows[i] = placed{req, resp}
