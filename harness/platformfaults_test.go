@@ -7,6 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -92,6 +97,7 @@ func TestSlowPlatform(t *testing.T) {
 	cut := withFaults(t, "roam-platform-slow.yaml", "  - {platform: slow, delay: 45s, from: 50m, until: 1h15m}\n"+
 		"  - {platform: slow, delay: 10s, from: 1h15m}\n  - {power_cut: preferred_list_served, nth: 2, off: 20s}\n")
 	var first []byte
+	var firstFINs string
 	for i := range 3 {
 		dir := runFixture(t, cut)
 		b, err := os.ReadFile(filepath.Join(dir, EventsFile))
@@ -122,5 +128,55 @@ func TestSlowPlatform(t *testing.T) {
 		if got := strings.Join(statuses, " "); got != "0 0 0 200" {
 			t.Fatalf("run %d: list answers' statuses %s, want 0 0 0 200", i, got)
 		}
+		// The answer held 10 s carries its own frame's time (the
+		// timeline places it by that, not by the request's).
+		exs, err := capture.ReadHTTP(filepath.Join(dir, TrafficFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range exs {
+			if e.Status == 200 && strings.HasSuffix(e.Path, "preferred-list") {
+				if d := e.RespTime.Sub(e.Time); d < 10*time.Second-time.Millisecond || d > 10*time.Second+time.Millisecond {
+					t.Fatalf("run %d: the held list's answer %v after its request, want 10s", i, d)
+				}
+			}
+		}
+		// Each connection the card closed (its reply guard) or left (the
+		// power cut) while its answer was held ends at that instant in
+		// every run: the server's close, read on its own goroutine, once
+		// came whenever the loop had run on to (the next check, power-on).
+		fins := finStamps(t, filepath.Join(dir, TrafficFile))
+		if i == 0 {
+			firstFINs = fins
+		} else if fins != firstFINs {
+			t.Fatalf("run %d's FIN stamps\n%s\nrun 0's\n%s", i, fins, firstFINs)
+		}
 	}
+}
+
+// finStamps lists the simulated stamps of a tap capture's TCP FIN
+// segments, one line each, in file order.
+func finStamps(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ng, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		data, ci, err := ng.ReadPacketData()
+		if err != nil {
+			break
+		}
+		p := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.NoCopy)
+		if tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok && tcp.FIN {
+			out = append(out, ci.Timestamp.UTC().Format("15:04:05.000"))
+		}
+	}
+	return strings.Join(out, "\n")
 }

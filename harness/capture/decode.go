@@ -71,6 +71,10 @@ type Exchange struct {
 	// first byte (0 and unmarked without a response).
 	Frame, RespFrame int
 	Mark, RespMark   Mark
+	// RespTime is the capture time of the final response's first byte
+	// (zero without a response): later than Time by however long the
+	// server held its answer (a slow platform).
+	RespTime time.Time
 }
 
 // ErrCutShort is wrapped by the error of a capture file that ends in the
@@ -759,7 +763,7 @@ func (s *stream) exchanges() ([]Exchange, error) {
 			continue // interim answer (100 Continue): the final one follows
 		}
 		out[i].Status, out[i].ResponseBody = resp.StatusCode, body
-		out[i].RespFrame, out[i].RespMark = respAt.n, respAt.mark
+		out[i].RespFrame, out[i].RespMark, out[i].RespTime = respAt.n, respAt.mark, respAt.t
 		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			out[i].Date = d
 		}

@@ -19,6 +19,9 @@ type window struct {
 	from, until time.Time // until zero: still active at the end
 	instant     bool      // an injection at one moment (a power cut)
 	powerCut    bool      // the device's power cut: what it was sent, it no longer reads
+	// delay: the injection holds its message this long (platform_slow's
+	// held answer), which then comes at from+delay, not at from.
+	delay time.Duration
 }
 
 // add records one fault event and returns the lane it belongs on and,
@@ -40,7 +43,8 @@ func (f *faultWindows) add(e event) (string, int) {
 	if cut && name != "" && !strings.HasPrefix(name, "power_cut") {
 		name = "power_cut after " + name
 	}
-	f.ws = append(f.ws, window{lane: lane, name: name, from: e.T, instant: instant, powerCut: cut})
+	delay, _ := time.ParseDuration(e.str("delay"))
+	f.ws = append(f.ws, window{lane: lane, name: name, from: e.T, instant: instant, powerCut: cut, delay: max(delay, 0)})
 	if !instant {
 		return lane, 0
 	}
@@ -128,6 +132,10 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 // every message of a download shares one simulated instant, so the
 // instant alone would tag every message of it. items are in page order.
 //
+// A fault that holds its message (platform_slow, logged with its delay
+// at the request's instant) names the first message of its lane delay
+// later: the answer it held, which came late.
+//
 // A fault that breaks an exchange in flight (connection_reset) is logged
 // after its request and the answer that never came: it names that answer,
 // the last message of its lane, when the row says none came.
@@ -175,8 +183,11 @@ func (f *faultWindows) tagInstants(items []Item) {
 		}
 		for j := 0; j < len(pending); j++ {
 			w := f.ws[pending[j]]
-			switch {
-			case !it.T.Equal(w.from):
+			switch when := w.from.Add(w.delay); {
+			case it.T.Before(when):
+				// A held answer (platform_slow) comes at when: the
+				// messages of other lanes meanwhile are not it.
+			case !it.T.Equal(when):
 				// Its message never came (a refused connection, a
 				// handshake that failed): nothing to tag.
 				pending = slices.Delete(pending, j, j+1)

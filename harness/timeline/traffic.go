@@ -52,7 +52,7 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 		b.Note("traffic.pcapng: live capture (wall-clock timestamps): HTTP rows placed by the servers' log entries and Date headers")
 	}
 	used := map[int]bool{}
-	type placed struct{ req, resp Item }
+	type placed = struct{ req, resp Item }
 	rows := make([]placed, len(ex))
 	anchored := make([]bool, len(ex))
 	lanes := make([]string, len(ex))
@@ -70,7 +70,16 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 			// guessing from the servers' entries. An answer without a
 			// mark of its own (none came) follows its request.
 			anchored[i] = true
-			if !b.placeMarked(&resp, e.Time, e.RespMark, e.RespFrame, simStamps) {
+			// The answer by its own frame's time, not the request's: a
+			// slow platform's answer comes seconds later, and judged by
+			// the request's time its mark's neighbourhood (the request's
+			// instant up to the answer's) looked right, so it was drawn
+			// at the request's instant and the overruling never fired.
+			respStamp := e.RespTime
+			if respStamp.IsZero() {
+				respStamp = e.Time
+			}
+			if !b.placeMarked(&resp, respStamp, e.RespMark, e.RespFrame, simStamps) {
 				resp.T, resp.seq, resp.frame = req.T, req.seq, req.frame
 			}
 			rows[i] = placed{req, resp}
@@ -81,6 +90,18 @@ func (b *Builder) addTraffic(ex []capture.Exchange) error {
 			anchored[i] = true
 			req.T, resp.T = b.events[k].T, b.events[k].T
 			req.seq, resp.seq = b.evSeq[k]-seqRoom/2, b.evSeq[k]+1
+		} else if k, ok := b.liveAnchor(lane, e, est, rows[:i], used); !simStamps && ok {
+			// A live capture's exchange whose answer a slow platform held
+			// (its Date is the answer's, later than the server's entry)
+			// or never sent (no Date): the server's next entry for its
+			// route since the exchange before it, up to its Date.
+			used[k] = true
+			anchored[i] = true
+			req.T, resp.T = b.events[k].T, b.events[k].T
+			req.seq, resp.seq = b.evSeq[k]-seqRoom/2, b.evSeq[k]+1
+			if est.After(req.T) {
+				resp.T, resp.seq = est, 0 // the answer at its own (Date) time
+			}
 		} else if est.IsZero() {
 			// No simulated time (a live capture's exchange cut before its
 			// answer's Date): right after the one before it in the
@@ -149,18 +170,27 @@ var serverKinds = map[string][]string{
 // anchor finds the first unused server log entry for exchange e on lane
 // within a second of est.
 func (b *Builder) anchor(lane string, e capture.Exchange, est time.Time, used map[int]bool) (int, bool) {
+	if est.IsZero() {
+		return 0, false
+	}
+	return b.anchorIn(lane, e, est.Add(-time.Second), est.Add(time.Second), used)
+}
+
+// anchorIn finds the first unused server log entry for exchange e on lane
+// from from to until.
+func (b *Builder) anchorIn(lane string, e capture.Exchange, from, until time.Time, used map[int]bool) (int, bool) {
 	route := e.Path
 	if fn, ok := strings.CutPrefix(e.Path, es9.PathPrefix); ok {
 		route = fn
 	}
 	kinds := serverKinds[route]
-	if len(kinds) == 0 || est.IsZero() {
+	if len(kinds) == 0 || e.HeadCut {
 		return 0, false
 	}
 	// In a log in time order, look only at the window, not from the first
 	// entry on: a week-long run has 10,000s of exchanges and 100,000s of
 	// entries. A log out of order is read whole.
-	from, first := est.Add(-time.Second), 0
+	first := 0
 	if b.eventsSorted {
 		first = sort.Search(len(b.events), func(k int) bool { return !b.events[k].T.Before(from) })
 	}
@@ -169,7 +199,7 @@ func (b *Builder) anchor(lane string, e capture.Exchange, est time.Time, used ma
 		if used[k] || ev.T.Before(from) {
 			continue
 		}
-		if ev.T.After(est.Add(time.Second)) {
+		if ev.T.After(until) {
 			if b.eventsSorted {
 				break
 			}
@@ -378,4 +408,23 @@ func (b *Builder) smdpOperator(host string) string {
 		}
 	}
 	return host
+}
+
+// liveAnchor finds, for a live capture's exchange the Date window did not
+// place, the first unused server entry for its route from the time of
+// the exchange before it (the run's start for the first) to its Date (no
+// bound without one).
+func (b *Builder) liveAnchor(lane string, e capture.Exchange, est time.Time, before []struct{ req, resp Item }, used map[int]bool) (int, bool) {
+	from := b.t.Start
+	for j := len(before) - 1; j >= 0; j-- {
+		if t := before[j].req.T; !t.IsZero() {
+			from = t
+			break
+		}
+	}
+	until := est
+	if until.IsZero() {
+		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return b.anchorIn(lane, e, from, until, used)
 }

@@ -343,25 +343,60 @@ func (t *Terminal) abandonChannel() {
 		return
 	}
 	t.ch = nil
-	if tc, ok := ch.conn.(*net.TCPConn); ok && !ch.dropped && !ch.eof {
-		ch.abandoned = true
-		if tc.CloseWrite() == nil {
-			return
-		}
+	if t.halfClose(ch) {
+		return
 	}
 	_ = ch.conn.Close()
 	ch.release(t.loop, nil)
 }
 
-// closeChannel closes the socket and ends the loop hold if the stream was
-// still open (release runs once; the reader's later call is a no-op).
+// halfClose ends the card's side of ch's stream only (CloseWrite) and
+// leaves the reader to close the socket once the peer ends its side, the
+// loop held until then; false if the stream was already over or cannot
+// be half-closed. A suspended channel (Suspend) holds the loop again
+// here: its peer is parked on simulated time, reads our end on a
+// goroutine of its own and closes its side then, and the capture stamps
+// that close with the simulated time of the moment it happens — at the
+// cut, or whenever the loop had run on to (the next check, the power
+// coming back) if nothing held it.
+func (t *Terminal) halfClose(ch *channel) bool {
+	tc, ok := ch.conn.(*net.TCPConn)
+	if !ok || ch.dropped || ch.eof {
+		return false
+	}
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	if ch.ended || tc.CloseWrite() != nil {
+		return false
+	}
+	ch.abandoned = true
+	if ch.hold == nil {
+		ch.hold = t.loop.Hold()
+		// Bound the wait for the peer's end in wall time again, as
+		// while the channel was never suspended.
+		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+	}
+	return true
+}
+
+// closeChannel ends the channel. A stream whose peer has not ended its
+// side yet is only half-closed (halfClose), the loop held until the peer
+// closes too, so that its close is at this simulated instant in every
+// run: a suspended channel's parked peer (the card's reply guard gave
+// up) reads our end on a goroutine of its own, and a server that
+// answered may still be closing. Else the socket is closed and the hold
+// ended (release runs once; the reader's later call is a no-op).
 func (t *Terminal) closeChannel() {
-	if t.ch == nil {
+	ch := t.ch
+	if ch == nil {
 		return
 	}
-	_ = t.ch.conn.Close()
-	t.ch.release(t.loop, nil)
 	t.ch = nil
+	if t.halfClose(ch) {
+		return
+	}
+	_ = ch.conn.Close()
+	ch.release(t.loop, nil)
 }
 
 // Suspend is for a peer of the open channel that answers on simulated
