@@ -201,11 +201,7 @@ type replayed struct {
 // adapt notes a command sent otherwise than recorded: the first of each
 // kind of change (a session id, a GET RESPONSE's length), and how many
 // more of that kind followed.
-func (out *replayed) adapt(what string) {
-	kind := what[strings.LastIndex(what, ": ")+2:]
-	if i := strings.IndexAny(kind, "0123456789"); i > 0 {
-		kind = kind[:i]
-	}
+func (out *replayed) adapt(kind, what string) {
 	if out.kinds == nil {
 		out.kinds = map[string]int{}
 	}
@@ -302,10 +298,10 @@ func play(p *field.Plan, dir string, o Options) (*replayed, error) {
 				h.note(fmt.Sprintf("not played: %s (%s): %s", s.Line, s.Src, s.Skip))
 				continue
 			}
-			line, why := sessions.outgoing(s.Line)
-			if why != "" {
-				h.note(fmt.Sprintf("sent for %s (%s): %s", s.Line, s.Src, why))
-				out.adapt(fmt.Sprintf("%s (%s) went out as %s: %s", textcut.Cut(s.Line, commandWidth), s.Src, textcut.Cut(line, commandWidth), why))
+			line, adapted := sessions.outgoing(s.Line)
+			for _, a := range adapted {
+				h.note(fmt.Sprintf("sent for %s (%s): %s", s.Line, s.Src, a.why))
+				out.adapt(a.kind, fmt.Sprintf("%s (%s) went out as %s: %s", textcut.Cut(s.Line, commandWidth), s.Src, textcut.Cut(line, commandWidth), a.why))
 			}
 			answer, err := h.send(line)
 			if err != nil {
@@ -446,28 +442,37 @@ var (
 	getResponse = regexp.MustCompile(`(?i)^(AT\+(?:CSIM=|CGLA=[^,]+,)10,")([0-9A-F]{2})C00000([0-9A-F]{2})"$`)
 )
 
-// outgoing is the line the replay sends for a recorded one, and why it
-// differs ("" when it does not): the session id the emulated modem gave,
-// the length the emulated card's 61xx announced.
-func (m *sessionMap) outgoing(line string) (string, string) {
-	var why []string
+// adaptation is one way a recorded command went out otherwise: its kind
+// (one line in Result.Adapted per kind) and why.
+type adaptation struct{ kind, why string }
+
+// Kinds of adaptation.
+const (
+	adaptSession     = "session"
+	adaptGetResponse = "get-response"
+)
+
+// outgoing is the line the replay sends for a recorded one, and how it
+// differs (none when it does not): the session id the emulated modem
+// gave, the length the emulated card's 61xx announced.
+func (m *sessionMap) outgoing(line string) (string, []adaptation) {
+	var out []adaptation
 	if s := sessionArg.FindStringSubmatch(line); s != nil {
 		if id, ok := m.ids[s[2]]; ok && id != s[2] {
 			line = s[1] + id + s[3]
-			why = append(why, fmt.Sprintf("session %s is the one the emulated modem's +CCHO gave where the field modem's gave %s", id, s[2]))
+			out = append(out, adaptation{adaptSession, fmt.Sprintf("session %s is the one the emulated modem's +CCHO gave where the field modem's gave %s", id, s[2])})
 		}
 	}
 	if g := getResponse.FindStringSubmatch(line); g != nil {
 		cla, _ := strconv.ParseUint(g[2], 16, 8)
-		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok && !strings.EqualFold(fmt.Sprintf("%02X", n), g[3]) {
+		le, _ := strconv.ParseUint(g[3], 16, 8)
+		if n, ok := m.waiting[apdu.ChannelOf(byte(cla))]; ok && uint64(n) != le {
 			line = fmt.Sprintf(`%s%sC00000%02X"`, g[1], strings.ToUpper(g[2]), n)
-			why = append(why, fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field card's announced %d (Le %s)", n, n, mustHex(g[3]), strings.ToUpper(g[3])))
+			out = append(out, adaptation{adaptGetResponse, fmt.Sprintf("GET RESPONSE asks for the %d bytes the emulated card's 61%02X announced, where the field card's announced %d (Le %02X)", n, n, le, le)})
 		}
 	}
-	return line, strings.Join(why, "; ")
+	return line, out
 }
-
-func mustHex(s string) uint64 { n, _ := strconv.ParseUint(s, 16, 8); return n }
 
 // learn takes what the emulated modem answered to a recorded step.
 func (m *sessionMap) learn(p *field.Plan, s field.Step, answer []string) {
