@@ -232,24 +232,21 @@ func (r *Rig) noteOpenCycle() string {
 	events := r.Log.Events()
 	open, ok := OpenCycle(events)
 	asked, awaiting := AwaitedList(events)
-	if awaiting && (!ok || asked.T.After(open.T)) {
-		started := asked.T.Sub(r.start)
-		r.Loop.Do(func() {
-			r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
-				"started": started.String(), "trigger": applet.TriggerList,
-				"awaiting": AwaitingList, "serving_plmn": asked.Str("serving_plmn")})
-		})
-		return report.OpenCycleNote(started.String(), applet.TriggerList, true)
-	}
-	if !ok {
+	var started, trigger string
+	var f eventlog.F
+	switch {
+	case awaiting && (!ok || asked.T.After(open.T)):
+		started, trigger = asked.T.Sub(r.start).String(), applet.TriggerList
+		f = eventlog.F{"awaiting": AwaitingList, "serving_plmn": asked.Str("serving_plmn")}
+	case ok:
+		started, trigger = open.T.Sub(r.start).String(), open.Str("trigger")
+		f = eventlog.F{"operators": open.Get("operators")}
+	default:
 		return ""
 	}
-	started := open.T.Sub(r.start)
-	r.Loop.Do(func() {
-		r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, eventlog.F{
-			"started": started.String(), "trigger": open.Str("trigger"), "operators": open.Get("operators")})
-	})
-	return report.OpenCycleNote(started.String(), open.Str("trigger"), false)
+	f["started"], f["trigger"] = started, trigger
+	r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, f) })
+	return report.OpenCycleNote(started, trigger, f["awaiting"] != nil)
 }
 
 // AwaitingList is run_ended_in_cycle's awaiting field when the run ended
