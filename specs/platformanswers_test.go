@@ -29,6 +29,17 @@ func listMessages(msgs []capture.Message) []capture.Message {
 	return out
 }
 
+// stillRoamingOnOrange: the AT interface shows China Mobile still roaming
+// on Orange, and the card's profile list as it was: nothing installed,
+// nothing switched.
+func stillRoamingOnOrange(r *harness.Rig, before string) {
+	GinkgoHelper()
+	Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
+	Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
+	Expect(iccid(r)).To(Equal(cmccICCID))
+	Expect(profileList(r)).To(Equal(before), "nothing installed, nothing switched")
+}
+
 // The platform answers, but not as the API says: garbage, or late. The
 // card must read either as a failed list, keep its profile and ask again.
 var _ = Describe("Platform answers garbled or late", framework.Emulated, func() {
@@ -39,10 +50,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		before := profileList(r)
 
 		advanceTo(r, 89*time.Minute)
-		Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
-		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
-		Expect(iccid(r)).To(Equal(cmccICCID))
-		Expect(profileList(r)).To(Equal(before), "nothing installed, nothing switched")
+		stillRoamingOnOrange(r, before)
 		failed := reasons(r, "preferred_list_failed")
 		Expect(len(failed)).To(BeNumerically(">=", 6), "one failed list per 5-minute period from 1h to 1h25m")
 		Expect(failed).To(HaveEach(HavePrefix("preferred_list_failed: malformed JSON")))
@@ -89,10 +97,7 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		before := profileList(r)
 
 		advanceTo(r, 74*time.Minute)
-		Expect(servingPLMN(r)).To(Equal("20801"), "still roaming on Orange")
-		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,5,`))
-		Expect(iccid(r)).To(Equal(cmccICCID))
-		Expect(profileList(r)).To(Equal(before))
+		stillRoamingOnOrange(r, before)
 		var held, gaveUp, failed []time.Duration
 		for _, e := range events(r, eventlog.KindFault) {
 			Expect(e.Str("fault")).To(Equal("platform_slow"))

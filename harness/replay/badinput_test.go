@@ -165,13 +165,7 @@ func TestFailureOnAnOKAfterTheLPAFailed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := newFixture(t, "ok-after-lpa", map[string]string{"lpac.log": tc.log,
 				field.ManifestFile: orangeFixture("ok-after-lpa", "generic", "lpac.log", "lpac", tc.line)})
-			_, err := field.Load(dir)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("error %v, want the fixture to load", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("error %v, want %q", err, tc.want)
-			}
+			wantLoad(t, dir, tc.want)
 		})
 	}
 }
@@ -199,13 +193,20 @@ func TestLogsOutOfTheirOrder(t *testing.T) {
 			man := strings.Replace(orangeFixture("order", "generic", "a.log", "plain", 1),
 				"  - {file: a.log, format: plain}\n", "  - {file: a.log, format: plain}\n  - {file: b.log, format: plain}\n", 1)
 			dir := newFixture(t, "order", map[string]string{"a.log": tc.first, "b.log": tc.second, field.ManifestFile: man})
-			_, err := field.Load(dir)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("error %v, want the fixture to load", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("error %v, want %q", err, tc.want)
-			}
+			wantLoad(t, dir, tc.want)
 		})
+	}
+}
+
+// wantLoad loads the fixture in dir: it must load when want is "", else
+// be refused with an error holding want.
+func wantLoad(t *testing.T, dir, want string) {
+	t.Helper()
+	_, err := field.Load(dir)
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("error %v, want the fixture to load", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("error %v, want %q", err, want)
 	}
 }

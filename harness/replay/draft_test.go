@@ -266,16 +266,9 @@ network:
 		}
 	})
 	t.Run("a replay's host.log whose last command got no answer: the command is the failure", func(t *testing.T) {
-		log := filepath.Join(t.TempDir(), "host.log")
 		text := "2026-01-01T00:00:00Z > AT+CPIN?\n2026-01-01T00:00:00Z < +CPIN: READY\n2026-01-01T00:00:00Z < OK\n" +
 			"2026-01-01T00:00:01Z > AT+CSQ\n2026-01-01T00:00:06Z # no answer: AT+CSQ\n"
-		if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		d, err := Draft(t.TempDir(), "noanswer", "", []string{log})
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := draftOf(t, t.TempDir(), "noanswer", text)
 		if !d.Found || d.Failure.String() != "host.log:4" {
 			t.Errorf("failure %s (found %v), want the unanswered AT+CSQ at host.log:4", d.Failure, d.Found)
 		}
@@ -416,14 +409,7 @@ func TestDraftDataCallIsNoFailure(t *testing.T) {
 // the draft leaves for the user to replace is the last one the replay
 // compares, not a line of an exchange it does not play.
 func TestDraftNoFailureNamesACompared(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "host.log")
-	if err := os.WriteFile(log, []byte("> AT+CSQ\n< +CSQ: 20,99\n< OK\n> AT+UGPRF?\n< +UGPRF: 2,0,\"\"\n< OK\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	d, err := Draft(t.TempDir(), "r", "", []string{log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := draftOf(t, t.TempDir(), "r", "> AT+CSQ\n< +CSQ: 20,99\n< OK\n> AT+UGPRF?\n< +UGPRF: 2,0,\"\"\n< OK\n")
 	if d.Found || d.Failure.Line != 3 {
 		t.Errorf("failure %v (found %v), want line 3 left to name", d.Failure, d.Found)
 	}
@@ -445,14 +431,7 @@ func TestDraftFailureThePlayedOne(t *testing.T) {
 		{"an unplayed command left unanswered", "> AT\n< OK\n> AT+QBOGUS?\n> AT+CPIN?\n< +CME ERROR: 10\n", 5, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "host.log")
-			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			d, err := Draft(t.TempDir(), "r", "", []string{log})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := draftOf(t, t.TempDir(), "r", tc.log)
 			if !d.Found || d.Failure.Line != tc.line || (d.PassedOver != "") != tc.passed || (d.Unplayed != "") != tc.unplayed {
 				t.Errorf("failure %v (found %v), passed over %q, unplayed %q; want line %d, passed over %v, unplayed %v",
 					d.Failure, d.Found, d.PassedOver, d.Unplayed, tc.line, tc.passed, tc.unplayed)
@@ -519,18 +498,11 @@ func TestReplayShowsTheScan(t *testing.T) {
 // explain it is where a draft puts the failure, when no line before it
 // went wrong; the fixture's replay reproduces it.
 func TestDraftFailureLostRegistration(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "host.log")
 	text := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"1F41\",\"01A2B3C5\",7\n[0.011] < OK\n" +
 		"[0.100] > AT+CIMI\n[0.110] < 208011234567890\n[0.111] < OK\n" +
 		"[9.500] < +CEREG: 2\n[10.000] > AT+CSQ\n[10.010] < +CSQ: 99,99\n[10.011] < OK\n" +
 		"[30.000] < +CEREG: 1,\"1F41\",\"01A2B3C5\",7\n"
-	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	d, err := Draft(t.TempDir(), "tunnel", "", []string{log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := draftOf(t, t.TempDir(), "tunnel", text)
 	if !d.Found || d.Failure.Line != 7 {
 		t.Errorf("failure %v (found %v), want host.log:7, the lost registration", d.Failure, d.Found)
 	}
@@ -602,14 +574,7 @@ func TestDraftUnnamedRoaming(t *testing.T) {
 		{"home", ccid + "[1.000] < +CEREG: 1,\"0B1C\",\"0A2F3301\",7\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "host.log")
-			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			d, err := Draft(filepath.Join(t.TempDir(), "r"), "r", "", []string{log})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := draftOf(t, filepath.Join(t.TempDir(), "r"), "r", tc.log)
 			if d.Problem == nil {
 				t.Fatalf("no problem: want the profile's owner asked for")
 			}
@@ -645,17 +610,24 @@ func TestDraftFailureRefreshIgnored(t *testing.T) {
 		{"the new IMSI", imsi + enable + "> AT+CIMI\n< 208019999999999\n< OK\n", false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := filepath.Join(t.TempDir(), "host.log")
-			if err := os.WriteFile(log, []byte(tc.log), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			d, err := Draft(filepath.Join(t.TempDir(), "r"), "r", "", []string{log})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := draftOf(t, filepath.Join(t.TempDir(), "r"), "r", tc.log)
 			if d.Found != tc.found || tc.found && d.Failure.Line != tc.line {
 				t.Errorf("failure %v (found %v, problem %v), want found %v at line %d", d.Failure, d.Found, d.Problem, tc.found, tc.line)
 			}
 		})
 	}
+}
+
+// draftOf drafts a fixture named name into dir from one plain log of text.
+func draftOf(t *testing.T, dir, name, text string) *Drafted {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "host.log")
+	if err := os.WriteFile(log, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Draft(dir, name, "", []string{log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
