@@ -48,6 +48,13 @@ var AuthChecks = []string{AuthUnsigned, AuthUnsignedDownload, AuthUnsignedNotifi
 // fails the run unless --accept-unchecked.
 const NotChecked = "NOT CHECKED: "
 
+// What each entry of Result.Unchecked starts with: the platform's log, or
+// an SM-DP+ (its log, or the SM-DP+ itself when none was given).
+const (
+	uncheckedPlatform = "platform log: "
+	uncheckedSMDP     = "SM-DP+ "
+)
+
 // authTries bounds the sends of one check: a 429 or 5xx is the
 // platform's load, not its verdict on the request, and is tried again
 // after a pause (authPause, or the answer's Retry-After up to

@@ -2067,3 +2067,67 @@ func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Buil
 	r.Print(&out)
 	return r, &out
 }
+
+// A read of the log that fails in a way that may pass — a 503, a 429, a
+// connection closed with no answer — is tried again from where the log
+// stood, not taken as a log that cannot be read: a platform stalled for
+// a moment under its storm is still checked whole, and the report says
+// how many reads it took.
+func TestLogReadAgainAfterFailures(t *testing.T) {
+	defer func(old int) { maxUnread = old }(maxUnread)
+	maxUnread = 4 // read as the storm goes, not only at its end
+	var mu sync.Mutex
+	reads := 0
+	tp, srv := behindPlatform(t, 12, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != platformapi.PathInspect || r.URL.Query().Get("limit") == "1" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		reads++
+		n := reads
+		mu.Unlock()
+		switch n {
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case 3:
+			// No HTTP answer at all (a connection merely closed, Go's
+			// client would send the GET again by itself).
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Write([]byte("SSH-2.0-not-http\r\n\r\n"))
+				conn.Close()
+			}
+			return
+		case 4:
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if !r.OK() || r.PlatformUnread || r.LogReadFailures != 3 || !reflect.DeepEqual(r.CardToPlatform, r.PlatformLog) ||
+		!strings.Contains(out.String(), "log reads  3 reads of the platform's log failed") {
+		t.Errorf("OK %v, unread %v, %d failed reads (want 3) of %d:\n%s", r.OK(), r.PlatformUnread, r.LogReadFailures, reads, out.String())
+	}
+}
+
+// A log route that keeps failing is tried again for a while after the
+// storm, then reported NOT CHECKED, saying it still failed.
+func TestLogStillFailingAfterTheStorm(t *testing.T) {
+	defer func(old time.Duration) { finishRetryFor = old }(finishRetryFor)
+	finishRetryFor = time.Second
+	tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == platformapi.PathInspect && r.URL.Query().Get("limit") != "1" {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if !r.PlatformUnread || r.OK() || r.LogReadFailures < 2 || len(r.Unchecked) != 1 ||
+		!strings.Contains(r.Unchecked[0], "answered 502 (still failing after the storm") {
+		t.Errorf("unread %v, OK %v, %d failed reads, unchecked %q:\n%s", r.PlatformUnread, r.OK(), r.LogReadFailures, r.Unchecked, out.String())
+	}
+}

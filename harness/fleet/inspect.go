@@ -50,7 +50,15 @@ type inspector struct {
 	ours map[string]bool
 	// problem, once set, says why the log could not be read whole.
 	problem string
-	last    time.Time
+	// retryErr says why the last read failed in a way that may pass (no
+	// connection, no answer in time, a 5xx or 429): the log is read again
+	// from where it stood, after a pause that grows with failures (each
+	// one counted); a platform restarted meanwhile is told by its log
+	// going back. failures counts those reads.
+	retryErr      string
+	failures      int
+	failuresInRow int
+	last          time.Time
 	// sentAtRead is how many requests the cards had sent when the log was
 	// last read to its end with no exchange in flight: everything up to
 	// it is read, so the cards' count less it bounds what is unread.
@@ -67,7 +75,15 @@ const (
 	inspectPage    = 1000
 	// inspectEvery bounds how often (wall clock) the log is read.
 	inspectEvery = 200 * time.Millisecond
+	// maxRetryPause bounds the pause before a read that follows failed
+	// ones (inspectEvery doubled for each, up to this).
+	maxRetryPause = 5 * time.Second
 )
+
+// finishRetryFor is how long, after the storm, a log whose reads fail in
+// a way that may pass is tried again before it is reported NOT CHECKED.
+// A var: tests shorten it.
+var finishRetryFor = 30 * time.Second
 
 // maxUnread is how many of the cards' requests the log's reader may be
 // behind before virtual time waits for it: half of the newest 10,000 the
@@ -141,7 +157,10 @@ const LogReadStopped = "not read to its end: a signal stopped the read"
 
 // answered is an error of a log route that answered, with no page of
 // its log: the platform is there, its log is not to be read.
-type answered struct{ error }
+type answered struct {
+	error
+	status int // the answer's status; 0 when it was cut short
+}
 
 func (a answered) Unwrap() error { return a.error }
 
@@ -162,7 +181,7 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxInspectBody+1))
 	switch {
 	case err != nil:
-		return nil, answered{fmt.Errorf("GET %s: its answer %d was cut short: %w", platformapi.PathInspect, resp.StatusCode, err)}
+		return nil, answered{fmt.Errorf("GET %s: its answer %d was cut short: %w", platformapi.PathInspect, resp.StatusCode, err), 0}
 	case resp.StatusCode != http.StatusOK:
 		why := ""
 		if er, err := platformapi.DecodeErrorResponse(b); err == nil && er.Error != "" {
@@ -171,13 +190,13 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 		if loc := resp.Header.Get("Location"); loc != "" {
 			why = " (a redirect to " + textcut.Cut(loc, maxWhy) + ", not followed: the log is the platform's own)"
 		}
-		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why)}
+		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why), resp.StatusCode}
 	case len(b) > maxInspectBody:
-		return nil, answered{fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20)}
+		return nil, answered{fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20), resp.StatusCode}
 	}
 	p, err := platformapi.DecodeInspectPage(b)
 	if err != nil {
-		return nil, answered{fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err)}
+		return nil, answered{fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err), resp.StatusCode}
 	}
 	return &p, nil
 }
@@ -209,7 +228,11 @@ func (in *inspector) keepUp(sent int) {
 		in.readDone()
 	}
 	behind := sent-in.sentAtRead >= in.maxBehind
-	if in.problem != "" || (!behind && time.Since(in.last) < inspectEvery) {
+	due := time.Since(in.last) >= in.pause()
+	// Behind, the storm waits for a read — but after a failed one only
+	// as often as any read is tried: a platform that is down does not
+	// hold its storm, whose cards see it down too.
+	if in.problem != "" || !(due || (behind && in.retryErr == "")) {
 		return
 	}
 	in.startRead(sent)
@@ -217,6 +240,15 @@ func (in *inspector) keepUp(sent int) {
 		<-in.reading
 		in.readDone()
 	}
+}
+
+// pause is the wall time between the starts of two reads: inspectEvery,
+// doubled for each failed read in a row, up to maxRetryPause.
+func (in *inspector) pause() time.Duration {
+	if in.retryErr == "" {
+		return inspectEvery
+	}
+	return min(inspectEvery<<min(in.failuresInRow, 10), maxRetryPause)
 }
 
 // startRead reads what arrived since the last read, beside the storm.
@@ -237,6 +269,9 @@ func (in *inspector) startRead(sent int) {
 // stood when the read began, and how fast it filled against the cards.
 func (in *inspector) readDone() {
 	in.reading = nil
+	if in.retryErr != "" {
+		return // not read to where it stood: the bound is as it was
+	}
 	in.maxBehind = behindBound(in.readSent-in.sentAtRead, in.offset-in.readFrom)
 	in.sentAtRead = in.readSent
 }
@@ -259,13 +294,20 @@ func (in *inspector) poll() {
 	}
 	for {
 		p, err := in.page(in.offset, inspectPage)
-		if err != nil {
+		switch {
+		case err != nil && in.ctx.Err() != nil:
+			in.problem = LogReadStopped
+			return
+		case err != nil && passing(err):
+			in.retryErr = err.Error()
+			in.failures++
+			in.failuresInRow++
+			return
+		case err != nil:
 			in.problem = err.Error()
-			if in.ctx.Err() != nil {
-				in.problem = LogReadStopped
-			}
 			return
 		}
+		in.retryErr, in.failuresInRow = "", 0
 		if *p.Total < in.offset {
 			// Its log starts again (a restarted platform): what it held
 			// since the last read is not known to be read.
@@ -294,6 +336,18 @@ func (in *inspector) poll() {
 			return
 		}
 	}
+}
+
+// passing reports whether a failed read may succeed if tried again: no
+// connection or no answer in time (a platform restarting, paused or
+// overloaded), or an answer saying so (5xx, 429). Any other answer that
+// is no page is the platform's way of answering that route.
+func passing(err error) bool {
+	var ans answered
+	if !errors.As(err, &ans) {
+		return true
+	}
+	return ans.status >= 500 || ans.status == http.StatusTooManyRequests
 }
 
 func (in *inspector) count(path string, status int, body string) {
@@ -325,11 +379,25 @@ func (in *inspector) finish(r *Result) {
 		in.reading = nil
 	}
 	in.poll()
+	// A read that failed in a way that may pass is tried again for a
+	// while: the storm is over, nothing else waits for it.
+	for end := time.Now().Add(finishRetryFor); in.retryErr != "" && in.problem == "" && time.Now().Before(end); {
+		select {
+		case <-in.ctx.Done():
+			in.problem = LogReadStopped
+		case <-time.After(min(in.pause(), time.Until(end))):
+			in.poll()
+		}
+	}
+	if in.retryErr != "" && in.problem == "" {
+		in.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after it ended)", in.retryErr, in.failures, finishRetryFor)
+	}
+	r.LogReadFailures += in.failures
 	for k, n := range in.log {
 		r.PlatformLog[k] += n
 	}
 	if in.problem != "" {
-		r.Unchecked = append(r.Unchecked, "platform log: "+in.problem)
+		r.Unchecked = append(r.Unchecked, uncheckedPlatform+in.problem)
 		r.PlatformUnread = true
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
@@ -64,6 +65,8 @@ func TestBehindBound(t *testing.T) {
 // shards of its storm write to as well: merged, each is counted once.
 func TestInspectorCountsItsOwnCards(t *testing.T) {
 	const mine, theirs = "89049032000000000000010000000017", "89049032000000000000010000000114"
+	defer func(old time.Duration) { finishRetryFor = old }(finishRetryFor)
+	finishRetryFor = 0 // nothing listens there: finish's read fails at once
 	in := newInspector("http://127.0.0.1:1", nil)
 	in.ours = map[string]bool{mine: true}
 	r := newResult()

@@ -129,6 +129,11 @@ type Result struct {
 	Unchecked      []string `json:"unchecked"`
 	PlatformUnread bool     `json:"platform_unread"`
 	SMDPUnread     bool     `json:"smdp_unread"`
+	// LogReadFailures counts the reads of an external platform's log that
+	// failed in a way that may pass (no answer in time, no connection, a
+	// 5xx) and were tried again: a log read whole in the end is checked,
+	// and the report says how often it had to be asked.
+	LogReadFailures int `json:"platform_log_read_failures,omitempty"`
 
 	// PlatformAuth is what an external platform did with the requests it
 	// must refuse (checkPlatformAuth), by check: "" when it answered as
@@ -520,6 +525,7 @@ func Merge(rs []*Result) (*Result, error) {
 			countWhy(&m.RequestWhy, k, n)
 		}
 		m.RequestFailures += r.RequestFailures
+		m.LogReadFailures += r.LogReadFailures
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
@@ -713,7 +719,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -772,6 +778,22 @@ func (r *Result) consistent() ([]shardID, error) {
 				return nil, fmt.Errorf("platform_auth: check %q missing", c)
 			}
 		}
+	}
+	// platform_unread and smdp_unread, which decide the exit, say what
+	// the unchecked list the report prints says.
+	var platformListed, smdpListed bool
+	for _, u := range r.Unchecked {
+		switch {
+		case strings.HasPrefix(u, uncheckedPlatform):
+			platformListed = true
+		case strings.HasPrefix(u, uncheckedSMDP):
+			smdpListed = true
+		default:
+			return nil, fmt.Errorf("unchecked: %q: not a log the fleet reads (%q…, %q…)", textcut.Cut(u, maxWhy), uncheckedPlatform, uncheckedSMDP)
+		}
+	}
+	if platformListed != r.PlatformUnread || smdpListed != r.SMDPUnread {
+		return nil, fmt.Errorf("platform_unread %v and smdp_unread %v disagree with its unchecked list %q", r.PlatformUnread, r.SMDPUnread, r.Unchecked)
 	}
 	// A negative notification count would cancel a lost one.
 	for _, m := range []struct {
@@ -1104,6 +1126,9 @@ func (r *Result) Print(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "lost       0 (every notification the cards count as delivered is in its server's log)\n")
 		}
+	}
+	if r.LogReadFailures > 0 {
+		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection or a 5xx) and were tried again\n", r.LogReadFailures)
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",

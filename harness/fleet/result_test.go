@@ -242,6 +242,16 @@ func TestMergeChecksCounts(t *testing.T) {
 		{"reasons short of their count", func(r *Result) { r.RequestFailures = 3 }, "request_failures_why adds up to 0, not its request_failures 3"},
 		{"delivery reasons short", func(r *Result) { r.NotificationFailures = 2 }, "notification_failures_why adds up to 0, not its notification_failures 2"},
 		{"more devices than its storm", func(r *Result) { r.FleetDevices = 1 }, "devices 2 of a storm of fleet_devices 1: not a slice of it"},
+		{"an unread log listed, not flagged", func(r *Result) { r.Unchecked = []string{"platform log: GET /v1/inspect/received answered 404"} },
+			`platform_unread false and smdp_unread false disagree with its unchecked list ["platform log: GET /v1/inspect/received answered 404"]`},
+		{"an unread log flagged, not listed", func(r *Result) { r.SMDPUnread = true }, "platform_unread false and smdp_unread true disagree with its unchecked list []"},
+		{"unchecked, both said", func(r *Result) {
+			r.Unchecked = []string{"platform log: GET /v1/inspect/received answered 404", "SM-DP+ sfr log: an external SM-DP+ has no log route to read"}
+			r.PlatformUnread, r.SMDPUnread = true, true
+		}, ""},
+		{"unchecked, something else", func(r *Result) { r.Unchecked = []string{"my log: fine"} },
+			`unchecked: "my log: fine": not a log the fleet reads ("platform log: "…, "SM-DP+ "…)`},
+		{"negative failed log reads", func(r *Result) { r.LogReadFailures = -1 }, "platform_log_read_failures: -1: not a count"},
 		{"the other shard's devices", func(r *Result) {
 			r.CardToPlatform = map[string]int{"d|attach-success": 2}
 			r.PlatformLog = map[string]int{"d|attach-success": 2}

@@ -317,7 +317,7 @@ func (s *storm) servers(ctx context.Context) error {
 			continue
 		}
 		if !ok {
-			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s: not given (--smdp %s=URL); its downloads fail", o.ID, o.ID))
+			s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s: not given (--smdp %s=URL); its downloads fail", o.ID, o.ID))
 			s.res.SMDPUnread = true
 			continue
 		}
@@ -337,7 +337,7 @@ func (s *storm) servers(ctx context.Context) error {
 		}
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
-		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf("SM-DP+ %s log: an external SM-DP+ has no log route to read", o.ID))
+		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
 		s.res.SMDPUnread = true
 	}
 	if len(probs) > 0 {
