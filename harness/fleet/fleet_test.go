@@ -2131,3 +2131,105 @@ func TestLogStillFailingAfterTheStorm(t *testing.T) {
 		t.Errorf("unread %v, OK %v, %d failed reads, unchecked %q:\n%s", r.PlatformUnread, r.OK(), r.LogReadFailures, r.Unchecked, out.String())
 	}
 }
+
+// A platform that records a card's report twice for one request fails
+// the storm, naming the report: counted once per report number, its log
+// would agree with the cards and hide the double record. One that logs
+// a report twice because the card sent it twice (its first answer a 503
+// the platform had already taken) is fine.
+func TestLogEntriesBeyondTheCardsRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		recordTwice, err bool
+	}{
+		{"recorded twice", true, false},
+		{"sent twice", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			failed := false
+			tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == platformapi.PathInspect && tc.recordTwice:
+					servePage(t, w, r, doubledNotes(t, h))
+					return
+				case r.Method == http.MethodPost && r.URL.Path == platformapi.PathNotifications && tc.err:
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, r)
+					mu.Lock()
+					first := !failed && rec.Code == http.StatusOK // not one of the fleet's checks
+					failed = failed || first
+					mu.Unlock()
+					if first {
+						w.WriteHeader(http.StatusServiceUnavailable) // taken, and the card told otherwise
+						return
+					}
+					maps.Copy(w.Header(), rec.Header())
+					w.WriteHeader(rec.Code)
+					w.Write(rec.Body.Bytes())
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			if got := r.LogExtra > 0; got != tc.recordTwice || r.PlatformUnread {
+				t.Fatalf("extra %d (want some: %v), unread %v:\n%s", r.LogExtra, tc.recordTwice, r.PlatformUnread, out.String())
+			}
+			lost, _ := r.Lost()
+			if !tc.recordTwice {
+				if !r.OK() || r.NotificationFailures != 1 {
+					t.Errorf("verdict %q, %d failed deliveries (want 1):\n%s", r.Verdict(), r.NotificationFailures, out.String())
+				}
+				return
+			}
+			if r.OK() || lost != 0 || r.LogExtra != 3 || !strings.Contains(r.Verdict(), "the platform's log holds 3 notification entries") ||
+				!strings.Contains(out.String(), "EXTRA      3 entries") || !strings.Contains(out.String(), " ×2 for 1 request(s)") {
+				t.Errorf("OK %v, lost %d, extra %d, verdict %q:\n%s", r.OK(), lost, r.LogExtra, r.Verdict(), out.String())
+			}
+		})
+	}
+}
+
+// doubledNotes is the emulated platform's whole log with each taken
+// notification entry given twice, indexed again from 0.
+func doubledNotes(t *testing.T, h http.Handler) []platformapi.Received {
+	t.Helper()
+	var all []platformapi.Received
+	for off := 0; ; {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fmt.Sprintf("%s?offset=%d&limit=1000", platformapi.PathInspect, off), nil))
+		p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+		if err != nil {
+			t.Errorf("the emulated platform's page: %v", err)
+			return nil
+		}
+		for _, e := range p.Entries {
+			all = append(all, e)
+			if e.Path == platformapi.PathNotifications && e.Status == http.StatusOK {
+				all = append(all, e)
+			}
+		}
+		if p.Next == nil || len(p.Entries) == 0 {
+			break
+		}
+		off = p.Entries[len(p.Entries)-1].Index + 1
+	}
+	for i := range all {
+		all[i].Index = i
+	}
+	return all
+}
+
+// servePage answers a read of the log with a page of log.
+func servePage(t *testing.T, w http.ResponseWriter, r *http.Request, log []platformapi.Received) {
+	off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	off = min(off, len(log))
+	end := min(off+limit, len(log))
+	var next *int
+	if end < len(log) {
+		next = &end
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(platformapi.NewInspectPage(len(log), 0, off, log[off:end], next))
+}

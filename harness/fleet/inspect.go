@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,8 +44,12 @@ type inspector struct {
 	offset int
 	// log counts the notifications read, by eid|kind (finish hands them
 	// to the result).
-	log  map[string]int
-	seen map[string]bool // eid|kind|report of numbered reports counted
+	log map[string]int
+	// entries counts the log's taken entries (200) of each numbered
+	// report, eid|kind|report: the log counts a report once, and finish
+	// holds the rest against the requests its card sent (a platform that
+	// records a note twice, or one no card sent again, is found so).
+	entries map[string]int
 	// ours holds the EIDs of this storm's devices (nil: all): the other
 	// shards of a storm against one platform write to the same log, and
 	// each shard counts only its own cards' notifications, so that their
@@ -107,7 +114,7 @@ func newInspector(base string, tc *tls.Config) *inspector {
 		client.Transport = tr
 	}
 	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background(),
-		log: map[string]int{}, seen: map[string]bool{}, maxBehind: maxUnread}
+		log: map[string]int{}, entries: map[string]int{}, maxBehind: maxUnread}
 }
 
 // cardTrust is the TLS the cards speak to the platform (emulators/euicc:
@@ -361,19 +368,48 @@ func (in *inspector) count(path string, status int, body string) {
 	key := n.EID + "|" + n.Kind
 	if n.Report != 0 {
 		// A numbered report sent again after a lost answer: the platform
-		// takes it once (docs/platform-api.md).
-		id := fmt.Sprintf("%s|%d", key, n.Report)
-		if in.seen[id] {
+		// takes it once (docs/platform-api.md), and logs each arrival.
+		id := reportID(n.EID, n.Kind, n.Report)
+		if in.entries[id]++; in.entries[id] > 1 {
 			return
 		}
-		in.seen[id] = true
 	}
 	in.log[key]++
 }
 
+// reportID names a card's numbered report to the platform, as the
+// inspector and the storm's count of the cards' requests both key it.
+func reportID(eid, kind string, report any) string {
+	if f, ok := report.(float64); ok { // a field read back from JSON
+		report = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprintf("%s|%s|%v", eid, kind, report)
+}
+
+// extra holds the log's taken entries of each numbered report against
+// the requests the cards sent of it (sent: reportID → requests, answered
+// or not): more entries than requests are entries of requests no card
+// sent — a platform recording a note twice. It returns how many, and the
+// first maxLostNamed of them named, in key order.
+func (in *inspector) extra(sent map[string]int) (n int, named []string) {
+	for _, id := range slices.Sorted(maps.Keys(in.entries)) {
+		d := in.entries[id] - sent[id]
+		if d <= 0 {
+			continue
+		}
+		n += d
+		if len(named) < maxLostNamed {
+			eid, rest, _ := strings.Cut(id, "|")
+			kind, report, _ := strings.Cut(rest, "|")
+			named = append(named, fmt.Sprintf("%s %s report %s ×%d for %d request(s)", eid, kind, report, in.entries[id], sent[id]))
+		}
+	}
+	return n, named
+}
+
 // finish reads the rest and records what was read and what could not
 // be checked.
-func (in *inspector) finish(r *Result) {
+func (in *inspector) finish(r *Result, sent map[string]int) {
 	if in.reading != nil {
 		<-in.reading
 		in.reading = nil
@@ -393,6 +429,11 @@ func (in *inspector) finish(r *Result) {
 		in.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after it ended)", in.retryErr, in.failures, finishRetryFor)
 	}
 	r.LogReadFailures += in.failures
+	if in.problem == "" {
+		n, named := in.extra(sent)
+		r.LogExtra += n
+		r.LogExtraNamed = append(r.LogExtraNamed, named...)
+	}
 	for k, n := range in.log {
 		r.PlatformLog[k] += n
 	}

@@ -134,6 +134,13 @@ type Result struct {
 	// 5xx) and were tried again: a log read whole in the end is checked,
 	// and the report says how often it had to be asked.
 	LogReadFailures int `json:"platform_log_read_failures,omitempty"`
+	// LogExtra counts the entries an external platform's log holds of a
+	// card's numbered report beyond the requests its card sent of it (the
+	// platform recorded a note twice, or one no card sent): a log that
+	// says more arrived than was sent fails the run, as a lost note does.
+	// LogExtraNamed names the first of them.
+	LogExtra      int      `json:"platform_log_extra,omitempty"`
+	LogExtraNamed []string `json:"platform_log_extra_named,omitempty"`
 
 	// PlatformAuth is what an external platform did with the requests it
 	// must refuse (checkPlatformAuth), by check: "" when it answered as
@@ -526,6 +533,12 @@ func Merge(rs []*Result) (*Result, error) {
 		}
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
+		m.LogExtra += r.LogExtra
+		for _, x := range r.LogExtraNamed {
+			if len(m.LogExtraNamed) < maxLostNamed {
+				m.LogExtraNamed = append(m.LogExtraNamed, x)
+			}
+		}
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
@@ -719,7 +732,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -778,6 +791,9 @@ func (r *Result) consistent() ([]shardID, error) {
 				return nil, fmt.Errorf("platform_auth: check %q missing", c)
 			}
 		}
+	}
+	if len(r.LogExtraNamed) > min(r.LogExtra, maxLostNamed) || (r.LogExtra > 0 && len(r.LogExtraNamed) == 0) {
+		return nil, fmt.Errorf("platform_log_extra %d with %d named: not what the fleet writes", r.LogExtra, len(r.LogExtraNamed))
 	}
 	// platform_unread and smdp_unread, which decide the exit, say what
 	// the unchecked list the report prints says.
@@ -961,7 +977,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+	return lost == 0 && r.LogExtra == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
 }
 
@@ -990,6 +1006,9 @@ func (r *Result) Verdict() string {
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	if r.LogExtra > 0 {
+		why = append(why, fmt.Sprintf("the platform's log holds %d notification entries no card's request made", r.LogExtra))
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		why = append(why, fmt.Sprintf("%d notifications undelivered (failing, dropped after a 4xx, or queued behind a failing one when their devices retired)", n))
@@ -1126,6 +1145,13 @@ func (r *Result) Print(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "lost       0 (every notification the cards count as delivered is in its server's log)\n")
 		}
+	}
+	if r.LogExtra > 0 {
+		more := ""
+		if r.LogExtra > len(r.LogExtraNamed) {
+			more = "; …"
+		}
+		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log record a card's report more often than the card sent it (a note recorded twice?): %s%s\n", r.LogExtra, strings.Join(r.LogExtraNamed, "; "), more)
 	}
 	if r.LogReadFailures > 0 {
 		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection or a 5xx) and were tried again\n", r.LogReadFailures)

@@ -252,6 +252,7 @@ func TestMergeChecksCounts(t *testing.T) {
 		{"unchecked, something else", func(r *Result) { r.Unchecked = []string{"my log: fine"} },
 			`unchecked: "my log: fine": not a log the fleet reads ("platform log: "…, "SM-DP+ "…)`},
 		{"negative failed log reads", func(r *Result) { r.LogReadFailures = -1 }, "platform_log_read_failures: -1: not a count"},
+		{"extra log entries unnamed", func(r *Result) { r.LogExtra = 2 }, "platform_log_extra 2 with 0 named: not what the fleet writes"},
 		{"the other shard's devices", func(r *Result) {
 			r.CardToPlatform = map[string]int{"d|attach-success": 2}
 			r.PlatformLog = map[string]int{"d|attach-success": 2}

@@ -59,6 +59,11 @@ type storm struct {
 	ext    *inspector
 
 	mu sync.Mutex // guards res's notification and request counters
+	// reportsSent counts the cards' requests of each numbered report to
+	// an external platform (reportID), answered or not, for its log's
+	// entries to be held against (inspector.extra); nil with the
+	// emulated platform.
+	reportsSent map[string]int
 }
 
 // live is a device between power-on and retirement.
@@ -231,7 +236,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
 	if s.ext != nil {
-		s.ext.finish(s.res)
+		s.ext.finish(s.res, s.reportsSent)
 	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
@@ -359,6 +364,7 @@ func (s *storm) servers(ctx context.Context) error {
 		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
 	}
 	s.ext = newInspector(s.cfg.Platform, tc)
+	s.reportsSent = map[string]int{}
 	s.ext.ctx = ctx
 	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		// Worded as the probes above word theirs.
@@ -587,6 +593,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if to := e.Str("to"); to == "platform" {
 			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
 			s.res.PlatformRequests++
+			s.reportSent(l, e)
 		} else {
 			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
 		}
@@ -613,6 +620,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.notificationFailedBecause(e.Str("to"), why)
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
+			s.reportSent(l, e)
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && e.Get("reason") != nil:
@@ -625,6 +633,17 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.mu.Lock()
 		s.res.PlatformRequests++
 		s.mu.Unlock()
+	}
+}
+
+// reportSent counts a request of a numbered report to the platform (the
+// card logged its answer, or its failure), with s.mu held.
+func (s *storm) reportSent(l *live, e eventlog.Event) {
+	if s.reportsSent == nil {
+		return
+	}
+	if report := e.Get("report"); report != nil {
+		s.reportsSent[reportID(l.p.EID, e.Str("kind"), report)]++
 	}
 }
 
