@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Loop struct {
 	posted   []func()
 	inflight int
 	released uint64 // Holds released so far (Released)
+	// heard is when (wall clock, Unix ns) real I/O last brought data in
+	// (Heard): a run waiting on peers that send nothing can tell.
+	heard atomic.Int64
 
 	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
 	Stall time.Duration
@@ -110,6 +114,19 @@ func (l *Loop) Released() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.released
+}
+
+// Heard records that real I/O in flight brought data in just now. Any
+// goroutine may call it.
+func (l *Loop) Heard() { l.heard.Store(time.Now().UnixNano()) }
+
+// LastHeard is when Heard was last called (wall clock), the zero time if
+// never.
+func (l *Loop) LastHeard() time.Time {
+	if ns := l.heard.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // Settle runs posted work until nothing is posted or in flight, without

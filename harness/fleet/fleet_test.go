@@ -2233,3 +2233,31 @@ func servePage(t *testing.T, w http.ResponseWriter, r *http.Request, log []platf
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(platformapi.NewInspectPage(len(log), 0, off, log[off:end], next))
 }
+
+// A platform that goes silent costs each request the cards' 10 s BIP
+// limit, so a storm against it would take hours to end: past
+// GiveUpAfter with nothing heard from its servers while exchanges wait,
+// the storm stops, its devices still on failed as stopped, saying why.
+func TestSilentPlatformGivenUp(t *testing.T) {
+	quiet := make(chan struct{})
+	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == platformapi.PathNotifications && r.Header.Get("X-Esimhil-Signature") != "" {
+			select { // silent until the test ends
+			case <-quiet:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	t.Cleanup(func() { close(quiet) }) // before the server closes
+	r, err := Run(context.Background(), Config{Template: tp, Platform: srv.URL, GiveUpAfter: time.Second})
+	if !errors.Is(err, ErrSilentServers) || r == nil {
+		t.Fatalf("err %v, want the storm given up", err)
+	}
+	var out strings.Builder
+	r.Print(&out)
+	if !strings.HasPrefix(r.StoppedBy, "stopped: its servers sent nothing for ") || r.OK() || r.Stopped+r.NotStarted == 0 {
+		t.Errorf("stopped by %q, %d stopped, %d not started:\n%s", r.StoppedBy, r.Stopped, r.NotStarted, out.String())
+	}
+}

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"context"
 	"crypto/tls"
@@ -40,7 +41,20 @@ type Config struct {
 	SMDP     map[string]string
 	// Progress receives the progress line (nil: none).
 	Progress io.Writer
+	// GiveUpAfter stops the storm when its servers have sent no byte for
+	// this long (wall clock) while exchanges waited on them: a platform
+	// that went silent costs each request the cards' 10 s BIP limit, and
+	// a large storm against one would otherwise run for hours to say so.
+	// 0: never.
+	GiveUpAfter time.Duration
 }
+
+// MinGiveUpAfter is the least GiveUpAfter: below the cards' own BIP limit
+// one slow exchange would stop a storm.
+const MinGiveUpAfter = 10 * time.Second
+
+// ErrSilentServers is the cause of a storm stopped by GiveUpAfter.
+var ErrSilentServers = errors.New("stopped: its servers sent nothing")
 
 // stallLimit bounds how long (wall clock) the shared loop waits for the
 // servers' answers: longer than the cards' own BIP idle limit (10 s), so
@@ -64,6 +78,15 @@ type storm struct {
 	// entries to be held against (inspector.extra); nil with the
 	// emulated platform.
 	reportsSent map[string]int
+	// givenUp, once set, stops the storm as a signal does, for its own
+	// cause (Config.GiveUpAfter); wallStart is when the storm started,
+	// for one that never heard its servers.
+	givenUp   error
+	wallStart time.Time
+	// heardAt is the last time the servers were heard as checkSilence
+	// last saw it, and endedAtHeard how many exchanges had ended then.
+	heardAt      time.Time
+	endedAtHeard uint64
 }
 
 // live is a device between power-on and retirement.
@@ -222,6 +245,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		s.meter.Printf("stopping (%v): the devices still on are failed as stopped %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
 	})
+	s.wallStart = wall
 	err := s.drive(ctx, plans)
 	if !stopNote() {
 		// The note is being written: Run's caller owns the progress
@@ -426,10 +450,13 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		s.meter.Tick(fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second)))
 	}
 	for next < len(plans) || len(active) > 0 {
-		if err := ctx.Err(); err != nil {
+		if err := cmp.Or(ctx.Err(), s.givenUp); err != nil {
 			// The cause names the signal ("stopped by SIGTERM"), not
 			// Go's "context canceled".
-			cause := context.Cause(ctx).Error()
+			cause := err.Error()
+			if ctx.Err() != nil {
+				cause = context.Cause(ctx).Error()
+			}
 			for len(active) > 0 {
 				s.retire(heap.Pop(&active).(*live), "still on when the storm was "+cause)
 			}
@@ -457,6 +484,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 				if steps++; steps%1024 == 0 || time.Since(lastTick) >= 200*time.Millisecond {
 					tick()
 				}
+				s.checkSilence()
 				if s.ext != nil {
 					// Between arrivals and retirements lie long spans
 					// (the dwell after the last arrival) whose periodic
@@ -466,7 +494,7 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 					s.mu.Unlock()
 					s.ext.keepUp(sent)
 				}
-				return ctx.Err() != nil
+				return ctx.Err() != nil || s.givenUp != nil
 			}
 			if _, err := s.loop.RunUntil(at, step); err != nil {
 				for len(active) > 0 {
@@ -494,6 +522,31 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		tick()
 	}
 	return nil
+}
+
+// checkSilence gives the storm up (Config.GiveUpAfter) when its servers
+// have sent no byte for that long while exchanges with them ended (cut
+// at the cards' 10 s limit: a silent server still lets the storm step
+// on, one exchange limit at a time). It runs between the loop's steps,
+// when nothing is in flight; time spent otherwise (waiting for a slow
+// log route) ends no exchange and gives nothing up.
+func (s *storm) checkSilence() {
+	if s.cfg.GiveUpAfter <= 0 {
+		return
+	}
+	last, ended := s.loop.LastHeard(), s.loop.Released()
+	if last.Before(s.wallStart) {
+		last = s.wallStart
+	}
+	if !last.Equal(s.heardAt) {
+		s.heardAt, s.endedAtHeard = last, ended
+		return
+	}
+	if quiet := time.Since(last); ended > s.endedAtHeard && quiet >= s.cfg.GiveUpAfter {
+		s.givenUp = fmt.Errorf("%w for %v while %d exchanges with them ended unanswered (--give-up-after %v)",
+			ErrSilentServers, quiet.Truncate(time.Second), ended-s.endedAtHeard, s.cfg.GiveUpAfter)
+		s.meter.Printf("stopping (%v): the devices still on are failed as stopped now\n", s.givenUp)
+	}
 }
 
 // stopBefore records why the storm stopped early and the devices it

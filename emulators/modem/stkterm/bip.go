@@ -174,6 +174,7 @@ func (t *Terminal) readLoop(ch *channel) {
 		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
 		n, err := ch.conn.Read(buf)
 		if n > 0 {
+			t.loop.Heard()
 			data := bytes.Clone(buf[:n])
 			t.loop.Post(func() { t.received(ch, data) })
 		}

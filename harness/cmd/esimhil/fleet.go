@@ -26,7 +26,7 @@ import (
 const fleetUsage = `usage:
   esimhil fleet --scenario-template F [--devices N] [--arrive-within D] [--dwell D] [--ptys N]
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
-                [--accept-unchecked]
+                [--accept-unchecked] [--give-up-after D]
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
   esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
 `
@@ -63,6 +63,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&smdps, "smdp", "external SM-DP+ of an operator, op=https://host:port (repeatable; needs --platform)")
 	out := fs.String("out", "", "write the mergeable result (JSON) to this file")
 	acceptUnchecked := fs.Bool("accept-unchecked", false, uncheckedUsage)
+	giveUp := fs.Duration("give-up-after", 2*time.Minute, "stop the storm when its servers have sent nothing for this long while exchanges waited (0: never)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -107,7 +108,10 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			problem(err)
 		}
 	}
-	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
+	if *giveUp != 0 && *giveUp < fleet.MinGiveUpAfter {
+		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit an exchange", *giveUp, fleet.MinGiveUpAfter))
+	}
+	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp}
 	if *shard != "" {
 		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
 			problem(err)
@@ -186,6 +190,11 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; the rate counts those that finished their dwell; fleet merge refuses this result (run the shard again)\n",
 			context.Cause(ctx), res.Stopped, res.NotStarted)
 		return interruptedCode(ctx)
+	case errors.Is(err, fleet.ErrSilentServers):
+		fmt.Fprintf(stdout, "STOP       %v: the %d devices still on are failed as stopped (FAILED), the %d never powered on have no outcome; fleet merge refuses this result\n",
+			err, res.Stopped, res.NotStarted)
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %v\n", err)
+		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1

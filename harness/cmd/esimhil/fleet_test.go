@@ -168,6 +168,8 @@ func TestFleetShardMergeAndBadInput(t *testing.T) {
 		{[]string{"--arrive-within", "99999h"}, "--arrive-within 99999h0m0s: at most 744h0m0s"},
 		{[]string{"--ptys", "1000000"}, "--ptys 1000000"},
 		{[]string{"--shard", "3/2"}, `--shard "3/2": want i/n with 0 ≤ i < n`},
+		{[]string{"--give-up-after", "5s"}, "--give-up-after 5s: want 0 (never) or at least 10s, the cards' own BIP limit an exchange"},
+		{[]string{"--give-up-after", "-1m"}, "--give-up-after -1m0s: want 0 (never) or at least 10s"},
 		{[]string{"--smdp", "sfr=https://127.0.0.1:1"}, "--smdp needs --platform"},
 		{[]string{"--platform", "http://"}, `--platform "http://": no host: want http://host:port or https://host:port`},
 		{[]string{"--platform", "http://127.0.0.1:1", "--smdp", "sfr=https://"}, `--smdp sfr: "https://": no host: want http://host:port or https://host:port`},
