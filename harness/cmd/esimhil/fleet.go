@@ -108,6 +108,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr}
+	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
+		// An empty value is a variable left unset (a Job's PLATFORM_URL),
+		// not a wish for the emulated platform: that would load-test the
+		// harness and pass.
+		problem(fmt.Errorf("--platform %q: empty URL (want http[s]://host:port; leave --platform out for the emulated platform)", *platformURL))
+	}
 	if *shard != "" {
 		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
 			problem(err)

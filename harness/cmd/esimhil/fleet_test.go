@@ -464,6 +464,14 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 			`esimhil fleet: --smdp "bogus": want operator=https://host:port`,
 			"esimhil fleet: --out /nonexistent/x.json: its directory /nonexistent does not exist",
 		}},
+		// An unset variable (a Job's PLATFORM_URL) is refused as empty,
+		// not run against the emulated platform nor blamed on --smdp.
+		{"an empty platform", []string{"--platform", ""}, []string{
+			`esimhil fleet: --platform "": empty URL (want http[s]://host:port; leave --platform out for the emulated platform)`,
+		}},
+		{"an empty platform with an SM-DP+", []string{"--platform", "", "--smdp", "sfr=https://127.0.0.1:1"}, []string{
+			`esimhil fleet: --platform "": empty URL`,
+		}},
 		{"a template that cannot be read and a shard", []string{"--scenario-template", "/nonexistent/storm.yaml", "--shard", "3/2"}, []string{
 			"esimhil fleet: fleet template: ",
 			`esimhil fleet: --shard "3/2": `,
