@@ -333,7 +333,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)
 		return 2
 	}
-	s, err := scenario.Load(*file)
+	s, data, err := scenario.LoadSource(*file)
+	if err == nil {
+		err = fleet.UnservedFaults(*file, data, s)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		if t, terr := fleet.Load(*file); terr == nil {

@@ -281,6 +281,12 @@ func TestFleetBadFiles(t *testing.T) {
 	}
 	tmpl := write("storm.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\nmix:\n  - {share: lots, kind: download}\n")
 	res := write("shard.json", `{"devices": "many"}`)
+	src, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAck := write("noack.yaml", string(src)+"faults:\n  - {platform: no_ack}\n")
+	faultsLine := strings.Count(string(src), "\n") + 1
 	readOnly := write("kept.json", "{}")
 	if err := os.Chmod(readOnly, 0o444); err != nil {
 		t.Fatal(err)
@@ -298,11 +304,18 @@ func TestFleetBadFiles(t *testing.T) {
 		{[]string{"fleet", "merge", "--out", dir, res}, 2, "--out " + dir + ": is a directory"},
 		{[]string{"fleet", "merge", "--out", "/nonexistent/x.json", res}, 2, "--out /nonexistent/x.json: its directory /nonexistent does not exist"},
 		{[]string{"serve", "--scenario", base, "--ci", "/nonexistent/ci.pem"}, 2, "--ci /nonexistent/ci.pem: its directory /nonexistent does not exist"},
+		// serve has no fault plan (a run's, on the virtual clock): a
+		// no_ack platform would acknowledge everything.
+		{[]string{"serve", "--scenario", noAck}, 2, fmt.Sprintf("%s:%d:1: faults: serve does not apply a scenario's faults (1 entry): its servers run on the wall clock", noAck, faultsLine)},
 		// A fleet template is not a scenario: serve names its base.
 		{[]string{"serve", "--scenario", fleetTemplate}, 2, fleetTemplate + " is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario "},
 	} {
 		var out, errOut bytes.Buffer
-		code := cli(context.Background(), tc.args, &out, &errOut)
+		// Stopped already: a serve that wrongly starts prints its servers
+		// and returns rather than serve for ever.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		code := cli(ctx, tc.args, &out, &errOut)
 		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
 		}
