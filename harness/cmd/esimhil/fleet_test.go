@@ -408,7 +408,7 @@ func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -543,5 +543,75 @@ func TestFleetSignalAfterTheStorm(t *testing.T) {
 	var mergeOut bytes.Buffer
 	if code := cli(context.Background(), []string{"fleet", "merge", res}, &mergeOut, &errOut); code != 0 {
 		t.Errorf("merge of the whole result: exit %d: %s", code, errOut.String())
+	}
+}
+
+// serve --smdp-listen puts each SM-DP+ where it is asked: two serves run
+// one after another with the same flags print the same URLs, so a
+// restarted serve takes back a storm whose cards hold them. A bad value
+// is refused (2), a port in use is the machine's state (1).
+func TestServeSMDPListen(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
+	}
+	platform, orange, sfr := free(), free(), free()
+	serve := func(args ...string) (int, string, string) {
+		// Stopped already: serve prints its servers and returns.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var out, errOut bytes.Buffer
+		code := cli(ctx, append([]string{"serve", "--scenario", scen}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	fixed := []string{"--listen", platform, "--smdp-listen", "orange-fr=" + orange, "--smdp-listen", "sfr=" + sfr}
+	var runs []string
+	for range 2 {
+		code, out, errOut := serve(fixed...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s%s", code, out, errOut)
+		}
+		runs = append(runs, out)
+	}
+	if runs[0] != runs[1] {
+		t.Errorf("the second serve printed other addresses:\n%s\nthen\n%s", runs[0], runs[1])
+	}
+	for _, want := range []string{"--smdp orange-fr=https://" + orange, "--smdp sfr=https://" + sfr} {
+		if !strings.Contains(runs[0], want) {
+			t.Errorf("serve printed:\n%s\nwant %q", runs[0], want)
+		}
+	}
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"an unknown operator", []string{"--smdp-listen", "nosuch=" + sfr}, 2,
+			`--smdp-listen "nosuch=` + sfr + `": no operator nosuch with an SM-DP+ in the scenario (orange-fr, sfr)`},
+		{"no port", []string{"--smdp-listen", "sfr=127.0.0.1"}, 2, `--smdp-listen "sfr=127.0.0.1": want operator=HOST:PORT with a host and a port 1-65535`},
+		{"port 0", []string{"--smdp-listen", "sfr=127.0.0.1:0"}, 2, `--smdp-listen "sfr=127.0.0.1:0": want operator=HOST:PORT`},
+		{"no operator", []string{"--smdp-listen", sfr}, 2, `--smdp-listen "` + sfr + `": want operator=HOST:PORT`},
+		{"given twice", []string{"--smdp-listen", "sfr=" + sfr, "--smdp-listen", "sfr=" + orange}, 2, "--smdp-listen sfr given twice"},
+		{"a port in use", []string{"--smdp-listen", "sfr=" + busy.Addr().String()}, 1,
+			"esimhil serve: smdp sfr: listen " + busy.Addr().String() + ": listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := serve(tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) || strings.Contains(out, "flags") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, tc.code, tc.want)
+			}
+		})
 	}
 }
