@@ -1677,6 +1677,68 @@ func TestProbeOfASilentServer(t *testing.T) {
 	}
 }
 
+// Stalled servers are probed side by side, so the refusal takes about one
+// probe's timeout, not one each: every silent server has its connection
+// before any probe gives up on its own (seen from the servers: a probe
+// that gives up closes its connection), and every one is named, in the
+// order the servers are listed.
+func TestProbesOfSilentServersOverlap(t *testing.T) {
+	was := probeTimeout
+	probeTimeout = 2 * time.Second // ample for three connects; not asserted
+	t.Cleanup(func() { probeTimeout = was })
+	var accepted atomic.Int32
+	var early atomic.Bool // a probe gave up before all three were connected
+	silent := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepted.Add(1)
+				t.Cleanup(func() { c.Close() })
+				go func() {
+					// Held open, silent: the read ends when the probe
+					// gives up and closes.
+					for {
+						if _, err := c.Read(make([]byte, 1<<16)); err != nil {
+							break
+						}
+					}
+					if accepted.Load() < 3 {
+						early.Store(true)
+					}
+				}()
+			}
+		}()
+		return ln.Addr().String()
+	}
+	platform, orange, sfr := silent(), silent(), silent()
+	r, err := Run(context.Background(), Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + platform,
+		SMDP: map[string]string{"orange-fr": "https://" + orange, "sfr": "https://" + sfr}})
+	if r != nil || !errors.Is(err, ErrRefused) {
+		t.Fatalf("result %v, error %v; want the probe's refusal", r, err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"--platform http://" + platform + ": ", "--smdp orange-fr=https://" + orange + ": ", "--smdp sfr=https://" + sfr + ": "}
+	if len(lines) != 1+len(want) {
+		t.Fatalf("refusal %q, want one line a server", err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[1+i], "  "+w) {
+			t.Errorf("line %d: %q, want %q…", i+2, lines[1+i], w)
+		}
+	}
+	if early.Load() {
+		t.Error("a probe gave up before every server had its connection: the probes ran one after another")
+	}
+}
+
 // A signal while a silent platform is being checked stops the command
 // at once, as a stop, not the probe's refusal once its time is out.
 func TestStopDuringTheProbe(t *testing.T) {

@@ -298,11 +298,22 @@ func (s *storm) servers(ctx context.Context) error {
 	}
 	// Every external server is tried once, as the cards will use it, and
 	// all that fail are named: a dead one would otherwise fail the storm
-	// device by device.
-	var probs []error
-	if err := probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()); err != nil {
-		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
+	// device by device. The probes run side by side — stalled servers
+	// take one probe's timeout, not one each — and their problems are
+	// named in the order the servers are listed.
+	var probs []*error
+	var probing sync.WaitGroup
+	problem := func(err error) { probs = append(probs, &err) }
+	check := func(f func() error, name string) {
+		slot := new(error)
+		probs = append(probs, slot)
+		probing.Go(func() {
+			if err := f(); err != nil {
+				*slot = fmt.Errorf("%s: %w", name, err)
+			}
+		})
 	}
+	check(func() error { return probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()) }, "--platform "+s.cfg.Platform)
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
 	// Only download devices reach an SM-DP+: a storm without them has no
@@ -326,25 +337,26 @@ func (s *storm) servers(ctx context.Context) error {
 		case strings.HasPrefix(strings.ToLower(raw), "http://") || err == nil && !tlsOn:
 			// Said before any failure to resolve its host: the scheme
 			// alone is wrong.
-			probs = append(probs, fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw))
+			problem(fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw))
 			continue
 		case err != nil:
-			probs = append(probs, fmt.Errorf("--smdp %s: %w", o.ID, err))
+			problem(fmt.Errorf("--smdp %s: %w", o.ID, err))
 			continue
 		}
-		if err := probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
-			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
-		}
+		check(func() error { return probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()) }, fmt.Sprintf("--smdp %s=%s", o.ID, raw))
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
 		s.res.SMDPUnread = true
 	}
-	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, e := range probs {
-			msgs[i] = e.Error()
+	probing.Wait()
+	var msgs []string
+	for _, e := range probs {
+		if *e != nil {
+			msgs = append(msgs, (*e).Error())
 		}
+	}
+	if len(msgs) > 0 {
 		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(msgs, "\n  "))
 	}
 	// What the platform refuses, before its log's start is taken: the
