@@ -194,6 +194,43 @@ func TestShardsHaveTheStormsMix(t *testing.T) {
 	}
 }
 
+// More shards than devices: a shard with none says so in one note line
+// (an idle pod is paid for) and passes; the merge takes it, without the
+// note.
+func TestShardWithNoDevice(t *testing.T) {
+	tp := loadTemplate(t, 2, 0)
+	var parts []*Result
+	empty := 0
+	for i := range 4 {
+		r, err := Run(context.Background(), Config{Template: tp, Shard: i, Shards: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		r.Print(&b)
+		note := fmt.Sprintf("\nnote       shard %d/4 has no device: 4 shards for 2 devices\n", i)
+		if got := strings.Contains(b.String(), note); got != (r.Devices == 0) || !r.OK() {
+			t.Errorf("shard %d/4 of %d devices, OK %v, printed:\n%s\nwant the note %v", i, r.Devices, r.OK(), b.String(), r.Devices == 0)
+		}
+		if r.Devices == 0 {
+			empty++
+		}
+		parts = append(parts, r)
+	}
+	if empty != 2 {
+		t.Errorf("%d shards of 4 without a device, want 2", empty)
+	}
+	m, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	m.Print(&b)
+	if m.Devices != 2 || !m.OK() || strings.Contains(b.String(), "note ") {
+		t.Errorf("merged %d devices, OK %v:\n%s", m.Devices, m.OK(), b.String())
+	}
+}
+
 // Three shards merged give what one run gives: devices, outcomes, switch
 // times and notifications.
 func TestShardsMergeToOneRun(t *testing.T) {
