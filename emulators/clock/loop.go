@@ -32,6 +32,7 @@ type Loop struct {
 	posted   []func()
 	inflight int
 	released uint64 // Holds released so far (Released)
+	expired  uint64 // of them, those whose wait ran out (Expire)
 
 	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
 	Stall time.Duration
@@ -110,6 +111,24 @@ func (l *Loop) Released() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.released
+}
+
+// Expire counts a piece of real I/O whose wait ran out (a peer silent
+// past its limit) before its hold is released: simulated time that moves
+// after it was let go, not answered, so a run's progress line can tell a
+// server that stopped answering from one that answers. Call it before the
+// release.
+func (l *Loop) Expire() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.expired++
+}
+
+// Expired is how many Holds Expire counted since the loop began.
+func (l *Loop) Expired() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.expired
 }
 
 // Settle runs posted work until nothing is posted or in flight, without

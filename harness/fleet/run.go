@@ -423,11 +423,22 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		span = max(span, p.Arrive+time.Duration(s.t.Dwell))
 	}
 	var lastTick time.Time // wall clock: what the line shows, not what the storm does
+	// The loop's ended and expired exchanges when simulated time last
+	// moved as progress: time that moved since only because exchanges
+	// with a silent server ran out (the BIP limit) is no progress.
+	baseRel, baseExp := s.loop.Released(), s.loop.Expired()
 	tick := func() {
 		lastTick = time.Now()
 		sim := s.loop.Now().Sub(epoch)
 		if span > 0 {
-			s.meter.SetFraction(float64(sim) / float64(span))
+			rel, exp := s.loop.Released(), s.loop.Expired()
+			answered := int64(rel-baseRel)-int64(exp-baseExp) > 0
+			if exp == baseExp || answered {
+				s.meter.SetFraction(float64(sim) / float64(span))
+				baseRel, baseExp = rel, exp
+			} else {
+				s.meter.Creep(float64(sim) / float64(span))
+			}
 		}
 		s.meter.Tick(fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second)))
 	}

@@ -180,6 +180,7 @@ func (t *Terminal) readLoop(ch *channel) {
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %w", ErrIdleLimit, err)
+				t.loop.Expire() // before the release: never seen as answered
 			}
 			ch.release(t.loop, func() {
 				if ch.abandoned {
