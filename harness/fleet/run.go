@@ -395,6 +395,24 @@ func (s *storm) serverEvent(e eventlog.Event) {
 	}
 }
 
+// progressGate tells simulated time that moves as progress from time that
+// creeps only because exchanges with a silent server ran out (the BIP
+// limit, then a retry a simulated second on), from the loop's counts of
+// ended (Released) and expired (Expired) exchanges when time last moved
+// as progress.
+type progressGate struct{ rel, exp uint64 }
+
+// progress reports whether the storm progressed by the counts now: no
+// exchange expired since, or one was answered (ended, not expired). It
+// counts from now when it did.
+func (g *progressGate) progress(rel, exp uint64) bool {
+	if exp != g.exp && int64(rel-g.rel)-int64(exp-g.exp) <= 0 {
+		return false
+	}
+	g.rel, g.exp = rel, exp
+	return true
+}
+
 // retireHeap orders live devices by retirement time.
 type retireHeap []*live
 
@@ -423,19 +441,13 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		span = max(span, p.Arrive+time.Duration(s.t.Dwell))
 	}
 	var lastTick time.Time // wall clock: what the line shows, not what the storm does
-	// The loop's ended and expired exchanges when simulated time last
-	// moved as progress: time that moved since only because exchanges
-	// with a silent server ran out (the BIP limit) is no progress.
-	baseRel, baseExp := s.loop.Released(), s.loop.Expired()
+	gate := progressGate{rel: s.loop.Released(), exp: s.loop.Expired()}
 	tick := func() {
 		lastTick = time.Now()
 		sim := s.loop.Now().Sub(epoch)
 		if span > 0 {
-			rel, exp := s.loop.Released(), s.loop.Expired()
-			answered := int64(rel-baseRel)-int64(exp-baseExp) > 0
-			if exp == baseExp || answered {
+			if gate.progress(s.loop.Released(), s.loop.Expired()) {
 				s.meter.SetFraction(float64(sim) / float64(span))
-				baseRel, baseExp = rel, exp
 			} else {
 				s.meter.Creep(float64(sim) / float64(span))
 			}
