@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -33,9 +32,7 @@ type Loop struct {
 	posted   []func()
 	inflight int
 	released uint64 // Holds released so far (Released)
-	// heard is when (wall clock, Unix ns) real I/O last brought data in
-	// (Heard): a run waiting on peers that send nothing can tell.
-	heard atomic.Int64
+	expired  uint64 // of them, those whose wait ran out (Expire)
 
 	// Stall bounds, in wall time, how long Advance waits for in-flight I/O.
 	Stall time.Duration
@@ -116,17 +113,22 @@ func (l *Loop) Released() uint64 {
 	return l.released
 }
 
-// Heard records that real I/O in flight brought data in just now. Any
-// goroutine may call it.
-func (l *Loop) Heard() { l.heard.Store(time.Now().UnixNano()) }
+// Expire counts a piece of real I/O whose wait ran out (a peer silent
+// past its limit) before its hold is released: simulated time that moves
+// after it was let go, not answered, so a run's progress line can tell a
+// server that stopped answering from one that answers. Call it before the
+// release.
+func (l *Loop) Expire() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.expired++
+}
 
-// LastHeard is when Heard was last called (wall clock), the zero time if
-// never.
-func (l *Loop) LastHeard() time.Time {
-	if ns := l.heard.Load(); ns != 0 {
-		return time.Unix(0, ns)
-	}
-	return time.Time{}
+// Expired is how many Holds Expire counted since the loop began.
+func (l *Loop) Expired() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.expired
 }
 
 // Settle runs posted work until nothing is posted or in flight, without

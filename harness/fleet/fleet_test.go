@@ -194,6 +194,43 @@ func TestShardsHaveTheStormsMix(t *testing.T) {
 	}
 }
 
+// More shards than devices: a shard with none says so in one note line
+// (an idle pod is paid for) and passes; the merge takes it, without the
+// note.
+func TestShardWithNoDevice(t *testing.T) {
+	tp := loadTemplate(t, 2, 0)
+	var parts []*Result
+	empty := 0
+	for i := range 4 {
+		r, err := Run(context.Background(), Config{Template: tp, Shard: i, Shards: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		r.Print(&b)
+		note := fmt.Sprintf("\nnote       shard %d/4 has no device: 4 shards for 2 devices\n", i)
+		if got := strings.Contains(b.String(), note); got != (r.Devices == 0) || !r.OK() {
+			t.Errorf("shard %d/4 of %d devices, OK %v, printed:\n%s\nwant the note %v", i, r.Devices, r.OK(), b.String(), r.Devices == 0)
+		}
+		if r.Devices == 0 {
+			empty++
+		}
+		parts = append(parts, r)
+	}
+	if empty != 2 {
+		t.Errorf("%d shards of 4 without a device, want 2", empty)
+	}
+	m, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	m.Print(&b)
+	if m.Devices != 2 || !m.OK() || strings.Contains(b.String(), "note ") {
+		t.Errorf("merged %d devices, OK %v:\n%s", m.Devices, m.OK(), b.String())
+	}
+}
+
 // Three shards merged give what one run gives: devices, outcomes, switch
 // times and notifications.
 func TestShardsMergeToOneRun(t *testing.T) {
@@ -1677,6 +1714,68 @@ func TestProbeOfASilentServer(t *testing.T) {
 	}
 }
 
+// Stalled servers are probed side by side, so the refusal takes about one
+// probe's timeout, not one each: every silent server has its connection
+// before any probe gives up on its own (seen from the servers: a probe
+// that gives up closes its connection), and every one is named, in the
+// order the servers are listed.
+func TestProbesOfSilentServersOverlap(t *testing.T) {
+	was := probeTimeout
+	probeTimeout = 2 * time.Second // ample for three connects; not asserted
+	t.Cleanup(func() { probeTimeout = was })
+	var accepted atomic.Int32
+	var early atomic.Bool // a probe gave up before all three were connected
+	silent := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepted.Add(1)
+				t.Cleanup(func() { c.Close() })
+				go func() {
+					// Held open, silent: the read ends when the probe
+					// gives up and closes.
+					for {
+						if _, err := c.Read(make([]byte, 1<<16)); err != nil {
+							break
+						}
+					}
+					if accepted.Load() < 3 {
+						early.Store(true)
+					}
+				}()
+			}
+		}()
+		return ln.Addr().String()
+	}
+	platform, orange, sfr := silent(), silent(), silent()
+	r, err := Run(context.Background(), Config{Template: loadTemplate(t, 2, 0), Platform: "http://" + platform,
+		SMDP: map[string]string{"orange-fr": "https://" + orange, "sfr": "https://" + sfr}})
+	if r != nil || !errors.Is(err, ErrRefused) {
+		t.Fatalf("result %v, error %v; want the probe's refusal", r, err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"--platform http://" + platform + ": ", "--smdp orange-fr=https://" + orange + ": ", "--smdp sfr=https://" + sfr + ": "}
+	if len(lines) != 1+len(want) {
+		t.Fatalf("refusal %q, want one line a server", err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[1+i], "  "+w) {
+			t.Errorf("line %d: %q, want %q…", i+2, lines[1+i], w)
+		}
+	}
+	if early.Load() {
+		t.Error("a probe gave up before every server had its connection: the probes ran one after another")
+	}
+}
+
 // A signal while a silent platform is being checked stops the command
 // at once, as a stop, not the probe's refusal once its time is out.
 func TestStopDuringTheProbe(t *testing.T) {
@@ -1708,7 +1807,7 @@ func TestStopDuringTheProbe(t *testing.T) {
 // loopback, as esimhil serve runs them, for the test's duration.
 func startEmulated(t *testing.T, tp *Template, pki *rsp.PKI) *Servers {
 	t.Helper()
-	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+	sv, err := StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -2257,7 +2356,7 @@ func TestSilentPlatformGivenUp(t *testing.T) {
 	}
 	var out strings.Builder
 	r.Print(&out)
-	if !strings.HasPrefix(r.StoppedBy, "stopped: its servers sent nothing for ") || r.OK() || r.Stopped+r.NotStarted == 0 {
+	if !strings.HasPrefix(r.StoppedBy, "stopped: its servers answered nothing for ") || r.OK() || r.Stopped+r.NotStarted == 0 {
 		t.Errorf("stopped by %q, %d stopped, %d not started:\n%s", r.StoppedBy, r.Stopped, r.NotStarted, out.String())
 	}
 }

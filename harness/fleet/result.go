@@ -1031,6 +1031,12 @@ func (r *Result) Print(w io.Writer) {
 	secs := r.Wall.Seconds()
 	fmt.Fprintf(w, "fleet      %s (seed %d, shards %s)\n", r.Template, r.Seed, strings.Join(r.Shards, " "))
 	fmt.Fprintf(w, "devices    %d (%d with a pty, %d in memory)\n", r.Devices, r.PTYs, r.Devices-r.PTYs)
+	if len(r.Shards) == 1 && r.Devices == 0 {
+		// More shards than devices: an idle pod a Job pays for, said
+		// rather than passed as a storm of none. Merge still takes it.
+		_, n, _ := strings.Cut(r.Shards[0], "/")
+		fmt.Fprintf(w, "note       shard %s has no device: %s shards for %d devices\n", r.Shards[0], n, r.FleetDevices)
+	}
 	fmt.Fprintf(w, "servers    platform %s", r.Platform)
 	for _, op := range slices.Sorted(maps.Keys(r.SMDP)) {
 		fmt.Fprintf(w, ", SM-DP+ %s %s", op, r.SMDP[op])

@@ -41,8 +41,9 @@ type Config struct {
 	SMDP     map[string]string
 	// Progress receives the progress line (nil: none).
 	Progress io.Writer
-	// GiveUpAfter stops the storm when its servers have sent no byte for
-	// this long (wall clock) while exchanges waited on them: a platform
+	// GiveUpAfter stops the storm when no exchange with its servers has
+	// ended otherwise than at the cards' 10 s limit for this long (wall
+	// clock) while some ended so: a platform
 	// that went silent costs each request the cards' 10 s BIP limit, and
 	// a large storm against one would otherwise run for hours to say so.
 	// 0: never.
@@ -54,7 +55,7 @@ type Config struct {
 const MinGiveUpAfter = 10 * time.Second
 
 // ErrSilentServers is the cause of a storm stopped by GiveUpAfter.
-var ErrSilentServers = errors.New("stopped: its servers sent nothing")
+var ErrSilentServers = errors.New("stopped: its servers answered nothing")
 
 // stallLimit bounds how long (wall clock) the shared loop waits for the
 // servers' answers: longer than the cards' own BIP idle limit (10 s), so
@@ -79,14 +80,14 @@ type storm struct {
 	// emulated platform.
 	reportsSent map[string]int
 	// givenUp, once set, stops the storm as a signal does, for its own
-	// cause (Config.GiveUpAfter); wallStart is when the storm started,
-	// for one that never heard its servers.
-	givenUp   error
-	wallStart time.Time
-	// heardAt is the last time the servers were heard as checkSilence
-	// last saw it, and endedAtHeard how many exchanges had ended then.
-	heardAt      time.Time
-	endedAtHeard uint64
+	// cause (Config.GiveUpAfter). answered is how many exchanges had
+	// ended other than at the BIP limit when checkSilence last saw that
+	// count move (answeredWall, wall clock), expiredAt how many had
+	// expired then.
+	givenUp      error
+	answered     uint64
+	expiredAt    uint64
+	answeredWall time.Time
 }
 
 // live is a device between power-on and retirement.
@@ -245,7 +246,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		s.meter.Printf("stopping (%v): the devices still on are failed as stopped %s; a second signal ends the process at once, with no result\n", context.Cause(ctx), when)
 	})
-	s.wallStart = wall
 	err := s.drive(ctx, plans)
 	if !stopNote() {
 		// The note is being written: Run's caller owns the progress
@@ -303,7 +303,7 @@ func (s *storm) servers(ctx context.Context) error {
 		// counted as they come.
 		log := eventlog.NewPassing(s.loop.Clock().Now)
 		log.Subscribe(s.serverEvent)
-		if s.inproc, err = StartServers(t.Base, pki, t.Seed, s.loop.Clock(), log, "127.0.0.1:0"); err != nil {
+		if s.inproc, err = StartServers(t.Base, pki, t.Seed, s.loop.Clock(), log, "127.0.0.1:0", nil); err != nil {
 			return err
 		}
 		s.sh.Platform, s.sh.PlatformTLS = s.inproc.Platform.Addr(), t.Base.Platform.TLS
@@ -327,11 +327,22 @@ func (s *storm) servers(ctx context.Context) error {
 	}
 	// Every external server is tried once, as the cards will use it, and
 	// all that fail are named: a dead one would otherwise fail the storm
-	// device by device.
-	var probs []error
-	if err := probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()); err != nil {
-		probs = append(probs, fmt.Errorf("--platform %s: %w", s.cfg.Platform, err))
+	// device by device. The probes run side by side — stalled servers
+	// take one probe's timeout, not one each — and their problems are
+	// named in the order the servers are listed.
+	var probs []*error
+	var probing sync.WaitGroup
+	problem := func(err error) { probs = append(probs, &err) }
+	check := func(f func() error, name string) {
+		slot := new(error)
+		probs = append(probs, slot)
+		probing.Go(func() {
+			if err := f(); err != nil {
+				*slot = fmt.Errorf("%s: %w", name, err)
+			}
+		})
 	}
+	check(func() error { return probePlatform(ctx, addr, tlsOn, pki.CI.X509, t.Seed, t.End()) }, "--platform "+s.cfg.Platform)
 	s.sh.Platform, s.sh.PlatformTLS = addr, tlsOn
 	s.res.Platform = s.cfg.Platform
 	// Only download devices reach an SM-DP+: a storm without them has no
@@ -355,25 +366,26 @@ func (s *storm) servers(ctx context.Context) error {
 		case strings.HasPrefix(strings.ToLower(raw), "http://") || err == nil && !tlsOn:
 			// Said before any failure to resolve its host: the scheme
 			// alone is wrong.
-			probs = append(probs, fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw))
+			problem(fmt.Errorf("--smdp %s=%s: ES9+ is HTTPS (SGP.22 §2.6.6), the cards speak nothing else: want https://host:port", o.ID, raw))
 			continue
 		case err != nil:
-			probs = append(probs, fmt.Errorf("--smdp %s: %w", o.ID, err))
+			problem(fmt.Errorf("--smdp %s: %w", o.ID, err))
 			continue
 		}
-		if err := probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()); err != nil {
-			probs = append(probs, fmt.Errorf("--smdp %s=%s: %w", o.ID, raw, err))
-		}
+		check(func() error { return probeSMDP(ctx, a, o.SMDP, pki.CI.X509, t.Seed, t.End()) }, fmt.Sprintf("--smdp %s=%s", o.ID, raw))
 		s.sh.Resolve[o.SMDP] = a
 		s.res.SMDP[o.ID] = raw
 		s.res.Unchecked = append(s.res.Unchecked, fmt.Sprintf(uncheckedSMDP+"%s log: an external SM-DP+ has no log route to read", o.ID))
 		s.res.SMDPUnread = true
 	}
-	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, e := range probs {
-			msgs[i] = e.Error()
+	probing.Wait()
+	var msgs []string
+	for _, e := range probs {
+		if *e != nil {
+			msgs = append(msgs, (*e).Error())
 		}
+	}
+	if len(msgs) > 0 {
 		return fmt.Errorf("%w:\n  %s", ErrRefused, strings.Join(msgs, "\n  "))
 	}
 	// What the platform refuses, before its log's start is taken: the
@@ -413,6 +425,24 @@ func (s *storm) serverEvent(e eventlog.Event) {
 	}
 }
 
+// progressGate tells simulated time that moves as progress from time that
+// creeps only because exchanges with a silent server ran out (the BIP
+// limit, then a retry a simulated second on), from the loop's counts of
+// ended (Released) and expired (Expired) exchanges when time last moved
+// as progress.
+type progressGate struct{ rel, exp uint64 }
+
+// progress reports whether the storm progressed by the counts now: no
+// exchange expired since, or one was answered (ended, not expired). It
+// counts from now when it did.
+func (g *progressGate) progress(rel, exp uint64) bool {
+	if exp != g.exp && int64(rel-g.rel)-int64(exp-g.exp) <= 0 {
+		return false
+	}
+	g.rel, g.exp = rel, exp
+	return true
+}
+
 // retireHeap orders live devices by retirement time.
 type retireHeap []*live
 
@@ -441,11 +471,16 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 		span = max(span, p.Arrive+time.Duration(s.t.Dwell))
 	}
 	var lastTick time.Time // wall clock: what the line shows, not what the storm does
+	gate := progressGate{rel: s.loop.Released(), exp: s.loop.Expired()}
 	tick := func() {
 		lastTick = time.Now()
 		sim := s.loop.Now().Sub(epoch)
 		if span > 0 {
-			s.meter.SetFraction(float64(sim) / float64(span))
+			if gate.progress(s.loop.Released(), s.loop.Expired()) {
+				s.meter.SetFraction(float64(sim) / float64(span))
+			} else {
+				s.meter.Creep(float64(sim) / float64(span))
+			}
 		}
 		s.meter.Tick(fmt.Sprintf("%d on, %v of %v simulated", len(active), sim.Truncate(time.Second), span.Truncate(time.Second)))
 	}
@@ -524,27 +559,25 @@ func (s *storm) drive(ctx context.Context, plans []plan) error {
 	return nil
 }
 
-// checkSilence gives the storm up (Config.GiveUpAfter) when its servers
-// have sent no byte for that long while exchanges with them ended (cut
-// at the cards' 10 s limit: a silent server still lets the storm step
-// on, one exchange limit at a time). It runs between the loop's steps,
-// when nothing is in flight; time spent otherwise (waiting for a slow
-// log route) ends no exchange and gives nothing up.
+// checkSilence gives the storm up (Config.GiveUpAfter) when no exchange
+// with its servers has ended otherwise than at the cards' 10 s limit for
+// that long while some did end so (clock.Loop.Expire): a silent server
+// still lets the storm step on, one exchange limit at a time. It runs
+// between the loop's steps; time spent otherwise (waiting for a slow log
+// route) expires no exchange and gives nothing up.
 func (s *storm) checkSilence() {
 	if s.cfg.GiveUpAfter <= 0 {
 		return
 	}
-	last, ended := s.loop.LastHeard(), s.loop.Released()
-	if last.Before(s.wallStart) {
-		last = s.wallStart
-	}
-	if !last.Equal(s.heardAt) {
-		s.heardAt, s.endedAtHeard = last, ended
+	expired := s.loop.Expired()
+	answered := s.loop.Released() - expired // answered, or ended otherwise
+	if s.answeredWall.IsZero() || answered != s.answered {
+		s.answered, s.expiredAt, s.answeredWall = answered, expired, time.Now()
 		return
 	}
-	if quiet := time.Since(last); ended > s.endedAtHeard && quiet >= s.cfg.GiveUpAfter {
-		s.givenUp = fmt.Errorf("%w for %v while %d exchanges with them ended unanswered (--give-up-after %v)",
-			ErrSilentServers, quiet.Truncate(time.Second), ended-s.endedAtHeard, s.cfg.GiveUpAfter)
+	if quiet := time.Since(s.answeredWall); expired > s.expiredAt && quiet >= s.cfg.GiveUpAfter {
+		s.givenUp = fmt.Errorf("%w for %v: %d exchanges with them ran out the cards' 10 s BIP limit, none answered (--give-up-after %v)",
+			ErrSilentServers, quiet.Truncate(time.Second), expired-s.expiredAt, s.cfg.GiveUpAfter)
 		s.meter.Printf("stopping (%v): the devices still on are failed as stopped now\n", s.givenUp)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,9 +60,17 @@ type Servers struct {
 }
 
 // StartServers starts the platform on listen (port 0: any) and one SM-DP+
-// per operator with `smdp:` in s on listen's host, on ports the kernel
-// picks, trusting pki's CI, with clk's time. Close stops them.
-func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string) (sv *Servers, err error) {
+// per operator with `smdp:` in s: on smdpListen[operator] when given
+// (`esimhil serve --smdp-listen`: a restarted serve takes back a storm's
+// downloads at the addresses its cards were given), else on listen's
+// host on a port the kernel picks; trusting pki's CI, with clk's time.
+// Close stops them.
+func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Clock, log *eventlog.Log, listen string, smdpListen map[string]string) (sv *Servers, err error) {
+	for op := range smdpListen {
+		if !slices.ContainsFunc(s.Network.Operators, func(o scenario.Operator) bool { return o.ID == op && o.SMDP != "" }) {
+			return nil, fmt.Errorf("SM-DP+ %s: no operator %s with an SM-DP+ in the scenario", op, op)
+		}
+	}
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", listen, err)
@@ -92,7 +101,21 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 		}
 	}()
 	limits := httpserve.Limits{MaxConns: serverConns}
-	for _, o := range s.Network.Operators {
+	// The SM-DP+s at an address asked for bind first: a kernel-picked port
+	// could otherwise take one of theirs.
+	ops := slices.Clone(s.Network.Operators)
+	slices.SortStableFunc(ops, func(a, b scenario.Operator) int {
+		_, fa := smdpListen[a.ID]
+		_, fb := smdpListen[b.ID]
+		switch {
+		case fa && !fb:
+			return -1
+		case fb && !fa:
+			return 1
+		}
+		return 0
+	})
+	for _, o := range ops {
 		if o.SMDP == "" {
 			continue
 		}
@@ -106,8 +129,12 @@ func StartServers(s *scenario.Scenario, pki *rsp.PKI, seed int64, clk clock.Cloc
 			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
 		}
 		// A port of their own: the platform has the one asked for.
-		if err := srv.Start(net.JoinHostPort(host, "0"), nil); err != nil {
-			return sv, fmt.Errorf("SM-DP+ %s: %w", op.ID, err)
+		addr := net.JoinHostPort(host, "0")
+		if a, ok := smdpListen[op.ID]; ok {
+			addr = a
+		}
+		if err := srv.Start(addr, nil); err != nil {
+			return sv, err // "smdp <op>: listen tcp …" already
 		}
 		sv.SMDP[op.ID] = srv
 		sv.Hosts[op.SMDP] = op.ID

@@ -25,7 +25,7 @@ func TestStartServersFixedPort(t *testing.T) {
 	addr := free.Addr().String()
 	free.Close()
 	log := eventlog.NewPassing(clock.Wall{}.Now)
-	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr)
+	sv, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestStartServersFixedPort(t *testing.T) {
 			t.Errorf("SM-DP+ %s on %v", op, a)
 		}
 	}
-	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr)
+	again, err := StartServers(tp.Base, pki, 1, clock.Wall{}, log, addr, nil)
 	if err == nil {
 		again.Close()
 		t.Fatal("a second platform on the same port started")

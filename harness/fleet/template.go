@@ -20,6 +20,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,19 +193,38 @@ func Load(path string) (*Template, error) {
 // network, platform and device alone, so those entries would be dropped
 // without a word, and a storm would pass that `esimhil run` fails.
 func unapplied(file string, data []byte, s *scenario.Scenario) error {
-	if len(s.Signal) == 0 && len(s.Faults) == 0 {
+	return refuseKeys(file, data, map[string]string{
+		"signal": "the fleet does not apply a base scenario's signal plan (%s): each device keeps network.cells' rsrp; remove signal from the base scenario",
+		"faults": "the fleet does not apply a base scenario's faults (%s): remove them from the base scenario; inject per device with the template's mix (card_fault, attach_reject)",
+	}, map[string]int{"signal": len(s.Signal), "faults": len(s.Faults)})
+}
+
+// UnservedFaults refuses, for `esimhil serve`, a scenario with faults:
+// a run applies them through its rig's fault plan on the virtual clock,
+// which serve's servers, on the wall clock, have none of — a no_ack
+// platform would acknowledge everything and a storm against it pass.
+func UnservedFaults(file string, data []byte, s *scenario.Scenario) error {
+	return refuseKeys(file, data, map[string]string{
+		"faults": "serve does not apply a scenario's faults (%s): its servers run on the wall clock, without a run's fault plan; remove them from the scenario served",
+	}, map[string]int{"faults": len(s.Faults)})
+}
+
+// refuseKeys gives one error a top-level key of data with a count above
+// 0, at the key's line, its message why[key] with the count's entries.
+func refuseKeys(file string, data []byte, why map[string]string, count map[string]int) error {
+	n := 0
+	for _, c := range count {
+		n += c
+	}
+	if n == 0 {
 		return nil
 	}
 	top, _, err := yamlnode.OneDocument(data)
 	if err != nil || top == nil || top.Kind != yaml.MappingNode {
 		// Parse read it; this cannot happen, but say what is refused anyway.
-		return &yamlnode.Error{File: file, Msg: "the fleet does not apply a base scenario's signal or faults"}
+		keys := slices.Sorted(maps.Keys(why))
+		return &yamlnode.Error{File: file, Msg: fmt.Sprintf("not applied: %s", strings.Join(keys, ", "))}
 	}
-	why := map[string]string{
-		"signal": "the fleet does not apply a base scenario's signal plan (%s): each device keeps network.cells' rsrp; remove signal from the base scenario",
-		"faults": "the fleet does not apply a base scenario's faults (%s): remove them from the base scenario; inject per device with the template's mix (card_fault, attach_reject)",
-	}
-	count := map[string]int{"signal": len(s.Signal), "faults": len(s.Faults)}
 	var errs []error
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k := top.Content[i]

@@ -203,6 +203,23 @@ func (m *Meter) SetFraction(f float64) {
 	}
 }
 
+// Creep moves the fraction without counting it as progress: a storm's
+// simulated time that moved only because its exchanges with a server
+// that stopped answering ran out of time (the 10 s BIP limit, then a
+// retry a simulated second on) — the line keeps saying how long nothing
+// moved rather than give an ETA that climbs with every line.
+func (m *Meter) Creep(f float64) {
+	if m == nil || !(f >= 0) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.frac = min(f, 1)
+	if m.fracAt.IsZero() {
+		m.fracAt = m.now() // no progress before it to count from
+	}
+}
+
 // Tick shows the line if it is due, though nothing finished: for runs
 // whose items take long (a storm's devices live for simulated hours).
 // note, if not empty, is shown at the end of the line from now on.

@@ -115,6 +115,7 @@ func TestStalledFractionSaysSo(t *testing.T) {
 	for _, tc := range []struct {
 		at      time.Duration
 		frac    float64 // set at that time, if > 0
+		creep   bool    // set by Creep, not SetFraction
 		waiting string
 		want    string
 	}{
@@ -124,9 +125,17 @@ func TestStalledFractionSaysSo(t *testing.T) {
 		{at: 42 * time.Second, frac: 0.6, want: "ETA ~28s"},   // it moved again
 		{at: 44 * time.Second, frac: 0.6, want: "ETA ~29.3s"}, // the same value is no move
 		{at: 48 * time.Second, frac: 0.6, want: "ETA unknown: no progress for 6s"},
+		// Simulated time that creeps only as exchanges with a silent
+		// server run out of time is no progress: the stall goes on.
+		{at: 52 * time.Second, frac: 0.61, creep: true, want: "ETA unknown: no progress for 10s"},
+		{at: 62 * time.Second, frac: 0.62, creep: true, want: "ETA unknown: no progress for 20s"},
+		{at: 64 * time.Second, frac: 0.64, want: "ETA ~36s"}, // answered again
 	} {
 		now, waiting = start.Add(tc.at), tc.waiting
-		if tc.frac > 0 {
+		switch {
+		case tc.creep:
+			m.Creep(tc.frac)
+		case tc.frac > 0:
 			m.SetFraction(tc.frac)
 		}
 		if got := m.Line(); !strings.HasSuffix(got, tc.want) {

@@ -174,13 +174,13 @@ func (t *Terminal) readLoop(ch *channel) {
 		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
 		n, err := ch.conn.Read(buf)
 		if n > 0 {
-			t.loop.Heard()
 			data := bytes.Clone(buf[:n])
 			t.loop.Post(func() { t.received(ch, data) })
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %w", ErrIdleLimit, err)
+				t.loop.Expire() // before the release: never seen as answered
 			}
 			ch.release(t.loop, func() {
 				if ch.abandoned {

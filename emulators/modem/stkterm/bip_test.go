@@ -341,6 +341,11 @@ func TestLinkError(t *testing.T) {
 			if got := errors.Is(err, ErrIdleLimit); got != tc.idle {
 				t.Fatalf("LinkError %v after the channel closed, want idle limit %v", err, tc.idle)
 			}
+			// The loop counts the silent peer's wait as run out, not
+			// answered: a storm's progress line tells them apart.
+			if got := r.loop.Expired() == 1; got != tc.idle || r.loop.Expired() > 1 {
+				t.Fatalf("loop counts %d exchanges expired, want the idle limit's (%v)", r.loop.Expired(), tc.idle)
+			}
 			// The next channel starts afresh (its peer closes at once).
 			r.card.push(stk.NewOpenChannel(5, closing.addr, 100))
 			r.poke(t)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -28,7 +29,7 @@ const fleetUsage = `usage:
                 [--seed N] [--shard i/n] [--platform URL] [--smdp op=URL]... [--out FILE]
                 [--accept-unchecked] [--give-up-after D]
   esimhil fleet merge [--out FILE] [--accept-unchecked] RESULT.json...
-  esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--ci FILE]
+  esimhil serve --scenario F [--seed N] [--listen HOST:PORT] [--smdp-listen op=HOST:PORT]... [--ci FILE]
 `
 
 const uncheckedUsage = "pass a storm whose external platform's log could not be read whole (reported NOT CHECKED) on its other figures"
@@ -112,6 +113,12 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit an exchange", *giveUp, fleet.MinGiveUpAfter))
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp}
+	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
+		// An empty value is a variable left unset (a Job's PLATFORM_URL),
+		// not a wish for the emulated platform: that would load-test the
+		// harness and pass.
+		problem(fmt.Errorf("--platform %q: empty URL (want http[s]://host:port; leave --platform out for the emulated platform)", *platformURL))
+	}
 	if *shard != "" {
 		if cfg.Shard, cfg.Shards, err = parseShard(*shard); err != nil {
 			problem(err)
@@ -325,6 +332,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	seed := seedVar(fs, "seed", 0, "seed of the test PKI, the fleet's (default: the scenario's seed, as a fleet template on it defaults to)")
 	listen := fs.String("listen", "127.0.0.1:0", "the platform's address (port 0: any); the SM-DP+s listen on the same host, on ports of their own")
 	ciFile := fs.String("ci", "", "also write the test CI certificate (PEM) to this file")
+	var smdpListens repeated
+	fs.Var(&smdpListens, "smdp-listen", "an operator's SM-DP+ address, op=HOST:PORT (repeatable; default: a port of its own on --listen's host)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return usageExit(err)
 	}
@@ -336,12 +345,22 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil serve: --scenario is required\n%s", fleetUsage)
 		return 2
 	}
-	s, err := scenario.Load(*file)
+	s, data, err := scenario.LoadSource(*file)
+	if err == nil {
+		err = fleet.UnservedFaults(*file, data, s)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		if t, terr := fleet.Load(*file); terr == nil {
 			// A fleet template: what serve wants is its base scenario.
 			fmt.Fprintf(stderr, "esimhil serve: %s is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario %s\n", *file, t.Base.File)
+		}
+		return 2
+	}
+	smdpListen, probs := parseSMDPListen(smdpListens, s)
+	if len(probs) > 0 {
+		for _, p := range probs {
+			fmt.Fprintf(stderr, "esimhil serve: %s\n", p)
 		}
 		return 2
 	}
@@ -363,7 +382,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	log := eventlog.NewPassing(time.Now)
-	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen)
+	sv, err := fleet.StartServers(s, pki, *seed, clock.Wall{}, log, *listen, smdpListen)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil serve: %v\n", err)
 		return 1
@@ -398,6 +417,38 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	return interruptedCode(ctx)
+}
+
+// parseSMDPListen reads serve's --smdp-listen op=HOST:PORT values
+// against the scenario's operators with an SM-DP+, one problem a line.
+func parseSMDPListen(vals []string, s *scenario.Scenario) (map[string]string, []string) {
+	var ops []string
+	for _, o := range s.Network.Operators {
+		if o.SMDP != "" {
+			ops = append(ops, o.ID)
+		}
+	}
+	m := map[string]string{}
+	var probs []string
+	for _, v := range vals {
+		op, addr, ok := strings.Cut(v, "=")
+		host, port, err := net.SplitHostPort(addr)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case !ok || op == "":
+			probs = append(probs, fmt.Sprintf("--smdp-listen %q: want operator=HOST:PORT", v))
+		case !slices.Contains(ops, op):
+			probs = append(probs, fmt.Sprintf("--smdp-listen %q: no operator %s with an SM-DP+ in the scenario (%s)", v, op, strings.Join(ops, ", ")))
+		case err != nil || host == "" || perr != nil || n < 1 || n > 65535:
+			// Port 0 would be a port of its own again, as without the flag.
+			probs = append(probs, fmt.Sprintf("--smdp-listen %q: want operator=HOST:PORT with a host and a port 1-65535", v))
+		case m[op] != "":
+			probs = append(probs, fmt.Sprintf("--smdp-listen %s given twice (%s and %s): one address an SM-DP+", op, m[op], addr))
+		default:
+			m[op] = addr
+		}
+	}
+	return m, probs
 }
 
 // checkWritable says, before any work, why a file could not be written

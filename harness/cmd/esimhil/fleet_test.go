@@ -283,6 +283,12 @@ func TestFleetBadFiles(t *testing.T) {
 	}
 	tmpl := write("storm.yaml", "scenario: "+base+"\ndevices: 2\narrive_within: 1m\nmix:\n  - {share: lots, kind: download}\n")
 	res := write("shard.json", `{"devices": "many"}`)
+	src, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAck := write("noack.yaml", string(src)+"faults:\n  - {platform: no_ack}\n")
+	faultsLine := strings.Count(string(src), "\n") + 1
 	readOnly := write("kept.json", "{}")
 	if err := os.Chmod(readOnly, 0o444); err != nil {
 		t.Fatal(err)
@@ -300,11 +306,18 @@ func TestFleetBadFiles(t *testing.T) {
 		{[]string{"fleet", "merge", "--out", dir, res}, 2, "--out " + dir + ": is a directory"},
 		{[]string{"fleet", "merge", "--out", "/nonexistent/x.json", res}, 2, "--out /nonexistent/x.json: its directory /nonexistent does not exist"},
 		{[]string{"serve", "--scenario", base, "--ci", "/nonexistent/ci.pem"}, 2, "--ci /nonexistent/ci.pem: its directory /nonexistent does not exist"},
+		// serve has no fault plan (a run's, on the virtual clock): a
+		// no_ack platform would acknowledge everything.
+		{[]string{"serve", "--scenario", noAck}, 2, fmt.Sprintf("%s:%d:1: faults: serve does not apply a scenario's faults (1 entry): its servers run on the wall clock", noAck, faultsLine)},
 		// A fleet template is not a scenario: serve names its base.
 		{[]string{"serve", "--scenario", fleetTemplate}, 2, fleetTemplate + " is a fleet template (esimhil fleet --scenario-template); serve its base scenario: --scenario "},
 	} {
 		var out, errOut bytes.Buffer
-		code := cli(context.Background(), tc.args, &out, &errOut)
+		// Stopped already: a serve that wrongly starts prints its servers
+		// and returns rather than serve for ever.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		code := cli(ctx, tc.args, &out, &errOut)
 		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
 		}
@@ -397,7 +410,7 @@ func TestFleetUncheckedLogFailsUnlessAccepted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0")
+		sv, err := fleet.StartServers(tp.Base, pki, tp.Seed, clock.Wall{}, eventlog.NewPassing(time.Now), "127.0.0.1:0", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -466,6 +479,14 @@ func TestFleetReportsEveryFlagProblem(t *testing.T) {
 			`esimhil fleet: --smdp "bogus": want operator=https://host:port`,
 			"esimhil fleet: --out /nonexistent/x.json: its directory /nonexistent does not exist",
 		}},
+		// An unset variable (a Job's PLATFORM_URL) is refused as empty,
+		// not run against the emulated platform nor blamed on --smdp.
+		{"an empty platform", []string{"--platform", ""}, []string{
+			`esimhil fleet: --platform "": empty URL (want http[s]://host:port; leave --platform out for the emulated platform)`,
+		}},
+		{"an empty platform with an SM-DP+", []string{"--platform", "", "--smdp", "sfr=https://127.0.0.1:1"}, []string{
+			`esimhil fleet: --platform "": empty URL`,
+		}},
 		{"a template that cannot be read and a shard", []string{"--scenario-template", "/nonexistent/storm.yaml", "--shard", "3/2"}, []string{
 			"esimhil fleet: fleet template: ",
 			`esimhil fleet: --shard "3/2": `,
@@ -524,5 +545,75 @@ func TestFleetSignalAfterTheStorm(t *testing.T) {
 	var mergeOut bytes.Buffer
 	if code := cli(context.Background(), []string{"fleet", "merge", res}, &mergeOut, &errOut); code != 0 {
 		t.Errorf("merge of the whole result: exit %d: %s", code, errOut.String())
+	}
+}
+
+// serve --smdp-listen puts each SM-DP+ where it is asked: two serves run
+// one after another with the same flags print the same URLs, so a
+// restarted serve takes back a storm whose cards hold them. A bad value
+// is refused (2), a port in use is the machine's state (1).
+func TestServeSMDPListen(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
+	}
+	platform, orange, sfr := free(), free(), free()
+	serve := func(args ...string) (int, string, string) {
+		// Stopped already: serve prints its servers and returns.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var out, errOut bytes.Buffer
+		code := cli(ctx, append([]string{"serve", "--scenario", scen}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	fixed := []string{"--listen", platform, "--smdp-listen", "orange-fr=" + orange, "--smdp-listen", "sfr=" + sfr}
+	var runs []string
+	for range 2 {
+		code, out, errOut := serve(fixed...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s%s", code, out, errOut)
+		}
+		runs = append(runs, out)
+	}
+	if runs[0] != runs[1] {
+		t.Errorf("the second serve printed other addresses:\n%s\nthen\n%s", runs[0], runs[1])
+	}
+	for _, want := range []string{"--smdp orange-fr=https://" + orange, "--smdp sfr=https://" + sfr} {
+		if !strings.Contains(runs[0], want) {
+			t.Errorf("serve printed:\n%s\nwant %q", runs[0], want)
+		}
+	}
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"an unknown operator", []string{"--smdp-listen", "nosuch=" + sfr}, 2,
+			`--smdp-listen "nosuch=` + sfr + `": no operator nosuch with an SM-DP+ in the scenario (orange-fr, sfr)`},
+		{"no port", []string{"--smdp-listen", "sfr=127.0.0.1"}, 2, `--smdp-listen "sfr=127.0.0.1": want operator=HOST:PORT with a host and a port 1-65535`},
+		{"port 0", []string{"--smdp-listen", "sfr=127.0.0.1:0"}, 2, `--smdp-listen "sfr=127.0.0.1:0": want operator=HOST:PORT`},
+		{"no operator", []string{"--smdp-listen", sfr}, 2, `--smdp-listen "` + sfr + `": want operator=HOST:PORT`},
+		{"given twice", []string{"--smdp-listen", "sfr=" + sfr, "--smdp-listen", "sfr=" + orange}, 2, "--smdp-listen sfr given twice"},
+		{"a port in use", []string{"--smdp-listen", "sfr=" + busy.Addr().String()}, 1,
+			"esimhil serve: smdp sfr: listen " + busy.Addr().String() + ": listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := serve(tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) || strings.Contains(out, "flags") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, tc.code, tc.want)
+			}
+		})
 	}
 }

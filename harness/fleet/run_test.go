@@ -1,0 +1,28 @@
+package fleet
+
+import "testing"
+
+// Simulated time that moves after exchanges only ran out (a paused
+// server: each BIP limit expires, the cards try again a second on) is no
+// progress until one is answered; a storm whose exchanges are answered,
+// or that has none, progresses.
+func TestProgressGate(t *testing.T) {
+	g := progressGate{rel: 10, exp: 0}
+	for i, tc := range []struct {
+		rel, exp uint64 // the loop's counts at the tick
+		want     bool
+	}{
+		{12, 0, true},  // answered
+		{12, 0, true},  // nothing ended: time moved on timers alone
+		{15, 3, false}, // three ran out, none answered
+		{15, 3, false}, // the retries' timers: still counted from the stall
+		{18, 6, false}, // ran out again
+		{18, 7, false}, // one counted expired before its release
+		{20, 7, true},  // one answered: the server is back
+		{23, 8, true},  // one ran out beside two answered
+	} {
+		if got := g.progress(tc.rel, tc.exp); got != tc.want {
+			t.Errorf("tick %d (%d ended, %d expired): progress %v, want %v", i, tc.rel, tc.exp, got, tc.want)
+		}
+	}
+}
