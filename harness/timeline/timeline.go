@@ -123,6 +123,9 @@ type Item struct {
 	// uncounted: a Refused row another row already counts (the networks
 	// an attach without service tried, counted by its no_service row).
 	uncounted bool
+	// bip: an APDU row's use of a BIP channel, which tells whether the
+	// card took a server's answer before a power cut.
+	bip bipUse
 }
 
 // Timeline is a run's items on their lanes, in time order.
