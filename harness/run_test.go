@@ -31,6 +31,9 @@ func TestEventLimit(t *testing.T) {
 	if res.Incomplete == "" || res.Simulated >= Horizon(loadFixture(t, "two-trips.yaml")) {
 		t.Errorf("incomplete %q after %v", res.Incomplete, res.Simulated)
 	}
+	if !(timeline.Run{Incomplete: res.Incomplete}).Unfinished() {
+		t.Errorf("the page would call a run the event limit stopped finished: %q", res.Incomplete)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -619,6 +622,10 @@ func TestWriteFailureIsRecorded(t *testing.T) {
 	}
 	if r.Incomplete() == "" {
 		t.Error("the rig says the run is complete")
+	}
+	// The run reached its horizon: the page must not say it stopped early.
+	if (timeline.Run{Incomplete: r.Incomplete()}).Unfinished() {
+		t.Errorf("the page would call a run that reached its horizon stopped early: %q", r.Incomplete())
 	}
 }
 

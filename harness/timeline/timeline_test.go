@@ -635,6 +635,51 @@ func TestPageSaysWhatWasNotRecorded(t *testing.T) {
 	}
 }
 
+// The INCOMPLETE banner tells a run that did not finish (a signal, the
+// event limit, a killed process) from one that reached its horizon with
+// an artifact not written whole (the key log's bound, a full disk): the
+// latter was headed "The run stopped early" (sw53, F3).
+func TestIncompleteBannerSaysWhy(t *testing.T) {
+	const (
+		stopped  = "The run stopped early; its artifacts are incomplete:"
+		finished = "The run reached its end, but an artifact was not written whole:"
+	)
+	for _, tc := range []struct {
+		why  string
+		want string
+	}{
+		{"event limit reached: the run logged 250000 events, the most a run may (596h0m0s simulated so far)", stopped},
+		{"run interrupted at 1h0m0s simulated: stopped by SIGINT", stopped},
+		{"run not finished: started 2026-12-04T19:00:00Z by process 4242", stopped},
+		{UnwrittenReason + "traffic.pcapng: capture: key log larger than 4194304 bytes", finished},
+		{PageUnwrittenReason + "write timeline.html: no space left on device", finished},
+		{"run interrupted at 1h0m0s simulated: stopped by SIGTERM; " + UnwrittenReason + "at.log: no space left on device", stopped},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents})
+			tl, err := Build(dir, Run{Name: "x", Verdict: "error", Incomplete: tc.why})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page bytes.Buffer
+			if err := tl.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			head := page.String()
+			if !strings.Contains(head, "<b>"+tc.want+"</b>") {
+				t.Errorf("banner lacks %q", tc.want)
+			}
+			other := finished
+			if tc.want == finished {
+				other = stopped
+			}
+			if strings.Contains(head, other) {
+				t.Errorf("banner says %q", other)
+			}
+		})
+	}
+}
+
 // A notification its receiver answered with a refusal was not delivered:
 // its row is a failure, a delivered one's is not.
 func TestRefusedNotificationIsAFailure(t *testing.T) {
