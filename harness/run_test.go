@@ -90,6 +90,16 @@ func TestIncompleteUntilClosed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after a finished run: %v", err)
 	}
+	// The card and the SM-DP+ both log a full handshake's secret: once
+	// in the file (sw53, F6).
+	keys, err := os.ReadFile(filepath.Join(dir, "traffic.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(keys), "\n")
+	if slices.Sort(lines); len(slices.Compact(slices.Clone(lines))) != len(lines) {
+		t.Errorf("traffic.keys repeats lines:\n%s", keys)
+	}
 	tl, err := timeline.Build(dir, timeline.Run{Name: "x"})
 	if err != nil {
 		t.Fatal(err)
