@@ -735,7 +735,7 @@ func (r *Rig) Close() error {
 	if len(unwritten) > 0 {
 		// Said in INCOMPLETE, which then is no "page pending" that
 		// esimhil timeline may remove.
-		why := "artifacts not written whole (the run is an error): " + strings.Join(unwritten, "; ")
+		why := timeline.UnwrittenReason + strings.Join(unwritten, "; ")
 		if r.incomplete != "" {
 			why = r.incomplete + "; " + why
 		}

@@ -158,7 +158,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		// An artifact not written whole (a full disk): INCOMPLETE names
 		// it and the error in place of "page pending", and the run is an
 		// error, as for any other artifact.
-		why := "timeline.html not written (the run is an error): " + res.TimelineErr.Error()
+		why := timeline.PageUnwrittenReason + res.TimelineErr.Error()
 		if res.Incomplete != "" {
 			why = res.Incomplete + "; " + why
 		}

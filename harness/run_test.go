@@ -31,6 +31,9 @@ func TestEventLimit(t *testing.T) {
 	if res.Incomplete == "" || res.Simulated >= Horizon(loadFixture(t, "two-trips.yaml")) {
 		t.Errorf("incomplete %q after %v", res.Incomplete, res.Simulated)
 	}
+	if !(timeline.Run{Incomplete: res.Incomplete}).Unfinished() {
+		t.Errorf("the page would call a run the event limit stopped finished: %q", res.Incomplete)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, EventsFile))
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +89,16 @@ func TestIncompleteUntilClosed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, IncompleteFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after a finished run: %v", err)
+	}
+	// The card and the SM-DP+ both log a full handshake's secret: once
+	// in the file (sw53, F6).
+	keys, err := os.ReadFile(filepath.Join(dir, "traffic.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(keys), "\n")
+	if slices.Sort(lines); len(slices.Compact(slices.Clone(lines))) != len(lines) {
+		t.Errorf("traffic.keys repeats lines:\n%s", keys)
 	}
 	tl, err := timeline.Build(dir, timeline.Run{Name: "x"})
 	if err != nil {
@@ -619,6 +632,10 @@ func TestWriteFailureIsRecorded(t *testing.T) {
 	}
 	if r.Incomplete() == "" {
 		t.Error("the rig says the run is complete")
+	}
+	// The run reached its horizon: the page must not say it stopped early.
+	if (timeline.Run{Incomplete: r.Incomplete()}).Unfinished() {
+		t.Errorf("the page would call a run that reached its horizon stopped early: %q", r.Incomplete())
 	}
 }
 

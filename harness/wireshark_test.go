@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"net/url"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -145,5 +146,82 @@ func TestCaptureInWireshark(t *testing.T) {
 				t.Errorf("tshark shows the answers\n%s\nthe decoder reads\n%s", strings.Join(got, "\n"), strings.Join(wantRsp, "\n"))
 			}
 		})
+	}
+}
+
+// TestLiveCaptureInWireshark opens a live run's capture with tshark: the
+// kernel's frames are on "lo", the GSMTAP SIM datagrams the rig wrote
+// itself on "esimhil-sim" (sw53, F4), nothing is malformed or an expert
+// error (a live file's warnings are the wire's own RSTs, and its checksums
+// are loopback's unfinished ones: not validated), and the HTTPS decrypts
+// to the requests the rig's decoder reads. capinfos counts the kernel's
+// statistics block.
+func TestLiveCaptureInWireshark(t *testing.T) {
+	probe, err := capture.Start(capture.Config{InMemory: true, Mode: capture.Live})
+	if err != nil {
+		t.Skipf("no live capture here (it needs CAP_NET_RAW): %v", err)
+	}
+	probe.Close()
+	probe.Release()
+	dir := t.TempDir()
+	r, err := NewRig(loadFixture(t, "roam-fr-download.yaml"), Options{Dir: dir, Capture: capture.Live})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(2 * time.Hour); err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, TrafficFile)
+	out := tshark(t, "-r", file, "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "frame.interface_name", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "udp.dstport", "-e", "_ws.col.Info")
+	count := map[string]int{}
+	var bad []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.SplitN(l, "|", 6)
+		if len(f) != 6 {
+			t.Fatalf("tshark line %q", l)
+		}
+		sim := f[4] == "4729" // GSMTAP's port
+		want := "lo"
+		if sim {
+			want = "esimhil-sim"
+		}
+		count[f[1]]++
+		if f[1] != want {
+			bad = append(bad, fmt.Sprintf("frame %s on %q, want %q [%s]", f[0], f[1], want, f[5]))
+		}
+		for _, s := range strings.Split(f[3], ",") {
+			if sev, _ := strconv.Atoi(s); f[2] != "" || sev > expertWarning {
+				bad = append(bad, fmt.Sprintf("frame %s: malformed or an error [%s]", f[0], f[5]))
+				break
+			}
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d frames:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	if count["lo"] == 0 || count["esimhil-sim"] == 0 {
+		t.Errorf("frames by interface %v: want both", count)
+	}
+	ex, err := capture.ReadHTTP(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := tshark(t, "-r", file, "-Y", "http.request", "-T", "fields", "-e", "frame.number")
+	if n := strings.Count(reqs, "\n"); n != len(ex) || n == 0 {
+		t.Errorf("tshark decrypts %d requests, the decoder reads %d", n, len(ex))
+	}
+	if path, err := exec.LookPath("capinfos"); err == nil {
+		info, err := exec.Command(path, file).Output()
+		if err != nil {
+			t.Fatalf("capinfos: %v", err)
+		}
+		if !strings.Contains(string(info), "Number of stat entries = 1") {
+			t.Errorf("capinfos shows no statistics block:\n%s", info)
+		}
 	}
 }

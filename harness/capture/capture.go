@@ -180,7 +180,7 @@ func Start(cfg Config) (*Session, error) {
 	if lv != nil {
 		name = cfg.Interface
 	}
-	if err := s.open(cfg, name); err != nil {
+	if err := s.open(cfg, name, lv != nil); err != nil {
 		if lv != nil {
 			lv.ring.close()
 		}
@@ -224,17 +224,25 @@ func Start(cfg Config) (*Session, error) {
 	return s, nil
 }
 
-// open writes the section header and interface: to Config.Path, or, in
-// memory, to s.header.
-func (s *Session) open(cfg Config, name string) error {
-	if cfg.InMemory && name == "tap" {
+// open writes the section header and interfaces: to Config.Path, or, in
+// memory, to s.header. A live capture has two: the kernel's (name) and
+// the rig's own datagrams (simInterface).
+func (s *Session) open(cfg Config, name string, live bool) error {
+	if cfg.InMemory && !live {
 		s.header = tapHeader() // the same bytes every time, built once; never written to
 		return nil
+	}
+	header := func(w io.Writer) error {
+		ngw, err := newNgWriter(w, name)
+		if err == nil && live {
+			_, err = ngw.AddInterface(simInterface)
+		}
+		return err
 	}
 	if cfg.InMemory {
 		var b bytes.Buffer
 		w := bufio.NewWriter(&b)
-		_, err := newNgWriter(w, name)
+		err := header(w)
 		if err == nil {
 			err = w.Flush()
 		}
@@ -249,7 +257,7 @@ func (s *Session) open(cfg Config, name string) error {
 		return fmt.Errorf("capture: %w", err)
 	}
 	hw := bufio.NewWriter(f)
-	_, err = newNgWriter(hw, name) // writes through hw (bufio.NewWriter returns it as is)
+	err = header(hw) // writes through hw (bufio.NewWriter returns it as is)
 	if err == nil {
 		err = hw.Flush()
 	}
@@ -273,6 +281,20 @@ func newNgWriter(w io.Writer, ifname string) (*pcapgo.NgWriter, error) {
 		TimestampResolution: 9,
 	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "esimhil capture"}})
 }
+
+// simInterface is a live capture's second interface, that of the GSMTAP
+// SIM datagrams the rig writes itself (WriteDatagram): they never crossed
+// the captured interface, and Wireshark tells them apart from the
+// kernel's frames by it (frame.interface_name, frame.interface_description).
+var simInterface = pcapgo.NgInterface{
+	Name:                "esimhil-sim",
+	Description:         "GSMTAP SIM datagrams of the card's contacts, written by the esimhil rig, not captured",
+	LinkType:            layers.LinkTypeEthernet,
+	TimestampResolution: 9,
+}
+
+// simIface is simInterface's index in a live capture.
+const simIface = 1
 
 // Mode reports what the session actually uses (Live or Tap).
 func (s *Session) Mode() Mode { return s.mode }
@@ -314,7 +336,7 @@ func (s *Session) writePacket(ci gopacket.CaptureInfo, data []byte, m Mark) erro
 	if s.closed {
 		return nil
 	}
-	if ci.InterfaceIndex != 0 || ci.CaptureLength != len(data) || ci.CaptureLength > ci.Length {
+	if ci.InterfaceIndex != 0 && (s.live == nil || ci.InterfaceIndex != simIface) || ci.CaptureLength != len(data) || ci.CaptureLength > ci.Length {
 		return fmt.Errorf("capture: write packet: bad capture info %+v for %d bytes", ci, len(data))
 	}
 	if s.holding {
@@ -419,12 +441,32 @@ func (s *Session) Close() error {
 	if sim != nil {
 		errs = append(errs, sim.Err())
 	}
+	var isb []byte
+	if s.live != nil {
+		var err error
+		if isb, err = s.live.statsBlock(); err != nil {
+			errs = append(errs, fmt.Errorf("capture: interface statistics: %w", err))
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
+	if isb != nil {
+		// After the last frame (the reader has stopped): the block
+		// applies to the frames before it.
+		var err error
+		if s.holding {
+			*s.held = append(*s.held, isb...)
+		} else {
+			_, err = s.bw.Write(isb)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("capture: interface statistics: %w", err))
+		}
+	}
 	if s.bw != nil {
 		if err := s.bw.Flush(); err != nil {
 			errs = append(errs, fmt.Errorf("capture: flush: %w", err))

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,6 +34,32 @@ func dsbBlock(secretsType uint32, secrets []byte) []byte {
 	copy(b[16:], secrets)
 	le.PutUint32(b[total-4:], uint32(total))
 	return b
+}
+
+// maxDSBSecrets bounds the secrets of one block dsbBlocks writes, far
+// under maxBlockLen (and any reader's bound on a block): a key log of up
+// to MaxKeyLog goes into the file as several blocks.
+const maxDSBSecrets = 1 << 20
+
+// dsbBlocks encodes a key log as TLS key-log DSBs back to back, each of
+// at most maxDSBSecrets bytes of whole lines (a longer line alone).
+func dsbBlocks(secrets []byte) []byte {
+	var out []byte
+	for len(secrets) > 0 {
+		n := len(secrets)
+		if n > maxDSBSecrets {
+			n = bytes.LastIndexByte(secrets[:maxDSBSecrets], '\n') + 1
+			if n == 0 {
+				n = bytes.IndexByte(secrets, '\n') + 1
+				if n == 0 {
+					n = len(secrets)
+				}
+			}
+		}
+		out = append(out, dsbBlock(dsbTypeTLS, secrets[:n])...)
+		secrets = secrets[n:]
+	}
+	return out
 }
 
 // readSecrets walks the blocks of a pcapng stream and returns the TLS key

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Drain bounds for Close in live mode (wall time: real packets, real
@@ -32,6 +34,10 @@ type live struct {
 	// held are frames the rig made itself (datagrams), waiting for the
 	// kernel's frames stamped before them, so the file stays in time order.
 	held []heldFrame
+	// started is when the ring opened; counted says the kernel's
+	// counters were read at the end (finish), for the file's statistics.
+	started time.Time
+	counted bool
 
 	done chan struct{}
 }
@@ -47,7 +53,7 @@ func openLive(cfg Config) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &live{ring: r, done: make(chan struct{})}, nil
+	return &live{ring: r, done: make(chan struct{}), started: time.Now()}, nil
 }
 
 // addPort puts a listener's port into the kernel filter before anybody
@@ -124,6 +130,9 @@ func (l *live) finish() {
 		l.fail(fmt.Errorf("capture live: %w", err))
 		return
 	}
+	l.mu.Lock()
+	l.counted = true
+	l.mu.Unlock()
 	if st := l.ring.stats; st.Lost() {
 		l.fail(fmt.Errorf("%w: %s", ErrIncomplete, st))
 	}
@@ -167,7 +176,7 @@ func (l *live) release(s *Session, until time.Time) {
 
 func (l *live) writeHeld(s *Session, frames []heldFrame) {
 	for _, f := range frames {
-		ci := gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data)}
+		ci := gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data), InterfaceIndex: simIface}
 		if err := s.writePacket(ci, f.data, f.mark); err != nil {
 			l.fail(err)
 		}
@@ -191,4 +200,41 @@ func (l *live) stop() (Stats, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ring.stats, l.err
+}
+
+// statsBlock is the Interface Statistics Block (pcapng §4.6) of the
+// captured interface, written after its last frame: the kernel's counters
+// (PACKET_STATISTICS: packets received by the socket, dropped), so that
+// whoever has only the file can check the capture lost nothing, as
+// dumpcap's files let them. Nil when the counters were not read (the
+// reader failed first): no block rather than zeros that look counted.
+func (l *live) statsBlock() ([]byte, error) {
+	l.mu.Lock()
+	counted, st, started := l.counted, l.ring.stats, l.started
+	l.mu.Unlock()
+	if !counted {
+		return nil, nil
+	}
+	// pcapgo encodes the block; its writer starts with a section header
+	// and the interfaces, which are cut off.
+	var b bytes.Buffer
+	w, err := newNgWriter(&b, "")
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return nil, err
+	}
+	head, now := b.Len(), time.Now()
+	err = w.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{
+		LastUpdate: now, StartTime: started, EndTime: now,
+		PacketsReceived: st.Packets, PacketsDropped: st.Drops,
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.Bytes()[head:], nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/net/bpf"
 )
 
@@ -272,5 +274,98 @@ func TestPortFilterProgram(t *testing.T) {
 	many := make([]uint16, maxPorts+1)
 	if _, err := portFilter(many); err == nil {
 		t.Error("more ports than a BPF jump reaches")
+	}
+}
+
+// A live file keeps apart what the kernel captured and what the rig
+// wrote itself: the TCP frames on the captured interface ("lo"), the
+// GSMTAP SIM datagrams on an interface of their own ("esimhil-sim", said
+// to be written, not captured), and after the last frame an Interface
+// Statistics Block with the kernel's counters for "lo", so that the file
+// alone shows the capture lost nothing (sw53, F4). The datagrams still
+// read as the lane.
+func TestLiveFileInterfacesAndStatistics(t *testing.T) {
+	needLive(t)
+	path := filepath.Join(t.TempDir(), "l.pcapng")
+	s, err := Start(Config{Path: path, Mode: Live})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Wrap(ln)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			io.Copy(c, c)
+			c.Close()
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := s.SIM()
+	sim.SniffATR([]byte{0x3b, 0x00})
+	io.WriteString(c, "hello")
+	sim.SniffCommand([]byte{0x80, 0xf2, 0x00, 0x00})
+	sim.SniffAPDU([]byte{0x80, 0xf2, 0x00, 0x00}, []byte{0x90, 0x00})
+	c.(*net.TCPConn).CloseWrite()
+	io.ReadAll(c)
+	c.Close()
+	ln.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stats []pcapgo.NgInterfaceStatistics
+	var statsAfter int // packets read when the statistics came
+	packets := map[int]int{}
+	opts := pcapgo.DefaultNgReaderOptions
+	opts.StatisticsCallback = func(i int, st pcapgo.NgInterfaceStatistics) {
+		if i != 0 {
+			t.Errorf("statistics of interface %d", i)
+		}
+		stats, statsAfter = append(stats, st), packets[0]+packets[1]
+	}
+	r, err := pcapgo.NewNgReader(f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		packets[ci.InterfaceIndex]++
+		udp, _ := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default).Layer(layers.LayerTypeUDP).(*layers.UDP)
+		if isSIM := udp != nil && udp.DstPort == 4729; isSIM != (ci.InterfaceIndex == simIface) {
+			t.Errorf("packet %d: GSMTAP %v on interface %d", packets[0]+packets[1], isSIM, ci.InterfaceIndex)
+		}
+	}
+	if r.NInterfaces() != 2 {
+		t.Fatalf("%d interfaces, want the kernel's and the rig's", r.NInterfaces())
+	}
+	lo, _ := r.Interface(0)
+	own, _ := r.Interface(simIface)
+	if lo.Name != "lo" || own.Name != "esimhil-sim" || !strings.Contains(own.Description, "not captured") {
+		t.Errorf("interfaces %q, %q (%q)", lo.Name, own.Name, own.Description)
+	}
+	if packets[simIface] != 2 || uint64(packets[0]) != s.Stats().Packets || packets[0] < 7 {
+		t.Errorf("%d frames on lo (the kernel counted %d), %d on esimhil-sim, want 2", packets[0], s.Stats().Packets, packets[simIface])
+	}
+	if len(stats) != 1 || stats[0].PacketsReceived != s.Stats().Packets || stats[0].PacketsDropped != 0 || stats[0].EndTime.Before(stats[0].StartTime) {
+		t.Fatalf("interface statistics %+v, want one block with the kernel's %s", stats, s.Stats())
+	}
+	if statsAfter != packets[0]+packets[1] {
+		t.Errorf("statistics after %d of %d frames, want after the last", statsAfter, packets[0]+packets[1])
+	}
+	if dgs, err := ReadDatagrams(path, 4729); err != nil || len(dgs) != 2 {
+		t.Errorf("lane: %d datagrams, %v", len(dgs), err)
 	}
 }

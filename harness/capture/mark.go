@@ -83,7 +83,7 @@ func appendEPB(b []byte, ci gopacket.CaptureInfo, data []byte, m Mark) []byte {
 	ts := uint64(ci.Timestamp.UnixNano())
 	b = le.AppendUint32(b, blockTypeEPB)
 	b = le.AppendUint32(b, 0) // total length, set below
-	b = le.AppendUint32(b, 0) // interface
+	b = le.AppendUint32(b, uint32(ci.InterfaceIndex))
 	b = le.AppendUint32(b, uint32(ts>>32))
 	b = le.AppendUint32(b, uint32(ts))
 	b = le.AppendUint32(b, uint32(ci.CaptureLength))

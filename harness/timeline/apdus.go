@@ -9,6 +9,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 )
 
 // readAPDUs adds the card's APDUs, when the capture holds them as GSMTAP
@@ -66,7 +67,7 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 		src := fmt.Sprintf("traffic.pcapng frame %d", a.Frame)
 		sw := fmt.Sprintf(" %04X", a.SW)
 		detail := a.Detail()
-		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: detail, Source: src}, a.Time, a.Frame)
+		add(Item{From: lane, Kind: KindAPDU, Label: strings.TrimSuffix(a.String(), sw) + " …", Detail: detail, Source: src, bip: bipOf(a)}, a.Time, a.Frame)
 		b.addMarked(Item{From: lane, Kind: KindAPDU, Reply: true, Label: a.Name + " answered" + sw, Detail: detail,
 			Failed: !a.OK(), Source: src, T: a.Time, priority: prioEvent}, a.Time, m, a.Frame, sim)
 	}
@@ -86,11 +87,39 @@ func (b *Builder) addAPDUs(dgs []capture.Datagram) error {
 				continue
 			}
 			add(Item{From: lane, Kind: KindAPDU, Label: a.String(), Detail: a.Detail(),
-				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame)}, a.Time, a.Frame)
+				Failed: !a.OK(), Source: fmt.Sprintf("traffic.pcapng frame %d", a.Frame), bip: bipOf(a)}, a.Time, a.Frame)
 		}
 		if w := l.Summary(); w != "" {
 			b.Note("traffic.pcapng: APDU lane %s: %s", l.Source, w)
 		}
 	}
 	return nil
+}
+
+// bipUse is what an APDU does with a BIP channel (TS 102 223 §6.4.27–29,
+// §7.4): the card sends on it, or takes what a server sent. ch is the
+// channel, 0 when the APDU does not say.
+type bipUse struct {
+	send, read bool
+	ch         byte
+}
+
+// bipOf reads a's use of a channel: a FETCH of SEND DATA sends; the
+// terminal's Data available envelope and a FETCH of RECEIVE DATA are the
+// only way the card takes channel data, so they read. Other APDUs (the
+// tail of a SEND DATA, a TIMER MANAGEMENT) say nothing about an answer.
+func bipOf(a simtrace.APDU) bipUse {
+	switch {
+	case a.IsProactive(stk.CmdSendData):
+		return bipUse{send: true, ch: a.Proactive.Channel()}
+	case a.IsProactive(stk.CmdReceiveData):
+		return bipUse{read: true, ch: a.Proactive.Channel()}
+	case a.Envelope != nil && a.Envelope.Tag == stk.TagEventDownload && a.Envelope.Event == stk.EventDataAvailable:
+		u := bipUse{read: true}
+		if cs := a.Envelope.ChannelStatus; cs != nil {
+			u.ch = cs.Channel
+		}
+		return u
+	}
+	return bipUse{}
 }

@@ -141,13 +141,21 @@ func (f *faultWindows) activeOn(lane string, t time.Time) []string {
 // the last message of its lane, when the row says none came.
 //
 // A power cut that comes after a server answered the card, before the
-// card read a byte of the answer (no APDU and no event of the card since),
-// names that answer too, and its arrow ends at the modem: the answer
-// reached the device's TCP endpoint (the capture has it), never the card.
+// card read a byte of the answer, names that answer too, and its arrow
+// ends at the modem: the answer reached the device's TCP endpoint (the
+// capture has it), never the card. Read means, on the card's APDU lane, a
+// Data available envelope or a RECEIVE DATA on the answer's channel (the
+// one the card last sent on): the card takes channel data no other way
+// (TS 102 223 §7.4), and the APDUs of one instant fall before or after the
+// answer's frame as the goroutines ran, so the tail of the request's SEND
+// DATA or a TIMER MANAGEMENT after the answer is no read. Without a lane,
+// a message or event of the card since is the only sign it went on.
 func (f *faultWindows) tagInstants(items []Item) {
 	var pending []int        // windows whose message has not come yet
 	last := map[string]int{} // each lane's last message so far
 	unread := -1             // the last answer to the card the card has not yet acted on
+	var sendCh, unreadCh byte
+	lane := slices.ContainsFunc(items, func(it Item) bool { return it.Kind == KindAPDU })
 	for i := range items {
 		it := &items[i]
 		if it.fault > 0 {
@@ -168,7 +176,12 @@ func (f *faultWindows) tagInstants(items []Item) {
 			pending = append(pending, it.fault-1)
 			continue
 		}
-		if it.Kind == KindAPDU || it.From == LaneCard {
+		switch b := it.bip; {
+		case b.send:
+			sendCh = b.ch
+		case b.read && (b.ch == 0 || unreadCh == 0 || b.ch == unreadCh):
+			unread = -1
+		case !lane && it.From == LaneCard:
 			unread = -1 // the card is at work: it reads, or has read, what came
 		}
 		radio := it.Kind == KindEvent && it.To != "" && (it.From == LaneWorld || it.To == LaneWorld)
@@ -176,7 +189,7 @@ func (f *faultWindows) tagInstants(items []Item) {
 			continue
 		}
 		if it.Reply && it.To == LaneCard && !it.unanswered && !radio {
-			unread = i
+			unread, unreadCh = i, sendCh
 		}
 		if !radio {
 			last[it.From], last[it.To] = i, i

@@ -77,6 +77,24 @@ type Run struct {
 // StoppedTitle heads the error of a run a signal stopped (Run.ErrTitle).
 const StoppedTitle = "Stopped"
 
+// The reasons a run that reached its end gives in INCOMPLETE: it ran to
+// its horizon, but an artifact was not written whole (a full disk, the
+// key log's bound). Any other reason, or one before these, says the run
+// itself did not finish (a signal, the event limit, a killed process).
+const (
+	UnwrittenReason     = "artifacts not written whole (the run is an error): "
+	PageUnwrittenReason = "timeline.html not written (the run is an error): "
+)
+
+// Unfinished says Incomplete's reason is that the run did not finish,
+// rather than (only) that an artifact of a finished run was not written
+// whole: the page's banner must not call a run that reached its horizon
+// stopped early (sw53, F3).
+func (r Run) Unfinished() bool {
+	why := strings.TrimSpace(r.Incomplete)
+	return why != "" && !strings.HasPrefix(why, UnwrittenReason) && !strings.HasPrefix(why, PageUnwrittenReason)
+}
+
 // Decoded is a capture as capture.ReadEvidence decodes it: the HTTP
 // exchanges (TLS decrypted) and the GSMTAP datagrams.
 type Decoded struct {
@@ -123,6 +141,9 @@ type Item struct {
 	// uncounted: a Refused row another row already counts (the networks
 	// an attach without service tried, counted by its no_service row).
 	uncounted bool
+	// bip: an APDU row's use of a BIP channel, which tells whether the
+	// card took a server's answer before a power cut.
+	bip bipUse
 }
 
 // Timeline is a run's items on their lanes, in time order.

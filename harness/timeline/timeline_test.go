@@ -254,29 +254,41 @@ func TestRadioFaultTagsTheAttachResult(t *testing.T) {
 }
 
 // TestPowerCutNamesTheAnswerNeverRead: a power cut right after a server
-// answered the card, before the card read the answer (no APDU, no event of
-// the card between), names that answer and ends its arrow at the modem;
-// an answer the card went on to read, or one of another instant, keeps its
-// arrow to the card.
+// answered the card, before the card read the answer (no Data available
+// envelope or RECEIVE DATA on its channel between; without an APDU lane,
+// no event of the card), names that answer and ends its arrow at the
+// modem; an answer the card went on to read, or one of another instant,
+// keeps its arrow to the card.
 func TestPowerCutNamesTheAnswerNeverRead(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
 	sfr := SMDPLane("sfr")
 	req := Item{T: t0, From: LaneCard, To: sfr, Kind: KindES9, Label: "getBoundProfilePackage"}
 	ans := Item{T: t0, From: sfr, To: LaneCard, Kind: KindES9, Reply: true, Label: "answer"}
-	read := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "ENVELOPE event download (data available)"}
+	read := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "ENVELOPE event download (data available)", bip: bipUse{read: true, ch: 1}}
+	readOther := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "ENVELOPE event download (data available) ch 2", bip: bipUse{read: true, ch: 2}}
+	timer := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "FETCH TIMER MANAGEMENT"}
 	cardEvent := Item{T: t0, From: LaneCard, Kind: KindEvent, Label: "profile_installed"}
 	smdpEvent := Item{T: t0, From: sfr, Kind: KindEvent, Label: "bpp_sent"}
+	send := Item{T: t0, From: LaneAPDU, Kind: KindAPDU, Label: "FETCH SEND DATA", bip: bipUse{send: true, ch: 1}}
 	for _, tc := range []struct {
 		name   string
 		fields map[string]any
 		before []Item // between the answer and the cut
 		late   bool   // the cut an instant after the answer
+		noLane bool   // the capture has no APDU lane (no SEND DATA before the answer)
 		unread bool
 	}{
 		{name: "cut at the server's event", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem", "target": "device"}, before: []Item{smdpEvent}, unread: true},
 		{name: "cut in the older form", fields: map[string]any{"power_cut": "bpp_sent"}, unread: true},
 		{name: "the card read it", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{read}},
-		{name: "the card acted on it", fields: map[string]any{"fault": "power_cut", "name": "profile_installed", "at": "modem"}, before: []Item{cardEvent}},
+		{name: "the card acted on it, no lane", fields: map[string]any{"fault": "power_cut", "name": "profile_installed", "at": "modem"}, before: []Item{cardEvent}, noLane: true},
+		{name: "no lane, nothing of the card", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{smdpEvent}, noLane: true, unread: true},
+		// The lane is the record of what the card took: other APDUs
+		// (a timer, the tail of SEND DATA) and a read of another
+		// channel are no read of this answer (sw53, F1).
+		{name: "only a timer after it", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{timer}, unread: true},
+		{name: "a read of another channel", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{readOther}, unread: true},
+		{name: "a card event but no read on the lane", fields: map[string]any{"fault": "power_cut", "name": "bpp_sent", "at": "modem"}, before: []Item{timer, cardEvent}, unread: true},
 		{name: "a later instant", fields: map[string]any{"fault": "power_cut", "name": "refresh", "at": "modem"}, late: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,10 +298,15 @@ func TestPowerCutNamesTheAnswerNeverRead(t *testing.T) {
 				ct = t0.Add(time.Minute)
 			}
 			lane, n := fw.add(event{T: ct, Actor: "harness", Kind: "fault", Fields: tc.fields})
-			items := append([]Item{req, ans}, tc.before...)
+			items := []Item{req, send, ans}
+			if tc.noLane {
+				items = []Item{req, ans}
+			}
+			at := len(items) - 1
+			items = append(items, tc.before...)
 			items = append(items, Item{T: ct, From: lane, Kind: KindFault, fault: n})
 			fw.tagInstants(items)
-			a := items[1]
+			a := items[at]
 			if got := a.To == LaneModem; got != tc.unread {
 				t.Errorf("answer's arrow ends at %s; unread %v, want %v", a.To, got, tc.unread)
 			}
@@ -615,6 +632,51 @@ func TestPageSaysWhatWasNotRecorded(t *testing.T) {
 		if strings.Contains(head, bad) {
 			t.Errorf("page shows %q, which nobody recorded", bad)
 		}
+	}
+}
+
+// The INCOMPLETE banner tells a run that did not finish (a signal, the
+// event limit, a killed process) from one that reached its horizon with
+// an artifact not written whole (the key log's bound, a full disk): the
+// latter was headed "The run stopped early" (sw53, F3).
+func TestIncompleteBannerSaysWhy(t *testing.T) {
+	const (
+		stopped  = "The run stopped early; its artifacts are incomplete:"
+		finished = "The run reached its end, but an artifact was not written whole:"
+	)
+	for _, tc := range []struct {
+		why  string
+		want string
+	}{
+		{"event limit reached: the run logged 250000 events, the most a run may (596h0m0s simulated so far)", stopped},
+		{"run interrupted at 1h0m0s simulated: stopped by SIGINT", stopped},
+		{"run not finished: started 2026-12-04T19:00:00Z by process 4242", stopped},
+		{UnwrittenReason + "traffic.pcapng: capture: key log larger than 4194304 bytes", finished},
+		{PageUnwrittenReason + "write timeline.html: no space left on device", finished},
+		{"run interrupted at 1h0m0s simulated: stopped by SIGTERM; " + UnwrittenReason + "at.log: no space left on device", stopped},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents})
+			tl, err := Build(dir, Run{Name: "x", Verdict: "error", Incomplete: tc.why})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page bytes.Buffer
+			if err := tl.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			head := page.String()
+			if !strings.Contains(head, "<b>"+tc.want+"</b>") {
+				t.Errorf("banner lacks %q", tc.want)
+			}
+			other := finished
+			if tc.want == finished {
+				other = stopped
+			}
+			if strings.Contains(head, other) {
+				t.Errorf("banner says %q", other)
+			}
+		})
 	}
 }
 
