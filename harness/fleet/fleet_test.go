@@ -2055,6 +2055,39 @@ func TestGzipAnswersNamed(t *testing.T) {
 	}
 }
 
+// A platform whose answers to the cards are JSON labelled text/html (its
+// probe answer labelled right) fails them: a list so answered fails its
+// device, a notification so acknowledged is undelivered. The cards hold
+// its answers to its own Content-Type rule.
+func TestMislabelledAnswersNamed(t *testing.T) {
+	for _, tc := range []struct {
+		path   string
+		failed int
+		want   string
+	}{
+		{platformapi.PathPreferredList, 2, `preferred list: answer: Content-Type "text/html", want application/json`},
+		{platformapi.PathNotifications, 0, `deliveries: platform: answer: Content-Type "text/html", want application/json`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodPost || r.URL.Path != tc.path {
+					h.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			if r.OK() || r.Outcomes[Failed] != tc.failed || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("failed %d, report:\n%s", r.Outcomes[Failed], out)
+			}
+		})
+	}
+}
+
 // stormReport runs tp's storm against the platform at url and returns
 // its result and report, failing t if the storm cannot run.
 func stormReport(t *testing.T, tp *Template, url string) (*Result, *strings.Builder) {
