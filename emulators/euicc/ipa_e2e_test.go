@@ -60,7 +60,10 @@ func newE2EPlatform(t testing.TB, dp *smdp.Server) *e2ePlatform {
 		}
 		_ = json.NewEncoder(w).Encode(platformapi.NotificationAck{Ack: true, ID: "1"})
 	})
-	srv := &http.Server{Handler: mux}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", platformapi.ContentType) // as the API declares every answer
+		mux.ServeHTTP(w, r)
+	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return p

@@ -17,7 +17,7 @@ func (r *runtime) platformOp(e applet.HTTPPost) (*bipOp, error) {
 	if err := r.c.signPlatform(h, e.Path, e.Seq, e.Body); err != nil {
 		return nil, err
 	}
-	req := httpRequest{Host: c.PlatformHost, Path: e.Path, Header: h, Body: e.Body}
+	req := httpRequest{Host: c.PlatformHost, Path: e.Path, Header: h, Body: e.Body, JSONAnswers: true}
 	var tp *tlsParams
 	if c.PlatformTLS {
 		tp = r.c.tlsParams(&r.tls)

@@ -445,7 +445,7 @@ func TestHTTPFailures(t *testing.T) {
 		{"reply without length ends at link drop", func(tm *term) {
 			tm.openChannel()
 			tm.sendAll()
-			tm.deliver([]byte("HTTP/1.0 200 OK\r\n\r\n{\"ok\":true}"))
+			tm.deliver([]byte("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"ok\":true}"))
 			tm.envelope(stk.NewChannelStatusEvent(stk.ChannelStatus{Channel: 1, Info: stk.ChannelLinkDropped}))
 			tm.closeChannel()
 		}, "", 200},

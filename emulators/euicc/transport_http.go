@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/rsp"
+	"github.com/esimhil/esimhil/internal/bodyread"
 )
 
 // maxHTTPReply bounds a reply body; a longer one fails the exchange.
@@ -31,6 +32,9 @@ type httpRequest struct {
 	// Agent is the User-Agent; empty means the card's own (cardAgent),
 	// as on the platform's requests.
 	Agent string
+	// JSONAnswers refuses a 2xx answer not declared as JSON (jsonAnswer):
+	// the platform's requests.
+	JSONAnswers bool
 }
 
 // cardAgent is the User-Agent of a request that names no other.
@@ -119,9 +123,33 @@ func roundTrip(req httpRequest, tp *tlsParams, out *httpReply) func(net.Conn) er
 		if err != nil {
 			return err
 		}
+		if req.JSONAnswers {
+			if err := jsonAnswer(rep); err != nil {
+				return err
+			}
+		}
 		*out = rep
 		return nil
 	}
+}
+
+// jsonAnswer refuses a 2xx answer whose Content-Type is not JSON. The
+// platform declares every answer application/json and answers 415 to a
+// request body declared otherwise (docs/platform-api.md); the card, a
+// strict peer, holds the platform's answers to the platform's own rule
+// (bodyread.JSONType), so a platform that mislabels its answers fails
+// its cards instead of passing a load test. An error answer, or a 204
+// (no content), is taken for its status whatever its type. No Date is
+// asked for: the card takes no time from it (RFC 9110 §6.6.1 binds the
+// server; its client neither caches nor forwards the answer).
+func jsonAnswer(rep httpReply) error {
+	if rep.Status/100 != 2 || rep.Status == http.StatusNoContent {
+		return nil
+	}
+	if err := bodyread.JSONType(rep.Header.Values("Content-Type")); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	return nil
 }
 
 // writeRequest writes req as HTTP/1.1: a plain request (appendRequest)

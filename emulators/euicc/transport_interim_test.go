@@ -2,6 +2,8 @@ package euicc
 
 import (
 	"bufio"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -43,6 +45,40 @@ func TestReadReplyInterim(t *testing.T) {
 				t.Fatal(err)
 			case rep.Status != tc.status || string(rep.Body) != tc.body:
 				t.Errorf("status %d body %q, want %d %q", rep.Status, rep.Body, tc.status, tc.body)
+			}
+		})
+	}
+}
+
+// A platform's 2xx answer is taken only declared as JSON, as the platform
+// takes a request body (bodyread.JSONType); an error answer is read for
+// its status whatever its type.
+func TestJSONAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		types  []string
+		err    string
+	}{
+		{"json", 200, []string{"application/json"}, ""},
+		{"charset utf-8, any case", 200, []string{"Application/JSON; charset=UTF-8"}, ""},
+		{"html", 200, []string{"text/html"}, `answer: Content-Type "text/html", want application/json`},
+		{"missing", 200, nil, "answer: Content-Type missing, want application/json"},
+		{"another charset", 200, []string{"application/json; charset=latin1"}, `answer: Content-Type "application/json; charset=latin1", want application/json`},
+		{"given twice", 200, []string{"application/json", "application/json"}, "answer: Content-Type given more than once"},
+		{"another 2xx", 202, []string{"text/plain"}, `answer: Content-Type "text/plain", want application/json`},
+		{"204, no content", 204, nil, ""},
+		{"an error answer in html", 503, []string{"text/html"}, ""},
+		{"a 4xx with none", 404, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			for _, v := range tc.types {
+				h.Add("Content-Type", v)
+			}
+			err := jsonAnswer(httpReply{Status: tc.status, Header: h})
+			if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && got != tc.err) {
+				t.Errorf("error %v, want %q", err, tc.err)
 			}
 		})
 	}

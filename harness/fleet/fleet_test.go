@@ -436,7 +436,7 @@ func TestBadExternalPlatform(t *testing.T) {
 				return
 			}
 			fmt.Fprint(w, `{"operators": "not a list", <<garbage>>`)
-		}, 30 * time.Minute, "operators: ", `, the platform failed 8 of 9 authentication checks (unsigned: ACCEPTED: answered 200 "{\"operators\": \"not a list\", <<garbage>>"; unsigned download: ACCEPTED`},
+		}, 30 * time.Minute, "malformed JSON: invalid character '<'", `, the platform failed 8 of 9 authentication checks (unsigned: ACCEPTED: answered 200 "{\"operators\": \"not a list\", <<garbage>>"; unsigned download: ACCEPTED`},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				// Past the card's BIP idle limit (10 s of wall time).
@@ -2151,6 +2151,39 @@ func TestGzipAnswersNamed(t *testing.T) {
 	r, out := stormReport(t, tp, srv.URL)
 	if r.Outcomes[Failed] != 2 || !strings.Contains(out.String(), `preferred list: reply: body in Content-Encoding "gzip", which the card does not decode`) {
 		t.Errorf("failed %d, report:\n%s", r.Outcomes[Failed], out)
+	}
+}
+
+// A platform whose answers to the cards are JSON labelled text/html (its
+// probe answer labelled right) fails them: a list so answered fails its
+// device, a notification so acknowledged is undelivered. The cards hold
+// its answers to its own Content-Type rule.
+func TestMislabelledAnswersNamed(t *testing.T) {
+	for _, tc := range []struct {
+		path   string
+		failed int
+		want   string
+	}{
+		{platformapi.PathPreferredList, 2, `preferred list: answer: Content-Type "text/html", want application/json`},
+		{platformapi.PathNotifications, 0, `deliveries: platform: answer: Content-Type "text/html", want application/json`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			tp, srv := behindPlatform(t, 2, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodPost || r.URL.Path != tc.path {
+					h.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			if r.OK() || r.Outcomes[Failed] != tc.failed || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("failed %d, report:\n%s", r.Outcomes[Failed], out)
+			}
+		})
 	}
 }
 

@@ -62,6 +62,10 @@ func (e *Error) Unwrap() error { return e.Err }
 //     what its method takes.
 //   - nothing but white space follows the value.
 //
+// A document that is not one JSON value (cut short, broken further on,
+// with data after it) is refused as malformed, whatever else is wrong
+// with it before that point.
+//
 // A type the rules do not cover (channels, functions, non-string map
 // keys, the ",string" option) is refused whatever the document holds.
 func Decode(b []byte, v any) error {
@@ -73,6 +77,23 @@ func Decode(b []byte, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := decode(b, v, rv, p); err != nil {
+		// The check stops at the first thing it refuses, reading in
+		// document order: a body cut short after an unknown name would be
+		// refused for the name ("unknown member"), sending its reader
+		// after a schema bug, not a truncated write. A document that is no
+		// JSON value is malformed before anything else; only a refusal
+		// pays for this second reading.
+		if serr := syntax(b); serr != nil {
+			return serr
+		}
+		return err
+	}
+	return nil
+}
+
+// decode is Decode past its type's plan p; rv is v's value.
+func decode(b []byte, v any, rv reflect.Value, p *plan) error {
 	// The check reads the document with plainTokens, which takes only
 	// plain JSON (no escapes in strings) and refuses anything else without
 	// saying why; the check is then done again with encoding/json's
@@ -102,6 +123,42 @@ func Decode(b []byte, v any) error {
 		return err
 	}
 	return unmarshal(b, v)
+}
+
+// syntax reads src with encoding/json's tokenizer alone, refusing as the
+// check words it a document that is not exactly one JSON value; nil if
+// it is one, or holds nothing (the check's "no value").
+func syntax(src []byte) error {
+	d := json.NewDecoder(bytes.NewReader(src))
+	d.UseNumber() // a number is not converted, so never out of range
+	depth := 0
+	for {
+		tok, err := d.Token()
+		switch {
+		case errors.Is(err, io.EOF) && depth == 0:
+			return nil // nothing at all
+		case err != nil:
+			return malformed(err) // io.EOF inside a value too
+		}
+		if dl, ok := tok.(json.Delim); ok {
+			if dl == '{' || dl == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth > 0 {
+			continue
+		}
+		if _, err := d.Token(); !errors.Is(err, io.EOF) {
+			after := "value"
+			if tok == json.Delim('}') {
+				after = "object"
+			}
+			return &Error{Msg: "malformed JSON: data after the " + after}
+		}
+		return nil
+	}
 }
 
 // unmarshal fills v from b, a document the check took.

@@ -130,6 +130,14 @@ func TestDecode(t *testing.T) {
 		{"null at the top", `null`, `malformed JSON: want an object, got null`},
 		{"object after", `{` + base + `} {}`, `malformed JSON: data after the object`},
 		{"garbage after", `{` + base + `}x`, `malformed JSON: data after the object`},
+		// Not JSON, whatever its start breaks first: malformed comes first.
+		{"cut after an unknown member", `{"ack":tru`, `malformed JSON: unexpected EOF`},
+		{"cut after a wrong type", `{"eid":1,`, `malformed JSON: unexpected EOF`},
+		{"cut after a duplicate", `{` + base + `,` + base + `,"x`, `malformed JSON: unexpected EOF`},
+		{"cut array at the top", `[1,`, `malformed JSON: unexpected EOF`},
+		{"broken after an unknown member", `{"colour":"blue",}`, `malformed JSON: invalid character '}' looking for beginning of object key string`},
+		{"data after a wrong type", `{"eid":1}x`, `malformed JSON: data after the object`},
+		{"data after a wrong top value", `"x" 1`, `malformed JSON: data after the value`},
 		{"deep raw value", `{"raw":` + strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1) + `}`, `raw` + strings.Repeat("[0]", 15) + `…` + strings.Repeat("[0]", 16) + `: nested more than 10000 deep`},
 	}
 	for _, tc := range tests {
@@ -223,7 +231,7 @@ func TestDecodeTargets(t *testing.T) {
 // way; no refusal names a Go type.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{`{"eid":"x"}`, `{"EID":"x"}`, `{"eid":"x","eid":"y"}`, `{"signal":[{"rsrp":-1.5}]}`,
-		`{"raw":[{"a":1}],"any":{"b":[null]}}`, `{"last_seq":{"a":1}}`, `{"pair":[1,2]}`, `{"id":"0a"}`, `[]`} {
+		`{"raw":[{"a":1}],"any":{"b":[null]}}`, `{"last_seq":{"a":1}}`, `{"pair":[1,2]}`, `{"id":"0a"}`, `[]`, `{"ack":tru`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -232,6 +240,10 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			if msg := err.Error(); strings.Contains(msg, "Go ") || strings.Contains(msg, "as checked") || strings.Contains(msg, "exactjson") {
 				t.Fatalf("%q: %v", body, err)
+			}
+			// Not JSON is said first (json.Valid's own depth bound aside).
+			if msg := err.Error(); !json.Valid([]byte(body)) && !strings.HasPrefix(msg, "malformed JSON: ") && !strings.Contains(msg, "nested more than") {
+				t.Fatalf("%q is not JSON, refused as %v", body, err)
 			}
 			return
 		}
@@ -280,7 +292,7 @@ type fillDoc struct {
 type namedString string
 
 // decodeChecked is Decode as it was before the fill: the check, then
-// json.Unmarshal.
+// json.Unmarshal; a refused document that is no JSON value is malformed.
 func decodeChecked(b []byte, v any) error {
 	p, err := planFor(reflect.TypeOf(v).Elem())
 	if err != nil {
@@ -290,6 +302,9 @@ func decodeChecked(b []byte, v any) error {
 		d := json.NewDecoder(bytes.NewReader(b))
 		d.UseNumber()
 		if err := check(d, b, p); err != nil {
+			if serr := syntax(b); serr != nil {
+				return serr
+			}
 			return err
 		}
 	}
