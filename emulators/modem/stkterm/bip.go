@@ -171,7 +171,7 @@ func (t *Terminal) readLoop(ch *channel) {
 	defer readBufs.Put(bp)
 	buf := *bp
 	for {
-		_ = ch.conn.SetReadDeadline(time.Now().Add(idleLimit))
+		ch.armIdleLimit()
 		n, err := ch.conn.Read(buf)
 		if n > 0 {
 			data := bytes.Clone(buf[:n])
@@ -191,6 +191,20 @@ func (t *Terminal) readLoop(ch *channel) {
 			return
 		}
 	}
+}
+
+// armIdleLimit bounds the next read by the idle limit while the channel
+// holds the loop; a suspended one (Suspend) waits on simulated time, its
+// limit off. Checked under holdMu, so that a Suspend between readLoop's
+// reads is never undone by the deadline of the next one.
+func (ch *channel) armIdleLimit() {
+	ch.holdMu.Lock()
+	defer ch.holdMu.Unlock()
+	var d time.Time
+	if ch.hold != nil {
+		d = time.Now().Add(idleLimit)
+	}
+	_ = ch.conn.SetReadDeadline(d)
 }
 
 // LinkError is why the last channel's link failed (ErrIdleLimit: its peer
@@ -423,11 +437,15 @@ func (t *Terminal) Suspend(local netip.AddrPort) (resume func() bool, ok bool) {
 	ch.holdMu.Lock()
 	h := ch.hold
 	ch.hold = nil
+	if h != nil {
+		// Under holdMu: readLoop arms the limit only while the channel
+		// holds (armIdleLimit), so one it arms after this is not set.
+		_ = ch.conn.SetReadDeadline(time.Time{})
+	}
 	ch.holdMu.Unlock()
 	if h == nil {
 		return nil, false // already suspended, or ended
 	}
-	_ = ch.conn.SetReadDeadline(time.Time{})
 	h(nil)
 	return func() bool {
 		if t.ch != ch || ch.abandoned || ch.dropped || ch.eof {
