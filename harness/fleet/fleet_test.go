@@ -2393,3 +2393,87 @@ func TestSilentPlatformGivenUp(t *testing.T) {
 		t.Errorf("stopped by %q, %d stopped, %d not started:\n%s", r.StoppedBy, r.Stopped, r.NotStarted, out.String())
 	}
 }
+
+// A platform restarted between two reads of its log — numbered from 0
+// again — is told, however its new log looks: one grown past where the
+// reader was (each read starts one entry back and must find the entry it
+// read last), one that refuses an offset past its new end with a 400 as
+// the API says. Both are NOT CHECKED, never LOST; and a 503 to the very
+// first read, right after the fleet's checks, is asked again like any
+// later one.
+func TestRestartsBetweenReadsAndAFirstReadRefused(t *testing.T) {
+	defer func(old int) { maxUnread = old }(maxUnread)
+	maxUnread = 4 // read as the storm goes, not only at its end
+	for _, tc := range []struct {
+		name string
+		bend func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool // true: answered
+		want string                                                                       // "" read whole
+	}{
+		{"first read 503", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
+			if reads == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		}, ""},
+		{"grown past the reader", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
+			if reads < 4 {
+				return false
+			}
+			// Another history: every entry's time an hour later.
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+			if err != nil {
+				return false
+			}
+			for i := range p.Entries {
+				p.Entries[i].Time = p.Entries[i].Time.Add(time.Hour)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(p)
+			return true
+		}, "the platform's log changed under the reader: request "},
+		{"400 past its new end", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
+			if reads < 4 {
+				return false
+			}
+			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			w.Header().Set("Content-Type", "application/json")
+			if off > 1 {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"error":"offset: want 0..1 (requests so far), got \"%d\""}`, off)
+				return true
+			}
+			json.NewEncoder(w).Encode(platformapi.NewInspectPage(1, 0, off, []platformapi.Received{}, nil))
+			return true
+		}, "the platform's log went back: it holds 1 requests"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			reads := 0
+			tp, srv := behindPlatform(t, 20, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == platformapi.PathInspect {
+					mu.Lock()
+					reads++
+					n := reads
+					mu.Unlock()
+					if tc.bend(h, w, r, n) {
+						return
+					}
+				}
+				h.ServeHTTP(w, r)
+			})
+			r, out := stormReport(t, tp, srv.URL)
+			lost, _ := r.Lost()
+			switch {
+			case lost != 0 || strings.Contains(out.String(), "LOST"):
+				t.Errorf("lost %d:\n%s", lost, out.String())
+			case tc.want == "" && (r.PlatformUnread || !r.OK()):
+				t.Errorf("unread %v, verdict %q:\n%s", r.PlatformUnread, r.Verdict(), out.String())
+			case tc.want != "" && (!r.PlatformUnread || len(r.Unchecked) != 1 || !strings.Contains(r.Unchecked[0], tc.want)):
+				t.Errorf("unchecked %q, want %q:\n%s", r.Unchecked, tc.want, out.String())
+			}
+		})
+	}
+}

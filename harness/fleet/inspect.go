@@ -2,8 +2,10 @@ package fleet
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +44,12 @@ type inspector struct {
 	readSent, readFrom int
 
 	offset int
+	// lastEntry is the log's entry at offset-1 as it was read (its body as a
+	// hash): each read starts one entry back and finds it again, so that
+	// a platform restarted between two reads, its log numbered from 0
+	// again and grown past offset, is told from one that kept its log.
+	lastEntry entryMark
+	hasLast   bool
 	// log counts the notifications read, by eid|kind (finish hands them
 	// to the result).
 	log map[string]int
@@ -130,6 +138,13 @@ func cardTrust(ci *x509.Certificate, name string, now func() time.Time) *tls.Con
 // name and seed are for a certificate's error.
 func (in *inspector) probe(name string, seed int64) error {
 	p, err := in.page(0, 1)
+	// A 5xx or 429 right after the checks' burst (a rate limiter) may
+	// pass: asked again, as every later read is, before the log is given
+	// up as not to be read.
+	for tries, pause := 1, inspectEvery; err != nil && tries < probeTries && passingAnswer(err) && in.ctx.Err() == nil; tries, pause = tries+1, pause*2 {
+		time.Sleep(pause)
+		p, err = in.page(0, 1)
+	}
 	if err != nil {
 		var verify *tls.CertificateVerificationError
 		var op *net.OpError
@@ -156,6 +171,18 @@ func (in *inspector) probe(name string, seed int64) error {
 	}
 	in.offset = *p.Total // requests before the storm are not the storm's
 	return nil
+}
+
+// entryMark is what tells one log entry from another.
+type entryMark struct {
+	t                  time.Time
+	method, path, body string // body: its SHA-256
+	status             int
+}
+
+func markOf(e platformapi.Received) entryMark {
+	sum := sha256.Sum256([]byte(e.Body))
+	return entryMark{t: e.Time, method: e.Method, path: e.Path, status: e.Status, body: hex.EncodeToString(sum[:])}
 }
 
 // LogReadStopped is why a platform's log is NOT CHECKED when a signal
@@ -300,7 +327,11 @@ func (in *inspector) poll() {
 		return
 	}
 	for {
-		p, err := in.page(in.offset, inspectPage)
+		from := in.offset
+		if in.hasLast {
+			from-- // the entry last read, to be found again
+		}
+		p, err := in.page(from, inspectPage)
 		switch {
 		case err != nil && in.ctx.Err() != nil:
 			in.problem = LogReadStopped
@@ -312,14 +343,26 @@ func (in *inspector) poll() {
 			return
 		case err != nil:
 			in.problem = err.Error()
+			if back := in.wentBack(); back != "" {
+				// A platform that refuses an offset past its log's end
+				// (docs/platform-api.md: 400) after a restart.
+				in.problem = back + " (asked from request " + strconv.Itoa(from) + ": " + err.Error() + ")"
+			}
 			return
 		}
 		in.retryErr, in.failuresInRow = "", 0
 		if *p.Total < in.offset {
-			// Its log starts again (a restarted platform): what it held
-			// since the last read is not known to be read.
-			in.problem = fmt.Sprintf("the platform's log went back: it holds %d requests, and %d had been read from it (restarted, or its log cleared?)", *p.Total, in.offset)
+			in.problem = in.backBy(*p.Total)
 			return
+		}
+		if in.hasLast {
+			if len(p.Entries) == 0 || p.Entries[0].Index != from || markOf(p.Entries[0]) != in.lastEntry {
+				// Numbered from 0 again and grown past where it was read
+				// (a restart): what it held before is not this log.
+				in.problem = fmt.Sprintf("the platform's log changed under the reader: request %d is not the one read before (restarted, its log numbered from 0 again?)", from)
+				return
+			}
+			p.Entries = p.Entries[1:]
 		}
 		if p.Dropped > in.offset {
 			in.problem = fmt.Sprintf("the platform dropped requests %d…%d from its log before they were read", in.offset, p.Dropped-1)
@@ -338,11 +381,43 @@ func (in *inspector) poll() {
 			}
 			in.count(e.Path, e.Status, e.Body)
 			in.offset = e.Index + 1
+			in.lastEntry, in.hasLast = markOf(e), true
 		}
 		if p.Next == nil || len(p.Entries) == 0 {
 			return
 		}
 	}
+}
+
+// probeTries bounds the reads of the log's start before the storm when
+// they answer 5xx or 429: 200 ms, doubling, about 6 s in all.
+const probeTries = 6
+
+// passingAnswer reports whether err is an answer saying to ask again
+// (5xx, 429), as against no answer at all.
+func passingAnswer(err error) bool {
+	var ans answered
+	return errors.As(err, &ans) && (ans.status >= 500 || ans.status == http.StatusTooManyRequests)
+}
+
+// wentBack asks the log's size after a refused read: a log now shorter
+// than what was read is a platform restarted (its log cleared), said so;
+// "" when it is not, or cannot be told.
+func (in *inspector) wentBack() string {
+	if in.offset == 0 {
+		return ""
+	}
+	p, err := in.page(0, 1)
+	if err != nil || *p.Total >= in.offset {
+		return ""
+	}
+	return in.backBy(*p.Total)
+}
+
+// backBy is why a log that holds total requests, fewer than were read
+// from it, is not whole.
+func (in *inspector) backBy(total int) string {
+	return fmt.Sprintf("the platform's log went back: it holds %d requests, and %d had been read from it (restarted, or its log cleared?)", total, in.offset)
 }
 
 // passing reports whether a failed read may succeed if tried again: no

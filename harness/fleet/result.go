@@ -1133,8 +1133,15 @@ func (r *Result) Print(w io.Writer) {
 			return fmt.Sprintf("%s %s %d", whose, verb, n)
 		}
 	}
+	// A storm with no SM-DP+ at all (an external platform, no download
+	// device, no --smdp) has no SM-DP+ log to hold anything.
+	noSMDP := len(r.SMDP) == 0 && sum(r.CardToSMDP) == 0 && sum(r.SMDPLog) == 0 && !r.SMDPUnread
+	smdpHeld := held("the SM-DP+s' logs", "hold", r.SMDPLog, r.SMDPUnread)
+	if noSMDP {
+		smdpHeld = "no SM-DP+ in this storm"
+	}
 	fmt.Fprintf(w, "notices    cards acknowledged %d to the platform, %d to SM-DP+s; %s, %s; %d deliveries failed: %d kept by the card to be sent again, %d refused by the platform with a 4xx and dropped by the card\n",
-		sum(r.CardToPlatform), sum(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), held("the SM-DP+s' logs", "hold", r.SMDPLog, r.SMDPUnread),
+		sum(r.CardToPlatform), sum(r.CardToSMDP), held("the platform's log", "holds", r.PlatformLog, r.PlatformUnread), smdpHeld,
 		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
@@ -1147,7 +1154,11 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
 	default:
 		if unconfirmed == 0 {
-			fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+			if noSMDP {
+				fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log)\n")
+			} else {
+				fmt.Fprintf(w, "lost       0 (cards' acknowledged notifications == platform log == SM-DP+ logs)\n")
+			}
 		} else {
 			fmt.Fprintf(w, "lost       0 (every notification the cards count as delivered is in its server's log)\n")
 		}
@@ -1160,7 +1171,7 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log record a card's report more often than the card sent it (a note recorded twice?): %s%s\n", r.LogExtra, strings.Join(r.LogExtraNamed, "; "), more)
 	}
 	if r.LogReadFailures > 0 {
-		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection or a 5xx) and were tried again\n", r.LogReadFailures)
+		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.LogReadFailures)
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",

@@ -321,6 +321,16 @@ func TestNoticesSayWhatWasNotRead(t *testing.T) {
 			t.Errorf("%s: %s\nwant %q", tc.name, out.String(), tc.want)
 		}
 	}
+	// A storm with no SM-DP+ at all claims no SM-DP+ log.
+	r := newResult()
+	r.Devices = 1
+	r.Outcomes[Switched] = 1
+	r.CardToPlatform["e|attach-success"], r.PlatformLog["e|attach-success"] = 1, 1
+	var out strings.Builder
+	r.Print(&out)
+	if !strings.Contains(out.String(), "the platform's log holds 1, no SM-DP+ in this storm;") || !strings.Contains(out.String(), "lost       0 (cards' acknowledged notifications == platform log)\n") {
+		t.Errorf("no SM-DP+:\n%s", out.String())
+	}
 }
 
 // The LOST line names at most maxLostNamed notifications and counts the rest.

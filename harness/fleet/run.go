@@ -80,13 +80,10 @@ type storm struct {
 	// emulated platform.
 	reportsSent map[string]int
 	// givenUp, once set, stops the storm as a signal does, for its own
-	// cause (Config.GiveUpAfter). answered is how many exchanges had
-	// ended other than at the BIP limit when checkSilence last saw that
-	// count move (answeredWall, wall clock), expiredAt how many had
-	// expired then.
+	// cause (Config.GiveUpAfter). silence counts from the last time
+	// checkSilence saw an exchange answered (answeredWall, wall clock).
 	givenUp      error
-	answered     uint64
-	expiredAt    uint64
+	silence      progressGate
 	answeredWall time.Time
 }
 
@@ -197,11 +194,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// the instant simulated time last moved: progress, though the clock
 	// stands still.
 	var lastNow time.Time
-	var releasedAt uint64
+	var releasedAt, expiredAt uint64
 	waiting := func() string {
-		now, released := s.loop.Now(), s.loop.Released()
+		now, expired := s.loop.Now(), s.loop.Expired()
+		// Ended before the BIP limit: answered, or refused. An expiry is
+		// counted before its release, so released may lag it by one.
+		released := max(s.loop.Released(), expired) - expired
 		if !now.Equal(lastNow) {
-			lastNow, releasedAt = now, released
+			lastNow, releasedAt, expiredAt = now, released, expired
 		}
 		var what string
 		switch n := s.loop.InFlight(); n {
@@ -214,6 +214,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		if a := released - releasedAt; a > 0 {
 			what += fmt.Sprintf(", %d answered since simulated time last moved", a)
+		}
+		if x := expired - expiredAt; x > 0 {
+			what += fmt.Sprintf(", %d ran out the 10 s BIP limit unanswered", x)
 		}
 		return what
 	}
@@ -569,15 +572,14 @@ func (s *storm) checkSilence() {
 	if s.cfg.GiveUpAfter <= 0 {
 		return
 	}
-	expired := s.loop.Expired()
-	answered := s.loop.Released() - expired // answered, or ended otherwise
-	if s.answeredWall.IsZero() || answered != s.answered {
-		s.answered, s.expiredAt, s.answeredWall = answered, expired, time.Now()
+	rel, exp := s.loop.Released(), s.loop.Expired()
+	if s.answeredWall.IsZero() || s.silence.progress(rel, exp) {
+		s.silence, s.answeredWall = progressGate{rel: rel, exp: exp}, time.Now()
 		return
 	}
-	if quiet := time.Since(s.answeredWall); expired > s.expiredAt && quiet >= s.cfg.GiveUpAfter {
+	if quiet := time.Since(s.answeredWall); quiet >= s.cfg.GiveUpAfter {
 		s.givenUp = fmt.Errorf("%w for %v: %d exchanges with them ran out the cards' 10 s BIP limit, none answered (--give-up-after %v)",
-			ErrSilentServers, quiet.Truncate(time.Second), expired-s.expiredAt, s.cfg.GiveUpAfter)
+			ErrSilentServers, quiet.Truncate(time.Second), exp-s.silence.exp, s.cfg.GiveUpAfter)
 		s.meter.Printf("stopping (%v): the devices still on are failed as stopped now\n", s.givenUp)
 	}
 }

@@ -381,6 +381,15 @@ func (c *checker) value(tok json.Token, p *plan, at *step, depth int, v reflect.
 			c.fillErr(v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(raw[1 : len(raw)-1]))
 		}
 	case kUnmarshaler:
+		if _, isString := tok.(string); !isString && tok != nil && reflect.PointerTo(p.t).Implements(textUnmarshaler) {
+			// A type that also reads itself from text (time.Time) is a
+			// JSON string: said in this package's words, not its
+			// method's ("Time.UnmarshalJSON: input is not a JSON string").
+			if err := c.skip(tok, at, depth); err != nil {
+				return err
+			}
+			return wrong("a string")
+		}
 		if err := c.skip(tok, at, depth); err != nil {
 			return err
 		}

@@ -74,6 +74,8 @@ func TestDecode(t *testing.T) {
 			`"last_seq":{"a":1,"b c":2},"pair":[1,2],"any":{"k":[true]},"num":-1.5e3,"Untag":"u","inner":"i","depth":"outer"}`, ""},
 		{"nulls where nil is allowed", `{` + base + `,"signal":null,"cause":null,"blob":null,"last_seq":null,"raw":null,"any":null}`, ""},
 		{"escaped name, exact once unescaped", `{"\u0065id":"x"}`, ""},
+		{"a time as a number", `{` + base + `,"at":1767225600}`, "at: want a string, got a number"},
+		{"a time as an object", `{` + base + `,"at":{"s":1}}`, "at: want a string, got an object"},
 		{"white space around", " \n{" + base + "}\t\n", ""},
 
 		// Names as written, case and all.

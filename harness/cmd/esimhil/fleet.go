@@ -110,7 +110,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if *giveUp != 0 && *giveUp < fleet.MinGiveUpAfter {
-		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit an exchange", *giveUp, fleet.MinGiveUpAfter))
+		problem(fmt.Errorf("--give-up-after %v: want 0 (never) or at least %v, the cards' own BIP limit for an exchange", *giveUp, fleet.MinGiveUpAfter))
 	}
 	cfg := fleet.Config{Template: t, Platform: *platformURL, SMDP: map[string]string{}, Progress: stderr, GiveUpAfter: *giveUp}
 	if flagGiven(fs, "platform") && strings.TrimSpace(*platformURL) == "" {
@@ -357,7 +357,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return 2
 	}
-	smdpListen, probs := parseSMDPListen(smdpListens, s)
+	smdpListen, probs := parseSMDPListen(smdpListens, s, *listen)
 	if len(probs) > 0 {
 		for _, p := range probs {
 			fmt.Fprintf(stderr, "esimhil serve: %s\n", p)
@@ -421,7 +421,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // parseSMDPListen reads serve's --smdp-listen op=HOST:PORT values
 // against the scenario's operators with an SM-DP+, one problem a line.
-func parseSMDPListen(vals []string, s *scenario.Scenario) (map[string]string, []string) {
+func parseSMDPListen(vals []string, s *scenario.Scenario, listen string) (map[string]string, []string) {
 	var ops []string
 	for _, o := range s.Network.Operators {
 		if o.SMDP != "" {
@@ -444,11 +444,30 @@ func parseSMDPListen(vals []string, s *scenario.Scenario) (map[string]string, []
 			probs = append(probs, fmt.Sprintf("--smdp-listen %q: want operator=HOST:PORT with a host and a port 1-65535", v))
 		case m[op] != "":
 			probs = append(probs, fmt.Sprintf("--smdp-listen %s given twice (%s and %s): one address an SM-DP+", op, m[op], addr))
+		case sameAddress(addr, listen):
+			probs = append(probs, fmt.Sprintf("--smdp-listen %s=%s: the platform's --listen %s: one server an address", op, addr, listen))
 		default:
+			for _, other := range slices.Sorted(maps.Keys(m)) {
+				if sameAddress(addr, m[other]) {
+					probs = append(probs, fmt.Sprintf("--smdp-listen %s=%s: given to %s too: one server an address", op, addr, other))
+				}
+			}
 			m[op] = addr
 		}
 	}
 	return m, probs
+}
+
+// sameAddress reports whether two HOST:PORT listen addresses would take
+// the same port: the same port on the same host, or on every host.
+func sameAddress(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	if err1 != nil || err2 != nil || pa != pb || pa == "0" {
+		return false
+	}
+	any := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || any(ha) || any(hb)
 }
 
 // checkWritable says, before any work, why a file could not be written
