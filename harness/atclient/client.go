@@ -198,6 +198,7 @@ type Client struct {
 	// (settleLate). silent: the modem answered nothing since a resync
 	// went unanswered; commands then go out without waiting. Guarded by mu.
 	late     *pending
+	cutOff   *pending // the command in flight when the port dropped
 	silent   bool
 	grace    time.Duration
 	timeouts []Timeout
@@ -256,6 +257,9 @@ type pending struct {
 	timeout time.Duration
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
+	// dropped is the command a port drop cut, when this stands for it
+	// on the port back (its late answer may still come there).
+	dropped *pending
 	// timeout is p's index in Client.timeouts once it timed out; -1
 	// before, or when it is not kept.
 	timeoutAt int
@@ -439,6 +443,14 @@ func (c *Client) kickSetUp() {
 
 // do sends one command line and waits for its answer; cmdMu held.
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
+	// A port on its way back is waited for before the late answer is:
+	// the command its drop cut may still be answered there.
+	up := time.NewTimer(timeout)
+	err := c.awaitUp(up.C, timeout)
+	up.Stop()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
 	c.settleLate(true)
 	p := newPending(cmd)
 	p.poll = poll
@@ -641,14 +653,20 @@ func (c *Client) settleLate(resync bool) string {
 	if c.grace > 0 {
 		grace = c.grace
 	}
-	if silent || failed || lp.poll {
-		grace = 0 // a silent modem's commands go out at once, as a poll's next
+	if silent || failed || lp.poll || lp.dropped != nil {
+		// A silent modem's commands go out at once, as a poll's next;
+		// after a drop the resync reads what comes meanwhile.
+		grace = 0
 	}
 	if c.awaitLate(lp, grace) {
 		return ""
 	}
 	c.clearPending(lp)
-	c.tracef("#", fieldlog.NoAnswerNote(lp.line))
+	if lp.dropped != nil {
+		c.tracef("#", fmt.Sprintf("the port is back; %s, which the drop cut, is not answered yet", lp.line))
+	} else {
+		c.tracef("#", fieldlog.NoAnswerNote(lp.line))
+	}
 	if resync && !silent && !failed && !lp.poll {
 		c.resync(lp)
 	}
@@ -798,8 +816,15 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 		return err
 	}
 	c.mu.Lock()
-	// reopen may have failed p before it was withdrawn.
+	// reopen may have failed p before it was withdrawn: sent again, p
+	// is not a cut command whose late answer the next one must wait for.
 	p.err, p.lines, p.truncated, p.echoOK, p.cut = nil, nil, 0, true, ""
+	if c.late != nil && c.late.dropped == p {
+		c.late = nil
+	}
+	if c.cutOff == p {
+		c.cutOff = nil
+	}
 	select {
 	case <-p.final:
 	default:

@@ -247,7 +247,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		for _, s := range cut {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
-		fmt.Fprintf(stderr, "esimhil lab record: the port dropped in the middle of %d answer(s) (# line cut by the port drop in %s; cut: in the manifest); record again\n",
+		fmt.Fprintf(stderr, "esimhil lab record: the port dropped while %d step(s) awaited their answer (# port dropped in %s; cut: in the manifest); record again\n",
 			len(cut), filepath.Join(*out, record.LogFile))
 	}
 	if to := log.TimedOut(); len(to) > 0 {
