@@ -524,3 +524,56 @@ func TestLateAnswerAfterDrop(t *testing.T) {
 		})
 	}
 }
+
+// A modem at another baud rate or parity than the host's: its answer
+// comes as bytes that form no line. The command's error says how many
+// came (ErrNoLine), not that the modem is silent, and the trace shows the
+// first of them in hex, bounded.
+func TestBytesButNoLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		wantErr      string // "" for no ErrNoLine
+		wantNote     string
+	}{
+		{name: "garbled answer", answer: "\xbb(1\x8d\xbb(",
+			wantErr: "AT: at: timeout after 300ms: 6 bytes received but no line or final result from ", wantNote: "# 6 bytes after AT formed no line (wrong BAUD or parity?): bb 28 31 8d bb 28\n"},
+		{name: "longer than the note", answer: strings.Repeat("\xfe", 100),
+			wantErr: "AT: at: timeout after 300ms: 100 bytes received", wantNote: ": " + strings.TrimSpace(strings.Repeat("fe ", 64)) + " …\n"},
+		{name: "silent", answer: ""},
+		{name: "a line, no final result", answer: "\r\nbusy\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+				if in == "" {
+					return "", false
+				}
+				return tc.answer, false
+			})
+			p, err := transport.Open(context.Background(), link, transport.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var trace strings.Builder
+			tw := &lockedWriter{w: &trace}
+			c := New(p, WithTimeout(300*time.Millisecond), WithTrace(tw))
+			defer c.Close()
+			_, err = c.Command("AT")
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("err = %v", err)
+			}
+			got := tw.String()
+			if tc.wantErr == "" {
+				if errors.Is(err, ErrNoLine) || strings.Contains(got, "formed no line") {
+					t.Errorf("err = %v\n%s", err, got)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoLine) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), "wrong BAUD or parity?") {
+				t.Errorf("err = %v", err)
+			}
+			if !strings.Contains(got, tc.wantNote) {
+				t.Errorf("trace has no %q:\n%s", tc.wantNote, got)
+			}
+		})
+	}
+}

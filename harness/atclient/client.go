@@ -163,6 +163,21 @@ func (c *Client) Timeouts() []Timeout {
 // ErrPortDown is wrapped by the error of a command whose port dropped.
 var ErrPortDown = errors.New("at: port dropped")
 
+// ErrNoLine is wrapped, with ErrTimeout, by the error of a command that
+// got bytes which formed no line and no final result: what a host at
+// another baud rate or parity than the modem's reads. It is no silence.
+var ErrNoLine = errors.New("bytes received but no line or final result")
+
+// noteUnframed notes in the trace the bytes that came since cmd went out
+// when they formed no line (bounded, in hex), and returns how many.
+func (c *Client) noteUnframed(cmd string) int {
+	n, hex := c.raw.unframed()
+	if n > 0 {
+		c.tracef("#", fmt.Sprintf("%d bytes after %s formed no line (wrong BAUD or parity?): %s", n, cmd, hex))
+	}
+	return n
+}
+
 // ErrAnswerCut is wrapped, with ErrPortDown, by the error of a command
 // whose answer the port drop cut: part of it came (a line, or part of
 // one), its final result did not.
@@ -497,6 +512,9 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout})
 			}
 			c.mu.Unlock()
+			if n := c.noteUnframed(cmd); n > 0 {
+				return nil, fmt.Errorf("%s: %w after %v: %d %w from %s: wrong BAUD or parity?", cmd, ErrTimeout, timeout, n, ErrNoLine, c.port.Name())
+			}
 			return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 		}
 		c.mu.Unlock()
@@ -612,6 +630,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()
+	c.raw.mark()
 	c.tracef(">", cmd)
 	if err := c.write(cmd, p, reopens, timer); err != nil {
 		c.clearPending(p)
@@ -725,6 +744,10 @@ func (c *Client) resync(lp *pending) {
 			c.mu.Lock()
 			c.silent = true
 			c.mu.Unlock()
+			if n := c.noteUnframed("AT"); n > 0 {
+				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (wrong BAUD or parity?): commands go out without waiting for late answers", n, wait))
+				return
+			}
 			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: commands go out without waiting for late answers", wait))
 			return
 		case how != answered || perr != nil:

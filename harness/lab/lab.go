@@ -362,7 +362,12 @@ func Check(c *atclient.Client) error {
 	}
 	// The whole wait, not only the last command's timeout: a silent port
 	// costs four timeouts and the waits for late answers between them.
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err, sharedHint(c.Port()))
+	took := time.Since(start).Round(100 * time.Millisecond)
+	if errors.Is(err, atclient.ErrNoLine) {
+		// Bytes came, none a line: a wrong line speed, not a silent port.
+		return fmt.Errorf("%s: %w: bytes but no line or final result to AT, nor after ATV1, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, took, err)
+	}
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, took, err, sharedHint(c.Port()))
 }
 
 // sharedHint names the other processes that have a device path open, for
