@@ -124,7 +124,8 @@ type Timeout struct {
 	// answer's information text.
 	Late  time.Duration
 	Lines []string
-	taken bool // handed out by TakeLate
+	Final string // the late answer's final result
+	taken bool   // handed out by TakeLate
 }
 
 func (t Timeout) String() string {
@@ -754,7 +755,7 @@ func (c *Client) resync(lp *pending) {
 			return // the port dropped or the client closed: the next command says so
 		case lines > 0 || final != "OK":
 			c.mu.Lock()
-			note := c.lateAnswer(lp, p.lines, time.Now()) // the AT's pending gathered them
+			note := c.lateAnswer(lp, p.lines, final, time.Now()) // the AT's pending gathered them
 			c.mu.Unlock()
 			c.tracef("#", note)
 			if c.rearm(p) {
@@ -785,7 +786,7 @@ func (c *Client) resync(lp *pending) {
 		c.mu.Lock()
 		note := ""
 		if another {
-			note = c.lateAnswer(lp, nil, first) + " (a lone final result: the AT's came after it)"
+			note = c.lateAnswer(lp, nil, "OK", first) + " (a lone final result: the AT's came after it)"
 		}
 		c.silent = false
 		c.mu.Unlock()
@@ -812,11 +813,11 @@ func (c *Client) rearm(p *pending) bool {
 // lateAnswer records that the final result of p, which timed out, came
 // at now with lines, and returns the trace's note on it. Call with c.mu
 // held.
-func (c *Client) lateAnswer(p *pending, lines []string, now time.Time) string {
+func (c *Client) lateAnswer(p *pending, lines []string, final string, now time.Time) string {
 	d := now.Sub(p.sent)
 	if p.timeoutAt >= 0 {
 		t := &c.timeouts[p.timeoutAt]
-		t.Late, t.Lines = d, append([]string(nil), lines...)
+		t.Late, t.Lines, t.Final = d, append([]string(nil), lines...), final
 	}
 	return fmt.Sprintf("late answer to %s after %.1fs", p.line, d.Seconds())
 }

@@ -191,7 +191,7 @@ func (c *Client) route(line string) (note string) {
 			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
 		}
 		if p.late {
-			return c.lateAnswer(p, p.lines, time.Now())
+			return c.lateAnswer(p, p.lines, line, time.Now())
 		}
 		return note
 	case len(p.lines) >= MaxLines:

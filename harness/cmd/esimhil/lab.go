@@ -23,7 +23,7 @@ import (
 )
 
 const labUsage = `usage:
-  esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N]
+  esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N] [--timeout D]
   esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
                      [--scenario FILE] [--baud N] [--timeout D] [--restart D] [--simtrace udp://HOST:PORT|off]
   esimhil lab sniff [--simtrace udp://HOST:PORT] [--out FILE.pcapng] [--for D]
@@ -66,12 +66,15 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	sysfs := fs.String("sysfs", "/sys", "sysfs root to scan (a fake tree in tests)")
 	probe := fs.String("probe", "", "probe this port and propose a personality instead of scanning")
 	baud := fs.Int("baud", 115200, "baud rate for --probe")
+	timeout := fs.Duration("timeout", 5*time.Second, "time one command of --probe may take (as lab record's)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
 		return usageExit(err)
 	}
 	if *probe != "" {
-		c, err := openAT(ctx, *probe, *baud, 2*time.Second)
+		// The client of lab record, given the same time: a modem slow
+		// to answer is probed as it is recorded, not refused.
+		c, err := openAT(ctx, *probe, *baud, *timeout)
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
 			return 1

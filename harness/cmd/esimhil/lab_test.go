@@ -14,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/answerpty"
 )
 
 func TestLabCommands(t *testing.T) {
@@ -158,5 +159,18 @@ func TestRecordKeepsWhatWasWritten(t *testing.T) {
 	code := cli(context.Background(), []string{"lab", "record", "--modem", "/dev/null", "--out", dir}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "holds a manifest it cannot read") || strings.Contains(stderr.String(), "not a tty") {
 		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// lab discover --probe gives each command --timeout, as lab record does:
+// a modem slower than that is refused saying its OKs came late and how to
+// let it through, not as a port that answers no OK.
+func TestDiscoverProbeTimeout(t *testing.T) {
+	port := answerpty.Open(t, func(string) string { time.Sleep(500 * time.Millisecond); return "\r\nOK\r\n" })
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"lab", "discover", "--probe", port, "--timeout", "300ms"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), port+": not a modem's AT port: the OK to AT came late: AT answered OK after 0.") ||
+		!strings.Contains(stderr.String(), "over the 300ms a command is given") || strings.Contains(stderr.String(), "GPS") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
 	}
 }
