@@ -72,6 +72,9 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return usageExit(err)
 	}
 	if *probe != "" {
+		if !checkBaud(fs, "lab discover", *probe, *baud, stderr) {
+			return 2
+		}
 		// The client of lab record, given the same time: a modem slow
 		// to answer is probed as it is recorded, not refused.
 		c, err := openAT(ctx, *probe, *baud, *timeout)
@@ -107,6 +110,26 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
+// checkBaud refuses --baud 0, which the transport would take for its
+// default (a rate no UART is set to, as -5 is), and warns that --baud
+// given for raw TCP sets nothing: ser2net's own configuration sets the
+// UART's speed there (RFC 2217 carries it).
+func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "baud" })
+	if !given {
+		return true
+	}
+	if baud == 0 {
+		fmt.Fprintf(stderr, "esimhil %s: --baud 0: not a rate a UART is set to (leave --baud out for 115200)\n", cmd)
+		return false
+	}
+	if strings.HasPrefix(addr, "tcp://") {
+		fmt.Fprintf(stderr, "esimhil %s: warning: --baud %d has no effect on %s: raw TCP carries no line settings (ser2net's configuration sets the UART's speed; rfc2217:// sets it from --baud)\n", cmd, baud, addr)
+	}
+	return true
+}
+
 func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, opts ...atclient.Option) (*atclient.Client, error) {
 	p, err := transport.Open(ctx, addr, transport.Config{Baud: baud})
 	if err != nil {
@@ -135,6 +158,9 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
+		return 2
+	}
+	if !checkBaud(fs, "lab record", *modem, *baud, stderr) {
 		return 2
 	}
 	// The manifest names the scenario as lab diff finds it: a built-in by
