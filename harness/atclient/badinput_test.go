@@ -455,3 +455,125 @@ func TestDropMidLine(t *testing.T) {
 		t.Errorf("trace:\n%s", got)
 	}
 }
+
+// A port that drops while a command waits (ser2net restarted), and the
+// modem's answer to that command comes on the port back, before the next
+// command's: it is filed as the cut command's late answer, never taken as
+// the next command's (which the client sends after a resync).
+func TestLateAnswerAfterDrop(t *testing.T) {
+	const imsi = "\r\n208011234567890\r\n\r\nOK\r\n"
+	for _, tc := range []struct {
+		name string
+		// onOpen and first are what the port back sends as it opens and
+		// on the first line it reads, before answering that line.
+		onOpen, first string
+		want          []string
+	}{
+		{name: "on the port back, before a line is sent", onOpen: "\r\nERROR\r\n",
+			want: []string{"# late answer to AT!ICCID? after"}},
+		{name: "after the next line went out", first: "\r\nERROR\r\n",
+			want: []string{"# the port is back; AT!ICCID?, which the drop cut, is not answered yet", "# resynchronising after AT!ICCID?", "# late answer to AT!ICCID? after"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			read := 0
+			link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case n == 1 && in == "":
+					return "", false
+				case n == 1 && strings.Contains(in, "AT!ICCID?"):
+					return "", true // ser2net restarted under it
+				case n == 1:
+					return "\r\nOK\r\n", false
+				case in == "":
+					return tc.onOpen, false
+				}
+				read++
+				out := ""
+				if read == 1 {
+					out = tc.first
+				}
+				if strings.Contains(in, "AT+CIMI") {
+					return out + imsi, false
+				}
+				return out + "\r\nOK\r\n", false
+			})
+			p, err := transport.Open(context.Background(), link, transport.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var trace strings.Builder
+			tw := &lockedWriter{w: &trace}
+			c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+			defer c.Close()
+			if _, err := c.Command("AT!ICCID?"); !errors.Is(err, ErrPortDown) {
+				t.Fatalf("AT!ICCID?: %v", err)
+			}
+			rsp, err := c.Command("AT+CIMI")
+			if err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != "208011234567890" {
+				t.Fatalf("AT+CIMI after the port came back: %v %v\n%s", rsp, err, tw.String())
+			}
+			got := tw.String()
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("trace has no %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// A modem at another baud rate or parity than the host's: its answer
+// comes as bytes that form no line. The command's error says how many
+// came (ErrNoLine), not that the modem is silent, and the trace shows the
+// first of them in hex, bounded.
+func TestBytesButNoLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		wantErr      string // "" for no ErrNoLine
+		wantNote     string
+	}{
+		{name: "garbled answer", answer: "\xbb(1\x8d\xbb(",
+			wantErr: "AT: at: timeout after 300ms: 6 bytes received but no line or final result from ", wantNote: "# 6 bytes after AT formed no line (wrong BAUD or parity?): bb 28 31 8d bb 28\n"},
+		{name: "longer than the note", answer: strings.Repeat("\xfe", 100),
+			wantErr: "AT: at: timeout after 300ms: 100 bytes received", wantNote: ": " + strings.TrimSpace(strings.Repeat("fe ", 64)) + " …\n"},
+		{name: "silent", answer: ""},
+		{name: "a line, no final result", answer: "\r\nbusy\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+				if in == "" {
+					return "", false
+				}
+				return tc.answer, false
+			})
+			p, err := transport.Open(context.Background(), link, transport.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var trace strings.Builder
+			tw := &lockedWriter{w: &trace}
+			c := New(p, WithTimeout(300*time.Millisecond), WithTrace(tw))
+			defer c.Close()
+			_, err = c.Command("AT")
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("err = %v", err)
+			}
+			got := tw.String()
+			if tc.wantErr == "" {
+				if errors.Is(err, ErrNoLine) || strings.Contains(got, "formed no line") {
+					t.Errorf("err = %v\n%s", err, got)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoLine) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), "wrong BAUD or parity?") {
+				t.Errorf("err = %v", err)
+			}
+			if !strings.Contains(got, tc.wantNote) {
+				t.Errorf("trace has no %q:\n%s", tc.wantNote, got)
+			}
+		})
+	}
+}

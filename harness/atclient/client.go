@@ -124,7 +124,8 @@ type Timeout struct {
 	// answer's information text.
 	Late  time.Duration
 	Lines []string
-	taken bool // handed out by TakeLate
+	Final string // the late answer's final result
+	taken bool   // handed out by TakeLate
 }
 
 func (t Timeout) String() string {
@@ -163,6 +164,21 @@ func (c *Client) Timeouts() []Timeout {
 // ErrPortDown is wrapped by the error of a command whose port dropped.
 var ErrPortDown = errors.New("at: port dropped")
 
+// ErrNoLine is wrapped, with ErrTimeout, by the error of a command that
+// got bytes which formed no line and no final result: what a host at
+// another baud rate or parity than the modem's reads. It is no silence.
+var ErrNoLine = errors.New("bytes received but no line or final result")
+
+// noteUnframed notes in the trace the bytes that came since cmd went out
+// when they formed no line (bounded, in hex), and returns how many.
+func (c *Client) noteUnframed(cmd string) int {
+	n, hex := c.raw.unframed()
+	if n > 0 {
+		c.tracef("#", fmt.Sprintf("%d bytes after %s formed no line (wrong BAUD or parity?): %s", n, cmd, hex))
+	}
+	return n
+}
+
 // ErrAnswerCut is wrapped, with ErrPortDown, by the error of a command
 // whose answer the port drop cut: part of it came (a line, or part of
 // one), its final result did not.
@@ -198,6 +214,7 @@ type Client struct {
 	// (settleLate). silent: the modem answered nothing since a resync
 	// went unanswered; commands then go out without waiting. Guarded by mu.
 	late     *pending
+	cutOff   *pending // the command in flight when the port dropped
 	silent   bool
 	grace    time.Duration
 	timeouts []Timeout
@@ -256,6 +273,9 @@ type pending struct {
 	timeout time.Duration
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
+	// dropped is the command a port drop cut, when this stands for it
+	// on the port back (its late answer may still come there).
+	dropped *pending
 	// timeout is p's index in Client.timeouts once it timed out; -1
 	// before, or when it is not kept.
 	timeoutAt int
@@ -439,6 +459,14 @@ func (c *Client) kickSetUp() {
 
 // do sends one command line and waits for its answer; cmdMu held.
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
+	// A port on its way back is waited for before the late answer is:
+	// the command its drop cut may still be answered there.
+	up := time.NewTimer(timeout)
+	err := c.awaitUp(up.C, timeout)
+	up.Stop()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
 	c.settleLate(true)
 	p := newPending(cmd)
 	p.poll = poll
@@ -485,6 +513,9 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout})
 			}
 			c.mu.Unlock()
+			if n := c.noteUnframed(cmd); n > 0 {
+				return nil, fmt.Errorf("%s: %w after %v: %d %w from %s: wrong BAUD or parity?", cmd, ErrTimeout, timeout, n, ErrNoLine, c.port.Name())
+			}
 			return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 		}
 		c.mu.Unlock()
@@ -600,6 +631,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()
+	c.raw.mark()
 	c.tracef(">", cmd)
 	if err := c.write(cmd, p, reopens, timer); err != nil {
 		c.clearPending(p)
@@ -641,14 +673,20 @@ func (c *Client) settleLate(resync bool) string {
 	if c.grace > 0 {
 		grace = c.grace
 	}
-	if silent || failed || lp.poll {
-		grace = 0 // a silent modem's commands go out at once, as a poll's next
+	if silent || failed || lp.poll || lp.dropped != nil {
+		// A silent modem's commands go out at once, as a poll's next;
+		// after a drop the resync reads what comes meanwhile.
+		grace = 0
 	}
 	if c.awaitLate(lp, grace) {
 		return ""
 	}
 	c.clearPending(lp)
-	c.tracef("#", fieldlog.NoAnswerNote(lp.line))
+	if lp.dropped != nil {
+		c.tracef("#", fmt.Sprintf("the port is back; %s, which the drop cut, is not answered yet", lp.line))
+	} else {
+		c.tracef("#", fieldlog.NoAnswerNote(lp.line))
+	}
 	if resync && !silent && !failed && !lp.poll {
 		c.resync(lp)
 	}
@@ -707,13 +745,17 @@ func (c *Client) resync(lp *pending) {
 			c.mu.Lock()
 			c.silent = true
 			c.mu.Unlock()
+			if n := c.noteUnframed("AT"); n > 0 {
+				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (wrong BAUD or parity?): commands go out without waiting for late answers", n, wait))
+				return
+			}
 			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: commands go out without waiting for late answers", wait))
 			return
 		case how != answered || perr != nil:
 			return // the port dropped or the client closed: the next command says so
 		case lines > 0 || final != "OK":
 			c.mu.Lock()
-			note := c.lateAnswer(lp, p.lines, time.Now()) // the AT's pending gathered them
+			note := c.lateAnswer(lp, p.lines, final, time.Now()) // the AT's pending gathered them
 			c.mu.Unlock()
 			c.tracef("#", note)
 			if c.rearm(p) {
@@ -744,7 +786,7 @@ func (c *Client) resync(lp *pending) {
 		c.mu.Lock()
 		note := ""
 		if another {
-			note = c.lateAnswer(lp, nil, first) + " (a lone final result: the AT's came after it)"
+			note = c.lateAnswer(lp, nil, "OK", first) + " (a lone final result: the AT's came after it)"
 		}
 		c.silent = false
 		c.mu.Unlock()
@@ -771,11 +813,11 @@ func (c *Client) rearm(p *pending) bool {
 // lateAnswer records that the final result of p, which timed out, came
 // at now with lines, and returns the trace's note on it. Call with c.mu
 // held.
-func (c *Client) lateAnswer(p *pending, lines []string, now time.Time) string {
+func (c *Client) lateAnswer(p *pending, lines []string, final string, now time.Time) string {
 	d := now.Sub(p.sent)
 	if p.timeoutAt >= 0 {
 		t := &c.timeouts[p.timeoutAt]
-		t.Late, t.Lines = d, append([]string(nil), lines...)
+		t.Late, t.Lines, t.Final = d, append([]string(nil), lines...), final
 	}
 	return fmt.Sprintf("late answer to %s after %.1fs", p.line, d.Seconds())
 }
@@ -798,8 +840,15 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 		return err
 	}
 	c.mu.Lock()
-	// reopen may have failed p before it was withdrawn.
+	// reopen may have failed p before it was withdrawn: sent again, p
+	// is not a cut command whose late answer the next one must wait for.
 	p.err, p.lines, p.truncated, p.echoOK, p.cut = nil, nil, 0, true, ""
+	if c.late != nil && c.late.dropped == p {
+		c.late = nil
+	}
+	if c.cutOff == p {
+		c.cutOff = nil
+	}
 	select {
 	case <-p.final:
 	default:

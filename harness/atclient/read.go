@@ -56,6 +56,9 @@ func (c *Client) reopen(cause error) error {
 			p.err = fmt.Errorf("%w; %w after %q", down, ErrAnswerCut, p.lines[len(p.lines)-1])
 		}
 		p.final <- ""
+		if !p.poll {
+			c.cutOff = p
+		}
 	}
 	// A port that drops again before it said a line since it came back
 	// (a server that accepts and hangs up) is not reopened at once: the
@@ -112,6 +115,17 @@ func (c *Client) reopen(cause error) error {
 	c.mu.Lock()
 	c.down = nil
 	c.echo = echoUnknown // a new tty, or the modem back to its defaults
+	if p := c.cutOff; p != nil {
+		// The modem may still answer the command the drop cut, on the
+		// port back (ser2net passes on what the tty kept): that answer
+		// is the cut command's, filed and noted as late, and the next
+		// command resynchronises first (settleLate), never taking it.
+		c.cutOff = nil
+		lp := newPending(p.line)
+		lp.names, lp.echoOK, lp.sent, lp.timeout = p.names, false, p.sent, p.timeout
+		lp.late, lp.dropped, lp.timeoutAt = true, p, p.timeoutAt
+		c.late, c.pending = lp, lp
+	}
 	c.reopens++
 	c.heard = 0
 	close(c.upSig)
@@ -177,7 +191,7 @@ func (c *Client) route(line string) (note string) {
 			note = "a bare ERROR: +CMEE is back to 0 as well, another sign of the reset"
 		}
 		if p.late {
-			return c.lateAnswer(p, p.lines, time.Now())
+			return c.lateAnswer(p, p.lines, line, time.Now())
 		}
 		return note
 	case len(p.lines) >= MaxLines:

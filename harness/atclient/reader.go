@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,7 @@ type reader struct {
 	toCmd    chan struct{}                                 // readLoop hands the reader over (cap 1)
 	kick     chan struct{}                                 // wakes readLoop early (cap 1)
 	lastByte *atomic.Int64                                 // when bytes last came (activity)
+	raw      *rawBytes                                     // what came since a line went out (activity)
 
 	// under Client.mu
 	holder  int
@@ -57,19 +59,71 @@ type reader struct {
 type activity struct {
 	io.Reader
 	last *atomic.Int64
+	raw  *rawBytes
 }
 
 func (a activity) Read(b []byte) (int, error) {
 	n, err := a.Reader.Read(b)
 	if n > 0 {
 		a.last.Store(time.Now().UnixNano())
+		a.raw.add(b[:n])
 	}
 	return n, err
 }
 
+// rawBytes are the bytes read since a command line went out (the first
+// maxRawNote of them kept) and the lines they formed: a modem at another
+// baud rate or parity sends bytes that form none, which is no silence.
+type rawBytes struct {
+	mu    sync.Mutex
+	n     int
+	head  []byte
+	lines int
+}
+
+// maxRawNote bounds the bytes a note on them shows.
+const maxRawNote = 64
+
+func (r *rawBytes) add(b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n += len(b)
+	if k := min(len(b), maxRawNote-len(r.head)); k > 0 {
+		r.head = append(r.head, b[:k]...)
+	}
+}
+
+func (r *rawBytes) line() {
+	r.mu.Lock()
+	r.lines++
+	r.mu.Unlock()
+}
+
+// mark starts counting again, as a command line goes out.
+func (r *rawBytes) mark() {
+	r.mu.Lock()
+	r.n, r.head, r.lines = 0, nil, 0
+	r.mu.Unlock()
+}
+
+// unframed returns how many bytes came since the mark when none of them
+// formed a line (0 otherwise), and the first of them in hex.
+func (r *rawBytes) unframed() (int, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lines > 0 || r.n == 0 {
+		return 0, ""
+	}
+	h := fmt.Sprintf("% x", r.head)
+	if r.n > len(r.head) {
+		h += " …"
+	}
+	return r.n, h
+}
+
 func newReader(p transport.Port) reader {
-	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), lastByte: new(atomic.Int64)}
-	r.lr = at.NewLineReader(activity{p, r.lastByte})
+	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), lastByte: new(atomic.Int64), raw: new(rawBytes)}
+	r.lr = at.NewLineReader(activity{p, r.lastByte, r.raw})
 	if d, ok := p.(interface{ SetReadDeadline(time.Time) error }); ok {
 		r.deadline = d
 	}
@@ -174,6 +228,9 @@ func (c *Client) handOver() bool {
 // is traced as dropped), and returns the read's error.
 func (c *Client) readLine() error {
 	line, err := c.lr.Next()
+	if err == nil || errors.Is(err, at.ErrLineTooLong) {
+		c.raw.line()
+	}
 	switch {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
@@ -226,7 +283,7 @@ func (c *Client) readFailed(err error) bool {
 		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
 		return true
 	}
-	c.lr = at.NewLineReader(activity{c.port, c.lastByte})
+	c.lr = at.NewLineReader(activity{c.port, c.lastByte, c.raw})
 	return false
 }
 

@@ -347,6 +347,10 @@ func refusedOr(err error) string {
 	return "refused"
 }
 
+// ErrLateOK is wrapped, with ErrNotAModem, by Check's error when the OK
+// to AT came, but only after the client had given up on it.
+var ErrLateOK = errors.New("the OK to AT came late")
+
 // Check sends AT (twice: the first may meet a half-typed line) and wants
 // OK: what every modem answers, and what refuses a GPS NMEA port, a
 // diagnostics port or a console. A modem an aborted session left in
@@ -354,6 +358,7 @@ func refusedOr(err error) string {
 func Check(c *atclient.Client) error {
 	var err error
 	start := time.Now()
+	before := len(c.Timeouts())
 	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
 		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
@@ -362,7 +367,20 @@ func Check(c *atclient.Client) error {
 	}
 	// The whole wait, not only the last command's timeout: a silent port
 	// costs four timeouts and the waits for late answers between them.
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, time.Since(start).Round(100*time.Millisecond), err, sharedHint(c.Port()))
+	took := time.Since(start).Round(100 * time.Millisecond)
+	if errors.Is(err, atclient.ErrNoLine) {
+		// Bytes came, none a line: a wrong line speed, not a silent port.
+		return fmt.Errorf("%s: %w: bytes but no line or final result to AT, nor after ATV1, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, took, err)
+	}
+	// OKs that came after the client gave up on them: a slow modem or
+	// link, which more time per command lets through.
+	for _, to := range c.Timeouts()[before:] {
+		if to.Late > 0 && to.Final == "OK" {
+			return fmt.Errorf("%s: %w: %w: %s answered OK after %.1fs, over the %v a command is given, and none in time after ATV1, in %v: a slow modem or link? give it more time (--timeout) (last: %w)",
+				c.Port(), ErrNotAModem, ErrLateOK, to.Command, to.Late.Seconds(), to.Within, took, err)
+		}
+	}
+	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, took, err, sharedHint(c.Port()))
 }
 
 // sharedHint names the other processes that have a device path open, for

@@ -406,3 +406,36 @@ func TestSetUpCountsStartAfterTheSetUp(t *testing.T) {
 		})
 	}
 }
+
+// A modem (or link) slow to answer: given the time it takes, Check finds
+// its OK; given less, the refusal says the OKs came late, not that none
+// came, and points at more time.
+func TestCheckSlowModem(t *testing.T) {
+	const delay = 750 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		want    string // "" for no error
+	}{
+		{name: "given the time", timeout: 2 * time.Second},
+		{name: "given less", timeout: 500 * time.Millisecond,
+			want: "not a modem's AT port: the OK to AT came late: AT answered OK after 0."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(string) string { time.Sleep(delay); return "\r\nOK\r\n" })
+			c, err := atclient.Open(port, atclient.WithTimeout(tc.timeout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = Check(c)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("%v", err)
+			case tc.want != "" && (!errors.Is(err, ErrNotAModem) || !errors.Is(err, ErrLateOK) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "over the 500ms a command is given") || !strings.Contains(err.Error(), "give it more time (--timeout)")):
+				t.Errorf("%v", err)
+			}
+		})
+	}
+}

@@ -23,7 +23,7 @@ import (
 )
 
 const labUsage = `usage:
-  esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N]
+  esimhil lab discover [--sysfs DIR] [--probe PORT] [--baud N] [--timeout D]
   esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
                      [--scenario FILE] [--baud N] [--timeout D] [--restart D] [--simtrace udp://HOST:PORT|off]
   esimhil lab sniff [--simtrace udp://HOST:PORT] [--out FILE.pcapng] [--for D]
@@ -66,12 +66,18 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	sysfs := fs.String("sysfs", "/sys", "sysfs root to scan (a fake tree in tests)")
 	probe := fs.String("probe", "", "probe this port and propose a personality instead of scanning")
 	baud := fs.Int("baud", 115200, "baud rate for --probe")
+	timeout := fs.Duration("timeout", 5*time.Second, "time one command of --probe may take (as lab record's)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
 		return usageExit(err)
 	}
 	if *probe != "" {
-		c, err := openAT(ctx, *probe, *baud, 2*time.Second)
+		if !checkBaud(fs, "lab discover", *probe, *baud, stderr) {
+			return 2
+		}
+		// The client of lab record, given the same time: a modem slow
+		// to answer is probed as it is recorded, not refused.
+		c, err := openAT(ctx, *probe, *baud, *timeout)
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
 			return 1
@@ -104,6 +110,26 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
+// checkBaud refuses --baud 0, which the transport would take for its
+// default (a rate no UART is set to, as -5 is), and warns that --baud
+// given for raw TCP sets nothing: ser2net's own configuration sets the
+// UART's speed there (RFC 2217 carries it).
+func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "baud" })
+	if !given {
+		return true
+	}
+	if baud == 0 {
+		fmt.Fprintf(stderr, "esimhil %s: --baud 0: not a rate a UART is set to (leave --baud out for 115200)\n", cmd)
+		return false
+	}
+	if strings.HasPrefix(addr, "tcp://") {
+		fmt.Fprintf(stderr, "esimhil %s: warning: --baud %d has no effect on %s: raw TCP carries no line settings (ser2net's configuration sets the UART's speed; rfc2217:// sets it from --baud)\n", cmd, baud, addr)
+	}
+	return true
+}
+
 func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, opts ...atclient.Option) (*atclient.Client, error) {
 	p, err := transport.Open(ctx, addr, transport.Config{Baud: baud})
 	if err != nil {
@@ -132,6 +158,9 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if fs.NArg() != 0 || *modem == "" || *out == "" {
 		fmt.Fprintf(stderr, "esimhil lab record: --modem and --out are required\n%s", labUsage)
+		return 2
+	}
+	if !checkBaud(fs, "lab record", *modem, *baud, stderr) {
 		return 2
 	}
 	// The manifest names the scenario as lab diff finds it: a built-in by
@@ -247,7 +276,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		for _, s := range cut {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
-		fmt.Fprintf(stderr, "esimhil lab record: the port dropped in the middle of %d answer(s) (# line cut by the port drop in %s; cut: in the manifest); record again\n",
+		fmt.Fprintf(stderr, "esimhil lab record: the port dropped while %d step(s) awaited their answer (# port dropped in %s; cut: in the manifest); record again\n",
 			len(cut), filepath.Join(*out, record.LogFile))
 	}
 	if to := log.TimedOut(); len(to) > 0 {

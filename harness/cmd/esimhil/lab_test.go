@@ -14,6 +14,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
+	"github.com/esimhil/esimhil/internal/answerpty"
 )
 
 func TestLabCommands(t *testing.T) {
@@ -27,6 +28,9 @@ func TestLabCommands(t *testing.T) {
 		{[]string{"lab", "discover", "--sysfs", filepath.Join(fixtures, "sysfs", "no-modem")}, 1, "not a modem: FTDI", "no USB modem found"},
 		{[]string{"lab", "discover", "--probe", filepath.Join(t.TempDir(), "nothing")}, 1, "", "no such file"},
 		{[]string{"lab", "record", "--modem", "/dev/null"}, 2, "", "--modem and --out are required"},
+		{[]string{"lab", "discover", "--probe", "rfc2217://127.0.0.1:1", "--baud", "0"}, 2, "", "--baud 0: not a rate a UART is set to"},
+		{[]string{"lab", "record", "--modem", "tcp://127.0.0.1:1", "--out", t.TempDir(), "--baud", "0"}, 2, "", "--baud 0: not a rate a UART is set to"},
+		{[]string{"lab", "discover", "--probe", "tcp://127.0.0.1:1", "--baud", "9600"}, 1, "", "warning: --baud 9600 has no effect on tcp://127.0.0.1:1: raw TCP carries no line settings"},
 		{[]string{"lab", "record", "--modem", "/dev/null", "--out", t.TempDir(), "--script", filepath.Join(fixtures, "scripts", "probe-es10.yaml")}, 1, "", "/dev/null: not a tty"},
 		{[]string{"lab", "diff", filepath.Join(fixtures, "recordings", "emulator-sierra-em7511")}, 0, "0 difference(s)", ""},
 		{[]string{"lab", "diff", filepath.Join(fixtures, "recordings", "emulator-sierra-em7511"), "--personality", "generic"}, 1, "at.log:12: recorded < EM7511-like (esimhil)\n           emulator < esimhil modem emulator", ""},
@@ -158,5 +162,18 @@ func TestRecordKeepsWhatWasWritten(t *testing.T) {
 	code := cli(context.Background(), []string{"lab", "record", "--modem", "/dev/null", "--out", dir}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "holds a manifest it cannot read") || strings.Contains(stderr.String(), "not a tty") {
 		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// lab discover --probe gives each command --timeout, as lab record does:
+// a modem slower than that is refused saying its OKs came late and how to
+// let it through, not as a port that answers no OK.
+func TestDiscoverProbeTimeout(t *testing.T) {
+	port := answerpty.Open(t, func(string) string { time.Sleep(500 * time.Millisecond); return "\r\nOK\r\n" })
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"lab", "discover", "--probe", port, "--timeout", "300ms"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), port+": not a modem's AT port: the OK to AT came late: AT answered OK after 0.") ||
+		!strings.Contains(stderr.String(), "over the 300ms a command is given") || strings.Contains(stderr.String(), "GPS") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
 	}
 }

@@ -202,3 +202,31 @@ func TestProbeSaysWhyTheIdentityDidNotDecide(t *testing.T) {
 		})
 	}
 }
+
+// A modem read at the wrong baud rate or parity: its answers are bytes
+// that form no line. The probe refuses it saying so, not as a silent or
+// foreign port.
+func TestProbeRefusesGarbleAsWrongBaud(t *testing.T) {
+	master, port := answerpty.Master(t)
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			if _, err := master.Read(buf); err != nil {
+				return
+			}
+			if _, err := master.Write([]byte("\xbb(1\x8d\xbb(")); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := atclient.Open(port, atclient.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = Probe(c)
+	if err == nil || !strings.Contains(err.Error(), "not a modem's AT port: bytes but no line or final result to AT, nor after ATV1, in ") ||
+		!strings.Contains(err.Error(), "wrong BAUD or parity?") || strings.Contains(err.Error(), "GPS") || strings.Contains(err.Error(), "no OK to AT") {
+		t.Errorf("%v", err)
+	}
+}

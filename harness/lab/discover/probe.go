@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -38,6 +39,12 @@ func (p Proposal) String() string {
 func Probe(c *atclient.Client) (Proposal, error) {
 	pr := Proposal{Port: c.Port()}
 	if err := lab.Check(c); err != nil {
+		switch {
+		case errors.Is(err, lab.ErrLateOK):
+			return pr, fmt.Errorf("%w; refusing %s", err, c.Port())
+		case errors.Is(err, atclient.ErrNoLine):
+			return pr, fmt.Errorf("%w; refusing %s (check its line speed and parity: BAUD, --baud, or ser2net's)", err, c.Port())
+		}
 		return pr, fmt.Errorf("%w; refusing %s (a GPS/NMEA, diagnostics or console port answers like this)", err, c.Port())
 	}
 	c.Command("ATE0") // an echo would only be noise; a modem without ATE0 still answers

@@ -58,3 +58,49 @@ func TestAnswerCutByADrop(t *testing.T) {
 		t.Errorf("Load: %v", err)
 	}
 }
+
+// A port that drops while a step waits, before any of its answer came
+// (ser2net restarted), and the modem's answer to it arriving on the port
+// back: the step is cut all the same (named, Manifest.Cut), and the late
+// answer is filed under it in at.log, not under the next step, whose own
+// answer the recording keeps.
+func TestStepCutBeforeItsAnswer(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case in == "":
+			return "", false
+		case n == 1 && strings.Contains(in, "AT!ICCID?"):
+			return "", true // gone with no answer
+		case n == 2 && strings.Contains(in, "AT+CIMI"):
+			return "\r\n208011234567890\r\n\r\nOK\r\n", false
+		case n == 2 && strings.TrimSpace(in) == "AT":
+			return "\r\nERROR\r\n\r\nOK\r\n", false // the late answer, then AT's
+		}
+		return "\r\n+CPIN: READY\r\n\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - AT+CPIN?\n  - AT!ICCID?\n  - AT+CIMI\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log Log
+	c := atclient.New(p, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(3*time.Second), atclient.WithReconnect(10*time.Second))
+	defer c.Close()
+	if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(log.Lines(), "\n")
+	if cut := log.Cut(); len(cut) != 1 || !strings.HasPrefix(cut[0], "step 2 (AT!ICCID?): ") {
+		t.Errorf("Cut() = %q\n%s", cut, text)
+	}
+	step3 := text[strings.Index(text, "# step 3: AT+CIMI"):]
+	if !strings.Contains(text, "# late answer to AT!ICCID? after") || !strings.Contains(step3, "< 208011234567890") {
+		t.Errorf("at.log:\n%s", text)
+	}
+	if i := strings.Index(step3, "> AT+CIMI"); i < 0 || strings.Contains(step3[i:], "ERROR") {
+		t.Errorf("an ERROR under AT+CIMI:\n%s", text)
+	}
+}

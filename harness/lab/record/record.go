@@ -48,10 +48,10 @@ type Log struct {
 }
 
 // Cut returns the steps of the last Run whose answer a port drop cut
-// (atclient.ErrAnswerCut): part of it came, its final result never did.
-// The recording holds the cut answer, marked (# line cut by the port
-// drop), but it is not the modem's conversation: lab record says so, as
-// for a timed-out step.
+// (atclient.ErrPortDown): its final result never came, and part of it
+// may have (atclient.ErrAnswerCut, # line cut by the port drop). The
+// recording is not the modem's conversation: lab record says so, as for
+// a timed-out step.
 func (l *Log) Cut() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -265,7 +265,9 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
 			log.Note(clk.Now(), "step %d: %v", i+1, err)
 		}
-		if errors.Is(err, atclient.ErrAnswerCut) {
+		// A drop cuts the step whether part of its answer came or none:
+		// either way the recording lacks the modem's answer to it.
+		if errors.Is(err, atclient.ErrPortDown) {
 			cut = append(cut, fmt.Sprintf("step %d (%s): %v", i+1, st, err))
 		}
 		n := len(c.Timeouts())
