@@ -28,20 +28,7 @@ func TestAnswerCutByADrop(t *testing.T) {
 		}
 		return "\r\n+CPIN: READY\r\n\r\nOK\r\n", false
 	})
-	p, err := transport.Open(context.Background(), link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - AT+CPIN?\n  - AT+QCCID\n  - AT+CPIN?\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log Log
-	c := atclient.New(p, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(3*time.Second), atclient.WithReconnect(10*time.Second))
-	defer c.Close()
-	if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
-		t.Fatal(err)
-	}
+	log := recordThrough(t, link, "AT+CPIN?", "AT+QCCID", "AT+CPIN?")
 	text := strings.Join(log.Lines(), "\n")
 	cut := log.Cut()
 	if len(cut) != 1 || !strings.HasPrefix(cut[0], "step 2 (AT+QCCID): ") || !strings.Contains(cut[0], `cut at "+QCCID: 89444765"`) {
@@ -78,20 +65,7 @@ func TestStepCutBeforeItsAnswer(t *testing.T) {
 		}
 		return "\r\n+CPIN: READY\r\n\r\nOK\r\n", false
 	})
-	p, err := transport.Open(context.Background(), link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - AT+CPIN?\n  - AT!ICCID?\n  - AT+CIMI\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log Log
-	c := atclient.New(p, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(3*time.Second), atclient.WithReconnect(10*time.Second))
-	defer c.Close()
-	if err := Run(c, personality.Generic(), s, &log, Wall{AT: c}); err != nil {
-		t.Fatal(err)
-	}
+	log := recordThrough(t, link, "AT+CPIN?", "AT!ICCID?", "AT+CIMI")
 	text := strings.Join(log.Lines(), "\n")
 	if cut := log.Cut(); len(cut) != 1 || !strings.HasPrefix(cut[0], "step 2 (AT!ICCID?): ") {
 		t.Errorf("Cut() = %q\n%s", cut, text)
@@ -103,4 +77,26 @@ func TestStepCutBeforeItsAnswer(t *testing.T) {
 	if i := strings.Index(step3, "> AT+CIMI"); i < 0 || strings.Contains(step3[i:], "ERROR") {
 		t.Errorf("an ERROR under AT+CIMI:\n%s", text)
 	}
+}
+
+// recordThrough records a script of steps from the modem at link (an
+// answertcp port) through a client that waits for a dropped port, and
+// returns the recording's log.
+func recordThrough(t *testing.T, link string, steps ...string) *Log {
+	t.Helper()
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - "+strings.Join(steps, "\n  - ")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &Log{}
+	c := atclient.New(p, atclient.WithTrace(log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(3*time.Second), atclient.WithReconnect(10*time.Second))
+	defer c.Close()
+	if err := Run(c, personality.Generic(), s, log, Wall{AT: c}); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
