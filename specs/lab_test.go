@@ -85,7 +85,7 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 			}
 			res, eerr := h.Enable(orig)
 			back, _ := h.ICCID()
-			note := fmt.Sprintf("the card was on %q (%v) when the spec ended; enabling the original %s again: %s, %v; now on %q", now, err, orig, resultText(res), eerr, back)
+			note := fmt.Sprintf("the card was on %q (%v) when the spec ended; enabling the original %s again: %s; now on %q", now, err, orig, lab.EnableOutcome(resultText(res), eerr), back)
 			AddReportEntry("card state", note)
 			GinkgoWriter.Println(note)
 		})

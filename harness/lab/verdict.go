@@ -42,3 +42,13 @@ func AfterEnable(want, now string, urcs []string) string {
 	}
 	return fmt.Sprintf("EnableProfile(%s) answered ok, but the card is on %s: %s", want, now, seen)
 }
+
+// EnableOutcome is a clean-up's re-enable for the report: the ES10
+// result's text when the call got one, "not done: <error>" when it did
+// not (its result is then a zero value, which reads as ok).
+func EnableOutcome(resultText string, err error) string {
+	if err != nil {
+		return "not done: " + err.Error()
+	}
+	return resultText
+}

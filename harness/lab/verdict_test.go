@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,23 @@ func TestAfterEnable(t *testing.T) {
 				if strings.Contains(got, n) {
 					t.Errorf("AfterEnable = %q, want no %q", got, n)
 				}
+			}
+		})
+	}
+}
+
+func TestEnableOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"answered", nil, "0 (ok)"},
+		{"failed call", errors.New("open ISD-R: at: client closed"), "not done: open ISD-R: at: client closed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := EnableOutcome("0 (ok)", tc.err); got != tc.want {
+				t.Errorf("EnableOutcome = %q, want %q", got, tc.want)
 			}
 		})
 	}
