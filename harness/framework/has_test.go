@@ -69,6 +69,25 @@ func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
 	setLabUnasked(nil)
 }
 
+// A wrong PERSONALITY fails as a bare ERROR: the failure itself names the
+// port and the personality lab discover proposes.
+func TestFailMessageNamesTheDialect(t *testing.T) {
+	hint := "the modem names itself \"EM7511\", and the rule of esimhil lab discover --probe proposes personality sierra-em7511, not generic, given (…): if its commands fail, try PERSONALITY=sierra-em7511"
+	for _, tc := range []struct {
+		name, port, hint, msg, want string
+	}{
+		{"no hint", "tcp://lab:2001", "", "AT+CCID: at: ERROR", "AT+CCID: at: ERROR"},
+		{"a hint", "tcp://lab:2001", hint, "AT+CCID: at: ERROR", "AT+CCID: at: ERROR\non tcp://lab:2001: " + hint},
+		{"said once", "tcp://lab:2001", hint, "x\non tcp://lab:2001: " + hint, "x\non tcp://lab:2001: " + hint},
+	} {
+		setLabDialect(tc.port, tc.hint)
+		if got := failMessage(tc.msg); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	setLabDialect("", "")
+}
+
 // make lab BAUD=…: a UART modem's line speed, checked before the run.
 func TestLabBaud(t *testing.T) {
 	for _, tc := range []struct {

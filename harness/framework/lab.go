@@ -103,16 +103,28 @@ func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
 const unaskedWhen = " (the transcript's # lines say when)"
 
 // labUnasked says, while a lab spec runs, whether its modem went away or
-// booted unasked so far (unaskedRestart), for Fail.
+// booted unasked so far (unaskedRestart), for Fail; its dialect is the
+// rig's DialectHint with the port: a wrong PERSONALITY fails as a bare
+// "AT+CCID: at: ERROR", and the failure is what a reader sees first.
 var labUnasked struct {
 	sync.Mutex
-	now func() string
+	now     func() string
+	dialect string
 }
 
 func setLabUnasked(f func() string) {
 	labUnasked.Lock()
 	defer labUnasked.Unlock()
 	labUnasked.now = f
+}
+
+func setLabDialect(port, hint string) {
+	labUnasked.Lock()
+	defer labUnasked.Unlock()
+	labUnasked.dialect = ""
+	if hint != "" {
+		labUnasked.dialect = "on " + port + ": " + hint
+	}
 }
 
 // Fail is the suites' fail handler (gomega.RegisterFailHandler): Ginkgo's
@@ -130,15 +142,19 @@ func Fail(message string, callerSkip ...int) {
 }
 
 // failMessage is a failure's message with what the lab spec's modem did
-// unasked so far, if anything.
+// unasked so far, if anything, and the personality lab discover proposes
+// for it when that is not PERSONALITY.
 func failMessage(message string) string {
 	labUnasked.Lock()
-	now := labUnasked.now
+	now, dialect := labUnasked.now, labUnasked.dialect
 	labUnasked.Unlock()
 	if now != nil {
 		if u := now(); u != "" && !strings.Contains(message, u) {
 			message += "\n" + u + unaskedWhen
 		}
+	}
+	if dialect != "" && !strings.Contains(message, dialect) {
+		message += "\n" + dialect
 	}
 	return message
 }
@@ -228,8 +244,10 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
 	}
 	setLabUnasked(unaskedNow)
+	setLabDialect(r.Modem, r.DialectHint)
 	ginkgo.DeferCleanup(func() {
 		setLabUnasked(nil)
+		setLabDialect("", "")
 		// A modem that restarted, or whose port went away, under a spec
 		// that did not ask for it: what the spec then saw (a registration,
 		// a profile) may be the reboot's, so its verdict cannot stand.
