@@ -86,13 +86,20 @@ var why = map[string]string{
 // unaskedRestart says why a spec's verdict cannot stand when its modem
 // went away or booted under it ("" when it did not, or the spec asked for
 // it: needs:port-control drops the port on purpose).
-func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
+func unaskedRestart(labels []string, port string, reopens int, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
 	switch {
 	case reopens > 0:
-		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it, so what it then saw may be the restart's, not what the spec checks", reopens)
+		// ser2net with kickolduser (README's config) hands the port to
+		// any second client, which drops the run's connection as a
+		// reset would: a likely cause on a shared lab host.
+		kick := ""
+		if strings.HasPrefix(port, "tcp://") || strings.HasPrefix(port, "rfc2217://") {
+			kick = "; or another client connected to " + port + ", which a ser2net with kickolduser hands the port to, dropping this run's connection"
+		}
+		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it%s, so what it then saw may be the restart's, not what the spec checks", reopens, kick)
 	case len(bootSigns) > 0:
 		return fmt.Sprintf("the modem booted %d time(s) during this spec (%s), which did not ask for it: what it then saw may be the reboot's, not what the spec checks",
 			len(bootSigns), strings.Join(slices.Compact(slices.Clone(bootSigns)), "; "))
@@ -241,7 +248,7 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	}
 	reopens0, boots0 := r.SetUpReopens, r.SetUpBoots
 	unaskedNow := func() string {
-		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
 	}
 	setLabUnasked(unaskedNow)
 	setLabDialect(r.Modem, r.DialectHint)
