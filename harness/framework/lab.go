@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/ser2net"
 	"github.com/esimhil/esimhil/harness/simtrace"
@@ -260,13 +261,17 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		// a profile) may be the reboot's, so its verdict cannot stand.
 		unasked := unaskedNow()
 		err := r.Close()
+		kept := ginkgo.CurrentSpecReport().Failed() || keep || unasked != ""
+		if kept {
+			labTimeline(r, ginkgo.CurrentSpecReport(), err, unasked)
+		}
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
 		}
 		if b, rerr := os.ReadFile(filepath.Join(dir, lab.TranscriptFile)); rerr == nil && len(b) < 256<<10 {
 			ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
 		}
-		if ginkgo.CurrentSpecReport().Failed() || keep || unasked != "" {
+		if kept {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", dir)
 		} else {
 			os.RemoveAll(dir)
@@ -286,6 +291,29 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		}
 	})
 	return r
+}
+
+// labTimeline writes a kept lab spec's timeline page from its backend's
+// events.jsonl and at.log, and names its directory and page in the
+// report, as an emulated spec's are: the index links them. why is the
+// verdict the spec will end with: its failure, the closing error, or the
+// unasked restart that fails it next.
+func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked string) {
+	b, ok := r.Backend.(*harness.LabBackend)
+	if !ok || b.Rig.Dir() == "" {
+		return
+	}
+	why := ""
+	switch {
+	case rep.Failed():
+		why = rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"
+	case closeErr != nil:
+		why = "closing the lab run: " + closeErr.Error()
+	case unasked != "":
+		why = unasked + unaskedWhen
+	}
+	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
+	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why), why)
 }
 
 // listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into

@@ -2,6 +2,9 @@ package lab
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,6 +50,49 @@ func TestEnableOutcome(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := EnableOutcome("0 (ok)", tc.err); got != tc.want {
 				t.Errorf("EnableOutcome = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+type fileBackend struct{ capture string }
+
+func (fileBackend) Start()                {}
+func (fileBackend) Describe() []string    { return nil }
+func (fileBackend) Close() error          { return nil }
+func (b fileBackend) CaptureFile() string { return b.capture }
+func (fileBackend) Platform() string      { return "" }
+
+// A lab spec's report lists every file its directory holds for a reader:
+// the event log and the timeline page beside the transcript and capture.
+func TestArtifacts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		backend bool
+		files   []string
+		want    []string
+	}{
+		{"no backend", false, []string{EventsFile}, []string{TranscriptFile}},
+		{"capture only", true, nil, []string{TranscriptFile, CaptureFile}},
+		{"events and timeline", true, []string{EventsFile, TimelineFile}, []string{TranscriptFile, CaptureFile, EventsFile, TimelineFile}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &Rig{Config: Config{Dir: dir}}
+			if tc.backend {
+				r.Backend = fileBackend{filepath.Join(dir, CaptureFile)}
+			}
+			var got []string
+			for _, a := range r.Artifacts() {
+				got = append(got, filepath.Base(a))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Artifacts = %q, want %q", got, tc.want)
 			}
 		})
 	}
