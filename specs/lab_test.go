@@ -85,7 +85,7 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 			}
 			res, eerr := h.Enable(orig)
 			back, _ := h.ICCID()
-			note := fmt.Sprintf("the card was on %q (%v) when the spec ended; enabling the original %s again: %s, %v; now on %q", now, err, orig, resultText(res), eerr, back)
+			note := fmt.Sprintf("the card was on %q (%v) when the spec ended; enabling the original %s again: %s; now on %q", now, err, orig, lab.EnableOutcome(resultText(res), eerr), back)
 			AddReportEntry("card state", note)
 			GinkgoWriter.Println(note)
 		})
@@ -109,8 +109,12 @@ var _ = Describe("A modem in the lab", framework.Lab, func() {
 				return resultText(res), err
 			}).WithTimeout(r.Timeouts.Reattach).WithPolling(time.Second).ShouldNot(Equal(resultText(es10.ResultCatBusy)), "catBusy for longer than the re-attach timeout")
 			Expect(resultText(res)).To(Equal(resultText(es10.ResultOK)), "enableResult")
-			awaitReattach(r, r.Timeouts.Reattach)
-			Expect(h.ICCID()).To(Equal(to))
+			seen := awaitReattach(r, r.Timeouts.Reattach)
+			// A network that denies the new profile makes the card fall
+			// back: the failure says so from the URCs, not only the ICCIDs.
+			now, err := h.ICCID()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(now).To(Equal(to), func() string { return lab.AfterEnable(to, now, seen) })
 			profiles, err = h.Profiles()
 			Expect(err).NotTo(HaveOccurred())
 			Expect(enabled(profiles)).To(ConsistOf(dialect.Profile{ICCID: to, Enabled: true}))
@@ -235,9 +239,11 @@ func awaitRegistered(r *lab.Rig) int {
 }
 
 // awaitReattach waits for a REFRESH's detach (+CEREG: 0) and then a
-// registration (+CEREG: 1 or 5) among the URCs, and forgets the URCs seen.
-func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
+// registration (+CEREG: 1 or 5) among the URCs, and forgets the URCs seen
+// after returning them.
+func awaitReattach(r *lab.Rig, detachWithin time.Duration) []string {
 	GinkgoHelper()
+	var seen []string
 	Eventually(func() (string, error) {
 		// A port that dropped (a modem unplugged) is the failure, not
 		// the network: say so, and stop once the client gave up on it.
@@ -248,7 +254,8 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 			return "", StopTrying("the AT port is gone").Wrap(err)
 		}
 		detached := false
-		for _, u := range r.AT.URCs() {
+		seen = r.AT.URCs()
+		for _, u := range seen {
 			// A +CEREG URC's <stat> comes first, with or without the
 			// location after it (27.007 §10.1.22: "+CEREG: 0,"","""
 			// from modules that always give the fields).
@@ -261,11 +268,12 @@ func awaitReattach(r *lab.Rig, detachWithin time.Duration) {
 				return "re-attached", nil
 			}
 		}
-		return fmt.Sprint(r.AT.URCs()), nil
+		return fmt.Sprint(seen), nil
 	}).WithTimeout(detachWithin+r.Timeouts.Reattach).WithPolling(20*time.Millisecond).Should(Equal("re-attached"), func() string {
 		return fmt.Sprintf("a detach (+CEREG: 0) and a registration after it within %v; %s", detachWithin+r.Timeouts.Reattach, portHealth(r))
 	})
 	r.AT.ClearURCs()
+	return seen
 }
 
 // portHealth asks the modem for an AT once a wait on its URCs failed, so

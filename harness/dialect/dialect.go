@@ -130,6 +130,9 @@ func (h Host) Open(aid string) (Channel, error) {
 	if err != nil {
 		return Channel{}, fmt.Errorf("AT+CCHO: %w%s", err, noChannelsHint("+CCHO", err))
 	}
+	if err := oneAnswer(resp, "AT+CCHO"); err != nil {
+		return Channel{}, err
+	}
 	for _, l := range resp.Lines {
 		id, form, ok := personality.ParseCCHO(l)
 		if !ok {
@@ -216,6 +219,9 @@ func (h Host) csim(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CSIM: %w", err)
 	}
+	if err := oneAnswer(resp, "AT+CSIM"); err != nil {
+		return nil, err
+	}
 	return HexAnswer(resp, "+CSIM")
 }
 
@@ -271,7 +277,23 @@ func (c Channel) cgla(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AT+CGLA: %w%s", err, noChannelsHint("+CGLA", err))
 	}
+	if err := oneAnswer(resp, "AT+CGLA"); err != nil {
+		return nil, err
+	}
 	return HexAnswer(resp, "+CGLA")
+}
+
+// oneAnswer fails a card command's answer that holds a line besides its
+// own: an unprefixed URC the personality does not know (the known ones
+// are out already) is named as it is for +CGMM or +CEREG?
+// (atclient.Response.One, atclient.ErrExtraLine), not skipped — the
+// client does not guess which line is the answer.
+func oneAnswer(resp *atclient.Response, cmd string) error {
+	if len(resp.Lines) <= 1 {
+		return nil
+	}
+	_, err := resp.One(cmd)
+	return err
 }
 
 // StoreData sends an ES10 request in STORE DATA blocks (SGP.22 §5.7.2:

@@ -295,3 +295,49 @@ func TestChannelRefusedHint(t *testing.T) {
 		})
 	}
 }
+
+// An unprefixed line the personality does not know inside a +CCHO or
+// +CGLA answer is named, as it is in +CGMM's or +CEREG?'s (README: the
+// client does not guess), not skipped; a known URC or a prefixed one
+// the client takes out is no extra line.
+func TestUnknownLineInCardAnswer(t *testing.T) {
+	const cgla = "\r\n+CGLA: 46,\"BF3E125A10890490321234512345123456789012359000\"\r\n"
+	for _, tc := range []struct {
+		name, ccho, cgla string
+		want             string // "" for no error
+	}{
+		{"clean", "\r\n+CCHO: 1\r\n\r\nOK\r\n", cgla + "\r\nOK\r\n", ""},
+		{"in +CCHO", "\r\n+CCHO: 1\r\nMODEM READY\r\n\r\nOK\r\n", cgla + "\r\nOK\r\n",
+			`an extra line "MODEM READY" in the answer to AT+CCHO (an unsolicited result code the personality does not know?); its own line: "+CCHO: 1"`},
+		{"in +CGLA", "\r\n+CCHO: 1\r\n\r\nOK\r\n", cgla + "MODEM READY\r\n\r\nOK\r\n",
+			`an extra line "MODEM READY" in the answer to AT+CGLA (an unsolicited result code the personality does not know?)`},
+		{"a bare session id and a line", "\r\n1\r\nMODEM READY\r\n\r\nOK\r\n", cgla + "\r\nOK\r\n",
+			`an extra line in the answer to AT+CCHO, which has 2 lines where one was expected: "1", "MODEM READY"`},
+		{"a known URC", "\r\n+CCHO: 1\r\nSMS DONE\r\n\r\nOK\r\n", cgla + "+CEREG: 1\r\n\r\nOK\r\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(l string) string {
+				switch {
+				case strings.HasPrefix(l, "AT+CCHO="):
+					return tc.ccho
+				case strings.HasPrefix(l, "AT+CGLA="):
+					return tc.cgla
+				}
+				return "\r\nOK\r\n"
+			})
+			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second), atclient.WithURCs("SMS DONE"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
+			_, err = h.EID()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("EID: %v, want none", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, atclient.ErrExtraLine)):
+				t.Errorf("EID: %v, want ErrExtraLine with %q", err, tc.want)
+			}
+		})
+	}
+}

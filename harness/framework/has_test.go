@@ -29,19 +29,23 @@ func TestCheckHas(t *testing.T) {
 func TestUnaskedRestart(t *testing.T) {
 	for _, tc := range []struct {
 		labels  []string
+		port    string
 		reopens int
 		boots   []string
 		want    string
+		not     string
 	}{
-		{nil, 0, nil, ""},
-		{[]string{"env:lab"}, 1, nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it"},
-		{[]string{"env:lab"}, 0, []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it"},
-		{[]string{"env:lab"}, 0, []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)"},
-		{[]string{"env:lab", "needs:port-control"}, 1, []string{"RDY"}, ""},
+		{nil, "/dev/ttyUSB2", 0, nil, "", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 1, nil, "port dropped and came back 1 time(s) during this spec, which did not ask for it", "kickolduser"},
+		{[]string{"env:lab"}, "tcp://lab:2001", 1, nil, "or another client connected to tcp://lab:2001, which a ser2net with kickolduser hands the port to", ""},
+		{[]string{"env:lab"}, "rfc2217://lab:2002", 1, nil, "a ser2net with kickolduser", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, []string{"RDY", "RDY"}, "the modem booted 2 time(s) during this spec (RDY), which did not ask for it", ""},
+		{[]string{"env:lab"}, "/dev/ttyUSB2", 0, []string{"its echo back on after ATE0"}, "the modem booted 1 time(s) during this spec (its echo back on after ATE0)", ""},
+		{[]string{"env:lab", "needs:port-control"}, "tcp://lab:2001", 1, []string{"RDY"}, "", ""},
 	} {
-		got := unaskedRestart(tc.labels, tc.reopens, tc.boots)
-		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-			t.Errorf("%v, %d reopens, boots %q: %q, want %q", tc.labels, tc.reopens, tc.boots, got, tc.want)
+		got := unaskedRestart(tc.labels, tc.port, tc.reopens, tc.boots)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) {
+			t.Errorf("%v on %s, %d reopens, boots %q: %q, want %q", tc.labels, tc.port, tc.reopens, tc.boots, got, tc.want)
 		}
 	}
 }
@@ -49,7 +53,7 @@ func TestUnaskedRestart(t *testing.T) {
 // A lab spec whose own assertion failed because its modem reset says so
 // in that failure: Ginkgo shows only the first one.
 func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
-	drop := unaskedRestart([]string{"env:lab"}, 1, nil)
+	drop := unaskedRestart([]string{"env:lab"}, "/dev/ttyUSB2", 1, nil)
 	for _, tc := range []struct {
 		name    string
 		unasked func() string
@@ -67,6 +71,25 @@ func TestFailMessageNamesTheUnaskedRestart(t *testing.T) {
 		}
 	}
 	setLabUnasked(nil)
+}
+
+// A wrong PERSONALITY fails as a bare ERROR: the failure itself names the
+// port and the personality lab discover proposes.
+func TestFailMessageNamesTheDialect(t *testing.T) {
+	hint := "the modem names itself \"EM7511\", and the rule of esimhil lab discover --probe proposes personality sierra-em7511, not generic, given (…): if its commands fail, try PERSONALITY=sierra-em7511"
+	for _, tc := range []struct {
+		name, port, hint, msg, want string
+	}{
+		{"no hint", "tcp://lab:2001", "", "AT+CCID: at: ERROR", "AT+CCID: at: ERROR"},
+		{"a hint", "tcp://lab:2001", hint, "AT+CCID: at: ERROR", "AT+CCID: at: ERROR\non tcp://lab:2001: " + hint},
+		{"said once", "tcp://lab:2001", hint, "x\non tcp://lab:2001: " + hint, "x\non tcp://lab:2001: " + hint},
+	} {
+		setLabDialect(tc.port, tc.hint)
+		if got := failMessage(tc.msg); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	setLabDialect("", "")
 }
 
 // make lab BAUD=…: a UART modem's line speed, checked before the run.

@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
+	"github.com/esimhil/esimhil/harness/report"
 	"github.com/esimhil/esimhil/harness/scenario"
 	"github.com/esimhil/esimhil/harness/ser2net"
 	"github.com/esimhil/esimhil/harness/simtrace"
@@ -86,13 +87,20 @@ var why = map[string]string{
 // unaskedRestart says why a spec's verdict cannot stand when its modem
 // went away or booted under it ("" when it did not, or the spec asked for
 // it: needs:port-control drops the port on purpose).
-func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
+func unaskedRestart(labels []string, port string, reopens int, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
 	switch {
 	case reopens > 0:
-		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it, so what it then saw may be the restart's, not what the spec checks", reopens)
+		// ser2net with kickolduser (README's config) hands the port to
+		// any second client, which drops the run's connection as a
+		// reset would: a likely cause on a shared lab host.
+		kick := ""
+		if strings.HasPrefix(port, "tcp://") || strings.HasPrefix(port, "rfc2217://") {
+			kick = "; or another client connected to " + port + ", which a ser2net with kickolduser hands the port to, dropping this run's connection"
+		}
+		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it%s, so what it then saw may be the restart's, not what the spec checks", reopens, kick)
 	case len(bootSigns) > 0:
 		return fmt.Sprintf("the modem booted %d time(s) during this spec (%s), which did not ask for it: what it then saw may be the reboot's, not what the spec checks",
 			len(bootSigns), strings.Join(slices.Compact(slices.Clone(bootSigns)), "; "))
@@ -103,16 +111,28 @@ func unaskedRestart(labels []string, reopens int, bootSigns []string) string {
 const unaskedWhen = " (the transcript's # lines say when)"
 
 // labUnasked says, while a lab spec runs, whether its modem went away or
-// booted unasked so far (unaskedRestart), for Fail.
+// booted unasked so far (unaskedRestart), for Fail; its dialect is the
+// rig's DialectHint with the port: a wrong PERSONALITY fails as a bare
+// "AT+CCID: at: ERROR", and the failure is what a reader sees first.
 var labUnasked struct {
 	sync.Mutex
-	now func() string
+	now     func() string
+	dialect string
 }
 
 func setLabUnasked(f func() string) {
 	labUnasked.Lock()
 	defer labUnasked.Unlock()
 	labUnasked.now = f
+}
+
+func setLabDialect(port, hint string) {
+	labUnasked.Lock()
+	defer labUnasked.Unlock()
+	labUnasked.dialect = ""
+	if hint != "" {
+		labUnasked.dialect = "on " + port + ": " + hint
+	}
 }
 
 // Fail is the suites' fail handler (gomega.RegisterFailHandler): Ginkgo's
@@ -130,15 +150,19 @@ func Fail(message string, callerSkip ...int) {
 }
 
 // failMessage is a failure's message with what the lab spec's modem did
-// unasked so far, if anything.
+// unasked so far, if anything, and the personality lab discover proposes
+// for it when that is not PERSONALITY.
 func failMessage(message string) string {
 	labUnasked.Lock()
-	now := labUnasked.now
+	now, dialect := labUnasked.now, labUnasked.dialect
 	labUnasked.Unlock()
 	if now != nil {
 		if u := now(); u != "" && !strings.Contains(message, u) {
 			message += "\n" + u + unaskedWhen
 		}
+	}
+	if dialect != "" && !strings.Contains(message, dialect) {
+		message += "\n" + dialect
 	}
 	return message
 }
@@ -225,23 +249,29 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	}
 	reopens0, boots0 := r.SetUpReopens, r.SetUpBoots
 	unaskedNow := func() string {
-		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
 	}
 	setLabUnasked(unaskedNow)
+	setLabDialect(r.Modem, r.DialectHint)
 	ginkgo.DeferCleanup(func() {
 		setLabUnasked(nil)
+		setLabDialect("", "")
 		// A modem that restarted, or whose port went away, under a spec
 		// that did not ask for it: what the spec then saw (a registration,
 		// a profile) may be the reboot's, so its verdict cannot stand.
 		unasked := unaskedNow()
 		err := r.Close()
+		kept := ginkgo.CurrentSpecReport().Failed() || keep || unasked != ""
+		if kept {
+			labTimeline(r, ginkgo.CurrentSpecReport(), err, unasked)
+		}
 		for _, a := range r.Artifacts() {
 			ginkgo.AddReportEntry("lab artifact", a)
 		}
 		if b, rerr := os.ReadFile(filepath.Join(dir, lab.TranscriptFile)); rerr == nil && len(b) < 256<<10 {
 			ginkgo.AddReportEntry("AT transcript ("+r.Modem+")", string(b))
 		}
-		if ginkgo.CurrentSpecReport().Failed() || keep || unasked != "" {
+		if kept {
 			fmt.Fprintf(ginkgo.GinkgoWriter, "lab artifacts in %s\n", dir)
 		} else {
 			os.RemoveAll(dir)
@@ -261,6 +291,29 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 		}
 	})
 	return r
+}
+
+// labTimeline writes a kept lab spec's timeline page from its backend's
+// events.jsonl and at.log, and names its directory and page in the
+// report, as an emulated spec's are: the index links them. why is the
+// verdict the spec will end with: its failure, the closing error, or the
+// unasked restart that fails it next.
+func labTimeline(r *lab.Rig, rep ginkgo.SpecReport, closeErr error, unasked string) {
+	b, ok := r.Backend.(*harness.LabBackend)
+	if !ok || b.Rig.Dir() == "" {
+		return
+	}
+	why := ""
+	switch {
+	case rep.Failed():
+		why = rep.Failure.Message + " (" + rep.Failure.Location.String() + ")"
+	case closeErr != nil:
+		why = "closing the lab run: " + closeErr.Error()
+	case unasked != "":
+		why = unasked + unaskedWhen
+	}
+	ginkgo.AddReportEntry(report.EntryArtifacts, b.Rig.Dir())
+	writeSpecFile(b.Rig, rep, writeTimeline(b.Rig, rep, why), why)
 }
 
 // listenSIMTrace starts the run's GSMTAP receiver (LabSIMTraceEnv) into

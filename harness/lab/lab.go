@@ -94,6 +94,10 @@ type Radio interface {
 const (
 	TranscriptFile = "at.log"
 	CaptureFile    = "traffic.pcapng"
+	// EventsFile and TimelineFile are the backend's event log
+	// (harness.EventsFile) and the page drawn from it (timeline.FileName).
+	EventsFile   = "events.jsonl"
+	TimelineFile = "timeline.html"
 )
 
 // Config describes one lab run.
@@ -473,15 +477,27 @@ func (r *Rig) Close() error {
 	return errors.Join(errs...)
 }
 
-// Artifacts lists the files a report should carry.
+// Artifacts lists the files a report should carry: the transcript, the
+// capture, and beside it the backend's event log and, once written, the
+// timeline page.
 func (r *Rig) Artifacts() []string {
 	out := []string{filepath.Join(r.Dir, TranscriptFile)}
 	if r.Backend != nil {
 		if f := r.Backend.CaptureFile(); f != "" {
 			out = append(out, f)
+			for _, name := range []string{EventsFile, TimelineFile} {
+				if p := filepath.Join(filepath.Dir(f), name); fileExists(p) {
+					out = append(out, p)
+				}
+			}
 		}
 	}
 	return out
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func modemState(s byte) string {
