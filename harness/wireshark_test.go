@@ -39,19 +39,7 @@ func TestCaptureInWireshark(t *testing.T) {
 		{"roam-fr-preinstalled.yaml", false},
 	} {
 		t.Run(strings.TrimSuffix(tc.fixture, ".yaml"), func(t *testing.T) {
-			dir := t.TempDir()
-			r, err := NewRig(loadFixture(t, tc.fixture), Options{Dir: dir, Capture: capture.Tap})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := r.AdvanceTo(2 * time.Hour); err != nil {
-				r.Close()
-				t.Fatal(err)
-			}
-			if err := r.Close(); err != nil {
-				t.Fatal(err)
-			}
-			file := filepath.Join(dir, TrafficFile)
+			file := twoHoursCaptured(t, tc.fixture, capture.Tap)
 			checksums := []string{"-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"}
 
 			out := tshark(t, append(append([]string{"-r", file}, checksums...), "-T", "fields", "-E", "separator=|",
@@ -163,19 +151,7 @@ func TestLiveCaptureInWireshark(t *testing.T) {
 	}
 	probe.Close()
 	probe.Release()
-	dir := t.TempDir()
-	r, err := NewRig(loadFixture(t, "roam-fr-download.yaml"), Options{Dir: dir, Capture: capture.Live})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.AdvanceTo(2 * time.Hour); err != nil {
-		r.Close()
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, TrafficFile)
+	file := twoHoursCaptured(t, "roam-fr-download.yaml", capture.Live)
 	out := tshark(t, "-r", file, "-T", "fields", "-E", "separator=|",
 		"-e", "frame.number", "-e", "frame.interface_name", "-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "udp.dstport", "-e", "_ws.col.Info")
 	count := map[string]int{}
@@ -224,4 +200,23 @@ func TestLiveCaptureInWireshark(t *testing.T) {
 			t.Errorf("capinfos shows no statistics block:\n%s", info)
 		}
 	}
+}
+
+// twoHoursCaptured runs a fixture's first two hours with a capture of
+// mode and returns the capture file's path.
+func twoHoursCaptured(t *testing.T, fixture string, mode capture.Mode) string {
+	t.Helper()
+	dir := t.TempDir()
+	r, err := NewRig(loadFixture(t, fixture), Options{Dir: dir, Capture: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AdvanceTo(2 * time.Hour); err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, TrafficFile)
 }

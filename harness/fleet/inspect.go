@@ -141,8 +141,12 @@ func (in *inspector) probe(name string, seed int64) error {
 	// A 5xx or 429 right after the checks' burst (a rate limiter) may
 	// pass: asked again, as every later read is, before the log is given
 	// up as not to be read.
-	for tries, pause := 1, inspectEvery; err != nil && tries < probeTries && passingAnswer(err) && in.ctx.Err() == nil; tries, pause = tries+1, pause*2 {
-		time.Sleep(pause)
+	for tries, pause := 1, inspectEvery; err != nil && tries < probeTries && passingAnswer(err); tries, pause = tries+1, pause*2 {
+		select {
+		case <-in.ctx.Done(): // a signal: refused as the probe's other waits are
+			return fmt.Errorf("GET %s: %w", platformapi.PathInspect, context.Cause(in.ctx))
+		case <-time.After(pause):
+		}
 		p, err = in.page(0, 1)
 	}
 	if err != nil {
