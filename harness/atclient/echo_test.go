@@ -113,3 +113,17 @@ func TestEchoBackOnIsABoot(t *testing.T) {
 		})
 	}
 }
+
+// A modem (or a line-doubling adapter) that echoes each command twice:
+// the second copy is noted, never taken as an answer line.
+func TestEchoedTwice(t *testing.T) {
+	var trace syncBuf
+	c, _ := newScript(t, map[string]string{"AT+CGMM": "AT+CGMM\r\rAT+CGMM\r\r\nEM7511\r\n\r\nOK\r\n"}, WithTrace(&trace), WithTimeout(time.Second))
+	rsp, err := c.Command("AT+CGMM")
+	if err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != "EM7511" {
+		t.Fatalf("AT+CGMM: %v %v\n%s", rsp, err, trace.String())
+	}
+	if !strings.Contains(trace.String(), "the modem echoed AT+CGMM twice") {
+		t.Errorf("trace:\n%s", trace.String())
+	}
+}

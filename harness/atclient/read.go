@@ -168,6 +168,11 @@ func (c *Client) route(line string) (note string) {
 		}
 		return ""
 	}
+	if p != nil && p.echoed && strings.EqualFold(strings.TrimSpace(line), p.line) {
+		// The command's text again after its echo: a second echo (a
+		// modem or a line-doubling adapter), never an answer line.
+		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line)
+	}
 	final := at.Classify(line).Kind.IsFinal()
 	switch {
 	case p == nil && final:

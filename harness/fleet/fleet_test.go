@@ -2400,69 +2400,67 @@ func TestSilentPlatformGivenUp(t *testing.T) {
 // read last), one that refuses an offset past its new end with a 400 as
 // the API says. Both are NOT CHECKED, never LOST; and a 503 to the very
 // first read, right after the fleet's checks, is asked again like any
-// later one.
+// later one. The platform "restarts" once the reader has read a page of
+// the storm's requests (served a few entries a page, so that it reads on
+// however few reads the storm's pace gives it).
 func TestRestartsBetweenReadsAndAFirstReadRefused(t *testing.T) {
-	defer func(old int) { maxUnread = old }(maxUnread)
-	maxUnread = 4 // read as the storm goes, not only at its end
+	type log struct {
+		reads     int  // reads of the log so far
+		restarted bool // a page of entries was read: what follows is the new log's
+	}
 	for _, tc := range []struct {
 		name string
-		bend func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool // true: answered
-		want string                                                                       // "" read whole
+		// restarted answers a read of the restarted platform's log.
+		restarted func(h http.Handler, w http.ResponseWriter, r *http.Request)
+		first503  bool
+		want      string // "" read whole
 	}{
-		{"first read 503", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
-			if reads == 1 {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return true
-			}
-			return false
-		}, ""},
-		{"grown past the reader", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
-			if reads < 4 {
-				return false
-			}
+		{"first read 503", nil, true, ""},
+		{"grown past the reader", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			// Another history: every entry's time an hour later.
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
-			if err != nil {
-				return false
-			}
-			for i := range p.Entries {
-				p.Entries[i].Time = p.Entries[i].Time.Add(time.Hour)
-			}
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(p)
-			return true
-		}, "the platform's log changed under the reader: request "},
-		{"400 past its new end", func(h http.Handler, w http.ResponseWriter, r *http.Request, reads int) bool {
-			if reads < 4 {
-				return false
-			}
+			shortPages(h, w, func(p *platformapi.InspectPage) {
+				for i := range p.Entries {
+					p.Entries[i].Time = p.Entries[i].Time.Add(time.Hour)
+				}
+			}, r)
+		}, false, "the platform's log changed under the reader: request "},
+		{"400 past its new end", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 			w.Header().Set("Content-Type", "application/json")
 			if off > 1 {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprintf(w, `{"error":"offset: want 0..1 (requests so far), got \"%d\""}`, off)
-				return true
+				return
 			}
 			json.NewEncoder(w).Encode(platformapi.NewInspectPage(1, 0, off, []platformapi.Received{}, nil))
-			return true
-		}, "the platform's log went back: it holds 1 requests"},
+		}, false, "the platform's log went back: it holds 1 requests"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
-			reads := 0
+			var st log
 			tp, srv := behindPlatform(t, 20, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == platformapi.PathInspect {
-					mu.Lock()
-					reads++
-					n := reads
-					mu.Unlock()
-					if tc.bend(h, w, r, n) {
-						return
+				if r.URL.Path != platformapi.PathInspect {
+					h.ServeHTTP(w, r)
+					return
+				}
+				mu.Lock()
+				st.reads++
+				reads, restarted := st.reads, st.restarted
+				mu.Unlock()
+				switch {
+				case reads == 1 && tc.first503:
+					w.WriteHeader(http.StatusServiceUnavailable)
+				case restarted && tc.restarted != nil:
+					tc.restarted(h, w, r)
+				case r.URL.Query().Get("limit") == "1":
+					h.ServeHTTP(w, r) // the probe
+				default:
+					if n := shortPages(h, w, nil, r); n > 0 {
+						mu.Lock()
+						st.restarted = true
+						mu.Unlock()
 					}
 				}
-				h.ServeHTTP(w, r)
 			})
 			r, out := stormReport(t, tp, srv.URL)
 			lost, _ := r.Lost()
@@ -2476,4 +2474,27 @@ func TestRestartsBetweenReadsAndAFirstReadRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shortPages serves a read of the emulated platform's log in pages of at
+// most 5 entries, each bent first if bend is not nil, and returns how many
+// entries it served.
+func shortPages(h http.Handler, w http.ResponseWriter, bend func(*platformapi.InspectPage), r *http.Request) int {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
+	if err != nil {
+		return 0
+	}
+	if len(p.Entries) > 5 {
+		p.Entries = p.Entries[:5]
+		next := p.Entries[4].Index + 1
+		p.Next = &next
+	}
+	if bend != nil {
+		bend(&p)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(p)
+	return len(p.Entries)
 }
