@@ -110,8 +110,8 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-// checkBaud refuses --baud 0, which the transport would take for its
-// default (a rate no UART is set to, as -5 is), and warns that --baud
+// checkBaud refuses --baud 0 (which the transport would take for its
+// default) and a negative rate, before anything else is said, and warns that --baud
 // given for raw TCP sets nothing: ser2net's own configuration sets the
 // UART's speed there (RFC 2217 carries it).
 func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) bool {
@@ -120,8 +120,8 @@ func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) b
 	if !given {
 		return true
 	}
-	if baud == 0 {
-		fmt.Fprintf(stderr, "esimhil %s: --baud 0: not a rate a UART is set to (leave --baud out for 115200)\n", cmd)
+	if baud <= 0 {
+		fmt.Fprintf(stderr, "esimhil %s: --baud %d: not a rate a UART is set to (leave --baud out for 115200)\n", cmd, baud)
 		return false
 	}
 	if strings.HasPrefix(addr, "tcp://") {

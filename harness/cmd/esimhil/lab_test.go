@@ -30,6 +30,7 @@ func TestLabCommands(t *testing.T) {
 		{[]string{"lab", "record", "--modem", "/dev/null"}, 2, "", "--modem and --out are required"},
 		{[]string{"lab", "discover", "--probe", "rfc2217://127.0.0.1:1", "--baud", "0"}, 2, "", "--baud 0: not a rate a UART is set to"},
 		{[]string{"lab", "record", "--modem", "tcp://127.0.0.1:1", "--out", t.TempDir(), "--baud", "0"}, 2, "", "--baud 0: not a rate a UART is set to"},
+		{[]string{"lab", "discover", "--probe", "tcp://127.0.0.1:1", "--baud", "-5"}, 2, "", "--baud -5: not a rate a UART is set to"},
 		{[]string{"lab", "discover", "--probe", "tcp://127.0.0.1:1", "--baud", "9600"}, 1, "", "warning: --baud 9600 has no effect on tcp://127.0.0.1:1: raw TCP carries no line settings"},
 		{[]string{"lab", "record", "--modem", "/dev/null", "--out", t.TempDir(), "--script", filepath.Join(fixtures, "scripts", "probe-es10.yaml")}, 1, "", "/dev/null: not a tty"},
 		{[]string{"lab", "diff", filepath.Join(fixtures, "recordings", "emulator-sierra-em7511")}, 0, "0 difference(s)", ""},
