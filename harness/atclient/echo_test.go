@@ -127,3 +127,27 @@ func TestEchoedTwice(t *testing.T) {
 		t.Errorf("trace:\n%s", trace.String())
 	}
 }
+
+// Lines read behind a command's final result, before the next command is
+// written (a line sent behind OK in one write, or a modem sending its
+// information after OK), are no answer of the next command: they go where
+// a line with no command pending goes, and the trace shows them before
+// the next command.
+func TestLinesBehindAFinalResult(t *testing.T) {
+	var trace syncBuf
+	c, _ := newScript(t, map[string]string{
+		"AT+CGMI": "\r\nOK\r\nMODEM READY\r\n",
+		"AT+CGMM": "\r\nEM7511\r\n\r\nOK\r\n",
+	}, WithTrace(&trace), WithTimeout(time.Second))
+	if _, err := c.Command("AT+CGMI"); err != nil {
+		t.Fatal(err)
+	}
+	rsp, err := c.Command("AT+CGMM")
+	if err != nil || len(rsp.Lines) != 1 || rsp.Lines[0] != "EM7511" {
+		t.Fatalf("AT+CGMM: %v %v\n%s", rsp, err, trace.String())
+	}
+	tr := trace.String()
+	if !slices.Contains(c.URCs(), "MODEM READY") || strings.Index(tr, "< MODEM READY") > strings.Index(tr, "> AT+CGMM") {
+		t.Errorf("URCs %q, trace:\n%s", c.URCs(), tr)
+	}
+}

@@ -375,6 +375,7 @@ func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time)
 		// the reader over.
 		select {
 		case final := <-p.final:
+			c.drainBuffered()
 			c.release(nil)
 			return final, answered
 		default:
@@ -387,6 +388,19 @@ func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time)
 		default:
 			c.release(err)
 			return c.awaitRouted(p, timer)
+		}
+	}
+}
+
+// drainBuffered routes the lines already read behind a command's final
+// result, before the command returns: they came before the next command
+// was written, so they are no answer of it (a line sent behind OK, or a
+// modem's information lines sent after it), and go where a line with no
+// command pending goes. Only what is buffered: it never waits.
+func (c *Client) drainBuffered() {
+	for c.lr.LineBuffered() {
+		if err := c.readLine(); err != nil {
+			return
 		}
 	}
 }

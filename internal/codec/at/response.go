@@ -66,6 +66,23 @@ func (l *LineReader) Next() (string, error) {
 	}
 }
 
+// LineBuffered reports whether Next can return a line from the bytes
+// already read, without reading more: a line's bytes and its CR or LF
+// are buffered (an empty line between them does not count).
+func (l *LineReader) LineBuffered() bool {
+	b, _ := l.r.Peek(l.r.Buffered())
+	text := len(l.buf) > 0
+	for _, c := range b {
+		switch {
+		case c != '\r' && c != '\n':
+			text = true
+		case text:
+			return true
+		}
+	}
+	return false
+}
+
 // Cut reports whether the line Next last returned ended with the stream,
 // not with a CR or LF: a line the end of the stream may have cut short.
 func (l *LineReader) Cut() bool { return l.cut }
