@@ -401,14 +401,7 @@ func TestSer2netDeviceGone(t *testing.T) {
 		}
 		return "\r\nOK\r\n", false
 	})
-	p, err := transport.Open(context.Background(), link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
-	defer c.Close()
+	c, tw := reopeningClient(t, link)
 	if _, err := c.Command("AT+CFUN=1,1"); !errors.Is(err, ErrPortDown) {
 		t.Fatalf("%v", err)
 	}
@@ -436,14 +429,7 @@ func TestDropMidLine(t *testing.T) {
 		}
 		return "\r\nOK\r\n", false
 	})
-	p, err := transport.Open(context.Background(), link, transport.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace strings.Builder
-	tw := &lockedWriter{w: &trace}
-	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
-	defer c.Close()
+	c, tw := reopeningClient(t, link)
 	rsp, err := c.Command("AT+QCCID")
 	if !errors.Is(err, ErrPortDown) || !errors.Is(err, ErrAnswerCut) || rsp != nil {
 		t.Fatalf("%v %v", rsp, err)
@@ -500,14 +486,7 @@ func TestLateAnswerAfterDrop(t *testing.T) {
 				}
 				return out + "\r\nOK\r\n", false
 			})
-			p, err := transport.Open(context.Background(), link, transport.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var trace strings.Builder
-			tw := &lockedWriter{w: &trace}
-			c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
-			defer c.Close()
+			c, tw := reopeningClient(t, link)
 			if _, err := c.Command("AT!ICCID?"); !errors.Is(err, ErrPortDown) {
 				t.Fatalf("AT!ICCID?: %v", err)
 			}
@@ -576,4 +555,18 @@ func TestBytesButNoLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reopeningClient is a client of the modem at link (an answertcp port)
+// that waits up to 10 s for a dropped port, and its trace.
+func reopeningClient(t *testing.T, link string) (*Client, *lockedWriter) {
+	t.Helper()
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &lockedWriter{w: &strings.Builder{}}
+	c := New(p, WithTimeout(3*time.Second), WithReconnect(10*time.Second), WithTrace(tw))
+	t.Cleanup(func() { c.Close() })
+	return c, tw
 }

@@ -273,22 +273,7 @@ func TestChannelRefusedHint(t *testing.T) {
 		{"application not found", "\r\n+CME ERROR: not found\r\n", "", "AT+CCHO: +CME ERROR: 22 (not found)", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := answerpty.Open(t, func(l string) string {
-				switch {
-				case strings.HasPrefix(l, "AT+CCHO="):
-					return tc.ccho
-				case strings.HasPrefix(l, "AT+CGLA="):
-					return tc.cgla
-				}
-				return "\r\nOK\r\n"
-			})
-			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
-			_, err = h.EID()
+			_, err := cardEID(t, tc.ccho, tc.cgla)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), hint) != tc.hint {
 				t.Errorf("%v; want %q, the hint: %v", err, tc.want, tc.hint)
 			}
@@ -316,22 +301,7 @@ func TestUnknownLineInCardAnswer(t *testing.T) {
 		{"a known URC", "\r\n+CCHO: 1\r\nSMS DONE\r\n\r\nOK\r\n", cgla + "+CEREG: 1\r\n\r\nOK\r\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := answerpty.Open(t, func(l string) string {
-				switch {
-				case strings.HasPrefix(l, "AT+CCHO="):
-					return tc.ccho
-				case strings.HasPrefix(l, "AT+CGLA="):
-					return tc.cgla
-				}
-				return "\r\nOK\r\n"
-			})
-			c, err := atclient.Open(port, atclient.WithTimeout(2*time.Second), atclient.WithURCs("SMS DONE"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
-			_, err = h.EID()
+			_, err := cardEID(t, tc.ccho, tc.cgla, atclient.WithURCs("SMS DONE"))
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("EID: %v, want none", err)
@@ -340,4 +310,26 @@ func TestUnknownLineInCardAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cardEID reads the EID through a generic host from a modem that answers
+// +CCHO with ccho, +CGLA with cgla and anything else with OK.
+func cardEID(t *testing.T, ccho, cgla string, opts ...atclient.Option) (string, error) {
+	t.Helper()
+	port := answerpty.Open(t, func(l string) string {
+		switch {
+		case strings.HasPrefix(l, "AT+CCHO="):
+			return ccho
+		case strings.HasPrefix(l, "AT+CGLA="):
+			return cgla
+		}
+		return "\r\nOK\r\n"
+	})
+	c, err := atclient.Open(port, append([]atclient.Option{atclient.WithTimeout(2 * time.Second)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := dialect.Host{AT: c, P: personality.Generic(), BusyWait: time.Millisecond}
+	return h.EID()
 }
