@@ -613,16 +613,7 @@ func TestEventLogReadsPastBadLines(t *testing.T) {
 // A page whose run recorded no seed and no times says so instead of
 // showing zeros that look measured.
 func TestPageSaysWhatWasNotRecorded(t *testing.T) {
-	dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents})
-	tl, err := Build(dir, Run{Name: "killed", NoSeed: true, TimesUnknown: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page bytes.Buffer
-	if err := tl.WriteHTML(&page); err != nil {
-		t.Fatal(err)
-	}
-	head := page.String()
+	head := samplePage(t, Run{Name: "killed", NoSeed: true, TimesUnknown: true})
 	for _, want := range []string{"no seed recorded", "simulated time not recorded (rows reach ≥ ", "wall time not recorded"} {
 		if !strings.Contains(head, want) {
 			t.Errorf("page lacks %q", want)
@@ -656,16 +647,7 @@ func TestIncompleteBannerSaysWhy(t *testing.T) {
 		{"run interrupted at 1h0m0s simulated: stopped by SIGTERM; " + UnwrittenReason + "at.log: no space left on device", stopped},
 	} {
 		t.Run(tc.why, func(t *testing.T) {
-			dir := writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents})
-			tl, err := Build(dir, Run{Name: "x", Verdict: "error", Incomplete: tc.why})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var page bytes.Buffer
-			if err := tl.WriteHTML(&page); err != nil {
-				t.Fatal(err)
-			}
-			head := page.String()
+			head := samplePage(t, Run{Name: "x", Verdict: "error", Incomplete: tc.why})
 			if !strings.Contains(head, "<b>"+tc.want+"</b>") {
 				t.Errorf("banner lacks %q", tc.want)
 			}
@@ -731,4 +713,18 @@ func TestStoreDataSequencesNamed(t *testing.T) {
 			t.Errorf("%s → %q, want %q", tc.cmd, c.request, tc.want)
 		}
 	}
+}
+
+// samplePage is the page of a run of sampleEvents described by run.
+func samplePage(t *testing.T, run Run) string {
+	t.Helper()
+	tl, err := Build(writeArtifacts(t, map[string]string{"events.jsonl": sampleEvents}), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := tl.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.String()
 }
