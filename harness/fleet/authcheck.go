@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -213,9 +212,7 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 			}
 			return nil
 		}, header: func(h http.Header) {
-			if n, err := strconv.Atoi(h.Get("Retry-After")); err == nil && n >= 0 {
-				a.retry = time.Duration(n) * time.Second
-			}
+			a.retry = retryAfter(h, time.Now(), maxAuthPause)
 		}}
 		if tlsOn {
 			p.tls = harness.PlatformHost

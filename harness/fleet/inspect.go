@@ -73,7 +73,9 @@ type inspector struct {
 	retryErr      string
 	failures      int
 	failuresInRow int
-	last          time.Time
+	// retryAfter is the wait the last failed read's answer asked for.
+	retryAfter time.Duration
+	last       time.Time
 	// sentAtRead is how many requests the cards had sent when the log was
 	// last read to its end with no exchange in flight: everything up to
 	// it is read, so the cards' count less it bounds what is unread.
@@ -93,6 +95,10 @@ const (
 	// maxRetryPause bounds the pause before a read that follows failed
 	// ones (inspectEvery doubled for each, up to this).
 	maxRetryPause = 5 * time.Second
+	// maxRetryAfter bounds the wait a failed read's Retry-After asks for
+	// (the pause is the longer of the two): a platform asking for an hour
+	// is read again after this, and the storm goes on meanwhile.
+	maxRetryAfter = 30 * time.Second
 )
 
 // finishRetryFor is how long, after the storm, a log whose reads fail in
@@ -142,10 +148,12 @@ func (in *inspector) probe(name string, seed int64) error {
 	// pass: asked again, as every later read is, before the log is given
 	// up as not to be read.
 	for tries, pause := 1, inspectEvery; err != nil && tries < probeTries && passingAnswer(err); tries, pause = tries+1, pause*2 {
+		var ans answered
+		errors.As(err, &ans)
 		select {
 		case <-in.ctx.Done(): // a signal: refused as the probe's other waits are
 			return fmt.Errorf("GET %s: %w", platformapi.PathInspect, context.Cause(in.ctx))
-		case <-time.After(pause):
+		case <-time.After(max(pause, min(ans.retryAfter, maxRetryPause))):
 		}
 		p, err = in.page(0, 1)
 	}
@@ -198,6 +206,9 @@ const LogReadStopped = "not read to its end: a signal stopped the read"
 type answered struct {
 	error
 	status int // the answer's status; 0 when it was cut short
+	// retryAfter is the wait the answer asked for (Retry-After, up to
+	// maxRetryAfter), 0 when it asked none.
+	retryAfter time.Duration
 }
 
 func (a answered) Unwrap() error { return a.error }
@@ -219,7 +230,7 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxInspectBody+1))
 	switch {
 	case err != nil:
-		return nil, answered{fmt.Errorf("GET %s: its answer %d was cut short: %w", platformapi.PathInspect, resp.StatusCode, err), 0}
+		return nil, answered{fmt.Errorf("GET %s: its answer %d was cut short: %w", platformapi.PathInspect, resp.StatusCode, err), 0, 0}
 	case resp.StatusCode != http.StatusOK:
 		why := ""
 		if er, err := platformapi.DecodeErrorResponse(b); err == nil && er.Error != "" {
@@ -228,13 +239,14 @@ func (in *inspector) page(offset, limit int) (*platformapi.InspectPage, error) {
 		if loc := resp.Header.Get("Location"); loc != "" {
 			why = " (a redirect to " + textcut.Cut(loc, maxWhy) + ", not followed: the log is the platform's own)"
 		}
-		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why), resp.StatusCode}
+		return nil, answered{fmt.Errorf("GET %s answered %d%s", platformapi.PathInspect, resp.StatusCode, why), resp.StatusCode,
+			retryAfter(resp.Header, time.Now(), maxRetryAfter)}
 	case len(b) > maxInspectBody:
-		return nil, answered{fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20), resp.StatusCode}
+		return nil, answered{fmt.Errorf("GET %s answered a page of more than %d MiB", platformapi.PathInspect, maxInspectBody>>20), resp.StatusCode, 0}
 	}
 	p, err := platformapi.DecodeInspectPage(b)
 	if err != nil {
-		return nil, answered{fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err), resp.StatusCode}
+		return nil, answered{fmt.Errorf("GET %s answered %d with a body that is not a page of its log: %w", platformapi.PathInspect, resp.StatusCode, err), resp.StatusCode, 0}
 	}
 	return &p, nil
 }
@@ -281,12 +293,13 @@ func (in *inspector) keepUp(sent int) {
 }
 
 // pause is the wall time between the starts of two reads: inspectEvery,
-// doubled for each failed read in a row, up to maxRetryPause.
+// doubled for each failed read in a row, up to maxRetryPause — or the
+// wait the failed read's Retry-After asked for, when longer.
 func (in *inspector) pause() time.Duration {
 	if in.retryErr == "" {
 		return inspectEvery
 	}
-	return min(inspectEvery<<min(in.failuresInRow, 10), maxRetryPause)
+	return max(min(inspectEvery<<min(in.failuresInRow, 10), maxRetryPause), in.retryAfter)
 }
 
 // startRead reads what arrived since the last read, beside the storm.
@@ -342,6 +355,9 @@ func (in *inspector) poll() {
 			return
 		case err != nil && passing(err):
 			in.retryErr = err.Error()
+			var ans answered
+			errors.As(err, &ans)
+			in.retryAfter = ans.retryAfter
 			in.failures++
 			in.failuresInRow++
 			return

@@ -123,3 +123,43 @@ func TestInspectRouteTroubleNamed(t *testing.T) {
 		t.Errorf("a closed port: %v", err)
 	}
 }
+
+// A failed read's Retry-After sets the pause before the next read when
+// it asks for longer than the doubling would wait, up to maxRetryAfter;
+// a read that passes forgets it.
+func TestInspectorWaitsWhatRetryAfterAsks(t *testing.T) {
+	var status int
+	var after string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if after != "" {
+			w.Header().Set("Retry-After", after)
+		}
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			return
+		}
+		fmt.Fprint(w, `{"total": 0, "offset": 0, "entries": []}`)
+	}))
+	defer srv.Close()
+	in := newInspector(srv.URL, nil)
+	for _, step := range []struct {
+		status int
+		after  string
+		want   time.Duration
+	}{
+		{http.StatusServiceUnavailable, "", 400 * time.Millisecond}, // the doubling
+		{http.StatusServiceUnavailable, "3", 3 * time.Second},
+		{http.StatusTooManyRequests, "7200", maxRetryAfter},
+		{http.StatusServiceUnavailable, "1", 3200 * time.Millisecond}, // the doubling is longer by now
+		{http.StatusOK, "9", inspectEvery},                            // read: no pause asked
+	} {
+		status, after = step.status, step.after
+		in.poll()
+		if got := in.pause(); got != step.want {
+			t.Errorf("after %d with Retry-After %q: pause %v, want %v", step.status, step.after, got, step.want)
+		}
+	}
+	if in.problem != "" || in.failures != 4 {
+		t.Errorf("problem %q, %d failed reads; want none, 4", in.problem, in.failures)
+	}
+}
