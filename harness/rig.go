@@ -123,6 +123,11 @@ type Options struct {
 	// horizon).
 	Progress         func(now, horizon time.Duration)
 	ProgressInterval time.Duration
+	// Advanced, if set, is told after each step of RunScenario's
+	// simulation (a simulated hour at most) how far it got, with no
+	// wall-clock gate: for a caller's own measure of a longer run (a
+	// progress line's fraction of the simulated time it holds).
+	Advanced func(now, horizon time.Duration)
 	// Stage, if set, is told what RunScenario does after the simulation
 	// (closing the rig, checking the capture, writing the timeline) when
 	// the run has gone on long enough to report progress: a week-long

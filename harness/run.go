@@ -90,6 +90,9 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 			// (a check on the grid) does not begin before the end read.
 			runErr = r.FollowBefore(horizon)
 		}
+		if o.Advanced != nil {
+			o.Advanced(r.Now(), horizon)
+		}
 		if o.Progress != nil && time.Since(shown) >= every {
 			o.Progress(r.Now(), horizon)
 			shown = time.Now()

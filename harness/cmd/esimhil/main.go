@@ -266,6 +266,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		meter.Stop(context.Cause(ctx).Error())
 		return interruptedCode(ctx)
 	}
+	span := newSpanGauge(meter, fs.Args())
 	// A scenario's name names its artifacts directory: a second file of
 	// the same name would overwrite the first one's evidence.
 	named := map[string]string{}
@@ -286,6 +287,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			err := fmt.Errorf("scenario name %q is already %s's in this run, and it names the artifacts directory %s: give each scenario its own name",
 				s.Name, first, filepath.Join(*out, s.Name))
 			meter.Printf("ERROR %s: %v\n", path, err)
+			span.finished(i)
 			meter.Errored()
 			results = append(results, report.Entry{Kind: "scenario", Name: path, Verdict: "error", Message: err.Error()})
 			code = 1
@@ -322,7 +324,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			Progress: func(now, horizon time.Duration) {
 				meter.Fprintf(stderr, "...   %s: %v of %v simulated\n", name, now, horizon)
 			},
-			Stage: func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Stage:    func(what string) { meter.Fprintf(stderr, "...   %s: %s\n", name, what) },
+			Advanced: func(now, _ time.Duration) { span.at(i, now) },
 		})
 		e := report.Entry{Kind: "scenario", Name: s.Name, Verdict: res.Verdict(), Seed: new(res.Seed),
 			Simulated: res.Simulated, Wall: res.Wall, Dir: res.Dir, Timeline: res.Timeline, Unfired: res.Unfired, OpenCycle: res.OpenCycle, Capture: res.Capture}
@@ -361,6 +364,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if res.OpenCycle != "" {
 			meter.Printf("      note: %s\n", res.OpenCycle)
 		}
+		span.finished(i)
 		if res.Err != nil {
 			meter.Errored()
 		} else {

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/progress"
+	"github.com/esimhil/esimhil/harness/scenario"
+)
+
+// esimhil run's ETA weighs each scenario by its simulated span: a short
+// scenario done first does not promise a long one its pace, and a long
+// one running alone has an ETA from how far into its span it is.
+func TestRunETAWeighsScenariosBySpan(t *testing.T) {
+	fix := func(name string) string {
+		return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml")
+	}
+	paths := []string{fix("home-no-request"), filepath.Join(t.TempDir(), "missing.yaml"), fix("roam-fr-preinstalled")}
+	var spans []time.Duration
+	for _, p := range []string{paths[0], paths[2]} {
+		s, err := scenario.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans = append(spans, s.Horizon())
+	}
+	now := time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
+	m := progress.New(io.Discard, "run", len(paths), progress.Unit("scenarios"), progress.Live(false), progress.Clock(func() time.Time { return now }))
+	g := newSpanGauge(m, paths)
+	if g.total != spans[0]+spans[1] || g.spans[1] != 0 {
+		t.Fatalf("spans %v (total %v), want %v and nothing for the missing file", g.spans, g.total, spans)
+	}
+	// The fixtures' spans are 1 h and 2 h: a third, then two thirds.
+	for _, step := range []struct {
+		after time.Duration
+		do    func()
+		want  string
+	}{
+		{10 * time.Second, func() {}, "ETA unknown"},
+		{0, func() { g.finished(0); m.Done(true) }, "ETA ~20s"},       // a third of the span in 10 s
+		{0, func() { g.finished(1); m.Errored() }, "ETA ~20s"},        // the missing file holds no time
+		{10 * time.Second, func() { g.at(2, time.Hour) }, "ETA ~10s"}, // two thirds in 20 s
+		{0, func() { g.at(2, 5*time.Hour) }, "ETA ~0s"},               // past its span: held to it
+	} {
+		now = now.Add(step.after)
+		step.do()
+		if line := m.Line(); !strings.HasSuffix(line, step.want) {
+			t.Errorf("line %q, want it to end %q", line, step.want)
+		}
+	}
+}
+
+// The run's plain lines carry the span's ETA (marked ~) once a scenario
+// has moved the simulated time.
+func TestRunLinesGiveTheSpansETA(t *testing.T) {
+	t.Setenv(progress.EnvMode, "plain")
+	t.Setenv(progress.EnvEvery, "1ns") // a line at every verdict
+	fix := func(name string) string { return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml") }
+	var stdout, stderr strings.Builder
+	code := cli(t.Context(), []string{"run", "--capture", "tap", "--out", t.TempDir(), fix("home-no-request"), fix("roam-fr-preinstalled")}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for line := range strings.SplitSeq(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "run 1/2 scenarios") {
+			if !strings.Contains(line, "ETA ~") {
+				t.Errorf("line %q: want the span's ETA (~)", line)
+			}
+			return
+		}
+	}
+	t.Errorf("no line for 1 of 2 scenarios done:\n%s", stdout.String())
+}
