@@ -58,7 +58,9 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 func TestRunLinesGiveTheSpansETA(t *testing.T) {
 	t.Setenv(progress.EnvMode, "plain")
 	t.Setenv(progress.EnvEvery, "1ns") // a line at every verdict
-	fix := func(name string) string { return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml") }
+	fix := func(name string) string {
+		return filepath.Join("..", "..", "..", "fixtures", "scenarios", name+".yaml")
+	}
 	var stdout, stderr strings.Builder
 	code := cli(t.Context(), []string{"run", "--capture", "tap", "--out", t.TempDir(), fix("home-no-request"), fix("roam-fr-preinstalled")}, &stdout, &stderr)
 	if code != 0 {
