@@ -130,7 +130,9 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 				}
 				mu.Lock()
 				if failures++; failures <= 20 {
-					t.Logf("case %d (-rapid.seed=%d -rapid.checks=1) violates:\n  %s", k+1, s, strings.Join(v, "\n  "))
+					meter.Above(func() {
+						t.Logf("case %d (-rapid.seed=%d -rapid.checks=1) violates:\n  %s", k+1, s, strings.Join(v, "\n  "))
+					})
 				}
 				if firstK < 0 || k < firstK {
 					firstK, first, firstS = k, failure{c, v}, s
@@ -140,6 +142,7 @@ func sweep(t *testing.T, feats Features, seed uint64, n int, meter *progress.Met
 		})
 	}
 	wg.Wait()
+	meter.Finish() // its last line, before the test's own lines below it
 	t.Logf("%d cases, %d failed; PIN1: %v", n, failures, tally)
 	tolerate.save(t)
 	if firstK < 0 {

@@ -70,8 +70,11 @@ type Meter struct {
 	last   time.Time // last line written
 	every  time.Duration
 	drawn  bool // a live line is on the screen
-	now    func() time.Time
-	note   string
+	// above says the line was last drawn under other output (Above): the
+	// next count is drawn at once, whatever the redraw's bound.
+	above bool
+	now   func() time.Time
+	note  string
 	// frac is how far the run is by a measure of its own (SetFraction),
 	// 0 while unknown; fracAt is when it last moved.
 	frac   float64
@@ -275,7 +278,7 @@ func (m *Meter) showLocked() {
 	}
 	now := m.now()
 	switch {
-	case m.live && now.Sub(m.last) >= redraw:
+	case m.live && (now.Sub(m.last) >= redraw || m.above):
 		m.drawLocked(now)
 	case !m.live && now.Sub(m.last) >= m.every && (m.total == 0 || m.done < m.total):
 		// The line of the last item is Finish's: printed here too, a
@@ -290,15 +293,7 @@ func (m *Meter) Printf(format string, args ...any) {
 	if m == nil {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.drawn {
-		fmt.Fprint(m.w, "\r\033[K")
-	}
-	fmt.Fprintf(m.w, format, args...)
-	if m.drawn {
-		m.drawLocked(m.now())
-	}
+	m.Above(func() { fmt.Fprintf(m.w, format, args...) })
 }
 
 // Fprintf prints a line of other output to w — another stream on the
@@ -309,14 +304,29 @@ func (m *Meter) Fprintf(w io.Writer, format string, args ...any) {
 		fmt.Fprintf(w, format, args...)
 		return
 	}
+	m.Above(func() { fmt.Fprintf(w, format, args...) })
+}
+
+// Above runs write, which prints whole lines of other output by any
+// means (a test's t.Logf), with the live line cleared first and drawn
+// again after, so that the output lands above it rather than on its row.
+// A count that moves right after (a verdict printed, then counted) is
+// drawn at once, not at the line's next turn: until then the line under
+// the verdict would still say the count before it.
+func (m *Meter) Above(write func()) {
+	if m == nil {
+		write()
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.drawn {
 		fmt.Fprint(m.w, "\r\033[K")
 	}
-	fmt.Fprintf(w, format, args...)
+	write()
 	if m.drawn {
 		m.drawLocked(m.now())
+		m.above = true
 	}
 }
 
@@ -373,7 +383,7 @@ func (m *Meter) drawLocked(now time.Time) {
 	// leaves some terminals' cursor on the next row, and \r would not
 	// reach the start of the line again.
 	fmt.Fprintf(m.w, "\r\033[K%s", fit(m.partsLocked(now), m.widthLocked()-1))
-	m.drawn = true
+	m.drawn, m.above = true, false
 	m.last = now
 }
 

@@ -183,6 +183,29 @@ func TestLiveLineRedraws(t *testing.T) {
 	}
 }
 
+// A count that moves right after other output (a verdict printed, then
+// counted) is drawn at once, though the line was drawn a moment before:
+// under the verdict, the line does not keep the count before it. Counts
+// with no output between them keep the redraw's bound.
+func TestCountAfterOutputDrawnAtOnce(t *testing.T) {
+	var out strings.Builder
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), step: 10 * time.Millisecond}
+	m := New(&out, "run", 3, Live(true), Clock(clk.now), Unit("scenarios"))
+	m.Above(func() { out.WriteString("...   long: 1h0m0s of 2h0m0s simulated\n") }) // nothing drawn yet: nothing cleared
+	clk.t = clk.t.Add(time.Second)
+	m.Tick("") // drawn: 0/3
+	m.Printf("PASS  first\n")
+	m.Done(true) // 20 ms after the draw, and drawn
+	m.Done(true) // 10 ms after that: within the bound, not drawn
+	s := out.String()
+	if !strings.HasPrefix(s, "...   long: 1h0m0s of 2h0m0s simulated\n\r\033[Krun 0/3") {
+		t.Errorf("output before the first line: %q", s)
+	}
+	if !strings.HasSuffix(s, "\r\033[KPASS  first\n\r\033[Krun 0/3 scenarios (0.0%), 0 failed, 0.0/s, 1s elapsed, ETA unknown\r\033[Krun 1/3 scenarios (33.3%), 0 failed, 1.0/s, 1s elapsed, ETA 2.1s") {
+		t.Errorf("the count after the verdict not drawn at once: %q", s)
+	}
+}
+
 func TestNilMeterIsSilent(t *testing.T) {
 	var m *Meter
 	m.Done(true)
