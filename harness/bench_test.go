@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,11 +37,14 @@ func loadFixture(tb testing.TB, name string) *scenario.Scenario {
 // "AT\r" → "\r\nOK\r\n" over a raw pty pair with the dumbest possible
 // responder (one goroutine reading the master and writing the answer).
 //
-// With blocking files (the floor of issue 13) each read sleeps in the
+// The floor the targets are judged against has both ends on the runtime
+// poller, as the emulator's master and atclient's port are: a round trip
+// can then stay on one CPU. With blocking files each read sleeps in the
 // kernel on its own thread, which the other end's write has to wake —
-// often on the other CPU. With both ends on the runtime poller (the
-// stricter floor) a round trip can stay on one CPU, as the emulator's
-// master and atclient's port do.
+// often on the other CPU —, and that echo was often slower than the
+// emulator's whole AT round trip (0.4–1.2× in one minute, an outside
+// audit of 2026-12-04): no floor. It is still reported, as
+// blocking-floor-ns/op, for comparison with older figures.
 type ptyEcho struct {
 	master, slave *os.File
 	rd            *bufio.Reader
@@ -100,18 +104,22 @@ func (e *ptyEcho) roundTrips(tb testing.TB, n int) time.Duration {
 
 // interleaved runs b.N operations in batches alternating with batches of
 // the pty echo floors, so that all see the same machine load, and reports
-// the operation's own time as ns/op, the floor's as floor-ns/op and their
-// ratio as x-floor (the target's), and the same against the stricter floor
-// whose ends both sit on the runtime poller (poller-floor-ns/op,
-// x-poller-floor).
+// the operation's own time as ns/op, the floor's (both ends on the
+// poller) as floor-ns/op and their ratio as x-floor, the target's; the
+// blocking echo's as blocking-floor-ns/op and x-blocking-floor. allocs/op
+// and B/op are the operation's own: the floors' batches run in the same
+// timed loop, and go test's counts would bill their allocations to it.
 func interleaved(b *testing.B, op func() error) {
 	b.Helper()
-	floor, strict := newPtyEcho(b, false), newPtyEcho(b, true)
+	floor, blocking := newPtyEcho(b, true), newPtyEcho(b, false)
 	const batch = 25
-	var opT, floorT, strictT time.Duration
+	var opT, floorT, blockingT time.Duration
+	var before, after runtime.MemStats
+	var allocs, allocBytes uint64
 	b.ResetTimer()
 	for done := 0; done < b.N; done += batch {
 		k := min(batch, b.N-done)
+		runtime.ReadMemStats(&before)
 		t0 := time.Now()
 		for range k {
 			if err := op(); err != nil {
@@ -119,17 +127,22 @@ func interleaved(b *testing.B, op func() error) {
 			}
 		}
 		opT += time.Since(t0)
+		runtime.ReadMemStats(&after)
+		allocs += after.Mallocs - before.Mallocs
+		allocBytes += after.TotalAlloc - before.TotalAlloc
 		floorT += floor.roundTrips(b, k)
-		strictT += strict.roundTrips(b, k)
+		blockingT += blocking.roundTrips(b, k)
 	}
 	b.StopTimer()
 	n := float64(b.N)
-	per, fl, st := float64(opT.Nanoseconds())/n, float64(floorT.Nanoseconds())/n, float64(strictT.Nanoseconds())/n
+	per, fl, bl := float64(opT.Nanoseconds())/n, float64(floorT.Nanoseconds())/n, float64(blockingT.Nanoseconds())/n
 	b.ReportMetric(per, "ns/op")
 	b.ReportMetric(fl, "floor-ns/op")
 	b.ReportMetric(per/fl, "x-floor")
-	b.ReportMetric(st, "poller-floor-ns/op")
-	b.ReportMetric(per/st, "x-poller-floor")
+	b.ReportMetric(bl, "blocking-floor-ns/op")
+	b.ReportMetric(per/bl, "x-blocking-floor")
+	b.ReportMetric(float64(allocs)/n, "allocs/op")
+	b.ReportMetric(float64(allocBytes)/n, "B/op")
 }
 
 // BenchmarkATRoundTrip: AT → OK through the whole emulated modem (pty, line
