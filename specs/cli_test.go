@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
 	"github.com/esimhil/esimhil/harness/report"
+	"github.com/esimhil/esimhil/harness/scenario"
 )
 
 // The CLI as users run it: built once per suite process.
@@ -63,6 +65,11 @@ func writeScenario(dir, file, name string, edits map[string]string) string {
 	}
 	path := filepath.Join(dir, name+".yaml")
 	Expect(os.WriteFile(path, []byte(text), 0o644)).To(Succeed())
+	// The child process runs it with its own seed (no --seed): the seed
+	// the spec's JUnit case names.
+	sc, err := scenario.Load(path)
+	Expect(err).NotTo(HaveOccurred())
+	AddReportEntry(report.EntrySeed, sc.Seed, ReportEntryVisibilityNever)
 	return path
 }
 
@@ -171,11 +178,16 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		link := filepath.Join(dir, "modem")
 		s := start("emulate", "--link", link, "--speed", "60", "--out", filepath.Join(dir, "out"))
 		Eventually(s.Out, 30*time.Second).Should(gbytes.Say(`speed     60x`))
+		seed := regexp.MustCompile(`(?m)^seed      (-?\d+)$`).FindSubmatch(s.Out.Contents())
+		Expect(seed).NotTo(BeNil(), "emulate names its seed")
+		n, err := strconv.ParseInt(string(seed[1]), 10, 64)
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry(report.EntrySeed, n, ReportEntryVisibilityNever)
 		Eventually(func() error { _, err := os.Lstat(link); return err }).Should(Succeed())
 		s.Terminate()
 		Eventually(s, 20*time.Second).Should(gexec.Exit(143))
 		Expect(s.Out).To(gbytes.Say("stopped by SIGTERM; artifacts in "))
-		_, err := os.Lstat(link)
+		_, err = os.Lstat(link)
 		Expect(os.IsNotExist(err)).To(BeTrue(), "symlink removed")
 		Expect(filepath.Join(dir, "out", harness.EventsFile)).To(BeARegularFile())
 		Expect(lastEvent(filepath.Join(dir, "out", harness.EventsFile))).To(HaveKey("event"))

@@ -132,13 +132,18 @@ var _ = Describe("The modem's AT interface", framework.Emulated, func() {
 	)
 })
 
+// determinismSeed is the seed the determinism specs run every run of a
+// scenario with (and name in their JUnit cases).
+const determinismSeed = 42
+
 var _ = Describe("Determinism", framework.Emulated, func() {
 	DescribeTable("gives byte-identical events.jsonl for the same scenario and seed", func(file string) {
 		s := framework.Load(file)
 		dir := GinkgoT().TempDir()
 		var logs [][]byte
+		AddReportEntry(report.EntrySeed, int64(determinismSeed), ReportEntryVisibilityNever)
 		for i := range 2 {
-			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, strconv.Itoa(i))})
+			res := harness.RunScenario(s, harness.Options{Seed: determinismSeed, Dir: filepath.Join(dir, strconv.Itoa(i))})
 			Expect(res.Err).NotTo(HaveOccurred())
 			Expect(res.Mismatches).To(BeEmpty())
 			b, err := os.ReadFile(filepath.Join(res.Dir, harness.EventsFile))
@@ -161,8 +166,9 @@ var _ = Describe("Determinism", framework.Emulated, func() {
 		s := framework.Variant("roam-fr-download.yaml", "cut-download-requested", nil, "{power_cut: download_requested, actor: euicc}")
 		dir := GinkgoT().TempDir()
 		var first []byte
+		AddReportEntry(report.EntrySeed, int64(determinismSeed), ReportEntryVisibilityNever)
 		for i := range 4 {
-			res := harness.RunScenario(s, harness.Options{Seed: 42, Dir: filepath.Join(dir, strconv.Itoa(i))})
+			res := harness.RunScenario(s, harness.Options{Seed: determinismSeed, Dir: filepath.Join(dir, strconv.Itoa(i))})
 			Expect(res.Err).NotTo(HaveOccurred())
 			b, err := os.ReadFile(filepath.Join(res.Dir, harness.EventsFile))
 			Expect(err).NotTo(HaveOccurred())

@@ -607,6 +607,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	fmt.Fprintf(stdout, "scenario  %s\n", s.Name)
+	fmt.Fprintf(stdout, "seed      %d\n", r.Seed)
 	fmt.Fprintf(stdout, "modem     %s (%s)\n", r.Personality.Name, r.Personality.Model)
 	fmt.Fprintf(stdout, "tty       %s\n", r.Modem.Path())
 	if *link != "" {
