@@ -1114,7 +1114,13 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "switch     p50 %v, p95 %v, p99 %v simulated (arrival → attached on the new operator)\n",
 			r.Percentile(50).Round(time.Millisecond), r.Percentile(95).Round(time.Millisecond), r.Percentile(99).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "memory     %.0f MiB peak resident\n", float64(r.PeakRSS)/(1<<20))
+	// Merged shards ran as processes of their own: the figure is one
+	// process's, not the storm's together.
+	memOf := ""
+	if len(r.Shards) > 1 {
+		memOf = fmt.Sprintf(" (the largest of %d shards' processes, each its own)", len(r.Shards))
+	}
+	fmt.Fprintf(w, "memory     %.0f MiB peak resident%s\n", float64(r.PeakRSS)/(1<<20), memOf)
 	sum := func(m map[string]int) (n int) {
 		for _, v := range m {
 			n += v

@@ -122,8 +122,20 @@ func TestMergeOnePass(t *testing.T) {
 		}
 	}
 	// Two emulated runs match whatever their ports.
-	if _, err := Merge([]*Result{shard("0/2", emu, map[string]string{"sfr": "emulated 127.0.0.1:5"}), shard("1/2", "emulated 127.0.0.1:2", map[string]string{"sfr": "emulated 127.0.0.1:7"})}); err != nil {
+	a, b := shard("0/2", emu, map[string]string{"sfr": "emulated 127.0.0.1:5"}), shard("1/2", "emulated 127.0.0.1:2", map[string]string{"sfr": "emulated 127.0.0.1:7"})
+	a.PeakRSS, b.PeakRSS = 70<<20, 72<<20
+	m, err := Merge([]*Result{a, b})
+	if err != nil {
 		t.Errorf("emulated shards: %v", err)
+	} else {
+		// The memory line says whose peak a merge's is.
+		var one, merged strings.Builder
+		a.Print(&one)
+		m.Print(&merged)
+		if !strings.Contains(one.String(), "memory     70 MiB peak resident\n") ||
+			!strings.Contains(merged.String(), "memory     72 MiB peak resident (the largest of 2 shards' processes, each its own)\n") {
+			t.Errorf("memory lines:\n%s\n%s", one.String(), merged.String())
+		}
 	}
 
 	dir := t.TempDir()
@@ -145,7 +157,7 @@ func TestMergeOnePass(t *testing.T) {
 	for i := 11; i >= 0; i-- {
 		rs = append(rs, shard(fmt.Sprintf("%d/12", i), emu, nil))
 	}
-	m, err := Merge(rs)
+	m, err = Merge(rs)
 	if err != nil {
 		t.Fatal(err)
 	}
