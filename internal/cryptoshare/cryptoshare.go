@@ -1,6 +1,6 @@
 // Package cryptoshare measures the share of a CPU profile spent in Go's
-// crypto packages: the floor the download benchmarks compare the rest of
-// the work against (non-crypto/crypto).
+// cryptographic primitives (Primitive): the floor the download benchmarks
+// compare the rest of the work against (non-crypto/crypto).
 package cryptoshare
 
 import (
@@ -14,8 +14,45 @@ import (
 	"github.com/google/pprof/profile"
 )
 
+// primitives are the packages of Go's cryptographic primitives (besides
+// crypto/internal/..., where FIPS 140's nistec, bigmod, aes, gcm, sha*,
+// hmac, hkdf, ecdsa, ecdh, drbg and the TLS PRFs live, and sysrand), with
+// the ChaCha20-Poly1305 TLS may use from the standard library's vendored
+// x/crypto. Not crypto/tls, crypto/x509, vendored cryptobyte, nor the
+// root package crypto: their own frames are protocol, parsing, socket I/O
+// and glue.
+var primitives = []string{
+	"crypto/aes", "crypto/cipher", "crypto/des", "crypto/dsa", "crypto/ecdh",
+	"crypto/ecdsa", "crypto/ed25519", "crypto/elliptic", "crypto/hkdf",
+	"crypto/hmac", "crypto/hpke", "crypto/md5", "crypto/mlkem", "crypto/pbkdf2",
+	"crypto/rand", "crypto/rc4", "crypto/rsa", "crypto/sha1", "crypto/sha256",
+	"crypto/sha3", "crypto/sha512", "crypto/subtle",
+	"vendor/golang.org/x/crypto/chacha20", "vendor/golang.org/x/crypto/chacha20poly1305",
+	"vendor/golang.org/x/crypto/internal/poly1305",
+}
+
+// Primitive says whether fn, a function's name as a Go profile gives it
+// ("crypto/internal/fips140/nistec.(*P256Point).ScalarMult"), is in a
+// package of a cryptographic primitive. A sample counts as crypto when a
+// frame of its stack is one (Of): a TLS record's sealing counts, as it
+// calls into crypto/cipher and fips140's AES-GCM, but the socket write of
+// crypto/tls.(*Conn).write, a handshake's malloc or x509's parsing with no
+// primitive under them do not.
+func Primitive(fn string) bool {
+	if strings.HasPrefix(fn, "crypto/internal/") {
+		return true
+	}
+	for _, p := range primitives {
+		if rest, ok := strings.CutPrefix(fn, p); ok && rest != "" && (rest[0] == '.' || rest[0] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
 // Of is the fraction of CPU time in the profile's samples that have a
-// crypto/... frame anywhere on their stack, and how many samples it holds.
+// frame of a cryptographic primitive (Primitive) anywhere on their stack,
+// and how many samples it holds.
 func Of(r io.Reader) (share float64, samples int64, err error) {
 	p, err := profile.Parse(r)
 	if err != nil {
@@ -29,7 +66,7 @@ func Of(r io.Reader) (share float64, samples int64, err error) {
 	sample:
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
-				if ln.Function != nil && strings.HasPrefix(ln.Function.Name, "crypto/") {
+				if ln.Function != nil && Primitive(ln.Function.Name) {
 					crypto += v
 					break sample
 				}
