@@ -99,12 +99,18 @@ func (p *Profiler) Stop() (share float64, samples int64, err error) {
 	return Of(&p.buf)
 }
 
+// MinSamples is the fewest profile samples a share is reported from:
+// with a handful (-benchtime=1x profiles one run, 1–3 samples at 100 Hz)
+// it reads 100 % or 50 %, and a ratio of 0 looks like a target met.
+const MinSamples = 100
+
 // Loop runs run as b's timed loop under a CPU profile, then untimed until
 // at least minProfiled runs are profiled (a second of runs is some 200
 // samples, and the share moves by points from one run of a benchmark to
 // the next with fewer), and reports %crypto, non-crypto/crypto and the
-// number of samples. A profile that cannot start (go test -cpuprofile
-// holds the process's one) leaves the share unreported, with a log line.
+// number of samples (report). With -benchtime=1x (b.N == 1) only that run
+// is profiled. A profile that cannot start (go test -cpuprofile holds the
+// process's one) leaves the share unreported, with a log line.
 func Loop(b *testing.B, minProfiled int, run func()) {
 	prof, err := Start()
 	if err != nil {
@@ -135,9 +141,27 @@ func Loop(b *testing.B, minProfiled int, run func()) {
 		b.Error(err)
 		return
 	}
-	if n > 0 && share > 0 {
-		b.ReportMetric(100*share, "%crypto")
-		b.ReportMetric((1-share)/share, "non-crypto/crypto")
-		b.ReportMetric(float64(n), "profile-samples")
+	report(b, share, n, runs)
+}
+
+// metrics is what report needs of a *testing.B.
+type metrics interface {
+	ReportMetric(n float64, unit string)
+	Logf(format string, args ...any)
+}
+
+// report reports the share of n samples taken over runs runs: %crypto,
+// non-crypto/crypto and profile-samples, or, with fewer than MinSamples
+// samples or none in crypto, nothing but a log line that says why.
+func report(m metrics, share float64, n int64, runs int) {
+	switch {
+	case n < MinSamples:
+		m.Logf("crypto share not reported: %d profile samples from %d runs, fewer than the %d it needs (a longer -benchtime profiles more runs; with -benchtime=1x only the one run is)", n, runs, MinSamples)
+	case share == 0:
+		m.Logf("crypto share not reported: none of the %d profile samples from %d runs has a cryptographic primitive on its stack (non-crypto/crypto would be infinite)", n, runs)
+	default:
+		m.ReportMetric(100*share, "%crypto")
+		m.ReportMetric((1-share)/share, "non-crypto/crypto")
+		m.ReportMetric(float64(n), "profile-samples")
 	}
 }

@@ -2,6 +2,7 @@ package cryptoshare
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -112,5 +113,57 @@ func TestPrimitive(t *testing.T) {
 func TestOfRefusesWhatIsNotAProfile(t *testing.T) {
 	if _, _, err := Of(strings.NewReader("not a profile")); err == nil || !strings.Contains(err.Error(), "cpu profile") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// recorder is a metrics that keeps what a benchmark would report and log.
+type recorder struct {
+	metrics map[string]float64
+	logs    []string
+}
+
+func (r *recorder) ReportMetric(n float64, unit string) { r.metrics[unit] = n }
+func (r *recorder) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func TestReport(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		samples map[string]int64
+		runs    int
+		metrics map[string]float64
+		log     string // a part of the one log line, "" for none
+	}{
+		// -benchtime=1x: one download, one sample, all of it crypto.
+		{"one sample", map[string]int64{"crypto/ecdsa.Verify;main.f": 10e6}, 1, nil, "1 profile samples from 1 runs, fewer than the 100 it needs (a longer -benchtime"},
+		{"no sample", nil, 1, nil, "0 profile samples from 1 runs"},
+		{"just below the minimum", map[string]int64{"crypto/ecdsa.Verify;main.f": 50e6, "main.f": 940e6}, 3, nil, "99 profile samples from 3 runs"},
+		{"at the minimum", map[string]int64{"crypto/ecdsa.Verify;main.f": 250e6, "main.f": 750e6}, 300,
+			map[string]float64{"%crypto": 25, "non-crypto/crypto": 3, "profile-samples": 100}, ""},
+		{"enough samples, none in crypto", map[string]int64{"crypto/tls.(*Conn).write;main.f": 500e6, "main.f": 1500e6}, 300, nil, "none of the 200 profile samples from 300 runs has a cryptographic primitive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			share, n, err := Of(cpuProfile(t, tc.samples))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &recorder{metrics: map[string]float64{}}
+			report(r, share, n, tc.runs)
+			if len(r.metrics) != len(tc.metrics) {
+				t.Errorf("metrics %v, want %v", r.metrics, tc.metrics)
+			}
+			for unit, want := range tc.metrics {
+				if got, ok := r.metrics[unit]; !ok || math.Abs(got-want) > 1e-9 {
+					t.Errorf("%s = %v (reported: %v), want %v", unit, got, ok, want)
+				}
+			}
+			switch {
+			case tc.log == "" && len(r.logs) > 0:
+				t.Errorf("logged %q, want nothing", r.logs)
+			case tc.log != "" && (len(r.logs) != 1 || !strings.Contains(r.logs[0], tc.log)):
+				t.Errorf("logged %q, want one line with %q", r.logs, tc.log)
+			}
+		})
 	}
 }
