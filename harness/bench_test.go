@@ -209,7 +209,9 @@ func BenchmarkPreinstalledSwitchScenario(b *testing.B) {
 // download request, ES9+ mutual authentication over TLS through BIP, bound
 // profile package, notifications, switch, re-attach) from rig start to
 // artifacts written. It also reports the share of CPU time spent in Go's
-// crypto packages (ECDSA, ECDH, AES, TLS), from a CPU profile of the loop.
+// cryptographic primitives (ECDSA, ECDH, AES, SHA-256, HMAC, the TLS
+// record's AES-GCM; not crypto/tls's protocol code or socket I/O, nor
+// x509's parsing: cryptoshare.Primitive), from a CPU profile of the loop.
 func BenchmarkDownloadSwitchScenario(b *testing.B) {
 	s := loadFixture(b, "roam-fr-download.yaml")
 	dir := b.TempDir()

@@ -16,8 +16,10 @@ import (
 // modem, no AT, no capture, no artifacts, no scenario: what is left is the
 // card, the servers, TLS, HTTP and the toolkit. Like
 // harness.BenchmarkDownloadSwitchScenario it reports the share of CPU in
-// Go's crypto packages and non-crypto/crypto, so that the two say how much
-// of that scenario's non-crypto work is the download's own.
+// Go's cryptographic primitives (samples with a primitive's frame on the
+// stack, cryptoshare.Primitive: TLS's socket writes and x509's parsing are
+// not crypto) and non-crypto/crypto, so that the two say how much of that
+// scenario's non-crypto work is the download's own.
 func BenchmarkDownloadOverBIP(b *testing.B) {
 	srv := newE2EServers(b, smdp.Faults{})
 	cryptoshare.Loop(b, 300, func() {

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -17,7 +18,8 @@ import (
 // ESIMHIL_EXPLORE_LINK=pty measures them over ptys. It reports the CPU
 // time a case costs too: the wall-clock rate moves by a fifth from one
 // hour of this VM to the next, and the CPU a case takes shows whether the
-// harness or the machine changed.
+// harness or the machine changed. A case that fails (a violated
+// invariant, a rig error) fails the benchmark, naming the first.
 func BenchmarkExploreCases(b *testing.B) {
 	const batch = 100
 	link, err := caseLink()
@@ -27,7 +29,12 @@ func BenchmarkExploreCases(b *testing.B) {
 	b.Logf("host-modem link: %s ($%s)", link, LinkEnv)
 	explorationGC(b) // as TestExplore
 	gen := Generator(Probe())
-	var next, failed atomic.Int64
+	var (
+		next, failed atomic.Int64
+		mu           sync.Mutex
+		firstSeed    int64 // of the first failing case, 0 for none
+		firstV       []string
+	)
 	b.ResetTimer()
 	cpu0 := processCPU()
 	var wg sync.WaitGroup
@@ -42,6 +49,11 @@ func BenchmarkExploreCases(b *testing.B) {
 				}
 				if v := runCase(gen.Example(int(i)), nil); len(v) > 0 {
 					failed.Add(1)
+					mu.Lock()
+					if firstSeed == 0 || i < firstSeed {
+						firstSeed, firstV = i, v
+					}
+					mu.Unlock()
 				}
 			}
 		}()
@@ -49,11 +61,20 @@ func BenchmarkExploreCases(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	cases := float64(b.N * batch)
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Millisecond)/cases, "cpu-ms/case")
+	cpuMS := float64(processCPU()-cpu0) / float64(time.Millisecond) / cases
+	b.ReportMetric(cpuMS, "cpu-ms/case")
 	perSec := cases / b.Elapsed().Seconds()
 	b.ReportMetric(perSec, "cases/s")
 	b.ReportMetric(10000/perSec, "s/10k-cases")
 	b.ReportMetric(float64(failed.Load()), "failed-cases")
+	if firstSeed != 0 {
+		// go test prints no figures of a failed benchmark: they are
+		// logged here.
+		b.Logf("%.1f cases/s, %.1f s/10k-cases, %.2f cpu-ms/case, %d of %.0f cases failed",
+			perSec, 10000/perSec, cpuMS, failed.Load(), cases)
+		b.Errorf("%d of %.0f cases failed; the first, -rapid.seed=%d (go test -run TestExplore ./harness/explore/ -rapid.seed=%d -rapid.checks=1), violates:\n  %s",
+			failed.Load(), cases, firstSeed, firstSeed, strings.Join(firstV, "\n  "))
+	}
 }
 
 // processCPU is the user and system time the process has used.

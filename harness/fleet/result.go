@@ -73,6 +73,11 @@ type Result struct {
 	Runs []ShardRun `json:"runs,omitempty"`
 	// PeakRSS is the largest peak resident memory of a shard's process.
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// peakRSSLifetime says why PeakRSS is the process's whole life's
+	// peak, not the run's: its reset failed (resetPeakRSS). Not written:
+	// a process that runs one storm, as esimhil fleet does, has the
+	// storm's peak either way.
+	peakRSSLifetime error
 
 	Outcomes map[string]int `json:"outcomes"`
 	// ByKind counts devices by kind of the mix and outcome.

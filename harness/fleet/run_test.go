@@ -1,6 +1,11 @@
 package fleet
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // Simulated time that moves after exchanges only ran out (a paused
 // server: each BIP limit expires, the cards try again a second on) is no
@@ -24,5 +29,32 @@ func TestProgressGate(t *testing.T) {
 		if got := g.progress(tc.rel, tc.exp); got != tc.want {
 			t.Errorf("tick %d (%d ended, %d expired): progress %v, want %v", i, tc.rel, tc.exp, got, tc.want)
 		}
+	}
+}
+
+// A peak that could not be reset is said to be the process's whole
+// life's, never passed as the storm's own.
+func TestResetPeakRSS(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		err        string // a part of the error, "" for none
+	}{
+		{"procfs", clearRefs, ""},
+		{"not there", filepath.Join(t.TempDir(), "no", "clear_refs"), "the peak resident memory was not reset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := os.Stat(tc.file); tc.err == "" && err != nil {
+				t.Skipf("no %s here: %v", tc.file, err)
+			}
+			defer func(f string) { clearRefs = f }(clearRefs)
+			clearRefs = tc.file
+			err := resetPeakRSS()
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("resetPeakRSS = %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("resetPeakRSS = %v, want an error with %q", err, tc.err)
+			}
+		})
 	}
 }

@@ -1,6 +1,6 @@
 // Package cryptoshare measures the share of a CPU profile spent in Go's
-// crypto packages: the floor the download benchmarks compare the rest of
-// the work against (non-crypto/crypto).
+// cryptographic primitives (Primitive): the floor the download benchmarks
+// compare the rest of the work against (non-crypto/crypto).
 package cryptoshare
 
 import (
@@ -14,8 +14,45 @@ import (
 	"github.com/google/pprof/profile"
 )
 
+// primitives are the packages of Go's cryptographic primitives (besides
+// crypto/internal/..., where FIPS 140's nistec, bigmod, aes, gcm, sha*,
+// hmac, hkdf, ecdsa, ecdh, drbg and the TLS PRFs live, and sysrand), with
+// the ChaCha20-Poly1305 TLS may use from the standard library's vendored
+// x/crypto. Not crypto/tls, crypto/x509, vendored cryptobyte, nor the
+// root package crypto: their own frames are protocol, parsing, socket I/O
+// and glue.
+var primitives = []string{
+	"crypto/aes", "crypto/cipher", "crypto/des", "crypto/dsa", "crypto/ecdh",
+	"crypto/ecdsa", "crypto/ed25519", "crypto/elliptic", "crypto/hkdf",
+	"crypto/hmac", "crypto/hpke", "crypto/md5", "crypto/mlkem", "crypto/pbkdf2",
+	"crypto/rand", "crypto/rc4", "crypto/rsa", "crypto/sha1", "crypto/sha256",
+	"crypto/sha3", "crypto/sha512", "crypto/subtle",
+	"vendor/golang.org/x/crypto/chacha20", "vendor/golang.org/x/crypto/chacha20poly1305",
+	"vendor/golang.org/x/crypto/internal/poly1305",
+}
+
+// Primitive says whether fn, a function's name as a Go profile gives it
+// ("crypto/internal/fips140/nistec.(*P256Point).ScalarMult"), is in a
+// package of a cryptographic primitive. A sample counts as crypto when a
+// frame of its stack is one (Of): a TLS record's sealing counts, as it
+// calls into crypto/cipher and fips140's AES-GCM, but the socket write of
+// crypto/tls.(*Conn).write, a handshake's malloc or x509's parsing with no
+// primitive under them do not.
+func Primitive(fn string) bool {
+	if strings.HasPrefix(fn, "crypto/internal/") {
+		return true
+	}
+	for _, p := range primitives {
+		if rest, ok := strings.CutPrefix(fn, p); ok && rest != "" && (rest[0] == '.' || rest[0] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
 // Of is the fraction of CPU time in the profile's samples that have a
-// crypto/... frame anywhere on their stack, and how many samples it holds.
+// frame of a cryptographic primitive (Primitive) anywhere on their stack,
+// and how many samples it holds.
 func Of(r io.Reader) (share float64, samples int64, err error) {
 	p, err := profile.Parse(r)
 	if err != nil {
@@ -29,7 +66,7 @@ func Of(r io.Reader) (share float64, samples int64, err error) {
 	sample:
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
-				if ln.Function != nil && strings.HasPrefix(ln.Function.Name, "crypto/") {
+				if ln.Function != nil && Primitive(ln.Function.Name) {
 					crypto += v
 					break sample
 				}
@@ -62,12 +99,18 @@ func (p *Profiler) Stop() (share float64, samples int64, err error) {
 	return Of(&p.buf)
 }
 
+// MinSamples is the fewest profile samples a share is reported from:
+// with a handful (-benchtime=1x profiles one run, 1–3 samples at 100 Hz)
+// it reads 100 % or 50 %, and a ratio of 0 looks like a target met.
+const MinSamples = 100
+
 // Loop runs run as b's timed loop under a CPU profile, then untimed until
 // at least minProfiled runs are profiled (a second of runs is some 200
 // samples, and the share moves by points from one run of a benchmark to
 // the next with fewer), and reports %crypto, non-crypto/crypto and the
-// number of samples. A profile that cannot start (go test -cpuprofile
-// holds the process's one) leaves the share unreported, with a log line.
+// number of samples (report). With -benchtime=1x (b.N == 1) only that run
+// is profiled. A profile that cannot start (go test -cpuprofile holds the
+// process's one) leaves the share unreported, with a log line.
 func Loop(b *testing.B, minProfiled int, run func()) {
 	prof, err := Start()
 	if err != nil {
@@ -98,9 +141,27 @@ func Loop(b *testing.B, minProfiled int, run func()) {
 		b.Error(err)
 		return
 	}
-	if n > 0 && share > 0 {
-		b.ReportMetric(100*share, "%crypto")
-		b.ReportMetric((1-share)/share, "non-crypto/crypto")
-		b.ReportMetric(float64(n), "profile-samples")
+	report(b, share, n, runs)
+}
+
+// metrics is what report needs of a *testing.B.
+type metrics interface {
+	ReportMetric(n float64, unit string)
+	Logf(format string, args ...any)
+}
+
+// report reports the share of n samples taken over runs runs: %crypto,
+// non-crypto/crypto and profile-samples, or, with fewer than MinSamples
+// samples or none in crypto, nothing but a log line that says why.
+func report(m metrics, share float64, n int64, runs int) {
+	switch {
+	case n < MinSamples:
+		m.Logf("crypto share not reported: %d profile samples from %d runs, fewer than the %d it needs (a longer -benchtime profiles more runs; with -benchtime=1x only the one run is)", n, runs, MinSamples)
+	case share == 0:
+		m.Logf("crypto share not reported: none of the %d profile samples from %d runs has a cryptographic primitive on its stack (non-crypto/crypto would be infinite)", n, runs)
+	default:
+		m.ReportMetric(100*share, "%crypto")
+		m.ReportMetric((1-share)/share, "non-crypto/crypto")
+		m.ReportMetric(float64(n), "profile-samples")
 	}
 }
