@@ -217,7 +217,7 @@ func BenchmarkDownloadSwitchScenario(b *testing.B) {
 	dir := b.TempDir()
 	// The crypto is the floor here: the rest of the work should cost at
 	// most half of it (non-crypto/crypto ≤ 0.5).
-	cryptoshare.Loop(b, 200, func() {
+	cryptoshare.Loop(b, 400, func() { // ~400 profile samples: fewer move the share by points
 		res := RunScenario(s, Options{Dir: dir, Capture: capture.Tap})
 		if !res.OK() {
 			b.Fatalf("scenario failed: %v %v", res.Err, res.Mismatches)

@@ -22,7 +22,7 @@ import (
 // scenario's non-crypto work is the download's own.
 func BenchmarkDownloadOverBIP(b *testing.B) {
 	srv := newE2EServers(b, smdp.Faults{})
-	cryptoshare.Loop(b, 300, func() {
+	cryptoshare.Loop(b, 1000, func() { // ~400 profile samples: fewer move the share by points
 		r := srv.card(noHelper{b})
 		// The list, the download request, four ES9+ calls,
 		// handleNotification and the platform's notification.
