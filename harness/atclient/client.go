@@ -192,7 +192,9 @@ type Client struct {
 	trace     io.Writer
 	now       func() time.Time
 
-	cmdMu sync.Mutex // one command line in flight
+	cmdMu    sync.Mutex  // one command line in flight
+	cmdTimer *time.Timer // do's (commandTimer); cmdMu held
+	wbuf     []byte      // the line write sends; cmdMu held
 
 	mu      sync.Mutex
 	pending *pending
@@ -255,9 +257,10 @@ const (
 
 type pending struct {
 	line   string          // the command line as sent, for echo detection
+	text   string          // the line as given, untrimmed: what commands parses
 	echoed bool            // its echo came
 	reset  bool            // its echo came after echo was off: the modem reset
-	names  map[string]bool // command names of the line: "+CEREG", "+CSIM"
+	names  map[string]bool // command names of the line: "+CEREG", "+CSIM" (nil: none)
 	echoOK bool            // the echo may still come
 	lines  []string
 	final  chan string
@@ -282,6 +285,10 @@ type pending struct {
 	// strays is Client.strays when p was sent: a resync counts the
 	// final results that come after its AT's with nothing pending.
 	strays int
+	// cmds is text parsed (parseOK: without error), once parsed is set
+	// (commands).
+	cmds            []at.Command
+	parsed, parseOK bool
 }
 
 // Open opens the tty at path shared (the emulator's pty, which people and
@@ -413,9 +420,7 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 	if c.setUp == nil {
 		return
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	if c.awaitUp(t.C, timeout) != nil {
+	if c.awaitUpWithin(timeout) != nil {
 		return // the command's own send says why
 	}
 	c.mu.Lock()
@@ -461,28 +466,25 @@ func (c *Client) kickSetUp() {
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	// A port on its way back is waited for before the late answer is:
 	// the command its drop cut may still be answered there.
-	up := time.NewTimer(timeout)
-	err := c.awaitUp(up.C, timeout)
-	up.Stop()
-	if err != nil {
+	if err := c.awaitUpWithin(timeout); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.settleLate(true)
 	p := newPending(cmd)
 	p.poll = poll
-	if cmds, err := at.Parse(cmd); err == nil {
+	if cmds, ok := p.commands(); ok {
 		for _, x := range cmds {
-			p.names[x.Name] = true
+			p.addName(x.Name)
 			for _, a := range answerNames[x.Name] {
-				p.names[a] = true
+				p.addName(a)
 			}
 		}
 	}
 	for _, a := range answers {
-		p.names[strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":"))] = true
+		p.addName(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":")))
 	}
 	deadline := time.Now().Add(timeout)
-	t := time.NewTimer(timeout)
+	t := c.commandTimer(timeout)
 	defer t.Stop()
 	if err := c.send(p, cmd, timeout, t.C); err != nil {
 		return nil, err
@@ -525,7 +527,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	switch how {
 	case answered:
 		c.mu.Lock()
-		c.echoAfter(cmd, p, final)
+		c.echoAfter(p, final)
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
@@ -561,9 +563,9 @@ var resets = map[string]bool{"Z": true, "&F": true, "+CFUN": true, "+CRESET": tr
 // echoBefore forgets what the client knew of the echo when cmd may turn
 // it on or restart the modem (the host asked for it: no sign of a
 // reset); call with c.mu held.
-func (c *Client) echoBefore(cmd string) {
-	cmds, err := at.Parse(cmd)
-	if err != nil {
+func (c *Client) echoBefore(p *pending) {
+	cmds, ok := p.commands()
+	if !ok {
 		return
 	}
 	for _, x := range cmds {
@@ -575,9 +577,9 @@ func (c *Client) echoBefore(cmd string) {
 
 // echoAfter follows the modem's echo once p got its final result; call
 // with c.mu held.
-func (c *Client) echoAfter(cmd string, p *pending, final string) {
-	cmds, err := at.Parse(cmd)
-	if err != nil {
+func (c *Client) echoAfter(p *pending, final string) {
+	cmds, ok := p.commands()
+	if !ok {
 		return
 	}
 	for _, x := range cmds {
@@ -616,7 +618,39 @@ func (c *Client) bootedBy(sign string) {
 }
 
 func newPending(line string) *pending {
-	return &pending{line: strings.TrimSpace(line), names: map[string]bool{}, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+	return &pending{line: strings.TrimSpace(line), text: line, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+}
+
+// commands parses p's command line, once: its answer names, echoBefore
+// and echoAfter all need it. ok is false when it does not parse. Only
+// the goroutine that sends p (cmdMu held) calls it.
+func (p *pending) commands() (cmds []at.Command, ok bool) {
+	if !p.parsed {
+		cmds, err := at.Parse(p.text)
+		p.cmds, p.parseOK, p.parsed = cmds, err == nil, true
+	}
+	return p.cmds, p.parseOK
+}
+
+// addName adds a command name whose lines are p's answer; names stays
+// nil (no map made) for a line without any, as AT.
+func (p *pending) addName(name string) {
+	if p.names == nil {
+		p.names = map[string]bool{}
+	}
+	p.names[name] = true
+}
+
+// commandTimer is do's timer, reset to d: do runs one at a time (cmdMu),
+// so one timer serves them all. Reset after Stop or firing leaves no
+// stale tick in its channel (Go 1.23 timers).
+func (c *Client) commandTimer(d time.Duration) *time.Timer {
+	if c.cmdTimer == nil {
+		c.cmdTimer = time.NewTimer(d)
+	} else {
+		c.cmdTimer.Reset(d)
+	}
+	return c.cmdTimer
 }
 
 // send makes p the pending command and writes its line, once the port is
@@ -627,7 +661,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	}
 	c.mu.Lock()
 	c.pending = p
-	c.echoBefore(cmd)
+	c.echoBefore(p)
 	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()
@@ -725,7 +759,7 @@ func (c *Client) resync(lp *pending) {
 	c.tracef("#", fmt.Sprintf("resynchronising after %s: AT until a lone OK", lp.line))
 	p := newPending("AT")
 	for n := range lp.names {
-		p.names[n] = true // lp's late lines are its answer, not URCs
+		p.addName(n) // lp's late lines are its answer, not URCs
 	}
 	deadline := time.Now().Add(wait)
 	t := time.NewTimer(wait)
@@ -829,8 +863,11 @@ func (c *Client) lateAnswer(p *pending, lines []string, final string, now time.T
 // it exits, and the first write meets the reset. reopens is the count
 // when p was sent; the reader notices the failed connection and reopens.
 func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Time) error {
-	line := cmd + "\r"
-	n, err := io.WriteString(c.port, line)
+	// Built in a buffer kept for the next line: a string written through
+	// an io.Writer would be copied to the heap each time.
+	line := append(append(c.wbuf[:0], cmd...), '\r')
+	c.wbuf = line
+	n, err := c.port.Write(line)
 	if err == nil || n > 0 || c.reconnect <= 0 || errors.Is(err, transport.ErrClosed) {
 		return err
 	}
@@ -855,7 +892,7 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 	}
 	c.pending = p
 	c.mu.Unlock()
-	_, err = io.WriteString(c.port, line)
+	_, err = c.port.Write(line)
 	return err
 }
 
@@ -880,6 +917,20 @@ func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
 			return false
 		}
 	}
+}
+
+// awaitUpWithin is awaitUp within timeout, with a timer of its own made
+// only when the port is not up (a command's usual case needs none).
+func (c *Client) awaitUpWithin(timeout time.Duration) error {
+	c.mu.Lock()
+	up := c.err == nil && c.down == nil
+	c.mu.Unlock()
+	if up {
+		return nil
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	return c.awaitUp(t.C, timeout)
 }
 
 // awaitUp waits while the port is being reopened.

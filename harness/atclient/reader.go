@@ -102,7 +102,7 @@ func (r *rawBytes) line() {
 // mark starts counting again, as a command line goes out.
 func (r *rawBytes) mark() {
 	r.mu.Lock()
-	r.n, r.head, r.lines = 0, nil, 0
+	r.n, r.head, r.lines = 0, r.head[:0], 0 // head's array kept for the next
 	r.mu.Unlock()
 }
 
