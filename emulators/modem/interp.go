@@ -244,6 +244,9 @@ func (m *Modem) handler(c at.Command) handler {
 
 // final encodes a line's outcome, with the personality's +CMEE=2 wording.
 func (m *Modem) final(err error) []byte {
+	if err == nil {
+		return m.st.enc.OK() // no errors.As, whose target would go to the heap
+	}
 	var c at.CMEError
 	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
 		if t, ok := m.o.Personality.CMEText[int(c)]; ok {
