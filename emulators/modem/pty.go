@@ -276,8 +276,15 @@ func (m *Modem) logIn(text string) {
 
 // atLogStamp starts at.log's next line: simulated time and direction.
 func (m *Modem) atLogStamp(dir byte) []byte {
-	b := m.loop.Now().AppendFormat(m.st.logLine[:0], time.RFC3339Nano)
-	return append(b, ' ', dir, ' ')
+	// logLine still starts with the last line's stamp (only this writes
+	// its start): simulated time stands still while a command runs, so
+	// a line and its answer share one, formatted once. == rather than
+	// Equal: the location must be the same too for the text to be.
+	if now := m.loop.Now(); m.st.stampLen == 0 || now != m.st.stampAt {
+		m.st.logLine = now.AppendFormat(m.st.logLine[:0], time.RFC3339Nano)
+		m.st.stampAt, m.st.stampLen = now, len(m.st.logLine)
+	}
+	return append(m.st.logLine[:m.st.stampLen], ' ', dir, ' ')
 }
 
 func (m *Modem) writeLogLine() {
