@@ -162,8 +162,9 @@ func (c *Client) readLoop() {
 }
 
 // claim waits until the reader has been free for readerLinger (or a
-// command's read error is left for readLoop) and takes it. false: the
-// client is closed.
+// command's read error is left for readLoop) and takes it, without the
+// read deadline the last command left on the port (release leaves it:
+// the next command sets its own). false: the client is closed.
 func (c *Client) claim() (error, bool) {
 	for {
 		c.mu.Lock()
@@ -173,11 +174,13 @@ func (c *Client) claim() (error, bool) {
 			err := c.readErr
 			c.readErr, c.holder = nil, heldByLoop
 			c.mu.Unlock()
+			c.clearDeadline()
 			return err, true
 		case c.holder == heldByNobody:
 			if wait -= time.Since(c.freedAt); wait <= 0 {
 				c.holder = heldByLoop
 				c.mu.Unlock()
+				c.clearDeadline()
 				return nil, true
 			}
 		}
@@ -406,14 +409,23 @@ func (c *Client) drainBuffered() {
 }
 
 // release frees the reader a command held, leaving err (a failed read) to
-// readLoop.
+// readLoop. The command's read deadline stays on the port: the next
+// command replaces it with its own, and readLoop clears it when it takes
+// the reader (claim), which saves a timer change on every command.
 func (c *Client) release(err error) {
-	_ = c.deadline.SetReadDeadline(time.Time{})
 	c.mu.Lock()
 	c.holder, c.freedAt, c.readErr = heldByNobody, time.Now(), err
 	c.mu.Unlock()
 	if err != nil {
 		c.kickLoop()
+	}
+}
+
+// clearDeadline takes a command's read deadline off the port, for
+// readLoop, which reads without one.
+func (c *Client) clearDeadline() {
+	if c.deadline != nil {
+		_ = c.deadline.SetReadDeadline(time.Time{})
 	}
 }
 
