@@ -98,6 +98,32 @@ func (s *Splitter) FeedByte(c byte) (Line, bool) {
 	return Line{}, false
 }
 
+// Plain consumes the leading bytes of p that go into the line as they
+// are — printable, and neither the terminator, the editing character
+// nor '/' (of "A/") — as FeedByte would, and returns how many: a DCE
+// that looks at each byte can take a run of them at once.
+func (s *Splitter) Plain(p []byte) int {
+	term, edit := s.Chars()
+	n := 0
+	for _, c := range p {
+		if c < 0x20 || c > 0x7e || c == '/' || c == term || c == edit {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	s.afterCR = false
+	if k := min(n, MaxLine-len(s.buf)); k < n {
+		s.buf = append(s.buf, p[:max(k, 0)]...)
+		s.overflow = true
+	} else {
+		s.buf = append(s.buf, p[:n]...)
+	}
+	return n
+}
+
 // Len is how many characters the line being typed holds: a DCE that
 // echoes needs it to tell a backspace that removed one from one that did not.
 func (s *Splitter) Len() int { return len(s.buf) }
