@@ -237,7 +237,14 @@ func frameTyped(sp *at.Splitter, p []byte) []typed {
 	all := make([]byte, 0, len(p))
 	start := 0 // where the piece being typed begins in all
 	term, edit := sp.Chars()
-	for _, c := range p {
+	for i := 0; i < len(p); {
+		if n := sp.Plain(p[i:]); n > 0 {
+			all = append(all, p[i:i+n]...) // echoed as typed
+			i += n
+			continue
+		}
+		c := p[i]
+		i++
 		before := sp.Len()
 		line, ends := sp.FeedByte(c)
 		switch {
