@@ -192,9 +192,8 @@ type Client struct {
 	trace     io.Writer
 	now       func() time.Time
 
-	cmdMu    sync.Mutex  // one command line in flight
-	cmdTimer *time.Timer // do's (commandTimer); cmdMu held
-	wbuf     []byte      // the line write sends; cmdMu held
+	cmdMu sync.Mutex // one command line in flight
+	wbuf  []byte     // the line write sends; cmdMu held
 
 	mu      sync.Mutex
 	pending *pending
@@ -483,13 +482,12 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	for _, a := range answers {
 		p.addName(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":")))
 	}
-	deadline := time.Now().Add(timeout)
-	t := c.commandTimer(timeout)
-	defer t.Stop()
-	if err := c.send(p, cmd, timeout, t.C); err != nil {
+	lim := limit{deadline: time.Now().Add(timeout)}
+	defer func() { lim.stop() }() // the last lim: the loop below replaces it
+	if err := c.send(p, cmd, timeout, &lim); err != nil {
 		return nil, err
 	}
-	final, how := c.await(p, t.C, deadline)
+	final, how := c.await(p, &lim)
 	for how == timedOut {
 		// A modem still sending its answer is not silent: the wait goes
 		// on while bytes keep coming, each giving it the timeout again
@@ -502,8 +500,9 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		if p.poll || !last.After(p.sent) || !time.Now().Before(until) {
 			break
 		}
-		t.Reset(time.Until(until))
-		final, how = c.await(p, t.C, until)
+		lim.stop()
+		lim = limit{deadline: until}
+		final, how = c.await(p, &lim)
 	}
 	if how == timedOut {
 		c.mu.Lock()
@@ -641,22 +640,33 @@ func (p *pending) addName(name string) {
 	p.names[name] = true
 }
 
-// commandTimer is do's timer, reset to d: do runs one at a time (cmdMu),
-// so one timer serves them all. Reset after Stop or firing leaves no
-// stale tick in its channel (Go 1.23 timers).
-func (c *Client) commandTimer(d time.Duration) *time.Timer {
-	if c.cmdTimer == nil {
-		c.cmdTimer = time.NewTimer(d)
-	} else {
-		c.cmdTimer.Reset(d)
+// limit is a wait's wall-clock deadline, with a timer that fires at it
+// made only when a wait needs a channel: a command that reads its answer
+// itself waits under a read deadline, and a port that is up is not
+// waited for, so most commands never make one.
+type limit struct {
+	deadline time.Time
+	t        *time.Timer
+}
+
+// C is the channel that receives when the deadline passes.
+func (l *limit) C() <-chan time.Time {
+	if l.t == nil {
+		l.t = time.NewTimer(time.Until(l.deadline))
 	}
-	return c.cmdTimer
+	return l.t.C
+}
+
+func (l *limit) stop() {
+	if l.t != nil {
+		l.t.Stop()
+	}
 }
 
 // send makes p the pending command and writes its line, once the port is
-// up (within timer).
-func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-chan time.Time) error {
-	if err := c.awaitUp(timer, timeout); err != nil {
+// up (within lim).
+func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit) error {
+	if err := c.awaitUp(lim, timeout); err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.mu.Lock()
@@ -667,7 +677,7 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-cha
 	c.mu.Unlock()
 	c.raw.mark()
 	c.tracef(">", cmd)
-	if err := c.write(cmd, p, reopens, timer); err != nil {
+	if err := c.write(cmd, p, reopens, lim); err != nil {
 		c.clearPending(p)
 		return fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
 	}
@@ -737,10 +747,10 @@ func (c *Client) awaitLate(p *pending, grace time.Duration) bool {
 	default:
 	}
 	if !ok && grace > 0 {
-		t := time.NewTimer(grace)
-		defer t.Stop()
+		lim := limit{deadline: time.Now().Add(grace)}
+		defer lim.stop()
 		var how int
-		final, how = c.await(p, t.C, time.Now().Add(grace))
+		final, how = c.await(p, &lim)
 		ok = how == answered
 	}
 	c.mu.Lock()
@@ -761,15 +771,14 @@ func (c *Client) resync(lp *pending) {
 	for n := range lp.names {
 		p.addName(n) // lp's late lines are its answer, not URCs
 	}
-	deadline := time.Now().Add(wait)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	if err := c.send(p, "AT", wait, t.C); err != nil {
+	lim := limit{deadline: time.Now().Add(wait)}
+	defer lim.stop()
+	if err := c.send(p, "AT", wait, &lim); err != nil {
 		c.tracef("#", fmt.Sprintf("resync: %v", err))
 		return
 	}
 	for {
-		final, how := c.await(p, t.C, deadline)
+		final, how := c.await(p, &lim)
 		c.mu.Lock()
 		lines, perr := len(p.lines), p.err
 		c.mu.Unlock()
@@ -811,9 +820,9 @@ func (c *Client) resync(lp *pending) {
 		}
 		c.mu.Unlock()
 		if !another {
-			qt := time.NewTimer(resyncQuiet)
-			_, how = c.await(q, qt.C, time.Now().Add(resyncQuiet))
-			qt.Stop()
+			quiet := limit{deadline: time.Now().Add(resyncQuiet)}
+			_, how = c.await(q, &quiet)
+			quiet.stop()
 			c.clearPending(q)
 			another = how == answered
 		}
@@ -862,7 +871,7 @@ func (c *Client) lateAnswer(p *pending, lines []string, final string, now time.T
 // restarts: the reconnect can reach the old server's listening socket as
 // it exits, and the first write meets the reset. reopens is the count
 // when p was sent; the reader notices the failed connection and reopens.
-func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Time) error {
+func (c *Client) write(cmd string, p *pending, reopens int, lim *limit) error {
 	// Built in a buffer kept for the next line: a string written through
 	// an io.Writer would be copied to the heap each time.
 	line := append(append(c.wbuf[:0], cmd...), '\r')
@@ -873,7 +882,7 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 	}
 	c.clearPending(p)
 	c.tracef("#", fmt.Sprintf("write failed (%v); sending again when the port is back", err))
-	if !c.awaitReopen(reopens, timer) {
+	if !c.awaitReopen(reopens, lim) {
 		return err
 	}
 	c.mu.Lock()
@@ -897,8 +906,8 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 }
 
 // awaitReopen waits until the port has come back since the count reopens:
-// false when the client fails or the timer fires first.
-func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
+// false when the client fails or lim passes first.
+func (c *Client) awaitReopen(reopens int, lim *limit) bool {
 	for {
 		c.mu.Lock()
 		err, down, n, up := c.err, c.down, c.reopens, c.upSig
@@ -913,28 +922,27 @@ func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
 		case <-up:
 		case <-c.done:
 			return false
-		case <-timer:
+		case <-lim.C():
 			return false
 		}
 	}
 }
 
-// awaitUpWithin is awaitUp within timeout, with a timer of its own made
-// only when the port is not up (a command's usual case needs none).
+// awaitUpWithin is awaitUp within timeout.
 func (c *Client) awaitUpWithin(timeout time.Duration) error {
 	c.mu.Lock()
 	up := c.err == nil && c.down == nil
 	c.mu.Unlock()
 	if up {
-		return nil
+		return nil // not even a clock read
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	return c.awaitUp(t.C, timeout)
+	lim := limit{deadline: time.Now().Add(timeout)}
+	defer lim.stop()
+	return c.awaitUp(&lim, timeout)
 }
 
 // awaitUp waits while the port is being reopened.
-func (c *Client) awaitUp(timer <-chan time.Time, timeout time.Duration) error {
+func (c *Client) awaitUp(lim *limit, timeout time.Duration) error {
 	for {
 		c.mu.Lock()
 		err, down, up := c.err, c.down, c.upSig
@@ -948,7 +956,7 @@ func (c *Client) awaitUp(timer <-chan time.Time, timeout time.Duration) error {
 		select {
 		case <-up:
 		case <-c.done:
-		case <-timer:
+		case <-lim.C():
 			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
 		}
 	}

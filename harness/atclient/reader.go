@@ -292,9 +292,9 @@ func (c *Client) readFailed(err error) bool {
 
 // await waits for p's final result, reading it itself when it can take
 // the reader.
-func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
+func (c *Client) await(p *pending, lim *limit) (string, int) {
 	if c.deadline == nil {
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	c.mu.Lock()
 	switch {
@@ -303,21 +303,21 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 		// that first (fails the client, or reopens the port).
 		c.mu.Unlock()
 		c.kickLoop()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	case c.holder == heldByNobody:
 		c.holder = heldByCommand
 		c.mu.Unlock()
-		return c.readOwn(p, timer, deadline)
+		return c.readOwn(p, lim)
 	case c.holder == heldByLoop:
 		c.wants = true
 		c.mu.Unlock()
 	default:
 		c.mu.Unlock()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	if err := c.deadline.SetReadDeadline(time.Unix(1, 0)); err != nil {
 		c.withdraw()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	select {
 	case final := <-p.final:
@@ -327,8 +327,8 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 		c.mu.Lock()
 		c.wants, c.handed = false, false
 		c.mu.Unlock()
-		return c.readOwn(p, timer, deadline)
-	case <-timer:
+		return c.readOwn(p, lim)
+	case <-lim.C():
 		c.withdraw()
 		return "", timedOut
 	case <-c.done:
@@ -338,11 +338,11 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 }
 
 // awaitRouted waits for the holder of the reader to route p's final result.
-func (c *Client) awaitRouted(p *pending, timer <-chan time.Time) (string, int) {
+func (c *Client) awaitRouted(p *pending, lim *limit) (string, int) {
 	select {
 	case final := <-p.final:
 		return final, answered
-	case <-timer:
+	case <-lim.C():
 		return "", timedOut
 	case <-c.done:
 		return "", clientDone
@@ -367,11 +367,11 @@ func (c *Client) withdraw() {
 // final result or the command's deadline passes, then frees the reader. A
 // read error other than the deadline is left to readLoop, and the command
 // waits for what readLoop makes of it (a failed command or client).
-func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
-	if err := c.deadline.SetReadDeadline(deadline); err != nil {
+func (c *Client) readOwn(p *pending, lim *limit) (string, int) {
+	if err := c.deadline.SetReadDeadline(lim.deadline); err != nil {
 		c.release(nil)
 		c.kickLoop() // read for the command, without lingering
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	for {
 		// First: readLoop may have routed the answer before it handed
@@ -390,7 +390,7 @@ func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time)
 			return "", timedOut
 		default:
 			c.release(err)
-			return c.awaitRouted(p, timer)
+			return c.awaitRouted(p, lim)
 		}
 	}
 }
