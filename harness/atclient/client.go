@@ -482,7 +482,8 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	for _, a := range answers {
 		p.addName(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":")))
 	}
-	lim := limit{deadline: time.Now().Add(timeout)}
+	now := time.Now()
+	lim := limit{from: now, deadline: now.Add(timeout)}
 	defer func() { lim.stop() }() // the last lim: the loop below replaces it
 	if err := c.send(p, cmd, timeout, &lim); err != nil {
 		return nil, err
@@ -645,6 +646,7 @@ func (p *pending) addName(name string) {
 // itself waits under a read deadline, and a port that is up is not
 // waited for, so most commands never make one.
 type limit struct {
+	from     time.Time // when the wait began, if it says: a line sent at once is sent then
 	deadline time.Time
 	t        *time.Timer
 }
@@ -666,13 +668,20 @@ func (l *limit) stop() {
 // send makes p the pending command and writes its line, once the port is
 // up (within lim).
 func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit) error {
-	if err := c.awaitUp(lim, timeout); err != nil {
+	waited, err := c.awaitUp(lim, timeout)
+	if err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	// Sent as its wait began (one clock read less), unless it waited for
+	// the port.
+	sent := lim.from
+	if waited || sent.IsZero() {
+		sent = time.Now()
 	}
 	c.mu.Lock()
 	c.pending = p
 	c.echoBefore(p)
-	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
+	p.sent, p.timeout, p.strays = sent, timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()
 	c.raw.mark()
@@ -938,26 +947,27 @@ func (c *Client) awaitUpWithin(timeout time.Duration) error {
 	}
 	lim := limit{deadline: time.Now().Add(timeout)}
 	defer lim.stop()
-	return c.awaitUp(&lim, timeout)
+	_, err := c.awaitUp(&lim, timeout)
+	return err
 }
 
-// awaitUp waits while the port is being reopened.
-func (c *Client) awaitUp(lim *limit, timeout time.Duration) error {
-	for {
+// awaitUp waits while the port is being reopened; waited says it did.
+func (c *Client) awaitUp(lim *limit, timeout time.Duration) (waited bool, _ error) {
+	for ; ; waited = true {
 		c.mu.Lock()
 		err, down, up := c.err, c.down, c.upSig
 		c.mu.Unlock()
 		switch {
 		case err != nil:
-			return err
+			return waited, err
 		case down == nil:
-			return nil
+			return waited, nil
 		}
 		select {
 		case <-up:
 		case <-c.done:
 		case <-lim.C():
-			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
+			return waited, fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
 		}
 	}
 }
