@@ -54,9 +54,14 @@ func Commands() []string {
 // followed by a URC, as on modems that hold URCs back only while a
 // command runs (from its terminator to its final result code).
 func (m *Modem) takeBytes(b []byte) {
-	for _, p := range frameTyped(&m.st.typing, b) {
+	// The pieces' slice is kept for the next read (loop work never
+	// nests); take copies each piece it keeps.
+	pieces := frameTyped(&m.st.typing, b, m.st.pieces[:0])
+	for _, p := range pieces {
 		m.take(p)
 	}
+	clear(pieces) // holds no line or echo past its read
+	m.st.pieces = pieces[:0]
 }
 
 // take runs one piece of what the host typed: the line it ends, or the

@@ -165,6 +165,7 @@ type state struct {
 	// typing is the command line being typed: lost with the power and
 	// at a restart, as a module's line buffer is.
 	typing     at.Splitter
+	pieces     []typed // takeBytes's, kept for the next read
 	fun        int
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the

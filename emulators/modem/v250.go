@@ -230,8 +230,7 @@ type typed struct {
 // host that finds its line echoed whole knows where the ERROR belongs);
 // a control byte before anything typed is not echoed, and a line of
 // nothing else is none (at.Splitter).
-func frameTyped(sp *at.Splitter, p []byte) []typed {
-	var out []typed
+func frameTyped(sp *at.Splitter, p []byte, out []typed) []typed {
 	// The pieces' echoes are cut from one array, sized for the usual
 	// case (each byte echoed once), rather than each grown from nothing.
 	all := make([]byte, 0, len(p))
