@@ -493,7 +493,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		// A modem still sending its answer is not silent: the wait goes
 		// on while bytes keep coming, each giving it the timeout again
 		// after the last, up to streamCap times the timeout in all.
-		last := time.Unix(0, c.lastByte.Load())
+		last := c.clock.at(c.lastByte.Load())
 		until := last.Add(timeout)
 		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
 			until = limit

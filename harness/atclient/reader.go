@@ -42,30 +42,45 @@ type reader struct {
 	deadline interface{ SetReadDeadline(time.Time) error } // nil: the port has none
 	toCmd    chan struct{}                                 // readLoop hands the reader over (cap 1)
 	kick     chan struct{}                                 // wakes readLoop early (cap 1)
-	lastByte *atomic.Int64                                 // when bytes last came (activity)
+	clock    monoClock                                     // lastByte's and freedAt's
+	lastByte *atomic.Int64                                 // when bytes last came, on clock (activity)
 	raw      *rawBytes                                     // what came since a line went out (activity)
 
 	// under Client.mu
 	holder  int
-	freedAt time.Time // when a command last gave the reader back
-	wants   bool      // a command waits for readLoop to hand the reader over
-	handed  bool      // readLoop has handed it over (sent on toCmd)
-	readErr error     // a read error a command left for readLoop to handle
+	freedAt int64 // when a command last gave the reader back, on clock (long before it, at first)
+	wants   bool  // a command waits for readLoop to hand the reader over
+	handed  bool  // readLoop has handed it over (sent on toCmd)
+	readErr error // a read error a command left for readLoop to handle
 }
 
-// activity is a port's reads, noting when bytes last came (UnixNano), so
+// monoClock reads the monotonic clock alone, as nanoseconds since its
+// epoch: one clock read where time.Now makes two (wall and monotonic),
+// and on this path every read counts (a virtual machine's clock_gettime
+// can cost as much as the rest of the client's work on a line).
+type monoClock struct{ epoch time.Time }
+
+func newMonoClock() monoClock { return monoClock{epoch: time.Now()} }
+
+func (m monoClock) now() int64 { return int64(time.Since(m.epoch)) } // Since reads only the monotonic clock
+
+// at is n as a time (monotonic: it compares with time.Now's).
+func (m monoClock) at(n int64) time.Time { return m.epoch.Add(time.Duration(n)) }
+
+// activity is a port's reads, noting when bytes last came (on clock), so
 // that a command whose answer is still arriving is not taken for
 // unanswered.
 type activity struct {
 	io.Reader
-	last *atomic.Int64
-	raw  *rawBytes
+	clock monoClock
+	last  *atomic.Int64
+	raw   *rawBytes
 }
 
 func (a activity) Read(b []byte) (int, error) {
 	n, err := a.Reader.Read(b)
 	if n > 0 {
-		a.last.Store(time.Now().UnixNano())
+		a.last.Store(a.clock.now())
 		a.raw.add(b[:n])
 	}
 	return n, err
@@ -122,8 +137,9 @@ func (r *rawBytes) unframed() (int, string) {
 }
 
 func newReader(p transport.Port) reader {
-	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), lastByte: new(atomic.Int64), raw: new(rawBytes)}
-	r.lr = at.NewLineReader(activity{p, r.lastByte, r.raw})
+	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), clock: newMonoClock(), lastByte: new(atomic.Int64), raw: new(rawBytes)}
+	r.freedAt = -int64(readerLinger) // readLoop takes the reader at once
+	r.lr = at.NewLineReader(activity{p, r.clock, r.lastByte, r.raw})
 	if d, ok := p.(interface{ SetReadDeadline(time.Time) error }); ok {
 		r.deadline = d
 	}
@@ -177,7 +193,7 @@ func (c *Client) claim() (error, bool) {
 			c.clearDeadline()
 			return err, true
 		case c.holder == heldByNobody:
-			if wait -= time.Since(c.freedAt); wait <= 0 {
+			if wait -= time.Duration(c.clock.now() - c.freedAt); wait <= 0 {
 				c.holder = heldByLoop
 				c.mu.Unlock()
 				c.clearDeadline()
@@ -286,7 +302,7 @@ func (c *Client) readFailed(err error) bool {
 		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
 		return true
 	}
-	c.lr = at.NewLineReader(activity{c.port, c.lastByte, c.raw})
+	c.lr = at.NewLineReader(activity{c.port, c.clock, c.lastByte, c.raw})
 	return false
 }
 
@@ -414,7 +430,7 @@ func (c *Client) drainBuffered() {
 // the reader (claim), which saves a timer change on every command.
 func (c *Client) release(err error) {
 	c.mu.Lock()
-	c.holder, c.freedAt, c.readErr = heldByNobody, time.Now(), err
+	c.holder, c.freedAt, c.readErr = heldByNobody, c.clock.now(), err
 	c.mu.Unlock()
 	if err != nil {
 		c.kickLoop()
