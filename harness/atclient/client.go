@@ -194,6 +194,7 @@ type Client struct {
 
 	cmdMu sync.Mutex // one command line in flight
 	wbuf  []byte     // the line write sends; cmdMu held
+	spare *pending   // the last command's, to reuse (recycle); cmdMu held
 
 	mu      sync.Mutex
 	pending *pending
@@ -469,7 +470,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.settleLate(true)
-	p := newPending(cmd)
+	p := c.reusePending(cmd)
 	p.poll = poll
 	if cmds, ok := p.commands(); ok {
 		for _, x := range cmds {
@@ -533,6 +534,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		if perr == nil {
 			c.silent = false
 		}
+		c.recycle(p)
 		c.mu.Unlock()
 		switch {
 		case perr != nil:
@@ -619,6 +621,35 @@ func (c *Client) bootedBy(sign string) {
 
 func newPending(line string) *pending {
 	return &pending{line: strings.TrimSpace(line), text: line, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+}
+
+// reusePending is newPending for do, on the pending of the last command
+// when it could be kept (recycle): a fresh one is memory the cache has
+// not seen, which costs a command more than all its other allocations.
+func (c *Client) reusePending(line string) *pending {
+	p := c.spare
+	if p == nil {
+		return newPending(line)
+	}
+	c.spare = nil
+	final, names := p.final, p.names
+	select {
+	case <-final: // never there (recycle), but a stale final must not answer
+	default:
+	}
+	clear(names)
+	*p = pending{line: strings.TrimSpace(line), text: line, names: names, echoOK: true, final: final, timeoutAt: -1}
+	return p
+}
+
+// recycle keeps p, whose final result do has taken, for the next command
+// when nothing else holds it: not pending, not awaited late, not the
+// command a port drop cut (its lines went out in the Response, and
+// reusePending starts it anew). Call with c.mu and cmdMu held.
+func (c *Client) recycle(p *pending) {
+	if p.err == nil && !p.late && p.dropped == nil && c.pending != p && c.late != p && c.cutOff != p {
+		c.spare = p
+	}
 }
 
 // commands parses p's command line, once: its answer names, echoBefore
