@@ -677,7 +677,7 @@ func (p *pending) addName(name string) {
 // itself waits under a read deadline, and a port that is up is not
 // waited for, so most commands never make one.
 type limit struct {
-	from     time.Time // when the wait began, if it says: a line sent at once is sent then
+	from     time.Time // when the wait began (zero: not given): a line sent without waiting for the port counts as sent then
 	deadline time.Time
 	t        *time.Timer
 }

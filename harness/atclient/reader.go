@@ -55,9 +55,9 @@ type reader struct {
 }
 
 // monoClock reads the monotonic clock alone, as nanoseconds since its
-// epoch: one clock read where time.Now makes two (wall and monotonic),
-// and on this path every read counts (a virtual machine's clock_gettime
-// can cost as much as the rest of the client's work on a line).
+// epoch: one clock read where time.Now makes two (wall and monotonic).
+// On a virtual machine clock_gettime is slow, and a command's clock
+// reads cost about as much as the rest of its work in the client.
 type monoClock struct{ epoch time.Time }
 
 func newMonoClock() monoClock { return monoClock{epoch: time.Now()} }
