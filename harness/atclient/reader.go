@@ -189,14 +189,14 @@ func (c *Client) claim() (error, bool) {
 		case c.readErr != nil && c.holder == heldByNobody:
 			err := c.readErr
 			c.readErr, c.holder = nil, heldByLoop
-			c.mu.Unlock()
 			c.clearDeadline()
+			c.mu.Unlock()
 			return err, true
 		case c.holder == heldByNobody:
 			if wait -= time.Duration(c.clock.now() - c.freedAt); wait <= 0 {
 				c.holder = heldByLoop
-				c.mu.Unlock()
 				c.clearDeadline()
+				c.mu.Unlock()
 				return nil, true
 			}
 		}
@@ -438,7 +438,9 @@ func (c *Client) release(err error) {
 }
 
 // clearDeadline takes a command's read deadline off the port, for
-// readLoop, which reads without one.
+// readLoop, which reads without one. claim calls it with c.mu held, as it
+// takes the reader: a command that finds readLoop holding it (await) can
+// then only set its hand-over deadline after this, never have it wiped.
 func (c *Client) clearDeadline() {
 	if c.deadline != nil {
 		_ = c.deadline.SetReadDeadline(time.Time{})
