@@ -142,7 +142,7 @@ func TestEchoPerByte(t *testing.T) {
 // TestFrameTyped: the pieces a read's bytes make, cut where lines end.
 func TestFrameTyped(t *testing.T) {
 	var sp at.Splitter
-	got := frameTyped(&sp, []byte("AT\r\nATX\bI\rAT+C"))
+	got := frameTyped(&sp, []byte("AT\r\nATX\bI\rAT+C"), nil)
 	want := []typed{
 		{echo: []byte("AT\r"), line: at.Line{Text: "AT"}, ends: true},
 		{echo: []byte("ATX\b \bI\r"), line: at.Line{Text: "ATI"}, ends: true},
@@ -156,7 +156,7 @@ func TestFrameTyped(t *testing.T) {
 			t.Errorf("piece %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if rest := frameTyped(&sp, []byte("GMI\r")); len(rest) != 1 || string(rest[0].echo) != "GMI\r" || rest[0].line.Text != "AT+CGMI" {
+	if rest := frameTyped(&sp, []byte("GMI\r"), nil); len(rest) != 1 || string(rest[0].echo) != "GMI\r" || rest[0].line.Text != "AT+CGMI" {
 		t.Errorf("the rest of the line: %+v", rest)
 	}
 }

@@ -35,7 +35,7 @@ func FuzzInterpreter(f *testing.F) {
 		}
 		loop.Do(func() { m.st.fun = 1; m.boot() })
 		var sp at.Splitter
-		for _, p := range frameTyped(&sp, data) {
+		for _, p := range frameTyped(&sp, data, nil) {
 			before := len(m.out.q)
 			restarting := m.st.restarting
 			loop.Do(func() { m.take(p) })

@@ -54,9 +54,14 @@ func Commands() []string {
 // followed by a URC, as on modems that hold URCs back only while a
 // command runs (from its terminator to its final result code).
 func (m *Modem) takeBytes(b []byte) {
-	for _, p := range frameTyped(&m.st.typing, b) {
+	// The pieces' slice is kept for the next read (loop work never
+	// nests); take copies each piece it keeps.
+	pieces := frameTyped(&m.st.typing, b, m.st.pieces[:0])
+	for _, p := range pieces {
 		m.take(p)
 	}
+	clear(pieces) // holds no line or echo past its read
+	m.st.pieces = pieces[:0]
 }
 
 // take runs one piece of what the host typed: the line it ends, or the
@@ -244,6 +249,9 @@ func (m *Modem) handler(c at.Command) handler {
 
 // final encodes a line's outcome, with the personality's +CMEE=2 wording.
 func (m *Modem) final(err error) []byte {
+	if err == nil {
+		return m.st.enc.OK() // no errors.As, whose target would go to the heap
+	}
 	var c at.CMEError
 	if m.st.enc.CMEE == 2 && errors.As(err, &c) {
 		if t, ok := m.o.Personality.CMEText[int(c)]; ok {

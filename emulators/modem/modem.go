@@ -151,7 +151,11 @@ type Modem struct {
 type state struct {
 	// logLine is at.log's line being built: reused, so that logging a
 	// line costs no allocation on the AT path.
-	logLine  []byte
+	logLine []byte
+	// stampAt is the simulated time whose at.log stamp logLine starts
+	// with, stampLen bytes long (0: none yet).
+	stampAt  time.Time
+	stampLen int
 	enc      at.Encoder
 	echo     bool
 	lastLine string // the previous command line, for A/ (V.250 §6.2.4)
@@ -161,6 +165,7 @@ type state struct {
 	// typing is the command line being typed: lost with the power and
 	// at a restart, as a module's line buffer is.
 	typing     at.Splitter
+	pieces     []typed // takeBytes's, kept for the next read
 	fun        int
 	restarting bool
 	// hung is an AT port whose firmware task has stopped (SetATHung): the

@@ -136,16 +136,33 @@ func nonBlockingWriter(f *os.File) func([]byte) (int, error) {
 	if err != nil {
 		return nil
 	}
-	return func(b []byte) (int, error) {
-		n, werr := 0, error(nil)
-		if err := rc.Control(func(fd uintptr) { n, werr = syscall.Write(int(fd), b) }); err != nil {
-			return 0, err
-		}
-		if n < 0 {
-			n = 0
-		}
-		return n, werr
+	w := &directWrite{rc: rc}
+	w.fn = w.control
+	return w.write
+}
+
+// directWrite is nonBlockingWriter's state: its Control function is
+// bound once, where a closure over each write's bytes and results would
+// be allocated each time. Its caller serializes the writes (outQueue.mu).
+type directWrite struct {
+	rc  syscall.RawConn
+	fn  func(fd uintptr)
+	b   []byte
+	n   int
+	err error
+}
+
+func (w *directWrite) control(fd uintptr) { w.n, w.err = syscall.Write(int(fd), w.b) }
+
+func (w *directWrite) write(b []byte) (int, error) {
+	w.b, w.n, w.err = b, 0, nil
+	err := w.rc.Control(w.fn)
+	n, werr := w.n, w.err
+	w.b, w.err = nil, nil
+	if err != nil {
+		return 0, err
 	}
+	return max(n, 0), werr
 }
 
 // readLoop frames command lines and runs each, and the echo of what was
@@ -259,8 +276,15 @@ func (m *Modem) logIn(text string) {
 
 // atLogStamp starts at.log's next line: simulated time and direction.
 func (m *Modem) atLogStamp(dir byte) []byte {
-	b := m.loop.Now().AppendFormat(m.st.logLine[:0], time.RFC3339Nano)
-	return append(b, ' ', dir, ' ')
+	// logLine still starts with the last line's stamp (only this writes
+	// its start): simulated time stands still while a command runs, so
+	// a line and its answer share one, formatted once. == rather than
+	// Equal: the location must be the same too for the text to be.
+	if now := m.loop.Now(); m.st.stampLen == 0 || now != m.st.stampAt {
+		m.st.logLine = now.AppendFormat(m.st.logLine[:0], time.RFC3339Nano)
+		m.st.stampAt, m.st.stampLen = now, len(m.st.logLine)
+	}
+	return append(m.st.logLine[:m.st.stampLen], ' ', dir, ' ')
 }
 
 func (m *Modem) writeLogLine() {
@@ -299,10 +323,12 @@ func (o *outQueue) begin() {
 
 func (o *outQueue) end() {
 	o.mu.Lock()
-	b := o.batch
-	o.batch, o.batching = nil, false
-	o.mu.Unlock()
-	o.push(b)
+	defer o.mu.Unlock()
+	o.batching = false
+	o.pushLocked(o.batch)
+	// pushLocked wrote the batch or copied what it queued: its array
+	// serves the next.
+	o.batch = o.batch[:0]
 }
 
 func newOutQueue(max int) *outQueue {
@@ -314,6 +340,10 @@ func newOutQueue(max int) *outQueue {
 func (o *outQueue) push(b []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.pushLocked(b)
+}
+
+func (o *outQueue) pushLocked(b []byte) {
 	if o.closed || len(b) == 0 {
 		return
 	}

@@ -230,36 +230,54 @@ type typed struct {
 // host that finds its line echoed whole knows where the ERROR belongs);
 // a control byte before anything typed is not echoed, and a line of
 // nothing else is none (at.Splitter).
-func frameTyped(sp *at.Splitter, p []byte) []typed {
-	var out []typed
-	var echo []byte
+func frameTyped(sp *at.Splitter, p []byte, out []typed) []typed {
+	// The pieces' echoes are cut from one array, sized for the usual
+	// case (each byte echoed once), rather than each grown from nothing.
+	all := make([]byte, 0, len(p))
+	start := 0 // where the piece being typed begins in all
 	term, edit := sp.Chars()
-	for i, c := range p {
+	for i := 0; i < len(p); {
+		if n := sp.Plain(p[i:]); n > 0 {
+			all = append(all, p[i:i+n]...) // echoed as typed
+			i += n
+			continue
+		}
+		c := p[i]
+		i++
 		before := sp.Len()
-		lines := sp.Feed(p[i : i+1])
+		line, ends := sp.FeedByte(c)
 		switch {
-		case len(lines) > 0 && lines[0].Repeat:
-			echo = append(echo, c)
-		case len(lines) > 0:
-			echo = append(echo, term)
+		case ends && line.Repeat:
+			all = append(all, c)
+		case ends:
+			all = append(all, term)
 		case c == term || c == '\n':
 		case c == edit || c == 0x7f:
 			if sp.Len() < before {
-				echo = append(echo, edit, ' ', edit)
+				all = append(all, edit, ' ', edit)
 			}
 		case c < 0x20 && before == 0:
 			// A control byte before anything is typed (gammu's ESC) is
 			// no part of a command line: not echoed.
 		default:
-			echo = append(echo, c)
+			all = append(all, c)
 		}
-		if len(lines) > 0 { // one byte ends one line at most
-			out = append(out, typed{echo: echo, line: lines[0], ends: true})
-			echo = nil
+		if ends { // one byte ends one line at most
+			out = append(out, typed{echo: pieceOf(all, start), line: line, ends: true})
+			start = len(all)
 		}
 	}
-	if len(echo) > 0 {
-		out = append(out, typed{echo: echo})
+	if len(all) > start {
+		out = append(out, typed{echo: pieceOf(all, start)})
 	}
 	return out
+}
+
+// pieceOf is all[start:], capped so that an append to it cannot write
+// into the next piece; nil when empty, as an echo that got no byte was.
+func pieceOf(all []byte, start int) []byte {
+	if len(all) == start {
+		return nil
+	}
+	return all[start:len(all):len(all)]
 }

@@ -193,6 +193,8 @@ type Client struct {
 	now       func() time.Time
 
 	cmdMu sync.Mutex // one command line in flight
+	wbuf  []byte     // the line write sends; cmdMu held
+	spare *pending   // the last command's, to reuse (recycle); cmdMu held
 
 	mu      sync.Mutex
 	pending *pending
@@ -255,9 +257,10 @@ const (
 
 type pending struct {
 	line   string          // the command line as sent, for echo detection
+	text   string          // the line as given, untrimmed: what commands parses
 	echoed bool            // its echo came
 	reset  bool            // its echo came after echo was off: the modem reset
-	names  map[string]bool // command names of the line: "+CEREG", "+CSIM"
+	names  map[string]bool // command names of the line: "+CEREG", "+CSIM" (nil: none)
 	echoOK bool            // the echo may still come
 	lines  []string
 	final  chan string
@@ -282,6 +285,10 @@ type pending struct {
 	// strays is Client.strays when p was sent: a resync counts the
 	// final results that come after its AT's with nothing pending.
 	strays int
+	// cmds is text parsed (parseOK: without error), once parsed is set
+	// (commands).
+	cmds            []at.Command
+	parsed, parseOK bool
 }
 
 // Open opens the tty at path shared (the emulator's pty, which people and
@@ -413,9 +420,7 @@ func (c *Client) setUpAgain(timeout time.Duration) {
 	if c.setUp == nil {
 		return
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	if c.awaitUp(t.C, timeout) != nil {
+	if c.awaitUpWithin(timeout) != nil {
 		return // the command's own send says why
 	}
 	c.mu.Lock()
@@ -461,38 +466,35 @@ func (c *Client) kickSetUp() {
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	// A port on its way back is waited for before the late answer is:
 	// the command its drop cut may still be answered there.
-	up := time.NewTimer(timeout)
-	err := c.awaitUp(up.C, timeout)
-	up.Stop()
-	if err != nil {
+	if err := c.awaitUpWithin(timeout); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.settleLate(true)
-	p := newPending(cmd)
+	p := c.reusePending(cmd)
 	p.poll = poll
-	if cmds, err := at.Parse(cmd); err == nil {
+	if cmds, ok := p.commands(); ok {
 		for _, x := range cmds {
-			p.names[x.Name] = true
+			p.addName(x.Name)
 			for _, a := range answerNames[x.Name] {
-				p.names[a] = true
+				p.addName(a)
 			}
 		}
 	}
 	for _, a := range answers {
-		p.names[strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":"))] = true
+		p.addName(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(a), ":")))
 	}
-	deadline := time.Now().Add(timeout)
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	if err := c.send(p, cmd, timeout, t.C); err != nil {
+	now := time.Now()
+	lim := limit{from: now, deadline: now.Add(timeout)}
+	defer func() { lim.stop() }() // the last lim: the loop below replaces it
+	if err := c.send(p, cmd, timeout, &lim); err != nil {
 		return nil, err
 	}
-	final, how := c.await(p, t.C, deadline)
+	final, how := c.await(p, &lim)
 	for how == timedOut {
 		// A modem still sending its answer is not silent: the wait goes
 		// on while bytes keep coming, each giving it the timeout again
 		// after the last, up to streamCap times the timeout in all.
-		last := time.Unix(0, c.lastByte.Load())
+		last := c.clock.at(c.lastByte.Load())
 		until := last.Add(timeout)
 		if limit := p.sent.Add(streamCap * timeout); until.After(limit) {
 			until = limit
@@ -500,8 +502,9 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		if p.poll || !last.After(p.sent) || !time.Now().Before(until) {
 			break
 		}
-		t.Reset(time.Until(until))
-		final, how = c.await(p, t.C, until)
+		lim.stop()
+		lim = limit{deadline: until}
+		final, how = c.await(p, &lim)
 	}
 	if how == timedOut {
 		c.mu.Lock()
@@ -525,12 +528,13 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 	switch how {
 	case answered:
 		c.mu.Lock()
-		c.echoAfter(cmd, p, final)
+		c.echoAfter(p, final)
 		rsp := &Response{Lines: p.lines, Final: final}
 		perr, trunc, long := p.err, p.truncated, p.overlong
 		if perr == nil {
 			c.silent = false
 		}
+		c.recycle(p)
 		c.mu.Unlock()
 		switch {
 		case perr != nil:
@@ -561,9 +565,9 @@ var resets = map[string]bool{"Z": true, "&F": true, "+CFUN": true, "+CRESET": tr
 // echoBefore forgets what the client knew of the echo when cmd may turn
 // it on or restart the modem (the host asked for it: no sign of a
 // reset); call with c.mu held.
-func (c *Client) echoBefore(cmd string) {
-	cmds, err := at.Parse(cmd)
-	if err != nil {
+func (c *Client) echoBefore(p *pending) {
+	cmds, ok := p.commands()
+	if !ok {
 		return
 	}
 	for _, x := range cmds {
@@ -575,9 +579,9 @@ func (c *Client) echoBefore(cmd string) {
 
 // echoAfter follows the modem's echo once p got its final result; call
 // with c.mu held.
-func (c *Client) echoAfter(cmd string, p *pending, final string) {
-	cmds, err := at.Parse(cmd)
-	if err != nil {
+func (c *Client) echoAfter(p *pending, final string) {
+	cmds, ok := p.commands()
+	if !ok {
 		return
 	}
 	for _, x := range cmds {
@@ -616,24 +620,104 @@ func (c *Client) bootedBy(sign string) {
 }
 
 func newPending(line string) *pending {
-	return &pending{line: strings.TrimSpace(line), names: map[string]bool{}, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+	return &pending{line: strings.TrimSpace(line), text: line, echoOK: true, final: make(chan string, 1), timeoutAt: -1}
+}
+
+// reusePending is newPending for do, on the pending of the last command
+// when it could be kept (recycle): a fresh one is memory the cache has
+// not seen, which costs a command more than all its other allocations.
+func (c *Client) reusePending(line string) *pending {
+	p := c.spare
+	if p == nil {
+		return newPending(line)
+	}
+	c.spare = nil
+	final, names := p.final, p.names
+	select {
+	case <-final: // never there (recycle), but a stale final must not answer
+	default:
+	}
+	clear(names)
+	*p = pending{line: strings.TrimSpace(line), text: line, names: names, echoOK: true, final: final, timeoutAt: -1}
+	return p
+}
+
+// recycle keeps p, whose final result do has taken, for the next command
+// when nothing else holds it: not pending, not awaited late, not the
+// command a port drop cut (its lines went out in the Response, and
+// reusePending starts it anew). Call with c.mu and cmdMu held.
+func (c *Client) recycle(p *pending) {
+	if p.err == nil && !p.late && p.dropped == nil && c.pending != p && c.late != p && c.cutOff != p {
+		c.spare = p
+	}
+}
+
+// commands parses p's command line, once: its answer names, echoBefore
+// and echoAfter all need it. ok is false when it does not parse. Only
+// the goroutine that sends p (cmdMu held) calls it.
+func (p *pending) commands() (cmds []at.Command, ok bool) {
+	if !p.parsed {
+		cmds, err := at.Parse(p.text)
+		p.cmds, p.parseOK, p.parsed = cmds, err == nil, true
+	}
+	return p.cmds, p.parseOK
+}
+
+// addName adds a command name whose lines are p's answer; names stays
+// nil (no map made) for a line without any, as AT.
+func (p *pending) addName(name string) {
+	if p.names == nil {
+		p.names = map[string]bool{}
+	}
+	p.names[name] = true
+}
+
+// limit is a wait's wall-clock deadline, with a timer that fires at it
+// made only when a wait needs a channel: a command that reads its answer
+// itself waits under a read deadline, and a port that is up is not
+// waited for, so most commands never make one.
+type limit struct {
+	from     time.Time // when the wait began (zero: not given): a line sent without waiting for the port counts as sent then
+	deadline time.Time
+	t        *time.Timer
+}
+
+// C is the channel that receives when the deadline passes.
+func (l *limit) C() <-chan time.Time {
+	if l.t == nil {
+		l.t = time.NewTimer(time.Until(l.deadline))
+	}
+	return l.t.C
+}
+
+func (l *limit) stop() {
+	if l.t != nil {
+		l.t.Stop()
+	}
 }
 
 // send makes p the pending command and writes its line, once the port is
-// up (within timer).
-func (c *Client) send(p *pending, cmd string, timeout time.Duration, timer <-chan time.Time) error {
-	if err := c.awaitUp(timer, timeout); err != nil {
+// up (within lim).
+func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit) error {
+	waited, err := c.awaitUp(lim, timeout)
+	if err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	// Sent as its wait began (one clock read less), unless it waited for
+	// the port.
+	sent := lim.from
+	if waited || sent.IsZero() {
+		sent = time.Now()
 	}
 	c.mu.Lock()
 	c.pending = p
-	c.echoBefore(cmd)
-	p.sent, p.timeout, p.strays = time.Now(), timeout, c.strays
+	c.echoBefore(p)
+	p.sent, p.timeout, p.strays = sent, timeout, c.strays
 	reopens := c.reopens
 	c.mu.Unlock()
 	c.raw.mark()
 	c.tracef(">", cmd)
-	if err := c.write(cmd, p, reopens, timer); err != nil {
+	if err := c.write(cmd, p, reopens, lim); err != nil {
 		c.clearPending(p)
 		return fmt.Errorf("%s: write to %s: %w", cmd, c.port.Name(), err)
 	}
@@ -703,10 +787,10 @@ func (c *Client) awaitLate(p *pending, grace time.Duration) bool {
 	default:
 	}
 	if !ok && grace > 0 {
-		t := time.NewTimer(grace)
-		defer t.Stop()
+		lim := limit{deadline: time.Now().Add(grace)}
+		defer lim.stop()
 		var how int
-		final, how = c.await(p, t.C, time.Now().Add(grace))
+		final, how = c.await(p, &lim)
 		ok = how == answered
 	}
 	c.mu.Lock()
@@ -725,17 +809,16 @@ func (c *Client) resync(lp *pending) {
 	c.tracef("#", fmt.Sprintf("resynchronising after %s: AT until a lone OK", lp.line))
 	p := newPending("AT")
 	for n := range lp.names {
-		p.names[n] = true // lp's late lines are its answer, not URCs
+		p.addName(n) // lp's late lines are its answer, not URCs
 	}
-	deadline := time.Now().Add(wait)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	if err := c.send(p, "AT", wait, t.C); err != nil {
+	lim := limit{deadline: time.Now().Add(wait)}
+	defer lim.stop()
+	if err := c.send(p, "AT", wait, &lim); err != nil {
 		c.tracef("#", fmt.Sprintf("resync: %v", err))
 		return
 	}
 	for {
-		final, how := c.await(p, t.C, deadline)
+		final, how := c.await(p, &lim)
 		c.mu.Lock()
 		lines, perr := len(p.lines), p.err
 		c.mu.Unlock()
@@ -777,9 +860,9 @@ func (c *Client) resync(lp *pending) {
 		}
 		c.mu.Unlock()
 		if !another {
-			qt := time.NewTimer(resyncQuiet)
-			_, how = c.await(q, qt.C, time.Now().Add(resyncQuiet))
-			qt.Stop()
+			quiet := limit{deadline: time.Now().Add(resyncQuiet)}
+			_, how = c.await(q, &quiet)
+			quiet.stop()
 			c.clearPending(q)
 			another = how == answered
 		}
@@ -828,15 +911,18 @@ func (c *Client) lateAnswer(p *pending, lines []string, final string, now time.T
 // restarts: the reconnect can reach the old server's listening socket as
 // it exits, and the first write meets the reset. reopens is the count
 // when p was sent; the reader notices the failed connection and reopens.
-func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Time) error {
-	line := cmd + "\r"
-	n, err := io.WriteString(c.port, line)
+func (c *Client) write(cmd string, p *pending, reopens int, lim *limit) error {
+	// Built in a buffer kept for the next line: a string written through
+	// an io.Writer would be copied to the heap each time.
+	line := append(append(c.wbuf[:0], cmd...), '\r')
+	c.wbuf = line
+	n, err := c.port.Write(line)
 	if err == nil || n > 0 || c.reconnect <= 0 || errors.Is(err, transport.ErrClosed) {
 		return err
 	}
 	c.clearPending(p)
 	c.tracef("#", fmt.Sprintf("write failed (%v); sending again when the port is back", err))
-	if !c.awaitReopen(reopens, timer) {
+	if !c.awaitReopen(reopens, lim) {
 		return err
 	}
 	c.mu.Lock()
@@ -855,13 +941,13 @@ func (c *Client) write(cmd string, p *pending, reopens int, timer <-chan time.Ti
 	}
 	c.pending = p
 	c.mu.Unlock()
-	_, err = io.WriteString(c.port, line)
+	_, err = c.port.Write(line)
 	return err
 }
 
 // awaitReopen waits until the port has come back since the count reopens:
-// false when the client fails or the timer fires first.
-func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
+// false when the client fails or lim passes first.
+func (c *Client) awaitReopen(reopens int, lim *limit) bool {
 	for {
 		c.mu.Lock()
 		err, down, n, up := c.err, c.down, c.reopens, c.upSig
@@ -876,29 +962,43 @@ func (c *Client) awaitReopen(reopens int, timer <-chan time.Time) bool {
 		case <-up:
 		case <-c.done:
 			return false
-		case <-timer:
+		case <-lim.C():
 			return false
 		}
 	}
 }
 
-// awaitUp waits while the port is being reopened.
-func (c *Client) awaitUp(timer <-chan time.Time, timeout time.Duration) error {
-	for {
+// awaitUpWithin is awaitUp within timeout.
+func (c *Client) awaitUpWithin(timeout time.Duration) error {
+	c.mu.Lock()
+	up := c.err == nil && c.down == nil
+	c.mu.Unlock()
+	if up {
+		return nil // not even a clock read
+	}
+	lim := limit{deadline: time.Now().Add(timeout)}
+	defer lim.stop()
+	_, err := c.awaitUp(&lim, timeout)
+	return err
+}
+
+// awaitUp waits while the port is being reopened; waited says it did.
+func (c *Client) awaitUp(lim *limit, timeout time.Duration) (waited bool, _ error) {
+	for ; ; waited = true {
 		c.mu.Lock()
 		err, down, up := c.err, c.down, c.upSig
 		c.mu.Unlock()
 		switch {
 		case err != nil:
-			return err
+			return waited, err
 		case down == nil:
-			return nil
+			return waited, nil
 		}
 		select {
 		case <-up:
 		case <-c.done:
-		case <-timer:
-			return fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
+		case <-lim.C():
+			return waited, fmt.Errorf("%w after %v: %s is down (%v) and did not come back", ErrTimeout, timeout, c.port.Name(), down)
 		}
 	}
 }

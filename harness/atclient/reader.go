@@ -42,30 +42,45 @@ type reader struct {
 	deadline interface{ SetReadDeadline(time.Time) error } // nil: the port has none
 	toCmd    chan struct{}                                 // readLoop hands the reader over (cap 1)
 	kick     chan struct{}                                 // wakes readLoop early (cap 1)
-	lastByte *atomic.Int64                                 // when bytes last came (activity)
+	clock    monoClock                                     // lastByte's and freedAt's
+	lastByte *atomic.Int64                                 // when bytes last came, on clock (activity)
 	raw      *rawBytes                                     // what came since a line went out (activity)
 
 	// under Client.mu
 	holder  int
-	freedAt time.Time // when a command last gave the reader back
-	wants   bool      // a command waits for readLoop to hand the reader over
-	handed  bool      // readLoop has handed it over (sent on toCmd)
-	readErr error     // a read error a command left for readLoop to handle
+	freedAt int64 // when a command last gave the reader back, on clock (long before it, at first)
+	wants   bool  // a command waits for readLoop to hand the reader over
+	handed  bool  // readLoop has handed it over (sent on toCmd)
+	readErr error // a read error a command left for readLoop to handle
 }
 
-// activity is a port's reads, noting when bytes last came (UnixNano), so
+// monoClock reads the monotonic clock alone, as nanoseconds since its
+// epoch: one clock read where time.Now makes two (wall and monotonic).
+// On a virtual machine clock_gettime is slow, and a command's clock
+// reads cost about as much as the rest of its work in the client.
+type monoClock struct{ epoch time.Time }
+
+func newMonoClock() monoClock { return monoClock{epoch: time.Now()} }
+
+func (m monoClock) now() int64 { return int64(time.Since(m.epoch)) } // Since reads only the monotonic clock
+
+// at is n as a time (monotonic: it compares with time.Now's).
+func (m monoClock) at(n int64) time.Time { return m.epoch.Add(time.Duration(n)) }
+
+// activity is a port's reads, noting when bytes last came (on clock), so
 // that a command whose answer is still arriving is not taken for
 // unanswered.
 type activity struct {
 	io.Reader
-	last *atomic.Int64
-	raw  *rawBytes
+	clock monoClock
+	last  *atomic.Int64
+	raw   *rawBytes
 }
 
 func (a activity) Read(b []byte) (int, error) {
 	n, err := a.Reader.Read(b)
 	if n > 0 {
-		a.last.Store(time.Now().UnixNano())
+		a.last.Store(a.clock.now())
 		a.raw.add(b[:n])
 	}
 	return n, err
@@ -102,7 +117,7 @@ func (r *rawBytes) line() {
 // mark starts counting again, as a command line goes out.
 func (r *rawBytes) mark() {
 	r.mu.Lock()
-	r.n, r.head, r.lines = 0, nil, 0
+	r.n, r.head, r.lines = 0, r.head[:0], 0 // head's array kept for the next
 	r.mu.Unlock()
 }
 
@@ -122,8 +137,9 @@ func (r *rawBytes) unframed() (int, string) {
 }
 
 func newReader(p transport.Port) reader {
-	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), lastByte: new(atomic.Int64), raw: new(rawBytes)}
-	r.lr = at.NewLineReader(activity{p, r.lastByte, r.raw})
+	r := reader{toCmd: make(chan struct{}, 1), kick: make(chan struct{}, 1), clock: newMonoClock(), lastByte: new(atomic.Int64), raw: new(rawBytes)}
+	r.freedAt = -int64(readerLinger) // readLoop takes the reader at once
+	r.lr = at.NewLineReader(activity{p, r.clock, r.lastByte, r.raw})
 	if d, ok := p.(interface{ SetReadDeadline(time.Time) error }); ok {
 		r.deadline = d
 	}
@@ -162,8 +178,9 @@ func (c *Client) readLoop() {
 }
 
 // claim waits until the reader has been free for readerLinger (or a
-// command's read error is left for readLoop) and takes it. false: the
-// client is closed.
+// command's read error is left for readLoop) and takes it, without the
+// read deadline the last command left on the port (release leaves it:
+// the next command sets its own). false: the client is closed.
 func (c *Client) claim() (error, bool) {
 	for {
 		c.mu.Lock()
@@ -172,11 +189,13 @@ func (c *Client) claim() (error, bool) {
 		case c.readErr != nil && c.holder == heldByNobody:
 			err := c.readErr
 			c.readErr, c.holder = nil, heldByLoop
+			c.clearDeadline()
 			c.mu.Unlock()
 			return err, true
 		case c.holder == heldByNobody:
-			if wait -= time.Since(c.freedAt); wait <= 0 {
+			if wait -= time.Duration(c.clock.now() - c.freedAt); wait <= 0 {
 				c.holder = heldByLoop
+				c.clearDeadline()
 				c.mu.Unlock()
 				return nil, true
 			}
@@ -283,15 +302,15 @@ func (c *Client) readFailed(err error) bool {
 		c.fail(fmt.Errorf("%w: %w", ErrClosed, rerr))
 		return true
 	}
-	c.lr = at.NewLineReader(activity{c.port, c.lastByte, c.raw})
+	c.lr = at.NewLineReader(activity{c.port, c.clock, c.lastByte, c.raw})
 	return false
 }
 
 // await waits for p's final result, reading it itself when it can take
 // the reader.
-func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
+func (c *Client) await(p *pending, lim *limit) (string, int) {
 	if c.deadline == nil {
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	c.mu.Lock()
 	switch {
@@ -300,21 +319,21 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 		// that first (fails the client, or reopens the port).
 		c.mu.Unlock()
 		c.kickLoop()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	case c.holder == heldByNobody:
 		c.holder = heldByCommand
 		c.mu.Unlock()
-		return c.readOwn(p, timer, deadline)
+		return c.readOwn(p, lim)
 	case c.holder == heldByLoop:
 		c.wants = true
 		c.mu.Unlock()
 	default:
 		c.mu.Unlock()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	if err := c.deadline.SetReadDeadline(time.Unix(1, 0)); err != nil {
 		c.withdraw()
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	select {
 	case final := <-p.final:
@@ -324,8 +343,8 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 		c.mu.Lock()
 		c.wants, c.handed = false, false
 		c.mu.Unlock()
-		return c.readOwn(p, timer, deadline)
-	case <-timer:
+		return c.readOwn(p, lim)
+	case <-lim.C():
 		c.withdraw()
 		return "", timedOut
 	case <-c.done:
@@ -335,11 +354,11 @@ func (c *Client) await(p *pending, timer <-chan time.Time, deadline time.Time) (
 }
 
 // awaitRouted waits for the holder of the reader to route p's final result.
-func (c *Client) awaitRouted(p *pending, timer <-chan time.Time) (string, int) {
+func (c *Client) awaitRouted(p *pending, lim *limit) (string, int) {
 	select {
 	case final := <-p.final:
 		return final, answered
-	case <-timer:
+	case <-lim.C():
 		return "", timedOut
 	case <-c.done:
 		return "", clientDone
@@ -364,11 +383,11 @@ func (c *Client) withdraw() {
 // final result or the command's deadline passes, then frees the reader. A
 // read error other than the deadline is left to readLoop, and the command
 // waits for what readLoop makes of it (a failed command or client).
-func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time) (string, int) {
-	if err := c.deadline.SetReadDeadline(deadline); err != nil {
+func (c *Client) readOwn(p *pending, lim *limit) (string, int) {
+	if err := c.deadline.SetReadDeadline(lim.deadline); err != nil {
 		c.release(nil)
 		c.kickLoop() // read for the command, without lingering
-		return c.awaitRouted(p, timer)
+		return c.awaitRouted(p, lim)
 	}
 	for {
 		// First: readLoop may have routed the answer before it handed
@@ -387,7 +406,7 @@ func (c *Client) readOwn(p *pending, timer <-chan time.Time, deadline time.Time)
 			return "", timedOut
 		default:
 			c.release(err)
-			return c.awaitRouted(p, timer)
+			return c.awaitRouted(p, lim)
 		}
 	}
 }
@@ -406,14 +425,25 @@ func (c *Client) drainBuffered() {
 }
 
 // release frees the reader a command held, leaving err (a failed read) to
-// readLoop.
+// readLoop. The command's read deadline stays on the port: the next
+// command replaces it with its own, and readLoop clears it when it takes
+// the reader (claim), which saves a timer change on every command.
 func (c *Client) release(err error) {
-	_ = c.deadline.SetReadDeadline(time.Time{})
 	c.mu.Lock()
-	c.holder, c.freedAt, c.readErr = heldByNobody, time.Now(), err
+	c.holder, c.freedAt, c.readErr = heldByNobody, c.clock.now(), err
 	c.mu.Unlock()
 	if err != nil {
 		c.kickLoop()
+	}
+}
+
+// clearDeadline takes a command's read deadline off the port, for
+// readLoop, which reads without one. claim calls it with c.mu held, as it
+// takes the reader: a command that finds readLoop holding it (await) can
+// then only set its hand-over deadline after this, never have it wiped.
+func (c *Client) clearDeadline() {
+	if c.deadline != nil {
+		_ = c.deadline.SetReadDeadline(time.Time{})
 	}
 }
 

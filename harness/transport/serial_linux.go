@@ -268,5 +268,5 @@ func TTY(name string, f *os.File, cfg Config) (Port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &port{name: name, cur: rwc}, nil
+	return newPort(name, nil, rwc), nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -126,19 +127,17 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	default:
 		dial = func(context.Context) (io.ReadWriteCloser, error) { return openSerial(addr, cfg) }
 	}
-	p := &port{name: addr, dial: dial}
 	c, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p.cur = c
-	return p, nil
+	return newPort(addr, dial, c), nil
 }
 
 // Stream makes a Port of a stream that cannot be reopened (a pipe in
 // tests, a connection somebody else dialled).
 func Stream(name string, rwc io.ReadWriteCloser) Port {
-	return &port{name: name, cur: rwc}
+	return newPort(name, nil, rwc)
 }
 
 // port holds the current connection and dials a new one on Reopen.
@@ -150,20 +149,42 @@ type port struct {
 	cur      io.ReadWriteCloser
 	closed   bool
 	deadline time.Time // the last read deadline set, for a connection Reopen makes
+
+	// live mirrors cur and closed (publishLocked), so that Read and
+	// Write, on every transfer, find the connection without taking mu.
+	live atomic.Pointer[liveConn]
+}
+
+// liveConn is what conn returns: the connection, or why there is none.
+type liveConn struct {
+	c   io.ReadWriteCloser
+	err error
+}
+
+func newPort(name string, dial func(context.Context) (io.ReadWriteCloser, error), cur io.ReadWriteCloser) *port {
+	p := &port{name: name, dial: dial, cur: cur}
+	p.publishLocked()
+	return p
+}
+
+// publishLocked makes conn see cur and closed as they are now; call it
+// with mu held after changing either.
+func (p *port) publishLocked() {
+	switch {
+	case p.closed:
+		p.live.Store(&liveConn{err: ErrClosed})
+	case p.cur == nil:
+		p.live.Store(&liveConn{err: ErrDown})
+	default:
+		p.live.Store(&liveConn{c: p.cur})
+	}
 }
 
 func (p *port) Name() string { return p.name }
 
 func (p *port) conn() (io.ReadWriteCloser, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	switch {
-	case p.closed:
-		return nil, ErrClosed
-	case p.cur == nil:
-		return nil, ErrDown
-	}
-	return p.cur, nil
+	l := p.live.Load()
+	return l.c, l.err
 }
 
 func (p *port) Read(b []byte) (int, error) {
@@ -188,8 +209,8 @@ func (p *port) Write(b []byte) (int, error) {
 func (p *port) SetReadDeadline(t time.Time) error {
 	p.mu.Lock()
 	p.deadline = t
-	p.mu.Unlock()
 	c, err := p.conn()
+	p.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -211,6 +232,7 @@ func (p *port) Close() error {
 		return nil
 	}
 	p.closed = true
+	p.publishLocked()
 	if p.cur == nil {
 		return nil
 	}
@@ -238,6 +260,7 @@ func (p *port) Reopen(ctx context.Context) error {
 	}
 	old := p.cur
 	p.cur = nil
+	p.publishLocked()
 	p.mu.Unlock()
 	if old != nil {
 		old.Close()
@@ -259,6 +282,7 @@ func (p *port) Reopen(ctx context.Context) error {
 				_ = setDeadline(c, p.deadline)
 			}
 			p.cur = c
+			p.publishLocked()
 			return nil
 		}
 		if onRetry != nil && ctx.Err() == nil {

@@ -17,21 +17,25 @@ type Encoder struct {
 }
 
 // crlf returns S3 and S4.
-func (e Encoder) crlf() (cr, lf string) {
-	c, l := byte('\r'), byte('\n')
+func (e Encoder) crlf() (cr, lf byte) {
+	cr, lf = '\r', '\n'
 	if e.S3 != 0 {
-		c = e.S3
+		cr = e.S3
 	}
 	if e.S4 != 0 {
-		l = e.S4
+		lf = e.S4
 	}
-	return string(c), string(l)
+	return cr, lf
 }
 
-// frame puts text between the V1 header and trailer (CR LF on both sides).
+// frame puts text between the V1 header and trailer (CR LF on both sides),
+// in one allocation.
 func (e Encoder) frame(text string) []byte {
 	cr, lf := e.crlf()
-	return []byte(cr + lf + text + cr + lf)
+	b := make([]byte, 0, len(text)+4)
+	b = append(b, cr, lf)
+	b = append(b, text...)
+	return append(b, cr, lf)
 }
 
 // Info frames an information text line. V.250 §5.7.1: in V1 it is preceded
@@ -41,7 +45,7 @@ func (e Encoder) Info(text string) []byte {
 		return e.frame(text)
 	}
 	cr, lf := e.crlf()
-	return []byte(text + cr + lf)
+	return append(append(make([]byte, 0, len(text)+2), text...), cr, lf)
 }
 
 // URC frames an unsolicited result code: an extended syntax result code
@@ -58,7 +62,7 @@ func (e Encoder) ExtResult(text string) []byte {
 		return e.frame(text)
 	}
 	cr, _ := e.crlf()
-	return []byte(text + cr)
+	return append(append(make([]byte, 0, len(text)+1), text...), cr)
 }
 
 // result frames a result code: V1 text, or the V0 numeric code and CR.
@@ -67,7 +71,7 @@ func (e Encoder) result(text string, code int) []byte {
 		return e.frame(text)
 	}
 	cr, _ := e.crlf()
-	return []byte(strconv.Itoa(code) + cr)
+	return append(strconv.AppendInt(make([]byte, 0, 4), int64(code), 10), cr)
 }
 
 // OK is the final result of a successful command line.

@@ -39,8 +39,21 @@ func FormatHexAnswer(name string, rsp []byte, space bool) string {
 	if !space {
 		sep = ":"
 	}
-	h := strings.ToUpper(hex.EncodeToString(rsp))
-	return fmt.Sprintf("%s%s%d,\"%s\"", name, sep, len(h), h)
+	// Built in one buffer: hex, upper-casing and Sprintf each copied it.
+	const digits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(name) + len(sep) + 8 + 2*len(rsp))
+	b.WriteString(name)
+	b.WriteString(sep)
+	var n [20]byte
+	b.Write(strconv.AppendInt(n[:0], int64(2*len(rsp)), 10))
+	b.WriteString(`,"`)
+	for _, c := range rsp {
+		b.WriteByte(digits[c>>4])
+		b.WriteByte(digits[c&0x0f])
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // HexAnswerError is why an answer line of name is no response APDU;

@@ -253,7 +253,7 @@ func (p *parser) sRegister() (Command, error) {
 // ignores spaces outside numeric and string constants, so "AT+CMEE = 2"
 // and "AT+CEREG ?" are the commands without them.
 func (p *parser) extendedCmd() (Command, error) {
-	prefix := p.peek()
+	prefix, pos := p.peek(), p.i
 	p.i++
 	p.skipSpace()
 	start := p.i
@@ -263,7 +263,10 @@ func (p *parser) extendedCmd() (Command, error) {
 	if p.i == start {
 		return Command{}, fmt.Errorf("%w: missing command name at column %d", ErrSyntax, start)
 	}
-	c := Command{Name: string(prefix) + strings.ToUpper(p.s[start:p.i]), Form: Exec}
+	c := Command{Name: p.s[pos:p.i], Form: Exec}
+	if up := strings.ToUpper(p.s[start:p.i]); start != pos+1 || up != p.s[start:p.i] {
+		c.Name = string(prefix) + up // not as typed: no slice of the line
+	}
 	p.skipSpace()
 	switch {
 	case !p.end() && p.peek() == '?':
@@ -289,7 +292,10 @@ func (p *parser) extendedCmd() (Command, error) {
 
 // args reads comma-separated parameters up to ';' or the end of the line.
 func (p *parser) args() ([]Arg, error) {
-	var out []Arg
+	// Sized once for the commas ahead (an upper bound: some may be
+	// quoted, or another command's), where appends would grow it twice
+	// for three arguments.
+	out := make([]Arg, 0, min(1+strings.Count(p.s[p.i:], ","), 8))
 	for {
 		p.skipSpace()
 		var a Arg

@@ -39,6 +39,7 @@ func NewLineReader(r io.Reader) *LineReader { return &LineReader{r: bufio.NewRea
 func (l *LineReader) Next() (string, error) {
 	l.cut = false
 	for {
+		l.scan()
 		c, err := l.r.ReadByte()
 		if err != nil {
 			if len(l.buf) > 0 && errors.Is(err, io.EOF) {
@@ -64,6 +65,26 @@ func (l *LineReader) Next() (string, error) {
 		}
 		l.buf = append(l.buf, c)
 	}
+}
+
+// scan takes the buffered bytes before the next CR or LF into the line
+// at once (up to MaxResponseLine, as Next would), where ReadByte would
+// take them one at a time.
+func (l *LineReader) scan() {
+	b, _ := l.r.Peek(l.r.Buffered())
+	i := 0
+	for i < len(b) && b[i] != '\r' && b[i] != '\n' {
+		i++
+	}
+	if i == 0 {
+		return
+	}
+	k := max(min(i, MaxResponseLine-len(l.buf)), 0)
+	l.buf = append(l.buf, b[:k]...)
+	if k < i {
+		l.over = true
+	}
+	_, _ = l.r.Discard(i)
 }
 
 // LineBuffered reports whether Next can return a line from the bytes

@@ -57,36 +57,71 @@ func (s *Splitter) Chars() (term, edit byte) {
 // Feed consumes p and returns the lines it completed, in order.
 func (s *Splitter) Feed(p []byte) []Line {
 	var out []Line
-	term, edit := s.Chars()
 	for _, c := range p {
-		if c == '\n' && s.afterCR {
-			s.afterCR = false
-			continue
-		}
-		s.afterCR = c == term && term != '\n'
-		switch {
-		case c == term || c == '\n':
-			if l, ok := s.finish(); ok {
-				out = append(out, l)
-			}
-		case c == '/' && len(s.buf) == 1 && (s.buf[0] == 'A' || s.buf[0] == 'a') && !s.overflow && !s.badSeen:
-			out = append(out, Line{Text: string(s.buf) + "/", Repeat: true})
-			s.buf = s.buf[:0]
-		case c == edit || c == 0x7f:
-			if len(s.buf) > 0 && !s.overflow {
-				s.buf = s.buf[:len(s.buf)-1]
-			}
-		case c < 0x20 || c > 0x7e:
-			if !s.badSeen {
-				s.bad, s.badSeen = c, true
-			}
-		case len(s.buf) >= MaxLine:
-			s.overflow = true
-		default:
-			s.buf = append(s.buf, c)
+		if l, ok := s.FeedByte(c); ok {
+			out = append(out, l)
 		}
 	}
 	return out
+}
+
+// FeedByte consumes one byte and returns the line it completed, if any:
+// Feed for a caller that looks at each byte (a DCE that echoes), without
+// a slice per line.
+func (s *Splitter) FeedByte(c byte) (Line, bool) {
+	term, edit := s.Chars()
+	if c == '\n' && s.afterCR {
+		s.afterCR = false
+		return Line{}, false
+	}
+	s.afterCR = c == term && term != '\n'
+	switch {
+	case c == term || c == '\n':
+		return s.finish()
+	case c == '/' && len(s.buf) == 1 && (s.buf[0] == 'A' || s.buf[0] == 'a') && !s.overflow && !s.badSeen:
+		l := Line{Text: string(s.buf) + "/", Repeat: true}
+		s.buf = s.buf[:0]
+		return l, true
+	case c == edit || c == 0x7f:
+		if len(s.buf) > 0 && !s.overflow {
+			s.buf = s.buf[:len(s.buf)-1]
+		}
+	case c < 0x20 || c > 0x7e:
+		if !s.badSeen {
+			s.bad, s.badSeen = c, true
+		}
+	case len(s.buf) >= MaxLine:
+		s.overflow = true
+	default:
+		s.buf = append(s.buf, c)
+	}
+	return Line{}, false
+}
+
+// Plain consumes the leading bytes of p that go into the line as they
+// are — printable, and neither the terminator, the editing character
+// nor '/' (of "A/") — as FeedByte would, and returns how many: a DCE
+// that looks at each byte can take a run of them at once.
+func (s *Splitter) Plain(p []byte) int {
+	term, edit := s.Chars()
+	n := 0
+	for _, c := range p {
+		if c < 0x20 || c > 0x7e || c == '/' || c == term || c == edit {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	s.afterCR = false
+	if k := min(n, MaxLine-len(s.buf)); k < n {
+		s.buf = append(s.buf, p[:max(k, 0)]...)
+		s.overflow = true
+	} else {
+		s.buf = append(s.buf, p[:n]...)
+	}
+	return n
 }
 
 // Len is how many characters the line being typed holds: a DCE that
@@ -95,10 +130,14 @@ func (s *Splitter) Len() int { return len(s.buf) }
 
 // finish ends the current line; ok is false for an empty, clean line.
 func (s *Splitter) finish() (Line, bool) {
-	defer func() {
-		s.buf = s.buf[:0]
-		s.overflow, s.badSeen = false, false
-	}()
+	l, ok := s.line()
+	s.buf = s.buf[:0]
+	s.overflow, s.badSeen = false, false
+	return l, ok
+}
+
+// line is the line finish ends.
+func (s *Splitter) line() (Line, bool) {
 	switch {
 	case s.overflow:
 		return Line{Err: fmt.Errorf("%w: more than %d bytes", ErrLineTooLong, MaxLine)}, true

@@ -2,6 +2,8 @@ package at
 
 import (
 	"errors"
+	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -152,5 +154,46 @@ func TestSplitterChars(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Plain takes a run of bytes as FeedByte takes them one by one: the same
+// lines and the same splitter after, whatever S3 and S5.
+func TestPlainAsFeedByte(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	alpha := []byte("AT+CGLA=1,\"/aA\r\n\x08\x7f\x01\xff xyz")
+	for iter := 0; iter < 20000; iter++ {
+		n := r.Intn(40)
+		if iter%100 == 0 {
+			n = MaxLine + 20
+		}
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = alpha[r.Intn(len(alpha))]
+		}
+		a, b := Splitter{}, Splitter{}
+		if iter%3 == 0 {
+			a.S3, b.S3 = 'x', 'x'
+			a.S5, b.S5 = 'y', 'y'
+		}
+		var la, lb []Line
+		for _, c := range p {
+			if l, ok := a.FeedByte(c); ok {
+				la = append(la, l)
+			}
+		}
+		for i := 0; i < len(p); {
+			if k := b.Plain(p[i:]); k > 0 {
+				i += k
+				continue
+			}
+			if l, ok := b.FeedByte(p[i]); ok {
+				lb = append(lb, l)
+			}
+			i++
+		}
+		if !reflect.DeepEqual(la, lb) || !reflect.DeepEqual(a, b) {
+			t.Fatalf("%q: %v %v / %+v %+v", p, la, lb, a, b)
+		}
 	}
 }
