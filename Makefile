@@ -139,20 +139,22 @@ explore:
 # in benchstat format to $(OUT)/bench.txt (docs/performance.md). One
 # package at a time (-p 1): go test otherwise runs packages' benchmarks
 # side by side, and each would measure the other's load. Each benchmark
-# runs BENCH_COUNT times (benchstat needs several runs for a spread and
-# for a comparison of two files); the storms once (a minute each).
+# runs BENCH_COUNT times, BENCH_TIME each (benchstat gives a confidence
+# interval from 6 runs, and a comparison of two files a p-value below
+# 0.05 only from 4 or more a side); the storms once (a minute each).
 # Exploration runs 10 batches of 100 cases (about 6 s): go test's
 # one-second default would stop after a batch or two, and this VM's
 # speed drifts within minutes, so the rate would be a moment's noise.
 # pipefail: a benchmark that fails (a storm losing notifications, a
 # scenario failing) fails make bench, not only tee.
-BENCH_COUNT ?= 3
+BENCH_COUNT ?= 6
+BENCH_TIME  ?= 0.5s
 bench: SHELL := /bin/bash
 bench: .SHELLFLAGS := -o pipefail -c
 bench:
 	@mkdir -p $(OUT)
 	@echo "# make bench, $$(date -u +%FT%TZ), $$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)" > $(OUT)/bench.txt
-	$(GO) test -p 1 -run='^$$' -bench=. -benchmem -count=$(BENCH_COUNT) -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/harness/explore$$' -e '/harness/fleet$$') | tee -a $(OUT)/bench.txt
+	$(GO) test -p 1 -run='^$$' -bench=. -benchtime=$(BENCH_TIME) -benchmem -count=$(BENCH_COUNT) -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/harness/explore$$' -e '/harness/fleet$$') | tee -a $(OUT)/bench.txt
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m ./harness/fleet/ | tee -a $(OUT)/bench.txt
 	$(GO) test -run='^$$' -bench=. -benchtime=10x -benchmem -count=1 -timeout 20m ./harness/explore/ | tee -a $(OUT)/bench.txt
 
