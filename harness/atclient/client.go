@@ -765,14 +765,21 @@ func (c *Client) settleLate(resync bool) string {
 	if c.awaitLate(lp, grace) {
 		return ""
 	}
-	c.clearPending(lp)
+	resyncing := resync && !silent && !failed && !lp.poll
+	if !resyncing {
+		c.clearPending(lp)
+	}
+	// Resyncing, lp stays the command pending until the AT replaces it
+	// (send): its answer arriving meanwhile — on a port just back, as
+	// the next command starts — is still its late answer, not a stray.
 	if lp.dropped != nil {
 		c.tracef("#", fmt.Sprintf("the port is back; %s, which the drop cut, is not answered yet", lp.line))
 	} else {
 		c.tracef("#", fieldlog.NoAnswerNote(lp.line))
 	}
-	if resync && !silent && !failed && !lp.poll {
+	if resyncing {
 		c.resync(lp)
+		c.clearPending(lp) // the AT's send replaced it, unless that failed
 	}
 	return lp.line
 }
