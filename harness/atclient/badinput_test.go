@@ -513,11 +513,18 @@ func TestBytesButNoLine(t *testing.T) {
 		name, answer string
 		wantErr      string // "" for no ErrNoLine
 		wantNote     string
+		slow         bool // the error blames a slow link, not the baud rate
 	}{
 		{name: "garbled answer", answer: "\xbb(1\x8d\xbb(",
 			wantErr: "AT: at: timeout after 300ms: 6 bytes received but no line or final result from ", wantNote: "# 6 bytes after AT formed no line (wrong BAUD or parity?): bb 28 31 8d bb 28\n"},
 		{name: "longer than the note", answer: strings.Repeat("\xfe", 100),
 			wantErr: "AT: at: timeout after 300ms: 100 bytes received", wantNote: ": " + strings.TrimSpace(strings.Repeat("fe ", 64)) + " …\n"},
+		// Text whose line has not ended: an answer arriving slowly, not
+		// noise at the wrong speed.
+		{name: "text with no line end", answer: "\r\n+CGLA: 1208,\"BF2D00",
+			wantErr:  "AT: at: timeout after 300ms: 21 bytes received but no line or final result from ",
+			wantNote: "# 21 bytes after AT formed no line (text with no line end yet: an answer still arriving on a slow link? give it more time (--timeout)): 0d 0a 2b",
+			slow:     true},
 		{name: "silent", answer: ""},
 		{name: "a line, no final result", answer: "\r\nbusy\r\n"},
 	} {
@@ -547,7 +554,11 @@ func TestBytesButNoLine(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrNoLine) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), "wrong BAUD or parity?") {
+			suffix := "wrong BAUD or parity?"
+			if tc.slow {
+				suffix = "an answer still arriving on a slow link? give it more time (--timeout)"
+			}
+			if !errors.Is(err, ErrNoLine) || !strings.Contains(err.Error(), tc.wantErr) || !strings.HasSuffix(err.Error(), suffix) {
 				t.Errorf("err = %v", err)
 			}
 			if !strings.Contains(got, tc.wantNote) {

@@ -170,13 +170,26 @@ var ErrPortDown = errors.New("at: port dropped")
 var ErrNoLine = errors.New("bytes received but no line or final result")
 
 // noteUnframed notes in the trace the bytes that came since cmd went out
-// when they formed no line (bounded, in hex), and returns how many.
-func (c *Client) noteUnframed(cmd string) int {
-	n, hex := c.raw.unframed()
-	if n > 0 {
-		c.tracef("#", fmt.Sprintf("%d bytes after %s formed no line (wrong BAUD or parity?): %s", n, cmd, hex))
+// when they formed no line (bounded, in hex), and returns how many, and
+// why it thinks so (unframedWhy).
+func (c *Client) noteUnframed(cmd string) (int, string) {
+	n, hex, text := c.raw.unframed()
+	if n == 0 {
+		return 0, ""
 	}
-	return n
+	why := unframedWhy(text)
+	c.tracef("#", fmt.Sprintf("%d bytes after %s formed no line (%s): %s", n, cmd, why, hex))
+	return n, why
+}
+
+// unframedWhy is the likely cause of bytes that formed no line: text
+// (printable ASCII) is an answer whose line has not ended yet, arriving
+// slowly; anything else, noise at another baud rate or parity.
+func unframedWhy(text bool) string {
+	if text {
+		return "text with no line end yet: an answer still arriving on a slow link? give it more time (--timeout)"
+	}
+	return "wrong BAUD or parity?"
 }
 
 // ErrAnswerCut is wrapped, with ErrPortDown, by the error of a command
@@ -516,8 +529,8 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout})
 			}
 			c.mu.Unlock()
-			if n := c.noteUnframed(cmd); n > 0 {
-				return nil, fmt.Errorf("%s: %w after %v: %d %w from %s: wrong BAUD or parity?", cmd, ErrTimeout, timeout, n, ErrNoLine, c.port.Name())
+			if n, why := c.noteUnframed(cmd); n > 0 {
+				return nil, fmt.Errorf("%s: %w after %v: %d %w from %s: %s", cmd, ErrTimeout, timeout, n, ErrNoLine, c.port.Name(), why)
 			}
 			return nil, fmt.Errorf("%s: %w after %v: no final result from %s", cmd, ErrTimeout, timeout, c.port.Name())
 		}
@@ -835,8 +848,8 @@ func (c *Client) resync(lp *pending) {
 			c.mu.Lock()
 			c.silent = true
 			c.mu.Unlock()
-			if n := c.noteUnframed("AT"); n > 0 {
-				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (wrong BAUD or parity?): commands go out without waiting for late answers", n, wait))
+			if n, why := c.noteUnframed("AT"); n > 0 {
+				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (%s): commands go out without waiting for late answers", n, wait, why))
 				return
 			}
 			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: commands go out without waiting for late answers", wait))

@@ -122,18 +122,27 @@ func (r *rawBytes) mark() {
 }
 
 // unframed returns how many bytes came since the mark when none of them
-// formed a line (0 otherwise), and the first of them in hex.
-func (r *rawBytes) unframed() (int, string) {
+// formed a line (0 otherwise), the first of them in hex, and whether
+// those are text (printable ASCII, CR, LF, tab): an answer still arriving
+// on a slow link rather than noise at the wrong baud rate.
+func (r *rawBytes) unframed() (n int, hex string, text bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lines > 0 || r.n == 0 {
-		return 0, ""
+		return 0, "", false
 	}
 	h := fmt.Sprintf("% x", r.head)
 	if r.n > len(r.head) {
 		h += " …"
 	}
-	return r.n, h
+	text = true
+	for _, b := range r.head {
+		if (b < 0x20 || b > 0x7e) && b != '\r' && b != '\n' && b != '\t' {
+			text = false
+			break
+		}
+	}
+	return r.n, h, text
 }
 
 func newReader(p transport.Port) reader {
