@@ -30,7 +30,7 @@ build:
 # all (written even when something failed; the target fails after it).
 run: deps build
 	@mkdir -p $(OUT)
-	@rc=0; \
+	rc=0; \
 	ESIMHIL_ARTIFACTS=$(abspath $(OUT))/specs $(GINKGO) --label-filter='env:emulated' \
 		--seed=$(SEED) --json-report=report.json \
 		--output-dir=$(OUT) --procs=2 ./specs/... || rc=1; \
@@ -146,7 +146,8 @@ explore:
 # one-second default would stop after a batch or two, and this VM's
 # speed drifts within minutes, so the rate would be a moment's noise.
 # pipefail: a benchmark that fails (a storm losing notifications, a
-# scenario failing) fails make bench, not only tee.
+# scenario failing) fails make bench, not only tee — after the others
+# ran.
 BENCH_COUNT ?= 6
 BENCH_TIME  ?= 0.5s
 bench: SHELL := /bin/bash
@@ -154,9 +155,11 @@ bench: .SHELLFLAGS := -o pipefail -c
 bench:
 	@mkdir -p $(OUT)
 	@echo "# make bench, $$(date -u +%FT%TZ), $$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)" > $(OUT)/bench.txt
-	$(GO) test -p 1 -run='^$$' -bench=. -benchtime=$(BENCH_TIME) -benchmem -count=$(BENCH_COUNT) -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/harness/explore$$' -e '/harness/fleet$$') | tee -a $(OUT)/bench.txt
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m ./harness/fleet/ | tee -a $(OUT)/bench.txt
-	$(GO) test -run='^$$' -bench=. -benchtime=10x -benchmem -count=1 -timeout 20m ./harness/explore/ | tee -a $(OUT)/bench.txt
+	rc=0; \
+	$(GO) test -p 1 -run='^$$' -bench=. -benchtime=$(BENCH_TIME) -benchmem -count=$(BENCH_COUNT) -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/harness/explore$$' -e '/harness/fleet$$') | tee -a $(OUT)/bench.txt || rc=1; \
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m ./harness/fleet/ | tee -a $(OUT)/bench.txt || rc=1; \
+	$(GO) test -run='^$$' -bench=. -benchtime=10x -benchmem -count=1 -timeout 20m ./harness/explore/ | tee -a $(OUT)/bench.txt || rc=1; \
+	if [ $$rc != 0 ]; then echo "make bench: a benchmark failed (FAIL in $(OUT)/bench.txt)" >&2; fi; exit $$rc
 
 clean:
 	rm -rf bin $(OUT)
