@@ -266,7 +266,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		meter.Stop(context.Cause(ctx).Error())
 		return interruptedCode(ctx)
 	}
-	span := newSpanGauge(meter, fs.Args())
+	// Every file is read once, before the run: their spans weigh the
+	// progress line's ETA (spanGauge), and each runs as it was read.
+	loaded := make([]loadedScenario, fs.NArg())
+	for i, path := range fs.Args() {
+		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(path)
+	}
+	span := newSpanGauge(meter, loaded)
 	// A scenario's name names its artifacts directory: a second file of
 	// the same name would overwrite the first one's evidence.
 	named := map[string]string{}
@@ -275,7 +281,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			results = notRun(ctx, meter, results, fs.Args()[i:])
 			return interrupted()
 		}
-		s, source, err := scenario.LoadSource(path)
+		s, source, err := loaded[i].s, loaded[i].source, loaded[i].err
 		if err != nil {
 			meter.Printf("ERROR %s: %v\n", path, err)
 			meter.Errored()

@@ -19,14 +19,21 @@ type spanGauge struct {
 	done  time.Duration // the spans of the scenarios ended
 }
 
-// newSpanGauge reads each scenario file's horizon. A file is loaded again
-// when its turn comes (what it says then is what runs, and its errors
-// are reported there): a file that does not load now counts for nothing.
-func newSpanGauge(m *progress.Meter, paths []string) *spanGauge {
-	g := &spanGauge{meter: m, spans: make([]time.Duration, len(paths))}
-	for i, p := range paths {
-		if s, err := scenario.Load(p); err == nil {
-			g.spans[i] = s.Horizon()
+// loadedScenario is a scenario file as read before the run, or why it
+// did not load.
+type loadedScenario struct {
+	s      *scenario.Scenario
+	source []byte
+	err    error
+}
+
+// newSpanGauge takes each file's horizon; one that did not load counts
+// for nothing.
+func newSpanGauge(m *progress.Meter, loaded []loadedScenario) *spanGauge {
+	g := &spanGauge{meter: m, spans: make([]time.Duration, len(loaded))}
+	for i, l := range loaded {
+		if l.err == nil {
+			g.spans[i] = l.s.Horizon()
 			g.total += g.spans[i]
 		}
 	}

@@ -29,7 +29,11 @@ func TestRunETAWeighsScenariosBySpan(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
 	m := progress.New(io.Discard, "run", len(paths), progress.Unit("scenarios"), progress.Live(false), progress.Clock(func() time.Time { return now }))
-	g := newSpanGauge(m, paths)
+	loaded := make([]loadedScenario, len(paths))
+	for i, p := range paths {
+		loaded[i].s, loaded[i].source, loaded[i].err = scenario.LoadSource(p)
+	}
+	g := newSpanGauge(m, loaded)
 	if g.total != spans[0]+spans[1] || g.spans[1] != 0 {
 		t.Fatalf("spans %v (total %v), want %v and nothing for the missing file", g.spans, g.total, spans)
 	}
