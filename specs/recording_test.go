@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -105,6 +106,71 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(HaveLen(1))
 		Expect(ds[0].String()).To(And(ContainSubstring("recorded < SOMETHING ELSE"), HaveSuffix(into)))
+	})
+
+	It("stays in step when a command outlasts its time and the resync's AT too: the emulator answers in order, and every later step gets its own answer", func() {
+		// AT+COPS=1,2,"20810" takes 2.6 s of lab-home's clock (the scan,
+		// then the denial) and the emulator runs the lines typed meanwhile
+		// once it has answered. With 500 ms a command, the client gives
+		// up on it, then on the resync's AT (1.5 s in), and probes
+		// (ATS3?) before each later step until the modem answers.
+		s := framework.Load("lab-home.yaml")
+		tmp := GinkgoT().TempDir()
+		r, err := harness.NewRig(s, harness.Options{Seed: 1, Dir: filepath.Join(tmp, "emulator"), NoHost: true, Link: filepath.Join(tmp, "modem")})
+		Expect(err).NotTo(HaveOccurred())
+		b := harness.NewLabBackend(r, 1)
+		b.Start()
+		DeferCleanup(b.Close)
+		port, err := transport.Open(context.Background(), filepath.Join(tmp, "modem"), transport.Config{})
+		Expect(err).NotTo(HaveOccurred())
+		log := &record.Log{}
+		c := atclient.New(port, atclient.WithTrace(log), atclient.WithTimestamps(r.Loop.Now), atclient.WithTimeout(500*time.Millisecond))
+		DeferCleanup(c.Close)
+		Expect(record.Prepare(c)).To(Succeed())
+		script, err := record.ParseScript("cops-slow.yaml", []byte("name: cops-slow\nsteps:\n  - AT+COPS=1,2,\"20810\"\n  - AT+CIMI\n  - AT+CIMI\n  - AT+CIMI\n  - AT+CIMI\n  - AT+CCID\n  - AT+CSQ\n"))
+		Expect(err).NotTo(HaveOccurred())
+		log.Reset()
+		Expect(record.Run(c, r.Personality, script, log, record.Wall{AT: c})).To(Succeed())
+		text := strings.Join(log.Lines(), "\n")
+		Expect(text).To(ContainSubstring("# resync: no answer to AT within 500ms either"), "the resync's AT went unanswered too")
+		Expect(text).To(MatchRegexp(`(?m)> ATS3\?\n(?:.*\n)*?.*< (?:\+CME )?ERROR.*\n.*# late answer to AT\+COPS=1,2,"20810" after`),
+			"the scan's denial came as a probe waited, filed under it")
+
+		By("each command sent got its own answer: the IMSI, the ICCID, the signal")
+		// A command's block is what came until the next line sent: its
+		// answer, and a late probe's (noted) before it.
+		type exchange struct{ cmd, block string }
+		var got []exchange
+		lines := log.Lines()
+		for i, l := range lines {
+			_, cmd, ok := strings.Cut(l, " > ")
+			if !ok || cmd == "AT" || cmd == "ATS3?" || strings.HasPrefix(cmd, "AT+COPS") {
+				continue
+			}
+			var block []string
+			for _, a := range lines[i+1:] {
+				if strings.Contains(a, " > ") {
+					break
+				}
+				if _, ans, ok := strings.Cut(a, " < "); ok {
+					block = append(block, ans)
+				}
+			}
+			got = append(got, exchange{cmd, strings.Join(block, "|")})
+		}
+		Expect(got).NotTo(BeEmpty())
+		for _, e := range got {
+			Expect(e.block).NotTo(ContainSubstring("ERROR"), "%s took the scan's denial:\n%s", e.cmd, text)
+			switch e.cmd {
+			case "AT+CIMI":
+				Expect(e.block).To(MatchRegexp(`(?:^|\|)\d{15}\|OK$`), "AT+CIMI's answer:\n%s", text)
+			case "AT+CCID":
+				Expect(e.block).To(MatchRegexp(`(?:^|\|)\+CCID: \d+\|OK$`), "AT+CCID's answer:\n%s", text)
+			case "AT+CSQ":
+				Expect(e.block).To(MatchRegexp(`(?:^|\|)\+CSQ: [\d,]+\|OK$`), "AT+CSQ's answer:\n%s", text)
+			}
+		}
+		Expect(got[len(got)-1].cmd).To(Equal("AT+CSQ"), "the last steps were sent")
 	})
 })
 

@@ -126,9 +126,16 @@ type Timeout struct {
 	Lines []string
 	Final string // the late answer's final result
 	taken bool   // handed out by TakeLate
+	// NotSent: the command did not go out, the modem having answered
+	// nothing since an earlier one timed out, nor the probe (ATS3?) the
+	// client sent before it within Within.
+	NotSent bool
 }
 
 func (t Timeout) String() string {
+	if t.NotSent {
+		return fmt.Sprintf("%s was not sent: the modem answered nothing since an earlier command timed out, nor %s within %v", t.Command, probeLine, t.Within)
+	}
 	s := fmt.Sprintf("the modem did not answer %s within %v", t.Command, t.Within)
 	if t.Late > 0 {
 		s += fmt.Sprintf(" (late answer after %.1fs)", t.Late.Seconds())
@@ -227,13 +234,24 @@ type Client struct {
 	// answer, if it comes, is filed under it (and noted as late), never
 	// taken as the next command's. The next command first waits for it
 	// (settleLate). silent: the modem answered nothing since a resync
-	// went unanswered; commands then go out without waiting. Guarded by mu.
-	late     *pending
-	cutOff   *pending // the command in flight when the port dropped
-	silent   bool
-	grace    time.Duration
-	timeouts []Timeout
-	strays   int // final results that came with no command pending
+	// went unanswered; a command then goes out only once a probe is
+	// answered (probe.go). Guarded by mu.
+	late   *pending
+	cutOff *pending // the command in flight when the port dropped
+	silent bool
+	// owed are the commands given up on when the modem went silent (the
+	// late one, the resync's AT), oldest first: a modem that was only
+	// busy still answers them, in order, before a probe (probe.go).
+	// probes counts probes that timed out and may still be answered.
+	// collector takes, between commands, the lines a silent modem sends
+	// (owed answers, a late probe's).
+	owed        []*pending
+	probes      int
+	collector   *pending
+	silentSince string // the command whose timeout began the silence
+	grace       time.Duration
+	timeouts    []Timeout
+	strays      int // final results that came with no command pending
 
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
@@ -289,6 +307,7 @@ type pending struct {
 	timeout time.Duration
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
+	probe   bool // a probe (ATS3?) sent while the modem was silent
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).
 	dropped *pending
@@ -483,6 +502,9 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.settleLate(true)
+	if err := c.probe(cmd, timeout); err != nil {
+		return nil, err
+	}
 	p := c.reusePending(cmd)
 	p.poll = poll
 	if cmds, ok := p.commands(); ok {
@@ -628,6 +650,7 @@ func (c *Client) BootSigns() []string {
 func (c *Client) bootedBy(sign string) {
 	c.boots, c.booted = c.boots+1, sign
 	c.bootSigns = append(c.bootSigns, sign)
+	c.owed = nil         // a modem that restarted answers nothing it owed
 	c.echo = echoUnknown // back to the modem's default
 	c.kickSetUp()
 }
@@ -822,8 +845,8 @@ func (c *Client) awaitLate(p *pending, grace time.Duration) bool {
 // until a lone OK: the AT's. One that comes with information lines, or is
 // not OK, is lp's answer after all (noted late). A lone OK followed by
 // another within resyncQuiet was lp's answer too. If AT gets no answer the
-// modem is taken as silent: commands go out without waiting for late
-// answers until one is answered.
+// modem is taken as silent: commands go out only once it answers a probe
+// (probe.go).
 func (c *Client) resync(lp *pending) {
 	wait := min(c.timeout, resyncWait)
 	c.tracef("#", fmt.Sprintf("resynchronising after %s: AT until a lone OK", lp.line))
@@ -846,13 +869,13 @@ func (c *Client) resync(lp *pending) {
 		case how == timedOut:
 			c.clearPending(p)
 			c.mu.Lock()
-			c.silent = true
+			c.goSilent(lp, p)
 			c.mu.Unlock()
 			if n, why := c.noteUnframed("AT"); n > 0 {
-				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (%s): commands go out without waiting for late answers", n, wait, why))
+				c.tracef("#", fmt.Sprintf("resync: %d bytes but no line or final result to AT within %v either (%s): the modem is taken as silent: a command goes out only once it answers %s", n, wait, why, probeLine))
 				return
 			}
-			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: commands go out without waiting for late answers", wait))
+			c.tracef("#", fmt.Sprintf("resync: no answer to AT within %v either; the modem is silent: a command goes out only once it answers %s", wait, probeLine))
 			return
 		case how != answered || perr != nil:
 			return // the port dropped or the client closed: the next command says so

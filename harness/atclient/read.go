@@ -155,6 +155,9 @@ func (c *Client) route(line string) (note string) {
 	defer c.mu.Unlock()
 	c.heard++
 	p := c.pending
+	if p == nil {
+		p = c.collector // nil unless the modem is silent
+	}
 	if p != nil && p.echoOK && strings.EqualFold(strings.TrimSpace(line), p.line) {
 		p.echoOK, p.echoed = false, true // ATE1 echoes the line once
 		if c.echo == echoOff {
@@ -173,7 +176,8 @@ func (c *Client) route(line string) (note string) {
 		// modem or a line-doubling adapter), never an answer line.
 		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line)
 	}
-	final := at.Classify(line).Kind.IsFinal()
+	final := at.Classify(line).Kind.IsFinal() ||
+		p != nil && p.probe && line == "0" && isProbeAnswer(p.lines, line) // ATV0's OK
 	switch {
 	case p == nil && final:
 		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
@@ -190,6 +194,9 @@ func (c *Client) route(line string) (note string) {
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:
+		if note, taken := c.takeOwed(p, line); taken {
+			return note
+		}
 		c.pending = nil
 		p.final <- line
 		if p.reset && line == "ERROR" {

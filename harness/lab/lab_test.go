@@ -53,8 +53,13 @@ func TestCheckRestoresVerboseResults(t *testing.T) {
 		if strings.EqualFold(l, "ATV1") {
 			verbose = true
 		}
-		if verbose {
+		switch {
+		case verbose:
 			return "\r\nOK\r\n"
+		case strings.EqualFold(l, "ATS3?"):
+			// The client's probe, once AT went unanswered (to its ears):
+			// the register's value as text, the result in digits.
+			return "013\r\n0\r"
 		}
 		return "0\r"
 	})

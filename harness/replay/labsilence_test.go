@@ -63,30 +63,34 @@ func TestLabRunEndingSilentReplays(t *testing.T) {
 }
 
 // TestLabRunWithSilentStretchReplays: a lab run on a modem whose AT port
-// goes silent for a while (two commands unanswered, then it answers
-// again) leaves an at.log with a "# no answer:" note after each; made a
-// fixture, it replays as a hung AT port over that stretch: the same two
-// commands unanswered, the rest answered, reproduced.
+// goes silent for a while, dropping what it gets (AT+CSQ, the resync's
+// AT and the client's probe before the next AT+CPIN?, which is not sent),
+// then answers again, leaves an at.log with a "# no answer:" note after
+// AT+CSQ and the probe; made a fixture, it replays as a hung AT port over
+// that stretch: the same commands unanswered, the rest answered,
+// reproduced.
 func TestLabRunWithSilentStretchReplays(t *testing.T) {
-	silent := false // the modem's own state: only its reader touches it
+	stalled := 0 // the modem's own state: only its reader touches it
 	port := answerpty.Open(t, func(l string) string {
 		switch {
-		case l == "AT+CSQ" && !silent:
-			silent = true // its AT task stalls from here
+		case l == "AT+CSQ" && stalled == 0:
+			stalled = 1 // its AT task stalls from here, for three lines
 			return ""
-		case silent && l == "AT+CEREG?":
-			silent = false // +CEREG=2, as the lab set it up
+		case stalled > 0 && stalled < 3:
+			stalled++
+			return ""
+		case l == "AT+CEREG?": // +CEREG=2, as the lab set it up
 			return "\r\n+CEREG: 2,1,\"1A2B\",\"00C0FFEE\",7\r\n\r\nOK\r\n"
-		case silent:
-			return ""
+		case l == "ATS3?":
+			return "\r\n013\r\n\r\nOK\r\n"
 		case l == "AT+CPIN?":
 			return "\r\n+CPIN: READY\r\n\r\nOK\r\n"
 		}
 		return "\r\nOK\r\n"
 	})
 	log := labRun(t, port, "AT+CPIN?", "AT+CSQ", "AT+CPIN?", "AT+CEREG?", "AT+CPIN?")
-	if n := strings.Count(string(log), "# no answer: "); n != 2 {
-		t.Fatalf("%d no-answer notes, want 2 (AT+CSQ, AT+CPIN?):\n%s", n, log)
+	if n := strings.Count(string(log), "# no answer: "); n != 2 || !strings.Contains(string(log), "# not sent: AT+CPIN?") {
+		t.Fatalf("%d no-answer notes, want 2 (AT+CSQ, the probe ATS3?), and AT+CPIN? not sent:\n%s", n, log)
 	}
 	tr, err := fieldlog.Read(lab.TranscriptFile, log, "")
 	if err != nil {

@@ -283,7 +283,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		for _, s := range to {
 			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
 		}
-		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out; a late answer that came before the next step's is filed under its command in %s (see the # notes), but after a resync's AT went unanswered too the steps after may hold the answers of the ones before them; record again with a longer --timeout\n",
+		fmt.Fprintf(stderr, "esimhil lab record: %d command(s) timed out or were not sent; a late answer is filed under its command in %s (see the # notes), and a command the modem was too busy to take (silent even to the client's probe) was not sent; record again with a longer --timeout\n",
 			len(to), filepath.Join(*out, record.LogFile))
 		return 1
 	}

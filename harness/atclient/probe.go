@@ -1,0 +1,194 @@
+package atclient
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esimhil/esimhil/harness/fieldlog"
+)
+
+// A modem that answers in order and is only busy (a network scan,
+// AT+COPS=?, takes minutes) and one whose AT task dropped the lines it got
+// while stalled both leave the client's command and its resync's AT
+// unanswered: the first still owes both answers, the second nothing.
+// Nothing in a lone OK tells which. So once a resync's AT goes unanswered
+// (silent), no command goes out until the modem answers a probe whose
+// answer is its own: ATS3? — the command line terminator, which V.250
+// §6.2.1 makes every modem keep and §5.3.2 read back as three digits,
+// "013". Final results before it are the owed answers, filed in order
+// under the commands that timed out; its answer shows the modem in step
+// with the client again, since a modem answers in order. A probe that
+// timed out and is answered later is told by its answer too, and never
+// taken for a command's.
+const probeLine = "ATS3?"
+
+// ErrNotSent is wrapped, with ErrTimeout, by the error of a command that
+// the client did not send: the modem had answered nothing since an
+// earlier command timed out, nor the probe sent before it.
+var ErrNotSent = errors.New("at: not sent")
+
+// goSilent takes the modem as silent after lp timed out and the resync's
+// AT (at) went unanswered too: until a probe is answered, no command goes
+// out, and what comes between commands is collected. Call with c.mu held.
+func (c *Client) goSilent(lp, at *pending) {
+	c.silent, c.silentSince = true, lp.line
+	c.owed = append(c.owed[:0:0], lp, at) // a busy modem answers both later, in order
+	col := newPending(probeLine)
+	col.probe, col.echoOK = true, false
+	for _, o := range c.owed {
+		for n := range o.names {
+			col.addName(n) // an owed answer's lines are its, not URCs
+		}
+	}
+	c.collector = col
+}
+
+// endSilence follows a probe's answer: the modem answers in order, so
+// owed answers that did not come before it were dropped. Call with c.mu
+// held.
+func (c *Client) endSilence() {
+	c.silent, c.owed, c.collector = false, nil, nil
+}
+
+// isProbeAnswer says whether lines and final are a probe's answer: "013"
+// (or "13": the register's value without the leading zeros) and OK — "0"
+// when the modem gives result codes in digits (ATV0) —, beside at most
+// the probe's own echo.
+func isProbeAnswer(lines []string, final string) bool {
+	if final != "OK" && final != "0" {
+		return false
+	}
+	value := false
+	for _, l := range lines {
+		switch l = strings.TrimSpace(l); {
+		case l == "013" || l == "13":
+			if value {
+				return false
+			}
+			value = true
+		case !strings.EqualFold(l, probeLine):
+			return false
+		}
+	}
+	return value
+}
+
+// readsSRegister says whether p reads an S-parameter (ATS3?, ATS0?):
+// its own answer may look like a probe's, so none is taken from it.
+func (p *pending) readsSRegister() bool {
+	cmds, ok := p.commands()
+	if !ok {
+		return false
+	}
+	for _, x := range cmds {
+		if len(x.Name) > 1 && (x.Name[0] == 'S' || x.Name[0] == 's') {
+			return true
+		}
+	}
+	return false
+}
+
+// takeOwed is route's for a final result that belongs to no command in
+// flight, as a modem that was silent answers in order: while a probe is
+// pending, any final result but its own answers the oldest command still
+// owed (filed under it as late); while a command is pending and probes
+// that timed out may still be answered, a probe's answer is theirs. It
+// reports whether it took the final result, and the trace's note. Call
+// with c.mu held.
+func (c *Client) takeOwed(p *pending, final string) (string, bool) {
+	switch {
+	case p == c.collector && isProbeAnswer(p.lines, final):
+		// A probe's answer between commands: the modem is in step.
+		c.probes = max(c.probes-1, 0)
+		c.endSilence()
+		return fmt.Sprintf("late answer to %s (a probe that timed out): the modem is in step again", probeLine), true
+	case p.probe && !isProbeAnswer(p.lines, final):
+		note := ""
+		if len(c.owed) > 0 {
+			o := c.owed[0]
+			c.owed = c.owed[1:]
+			note = c.lateAnswer(o, p.lines, final, time.Now())
+		} else {
+			note = fmt.Sprintf("%s before the answer to %s, which nothing awaited", final, probeLine)
+		}
+		p.lines, p.truncated, p.overlong = nil, 0, 0
+		return note, true
+	case !p.probe && c.probes > 0 && isProbeAnswer(p.lines, final) && !p.readsSRegister():
+		c.probes--
+		p.lines, p.truncated, p.overlong = nil, 0, 0
+		return fmt.Sprintf("late answer to %s (a probe that timed out), not %s's", probeLine, p.line), true
+	case !p.probe:
+		// Its own answer: every probe sent before it was answered or
+		// dropped, since the modem answers in order.
+		c.probes = 0
+	}
+	return "", false
+}
+
+// probe runs before cmd goes out while the modem is silent: it sends
+// ATS3? and waits up to the client's timeout (at most resyncWait, and no
+// longer than cmd is given) for its answer, taking the owed answers that
+// come first. nil: the modem answered it and is in step; cmd goes out.
+// Otherwise cmd is not sent (ErrNotSent): the next command probes again.
+func (c *Client) probe(cmd string, timeout time.Duration) error {
+	c.mu.Lock()
+	silent, since := c.silent, c.silentSince
+	c.mu.Unlock()
+	if !silent {
+		return nil
+	}
+	wait := min(c.timeout, resyncWait, timeout)
+	if since != "" {
+		since = " in step since " + since + " timed out"
+	}
+	c.tracef("#", fmt.Sprintf("the modem has answered nothing%s: %s before %s, so that no answer it still owes is taken for %s's", since, probeLine, cmd, cmd))
+	p := newPending(probeLine)
+	p.probe = true
+	c.mu.Lock()
+	if c.collector != nil {
+		p.names = c.collector.names
+	}
+	c.mu.Unlock()
+	lim := limit{deadline: time.Now().Add(wait)}
+	defer lim.stop()
+	if err := c.send(p, probeLine, wait, &lim); err != nil {
+		return fmt.Errorf("%s: %w: %w", cmd, ErrNotSent, err)
+	}
+	_, how := c.await(p, &lim)
+	c.mu.Lock()
+	perr := p.err
+	c.mu.Unlock()
+	switch {
+	case how == answered && perr == nil:
+		c.mu.Lock()
+		c.endSilence()
+		c.mu.Unlock()
+		return nil
+	case how == timedOut:
+		c.clearPending(p)
+		c.mu.Lock()
+		c.probes++
+		if len(c.timeouts) < MaxTimeouts {
+			c.timeouts = append(c.timeouts, Timeout{Command: cmd, Within: wait, NotSent: true})
+		}
+		c.mu.Unlock()
+		if n, why := c.noteUnframed(probeLine); n > 0 {
+			// Bytes but no line: a wrong line speed, which the caller
+			// (lab.Check) tells from silence.
+			c.tracef("#", fmt.Sprintf("not sent: %s (no answer to %s but %d bytes that formed no line)", cmd, probeLine, n))
+			return fmt.Errorf("%s: %w (%w after %v to %s: %d %w: %s)", cmd, ErrNotSent, ErrTimeout, wait, probeLine, n, ErrNoLine, why)
+		}
+		c.tracef("#", fieldlog.NoAnswerNote(probeLine))
+		c.tracef("#", fmt.Sprintf("not sent: %s (the modem still answers nothing)", cmd))
+		return fmt.Errorf("%s: %w (%w after %v to %s): the modem has answered nothing%s", cmd, ErrNotSent, ErrTimeout, wait, probeLine, since)
+	case perr != nil:
+		return fmt.Errorf("%s: %w: %s: %w", cmd, ErrNotSent, probeLine, perr)
+	}
+	c.clearPending(p)
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	return fmt.Errorf("%s: %w: %w", cmd, ErrNotSent, err)
+}

@@ -1,0 +1,194 @@
+package atclient
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esimhil/esimhil/internal/answerpty"
+)
+
+// After a command and its resync's AT both go unanswered, a modem that was
+// only busy (it answers in order: the scan, then the AT, then what came
+// meanwhile) and one that dropped what it got while stalled must both be
+// followed in step: no command takes another's answer. Until the modem
+// answers a probe (ATS3?) no command goes out; the owed answers that come
+// before it are filed under their commands; a probe answered late is not
+// taken for a command's. On a real pty, which buffers what the host
+// writes while the modem is busy.
+func TestSilentModemInStep(t *testing.T) {
+	const (
+		cops = "AT+COPS=?"
+		scan = `+COPS: (2,"Orange F","Orange","20801",7),(1,"SFR","SFR","20810",7),,(0-4),(0-2)`
+	)
+	answers := map[string]string{
+		"AT":      "\r\nOK\r\n",
+		"ATS3?":   "\r\n013\r\n\r\nOK\r\n",
+		"AT+CIMI": "\r\n208011234567890\r\n\r\nOK\r\n",
+		"AT+CCID": "\r\n+CCID: 89330100000000000012\r\n\r\nOK\r\n",
+		"AT+CSQ":  "\r\n+CSQ: 20,99\r\n\r\nOK\r\n",
+		cops:      "\r\n" + scan + "\r\n\r\nOK\r\n",
+	}
+	tests := []struct {
+		name string
+		// drops: lines the stalled modem drops after the slow one (the
+		// busy one drops none and answers them in order once released).
+		drops int
+		// between: the busy modem's answers come between commands, not
+		// while the probe before AT+CCID waits.
+		between   bool
+		wantCOPS  []string // its late answer, nil: none
+		wantSent  string
+		wantNotes []string
+	}{
+		{
+			name: "busy, answering in order as the next probe waits", wantCOPS: []string{scan},
+			wantSent:  cops + "|AT|ATS3?|ATS3?|AT+CCID|AT+CSQ",
+			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "# late answer to ATS3? (a probe that timed out)"},
+		},
+		{
+			name: "busy, answering in order between commands", between: true, wantCOPS: []string{scan},
+			wantSent:  cops + "|AT|ATS3?|AT+CCID|AT+CSQ",
+			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "# late answer to ATS3? (a probe that timed out): the modem is in step again"},
+		},
+		{
+			name: "dropping what it got while stalled", drops: 2,
+			wantSent: cops + "|AT|ATS3?|ATS3?|AT+CCID|AT+CSQ",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var mu sync.Mutex
+			var got []string
+			stalled, dropped := false, 0
+			path := answerpty.Open(t, func(l string) string {
+				mu.Lock()
+				got = append(got, l)
+				mu.Unlock()
+				switch {
+				case l == cops && tc.drops == 0:
+					<-release // busy: what comes meanwhile waits in the tty
+				case l == cops:
+					stalled = true
+					return ""
+				case stalled && dropped < tc.drops:
+					dropped++
+					return ""
+				}
+				return answers[l]
+			})
+			t.Cleanup(func() {
+				select {
+				case <-release:
+				default:
+					close(release)
+				}
+			})
+			trace := lockedWriter{w: &strings.Builder{}}
+			// A second a command: the probe must be answered within it
+			// on a loaded machine.
+			c, err := Open(path, WithTimeout(time.Second), WithLateGrace(50*time.Millisecond), WithTrace(&trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if _, err := c.Command(cops); !errors.Is(err, ErrTimeout) {
+				t.Fatalf("%s: %v, want a timeout", cops, err)
+			}
+			// The resync's AT goes unanswered too; the probe before
+			// AT+CIMI as well: AT+CIMI is not sent.
+			if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) || !errors.Is(err, ErrTimeout) {
+				t.Fatalf("AT+CIMI: %v, want not sent (a timeout); trace:\n%s", err, trace.String())
+			}
+			type result struct {
+				rsp *Response
+				err error
+			}
+			ccid := make(chan result, 1)
+			run := func() {
+				rsp, err := c.Command("AT+CCID")
+				ccid <- result{rsp, err}
+			}
+			switch {
+			case tc.drops > 0:
+				run()
+			case tc.between:
+				// The scan ends: its answer, the AT's and the probe's come
+				// with no command in flight.
+				close(release)
+				waitFor(t, func() bool { return strings.Contains(trace.String(), "in step again") })
+				run()
+			default:
+				go run()
+				// The scan ends once the probe before AT+CCID is out.
+				waitFor(t, func() bool { return strings.Count(trace.String(), "> ATS3?") == 2 })
+				close(release)
+			}
+			var r result
+			select {
+			case r = <-ccid:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("AT+CCID never returned; trace:\n%s", trace.String())
+			}
+			if r.err != nil || strings.Join(r.rsp.Lines, "|") != "+CCID: 89330100000000000012" {
+				t.Fatalf("AT+CCID got %+v, %v; want its own answer; trace:\n%s", r.rsp, r.err, trace.String())
+			}
+			if rsp, err := c.Command("AT+CSQ"); err != nil || strings.Join(rsp.Lines, "|") != "+CSQ: 20,99" {
+				t.Fatalf("AT+CSQ got %+v, %v; want its own answer; trace:\n%s", rsp, err, trace.String())
+			}
+			mu.Lock()
+			sent := strings.Join(got, "|")
+			mu.Unlock()
+			if sent != tc.wantSent {
+				t.Errorf("the modem got %q, want %q", sent, tc.wantSent)
+			}
+			to := c.Timeouts()
+			if len(to) != 2 || to[0].Command != cops || to[1].Command != "AT+CIMI" || !to[1].NotSent {
+				t.Fatalf("Timeouts() = %+v, want %s timed out and AT+CIMI not sent", to, cops)
+			}
+			if lines := to[0].Lines; tc.wantCOPS == nil && to[0].Late != 0 || tc.wantCOPS != nil && (to[0].Late == 0 || strings.Join(lines, "|") != strings.Join(tc.wantCOPS, "|")) {
+				t.Errorf("%s's late answer %+v, want %q", cops, to[0], tc.wantCOPS)
+			}
+			log := trace.String()
+			for _, want := range []string{"# the modem has answered nothing in step since " + cops + " timed out: ATS3? before AT+CIMI", "# not sent: AT+CIMI"} {
+				if !strings.Contains(log, want) {
+					t.Errorf("trace lacks %q:\n%s", want, log)
+				}
+			}
+			for _, want := range tc.wantNotes {
+				if !strings.Contains(log, want) {
+					t.Errorf("trace lacks %q:\n%s", want, log)
+				}
+			}
+			if urcs := c.URCs(); len(urcs) != 0 {
+				t.Errorf("URCs %q: every line was an answer", urcs)
+			}
+		})
+	}
+}
+
+func TestIsProbeAnswer(t *testing.T) {
+	tests := []struct {
+		lines []string
+		final string
+		want  bool
+	}{
+		{[]string{"013"}, "OK", true},
+		{[]string{"13"}, "OK", true},
+		{[]string{"ATS3?", "013"}, "OK", true}, // its echo, the modem's echo on
+		{[]string{"013"}, "0", true},           // ATV0
+		{nil, "OK", false},                     // a lone OK: anyone's
+		{[]string{"013", "013"}, "OK", false},
+		{[]string{"013"}, "ERROR", false},
+		{[]string{"208011234567890"}, "OK", false},
+		{[]string{"AT+CIMI", "013"}, "OK", false},
+	}
+	for _, tc := range tests {
+		if got := isProbeAnswer(tc.lines, tc.final); got != tc.want {
+			t.Errorf("isProbeAnswer(%q, %q) = %v, want %v", tc.lines, tc.final, got, tc.want)
+		}
+	}
+}
