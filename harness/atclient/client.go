@@ -249,9 +249,11 @@ type Client struct {
 	probes      int
 	collector   *pending
 	silentSince string // the command whose timeout began the silence
-	grace       time.Duration
-	timeouts    []Timeout
-	strays      int // final results that came with no command pending
+	// numeric: the modem gives result codes as digits (ATV0 took).
+	numeric  bool
+	grace    time.Duration
+	timeouts []Timeout
+	strays   int // final results that came with no command pending
 
 	// setUp runs again before the next command once the port came back
 	// or a boot URC came (WithSetUp); setUpAt are the reopens and boots
@@ -308,6 +310,7 @@ type pending struct {
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
 	probe   bool // a probe (ATS3?) sent while the modem was silent
+	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).
 	dropped *pending
@@ -610,6 +613,7 @@ func (c *Client) echoBefore(p *pending) {
 			c.echo = echoUnknown
 		}
 	}
+	_, p.setsV = at.SetsVerbose(p.text)
 }
 
 // echoAfter follows the modem's echo once p got its final result; call
@@ -650,7 +654,8 @@ func (c *Client) BootSigns() []string {
 func (c *Client) bootedBy(sign string) {
 	c.boots, c.booted = c.boots+1, sign
 	c.bootSigns = append(c.bootSigns, sign)
-	c.owed = nil         // a modem that restarted answers nothing it owed
+	c.owed = nil // a modem that restarted answers nothing it owed
+	c.numeric = false
 	c.echo = echoUnknown // back to the modem's default
 	c.kickSetUp()
 }

@@ -53,11 +53,11 @@ func (c *Client) endSilence() {
 }
 
 // isProbeAnswer says whether lines and final are a probe's answer: "013"
-// (or "13": the register's value without the leading zeros) and OK — "0"
-// when the modem gives result codes in digits (ATV0) —, beside at most
-// the probe's own echo.
+// (or "13": the register's value without the leading zeros) and OK (in
+// words: route reads a V0 modem's "0" as OK), beside at most the probe's
+// own echo.
 func isProbeAnswer(lines []string, final string) bool {
-	if final != "OK" && final != "0" {
+	if final != "OK" {
 		return false
 	}
 	value := false

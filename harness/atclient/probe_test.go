@@ -179,7 +179,6 @@ func TestIsProbeAnswer(t *testing.T) {
 		{[]string{"013"}, "OK", true},
 		{[]string{"13"}, "OK", true},
 		{[]string{"ATS3?", "013"}, "OK", true}, // its echo, the modem's echo on
-		{[]string{"013"}, "0", true},           // ATV0
 		{nil, "OK", false},                     // a lone OK: anyone's
 		{[]string{"013", "013"}, "OK", false},
 		{[]string{"013"}, "ERROR", false},
@@ -190,5 +189,80 @@ func TestIsProbeAnswer(t *testing.T) {
 		if got := isProbeAnswer(tc.lines, tc.final); got != tc.want {
 			t.Errorf("isProbeAnswer(%q, %q) = %v, want %v", tc.lines, tc.final, got, tc.want)
 		}
+	}
+}
+
+// A modem told ATV0 in the middle of a session gives its result codes as
+// digits from that line's own result on (V.250 §6.2.6), until ATV1 or a
+// reset: the client reads them as such — no timeouts, no resync, no "no
+// answer" where the modem answered (outside tester sw61, F5). ATQ1 aside,
+// a digit is a result code only while the modem is known to be in V0.
+func TestNumericResultsMidSession(t *testing.T) {
+	var mu sync.Mutex
+	verbose := true
+	path := answerpty.Open(t, func(l string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		result := func(words, digit string) string {
+			if verbose {
+				return "\r\n" + words + "\r\n"
+			}
+			return digit + "\r"
+		}
+		text := func(s string) string {
+			if verbose {
+				return "\r\n" + s + "\r\n"
+			}
+			return s + "\r\n"
+		}
+		switch strings.ToUpper(l) {
+		case "ATV0":
+			verbose = false
+			return result("OK", "0")
+		case "ATV1", "ATZ":
+			verbose = true
+			return result("OK", "0")
+		case "AT+CGMM":
+			return text("FM100") + result("OK", "0")
+		case "AT+CPIN?":
+			return text("+CPIN: READY") + result("OK", "0")
+		case "AT+NOPE":
+			return result("ERROR", "4")
+		case "AT+CSIM=1":
+			return text("+CME ERROR: 50") // its own form in V0 and V1
+		}
+		return result("OK", "0")
+	})
+	trace := lockedWriter{w: &strings.Builder{}}
+	c, err := Open(path, WithTimeout(2*time.Second), WithTrace(&trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	steps := []struct {
+		cmd, lines, final string
+		err               error
+	}{
+		{cmd: "ATV0", final: "OK"},
+		{cmd: "AT+CGMM", lines: "FM100", final: "OK"},
+		{cmd: "AT+CPIN?", lines: "+CPIN: READY", final: "OK"},
+		{cmd: "AT+NOPE", final: "ERROR", err: ErrError},
+		{cmd: "ATV1", final: "OK"},
+		{cmd: "AT+CGMM", lines: "FM100", final: "OK"},
+		{cmd: "ATV0", final: "OK"},
+		{cmd: "ATZ", final: "OK"}, // back to V1: its own result in words
+		{cmd: "AT+CPIN?", lines: "+CPIN: READY", final: "OK"},
+	}
+	for i, st := range steps {
+		rsp, err := c.Command(st.cmd)
+		if !errors.Is(err, st.err) || rsp == nil || rsp.Final != st.final || strings.Join(rsp.Lines, "|") != st.lines {
+			t.Fatalf("step %d, %s: %+v, %v; want %q %q %v; trace:\n%s", i+1, st.cmd, rsp, err, st.lines, st.final, st.err, trace.String())
+		}
+	}
+	if to := c.Timeouts(); len(to) != 0 {
+		t.Errorf("timeouts %+v; trace:\n%s", to, trace.String())
+	}
+	if strings.Contains(trace.String(), "no answer") {
+		t.Errorf("trace:\n%s", trace.String())
 	}
 }

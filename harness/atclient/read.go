@@ -176,8 +176,7 @@ func (c *Client) route(line string) (note string) {
 		// modem or a line-doubling adapter), never an answer line.
 		return fmt.Sprintf("the modem echoed %s twice: the second copy is not taken as its answer", p.line)
 	}
-	final := at.Classify(line).Kind.IsFinal() ||
-		p != nil && p.probe && line == "0" && isProbeAnswer(p.lines, line) // ATV0's OK
+	line, final, digits := c.finalResult(p, line)
 	switch {
 	case p == nil && final:
 		c.strays++ // no command awaits it: the transcript shows it, nothing takes it
@@ -194,6 +193,9 @@ func (c *Client) route(line string) (note string) {
 		close(c.urcSig)
 		c.urcSig = make(chan struct{})
 	case final:
+		if p.setsV {
+			c.numeric = digits // the form of its result shows what took
+		}
 		if note, taken := c.takeOwed(p, line); taken {
 			return note
 		}
@@ -212,6 +214,32 @@ func (c *Client) route(line string) (note string) {
 		p.lines = append(p.lines, line)
 	}
 	return ""
+}
+
+// finalResult tells whether line is a final result code for p (nil: no
+// command pending), and returns it in words: under ATV0 (V.250 §6.2.6) a
+// modem gives its result codes as digits, "0" for OK, "4" for ERROR.
+// They are taken as such while the client knows the modem in V0, while
+// p sets V (its own result comes in the new form, or the old one if it
+// did not take) and for a probe, whose answer tells them apart from text
+// (a modem left in V0 by an earlier session). digits says the result came
+// as a digit. A final in words tells the modem is in V1 again (a reset).
+// Call with c.mu held.
+func (c *Client) finalResult(p *pending, line string) (result string, final, digits bool) {
+	if at.Classify(line).Kind.IsFinal() {
+		if c.numeric && (p == nil || !p.setsV) {
+			c.numeric = false
+		}
+		return line, true, false
+	}
+	v, ok := at.NumericResult(strings.TrimSpace(line))
+	switch {
+	case !ok:
+		return line, false, false
+	case c.numeric, p != nil && p.setsV, p != nil && p.probe && isProbeAnswer(p.lines, v):
+		return v, true, true
+	}
+	return line, false, false
 }
 
 // isURC decides, while a command is pending, whether an information line is
