@@ -11,9 +11,9 @@ import (
 )
 
 // Prepare puts the registration reports back to their power-on default
-// whatever a host before it set, so a recording's read forms are the
-// modem's, not the last host's; a modem that refuses one is not a
-// failure.
+// and errors to numbers whatever a host before it set, so a recording's
+// read forms and errors are the modem's, not the last host's; a modem
+// that refuses one is not a failure.
 func TestPrepareResetsRegistrationReports(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
@@ -33,7 +33,7 @@ func TestPrepareResetsRegistrationReports(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, want := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0"} {
+	for _, want := range []string{"ATE0", "AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Prepare sent %q, not %s", got, want)
 		}

@@ -128,10 +128,12 @@ func (l *Log) Reset() {
 }
 
 // Prepare puts a modem in the state every recording starts from: it
-// answers AT, echo is off, and the registration reports are the
-// power-on default (+CEREG=0, +CREG=0, +CGREG=0): a host before it (a
-// make lab sets +CEREG=2) would otherwise show in the recording's read
-// forms, and a lab diff against a fresh emulator differ for it. A modem
+// answers AT, echo is off, the registration reports are the power-on
+// default (+CEREG=0, +CREG=0, +CGREG=0) and errors come as numbers
+// (+CMEE=1: 27.007's codes, where +CMEE=2's wording is each vendor's):
+// a host before it (a make lab sets +CEREG=2, the personality probe
+// +CMEE=2) would otherwise show in the recording's read forms and
+// errors, and a lab diff against a fresh emulator differ for it. A modem
 // that refuses one keeps it (the recording shows what it has).
 func Prepare(c *atclient.Client) error {
 	if err := lab.Check(c); err != nil {
@@ -140,7 +142,7 @@ func Prepare(c *atclient.Client) error {
 	if _, err := c.Command("ATE0"); err != nil {
 		return fmt.Errorf("ATE0: %w", err)
 	}
-	for _, cmd := range []string{"AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0"} {
+	for _, cmd := range []string{"AT+CEREG=0", "AT+CREG=0", "AT+CGREG=0", "AT+CMEE=1"} {
 		if _, err := c.Command(cmd); err != nil && !isFinalError(err) {
 			return fmt.Errorf("%s: %w", cmd, err)
 		}
