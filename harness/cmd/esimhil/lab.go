@@ -266,6 +266,11 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	if recErr != nil {
+		// The step whose answer the drop cut, most often the one before
+		// the step that met the port gone for good, is named first.
+		for _, s := range log.Cut() {
+			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
+		}
 		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, len(log.Lines()), *out)
 		if ctx.Err() != nil {
 			return interruptedCode(ctx)
