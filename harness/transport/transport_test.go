@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/codec/telnet"
 )
 
@@ -854,5 +856,97 @@ func TestSer2netDeviceInUse(t *testing.T) {
 			t.Fatalf("%s straight after %s: %v\nser2net: %s", b, a, err, s.Log())
 		}
 		p.Close()
+	}
+}
+
+// v250Modem is a modem's command line on a pty, as V.250 has it: bytes
+// gather until CR; a line of "AT" and printable text answers OK, any
+// other (binary bytes: a telnet negotiation) ERROR; with echo on, each
+// byte goes back as it comes. It returns the tty's path and the lines
+// the modem got.
+func v250Modem(t *testing.T, echo bool) (string, func() []string) {
+	t.Helper()
+	master, path := answerpty.Master(t)
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			if echo {
+				master.Write(buf[:n])
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				text := string(line)
+				line = line[:0]
+				mu.Lock()
+				lines = append(lines, text)
+				mu.Unlock()
+				ok := strings.HasPrefix(strings.ToUpper(text), "AT")
+				for _, c := range text {
+					ok = ok && c >= ' ' && c < 0x7f
+				}
+				if ok {
+					master.Write([]byte("\r\nOK\r\n"))
+				} else {
+					master.Write([]byte("\r\nERROR\r\n"))
+				}
+			}
+		}
+	}()
+	return path, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), lines...) }
+}
+
+// rfc2217:// at ser2net's raw port: the negotiation's bytes reach the
+// modem as the start of a command line. The failed open ends that line
+// with a CR and reads the modem's ERROR (and, with echo on, the echo), so
+// the next client's first command is answered as its own, not joined to
+// the telnet bytes and answered ERROR. The error says the bound it used.
+func TestRFC2217OnARawPortLeavesTheLineClean(t *testing.T) {
+	for _, echo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("echo=%v", echo), func(t *testing.T) {
+			dir := t.TempDir()
+			tty, lines := v250Modem(t, echo)
+			s, err := ser2net.Start(context.Background(), tty, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Stop() })
+			addr := "rfc2217://" + strings.TrimPrefix(s.RawAddr(), "tcp://")
+			_, err = Open(context.Background(), addr, Config{DialTimeout: 700 * time.Millisecond})
+			if err == nil || !strings.Contains(err.Error(), "the answer to them, ERROR, was read") {
+				t.Errorf("%v", err)
+			}
+			if !echo && !strings.Contains(err.Error(), "no RFC 2217 answer to the COM-PORT-OPTION negotiation within 700ms: is it a raw TCP port (use tcp://)?") {
+				t.Errorf("%v", err)
+			}
+			inUse(t, 2*time.Second)
+			p, err := Open(context.Background(), s.RawAddr(), Config{})
+			if err != nil {
+				t.Fatalf("%v\nser2net: %s", err, s.Log())
+			}
+			defer p.Close()
+			if _, err := p.Write([]byte("AT\r")); err != nil {
+				t.Fatal(err)
+			}
+			want := "\r\nOK\r\n"
+			if echo {
+				want = "AT\r" + want
+			}
+			if got := readFull(t, p, len(want)); string(got) != want {
+				t.Errorf("the next client's AT got %q, want %q; the modem's lines: %q", got, want, lines())
+			}
+			if got := lines(); len(got) == 0 || got[len(got)-1] != "AT" {
+				t.Errorf("the modem's lines: %q, want the next client's AT on its own", got)
+			}
+		})
 	}
 }

@@ -131,9 +131,11 @@ func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) b
 }
 
 // openAT opens the modem's port for lab discover --probe and lab record;
-// note gets what the open tried again (lab.OpenPort).
+// note gets what the open tried again (lab.OpenPort). --timeout bounds
+// the connection and the RFC 2217 handshake too: the time asked for an
+// answer is the time an RFC 2217 server is given for its own.
 func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, note func(string), opts ...atclient.Option) (*atclient.Client, error) {
-	p, err := lab.OpenPort(ctx, addr, transport.Config{Baud: baud}, note)
+	p, err := lab.OpenPort(ctx, addr, transport.Config{Baud: baud, DialTimeout: timeout}, note)
 	if err != nil {
 		return nil, err
 	}

@@ -221,3 +221,17 @@ func TestRecordPortGoneForGoodNamesTheCut(t *testing.T) {
 		t.Errorf("manifest:\n%s", b)
 	}
 }
+
+// lab discover --probe gives the RFC 2217 handshake its --timeout too,
+// and says so: rfc2217:// at a raw port with a silent modem behind it is
+// refused after --timeout, naming it, not after 5 s.
+func TestDiscoverRFC2217HandshakeTakesTimeout(t *testing.T) {
+	link := answertcp.Serve(t, func(int, string) (string, bool) { return "", false })
+	addr := "rfc2217://" + strings.TrimPrefix(link, "tcp://")
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := cli(context.Background(), []string{"lab", "discover", "--probe", addr, "--timeout", "300ms"}, &stdout, &stderr)
+	if d := time.Since(start); code != 1 || !strings.Contains(stderr.String(), addr+": no RFC 2217 answer to the COM-PORT-OPTION negotiation within 300ms") || d > 3*time.Second {
+		t.Errorf("exit %d after %v\nstderr %s", code, d, stderr.String())
+	}
+}
