@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,9 @@ type rfc2217 struct {
 	// comPort: the server agreed to COM-PORT-OPTION, so it is a telnet
 	// server (not a raw port that took the negotiation for data).
 	comPort bool
+	// asked is the handshake's first request, heard the first bytes the
+	// server sent before it agreed: the same bytes are a modem's echo.
+	asked, heard []byte
 }
 
 // dialRFC2217 connects, negotiates BINARY, SGA and COM-PORT-OPTION, sets
@@ -133,7 +137,9 @@ func (r *rfc2217) handshake() error {
 		out = append(out, o.Request(telnet.OptBinary, true)...)
 		out = append(out, o.Request(telnet.OptBinary, false)...)
 		out = append(out, o.Request(telnet.OptSGA, true)...)
-		return append(out, o.Request(telnet.OptSGA, false)...)
+		out = append(out, o.Request(telnet.OptSGA, false)...)
+		r.asked = out
+		return out
 	})
 	if err != nil {
 		return r.handshakeErr("telnet negotiation", err)
@@ -151,6 +157,10 @@ func (r *rfc2217) handshake() error {
 			break
 		}
 		if !pending {
+			if len(r.heard) >= 3 && bytes.HasPrefix(r.asked, r.heard[:min(len(r.heard), len(r.asked))]) {
+				// Its "refusal" was our own request sent back.
+				return errors.New("the server sent the client's telnet negotiation back, as a modem with echo on behind a raw TCP port does: is it a raw TCP port (use tcp://)?")
+			}
 			return errors.New("the server refused COM-PORT-OPTION (RFC 2217): is the port exported as telnet(rfc2217)?")
 		}
 		if err := r.readSome(); err != nil {
@@ -235,6 +245,9 @@ func (r *rfc2217) awaitAck(cmd byte) (telnet.ComPort, error) {
 // readSome reads once from the connection and handles what came.
 func (r *rfc2217) readSome() error {
 	n, err := r.c.Read(r.raw)
+	if !r.comPort && len(r.heard) < 64 {
+		r.heard = append(r.heard, r.raw[:min(n, 64-len(r.heard))]...)
+	}
 	data, evs := r.dec.Feed(r.raw[:n])
 	r.pending = append(r.pending, data...)
 	for _, e := range evs {

@@ -925,8 +925,12 @@ func TestRFC2217OnARawPortLeavesTheLineClean(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "the answer to them, ERROR, was read") {
 				t.Errorf("%v", err)
 			}
-			if !echo && !strings.Contains(err.Error(), "no RFC 2217 answer to the COM-PORT-OPTION negotiation within 700ms: is it a raw TCP port (use tcp://)?") {
-				t.Errorf("%v", err)
+			want := "no RFC 2217 answer to the COM-PORT-OPTION negotiation within 700ms: is it a raw TCP port (use tcp://)?"
+			if echo {
+				want = "the server sent the client's telnet negotiation back, as a modem with echo on behind a raw TCP port does: is it a raw TCP port (use tcp://)?"
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%v, want %q", err, want)
 			}
 			inUse(t, 2*time.Second)
 			p, err := Open(context.Background(), s.RawAddr(), Config{})
@@ -937,7 +941,7 @@ func TestRFC2217OnARawPortLeavesTheLineClean(t *testing.T) {
 			if _, err := p.Write([]byte("AT\r")); err != nil {
 				t.Fatal(err)
 			}
-			want := "\r\nOK\r\n"
+			want = "\r\nOK\r\n"
 			if echo {
 				want = "AT\r" + want
 			}
