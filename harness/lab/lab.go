@@ -209,7 +209,7 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 	}
 	scfg := c.Serial
 	scfg.OnModemState = func(s byte) { r.note("modem state %s", modemState(s)) }
-	port, err := transport.Open(ctx, c.Modem, scfg)
+	port, err := OpenPort(ctx, c.Modem, scfg, func(s string) { r.note("%s", s) })
 	if err != nil {
 		r.transcript.Close()
 		return nil, fmt.Errorf("lab: %w", err)
@@ -248,6 +248,32 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 		c.Backend.Start()
 	}
 	return r, nil
+}
+
+// OpenPort opens a modem's port (transport.Open) and notes, through
+// note, a ser2net "Port's device already in use" that it tries again
+// (the client before still leaving: transport.InUseFor), once, and how
+// many times ser2net refused once the port is open.
+func OpenPort(ctx context.Context, addr string, cfg transport.Config, note func(string)) (transport.Port, error) {
+	refused := 0
+	ctx = transport.OnRetry(ctx, func(err error) {
+		var r *transport.RefusedError
+		if !errors.As(err, &r) {
+			return
+		}
+		if refused++; refused == 1 {
+			note(fmt.Sprintf("%s: %s (the client before still leaving, or another one on the device: trying again, up to %v)", addr, r, transport.InUseFor))
+		}
+	})
+	p, err := transport.Open(ctx, addr, cfg)
+	if err == nil && refused > 0 {
+		times := "1 time"
+		if refused > 1 {
+			times = fmt.Sprintf("%d times", refused)
+		}
+		note(fmt.Sprintf("%s open (ser2net refused %s)", addr, times))
+	}
+	return p, err
 }
 
 // bootLines are the lines that say a modem booted: RDY, Cinterion's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/fieldlog"
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/personality"
 )
@@ -442,5 +444,39 @@ func TestCheckSlowModem(t *testing.T) {
 				t.Errorf("%v", err)
 			}
 		})
+	}
+}
+
+// OpenPort notes a ser2net "device already in use" it tries again once,
+// and the count once the port is open.
+func TestOpenPortNotesDeviceInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for n := 1; ; n++ {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			if n <= 3 {
+				c.Write([]byte("Port's device already in use\r\n"))
+				c.Close()
+				continue
+			}
+			defer c.Close()
+		}
+	}()
+	addr := "tcp://" + l.Addr().String()
+	var notes []string
+	p, err := OpenPort(context.Background(), addr, transport.Config{}, func(s string) { notes = append(notes, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if len(notes) != 2 || !strings.HasPrefix(notes[0], addr+": ser2net: Port's device already in use (") || notes[1] != addr+" open (ser2net refused 3 times)" {
+		t.Errorf("notes %q", notes)
 	}
 }

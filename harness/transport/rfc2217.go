@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,13 @@ type rfc2217 struct {
 	pending []byte           // decoded data not yet returned
 	acks    []telnet.ComPort // server answers seen during the handshake
 	raw     []byte
+
+	// comPort: the server agreed to COM-PORT-OPTION, so it is a telnet
+	// server (not a raw port that took the negotiation for data).
+	comPort bool
+	// asked is the handshake's first request, heard the first bytes the
+	// server sent before it agreed: the same bytes are a modem's echo.
+	asked, heard []byte
 }
 
 // dialRFC2217 connects, negotiates BINARY, SGA and COM-PORT-OPTION, sets
@@ -57,10 +65,66 @@ func dialRFC2217(ctx context.Context, hostport string, cfg Config) (*rfc2217, er
 		return false // ECHO included: a modem echoes on its own (ATE)
 	}
 	if err := r.handshake(); err != nil {
+		if !r.comPort && !errors.Is(err, ErrRefused) && !closedErr(err) {
+			err = fmt.Errorf("%w%s", err, r.endLine())
+		}
 		c.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return r, nil
+}
+
+// Bounds of endLine's wait for what the far end says to the CR: it stops
+// once that has been quiet for endQuiet, and after endWait at most.
+var (
+	endQuiet = 200 * time.Millisecond
+	endWait  = time.Second
+)
+
+// endLine ends, with a CR, the line that the negotiation's bytes began on
+// a server that never agreed to COM-PORT-OPTION: most often a raw TCP
+// port, which passed them to the modem as the start of a command line.
+// Left open, the next client's first command would be joined to them and
+// answered ERROR. A V.250 modem answers the ended line (ERROR, the
+// emulator; or nothing, a modem that ignores a line without "AT"), and
+// with echo on sends it back first: endLine reads all of it, so that the
+// next client does not. It returns what to add to the error.
+func (r *rfc2217) endLine() string {
+	if err := r.send([]byte("\r")); err != nil {
+		return ""
+	}
+	var got []byte
+	buf := make([]byte, 512)
+	limit := time.Now().Add(endWait)
+	for time.Now().Before(limit) {
+		quiet := time.Now().Add(endQuiet)
+		if quiet.After(limit) {
+			quiet = limit
+		}
+		r.c.SetReadDeadline(quiet)
+		n, err := r.c.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	r.c.SetReadDeadline(time.Time{})
+	said := ""
+	for _, line := range strings.FieldsFunc(string(got), func(c rune) bool { return c == '\r' || c == '\n' }) {
+		if line == "OK" || line == "ERROR" || strings.HasPrefix(line, "+CME ERROR") || line == "0" || line == "4" {
+			said = line
+		}
+	}
+	if said != "" {
+		return fmt.Sprintf(" (a CR ended the negotiation's bytes there, and the answer to them, %s, was read: the next client's first line is its own)", said)
+	}
+	return " (a CR ended the negotiation's bytes there, in case they reached a modem's command line)"
+}
+
+// closedErr reports a handshake that failed because the server closed
+// the connection: nothing can be sent after it.
+func closedErr(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func (r *rfc2217) handshake() error {
@@ -73,7 +137,9 @@ func (r *rfc2217) handshake() error {
 		out = append(out, o.Request(telnet.OptBinary, true)...)
 		out = append(out, o.Request(telnet.OptBinary, false)...)
 		out = append(out, o.Request(telnet.OptSGA, true)...)
-		return append(out, o.Request(telnet.OptSGA, false)...)
+		out = append(out, o.Request(telnet.OptSGA, false)...)
+		r.asked = out
+		return out
 	})
 	if err != nil {
 		return r.handshakeErr("telnet negotiation", err)
@@ -87,9 +153,14 @@ func (r *rfc2217) handshake() error {
 	for {
 		pending, on := comPort()
 		if on {
+			r.comPort = true
 			break
 		}
 		if !pending {
+			if len(r.heard) >= 3 && bytes.HasPrefix(r.asked, r.heard[:min(len(r.heard), len(r.asked))]) {
+				// Its "refusal" was our own request sent back.
+				return errors.New("the server sent the client's telnet negotiation back, as a modem with echo on behind a raw TCP port does: is it a raw TCP port (use tcp://)?")
+			}
 			return errors.New("the server refused COM-PORT-OPTION (RFC 2217): is the port exported as telnet(rfc2217)?")
 		}
 		if err := r.readSome(); err != nil {
@@ -174,6 +245,9 @@ func (r *rfc2217) awaitAck(cmd byte) (telnet.ComPort, error) {
 // readSome reads once from the connection and handles what came.
 func (r *rfc2217) readSome() error {
 	n, err := r.c.Read(r.raw)
+	if !r.comPort && len(r.heard) < 64 {
+		r.heard = append(r.heard, r.raw[:min(n, 64-len(r.heard))]...)
+	}
 	data, evs := r.dec.Feed(r.raw[:n])
 	r.pending = append(r.pending, data...)
 	for _, e := range evs {

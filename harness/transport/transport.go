@@ -127,11 +127,55 @@ func Open(ctx context.Context, addr string, cfg Config) (Port, error) {
 	default:
 		dial = func(context.Context) (io.ReadWriteCloser, error) { return openSerial(addr, cfg) }
 	}
-	c, err := dial(ctx)
+	c, err := openInUse(ctx, dial)
 	if err != nil {
 		return nil, err
 	}
 	return newPort(addr, dial, c), nil
+}
+
+// InUseFor bounds how long Open retries ser2net's "Port's device already
+// in use": ser2net refuses a connection while the device is still open
+// for the connection before it (through this port or another of its
+// ports on the device), and closing it takes it a moment after that
+// client left (back-to-back runs: lab discover --probe, then lab record).
+var InUseFor = 2 * time.Second
+
+// errDeviceInUse is the start of ser2net's refusal for a device another
+// connection holds.
+const errDeviceInUse = "Port's device already in use"
+
+// openInUse dials, and dials again while ser2net says the device is in
+// use, backing off from 50 ms to 400 ms, for up to InUseFor, telling
+// OnRetry's f each time. Every other failure is final: a device absent
+// stays absent for longer than this (Reopen waits for that one).
+func openInUse(ctx context.Context, dial func(context.Context) (io.ReadWriteCloser, error)) (io.ReadWriteCloser, error) {
+	onRetry, _ := ctx.Value(onRetryKey{}).(func(error))
+	start := time.Now()
+	wait := 50 * time.Millisecond
+	for tries := 1; ; tries++ {
+		c, err := dial(ctx)
+		var r *RefusedError
+		if err == nil || !errors.As(err, &r) || !strings.HasPrefix(r.Text, errDeviceInUse) {
+			return c, err
+		}
+		left := InUseFor - time.Since(start)
+		if left <= 0 || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (another client holds the device, through this port or another of ser2net's on it; still in use after %d tries over %v)",
+				err, tries, time.Since(start).Round(10*time.Millisecond))
+		}
+		if onRetry != nil {
+			onRetry(err)
+		}
+		t := time.NewTimer(min(wait, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (%w)", err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 400*time.Millisecond)
+	}
 }
 
 // Stream makes a Port of a stream that cannot be reopened (a pipe in
@@ -241,8 +285,9 @@ func (p *port) Close() error {
 
 type onRetryKey struct{}
 
-// OnRetry returns a context under which Reopen tells f why each attempt
-// failed before it tries again (a ser2net refusal wraps ErrRefused).
+// OnRetry returns a context under which Reopen, and Open while ser2net
+// says the device is in use (InUseFor), tell f why each attempt failed
+// before they try again (a ser2net refusal wraps ErrRefused).
 func OnRetry(ctx context.Context, f func(err error)) context.Context {
 	return context.WithValue(ctx, onRetryKey{}, f)
 }

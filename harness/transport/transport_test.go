@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/esimhil/esimhil/harness/ser2net"
+	"github.com/esimhil/esimhil/internal/answerpty"
 	"github.com/esimhil/esimhil/internal/codec/telnet"
 )
 
@@ -699,5 +701,256 @@ func TestSer2netRefusal(t *testing.T) {
 	mu.Unlock()
 	if _, err := Open(context.Background(), "tcp://"+addr, Config{}); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "ser2net: Device open failure: Value or file not found") {
 		t.Errorf("open: %v", err)
+	}
+}
+
+// inUse sets InUseFor for a test.
+func inUse(t *testing.T, d time.Duration) {
+	t.Helper()
+	saved := InUseFor
+	InUseFor = d
+	t.Cleanup(func() { InUseFor = saved })
+}
+
+// ser2net refuses a first open while the device is still held for the
+// client before (closing it takes ser2net a moment after that client
+// left): Open tries again for a short while, telling OnRetry, and opens
+// once the device is free; one still in use after InUseFor is refused,
+// naming ser2net, the port, that another client holds the device and how
+// long Open tried. Raw TCP and RFC 2217 (ser2net 4.3 negotiates first,
+// then says why and closes) alike; no other refusal is tried again.
+func TestOpenRetriesDeviceInUse(t *testing.T) {
+	const refusal = "Port's device already in use\r\n"
+	negotiation := "\xff\xfb\x03\xff\xfd\x03\xff\xfb\x00\xff\xfd\x00\xff\xfd,"
+	for _, tc := range []struct{ scheme, says string }{
+		{"tcp", refusal},
+		{"rfc2217", negotiation + refusal},
+	} {
+		t.Run(tc.scheme, func(t *testing.T) {
+			inUse(t, 2*time.Second)
+			var mu sync.Mutex
+			n, busy := 0, 2
+			addr := fakeServer(t, func(c net.Conn) {
+				mu.Lock()
+				n++
+				refuse := n <= busy
+				mu.Unlock()
+				if refuse {
+					c.Write([]byte(tc.says))
+					return
+				}
+				if tc.scheme == "tcp" {
+					<-waitClosed(c)
+					return
+				}
+				serveRFC2217(c)
+			})
+			var retries []error
+			start := time.Now()
+			p, err := Open(OnRetry(context.Background(), func(err error) { retries = append(retries, err) }), tc.scheme+"://"+addr, Config{DialTimeout: 2 * time.Second})
+			if err != nil {
+				t.Fatalf("in use twice, then free: %v", err)
+			}
+			p.Close()
+			if len(retries) != 2 || !errors.Is(retries[0], ErrRefused) || !strings.Contains(retries[0].Error(), "ser2net: Port's device already in use") {
+				t.Errorf("retries %v, want the 2 refusals", retries)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %v for two refusals", d)
+			}
+			// In use for good: refused after InUseFor, not later.
+			inUse(t, 300*time.Millisecond)
+			mu.Lock()
+			n, busy = 0, 1000
+			mu.Unlock()
+			start = time.Now()
+			_, err = Open(context.Background(), tc.scheme+"://"+addr, Config{DialTimeout: 2 * time.Second})
+			d := time.Since(start)
+			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tc.scheme+"://"+addr) ||
+				!strings.Contains(err.Error(), "ser2net: Port's device already in use (another client holds the device") ||
+				!strings.Contains(err.Error(), "still in use after") {
+				t.Errorf("in use for good: %v", err)
+			}
+			if d < 300*time.Millisecond || d > 1500*time.Millisecond {
+				t.Errorf("in use for good: refused after %v, want about 300ms", d)
+			}
+		})
+	}
+	// Another refusal is final at once: a device absent takes longer to
+	// come back than a first open should wait (Reopen waits for it).
+	inUse(t, 2*time.Second)
+	calls := 0
+	addr := fakeServer(t, func(c net.Conn) { c.Write([]byte("Device open failure: Value or file not found\r\n")) })
+	_, err := Open(OnRetry(context.Background(), func(error) { calls++ }), "tcp://"+addr, Config{})
+	if !errors.Is(err, ErrRefused) || calls != 0 || strings.Contains(err.Error(), "still in use") {
+		t.Errorf("device absent: %v, %d retries", err, calls)
+	}
+}
+
+// serveRFC2217 is an RFC 2217 server that agrees to everything asked and
+// confirms each setting as asked, until the client leaves.
+func serveRFC2217(c net.Conn) {
+	var d telnet.Decoder
+	buf := make([]byte, 1024)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		_, evs := d.Feed(buf[:n])
+		for _, e := range evs {
+			switch {
+			case e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == telnet.OptComPort:
+				c.Write(telnet.Negotiate(telnet.DO, telnet.OptComPort))
+			case e.Kind == telnet.Subnegotiation && e.Opt == telnet.OptComPort:
+				c.Write(telnet.EncodeComPort(e.Payload[0], true, e.Payload[1:]))
+			}
+		}
+	}
+}
+
+// Against ser2net itself: one client holds the device through the raw
+// port; an RFC 2217 open of the same device meets "Port's device already
+// in use", and opens once the first client left. Back to back, as lab
+// discover --probe and then lab record run, the second open succeeds
+// every time (ser2net closes the device a moment after the client).
+func TestSer2netDeviceInUse(t *testing.T) {
+	_, s := startSer2net(t)
+	inUse(t, 2*time.Second)
+	first, err := Open(context.Background(), s.RawAddr(), Config{})
+	if err != nil {
+		t.Fatalf("%v\nser2net: %s", err, s.Log())
+	}
+	go func() { time.Sleep(300 * time.Millisecond); first.Close() }()
+	var mu sync.Mutex
+	var retries []error
+	p, err := Open(OnRetry(context.Background(), func(err error) { mu.Lock(); retries = append(retries, err); mu.Unlock() }), s.RFC2217Addr(), Config{})
+	if err != nil {
+		t.Fatalf("open after the first client left: %v\nser2net: %s", err, s.Log())
+	}
+	mu.Lock()
+	if len(retries) == 0 || !strings.Contains(retries[0].Error(), "ser2net: Port's device already in use") {
+		t.Errorf("retries %v, want ser2net's refusal", retries)
+	}
+	mu.Unlock()
+	// Held past the bound: refused, in bounded time.
+	inUse(t, 400*time.Millisecond)
+	start := time.Now()
+	_, err = Open(context.Background(), s.RawAddr(), Config{})
+	if d := time.Since(start); err == nil || !strings.Contains(err.Error(), s.RawAddr()+": ser2net: Port's device already in use (another client holds the device") || d > 2*time.Second {
+		t.Errorf("held past the bound: %v after %v", err, d)
+	}
+	p.Close()
+	// Back to back, each way.
+	inUse(t, 2*time.Second)
+	for i := range 6 {
+		addrs := []string{s.RawAddr(), s.RFC2217Addr()}
+		a, b := addrs[i%2], addrs[1-i%2]
+		p, err := Open(context.Background(), a, Config{})
+		if err != nil {
+			t.Fatalf("%s: %v", a, err)
+		}
+		p.Write([]byte("AT\r"))
+		p.Close()
+		if p, err = Open(context.Background(), b, Config{}); err != nil {
+			t.Fatalf("%s straight after %s: %v\nser2net: %s", b, a, err, s.Log())
+		}
+		p.Close()
+	}
+}
+
+// v250Modem is a modem's command line on a pty, as V.250 has it: bytes
+// gather until CR; a line of "AT" and printable text answers OK, any
+// other (binary bytes: a telnet negotiation) ERROR; with echo on, each
+// byte goes back as it comes. It returns the tty's path and the lines
+// the modem got.
+func v250Modem(t *testing.T, echo bool) (string, func() []string) {
+	t.Helper()
+	master, path := answerpty.Master(t)
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		buf := make([]byte, 512)
+		var line []byte
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			if echo {
+				master.Write(buf[:n])
+			}
+			for _, b := range buf[:n] {
+				if b != '\r' {
+					line = append(line, b)
+					continue
+				}
+				text := string(line)
+				line = line[:0]
+				mu.Lock()
+				lines = append(lines, text)
+				mu.Unlock()
+				ok := strings.HasPrefix(strings.ToUpper(text), "AT")
+				for _, c := range text {
+					ok = ok && c >= ' ' && c < 0x7f
+				}
+				if ok {
+					master.Write([]byte("\r\nOK\r\n"))
+				} else {
+					master.Write([]byte("\r\nERROR\r\n"))
+				}
+			}
+		}
+	}()
+	return path, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), lines...) }
+}
+
+// rfc2217:// at ser2net's raw port: the negotiation's bytes reach the
+// modem as the start of a command line. The failed open ends that line
+// with a CR and reads the modem's ERROR (and, with echo on, the echo), so
+// the next client's first command is answered as its own, not joined to
+// the telnet bytes and answered ERROR. The error says the bound it used.
+func TestRFC2217OnARawPortLeavesTheLineClean(t *testing.T) {
+	for _, echo := range []bool{false, true} {
+		t.Run(fmt.Sprintf("echo=%v", echo), func(t *testing.T) {
+			dir := t.TempDir()
+			tty, lines := v250Modem(t, echo)
+			s, err := ser2net.Start(context.Background(), tty, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Stop() })
+			addr := "rfc2217://" + strings.TrimPrefix(s.RawAddr(), "tcp://")
+			_, err = Open(context.Background(), addr, Config{DialTimeout: 700 * time.Millisecond})
+			if err == nil || !strings.Contains(err.Error(), "the answer to them, ERROR, was read") {
+				t.Errorf("%v", err)
+			}
+			want := "no RFC 2217 answer to the COM-PORT-OPTION negotiation within 700ms: is it a raw TCP port (use tcp://)?"
+			if echo {
+				want = "the server sent the client's telnet negotiation back, as a modem with echo on behind a raw TCP port does: is it a raw TCP port (use tcp://)?"
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%v, want %q", err, want)
+			}
+			inUse(t, 2*time.Second)
+			p, err := Open(context.Background(), s.RawAddr(), Config{})
+			if err != nil {
+				t.Fatalf("%v\nser2net: %s", err, s.Log())
+			}
+			defer p.Close()
+			if _, err := p.Write([]byte("AT\r")); err != nil {
+				t.Fatal(err)
+			}
+			want = "\r\nOK\r\n"
+			if echo {
+				want = "AT\r" + want
+			}
+			if got := readFull(t, p, len(want)); string(got) != want {
+				t.Errorf("the next client's AT got %q, want %q; the modem's lines: %q", got, want, lines())
+			}
+			if got := lines(); len(got) == 0 || got[len(got)-1] != "AT" {
+				t.Errorf("the modem's lines: %q, want the next client's AT on its own", got)
+			}
+		})
 	}
 }

@@ -77,7 +77,7 @@ func labDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		// The client of lab record, given the same time: a modem slow
 		// to answer is probed as it is recorded, not refused.
-		c, err := openAT(ctx, *probe, *baud, *timeout)
+		c, err := openAT(ctx, *probe, *baud, *timeout, func(s string) { fmt.Fprintf(stderr, "esimhil lab discover: %s\n", s) })
 		if err != nil {
 			fmt.Fprintf(stderr, "esimhil lab discover: %v\n", err)
 			return 1
@@ -130,8 +130,12 @@ func checkBaud(fs *flag.FlagSet, cmd, addr string, baud int, stderr io.Writer) b
 	return true
 }
 
-func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, opts ...atclient.Option) (*atclient.Client, error) {
-	p, err := transport.Open(ctx, addr, transport.Config{Baud: baud})
+// openAT opens the modem's port for lab discover --probe and lab record;
+// note gets what the open tried again (lab.OpenPort). --timeout bounds
+// the connection and the RFC 2217 handshake too: the time asked for an
+// answer is the time an RFC 2217 server is given for its own.
+func openAT(ctx context.Context, addr string, baud int, timeout time.Duration, note func(string), opts ...atclient.Option) (*atclient.Client, error) {
+	p, err := lab.OpenPort(ctx, addr, transport.Config{Baud: baud, DialTimeout: timeout}, note)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +217,11 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	var log record.Log
-	c, err := openAT(ctx, *modem, *baud, *timeout, atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithReconnect(*restart))
+	// What the open tried again goes to standard error only: at.log
+	// starts at the script's first step, and the manifest's accept list
+	// names its lines by number.
+	c, err := openAT(ctx, *modem, *baud, *timeout, func(s string) { fmt.Fprintf(stderr, "esimhil lab record: %s\n", s) },
+		atclient.WithTrace(&log), atclient.WithTimestamps(time.Now), atclient.WithReconnect(*restart))
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab record: %v\n", err)
 		return 1
@@ -260,6 +268,11 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	if recErr != nil {
+		// The step whose answer the drop cut, most often the one before
+		// the step that met the port gone for good, is named first.
+		for _, s := range log.Cut() {
+			fmt.Fprintf(stderr, "esimhil lab record: %s\n", s)
+		}
 		fmt.Fprintf(stderr, "esimhil lab record: %s; the %d lines recorded before are in %s, marked incomplete\n", m.Incomplete, len(log.Lines()), *out)
 		if ctx.Err() != nil {
 			return interruptedCode(ctx)

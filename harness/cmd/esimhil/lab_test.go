@@ -15,6 +15,7 @@ import (
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/answerpty"
+	"github.com/esimhil/esimhil/internal/answertcp"
 )
 
 func TestLabCommands(t *testing.T) {
@@ -176,5 +177,61 @@ func TestDiscoverProbeTimeout(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr.String(), port+": not a modem's AT port: the OK to AT came late: AT answered OK after 0.") ||
 		!strings.Contains(stderr.String(), "over the 300ms a command is given") || strings.Contains(stderr.String(), "GPS") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
+	}
+}
+
+// lab record with the port gone for good while a step waits (ser2net
+// killed, not back within --restart): the manifest names the step the
+// drop cut (cut:) and the identity read before, and standard error names
+// that step, not only the next one, which met the port gone.
+func TestRecordPortGoneForGoodNamesTheCut(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n > 1:
+			return "", true
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CGMM"):
+			return "\r\nFM100\r\n\r\nOK\r\n", false
+		case strings.Contains(in, "AT+COPS"):
+			return "", true
+		}
+		return "\r\nOK\r\n", false
+	})
+	dir := t.TempDir()
+	script := filepath.Join(dir, "cops.yaml")
+	if err := os.WriteFile(script, []byte("name: cops\nsteps:\n  - AT+CGMM\n  - AT+CEREG=2\n  - AT+COPS=1,2,\"20810\"\n  - AT+CGMM\n  - AT+CIMI\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "rec")
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"lab", "record", "--modem", link, "--out", out, "--script", script, "--personality", "generic", "--restart", "300ms", "--timeout", "2s"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "esimhil lab record: step 3 (AT+COPS=1,2,\"20810\"): ") || !strings.Contains(stderr.String(), "step 4 (AT+CGMM): ") {
+		t.Errorf("exit %d\nstderr %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, record.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := record.ParseManifest("manifest.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(m.Cut, `step 3 (AT+COPS=1,2,"20810"): `) || m.Identity != "FM100" || m.Incomplete == "" {
+		t.Errorf("manifest:\n%s", b)
+	}
+}
+
+// lab discover --probe gives the RFC 2217 handshake its --timeout too,
+// and says so: rfc2217:// at a raw port with a silent modem behind it is
+// refused after --timeout, naming it, not after 5 s.
+func TestDiscoverRFC2217HandshakeTakesTimeout(t *testing.T) {
+	link := answertcp.Serve(t, func(int, string) (string, bool) { return "", false })
+	addr := "rfc2217://" + strings.TrimPrefix(link, "tcp://")
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := cli(context.Background(), []string{"lab", "discover", "--probe", addr, "--timeout", "300ms"}, &stdout, &stderr)
+	if d := time.Since(start); code != 1 || !strings.Contains(stderr.String(), addr+": no RFC 2217 answer to the COM-PORT-OPTION negotiation within 300ms") || d > 3*time.Second {
+		t.Errorf("exit %d after %v\nstderr %s", code, d, stderr.String())
 	}
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,4 +100,46 @@ func recordThrough(t *testing.T, link string, steps ...string) *Log {
 		t.Fatal(err)
 	}
 	return log
+}
+
+// A port that drops while a step waits and never comes back (ser2net
+// killed, not back within --restart): the run stops at the next step,
+// and the step the drop cut is still named (Cut, the manifest's cut:),
+// with the identity read before the drop.
+func TestStepCutByADropThatLasts(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n > 1:
+			return "", true // ser2net gone: every connection closes at once
+		case in == "":
+			return "", false
+		case strings.Contains(in, "AT+CGMM"):
+			return "\r\nFM100\r\n\r\nOK\r\n", false
+		case strings.Contains(in, "AT+COPS"):
+			return "", true
+		}
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("s.yaml", []byte("name: x\nsteps:\n  - AT+CGMM\n  - AT+CEREG=2\n  - AT+COPS=1,2,\"20810\"\n  - AT+CIMI\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &Log{}
+	c := atclient.New(p, atclient.WithTrace(log), atclient.WithTimestamps(time.Now), atclient.WithTimeout(3*time.Second), atclient.WithReconnect(300*time.Millisecond))
+	defer c.Close()
+	identity, err := Record(c, personality.Generic(), s, log)
+	text := strings.Join(log.Lines(), "\n")
+	if !errors.Is(err, atclient.ErrClosed) || !strings.HasPrefix(err.Error(), "step 4 (AT+CIMI): ") {
+		t.Errorf("Record: %v\n%s", err, text)
+	}
+	if cut := log.Cut(); len(cut) != 1 || !strings.HasPrefix(cut[0], `step 3 (AT+COPS=1,2,"20810"): `) || !strings.Contains(cut[0], "port dropped") {
+		t.Errorf("Cut() = %q\n%s", cut, text)
+	}
+	if identity != "FM100" {
+		t.Errorf("identity %q, want the one read before the drop", identity)
+	}
 }

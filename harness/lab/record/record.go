@@ -262,6 +262,10 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 			_, err = c.Command(st.AT)
 		}
 		if errors.Is(err, atclient.ErrClosed) {
+			// The port gone for good: the steps a drop cut before (the
+			// one whose answer it cut, most often the step just before
+			// this one) and those that timed out are still named.
+			log.settle(c, stepOf, cut)
 			return fmt.Errorf("step %d (%s): %w", i+1, st, err)
 		}
 		if err != nil && !errors.Is(err, atclient.ErrError) && !isCME(err) {
@@ -284,16 +288,22 @@ func Run(c *atclient.Client, p personality.Personality, s *Script, log *Log, clk
 	// log, or the log says the modem never answered it, or it would read
 	// as cut off.
 	c.NoteUnanswered()
+	log.settle(c, stepOf, cut)
+	return nil
+}
+
+// settle keeps, for TimedOut and Cut, the steps whose command timed out
+// (stepOf: by index in c.Timeouts) and those a drop cut.
+func (l *Log) settle(c *atclient.Client, stepOf map[int]string, cut []string) {
 	var timedOut []string
 	for k, to := range c.Timeouts() {
 		if step, ok := stepOf[k]; ok {
 			timedOut = append(timedOut, step+": "+to.String())
 		}
 	}
-	log.mu.Lock()
-	log.timedOut, log.cut = timedOut, cut
-	log.mu.Unlock()
-	return nil
+	l.mu.Lock()
+	l.timedOut, l.cut = timedOut, cut
+	l.mu.Unlock()
 }
 
 // await lets time pass until the modem sends the line an await step
@@ -371,17 +381,19 @@ func es10(h dialect.Host, req []byte) error {
 // Record plays the script on a prepared modem (Prepare) in the
 // personality's dialect, with wall-clock time in the log, and returns the
 // modem's identity (its +CGMM answer, if the script asked).
+//
+// A run the port's loss stopped returns its error with the identity
+// recorded before it: the incomplete recording's manifest still says
+// which modem it was.
 func Record(c *atclient.Client, p personality.Personality, s *Script, log *Log) (identity string, err error) {
-	if err := Run(c, p, s, log, Wall{AT: c}); err != nil {
-		return "", err
-	}
+	err = Run(c, p, s, log, Wall{AT: c})
 	ex := parse(log.Lines(), func(s string) string { return s })
 	for i, e := range ex {
 		if strings.EqualFold(e.raw, "> AT+CGMM") && i+1 < len(ex) && ex[i+1].raw[0] == '<' {
-			return strings.TrimSpace(ex[i+1].raw[1:]), nil
+			return strings.TrimSpace(ex[i+1].raw[1:]), err
 		}
 	}
-	return "", nil
+	return "", err
 }
 
 // Manifest describes a recording.
