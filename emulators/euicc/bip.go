@@ -26,6 +26,10 @@ const (
 	// BIPTimeout is how long the card waits for the peer once its first
 	// bytes are sent.
 	BIPTimeout = 30 * time.Second
+	// BIPPollInterval is the STATUS polling interval the card asks for
+	// when the terminal refuses TIMER MANAGEMENT: the guard is then
+	// counted in the terminal's polls.
+	BIPPollInterval = 5 * time.Second
 )
 
 type bipState int
@@ -37,7 +41,8 @@ const (
 	bipWaiting   // the protocol needs data: waiting for data available
 	bipReceiving // RECEIVE DATA in progress
 	bipClosing
-	bipDisarming // TIMER MANAGEMENT deactivate of the reply guard
+	bipDisarming  // TIMER MANAGEMENT deactivate or POLLING OFF of the reply guard
+	bipPollArming // POLL INTERVAL: the guard counted in STATUS polls
 )
 
 // bipOp carries one client exchange (plain HTTP, or HTTPS) over a BIP
@@ -46,8 +51,13 @@ const (
 // sent immediately) and RECEIVE DATA after each data available event until
 // the terminal's buffer is empty; CLOSE CHANNEL at the end. Toolkit timer
 // BIPTimer, armed after the first flight, bounds the whole exchange and is
-// deactivated at the end. Any failure closes the channel; the outcome is
-// the applet's HTTPResult for request reqID.
+// deactivated at the end. A terminal that refuses TIMER MANAGEMENT is
+// asked for POLL INTERVAL instead, and BIPTimeout is counted in its STATUS
+// polls (POLLING OFF at the end), as toolkit applets without a timer count
+// the status event (TS 102 241's EVENT_STATUS_COMMAND); one that refuses
+// both ends the exchange at once: no wait is left unbounded. Any failure
+// closes the channel; the outcome is the applet's HTTPResult for request
+// reqID.
 type bipOp struct {
 	r     *runtime
 	what  string // "POST /v1/download", for logs
@@ -63,9 +73,15 @@ type bipOp struct {
 	in       []byte // bytes of the current receive batch
 	armed    bool
 	armTried bool
-	reply    *httpReply
-	err      string
-	ev       applet.Event
+	// polls counts the terminal's STATUS polls since the guard was armed
+	// with POLL INTERVAL; maxPolls of them are BIPTimeout (0: the guard
+	// is toolkit timer BIPTimer).
+	polls, maxPolls int
+	every           time.Duration // the polling interval granted
+	timerRefusal    stk.Result    // the terminal's answer to TIMER MANAGEMENT
+	reply           *httpReply
+	err             string
+	ev              applet.Event
 }
 
 // newBIPOp prepares an exchange to addr running req, with TLS when tp is
@@ -107,8 +123,31 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		}
 		return o.flightSent()
 	case bipArming:
-		// Without the guard the exchange still works; it just cannot time out.
-		o.armed = tr.Result.OK()
+		if tr.Result.OK() {
+			o.armed = true
+			o.state = bipWaiting
+			return nil, false, nil
+		}
+		// No toolkit timer (a terminal that implements little of the
+		// toolkit): the terminal's STATUS polls count the time instead.
+		o.timerRefusal = stk.Result{General: tr.Result.General, Additional: bytes.Clone(tr.Result.Additional)}
+		o.state = bipPollArming
+		cmd := stk.NewPollInterval(0, stk.Duration{Unit: stk.UnitSeconds, Interval: byte(BIPPollInterval / time.Second)})
+		return &cmd, false, nil
+	case bipPollArming:
+		if !tr.Result.OK() {
+			// No way to bound the wait: end the exchange now rather than
+			// wait for ever, so the applet's failure path runs.
+			return o.failResult(true, fmt.Sprintf("no reply guard: TIMER MANAGEMENT result %s, POLL INTERVAL", o.timerRefusal), tr.Result)
+		}
+		if tr.Duration == nil || tr.Duration.D() <= 0 {
+			return o.fail(true, "no reply guard: POLL INTERVAL answered without the interval the terminal polls at")
+		}
+		// The interval granted may differ from the one asked for; the
+		// guard then ends at the first poll at or past BIPTimeout.
+		o.every = tr.Duration.D()
+		o.maxPolls = int((BIPTimeout + o.every - 1) / o.every)
+		o.armed = true
 		o.state = bipWaiting
 		return nil, false, nil
 	case bipReceiving:
@@ -129,6 +168,9 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		if o.armed {
 			o.state = bipDisarming
 			cmd := stk.NewTimerDeactivate(0, BIPTimer)
+			if o.maxPolls > 0 {
+				cmd = stk.NewPollingOff(0)
+			}
 			return &cmd, false, nil
 		}
 		return nil, true, o.ev
@@ -140,7 +182,7 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 
 func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	if env.Tag == stk.TagTimerExpiration {
-		if env.TimerID != BIPTimer || o.state != bipWaiting {
+		if env.TimerID != BIPTimer || o.state != bipWaiting || o.maxPolls > 0 {
 			return nil, false, nil
 		}
 		o.armed = false // it has expired: nothing to deactivate
@@ -168,6 +210,23 @@ func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 		return o.run(nil, true)
 	}
 	return nil, false, nil
+}
+
+// statusPoll counts one of the terminal's STATUS polls (TS 102 221
+// §14.5: while a proactive UICC asks for polling, the terminal sends
+// STATUS at the interval POLL INTERVAL granted): with maxPolls of them
+// since the guard was armed, BIPTimeout has passed. Polls come only
+// between proactive sessions, so the exchange is then waiting.
+func (o *bipOp) statusPoll() (*stk.Command, bool, applet.Event) {
+	if o.maxPolls == 0 || !o.armed {
+		return nil, false, nil
+	}
+	o.polls++
+	if o.polls < o.maxPolls || o.state != bipWaiting {
+		return nil, false, nil
+	}
+	return o.fail(true, "no reply within %s (%d STATUS polls %s apart: the terminal refused TIMER MANAGEMENT, result %s)",
+		BIPTimeout, o.polls, o.every, o.timerRefusal)
 }
 
 // run resumes the protocol with received bytes and acts on what it did:
