@@ -26,10 +26,6 @@ const (
 	// BIPTimeout is how long the card waits for the peer once its first
 	// bytes are sent.
 	BIPTimeout = 30 * time.Second
-	// BIPPollInterval is the STATUS polling interval the card asks for
-	// when the terminal refuses TIMER MANAGEMENT: the guard is then
-	// counted in the terminal's polls.
-	BIPPollInterval = 5 * time.Second
 )
 
 type bipState int
@@ -42,7 +38,7 @@ const (
 	bipReceiving // RECEIVE DATA in progress
 	bipClosing
 	bipDisarming  // TIMER MANAGEMENT deactivate or POLLING OFF of the reply guard
-	bipPollArming // POLL INTERVAL: the guard counted in STATUS polls
+	bipPollArming // POLL INTERVAL, for the guard counted in STATUS polls
 )
 
 // bipOp carries one client exchange (plain HTTP, or HTTPS) over a BIP
@@ -51,11 +47,10 @@ const (
 // sent immediately) and RECEIVE DATA after each data available event until
 // the terminal's buffer is empty; CLOSE CHANNEL at the end. Toolkit timer
 // BIPTimer, armed after the first flight, bounds the whole exchange and is
-// deactivated at the end. A terminal that refuses TIMER MANAGEMENT is
-// asked for POLL INTERVAL instead, and BIPTimeout is counted in its STATUS
-// polls (POLLING OFF at the end), as toolkit applets without a timer count
-// the status event (TS 102 241's EVENT_STATUS_COMMAND); one that refuses
-// both ends the exchange at once: no wait is left unbounded. Any failure
+// deactivated at the end. With a terminal that has no timers the guard is
+// counted in its STATUS polls (polltimers.go); one that cannot poll for
+// the card either ends the exchange at once: no wait is left unbounded.
+// Any failure
 // closes the channel; the outcome is the applet's HTTPResult for request
 // reqID.
 type bipOp struct {
@@ -73,15 +68,10 @@ type bipOp struct {
 	in       []byte // bytes of the current receive batch
 	armed    bool
 	armTried bool
-	// polls counts the terminal's STATUS polls since the guard was armed
-	// with POLL INTERVAL; maxPolls of them are BIPTimeout (0: the guard
-	// is toolkit timer BIPTimer).
-	polls, maxPolls int
-	every           time.Duration // the polling interval granted
-	timerRefusal    stk.Result    // the terminal's answer to TIMER MANAGEMENT
-	reply           *httpReply
-	err             string
-	ev              applet.Event
+	polled   bool // the guard is counted in STATUS polls, not a toolkit timer
+	reply    *httpReply
+	err      string
+	ev       applet.Event
 }
 
 // newBIPOp prepares an exchange to addr running req, with TLS when tp is
@@ -129,27 +119,17 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 			return nil, false, nil
 		}
 		// No toolkit timer (a terminal that implements little of the
-		// toolkit): the terminal's STATUS polls count the time instead.
-		o.timerRefusal = stk.Result{General: tr.Result.General, Additional: bytes.Clone(tr.Result.Additional)}
-		o.state = bipPollArming
-		cmd := stk.NewPollInterval(0, stk.Duration{Unit: stk.UnitSeconds, Interval: byte(BIPPollInterval / time.Second)})
-		return &cmd, false, nil
+		// toolkit): from now on the card's timers run on its polls.
+		o.r.noTimers = true
+		return o.armByPolls()
 	case bipPollArming:
-		if !tr.Result.OK() {
-			// No way to bound the wait: end the exchange now rather than
-			// wait for ever, so the applet's failure path runs.
-			return o.failResult(true, fmt.Sprintf("no reply guard: TIMER MANAGEMENT result %s, POLL INTERVAL", o.timerRefusal), tr.Result)
+		if !o.r.pollAnswer(tr) {
+			if tr.Result.OK() {
+				return o.fail(true, "no reply guard: POLL INTERVAL answered without the interval the terminal polls at")
+			}
+			return o.failResult(true, "no reply guard: no toolkit timers, and POLL INTERVAL", tr.Result)
 		}
-		if tr.Duration == nil || tr.Duration.D() <= 0 {
-			return o.fail(true, "no reply guard: POLL INTERVAL answered without the interval the terminal polls at")
-		}
-		// The interval granted may differ from the one asked for; the
-		// guard then ends at the first poll at or past BIPTimeout.
-		o.every = tr.Duration.D()
-		o.maxPolls = int((BIPTimeout + o.every - 1) / o.every)
-		o.armed = true
-		o.state = bipWaiting
-		return nil, false, nil
+		return o.armByPolls()
 	case bipReceiving:
 		if !tr.Result.OK() {
 			return o.failResult(true, "receive data", tr.Result)
@@ -167,10 +147,11 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 	case bipClosing:
 		if o.armed {
 			o.state = bipDisarming
-			cmd := stk.NewTimerDeactivate(0, BIPTimer)
-			if o.maxPolls > 0 {
-				cmd = stk.NewPollingOff(0)
+			if o.polled {
+				o.r.stopPollTimer(BIPTimer)
+				return nil, true, o.ev
 			}
+			cmd := stk.NewTimerDeactivate(0, BIPTimer)
 			return &cmd, false, nil
 		}
 		return nil, true, o.ev
@@ -182,11 +163,10 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 
 func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	if env.Tag == stk.TagTimerExpiration {
-		if env.TimerID != BIPTimer || o.state != bipWaiting || o.maxPolls > 0 {
+		if env.TimerID != BIPTimer || o.polled {
 			return nil, false, nil
 		}
-		o.armed = false // it has expired: nothing to deactivate
-		return o.fail(true, "no reply within %s", BIPTimeout)
+		return o.guardExpired()
 	}
 	if env.ChannelStatus == nil || env.ChannelStatus.Channel != o.channel || o.channel == 0 {
 		return nil, false, nil
@@ -212,21 +192,34 @@ func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	return nil, false, nil
 }
 
-// statusPoll counts one of the terminal's STATUS polls (TS 102 221
-// §14.5: while a proactive UICC asks for polling, the terminal sends
-// STATUS at the interval POLL INTERVAL granted): with maxPolls of them
-// since the guard was armed, BIPTimeout has passed. Polls come only
-// between proactive sessions, so the exchange is then waiting.
-func (o *bipOp) statusPoll() (*stk.Command, bool, applet.Event) {
-	if o.maxPolls == 0 || !o.armed {
+// guardExpired ends the exchange when its reply guard runs out while it
+// waits for the peer; at any other point the expiry is dropped.
+func (o *bipOp) guardExpired() (*stk.Command, bool, applet.Event) {
+	if o.state != bipWaiting {
 		return nil, false, nil
 	}
-	o.polls++
-	if o.polls < o.maxPolls || o.state != bipWaiting {
+	o.armed = false // it has expired: nothing to deactivate
+	return o.fail(true, "no reply within %s", BIPTimeout)
+}
+
+// armByPolls arms the reply guard on the terminal's STATUS polls, asking
+// for polling first if the card has not yet; without polling the card
+// cannot bound the wait, and the exchange ends.
+func (o *bipOp) armByPolls() (*stk.Command, bool, applet.Event) {
+	r := o.r
+	switch r.clk.mode {
+	case pollOn:
+		r.startPollTimer(BIPTimer, BIPTimeout)
+		o.armed, o.polled = true, true
+		o.state = bipWaiting
 		return nil, false, nil
+	case pollNotAsked:
+		if cmd, ok := r.pollInterval(); ok {
+			o.state = bipPollArming
+			return &cmd, false, nil
+		}
 	}
-	return o.fail(true, "no reply within %s (%d STATUS polls %s apart: the terminal refused TIMER MANAGEMENT, result %s)",
-		BIPTimeout, o.polls, o.every, o.timerRefusal)
+	return o.fail(true, "no reply guard: the terminal has neither toolkit timers nor polling")
 }
 
 // run resumes the protocol with received bytes and acts on what it did:
@@ -255,6 +248,9 @@ func (o *bipOp) flightSent() (*stk.Command, bool, applet.Event) {
 	}
 	if !o.armTried {
 		o.armTried = true
+		if o.r.pollTimers() {
+			return o.armByPolls()
+		}
 		o.state = bipArming
 		cmd := stk.NewTimerStart(0, BIPTimer, BIPTimeout)
 		return &cmd, false, nil

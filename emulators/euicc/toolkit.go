@@ -110,20 +110,6 @@ func (r *runtime) envelopeAPDU(data []byte) apdu.Response {
 	return apdu.Response{SW: apdu.SWOK}
 }
 
-// statusPoll hands a STATUS command to an exchange that counts the
-// terminal's polls as its reply guard; outside a proactive session only,
-// where a terminal polls.
-func (r *runtime) statusPoll() {
-	if r == nil || !r.started || r.sessionOpen() || r.cur == nil {
-		return
-	}
-	if o, ok := r.cur.(interface {
-		statusPoll() (*stk.Command, bool, applet.Event)
-	}); ok {
-		r.advance(o.statusPoll())
-	}
-}
-
 func serviceOf(status byte) applet.Service {
 	switch status {
 	case stk.LocNormal:
