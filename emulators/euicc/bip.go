@@ -37,7 +37,7 @@ const (
 	bipWaiting   // the protocol needs data: waiting for data available
 	bipReceiving // RECEIVE DATA in progress
 	bipClosing
-	bipDisarming  // TIMER MANAGEMENT deactivate or POLLING OFF of the reply guard
+	bipDisarming  // TIMER MANAGEMENT deactivate of the reply guard
 	bipPollArming // POLL INTERVAL, for the guard counted in STATUS polls
 )
 
@@ -50,9 +50,8 @@ const (
 // deactivated at the end. With a terminal that has no timers the guard is
 // counted in its STATUS polls (polltimers.go); one that cannot poll for
 // the card either ends the exchange at once: no wait is left unbounded.
-// Any failure
-// closes the channel; the outcome is the applet's HTTPResult for request
-// reqID.
+// Any failure closes the channel; the outcome is the applet's HTTPResult
+// for request reqID.
 type bipOp struct {
 	r     *runtime
 	what  string // "POST /v1/download", for logs
