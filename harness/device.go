@@ -18,6 +18,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/world"
 	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/codec/stk"
 	"github.com/esimhil/esimhil/internal/personality"
 	"github.com/esimhil/esimhil/internal/proto/es10"
 )
@@ -119,7 +120,7 @@ func NewDevice(sh *Shared, c DeviceConfig) (*Device, error) {
 		d.link.m = d.Modem
 	}
 	d.Terminal = stkterm.New(d.Card, d.Modem, sh.Loop, c.Log)
-	d.Terminal.SetProfile(stkterm.Profile(d.pers.RefreshProfileStateChange))
+	d.Terminal.SetProfile(terminalProfile(d.pers))
 	d.Modem.SetSTK(d.Terminal)
 	return d, nil
 }
@@ -190,3 +191,14 @@ func PlatformConfig(s *scenario.Scenario, clk clock.Clock, log *eventlog.Log) pl
 
 // DeliveredProfile is the seq-th profile operator o's SM-DP+ delivers.
 func DeliveredProfile(o scenario.Operator, seq int) smdp.Profile { return deliveredProfile(o, seq) }
+
+// terminalProfile is the TERMINAL PROFILE the personality's modem
+// downloads: REFRESH in "eUICC Profile State Change" mode as it says, and
+// no timers under the no_timer_management quirk.
+func terminalProfile(p personality.Personality) stk.TerminalProfile {
+	tp := stkterm.Profile(p.RefreshProfileStateChange)
+	if p.NoTimerManagement {
+		tp = stkterm.WithoutTimers(tp)
+	}
+	return tp
+}

@@ -481,7 +481,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		link.m = r.Modem
 	}
 	r.Terminal = stkterm.New(r.Modem.Contacts(), r.Modem, r.Loop, r.Log)
-	r.Terminal.SetProfile(stkterm.Profile(r.Personality.RefreshProfileStateChange))
+	r.Terminal.SetProfile(terminalProfile(r.Personality))
 	r.Modem.SetSTK(r.Terminal)
 
 	if err = r.schedule(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/framework"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 // sinceStart is when e happened, from the start of the run.
@@ -137,5 +138,39 @@ var _ = Describe("Platform answers garbled or late", framework.Emulated, func() 
 		}
 		Expect(lists[3].Status).To(Equal(200))
 		Expect(lists[3].ListResponse.Operators[0].ID).To(Equal("sfr"))
+	})
+
+	// A module that implements little of the toolkit has no timers: its
+	// terminal profile leaves TIMER MANAGEMENT out (quirk
+	// no_timer_management). The card then runs its timers on the
+	// terminal's STATUS polls (POLL INTERVAL, TS 102 223 §6.4.6), so its
+	// wait for a held answer still ends at 30 s of simulated time.
+	It("gives up at 30 s on a modem without toolkit timers too, counting the terminal's STATUS polls, and switches once an answer comes in time", func() {
+		noTimers := personality.Generic()
+		noTimers.NoTimerManagement = true
+		r := framework.NewRig(framework.Load("roam-platform-slow.yaml"), func(o *harness.Options) { o.Dialect = &noTimers })
+		send(r, "AT+CEREG=2")
+		advanceTo(r, 59*time.Minute)
+		before := profileList(r)
+
+		advanceTo(r, 74*time.Minute)
+		stillRoamingOnOrange(r, before)
+		var gaveUp []time.Duration
+		for _, e := range events(r, "bip_error") {
+			Expect(e.Str("reason")).To(Equal("POST /v1/preferred-list: no reply within 30s"))
+			gaveUp = append(gaveUp, sinceStart(r, e))
+		}
+		Expect(gaveUp).To(Equal([]time.Duration{time.Hour + 30*time.Second, 65*time.Minute + 30*time.Second, 70*time.Minute + 30*time.Second}),
+			"the reply guard, six polls 5 s apart after each request")
+		Expect(reasons(r, "preferred_list_failed")).To(HaveEach(Equal("preferred_list_failed: no reply within 30s")))
+		Expect(events(r, "stk_error")).To(BeEmpty(), "the card asks nothing its terminal profile leaves out")
+
+		advanceTo(r, 2*time.Hour)
+		received := events(r, "preferred_list_received")
+		Expect(received).To(HaveLen(1))
+		Expect(sinceStart(r, received[0])).To(Equal(75*time.Minute + 10*time.Second))
+		Expect(servingPLMN(r)).To(Equal("20810"))
+		Expect(one(r, "AT+CEREG?")).To(MatchRegexp(`^\+CEREG: 2,1,`))
+		Expect(iccid(r)).To(Equal(sfrICCID))
 	})
 })

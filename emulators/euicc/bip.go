@@ -37,7 +37,8 @@ const (
 	bipWaiting   // the protocol needs data: waiting for data available
 	bipReceiving // RECEIVE DATA in progress
 	bipClosing
-	bipDisarming // TIMER MANAGEMENT deactivate of the reply guard
+	bipDisarming  // TIMER MANAGEMENT deactivate of the reply guard
+	bipPollArming // POLL INTERVAL, for the guard counted in STATUS polls
 )
 
 // bipOp carries one client exchange (plain HTTP, or HTTPS) over a BIP
@@ -46,8 +47,11 @@ const (
 // sent immediately) and RECEIVE DATA after each data available event until
 // the terminal's buffer is empty; CLOSE CHANNEL at the end. Toolkit timer
 // BIPTimer, armed after the first flight, bounds the whole exchange and is
-// deactivated at the end. Any failure closes the channel; the outcome is
-// the applet's HTTPResult for request reqID.
+// deactivated at the end. With a terminal that has no timers the guard is
+// counted in its STATUS polls (polltimers.go); one that cannot poll for
+// the card either ends the exchange at once: no wait is left unbounded.
+// Any failure closes the channel; the outcome is the applet's HTTPResult
+// for request reqID.
 type bipOp struct {
 	r     *runtime
 	what  string // "POST /v1/download", for logs
@@ -63,6 +67,7 @@ type bipOp struct {
 	in       []byte // bytes of the current receive batch
 	armed    bool
 	armTried bool
+	polled   bool // the guard is counted in STATUS polls, not a toolkit timer
 	reply    *httpReply
 	err      string
 	ev       applet.Event
@@ -107,10 +112,23 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 		}
 		return o.flightSent()
 	case bipArming:
-		// Without the guard the exchange still works; it just cannot time out.
-		o.armed = tr.Result.OK()
-		o.state = bipWaiting
-		return nil, false, nil
+		if tr.Result.OK() {
+			o.armed = true
+			o.state = bipWaiting
+			return nil, false, nil
+		}
+		// No toolkit timer (a terminal that implements little of the
+		// toolkit): from now on the card's timers run on its polls.
+		o.r.noTimers = true
+		return o.armByPolls()
+	case bipPollArming:
+		if !o.r.pollAnswer(tr) {
+			if tr.Result.OK() {
+				return o.fail(true, "no reply guard: POLL INTERVAL answered without the interval the terminal polls at")
+			}
+			return o.failResult(true, "no reply guard: no toolkit timers, and POLL INTERVAL", tr.Result)
+		}
+		return o.armByPolls()
 	case bipReceiving:
 		if !tr.Result.OK() {
 			return o.failResult(true, "receive data", tr.Result)
@@ -128,6 +146,10 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 	case bipClosing:
 		if o.armed {
 			o.state = bipDisarming
+			if o.polled {
+				o.r.stopPollTimer(BIPTimer)
+				return nil, true, o.ev
+			}
 			cmd := stk.NewTimerDeactivate(0, BIPTimer)
 			return &cmd, false, nil
 		}
@@ -140,11 +162,10 @@ func (o *bipOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Ev
 
 func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 	if env.Tag == stk.TagTimerExpiration {
-		if env.TimerID != BIPTimer || o.state != bipWaiting {
+		if env.TimerID != BIPTimer || o.polled {
 			return nil, false, nil
 		}
-		o.armed = false // it has expired: nothing to deactivate
-		return o.fail(true, "no reply within %s", BIPTimeout)
+		return o.guardExpired()
 	}
 	if env.ChannelStatus == nil || env.ChannelStatus.Channel != o.channel || o.channel == 0 {
 		return nil, false, nil
@@ -168,6 +189,36 @@ func (o *bipOp) envelope(env stk.Envelope) (*stk.Command, bool, applet.Event) {
 		return o.run(nil, true)
 	}
 	return nil, false, nil
+}
+
+// guardExpired ends the exchange when its reply guard runs out while it
+// waits for the peer; at any other point the expiry is dropped.
+func (o *bipOp) guardExpired() (*stk.Command, bool, applet.Event) {
+	if o.state != bipWaiting {
+		return nil, false, nil
+	}
+	o.armed = false // it has expired: nothing to deactivate
+	return o.fail(true, "no reply within %s", BIPTimeout)
+}
+
+// armByPolls arms the reply guard on the terminal's STATUS polls, asking
+// for polling first if the card has not yet; without polling the card
+// cannot bound the wait, and the exchange ends.
+func (o *bipOp) armByPolls() (*stk.Command, bool, applet.Event) {
+	r := o.r
+	switch r.clk.mode {
+	case pollOn:
+		r.startPollTimer(BIPTimer, BIPTimeout)
+		o.armed, o.polled = true, true
+		o.state = bipWaiting
+		return nil, false, nil
+	case pollNotAsked:
+		if cmd, ok := r.pollInterval(); ok {
+			o.state = bipPollArming
+			return &cmd, false, nil
+		}
+	}
+	return o.fail(true, "no reply guard: the terminal has neither toolkit timers nor polling")
 }
 
 // run resumes the protocol with received bytes and acts on what it did:
@@ -196,6 +247,9 @@ func (o *bipOp) flightSent() (*stk.Command, bool, applet.Event) {
 	}
 	if !o.armTried {
 		o.armTried = true
+		if o.r.pollTimers() {
+			return o.armByPolls()
+		}
 		o.state = bipArming
 		cmd := stk.NewTimerStart(0, BIPTimer, BIPTimeout)
 		return &cmd, false, nil

@@ -353,7 +353,9 @@ func (c *Card) dispatch(cmd apdu.Command) apdu.Response {
 	case 0xC0:
 		return ch.getResponse(cmd)
 	case 0xF2:
-		return ch.status(cmd)
+		r := ch.status(cmd)
+		c.rt.statusPoll()
+		return r
 	case 0xE2:
 		return c.storeData(ch, cmd)
 	case apdu.InsVerifyPIN, apdu.InsChangePIN, apdu.InsDisablePIN, apdu.InsEnablePIN, apdu.InsUnblockPIN:

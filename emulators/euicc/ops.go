@@ -25,11 +25,14 @@ func (o *eventListOp) envelope(stk.Envelope) (*stk.Command, bool, applet.Event) 
 }
 
 // timerOp is TIMER MANAGEMENT start, or deactivate with stop (TS 102 223
-// §6.4.21).
+// §6.4.21). A refused start means the terminal has no timers: the timer,
+// and every later one, runs on the terminal's polls (polltimers.go).
 type timerOp struct {
-	id   int
-	d    time.Duration
-	stop bool
+	r      *runtime
+	id     int
+	d      time.Duration
+	stop   bool
+	asking bool // POLL INTERVAL sent after the refusal
 }
 
 func (o *timerOp) start() stk.Command {
@@ -40,6 +43,20 @@ func (o *timerOp) start() stk.Command {
 }
 
 func (o *timerOp) response(tr stk.TerminalResponse) (*stk.Command, bool, applet.Event) {
+	r := o.r
+	switch {
+	case o.asking:
+		r.pollAnswer(tr)
+	case !o.stop && !tr.Result.OK():
+		r.noTimers = true
+		r.startPollTimer(o.id, o.d)
+		if r.clk.mode == pollNotAsked {
+			if cmd, ok := r.pollInterval(); ok {
+				o.asking = true
+				return &cmd, false, nil
+			}
+		}
+	}
 	return nil, true, nil
 }
 

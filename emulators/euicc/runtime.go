@@ -33,6 +33,10 @@ type runtime struct {
 	// tls is the TLS session cache, in RAM: lost with the runtime at a
 	// reset or power off.
 	tls tlsSessions
+	// noTimers: the terminal has no toolkit timers; the card's run on
+	// its STATUS polls (clk, polltimers.go).
+	noTimers bool
+	clk      pollClock
 }
 
 // op is an effect being carried out through proactive commands.
@@ -81,6 +85,8 @@ func (r *runtime) terminalProfile(tp []byte) {
 		return
 	}
 	r.started = true
+	p := stk.TerminalProfile(tp)
+	r.noTimers = !p.Has(stk.FacTimerStartStop) && p.Has(stk.FacPollInterval)
 	cfg := applet.Config{EID: r.c.cfg.EID, CheckInterval: r.c.cfg.CheckInterval, AttachWait: r.c.cfg.AttachWait, Backoff: r.c.cfg.Backoff, DeviceInfo: r.c.cfg.DeviceInfo}
 	r.m = r.c.newMethod(cfg, r.c.appletState)
 	r.begin(&eventListOp{boot: applet.Boot{Profiles: r.c.appletProfiles()}})
@@ -112,13 +118,26 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
-			r.begin(&timerOp{id: e.ID, d: e.D})
+			if !r.pollTimers() {
+				r.begin(&timerOp{r: r, id: e.ID, d: e.D})
+				break
+			}
+			r.startPollTimer(e.ID, e.D)
+			if r.clk.mode == pollNotAsked {
+				if cmd, ok := r.pollInterval(); ok {
+					r.begin(&pollOp{r: r, cmd: cmd})
+				}
+			}
 		case applet.StopTimer:
 			if e.ID < 1 || e.ID >= BIPTimer {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
-			r.begin(&timerOp{id: e.ID, stop: true})
+			if r.pollTimers() {
+				r.stopPollTimer(e.ID)
+				break
+			}
+			r.begin(&timerOp{r: r, id: e.ID, stop: true})
 		case applet.ReadLocation:
 			r.begin(&locationOp{})
 		case applet.HTTPPost:

@@ -140,6 +140,12 @@ type Personality struct {
 	// +CFUN=4 does (the radio off only), as u-blox's SARA-R4 does: +CPIN?
 	// answers READY; without it +CFUN=0 powers the card down.
 	CFUN0KeepsCard bool
+	// NoTimerManagement leaves TIMER MANAGEMENT and timer expiration out of
+	// the terminal profile (TS 102 223 §5.2) and refuses the command with
+	// 30 (beyond the terminal's capabilities), as modules that implement
+	// little of the toolkit do: the card then bounds its BIP waits by the
+	// terminal's STATUS polls (quirk no_timer_management).
+	NoTimerManagement bool
 }
 
 // Hex digit cases (LocationHex).
@@ -467,6 +473,8 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.NoServiceStat0 = n == 0
 		case "cfun0_keeps_card":
 			p.CFUN0KeepsCard, err = boolValue(v)
+		case "no_timer_management":
+			p.NoTimerManagement, err = boolValue(v)
 		case "location_hex":
 			if err = str(&p.LocationHex); err == nil && p.LocationHex != HexLower && p.LocationHex != HexUpper {
 				err = fmt.Errorf("%q: want lower or upper", p.LocationHex)

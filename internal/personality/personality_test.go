@@ -134,6 +134,12 @@ func TestOverride(t *testing.T) {
 	if !bg.CCHCBareLine || bg.TestAnswers["+CCHO"] != "+CCHO: <dfname>" || bg.CGLAMaxAPDU != 64 || !bg.EchoJoinsPrevious || !bg.RefreshIgnored || !bg.CGLARefused || !bg.SearchingURC {
 		t.Errorf("quirks: %+v", bg)
 	}
+	if nt, err := g.Override("m.yaml", []byte("no_timer_management: true\n")); err != nil || !nt.NoTimerManagement || g.NoTimerManagement {
+		t.Errorf("no_timer_management: %+v, %v", nt, err)
+	}
+	if _, err := g.Override("m.yaml", []byte("no_timer_management: 3\n")); err == nil {
+		t.Error("no_timer_management: 3 accepted")
+	}
 	more, err := bg.Override("m2.yaml", []byte("test_answers: {\"+CCHC\": \"+CCHC: <sessionid>\"}\n"))
 	if err != nil || len(more.TestAnswers) != 2 || len(bg.TestAnswers) != 1 {
 		t.Errorf("test_answers merge by command, the original kept: %v %v %v", more.TestAnswers, bg.TestAnswers, err)

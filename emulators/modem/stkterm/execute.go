@@ -44,7 +44,15 @@ func result(general byte, additional ...byte) stk.Result {
 func (t *Terminal) run(c stk.Command) (stk.TerminalResponse, bool) {
 	switch c.Details.Type {
 	case stk.CmdTimerManagement:
+		if !t.profile.Has(stk.FacTimerStartStop) {
+			// What the terminal profile does not announce, it refuses.
+			return stk.Respond(c, result(stk.ResultBeyondCapabilities)), true
+		}
 		return t.timerManagement(c), true
+	case stk.CmdPollInterval:
+		return t.pollInterval(c), true
+	case stk.CmdPollingOff:
+		return t.pollingOff(c), true
 	case stk.CmdProvideLocalInfo:
 		return t.provideLocalInfo(c), true
 	case stk.CmdSetUpEventList:

@@ -36,6 +36,7 @@ type Terminal struct {
 	inSession   bool
 
 	timers [9]*timerState // index 1..8
+	polls  *pollState     // proactive polling the card asked for, nil if off
 	events map[byte]bool
 	lastLS *lsKey
 
@@ -75,7 +76,8 @@ func (t *Terminal) SetLanguage(code string) error {
 // debugging.
 func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 
-// Profile is the TERMINAL PROFILE this terminal downloads: timers, PROVIDE
+// Profile is the TERMINAL PROFILE this terminal downloads: timers, POLL
+// INTERVAL and POLLING OFF, PROVIDE
 // LOCAL INFORMATION (location and IMEI, NMR, date, time and time zone,
 // language, access technology), SET UP EVENT LIST with location status,
 // data available and channel status, BIP (one channel, TCP client mode)
@@ -87,7 +89,7 @@ func (t *Terminal) SetTrace(w io.Writer) { t.trace = w }
 // known) and the language of SetLanguage, "en" by default.
 func Profile(profileStateChange bool) stk.TerminalProfile {
 	fs := []stk.Facility{stk.FacProfileDownload, stk.FacTimerExpiration, stk.FacCommandResult,
-		stk.FacRefresh, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
+		stk.FacRefresh, stk.FacPollInterval, stk.FacPollingOff, stk.FacPLILocation, stk.FacPLINMR, stk.FacPLIAccessTech,
 		stk.FacPLIDateTime, stk.FacPLILanguage,
 		stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus,
@@ -98,6 +100,18 @@ func Profile(profileStateChange bool) stk.TerminalProfile {
 		fs = append(fs, stk.FacRefreshEUICCProfile)
 	}
 	return stk.NewTerminalProfile(1, fs...)
+}
+
+// timerFacilities are TIMER MANAGEMENT and timer expiration in the
+// terminal profile (TS 102 223 §5.2, byte 8 b1-b2 and byte 1 b6).
+var timerFacilities = []stk.Facility{stk.FacTimerStartStop, stk.FacTimerGetValue, stk.FacTimerExpiration}
+
+// WithoutTimers is p without TIMER MANAGEMENT and timer expiration: a
+// terminal that downloads it refuses TIMER MANAGEMENT (30, beyond the
+// terminal's capabilities), as modules that implement little of the
+// toolkit do.
+func WithoutTimers(p stk.TerminalProfile) stk.TerminalProfile {
+	return p.Without(timerFacilities...)
 }
 
 // Start runs after each card reset: it downloads the TERMINAL PROFILE
@@ -132,6 +146,7 @@ func (t *Terminal) stop() {
 			t.timers[i] = nil
 		}
 	}
+	t.stopPolling()
 	t.abandonChannel()
 	t.events = nil
 	t.lastLS = nil

@@ -29,7 +29,7 @@ func TestStartSendsTerminalProfile(t *testing.T) {
 		stk.FacPLINMR, stk.FacPLIAccessTech, stk.FacSetUpEventList, stk.FacEventLocationStatus,
 		stk.FacEventDataAvailable, stk.FacEventChannelStatus, stk.FacOpenChannel, stk.FacCloseChannel,
 		stk.FacReceiveData, stk.FacSendData, stk.FacTCPClientRemote, stk.FacRefresh, stk.FacRefreshEUICCProfile,
-		stk.FacPLIDateTime, stk.FacPLILanguage,
+		stk.FacPLIDateTime, stk.FacPLILanguage, stk.FacPollInterval, stk.FacPollingOff,
 	} {
 		if !p.Has(f) {
 			t.Errorf("profile % X lacks %+v", r.card.profile, f)

@@ -30,6 +30,8 @@ const (
 // Type of command (TS 102 223 §9.4).
 const (
 	CmdRefresh          = 0x01
+	CmdPollInterval     = 0x03
+	CmdPollingOff       = 0x04
 	CmdSetUpEventList   = 0x05
 	CmdProvideLocalInfo = 0x26
 	CmdTimerManagement  = 0x27
@@ -37,6 +39,13 @@ const (
 	CmdCloseChannel     = 0x41
 	CmdReceiveData      = 0x42
 	CmdSendData         = 0x43
+)
+
+// Time units of the duration object (TS 102 223 §8.8).
+const (
+	UnitMinutes = 0x00
+	UnitSeconds = 0x01
+	UnitTenths  = 0x02
 )
 
 // Command qualifiers (TS 102 223 §8.6).

@@ -31,6 +31,8 @@ type Command struct {
 	// PROVIDE LOCAL INFORMATION (NMR): the UTRAN/E-UTRAN measurement
 	// qualifier, 0 when absent.
 	MeasQualifier byte
+	// POLL INTERVAL: the interval asked for.
+	Duration Duration
 	// Alpha identifiers and other objects this package does not interpret,
 	// in order.
 	Others []SimpleTLV
@@ -106,6 +108,21 @@ func NewProvideLocalInfoNMR(num byte) Command {
 	return c
 }
 
+// NewPollInterval builds POLL INTERVAL (TS 102 223 §6.4.6) asking the
+// terminal to poll with STATUS every d.
+func NewPollInterval(num byte, d Duration) Command {
+	c := Command{Duration: d}
+	c.Details, c.Devices = toUICC(num, CmdPollInterval, 0)
+	return c
+}
+
+// NewPollingOff builds POLLING OFF (TS 102 223 §6.4.14).
+func NewPollingOff(num byte) Command {
+	var c Command
+	c.Details, c.Devices = toUICC(num, CmdPollingOff, 0)
+	return c
+}
+
 // NewSetUpEventList builds SET UP EVENT LIST for events.
 func NewSetUpEventList(num byte, events ...byte) Command {
 	c := Command{Events: append([]byte{}, events...)}
@@ -178,6 +195,11 @@ func (c Command) Encode() ([]byte, error) {
 			}
 			objs = append(objs, tv)
 		}
+	case CmdPollInterval:
+		if c.Duration.D() <= 0 {
+			return nil, fmt.Errorf("POLL INTERVAL: invalid duration unit %02X interval %d", c.Duration.Unit, c.Duration.Interval)
+		}
+		objs = append(objs, c.Duration.Object())
 	case CmdSetUpEventList:
 		objs = append(objs, EventListObject(c.Events))
 	case CmdOpenChannel:
@@ -289,6 +311,11 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			c.TimerValue, err = DecodeTimerValue(o.Value)
 			return true, err
 		}
+	case CmdPollInterval:
+		if o.Tag == TagDuration {
+			c.Duration, err = DecodeDuration(o.Value)
+			return true, err
+		}
 	case CmdSetUpEventList:
 		if o.Tag == TagEventList {
 			c.Events = o.Value
@@ -326,7 +353,7 @@ func (c *Command) decodeObject(o SimpleTLV) (bool, error) {
 			c.MeasQualifier, err = DecodeByte("measurement qualifier", o.Value)
 			return true, err
 		}
-	case CmdCloseChannel, CmdRefresh:
+	case CmdCloseChannel, CmdRefresh, CmdPollingOff:
 	default:
 		return false, errUnknownType
 	}
@@ -341,6 +368,8 @@ func (c *Command) checkMandatory(seen tagSet) error {
 		if c.Details.Qualifier == TimerStart {
 			need = append(need, TagTimerValue)
 		}
+	case CmdPollInterval:
+		need = []byte{TagDuration}
 	case CmdSetUpEventList:
 		need = []byte{TagEventList}
 	case CmdOpenChannel:

@@ -129,9 +129,10 @@ func (d Duration) D() time.Duration {
 	return time.Duration(d.Interval) * unit[d.Unit]
 }
 
-// Object encodes the duration.
+// Object encodes the duration, comprehension required as POLL INTERVAL
+// and its terminal response carry it (TS 102 223 §6.6.5, §6.8).
 func (d Duration) Object() SimpleTLV {
-	return SimpleTLV{Tag: TagDuration, Value: []byte{d.Unit, d.Interval}}
+	return SimpleTLV{Tag: TagDuration, CR: true, Value: []byte{d.Unit, d.Interval}}
 }
 
 // DecodeDuration decodes the value of data object 04.

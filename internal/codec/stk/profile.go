@@ -9,6 +9,8 @@ var (
 	FacProfileDownload     = Facility{1, 1}
 	FacTimerExpiration     = Facility{1, 6}
 	FacCommandResult       = Facility{2, 1}
+	FacPollInterval        = Facility{3, 6}
+	FacPollingOff          = Facility{3, 7}
 	FacRefresh             = Facility{3, 8}
 	FacPLILocation         = Facility{4, 7} // MCC, MNC, LAC, Cell ID and IMEI
 	FacPLINMR              = Facility{4, 8}
@@ -50,6 +52,17 @@ func NewTerminalProfile(channels int, fs ...Facility) TerminalProfile {
 	}
 	p[12] = p[12]&0x1F | byte(min(max(channels, 0), 7))<<5
 	return p
+}
+
+// Without returns a copy of p with the facilities fs cleared.
+func (p TerminalProfile) Without(fs ...Facility) TerminalProfile {
+	q := append(TerminalProfile(nil), p...)
+	for _, f := range fs {
+		if f.Byte >= 1 && f.Byte <= len(q) && f.Bit >= 1 && f.Bit <= 8 {
+			q[f.Byte-1] &^= 1 << (f.Bit - 1)
+		}
+	}
+	return q
 }
 
 // Has reports whether facility f is announced.

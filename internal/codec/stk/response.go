@@ -23,6 +23,7 @@ type TerminalResponse struct {
 	AccessTech        *byte              // PROVIDE LOCAL INFORMATION 06
 	TimerID           byte               // TIMER MANAGEMENT (0: absent)
 	TimerValue        *time.Duration     // TIMER MANAGEMENT deactivate / get value
+	Duration          *Duration          // POLL INTERVAL: the interval the terminal polls at
 	ChannelStatus     *ChannelStatus     // OPEN CHANNEL
 	Bearer            *BearerDescription // OPEN CHANNEL
 	BufferSize        *uint16            // OPEN CHANNEL
@@ -85,6 +86,9 @@ func (r TerminalResponse) Encode() ([]byte, error) {
 	}
 	if failed != nil {
 		return nil, fmt.Errorf("terminal response: %w", failed)
+	}
+	if r.Duration != nil {
+		objs = append(objs, r.Duration.Object())
 	}
 	if r.ChannelStatus != nil {
 		objs = append(objs, r.ChannelStatus.Object())
@@ -174,6 +178,10 @@ func (r *TerminalResponse) decodeObject(o SimpleTLV) error {
 	case TagTimerValue:
 		d, err := DecodeTimerValue(o.Value)
 		r.TimerValue = &d
+		return err
+	case TagDuration:
+		d, err := DecodeDuration(o.Value)
+		r.Duration = &d
 		return err
 	case TagChannelStatus:
 		cs, err := DecodeChannelStatus(o.Value)

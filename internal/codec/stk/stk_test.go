@@ -127,6 +127,12 @@ func TestCommandVectors(t *testing.T) {
 		// intra-frequency measurement qualifier, object 69 value 05.
 		{"PLI NMR E-UTRAN", NewProvideLocalInfoNMR(2),
 			"D0 0C 81 03 02 26 02 82 02 81 82 69 01 05"},
+		// TS 102 223 §6.6.5: POLL INTERVAL carries a duration (84, unit
+		// 01 seconds, 5); §6.6.13: POLLING OFF carries nothing.
+		{"poll interval 5s", NewPollInterval(6, Duration{Unit: UnitSeconds, Interval: 5}),
+			"D0 0D 81 03 06 03 00 82 02 81 82 84 02 01 05"},
+		{"polling off", NewPollingOff(7),
+			"D0 09 81 03 07 04 00 82 02 81 82"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,6 +197,8 @@ func TestParseCommandErrors(t *testing.T) {
 		{"timer start without value", "D0 0C 81 03 01 27 00 82 02 81 82 A4 01 01", ResultValuesMissing, true},
 		{"timer id 9", "D0 11 81 03 01 27 00 82 02 81 82 A4 01 09 A5 03 00 50 00", ResultDataNotUnderstood, true},
 		{"unknown CR object", "D0 0C 81 03 01 26 00 82 02 81 82 F0 01 00", ResultDataNotUnderstood, true},
+		{"poll interval without duration", "D0 09 81 03 01 03 00 82 02 81 82", ResultValuesMissing, true},
+		{"poll interval of 0", "D0 0D 81 03 01 03 00 82 02 81 82 84 02 01 00", ResultDataNotUnderstood, true},
 		{"bad other address", "D0 1A 81 03 01 40 01 82 02 81 82 B5 01 03 B9 02 05 78 3C 03 02 1F 90 3E 03 21 7F 00", ResultDataNotUnderstood, true},
 	}
 	for _, tt := range tests {
@@ -255,6 +263,11 @@ func TestTerminalResponseVectors(t *testing.T) {
 		}), "81 03 04 42 00 82 02 82 81 83 01 00 B6 03 48 54 54 B7 01 FF"},
 		{"BIP error", Respond(open, Result{General: ResultBIPError, Additional: []byte{BIPRemoteNotReachable}}),
 			"81 03 01 40 01 82 02 82 81 83 02 3A 07"},
+		// The terminal answers POLL INTERVAL with the interval it will
+		// use, here 10 s for the 5 s asked (TS 102 223 §6.4.6).
+		{"poll interval granted", with(Respond(NewPollInterval(6, Duration{Unit: UnitSeconds, Interval: 5}), Result{}), func(r *TerminalResponse) {
+			r.Duration = &Duration{Unit: UnitSeconds, Interval: 10}
+		}), "81 03 06 03 00 82 02 82 81 83 01 00 84 02 01 0A"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -434,6 +447,17 @@ func TestTerminalProfile(t *testing.T) {
 	p = NewTerminalProfile(0, FacPLIDateTime, FacPLILanguage, FacPLILocation)
 	if p[3] != 0x40 || p[7] != 0x04 || p[8] != 0x08 {
 		t.Fatalf("PLI facilities: profile % X", []byte(p))
+	}
+	// Byte 3 bits 6 and 7: POLL INTERVAL and POLLING OFF. Without clears
+	// bits in a copy and leaves the rest.
+	p = NewTerminalProfile(1, FacPollInterval, FacPollingOff, FacRefresh, FacTimerStartStop, FacTimerExpiration)
+	if p[2] != 0xE0 {
+		t.Fatalf("poll facilities: profile % X", []byte(p))
+	}
+	q := p.Without(FacTimerStartStop, FacTimerExpiration, Facility{99, 1})
+	if q.Has(FacTimerStartStop) || q.Has(FacTimerExpiration) || !q.Has(FacPollInterval) || !q.Has(FacRefresh) ||
+		q.Channels() != 1 || !p.Has(FacTimerStartStop) {
+		t.Fatalf("Without: % X from % X", []byte(q), []byte(p))
 	}
 }
 
