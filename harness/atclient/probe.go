@@ -46,10 +46,17 @@ func (c *Client) goSilent(lp, at *pending) {
 }
 
 // endSilence follows a probe's answer: the modem answers in order, so
-// owed answers that did not come before it were dropped. Call with c.mu
-// held.
+// owed answers that did not come before it were dropped; the collector
+// stays while probes that timed out may still be answered. Call with
+// c.mu held.
 func (c *Client) endSilence() {
-	c.silent, c.owed, c.collector = false, nil, nil
+	c.silent, c.owed = false, nil
+	if c.probes == 0 {
+		c.collector = nil
+	} else {
+		// Probes that timed out may still be answered between commands.
+		c.collector.names, c.collector.lines = nil, nil
+	}
 }
 
 // isProbeAnswer says whether lines and final are a probe's answer: "013"
@@ -102,8 +109,13 @@ func (c *Client) takeOwed(p *pending, final string) (string, bool) {
 	case p == c.collector && isProbeAnswer(p.lines, final):
 		// A probe's answer between commands: the modem is in step.
 		c.probes = max(c.probes-1, 0)
+		p.lines = nil
+		note := fmt.Sprintf("late answer to %s (a probe that timed out)", probeLine)
+		if c.silent {
+			note += ": the modem is in step again"
+		}
 		c.endSilence()
-		return fmt.Sprintf("late answer to %s (a probe that timed out): the modem is in step again", probeLine), true
+		return note, true
 	case p.probe && !isProbeAnswer(p.lines, final):
 		note := ""
 		if len(c.owed) > 0 {
@@ -123,6 +135,7 @@ func (c *Client) takeOwed(p *pending, final string) (string, bool) {
 		// Its own answer: every probe sent before it was answered or
 		// dropped, since the modem answers in order.
 		c.probes = 0
+		c.collector = nil
 	}
 	return "", false
 }
