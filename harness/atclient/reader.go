@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/at"
 )
@@ -263,7 +264,14 @@ func (c *Client) readLine() error {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
 	case err == nil:
-		c.tracef("<", line)
+		if noisy(line) {
+			var ok bool
+			if line, ok = c.denoise(line); !ok {
+				return nil
+			}
+		} else {
+			c.tracef("<", line)
+		}
 		if note := c.route(line); note != "" {
 			c.tracef("#", note)
 		}
@@ -284,7 +292,7 @@ func (c *Client) readLine() error {
 // or a read error, came before its CR or LF) as cut, and keeps it from the
 // pending command: not a whole line of its answer, which the drop cut.
 func (c *Client) cutLine(line string) {
-	c.tracef("<", line)
+	c.tracef("<", fieldlog.Escape(line))
 	c.tracef("#", "line cut by the port drop")
 	c.mu.Lock()
 	if c.pending != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Render writes the transcript one entry a line, as people read it and
@@ -95,14 +96,21 @@ func FormatOffset(d time.Duration) string {
 	return "+" + d.Round(time.Millisecond).String()
 }
 
-// Escape shows control characters of a line as <CR>, <LF>, <^Z>, \xNN.
+// Escape shows control characters of a line as <CR>, <LF>, <^Z>, \xNN,
+// and a byte that is no UTF-8 as \xNN.
 func Escape(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if !needsEscape(s) {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && n == 1:
+			// A byte no UTF-8 text has (line noise, 0xFF): its value,
+			// where U+FFFD would hide it and the raw byte make the log
+			// binary.
+			fmt.Fprintf(&b, `\x%02X`, s[i])
 		case r == '\r':
 			b.WriteString("<CR>")
 		case r == '\n':
@@ -112,8 +120,24 @@ func Escape(s string) string {
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02X`, r)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+n])
 		}
+		i += n
 	}
 	return b.String()
+}
+
+// needsEscape says whether s holds a control character or a byte that is
+// not UTF-8: the common line, plain text, is checked without decoding.
+func needsEscape(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return true
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return !ascii && !utf8.ValidString(s)
 }
