@@ -752,6 +752,11 @@ func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit)
 	}
 	c.mu.Lock()
 	c.pending = p
+	if col := c.collector; col != nil && len(col.lines) > 0 {
+		// An answer the modem owed was under way (a probe's "013", its
+		// OK still to come): its lines go with the final that follows.
+		p.lines, col.lines = append(p.lines, col.lines...), nil
+	}
 	c.echoBefore(p)
 	p.sent, p.timeout, p.strays = sent, timeout, c.strays
 	reopens := c.reopens

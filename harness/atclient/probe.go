@@ -54,8 +54,9 @@ func (c *Client) endSilence() {
 	if c.probes == 0 {
 		c.collector = nil
 	} else {
-		// Probes that timed out may still be answered between commands.
-		c.collector.names, c.collector.lines = nil, nil
+		// Probes that timed out may still be answered between commands
+		// (one may be under way: its lines stay).
+		c.collector.names = nil
 	}
 }
 

@@ -266,3 +266,87 @@ func TestNumericResultsMidSession(t *testing.T) {
 		t.Errorf("trace:\n%s", trace.String())
 	}
 }
+
+// A probe's answer split across the moment the next line goes out —
+// its "013" read before, its OK after — is still the probe's: the lines
+// a silent modem's answer had begun go with the final that ends it, so
+// the command sent meanwhile does not take that OK for its own.
+func TestProbeAnswerSplitAroundTheNextCommand(t *testing.T) {
+	master, path := answerpty.Master(t)
+	lines := make(chan string, 16)
+	go func() {
+		var b []byte
+		buf := make([]byte, 256)
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				close(lines)
+				return
+			}
+			for _, c := range buf[:n] {
+				if c == '\r' {
+					lines <- string(b)
+					b = b[:0]
+					continue
+				}
+				b = append(b, c)
+			}
+		}
+	}()
+	next := func(want string) {
+		t.Helper()
+		select {
+		case l := <-lines:
+			if l != want {
+				t.Fatalf("the modem got %q, want %q", l, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the modem never got %q", want)
+		}
+	}
+	write := func(s string) {
+		t.Helper()
+		if _, err := master.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trace := lockedWriter{w: &strings.Builder{}}
+	c, err := Open(path, WithTimeout(300*time.Millisecond), WithLateGrace(10*time.Millisecond), WithTrace(&trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	// The modem is busy: the scan, the resync's AT and a probe go
+	// unanswered; the next command is not sent.
+	if _, err := c.Command("AT+COPS=?"); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) {
+		t.Fatalf("%v\n%s", err, trace.String())
+	}
+	next("AT+COPS=?")
+	next("AT")
+	next("ATS3?")
+	done := make(chan error, 1)
+	go func() {
+		rsp, err := c.Command("AT+CIMI")
+		if err == nil && strings.Join(rsp.Lines, "|") != "208011234567890" {
+			err = errors.New("AT+CIMI got " + strings.Join(rsp.Lines, "|"))
+		}
+		done <- err
+	}()
+	next("ATS3?")
+	// All it owed, in order, the second probe's answer cut after its
+	// value: AT+CIMI goes out as that is read.
+	write("\r\n+COPS: (2,\"Orange F\",\"Orange\",\"20801\",7)\r\n\r\nOK\r\n\r\nOK\r\n\r\n013\r\n\r\nOK\r\n\r\n013\r\n")
+	next("AT+CIMI")
+	write("\r\nOK\r\n\r\n208011234567890\r\n\r\nOK\r\n")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v; trace:\n%s", err, trace.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("AT+CIMI never returned; trace:\n%s", trace.String())
+	}
+}
