@@ -249,6 +249,7 @@ type Client struct {
 	probes      int
 	collector   *pending
 	silentSince string // the command whose timeout began the silence
+	answering   int    // probes in a row that timed out though the modem answered meanwhile
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric  bool
 	grace    time.Duration
@@ -310,6 +311,7 @@ type pending struct {
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
 	probe   bool // a probe (ATS3?) sent while the modem was silent
+	took    int  // a probe's: final results it took as others' (owed, earlier probes')
 	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).

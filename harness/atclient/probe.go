@@ -21,8 +21,14 @@ import (
 // under the commands that timed out; its answer shows the modem in step
 // with the client again, since a modem answers in order. A probe that
 // timed out and is answered later is told by its answer too, and never
-// taken for a command's.
+// taken for a command's. A modem that does not read S3 refuses it
+// (ERROR): once nothing else is owed, that refusal is the probe's answer
+// all the same.
 const probeLine = "ATS3?"
+
+// maxAnsweringProbes is how many probes in a row may time out while the
+// modem answers other lines before the client stops probing.
+const maxAnsweringProbes = 3
 
 // ErrNotSent is wrapped, with ErrTimeout, by the error of a command that
 // the client did not send: the modem had answered nothing since an
@@ -50,7 +56,7 @@ func (c *Client) goSilent(lp, at *pending) {
 // stays while probes that timed out may still be answered. Call with
 // c.mu held.
 func (c *Client) endSilence() {
-	c.silent, c.owed = false, nil
+	c.silent, c.owed, c.answering = false, nil, 0
 	if c.probes == 0 {
 		c.collector = nil
 	} else {
@@ -106,38 +112,50 @@ func (p *pending) readsSRegister() bool {
 // reports whether it took the final result, and the trace's note. Call
 // with c.mu held.
 func (c *Client) takeOwed(p *pending, final string) (string, bool) {
+	shaped := isProbeAnswer(p.lines, final)
+	refused := func() string {
+		return fmt.Sprintf("late answer to %s (a probe that timed out): %s, the modem does not read S3", probeLine, final)
+	}
 	switch {
-	case p == c.collector && isProbeAnswer(p.lines, final):
-		// A probe's answer between commands: the modem is in step.
-		c.probes = max(c.probes-1, 0)
-		p.lines = nil
-		note := fmt.Sprintf("late answer to %s (a probe that timed out)", probeLine)
-		if c.silent {
-			note += ": the modem is in step again"
-		}
-		c.endSilence()
-		return note, true
-	case p.probe && !isProbeAnswer(p.lines, final):
-		note := ""
-		if len(c.owed) > 0 {
-			o := c.owed[0]
-			c.owed = c.owed[1:]
-			note = c.lateAnswer(o, p.lines, final, time.Now())
-		} else {
-			note = fmt.Sprintf("%s before the answer to %s, which nothing awaited", final, probeLine)
-		}
+	case p.probe && !shaped && len(c.owed) > 0:
+		o := c.owed[0]
+		c.owed = c.owed[1:]
+		p.took++
+		note := c.lateAnswer(o, p.lines, final, time.Now())
 		p.lines, p.truncated, p.overlong = nil, 0, 0
 		return note, true
-	case !p.probe && c.probes > 0 && isProbeAnswer(p.lines, final) && !p.readsSRegister():
+	case p == c.collector:
+		// Between commands, nothing else owed: a probe's answer (its
+		// refusal, from a modem that does not read S3): in step.
+		c.probes = max(c.probes-1, 0)
+		note := fmt.Sprintf("late answer to %s (a probe that timed out)", probeLine)
+		if !shaped {
+			note = refused()
+		}
+		if c.silent {
+			note += "; the modem is in step again"
+		}
+		p.lines, p.truncated, p.overlong = nil, 0, 0
+		c.endSilence()
+		return note, true
+	case p.probe && !shaped && c.probes > 0:
+		// Nothing else owed: an earlier probe's refusal. The probe's own
+		// answer is still to come.
+		c.probes--
+		p.took++
+		p.lines, p.truncated, p.overlong = nil, 0, 0
+		return refused(), true
+	case p.probe:
+		return "", false // its own answer (or refusal): in step
+	case c.probes > 0 && shaped && !p.readsSRegister():
 		c.probes--
 		p.lines, p.truncated, p.overlong = nil, 0, 0
 		return fmt.Sprintf("late answer to %s (a probe that timed out), not %s's", probeLine, p.line), true
-	case !p.probe:
-		// Its own answer: every probe sent before it was answered or
-		// dropped, since the modem answers in order.
-		c.probes = 0
-		c.collector = nil
 	}
+	// Its own answer: every probe sent before it was answered or dropped,
+	// since the modem answers in order.
+	c.probes = 0
+	c.collector = nil
 	return "", false
 }
 
@@ -170,15 +188,19 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 	if err := c.send(p, probeLine, wait, &lim); err != nil {
 		return fmt.Errorf("%s: %w: %w", cmd, ErrNotSent, err)
 	}
-	_, how := c.await(p, &lim)
+	final, how := c.await(p, &lim)
 	c.mu.Lock()
-	perr := p.err
+	perr, lines := p.err, p.lines
 	c.mu.Unlock()
 	switch {
 	case how == answered && perr == nil:
 		c.mu.Lock()
 		c.endSilence()
 		c.mu.Unlock()
+		if !isProbeAnswer(lines, final) {
+			// A modem that does not read S3 still answers in order.
+			c.tracef("#", fmt.Sprintf("%s answered %s (the modem does not read S3): its answers are in step again", probeLine, final))
+		}
 		return nil
 	case how == timedOut:
 		c.clearPending(p)
@@ -186,6 +208,18 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 		c.probes++
 		if len(c.timeouts) < MaxTimeouts {
 			c.timeouts = append(c.timeouts, Timeout{Command: cmd, Within: wait, NotSent: true})
+		}
+		// A modem that answers, but never the probe as V.250 has it
+		// (one that drops what it gets while stalled and refuses S3
+		// too), would otherwise keep every command from going out.
+		if p.took == 0 {
+			c.answering = 0
+		} else if c.answering++; c.answering >= maxAnsweringProbes {
+			c.endSilence()
+			c.probes, c.collector, c.answering = 0, nil, 0
+			c.mu.Unlock()
+			c.tracef("#", fmt.Sprintf("not sent: %s; the modem answers, but %d probes in a row got no answer of their own: commands go out without a probe from now on (an answer it still owes may be taken one command late)", cmd, maxAnsweringProbes))
+			return fmt.Errorf("%s: %w (%w after %v to %s): the modem answers, but not the probe", cmd, ErrNotSent, ErrTimeout, wait, probeLine)
 		}
 		c.mu.Unlock()
 		if n, why := c.noteUnframed(probeLine); n > 0 {

@@ -1,13 +1,16 @@
 package atclient
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/answerpty"
+	"github.com/esimhil/esimhil/internal/answertcp"
 )
 
 // After a command and its resync's AT both go unanswered, a modem that was
@@ -38,7 +41,9 @@ func TestSilentModemInStep(t *testing.T) {
 		drops int
 		// between: the busy modem's answers come between commands, not
 		// while the probe before AT+CCID waits.
-		between   bool
+		between bool
+		// s3 is the modem's answer to ATS3? ("" the standard 013 OK).
+		s3        string
 		wantCOPS  []string // its late answer, nil: none
 		wantSent  string
 		wantNotes []string
@@ -51,11 +56,21 @@ func TestSilentModemInStep(t *testing.T) {
 		{
 			name: "busy, answering in order between commands", between: true, wantCOPS: []string{scan},
 			wantSent:  cops + "|AT|ATS3?|AT+CCID|AT+CSQ",
-			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "# late answer to ATS3? (a probe that timed out): the modem is in step again"},
+			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "# late answer to ATS3? (a probe that timed out); the modem is in step again"},
 		},
 		{
 			name: "dropping what it got while stalled", drops: 2,
 			wantSent: cops + "|AT|ATS3?|ATS3?|AT+CCID|AT+CSQ",
+		},
+		{
+			name: "busy, refusing ATS3?, answering as the next probe waits", s3: "\r\nERROR\r\n", wantCOPS: []string{scan},
+			wantSent:  cops + "|AT|ATS3?|ATS3?|AT+CCID|AT+CSQ",
+			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "the modem does not read S3"},
+		},
+		{
+			name: "busy, refusing ATS3?, answering between commands", between: true, s3: "\r\nERROR\r\n", wantCOPS: []string{scan},
+			wantSent:  cops + "|AT|ATS3?|AT+CCID|AT+CSQ",
+			wantNotes: []string{"# late answer to " + cops + " after", "# late answer to AT after", "# late answer to ATS3? (a probe that timed out): ERROR, the modem does not read S3; the modem is in step again"},
 		},
 	}
 	for _, tc := range tests {
@@ -77,6 +92,8 @@ func TestSilentModemInStep(t *testing.T) {
 				case stalled && dropped < tc.drops:
 					dropped++
 					return ""
+				case l == "ATS3?" && tc.s3 != "":
+					return tc.s3
 				}
 				return answers[l]
 			})
@@ -196,7 +213,9 @@ func TestIsProbeAnswer(t *testing.T) {
 // digits from that line's own result on (V.250 §6.2.6), until ATV1 or a
 // reset: the client reads them as such — no timeouts, no resync, no "no
 // answer" where the modem answered (outside tester sw61, F5). ATQ1 aside,
-// a digit is a result code only while the modem is known to be in V0.
+// a digit is a result code only while the modem is known to be in V0;
+// +CME ERROR, text in V0 too, leaves it there, and RING ("2") is a URC
+// (outside tester sw62, N7, N6).
 func TestNumericResultsMidSession(t *testing.T) {
 	var mu sync.Mutex
 	verbose := true
@@ -229,7 +248,15 @@ func TestNumericResultsMidSession(t *testing.T) {
 		case "AT+NOPE":
 			return result("ERROR", "4")
 		case "AT+CSIM=1":
-			return text("+CME ERROR: 50") // its own form in V0 and V1
+			// An extended result code: text in V0 too, ended by a CR
+			// alone (V.250 §5.7.2).
+			if verbose {
+				return "\r\n+CME ERROR: 50\r\n"
+			}
+			return "+CME ERROR: 50\r"
+		case "AT+CIMI":
+			// A call comes as it answers: RING, "2" in V0, is unsolicited.
+			return result("RING", "2") + text("208011234567890") + result("OK", "0")
 		}
 		return result("OK", "0")
 	})
@@ -247,6 +274,9 @@ func TestNumericResultsMidSession(t *testing.T) {
 		{cmd: "AT+CGMM", lines: "FM100", final: "OK"},
 		{cmd: "AT+CPIN?", lines: "+CPIN: READY", final: "OK"},
 		{cmd: "AT+NOPE", final: "ERROR", err: ErrError},
+		{cmd: "AT+CSIM=1", final: "+CME ERROR: 50", err: &CMEError{}},
+		{cmd: "AT+CPIN?", lines: "+CPIN: READY", final: "OK"}, // still in V0 after it
+		{cmd: "AT+CIMI", lines: "208011234567890", final: "OK"},
 		{cmd: "ATV1", final: "OK"},
 		{cmd: "AT+CGMM", lines: "FM100", final: "OK"},
 		{cmd: "ATV0", final: "OK"},
@@ -255,9 +285,16 @@ func TestNumericResultsMidSession(t *testing.T) {
 	}
 	for i, st := range steps {
 		rsp, err := c.Command(st.cmd)
+		var cme *CMEError
+		if _, want := st.err.(*CMEError); want && errors.As(err, &cme) {
+			err = st.err
+		}
 		if !errors.Is(err, st.err) || rsp == nil || rsp.Final != st.final || strings.Join(rsp.Lines, "|") != st.lines {
 			t.Fatalf("step %d, %s: %+v, %v; want %q %q %v; trace:\n%s", i+1, st.cmd, rsp, err, st.lines, st.final, st.err, trace.String())
 		}
+	}
+	if urcs := c.URCs(); len(urcs) != 1 || urcs[0] != "RING" {
+		t.Errorf("URCs %q, want the RING", urcs)
 	}
 	if to := c.Timeouts(); len(to) != 0 {
 		t.Errorf("timeouts %+v; trace:\n%s", to, trace.String())
@@ -348,5 +385,100 @@ func TestProbeAnswerSplitAroundTheNextCommand(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("AT+CIMI never returned; trace:\n%s", trace.String())
+	}
+}
+
+// A modem that dropped what it got while stalled and refuses ATS3? (no
+// S3, against V.250) answers every probe with ERROR: nothing tells those
+// refusals from the answers it owed, so the client gives up probing after
+// three probes in a row that got no answer of their own while the modem
+// answered meanwhile, and sends commands again rather than none for the
+// rest of the session (outside tester sw62, N1).
+func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
+	stalled, dropped := false, 0
+	path := answerpty.Open(t, func(l string) string {
+		switch {
+		case l == "AT+COPS=?":
+			stalled = true
+			return ""
+		case stalled && dropped < 1: // the resync's AT
+			dropped++
+			return ""
+		case l == "ATS3?":
+			return "\r\nERROR\r\n"
+		case l == "AT+CCID":
+			return "\r\n+CCID: 89330100000000000012\r\n\r\nOK\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	trace := lockedWriter{w: &strings.Builder{}}
+	c, err := Open(path, WithTimeout(time.Second), WithLateGrace(10*time.Millisecond), WithTrace(&trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Command("AT+COPS=?"); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	for i := range maxAnsweringProbes {
+		if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) {
+			t.Fatalf("AT+CIMI #%d: %v, want not sent; trace:\n%s", i+1, err, trace.String())
+		}
+	}
+	rsp, err := c.Command("AT+CCID")
+	if err != nil || strings.Join(rsp.Lines, "|") != "+CCID: 89330100000000000012" {
+		t.Fatalf("AT+CCID: %+v %v; trace:\n%s", rsp, err, trace.String())
+	}
+	if !strings.Contains(trace.String(), "commands go out without a probe from now on") {
+		t.Errorf("trace:\n%s", trace.String())
+	}
+}
+
+// A port that drops while a probe waits (ser2net restarted) and comes
+// back with what the modem still owed: those answers are filed in order
+// under the commands that timed out, the probe's after them, not the
+// first of them under the cut probe (outside tester sw62, N17).
+func TestDropDuringProbe(t *testing.T) {
+	const imsi = "\r\n208011234567890\r\n\r\nOK\r\n"
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n == 1 && strings.Contains(in, "ATS3?"):
+			return "", true // ser2net restarted under the probe
+		case n == 1:
+			return "", false // busy: AT+COPS=? and the resync's AT unanswered
+		case in == "":
+			// The tty kept what the modem said meanwhile: the scan's
+			// denial, the AT's OK, the probe's answer.
+			return "\r\n+CME ERROR: 111\r\n\r\nOK\r\n\r\n013\r\n\r\nOK\r\n", false
+		case strings.Contains(in, "ATS3?"):
+			return "\r\n013\r\n\r\nOK\r\n", false
+		case strings.Contains(in, "AT+CIMI"):
+			return imsi, false
+		}
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &lockedWriter{w: &strings.Builder{}}
+	c := New(p, WithTimeout(500*time.Millisecond), WithLateGrace(10*time.Millisecond), WithReconnect(10*time.Second), WithTrace(tw))
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Command("AT+COPS=1,2,\"20810\""); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) || !errors.Is(err, ErrPortDown) {
+		t.Fatalf("AT+CIMI as the port dropped under its probe: %v\n%s", err, tw.String())
+	}
+	rsp, err := c.CommandWithin("AT+CIMI", 10*time.Second)
+	if err != nil || strings.Join(rsp.Lines, "|") != "208011234567890" {
+		t.Fatalf("AT+CIMI on the port back: %+v %v\n%s", rsp, err, tw.String())
+	}
+	to := c.Timeouts()
+	if len(to) == 0 || to[0].Final != "+CME ERROR: 111" {
+		t.Errorf("Timeouts %+v: the scan's denial is its late answer\n%s", to, tw.String())
+	}
+	if got := tw.String(); strings.Contains(got, "late answer to ATS3? after") || !strings.Contains(got, "# late answer to AT after") {
+		t.Errorf("trace:\n%s", got)
 	}
 }

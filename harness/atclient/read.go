@@ -56,7 +56,12 @@ func (c *Client) reopen(cause error) error {
 			p.err = fmt.Errorf("%w; %w after %q", down, ErrAnswerCut, p.lines[len(p.lines)-1])
 		}
 		p.final <- ""
-		if !p.poll {
+		switch {
+		case p.probe:
+			// A probe is no command to resync after: its answer, if it
+			// comes, follows what the modem still owes (collector).
+			c.probes++
+		case !p.poll:
 			c.cutOff = p
 		}
 	}
@@ -226,8 +231,10 @@ func (c *Client) route(line string) (note string) {
 // as a digit. A final in words tells the modem is in V1 again (a reset).
 // Call with c.mu held.
 func (c *Client) finalResult(p *pending, line string) (result string, final, digits bool) {
-	if at.Classify(line).Kind.IsFinal() {
-		if c.numeric && (p == nil || !p.setsV) {
+	if r := at.Classify(line); r.Kind.IsFinal() {
+		// +CME ERROR and +CMS ERROR are extended result codes, text in
+		// V0 as in V1 (V.250 §5.7.2): only a basic one in words shows V1.
+		if basic := r.Kind != at.FinalCME && r.Kind != at.FinalCMS; basic && c.numeric && (p == nil || !p.setsV) {
 			c.numeric = false
 		}
 		return line, true, false
@@ -237,6 +244,10 @@ func (c *Client) finalResult(p *pending, line string) (result string, final, dig
 	case !ok:
 		return line, false, false
 	case c.numeric, p != nil && p.setsV, p != nil && p.probe && isProbeAnswer(p.lines, v):
+		if !at.Classify(v).Kind.IsFinal() {
+			// RING (2) is unsolicited: a URC in words, never a final.
+			return v, false, true
+		}
 		return v, true, true
 	}
 	return line, false, false
