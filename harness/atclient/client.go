@@ -64,7 +64,7 @@ func WithTimestamps(now func() time.Time) Option { return func(c *Client) { c.no
 // modem resetting and re-enumerating, ser2net losing the connection) to
 // come back, instead of failing for good. A command in flight when the
 // port drops fails at once, naming itself; commands sent while the port is
-// down wait for it within their own timeout.
+// down wait for it up to d (a poll, within its own timeout).
 func WithReconnect(d time.Duration) Option { return func(c *Client) { c.reconnect = d } }
 
 // WithSetUp has the client run setUp again, before its next command,
@@ -446,7 +446,7 @@ func (c *Client) Poll(cmd string, timeout time.Duration) (*Response, error) {
 func (c *Client) command(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	c.cmdMu.Lock()
 	defer c.cmdMu.Unlock()
-	c.setUpAgain(timeout)
+	c.setUpAgain(c.upWait(timeout, poll))
 	return c.do(cmd, timeout, answers, poll)
 }
 
@@ -502,8 +502,11 @@ func (c *Client) kickSetUp() {
 // do sends one command line and waits for its answer; cmdMu held.
 func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bool) (*Response, error) {
 	// A port on its way back is waited for before the late answer is:
-	// the command its drop cut may still be answered there.
-	if err := c.awaitUpWithin(timeout); err != nil {
+	// the command its drop cut may still be answered there. It is given
+	// the reconnect window, not only the command's time (a ser2net back
+	// in a second must not fail the steps sent meanwhile); a poll, which
+	// expects a restarting modem, only its own.
+	if err := c.awaitUpWithin(c.upWait(timeout, poll)); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	c.settleLate(true)
@@ -1021,6 +1024,15 @@ func (c *Client) awaitReopen(reopens int, lim *limit) bool {
 			return false
 		}
 	}
+}
+
+// upWait is how long a command given timeout waits for a port on its way
+// back before it goes out: the reconnect window, unless a poll.
+func (c *Client) upWait(timeout time.Duration, poll bool) time.Duration {
+	if poll {
+		return timeout
+	}
+	return max(timeout, c.reconnect)
 }
 
 // awaitUpWithin is awaitUp within timeout.

@@ -482,3 +482,47 @@ func TestDropDuringProbe(t *testing.T) {
 		t.Errorf("trace:\n%s", got)
 	}
 }
+
+// slowBack is a port whose reopen takes a second: ser2net restarted.
+type slowBack struct{ transport.Port }
+
+func (p slowBack) Reopen(ctx context.Context) error {
+	select {
+	case <-time.After(time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return p.Port.Reopen(ctx)
+}
+
+// A command sent while the port is on its way back waits for it as long
+// as the reconnect window allows, not only its own time: a ser2net back
+// in a second does not fail the steps sent meanwhile as "did not come
+// back" (outside tester sw62, N21).
+func TestCommandWaitsForThePortBack(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n == 1 && strings.Contains(in, "AT+CSQ"):
+			return "", true
+		case strings.Contains(in, "AT+CIMI"):
+			return "\r\n208011234567890\r\n\r\nOK\r\n", false
+		case in == "":
+			return "", false
+		}
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &lockedWriter{w: &strings.Builder{}}
+	c := New(slowBack{p}, WithTimeout(300*time.Millisecond), WithLateGrace(10*time.Millisecond), WithReconnect(10*time.Second), WithTrace(tw))
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Command("AT+CSQ"); !errors.Is(err, ErrPortDown) {
+		t.Fatalf("AT+CSQ: %v", err)
+	}
+	rsp, err := c.Command("AT+CIMI")
+	if err != nil || strings.Join(rsp.Lines, "|") != "208011234567890" {
+		t.Fatalf("AT+CIMI as the port comes back: %+v %v\n%s", rsp, err, tw.String())
+	}
+}
