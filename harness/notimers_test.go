@@ -42,3 +42,22 @@ func TestNoTimerManagementRunsOnPolls(t *testing.T) {
 		t.Fatal("no reply guard expiry in the run")
 	}
 }
+
+// A personality file given through ESIMHIL_PERSONALITY (quirks over a
+// built-in one) reaches the rig: `esimhil run` and the specs can run a
+// quirk no built-in personality has (outside tester sw62, N20).
+func TestPersonalityEnvTakesAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "no-timers.yaml")
+	if err := os.WriteFile(file, []byte("name: no-timers\nbase: generic\nno_timer_management: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(PersonalityEnv, file)
+	r, err := NewRig(loadFixture(t, "roam-platform-slow.yaml"), Options{Dir: t.TempDir(), NoHost: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !r.Personality.NoTimerManagement || r.Personality.Name != "no-timers" {
+		t.Errorf("personality %q, no_timer_management %v: want the file's", r.Personality.Name, r.Personality.NoTimerManagement)
+	}
+}

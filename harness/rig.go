@@ -192,7 +192,8 @@ func clearPrevious(dir string) error {
 const IncompleteFile = "INCOMPLETE"
 
 // PersonalityEnv overrides every scenario's device.personality, so that a
-// whole suite runs under one dialect.
+// whole suite runs under one dialect: a built-in name, or a personality
+// file (quirks over a built-in one, personality.IsFile).
 const PersonalityEnv = "ESIMHIL_PERSONALITY"
 
 // CaptureEnv sets the capture mode of rigs whose options leave it empty,
@@ -356,7 +357,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 
 	if o.Dialect != nil {
 		r.Personality = *o.Dialect
-	} else if r.Personality, err = personality.Load(personalityName(s, o)); err != nil {
+	} else if r.Personality, err = personality.LoadNameOrFile(personalityName(s, o)); err != nil {
 		return r, fmt.Errorf("modem: %w", err)
 	}
 	if r.World, err = world.New(s.WorldConfig(r.start), vclk, r.Log); err != nil {
