@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,6 +228,32 @@ func TestProbeRefusesGarbleAsWrongBaud(t *testing.T) {
 	_, err = Probe(c)
 	if err == nil || !strings.Contains(err.Error(), "not a modem's AT port: bytes but no line or final result to AT, nor after ATV1, in ") ||
 		!strings.Contains(err.Error(), "wrong BAUD or parity?") || strings.Contains(err.Error(), "GPS") || strings.Contains(err.Error(), "no OK to AT") {
+		t.Errorf("%v", err)
+	}
+}
+
+// A modem too busy for the probe (ATI answered after 1 s, the probe
+// giving each command 200 ms) gets no proposal that passes for one: the
+// probe fails naming what went unanswered, rather than exit 0 with an
+// empty identity (outside tester sw62, N18).
+func TestProbeRefusesAnUnansweredIdentity(t *testing.T) {
+	port := answerpty.Open(t, func(l string) string {
+		switch l {
+		case "ATI":
+			time.Sleep(time.Second) // busy: what comes meanwhile waits
+			return "\r\nQuectel\r\nEG25\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n"
+		case "ATS3?":
+			return "\r\n013\r\n\r\nOK\r\n"
+		}
+		return "\r\nOK\r\n"
+	})
+	c, err := atclient.Open(port, atclient.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = Probe(c)
+	if !errors.Is(err, ErrUnanswered) || !strings.Contains(err.Error(), "ATI") || !strings.Contains(err.Error(), "--timeout") {
 		t.Errorf("%v", err)
 	}
 }

@@ -55,7 +55,25 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		c.Command("AT+CMEE=1")
 	}
 	c.ClearURCs() // what came before the probe is nobody's
+	before := len(c.Timeouts())
 	lp, err := lab.Propose(c, lab.Identify(c))
 	pr.Proposal = lp
-	return pr, err
+	if err != nil {
+		return pr, err
+	}
+	// A modem too busy or slow for the probe's commands answers some of
+	// them late or not at all: a proposal made without those answers
+	// says nothing, and must not pass for one.
+	if to := c.Timeouts()[before:]; len(to) > 0 {
+		var what []string
+		for _, t := range to {
+			what = append(what, t.String())
+		}
+		return pr, fmt.Errorf("%s: %w: %s; the proposal (%s) may be wrong: give the modem more time (--timeout)", c.Port(), ErrUnanswered, strings.Join(what, "; "), lp.Personality)
+	}
+	return pr, nil
 }
+
+// ErrUnanswered is wrapped by Probe's error when some of its commands got
+// no answer in time (or were not sent, the modem answering nothing).
+var ErrUnanswered = errors.New("the probe's commands were not all answered in time")
