@@ -323,6 +323,13 @@ func (m *Modem) Written() int64 { return m.out.totalBytes() }
 // loop work.
 func (m *Modem) Listening() bool { return !m.st.off && !m.st.restarting && !m.st.hung }
 
+// Answering reports whether a command line the modem took in is still to
+// be answered: its command runs on the loop's clock (a manual network
+// selection answers as its attempt ends), and the lines typed meanwhile
+// wait for it. Whoever drives the clock for a host awaiting that answer
+// lets simulated time run until then. Call it from inside loop work.
+func (m *Modem) Answering() bool { return m.st.pending != nil }
+
 // SetATHung hangs the AT port (true) or brings it back (false), as a
 // module's AT task that stops answering does while the rest of the
 // firmware runs: lines typed are taken in but neither echoed nor
