@@ -77,7 +77,7 @@ func NewDevice(sh *Shared, c DeviceConfig) (*Device, error) {
 	s := c.Scenario
 	d := &Device{sh: sh, s: s, Log: c.Log}
 	var err error
-	if d.pers, err = personality.Load(personalityName(s, Options{})); err != nil {
+	if d.pers, err = personality.LoadNameOrFile(personalityName(s, Options{})); err != nil {
 		return nil, fmt.Errorf("device %s: modem: %w", s.Device.EID, err)
 	}
 	clk := sh.Loop.Clock()

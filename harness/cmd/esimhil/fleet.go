@@ -20,8 +20,10 @@ import (
 
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/emulators/eventlog"
+	"github.com/esimhil/esimhil/harness"
 	"github.com/esimhil/esimhil/harness/fleet"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/internal/personality"
 )
 
 const fleetUsage = `usage:
@@ -85,6 +87,13 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		probs = append(probs, strings.Split(err.Error(), "\n")...)
 	}
 	t, err := fleet.Load(*tmpl)
+	if v := os.Getenv(harness.PersonalityEnv); v != "" {
+		// Every device loads it: a bad one is one problem before the
+		// storm, not one failure a device.
+		if _, perr := personality.LoadNameOrFile(v); perr != nil {
+			problem(fmt.Errorf("%s=%s: %w", harness.PersonalityEnv, v, perr))
+		}
+	}
 	if err != nil {
 		problem(err)
 	} else {

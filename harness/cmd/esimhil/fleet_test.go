@@ -621,3 +621,33 @@ func TestServeSMDPListen(t *testing.T) {
 		})
 	}
 }
+
+// ESIMHIL_PERSONALITY reaches every device of a storm as it reaches a
+// run: a built-in name or a personality file; one that does not load is
+// one problem before the storm, not a failure a device (outside tester
+// sw63, S20f).
+func TestFleetPersonalityFromTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "no-timers.yaml")
+	if err := os.WriteFile(file, []byte("name: no-timers\nbase: generic\nno_timer_management: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env  string
+		code int
+		want string
+	}{
+		{env: filepath.Join(dir, "missing.yaml"), code: 2, want: "ESIMHIL_PERSONALITY=" + filepath.Join(dir, "missing.yaml") + ": personality file: "},
+		{env: file, code: 0},
+	} {
+		t.Setenv("ESIMHIL_PERSONALITY", tc.env)
+		var out, errOut bytes.Buffer
+		code := cli(context.Background(), []string{"fleet", "--scenario-template", fleetTemplate, "--devices", "3", "--arrive-within", "1m"}, &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.env, code, errOut.String(), tc.code, tc.want)
+		}
+		if tc.code == 2 && strings.Count(errOut.String(), "personality") != 1 {
+			t.Errorf("%s: stderr %q: want the problem once", tc.env, errOut.String())
+		}
+	}
+}
