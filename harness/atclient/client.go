@@ -248,8 +248,10 @@ type Client struct {
 	owed        []*pending
 	probes      int
 	collector   *pending
-	silentSince string // the command whose timeout began the silence
-	answering   int    // probes in a row that timed out though the modem answered meanwhile
+	silentSince string    // the command whose timeout began the silence
+	silentAt    time.Time // when
+	owedTaken   int       // final results taken as owed (or earlier probes') since
+	answering   int       // probes that timed out after one was
 	// numeric: the modem gives result codes as digits (ATV0 took).
 	numeric  bool
 	grace    time.Duration
@@ -311,7 +313,6 @@ type pending struct {
 	late    bool
 	poll    bool // Poll's: not waited for once late, nor resynced after
 	probe   bool // a probe (ATS3?) sent while the modem was silent
-	took    int  // a probe's: final results it took as others' (owed, earlier probes')
 	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).
@@ -745,6 +746,21 @@ func (l *limit) stop() {
 // send makes p the pending command and writes its line, once the port is
 // up (within lim).
 func (c *Client) send(p *pending, cmd string, timeout time.Duration, lim *limit) error {
+	c.mu.Lock()
+	down := c.err == nil && c.down != nil
+	c.mu.Unlock()
+	if down {
+		// The port dropped since the command began (while a late answer
+		// or a probe was awaited): it is given the reconnect window to
+		// come back, as a command that found it down is (upWait), and
+		// its own time from then.
+		if err := c.awaitUpWithin(c.upWait(timeout, p.poll)); err != nil {
+			return fmt.Errorf("%s: %w", cmd, err)
+		}
+		lim.stop()
+		now := time.Now()
+		*lim = limit{from: now, deadline: now.Add(timeout)}
+	}
 	waited, err := c.awaitUp(lim, timeout)
 	if err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
@@ -897,6 +913,9 @@ func (c *Client) resync(lp *pending) {
 		case lines > 0 || final != "OK":
 			c.mu.Lock()
 			note := c.lateAnswer(lp, p.lines, final, time.Now()) // the AT's pending gathered them
+			if c.late != nil && c.late.dropped == lp {
+				c.late = nil // the port dropped during the wait: its stand-in is answered too
+			}
 			c.mu.Unlock()
 			c.tracef("#", note)
 			if c.rearm(p) {

@@ -26,9 +26,14 @@ import (
 // all the same.
 const probeLine = "ATS3?"
 
-// maxAnsweringProbes is how many probes in a row may time out while the
-// modem answers other lines before the client stops probing.
-const maxAnsweringProbes = 3
+// maxAnsweringProbes is how many probes may time out once the modem has
+// answered what it owed before the client stops probing; maxSilence how
+// long the modem may answer no probe at all: more than a network scan
+// (AT+COPS=?, 30–180 s on LTE modules) takes.
+const (
+	maxAnsweringProbes = 3
+	maxSilence         = 5 * time.Minute
+)
 
 // ErrNotSent is wrapped, with ErrTimeout, by the error of a command that
 // the client did not send: the modem had answered nothing since an
@@ -39,7 +44,8 @@ var ErrNotSent = errors.New("at: not sent")
 // AT (at) went unanswered too: until a probe is answered, no command goes
 // out, and what comes between commands is collected. Call with c.mu held.
 func (c *Client) goSilent(lp, at *pending) {
-	c.silent, c.silentSince = true, lp.line
+	c.silent, c.silentSince, c.silentAt = true, lp.line, time.Now()
+	c.owedTaken, c.answering = 0, 0
 	c.owed = append(c.owed[:0:0], lp, at) // a busy modem answers both later, in order
 	col := newPending(probeLine)
 	col.probe, col.echoOK = true, false
@@ -120,7 +126,7 @@ func (c *Client) takeOwed(p *pending, final string) (string, bool) {
 	case p.probe && !shaped && len(c.owed) > 0:
 		o := c.owed[0]
 		c.owed = c.owed[1:]
-		p.took++
+		c.owedTaken++
 		note := c.lateAnswer(o, p.lines, final, time.Now())
 		p.lines, p.truncated, p.overlong = nil, 0, 0
 		return note, true
@@ -142,7 +148,7 @@ func (c *Client) takeOwed(p *pending, final string) (string, bool) {
 		// Nothing else owed: an earlier probe's refusal. The probe's own
 		// answer is still to come.
 		c.probes--
-		p.took++
+		c.owedTaken++
 		p.lines, p.truncated, p.overlong = nil, 0, 0
 		return refused(), true
 	case p.probe:
@@ -209,17 +215,26 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 		if len(c.timeouts) < MaxTimeouts {
 			c.timeouts = append(c.timeouts, Timeout{Command: cmd, Within: wait, NotSent: true})
 		}
-		// A modem that answers, but never the probe as V.250 has it
-		// (one that drops what it gets while stalled and refuses S3
-		// too), would otherwise keep every command from going out.
-		if p.took == 0 {
-			c.answering = 0
-		} else if c.answering++; c.answering >= maxAnsweringProbes {
+		// A modem that answers, but never the probe as V.250 has it (no
+		// S3 read, and the refusal dropped or never sent), would keep
+		// every command from going out: once it has answered what it
+		// owed, three probes more that time out, or a silence longer
+		// than any modem's slowest command, end the probing.
+		why := ""
+		if c.owedTaken > 0 {
+			if c.answering++; c.answering >= maxAnsweringProbes {
+				why = fmt.Sprintf("the modem answered what it owed, but %d probes since got no answer", maxAnsweringProbes)
+			}
+		}
+		if d := time.Since(c.silentAt); why == "" && d > maxSilence {
+			why = fmt.Sprintf("the modem has answered no probe for %v, longer than any command takes", d.Round(time.Second))
+		}
+		if why != "" {
 			c.endSilence()
-			c.probes, c.collector, c.answering = 0, nil, 0
+			c.probes, c.collector = 0, nil
 			c.mu.Unlock()
-			c.tracef("#", fmt.Sprintf("not sent: %s; the modem answers, but %d probes in a row got no answer of their own: commands go out without a probe from now on (an answer it still owes may be taken one command late)", cmd, maxAnsweringProbes))
-			return fmt.Errorf("%s: %w (%w after %v to %s): the modem answers, but not the probe", cmd, ErrNotSent, ErrTimeout, wait, probeLine)
+			c.tracef("#", fmt.Sprintf("not sent: %s; %s: commands go out without a probe from now on (an answer it still owes may be taken one command late)", cmd, why))
+			return fmt.Errorf("%s: %w (%w after %v to %s): %s", cmd, ErrNotSent, ErrTimeout, wait, probeLine, why)
 		}
 		c.mu.Unlock()
 		if n, why := c.noteUnframed(probeLine); n > 0 {

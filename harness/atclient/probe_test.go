@@ -1,8 +1,10 @@
 package atclient
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -388,49 +390,66 @@ func TestProbeAnswerSplitAroundTheNextCommand(t *testing.T) {
 	}
 }
 
-// A modem that dropped what it got while stalled and refuses ATS3? (no
-// S3, against V.250) answers every probe with ERROR: nothing tells those
-// refusals from the answers it owed, so the client gives up probing after
-// three probes in a row that got no answer of their own while the modem
-// answered meanwhile, and sends commands again rather than none for the
-// rest of the session (outside tester sw62, N1).
+// A modem whose probe answers cannot be told from the answers it owed —
+// one that dropped what it got while stalled and refuses ATS3? (no S3,
+// against V.250), or one that answers its owed lines but never ATS3? —
+// would keep every command back for the rest of the session: once it has
+// answered what it owed, the client gives up probing after three more
+// probes time out, and sends commands again (outside testers sw62 N1,
+// sw63 S1b).
 func TestProbingEndsWhenTheModemAnswersButNotTheProbe(t *testing.T) {
-	stalled, dropped := false, 0
-	path := answerpty.Open(t, func(l string) string {
-		switch {
-		case l == "AT+COPS=?":
-			stalled = true
-			return ""
-		case stalled && dropped < 1: // the resync's AT
-			dropped++
-			return ""
-		case l == "ATS3?":
-			return "\r\nERROR\r\n"
-		case l == "AT+CCID":
-			return "\r\n+CCID: 89330100000000000012\r\n\r\nOK\r\n"
-		}
-		return "\r\nOK\r\n"
-	})
-	trace := lockedWriter{w: &strings.Builder{}}
-	c, err := Open(path, WithTimeout(time.Second), WithLateGrace(10*time.Millisecond), WithTrace(&trace))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Command("AT+COPS=?"); !errors.Is(err, ErrTimeout) {
-		t.Fatal(err)
-	}
-	for i := range maxAnsweringProbes {
-		if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) {
-			t.Fatalf("AT+CIMI #%d: %v, want not sent; trace:\n%s", i+1, err, trace.String())
-		}
-	}
-	rsp, err := c.Command("AT+CCID")
-	if err != nil || strings.Join(rsp.Lines, "|") != "+CCID: 89330100000000000012" {
-		t.Fatalf("AT+CCID: %+v %v; trace:\n%s", rsp, err, trace.String())
-	}
-	if !strings.Contains(trace.String(), "commands go out without a probe from now on") {
-		t.Errorf("trace:\n%s", trace.String())
+	for _, tc := range []struct {
+		name string
+		// busy: the scan's answer comes after this; 0: it never does
+		// and the resync's AT is dropped.
+		busy time.Duration
+		s3   string // the answer to ATS3? ("": none)
+	}{
+		{name: "dropping, refusing ATS3?", s3: "\r\nERROR\r\n"},
+		{name: "busy in order, ignoring ATS3?", busy: 2500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stalled, dropped := false, 0
+			path := answerpty.Open(t, func(l string) string {
+				switch {
+				case l == "AT+COPS=?" && tc.busy > 0:
+					time.Sleep(tc.busy) // what comes meanwhile waits
+					return "\r\n+COPS: (2,\"Orange F\",\"Orange\",\"20801\",7)\r\n\r\nOK\r\n"
+				case l == "AT+COPS=?":
+					stalled = true
+					return ""
+				case stalled && dropped < 1: // the resync's AT
+					dropped++
+					return ""
+				case l == "ATS3?":
+					return tc.s3
+				case l == "AT+CCID":
+					return "\r\n+CCID: 89330100000000000012\r\n\r\nOK\r\n"
+				}
+				return "\r\nOK\r\n"
+			})
+			trace := lockedWriter{w: &strings.Builder{}}
+			c, err := Open(path, WithTimeout(time.Second), WithLateGrace(10*time.Millisecond), WithTrace(&trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if _, err := c.Command("AT+COPS=?"); !errors.Is(err, ErrTimeout) {
+				t.Fatal(err)
+			}
+			for i := range maxAnsweringProbes {
+				if _, err := c.Command("AT+CIMI"); !errors.Is(err, ErrNotSent) {
+					t.Fatalf("AT+CIMI #%d: %v, want not sent; trace:\n%s", i+1, err, trace.String())
+				}
+			}
+			rsp, err := c.Command("AT+CCID")
+			if err != nil || strings.Join(rsp.Lines, "|") != "+CCID: 89330100000000000012" {
+				t.Fatalf("AT+CCID: %+v %v; trace:\n%s", rsp, err, trace.String())
+			}
+			if !strings.Contains(trace.String(), "commands go out without a probe from now on") {
+				t.Errorf("trace:\n%s", trace.String())
+			}
+		})
 	}
 }
 
@@ -524,5 +543,70 @@ func TestCommandWaitsForThePortBack(t *testing.T) {
 	rsp, err := c.Command("AT+CIMI")
 	if err != nil || strings.Join(rsp.Lines, "|") != "208011234567890" {
 		t.Fatalf("AT+CIMI as the port comes back: %+v %v\n%s", rsp, err, tw.String())
+	}
+}
+
+// A port that drops after a command timed out, while the next one waits
+// for its late answer, and comes back a second later: the resync's AT
+// waits for it (the reconnect window), the late answer coming on the
+// port back is filed under the command that timed out, and the next
+// command gets its own answer — not the owed one, nor "did not come
+// back" (outside tester sw63, S17c, S21).
+func TestDropBeforeTheResync(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for n := 1; ; n++ {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(n int, conn net.Conn) {
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				if n > 1 {
+					// The tty kept the scan's denial: ser2net passes it on.
+					conn.Write([]byte("\r\n+CME ERROR: 111\r\n"))
+				}
+				for {
+					line, err := r.ReadString('\r')
+					if err != nil {
+						return
+					}
+					switch line = strings.TrimSpace(line); {
+					case n == 1 && line == "AT+COPS=1,2,\"20810\"":
+						time.Sleep(700 * time.Millisecond) // then ser2net restarts
+						return
+					case line == "AT+CIMI":
+						conn.Write([]byte("\r\n208011234567890\r\n\r\nOK\r\n"))
+					default:
+						conn.Write([]byte("\r\nOK\r\n"))
+					}
+				}
+			}(n, conn)
+		}
+	}()
+	p, err := transport.Open(context.Background(), "tcp://"+l.Addr().String(), transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &lockedWriter{w: &strings.Builder{}}
+	c := New(slowBack{p}, WithTimeout(500*time.Millisecond), WithReconnect(10*time.Second), WithTrace(tw))
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Command(`AT+COPS=1,2,"20810"`); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	rsp, err := c.Command("AT+CIMI")
+	if err != nil || strings.Join(rsp.Lines, "|") != "208011234567890" {
+		t.Fatalf("AT+CIMI: %+v %v\n%s", rsp, err, tw.String())
+	}
+	if to := c.Timeouts(); len(to) != 1 || to[0].Final != "+CME ERROR: 111" {
+		t.Errorf("Timeouts %+v: want the scan's denial its late answer\n%s", to, tw.String())
+	}
+	if got := tw.String(); strings.Contains(got, "did not come back") {
+		t.Errorf("trace:\n%s", got)
 	}
 }
