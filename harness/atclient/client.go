@@ -893,6 +893,9 @@ func (c *Client) resync(lp *pending) {
 	}
 	for {
 		final, how := c.await(p, &lim)
+		if how == timedOut {
+			final, how = tookAsItFired(p, final, how)
+		}
 		c.mu.Lock()
 		lines, perr := len(p.lines), p.err
 		c.mu.Unlock()
@@ -954,6 +957,17 @@ func (c *Client) resync(lp *pending) {
 			c.tracef("#", note)
 		}
 		return
+	}
+}
+
+// tookAsItFired is a wait's outcome once its timer fired: a final result
+// routed to p in the same instant is an answer, not silence.
+func tookAsItFired(p *pending, final string, how int) (string, int) {
+	select {
+	case f := <-p.final:
+		return f, answered
+	default:
+		return final, how
 	}
 }
 

@@ -195,6 +195,9 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 		return fmt.Errorf("%s: %w: %w", cmd, ErrNotSent, err)
 	}
 	final, how := c.await(p, &lim)
+	if how == timedOut {
+		final, how = tookAsItFired(p, final, how)
+	}
 	c.mu.Lock()
 	perr, lines := p.err, p.lines
 	c.mu.Unlock()
