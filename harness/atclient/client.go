@@ -618,8 +618,13 @@ func (c *Client) echoBefore(p *pending) {
 		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
 			c.echo = echoUnknown
 		}
+		// V, and Z and &F that load a profile with it (at.Modes.After),
+		// from the line already parsed: at.SetsVerbose would parse it
+		// twice more for every command.
+		if (x.Name == "V" || x.Name == "Z" || x.Name == "&F") && x.Form != at.Read && x.Form != at.Test {
+			p.setsV = true
+		}
 	}
-	_, p.setsV = at.SetsVerbose(p.text)
 }
 
 // echoAfter follows the modem's echo once p got its final result; call
