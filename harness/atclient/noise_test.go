@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhil/esimhil/harness/fieldlog"
 	"github.com/esimhil/esimhil/internal/answerpty"
 )
 
@@ -50,7 +51,7 @@ func TestLineNoise(t *testing.T) {
 	}
 	log := trace.String()
 	for l := range strings.Lines(log) {
-		if noisy(strings.TrimSuffix(l, "\n")) {
+		if fieldlog.Noisy(strings.TrimSuffix(l, "\n")) {
 			t.Errorf("the trace holds raw noise: %q", l)
 		}
 	}

@@ -264,7 +264,7 @@ func (c *Client) readLine() error {
 	case err == nil && c.lr.Cut():
 		c.cutLine(line)
 	case err == nil:
-		if noisy(line) {
+		if fieldlog.Noisy(line) {
 			var ok bool
 			if line, ok = c.denoise(line); !ok {
 				return nil

@@ -127,13 +127,19 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// needsEscape says whether s holds a control character or a byte that is
-// not UTF-8: the common line, plain text, is checked without decoding.
-func needsEscape(s string) bool {
+// needsEscape says whether Escape changes s: noise, or a TAB.
+func needsEscape(s string) bool { return Noisy(s) || strings.IndexByte(s, '\t') >= 0 }
+
+// Noisy says whether a line holds bytes no text line of a modem has: a
+// control character other than TAB (NUL, XOFF, DEL) or a byte that is
+// not UTF-8 (0xFF) — line noise, a UART glitching at power-up. An
+// operator's name in UTF-8 is text. The common line, plain ASCII, is
+// checked without decoding.
+func Noisy(s string) bool {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c < 0x20 || c == 0x7f:
+		case c < 0x20 && c != '\t' || c == 0x7f:
 			return true
 		case c >= 0x80:
 			ascii = false
@@ -141,3 +147,8 @@ func needsEscape(s string) bool {
 	}
 	return !ascii && !utf8.ValidString(s)
 }
+
+// NoiseRune says whether r, as ranging over a string gives it, is noise
+// (Noisy): a control character other than TAB, or a byte that is not
+// UTF-8 (utf8.RuneError).
+func NoiseRune(r rune) bool { return r == utf8.RuneError || r < 0x20 && r != '\t' || r == 0x7f }
