@@ -899,14 +899,13 @@ func (c *Client) resync(lp *pending) {
 	for {
 		final, how := c.await(p, &lim)
 		if how == timedOut {
-			final, how = tookAsItFired(p, final, how)
+			final, how = c.expire(p, final)
 		}
 		c.mu.Lock()
 		lines, perr := len(p.lines), p.err
 		c.mu.Unlock()
 		switch {
 		case how == timedOut:
-			c.clearPending(p)
 			c.mu.Lock()
 			c.goSilent(lp, p)
 			c.mu.Unlock()
@@ -965,14 +964,21 @@ func (c *Client) resync(lp *pending) {
 	}
 }
 
-// tookAsItFired is a wait's outcome once its timer fired: a final result
-// routed to p in the same instant is an answer, not silence.
-func tookAsItFired(p *pending, final string, how int) (string, int) {
+// expire ends the wait of p (a resync's AT, a probe) once its timer fired:
+// under one lock it takes p off as unanswered, or finds the final result
+// routed to it in that instant, an answer, not silence.
+func (c *Client) expire(p *pending, final string) (string, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == p {
+		c.pending = nil
+		return final, timedOut
+	}
 	select {
 	case f := <-p.final:
 		return f, answered
 	default:
-		return final, how
+		return final, timedOut
 	}
 }
 

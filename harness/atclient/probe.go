@@ -196,7 +196,7 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 	}
 	final, how := c.await(p, &lim)
 	if how == timedOut {
-		final, how = tookAsItFired(p, final, how)
+		final, how = c.expire(p, final)
 	}
 	c.mu.Lock()
 	perr, lines := p.err, p.lines
@@ -212,7 +212,6 @@ func (c *Client) probe(cmd string, timeout time.Duration) error {
 		}
 		return nil
 	case how == timedOut:
-		c.clearPending(p)
 		c.mu.Lock()
 		c.probes++
 		if len(c.timeouts) < MaxTimeouts {
