@@ -396,7 +396,8 @@ func Check(c *atclient.Client) error {
 		}
 	}
 	// The whole wait, not only the last command's timeout: a silent port
-	// costs four timeouts and the waits for late answers between them.
+	// costs two timeouts, the wait for a late answer, the resync and the
+	// probes before the commands the silence keeps back.
 	took := time.Since(start).Round(100 * time.Millisecond)
 	if errors.Is(err, atclient.ErrNoLine) {
 		// Bytes came, none a line: a wrong line speed, not a silent port.
