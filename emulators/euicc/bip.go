@@ -247,7 +247,7 @@ func (o *bipOp) flightSent() (*stk.Command, bool, applet.Event) {
 	}
 	if !o.armTried {
 		o.armTried = true
-		if o.r.pollTimers() {
+		if o.r.noTimers {
 			return o.armByPolls()
 		}
 		o.state = bipArming

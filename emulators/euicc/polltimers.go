@@ -44,11 +44,6 @@ type pollClock struct {
 	running [BIPTimer + 1]bool
 }
 
-// pollTimers reports whether the card's timers run on polls: the terminal
-// profile announces POLL INTERVAL but no timers (TS 102 223 §5.2), or the
-// terminal refused a TIMER MANAGEMENT start.
-func (r *runtime) pollTimers() bool { return r.noTimers }
-
 func (r *runtime) startPollTimer(id int, d time.Duration) {
 	r.clk.left[id], r.clk.running[id] = d, true
 }

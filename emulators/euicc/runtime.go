@@ -33,8 +33,10 @@ type runtime struct {
 	// tls is the TLS session cache, in RAM: lost with the runtime at a
 	// reset or power off.
 	tls tlsSessions
-	// noTimers: the terminal has no toolkit timers; the card's run on
-	// its STATUS polls (clk, polltimers.go).
+	// noTimers: the terminal has no toolkit timers — its profile
+	// announces POLL INTERVAL but no timers (TS 102 223 §5.2), or it
+	// refused a TIMER MANAGEMENT start —, so the card's run on its
+	// STATUS polls (clk, polltimers.go).
 	noTimers bool
 	clk      pollClock
 }
@@ -118,7 +120,7 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
-			if !r.pollTimers() {
+			if !r.noTimers {
 				r.begin(&timerOp{r: r, id: e.ID, d: e.D})
 				break
 			}
@@ -133,7 +135,7 @@ func (r *runtime) run() {
 				r.errorf(KindSTKError, "applet timer %d outside 1..%d", e.ID, BIPTimer-1)
 				continue
 			}
-			if r.pollTimers() {
+			if r.noTimers {
 				r.stopPollTimer(e.ID)
 				break
 			}
