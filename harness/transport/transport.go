@@ -167,14 +167,23 @@ func openInUse(ctx context.Context, dial func(context.Context) (io.ReadWriteClos
 		if onRetry != nil {
 			onRetry(err)
 		}
-		t := time.NewTimer(min(wait, left))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%w (%w)", err, ctx.Err())
-		case <-t.C:
+		if perr := pause(ctx, min(wait, left)); perr != nil {
+			return nil, fmt.Errorf("%w (%w)", err, perr)
 		}
 		wait = min(2*wait, 400*time.Millisecond)
+	}
+}
+
+// pause waits d, or until ctx ends (its error): the back-off between two
+// attempts at a port.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -333,12 +342,8 @@ func (p *port) Reopen(ctx context.Context) error {
 		if onRetry != nil && ctx.Err() == nil {
 			onRetry(err)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s did not come back: %w (%w)", p.name, err, ctx.Err())
-		case <-t.C:
+		if perr := pause(ctx, wait); perr != nil {
+			return fmt.Errorf("%s did not come back: %w (%w)", p.name, err, perr)
 		}
 		p.mu.Lock()
 		closed := p.closed
