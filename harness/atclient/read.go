@@ -2,7 +2,6 @@ package atclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -88,22 +87,13 @@ func (c *Client) reopen(cause error) error {
 	// ser2net's raw TCP port refuses while its device is gone (a USB
 	// modem re-enumerating): each refusal is a failed attempt, noted once
 	// per text and counted.
-	refused, texts := 0, map[string]bool{}
-	ctx = transport.OnRetry(ctx, func(err error) {
-		var r *transport.RefusedError
-		if !errors.As(err, &r) {
-			return
-		}
-		refused++
-		if !texts[r.Text] {
-			texts[r.Text] = true
-			c.tracef("#", r.Error()+" (the device behind it is not there: not the port back; trying again)")
-		}
+	ctx, refused := transport.WatchRefusals(ctx, func(r *transport.RefusedError) {
+		c.tracef("#", r.Error()+" (the device behind it is not there: not the port back; trying again)")
 	})
 	err := c.port.Reopen(ctx)
 	count := ""
-	if refused > 0 {
-		count = fmt.Sprintf(" (ser2net refused %d times)", refused)
+	if refused.Count() > 0 {
+		count = " (" + refused.String() + ")"
 	}
 	if err != nil {
 		if c.ctx.Err() != nil {

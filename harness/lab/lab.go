@@ -252,26 +252,15 @@ func Open(ctx context.Context, c Config) (r *Rig, err error) {
 
 // OpenPort opens a modem's port (transport.Open) and notes, through
 // note, a ser2net "Port's device already in use" that it tries again
-// (the client before still leaving: transport.InUseFor), once, and how
-// many times ser2net refused once the port is open.
+// (the client before still leaving: transport.InUseFor), once a text,
+// and how many times ser2net refused once the port is open.
 func OpenPort(ctx context.Context, addr string, cfg transport.Config, note func(string)) (transport.Port, error) {
-	refused := 0
-	ctx = transport.OnRetry(ctx, func(err error) {
-		var r *transport.RefusedError
-		if !errors.As(err, &r) {
-			return
-		}
-		if refused++; refused == 1 {
-			note(fmt.Sprintf("%s: %s (the client before still leaving, or another one on the device: trying again, up to %v)", addr, r, transport.InUseFor))
-		}
+	ctx, refused := transport.WatchRefusals(ctx, func(r *transport.RefusedError) {
+		note(fmt.Sprintf("%s: %s (the client before still leaving, or another one on the device: trying again, up to %v)", addr, r, transport.InUseFor))
 	})
 	p, err := transport.Open(ctx, addr, cfg)
-	if err == nil && refused > 0 {
-		times := "1 time"
-		if refused > 1 {
-			times = fmt.Sprintf("%d times", refused)
-		}
-		note(fmt.Sprintf("%s open (ser2net refused %s)", addr, times))
+	if err == nil && refused.Count() > 0 {
+		note(fmt.Sprintf("%s open (%s)", addr, refused))
 	}
 	return p, err
 }

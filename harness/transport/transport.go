@@ -174,6 +174,45 @@ func openInUse(ctx context.Context, dial func(context.Context) (io.ReadWriteClos
 	}
 }
 
+// Refusals counts the ser2net refusals an Open or Reopen under its
+// context (WatchRefusals) retried.
+type Refusals struct {
+	n     int
+	texts map[string]bool
+}
+
+// WatchRefusals returns a context under which Open and Reopen count each
+// ser2net refusal they retry, calling first for the first of each text
+// (a note for the log, once). The count is read once they returned.
+func WatchRefusals(ctx context.Context, first func(*RefusedError)) (context.Context, *Refusals) {
+	r := &Refusals{texts: map[string]bool{}}
+	return OnRetry(ctx, func(err error) {
+		var e *RefusedError
+		if !errors.As(err, &e) {
+			return
+		}
+		r.n++
+		if !r.texts[e.Text] {
+			r.texts[e.Text] = true
+			first(e)
+		}
+	}), r
+}
+
+// Count is how many refusals were retried.
+func (r *Refusals) Count() int { return r.n }
+
+// String says so for a note: "ser2net refused 3 times", "" for none.
+func (r *Refusals) String() string {
+	switch r.n {
+	case 0:
+		return ""
+	case 1:
+		return "ser2net refused 1 time"
+	}
+	return fmt.Sprintf("ser2net refused %d times", r.n)
+}
+
 // pause waits d, or until ctx ends (its error): the back-off between two
 // attempts at a port.
 func pause(ctx context.Context, d time.Duration) error {
