@@ -12,8 +12,10 @@ import (
 )
 
 // Serve listens on loopback and answers the n-th connection (1 first):
-// answer(n, "") as it opens, then answer(n, what it read) for each read;
-// a non-empty out is written, and hangUp closes the connection after it.
+// answer(n, "") as it opens, then answer(n, line) for each command line
+// it reads (through its '\r', as a modem takes them, however the bytes
+// were split into reads); a non-empty out is written, and hangUp closes
+// the connection after it.
 // It returns the port's address as a tcp:// link. The listener closes,
 // and every connection with it, when the test ends.
 func Serve(t testing.TB, answer func(n int, in string) (out string, hangUp bool)) string {
@@ -60,10 +62,24 @@ func Serve(t testing.TB, answer func(n int, in string) (out string, hangUp bool)
 					return
 				}
 				buf := make([]byte, 256)
+				var line []byte
 				for {
 					k, err := c.Read(buf)
-					if err != nil || !say(c, n, string(buf[:k])) {
+					if err != nil {
 						return
+					}
+					for _, b := range buf[:k] {
+						if b == '\n' && len(line) == 0 {
+							continue
+						}
+						line = append(line, b)
+						if b != '\r' {
+							continue
+						}
+						if !say(c, n, string(line)) {
+							return
+						}
+						line = line[:0]
 					}
 				}
 			}(n)
