@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,6 +132,9 @@ func (r *rfc2217) handshake() error {
 	deadline := time.Now().Add(r.cfg.DialTimeout)
 	r.c.SetDeadline(deadline)
 	defer r.c.SetDeadline(time.Time{})
+	if err := r.hearFirst(deadline); err != nil {
+		return r.handshakeErr("telnet negotiation", err)
+	}
 	err := r.negotiate(func(o *telnet.Options) []byte {
 		var out []byte
 		out = append(out, o.Request(telnet.OptComPort, true)...)
@@ -242,13 +246,65 @@ func (r *rfc2217) awaitAck(cmd byte) (telnet.ComPort, error) {
 	}
 }
 
+// firstQuiet ends hearFirst's wait once the server, having spoken, has
+// been quiet this long: ser2net writes its options, and a refusal with
+// them, as it accepts.
+var firstQuiet = 20 * time.Millisecond
+
+// hearFirst reads what the server says as it accepts, before the client
+// writes anything: ser2net's RFC 2217 accepter sends its options at once
+// and, when it cannot open the device, why, and closes. Were a request of
+// ours unread at that close, its kernel would reset the connection and
+// drop what it had not sent yet: the refusal, on a loaded machine, and an
+// absent device would read as a bare "connection reset" (CI). It reads
+// until the server has been quiet for firstQuiet after speaking, for
+// refusalWait at most (a server that waits for the client costs that
+// once), and answers the options only then, so that no answer of ours
+// meets the close either. A read error (the close) is returned, with the
+// refusal kept.
+func (r *rfc2217) hearFirst(deadline time.Time) error {
+	limit := time.Now().Add(refusalWait)
+	if deadline.Before(limit) {
+		limit = deadline
+	}
+	var got []byte
+	var err error
+	for {
+		wait := limit
+		if q := time.Now().Add(firstQuiet); len(got) > 0 && q.Before(limit) {
+			wait = q
+		}
+		r.c.SetReadDeadline(wait)
+		var n int
+		n, err = r.c.Read(r.raw)
+		got = append(got, r.raw[:n]...)
+		if err != nil || len(got) > 4096 {
+			break
+		}
+	}
+	r.c.SetReadDeadline(deadline)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	r.handle(got)
+	return err
+}
+
 // readSome reads once from the connection and handles what came.
 func (r *rfc2217) readSome() error {
 	n, err := r.c.Read(r.raw)
+	r.handle(r.raw[:n])
+	return err
+}
+
+// handle decodes what the server sent: data kept for Read, negotiations
+// answered, COM-PORT replies kept for the handshake.
+func (r *rfc2217) handle(b []byte) {
+	n := len(b)
 	if !r.comPort && len(r.heard) < 64 {
-		r.heard = append(r.heard, r.raw[:min(n, 64-len(r.heard))]...)
+		r.heard = append(r.heard, b[:min(n, 64-len(r.heard))]...)
 	}
-	data, evs := r.dec.Feed(r.raw[:n])
+	data, evs := r.dec.Feed(b)
 	r.pending = append(r.pending, data...)
 	for _, e := range evs {
 		r.event(e)
@@ -256,7 +312,6 @@ func (r *rfc2217) readSome() error {
 	if len(r.acks) > 16 { // nobody asked for these: bounded
 		r.acks = r.acks[len(r.acks)-16:]
 	}
-	return err
 }
 
 func (r *rfc2217) event(e telnet.Event) {

@@ -387,6 +387,7 @@ func TestRFC2217Garbage(t *testing.T) {
 
 func TestRFC2217Refused(t *testing.T) {
 	addr := fakeServer(t, func(c net.Conn) {
+		c.Read(make([]byte, 64)) // the client's WILL COM-PORT-OPTION
 		c.Write(telnet.Negotiate(telnet.DONT, 44))
 		io.Copy(io.Discard, c)
 	})
@@ -952,5 +953,31 @@ func TestRFC2217OnARawPortLeavesTheLineClean(t *testing.T) {
 				t.Errorf("the modem's lines: %q, want the next client's AT on its own", got)
 			}
 		})
+	}
+}
+
+// ser2net's RFC 2217 accepter, its device absent, negotiates, says why
+// and closes at once. The client hears that out before it writes: ser2net
+// closing with a request of ours unread makes the kernel reset the
+// connection, and what it had not sent yet (the refusal, on a loaded
+// machine) is dropped; the error named no device (CI once). The fake
+// plays the race's loss whenever the client spoke first.
+func TestRFC2217RefusalBeforeTheClientSpeaks(t *testing.T) {
+	const says = "\xff\xfb\x03\xff\xfd\x03\xff\xfb\x00\xff\xfd\x00\xff\xfd,Device open failure: Value or file not found\r\n"
+	addr := fakeServer(t, func(c net.Conn) {
+		time.Sleep(30 * time.Millisecond) // opening the device
+		c.SetReadDeadline(time.Now().Add(time.Millisecond))
+		if n, _ := c.Read(make([]byte, 64)); n > 0 {
+			c.(*net.TCPConn).SetLinger(0) // a reset, and nothing said
+			return
+		}
+		c.Write([]byte(says))
+	})
+	for i := range 5 {
+		_, err := Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 2 * time.Second})
+		var r *RefusedError
+		if !errors.As(err, &r) || r.Text != "Device open failure: Value or file not found" {
+			t.Fatalf("open %d: %v", i+1, err)
+		}
 	}
 }
