@@ -378,10 +378,16 @@ func Check(c *atclient.Client) error {
 	var err error
 	start := time.Now()
 	before := len(c.Timeouts())
+	v1 := ", nor after ATV1"
 	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
 		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
 			return nil
+		}
+		if line == "ATV1" && errors.Is(err, atclient.ErrNotSent) {
+			// A port silent in step keeps commands back until it answers
+			// the client's probe: the verdict must not claim ATV1 tried.
+			v1 = " (ATV1 not sent: the port answered nothing in step, not even ATS3?)"
 		}
 	}
 	// The whole wait, not only the last command's timeout: a silent port
@@ -390,17 +396,17 @@ func Check(c *atclient.Client) error {
 	took := time.Since(start).Round(100 * time.Millisecond)
 	if errors.Is(err, atclient.ErrNoLine) {
 		// Bytes came, none a line: a wrong line speed, not a silent port.
-		return fmt.Errorf("%s: %w: bytes but no line or final result to AT, nor after ATV1, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, took, err)
+		return fmt.Errorf("%s: %w: bytes but no line or final result to AT%s, in %v: wrong BAUD or parity? (last: %w)", c.Port(), ErrNotAModem, v1, took, err)
 	}
 	// OKs that came after the client gave up on them: a slow modem or
 	// link, which more time per command lets through.
 	for _, to := range c.Timeouts()[before:] {
 		if to.Late > 0 && to.Final == "OK" {
-			return fmt.Errorf("%s: %w: %w: %s answered OK after %.1fs, over the %v a command is given, and none in time after ATV1, in %v: a slow modem or link? give it more time (--timeout) (last: %w)",
-				c.Port(), ErrNotAModem, ErrLateOK, to.Command, to.Late.Seconds(), to.Within, took, err)
+			return fmt.Errorf("%s: %w: %w: %s answered OK after %.1fs, over the %v a command is given, and none in time%s, in %v: a slow modem or link? give it more time (--timeout) (last: %w)",
+				c.Port(), ErrNotAModem, ErrLateOK, to.Command, to.Late.Seconds(), to.Within, strings.Replace(v1, ", nor", "", 1), took, err)
 		}
 	}
-	return fmt.Errorf("%s: %w: no OK to AT, nor after ATV1, in %v (last: %v)%s", c.Port(), ErrNotAModem, took, err, sharedHint(c.Port()))
+	return fmt.Errorf("%s: %w: no OK to AT%s, in %v (last: %v)%s", c.Port(), ErrNotAModem, v1, took, err, sharedHint(c.Port()))
 }
 
 // sharedHint names the other processes that have a device path open, for

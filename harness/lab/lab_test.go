@@ -33,11 +33,23 @@ func timeouts(d time.Duration) personality.Personality {
 	return p
 }
 
+// A port that answers no OK to AT is refused; the verdict says whether
+// ATV1 went out: a port that never answers in step (NMEA sentences, no
+// final result) keeps it back behind the client's probe.
 func TestOpenRefusesNonModem(t *testing.T) {
-	port := answerpty.Open(t, func(string) string { return "$GPGSV,3,1,11,03,03,111,00*74\r\n" })
-	_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
-	if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), port+": not a modem's AT port: no OK to AT, nor after ATV1") {
-		t.Fatalf("%v", err)
+	for _, tc := range []struct {
+		name, says, want string
+	}{
+		{"nmea", "$GPGSV,3,1,11,03,03,111,00*74\r\n", "no OK to AT (ATV1 not sent: the port answered nothing in step, not even ATS3?), in "},
+		{"all ERROR", "\r\nERROR\r\n", "no OK to AT, nor after ATV1, in "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := answerpty.Open(t, func(string) string { return tc.says })
+			_, err := Open(context.Background(), Config{Modem: port, Dir: t.TempDir(), Personality: timeouts(100 * time.Millisecond), Slack: time.Millisecond})
+			if !errors.Is(err, ErrNotAModem) || !strings.Contains(err.Error(), port+": not a modem's AT port: "+tc.want) {
+				t.Fatalf("%v", err)
+			}
+		})
 	}
 	if _, err := Open(context.Background(), Config{Dir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "no modem given") {
 		t.Errorf("no modem: %v", err)
