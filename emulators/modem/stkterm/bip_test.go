@@ -190,7 +190,8 @@ func TestOpenChannelErrors(t *testing.T) {
 			r.loop.Do(r.term.Stop)
 			start := time.Now()
 			r.settle(t)
-			if d := time.Since(start); d > time.Second {
+			// Generous for a loaded CI machine, under the 5 s stall.
+			if d := time.Since(start); d > 4*time.Second {
 				t.Fatalf("settle took %v after Stop", d)
 			}
 		})
