@@ -24,8 +24,15 @@ const settle = 30 * time.Second
 
 // Playback plays a recording's script against the emulator (the scenario's
 // device, under personality p) on the virtual clock and returns the
-// emulator's side of the conversation, for record.Diff.
+// emulator's side of the conversation, for record.Diff. Each command is
+// given lab record's default --timeout (PlaybackTimeout).
 func Playback(s *scenario.Scenario, p personality.Personality, script *record.Script) ([]string, error) {
+	return PlaybackWithin(s, p, script, PlaybackTimeout)
+}
+
+// PlaybackWithin is Playback giving each command timeout of simulated
+// time, the --timeout the recording was made with.
+func PlaybackWithin(s *scenario.Scenario, p personality.Personality, script *record.Script, timeout time.Duration) ([]string, error) {
 	dir, err := os.MkdirTemp("", "esimhil-playback-")
 	if err != nil {
 		return nil, err
@@ -45,11 +52,11 @@ func Playback(s *scenario.Scenario, p personality.Personality, script *record.Sc
 		return nil, fmt.Errorf("playback: %w", err)
 	}
 	counted := newCountingPort(port)
-	c := atclient.New(counted, atclient.WithTrace(&log), atclient.WithTimestamps(r.Loop.Now), atclient.WithTimeout(playbackTimeout))
+	c := atclient.New(counted, atclient.WithTrace(&log), atclient.WithTimestamps(r.Loop.Now), atclient.WithTimeout(timeout))
 	defer c.Close()
 	// Stopped before the client closes (it may be waiting for the
 	// client to read) and before the rig does (it may be running it).
-	pump := startAnswerPump(r, counted, playbackTimeout)
+	pump := startAnswerPump(r, counted, timeout)
 	defer pump.stop()
 	if err := record.Prepare(c); err != nil {
 		return nil, fmt.Errorf("playback: %w", err)
@@ -64,10 +71,11 @@ func Playback(s *scenario.Scenario, p personality.Personality, script *record.Sc
 	return log.Lines(), nil
 }
 
-// playbackTimeout is the AT client's timeout in playback, lab record's
-// default --timeout: a command the emulator takes longer to answer (in
-// simulated time) times out, as it did on a bench recorded with it.
-const playbackTimeout = 5 * time.Second
+// PlaybackTimeout is the AT client's timeout in playback of a recording
+// whose manifest names none, lab record's default --timeout: a command the
+// emulator takes longer to answer (in simulated time) times out, as it
+// did on a bench recorded with it.
+const PlaybackTimeout = 5 * time.Second
 
 // answerPump runs the rig while the AT client waits for the answer to a
 // line it sent in playback. Outside a step's wait (virtualClock), nobody
@@ -373,8 +381,9 @@ func (p *countingPort) caughtUp(n int64) error {
 }
 
 // DiffRecording plays a recording's script against the emulator and
-// compares: personality and scenario default to the recording's.
-func DiffRecording(dir, pers, scen string) ([]record.Difference, *record.Recording, error) {
+// compares: personality, scenario and the time each command is given
+// (timeout 0) default to the recording's.
+func DiffRecording(dir, pers, scen string, timeout time.Duration) ([]record.Difference, *record.Recording, error) {
 	rec, err := record.Load(dir)
 	if err != nil {
 		return nil, nil, err
@@ -403,7 +412,14 @@ func DiffRecording(dir, pers, scen string) ([]record.Difference, *record.Recordi
 	if err != nil {
 		return nil, rec, err
 	}
-	played, err := Playback(s, p, rec.Script)
+	if timeout <= 0 {
+		timeout = rec.Manifest.Timeout
+	}
+	if timeout <= 0 {
+		timeout = PlaybackTimeout
+	}
+	rec.Manifest.Timeout = timeout
+	played, err := PlaybackWithin(s, p, rec.Script, timeout)
 	if err != nil {
 		return nil, rec, err
 	}

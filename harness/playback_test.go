@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/harness/lab/record"
 	"github.com/esimhil/esimhil/harness/scenario"
@@ -141,4 +142,44 @@ func labHomeWith(t *testing.T, script string) (*scenario.Scenario, *record.Scrip
 		t.Fatal(err)
 	}
 	return s, sc
+}
+
+// lab diff gives each command the time the recording was made with (the
+// manifest's timeout): the attach on lab-home, answered 2.6 s on, is a
+// timeout and a resync for a bench recorded with --timeout 1s, and a
+// playback given lab record's default 5 s would differ from it.
+func TestDiffRecordingTakesTheRecordingsTimeout(t *testing.T) {
+	s, err := scenario.Load(filepath.Join("..", "fixtures", "scenarios", "lab-home.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte("name: attach\nsteps:\n  - AT+COPS=1,2,\"20810\"\n  - AT+CPIN?\n")
+	script, err := record.ParseScript("attach.yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := personality.Load("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := PlaybackWithin(s, p, script, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lines, "\n"); !strings.Contains(got, "# no answer: AT+COPS=1,2,\"20810\"") {
+		t.Fatalf("given 1s, the attach is answered in time:\n%s", got)
+	}
+	dir := t.TempDir()
+	m := record.Manifest{Script: "attach", Modem: "emulator", Personality: "generic", Scenario: "lab-home", Timeout: time.Second}
+	if err := record.Save(dir, m, text, lines); err != nil {
+		t.Fatal(err)
+	}
+	ds, rec, err := DiffRecording(dir, "", "", 0)
+	if err != nil || len(ds) != 0 || rec.Manifest.Timeout != time.Second {
+		t.Errorf("under the recording's 1s: %v, %v (%v)", ds, err, rec.Manifest.Timeout)
+	}
+	ds, _, err = DiffRecording(dir, "", "", PlaybackTimeout)
+	if err != nil || record.Unaccepted(ds) == 0 {
+		t.Errorf("under 5s: %v, %v: want the resync the recording has and the playback not", ds, err)
+	}
 }

@@ -28,7 +28,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 	for _, m := range dirs {
 		dir := filepath.Dir(m)
 		It("matches the emulator: "+filepath.Base(dir), func() {
-			ds, rec, err := harness.DiffRecording(dir, "", "")
+			ds, rec, err := harness.DiffRecording(dir, "", "", 0)
 			Expect(err).NotTo(HaveOccurred())
 			for _, d := range ds {
 				if d.Accepted == "" {
@@ -44,7 +44,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		out, log := recordEmulator("probe-es10.yaml", nil)
 
 		By("lab diff: no difference")
-		ds, _, err := harness.DiffRecording(out, "", "")
+		ds, _, err := harness.DiffRecording(out, "", "", 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(BeEmpty())
 
@@ -59,7 +59,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		}
 		Expect(at).To(BeNumerically(">=", 0))
 		Expect(os.WriteFile(filepath.Join(out, record.LogFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644)).To(Succeed())
-		ds, _, err = harness.DiffRecording(out, "", "")
+		ds, _, err = harness.DiffRecording(out, "", "", 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(HaveLen(1))
 		Expect(ds[0].Line).To(Equal(at + 1))
@@ -94,7 +94,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		}
 
 		By("lab diff: no difference, the boot URCs included and the polls left out")
-		ds, _, err := harness.DiffRecording(out, "", "")
+		ds, _, err := harness.DiffRecording(out, "", "", 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(BeEmpty())
 
@@ -102,7 +102,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		altered := strings.Replace(lines, changed+"\n", "< SOMETHING ELSE\n", 1)
 		Expect(altered).NotTo(Equal(lines))
 		Expect(os.WriteFile(filepath.Join(out, record.LogFile), []byte(altered+"\n"), 0o644)).To(Succeed())
-		ds, _, err = harness.DiffRecording(out, "", "")
+		ds, _, err = harness.DiffRecording(out, "", "", 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(HaveLen(1))
 		Expect(ds[0].String()).To(And(ContainSubstring("recorded < SOMETHING ELSE"), HaveSuffix(into)))
@@ -124,7 +124,7 @@ var _ = Describe("Recorded modem sessions", framework.Emulated, func() {
 		Expect(recorded).NotTo(MatchRegexp(notes))
 
 		By("lab diff: no difference")
-		ds, rec, err := harness.DiffRecording(out, "", "")
+		ds, rec, err := harness.DiffRecording(out, "", "", 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ds).To(BeEmpty())
 

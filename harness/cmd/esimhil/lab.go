@@ -27,7 +27,7 @@ const labUsage = `usage:
   esimhil lab record --modem PORT --out DIR [--script FILE] [--personality NAME|auto]
                      [--scenario FILE] [--baud N] [--timeout D] [--restart D] [--simtrace udp://HOST:PORT|off]
   esimhil lab sniff [--simtrace udp://HOST:PORT] [--out FILE.pcapng] [--for D]
-  esimhil lab diff DIR [--personality NAME] [--scenario FILE]
+  esimhil lab diff DIR [--personality NAME] [--scenario FILE] [--timeout D]
   esimhil lab personality DIR [--name NAME]
 PORT is a device (/dev/ttyUSB2, /dev/serial/by-id/...), tcp://host:port
 (ser2net raw) or rfc2217://host:port (ser2net telnet(rfc2217)).
@@ -253,7 +253,7 @@ func labRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	stopOnSignal := context.AfterFunc(ctx, func() { c.Close() })
 	identity, recErr := record.Record(c, p, script, &log)
 	stopOnSignal()
-	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity,
+	m := record.Manifest{Script: script.Name, Modem: *modem, Personality: p.Name, Identity: identity, Timeout: *timeout,
 		Recorded: time.Now().UTC().Truncate(time.Second), Scenario: rel, Cut: strings.Join(log.Cut(), "; ")}
 	if recErr != nil {
 		// What came before is kept, and says it is not the whole script.
@@ -334,12 +334,17 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	pers := fs.String("personality", "", "emulator dialect, a built-in name or a personality file (default: the recording's)")
 	scen := fs.String("scenario", "", "emulator scenario (default: the recording's)")
+	timeout := fs.Duration("timeout", 0, "simulated time one command may take (default: the recording's --timeout, 5s if it names none)")
 	dir, rest := firstArg(args)
 	if err := fs.Parse(rest); err != nil || dir == "" || fs.NArg() != 0 {
 		fmt.Fprint(stderr, labUsage)
 		return usageExit(err)
 	}
-	ds, rec, err := harness.DiffRecording(dir, *pers, *scen)
+	if *timeout < 0 {
+		fmt.Fprintf(stderr, "esimhil lab diff: --timeout %v: want a positive duration\n", *timeout)
+		return 2
+	}
+	ds, rec, err := harness.DiffRecording(dir, *pers, *scen, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "esimhil lab diff: %v\n", err)
 		return 2
@@ -348,8 +353,8 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s/%s\n", dir, d)
 	}
 	n := record.Unaccepted(ds)
-	fmt.Fprintf(stdout, "%s: %d difference(s), %d not accepted by %s (emulator under %s)\n",
-		dir, len(ds), n, record.ManifestFile, rec.Manifest.Personality)
+	fmt.Fprintf(stdout, "%s: %d difference(s), %d not accepted by %s (emulator under %s, %v a command)\n",
+		dir, len(ds), n, record.ManifestFile, rec.Manifest.Personality, rec.Manifest.Timeout)
 	if n > 0 {
 		return 1
 	}

@@ -403,6 +403,10 @@ type Manifest struct {
 	Personality string    `yaml:"personality"`
 	Identity    string    `yaml:"identity,omitempty"`
 	Recorded    time.Time `yaml:"recorded"`
+	// Timeout is the time each command was given (lab record --timeout):
+	// `lab diff` gives the emulator's answers the same, so that an answer
+	// the bench waited 10 s for is not a timeout in the diff.
+	Timeout time.Duration `yaml:"timeout,omitempty"`
 	// Scenario is the emulator scenario `lab diff` plays the script
 	// against (fixtures/scenarios/<name>.yaml).
 	Scenario string `yaml:"scenario"`
@@ -437,7 +441,7 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"))
+	fields, err := f.fields(top, "", may("script"), may("modem"), may("personality"), may("identity"), need("recorded"), may("scenario"), may("accept"), may("note"), may("incomplete"), may("cut"), may("timeout"))
 	if err != nil {
 		return m, err
 	}
@@ -453,6 +457,11 @@ func ParseManifest(file string, data []byte) (Manifest, error) {
 	}
 	if m.Recorded, err = f.timestamp(fields["recorded"], "recorded"); err != nil {
 		return m, err
+	}
+	if n := fields["timeout"]; n != nil {
+		if m.Timeout, err = f.duration(n, "timeout"); err != nil {
+			return m, err
+		}
 	}
 	if n := fields["accept"]; n != nil {
 		items, err := f.list(n, "accept", "a list of {line or pattern, reason}")

@@ -147,7 +147,9 @@ func TestLoadManifestErrors(t *testing.T) {
 		{good + "accept: [{line: 3, reason: r, why: x}]\n", "manifest.yaml:6:31: accept[0].why: unknown field (the fields: line, pattern, reason)"},
 		{strings.Replace(good, "2026-11-30T17:20:37Z", "yesterday", 1), `manifest.yaml:4:11: recorded: want a time like 2026-11-30T17:20:37Z, got "yesterday"`},
 		{strings.Replace(good, "generic", "{name: generic}", 1), "manifest.yaml:3:14: personality: want a string, got a mapping"},
-		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete, cut)"},
+		{good + "modems: [a]\n", "manifest.yaml:6:1: modems: unknown field (the fields: script, modem, personality, identity, recorded, scenario, accept, note, incomplete, cut, timeout)"},
+		{good + "timeout: soon\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "soon"`},
+		{good + "timeout: 0s\n", `manifest.yaml:6:10: timeout: want a positive duration like 10s, got "0s"`},
 		{good + "incomplete: the port went away\n", "manifest.yaml: the recording stopped before the script's end (the port went away): record it again"},
 		{"script: [\n", "manifest.yaml:1: not YAML: did not find expected node content"},
 	} {
@@ -390,12 +392,16 @@ func TestDraftOfTheEmulatorItself(t *testing.T) {
 }
 
 // A recording saved without its time (a program that builds the manifest
-// itself) gets the present one, and loads: Load refuses a zero time.
+// itself) gets the present one, and loads: Load refuses a zero time. The
+// time each command was given is kept as a duration people read.
 func TestSaveStampsTheTime(t *testing.T) {
 	dir := t.TempDir()
 	script := []byte("name: s\nsteps:\n  - AT\n")
-	if err := Save(dir, Manifest{Script: "s", Modem: "emulator", Personality: "generic"}, script, []string{"> AT", "< OK"}); err != nil {
+	if err := Save(dir, Manifest{Script: "s", Modem: "emulator", Personality: "generic", Timeout: 10 * time.Second}, script, []string{"> AT", "< OK"}); err != nil {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, ManifestFile)); err != nil || !strings.Contains(string(b), "\ntimeout: 10s\n") {
+		t.Fatalf("manifest %q %v: want timeout: 10s", b, err)
 	}
 	rec, err := Load(dir)
 	if err != nil {
@@ -403,5 +409,8 @@ func TestSaveStampsTheTime(t *testing.T) {
 	}
 	if rec.Manifest.Recorded.IsZero() || time.Since(rec.Manifest.Recorded) > time.Hour {
 		t.Fatalf("recorded %v, want about now", rec.Manifest.Recorded)
+	}
+	if rec.Manifest.Timeout != 10*time.Second {
+		t.Errorf("timeout %v, want 10s", rec.Manifest.Timeout)
 	}
 }

@@ -100,6 +100,19 @@ func (f yamlFile) timestamp(n *yaml.Node, path string) (time.Time, error) {
 	return t, nil
 }
 
+// duration reads a positive Go duration (10s, 1m30s).
+func (f yamlFile) duration(n *yaml.Node, path string) (time.Duration, error) {
+	s, err := f.str(n, path)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, f.ErrAt(n, path, "want a positive duration like 10s, got %s", yamlnode.Describe(n))
+	}
+	return d, nil
+}
+
 // list returns a sequence's items.
 func (f yamlFile) list(n *yaml.Node, path, want string) ([]*yaml.Node, error) {
 	if err := f.Kind(n, path, yaml.SequenceNode, want); err != nil {
