@@ -395,6 +395,17 @@ func (a *Applet) dlNotified(dl *Download) {
 func (a *Applet) installed(p Profile, seq int) {
 	c := a.st.Cycle
 	c.Download = nil
+	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
+		// The device crossed into another country, or came home, while
+		// the profile downloaded (a slow platform or SM-DP+: outside
+		// tester sw64): enabling it would cost a switch for the country
+		// left and one back, as acting on a late list would. It stays
+		// installed for a later list, the platform is told so, and the
+		// next check asks for the new country's.
+		a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
+		a.endCycle(OutcomeListExhausted, fmt.Sprintf("%s: the profile downloaded for %s is kept, not enabled: the device is now served by %s", ReasonLeftArea, c.Area, a.st.Serving))
+		return
+	}
 	c.Target, c.Booted = p.ICCID, false
 	a.become(ModeAttemptEnabling)
 	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
