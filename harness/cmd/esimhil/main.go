@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -322,8 +323,16 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		if keepErr == nil {
 			keepErr = os.WriteFile(filepath.Join(runDir, ScenarioCopy), source, 0o644)
 		}
+		notKept := ""
 		if keepErr != nil {
-			meter.Printf("      (scenario not kept beside its artifacts: %v)\n", keepErr)
+			// Evidence without the scenario it came from is incomplete,
+			// and an earlier run's copy left beside it would pass for
+			// this one's (the timeline links it, a rerun starts from it:
+			// outside tester sw64): the verdict is an error either way.
+			notKept = fmt.Sprintf("the scenario was not kept beside its artifacts (%s): %v", ScenarioCopy, keepErr)
+			if err := os.Remove(filepath.Join(runDir, ScenarioCopy)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+				notKept += fmt.Sprintf("; the %s there is an earlier run's, not this one's (not removed: %v): do not rerun from it", ScenarioCopy, err)
+			}
 		}
 		res := harness.RunScenario(s, harness.Options{
 			Seed: runSeed, Dir: filepath.Join(*out, s.Name), Capture: capture.Mode(*mode), Context: ctx,
@@ -349,6 +358,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("ERROR %s (seed %d): %v [%s]\n", s.Name, res.Seed, res.Err, res.Dir)
 			e.Message = res.Err.Error()
 			code = 1
+		case notKept != "":
+			meter.Printf("ERROR %s (seed %d, %v simulated): %s [%s]\n", s.Name, res.Seed, res.Simulated, notKept, res.Dir)
+			e.Verdict, e.Message = "error", strings.Join(append([]string{notKept}, res.Mismatches...), "\n")
+			code = 1
 		case len(res.Mismatches) > 0:
 			meter.Printf("FAIL  %s (seed %d, %v simulated, %v): %d expectation(s) failed [%s]\n",
 				s.Name, res.Seed, res.Simulated, res.Wall.Round(time.Millisecond), len(res.Mismatches), res.Dir)
@@ -371,7 +384,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("      note: %s\n", res.OpenCycle)
 		}
 		span.finished(i)
-		if res.Err != nil {
+		if res.Err != nil || notKept != "" {
 			meter.Errored()
 		} else {
 			meter.Done(res.OK())

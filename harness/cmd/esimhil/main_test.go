@@ -905,3 +905,45 @@ func TestTimelineRefusesADirectoryThatIsNoRun(t *testing.T) {
 		})
 	}
 }
+
+// A scenario that cannot be kept beside its artifacts makes the run an
+// error, not a pass: evidence without its scenario is incomplete, and an
+// earlier run's copy left there would pass for this one's (outside tester
+// sw64: the timeline linked it, the rerun recipe replayed another trip).
+func TestRunSaysTheScenarioWasNotKept(t *testing.T) {
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	for _, tc := range []struct {
+		name  string
+		block func(copy string) error // makes the copy's write fail
+		want  string
+	}{
+		{"nothing left", func(copy string) error { return os.Mkdir(copy, 0o755) },
+			"the scenario was not kept beside its artifacts (scenario.yaml): open "},
+		{"an earlier copy left", func(copy string) error {
+			if err := os.Mkdir(copy, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(copy, "x"), nil, 0o644)
+		}, "; the scenario.yaml there is an earlier run's, not this one's (not removed: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			dir := filepath.Join(out, "home-no-request")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.block(filepath.Join(dir, ScenarioCopy)); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := cli(context.Background(), []string{"run", "--seed", "1", "--out", out, scen}, &stdout, &stderr)
+			if code != 1 || !strings.HasPrefix(stdout.String(), "ERROR home-no-request (seed 1, ") || !strings.Contains(stdout.String(), tc.want) {
+				t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout.String(), stderr.String())
+			}
+			b, err := os.ReadFile(filepath.Join(out, "results.json"))
+			if err != nil || !bytes.Contains(b, []byte(`"verdict": "error"`)) && !bytes.Contains(b, []byte(`"verdict":"error"`)) {
+				t.Errorf("results.json %s %v: want the error verdict", b, err)
+			}
+		})
+	}
+}
