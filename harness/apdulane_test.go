@@ -2,9 +2,7 @@ package harness
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/esimhil/esimhil/harness/simtrace"
 	"github.com/esimhil/esimhil/internal/codec/gsmtap"
 	"github.com/esimhil/esimhil/internal/codec/stk"
+	"github.com/esimhil/esimhil/internal/tsharktest"
 )
 
 // laneRun runs the preinstalled switch with an LPA's ES10 reads on the
@@ -43,20 +42,7 @@ func laneRun(t *testing.T, personality string) *Rig {
 // tshark runs Debian's tshark on a capture and returns its output.
 func tshark(t *testing.T, args ...string) string {
 	t.Helper()
-	path, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Fatal("tshark is not installed: the APDU lane is checked with Wireshark's own dissectors; run ci/install.sh (Debian package tshark)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
+	return tsharktest.Run(t, args...)
 }
 
 // TestLaneInWireshark checks the emulated run's APDU lane with Wireshark's

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -98,6 +99,73 @@ type flow struct {
 	tap    *tap
 	c, s   endpoint
 	closed bool
+
+	// A TLS client's handshake bytes are held (held) until the server
+	// next writes, closes or resets: the server logs the session's
+	// secrets while it processes the flight with the client's
+	// ClientKeyExchange and Finished, after it read them, and a reader
+	// (Wireshark) must meet the Decryption Secrets Block before the
+	// Finished or it decrypts none of the client's records (outside
+	// tester sw65: a host LPA's ES9+ requests all undecryptable). The
+	// emulated card logs its secrets before it sends, so its flights
+	// were in order already.
+	tls     tlsState
+	held    []byte
+	heldCCS bool // held has the client's ChangeCipherSpec
+}
+
+// tlsState is what the tap knows of a connection's TLS handshake.
+type tlsState uint8
+
+const (
+	tlsUnknown   tlsState = iota // no client byte yet
+	tlsHandshake                 // a TLS client, handshake not over
+	tlsOff                       // not TLS, or the handshake is over
+)
+
+// maxHeld bounds the client bytes a flow holds: a handshake flight is a
+// few KiB; anything longer is written as it comes.
+const maxHeld = 64 << 10
+
+// ccsRecord is TLS 1.2's ChangeCipherSpec record (RFC 5246 §7.1): content
+// type 20, version 3.3, length 1, value 1.
+var ccsRecord = []byte{0x14, 0x03, 0x03, 0x00, 0x01, 0x01}
+
+// clientData records bytes the server read: held during a TLS handshake
+// (flow.held), written at once otherwise.
+func (f *flow) clientData(b []byte) {
+	f.tap.mu.Lock()
+	defer f.tap.mu.Unlock()
+	if f.closed || len(b) == 0 {
+		return
+	}
+	if f.tls == tlsUnknown {
+		f.tls = tlsOff
+		if b[0] == 0x16 { // a TLS handshake record: the ClientHello
+			f.tls = tlsHandshake
+		}
+	}
+	if f.tls == tlsHandshake && len(f.held)+len(b) <= maxHeld {
+		f.held = append(f.held, b...)
+		f.heldCCS = f.heldCCS || bytes.Contains(f.held, ccsRecord)
+		return
+	}
+	f.flushHeld()
+	f.dataLocked(true, b)
+}
+
+// flushHeld writes the client bytes held, before what the server does
+// next; once they had the client's ChangeCipherSpec, the handshake is over
+// as far as the file's order goes. Callers hold tap.mu.
+func (f *flow) flushHeld() {
+	if len(f.held) == 0 {
+		return
+	}
+	f.dataLocked(true, f.held)
+	f.held = f.held[:0]
+	if f.heldCCS {
+		f.tls, f.held = tlsOff, nil
+	}
 }
 
 // isnStride spreads initial sequence numbers over the 32-bit space: odd,
@@ -152,6 +220,15 @@ func (f *flow) data(fromClient bool, b []byte) {
 	if f.closed || len(b) == 0 {
 		return
 	}
+	f.flushHeld()
+	f.dataLocked(fromClient, b)
+}
+
+// dataLocked is data; callers hold tap.mu.
+func (f *flow) dataLocked(fromClient bool, b []byte) {
+	if f.closed || len(b) == 0 {
+		return
+	}
 	for len(b) > 0 {
 		n := min(len(b), mss)
 		flags := flagACK
@@ -176,6 +253,7 @@ func (f *flow) finLocked(fromClient bool) {
 	if f.closed {
 		return
 	}
+	f.flushHeld()
 	from, to := &f.s, &f.c
 	if fromClient {
 		from, to = &f.c, &f.s
@@ -199,6 +277,7 @@ func (f *flow) reset(fromClient bool) {
 	if f.closed {
 		return
 	}
+	f.flushHeld()
 	f.segment(fromClient, flagRST|flagACK, nil)
 	f.closed = true
 }
@@ -211,6 +290,7 @@ func (f *flow) close() {
 	if f.closed {
 		return
 	}
+	f.flushHeld()
 	if f.c.fin {
 		f.finLocked(false)
 		return
@@ -347,7 +427,7 @@ func (c *tapConn) NetConn() net.Conn { return c.Conn }
 
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.flow.data(true, p[:n])
+	c.flow.clientData(p[:n])
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF):

@@ -24,6 +24,7 @@ import (
 	"github.com/esimhil/esimhil/emulators/clock"
 	"github.com/esimhil/esimhil/internal/proto/es9"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
+	"github.com/esimhil/esimhil/internal/tsharktest"
 )
 
 const smdpHost = "smdp.sfr.test"
@@ -274,6 +275,39 @@ func TestHTTPSTap(t *testing.T) {
 	checkFramesN(t, path, 6)
 }
 
+// A client that logs no secrets of its own (curl, a host LPA): only the
+// server's key log puts the sessions in the file, and Wireshark decrypts
+// both directions of every ES9+ call from the file alone. The server logs
+// a session's secrets while it processes the flight with the client's
+// Finished, after the tap saw it; the tap holds that flight until the
+// server answers, so the Decryption Secrets Block comes first (outside
+// tester sw65: with the block after it, tshark decrypted the responses
+// and none of the requests).
+func TestHTTPSTapInWireshark(t *testing.T) {
+	path, _ := httpsScenario(t, Tap)
+	checkWireshark(t, path)
+}
+
+// checkWireshark has tshark decrypt httpsScenario's capture with the
+// secrets in the file alone: the four ES9+ calls and the six answers.
+func checkWireshark(t *testing.T, path string) {
+	t.Helper()
+	out := tsharktest.Run(t, "-r", path, "-Y", "http", "-T", "fields", "-e", "http.request.uri", "-e", "http.response.code")
+	var reqs, resps int
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		uri, code, _ := strings.Cut(l, "\t")
+		switch {
+		case strings.HasPrefix(uri, es9.PathPrefix):
+			reqs++
+		case uri == "" && code != "":
+			resps++
+		}
+	}
+	if reqs != 4 || resps != 6 {
+		t.Errorf("tshark decrypted %d ES9+ requests and %d answers, want 4 and 6:\n%s", reqs, resps, out)
+	}
+}
+
 // TestHTTPSTapCBC: ES9+ over SGP.22's other suite,
 // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, decrypts like the GCM one.
 func TestHTTPSTapCBC(t *testing.T) {
@@ -312,6 +346,7 @@ func TestHTTPSLive(t *testing.T) {
 	keep(t, path, "https-live")
 	checkSecrets(t, path)
 	checkHTTPS(t, path)
+	checkWireshark(t, path)
 }
 
 // TestKeysFileFallback: a capture without a DSB decrypts with the .keys
