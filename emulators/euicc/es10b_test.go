@@ -2,7 +2,9 @@ package euicc
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +244,16 @@ func TestDownloadFailures(t *testing.T) {
 				}
 			}
 		}, nil, atAuth, es10.AuthErrInvalidSignature, "serverSignature1"},
+		// An SM-DP+ that signs in DER (X.509's encoding, not SGP.22's r‖s):
+		// a well-formed OCTET STRING, so the card answers invalidSignature,
+		// which the LPA passes on in authenticateClient, not 6A80.
+		{"DER serverSignature1", nil, func(l *lpa) {
+			l.tweak = func(a *es10.AuthenticateServerRequest, _ *es10.PrepareDownloadRequest) {
+				if a != nil {
+					a.ServerSignature1 = derSignature(t, a.ServerSignature1)
+				}
+			}
+		}, nil, atAuth, es10.AuthErrInvalidSignature, "serverSignature1"},
 		{"expired DPauth", nil, func(l *lpa) { l.auth = &rsp.Cert{DER: expired.DER, Key: expired.Key} }, nil, atAuth, es10.AuthErrInvalidCertificate, "server certificate"},
 		{"unknown CI", nil, func(l *lpa) { l.auth = rogue }, nil, atAuth, es10.AuthErrCiPKUnknown, "server certificate"},
 		{"wrong challenge", nil, func(l *lpa) {
@@ -264,6 +276,13 @@ func TestDownloadFailures(t *testing.T) {
 			l.tweak = func(_ *es10.AuthenticateServerRequest, p *es10.PrepareDownloadRequest) {
 				if p != nil {
 					p.SmdpSignature2[0] ^= 1
+				}
+			}
+		}, nil, atPrepare, es10.DlErrInvalidSignature, "smdpSignature2"},
+		{"DER smdpSignature2", nil, func(l *lpa) {
+			l.tweak = func(_ *es10.AuthenticateServerRequest, p *es10.PrepareDownloadRequest) {
+				if p != nil {
+					p.SmdpSignature2 = derSignature(t, p.SmdpSignature2)
 				}
 			}
 		}, nil, atPrepare, es10.DlErrInvalidSignature, "smdpSignature2"},
@@ -530,4 +549,15 @@ func TestDownloadedProfileFiles(t *testing.T) {
 	}
 	r.Reset()
 	runScript(t, r, steps)
+}
+
+// derSignature re-encodes an r‖s signature as X.509 does (an ECDSA-Sig-Value
+// SEQUENCE of two INTEGERs, RFC 3279 §2.2.3).
+func derSignature(t *testing.T, rs []byte) []byte {
+	t.Helper()
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(rs[:32]), new(big.Int).SetBytes(rs[32:])})
+	if err != nil || len(der) == es10.SigLen {
+		t.Fatalf("DER signature %X: %v", der, err)
+	}
+	return der
 }

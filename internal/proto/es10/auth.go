@@ -304,7 +304,7 @@ func DecodeAuthenticateServerRequest(b []byte) (AuthenticateServerRequest, error
 	}
 	var r AuthenticateServerRequest
 	s1 := f.nth(0x30, 0)
-	r.ServerSignature1 = clone(f.fixed(TagSignature, SigLen))
+	r.ServerSignature1 = clone(f.sized(TagSignature, 0, MaxReceivedSig))
 	r.CiPKIDToBeUsed = clone(f.get(0x04))
 	r.ServerCertificate = certOf(f, 1)
 	ctx := f.obj(0xA0)

@@ -87,7 +87,7 @@ func DecodeInitialiseSecureChannel(b []byte) (InitialiseSecureChannel, error) {
 		return InitialiseSecureChannel{}, err
 	}
 	s := InitialiseSecureChannel{RemoteOpID: f.integer(0x82), TransactionID: clone(f.get(0x80)),
-		SmdpOtpk: clone(f.get(TagPublicKey)), SmdpSign: clone(f.fixed(TagSignature, SigLen))}
+		SmdpOtpk: clone(f.get(TagPublicKey)), SmdpSign: clone(f.sized(TagSignature, 0, MaxReceivedSig))}
 	crt := f.obj(0xA6)
 	if f.err != nil {
 		return InitialiseSecureChannel{}, f.err

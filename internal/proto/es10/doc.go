@@ -75,5 +75,13 @@ const (
 // bytes big-endian (SGP.22 §2.6.5, as BSI TR-03111 plain format).
 const SigLen = 64
 
+// MaxReceivedSig bounds a signature the card receives (serverSignature1,
+// smdpSignature2, smdpSign). Any length is well-formed ASN.1 (an OCTET
+// STRING), so one that is not SigLen bytes — a DER-encoded signature, the
+// classic interop bug — is decoded and fails verification (the card's
+// invalidSignature, which the LPA can pass on to the SM-DP+), not the
+// APDU (6A80, which leaves the LPA nothing to send: outside tester sw65).
+const MaxReceivedSig = 128
+
 // ChallengeLen is the length of euiccChallenge / serverChallenge (Octet16).
 const ChallengeLen = 16

@@ -101,7 +101,7 @@ func DecodePrepareDownloadRequest(b []byte) (PrepareDownloadRequest, error) {
 	}
 	var r PrepareDownloadRequest
 	s2 := f.nth(0x30, 0)
-	r.SmdpSignature2 = clone(f.fixed(TagSignature, SigLen))
+	r.SmdpSignature2 = clone(f.sized(TagSignature, 0, MaxReceivedSig))
 	r.SmdpCertificate = certOf(f, 1)
 	if h, ok := f.opt(0x04); ok {
 		r.HashCC = clone(h)
