@@ -17,6 +17,9 @@ import (
 type es9Error struct {
 	subject, reason, msg string
 	http                 int // 0 = 200
+	// discard: a notification the SM-DP+ cannot take (unknown, forged,
+	// not a notification), acknowledged 204 and dropped (handleNotification).
+	discard bool
 }
 
 func (e *es9Error) Error() string { return fmt.Sprintf("%s/%s: %s", e.subject, e.reason, e.msg) }
@@ -119,6 +122,18 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errHijacked):
 		return
 	case errors.Is(err, errNoContent):
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case errors.As(err, &e) && e.discard:
+		// SGP.22 §5.6.4 and §6.5.2.9 give handleNotification no output
+		// and no error of its own: the SM-DP+ acknowledges (204) and
+		// discards a notification it cannot take (forged, unknown, not
+		// a notification), which the event log keeps. An error answer
+		// would have an LPA that deletes a notification once delivered
+		// send it for ever (outside tester sw65). A request the binding
+		// cannot read (malformed JSON, a missing member) is still
+		// answered with the generic 1.2 codes.
+		s.emit(KindES9Error, eventlog.F{"operator": s.cfg.Operator, "function": fn, "subject": e.subject, "reason": e.reason, "message": e.msg + " (discarded, acknowledged 204)"})
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case errors.As(err, &e):

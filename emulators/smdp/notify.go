@@ -14,7 +14,8 @@ import (
 // handleNotification (SGP.22 §5.6.4): an install result (BF37, signed
 // euiccSignPIR, verified with the key learnt in authenticateClient, so a
 // notification re-sent after a restart is still accepted) or another signed
-// notification (30, carrying its own certificate chain). Answers 204.
+// notification (30, carrying its own certificate chain). Answers 204, to
+// one it cannot take too (discard).
 func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Message, error) {
 	var req es9.HandleNotificationRequest
 	if err := decode(body, &req); err != nil {
@@ -22,7 +23,7 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	}
 	n, err := es10.DecodePendingNotification(req.PendingNotification)
 	if err != nil {
-		return nil, fail(subjFunction, reasonInvalidFormat, "pendingNotification: %v", err)
+		return nil, discard(fail(subjFunction, reasonInvalidFormat, "pendingNotification: %v", err))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -34,10 +35,10 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 		d := n.Install.Data
 		eid, ok := s.sent[hexID(d.TransactionID)]
 		if !ok {
-			return nil, fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId")
+			return nil, discard(fail(subjTransactionID, reasonUnknown, "install result for an unknown transactionId"))
 		}
 		if err := rsp.Verify(s.euicc[eid], d.Signed(), n.Install.Signature); err != nil {
-			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify")
+			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccSignPIR does not verify"))
 		}
 		key = "install/" + hexID(d.TransactionID)
 		if !s.notified[key] {
@@ -50,10 +51,10 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	} else {
 		eid, pub, err := rsp.Chains.VerifyEUICC(s.cfg.CI, n.Other.EUMCertificate, n.Other.EuiccCertificate, s.cfg.Now())
 		if err != nil {
-			return nil, fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err)
+			return nil, discard(fail(subjEUICCCert, reasonVerifyFailed, "notification certificate chain: %v", err))
 		}
 		if err := rsp.Verify(pub, n.Other.Signed(), n.Other.Signature); err != nil {
-			return nil, fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify")
+			return nil, discard(fail(subjEUICC, reasonVerifyFailed, "euiccNotificationSignature does not verify"))
 		}
 		key = fmt.Sprintf("%s/%d", eid, md.Seq)
 	}
@@ -75,6 +76,12 @@ func (s *Server) handleNotification(_ http.ResponseWriter, body []byte) (es9.Mes
 	}
 	s.emit(KindNotificationReceived, f)
 	return nil, errNoContent
+}
+
+// discard marks e as a notification to acknowledge and drop (es9Error).
+func discard(e *es9Error) *es9Error {
+	e.discard = true
+	return e
 }
 
 // installed records an install result on its order (SGP.22 §5.6.4): a
