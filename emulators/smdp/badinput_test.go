@@ -102,6 +102,13 @@ func TestBadInput(t *testing.T) {
 		code, m, err := e.do(req)
 		mustFail(t, "old protocol", code, m, err, http.StatusBadRequest, subjFunction, reasonUnsupported)
 	})
+	t.Run("X-Admin-Protocol twice", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+testHost+es9.PathPrefix+es9.FnInitiateAuthentication, strings.NewReader("{}"))
+		req.Header.Add("X-Admin-Protocol", "gsma/rsp/v2.2.0")
+		req.Header.Add("X-Admin-Protocol", "gsma/rsp/v9.0.0")
+		code, m, err := e.do(req)
+		mustFail(t, "protocol twice", code, m, err, http.StatusBadRequest, subjFunction, reasonInvalidFormat)
+	})
 	// SGP.22 §6.5.1 names application/json;charset=UTF-8; lpac sends it
 	// without the charset. Anything else is not read as JSON.
 	for _, ct := range []struct {

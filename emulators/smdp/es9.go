@@ -97,6 +97,11 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	case proto == "":
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonMissing, msg: "missing X-Admin-Protocol header", http: http.StatusBadRequest})
 		return
+	case len(r.Header.Values(es9.AdminProtocolHeader)) > 1:
+		// Which one the client meant is not ours to guess (Content-Type
+		// given twice is refused the same way): outside tester sw65.
+		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonInvalidFormat, msg: "X-Admin-Protocol given more than once", http: http.StatusBadRequest})
+		return
 	case !es9.TakesProtocol(proto):
 		s.writeErr(w, fn, &es9Error{subject: subjFunction, reason: reasonUnsupported, msg: "unsupported X-Admin-Protocol " + proto + " (taken: gsma/rsp/v2.x.y and v3.x.y)", http: http.StatusBadRequest})
 		return
