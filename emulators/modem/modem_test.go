@@ -148,6 +148,8 @@ func TestCommands(t *testing.T) {
 		{"AT+COPS=3,1;+COPS?", `+COPS: 0,1,"Orange",7`},
 		{"AT+COPS=3,2;+COPS?", `+COPS: 0,2,"20801",7`},
 		{"AT+COPS=3", "!+CME ERROR: 50"},
+		{"AT+COPS=5", "!+CME ERROR: 50"}, // outside =?'s (0-4)
+		{"AT+COPS=9", "!+CME ERROR: 50"},
 		{"AT+COPS=3,3", "!+CME ERROR: 50"},
 		{`AT+COPS=3,2,"20801"`, "!+CME ERROR: 50"},
 		{"AT+COPS=1,2", "!+CME ERROR: 50"}, // manual selection wants the network

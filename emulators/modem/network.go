@@ -171,7 +171,10 @@ func cmdCOPS(m *Modem, c at.Command) error {
 				return fmt.Errorf("+COPS=3 wants <format> alone: %w", at.CMEIncorrectParameters)
 			}
 		default:
-			return fmt.Errorf("+COPS mode %d: %w", mode, at.CMENotSupported)
+			// Outside the (0-4) the test form names: an incorrect
+			// parameter, as every other out-of-range value (outside
+			// tester sw65).
+			return fmt.Errorf("+COPS mode %d: %w", mode, at.CMEIncorrectParameters)
 		}
 		if format >= 0 {
 			m.st.copsFormat = format
