@@ -373,6 +373,9 @@ func (ch *channel) getResponse(cmd apdu.Command) apdu.Response {
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}
 	}
 	if len(ch.out) == 0 {
+		// Not right after the command it belongs to: "technical problem,
+		// no precise diagnosis" (TS 102 221 §12.1.1.1), not ISO 7816-4's
+		// usual 6985 (outside tester sw65 asked).
 		return apdu.Response{SW: apdu.SWUnknown}
 	}
 	le := p3(cmd)
