@@ -55,6 +55,7 @@ type Divergence struct {
 // compare runs every track and keeps the first divergence.
 func compare(res *Result, rp *replayed) {
 	p := res.Plan
+	res.comparedAt = map[field.Src]bool{}
 	// Each side is masked on its own, mask by mask: a value two masks
 	// fit on one side and one on the other (a redacted IMSI the
 	// manifest's own pattern fits, the replay's real one the built-in
@@ -159,6 +160,17 @@ func exchanges(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		a := compared(answerLines(rec, s.Entry, echo), p, noText)
 		b := compared(answerLines(rp.host, k, echo), p, noText)
 		res.Compared[Exchanges]++
+		res.markCompared(rec.File, s.Src.Line)
+		for _, e := range a {
+			res.markCompared(rec.File, e.Line)
+		}
+		if len(a) == 0 {
+			// The log writer's note that it gave up on the answer (a
+			// hang): what the comparison of none shows.
+			if e, ok := gaveUpOn(rec, s.Entry); ok {
+				res.markCompared(rec.File, e.Line)
+			}
+		}
 		for j := 0; j < max(len(a), len(b)); j++ {
 			var ca, cb string
 			if j < len(a) {
@@ -368,6 +380,7 @@ func urcs(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		}
 	}
 	res.Compared[URCs] = len(a)
+	res.markItems(a)
 	return firstDivergence(playedBefore(p, rp, true), URCs, a, b, HostLog, "a URC the recording lacks")
 }
 
@@ -415,6 +428,7 @@ func requests(res *Result, rp *replayed, masks align.Masks) *Divergence {
 		ib[i] = item{masks.Apply(requestKey(r)), field.Src{}, r.Time.Sub(start), r.Line}
 	}
 	res.Compared[Requests] = len(a)
+	res.markItems(ia)
 	return firstDivergence(playedBefore(res.Plan, rp, false), Requests, ia, ib, PlatformLog, "a request the recording lacks")
 }
 
@@ -466,5 +480,18 @@ func decisions(res *Result, rp *replayed) *Divergence {
 		ib = append(ib, item{decisionKey(e), field.Src{}, e.Time.Sub(start), e.Line})
 	}
 	res.Compared[Decisions] = len(ia)
+	res.markItems(ia)
 	return firstDivergence(playedBefore(res.Plan, rp, false), Decisions, ia, ib, "events.jsonl", "a decision the recorded run lacks")
+}
+
+// markCompared notes a recording line a track compares.
+func (res *Result) markCompared(file string, line int) {
+	res.comparedAt[field.Src{File: baseName(file), Line: line}] = true
+}
+
+// markItems notes the recording lines of a track's items.
+func (res *Result) markItems(items []item) {
+	for _, it := range items {
+		res.markCompared(it.src.File, it.src.Line)
+	}
 }

@@ -50,6 +50,16 @@ func judge(res *Result, rp *replayed) {
 	case m.Expect == field.Reproduces && d == nil && compared == 0:
 		// A replay that matched nothing shows nothing: no verdict to pass.
 		res.Why = fmt.Sprintf("nothing was compared (no exchange, URC, platform request or card decision of the logs could be matched), so the replay cannot show the failure at %s", failSrc)
+	case m.Expect == field.Reproduces && d == nil && !res.comparedAt[failureLine(p, failSrc)] &&
+		(p.Facts.EventsFile == "" || baseName(failSrc.File) != baseName(p.Facts.EventsFile)):
+		// (A run's own events.jsonl — an exploration's case — names as
+		// its failure where the run broke its invariants, its end: the
+		// card's decisions up to there are what is compared.)
+		// Following the rest shows nothing of a failure line that no
+		// track compares (outside tester sw67: a URC the emulated modem
+		// never sends, a kernel line pasted among the AT lines, passed).
+		res.Why = fmt.Sprintf("the replay follows the recording, but the failure at %s is no line it compares (%s), so it cannot show that it reproduces; name as the failure a line the replay compares: a command, its answer, a URC the emulated modem sends, a platform request",
+			failSrc, notComparedWhy(p, failSrc))
 	case m.Expect == field.Reproduces && d == nil:
 		res.OK = true
 		res.Why = fmt.Sprintf("reproduces: %s as recorded, through the failure at %s", counts, failSrc)
@@ -257,4 +267,49 @@ func around(lines []string, n, k int) string {
 		fmt.Fprintf(&b, "    %s %5d  %s\n", mark, i, textcut.Cut(fieldlog.Escape(strings.TrimSuffix(lines[i-1], "\r")), lineWidth))
 	}
 	return b.String()
+}
+
+// notComparedWhy says what the recording's line at src is, for a failure
+// no track compares.
+func notComparedWhy(p *field.Plan, src field.Src) string {
+	f := p.Fixture
+	li := f.LogIndex(src.File)
+	if li < 0 {
+		return "not a line of the logs"
+	}
+	for _, e := range f.Logs[li].Entries {
+		if e.Line != src.Line {
+			continue
+		}
+		what := textcut.Cut(e.Text, 40)
+		switch {
+		case e.Role == fieldlog.URC && p.URCUncompared(e.Text):
+			return fmt.Sprintf("%q: a URC the plan leaves uncompared, one the emulated modem never sends", what)
+		case e.Role == fieldlog.URC:
+			return fmt.Sprintf("%q: a URC from before the replay's window", what)
+		case e.Role == fieldlog.Info:
+			return fmt.Sprintf("%q: an information line the plan leaves uncompared", what)
+		}
+		return fmt.Sprintf("%q: a %s line, not one of the AT conversation's", what, e.Role)
+	}
+	return "a line the reader took for no line of the AT conversation (a note, a line of another program)"
+}
+
+// failureLine is the recording line that stands for the failure in the
+// comparison: its own, or — a line that is no entry of the log, as the
+// header of a dump whose entry is the hex under it (gammu, jpnevulator)
+// — the next entry's, as failure() times it. By log base name.
+func failureLine(p *field.Plan, src field.Src) field.Src {
+	key := field.Src{File: baseName(src.File), Line: src.Line}
+	li := p.Fixture.LogIndex(src.File)
+	if li < 0 {
+		return key
+	}
+	for _, e := range p.Fixture.Logs[li].Entries {
+		if e.Line >= src.Line {
+			key.Line = e.Line
+			break
+		}
+	}
+	return key
 }

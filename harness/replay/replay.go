@@ -69,6 +69,9 @@ type Result struct {
 	Failure *Divergence
 	// Compared counts what was compared, by track.
 	Compared map[Track]int
+	// comparedAt holds the recording's lines a track compared (by log
+	// base name and line): a verdict of reproduces needs the failure's.
+	comparedAt map[field.Src]bool
 	// Mismatches are the manifest's check expectations that did not hold
 	// on the replay.
 	Mismatches []string

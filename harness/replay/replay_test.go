@@ -1808,3 +1808,34 @@ func TestAPDUOnlyLogGetResponse(t *testing.T) {
 		t.Errorf("assumptions: %q", res.Plan.Assumptions)
 	}
 }
+
+// A fixture whose failure line no track compares does not reproduce,
+// however well the rest follows: a URC the emulated modem never sends, or
+// a foreign line the reader took for one, shows nothing of the failure
+// (outside tester sw67: both passed). A line of the conversation there
+// passes.
+func TestFailureLineMustBeCompared(t *testing.T) {
+	log := "2026-11-30 14:02:10.101 > AT+CPIN?\n" +
+		"2026-11-30 14:02:10.109 < +CPIN: READY\n" +
+		"2026-11-30 14:02:10.110 < OK\n" +
+		"2026-11-30 14:02:10.200 > AT+CEREG?\n" +
+		"2026-11-30 14:02:10.207 < +CEREG: 0,1\n" +
+		"2026-11-30 14:02:10.208 < OK\n" +
+		"2026-11-30 14:02:15.000 < +CGEV: ME DETACH\n" +
+		"2026-11-30 14:02:20.200 > AT+CEREG?\n" +
+		"2026-11-30 14:02:20.209 < +CEREG: 0,1\n" +
+		"2026-11-30 14:02:20.210 < OK\n"
+	for _, tc := range []struct {
+		line int
+		ok   bool
+	}{{7, false}, {9, true}} {
+		res := replay(t, newFixture(t, fmt.Sprintf("fail-%d", tc.line), map[string]string{"gw.log": log,
+			field.ManifestFile: orangeFixture(fmt.Sprintf("fail-%d", tc.line), "generic", "gw.log", "plain", tc.line)}))
+		if res.OK != tc.ok {
+			t.Errorf("failure at line %d: OK %v, want %v: %s", tc.line, res.OK, tc.ok, res.Why)
+		}
+		if !tc.ok && !strings.Contains(res.Why, `the failure at gw.log:7 is no line it compares ("+CGEV: ME DETACH": a URC the plan leaves uncompared, one the emulated modem never sends)`) {
+			t.Errorf("why: %s", res.Why)
+		}
+	}
+}
