@@ -441,11 +441,12 @@ func (m *Modem) bootURCsFrom(i int, elapsed time.Duration) {
 
 // SetCardPresent takes the card out of the modem's reach, or gives it
 // back, as a contact failure or a SIM-detect line the card never asserts
-// does: taken out, the modem detaches and the toolkit stops, the card
-// loses its power, and the card's commands answer +CME ERROR: 10 (SIM not
-// inserted) with no subscriber to attach; given back, the modem reads it
-// as at boot (the toolkit starts, ICCID and IMSI, the card's boot URCs,
-// the attach). A modem off or at +CFUN=0 reads the holder when it boots.
+// does: taken out, the modem says so if its dialect does (CardGoneURCs),
+// detaches and the toolkit stops, the card loses its power, and the
+// card's commands answer +CME ERROR: 10 (SIM not inserted) with no
+// subscriber to attach; given back, the modem reads it as at boot (the
+// toolkit starts, ICCID and IMSI, CardBackURCs — by default the
+// card-state ones of its boot URCs —, the attach). A modem off or at +CFUN=0 reads the holder when it boots.
 // Call it from inside loop work, or before Start.
 func (m *Modem) SetCardPresent(present bool) {
 	if m.st.absent == !present {
@@ -454,6 +455,11 @@ func (m *Modem) SetCardPresent(present bool) {
 	m.st.absent = !present
 	if !present {
 		if m.st.cardOn {
+			// What the modem says as it finds the card gone, first: the
+			// detach follows from it.
+			for _, u := range m.o.Personality.CardGoneURCs {
+				m.urc(u)
+			}
 			m.detach()
 			m.powerDown(false)
 			m.st.iccid, m.st.imsi, m.st.pin, m.st.tries = "", "", "", nil
@@ -465,8 +471,12 @@ func (m *Modem) SetCardPresent(present bool) {
 		return
 	}
 	m.boot()
-	for _, u := range m.o.Personality.BootURCs {
-		if cardURC(u) && m.st.cardOn {
+	urcs := m.o.Personality.CardBackURCs
+	if urcs == nil {
+		urcs = slices.DeleteFunc(slices.Clone(m.o.Personality.BootURCs), func(u string) bool { return !cardURC(u) })
+	}
+	for _, u := range urcs {
+		if !cardURC(u) || m.st.cardOn {
 			m.urc(m.pinURC(u))
 		}
 	}

@@ -367,3 +367,34 @@ func TestCampedWhenDenied(t *testing.T) {
 		})
 	}
 }
+
+// TestCardGoneURCs: a dialect that says the card went (card_gone_urcs)
+// says it first, then the detach follows; the card put back, its boot
+// sequence from the card's state on comes again (an A7600's SMS DONE and
+// PB DONE after its +CPIN: READY), as field logs of a pulled card show.
+func TestCardGoneURCs(t *testing.T) {
+	p, err := personality.Load("simcom-a7600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, p)
+	r.cmd(t, "ATE0")
+	r.cmd(t, "AT+CEREG=1")
+	r.advance(t, 30*time.Second)
+	if _, err := r.c.WaitURC("+CEREG: 5", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.c.ClearURCs()
+	r.loop.Do(func() { r.m.SetCardPresent(false) })
+	if _, err := r.c.WaitURC("+CEREG: 0", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.loop.Do(func() { r.m.SetCardPresent(true) })
+	if _, err := r.c.WaitURC("PB DONE", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	want := "+SIMCARD: NOT AVAILABLE|+CPIN: SIM REMOVED|+CPIN: READY|SMS DONE"
+	if got := strings.Join(r.c.URCs(), "|"); got != want {
+		t.Errorf("URCs %q, want %q (and PB DONE, taken)", got, want)
+	}
+}

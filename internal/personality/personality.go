@@ -33,16 +33,25 @@ import (
 // never sees it.
 type Personality struct {
 	Name         string
-	Base         string         // the personality this one was composed on, "" if none
-	Model        string         // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
-	ICCIDCommand string         // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID?" (a read form keeps its "?")
-	ICCIDPrefix  string         // its answer prefix: "+CCID: ", "+QCCID: ", "+ICCID: ", "!ICCID: "
-	CCHOForm     string         // "prefixed" (+CCHO: 1), "bare" (1), "long" (a session id, not the channel)
-	NoCCHC       bool           // +CCHC answers ERROR; close with MANAGE CHANNEL over +CSIM
-	CSIMOnly     bool           // no +CCHO/+CGLA/+CCHC at all
-	NoTestForms  bool           // every "=?" answers ERROR
-	BootURCs     []string       // after power on and the +CFUN=1,1 restart
-	RefreshURCs  []string       // after a SIM REFRESH reset the card
+	Base         string   // the personality this one was composed on, "" if none
+	Model        string   // +CGMM / ATI text, e.g. "EG25-like (esimhil)"
+	ICCIDCommand string   // the command the host sends: "+CCID", "+QCCID", "+CICCID", "!ICCID?" (a read form keeps its "?")
+	ICCIDPrefix  string   // its answer prefix: "+CCID: ", "+QCCID: ", "+ICCID: ", "!ICCID: "
+	CCHOForm     string   // "prefixed" (+CCHO: 1), "bare" (1), "long" (a session id, not the channel)
+	NoCCHC       bool     // +CCHC answers ERROR; close with MANAGE CHANNEL over +CSIM
+	CSIMOnly     bool     // no +CCHO/+CGLA/+CCHC at all
+	NoTestForms  bool     // every "=?" answers ERROR
+	BootURCs     []string // after power on and the +CFUN=1,1 restart
+	RefreshURCs  []string // after a SIM REFRESH reset the card
+	// CardGoneURCs are what the modem says unasked when the card leaves
+	// it (pulled out, its contacts lost): SIMCom's "+SIMCARD: NOT
+	// AVAILABLE" and "+CPIN: SIM REMOVED", a Quectel's "+CPIN: NOT
+	// READY". None: the modem says nothing until asked.
+	CardGoneURCs []string
+	// CardBackURCs are what it says when a card comes back and is read
+	// (an A7600's "+CPIN: READY", "SMS DONE", "PB DONE"). None: the
+	// card-state ones of BootURCs (+CPIN:, +QUSIM:).
+	CardBackURCs []string
 	RestartDelay time.Duration  // +CFUN=1,1 until the boot URCs (the emulator's figure)
 	CMEText      map[int]string // +CMEE=2 wording by code, over the 27.007 text
 	// BootURCDelays, when given, is how long after the boot each of
@@ -354,6 +363,8 @@ func (p Personality) clone() Personality {
 	q.BootURCs = slices.Clone(p.BootURCs)
 	q.BootURCDelays = slices.Clone(p.BootURCDelays)
 	q.RefreshURCs = slices.Clone(p.RefreshURCs)
+	q.CardGoneURCs = slices.Clone(p.CardGoneURCs)
+	q.CardBackURCs = slices.Clone(p.CardBackURCs)
 	q.Identify = slices.Clone(p.Identify)
 	q.CMEText = maps.Clone(p.CMEText)
 	q.TestAnswers = maps.Clone(p.TestAnswers)
@@ -419,6 +430,10 @@ func apply(p *Personality, d *yamlnode.Decoder, root *yaml.Node) (map[string]boo
 			p.BootURCDelays, err = delays(d, v, k.Value)
 		case "refresh_urcs":
 			p.RefreshURCs, err = strList(d, v, k.Value)
+		case "card_gone_urcs":
+			p.CardGoneURCs, err = strList(d, v, k.Value)
+		case "card_back_urcs":
+			p.CardBackURCs, err = strList(d, v, k.Value)
 		case "identify":
 			p.Identify, err = patterns(d, v, k.Value)
 		case "restart_delay":

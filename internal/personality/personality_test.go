@@ -45,6 +45,8 @@ func TestErrors(t *testing.T) {
 		{base + "boot_urcs: RDY\n", `p.yaml:7:12: boot_urcs: want a list of strings, got "RDY"`},
 		{base + "boot_urcs: [RDY, [x]]\n", "p.yaml:7:18: boot_urcs[1]: want a one-line string, got a list"},
 		{base + "refresh_urcs: [\"\"]\n", `p.yaml:7:16: refresh_urcs[0]: want a one-line string, got ""`},
+		{base + "card_gone_urcs: \"+CPIN: SIM REMOVED\"\n", `p.yaml:7:17: card_gone_urcs: want a list of strings, got "+CPIN: SIM REMOVED"`},
+		{base + "card_back_urcs: [[x]]\n", "p.yaml:7:18: card_back_urcs[0]: want a one-line string, got a list"},
 		{strings.Replace(base, "model: m", "model: ~", 1), "p.yaml:2:8: model: want a string, got nothing"},
 		{base + "cme_text: {10: [x]}\n", "p.yaml:7:16: cme_text.10: want a one-line text, got a list"},
 		{"name: x\nbase: [generic]\n", "p.yaml:2:7: base: want a personality's name, got a list"},
