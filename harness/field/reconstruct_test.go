@@ -1158,6 +1158,11 @@ func TestCardAbsentTheLogsShow(t *testing.T) {
 			"{card: absent, from: 1m10s, until: 1m22s}  # host.log:4"},
 		{"not inserted by a URC, nothing before", "[0.000] > AT+CSQ\n[0.010] < +CSQ: 20,99\n[0.011] < OK\n[5.000] < +CPIN: NOT INSERTED\n[72.000] < +CPIN: READY\n",
 			"{card: absent, from: 0s, until: 1m22s}  # host.log:4"},
+		// A registration is the card too: no network registers a device
+		// without it (outside tester sw67: absent from the power-on
+		// contradicted the log's own +CEREG: 0,1).
+		{"registered, then gone", "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 0,1\n[0.011] < OK\n[10.000] > AT+CPIN?\n[10.010] < +CME ERROR: 10\n[20.000] < +CPIN: READY\n",
+			"{card: absent, from: 19s, until: 30s}  # host.log:5"},
 		{"a PIN the card wants is the card", "> AT+CPIN?\n< +CME ERROR: 11\n", ""},
 		{"SIM not inserted to another command", "> AT+CGATT=1\n< +CME ERROR: SIM not inserted\n", "{card: absent, from: 0s}  # host.log:2"},
 	} {

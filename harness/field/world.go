@@ -1199,13 +1199,23 @@ func (p *Plan) cardWindows() []cardWindow {
 	for i, c := range p.Facts.Card {
 		switch {
 		case !c.Present && open == nil:
-			// A removal URC says the card was there until it: seen.
+			// A removal URC says the card was there until it: seen. So
+			// does a registration (stat 1 or 5: no network registers a
+			// device without its card) before the absence, where the
+			// logs read no card state first (outside tester sw67: a
+			// log's own "+CEREG: 2,1" contradicted a card absent from
+			// the power-on).
 			w := cardWindow{gone: c, seen: last != nil || c.Went}
-			if w.seen {
-				before := time.Duration(0)
-				if last != nil {
-					before = last.At
+			before := time.Duration(0)
+			if last != nil {
+				before = last.At
+			}
+			for _, r := range p.Facts.Regs {
+				if (r.Stat == 1 || r.Stat == 5) && c.Obs.After(r.Obs) && r.At >= before {
+					w.seen, before = true, r.At
 				}
+			}
+			if w.seen {
 				w.from = edge(c, before)
 			}
 			out = append(out, w)
