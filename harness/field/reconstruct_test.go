@@ -2089,6 +2089,9 @@ func TestCardLimits(t *testing.T) {
 		{"EnableProfile 6985", enable + "< +CGLA: 4,\"6985\"\n< OK\n", ""},
 		{"EnableProfile 910B", enable + "< +CGLA: 16,\"BF3103800100910B\"\n< OK\n", ""},
 		{"EnableProfile 9000", enable + "< +CGLA: 16,\"BF31038001009000\"\n< OK\n", ""},
+		// catBusy comes from the emulated card only while a toolkit
+		// session of its own runs, which no reconstruction sets up.
+		{"EnableProfile catBusy", enable + "< +CGLA: 16,\"BF31038001059000\"\n< OK\n", "host.log:2: the field card answered EnableProfile with catBusy (its toolkit busy)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Load(writeFixture(t, "card", map[string]string{ManifestFile: orangePlain("card", "generic"), "host.log": tc.log}))
