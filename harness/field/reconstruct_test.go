@@ -2353,3 +2353,18 @@ func TestCGLAClosedErrorIsAQuirk(t *testing.T) {
 		})
 	}
 }
+
+// TestLearnedAttachBeforeTheLogs: a device the logs first read registered
+// was registered by then, however long the logs' own attaches took: the
+// logs begin at least the warm-up plus that attach after the power-on
+// (outside tester sw67: a 12.75 s attach learned from a REFRESH
+// registered the replay's device after the log's first read; here from
+// a restart).
+func TestLearnedAttachBeforeTheLogs(t *testing.T) {
+	log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 2,1,\"1A2B\",\"0A1B2C3D\",7\n[0.011] < OK\n" +
+		"[5.000] > AT+CFUN=1,1\n[5.010] < OK\n[18.000] < RDY\n[30.750] < +CEREG: 1,\"1A2B\",\"0A1B2C3D\",7\n"
+	p := reconstruct(t, writeFixture(t, "learned", map[string]string{ManifestFile: orangePlain("learned", "quectel-eg25"), "host.log": log}), Options{})
+	if p.AttachDelay != 12750*time.Millisecond || p.Start < warmUp+p.AttachDelay {
+		t.Errorf("attach %v, logs begin %v after the power-on: want 12.75s, and at least %v:\n%s", p.AttachDelay, p.Start, warmUp+p.AttachDelay, strings.Join(p.Assumptions, "\n"))
+	}
+}
