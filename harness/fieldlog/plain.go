@@ -23,7 +23,8 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		return nil, err
 	}
 	logged := loggingLog(lines)
-	first := 0 // the first line with a marker
+	first := 0  // the first line with a marker
+	banner := 0 // unmarked lines before it
 	for i, l := range lines {
 		n := i + 1
 		if strings.TrimSpace(l) == "" {
@@ -68,6 +69,13 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		case ownLine:
 			// The script's own message ("opening /dev/ttyUSB3"): a note.
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
+		case dir == 0 && banner < maxBanner && !atLike(rest):
+			// A ticket's greeting, the tool's banner, before the
+			// transcript (outside tester sw67: "Hi support, here is the
+			// log…" refused a paste saved as it came): notes. A line of
+			// the AT conversation there is no banner: it lost its marker.
+			banner++
+			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
 		default:
 			if dir == 0 {
 				return nil, errAt(file, n, "a line before any direction marker (\">\", \"<\", \"-->\", \"<--\", \"TX:\", \"[RX]\"): %q", clip(l))
@@ -90,6 +98,24 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		t.ShowsEcho = true // a transcript of the wire shows an echo when there is one
 	}
 	return t, err
+}
+
+// maxBanner is how many unmarked lines a plain transcript may open with
+// (a banner, a greeting): more is no transcript.
+const maxBanner = 5
+
+// atLike reports a line that reads as the AT conversation's own: a
+// command, a final result or an information line or URC ("+NAME:").
+func atLike(s string) bool {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if strings.HasPrefix(u, "AT") || strings.HasPrefix(u, "+") {
+		return true
+	}
+	switch u {
+	case "OK", "ERROR", "NO CARRIER", "RING", "NO DIALTONE", "BUSY", "NO ANSWER", "CONNECT":
+		return true
+	}
+	return false
 }
 
 // loggerPrefix is what a logging library writes between the time and the
