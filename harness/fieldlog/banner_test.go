@@ -13,7 +13,7 @@ func TestPlainBanner(t *testing.T) {
 	const transcript = "> AT+CPIN?\n< +CPIN: READY\n< OK\n"
 	for _, tc := range []struct {
 		name, log, err string
-		notes         int
+		notes          int
 	}{
 		{"a greeting", "Hi support, here is the log from unit #4471 (EG25-G):\n\n" + transcript, "", 1},
 		{"five lines", strings.Repeat("a line of the ticket\n", 5) + transcript, "", 5},
@@ -45,5 +45,28 @@ func TestPlainBanner(t *testing.T) {
 				t.Errorf("%d notes and %d commands, want %d and 1: %+v", notes, cmds, tc.notes, tr.Entries)
 			}
 		})
+	}
+}
+
+// Lines of the kernel's log pasted among a transcript's (dmesg: the port
+// gone as the USB device left) are notes of the host's, not the modem's
+// text, which they continued before (outside tester sw67: read as URCs).
+func TestPlainKernelLines(t *testing.T) {
+	log := "2026-11-30 14:02:10.200 > AT+CEREG?\n2026-11-30 14:02:10.207 < +CEREG: 0,1\n2026-11-30 14:02:10.208 < OK\n" +
+		"[ 4711.123456] usb 1-1.2: USB disconnect, device number 5\n" +
+		"[ 4711.124001] option1 ttyUSB2: GSM modem (1-port) converter now disconnected from ttyUSB2\n" +
+		"2026-11-30 14:02:20.200 > AT+CEREG?\n2026-11-30 14:02:20.209 < +CEREG: 0,1\n2026-11-30 14:02:20.210 < OK\n"
+	tr, err := Read("k.log", []byte(log), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Entries {
+		if e.Line == 4 || e.Line == 5 {
+			got = append(got, e.Role.String())
+		}
+	}
+	if strings.Join(got, " ") != "note note" {
+		t.Errorf("the kernel's lines read as %v, want notes", got)
 	}
 }

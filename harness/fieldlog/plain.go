@@ -69,6 +69,12 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		case ownLine:
 			// The script's own message ("opening /dev/ttyUSB3"): a note.
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
+		case kernelLine.MatchString(l):
+			// The kernel's log pasted among the AT lines (dmesg: "[
+			// 4711.123456] usb 1-1.2: USB disconnect"): the host's
+			// note of what happened to the port, not the modem's text
+			// (outside tester sw67: read as URCs).
+			recs = append(recs, record{line: n, dir: Tool, t: dirTime, text: strings.TrimSpace(l)})
 		case dir == 0 && banner < maxBanner && !atLike(rest):
 			// A ticket's greeting, the tool's banner, before the
 			// transcript (outside tester sw67: "Hi support, here is the
@@ -99,6 +105,11 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 	}
 	return t, err
 }
+
+// kernelLine is a line of the kernel's log (dmesg): seconds since boot
+// to the microsecond in brackets, then a driver's or a device's name and
+// a colon.
+var kernelLine = regexp.MustCompile(`^\s*\[\s*\d+\.\d{6}\]\s+[\w.-]+(?:\s[\w.:-]+)?:\s`)
 
 // maxBanner is how many unmarked lines a plain transcript may open with
 // (a banner, a greeting): more is no transcript.
