@@ -2368,3 +2368,28 @@ func TestLearnedAttachBeforeTheLogs(t *testing.T) {
 		t.Errorf("attach %v, logs begin %v after the power-on: want 12.75s, and at least %v:\n%s", p.AttachDelay, p.Start, warmUp+p.AttachDelay, strings.Join(p.Assumptions, "\n"))
 	}
 }
+
+// TestRoamingDenialAsksForTheNetwork: EMM cause #13 (roaming not allowed
+// in this tracking area) is a visited network's; where the logs do not
+// name it, the draft asks for it once, however often the denial is read
+// (outside tester sw67: it stood on the home network, at home, unasked).
+// Another cause asks nothing.
+func TestRoamingDenialAsksForTheNetwork(t *testing.T) {
+	for _, tc := range []struct {
+		cause string
+		asks  int
+	}{{"13", 1}, {"11", 0}} {
+		log := "[0.000] > AT+CEREG?\n[0.010] < +CEREG: 3,3,\"1000\",\"00010001\",7,0," + tc.cause + "\n[0.011] < OK\n" +
+			"[10.000] > AT+CEREG?\n[10.010] < +CEREG: 3,3,\"1000\",\"00010001\",7,0," + tc.cause + "\n[10.011] < OK\n"
+		p := reconstruct(t, writeFixture(t, "denied", map[string]string{ManifestFile: orangePlain("denied", "generic"), "host.log": log}), Options{})
+		n := 0
+		for _, d := range p.ToDo {
+			if strings.Contains(d, "EMM cause #13 at host.log:2 (roaming not allowed in this tracking area) comes from a network the device visits") {
+				n++
+			}
+		}
+		if n != tc.asks {
+			t.Errorf("cause #%s: asked %d times, want %d:\n%s", tc.cause, n, tc.asks, strings.Join(p.ToDo, "\n"))
+		}
+	}
+}

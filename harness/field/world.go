@@ -1615,6 +1615,7 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 		origins = append(origins, origin)
 	}
 	regs := p.Facts.Regs
+	asked13 := false // the visited network of a cause #13, asked for once
 	for i, r := range regs {
 		sel := p.Facts.SelectedAt(r.Obs)
 		switch {
@@ -1654,6 +1655,14 @@ func (p *Plan) faults(e *emitter, ops []operator, subscriberAt func(time.Duratio
 			add(r.Src.String(), "{attach_reject: %d, operator: %s, subscriber: %s, from: %s, until: %s}", r.Cause, op, op,
 				durString(from), durString(p.Start+r.At+time.Second))
 			p.assume("%s's network rejected its subscriber with EMM cause #%d at %s", op, r.Cause, r.Src)
+			if r.Cause == 13 && r.PLMN == "" && !asked13 {
+				asked13 = true
+				// Roaming not allowed in this tracking area (TS 24.301
+				// annex A) is a visited network's word, one the logs do
+				// not name (outside tester sw67: placed on the home
+				// network, at home).
+				p.askFor("EMM cause #13 at %s (roaming not allowed in this tracking area) comes from a network the device visits, which the logs do not name: the replay has %s's own network say it; give the manifest that network (network.operators, with its country, and cells) and the fault's operator, if the ticket says where the device was", r.Src, op)
+			}
 		}
 	}
 	for _, b := range p.selfBoots() {
