@@ -1,6 +1,7 @@
 package fieldlog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,30 @@ func TestPlainKernelLines(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "note note" {
 		t.Errorf("the kernel's lines read as %v, want notes", got)
+	}
+}
+
+// A terminal capture whose user quit the program waiting for an answer
+// (picocom's closing lines after a command with no final result) is a
+// hang the writer gave up on, not a log cut short (outside tester sw67:
+// "truncated?", and the advice to cut out the failure itself). Without
+// the closing lines it is still read as cut.
+func TestTerminalQuitWaiting(t *testing.T) {
+	const session = "AT+CPIN?\r\n+CPIN: READY\r\n\r\nOK\r\nAT+CSQ\r\n\r\n"
+	tr, err := Read("pico.log", []byte(session+"Terminating...\r\nThanks for using picocom\r\n"), Terminal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gaveUp []int
+	for _, e := range tr.Entries {
+		if e.GaveUpOn > 0 {
+			gaveUp = append(gaveUp, e.Line, e.GaveUpOn)
+		}
+	}
+	if fmt.Sprint(gaveUp) != "[7 5]" {
+		t.Errorf("gave up %v, want [7 5]: Terminating... (line 7) on AT+CSQ (line 5)", gaveUp)
+	}
+	if _, err := Read("pico.log", []byte(session), Terminal); err == nil || !strings.Contains(err.Error(), "truncated?") {
+		t.Errorf("no closing lines: %v, want truncated?", err)
 	}
 }

@@ -134,6 +134,12 @@ func readTerminal(file string, lines []string) (*Transcript, error) {
 			return nil, errAt(file, l.n, "%s with no command before it: the echo is off since line %d, so the capture shows none of the commands typed after it; capture with the echo on (ATE1)", resultText(l.text, mode), echoOff)
 		}
 		switch {
+		case i == end && awaiting && !online:
+			// The user quit waiting for an answer that never came: the
+			// program's own closing line says the capture was not cut
+			// (outside tester sw67: a hung modem read as "truncated?"),
+			// so it is the writer giving up, as gammu's timeout is.
+			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text, timeout: true})
 		case i >= end, l.note:
 			recs = append(recs, record{line: l.n, dir: Tool, t: l.t, text: l.text})
 		case atCommandLine.MatchString(l.text):
