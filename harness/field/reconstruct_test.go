@@ -1,6 +1,7 @@
 package field
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -836,7 +837,10 @@ expected: "what the log shows"
 failure: {log: plain.log, line: 1, what: "none"}
 expect: reproduces
 `
-	log := "> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 208019876543210\n< OK\n"
+	// Times: in a log without them the card's own switch between two
+	// reads could not be placed (TestUnplacedSwitch).
+	log := "[0.000] > AT+CIMI\n[0.010] < 460001234567890\n[0.011] < OK\n[60.000] > AT+CIMI\n[60.010] < 460001234567890\n[60.011] < OK\n" +
+		"[120.000] > AT+CIMI\n[120.010] < 208019876543210\n[120.011] < OK\n"
 	p := reconstruct(t, writeFixture(t, "imsi", map[string]string{ManifestFile: manifest, "plain.log": log}), Options{})
 	y := string(p.ScenarioYAML)
 	for _, want := range []string{
@@ -2391,5 +2395,49 @@ func TestRoamingDenialAsksForTheNetwork(t *testing.T) {
 		if n != tc.asks {
 			t.Errorf("cause #%s: asked %d times, want %d:\n%s", tc.cause, n, tc.asks, strings.Join(p.ToDo, "\n"))
 		}
+	}
+}
+
+// TestUnplacedSwitch: the card's own switch (a new IMSI that neither a
+// REFRESH the logs show nor the host's enable explains) in a log without
+// times cannot be placed between two lines that play at one instant: the
+// plan says so at the new IMSI's line, where it made up a periodic check
+// "5 s before" it (outside tester sw67). With times, or with a REFRESH
+// before it, it is placed.
+func TestUnplacedSwitch(t *testing.T) {
+	const manifest = `name: sw
+source: "a picocom capture"
+logs:
+  - {file: plain.log, format: plain}
+device:
+  personality: quectel-eg25
+network:
+  operators:
+    - {id: cmcc, plmn: "46000", country: CN}
+    - {id: orange-fr, plmn: "20801", country: FR}
+expected: "what the log shows"
+failure: {log: plain.log, line: 1, what: "none"}
+expect: reproduces
+`
+	for _, tc := range []struct{ name, log, want string }{
+		{"no times", "> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 208019876543210\n< OK\n",
+			"plain.log:5: a new IMSI, the card's own switch to another profile with no REFRESH or enable the logs show (plain.log:2) in a log without times"},
+		{"times", "[0.000] > AT+CIMI\n[0.010] < 460001234567890\n[0.011] < OK\n[60.000] > AT+CIMI\n[60.010] < 208019876543210\n[60.011] < OK\n", ""},
+		{"a REFRESH", "> AT+CIMI\n< 460001234567890\n< OK\n< +QUSIM: 1\n> AT+CIMI\n< 208019876543210\n< OK\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Load(writeFixture(t, "sw", map[string]string{ManifestFile: manifest, "plain.log": tc.log}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Reconstruct(f, Options{})
+			var lc LogsCannot
+			switch {
+			case tc.want == "" && errors.As(err, &lc):
+				t.Errorf("placed: %v", err)
+			case tc.want != "" && (!errors.As(err, &lc) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -1506,6 +1506,9 @@ func (p *Plan) firstUnplaced(crossing *unplaced) *unplaced {
 			}
 		}
 	}
+	if u, ok := p.unplacedSwitch(); ok {
+		all = append(all, u)
+	}
 	if len(all) == 0 {
 		return nil
 	}
@@ -1516,6 +1519,34 @@ func (p *Plan) firstUnplaced(crossing *unplaced) *unplaced {
 		return a.src.Line - b.src.Line
 	})
 	return &first
+}
+
+// unplacedSwitch is the card's own switch (a new IMSI that no REFRESH
+// the logs show, nor the host's enable, explains) in a log without
+// times: the card's periodic check would have to be placed between two
+// of its lines, which play at one instant (outside tester sw67: a check
+// made up "5 s before" it, and the replay failed there unasked).
+func (p *Plan) unplacedSwitch() (unplaced, bool) {
+	var prev *Identity
+	for i, idn := range p.Facts.Identities {
+		if idn.IMSI == "" {
+			continue
+		}
+		if prev == nil {
+			prev = &p.Facts.Identities[i]
+			continue
+		}
+		if idn.IMSI == prev.IMSI {
+			continue
+		}
+		li := p.Fixture.LogIndex(idn.Src.File)
+		if li < 0 || p.Fixture.Logs[li].Clock != fieldlog.NoTime || p.hostSwitched(idn.At) ||
+			slices.ContainsFunc(p.Facts.Refreshes, func(r Obs) bool { return !r.After(idn.Obs) && r.After(prev.Obs) }) {
+			return unplaced{}, false
+		}
+		return unplaced{idn.Src, prev.Src, "a new IMSI, the card's own switch to another profile with no REFRESH or enable the logs show", "faults"}, true
+	}
+	return unplaced{}, false
 }
 
 // unplaceable words u as an error at its line, saying what to do.
