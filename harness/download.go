@@ -101,7 +101,7 @@ func hasDownloadFault(s *scenario.Scenario, name string) bool {
 
 // startSMDPs starts one SM-DP+ per operator that runs one, on listen,
 // recorded by the capture; it returns the card's host → address map.
-func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
+func (r *Rig) startSMDPs(listen string, noTickets bool) (map[string]netip.AddrPort, error) {
 	resolve := map[string]netip.AddrPort{}
 	r.SMDP = map[string]*smdp.Server{}
 	for _, o := range r.Scenario.Network.Operators {
@@ -112,7 +112,7 @@ func (r *Rig) startSMDPs(listen string) (map[string]netip.AddrPort, error) {
 		srv, err := smdp.New(smdp.Config{
 			Operator: op.ID, Host: op.SMDP,
 			CI: r.PKI.CI.X509, CIKey: r.PKI.CI.Key, Certs: r.PKI.SMDP[op.ID],
-			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(),
+			Now: r.Loop.Clock().Now, Log: r.Log, KeyLog: r.Capture.KeyLog(), NoTickets: noTickets,
 			Random:     rsp.SeededRandom(r.Seed, "smdp "+op.ID),
 			NewProfile: func(seq int) smdp.Profile { return deliveredProfile(op, seq) },
 			Inject:     func(name string) bool { return r.faults.download(name, op.ID, "smdp") },

@@ -91,6 +91,12 @@ type Options struct {
 	// NoHost leaves the tty to somebody else (esimhil emulate): the rig opens
 	// no AT client of its own.
 	NoHost bool
+	// NoTLSTickets has the SM-DP+ servers issue no session tickets, so
+	// that no client resumes a session: crypto/tls's server logs the
+	// secret of a full handshake only, and a client of the user's own
+	// (an LPA against esimhil emulate) keeps no key log the capture could
+	// take it from, as the emulated card does (outside tester sw66).
+	NoTLSTickets bool
 	// Personality names the modem's dialect; empty: $ESIMHIL_PERSONALITY,
 	// else the scenario's device.personality.
 	Personality string
@@ -398,7 +404,7 @@ func NewRig(s *scenario.Scenario, o Options) (r *Rig, err error) {
 		return r, fmt.Errorf("capture: %w", err)
 	}
 	platformAddr, smdpAddr := o.listen()
-	resolve, err := r.startSMDPs(smdpAddr)
+	resolve, err := r.startSMDPs(smdpAddr, o.NoTLSTickets)
 	if err != nil {
 		return r, err
 	}

@@ -46,7 +46,8 @@ var Suites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE
 // handshake (the TLSUntrusted fault).
 // A client may resume a session (RFC 5077 tickets, keyed by this
 // listener's config) unless the handshake is to show the rogue
-// certificate: the fault must reach a card that holds a session too.
+// certificate — the fault must reach a card that holds a session too —
+// or the server issues none (Config.NoTickets).
 func (s *Server) tlsConfig() *tls.Config {
 	base := &tls.Config{
 		MinVersion:       tls.VersionTLS12,
@@ -62,7 +63,7 @@ func (s *Server) tlsConfig() *tls.Config {
 		c := s.tlsCertNow() // once per handshake, resumed or not
 		hc := base.Clone()
 		hc.Certificates = []tls.Certificate{{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.X509}}
-		hc.SessionTicketsDisabled = c != s.cfg.Certs.TLS // a rogue one (TLSUntrusted)
+		hc.SessionTicketsDisabled = s.cfg.NoTickets || c != s.cfg.Certs.TLS // a rogue one (TLSUntrusted)
 		return hc, nil
 	}
 	return cfg

@@ -54,6 +54,11 @@ type Config struct {
 	Log    *eventlog.Log
 	// KeyLog receives the TLS secrets in NSS key-log format (may be nil).
 	KeyLog io.Writer
+	// NoTickets issues no session tickets: every connection is a full
+	// handshake, whose secret crypto/tls logs (it logs none for a
+	// resumed session: a client that keeps no key log of its own, an
+	// LPA on the host, would otherwise resume out of the capture's reach).
+	NoTickets bool
 	// NewProfile says what the seq-th order (1, 2, ...) delivers.
 	NewProfile func(seq int) Profile
 	// TransactionTTL bounds a download session in virtual time

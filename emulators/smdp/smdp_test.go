@@ -632,3 +632,33 @@ func TestTLSSessionsMeetTheRogueCertificate(t *testing.T) {
 		t.Fatalf("a client holding a session, under TLSUntrusted: %v; want the rogue certificate refused", err)
 	}
 }
+
+// With NoTickets (esimhil emulate) no client resumes: every connection is
+// a full handshake, whose secret the key log gets, so that a capture
+// decrypts a host client's resumed-in-vain connection too (outside tester
+// sw66: an LPA's resumed sessions decrypted in neither direction).
+func TestNoTicketsNoResumption(t *testing.T) {
+	var keylog bytes.Buffer
+	kl := &syncWriter{w: &keylog}
+	e := newEnvWith(t, func(c *Config) { c.NoTickets, c.KeyLog = true, kl })
+	cfg := e.client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.MaxVersion = tls.VersionTLS12
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	for i := range 3 {
+		c, err := tls.Dial("tcp", e.srv.Addr().String(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumed := c.ConnectionState().DidResume
+		c.Close()
+		if resumed {
+			t.Fatalf("connection %d resumed its session", i+1)
+		}
+	}
+	kl.mu.Lock()
+	lines := strings.Count(keylog.String(), "CLIENT_RANDOM ")
+	kl.mu.Unlock()
+	if lines != 3 {
+		t.Errorf("%d key log lines for 3 connections, want 3", lines)
+	}
+}

@@ -618,7 +618,7 @@ func emulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	run, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	r, err := harness.NewRig(s, harness.Options{
-		Link: *link, NoHost: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, Dialect: dialect, State: *state,
+		Link: *link, NoHost: true, NoTLSTickets: true, Dir: *out, Capture: capture.Mode(*mode), Personality: *pers, Dialect: dialect, State: *state,
 		OnStateError: func(err error) { stop(fmt.Errorf("state not stored: %w", err)) },
 	})
 	if err != nil {

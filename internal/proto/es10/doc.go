@@ -81,7 +81,7 @@ const SigLen = 64
 // classic interop bug — is decoded and fails verification (the card's
 // invalidSignature, which the LPA can pass on to the SM-DP+), not the
 // APDU (6A80, which leaves the LPA nothing to send: outside tester sw65).
-const MaxReceivedSig = 128
+const MaxReceivedSig = 1024
 
 // ChallengeLen is the length of euiccChallenge / serverChallenge (Octet16).
 const ChallengeLen = 16
