@@ -314,6 +314,7 @@ type pending struct {
 	poll    bool // Poll's: not waited for once late, nor resynced after
 	probe   bool // a probe (ATS3?) sent while the modem was silent
 	setsV   bool // the line sets V (ATV0, ATV1, ATZ, AT&F): its result may come in either form
+	bare    bool // a bare AT: no information text, so a lone digit is a V0 result
 	// dropped is the command a port drop cut, when this stands for it
 	// on the port back (its late answer may still come there).
 	dropped *pending
@@ -614,6 +615,7 @@ func (c *Client) echoBefore(p *pending) {
 	if !ok {
 		return
 	}
+	p.bare = len(cmds) == 0
 	for _, x := range cmds {
 		if x.Name == "E" || resets[x.Name] && x.Form != at.Read && x.Form != at.Test {
 			c.echo = echoUnknown

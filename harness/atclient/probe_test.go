@@ -610,3 +610,35 @@ func TestDropBeforeTheResync(t *testing.T) {
 		t.Errorf("trace:\n%s", got)
 	}
 }
+
+// A modem an aborted session left in V0 answers a bare AT with "0": no
+// information text can be, so it is the modem's OK in digits, and the
+// client reads results as digits from there — no timeout, no resync, no
+// probe holding the next commands (ATV1 among them) back for half a
+// minute, the modem called silent (outside tester sw66).
+func TestBareATFindsV0(t *testing.T) {
+	path := answerpty.Open(t, func(l string) string {
+		switch strings.ToUpper(l) {
+		case "AT+CGMM":
+			return "FM100\r\n0\r"
+		case "ATV1":
+			return "\r\nOK\r\n"
+		}
+		return "0\r"
+	})
+	trace := lockedWriter{w: &strings.Builder{}}
+	c, err := Open(path, WithTimeout(2*time.Second), WithTrace(&trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, st := range []struct{ cmd, lines string }{{"AT", ""}, {"AT+CGMM", "FM100"}, {"ATV1", ""}} {
+		rsp, err := c.Command(st.cmd)
+		if err != nil || rsp.Final != "OK" || strings.Join(rsp.Lines, "|") != st.lines {
+			t.Fatalf("%s: %+v, %v; trace:\n%s", st.cmd, rsp, err, trace.String())
+		}
+	}
+	if got := trace.String(); !strings.Contains(got, "# AT answered 0: the modem gives numeric result codes (ATV0)") || strings.Contains(got, "ATS3?") {
+		t.Errorf("trace:\n%s", got)
+	}
+}

@@ -239,6 +239,13 @@ func (c *Client) finalResult(p *pending, line string) (result string, final, dig
 			return v, false, true
 		}
 		return v, true, true
+	case p != nil && p.bare && (v == "OK" || v == "ERROR"):
+		// A bare AT has no information text: "0" is a modem an aborted
+		// session left in V0 saying OK (outside tester sw66: read as no
+		// answer, the modem called silent, ATV1 held back for 30 s).
+		c.numeric = true
+		c.tracef("#", fmt.Sprintf("%s answered %s: the modem gives numeric result codes (ATV0); read as such from here", p.line, strings.TrimSpace(line)))
+		return v, true, true
 	}
 	return line, false, false
 }
