@@ -235,3 +235,22 @@ func TestDiscoverRFC2217HandshakeTakesTimeout(t *testing.T) {
 		t.Errorf("exit %d after %v\nstderr %s", code, d, stderr.String())
 	}
 }
+
+// A --timeout that cannot be one is refused as a bad flag, the same in
+// every lab command (outside tester sw66: 0 judged the port no modem, -1s
+// failed the dial); lab diff's 0 is its default, the recording's.
+func TestLabTimeoutFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lab", "discover", "--probe", "/dev/null", "--timeout", "0s"}, "esimhil lab discover: --timeout 0s: want 100ms or more"},
+		{[]string{"lab", "record", "--modem", "/dev/null", "--out", "x", "--timeout", "-1s"}, "esimhil lab record: --timeout -1s: want 100ms or more"},
+		{[]string{"lab", "diff", "x", "--timeout", "10ms"}, "esimhil lab diff: --timeout 10ms: want 100ms or more"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := cli(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%q: exit %d, %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
