@@ -16,6 +16,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/esimhil/esimhil/harness"
+	"github.com/esimhil/esimhil/harness/atclient"
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/report"
@@ -86,19 +87,25 @@ var why = map[string]string{
 
 // unaskedRestart says why a spec's verdict cannot stand when its modem
 // went away or booted under it ("" when it did not, or the spec asked for
-// it: needs:port-control drops the port on purpose).
-func unaskedRestart(labels []string, port string, reopens int, bootSigns []string) string {
+// it: needs:port-control drops the port on purpose); down says the port
+// is away now.
+func unaskedRestart(labels []string, port string, reopens int, down bool, bootSigns []string) string {
 	if slices.Contains(labels, "needs:"+lab.PortControl) {
 		return ""
 	}
 	switch {
-	case reopens > 0:
+	case reopens > 0 || down:
 		// ser2net with kickolduser (README's config) hands the port to
 		// any second client, which drops the run's connection as a
-		// reset would: a likely cause on a shared lab host.
+		// reset would: a likely cause on a shared lab host — named too
+		// when the command in flight failed before the port was back
+		// (outside tester sw66).
 		kick := ""
 		if strings.HasPrefix(port, "tcp://") || strings.HasPrefix(port, "rfc2217://") {
 			kick = "; or another client connected to " + port + ", which a ser2net with kickolduser hands the port to, dropping this run's connection"
+		}
+		if reopens == 0 {
+			return fmt.Sprintf("the modem's port dropped during this spec, which did not ask for it, and is not back: a modem that reset (or a transport that failed) under it%s", kick)
 		}
 		return fmt.Sprintf("the modem's port dropped and came back %d time(s) during this spec, which did not ask for it: a modem that reset (or a transport that failed) under it%s, so what it then saw may be the restart's, not what the spec checks", reopens, kick)
 	case len(bootSigns) > 0:
@@ -249,7 +256,7 @@ func NewLabRig(s *scenario.Scenario) *lab.Rig {
 	}
 	reopens0, boots0 := r.SetUpReopens, r.SetUpBoots
 	unaskedNow := func() string {
-		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, r.AT.BootSigns()[boots0:])
+		return unaskedRestart(ginkgo.CurrentSpecReport().Labels(), r.Modem, r.AT.Reopens()-reopens0, errors.Is(r.AT.PortErr(), atclient.ErrPortDown), r.AT.BootSigns()[boots0:])
 	}
 	setLabUnasked(unaskedNow)
 	setLabDialect(r.Modem, r.DialectHint)
