@@ -210,6 +210,11 @@ func (r *rfc2217) handshake() error {
 func (r *rfc2217) handshakeErr(what string, err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		if r.comPort {
+			// A telnet server that took COM-PORT-OPTION: no raw port
+			// (outside tester sw66: it was asked whether it was one).
+			return fmt.Errorf("the server agreed to COM-PORT-OPTION (RFC 2217) but did not confirm the %s within %v: a server that does not set the line, or a slow one (--timeout)", what, r.cfg.DialTimeout)
+		}
 		return fmt.Errorf("no RFC 2217 answer to the %s within %v: is it a raw TCP port (use tcp://)?", what, r.cfg.DialTimeout)
 	}
 	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {

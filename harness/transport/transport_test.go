@@ -418,6 +418,28 @@ func TestRFC2217Refused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "asked for 115200 baud, the server set 9600") {
 		t.Errorf("%v", err)
 	}
+	// One that takes COM-PORT-OPTION and never confirms a setting is a
+	// telnet server all the same, not a raw port (outside tester sw66).
+	addr = fakeServer(t, func(c net.Conn) {
+		var d telnet.Decoder
+		buf := make([]byte, 256)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			_, evs := d.Feed(buf[:n])
+			for _, e := range evs {
+				if e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44 {
+					c.Write(telnet.Negotiate(telnet.DO, 44))
+				}
+			}
+		}
+	})
+	_, err = Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "the server agreed to COM-PORT-OPTION (RFC 2217) but did not confirm the line settings within 300ms") || strings.Contains(err.Error(), "raw TCP") {
+		t.Errorf("silent after COM-PORT-OPTION: %v", err)
+	}
 }
 
 // A ser2net port whose TCP connection drops: Read fails, Reopen connects
