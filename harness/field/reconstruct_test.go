@@ -819,16 +819,15 @@ func TestCREGRegistrations(t *testing.T) {
 	}
 }
 
-// TestProfilesFromIMSIs: logs that name the subscriber by IMSI alone (a
-// host that never reads the ICCID) give a profile per IMSI, its ICCID
-// made up from it and said so; the first one read is enabled.
-func TestProfilesFromIMSIs(t *testing.T) {
-	manifest := `name: imsi
+// cnFRManifest is a fixture's manifest for plain.log with China Mobile and
+// Orange France, no profile: the logs' IMSIs give them.
+func cnFRManifest(name, personality string) string {
+	return `name: ` + name + `
 source: "a hand-written log"
 logs:
   - {file: plain.log, format: plain}
 device:
-  personality: generic
+  personality: ` + personality + `
 network:
   operators:
     - {id: cmcc, plmn: "46000", country: CN}
@@ -837,6 +836,13 @@ expected: "what the log shows"
 failure: {log: plain.log, line: 1, what: "none"}
 expect: reproduces
 `
+}
+
+// TestProfilesFromIMSIs: logs that name the subscriber by IMSI alone (a
+// host that never reads the ICCID) give a profile per IMSI, its ICCID
+// made up from it and said so; the first one read is enabled.
+func TestProfilesFromIMSIs(t *testing.T) {
+	manifest := cnFRManifest("imsi", "generic")
 	// Times: in a log without them the card's own switch between two
 	// reads could not be placed (TestUnplacedSwitch).
 	log := "[0.000] > AT+CIMI\n[0.010] < 460001234567890\n[0.011] < OK\n[60.000] > AT+CIMI\n[60.010] < 460001234567890\n[60.011] < OK\n" +
@@ -2405,20 +2411,7 @@ func TestRoamingDenialAsksForTheNetwork(t *testing.T) {
 // "5 s before" it (outside tester sw67). With times, or with a REFRESH
 // before it, it is placed.
 func TestUnplacedSwitch(t *testing.T) {
-	const manifest = `name: sw
-source: "a picocom capture"
-logs:
-  - {file: plain.log, format: plain}
-device:
-  personality: quectel-eg25
-network:
-  operators:
-    - {id: cmcc, plmn: "46000", country: CN}
-    - {id: orange-fr, plmn: "20801", country: FR}
-expected: "what the log shows"
-failure: {log: plain.log, line: 1, what: "none"}
-expect: reproduces
-`
+	manifest := cnFRManifest("sw", "quectel-eg25")
 	for _, tc := range []struct{ name, log, want string }{
 		{"no times", "> AT+CIMI\n< 460001234567890\n< OK\n> AT+CIMI\n< 208019876543210\n< OK\n",
 			"plain.log:5: a new IMSI, the card's own switch to another profile with no REFRESH or enable the logs show (plain.log:2) in a log without times"},

@@ -395,32 +395,24 @@ func TestRFC2217Refused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused COM-PORT-OPTION") {
 		t.Errorf("%v", err)
 	}
-	addr = fakeServer(t, func(c net.Conn) {
-		var d telnet.Decoder
-		buf := make([]byte, 256)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			_, evs := d.Feed(buf[:n])
-			for _, e := range evs {
-				if e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44 {
-					c.Write(telnet.Negotiate(telnet.DO, 44))
-				}
-				if e.Kind == telnet.Subnegotiation && e.Payload[0] == telnet.CPSetBaudRate {
-					c.Write(telnet.EncodeComPort(telnet.CPSetBaudRate, true, []byte{0, 0, 0x25, 0x80}))
-				}
-			}
-		}
-	})
+	addr = comPortFake(t, []byte{0, 0, 0x25, 0x80}) // 9600
 	_, err = Open(context.Background(), "rfc2217://"+addr, Config{})
 	if err == nil || !strings.Contains(err.Error(), "asked for 115200 baud, the server set 9600") {
 		t.Errorf("%v", err)
 	}
 	// One that takes COM-PORT-OPTION and never confirms a setting is a
 	// telnet server all the same, not a raw port (outside tester sw66).
-	addr = fakeServer(t, func(c net.Conn) {
+	addr = comPortFake(t, nil)
+	_, err = Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "the server agreed to COM-PORT-OPTION (RFC 2217) but did not confirm the line settings within 300ms") || strings.Contains(err.Error(), "raw TCP") {
+		t.Errorf("silent after COM-PORT-OPTION: %v", err)
+	}
+}
+
+// comPortFake is an RFC 2217 server that agrees to COM-PORT-OPTION and
+// answers SET-BAUDRATE with baud, and no other setting (nil: none).
+func comPortFake(t *testing.T, baud []byte) string {
+	return fakeServer(t, func(c net.Conn) {
 		var d telnet.Decoder
 		buf := make([]byte, 256)
 		for {
@@ -433,13 +425,12 @@ func TestRFC2217Refused(t *testing.T) {
 				if e.Kind == telnet.Negotiation && e.Cmd == telnet.WILL && e.Opt == 44 {
 					c.Write(telnet.Negotiate(telnet.DO, 44))
 				}
+				if baud != nil && e.Kind == telnet.Subnegotiation && e.Payload[0] == telnet.CPSetBaudRate {
+					c.Write(telnet.EncodeComPort(telnet.CPSetBaudRate, true, baud))
+				}
 			}
 		}
 	})
-	_, err = Open(context.Background(), "rfc2217://"+addr, Config{DialTimeout: 300 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "the server agreed to COM-PORT-OPTION (RFC 2217) but did not confirm the line settings within 300ms") || strings.Contains(err.Error(), "raw TCP") {
-		t.Errorf("silent after COM-PORT-OPTION: %v", err)
-	}
 }
 
 // A ser2net port whose TCP connection drops: Read fails, Reopen connects
