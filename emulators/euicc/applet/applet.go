@@ -122,8 +122,9 @@ func (a *Applet) timer(e TimerExpired) {
 // the profile to come and is ignored whole.
 func (a *Applet) location(svc Service, plmn string, ev Event) {
 	_, look := ev.(LocalInfo)
+	held := a.st.Cycle != nil && a.st.Cycle.EnableAfterNote // no enable out yet
 	switch m := a.st.Mode; {
-	case m.enabling():
+	case m.enabling() && !held:
 		a.ignore(ev, "an enable is in progress: the REFRESH that follows resets the registration")
 		return
 	case look && (m == ModeAwaitingList || m == ModeAttemptDownloading):
@@ -144,6 +145,9 @@ func (a *Applet) location(svc Service, plmn string, ev Event) {
 			a.st.RetryDue = false
 			a.startRetry()
 		}
+	}
+	if held {
+		return // followed for the held enable (enableAfterNote), no more
 	}
 	a.modeStep(ev)
 }

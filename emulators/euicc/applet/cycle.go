@@ -94,7 +94,7 @@ func (a *Applet) next() {
 // downloaded) profile.
 func (a *Applet) enableAttempt(iccid string) {
 	c := a.st.Cycle
-	c.Target, c.Booted = iccid, false
+	c.Target, c.Booted, c.EnableAfterNote = iccid, false, false
 	a.become(ModeAttemptEnabling)
 	a.emit(EnableProfile{ICCID: iccid})
 }

@@ -395,7 +395,7 @@ func (a *Applet) dlNotified(dl *Download) {
 func (a *Applet) installed(p Profile, seq int) {
 	c := a.st.Cycle
 	c.Download = nil
-	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
+	if why := a.leftArea(c); why != "" {
 		// The device crossed into another country, or came home, while
 		// the profile downloaded (a slow platform or SM-DP+: outside
 		// tester sw64): enabling it would cost a switch for the country
@@ -403,13 +403,46 @@ func (a *Applet) installed(p Profile, seq int) {
 		// installed for a later list, the platform is told so, and the
 		// next check asks for the new country's.
 		a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
-		a.endCycle(OutcomeListExhausted, fmt.Sprintf("%s: the profile downloaded for %s is kept, not enabled: the device is now served by %s", ReasonLeftArea, c.Area, a.st.Serving))
+		a.endCycle(OutcomeListExhausted, why)
 		return
 	}
 	c.Target, c.Booted = p.ICCID, false
 	a.become(ModeAttemptEnabling)
 	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
+	if a.owns(ownerOutbox) {
+		// The enable waits for the note's answer (a slow platform holds
+		// it): a device that leaves the country meanwhile must not be
+		// switched at home (outside tester sw66: enabled 20 s after it
+		// came home, the location ignored as an enable's).
+		c.EnableAfterNote = true
+		return
+	}
 	a.emit(EnableProfile{ICCID: p.ICCID})
+}
+
+// leftArea says why a downloaded profile is not to be enabled: the device
+// is served in another country than the list's ("" when it is not).
+func (a *Applet) leftArea(c *Cycle) string {
+	if now := mcc(a.st.Serving); a.st.Online && now != "" && c.Area != "" && now != c.Area {
+		return fmt.Sprintf("%s: the profile downloaded for %s is kept, not enabled: the device is now served by %s", ReasonLeftArea, c.Area, a.st.Serving)
+	}
+	return ""
+}
+
+// enableAfterNote enables the downloaded profile installed() held for the
+// note in flight, once its answer came (or failed), unless the device
+// left the list's country meanwhile.
+func (a *Applet) enableAfterNote() {
+	c := a.st.Cycle
+	if c == nil || !c.EnableAfterNote || a.st.Mode != ModeAttemptEnabling {
+		return
+	}
+	c.EnableAfterNote = false
+	if why := a.leftArea(c); why != "" {
+		a.endCycle(OutcomeListExhausted, why)
+		return
+	}
+	a.emit(EnableProfile{ICCID: c.Target})
 }
 
 // dlFail ends a download that failed: the reason is logged, the current

@@ -81,6 +81,7 @@ func cycleEqual(a, b *Cycle) bool {
 		a.Target == b.Target &&
 		a.Booted == b.Booted &&
 		ptrEqual(a.Download, b.Download, downloadEqual) &&
+		a.EnableAfterNote == b.EnableAfterNote &&
 		slices.Equal(a.Abroad, b.Abroad)
 }
 

@@ -67,6 +67,7 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	}
 	if reason != "" {
 		a.log(KindNotificationFailed, append(append(kv, "reason", reason), resultField(e)...)...)
+		a.enableAfterNote()    // claim 2 notified as far as it can: the switch goes on
 		if refused(e.Status) { // (never a 200: a bad acknowledgement is kept)
 			// The platform will never take this note as it is: resending
 			// it would block every note behind it.
@@ -80,6 +81,7 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 	}
 	a.st.Outbox = a.st.Outbox[1:]
 	a.log(KindNotificationSent, kv...)
+	a.enableAfterNote()
 	a.flush()
 }
 

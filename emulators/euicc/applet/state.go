@@ -206,6 +206,11 @@ type Cycle struct {
 	// judge the attach.
 	Booted   bool      `json:"booted,omitempty"`
 	Download *Download `json:"download,omitempty"`
+	// EnableAfterNote: a downloaded profile waits to be enabled until the
+	// platform answers the note in flight (its download-success, claim
+	// 2: notify, then switch); the location is followed meanwhile, and a
+	// device that left the list's country keeps the profile unswitched.
+	EnableAfterNote bool `json:"enable_after_note,omitempty"`
 	// Abroad are this cycle's attempts that a network of another country
 	// than Area served or refused. The card cannot tell a border it
 	// crossed from a border area where the profile prefers the
