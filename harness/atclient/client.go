@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -130,7 +131,14 @@ type Timeout struct {
 	// nothing since an earlier one timed out, nor the probe (ATS3?) the
 	// client sent before it within Within.
 	NotSent bool
+	// Partial is what came for it before it timed out, no final result
+	// among it (the first maxPartial lines): what a port that is no
+	// modem's says, a GPS receiver's NMEA sentences say.
+	Partial []string
 }
+
+// maxPartial bounds Timeout.Partial.
+const maxPartial = 8
 
 func (t Timeout) String() string {
 	if t.NotSent {
@@ -558,7 +566,7 @@ func (c *Client) do(cmd string, timeout time.Duration, answers []string, poll bo
 			p.late, c.late = true, p
 			if len(c.timeouts) < MaxTimeouts {
 				p.timeoutAt = len(c.timeouts)
-				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout})
+				c.timeouts = append(c.timeouts, Timeout{Command: p.line, Within: timeout, Partial: slices.Clone(p.lines[:min(len(p.lines), maxPartial)])})
 			}
 			c.mu.Unlock()
 			if n, why := c.noteUnframed(cmd); n > 0 {

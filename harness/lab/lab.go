@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/codec/telnet"
 	"github.com/esimhil/esimhil/internal/personality"
+	"github.com/esimhil/esimhil/internal/textcut"
 )
 
 // Backend is what the card under test talks to: the management platform
@@ -384,6 +386,12 @@ func Check(c *atclient.Client) error {
 		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
 			return nil
 		}
+		if s, ok := nmea(c, before); ok {
+			// A GPS receiver's port says so in its first sentence: no
+			// need to wait out the resync and the probes a silent modem
+			// gets (outside tester sw66: 45 s to refuse one).
+			return fmt.Errorf("%s: %w: NMEA sentences where a modem answers OK (%s): a GPS receiver's port, in %v", c.Port(), ErrNotAModem, textcut.Cut(s, 40), time.Since(start).Round(100*time.Millisecond))
+		}
 		if line == "ATV1" && errors.Is(err, atclient.ErrNotSent) {
 			// A port silent in step keeps commands back until it answers
 			// the client's probe: the verdict must not claim ATV1 tried.
@@ -407,6 +415,25 @@ func Check(c *atclient.Client) error {
 		}
 	}
 	return fmt.Errorf("%s: %w: no OK to AT%s, in %v (last: %v)%s", c.Port(), ErrNotAModem, v1, took, err, sharedHint(c.Port()))
+}
+
+// nmeaSentence is an NMEA 0183 sentence: $, a talker and sentence id,
+// its fields, *checksum.
+var nmeaSentence = regexp.MustCompile(`^\$[A-Z]{5},.*\*[0-9A-Fa-f]{2}$`)
+
+// nmea returns an NMEA sentence the port sent: in what came for the
+// commands that timed out since timeouts[before], or unasked.
+func nmea(c *atclient.Client, before int) (string, bool) {
+	var lines []string
+	for _, to := range c.Timeouts()[before:] {
+		lines = append(lines, to.Partial...)
+	}
+	for _, l := range append(lines, c.URCs()...) {
+		if s := strings.TrimSpace(l); nmeaSentence.MatchString(s) {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // sharedHint names the other processes that have a device path open, for
