@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -222,25 +223,30 @@ func load(t *testing.T, a *Applet, bpp []byte) {
 	}
 }
 
+// toInstalled are the steps from the last segment's answer to the
+// installed profile: the install result to the SM-DP+, then the
+// download-success posted to the platform.
+var toInstalled = []dlStep{
+	{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
+	{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
+	{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
+		`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
+			`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; `},
+}
+
 func TestDownloadClaim2(t *testing.T) {
 	a := toDownload(t)
 	bpp := testBPP(t)
 	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
 	load(t, a, bpp)
-	runDL(t, a, []dlStep{
-		// claim 2: the install result to the operator's SM-DP+ …
-		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
-		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
-		// … and the download-success to the platform (the outbox), then,
-		// once it is answered, the switch (the enable → REFRESH path),
-		// the same attempt.
-		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
-			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
-				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; `},
+	// claim 2: the install result to the operator's SM-DP+, and the
+	// download-success to the platform (the outbox); then, once it is
+	// answered, the switch (the enable → REFRESH path), the same attempt.
+	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; EnableProfile orange-fr; `},
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
-	})
+	}...))
 	if st := a.State(); st.Cycle == nil || st.Cycle.Download != nil || st.Cycle.Target != "89330100000000000012" || st.PlatformSeq != 3 || len(st.Outbox) != 0 {
 		t.Fatalf("state after download %s", mustJSON(st))
 	}
@@ -256,17 +262,12 @@ func TestDownloadHomeBeforeTheNoteIsAnswered(t *testing.T) {
 	bpp := testBPP(t)
 	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
 	load(t, a, bpp)
-	runDL(t, a, []dlStep{
-		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
-		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
-		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
-			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
-				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; `},
+	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), ""},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
 			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile downloaded for 208 is kept, not enabled: the device is now served by 46000" report=2; ` +
 			`log mode mode=idle; HTTPPost seq=4 /v1/notifications {"kind":"list-exhausted","plmn":"20801","report":2}; `},
-	})
+	}...))
 	if p, ok := a.enabled(); !ok || p.Operator != "cmcc" {
 		t.Fatalf("switched at home: %s", mustJSON(a.st))
 	}
@@ -389,12 +390,7 @@ func TestDownloadSuccessOwed(t *testing.T) {
 	bpp := testBPP(t)
 	runDL(t, a, append(append(append([]dlStep(nil), toSession...), toBPP...), bppStep(bpp)))
 	load(t, a, bpp)
-	runDL(t, a, []dlStep{
-		{es10Ans(pirBytes(true), 0x9000), "ES9 smdp.orange.test handleNotification [pendingNotification]; "},
-		{httpAns(204, ""), `log notification_sent kind=install seq=3 to=orange-fr; ES10 NotificationSent; `},
-		{es10Ans(es10.EncodeNotificationSentResponse(0), 0x9000),
-			`log download_result ok=true operator=orange-fr reason=""; log mode mode=attempt.enabling operator=orange-fr; ` +
-				`HTTPPost seq=3 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; `},
+	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		// Not taken: the switch goes on all the same, the note owed.
 		{httpAns(503, ""), `log notification_failed kind=download-success reason="http status 503" report=1 to=platform; EnableProfile orange-fr; `},
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
@@ -416,7 +412,7 @@ func TestDownloadSuccessOwed(t *testing.T) {
 			`StopTimer 2; log cycle_ended attempts=1 operator=orange-fr outcome=attach-success plmn=20801 report=2; log mode mode=idle; `},
 		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
 			`HTTPPost seq=5 /v1/notifications {"iccid":"89330100000000000012","kind":"attach-success","operator":"orange-fr","plmn":"20801","report":2}; `},
-	})
+	}...))
 }
 
 // After a Boot the card's pending notifications are sent again; one the
