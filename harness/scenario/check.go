@@ -19,6 +19,7 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 		attempts, notes []string
 		lists           int
 		refusedNotes    []string
+		dups            []string
 		last            *eventlog.Event
 	)
 	for i, ev := range events {
@@ -33,6 +34,8 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 			refusedNotes = append(refusedNotes, fmt.Sprintf("%s@%s (%s)", ev.Str("kind"), ev.Str("to"), ev.Str("refused")))
 		case ev.Kind == "notification_sent":
 			notes = append(notes, ev.Str("kind")+"@"+ev.Str("to"))
+		case ev.Kind == "notification_duplicate" && (ev.Actor == eventlog.Platform || ev.Actor == eventlog.SMDP):
+			dups = append(dups, duplicate(ev))
 		case ev.Actor == eventlog.World && ev.Kind == "attach_result" && ev.Get("ok") == true:
 			last = &events[i]
 		}
@@ -49,6 +52,13 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 	}
 	if e.ListRequests != nil && lists != *e.ListRequests {
 		bad = append(bad, fmt.Sprintf("list_requests: got %d, want %d", lists, *e.ListRequests))
+	}
+	if e.Duplicates != nil && len(dups) != *e.Duplicates {
+		m := fmt.Sprintf("duplicates: got %d, want %d", len(dups), *e.Duplicates)
+		if len(dups) > 0 {
+			m += ": " + strings.Join(dups, ", ")
+		}
+		bad = append(bad, m)
 	}
 	if f := e.Final; f != nil {
 		op := s.OperatorOfIMSI(end.IMSI)
@@ -229,4 +239,15 @@ func (f Fault) describe() string {
 		d += fmt.Sprintf(", attempt: %d", f.Attempt)
 	}
 	return d
+}
+
+// duplicate names a receiver's notification_duplicate for a mismatch: the
+// platform's by kind and report number, an SM-DP+'s by operator and
+// sequence number, with the time it came again.
+func duplicate(ev eventlog.Event) string {
+	at := ev.T.UTC().Format("15:04:05")
+	if ev.Actor == eventlog.SMDP {
+		return fmt.Sprintf("%s@%s seq %v again at %s", ev.Str("kind"), ev.Str("operator"), ev.Get("seq"), at)
+	}
+	return fmt.Sprintf("%s@platform report %v again at %s", ev.Str("kind"), ev.Get("report"), at)
 }

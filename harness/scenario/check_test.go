@@ -83,6 +83,38 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// Duplicates count what the receivers logged as already taken, the
+// card's own resends of an unanswered note included.
+func TestCheckDuplicates(t *testing.T) {
+	at := clock.Epoch.Add(time.Hour + 6*time.Minute)
+	dup := append(runLog(),
+		eventlog.Event{T: at, Actor: eventlog.Platform, Kind: "notification_duplicate", Fields: eventlog.F{"kind": "attach-failure", "report": 2}},
+		eventlog.Event{T: at, Actor: eventlog.SMDP, Kind: "notification_duplicate", Fields: eventlog.F{"kind": "install", "operator": "sfr", "seq": 1}},
+		// The card's event of the same name is no receiver's.
+		eventlog.Event{T: at, Actor: eventlog.EUICC, Kind: "notification_duplicate", Fields: eventlog.F{}})
+	zero, two := 0, 2
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		want   *int
+		bad    []string
+	}{
+		{"none, none expected", runLog(), &zero, nil},
+		{"two, none expected", dup, &zero, []string{"duplicates: got 2, want 0: attach-failure@platform report 2 again at 01:06:00, install@sfr seq 1 again at 01:06:00"}},
+		{"two, two expected", dup, &two, nil},
+		{"not checked", dup, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := scn
+			s.Expect = Expect{Duplicates: tt.want}
+			if got := Check(&s, tt.events, atHome); !reflect.DeepEqual(got, tt.bad) {
+				t.Errorf("Check = %q, want %q", got, tt.bad)
+			}
+		})
+	}
+}
+
 func TestCheckNoAttach(t *testing.T) {
 	evs := []eventlog.Event{{T: clock.Epoch, Actor: eventlog.World, Kind: "no_service", Fields: eventlog.F{}}}
 	end := EndRegistration{Registration: "searching", IMSI: "208100000000027"}

@@ -524,6 +524,10 @@ func (d *decoder) expect(n *yaml.Node, path string, e *Expect) error {
 			e.ListRequests = new(int)
 			return d.int(e.ListRequests, 0, 1<<20)(n, p)
 		}),
+		yamlnode.Optional("duplicates", func(n *yaml.Node, p string) error {
+			e.Duplicates = new(int)
+			return d.int(e.Duplicates, 0, 1<<20)(n, p)
+		}),
 		yamlnode.Optional("within", d.positiveDuration(&e.Within)),
 	)
 }

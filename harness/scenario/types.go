@@ -384,6 +384,10 @@ type Expect struct {
 	Notifications []string
 	// ListRequests counts preferred-list requests.
 	ListRequests *int
+	// Duplicates counts the notifications a receiver (the platform, an
+	// SM-DP+) logged as already taken: delivery is at least once, and 0
+	// asserts each went once.
+	Duplicates *int
 	// Within bounds the time of the final attach, from the start of the run.
 	Within time.Duration
 }
