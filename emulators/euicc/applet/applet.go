@@ -122,9 +122,9 @@ func (a *Applet) timer(e TimerExpired) {
 // the profile to come and is ignored whole.
 func (a *Applet) location(svc Service, plmn string, ev Event) {
 	_, look := ev.(LocalInfo)
-	held := a.st.Cycle != nil && a.st.Cycle.EnableAfterNote // no enable out yet
+	held := a.st.Mode.enabling() && !a.enableOut() // enableOrHold: no enable out yet
 	switch m := a.st.Mode; {
-	case m.enabling() && !held:
+	case a.enableOut():
 		a.ignore(ev, "an enable is in progress: the REFRESH that follows resets the registration")
 		return
 	case look && (m == ModeAwaitingList || m == ModeAttemptDownloading):

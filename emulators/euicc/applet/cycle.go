@@ -94,9 +94,9 @@ func (a *Applet) next() {
 // downloaded) profile.
 func (a *Applet) enableAttempt(iccid string) {
 	c := a.st.Cycle
-	c.Target, c.Booted, c.EnableAfterNote = iccid, false, false
+	c.Target, c.Booted = iccid, false
 	a.become(ModeAttemptEnabling)
-	a.emit(EnableProfile{ICCID: iccid})
+	a.enableOrHold()
 }
 
 // profileEnabled records a switch (attempt or fallback) and restarts the
@@ -108,9 +108,11 @@ func (a *Applet) profileEnabled(e ProfileEnabled) {
 		a.log(KindProfileEnableFailed, "iccid", e.ICCID, "result", e.Result)
 		if fallback {
 			a.fallbackFailed(fmt.Sprintf("enable refused (result %d)", e.Result))
+			a.flush()
 			return
 		}
 		a.failAttempt(fmt.Sprintf("enable refused (result %d)", e.Result), false)
+		a.flush() // what the enable held back, unless another is out
 		return
 	}
 	a.setEnabled(e.ICCID)

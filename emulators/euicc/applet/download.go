@@ -406,18 +406,15 @@ func (a *Applet) installed(p Profile, seq int) {
 		a.endCycle(OutcomeListExhausted, why)
 		return
 	}
-	c.Target, c.Booted = p.ICCID, false
+	// Held from the start (no enable out), so the note goes first.
+	c.Target, c.Booted, c.EnableAfterNote = p.ICCID, false, true
 	a.become(ModeAttemptEnabling)
 	a.enqueue(Note{Kind: NoteDownloadSuccess, Operator: p.Operator, ICCID: p.ICCID, Seq: seq})
-	if a.owns(ownerOutbox) {
-		// The enable waits for the note's answer (a slow platform holds
-		// it): a device that leaves the country meanwhile must not be
-		// switched at home (outside tester sw66: enabled 20 s after it
-		// came home, the location ignored as an enable's).
-		c.EnableAfterNote = true
-		return
-	}
-	a.emit(EnableProfile{ICCID: p.ICCID})
+	// The enable waits for the note's answer (a slow platform holds it):
+	// a device that leaves the country meanwhile must not be switched at
+	// home (outside tester sw66: enabled 20 s after it came home, the
+	// location ignored as an enable's).
+	a.enableOrHold()
 }
 
 // leftArea says why a downloaded profile is not to be enabled: the device
@@ -429,16 +426,31 @@ func (a *Applet) leftArea(c *Cycle) string {
 	return ""
 }
 
-// enableAfterNote enables the downloaded profile installed() held for the
-// note in flight, once its answer came (or failed), unless the device
-// left the list's country meanwhile.
-func (a *Applet) enableAfterNote() {
+// enableOrHold emits the enable of the cycle's Target, or holds it while a
+// note is in flight to the platform: the REFRESH after an enable resets
+// the bearer before the note's answer is read, and the card would send
+// the note again (outside tester sw64 F2: a duplicate the platform had to
+// recognise). enableAfterNote lets it go.
+func (a *Applet) enableOrHold() {
 	c := a.st.Cycle
-	if c == nil || !c.EnableAfterNote || a.st.Mode != ModeAttemptEnabling {
+	if a.owns(ownerOutbox) {
+		c.EnableAfterNote = true
 		return
 	}
 	c.EnableAfterNote = false
-	if why := a.leftArea(c); why != "" {
+	a.emit(EnableProfile{ICCID: c.Target})
+}
+
+// enableAfterNote lets a held enable go once the note's answer came (or
+// failed), unless an attempt's device left the list's country meanwhile;
+// a fallback is enabled wherever the device is, for a bearer.
+func (a *Applet) enableAfterNote() {
+	c := a.st.Cycle
+	if c == nil || !c.EnableAfterNote || !a.st.Mode.enabling() {
+		return
+	}
+	c.EnableAfterNote = false
+	if why := a.leftArea(c); why != "" && !a.st.Mode.fallback() {
 		a.endCycle(OutcomeListExhausted, why)
 		return
 	}

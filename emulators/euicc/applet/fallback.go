@@ -143,7 +143,7 @@ func (a *Applet) fallbackNext(from string) {
 // enabled profile, awaits its attach right away.
 func (a *Applet) enableFallback(iccid string) {
 	c := a.st.Cycle
-	c.Target = iccid
+	c.Target, c.EnableAfterNote = iccid, false
 	if cur, ok := a.enabled(); ok && cur.ICCID == iccid {
 		c.Booted = true
 		a.become(ModeFallbackAwaitAttach)
@@ -155,7 +155,7 @@ func (a *Applet) enableFallback(iccid string) {
 	}
 	c.Booted = false
 	a.become(ModeFallbackEnabling)
-	a.emit(EnableProfile{ICCID: iccid})
+	a.enableOrHold()
 }
 
 // fallbackFailed: the candidate did not attach either; the next one.

@@ -207,7 +207,9 @@ func checkInvariants(t *testing.T, a *Applet, w *watch) {
 		t.Fatalf("stuck: downloading without a request\n%s", mustJSON(st))
 	case m.awaiting() && !st.AttachArmed && !(w.refreshed && !st.Cycle.Booted):
 		t.Fatalf("stuck: %s without its timer or its REFRESH\n%s", m, mustJSON(st))
-	case m.enabling() && w.enabling != st.Cycle.Target:
+	case m.enabling() && st.Cycle.EnableAfterNote && !owns(ownerOutbox):
+		t.Fatalf("stuck: %s of %s held for a note, none in flight\n%s", m, st.Cycle.Target, mustJSON(st))
+	case m.enabling() && !st.Cycle.EnableAfterNote && w.enabling != st.Cycle.Target:
 		t.Fatalf("stuck: %s of %s without its enable (last %q)\n%s", m, st.Cycle.Target, w.enabling, mustJSON(st))
 	}
 }

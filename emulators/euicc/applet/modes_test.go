@@ -217,10 +217,10 @@ func TestModeTable(t *testing.T) {
 var modeBlurb = map[Mode]string{
 	ModeIdle:                "Between cycles. The periodic check reads the location and decides: come home, rescue, ask for a list, or nothing.",
 	ModeAwaitingList:        "The preferred-list request is in flight (claim 2).",
-	ModeAttemptEnabling:     "The attempt's profile is being enabled (claim 1's switch).",
+	ModeAttemptEnabling:     "The attempt's profile is being enabled (claim 1's switch). While a note to the platform is in flight the enable is held until its answer (or failure, 30 s at most over BIP), since the REFRESH after it would cut the answer and the note go twice; the location is followed meanwhile, and a device that left the list's country ends the cycle unswitched. A note owed meanwhile goes once the new profile has a bearer.",
 	ModeAttemptDownloading:  "The attempt's profile is being downloaded (claim 2), one request at a time; the table shows the first step (the platform's answer).",
 	ModeAttemptAwaitAttach:  "The attempt's profile is enabled; its attach is judged (claim 3), bounded by the attach timer.",
-	ModeFallbackEnabling:    "After a failed attempt a fallback profile (the cycle's original first) is being enabled (claim 3).",
+	ModeFallbackEnabling:    "After a failed attempt a fallback profile (the cycle's original first) is being enabled (claim 3), held like an attempt's while a note is in flight (wherever the device is: the fallback is for a bearer).",
 	ModeFallbackAwaitAttach: "The fallback's attach is awaited, bounded by the attach timer; then the list goes on.",
 }
 

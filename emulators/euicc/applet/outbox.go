@@ -36,9 +36,11 @@ func (a *Applet) owe(n Note) uint64 {
 	return n.Report
 }
 
-// flush posts the oldest note when there is a bearer and nothing in flight.
+// flush posts the oldest note when there is a bearer and nothing in flight,
+// and no enable is out: its REFRESH would cut the answer (the note goes
+// once the new profile has a bearer).
 func (a *Applet) flush() {
-	if !a.st.Online || len(a.st.Outbox) == 0 || a.owns(ownerOutbox) {
+	if !a.st.Online || len(a.st.Outbox) == 0 || a.owns(ownerOutbox) || a.enableOut() {
 		return
 	}
 	a.post(ownerOutbox, PathNotifications, a.st.Outbox[0].body(a.cfg.EID))
@@ -90,4 +92,9 @@ func (a *Applet) outboxAnswer(e HTTPResult) {
 // sending it again cannot help.
 func refused(status int) bool {
 	return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429
+}
+
+// enableOut reports whether an EnableProfile is out and unanswered.
+func (a *Applet) enableOut() bool {
+	return a.st.Mode.enabling() && a.st.Cycle != nil && !a.st.Cycle.EnableAfterNote
 }

@@ -206,10 +206,12 @@ type Cycle struct {
 	// judge the attach.
 	Booted   bool      `json:"booted,omitempty"`
 	Download *Download `json:"download,omitempty"`
-	// EnableAfterNote: a downloaded profile waits to be enabled until the
-	// platform answers the note in flight (its download-success, claim
-	// 2: notify, then switch); the location is followed meanwhile, and a
-	// device that left the list's country keeps the profile unswitched.
+	// EnableAfterNote: the enable of Target waits until the platform
+	// answers the note in flight, as the REFRESH that follows an enable
+	// would cut that answer and the note go out twice (a downloaded
+	// profile's download-success above all: claim 2, notify, then
+	// switch). The location is followed meanwhile, and an attempt whose
+	// device left the list's country ends unswitched.
 	EnableAfterNote bool `json:"enable_after_note,omitempty"`
 	// Abroad are this cycle's attempts that a network of another country
 	// than Area served or refused. The card cannot tell a border it
