@@ -40,6 +40,7 @@ var Invariants = []Invariant{
 	{"pin-locked-falls-back", "claim 3: a switch to a PIN-locked profile fails when the attach wait runs out, and a failed attempt falls back before the next", checkPINLockedFallsBack},
 	{"one-judgment-per-failure", "README \"Decisions on the open points\" (back-off: a failure counts once; one outcome: attach-failure reports say what happened to each attempt): within a cycle an operator's attempt is judged failed once and backed off once per area, a power cut between the judgment and the fallback included", checkOneJudgment},
 	{"no-border-ping-pong", "README \"Decisions on the open points\" (a device that crosses a border; back-off): a device that does not move does not leave the list's area cycle after cycle — in a border area the card switches between two countries' lists at every check, with no back-off", checkNoBorderPingPong},
+	{"note-not-cut", "docs/platform-api.md (delivery at least once: a lost answer, not the card's own doing): the card enables no profile while a note the platform took awaits its answer — the REFRESH would cut the answer and the note go twice — unless a power cut, restart or card loss cut it first", checkNoteNotCut},
 	{"backoff-where-failed", "README \"Decisions on the open points\" (back-off): a failed operator is backed off in the area it failed in, not in one the device left before it attached", checkBackoffArea},
 }
 
@@ -839,4 +840,43 @@ func intField(e eventlog.Event, k string) int {
 		return int(x)
 	}
 	return -1
+}
+
+// checkNoteNotCut: between the platform's receipt of a note and the card's
+// reading of the answer (notification_sent or notification_failed), the
+// card enables no profile. A modem that loses power, restarts or loses its
+// card ends the exchange first: the resend is then the documented at
+// least once.
+func checkNoteNotCut(s *scenario.Scenario, o Outcome) []string {
+	var v []string
+	open := map[string]eventlog.Event{} // report → the platform's receipt
+	for _, e := range o.Events {
+		switch {
+		case is(e, eventlog.Platform, platform.KindNotificationReceived):
+			open[fmt.Sprint(e.Get("report"))] = e
+		case e.Actor == eventlog.EUICC && (e.Kind == applet.KindNotificationSent || e.Kind == applet.KindNotificationFailed) && e.Str("to") == "platform":
+			delete(open, fmt.Sprint(e.Get("report")))
+		case e.Actor == eventlog.Modem && cutsExchange(e):
+			clear(open)
+		case is(e, eventlog.EUICC, applet.KindProfileEnabled):
+			for _, r := range slices.Sorted(maps.Keys(open)) {
+				rec := open[r]
+				v = append(v, fmt.Sprintf("%s enabled %s while note report %s (%s, received at %s) awaited its answer", at(e), e.Str("operator"), r, rec.Str("kind"), rec.T.UTC().Format("15:04:05.000")))
+			}
+			clear(open)
+		}
+	}
+	return v
+}
+
+// cutsExchange reports whether a modem event ends the card's HTTP exchange
+// without an answer: power, a restart or CFUN change, the card gone.
+func cutsExchange(e eventlog.Event) bool {
+	switch e.Kind {
+	case modem.KindPower, modem.KindRestart, modem.KindCFUN, modem.KindCardError:
+		return true
+	case modem.KindCard:
+		return e.Get("present") == false
+	}
+	return false
 }

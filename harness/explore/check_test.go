@@ -102,6 +102,15 @@ func testScenario() *scenario.Scenario {
 
 // TestInvariantsCatchViolations feeds each invariant hand-written logs, good
 // and bad, for the paths of claims 2 and 3.
+// noteIn is the platform's receipt of note report r; noteRead the card's
+// reading of its answer.
+func noteIn(r uint64) eventlog.Event {
+	return ev(eventlog.Platform, "notification_received", "kind", "attach-failure", "report", r)
+}
+func noteRead(r uint64, kind eventlog.Kind) eventlog.Event {
+	return ev(eventlog.EUICC, kind, "kind", "attach-failure", "report", r, "to", "platform")
+}
+
 func TestInvariantsCatchViolations(t *testing.T) {
 	const orig, fr1 = "89990000000000000006", "89990000000000000014"
 	tests := []struct {
@@ -282,6 +291,19 @@ func TestInvariantsCatchViolations(t *testing.T) {
 		{"left the area once, then a cycle that ends otherwise", "README decisions", checkNoBorderPingPong, Outcome{Events: []eventlog.Event{
 			area("FRDE-B"), started("262"), leftArea(), started("208"), ev(eventlog.EUICC, "cycle_ended", "outcome", "attach-success"),
 			started("208"), leftArea()}}, ""},
+		{"a note answered, then the switch", "platform API, sw64 F2", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(2), noteRead(2, applet.KindNotificationSent), enable(orig, "cn1", true)}}, ""},
+		{"a note failed, then the switch", "platform API", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(2), noteRead(2, applet.KindNotificationFailed), enable(orig, "cn1", true)}}, ""},
+		{"the switch cuts a note's answer", "platform API, sw64 F2", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(1), noteRead(1, applet.KindNotificationSent), noteIn(2), enable(orig, "cn1", true), noteIn(2), noteRead(2, applet.KindNotificationSent)}},
+			"enabled cn1 while note report 2 (attach-failure"},
+		{"a power cut cut it first", "platform API (at least once)", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(2), ev(eventlog.Modem, "power", "on", false), ev(eventlog.Modem, "power", "on", true), enable(orig, "cn1", true)}}, ""},
+		{"the card pulled first", "platform API (at least once)", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(2), ev(eventlog.Modem, "card", "present", false), enable(orig, "cn1", true)}}, ""},
+		{"the card read again, still there: no excuse", "platform API", checkNoteNotCut, Outcome{Events: []eventlog.Event{
+			noteIn(2), ev(eventlog.Modem, "card", "present", true), enable(orig, "cn1", true)}}, "awaited its answer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.claim+"/"+tc.name, func(t *testing.T) {
