@@ -554,15 +554,21 @@ func TestFleetSignalAfterTheStorm(t *testing.T) {
 // is refused (2), a port in use is the machine's state (1).
 func TestServeSMDPListen(t *testing.T) {
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "roam-fr-download.yaml")
+	// Three free ports, held together until all are known: one closed
+	// before the next is taken can be handed out again (it was, in CI).
+	var held []net.Listener
 	free := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer l.Close()
+		held = append(held, l)
 		return l.Addr().String()
 	}
 	platform, orange, sfr := free(), free(), free()
+	for _, l := range held {
+		l.Close()
+	}
 	serve := func(args ...string) (int, string, string) {
 		// Stopped already: serve prints its servers and returns.
 		ctx, cancel := context.WithCancel(context.Background())
