@@ -389,6 +389,10 @@ func checkOutcomes(s *scenario.Scenario, o Outcome) []string {
 			continue
 		}
 		switch why, dropped := refused[r]; {
+		case dropped && strings.HasPrefix(why, applet.ReasonOutboxFull):
+			// No explored journey keeps a card dark long enough to fill
+			// its outbox: one that does is worth a look.
+			v = append(v, fmt.Sprintf("%s: outcome %s (report %d) dropped by the card: %s", at(end), out, r, why))
 		case dropped && !strings.Contains(why, "http status 401"):
 			// Only a card the platform does not authenticate (an EID
 			// outside its EUM's range) may see its reports refused.

@@ -1,6 +1,7 @@
 package applet
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,5 +117,70 @@ func TestTerminalResultField(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A full outbox makes room with the oldest note not in flight, a
+// download-success last (claim 2: the platform learns of an installed
+// profile from nothing else; outside tester sw70 lost one after 14 h
+// without coverage), and says why it dropped it.
+func TestOutboxFullKeepsDownloadSuccess(t *testing.T) {
+	const dl, out = NoteDownloadSuccess, NoteListExhausted
+	full := func(kinds ...string) []Note {
+		var ns []Note
+		for i := range maxOutbox {
+			k := out
+			if i < len(kinds) {
+				k = kinds[i]
+			}
+			ns = append(ns, Note{Kind: k, Report: uint64(i + 1)})
+		}
+		return ns
+	}
+	allDL := make([]string, maxOutbox)
+	for i := range allDL {
+		allDL[i] = dl
+	}
+	tests := []struct {
+		name     string
+		outbox   []Note
+		inFlight bool
+		dropped  uint64 // report number; 0 = none
+	}{
+		{"oldest outcome", full(out, out), false, 1},
+		{"a download-success kept", full(dl, dl, out), false, 3},
+		{"the head in flight", full(out, out), true, 2},
+		{"the head in flight, then a download-success", full(out, dl, out), true, 3},
+		{"only download-successes: the oldest", full(allDL...), false, 1},
+		{"only download-successes, the head in flight", full(allDL...), true, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := State{Profiles: testProfiles(), Outbox: tc.outbox, LastReport: maxOutbox}
+			if tc.inFlight {
+				st.InFlight = []Request{{ID: 1, Answer: answerHTTP, Owner: ownerOutbox}}
+				st.LastReq = 1
+			}
+			a := New(testCfg, st)
+			a.owe(Note{Kind: NoteAttachFailure})
+			var dropped []Log
+			for _, e := range a.out {
+				if l, ok := e.(Log); ok && l.Kind == KindNoteDropped {
+					dropped = append(dropped, l)
+				}
+			}
+			if len(dropped) != 1 || dropped[0].Fields["report"] != tc.dropped {
+				t.Fatalf("dropped %v, want report %d", dropped, tc.dropped)
+			}
+			if r, _ := dropped[0].Fields["reason"].(string); !strings.HasPrefix(r, ReasonOutboxFull+": ") {
+				t.Errorf("reason %q", r)
+			}
+			if n := len(a.st.Outbox); n != maxOutbox {
+				t.Errorf("%d notes owed, want %d", n, maxOutbox)
+			}
+			if slices.ContainsFunc(a.st.Outbox, func(o Note) bool { return o.Report == tc.dropped }) {
+				t.Errorf("report %d still owed", tc.dropped)
+			}
+		})
 	}
 }

@@ -39,7 +39,7 @@ const (
 	// Background duties.
 	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, refused?}
 	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?}
-	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report}: the outbox was full, the oldest note went
+	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report, reason}: a note the platform will never get: refused for good (a 4xx), or made room for in a full outbox (reason starts ReasonOutboxFull)
 	// Bad input.
 	KindIgnored eventlog.Kind = "ignored" // {event, mode, reason}
 )
@@ -77,3 +77,7 @@ const (
 	NoteListExhausted   = "list-exhausted"
 	NoteDownloadSuccess = "download-success"
 )
+
+// ReasonOutboxFull starts the reason of a note_dropped that made room in
+// a full outbox (the rest says how many were owed and what went).
+const ReasonOutboxFull = "outbox full"

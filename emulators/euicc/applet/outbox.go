@@ -1,6 +1,9 @@
 package applet
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
 )
 
@@ -21,19 +24,43 @@ func (a *Applet) enqueue(n Note) uint64 {
 	return r
 }
 
-// owe adds n to the outbox without sending it yet.
+// owe adds n to the outbox without sending it yet. A full outbox makes
+// room (logged, with why): the oldest note not in flight goes, a
+// download-success last of all — it is claim 2's, one per installed
+// profile, and the platform learns of the profile from nothing else,
+// where a later cycle's outcome says what an older one said (outside
+// tester sw70: 30 h at sea dropped one to make room for the stale
+// reports of rescue rounds without coverage).
 func (a *Applet) owe(n Note) uint64 {
 	a.st.LastReport++
 	n.Report = a.st.LastReport
 	if len(a.st.Outbox) >= maxOutbox {
-		old := a.st.Outbox[0]
-		if !a.owns(ownerOutbox) {
-			a.st.Outbox = a.st.Outbox[1:]
-			a.log(KindNoteDropped, "kind", old.Kind, "report", old.Report)
+		if i := a.roomFrom(); i >= 0 {
+			old := a.st.Outbox[i]
+			a.st.Outbox = slices.Delete(a.st.Outbox, i, i+1)
+			a.log(KindNoteDropped, "kind", old.Kind, "report", old.Report,
+				"reason", fmt.Sprintf("%s: %d notes owed, the oldest %s makes room", ReasonOutboxFull, maxOutbox, old.Kind))
 		}
 	}
 	a.st.Outbox = append(a.st.Outbox, n)
 	return n.Report
+}
+
+// roomFrom picks the note a full outbox drops: the oldest not in flight
+// that is no download-success, else the oldest not in flight; -1 when
+// only the one in flight is left (its answer makes room).
+func (a *Applet) roomFrom() int {
+	first := 0
+	if a.owns(ownerOutbox) {
+		first = 1 // the head is in flight: its answer decides it
+	}
+	if first >= len(a.st.Outbox) {
+		return -1
+	}
+	if i := slices.IndexFunc(a.st.Outbox[first:], func(o Note) bool { return o.Kind != NoteDownloadSuccess }); i >= 0 {
+		return first + i
+	}
+	return first
 }
 
 // flush posts the oldest note when there is a bearer and nothing in flight,
