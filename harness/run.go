@@ -41,6 +41,9 @@ type Result struct {
 	// Unfired lists the fault plan's entries that never fired in a run
 	// that reached its horizon (scenario.Unfired).
 	Unfired []string
+	// Dropped says which notes the card dropped from its full outbox
+	// (scenario.DroppedNotes), "" when none: the platform never got them.
+	Dropped string
 	// OpenCycle says that the run ended inside a cycle of the card's
 	// ("" when it did not): the end state was read mid-switch, which
 	// explains a final that does not hold.
@@ -149,6 +152,7 @@ func RunScenario(s *scenario.Scenario, o Options) Result {
 		events := r.Log.Events() // a copy of the whole log: once
 		res.Mismatches = scenario.Check(s, events, end)
 		res.Unfired = scenario.Unfired(s, events)
+		res.Dropped = scenario.DroppedNotes(events)
 	}
 	res.Wall = time.Since(wall)
 	stage("writing the timeline")
@@ -213,6 +217,7 @@ func (r *Rig) TimelineRun(res Result) timeline.Run {
 	run.Incomplete = res.Incomplete
 	run.Unfired = res.Unfired
 	run.OpenCycle = res.OpenCycle
+	run.Dropped = res.Dropped
 	for _, o := range r.Scenario.Network.Operators {
 		if o.SMDP != "" {
 			run.SMDP[o.SMDP] = o.ID

@@ -96,7 +96,7 @@ func Index(dir string, entries []Entry, notes []string, written time.Time) ([]by
 			recorded++
 		}
 		msg := e.Message
-		for _, u := range append(slices.Clip(e.Unfired), e.OpenCycle) {
+		for _, u := range append(slices.Clip(e.Unfired), e.Dropped, e.OpenCycle) {
 			if u != "" {
 				msg = strings.TrimPrefix(msg+"\nnote: "+u, "\n")
 			}
@@ -335,6 +335,9 @@ func junit(suite, base string, entries []Entry, ran *time.Duration) ([]byte, err
 		}
 		for _, u := range e.Unfired {
 			props = append(props, junitProperty{EntryUnfired, u})
+		}
+		if e.Dropped != "" {
+			props = append(props, junitProperty{EntryDropped, e.Dropped})
 		}
 		if e.OpenCycle != "" {
 			props = append(props, junitProperty{EntryOpenCycle, e.OpenCycle})

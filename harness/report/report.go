@@ -50,6 +50,9 @@ type Entry struct {
 	// Unfired lists the fault plan's entries that never fired (a
 	// scenario that reached its horizon).
 	Unfired []string `json:"unfired,omitempty"`
+	// Dropped says which notes the card dropped from its full outbox:
+	// the platform never got them.
+	Dropped string `json:"dropped_notes,omitempty"`
 	// OpenCycle says the scenario's run ended inside a cycle of the
 	// card's: its end state was read mid-switch.
 	OpenCycle string `json:"open_cycle,omitempty"`
@@ -77,9 +80,10 @@ const (
 	EntryTimeline  = "timeline"
 	EntrySeed      = "seed"
 	EntrySimulated = "simulated"
-	EntryUnfired   = "unfired"    // a fault of the plan that never fired
-	EntryOpenCycle = "open_cycle" // the run ended inside a cycle of the card's
-	EntryCapture   = "capture"    // tap or live
+	EntryUnfired   = "unfired"       // a fault of the plan that never fired
+	EntryOpenCycle = "open_cycle"    // the run ended inside a cycle of the card's
+	EntryDropped   = "dropped_notes" // notes the card dropped from its full outbox
+	EntryCapture   = "capture"       // tap or live
 )
 
 // ScenariosFile is where `esimhil run --out DIR` lists its results.

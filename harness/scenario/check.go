@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -250,4 +251,40 @@ func duplicate(ev eventlog.Event) string {
 		return fmt.Sprintf("%s@%s seq %v again at %s", ev.Str("kind"), ev.Str("operator"), ev.Get("seq"), at)
 	}
 	return fmt.Sprintf("%s@platform report %v again at %s", ev.Str("kind"), ev.Get("report"), at)
+}
+
+// DroppedNotes says in one sentence which notes the card dropped from its
+// full outbox in the run (note_dropped events whose reason starts
+// applet.ReasonOutboxFull, "outbox full"), which the platform then never
+// got; "" when it dropped none. A note refused for good by the platform is
+// not counted here: its notification_failed says so.
+func DroppedNotes(events []eventlog.Event) string {
+	kinds := map[string]int{}
+	var reports []string
+	for _, e := range events {
+		if e.Actor != eventlog.EUICC || e.Kind != "note_dropped" || !strings.HasPrefix(e.Str("reason"), "outbox full") {
+			continue
+		}
+		kinds[e.Str("kind")]++
+		reports = append(reports, fmt.Sprint(e.Get("report")))
+	}
+	if len(reports) == 0 {
+		return ""
+	}
+	var ks []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		ks = append(ks, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	if len(reports) > 8 {
+		reports = append(reports[:8:8], "…")
+	}
+	return fmt.Sprintf("the card dropped %d notes from its full outbox, which the platform never got: %s (reports %s)",
+		sum(kinds), strings.Join(ks, ", "), strings.Join(reports, ", "))
+}
+
+func sum(m map[string]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -211,3 +211,31 @@ func TestCheckRefusedNotification(t *testing.T) {
 		t.Errorf("Check = %q, want nothing: the refused one is not delivered", got)
 	}
 }
+
+func TestDroppedNotes(t *testing.T) {
+	drop := func(kind string, report int, reason string) eventlog.Event {
+		return eventlog.Event{T: clock.Epoch, Actor: eventlog.EUICC, Kind: "note_dropped", Fields: eventlog.F{"kind": kind, "report": report, "reason": reason}}
+	}
+	full := "outbox full: 64 notes owed, the oldest list-exhausted makes room"
+	many := []eventlog.Event{}
+	for i := range 10 {
+		many = append(many, drop("list-exhausted", i+1, full))
+	}
+	tests := []struct {
+		name   string
+		events []eventlog.Event
+		want   string
+	}{
+		{"none", runLog(), ""},
+		{"a refusal is not counted", []eventlog.Event{drop("attach-failure", 1, "http status 400: plmn")}, ""},
+		{"two kinds", []eventlog.Event{drop("list-exhausted", 3, full), drop("attach-failure", 4, full), drop("list-exhausted", 5, full)},
+			"the card dropped 3 notes from its full outbox, which the platform never got: 1 attach-failure, 2 list-exhausted (reports 3, 4, 5)"},
+		{"many: the first eight", many,
+			"the card dropped 10 notes from its full outbox, which the platform never got: 10 list-exhausted (reports 1, 2, 3, 4, 5, 6, 7, 8, …)"},
+	}
+	for _, tc := range tests {
+		if got := DroppedNotes(tc.events); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

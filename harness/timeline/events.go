@@ -191,7 +191,7 @@ var failureKinds = map[string]bool{
 	"preferred_list_failed": true, "profile_enable_failed": true, "es9_error": true,
 	"request_rejected": true, "attach_timeout": true, "list_exhausted": true,
 	"error": true, "no_service": true, "fallback_failed": true, "fallback_exhausted": true,
-	"run_incomplete": true, "event_limit": true,
+	"run_incomplete": true, "event_limit": true, "note_dropped": true,
 }
 
 // arrows are events that are a message from one actor to another.

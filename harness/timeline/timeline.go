@@ -61,6 +61,9 @@ type Run struct {
 	// (scenario.Unfired): the page says so, as the CLI and the reports
 	// do, or a reader would take the run for one that met them.
 	Unfired []string
+	// Dropped says which notes the card dropped from its full outbox
+	// (scenario.DroppedNotes).
+	Dropped string `json:",omitempty"`
 	// OpenCycle says the run ended inside a cycle of the card's (its
 	// end state read mid-switch): the page says so beside the verdict.
 	OpenCycle string `json:",omitempty"`
