@@ -249,17 +249,34 @@ func (r *Rig) noteOpenCycle() string {
 	case ok:
 		started, trigger = open.T.Sub(r.start).String(), open.Str("trigger")
 		f = eventlog.F{"operators": open.Get("operators")}
+		if m, found := lastMode(events); found && m.Str("mode") == string(applet.ModeAttemptDownloading) {
+			// Nothing switched yet (outside tester sw70: "read
+			// mid-switch" for a card still on its profile).
+			f["awaiting"], f["operator"] = report.AwaitingDownload, m.Str("operator")
+		}
 	default:
 		return ""
 	}
 	f["started"], f["trigger"] = started, trigger
 	r.Loop.Do(func() { r.Log.Emit(eventlog.Harness, eventlog.KindEndedInCycle, f) })
-	return report.OpenCycleNote(started, trigger, f["awaiting"] != nil)
+	aw, _ := f["awaiting"].(string)
+	op, _ := f["operator"].(string)
+	return report.OpenCycleNote(started, trigger, aw, op)
 }
 
 // AwaitingList is run_ended_in_cycle's awaiting field when the run ended
 // before the card had its preferred list (no cycle, hence no operators).
-const AwaitingList = "preferred_list"
+const AwaitingList = report.AwaitingList
+
+// lastMode returns the card's last mode event in events.
+func lastMode(events []eventlog.Event) (eventlog.Event, bool) {
+	for i := len(events) - 1; i >= 0; i-- {
+		if e := events[i]; e.Actor == eventlog.EUICC && e.Kind == applet.KindMode {
+			return e, true
+		}
+	}
+	return eventlog.Event{}, false
+}
 
 // AwaitedList returns the card's preferred_list_requested that nothing
 // answered in events, if there is one: no preferred_list_received or

@@ -963,6 +963,28 @@ func TestRunEndsBeforeTheHorizonsInstant(t *testing.T) {
 	}
 }
 
+// A run that ends while the card awaits its download says so: no switch
+// had been made (outside tester sw70 M5: "read mid-switch").
+func TestRunEndsInsideADownload(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("..", "fixtures", "scenarios", "roam-fr-download.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The platform holds each answer 5 s; the run ends 8 s into the cycle.
+	y := strings.Replace(string(text), "expect:\n", "faults:\n  - {platform: slow, delay: 5s, from: 59m}\nexpect:\n", 1)
+	y = strings.Replace(y, "within: 2h", "within: 1h0m8s", 1)
+	s, err := scenario.Parse("mid-download.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Expect = scenario.Expect{Within: s.Expect.Within}
+	res := RunScenario(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
+	want := "the run ended inside a cycle the card started at 1h0m5s (trigger list) while it downloaded sfr's profile: the end state was read before the switch"
+	if res.OpenCycle != want {
+		t.Errorf("OpenCycle %q\nwant %q", res.OpenCycle, want)
+	}
+}
+
 // A card dark for thirty hours fills its outbox: the download-success of
 // the profile it installed before sailing reaches the platform on docking
 // (claim 2), and the run names the notes it dropped (outside tester sw70:

@@ -9,19 +9,30 @@ import (
 )
 
 // OpenCycleNote says in words that a run ended inside a cycle of the
-// card's (run_ended_in_cycle): started and trigger are the event's fields;
-// awaitingList says the card was still awaiting the preferred list of the
-// check that would begin the cycle. The CLI says it under the scenario's
-// line and the index says it again for a directory read back, so both
-// come from here.
-func OpenCycleNote(started, trigger string, awaitingList bool) string {
-	if awaitingList {
+// card's (run_ended_in_cycle): started, trigger, awaiting and operator are
+// the event's fields. awaiting says what the card still awaited:
+// AwaitingList, the preferred list of the check that would begin the
+// cycle; AwaitingDownload, operator's profile, no switch made yet. The
+// CLI says it under the scenario's line and the index says it again for a
+// directory read back, so both come from here.
+func OpenCycleNote(started, trigger, awaiting, operator string) string {
+	switch awaiting {
+	case AwaitingList:
 		return fmt.Sprintf("the run ended inside a check the card started at %s (trigger %s) that still awaited its preferred list: the end state was read before the card could act on it",
 			started, trigger)
+	case AwaitingDownload:
+		return fmt.Sprintf("the run ended inside a cycle the card started at %s (trigger %s) while it downloaded %s's profile: the end state was read before the switch",
+			started, trigger, operator)
 	}
 	return fmt.Sprintf("the run ended inside a cycle the card started at %s (trigger %s) and had not ended: the end state was read mid-switch",
 		started, trigger)
 }
+
+// run_ended_in_cycle's awaiting field: what the card still awaited.
+const (
+	AwaitingList     = "preferred_list" // the check's preferred list: no cycle yet
+	AwaitingDownload = "download"       // a download's next answer: no switch yet
+)
 
 // openCycleTail is how much of an event log's end readOpenCycle reads:
 // run_ended_in_cycle comes after the run's last simulated instant, with
@@ -52,10 +63,10 @@ func readOpenCycle(path string) string {
 			continue
 		}
 		var e struct {
-			Actor, Event, Started, Trigger, Awaiting string
+			Actor, Event, Started, Trigger, Awaiting, Operator string
 		}
 		if json.Unmarshal(line, &e) == nil && e.Actor == "harness" && e.Event == "run_ended_in_cycle" {
-			note = OpenCycleNote(e.Started, e.Trigger, e.Awaiting != "")
+			note = OpenCycleNote(e.Started, e.Trigger, e.Awaiting, e.Operator)
 		}
 	}
 	return note

@@ -1021,10 +1021,10 @@ func TestUnrecordedDirsFigures(t *testing.T) {
 			"not recorded; its events reach ≥ 1h55m30s", ""},
 		{"an open cycle", "events.jsonl", start +
 			`{"t":"2026-01-01T01:00:02Z","actor":"harness","event":"run_ended_in_cycle","operators":["sfr"],"started":"1h0m1s","trigger":"list"}` + "\n",
-			"not recorded; its events reach ≥ 1h0m2s", OpenCycleNote("1h0m1s", "list", false)},
+			"not recorded; its events reach ≥ 1h0m2s", OpenCycleNote("1h0m1s", "list", "", "")},
 		{"a list awaited", "events.jsonl", start +
 			`{"t":"2026-01-01T01:00:05Z","actor":"harness","event":"run_ended_in_cycle","awaiting":"preferred_list","serving_plmn":"20801","started":"1h0m0s","trigger":"list"}` + "\n",
-			"not recorded; its events reach ≥ 1h0m5s", OpenCycleNote("1h0m0s", "list", true)},
+			"not recorded; its events reach ≥ 1h0m5s", OpenCycleNote("1h0m0s", "list", AwaitingList, "")},
 		{"scenario.yaml only", "scenario.yaml", "name: x\n", "not recorded", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
