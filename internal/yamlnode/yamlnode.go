@@ -532,7 +532,29 @@ func Syntax(err error) (line, col int, msg string) {
 	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
+		if parserMsgs[m[2]] {
+			// The parser (not the scanner) names its mark's line counted
+			// from 0: the line where the unclosed "{" or the block it
+			// could not go on with starts, one early (outside tester
+			// sw70: an unclosed mapping named the stop before it).
+			line++
+		}
 		return line, 0, m[2]
 	}
 	return 0, 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// parserMsgs are the YAML parser's own errors (the library's parserc),
+// whose line is counted from 0; the scanner's count from 1.
+var parserMsgs = map[string]bool{
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected key":              true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found undefined tag handle":             true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
 }
