@@ -42,10 +42,10 @@ func Check(s *Scenario, events []eventlog.Event, end EndRegistration) []string {
 		}
 	}
 	if e.Attempts != nil && !slices.Equal(attempts, e.Attempts) {
-		bad = append(bad, fmt.Sprintf("attempts: got %s, want %s", list(attempts), list(e.Attempts)))
+		bad = append(bad, "attempts: "+gotWant(attempts, e.Attempts))
 	}
 	if e.Notifications != nil && !slices.Equal(notes, e.Notifications) {
-		m := fmt.Sprintf("notifications: got %s, want %s", list(notes), list(e.Notifications))
+		m := "notifications: " + gotWant(notes, e.Notifications)
 		if len(refusedNotes) > 0 {
 			m += "; refused by their receiver, so not delivered: " + strings.Join(refusedNotes, ", ")
 		}
@@ -149,6 +149,42 @@ func RegistrationOf(stat int) string {
 }
 
 func list(s []string) string { return "[" + strings.Join(s, ", ") + "]" }
+
+// shortList is as long as a list gotWant shows whole.
+const shortList = 10
+
+// gotWant words two lists that differ: whole when both are short, else
+// by their lengths and where they first differ, with a few entries
+// either side (outside tester sw70: a 48-entry list in full filled the
+// page's banner and said nothing of where it went wrong).
+func gotWant(got, want []string) string {
+	if len(got) <= shortList && len(want) <= shortList {
+		return fmt.Sprintf("got %s, want %s", list(got), list(want))
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	at := func(s []string) string {
+		if i >= len(s) {
+			return "nothing more"
+		}
+		return s[i]
+	}
+	window := func(s []string) string {
+		lo, hi := max(0, i-2), min(len(s), i+3)
+		w := "[" + strings.Join(s[lo:hi], ", ") + "]"
+		if lo > 0 {
+			w = "[… " + w[1:]
+		}
+		if hi < len(s) {
+			w = w[:len(w)-1] + " …]"
+		}
+		return w
+	}
+	return fmt.Sprintf("got %d, want %d; they first differ at [%d]: got %s, want %s (got %s, want %s)",
+		len(got), len(want), i, at(got), at(want), window(got), window(want))
+}
 
 // Unfired lists the fault plan's entries that never fired in events (no
 // `fault` event names them): a cut whose nth the run never reached, an

@@ -239,3 +239,33 @@ func TestDroppedNotes(t *testing.T) {
 		}
 	}
 }
+
+// Long lists are worded by where they first differ, short ones whole.
+func TestGotWant(t *testing.T) {
+	seq := func(n int, last string) []string {
+		s := make([]string, n)
+		for i := range s {
+			s[i] = fmt.Sprintf("n%d", i)
+		}
+		if last != "" {
+			s[n-1] = last
+		}
+		return s
+	}
+	tests := []struct {
+		name      string
+		got, want []string
+		msg       string
+	}{
+		{"short", []string{"a", "b"}, []string{"a", "c"}, "got [a, b], want [a, c]"},
+		{"long, differs at 1", append([]string{"cmcc"}, seq(47, "")...), []string{"cmcc", "kddi"},
+			"got 48, want 2; they first differ at [1]: got n0, want kddi (got [cmcc, n0, n1, n2 …], want [cmcc, kddi])"},
+		{"long, one more", seq(12, ""), seq(11, ""), "got 12, want 11; they first differ at [11]: got n11, want nothing more (got [… n9, n10, n11], want [… n9, n10])"},
+		{"long, last differs", seq(12, "x"), seq(12, ""), "got 12, want 12; they first differ at [11]: got x, want n11 (got [… n9, n10, x], want [… n9, n10, n11])"},
+	}
+	for _, tc := range tests {
+		if got := gotWant(tc.got, tc.want); got != tc.msg {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.msg)
+		}
+	}
+}
