@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -101,17 +100,31 @@ type flow struct {
 	closed bool
 
 	// A TLS client's handshake bytes are held (held) until the server
-	// next writes, closes or resets: the server logs the session's
-	// secrets while it processes the flight with the client's
-	// ClientKeyExchange and Finished, after it read them, and a reader
-	// (Wireshark) must meet the Decryption Secrets Block before the
-	// Finished or it decrypts none of the client's records (outside
+	// next writes, closes or resets: in a full handshake the server logs
+	// the session's secrets while it processes the flight with the
+	// client's ClientKeyExchange and Finished, after it read them, and a
+	// reader (Wireshark) must meet the Decryption Secrets Block before
+	// the Finished or it decrypts none of the client's records (outside
 	// tester sw65: a host LPA's ES9+ requests all undecryptable). The
 	// emulated card logs its secrets before it sends, so its flights
 	// were in order already.
-	tls     tlsState
-	held    []byte
-	heldCCS bool // held has the client's ChangeCipherSpec
+	//
+	// The hold ends with the client's ChangeCipherSpec, or with the
+	// server's when that comes first: an abbreviated handshake (a
+	// resumed session, RFC 5246 §7.3), whose secret was logged before
+	// the server's Finished, and whose client sends its Finished with
+	// its first request. Held until the answer, that request was marked
+	// after the events its handler logged (outside tester sw69: the
+	// SM-DP+'s bpp_sent drawn before the getBoundProfilePackage that
+	// caused it). In a full handshake the server's ChangeCipherSpec
+	// follows the client's, which ended the hold already; a TLS 1.3
+	// server's (RFC 8446 §D.4) is in its first flight, which crypto/tls
+	// sends once it logged every secret of the connection.
+	tls       tlsState
+	held      []byte
+	clientCCS bool       // the client has sent its ChangeCipherSpec
+	cRec      recordWalk // the client's TLS records, while tlsHandshake
+	sRec      recordWalk // the server's
 }
 
 // tlsState is what the tap knows of a connection's TLS handshake.
@@ -127,10 +140,6 @@ const (
 // few KiB; anything longer is written as it comes.
 const maxHeld = 64 << 10
 
-// ccsRecord is TLS 1.2's ChangeCipherSpec record (RFC 5246 §7.1): content
-// type 20, version 3.3, length 1, value 1.
-var ccsRecord = []byte{0x14, 0x03, 0x03, 0x00, 0x01, 0x01}
-
 // clientData records bytes the server read: held during a TLS handshake
 // (flow.held), written at once otherwise.
 func (f *flow) clientData(b []byte) {
@@ -141,31 +150,91 @@ func (f *flow) clientData(b []byte) {
 	}
 	if f.tls == tlsUnknown {
 		f.tls = tlsOff
-		if b[0] == 0x16 { // a TLS handshake record: the ClientHello
+		if b[0] == recHandshake { // the ClientHello
 			f.tls = tlsHandshake
 		}
 	}
-	if f.tls == tlsHandshake && len(f.held)+len(b) <= maxHeld {
-		f.held = append(f.held, b...)
-		f.heldCCS = f.heldCCS || bytes.Contains(f.held, ccsRecord)
-		return
+	if f.tls == tlsHandshake {
+		ccs, ok := f.cRec.walk(b)
+		f.clientCCS = f.clientCCS || ccs
+		switch {
+		case !ok: // not TLS after all: nothing to hold for
+			f.flushHeld()
+			f.tls, f.held = tlsOff, nil
+		case len(f.held)+len(b) <= maxHeld:
+			f.held = append(f.held, b...)
+			return
+		}
 	}
 	f.flushHeld()
 	f.dataLocked(true, b)
 }
 
-// flushHeld writes the client bytes held, before what the server does
-// next; once they had the client's ChangeCipherSpec, the handshake is over
-// as far as the file's order goes. Callers hold tap.mu.
-func (f *flow) flushHeld() {
-	if len(f.held) == 0 {
-		return
+// serverData notes what the server's bytes b say of the handshake, once
+// the client's held bytes are written: a server's ChangeCipherSpec while
+// the handshake is open is an abbreviated handshake's, after which the
+// client's bytes (its Finished and first request) are written as they
+// come. A server that speaks before its client is no TLS server.
+// Callers hold tap.mu.
+func (f *flow) serverData(b []byte) {
+	switch f.tls {
+	case tlsUnknown:
+		f.tls = tlsOff
+	case tlsHandshake:
+		if ccs, ok := f.sRec.walk(b); ccs || !ok {
+			f.tls, f.held = tlsOff, nil
+		}
 	}
-	f.dataLocked(true, f.held)
-	f.held = f.held[:0]
-	if f.heldCCS {
+}
+
+// flushHeld writes the client bytes held, before what the server does
+// next; once the client has sent its ChangeCipherSpec, the handshake is
+// over as far as the file's order goes. Callers hold tap.mu.
+func (f *flow) flushHeld() {
+	if len(f.held) > 0 {
+		f.dataLocked(true, f.held)
+		f.held = f.held[:0]
+	}
+	if f.clientCCS && f.tls == tlsHandshake {
 		f.tls, f.held = tlsOff, nil
 	}
+}
+
+// recordWalk follows one direction's TLS records across the chunks it
+// comes in (RFC 5246 §6.2.1: type, version, 16-bit length, fragment), so
+// a ChangeCipherSpec is told by its header, wherever reads cut it, and
+// never by bytes inside a record (a random, a ticket) that look like one.
+type recordWalk struct {
+	hdr  [5]byte
+	n    int // bytes of hdr read
+	left int // fragment bytes of the current record still to come
+	bad  bool
+}
+
+// walk reads b; ccs is whether a ChangeCipherSpec record began in it, ok
+// false once the bytes are no TLS records (a bad type, version or length).
+func (w *recordWalk) walk(b []byte) (ccs, ok bool) {
+	for len(b) > 0 && !w.bad {
+		if w.left > 0 {
+			k := min(w.left, len(b))
+			w.left, b = w.left-k, b[k:]
+			continue
+		}
+		k := copy(w.hdr[w.n:], b)
+		w.n, b = w.n+k, b[k:]
+		if w.n < len(w.hdr) {
+			break
+		}
+		w.n = 0
+		typ, length := w.hdr[0], int(binary.BigEndian.Uint16(w.hdr[3:]))
+		if typ < recChangeCipherSpec || typ > recApplicationData || w.hdr[1] != 3 || length > maxRecord {
+			w.bad = true
+			break
+		}
+		ccs = ccs || typ == recChangeCipherSpec
+		w.left = length
+	}
+	return ccs, !w.bad
 }
 
 // isnStride spreads initial sequence numbers over the 32-bit space: odd,
@@ -221,6 +290,9 @@ func (f *flow) data(fromClient bool, b []byte) {
 		return
 	}
 	f.flushHeld()
+	if !fromClient {
+		f.serverData(b)
+	}
 	f.dataLocked(fromClient, b)
 }
 
