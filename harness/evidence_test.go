@@ -3,8 +3,10 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -265,5 +267,53 @@ func TestATLogPageOrder(t *testing.T) {
 	}
 	if same == 0 {
 		t.Errorf("no +CEREG URC of the cut's instant before the cut (%d URCs before it in all)", urcBeforeCut)
+	}
+}
+
+// TestES9PageOrder: each ES9+ request the SM-DP+ logs an entry for is drawn
+// before that entry, and its answer after it. The card resumes its TLS
+// session for every connection but a power cycle's first, and its
+// Finished travels with the request; the tap held both until the answer,
+// so the request's frame was marked after the handler's events (outside
+// tester sw69: mutual_auth, bpp_sent and notification_received drawn
+// before the requests that caused them).
+func TestES9PageOrder(t *testing.T) {
+	s := loadFixture(t, "roam-fr-download.yaml")
+	dir := t.TempDir()
+	runClosed(t, s, dir)
+	tl, err := timeline.Build(dir, timeline.Run{Name: s.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caused := map[string]string{ // ES9+ function → the SM-DP+'s entry for it (SGP.22 §5.6)
+		"authenticateClient":     "mutual_auth",
+		"getBoundProfilePackage": "bpp_sent",
+		"handleNotification":     "notification_received",
+	}
+	checked := map[string]int{}
+	for r, req := range tl.Items {
+		fn, ok := strings.CutPrefix(req.Label, "ES9+ ")
+		if req.Kind != timeline.KindES9 || req.Reply || !ok || caused[fn] == "" {
+			continue
+		}
+		var between []string // the SM-DP+'s entries between the request and its answer
+		answered := false
+		for _, it := range tl.Items[r+1:] {
+			if it.Kind == timeline.KindES9 && it.Reply && it.From == req.To {
+				answered = true
+				break
+			}
+			if it.Kind == timeline.KindEvent && it.From == req.To {
+				between = append(between, strings.Fields(it.Label)[0])
+			}
+		}
+		if !answered || !slices.Contains(between, caused[fn]) {
+			t.Errorf("%s (%s): the SM-DP+'s entries between it and its answer %v (answered %v), want %s among them",
+				req.Source, req.Label, between, answered, caused[fn])
+		}
+		checked[fn]++
+	}
+	if len(checked) != len(caused) {
+		t.Errorf("ES9+ requests checked %v, want each of %v", checked, slices.Sorted(maps.Keys(caused)))
 	}
 }
