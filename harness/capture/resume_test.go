@@ -329,3 +329,20 @@ func TestTapResumedSessionOrder(t *testing.T) {
 		t.Errorf("tshark reads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// FuzzRecordWalk: any bytes, cut anywhere, walk as they do whole.
+func FuzzRecordWalk(f *testing.F) {
+	f.Add(cat(clientHello, keyExchange, clientCCS, clientFin, request), 7)
+	f.Add(serverResume, 0)
+	f.Add([]byte("\x16 not a record header"), 3)
+	f.Fuzz(func(t *testing.T, b []byte, cut int) {
+		cut = min(max(cut, 0), len(b))
+		var whole, parts recordWalk
+		ccs, ok := whole.walk(b)
+		ccs1, _ := parts.walk(b[:cut])
+		ccs2, ok2 := parts.walk(b[cut:])
+		if (ccs1 || ccs2) != ccs || ok2 != ok || parts != whole {
+			t.Errorf("cut at %d: walked %+v (ChangeCipherSpec %v %v, ok %v), whole %+v (%v, %v)", cut, parts, ccs1, ccs2, ok2, whole, ccs, ok)
+		}
+	})
+}
