@@ -29,6 +29,11 @@ build:
 # Each spec and scenario gets a timeline page; $(OUT)/index.html links them
 # all (written even when something failed; the target fails after it).
 run: deps build
+	@# The last run's reports and artifacts go first: a run killed before
+	@# Ginkgo writes report.json (or before esimhil report writes junit.xml
+	@# and index.html) must leave none that passed (make lab does the same).
+	@# $(OUT)/lab, make lab's, is not this run's.
+	rm -rf $(OUT)/report.json $(OUT)/junit.xml $(OUT)/index.html $(OUT)/specs $(OUT)/scenarios
 	@mkdir -p $(OUT)
 	rc=0; \
 	ESIMHIL_ARTIFACTS=$(abspath $(OUT))/specs $(GINKGO) --label-filter='env:emulated' \

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// make run killed in its suite step (a CI job's limit, kill -9) leaves
+// none of the last run's reports or artifacts in OUT: a junit.xml or an
+// index.html that passed would be published for this run (outside tester
+// sw69). make lab's OUT/lab is another run's and stays.
+func TestMakeRunKilledLeavesNoEarlierReports(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	stale := []string{"report.json", "junit.xml", "index.html", "specs/s/spec.json", "specs/s/timeline.html",
+		"scenarios/results.json", "scenarios/junit.xml", "scenarios/roam/timeline.html"}
+	kept := "lab/junit.xml"
+	for _, f := range append(stale, kept) {
+		p := filepath.Join(out, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("an earlier run's, which passed\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The suite step, as a CI limit ends it: the recipe's shell is killed
+	// outright, so nothing after it (esimhil run, esimhil report) runs.
+	suite := filepath.Join(t.TempDir(), "ginkgo")
+	if err := os.WriteFile(suite, []byte("#!/bin/sh\nkill -KILL $PPID\nwhile kill -0 $PPID 2>/dev/null; do :; done\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// deps and build are taken as done (-o): this is about the recipe.
+	cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT="+out, "GINKGO="+suite)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("make run passed with its suite killed:\n%s", b)
+	}
+	for _, f := range stale {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("make run killed in its suite left the earlier %s", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, kept)); err != nil {
+		t.Errorf("make run removed make lab's %s: %v", kept, err)
+	}
+}
