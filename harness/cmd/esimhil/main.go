@@ -216,6 +216,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			fmt.Fprintf(stderr, "esimhil run: --junit %s: %v\n", *junit, err)
 			return 2
 		}
+		// As is a place the file cannot be written (a read-only mount, a
+		// plain file as its directory): found after the run, the JUnit
+		// CI reads would be lost.
+		if err := writableDir(filepath.Dir(*junit)); err != nil {
+			fmt.Fprintf(stderr, "esimhil run: --junit %s: cannot be written: %v\n", *junit, err)
+			return 2
+		}
 	}
 	seedSet := flagGiven(fs, "seed")
 	// One run writes DIR's results.json at a time: a second would
@@ -239,20 +246,28 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	// They are written many times: a file that cannot be is reported once
 	// (until it can be again), not at every scenario.
 	resultsFile := filepath.Join(*out, report.ScenariosFile)
+	// Each says where the verdicts are kept all the same, so a JUnit
+	// file lost does not read as results.json lost too.
 	failing := map[string]bool{}
-	save := func(path string, err error) bool {
+	save := func(path string, err error, what, elsewhere string) bool {
 		if err != nil && !failing[path] {
-			fmt.Fprintf(stderr, "esimhil run: results not saved (the verdicts are only in this output): %v\n", err)
+			where := "the verdicts are only in this output"
+			if elsewhere != "" {
+				where = "the verdicts are in this output and in " + elsewhere
+			}
+			fmt.Fprintf(stderr, "esimhil run: %s not saved (%s): %v\n", what, where, err)
 		}
 		failing[path] = err != nil
 		return err == nil
 	}
 	write := func(es []report.Entry) bool {
-		ok := save(resultsFile, report.WriteScenarios(resultsFile, es))
-		if *junit != "" {
-			ok = save(*junit, report.WriteJUnit(*junit, "esimhil scenarios", es)) && ok
+		resErr := report.WriteScenarios(resultsFile, es)
+		if *junit == "" {
+			return save(resultsFile, resErr, "results", "")
 		}
-		return ok
+		junitErr := report.WriteJUnit(*junit, "esimhil scenarios", es)
+		ok := save(resultsFile, resErr, "results", savedIn(junitErr, *junit))
+		return save(*junit, junitErr, "JUnit results", savedIn(resErr, resultsFile)) && ok
 	}
 	defer func() {
 		// Results that were not written fail the run: CI reads them.
@@ -794,4 +809,43 @@ func junitClobbers(path, out string) error {
 		return errors.New("exists and is not a JUnit report: refusing to overwrite it")
 	}
 	return nil
+}
+
+// savedIn is path when writing it did not fail (err), else "".
+func savedIn(err error, path string) string {
+	if err != nil {
+		return ""
+	}
+	return path
+}
+
+// writableDir says whether a file can be made in dir, or in the nearest
+// directory above it that exists (dir itself is made when the file is
+// written), by making one there: on a read-only mount, or for root, the
+// mode bits do not tell.
+func writableDir(dir string) error {
+	for {
+		st, err := os.Stat(dir)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s is not a directory", dir)
+			}
+			break
+		}
+		// ENOTDIR: a plain file above, which the next round names.
+		if !errors.Is(err, iofs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			return err
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return err
+		}
+		dir = up
+	}
+	f, err := os.CreateTemp(dir, ".esimhil-probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

@@ -141,22 +141,19 @@ func TestRunRefusesASecondScenarioOfTheSameName(t *testing.T) {
 	}
 }
 
-// A results file that cannot be written (results.json a directory, a
-// JUnit file under a plain file: as root, a mode bit would not stop it)
-// is reported once each, however many times the run tries, and fails the
-// run: CI reads those files.
+// A results file that cannot be written (results.json a directory: as
+// root, a mode bit would not stop it) is reported once, however many
+// times the run tries, says where the verdicts are all the same (the
+// JUnit file was written), and fails the run: CI reads those files.
 func TestRunReportsAnUnwritableResultOnce(t *testing.T) {
 	out := t.TempDir()
 	if err := os.Mkdir(filepath.Join(out, "results.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	plain := filepath.Join(t.TempDir(), "plain")
-	if err := os.WriteFile(plain, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	junit := filepath.Join(t.TempDir(), "j.xml")
 	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios")
 	var stdout, stderr bytes.Buffer
-	code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", filepath.Join(plain, "j.xml"),
+	code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit,
 		filepath.Join(scen, "home-no-request.yaml"), filepath.Join(scen, "no-coverage-start.yaml")}, &stdout, &stderr)
 	if code != 1 {
 		t.Errorf("exit %d, want 1: %s%s", code, stdout.String(), stderr.String())
@@ -164,17 +161,64 @@ func TestRunReportsAnUnwritableResultOnce(t *testing.T) {
 	if n := strings.Count(stdout.String(), "PASS  "); n != 2 {
 		t.Errorf("%d scenarios passed, want 2: %s", n, stdout.String())
 	}
-	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	for _, file := range []string{filepath.Join(out, "results.json"), plain} {
-		n := 0
-		for _, l := range lines {
-			if strings.HasPrefix(l, "esimhil run: results not saved (the verdicts are only in this output): ") && strings.Contains(l, file) {
-				n++
-			}
+	want := "esimhil run: results not saved (the verdicts are in this output and in " + junit + "): "
+	if n := strings.Count(stderr.String(), want); n != 1 || strings.Contains(stderr.String(), "only in this output") {
+		t.Errorf("said %d times, want once: %q\n%s", n, want, stderr.String())
+	}
+	if x, err := os.ReadFile(junit); err != nil || !strings.Contains(string(x), `tests="2"`) {
+		t.Errorf("junit: %v\n%s", err, x)
+	}
+}
+
+// A JUnit file that can no longer be written (here a directory took its
+// place mid-run) is said as that, with results.json named as holding the
+// verdicts: not as all results lost (outside tester sw69).
+func TestRunSaysWhereTheVerdictsAreWhenJUnitFails(t *testing.T) {
+	out := t.TempDir()
+	junit := filepath.Join(t.TempDir(), "j.xml")
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	stdout := &cancelOn{prefix: "PASS  ", stop: func() {
+		os.Remove(junit)
+		os.MkdirAll(filepath.Join(junit, "in-the-way"), 0o755)
+	}}
+	var stderr bytes.Buffer
+	code := cli(context.Background(), []string{"run", "--capture", "tap", "--out", out, "--junit", junit, scen}, stdout, &stderr)
+	want := "esimhil run: JUnit results not saved (the verdicts are in this output and in " + filepath.Join(out, "results.json") + "): "
+	if code != 1 || !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 1 and one line %q…", code, stderr.String(), want)
+	}
+	if es, err := report.ReadScenarios(filepath.Join(out, "results.json")); err != nil || len(es) != 1 || es[0].Verdict != "pass" {
+		t.Errorf("results.json: %v %+v", err, es)
+	}
+}
+
+// --junit where no file can be made (a plain file as its directory; a
+// read-only mount alike) is refused before anything runs, as --out is:
+// found after the run, the file CI reads would be lost.
+func TestRunRefusesAnUnwritableJUnit(t *testing.T) {
+	tmp := t.TempDir()
+	plain := filepath.Join(tmp, "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "home-no-request.yaml")
+	for _, j := range []string{filepath.Join(plain, "j.xml"), filepath.Join(plain, "sub", "j.xml")} {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), []string{"run", "--junit", j, "--out", filepath.Join(tmp, "o"), scen}, &stdout, &stderr)
+		want := "esimhil run: --junit " + j + ": cannot be written: " + plain + " is not a directory\n"
+		if code != 2 || stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and %q", j, code, stdout.String(), stderr.String(), want)
 		}
-		if n != 1 {
-			t.Errorf("%s reported %d times, want once:\n%s", file, n, stderr.String())
-		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "o")); !os.IsNotExist(err) {
+		t.Errorf("a refused run made its --out (%v)", err)
+	}
+	// A directory still to be made is no refusal: the write makes it.
+	if err := writableDir(filepath.Join(tmp, "new", "dir")); err != nil {
+		t.Errorf("a directory to be made: %v", err)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 1 {
+		t.Errorf("the probe left %d entries in %s, want only plain", len(ents), tmp)
 	}
 }
 
