@@ -92,7 +92,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		name string
 		sig  syscall.Signal
 		code int
-	}{{"SIGINT", syscall.SIGINT, 130}, {"SIGTERM", syscall.SIGTERM, 143}} {
+	}{{"SIGINT", syscall.SIGINT, 130}, {"SIGTERM", syscall.SIGTERM, 143}, {"SIGHUP", syscall.SIGHUP, 129}} {
 		It("stops `esimhil run` on "+sig.name+" with the artifacts flushed and marked incomplete", func() {
 			dir := GinkgoT().TempDir()
 			// A week of roaming with a cycle a minute: long enough in wall
@@ -110,6 +110,8 @@ var _ = Describe("Signals", framework.Emulated, func() {
 			Eventually(s, 20*time.Second).Should(gexec.Exit(sig.code))
 			Expect(s.Out).To(gbytes.Say(`STOP  long-\w+ \(seed 1, .* of 168h0m0s simulated\): stopped by ` + sig.name + `; artifacts incomplete`))
 			Expect(s.Out).To(gbytes.Say(`SKIP  1 scenario\(s\) not run: stopped by ` + sig.name))
+			// The stopped scenario counts as results.json records it: an error.
+			Expect(s.Out).To(gbytes.Say(`run 1/2 scenarios \(50\.0%\), 0 failed, 1 error, .*stopped by ` + sig.name + `\n`))
 
 			art := filepath.Join(out, "long-"+strings.ToLower(sig.name))
 			reason, err := os.ReadFile(filepath.Join(art, harness.IncompleteFile))
@@ -125,6 +127,49 @@ var _ = Describe("Signals", framework.Emulated, func() {
 			Expect(string(at)).To(ContainSubstring("> AT+CEREG=2"))
 		})
 	}
+
+	// A reader that goes away (esimhil run … | head -1) stops the run as a
+	// signal does: before, Go's runtime killed the process at its next
+	// write to the closed pipe, and the verdicts so far were lost from
+	// results.json (outside tester sw69).
+	It("stops `esimhil run` whose standard output was closed with the verdicts recorded, exit 141", func() {
+		dir := GinkgoT().TempDir()
+		short := writeScenario(dir, "home-no-request.yaml", "short", nil)
+		long := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-pipe", map[string]string{
+			"check_interval: 5m": "check_interval: 1m",
+			"within: 4h":         "within: 168h",
+		})
+		out := filepath.Join(dir, "out")
+		cmd := exec.Command(cli(), "run", "--out", out, short, long)
+		// A plain progress line every 200 ms: the write that finds the
+		// pipe closed comes while the long scenario runs.
+		cmd.Env = append(os.Environ(), harness.CaptureEnv+"="+string(capture.Tap), "ESIMHIL_PROGRESS_EVERY=200ms", "ESIMHIL_PROGRESS=plain")
+		stdout, err := cmd.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
+		stderr := gbytes.NewBuffer()
+		cmd.Stderr = stderr
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { cmd.Process.Kill() })
+		first, err := bufio.NewReader(stdout).ReadString('\n')
+		Expect(err).NotTo(HaveOccurred())
+		Expect(first).To(HavePrefix("PASS  short "))
+		Expect(stdout.Close()).To(Succeed()) // head -1 exits
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		Eventually(done, 60*time.Second).Should(Receive())
+		Expect(cmd.ProcessState.ExitCode()).To(Equal(141), "exit status (-1: killed by a signal)")
+		Expect(stderr).To(gbytes.Say("esimhil: standard output closed"))
+
+		entries, err := report.ReadScenarios(filepath.Join(out, report.ScenariosFile))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(entries).To(HaveLen(2))
+		Expect(entries[0].Verdict).To(Equal("pass"))
+		Expect(entries[1].Verdict).To(Equal("error"))
+		Expect(entries[1].Message).To(Equal("stopped by SIGPIPE (standard output closed); artifacts incomplete"))
+		reason, err := os.ReadFile(filepath.Join(out, "long-pipe", harness.IncompleteFile))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(reason)).To(ContainSubstring("stopped by SIGPIPE"))
+	})
 
 	// What no handler can catch: the process killed outright (the OOM
 	// killer, a CI job's timeout). The run leaves the evidence it had and

@@ -120,7 +120,9 @@ func Extra(f func() string) Option { return func(m *Meter) { m.extra = f } }
 // line is used when w is a terminal, or as ESIMHIL_PROGRESS says.
 func New(w io.Writer, label string, total int, opts ...Option) *Meter {
 	m := &Meter{w: w, label: label, total: total, every: DefaultEvery, now: time.Now, unit: "done"}
-	if f, ok := w.(*os.File); ok {
+	// Any writer over a file descriptor (os.File, or one that wraps it)
+	// is asked whether it is a terminal.
+	if f, ok := w.(interface{ Fd() uintptr }); ok {
 		fd := int(f.Fd())
 		m.live = term.IsTerminal(fd)
 		m.size = func() (int, bool) {

@@ -62,16 +62,37 @@ func main() {
 	// takes it all the same, but resetting it brings the ignoring back,
 	// so the second signal's default action must be done by hand there.
 	ignored := map[os.Signal]bool{os.Interrupt: signal.Ignored(os.Interrupt), syscall.SIGTERM: signal.Ignored(syscall.SIGTERM)}
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stops := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	// SIGHUP (the terminal or SSH session closed) stops as SIGTERM does,
+	// unless the process was started to outlive it (nohup).
+	if !signal.Ignored(syscall.SIGHUP) {
+		stops = append(stops, syscall.SIGHUP)
+	}
+	signal.Notify(sigs, stops...)
 	go onSignals(sigs, time.Now, func(sig os.Signal) { cancel(stopSignal{sig}) }, func(sig os.Signal) {
 		// Said, so that a process that ends with no result reads as killed.
 		fmt.Fprintf(os.Stderr, "\nesimhil: %v again: ended at once; nothing more is written\n", sig)
 		killNow(sig, ignored[sig], os.Exit, func(n syscall.Signal) {
-			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			signal.Reset(stops...)
 			_ = syscall.Kill(os.Getpid(), n) // the default action now
 		})
 	})
-	os.Exit(cli(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	// SIGPIPE taken (and dropped) makes a write to a closed standard
+	// output fail with EPIPE rather than kill the process (Go's runtime
+	// does that to fds 1 and 2 only when it is not taken), so a run whose
+	// reader went away (esimhil run … | head -1) stops as a signal stops
+	// it, with its verdicts recorded. A broken socket's SIGPIPE is
+	// dropped as before: only the stdout write says the reader is gone.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	stdout := newPipeOut(os.Stdout, func() {
+		fmt.Fprintln(os.Stderr, "esimhil: standard output closed (its reader went away): stopping as at a signal; nothing more is written there")
+		cancel(stopSignal{syscall.SIGPIPE})
+	})
+	code := cli(ctx, os.Args[1:], stdout, os.Stderr)
+	if stdout.gone() && code == 0 {
+		code = 128 + int(syscall.SIGPIPE) // a command that takes no context ran on
+	}
+	os.Exit(code)
 }
 
 // killNow ends the process at a second signal: by the signal's default
@@ -134,13 +155,17 @@ func signalName(sig os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGPIPE:
+		return "SIGPIPE (standard output closed)"
 	}
 	return sig.String()
 }
 
 // interruptedCode is the exit status of a command a signal ended: 128 plus
 // the signal's number, as shells report a process killed by it (130 for
-// SIGINT, 143 for SIGTERM).
+// SIGINT, 143 for SIGTERM, 129 for SIGHUP, 141 for SIGPIPE).
 func interruptedCode(ctx context.Context) int {
 	var s stopSignal
 	if errors.As(context.Cause(ctx), &s) {
@@ -367,6 +392,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 			meter.Printf("STOP  %s (seed %d, %v of %v simulated): %v; artifacts incomplete [%s]\n",
 				s.Name, res.Seed, res.Simulated, harness.Horizon(s), context.Cause(ctx), res.Dir)
 			e.Verdict, e.Message = "error", context.Cause(ctx).Error()+"; artifacts incomplete"
+			// Counted as results.json records it: an error, not unrun
+			// (its share of the simulated time stays as far as it got).
+			meter.Errored()
 			results = notRun(ctx, meter, append(results, e), fs.Args()[i+1:])
 			return interrupted()
 		case res.Err != nil:
