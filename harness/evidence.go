@@ -53,8 +53,42 @@ func (r *Rig) checkEvidence(closeErr error) error {
 			problems = append(problems, err.Error())
 		}
 	}
+	shown := problems
+	if r.dir != "" {
+		shown = briefProblems(problems, closeErr != nil, filepath.Join(r.dir, CaptureIncompleteFile))
+	}
 	return fmt.Errorf("%w (%s capture): %d problem(s) against the servers' own logs, the card's contacts and the kernel's counters:\n  %s",
-		capture.ErrIncomplete, r.Capture.Mode(), len(problems), strings.Join(problems, "\n  "))
+		capture.ErrIncomplete, r.Capture.Mode(), len(problems), strings.Join(shown, "\n  "))
+}
+
+// shownProblems is how many of a capture's problems its error lists when
+// a file (CaptureIncompleteFile) holds them all.
+const shownProblems = 10
+
+// briefProblems is what the error says of problems, all of which are in
+// file: a capture that failed writing (writeFailed: its error is among
+// problems, first) lacks every request after that, thousands in a long
+// run, so those are counted on one line with the first of them, not
+// listed (outside tester sw69: one write error read as 4,111 lines); any
+// other list is cut at shownProblems with a count of the rest.
+func briefProblems(problems []string, writeFailed bool, file string) []string {
+	var out, missing []string
+	for _, p := range problems {
+		if writeFailed && strings.HasPrefix(p, capture.MissingPrefix) {
+			missing = append(missing, p)
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) > shownProblems+1 {
+		n := len(out) - shownProblems
+		out = append(out[:shownProblems:shownProblems], fmt.Sprintf("… and %d more, all in %s", n, file))
+	}
+	if len(missing) > 0 {
+		out = append(out, fmt.Sprintf("%d request(s) the servers logged are missing from the capture, as it failed writing (above), the first: %s; each is listed in %s",
+			len(missing), strings.TrimPrefix(missing[0], capture.MissingPrefix), file))
+	}
+	return out
 }
 
 // serverLogs are the servers' own request logs, by listening address.

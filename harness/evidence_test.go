@@ -2,8 +2,10 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -315,5 +317,74 @@ func TestES9PageOrder(t *testing.T) {
 	}
 	if len(checked) != len(caused) {
 		t.Errorf("ES9+ requests checked %v, want each of %v", checked, slices.Sorted(maps.Keys(caused)))
+	}
+}
+
+// A capture that lacks many requests says a few in its error and counts
+// the rest, which traffic.INCOMPLETE lists whole: one cause read as
+// thousands of lines hides it (outside tester sw69).
+func TestCaptureProblemsAreCountedNotAllListed(t *testing.T) {
+	dir := t.TempDir()
+	r, err := NewRig(loadFixture(t, "home-no-request.yaml"), Options{Dir: dir, Capture: capture.Tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Requests the platform served that the wire never carried (straight
+	// through its handler): what a capture that lost them looks like.
+	const n = 40
+	for i := range n {
+		r.Platform.Handler().ServeHTTP(httptest.NewRecorder(),
+			httptest.NewRequest("POST", "/v1/notifications", strings.NewReader(fmt.Sprintf(`{"eid":"%d"}`, i))))
+	}
+	err = r.Close()
+	if !errors.Is(err, capture.ErrIncomplete) {
+		t.Fatalf("close: %v, want the capture incomplete", err)
+	}
+	msg := err.Error()
+	file := filepath.Join(dir, CaptureIncompleteFile)
+	if got := strings.Count(msg, capture.MissingPrefix); got != shownProblems {
+		t.Errorf("the error lists %d missing requests, want %d:\n%s", got, shownProblems, msg)
+	}
+	if want := fmt.Sprintf("%d problem(s)", n); !strings.Contains(msg, want) || !strings.HasSuffix(msg, fmt.Sprintf("… and %d more, all in %s", n-shownProblems, file)) {
+		t.Errorf("error does not say %q and end with the rest counted:\n%s", want, msg)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), capture.MissingPrefix); got != n {
+		t.Errorf("%s lists %d missing requests, want all %d", file, got, n)
+	}
+}
+
+// A capture that failed writing lacks every request after that: its cause
+// is said, and those requests counted on one line with the first of them.
+func TestBriefProblems(t *testing.T) {
+	const file = "d/traffic.INCOMPLETE"
+	miss := func(i int) string {
+		return fmt.Sprintf("%splatform request #%d, POST /v1/x at 01:00:00.000 (9-byte body)", capture.MissingPrefix, i)
+	}
+	var many []string
+	for i := range 4111 {
+		many = append(many, miss(i+3))
+	}
+	cause := "capture: write packet: write d/traffic.pcapng: file too large"
+	for _, tc := range []struct {
+		name        string
+		problems    []string
+		writeFailed bool
+		want        []string
+	}{
+		{"a few, listed", []string{miss(1), miss(2)}, false, []string{miss(1), miss(2)}},
+		{"after a failed write, counted", append([]string{cause}, many...), true, []string{cause,
+			"4111 request(s) the servers logged are missing from the capture, as it failed writing (above), the first: platform request #3, POST /v1/x at 01:00:00.000 (9-byte body); each is listed in " + file}},
+		{"many, cut", many[:13], false, append(slices.Clone(many[:10]), "… and 3 more, all in "+file)},
+		{"one over, all listed", many[:11], false, many[:11]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := briefProblems(tc.problems, tc.writeFailed, file); !slices.Equal(got, tc.want) {
+				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+			}
+		})
 	}
 }

@@ -21,6 +21,10 @@ type ServerLog struct {
 	Unlogged func(method, path string) bool
 }
 
+// MissingPrefix begins each difference Compare returns for a request a
+// server logged that the capture lacks.
+const MissingPrefix = "missing from the capture: "
+
 // Compare holds the HTTP exchanges of a capture against the servers' own
 // logs and returns every difference: a request a server logged that the
 // capture lacks, or one the capture shows that no server logged. Requests
@@ -51,7 +55,7 @@ func Compare(ex []Exchange, logs []ServerLog) []string {
 		for _, r := range l.Requests {
 			i := match(seen, used, r)
 			if i < 0 {
-				diff = append(diff, fmt.Sprintf("missing from the capture: %s request #%d, %s %s at %s (%d-byte body)",
+				diff = append(diff, fmt.Sprintf(MissingPrefix+"%s request #%d, %s %s at %s (%d-byte body)",
 					l.Name, r.Index, r.Method, r.Path, r.Time.UTC().Format("15:04:05.000"), r.BodySize))
 				continue
 			}
