@@ -202,10 +202,10 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		results, err := os.ReadFile(filepath.Join(out, report.ScenariosFile))
 		Expect(err).NotTo(HaveOccurred(), "results.json is written before each scenario")
 		Expect(string(results)).To(And(ContainSubstring(`"name": "long-kill"`), ContainSubstring(`"verdict": "error"`),
-			ContainSubstring("not finished: esimhil run ended during this scenario")))
+			ContainSubstring("not finished: esimhil run was in this scenario when it last wrote this record (it is still running, was killed or crashed")))
 		// The scenario it never reached is listed, not missing.
 		Expect(string(results)).To(And(ContainSubstring(`"name": "`+next+`"`), ContainSubstring(`"verdict": "skipped"`),
-			ContainSubstring("not run: esimhil run ended before it (killed or crashed)")))
+			ContainSubstring("not run: esimhil run had not reached it when it last wrote this record (it is still running, was killed or crashed")))
 
 		tl := start("timeline", art)
 		Eventually(tl, 60*time.Second).Should(gexec.Exit())

@@ -67,7 +67,7 @@ type section struct {
 func Index(dir string, entries []Entry, notes []string, written time.Time) ([]byte, error) {
 	var specs, scens, unrec section
 	specs.Title, scens.Title = "Specs", "Scenarios (esimhil run)"
-	unrec.Title = "Scenario directories not in this run's record (left by earlier esimhil runs into this directory; no verdict)"
+	unrec.Title = "Scenario directories not in this run's record (no verdict; each says why)"
 	recorded := 0
 	pass, fail, errs, skipped := 0, 0, 0, 0
 	sorted := append([]Entry(nil), entries...)

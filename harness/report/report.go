@@ -524,20 +524,37 @@ func Unrecorded(dir string, recorded []Entry) []Entry {
 	if err != nil {
 		return nil
 	}
+	// A directory written after results.json last was is no earlier run's:
+	// the run that wrote results.json went on into it and could not write
+	// results.json again (a full disk).
+	var recordWritten time.Time
+	if st, err := os.Stat(filepath.Join(dir, ScenariosFile)); err == nil {
+		recordWritten = st.ModTime()
+	}
 	var out []Entry
 	for _, de := range des {
 		d := filepath.Join(dir, de.Name())
 		if !de.IsDir() || slices.ContainsFunc(recorded, func(e Entry) bool { return e.Dir != "" && same(e.Dir, d) }) {
 			continue
 		}
-		_, errEv := os.Stat(filepath.Join(d, eventsFile))
-		_, errSc := os.Stat(filepath.Join(d, scenarioFile))
+		stEv, errEv := os.Stat(filepath.Join(d, eventsFile))
+		stSc, errSc := os.Stat(filepath.Join(d, scenarioFile))
 		if errEv != nil && errSc != nil {
 			continue // not a scenario's run
 		}
+		msg := ScenariosFile + " here does not name it: an earlier esimhil run into this directory left it; its verdict was in that run's output"
+		// scenario.yaml is written as the run starts; events.jsonl too.
+		started := stSc
+		if errSc != nil {
+			started = stEv
+		}
+		if !recordWritten.IsZero() && started.ModTime().After(recordWritten) {
+			msg = ScenariosFile + " here does not name it, though by the files' times its run started after " + ScenariosFile +
+				" was last written: the run that wrote it went on into this one and could not write " + ScenariosFile +
+				" again (a full disk?), so its verdict, if it got one, is in that run's output and --junit file (a copy that did not keep the times can make an earlier run's look so)"
+		}
 		st := ReadDirState(d)
-		e := Entry{Kind: "scenario", Name: de.Name(), Verdict: NotRecorded, Dir: d, Timeline: st.Page, Simulated: st.Ends.Reached(),
-			Message: ScenariosFile + " here does not name it: an earlier esimhil run into this directory left it; its verdict was in that run's output"}
+		e := Entry{Kind: "scenario", Name: de.Name(), Verdict: NotRecorded, Dir: d, Timeline: st.Page, Simulated: st.Ends.Reached(), Message: msg}
 		if st.Ends.HasSeed {
 			e.Seed = new(st.Ends.Seed)
 		}

@@ -1062,3 +1062,41 @@ func TestUnrecordedDirsFigures(t *testing.T) {
 		})
 	}
 }
+
+// A scenario directory the record does not name is an earlier run's only
+// when it is older than the record: one started after results.json was
+// last written is the run's own, which could not write results.json again
+// (a full disk: outside tester sw69 F3), and says so.
+func TestUnrecordedDirWrittenAfterTheRecord(t *testing.T) {
+	out := t.TempDir()
+	if err := WriteScenarios(filepath.Join(out, ScenariosFile), nil); err != nil {
+		t.Fatal(err)
+	}
+	record := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(out, ScenariosFile), record, record); err != nil {
+		t.Fatal(err)
+	}
+	for name, at := range map[string]time.Time{"earlier": record.Add(-time.Minute), "later": record.Add(time.Minute)} {
+		p := filepath.Join(out, name, scenarioFile)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("name: "+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es := Unrecorded(out, nil)
+	if len(es) != 2 || es[0].Name != "earlier" || es[1].Name != "later" {
+		t.Fatalf("entries %+v, want earlier and later", es)
+	}
+	if !strings.Contains(es[0].Message, "an earlier esimhil run into this directory left it") {
+		t.Errorf("earlier: %q", es[0].Message)
+	}
+	if m := es[1].Message; strings.Contains(m, "an earlier esimhil run into this directory left it") ||
+		!strings.Contains(m, "its run started after results.json was last written") || !strings.Contains(m, "could not write results.json again") {
+		t.Errorf("later: %q, want the run that wrote results.json named", m)
+	}
+}

@@ -350,10 +350,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		// are: a process killed outright leaves them listed, not missing
 		// (a CI dashboard would count fewer tests than were asked for).
 		pending := []report.Entry{{Kind: "scenario", Name: s.Name, Verdict: "error", Seed: new(runSeed), Dir: filepath.Join(*out, s.Name),
-			Unfinished: true, Message: "not finished: esimhil run ended during this scenario (killed or crashed); its directory holds what was written, and INCOMPLETE"}}
+			Unfinished: true, Message: pendingWhy("not finished: esimhil run was in this scenario") + "; its directory holds what was written, and INCOMPLETE"}}
 		for _, p := range fs.Args()[i+1:] {
-			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: "not run: esimhil run ended before it (killed or crashed)"})
+			pending = append(pending, report.Entry{Kind: "scenario", Name: p, Verdict: "skipped", Message: pendingWhy("not run: esimhil run had not reached it")})
 		}
+		// Worded for every way this record can be the last one: read
+		// while the run goes on, after a kill, or after a results.json
+		// that could no longer be written (a full disk: outside tester
+		// sw69), where "killed or crashed" would be false.
 		write(append(results, pending...))
 		// The scenario as it runs, beside its evidence from the start (a
 		// run killed outright is the one most worth running again): a
@@ -442,6 +446,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		return interruptedCode(ctx) // it came during the last scenario's closing
 	}
 	return code
+}
+
+// pendingWhy is what results.json says of a scenario the run had not
+// finished (what) when it wrote the file, true however the run went on.
+func pendingWhy(what string) string {
+	return what + " when it last wrote this record (it is still running, was killed or crashed, or could not write the record again: its output says which)"
 }
 
 // ScenarioCopy is the scenario file esimhil run keeps in each run's
