@@ -32,7 +32,8 @@ run: deps build
 	@# The last run's reports and artifacts go first: a run killed before
 	@# Ginkgo writes report.json (or before esimhil report writes junit.xml
 	@# and index.html) must leave none that passed (make lab does the same).
-	@# $(OUT)/lab, make lab's, is not this run's.
+	@# $(OUT)/lab, make lab's, is not this run's. An empty OUT would be /.
+	@if [ -z "$(strip $(OUT))" ]; then echo "make run: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
 	rm -rf $(OUT)/report.json $(OUT)/junit.xml $(OUT)/index.html $(OUT)/specs $(OUT)/scenarios
 	@mkdir -p $(OUT)
 	rc=0; \

@@ -135,9 +135,12 @@ var _ = Describe("Signals", framework.Emulated, func() {
 	It("stops `esimhil run` whose standard output was closed with the verdicts recorded, exit 141", func() {
 		dir := GinkgoT().TempDir()
 		short := writeScenario(dir, "home-no-request.yaml", "short", nil)
+		// The signal specs' week of roaming: seconds of wall time.
 		long := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-pipe", map[string]string{
 			"check_interval: 5m": "check_interval: 1m",
-			"within: 4h":         "within: 168h",
+			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
+			"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
+			"within: 4h": "within: 168h",
 		})
 		out := filepath.Join(dir, "out")
 		cmd := exec.Command(cli(), "run", "--out", out, short, long)
