@@ -54,6 +54,19 @@ func start(args ...string) *gexec.Session {
 }
 
 // writeScenario writes a variant of a fixture for the CLI to load.
+// weekScenario writes a week of roaming with a cycle a minute and faults
+// that never end: seconds of wall time, long enough to be stopped, killed
+// or cut off in the middle.
+func weekScenario(dir, name string) string {
+	GinkgoHelper()
+	return writeScenario(dir, "fault-scoped-to-operator.yaml", name, map[string]string{
+		"check_interval: 5m": "check_interval: 1m",
+		"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
+		"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
+		"within: 4h": "within: 168h",
+	})
+}
+
 func writeScenario(dir, file, name string, edits map[string]string) string {
 	GinkgoHelper()
 	b, err := os.ReadFile(filepath.Join(framework.Root(), "fixtures", "scenarios", file))
@@ -97,12 +110,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 			dir := GinkgoT().TempDir()
 			// A week of roaming with a cycle a minute: long enough in wall
 			// time to be stopped in the middle.
-			scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-"+strings.ToLower(sig.name), map[string]string{
-				"check_interval: 5m": "check_interval: 1m",
-				"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
-				"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
-				"within: 4h": "within: 168h",
-			})
+			scen := weekScenario(dir, "long-"+strings.ToLower(sig.name))
 			out := filepath.Join(dir, "out")
 			s := start("run", "--out", out, scen, scen)
 			Eventually(s.Err, 60*time.Second).Should(gbytes.Say(`\.\.\.   long-\w+: .* of 168h0m0s simulated`), "progress while it runs")
@@ -136,12 +144,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 		dir := GinkgoT().TempDir()
 		short := writeScenario(dir, "home-no-request.yaml", "short", nil)
 		// The signal specs' week of roaming: seconds of wall time.
-		long := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-pipe", map[string]string{
-			"check_interval: 5m": "check_interval: 1m",
-			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
-			"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
-			"within: 4h": "within: 168h",
-		})
+		long := weekScenario(dir, "long-pipe")
 		out := filepath.Join(dir, "out")
 		cmd := exec.Command(cli(), "run", "--out", out, short, long)
 		// A plain progress line every 200 ms: the write that finds the
@@ -179,12 +182,7 @@ var _ = Describe("Signals", framework.Emulated, func() {
 	// says it did not finish; the timeline built afterwards says so too.
 	It("leaves the AT log, the TLS secrets and an INCOMPLETE marker when `esimhil run` is killed", func() {
 		dir := GinkgoT().TempDir()
-		scen := writeScenario(dir, "fault-scoped-to-operator.yaml", "long-kill", map[string]string{
-			"check_interval: 5m": "check_interval: 1m",
-			"{download: eligibility_refused, operator: vodafone-de, until: 1h30m}":  "{download: connection_reset, operator: vodafone-de}",
-			"{attach_reject: 15, operator: o2-de, subscriber: o2-de, until: 1h30m}": "{attach_reject: 15, operator: o2-de, subscriber: o2-de}",
-			"within: 4h": "within: 168h",
-		})
+		scen := weekScenario(dir, "long-kill")
 		out := filepath.Join(dir, "out")
 		next, err := filepath.Abs(filepath.Join("..", "fixtures", "scenarios", "roam-fr-preinstalled.yaml"))
 		Expect(err).NotTo(HaveOccurred())

@@ -243,14 +243,7 @@ func (c *resumingClient) call(t *testing.T, addr, fn, body string) bool {
 	if err := tc.Handshake(); err != nil {
 		t.Fatalf("%s: TLS handshake: %v", fn, err)
 	}
-	req := "POST " + es9.PathPrefix + fn + " HTTP/1.1\r\nHost: " + smdpHost + "\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n" +
-		"Content-Type: application/json;charset=UTF-8\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
-	if _, err := io.WriteString(tc, req); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadAll(tc); err != nil {
-		t.Fatalf("read %s: %v", fn, err)
-	}
+	postES9(t, tc, fn, body)
 	return tc.ConnectionState().DidResume
 }
 

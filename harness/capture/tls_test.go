@@ -112,6 +112,13 @@ func es9Call(t *testing.T, addr string, roots *x509.CertPool, clk clock.Clock, s
 		t.Fatalf("TLS dial: %v", err)
 	}
 	defer c.Close()
+	postES9(t, c, fn, body)
+}
+
+// postES9 sends ES9+ function fn with body over c, one request on a
+// closing connection, and reads the answer to its end.
+func postES9(t *testing.T, c io.ReadWriter, fn, body string) {
+	t.Helper()
 	req := "POST " + es9.PathPrefix + fn + " HTTP/1.1\r\nHost: " + smdpHost + "\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n" +
 		"Content-Type: application/json;charset=UTF-8\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
 	if _, err := io.WriteString(c, req); err != nil {
