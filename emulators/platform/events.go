@@ -8,7 +8,7 @@ const (
 	KindDownloadRequested     eventlog.Kind = "download_requested"     // {eid, operator}
 	KindEligibility           eventlog.Kind = "eligibility"            // {ok, reason, fault?}
 	KindDownloadForwarded     eventlog.Kind = "download_forwarded"     // {operator}
-	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, report?}
+	KindNotificationReceived  eventlog.Kind = "notification_received"  // {kind, eid, operator, iccid?, plmn?, cause?, report?}: every field the note carried
 	KindNotificationDuplicate eventlog.Kind = "notification_duplicate" // {kind, eid, iccid?, report?}
 	KindRequestRejected       eventlog.Kind = "request_rejected"       // {path, status, reason}
 )

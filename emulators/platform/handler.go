@@ -260,9 +260,17 @@ func (s *Server) notification(n platformapi.Notification) answer {
 		s.acked[key] = id
 	}
 	s.mu.Unlock()
+	// Every field the note carried: what was taken, to be held against
+	// what the card sent (esimhil fleet).
 	f := eventlog.F{"kind": n.Kind, "eid": n.EID, "operator": n.Operator}
-	if n.Kind == platformapi.KindDownloadSuccess {
+	if n.Kind == platformapi.KindDownloadSuccess || n.ICCID != "" {
 		f["iccid"] = n.ICCID
+	}
+	if n.PLMN != "" {
+		f["plmn"] = n.PLMN
+	}
+	if n.Cause != nil {
+		f["cause"] = *n.Cause
 	}
 	if n.Report != 0 {
 		f["report"] = n.Report

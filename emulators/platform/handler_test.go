@@ -141,7 +141,7 @@ func TestEventsAndReceived(t *testing.T) {
 	}
 	want := []string{
 		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"preferred_list_served","country":"FR","eid":"` + testEID + `","operators":["sfr","orange-fr"],"serving_plmn":"20801"}`,
-		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"notification_received","eid":"` + testEID + `","kind":"attach-success","operator":"sfr"}`,
+		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"notification_received","eid":"` + testEID + `","kind":"attach-success","operator":"sfr","plmn":"20810"}`,
 		`{"t":"2026-01-01T00:00:00Z","actor":"platform","event":"request_rejected","path":"/v1/notifications","reason":"eid: required","status":400}`,
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {

@@ -243,7 +243,7 @@ func TestDownloadClaim2(t *testing.T) {
 	// download-success to the platform (the outbox); then, once it is
 	// answered, the switch (the enable → REFRESH path), the same attempt.
 	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
-		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; EnableProfile orange-fr; `},
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=1 to=platform; EnableProfile orange-fr; `},
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 	}...))
@@ -264,7 +264,7 @@ func TestDownloadHomeBeforeTheNoteIsAnswered(t *testing.T) {
 	load(t, a, bpp)
 	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		{ev(LocationStatus{Service: NormalService, PLMN: "46000"}), ""},
-		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=1 to=platform; ` +
 			`log cycle_ended attempts=1 outcome=list-exhausted reason="the device left the area of the list: the profile downloaded for 208 is kept, not enabled: the device is now served by 46000" report=2; ` +
 			`log mode mode=idle; HTTPPost seq=4 /v1/notifications {"kind":"list-exhausted","plmn":"20801","report":2}; `},
 	}...))
@@ -392,7 +392,7 @@ func TestDownloadSuccessOwed(t *testing.T) {
 	load(t, a, bpp)
 	runDL(t, a, append(slices.Clone(toInstalled), []dlStep{
 		// Not taken: the switch goes on all the same, the note owed.
-		{httpAns(503, ""), `log notification_failed kind=download-success reason="http status 503" report=1 to=platform; EnableProfile orange-fr; `},
+		{httpAns(503, ""), `log notification_failed iccid=89330100000000000012 kind=download-success operator=orange-fr reason="http status 503" report=1 to=platform; EnableProfile orange-fr; `},
 		{ev(ProfileEnabled{ICCID: "89330100000000000012"}), `log profile_enabled iccid=89330100000000000012 operator=orange-fr original=false role=attempt; ` +
 			`log mode mode=attempt.await-attach operator=orange-fr; Refresh; `},
 		// A reset that the enable did not survive (the card kept cmcc):
@@ -410,7 +410,7 @@ func TestDownloadSuccessOwed(t *testing.T) {
 		// which goes first, once.
 		{ev(LocationStatus{Service: NormalService, PLMN: "20801"}), `HTTPPost seq=4 /v1/notifications {"iccid":"89330100000000000012","kind":"download-success","operator":"orange-fr","report":1}; ` +
 			`StopTimer 2; log cycle_ended attempts=1 operator=orange-fr outcome=attach-success plmn=20801 report=2; log mode mode=idle; `},
-		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent kind=download-success report=1 to=platform; ` +
+		{httpAns(200, `{"ack":true,"id":"1"}`), `log notification_sent iccid=89330100000000000012 kind=download-success operator=orange-fr report=1 to=platform; ` +
 			`HTTPPost seq=5 /v1/notifications {"iccid":"89330100000000000012","kind":"attach-success","operator":"orange-fr","plmn":"20801","report":2}; `},
 	}...))
 }

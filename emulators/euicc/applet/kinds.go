@@ -37,8 +37,8 @@ const (
 	KindBackoff                 eventlog.Kind = "backoff"                   // {operator, area, failures, periods, until_check}
 	KindLateAttach              eventlog.Kind = "late_attach"               // {operator, iccid, plmn, report}: a profile reported failed, which the card stayed on, attached later: attach-success owed (claim 7)
 	// Background duties.
-	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, refused?}
-	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?}
+	KindNotificationSent   eventlog.Kind = "notification_sent"   // {kind, to, report?|seq?, iccid?, operator?, plmn?, refused?}: a platform note names what its body carried
+	KindNotificationFailed eventlog.Kind = "notification_failed" // {kind, to, reason, result?, report?|seq?, iccid?, operator?, plmn?}
 	KindNoteDropped        eventlog.Kind = "note_dropped"        // {kind, report, reason}: a note the platform will never get: refused for good (a 4xx), or made room for in a full outbox (reason starts ReasonOutboxFull)
 	// Bad input.
 	KindIgnored eventlog.Kind = "ignored" // {event, mode, reason}

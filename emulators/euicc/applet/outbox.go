@@ -77,13 +77,27 @@ func (o Note) body(eid string) []byte {
 	return mustJSON(platformapi.Notification{EID: eid, Kind: o.Kind, ICCID: o.ICCID, Operator: o.Operator, PLMN: o.PLMN, Report: o.Report})
 }
 
+// fields are what the note's events say of it: its kind and number, and
+// every field of the body it is sent as (operator, PLMN, ICCID), so that
+// the card's log says what it sent, to be held against what the platform
+// recorded (esimhil fleet).
+func (o Note) fields() []any {
+	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
+	for _, f := range [...]struct{ k, v string }{{"iccid", o.ICCID}, {"operator", o.Operator}, {"plmn", o.PLMN}} {
+		if f.v != "" { // as the body leaves it out (omitempty)
+			kv = append(kv, f.k, f.v)
+		}
+	}
+	return kv
+}
+
 // outboxAnswer takes the platform's answer to the head note.
 func (a *Applet) outboxAnswer(e HTTPResult) {
 	if len(a.st.Outbox) == 0 {
 		return // the table said it was ours; nothing else can be
 	}
 	o := &a.st.Outbox[0]
-	kv := []any{"kind", o.Kind, "to", "platform", "report", o.Report}
+	kv := o.fields()
 	reason := httpFailure(e)
 	if reason == "" {
 		// A 200 is an acknowledgement only as the API words one: garbage,

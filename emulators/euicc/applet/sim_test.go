@@ -446,7 +446,9 @@ func (s *sim) kinds() string {
 			continue
 		}
 		b.WriteString(string(l.Kind))
-		if op, ok := l.Fields["operator"]; ok {
+		// A note is named by its kind: the operator it carries is the
+		// attempt's, named by the events before it.
+		if op, ok := l.Fields["operator"]; ok && l.Kind != KindNotificationSent && l.Kind != KindNotificationFailed {
 			fmt.Fprintf(&b, "(%v)", op)
 		}
 		if op, ok := l.Fields["from_operator"]; ok {
