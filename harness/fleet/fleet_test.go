@@ -1938,7 +1938,8 @@ func behindPlatform(t *testing.T, n int, serve func(h http.Handler, w http.Respo
 
 // A platform that acknowledges a notification and never logs it loses
 // it: the storm fails with LOST, and the report names each lost
-// notification by EID and kind, so that a platform team can look for it.
+// notification by EID, kind and report (with what it said), so that a
+// platform team can look for it.
 func TestLostNotificationsNamed(t *testing.T) {
 	var mu sync.Mutex
 	swallowed := map[string]bool{} // EIDs whose attach-success was acknowledged, not logged
@@ -1973,7 +1974,7 @@ func TestLostNotificationsNamed(t *testing.T) {
 	}
 	t.Log(line)
 	for eid := range swallowed {
-		if !strings.Contains(line, "to platform: "+eid+" attach-success ×1") {
+		if !strings.Contains(line, "to platform: "+eid+" attach-success report 1 (operator sfr, plmn 20810, iccid ") {
 			t.Errorf("LOST line does not name %s:\n%s", eid, line)
 		}
 	}

@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,11 +51,10 @@ type inspector struct {
 	// log counts the notifications read, by eid|kind (finish hands them
 	// to the result).
 	log map[string]int
-	// entries counts the log's taken entries (200) of each numbered
-	// report, eid|kind|report: the log counts a report once, and finish
-	// holds the rest against the requests its card sent (a platform that
-	// records a note twice, or one no card sent again, is found so).
-	entries map[string]int
+	// notes holds the log's taken entries (200) of each numbered report
+	// (reportID), with the body each gave: they are held against the
+	// cards' notes, one by one, when the log is read (matchNotes).
+	notes loggedNotes
 	// ours holds the EIDs of this storm's devices (nil: all): the other
 	// shards of a storm against one platform write to the same log, and
 	// each shard counts only its own cards' notifications, so that their
@@ -128,7 +125,7 @@ func newInspector(base string, tc *tls.Config) *inspector {
 		client.Transport = tr
 	}
 	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background(),
-		log: map[string]int{}, entries: map[string]int{}, maxBehind: maxUnread}
+		log: map[string]int{}, notes: loggedNotes{}, maxBehind: maxUnread}
 }
 
 // cardTrust is the TLS the cards speak to the platform (emulators/euicc:
@@ -461,13 +458,10 @@ func (in *inspector) count(path string, status int, body string) {
 		return
 	}
 	key := n.EID + "|" + n.Kind
-	if n.Report != 0 {
-		// A numbered report sent again after a lost answer: the platform
-		// takes it once (docs/platform-api.md), and logs each arrival.
-		id := reportID(n.EID, n.Kind, n.Report)
-		if in.entries[id]++; in.entries[id] > 1 {
-			return
-		}
+	// A numbered report sent again after a lost answer: the platform
+	// takes it once (docs/platform-api.md), and logs each arrival.
+	if n.Report != 0 && !in.notes.add(n) {
+		return
 	}
 	in.log[key]++
 }
@@ -481,30 +475,9 @@ func reportID(eid, kind string, report any) string {
 	return fmt.Sprintf("%s|%s|%v", eid, kind, report)
 }
 
-// extra holds the log's taken entries of each numbered report against
-// the requests the cards sent of it (sent: reportID → requests, answered
-// or not): more entries than requests are entries of requests no card
-// sent — a platform recording a note twice. It returns how many, and the
-// first maxLostNamed of them named, in key order.
-func (in *inspector) extra(sent map[string]int) (n int, named []string) {
-	for _, id := range slices.Sorted(maps.Keys(in.entries)) {
-		d := in.entries[id] - sent[id]
-		if d <= 0 {
-			continue
-		}
-		n += d
-		if len(named) < maxLostNamed {
-			eid, rest, _ := strings.Cut(id, "|")
-			kind, report, _ := strings.Cut(rest, "|")
-			named = append(named, fmt.Sprintf("%s %s report %s ×%d for %d request(s)", eid, kind, report, in.entries[id], sent[id]))
-		}
-	}
-	return n, named
-}
-
 // finish reads the rest and records what was read and what could not
 // be checked.
-func (in *inspector) finish(r *Result, sent map[string]int) {
+func (in *inspector) finish(r *Result) {
 	if in.reading != nil {
 		<-in.reading
 		in.reading = nil
@@ -524,11 +497,6 @@ func (in *inspector) finish(r *Result, sent map[string]int) {
 		in.problem = fmt.Sprintf("%s (still failing after the storm: %d reads failed, the last %v after it ended)", in.retryErr, in.failures, finishRetryFor)
 	}
 	r.LogReadFailures += in.failures
-	if in.problem == "" {
-		n, named := in.extra(sent)
-		r.LogExtra += n
-		r.LogExtraNamed = append(r.LogExtraNamed, named...)
-	}
 	for k, n := range in.log {
 		r.PlatformLog[k] += n
 	}

@@ -74,7 +74,7 @@ func TestInspectorCountsItsOwnCards(t *testing.T) {
 		body := fmt.Sprintf(`{"eid":%q,"kind":"attach-success","iccid":"89208100005000006594","operator":"sfr","plmn":"20810"}`, eid)
 		in.count(platformapi.PathNotifications, http.StatusOK, body)
 	}
-	in.finish(r, nil)
+	in.finish(r)
 	if want := map[string]int{mine + "|attach-success": 2}; !reflect.DeepEqual(r.PlatformLog, want) {
 		t.Errorf("platform log %v, want %v", r.PlatformLog, want)
 	}

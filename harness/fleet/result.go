@@ -146,6 +146,21 @@ type Result struct {
 	// LogExtraNamed names the first of them.
 	LogExtra      int      `json:"platform_log_extra,omitempty"`
 	LogExtraNamed []string `json:"platform_log_extra_named,omitempty"`
+	// PlatformByReport says the platform's log was held against the
+	// cards note by note (identity and content, notes.go), which the
+	// figures below give; a result without it (written before) is judged
+	// by the counts per card and kind. PlatformLost counts the notes the
+	// cards saw acknowledged that no entry holds, PlatformUnconfirmed
+	// those the log holds that their card never saw acknowledged, and
+	// LogMismatched those a card sent that an entry holds with other
+	// content (a wrong operator, another card's note): each fails the run
+	// but the unconfirmed. Each Named names the first.
+	PlatformByReport    bool     `json:"platform_by_report,omitempty"`
+	PlatformLost        int      `json:"platform_lost,omitempty"`
+	PlatformLostNamed   []string `json:"platform_lost_named,omitempty"`
+	PlatformUnconfirmed int      `json:"platform_unconfirmed,omitempty"`
+	LogMismatched       int      `json:"platform_log_mismatched,omitempty"`
+	LogMismatchedNamed  []string `json:"platform_log_mismatched_named,omitempty"`
 
 	// PlatformAuth is what an external platform did with the requests it
 	// must refuse (checkPlatformAuth), by check: "" when it answered as
@@ -403,6 +418,14 @@ func (r *Result) lost(name bool) (lost, unconfirmed int, named []string) {
 	}
 	for _, p := range pairs {
 		card, log := p.card, p.log
+		if p.to == "platform" && r.PlatformByReport {
+			lost += r.PlatformLost
+			unconfirmed += r.PlatformUnconfirmed
+			if name {
+				named = append(named, r.PlatformLostNamed...)
+			}
+			continue
+		}
 		from := len(named)
 		for k, n := range card {
 			if d := n - log[k]; d > 0 {
@@ -421,6 +444,35 @@ func (r *Result) lost(name bool) (lost, unconfirmed int, named []string) {
 		}
 	}
 	return lost, unconfirmed, named
+}
+
+// namedCount is how many notifications names stand for: one each, or
+// the n of a name ending "×n".
+func namedCount(names []string) int {
+	c := 0
+	for _, n := range names {
+		k := 1
+		if _, x, ok := strings.Cut(n, " ×"); ok {
+			if v, err := strconv.Atoi(x); err == nil {
+				k = v
+			}
+		}
+		c += k
+	}
+	return c
+}
+
+// andMore ends a list that names named of n.
+func andMore(n, named int) string {
+	if n > named {
+		return fmt.Sprintf("; … (%d more)", n-named)
+	}
+	return ""
+}
+
+// appendNamed appends more to named, up to maxLostNamed.
+func appendNamed(named, more []string) []string {
+	return append(named, more[:min(len(more), max(0, maxLostNamed-len(named)))]...)
 }
 
 // Percentile is the p-th percentile (0..100) of the sorted switch times,
@@ -454,7 +506,7 @@ func Merge(rs []*Result) (*Result, error) {
 	index := map[string]int{} // each shard's i, in shard order
 	of := 0                   // the n of every shard's i/n
 	byEID := map[string]*Result{}
-	for _, r := range rs {
+	for i, r := range rs {
 		if r.Template != m.Template || r.Seed != m.Seed || r.Fleet != m.Fleet {
 			return nil, fmt.Errorf("%s%s seed %d (%s) does not belong with %s%s seed %d (%s)", r.named(), r.Template, r.Seed, r.Fleet, rs[0].named(), m.Template, m.Seed, m.Fleet)
 		}
@@ -539,11 +591,15 @@ func Merge(rs []*Result) (*Result, error) {
 		m.RequestFailures += r.RequestFailures
 		m.LogReadFailures += r.LogReadFailures
 		m.LogExtra += r.LogExtra
-		for _, x := range r.LogExtraNamed {
-			if len(m.LogExtraNamed) < maxLostNamed {
-				m.LogExtraNamed = append(m.LogExtraNamed, x)
-			}
-		}
+		m.LogExtraNamed = appendNamed(m.LogExtraNamed, r.LogExtraNamed)
+		m.LogMismatched += r.LogMismatched
+		m.LogMismatchedNamed = appendNamed(m.LogMismatchedNamed, r.LogMismatchedNamed)
+		m.PlatformLost += r.PlatformLost
+		m.PlatformLostNamed = appendNamed(m.PlatformLostNamed, r.PlatformLostNamed)
+		m.PlatformUnconfirmed += r.PlatformUnconfirmed
+		// Note by note only if every shard was: else by the counts
+		// per card and kind, which every shard has.
+		m.PlatformByReport = r.PlatformByReport && (i == 0 || m.PlatformByReport)
 		m.PlatformRequests += r.PlatformRequests
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
@@ -737,7 +793,8 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra}} {
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra},
+		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
 		}
@@ -797,8 +854,17 @@ func (r *Result) consistent() ([]shardID, error) {
 			}
 		}
 	}
-	if len(r.LogExtraNamed) > min(r.LogExtra, maxLostNamed) || (r.LogExtra > 0 && len(r.LogExtraNamed) == 0) {
-		return nil, fmt.Errorf("platform_log_extra %d with %d named: not what the fleet writes", r.LogExtra, len(r.LogExtraNamed))
+	for _, c := range []struct {
+		name  string
+		n     int
+		named []string
+	}{{"platform_log_extra", r.LogExtra, r.LogExtraNamed}, {"platform_lost", r.PlatformLost, r.PlatformLostNamed}, {"platform_log_mismatched", r.LogMismatched, r.LogMismatchedNamed}} {
+		if len(c.named) > min(c.n, maxLostNamed) || (c.n > 0 && len(c.named) == 0) {
+			return nil, fmt.Errorf("%s %d with %d named: not what the fleet writes", c.name, c.n, len(c.named))
+		}
+	}
+	if !r.PlatformByReport && r.PlatformLost+r.PlatformUnconfirmed+r.LogMismatched > 0 {
+		return nil, fmt.Errorf("platform_lost, platform_unconfirmed or platform_log_mismatched without platform_by_report: not what the fleet writes")
 	}
 	// platform_unread and smdp_unread, which decide the exit, say what
 	// the unchecked list the report prints says.
@@ -982,7 +1048,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.LogExtra == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
 }
 
@@ -1011,6 +1077,9 @@ func (r *Result) Verdict() string {
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d notifications lost", lost))
+	}
+	if r.LogMismatched > 0 {
+		why = append(why, fmt.Sprintf("the platform's log holds %d notifications with other content than their card sent", r.LogMismatched))
 	}
 	if r.LogExtra > 0 {
 		why = append(why, fmt.Sprintf("the platform's log holds %d notification entries no card's request made", r.LogExtra))
@@ -1156,13 +1225,19 @@ func (r *Result) Print(w io.Writer) {
 		r.NotificationFailures, r.NotificationFailures-r.DroppedPlatform, r.DroppedPlatform)
 	switch {
 	case lost > 0:
+		// A name may stand for several of one card's (×n), and the
+		// platform's are named up to maxLostNamed: what is left unnamed
+		// is counted.
+		lostNamed = lostNamed[:min(len(lostNamed), maxLostNamed)]
 		more := ""
-		if len(lostNamed) > maxLostNamed {
-			lostNamed, more = lostNamed[:maxLostNamed], fmt.Sprintf("; … (%d more)", len(lostNamed)-maxLostNamed)
+		if n := lost - namedCount(lostNamed); n > 0 {
+			more = fmt.Sprintf("; … (%d more)", n)
 		}
 		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log: %s%s\n", lost, strings.Join(lostNamed, "; "), more)
 	case len(r.Unchecked) > 0:
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
+	case r.LogMismatched+r.LogExtra > 0:
+		fmt.Fprintf(w, "lost       0 (each notification the cards count as delivered has an entry in its server's log); mismatched %d, extra %d: the platform's log differs from what the cards sent, below\n", r.LogMismatched, r.LogExtra)
 	default:
 		if unconfirmed == 0 {
 			if noSMDP {
@@ -1174,12 +1249,13 @@ func (r *Result) Print(w io.Writer) {
 			fmt.Fprintf(w, "lost       0 (every notification the cards count as delivered is in its server's log)\n")
 		}
 	}
+	if r.LogMismatched > 0 {
+		fmt.Fprintf(w, "MISMATCH   %d notification(s) the platform logged with other content than their card sent (matched by EID, kind and report): %s%s\n",
+			r.LogMismatched, strings.Join(r.LogMismatchedNamed, "; "), andMore(r.LogMismatched, len(r.LogMismatchedNamed)))
+	}
 	if r.LogExtra > 0 {
-		more := ""
-		if r.LogExtra > len(r.LogExtraNamed) {
-			more = "; …"
-		}
-		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log record a card's report more often than the card sent it (a note recorded twice?): %s%s\n", r.LogExtra, strings.Join(r.LogExtraNamed, "; "), more)
+		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log no card's request made (a note recorded twice, or under an EID, kind or report no card sent): %s%s\n",
+			r.LogExtra, strings.Join(r.LogExtraNamed, "; "), andMore(r.LogExtra, len(r.LogExtraNamed)))
 	}
 	if r.LogReadFailures > 0 {
 		fmt.Fprintf(w, "log reads  %d reads of the platform's log failed (no answer in time, no connection, a 5xx or a 429) and were tried again\n", r.LogReadFailures)

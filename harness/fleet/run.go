@@ -76,11 +76,13 @@ type storm struct {
 	ext    *inspector
 
 	mu sync.Mutex // guards res's notification and request counters
-	// reportsSent counts the cards' requests of each numbered report to
-	// an external platform (reportID), answered or not, for its log's
-	// entries to be held against (inspector.extra); nil with the
-	// emulated platform.
-	reportsSent map[string]int
+	// notes are the cards' numbered notes to the platform (what each
+	// sent, how often, whether it saw it acknowledged) and platNotes the
+	// emulated platform's log of them: the log (platNotes, or an external
+	// platform's, read by ext) is held against notes note by note when
+	// the storm ends (matchNotes).
+	notes     cardNotes
+	platNotes loggedNotes
 	// givenUp, once set, stops the storm as a signal does, for its own
 	// cause (Config.GiveUpAfter). silence counts from the last time
 	// checkSilence saw an exchange answered (answeredWall, wall clock).
@@ -168,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
-	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult()}
+	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: cardNotes{}, platNotes: loggedNotes{}}
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
@@ -264,8 +266,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = errors.Join(err, fmt.Errorf("emulated servers: %w", cerr))
 	}
 	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
+	log := s.platNotes
 	if s.ext != nil {
-		s.ext.finish(s.res, s.reportsSent)
+		s.ext.finish(s.res)
+		log = s.ext.notes
+	}
+	if !s.res.PlatformUnread {
+		matchNotes(s.notes, log).apply(s.res)
 	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
@@ -405,7 +412,6 @@ func (s *storm) servers(ctx context.Context) error {
 		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
 	}
 	s.ext = newInspector(s.cfg.Platform, tc)
-	s.reportsSent = map[string]int{}
 	s.ext.ctx = ctx
 	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		// Worded as the probes above word theirs.
@@ -425,6 +431,9 @@ func (s *storm) serverEvent(e eventlog.Event) {
 	switch e.Actor {
 	case eventlog.Platform:
 		s.res.PlatformLog[e.Str("eid")+"|"+e.Str("kind")]++
+		if n, ok := noteFromEvent(e); ok {
+			s.platNotes.add(n)
+		}
 	case eventlog.SMDP:
 		s.res.SMDPLog[e.Str("operator")+"|"+e.Str("kind")]++
 	}
@@ -683,7 +692,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if to := e.Str("to"); to == "platform" {
 			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
 			s.res.PlatformRequests++
-			s.reportSent(l, e)
+			s.notes.note(l.p.EID, e, true)
 		} else {
 			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
 		}
@@ -710,7 +719,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.notificationFailedBecause(e.Str("to"), why)
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
-			s.reportSent(l, e)
+			s.notes.note(l.p.EID, e, false)
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && e.Get("reason") != nil:
@@ -723,17 +732,6 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.mu.Lock()
 		s.res.PlatformRequests++
 		s.mu.Unlock()
-	}
-}
-
-// reportSent counts a request of a numbered report to the platform (the
-// card logged its answer, or its failure), with s.mu held.
-func (s *storm) reportSent(l *live, e eventlog.Event) {
-	if s.reportsSent == nil {
-		return
-	}
-	if report := e.Get("report"); report != nil {
-		s.reportsSent[reportID(l.p.EID, e.Str("kind"), report)]++
 	}
 }
 
