@@ -86,8 +86,13 @@ type Result struct {
 	// to the attach on the new operator, sorted.
 	SwitchTimes []time.Duration `json:"switch_times_ns"`
 
-	// PlatformRequests counts the cards' requests to the platform.
-	PlatformRequests int `json:"platform_requests"`
+	// PlatformRequests counts the cards' requests to the platform, and
+	// PlatformUnreached those of them that never reached it: the card's
+	// channel to it never opened (no connection: a platform down, its
+	// port closed). The rate of platform requests is of the others, which
+	// the platform was sent.
+	PlatformRequests  int `json:"platform_requests"`
+	PlatformUnreached int `json:"platform_unreached,omitempty"`
 
 	// Notifications by "eid|kind" (platform) and "operator|kind"
 	// (SM-DP+): what the cards count as acknowledged, and what the
@@ -202,6 +207,8 @@ type ShardRun struct {
 	Wall             time.Duration `json:"wall_ns"`
 	Devices          int           `json:"devices"`
 	PlatformRequests int           `json:"platform_requests"`
+	// PlatformUnreached as Result's.
+	PlatformUnreached int `json:"platform_unreached,omitempty"`
 }
 
 func (sr ShardRun) spanned() bool { return !sr.Start.IsZero() }
@@ -562,7 +569,7 @@ func Merge(rs []*Result) (*Result, error) {
 			m.Runs = append(m.Runs, r.Runs...)
 		case len(r.Shards) == 1:
 			// An older shard's result: its wall and counts, no span.
-			m.Runs = append(m.Runs, ShardRun{Shard: r.Shards[0], Wall: r.Wall, Devices: r.Devices, PlatformRequests: r.PlatformRequests})
+			m.Runs = append(m.Runs, ShardRun{Shard: r.Shards[0], Wall: r.Wall, Devices: r.Devices, PlatformRequests: r.PlatformRequests, PlatformUnreached: r.PlatformUnreached})
 		}
 		m.Simulated = max(m.Simulated, r.Simulated)
 		m.PeakRSS = max(m.PeakRSS, r.PeakRSS)
@@ -601,6 +608,7 @@ func Merge(rs []*Result) (*Result, error) {
 		// per card and kind, which every shard has.
 		m.PlatformByReport = r.PlatformByReport && (i == 0 || m.PlatformByReport)
 		m.PlatformRequests += r.PlatformRequests
+		m.PlatformUnreached += r.PlatformUnreached
 		m.Stopped += r.Stopped
 		m.PlatformUnread = m.PlatformUnread || r.PlatformUnread
 		m.SMDPUnread = m.SMDPUnread || r.SMDPUnread
@@ -787,8 +795,8 @@ type shardID struct {
 // hand, or cut short, is refused rather than merged). It returns the
 // result's shards, read.
 func (r *Result) consistent() ([]shardID, error) {
-	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 {
-		return nil, fmt.Errorf("devices %d, ptys %d, platform requests %d: not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests)
+	if r.Devices < 0 || r.PTYs < 0 || r.PTYs > r.Devices || r.PlatformRequests < 0 || r.PlatformUnreached < 0 || r.PlatformUnreached > r.PlatformRequests {
+		return nil, fmt.Errorf("devices %d, ptys %d, platform requests %d (%d never reached it): not counts of a storm", r.Devices, r.PTYs, r.PlatformRequests, r.PlatformUnreached)
 	}
 	for _, c := range []struct {
 		name string
@@ -962,7 +970,7 @@ func (r *Result) consistent() ([]shardID, error) {
 		switch {
 		case !slices.Contains(r.Shards, run.Shard) || seen[run.Shard]:
 			return nil, fmt.Errorf("run of shard %q: not one of its shards %v, or given twice", run.Shard, r.Shards)
-		case run.Devices < 0 || run.PlatformRequests < 0 || run.Wall < 0:
+		case run.Devices < 0 || run.PlatformRequests < 0 || run.PlatformUnreached < 0 || run.PlatformUnreached > run.PlatformRequests || run.Wall < 0:
 			return nil, fmt.Errorf("run of shard %s: devices %d, platform requests %d, wall %v: not a run", run.Shard, run.Devices, run.PlatformRequests, run.Wall)
 		case run.spanned() && run.End.Before(run.Start):
 			return nil, fmt.Errorf("run of shard %s ends (%v) before it starts (%v)", run.Shard, run.End, run.Start)
@@ -1148,8 +1156,8 @@ func (r *Result) Print(w io.Writer) {
 		if r.Stopped+r.NotStarted > 0 {
 			stopped = fmt.Sprintf("; devices/s counts the %d that finished their dwell, not the %d stopped nor the %d never powered on", r.Finished(), r.Stopped, r.NotStarted)
 		}
-		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%d requests%s)\n",
-			float64(r.Finished())/secs, float64(r.PlatformRequests)/secs, r.PlatformRequests, stopped)
+		fmt.Fprintf(w, "rate       %.1f devices/s, %.1f platform requests/s (%s%s)\n",
+			float64(r.Finished())/secs, float64(r.PlatformRequests-r.PlatformUnreached)/secs, requestsSent(r.PlatformRequests, r.PlatformUnreached), stopped)
 	}
 	if len(r.Shards) > 1 {
 		for _, run := range r.Runs {
@@ -1296,8 +1304,17 @@ func (sr ShardRun) describe() string {
 	if sr.spanned() {
 		span = sr.Start.UTC().Format("2006-01-02 15:04:05.000") + " – " + sr.End.UTC().Format("15:04:05.000") + " UTC"
 	}
-	return fmt.Sprintf("%.1f devices/s, %.1f platform requests/s (%d devices, %d requests in %v; %s)",
-		float64(sr.Devices)/secs, float64(sr.PlatformRequests)/secs, sr.Devices, sr.PlatformRequests, sr.Wall.Round(time.Millisecond), span)
+	return fmt.Sprintf("%.1f devices/s, %.1f platform requests/s (%d devices, %s in %v; %s)",
+		float64(sr.Devices)/secs, float64(sr.PlatformRequests-sr.PlatformUnreached)/secs, sr.Devices, requestsSent(sr.PlatformRequests, sr.PlatformUnreached), sr.Wall.Round(time.Millisecond), span)
+}
+
+// requestsSent says what the rate of platform requests counts: the
+// requests that reached the platform, and how many more never did.
+func requestsSent(requests, unreached int) string {
+	if unreached == 0 {
+		return fmt.Sprintf("%d requests", requests)
+	}
+	return fmt.Sprintf("%d requests reached the platform; %d more never connected to it", requests-unreached, unreached)
 }
 
 // ParseShard reads a shard's "i/n": slice i of n, 0 ≤ i < n.

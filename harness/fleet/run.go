@@ -281,7 +281,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := wall.Round(0).UTC()
 	s.res.Runs = []ShardRun{{
 		Shard: s.res.Shards[0], Start: start, End: start.Add(s.res.Wall), Wall: s.res.Wall,
-		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests,
+		Devices: s.res.Devices, PlatformRequests: s.res.PlatformRequests, PlatformUnreached: s.res.PlatformUnreached,
 	}}
 	stopBeat()
 	if s.res.StoppedBy != "" {
@@ -661,6 +661,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.mu.Lock()
 			s.res.RequestFailures++
 			countWhy(&s.res.RequestWhy, why, 1)
+			if unreached(e) {
+				s.res.PlatformUnreached++
+			}
 			s.mu.Unlock()
 		}
 		return
@@ -719,6 +722,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.notificationFailedBecause(e.Str("to"), why)
 		if e.Str("to") == "platform" || e.Str("to") == "" {
 			s.res.PlatformRequests++
+			if unreached(e) {
+				s.res.PlatformUnreached++
+			}
 			s.notes.note(l.p.EID, e, false)
 		}
 		s.mu.Unlock()
@@ -733,6 +739,23 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		s.res.PlatformRequests++
 		s.mu.Unlock()
 	}
+}
+
+// unreached reports whether a card's failed platform request (a note's
+// delivery, a preferred list, a download's platform step) never reached
+// the platform: the card's channel to it did not open (OPEN CHANNEL
+// failed, TS 102 223 §6.4.27: the terminal made no connection). Such a
+// request is counted, and left out of the rate the platform was sent.
+func unreached(e eventlog.Event) bool {
+	const noChannel = "open channel: result "
+	reason := e.Str("reason")
+	switch e.Kind {
+	case "notification_failed", "preferred_list_failed":
+		return strings.HasPrefix(reason, noChannel)
+	case "download_result":
+		return strings.HasPrefix(reason, "platform: "+noChannel)
+	}
+	return false
 }
 
 // heldBehind is what the card still holds for the platform behind a note
