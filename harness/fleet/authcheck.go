@@ -366,17 +366,18 @@ func checkPlatformAuth(ctx context.Context, t *Template, pki *rsp.PKI, shard int
 
 // judgeRefusal says what the platform did wrong with a request it must
 // refuse: "" for 401 with an "auth: " reason ("auth: replay: " for a
-// replay), NotChecked when its answers decide nothing.
+// replay), NotChecked when its answers decide nothing — no HTTP answer at
+// all (silence, a connection closed or reset, bytes that are no answer)
+// says nothing of whether it would have taken the request, as with the
+// request signed right.
 func judgeRefusal(a answer, replay bool) string {
 	want := "auth: "
 	if replay {
 		want = platformapi.ReasonReplay
 	}
 	switch {
-	case a.silent:
-		return NotChecked + a.err.Error()
 	case a.err != nil:
-		return a.err.Error()
+		return NotChecked + a.err.Error()
 	case a.busy():
 		return fmt.Sprintf("%sanswered %d %s each of %d times", NotChecked, a.status, quoteBody(a.body), authTries)
 	case a.status < 300:

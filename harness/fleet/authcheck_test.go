@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,6 +127,24 @@ func TestPlatformAuthChecks(t *testing.T) {
 			AuthLowerSeq: NotChecked + "the request signed right was not taken",
 			AuthReplay:   NotChecked + "the request signed right was not taken"}), false},
 		{"busy at each check's first send", everyOtherBusy(http.StatusServiceUnavailable), pass, true},
+		{"each connection reset with half an answer", func(_ http.Handler, w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			buf.WriteString("HTTP/1.1 2")
+			buf.Flush()
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0) // a reset, not a close
+			}
+			conn.Close()
+		}, with(map[string]string{
+			// No answer is no verdict: none of these reads as a
+			// request taken (outside tester sw68 F4: 6 of them FAILED).
+			AuthUnsigned: NotChecked, AuthUnsignedDownload: NotChecked, AuthUnsignedNotification: NotChecked,
+			AuthGood: NotChecked, AuthForged: NotChecked, AuthUnknownCI: NotChecked, AuthOtherEID: NotChecked,
+			AuthLowerSeq: NotChecked + "the request signed right got no answer", AuthReplay: NotChecked + "the request signed right got no answer"}), false},
 		{"busy always", func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `{"error":"busy"}`)
