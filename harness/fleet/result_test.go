@@ -265,6 +265,12 @@ func TestMergeChecksCounts(t *testing.T) {
 			`unchecked: "my log: fine": not a log the fleet reads ("platform log: "…, "SM-DP+ "…)`},
 		{"negative failed log reads", func(r *Result) { r.LogReadFailures = -1 }, "platform_log_read_failures: -1: not a count"},
 		{"extra log entries unnamed", func(r *Result) { r.LogExtra = 2 }, "platform_log_extra 2 with 0 named: not what the fleet writes"},
+		{"mismatches unnamed", func(r *Result) { r.PlatformByReport, r.LogMismatched = true, 1 }, "platform_log_mismatched 1 with 0 named: not what the fleet writes"},
+		{"lost notes unnamed", func(r *Result) { r.PlatformByReport, r.PlatformLost = true, 1 }, "platform_lost 1 with 0 named: not what the fleet writes"},
+		{"negative mismatches", func(r *Result) { r.PlatformByReport, r.LogMismatched = true, -1 }, "platform_log_mismatched: -1: not a count"},
+		{"lost notes, not matched note by note", func(r *Result) { r.PlatformLost, r.PlatformLostNamed = 1, []string{"x"} },
+			"platform_lost, platform_unconfirmed or platform_log_mismatched without platform_by_report: not what the fleet writes"},
+		{"more unreached than requests", func(r *Result) { r.PlatformUnreached = r.PlatformRequests + 1 }, "devices 2, ptys 0, platform requests 0 (1 never reached it): not counts of a storm"},
 		{"the other shard's devices", func(r *Result) {
 			r.CardToPlatform = map[string]int{"d|attach-success": 2}
 			r.PlatformLog = map[string]int{"d|attach-success": 2}
@@ -290,6 +296,38 @@ func TestMergeChecksCounts(t *testing.T) {
 	}
 	if m.UndeliveredPlatform != 4 || m.UndeliveredSMDP != 2 || m.OK() || !strings.Contains(m.Verdict(), "6 notifications undelivered") {
 		t.Errorf("merged undelivered %d and %d, verdict %q", m.UndeliveredPlatform, m.UndeliveredSMDP, m.Verdict())
+	}
+	// The shards' notes, matched note by note, merge so: each figure
+	// summed, its names kept up to maxLostNamed; a shard matched only per
+	// card and kind (written before) leaves the merge judged so.
+	byReport := func(lost, mismatched int) func(r *Result) {
+		return func(r *Result) {
+			r.PlatformByReport = true
+			r.PlatformLost, r.LogMismatched = lost, mismatched
+			for i := range min(lost, maxLostNamed) {
+				r.PlatformLostNamed = append(r.PlatformLostNamed, fmt.Sprintf("to platform: %s lost %d", r.Shards[0], i))
+			}
+			for i := range min(mismatched, maxLostNamed) {
+				r.LogMismatchedNamed = append(r.LogMismatchedNamed, fmt.Sprintf("%s mismatched %d", r.Shards[0], i))
+			}
+		}
+	}
+	m, err = Merge([]*Result{shard("0/2", byReport(12, 1)), shard("1/2", byReport(1, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	m.Print(&out)
+	if lost, _ := m.Lost(); lost != 13 || m.LogMismatched != 3 || !m.PlatformByReport || len(m.PlatformLostNamed) != maxLostNamed || len(m.LogMismatchedNamed) != 3 || m.OK() ||
+		!strings.Contains(out.String(), "LOST       13 notification(s)") || !strings.Contains(out.String(), "; … (3 more)") || !strings.Contains(out.String(), "MISMATCH   3 notification(s)") {
+		t.Errorf("merged lost %d, mismatched %d, by report %v, named %d and %d:\n%s", lost, m.LogMismatched, m.PlatformByReport, len(m.PlatformLostNamed), len(m.LogMismatchedNamed), out.String())
+	}
+	m, err = Merge([]*Result{shard("0/2", byReport(0, 0)), shard("1/2", func(*Result) {})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.PlatformByReport {
+		t.Errorf("merged with a shard matched per card and kind: by report")
 	}
 	// The shards' devices add up to their storm's.
 	for _, tc := range []struct {
