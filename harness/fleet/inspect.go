@@ -51,10 +51,9 @@ type inspector struct {
 	// log counts the notifications read, by eid|kind (finish hands them
 	// to the result).
 	log map[string]int
-	// notes holds the log's taken entries (200) of each numbered report
-	// (reportID), with the body each gave: they are held against the
-	// cards' notes, one by one, when the log is read (matchNotes).
-	notes loggedNotes
+	// notes takes the log's taken entries (200) of each numbered report,
+	// to be held against the cards' notes (the storm's, shared).
+	notes *notes
 	// ours holds the EIDs of this storm's devices (nil: all): the other
 	// shards of a storm against one platform write to the same log, and
 	// each shard counts only its own cards' notifications, so that their
@@ -125,7 +124,7 @@ func newInspector(base string, tc *tls.Config) *inspector {
 		client.Transport = tr
 	}
 	return &inspector{base: strings.TrimSuffix(base, "/"), client: client, ctx: context.Background(),
-		log: map[string]int{}, notes: loggedNotes{}, maxBehind: maxUnread}
+		log: map[string]int{}, notes: newNotes(), maxBehind: maxUnread}
 }
 
 // cardTrust is the TLS the cards speak to the platform (emulators/euicc:
@@ -460,19 +459,10 @@ func (in *inspector) count(path string, status int, body string) {
 	key := n.EID + "|" + n.Kind
 	// A numbered report sent again after a lost answer: the platform
 	// takes it once (docs/platform-api.md), and logs each arrival.
-	if n.Report != 0 && !in.notes.add(n) {
+	if n.Report != 0 && !in.notes.logged(n) {
 		return
 	}
 	in.log[key]++
-}
-
-// reportID names a card's numbered report to the platform, as the
-// inspector and the storm's count of the cards' requests both key it.
-func reportID(eid, kind string, report any) string {
-	if f, ok := report.(float64); ok { // a field read back from JSON
-		report = strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return fmt.Sprintf("%s|%s|%v", eid, kind, report)
 }
 
 // finish reads the rest and records what was read and what could not

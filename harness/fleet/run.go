@@ -76,13 +76,11 @@ type storm struct {
 	ext    *inspector
 
 	mu sync.Mutex // guards res's notification and request counters
-	// notes are the cards' numbered notes to the platform (what each
-	// sent, how often, whether it saw it acknowledged) and platNotes the
-	// emulated platform's log of them: the log (platNotes, or an external
-	// platform's, read by ext) is held against notes note by note when
-	// the storm ends (matchNotes).
-	notes     cardNotes
-	platNotes loggedNotes
+	// notes holds the cards' numbered notes to the platform (what each
+	// sent, how often, whether it saw it acknowledged) against the
+	// platform's log of them (the emulated one's events, or an external
+	// one's log as ext reads it), note by note.
+	notes *notes
 	// givenUp, once set, stops the storm as a signal does, for its own
 	// cause (Config.GiveUpAfter). silence counts from the last time
 	// checkSilence saw an exchange answered (answeredWall, wall clock).
@@ -170,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	vclk := clock.NewVirtual(clock.Epoch)
-	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: cardNotes{}, platNotes: loggedNotes{}}
+	s := &storm{cfg: cfg, t: t, loop: clock.NewLoop(vclk), res: newResult(), notes: newNotes()}
 	s.loop.Stall = stallLimit
 	s.loop.Together = true // devices due at one second load the servers at once
 	s.res.Template, s.res.Seed, s.res.Devices, s.res.PTYs = t.Name, t.Seed, len(plans), ptys
@@ -266,13 +264,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = errors.Join(err, fmt.Errorf("emulated servers: %w", cerr))
 	}
 	s.res.Simulated = s.loop.Now().Sub(clock.Epoch)
-	log := s.platNotes
 	if s.ext != nil {
 		s.ext.finish(s.res)
-		log = s.ext.notes
 	}
 	if !s.res.PlatformUnread {
-		matchNotes(s.notes, log).apply(s.res)
+		s.notes.match().apply(s.res)
 	}
 	s.res.PeakRSS = peakRSS()
 	slices.Sort(s.res.SwitchTimes)
@@ -412,6 +408,7 @@ func (s *storm) servers(ctx context.Context) error {
 		tc = cardTrust(pki.CI.X509, harness.PlatformHost, s.loop.Clock().Now)
 	}
 	s.ext = newInspector(s.cfg.Platform, tc)
+	s.ext.notes = s.notes
 	s.ext.ctx = ctx
 	if err := s.ext.probe(harness.PlatformHost, t.Seed); err != nil {
 		// Worded as the probes above word theirs.
@@ -432,7 +429,7 @@ func (s *storm) serverEvent(e eventlog.Event) {
 	case eventlog.Platform:
 		s.res.PlatformLog[e.Str("eid")+"|"+e.Str("kind")]++
 		if n, ok := noteFromEvent(e); ok {
-			s.platNotes.add(n)
+			s.notes.logged(n)
 		}
 	case eventlog.SMDP:
 		s.res.SMDPLog[e.Str("operator")+"|"+e.Str("kind")]++
@@ -695,7 +692,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 		if to := e.Str("to"); to == "platform" {
 			s.res.CardToPlatform[l.p.EID+"|"+e.Str("kind")]++
 			s.res.PlatformRequests++
-			s.notes.note(l.p.EID, e, true)
+			s.notes.sent(l.p.Index, e, true)
 		} else {
 			s.res.CardToSMDP[to+"|"+e.Str("kind")]++
 		}
@@ -725,7 +722,7 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			if unreached(e) {
 				s.res.PlatformUnreached++
 			}
-			s.notes.note(l.p.EID, e, false)
+			s.notes.sent(l.p.Index, e, false)
 		}
 		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && e.Get("reason") != nil:
