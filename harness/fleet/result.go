@@ -144,10 +144,11 @@ type Result struct {
 	// 5xx) and were tried again: a log read whole in the end is checked,
 	// and the report says how often it had to be asked.
 	LogReadFailures int `json:"platform_log_read_failures,omitempty"`
-	// LogExtra counts the entries an external platform's log holds of a
-	// card's numbered report beyond the requests its card sent of it (the
-	// platform recorded a note twice, or one no card sent): a log that
-	// says more arrived than was sent fails the run, as a lost note does.
+	// LogExtra counts the entries the platform's log holds of a card's
+	// numbered report beyond the requests its card sent of it (the
+	// platform recorded a note twice), or of a report no card sent (one
+	// logged under another EID, kind or number): a log that says more
+	// arrived than was sent fails the run, as a lost note does.
 	// LogExtraNamed names the first of them.
 	LogExtra      int      `json:"platform_log_extra,omitempty"`
 	LogExtraNamed []string `json:"platform_log_extra_named,omitempty"`
