@@ -432,6 +432,17 @@ func anchored(n *yaml.Node) *yaml.Node {
 // tab, is that tab. Any other error is returned as it is.
 func Explain(data []byte, err error) error {
 	m := yamlLine.FindStringSubmatch(err.Error())
+	if m != nil && parserMsgs[m[2]] {
+		// The parser names the line where the block or flow it could not
+		// go on with starts (counted from 0), not the line that broke it.
+		// Its mark is the block's start or, on the first line, where it
+		// gave up: the search starts a line before the mark's own.
+		from, _ := strconv.Atoi(m[1])
+		if line, col, ok := firstBadLine(data, from, m[2]); ok {
+			return &textError{line, col, m[2]}
+		}
+		return err
+	}
 	if m == nil || !strings.Contains(m[2], "cannot start any token") && !strings.Contains(m[2], "tab character") {
 		return err
 	}
@@ -542,6 +553,45 @@ func Syntax(err error) (line, col int, msg string) {
 		return line, 0, m[2]
 	}
 	return 0, 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// maxLocate bounds the documents firstBadLine reparses: each try parses a
+// prefix, about log2(lines) of them.
+const maxLocate = 1 << 20
+
+// firstBadLine finds the line that breaks data with the parser's error
+// msg: the first line at or after from (the parser's mark) such that the
+// document cut after it fails with msg too, by bisection; its column is
+// that of the line's first character. ok is false when no such line is
+// found (or data is too large to reparse).
+func firstBadLine(data []byte, from int, msg string) (line, col int, ok bool) {
+	if len(data) > maxLocate {
+		return 0, 0, false
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(k int) bool {
+		var doc yaml.Node
+		err := Parse(yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:k], nil))), &doc)
+		if err == nil {
+			return false
+		}
+		m := yamlLine.FindStringSubmatch(err.Error())
+		return m != nil && m[2] == msg
+	}
+	lo, hi := max(from, 1), len(lines) // the first failing cut is in [lo, hi]
+	if lo > hi || !fails(hi) {
+		return 0, 0, false
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	l := lines[lo-1]
+	return lo, len(l) - len(bytes.TrimLeft(l, " ")) + 1, true
 }
 
 // parserMsgs are the YAML parser's own errors (the library's parserc),

@@ -333,3 +333,30 @@ func TestReadFileNamedPipe(t *testing.T) {
 		t.Errorf("with a writer: %q, %v", data, err)
 	}
 }
+
+// The parser names the line where the block or flow it could not go on
+// with starts; Explain names the line that broke it (outside testers sw70,
+// sw71: one line early, or the first line of the enclosing block).
+func TestExplainParserLine(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		line, col int
+		msg       string
+	}{
+		{"a: 1\nb:\n  c: 1\n  d: 2\n e: 3\n", 5, 2, "did not find expected key"},
+		{"a: 1\nb:\n  - x\n  - y\n  z: 2\n", 5, 3, "did not find expected '-' indicator"},
+		{"a: 1\nb:\n  - {x: 1}\n  - {x: 2\n\nc: 3\n", 4, 3, "did not find expected ',' or '}'"},
+		{"name: [t\nnext: 1\n", 1, 1, "did not find expected ',' or ']'"},
+		{"a:\n  b: 1\n c: 2\n", 3, 2, "did not find expected key"},
+	} {
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(tc.in), &doc)
+		if err == nil {
+			t.Fatalf("%q parsed", tc.in)
+		}
+		line, col, msg := Syntax(Explain([]byte(tc.in), err))
+		if line != tc.line || col != tc.col || msg != tc.msg {
+			t.Errorf("%q: %d:%d %q, want %d:%d %q (parser: %v)", tc.in, line, col, msg, tc.line, tc.col, tc.msg, err)
+		}
+	}
+}
