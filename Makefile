@@ -34,6 +34,9 @@ run: deps build
 	@# and index.html) must leave none that passed (make lab does the same).
 	@# $(OUT)/lab, make lab's, is not this run's. An empty OUT would be /.
 	@if [ -z "$(strip $(OUT))" ]; then echo "make run: OUT is empty: name the reports' directory (OUT=out)" >&2; exit 2; fi
+	@# Nor may OUT be the repository or hold it: OUT=. would remove specs/.
+	@o="$(abspath $(OUT))"; case "$(CURDIR)/" in "$${o%/}/"*) \
+		echo "make run: OUT=$(OUT) is the repository or holds it, and the last run's reports are removed from it first: name a directory of its own (OUT=out)" >&2; exit 2;; esac
 	rm -rf $(OUT)/report.json $(OUT)/junit.xml $(OUT)/index.html $(OUT)/specs $(OUT)/scenarios
 	@mkdir -p $(OUT)
 	rc=0; \

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +54,48 @@ func TestMakeRunKilledLeavesNoEarlierReports(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, kept)); err != nil {
 		t.Errorf("make run removed make lab's %s: %v", kept, err)
+	}
+}
+
+// make run removes the last run's reports from OUT first, so an OUT that
+// is the repository or holds it is refused: OUT=. removed specs/, the
+// suite's own sources (outside tester sw71). Run on a copy of the
+// Makefile in a scratch tree, so a guard that fails removes nothing real.
+func TestMakeRunRefusesTheRepositoryAsOut(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tree, "Makefile"), mk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(tree, "specs", "suite_test.go")
+	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, []byte("package specs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{".", "./", "..", tree, "/"} {
+		cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT="+out, "GINKGO=false")
+		cmd.Dir = tree
+		b, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || !strings.Contains(string(b), "is the repository or holds it") {
+			t.Errorf("OUT=%s: %v\n%s", out, err, b)
+		}
+		if _, err := os.Stat(src); err != nil {
+			t.Fatalf("OUT=%s removed the sources: %v", out, err)
+		}
+	}
+	// Its own directory inside the tree is fine.
+	cmd := exec.Command("make", "-s", "-o", "deps", "-o", "build", "run", "OUT=out", "GINKGO=false")
+	cmd.Dir = tree
+	if b, _ := cmd.CombinedOutput(); strings.Contains(string(b), "holds it") {
+		t.Errorf("OUT=out refused:\n%s", b)
 	}
 }
