@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/esimhil/esimhil/emulators/euicc/applet"
@@ -249,10 +250,17 @@ func (r *Rig) noteOpenCycle() string {
 	case ok:
 		started, trigger = open.T.Sub(r.start).String(), open.Str("trigger")
 		f = eventlog.F{"operators": open.Get("operators")}
-		if m, found := lastMode(events); found && m.Str("mode") == string(applet.ModeAttemptDownloading) {
-			// Nothing switched yet (outside tester sw70: "read
-			// mid-switch" for a card still on its profile).
-			f["awaiting"], f["operator"] = report.AwaitingDownload, m.Str("operator")
+		// Nothing switched yet, with the modem powered (outside testers
+		// sw70, sw71: "read mid-switch" for a card still on its profile):
+		// a download, or an enable not yet taken (one held for a note's
+		// answer).
+		if m, i, found := lastMode(events); found && !poweredOff(events) {
+			switch mode := applet.Mode(m.Str("mode")); {
+			case mode == applet.ModeAttemptDownloading:
+				f["awaiting"], f["operator"] = report.AwaitingDownload, m.Str("operator")
+			case (mode == applet.ModeAttemptEnabling || mode == applet.ModeFallbackEnabling) && !enabledAfter(events, i):
+				f["awaiting"], f["operator"] = report.AwaitingEnable, m.Str("operator")
+			}
 		}
 	default:
 		return ""
@@ -268,14 +276,33 @@ func (r *Rig) noteOpenCycle() string {
 // before the card had its preferred list (no cycle, hence no operators).
 const AwaitingList = report.AwaitingList
 
-// lastMode returns the card's last mode event in events.
-func lastMode(events []eventlog.Event) (eventlog.Event, bool) {
+// lastMode returns the card's last mode event in events and its index.
+func lastMode(events []eventlog.Event) (eventlog.Event, int, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
 		if e := events[i]; e.Actor == eventlog.EUICC && e.Kind == applet.KindMode {
-			return e, true
+			return e, i, true
 		}
 	}
-	return eventlog.Event{}, false
+	return eventlog.Event{}, 0, false
+}
+
+// enabledAfter reports whether the card logged a profile_enabled after
+// events[i].
+func enabledAfter(events []eventlog.Event, i int) bool {
+	return slices.ContainsFunc(events[i+1:], func(e eventlog.Event) bool {
+		return e.Actor == eventlog.EUICC && e.Kind == applet.KindProfileEnabled
+	})
+}
+
+// poweredOff reports whether the modem's last power event is a cut.
+func poweredOff(events []eventlog.Event) bool {
+	for i := len(events) - 1; i >= 0; i-- {
+		if e := events[i]; e.Actor == eventlog.Modem && e.Kind == modem.KindPower {
+			on, _ := e.Get("on").(bool)
+			return !on
+		}
+	}
+	return false
 }
 
 // AwaitedList returns the card's preferred_list_requested that nothing

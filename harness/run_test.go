@@ -970,18 +970,29 @@ func TestRunEndsInsideADownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The platform holds each answer 5 s; the run ends 8 s into the cycle.
-	y := strings.Replace(string(text), "expect:\n", "faults:\n  - {platform: slow, delay: 5s, from: 59m}\nexpect:\n", 1)
-	y = strings.Replace(y, "within: 2h", "within: 1h0m8s", 1)
-	s, err := scenario.Parse("mid-download.yaml", []byte(y))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Expect = scenario.Expect{Within: s.Expect.Within}
-	res := RunScenario(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
-	want := "the run ended inside a cycle the card started at 1h0m5s (trigger list) while it downloaded sfr's profile: the end state was read before the switch"
-	if res.OpenCycle != want {
-		t.Errorf("OpenCycle %q\nwant %q", res.OpenCycle, want)
+	for _, tc := range []struct {
+		name, delay, within, want string
+	}{
+		// The platform holds each answer 5 s; the run ends 8 s into the
+		// cycle.
+		{"in the download", "5s", "1h0m8s", "the run ended inside a cycle the card started at 1h0m5s (trigger list) while it downloaded sfr's profile: the end state was read before the switch"},
+		// 29 s: the enable waits for the download-success's answer, and
+		// the run ends in that wait (outside tester sw71).
+		{"in the enable held for the note", "29s", "1h1m10s", "the run ended inside a cycle the card started at 1h0m29s (trigger list) while its enable of sfr's profile had not taken effect (held for the platform's answer to a note, or under way): the end state was read before the switch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y := strings.Replace(string(text), "expect:\n", "faults:\n  - {platform: slow, delay: "+tc.delay+", from: 59m}\nexpect:\n", 1)
+			y = strings.Replace(y, "within: 2h", "within: "+tc.within, 1)
+			s, err := scenario.Parse("mid-download.yaml", []byte(y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Expect = scenario.Expect{Within: s.Expect.Within}
+			res := RunScenario(s, Options{Dir: t.TempDir(), Capture: capture.Tap})
+			if res.OpenCycle != tc.want {
+				t.Errorf("OpenCycle %q\nwant %q", res.OpenCycle, tc.want)
+			}
+		})
 	}
 }
 

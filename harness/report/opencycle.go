@@ -12,7 +12,8 @@ import (
 // card's (run_ended_in_cycle): started, trigger, awaiting and operator are
 // the event's fields. awaiting says what the card still awaited:
 // AwaitingList, the preferred list of the check that would begin the
-// cycle; AwaitingDownload, operator's profile, no switch made yet. The
+// cycle; AwaitingDownload, operator's profile; AwaitingEnable, the enable
+// of operator's profile — no switch made yet in either. The
 // CLI says it under the scenario's line and the index says it again for a
 // directory read back, so both come from here.
 func OpenCycleNote(started, trigger, awaiting, operator string) string {
@@ -23,6 +24,9 @@ func OpenCycleNote(started, trigger, awaiting, operator string) string {
 	case AwaitingDownload:
 		return fmt.Sprintf("the run ended inside a cycle the card started at %s (trigger %s) while it downloaded %s's profile: the end state was read before the switch",
 			started, trigger, operator)
+	case AwaitingEnable:
+		return fmt.Sprintf("the run ended inside a cycle the card started at %s (trigger %s) while its enable of %s's profile had not taken effect (held for the platform's answer to a note, or under way): the end state was read before the switch",
+			started, trigger, operator)
 	}
 	return fmt.Sprintf("the run ended inside a cycle the card started at %s (trigger %s) and had not ended: the end state was read mid-switch",
 		started, trigger)
@@ -32,6 +36,7 @@ func OpenCycleNote(started, trigger, awaiting, operator string) string {
 const (
 	AwaitingList     = "preferred_list" // the check's preferred list: no cycle yet
 	AwaitingDownload = "download"       // a download's next answer: no switch yet
+	AwaitingEnable   = "enable"         // an enable not yet taken: no switch yet
 )
 
 // openCycleTail is how much of an event log's end readOpenCycle reads:
