@@ -58,6 +58,7 @@ func TestBenchVerdict(t *testing.T) {
 		// What Lost alone, the benchmark's old check, let pass:
 		{"notes undelivered or dropped after a 4xx", func(r *Result) { r.UndeliveredPlatform, r.DroppedPlatform = 5, 2 }, 3, "5 notifications undelivered"},
 		{"extra entries in the log", func(r *Result) { r.LogExtra = 3 }, 3, "the platform's log holds 3 notification entries no card's request made"},
+		{"notes dropped from full outboxes", func(r *Result) { r.DroppedFull = 4 }, 3, "4 notifications dropped by their cards from full outboxes"},
 		{"the platform's log unread", func(r *Result) { r.PlatformUnread = true }, 1, "platform log NOT CHECKED"},
 		{"nothing acknowledged, nothing logged", func(r *Result) {
 			r.CardToPlatform, r.PlatformLog, r.CardToSMDP, r.SMDPLog = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}

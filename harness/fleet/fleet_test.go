@@ -1008,6 +1008,27 @@ func TestSilentNotificationNamed(t *testing.T) {
 	}
 }
 
+// A note a card dropped from its full outbox is counted apart from one
+// dropped after a 4xx, and fails the storm (outside tester sw70: not
+// counted at all).
+func TestNoteDroppedCounted(t *testing.T) {
+	s := &storm{res: newResult()}
+	l := &live{}
+	drop := func(reason string) {
+		s.deviceEvent(l, eventlog.Event{Actor: eventlog.EUICC, Kind: "note_dropped",
+			Fields: eventlog.F{"kind": "list-exhausted", "report": 3, "reason": reason}})
+	}
+	drop("outbox full: 64 notes owed, the oldest list-exhausted makes room")
+	drop("outbox full: 64 notes owed, the oldest list-exhausted makes room")
+	drop("http status 400: bad note")
+	if s.res.DroppedFull != 2 || s.res.DroppedPlatform != 1 {
+		t.Errorf("dropped full %d, after a 4xx %d; want 2 and 1", s.res.DroppedFull, s.res.DroppedPlatform)
+	}
+	if v := s.res.Verdict(); !strings.Contains(v, "2 notifications dropped by their cards from full outboxes") {
+		t.Errorf("verdict %q", v)
+	}
+}
+
 // Failed devices group by reason across shards as in one run: counts
 // summed, the lowest device indexes kept; a file whose groups do not add
 // up to its failed devices is refused.

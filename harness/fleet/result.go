@@ -107,6 +107,10 @@ type Result struct {
 	// each also undelivered) so as not to block the ones behind it.
 	NotificationFailures int `json:"notification_failures"`
 	DroppedPlatform      int `json:"dropped_platform"`
+	// DroppedFull counts the notes cards dropped to make room in a full
+	// outbox (64 owed: docs/platform-api.md, "Delivery"): the platform
+	// never gets them, and any fails the storm.
+	DroppedFull int `json:"dropped_full,omitempty"`
 	// Undelivered counts the notifications whose delivery a card tried,
 	// saw fail and had not seen acknowledged when its device retired:
 	// notes to the platform (UndeliveredPlatform) and SGP.22 pending
@@ -618,6 +622,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.UndeliveredSMDP += r.UndeliveredSMDP
 		m.QueuedPlatform += r.QueuedPlatform
 		m.DroppedPlatform += r.DroppedPlatform
+		m.DroppedFull += r.DroppedFull
 		for _, pair := range [][2]map[string]int{{m.CardToPlatform, r.CardToPlatform}, {m.PlatformLog, r.PlatformLog}, {m.CardToSMDP, r.CardToSMDP}, {m.SMDPLog, r.SMDPLog}} {
 			for k, n := range pair[1] {
 				pair[0][k] += n
@@ -802,7 +807,7 @@ func (r *Result) consistent() ([]shardID, error) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra},
+	}{{"notification_failures", r.NotificationFailures}, {"undelivered_platform", r.UndeliveredPlatform}, {"undelivered_smdp", r.UndeliveredSMDP}, {"queued_platform", r.QueuedPlatform}, {"dropped_platform", r.DroppedPlatform}, {"dropped_full", r.DroppedFull}, {"stopped", r.Stopped}, {"not_started", r.NotStarted}, {"request_failures", r.RequestFailures}, {"platform_log_read_failures", r.LogReadFailures}, {"platform_log_extra", r.LogExtra},
 		{"platform_lost", r.PlatformLost}, {"platform_unconfirmed", r.PlatformUnconfirmed}, {"platform_log_mismatched", r.LogMismatched}} {
 		if c.n < 0 {
 			return nil, fmt.Errorf("%s: %d: not a count", c.name, c.n)
@@ -1057,7 +1062,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 &&
+	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 && r.DroppedFull == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
 }
 
@@ -1095,6 +1100,9 @@ func (r *Result) Verdict() string {
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		why = append(why, fmt.Sprintf("%d notifications undelivered (failing, dropped after a 4xx, or queued behind a failing one when their devices retired)", n))
+	}
+	if r.DroppedFull > 0 {
+		why = append(why, fmt.Sprintf("%d notifications dropped by their cards from full outboxes", r.DroppedFull))
 	}
 	if r.PlatformUnread && !r.uncheckedOK {
 		why = append(why, "platform log NOT CHECKED (--accept-unchecked passes such a run)")
@@ -1272,6 +1280,9 @@ func (r *Result) Print(w io.Writer) {
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		fmt.Fprintf(w, "UNDELIVERED %d notification(s) the cards had not delivered when their devices retired (%d to the platform, %d to SM-DP+s): %d tried, failed and still held, %d dropped after a 4xx, %d queued behind a held one, never tried\n",
 			n, r.UndeliveredPlatform, r.UndeliveredSMDP, n-r.QueuedPlatform-r.DroppedPlatform, r.DroppedPlatform, r.QueuedPlatform)
+	}
+	if r.DroppedFull > 0 {
+		fmt.Fprintf(w, "DROPPED    %d notification(s) the cards dropped to make room in full outboxes (64 owed): the platform never got them\n", r.DroppedFull)
 	}
 	// What the servers answered the deliveries that failed, most first.
 	whys := slices.Sorted(maps.Keys(r.NotificationWhy))

@@ -725,9 +725,15 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.notes.sent(l.p.Index, e, false)
 		}
 		s.mu.Unlock()
+	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && strings.HasPrefix(e.Str("reason"), "outbox full"):
+		// Dropped for room in a full outbox (applet.ReasonOutboxFull):
+		// the platform never gets it, tried or not.
+		s.mu.Lock()
+		s.res.DroppedFull++
+		s.mu.Unlock()
 	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && e.Get("reason") != nil:
 		// Dropped on a final 4xx (the note has failed, so it is already
-		// undelivered); one dropped for room in a full outbox has no reason.
+		// undelivered).
 		s.mu.Lock()
 		s.res.DroppedPlatform++
 		s.mu.Unlock()
