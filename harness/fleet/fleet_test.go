@@ -2344,9 +2344,9 @@ func TestLogEntriesBeyondTheCardsRequests(t *testing.T) {
 	}
 }
 
-// doubledNotes is the emulated platform's whole log with each taken
-// notification entry given twice, indexed again from 0.
-func doubledNotes(t *testing.T, h http.Handler) []platformapi.Received {
+// wholeLog is the emulated platform's whole log, read page by page as
+// the fleet reads it.
+func wholeLog(t *testing.T, h http.Handler) []platformapi.Received {
 	t.Helper()
 	var all []platformapi.Received
 	for off := 0; ; {
@@ -2357,16 +2357,24 @@ func doubledNotes(t *testing.T, h http.Handler) []platformapi.Received {
 			t.Errorf("the emulated platform's page: %v", err)
 			return nil
 		}
-		for _, e := range p.Entries {
-			all = append(all, e)
-			if e.Path == platformapi.PathNotifications && e.Status == http.StatusOK {
-				all = append(all, e)
-			}
-		}
+		all = append(all, p.Entries...)
 		if p.Next == nil || len(p.Entries) == 0 {
-			break
+			return all
 		}
 		off = p.Entries[len(p.Entries)-1].Index + 1
+	}
+}
+
+// doubledNotes is the emulated platform's whole log with each taken
+// notification entry given twice, indexed again from 0.
+func doubledNotes(t *testing.T, h http.Handler) []platformapi.Received {
+	t.Helper()
+	var all []platformapi.Received
+	for _, e := range wholeLog(t, h) {
+		all = append(all, e)
+		if e.Path == platformapi.PathNotifications && e.Status == http.StatusOK {
+			all = append(all, e)
+		}
 	}
 	for i := range all {
 		all[i].Index = i

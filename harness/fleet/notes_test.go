@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -164,21 +163,7 @@ func TestNoteDiffCoversEveryField(t *testing.T) {
 // notifications' bodies bent (in log order) by bend.
 func bentLog(t *testing.T, h http.Handler, bend func([]*platformapi.Notification)) []platformapi.Received {
 	t.Helper()
-	var all []platformapi.Received
-	for off := 0; ; {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fmt.Sprintf("%s?offset=%d&limit=1000", platformapi.PathInspect, off), nil))
-		p, err := platformapi.DecodeInspectPage(rec.Body.Bytes())
-		if err != nil {
-			t.Errorf("the emulated platform's page: %v", err)
-			return nil
-		}
-		all = append(all, p.Entries...)
-		if p.Next == nil || len(p.Entries) == 0 {
-			break
-		}
-		off = p.Entries[len(p.Entries)-1].Index + 1
-	}
+	all := wholeLog(t, h)
 	var notes []*platformapi.Notification
 	var at []int
 	for i, e := range all {
