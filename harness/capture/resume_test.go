@@ -262,21 +262,12 @@ func TestTapResumedSessionOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, roots := tlsServerCert(t)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := tls.NewListener(sess.Wrap(raw), &tls.Config{
-		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
-		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+	raw, roots, srv := serveES9TLSAround(t, sess, clk, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			events.Add(1) // the SM-DP+ logs mutual_auth, bpp_sent… as it handles the request
+			h.ServeHTTP(w, r)
+		})
 	})
-	handler := es9Handler(clk)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		events.Add(1) // the SM-DP+ logs mutual_auth, bpp_sent… as it handles the request
-		handler.ServeHTTP(w, r)
-	})}
-	go srv.Serve(ln)
 	defer srv.Close()
 
 	c := newResumingClient(sess, clk, roots)

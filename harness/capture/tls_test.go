@@ -34,6 +34,12 @@ const smdpHost = "smdp.sfr.test"
 // listener the capture session taps; the listener, the roots that trust
 // its certificate, and the server to close.
 func serveES9TLS(t testing.TB, sess *Session, clk *clock.Virtual, suites ...uint16) (net.Listener, *x509.CertPool, *http.Server) {
+	return serveES9TLSAround(t, sess, clk, nil, suites...)
+}
+
+// serveES9TLSAround is serveES9TLS with es9Handler wrapped by around (nil:
+// as it is).
+func serveES9TLSAround(t testing.TB, sess *Session, clk *clock.Virtual, around func(http.Handler) http.Handler, suites ...uint16) (net.Listener, *x509.CertPool, *http.Server) {
 	t.Helper()
 	cert, roots := tlsServerCert(t)
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
@@ -44,7 +50,11 @@ func serveES9TLS(t testing.TB, sess *Session, clk *clock.Virtual, suites ...uint
 		Certificates: []tls.Certificate{cert}, Time: clk.Now, KeyLogWriter: sess.KeyLog(),
 		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, CipherSuites: suites,
 	})
-	srv := &http.Server{Handler: es9Handler(clk)}
+	h := es9Handler(clk)
+	if around != nil {
+		h = around(h)
+	}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	return raw, roots, srv
 }
