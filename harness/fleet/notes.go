@@ -46,7 +46,7 @@ func keyOf(n platformapi.Notification) (noteKey, bool) {
 	return noteKey{dev: uint32(dev), kind: uint8(k), report: n.Report}, true
 }
 
-// eid is the EID of device i (deviceIndex's inverse).
+// eidOf is the EID of device i (deviceIndex's inverse).
 func eidOf(i uint32) string {
 	eid, err := ident.MakeEID(fmt.Sprintf("%s%018d", eidPrefix, uint64(i)+eidBase))
 	if err != nil {
