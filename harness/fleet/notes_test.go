@@ -8,7 +8,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/esimhil/esimhil/emulators/eventlog"
 	"github.com/esimhil/esimhil/internal/proto/platformapi"
@@ -245,6 +247,67 @@ func TestLyingPlatformLog(t *testing.T) {
 				t.Errorf("the report says the log agrees:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// A taken notification entry the API cannot read fails the storm, named,
+// and the log is not said to agree: a second, lying copy of each note
+// with one member more hid behind the strict decoder (outside tester
+// sw72).
+func TestUnreadableLogEntry(t *testing.T) {
+	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == platformapi.PathInspect {
+			var log []platformapi.Received
+			for _, e := range wholeLog(t, h) {
+				log = append(log, e)
+				if e.Path == platformapi.PathNotifications && e.Status == http.StatusOK && strings.Contains(e.Body, `"attach-success"`) {
+					e.Body = strings.Replace(strings.Replace(e.Body, `"sfr"`, `"orange-fr"`, 1), "{", `{"x":1,`, 1)
+					log = append(log, e)
+				}
+			}
+			for i := range log {
+				log[i].Index = i
+			}
+			servePage(t, w, r, log)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if r.LogUnreadable != 3 || r.OK() || !strings.Contains(out.String(), "UNREADABLE 3 taken notification entries") ||
+		!strings.Contains(out.String(), `unknown member "x"`) || strings.Contains(out.String(), "== platform log") {
+		t.Errorf("unreadable %d, OK %v:\n%s", r.LogUnreadable, r.OK(), out.String())
+	}
+}
+
+// A platform that logs a note a moment after answering it is read again
+// until the note is there: 50 ms made two notes lost (outside tester sw72).
+func TestLogThatLagsItsAnswers(t *testing.T) {
+	var mu sync.Mutex
+	var first time.Time
+	tp, srv := behindPlatform(t, 3, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == platformapi.PathInspect {
+			mu.Lock()
+			if first.IsZero() {
+				first = time.Now()
+			}
+			late := time.Since(first) < 500*time.Millisecond
+			mu.Unlock()
+			var log []platformapi.Received
+			for _, e := range wholeLog(t, h) {
+				if late && e.Path == platformapi.PathNotifications {
+					break // the logger has not caught up with its answers yet
+				}
+				log = append(log, e)
+			}
+			servePage(t, w, r, log)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	r, out := stormReport(t, tp, srv.URL)
+	if lost, _ := r.Lost(); lost != 0 || !r.OK() {
+		t.Errorf("lost %d, OK %v:\n%s", lost, r.OK(), out.String())
 	}
 }
 

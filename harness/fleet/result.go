@@ -156,6 +156,12 @@ type Result struct {
 	// LogExtraNamed names the first of them.
 	LogExtra      int      `json:"platform_log_extra,omitempty"`
 	LogExtraNamed []string `json:"platform_log_extra_named,omitempty"`
+	// LogUnreadable counts the platform's taken (200) notification
+	// entries whose body the API cannot read (an unknown member, a number
+	// as a string…), the first named: the check cannot hold them against
+	// the cards, and any fails the storm.
+	LogUnreadable      int      `json:"platform_log_unreadable,omitempty"`
+	LogUnreadableNamed []string `json:"platform_log_unreadable_named,omitempty"`
 	// PlatformByReport says the platform's log was held against the
 	// cards note by note (identity and content, notes.go), which the
 	// figures below give; a result without it (written before) is judged
@@ -604,6 +610,8 @@ func Merge(rs []*Result) (*Result, error) {
 		m.LogReadFailures += r.LogReadFailures
 		m.LogExtra += r.LogExtra
 		m.LogExtraNamed = appendNamed(m.LogExtraNamed, r.LogExtraNamed)
+		m.LogUnreadable += r.LogUnreadable
+		m.LogUnreadableNamed = appendNamed(m.LogUnreadableNamed, r.LogUnreadableNamed)
 		m.LogMismatched += r.LogMismatched
 		m.LogMismatchedNamed = appendNamed(m.LogMismatchedNamed, r.LogMismatchedNamed)
 		m.PlatformLost += r.PlatformLost
@@ -872,7 +880,7 @@ func (r *Result) consistent() ([]shardID, error) {
 		name  string
 		n     int
 		named []string
-	}{{"platform_log_extra", r.LogExtra, r.LogExtraNamed}, {"platform_lost", r.PlatformLost, r.PlatformLostNamed}, {"platform_log_mismatched", r.LogMismatched, r.LogMismatchedNamed}} {
+	}{{"platform_log_extra", r.LogExtra, r.LogExtraNamed}, {"platform_lost", r.PlatformLost, r.PlatformLostNamed}, {"platform_log_mismatched", r.LogMismatched, r.LogMismatchedNamed}, {"platform_log_unreadable", r.LogUnreadable, r.LogUnreadableNamed}} {
 		if len(c.named) > min(c.n, maxLostNamed) || (c.n > 0 && len(c.named) == 0) {
 			return nil, fmt.Errorf("%s %d with %d named: not what the fleet writes", c.name, c.n, len(c.named))
 		}
@@ -1062,7 +1070,7 @@ func (r *Result) AcceptUnchecked() { r.uncheckedOK = true }
 // is reported NOT CHECKED without failing the run.
 func (r *Result) OK() bool {
 	lost, _ := r.Lost()
-	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 && r.DroppedFull == 0 &&
+	return lost == 0 && r.LogExtra == 0 && r.LogMismatched == 0 && r.LogUnreadable == 0 && r.Outcomes[Failed] == 0 && r.NotStarted == 0 && r.UndeliveredPlatform+r.UndeliveredSMDP == 0 && r.DroppedFull == 0 &&
 		(!r.PlatformUnread || r.uncheckedOK) && len(r.authFailed(false)) == 0 && (len(r.authFailed(true)) == 0 || r.uncheckedOK)
 }
 
@@ -1097,6 +1105,9 @@ func (r *Result) Verdict() string {
 	}
 	if r.LogExtra > 0 {
 		why = append(why, fmt.Sprintf("the platform's log holds %d notification entries no card's request made", r.LogExtra))
+	}
+	if r.LogUnreadable > 0 {
+		why = append(why, fmt.Sprintf("the platform's log holds %d notification entries whose body the API cannot read", r.LogUnreadable))
 	}
 	if n := r.UndeliveredPlatform + r.UndeliveredSMDP; n > 0 {
 		why = append(why, fmt.Sprintf("%d notifications undelivered (failing, dropped after a 4xx, or queued behind a failing one when their devices retired)", n))
@@ -1253,8 +1264,8 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "LOST       %d notification(s) the cards count as delivered are in no server's log: %s%s\n", lost, strings.Join(lostNamed, "; "), more)
 	case len(r.Unchecked) > 0:
 		fmt.Fprintf(w, "lost       0 in the logs read; NOT CHECKED: %s\n", strings.Join(r.Unchecked, "; "))
-	case r.LogMismatched+r.LogExtra > 0:
-		fmt.Fprintf(w, "lost       0 (each notification the cards count as delivered has an entry in its server's log); mismatched %d, extra %d: the platform's log differs from what the cards sent, below\n", r.LogMismatched, r.LogExtra)
+	case r.LogMismatched+r.LogExtra+r.LogUnreadable > 0:
+		fmt.Fprintf(w, "lost       0 (each notification the cards count as delivered has an entry in its server's log); mismatched %d, extra %d, unreadable %d: the platform's log differs from what the cards sent, below\n", r.LogMismatched, r.LogExtra, r.LogUnreadable)
 	default:
 		if unconfirmed == 0 {
 			if noSMDP {
@@ -1269,6 +1280,10 @@ func (r *Result) Print(w io.Writer) {
 	if r.LogMismatched > 0 {
 		fmt.Fprintf(w, "MISMATCH   %d notification(s) the platform logged with other content than their card sent (matched by EID, kind and report): %s%s\n",
 			r.LogMismatched, strings.Join(r.LogMismatchedNamed, "; "), andMore(r.LogMismatched, len(r.LogMismatchedNamed)))
+	}
+	if r.LogUnreadable > 0 {
+		fmt.Fprintf(w, "UNREADABLE %d taken notification entries in the platform's log whose body the API cannot read (a lost note may be one of them): %s%s\n",
+			r.LogUnreadable, strings.Join(r.LogUnreadableNamed, "; "), andMore(r.LogUnreadable, len(r.LogUnreadableNamed)))
 	}
 	if r.LogExtra > 0 {
 		fmt.Fprintf(w, "EXTRA      %d entries in the platform's log no card's request made (a note recorded twice, or under an EID, kind or report no card sent): %s%s\n",

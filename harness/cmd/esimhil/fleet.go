@@ -215,7 +215,7 @@ func fleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "esimhil fleet: %v\n", err)
 		return 1
 	case !res.OK():
-		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", res.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet: FAIL: %s (the lines in capitals above say why)\n", res.Verdict())
 		return 1
 	}
 	return 0
@@ -326,7 +326,7 @@ func fleetMergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !m.OK() {
-		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the FAILED, LOST, UNDELIVERED and NOT CHECKED lines say why)\n", m.Verdict())
+		fmt.Fprintf(stderr, "esimhil fleet merge: FAIL: %s (the lines in capitals above say why)\n", m.Verdict())
 		return 1
 	}
 	return 0
