@@ -368,6 +368,15 @@ func New(p transport.Port, opts ...Option) *Client {
 // Port names the port the client talks to.
 func (c *Client) Port() string { return c.port.Name() }
 
+// Numeric reports whether the modem gives its result codes as digits
+// (ATV0 took, or an aborted session left it so), as its last answers
+// showed: the client reads them, a recording would keep them.
+func (c *Client) Numeric() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.numeric
+}
+
 // Close stops the client, closes the port and waits for the reader
 // goroutine to return (up to readerStop), so none outlives the client.
 func (c *Client) Close() error {

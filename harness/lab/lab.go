@@ -384,6 +384,14 @@ func Check(c *atclient.Client) error {
 	for _, line := range []string{"AT", "AT", "ATV1", "AT"} {
 		var rsp *atclient.Response
 		if rsp, err = c.Command(line); err == nil && rsp.Final == "OK" && line == "AT" {
+			if c.Numeric() {
+				// Read, but in digits ("0"): an aborted session left
+				// ATV0, which a recording would keep as the modem's
+				// (outside tester sw73: every step "< 0"). ATV1 first.
+				if _, err := c.Command("ATV1"); err != nil {
+					return fmt.Errorf("%s: ATV1 (the modem answers in numeric result codes): %w", c.Port(), err)
+				}
+			}
 			return nil
 		}
 		if s, ok := nmea(c, before); ok {

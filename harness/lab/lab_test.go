@@ -85,6 +85,13 @@ func TestCheckRestoresVerboseResults(t *testing.T) {
 		t.Fatalf("a modem in ATV0: %v", err)
 	}
 	r.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if !verbose {
+		// Read in digits, it was taken for a modem, and left in ATV0: a
+		// recording kept "< 0" for every OK (outside tester sw73).
+		t.Error("ATV1 never sent: the modem was left giving numeric result codes")
+	}
 }
 
 // TestOpenSetsUpTheHost: lab.Open sets echo off, verbose errors and the
