@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 	"github.com/esimhil/esimhil/harness/capture"
 	"github.com/esimhil/esimhil/harness/lab"
 	"github.com/esimhil/esimhil/harness/scenario"
+	"github.com/esimhil/esimhil/harness/transport"
 	"github.com/esimhil/esimhil/internal/answerpty"
+	"github.com/esimhil/esimhil/internal/answertcp"
 	"github.com/esimhil/esimhil/internal/personality"
 )
 
@@ -255,5 +258,32 @@ func TestProbeRefusesAnUnansweredIdentity(t *testing.T) {
 	_, err = Probe(c)
 	if !errors.Is(err, ErrUnanswered) || !strings.Contains(err.Error(), "ATI") || !strings.Contains(err.Error(), "--timeout") {
 		t.Errorf("%v", err)
+	}
+}
+
+// A port that goes away in the middle of the probe (ser2net stopped, the
+// USB modem pulled) is no proposal: the probe says the port went, where
+// it exited 0 with an empty identity (outside tester sw73).
+func TestProbePortGoneMidway(t *testing.T) {
+	link := answertcp.Serve(t, func(n int, in string) (string, bool) {
+		switch {
+		case n > 1:
+			return "", true // every reconnection hung up at once: gone
+		case in == "":
+			return "", false
+		case strings.HasPrefix(in, "ATI"):
+			return "", true
+		}
+		return "\r\nOK\r\n", false
+	})
+	p, err := transport.Open(context.Background(), link, transport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := atclient.New(p, atclient.WithTimeout(300*time.Millisecond), atclient.WithReconnect(500*time.Millisecond))
+	defer c.Close()
+	_, err = Probe(c)
+	if err == nil || !strings.Contains(err.Error(), "during the probe") {
+		t.Errorf("Probe: %v", err)
 	}
 }

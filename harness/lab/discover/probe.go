@@ -55,11 +55,20 @@ func Probe(c *atclient.Client) (Proposal, error) {
 		c.Command("AT+CMEE=1")
 	}
 	c.ClearURCs() // what came before the probe is nobody's
-	before := len(c.Timeouts())
+	before, reopens := len(c.Timeouts()), c.Reopens()
 	lp, err := lab.Propose(c, lab.Identify(c))
 	pr.Proposal = lp
 	if err != nil {
 		return pr, err
+	}
+	// A port that went away during the probe answered part of it, or
+	// none: the proposal is not the modem's (outside tester sw73: exit
+	// 0, an empty identity and generic, the drop unmentioned).
+	if perr := c.PortErr(); perr != nil {
+		return pr, fmt.Errorf("%s: the port went away during the probe (%v): the proposal (%s) is not the modem's; probe it again once the port is back", c.Port(), perr, lp.Personality)
+	}
+	if n := c.Reopens() - reopens; n > 0 {
+		return pr, fmt.Errorf("%s: the port dropped and came back %d time(s) during the probe: the proposal (%s) may mix two sessions' answers; probe it again", c.Port(), n, lp.Personality)
 	}
 	// A modem too busy or slow for the probe's commands answers some of
 	// them late or not at all: a proposal made without those answers
