@@ -52,23 +52,33 @@ func TestPlainBanner(t *testing.T) {
 // Lines of the kernel's log pasted among a transcript's (dmesg: the port
 // gone as the USB device left) are notes of the host's, not the modem's
 // text, which they continued before (outside tester sw67: read as URCs).
+// The kernel's lines come in dmesg's form, dmesg -T's, the journal's and
+// syslog's (outside tester sw73: all but the first read as URCs).
 func TestPlainKernelLines(t *testing.T) {
-	log := "2026-11-30 14:02:10.200 > AT+CEREG?\n2026-11-30 14:02:10.207 < +CEREG: 0,1\n2026-11-30 14:02:10.208 < OK\n" +
-		"[ 4711.123456] usb 1-1.2: USB disconnect, device number 5\n" +
-		"[ 4711.124001] option1 ttyUSB2: GSM modem (1-port) converter now disconnected from ttyUSB2\n" +
-		"2026-11-30 14:02:20.200 > AT+CEREG?\n2026-11-30 14:02:20.209 < +CEREG: 0,1\n2026-11-30 14:02:20.210 < OK\n"
-	tr, err := Read("k.log", []byte(log), Plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range tr.Entries {
-		if e.Line == 4 || e.Line == 5 {
-			got = append(got, e.Role.String())
-		}
-	}
-	if strings.Join(got, " ") != "note note" {
-		t.Errorf("the kernel's lines read as %v, want notes", got)
+	for _, tc := range []struct{ name, a, b string }{
+		{"dmesg", "[ 4711.123456] usb 1-1.2: USB disconnect, device number 5", "[ 4711.124001] option1 ttyUSB2: GSM modem (1-port) converter now disconnected from ttyUSB2"},
+		{"dmesg -T", "[Mon Nov 30 14:02:15 2026] usb 1-1.2: USB disconnect, device number 5", "[Mon Nov 30 14:02:15 2026] option1 ttyUSB2: GSM modem (1-port) converter now disconnected"},
+		{"journal", "2026-11-30 14:02:15.000 kernel: usb 1-1.2: USB disconnect, device number 5", "2026-11-30 14:02:15.001 kernel: option1 ttyUSB2: GSM modem (1-port) converter now disconnected"},
+		{"syslog", "Nov 30 14:02:15 gw kernel: [ 4711.123456] usb 1-1.2: USB disconnect, device number 5", "Nov 30 14:02:15 gw kernel: [ 4711.124001] option1 ttyUSB2: converter now disconnected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := "2026-11-30 14:02:10.200 > AT+CEREG?\n2026-11-30 14:02:10.207 < +CEREG: 0,1\n2026-11-30 14:02:10.208 < OK\n" +
+				tc.a + "\n" + tc.b + "\n" +
+				"2026-11-30 14:02:20.200 > AT+CEREG?\n2026-11-30 14:02:20.209 < +CEREG: 0,1\n2026-11-30 14:02:20.210 < OK\n"
+			tr, err := Read("k.log", []byte(log), Plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range tr.Entries {
+				if e.Line == 4 || e.Line == 5 {
+					got = append(got, e.Role.String())
+				}
+			}
+			if strings.Join(got, " ") != "note note" {
+				t.Errorf("the kernel's lines read as %v, want notes", got)
+			}
+		})
 	}
 }
 

@@ -69,7 +69,7 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 		case ownLine:
 			// The script's own message ("opening /dev/ttyUSB3"): a note.
 			recs = append(recs, record{line: n, dir: Tool, t: t, text: rest})
-		case kernelLine.MatchString(l):
+		case isKernel(l, rest):
 			// The kernel's log pasted among the AT lines (dmesg: "[
 			// 4711.123456] usb 1-1.2: USB disconnect"): the host's
 			// note of what happened to the port, not the modem's text
@@ -110,6 +110,23 @@ func readPlain(file string, lines []string) (*Transcript, error) {
 // to the microsecond in brackets, then a driver's or a device's name and
 // a colon.
 var kernelLine = regexp.MustCompile(`^\s*\[\s*\d+\.\d{6}\]\s+[\w.-]+(?:\s[\w.:-]+)?:\s`)
+
+// kernelHuman is dmesg -T's line: the wall time in brackets
+// ("[Mon Nov 30 14:02:15 2026]"), then a driver's or a device's name.
+var kernelHuman = regexp.MustCompile(`^\s*\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2} \d{4}\]\s+[\w.-]+(?:\s[\w.:-]+)?:\s`)
+
+// kernelTagged is the kernel's line in the journal or syslog: "kernel:
+// …" or "host kernel: …", after the time stamp the reader took, or after
+// syslog's own ("Nov 30 14:02:15 gw kernel: …").
+var kernelTagged = regexp.MustCompile(`^(?:[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2}\s+)?(?:[\w.-]+\s+)?kernel:\s`)
+
+// isKernel reports a line of the kernel's log pasted among the AT lines,
+// in any of its usual forms: l the whole line, rest what follows its time
+// stamp (outside tester sw73: journal, syslog and dmesg -T lines read as
+// URCs).
+func isKernel(l, rest string) bool {
+	return kernelLine.MatchString(l) || kernelHuman.MatchString(l) || kernelTagged.MatchString(rest)
+}
 
 // maxBanner is how many unmarked lines a plain transcript may open with
 // (a banner, a greeting): more is no transcript.
