@@ -2434,3 +2434,23 @@ func TestUnplacedSwitch(t *testing.T) {
 		})
 	}
 }
+
+// A +CPIN of a card gone (NOT READY) is one only a personality with it in
+// its card_gone_urcs sends: for the others it is not compared, and the
+// assumptions say so, where it was compared and failed the replay before
+// the ticket's failure (outside tester sw73: an EG25's card-gone ticket).
+// A +CPIN of a card that is there stays compared.
+func TestCardGoneCPINNotCompared(t *testing.T) {
+	log := "< +CPIN: READY\n> AT+CSQ\n< +CSQ: 20,99\n< OK\n< +CPIN: NOT READY\n> AT+CPIN?\n< +CME ERROR: 10\n"
+	dir := writeFixture(t, "gone", map[string]string{
+		ManifestFile: orangePlain("gone", "quectel-eg25"),
+		"host.log":   log,
+	})
+	p := reconstruct(t, dir, Options{})
+	if !p.URCUncompared("+CPIN: NOT READY") || !assumed(p, "+CPIN: NOT READY (host.log:5)") {
+		t.Errorf("+CPIN: NOT READY compared, or said nowhere:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+	if p.URCUncompared("+CPIN: READY") {
+		t.Errorf("+CPIN: READY not compared:\n%s", strings.Join(p.Assumptions, "\n"))
+	}
+}
