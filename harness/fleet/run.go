@@ -725,9 +725,9 @@ func (s *storm) deviceEvent(l *live, e eventlog.Event) {
 			s.notes.sent(l.p.Index, e, false)
 		}
 		s.mu.Unlock()
-	case e.Actor == eventlog.EUICC && e.Kind == "note_dropped" && strings.HasPrefix(e.Str("reason"), "outbox full"):
-		// Dropped for room in a full outbox (applet.ReasonOutboxFull):
-		// the platform never gets it, tried or not.
+	case scenario.DroppedForRoom(e):
+		// Dropped for room in a full outbox: the platform never gets it,
+		// tried or not.
 		s.mu.Lock()
 		s.res.DroppedFull++
 		s.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhil/esimhil/emulators/euicc/applet"
 	"github.com/esimhil/esimhil/emulators/eventlog"
 )
 
@@ -289,16 +290,23 @@ func duplicate(ev eventlog.Event) string {
 	return fmt.Sprintf("%s@platform report %v again at %s", ev.Str("kind"), ev.Get("report"), at)
 }
 
+// DroppedForRoom reports whether e is the card's note_dropped of a note
+// it made room for in its full outbox (reason applet.ReasonOutboxFull…),
+// as against one the platform refused for good: the run's verdict and the
+// fleet both tell them apart by this.
+func DroppedForRoom(e eventlog.Event) bool {
+	return e.Actor == eventlog.EUICC && e.Kind == applet.KindNoteDropped && strings.HasPrefix(e.Str("reason"), applet.ReasonOutboxFull)
+}
+
 // DroppedNotes says in one sentence which notes the card dropped from its
-// full outbox in the run (note_dropped events whose reason starts
-// applet.ReasonOutboxFull, "outbox full"), which the platform then never
+// full outbox in the run (DroppedForRoom), which the platform then never
 // got; "" when it dropped none. A note refused for good by the platform is
 // not counted here: its notification_failed says so.
 func DroppedNotes(events []eventlog.Event) string {
 	kinds := map[string]int{}
 	var reports []string
 	for _, e := range events {
-		if e.Actor != eventlog.EUICC || e.Kind != "note_dropped" || !strings.HasPrefix(e.Str("reason"), "outbox full") {
+		if !DroppedForRoom(e) {
 			continue
 		}
 		kinds[e.Str("kind")]++
