@@ -340,7 +340,11 @@ func labDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, labUsage)
 		return usageExit(err)
 	}
-	if *timeout != 0 && !checkTimeout("lab diff", *timeout, stderr) { // 0: the recording's
+	// Unset means the recording's; a --timeout given is checked like
+	// lab record's, 0 included (it would judge every command silent).
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "timeout" })
+	if given && !checkTimeout("lab diff", *timeout, stderr) {
 		return 2
 	}
 	ds, rec, err := harness.DiffRecording(dir, *pers, *scen, *timeout)

@@ -238,7 +238,8 @@ func TestDiscoverRFC2217HandshakeTakesTimeout(t *testing.T) {
 
 // A --timeout that cannot be one is refused as a bad flag, the same in
 // every lab command (outside tester sw66: 0 judged the port no modem, -1s
-// failed the dial); lab diff's 0 is its default, the recording's.
+// failed the dial); lab diff without --timeout takes the recording's,
+// and refuses a --timeout 0 given.
 func TestLabTimeoutFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -247,6 +248,7 @@ func TestLabTimeoutFlag(t *testing.T) {
 		{[]string{"lab", "discover", "--probe", "/dev/null", "--timeout", "0s"}, "esimhil lab discover: --timeout 0s: want 100ms or more"},
 		{[]string{"lab", "record", "--modem", "/dev/null", "--out", "x", "--timeout", "-1s"}, "esimhil lab record: --timeout -1s: want 100ms or more"},
 		{[]string{"lab", "diff", "x", "--timeout", "10ms"}, "esimhil lab diff: --timeout 10ms: want 100ms or more"},
+		{[]string{"lab", "diff", "x", "--timeout", "0"}, "esimhil lab diff: --timeout 0s: want 100ms or more"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := cli(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
