@@ -1,9 +1,11 @@
 package scenario
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,6 +239,19 @@ func TestDroppedNotes(t *testing.T) {
 		if got := DroppedNotes(tc.events); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
+		// The same log written and read back line by line says the same.
+		var b bytes.Buffer
+		if err := eventlog.WriteLines(&b, tc.events); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := DroppedInLog(&b); err != nil || got != tc.want {
+			t.Errorf("%s: DroppedInLog = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+	// A note_dropped line that does not decode is named, not skipped.
+	bad := `{"t":"2026-01-01T00:00:00Z","actor":"euicc","event":"note_dropped","kind":` + "\n"
+	if _, err := DroppedInLog(strings.NewReader("{}\n" + bad)); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("DroppedInLog of a cut line: %v, want an error naming line 2", err)
 	}
 }
 

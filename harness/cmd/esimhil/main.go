@@ -790,6 +790,17 @@ func rebuiltRun(dir, name string) (timeline.Run, string) {
 		note = "no verdict recorded for it (" + report.SpecFile + " beside it, or ../" + report.ScenariosFile + "): the page shows none"
 		run.TimesUnknown = true
 	}
+	if entry == nil {
+		// No record: the log itself says which notes the card dropped.
+		if f, err := os.Open(filepath.Join(dir, harness.EventsFile)); err == nil {
+			d, err := scenario.DroppedInLog(f)
+			f.Close()
+			if err != nil {
+				note += "; " + harness.EventsFile + ": " + err.Error() + ": the page may not name every note the card dropped"
+			}
+			run.Dropped = d
+		}
+	}
 	if entry == nil || entry.Seed == nil {
 		ends, err := timeline.ReadLogEnds(filepath.Join(dir, harness.EventsFile))
 		run.Seed, run.NoSeed = ends.Seed, err != nil || !ends.HasSeed

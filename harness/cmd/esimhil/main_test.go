@@ -453,6 +453,45 @@ func TestTimelineAgainKeepsTheVerdict(t *testing.T) {
 	}
 }
 
+// A page written again from a run's directory that no record names
+// still says which notes the card dropped from its full outbox: the log
+// holds them.
+func TestTimelineAgainWithoutRecordNamesDroppedNotes(t *testing.T) {
+	out := t.TempDir()
+	scen := filepath.Join("..", "..", "..", "fixtures", "scenarios", "dark-at-sea.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), []string{"run", "--out", out, scen}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	dir := filepath.Join(out, "dark-at-sea")
+	page, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "the card dropped 53 notes from its full outbox"
+	if !strings.Contains(string(page), want) {
+		t.Fatalf("the run's own page lacks %q", want)
+	}
+	if err := os.Remove(filepath.Join(out, report.ScenariosFile)); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"timeline", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("timeline exited %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "no verdict recorded") {
+		t.Errorf("stderr %q does not say no verdict was recorded", stderr.String())
+	}
+	again, err := os.ReadFile(filepath.Join(dir, "timeline.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(again), want) {
+		t.Errorf("the page written again without results.json lacks %q", want)
+	}
+}
+
 // A scenario recorded as not finished whose directory shows the
 // simulation finished (the process was killed while writing the page):
 // the page written again heads the message with the disagreement, not as
