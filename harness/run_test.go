@@ -998,28 +998,36 @@ func TestRunEndsInsideADownload(t *testing.T) {
 
 // A card dark for thirty hours fills its outbox: the download-success of
 // the profile it installed before sailing reaches the platform on docking
-// (claim 2), and the run names the notes it dropped (outside tester sw70:
-// the download-success went first, and the run said nothing).
+// (claim 2), and so does the attach-success of that switch (claim 7),
+// both kept over the rescue rounds' failures; the run names the notes it
+// dropped (outside tester sw70: the download-success went first, and the
+// run said nothing; sw75: then the attach-success went).
 func TestDarkAtSeaKeepsTheDownloadSuccess(t *testing.T) {
 	res := RunScenario(loadFixture(t, "dark-at-sea.yaml"), Options{Dir: t.TempDir(), Capture: capture.Tap})
 	if !res.OK() {
 		t.Fatalf("run: %v %v", res.Err, res.Mismatches)
 	}
-	if !strings.Contains(res.Dropped, "from its full outbox") || strings.Contains(res.Dropped, "download-success") {
+	if !strings.Contains(res.Dropped, "from its full outbox") || strings.Contains(res.Dropped, "download-success") || strings.Contains(res.Dropped, "attach-success") {
 		t.Errorf("dropped note %q", res.Dropped)
 	}
 	b, err := os.ReadFile(filepath.Join(res.Dir, "events.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := 0
+	got, switched := 0, false
 	for _, l := range bytes.Split(b, []byte("\n")) {
-		var e struct{ Actor, Event, Kind string }
-		if json.Unmarshal(l, &e) == nil && e.Actor == "platform" && e.Event == "notification_received" && e.Kind == "download-success" {
-			got++
+		var e struct {
+			Actor, Event, Kind string
+			Report             int
+		}
+		if json.Unmarshal(l, &e) == nil && e.Actor == "platform" && e.Event == "notification_received" {
+			if e.Kind == "download-success" {
+				got++
+			}
+			switched = switched || e.Kind == "attach-success" && e.Report == 2 // the switch before sailing
 		}
 	}
-	if got != 1 {
-		t.Errorf("the platform received %d download-success notifications, want 1", got)
+	if got != 1 || !switched {
+		t.Errorf("the platform received %d download-success notifications, want 1; the switch's attach-success (report 2): %v", got, switched)
 	}
 }

@@ -120,12 +120,14 @@ func TestTerminalResultField(t *testing.T) {
 	}
 }
 
-// A full outbox makes room with the oldest note not in flight, a
-// download-success last (claim 2: the platform learns of an installed
-// profile from nothing else; outside tester sw70 lost one after 14 h
-// without coverage), and says why it dropped it.
+// A full outbox makes room with the oldest failure's report not in
+// flight, then the oldest attach-success (claim 7's outcome of a switch
+// that worked: outside tester sw75 saw a cruise's port successes go for
+// rescue rounds at sea), a download-success last (claim 2: the platform
+// learns of an installed profile from nothing else; outside tester sw70
+// lost one after 14 h without coverage), and says why it dropped it.
 func TestOutboxFullKeepsDownloadSuccess(t *testing.T) {
-	const dl, out = NoteDownloadSuccess, NoteListExhausted
+	const dl, out, ok, af = NoteDownloadSuccess, NoteListExhausted, NoteAttachSuccess, NoteAttachFailure
 	full := func(kinds ...string) []Note {
 		var ns []Note
 		for i := range maxOutbox {
@@ -137,10 +139,15 @@ func TestOutboxFullKeepsDownloadSuccess(t *testing.T) {
 		}
 		return ns
 	}
-	allDL := make([]string, maxOutbox)
-	for i := range allDL {
-		allDL[i] = dl
+	all := func(kind string, then ...string) []string {
+		ks := make([]string, maxOutbox)
+		for i := range ks {
+			ks[i] = kind
+		}
+		copy(ks[maxOutbox-len(then):], then)
+		return ks
 	}
+	allDL := all(dl)
 	tests := []struct {
 		name     string
 		outbox   []Note
@@ -153,6 +160,10 @@ func TestOutboxFullKeepsDownloadSuccess(t *testing.T) {
 		{"the head in flight, then a download-success", full(out, dl, out), true, 3},
 		{"only download-successes: the oldest", full(allDL...), false, 1},
 		{"only download-successes, the head in flight", full(allDL...), true, 2},
+		{"an attach-success kept for a later failure", full(ok, dl, af), false, 3},
+		{"an attach-success kept for the newest list-exhausted", full(all(ok, out)...), false, maxOutbox},
+		{"successes only: the oldest attach-success, not a download-success", full(all(dl, ok, ok)...), false, maxOutbox - 1},
+		{"the head in flight is no candidate", full(all(ok, dl)...), true, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,12 +25,17 @@ func (a *Applet) enqueue(n Note) uint64 {
 }
 
 // owe adds n to the outbox without sending it yet. A full outbox makes
-// room (logged, with why): the oldest note not in flight goes, a
-// download-success last of all — it is claim 2's, one per installed
-// profile, and the platform learns of the profile from nothing else,
-// where a later cycle's outcome says what an older one said (outside
-// tester sw70: 30 h at sea dropped one to make room for the stale
-// reports of rescue rounds without coverage).
+// room (logged, with why): the note not in flight that tells the platform
+// least goes (keep), the oldest of those. A failure's report (an
+// attach-failure, a list-exhausted) goes first: the outcome of a later
+// cycle says what an older one said, and hours without coverage owe two
+// every check or two. An attach-success goes only when no failure is
+// left: it is claim 7's outcome of a switch that worked, which no
+// failure may push out (outside tester sw75: a cruise platform that
+// refused notes for days got the failures of rescue rounds at sea and
+// none of the two ports' successes). A download-success goes last of
+// all: one per installed profile, the platform learns of the profile
+// from nothing else (outside tester sw70).
 func (a *Applet) owe(n Note) uint64 {
 	a.st.LastReport++
 	n.Report = a.st.LastReport
@@ -46,21 +51,32 @@ func (a *Applet) owe(n Note) uint64 {
 	return n.Report
 }
 
-// roomFrom picks the note a full outbox drops: the oldest not in flight
-// that is no download-success, else the oldest not in flight; -1 when
-// only the one in flight is left (its answer makes room).
+// keep ranks a note for a full outbox: the lowest rank goes first.
+func keep(kind string) int {
+	switch kind {
+	case NoteDownloadSuccess:
+		return 2
+	case NoteAttachSuccess:
+		return 1
+	}
+	return 0 // a failure's report, or a kind an older card owed
+}
+
+// roomFrom picks the note a full outbox drops: the oldest of the lowest
+// keep rank not in flight; -1 when only the one in flight is left (its
+// answer makes room).
 func (a *Applet) roomFrom() int {
 	first := 0
 	if a.owns(ownerOutbox) {
 		first = 1 // the head is in flight: its answer decides it
 	}
-	if first >= len(a.st.Outbox) {
-		return -1
+	pick := -1
+	for i := first; i < len(a.st.Outbox); i++ {
+		if pick < 0 || keep(a.st.Outbox[i].Kind) < keep(a.st.Outbox[pick].Kind) {
+			pick = i
+		}
 	}
-	if i := slices.IndexFunc(a.st.Outbox[first:], func(o Note) bool { return o.Kind != NoteDownloadSuccess }); i >= 0 {
-		return first + i
-	}
-	return first
+	return pick
 }
 
 // flush posts the oldest note when there is a bearer and nothing in flight,
